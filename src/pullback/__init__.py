@@ -1,0 +1,14 @@
+"""pullback: readable source-to-source reverse-mode AD for plain Python and NumPy.
+
+    df = pullback.grad(f, wrt=0)        # the gradient, as a compiled Python function
+    pullback.value_and_grad(f)(*args)   # (f(*args), gradient)
+    pullback.vjp(f)(*args, seed)        # vector-Jacobian product for array outputs
+    pullback.source(f)                  # the generated gradient code
+"""
+
+from .api import grad, source, value_and_grad, vjp
+from .errors import NoRuleError, PullbackError, UnsupportedSyntaxError
+
+__all__ = ["grad", "value_and_grad", "vjp", "source", "PullbackError",
+           "UnsupportedSyntaxError", "NoRuleError"]
+__version__ = "0.1.0"

@@ -1,0 +1,276 @@
+"""Stage 5, activity: what each statement means and which values need gradients.
+
+Guarantees, for an SSA function:
+- `Analysis.op(stmt)` classifies every assignment: a copy, a call/operator with a
+  derivative `Rule`, a subscript read, a tuple/list pack, or non-differentiable;
+- `active` is exactly the set of names that depend on a `wrt` input (varied)
+  *and* reach the returned value (useful); only active names get adjoint code,
+  so integer and boolean bookkeeping never does;
+- an active value computed by a call with no rule raises `NoRuleError` here, at
+  transform time, naming the function and the call site: never a silent zero;
+- `scalar` holds names proven to be scalars (from literals, `math` functions,
+  counts, and from being an argument of a scalar-only function); code for them
+  needs no broadcasting helpers. Every other name may be an array.
+"""
+
+from __future__ import annotations
+
+import builtins
+import operator
+from dataclasses import dataclass, field
+
+import gast
+
+from . import rules
+from .errors import NoRuleError
+from .nodes import dotted_name
+from .parse import MISSING
+from .rules.numpy import ELEMENTWISE, REDUCTIONS
+
+BINOPS = {
+    gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+    gast.Div: operator.truediv, gast.Pow: operator.pow, gast.Mod: operator.mod,
+    gast.MatMult: operator.matmul, gast.FloorDiv: operator.floordiv,
+    gast.BitOr: operator.or_, gast.BitAnd: operator.and_, gast.BitXor: operator.xor,
+    gast.LShift: operator.lshift, gast.RShift: operator.rshift,
+}
+UNARYOPS = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_,
+            gast.Invert: operator.invert}
+NONDIFF_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
+SCALAR_BUILTINS = {builtins.len, builtins.int, builtins.float, builtins.bool, builtins.round}
+
+
+@dataclass
+class Op:
+    """What one assignment computes."""
+
+    kind: str  # 'copy' | 'rule' | 'index' | 'pack' | 'nondiff' | 'unknown'
+    inputs: dict = field(default_factory=dict)  # differentiable param -> atom node
+    rule: rules.Rule | None = None
+    bound: dict = field(default_factory=dict)  # every rule param -> atom node or value
+    callee: object = None
+    name: str = ""  # how the user spelled the callee
+
+
+def _atom_name(node):
+    return node.id if isinstance(node, gast.Name) else None
+
+
+class Analysis:
+    def __init__(self, tree, parsed, wrt):
+        self.parsed = parsed
+        self.tree = tree
+        params = [a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs]
+        self.params = params
+        self.locals = set(params) | {
+            n.id for n in gast.walk(tree) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Store)
+        }
+        self.assigns = [s for s in gast.walk(tree) if isinstance(s, gast.Assign)]
+        self.ops = {id(s): self._classify(s) for s in self.assigns
+                    if isinstance(s.targets[0], gast.Name)}
+        self.defs: dict[str, list] = {}
+        for s in self.assigns:
+            if isinstance(s.targets[0], gast.Name):
+                self.defs.setdefault(s.targets[0].id, []).append(s)
+        self.loop_targets = {s.target.id for s in gast.walk(tree) if isinstance(s, gast.For)}
+        self.result = tree.body[-1].value.id
+        self.varied = self._varied(set(wrt))
+        self.useful = self._useful()
+        self.active = self.varied & self.useful
+        self._check_rules()
+        self.scalar = self._scalars()
+
+    def op(self, stmt) -> Op:
+        return self.ops[id(stmt)]
+
+    # classification --------------------------------------------------------------
+
+    def resolve(self, func):
+        name = dotted_name(func)
+        if name is None or name.split(".")[0] in self.locals:
+            return MISSING
+        return self.parsed.resolve(func)
+
+    def _classify(self, stmt) -> Op:
+        value = stmt.value
+        if isinstance(value, (gast.Name, gast.Constant)):
+            return Op("copy", {"x": value} if isinstance(value, gast.Name) else {})
+        if isinstance(value, gast.BinOp):
+            return self._bind(BINOPS.get(type(value.op)), [value.left, value.right], [],
+                              type(value.op).__name__)
+        if isinstance(value, gast.UnaryOp):
+            return self._bind(UNARYOPS.get(type(value.op)), [value.operand], [],
+                              type(value.op).__name__)
+        if isinstance(value, gast.Compare):
+            return Op("nondiff")
+        if isinstance(value, gast.Call):
+            callee = self.resolve(value.func)
+            return self._bind(callee, value.args, value.keywords, dotted_name(value.func)
+                              or "call", stmt)
+        if isinstance(value, gast.Subscript):
+            return Op("index", {"x": value.value})
+        if isinstance(value, gast.Attribute):
+            if value.attr in NONDIFF_ATTRIBUTES:
+                return Op("nondiff")
+            if dotted_name(value) and self.resolve(value) is not MISSING:
+                return Op("nondiff")  # a module constant such as np.pi
+            if value.attr == "T":
+                return self._bind(__import__("numpy").transpose, [value.value], [], ".T")
+            return Op("unknown", {"x": value.value}, name=f".{value.attr}")
+        if isinstance(value, (gast.Tuple, gast.List)):
+            return Op("pack", {i: e for i, e in enumerate(value.elts)})
+        return Op("unknown", name=type(value).__name__)
+
+    def _bind(self, callee, args, keywords, name, stmt=None) -> Op:
+        found = rules.lookup(callee) if callee is not MISSING else None
+        everything = {i: a for i, a in enumerate(args)}
+        everything.update({k.arg: k.value for k in keywords})
+        if found == rules.NONDIFF_MARK:
+            return Op("nondiff", callee=callee, name=name)
+        if found is None:
+            return Op("unknown", everything, callee=callee, name=name)
+        try:
+            bound = found.bind(args, {k.arg: k.value for k in keywords})
+        except TypeError as exc:
+            return Op("unknown", everything, callee=callee, name=f"{name} ({exc})")
+        inputs = {p: bound[p] for p in found.partials if isinstance(bound.get(p), gast.AST)}
+        return Op("rule", inputs, found, bound, callee, name)
+
+    # dataflow -------------------------------------------------------------------
+
+    def _inputs(self, stmt):
+        op = self.op(stmt)
+        return [n for n in map(_atom_name, op.inputs.values()) if n] \
+            if op.kind not in ("nondiff",) else []
+
+    def _varied(self, varied):
+        changed = True
+        while changed:
+            changed = False
+            for s in self.assigns:
+                target = s.targets[0]
+                if isinstance(target, gast.Name):
+                    if target.id not in varied and any(n in varied for n in self._inputs(s)):
+                        varied.add(target.id)
+                        changed = True
+                else:  # x[i] = v: x now holds v
+                    base, v = target.value.id, _atom_name(s.value)
+                    if v in varied and base not in varied:
+                        varied.add(base)
+                        changed = True
+        return varied
+
+    def _useful(self):
+        useful = {self.result}
+        changed = True
+        while changed:
+            changed = False
+            for s in self.assigns:
+                target = s.targets[0]
+                if isinstance(target, gast.Name):
+                    if target.id not in useful:
+                        continue
+                    new = set(self._inputs(s)) - useful
+                else:  # x[i] = v: v is useful if x is
+                    if target.value.id not in useful:
+                        continue
+                    new = {_atom_name(s.value)} - useful - {None}
+                if new:
+                    useful |= new
+                    changed = True
+        return useful
+
+    def _check_rules(self):
+        for s in self.assigns:
+            target = s.targets[0]
+            if not isinstance(target, gast.Name) or target.id not in self.active:
+                continue
+            op = self.op(s)
+            if op.kind != "unknown":
+                continue
+            if not any(_atom_name(a) in self.varied for a in op.inputs.values()):
+                continue
+            raise NoRuleError(
+                f"no derivative rule for {op.name}: it is called on a value being "
+                "differentiated. Register a rule for it, or wrap its argument in "
+                "stop_gradient if no gradient should flow through it",
+                self.parsed.location.describe(s),
+            )
+
+    # scalars --------------------------------------------------------------------
+
+    def _scalar_producing(self, s, scalar):
+        op = self.op(s)
+
+        def is_scalar(node):
+            if isinstance(node, gast.Constant):
+                return isinstance(node.value, (int, float, bool))
+            return isinstance(node, gast.Name) and node.id in scalar
+
+        value = s.value
+        if op.kind == "copy":
+            return is_scalar(value)
+        if isinstance(value, gast.Compare):
+            return is_scalar(value.left) and is_scalar(value.comparators[0])
+        if isinstance(value, gast.BinOp):
+            return not isinstance(value.op, gast.MatMult) and is_scalar(value.left) \
+                and is_scalar(value.right)
+        if isinstance(value, gast.UnaryOp):
+            return is_scalar(value.operand)
+        if isinstance(value, gast.Attribute):
+            return value.attr in ("ndim", "size")
+        if isinstance(value, gast.Call):
+            callee = op.callee
+            if callee in SCALAR_BUILTINS or _is_math(callee):
+                return True
+            args = list(value.args) + [k.value for k in value.keywords]
+            if callee in ELEMENTWISE or callee in (builtins.abs, builtins.min, builtins.max):
+                return all(is_scalar(a) for a in args)
+            if callee in REDUCTIONS:
+                return op.bound.get("axis") is None and not op.bound.get("keepdims")
+        return False
+
+    def _scalars(self):
+        asserted: set = set()
+        while True:
+            scalar = {n for n in self.defs} | asserted | self.loop_targets
+            scalar -= set(self.params) - asserted
+            changed = True
+            while changed:
+                changed = False
+                for name in list(scalar):
+                    if name in asserted or name in self.loop_targets:
+                        continue
+                    if not all(self._scalar_producing(s, scalar) for s in self.defs.get(name, [])):
+                        scalar.discard(name)
+                        changed = True
+            grown = self._assert_scalars(scalar | asserted) - asserted
+            if not grown:
+                return scalar
+            asserted |= grown
+
+    def _assert_scalars(self, scalar):
+        """Names that must be scalars because a scalar-only function or a scalar
+        elementwise result consumes them."""
+        found = set()
+        for s in self.assigns:
+            if not isinstance(s.targets[0], gast.Name):
+                continue
+            op, value = self.op(s), s.value
+            args = []
+            if isinstance(value, gast.Call) and _is_math(op.callee):
+                args = value.args
+            elif s.targets[0].id in scalar:
+                if isinstance(value, gast.BinOp) and not isinstance(value.op, gast.MatMult):
+                    args = [value.left, value.right]
+                elif isinstance(value, gast.UnaryOp) or op.kind == "copy":
+                    args = [value.operand] if isinstance(value, gast.UnaryOp) else [value]
+                elif isinstance(value, gast.Call) and op.callee in ELEMENTWISE:
+                    args = value.args
+            found |= {a.id for a in args if isinstance(a, gast.Name)}
+        return found
+
+
+def _is_math(callee) -> bool:
+    return getattr(callee, "__module__", None) == "math"

@@ -1,0 +1,139 @@
+"""The public API: grad, value_and_grad, vjp, source.
+
+Each call transforms the function once per (code object, wrt, mode) and caches
+the compiled gradient code; binding it to a particular function object (its
+globals, defaults and closure cells) is cheap, so closures made by the same
+`def` each get their own live cells, and a redefined function (a new code
+object) is transformed anew.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from dataclasses import dataclass
+
+from . import codegen, rules
+from .activity import Analysis
+from .check import check, check_writes
+from .errors import PullbackError
+from .naming import RESERVED
+from .normalize import normalize
+from .parse import parse_function
+from .reverse import reverse
+from .simplify import simplify
+from .ssa import to_ssa
+
+
+@dataclass
+class Transformed:
+    source: str  # the generated gradient function, as printed
+    code: object  # its compiled code object
+    stages: dict  # stage name -> printed source, for inspection
+
+
+_CACHE: dict = {}
+
+
+def _wrt_names(func, wrt):
+    params = list(inspect.signature(func).parameters.values())
+    positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    names = [p.name for p in params]
+    single = not isinstance(wrt, (tuple, list))
+    out = []
+    for w in ([wrt] if single else wrt):
+        if isinstance(w, bool) or not isinstance(w, (int, str)):
+            raise PullbackError(f"wrt must be a parameter position or name, got {w!r}")
+        if isinstance(w, int):
+            if not -len(positional) <= w < len(positional):
+                raise PullbackError(
+                    f"wrt={w} but {func.__qualname__} has {len(positional)} positional parameters")
+            out.append(positional[w])
+        else:
+            if w not in names:
+                raise PullbackError(f"wrt={w!r} is not a parameter of {func.__qualname__}")
+            out.append(w)
+    return tuple(out), single
+
+
+def transform(func, wrt=0, mode="grad") -> Transformed:
+    func = inspect.unwrap(func)
+    if not inspect.isfunction(func):
+        raise PullbackError(f"pullback differentiates Python functions; got {func!r}")
+    names, single = _wrt_names(func, wrt)
+    key = (func.__code__, names, single, mode, rules.VERSION[0])
+    hit = _CACHE.get(key)
+    if hit is not None:
+        return hit
+    parsed = parse_function(func)
+    check(parsed.tree, parsed.location)
+    stages = {"parsed": codegen.to_source(parsed.tree)}
+    clash = [a.id for a in parsed.tree.args.args + parsed.tree.args.kwonlyargs
+             + parsed.tree.args.posonlyargs if a.id in RESERVED]
+    if clash:
+        raise PullbackError(
+            f"parameter name {clash[0]!r} of {func.__qualname__} is reserved for the generated "
+            "code; please rename it")
+    tree = normalize(parsed.tree, parsed)
+    stages["normalized"] = codegen.to_source(tree)
+    tree = to_ssa(tree)
+    stages["ssa"] = codegen.to_source(tree)
+    analysis = Analysis(tree, parsed, names)
+    check_writes(tree, analysis, parsed)
+    out = reverse(tree, analysis, names, mode, single)
+    stages["adjoint"] = codegen.to_source(out)
+    out = simplify(out)
+    source = codegen.to_source(out)
+    stages["final"] = source
+    code = codegen.compile_source(source, out.name, func.__code__.co_freevars,
+                                  func.__qualname__)
+    result = Transformed(source, code, stages)
+    _CACHE[key] = result
+    return result
+
+
+def _decorator(f, build):
+    if f is None:
+        return lambda g: build(g)
+    return build(f)
+
+
+def grad(f=None, wrt=0):
+    """The gradient of scalar-valued `f` with respect to parameter(s) `wrt`."""
+    return _decorator(f, lambda g: _named(codegen.bind(transform(g, wrt, "grad").code, g), g,
+                                          "grad"))
+
+
+def value_and_grad(f=None, wrt=0):
+    """A function returning (f(*args), gradient) in one sweep."""
+    return _decorator(f, lambda g: _named(
+        codegen.bind(transform(g, wrt, "value_and_grad").code, g), g, "value_and_grad"))
+
+
+def vjp(f=None, wrt=0):
+    """`vjp(f)(*args, seed)`: the vector-Jacobian product of f's output with `seed`."""
+
+    def build(g):
+        inner = codegen.bind(transform(g, wrt, "vjp").code, g)
+
+        @functools.wraps(g)
+        def vjp_call(*args, **kwargs):
+            if not args:
+                raise TypeError("vjp(f)(*args, seed): the seed is the last positional argument")
+            return inner(args[-1], *args[:-1], **kwargs)
+
+        vjp_call.__name__ = f"vjp_{g.__name__}"
+        return vjp_call
+
+    return _decorator(f, build)
+
+
+def source(f, wrt=0, mode="grad", stage="final") -> str:
+    """The generated code of `f`'s gradient (or of an earlier pipeline stage)."""
+    return transform(f, wrt, mode).stages[stage]
+
+
+def _named(func, user_func, what):
+    func.__doc__ = f"{what} of {user_func.__qualname__}, generated by pullback."
+    func.__wrapped_function__ = user_func
+    return func

@@ -1,0 +1,60 @@
+"""Stage 8, codegen: gast -> Python source -> a live function.
+
+Guarantees: the printed source is what runs (it is compiled from exactly that
+text and registered in `linecache`, so tracebacks and pdb show generated lines);
+a compiled gradient's globals are the user's module globals (read live, never
+written), and its helpers (`np`, `math`, runtime helpers) and the user's closure
+cells are bound as closure variables.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import linecache
+import math
+import types
+
+import gast
+import numpy as np
+
+from . import runtime
+
+_counter = itertools.count()
+HELPERS = {"np": np, "math": math, **runtime.HELPERS}
+_HELPER_CELLS = {name: types.CellType(value) for name, value in HELPERS.items()}
+
+
+def to_source(tree: gast.AST) -> str:
+    node = gast.gast_to_ast(tree)
+    ast.fix_missing_locations(node)
+    lines = []
+    for line in ast.unparse(node).splitlines():
+        stripped = line.strip()
+        if stripped.startswith("'# ") and stripped.endswith("'"):  # comment statements
+            line = line[: len(line) - len(line.lstrip())] + stripped[1:-1]
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def compile_source(source: str, name: str, freevars, label: str) -> types.CodeType:
+    """The code object of the function `name` defined by `source`, compiled so that
+    helper names and `freevars` (the user's closure variables) are free variables."""
+    params = ", ".join([*HELPERS, *[v for v in freevars if v not in HELPERS]])
+    indented = "".join("    " + line if line.strip() else line for line in source.splitlines(True))
+    text = f"def __pullback_scope__({params}):\n{indented}    return {name}\n"
+    filename = f"<pullback {label} #{next(_counter)}>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    module_code = compile(text, filename, "exec")
+    scope = next(c for c in module_code.co_consts if isinstance(c, types.CodeType))
+    return next(c for c in scope.co_consts if isinstance(c, types.CodeType) and c.co_name == name)
+
+
+def bind(code: types.CodeType, user_func) -> types.FunctionType:
+    """A live function running `code` with `user_func`'s globals, defaults and cells."""
+    user_cells = dict(zip(user_func.__code__.co_freevars, user_func.__closure__ or ()))
+    cells = tuple(user_cells[v] if v in user_cells else _HELPER_CELLS[v] for v in code.co_freevars)
+    func = types.FunctionType(code, user_func.__globals__, code.co_name, user_func.__defaults__,
+                              cells)
+    func.__kwdefaults__ = user_func.__kwdefaults__
+    return func

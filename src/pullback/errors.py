@@ -1,0 +1,41 @@
+"""Errors pullback raises. Every error that concerns user code names the construct,
+the file and line, and shows the source line, so a user never has to guess."""
+
+from __future__ import annotations
+
+
+class PullbackError(Exception):
+    """Base class of every error pullback raises on purpose."""
+
+
+class Location:
+    """Where a construct stands in the user's source: file, line and the line's text."""
+
+    def __init__(self, filename: str, line_offset: int, source_lines: list[str]):
+        self.filename = filename
+        self.line_offset = line_offset  # added to the parsed source's line numbers
+        self.source_lines = source_lines  # the parsed (dedented) source, by line
+
+    def describe(self, node) -> str:
+        lineno = getattr(node, "lineno", None)
+        if lineno is None:
+            return f"{self.filename}"
+        text = self.source_lines[lineno - 1].strip() if lineno <= len(self.source_lines) else ""
+        return f'File "{self.filename}", line {lineno + self.line_offset}\n    {text}'
+
+
+class LocatedError(PullbackError):
+    """An error about a specific place in the user's code."""
+
+    def __init__(self, message: str, where: str = ""):
+        self.message = message
+        self.where = where
+        super().__init__(f"{message}\n  {where}" if where else message)
+
+
+class UnsupportedSyntaxError(LocatedError):
+    """A Python construct pullback cannot differentiate correctly."""
+
+
+class NoRuleError(LocatedError):
+    """A call, on a value being differentiated, to a function with no derivative rule."""

@@ -1,0 +1,509 @@
+"""Stage 3, normalize: desugar a checked function into a small core language.
+
+Guarantees on the output (a gast FunctionDef with the user's signature):
+- every statement is one of
+    `name = simple`            simple: an atom (Name or Constant), or ONE operation over
+                               atoms: BinOp, UnaryOp, Compare, Call (callee is a dotted
+                               name), Subscript (index of atoms and slices of atoms),
+                               Attribute of an atom, Tuple/List of atoms;
+    `name[index] = atom`       an in-place write (base is a Name);
+    `if name: ... else: ...`;
+    `for name in name: ...`    the iterable is a range object bound before the loop;
+    `while name: ...`          the test is recomputed at the end of the body;
+    `if name: break`           only as the last statement of a `for` body;
+    `return name`              only as the last statement of the function;
+- `break`, `continue` and early `return` are gone: they set boolean flags that
+  guard the statements that follow, so every loop iteration runs to the end of
+  its body (where loop-exit is decided) and the function has a single exit;
+- `and`/`or`/conditional expressions are `if` statements (short-circuit kept);
+  augmented assignment and tuple unpacking (swaps included) are plain
+  assignments; iteration over arrays, lists, `enumerate` and `zip` is iteration
+  over an index range with explicit subscripts;
+- every generated statement carries the `lineno` of the user statement it
+  comes from, so later stages can point errors at the user's source.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import gast
+
+from .errors import UnsupportedSyntaxError
+from .naming import Namer, all_names, op_name
+from .nodes import (
+    assign,
+    binop,
+    call,
+    const,
+    dotted_name,
+    if_,
+    is_atom,
+    load,
+    not_,
+    store,
+    tuple_of,
+)
+
+
+def normalize(tree: gast.FunctionDef, parsed) -> gast.FunctionDef:
+    namer = Namer(all_names(tree))
+    body = _ControlFlow(namer).function(tree.body)
+    body = _Flatten(namer, parsed).block(body)
+    new = gast.FunctionDef(
+        name=tree.name, args=tree.args, body=body, decorator_list=[], returns=None,
+        type_comment=None, type_params=[],
+    )
+    new.namer = namer
+    return new
+
+
+# --------------------------------------------------------------------------------------
+# Pass 1: break / continue / return -> flags
+
+
+def _always_returns(stmts) -> bool:
+    if not stmts:
+        return False
+    last = stmts[-1]
+    if isinstance(last, gast.Return):
+        return True
+    if isinstance(last, gast.If):
+        return _always_returns(last.body) and _always_returns(last.orelse)
+    return False
+
+
+class _Loop:
+    def __init__(self, namer):
+        self.namer = namer
+        self._brk = self._cont = None
+
+    @property
+    def brk(self):
+        self._brk = self._brk or self.namer.fresh("broke")
+        return self._brk
+
+    @property
+    def cont(self):
+        self._cont = self._cont or self.namer.fresh("skip")
+        return self._cont
+
+
+def _combine(flags):
+    names = sorted(flags)
+    expr = load(names[0])
+    for name in names[1:]:
+        expr = binop(expr, gast.BitOr(), load(name))
+    return expr
+
+
+def _at(node, lineno):
+    for sub in gast.walk(node):
+        if isinstance(sub, (gast.stmt, gast.expr)) and getattr(sub, "lineno", None) is None:
+            sub.lineno = lineno
+    return node
+
+
+class _ControlFlow:
+    def __init__(self, namer):
+        self.namer = namer
+        self.retval = namer.fresh("out")
+        self._ret = None
+
+    @property
+    def ret(self):
+        self._ret = self._ret or self.namer.fresh("returned")
+        return self._ret
+
+    def function(self, body):
+        stmts, _ = self.block(body, None, tail=True)
+        init = [assign(self._ret, const(False))] if self._ret else []
+        final = gast.Return(value=load(self.retval))
+        final.lineno = getattr(body[-1], "lineno", None) if body else None
+        return init + stmts + [final]
+
+    def block(self, stmts, loop, tail):
+        out, seen = [], set()
+        stmts = list(stmts)
+        for i, stmt in enumerate(stmts):
+            last = i == len(stmts) - 1
+            if tail and not last and isinstance(stmt, gast.If):
+                # `if c: return a` followed by more code: the rest belongs in the other branch.
+                rest = stmts[i + 1:]
+                if _always_returns(stmt.body) and not _always_returns(stmt.orelse):
+                    stmt.orelse = stmt.orelse + rest
+                    last = True
+                elif _always_returns(stmt.orelse) and not _always_returns(stmt.body):
+                    stmt.body = stmt.body + rest
+                    last = True
+            new, flags = self.stmt(stmt, loop, tail and last)
+            out.extend(new)
+            seen |= flags
+            if last:
+                break
+            if flags:
+                rest, rest_flags = self.block(stmts[i + 1:], loop, tail)
+                if rest:
+                    guard = if_(not_(_combine(flags)), rest)
+                    out.append(_at(guard, getattr(stmts[i + 1], "lineno", None)))
+                return out, seen | rest_flags
+        return out, seen
+
+    def stmt(self, stmt, loop, tail):
+        lineno = getattr(stmt, "lineno", None)
+        if isinstance(stmt, gast.Return):
+            new = [_at(assign(self.retval, stmt.value), lineno)]
+            if tail:
+                return new, set()
+            new.append(_at(assign(self.ret, const(True)), lineno))
+            return new, {self.ret}
+        if isinstance(stmt, gast.Break):
+            return [_at(assign(loop.brk, const(True)), lineno)], {loop.brk}
+        if isinstance(stmt, gast.Continue):
+            return [_at(assign(loop.cont, const(True)), lineno)], {loop.cont}
+        if isinstance(stmt, gast.If):
+            body, f1 = self.block(stmt.body, loop, tail)
+            orelse, f2 = self.block(stmt.orelse, loop, tail)
+            stmt.body, stmt.orelse = body or [gast.Pass()], orelse
+            return [stmt], f1 | f2
+        if isinstance(stmt, (gast.For, gast.While)):
+            inner = _Loop(self.namer)
+            body, flags = self.block(stmt.body, inner, tail=False)
+            pre = []
+            if inner._cont:
+                body.insert(0, _at(assign(inner._cont, const(False)), lineno))
+            if inner._brk:
+                pre.append(_at(assign(inner._brk, const(False)), lineno))
+            exits = flags - {inner._cont}
+            if exits:
+                if isinstance(stmt, gast.For):
+                    body.append(_at(if_(_combine(exits), [gast.Break()]), lineno))
+                else:
+                    stmt.exit_test = _combine(exits)
+            stmt.body = body or [gast.Pass()]
+            return pre + [stmt], flags & {self._ret}
+        return [stmt], set()
+
+
+# --------------------------------------------------------------------------------------
+# Pass 2: expressions -> A-normal form
+
+
+def _base_name(expr) -> str:
+    if isinstance(expr, gast.BinOp):
+        return op_name(expr.op)
+    if isinstance(expr, gast.UnaryOp):
+        return op_name(expr.op)
+    if isinstance(expr, gast.Call):
+        name = dotted_name(expr.func)
+        return name.rsplit(".", 1)[-1] if name else "call"
+    if isinstance(expr, gast.Subscript):
+        base = expr.value.id if isinstance(expr.value, gast.Name) else "item"
+        return f"{base}_item"
+    if isinstance(expr, gast.Attribute):
+        return expr.attr
+    if isinstance(expr, gast.Compare):
+        return "cond"
+    if isinstance(expr, gast.BoolOp):
+        return "both" if isinstance(expr.op, gast.And) else "either"
+    if isinstance(expr, gast.IfExp):
+        return "choice"
+    return "t"
+
+
+class _Flatten:
+    def __init__(self, namer, parsed):
+        self.namer = namer
+        self.parsed = parsed
+        self.lineno = None
+
+    def error(self, what, node):
+        raise UnsupportedSyntaxError(
+            f"unsupported construct: {what}", self.parsed.location.describe(node)
+        )
+
+    # statements ------------------------------------------------------------------
+
+    def block(self, stmts):
+        out = []
+        for stmt in stmts:
+            self.lineno = getattr(stmt, "lineno", self.lineno)
+            lineno = self.lineno
+            new = self.stmt(stmt)
+            for node in new:
+                _at(node, lineno)
+            out.extend(new)
+        return out
+
+    def stmt(self, s):
+        out: list = []
+        if isinstance(s, gast.Assign):
+            if len(s.targets) == 1:
+                self.assign_to(s.targets[0], s.value, out)
+            else:
+                value = self.atom(s.value, out)
+                for target in s.targets:
+                    self.assign_to(target, value, out)
+        elif isinstance(s, gast.AnnAssign):
+            if s.value is not None:
+                self.assign_to(s.target, s.value, out)
+        elif isinstance(s, gast.AugAssign):
+            self.augassign(s, out)
+        elif isinstance(s, (gast.Expr, gast.Pass)):
+            pass
+        elif isinstance(s, gast.If):
+            test = self.name_atom(s.test, out)
+            out.append(if_(test, self.block(s.body), self.block(s.orelse)))
+        elif isinstance(s, gast.For):
+            self.for_(s, out)
+        elif isinstance(s, gast.While):
+            self.while_(s, out)
+        elif isinstance(s, gast.Break):
+            out.append(s)
+        elif isinstance(s, gast.Return):
+            out.append(gast.Return(value=self.name_atom(s.value, out)))
+        else:  # check.py rejects everything else first
+            self.error(type(s).__name__, s)
+        return out
+
+    def assign_to(self, target, value, out):
+        if isinstance(target, gast.Name):
+            out.append(assign(target.id, self.simple(value, out)))
+        elif isinstance(target, gast.Subscript):
+            atom = self.atom(value, out)
+            base = self.atom(target.value, out)
+            index = self.index(target.slice, out)
+            out.append(assign(gast.Subscript(value=base, slice=index, ctx=gast.Store()), atom))
+        elif isinstance(target, (gast.Tuple, gast.List)):
+            self.unpack(target.elts, value, out)
+        else:
+            self.error(f"assignment to {type(target).__name__}", target)
+
+    def unpack(self, targets, value, out):
+        if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(targets):
+            if any(isinstance(e, gast.Starred) for e in value.elts):
+                self.error("starred expression", value)
+            stored = {n.id for t in targets for n in gast.walk(t) if isinstance(n, gast.Name)}
+            atoms = []
+            for elt in value.elts:
+                atom = self.atom(elt, out)
+                if isinstance(atom, gast.Name) and atom.id in stored:
+                    copy_name = self.namer.fresh(f"{atom.id}_old")
+                    out.append(assign(copy_name, atom))
+                    atom = load(copy_name)
+                atoms.append(atom)
+            for target, atom in zip(targets, atoms):
+                self.assign_to(target, atom, out)
+            return
+        seq = self.atom(value, out)
+        for i, target in enumerate(targets):
+            if isinstance(target, gast.Starred):
+                self.error("starred assignment target", target)
+            item = gast.Subscript(value=seq, slice=const(i), ctx=gast.Load())
+            self.assign_to(target, item, out)
+
+    def augassign(self, s, out):
+        target = s.target
+        if isinstance(target, gast.Name):
+            rhs = self.atom(s.value, out)
+            out.append(assign(target.id, binop(load(target.id), s.op, rhs)))
+            return
+        base = self.atom(target.value, out)
+        index = self.index(target.slice, out)
+        old = self.namer.fresh(_base_name(target))
+        out.append(assign(old, gast.Subscript(value=base, slice=index, ctx=gast.Load())))
+        rhs = self.atom(s.value, out)
+        new = self.namer.fresh(op_name(s.op))
+        out.append(assign(new, binop(load(old), s.op, rhs)))
+        index2 = self.index(target.slice, [])  # atoms already: re-use them
+        out.append(assign(gast.Subscript(value=base, slice=index2, ctx=gast.Store()), load(new)))
+
+    def for_(self, s, out):
+        if not isinstance(s.target, (gast.Name, gast.Tuple, gast.List)):
+            self.error("loop target that is not a name or tuple of names", s)
+        rng = self.range_of(s.iter, out) if isinstance(s.target, gast.Name) else None
+        if rng is not None:
+            out.append(gast.For(target=store(s.target.id), iter=rng, body=self.block(s.body),
+                                orelse=[], type_comment=None))
+            return
+        it = s.iter
+        # Everything else iterates an index over one or more sequences.
+        index = self.namer.fresh("k")
+        length, item_targets = self.iteration(s.target, it, index, out)
+        rng = self.namer.fresh("steps")
+        out.append(assign(rng, call("range", length)))
+        body = []
+        for target, item in item_targets:
+            self.assign_to(target, item, body)
+        out.append(gast.For(target=store(index), iter=load(rng), body=body + self.block(s.body),
+                            orelse=[], type_comment=None))
+
+    def range_of(self, it, out):
+        """`range(...)` or `reversed(range(...))` as a name bound to a range, else None."""
+        callee = self.parsed.resolve(it.func) if isinstance(it, gast.Call) else None
+        if callee is builtins.range:
+            rng = self.namer.fresh("steps")
+            out.append(assign(rng, call("range", *[self.atom(a, out) for a in it.args])))
+            return load(rng)
+        if callee is builtins.reversed and len(it.args) == 1:
+            forward = self.range_of(it.args[0], out)
+            if forward is not None:
+                rng = self.namer.fresh("steps")
+                back = gast.Slice(lower=None, upper=None, step=const(-1))
+                out.append(assign(rng, gast.Subscript(value=forward, slice=back,
+                                                      ctx=gast.Load())))
+                return load(rng)
+        return None
+
+    def iteration(self, target, it, index, out):
+        """(length atom, [(target, element expr)]) for iterating `it` with index `index`."""
+        callee = self.parsed.resolve(it.func) if isinstance(it, gast.Call) else None
+        if callee is builtins.enumerate:
+            if len(it.args) != 1 or it.keywords or not isinstance(target, (gast.Tuple, gast.List)) \
+                    or len(target.elts) != 2:
+                self.error("enumerate form (use `for i, x in enumerate(xs)`)", it)
+            length, items = self.iteration(target.elts[1], it.args[0], index, out)
+            return length, [(target.elts[0], load(index))] + items
+        if callee is builtins.zip:
+            if it.keywords or not isinstance(target, (gast.Tuple, gast.List)) \
+                    or len(target.elts) != len(it.args):
+                self.error("zip form (unpack one name per zipped sequence)", it)
+            lengths, items = [], []
+            for sub_target, arg in zip(target.elts, it.args):
+                length, sub_items = self.iteration(sub_target, arg, index, out)
+                lengths.append(length)
+                items += sub_items
+            length = lengths[0]
+            for other in lengths[1:]:
+                shorter = self.namer.fresh("n")
+                out.append(assign(shorter, call("min", length, other)))
+                length = load(shorter)
+            return length, items
+        seq = self.atom(it, out)
+        n = self.namer.fresh("n")
+        out.append(assign(n, call("len", seq)))
+        item = gast.Subscript(value=seq, slice=load(index), ctx=gast.Load())
+        return load(n), [(target, item)]
+
+    def while_(self, s, out):
+        cond = self.namer.fresh("go")
+        out.append(assign(cond, self.simple(s.test, out)))
+        body = self.block(s.body)
+        recompute: list = []
+        recompute.append(assign(cond, self.simple(s.test, recompute)))
+        exit_test = getattr(s, "exit_test", None)
+        if exit_test is not None:
+            stop = self.name_atom(exit_test, body)
+            body.append(if_(stop, [assign(cond, const(False))], recompute))
+        else:
+            body.extend(recompute)
+        out.append(gast.While(test=load(cond), body=body, orelse=[]))
+
+    # expressions -----------------------------------------------------------------
+
+    def atom(self, expr, out, hint=None):
+        if is_atom(expr):
+            return expr
+        if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, (gast.USub, gast.UAdd)) \
+                and isinstance(expr.operand, gast.Constant) \
+                and isinstance(expr.operand.value, (int, float, complex)) \
+                and not isinstance(expr.operand.value, bool):
+            value = expr.operand.value
+            return const(-value if isinstance(expr.op, gast.USub) else value)
+        simple = self.simple(expr, out)
+        if is_atom(simple):
+            return simple
+        name = self.namer.fresh(hint or _base_name(expr))
+        out.append(assign(name, simple))
+        return load(name)
+
+    def name_atom(self, expr, out):
+        atom = self.atom(expr, out)
+        if isinstance(atom, gast.Name):
+            return atom
+        name = self.namer.fresh("c")
+        out.append(assign(name, atom))
+        return load(name)
+
+    def simple(self, expr, out):
+        if is_atom(expr):
+            return expr
+        if isinstance(expr, gast.BinOp):
+            return binop(self.atom(expr.left, out), expr.op, self.atom(expr.right, out))
+        if isinstance(expr, gast.UnaryOp):
+            folded = self.atom(expr, [])
+            if isinstance(folded, gast.Constant):
+                return folded
+            return gast.UnaryOp(op=expr.op, operand=self.atom(expr.operand, out))
+        if isinstance(expr, gast.Compare):
+            operands = [self.atom(e, out) for e in [expr.left, *expr.comparators]]
+            pairs = [
+                gast.Compare(left=operands[i], ops=[op], comparators=[operands[i + 1]])
+                for i, op in enumerate(expr.ops)
+            ]
+            if len(pairs) == 1:
+                return pairs[0]
+            return self.simple(gast.BoolOp(op=gast.And(), values=pairs), out)
+        if isinstance(expr, gast.BoolOp):
+            return self.boolop(expr, out)
+        if isinstance(expr, gast.IfExp):
+            result = self.namer.fresh("choice")
+            test = self.name_atom(expr.test, out)
+            body, orelse = [], []
+            body.append(assign(result, self.simple(expr.body, body)))
+            orelse.append(assign(result, self.simple(expr.orelse, orelse)))
+            out.append(if_(test, body, orelse))
+            return load(result)
+        if isinstance(expr, gast.Call):
+            func = self.callee(expr.func, out)
+            args = [self.atom(a, out) for a in expr.args]
+            keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value, out))
+                        for k in expr.keywords]
+            if any(k.arg is None for k in keywords):
+                self.error("**mapping in a call", expr)
+            return gast.Call(func=func, args=args, keywords=keywords)
+        if isinstance(expr, gast.Attribute):
+            if dotted_name(expr) is not None:
+                return gast.Attribute(value=expr.value, attr=expr.attr, ctx=gast.Load())
+            return gast.Attribute(value=self.atom(expr.value, out), attr=expr.attr,
+                                  ctx=gast.Load())
+        if isinstance(expr, gast.Subscript):
+            base = self.atom(expr.value, out)
+            return gast.Subscript(value=base, slice=self.index(expr.slice, out), ctx=gast.Load())
+        if isinstance(expr, (gast.Tuple, gast.List)):
+            elts = [self.atom(e, out) for e in expr.elts]
+            return type(expr)(elts=elts, ctx=gast.Load())
+        self.error(type(expr).__name__, expr)
+
+    def callee(self, func, out):
+        if dotted_name(func) is not None:
+            return func
+        if isinstance(func, gast.Attribute):
+            return gast.Attribute(value=self.atom(func.value, out), attr=func.attr,
+                                  ctx=gast.Load())
+        self.error("call of a computed callee (only names and attributes can be called)", func)
+
+    def boolop(self, expr, out):
+        is_and = isinstance(expr.op, gast.And)
+        result = self.namer.fresh("both" if is_and else "either")
+        first, rest = expr.values[0], expr.values[1:]
+        out.append(assign(result, self.simple(first, out)))
+        body: list = []
+        tail = rest[0] if len(rest) == 1 else gast.BoolOp(op=expr.op, values=rest)
+        body.append(assign(result, self.simple(tail, body)))
+        if is_and:
+            out.append(if_(load(result), body))
+        else:
+            negated = self.namer.fresh(f"not_{result}")
+            out.append(assign(negated, not_(load(result))))
+            out.append(if_(load(negated), body))
+        return load(result)
+
+    def index(self, index, out):
+        if isinstance(index, gast.Slice):
+            parts = [None if p is None else self.atom(p, out)
+                     for p in (index.lower, index.upper, index.step)]
+            return gast.Slice(lower=parts[0], upper=parts[1], step=parts[2])
+        if isinstance(index, gast.Tuple):
+            return tuple_of(*[self.index(e, out) for e in index.elts])
+        return self.atom(index, out)

@@ -1,0 +1,451 @@
+"""Stage 6, reverse: SSA primal + activity -> one function computing the gradient.
+
+Guarantees on the output (a gast FunctionDef):
+- the primal sweep is the SSA code, plus: before each in-place write `x[i] = v`,
+  the overwritten slot is saved (`x_old = save_slot(x, i)`); inside loops, at
+  the end of each loop body or branch, ONE push of exactly the values defined
+  there that the adjoint reads (to-be-recorded analysis over the generated
+  adjoint); loops that break or `while` loops count their trips;
+- the adjoint sweep walks the primal in reverse: loops run backwards over the
+  same iterations (`reversed(range)` or the trip count), each body and branch
+  first pops what its primal pushed, branches re-take the recorded decision;
+  each statement adds its inputs' contributions (`dv = dv + ...`, or `dv = ...`
+  for the first), an in-place write hands the slot's gradient to the written
+  value, zeroes it and restores the saved slot, so every array holds, when its
+  adjoint statement runs, the value it had when the primal statement ran;
+- an adjoint is never materialized for a value nothing flows into (zero
+  propagation); only active statements get adjoint code;
+- gradients returned are in the user's terms (`as_grad`): a float for a scalar
+  input, a float array of the input's shape for an array.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from .nodes import (
+    assign,
+    binop,
+    call,
+    comment,
+    const,
+    if_,
+    load,
+    not_,
+    quote,
+    store,
+    substitute,
+    tuple_of,
+)
+
+
+def _is_loop_exit(stmt) -> bool:
+    return isinstance(stmt, gast.If) and len(stmt.body) == 1 \
+        and isinstance(stmt.body[0], gast.Break)
+
+
+def _index_expr(index):
+    """The value of a subscript index as an ordinary expression (slices as slice(...))."""
+    if isinstance(index, gast.Slice):
+        parts = [const(None) if p is None else p for p in (index.lower, index.upper, index.step)]
+        return call("slice", *parts)
+    if isinstance(index, gast.Tuple):
+        return tuple_of(*[_index_expr(e) for e in index.elts])
+    return index
+
+
+def _clone(node):
+    import copy
+
+    return copy.deepcopy(node)
+
+
+def _stored(stmts):
+    return {n.id for s in stmts for n in gast.walk(s)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+
+
+class _PopSlot(gast.Expr):
+    """Placeholder for the pop at the start of an adjoint block."""
+
+
+class Reverse:
+    def __init__(self, tree, analysis, wrt, mode):
+        self.tree = tree
+        self.a = analysis
+        self.namer = tree.namer
+        self.wrt = list(wrt)
+        self.mode = mode
+        self.adjoints: dict[str, str] = {}
+        self.defined: set[str] = set()  # names whose adjoint variable holds a value
+        self.saved: dict[int, str] = {}
+        self.counters: dict[int, str] = {}
+        self.pushes: dict[object, list[str]] = {}
+        self.loop_phis: list[set] = []
+        self.loop_depth = 0
+        self.mutable, self.listy = self._mutable()
+
+    # helpers ----------------------------------------------------------------------
+
+    def d(self, name: str) -> str:
+        if name not in self.adjoints:
+            self.adjoints[name] = self.namer.fresh(f"d{name}")
+        return self.adjoints[name]
+
+    def active(self, node) -> bool:
+        return isinstance(node, gast.Name) and node.id in self.a.active
+
+    def is_scalar(self, node) -> bool:
+        if isinstance(node, gast.Constant):
+            return isinstance(node.value, (int, float, bool))
+        return isinstance(node, gast.Name) and node.id in self.a.scalar
+
+    def _mutable(self):
+        """Names whose gradient the adjoint updates in place (subscripted), and names
+        whose gradient may be a list (tuples and lists, and what is copied from them)."""
+        mutable, listy = set(), set()
+        copies = []
+        for s in self.a.assigns:
+            target = s.targets[0]
+            if isinstance(target, gast.Subscript):
+                mutable.add(target.value.id)
+                continue
+            op = self.a.op(s)
+            if op.kind == "index" and isinstance(op.inputs["x"], gast.Name):
+                mutable.add(op.inputs["x"].id)
+            elif op.kind == "pack":
+                listy.add(target.id)
+            elif op.kind == "copy" and "x" in op.inputs:
+                copies.append((target.id, op.inputs["x"].id))
+        listy |= mutable
+        changed = True
+        while changed:
+            changed = False
+            for a, b in copies:
+                if (a in listy) != (b in listy):
+                    listy |= {a, b}
+                    changed = True
+        return mutable, listy
+
+    def contribute(self, name: str, expr, fresh: bool, out: list) -> None:
+        dname = self.d(name)
+        if name in self.defined:
+            if name in self.listy:
+                out.append(assign(dname, call("add_grads", load(dname), expr)))
+            else:
+                out.append(assign(dname, binop(load(dname), gast.Add(), expr)))
+            return
+        if name in self.mutable and not fresh:
+            expr = call("owned", expr)
+        out.append(assign(dname, expr))
+        self.defined.add(name)
+
+    # the whole function ------------------------------------------------------------
+
+    def build(self) -> gast.FunctionDef:
+        tree = self.tree
+        primal, ret = tree.body[:-1], tree.body[-1]
+        result = ret.value.id
+        seed = self.namer.fresh("seed") if self.mode == "vjp" else None
+        adjoint: list = []
+        checks: list = []
+        if self.mode != "vjp" and result not in self.a.scalar:
+            checks.append(gast.Expr(value=call("check_scalar", load(result))))
+        if result in self.a.active:
+            self.defined.add(result)
+            adjoint.append(assign(self.d(result), load(seed) if seed else const(1.0)))
+            adjoint += self.adjoint_block(primal, None)
+        primal_names = _stored(primal) | set(self.a.params) | set(self.saved.values())
+        read = {n.id for s in adjoint for n in gast.walk(s)
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+        needed = read & primal_names
+        primal = self.instrument(primal, None, False, needed)
+        adjoint = self.fill_pops(adjoint)
+        setup = []
+        if self.pushes:
+            setup = [assign(self.tape, gast.List(elts=[], ctx=gast.Load())),
+                     assign(self.push, gast.Attribute(value=load(self.tape), attr="append",
+                                                      ctx=gast.Load())),
+                     assign(self.pop, gast.Attribute(value=load(self.tape), attr="pop",
+                                                     ctx=gast.Load()))]
+        grads = [self.final_grad(p) for p in self.wrt]
+        grad_value = grads[0] if self.single else tuple_of(*grads)
+        if self.mode == "value_and_grad":
+            returned = tuple_of(load(result), grad_value)
+        else:
+            returned = grad_value
+        body = setup + primal + checks
+        if adjoint:
+            body += [comment("# adjoint")] + adjoint
+        body.append(gast.Return(value=returned))
+        args = _clone(tree.args)
+        if seed:
+            seed_arg = gast.Name(id=seed, ctx=gast.Param(), annotation=None, type_comment=None)
+            (args.posonlyargs if args.posonlyargs else args.args).insert(0, seed_arg)
+        prefix = {"grad": "d", "value_and_grad": "value_and_d", "vjp": "vjp_"}[self.mode]
+        self.name = self.namer.fresh(f"{prefix}{tree.name}")
+        return gast.FunctionDef(name=self.name, args=args, body=body, decorator_list=[],
+                                returns=None, type_comment=None, type_params=[])
+
+    single = True
+
+    def final_grad(self, param):
+        if param in self.defined:
+            if param in self.a.scalar:
+                return load(self.d(param))
+            return call("as_grad", load(self.d(param)), load(param))
+        if param in self.a.scalar:
+            return const(0.0)
+        return call("as_grad", const(0.0), load(param))
+
+    @property
+    def tape(self):
+        return self._name("_tape", "tape")
+
+    @property
+    def push(self):
+        return self._name("_push", "push")
+
+    @property
+    def pop(self):
+        return self._name("_pop", "pop")
+
+    def _name(self, attr, base):
+        if not hasattr(self, attr):
+            setattr(self, attr, self.namer.fresh(base))
+        return getattr(self, attr)
+
+    # adjoint sweep -------------------------------------------------------------------
+
+    def adjoint_block(self, stmts, key):
+        out = []
+        if key is not None and self.loop_depth:
+            slot = _PopSlot(value=const(None))
+            slot.key = key
+            out.append(slot)
+        for stmt in reversed(stmts):
+            out += self.adjoint_stmt(stmt)
+        return out
+
+    def adjoint_stmt(self, s):
+        if isinstance(s, gast.Assign):
+            if isinstance(s.targets[0], gast.Subscript):
+                return self.adjoint_write(s)
+            return self.adjoint_assign(s)
+        if isinstance(s, gast.If):
+            return [] if _is_loop_exit(s) else self.adjoint_if(s)
+        if isinstance(s, (gast.For, gast.While)):
+            return self.adjoint_loop(s)
+        return []
+
+    def adjoint_assign(self, s):
+        name = s.targets[0].id
+        out: list = []
+        if getattr(s, "phi", False):
+            if name in self.defined:
+                if self.active(s.value):
+                    self.contribute(s.value.id, load(self.d(name)), False, out)
+                # The value before this copy is another value: its gradient starts at
+                # zero (materialized at the end of the loop body if nothing flows in).
+                self.defined.discard(name)
+            return out
+        if name not in self.defined or name not in self.a.active:
+            return out
+        op = self.a.op(s)
+        g = load(self.d(name))
+        if op.kind == "copy":
+            if self.active(s.value):
+                self.contribute(s.value.id, g, False, out)
+        elif op.kind == "rule":
+            for param, atom in op.inputs.items():
+                if not self.active(atom):
+                    continue
+                mapping = {p: (v if isinstance(v, gast.AST) else const(v))
+                           for p, v in op.bound.items()}
+                mapping["g"] = g
+                mapping["ans"] = load(name)
+                expr = substitute(quote(op.rule.partials[param]), mapping)
+                if param in op.rule.broadcast and not all(
+                        self.is_scalar(op.bound[q]) for q in op.rule.broadcast if q != param):
+                    expr = call("unbroadcast", expr, load(atom.id))
+                fresh = isinstance(expr, (gast.BinOp, gast.UnaryOp))
+                self.contribute(atom.id, expr, fresh, out)
+        elif op.kind == "index":
+            base = op.inputs["x"]
+            if self.active(base):
+                dbase = self.d(base.id)
+                current = load(dbase) if base.id in self.defined else const(0.0)
+                out.append(assign(dbase, call("accum_index", current, load(base.id),
+                                              _index_expr(_clone(s.value.slice)), g)))
+                self.defined.add(base.id)
+        elif op.kind == "pack":
+            for i, elt in op.inputs.items():
+                if self.active(elt):
+                    self.contribute(elt.id, call("item_grad", g, const(i)), False, out)
+        self.defined.discard(name)
+        return out
+
+    def adjoint_write(self, s):
+        target = s.targets[0]
+        base = target.value.id
+        out: list = []
+        index = _index_expr(_clone(target.slice))
+        if base in self.defined and base in self.a.active:
+            taken = call("take_slot_grad", load(self.d(base)), index)
+            if self.active(s.value):
+                expr = call("unbroadcast", taken, load(s.value.id))
+                self.contribute(s.value.id, expr, False, out)
+            else:
+                out.append(gast.Expr(value=taken))
+        saved = self.saved.setdefault(id(s), self.namer.fresh(f"{base}_old"))
+        out.append(assign(gast.Subscript(value=load(base), slice=_clone(target.slice),
+                                         ctx=gast.Store()), load(saved)))
+        return out
+
+    def adjoint_if(self, s):
+        before = set(self.defined)
+        body = self.adjoint_block(s.body, (id(s), 0))
+        after_body = self.defined
+        self.defined = set(before)
+        orelse = self.adjoint_block(s.orelse, (id(s), 1))
+        after_else = self.defined
+        merged = after_body | after_else
+        self.defined = merged
+        if not _has_code(body) and not _has_code(orelse):
+            return []
+        body += [assign(self.d(v), const(0.0)) for v in sorted(merged - after_body)]
+        orelse += [assign(self.d(v), const(0.0)) for v in sorted(merged - after_else)]
+        if not _has_code(body):
+            return [if_(not_(_clone(s.test)), orelse)]
+        return [if_(_clone(s.test), body, orelse)]
+
+    def _needs_adjoint(self, loop) -> bool:
+        for s in gast.walk(loop):
+            if isinstance(s, gast.Assign):
+                target = s.targets[0]
+                if isinstance(target, gast.Subscript) or target.id in self.a.active:
+                    return True
+        return False
+
+    def adjoint_loop(self, s):
+        if not self._needs_adjoint(s):
+            return []
+        assigned = _stored(s.body)
+        phis = set(s.phis)
+        touched = set()
+        for sub in gast.walk(s):
+            if not isinstance(sub, gast.Assign):
+                continue
+            target = sub.targets[0]
+            if isinstance(target, gast.Subscript):
+                touched.add(target.value.id)
+                if isinstance(sub.value, gast.Name):
+                    touched.add(sub.value.id)
+            else:
+                touched |= set(self.a._inputs(sub))
+        touched = {v for v in touched if v in self.a.active and v not in assigned} \
+            | (phis & self.a.active)
+        pre = []
+        for v in sorted(touched - self.defined):
+            pre.append(assign(self.d(v), const(0.0)))
+            self.defined.add(v)
+        self.loop_phis.append(phis)
+        self.loop_depth += 1
+        body = self.adjoint_block(s.body, ("loop", id(s)))
+        for v in sorted((phis & self.a.active) - self.defined):
+            body.append(assign(self.d(v), const(0.0)))
+            self.defined.add(v)
+        self.loop_depth -= 1
+        self.loop_phis.pop()
+        self.defined = {v for v in self.defined if v not in assigned or v in phis}
+        if isinstance(s, gast.For) and not _is_loop_exit(s.body[-1]):
+            header = gast.For(target=store(s.target.id),
+                              iter=call("reversed", load(s.iter.id)), body=body, orelse=[],
+                              type_comment=None)
+        else:
+            counter = self.counters.setdefault(id(s), self.namer.fresh("trips"))
+            header = gast.For(target=store(self.namer.fresh("rep")),
+                              iter=call("range", load(counter)), body=body, orelse=[],
+                              type_comment=None)
+        return pre + [header]
+
+    def fill_pops(self, stmts):
+        """Replace pop placeholders by the pops matching what the primal pushed."""
+        out = []
+        for s in stmts:
+            if isinstance(s, _PopSlot):
+                names = self.pushes.get(s.key)
+                if names:
+                    target = store(names[0]) if len(names) == 1 else \
+                        tuple_of(*[store(n) for n in names], ctx=gast.Store())
+                    out.append(assign(target, call(self.pop)))
+                continue
+            if isinstance(s, (gast.If, gast.For, gast.While)):
+                s.body = self.fill_pops(s.body) or [gast.Pass()]
+                s.orelse = self.fill_pops(s.orelse)
+            out.append(s)
+        return out
+
+    # primal sweep --------------------------------------------------------------------
+
+    def instrument(self, stmts, key, in_loop, needed, loop=None):
+        out, defs = [], []
+        for s in stmts:
+            if isinstance(s, gast.Assign):
+                target = s.targets[0]
+                if isinstance(target, gast.Subscript):
+                    saved = self.saved.get(id(s))
+                    if saved:
+                        out.append(assign(saved, call("save_slot", load(target.value.id),
+                                                      _index_expr(_clone(target.slice)))))
+                        defs.append(saved)
+                elif not getattr(s, "phi", False):
+                    defs.append(target.id)
+                out.append(s)
+            elif isinstance(s, gast.If) and not _is_loop_exit(s):
+                s.body = self.instrument(s.body, (id(s), 0), in_loop, needed)
+                s.orelse = self.instrument(s.orelse, (id(s), 1), in_loop, needed)
+                defs += s.merges
+                out.append(s)
+            elif isinstance(s, (gast.For, gast.While)):
+                counter = self.counters.get(id(s))
+                if counter:
+                    out.append(assign(counter, const(0)))
+                    defs.append(counter)
+                s.body = self.instrument(s.body, ("loop", id(s)), True, needed, loop=s)
+                if counter:
+                    s.body.insert(0, assign(counter, binop(load(counter), gast.Add(), const(1))))
+                defs += s.phis
+                out.append(s)
+            else:
+                out.append(s)
+        if not in_loop:
+            return out
+        if loop is not None:
+            defs += loop.phis
+            if id(loop) in self.counters and isinstance(loop, gast.For):
+                defs.append(loop.target.id)
+        names = [n for n in dict.fromkeys(defs) if n in needed]
+        if not names:
+            return out
+        self.pushes[key] = names
+        value = load(names[0]) if len(names) == 1 else tuple_of(*[load(n) for n in names])
+        push = gast.Expr(value=call(self.push, value))
+        at = len(out)
+        if loop is not None:
+            while at and (_is_loop_exit(out[at - 1]) or (
+                    getattr(out[at - 1], "phi", False) and out[at - 1].targets[0].id
+                    in loop.phis)):
+                at -= 1
+        out.insert(at, push)
+        return out
+
+
+def _has_code(stmts) -> bool:
+    return any(not isinstance(s, (_PopSlot, gast.Pass)) for s in stmts)
+
+
+def reverse(tree, analysis, wrt, mode="grad", single=True) -> gast.FunctionDef:
+    builder = Reverse(tree, analysis, wrt, mode)
+    builder.single = single
+    return builder.build()

@@ -1,0 +1,80 @@
+"""Derivative rules: flat tables mapping a callable to its adjoint templates.
+
+A rule names the callable's parameters (a signature string, so calls can be
+bound positionally or by keyword at transform time) and, for each
+differentiable parameter, an expression for its gradient contribution written
+in terms of the parameters, `g` (the gradient of the result) and `ans` (the
+result). Templates may call `np`, `math` and the helpers of `pullback.runtime`.
+`broadcast` lists the parameters that broadcast against each other; their
+contributions are summed back to each parameter's shape.
+
+`NONDIFF` holds callables whose result carries no gradient (shapes, counts,
+comparisons, piecewise-constant functions).
+"""
+
+from __future__ import annotations
+
+import inspect
+import math as _math
+from dataclasses import dataclass
+
+import numpy as _np
+
+
+@dataclass(frozen=True)
+class Rule:
+    signature: inspect.Signature
+    partials: dict  # parameter name -> template source
+    broadcast: tuple = ()
+
+    def bind(self, args, kwargs):
+        """Bind call arguments to parameter names (TypeError if they do not fit)."""
+        bound = self.signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return dict(bound.arguments)
+
+
+def _signature(params: str) -> inspect.Signature:
+    namespace: dict = {}
+    exec(f"def _({params}): pass", {"math": _math, "np": _np}, namespace)
+    return inspect.signature(namespace["_"])
+
+
+def rule(params: str, broadcast: bool = False, **partials: str) -> Rule:
+    """A rule for a callable with parameters `params` ('x, axis=None', like a def)."""
+    sig = _signature(params)
+    required = [n for n, p in sig.parameters.items() if p.default is inspect.Parameter.empty]
+    return Rule(sig, partials, tuple(required) if broadcast else ())
+
+
+def _tables():
+    from . import builtins as b
+    from . import math as m
+    from . import numpy as n
+    from . import operators as o
+
+    rules: dict = {}
+    nondiff: set = set()
+    for module in (o, m, b, n):
+        rules.update(module.RULES)
+        nondiff.update(module.NONDIFF)
+    return rules, nondiff
+
+
+RULES, NONDIFF = _tables()
+
+
+def lookup(obj):
+    """The Rule for a callable, NONDIFF_MARK for non-differentiable ones, or None."""
+    try:
+        if obj in RULES:
+            return RULES[obj]
+        if obj in NONDIFF:
+            return NONDIFF_MARK
+    except TypeError:  # unhashable callables have no rule
+        return None
+    return None
+
+
+NONDIFF_MARK = "nondiff"
+VERSION = [0]  # bumped whenever a rule is registered, so cached transforms are redone

@@ -1,0 +1,33 @@
+"""Rules for the `math` module (scalar functions; results are Python floats)."""
+
+import math
+
+from . import rule
+
+RULES = {
+    math.sin: rule("x", x="g * math.cos(x)"),
+    math.cos: rule("x", x="-g * math.sin(x)"),
+    math.tan: rule("x", x="g * (1.0 + ans * ans)"),
+    math.asin: rule("x", x="g / math.sqrt(1.0 - x * x)"),
+    math.acos: rule("x", x="-g / math.sqrt(1.0 - x * x)"),
+    math.atan: rule("x", x="g / (1.0 + x * x)"),
+    math.atan2: rule("y, x", y="g * x / (x * x + y * y)", x="-g * y / (x * x + y * y)"),
+    math.sinh: rule("x", x="g * math.cosh(x)"),
+    math.cosh: rule("x", x="g * math.sinh(x)"),
+    math.tanh: rule("x", x="g * (1.0 - ans * ans)"),
+    math.exp: rule("x", x="g * ans"),
+    math.expm1: rule("x", x="g * (ans + 1.0)"),
+    math.log: rule("x, base=math.e", x="g / (x * math.log(base))",
+                   base="-g * ans / (base * math.log(base))"),
+    math.log1p: rule("x", x="g / (1.0 + x)"),
+    math.log2: rule("x", x="g / (x * math.log(2.0))"),
+    math.log10: rule("x", x="g / (x * math.log(10.0))"),
+    math.sqrt: rule("x", x="g * 0.5 / ans"),
+    math.pow: rule("x, y", x="g * y * math.pow(x, y - 1.0)", y="g * ans * math.log(x)"),
+    math.fabs: rule("x", x="g * math.copysign(1.0, x)"),
+    math.hypot: rule("x, y", x="g * x / ans", y="g * y / ans"),
+    math.erf: rule("x", x="g * 1.1283791670955126 * math.exp(-x * x)"),
+}
+
+NONDIFF = {math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,
+           math.copysign, math.factorial, math.comb}

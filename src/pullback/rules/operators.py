@@ -1,0 +1,23 @@
+"""Rules for Python's operators, keyed by the `operator` module's functions."""
+
+import operator
+
+from . import rule
+
+RULES = {
+    operator.add: rule("a, b", broadcast=True, a="g", b="g"),
+    operator.sub: rule("a, b", broadcast=True, a="g", b="-g"),
+    operator.mul: rule("a, b", broadcast=True, a="g * b", b="g * a"),
+    operator.truediv: rule("a, b", broadcast=True, a="g / b", b="-g * ans / b"),
+    operator.pow: rule("a, b", broadcast=True, a="g * b * a ** (b - 1)", b="g * ans * np.log(a)"),
+    operator.mod: rule("a, b", broadcast=True, a="g", b="-g * (a // b)"),
+    operator.matmul: rule("a, b", a="matmul_grad_a(g, a, b)", b="matmul_grad_b(g, a, b)"),
+    operator.neg: rule("a", a="-g"),
+    operator.pos: rule("a", a="g"),
+}
+
+NONDIFF = {
+    operator.floordiv, operator.not_, operator.lt, operator.le, operator.gt, operator.ge,
+    operator.eq, operator.ne, operator.is_, operator.is_not, operator.contains,
+    operator.and_, operator.or_, operator.xor, operator.invert, operator.lshift, operator.rshift,
+}

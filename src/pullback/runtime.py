@@ -1,0 +1,213 @@
+"""Runtime helpers that generated gradient code calls.
+
+Each helper is small, allocation-conscious and total on the values the
+generated code can hand it: Python scalars, NumPy scalars and arrays, and
+lists/tuples (for list literals and tuple unpacking). None of them mutates a
+user array; the only in-place updates are on gradient buffers the generated
+code owns.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import PullbackError
+
+_BASIC = (int, slice, type(None), type(Ellipsis), np.integer)
+
+
+def _is_basic(idx) -> bool:
+    if isinstance(idx, _BASIC):
+        return True
+    if type(idx) is tuple:
+        return all(isinstance(i, _BASIC) for i in idx)
+    return False
+
+
+def _shape(x):
+    if isinstance(x, (list, tuple)):
+        return np.shape(x)
+    return getattr(x, "shape", ())
+
+
+def unbroadcast(g, x):
+    """Sum the gradient `g` of a broadcast result down to the shape of operand `x`."""
+    if g.__class__ is float:
+        return g
+    xs = _shape(x)
+    gs = getattr(g, "shape", ())
+    if gs == xs:
+        return g
+    if not xs:
+        return np.sum(g)
+    lead = len(gs) - len(xs)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(xs) if n == 1 and gs[i + lead] != 1
+    )
+    return np.sum(g, axis=axes).reshape(xs)
+
+
+def unreduce(g, x, axis=None, keepdims=False):
+    """Spread the gradient of a reduction of `x` back over `x`'s shape."""
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, axis)
+    return np.broadcast_to(g, np.shape(x))
+
+
+def unreduce_mean(g, x, ans, axis=None, keepdims=False):
+    return unreduce(g, x, axis, keepdims) * (np.size(ans) / np.size(x))
+
+
+def unreduce_extreme(g, x, ans, axis=None, keepdims=False):
+    """Gradient of max/min: shared equally among the positions that attain it."""
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, axis)
+        ans = np.expand_dims(ans, axis)
+    mask = np.asarray(x) == ans
+    return g * mask / np.sum(mask, axis=axis, keepdims=True)
+
+
+def matmul_grad_a(g, a, b):
+    an, bn = np.ndim(a), np.ndim(b)
+    if an == 1 and bn == 1:
+        return g * b
+    if bn == 1:
+        return unbroadcast(np.expand_dims(g, -1) * b, a)
+    if an == 1:
+        return unbroadcast((b @ np.expand_dims(g, -1))[..., 0], a)
+    return unbroadcast(g @ np.swapaxes(b, -1, -2), a)
+
+
+def matmul_grad_b(g, a, b):
+    an, bn = np.ndim(a), np.ndim(b)
+    if an == 1 and bn == 1:
+        return g * a
+    if an == 1:
+        return unbroadcast(np.expand_dims(a, -1) * np.expand_dims(g, -2), b)
+    if bn == 1:
+        return unbroadcast((np.swapaxes(a, -1, -2) @ np.expand_dims(g, -1))[..., 0], b)
+    return unbroadcast(np.swapaxes(a, -1, -2) @ g, b)
+
+
+def _check_dot(a, b):
+    if np.ndim(a) > 2 or np.ndim(b) > 2:
+        raise PullbackError("np.dot of arrays with more than 2 dimensions: use np.matmul or @")
+
+
+def dot_grad_a(g, a, b):
+    _check_dot(a, b)
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * b, a)
+    return matmul_grad_a(g, a, b)
+
+
+def dot_grad_b(g, a, b):
+    _check_dot(a, b)
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * a, b)
+    return matmul_grad_b(g, a, b)
+
+
+def trace_grad(g, a):
+    if np.ndim(a) != 2:
+        raise PullbackError("np.trace is differentiated for 2-D arrays only")
+    return g * np.eye(*np.shape(a))
+
+
+def _zeros_for(x):
+    if isinstance(x, np.ndarray):
+        dtype = x.dtype if x.dtype.kind in "fc" else float
+        return np.zeros(x.shape, dtype=dtype)
+    if isinstance(x, (list, tuple)):
+        return [0.0] * len(x)
+    raise PullbackError(f"cannot index the gradient of a value of type {type(x).__name__}")
+
+
+def accum_index(d, x, idx, g):
+    """d[idx] += g, where d is the gradient of x (0.0 until it is materialized)."""
+    if d.__class__ is float:
+        d = _zeros_for(x)
+    if d.__class__ is list:
+        d[idx] = d[idx] + g
+    elif _is_basic(idx):
+        d[idx] += g
+    else:
+        np.add.at(d, idx, g)
+    return d
+
+
+def item_grad(d, i):
+    """The gradient of element i of a tuple/list value whose gradient is d."""
+    if d.__class__ is float:
+        return 0.0
+    return d[i]
+
+
+def save_slot(x, idx):
+    """The value an in-place write `x[idx] = ...` is about to overwrite (a copy)."""
+    if not _is_basic(idx):
+        index = np.arange(np.size(x)).reshape(np.shape(x))[idx]
+        if np.unique(index).size != np.size(index):
+            raise PullbackError(
+                "in-place write through an index that repeats a position: the last write wins "
+                "and pullback cannot tell which, so it refuses to guess"
+            )
+    old = x[idx]
+    return old.copy() if isinstance(old, np.ndarray) else old
+
+
+def take_slot_grad(d, idx):
+    """Return the gradient held in slot idx of gradient buffer d and zero that slot."""
+    if not isinstance(d, np.ndarray):
+        return 0.0
+    g = d[idx]
+    g = g.copy() if isinstance(g, np.ndarray) else g
+    d[idx] = 0.0
+    return g
+
+
+def add_grads(a, b):
+    """a + b for gradients that may be lists (of tuple or list values)."""
+    if a.__class__ is list or b.__class__ is list:
+        if a.__class__ is float:
+            return list(b)
+        if b.__class__ is float:
+            return a
+        return [x + y for x, y in zip(a, b)]
+    return a + b
+
+
+def owned(g):
+    """A private, writable float copy of g, for a gradient that is updated in place."""
+    return np.array(g, dtype=float) if not isinstance(g, list) else list(g)
+
+
+def check_scalar(out):
+    if out.__class__ is not float and np.ndim(out) != 0:
+        raise PullbackError(
+            f"grad needs a function with a scalar output, but it returned shape {np.shape(out)}; "
+            "use pullback.vjp(f)(*args, seed) for array outputs"
+        )
+
+
+def as_grad(d, x):
+    """The gradient in the user's terms: float for scalars, a float array of x's shape."""
+    if isinstance(x, np.ndarray):
+        if d.__class__ is np.ndarray and d.shape == x.shape and d.dtype.kind in "fc":
+            return d if d.flags.writeable else d.copy()
+        dtype = x.dtype if x.dtype.kind in "fc" else float
+        return np.array(np.broadcast_to(d, x.shape), dtype=dtype)
+    if isinstance(x, (list, tuple)):
+        if d.__class__ is float:
+            return [as_grad(0.0, xi) for xi in x]
+        return [as_grad(di, xi) for di, xi in zip(d, x)]
+    if isinstance(x, complex):
+        return complex(d)
+    return float(d)
+
+
+HELPERS = {
+    name: obj
+    for name, obj in globals().items()
+    if callable(obj) and not name.startswith("_") and obj.__module__ == __name__
+}

@@ -1,0 +1,183 @@
+"""Stage 4, ssa: give every assignment its own name.
+
+Guarantees on the output (same core language as normalize's output):
+- in straight-line code each name is assigned exactly once, so nothing there is
+  ever overwritten; names keep the user's spelling (`h`, `h_2`, ...);
+- a name assigned in both branches of an `if` is merged by copies at the end of
+  each branch into one new name (`node.merges` lists them);
+- a variable changed by a loop gets a loop name (`node.phis` lists them): it is
+  set before the loop from the incoming value and at the end of each iteration
+  from the new value (before the loop-exit test), so inside the body it holds the
+  iteration's incoming value and after the loop the final one. Apart from these
+  copies and the loop target, every name assigned inside a loop body is assigned
+  once per iteration;
+- in-place writes `x[i] = v` are not assignments: they keep `x`'s name;
+- copies created here carry `node.phi = True`.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from .naming import RESERVED
+from .nodes import assign, load
+
+
+def _stored(stmts) -> list[str]:
+    names = []
+    for stmt in stmts:
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store) \
+                    and node.id not in names:
+                names.append(node.id)
+    return names
+
+
+def _copy(target, source, lineno):
+    node = assign(target, load(source))
+    node.phi = True
+    node.lineno = lineno
+    return node
+
+
+class _Renamer(gast.NodeTransformer):
+    def __init__(self, env):
+        self.env = env
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, gast.Load) and node.id in self.env:
+            return load(self.env[node.id])
+        return node
+
+
+def to_ssa(tree: gast.FunctionDef) -> gast.FunctionDef:
+    namer = tree.namer
+    params = [a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs]
+    env = {p: p for p in params}
+    ssa = _SSA(namer)
+    ssa.tree = gast.Module(body=list(tree.body), type_ignores=[])
+    ssa.first.update(params)
+    tree.body = ssa.block(tree.body, env)
+    return tree
+
+
+class _SSA:
+    def __init__(self, namer):
+        self.namer = namer
+        self.first = set()  # user names already used once
+
+    def version(self, name):
+        if name not in self.first and name not in RESERVED:
+            self.first.add(name)
+            return name
+        self.first.add(name)
+        return self.namer.fresh(name)
+
+    def read_outside(self, loop):
+        inside = {id(n) for n in gast.walk(loop)}
+        return {n.id for n in gast.walk(self.tree) if isinstance(n, gast.Name)
+                and isinstance(n.ctx, gast.Load) and id(n) not in inside}
+
+    def rename(self, node, env):
+        return _Renamer(env).visit(node)
+
+    def block(self, stmts, env):
+        out = []
+        for stmt in stmts:
+            out.extend(self.stmt(stmt, env))
+        return out
+
+    def stmt(self, s, env):
+        lineno = getattr(s, "lineno", None)
+        if isinstance(s, gast.Assign):
+            target = s.targets[0]
+            s.value = self.rename(s.value, env)
+            if isinstance(target, gast.Name):
+                new = self.version(target.id)
+                env[target.id] = new
+                s.targets = [gast.Name(id=new, ctx=gast.Store(), annotation=None,
+                                       type_comment=None)]
+            else:
+                s.targets = [self.rename(target, env)]
+            return [s]
+        if isinstance(s, gast.If):
+            s.test = self.rename(s.test, env)
+            env_body, env_else = dict(env), dict(env)
+            s.body = self.block(s.body, env_body)
+            s.orelse = self.block(s.orelse, env_else)
+            s.merges = []
+            for var in sorted(set(env_body) | set(env_else), key=str):
+                a, b = env_body.get(var), env_else.get(var)
+                if a == b:
+                    continue
+                merged = self.version(var)
+                if a is not None:
+                    s.body.append(_copy(merged, a, lineno))
+                if b is not None:
+                    s.orelse.append(_copy(merged, b, lineno))
+                env[var] = merged
+                s.merges.append(merged)
+            s.body = [b for b in s.body if not isinstance(b, gast.Pass)] or [gast.Pass()]
+            return [s]
+        if isinstance(s, (gast.For, gast.While)):
+            return self.loop(s, env, lineno)
+        if isinstance(s, gast.Return):
+            s.value = self.rename(s.value, env)
+            return [s]
+        return [s]  # break, pass
+
+    def loop(self, s, env, lineno):
+        pre = []
+        target = None
+        if isinstance(s, gast.For):
+            s.iter = self.rename(s.iter, env)
+            target = s.target.id
+        changed = [v for v in _stored(s.body) if v != target
+                   and (v in env or v in self.read_outside(s) or _read_before_write(s.body, v))]
+        if isinstance(s, gast.While):
+            changed = list(dict.fromkeys([s.test.id, *changed]))
+        phis = {}
+        for var in changed:
+            phi = self.version(var)
+            phis[var] = phi
+            if var in env:
+                pre.append(_copy(phi, env[var], lineno))
+        body_env = dict(env)
+        body_env.update(phis)
+        if target is not None:
+            new_target = self.version(target)
+            body_env[target] = new_target
+            s.target = gast.Name(id=new_target, ctx=gast.Store(), annotation=None,
+                                 type_comment=None)
+        if isinstance(s, gast.While):
+            s.test = load(phis[s.test.id])
+        body = self.block(s.body, body_env)
+        back = [_copy(phi, body_env[var], lineno) for var, phi in phis.items()
+                if var in body_env and body_env[var] != phi]
+        if body and _is_loop_exit(body[-1]):
+            body = body[:-1] + back + body[-1:]
+        else:
+            body = body + back
+        s.body = body or [gast.Pass()]
+        s.phis = list(phis.values())
+        env.update(phis)
+        if target is not None:
+            env[target] = body_env[target]
+        return pre + [s]
+
+
+def _read_before_write(stmts, var) -> bool:
+    """Whether `var` may be read, in textual order, before it is first assigned."""
+    for stmt in stmts:
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.Name) and node.id == var:
+                if isinstance(node.ctx, gast.Load):
+                    return True
+        if var in _stored([stmt]):
+            return False
+    return False
+
+
+def _is_loop_exit(stmt) -> bool:
+    return isinstance(stmt, gast.If) and len(stmt.body) == 1 \
+        and isinstance(stmt.body[0], gast.Break)
