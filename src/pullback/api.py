@@ -76,7 +76,7 @@ def transform(func, wrt=0, mode="grad") -> Transformed:
             "code; please rename it")
     tree = normalize(parsed.tree, parsed)
     stages["normalized"] = codegen.to_source(tree)
-    tree = to_ssa(tree)
+    tree = to_ssa(tree, parsed.location.describe)
     stages["ssa"] = codegen.to_source(tree)
     analysis = Analysis(tree, parsed, names)
     check_writes(tree, analysis, parsed)

@@ -113,4 +113,150 @@ def _check_target(target, reject, stmt) -> None:
 
 
 def check_writes(tree, analysis, parsed) -> None:
-    """In-place writes: placeholder until the buffer checks land."""
+    """In-place writes `x[i] = v` are differentiated only where pullback can prove
+    what they overwrite: `x` must be an array the function created itself
+    (np.zeros, np.copy, ...), never an input, never known under a second name,
+    and no view of it may be read after a later write changes it."""
+    describe = parsed.location.describe
+    writes = [s for s in analysis.assigns if isinstance(s.targets[0], gast.Subscript)]
+    buffers = {s.targets[0].value.id for s in writes}
+    if not buffers:
+        return
+    for s in analysis.assigns:  # aliases first: they explain the rest
+        value = s.value
+        if not getattr(s, "phi", False) and not getattr(s, "is_return", False) \
+                and isinstance(s.targets[0], gast.Name) \
+                and isinstance(value, gast.Name) and (value.id in buffers
+                                                      or s.targets[0].id in buffers):
+            raise UnsupportedSyntaxError(
+                f"{s.targets[0].id} = {value.id} gives a second name to an array that is "
+                f"written in place; use np.copy({value.id})", describe(s))
+    for s in writes:
+        base = s.targets[0].value.id
+        if base in analysis.params:
+            raise UnsupportedSyntaxError(
+                f"in-place write to the input array {base!r}: pullback never modifies its "
+                f"inputs; copy it first ({base} = np.copy({base}))", describe(s))
+        _check_fresh(base, analysis, describe, s, set())
+    _check_views(tree, analysis, buffers, describe)
+
+
+def _check_fresh(name, analysis, describe, where, seen) -> None:
+    if name in seen:
+        return
+    seen.add(name)
+    for d in analysis.defs.get(name, []):
+        if getattr(d, "phi", False) and isinstance(d.value, gast.Name):
+            _check_fresh(d.value.id, analysis, describe, where, seen)
+            continue
+        op = analysis.op(d)
+        if op.callee is not None and _is_allocator(op.callee):
+            continue
+        raise UnsupportedSyntaxError(
+            f"in-place write to {name!r}, which is not an array this function created "
+            "(np.zeros, np.ones, np.copy(...), ...): pullback cannot tell what else shares "
+            "its memory; copy it first", describe(where))
+
+
+def _is_allocator(callee) -> bool:
+    from .rules.numpy import ALLOCATORS
+
+    try:
+        return callee in ALLOCATORS
+    except TypeError:
+        return False
+
+
+def _check_views(tree, analysis, buffers, describe) -> None:
+    import numpy as np
+
+    view_calls = {np.reshape, np.transpose, np.squeeze, np.ravel, np.swapaxes, np.moveaxis,
+                  np.expand_dims, np.asarray, np.atleast_1d, np.atleast_2d, np.broadcast_to}
+    view_of: dict[str, str] = {}
+    changed = True
+    while changed:
+        changed = False
+        for s in analysis.assigns:
+            target, value = s.targets[0], s.value
+            if not isinstance(target, gast.Name) or target.id in view_of:
+                continue
+            source = None
+            if isinstance(value, (gast.Subscript, gast.Attribute)) \
+                    and isinstance(value.value, gast.Name):
+                source = value.value.id
+            elif isinstance(value, gast.Name):
+                source = value.id
+            elif isinstance(value, gast.Call) and value.args \
+                    and isinstance(value.args[0], gast.Name):
+                callee = analysis.op(s).callee
+                if any(callee is f for f in view_calls):
+                    source = value.args[0].id
+            if source is None:
+                continue
+            buffer = source if source in buffers else view_of.get(source)
+            if buffer is not None and target.id not in buffers:
+                view_of[target.id] = buffer
+                changed = True
+    if not view_of:
+        return
+    # Statements in execution order, with the loops that enclose each one.
+    order: list = []
+
+    def walk(stmts, loops):
+        for s in stmts:
+            order.append((s, loops))
+            for field in ("body", "orelse"):
+                inner = getattr(s, field, None)
+                if inner and isinstance(s, (gast.If, gast.For, gast.While)):
+                    walk(inner, loops + (id(s),) if field == "body"
+                         and not isinstance(s, gast.If) else loops)
+
+    walk(tree.body, ())
+    position = {id(s): i for i, (s, _) in enumerate(order)}
+
+    def reads(s, name):
+        parts = [s.value] if isinstance(s, gast.Assign) else \
+            [getattr(s, "test", None), getattr(s, "iter", None)]
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript):
+            parts.append(s.targets[0])
+        return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load)
+                   for p in parts if p is not None for n in gast.walk(p))
+
+    for view, buffer in view_of.items():
+        defs = [position[id(d)] for d in analysis.defs.get(view, [])]
+        writes = [(i, loops) for i, (s, loops) in enumerate(order)
+                  if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript)
+                  and s.targets[0].value.id == buffer]
+        for u, (s, u_loops) in enumerate(order):
+            if not reads(s, view):
+                continue
+            for p in defs:
+                for q, q_loops in writes:
+                    in_loop_after = any(loop in u_loops and loop not in order[p][1]
+                                        for loop in q_loops)
+                    if p < q < u or in_loop_after:
+                        _flag_or_reject(view, buffer, analysis, describe(s))
+
+
+def _flag_or_reject(view, buffer, analysis, where) -> None:
+    """A name read from `buffer` is live across a write to it. Element reads
+    (`b[i]` of a 1-D array) are copies and fine, so subscript reads get a
+    run-time check that they are not views; anything else is rejected now."""
+    message = (f"{view!r} is a view into {buffer!r}, and {buffer!r} is written in place "
+               f"before {view!r} is read again, so {view!r} would change under you; take a "
+               "copy (np.copy(...)) when you read it")
+    stack, seen = [view], set()
+    while stack:
+        name = stack.pop()
+        if name in seen or name == buffer:
+            continue
+        seen.add(name)
+        for d in analysis.defs.get(name, []):
+            value = d.value
+            if isinstance(value, gast.Name):
+                stack.append(value.id)
+            elif isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
+                d.must_not_be_view = f"{message}\n  {where}"
+                stack.append(value.value.id)
+            else:
+                raise UnsupportedSyntaxError(message, where)

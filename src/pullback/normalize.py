@@ -26,6 +26,7 @@ Guarantees on the output (a gast FunctionDef with the user's signature):
 from __future__ import annotations
 
 import builtins
+import copy
 
 import gast
 
@@ -117,7 +118,9 @@ class _ControlFlow:
 
     def function(self, body):
         stmts, _ = self.block(body, None, tail=True)
-        init = [assign(self._ret, const(False))] if self._ret else []
+        init = []
+        if self._ret:  # an early return: the result may be set inside loops and branches
+            init = [assign(self._ret, const(False)), assign(self.retval, const(None))]
         final = gast.Return(value=load(self.retval))
         final.lineno = getattr(body[-1], "lineno", None) if body else None
         return init + stmts + [final]
@@ -153,6 +156,7 @@ class _ControlFlow:
         lineno = getattr(stmt, "lineno", None)
         if isinstance(stmt, gast.Return):
             new = [_at(assign(self.retval, stmt.value), lineno)]
+            new[0].is_return = True
             if tail:
                 return new, set()
             new.append(_at(assign(self.ret, const(True)), lineno))
@@ -232,6 +236,8 @@ class _Flatten:
             new = self.stmt(stmt)
             for node in new:
                 _at(node, lineno)
+                if getattr(stmt, "is_return", False):  # the result may alias what it returns
+                    node.is_return = True
             out.extend(new)
         return out
 
@@ -315,8 +321,8 @@ class _Flatten:
         rhs = self.atom(s.value, out)
         new = self.namer.fresh(op_name(s.op))
         out.append(assign(new, binop(load(old), s.op, rhs)))
-        index2 = self.index(target.slice, [])  # atoms already: re-use them
-        out.append(assign(gast.Subscript(value=base, slice=index2, ctx=gast.Store()), load(new)))
+        out.append(assign(gast.Subscript(value=copy.deepcopy(base), slice=copy.deepcopy(index),
+                                         ctx=gast.Store()), load(new)))
 
     def for_(self, s, out):
         if not isinstance(s.target, (gast.Name, gast.Tuple, gast.List)):
@@ -404,12 +410,6 @@ class _Flatten:
     def atom(self, expr, out, hint=None):
         if is_atom(expr):
             return expr
-        if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, (gast.USub, gast.UAdd)) \
-                and isinstance(expr.operand, gast.Constant) \
-                and isinstance(expr.operand.value, (int, float, complex)) \
-                and not isinstance(expr.operand.value, bool):
-            value = expr.operand.value
-            return const(-value if isinstance(expr.op, gast.USub) else value)
         simple = self.simple(expr, out)
         if is_atom(simple):
             return simple
@@ -431,10 +431,11 @@ class _Flatten:
         if isinstance(expr, gast.BinOp):
             return binop(self.atom(expr.left, out), expr.op, self.atom(expr.right, out))
         if isinstance(expr, gast.UnaryOp):
-            folded = self.atom(expr, [])
-            if isinstance(folded, gast.Constant):
-                return folded
-            return gast.UnaryOp(op=expr.op, operand=self.atom(expr.operand, out))
+            operand = self.atom(expr.operand, out)
+            if isinstance(expr.op, (gast.USub, gast.UAdd)) and isinstance(operand, gast.Constant) \
+                    and type(operand.value) in (int, float, complex):
+                return const(-operand.value if isinstance(expr.op, gast.USub) else operand.value)
+            return gast.UnaryOp(op=expr.op, operand=operand)
         if isinstance(expr, gast.Compare):
             operands = [self.atom(e, out) for e in [expr.left, *expr.comparators]]
             pairs = [

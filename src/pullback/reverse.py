@@ -402,6 +402,10 @@ class Reverse:
                 elif not getattr(s, "phi", False):
                     defs.append(target.id)
                 out.append(s)
+                message = getattr(s, "must_not_be_view", None)
+                if message:
+                    out.append(gast.Expr(value=call("not_a_view", load(target.id),
+                                                    const(message))))
             elif isinstance(s, gast.If) and not _is_loop_exit(s):
                 s.body = self.instrument(s.body, (id(s), 0), in_loop, needed)
                 s.orelse = self.instrument(s.orelse, (id(s), 1), in_loop, needed)

@@ -182,6 +182,12 @@ def owned(g):
     return np.array(g, dtype=float) if not isinstance(g, list) else list(g)
 
 
+def not_a_view(value, message):
+    """Element reads of a buffer that is written later must be copies, not views."""
+    if isinstance(value, np.ndarray):
+        raise PullbackError(message)
+
+
 def check_scalar(out):
     if out.__class__ is not float and np.ndim(out) != 0:
         raise PullbackError(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gast
 
+from .errors import UnsupportedSyntaxError
 from .naming import RESERVED
 from .nodes import assign, load
 
@@ -50,11 +51,11 @@ class _Renamer(gast.NodeTransformer):
         return node
 
 
-def to_ssa(tree: gast.FunctionDef) -> gast.FunctionDef:
+def to_ssa(tree: gast.FunctionDef, describe=str) -> gast.FunctionDef:
     namer = tree.namer
     params = [a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs]
     env = {p: p for p in params}
-    ssa = _SSA(namer)
+    ssa = _SSA(namer, describe)
     ssa.tree = gast.Module(body=list(tree.body), type_ignores=[])
     ssa.first.update(params)
     tree.body = ssa.block(tree.body, env)
@@ -62,9 +63,11 @@ def to_ssa(tree: gast.FunctionDef) -> gast.FunctionDef:
 
 
 class _SSA:
-    def __init__(self, namer):
+    def __init__(self, namer, describe):
         self.namer = namer
+        self.describe = describe
         self.first = set()  # user names already used once
+        self.maybe_unbound = set()  # versions assigned on one side of an if only
 
     def version(self, name):
         if name not in self.first and name not in RESERVED:
@@ -74,6 +77,7 @@ class _SSA:
         return self.namer.fresh(name)
 
     def read_outside(self, loop):
+        """User variables read anywhere outside `loop`."""
         inside = {id(n) for n in gast.walk(loop)}
         return {n.id for n in gast.walk(self.tree) if isinstance(n, gast.Name)
                 and isinstance(n.ctx, gast.Load) and id(n) not in inside}
@@ -110,6 +114,10 @@ class _SSA:
                 a, b = env_body.get(var), env_else.get(var)
                 if a == b:
                     continue
+                if a is None or b is None:  # assigned on one side only: no merge to read
+                    env[var] = a or b
+                    self.maybe_unbound.add(a or b)
+                    continue
                 merged = self.version(var)
                 if a is not None:
                     s.body.append(_copy(merged, a, lineno))
@@ -132,8 +140,15 @@ class _SSA:
         if isinstance(s, gast.For):
             s.iter = self.rename(s.iter, env)
             target = s.target.id
-        changed = [v for v in _stored(s.body) if v != target
-                   and (v in env or v in self.read_outside(s) or _read_before_write(s.body, v))]
+        stored = [v for v in _stored(s.body) if v != target]
+        for var in stored:
+            if var not in env and _read_before_write(s.body, var):
+                raise UnsupportedSyntaxError(
+                    f"{var!r} is read in the loop before it is assigned, and has no value "
+                    "before the loop: give it one before the loop starts",
+                    self.describe(s))
+        live_out = self.read_outside(s)
+        changed = [v for v in stored if v in env or v in live_out]
         if isinstance(s, gast.While):
             changed = list(dict.fromkeys([s.test.id, *changed]))
         phis = {}
@@ -143,7 +158,7 @@ class _SSA:
             if var in env:
                 pre.append(_copy(phi, env[var], lineno))
         body_env = dict(env)
-        body_env.update(phis)
+        body_env.update({var: phi for var, phi in phis.items() if var in env})
         if target is not None:
             new_target = self.version(target)
             body_env[target] = new_target
@@ -152,14 +167,20 @@ class _SSA:
         if isinstance(s, gast.While):
             s.test = load(phis[s.test.id])
         body = self.block(s.body, body_env)
+        for var, phi in phis.items():
+            if var not in env and body_env.get(var, phi) in self.maybe_unbound | {phi}:
+                raise UnsupportedSyntaxError(
+                    f"{var!r} is assigned only on some paths through the loop and used after "
+                    "it: give it a value before the loop", self.describe(s))
         back = [_copy(phi, body_env[var], lineno) for var, phi in phis.items()
-                if var in body_env and body_env[var] != phi]
+                if body_env[var] != phi]
         if body and _is_loop_exit(body[-1]):
             body = body[:-1] + back + body[-1:]
         else:
             body = body + back
         s.body = body or [gast.Pass()]
         s.phis = list(phis.values())
+        env.update({var: body_env[var] for var in stored if var not in phis})
         env.update(phis)
         if target is not None:
             env[target] = body_env[target]
@@ -167,15 +188,45 @@ class _SSA:
 
 
 def _read_before_write(stmts, var) -> bool:
-    """Whether `var` may be read, in textual order, before it is first assigned."""
-    for stmt in stmts:
-        for node in gast.walk(stmt):
-            if isinstance(node, gast.Name) and node.id == var:
-                if isinstance(node.ctx, gast.Load):
-                    return True
-        if var in _stored([stmt]):
-            return False
-    return False
+    """Whether some path through `stmts` may read `var` before assigning it."""
+    return _scan(stmts, var) == "read"
+
+
+def _reads(node, var) -> bool:
+    return node is not None and any(
+        isinstance(n, gast.Name) and n.id == var and isinstance(n.ctx, gast.Load)
+        for n in gast.walk(node))
+
+
+def _scan(stmts, var):
+    """'read' if `var` may be read before it is assigned, 'assigned' if every path
+    assigns it first, None otherwise."""
+    for s in stmts:
+        if isinstance(s, gast.Assign):
+            target = s.targets[0]
+            if _reads(s.value, var) or (isinstance(target, gast.Subscript)
+                                        and _reads(target, var)):
+                return "read"
+            if isinstance(target, gast.Name) and target.id == var:
+                return "assigned"
+        elif isinstance(s, gast.If):
+            if _reads(s.test, var):
+                return "read"
+            a, b = _scan(s.body, var), _scan(s.orelse, var)
+            if "read" in (a, b):
+                return "read"
+            if a == b == "assigned":
+                return "assigned"
+        elif isinstance(s, (gast.For, gast.While)):
+            if _reads(getattr(s, "iter", None), var) or _reads(getattr(s, "test", None), var):
+                return "read"
+            if isinstance(s, gast.For) and s.target.id == var:
+                continue
+            if _scan(s.body, var) == "read":
+                return "read"
+        elif _reads(getattr(s, "value", None), var):
+            return "read"
+    return None
 
 
 def _is_loop_exit(stmt) -> bool:
