@@ -1,0 +1,179 @@
+"""Functions pullback must refuse, each with the offending line marked `# <- here`.
+
+The tests find the marker with inspect, so the expected line number follows the
+file as it is edited. Where either of two constructs may fairly be reported first,
+the other is marked `# <- or here`.
+
+None of these functions is meant to be called.
+"""
+
+import math
+
+import numpy as np
+
+COUNTER = 0.0
+SPD_CONST = np.array([[2.0, 0.5, 0.0], [0.5, 1.5, 0.25], [0.0, 0.25, 1.0]])
+
+# ------------------------------------------------------------ unsupported syntax
+
+
+def uses_class(x):
+    class Box:  # <- here
+        scale = 2.0
+
+    return x * Box.scale
+
+
+def uses_try(x):
+    try:  # <- here
+        y = math.log(x)
+    except ValueError:
+        y = 0.0
+    return y * x
+
+
+def uses_with(x):
+    with np.errstate(all="ignore"):  # <- here
+        y = np.log(x)
+    return np.sum(y)
+
+
+def uses_yield(x):
+    for i in range(3):
+        yield x * i  # <- here
+
+
+def uses_global(x):
+    global COUNTER  # <- here
+    COUNTER = COUNTER + 1.0
+    return x * COUNTER
+
+
+def make_nonlocal_closure():
+    total = 0.0
+
+    def accumulate(x):
+        nonlocal total  # <- here
+        total = total + x
+        return total * x
+
+    return accumulate
+
+
+def uses_inner_nonlocal(x):
+    acc = 0.0
+
+    def bump(t):  # <- or here
+        nonlocal acc  # <- here
+        acc = acc + t
+        return acc
+
+    y = bump(x)
+    return y * x
+
+
+async def uses_async(x):  # <- here
+    return x * 2.0
+
+
+def uses_varargs(x, *args):  # <- here
+    return x * 2.0
+
+
+def uses_varkw(x, **kwargs):  # <- here
+    return x * 2.0
+
+
+def uses_del(x):
+    tmp = x * 2.0
+    y = tmp + 1.0
+    del tmp  # <- here
+    return y * x
+
+
+def uses_lambda(x):
+    square = lambda t: t * t  # <- here
+    return square(x) + x
+
+
+def uses_nested_def(x):
+    def helper(t):  # <- here
+        return t * t
+
+    return helper(x) + x
+
+
+def uses_list_comprehension(x):
+    terms = [x**k for k in range(4)]  # <- here
+    return terms[0] + terms[3]
+
+
+def uses_starred(x):
+    head, *tail = (x, 2.0 * x, 3.0 * x)  # <- here
+    return head * tail[0]
+
+
+def unsupported_after_supported_code(x, y):
+    a = x * y
+    if a > 0.0:
+        b = np.sin(a)
+    else:
+        b = np.cos(a)
+    for _ in range(3):
+        b = b * x
+        try:  # <- here
+            b = b + 1.0
+        finally:
+            b = b * 2.0
+    return b
+
+
+# ------------------------------------------------------------------ no rule
+
+
+def gamma_active(x):
+    y = x * 0.5
+    return math.gamma(y) * x  # <- here
+
+
+def eigh_active(A):
+    S = A + np.transpose(A)
+    w, v = np.linalg.eigh(S)  # <- here
+    return np.sum(w * w)
+
+
+def fft_active(x):
+    spec = np.fft.fft(x)  # <- here
+    return np.sum(np.abs(spec))
+
+
+def gamma_of_second_argument(x, n):
+    return x * math.gamma(n)  # <- here
+
+
+def gamma_inactive_constant(x):
+    c = math.gamma(3.0)
+    return c * x
+
+
+def eigh_inactive_global(x):
+    w, v = np.linalg.eigh(SPD_CONST)
+    return np.sum(w) * x
+
+
+def fft_inactive_argument(x, y):
+    return np.sum(x * np.abs(np.fft.fft(y)))
+
+
+# ------------------------------------------------------- writes into inputs
+
+
+def writes_into_input(x):
+    x[0] = 1.0  # <- here
+    return np.sum(x**2)
+
+
+def augments_input_slice(x):
+    y = np.sin(x)
+    x[1:3] *= 2.0  # <- here
+    return np.sum(x * y)
