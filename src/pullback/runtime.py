@@ -49,9 +49,12 @@ def unbroadcast(g, x):
 
 def unreduce(g, x, axis=None, keepdims=False):
     """Spread the gradient of a reduction of `x` back over `x`'s shape."""
-    if axis is not None and not keepdims:
+    shape = _shape(x)
+    if axis is None:
+        return np.full(shape, g) if shape else g
+    if not keepdims:
         g = np.expand_dims(g, axis)
-    return np.broadcast_to(g, np.shape(x))
+    return np.broadcast_to(g, shape)
 
 
 def unreduce_mean(g, x, ans, axis=None, keepdims=False):
@@ -67,25 +70,41 @@ def unreduce_extreme(g, x, ans, axis=None, keepdims=False):
     return g * mask / np.sum(mask, axis=axis, keepdims=True)
 
 
+def _ndim(x):
+    return x.ndim if x.__class__ is np.ndarray else np.ndim(x)
+
+
 def matmul_grad_a(g, a, b):
-    an, bn = np.ndim(a), np.ndim(b)
-    if an == 1 and bn == 1:
-        return g * b
+    """Gradient of a @ b with respect to a (NumPy's matmul rules, 1-D cases included)."""
+    an, bn = _ndim(a), _ndim(b)
     if bn == 1:
-        return unbroadcast(np.expand_dims(g, -1) * b, a)
+        if an == 1:
+            return g * b
+        if an == 2:
+            return np.multiply.outer(g, b)
+        return unbroadcast(g[..., None] * b, a)
     if an == 1:
-        return unbroadcast((b @ np.expand_dims(g, -1))[..., 0], a)
+        return unbroadcast((b @ g[..., None])[..., 0], a)
+    if an == 2 and bn == 2:
+        return g @ b.T
     return unbroadcast(g @ np.swapaxes(b, -1, -2), a)
 
 
 def matmul_grad_b(g, a, b):
-    an, bn = np.ndim(a), np.ndim(b)
-    if an == 1 and bn == 1:
-        return g * a
+    """Gradient of a @ b with respect to b."""
+    an, bn = _ndim(a), _ndim(b)
     if an == 1:
-        return unbroadcast(np.expand_dims(a, -1) * np.expand_dims(g, -2), b)
+        if bn == 1:
+            return g * a
+        if bn == 2:
+            return np.multiply.outer(a, g)
+        return unbroadcast(a[:, None] * g[..., None, :], b)
     if bn == 1:
-        return unbroadcast((np.swapaxes(a, -1, -2) @ np.expand_dims(g, -1))[..., 0], b)
+        if an == 2:
+            return g @ a
+        return unbroadcast((np.swapaxes(a, -1, -2) @ g[..., None])[..., 0], b)
+    if an == 2 and bn == 2:
+        return a.T @ g
     return unbroadcast(np.swapaxes(a, -1, -2) @ g, b)
 
 

@@ -1,8 +1,15 @@
-"""Stage 7, simplify: local rewrites that never change a value.
+"""Stage 7, simplify: rewrites that never change a value.
 
-Guarantees: folds arithmetic on literal numbers (`2 - 1` -> `1`) and removes
-identities that hold for every numeric type NumPy and Python share
-(`x ** 1` -> `x`). It never changes which statements run or in what order.
+Guarantees:
+- arithmetic on literal numbers is folded (`2 - 1` -> `1`), `x ** 1` is `x`, and
+  a rule's choice on a literal (`a if None is None else b`) is made;
+- copy propagation: after `a = b`, reads of `a` in the same straight-line block
+  read `b` instead, until either name is assigned again (a statement that
+  assigns neither keeps the copy valid; a loop or branch that assigns either
+  ends it); self-assignments `a = a` disappear;
+- dead copies (`a = b` whose `a` is never read) are removed.
+Statements with effects (calls, subscript writes, pushes and pops) are never
+removed or reordered.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ def _number(node):
     return isinstance(node, gast.Constant) and type(node.value) in (int, float)
 
 
-class _Simplify(gast.NodeTransformer):
+class _Fold(gast.NodeTransformer):
     def visit_BinOp(self, node):
         self.generic_visit(node)
         fold = _FOLD.get(type(node.op))
@@ -32,5 +39,125 @@ class _Simplify(gast.NodeTransformer):
         return node
 
 
-def simplify(tree: gast.AST) -> gast.AST:
-    return _Simplify().visit(tree)
+    def visit_Compare(self, node):
+        self.generic_visit(node)
+        left, right = node.left, node.comparators[0]
+        if len(node.ops) == 1 and isinstance(node.ops[0], (gast.Is, gast.IsNot)) \
+                and isinstance(left, gast.Constant) and isinstance(right, gast.Constant) \
+                and left.value is None and right.value is None:
+            return const(isinstance(node.ops[0], gast.Is))
+        return node
+
+    def visit_IfExp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.test, gast.Constant) and isinstance(node.test.value, bool):
+            return node.body if node.test.value else node.orelse
+        return node
+
+
+class _Rename(gast.NodeTransformer):
+    def __init__(self, mapping):
+        self.mapping = mapping
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, gast.Load) and node.id in self.mapping:
+            node.id = self.mapping[node.id]
+        return node
+
+
+def _stored(node) -> set[str]:
+    return {n.id for n in gast.walk(node)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+
+
+def _is_copy(stmt) -> bool:
+    return isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
+        and isinstance(stmt.value, gast.Name)
+
+
+def _propagate(stmts: list) -> list:
+    copies: dict[str, str] = {}
+    out = []
+
+    def kill(names):
+        for a, b in list(copies.items()):
+            if a in names or b in names:
+                del copies[a]
+
+    for s in stmts:
+        if isinstance(s, (gast.If, gast.For, gast.While)):
+            if isinstance(s, gast.While):  # its test runs again after the body
+                kill(_stored(s))
+            for field in ("test", "iter"):
+                if getattr(s, field, None) is not None:
+                    setattr(s, field, _Rename(copies).visit(getattr(s, field)))
+            kill(_stored(s))
+            s.body = _propagate(s.body) or [gast.Pass()]
+            s.orelse = _propagate(s.orelse)
+            out.append(s)
+            continue
+        if isinstance(s, gast.Assign):
+            s.value = _Rename(copies).visit(s.value)
+            target = s.targets[0]
+            if isinstance(target, gast.Subscript):
+                s.targets = [_Rename(copies).visit(target)]
+            elif _is_copy(s) and s.value.id == target.id:
+                continue  # a = a
+            kill(_stored(target))
+            if _is_copy(s):
+                copies[target.id] = s.value.id
+        else:
+            _Rename(copies).visit(s)
+            kill(_stored(s))
+        out.append(s)
+    return out
+
+
+def _drop_dead_copies(tree) -> bool:
+    loads: dict[str, int] = {}
+    for n in gast.walk(tree):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+            loads[n.id] = loads.get(n.id, 0) + 1
+    removed = False
+
+    def sweep(stmts):
+        nonlocal removed
+        out = []
+        for i, s in enumerate(stmts):
+            if _is_copy(s) and (not loads.get(s.targets[0].id)
+                                or _overwritten_unread(s.targets[0].id, stmts[i + 1:])):
+                removed = True
+                continue
+            for field in ("body", "orelse"):
+                if isinstance(s, (gast.If, gast.For, gast.While)):
+                    setattr(s, field, sweep(getattr(s, field)))
+            if isinstance(s, (gast.If, gast.For, gast.While)) and not s.body:
+                s.body = [gast.Pass()]
+            out.append(s)
+        return out
+
+    tree.body = sweep(tree.body)
+    return removed
+
+
+def _overwritten_unread(name, rest) -> bool:
+    """Whether the straight-line statements `rest` assign `name` before reading it."""
+    for s in rest:
+        reads = any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load)
+                    for n in gast.walk(s))
+        if reads:
+            return False
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
+                and s.targets[0].id == name:
+            return True
+        if name in _stored(s):
+            return False
+    return False
+
+
+def simplify(tree: gast.FunctionDef) -> gast.FunctionDef:
+    tree = _Fold().visit(tree)
+    tree.body = _propagate(tree.body)
+    while _drop_dead_copies(tree):
+        pass
+    return tree

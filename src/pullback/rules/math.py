@@ -17,7 +17,7 @@ RULES = {
     math.tanh: rule("x", x="g * (1.0 - ans * ans)"),
     math.exp: rule("x", x="g * ans"),
     math.expm1: rule("x", x="g * (ans + 1.0)"),
-    math.log: rule("x, base=math.e", x="g / (x * math.log(base))",
+    math.log: rule("x, base=None", x="g / x if base is None else g / (x * math.log(base))",
                    base="-g * ans / (base * math.log(base))"),
     math.log1p: rule("x", x="g / (1.0 + x)"),
     math.log2: rule("x", x="g / (x * math.log(2.0))"),

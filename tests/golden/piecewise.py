@@ -1,0 +1,27 @@
+def dpiecewise(x):
+    cond = x < 0.0
+    if cond:
+        out = x * x
+    else:
+        cond_2 = x < 1.0
+        if cond_2:
+            y = math.sin(x)
+            y_3 = y
+        else:
+            log = math.log(x)
+            y_2 = log + 1.0
+            y_3 = y_2
+        out_2 = y_3 * x
+    # adjoint
+    dout_3 = 1.0
+    if cond:
+        dx = dout_3 * x
+        dx = dx + dout_3 * x
+    else:
+        dy_3 = dout_3 * x
+        dx = dout_3 * y_3
+        if cond_2:
+            dx = dx + dy_3 * math.cos(x)
+        else:
+            dx = dx + dy_3 / x
+    return dx

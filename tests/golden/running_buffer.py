@@ -1,0 +1,34 @@
+def drunning_buffer(x):
+    tape = []
+    push = tape.append
+    pop = tape.pop
+    len_2 = len(x)
+    add = len_2 + 1
+    h = np.zeros(add)
+    len_3 = len(x)
+    steps = range(len_3)
+    for i in steps:
+        h_item = h[i]
+        x_item = x[i]
+        add_2 = h_item + x_item
+        tanh = math.tanh(add_2)
+        add_3 = i + 1
+        h_old = save_slot(h, add_3)
+        h[add_3] = tanh
+        push((tanh, add_3, h_old))
+    h_item_2 = h[-1]
+    out = h_item_2 ** 2
+    check_scalar(out)
+    # adjoint
+    dout = 1.0
+    dh_item_2 = dout * 2 * h_item_2
+    dh = accum_index(0.0, h, -1, dh_item_2)
+    dx = 0.0
+    for i in reversed(steps):
+        tanh, add_3, h_old = pop()
+        dtanh = unbroadcast(take_slot_grad(dh, add_3), tanh)
+        h[add_3] = h_old
+        dadd_2 = dtanh * (1.0 - tanh * tanh)
+        dx = accum_index(dx, x, i, dadd_2)
+        dh = accum_index(dh, h, i, dadd_2)
+    return as_grad(dx, x)
