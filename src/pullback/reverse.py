@@ -69,6 +69,15 @@ class _PopSlot(gast.Expr):
     """Placeholder for the pop at the start of an adjoint block."""
 
 
+class _LoopHeader(gast.For):
+    """Placeholder for an adjoint loop, whose header depends on what the primal saved."""
+
+
+def _counts_its_trips(loop) -> bool:
+    """Loops whose trip count is not the length of their range."""
+    return isinstance(loop, gast.While) or _is_loop_exit(loop.body[-1])
+
+
 class Reverse:
     def __init__(self, tree, analysis, wrt, mode):
         self.tree = tree
@@ -79,11 +88,14 @@ class Reverse:
         self.adjoints: dict[str, str] = {}
         self.defined: set[str] = set()  # names whose adjoint variable holds a value
         self.saved: dict[int, str] = {}
-        self.counters: dict[int, str] = {}
+        self.loop_modes: dict[int, tuple] = {}  # loop -> how its adjoint iterates
+        self.adjoint_loops: dict[int, object] = {}  # loops that get an adjoint
         self.pushes: dict[object, list[str]] = {}
         self.loop_phis: list[set] = []
+        self.accumulators: set[str] = set()  # gradients a loop adds to in place
         self.loop_depth = 0
         self.mutable, self.listy = self._mutable()
+        self.stable = self._stable()
 
     # helpers ----------------------------------------------------------------------
 
@@ -127,11 +139,46 @@ class Reverse:
                     changed = True
         return mutable, listy
 
+    def _stable(self):
+        """Names defined inside loops whose value is the same in every iteration: a
+        pure operation on values that never change once set (parameters, names
+        assigned outside any loop, constants). They need no saving."""
+        in_loop = set()
+        for loop in gast.walk(self.tree):
+            if isinstance(loop, (gast.For, gast.While)):
+                in_loop |= _stored(loop.body) | ({loop.target.id}
+                                                 if isinstance(loop, gast.For) else set())
+        written = set(self.mutable)
+        stable = set()
+        changed = True
+        while changed:
+            changed = False
+            for s in self.a.assigns:
+                target = s.targets[0]
+                if not isinstance(target, gast.Name) or target.id in stable \
+                        or target.id not in in_loop or target.id in written \
+                        or len(self.a.defs.get(target.id, ())) != 1:
+                    continue
+                value = s.value
+                if isinstance(value, gast.Call):
+                    if self.a.op(s).kind != "rule":
+                        continue
+                elif not isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Compare)):
+                    continue
+                reads = {n.id for n in gast.walk(value) if isinstance(n, gast.Name)
+                         and isinstance(n.ctx, gast.Load)} & self.a.locals
+                if all(r in stable or (r not in in_loop and r not in written) for r in reads):
+                    stable.add(target.id)
+                    changed = True
+        return stable
+
     def contribute(self, name: str, expr, fresh: bool, out: list) -> None:
         dname = self.d(name)
         if name in self.defined:
             if name in self.listy:
                 out.append(assign(dname, call("add_grads", load(dname), expr)))
+            elif name in self.accumulators:  # owned by this loop: add in place
+                out.append(gast.AugAssign(target=store(dname), op=gast.Add(), value=expr))
             else:
                 out.append(assign(dname, binop(load(dname), gast.Add(), expr)))
             return
@@ -349,24 +396,28 @@ class Reverse:
         for v in sorted(touched - self.defined):
             pre.append(assign(self.d(v), const(0.0)))
             self.defined.add(v)
+        # Gradients of values the loop only reads accumulate in place, on a private copy.
+        new_accumulators = touched - phis - self.accumulators - self.listy
+        for v in sorted(new_accumulators):
+            if v not in self.a.scalar and not any(
+                    isinstance(p, gast.Assign) and p.targets[0].id == self.d(v)
+                    and isinstance(p.value, gast.Constant) for p in pre):
+                pre.append(assign(self.d(v), call("owned", load(self.d(v)))))
+        self.accumulators |= new_accumulators
         self.loop_phis.append(phis)
         self.loop_depth += 1
         body = self.adjoint_block(s.body, ("loop", id(s)))
+        self.accumulators -= new_accumulators
         for v in sorted((phis & self.a.active) - self.defined):
             body.append(assign(self.d(v), const(0.0)))
             self.defined.add(v)
         self.loop_depth -= 1
         self.loop_phis.pop()
         self.defined = {v for v in self.defined if v not in assigned or v in phis}
-        if isinstance(s, gast.For) and not _is_loop_exit(s.body[-1]):
-            header = gast.For(target=store(s.target.id),
-                              iter=call("reversed", load(s.iter.id)), body=body, orelse=[],
-                              type_comment=None)
-        else:
-            counter = self.counters.setdefault(id(s), self.namer.fresh("trips"))
-            header = gast.For(target=store(self.namer.fresh("rep")),
-                              iter=call("range", load(counter)), body=body, orelse=[],
-                              type_comment=None)
+        header = _LoopHeader(target=store("_"), iter=const(None), body=body, orelse=[],
+                             type_comment=None)
+        header.loop = s
+        self.adjoint_loops[id(s)] = header
         return pre + [header]
 
     def fill_pops(self, stmts):
@@ -383,8 +434,26 @@ class Reverse:
             if isinstance(s, (gast.If, gast.For, gast.While)):
                 s.body = self.fill_pops(s.body) or [gast.Pass()]
                 s.orelse = self.fill_pops(s.orelse)
+            if isinstance(s, _LoopHeader):
+                s = self.loop_header(s)
             out.append(s)
         return out
+
+    def loop_header(self, header):
+        """The adjoint loop: over the loop's saved records in reverse, else over its
+        range in reverse, else as many times as the primal loop ran."""
+        loop = header.loop
+        mode, names = self.loop_modes[id(loop)]
+        if mode == "record":
+            target = store(names[1][0]) if len(names[1]) == 1 else \
+                tuple_of(*[store(n) for n in names[1]], ctx=gast.Store())
+            iterable = call("reversed", load(names[0]))
+        elif mode == "range":
+            target, iterable = store(loop.target.id), call("reversed", load(loop.iter.id))
+        else:
+            target, iterable = store(self.namer.fresh("rep")), call("range", load(names))
+        return gast.For(target=target, iter=iterable, body=header.body, orelse=[],
+                        type_comment=None)
 
     # primal sweep --------------------------------------------------------------------
 
@@ -412,13 +481,19 @@ class Reverse:
                 defs += s.merges
                 out.append(s)
             elif isinstance(s, (gast.For, gast.While)):
-                counter = self.counters.get(id(s))
-                if counter:
-                    out.append(assign(counter, const(0)))
-                    defs.append(counter)
                 s.body = self.instrument(s.body, ("loop", id(s)), True, needed, loop=s)
-                if counter:
-                    s.body.insert(0, assign(counter, binop(load(counter), gast.Add(), const(1))))
+                mode, names = self.loop_modes.get(id(s), (None, None))
+                if mode == "record":
+                    out.append(assign(names[0], gast.List(elts=[], ctx=gast.Load())))
+                    defs.append(names[0])
+                    needed.add(names[0])
+                elif mode == "count":
+                    out.append(assign(names, const(0)))
+                    s.body.insert(0, assign(names, binop(load(names), gast.Add(), const(1))))
+                    defs.append(names)
+                    needed.add(names)
+                elif mode == "range":
+                    needed.add(s.iter.id)
                 defs += s.phis
                 out.append(s)
             else:
@@ -427,14 +502,28 @@ class Reverse:
             return out
         if loop is not None:
             defs += loop.phis
-            if id(loop) in self.counters and isinstance(loop, gast.For):
-                defs.append(loop.target.id)
-        names = [n for n in dict.fromkeys(defs) if n in needed]
+        names = [n for n in dict.fromkeys(defs) if n in needed and n not in self.stable]
+        if loop is not None:
+            target = loop.target.id if isinstance(loop, gast.For) else None
+            if target in needed and (names or _counts_its_trips(loop)):
+                names.append(target)
+            if self.adjoint_loops.get(id(loop)) is None:
+                return out  # the adjoint never revisits this loop
+            if not names:
+                self.loop_modes[id(loop)] = ("count", self.namer.fresh("trips")) \
+                    if _counts_its_trips(loop) else ("range", None)
+                return out
+            record = self.namer.fresh("saved")
+            self.loop_modes[id(loop)] = ("record", (record, names))
         if not names:
             return out
-        self.pushes[key] = names
         value = load(names[0]) if len(names) == 1 else tuple_of(*[load(n) for n in names])
-        push = gast.Expr(value=call(self.push, value))
+        if loop is not None:
+            push = gast.Expr(value=call(gast.Attribute(value=load(record), attr="append",
+                                                       ctx=gast.Load()), value))
+        else:
+            self.pushes[key] = names
+            push = gast.Expr(value=call(self.push, value))
         at = len(out)
         if loop is not None:
             while at and (_is_loop_exit(out[at - 1]) or (

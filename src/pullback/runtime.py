@@ -197,8 +197,12 @@ def add_grads(a, b):
 
 
 def owned(g):
-    """A private, writable float copy of g, for a gradient that is updated in place."""
-    return np.array(g, dtype=float) if not isinstance(g, list) else list(g)
+    """A private, writable copy of gradient g, for a gradient updated in place."""
+    if isinstance(g, list):
+        return list(g)
+    if isinstance(g, np.ndarray) or np.ndim(g):
+        return np.array(g, dtype=np.result_type(g, float))
+    return g  # scalars are immutable
 
 
 def not_a_view(value, message):

@@ -1,18 +1,16 @@
 def drnn(Wh, Wx, xs, h0):
-    tape = []
-    push = tape.append
-    pop = tape.pop
     shape = xs.shape
     item_item = shape[0]
     steps = range(item_item)
     h_2 = h0
+    saved = []
     for t in steps:
         matmul = Wh @ h_2
         xs_item = xs[t]
         matmul_2 = Wx @ xs_item
         add = matmul + matmul_2
         h_3 = np.tanh(add)
-        push((matmul, xs_item, matmul_2, h_3, h_2))
+        saved.append((matmul, xs_item, matmul_2, h_3, h_2))
         h_2 = h_3
     out = np.sum(h_2)
     # adjoint
@@ -20,12 +18,11 @@ def drnn(Wh, Wx, xs, h0):
     dh_2 = unreduce(dout, h_2, None, False)
     dWh = 0.0
     dWx = 0.0
-    for t in reversed(steps):
-        matmul, xs_item, matmul_2, h_3, h_2 = pop()
+    for matmul, xs_item, matmul_2, h_3, h_2 in reversed(saved):
         dadd = dh_2 * (1.0 - h_3 * h_3)
         dmatmul = unbroadcast(dadd, matmul)
         dmatmul_2 = unbroadcast(dadd, matmul_2)
-        dWx = dWx + matmul_grad_a(dmatmul_2, Wx, xs_item)
-        dWh = dWh + matmul_grad_a(dmatmul, Wh, h_2)
+        dWx += matmul_grad_a(dmatmul_2, Wx, xs_item)
+        dWh += matmul_grad_a(dmatmul, Wh, h_2)
         dh_2 = matmul_grad_b(dmatmul, Wh, h_2)
     return (as_grad(dWh, Wh), as_grad(dWx, Wx))

@@ -1,12 +1,10 @@
 def drunning_buffer(x):
-    tape = []
-    push = tape.append
-    pop = tape.pop
     len_2 = len(x)
     add = len_2 + 1
     h = np.zeros(add)
     len_3 = len(x)
     steps = range(len_3)
+    saved = []
     for i in steps:
         h_item = h[i]
         x_item = x[i]
@@ -15,7 +13,7 @@ def drunning_buffer(x):
         add_3 = i + 1
         h_old = save_slot(h, add_3)
         h[add_3] = tanh
-        push((tanh, add_3, h_old))
+        saved.append((tanh, add_3, h_old, i))
     h_item_2 = h[-1]
     out = h_item_2 ** 2
     check_scalar(out)
@@ -24,8 +22,7 @@ def drunning_buffer(x):
     dh_item_2 = dout * 2 * h_item_2
     dh = accum_index(0.0, h, -1, dh_item_2)
     dx = 0.0
-    for i in reversed(steps):
-        tanh, add_3, h_old = pop()
+    for tanh, add_3, h_old, i in reversed(saved):
         dtanh = unbroadcast(take_slot_grad(dh, add_3), tanh)
         h[add_3] = h_old
         dadd_2 = dtanh * (1.0 - tanh * tanh)

@@ -1,7 +1,4 @@
 def dsearch(x):
-    tape = []
-    push = tape.append
-    pop = tape.pop
     total = 0.0
     broke = False
     go = True
@@ -9,9 +6,8 @@ def dsearch(x):
     total_2 = total
     broke_2 = broke
     x_2 = x
-    trips = 0
+    saved = []
     while go_2:
-        trips = trips + 1
         neg = -x_2
         exp = math.exp(neg)
         total_3 = total_2 + exp
@@ -33,7 +29,7 @@ def dsearch(x):
         else:
             go_4 = True
             go_5 = go_4
-        push((exp, not_2))
+        saved.append((exp, not_2))
         go_2 = go_5
         total_2 = total_3
         broke_2 = broke_4
@@ -42,8 +38,7 @@ def dsearch(x):
     dout = 1.0
     dtotal_2 = dout
     dx_2 = 0.0
-    for rep in range(trips):
-        exp, not_2 = pop()
+    for exp, not_2 in reversed(saved):
         dx_4 = dx_2
         if not_2:
             dx_2 = dx_4 * 0.5
