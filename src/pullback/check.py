@@ -167,7 +167,8 @@ def _is_allocator(callee) -> bool:
         return False
 
 
-def _check_views(tree, analysis, buffers, describe) -> None:
+def views_of(analysis, buffers) -> dict[str, str]:
+    """Names that may share memory with an array written in place -> that array."""
     import numpy as np
 
     view_calls = {np.reshape, np.transpose, np.squeeze, np.ravel, np.swapaxes, np.moveaxis,
@@ -197,6 +198,11 @@ def _check_views(tree, analysis, buffers, describe) -> None:
             if buffer is not None and target.id not in buffers:
                 view_of[target.id] = buffer
                 changed = True
+    return view_of
+
+
+def _check_views(tree, analysis, buffers, describe) -> None:
+    view_of = views_of(analysis, buffers)
     if not view_of:
         return
     # Statements in execution order, with the loops that enclose each one.

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import gast
 
+from .check import views_of
 from .nodes import (
     assign,
     binop,
@@ -65,6 +66,11 @@ def _stored(stmts):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
 
+# Contributions a loop may record and sum after the loop: helper -> (summing helper,
+# position of the factor that pairs with g).
+DEFERRED = {"matmul_grad_a": ("sum_matmul_grad_a", 2), "matmul_grad_b": ("sum_matmul_grad_b", 1)}
+
+
 class _PopSlot(gast.Expr):
     """Placeholder for the pop at the start of an adjoint block."""
 
@@ -93,9 +99,14 @@ class Reverse:
         self.pushes: dict[object, list[str]] = {}
         self.loop_phis: list[set] = []
         self.accumulators: set[str] = set()  # gradients a loop adds to in place
+        self.deferrable: list[set] = []  # per loop being generated: its own accumulators
+        self.deferred: list[dict] = []  # per loop: accumulator -> (parts list, summing helper)
         self.loop_depth = 0
         self.mutable, self.listy = self._mutable()
         self.stable = self._stable()
+        buffers = {s.targets[0].value.id for s in self.a.assigns
+                   if isinstance(s.targets[0], gast.Subscript)}
+        self.shares_memory = buffers | set(views_of(self.a, buffers))
 
     # helpers ----------------------------------------------------------------------
 
@@ -315,6 +326,8 @@ class Reverse:
                 if param in op.rule.broadcast and not all(
                         self.is_scalar(op.bound[q]) for q in op.rule.broadcast if q != param):
                     expr = call("unbroadcast", expr, load(atom.id))
+                if self.defer(atom.id, expr, out):
+                    continue
                 fresh = isinstance(expr, (gast.BinOp, gast.UnaryOp))
                 self.contribute(atom.id, expr, fresh, out)
         elif op.kind == "index":
@@ -331,6 +344,25 @@ class Reverse:
                     self.contribute(elt.id, call("item_grad", g, const(i)), False, out)
         self.defined.discard(name)
         return out
+
+    def defer(self, name, expr, out) -> bool:
+        """A loop adding matrix-product gradients into a loop-invariant matrix records
+        the factors instead, and forms their sum after the loop as one product."""
+        if not self.deferrable or name not in self.deferrable[-1] \
+                or not isinstance(expr, gast.Call) or not isinstance(expr.func, gast.Name) \
+                or expr.func.id not in DEFERRED:
+            return False
+        summed, other = DEFERRED[expr.func.id]
+        factor = expr.args[other]
+        if isinstance(factor, gast.Name) and factor.id in self.shares_memory:
+            return False  # its value may change (a buffer's slot is restored) before the sum
+        parts = self.deferred[-1].get(name)
+        if parts is None:
+            parts = self.deferred[-1][name] = (self.namer.fresh(f"d{name}_parts"), summed)
+        pair = tuple_of(expr.args[0], expr.args[other])
+        out.append(gast.Expr(value=call(gast.Attribute(value=load(parts[0]), attr="append",
+                                                       ctx=gast.Load()), pair)))
+        return True
 
     def adjoint_write(self, s):
         target = s.targets[0]
@@ -406,7 +438,11 @@ class Reverse:
         self.accumulators |= new_accumulators
         self.loop_phis.append(phis)
         self.loop_depth += 1
+        self.deferrable.append(new_accumulators)
+        self.deferred.append({})
         body = self.adjoint_block(s.body, ("loop", id(s)))
+        self.deferrable.pop()
+        deferred = self.deferred.pop()
         self.accumulators -= new_accumulators
         for v in sorted((phis & self.a.active) - self.defined):
             body.append(assign(self.d(v), const(0.0)))
@@ -418,7 +454,12 @@ class Reverse:
                              type_comment=None)
         header.loop = s
         self.adjoint_loops[id(s)] = header
-        return pre + [header]
+        after = []
+        for name, (parts, summed) in deferred.items():
+            pre.append(assign(parts, gast.List(elts=[], ctx=gast.Load())))
+            after.append(gast.AugAssign(target=store(self.d(name)), op=gast.Add(),
+                                        value=call(summed, load(parts), load(name))))
+        return pre + [header] + after
 
     def fill_pops(self, stmts):
         """Replace pop placeholders by the pops matching what the primal pushed."""

@@ -34,8 +34,8 @@ def unbroadcast(g, x):
     """Sum the gradient `g` of a broadcast result down to the shape of operand `x`."""
     if g.__class__ is float:
         return g
-    xs = _shape(x)
-    gs = getattr(g, "shape", ())
+    xs = x.shape if x.__class__ is np.ndarray else _shape(x)
+    gs = g.shape if g.__class__ is np.ndarray else np.shape(g)
     if gs == xs:
         return g
     if not xs:
@@ -106,6 +106,27 @@ def matmul_grad_b(g, a, b):
     if an == 2 and bn == 2:
         return a.T @ g
     return unbroadcast(np.swapaxes(a, -1, -2) @ g, b)
+
+
+def sum_matmul_grad_a(parts, a):
+    """The sum of matmul_grad_a(g, a, b) over the (g, b) pairs a loop recorded: one
+    matrix product for the common matrix-times-vector case."""
+    if parts and _ndim(a) == 2 and _ndim(parts[0][0]) == 1 and _ndim(parts[0][1]) == 1:
+        return np.stack([g for g, _ in parts], axis=1) @ np.stack([b for _, b in parts])
+    total = 0.0
+    for g, b in parts:
+        total = total + matmul_grad_a(g, a, b)
+    return total
+
+
+def sum_matmul_grad_b(parts, b):
+    """The sum of matmul_grad_b(g, a, b) over the (g, a) pairs a loop recorded."""
+    if parts and _ndim(b) == 2 and _ndim(parts[0][0]) == 1 and _ndim(parts[0][1]) == 1:
+        return np.stack([a for _, a in parts], axis=1) @ np.stack([g for g, _ in parts])
+    total = 0.0
+    for g, a in parts:
+        total = total + matmul_grad_b(g, a, b)
+    return total
 
 
 def _check_dot(a, b):

@@ -18,11 +18,15 @@ def drnn(Wh, Wx, xs, h0):
     dh_2 = unreduce(dout, h_2, None, False)
     dWh = 0.0
     dWx = 0.0
+    dWx_parts = []
+    dWh_parts = []
     for matmul, xs_item, matmul_2, h_3, h_2 in reversed(saved):
         dadd = dh_2 * (1.0 - h_3 * h_3)
         dmatmul = unbroadcast(dadd, matmul)
         dmatmul_2 = unbroadcast(dadd, matmul_2)
-        dWx += matmul_grad_a(dmatmul_2, Wx, xs_item)
-        dWh += matmul_grad_a(dmatmul, Wh, h_2)
+        dWx_parts.append((dmatmul_2, xs_item))
+        dWh_parts.append((dmatmul, h_2))
         dh_2 = matmul_grad_b(dmatmul, Wh, h_2)
+    dWx += sum_matmul_grad_a(dWx_parts, Wx)
+    dWh += sum_matmul_grad_a(dWh_parts, Wh)
     return (as_grad(dWh, Wh), as_grad(dWx, Wx))
