@@ -118,6 +118,7 @@ def check_writes(tree, analysis, parsed) -> None:
     (np.zeros, np.copy, ...), never an input, never known under a second name,
     and no view of it may be read after a later write changes it."""
     describe = parsed.location.describe
+    _check_augmented(analysis, describe)
     writes = [s for s in analysis.assigns if isinstance(s.targets[0], gast.Subscript)]
     buffers = {s.targets[0].value.id for s in writes}
     if not buffers:
@@ -266,3 +267,34 @@ def _flag_or_reject(view, buffer, analysis, where) -> None:
                 stack.append(value.value.id)
             else:
                 raise UnsupportedSyntaxError(message, where)
+
+
+def _check_augmented(analysis, describe) -> None:
+    """`x += v` on an array updates it in place, so every other name for the same
+    memory changes too; pullback computes `x = x + v`. Where `x` may share memory
+    (it was read out of another array, or copied from another name), the
+    generated code checks at run time that `x` is not an array."""
+    for s in analysis.assigns:
+        if not getattr(s, "augmented", False):
+            continue
+        name = s.value.left.id if isinstance(s.value.left, gast.Name) else None
+        if name is None or name in analysis.params:
+            continue
+        shared = False
+        stack, seen = [name], set()
+        while stack:
+            current = stack.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            for d in analysis.defs.get(current, []):
+                if getattr(d, "phi", False) and isinstance(d.value, gast.Name):
+                    stack.append(d.value.id)
+                elif isinstance(d.value, (gast.Name, gast.Subscript, gast.Attribute)):
+                    shared = True
+        if shared:
+            s.must_not_be_view = (
+                f"augmented assignment to {s.augmented!r}: it is an array that may share "
+                "memory with another name, which NumPy would change too; write "
+                f"`x = x + ...` or take a copy first\n  {describe(s)}")
+            s.checked_name = name

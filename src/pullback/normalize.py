@@ -313,6 +313,7 @@ class _Flatten:
         if isinstance(target, gast.Name):
             rhs = self.atom(s.value, out)
             out.append(assign(target.id, binop(load(target.id), s.op, rhs)))
+            out[-1].augmented = target.id  # NumPy would update the array in place
             return
         base = self.atom(target.value, out)
         index = self.index(target.slice, out)

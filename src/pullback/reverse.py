@@ -511,9 +511,12 @@ class Reverse:
                         defs.append(saved)
                 elif not getattr(s, "phi", False):
                     defs.append(target.id)
-                out.append(s)
                 message = getattr(s, "must_not_be_view", None)
-                if message:
+                checked = getattr(s, "checked_name", None)
+                if message and checked:  # check the operand before an augmented assignment
+                    out.append(gast.Expr(value=call("not_a_view", load(checked), const(message))))
+                out.append(s)
+                if message and not checked:  # check the value read
                     out.append(gast.Expr(value=call("not_a_view", load(target.id),
                                                     const(message))))
             elif isinstance(s, gast.If) and not _is_loop_exit(s):
