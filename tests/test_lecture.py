@@ -34,3 +34,9 @@ def test_cli_prints_the_gradient_and_it_compiles():
     compile(out, "<printed>", "exec")
     assert out.startswith("def dg(x, y, z):")
     assert "dd = dout * math.cos(d)" in out
+
+
+def test_readme_shows_the_current_generated_code():
+    out = subprocess.run([sys.executable, "-m", "pullback", "examples/lecture.py:g"],
+                         cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert out in (ROOT / "README.md").read_text()
