@@ -16,6 +16,7 @@ Guarantees, for an SSA function:
 from __future__ import annotations
 
 import builtins
+import inspect
 import operator
 from dataclasses import dataclass, field
 
@@ -191,12 +192,19 @@ class Analysis:
                 continue
             if not any(_atom_name(a) in self.varied for a in op.inputs.values()):
                 continue
-            raise NoRuleError(
-                f"no derivative rule for {op.name}: it is called on a value being "
-                "differentiated. Register a rule for it, or wrap its argument in "
-                "stop_gradient if no gradient should flow through it",
-                self.parsed.location.describe(s),
-            )
+            if inspect.isfunction(op.callee):
+                what = (f"call to the Python function {op.name}: pullback does not yet "
+                        "differentiate through calls to other Python functions; inline it")
+            elif op.callee is MISSING and op.name.startswith("."):
+                what = f"attribute {op.name} of a value being differentiated has no rule"
+            elif op.callee is MISSING:
+                what = (f"call to {op.name}, which pullback cannot resolve to a known "
+                        "function (methods on values are not differentiated yet)")
+            else:
+                what = (f"no derivative rule for {op.name}, called on a value being "
+                        "differentiated: use a function from the rule tables (math, NumPy, "
+                        "operators)")
+            raise NoRuleError(what, self.parsed.location.describe(s))
 
     # scalars --------------------------------------------------------------------
 
