@@ -438,14 +438,19 @@ class _Flatten:
                 return const(-operand.value if isinstance(expr.op, gast.USub) else operand.value)
             return gast.UnaryOp(op=expr.op, operand=operand)
         if isinstance(expr, gast.Compare):
-            operands = [self.atom(e, out) for e in [expr.left, *expr.comparators]]
-            pairs = [
-                gast.Compare(left=operands[i], ops=[op], comparators=[operands[i + 1]])
-                for i, op in enumerate(expr.ops)
-            ]
-            if len(pairs) == 1:
-                return pairs[0]
-            return self.simple(gast.BoolOp(op=gast.And(), values=pairs), out)
+            left = self.atom(expr.left, out)
+            right = self.atom(expr.comparators[0], out)
+            first = gast.Compare(left=left, ops=[expr.ops[0]], comparators=[right])
+            if len(expr.ops) == 1:
+                return first
+            # a < b < c: b is evaluated once, c only when a < b holds
+            result = self.namer.fresh("cond")
+            out.append(assign(result, first))
+            rest = gast.Compare(left=right, ops=expr.ops[1:], comparators=expr.comparators[1:])
+            body: list = []
+            body.append(assign(result, self.simple(rest, body)))
+            out.append(if_(load(result), body))
+            return load(result)
         if isinstance(expr, gast.BoolOp):
             return self.boolop(expr, out)
         if isinstance(expr, gast.IfExp):

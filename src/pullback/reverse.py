@@ -544,8 +544,8 @@ class Reverse:
                 out.append(s)
         if not in_loop:
             return out
-        if loop is not None:
-            defs += loop.phis
+        if loop is not None:  # a loop name with no value before the loop is never read inside
+            defs += [p for p in loop.phis if p not in loop.uninitialized]
         names = [n for n in dict.fromkeys(defs) if n in needed and n not in self.stable]
         if loop is not None:
             target = loop.target.id if isinstance(loop, gast.For) else None

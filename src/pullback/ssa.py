@@ -152,13 +152,16 @@ class _SSA:
         if isinstance(s, gast.While):
             changed = list(dict.fromkeys([s.test.id, *changed]))
         phis = {}
+        incoming = {}  # variables whose value before the loop the loop may need
         for var in changed:
             phi = self.version(var)
             phis[var] = phi
-            if var in env:
+            if var in env and (env[var] not in self.maybe_unbound
+                               or _read_before_write(s.body, var)):
+                incoming[var] = env[var]
                 pre.append(_copy(phi, env[var], lineno))
-        body_env = dict(env)
-        body_env.update({var: phi for var, phi in phis.items() if var in env})
+        body_env = {var: v for var, v in env.items() if var not in phis or var in incoming}
+        body_env.update({var: phis[var] for var in incoming})
         if target is not None:
             new_target = self.version(target)
             body_env[target] = new_target
@@ -168,7 +171,7 @@ class _SSA:
             s.test = load(phis[s.test.id])
         body = self.block(s.body, body_env)
         for var, phi in phis.items():
-            if var not in env and body_env.get(var, phi) in self.maybe_unbound | {phi}:
+            if var not in incoming and body_env.get(var, phi) in self.maybe_unbound | {phi}:
                 raise UnsupportedSyntaxError(
                     f"{var!r} is assigned only on some paths through the loop and used after "
                     "it: give it a value before the loop", self.describe(s))
@@ -180,6 +183,8 @@ class _SSA:
             body = body + back
         s.body = body or [gast.Pass()]
         s.phis = list(phis.values())
+        s.uninitialized = [phi for var, phi in phis.items() if var not in incoming]
+        self.maybe_unbound |= set(s.uninitialized)  # after zero iterations
         env.update({var: body_env[var] for var in stored if var not in phis})
         env.update(phis)
         if target is not None:
