@@ -900,15 +900,13 @@ def reads_before_assigning(x):
     return x
 
 
-def test_ssa_rejects_a_loop_read_with_no_value_before_the_loop():
+def test_ssa_starts_a_variable_first_assigned_in_a_loop_as_none():
+    # valid Python: `prev` is read only from the second iteration on
     p = parsed(reads_before_assigning)
-    tree = normalize(p.tree, p)
-    with pytest.raises(UnsupportedSyntaxError) as info:
-        to_ssa(tree, p.location.describe)
-    assert str(info.value) == (
-        "'prev' is read in the loop before it is assigned, and has no value before the loop: "
-        "give it one before the loop starts\n  "
-        + located("# <- read before assigned", "for i in range(3):"))
+    tree = to_ssa(normalize(p.tree, p), p.location.describe)
+    text = codegen.to_source(tree)
+    assert text.splitlines()[1].strip() == "prev_unset = None"
+    assert pullback.grad(reads_before_assigning)(0.3) == pytest.approx(4.0, rel=1e-14)
 
 
 def test_ssa_code_computes_what_the_user_wrote():
@@ -1182,13 +1180,16 @@ def test_reverse_in_place_write_saves_takes_and_restores_the_slot():
             db_item_2 = dout * sum
             db = accum_index(0.0, b, 0, db_item_2)
             db = add_grads(db, unreduce(dsum, b, None, False))
-            dx = unbroadcast(take_slot_grad(db, 1), x)
+            dx_slot, db = take_slot_grad(db, 1)
+            dx = unbroadcast(dx_slot, x)
             b[1] = b_old
-            dsin = unbroadcast(take_slot_grad(db, 0), sin)
+            dsin_slot, db = take_slot_grad(db, 0)
+            dsin = unbroadcast(dsin_slot, sin)
             b[0] = b_old_2
             db_item = dsin * math.cos(b_item)
             db = accum_index(db, b, 0, db_item)
-            dmul = unbroadcast(take_slot_grad(db, 0), mul)
+            dmul_slot, db = take_slot_grad(db, 0)
+            dmul = unbroadcast(dmul_slot, mul)
             b[0] = b_old_3
             dx = dx + unbroadcast(dmul * x, x)
             dx = dx + unbroadcast(dmul * x, x)

@@ -250,7 +250,8 @@ class Analysis:
                 for name in list(scalar):
                     if name in asserted or name in self.loop_targets:
                         continue
-                    if not all(self._scalar_producing(s, scalar) for s in self.defs.get(name, [])):
+                    if not all(self._scalar_producing(s, scalar) for s in self.defs.get(name, [])
+                               if not getattr(s, "sentinel", False)):
                         scalar.discard(name)
                         changed = True
             grown = self._assert_scalars(scalar | asserted) - asserted

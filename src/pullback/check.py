@@ -132,6 +132,12 @@ def check_writes(tree, analysis, parsed) -> None:
             raise UnsupportedSyntaxError(
                 f"{s.targets[0].id} = {value.id} gives a second name to an array that is "
                 f"written in place; use np.copy({value.id})", describe(s))
+    for s in analysis.assigns:
+        if isinstance(s.value, (gast.Tuple, gast.List)) and any(
+                isinstance(e, gast.Name) and e.id in buffers for e in s.value.elts):
+            raise UnsupportedSyntaxError(
+                "an array that is written in place is put into a tuple or list, which gives it "
+                "a second name; use np.copy(...) of it", describe(s))
     for s in writes:
         base = s.targets[0].value.id
         if base in analysis.params:
@@ -265,7 +271,10 @@ def _flag_or_reject(view, buffer, analysis, where) -> None:
             elif isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
                 d.must_not_be_view = f"{message}\n  {where}"
                 stack.append(value.value.id)
-            else:
+            elif isinstance(value, gast.Attribute) or (
+                    isinstance(value, gast.Call) and value.args
+                    and isinstance(value.args[0], gast.Name)
+                    and value.args[0].id in seen | {buffer}):
                 raise UnsupportedSyntaxError(message, where)
 
 

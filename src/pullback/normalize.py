@@ -49,14 +49,108 @@ from .nodes import (
 
 def normalize(tree: gast.FunctionDef, parsed) -> gast.FunctionDef:
     namer = Namer(all_names(tree))
+    unset = _maybe_unset(tree)
     body = _ControlFlow(namer).function(tree.body)
     body = _Flatten(namer, parsed).block(body)
+    sentinels = []
+    for name in unset:
+        sentinels.append(_at(assign(name, const(None)), getattr(tree, "lineno", None)))
+        sentinels[-1].sentinel = True
+    body = sentinels + body
     new = gast.FunctionDef(
         name=tree.name, args=tree.args, body=body, decorator_list=[], returns=None,
         type_comment=None, type_params=[],
     )
     new.namer = namer
     return new
+
+
+def _maybe_unset(tree) -> list[str]:
+    """Variables assigned inside an if or loop and read where that assignment may not
+    have run (after the statement, or earlier in a later iteration). They start as
+    None, so copies that merge paths never read an unbound name; a None reaching an
+    arithmetic operation fails as loudly as Python's unbound-variable error."""
+    params = {a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs}
+    found = []
+    assigned_before = set(params)  # names surely set before each top-level statement
+    for top in tree.body:
+        for compound in gast.walk(top):
+            if isinstance(compound, (gast.If, gast.For, gast.While)):
+                _unset_in(compound, tree, assigned_before, found)
+        if isinstance(top, (gast.Assign, gast.AugAssign, gast.AnnAssign)):
+            targets = top.targets if isinstance(top, gast.Assign) else [top.target]
+            assigned_before |= {n.id for t in targets for n in gast.walk(t)
+                                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    return found
+
+
+def _unset_in(compound, tree, assigned_before, found) -> None:
+    inside = {id(n) for n in gast.walk(compound)}
+    stored = [n.id for n in gast.walk(compound) if isinstance(n, gast.Name)
+              and isinstance(n.ctx, gast.Store)]
+    targets = _loop_targets(compound)
+    for name in dict.fromkeys(stored):
+        if name in assigned_before or name in found:
+            continue
+        # reads inside another loop that assigns the name as its own target don't count
+        protected = {id(n) for loop in gast.walk(tree) if name in _loop_targets(loop)
+                     for n in gast.walk(loop)}
+        read_outside = any(isinstance(n, gast.Name) and n.id == name
+                           and isinstance(n.ctx, gast.Load) and id(n) not in inside
+                           and id(n) not in protected for n in gast.walk(tree))
+        if read_outside or (isinstance(compound, (gast.For, gast.While))
+                            and name not in targets and _read_first(compound, name)):
+            found.append(name)
+
+
+def _loop_targets(node) -> set[str]:
+    if not isinstance(node, gast.For):
+        return set()
+    return {n.id for n in gast.walk(node.target) if isinstance(n, gast.Name)}
+
+
+def _read_first(loop, name) -> bool:
+    """Whether an iteration of `loop` may read `name` before assigning it, that is,
+    read what an earlier iteration assigned."""
+    return _scan(loop.body, name) == "read"
+
+
+def _reads(node, name) -> bool:
+    return node is not None and any(isinstance(n, gast.Name) and n.id == name
+                                    and isinstance(n.ctx, gast.Load) for n in gast.walk(node))
+
+
+def _scan(stmts, name):
+    """'read' if some path reads `name` before assigning it, 'assigned' if every path
+    assigns it first, None otherwise (user-level statements)."""
+    for s in stmts:
+        if isinstance(s, gast.AugAssign):
+            if _reads(s.value, name) or _reads(s.target, name) or (
+                    isinstance(s.target, gast.Name) and s.target.id == name):
+                return "read"
+        elif isinstance(s, (gast.Assign, gast.AnnAssign)):
+            targets = s.targets if isinstance(s, gast.Assign) else [s.target]
+            if _reads(s.value, name) or any(_reads(t, name) for t in targets):
+                return "read"
+            if any(isinstance(n, gast.Name) and n.id == name
+                   for t in targets for n in gast.walk(t)):
+                return "assigned"
+        elif isinstance(s, gast.If):
+            if _reads(s.test, name):
+                return "read"
+            a, b = _scan(s.body, name), _scan(s.orelse, name)
+            if "read" in (a, b):
+                return "read"
+            if a == b == "assigned":
+                return "assigned"
+        elif isinstance(s, (gast.For, gast.While)):
+            if _reads(getattr(s, "iter", None), name) or _reads(getattr(s, "test", None), name):
+                return "read"
+            if _scan(s.body, name) == "read":
+                return "read"
+        elif _reads(s, name):
+            return "read"
+    return None
 
 
 # --------------------------------------------------------------------------------------

@@ -211,7 +211,8 @@ class Reverse:
             checks.append(gast.Expr(value=call("check_scalar", load(result))))
         if result in self.a.active:
             self.defined.add(result)
-            adjoint.append(assign(self.d(result), load(seed) if seed else const(1.0)))
+            adjoint.append(assign(self.d(result), call("owned", load(seed)) if seed
+                                  else const(1.0)))
             adjoint += self.adjoint_block(primal, None)
         primal_names = _stored(primal) | set(self.a.params) | set(self.saved.values())
         read = {n.id for s in adjoint for n in gast.walk(s)
@@ -229,7 +230,11 @@ class Reverse:
         grads = [self.final_grad(p) for p in self.wrt]
         grad_value = grads[0] if self.single else tuple_of(*grads)
         if self.mode == "value_and_grad":
-            returned = tuple_of(load(result), grad_value)
+            value = result
+            if result in self.shares_memory:
+                value = self.namer.fresh(f"{result}_value")
+                checks.append(assign(value, call("np.copy", load(result))))
+            returned = tuple_of(load(value), grad_value)
         else:
             returned = grad_value
         body = setup + primal + checks
@@ -356,11 +361,11 @@ class Reverse:
         factor = expr.args[other]
         if isinstance(factor, gast.Name) and factor.id in self.shares_memory:
             return False  # its value may change (a buffer's slot is restored) before the sum
-        parts = self.deferred[-1].get(name)
+        parts = self.deferred[-1].get((name, summed))
         if parts is None:
-            parts = self.deferred[-1][name] = (self.namer.fresh(f"d{name}_parts"), summed)
+            parts = self.deferred[-1][(name, summed)] = self.namer.fresh(f"d{name}_parts")
         pair = tuple_of(expr.args[0], expr.args[other])
-        out.append(gast.Expr(value=call(gast.Attribute(value=load(parts[0]), attr="append",
+        out.append(gast.Expr(value=call(gast.Attribute(value=load(parts), attr="append",
                                                        ctx=gast.Load()), pair)))
         return True
 
@@ -372,10 +377,14 @@ class Reverse:
         if base in self.defined and base in self.a.active:
             taken = call("take_slot_grad", load(self.d(base)), index)
             if self.active(s.value):
-                expr = call("unbroadcast", taken, load(s.value.id))
+                slot = self.namer.fresh(f"d{s.value.id}_slot")
+                out.append(assign(tuple_of(store(slot), store(self.d(base)), ctx=gast.Store()),
+                                  taken))
+                expr = call("unbroadcast", load(slot), load(s.value.id))
                 self.contribute(s.value.id, expr, False, out)
             else:
-                out.append(gast.Expr(value=taken))
+                out.append(assign(tuple_of(store("_"), store(self.d(base)), ctx=gast.Store()),
+                                  taken))
         saved = self.saved.setdefault(id(s), self.namer.fresh(f"{base}_old"))
         out.append(assign(gast.Subscript(value=load(base), slice=_clone(target.slice),
                                          ctx=gast.Store()), load(saved)))
@@ -455,7 +464,7 @@ class Reverse:
         header.loop = s
         self.adjoint_loops[id(s)] = header
         after = []
-        for name, (parts, summed) in deferred.items():
+        for (name, summed), parts in deferred.items():
             pre.append(assign(parts, gast.List(elts=[], ctx=gast.Load())))
             after.append(gast.AugAssign(target=store(self.d(name)), op=gast.Add(),
                                         value=call(summed, load(parts), load(name))))

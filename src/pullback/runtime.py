@@ -76,6 +76,8 @@ def _ndim(x):
 
 def matmul_grad_a(g, a, b):
     """Gradient of a @ b with respect to a (NumPy's matmul rules, 1-D cases included)."""
+    if g.__class__ is float and g == 0.0:  # a gradient known to be zero
+        return 0.0
     an, bn = _ndim(a), _ndim(b)
     if bn == 1:
         if an == 1:
@@ -92,6 +94,8 @@ def matmul_grad_a(g, a, b):
 
 def matmul_grad_b(g, a, b):
     """Gradient of a @ b with respect to b."""
+    if g.__class__ is float and g == 0.0:
+        return 0.0
     an, bn = _ndim(a), _ndim(b)
     if an == 1:
         if bn == 1:
@@ -108,10 +112,19 @@ def matmul_grad_b(g, a, b):
     return unbroadcast(np.swapaxes(a, -1, -2) @ g, b)
 
 
+def _all_vectors(parts) -> bool:
+    if not parts:
+        return False
+    n, m = np.shape(parts[0][0]), np.shape(parts[0][1])
+    return len(n) == 1 and len(m) == 1 and all(
+        g.__class__ is np.ndarray and v.__class__ is np.ndarray and g.shape == n and v.shape == m
+        for g, v in parts)
+
+
 def sum_matmul_grad_a(parts, a):
     """The sum of matmul_grad_a(g, a, b) over the (g, b) pairs a loop recorded: one
     matrix product for the common matrix-times-vector case."""
-    if parts and _ndim(a) == 2 and _ndim(parts[0][0]) == 1 and _ndim(parts[0][1]) == 1:
+    if _ndim(a) == 2 and _all_vectors(parts):
         return np.stack([g for g, _ in parts], axis=1) @ np.stack([b for _, b in parts])
     total = 0.0
     for g, b in parts:
@@ -121,7 +134,7 @@ def sum_matmul_grad_a(parts, a):
 
 def sum_matmul_grad_b(parts, b):
     """The sum of matmul_grad_b(g, a, b) over the (g, a) pairs a loop recorded."""
-    if parts and _ndim(b) == 2 and _ndim(parts[0][0]) == 1 and _ndim(parts[0][1]) == 1:
+    if _ndim(b) == 2 and _all_vectors(parts):
         return np.stack([a for _, a in parts], axis=1) @ np.stack([g for g, _ in parts])
     total = 0.0
     for g, a in parts:
@@ -136,6 +149,8 @@ def _check_dot(a, b):
 
 def dot_grad_a(g, a, b):
     _check_dot(a, b)
+    if g.__class__ is float and g == 0.0:
+        return 0.0
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         return unbroadcast(g * b, a)
     return matmul_grad_a(g, a, b)
@@ -143,9 +158,18 @@ def dot_grad_a(g, a, b):
 
 def dot_grad_b(g, a, b):
     _check_dot(a, b)
+    if g.__class__ is float and g == 0.0:
+        return 0.0
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         return unbroadcast(g * a, b)
     return matmul_grad_b(g, a, b)
+
+
+def reshape_like(g, a):
+    """g (the gradient of a reshaped a) in a's shape."""
+    if g.__class__ is float:
+        return g
+    return np.reshape(g, np.shape(a))
 
 
 def trace_grad(g, a):
@@ -197,13 +221,15 @@ def save_slot(x, idx):
 
 
 def take_slot_grad(d, idx):
-    """Return the gradient held in slot idx of gradient buffer d and zero that slot."""
-    if not isinstance(d, np.ndarray):
-        return 0.0
+    """(the gradient held in slot idx of gradient buffer d, d with that slot zeroed)."""
+    if d.__class__ is float and d == 0.0:
+        return 0.0, d
+    if not isinstance(d, np.ndarray):  # a 0-d buffer's gradient arrived as a scalar
+        d = np.array(d, dtype=np.result_type(d, float))
     g = d[idx]
     g = g.copy() if isinstance(g, np.ndarray) else g
     d[idx] = 0.0
-    return g
+    return g, d
 
 
 def add_grads(a, b):

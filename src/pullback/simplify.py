@@ -7,7 +7,8 @@ Guarantees:
   read `b` instead, until either name is assigned again (a statement that
   assigns neither keeps the copy valid; a loop or branch that assigns either
   ends it); self-assignments `a = a` disappear;
-- dead copies (`a = b` whose `a` is never read) are removed.
+- dead copies (`a = b` or `a = <literal>` whose `a` is never read, or is assigned
+  again before any read) are removed.
 Statements with effects (calls, subscript writes, pushes and pops) are never
 removed or reordered.
 """
@@ -71,8 +72,9 @@ def _stored(node) -> set[str]:
 
 
 def _is_copy(stmt) -> bool:
+    """`a = b` or `a = <literal>`: removable when `a` is never read."""
     return isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
-        and isinstance(stmt.value, gast.Name)
+        and isinstance(stmt.value, (gast.Name, gast.Constant))
 
 
 def _propagate(stmts: list) -> list:
@@ -101,10 +103,10 @@ def _propagate(stmts: list) -> list:
             target = s.targets[0]
             if isinstance(target, gast.Subscript):
                 s.targets = [_Rename(copies).visit(target)]
-            elif _is_copy(s) and s.value.id == target.id:
+            elif _is_copy(s) and isinstance(s.value, gast.Name) and s.value.id == target.id:
                 continue  # a = a
             kill(_stored(target))
-            if _is_copy(s):
+            if _is_copy(s) and isinstance(s.value, gast.Name):
                 copies[target.id] = s.value.id
         else:
             _Rename(copies).visit(s)

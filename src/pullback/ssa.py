@@ -97,7 +97,8 @@ class _SSA:
             target = s.targets[0]
             s.value = self.rename(s.value, env)
             if isinstance(target, gast.Name):
-                new = self.version(target.id)
+                new = self.namer.fresh(f"{target.id}_unset") if getattr(s, "sentinel", False) \
+                    else self.version(target.id)
                 env[target.id] = new
                 s.targets = [gast.Name(id=new, ctx=gast.Store(), annotation=None,
                                        type_comment=None)]
@@ -119,10 +120,13 @@ class _SSA:
                     self.maybe_unbound.add(a or b)
                     continue
                 merged = self.version(var)
-                if a is not None:
-                    s.body.append(_copy(merged, a, lineno))
-                if b is not None:
-                    s.orelse.append(_copy(merged, b, lineno))
+                # A side whose version may be unset (say, after an early return) leaves the
+                # merged name unset too: no later statement on that path reads it.
+                for branch, version in ((s.body, a), (s.orelse, b)):
+                    if version in self.maybe_unbound:
+                        self.maybe_unbound.add(merged)
+                    else:
+                        branch.append(_copy(merged, version, lineno))
                 env[var] = merged
                 s.merges.append(merged)
             s.body = [b for b in s.body if not isinstance(b, gast.Pass)] or [gast.Pass()]
@@ -141,14 +145,11 @@ class _SSA:
             s.iter = self.rename(s.iter, env)
             target = s.target.id
         stored = [v for v in _stored(s.body) if v != target]
-        for var in stored:
-            if var not in env and _read_before_write(s.body, var):
-                raise UnsupportedSyntaxError(
-                    f"{var!r} is read in the loop before it is assigned, and has no value "
-                    "before the loop: give it one before the loop starts",
-                    self.describe(s))
+        target_phi = None
         live_out = self.read_outside(s)
         changed = [v for v in stored if v in env or v in live_out]
+        if target is not None and target in env and target in live_out:
+            changed.append(target)  # after zero iterations it keeps its earlier value
         if isinstance(s, gast.While):
             changed = list(dict.fromkeys([s.test.id, *changed]))
         phis = {}
@@ -165,6 +166,7 @@ class _SSA:
         if target is not None:
             new_target = self.version(target)
             body_env[target] = new_target
+            target_phi = phis.get(target)
             s.target = gast.Name(id=new_target, ctx=gast.Store(), annotation=None,
                                  type_comment=None)
         if isinstance(s, gast.While):
@@ -187,7 +189,7 @@ class _SSA:
         self.maybe_unbound |= set(s.uninitialized)  # after zero iterations
         env.update({var: body_env[var] for var in stored if var not in phis})
         env.update(phis)
-        if target is not None:
+        if target is not None and target_phi is None:
             env[target] = body_env[target]
         return pre + [s]
 

@@ -23,7 +23,8 @@ def drunning_buffer(x):
     dh = accum_index(0.0, h, -1, dh_item_2)
     dx = 0.0
     for tanh, add_3, h_old, i in reversed(saved):
-        dtanh = unbroadcast(take_slot_grad(dh, add_3), tanh)
+        dtanh_slot, dh = take_slot_grad(dh, add_3)
+        dtanh = unbroadcast(dtanh_slot, tanh)
         h[add_3] = h_old
         dadd_2 = dtanh * (1.0 - tanh * tanh)
         dx = accum_index(dx, x, i, dadd_2)

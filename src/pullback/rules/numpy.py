@@ -57,7 +57,7 @@ LINEAR_ALGEBRA = {
 }
 
 SHAPE = {
-    np.squeeze: rule("a, axis=None", a="np.reshape(g, np.shape(a))"),
+    np.squeeze: rule("a, axis=None", a="reshape_like(g, a)"),
     np.copy: rule("a", a="g"),
     np.transpose: rule("a, axes=None",
                        a="np.transpose(g, None if axes is None else np.argsort(axes))"),
