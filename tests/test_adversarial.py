@@ -1430,7 +1430,7 @@ GRAD_CASES = [
     ok(inner_target_after_active, (0.7,)),
     ok(inner_target_after_break, (0.7,)),
     ok(same_target_nested, (0.7,)),
-    bug(B_SCALAR_PHI, phi_array_to_scalar_bcast,
+    ok(phi_array_to_scalar_bcast,
         (np.array([[0.3, 0.5], [0.1, 0.2]]), np.array([0.2, 0.4])), (0, 1)),
     bug(B_NONDIFF_TABLE + ": math.copysign(x, y) has derivative sign(x)*sign(y) in x",
         copysign_fn, (0.7,)),
@@ -1597,10 +1597,6 @@ ACTIVATION = np.tanh
 def reads_global_function(x):
     return np.sum(ACTIVATION(x) * x)
 
-
-@pytest.mark.xfail(strict=True, reason="BUG: the transform cache is keyed by the code object; a "
-                   "global callable rebound after the first transform (np.tanh -> np.sin) keeps "
-                   "the old derivative rule while the primal calls the new function")
 def test_global_function_rebound_after_first_grad():
     global ACTIVATION
     x = np.array([0.3, 0.6])
@@ -1618,10 +1614,6 @@ def make_layer(act):
 
     return layer
 
-
-@pytest.mark.xfail(strict=True, reason="BUG: closures made by one def share a code object, so the "
-                   "rule resolved from the FIRST closure's cell (np.tanh) is reused for a later "
-                   "closure over np.sin: silent wrong gradient")
 def test_closures_over_different_functions():
     x = np.array([0.3, 0.6])
     assert_grad_matches(make_layer(np.tanh), (x,))

@@ -89,7 +89,7 @@ def adjoint(func, wrt):
     """The reverse stage's output (before simplify), as transform() builds it."""
     tree, p, analysis = analyzed(func, wrt)
     check_writes(tree, analysis, p)
-    return reverse(tree, analysis, wrt, "grad", len(wrt) == 1)
+    return reverse(tree, analysis, wrt, "grad", len(wrt) == 1)[0]
 
 
 def final(func, wrt):
@@ -1063,6 +1063,8 @@ def iterated(x, n):
 def test_reverse_loop_iterates_its_record_backwards():
     assert final(iterated, ("x",)) == expect("""
         def diterated(x, n):
+            if x.__class__ not in SCALAR_TYPES:
+                not_scalars(('x',), (x,))
             steps = range(n)
             y_2 = x
             saved = []
@@ -1119,28 +1121,33 @@ def test_reverse_if_inside_a_loop_uses_the_shared_tape():
                     mul = sin * v
                     total_3 = total_2 + mul
                     total_5 = total_3
-                    push(sin)
+                    push((sin, mul))
                 else:
                     mul_2 = 0.5 * v
                     total_4 = total_2 + mul_2
                     total_5 = total_4
-                saved.append((v, cond, i))
+                    push(mul_2)
+                saved.append((v, cond, total_2, i))
                 total_2 = total_5
+            check_scalar(total_2)
             # adjoint
             dout = 1.0
             dtotal_2 = dout
             dxs = 0.0
-            for v, cond, i in reversed(saved):
+            for v, cond, total_2, i in reversed(saved):
                 dtotal_5 = dtotal_2
                 if cond:
-                    sin = pop()
-                    dtotal_2 = dtotal_5
-                    dsin = dtotal_5 * v
-                    dv = dtotal_5 * sin
+                    sin, mul = pop()
+                    dtotal_2 = unbroadcast(dtotal_5, total_2)
+                    dmul = unbroadcast(dtotal_5, mul)
+                    dsin = unbroadcast(dmul * v, sin)
+                    dv = dmul * sin
                     dv = dv + dsin * math.cos(v)
                 else:
-                    dtotal_2 = dtotal_5
-                    dv = dtotal_5 * 0.5
+                    mul_2 = pop()
+                    dtotal_2 = unbroadcast(dtotal_5, total_2)
+                    dmul_2 = unbroadcast(dtotal_5, mul_2)
+                    dv = dmul_2 * 0.5
                 dxs = accum_index(dxs, xs, i, dv)
             return as_grad(dxs, xs)
         """)

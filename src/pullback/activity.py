@@ -8,9 +8,13 @@ Guarantees, for an SSA function:
   so integer and boolean bookkeeping never does;
 - an active value computed by a call with no rule raises `NoRuleError` here, at
   transform time, naming the function and the call site: never a silent zero;
-- `scalar` holds names proven to be scalars (from literals, `math` functions,
-  counts, and from being an argument of a scalar-only function); code for them
-  needs no broadcasting helpers. Every other name may be an array.
+- `scalar` holds names proven to be scalars by forward inference from literals,
+  `math` functions, counts and the parameters in `guarded` (those that flow into
+  scalar-only functions; the gradient checks them when called); code for them
+  needs no broadcasting helpers. Every other name may be an array;
+- `bindings` maps each module global or closure variable through which a callee
+  was resolved to the object it named: the derivative rules chosen are only
+  right while those names denote those objects.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import builtins
 import inspect
 import operator
+import types
 from dataclasses import dataclass, field
 
 import gast
@@ -68,6 +73,7 @@ class Analysis:
             and isinstance(n.ctx, gast.Store)
         }
         self.assigns = [s for s in gast.walk(tree) if isinstance(s, gast.Assign)]
+        self.bindings: dict[str, object] = {}  # free names whose objects the rules assume
         self.ops = {id(s): self._classify(s) for s in self.assigns
                     if isinstance(s.targets[0], gast.Name)}
         self.defs: dict[str, list] = {}
@@ -75,12 +81,20 @@ class Analysis:
             if isinstance(s.targets[0], gast.Name):
                 self.defs.setdefault(s.targets[0].id, []).append(s)
         self.loop_targets = {s.target.id for s in gast.walk(tree) if isinstance(s, gast.For)}
+        self.owner = {}  # statement -> the def/if/loop whose body holds it directly
+        self.phi_loop = {}  # loop name -> its loop
+        for node in gast.walk(tree):
+            if isinstance(node, (gast.FunctionDef, gast.If, gast.For, gast.While)):
+                for child in node.body + getattr(node, "orelse", []):
+                    self.owner[id(child)] = node
+            if isinstance(node, (gast.For, gast.While)):
+                self.phi_loop.update({p: node for p in node.phis})
         self.result = tree.body[-1].value.id
         self.varied = self._varied(set(wrt))
         self.useful = self._useful()
         self.active = self.varied & self.useful
         self._check_rules()
-        self.scalar = self._scalars()
+        self.scalar, self.guarded = self._scalars()
 
     def op(self, stmt) -> Op:
         return self.ops[id(stmt)]
@@ -91,6 +105,10 @@ class Analysis:
         name = dotted_name(func)
         if name is None or name.split(".")[0] in self.locals:
             return MISSING
+        head = name.split(".")[0]
+        head_object = self.parsed.lookup(head)
+        if self.parsed.is_rebindable(head) and not isinstance(head_object, types.ModuleType):
+            self.bindings[head] = head_object  # the derivative is only right for this object
         return self.parsed.resolve(func)
 
     def _classify(self, stmt) -> Op:
@@ -240,28 +258,54 @@ class Analysis:
         return False
 
     def _scalars(self):
+        """(names proven scalar, parameters assumed scalar). Forward inference is sound
+        on its own; parameters that flow into scalar-only functions are assumed scalar,
+        and the generated gradient checks that assumption when it is called."""
         asserted: set = set()
         while True:
-            scalar = {n for n in self.defs} | asserted | self.loop_targets
-            scalar -= set(self.params) - asserted
-            changed = True
-            while changed:
-                changed = False
-                for name in list(scalar):
-                    if name in asserted or name in self.loop_targets:
-                        continue
-                    if not all(self._scalar_producing(s, scalar) for s in self.defs.get(name, [])
-                               if not getattr(s, "sentinel", False)):
-                        scalar.discard(name)
-                        changed = True
-            grown = self._assert_scalars(scalar | asserted) - asserted
+            scalar = self._forward_scalars(asserted)
+            grown = {n for n, _ in self._assert_scalars(scalar | asserted)} - asserted
             if not grown:
-                return scalar
+                break
             asserted |= grown
+        # Facts: a name with one definition, consumed as a scalar in the same block, holds
+        # a scalar whenever it is set (parameters count as set at the top).
+        facts: set = set()
+        while True:
+            scalar = self._forward_scalars(facts)
+            grown = {n for n, use in self._assert_scalars(scalar | facts)
+                     if self._same_block(n, use)} - facts
+            if not grown:
+                break
+            facts |= grown
+        guarded = (asserted & set(self.params)) - facts
+        return self._forward_scalars(facts | guarded), guarded
+
+    def _same_block(self, name, use) -> bool:
+        if name in self.params:
+            return self.owner.get(id(use)) is self.tree
+        defs = self.defs.get(name, [])
+        return len(defs) == 1 and self.owner.get(id(defs[0])) is self.owner.get(id(use))
+
+    def _forward_scalars(self, assumed):
+        """Names all of whose values are scalars, if the names in `assumed` are."""
+        scalar = set(self.defs) | set(assumed) | self.loop_targets
+        scalar -= set(self.params) - set(assumed)
+        changed = True
+        while changed:
+            changed = False
+            for name in list(scalar):
+                if name in assumed or name in self.loop_targets:
+                    continue
+                if not all(self._scalar_producing(s, scalar) for s in self.defs.get(name, [])
+                           if not getattr(s, "sentinel", False)):
+                    scalar.discard(name)
+                    changed = True
+        return scalar
 
     def _assert_scalars(self, scalar):
-        """Names that must be scalars because a scalar-only function or a scalar
-        elementwise result consumes them."""
+        """(name, statement) pairs: the statement consumes the name as a scalar (in a
+        scalar-only function, or in an elementwise operation with a scalar result)."""
         found = set()
         for s in self.assigns:
             if not isinstance(s.targets[0], gast.Name):
@@ -277,7 +321,14 @@ class Analysis:
                     args = [value.operand] if isinstance(value, gast.UnaryOp) else [value]
                 elif isinstance(value, gast.Call) and op.callee in ELEMENTWISE:
                     args = value.args
-            found |= {a.id for a in args if isinstance(a, gast.Name)}
+            for a in args:
+                if not isinstance(a, gast.Name):
+                    continue
+                loop = self.phi_loop.get(a.id)
+                # A loop name seen at the top of its own loop body holds a scalar in every
+                # iteration; seen anywhere else, only some of its values are known.
+                if loop is None or self.owner.get(id(s)) is loop:
+                    found.add((a.id, s))
         return found
 
 

@@ -19,7 +19,7 @@ from .check import check, check_writes
 from .errors import PullbackError
 from .naming import RESERVED
 from .normalize import normalize
-from .parse import parse_function
+from .parse import lookup_free, parse_function
 from .reverse import reverse
 from .simplify import simplify
 from .ssa import to_ssa
@@ -30,8 +30,16 @@ class Transformed:
     source: str  # the generated gradient function, as printed
     code: object  # its compiled code object
     stages: dict  # stage name -> printed source, for inspection
+    constants: dict  # name -> object the generated code refers to
+    bindings: dict  # free name -> the object it denoted when the rules were chosen
+
+    def fits(self, func) -> bool:
+        """Whether `func`'s free names still denote what this transform assumed."""
+        return all(lookup_free(func, name) is obj for name, obj in self.bindings.items())
 
 
+# (code object, wrt, mode, rules version) -> transforms, one per set of bindings: closures
+# made by one `def` share a code object but may call different functions.
 _CACHE: dict = {}
 
 
@@ -62,9 +70,9 @@ def transform(func, wrt=0, mode="grad") -> Transformed:
         raise PullbackError(f"pullback differentiates Python functions; got {func!r}")
     names, single = _wrt_names(func, wrt)
     key = (func.__code__, names, single, mode, rules.VERSION[0])
-    hit = _CACHE.get(key)
-    if hit is not None:
-        return hit
+    for variant in _CACHE.get(key, ()):
+        if variant.fits(func):
+            return variant
     parsed = parse_function(func)
     check(parsed.tree, parsed.location)
     stages = {"parsed": codegen.to_source(parsed.tree)}
@@ -80,15 +88,15 @@ def transform(func, wrt=0, mode="grad") -> Transformed:
     stages["ssa"] = codegen.to_source(tree)
     analysis = Analysis(tree, parsed, names)
     check_writes(tree, analysis, parsed)
-    out = reverse(tree, analysis, names, mode, single)
+    out, constants = reverse(tree, analysis, names, mode, single)
     stages["adjoint"] = codegen.to_source(out)
     out = simplify(out)
     source = codegen.to_source(out)
     stages["final"] = source
-    code = codegen.compile_source(source, out.name, func.__code__.co_freevars,
-                                  func.__qualname__)
-    result = Transformed(source, code, stages)
-    _CACHE[key] = result
+    code = codegen.compile_source(source, out.name,
+                                  [*func.__code__.co_freevars, *constants], func.__qualname__)
+    result = Transformed(source, code, stages, constants, dict(analysis.bindings))
+    _CACHE.setdefault(key, []).append(result)
     return result
 
 
@@ -100,21 +108,21 @@ def _decorator(f, build):
 
 def grad(f=None, wrt=0):
     """The gradient of scalar-valued `f` with respect to parameter(s) `wrt`."""
-    return _decorator(f, lambda g: _named(codegen.bind(transform(g, wrt, "grad").code, g), g,
+    return _decorator(f, lambda g: _named(_bind(transform(g, wrt, "grad"), g), g,
                                           "grad"))
 
 
 def value_and_grad(f=None, wrt=0):
     """A function returning (f(*args), gradient) in one sweep."""
     return _decorator(f, lambda g: _named(
-        codegen.bind(transform(g, wrt, "value_and_grad").code, g), g, "value_and_grad"))
+        _bind(transform(g, wrt, "value_and_grad"), g), g, "value_and_grad"))
 
 
 def vjp(f=None, wrt=0):
     """`vjp(f)(*args, seed)`: the vector-Jacobian product of f's output with `seed`."""
 
     def build(g):
-        inner = codegen.bind(transform(g, wrt, "vjp").code, g)
+        inner = _bind(transform(g, wrt, "vjp"), g)
 
         @functools.wraps(g)
         def vjp_call(*args, **kwargs):
@@ -131,6 +139,10 @@ def vjp(f=None, wrt=0):
 def source(f, wrt=0, mode="grad", stage="final") -> str:
     """The generated code of `f`'s gradient (or of an earlier pipeline stage)."""
     return transform(f, wrt, mode).stages[stage]
+
+
+def _bind(transformed, func):
+    return codegen.bind(transformed.code, func, transformed.constants)
 
 
 def _named(func, user_func, what):

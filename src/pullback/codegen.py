@@ -39,8 +39,9 @@ def to_source(tree: gast.AST) -> str:
 
 def compile_source(source: str, name: str, freevars, label: str) -> types.CodeType:
     """The code object of the function `name` defined by `source`, compiled so that
-    helper names and `freevars` (the user's closure variables) are free variables."""
-    params = ", ".join([*HELPERS, *[v for v in freevars if v not in HELPERS]])
+    helper names and `freevars` (the user's closure variables and the generated
+    code's own constants) are free variables."""
+    params = ", ".join([*HELPERS, *[v for v in dict.fromkeys(freevars) if v not in HELPERS]])
     indented = "".join("    " + line if line.strip() else line for line in source.splitlines(True))
     text = f"def __pullback_scope__({params}):\n{indented}    return {name}\n"
     filename = f"<pullback {label} #{next(_counter)}>"
@@ -50,10 +51,18 @@ def compile_source(source: str, name: str, freevars, label: str) -> types.CodeTy
     return next(c for c in scope.co_consts if isinstance(c, types.CodeType) and c.co_name == name)
 
 
-def bind(code: types.CodeType, user_func) -> types.FunctionType:
-    """A live function running `code` with `user_func`'s globals, defaults and cells."""
+def bind(code: types.CodeType, user_func, constants=None) -> types.FunctionType:
+    """A live function running `code` with `user_func`'s globals, defaults and cells,
+    and `constants` (name -> object) bound to the generated code's own names."""
     user_cells = dict(zip(user_func.__code__.co_freevars, user_func.__closure__ or ()))
-    cells = tuple(user_cells[v] if v in user_cells else _HELPER_CELLS[v] for v in code.co_freevars)
+    constants = constants or {}
+
+    def cell(name):
+        if name in constants:
+            return types.CellType(constants[name])
+        return user_cells[name] if name in user_cells else _HELPER_CELLS[name]
+
+    cells = tuple(cell(v) for v in code.co_freevars)
     func = types.FunctionType(code, user_func.__globals__, code.co_name, user_func.__defaults__,
                               cells)
     func.__kwdefaults__ = user_func.__kwdefaults__

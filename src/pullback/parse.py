@@ -31,19 +31,16 @@ class Parsed:
 
     def lookup(self, name: str):
         """The object a free name denotes (closure cell, global, builtin), or _MISSING."""
-        if name in self.closure:
-            try:
-                return self.closure[name].cell_contents
-            except ValueError:
-                return _MISSING
-        g = self.func.__globals__
-        if name in g:
-            return g[name]
-        if hasattr(builtins, name):
-            return getattr(builtins, name)
+        found = lookup_free(self.func, name)
+        if found is not _MISSING or hasattr(builtins, name):
+            return found
         from .codegen import HELPERS  # names the generated code binds itself
 
         return HELPERS.get(name, _MISSING)
+
+    def is_rebindable(self, name: str) -> bool:
+        """Whether `name` is a closure variable or a module global (not a builtin)."""
+        return name in self.closure or name in self.func.__globals__
 
     def resolve(self, node: gast.AST):
         """The object an expression like `np.linalg.norm` denotes, or _MISSING."""
@@ -57,6 +54,20 @@ class Parsed:
                 break
             obj = getattr(obj, attr, _MISSING)
         return obj
+
+
+def lookup_free(func, name: str):
+    """What the free name `name` of `func` denotes right now: its closure cell, else
+    its module global, else a builtin; _MISSING if none."""
+    code = func.__code__
+    if name in code.co_freevars:
+        try:
+            return func.__closure__[code.co_freevars.index(name)].cell_contents
+        except ValueError:
+            return _MISSING
+    if name in func.__globals__:
+        return func.__globals__[name]
+    return getattr(builtins, name, _MISSING)
 
 
 def parse_function(func) -> Parsed:

@@ -102,6 +102,7 @@ class Reverse:
         self.deferrable: list[set] = []  # per loop being generated: its own accumulators
         self.deferred: list[dict] = []  # per loop: accumulator -> (parts list, summing helper)
         self.loop_depth = 0
+        self.constants: dict[str, object] = {}  # objects the code refers to by name
         self.mutable, self.listy = self._mutable()
         self.stable = self._stable()
         buffers = {s.targets[0].value.id for s in self.a.assigns
@@ -237,7 +238,7 @@ class Reverse:
             returned = tuple_of(load(value), grad_value)
         else:
             returned = grad_value
-        body = setup + primal + checks
+        body = self.guards() + setup + primal + checks
         if adjoint:
             body += [comment("# adjoint")] + adjoint
         body.append(gast.Return(value=returned))
@@ -251,6 +252,28 @@ class Reverse:
                                 returns=None, type_comment=None, type_params=[])
 
     single = True
+
+    def guards(self):
+        """Entry checks for what the code was specialized on: the objects behind the
+        names it calls, and parameters assumed to be scalars."""
+        out = []
+        for name, obj in sorted(self.a.bindings.items()):
+            expected = self.namer.fresh(f"{name}_at_transform")
+            self.constants[expected] = obj
+            out.append(if_(gast.Compare(left=load(name), ops=[gast.IsNot()],
+                                        comparators=[load(expected)]),
+                           [gast.Expr(value=call("rebound", const(name)))]))
+        params = [p for p in self.a.params if p in self.a.guarded]
+        if params:
+            tests = [gast.Compare(left=gast.Attribute(value=load(p), attr="__class__",
+                                                      ctx=gast.Load()),
+                                  ops=[gast.NotIn()], comparators=[load("SCALAR_TYPES")])
+                     for p in params]
+            test = tests[0] if len(tests) == 1 else gast.BoolOp(op=gast.Or(), values=tests)
+            names = tuple_of(*[const(p) for p in params])
+            values = tuple_of(*[load(p) for p in params])
+            out.append(if_(test, [gast.Expr(value=call("not_scalars", names, values))]))
+        return out
 
     def final_grad(self, param):
         if param in self.defined:
@@ -591,7 +614,8 @@ def _has_code(stmts) -> bool:
     return any(not isinstance(s, (_PopSlot, gast.Pass)) for s in stmts)
 
 
-def reverse(tree, analysis, wrt, mode="grad", single=True) -> gast.FunctionDef:
+def reverse(tree, analysis, wrt, mode="grad", single=True):
+    """(the gradient FunctionDef, {name: object} it refers to beyond helpers and globals)."""
     builder = Reverse(tree, analysis, wrt, mode)
     builder.single = single
-    return builder.build()
+    return builder.build(), builder.constants

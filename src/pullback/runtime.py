@@ -258,6 +258,24 @@ def not_a_view(value, message):
         raise PullbackError(message)
 
 
+SCALAR_TYPES = frozenset({float, int, bool, *np.sctypeDict.values()} - {
+    np.ndarray, np.object_, np.str_, np.bytes_, np.void, np.datetime64, np.timedelta64})
+
+
+def not_scalars(names, values):
+    bad = [n for n, v in zip(names, values) if v.__class__ not in SCALAR_TYPES]
+    raise PullbackError(
+        f"this gradient was generated for scalar {', '.join(bad)}: "
+        f"{', '.join(bad)} flow(s) into functions that take numbers (such as math.sin), "
+        f"but got {', '.join(type(v).__name__ for n, v in zip(names, values) if n in bad)}")
+
+
+def rebound(name):
+    raise PullbackError(
+        f"{name!r} names a different object than when this gradient was generated, so its "
+        f"derivative rules no longer apply; call pullback.grad again")
+
+
 def check_scalar(out):
     if out.__class__ is not float and np.ndim(out) != 0:
         raise PullbackError(
@@ -287,3 +305,4 @@ HELPERS = {
     for name, obj in globals().items()
     if callable(obj) and not name.startswith("_") and obj.__module__ == __name__
 }
+HELPERS["SCALAR_TYPES"] = SCALAR_TYPES

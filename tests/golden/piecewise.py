@@ -1,4 +1,6 @@
 def dpiecewise(x):
+    if x.__class__ not in SCALAR_TYPES:
+        not_scalars(('x',), (x,))
     cond = x < 0.0
     if cond:
         out = x * x

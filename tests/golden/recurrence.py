@@ -1,4 +1,6 @@
 def drecurrence(x, a):
+    if x.__class__ not in SCALAR_TYPES or a.__class__ not in SCALAR_TYPES:
+        not_scalars(('x', 'a'), (x, a))
     steps = range(1000)
     x_2 = x
     saved = []

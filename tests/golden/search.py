@@ -1,4 +1,6 @@
 def dsearch(x):
+    if x.__class__ not in SCALAR_TYPES:
+        not_scalars(('x',), (x,))
     total = 0.0
     broke = False
     go = True
