@@ -59,6 +59,9 @@ SAMPLES = {
     np.squeeze: [("np.squeeze(x0)", [((1, 3, 1), ANY)]), ("np.squeeze(x0, axis=0)",
                                                           [((1, 3), ANY)])],
     np.copy: [("np.copy(x0)", [((3,), ANY)])],
+    np.full: [("np.full((2, 3), x0)", [(S, ANY)]), ("np.full((2, 3), x0)", [((3,), ANY)])],
+    np.full_like: [("np.full_like(np.ones((2, 3)), x0)", [((2, 1), ANY)])],
+    math.copysign: [("math.copysign(x0, x1)", [(S, ANY), (S, ANY)])],
     np.transpose: [("np.transpose(x0) @ x1", [((2, 3), ANY), ((2,), ANY)]),
                    ("np.transpose(x0, (2, 0, 1))[0]", [((2, 3, 4), ANY)])],
 }
@@ -70,7 +73,7 @@ for f in (np.max, np.min, np.amax, np.amin):
                   (f"{name}(x0 * np.arange(6.0).reshape(2, 3), axis=0, keepdims=True)",
                    [((2, 3), POS)])]
 
-DOMAINS = {"arcsin": UNIT, "arccos": UNIT, "asin": UNIT, "acos": UNIT, "log": POS, "log2": POS,
+DOMAINS = {"tan": UNIT, "arcsin": UNIT, "arccos": UNIT, "asin": UNIT, "acos": UNIT, "log": POS, "log2": POS,
            "log10": POS, "log1p": POS, "sqrt": POS, "power": POS}
 for f in RULES:
     module = getattr(f, "__module__", None) or ("numpy" if isinstance(f, np.ufunc) else None)

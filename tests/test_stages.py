@@ -1027,7 +1027,7 @@ def test_reverse_lecture_example():
             dy = dmul * exp
             dexp = dmul * y
             dz = dz + dexp * exp
-            dx = dpow * 2 * x ** (2 - 1)
+            dx = pow_grad_base(dpow, x, 2)
             return (dx, dy, dz)
         """)
     assert final(lecture, ("x", "y", "z")) == expect("""
@@ -1169,13 +1169,13 @@ def test_reverse_in_place_write_saves_takes_and_restores_the_slot():
         def doverwrites(x):
             b = np.zeros(2)
             mul = x * x
-            b_old_3 = save_slot(b, 0)
+            b_old_3 = save_float_slot(b, 0)
             b[0] = mul
             b_item = b[0]
             sin = math.sin(b_item)
-            b_old_2 = save_slot(b, 0)
+            b_old_2 = save_float_slot(b, 0)
             b[0] = sin
-            b_old = save_slot(b, 1)
+            b_old = save_float_slot(b, 1)
             b[1] = x
             sum = np.sum(b)
             b_item_2 = b[0]

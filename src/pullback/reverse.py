@@ -538,7 +538,8 @@ class Reverse:
                 if isinstance(target, gast.Subscript):
                     saved = self.saved.get(id(s))
                     if saved:
-                        out.append(assign(saved, call("save_slot", load(target.value.id),
+                        helper = "save_float_slot" if self.active(s.value) else "save_slot"
+                        out.append(assign(saved, call(helper, load(target.value.id),
                                                       _index_expr(_clone(target.slice)))))
                         defs.append(saved)
                 elif not getattr(s, "phi", False):

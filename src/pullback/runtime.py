@@ -9,6 +9,8 @@ code owns.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .errors import PullbackError
@@ -218,6 +220,40 @@ def save_slot(x, idx):
             )
     old = x[idx]
     return old.copy() if isinstance(old, np.ndarray) else old
+
+
+def save_float_slot(x, idx):
+    """save_slot for a write of a value being differentiated, which only a float array
+    keeps: an integer array would truncate it, and its derivative with it."""
+    if x.dtype.kind not in "fc":
+        raise PullbackError(
+            f"a value being differentiated is written into an array of dtype {x.dtype}, "
+            "which truncates it; create the array with a float dtype")
+    return save_slot(x, idx)
+
+
+def pow_grad_base(g, a, b):
+    """The gradient of a ** b with respect to a; zero where b == 0 (even at a == 0)."""
+    if np.ndim(b) == 0:
+        return g * 0.0 if b == 0 else g * b * a ** (b - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(b == 0, 0.0, g * b * np.power(a, b - 1.0))
+
+
+def pow_grad_exponent(g, a, ans):
+    """The gradient of a ** b with respect to b; zero where a == 0 (its limit for b > 0)."""
+    if np.ndim(a) == 0:
+        return g * 0.0 if a == 0 else g * ans * math.log(a)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(a == 0, 0.0, g * ans * np.log(np.where(a == 0, 1.0, a)))
+
+
+def full_grad(g, fill_value, ans):
+    """The gradient of np.full / np.full_like with respect to the fill value (zero when
+    the result's integer dtype truncated it)."""
+    if np.asarray(ans).dtype.kind not in "fc":
+        return 0.0
+    return unbroadcast(g, fill_value)
 
 
 def take_slot_grad(d, idx):

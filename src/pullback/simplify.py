@@ -1,8 +1,9 @@
 """Stage 7, simplify: rewrites that never change a value.
 
 Guarantees:
-- arithmetic on literal numbers is folded (`2 - 1` -> `1`), `x ** 1` is `x`, and
-  a rule's choice on a literal (`a if None is None else b`) is made;
+- arithmetic on literal numbers is folded (`2 - 1` -> `1`), `x ** 1` is `x`, a
+  rule's choice on a literal (`a if None is None else b`) is made, and the power
+  rule on a literal exponent is written out (`g * 2 * x`);
 - copy propagation: after `a = b`, reads of `a` in the same straight-line block
   read `b` instead, until either name is assigned again (a statement that
   assigns neither keeps the copy valid; a loop or branch that assigns either
@@ -39,6 +40,18 @@ class _Fold(gast.NodeTransformer):
             return node.left
         return node
 
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if isinstance(node.func, gast.Name) and node.func.id == "pow_grad_base" \
+                and len(node.args) == 3 and _number(node.args[2]):
+            g, a, b = node.args
+            if b.value == 0:
+                return const(0.0)
+            power = gast.BinOp(left=a, op=gast.Pow(), right=const(b.value - 1))
+            return self.visit_BinOp(gast.BinOp(
+                left=gast.BinOp(left=g, op=gast.Mult(), right=b), op=gast.Mult(), right=power))
+        return node
 
     def visit_Compare(self, node):
         self.generic_visit(node)

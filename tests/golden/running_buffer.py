@@ -11,7 +11,7 @@ def drunning_buffer(x):
         add_2 = h_item + x_item
         tanh = math.tanh(add_2)
         add_3 = i + 1
-        h_old = save_slot(h, add_3)
+        h_old = save_float_slot(h, add_3)
         h[add_3] = tanh
         saved.append((tanh, add_3, h_old, i))
     h_item_2 = h[-1]

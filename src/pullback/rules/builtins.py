@@ -7,8 +7,8 @@ from . import rule
 RULES = {
     builtins.abs: rule("x", x="g * np.sign(x)"),
     builtins.float: rule("x", x="g"),
-    builtins.pow: rule("base, exp", broadcast=True, base="g * exp * base ** (exp - 1)",
-                       exp="g * ans * np.log(base)"),
+    builtins.pow: rule("base, exp", broadcast=True, base="pow_grad_base(g, base, exp)",
+                       exp="pow_grad_exponent(g, base, ans)"),
     builtins.max: rule("a, b", a="g * (a >= b)", b="g * (a < b)"),
     builtins.min: rule("a, b", a="g * (a <= b)", b="g * (a > b)"),
 }

@@ -23,11 +23,12 @@ RULES = {
     math.log2: rule("x", x="g / (x * math.log(2.0))"),
     math.log10: rule("x", x="g / (x * math.log(10.0))"),
     math.sqrt: rule("x", x="g * 0.5 / ans"),
-    math.pow: rule("x, y", x="g * y * math.pow(x, y - 1.0)", y="g * ans * math.log(x)"),
+    math.pow: rule("x, y", x="pow_grad_base(g, x, y)", y="pow_grad_exponent(g, x, ans)"),
+    math.copysign: rule("x, y", x="g * math.copysign(1.0, x) * math.copysign(1.0, y)"),
     math.fabs: rule("x", x="g * math.copysign(1.0, x)"),
     math.hypot: rule("x, y", x="g * x / ans", y="g * y / ans"),
     math.erf: rule("x", x="g * 1.1283791670955126 * math.exp(-x * x)"),
 }
 
 NONDIFF = {math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,
-           math.copysign, math.factorial, math.comb}
+           math.factorial, math.comb}

@@ -31,8 +31,8 @@ ELEMENTWISE = {
     np.subtract: rule("x1, x2", broadcast=True, x1="g", x2="-g"),
     np.multiply: rule("x1, x2", broadcast=True, x1="g * x2", x2="g * x1"),
     np.divide: rule("x1, x2", broadcast=True, x1="g / x2", x2="-g * ans / x2"),
-    np.power: rule("x1, x2", broadcast=True, x1="g * x2 * x1 ** (x2 - 1)",
-                   x2="g * ans * np.log(x1)"),
+    np.power: rule("x1, x2", broadcast=True, x1="pow_grad_base(g, x1, x2)",
+                   x2="pow_grad_exponent(g, x1, ans)"),
     np.maximum: rule("x1, x2", broadcast=True, x1="g * (x1 >= x2)", x2="g * (x1 < x2)"),
     np.minimum: rule("x1, x2", broadcast=True, x1="g * (x1 <= x2)", x2="g * (x1 > x2)"),
     np.logaddexp: rule("x1, x2", broadcast=True, x1="g * np.exp(x1 - ans)",
@@ -59,6 +59,9 @@ LINEAR_ALGEBRA = {
 SHAPE = {
     np.squeeze: rule("a, axis=None", a="reshape_like(g, a)"),
     np.copy: rule("a", a="g"),
+    np.full: rule("shape, fill_value, dtype=None", fill_value="full_grad(g, fill_value, ans)"),
+    np.full_like: rule("a, fill_value, dtype=None",
+                       fill_value="full_grad(g, fill_value, ans)"),
     np.transpose: rule("a, axes=None",
                        a="np.transpose(g, None if axes is None else np.argsort(axes))"),
 }
@@ -71,9 +74,9 @@ NONDIFF = {
     np.shape, np.ndim, np.size, np.argmax, np.argmin, np.argsort, np.sign, np.floor, np.ceil,
     np.round, np.rint, np.trunc, np.floor_divide, np.isnan, np.isinf, np.isfinite,
     np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal,
-    np.logical_and, np.logical_or, np.logical_not, np.zeros, np.ones, np.empty, np.full,
-    np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.eye, np.identity, np.arange,
-    np.linspace, np.all, np.any, np.nonzero, np.count_nonzero,
+    np.logical_and, np.logical_or, np.logical_not, np.zeros, np.ones, np.empty,
+    np.zeros_like, np.ones_like, np.empty_like, np.eye, np.identity,
+    np.all, np.any, np.nonzero, np.count_nonzero,
 }
 
 # Calls that return a new array the function owns: the only values pullback lets
