@@ -1434,8 +1434,7 @@ GRAD_CASES = [
     ok(multi_return_paths, (0.2, -1.5), (0, 1),
         id="multi_return_paths-early-return-b"),
     ok(one_sided_then_while_for, (0.7, -1.0), 0),
-    bug("a module global named like a runtime helper (`owned`) is shadowed by the helper's "
-        "closure cell in the generated code: TypeError", uses_helper_named_global, (0.7,)),
+    ok(uses_helper_named_global, (0.7,)),
 ]
 
 

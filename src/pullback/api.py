@@ -18,7 +18,7 @@ from .activity import Analysis
 from .check import check, check_writes
 from .errors import PullbackError
 from .naming import RESERVED
-from .normalize import normalize
+from .normalize import MODULE_GLOBALS, normalize
 from .parse import lookup_free, parse_function
 from .reverse import reverse
 from .simplify import simplify
@@ -89,6 +89,7 @@ def transform(func, wrt=0, mode="grad") -> Transformed:
     analysis = Analysis(tree, parsed, names)
     check_writes(tree, analysis, parsed)
     out, constants = reverse(tree, analysis, names, mode, single)
+    constants[MODULE_GLOBALS] = func.__globals__  # read live by shadowed globals
     stages["adjoint"] = codegen.to_source(out)
     out = simplify(out)
     source = codegen.to_source(out)

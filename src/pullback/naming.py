@@ -15,7 +15,7 @@ import gast
 from .runtime import HELPERS
 
 # Names the generated code binds for itself (closure variables of the gradient).
-RESERVED = {"np", "math", *HELPERS}
+RESERVED = {"np", "math", "module_globals", *HELPERS}
 
 _OP_NAMES = {
     gast.Add: "add", gast.Sub: "sub", gast.Mult: "mul", gast.Div: "div", gast.Pow: "pow",

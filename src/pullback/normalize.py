@@ -49,6 +49,7 @@ from .nodes import (
 
 def normalize(tree: gast.FunctionDef, parsed) -> gast.FunctionDef:
     namer = Namer(all_names(tree))
+    shadowed = _free_names_shadowed_by_helpers(tree, parsed, namer)
     unset = _maybe_unset(tree)
     body = _ControlFlow(namer).function(tree.body)
     body = _Flatten(namer, parsed).block(body)
@@ -56,13 +57,43 @@ def normalize(tree: gast.FunctionDef, parsed) -> gast.FunctionDef:
     for name in unset:
         sentinels.append(_at(assign(name, const(None)), getattr(tree, "lineno", None)))
         sentinels[-1].sentinel = True
-    body = sentinels + body
+    body = shadowed + sentinels + body
     new = gast.FunctionDef(
         name=tree.name, args=tree.args, body=body, decorator_list=[], returns=None,
         type_comment=None, type_params=[],
     )
     new.namer = namer
     return new
+
+
+def _free_names_shadowed_by_helpers(tree, parsed, namer) -> list:
+    """The generated code binds helper names (np, math, unbroadcast, ...) for itself. A
+    user's global with such a name but another value is read, live, under a new name
+    (`owned_global = module_globals['owned']`); its uses in the tree are renamed."""
+    from .codegen import HELPERS
+
+    params = {a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs}
+    stored = {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)
+              and isinstance(n.ctx, gast.Store)}
+    out = []
+    for name in sorted({n.id for n in gast.walk(tree) if isinstance(n, gast.Name)}):
+        if name not in HELPERS or name in params or name in stored \
+                or parsed.lookup(name) is HELPERS[name]:
+            continue
+        if name in parsed.closure:
+            raise UnsupportedSyntaxError(
+                f"the closure variable {name!r} has the name of a helper the generated code "
+                "uses; please rename it", parsed.location.describe(tree))
+        alias = namer.fresh(f"{name}_global")
+        for n in gast.walk(tree):
+            if isinstance(n, gast.Name) and n.id == name:
+                n.id = alias
+        read = gast.Subscript(value=load(MODULE_GLOBALS), slice=const(name), ctx=gast.Load())
+        out.append(_at(assign(alias, read), getattr(tree, "lineno", None)))
+    return out
+
+
+MODULE_GLOBALS = "module_globals"  # bound by the API to the user's module namespace
 
 
 def _maybe_unset(tree) -> list[str]:
