@@ -140,10 +140,15 @@ def _loop_targets(node) -> set[str]:
     return {n.id for n in gast.walk(node.target) if isinstance(n, gast.Name)}
 
 
+def read_before_write(stmts, name) -> bool:
+    """Whether some path through `stmts` may read `name` before assigning it."""
+    return _scan(stmts, name) == "read"
+
+
 def _read_first(loop, name) -> bool:
     """Whether an iteration of `loop` may read `name` before assigning it, that is,
     read what an earlier iteration assigned."""
-    return _scan(loop.body, name) == "read"
+    return read_before_write(loop.body, name)
 
 
 def _reads(node, name) -> bool:
@@ -177,6 +182,8 @@ def _scan(stmts, name):
         elif isinstance(s, (gast.For, gast.While)):
             if _reads(getattr(s, "iter", None), name) or _reads(getattr(s, "test", None), name):
                 return "read"
+            if name in _loop_targets(s):
+                continue  # set at the start of every iteration
             if _scan(s.body, name) == "read":
                 return "read"
         elif _reads(s, name):

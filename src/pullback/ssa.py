@@ -22,6 +22,7 @@ import gast
 from .errors import UnsupportedSyntaxError
 from .naming import RESERVED
 from .nodes import assign, load
+from .normalize import read_before_write
 
 
 def _stored(stmts) -> list[str]:
@@ -158,7 +159,7 @@ class _SSA:
             phi = self.version(var)
             phis[var] = phi
             if var in env and (env[var] not in self.maybe_unbound
-                               or _read_before_write(s.body, var)):
+                               or read_before_write(s.body, var)):
                 incoming[var] = env[var]
                 pre.append(_copy(phi, env[var], lineno))
         body_env = {var: v for var, v in env.items() if var not in phis or var in incoming}
@@ -192,48 +193,6 @@ class _SSA:
         if target is not None and target_phi is None:
             env[target] = body_env[target]
         return pre + [s]
-
-
-def _read_before_write(stmts, var) -> bool:
-    """Whether some path through `stmts` may read `var` before assigning it."""
-    return _scan(stmts, var) == "read"
-
-
-def _reads(node, var) -> bool:
-    return node is not None and any(
-        isinstance(n, gast.Name) and n.id == var and isinstance(n.ctx, gast.Load)
-        for n in gast.walk(node))
-
-
-def _scan(stmts, var):
-    """'read' if `var` may be read before it is assigned, 'assigned' if every path
-    assigns it first, None otherwise."""
-    for s in stmts:
-        if isinstance(s, gast.Assign):
-            target = s.targets[0]
-            if _reads(s.value, var) or (isinstance(target, gast.Subscript)
-                                        and _reads(target, var)):
-                return "read"
-            if isinstance(target, gast.Name) and target.id == var:
-                return "assigned"
-        elif isinstance(s, gast.If):
-            if _reads(s.test, var):
-                return "read"
-            a, b = _scan(s.body, var), _scan(s.orelse, var)
-            if "read" in (a, b):
-                return "read"
-            if a == b == "assigned":
-                return "assigned"
-        elif isinstance(s, (gast.For, gast.While)):
-            if _reads(getattr(s, "iter", None), var) or _reads(getattr(s, "test", None), var):
-                return "read"
-            if isinstance(s, gast.For) and s.target.id == var:
-                continue
-            if _scan(s.body, var) == "read":
-                return "read"
-        elif _reads(getattr(s, "value", None), var):
-            return "read"
-    return None
 
 
 def _is_loop_exit(stmt) -> bool:
