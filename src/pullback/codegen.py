@@ -19,9 +19,10 @@ import gast
 import numpy as np
 
 from . import runtime
+from .rules import support
 
 _counter = itertools.count()
-HELPERS = {"np": np, "math": math, **runtime.HELPERS}
+HELPERS = {"np": np, "math": math, **runtime.HELPERS, **support.HELPERS}
 _HELPER_CELLS = {name: types.CellType(value) for name, value in HELPERS.items()}
 
 

@@ -12,10 +12,11 @@ import keyword
 
 import gast
 
+from .rules.support import HELPERS as RULE_HELPERS
 from .runtime import HELPERS
 
 # Names the generated code binds for itself (closure variables of the gradient).
-RESERVED = {"np", "math", "module_globals", *HELPERS}
+RESERVED = {"np", "math", "module_globals", *HELPERS, *RULE_HELPERS}
 
 _OP_NAMES = {
     gast.Add: "add", gast.Sub: "sub", gast.Mult: "mul", gast.Div: "div", gast.Pow: "pow",
