@@ -47,15 +47,19 @@ def rule(params: str, broadcast: bool = False, **partials: str) -> Rule:
     return Rule(sig, partials, tuple(required) if broadcast else ())
 
 
+TABLES = ("operators", "math", "builtins", "numpy", "scipy")  # modules of this package
+
+
 def _tables():
-    from . import builtins as b
-    from . import math as m
-    from . import numpy as n
-    from . import operators as o
+    import importlib
 
     rules: dict = {}
     nondiff: set = set()
-    for module in (o, m, b, n):
+    for name in TABLES:
+        try:
+            module = importlib.import_module(f"{__name__}.{name}")
+        except ImportError:  # an optional library (SciPy) that is not installed
+            continue
         rules.update(module.RULES)
         nondiff.update(module.NONDIFF)
     return rules, nondiff
