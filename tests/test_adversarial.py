@@ -1284,6 +1284,7 @@ B_ONE_SIDED = ("a version assigned on one side of an if (here behind an early-re
                "UnboundLocalError in the generated primal")
 
 GRAD_CASES = [
+    ok(calls_user_fn, (0.7,)),
     # once refused as possibly unbound or possibly views; fine since sentinels and element checks
     ok(elem_read_phi, (0.7,)),
     ok(inner_target_after_no_init, (0.7,)),
@@ -1486,7 +1487,6 @@ REFUSED = [
     pytest.param(alias_buffer, (0.7,), id="alias_buffer (legitimate: second name of a buffer)"),
     pytest.param(write_input, (np.array([0.7, 0.2, 0.3]),),
                  id="write_input (legitimate: write into an input array)"),
-    pytest.param(calls_user_fn, (0.7,), id="calls_user_fn (not yet supported: user function)"),
 ]
 
 

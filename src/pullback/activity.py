@@ -50,7 +50,7 @@ SCALAR_BUILTINS = {builtins.len, builtins.int, builtins.float, builtins.bool, bu
 class Op:
     """What one assignment computes."""
 
-    kind: str  # 'copy' | 'rule' | 'index' | 'pack' | 'nondiff' | 'unknown'
+    kind: str  # 'copy' | 'rule' | 'call' | 'index' | 'pack' | 'nondiff' | 'unknown'
     inputs: dict = field(default_factory=dict)  # differentiable param -> atom node
     rule: rules.Rule | None = None
     bound: dict = field(default_factory=dict)  # every rule param -> atom node or value
@@ -147,6 +147,14 @@ class Analysis:
         everything.update({k.arg: k.value for k in keywords})
         if found == rules.NONDIFF_MARK:
             return Op("nondiff", callee=callee, name=name)
+        if found is None and _has_source(callee):
+            try:  # a Python function: differentiated by transforming it too
+                bound = inspect.signature(callee).bind(*args, **{k.arg: k.value
+                                                                 for k in keywords})
+            except TypeError as exc:
+                return Op("unknown", everything, callee=callee, name=f"{name} ({exc})")
+            inputs = {p: v for p, v in bound.arguments.items() if isinstance(v, gast.AST)}
+            return Op("call", inputs, None, dict(bound.arguments), callee, name)
         if found is None:
             return Op("unknown", everything, callee=callee, name=name)
         try:
@@ -211,8 +219,9 @@ class Analysis:
             if not any(_atom_name(a) in self.varied for a in op.inputs.values()):
                 continue
             if inspect.isfunction(op.callee):
-                what = (f"call to the Python function {op.name}: pullback does not yet "
-                        "differentiate through calls to other Python functions; inline it")
+                what = (f"call to the Python function {op.name}, whose source pullback "
+                        f"cannot read or whose arguments do not fit its signature; register "
+                        "a rule for it")
             elif op.callee is MISSING and op.name.startswith("."):
                 what = f"attribute {op.name} of a value being differentiated has no rule"
             elif op.callee is MISSING:
@@ -330,6 +339,18 @@ class Analysis:
                 if loop is None or self.owner.get(id(s)) is loop:
                     found.add((a.id, s))
         return found
+
+
+def _has_source(callee) -> bool:
+    """A plain Python function pullback can read and transform."""
+    if not inspect.isfunction(callee):
+        return False
+    try:
+        inspect.getsourcefile(callee)
+        inspect.getsourcelines(callee)
+    except (OSError, TypeError):
+        return False
+    return True
 
 
 def _is_math(callee) -> bool:

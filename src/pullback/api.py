@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import functools
 import inspect
+import types
 from dataclasses import dataclass
+
+import gast
 
 from . import codegen, rules
 from .activity import Analysis
@@ -32,6 +35,7 @@ class Transformed:
     stages: dict  # stage name -> printed source, for inspection
     constants: dict  # name -> object the generated code refers to
     bindings: dict  # free name -> the object it denoted when the rules were chosen
+    cells: tuple = ()  # for mode "split": cells holding the forward and backward functions
 
     def fits(self, func) -> bool:
         """Whether `func`'s free names still denote what this transform assumed."""
@@ -65,6 +69,8 @@ def _wrt_names(func, wrt):
 
 
 def transform(func, wrt=0, mode="grad") -> Transformed:
+    """The generated code for `func` in `mode` ("grad", "value_and_grad", "vjp", or
+    "split": a forward and a backward function for calls from other generated code)."""
     func = inspect.unwrap(func)
     if not inspect.isfunction(func):
         raise PullbackError(f"pullback differentiates Python functions; got {func!r}")
@@ -73,6 +79,20 @@ def transform(func, wrt=0, mode="grad") -> Transformed:
     for variant in _CACHE.get(key, ()):
         if variant.fits(func):
             return variant
+    if key in _IN_PROGRESS:  # a recursive call: its cells are filled when the build ends
+        return _IN_PROGRESS[key]
+    cells = (types.CellType(), types.CellType())
+    _IN_PROGRESS[key] = pending = Transformed("", None, {}, {}, {}, cells)
+    try:
+        result = _build(func, names, single, mode, cells)
+    finally:
+        del _IN_PROGRESS[key]
+    pending.__dict__.update(result.__dict__)
+    _CACHE.setdefault(key, []).append(result)
+    return result
+
+
+def _build(func, names, single, mode, cells) -> Transformed:
     parsed = parse_function(func)
     check(parsed.tree, parsed.location)
     stages = {"parsed": codegen.to_source(parsed.tree)}
@@ -88,17 +108,31 @@ def transform(func, wrt=0, mode="grad") -> Transformed:
     stages["ssa"] = codegen.to_source(tree)
     analysis = Analysis(tree, parsed, names)
     check_writes(tree, analysis, parsed)
-    out, constants = reverse(tree, analysis, names, mode, single)
+    out, constants = reverse(tree, analysis, names, mode, single, calls=_split_cells)
     constants[MODULE_GLOBALS] = func.__globals__  # read live by shadowed globals
     stages["adjoint"] = codegen.to_source(out)
-    out = simplify(out)
+    functions = out.body if isinstance(out, gast.Module) else [out]
+    for function in functions:
+        simplify(function)
     source = codegen.to_source(out)
     stages["final"] = source
-    code = codegen.compile_source(source, out.name,
-                                  [*func.__code__.co_freevars, *constants], func.__qualname__)
-    result = Transformed(source, code, stages, constants, dict(analysis.bindings))
-    _CACHE.setdefault(key, []).append(result)
+    function_names = [f.name for f in functions]
+    codes = codegen.compile_source(source, function_names,
+                                   [*func.__code__.co_freevars, *constants], func.__qualname__)
+    result = Transformed(source, codes[function_names[0]], stages, constants,
+                         dict(analysis.bindings), cells)
+    if mode == "split":
+        for cell, name in zip(cells, function_names):
+            cell.cell_contents = codegen.bind(codes[name], func, constants)
     return result
+
+
+def _split_cells(func, params):
+    """The (forward, backward) cells of `func` differentiated with respect to `params`."""
+    return transform(func, tuple(params), "split").cells
+
+
+_IN_PROGRESS: dict = {}
 
 
 def _decorator(f, build):

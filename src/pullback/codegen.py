@@ -38,18 +38,19 @@ def to_source(tree: gast.AST) -> str:
     return "\n".join(lines) + "\n"
 
 
-def compile_source(source: str, name: str, freevars, label: str) -> types.CodeType:
-    """The code object of the function `name` defined by `source`, compiled so that
+def compile_source(source: str, names, freevars, label: str) -> dict:
+    """The code objects of the functions `names` defined by `source`, compiled so that
     helper names and `freevars` (the user's closure variables and the generated
     code's own constants) are free variables."""
     params = ", ".join([*HELPERS, *[v for v in dict.fromkeys(freevars) if v not in HELPERS]])
     indented = "".join("    " + line if line.strip() else line for line in source.splitlines(True))
-    text = f"def __pullback_scope__({params}):\n{indented}    return {name}\n"
+    text = f"def __pullback_scope__({params}):\n{indented}    return None\n"
     filename = f"<pullback {label} #{next(_counter)}>"
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
     module_code = compile(text, filename, "exec")
     scope = next(c for c in module_code.co_consts if isinstance(c, types.CodeType))
-    return next(c for c in scope.co_consts if isinstance(c, types.CodeType) and c.co_name == name)
+    return {c.co_name: c for c in scope.co_consts
+            if isinstance(c, types.CodeType) and c.co_name in names}
 
 
 def bind(code: types.CodeType, user_func, constants=None) -> types.FunctionType:
@@ -60,7 +61,8 @@ def bind(code: types.CodeType, user_func, constants=None) -> types.FunctionType:
 
     def cell(name):
         if name in constants:
-            return types.CellType(constants[name])
+            value = constants[name]
+            return value if isinstance(value, types.CellType) else types.CellType(value)
         return user_cells[name] if name in user_cells else _HELPER_CELLS[name]
 
     cells = tuple(cell(v) for v in code.co_freevars)

@@ -103,6 +103,9 @@ class Reverse:
         self.deferred: list[dict] = []  # per loop: accumulator -> (parts list, summing helper)
         self.loop_depth = 0
         self.constants: dict[str, object] = {}  # objects the code refers to by name
+        self.call_records: dict[int, str] = {}  # call statement -> name of its record
+        self.call_forward: dict[int, str] = {}  # call statement -> its forward function
+        self.calls = None  # (function, params) -> (forward cell, backward cell)
         self.mutable, self.listy = self._mutable()
         self.stable = self._stable()
         buffers = {s.targets[0].value.id for s in self.a.assigns
@@ -205,17 +208,24 @@ class Reverse:
         tree = self.tree
         primal, ret = tree.body[:-1], tree.body[-1]
         result = ret.value.id
+        split = self.mode == "split"
         seed = self.namer.fresh("seed") if self.mode == "vjp" else None
         adjoint: list = []
         checks: list = []
-        if self.mode != "vjp" and result not in self.a.scalar:
+        if self.mode in ("grad", "value_and_grad") and result not in self.a.scalar:
             checks.append(gast.Expr(value=call("check_scalar", load(result))))
         if result in self.a.active:
             self.defined.add(result)
-            adjoint.append(assign(self.d(result), call("owned", load(seed)) if seed
-                                  else const(1.0)))
+            if seed:
+                adjoint.append(assign(self.d(result), call("owned", load(seed))))
+            elif split:  # the gradient of the result arrives as a parameter
+                if result in self.mutable:
+                    adjoint.append(assign(self.d(result), call("owned", load(self.d(result)))))
+            else:
+                adjoint.append(assign(self.d(result), const(1.0)))
             adjoint += self.adjoint_block(primal, None)
-        primal_names = _stored(primal) | set(self.a.params) | set(self.saved.values())
+        primal_names = _stored(primal) | set(self.a.params) | set(self.saved.values()) \
+            | set(self.call_records.values())
         read = {n.id for s in adjoint for n in gast.walk(s)
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
         needed = read & primal_names
@@ -228,6 +238,8 @@ class Reverse:
                                                       ctx=gast.Load())),
                      assign(self.pop, gast.Attribute(value=load(self.tape), attr="pop",
                                                      ctx=gast.Load()))]
+        if split:
+            return self.build_split(primal, checks, setup, adjoint, result, needed)
         grads = [self.final_grad(p) for p in self.wrt]
         grad_value = grads[0] if self.single else tuple_of(*grads)
         if self.mode == "value_and_grad":
@@ -252,6 +264,43 @@ class Reverse:
                                 returns=None, type_comment=None, type_params=[])
 
     single = True
+
+    def build_split(self, primal, checks, setup, adjoint, result, needed):
+        """A forward function returning (result, record) and a backward function taking
+        (record, gradient of the result) and returning the gradients of `wrt`, for calls
+        from other generated code."""
+        tree = self.tree
+        grads = [self.final_grad(p) for p in self.wrt]
+        backward_code = adjoint + [gast.Return(value=tuple_of(*grads))]
+        available = needed | set(self.a.params) | ({self.pop} if self.pushes else set())
+        record = sorted(_free_names(backward_code) & available)
+        top_level = _stored([s for s in primal if isinstance(s, gast.Assign)]) | set(
+            self.a.params) | {self.tape, self.push, self.pop}
+        # names set only on some paths (in a branch, in a loop that may not run)
+        maybe_unset = [assign(n, const(None)) for n in record if n not in top_level]
+        forward_name = self.namer.fresh(f"{tree.name}_forward")
+        backward_name = self.namer.fresh(f"{tree.name}_backward")
+        record_name = self.namer.fresh("record")
+        returned = tuple_of(load(result), tuple_of(*[load(n) for n in record]))
+        forward_body = self.guards() + setup + maybe_unset + primal + checks + [
+            gast.Return(value=returned)]
+        backward_body = [assign(tuple_of(*[store(n) for n in record], ctx=gast.Store()),
+                                load(record_name))] if record else []
+        backward_body += backward_code
+        param = lambda n: gast.Name(id=n, ctx=gast.Param(), annotation=None,  # noqa: E731
+                                    type_comment=None)
+        backward_args = gast.arguments(args=[param(record_name), param(self.d(result))],
+                                       posonlyargs=[], vararg=None, kwonlyargs=[],
+                                       kw_defaults=[], kwarg=None, defaults=[])
+        self.name = forward_name
+        self.names = (forward_name, backward_name)
+        forward = gast.FunctionDef(name=forward_name, args=_clone(tree.args), body=forward_body,
+                                   decorator_list=[], returns=None, type_comment=None,
+                                   type_params=[])
+        backward = gast.FunctionDef(name=backward_name, args=backward_args, body=backward_body,
+                                    decorator_list=[], returns=None, type_comment=None,
+                                    type_params=[])
+        return gast.Module(body=[forward, backward], type_ignores=[])
 
     def guards(self):
         """Entry checks for what the code was specialized on: the objects behind the
@@ -366,12 +415,34 @@ class Reverse:
                 out.append(assign(dbase, call("accum_index", current, load(base.id),
                                               _index_expr(_clone(s.value.slice)), g)))
                 self.defined.add(base.id)
+        elif op.kind == "call":
+            self.adjoint_call(s, op, g, out)
         elif op.kind == "pack":
             for i, elt in op.inputs.items():
                 if self.active(elt):
                     self.contribute(elt.id, call("item_grad", g, const(i)), False, out)
         self.defined.discard(name)
         return out
+
+    def adjoint_call(self, s, op, g, out):
+        """y = h(args) for a Python function h: h's own backward function hands back the
+        gradients of the parameters that received active arguments."""
+        params = [p for p, atom in op.inputs.items() if self.active(atom)]
+        if not params:
+            return
+        forward, backward = self.calls(op.callee, tuple(params))
+        name = s.targets[0].id
+        record = self.call_records.setdefault(id(s), self.namer.fresh(f"{name}_record"))
+        forward_name = self.namer.fresh(f"{op.callee.__name__}_forward")
+        backward_name = self.namer.fresh(f"{op.callee.__name__}_backward")
+        self.constants[forward_name] = forward
+        self.constants[backward_name] = backward
+        self.call_forward[id(s)] = forward_name
+        parts = [self.namer.fresh(f"d{op.inputs[p].id}_{op.callee.__name__}") for p in params]
+        out.append(assign(tuple_of(*[store(n) for n in parts], ctx=gast.Store()),
+                          call(backward_name, load(record), g)))
+        for p, part in zip(params, parts):
+            self.contribute(op.inputs[p].id, load(part), False, out)
 
     def defer(self, name, expr, out) -> bool:
         """A loop adding matrix-product gradients into a loop-invariant matrix records
@@ -544,6 +615,12 @@ class Reverse:
                         defs.append(saved)
                 elif not getattr(s, "phi", False):
                     defs.append(target.id)
+                if id(s) in self.call_records:  # y, y_record = h_forward(args)
+                    record = self.call_records[id(s)]
+                    s.targets = [tuple_of(store(target.id), store(record), ctx=gast.Store())]
+                    s.value = gast.Call(func=load(self.call_forward[id(s)]), args=s.value.args,
+                                        keywords=s.value.keywords)
+                    defs.append(record)
                 message = getattr(s, "must_not_be_view", None)
                 checked = getattr(s, "checked_name", None)
                 if message and checked:  # check the operand before an augmented assignment
@@ -611,12 +688,45 @@ class Reverse:
         return out
 
 
+def _free_names(stmts) -> set[str]:
+    """Names the statements read before (definitely) assigning them."""
+    free: set[str] = set()
+
+    def scan(block, bound):
+        bound = set(bound)
+        for s in block:
+            if isinstance(s, (gast.If, gast.For, gast.While)):
+                for part in (getattr(s, "test", None), getattr(s, "iter", None)):
+                    if part is not None:
+                        free.update(n.id for n in gast.walk(part) if isinstance(n, gast.Name)
+                                    and isinstance(n.ctx, gast.Load) and n.id not in bound)
+                inner = bound | ({n.id for n in gast.walk(s.target) if isinstance(n, gast.Name)}
+                                 if isinstance(s, gast.For) else set())
+                scan(s.body, inner)
+                scan(s.orelse, bound)
+                continue
+            value = getattr(s, "value", None)
+            loads = [n.id for n in gast.walk(s) if isinstance(n, gast.Name)
+                     and isinstance(n.ctx, gast.Load)] if value is not None or \
+                isinstance(s, gast.AugAssign) else []
+            free.update(n for n in loads if n not in bound)
+            bound |= {n.id for n in gast.walk(s) if isinstance(n, gast.Name)
+                      and isinstance(n.ctx, gast.Store)}
+
+    scan(stmts, set())
+    return free
+
+
 def _has_code(stmts) -> bool:
     return any(not isinstance(s, (_PopSlot, gast.Pass)) for s in stmts)
 
 
-def reverse(tree, analysis, wrt, mode="grad", single=True):
-    """(the gradient FunctionDef, {name: object} it refers to beyond helpers and globals)."""
+def reverse(tree, analysis, wrt, mode="grad", single=True, calls=None):
+    """(the generated FunctionDef, or for mode "split" a Module holding the forward and
+    backward functions; {name: object} the code refers to beyond helpers and globals).
+    `calls(function, params)` gives the (forward, backward) cells of a Python function
+    called with active arguments for `params`."""
     builder = Reverse(tree, analysis, wrt, mode)
     builder.single = single
+    builder.calls = calls
     return builder.build(), builder.constants

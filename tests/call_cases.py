@@ -1,0 +1,81 @@
+"""Functions that call other Python functions (checked in test_calls.py)."""
+
+import math
+
+import numpy as np
+from helpers_pkg import layers
+from helpers_pkg.layers import logsumexp
+
+
+def square(t):
+    return t * t
+
+
+def poly(x, a=2.0, *, k=1.0):
+    return square(math.sin(x)) * a + k * x
+
+
+def keywords_and_defaults(x, y):
+    return poly(x, a=y) + poly(y, 3.0, k=x) + poly(0.5 * x)
+
+
+def nested_calls(x):
+    return poly(square(x), a=math.exp(x))
+
+
+def p(x, n):
+    return 1.0 if n == 0 else x * p(x, n - 1) + 1.0
+
+
+def recursion(x):
+    return p(x, 5)
+
+
+def even(x, n):
+    return x if n == 0 else odd(x * 1.1, n - 1)
+
+
+def odd(x, n):
+    return x * x if n == 0 else even(math.sin(x), n - 1)
+
+
+def mutual_recursion(x):
+    return even(x, 5)
+
+
+def rnn_with_layer(W, xs):
+    h = np.zeros(W.shape[0])
+    total = 0.0
+    for t in range(xs.shape[0]):
+        h = layers.dense(W, xs[t]) + 0.5 * h
+        total = total + logsumexp(h)
+    return total
+
+
+def stats(v):
+    return np.mean(v), np.max(v)
+
+
+def tuple_result(v):
+    m, top = stats(v * v)
+    return m * top
+
+
+def helper_with_branch(x):
+    if x > 0.0:
+        return math.log(1.0 + x)
+    return x * x
+
+
+def calls_in_branches(x, y):
+    total = 0.0
+    for i in range(3):
+        if i % 2 == 0:
+            total = total + helper_with_branch(x - i * 0.1) * y
+        else:
+            total = total + helper_with_branch(-y)
+    return total
+
+
+def constant_argument(x):
+    return poly(1.5) * x + poly(x, 2.0)

@@ -1,0 +1,62 @@
+"""Calls to Python functions: transformed into forward and backward functions of their
+own, with keywords, defaults, nesting, recursion, other modules and tuple results."""
+
+import call_cases as cc
+import numpy as np
+import pytest
+from fd import numeric_grad
+
+import pullback
+
+RNG = np.random.default_rng(3)
+CASES = [
+    (cc.keywords_and_defaults, (0.7, 1.3), (0, 1)),
+    (cc.nested_calls, (0.4,), (0,)),
+    (cc.recursion, (0.6,), (0,)),
+    (cc.mutual_recursion, (0.8,), (0,)),
+    (cc.rnn_with_layer, (RNG.normal(size=(3, 3)), RNG.normal(size=(4, 3))), (0, 1)),
+    (cc.tuple_result, (RNG.normal(size=4),), (0,)),
+    (cc.calls_in_branches, (0.9, 0.4), (0, 1)),
+    (cc.constant_argument, (0.3,), (0,)),
+]
+
+
+@pytest.mark.parametrize("func, args, wrt", CASES, ids=[c[0].__name__ for c in CASES])
+def test_calls_match_finite_differences(func, args, wrt):
+    grads = pullback.grad(func, wrt=wrt)(*args)
+    for g, i in zip(grads, wrt):
+        np.testing.assert_allclose(g, numeric_grad(func, args, i), rtol=1e-6, atol=1e-9)
+
+
+def test_recursion_closed_form():
+    # p(x, n) = 1 + x + ... + x**n
+    x = 0.6
+    expected = sum(k * x ** (k - 1) for k in range(1, 6))
+    assert pullback.grad(cc.recursion)(x) == pytest.approx(expected, rel=1e-12)
+
+
+def test_called_function_gets_a_forward_and_a_backward_function():
+    text = pullback.source(cc.poly, wrt=(0,), mode="split")
+    assert "def poly_forward" in text and "def poly_backward" in text
+    compile(text, "<split>", "exec")
+    caller = pullback.source(cc.nested_calls)
+    assert "poly_backward" in caller and "square_backward" in caller
+
+
+def test_redefining_a_called_function_is_noticed(tmp_path):
+    import importlib.util
+    import linecache
+
+    path = tmp_path / "redefine_case.py"
+    path.write_text("def inner(x):\n    return x * 2.0\n\n\ndef outer(x):\n    return inner(x) * x\n")
+    spec = importlib.util.spec_from_file_location("redefine_case", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    d_outer = pullback.grad(module.outer)
+    assert d_outer(3.0) == pytest.approx(12.0)
+    # the user edits inner and re-runs its def (as a notebook or reload would)
+    path.write_text("def inner(x):\n    return x * 3.0\n")
+    linecache.checkcache(str(path))
+    exec(compile(path.read_text(), str(path), "exec"), module.__dict__)
+    with pytest.raises(pullback.PullbackError, match="'inner' names a different object"):
+        d_outer(3.0)  # the old gradient refuses a rebound callee
