@@ -6,9 +6,17 @@
     pullback.source(f)                  # the generated gradient code
 """
 
-from .api import grad, source, value_and_grad, vjp
+from .api import (
+    grad,
+    nondifferentiable,
+    register_rule,
+    source,
+    stop_gradient,
+    value_and_grad,
+    vjp,
+)
 from .errors import NoRuleError, PullbackError, UnsupportedSyntaxError
 
-__all__ = ["grad", "value_and_grad", "vjp", "source", "PullbackError",
-           "UnsupportedSyntaxError", "NoRuleError"]
+__all__ = ["grad", "value_and_grad", "vjp", "source", "register_rule", "stop_gradient",
+           "nondifferentiable", "PullbackError", "UnsupportedSyntaxError", "NoRuleError"]
 __version__ = "0.1.0"

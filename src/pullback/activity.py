@@ -43,6 +43,12 @@ BINOPS = {
 UNARYOPS = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_,
             gast.Invert: operator.invert}
 NONDIFF_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
+# Methods kept as written in the primal (lists have copy too); the receiver is `self`.
+METHOD_RULES = {
+    "copy": rules.rule("self", self="g"),
+    "astype": rules.rule("self, dtype, copy=True", self="astype_grad(g, ans)"),
+    "item": rules.rule("self", self="reshape_like(g, self)"),
+}
 SCALAR_BUILTINS = {builtins.len, builtins.int, builtins.float, builtins.bool, builtins.round}
 
 
@@ -124,6 +130,17 @@ class Analysis:
         if isinstance(value, gast.Compare):
             return Op("nondiff")
         if isinstance(value, gast.Call):
+            func = value.func
+            if isinstance(func, gast.Attribute) and func.attr in METHOD_RULES and isinstance(
+                    func.value, gast.Name) and func.value.id in self.locals:
+                found = METHOD_RULES[func.attr]  # x.copy(), x.astype(t), x.item()
+                try:
+                    bound = found.bind([func.value, *value.args],
+                                       {k.arg: k.value for k in value.keywords})
+                except TypeError as exc:
+                    return Op("unknown", {"self": func.value}, name=f".{func.attr} ({exc})")
+                inputs = {"self": func.value}
+                return Op("rule", inputs, found, bound, None, f".{func.attr}")
             callee = self.resolve(value.func)
             return self._bind(callee, value.args, value.keywords, dotted_name(value.func)
                               or "call", stmt)

@@ -176,6 +176,34 @@ def source(f, wrt=0, mode="grad", stage="final") -> str:
     return transform(f, wrt, mode).stages[stage]
 
 
+def register_rule(func):
+    """Decorator: `@register_rule(f)` over `def f_grad(g, ans, x, y): ...` makes pullback
+    differentiate calls to `f` with f_grad, which returns the gradient with respect to
+    each of f's parameters (one value, or a tuple for several), given `g`, the gradient of
+    f's result, and `ans`, the result. Works for NumPy functions without a built-in rule,
+    C extensions, and Python functions whose gradient you want to write by hand."""
+
+    def decorate(gradient):
+        rules.register(func, gradient)
+        return gradient
+
+    return decorate
+
+
+def nondifferentiable(func):
+    """Mark `func` as carrying no gradient (usable as a decorator); returns `func`."""
+    rules.mark_nondifferentiable(func)
+    return func
+
+
+def stop_gradient(x):
+    """`x` itself; pullback treats the value as a constant (no gradient flows through)."""
+    return x
+
+
+rules.NONDIFF.add(stop_gradient)
+
+
 def _bind(transformed, func):
     return codegen.bind(transformed.code, func, transformed.constants)
 

@@ -34,6 +34,7 @@ from .errors import UnsupportedSyntaxError
 from .naming import Namer, all_names, op_name
 from .nodes import (
     assign,
+    attribute_chain,
     binop,
     call,
     const,
@@ -332,7 +333,9 @@ def _base_name(expr) -> str:
         return op_name(expr.op)
     if isinstance(expr, gast.Call):
         name = dotted_name(expr.func)
-        return name.rsplit(".", 1)[-1] if name else "call"
+        if name:
+            return name.rsplit(".", 1)[-1]
+        return expr.func.attr if isinstance(expr.func, gast.Attribute) else "call"
     if isinstance(expr, gast.Subscript):
         base = expr.value.id if isinstance(expr.value, gast.Name) else "item"
         return f"{base}_item"
@@ -347,11 +350,27 @@ def _base_name(expr) -> str:
     return "t"
 
 
+# Array methods and the NumPy functions they are (receiver first).
+ARRAY_METHODS = {
+    "sum": "np.sum", "mean": "np.mean", "max": "np.max", "min": "np.min", "prod": "np.prod",
+    "dot": "np.dot", "reshape": "np.reshape", "transpose": "np.transpose", "ravel": "np.ravel",
+    "flatten": "np.ravel", "clip": "np.clip", "squeeze": "np.squeeze", "cumsum": "np.cumsum",
+    "cumprod": "np.cumprod", "std": "np.std", "var": "np.var", "argmax": "np.argmax",
+    "argmin": "np.argmin", "argsort": "np.argsort", "any": "np.any", "all": "np.all",
+    "trace": "np.trace", "diagonal": "np.diagonal", "swapaxes": "np.swapaxes",
+}
+
+
 class _Flatten:
     def __init__(self, namer, parsed):
         self.namer = namer
         self.parsed = parsed
         self.lineno = None
+        tree = parsed.tree
+        self.locals = {a.id for a in tree.args.posonlyargs + tree.args.args
+                       + tree.args.kwonlyargs} | {
+            n.id for n in gast.walk(tree) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Store)}
 
     def error(self, what, node):
         raise UnsupportedSyntaxError(
@@ -594,6 +613,9 @@ class _Flatten:
             out.append(if_(test, body, orelse))
             return load(result)
         if isinstance(expr, gast.Call):
+            method = self.array_method(expr)
+            if method is not None:
+                return self.simple(method, out)
             func = self.callee(expr.func, out)
             args = [self.atom(a, out) for a in expr.args]
             keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value, out))
@@ -613,6 +635,21 @@ class _Flatten:
             elts = [self.atom(e, out) for e in expr.elts]
             return type(expr)(elts=elts, ctx=gast.Load())
         self.error(type(expr).__name__, expr)
+
+    def array_method(self, expr):
+        """`x.sum(axis=0)` on a value of the function is `np.sum(x, axis=0)`: array
+        methods become the NumPy functions that have derivative rules."""
+        func = expr.func
+        if not isinstance(func, gast.Attribute) or func.attr not in ARRAY_METHODS:
+            return None
+        head = dotted_name(func.value)
+        if head is not None and head.split(".")[0] not in self.locals:
+            return None  # a method of a module or global object: resolved as written
+        args = list(expr.args)
+        if func.attr in ("reshape", "transpose") and len(args) > 1:  # x.reshape(2, 3)
+            args = [gast.Tuple(elts=args, ctx=gast.Load())]
+        return gast.Call(func=attribute_chain(ARRAY_METHODS[func.attr]),
+                         args=[func.value, *args], keywords=expr.keywords)
 
     def callee(self, func, out):
         if dotted_name(func) is not None:

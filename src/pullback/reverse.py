@@ -400,6 +400,7 @@ class Reverse:
                 mapping["g"] = g
                 mapping["ans"] = load(name)
                 expr = substitute(quote(op.rule.partials[param]), mapping)
+                self.constants.update(op.rule.functions)
                 if param in op.rule.broadcast and not all(
                         self.is_scalar(op.bound[q]) for q in op.rule.broadcast if q != param):
                     expr = call("unbroadcast", expr, load(atom.id))

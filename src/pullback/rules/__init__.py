@@ -26,6 +26,7 @@ class Rule:
     signature: inspect.Signature
     partials: dict  # parameter name -> template source
     broadcast: tuple = ()
+    functions: tuple = ()  # (name, object) pairs the templates call besides the helpers
 
     def bind(self, args, kwargs):
         """Bind call arguments to parameter names (TypeError if they do not fit)."""
@@ -82,3 +83,27 @@ def lookup(obj):
 
 NONDIFF_MARK = "nondiff"
 VERSION = [0]  # bumped whenever a rule is registered, so cached transforms are redone
+
+
+def register(func, gradient) -> None:
+    """Differentiate calls to `func` with `gradient(g, ans, *params)`, which returns the
+    gradient for each of `func`'s parameters named after (g, ans) in its signature: a
+    single value for one parameter, a tuple for several."""
+    names = list(inspect.signature(gradient).parameters)
+    if len(names) < 3 or names[:2] != ["g", "ans"]:
+        raise TypeError("a gradient function takes (g, ans, <the function's parameters>)")
+    params = names[2:]
+    helper = f"custom_{getattr(gradient, '__name__', 'rule')}_{VERSION[0]}"
+    arguments = ", ".join(["g", "ans", *params])
+    partials = {p: f"{helper}({arguments})" + ("" if len(params) == 1 else f"[{i}]")
+                for i, p in enumerate(params)}
+    RULES[func] = Rule(_signature(", ".join(params)), partials, (), ((helper, gradient),))
+    NONDIFF.discard(func)
+    VERSION[0] += 1
+
+
+def mark_nondifferentiable(func) -> None:
+    """Calls to `func` carry no gradient."""
+    RULES.pop(func, None)
+    NONDIFF.add(func)
+    VERSION[0] += 1

@@ -14,8 +14,41 @@ from ..errors import PullbackError
 from ..runtime import _shape, unbroadcast
 
 
+def _zero(g) -> bool:
+    """Is g the known-zero gradient (the float 0.0)?"""
+    return g.__class__ is float and g == 0.0
+
+
+def map_grad(fn, g, *args, **kwargs):
+    """fn(g, *args, **kwargs), or the known zero when g is: for rules whose gradient is a
+    linear rearrangement of g (swapaxes, flip, roll, ...)."""
+    if _zero(g):
+        return 0.0
+    return fn(g, *args, **kwargs)
+
+
+def _axes(axis, ndim) -> tuple:
+    """`axis` (None, an int or a sequence) as a tuple of non-negative axes, in the order given."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (tuple, list)):
+        return tuple(int(a) % ndim if ndim else int(a) for a in axis)
+    return (int(axis) % ndim if ndim else int(axis),)
+
+
+def _keep(v, ndim, axes, keepdims):
+    """The result `v` of a reduction over `axes` of an ndim-array, with the reduced axes kept
+    (size 1), so that it broadcasts against the reduced array."""
+    v = np.asarray(v)
+    if keepdims or not axes:
+        return v
+    return np.expand_dims(v, tuple(sorted(axes)))
+
+
 def unreduce(g, x, axis=None, keepdims=False):
     """Spread the gradient of a reduction of `x` back over `x`'s shape."""
+    if _zero(g):
+        return 0.0
     shape = _shape(x)
     if axis is None:
         return np.full(shape, g) if shape else g
@@ -25,11 +58,15 @@ def unreduce(g, x, axis=None, keepdims=False):
 
 
 def unreduce_mean(g, x, ans, axis=None, keepdims=False):
+    if _zero(g):
+        return 0.0
     return unreduce(g, x, axis, keepdims) * (np.size(ans) / np.size(x))
 
 
 def unreduce_extreme(g, x, ans, axis=None, keepdims=False):
     """Gradient of max/min: shared equally among the positions that attain it."""
+    if _zero(g):
+        return 0.0
     if axis is not None and not keepdims:
         g = np.expand_dims(g, axis)
         ans = np.expand_dims(ans, axis)
@@ -167,6 +204,14 @@ def full_grad(g, fill_value, ans):
     if np.asarray(ans).dtype.kind not in "fc":
         return 0.0
     return unbroadcast(g, fill_value)
+
+
+def astype_grad(g, ans):
+    """x.astype(dtype): the gradient passes for a float result and vanishes for an
+    integer one (the conversion truncated)."""
+    if np.asarray(ans).dtype.kind not in "fc":
+        return 0.0
+    return g
 
 
 HELPERS = {

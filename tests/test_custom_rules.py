@@ -1,0 +1,94 @@
+"""Custom rules, stop_gradient, non-differentiable marks, and array methods."""
+
+import math
+
+import custom_cases as cc
+import numpy as np
+import pytest
+from fd import numeric_grad
+
+import pullback
+from pullback import rules
+
+
+@pytest.fixture
+def restore_rules():
+    saved_rules, saved_nondiff = dict(rules.RULES), set(rules.NONDIFF)
+    yield
+    rules.RULES.clear()
+    rules.RULES.update(saved_rules)
+    rules.NONDIFF.clear()
+    rules.NONDIFF.update(saved_nondiff)
+    rules.VERSION[0] += 1
+
+
+def test_a_registered_rule_is_used(restore_rules):
+    x = np.array([0.3, 0.7, -0.4])
+    with pytest.raises(pullback.NoRuleError, match="np.sinc"):
+        pullback.grad(cc.uses_sinc)
+
+    @pullback.register_rule(np.sinc)
+    def sinc_grad(g, ans, x):
+        px = np.pi * x
+        return g * (np.cos(px) / x - np.sin(px) / (px * x))
+
+    np.testing.assert_allclose(pullback.grad(cc.uses_sinc)(x), numeric_grad(cc.uses_sinc, (x,)),
+                               rtol=1e-6)
+    assert "custom_sinc_grad" in pullback.source(cc.uses_sinc)
+
+
+def test_a_rule_for_a_python_function_replaces_its_transform(restore_rules):
+    calls = []
+
+    @pullback.register_rule(cc.softclip)
+    def softclip_grad(g, ans, x, limit):
+        calls.append(1)
+        t = math.tanh(x / limit)
+        return g * (1.0 - t * t), g * (t - x / limit * (1.0 - t * t))
+
+    args = (0.8, 1.5)
+    got = pullback.grad(cc.uses_softclip, wrt=(0, 1))(*args)
+    assert calls  # the hand-written gradient ran
+    for g, i in zip(got, (0, 1)):
+        assert g == pytest.approx(numeric_grad(cc.uses_softclip, args, i), rel=1e-7)
+
+
+def test_registering_a_rule_invalidates_cached_transforms(restore_rules):
+    x = np.array([0.5, -0.2])
+    first = pullback.grad(cc.uses_counted)(x)
+    np.testing.assert_allclose(first, 2 * x + 1)
+
+    @pullback.register_rule(cc.counted)
+    def counted_grad(g, ans, x):
+        return g * 3.0 * x  # deliberately not the true gradient: shows which one runs
+
+    np.testing.assert_allclose(pullback.grad(cc.uses_counted)(x), 3.0 * x + 1)
+
+
+def test_stop_gradient_blocks_the_gradient():
+    x = np.array([0.5, -0.2, 1.5])
+    np.testing.assert_allclose(pullback.grad(cc.with_stop)(x), x)  # d/dx sum(x * c) at c = x
+
+
+def test_nondifferentiable_mark(restore_rules):
+    assert pullback.grad(cc.uses_noisy)(2.0) == pytest.approx(2 * 2.0 + 1.0)
+    pullback.nondifferentiable(cc.noisy)
+    assert pullback.grad(cc.uses_noisy)(2.0) == pytest.approx(3.0)  # noisy(x) is a constant
+
+
+def test_a_gradient_function_needs_g_and_ans_first():
+    with pytest.raises(TypeError, match=r"\(g, ans"):
+        pullback.register_rule(np.sinc)(lambda x: x)
+
+
+def test_array_methods_are_differentiated():
+    x = np.array([0.3, 0.5, -0.2, 0.9])
+    W = np.arange(16.0).reshape(4, 4) / 10
+    got = pullback.grad(cc.methods, wrt=(0, 1))(x, W)
+    for g, i in zip(got, (0, 1)):
+        np.testing.assert_allclose(g, numeric_grad(cc.methods, (x, W), i), rtol=1e-6, atol=1e-8)
+
+
+def test_astype_to_int_has_no_gradient_through_the_cast():
+    x = np.array([1.3, 2.6])
+    np.testing.assert_allclose(pullback.grad(cc.truncating_method)(x), np.floor(x))
