@@ -79,3 +79,37 @@ def calls_in_branches(x, y):
 
 def constant_argument(x):
     return poly(1.5) * x + poly(x, 2.0)
+
+
+def nested_def_and_lambda(x, w):
+    def inner(t, k=2.0):
+        if t > 0:
+            return t * w * k
+        return -t
+
+    sq = lambda u: u * u + w  # noqa: E731
+    total = 0.0
+    for i in range(3):
+        total = total + inner(x * i) + sq(x)
+    return total + inner(w, k=x)
+
+
+def closure_reads_current_values(x):
+    scale = x
+
+    def scaled(t):
+        return t * scale
+
+    first = scaled(2.0)
+    scale = x * x  # the closure sees the new value at its next call
+    return first + scaled(3.0)
+
+
+def nested_calls_nested(x):
+    def twice(t):
+        return 2.0 * t
+
+    def quad(t):
+        return twice(twice(t)) * t
+
+    return quad(math.sin(x))

@@ -92,15 +92,15 @@ def uses_del(x):
 
 
 def uses_lambda(x):
-    square = lambda t: t * t  # <- here
-    return square(x) + x
+    handlers = [lambda t: t * t]  # <- here
+    return handlers[0](x) + x
 
 
 def uses_nested_def(x):
-    def helper(t):  # <- here
-        return t * t
+    def fact(n):
+        return 1.0 if n == 0 else n * fact(n - 1)  # <- here
 
-    return helper(x) + x
+    return fact(3) * x
 
 
 def uses_list_comprehension(x):

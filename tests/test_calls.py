@@ -18,6 +18,9 @@ CASES = [
     (cc.tuple_result, (RNG.normal(size=4),), (0,)),
     (cc.calls_in_branches, (0.9, 0.4), (0, 1)),
     (cc.constant_argument, (0.3,), (0,)),
+    (cc.nested_def_and_lambda, (0.7, 1.3), (0, 1)),
+    (cc.closure_reads_current_values, (0.6,), (0,)),
+    (cc.nested_calls_nested, (0.4,), (0,)),
 ]
 
 
@@ -48,7 +51,8 @@ def test_redefining_a_called_function_is_noticed(tmp_path):
     import linecache
 
     path = tmp_path / "redefine_case.py"
-    path.write_text("def inner(x):\n    return x * 2.0\n\n\ndef outer(x):\n    return inner(x) * x\n")
+    path.write_text("def inner(x):\n    return x * 2.0\n\n\n"
+                    "def outer(x):\n    return inner(x) * x\n")
     spec = importlib.util.spec_from_file_location("redefine_case", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -60,3 +64,8 @@ def test_redefining_a_called_function_is_noticed(tmp_path):
     exec(compile(path.read_text(), str(path), "exec"), module.__dict__)
     with pytest.raises(pullback.PullbackError, match="'inner' names a different object"):
         d_outer(3.0)  # the old gradient refuses a rebound callee
+
+
+def test_closure_closed_form():
+    # 2x + 3x**2
+    assert pullback.grad(cc.closure_reads_current_values)(0.6) == pytest.approx(2 + 6 * 0.6)

@@ -267,9 +267,9 @@ def rejects_with(x):
     return y
 
 
-def rejects_lambda(x):
-    double = lambda t: t * 2.0  # <- lambda
-    return double(x)
+def rejects_set(x):
+    pair = {x, 2.0}  # <- set
+    return len(pair) * x
 
 
 def rejects_varargs(x, *args):  # <- varargs
@@ -297,7 +297,7 @@ def rejects_comprehension(xs):
 REJECTED = [
     (rejects_try, "try/except statement", "# <- try", "try:"),
     (rejects_with, "with statement", "# <- with", 'with np.errstate(all="ignore"):'),
-    (rejects_lambda, "lambda expression", "# <- lambda", "double = lambda t: t * 2.0"),
+    (rejects_set, "set display", "# <- set", "pair = {x, 2.0}"),
     (rejects_varargs, "*args (variable positional arguments, *args)", "# <- varargs",
      "def rejects_varargs(x, *args):"),
     (rejects_varkw, "**options (variable keyword arguments, **kwargs)", "# <- varkw",

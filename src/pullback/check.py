@@ -20,7 +20,7 @@ ALLOWED = (
     # expressions
     gast.BinOp, gast.UnaryOp, gast.BoolOp, gast.Compare, gast.Call, gast.IfExp, gast.Name,
     gast.Constant, gast.Attribute, gast.Subscript, gast.Slice, gast.Tuple, gast.List,
-    gast.keyword,
+    gast.keyword, gast.FunctionDef, gast.Lambda, gast.arguments,
     # contexts and operators
     gast.expr_context, gast.operator, gast.unaryop, gast.boolop, gast.cmpop,
 )
@@ -96,6 +96,12 @@ def _check_detail(node, reject) -> None:
         _check_target(node.target, reject, node)
     elif isinstance(node, gast.For):
         _check_target(node.target, reject, node)
+    elif isinstance(node, (gast.FunctionDef, gast.Lambda)):
+        args = node.args
+        if args.vararg is not None or args.kwarg is not None or args.kwonlyargs:
+            reject(node, "nested function with *args, **kwargs or keyword-only parameters")
+        if isinstance(node, gast.FunctionDef) and node.decorator_list:
+            reject(node, "decorated nested function")
 
 
 def _check_target(target, reject, stmt) -> None:

@@ -50,10 +50,13 @@ from .nodes import (
 
 def normalize(tree: gast.FunctionDef, parsed) -> gast.FunctionDef:
     namer = Namer(all_names(tree))
+    local_functions = _local_functions(tree, namer, parsed)
     shadowed = _free_names_shadowed_by_helpers(tree, parsed, namer)
     unset = _maybe_unset(tree)
     body = _ControlFlow(namer).function(tree.body)
-    body = _Flatten(namer, parsed).block(body)
+    flatten = _Flatten(namer, parsed)
+    flatten.local_functions = local_functions
+    body = flatten.block(body)
     sentinels = []
     for name in unset:
         sentinels.append(_at(assign(name, const(None)), getattr(tree, "lineno", None)))
@@ -65,6 +68,62 @@ def normalize(tree: gast.FunctionDef, parsed) -> gast.FunctionDef:
     )
     new.namer = namer
     return new
+
+
+def _local_functions(tree, namer, parsed) -> dict:
+    """Nested `def`s and lambdas, taken out of the body: each call to one is inlined
+    (its parameters bound to the arguments, its names made fresh), so it reads the
+    enclosing function's variables as they are at the call, as a closure does."""
+    found: dict = {}
+
+    def reject(node, what):
+        raise UnsupportedSyntaxError(f"unsupported construct: {what}",
+                                     parsed.location.describe(node))
+
+    class Extract(gast.NodeTransformer):
+        def visit_FunctionDef(self, node):
+            if node is tree:
+                self.generic_visit(node)
+                return node
+            self.generic_visit(node)
+            found[node.name] = node
+            return None
+
+        def visit_Assign(self, node):
+            if len(node.targets) == 1 and isinstance(node.targets[0], gast.Name) \
+                    and isinstance(node.value, gast.Lambda):
+                self.generic_visit(node.value)
+                found[node.targets[0].id] = _lambda_def(node.targets[0].id, node.value)
+                return None
+            self.generic_visit(node)
+            return node
+
+        def visit_Lambda(self, node):
+            self.generic_visit(node)
+            name = namer.fresh("lambda")
+            found[name] = _lambda_def(name, node)
+            return _at(load(name), getattr(node, "lineno", None))
+
+    Extract().visit(tree)
+    for node in gast.walk(tree):  # a local function may only be called
+        if isinstance(node, gast.Call):
+            node.func.pullback_callee = True
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Name) and node.id in found:
+            if isinstance(node.ctx, gast.Store):
+                reject(node, f"assignment to {node.id!r}, the name of a nested function")
+            if not getattr(node, "pullback_callee", False):
+                reject(node, f"nested function {node.id!r} used as a value (only calls to it "
+                             "are differentiated)")
+    return found
+
+
+def _lambda_def(name, node):
+    fdef = gast.FunctionDef(name=name, args=node.args,
+                            body=[_at(gast.Return(value=node.body), getattr(node, "lineno", None))],
+                            decorator_list=[], returns=None, type_comment=None, type_params=[])
+    fdef.lineno = getattr(node, "lineno", None)
+    return fdef
 
 
 def _free_names_shadowed_by_helpers(tree, parsed, namer) -> list:
@@ -366,6 +425,8 @@ class _Flatten:
         self.namer = namer
         self.parsed = parsed
         self.lineno = None
+        self.local_functions: dict = {}
+        self.inlining: set = set()
         tree = parsed.tree
         self.locals = {a.id for a in tree.args.posonlyargs + tree.args.args
                        + tree.args.kwonlyargs} | {
@@ -612,6 +673,9 @@ class _Flatten:
             orelse.append(assign(result, self.simple(expr.orelse, orelse)))
             out.append(if_(test, body, orelse))
             return load(result)
+        if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name) \
+                and expr.func.id in self.local_functions:
+            return self.inline(expr, out)
         if isinstance(expr, gast.Call):
             method = self.array_method(expr)
             if method is not None:
@@ -635,6 +699,48 @@ class _Flatten:
             elts = [self.atom(e, out) for e in expr.elts]
             return type(expr)(elts=elts, ctx=gast.Load())
         self.error(type(expr).__name__, expr)
+
+    def inline(self, expr, out):
+        """The body of a nested function, in place of a call to it."""
+        name = expr.func.id
+        if name in self.inlining:
+            self.error(f"recursive nested function {name!r} (define it at module level)", expr)
+        fdef = self.local_functions[name]
+        params = [a.id for a in fdef.args.args]
+        defaults = dict(zip(params[len(params) - len(fdef.args.defaults):], fdef.args.defaults))
+        values = dict(zip(params, [self.atom(a, out) for a in expr.args]))
+        for k in expr.keywords:
+            if k.arg not in params or k.arg in values:
+                self.error(f"argument {k.arg!r} does not fit {name}'s parameters", expr)
+            values[k.arg] = self.atom(k.value, out)
+        if len(expr.args) > len(params):
+            self.error(f"too many arguments for {name}", expr)
+        body = copy.deepcopy(fdef.body)
+        own = set(params) | {n.id for s in body for n in gast.walk(s)
+                             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        renamed = {v: self.namer.fresh(f"{name}_{v}") for v in sorted(own)}
+        for s in body:
+            for n in gast.walk(s):
+                if isinstance(n, gast.Name) and n.id in renamed:
+                    n.id = renamed[n.id]
+        for p in params:
+            if p not in values:
+                if p not in defaults:
+                    self.error(f"missing argument {p!r} for {name}", expr)
+                values[p] = self.atom(copy.deepcopy(defaults[p]), out)
+            out.append(assign(renamed[p], values[p]))
+        inner = gast.FunctionDef(name=name, args=fdef.args, body=body, decorator_list=[],
+                                 returns=None, type_comment=None, type_params=[])
+        for unset in _maybe_unset(inner):
+            out.append(assign(unset, const(None)))
+            out[-1].sentinel = True
+        stmts = _ControlFlow(self.namer).function(body)
+        self.inlining.add(name)
+        try:
+            out.extend(self.block(stmts[:-1]))
+        finally:
+            self.inlining.discard(name)
+        return stmts[-1].value
 
     def array_method(self, expr):
         """`x.sum(axis=0)` on a value of the function is `np.sum(x, axis=0)`: array
