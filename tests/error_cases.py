@@ -104,7 +104,7 @@ def uses_nested_def(x):
 
 
 def uses_list_comprehension(x):
-    terms = [x**k for k in range(4)]  # <- here
+    terms = {k: x**k for k in range(4)}  # <- here
     return terms[0] + terms[3]
 
 

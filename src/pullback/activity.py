@@ -79,6 +79,8 @@ class Analysis:
             and isinstance(n.ctx, gast.Store)
         }
         self.assigns = [s for s in gast.walk(tree) if isinstance(s, gast.Assign)]
+        # values.append(v) / values.extend(vs): like in-place writes, they put v into values
+        self.updates = [s for s in gast.walk(tree) if getattr(s, "list_update", None)]
         self.bindings: dict[str, object] = {}  # free names whose objects the rules assume
         self.ops = {id(s): self._classify(s) for s in self.assigns
                     if isinstance(s.targets[0], gast.Name)}
@@ -203,7 +205,15 @@ class Analysis:
                     if v in varied and base not in varied:
                         varied.add(base)
                         changed = True
+            for base, v in self.update_pairs():
+                if v in varied and base not in varied:
+                    varied.add(base)
+                    changed = True
         return varied
+
+    def update_pairs(self):
+        """(list, name of the value appended or extended with) for each list update."""
+        return [(s.value.func.value.id, _atom_name(s.value.args[0])) for s in self.updates]
 
     def _useful(self):
         useful = {self.result}
@@ -222,6 +232,10 @@ class Analysis:
                     new = {_atom_name(s.value)} - useful - {None}
                 if new:
                     useful |= new
+                    changed = True
+            for base, v in self.update_pairs():
+                if base in useful and v is not None and v not in useful:
+                    useful.add(v)
                     changed = True
         return useful
 

@@ -20,7 +20,8 @@ ALLOWED = (
     # expressions
     gast.BinOp, gast.UnaryOp, gast.BoolOp, gast.Compare, gast.Call, gast.IfExp, gast.Name,
     gast.Constant, gast.Attribute, gast.Subscript, gast.Slice, gast.Tuple, gast.List,
-    gast.keyword, gast.FunctionDef, gast.Lambda, gast.arguments,
+    gast.keyword, gast.FunctionDef, gast.Lambda, gast.arguments, gast.ListComp,
+    gast.GeneratorExp, gast.comprehension,
     # contexts and operators
     gast.expr_context, gast.operator, gast.unaryop, gast.boolop, gast.cmpop,
 )
@@ -87,8 +88,11 @@ def _check_detail(node, reject) -> None:
         reject(node, f"else clause on a {type(node).__name__.lower()} loop")
     elif isinstance(node, gast.Return) and node.value is None:
         reject(node, "return without a value (the function must return a number)")
-    elif isinstance(node, gast.Expr) and not isinstance(node.value, gast.Constant):
+    elif isinstance(node, gast.Expr) and not isinstance(node.value, gast.Constant) \
+            and not is_list_update(node):
         reject(node, "expression statement (a call made for its side effects)")
+    elif isinstance(node, gast.comprehension) and node.is_async:
+        reject(node, "async comprehension")
     elif isinstance(node, gast.Assign):
         for target in node.targets:
             _check_target(target, reject, node)
@@ -102,6 +106,15 @@ def _check_detail(node, reject) -> None:
             reject(node, "nested function with *args, **kwargs or keyword-only parameters")
         if isinstance(node, gast.FunctionDef) and node.decorator_list:
             reject(node, "decorated nested function")
+
+
+def is_list_update(stmt) -> bool:
+    """`values.append(v)` or `values.extend(vs)` on a name, as a statement."""
+    value = getattr(stmt, "value", None)
+    return isinstance(stmt, gast.Expr) and isinstance(value, gast.Call) \
+        and isinstance(value.func, gast.Attribute) and value.func.attr in ("append", "extend") \
+        and isinstance(value.func.value, gast.Name) and len(value.args) == 1 \
+        and not value.keywords
 
 
 def _check_target(target, reject, stmt) -> None:
@@ -126,7 +139,9 @@ def check_writes(tree, analysis, parsed) -> None:
     describe = parsed.location.describe
     _check_augmented(analysis, describe)
     writes = [s for s in analysis.assigns if isinstance(s.targets[0], gast.Subscript)]
-    buffers = {s.targets[0].value.id for s in writes}
+    writes += analysis.updates  # values.append(v): the list is written in place too
+    buffers = {_written(s) for s in writes}
+    lists = {s.value.func.value.id for s in analysis.updates}
     if not buffers:
         return
     for s in analysis.assigns:  # aliases first: they explain the rest
@@ -145,13 +160,21 @@ def check_writes(tree, analysis, parsed) -> None:
                 "an array that is written in place is put into a tuple or list, which gives it "
                 "a second name; use np.copy(...) of it", describe(s))
     for s in writes:
-        base = s.targets[0].value.id
+        base = _written(s)
         if base in analysis.params:
             raise UnsupportedSyntaxError(
-                f"in-place write to the input array {base!r}: pullback never modifies its "
-                f"inputs; copy it first ({base} = np.copy({base}))", describe(s))
+                f"in-place write to the input {base!r}: pullback never modifies its "
+                f"inputs; copy it first ({base} = np.copy({base}) or list({base}))", describe(s))
         _check_fresh(base, analysis, describe, s, set())
-    _check_views(tree, analysis, buffers, describe)
+    # appending never changes the elements already in a list, so only arrays have views
+    _check_views(tree, analysis, buffers - lists, describe)
+
+
+def _written(stmt) -> str:
+    """The name of the array or list a write or list update changes."""
+    if isinstance(stmt, gast.Assign):
+        return stmt.targets[0].value.id
+    return stmt.value.func.value.id
 
 
 def _check_fresh(name, analysis, describe, where, seen) -> None:
@@ -161,6 +184,8 @@ def _check_fresh(name, analysis, describe, where, seen) -> None:
     for d in analysis.defs.get(name, []):
         if getattr(d, "phi", False) and isinstance(d.value, gast.Name):
             _check_fresh(d.value.id, analysis, describe, where, seen)
+            continue
+        if isinstance(d.value, gast.List):  # a list display: a new list
             continue
         op = analysis.op(d)
         if op.callee is not None and _is_allocator(op.callee):

@@ -30,6 +30,7 @@ import copy
 
 import gast
 
+from .check import is_list_update
 from .errors import UnsupportedSyntaxError
 from .naming import Namer, all_names, op_name
 from .nodes import (
@@ -116,6 +117,12 @@ def _local_functions(tree, namer, parsed) -> dict:
                 reject(node, f"nested function {node.id!r} used as a value (only calls to it "
                              "are differentiated)")
     return found
+
+
+def _rename(node, mapping) -> None:
+    for n in gast.walk(node):
+        if isinstance(n, gast.Name) and n.id in mapping:
+            n.id = mapping[n.id]
 
 
 def _lambda_def(name, node):
@@ -467,6 +474,13 @@ class _Flatten:
                 self.assign_to(s.target, s.value, out)
         elif isinstance(s, gast.AugAssign):
             self.augassign(s, out)
+        elif isinstance(s, gast.Expr) and is_list_update(s):
+            item = self.atom(s.value.args[0], out)
+            update = gast.Expr(value=gast.Call(func=gast.Attribute(
+                value=load(s.value.func.value.id), attr=s.value.func.attr, ctx=gast.Load()),
+                args=[item], keywords=[]))
+            update.list_update = s.value.func.attr
+            out.append(update)
         elif isinstance(s, (gast.Expr, gast.Pass)):
             pass
         elif isinstance(s, gast.If):
@@ -485,7 +499,9 @@ class _Flatten:
         return out
 
     def assign_to(self, target, value, out):
-        if isinstance(target, gast.Name):
+        if isinstance(target, gast.Name) and isinstance(value, gast.ListComp):
+            self.comprehension(value, out, target.id)  # built under its own name: no copy
+        elif isinstance(target, gast.Name):
             out.append(assign(target.id, self.simple(value, out)))
         elif isinstance(target, gast.Subscript):
             atom = self.atom(value, out)
@@ -577,6 +593,11 @@ class _Flatten:
     def iteration(self, target, it, index, out):
         """(length atom, [(target, element expr)]) for iterating `it` with index `index`."""
         callee = self.parsed.resolve(it.func) if isinstance(it, gast.Call) else None
+        if callee is builtins.reversed and len(it.args) == 1 and not it.keywords:
+            backwards = self.namer.fresh("back")  # the index from the end
+            length, items = self.iteration(target, it.args[0], backwards, out)
+            last = binop(binop(length, gast.Sub(), const(1)), gast.Sub(), load(index))
+            return length, [(store(backwards), last)] + items
         if callee is builtins.enumerate:
             if len(it.args) != 1 or it.keywords or not isinstance(target, (gast.Tuple, gast.List)) \
                     or len(target.elts) != 2:
@@ -698,6 +719,8 @@ class _Flatten:
         if isinstance(expr, (gast.Tuple, gast.List)):
             elts = [self.atom(e, out) for e in expr.elts]
             return type(expr)(elts=elts, ctx=gast.Load())
+        if isinstance(expr, (gast.ListComp, gast.GeneratorExp)):
+            return self.comprehension(expr, out)
         self.error(type(expr).__name__, expr)
 
     def inline(self, expr, out):
@@ -741,6 +764,35 @@ class _Flatten:
         finally:
             self.inlining.discard(name)
         return stmts[-1].value
+
+    def comprehension(self, expr, out, result=None):
+        """[elt for v in xs if c ...] (or a generator expression): a list built by loops
+        that append; the comprehension's own variables get fresh names."""
+        result = result or self.namer.fresh("items")
+        out.append(assign(result, gast.List(elts=[], ctx=gast.Load())))
+        expr = copy.deepcopy(expr)
+        renamed = {}
+        for i, gen in enumerate(expr.generators):
+            if i > 0:  # iterables after the first are evaluated in the comprehension's scope
+                _rename(gen.iter, renamed)
+            for n in gast.walk(gen.target):
+                if isinstance(n, gast.Name):
+                    renamed[n.id] = renamed.get(n.id) or self.namer.fresh(f"{n.id}_item")
+            _rename(gen.target, renamed)
+            for cond in gen.ifs:
+                _rename(cond, renamed)
+        _rename(expr.elt, renamed)
+        lineno = getattr(expr, "lineno", self.lineno)
+        body = [_at(gast.Expr(value=gast.Call(
+            func=gast.Attribute(value=load(result), attr="append", ctx=gast.Load()),
+            args=[expr.elt], keywords=[])), lineno)]
+        for gen in reversed(expr.generators):
+            for cond in reversed(gen.ifs):
+                body = [_at(if_(cond, body), lineno)]
+            body = [_at(gast.For(target=gen.target, iter=gen.iter, body=body, orelse=[],
+                                 type_comment=None), lineno)]
+        out.extend(self.block(body))
+        return load(result)
 
     def array_method(self, expr):
         """`x.sum(axis=0)` on a value of the function is `np.sum(x, axis=0)`: array

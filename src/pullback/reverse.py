@@ -144,7 +144,10 @@ class Reverse:
                 listy.add(target.id)
             elif op.kind == "copy" and "x" in op.inputs:
                 copies.append((target.id, op.inputs["x"].id))
-        listy |= mutable
+        mutable |= {base for base, _ in self.a.update_pairs()}
+        listy |= mutable | {v for _, v in self.a.update_pairs()
+                            if v is not None and any(s.list_update == "extend"
+                                                     for s in self.a.updates)}
         changed = True
         while changed:
             changed = False
@@ -363,6 +366,8 @@ class Reverse:
         return out
 
     def adjoint_stmt(self, s):
+        if getattr(s, "list_update", None):
+            return self.adjoint_update(s)
         if isinstance(s, gast.Assign):
             if isinstance(s.targets[0], gast.Subscript):
                 return self.adjoint_write(s)
@@ -485,6 +490,24 @@ class Reverse:
                                          ctx=gast.Store()), load(saved)))
         return out
 
+    def adjoint_update(self, s):
+        """values.append(v) / values.extend(vs): hand the last elements' gradients to v
+        (or vs) and take them off, then take the elements off the list itself."""
+        base = s.value.func.value.id
+        item = s.value.args[0]
+        count = const(1) if s.list_update == "append" else \
+            load(self.saved.setdefault(id(s), self.namer.fresh(f"{base}_added")))
+        out: list = []
+        if base in self.defined and base in self.a.active:
+            taken = call("take_last_grads", load(self.d(base)), count)
+            part = self.namer.fresh(f"d{item.id}_item") if self.active(item) else "_"
+            out.append(assign(tuple_of(store(part), store(self.d(base)), ctx=gast.Store()),
+                              taken))
+            if self.active(item):
+                self.contribute(item.id, load(part), False, out)
+        out.append(gast.Expr(value=call("undo_append", load(base), _clone(count))))
+        return out
+
     def adjoint_if(self, s):
         before = set(self.defined)
         body = self.adjoint_block(s.body, (id(s), 0))
@@ -504,6 +527,8 @@ class Reverse:
 
     def _needs_adjoint(self, loop) -> bool:
         for s in gast.walk(loop):
+            if getattr(s, "list_update", None):
+                return True  # its list must be restored
             if isinstance(s, gast.Assign):
                 target = s.targets[0]
                 if isinstance(target, gast.Subscript) or target.id in self.a.active:
@@ -517,6 +542,11 @@ class Reverse:
         phis = set(s.phis)
         touched = set()
         for sub in gast.walk(s):
+            if getattr(sub, "list_update", None):
+                touched.add(sub.value.func.value.id)
+                touched.add(sub.value.args[0].id if isinstance(sub.value.args[0], gast.Name)
+                            else None)
+                continue
             if not isinstance(sub, gast.Assign):
                 continue
             target = sub.targets[0]
@@ -605,7 +635,12 @@ class Reverse:
     def instrument(self, stmts, key, in_loop, needed, loop=None):
         out, defs = [], []
         for s in stmts:
-            if isinstance(s, gast.Assign):
+            if getattr(s, "list_update", None) == "extend" and id(s) in self.saved:
+                count = self.saved[id(s)]  # how many elements extend adds
+                out.append(assign(count, call("len", _clone(s.value.args[0]))))
+                defs.append(count)
+                out.append(s)
+            elif isinstance(s, gast.Assign):
                 target = s.targets[0]
                 if isinstance(target, gast.Subscript):
                     saved = self.saved.get(id(s))

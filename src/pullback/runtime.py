@@ -53,6 +53,8 @@ def _zeros_for(x):
         return np.zeros(x.shape, dtype=dtype)
     if isinstance(x, (list, tuple)):
         return [0.0] * len(x)
+    if isinstance(x, dict):
+        return {k: 0.0 for k in x}
     raise PullbackError(f"cannot index the gradient of a value of type {type(x).__name__}")
 
 
@@ -60,8 +62,8 @@ def accum_index(d, x, idx, g):
     """d[idx] += g, where d is the gradient of x (0.0 until it is materialized)."""
     if d.__class__ is float:
         d = _zeros_for(x)
-    if d.__class__ is list:
-        d[idx] = d[idx] + g
+    if d.__class__ is list or d.__class__ is dict:
+        d[idx] = add_grads(d[idx], g)
     elif _is_basic(idx):
         d[idx] += g
     else:
@@ -112,20 +114,39 @@ def take_slot_grad(d, idx):
 
 
 def add_grads(a, b):
-    """a + b for gradients that may be lists (of tuple or list values)."""
+    """a + b for gradients that may be lists (of list or tuple values) or dicts."""
+    if a.__class__ is float and a == 0.0 and b.__class__ in (list, dict):
+        return owned(b)
+    if b.__class__ is float and b == 0.0 and a.__class__ in (list, dict):
+        return a
     if a.__class__ is list or b.__class__ is list:
-        if a.__class__ is float:
-            return list(b)
-        if b.__class__ is float:
-            return a
-        return [x + y for x, y in zip(a, b)]
+        return [add_grads(x, y) for x, y in zip(a, b)]
+    if a.__class__ is dict or b.__class__ is dict:
+        return {k: add_grads(a[k], b[k]) for k in a}
     return a + b
+
+
+def take_last_grads(d, n):
+    """(the gradients of the last n elements of a list, its gradient without them),
+    for the adjoint of append (n = 1, one value) and extend (a list of n)."""
+    if d.__class__ is float:
+        return (0.0 if n == 1 else [0.0] * n), d
+    taken = d[len(d) - n:]
+    del d[len(d) - n:]
+    return (taken[0] if n == 1 else taken), d
+
+
+def undo_append(values, n):
+    """Restore a list to its length before an append (n = 1) or an extend."""
+    del values[len(values) - n:]
 
 
 def owned(g):
     """A private, writable copy of gradient g, for a gradient updated in place."""
     if isinstance(g, list):
-        return list(g)
+        return [owned(x) for x in g]
+    if isinstance(g, dict):
+        return {k: owned(v) for k, v in g.items()}
     if isinstance(g, np.ndarray) or np.ndim(g):
         return np.array(g, dtype=np.result_type(g, float))
     return g  # scalars are immutable
@@ -135,6 +156,41 @@ def not_a_view(value, message):
     """Element reads of a buffer that is written later must be copies, not views."""
     if isinstance(value, np.ndarray):
         raise PullbackError(message)
+
+
+def pick_grad(g, values, ans):
+    """max(values) / min(values): the gradient goes to the first element equal to the
+    result, the one Python returns."""
+    items = list(values)
+    grads = [0.0] * len(items)
+    for i, v in enumerate(items):
+        if v is ans or np.all(v == ans):
+            grads[i] = g
+            break
+    return _like(grads, values)
+
+
+def sum_grad(g, values):
+    """sum(values): every element gets the result's gradient."""
+    if isinstance(values, np.ndarray):
+        return np.broadcast_to(g, values.shape)
+    return [g] * len(values)
+
+
+def sorted_grad(g, values):
+    """sorted(values): element i of the result came from position order[i]."""
+    items = list(values)
+    order = sorted(range(len(items)), key=items.__getitem__)
+    grads = [0.0] * len(items)
+    if g.__class__ is float and g == 0.0:
+        return _like(grads, values)
+    for position, i in enumerate(order):
+        grads[i] = g[position]
+    return _like(grads, values)
+
+
+def _like(grads, values):
+    return np.array(grads, dtype=float) if isinstance(values, np.ndarray) else grads
 
 
 SCALAR_TYPES = frozenset({float, int, bool, *np.sctypeDict.values()} - {
@@ -174,6 +230,10 @@ def as_grad(d, x):
         if d.__class__ is float:
             return [as_grad(0.0, xi) for xi in x]
         return [as_grad(di, xi) for di, xi in zip(d, x)]
+    if isinstance(x, dict):
+        if d.__class__ is float:
+            return {k: as_grad(0.0, v) for k, v in x.items()}
+        return {k: as_grad(d[k], v) for k, v in x.items()}
     if isinstance(x, complex):
         return complex(d)
     return float(d)

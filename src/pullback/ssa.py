@@ -137,6 +137,8 @@ class _SSA:
         if isinstance(s, gast.Return):
             s.value = self.rename(s.value, env)
             return [s]
+        if isinstance(s, gast.Expr):  # values.append(v): the list keeps its name
+            s.value = self.rename(s.value, env)
         return [s]  # break, pass
 
     def loop(self, s, env, lineno):

@@ -9,8 +9,13 @@ RULES = {
     builtins.float: rule("x", x="g"),
     builtins.pow: rule("base, exp", broadcast=True, base="pow_grad_base(g, base, exp)",
                        exp="pow_grad_exponent(g, base, ans)"),
-    builtins.max: rule("a, b", a="g * (a >= b)", b="g * (a < b)"),
-    builtins.min: rule("a, b", a="g * (a <= b)", b="g * (a > b)"),
+    # max(a, b) picks a when a >= b; max(values) the first largest element
+    builtins.max: rule("a, b=None", a="g * (a >= b) if b is not None else pick_grad(g, a, ans)",
+                       b="g * (a < b)"),
+    builtins.min: rule("a, b=None", a="g * (a <= b) if b is not None else pick_grad(g, a, ans)",
+                       b="g * (a > b)"),
+    builtins.sum: rule("iterable, start=0", iterable="sum_grad(g, iterable)", start="g"),
+    builtins.sorted: rule("iterable", iterable="sorted_grad(g, iterable)"),
 }
 
 NONDIFF = {builtins.len, builtins.range, builtins.int, builtins.round, builtins.bool,
