@@ -113,3 +113,15 @@ def nested_calls_nested(x):
         return twice(twice(t)) * t
 
     return quad(math.sin(x))
+
+
+def apply_twice(fn, x):
+    return fn(fn(x))
+
+
+def layer_with(activation, W, v):
+    return np.sum(activation(W @ v))
+
+
+def passes_functions(x, W):
+    return apply_twice(square, x) + apply_twice(math.sin, x) + layer_with(np.tanh, W, x * W[0])

@@ -21,6 +21,7 @@ CASES = [
     (cc.nested_def_and_lambda, (0.7, 1.3), (0, 1)),
     (cc.closure_reads_current_values, (0.6,), (0,)),
     (cc.nested_calls_nested, (0.4,), (0,)),
+    (cc.passes_functions, (0.4, RNG.normal(size=(2, 2))), (0, 1)),
 ]
 
 

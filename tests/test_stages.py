@@ -290,7 +290,7 @@ def rejects_for_else(x):
 
 
 def rejects_comprehension(xs):
-    ys = [x * x for x in xs]  # <- comprehension
+    ys = {x: x * x for x in xs}  # <- comprehension
     return ys
 
 
@@ -303,8 +303,8 @@ REJECTED = [
     (rejects_varkw, "**options (variable keyword arguments, **kwargs)", "# <- varkw",
      "def rejects_varkw(x, **options):"),
     (rejects_for_else, "else clause on a for loop", "# <- for else", "for _ in range(3):"),
-    (rejects_comprehension, "list comprehension", "# <- comprehension",
-     "ys = [x * x for x in xs]"),
+    (rejects_comprehension, "dict comprehension", "# <- comprehension",
+     "ys = {x: x * x for x in xs}"),
 ]
 
 

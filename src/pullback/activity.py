@@ -111,6 +111,11 @@ class Analysis:
 
     def resolve(self, func):
         name = dotted_name(func)
+        if name is not None and name.split(".")[0] in self.parsed.static:
+            obj = self.parsed.static[name.split(".")[0]]  # a function passed by the caller
+            for attr in name.split(".")[1:]:
+                obj = getattr(obj, attr, MISSING)
+            return obj
         if name is None or name.split(".")[0] in self.locals:
             return MISSING
         head = name.split(".")[0]

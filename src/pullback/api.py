@@ -68,14 +68,18 @@ def _wrt_names(func, wrt):
     return tuple(out), single
 
 
-def transform(func, wrt=0, mode="grad") -> Transformed:
+def transform(func, wrt=0, mode="grad", static=None) -> Transformed:
     """The generated code for `func` in `mode` ("grad", "value_and_grad", "vjp", or
-    "split": a forward and a backward function for calls from other generated code)."""
+    "split": a forward and a backward function for calls from other generated code).
+    `static` maps parameters that always receive the same function (say, an activation
+    passed by the caller) to that function, so calls through them can be differentiated."""
     func = inspect.unwrap(func)
     if not inspect.isfunction(func):
         raise PullbackError(f"pullback differentiates Python functions; got {func!r}")
     names, single = _wrt_names(func, wrt)
-    key = (func.__code__, names, single, mode, rules.VERSION[0])
+    static = dict(static or {})
+    key = (func.__code__, names, single, mode, rules.VERSION[0],
+           tuple(sorted(static.items(), key=lambda item: item[0])))
     for variant in _CACHE.get(key, ()):
         if variant.fits(func):
             return variant
@@ -84,7 +88,7 @@ def transform(func, wrt=0, mode="grad") -> Transformed:
     cells = (types.CellType(), types.CellType())
     _IN_PROGRESS[key] = pending = Transformed("", None, {}, {}, {}, cells)
     try:
-        result = _build(func, names, single, mode, cells)
+        result = _build(func, names, single, mode, cells, static)
     finally:
         del _IN_PROGRESS[key]
     pending.__dict__.update(result.__dict__)
@@ -92,8 +96,9 @@ def transform(func, wrt=0, mode="grad") -> Transformed:
     return result
 
 
-def _build(func, names, single, mode, cells) -> Transformed:
+def _build(func, names, single, mode, cells, static) -> Transformed:
     parsed = parse_function(func)
+    parsed.static = static
     check(parsed.tree, parsed.location)
     stages = {"parsed": codegen.to_source(parsed.tree)}
     clash = [a.id for a in parsed.tree.args.args + parsed.tree.args.kwonlyargs
@@ -127,9 +132,9 @@ def _build(func, names, single, mode, cells) -> Transformed:
     return result
 
 
-def _split_cells(func, params):
+def _split_cells(func, params, static=None):
     """The (forward, backward) cells of `func` differentiated with respect to `params`."""
-    return transform(func, tuple(params), "split").cells
+    return transform(func, tuple(params), "split", static).cells
 
 
 _IN_PROGRESS: dict = {}

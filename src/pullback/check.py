@@ -161,10 +161,14 @@ def check_writes(tree, analysis, parsed) -> None:
                 "a second name; use np.copy(...) of it", describe(s))
     for s in writes:
         base = _written(s)
+        if base in analysis.params and isinstance(s, gast.Assign):
+            raise UnsupportedSyntaxError(
+                f"in-place write to the input array {base!r}: pullback never modifies its "
+                f"inputs; copy it first ({base} = np.copy({base}))", describe(s))
         if base in analysis.params:
             raise UnsupportedSyntaxError(
-                f"in-place write to the input {base!r}: pullback never modifies its "
-                f"inputs; copy it first ({base} = np.copy({base}) or list({base}))", describe(s))
+                f"{s.list_update} on the input list {base!r}: pullback never modifies its "
+                f"inputs; copy it first ({base} = list({base}))", describe(s))
         _check_fresh(base, analysis, describe, s, set())
     # appending never changes the elements already in a list, so only arrays have views
     _check_views(tree, analysis, buffers - lists, describe)

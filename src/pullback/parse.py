@@ -28,6 +28,7 @@ class Parsed:
     tree: gast.FunctionDef
     location: Location
     closure: dict[str, object] = field(default_factory=dict)  # freevar name -> cell
+    static: dict[str, object] = field(default_factory=dict)  # parameter -> function it gets
 
     def lookup(self, name: str):
         """The object a free name denotes (closure cell, global, builtin), or _MISSING."""

@@ -38,6 +38,7 @@ from .nodes import (
     substitute,
     tuple_of,
 )
+from .parse import MISSING
 
 
 def _is_loop_exit(stmt) -> bool:
@@ -436,7 +437,12 @@ class Reverse:
         params = [p for p, atom in op.inputs.items() if self.active(atom)]
         if not params:
             return
-        forward, backward = self.calls(op.callee, tuple(params))
+        static = {}  # functions passed as arguments, known now
+        for p, atom in op.inputs.items():
+            obj = self.known_function(atom)
+            if obj is not None:
+                static[p] = obj
+        forward, backward = self.calls(op.callee, tuple(params), static)
         name = s.targets[0].id
         record = self.call_records.setdefault(id(s), self.namer.fresh(f"{name}_record"))
         forward_name = self.namer.fresh(f"{op.callee.__name__}_forward")
@@ -449,6 +455,24 @@ class Reverse:
                           call(backward_name, load(record), g)))
         for p, part in zip(params, parts):
             self.contribute(op.inputs[p].id, load(part), False, out)
+
+    def known_function(self, atom):
+        """The function an argument certainly is at transform time (a global or module
+        function, possibly through a temporary), or None."""
+        if not isinstance(atom, gast.Name):
+            return None
+        if atom.id in self.a.parsed.static:
+            return self.a.parsed.static[atom.id]
+        obj = MISSING
+        if atom.id not in self.a.locals:
+            obj = self.a.parsed.lookup(atom.id)
+        else:
+            defs = self.a.defs.get(atom.id, [])
+            if len(defs) == 1 and isinstance(defs[0].value, (gast.Name, gast.Attribute)):
+                obj = self.a.resolve(defs[0].value)
+        if obj is MISSING or not callable(obj) or isinstance(obj, type):
+            return None
+        return obj
 
     def defer(self, name, expr, out) -> bool:
         """A loop adding matrix-product gradients into a loop-invariant matrix records
