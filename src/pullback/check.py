@@ -324,7 +324,9 @@ def _check_augmented(analysis, describe) -> None:
         name = s.value.left.id if isinstance(s.value.left, gast.Name) else None
         if name is None or name in analysis.params:
             continue
-        shared = False
+        # another name was given this object or a view of it (b = a or b = a[0:1]; then
+        # a += 1 changes b too)
+        shared = any(v != s.targets[0].id for v in views_of(analysis, {name}))
         stack, seen = [name], set()
         while stack:
             current = stack.pop()

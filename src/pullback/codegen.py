@@ -26,8 +26,18 @@ HELPERS = {"np": np, "math": math, **runtime.HELPERS, **support.HELPERS}
 _HELPER_CELLS = {name: types.CellType(value) for name, value in HELPERS.items()}
 
 
+class _NegativeLiterals(ast.NodeTransformer):
+    """-1.0 as a unary minus on 1.0, so `(-1.0) ** 0` keeps its parentheses in print."""
+
+    def visit_Constant(self, node):
+        value = node.value
+        if type(value) in (int, float) and (value < 0 or (value == 0 and str(value)[0] == "-")):
+            return ast.UnaryOp(op=ast.USub(), operand=ast.Constant(value=-value))
+        return node
+
+
 def to_source(tree: gast.AST) -> str:
-    node = gast.gast_to_ast(tree)
+    node = _NegativeLiterals().visit(gast.gast_to_ast(tree))
     ast.fix_missing_locations(node)
     lines = []
     for line in ast.unparse(node).splitlines():

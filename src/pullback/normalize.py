@@ -434,6 +434,7 @@ class _Flatten:
         self.lineno = None
         self.local_functions: dict = {}
         self.inlining: set = set()
+        self.rebound: set = set()  # names the loop being normalized assigns
         tree = parsed.tree
         self.locals = {a.id for a in tree.args.posonlyargs + tree.args.args
                        + tree.args.kwonlyargs} | {
@@ -564,6 +565,8 @@ class _Flatten:
         it = s.iter
         # Everything else iterates an index over one or more sequences.
         index = self.namer.fresh("k")
+        self.rebound = {n.id for n in gast.walk(s) if isinstance(n, gast.Name)
+                        and isinstance(n.ctx, gast.Store)}
         length, item_targets = self.iteration(s.target, it, index, out)
         rng = self.namer.fresh("steps")
         out.append(assign(rng, call("range", length)))
@@ -620,6 +623,11 @@ class _Flatten:
                 length = load(shorter)
             return length, items
         seq = self.atom(it, out)
+        if isinstance(seq, gast.Name) and seq.id in self.rebound:
+            # the loop iterates the object the name held when it started
+            held = self.namer.fresh(f"{seq.id}_iterated")
+            out.append(assign(held, seq))
+            seq = load(held)
         n = self.namer.fresh("n")
         out.append(assign(n, call("len", seq)))
         item = gast.Subscript(value=seq, slice=load(index), ctx=gast.Load())

@@ -16,6 +16,29 @@ from .errors import PullbackError
 _BASIC = (int, slice, type(None), type(Ellipsis), np.integer)
 
 
+class GradList(list):
+    """The gradient of a list or tuple value: one gradient per element. Adding two
+    adds elementwise (never concatenates), and adding the zero 0.0 changes nothing."""
+
+    __slots__ = ()
+
+    def __add__(self, other):
+        return add_grads(self, other)
+
+    __radd__ = __iadd__ = __add__
+
+
+class GradDict(dict):
+    """The gradient of a dict value: one gradient per key, added key by key."""
+
+    __slots__ = ()
+
+    def __add__(self, other):
+        return add_grads(self, other)
+
+    __radd__ = __iadd__ = __add__
+
+
 def _is_basic(idx) -> bool:
     if isinstance(idx, _BASIC):
         return True
@@ -41,6 +64,13 @@ def unbroadcast(g, x):
     if not xs:
         return np.sum(g)
     lead = len(gs) - len(xs)
+    if lead < 0 or any(n != 1 and gs[i + lead] != n for i, n in enumerate(xs)):
+        # Only a gradient computed from a known zero (the float 0.0) has fewer or other
+        # dimensions than the operand: it is zero everywhere.
+        if np.any(g):
+            raise PullbackError(f"internal error: a gradient of shape {gs} does not reduce "
+                                f"to its operand's shape {xs}; please report this")
+        return np.zeros(xs)
     axes = tuple(range(lead)) + tuple(
         i + lead for i, n in enumerate(xs) if n == 1 and gs[i + lead] != 1
     )
@@ -52,9 +82,9 @@ def _zeros_for(x):
         dtype = x.dtype if x.dtype.kind in "fc" else float
         return np.zeros(x.shape, dtype=dtype)
     if isinstance(x, (list, tuple)):
-        return [0.0] * len(x)
+        return GradList([0.0] * len(x))
     if isinstance(x, dict):
-        return {k: 0.0 for k in x}
+        return GradDict({k: 0.0 for k in x})
     raise PullbackError(f"cannot index the gradient of a value of type {type(x).__name__}")
 
 
@@ -62,7 +92,7 @@ def accum_index(d, x, idx, g):
     """d[idx] += g, where d is the gradient of x (0.0 until it is materialized)."""
     if d.__class__ is float:
         d = _zeros_for(x)
-    if d.__class__ is list or d.__class__ is dict:
+    if isinstance(d, (list, dict)):
         d[idx] = add_grads(d[idx], g)
     elif _is_basic(idx):
         d[idx] += g
@@ -115,25 +145,25 @@ def take_slot_grad(d, idx):
 
 def add_grads(a, b):
     """a + b for gradients that may be lists (of list or tuple values) or dicts."""
-    if a.__class__ is float and a == 0.0 and b.__class__ in (list, dict):
+    if isinstance(b, (list, dict)) and not isinstance(a, (list, dict)) and not np.any(a):
         return owned(b)
-    if b.__class__ is float and b == 0.0 and a.__class__ in (list, dict):
+    if isinstance(a, (list, dict)) and not isinstance(b, (list, dict)) and not np.any(b):
         return a
-    if a.__class__ is list or b.__class__ is list:
-        return [add_grads(x, y) for x, y in zip(a, b)]
-    if a.__class__ is dict or b.__class__ is dict:
-        return {k: add_grads(a[k], b[k]) for k in a}
+    if isinstance(a, list) or isinstance(b, list):
+        return GradList(add_grads(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) or isinstance(b, dict):
+        return GradDict({k: add_grads(a[k], b[k]) for k in a})
     return a + b
 
 
 def take_last_grads(d, n):
     """(the gradients of the last n elements of a list, its gradient without them),
     for the adjoint of append (n = 1, one value) and extend (a list of n)."""
-    if d.__class__ is float:
-        return (0.0 if n == 1 else [0.0] * n), d
+    if not isinstance(d, list):
+        return (0.0 if n == 1 else GradList([0.0] * n)), d
     taken = d[len(d) - n:]
     del d[len(d) - n:]
-    return (taken[0] if n == 1 else taken), d
+    return (taken[0] if n == 1 else GradList(taken)), d
 
 
 def undo_append(values, n):
@@ -144,9 +174,9 @@ def undo_append(values, n):
 def owned(g):
     """A private, writable copy of gradient g, for a gradient updated in place."""
     if isinstance(g, list):
-        return [owned(x) for x in g]
+        return GradList(owned(x) for x in g)
     if isinstance(g, dict):
-        return {k: owned(v) for k, v in g.items()}
+        return GradDict({k: owned(v) for k, v in g.items()})
     if isinstance(g, np.ndarray) or np.ndim(g):
         return np.array(g, dtype=np.result_type(g, float))
     return g  # scalars are immutable
@@ -174,7 +204,7 @@ def sum_grad(g, values):
     """sum(values): every element gets the result's gradient."""
     if isinstance(values, np.ndarray):
         return np.broadcast_to(g, values.shape)
-    return [g] * len(values)
+    return GradList([g] * len(values))
 
 
 def sorted_grad(g, values):
@@ -190,7 +220,7 @@ def sorted_grad(g, values):
 
 
 def _like(grads, values):
-    return np.array(grads, dtype=float) if isinstance(values, np.ndarray) else grads
+    return np.array(grads, dtype=float) if isinstance(values, np.ndarray) else GradList(grads)
 
 
 SCALAR_TYPES = frozenset({float, int, bool, *np.sctypeDict.values()} - {
