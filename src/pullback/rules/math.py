@@ -15,6 +15,9 @@ RULES = {
     math.sinh: rule("x", x="g * math.cosh(x)"),
     math.cosh: rule("x", x="g * math.sinh(x)"),
     math.tanh: rule("x", x="g * (1.0 - ans * ans)"),
+    math.asinh: rule("x", x="g / math.sqrt(x * x + 1.0)"),
+    math.acosh: rule("x", x="g / math.sqrt((x - 1.0) * (x + 1.0))"),
+    math.atanh: rule("x", x="g / (1.0 - x * x)"),
     math.exp: rule("x", x="g * ans"),
     math.expm1: rule("x", x="g * (ans + 1.0)"),
     math.log: rule("x, base=None", x="g / x if base is None else g / (x * math.log(base))",
@@ -28,7 +31,13 @@ RULES = {
     math.fabs: rule("x", x="g * math.copysign(1.0, x)"),
     math.hypot: rule("x, y", x="g * x / ans", y="g * y / ans"),
     math.erf: rule("x", x="g * 1.1283791670955126 * math.exp(-x * x)"),
+    math.erfc: rule("x", x="-g * 1.1283791670955126 * math.exp(-x * x)"),
+    math.degrees: rule("x", x="g * 57.29577951308232"),
+    math.radians: rule("x", x="g * 0.017453292519943295"),
 }
+if hasattr(math, "exp2"):  # Python 3.11
+    RULES[math.exp2] = rule("x", x="g * ans * 0.6931471805599453")
+    RULES[math.cbrt] = rule("x", x="g / (3.0 * ans * ans)")
 
 NONDIFF = {math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,
-           math.factorial, math.comb}
+           math.factorial, math.comb, math.perm, math.gcd, math.lcm, math.isqrt, math.isclose}

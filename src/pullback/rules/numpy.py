@@ -1,6 +1,14 @@
-"""Rules for NumPy functions, grouped by family: elementwise, reductions, linear
-algebra, shape. Elementwise binary rules broadcast; reductions honour `axis` and
-`keepdims`."""
+"""Rules for NumPy functions, grouped by family: elementwise, reductions (and the
+cumulative scans), linear algebra, shape, construction and sorting. Elementwise
+binary rules broadcast; reductions honour `axis` and `keepdims`.
+
+Signatures follow NumPy's, except that `out=` and options that change what is
+computed in ways no rule covers are left out: a call using them does not bind,
+and pullback reports it instead of differentiating something else. Functions
+taking a sequence of arrays (concatenate, stack, ...) get a Python list as that
+parameter's gradient, one entry per element; functions returning a tuple or a
+list (slogdet, split) receive their gradient as such a list.
+"""
 
 import numpy as np
 
@@ -13,16 +21,24 @@ ELEMENTWISE = {
     np.arcsin: rule("x", x="g / np.sqrt(1.0 - x * x)"),
     np.arccos: rule("x", x="-g / np.sqrt(1.0 - x * x)"),
     np.arctan: rule("x", x="g / (1.0 + x * x)"),
+    np.arctan2: rule("x1, x2", broadcast=True, x1="g * x2 / (x1 * x1 + x2 * x2)",
+                     x2="-g * x1 / (x1 * x1 + x2 * x2)"),
     np.sinh: rule("x", x="g * np.cosh(x)"),
     np.cosh: rule("x", x="g * np.sinh(x)"),
     np.tanh: rule("x", x="g * (1.0 - ans * ans)"),
+    np.arcsinh: rule("x", x="g / np.sqrt(x * x + 1.0)"),
+    np.arccosh: rule("x", x="g / np.sqrt((x - 1.0) * (x + 1.0))"),
+    np.arctanh: rule("x", x="g / (1.0 - x * x)"),
     np.exp: rule("x", x="g * ans"),
+    np.exp2: rule("x", x="g * ans * 0.6931471805599453"),
     np.expm1: rule("x", x="g * (ans + 1.0)"),
     np.log: rule("x", x="g / x"),
     np.log1p: rule("x", x="g / (1.0 + x)"),
     np.log2: rule("x", x="g / (x * np.log(2.0))"),
     np.log10: rule("x", x="g / (x * np.log(10.0))"),
     np.sqrt: rule("x", x="g * 0.5 / ans"),
+    np.cbrt: rule("x", x="g / (3.0 * ans * ans)"),
+    np.reciprocal: rule("x", x="-g * ans * ans"),
     np.square: rule("x", x="g * 2.0 * x"),
     np.abs: rule("x", x="g * np.sign(x)"),
     np.negative: rule("x", x="-g"),
@@ -33,40 +49,141 @@ ELEMENTWISE = {
     np.divide: rule("x1, x2", broadcast=True, x1="g / x2", x2="-g * ans / x2"),
     np.power: rule("x1, x2", broadcast=True, x1="pow_grad_base(g, x1, x2)",
                    x2="pow_grad_exponent(g, x1, ans)"),
+    np.float_power: rule("x1, x2", broadcast=True, x1="pow_grad_base(g, x1, x2)",
+                         x2="pow_grad_exponent(g, x1, ans)"),
     np.maximum: rule("x1, x2", broadcast=True, x1="g * (x1 >= x2)", x2="g * (x1 < x2)"),
     np.minimum: rule("x1, x2", broadcast=True, x1="g * (x1 <= x2)", x2="g * (x1 > x2)"),
+    # fmax/fmin ignore a NaN operand: the other one gets the gradient
+    np.fmax: rule("x1, x2", broadcast=True, x1="g * ((x1 >= x2) | np.isnan(x2))",
+                  x2="g * ((x1 < x2) | np.isnan(x1))"),
+    np.fmin: rule("x1, x2", broadcast=True, x1="g * ((x1 <= x2) | np.isnan(x2))",
+                  x2="g * ((x1 > x2) | np.isnan(x1))"),
+    np.clip: rule("a, a_min, a_max", broadcast=True, a="clip_grad(g, a, a_min, a_max)",
+                  a_min="clip_grad_min(g, a, a_min, a_max)",
+                  a_max="clip_grad_max(g, a, a_min, a_max)"),
     np.logaddexp: rule("x1, x2", broadcast=True, x1="g * np.exp(x1 - ans)",
                        x2="g * np.exp(x2 - ans)"),
+    np.logaddexp2: rule("x1, x2", broadcast=True, x1="g * np.exp2(x1 - ans)",
+                        x2="g * np.exp2(x2 - ans)"),
+    np.hypot: rule("x1, x2", broadcast=True, x1="g * x1 / ans", x2="g * x2 / ans"),
+    np.sinc: rule("x", x="sinc_grad(g, x)"),
+    # a step in x1 (no gradient), whose value at x1 == 0 is x2
+    np.heaviside: rule("x1, x2", broadcast=True, x2="g * (x1 == 0)"),
     np.where: rule("condition, x, y", broadcast=True, x="np.where(condition, g, 0.0)",
                    y="np.where(condition, 0.0, g)"),
 }
 
+# Reductions with axis=None and keepdims=False return a scalar (the activity pass
+# relies on it, so functions that do not, such as cumsum, are kept out of this table).
+_EXTREME = "unreduce_extreme(g, a, ans, axis, keepdims)"
 REDUCTIONS = {
-    np.sum: rule("a, axis=None, keepdims=False", a="unreduce(g, a, axis, keepdims)"),
-    np.mean: rule("a, axis=None, keepdims=False", a="unreduce_mean(g, a, ans, axis, keepdims)"),
-    np.max: rule("a, axis=None, keepdims=False", a="unreduce_extreme(g, a, ans, axis, keepdims)"),
-    np.min: rule("a, axis=None, keepdims=False", a="unreduce_extreme(g, a, ans, axis, keepdims)"),
-    np.amax: rule("a, axis=None, keepdims=False", a="unreduce_extreme(g, a, ans, axis, keepdims)"),
-    np.amin: rule("a, axis=None, keepdims=False", a="unreduce_extreme(g, a, ans, axis, keepdims)"),
+    np.sum: rule("a, axis=None, dtype=None, *, keepdims=False",
+                 a="unreduce(g, a, axis, keepdims)"),
+    np.nansum: rule("a, axis=None, dtype=None, *, keepdims=False",
+                    a="nansum_grad(g, a, axis, keepdims)"),
+    np.mean: rule("a, axis=None, dtype=None, *, keepdims=False",
+                  a="unreduce_mean(g, a, ans, axis, keepdims)"),
+    np.prod: rule("a, axis=None, dtype=None, *, keepdims=False",
+                  a="prod_grad(g, a, axis, keepdims)"),
+    np.max: rule("a, axis=None, *, keepdims=False", a=_EXTREME),
+    np.min: rule("a, axis=None, *, keepdims=False", a=_EXTREME),
+    np.amax: rule("a, axis=None, *, keepdims=False", a=_EXTREME),
+    np.amin: rule("a, axis=None, *, keepdims=False", a=_EXTREME),
+    np.var: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False",
+                 a="var_grad(g, a, axis, ddof, keepdims)"),
+    np.std: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False",
+                 a="std_grad(g, a, ans, axis, ddof, keepdims)"),
+    np.average: rule("a, axis=None, weights=None, *, keepdims=False",
+                     a="average_grad(g, a, ans, axis, weights, keepdims)",
+                     weights="average_grad_weights(g, a, ans, axis, weights, keepdims)"),
+    np.linalg.norm: rule("x, ord=None, axis=None, keepdims=False",
+                         x="norm_grad(g, x, ans, ord, axis, keepdims)"),
 }
+
+CUMULATIVE = {
+    np.cumsum: rule("a, axis=None, dtype=None", a="cumsum_grad(g, a, axis)"),
+    np.cumprod: rule("a, axis=None, dtype=None", a="cumprod_grad(g, a, ans, axis)"),
+}
+
+# np.einsum takes its operands as *operands, which a rule cannot name: the slots
+# op0..op7 hold them (the string form), or operands and sublists alternately (the
+# interleaved form, whose first operand lands in `subscripts`).
+_EINSUM_SLOTS = ("subscripts",) + tuple(f"op{i}" for i in range(8))
+_EINSUM_ARGS = "(" + ", ".join(_EINSUM_SLOTS) + ")"
 
 LINEAR_ALGEBRA = {
     np.dot: rule("a, b", a="dot_grad_a(g, a, b)", b="dot_grad_b(g, a, b)"),
+    np.vdot: rule("a, b", a="reshape_like(g * np.ravel(b), a)",
+                  b="reshape_like(g * np.ravel(a), b)"),
+    np.inner: rule("a, b", a="inner_grad(g, 0, a, b)", b="inner_grad(g, 1, a, b)"),
+    np.outer: rule("a, b", a="outer_grad_a(g, a, b)", b="outer_grad_b(g, a, b)"),
     np.matmul: rule("x1, x2", x1="matmul_grad_a(g, x1, x2)", x2="matmul_grad_b(g, x1, x2)"),
+    np.tensordot: rule("a, b, axes=2", a="tensordot_grad(g, 0, a, b, axes)",
+                       b="tensordot_grad(g, 1, a, b, axes)"),
+    np.einsum: rule("subscripts, op0, op1=None, op2=None, op3=None, op4=None, op5=None, "
+                    "op6=None, op7=None, *, optimize=False",
+                    **{p: f"einsum_grad(g, {k}, {_EINSUM_ARGS})"
+                       for k, p in enumerate(_EINSUM_SLOTS)}),
     np.trace: rule("a", a="trace_grad(g, a)"),
+    np.diag: rule("v, k=0", v="diag_grad(g, v, k)"),
+    np.diagonal: rule("a, offset=0, axis1=0, axis2=1",
+                      a="diagonal_grad(g, a, offset, axis1, axis2)"),
+    np.linalg.inv: rule("a", a="inv_grad(g, ans)"),
+    np.linalg.det: rule("a", a="det_grad(g, a, ans)"),
+    np.linalg.slogdet: rule("a", a="slogdet_grad(g, a)"),
+    np.linalg.solve: rule("a, b", a="solve_grad_a(g, a, b, ans)", b="solve_grad_b(g, a, b)"),
+    np.linalg.cholesky: rule("a, *, upper=False", a="cholesky_grad(g, ans, upper)"),
 }
 
 SHAPE = {
+    np.reshape: rule("a, shape=None, order='C', *, newshape=None, copy=None",
+                     a="reshape_grad(g, a, order)"),
+    np.ravel: rule("a, order='C'", a="reshape_grad(g, a, order)"),
     np.squeeze: rule("a, axis=None", a="reshape_like(g, a)"),
+    np.expand_dims: rule("a, axis", a="reshape_like(g, a)"),
     np.copy: rule("a", a="g"),
+    np.transpose: rule("a, axes=None",
+                       a="map_grad(np.transpose, g, None if axes is None else np.argsort(axes))"),
+    np.swapaxes: rule("a, axis1, axis2", a="map_grad(np.swapaxes, g, axis1, axis2)"),
+    np.moveaxis: rule("a, source, destination",
+                      a="map_grad(np.moveaxis, g, destination, source)"),
+    np.concatenate: rule("arrays, axis=0, *, dtype=None",
+                         arrays="concatenate_grad(g, arrays, axis)"),
+    np.stack: rule("arrays, axis=0, *, dtype=None", arrays="stack_grad(g, arrays, axis)"),
+    np.hstack: rule("tup, *, dtype=None", tup="hstack_grad(g, tup)"),
+    np.vstack: rule("tup, *, dtype=None", tup="vstack_grad(g, tup)"),
+    np.split: rule("ary, indices_or_sections, axis=0", ary="split_grad(g, ans, axis)"),
+    np.array_split: rule("ary, indices_or_sections, axis=0", ary="split_grad(g, ans, axis)"),
+    np.tile: rule("A, reps", A="tile_grad(g, A, reps)"),
+    np.repeat: rule("a, repeats, axis=None", a="repeat_grad(g, a, repeats, axis)"),
+    np.broadcast_to: rule("array, shape", array="unbroadcast(g, array)"),
+    np.flip: rule("m, axis=None", m="map_grad(np.flip, g, axis)"),
+    np.roll: rule("a, shift, axis=None", a="map_grad(np.roll, g, np.negative(shift), axis)"),
+    np.pad: rule("array, pad_width, mode='constant', constant_values=0",
+                 array="pad_grad(g, array, pad_width, mode)",
+                 constant_values="pad_grad_values(g, array, pad_width, constant_values)"),
+    np.take: rule("a, indices, axis=None, *, mode='raise'",
+                  a="take_grad(g, a, indices, axis, mode)"),
+    np.triu: rule("m, k=0", m="tri_grad(g, m, k, True)"),
+    np.tril: rule("m, k=0", m="tri_grad(g, m, k, False)"),
+}
+
+CONSTRUCTION = {
+    np.array: rule("object, dtype=None, *, copy=True, order='K', ndmin=0",
+                   object="array_grad(g, object, ans)"),
+    np.asarray: rule("a, dtype=None, order=None", a="array_grad(g, a, ans)"),
     np.full: rule("shape, fill_value, dtype=None", fill_value="full_grad(g, fill_value, ans)"),
     np.full_like: rule("a, fill_value, dtype=None",
                        fill_value="full_grad(g, fill_value, ans)"),
-    np.transpose: rule("a, axes=None",
-                       a="np.transpose(g, None if axes is None else np.argsort(axes))"),
 }
 
-RULES = {**ELEMENTWISE, **REDUCTIONS, **LINEAR_ALGEBRA, **SHAPE}
+SORTING = {
+    np.sort: rule("a, axis=-1, kind=None, order=None, *, stable=None",
+                  a="sort_grad(g, a, axis)"),
+}
+
+RULES = {**ELEMENTWISE, **REDUCTIONS, **CUMULATIVE, **LINEAR_ALGEBRA, **SHAPE, **CONSTRUCTION,
+         **SORTING}
 
 # Results that carry no gradient: shapes, indices, comparisons, constructors,
 # piecewise-constant functions.
@@ -77,6 +194,10 @@ NONDIFF = {
     np.logical_and, np.logical_or, np.logical_not, np.zeros, np.ones, np.empty,
     np.zeros_like, np.ones_like, np.empty_like, np.eye, np.identity,
     np.all, np.any, np.nonzero, np.count_nonzero,
+    np.around, np.fix, np.signbit, np.tri, np.argwhere,
+    np.flatnonzero, np.searchsorted, np.nanargmax, np.nanargmin, np.isclose, np.allclose,
+    np.array_equal, np.indices, np.tril_indices, np.triu_indices, np.diag_indices,
+    np.unravel_index, np.ravel_multi_index, np.linalg.matrix_rank,
 }
 
 # Calls that return a new array the function owns: the only values pullback lets

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from ..errors import PullbackError
-from ..runtime import _shape, unbroadcast
+from ..runtime import GradList, _shape, unbroadcast
 
 
 def _zero(g) -> bool:
@@ -212,6 +212,709 @@ def astype_grad(g, ans):
     if np.asarray(ans).dtype.kind not in "fc":
         return 0.0
     return g
+
+
+# --------------------------------------------------------------------- elementwise
+
+
+def clip_grad(g, a, a_min, a_max):
+    """np.clip(a, a_min, a_max) = minimum(maximum(a, a_min), a_max): a keeps the gradient
+    where a_min <= a <= a_max (either bound may be None)."""
+    mask = True
+    if a_min is not None:
+        mask = mask & (a >= a_min)
+    if a_max is not None:
+        mask = mask & (a <= a_max)
+    return g * mask
+
+
+def clip_grad_min(g, a, a_min, a_max):
+    """The lower bound gets the gradient where it is the result: a < a_min <= a_max."""
+    mask = a < a_min
+    if a_max is not None:
+        mask = mask & (a_min <= a_max)
+    return g * mask
+
+
+def clip_grad_max(g, a, a_min, a_max):
+    """The upper bound gets the gradient where it is the result: maximum(a, a_min) > a_max."""
+    return g * ((a if a_min is None else np.maximum(a, a_min)) > a_max)
+
+
+def sinc_grad(g, x):
+    """d/dx sin(pi x) / (pi x) = (cos(pi x) - sinc(x)) / x, and 0 at x = 0."""
+    x = np.asarray(x, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = np.where(x == 0.0, 0.0, (np.cos(np.pi * x) - np.sinc(x)) / np.where(x == 0, 1.0, x))
+    return g * d
+
+
+# ---------------------------------------------------------------------- reductions
+
+
+def prod_grad(g, a, axis=None, keepdims=False):
+    """The product of all the other factors (exclusive prefix times exclusive suffix
+    products), so zeros among the factors are handled without dividing."""
+    if _zero(g):
+        return 0.0
+    a = np.asarray(a)
+    axes = _axes(axis, a.ndim)
+    rest = a.ndim - len(axes)
+    moved = np.moveaxis(a, axes, tuple(range(rest, a.ndim)))
+    flat = moved.reshape(moved.shape[:rest] + (-1,))
+    ones = np.ones(flat.shape[:-1] + (1,), dtype=np.result_type(flat, float))
+    before = np.concatenate([ones, np.cumprod(flat[..., :-1], axis=-1)], axis=-1)
+    after = np.flip(np.cumprod(np.flip(flat[..., 1:], -1), axis=-1), -1)
+    after = np.concatenate([after, ones], axis=-1)
+    others = np.moveaxis((before * after).reshape(moved.shape), tuple(range(rest, a.ndim)), axes)
+    return _keep(g, a.ndim, axes, keepdims) * others
+
+
+def var_grad(g, a, axis=None, ddof=0, keepdims=False):
+    if _zero(g):
+        return 0.0
+    a = np.asarray(a)
+    axes = _axes(axis, a.ndim)
+    centred = a - np.mean(a, axis=axes, keepdims=True)
+    n = np.prod([a.shape[i] for i in axes], dtype=float)
+    return _keep(g, a.ndim, axes, keepdims) * (2.0 / (n - ddof)) * centred
+
+
+def std_grad(g, a, ans, axis=None, ddof=0, keepdims=False):
+    if _zero(g):
+        return 0.0
+    a = np.asarray(a)
+    axes = _axes(axis, a.ndim)
+    centred = a - np.mean(a, axis=axes, keepdims=True)
+    n = np.prod([a.shape[i] for i in axes], dtype=float)
+    scale = _keep(g, a.ndim, axes, keepdims) / ((n - ddof) * _keep(ans, a.ndim, axes, keepdims))
+    return scale * centred
+
+
+def nansum_grad(g, a, axis=None, keepdims=False):
+    """The gradient of np.nansum: that of np.sum where a is a number, zero at NaNs."""
+    if _zero(g):
+        return 0.0
+    return np.where(np.isnan(a), 0.0, unreduce(g, a, axis, keepdims))
+
+
+def cumsum_grad(g, a, axis=None):
+    """Each input reaches every later partial sum: a reversed cumulative sum of g."""
+    if _zero(g):
+        return 0.0
+    if axis is None:
+        return np.reshape(np.cumsum(np.ravel(g)[::-1])[::-1], np.shape(a))
+    return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
+
+
+def cumprod_grad(g, a, ans, axis=None):
+    """d ans_j / d a_i = prod_{k <= j, k != i} a_k for j >= i; divides by a only when a has
+    no zeros, and otherwise forms the products without the factor a_i directly."""
+    if _zero(g):
+        return 0.0
+    a = np.asarray(a)
+    if axis is None:
+        return np.reshape(cumprod_grad(g, np.ravel(a), ans, 0), a.shape)
+    if np.all(a != 0):
+        return np.flip(np.cumsum(np.flip(g * ans, axis), axis=axis), axis) / a
+    am = np.moveaxis(a, axis, -1)
+    gm = np.moveaxis(np.broadcast_to(g, a.shape), axis, -1)
+    out = np.zeros(am.shape, dtype=np.result_type(a, gm, float))
+    for i in range(am.shape[-1]):
+        without = am.copy()
+        without[..., i] = 1.0
+        partial = np.cumprod(without[..., i:], axis=-1) * np.prod(without[..., :i], axis=-1,
+                                                                    keepdims=True)
+        out[..., i] = np.sum(gm[..., i:] * partial, axis=-1)
+    return np.moveaxis(out, -1, axis)
+
+
+def average_grad(g, a, ans, axis=None, weights=None, keepdims=False):
+    """np.average(a, axis, weights) = sum(w a) / sum(w) with respect to a."""
+    if _zero(g):
+        return 0.0
+    a = np.asarray(a)
+    axes = _axes(axis, a.ndim)
+    G = _keep(g, a.ndim, axes, keepdims)
+    if weights is None:
+        return np.broadcast_to(G, a.shape) * (np.size(ans) / a.size)
+    w = _weights_like(weights, a, axes)
+    total = np.sum(np.broadcast_to(w, a.shape), axis=axes, keepdims=True)
+    return np.broadcast_to(G * w / total, a.shape)
+
+
+def average_grad_weights(g, a, ans, axis=None, weights=None, keepdims=False):
+    """np.average with respect to the weights: (a - average) / sum(w), in the weights' shape."""
+    if _zero(g):
+        return 0.0
+    a = np.asarray(a)
+    axes = _axes(axis, a.ndim)
+    w = _weights_like(weights, a, axes)
+    total = np.sum(np.broadcast_to(w, a.shape), axis=axes, keepdims=True)
+    full = _keep(g, a.ndim, axes, keepdims) * (a - _keep(ans, a.ndim, axes, keepdims)) / total
+    if np.shape(weights) == a.shape:
+        return full
+    others = tuple(i for i in range(a.ndim) if i not in axes)
+    reduced = np.sum(full, axis=others)  # the weighted axes remain, in increasing order
+    order = sorted(axes)
+    return np.transpose(reduced, [order.index(i) for i in axes]).reshape(np.shape(weights))
+
+
+def _weights_like(weights, a, axes):
+    """np.average's weights, shaped to broadcast against a (1-D weights lie along axis)."""
+    w = np.asarray(weights)
+    if w.shape == a.shape:
+        return w
+    shape = [1] * a.ndim
+    for i, n in zip(axes, w.shape):
+        shape[i] = n
+    order = sorted(range(len(axes)), key=lambda k: axes[k])
+    return np.transpose(w, order).reshape(shape)
+
+
+def norm_grad(g, x, ans, ord=None, axis=None, keepdims=False):
+    """np.linalg.norm: vector norms (None, 2, 1, inf, -inf, 0, p) along one axis, matrix
+    norms (None/'fro', 'nuc', 1, -1, 2, -2, inf, -inf) over two; ties share the gradient."""
+    if _zero(g):
+        return 0.0
+    x = np.asarray(x)
+    axes = _axes(axis, x.ndim)
+    if axis is None and x.ndim > 2:  # only ord=None is allowed: the flattened 2-norm
+        ord = None
+    G = _keep(g, x.ndim, axes, keepdims)
+    A = _keep(ans, x.ndim, axes, keepdims)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if ord is None or ord == "fro" or (ord == 2 and len(axes) == 1):
+            return G * np.where(A == 0, 0.0, x / np.where(A == 0, 1.0, A))
+        if len(axes) == 1:
+            return G * _vector_norm_grad(x, A, ord, axes)
+        return G * _matrix_norm_grad(x, A, ord, axes)
+
+
+def _vector_norm_grad(x, A, ord, axes):
+    ax = np.abs(x)
+    if ord == 0:  # a count of nonzeros: piecewise constant
+        return np.zeros(x.shape)
+    if ord in (np.inf, -np.inf):
+        mask = ax == A
+        return np.sign(x) * mask / np.sum(mask, axis=axes, keepdims=True)
+    if ord == 1:
+        return np.sign(x)
+    p = float(ord)
+    return np.where(A == 0, 0.0, np.sign(x) * (ax / np.where(A == 0, 1.0, A)) ** (p - 1.0))
+
+
+def _matrix_norm_grad(x, A, ord, axes):
+    row, col = axes
+    if ord in (1, -1, np.inf, -np.inf):
+        summed = col if ord in (np.inf, -np.inf) else row  # inf: row sums; 1: column sums
+        other = row if summed == col else col
+        sums = np.sum(np.abs(x), axis=summed, keepdims=True)
+        mask = sums == A
+        return np.sign(x) * mask / np.sum(mask, axis=other, keepdims=True)
+    if ord in (2, -2, "nuc"):
+        xm = np.moveaxis(x, (row, col), (-2, -1))
+        u, _, vt = np.linalg.svd(xm, full_matrices=False)
+        if ord == "nuc":
+            d = u @ vt
+        else:
+            k = 0 if ord == 2 else -1
+            d = u[..., :, k:k + 1 or None] @ vt[..., k:k + 1 or None, :]
+        return np.moveaxis(d, (-2, -1), (row, col))
+    raise PullbackError(f"np.linalg.norm with ord={ord!r} is not differentiated")
+
+
+# ------------------------------------------------------------------ linear algebra
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _einsum_spec(args):
+    """(input subscripts, output subscripts, operands) of an np.einsum call, in either of
+    its forms, with ellipses spelled out as letters of their own."""
+    args = list(args)
+    while args and args[-1] is None:
+        args.pop()
+    if isinstance(args[0], str):
+        spec = args[0].replace(" ", "")
+        operands = args[1:]
+        inputs, _, out = spec.partition("->")
+        subs = inputs.split(",")
+        out = out if "->" in spec else None
+    else:  # interleaved: op, sublist, op, sublist, ..., [output sublist]
+        out = None
+        if len(args) % 2:
+            out = _sublist(args.pop())
+        operands, subs = args[0::2], [_sublist(s) for s in args[1::2]]
+    used = set("".join(subs) + (out or "")) - {"."}
+    spare = [c for c in _LETTERS if c not in used]
+    extra = max([np.ndim(o) - (len(s) - 3) for s, o in zip(subs, operands) if "..." in s] or [0])
+    ellipsis = "".join(spare[:extra])
+    # an operand's ellipsis stands for its leading axes, aligned right (they broadcast)
+    subs = [s.replace("...", ellipsis[len(ellipsis) - (np.ndim(o) - len(s) + 3):])
+            for s, o in zip(subs, operands)]
+    if out is None:
+        counts = "".join(subs)
+        out = ellipsis + "".join(sorted(c for c in set(counts) - set(ellipsis)
+                                        if counts.count(c) == 1))
+    else:
+        out = out.replace("...", ellipsis)
+    return subs, out, operands
+
+
+def _sublist(sub):
+    return "".join("..." if s is Ellipsis else _LETTERS[s] for s in sub)
+
+
+def _einsum_operand_grad(g, k, subs, out, operands):
+    """The gradient of einsum(subs -> out) with respect to operand k: the einsum of g with
+    the other operands, with operand k's subscripts as output. Subscripts only operand k
+    has are summed in the forward pass, so they broadcast back (a ones vector); repeated
+    subscripts (a diagonal) are put back on the diagonal; size-1 axes that broadcast are
+    summed."""
+    op = np.asarray(operands[k])
+    sub = subs[k]
+    sizes: dict = {}
+    for s, o in zip(subs, operands):
+        for c, n in zip(s, np.shape(o)):
+            sizes[c] = n if sizes.get(c, 1) == 1 else sizes[c]
+    unique = "".join(dict.fromkeys(sub))
+    terms, ops = [out], [g]
+    for j, (s, o) in enumerate(zip(subs, operands)):
+        if j != k:
+            terms.append(s)
+            ops.append(o)
+    present = set("".join(terms))
+    for c in unique:
+        if c not in present:
+            terms.append(c)
+            ops.append(np.ones(sizes[c]))
+    grad = np.einsum(",".join(terms) + "->" + unique, *ops, optimize=len(ops) > 2)
+    if len(unique) < len(sub):  # repeated subscripts: embed on the diagonal
+        spare = iter(c for c in _LETTERS if c not in sizes)
+        full, eyes, seen = [], [], set()
+        for c in sub:
+            if c in seen:
+                fresh = next(spare)
+                eyes.append((c + fresh, np.eye(sizes[c])))
+                full.append(fresh)
+            else:
+                seen.add(c)
+                full.append(c)
+        grad = np.einsum(",".join([unique] + [s for s, _ in eyes]) + "->" + "".join(full),
+                         grad, *[e for _, e in eyes])
+    summed = tuple(i for i, (m, n) in enumerate(zip(op.shape, grad.shape)) if m == 1 and n != 1)
+    if summed:
+        grad = np.sum(grad, axis=summed, keepdims=True)
+    return grad
+
+
+def einsum_grad(g, k, args):
+    """The gradient of np.einsum(*args) for positional argument k (an operand)."""
+    if _zero(g):
+        return 0.0
+    subs, out, operands = _einsum_spec(args)
+    if isinstance(args[0], str):
+        index = k - 1
+    else:
+        index = k // 2
+    return _einsum_operand_grad(g, index, subs, out, operands)
+
+
+def _tensordot_spec(a, b, axes):
+    na, nb = np.ndim(a), np.ndim(b)
+    if isinstance(axes, (int, np.integer)):
+        axes_a, axes_b = list(range(na - axes, na)), list(range(axes))
+    else:
+        axes_a, axes_b = axes
+        axes_a = [axes_a] if isinstance(axes_a, (int, np.integer)) else list(axes_a)
+        axes_b = [axes_b] if isinstance(axes_b, (int, np.integer)) else list(axes_b)
+    axes_a = [i % na for i in axes_a]
+    axes_b = [i % nb for i in axes_b]
+    sa = list(_LETTERS[:na])
+    sb = list(_LETTERS[na:na + nb])
+    for i, j in zip(axes_a, axes_b):
+        sb[j] = sa[i]
+    out = [c for i, c in enumerate(sa) if i not in axes_a] + \
+        [c for j, c in enumerate(sb) if j not in axes_b]
+    return ["".join(sa), "".join(sb)], "".join(out)
+
+
+def tensordot_grad(g, k, a, b, axes=2):
+    """The gradient of np.tensordot(a, b, axes) for operand k (0 for a, 1 for b)."""
+    if _zero(g):
+        return 0.0
+    subs, out = _tensordot_spec(a, b, axes)
+    return _einsum_operand_grad(g, k, subs, out, [a, b])
+
+
+def inner_grad(g, k, a, b):
+    """The gradient of np.inner(a, b) (a product over the last axes; a plain product when
+    either is a scalar) for operand k."""
+    if _zero(g):
+        return 0.0
+    na, nb = np.ndim(a), np.ndim(b)
+    if na == 0 or nb == 0:
+        subs = ["", _LETTERS[:nb]] if na == 0 else [_LETTERS[:na], ""]
+        out = subs[0] or subs[1]
+    else:
+        sa, sb = _LETTERS[:na], _LETTERS[na:na + nb - 1] + _LETTERS[na - 1]
+        subs, out = [sa, sb], sa[:-1] + sb[:-1]
+    return _einsum_operand_grad(g, k, subs, out, [a, b])
+
+
+def outer_grad_a(g, a, b):
+    if _zero(g):
+        return 0.0
+    return np.reshape(g @ np.ravel(b), np.shape(a))
+
+
+def outer_grad_b(g, a, b):
+    if _zero(g):
+        return 0.0
+    return np.reshape(np.ravel(a) @ g, np.shape(b))
+
+
+def _diagonal_embed(g, shape, offset, axis1, axis2):
+    """Zeros of `shape` holding g on the diagonal np.diagonal(., offset, axis1, axis2) reads."""
+    out = np.zeros(shape, dtype=np.result_type(g, float))
+    view = np.moveaxis(out, (axis1, axis2), (-2, -1))
+    i = np.arange(np.shape(g)[-1])
+    view[..., i + max(-offset, 0), i + max(offset, 0)] = g
+    return out
+
+
+def diag_grad(g, v, k=0):
+    """np.diag builds a matrix from a vector, or reads a diagonal from a matrix."""
+    if _zero(g):
+        return 0.0
+    if np.ndim(v) == 1:
+        return np.diagonal(g, k).copy()
+    return _diagonal_embed(g, np.shape(v), k, 0, 1)
+
+
+def diagonal_grad(g, a, offset=0, axis1=0, axis2=1):
+    if _zero(g):
+        return 0.0
+    return _diagonal_embed(g, np.shape(a), offset, axis1, axis2)
+
+
+def _mT(a):
+    return np.swapaxes(a, -1, -2)
+
+
+def inv_grad(g, ans):
+    """d inv(A) = -inv(A) dA inv(A), so the gradient is -inv(A)^T g inv(A)^T (batched)."""
+    if _zero(g):
+        return 0.0
+    t = _mT(ans)
+    return -(t @ g @ t)
+
+
+def _cofactors(a, det):
+    """det(A) inv(A)^T, the gradient of det: by inversion, or for a singular matrix from
+    the singular value decomposition (the adjugate stays defined)."""
+    if np.all(det != 0):
+        try:
+            return np.asarray(det)[..., None, None] * _mT(np.linalg.inv(a))
+        except np.linalg.LinAlgError:
+            pass
+    u, s, vt = np.linalg.svd(a)
+    n = s.shape[-1]
+    others = np.stack([np.prod(np.delete(s, i, axis=-1), axis=-1) for i in range(n)], -1)
+    sign = np.linalg.det(u) * np.linalg.det(vt)
+    return np.asarray(sign)[..., None, None] * ((u * others[..., None, :]) @ vt)
+
+
+def det_grad(g, a, ans):
+    if _zero(g):
+        return 0.0
+    return np.asarray(g)[..., None, None] * _cofactors(np.asarray(a), ans)
+
+
+def slogdet_grad(g, a):
+    """np.linalg.slogdet returns (sign, logabsdet); its gradient arrives as a pair, and only
+    logabsdet carries one: inv(A)^T."""
+    if _zero(g):
+        return 0.0
+    glog = g[1]
+    if _zero(glog):
+        return 0.0
+    return np.asarray(glog)[..., None, None] * _mT(np.linalg.inv(a))
+
+
+def _solve_adjoint(g, a, b):
+    """inv(A)^T g, the gradient of solve(A, b) with respect to b, before unbroadcasting."""
+    if np.ndim(b) == 1:
+        return np.linalg.solve(_mT(a), np.asarray(g)[..., None])[..., 0]
+    return np.linalg.solve(_mT(a), g)
+
+
+def solve_grad_a(g, a, b, ans):
+    if _zero(g):
+        return 0.0
+    gb = _solve_adjoint(g, a, b)
+    if np.ndim(b) == 1:
+        return unbroadcast(-gb[..., :, None] * ans[..., None, :], a)
+    return unbroadcast(-(gb @ _mT(ans)), a)
+
+
+def solve_grad_b(g, a, b):
+    if _zero(g):
+        return 0.0
+    return unbroadcast(_solve_adjoint(g, a, b), b)
+
+
+def cholesky_grad(g, ans, upper=False):
+    """The gradient of L = cholesky(A) (Murray 2016): S = L^-T Phi(L^T gL) L^-1, Phi taking
+    the lower triangle with the diagonal halved. NumPy reads only the lower triangle of A
+    (the upper one when upper=True), so the gradient lives in that triangle: S + S^T off
+    the diagonal, S on it."""
+    if _zero(g):
+        return 0.0
+    L = _mT(ans) if upper else ans
+    gL = _mT(g) if upper else g
+    P = np.tril(_mT(L) @ gL)
+    P = P - 0.5 * (P * np.eye(P.shape[-1]))
+    S = _mT(np.linalg.solve(_mT(L), _mT(np.linalg.solve(_mT(L), P))))
+    grad = np.tril(S + _mT(S), -1) + S * np.eye(S.shape[-1])
+    return _mT(grad) if upper else grad
+
+
+# -------------------------------------------------------------------------- shape
+
+
+def reshape_grad(g, a, order="C"):
+    """g in a's shape, read in the order the reshape read a."""
+    if g.__class__ is float:
+        return g
+    if order == "A":
+        order = "F" if np.isfortran(np.asarray(a)) else "C"
+    elif order == "K":
+        a = np.asarray(a)
+        order = "F" if a.flags.f_contiguous and not a.flags.c_contiguous else "C"
+    return np.reshape(g, np.shape(a), order=order)
+
+
+def tri_grad(g, m, k, upper):
+    """np.triu / np.tril keep one triangle; a 1-D m was broadcast over the rows first."""
+    if _zero(g):
+        return 0.0
+    kept = np.triu(g, k) if upper else np.tril(g, k)
+    return np.sum(kept, axis=0) if np.ndim(m) == 1 else kept
+
+
+def concatenate_grad(g, arrays, axis=0):
+    """One gradient per concatenated array: g cut where the arrays were joined."""
+    if _zero(g):
+        return 0.0
+    if axis is None:
+        sizes = [np.size(x) for x in arrays]
+        parts = np.split(np.ravel(g), np.cumsum(sizes)[:-1])
+        return GradList(np.reshape(p, np.shape(x)) for p, x in zip(parts, arrays))
+    sizes = [np.shape(x)[axis] for x in arrays]
+    return GradList(np.split(g, np.cumsum(sizes)[:-1], axis=axis))
+
+
+def stack_grad(g, arrays, axis=0):
+    if _zero(g):
+        return 0.0
+    moved = np.moveaxis(g, axis, 0)
+    return GradList(moved[i] for i in range(len(arrays)))
+
+
+def _joined_grad(g, arrays, promote, axis):
+    shapes = [np.shape(promote(x)) for x in arrays]
+    parts = np.split(g, np.cumsum([s[axis] for s in shapes])[:-1], axis=axis)
+    return GradList(np.reshape(p, np.shape(x)) for p, x in zip(parts, arrays))
+
+
+def hstack_grad(g, tup):
+    """np.hstack joins along the first axis of 1-D arrays (scalars count as 1-D), the
+    second otherwise."""
+    if _zero(g):
+        return 0.0
+    axis = 0 if np.ndim(np.atleast_1d(tup[0])) == 1 else 1
+    return _joined_grad(g, tup, np.atleast_1d, axis)
+
+
+def vstack_grad(g, tup):
+    """np.vstack joins along the first axis, 1-D arrays (and scalars) as rows."""
+    if _zero(g):
+        return 0.0
+    return _joined_grad(g, tup, np.atleast_2d, 0)
+
+
+def split_grad(g, ans, axis=0):
+    """np.split returns a list; its gradient is a list (0.0 for pieces that got none)."""
+    if _zero(g):
+        return 0.0
+    parts = [np.zeros(np.shape(p)) if _zero(gi) else gi for gi, p in zip(g, ans)]
+    return np.concatenate(parts, axis=axis)
+
+
+def tile_grad(g, A, reps):
+    """Sum the tiles: g viewed as (rep, size) pairs of axes, summed over the reps."""
+    if _zero(g):
+        return 0.0
+    shape = np.shape(A)
+    reps = tuple(reps) if np.ndim(reps) else (int(reps),)
+    d = max(len(shape), len(reps))
+    full = (1,) * (d - len(shape)) + shape
+    reps = (1,) * (d - len(reps)) + reps
+    paired = np.reshape(g, [n for pair in zip(reps, full) for n in pair])
+    return np.reshape(np.sum(paired, axis=tuple(range(0, 2 * d, 2))), shape)
+
+
+def repeat_grad(g, a, repeats, axis=None):
+    """Each element's gradient is the sum over its repeats."""
+    if _zero(g):
+        return 0.0
+    a = np.asarray(a)
+    if axis is None:
+        source = np.repeat(np.arange(a.size), repeats)
+        return np.bincount(source, weights=np.ravel(g), minlength=a.size).reshape(a.shape)
+    axis = axis % a.ndim
+    source = np.repeat(np.arange(a.shape[axis]), repeats)
+    moved = np.moveaxis(g, axis, 0)
+    out = np.zeros((a.shape[axis],) + moved.shape[1:], dtype=np.result_type(g, float))
+    np.add.at(out, source, moved)
+    return np.moveaxis(out, 0, axis)
+
+
+_COPY_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
+
+
+def pad_grad(g, array, pad_width, mode="constant"):
+    """Every padded element is a copy of an element of the array (or a constant): pad the
+    array's flat indices the same way and add g up per source element."""
+    if _zero(g):
+        return 0.0
+    if mode not in _COPY_MODES:
+        raise PullbackError(f"np.pad is differentiated for the modes {', '.join(_COPY_MODES)}, "
+                            f"not {mode!r}")
+    shape = np.shape(array)
+    index = np.arange(int(np.prod(shape))).reshape(shape)
+    if mode == "constant":
+        source = np.pad(index, pad_width, mode="constant", constant_values=-1)
+    else:
+        source = np.pad(index, pad_width, mode=mode)
+    inside = source >= 0
+    total = np.bincount(source[inside], weights=np.asarray(g, dtype=float)[inside],
+                        minlength=index.size)
+    return total.reshape(shape)
+
+
+def pad_grad_values(g, array, pad_width, constant_values):
+    """np.pad is affine in constant_values: each value's gradient is g summed over where
+    that value was written."""
+    if _zero(g):
+        return 0.0
+    values = np.asarray(constant_values, dtype=float)
+    blank = np.zeros(np.shape(array))
+    out = np.zeros(values.shape)
+    for k in np.ndindex(values.shape):
+        unit = np.zeros(values.shape)
+        unit[k] = 1.0
+        out[k] = np.sum(g * np.pad(blank, pad_width, mode="constant", constant_values=unit))
+    return out[()] if out.ndim == 0 else out
+
+
+def take_grad(g, a, indices, axis=None, mode="raise"):
+    """Scatter-add g back to the positions np.take read (repeats add up)."""
+    if _zero(g):
+        return 0.0
+    a = np.asarray(a)
+    n = a.size if axis is None else a.shape[axis]
+    index = np.asarray(indices)
+    if mode == "wrap":
+        index = index % n
+    elif mode == "clip":
+        index = np.clip(index, 0, n - 1)
+    else:
+        index = np.where(index < 0, index + n, index)
+    out = np.zeros(a.shape, dtype=np.result_type(a, g, float))
+    if axis is None:
+        flat = out.reshape(-1)
+        np.add.at(flat, index, g)
+        return flat.reshape(a.shape)
+    np.add.at(out, (slice(None),) * (axis % a.ndim) + (index,), g)
+    return out
+
+
+# --------------------------------------------------------- construction, sorting
+
+
+def array_grad(g, obj, ans):
+    """np.array(obj): the gradient split back into obj's nesting (lists of lists of ...),
+    or g in obj's shape for an array. Zero when the dtype truncated."""
+    if _zero(g) or np.asarray(ans).dtype.kind not in "fc":
+        return 0.0
+    return _split_like(np.reshape(g, np.shape(obj)), obj)
+
+
+def _split_like(g, obj):
+    if isinstance(obj, (list, tuple)):
+        return GradList(_split_like(g[i], o) for i, o in enumerate(obj))
+    return g
+
+
+def sort_grad(g, a, axis=-1):
+    """Each sorted value's gradient goes back to where it came from (via argsort)."""
+    if _zero(g):
+        return 0.0
+    a = np.asarray(a)
+    out = np.zeros(a.shape, dtype=np.result_type(a, g, float))
+    if axis is None:
+        flat = out.reshape(-1)
+        flat[np.argsort(a, axis=None, kind="stable")] = np.ravel(g)
+        return flat.reshape(a.shape)
+    np.put_along_axis(out, np.argsort(a, axis=axis, kind="stable"), g, axis)
+    return out
+
+
+# --------------------------------------------------------------- scipy.special
+
+
+def logsumexp_grad(g, a, ans, axis=None, b=None, keepdims=False, wrt="a"):
+    """d logsumexp / d a_i = b_i exp(a_i - ans) (a softmax of the inputs, never overflowing);
+    with respect to b, exp(a_i - ans)."""
+    if _zero(g):
+        return 0.0
+    ndim = np.ndim(a) if b is None else np.broadcast(a, b).ndim
+    axes = _axes(axis, ndim)
+    with np.errstate(invalid="ignore"):
+        weight = np.exp(a - _keep(ans, ndim, axes, keepdims))
+    d = _keep(g, ndim, axes, keepdims) * weight
+    if wrt == "a":
+        return unbroadcast(d if b is None else d * b, a)
+    return unbroadcast(d, b)
+
+
+def softmax_grad(g, ans, axis=None):
+    """s * (g - sum(g * s)) over the softmax axis."""
+    if _zero(g):
+        return 0.0
+    return ans * (g - np.sum(g * ans, axis=axis, keepdims=True))
+
+
+def log_softmax_grad(g, ans, axis=None):
+    """g - softmax * sum(g) over the axis (softmax = exp(log_softmax))."""
+    if _zero(g):
+        return 0.0
+    return g - np.exp(ans) * np.sum(g, axis=axis, keepdims=True)
+
+
+def gammaln_grad(g, x):
+    from scipy import special
+
+    return g * special.digamma(x)
+
+
+def digamma_grad(g, x):
+    from scipy import special
+
+    return g * special.polygamma(1, x)
 
 
 HELPERS = {

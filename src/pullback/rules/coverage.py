@@ -1,0 +1,148 @@
+"""The table of what pullback differentiates, generated from the rule tables.
+
+`python -m pullback.rules.coverage > docs/numpy-coverage.md` regenerates the
+document; a test checks that the committed file is up to date.
+"""
+
+from __future__ import annotations
+
+import importlib
+import warnings
+
+from . import NONDIFF, RULES, TABLES, Rule
+
+# Where users find the callables, searched in this order.
+_MODULES = ("builtins", "operator", "math", "numpy", "numpy.linalg", "scipy.special", "pullback")
+
+_HEADER = """\
+# What pullback differentiates
+
+Generated from the rule tables by `python -m pullback.rules.coverage >
+docs/numpy-coverage.md`; do not edit by hand (a test checks that it is current).
+
+Every function listed with parameters is differentiated with respect to those
+parameters; a call with any other parameter being differentiated, or a call
+that does not fit the signature shown (such as `out=`), is reported as an error
+rather than differentiated. Functions listed under "no gradient" return values
+that carry no gradient (shapes, indices, comparisons, piecewise-constant
+functions). A function in neither list raises an error naming it when a value
+being differentiated flows into it.
+
+- Elementwise functions of several arguments broadcast; each argument's
+  gradient is summed back to its own shape.
+- Reductions honour `axis` (an int or a tuple) and `keepdims`; max and min
+  share the gradient equally among tied positions.
+- A parameter that takes a sequence of arrays (`arrays` of `concatenate`,
+  `tup` of `hstack`, `object` of `array`) gets a list with one gradient per
+  element; functions returning a tuple or list (`slogdet`, `split`) take their
+  result's gradient as such a list.
+- `einsum` takes its operands as `*operands`; the slots `op0` ... `op7` hold
+  them (in the interleaved form `einsum(x, [0, 1], y, [1])` the first operand
+  sits in `subscripts`).
+"""
+
+
+def _modules():
+    """[(module name, {id(object): [public names]})] for the modules in _MODULES."""
+    found = []
+    for name in _MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        names: dict = {}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for attr in sorted(dir(module)):
+                if attr.startswith("_"):
+                    continue
+                try:
+                    value = getattr(module, attr)
+                except AttributeError:
+                    continue
+                names.setdefault(id(value), []).append(attr)
+        found.append((name, names))
+    return found
+
+
+def qualified_names(obj, modules=None) -> list:
+    """Where a user finds `obj`: ['numpy.absolute', 'numpy.abs'], its own name first."""
+    modules = modules if modules is not None else _modules()
+    for module_name, names in modules:
+        if id(obj) in names:
+            found = names[id(obj)]
+            own = getattr(obj, "__name__", None)
+            found = sorted(found, key=lambda n: (n != own, n))
+            return [f"{module_name}.{n}" for n in found]
+    return [f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', repr(obj))}"]
+
+
+def _spelled(obj, modules) -> str:
+    first, *aliases = qualified_names(obj, modules)
+    return f"`{first}`" + (f" (also {', '.join(f'`{a}`' for a in aliases)})" if aliases else "")
+
+
+def _families(module):
+    """(title, table) for each family table of a rule module (NumPy's ELEMENTWISE, ...),
+    or its whole RULES when it has none."""
+    tables = [(name, value) for name, value in vars(module).items()
+              if name.isupper() and name != "RULES" and isinstance(value, dict) and value
+              and all(isinstance(r, Rule) for r in value.values())]
+    if not tables:
+        return [("", module.RULES)]
+    return [(name.replace("_", " ").lower(), table) for name, table in tables]
+
+
+def _rule_rows(table, modules):
+    rows = []
+    for func in table:
+        rule = RULES.get(func)
+        if rule is None:  # marked non-differentiable at run time
+            continue
+        params = [p for p in rule.signature.parameters if p in rule.partials]
+        rows.append((_spelled(func, modules), ", ".join(f"`{p}`" for p in params),
+                     f"`{rule.signature}`"))
+    return sorted(rows, key=lambda row: row[0].replace("`", ""))
+
+
+def _table(rows, heading):
+    out = [heading, ""] if heading else []
+    out += ["| function | gradient with respect to | parameters |", "| --- | --- | --- |"]
+    out += [f"| {name} | {wrt} | {params} |" for name, wrt, params in rows]
+    return out + [""]
+
+
+def coverage_markdown() -> str:
+    """Markdown tables of every callable in RULES and NONDIFF, by rule module and family."""
+    modules = _modules()
+    lines = _HEADER.rstrip("\n").split("\n") + [""]
+    listed: set = set()
+    for table_name in TABLES:
+        try:
+            module = importlib.import_module(f"{__package__}.{table_name}")
+        except ImportError:
+            continue
+        lines += [f"## {table_name}", ""]
+        for title, table in _families(module):
+            rows = _rule_rows(table, modules)
+            listed |= {f for f in table if f in RULES}
+            if rows:
+                lines += _table(rows, f"### {title}" if title else "")
+        nondiff = sorted(_spelled(f, modules) for f in module.NONDIFF if f in NONDIFF)
+        listed |= set(module.NONDIFF) & NONDIFF
+        if nondiff:
+            lines += ["### no gradient", "", ", ".join(nondiff), ""]
+    others = [f for f in RULES if f not in listed]
+    rest = sorted(_spelled(f, modules) for f in NONDIFF if f not in listed)
+    if others or rest:  # registered outside the tables (by pullback itself, say)
+        lines += ["## other", ""]
+        if others:
+            lines += _table(_rule_rows(others, modules), "")
+        if rest:
+            lines += ["### no gradient", "", ", ".join(rest), ""]
+    text = "\n".join(line.rstrip() for line in lines)
+    return text.rstrip("\n") + "\n"
+
+
+if __name__ == "__main__":
+    print(coverage_markdown(), end="")
