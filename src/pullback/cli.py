@@ -1,55 +1,472 @@
-"""Command line: `pullback FILE.py:FUNC [--wrt x,y]` prints the generated gradient.
+"""Command line: print the code pullback generates, and check a gradient numerically.
 
-A minimal printer; it loads FILE as a module (or imports a dotted module path)
-and prints `pullback.source` of FUNC. Exit status 1 with a one-line message for
-a missing file or function and for code pullback cannot differentiate.
+    pullback show FILE.py:FUNC [--wrt x,y] [--stage final] [--mode grad]
+    pullback check FILE.py:FUNC ARG ... [--wrt x,y] [--step 1e-6] [--rtol 1e-5]
+    pullback FILE.py:FUNC ...        # `show` is the default subcommand
+
+FILE.py may also be a dotted module path (`package.module:func`), imported with
+the current directory first on `sys.path`. Every failure is reported as one line
+on stderr, prefixed `pullback:`; where it concerns a line of the user's code the
+line is `file:line: message`, followed by that source line, indented (a bug
+inside pullback itself is reported the same way; PULLBACK_DEBUG=1 shows its
+traceback instead). Exit status: 0 on success, 1 when `check` finds that the
+gradient and the finite differences disagree, 2 when the command could not be
+carried out (usage, a missing file or function, a syntax error, unsupported
+code, an error raised while evaluating the function).
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib
 import importlib.util
 import inspect
+import math
 import os
+import re
 import sys
 
-from .api import source
-from .errors import PullbackError
+from . import __version__
+from .api import source, value_and_grad
+from .errors import LocatedError, PullbackError
+
+STAGES = ("parsed", "normalized", "ssa", "adjoint", "final")
+MODES = ("grad", "value_and_grad", "vjp")
+COMMANDS = ("show", "check")
+
+EXIT_OK, EXIT_MISMATCH, EXIT_ERROR = 0, 1, 2
 
 
-def _load(target: str):
+class CLIError(Exception):
+    """A failure reported to the user as `pullback: <message>` with exit status 2."""
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _display_path(path: str) -> str:
+    """`path` relative to the current directory when it lies below it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return path
+    return path if rel.startswith(os.pardir) else rel
+
+
+def _is_file_target(path: str) -> bool:
+    return path.endswith(".py") or "/" in path or os.sep in path or os.path.isfile(path)
+
+
+def _load_file(path: str):
+    if not os.path.exists(path):
+        raise CLIError(f"no such file: {path}")
+    if os.path.isdir(path):
+        raise CLIError(f"{path} is a directory, expected a Python file")
+    stem = re.sub(r"\W", "_", os.path.splitext(os.path.basename(path))[0])
+    name = f"_pullback_user_{stem}"
+    spec = importlib.util.spec_from_file_location(name, os.path.abspath(path))
+    if spec is None or spec.loader is None:
+        raise CLIError(f"cannot load {path} as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    # Like `python FILE.py`: the file's own directory comes first on the path.
+    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+    _execute(lambda: spec.loader.exec_module(module), path)
+    return module
+
+
+def _load_module(dotted: str):
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        spec = _execute(lambda: importlib.util.find_spec(dotted), dotted)
+    except CLIError as exc:
+        if "ModuleNotFoundError" not in str(exc):
+            raise
+        spec = None
+    if spec is None:
+        raise CLIError(f"no such module: {dotted} (and no file {dotted!r} either)")
+    return _execute(lambda: importlib.import_module(dotted), dotted)
+
+
+def _syntax_message(exc: SyntaxError) -> str:
+    where = _display_path(exc.filename) if exc.filename else "<unknown>"
+    if exc.lineno:
+        where += f":{exc.lineno}"
+    text = f"\n    {exc.text.strip()}" if exc.text and exc.text.strip() else ""
+    return f"{where}: syntax error: {exc.msg}{text}"
+
+
+def _execute(run, what: str):
+    try:
+        return run()
+    except SyntaxError as exc:  # IndentationError and TabError included
+        raise CLIError(_syntax_message(exc)) from None
+    except (Exception, SystemExit) as exc:
+        frame = _user_frame(exc)
+        where = f" ({frame})" if frame else ""
+        raise CLIError(f"importing {what} failed{where}: {_describe(exc)}") from None
+
+
+def _user_frame(exc: BaseException) -> str:
+    """`file:line` of the innermost traceback frame outside pullback and importlib."""
+    tb, found = exc.__traceback__, ""
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if not filename.startswith("<") and os.path.dirname(filename) != os.path.dirname(__file__):
+            found = f"{_display_path(filename)}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return found
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def load_function(target: str):
+    """The function named by `FILE.py:FUNC` or `package.module:FUNC`."""
     path, sep, func_name = target.rpartition(":")
     if not sep or not path or not func_name:
-        raise SystemExit(f"pullback: expected FILE.py:FUNC or module:FUNC, got {target!r}")
-    if path.endswith(".py") or os.sep in path:
-        if not os.path.exists(path):
-            raise SystemExit(f"pullback: no such file: {path}")
-        name = "_pullback_user_" + os.path.splitext(os.path.basename(path))[0]
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
-        spec.loader.exec_module(module)
-    else:
-        module = importlib.import_module(path)
-    func = getattr(module, func_name, None)
-    if func is None:
-        raise SystemExit(f"pullback: {path} has no function {func_name!r}")
-    return func
+        raise CLIError(f"expected FILE.py:FUNC or package.module:FUNC, got {target!r}")
+    module = _load_file(path) if _is_file_target(path) else _load_module(path)
+    obj = module
+    for part in func_name.split("."):
+        if not hasattr(obj, part):
+            defined = sorted(name for name, value in vars(module).items()
+                             if inspect.isfunction(value)
+                             and value.__module__ == module.__name__)
+            hint = f" (it defines: {', '.join(defined)})" if defined else ""
+            raise CLIError(f"{path} has no function {func_name!r}{hint}")
+        obj = getattr(obj, part)
+    if not inspect.isfunction(inspect.unwrap(obj)):
+        raise CLIError(f"{target} is not a Python function (it is of type "
+                       f"{type(obj).__name__})")
+    return obj
+
+
+# --------------------------------------------------------------------------- errors
+
+
+_WHERE = re.compile(r'File "(?P<file>.*)", line (?P<line>\d+)(?:\n(?P<text>.*))?', re.S)
+
+
+def _pullback_message(exc: PullbackError) -> str:
+    """A pullback error as `file:line: message` plus the source line, indented."""
+    if isinstance(exc, LocatedError) and exc.where:
+        match = _WHERE.search(exc.where)
+        if match:
+            text = (match.group("text") or "").strip()
+            code = f"\n    {text}" if text else ""
+            return f"{_display_path(match.group('file'))}:{match.group('line')}: " \
+                   f"{exc.message}{code}"
+        return f"{exc.message} ({exc.where.strip()})"
+    return " ".join(str(exc).split())
+
+
+def _internal(exc: Exception, func) -> CLIError:
+    """An unexpected exception inside pullback itself: a bug, reported in one line."""
+    if os.environ.get("PULLBACK_DEBUG"):
+        raise exc
+    return CLIError(f"internal error while transforming {func.__qualname__}: {_describe(exc)} "
+                    "(a bug in pullback: please report it; PULLBACK_DEBUG=1 shows the "
+                    "traceback)")
+
+
+def _parse_wrt(text: str | None, func):
+    params = [p.name for p in inspect.signature(func).parameters.values()
+              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    if text:
+        wrt = tuple(w.strip() for w in text.split(",") if w.strip())
+        for w in wrt:
+            if w not in params:
+                raise CLIError(f"--wrt {w}: {func.__qualname__} has no parameter {w!r} "
+                               f"(its parameters: {', '.join(params) or 'none'})")
+        if not wrt:
+            raise CLIError("--wrt needs at least one parameter name")
+        return wrt
+    if not params:
+        raise CLIError(f"{func.__qualname__} has no parameters to differentiate with respect to")
+    return tuple(params)
+
+
+def _wrt_argument(wrt: tuple):
+    return wrt[0] if len(wrt) == 1 else wrt
+
+
+# --------------------------------------------------------------------------- show
+
+
+def cmd_show(args) -> int:
+    func = load_function(args.target)
+    wrt = _parse_wrt(args.wrt, func)
+    try:
+        text = source(func, wrt=_wrt_argument(wrt), mode=args.mode, stage=args.stage)
+    except PullbackError as exc:
+        raise CLIError(_pullback_message(exc)) from None
+    except Exception as exc:
+        raise _internal(exc, func) from None
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- check
+
+
+def parse_value(text: str):
+    """A command-line value: a number (`2`, `-1.5e-3`, `inf`) or a literal like `[1, 2]`."""
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        raise CLIError(f"cannot read {text!r} as a number or an array literal "
+                       "such as [1, 2, 3]") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float, list, tuple)):
+        raise CLIError(f"cannot read {text!r} as a number or an array literal "
+                       "such as [1, 2, 3]")
+    if isinstance(value, (int, float)):
+        return float(value)
+    import numpy as np
+
+    try:
+        array = np.asarray(value, dtype=float)
+    except (ValueError, TypeError):
+        raise CLIError(f"{text!r} is not a rectangular array of numbers") from None
+    return array
+
+
+def _bind_point(func, raw: list[str], wrt: tuple):
+    """Positional and `name=value` arguments -> (args, kwargs) in the function's terms.
+
+    Values are read as floats (arrays of floats); an integer literal for a
+    parameter that is not differentiated stays an int, so `range(n)` works.
+    """
+    signature = inspect.signature(func)
+    positional, keywords = [], {}
+    for item in raw:
+        name, eq, text = item.partition("=")
+        if eq and name.isidentifier():
+            keywords[name] = _convert(text, name, wrt)
+        elif keywords:
+            raise CLIError(f"positional argument {item!r} after a name=value argument")
+        else:
+            positional.append(item)
+    names = list(signature.parameters)
+    values = [_convert(text, names[i] if i < len(names) else None, wrt)
+              for i, text in enumerate(positional)]
+    try:
+        bound = signature.bind(*values, **keywords)
+    except TypeError as exc:
+        raise CLIError(f"the point does not fit {func.__qualname__}{signature}: {exc}") from None
+    bound.apply_defaults()
+    return bound
+
+
+def _convert(text: str, name, wrt):
+    if name not in wrt:
+        try:
+            value = ast.literal_eval(text)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            value = None
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return parse_value(text)
+
+
+def _with(bound, name, value):
+    arguments = dict(bound.arguments)
+    arguments[name] = value
+    return inspect.BoundArguments(bound.signature, arguments)
+
+
+def _call(func, bound):
+    return func(*bound.args, **bound.kwargs)
+
+
+def finite_differences(func, bound, name, step):
+    """Central differences of `func` with respect to argument `name` (a float or an array)."""
+    import numpy as np
+
+    x = bound.arguments[name]
+    if isinstance(x, np.ndarray):
+        out = np.zeros(x.shape)
+        for index in np.ndindex(x.shape):
+            h = step * max(1.0, abs(float(x[index])))
+            up, down = x.copy(), x.copy()
+            up[index] += h
+            down[index] -= h
+            f_up = float(_call(func, _with(bound, name, up)))
+            f_down = float(_call(func, _with(bound, name, down)))
+            out[index] = (f_up - f_down) / (2 * h)
+        return out
+    h = step * max(1.0, abs(float(x)))
+    f_up = float(_call(func, _with(bound, name, float(x) + h)))
+    f_down = float(_call(func, _with(bound, name, float(x) - h)))
+    return (f_up - f_down) / (2 * h)
+
+
+def _short(v) -> str:
+    text = f"{v:.12g}"
+    return text if any(c in text for c in ".enai") else text + ".0"
+
+
+def _format(value) -> str:
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        return np.array2string(value, separator=", ", max_line_width=10**6, threshold=50,
+                               formatter={"float_kind": _short})
+    if isinstance(value, int) and not isinstance(value, bool):
+        return repr(value)
+    return repr(float(value))
+
+
+def _norm(value) -> float:
+    import numpy as np
+
+    return float(np.max(np.abs(value))) if np.size(value) else 0.0
+
+
+def cmd_check(args) -> int:
+    import numpy as np
+
+    func = load_function(args.target)
+    wrt = _parse_wrt(args.wrt, func)
+    bound = _bind_point(func, args.point, wrt)
+    try:
+        gradient_function = value_and_grad(func, wrt=wrt)
+    except PullbackError as exc:
+        raise CLIError(_pullback_message(exc)) from None
+    except Exception as exc:
+        raise _internal(exc, func) from None
+    try:
+        value, grads = gradient_function(*bound.args, **bound.kwargs)
+    except PullbackError as exc:
+        raise CLIError(_pullback_message(exc)) from None
+    except Exception as exc:
+        frame = _user_frame(exc)
+        where = f" ({frame})" if frame else ""
+        hint = ""
+        if not args.wrt and isinstance(exc, TypeError) and "integer" in str(exc):
+            hint = ("; every argument is read as a float unless --wrt leaves it out, "
+                    "so pass --wrt with the others to keep an integer argument an int")
+        raise CLIError(f"evaluating the gradient failed{where}: {_describe(exc)}{hint}") \
+            from None
+    try:
+        scale = max(1.0, abs(float(value)))
+        numeric = [finite_differences(func, bound, name, args.step) for name in wrt]
+    except Exception as exc:
+        frame = _user_frame(exc)
+        where = f" ({frame})" if frame else ""
+        raise CLIError(f"evaluating {func.__qualname__} failed{where}: {_describe(exc)}") \
+            from None
+
+    point = ", ".join(f"{k}={_format(v)}" for k, v in bound.arguments.items())
+    print(f"{func.__qualname__}({point}) = {float(value)!r}")
+    print(f"central differences: step {args.step:g} * max(1, |x|); tolerance: rtol "
+          f"{args.rtol:g}, atol {args.atol:g} * max(1, |f|)")
+    worst, agree = 0.0, True
+    for name, g, fd in zip(wrt, grads, numeric):
+        g_arr, fd_arr = np.asarray(g, dtype=float), np.asarray(fd, dtype=float)
+        if g_arr.shape != fd_arr.shape:
+            raise CLIError(f"d/d{name}: pullback's gradient has shape {g_arr.shape}, "
+                           f"the argument {fd_arr.shape}")
+        diff = _norm(g_arr - fd_arr)
+        size = max(_norm(g_arr), _norm(fd_arr))
+        rel = diff / size if size > 0 else (0.0 if diff == 0 else math.inf)
+        ok = bool(np.all(np.abs(g_arr - fd_arr)
+                         <= args.rtol * np.maximum(np.abs(g_arr), np.abs(fd_arr))
+                         + args.atol * scale)) and not np.any(np.isnan(g_arr - fd_arr))
+        agree &= ok
+        worst = max(worst, rel) if not math.isnan(rel) else math.inf
+        print(f"d/d{name}:")
+        print(f"  pullback            {_format(g)}")
+        print(f"  finite differences  {_format(fd)}")
+        print(f"  relative error      {rel:.2e}{'' if ok else '   <-- disagree'}")
+    if agree:
+        print(f"OK: pullback agrees with central differences (max relative error {worst:.2e})")
+        return EXIT_OK
+    print(f"MISMATCH: pullback and central differences disagree (max relative error "
+          f"{worst:.2e})")
+    print(f"(expected where {func.__qualname__} has a kink or a jump: there finite "
+          "differences are not the derivative)")
+    return EXIT_MISMATCH
+
+
+# --------------------------------------------------------------------------- main
+
+
+# Negative numbers with an exponent (-1e-3), -inf and -nan are values, not options.
+_NEGATIVE = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|nan)$", re.I)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pullback",
+        description="Print the gradient code pullback generates for a Python function, "
+                    "or check it against finite differences.",
+        epilog="`pullback FILE.py:FUNC` is short for `pullback show FILE.py:FUNC`.")
+    parser.add_argument("--version", action="version", version=f"pullback {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="{show,check}")
+
+    show = sub.add_parser("show", help="print the generated code of a function's gradient",
+                          description="Print the code pullback generates for FUNC "
+                                      "(valid Python).")
+    show.add_argument("target", metavar="FILE.py:FUNC",
+                      help="a function in a file, or package.module:FUNC")
+    show.add_argument("--wrt", metavar="X,Y",
+                      help="comma-separated parameter names (default: all parameters)")
+    show.add_argument("--stage", choices=STAGES, default="final",
+                      help="pipeline stage to print (default: final)")
+    show.add_argument("--mode", choices=MODES, default="grad",
+                      help="the function generated (default: grad)")
+    show.set_defaults(run=cmd_show)
+
+    check = sub.add_parser("check", help="compare the gradient with central finite differences",
+                           description="Evaluate FUNC's gradient at the point ARG ... and "
+                                       "compare it with central finite differences. "
+                                       "ARG is a number, an array literal such as "
+                                       "'[1, 2, 3]', or name=value.")
+    check.add_argument("target", metavar="FILE.py:FUNC",
+                       help="a function in a file, or package.module:FUNC")
+    check.add_argument("point", metavar="ARG", nargs="*",
+                       help="the arguments of FUNC: numbers or array literals")
+    check.add_argument("--wrt", metavar="X,Y",
+                       help="comma-separated parameter names (default: all parameters)")
+    check.add_argument("--step", type=float, default=1e-6,
+                       help="relative finite-difference step (default: 1e-6)")
+    check.add_argument("--rtol", type=float, default=1e-5,
+                       help="relative tolerance (default: 1e-5)")
+    check.add_argument("--atol", type=float, default=1e-7,
+                       help="absolute tolerance, times max(1, |f|) (default: 1e-7)")
+    check.set_defaults(run=cmd_check)
+    for p in (parser, show, check):
+        p._negative_number_matcher = _NEGATIVE  # so `check f.py:g -1e-3` reads a value
+    return parser
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="pullback", description=__doc__.splitlines()[0])
-    parser.add_argument("target", help="FILE.py:FUNC or package.module:FUNC")
-    parser.add_argument("--wrt", help="comma-separated parameter names (default: all)")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] not in COMMANDS and not argv[0].startswith("-"):
+        argv.insert(0, "show")
+    parser = _parser()
     args = parser.parse_args(argv)
-    func = _load(args.target)
-    params = list(inspect.signature(func).parameters)
-    wrt = tuple(args.wrt.split(",")) if args.wrt else tuple(params)
+    if args.command is None:
+        parser.print_usage(sys.stderr)
+        print("pullback: error: give a command (show, check) or FILE.py:FUNC", file=sys.stderr)
+        return EXIT_ERROR
     try:
-        print(source(func, wrt=wrt if len(wrt) > 1 else wrt[0]), end="")
-    except PullbackError as exc:
+        return args.run(args)
+    except CLIError as exc:
         print(f"pullback: {exc}", file=sys.stderr)
-        return 1
-    return 0
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

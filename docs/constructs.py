@@ -1,0 +1,415 @@
+"""One small function per Python construct, for the table in docs/supported-python.md.
+
+`python docs/generate.py` differentiates each function below at its sample point:
+a construct is "supported" when pullback's gradient agrees with central finite
+differences there, and otherwise the table shows the error message pullback
+raises. Nothing here is meant to be imported by users.
+"""
+
+import math
+
+import numpy as np
+
+COUNTER = 0.0
+
+
+def helper_square(t):
+    return t * t
+
+
+# ------------------------------------------------------------ arithmetic and calls
+
+
+def arithmetic(x, y):
+    return (x + y) * (x - y) / (1.0 + x**2) + (-x) ** 3
+
+
+def floor_div_and_mod(x):
+    return (x // 1.0) * x + (x % 1.0) ** 2
+
+
+def builtin_abs_min_max(x, y):
+    return abs(x) * max(x, y) + min(x, y)
+
+
+def math_functions(x):
+    return math.exp(math.sin(x)) + math.log(1.0 + x * x) + math.sqrt(math.cosh(x))
+
+
+def numpy_elementwise_broadcasting(A, b):
+    return np.sum(np.tanh(A) * b + np.exp(-A) / 3.0)
+
+
+def numpy_reductions_axis(A):
+    s = np.sum(A, axis=1, keepdims=True)
+    return np.sum(np.mean(A / s, axis=0)) + np.max(A) + np.min(A)
+
+
+def matrix_products(A, v):
+    return np.sum(np.tanh(A @ v)) + np.dot(v, v) + np.trace(np.transpose(A) @ A)
+
+
+def where_and_logaddexp(v):
+    return np.sum(np.where(v > 0.0, v, 0.1 * v) + np.logaddexp(v, 2.0 * v))
+
+
+def transpose_attribute(A):
+    return np.sum(A.T @ A)
+
+
+def shape_and_len(A):
+    return np.sum(A) * A.shape[0] + len(A)
+
+
+def method_on_array(A):
+    return A.sum() + A.mean()
+
+
+def non_differentiable_helpers(v):
+    k = np.argmax(v)
+    return v[k] * float(len(v))
+
+
+# ------------------------------------------------------------ indexing
+
+
+def indexing_ints_slices(A):
+    return A[0, 1] * A[-1, -1] + np.sum(A[1:, :2]) + np.sum(A[:, None, 0])
+
+
+def integer_array_indexing(v):
+    idx = np.array([0, 2, 2])
+    return np.sum(v[idx] ** 2)
+
+
+def boolean_mask_indexing(v):
+    return np.sum(v[v > 0.0])
+
+
+# ------------------------------------------------------------ control flow
+
+
+def if_elif_else(x):
+    if x < 0.0:
+        y = -x
+    elif x < 1.0:
+        y = x * x
+    else:
+        y = math.log(x) + 1.0
+    return y * x
+
+
+def conditional_expression(x):
+    return x * x if x > 0.0 else -x
+
+
+def boolean_operators(x, y):
+    if x > 0.0 and not y > 5.0 or x < -3.0:
+        return x * y
+    return x + y
+
+
+def chained_comparison(x):
+    if 0.0 < x < 2.0:
+        return math.sin(x)
+    return x
+
+
+def for_over_range(x, n):
+    for _ in range(n):
+        x = x + 0.1 * math.sin(x)
+    return x
+
+
+def for_over_array_enumerate_zip(v, w):
+    total = 0.0
+    for i, (a, b) in enumerate(zip(v, w)):
+        total = total + a * b * (i + 1)
+    for a in v:
+        total = total + a
+    return total
+
+
+def while_loop(x):
+    total = 0.0
+    while total < 3.0:
+        total = total + math.exp(x)
+        x = x * 0.5
+    return total
+
+
+def break_and_continue(x):
+    total = 0.0
+    for i in range(10):
+        if i % 2 == 1:
+            continue
+        total = total + x**i
+        if total > 50.0:
+            break
+    return total
+
+
+def early_return(x):
+    for i in range(5):
+        if x * i > 3.0:
+            return x * i
+    return x
+
+
+def augmented_assignment_and_swap(x, y):
+    x *= 2.0
+    y += x
+    x, y = y, x
+    return x * y
+
+
+def in_place_writes(v):
+    h = np.zeros(len(v) + 1)
+    for i in range(len(v)):
+        h[i + 1] = math.tanh(h[i] + v[i])
+        h[i + 1] += 0.5 * v[i]
+    return h[-1] ** 2
+
+
+def write_into_input(v):
+    v[0] = 1.0
+    return np.sum(v * v)
+
+
+def annotated_assignment(x):
+    y: float = x * 2.0
+    return y * y
+
+
+def pass_and_docstring(x):
+    """A docstring is fine."""
+    pass
+    return x * 3.0
+
+
+# ------------------------------------------------------------ functions and containers
+
+
+def default_and_keyword_arguments(x, scale=2.0):
+    return scale * x * x
+
+
+def calls_user_function(x):
+    return helper_square(x) + x
+
+
+def recursion(x, n):
+    return 1.0 if n == 0 else x * recursion(x, n - 1) + 1.0
+
+
+def nested_def_closure(x):
+    def inner(t):
+        return t * x
+
+    return inner(3.0)
+
+
+def lambda_expression(x):
+    square = lambda t: t * t
+    return square(x)
+
+
+def list_comprehension(x):
+    terms = [x**k for k in range(4)]
+    return sum(terms)
+
+
+def generator_expression(v):
+    return sum(v[i] * v[i] for i in range(len(v)))
+
+
+def list_append(x):
+    values = [x]
+    for _ in range(3):
+        values.append(values[-1] * x)
+    return values[-1]
+
+
+def array_from_active_scalars(x, y):
+    v = np.array([x, y, x * y])
+    return np.sum(v * v)
+
+
+def dict_of_arrays_input(params):
+    return np.sum(params["W"] ** 2) + np.sum(params["b"])
+
+
+# ------------------------------------------------------------ other statements
+
+
+def try_except(x):
+    try:
+        y = math.log(x)
+    except ValueError:
+        y = 0.0
+    return y * x
+
+
+def with_statement(x):
+    with np.errstate(all="ignore"):
+        y = np.log(x)
+    return y * x
+
+
+def class_definition(x):
+    class Box:
+        scale = 2.0
+
+    return x * Box.scale
+
+
+def global_statement(x):
+    global COUNTER
+    COUNTER = COUNTER + 1.0
+    return x * COUNTER
+
+
+def generator_function(x):
+    for i in range(3):
+        yield x * i
+
+
+def star_args(x, *rest):
+    return x * 2.0
+
+
+def star_kwargs(x, **options):
+    return x * 2.0
+
+
+def del_statement(x):
+    tmp = x * 2.0
+    del tmp
+    return x
+
+
+def starred_assignment(x):
+    head, *_rest = (x, 2.0 * x, 3.0 * x)
+    return head * x
+
+
+def print_call(x):
+    print(x)
+    return x * x
+
+
+def assert_statement(x):
+    assert x > 0.0
+    return x * x
+
+
+def walrus(x):
+    if (y := x * 2.0) > 1.0:
+        return y
+    return x
+
+
+def function_without_rule(x):
+    return math.gamma(x) * x
+
+
+def numpy_function_without_rule(A):
+    w = np.linalg.eigvalsh(A)
+    return np.sum(w)
+
+
+def no_rule_on_constant_data(x):
+    w = np.linalg.eigvalsh(np.eye(2))
+    return x * np.sum(w)
+
+
+def _m():
+    return np.array([[1.0, 0.3], [0.2, 2.0]])
+
+
+def _v():
+    return np.array([0.5, -1.2, 0.8])
+
+
+ARITHMETIC = "Arithmetic and calls"
+INDEXING = "Indexing"
+FLOW = "Control flow and assignment"
+FUNCTIONS = "Functions and containers"
+OTHER = "Other statements"
+NO_RULE = "Functions without a derivative rule"
+
+# (section, construct as written in the table, function, arguments, wrt)
+CASES = [
+    (ARITHMETIC, "`+ - * / **`, unary minus", arithmetic, (0.7, -1.3), (0, 1)),
+    (ARITHMETIC, "`//` and `%`", floor_div_and_mod, (2.3,), 0),
+    (ARITHMETIC, "`abs`, `min`, `max` on numbers", builtin_abs_min_max,
+     (-0.8, 0.4), (0, 1)),
+    (ARITHMETIC, "`math` functions", math_functions, (0.6,), 0),
+    (ARITHMETIC, "NumPy elementwise functions, broadcasting",
+     numpy_elementwise_broadcasting, (_m(), np.array([0.5, -2.0])), (0, 1)),
+    (ARITHMETIC, "NumPy reductions with `axis`, `keepdims`; `np.max`, `np.min`",
+     numpy_reductions_axis, (_m(),), 0),
+    (ARITHMETIC, "`@`, `np.dot`, `np.trace`, `np.transpose`", matrix_products,
+     (_m(), np.array([0.5, -0.7])), (0, 1)),
+    (ARITHMETIC, "`np.where`, `np.logaddexp`", where_and_logaddexp, (_v(),), 0),
+    (ARITHMETIC, "`A.T`", transpose_attribute, (_m(),), 0),
+    (ARITHMETIC, "`A.shape`, `len(A)`", shape_and_len, (_m(),), 0),
+    (ARITHMETIC, "array methods: `A.sum()`, `A.mean()`", method_on_array,
+     (_m(),), 0),
+    (ARITHMETIC, "non-differentiable calls (`np.argmax`, `len`, `float`)",
+     non_differentiable_helpers, (_v(),), 0),
+    (INDEXING, "ints, negative ints, slices, `None`", indexing_ints_slices, (_m(),), 0),
+    (INDEXING, "integer-array indexing", integer_array_indexing, (_v(),), 0),
+    (INDEXING, "boolean-mask indexing `v[v > 0]`", boolean_mask_indexing, (_v(),), 0),
+    (FLOW, "`if` / `elif` / `else`", if_elif_else, (0.5,), 0),
+    (FLOW, "conditional expression `a if c else b`", conditional_expression,
+     (0.5,), 0),
+    (FLOW, "`and`, `or`, `not`", boolean_operators, (0.5, 2.0), (0, 1)),
+    (FLOW, "chained comparison `0 < x < 2`", chained_comparison, (0.5,), 0),
+    (FLOW, "`for` over `range`", for_over_range, (0.5, 20), 0),
+    (FLOW, "`for` over arrays, `enumerate`, `zip`", for_over_array_enumerate_zip,
+     (_v(), np.array([1.0, 2.0, -0.5])), (0, 1)),
+    (FLOW, "`while`", while_loop, (0.3,), 0),
+    (FLOW, "`break`, `continue`", break_and_continue, (1.7,), 0),
+    (FLOW, "`return` inside a loop", early_return, (0.9,), 0),
+    (FLOW, "augmented assignment, tuple swap", augmented_assignment_and_swap,
+     (0.5, 1.5), (0, 1)),
+    (FLOW, "in-place writes `buf[i] = v`, `buf[i] += v` into `np.zeros`",
+     in_place_writes, (_v(),), 0),
+    (FLOW, "in-place write into an input array", write_into_input, (_v(),), 0),
+    (FLOW, "annotated assignment `y: float = ...`", annotated_assignment, (0.5,), 0),
+    (FLOW, "`pass`, docstrings", pass_and_docstring, (0.5,), 0),
+    (FUNCTIONS, "default and keyword arguments",
+     default_and_keyword_arguments, (0.5,), 0),
+    (FUNCTIONS, "calling another function of yours", calls_user_function,
+     (0.5,), 0),
+    (FUNCTIONS, "recursion", recursion, (0.5, 3), 0),
+    (FUNCTIONS, "nested `def`, closures", nested_def_closure, (0.5,), 0),
+    (FUNCTIONS, "`lambda`", lambda_expression, (0.5,), 0),
+    (FUNCTIONS, "list comprehension", list_comprehension, (0.5,), 0),
+    (FUNCTIONS, "generator expression in `sum(...)`", generator_expression,
+     (_v(),), 0),
+    (FUNCTIONS, "lists built with `append`", list_append, (0.5,), 0),
+    (FUNCTIONS, "`np.array([...])` of differentiated scalars",
+     array_from_active_scalars, (0.5, -1.5), (0, 1)),
+    (FUNCTIONS, "dict of arrays as an input", dict_of_arrays_input,
+     ({"W": _m(), "b": _v()},), 0),
+    (OTHER, "`try` / `except`", try_except, (0.5,), 0),
+    (OTHER, "`with`", with_statement, (0.5,), 0),
+    (OTHER, "class definition", class_definition, (0.5,), 0),
+    (OTHER, "`global`", global_statement, (0.5,), 0),
+    (OTHER, "`yield` (generators)", generator_function, (0.5,), 0),
+    (OTHER, "`*args`", star_args, (0.5,), 0),
+    (OTHER, "`**kwargs`", star_kwargs, (0.5,), 0),
+    (OTHER, "`del`", del_statement, (0.5,), 0),
+    (OTHER, "starred assignment `a, *b = ...`", starred_assignment, (0.5,), 0),
+    (OTHER, "calls made for their side effects (`print(x)`)", print_call, (0.5,), 0),
+    (OTHER, "`assert`", assert_statement, (0.5,), 0),
+    (OTHER, "assignment expression `:=`", walrus, (0.5,), 0),
+    (NO_RULE, "a `math` function without a derivative rule", function_without_rule,
+     (2.5,), 0),
+    (NO_RULE, "a NumPy function without a derivative rule", numpy_function_without_rule,
+     (np.array([[2.0, 0.5], [0.5, 1.0]]),), 0),
+    (NO_RULE, "... called on constant data only",
+     no_rule_on_constant_data, (0.5,), 0),
+]
