@@ -265,8 +265,8 @@ class Analysis:
                         "function (methods on values are not differentiated yet)")
             else:
                 what = (f"no derivative rule for {op.name}, called on a value being "
-                        "differentiated: use a function from the rule tables (math, NumPy, "
-                        "operators)")
+                        "differentiated: register one with @pullback.register_rule, or wrap "
+                        "the argument in pullback.stop_gradient if no gradient should flow")
             raise NoRuleError(what, self.parsed.location.describe(s))
 
     # scalars --------------------------------------------------------------------

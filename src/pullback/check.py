@@ -88,6 +88,8 @@ def _check_detail(node, reject) -> None:
         reject(node, f"else clause on a {type(node).__name__.lower()} loop")
     elif isinstance(node, gast.Return) and node.value is None:
         reject(node, "return without a value (the function must return a number)")
+    elif isinstance(node, gast.Expr) and type(node.value) in CONSTRUCT_NAMES:
+        reject(node, CONSTRUCT_NAMES[type(node.value)])  # yield x, await y
     elif isinstance(node, gast.Expr) and not isinstance(node.value, gast.Constant) \
             and not is_list_update(node):
         reject(node, "expression statement (a call made for its side effects)")
@@ -209,7 +211,7 @@ def _is_allocator(callee) -> bool:
         return False
 
 
-def views_of(analysis, buffers) -> dict[str, str]:
+def views_of(analysis, buffers, through_phis=True) -> dict[str, str]:
     """Names that may share memory with an array written in place -> that array."""
     import numpy as np
 
@@ -222,6 +224,8 @@ def views_of(analysis, buffers) -> dict[str, str]:
         for s in analysis.assigns:
             target, value = s.targets[0], s.value
             if not isinstance(target, gast.Name) or target.id in view_of:
+                continue
+            if not through_phis and getattr(s, "phi", False):
                 continue
             source = None
             if isinstance(value, (gast.Subscript, gast.Attribute)) \
@@ -326,7 +330,7 @@ def _check_augmented(analysis, describe) -> None:
             continue
         # another name was given this object or a view of it (b = a or b = a[0:1]; then
         # a += 1 changes b too)
-        shared = any(v != s.targets[0].id for v in views_of(analysis, {name}))
+        shared = any(v != s.targets[0].id for v in views_of(analysis, {name}, False))
         stack, seen = [name], set()
         while stack:
             current = stack.pop()

@@ -682,13 +682,16 @@ class Reverse:
                                         keywords=s.value.keywords)
                     defs.append(record)
                 message = getattr(s, "must_not_be_view", None)
+                if message:  # the text lives in a constant, not in the printed code
+                    name = self.namer.fresh("may_share_memory")
+                    self.constants[name] = message
                 checked = getattr(s, "checked_name", None)
                 if message and checked:  # check the operand before an augmented assignment
-                    out.append(gast.Expr(value=call("not_a_view", load(checked), const(message))))
+                    out.append(gast.Expr(value=call("not_a_view", load(checked), load(name))))
                 out.append(s)
                 if message and not checked:  # check the value read
                     out.append(gast.Expr(value=call("not_a_view", load(target.id),
-                                                    const(message))))
+                                                    load(name))))
             elif isinstance(s, gast.If) and not _is_loop_exit(s):
                 s.body = self.instrument(s.body, (id(s), 0), in_loop, needed)
                 s.orelse = self.instrument(s.orelse, (id(s), 1), in_loop, needed)
