@@ -25,43 +25,23 @@ import pullback
 # (reported with minimal reproducers). strict: when the engine is fixed the
 # xfail turns into a failure, so the mark gets removed.
 BUGS: dict[str, str] = {
-    "closure_two_levels": "a def nested in a nested def reads the outer nested def's "
-    "parameter: the generated code raises NameError",
-    "tuple_input": "the gradient of a tuple argument is returned as a list",
-    "calls_dict_values_regularizer": "iterating params.values(): TypeError in generated "
-    "code ('dict_values' object is not subscriptable); the dict would get a zero gradient",
-    "calls_dict_items_loop": "iterating params.items(): TypeError in generated code "
-    "('dict_items' object is not subscriptable)",
-    "closure_lambda_default_captures": "a lambda default (k=x) is evaluated at call time, "
-    "not at definition: wrong value and gradient once x is rebound",
-    "closure_def_default_captures": "a nested def's default (s=x * 2.0) is evaluated at "
-    "call time, not at definition: wrong value and gradient once x is rebound",
-    "closure_lambda_rebound": "a name rebound to a second lambda: every call uses the "
-    "last lambda (wrong value and gradient)",
-    "closure_def_in_branch": "a def of the same name in each branch of an if: the last "
-    "def is always used (wrong value and gradient)",
-    "list_replicated": "list repetition [x] * 3: internal PullbackError (a gradient of "
-    "shape (4,) does not reduce to its operand's shape (3,))",
-    "list_concat_operator": "list concatenation a + [b]: internal PullbackError (a "
-    "gradient of shape (3,) does not reduce to its operand's shape (2,))",
-    "method_take_and_repeat": "methods without a rule (.take, .repeat) on an active array "
-    "give a silent zero gradient instead of an error",
-    "list_from_tolist": ".tolist() on an active array gives a silent zero gradient",
     "np_rules_on_python_lists": "the np.dot / np.maximum / np.clip / np.arctan2 rules "
     "crash on Python-list arguments (TypeError inside the gradient)",
-    "list_dp_table": "item assignment into a list (dp[i] = v): AttributeError in generated "
-    "code (save_float_slot on a list)",
-    "list_pop_stack": "list.pop(): the popped value is treated as a constant and the "
-    "adjoint indexes past the shortened list (IndexError)",
-    "rnn_inplace_state_appended": "h += ... on an array already appended to a list is "
-    "rewritten as a rebinding, so the list does not see the update (wrong value and "
-    "gradient)",
 }
 # Of those, the ones that crash: vjp fails on them too (the others are consistently wrong).
-CRASHES = {
-    "closure_two_levels", "calls_dict_values_regularizer", "calls_dict_items_loop",
-    "list_replicated", "list_concat_operator", "np_rules_on_python_lists", "list_dp_table",
-    "list_pop_stack",
+CRASHES = {"np_rules_on_python_lists"}
+# Cases that once gave wrong numbers or crashed and are now refused with a clear error:
+# (pullback error class, message fragment, raised when grad is called or when it runs).
+NOW_REFUSED = {
+    "closure_two_levels": ("UnsupportedSyntaxError", "inside a nested function"),
+    "closure_lambda_rebound": ("UnsupportedSyntaxError", "defined more than once"),
+    "closure_def_in_branch": ("UnsupportedSyntaxError", "defined more than once"),
+    "method_take_and_repeat": ("NoRuleError", "method"),
+    "list_from_tolist": ("NoRuleError", "method"),
+    "list_pop_stack": ("NoRuleError", "method"),
+    "list_replicated": ("NoRuleError", "on a list"),
+    "list_concat_operator": ("NoRuleError", "on a list"),
+    "rnn_inplace_state_appended": ("PullbackError", "augmented assignment"),
 }
 
 
@@ -69,6 +49,8 @@ def _params(cases, bugs):
     out = []
     for case in cases:
         marks = []
+        if case.name in NOW_REFUSED:
+            continue
         if case.name in bugs:
             marks.append(pytest.mark.xfail(strict=True, reason=f"BUG: {bugs[case.name]}"))
         if case.scipy and not corpus3.HAVE_SCIPY:
@@ -265,6 +247,15 @@ def test_corpus_size_and_unique_names():
     names = [c.name for c in CASES] + [r.name for r in REFUSED]
     assert len(names) >= 160
     assert len(set(names)) == len(names)
+
+
+@pytest.mark.parametrize("name", sorted(NOW_REFUSED))
+def test_once_wrong_now_refused(name):
+    case = next(c for c in CASES if c.name == name)
+    error, match = NOW_REFUSED[name]
+    args = sample_points(case, n=1)[0]
+    with pytest.raises(getattr(pullback, error), match=match):
+        pullback.grad(case.fn, wrt=case.wrt)(*args, **case.kw)
 
 
 @pytest.mark.parametrize("refusal", REFUSED, ids=[r.name for r in REFUSED])

@@ -149,8 +149,13 @@ class Analysis:
                 inputs = {"self": func.value}
                 return Op("rule", inputs, found, bound, None, f".{func.attr}")
             callee = self.resolve(value.func)
-            return self._bind(callee, value.args, value.keywords, dotted_name(value.func)
-                              or "call", stmt)
+            op = self._bind(callee, value.args, value.keywords, dotted_name(value.func)
+                            or "call", stmt)
+            if op.kind == "unknown" and isinstance(func, gast.Attribute) \
+                    and isinstance(func.value, gast.Name) and func.value.id in self.locals:
+                op.inputs["self"] = func.value  # a method of a value: its receiver counts
+                op.name = f"the method .{func.attr}()"
+            return op
         if isinstance(value, gast.Subscript):
             return Op("index", {"x": value.value})
         if isinstance(value, gast.Attribute):
@@ -250,6 +255,14 @@ class Analysis:
             if not isinstance(target, gast.Name) or target.id not in self.active:
                 continue
             op = self.op(s)
+            if op.kind == "rule" and isinstance(s.value, gast.BinOp) and any(
+                    isinstance(a, gast.Name) and a.id in self.varied and any(
+                        isinstance(d.value, gast.List) for d in self.defs.get(a.id, []))
+                    for a in (s.value.left, s.value.right)):
+                raise NoRuleError(
+                    "+ or * on a list joins or repeats it, which pullback does not "
+                    "differentiate: build the list with append/extend, or use np.concatenate "
+                    "or np.tile on arrays", self.parsed.location.describe(s))
             if op.kind != "unknown":
                 continue
             if not any(_atom_name(a) in self.varied for a in op.inputs.values()):

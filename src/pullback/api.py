@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import gast
 
-from . import codegen, rules
+from . import codegen, rules, runtime
 from .activity import Analysis
 from .check import check, check_writes
 from .errors import PullbackError
@@ -207,6 +207,7 @@ def stop_gradient(x):
 
 
 rules.NONDIFF.add(stop_gradient)
+rules.NONDIFF.add(runtime.key_list)
 
 
 def _bind(transformed, func):

@@ -183,6 +183,19 @@ def _written(stmt) -> str:
     return stmt.value.func.value.id
 
 
+def _same_object(name, analysis) -> set[str]:
+    """`name` and the names whose object it may hold through loop and branch copies."""
+    same, stack = set(), [name]
+    while stack:
+        current = stack.pop()
+        if current in same:
+            continue
+        same.add(current)
+        stack += [d.value.id for d in analysis.defs.get(current, [])
+                  if getattr(d, "phi", False) and isinstance(d.value, gast.Name)]
+    return same
+
+
 def _check_fresh(name, analysis, describe, where, seen) -> None:
     if name in seen:
         return
@@ -191,7 +204,9 @@ def _check_fresh(name, analysis, describe, where, seen) -> None:
         if getattr(d, "phi", False) and isinstance(d.value, gast.Name):
             _check_fresh(d.value.id, analysis, describe, where, seen)
             continue
-        if isinstance(d.value, gast.List):  # a list display: a new list
+        if isinstance(d.value, gast.List) or (  # a list display, or one repeated: a new list
+                isinstance(d.value, gast.BinOp) and isinstance(d.value.op, gast.Mult)
+                and _is_list_display(d.value.left, analysis)):
             continue
         op = analysis.op(d)
         if op.callee is not None and _is_allocator(op.callee):
@@ -200,6 +215,13 @@ def _check_fresh(name, analysis, describe, where, seen) -> None:
             f"in-place write to {name!r}, which is not an array this function created "
             "(np.zeros, np.ones, np.copy(...), ...): pullback cannot tell what else shares "
             "its memory; copy it first", describe(where))
+
+
+def _is_list_display(node, analysis) -> bool:
+    if isinstance(node, gast.List):
+        return True
+    defs = analysis.defs.get(node.id, []) if isinstance(node, gast.Name) else []
+    return len(defs) == 1 and isinstance(defs[0].value, gast.List)
 
 
 def _is_allocator(callee) -> bool:
@@ -326,11 +348,22 @@ def _check_augmented(analysis, describe) -> None:
         if not getattr(s, "augmented", False):
             continue
         name = s.value.left.id if isinstance(s.value.left, gast.Name) else None
-        if name is None or name in analysis.params:
+        if name is None:
+            continue
+        if name in analysis.params:  # an input array would be changed for the caller
+            s.must_not_be_view = (
+                f"augmented assignment to the input {s.augmented!r}: on an array it would "
+                f"change the caller's array; write `{s.augmented} = {s.augmented} + ...`"
+                f"\n  {describe(s)}")
+            s.checked_name = name
             continue
         # another name was given this object or a view of it (b = a or b = a[0:1]; then
         # a += 1 changes b too)
-        shared = any(v != s.targets[0].id for v in views_of(analysis, {name}, False))
+        same = _same_object(name, analysis)  # the names its loop copies came from
+        shared = any(v != s.targets[0].id for v in views_of(analysis, same, False)) or any(
+            isinstance(e, gast.Name) and e.id in same for p in analysis.assigns
+            if isinstance(p.value, (gast.Tuple, gast.List)) for e in p.value.elts) or any(
+            v in same for _, v in analysis.update_pairs())  # it was put into a list
         stack, seen = [name], set()
         while stack:
             current = stack.pop()

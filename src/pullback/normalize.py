@@ -47,6 +47,7 @@ from .nodes import (
     store,
     tuple_of,
 )
+from .parse import MISSING
 
 
 def normalize(tree: gast.FunctionDef, parsed) -> gast.FunctionDef:
@@ -81,21 +82,41 @@ def _local_functions(tree, namer, parsed) -> dict:
         raise UnsupportedSyntaxError(f"unsupported construct: {what}",
                                      parsed.location.describe(node))
 
+    def define(name, fdef, node):
+        """Record a local function; its defaults are evaluated here, where it is defined."""
+        if name in found:
+            reject(node, f"nested function {name!r} defined more than once (give each "
+                         "definition its own name)")
+        found[name] = fdef
+        holders = []
+        for i, default in enumerate(fdef.args.defaults):
+            if isinstance(default, gast.Constant):
+                continue
+            holder = namer.fresh(f"{name}_default")
+            holders.append(_at(assign(holder, default), getattr(node, "lineno", None)))
+            fdef.args.defaults[i] = load(holder)
+        return holders or None
+
     class Extract(gast.NodeTransformer):
+        inside = False
+
         def visit_FunctionDef(self, node):
             if node is tree:
                 self.generic_visit(node)
                 return node
+            if self.inside:
+                reject(node, "a function defined inside a nested function")
+            self.inside = True
             self.generic_visit(node)
-            found[node.name] = node
-            return None
+            self.inside = False
+            return define(node.name, node, node)
 
         def visit_Assign(self, node):
             if len(node.targets) == 1 and isinstance(node.targets[0], gast.Name) \
                     and isinstance(node.value, gast.Lambda):
                 self.generic_visit(node.value)
-                found[node.targets[0].id] = _lambda_def(node.targets[0].id, node.value)
-                return None
+                name = node.targets[0].id
+                return define(name, _lambda_def(name, node.value), node)
             self.generic_visit(node)
             return node
 
@@ -601,6 +622,25 @@ class _Flatten:
             length, items = self.iteration(target, it.args[0], backwards, out)
             last = binop(binop(length, gast.Sub(), const(1)), gast.Sub(), load(index))
             return length, [(store(backwards), last)] + items
+        if isinstance(it, gast.Call) and isinstance(it.func, gast.Attribute) \
+                and it.func.attr in ("values", "items", "keys") and not it.args \
+                and callee is MISSING:
+            mapping = self.atom(it.func.value, out)  # a dict: iterate its keys
+            keys = self.namer.fresh("keys")
+            out.append(assign(keys, call("key_list", mapping)))
+            n = self.namer.fresh("n")
+            out.append(assign(n, call("len", load(keys))))
+            key = gast.Subscript(value=load(keys), slice=load(index), ctx=gast.Load())
+            if it.func.attr == "keys":
+                return load(n), [(target, key)]
+            key_name = self.namer.fresh("key")
+            value = gast.Subscript(value=mapping, slice=load(key_name), ctx=gast.Load())
+            if it.func.attr == "values":
+                return load(n), [(store(key_name), key), (target, value)]
+            if not isinstance(target, (gast.Tuple, gast.List)) or len(target.elts) != 2:
+                self.error("items() loop target (use `for k, v in d.items()`)", it)
+            return load(n), [(store(key_name), key), (target.elts[0], load(key_name)),
+                             (target.elts[1], value)]
         if callee is builtins.enumerate:
             if len(it.args) != 1 or it.keywords or not isinstance(target, (gast.Tuple, gast.List)) \
                     or len(target.elts) != 2:

@@ -124,6 +124,8 @@ def save_slot(x, idx):
 def save_float_slot(x, idx):
     """save_slot for a write of a value being differentiated, which only a float array
     keeps: an integer array would truncate it, and its derivative with it."""
+    if isinstance(x, list):
+        return x[idx]
     if x.dtype.kind not in "fc":
         raise PullbackError(
             f"a value being differentiated is written into an array of dtype {x.dtype}, "
@@ -135,6 +137,9 @@ def take_slot_grad(d, idx):
     """(the gradient held in slot idx of gradient buffer d, d with that slot zeroed)."""
     if d.__class__ is float and d == 0.0:
         return 0.0, d
+    if isinstance(d, list):
+        g, d[idx] = d[idx], 0.0
+        return g, d
     if not isinstance(d, np.ndarray):  # a 0-d buffer's gradient arrived as a scalar
         d = np.array(d, dtype=np.result_type(d, float))
     g = d[idx]
@@ -154,6 +159,11 @@ def add_grads(a, b):
     if isinstance(a, dict) or isinstance(b, dict):
         return GradDict({k: add_grads(a[k], b[k]) for k in a})
     return a + b
+
+
+def key_list(mapping):
+    """The keys of a dict, as a list (for loops over d.values() and d.items())."""
+    return list(mapping)
 
 
 def take_last_grads(d, n):
@@ -258,8 +268,10 @@ def as_grad(d, x):
         return np.array(np.broadcast_to(d, x.shape), dtype=dtype)
     if isinstance(x, (list, tuple)):
         if d.__class__ is float:
-            return [as_grad(0.0, xi) for xi in x]
-        return [as_grad(di, xi) for di, xi in zip(d, x)]
+            grads = [as_grad(0.0, xi) for xi in x]
+        else:
+            grads = [as_grad(di, xi) for di, xi in zip(d, x)]
+        return tuple(grads) if isinstance(x, tuple) else grads
     if isinstance(x, dict):
         if d.__class__ is float:
             return {k: as_grad(0.0, v) for k, v in x.items()}

@@ -58,8 +58,8 @@ class _Fold(gast.NodeTransformer):
         left, right = node.left, node.comparators[0]
         if len(node.ops) == 1 and isinstance(node.ops[0], (gast.Is, gast.IsNot)) \
                 and isinstance(left, gast.Constant) and isinstance(right, gast.Constant) \
-                and left.value is None and right.value is None:
-            return const(isinstance(node.ops[0], gast.Is))
+                and right.value is None:
+            return const((left.value is None) == isinstance(node.ops[0], gast.Is))
         return node
 
     def visit_IfExp(self, node):
