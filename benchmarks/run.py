@@ -1,31 +1,43 @@
 #!/usr/bin/env python
-"""Benchmark pullback's gradients against hand-written ones (and autograd, if present).
+"""Benchmark pullback's gradients against the function, a hand-written gradient and peers.
 
 Run from the repository root:
 
-    python benchmarks/run.py            # full run
+    python benchmarks/run.py            # full run (a few minutes with JAX installed)
     python benchmarks/run.py --quick    # fewer, shorter repetitions
 
-See benchmarks/README.md for what each column means.
+The peers (autograd, JAX, PyTorch) are optional: `pip install -e ".[bench]"` installs
+them, and a peer that is not installed shows `n/a`. See benchmarks/README.md for what
+each number means.
 """
 
 import os
 
-# Pin BLAS/OpenMP to one thread *before* numpy is imported, so small matrix
-# products are not timed through a thread pool and runs are comparable.
+# One thread everywhere, set *before* NumPy, JAX or PyTorch is imported, so small
+# matrix products are not timed through a thread pool and the systems are compared
+# on equal terms.
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 for _var in THREAD_VARS:
     os.environ[_var] = "1"
+XLA_THREAD_FLAGS = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " " + XLA_THREAD_FLAGS).strip()
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # no XLA start-up chatter
 
 import argparse  # noqa: E402
+import ctypes  # noqa: E402
+import gc  # noqa: E402
 import importlib  # noqa: E402
 import importlib.metadata  # noqa: E402
 import importlib.util  # noqa: E402
 import itertools  # noqa: E402
+import json  # noqa: E402
 import platform  # noqa: E402
+import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import timeit  # noqa: E402
+import tracemalloc  # noqa: E402
 
 _NUMPY_PRELOADED = "numpy" in sys.modules
 
@@ -36,8 +48,6 @@ ROOT = os.path.dirname(HERE)
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
-import workloads  # noqa: E402
-
 try:
     import pullback
 except ImportError:  # not installed: use the repository's source tree
@@ -46,13 +56,37 @@ except ImportError:  # not installed: use the repository's source tree
 
 try:
     import autograd
+    import autograd.numpy as anp
 except ImportError:
-    autograd = None
+    autograd = anp = None
 
+try:
+    import jax
 
-# Tolerances for "pullback (or autograd) agrees with the hand-written gradient".
+    jax.config.update("jax_enable_x64", True)  # float64, like the NumPy code
+    import jax.numpy as jnp
+except ImportError:
+    jax = jnp = None
+
+try:
+    import torch
+
+    torch.set_num_threads(1)
+    torch.set_num_interop_threads(1)
+except ImportError:
+    torch = None
+
+import workloads  # noqa: E402  (after torch: workloads uses it when present)
+
+# Tolerances for "a system's gradient agrees with the hand-written one".
 RTOL = 1e-6
 ATOL = 1e-9
+TRANSFORM_TARGET_MS = 50.0
+MEMORY_STEPS = (100, 10_000)
+
+# The gradient systems, in table order: key -> column label.
+PEERS = {"autograd": "autograd", "jax": "JAX eager", "jax_jit": "JAX jit", "torch": "PyTorch"}
+SYSTEMS = {"pullback": "pullback", **PEERS}
 
 
 # ---------------------------------------------------------------------------
@@ -85,39 +119,150 @@ def fmt_ratio(num, den):
     return f"{ratio:.0f}" if ratio >= 100 else f"{ratio:.2f}"
 
 
-def version_of(module, dist_name):
-    version = getattr(module, "__version__", None)
-    if version:
-        return str(version)
+def fmt_bytes(n):
+    if n is None:
+        return "n/a"
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024**2:
+        return f"{n / 1024:.1f} KiB"
+    return f"{n / 1024**2:.2f} MiB"
+
+
+def version_of(dist_name, module=None):
     try:
         return importlib.metadata.version(dist_name)
     except importlib.metadata.PackageNotFoundError:
-        return "unknown"
+        return str(getattr(module, "__version__", "unknown"))
 
 
-def print_environment(quick):
+def markdown_table(header, rows):
+    """A Markdown table, first column left-aligned and the others right-aligned."""
+    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
+
+    def line(cells):
+        padded = [
+            str(c).ljust(wd) if i == 0 else str(c).rjust(wd)
+            for i, (c, wd) in enumerate(zip(cells, widths, strict=True))
+        ]
+        return "| " + " | ".join(padded) + " |"
+
+    sep = (
+        "| "
+        + " | ".join("-" * wd if i == 0 else "-" * (wd - 1) + ":" for i, wd in enumerate(widths))
+        + " |"
+    )
+    return "\n".join([line(header), sep] + [line(r) for r in rows])
+
+
+def print_environment(opts):
     print("# pullback benchmark")
     print()
+    print("threads:")
     for var in THREAD_VARS:
-        print(f"{var}={os.environ.get(var)}")
+        print(f"  {var}={os.environ.get(var)}")
+    print(f"  XLA_FLAGS={os.environ.get('XLA_FLAGS')}")
+    if torch is not None:
+        print(
+            f"  torch.get_num_threads()={torch.get_num_threads()}, "
+            f"torch.get_num_interop_threads()={torch.get_num_interop_threads()}"
+        )
     if _NUMPY_PRELOADED:
         print(
             "WARNING: numpy was imported before the thread variables were set; "
             "they may not have taken effect."
         )
-    print(f"Python   {platform.python_version()} ({platform.python_implementation()})")
-    print(f"NumPy    {np.__version__}")
+    print("versions:")
+    print(f"  Python   {platform.python_version()} ({platform.python_implementation()})")
+    print(f"  NumPy    {np.__version__}")
     print(
-        f"pullback {version_of(pullback, 'pullback')} "
+        f"  pullback {version_of('pullback', pullback)} "
         f"({getattr(pullback, '__file__', None) or 'no __file__'})"
     )
-    if autograd is not None:
-        print(f"autograd {version_of(autograd, 'autograd')}")
-    else:
-        print("autograd not installed (its columns show n/a)")
-    print(f"machine  {platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}")
-    print(f"mode     {'quick' if quick else 'full'}")
+    for dist, module in (("autograd", autograd), ("jax", jax), ("jaxlib", jax), ("torch", torch)):
+        status = version_of(dist, module) if module is not None else "not installed (n/a)"
+        print(f"  {dist:<8} {status}")
+    if jax is not None:
+        print(f"  JAX devices: {jax.devices()}, x64 enabled")
+    skipped = sorted(set(opts.skip))
+    if skipped:
+        print(f"  skipped on request: {', '.join(skipped)}")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}")
+    print(f"mode: {'quick' if opts.quick else 'full'}")
     print()
+
+
+# ---------------------------------------------------------------------------
+# The systems: each gradient as a callable returning a tuple, with its own arguments
+# ---------------------------------------------------------------------------
+
+
+def to_jax(args):
+    return tuple(jnp.asarray(a) if isinstance(a, np.ndarray) else a for a in args)
+
+
+def to_torch(args):
+    return tuple(
+        torch.from_numpy(a) if isinstance(a, np.ndarray) else torch.tensor(a, dtype=torch.float64)
+        for a in args
+    )
+
+
+def torch_grad(f, wrt):
+    """Gradient of f in PyTorch's usual way: leaves that require grad, forward, backward."""
+
+    def grad_f(*args):
+        args = list(args)
+        leaves = []
+        for i in wrt:
+            args[i] = args[i].detach().requires_grad_()
+            leaves.append(args[i])
+        return torch.autograd.grad(f(*args), leaves)
+
+    return grad_f
+
+
+def jax_blocking(fn):
+    """Wait for JAX's asynchronous dispatch, so the time is the computation's."""
+
+    def call(*args):
+        return jax.block_until_ready(fn(*args))
+
+    return call
+
+
+def available_peers(opts):
+    present = {
+        "autograd": autograd is not None,
+        "jax": jax is not None,
+        "jax_jit": jax is not None,
+        "torch": torch is not None,
+    }
+    return [key for key in PEERS if present[key] and key not in opts.skip]
+
+
+def build_peer(key, w, args):
+    """(gradient callable, its arguments, one-time set-up seconds or None) for a peer."""
+    if key == "autograd":
+        return autograd.grad(workloads.with_numpy(w.f, anp), w.wrt), args, None
+    if key == "jax":
+        fj = workloads.with_numpy(w.f, jnp)
+        return jax_blocking(jax.grad(fj, w.wrt)), to_jax(args), None
+    if key == "jax_jit":
+        fj = workloads.with_numpy(w.f, jnp)
+        fn, jargs = jax_blocking(jax.jit(jax.grad(fj, w.wrt))), to_jax(args)
+        t0 = time.perf_counter()
+        fn(*jargs)  # trace, compile, run once
+        return fn, jargs, time.perf_counter() - t0
+    if key == "torch":
+        return torch_grad(w.torch_f, w.wrt), to_torch(args), None
+    raise AssertionError(key)
+
+
+def as_numpy(g):
+    if torch is not None and isinstance(g, torch.Tensor):
+        return g.detach().numpy()
+    return np.asarray(g, dtype=float)
 
 
 # ---------------------------------------------------------------------------
@@ -127,13 +272,11 @@ def print_environment(quick):
 
 def check_agrees(name, label, got, ref, wrt):
     """Abort unless `got` has the structure of `ref` and every entry is allclose."""
-    if not isinstance(got, tuple) or len(got) != len(ref):
-        what = f"a tuple of length {len(got)}" if isinstance(got, tuple) else type(got).__name__
-        fail(
-            f"{name}: {label} returned {what}; expected a tuple of {len(ref)} gradients (wrt={wrt})"
-        )
+    if not isinstance(got, (tuple, list)) or len(got) != len(ref):
+        what = f"a sequence of length {len(got)}" if isinstance(got, (tuple, list)) else type(got)
+        fail(f"{name}: {label} returned {what}; expected {len(ref)} gradients (wrt={wrt})")
     for pos, g, r in zip(wrt, got, ref, strict=True):
-        g = np.asarray(g, dtype=float)
+        g = as_numpy(g)
         r = np.asarray(r, dtype=float)
         if g.shape != r.shape:
             fail(
@@ -150,8 +293,43 @@ def check_agrees(name, label, got, ref, wrt):
             )
 
 
-def check_hand_by_finite_differences(w, args):
-    """Guard the reference itself: a directional derivative by central differences."""
+def _moved(args, i, value):
+    moved = list(args)
+    moved[i] = float(value) if np.ndim(value) == 0 else value
+    return moved
+
+
+def check_hand_coordinatewise(w, eps=1e-6):
+    """On the small instance: every partial derivative by central differences."""
+    args = w.make_args(small=True)
+    grads = w.hand(*args)
+    worst = 0.0
+    for i, g in zip(w.wrt, grads, strict=True):
+        x = np.asarray(args[i], dtype=float)
+        g = np.asarray(g, dtype=float)
+        if g.shape != x.shape:
+            fail(
+                f"{w.name}: the hand-written gradient for argument {i} has shape {g.shape}, "
+                f"the argument {x.shape}"
+            )
+        for idx in np.ndindex(x.shape):
+            step = np.zeros_like(x)
+            step[idx] = eps
+            up = w.f(*_moved(args, i, x + step))
+            down = w.f(*_moved(args, i, x - step))
+            numeric = (up - down) / (2 * eps)
+            err = abs(numeric - g[idx])
+            if not err <= 1e-6 + 1e-5 * abs(numeric):
+                fail(
+                    f"{w.name}: the hand-written d f / d arg{i}{list(idx)} = {g[idx]!r} on the "
+                    f"small instance, but central differences give {numeric!r}"
+                )
+            worst = max(worst, err)
+    return worst, sum(np.size(args[i]) for i in w.wrt)
+
+
+def check_hand_directional(w, args):
+    """On the benchmarked instance: a directional derivative by central differences."""
     rng = np.random.default_rng(12345)
     grads = w.hand(*args)
     dirs = [rng.standard_normal(np.shape(args[i])) for i in w.wrt]
@@ -160,8 +338,7 @@ def check_hand_by_finite_differences(w, args):
     def shifted(sign):
         moved = list(args)
         for i, d in zip(w.wrt, dirs, strict=True):
-            value = args[i] + sign * eps * d
-            moved[i] = float(value) if np.ndim(value) == 0 else value
+            moved = _moved(moved, i, args[i] + sign * eps * d)
         return w.f(*moved)
 
     numeric = (shifted(+1) - shifted(-1)) / (2 * eps)
@@ -220,8 +397,8 @@ def fresh_function(name):
     """A brand-new function object: workloads.py executed again as a new module.
 
     The source file is the same, so pullback can still read the function's
-    source, but the function, code object and globals are all new, which defeats
-    caches keyed on any of them.
+    source, but the function, code object and globals (and the helpers it calls)
+    are all new, which defeats caches keyed on any of them.
     """
     modname = f"_pullback_bench_fresh_{next(_FRESH)}"
     spec = importlib.util.spec_from_file_location(modname, workloads.__file__)
@@ -262,7 +439,7 @@ def transform_latency(w, args, samples):
 
 
 # ---------------------------------------------------------------------------
-# Main
+# One workload
 # ---------------------------------------------------------------------------
 
 
@@ -271,7 +448,8 @@ def run_workload(w, opts):
     print(f"## {w.name}  (wrt={w.wrt})")
 
     # Correctness first: the timings mean nothing if the gradients differ.
-    check_hand_by_finite_differences(w, args)
+    worst, count = check_hand_coordinatewise(w)
+    check_hand_directional(w, args)
     ref = w.hand(*args)
     try:
         df = pullback.grad(w.f, wrt=w.wrt)
@@ -280,87 +458,233 @@ def run_workload(w, opts):
         print(f"pullback failed on workload {w.name!r}:", file=sys.stderr)
         raise
     check_agrees(w.name, "pullback", got, ref, w.wrt)
-
     candidates = {"f": (w.f, args), "hand": (w.hand, args), "pullback": (df, args)}
-    if autograd is not None and not opts.no_autograd:
-        ag_df = autograd.grad(w.ag_f, w.wrt)
-        check_agrees(w.name, "autograd", tuple(ag_df(*args)), ref, w.wrt)
-        candidates["autograd"] = (ag_df, args)
+    setup = {}
+    for key in available_peers(opts):
+        fn, peer_args, seconds = build_peer(key, w, args)
+        check_agrees(w.name, SYSTEMS[key], tuple(fn(*peer_args)), ref, w.wrt)
+        candidates[key] = (fn, peer_args)
+        if seconds is not None:
+            setup[key] = seconds
     print(
-        "gradients agree (pullback"
-        + (", autograd" if "autograd" in candidates else "")
-        + " vs hand-written; hand-written vs finite differences)"
+        f"hand-written gradient = central differences on the small instance "
+        f"({count} partials, worst abs error {worst:.1e}) and along a random direction "
+        "on the benchmarked one"
     )
+    agreeing = ", ".join(SYSTEMS[k] for k in candidates if k in SYSTEMS)
+    print(f"gradients agree with the hand-written one (rtol={RTOL:g}, atol={ATOL:g}): {agreeing}")
 
     times = time_in_one_run(candidates, opts.repeats, opts.min_time)
     transform, first_call, cleared = transform_latency(w, args, opts.transform_samples)
-    times["transform"] = transform
-    times["first_call"] = first_call
 
-    for key in ("f", "hand", "pullback", "autograd"):
-        if key in times:
-            print(f"  {key:<9} {fmt_time(times[key]):>10} per call")
+    label = {"f": "f", "hand": "hand-written", **SYSTEMS}
+    for key, t in times.items():
+        extra = ""
+        if key != "f":
+            extra = f"   {fmt_ratio(t, times['f']):>6} x f"
+            extra += f"   {fmt_ratio(t, times['hand']):>6} x hand"
+        print(f"  {label[key]:<13}{fmt_time(t):>10} per call{extra}")
+    if "jax_jit" in setup:
+        print(f"  JAX jit: first call (trace + compile + run) {fmt_time(setup['jax_jit'])}")
     print(
-        f"  transform {fmt_time(transform):>10} for pullback.grad(f, wrt) on a fresh f "
+        f"  pullback transform {fmt_time(transform)} for pullback.grad(f, wrt) on a fresh f "
         f"(cache {'cleared via pullback.api._CACHE' if cleared else 'hook absent'}), "
         f"then {fmt_time(first_call)} for its first call"
     )
     print()
-    return times
+    return {
+        "times": times,
+        "transform": transform,
+        "first_call": first_call,
+        "jit_compile": setup.get("jax_jit"),
+    }
 
 
-def build_table(results):
-    header = [
-        "workload",
-        "f",
-        "hand-written",
-        "pullback",
-        "autograd",
-        "grad/f (hand)",
-        "grad/f (pullback)",
-        "grad/f (autograd)",
-        "pullback/hand",
-        "transform ms",
-    ]
+# ---------------------------------------------------------------------------
+# Peak memory of the RNN gradient
+# ---------------------------------------------------------------------------
+
+
+def memory_callables(steps, systems):
+    """(label -> (callable, args)) for the RNN at `steps` steps."""
+    w = next(w for w in workloads.WORKLOADS if w.name == "rnn")
+    args = workloads.rnn_args(steps=steps)
+    out = {"f": (w.f, args), "hand": (w.hand, args)}
+    df = pullback.grad(w.f, wrt=w.wrt)
+    df(*workloads.rnn_args(steps=3))  # any one-time work happens outside the measurement
+    out["pullback"] = (df, args)
+    if "autograd" in systems:
+        out["autograd"] = (autograd.grad(workloads.with_numpy(w.f, anp), w.wrt), args)
+    if "torch" in systems:
+        out["torch"] = (torch_grad(w.torch_f, w.wrt), to_torch(args))
+    return out
+
+
+def traced_peak(fn, args):
+    """Peak bytes allocated (as tracemalloc sees them: Python and NumPy) during fn(*args)."""
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    base, _ = tracemalloc.get_traced_memory()
+    try:
+        fn(*args)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak - base
+
+
+def _status_kib(field):
+    """A field of /proc/self/status in KiB (VmRSS: resident now, VmHWM: its peak)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise OSError(f"no {field} in /proc/self/status")
+
+
+def memory_child(system, steps):
+    """In a fresh process: how far one call raises the peak resident set size.
+
+    The peak is the kernel's high-water mark VmHWM, reset to the current RSS just
+    before the call (Linux >= 4.0). getrusage's ru_maxrss cannot be used after a
+    fork: on Linux it also holds the parent's resident size at the exec."""
+    fn, args = memory_callables(steps, {system})[system]
+    fn(*memory_callables(3, {system})[system][1])  # warm up code paths on a tiny instance
+    # Give the memory freed since start-up (imports, transforms) back to the system, so
+    # the call cannot hide in it, then reset the peak mark to the current RSS.
+    gc.collect()
+    try:
+        ctypes.CDLL(None).malloc_trim(0)  # glibc
+    except (OSError, AttributeError):
+        pass
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        before = _status_kib("VmRSS")
+    except OSError:  # not Linux, or the reset is not allowed
+        print(json.dumps({"kib": None}))
+        return
+    fn(*args)
+    print(json.dumps({"kib": _status_kib("VmHWM") - before}))
+
+
+def rss_growth(system, steps):
+    cmd = [sys.executable, os.path.abspath(__file__), "--memory-child", system, str(steps)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0:
+        fail(f"memory measurement of {system} at {steps} steps failed:\n{proc.stderr}")
+    kib = json.loads(proc.stdout.strip().splitlines()[-1])["kib"]
+    return None if kib is None else kib * 1024
+
+
+def run_memory(opts):
+    systems = [s for s in ("autograd", "torch") if s in available_peers(opts)]
+    print("## Peak memory of the RNN gradient (hidden 32, input 16)")
+    labels = {"f": "f", "hand": "hand-written", **SYSTEMS}
     rows = []
-    for w, t in results:
-        pb_ratio = t["pullback"] / t["f"]
-        verdict = "ok" if pb_ratio <= w.target else "MISSED"
-        rows.append(
+    for steps in MEMORY_STEPS:
+        calls = memory_callables(steps, set(systems))
+        w = next(w for w in workloads.WORKLOADS if w.name == "rnn")
+        ref = w.hand(*calls["hand"][1])
+        for key in calls:
+            if key not in ("f", "hand"):
+                fn, args = calls[key]
+                check_agrees(f"rnn at {steps} steps", labels[key], tuple(fn(*args)), ref, w.wrt)
+        for key, (fn, args) in calls.items():
+            traced = None if key == "torch" else traced_peak(fn, args)
+            rows.append(
+                [f"{steps:,}", labels[key], fmt_bytes(traced), fmt_bytes(rss_growth(key, steps))]
+            )
+        print(f"  {steps:,} steps measured (gradients agree with the hand-written one)")
+    print()
+    return rows
+
+
+# ---------------------------------------------------------------------------
+# Summary tables
+# ---------------------------------------------------------------------------
+
+
+def build_tables(results, peers):
+    cols = ["pullback", *peers]
+    times = [
+        [w.name, fmt_time(r["times"]["f"]), fmt_time(r["times"]["hand"])]
+        + [fmt_time(r["times"].get(k)) for k in cols]
+        for w, r in results
+    ]
+    per_f, per_hand, targets = [], [], []
+    verdicts = []
+    for w, r in results:
+        t = r["times"]
+        pb = t["pullback"] / t["f"]
+        met = pb <= w.target
+        verdicts.append((f"{w.name} grad/f ≤ {w.target:g}", met))
+        per_f.append(
             [
                 w.name,
-                fmt_time(t["f"]),
-                fmt_time(t["hand"]),
-                fmt_time(t["pullback"]),
-                fmt_time(t.get("autograd")),
                 fmt_ratio(t["hand"], t["f"]),
-                f"{pb_ratio:.2f} (target ≤ {w.target:g}: {verdict})",
-                fmt_ratio(t.get("autograd"), t["f"]),
-                fmt_ratio(t["pullback"], t["hand"]),
-                f"{t['transform'] * 1e3:.1f}",
+                f"{pb:.2f}",
+                f"≤ {w.target:g}",
+                "met" if met else "MISSED",
+            ]
+            + [fmt_ratio(t.get(k), t["f"]) for k in peers]
+        )
+        per_hand.append([w.name] + [fmt_ratio(t.get(k), t["hand"]) for k in cols])
+        speedup = t["autograd"] / t["pullback"] if "autograd" in t else None
+        if w.autograd_speedup is None:
+            ag_cell = fmt_ratio(t.get("autograd"), t["pullback"])
+        elif speedup is None:
+            ag_cell = f"n/a (target ≥ {w.autograd_speedup:g})"
+        else:
+            ok = speedup >= w.autograd_speedup
+            verdicts.append((f"{w.name} autograd/pullback ≥ {w.autograd_speedup:g}", ok))
+            ag_cell = (
+                f"{fmt_ratio(t['autograd'], t['pullback'])} (≥ {w.autograd_speedup:g}: "
+                f"{'met' if ok else 'MISSED'})"
+            )
+        ms = r["transform"] * 1e3
+        ok = ms <= TRANSFORM_TARGET_MS
+        verdicts.append((f"{w.name} transform ≤ {TRANSFORM_TARGET_MS:g} ms", ok))
+        targets.append(
+            [
+                w.name,
+                ag_cell,
+                f"{ms:.1f} ({'met' if ok else 'MISSED'})",
+                f"{r['first_call'] * 1e3:.2f}",
+                fmt_time(r["jit_compile"]) if r["jit_compile"] is not None else "n/a",
             ]
         )
-    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
-    right = [False] + [True] * (len(header) - 1)
-
-    def line(cells):
-        return (
-            "| "
-            + " | ".join(
-                c.rjust(wd) if r else c.ljust(wd)
-                for c, wd, r in zip(cells, widths, right, strict=True)
-            )
-            + " |"
-        )
-
-    sep = (
-        "| "
-        + " | ".join(
-            ("-" * (wd - 1) + ":") if r else "-" * wd for wd, r in zip(widths, right, strict=True)
-        )
-        + " |"
-    )
-    return "\n".join([line(header), sep] + [line(r) for r in rows])
+    peer_labels = [PEERS[k] for k in peers]
+    col_labels = [SYSTEMS[k] for k in cols]
+    out = [
+        "### Time per call",
+        "",
+        markdown_table(["workload", "f", "hand-written", *col_labels], times),
+        "",
+        "### Gradient time / f time (grad/f), with pullback's target",
+        "",
+        markdown_table(
+            ["workload", "hand-written", "pullback", "target", "met?", *peer_labels], per_f
+        ),
+        "",
+        "### Gradient time / hand-written gradient time",
+        "",
+        markdown_table(["workload", *col_labels], per_hand),
+        "",
+        "### Other targets and one-time costs",
+        "",
+        markdown_table(
+            [
+                "workload",
+                "autograd / pullback",
+                "pullback transform ms (≤ 50)",
+                "pullback first call ms",
+                "JAX jit first call (compile)",
+            ],
+            targets,
+        ),
+    ]
+    return "\n".join(out), verdicts
 
 
 def parse_args(argv):
@@ -378,9 +702,18 @@ def parse_args(argv):
         help="run only this workload (may be repeated)",
     )
     p.add_argument(
-        "--no-autograd", action="store_true", help="skip autograd even if it is installed"
+        "--skip",
+        action="append",
+        default=[],
+        choices=list(PEERS),
+        help="leave out a peer even if it is installed (may be repeated)",
     )
+    p.add_argument("--no-autograd", action="store_true", help="same as --skip autograd")
+    p.add_argument("--no-memory", action="store_true", help="skip the RNN memory measurement")
+    p.add_argument("--memory-child", nargs=2, metavar=("SYSTEM", "STEPS"), help=argparse.SUPPRESS)
     opts = p.parse_args(argv)
+    if opts.no_autograd:
+        opts.skip.append("autograd")
     if opts.quick:
         opts.repeats, opts.min_time, opts.transform_samples = 3, 0.02, 2
     else:
@@ -390,25 +723,50 @@ def parse_args(argv):
 
 def main(argv=None):
     opts = parse_args(argv)
-    print_environment(opts.quick)
+    if opts.memory_child:
+        memory_child(opts.memory_child[0], int(opts.memory_child[1]))
+        return 0
+    print_environment(opts)
     if not callable(getattr(pullback, "grad", None)):
         fail(
             f"the imported pullback ({getattr(pullback, '__file__', None) or pullback.__path__}) "
             "has no grad(); is the engine installed?"
         )
     print(
-        f"timing: min over {opts.repeats} repeats, each looping for >= {opts.min_time:g} s; "
-        f"transform: min over {opts.transform_samples} fresh functions"
+        f"timing: min over {opts.repeats} repeats, each looping for >= {opts.min_time:g} s, "
+        f"all systems interleaved in one run; transform: min over "
+        f"{opts.transform_samples} fresh functions"
     )
     print()
+    started = time.perf_counter()
     selected = [w for w in workloads.WORKLOADS if not opts.only or w.name in opts.only]
     results = [(w, run_workload(w, opts)) for w in selected]
+    memory_rows = None
+    if not opts.no_memory and any(w.name == "rnn" for w in selected):
+        memory_rows = run_memory(opts)
+    peers = available_peers(opts)
+    tables, verdicts = build_tables(results, peers)
     print("## Results")
     print()
-    print(build_table(results))
+    print(tables)
     print()
+    if memory_rows:
+        print("### Peak memory of one RNN gradient call")
+        print()
+        print(
+            markdown_table(
+                ["steps", "system", "tracemalloc peak", "peak RSS growth (VmHWM)"], memory_rows
+            )
+        )
+        print()
     print("grad/f = time of one gradient call / time of one call of f (lower is better).")
-    print("Targets apply to pullback's grad/f.")
+    print("Targets apply to pullback.")
+    print()
+    missed = [name for name, ok in verdicts if not ok]
+    print(f"targets met: {len(verdicts) - len(missed)} of {len(verdicts)}")
+    for name in missed:
+        print(f"  MISSED: {name}")
+    print(f"(whole run: {time.perf_counter() - started:.0f} s)")
     return 0
 
 

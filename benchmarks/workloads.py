@@ -2,31 +2,42 @@
 
 Each workload has
 
-* ``f``       -- the function to differentiate, written as ordinary user code at
-                 module level so that pullback can read its source;
-* ``wrt``     -- the argument positions to differentiate with respect to;
-* ``make_args`` -- builds the arguments from a seeded generator;
-* ``hand``    -- a hand-written gradient with the same signature as ``f``, returning
-                 a tuple with one entry per position in ``wrt`` (the structure that
-                 ``pullback.grad(f, wrt=...)`` returns for a tuple ``wrt``);
-* ``ag_f``    -- the same function written for autograd (``autograd.numpy`` in
-                 place of ``numpy``/``math``), used only when autograd is installed.
+* ``f``         -- the function to differentiate, written as ordinary user code at
+                   module level (NumPy as ``np``, ``math`` for scalars, helper functions
+                   called by name) so that pullback can read its source;
+* ``wrt``       -- the argument positions to differentiate with respect to (always a
+                   tuple, so every system returns a tuple of gradients);
+* ``make_args`` -- ``make_args(seed=0, small=False)`` builds the arguments from a seeded
+                   generator; ``small=True`` gives a tiny instance of the same function
+                   on which the hand-written gradient is checked coordinate by
+                   coordinate against finite differences;
+* ``hand``      -- a hand-written gradient with the same signature as ``f``, returning
+                   a tuple with one entry per position in ``wrt``;
+* ``torch_f``   -- the same function written with PyTorch tensors, used only when
+                   PyTorch is installed.
+
+autograd and JAX run *the same source* as ``f``: ``with_numpy(f, anp)`` re-creates
+``f`` (and every function of this module it calls, such as the HMM's ``logsumexp``)
+with ``np`` and ``math`` bound to ``autograd.numpy`` or ``jax.numpy``, the way one ports
+NumPy code to either. PyTorch's API differs (``dim=``/``keepdim=``, ``max`` returning
+values and indices), so its versions are written out below.
 
 The hand-written gradients are the baseline a careful person would write: one
 forward sweep that keeps what the reverse sweep needs, then one reverse sweep.
 """
 
 import math
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-try:  # autograd is optional; its variants below are only called when it is present.
-    import autograd.numpy as anp
+try:  # PyTorch is optional; the torch_* functions are only called when it is present.
+    import torch
 except ImportError:  # pragma: no cover - depends on the environment
-    anp = None
+    torch = None
 
 
 # ---------------------------------------------------------------------------
@@ -44,11 +55,11 @@ def lecture_hand(x, y, z):
     return (c * 2.0 * x, c * e, c * y * e + 1.0)
 
 
-def lecture_ag(x, y, z):
-    return anp.sin(x**2 + y * anp.exp(z)) + z
+def lecture_torch(x, y, z):
+    return torch.sin(x**2 + y * torch.exp(z)) + z
 
 
-def lecture_args(seed=0):
+def lecture_args(seed=0, small=False):
     rng = np.random.default_rng(seed)
     x, y, z = rng.uniform(-1.0, 1.0, size=3)
     return (float(x), float(y), float(z))
@@ -61,7 +72,8 @@ def lecture_args(seed=0):
 #
 #    Each step changes x only a little, so over the 1000 steps neither the value
 #    nor the gradients blow up or vanish: both partials stay of order one, which
-#    keeps the correctness check meaningful.
+#    keeps the correctness check meaningful. (The step count is part of the
+#    function, so the small instance is the same function.)
 # ---------------------------------------------------------------------------
 
 
@@ -88,13 +100,13 @@ def scalar_loop_hand(x, a):
     return (gx, 0.002 * gc)
 
 
-def scalar_loop_ag(x, a):
+def scalar_loop_torch(x, a):
     for _ in range(1000):
-        x = x + 0.002 * a * anp.sin(x)
+        x = x + 0.002 * a * torch.sin(x)
     return x
 
 
-def scalar_loop_args(seed=0):
+def scalar_loop_args(seed=0, small=False):
     rng = np.random.default_rng(seed)
     x = rng.uniform(0.5, 2.5)
     a = rng.uniform(0.5, 1.5)
@@ -102,7 +114,59 @@ def scalar_loop_args(seed=0):
 
 
 # ---------------------------------------------------------------------------
-# 3. A tanh RNN: 100 steps, hidden size 32, input size 16, loss = sum(h_T)
+# 3. A 2-layer tanh MLP with softmax cross-entropy: batch 32, sizes 64-64-10
+# ---------------------------------------------------------------------------
+
+MLP_BATCH, MLP_IN, MLP_HIDDEN, MLP_OUT = 32, 64, 64, 10
+
+
+def mlp(W1, b1, W2, b2, X, labels):
+    h = np.tanh(X @ W1 + b1)
+    logits = h @ W2 + b2
+    z = logits - np.max(logits, axis=1, keepdims=True)
+    logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
+    return -np.mean(logp[np.arange(X.shape[0]), labels])
+
+
+def mlp_hand(W1, b1, W2, b2, X, labels):
+    n = X.shape[0]
+    h = np.tanh(X @ W1 + b1)
+    logits = h @ W2 + b2
+    e = np.exp(logits - np.max(logits, axis=1, keepdims=True))
+    # d loss / d logits = (softmax - onehot(labels)) / n
+    dlogits = e / np.sum(e, axis=1, keepdims=True)
+    dlogits[np.arange(n), labels] -= 1.0
+    dlogits /= n
+    dW2 = h.T @ dlogits
+    db2 = np.sum(dlogits, axis=0)
+    da = (dlogits @ W2.T) * (1.0 - h * h)  # through tanh
+    dW1 = X.T @ da
+    db1 = np.sum(da, axis=0)
+    return (dW1, db1, dW2, db2)
+
+
+def mlp_torch(W1, b1, W2, b2, X, labels):
+    h = torch.tanh(X @ W1 + b1)
+    logits = h @ W2 + b2
+    z = logits - torch.amax(logits, dim=1, keepdim=True)
+    logp = z - torch.log(torch.sum(torch.exp(z), dim=1, keepdim=True))
+    return -torch.mean(logp[torch.arange(X.shape[0]), labels])
+
+
+def mlp_args(seed=0, small=False):
+    rng = np.random.default_rng(seed)
+    n, d, k, c = (4, 5, 6, 3) if small else (MLP_BATCH, MLP_IN, MLP_HIDDEN, MLP_OUT)
+    W1 = rng.normal(0.0, 1.0 / math.sqrt(d), size=(d, k))
+    b1 = rng.normal(0.0, 0.1, size=k)
+    W2 = rng.normal(0.0, 1.0 / math.sqrt(k), size=(k, c))
+    b2 = rng.normal(0.0, 0.1, size=c)
+    X = rng.normal(0.0, 1.0, size=(n, d))
+    labels = rng.integers(0, c, size=n)
+    return (W1, b1, W2, b2, X, labels)
+
+
+# ---------------------------------------------------------------------------
+# 4. A tanh RNN: 100 steps, hidden size 32, input size 16, loss = sum(h_T)
 # ---------------------------------------------------------------------------
 
 RNN_STEPS = 100
@@ -139,21 +203,143 @@ def rnn_hand(Wh, Wx, xs, h0):
     return (dWh, dWx)
 
 
-def rnn_ag(Wh, Wx, xs, h0):
+def rnn_torch(Wh, Wx, xs, h0):
     h = h0
     for t in range(xs.shape[0]):
-        h = anp.tanh(Wh @ h + Wx @ xs[t])
-    return anp.sum(h)
+        h = torch.tanh(Wh @ h + Wx @ xs[t])
+    return torch.sum(h)
 
 
-def rnn_args(seed=0):
+def rnn_args(seed=0, small=False, steps=None):
     rng = np.random.default_rng(seed)
+    hidden, inputs = (4, 3) if small else (RNN_HIDDEN, RNN_INPUT)
+    if steps is None:
+        steps = 5 if small else RNN_STEPS
     # Scaled so the recurrence neither saturates nor dies out over 100 steps.
-    Wh = rng.normal(0.0, 0.9 / math.sqrt(RNN_HIDDEN), size=(RNN_HIDDEN, RNN_HIDDEN))
-    Wx = rng.normal(0.0, 1.0 / math.sqrt(RNN_INPUT), size=(RNN_HIDDEN, RNN_INPUT))
-    xs = rng.normal(0.0, 1.0, size=(RNN_STEPS, RNN_INPUT))
-    h0 = np.zeros(RNN_HIDDEN)
+    Wh = rng.normal(0.0, 0.9 / math.sqrt(hidden), size=(hidden, hidden))
+    Wx = rng.normal(0.0, 1.0 / math.sqrt(inputs), size=(hidden, inputs))
+    xs = rng.normal(0.0, 1.0, size=(steps, inputs))
+    h0 = np.zeros(hidden)
     return (Wh, Wx, xs, h0)
+
+
+# ---------------------------------------------------------------------------
+# 5. sum(tanh(A @ W)) with 1000x1000 float64 matrices, gradient in W
+# ---------------------------------------------------------------------------
+
+MATMUL_N = 1000
+
+
+def matmul(A, W):
+    return np.sum(np.tanh(A @ W))
+
+
+def matmul_hand(A, W):
+    t = np.tanh(A @ W)
+    return (A.T @ (1.0 - t * t),)
+
+
+def matmul_torch(A, W):
+    return torch.sum(torch.tanh(A @ W))
+
+
+def matmul_args(seed=0, small=False):
+    rng = np.random.default_rng(seed)
+    n = 6 if small else MATMUL_N
+    A = rng.normal(0.0, 1.0, size=(n, n))
+    W = rng.normal(0.0, 1.0 / math.sqrt(n), size=(n, n))  # A @ W of order one
+    return (A, W)
+
+
+# ---------------------------------------------------------------------------
+# 6. The HMM forward algorithm in log space: 10 states, 200 steps, gradient in
+#    the log transition matrix (whose gradient is the expected transition counts)
+#
+#    alpha_t[j] = logsumexp_i(alpha_{t-1}[i] + log_A[i, j]) + log_B[j, obs[t]]
+# ---------------------------------------------------------------------------
+
+HMM_STATES, HMM_SYMBOLS, HMM_STEPS = 10, 6, 200
+
+
+def logsumexp(v):
+    m = np.max(v, axis=0)
+    return m + np.log(np.sum(np.exp(v - m), axis=0))
+
+
+def hmm(log_A, log_pi, log_B, obs):
+    alpha = log_pi + log_B[:, obs[0]]
+    for t in range(1, obs.shape[0]):
+        alpha = logsumexp(alpha[:, None] + log_A) + log_B[:, obs[t]]
+    return logsumexp(alpha)
+
+
+def hmm_hand(log_A, log_pi, log_B, obs):
+    # Forward, keeping each step's scores M[i, j] = alpha_{t-1}[i] + log_A[i, j] and
+    # their column log-normalizers c[j] = logsumexp_i M[i, j].
+    alpha = log_pi + log_B[:, obs[0]]
+    Ms, cs = [], []
+    for t in range(1, obs.shape[0]):
+        M = alpha[:, None] + log_A
+        c = logsumexp(M)
+        Ms.append(M)
+        cs.append(c)
+        alpha = c + log_B[:, obs[t]]
+    # Reverse: d logZ / d alpha_T is softmax(alpha_T); through each step,
+    # d c[j] / d M[i, j] = exp(M[i, j] - c[j]) (a column softmax).
+    g = np.exp(alpha - logsumexp(alpha))
+    dlog_A = np.zeros_like(log_A)
+    for M, c in zip(reversed(Ms), reversed(cs), strict=True):
+        dM = np.exp(M - c) * g
+        dlog_A += dM
+        g = np.sum(dM, axis=1)
+    return (dlog_A,)
+
+
+def logsumexp_torch(v):
+    m = torch.amax(v, dim=0)
+    return m + torch.log(torch.sum(torch.exp(v - m), dim=0))
+
+
+def hmm_torch(log_A, log_pi, log_B, obs):
+    alpha = log_pi + log_B[:, obs[0]]
+    for t in range(1, obs.shape[0]):
+        alpha = logsumexp_torch(alpha[:, None] + log_A) + log_B[:, obs[t]]
+    return logsumexp_torch(alpha)
+
+
+def hmm_args(seed=0, small=False):
+    rng = np.random.default_rng(seed)
+    n, k, T = (3, 2, 6) if small else (HMM_STATES, HMM_SYMBOLS, HMM_STEPS)
+    A = rng.dirichlet(np.ones(n), size=n)  # rows: P(next state | state)
+    pi = rng.dirichlet(np.ones(n))
+    B = rng.dirichlet(np.ones(k), size=n)  # rows: P(symbol | state)
+    # Observations sampled from the model itself.
+    obs = np.empty(T, dtype=np.int64)
+    state = rng.choice(n, p=pi)
+    for t in range(T):
+        obs[t] = rng.choice(k, p=B[state])
+        state = rng.choice(n, p=A[state])
+    return (np.log(A), np.log(pi), np.log(B), obs)
+
+
+# ---------------------------------------------------------------------------
+# Porting to autograd and JAX: the same code with np and math rebound
+# ---------------------------------------------------------------------------
+
+
+def with_numpy(fn, np_like):
+    """`fn` re-created with `np` and `math` bound to `np_like` (autograd.numpy or
+    jax.numpy), along with every function of this module, so that the helpers it
+    calls (the HMM's logsumexp) are ported too. The code objects are the originals."""
+    namespace = dict(fn.__globals__)
+    namespace["np"] = np_like
+    namespace["math"] = np_like  # math.sin -> np_like.sin, math.exp -> np_like.exp
+    for name, obj in fn.__globals__.items():
+        if isinstance(obj, types.FunctionType) and obj.__module__ == fn.__module__:
+            namespace[name] = types.FunctionType(
+                obj.__code__, namespace, obj.__name__, obj.__defaults__, obj.__closure__
+            )
+    return namespace[fn.__name__]
 
 
 # ---------------------------------------------------------------------------
@@ -168,14 +354,25 @@ class Workload:
     wrt: tuple
     make_args: Callable[..., tuple]
     hand: Callable[..., tuple]
-    ag_f: Callable[..., Any]
+    torch_f: Callable[..., Any]
     target: float  # goal for pullback's grad/f ratio
+    autograd_speedup: float | None = None  # goal for autograd time / pullback time
 
 
 WORKLOADS = [
-    Workload("lecture", lecture, (0, 1, 2), lecture_args, lecture_hand, lecture_ag, 3.0),
+    Workload("lecture", lecture, (0, 1, 2), lecture_args, lecture_hand, lecture_torch, 3.0),
     Workload(
-        "scalar_loop", scalar_loop, (0, 1), scalar_loop_args, scalar_loop_hand, scalar_loop_ag, 3.5
+        "scalar_loop",
+        scalar_loop,
+        (0, 1),
+        scalar_loop_args,
+        scalar_loop_hand,
+        scalar_loop_torch,
+        3.5,
+        10.0,
     ),
-    Workload("rnn", rnn, (0, 1), rnn_args, rnn_hand, rnn_ag, 4.0),
+    Workload("mlp", mlp, (0, 1, 2, 3), mlp_args, mlp_hand, mlp_torch, 2.5),
+    Workload("rnn", rnn, (0, 1), rnn_args, rnn_hand, rnn_torch, 4.0, 10.0),
+    Workload("hmm", hmm, (0,), hmm_args, hmm_hand, hmm_torch, 2.0, 10.0),
+    Workload("matmul", matmul, (1,), matmul_args, matmul_hand, matmul_torch, 2.2),
 ]
