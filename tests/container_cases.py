@@ -61,3 +61,10 @@ def tuple_pack_and_unpack(x, y):
     pair = (x * y, x + y)
     a, b = pair
     return a * b
+
+
+def min_temporary_then_zip(x, v):
+    s = x * np.min(v) + x  # the temporary for np.min(v) must not hide min() used by zip
+    for a, b in zip(v, v * x):
+        s = s + a * b
+    return s

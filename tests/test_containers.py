@@ -17,6 +17,7 @@ CASES = [
     (cc.reversed_enumerate, (0.7,), (0,)),
     (cc.sorted_values, (0.3, 0.9, -0.6), (0, 1, 2)),
     (cc.tuple_pack_and_unpack, (0.4, 1.1), (0, 1)),
+    (cc.min_temporary_then_zip, (0.6, np.array([0.3, 1.2, -0.5])), (0, 1)),
 ]
 
 

@@ -15,8 +15,10 @@ import gast
 from .rules.support import HELPERS as RULE_HELPERS
 from .runtime import HELPERS
 
-# Names the generated code binds for itself (closure variables of the gradient).
-RESERVED = {"np", "math", "module_globals", *HELPERS, *RULE_HELPERS}
+# Names the generated code binds for itself (closure variables of the gradient), and the
+# builtins it calls (a temporary named `min` would hide min()).
+RESERVED = {"np", "math", "module_globals", *HELPERS, *RULE_HELPERS,
+            "range", "len", "min", "slice", "reversed"}
 
 _OP_NAMES = {
     gast.Add: "add", gast.Sub: "sub", gast.Mult: "mul", gast.Div: "div", gast.Pow: "pow",
