@@ -1,0 +1,26 @@
+"""The fuzzer's findings, as regression tests: each once gave a wrong value or crashed."""
+
+import fuzz_regressions as fr
+import numpy as np
+import pytest
+from fd import numeric_grad
+
+import pullback
+
+
+@pytest.mark.parametrize("func, args, wrt", [
+    (fr.negative_literal_power, (0.3, 1.2), (1,)),
+    (fr.iterate_a_rebound_name, (np.array([-0.9, 1.4, 1.1]),), (0,)),
+    (fr.zero_size_buffer, (np.array([-0.3, 0.9]), np.ones((2, 3))), (0,)),
+    (fr.min_temporary_hides_min, (0.6, np.array([0.3, 1.2, -0.5])), (0, 1)),
+], ids=lambda p: getattr(p, "__name__", ""))
+def test_value_and_gradient(func, args, wrt):
+    value, grads = pullback.value_and_grad(func, wrt=wrt)(*args)
+    assert value == pytest.approx(func(*[np.copy(a) for a in args]))
+    for g, i in zip(grads, wrt):
+        np.testing.assert_allclose(g, numeric_grad(func, args, i), rtol=1e-6, atol=1e-9)
+
+
+def test_augmented_assignment_on_a_shared_array_is_refused():
+    with pytest.raises(pullback.PullbackError, match="may share memory"):
+        pullback.grad(fr.shared_array_augmented)(1.2)
