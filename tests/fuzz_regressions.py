@@ -1,5 +1,7 @@
 """Minimized reproducers of the bugs the program fuzzer found (all fixed)."""
 
+import math
+
 import numpy as np
 
 W3 = np.array([0.5, -1.0, 0.25])
@@ -38,3 +40,13 @@ def min_temporary_hides_min(x, v):
     for a, b in zip(v, v):
         s = s + a * b * x
     return s
+
+
+def numpy_scalar_zero_gradient_indexed(v, u):
+    k3 = 0
+    while k3 < 5:
+        k3 = k3 + 1
+        u, v = (v, u * np.tanh(math.exp(math.tanh(-0.7))))
+        for e10 in u:  # noqa: B007 (the last element is the result)
+            pass
+    return e10

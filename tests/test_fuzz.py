@@ -15,7 +15,7 @@ import pytest
 from pullback import fuzz
 
 SHORT_SEED = 0
-SHORT_PROGRAMS = 200  # about 30 s on a 2-core machine; the long run is in docs/fuzzing.md
+SHORT_PROGRAMS = 250  # about 30 s on a 2-core machine; the long run is in docs/fuzzing.md
 
 
 # ----------------------------------------------------------------- the short run

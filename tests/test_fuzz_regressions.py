@@ -13,6 +13,8 @@ import pullback
     (fr.iterate_a_rebound_name, (np.array([-0.9, 1.4, 1.1]),), (0,)),
     (fr.zero_size_buffer, (np.array([-0.3, 0.9]), np.ones((2, 3))), (0,)),
     (fr.min_temporary_hides_min, (0.6, np.array([0.3, 1.2, -0.5])), (0, 1)),
+    (fr.numpy_scalar_zero_gradient_indexed,
+     (np.array([-1.0, -0.8, 0.1]), np.array([-1.1, 0.1, -1.4])), (0,)),
 ], ids=lambda p: getattr(p, "__name__", ""))
 def test_value_and_gradient(func, args, wrt):
     value, grads = pullback.value_and_grad(func, wrt=wrt)(*args)

@@ -92,6 +92,8 @@ def accum_index(d, x, idx, g):
     """d[idx] += g, where d is the gradient of x (0.0 until it is materialized)."""
     if d.__class__ is float:
         d = _zeros_for(x)
+    elif isinstance(x, np.ndarray) and not isinstance(d, np.ndarray):
+        d = _zeros_for(x) + d  # a scalar gradient (say, a NumPy zero) spread over x
     if isinstance(d, (list, dict)):
         d[idx] = add_grads(d[idx], g)
     elif _is_basic(idx):
