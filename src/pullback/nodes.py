@@ -107,12 +107,5 @@ def substitute(tree: gast.AST, mapping: dict[str, gast.AST]) -> gast.AST:
     return _Substitute(mapping).visit(tree)
 
 
-def names_in(node: gast.AST) -> set[str]:
-    """Names read anywhere in `node`."""
-    return {
-        n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
-    }
-
-
 def is_atom(node: gast.AST) -> bool:
     return isinstance(node, (gast.Name, gast.Constant))

@@ -86,7 +86,7 @@ def _counts_its_trips(loop) -> bool:
 
 
 class Reverse:
-    def __init__(self, tree, analysis, wrt, mode):
+    def __init__(self, tree, analysis, wrt, mode, single=True, calls=None):
         self.tree = tree
         self.a = analysis
         self.namer = tree.namer
@@ -106,7 +106,8 @@ class Reverse:
         self.constants: dict[str, object] = {}  # objects the code refers to by name
         self.call_records: dict[int, str] = {}  # call statement -> name of its record
         self.call_forward: dict[int, str] = {}  # call statement -> its forward function
-        self.calls = None  # (function, params) -> (forward cell, backward cell)
+        self.single = single  # one wrt parameter: the gradient is not a tuple
+        self.calls = calls  # (function, params, static) -> (forward cell, backward cell)
         self.mutable, self.listy = self._mutable()
         self.stable = self._stable()
         buffers = {s.targets[0].value.id for s in self.a.assigns
@@ -180,7 +181,8 @@ class Reverse:
                     continue
                 value = s.value
                 if isinstance(value, gast.Call):
-                    if self.a.op(s).kind != "rule":
+                    op = self.a.op(s)  # custom rules may be impure
+                    if op.kind != "rule" or op.rule.functions:
                         continue
                 elif not isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Compare)):
                     continue
@@ -266,8 +268,6 @@ class Reverse:
         self.name = self.namer.fresh(f"{prefix}{tree.name}")
         return gast.FunctionDef(name=self.name, args=args, body=body, decorator_list=[],
                                 returns=None, type_comment=None, type_params=[])
-
-    single = True
 
     def build_split(self, primal, checks, setup, adjoint, result, needed):
         """A forward function returning (result, record) and a backward function taking
@@ -789,7 +789,5 @@ def reverse(tree, analysis, wrt, mode="grad", single=True, calls=None):
     backward functions; {name: object} the code refers to beyond helpers and globals).
     `calls(function, params)` gives the (forward, backward) cells of a Python function
     called with active arguments for `params`."""
-    builder = Reverse(tree, analysis, wrt, mode)
-    builder.single = single
-    builder.calls = calls
+    builder = Reverse(tree, analysis, wrt, mode, single, calls)
     return builder.build(), builder.constants
