@@ -1038,7 +1038,6 @@ def test_reverse_lecture_example():
             mul = y * exp
             add = pow + mul
             sin = math.sin(add)
-            out = sin + z
             # adjoint
             dout = 1.0
             dadd = dout * math.cos(add)
@@ -1397,7 +1396,6 @@ def test_codegen_traceback_in_the_primal_shows_the_generated_line():
     assert source == expect("""
         def dlogs(x):
             log = math.log(x)
-            out = log * x
             # adjoint
             dout = 1.0
             dlog = dout * x

@@ -32,6 +32,7 @@ from .errors import NoRuleError
 from .nodes import dotted_name
 from .parse import MISSING
 from .rules.numpy import ELEMENTWISE, REDUCTIONS
+from .shapes import Shapes
 
 BINOPS = {
     gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -69,7 +70,7 @@ def _atom_name(node):
 
 
 class Analysis:
-    def __init__(self, tree, parsed, wrt):
+    def __init__(self, tree, parsed, wrt, optimize=True):
         self.parsed = parsed
         self.tree = tree
         params = [a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs]
@@ -98,11 +99,12 @@ class Analysis:
             if isinstance(node, (gast.For, gast.While)):
                 self.phi_loop.update({p: node for p in node.phis})
         self.result = tree.body[-1].value.id
+        self.scalar, self.guarded = self._scalars()
+        self.shapes = Shapes(self, optimize)
         self.varied = self._varied(set(wrt))
         self.useful = self._useful()
         self.active = self.varied & self.useful
         self._check_rules()
-        self.scalar, self.guarded = self._scalars()
 
     def op(self, stmt) -> Op:
         return self.ops[id(stmt)]
@@ -197,8 +199,9 @@ class Analysis:
 
     def _inputs(self, stmt):
         op = self.op(stmt)
-        return [n for n in map(_atom_name, op.inputs.values()) if n] \
-            if op.kind not in ("nondiff",) else []
+        if op.kind == "nondiff" or stmt.targets[0].id in self.shapes.shift_constants:
+            return []
+        return [n for n in map(_atom_name, op.inputs.values()) if n]
 
     def _varied(self, varied):
         changed = True

@@ -68,18 +68,22 @@ def _wrt_names(func, wrt):
     return tuple(out), single
 
 
-def transform(func, wrt=0, mode="grad", static=None) -> Transformed:
+def transform(func, wrt=0, mode="grad", static=None, optimize=True) -> Transformed:
     """The generated code for `func` in `mode` ("grad", "value_and_grad", "vjp", or
     "split": a forward and a backward function for calls from other generated code).
     `static` maps parameters that always receive the same function (say, an activation
-    passed by the caller) to that function, so calls through them can be differentiated."""
+    passed by the caller) to that function, so calls through them can be differentiated.
+    `optimize=False` leaves out the optimizing pass (the simplify stage, and the shape
+    facts, loop-invariant values, in-place accumulation and summed matrix products that
+    the reverse stage would use): the plain adjoint, for reading and for testing that
+    the optimizations never change a gradient."""
     func = inspect.unwrap(func)
     if not inspect.isfunction(func):
         raise PullbackError(f"pullback differentiates Python functions; got {func!r}")
     names, single = _wrt_names(func, wrt)
     static = dict(static or {})
     key = (func.__code__, names, single, mode, rules.VERSION[0],
-           tuple(sorted(static.items(), key=lambda item: item[0])))
+           tuple(sorted(static.items(), key=lambda item: item[0])), optimize)
     for variant in _CACHE.get(key, ()):
         if variant.fits(func):
             return variant
@@ -88,7 +92,7 @@ def transform(func, wrt=0, mode="grad", static=None) -> Transformed:
     cells = (types.CellType(), types.CellType())
     _IN_PROGRESS[key] = pending = Transformed("", None, {}, {}, {}, cells)
     try:
-        result = _build(func, names, single, mode, cells, static)
+        result = _build(func, names, single, mode, cells, static, optimize)
     finally:
         del _IN_PROGRESS[key]
     pending.__dict__.update(result.__dict__)
@@ -96,7 +100,7 @@ def transform(func, wrt=0, mode="grad", static=None) -> Transformed:
     return result
 
 
-def _build(func, names, single, mode, cells, static) -> Transformed:
+def _build(func, names, single, mode, cells, static, optimize) -> Transformed:
     parsed = parse_function(func)
     parsed.static = static
     check(parsed.tree, parsed.location)
@@ -111,13 +115,14 @@ def _build(func, names, single, mode, cells, static) -> Transformed:
     stages["normalized"] = codegen.to_source(tree)
     tree = to_ssa(tree, parsed.location.describe)
     stages["ssa"] = codegen.to_source(tree)
-    analysis = Analysis(tree, parsed, names)
+    analysis = Analysis(tree, parsed, names, optimize)
     check_writes(tree, analysis, parsed)
-    out, constants = reverse(tree, analysis, names, mode, single, calls=_split_cells)
+    calls = functools.partial(_split_cells, optimize=optimize)
+    out, constants = reverse(tree, analysis, names, mode, single, calls, optimize)
     constants[MODULE_GLOBALS] = func.__globals__  # read live by shadowed globals
     stages["adjoint"] = codegen.to_source(out)
     functions = out.body if isinstance(out, gast.Module) else [out]
-    for function in functions:
+    for function in functions if optimize else ():
         simplify(function)
     source = codegen.to_source(out)
     stages["final"] = source
@@ -132,9 +137,9 @@ def _build(func, names, single, mode, cells, static) -> Transformed:
     return result
 
 
-def _split_cells(func, params, static=None):
+def _split_cells(func, params, static=None, optimize=True):
     """The (forward, backward) cells of `func` differentiated with respect to `params`."""
-    return transform(func, tuple(params), "split", static).cells
+    return transform(func, tuple(params), "split", static, optimize).cells
 
 
 _IN_PROGRESS: dict = {}
@@ -146,23 +151,24 @@ def _decorator(f, build):
     return build(f)
 
 
-def grad(f=None, wrt=0):
+def grad(f=None, wrt=0, optimize=True):
     """The gradient of scalar-valued `f` with respect to parameter(s) `wrt`."""
-    return _decorator(f, lambda g: _named(_bind(transform(g, wrt, "grad"), g), g,
-                                          "grad"))
+    return _decorator(f, lambda g: _named(
+        _bind(transform(g, wrt, "grad", optimize=optimize), g), g, "grad"))
 
 
-def value_and_grad(f=None, wrt=0):
+def value_and_grad(f=None, wrt=0, optimize=True):
     """A function returning (f(*args), gradient) in one sweep."""
     return _decorator(f, lambda g: _named(
-        _bind(transform(g, wrt, "value_and_grad"), g), g, "value_and_grad"))
+        _bind(transform(g, wrt, "value_and_grad", optimize=optimize), g), g,
+        "value_and_grad"))
 
 
-def vjp(f=None, wrt=0):
+def vjp(f=None, wrt=0, optimize=True):
     """`vjp(f)(*args, seed)`: the vector-Jacobian product of f's output with `seed`."""
 
     def build(g):
-        inner = _bind(transform(g, wrt, "vjp"), g)
+        inner = _bind(transform(g, wrt, "vjp", optimize=optimize), g)
 
         @functools.wraps(g)
         def vjp_call(*args, **kwargs):
@@ -176,9 +182,9 @@ def vjp(f=None, wrt=0):
     return _decorator(f, build)
 
 
-def source(f, wrt=0, mode="grad", stage="final") -> str:
+def source(f, wrt=0, mode="grad", stage="final", optimize=True) -> str:
     """The generated code of `f`'s gradient (or of an earlier pipeline stage)."""
-    return transform(f, wrt, mode).stages[stage]
+    return transform(f, wrt, mode, optimize=optimize).stages[stage]
 
 
 def register_rule(func):

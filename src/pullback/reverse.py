@@ -56,6 +56,16 @@ def _index_expr(index):
     return index
 
 
+def _only_new_axes(index) -> bool:
+    """An index that only inserts axes (`x[:, None]`, `x[None, ...]`): the result is x
+    reshaped, and so is its gradient."""
+    parts = index.elts if isinstance(index, gast.Tuple) else [index]
+    full = [isinstance(p, gast.Slice) and p.lower is p.upper is p.step is None
+            or isinstance(p, gast.Constant) and p.value is Ellipsis for p in parts]
+    new = [isinstance(p, gast.Constant) and p.value is None for p in parts]
+    return any(new) and all(f or n for f, n in zip(full, new))
+
+
 def _clone(node):
     import copy
 
@@ -86,7 +96,7 @@ def _counts_its_trips(loop) -> bool:
 
 
 class Reverse:
-    def __init__(self, tree, analysis, wrt, mode, single=True, calls=None):
+    def __init__(self, tree, analysis, wrt, mode, single=True, calls=None, optimize=True):
         self.tree = tree
         self.a = analysis
         self.namer = tree.namer
@@ -108,8 +118,9 @@ class Reverse:
         self.call_forward: dict[int, str] = {}  # call statement -> its forward function
         self.single = single  # one wrt parameter: the gradient is not a tuple
         self.calls = calls  # (function, params, static) -> (forward cell, backward cell)
+        self.optimize = optimize
         self.mutable, self.listy = self._mutable()
-        self.stable = self._stable()
+        self.stable = self._stable() if optimize else set()
         buffers = {s.targets[0].value.id for s in self.a.assigns
                    if isinstance(s.targets[0], gast.Subscript)}
         self.shares_memory = buffers | set(views_of(self.a, buffers))
@@ -140,7 +151,8 @@ class Reverse:
                 mutable.add(target.value.id)
                 continue
             op = self.a.op(s)
-            if op.kind == "index" and isinstance(op.inputs["x"], gast.Name):
+            if op.kind == "index" and isinstance(op.inputs["x"], gast.Name) \
+                    and not (self.optimize and _only_new_axes(s.value.slice)):
                 mutable.add(op.inputs["x"].id)
             elif op.kind == "pack":
                 listy.add(target.id)
@@ -390,9 +402,11 @@ class Reverse:
                 # zero (materialized at the end of the loop body if nothing flows in).
                 self.defined.discard(name)
             return out
+        op = self.a.op(s)
+        if name in self.a.shapes.shift_constants and self.active(op.inputs["a"]):
+            return [comment(f"# {name}: a shift the function takes back, gradient exactly 0")]
         if name not in self.defined or name not in self.a.active:
             return out
-        op = self.a.op(s)
         g = load(self.d(name))
         if op.kind == "copy":
             if self.active(s.value):
@@ -407,8 +421,9 @@ class Reverse:
                 mapping["ans"] = load(name)
                 expr = substitute(quote(op.rule.partials[param]), mapping)
                 self.constants.update(op.rule.functions)
-                if param in op.rule.broadcast and not all(
-                        self.is_scalar(op.bound[q]) for q in op.rule.broadcast if q != param):
+                if param in op.rule.broadcast and not self.a.shapes.same_shape(
+                        name, atom.id) and not all(self.is_scalar(op.bound[q])
+                                                   for q in op.rule.broadcast if q != param):
                     expr = call("unbroadcast", expr, load(atom.id))
                 if self.defer(atom.id, expr, out):
                     continue
@@ -416,7 +431,9 @@ class Reverse:
                 self.contribute(atom.id, expr, fresh, out)
         elif op.kind == "index":
             base = op.inputs["x"]
-            if self.active(base):
+            if self.active(base) and self.optimize and _only_new_axes(s.value.slice):
+                self.contribute(base.id, call("reshape_like", g, load(base.id)), False, out)
+            elif self.active(base):
                 dbase = self.d(base.id)
                 current = load(dbase) if base.id in self.defined else const(0.0)
                 out.append(assign(dbase, call("accum_index", current, load(base.id),
@@ -477,7 +494,7 @@ class Reverse:
     def defer(self, name, expr, out) -> bool:
         """A loop adding matrix-product gradients into a loop-invariant matrix records
         the factors instead, and forms their sum after the loop as one product."""
-        if not self.deferrable or name not in self.deferrable[-1] \
+        if not self.optimize or not self.deferrable or name not in self.deferrable[-1] \
                 or not isinstance(expr, gast.Call) or not isinstance(expr.func, gast.Name) \
                 or expr.func.id not in DEFERRED:
             return False
@@ -587,7 +604,8 @@ class Reverse:
             pre.append(assign(self.d(v), const(0.0)))
             self.defined.add(v)
         # Gradients of values the loop only reads accumulate in place, on a private copy.
-        new_accumulators = touched - phis - self.accumulators - self.listy
+        new_accumulators = touched - phis - self.accumulators - self.listy \
+            if self.optimize else set()
         for v in sorted(new_accumulators):
             if v not in self.a.scalar and not any(
                     isinstance(p, gast.Assign) and p.targets[0].id == self.d(v)
@@ -784,10 +802,11 @@ def _has_code(stmts) -> bool:
     return any(not isinstance(s, (_PopSlot, gast.Pass)) for s in stmts)
 
 
-def reverse(tree, analysis, wrt, mode="grad", single=True, calls=None):
+def reverse(tree, analysis, wrt, mode="grad", single=True, calls=None, optimize=True):
     """(the generated FunctionDef, or for mode "split" a Module holding the forward and
     backward functions; {name: object} the code refers to beyond helpers and globals).
     `calls(function, params)` gives the (forward, backward) cells of a Python function
-    called with active arguments for `params`."""
-    builder = Reverse(tree, analysis, wrt, mode, single, calls)
+    called with active arguments for `params`. Without `optimize`, the adjoint uses no
+    shape facts, saves every loop value it reads, and accumulates by plain addition."""
+    builder = Reverse(tree, analysis, wrt, mode, single, calls, optimize)
     return builder.build(), builder.constants

@@ -61,20 +61,38 @@ def unbroadcast(g, x):
     gs = g.shape if g.__class__ is np.ndarray else np.shape(g)
     if gs == xs:
         return g
-    if not xs:
-        return np.sum(g)
+    axes = _SUMMED_AXES.get((gs, xs))
+    if axes is None:
+        axes = _summed_axes(gs, xs)
+        if axes is None:
+            # Only a gradient computed from a known zero (the float 0.0) has fewer or other
+            # dimensions than the operand: it is zero everywhere.
+            if np.any(g):
+                raise PullbackError(f"internal error: a gradient of shape {gs} does not "
+                                    f"reduce to its operand's shape {xs}; please report this")
+            return np.zeros(xs)
+        if len(_SUMMED_AXES) > 4096:
+            _SUMMED_AXES.clear()
+        _SUMMED_AXES[gs, xs] = axes
+    axes, keep = axes
+    summed = np.add.reduce(g, axes, None, None, keep)  # np.sum without its dispatch cost
+    return summed if keep or not xs else summed.reshape(xs)
+
+
+_SUMMED_AXES: dict = {}  # (gradient shape, operand shape) -> (axes, keepdims) for unbroadcast
+
+
+def _summed_axes(gs, xs):
+    """The axes to sum a gradient of shape gs over to reach shape xs, and whether summing
+    with keepdims gives xs exactly; None if gs does not broadcast from xs."""
     lead = len(gs) - len(xs)
     if lead < 0 or any(n != 1 and gs[i + lead] != n for i, n in enumerate(xs)):
-        # Only a gradient computed from a known zero (the float 0.0) has fewer or other
-        # dimensions than the operand: it is zero everywhere.
-        if np.any(g):
-            raise PullbackError(f"internal error: a gradient of shape {gs} does not reduce "
-                                f"to its operand's shape {xs}; please report this")
-        return np.zeros(xs)
+        return None
+    if not xs:
+        return None, False
     axes = tuple(range(lead)) + tuple(
-        i + lead for i, n in enumerate(xs) if n == 1 and gs[i + lead] != 1
-    )
-    return np.sum(g, axis=axes).reshape(xs)
+        i + lead for i, n in enumerate(xs) if n == 1 and gs[i + lead] != 1)
+    return axes, lead == 0
 
 
 def _zeros_for(x):

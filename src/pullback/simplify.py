@@ -8,9 +8,11 @@ Guarantees:
   read `b` instead, until either name is assigned again (a statement that
   assigns neither keeps the copy valid; a loop or branch that assigns either
   ends it); self-assignments `a = a` disappear;
-- dead copies (`a = b` or `a = <literal>` whose `a` is never read, or is assigned
-  again before any read) are removed.
-Statements with effects (calls, subscript writes, pushes and pops) are never
+- dead code: copies (`a = b`, `a = <literal>`) whose `a` is never read, or is
+  assigned again before any read, and pure assignments (arithmetic, indexing,
+  attributes, and calls of NumPy functions from the rule tables or of the helpers
+  that never mutate) whose name is never read, are removed, until none is left.
+Statements with effects (other calls, subscript writes, pushes and pops) are never
 removed or reordered.
 """
 
@@ -19,8 +21,11 @@ from __future__ import annotations
 import operator
 
 import gast
+import numpy as np
 
-from .nodes import const
+from . import rules
+from .nodes import const, dotted_name, not_
+from .rules import support
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul}
 
@@ -90,6 +95,37 @@ def _is_copy(stmt) -> bool:
         and isinstance(stmt.value, (gast.Name, gast.Constant))
 
 
+# Calls that compute a value and do nothing else: the rule-mathematics helpers, the
+# runtime helpers that never mutate, and the NumPy functions the rule tables know.
+PURE_HELPERS = {name for name, obj in vars(support).items()
+                if callable(obj) and getattr(obj, "__module__", None) == support.__name__} | {
+    "unbroadcast", "owned", "as_grad", "item_grad", "add_grads", "pick_grad", "sum_grad",
+    "sorted_grad", "key_list"}
+PURE_NUMPY = {f"np.{name}" for name, obj in vars(np).items()
+              if callable(obj) and (rules.lookup(obj) is not None)} | {
+    f"np.linalg.{name}" for name, obj in vars(np.linalg).items()
+    if callable(obj) and rules.lookup(obj) is not None}
+_PURE_NODES = (gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp, gast.Compare, gast.Tuple,
+               gast.List, gast.Subscript, gast.Slice, gast.Attribute, gast.expr_context,
+               gast.operator, gast.unaryop, gast.cmpop, gast.keyword, gast.Call)
+
+
+def _is_pure(expr) -> bool:
+    for n in gast.walk(expr):
+        if not isinstance(n, _PURE_NODES):
+            return False
+        if isinstance(n, gast.Call):
+            func = dotted_name(n.func)
+            if func not in PURE_HELPERS and func not in PURE_NUMPY:
+                return False
+    return True
+
+
+def _is_dead_if_unread(stmt) -> bool:
+    return _is_copy(stmt) or isinstance(stmt, gast.Assign) and isinstance(
+        stmt.targets[0], gast.Name) and _is_pure(stmt.value)
+
+
 def _propagate(stmts: list) -> list:
     copies: dict[str, str] = {}
     out = []
@@ -128,7 +164,7 @@ def _propagate(stmts: list) -> list:
     return out
 
 
-def _drop_dead_copies(tree) -> bool:
+def _drop_dead_code(tree) -> bool:
     loads: dict[str, int] = {}
     for n in gast.walk(tree):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
@@ -139,13 +175,18 @@ def _drop_dead_copies(tree) -> bool:
         nonlocal removed
         out = []
         for i, s in enumerate(stmts):
-            if _is_copy(s) and (not loads.get(s.targets[0].id)
-                                or _overwritten_unread(s.targets[0].id, stmts[i + 1:])):
+            if _is_copy(s) and _overwritten_unread(s.targets[0].id, stmts[i + 1:]) or (
+                    _is_dead_if_unread(s) and not loads.get(s.targets[0].id)):
                 removed = True
                 continue
             for field in ("body", "orelse"):
                 if isinstance(s, (gast.If, gast.For, gast.While)):
                     setattr(s, field, sweep(getattr(s, field)))
+            if isinstance(s, gast.If) and not s.body:
+                if not s.orelse and _is_pure(s.test):
+                    removed = True
+                    continue
+                s.test, s.body, s.orelse = not_(s.test), s.orelse, []  # `if not c:`
             if isinstance(s, (gast.If, gast.For, gast.While)) and not s.body:
                 s.body = [gast.Pass()]
             out.append(s)
@@ -173,6 +214,6 @@ def _overwritten_unread(name, rest) -> bool:
 def simplify(tree: gast.FunctionDef) -> gast.FunctionDef:
     tree = _Fold().visit(tree)
     tree.body = _propagate(tree.body)
-    while _drop_dead_copies(tree):
+    while _drop_dead_code(tree):
         pass
     return tree

@@ -4,7 +4,6 @@ def dlecture(x, y, z):
     mul = y * exp
     add = pow + mul
     sin = math.sin(add)
-    out = sin + z
     # adjoint
     dout = 1.0
     dadd = dout * math.cos(add)

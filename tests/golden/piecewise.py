@@ -2,9 +2,7 @@ def dpiecewise(x):
     if x.__class__ not in SCALAR_TYPES:
         not_scalars(('x',), (x,))
     cond = x < 0.0
-    if cond:
-        out = x * x
-    else:
+    if not cond:
         cond_2 = x < 1.0
         if cond_2:
             y = math.sin(x)
@@ -13,7 +11,6 @@ def dpiecewise(x):
             log = math.log(x)
             y_2 = log + 1.0
             y_3 = y_2
-        out_2 = y_3 * x
     # adjoint
     dout_3 = 1.0
     if cond:

@@ -46,21 +46,26 @@ def _keep(v, ndim, axes, keepdims):
 
 
 def unreduce(g, x, axis=None, keepdims=False):
-    """Spread the gradient of a reduction of `x` back over `x`'s shape."""
+    """Spread the gradient of a reduction of `x` back over `x`'s shape (a new array)."""
     if _zero(g):
         return 0.0
     shape = _shape(x)
-    if axis is None:
-        return np.full(shape, g) if shape else g
-    if not keepdims:
-        g = np.expand_dims(g, axis)
-    return np.broadcast_to(g, shape)
+    if not shape:
+        return g
+    if not keepdims and axis is not None and g.__class__ is not float:
+        kept = list(shape)
+        for a in _axes(axis, len(shape)):
+            kept[a] = 1
+        g = g.reshape(kept)  # the reduced axes back, as size 1
+    out = np.empty(shape, g.dtype if g.__class__ is np.ndarray else np.result_type(g, float))
+    out[...] = g
+    return out
 
 
 def unreduce_mean(g, x, ans, axis=None, keepdims=False):
     if _zero(g):
         return 0.0
-    return unreduce(g, x, axis, keepdims) * (np.size(ans) / np.size(x))
+    return unreduce(g * (np.size(ans) / np.size(x)), x, axis, keepdims)
 
 
 def unreduce_extreme(g, x, ans, axis=None, keepdims=False):
@@ -173,7 +178,8 @@ def reshape_like(g, a):
     """g (the gradient of a reshaped a) in a's shape."""
     if g.__class__ is float:
         return g
-    return np.reshape(g, np.shape(a))
+    shape = a.shape if a.__class__ is np.ndarray else np.shape(a)
+    return g.reshape(shape) if g.__class__ is np.ndarray else np.reshape(g, shape)
 
 
 def trace_grad(g, a):

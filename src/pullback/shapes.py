@@ -1,0 +1,254 @@
+"""Stage 5, activity (shape facts): what the optimizing pass may assume about shapes.
+
+Guarantees, for an SSA function and its `Analysis`:
+- `same_shape(a, b)` is True only if names `a` and `b` hold values of one shape
+  whenever a statement's adjoint reads both: each is defined once, and one is
+  computed from the other by elementwise operations, broadcasts against proven
+  scalars, and broadcasts against reductions of it along one axis (`x - np.max(x,
+  axis=1, keepdims=True)` has the shape of `x`). A gradient summed back to such an
+  operand needs no `unbroadcast`;
+- `shift_constants` holds the names `m = np.max(v, axis)` (or min) whose every use
+  is a shift that the function takes back exactly: `m + log(sum(exp(v - m)))`,
+  `exp(v - m) / sum(exp(v - m))`, `(v - m) - log(sum(exp(v - m)))` along m's axis.
+  The function's result does not depend on m in exact arithmetic, so m's gradient
+  is exactly zero and m is treated as a constant (its gradient, rounding error
+  around zero, is never computed).
+
+Shapes are tokens: ("scalar",) for shape (), ("root", name) for the shape of a
+name's value, and ("keep" | "drop", token, axis) for a reduction along one axis
+with or without keepdims. Equal tokens mean equal shapes.
+"""
+
+from __future__ import annotations
+
+import operator
+
+import gast
+import numpy as np
+
+from .rules.numpy import ELEMENTWISE, REDUCTIONS
+
+SCALAR = ("scalar",)
+OPERATORS = {operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
+             operator.mod, operator.neg, operator.pos}
+# Functions whose result has the shape of their (first) argument.
+SAME_SHAPE = {np.copy}
+# A shift by m: the value is f + c * m (ADD) or f * exp(c * m) (MUL), with m broadcast along
+# the axis it was reduced over, and f independent of m.
+ADD, MUL = "add", "mul"
+SHIFTABLE = {np.max, np.min, np.amax, np.amin}
+SHIFT_PRESERVING = {np.max: ADD, np.min: ADD, np.amax: ADD, np.amin: ADD, np.mean: None,
+                    np.sum: MUL}  # reduction -> the shift kind it keeps (mean keeps both)
+
+
+def _literal(value, default=None):
+    """The Python value of a rule argument that is a literal, else `default`."""
+    if isinstance(value, gast.Constant):
+        return value.value
+    return default if isinstance(value, gast.AST) else value
+
+
+def _broadcast(t1, t2):
+    """The token of the broadcast of two tokens, or None when unknown."""
+    if t1 is None or t2 is None:
+        return None
+    if t1 == t2 or t2 == SCALAR:
+        return t1
+    if t1 == SCALAR:
+        return t2
+    for a, b in ((t1, t2), (t2, t1)):
+        if b[0] == "keep" and b[1] == a:  # a size-1 axis stretches back to a's size
+            return a
+        if b[0] == "drop" and b[1] == a and b[2] == 0:  # trailing axes line up
+            return a
+        if a[0] == "keep" and b[0] == "drop" and a[1] == b[1] and a[2] == b[2] == 0:
+            return a
+    return None
+
+
+class Shapes:
+    def __init__(self, analysis, optimize=True):
+        self.a = analysis
+        self.optimize = optimize
+        self.tokens: dict[str, tuple | None] = {}
+        self.shift_constants = self._shift_constants() if optimize else set()
+
+    def same_shape(self, a: str, b: str) -> bool:
+        if not self.optimize:
+            return False
+        ta = self.token(gast.Name(id=a, ctx=gast.Load()))
+        return ta is not None and ta == self.token(gast.Name(id=b, ctx=gast.Load()))
+
+    # tokens --------------------------------------------------------------------------
+
+    def token(self, node):
+        if isinstance(node, gast.Constant):
+            return SCALAR if type(node.value) in (int, float, bool) else None
+        if not isinstance(node, gast.Name):
+            return None
+        name = node.id
+        if name not in self.tokens:
+            self.tokens[name] = None  # while computing: a cycle knows nothing
+            self.tokens[name] = self._compute(name)
+        return self.tokens[name]
+
+    def _compute(self, name):
+        a = self.a
+        if name in a.scalar:
+            return SCALAR
+        defs = a.defs.get(name, [])
+        if name in a.params:
+            return None if defs else ("root", name)
+        if len(defs) != 1:  # a merge: values from different places
+            return None
+        return self._derived(defs[0]) or ("root", name)
+
+    def _derived(self, s):
+        op = self.a.op(s)
+        if op.kind == "copy" and "x" in op.inputs:
+            return self.token(op.inputs["x"])
+        if op.kind != "rule":
+            return None
+        callee = op.callee
+        if callee in OPERATORS or callee in ELEMENTWISE:
+            params = op.rule.broadcast or list(op.rule.signature.parameters)[:1]
+            operands = [op.bound[p] for p in params]
+            if callee in OPERATORS and not self._numeric_semantics(operands):
+                return None
+            token = SCALAR
+            for operand in operands:
+                token = _broadcast(token, self.token(operand))
+            return token
+        if callee in SAME_SHAPE or (callee is None and op.name in (".copy", ".astype")):
+            return self.token(next(iter(op.inputs.values())))
+        if callee in REDUCTIONS and {"a", "axis", "keepdims"} <= set(op.bound):
+            axis = _literal(op.bound["axis"], default=...)
+            keepdims = _literal(op.bound["keepdims"], default=...)
+            if type(keepdims) is not bool:
+                return None
+            if axis is None:
+                return None if keepdims else SCALAR
+            operand = self.token(op.bound["a"])
+            if type(axis) is not int or operand is None:
+                return None
+            return ("keep" if keepdims else "drop", operand, axis)
+        return None
+
+    def _numeric_semantics(self, operands) -> bool:
+        """Python's operators on lists and tuples join or repeat them: only when an
+        operand is a NumPy value (or all are numbers) do they act elementwise."""
+        return all(self.token(o) == SCALAR for o in operands) or any(
+            self._numpy_value(o) for o in operands)
+
+    def _numpy_value(self, node) -> bool:
+        if not isinstance(node, gast.Name) or len(self.a.defs.get(node.id, [])) != 1:
+            return False
+        op = self.a.op(self.a.defs[node.id][0])
+        if op.kind != "rule":
+            return False
+        if op.callee is operator.matmul or (op.callee not in OPERATORS and op.callee is not None
+                                            and (op.callee in ELEMENTWISE
+                                                 or op.callee in REDUCTIONS)):
+            return True
+        return op.callee in OPERATORS and any(
+            self._numpy_value(v) for v in op.bound.values() if isinstance(v, gast.Name))
+
+    # shifts that cancel --------------------------------------------------------------
+
+    def _shift_constants(self):
+        found = set()
+        for s in self.a.assigns:
+            target = s.targets[0]
+            if not isinstance(target, gast.Name) or len(self.a.defs.get(target.id, ())) != 1:
+                continue
+            op = self.a.op(s)
+            if op.kind == "rule" and op.callee in SHIFTABLE and self._cancels(s, op):
+                found.add(target.id)
+        return found
+
+    def _cancels(self, s, op) -> bool:
+        """Whether every use of m = max(v, axis) is part of a shift the function undoes."""
+        axis = _literal(op.bound["axis"], default=...)
+        v = self.token(op.bound["a"])
+        if (axis is not None and type(axis) is not int) or v is None:
+            return False
+        m = s.targets[0].id
+        owner = self.a.owner.get(id(s))
+        block = next(b for b in (owner.body, getattr(owner, "orelse", []))
+                     if any(t is s for t in b))
+        shifted = {m: (ADD, 1)}
+        consumed = []  # statements that read shifted values
+        for t in block[next(i for i, t in enumerate(block) if t is s) + 1:]:
+            if not _reads(t, shifted):
+                continue
+            if not isinstance(t, gast.Assign) or not isinstance(t.targets[0], gast.Name) \
+                    or len(self.a.defs.get(t.targets[0].id, ())) != 1:
+                return False
+            result = self._shift_of(t, shifted, axis, v)
+            if result is False:
+                return False
+            # m broadcast into the result keeps its axis (a scalar m fits anywhere)
+            if result is not None and axis is not None and self.token(t.targets[0]) not in (
+                    v, ("keep", v, axis), ("drop", v, axis)):
+                return False
+            if result is not None:
+                shifted[t.targets[0].id] = result
+            consumed.append(t)
+        # No other statement (the return included) reads a shifted value.
+        return _count_reads(self.a.tree, shifted) == sum(_count_reads(t, shifted)
+                                                         for t in consumed)
+
+    def _shift_of(self, t, shifted, axis, v):
+        """The shift (kind, coefficient) of t's result, None if it does not depend on m,
+        False if the analysis cannot tell."""
+        op = self.a.op(t)
+        if op.kind == "copy":
+            return shifted[op.inputs["x"].id]
+        if op.kind != "rule":
+            return False
+        callee = op.callee
+        operands = {p: shifted.get(a.id) if isinstance(a, gast.Name) else None
+                    for p, a in op.bound.items()}
+        carried = [p for p, k in operands.items() if k]
+        if callee in BINARY:
+            want, sign = BINARY[callee]
+            x, y = (operands[p] for p in op.rule.broadcast)
+            if any(k is not None and k[0] != want for k in (x, y)):
+                return False
+            c = (x[1] if x else 0) + sign * (y[1] if y else 0)
+            return (want, c) if c else None
+        if len(carried) != 1:
+            return False
+        kind, c = operands[carried[0]]
+        if callee in SHIFT_PRESERVING:
+            # reducing f + c*m (or f * exp(c*m)) along an axis where m is constant
+            here = _literal(op.bound["axis"], default=...)
+            along = axis is None or (type(here) is int and here == axis and self.token(
+                op.bound["a"]) in (v, ("keep", v, axis)))
+            keeps = SHIFT_PRESERVING[callee]
+            return (kind, c) if carried == ["a"] and along and keeps in (None, kind) else False
+        return UNARY.get((callee, kind), lambda c: False)(c)
+
+
+BINARY = {  # callee -> (shift kind it combines, sign of the second operand)
+    operator.add: (ADD, 1), np.add: (ADD, 1), operator.sub: (ADD, -1), np.subtract: (ADD, -1),
+    operator.mul: (MUL, 1), np.multiply: (MUL, 1), operator.truediv: (MUL, -1),
+    np.divide: (MUL, -1),
+}
+UNARY = {  # (callee, shift kind of its operand) -> the shift of its result
+    (operator.neg, ADD): lambda c: (ADD, -c), (np.negative, ADD): lambda c: (ADD, -c),
+    (operator.pos, ADD): lambda c: (ADD, c), (operator.pos, MUL): lambda c: (MUL, c),
+    (np.positive, ADD): lambda c: (ADD, c), (np.positive, MUL): lambda c: (MUL, c),
+    (np.copy, ADD): lambda c: (ADD, c), (np.copy, MUL): lambda c: (MUL, c),
+    (np.exp, ADD): lambda c: (MUL, c), (np.log, MUL): lambda c: (ADD, c),
+}
+
+
+def _reads(node, names) -> bool:
+    return any(isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in names
+               for n in gast.walk(node))
+
+
+def _count_reads(node, names) -> int:
+    return sum(isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in names
+               for n in gast.walk(node))
