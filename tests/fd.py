@@ -242,8 +242,9 @@ def assert_close(got, expected, rtol=1e-5, atol=1e-7, what="gradient"):
     np.testing.assert_allclose(g, e, rtol=rtol, atol=atol, err_msg=what)
 
 
-def assert_grad_matches(f, args, wrt=0, kwargs=None, rtol=1e-5, atol=1e-7, eps=1e-6):
-    """pullback.grad(f, wrt)(*args, **kwargs) against central finite differences.
+def assert_grad_matches(f, args, wrt=0, kwargs=None, rtol=1e-5, atol=1e-7, eps=1e-6,
+                        optimize=True):
+    """pullback.grad(f, wrt, optimize)(*args, **kwargs) against central finite differences.
 
     Also checks that the arguments are left unmodified and the gradient's
     structure and types. Returns pullback's gradient(s).
@@ -253,7 +254,7 @@ def assert_grad_matches(f, args, wrt=0, kwargs=None, rtol=1e-5, atol=1e-7, eps=1
     args = tuple(args)
     kwargs = dict(kwargs or {})
     before = snapshot(args, kwargs)
-    got = pullback.grad(f, wrt=wrt)(*args, **kwargs)
+    got = pullback.grad(f, wrt=wrt, optimize=optimize)(*args, **kwargs)
     assert_unchanged(before, args, kwargs)
     check_structure(f, args, kwargs, wrt, got)
     expected = numeric_grad(f, args, wrt=wrt, kwargs=kwargs, eps=eps)

@@ -1,0 +1,267 @@
+"""The optimizing pass never changes a gradient.
+
+- every corpus function, differentiated with ``optimize=False``, agrees with
+  central finite differences, and with the optimized gradient to rounding;
+- each optimization has a before/after test: a function where it applies, the
+  construct it removes present without the pass and absent with it, and both
+  gradients checked against finite differences; and functions where it must not
+  apply (a max that is not shifted out again), where the plain code stays.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import corpus
+import corpus3
+import numpy as np
+import pytest
+from fd import assert_close, assert_grad_matches, numeric_grad
+from test_corpus3 import BUGS, NOW_REFUSED
+
+import pullback
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "benchmarks"))
+import workloads  # noqa: E402
+
+
+def _tree_close(a, b, what):
+    if isinstance(b, dict):
+        assert set(a) == set(b), what
+        for k in b:
+            _tree_close(a[k], b[k], f"{what}[{k!r}]")
+    elif isinstance(b, (list, tuple)):
+        assert type(a) is type(b) and len(a) == len(b), what
+        for i, (x, y) in enumerate(zip(a, b)):
+            _tree_close(x, y, f"{what}[{i}]")
+    else:
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12, err_msg=what)
+
+
+# ------------------------------------------------------- the corpus, pass on and off
+
+
+@pytest.mark.parametrize("case", corpus.CASES, ids=[c.name for c in corpus.CASES])
+def test_corpus_without_the_pass_matches_finite_differences(case):
+    for args in corpus.sample_points(case):
+        plain = assert_grad_matches(case.fn, args, wrt=case.wrt, kwargs=case.kw,
+                                    rtol=case.rtol, atol=case.atol, optimize=False)
+        optimized = pullback.grad(case.fn, wrt=case.wrt)(*args, **case.kw)
+        _tree_close(optimized, plain, f"{case.name}: optimized vs plain")
+
+
+CASES3 = [c for c in corpus3.CASES if c.name not in BUGS and c.name not in NOW_REFUSED
+          and (corpus3.HAVE_SCIPY or not c.scipy)]
+
+
+@pytest.mark.parametrize("case", CASES3, ids=[c.name for c in CASES3])
+def test_corpus3_without_the_pass_matches_the_optimized_gradient(case):
+    # test_corpus3 checks the optimized gradient against finite differences
+    plain = pullback.grad(case.fn, wrt=case.wrt, optimize=False)
+    optimized = pullback.grad(case.fn, wrt=case.wrt)
+    for args in corpus3.sample_points(case):
+        _tree_close(optimized(*args, **case.kw), plain(*args, **case.kw),
+                    f"{case.name}: optimized vs plain")
+
+
+@pytest.mark.parametrize("w", workloads.WORKLOADS, ids=[w.name for w in workloads.WORKLOADS])
+def test_benchmark_workloads_with_and_without_the_pass(w):
+    args = w.make_args(small=True)
+    plain = assert_grad_matches(w.f, args, wrt=w.wrt, rtol=1e-5, atol=1e-7, optimize=False)
+    _tree_close(pullback.grad(w.f, wrt=w.wrt)(*args), plain, f"{w.name}: optimized vs plain")
+
+
+# ------------------------------------------------------------ one test per optimization
+
+
+def logsumexp_columns(v):
+    m = np.max(v, axis=0)
+    return np.sum(m + np.log(np.sum(np.exp(v - m), axis=0)))
+
+
+def log_softmax_nll(logits, labels):
+    z = logits - np.max(logits, axis=1, keepdims=True)
+    logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
+    return -np.mean(logp[np.arange(logits.shape[0]), labels])
+
+
+def softmax_weighted(v, w):
+    e = np.exp(v - np.max(v, axis=-1, keepdims=True))
+    return np.sum(w * (e / np.sum(e, axis=-1, keepdims=True)))
+
+
+def logsumexp_scalar_max(v):
+    m = np.max(v)
+    return m + np.log(np.mean(np.exp(v - m))) + 2.0
+
+
+# The max is not shifted out again: its gradient is not zero and must be computed.
+def shift_summed_along_another_axis(v):
+    m = np.max(v, axis=0)
+    return np.sum(m + np.log(np.sum(np.exp(v - m), axis=1)))
+
+
+def shift_added_twice(v):
+    m = np.max(v)
+    return m + np.log(np.sum(np.exp(v - m))) + m
+
+
+def shift_kept_in_the_result(v):
+    m = np.max(v, axis=1, keepdims=True)
+    return np.sum(np.exp(v - m))
+
+
+def shift_misaligned(v):
+    m = np.max(v, axis=1)  # (n,) broadcast against (n, n) lines up with axis 1, not 0
+    return np.sum(np.log(np.sum(np.exp(v - m), axis=1)) + m)
+
+
+def shift_used_elsewhere(v):
+    m = np.max(v, axis=1, keepdims=True)
+    lse = m + np.log(np.sum(np.exp(v - m), axis=1, keepdims=True))
+    return np.sum(lse) + np.sum(m * m)
+
+
+def shift_through_a_loop(v, n):
+    total = 0.0
+    m = np.max(v)
+    for _ in range(n):
+        total = total + np.log(np.sum(np.exp(v - m))) + m
+        m = m * 0.5
+    return total
+
+
+def _matrix(rng, ties=False):
+    v = rng.normal(size=(4, 4))
+    if ties:
+        v[1, :] = v[0, :]  # every column's max attained twice
+        v[:, 2] = v[:, 3]
+    return v
+
+
+SHIFTED = [
+    (logsumexp_columns, lambda rng, ties: (_matrix(rng, ties),), 0),
+    (log_softmax_nll, lambda rng, ties: (_matrix(rng, ties), np.array([0, 3, 1, 2])), 0),
+    (softmax_weighted, lambda rng, ties: (_matrix(rng, ties), rng.normal(size=(4, 4))), 0),
+    (logsumexp_scalar_max, lambda rng, ties: (_matrix(rng, ties),), 0),
+]
+NOT_SHIFTED = [
+    (shift_summed_along_another_axis, lambda rng, ties: (_matrix(rng),), 0),
+    (shift_added_twice, lambda rng, ties: (_matrix(rng),), 0),
+    (shift_kept_in_the_result, lambda rng, ties: (_matrix(rng),), 0),
+    (shift_misaligned, lambda rng, ties: (_matrix(rng),), 0),
+    (shift_used_elsewhere, lambda rng, ties: (_matrix(rng),), 0),
+    (shift_through_a_loop, lambda rng, ties: (_matrix(rng), 3), 0),
+]
+
+
+def _both_match_fd(fn, args, wrt):
+    for optimize in (False, True):
+        assert_grad_matches(fn, args, wrt=wrt, rtol=1e-6, atol=1e-8, optimize=optimize)
+
+
+@pytest.mark.parametrize("fn, make, wrt", SHIFTED, ids=[c[0].__name__ for c in SHIFTED])
+def test_a_max_shifted_out_again_gets_no_gradient(fn, make, wrt):
+    plain = pullback.source(fn, wrt, optimize=False)
+    optimized = pullback.source(fn, wrt)
+    assert "unreduce_extreme" in plain
+    assert "unreduce_extreme" not in optimized
+    assert "a shift the function takes back, gradient exactly 0" in optimized
+    rng = np.random.default_rng(0)
+    for ties in (False, True):  # with ties the max's own gradient is split; it still cancels
+        _both_match_fd(fn, make(rng, ties), wrt)
+
+
+@pytest.mark.parametrize("fn, make, wrt", NOT_SHIFTED, ids=[c[0].__name__ for c in NOT_SHIFTED])
+def test_a_max_not_shifted_out_keeps_its_gradient(fn, make, wrt):
+    assert "unreduce_extreme" in pullback.source(fn, wrt)
+    _both_match_fd(fn, make(np.random.default_rng(1), False), wrt)
+
+
+def elementwise_chain(x):
+    y = np.tanh(x) * x
+    return np.sum(y / (1.0 + np.exp(x)))
+
+
+def test_equal_shapes_need_no_unbroadcast():
+    assert "unbroadcast" in pullback.source(elementwise_chain, optimize=False)
+    assert "unbroadcast" not in pullback.source(elementwise_chain)
+    _both_match_fd(elementwise_chain, (np.random.default_rng(2).normal(size=(3, 2)),), 0)
+
+
+def broadcast_against_a_parameter(x, b):
+    y = np.tanh(x) * x
+    return np.sum(y + b)  # b may have fewer dimensions: its gradient is summed
+
+
+def test_unknown_shapes_keep_unbroadcast():
+    source = pullback.source(broadcast_against_a_parameter, wrt=1)
+    assert "unbroadcast(dadd, b)" in source
+    rng = np.random.default_rng(3)
+    for b in (rng.normal(size=(2,)), rng.normal(size=(3, 1)), 0.5):
+        _both_match_fd(broadcast_against_a_parameter, (rng.normal(size=(3, 2)), b), 1)
+
+
+def outer_logsumexp(a, b):
+    s = a[:, None] + b[None, :]
+    return np.sum(np.tanh(s))
+
+
+def test_new_axes_adjoint_is_a_reshape():
+    plain = pullback.source(outer_logsumexp, wrt=(0, 1), optimize=False)
+    optimized = pullback.source(outer_logsumexp, wrt=(0, 1))
+    assert plain.count("accum_index") == 2 and "reshape_like" not in plain
+    assert optimized.count("reshape_like") == 2 and "accum_index" not in optimized
+    rng = np.random.default_rng(4)
+    _both_match_fd(outer_logsumexp, (rng.normal(size=3), rng.normal(size=4)), (0, 1))
+
+
+def dead_code(x, w):
+    unused = np.exp(x) * 3.0
+    also_unused = unused[0] + 1.0  # noqa: F841
+    y = np.tanh(x * w)
+    for i in range(3):
+        junk = y * i  # noqa: F841
+        y = y + 0.1 * np.sin(y)
+    return np.sum(y)
+
+
+def test_dead_code_is_removed():
+    plain = pullback.source(dead_code, wrt=(0, 1), optimize=False)
+    optimized = pullback.source(dead_code, wrt=(0, 1))
+    for name in ("unused", "also_unused", "junk", "    out = "):
+        assert name in plain and name not in optimized
+    rng = np.random.default_rng(5)
+    _both_match_fd(dead_code, (rng.normal(size=3), rng.normal(size=3)), (0, 1))
+
+
+def test_loop_invariant_values_accumulation_and_matrix_sums():
+    # the RNN: Wh's gradient is summed after the loop as one product; values that do
+    # not change in the loop are not saved; gradients of loop-read values add in place
+    plain = pullback.source(workloads.rnn, optimize=False)
+    optimized = pullback.source(workloads.rnn)
+    assert "sum_matmul_grad_a" in optimized and "sum_matmul_grad_a" not in plain
+    assert "dWh = dWh + matmul_grad_a" in plain
+    invariant = pullback.source(loop_invariant, wrt=(0, 1))
+    invariant_plain = pullback.source(loop_invariant, wrt=(0, 1), optimize=False)
+    assert "saved.append((sin," not in invariant
+    assert "sin" in invariant_plain.split("saved.append(")[1].split(")")[0]
+    assert "dw += " in invariant and "dw += " not in invariant_plain
+    rng = np.random.default_rng(6)
+    _both_match_fd(loop_invariant, (rng.normal(size=3), rng.normal(size=(5, 3))), (0, 1))
+
+
+def loop_invariant(w, xs):
+    total = 0.0
+    for i in range(xs.shape[0]):
+        total = total + np.sum(np.sin(w) * xs[i]) * total + np.sum(w * xs[i])
+    return total
+
+
+def test_pass_off_is_a_separate_cached_transform():
+    assert pullback.source(elementwise_chain) != pullback.source(elementwise_chain,
+                                                                 optimize=False)
+    x = np.random.default_rng(7).normal(size=(2, 2))
+    got = pullback.grad(elementwise_chain, optimize=False)(x)
+    assert_close(got, numeric_grad(elementwise_chain, (x,)), rtol=1e-6, atol=1e-8)
