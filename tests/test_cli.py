@@ -129,6 +129,16 @@ def test_show_matches_the_library():
     assert result.stdout == expected
 
 
+def test_no_optimize_shows_the_plain_adjoint():
+    optimized = run("show", "benchmarks/workloads.py:logsumexp")
+    plain = run("show", "benchmarks/workloads.py:logsumexp", "--no-optimize")
+    assert optimized.returncode == plain.returncode == 0, plain.stderr
+    assert "unreduce_extreme" in plain.stdout and "unreduce_extreme" not in optimized.stdout
+    checked = run("check", "benchmarks/workloads.py:logsumexp", "[0.5, -1.0, 2.0, 0.25]",
+                  "--no-optimize")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
 def test_wrt_selects_the_parameters(user_file):
     result = run("show", f"{user_file}:poly", "--wrt", "y")
     assert result.returncode == 0, result.stderr

@@ -202,7 +202,8 @@ def cmd_show(args) -> int:
     func = load_function(args.target)
     wrt = _parse_wrt(args.wrt, func)
     try:
-        text = source(func, wrt=_wrt_argument(wrt), mode=args.mode, stage=args.stage)
+        text = source(func, wrt=_wrt_argument(wrt), mode=args.mode, stage=args.stage,
+                      optimize=not args.no_optimize)
     except PullbackError as exc:
         raise CLIError(_pullback_message(exc)) from None
     except Exception as exc:
@@ -338,7 +339,7 @@ def cmd_check(args) -> int:
     wrt = _parse_wrt(args.wrt, func)
     bound = _bind_point(func, args.point, wrt)
     try:
-        gradient_function = value_and_grad(func, wrt=wrt)
+        gradient_function = value_and_grad(func, wrt=wrt, optimize=not args.no_optimize)
     except PullbackError as exc:
         raise CLIError(_pullback_message(exc)) from None
     except Exception as exc:
@@ -444,6 +445,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--atol", type=float, default=1e-7,
                        help="absolute tolerance, times max(1, |f|) (default: 1e-7)")
     check.set_defaults(run=cmd_check)
+    for p in (show, check):
+        p.add_argument("--no-optimize", action="store_true",
+                       help="leave out the optimizing pass (the plain adjoint)")
     for p in (parser, show, check):
         p._negative_number_matcher = _NEGATIVE  # so `check f.py:g -1e-3` reads a value
     return parser
