@@ -3568,6 +3568,36 @@ def np_rules_on_python_lists(x, y):
 add(np_rules_on_python_lists, lambda r: (_u(r, 0.3, 0.9), _u(r, 0.3, 0.9) + 0.5), wrt=(0, 1))
 
 
+def np_rules_on_two_python_lists(x, y):
+    # two lists compared with >= are compared lexicographically, not elementwise
+    return np.sum(np.maximum([x, y], [0.4, 0.6]) ** 2) + np.sum(np.heaviside([0.0, y], [x, 2.0]))
+
+
+add(np_rules_on_two_python_lists, lambda r: (_u(r, 0.1, 0.9), _u(r, 0.1, 0.9)), wrt=(0, 1))
+
+
+def np_rule_on_python_list_in_branch(x, y, n):
+    # in the iterations where the branch is not taken, np.log's gradient is the float 0.0
+    s = 0.0
+    for i in range(n):
+        z = np.log([x, y])
+        if i == 1:
+            s = s + np.sum(z)
+    return s
+
+
+add(np_rule_on_python_list_in_branch, lambda r: (_u(r, 0.3, 0.9), _u(r, 0.3, 0.9), 3),
+    wrt=(0, 1))
+
+
+def np_rules_on_python_list_parameter(xs, w):
+    return np.sum(np.maximum(xs, 0.2) * np.arctan2(xs, 2.0)) + np.dot(xs, w)
+
+
+add(np_rules_on_python_list_parameter,
+    lambda r: ([_u(r, -1, 1) for _ in range(3)], _u(r, -1, 1, 3)), wrt=(0, 1))
+
+
 def np_python_lists_that_work(x, y):
     A = np.array([[2.0, 0.5], [0.3, 1.5]])
     return (

@@ -33,7 +33,6 @@ from .nodes import (
     if_,
     load,
     not_,
-    quote,
     store,
     substitute,
     tuple_of,
@@ -398,6 +397,8 @@ class Reverse:
             if self.active(s.value):
                 self.contribute(s.value.id, g, False, out)
         elif op.kind == "rule":
+            lists = {p for p, v in op.bound.items()  # arguments that may be Python lists
+                     if isinstance(v, gast.Name) and not self.is_scalar(v)}
             for param, atom in op.inputs.items():
                 if not self.active(atom):
                     continue
@@ -405,7 +406,7 @@ class Reverse:
                            for p, v in op.bound.items()}
                 mapping["g"] = g
                 mapping["ans"] = load(name)
-                expr = substitute(quote(op.rule.partials[param]), mapping)
+                expr = substitute(op.rule.template(param, lists), mapping)
                 self.constants.update(op.rule.functions)
                 if param in op.rule.broadcast and not all(
                         self.is_scalar(op.bound[q]) for q in op.rule.broadcast if q != param):

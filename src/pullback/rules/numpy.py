@@ -182,6 +182,8 @@ SORTING = {
                   a="sort_grad(g, a, axis)"),
 }
 
+# NumPy functions read list arguments as arrays, so their gradient templates do too.
+ARRAY_LIKE = True
 RULES = {**ELEMENTWISE, **REDUCTIONS, **CUMULATIVE, **LINEAR_ALGEBRA, **SHAPE, **CONSTRUCTION,
          **SORTING}
 
