@@ -758,12 +758,20 @@ def vstack_grad(g, tup):
     return _joined_grad(g, tup, np.atleast_2d, 0)
 
 
-def split_grad(g, ans, axis=0):
-    """np.split returns a list; its gradient is a list (0.0 for pieces that got none)."""
+def split_grad(g, ary, ans, axis=0):
+    """np.split returns a list; its gradient is a list (0.0 for pieces that got none).
+    Splitting a nested list along axis > 0, NumPy measures the first axis and may leave
+    the last elements out of every piece: they get no gradient."""
     if _zero(g):
         return 0.0
     parts = [np.zeros(np.shape(p)) if _zero(gi) else gi for gi, p in zip(g, ans)]
-    return np.concatenate(parts, axis=axis)
+    grad = np.concatenate(parts, axis=axis)
+    left_out = np.shape(ary)[axis] - grad.shape[axis]
+    if left_out:
+        widths = [(0, 0)] * grad.ndim
+        widths[axis] = (0, left_out)
+        grad = np.pad(grad, widths)
+    return grad
 
 
 def tile_grad(g, A, reps):
