@@ -31,6 +31,7 @@ class Rule:
     broadcast: tuple = ()
     functions: tuple = ()  # (name, object) pairs the templates call besides the helpers
     arrays: bool = False  # the callable reads its operands as arrays (NumPy's array_like)
+    joint: str = ""  # a call returning every parameter's gradient, in order (custom rules)
 
     def template(self, param, lists=frozenset()):
         """The gradient template for `param`, a fresh expression. When the callable reads
@@ -158,10 +159,13 @@ def register(func, gradient) -> None:
         raise TypeError("a gradient function takes (g, ans, <the function's parameters>)")
     params = names[2:]
     helper = f"custom_{getattr(gradient, '__name__', 'rule')}_{VERSION[0]}"
-    arguments = ", ".join(["g", "ans", *params])
-    partials = {p: f"{helper}({arguments})" + ("" if len(params) == 1 else f"[{i}]")
-                for i, p in enumerate(params)}
-    RULES[func] = Rule(_signature(", ".join(params)), partials, (), ((helper, gradient),))
+    joint = f"{helper}({', '.join(['g', 'ans', *params])})"
+    if len(params) == 1:
+        partials, joint = {params[0]: joint}, ""
+    else:  # the adjoint calls `joint` once when several parameters need a gradient
+        partials = {p: f"{joint}[{i}]" for i, p in enumerate(params)}
+    RULES[func] = Rule(_signature(", ".join(params)), partials, (), ((helper, gradient),),
+                       joint=joint)
     NONDIFF.discard(func)
     VERSION[0] += 1
 
