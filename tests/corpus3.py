@@ -999,8 +999,7 @@ def method_copy_then_write(v):
     return (y * y).sum() + (v * y).sum()
 
 
-refuse(method_copy_then_write, lambda r: (_n(r, 4),), 0,
-       'UnsupportedSyntaxError', "in-place write to 'y'")
+add(method_copy_then_write, lambda r: (_n(r, 4),))  # v.copy() is a new array: writable
 
 
 def method_astype(v):
@@ -1114,8 +1113,7 @@ def method_astype_reshape_copy(v):
     return (M @ M.T).sum()
 
 
-refuse(method_astype_reshape_copy, lambda r: (_n(r, 4),), 0,
-       'UnsupportedSyntaxError', "in-place write to 'M'")
+add(method_astype_reshape_copy, lambda r: (_n(r, 4),))
 
 
 # ====================================================== containers, builtins
@@ -2692,8 +2690,7 @@ def elo_updates(ratings, results, k=0.2):
     return np.sum(r_**2) + r_[0] * r_[1]
 
 
-refuse(elo_updates, lambda r: (_n(r, 3), [(0, 1, 1.0), (1, 2, 0.0), (2, 0, 1.0), (0, 2, 0.0)]), 0,
-       'UnsupportedSyntaxError', "in-place write to 'r_'")
+add(elo_updates, lambda r: (_n(r, 3), [(0, 1, 1.0), (1, 2, 0.0), (2, 0, 1.0), (0, 2, 0.0)]))
 
 
 
@@ -3566,6 +3563,36 @@ def np_rules_on_python_lists(x, y):
 
 
 add(np_rules_on_python_lists, lambda r: (_u(r, 0.3, 0.9), _u(r, 0.3, 0.9) + 0.5), wrt=(0, 1))
+
+
+def np_rules_on_two_python_lists(x, y):
+    # two lists compared with >= are compared lexicographically, not elementwise
+    return np.sum(np.maximum([x, y], [0.4, 0.6]) ** 2) + np.sum(np.heaviside([0.0, y], [x, 2.0]))
+
+
+add(np_rules_on_two_python_lists, lambda r: (_u(r, 0.1, 0.9), _u(r, 0.1, 0.9)), wrt=(0, 1))
+
+
+def np_rule_on_python_list_in_branch(x, y, n):
+    # in the iterations where the branch is not taken, np.log's gradient is the float 0.0
+    s = 0.0
+    for i in range(n):
+        z = np.log([x, y])
+        if i == 1:
+            s = s + np.sum(z)
+    return s
+
+
+add(np_rule_on_python_list_in_branch, lambda r: (_u(r, 0.3, 0.9), _u(r, 0.3, 0.9), 3),
+    wrt=(0, 1))
+
+
+def np_rules_on_python_list_parameter(xs, w):
+    return np.sum(np.maximum(xs, 0.2) * np.arctan2(xs, 2.0)) + np.dot(xs, w)
+
+
+add(np_rules_on_python_list_parameter,
+    lambda r: ([_u(r, -1, 1) for _ in range(3)], _u(r, -1, 1, 3)), wrt=(0, 1))
 
 
 def np_python_lists_that_work(x, y):

@@ -27,6 +27,27 @@ def uses_counted(x):
     return counted(x) + np.sum(x)
 
 
+def mix2(x, w):
+    return np.sum(np.tanh(x * w))
+
+
+def uses_mix2(x, w):
+    return mix2(x * 2.0, w) + mix2(x, 0.5)  # in the second call only x can be active
+
+
+def mix3(x, w, b):
+    return np.sum(np.tanh(x * w + b))
+
+
+def uses_mix3(x, w, b, n):
+    total = 0.0
+    for i in range(n):
+        total = total + mix3(x, w, b) * (i + 1.0)
+        if i == 1:
+            total = total + mix3(w, x, 0.3)
+    return total
+
+
 def with_stop(x):
     return np.sum(x * pullback.stop_gradient(x))
 

@@ -177,3 +177,46 @@ def augments_input_slice(x):
     y = np.sin(x)
     x[1:3] *= 2.0  # <- here
     return np.sum(x * y)
+
+
+# ------------------------------------------- messages in the user's own terms
+
+
+def writes_into_copy_method(a, x):  # supported: a.copy() is a new array
+    b = a.copy()
+    b[0] = x
+    return np.sum(a * b)
+
+
+def writes_into_array_not_copied(a, x):
+    b = np.array(a, copy=None)  # may be a itself
+    b[0] = x  # <- here
+    return np.sum(a * b)
+
+
+def writes_into_rebound_buffer(a, x):
+    buf = np.zeros(3)
+    for i in range(3):
+        buf = buf + a
+        buf[i] = x * buf[i]  # <- here
+    return np.sum(buf)
+
+
+def aliases_rebound_buffer(a, x):
+    buf = np.zeros(3)
+    buf = buf + a
+    buf = np.copy(buf)
+    other = buf  # <- here
+    buf[0] = x
+    return np.sum(buf * other)
+
+
+def calls_default_function(x, act=np.tanh):
+    return np.sum(act(x))  # <- here
+
+
+def calls_rebound_local_function(x, c):
+    act = np.tanh
+    if c > 0:
+        act = np.sin
+    return np.sum(act(x))  # <- here

@@ -24,12 +24,9 @@ import pullback
 # Cases where pullback gives a wrong number or crashes inside generated code
 # (reported with minimal reproducers). strict: when the engine is fixed the
 # xfail turns into a failure, so the mark gets removed.
-BUGS: dict[str, str] = {
-    "np_rules_on_python_lists": "the np.dot / np.maximum / np.clip / np.arctan2 rules "
-    "crash on Python-list arguments (TypeError inside the gradient)",
-}
+BUGS: dict[str, str] = {}
 # Of those, the ones that crash: vjp fails on them too (the others are consistently wrong).
-CRASHES = {"np_rules_on_python_lists"}
+CRASHES: set[str] = set()
 # Cases that once gave wrong numbers or crashed and are now refused with a clear error:
 # (pullback error class, message fragment, raised when grad is called or when it runs).
 NOW_REFUSED = {

@@ -55,6 +55,55 @@ def test_a_rule_for_a_python_function_replaces_its_transform(restore_rules):
         assert g == pytest.approx(numeric_grad(cc.uses_softclip, args, i), rel=1e-7)
 
 
+def _summed_to(v, arg):
+    return np.sum(v) if np.ndim(arg) == 0 else v
+
+
+def _register_counted_mixes(calls):
+    @pullback.register_rule(cc.mix2)
+    def mix2_grad(g, ans, x, w):
+        calls.append("mix2")
+        d = g * (1.0 - np.tanh(x * w) ** 2)
+        return _summed_to(d * w, x), _summed_to(d * x, w)
+
+    @pullback.register_rule(cc.mix3)
+    def mix3_grad(g, ans, x, w, b):
+        calls.append("mix3")
+        d = g * (1.0 - np.tanh(x * w + b) ** 2)
+        return _summed_to(d * w, x), _summed_to(d * x, w), _summed_to(d, b)
+
+
+# (function, wrt, calls of the rules per gradient: one per executed call that a gradient
+# flows into, however many of its arguments are active; call sites in the generated code)
+MIX_CASES = [
+    (cc.uses_mix2, (0, 1), 2, 2),
+    (cc.uses_mix2, 0, 2, 2),
+    (cc.uses_mix2, 1, 1, 1),  # mix2(x, 0.5) has no active argument
+    (cc.uses_mix3, (0, 1, 2), 4, 2),  # three trips through the loop, one through the branch
+    (cc.uses_mix3, (0, 2), 4, 2),
+    (cc.uses_mix3, 2, 3, 1),  # mix3(w, x, 0.3): no active argument
+    (cc.uses_mix3, 1, 4, 2),
+]
+
+
+@pytest.mark.parametrize("f, wrt, expected, sites", MIX_CASES,
+                         ids=[f"{c[0].__name__}-wrt{c[1]}" for c in MIX_CASES])
+def test_a_rule_of_several_parameters_runs_once_per_call(restore_rules, f, wrt, expected, sites):
+    calls = []
+    _register_counted_mixes(calls)
+    x, w = np.array([0.3, -0.6, 0.9]), np.array([1.2, 0.4, -0.7])
+    args = (x, w) if f is cc.uses_mix2 else (x, w, 0.25, 3)
+    items = wrt if isinstance(wrt, tuple) else (wrt,)
+    for build in (pullback.grad, pullback.value_and_grad):
+        calls.clear()
+        got = build(f, wrt=wrt)(*args)
+        assert len(calls) == expected, calls
+        got = got[1] if build is pullback.value_and_grad else got
+        for g, i in zip(got if isinstance(wrt, tuple) else (got,), items):
+            np.testing.assert_allclose(g, numeric_grad(f, args, i), rtol=1e-6, atol=1e-9)
+    assert pullback.source(f, wrt=wrt).count("custom_mix") == sites
+
+
 def test_registering_a_rule_invalidates_cached_transforms(restore_rules):
     x = np.array([0.5, -0.2])
     first = pullback.grad(cc.uses_counted)(x)

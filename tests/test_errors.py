@@ -174,6 +174,43 @@ def test_same_call_on_inactive_values_is_fine():
     assert_grad_matches(ec.fft_inactive_argument, (x, y), wrt=0)
 
 
+# ---------------------------------------------- messages in the user's own terms
+
+
+def test_writing_into_a_copy_made_by_the_copy_method_is_supported():
+    assert_grad_matches(ec.writes_into_copy_method, (np.array([1.0, 2.0, 3.0]), 0.5),
+                        wrt=(0, 1))
+
+
+# (function, error class, fragments the message must contain, fragments it must not)
+IN_USER_TERMS = [
+    (ec.writes_into_array_not_copied, pullback.UnsupportedSyntaxError,
+     ["in-place write to 'b'", "cannot prove is a new array", "b = np.copy(b)"], []),
+    (ec.writes_into_rebound_buffer, pullback.UnsupportedSyntaxError,
+     ["in-place write to 'buf'", "buf = np.copy(buf)"], ["buf_"]),
+    (ec.aliases_rebound_buffer, pullback.UnsupportedSyntaxError,
+     ["other = buf gives a second name", "use np.copy(buf)"], ["buf_"]),
+    (ec.calls_default_function, pullback.NoRuleError,
+     ["call to act, a parameter of calls_default_function (default tanh)",
+      "calls_default_function(..., act=tanh)"], ["methods on values"]),
+    (ec.calls_rebound_local_function, pullback.NoRuleError,
+     ["call to act,", "cannot resolve"], ["act_"]),
+]
+
+
+@pytest.mark.parametrize("fn, error, wanted, unwanted", IN_USER_TERMS,
+                         ids=[c[0].__name__ for c in IN_USER_TERMS])
+def test_messages_speak_the_users_terms(fn, error, wanted, unwanted):
+    with pytest.raises(error) as info:
+        pullback.grad(fn, wrt=0)
+    msg = str(info.value)
+    assert not location_problems(msg, fn), msg
+    for text in wanted:
+        assert text in msg
+    for text in unwanted:
+        assert text not in msg.splitlines()[0]
+
+
 # ---------------------------------------------------- writes into inputs
 
 

@@ -12,6 +12,7 @@ import builtins
 import importlib.util
 import math
 import operator
+import re
 import textwrap
 
 import numpy as np
@@ -67,7 +68,8 @@ SAMPLES = {
                    ("sum([x0, x1], x1)", [((3,), ANY), ((3,), ANY)])],
     builtins.sorted: [("sorted([x0, x1 + 0.5, 2.0])[0] + 3.0 * sorted([x0, x1 + 0.5, 2.0])[1]",
                        [(S, ANY), (S, ANY)])],
-    np.where: [("np.where(x0 > 0.1, x0 * x1, x1 ** 2)", [((3, 4), ANY), ((4,), ANY)])],
+    np.where: [("np.where(x0 > 0.1, x0 * x1, x1 ** 2)", [((3, 4), ANY), ((4,), ANY)]),
+               ("np.where(np.greater(x2, 0.0), x0, x1)", [((3,), ANY), ((3,), ANY), ((3,), ANY)])],
     np.sum: [("np.sum(x0)", [((2, 3), ANY)]), ("np.sum(x0, axis=1)", [((2, 3), ANY)]),
              ("np.sum(x0, axis=(0, 2), keepdims=True)", [((2, 3, 2), ANY)]),
              ("np.sum(x0, -1)", [((2, 3), ANY)])],
@@ -105,7 +107,8 @@ SAMPLES.update({
               ("np.clip(x0, x1, x2)", [((6,), ANY), (S, (0.5, 1.0)), (S, (-1.0, -0.5))])],
     np.heaviside: [("np.heaviside(x0, 0.5) * x1", [((3,), ANY), ((3,), ANY)]),
                    ("np.heaviside(x0 * np.array([0.0, 1.0, 1.0]), x1)", [((3,), ANY), ((3,), ANY)]),
-                   ("np.heaviside(x0 * np.array([0.0, 1.0]), x1)", [((2,), ANY), (S, ANY)])],
+                   ("np.heaviside(x0 * np.array([0.0, 1.0]), x1)", [((2,), ANY), (S, ANY)]),
+                   ("np.heaviside([0.0, 1.0, -1.0], x0)", [((3,), ANY)])],
     np.sinc: [("np.sinc(x0)", [((3, 4), ANY)]),
               ("np.sinc(x0 * np.array([0.0, 1.0]))", [((2,), ANY)])],
 })
@@ -415,6 +418,105 @@ def test_rule_matches_finite_differences(index, tmp_path):
             expected = numeric_grad(f, args, i)
             assert np.shape(g) == np.shape(args[i])
             np.testing.assert_allclose(g, expected, rtol=1e-5, atol=1e-8, err_msg=expr)
+
+
+# ------------------------------------------------- Python lists where arrays go
+# NumPy functions read a list as an array, so their rules must too: every sample of a
+# NumPy or SciPy rule runs again with its array inputs passed as (nested) Python lists,
+# and with them spelled as list literals of their elements inside the function
+# ([x0[0], x0[1], ...]). Samples whose own code does not accept lists are left out.
+
+
+def _args(shapes, seed):
+    rng = np.random.default_rng(seed)
+    return tuple(float(rng.uniform(*dom)) if shape == S else rng.uniform(*dom, size=shape)
+                 for shape, dom in shapes)
+
+
+def _as_lists(args):
+    return tuple(a.tolist() if isinstance(a, np.ndarray) else a for a in args)
+
+
+def _literal(name, shape):
+    """Source of a (nested) list literal of the elements of array `name`."""
+    def items(prefix):
+        depth = len(prefix)
+        if depth == len(shape):
+            return f"{name}[{', '.join(map(str, prefix))}]"
+        return "[" + ", ".join(items(prefix + (i,)) for i in range(shape[depth])) + "]"
+    return items(())
+
+
+def _takes_lists(expr, args):
+    env = {"np": np, "math": math, "scipy": scipy, **{f"x{i}": a for i, a in enumerate(args)}}
+    try:
+        with np.errstate(all="ignore"):
+            eval(expr, env)
+    except Exception:  # NumPy itself does not take lists here (np.split)
+        return False
+    return True
+
+
+def _only_arguments(expr, shapes):
+    """Whether every array input is only ever a whole argument of a call (pullback
+    refuses + and * on list literals, which join or repeat them)."""
+    inputs = {f"x{i}" for i, (shape, _) in enumerate(shapes) if shape != S}
+    tree = ast.parse(expr, mode="eval")
+    arguments = {id(a) for n in ast.walk(tree) if isinstance(n, ast.Call)
+                 for a in n.args + [k.value for k in n.keywords]}
+    return all(id(n) in arguments for n in ast.walk(tree)
+               if isinstance(n, ast.Name) and n.id in inputs)
+
+
+LIST_CASES = [(f, expr, shapes) for f, expr, shapes in CASES if RULES[f].arrays
+              and any(shape != S for shape, _ in shapes)
+              and _takes_lists(expr, _as_lists(_args(shapes, 0)))]
+LITERAL_CASES = [c for c in LIST_CASES if _only_arguments(c[1], c[2])]
+
+
+def test_list_cases_cover_the_array_rules():
+    """Every elementwise rule, and the others whose samples allow lists, runs on lists."""
+    from pullback.rules.numpy import ELEMENTWISE, LINEAR_ALGEBRA
+    for cases in (LIST_CASES, LITERAL_CASES):
+        covered = {f for f, _, _ in cases}
+        missing = [f.__name__ for f in ELEMENTWISE if f not in covered]
+        assert not missing
+        assert {np.dot, np.clip, np.arctan2, np.maximum, np.power} <= covered
+        assert len(covered & set(LINEAR_ALGEBRA)) >= 10
+
+
+def _check_list_case(f, expr, shapes, args, convert):
+    """The gradient of f at convert(args) against differences of f(*convert(args))."""
+    wrt = tuple(range(len(shapes)))
+    passed = convert(args)
+    grads = pullback.grad(f, wrt=wrt)(*passed)
+    for i, g, p in zip(wrt, grads, passed):
+        assert type(g) is type(p), f"{expr}: gradient of a {type(p).__name__}: {g!r}"
+        assert np.shape(g) == np.shape(p)
+        expected = numeric_grad(lambda *a: f(*convert(a)), args, i)
+        np.testing.assert_allclose(np.asarray(g), expected, rtol=1e-5, atol=1e-8,
+                                   err_msg=expr)
+
+
+@pytest.mark.parametrize("index", range(len(LIST_CASES)),
+                         ids=[f"{getattr(c[0], '__name__', c[0])}:{c[1]}" for c in LIST_CASES])
+def test_rule_on_list_arguments(index, tmp_path):
+    _, expr, shapes = LIST_CASES[index]
+    f = _build(expr, len(shapes), tmp_path, f"list{index}")
+    args = _args(shapes, index)
+    _check_list_case(f, expr, shapes, args, _as_lists)
+
+
+@pytest.mark.parametrize("index", range(len(LITERAL_CASES)),
+                         ids=[f"{getattr(c[0], '__name__', c[0])}:{c[1]}" for c in LITERAL_CASES])
+def test_rule_on_list_literals(index, tmp_path):
+    _, expr, shapes = LITERAL_CASES[index]
+    for i, (shape, _) in enumerate(shapes):
+        if shape != S:
+            expr = re.sub(rf"\bx{i}\b", _literal(f"x{i}", shape), expr)
+    f = _build(expr, len(shapes), tmp_path, f"literal{index}")
+    args = _args(shapes, index)
+    _check_list_case(f, expr, shapes, args, tuple)
 
 
 # ------------------------------------------- every template accepts a zero gradient

@@ -373,9 +373,10 @@ def test_check_writes_rejects_a_buffer_it_did_not_allocate():
     with pytest.raises(UnsupportedSyntaxError) as info:
         run_check_writes(writes_computed, ("x",))
     assert str(info.value) == (
-        "in-place write to 'b', which is not an array this function created (np.zeros, "
-        "np.ones, np.copy(...), ...): pullback cannot tell what else shares its memory; copy "
-        "it first\n  " + located("# <- not fresh", "b[0] = 1.0"))
+        "in-place write to 'b', which pullback cannot prove is a new array that nothing "
+        "else shares: it writes only into arrays made by np.zeros, np.ones, np.copy(...), "
+        "x.copy(), ...; copy it first (b = np.copy(b))\n  "
+        + located("# <- not fresh", "b[0] = 1.0"))
 
 
 def test_check_writes_accepts_fresh_buffers():

@@ -109,6 +109,10 @@ class Analysis:
     def op(self, stmt) -> Op:
         return self.ops[id(stmt)]
 
+    def spelled(self, name: str) -> str:
+        """The user's name for an SSA name (`buf` for `buf_3`)."""
+        return getattr(self.tree, "spelling", {}).get(name, name)
+
     # classification --------------------------------------------------------------
 
     def resolve(self, func):
@@ -276,14 +280,31 @@ class Analysis:
                         "a rule for it")
             elif op.callee is MISSING and op.name.startswith("."):
                 what = f"attribute {op.name} of a value being differentiated has no rule"
+            elif op.callee is MISSING and op.name in self.params:
+                what = self._parameter_call(op.name)
             elif op.callee is MISSING:
-                what = (f"call to {op.name}, which pullback cannot resolve to a known "
-                        "function (methods on values are not differentiated yet)")
+                head, dot, rest = op.name.partition(".")
+                what = (f"call to {self.spelled(head)}{dot}{rest}, which pullback cannot "
+                        "resolve to a known function (methods on values are not "
+                        "differentiated yet)")
             else:
                 what = (f"no derivative rule for {op.name}, called on a value being "
                         "differentiated: register one with @pullback.register_rule, or wrap "
                         "the argument in pullback.stop_gradient if no gradient should flow")
             raise NoRuleError(what, self.parsed.location.describe(s))
+
+    def _parameter_call(self, name):
+        func = self.parsed.func
+        default = inspect.signature(func).parameters[name].default
+        known = default is not inspect.Parameter.empty and callable(default)
+        shown = getattr(default, "__name__", "...") if known else "..."
+        return (f"call to {name}, a parameter of {func.__name__}"
+                + (f" (default {shown})" if known else "")
+                + f": pullback picks derivative rules when it transforms {func.__name__}, and "
+                f"cannot know which function {name} holds when it runs. Call that function "
+                f"by name, or differentiate a function that calls {func.__name__} and passes "
+                f"it explicitly ({func.__name__}(..., {name}={shown})): pullback then "
+                f"transforms {func.__name__} for the function passed")
 
     # scalars --------------------------------------------------------------------
 

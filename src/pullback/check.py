@@ -152,9 +152,10 @@ def check_writes(tree, analysis, parsed) -> None:
                 and isinstance(s.targets[0], gast.Name) \
                 and isinstance(value, gast.Name) and (value.id in buffers
                                                       or s.targets[0].id in buffers):
+            target, source = analysis.spelled(s.targets[0].id), analysis.spelled(value.id)
             raise UnsupportedSyntaxError(
-                f"{s.targets[0].id} = {value.id} gives a second name to an array that is "
-                f"written in place; use np.copy({value.id})", describe(s))
+                f"{target} = {source} gives a second name to an array that is "
+                f"written in place; use np.copy({source})", describe(s))
     for s in analysis.assigns:
         if isinstance(s.value, (gast.Tuple, gast.List)) and any(
                 isinstance(e, gast.Name) and e.id in buffers for e in s.value.elts):
@@ -209,12 +210,18 @@ def _check_fresh(name, analysis, describe, where, seen) -> None:
                 and _is_list_display(d.value.left, analysis)):
             continue
         op = analysis.op(d)
-        if op.callee is not None and _is_allocator(op.callee):
+        if op.kind == "rule" and op.name == ".copy":  # x.copy(): a new array (or list)
             continue
+        if op.callee is not None and _is_allocator(op.callee):
+            copy = op.bound.get("copy", True)  # np.array(x, copy=None) may return x itself
+            if copy is True or isinstance(copy, gast.Constant) and copy.value is True:
+                continue
+        user = analysis.spelled(name)
         raise UnsupportedSyntaxError(
-            f"in-place write to {name!r}, which is not an array this function created "
-            "(np.zeros, np.ones, np.copy(...), ...): pullback cannot tell what else shares "
-            "its memory; copy it first", describe(where))
+            f"in-place write to {user!r}, which pullback cannot prove is a new array that "
+            "nothing else shares: it writes only into arrays made by np.zeros, np.ones, "
+            f"np.copy(...), x.copy(), ...; copy it first ({user} = np.copy({user}))",
+            describe(where))
 
 
 def _is_list_display(node, analysis) -> bool:
@@ -316,9 +323,10 @@ def _flag_or_reject(view, buffer, analysis, where) -> None:
     """A name read from `buffer` is live across a write to it. Element reads
     (`b[i]` of a 1-D array) are copies and fine, so subscript reads get a
     run-time check that they are not views; anything else is rejected now."""
-    message = (f"{view!r} is a view into {buffer!r}, and {buffer!r} is written in place "
-               f"before {view!r} is read again, so {view!r} would change under you; take a "
-               "copy (np.copy(...)) when you read it")
+    v, b = analysis.spelled(view), analysis.spelled(buffer)
+    message = (f"{v!r} is a view into {b!r}, and {b!r} is written in place before {v!r} is "
+               f"read again, so {v!r} would change under you; take a copy (np.copy(...)) "
+               "when you read it")
     stack, seen = [view], set()
     while stack:
         name = stack.pop()

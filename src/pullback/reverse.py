@@ -411,7 +411,12 @@ class Reverse:
         if op.kind == "copy":
             if self.active(s.value):
                 self.contribute(s.value.id, g, False, out)
+        elif op.kind == "rule" and op.rule.joint \
+                and sum(self.active(atom) for atom in op.inputs.values()) > 1:
+            self.adjoint_joint(op, g, load(name), out)
         elif op.kind == "rule":
+            lists = {p for p, v in op.bound.items()  # arguments that may be Python lists
+                     if isinstance(v, gast.Name) and not self.is_scalar(v)}
             for param, atom in op.inputs.items():
                 if not self.active(atom):
                     continue
@@ -419,7 +424,7 @@ class Reverse:
                            for p, v in op.bound.items()}
                 mapping["g"] = g
                 mapping["ans"] = load(name)
-                expr = substitute(quote(op.rule.partials[param]), mapping)
+                expr = substitute(op.rule.template(param, lists), mapping)
                 self.constants.update(op.rule.functions)
                 if param in op.rule.broadcast and not self.a.shapes.same_shape(
                         name, atom.id) and not all(self.is_scalar(op.bound[q])
@@ -447,6 +452,27 @@ class Reverse:
                     self.contribute(elt.id, call("item_grad", g, const(i)), False, out)
         self.defined.discard(name)
         return out
+
+    def adjoint_joint(self, op, g, ans, out):
+        """A rule returning the gradients of all its parameters at once (a custom rule):
+        called once, its results unpacked and handed to the active arguments."""
+        mapping = {p: (v if isinstance(v, gast.AST) else const(v)) for p, v in op.bound.items()}
+        mapping.update(g=g, ans=ans)
+        self.constants.update(op.rule.functions)
+        unused = None
+        targets = []
+        for p in op.rule.signature.parameters:
+            atom = op.inputs.get(p)
+            if self.active(atom):
+                targets.append(self.namer.fresh(f"d{atom.id}_{op.name.split('.')[-1]}"))
+            else:
+                unused = unused or self.namer.fresh("unused")
+                targets.append(unused)
+        out.append(assign(tuple_of(*[store(n) for n in targets], ctx=gast.Store()),
+                          substitute(quote(op.rule.joint), mapping)))
+        for p, target in zip(op.rule.signature.parameters, targets):
+            if self.active(op.inputs.get(p)):
+                self.contribute(op.inputs[p].id, load(target), False, out)
 
     def adjoint_call(self, s, op, g, out):
         """y = h(args) for a Python function h: h's own backward function hands back the

@@ -12,7 +12,9 @@ Guarantees on the output (same core language as normalize's output):
   copies and the loop target, every name assigned inside a loop body is assigned
   once per iteration;
 - in-place writes `x[i] = v` are not assignments: they keep `x`'s name;
-- copies created here carry `node.phi = True`.
+- copies created here carry `node.phi = True`;
+- `tree.spelling` maps each new name to the user's name it versions (`h_2` -> `h`),
+  so that messages can speak the user's names.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ def to_ssa(tree: gast.FunctionDef, describe=str) -> gast.FunctionDef:
     ssa.tree = gast.Module(body=list(tree.body), type_ignores=[])
     ssa.first.update(params)
     tree.body = ssa.block(tree.body, env)
+    tree.spelling = ssa.spelling
     return tree
 
 
@@ -69,13 +72,16 @@ class _SSA:
         self.describe = describe
         self.first = set()  # user names already used once
         self.maybe_unbound = set()  # versions assigned on one side of an if only
+        self.spelling: dict[str, str] = {}  # new name -> the user's name
 
     def version(self, name):
         if name not in self.first and name not in RESERVED:
             self.first.add(name)
             return name
         self.first.add(name)
-        return self.namer.fresh(name)
+        new = self.namer.fresh(name)
+        self.spelling[new] = name
+        return new
 
     def read_outside(self, loop):
         """User variables read anywhere outside `loop`."""
@@ -100,6 +106,7 @@ class _SSA:
             if isinstance(target, gast.Name):
                 new = self.namer.fresh(f"{target.id}_unset") if getattr(s, "sentinel", False) \
                     else self.version(target.id)
+                self.spelling.setdefault(new, target.id)
                 env[target.id] = new
                 s.targets = [gast.Name(id=new, ctx=gast.Store(), annotation=None,
                                        type_comment=None)]

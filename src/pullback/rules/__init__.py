@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import inspect
 import math as _math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+import gast
 import numpy as _np
+
+from ..nodes import call, quote
 
 
 @dataclass(frozen=True)
@@ -27,12 +30,71 @@ class Rule:
     partials: dict  # parameter name -> template source
     broadcast: tuple = ()
     functions: tuple = ()  # (name, object) pairs the templates call besides the helpers
+    arrays: bool = False  # the callable reads its operands as arrays (NumPy's array_like)
+    joint: str = ""  # a call returning every parameter's gradient, in order (custom rules)
+
+    def template(self, param, lists=frozenset()):
+        """The gradient template for `param`, a fresh expression. When the callable reads
+        its operands as arrays, the template must too: an operator in it applied to
+        parameters in `lists` (whose arguments may be Python lists) with no array
+        operand (`ans`, or an operator on it) gets the first such parameter through
+        np.asarray, since `[x, y] >= 0.1` raises and `[x, y] >= [0.1, 0.9]` compares
+        lexicographically."""
+        expr = quote(self.partials[param])
+        if self.arrays and lists:
+            expr = _ListsAsArrays(lists).visit(expr)
+        return expr
 
     def bind(self, args, kwargs):
         """Bind call arguments to parameter names (TypeError if they do not fit)."""
         bound = self.signature.bind(*args, **kwargs)
         bound.apply_defaults()
         return dict(bound.arguments)
+
+
+class _ListsAsArrays(gast.NodeTransformer):
+    def __init__(self, lists):
+        self.lists = lists
+        self.arrays: set[int] = set()  # ids of the nodes that evaluate to arrays
+
+    def visit_Name(self, node):
+        if node.id == "ans":  # g may be the float 0.0 (a gradient known to be zero)
+            self.arrays.add(id(node))
+        return node
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        # simplify writes pow_grad_base(g, a, <literal b>) out as g * b * a ** (b - 1)
+        if isinstance(node.func, gast.Name) and node.func.id == "pow_grad_base":
+            base = node.args[1]
+            if isinstance(base, gast.Name) and base.id in self.lists:
+                node.args[1] = call("np.asarray", base)
+        return node
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        node.left, node.right = self._operands(node, [node.left, node.right])
+        return node
+
+    def visit_Compare(self, node):
+        self.generic_visit(node)
+        node.left, *node.comparators = self._operands(node, [node.left, *node.comparators])
+        return node
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        (node.operand,) = self._operands(node, [node.operand])
+        return node
+
+    def _operands(self, node, operands):
+        if not any(id(o) in self.arrays for o in operands):
+            lists = [i for i, o in enumerate(operands)
+                     if isinstance(o, gast.Name) and o.id in self.lists]
+            if not lists:
+                return operands
+            operands[lists[0]] = call("np.asarray", operands[lists[0]])
+        self.arrays.add(id(node))
+        return operands
 
 
 def _signature(params: str) -> inspect.Signature:
@@ -61,7 +123,10 @@ def _tables():
             module = importlib.import_module(f"{__name__}.{name}")
         except ImportError:  # an optional library (SciPy) that is not installed
             continue
-        rules.update(module.RULES)
+        if getattr(module, "ARRAY_LIKE", False):
+            rules.update({f: replace(r, arrays=True) for f, r in module.RULES.items()})
+        else:
+            rules.update(module.RULES)
         nondiff.update(module.NONDIFF)
     return rules, nondiff
 
@@ -94,10 +159,13 @@ def register(func, gradient) -> None:
         raise TypeError("a gradient function takes (g, ans, <the function's parameters>)")
     params = names[2:]
     helper = f"custom_{getattr(gradient, '__name__', 'rule')}_{VERSION[0]}"
-    arguments = ", ".join(["g", "ans", *params])
-    partials = {p: f"{helper}({arguments})" + ("" if len(params) == 1 else f"[{i}]")
-                for i, p in enumerate(params)}
-    RULES[func] = Rule(_signature(", ".join(params)), partials, (), ((helper, gradient),))
+    joint = f"{helper}({', '.join(['g', 'ans', *params])})"
+    if len(params) == 1:
+        partials, joint = {params[0]: joint}, ""
+    else:  # the adjoint calls `joint` once when several parameters need a gradient
+        partials = {p: f"{joint}[{i}]" for i, p in enumerate(params)}
+    RULES[func] = Rule(_signature(", ".join(params)), partials, (), ((helper, gradient),),
+                       joint=joint)
     NONDIFF.discard(func)
     VERSION[0] += 1
 

@@ -152,8 +152,8 @@ SHAPE = {
     np.stack: rule("arrays, axis=0, *, dtype=None", arrays="stack_grad(g, arrays, axis)"),
     np.hstack: rule("tup, *, dtype=None", tup="hstack_grad(g, tup)"),
     np.vstack: rule("tup, *, dtype=None", tup="vstack_grad(g, tup)"),
-    np.split: rule("ary, indices_or_sections, axis=0", ary="split_grad(g, ans, axis)"),
-    np.array_split: rule("ary, indices_or_sections, axis=0", ary="split_grad(g, ans, axis)"),
+    np.split: rule("ary, indices_or_sections, axis=0", ary="split_grad(g, ary, ans, axis)"),
+    np.array_split: rule("ary, indices_or_sections, axis=0", ary="split_grad(g, ary, ans, axis)"),
     np.tile: rule("A, reps", A="tile_grad(g, A, reps)"),
     np.repeat: rule("a, repeats, axis=None", a="repeat_grad(g, a, repeats, axis)"),
     np.broadcast_to: rule("array, shape", array="unbroadcast(g, array)"),
@@ -182,6 +182,8 @@ SORTING = {
                   a="sort_grad(g, a, axis)"),
 }
 
+# NumPy functions read list arguments as arrays, so their gradient templates do too.
+ARRAY_LIKE = True
 RULES = {**ELEMENTWISE, **REDUCTIONS, **CUMULATIVE, **LINEAR_ALGEBRA, **SHAPE, **CONSTRUCTION,
          **SORTING}
 

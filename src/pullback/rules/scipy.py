@@ -17,6 +17,7 @@ try:
 except ImportError as exc:  # installed but broken: say so rather than drop the rules
     raise RuntimeError(f"SciPy is installed but scipy.special does not import: {exc}") from exc
 
+ARRAY_LIKE = True  # list arguments are read as arrays, by the functions and their rules
 RULES = {
     special.expit: rule("x", x="g * ans * (1.0 - ans)"),
     special.logit: rule("x", x="g / (x * (1.0 - x))"),

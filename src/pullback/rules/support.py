@@ -19,6 +19,12 @@ def _zero(g) -> bool:
     return g.__class__ is float and g == 0.0
 
 
+def _array(x):
+    """x, with a Python list or tuple (an argument NumPy reads as an array) made an array,
+    for helpers that apply operators or array attributes to it."""
+    return np.asarray(x) if isinstance(x, (list, tuple)) else x
+
+
 def map_grad(fn, g, *args, **kwargs):
     """fn(g, *args, **kwargs), or the known zero when g is: for rules whose gradient is a
     linear rearrangement of g (swapaxes, flip, roll, ...)."""
@@ -87,6 +93,7 @@ def matmul_grad_a(g, a, b):
     """Gradient of a @ b with respect to a (NumPy's matmul rules, 1-D cases included)."""
     if g.__class__ is float and g == 0.0:  # a gradient known to be zero
         return 0.0
+    a, b = _array(a), _array(b)
     an, bn = _ndim(a), _ndim(b)
     if bn == 1:
         if an == 1:
@@ -105,6 +112,7 @@ def matmul_grad_b(g, a, b):
     """Gradient of a @ b with respect to b."""
     if g.__class__ is float and g == 0.0:
         return 0.0
+    a, b = _array(a), _array(b)
     an, bn = _ndim(a), _ndim(b)
     if an == 1:
         if bn == 1:
@@ -190,6 +198,7 @@ def trace_grad(g, a):
 
 def pow_grad_base(g, a, b):
     """The gradient of a ** b with respect to a; zero where b == 0 (even at a == 0)."""
+    a, b = _array(a), _array(b)
     if np.ndim(b) == 0:
         return g * 0.0 if b == 0 else g * b * a ** (b - 1)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -198,6 +207,7 @@ def pow_grad_base(g, a, b):
 
 def pow_grad_exponent(g, a, ans):
     """The gradient of a ** b with respect to b; zero where a == 0 (its limit for b > 0)."""
+    a = _array(a)
     if np.ndim(a) == 0:
         return g * 0.0 if a == 0 else g * ans * math.log(a)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -226,6 +236,7 @@ def astype_grad(g, ans):
 def clip_grad(g, a, a_min, a_max):
     """np.clip(a, a_min, a_max) = minimum(maximum(a, a_min), a_max): a keeps the gradient
     where a_min <= a <= a_max (either bound may be None)."""
+    a, a_min, a_max = _array(a), _array(a_min), _array(a_max)
     mask = True
     if a_min is not None:
         mask = mask & (a >= a_min)
@@ -236,6 +247,7 @@ def clip_grad(g, a, a_min, a_max):
 
 def clip_grad_min(g, a, a_min, a_max):
     """The lower bound gets the gradient where it is the result: a < a_min <= a_max."""
+    a, a_min, a_max = _array(a), _array(a_min), _array(a_max)
     mask = a < a_min
     if a_max is not None:
         mask = mask & (a_min <= a_max)
@@ -244,6 +256,7 @@ def clip_grad_min(g, a, a_min, a_max):
 
 def clip_grad_max(g, a, a_min, a_max):
     """The upper bound gets the gradient where it is the result: maximum(a, a_min) > a_max."""
+    a, a_max = _array(a), _array(a_max)
     return g * ((a if a_min is None else np.maximum(a, a_min)) > a_max)
 
 
@@ -751,12 +764,20 @@ def vstack_grad(g, tup):
     return _joined_grad(g, tup, np.atleast_2d, 0)
 
 
-def split_grad(g, ans, axis=0):
-    """np.split returns a list; its gradient is a list (0.0 for pieces that got none)."""
+def split_grad(g, ary, ans, axis=0):
+    """np.split returns a list; its gradient is a list (0.0 for pieces that got none).
+    Splitting a nested list along axis > 0, NumPy measures the first axis and may leave
+    the last elements out of every piece: they get no gradient."""
     if _zero(g):
         return 0.0
     parts = [np.zeros(np.shape(p)) if _zero(gi) else gi for gi, p in zip(g, ans)]
-    return np.concatenate(parts, axis=axis)
+    grad = np.concatenate(parts, axis=axis)
+    left_out = np.shape(ary)[axis] - grad.shape[axis]
+    if left_out:
+        widths = [(0, 0)] * grad.ndim
+        widths[axis] = (0, left_out)
+        grad = np.pad(grad, widths)
+    return grad
 
 
 def tile_grad(g, A, reps):
