@@ -416,7 +416,8 @@ class Reverse:
             self.adjoint_joint(op, g, load(name), out)
         elif op.kind == "rule":
             lists = {p for p, v in op.bound.items()  # arguments that may be Python lists
-                     if isinstance(v, gast.Name) and not self.is_scalar(v)}
+                     if isinstance(v, gast.Name) and not self.is_scalar(v)
+                     and not self.a.shapes.numpy_value(v)}
             for param, atom in op.inputs.items():
                 if not self.active(atom):
                     continue

@@ -7,6 +7,9 @@ Guarantees, for an SSA function and its `Analysis`:
   scalars, and broadcasts against reductions of it along one axis (`x - np.max(x,
   axis=1, keepdims=True)` has the shape of `x`). A gradient summed back to such an
   operand needs no `unbroadcast`;
+- `numpy_value(node)` is True only for values certainly NumPy arrays or scalars
+  (results of NumPy's elementwise functions, reductions and matrix products, and
+  of arithmetic with them), which therefore are never Python lists;
 - `shift_constants` holds the names `m = np.max(v, axis)` (or min) whose every use
   is a shift that the function takes back exactly: `m + log(sum(exp(v - m)))`,
   `exp(v - m) / sum(exp(v - m))`, `(v - m) - log(sum(exp(v - m)))` along m's axis.
@@ -138,9 +141,10 @@ class Shapes:
         """Python's operators on lists and tuples join or repeat them: only when an
         operand is a NumPy value (or all are numbers) do they act elementwise."""
         return all(self.token(o) == SCALAR for o in operands) or any(
-            self._numpy_value(o) for o in operands)
+            self.numpy_value(o) for o in operands)
 
-    def _numpy_value(self, node) -> bool:
+    def numpy_value(self, node) -> bool:
+        """Whether `node` certainly holds a NumPy array or scalar (never a Python list)."""
         if not isinstance(node, gast.Name) or len(self.a.defs.get(node.id, [])) != 1:
             return False
         op = self.a.op(self.a.defs[node.id][0])
@@ -151,7 +155,7 @@ class Shapes:
                                                  or op.callee in REDUCTIONS)):
             return True
         return op.callee in OPERATORS and any(
-            self._numpy_value(v) for v in op.bound.values() if isinstance(v, gast.Name))
+            self.numpy_value(v) for v in op.bound.values() if isinstance(v, gast.Name))
 
     # shifts that cancel --------------------------------------------------------------
 

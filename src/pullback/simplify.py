@@ -8,6 +8,8 @@ Guarantees:
   read `b` instead, until either name is assigned again (a statement that
   assigns neither keeps the copy valid; a loop or branch that assigns either
   ends it); self-assignments `a = a` disappear;
+- `d = unreduce(g, x, ...)` read only in `d * x` becomes `expand_reduced(g, x, ...)`:
+  the product broadcasts g over x's shape itself, with the same values;
 - dead code: copies (`a = b`, `a = <literal>`) whose `a` is never read, or is
   assigned again before any read, and pure assignments (arithmetic, indexing,
   attributes, and calls of NumPy functions from the rule tables or of the helpers
@@ -211,9 +213,53 @@ def _overwritten_unread(name, rest) -> bool:
     return False
 
 
+def _spread_by_product(tree) -> None:
+    loads: dict[str, list] = {}
+    stores: dict[str, int] = {}
+    for n in gast.walk(tree):
+        if isinstance(n, gast.Name):
+            if isinstance(n.ctx, gast.Load):
+                loads.setdefault(n.id, []).append(n)
+            else:
+                stores[n.id] = stores.get(n.id, 0) + 1
+    products = {id(side): other for n in gast.walk(tree)
+                if isinstance(n, gast.BinOp) and isinstance(n.op, gast.Mult)
+                for side, other in ((n.left, n.right), (n.right, n.left))}
+    for s in _blocks(tree):
+        for i, stmt in enumerate(s):
+            if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
+                    and isinstance(stmt.value, gast.Call)
+                    and dotted_name(stmt.value.func) == "unreduce"
+                    and len(stmt.value.args) == 4 and isinstance(stmt.value.args[1], gast.Name)):
+                continue
+            name, x = stmt.targets[0].id, stmt.value.args[1].id
+            uses = loads.get(name, [])
+            if stores.get(name) != 1 or len(uses) != 1:
+                continue
+            other = products.get(id(uses[0]))
+            rest = s[i + 1:]
+            user = next((j for j, t in enumerate(rest) if any(u is uses[0] for u in gast.walk(t))),
+                        None)
+            if isinstance(other, gast.Name) and other.id == x and user is not None \
+                    and not any(x in _stored(t) for t in rest[:user]) \
+                    and isinstance(rest[user], gast.Assign):
+                stmt.value.func = gast.Name(id="expand_reduced", ctx=gast.Load(),
+                                            annotation=None, type_comment=None)
+
+
+def _blocks(tree):
+    """Every statement list in the function."""
+    yield tree.body
+    for n in gast.walk(tree):
+        if isinstance(n, (gast.If, gast.For, gast.While)) and n is not tree:
+            yield n.body
+            yield n.orelse
+
+
 def simplify(tree: gast.FunctionDef) -> gast.FunctionDef:
     tree = _Fold().visit(tree)
     tree.body = _propagate(tree.body)
+    _spread_by_product(tree)
     while _drop_dead_code(tree):
         pass
     return tree

@@ -68,6 +68,18 @@ def unreduce(g, x, axis=None, keepdims=False):
     return out
 
 
+def expand_reduced(g, x, axis=None, keepdims=False):
+    """g with the axes a reduction of `x` removed put back as size-1 axes: it broadcasts
+    against x (for `unreduce(g, x, ...) * x`, the product spreads g itself)."""
+    if _zero(g) or keepdims or axis is None or g.__class__ is float:
+        return g
+    shape = _shape(x)
+    kept = list(shape)
+    for a in _axes(axis, len(shape)):
+        kept[a] = 1
+    return g.reshape(kept)
+
+
 def unreduce_mean(g, x, ans, axis=None, keepdims=False):
     if _zero(g):
         return 0.0
