@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import gast
 
 from . import rules
+from .codegen import HELPERS
 from .errors import NoRuleError
 from .nodes import dotted_name
 from .parse import MISSING
@@ -119,6 +120,11 @@ class Analysis:
         if name is None or name.split(".")[0] in self.locals:
             return MISSING
         head = name.split(".")[0]
+        if head in HELPERS:  # normalize renamed the user's own names like these
+            obj = HELPERS[head]
+            for attr in name.split(".")[1:]:
+                obj = getattr(obj, attr, MISSING)
+            return obj
         head_object = self.parsed.lookup(head)
         if self.parsed.is_rebindable(head) and not isinstance(head_object, types.ModuleType):
             self.bindings[head] = head_object  # the derivative is only right for this object
@@ -223,7 +229,8 @@ class Analysis:
 
     def update_pairs(self):
         """(list, name of the value appended or extended with) for each list update."""
-        return [(s.value.func.value.id, _atom_name(s.value.args[0])) for s in self.updates]
+        return [(s.value.func.value.id, _atom_name(s.value.args[0])) for s in self.updates
+                if s.list_update != "pop"]
 
     def _useful(self):
         useful = {self.result}

@@ -111,12 +111,15 @@ def _check_detail(node, reject) -> None:
 
 
 def is_list_update(stmt) -> bool:
-    """`values.append(v)` or `values.extend(vs)` on a name, as a statement."""
+    """`values.append(v)`, `values.extend(vs)` or `values.pop(i)` on a name, as a statement."""
     value = getattr(stmt, "value", None)
-    return isinstance(stmt, gast.Expr) and isinstance(value, gast.Call) \
-        and isinstance(value.func, gast.Attribute) and value.func.attr in ("append", "extend") \
-        and isinstance(value.func.value, gast.Name) and len(value.args) == 1 \
-        and not value.keywords
+    if not (isinstance(stmt, gast.Expr) and isinstance(value, gast.Call)
+            and isinstance(value.func, gast.Attribute) and isinstance(value.func.value, gast.Name)
+            and not value.keywords):
+        return False
+    if value.func.attr == "pop":
+        return len(value.args) <= 1
+    return value.func.attr in ("append", "extend") and len(value.args) == 1
 
 
 def _check_target(target, reject, stmt) -> None:
@@ -149,7 +152,7 @@ def check_writes(tree, analysis, parsed) -> None:
     for s in analysis.assigns:  # aliases first: they explain the rest
         value = s.value
         if not getattr(s, "phi", False) and not getattr(s, "is_return", False) \
-                and isinstance(s.targets[0], gast.Name) \
+                and not getattr(s, "moved", False) and isinstance(s.targets[0], gast.Name) \
                 and isinstance(value, gast.Name) and (value.id in buffers
                                                       or s.targets[0].id in buffers):
             raise UnsupportedSyntaxError(

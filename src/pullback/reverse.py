@@ -516,9 +516,18 @@ class Reverse:
 
     def adjoint_update(self, s):
         """values.append(v) / values.extend(vs): hand the last elements' gradients to v
-        (or vs) and take them off, then take the elements off the list itself."""
+        (or vs) and take them off, then take the elements off the list itself.
+        values.pop(i): put the element back."""
         base = s.value.func.value.id
         item = s.value.args[0]
+        if s.list_update == "pop":  # give the slot back (its gradient comes from the read)
+            out: list = []
+            if base in self.defined and base in self.a.active:
+                out.append(assign(self.d(base), call("pop_grad", load(self.d(base)),
+                                                     load(base), _clone(item))))
+            out.append(gast.Expr(value=call("undo_pop", load(base), _clone(item),
+                                            load(s.popped.targets[0].id))))
+            return out
         count = const(1) if s.list_update == "append" else \
             load(self.saved.setdefault(id(s), self.namer.fresh(f"{base}_added")))
         out: list = []

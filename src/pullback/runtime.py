@@ -219,16 +219,42 @@ def sum_grad(g, values):
     return GradList([g] * len(values))
 
 
-def sorted_grad(g, values):
-    """sorted(values): element i of the result came from position order[i]."""
-    items = list(values)
-    order = sorted(range(len(items)), key=items.__getitem__)
-    grads = [0.0] * len(items)
-    if g.__class__ is float and g == 0.0:
-        return _like(grads, values)
-    for position, i in enumerate(order):
-        grads[i] = g[position]
-    return _like(grads, values)
+def sort_order(keys, reverse=False):
+    """The positions of `keys` in the order sorted(keys, reverse=reverse) puts them, ties
+    kept in their order (as sorted keeps them)."""
+    return sorted(range(len(keys)), key=keys.__getitem__, reverse=reverse)
+
+
+def index_of_min(keys):
+    """The position of the first smallest key: the element min(values, key=...) returns."""
+    return min(range(len(keys)), key=keys.__getitem__)
+
+
+def index_of_max(keys):
+    """The position of the first largest key: the element max(values, key=...) returns."""
+    return max(range(len(keys)), key=keys.__getitem__)
+
+
+def _popped_at(values, i):
+    """Where values.pop(i) took its element from, given `values` after the pop."""
+    return i if i >= 0 else len(values) + 1 + i
+
+
+def pop_grad(d, values, i):
+    """The gradient of a list before values.pop(i), from its gradient d after the pop:
+    the removed slot gets its gradient through the read of values[i]."""
+    if not isinstance(d, list):
+        return d  # a known zero
+    d.insert(_popped_at(values, i), 0.0)
+    return d
+
+
+def undo_pop(values, i, value):
+    """Put back the element values.pop(i) removed."""
+    if not isinstance(values, list):
+        raise PullbackError(f"pop() on a {type(values).__name__} is not differentiated "
+                            "(only pop on a list the function built)")
+    values.insert(_popped_at(values, i), value)
 
 
 def _like(grads, values):
