@@ -3382,6 +3382,54 @@ add(enumerate_start_nested, lambda r: (_n(r, (2, 3)), [_u(r, -1, 1) for _ in ran
     wrt=(0, 1))
 
 
+def list_join_in_loop_states(W, xs):
+    h = np.zeros(W.shape[0])
+    hs = [h]
+    for x in xs:
+        h = np.tanh(W @ h + x)
+        hs = hs + [h]
+    return sum(np.sum(s * s) for s in hs[1:]) + np.sum(hs[-1] * hs[1])
+
+
+add(list_join_in_loop_states, lambda r: (_n(r, (3, 3), 0.6), _n(r, (4, 3))), wrt=(0, 1))
+
+
+def list_repeat_and_join_mixed(x, y, v):
+    row = [x, 0.5] * 2
+    grid = 2 * [y * y] + row + [1.0]
+    both = (x, y) + (v[0],) * 3
+    grid += [v[1] * x]
+    return sum(t * (i + 1.0) for i, t in enumerate(grid)) + both[4] * both[0] + grid[-1]
+
+
+add(list_repeat_and_join_mixed, lambda r: (_u(r, -1, 1), _u(r, -1, 1), _n(r, 3)),
+    wrt=(0, 1, 2))
+
+
+def list_join_inputs_and_array_plus_list(xs, ys, v):
+    zs = list(xs) + ys
+    arr = v + [zs[0], zs[-1], 1.0]  # an array plus a list: elementwise
+    parts = list(xs) + [np.sum(arr)]
+    return zs[0] * zs[-1] + sum(zs) + np.sum(arr**2) + parts[-1] * parts[0]
+
+
+add(list_join_inputs_and_array_plus_list, lambda r: ([_u(r, -1, 1) for _ in range(2)],
+                                                     [_u(r, -1, 1) for _ in range(2)],
+                                                     _n(r, 3)), wrt=(0, 1, 2))
+
+
+def list_join_then_appended_and_written(x, y):
+    vals = [x, y] + [x * y]
+    vals.append(y * 2.0)
+    vals[1] = vals[1] * vals[2]
+    more = vals * 2
+    more.append(x)
+    return sum(more) + more[1] * more[-2]
+
+
+add(list_join_then_appended_and_written, lambda r: (_u(r, -1, 1), _u(r, -1, 1)), wrt=(0, 1))
+
+
 def comprehension_rebinds_its_iterable(xs, w):
     xs = [t * w for t in xs]  # reads the old xs
     xs = list(map(lambda t: t + len(xs), xs))
@@ -3883,6 +3931,15 @@ def refused_generator_bound_to_name(v):
 
 refuse(refused_generator_bound_to_name, lambda r: (_n(r, 3),), 0,
        "UnsupportedSyntaxError", "generator or map")
+
+
+def refused_join_list_arguments(xs, ys):
+    zs = xs + ys  # nothing tells pullback these arguments are lists
+    return zs[0] * zs[-1]
+
+
+refuse(refused_join_list_arguments, lambda r: ([_u(r, -1, 1)] * 2, [_u(r, -1, 1)] * 2),
+       (0, 1), "PullbackError", "list\\(xs\\) \\+ ys")
 
 
 def choose_activation(flag):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gast
 
+from .activity import SEQUENCE_RULES
 from .errors import UnsupportedSyntaxError
 
 # What a user may write inside a differentiated function.
@@ -207,24 +208,20 @@ def _check_fresh(name, analysis, describe, where, seen) -> None:
         if getattr(d, "phi", False) and isinstance(d.value, gast.Name):
             _check_fresh(d.value.id, analysis, describe, where, seen)
             continue
-        if isinstance(d.value, gast.List) or (  # a list display, or one repeated: a new list
-                isinstance(d.value, gast.BinOp) and isinstance(d.value.op, gast.Mult)
-                and _is_list_display(d.value.left, analysis)):
-            continue
         op = analysis.op(d)
+        if isinstance(d.value, gast.BinOp) and op.rule in SEQUENCE_RULES.values() \
+                and getattr(d, "augmented", False) and isinstance(d.value.left, gast.Name):
+            _check_fresh(d.value.left.id, analysis, describe, where, seen)  # values += [v]
+            continue
+        if isinstance(d.value, gast.List) or (  # a list display, or lists joined or repeated
+                isinstance(d.value, gast.BinOp) and op.rule in SEQUENCE_RULES.values()):
+            continue
         if op.callee is not None and _is_allocator(op.callee):
             continue
         raise UnsupportedSyntaxError(
             f"in-place write to {name!r}, which is not an array this function created "
             "(np.zeros, np.ones, np.copy(...), ...): pullback cannot tell what else shares "
             "its memory; copy it first", describe(where))
-
-
-def _is_list_display(node, analysis) -> bool:
-    if isinstance(node, gast.List):
-        return True
-    defs = analysis.defs.get(node.id, []) if isinstance(node, gast.Name) else []
-    return len(defs) == 1 and isinstance(defs[0].value, gast.List)
 
 
 def _is_allocator(callee) -> bool:
@@ -380,7 +377,7 @@ def _check_augmented(analysis, describe) -> None:
                     shared = True
         if shared:
             s.must_not_be_view = (
-                f"augmented assignment to {s.augmented!r}: it is an array that may share "
-                "memory with another name, which NumPy would change too; write "
+                f"augmented assignment to {s.augmented!r}: it is an array or list that may "
+                "share memory with another name, which would change too; write "
                 f"`x = x + ...` or take a copy first\n  {describe(s)}")
             s.checked_name = name

@@ -147,7 +147,7 @@ class Reverse:
             elif op.kind == "copy" and "x" in op.inputs:
                 copies.append((target.id, op.inputs["x"].id))
         mutable |= {base for base, _ in self.a.update_pairs()}
-        listy |= mutable | {v for _, v in self.a.update_pairs()
+        listy |= mutable | self.a.sequences | {v for _, v in self.a.update_pairs()
                             if v is not None and any(s.list_update == "extend"
                                                      for s in self.a.updates)}
         changed = True
@@ -696,7 +696,7 @@ class Reverse:
                     self.constants[name] = message
                 checked = getattr(s, "checked_name", None)
                 if message and checked:  # check the operand before an augmented assignment
-                    out.append(gast.Expr(value=call("not_a_view", load(checked), load(name))))
+                    out.append(gast.Expr(value=call("not_shared", load(checked), load(name))))
                 out.append(s)
                 if message and not checked:  # check the value read
                     out.append(gast.Expr(value=call("not_a_view", load(target.id),

@@ -67,6 +67,11 @@ def unbroadcast(g, x):
     if lead < 0 or any(n != 1 and gs[i + lead] != n for i, n in enumerate(xs)):
         # Only a gradient computed from a known zero (the float 0.0) has fewer or other
         # dimensions than the operand: it is zero everywhere.
+        if isinstance(x, (list, tuple)) and isinstance(g, list):
+            raise PullbackError(
+                "+ or * joined or repeated lists or tuples that pullback could not tell were "
+                "sequences when it generated the gradient (arguments, say); make one of them "
+                "in the function, as in list(xs) + ys")
         if np.any(g):
             raise PullbackError(f"internal error: a gradient of shape {gs} does not reduce "
                                 f"to its operand's shape {xs}; please report this")
@@ -163,6 +168,30 @@ def add_grads(a, b):
     return a + b
 
 
+def join_grad(g, a, b, side):
+    """The gradient of operand `side` (0 or 1) of a + b: its own elements' part of g
+    when + joined two lists or tuples, else g summed to the operand's shape."""
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        if g.__class__ is float and g == 0.0:
+            return 0.0
+        return GradList(g[:len(a)] if side == 0 else g[len(a):])
+    return unbroadcast(g, b if side else a)
+
+
+def replicate_grad(g, a, b, side):
+    """The gradient of operand `side` (0 or 1) of a * b: when * repeated a list or tuple,
+    the sum of the gradients of its copies (none for the count), else the product rule."""
+    seq, count = (a, b) if isinstance(a, (list, tuple)) else (b, a)
+    if isinstance(seq, (list, tuple)) and isinstance(count, (int, np.integer)):
+        if (seq is b) != bool(side) or (g.__class__ is float and g == 0.0):
+            return 0.0
+        grads = [0.0] * len(seq)
+        for k, part in enumerate(g):
+            grads[k % len(seq)] = add_grads(grads[k % len(seq)], part)
+        return GradList(grads)
+    return unbroadcast(g * a, b) if side else unbroadcast(g * b, a)
+
+
 def key_list(mapping):
     """The keys of a dict, as a list (for loops over d.values() and d.items())."""
     return list(mapping)
@@ -197,6 +226,13 @@ def owned(g):
 def not_a_view(value, message):
     """Element reads of a buffer that is written later must be copies, not views."""
     if isinstance(value, np.ndarray):
+        raise PullbackError(message)
+
+
+def not_shared(value, message):
+    """x += v updates an array or list in place, which pullback does not model for
+    one that may have another name (it computes x = x + v)."""
+    if isinstance(value, (np.ndarray, list)):
         raise PullbackError(message)
 
 
