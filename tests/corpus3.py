@@ -3430,6 +3430,75 @@ def list_join_then_appended_and_written(x, y):
 add(list_join_then_appended_and_written, lambda r: (_u(r, -1, 1), _u(r, -1, 1)), wrt=(0, 1))
 
 
+def dict_built_inside(x, y):
+    d = {"a": x * y, "b": x + y}
+    return d["a"] * d["b"]
+
+
+add(dict_built_inside, lambda r: (_u(r, -1, 1), _u(r, -1, 1)), wrt=(0, 1))
+
+
+def dict_comprehension(x):
+    d = {k: x * k for k in range(3)}
+    return d[2] + d[1]
+
+
+add(dict_comprehension, lambda r: (_u(r, -1, 1),))
+
+
+def dict_written_and_iterated(x, y, v):
+    d = {"w": v * x, "s": y, "c": 2.0}
+    d["t"] = x * x
+    d["s"] = d["s"] * 3.0
+    total = 0.0
+    for k in d:
+        total = total + np.sum(d[k]) * len(k)
+    for _k, val in d.items():
+        total = total + np.sum(val * val) * 0.5
+    return total + sum(np.sum(t) for t in d.values()) + sum(map(np.sum, d.values()))
+
+
+add(dict_written_and_iterated, lambda r: (_u(r, -1, 1), _u(r, -1, 1), _n(r, 2)), wrt=(0, 1, 2))
+
+
+def dict_accumulates_in_loop(xs):
+    counts = {}
+    for i, t in enumerate(xs):
+        key = i % 3
+        if key in counts:
+            counts[key] = counts[key] + t * t
+        else:
+            counts[key] = t
+    best = max(counts, key=lambda k: counts[k])
+    return counts[0] * counts[1] + counts[2] + counts[best]
+
+
+add(dict_accumulates_in_loop, lambda r: ([_u(r, -1, 1) for _ in range(7)],))
+
+
+def dict_of_layers_in_function(W, b, x):
+    layers = {"first": (W, b), "second": (W.T, b * 0.5)}
+    h = x
+    for name in ["first", "second"]:
+        A, c = layers[name]
+        h = np.tanh(A @ h + c)
+    stats = {name: np.sum(h * k) for k, name in enumerate(layers, start=1)}
+    return stats["first"] + stats["second"] ** 2
+
+
+add(dict_of_layers_in_function, lambda r: (_n(r, (3, 3)), _n(r, 3), _n(r, 3)), wrt=(0, 1, 2))
+
+
+def dict_comprehension_over_items_nested(params):
+    scaled = {k: v * 2.0 for k, v in params.items()}
+    squares = {k: {"sq": np.sum(v * v), "raw": v} for k, v in scaled.items() if k != "skip"}
+    return sum(d["sq"] for d in squares.values()) + np.sum(squares["a"]["raw"]) + len(scaled)
+
+
+add(dict_comprehension_over_items_nested,
+    lambda r: ({"a": _n(r, 2), "b": _n(r, 3), "skip": _n(r, 1)},))
+
+
 def comprehension_rebinds_its_iterable(xs, w):
     xs = [t * w for t in xs]  # reads the old xs
     xs = list(map(lambda t: t + len(xs), xs))
@@ -3882,22 +3951,29 @@ add(rnn_inplace_state_appended, lambda r: (_n(r, (3, 3)), _n(r, (4, 3))), wrt=(0
 # ----------------------------------------------- not supported yet (refused)
 
 
-def refused_dict_built_inside(x, y):
-    d = {"a": x * y, "b": x + y}
-    return d["a"] * d["b"]
+def refused_loop_over_dict_argument(d):
+    total = 0.0
+    for k in d:  # once read d[0], d[1], ...: with keys 0 and 1 a wrong value
+        total = total + k * d[k]
+    return total + sorted(d)[0]
 
 
-refuse(refused_dict_built_inside, lambda r: (_u(r, -1, 1), _u(r, -1, 1)), (0, 1),
-       "UnsupportedSyntaxError", "dict display")
+refuse(refused_loop_over_dict_argument, lambda r: ({0: _u(r, 0.5, 1), 1: _u(r, 0.5, 1)},), 0,
+       "PullbackError", "over a dict the function did not build")
 
 
-def refused_dict_comprehension(x):
-    d = {k: x * k for k in range(3)}
-    return d[2] + d[1]
+def refused_name_both_dict_and_list(x, flag):
+    d = [x, x * x]
+    if flag:
+        d = {0: x * 3.0, 1: x}
+    total = 0.0
+    for t in d:  # elements of a list, keys of a dict
+        total = total + t
+    return total
 
 
-refuse(refused_dict_comprehension, lambda r: (_u(r, -1, 1),), 0,
-       "UnsupportedSyntaxError", "dict comprehension")
+refuse(refused_name_both_dict_and_list, lambda r: (_u(r, -1, 1), True), 0,
+       "UnsupportedSyntaxError", "holds a dict in one place")
 
 
 def push_doubled(vals, t):

@@ -91,6 +91,7 @@ class Analysis:
         self.updates = [s for s in gast.walk(tree) if getattr(s, "list_update", None)]
         self.bindings: dict[str, object] = {}  # free names whose objects the rules assume
         self.sequences = self._sequences()
+        self.dicts = self._dicts()
         self.ops = {id(s): self._classify(s) for s in self.assigns
                     if isinstance(s.targets[0], gast.Name)}
         self.defs: dict[str, list] = {}
@@ -187,6 +188,8 @@ class Analysis:
             return Op("unknown", {"x": value.value}, name=f".{value.attr}")
         if isinstance(value, (gast.Tuple, gast.List)):
             return Op("pack", {i: e for i, e in enumerate(value.elts)})
+        if isinstance(value, gast.Dict):  # bound: position -> key
+            return Op("pack", dict(enumerate(value.values)), bound=dict(enumerate(value.keys)))
         return Op("unknown", name=type(value).__name__)
 
     def _sequences(self) -> set[str]:
@@ -207,6 +210,20 @@ class Analysis:
                         and found & {_atom_name(value.left), _atom_name(value.right)}) or (
                         isinstance(value, gast.Call) and dotted_name(value.func) == "tuple"
                         and self.resolve(value.func) is builtins.tuple):
+                    found.add(target.id)
+                    changed = True
+        return found
+
+    def _dicts(self) -> set[str]:
+        """Names that may hold a dict display of the function (or a copy of one)."""
+        found: set = set()
+        changed = True
+        while changed:
+            changed = False
+            for s in self.assigns:
+                target = s.targets[0]
+                if isinstance(target, gast.Name) and target.id not in found and (
+                        isinstance(s.value, gast.Dict) or _atom_name(s.value) in found):
                     found.add(target.id)
                     changed = True
         return found

@@ -22,7 +22,7 @@ ALLOWED = (
     gast.BinOp, gast.UnaryOp, gast.BoolOp, gast.Compare, gast.Call, gast.IfExp, gast.Name,
     gast.Constant, gast.Attribute, gast.Subscript, gast.Slice, gast.Tuple, gast.List,
     gast.keyword, gast.FunctionDef, gast.Lambda, gast.arguments, gast.ListComp,
-    gast.GeneratorExp, gast.comprehension,
+    gast.GeneratorExp, gast.comprehension, gast.Dict, gast.DictComp,
     # contexts and operators
     gast.expr_context, gast.operator, gast.unaryop, gast.boolop, gast.cmpop,
 )
@@ -96,6 +96,8 @@ def _check_detail(node, reject) -> None:
         reject(node, "expression statement (a call made for its side effects)")
     elif isinstance(node, gast.comprehension) and node.is_async:
         reject(node, "async comprehension")
+    elif isinstance(node, gast.Dict) and None in node.keys:
+        reject(node, "**mapping in a dict display")
     elif isinstance(node, gast.Assign):
         for target in node.targets:
             _check_target(target, reject, node)
@@ -176,8 +178,9 @@ def check_writes(tree, analysis, parsed) -> None:
                 f"{s.list_update} on the input list {base!r}: pullback never modifies its "
                 f"inputs; copy it first ({base} = list({base}))", describe(s))
         _check_fresh(base, analysis, describe, s, set())
-    # appending never changes the elements already in a list, so only arrays have views
-    _check_views(tree, analysis, buffers - lists, describe)
+    # appending never changes the elements already in a list, and writing a list or dict
+    # slot replaces the element without changing it: only arrays have views
+    _check_views(tree, analysis, buffers - lists - analysis.dicts, describe)
 
 
 def _written(stmt) -> str:
@@ -213,7 +216,7 @@ def _check_fresh(name, analysis, describe, where, seen) -> None:
                 and getattr(d, "augmented", False) and isinstance(d.value.left, gast.Name):
             _check_fresh(d.value.left.id, analysis, describe, where, seen)  # values += [v]
             continue
-        if isinstance(d.value, gast.List) or (  # a list display, or lists joined or repeated
+        if isinstance(d.value, (gast.List, gast.Dict)) or (  # a display, or lists joined
                 isinstance(d.value, gast.BinOp) and op.rule in SEQUENCE_RULES.values()):
             continue
         if op.callee is not None and _is_allocator(op.callee):

@@ -147,6 +147,31 @@ def _rename(node, mapping) -> None:
             n.id = mapping[n.id]
 
 
+def _dict_names(tree, flatten) -> set[str]:
+    """Names the function binds to dicts it builds (displays and comprehensions). A name
+    bound to a dict in one place and to something else in another is refused: loops
+    iterate a dict's keys and other sequences' elements, and pullback must know which."""
+    kinds: dict = {}
+    for node in gast.walk(tree):
+        if isinstance(node, (gast.Assign, gast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, gast.Assign) else [node.target]
+            is_dict = isinstance(node.value, (gast.Dict, gast.DictComp))
+            for t in targets:
+                if isinstance(t, gast.Name):
+                    kinds.setdefault(t.id, set()).add(is_dict)
+        elif isinstance(node, (gast.For, gast.AugAssign)) or (
+                isinstance(node, gast.comprehension)):
+            for n in gast.walk(node.target):
+                if isinstance(n, gast.Name):
+                    kinds.setdefault(n.id, set()).add(False)
+    for name, found in kinds.items():
+        if found == {True, False}:
+            where = next(n for n in gast.walk(tree) if isinstance(n, gast.Name) and n.id == name)
+            flatten.error(f"{name!r} holds a dict in one place and another value in another "
+                          "(give the dict its own name)", where)
+    return {name for name, found in kinds.items() if found == {True}}
+
+
 def _placeholders(sequences, func) -> list[str]:
     """Names for the elements of `sequences` in a comprehension pullback writes (the
     comprehension renames them): the sequence's name, else `item`; distinct, and
@@ -476,6 +501,7 @@ class _Flatten:
         self.inlining: set = set()
         self.rebound: set = set()  # names the loop being normalized assigns
         self.built: set = set()  # fresh names of lists built for a comprehension or builtin
+        self.dicts = _dict_names(parsed.tree, self)
         tree = parsed.tree
         self.locals = {a.id for a in tree.args.posonlyargs + tree.args.args
                        + tree.args.kwonlyargs} | {
@@ -549,10 +575,12 @@ class _Flatten:
             self.error("a generator or map() bound to a name: pullback makes it a list, which "
                        "differs once it is consumed twice; use a list comprehension or list()",
                        value)
-        if isinstance(target, gast.Name) and (isinstance(value, gast.ListComp) or (
+        if isinstance(target, gast.Name) and isinstance(value, gast.DictComp) \
+                and not _reads(value, target.id):
+            self.comprehension(value, out, target.id)  # built under its own name: no copy
+        elif isinstance(target, gast.Name) and (isinstance(value, gast.ListComp) or (
                 called is builtins.list and len(value.args) == 1 and not value.keywords)) \
                 and not _reads(value, target.id):
-            # built under its own name: no copy
             self.comprehension(self.as_list_comp(value), out, target.id)
         elif isinstance(target, gast.Name):
             simple = self.simple(value, out)
@@ -703,13 +731,18 @@ class _Flatten:
                 length = load(shorter)
             return length, items
         seq = self.atom(it, out)
+        length = "loop_len"  # refuses a dict it was not told about
+        if isinstance(seq, gast.Name) and seq.id in self.dicts:
+            keys = self.namer.fresh("keys")  # a dict: iterate its keys
+            out.append(assign(keys, call("key_list", seq)))
+            seq, length = load(keys), "len"
         if isinstance(seq, gast.Name) and seq.id in self.rebound:
             # the loop iterates the object the name held when it started
             held = self.namer.fresh(f"{seq.id}_iterated")
             out.append(assign(held, seq))
             seq = load(held)
         n = self.namer.fresh("n")
-        out.append(assign(n, call("len", seq)))
+        out.append(assign(n, call(length, seq)))
         item = gast.Subscript(value=seq, slice=load(index), ctx=gast.Load())
         return load(n), [(target, item)]
 
@@ -816,8 +849,15 @@ class _Flatten:
         if isinstance(expr, (gast.Tuple, gast.List)):
             elts = [self.atom(e, out) for e in expr.elts]
             return type(expr)(elts=elts, ctx=gast.Load())
-        if isinstance(expr, (gast.ListComp, gast.GeneratorExp)):
+        if isinstance(expr, (gast.ListComp, gast.GeneratorExp, gast.DictComp)):
             return self.comprehension(expr, out)
+        if isinstance(expr, gast.Dict):
+            return gast.Dict(keys=[self.atom(k, out) for k in expr.keys],
+                             values=[self.atom(v, out) for v in expr.values])
+        if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute) \
+                and expr.func.attr in ("values", "items", "keys") and not expr.args \
+                and not expr.keywords:
+            return self.comprehension(self.as_list_comp(expr), out)  # d.values(): a list
         self.error(type(expr).__name__, expr)
 
     def inline(self, expr, out):
@@ -922,7 +962,12 @@ class _Flatten:
                 isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute)
                 and expr.func.attr in ("items", "values", "keys") and callee is MISSING):
             return self.comprehension(self.as_list_comp(expr), out)
-        return self.atom(expr, out)
+        atom = self.atom(expr, out)
+        if isinstance(atom, gast.Name) and atom.id in self.dicts:
+            keys = self.namer.fresh("keys")  # a dict's values are its keys
+            out.append(assign(keys, call("key_list", atom)))
+            return load(keys)
+        return atom
 
     def keys(self, items, key, out):
         """[key(t) for t in items], built under a fresh name."""
@@ -984,11 +1029,14 @@ class _Flatten:
 
     def comprehension(self, expr, out, result=None):
         """[elt for v in xs if c ...] (or a generator expression): a list built by loops
-        that append; the comprehension's own variables get fresh names."""
+        that append; {k: v for ...}: a dict built by loops that write its keys. The
+        comprehension's own variables get fresh names."""
+        is_dict = isinstance(expr, gast.DictComp)
         if result is None:
-            result = self.namer.fresh("items")
+            result = self.namer.fresh("mapping" if is_dict else "items")
             self.built.add(result)
-        out.append(assign(result, gast.List(elts=[], ctx=gast.Load())))
+        out.append(assign(result, gast.Dict(keys=[], values=[]) if is_dict else
+                          gast.List(elts=[], ctx=gast.Load())))
         expr = copy.deepcopy(expr)
         renamed = {}
         for i, gen in enumerate(expr.generators):
@@ -1000,11 +1048,17 @@ class _Flatten:
             _rename(gen.target, renamed)
             for cond in gen.ifs:
                 _rename(cond, renamed)
-        _rename(expr.elt, renamed)
         lineno = getattr(expr, "lineno", self.lineno)
-        body = [_at(gast.Expr(value=gast.Call(
-            func=gast.Attribute(value=load(result), attr="append", ctx=gast.Load()),
-            args=[expr.elt], keywords=[])), lineno)]
+        if is_dict:
+            _rename(expr.key, renamed)
+            _rename(expr.value, renamed)
+            body = [_at(assign(gast.Subscript(value=load(result), slice=expr.key,
+                                              ctx=gast.Store()), expr.value), lineno)]
+        else:
+            _rename(expr.elt, renamed)
+            body = [_at(gast.Expr(value=gast.Call(
+                func=gast.Attribute(value=load(result), attr="append", ctx=gast.Load()),
+                args=[expr.elt], keywords=[])), lineno)]
         for gen in reversed(expr.generators):
             for cond in reversed(gen.ifs):
                 body = [_at(if_(cond, body), lineno)]

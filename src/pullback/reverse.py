@@ -427,7 +427,8 @@ class Reverse:
         elif op.kind == "pack":
             for i, elt in op.inputs.items():
                 if self.active(elt):
-                    self.contribute(elt.id, call("item_grad", g, const(i)), False, out)
+                    key = _clone(op.bound[i]) if op.bound else const(i)  # dicts: the key
+                    self.contribute(elt.id, call("item_grad", g, key), False, out)
         self.defined.discard(name)
         return out
 
@@ -510,6 +511,14 @@ class Reverse:
                 out.append(assign(tuple_of(store("_"), store(self.d(base)), ctx=gast.Store()),
                                   taken))
         saved = self.saved.setdefault(id(s), self.namer.fresh(f"{base}_old"))
+        if base in self.a.dicts:  # the write may have added the key: remove it again
+            restore = call("restore_slot", load(base), _clone(index), load(saved))
+            if base in self.defined and base in self.a.active:
+                restore.args.append(load(self.d(base)))
+                out.append(assign(self.d(base), restore))
+            else:
+                out.append(gast.Expr(value=restore))
+            return out
         out.append(assign(gast.Subscript(value=load(base), slice=_clone(target.slice),
                                          ctx=gast.Store()), load(saved)))
         return out

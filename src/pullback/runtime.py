@@ -115,8 +115,20 @@ def item_grad(d, i):
     return d[i]
 
 
+class _Absent:
+    """What save_slot records for a dict key a write adds."""
+
+    def __repr__(self):
+        return "ABSENT"
+
+
+ABSENT = _Absent()
+
+
 def save_slot(x, idx):
     """The value an in-place write `x[idx] = ...` is about to overwrite (a copy)."""
+    if isinstance(x, dict):
+        return x.get(idx, ABSENT)
     if not _is_basic(idx):
         index = np.arange(np.size(x)).reshape(np.shape(x))[idx]
         if np.unique(index).size != np.size(index):
@@ -131,6 +143,8 @@ def save_slot(x, idx):
 def save_float_slot(x, idx):
     """save_slot for a write of a value being differentiated, which only a float array
     keeps: an integer array would truncate it, and its derivative with it."""
+    if isinstance(x, dict):
+        return save_slot(x, idx)
     if isinstance(x, list):
         return x[idx]
     if x.dtype.kind not in "fc":
@@ -144,7 +158,7 @@ def take_slot_grad(d, idx):
     """(the gradient held in slot idx of gradient buffer d, d with that slot zeroed)."""
     if d.__class__ is float and d == 0.0:
         return 0.0, d
-    if isinstance(d, list):
+    if isinstance(d, (list, dict)):
         g, d[idx] = d[idx], 0.0
         return g, d
     if not isinstance(d, np.ndarray):  # a 0-d buffer's gradient arrived as a scalar
@@ -153,6 +167,18 @@ def take_slot_grad(d, idx):
     g = g.copy() if isinstance(g, np.ndarray) else g
     d[idx] = 0.0
     return g, d
+
+
+def restore_slot(x, idx, saved, d=0.0):
+    """Undo the write x[idx] = ... of a dict: put back the value it overwrote, or remove
+    the key it added (from x's gradient d too). Returns d."""
+    if saved is ABSENT:
+        del x[idx]
+        if isinstance(d, dict):
+            del d[idx]
+    else:
+        x[idx] = saved
+    return d
 
 
 def add_grads(a, b):
@@ -255,10 +281,21 @@ def sum_grad(g, values):
     return GradList([g] * len(values))
 
 
+def loop_len(values):
+    """len(values), for a loop that reads values[0], values[1], ...: not for a dict,
+    whose loop gives its keys (pullback knows to loop over the keys of the dicts the
+    function builds, and of d.keys() and d.items())."""
+    if isinstance(values, (dict, set, frozenset)):
+        raise PullbackError(
+            f"a loop (or min, max, sorted) over a {type(values).__name__} the function did "
+            "not build: write `for k in d.keys()` or `for k, v in d.items()`")
+    return len(values)
+
+
 def sort_order(keys, reverse=False):
     """The positions of `keys` in the order sorted(keys, reverse=reverse) puts them, ties
     kept in their order (as sorted keeps them)."""
-    return sorted(range(len(keys)), key=keys.__getitem__, reverse=reverse)
+    return sorted(range(loop_len(keys)), key=keys.__getitem__, reverse=reverse)
 
 
 def index_of_min(keys):

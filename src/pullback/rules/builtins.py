@@ -20,7 +20,8 @@ RULES = {
 }
 
 # normalize writes sorted(), and min() and max() with key=, as reads at the positions
-# that sort_order, index_of_min and index_of_max compute
+# that sort_order, index_of_min and index_of_max compute; loops read positions below
+# loop_len
 NONDIFF = {builtins.len, builtins.range, builtins.int, builtins.round, builtins.bool,
            builtins.isinstance, builtins.type, builtins.print, runtime.sort_order,
-           runtime.index_of_min, runtime.index_of_max}
+           runtime.index_of_min, runtime.index_of_max, runtime.loop_len}
