@@ -854,10 +854,6 @@ class _Flatten:
         if isinstance(expr, gast.Dict):
             return gast.Dict(keys=[self.atom(k, out) for k in expr.keys],
                              values=[self.atom(v, out) for v in expr.values])
-        if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute) \
-                and expr.func.attr in ("values", "items", "keys") and not expr.args \
-                and not expr.keywords:
-            return self.comprehension(self.as_list_comp(expr), out)  # d.values(): a list
         self.error(type(expr).__name__, expr)
 
     def inline(self, expr, out):
@@ -917,6 +913,11 @@ class _Flatten:
         if isinstance(func, gast.Attribute) and func.attr == "pop" \
                 and isinstance(func.value, gast.Name) and func.value.id in self.locals:
             return self.pop(expr, out)
+        head = dotted_name(func.value) if isinstance(func, gast.Attribute) else ""
+        if isinstance(func, gast.Attribute) and func.attr in ("values", "items", "keys") \
+                and not args and not expr.keywords \
+                and (head is None or head.split(".")[0] in self.locals):
+            return self.comprehension(self.as_list_comp(expr), out)  # d.values(): a list
         found = self.builtin(func)
         keywords = {k.arg: k.value for k in expr.keywords}
         if found in (builtins.list, builtins.tuple):
