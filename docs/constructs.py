@@ -230,6 +230,49 @@ def list_append(x):
     return values[-1]
 
 
+def list_and_tuple_builtins(v):
+    values = list(v)
+    pair = tuple(values[:2])
+    return sum(values) * pair[1]
+
+
+def map_builtin(v, w):
+    return sum(map(np.sin, v)) + sum(map(lambda t: t * w, v))
+
+
+def min_max_sorted_with_key(x, y, z):
+    nearest = min([x, y, z], key=lambda t: abs(t - 1.0))
+    ranked = sorted([x, y, z], key=abs, reverse=True)
+    return nearest * ranked[0] + max(x, y, key=abs)
+
+
+def enumerate_with_start(v):
+    return sum(i * t for i, t in enumerate(v, start=1))
+
+
+def list_pop(x, y):
+    stack = [x, y, x * y]
+    top = stack.pop()
+    return top * stack.pop(0) + stack[-1]
+
+
+def list_join_and_repeat(x, y):
+    values = [x] * 2 + [y]
+    values += [x * y]
+    return sum(values) * values[-1]
+
+
+def dict_built_inside(x, y):
+    d = {"a": x * y, "b": x + y}
+    d["c"] = d["a"] * 2.0
+    return sum(d[k] * len(k) for k in d)
+
+
+def dict_comprehension(x):
+    powers = {k: x**k for k in range(4)}
+    return sum(powers.values())
+
+
 def array_from_active_scalars(x, y):
     v = np.array([x, y, x * y])
     return np.sum(v * v)
@@ -390,6 +433,18 @@ CASES = [
     (FUNCTIONS, "generator expression in `sum(...)`", generator_expression,
      (_v(),), 0),
     (FUNCTIONS, "lists built with `append`", list_append, (0.5,), 0),
+    (FUNCTIONS, "`list(...)`, `tuple(...)`", list_and_tuple_builtins, (_v(),), 0),
+    (FUNCTIONS, "`map` with a NumPy function or a `lambda`", map_builtin, (_v(), 0.5), (0, 1)),
+    (FUNCTIONS, "`min`, `max`, `sorted` with `key=`, `reverse=`", min_max_sorted_with_key,
+     (0.3, -1.7, 2.5), (0, 1, 2)),
+    (FUNCTIONS, "`enumerate(xs, start=1)`", enumerate_with_start, (_v(),), 0),
+    (FUNCTIONS, "`list.pop()`, `list.pop(i)` on a list the function built", list_pop,
+     (0.5, -1.5), (0, 1)),
+    (FUNCTIONS, "list `+` and `*` (joining, repeating)", list_join_and_repeat,
+     (0.5, -1.5), (0, 1)),
+    (FUNCTIONS, "dict display, `d[k] = v`, loops over it", dict_built_inside,
+     (0.5, -1.5), (0, 1)),
+    (FUNCTIONS, "dict comprehension", dict_comprehension, (0.5,), 0),
     (FUNCTIONS, "`np.array([...])` of differentiated scalars",
      array_from_active_scalars, (0.5, -1.5), (0, 1)),
     (FUNCTIONS, "dict of arrays as an input", dict_of_arrays_input,

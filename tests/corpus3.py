@@ -718,7 +718,7 @@ def closure_lambda_to_module_apply(x, y):
 
 
 refuse(closure_lambda_to_module_apply, lambda r: (_u(r, -1, 1), _u(r, -1, 1)), (0, 1),
-       'UnsupportedSyntaxError', 'used as a value')
+       'UnsupportedSyntaxError', 'passed to apply')
 
 
 def closure_def_to_module_apply(v, w):
@@ -729,7 +729,7 @@ def closure_def_to_module_apply(v, w):
 
 
 refuse(closure_def_to_module_apply, lambda r: (_n(r, 4), _n(r, 4)), (0, 1),
-       'UnsupportedSyntaxError', 'used as a value')
+       'UnsupportedSyntaxError', 'passed to apply')
 
 
 def closure_over_dict(params, x):
@@ -3089,8 +3089,7 @@ def builtins_sorted_reverse(x, y, z):
     return s[0] * 3.0 + s[1] * 2.0 + s[2]
 
 
-refuse(builtins_sorted_reverse, lambda r: tuple(float(t) for t in _distinct(r, 3)), (0, 1, 2),
-       'NoRuleError', 'sorted')
+add(builtins_sorted_reverse, lambda r: tuple(float(t) for t in _distinct(r, 3)), wrt=(0, 1, 2))
 
 
 def builtins_max_generator(v):
@@ -3184,8 +3183,7 @@ def list_enumerate_start(xs):
     return total
 
 
-refuse(list_enumerate_start, lambda r: ([_u(r, -1, 1) for _ in range(4)],), 0,
-       'UnsupportedSyntaxError', 'enumerate')
+add(list_enumerate_start, lambda r: ([_u(r, -1, 1) for _ in range(4)],))
 
 
 def list_comprehension_ifelse(v):
@@ -3217,6 +3215,337 @@ def list_tuple_of_arrays_from_helper(W, x):
 
 
 add(list_tuple_of_arrays_from_helper, lambda r: (_n(r, (3, 4)), _n(r, 4)), wrt=(0, 1))
+
+
+# ============================================ builtins over lists: list, tuple, map, ...
+
+
+def list_constructor(v):
+    vals = list(v)
+    return vals[0] * vals[-1] + sum(vals)
+
+
+add(list_constructor, lambda r: (_n(r, 3),))
+
+
+def tuple_constructor(x, y):
+    t = tuple([x, y])
+    return t[0] * t[1]
+
+
+add(tuple_constructor, lambda r: (_u(r, -1, 1), _u(r, -1, 1)), wrt=(0, 1))
+
+
+def map_builtin(v):
+    return sum(map(np.sin, v))
+
+
+add(map_builtin, lambda r: (_n(r, 3),))
+
+
+def min_with_key(x, y):
+    return min([x, y], key=abs)
+
+
+add(min_with_key, lambda r: (_u(r, 0.2, 0.5), _u(r, 0.7, 1.0)), wrt=(0, 1))
+
+
+def list_and_tuple_of_generators(v, w):
+    pairs = list(zip(v, w))
+    prods = tuple(a * b for a, b in pairs)
+    grown = list(prods)
+    grown.append(v[0] ** 2)
+    return sum(grown) * prods[1] + len(pairs) * pairs[-1][0] + len(tuple()) + len(list())
+
+
+def _two_vectors(rng, n=4):
+    return _n(rng, n), _n(rng, n)
+
+
+add(list_and_tuple_of_generators, _two_vectors, wrt=(0, 1))
+
+
+def list_copy_then_appended(xs, y):
+    ys = list(xs)
+    ys.append(y * y)
+    ys.extend(list(map(math.exp, xs)))
+    ys[0] = ys[0] * y
+    return sum(t * t for t in ys) + ys[-1] * xs[0]
+
+
+add(list_copy_then_appended, lambda r: ([_u(r, -1, 1) for _ in range(3)], _u(r, -1, 1)),
+    wrt=(0, 1))
+
+
+def map_lambda_and_module_function(v, w):
+    scaled = list(map(lambda t: t * w, v))
+    return sum(map(sq, scaled)) + sum(map(lambda a, b: a * b, scaled, v)) + sum(map(cube, [w, 1.5]))
+
+
+add(map_lambda_and_module_function, lambda r: (_n(r, 4), _u(r, -1, 1)), wrt=(0, 1))
+
+
+def map_numpy_over_rows(A, b):
+    norms = list(map(np.linalg.norm, A))
+    total = 0.0
+    for r in map(np.add, A, [b, b * 2.0, np.ones(3)]):
+        total = total + np.sum(np.tanh(r))
+    return sum(norms) + total
+
+
+add(map_numpy_over_rows, lambda r: (_n(r, (3, 3)), _n(r, 3)), wrt=(0, 1))
+
+
+def map_in_loop_closure(s, xs):
+    h = [0.1, -0.2, 0.3]
+    for x in xs:
+        h = list(map(lambda t, u: np.tanh(s * t + u), h, [x, x * x, 1.0]))
+    return sum(h) + h[0] * h[2]
+
+
+add(map_in_loop_closure, lambda r: (_u(r, 0.3, 1.2), [_u(r, -1, 1) for _ in range(3)]),
+    wrt=(0, 1))
+
+
+def min_max_key_mixed_constants(v, c):
+    total = 0.0
+    for t in v:
+        nearest = min([t * c, 0.25, t - c], key=lambda u: abs(u - 0.1))
+        widest = max(t * t, -c, 0.5 * t, key=abs)
+        total = total + nearest * widest
+    return total
+
+
+def _min_max_key_points(rng):
+    return _distinct(rng, 4, 0.3, 1.6), _u(rng, 0.6, 0.9)
+
+
+add(min_max_key_mixed_constants, _min_max_key_points, wrt=(0, 1))
+
+
+def max_key_over_enumerate(xs):
+    i, best = max(enumerate(xs), key=lambda p: p[1] * p[1])
+    j, worst = min(enumerate(xs, start=1), key=lambda p: p[1])
+    return best * i + worst * j + max(xs, key=np.abs) ** 2
+
+
+add(max_key_over_enumerate, lambda r: ([float(t) for t in _distinct(r, 5, -2.0, 1.0)],))
+
+
+def min_key_numpy_function_rows(A):
+    best = min(A, key=np.linalg.norm)
+    return np.sum(best * best) + np.sum(max(A, key=np.sum))
+
+
+add(min_key_numpy_function_rows, lambda r: (_n(r, (4, 3)),))
+
+
+def sorted_key_and_reverse(v, w):
+    by_size = sorted(v, key=abs, reverse=True)
+    weighted = sorted((t * w for t in v), key=lambda s: -s)
+    rows = sorted([v * w, v + w, v * v], key=np.sum)
+    return by_size[0] * 3.0 + by_size[-1] + weighted[1] * weighted[0] + np.sum(rows[0] * RAMP5[:4])
+
+
+def _sorted_points(rng):
+    return _distinct(rng, 4, 0.2, 1.9) * rng.choice([-1.0, 1.0], size=4), _u(rng, 0.5, 0.9)
+
+
+add(sorted_key_and_reverse, _sorted_points, wrt=(0, 1))
+
+
+def sorted_in_loop_top_two(A):
+    total = 0.0
+    for row in A:
+        top = sorted(list(row), reverse=True)
+        total = total + top[0] * 2.0 + top[1]
+    return total
+
+
+add(sorted_in_loop_top_two, lambda r: (_distinct(r, (3, 4)),))
+
+
+def enumerate_start_nested(A, xs):
+    total = 0.0
+    for i, row in enumerate(A, 1):
+        for j, a in enumerate(row, start=i):
+            total = total + a * j / i
+    for k, x in enumerate(xs, -2):
+        total = total + k * x * x
+    return total
+
+
+add(enumerate_start_nested, lambda r: (_n(r, (2, 3)), [_u(r, -1, 1) for _ in range(3)]),
+    wrt=(0, 1))
+
+
+def list_join_in_loop_states(W, xs):
+    h = np.zeros(W.shape[0])
+    hs = [h]
+    for x in xs:
+        h = np.tanh(W @ h + x)
+        hs = hs + [h]
+    return sum(np.sum(s * s) for s in hs[1:]) + np.sum(hs[-1] * hs[1])
+
+
+add(list_join_in_loop_states, lambda r: (_n(r, (3, 3), 0.6), _n(r, (4, 3))), wrt=(0, 1))
+
+
+def list_repeat_and_join_mixed(x, y, v):
+    row = [x, 0.5] * 2
+    grid = 2 * [y * y] + row + [1.0]
+    both = (x, y) + (v[0],) * 3
+    grid += [v[1] * x]
+    return sum(t * (i + 1.0) for i, t in enumerate(grid)) + both[4] * both[0] + grid[-1]
+
+
+add(list_repeat_and_join_mixed, lambda r: (_u(r, -1, 1), _u(r, -1, 1), _n(r, 3)),
+    wrt=(0, 1, 2))
+
+
+def list_join_inputs_and_array_plus_list(xs, ys, v):
+    zs = list(xs) + ys
+    arr = v + [zs[0], zs[-1], 1.0]  # an array plus a list: elementwise
+    parts = list(xs) + [np.sum(arr)]
+    return zs[0] * zs[-1] + sum(zs) + np.sum(arr**2) + parts[-1] * parts[0]
+
+
+add(list_join_inputs_and_array_plus_list, lambda r: ([_u(r, -1, 1) for _ in range(2)],
+                                                     [_u(r, -1, 1) for _ in range(2)],
+                                                     _n(r, 3)), wrt=(0, 1, 2))
+
+
+def list_join_then_appended_and_written(x, y):
+    vals = [x, y] + [x * y]
+    vals.append(y * 2.0)
+    vals[1] = vals[1] * vals[2]
+    more = vals * 2
+    more.append(x)
+    return sum(more) + more[1] * more[-2]
+
+
+add(list_join_then_appended_and_written, lambda r: (_u(r, -1, 1), _u(r, -1, 1)), wrt=(0, 1))
+
+
+def dict_built_inside(x, y):
+    d = {"a": x * y, "b": x + y}
+    return d["a"] * d["b"]
+
+
+add(dict_built_inside, lambda r: (_u(r, -1, 1), _u(r, -1, 1)), wrt=(0, 1))
+
+
+def dict_comprehension(x):
+    d = {k: x * k for k in range(3)}
+    return d[2] + d[1]
+
+
+add(dict_comprehension, lambda r: (_u(r, -1, 1),))
+
+
+def dict_written_and_iterated(x, y, v):
+    d = {"w": v * x, "s": y, "c": 2.0}
+    d["t"] = x * x
+    d["s"] = d["s"] * 3.0
+    total = 0.0
+    for k in d:
+        total = total + np.sum(d[k]) * len(k)
+    for _k, val in d.items():
+        total = total + np.sum(val * val) * 0.5
+    return total + sum(np.sum(t) for t in d.values()) + sum(map(np.sum, d.values()))
+
+
+add(dict_written_and_iterated, lambda r: (_u(r, -1, 1), _u(r, -1, 1), _n(r, 2)), wrt=(0, 1, 2))
+
+
+def dict_accumulates_in_loop(xs):
+    counts = {}
+    for i, t in enumerate(xs):
+        key = i % 3
+        if key in counts:
+            counts[key] = counts[key] + t * t
+        else:
+            counts[key] = t
+    best = max(counts, key=lambda k: counts[k])
+    return counts[0] * counts[1] + counts[2] + counts[best]
+
+
+add(dict_accumulates_in_loop, lambda r: ([_u(r, -1, 1) for _ in range(7)],))
+
+
+def dict_of_layers_in_function(W, b, x):
+    layers = {"first": (W, b), "second": (W.T, b * 0.5)}
+    h = x
+    for name in ["first", "second"]:
+        A, c = layers[name]
+        h = np.tanh(A @ h + c)
+    stats = {name: np.sum(h * k) for k, name in enumerate(layers, start=1)}
+    return stats["first"] + stats["second"] ** 2
+
+
+add(dict_of_layers_in_function, lambda r: (_n(r, (3, 3)), _n(r, 3), _n(r, 3)), wrt=(0, 1, 2))
+
+
+def dict_comprehension_over_items_nested(params):
+    scaled = {k: v * 2.0 for k, v in params.items()}
+    squares = {k: {"sq": np.sum(v * v), "raw": v} for k, v in scaled.items() if k != "skip"}
+    return sum(d["sq"] for d in squares.values()) + np.sum(squares["a"]["raw"]) + len(scaled)
+
+
+add(dict_comprehension_over_items_nested,
+    lambda r: ({"a": _n(r, 2), "b": _n(r, 3), "skip": _n(r, 1)},))
+
+
+def comprehension_rebinds_its_iterable(xs, w):
+    xs = [t * w for t in xs]  # reads the old xs
+    xs = list(map(lambda t: t + len(xs), xs))
+    hs = []
+    for t in xs:
+        hs.append(np.tanh(t))
+    hs = [h * h for h in hs]
+    return sum(xs) + sum(hs) * hs[0]
+
+
+add(comprehension_rebinds_its_iterable, lambda r: ([_u(r, -1, 1) for _ in range(3)],
+                                                   _u(r, 0.2, 0.8)), wrt=(0, 1))
+
+
+def pop_queue_in_loop(v):
+    queue = list(v * v)
+    total = 0.0
+    while len(queue) > 1:
+        a = queue.pop(0)
+        b = queue.pop()
+        queue.append(a * b + 0.5)
+        total = total + a - b
+    return total + queue.pop() * 2.0
+
+
+add(pop_queue_in_loop, lambda r: (_n(r, 5),))
+
+
+def pop_discarded_and_negative_index(x, y):
+    stack = [x, 2.0, y, x * y, 3.0]
+    stack.pop(1)
+    mid = stack.pop(-2)
+    stack.pop()
+    return mid * stack[0] + stack[-1] * y + len(stack)
+
+
+add(pop_discarded_and_negative_index, lambda r: (_u(r, -1, 1), _u(r, -1, 1)), wrt=(0, 1))
+
+
+def pop_in_branch_of_loop(v):
+    kept = []
+    for t in v:
+        kept.append(t)
+        if t > 0.0 and len(kept) > 1:
+            last = kept.pop()
+            kept[-1] = kept[-1] + last * last
+    return sum(kept) + kept[0] * kept[-1]
+
+
+add(pop_in_branch_of_loop, lambda r: (_s(r, 0.2, 1.5, 6),))
 
 
 # ========================================================= more NumPy rules
@@ -3649,22 +3978,29 @@ add(rnn_inplace_state_appended, lambda r: (_n(r, (3, 3)), _n(r, (4, 3))), wrt=(0
 # ----------------------------------------------- not supported yet (refused)
 
 
-def refused_dict_built_inside(x, y):
-    d = {"a": x * y, "b": x + y}
-    return d["a"] * d["b"]
+def refused_loop_over_dict_argument(d):
+    total = 0.0
+    for k in d:  # once read d[0], d[1], ...: with keys 0 and 1 a wrong value
+        total = total + k * d[k]
+    return total + sorted(d)[0]
 
 
-refuse(refused_dict_built_inside, lambda r: (_u(r, -1, 1), _u(r, -1, 1)), (0, 1),
-       "UnsupportedSyntaxError", "dict display")
+refuse(refused_loop_over_dict_argument, lambda r: ({0: _u(r, 0.5, 1), 1: _u(r, 0.5, 1)},), 0,
+       "PullbackError", "over a dict the function did not build")
 
 
-def refused_dict_comprehension(x):
-    d = {k: x * k for k in range(3)}
-    return d[2] + d[1]
+def refused_name_both_dict_and_list(x, flag):
+    d = [x, x * x]
+    if flag:
+        d = {0: x * 3.0, 1: x}
+    total = 0.0
+    for t in d:  # elements of a list, keys of a dict
+        total = total + t
+    return total
 
 
-refuse(refused_dict_comprehension, lambda r: (_u(r, -1, 1),), 0,
-       "UnsupportedSyntaxError", "dict comprehension")
+refuse(refused_name_both_dict_and_list, lambda r: (_u(r, -1, 1), True), 0,
+       "UnsupportedSyntaxError", "holds a dict in one place")
 
 
 def push_doubled(vals, t):
@@ -3682,36 +4018,31 @@ refuse(refused_helper_mutates_callers_list, lambda r: (_u(r, -1, 1),), 0,
        "UnsupportedSyntaxError", "side effects")
 
 
-def refused_list_constructor(v):
-    vals = list(v)
-    return vals[0] * vals[-1] + sum(vals)
+def refused_map_bound_to_name(v):
+    squares = map(sq, v)
+    return sum(squares) + sum(squares)  # the second sum is 0.0: the map is used up
 
 
-refuse(refused_list_constructor, lambda r: (_n(r, 3),), 0, "NoRuleError", "list")
+refuse(refused_map_bound_to_name, lambda r: (_n(r, 3),), 0,
+       "UnsupportedSyntaxError", "map\\(\\) bound to a name")
 
 
-def refused_tuple_constructor(x, y):
-    t = tuple([x, y])
-    return t[0] * t[1]
+def refused_generator_bound_to_name(v):
+    squares = (t * t for t in v)
+    return max(squares)
 
 
-refuse(refused_tuple_constructor, lambda r: (_u(r, -1, 1), _u(r, -1, 1)), (0, 1),
-       "NoRuleError", "tuple")
+refuse(refused_generator_bound_to_name, lambda r: (_n(r, 3),), 0,
+       "UnsupportedSyntaxError", "generator or map")
 
 
-def refused_map_builtin(v):
-    return sum(map(np.sin, v))
+def refused_join_list_arguments(xs, ys):
+    zs = xs + ys  # nothing tells pullback these arguments are lists
+    return zs[0] * zs[-1]
 
 
-refuse(refused_map_builtin, lambda r: (_n(r, 3),), 0, "NoRuleError", "map")
-
-
-def refused_min_with_key(x, y):
-    return min([x, y], key=abs)
-
-
-refuse(refused_min_with_key, lambda r: (_u(r, 0.2, 0.5), _u(r, 0.7, 1.0)), (0, 1),
-       "NoRuleError", "min")
+refuse(refused_join_list_arguments, lambda r: ([_u(r, -1, 1)] * 2, [_u(r, -1, 1)] * 2),
+       (0, 1), "PullbackError", "list\\(xs\\) \\+ ys")
 
 
 def choose_activation(flag):

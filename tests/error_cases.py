@@ -103,9 +103,9 @@ def uses_nested_def(x):
     return fact(3) * x
 
 
-def uses_list_comprehension(x):
-    terms = {k: x**k for k in range(4)}  # <- here
-    return terms[0] + terms[3]
+def uses_set_comprehension(x):
+    terms = {x**k for k in range(4)}  # <- here
+    return sum(terms)
 
 
 def uses_starred(x):

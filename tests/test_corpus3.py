@@ -35,9 +35,6 @@ NOW_REFUSED = {
     "closure_def_in_branch": ("UnsupportedSyntaxError", "defined more than once"),
     "method_take_and_repeat": ("NoRuleError", "method"),
     "list_from_tolist": ("NoRuleError", "method"),
-    "list_pop_stack": ("NoRuleError", "method"),
-    "list_replicated": ("NoRuleError", "on a list"),
-    "list_concat_operator": ("NoRuleError", "on a list"),
     "rnn_inplace_state_appended": ("PullbackError", "augmented assignment"),
 }
 

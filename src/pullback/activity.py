@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import gast
 
 from . import rules
+from .codegen import HELPERS
 from .errors import NoRuleError
 from .nodes import dotted_name
 from .parse import MISSING
@@ -49,6 +50,13 @@ METHOD_RULES = {
     "copy": rules.rule("self", self="g"),
     "astype": rules.rule("self, dtype, copy=True", self="astype_grad(g, ans)"),
     "item": rules.rule("self", self="reshape_like(g, self)"),
+}
+# `+` and `*` where an operand may be a list or tuple: they join or repeat sequences, and
+# the helpers split the gradient accordingly (or, on numbers and arrays, do what the
+# operator rules do).
+SEQUENCE_RULES = {
+    gast.Add: rules.rule("a, b", a="join_grad(g, a, b, 0)", b="join_grad(g, a, b, 1)"),
+    gast.Mult: rules.rule("a, b", a="replicate_grad(g, a, b, 0)", b="replicate_grad(g, a, b, 1)"),
 }
 SCALAR_BUILTINS = {builtins.len, builtins.int, builtins.float, builtins.bool, builtins.round}
 
@@ -83,6 +91,8 @@ class Analysis:
         # values.append(v) / values.extend(vs): like in-place writes, they put v into values
         self.updates = [s for s in gast.walk(tree) if getattr(s, "list_update", None)]
         self.bindings: dict[str, object] = {}  # free names whose objects the rules assume
+        self.sequences = self._sequences()
+        self.dicts = self._dicts()
         self.ops = {id(s): self._classify(s) for s in self.assigns
                     if isinstance(s.targets[0], gast.Name)}
         self.defs: dict[str, list] = {}
@@ -125,6 +135,11 @@ class Analysis:
         if name is None or name.split(".")[0] in self.locals:
             return MISSING
         head = name.split(".")[0]
+        if head in HELPERS:  # normalize renamed the user's own names like these
+            obj = HELPERS[head]
+            for attr in name.split(".")[1:]:
+                obj = getattr(obj, attr, MISSING)
+            return obj
         head_object = self.parsed.lookup(head)
         if self.parsed.is_rebindable(head) and not isinstance(head_object, types.ModuleType):
             self.bindings[head] = head_object  # the derivative is only right for this object
@@ -135,6 +150,11 @@ class Analysis:
         if isinstance(value, (gast.Name, gast.Constant)):
             return Op("copy", {"x": value} if isinstance(value, gast.Name) else {})
         if isinstance(value, gast.BinOp):
+            found = SEQUENCE_RULES.get(type(value.op))
+            operands = {"a": value.left, "b": value.right}
+            if found and any(_atom_name(v) in self.sequences for v in operands.values()):
+                inputs = {p: v for p, v in operands.items() if isinstance(v, gast.Name)}
+                return Op("rule", inputs, found, operands, None, "list " + type(value.op).__name__)
             return self._bind(BINOPS.get(type(value.op)), [value.left, value.right], [],
                               type(value.op).__name__)
         if isinstance(value, gast.UnaryOp):
@@ -174,7 +194,45 @@ class Analysis:
             return Op("unknown", {"x": value.value}, name=f".{value.attr}")
         if isinstance(value, (gast.Tuple, gast.List)):
             return Op("pack", {i: e for i, e in enumerate(value.elts)})
+        if isinstance(value, gast.Dict):  # bound: position -> key
+            return Op("pack", dict(enumerate(value.values)), bound=dict(enumerate(value.keys)))
         return Op("unknown", name=type(value).__name__)
+
+    def _sequences(self) -> set[str]:
+        """Names that may hold a list or tuple: displays, the lists comprehensions and
+        list builtins build, tuple(...), and what + and * make of them."""
+        found: set = set()
+        changed = True
+        while changed:
+            changed = False
+            for s in self.assigns:
+                target, value = s.targets[0], s.value
+                if not isinstance(target, gast.Name) or target.id in found:
+                    continue
+                if isinstance(value, gast.Subscript) and isinstance(value.slice, gast.Slice):
+                    value = value.value  # a slice of a sequence
+                if isinstance(value, (gast.List, gast.Tuple)) or _atom_name(value) in found or (
+                        isinstance(value, gast.BinOp) and type(value.op) in SEQUENCE_RULES
+                        and found & {_atom_name(value.left), _atom_name(value.right)}) or (
+                        isinstance(value, gast.Call) and dotted_name(value.func) == "tuple"
+                        and self.resolve(value.func) is builtins.tuple):
+                    found.add(target.id)
+                    changed = True
+        return found
+
+    def _dicts(self) -> set[str]:
+        """Names that may hold a dict display of the function (or a copy of one)."""
+        found: set = set()
+        changed = True
+        while changed:
+            changed = False
+            for s in self.assigns:
+                target = s.targets[0]
+                if isinstance(target, gast.Name) and target.id not in found and (
+                        isinstance(s.value, gast.Dict) or _atom_name(s.value) in found):
+                    found.add(target.id)
+                    changed = True
+        return found
 
     def _bind(self, callee, args, keywords, name, stmt=None) -> Op:
         found = rules.lookup(callee) if callee is not MISSING else None
@@ -230,7 +288,8 @@ class Analysis:
 
     def update_pairs(self):
         """(list, name of the value appended or extended with) for each list update."""
-        return [(s.value.func.value.id, _atom_name(s.value.args[0])) for s in self.updates]
+        return [(s.value.func.value.id, _atom_name(s.value.args[0])) for s in self.updates
+                if s.list_update != "pop"]
 
     def _useful(self):
         useful = {self.result}
@@ -262,14 +321,6 @@ class Analysis:
             if not isinstance(target, gast.Name) or target.id not in self.active:
                 continue
             op = self.op(s)
-            if op.kind == "rule" and isinstance(s.value, gast.BinOp) and any(
-                    isinstance(a, gast.Name) and a.id in self.varied and any(
-                        isinstance(d.value, gast.List) for d in self.defs.get(a.id, []))
-                    for a in (s.value.left, s.value.right)):
-                raise NoRuleError(
-                    "+ or * on a list joins or repeats it, which pullback does not "
-                    "differentiate: build the list with append/extend, or use np.concatenate "
-                    "or np.tile on arrays", self.parsed.location.describe(s))
             if op.kind != "unknown":
                 continue
             if not any(_atom_name(a) in self.varied for a in op.inputs.values()):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gast
 
+from .activity import SEQUENCE_RULES
 from .errors import UnsupportedSyntaxError
 
 # What a user may write inside a differentiated function.
@@ -21,7 +22,7 @@ ALLOWED = (
     gast.BinOp, gast.UnaryOp, gast.BoolOp, gast.Compare, gast.Call, gast.IfExp, gast.Name,
     gast.Constant, gast.Attribute, gast.Subscript, gast.Slice, gast.Tuple, gast.List,
     gast.keyword, gast.FunctionDef, gast.Lambda, gast.arguments, gast.ListComp,
-    gast.GeneratorExp, gast.comprehension,
+    gast.GeneratorExp, gast.comprehension, gast.Dict, gast.DictComp,
     # contexts and operators
     gast.expr_context, gast.operator, gast.unaryop, gast.boolop, gast.cmpop,
 )
@@ -95,6 +96,8 @@ def _check_detail(node, reject) -> None:
         reject(node, "expression statement (a call made for its side effects)")
     elif isinstance(node, gast.comprehension) and node.is_async:
         reject(node, "async comprehension")
+    elif isinstance(node, gast.Dict) and None in node.keys:
+        reject(node, "**mapping in a dict display")
     elif isinstance(node, gast.Assign):
         for target in node.targets:
             _check_target(target, reject, node)
@@ -111,12 +114,15 @@ def _check_detail(node, reject) -> None:
 
 
 def is_list_update(stmt) -> bool:
-    """`values.append(v)` or `values.extend(vs)` on a name, as a statement."""
+    """`values.append(v)`, `values.extend(vs)` or `values.pop(i)` on a name, as a statement."""
     value = getattr(stmt, "value", None)
-    return isinstance(stmt, gast.Expr) and isinstance(value, gast.Call) \
-        and isinstance(value.func, gast.Attribute) and value.func.attr in ("append", "extend") \
-        and isinstance(value.func.value, gast.Name) and len(value.args) == 1 \
-        and not value.keywords
+    if not (isinstance(stmt, gast.Expr) and isinstance(value, gast.Call)
+            and isinstance(value.func, gast.Attribute) and isinstance(value.func.value, gast.Name)
+            and not value.keywords):
+        return False
+    if value.func.attr == "pop":
+        return len(value.args) <= 1
+    return value.func.attr in ("append", "extend") and len(value.args) == 1
 
 
 def _check_target(target, reject, stmt) -> None:
@@ -149,7 +155,7 @@ def check_writes(tree, analysis, parsed) -> None:
     for s in analysis.assigns:  # aliases first: they explain the rest
         value = s.value
         if not getattr(s, "phi", False) and not getattr(s, "is_return", False) \
-                and isinstance(s.targets[0], gast.Name) \
+                and not getattr(s, "moved", False) and isinstance(s.targets[0], gast.Name) \
                 and isinstance(value, gast.Name) and (value.id in buffers
                                                       or s.targets[0].id in buffers):
             target, source = analysis.spelled(s.targets[0].id), analysis.spelled(value.id)
@@ -173,8 +179,9 @@ def check_writes(tree, analysis, parsed) -> None:
                 f"{s.list_update} on the input list {base!r}: pullback never modifies its "
                 f"inputs; copy it first ({base} = list({base}))", describe(s))
         _check_fresh(base, analysis, describe, s, set())
-    # appending never changes the elements already in a list, so only arrays have views
-    _check_views(tree, analysis, buffers - lists, describe)
+    # appending never changes the elements already in a list, and writing a list or dict
+    # slot replaces the element without changing it: only arrays have views
+    _check_views(tree, analysis, buffers - lists - analysis.dicts, describe)
 
 
 def _written(stmt) -> str:
@@ -205,12 +212,15 @@ def _check_fresh(name, analysis, describe, where, seen) -> None:
         if getattr(d, "phi", False) and isinstance(d.value, gast.Name):
             _check_fresh(d.value.id, analysis, describe, where, seen)
             continue
-        if isinstance(d.value, gast.List) or (  # a list display, or one repeated: a new list
-                isinstance(d.value, gast.BinOp) and isinstance(d.value.op, gast.Mult)
-                and _is_list_display(d.value.left, analysis)):
-            continue
         op = analysis.op(d)
         if op.kind == "rule" and op.name == ".copy":  # x.copy(): a new array (or list)
+            continue
+        if isinstance(d.value, gast.BinOp) and op.rule in SEQUENCE_RULES.values() \
+                and getattr(d, "augmented", False) and isinstance(d.value.left, gast.Name):
+            _check_fresh(d.value.left.id, analysis, describe, where, seen)  # values += [v]
+            continue
+        if isinstance(d.value, (gast.List, gast.Dict)) or (  # a display, or lists joined
+                isinstance(d.value, gast.BinOp) and op.rule in SEQUENCE_RULES.values()):
             continue
         if op.callee is not None and _is_allocator(op.callee):
             copy = op.bound.get("copy", True)  # np.array(x, copy=None) may return x itself
@@ -222,13 +232,6 @@ def _check_fresh(name, analysis, describe, where, seen) -> None:
             "nothing else shares: it writes only into arrays made by np.zeros, np.ones, "
             f"np.copy(...), x.copy(), ...; copy it first ({user} = np.copy({user}))",
             describe(where))
-
-
-def _is_list_display(node, analysis) -> bool:
-    if isinstance(node, gast.List):
-        return True
-    defs = analysis.defs.get(node.id, []) if isinstance(node, gast.Name) else []
-    return len(defs) == 1 and isinstance(defs[0].value, gast.List)
 
 
 def _is_allocator(callee) -> bool:
@@ -385,7 +388,7 @@ def _check_augmented(analysis, describe) -> None:
                     shared = True
         if shared:
             s.must_not_be_view = (
-                f"augmented assignment to {s.augmented!r}: it is an array that may share "
-                "memory with another name, which NumPy would change too; write "
+                f"augmented assignment to {s.augmented!r}: it is an array or list that may "
+                "share memory with another name, which would change too; write "
                 f"`x = x + ...` or take a copy first\n  {describe(s)}")
             s.checked_name = name

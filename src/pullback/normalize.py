@@ -127,16 +127,17 @@ def _local_functions(tree, namer, parsed) -> dict:
             return _at(load(name), getattr(node, "lineno", None))
 
     Extract().visit(tree)
-    for node in gast.walk(tree):  # a local function may only be called
+    for node in gast.walk(tree):  # a local function may only be called, or passed to a call
         if isinstance(node, gast.Call):
-            node.func.pullback_callee = True
+            for part in [node.func, *node.args, *[k.value for k in node.keywords]]:
+                part.pullback_callee = True
     for node in gast.walk(tree):
         if isinstance(node, gast.Name) and node.id in found:
             if isinstance(node.ctx, gast.Store):
                 reject(node, f"assignment to {node.id!r}, the name of a nested function")
             if not getattr(node, "pullback_callee", False):
-                reject(node, f"nested function {node.id!r} used as a value (only calls to it "
-                             "are differentiated)")
+                reject(node, f"nested function {node.id!r} used as a value (only calls to it, "
+                             "and passing it to a call, are differentiated)")
     return found
 
 
@@ -144,6 +145,49 @@ def _rename(node, mapping) -> None:
     for n in gast.walk(node):
         if isinstance(n, gast.Name) and n.id in mapping:
             n.id = mapping[n.id]
+
+
+def _dict_names(tree, flatten) -> set[str]:
+    """Names the function binds to dicts it builds (displays and comprehensions). A name
+    bound to a dict in one place and to something else in another is refused: loops
+    iterate a dict's keys and other sequences' elements, and pullback must know which."""
+    kinds: dict = {}
+    for node in gast.walk(tree):
+        if isinstance(node, (gast.Assign, gast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, gast.Assign) else [node.target]
+            is_dict = isinstance(node.value, (gast.Dict, gast.DictComp))
+            for t in targets:
+                if isinstance(t, gast.Name):
+                    kinds.setdefault(t.id, set()).add(is_dict)
+        elif isinstance(node, (gast.For, gast.AugAssign)) or (
+                isinstance(node, gast.comprehension)):
+            for n in gast.walk(node.target):
+                if isinstance(n, gast.Name):
+                    kinds.setdefault(n.id, set()).add(False)
+    for name, found in kinds.items():
+        if found == {True, False}:
+            where = next(n for n in gast.walk(tree) if isinstance(n, gast.Name) and n.id == name)
+            flatten.error(f"{name!r} holds a dict in one place and another value in another "
+                          "(give the dict its own name)", where)
+    return {name for name, found in kinds.items() if found == {True}}
+
+
+def _placeholders(sequences, func) -> list[str]:
+    """Names for the elements of `sequences` in a comprehension pullback writes (the
+    comprehension renames them): the sequence's name, else `item`; distinct, and
+    none of the names `func` reads."""
+    avoid = {n.id for n in gast.walk(func) if isinstance(n, gast.Name)} if func else set()
+    names: list[str] = []
+    for i, seq in enumerate(sequences):
+        name = seq.id if isinstance(seq, gast.Name) else "item"
+        if name in avoid or name in names:
+            name = f"item{i}"
+        names.append(name)
+    return names
+
+
+def _generator(target, iter_):
+    return gast.comprehension(target=target, iter=iter_, ifs=[], is_async=0)
 
 
 def _lambda_def(name, node):
@@ -456,6 +500,8 @@ class _Flatten:
         self.local_functions: dict = {}
         self.inlining: set = set()
         self.rebound: set = set()  # names the loop being normalized assigns
+        self.built: set = set()  # fresh names of lists built for a comprehension or builtin
+        self.dicts = _dict_names(parsed.tree, self)
         tree = parsed.tree
         self.locals = {a.id for a in tree.args.posonlyargs + tree.args.args
                        + tree.args.kwonlyargs} | {
@@ -496,6 +542,8 @@ class _Flatten:
                 self.assign_to(s.target, s.value, out)
         elif isinstance(s, gast.AugAssign):
             self.augassign(s, out)
+        elif isinstance(s, gast.Expr) and is_list_update(s) and s.value.func.attr == "pop":
+            self.pop(s.value, out)
         elif isinstance(s, gast.Expr) and is_list_update(s):
             item = self.atom(s.value.args[0], out)
             update = gast.Expr(value=gast.Call(func=gast.Attribute(
@@ -521,10 +569,24 @@ class _Flatten:
         return out
 
     def assign_to(self, target, value, out):
-        if isinstance(target, gast.Name) and isinstance(value, gast.ListComp):
+        called = self.builtin(value.func) if isinstance(value, gast.Call) else None
+        if isinstance(target, gast.Name) and (isinstance(value, gast.GeneratorExp)
+                                              or called is builtins.map):
+            self.error("a generator or map() bound to a name: pullback makes it a list, which "
+                       "differs once it is consumed twice; use a list comprehension or list()",
+                       value)
+        if isinstance(target, gast.Name) and isinstance(value, gast.DictComp) \
+                and not _reads(value, target.id):
             self.comprehension(value, out, target.id)  # built under its own name: no copy
+        elif isinstance(target, gast.Name) and (isinstance(value, gast.ListComp) or (
+                called is builtins.list and len(value.args) == 1 and not value.keywords)) \
+                and not _reads(value, target.id):
+            self.comprehension(self.as_list_comp(value), out, target.id)
         elif isinstance(target, gast.Name):
-            out.append(assign(target.id, self.simple(value, out)))
+            simple = self.simple(value, out)
+            out.append(assign(target.id, simple))
+            if isinstance(simple, gast.Name) and simple.id in self.built:
+                out[-1].moved = True  # the new list's only name from now on
         elif isinstance(target, gast.Subscript):
             atom = self.atom(value, out)
             base = self.atom(target.value, out)
@@ -616,7 +678,8 @@ class _Flatten:
 
     def iteration(self, target, it, index, out):
         """(length atom, [(target, element expr)]) for iterating `it` with index `index`."""
-        callee = self.parsed.resolve(it.func) if isinstance(it, gast.Call) else None
+        callee = getattr(it, "builtin", None) or (
+            self.parsed.resolve(it.func) if isinstance(it, gast.Call) else None)
         if callee is builtins.reversed and len(it.args) == 1 and not it.keywords:
             backwards = self.namer.fresh("back")  # the index from the end
             length, items = self.iteration(target, it.args[0], backwards, out)
@@ -642,11 +705,16 @@ class _Flatten:
             return load(n), [(store(key_name), key), (target.elts[0], load(key_name)),
                              (target.elts[1], value)]
         if callee is builtins.enumerate:
-            if len(it.args) != 1 or it.keywords or not isinstance(target, (gast.Tuple, gast.List)) \
+            start = it.args[1:] + [k.value for k in it.keywords if k.arg == "start"]
+            if not 1 <= len(it.args) + len(it.keywords) <= 2 or len(start) + 1 != len(
+                    it.args) + len(it.keywords) or not isinstance(target, (gast.Tuple, gast.List)) \
                     or len(target.elts) != 2:
-                self.error("enumerate form (use `for i, x in enumerate(xs)`)", it)
+                self.error("enumerate form (use `for i, x in enumerate(xs, start=0)`)", it)
             length, items = self.iteration(target.elts[1], it.args[0], index, out)
-            return length, [(target.elts[0], load(index))] + items
+            count = load(index)
+            if start:
+                count = binop(load(index), gast.Add(), self.atom(start[0], out))
+            return length, [(target.elts[0], count)] + items
         if callee is builtins.zip:
             if it.keywords or not isinstance(target, (gast.Tuple, gast.List)) \
                     or len(target.elts) != len(it.args):
@@ -663,13 +731,18 @@ class _Flatten:
                 length = load(shorter)
             return length, items
         seq = self.atom(it, out)
+        length = "loop_len"  # refuses a dict it was not told about
+        if isinstance(seq, gast.Name) and seq.id in self.dicts:
+            keys = self.namer.fresh("keys")  # a dict: iterate its keys
+            out.append(assign(keys, call("key_list", seq)))
+            seq, length = load(keys), "len"
         if isinstance(seq, gast.Name) and seq.id in self.rebound:
             # the loop iterates the object the name held when it started
             held = self.namer.fresh(f"{seq.id}_iterated")
             out.append(assign(held, seq))
             seq = load(held)
         n = self.namer.fresh("n")
-        out.append(assign(n, call("len", seq)))
+        out.append(assign(n, call(length, seq)))
         item = gast.Subscript(value=seq, slice=load(index), ctx=gast.Load())
         return load(n), [(target, item)]
 
@@ -746,9 +819,18 @@ class _Flatten:
                 and expr.func.id in self.local_functions:
             return self.inline(expr, out)
         if isinstance(expr, gast.Call):
+            lowered = self.sequence_call(expr, out)
+            if lowered is not None:
+                return lowered
             method = self.array_method(expr)
             if method is not None:
                 return self.simple(method, out)
+            passed = [a.id for a in [*expr.args, *[k.value for k in expr.keywords]]
+                      if isinstance(a, gast.Name) and a.id in self.local_functions]
+            if passed:
+                self.error(f"nested function {passed[0]!r} passed to "
+                           f"{dotted_name(expr.func) or 'a call'} (it may be passed to map, "
+                           "and as key= to min, max and sorted)", expr)
             func = self.callee(expr.func, out)
             args = [self.atom(a, out) for a in expr.args]
             keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value, out))
@@ -767,8 +849,11 @@ class _Flatten:
         if isinstance(expr, (gast.Tuple, gast.List)):
             elts = [self.atom(e, out) for e in expr.elts]
             return type(expr)(elts=elts, ctx=gast.Load())
-        if isinstance(expr, (gast.ListComp, gast.GeneratorExp)):
+        if isinstance(expr, (gast.ListComp, gast.GeneratorExp, gast.DictComp)):
             return self.comprehension(expr, out)
+        if isinstance(expr, gast.Dict):
+            return gast.Dict(keys=[self.atom(k, out) for k in expr.keys],
+                             values=[self.atom(v, out) for v in expr.values])
         self.error(type(expr).__name__, expr)
 
     def inline(self, expr, out):
@@ -813,11 +898,146 @@ class _Flatten:
             self.inlining.discard(name)
         return stmts[-1].value
 
+    def builtin(self, func):
+        """The builtin function `func` names (a name no local or global hides), or None."""
+        if not isinstance(func, gast.Name) or func.id in self.locals \
+                or func.id in self.local_functions:
+            return None
+        found = self.parsed.lookup(func.id)
+        return found if found is getattr(builtins, func.id, None) else None
+
+    def sequence_call(self, expr, out):
+        """Builtins over sequences, and list.pop, as the loops and reads they stand for;
+        None for any other call."""
+        func, args = expr.func, expr.args
+        if isinstance(func, gast.Attribute) and func.attr == "pop" \
+                and isinstance(func.value, gast.Name) and func.value.id in self.locals:
+            return self.pop(expr, out)
+        head = dotted_name(func.value) if isinstance(func, gast.Attribute) else ""
+        if isinstance(func, gast.Attribute) and func.attr in ("values", "items", "keys") \
+                and not args and not expr.keywords \
+                and (head is None or head.split(".")[0] in self.locals):
+            return self.comprehension(self.as_list_comp(expr), out)  # d.values(): a list
+        found = self.builtin(func)
+        keywords = {k.arg: k.value for k in expr.keywords}
+        if found in (builtins.list, builtins.tuple):
+            if keywords or len(args) > 1:
+                self.error(f"{func.id}() with more than one argument", expr)
+            if not args:
+                return (gast.List if found is builtins.list else gast.Tuple)(
+                    elts=[], ctx=gast.Load())
+            items = self.comprehension(self.as_list_comp(expr.args[0]), out)
+            if found is builtins.list:
+                return items
+            return gast.Call(func=func, args=[items], keywords=[])  # a tuple of the new list
+        if found is builtins.map:
+            return self.comprehension(self.as_list_comp(expr), out)
+        if found in (builtins.min, builtins.max) and "key" in keywords:
+            if set(keywords) != {"key"} or not args:
+                self.error(f"{func.id}() with default= (or without values)", expr)
+            seq = args[0] if len(args) == 1 else gast.List(elts=args, ctx=gast.Load())
+            items = self.sequence(seq, out)
+            keys = self.keys(items, keywords["key"], out)
+            at = self.namer.fresh("at")
+            out.append(assign(at, call(f"index_of_{func.id}", keys)))
+            return gast.Subscript(value=items, slice=load(at), ctx=gast.Load())
+        if found is builtins.sorted:
+            if len(args) != 1 or set(keywords) - {"key", "reverse"}:
+                self.error("sorted() form (use sorted(values, key=..., reverse=...))", expr)
+            items = self.sequence(args[0], out)
+            keys = self.keys(items, keywords["key"], out) if "key" in keywords else items
+            reverse = [self.atom(keywords["reverse"], out)] if "reverse" in keywords else []
+            order = self.namer.fresh("order")
+            out.append(assign(order, call("sort_order", keys, *reverse)))
+            at = self.namer.fresh("at")
+            return self.comprehension(gast.ListComp(
+                elt=gast.Subscript(value=items, slice=load(at), ctx=gast.Load()),
+                generators=[_generator(store(at), load(order))]), out)
+        return None
+
+    def sequence(self, expr, out):
+        """An atom for the values iterating `expr` gives: a list built for an iterator
+        (zip, enumerate, map, reversed, d.items() ...), else the value itself."""
+        callee = self.parsed.resolve(expr.func) if isinstance(expr, gast.Call) else None
+        if callee in (builtins.zip, builtins.enumerate, builtins.map, builtins.reversed) or (
+                isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute)
+                and expr.func.attr in ("items", "values", "keys") and callee is MISSING):
+            return self.comprehension(self.as_list_comp(expr), out)
+        atom = self.atom(expr, out)
+        if isinstance(atom, gast.Name) and atom.id in self.dicts:
+            keys = self.namer.fresh("keys")  # a dict's values are its keys
+            out.append(assign(keys, call("key_list", atom)))
+            return load(keys)
+        return atom
+
+    def keys(self, items, key, out):
+        """[key(t) for t in items], built under a fresh name."""
+        elt = _placeholders([items], key)[0]
+        comp = gast.ListComp(elt=gast.Call(func=key, args=[load(elt)], keywords=[]),
+                             generators=[_generator(store(elt), items)])
+        return self.comprehension(comp, out, self.namer.fresh("keys"))
+
+    def as_list_comp(self, expr):
+        """The list comprehension building the list that iterating `expr` gives."""
+        if isinstance(expr, (gast.ListComp, gast.GeneratorExp)):
+            return gast.ListComp(elt=expr.elt, generators=expr.generators)
+        found = self.builtin(expr.func) if isinstance(expr, gast.Call) else None
+        if found is builtins.map:
+            if expr.keywords or len(expr.args) < 2:
+                self.error("map() form (use map(function, values, ...))", expr)
+            names = _placeholders(expr.args[1:], expr.args[0])
+            elt = gast.Call(func=expr.args[0], args=[load(n) for n in names], keywords=[])
+            if len(names) == 1:
+                return gast.ListComp(elt=elt, generators=[_generator(store(names[0]),
+                                                                     expr.args[1])])
+            zipped = gast.Call(func=load("zip"), args=expr.args[1:], keywords=[])
+            zipped.builtin = builtins.zip
+            target = tuple_of(*[store(n) for n in names], ctx=gast.Store())
+            return gast.ListComp(elt=elt, generators=[_generator(target, zipped)])
+        if found is builtins.list and len(expr.args) == 1 and not expr.keywords:
+            return self.as_list_comp(expr.args[0])
+        callee = self.parsed.resolve(expr.func) if isinstance(expr, gast.Call) else None
+        width = 1
+        if callee is builtins.zip:
+            width = len(expr.args)
+        elif callee is builtins.enumerate or (
+                isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute)
+                and expr.func.attr == "items" and not expr.args):
+            width = 2
+        names = _placeholders(expr.args if width > 1 and callee is builtins.zip else
+                              [expr] * width, None)
+        if width == 1:
+            return gast.ListComp(elt=load(names[0]), generators=[_generator(store(names[0]),
+                                                                            expr)])
+        return gast.ListComp(elt=tuple_of(*[load(n) for n in names]), generators=[_generator(
+            tuple_of(*[store(n) for n in names], ctx=gast.Store()), expr)])
+
+    def pop(self, expr, out):
+        """`values.pop(i)`: a read of values[i], then the update that removes it."""
+        if len(expr.args) > 1 or expr.keywords:
+            self.error("pop() form (use values.pop() or values.pop(i))", expr)
+        name = expr.func.value.id
+        index = self.atom(expr.args[0], out) if expr.args else const(-1)
+        popped = self.namer.fresh(f"{name}_popped")
+        read = assign(popped, gast.Subscript(value=load(name), slice=index, ctx=gast.Load()))
+        update = gast.Expr(value=gast.Call(func=gast.Attribute(
+            value=load(name), attr="pop", ctx=gast.Load()), args=[copy.deepcopy(index)],
+            keywords=[]))
+        update.list_update = "pop"
+        update.popped = read  # the value to put back
+        out += [read, update]
+        return load(popped)
+
     def comprehension(self, expr, out, result=None):
         """[elt for v in xs if c ...] (or a generator expression): a list built by loops
-        that append; the comprehension's own variables get fresh names."""
-        result = result or self.namer.fresh("items")
-        out.append(assign(result, gast.List(elts=[], ctx=gast.Load())))
+        that append; {k: v for ...}: a dict built by loops that write its keys. The
+        comprehension's own variables get fresh names."""
+        is_dict = isinstance(expr, gast.DictComp)
+        if result is None:
+            result = self.namer.fresh("mapping" if is_dict else "items")
+            self.built.add(result)
+        out.append(assign(result, gast.Dict(keys=[], values=[]) if is_dict else
+                          gast.List(elts=[], ctx=gast.Load())))
         expr = copy.deepcopy(expr)
         renamed = {}
         for i, gen in enumerate(expr.generators):
@@ -829,11 +1049,17 @@ class _Flatten:
             _rename(gen.target, renamed)
             for cond in gen.ifs:
                 _rename(cond, renamed)
-        _rename(expr.elt, renamed)
         lineno = getattr(expr, "lineno", self.lineno)
-        body = [_at(gast.Expr(value=gast.Call(
-            func=gast.Attribute(value=load(result), attr="append", ctx=gast.Load()),
-            args=[expr.elt], keywords=[])), lineno)]
+        if is_dict:
+            _rename(expr.key, renamed)
+            _rename(expr.value, renamed)
+            body = [_at(assign(gast.Subscript(value=load(result), slice=expr.key,
+                                              ctx=gast.Store()), expr.value), lineno)]
+        else:
+            _rename(expr.elt, renamed)
+            body = [_at(gast.Expr(value=gast.Call(
+                func=gast.Attribute(value=load(result), attr="append", ctx=gast.Load()),
+                args=[expr.elt], keywords=[])), lineno)]
         for gen in reversed(expr.generators):
             for cond in reversed(gen.ifs):
                 body = [_at(if_(cond, body), lineno)]

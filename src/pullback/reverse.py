@@ -159,7 +159,7 @@ class Reverse:
             elif op.kind == "copy" and "x" in op.inputs:
                 copies.append((target.id, op.inputs["x"].id))
         mutable |= {base for base, _ in self.a.update_pairs()}
-        listy |= mutable | {v for _, v in self.a.update_pairs()
+        listy |= mutable | self.a.sequences | {v for _, v in self.a.update_pairs()
                             if v is not None and any(s.list_update == "extend"
                                                      for s in self.a.updates)}
         changed = True
@@ -450,7 +450,8 @@ class Reverse:
         elif op.kind == "pack":
             for i, elt in op.inputs.items():
                 if self.active(elt):
-                    self.contribute(elt.id, call("item_grad", g, const(i)), False, out)
+                    key = _clone(op.bound[i]) if op.bound else const(i)  # dicts: the key
+                    self.contribute(elt.id, call("item_grad", g, key), False, out)
         self.defined.discard(name)
         return out
 
@@ -554,15 +555,32 @@ class Reverse:
                 out.append(assign(tuple_of(store("_"), store(self.d(base)), ctx=gast.Store()),
                                   taken))
         saved = self.saved.setdefault(id(s), self.namer.fresh(f"{base}_old"))
+        if base in self.a.dicts:  # the write may have added the key: remove it again
+            restore = call("restore_slot", load(base), _clone(index), load(saved))
+            if base in self.defined and base in self.a.active:
+                restore.args.append(load(self.d(base)))
+                out.append(assign(self.d(base), restore))
+            else:
+                out.append(gast.Expr(value=restore))
+            return out
         out.append(assign(gast.Subscript(value=load(base), slice=_clone(target.slice),
                                          ctx=gast.Store()), load(saved)))
         return out
 
     def adjoint_update(self, s):
         """values.append(v) / values.extend(vs): hand the last elements' gradients to v
-        (or vs) and take them off, then take the elements off the list itself."""
+        (or vs) and take them off, then take the elements off the list itself.
+        values.pop(i): put the element back."""
         base = s.value.func.value.id
         item = s.value.args[0]
+        if s.list_update == "pop":  # give the slot back (its gradient comes from the read)
+            out: list = []
+            if base in self.defined and base in self.a.active:
+                out.append(assign(self.d(base), call("pop_grad", load(self.d(base)),
+                                                     load(base), _clone(item))))
+            out.append(gast.Expr(value=call("undo_pop", load(base), _clone(item),
+                                            load(s.popped.targets[0].id))))
+            return out
         count = const(1) if s.list_update == "append" else \
             load(self.saved.setdefault(id(s), self.namer.fresh(f"{base}_added")))
         out: list = []
@@ -732,7 +750,7 @@ class Reverse:
                     self.constants[name] = message
                 checked = getattr(s, "checked_name", None)
                 if message and checked:  # check the operand before an augmented assignment
-                    out.append(gast.Expr(value=call("not_a_view", load(checked), load(name))))
+                    out.append(gast.Expr(value=call("not_shared", load(checked), load(name))))
                 out.append(s)
                 if message and not checked:  # check the value read
                     out.append(gast.Expr(value=call("not_a_view", load(target.id),

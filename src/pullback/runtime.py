@@ -67,6 +67,11 @@ def unbroadcast(g, x):
         if axes is None:
             # Only a gradient computed from a known zero (the float 0.0) has fewer or other
             # dimensions than the operand: it is zero everywhere.
+            if isinstance(x, (list, tuple)) and isinstance(g, list):
+                raise PullbackError(
+                    "+ or * joined or repeated lists or tuples that pullback could not tell "
+                    "were sequences when it generated the gradient (arguments, say); make one "
+                    "of them in the function, as in list(xs) + ys")
             if np.any(g):
                 raise PullbackError(f"internal error: a gradient of shape {gs} does not "
                                     f"reduce to its operand's shape {xs}; please report this")
@@ -128,8 +133,20 @@ def item_grad(d, i):
     return d[i]
 
 
+class _Absent:
+    """What save_slot records for a dict key a write adds."""
+
+    def __repr__(self):
+        return "ABSENT"
+
+
+ABSENT = _Absent()
+
+
 def save_slot(x, idx):
     """The value an in-place write `x[idx] = ...` is about to overwrite (a copy)."""
+    if isinstance(x, dict):
+        return x.get(idx, ABSENT)
     if not _is_basic(idx):
         index = np.arange(np.size(x)).reshape(np.shape(x))[idx]
         if np.unique(index).size != np.size(index):
@@ -144,6 +161,8 @@ def save_slot(x, idx):
 def save_float_slot(x, idx):
     """save_slot for a write of a value being differentiated, which only a float array
     keeps: an integer array would truncate it, and its derivative with it."""
+    if isinstance(x, dict):
+        return save_slot(x, idx)
     if isinstance(x, list):
         return x[idx]
     if x.dtype.kind not in "fc":
@@ -157,7 +176,7 @@ def take_slot_grad(d, idx):
     """(the gradient held in slot idx of gradient buffer d, d with that slot zeroed)."""
     if d.__class__ is float and d == 0.0:
         return 0.0, d
-    if isinstance(d, list):
+    if isinstance(d, (list, dict)):
         g, d[idx] = d[idx], 0.0
         return g, d
     if not isinstance(d, np.ndarray):  # a 0-d buffer's gradient arrived as a scalar
@@ -166,6 +185,18 @@ def take_slot_grad(d, idx):
     g = g.copy() if isinstance(g, np.ndarray) else g
     d[idx] = 0.0
     return g, d
+
+
+def restore_slot(x, idx, saved, d=0.0):
+    """Undo the write x[idx] = ... of a dict: put back the value it overwrote, or remove
+    the key it added (from x's gradient d too). Returns d."""
+    if saved is ABSENT:
+        del x[idx]
+        if isinstance(d, dict):
+            del d[idx]
+    else:
+        x[idx] = saved
+    return d
 
 
 def add_grads(a, b):
@@ -179,6 +210,30 @@ def add_grads(a, b):
     if isinstance(a, dict) or isinstance(b, dict):
         return GradDict({k: add_grads(a[k], b[k]) for k in a})
     return a + b
+
+
+def join_grad(g, a, b, side):
+    """The gradient of operand `side` (0 or 1) of a + b: its own elements' part of g
+    when + joined two lists or tuples, else g summed to the operand's shape."""
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        if g.__class__ is float and g == 0.0:
+            return 0.0
+        return GradList(g[:len(a)] if side == 0 else g[len(a):])
+    return unbroadcast(g, b if side else a)
+
+
+def replicate_grad(g, a, b, side):
+    """The gradient of operand `side` (0 or 1) of a * b: when * repeated a list or tuple,
+    the sum of the gradients of its copies (none for the count), else the product rule."""
+    seq, count = (a, b) if isinstance(a, (list, tuple)) else (b, a)
+    if isinstance(seq, (list, tuple)) and isinstance(count, (int, np.integer)):
+        if (seq is b) != bool(side) or (g.__class__ is float and g == 0.0):
+            return 0.0
+        grads = [0.0] * len(seq)
+        for k, part in enumerate(g):
+            grads[k % len(seq)] = add_grads(grads[k % len(seq)], part)
+        return GradList(grads)
+    return unbroadcast(g * a, b) if side else unbroadcast(g * b, a)
 
 
 def key_list(mapping):
@@ -218,6 +273,13 @@ def not_a_view(value, message):
         raise PullbackError(message)
 
 
+def not_shared(value, message):
+    """x += v updates an array or list in place, which pullback does not model for
+    one that may have another name (it computes x = x + v)."""
+    if isinstance(value, (np.ndarray, list)):
+        raise PullbackError(message)
+
+
 def pick_grad(g, values, ans):
     """max(values) / min(values): the gradient goes to the first element equal to the
     result, the one Python returns."""
@@ -237,16 +299,53 @@ def sum_grad(g, values):
     return GradList([g] * len(values))
 
 
-def sorted_grad(g, values):
-    """sorted(values): element i of the result came from position order[i]."""
-    items = list(values)
-    order = sorted(range(len(items)), key=items.__getitem__)
-    grads = [0.0] * len(items)
-    if g.__class__ is float and g == 0.0:
-        return _like(grads, values)
-    for position, i in enumerate(order):
-        grads[i] = g[position]
-    return _like(grads, values)
+def loop_len(values):
+    """len(values), for a loop that reads values[0], values[1], ...: not for a dict,
+    whose loop gives its keys (pullback knows to loop over the keys of the dicts the
+    function builds, and of d.keys() and d.items())."""
+    if isinstance(values, (dict, set, frozenset)):
+        raise PullbackError(
+            f"a loop (or min, max, sorted) over a {type(values).__name__} the function did "
+            "not build: write `for k in d.keys()` or `for k, v in d.items()`")
+    return len(values)
+
+
+def sort_order(keys, reverse=False):
+    """The positions of `keys` in the order sorted(keys, reverse=reverse) puts them, ties
+    kept in their order (as sorted keeps them)."""
+    return sorted(range(loop_len(keys)), key=keys.__getitem__, reverse=reverse)
+
+
+def index_of_min(keys):
+    """The position of the first smallest key: the element min(values, key=...) returns."""
+    return min(range(len(keys)), key=keys.__getitem__)
+
+
+def index_of_max(keys):
+    """The position of the first largest key: the element max(values, key=...) returns."""
+    return max(range(len(keys)), key=keys.__getitem__)
+
+
+def _popped_at(values, i):
+    """Where values.pop(i) took its element from, given `values` after the pop."""
+    return i if i >= 0 else len(values) + 1 + i
+
+
+def pop_grad(d, values, i):
+    """The gradient of a list before values.pop(i), from its gradient d after the pop:
+    the removed slot gets its gradient through the read of values[i]."""
+    if not isinstance(d, list):
+        return d  # a known zero
+    d.insert(_popped_at(values, i), 0.0)
+    return d
+
+
+def undo_pop(values, i, value):
+    """Put back the element values.pop(i) removed."""
+    if not isinstance(values, list):
+        raise PullbackError(f"pop() on a {type(values).__name__} is not differentiated "
+                            "(only pop on a list the function built)")
+    values.insert(_popped_at(values, i), value)
 
 
 def _like(grads, values):

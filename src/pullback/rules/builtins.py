@@ -2,6 +2,7 @@
 
 import builtins
 
+from .. import runtime
 from . import rule
 
 RULES = {
@@ -15,8 +16,12 @@ RULES = {
     builtins.min: rule("a, b=None", a="g * (a <= b) if b is not None else pick_grad(g, a, ans)",
                        b="g * (a > b)"),
     builtins.sum: rule("iterable, start=0", iterable="sum_grad(g, iterable)", start="g"),
-    builtins.sorted: rule("iterable", iterable="sorted_grad(g, iterable)"),
+    builtins.tuple: rule("iterable", iterable="g"),  # of a list the function just built
 }
 
+# normalize writes sorted(), and min() and max() with key=, as reads at the positions
+# that sort_order, index_of_min and index_of_max compute; loops read positions below
+# loop_len
 NONDIFF = {builtins.len, builtins.range, builtins.int, builtins.round, builtins.bool,
-           builtins.isinstance, builtins.type, builtins.print}
+           builtins.isinstance, builtins.type, builtins.print, runtime.sort_order,
+           runtime.index_of_min, runtime.index_of_max, runtime.loop_len}
