@@ -286,7 +286,9 @@ class Reverse:
         (record, gradient of the result) and returning the gradients of `wrt`, for calls
         from other generated code."""
         tree = self.tree
-        grads = [self.final_grad(p) for p in self.wrt]
+        # The caller's adjoint takes gradients as adjoints are (0.0 for a known zero), not
+        # in the user's terms: no as_grad, and the arguments need not be recorded for it.
+        grads = [load(self.d(p)) if p in self.defined else const(0.0) for p in self.wrt]
         backward_code = adjoint + [gast.Return(value=tuple_of(*grads))]
         available = needed | set(self.a.params) | ({self.pop} if self.pushes else set())
         record = sorted(_free_names(backward_code) & available)
