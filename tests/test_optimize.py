@@ -265,3 +265,26 @@ def test_pass_off_is_a_separate_cached_transform():
     x = np.random.default_rng(7).normal(size=(2, 2))
     got = pullback.grad(elementwise_chain, optimize=False)(x)
     assert_close(got, numeric_grad(elementwise_chain, (x,)), rtol=1e-6, atol=1e-8)
+
+
+def test_summed_matrix_product_gradients_equal_the_sum_of_the_parts():
+    from pullback.rules.support import (
+        matmul_grad_a,
+        matmul_grad_b,
+        sum_matmul_grad_a,
+        sum_matmul_grad_b,
+    )
+
+    rng = np.random.default_rng(8)
+    W = rng.normal(size=(3, 4))
+    vectors = [(rng.normal(size=3), rng.normal(size=4)) for _ in range(5)]
+    with_zero = vectors[:2] + [(0.0, rng.normal(size=4))] + vectors[2:]
+    matrices = [(rng.normal(size=(3, 2)), rng.normal(size=(4, 2))) for _ in range(3)]
+    for parts in (vectors, with_zero, matrices):
+        expected = sum(matmul_grad_a(g, W, b) for g, b in parts)
+        np.testing.assert_allclose(sum_matmul_grad_a(parts, W), expected, rtol=1e-12)
+    M = rng.normal(size=(4, 3))  # the right factor: pairs are (g, left vector)
+    pairs = [(rng.normal(size=3), rng.normal(size=4)) for _ in range(5)]
+    for parts in (pairs, pairs[:1] + [(0.0, rng.normal(size=4))]):
+        expected = sum(matmul_grad_b(g, a, M) for g, a in parts)
+        np.testing.assert_allclose(sum_matmul_grad_b(parts, M), expected, rtol=1e-12)

@@ -105,8 +105,11 @@ def matmul_grad_a(g, a, b):
     """Gradient of a @ b with respect to a (NumPy's matmul rules, 1-D cases included)."""
     if g.__class__ is float and g == 0.0:  # a gradient known to be zero
         return 0.0
-    a, b = _array(a), _array(b)
+    if a.__class__ is not np.ndarray or b.__class__ is not np.ndarray:
+        a, b = _array(a), _array(b)
     an, bn = _ndim(a), _ndim(b)
+    if an == 2 and bn == 2:
+        return g @ b.T
     if bn == 1:
         if an == 1:
             return g * b
@@ -124,8 +127,11 @@ def matmul_grad_b(g, a, b):
     """Gradient of a @ b with respect to b."""
     if g.__class__ is float and g == 0.0:
         return 0.0
-    a, b = _array(a), _array(b)
+    if a.__class__ is not np.ndarray or b.__class__ is not np.ndarray:
+        a, b = _array(a), _array(b)
     an, bn = _ndim(a), _ndim(b)
+    if an == 2 and bn < 3:
+        return a.T @ g if bn == 2 else g @ a
     if an == 1:
         if bn == 1:
             return g * a
@@ -141,20 +147,27 @@ def matmul_grad_b(g, a, b):
     return unbroadcast(np.swapaxes(a, -1, -2) @ g, b)
 
 
-def _all_vectors(parts) -> bool:
+def _as_rows(parts):
+    """The two factors of the recorded pairs as two matrices, one row per pair, when every
+    factor is a vector (of one length on each side); else None."""
     if not parts:
-        return False
-    n, m = np.shape(parts[0][0]), np.shape(parts[0][1])
-    return len(n) == 1 and len(m) == 1 and all(
-        g.__class__ is np.ndarray and v.__class__ is np.ndarray and g.shape == n and v.shape == m
-        for g, v in parts)
+        return None
+    first, second = zip(*parts)
+    try:
+        rows = np.array(first), np.array(second)
+    except ValueError:  # ragged: a known-zero 0.0 among vectors, or different lengths
+        return None
+    if any(m.ndim != 2 or m.dtype == object for m in rows):
+        return None
+    return rows
 
 
 def sum_matmul_grad_a(parts, a):
     """The sum of matmul_grad_a(g, a, b) over the (g, b) pairs a loop recorded: one
     matrix product for the common matrix-times-vector case."""
-    if _ndim(a) == 2 and _all_vectors(parts):
-        return np.stack([g for g, _ in parts], axis=1) @ np.stack([b for _, b in parts])
+    rows = _as_rows(parts) if _ndim(a) == 2 else None
+    if rows is not None:
+        return rows[0].T @ rows[1]
     total = 0.0
     for g, b in parts:
         total = total + matmul_grad_a(g, a, b)
@@ -163,8 +176,9 @@ def sum_matmul_grad_a(parts, a):
 
 def sum_matmul_grad_b(parts, b):
     """The sum of matmul_grad_b(g, a, b) over the (g, a) pairs a loop recorded."""
-    if _ndim(b) == 2 and _all_vectors(parts):
-        return np.stack([a for _, a in parts], axis=1) @ np.stack([g for g, _ in parts])
+    rows = _as_rows(parts) if _ndim(b) == 2 else None
+    if rows is not None:
+        return rows[1].T @ rows[0]
     total = 0.0
     for g, a in parts:
         total = total + matmul_grad_b(g, a, b)
