@@ -288,3 +288,44 @@ def test_summed_matrix_product_gradients_equal_the_sum_of_the_parts():
     for parts in (pairs, pairs[:1] + [(0.0, rng.normal(size=4))]):
         expected = sum(matmul_grad_b(g, a, M) for g, a in parts)
         np.testing.assert_allclose(sum_matmul_grad_b(parts, M), expected, rtol=1e-12)
+
+
+def euler_steps(x, dt):
+    y = np.tanh(x)
+    for _ in range(4):
+        y = y + 0.1 * np.sin(y) * y
+    y = y + dt  # dt may broadcast y: its gradient is summed
+    return np.sum(y * y)
+
+
+def shape_grows_in_the_loop(x, b):
+    h = np.tanh(x)  # (3,) at first, (2, 3) after one step: b broadcasts it
+    for _ in range(3):
+        h = np.sin(h) + b * h
+    return np.sum(h)
+
+
+def shape_differs_by_branch(x, flag):
+    if flag > 0:
+        y = np.tanh(x)
+    else:
+        y = np.sum(x, axis=0, keepdims=True)
+    return np.sum(np.exp(y) * x)
+
+
+def test_a_loop_name_keeps_its_shape_through_the_loop():
+    plain = pullback.source(euler_steps, optimize=False)
+    optimized = pullback.source(euler_steps)
+    loop = optimized.split("in reversed(saved):")[1]
+    assert "unbroadcast" not in loop and "unbroadcast" in plain.split("in reversed(saved):")[1]
+    _both_match_fd(euler_steps, (np.random.default_rng(9).normal(size=(2, 3)), 0.1), 0)
+
+
+@pytest.mark.parametrize("fn, make", [
+    (shape_grows_in_the_loop, lambda rng: (rng.normal(size=3), rng.normal(size=(2, 3)))),
+    (shape_differs_by_branch, lambda rng: (rng.normal(size=(2, 3)), -1.0)),
+    (shape_differs_by_branch, lambda rng: (rng.normal(size=(2, 3)), 1.0)),
+])
+def test_names_whose_shape_may_change_keep_unbroadcast(fn, make):
+    assert "unbroadcast" in pullback.source(fn)
+    _both_match_fd(fn, make(np.random.default_rng(10)), 0)

@@ -55,6 +55,8 @@ def _broadcast(t1, t2):
     """The token of the broadcast of two tokens, or None when unknown."""
     if t1 is None or t2 is None:
         return None
+    if TOP in (t1, t2):
+        return TOP
     if t1 == t2 or t2 == SCALAR:
         return t1
     if t1 == SCALAR:
@@ -69,41 +71,69 @@ def _broadcast(t1, t2):
     return None
 
 
+TOP = ("not known yet",)  # optimistic start of the fixpoint: no value seen so far
+
+
 class Shapes:
     def __init__(self, analysis, optimize=True):
         self.a = analysis
         self.optimize = optimize
         self.tokens: dict[str, tuple | None] = {}
+        self._fixpoint()
         self.shift_constants = self._shift_constants() if optimize else set()
 
     def same_shape(self, a: str, b: str) -> bool:
         if not self.optimize:
             return False
-        ta = self.token(gast.Name(id=a, ctx=gast.Load()))
-        return ta is not None and ta == self.token(gast.Name(id=b, ctx=gast.Load()))
+        ta = self.tokens.get(a)
+        return ta is not None and ta == self.tokens.get(b)
 
     # tokens --------------------------------------------------------------------------
 
     def token(self, node):
         if isinstance(node, gast.Constant):
             return SCALAR if type(node.value) in (int, float, bool) else None
-        if not isinstance(node, gast.Name):
-            return None
-        name = node.id
-        if name not in self.tokens:
-            self.tokens[name] = None  # while computing: a cycle knows nothing
-            self.tokens[name] = self._compute(name)
-        return self.tokens[name]
+        return self.tokens.get(node.id) if isinstance(node, gast.Name) else None
+
+    def _fixpoint(self):
+        """Every name's token. A name set in several places (a loop name, a merge of
+        branches) starts unknown, takes the token of the first value seen, and loses it
+        for good when another value disagrees; names computed from it follow. At the
+        fixpoint every value a name receives has its token."""
+        names = sorted(set(self.a.defs) | set(self.a.params))
+        self.tokens = dict.fromkeys(names, TOP)
+        changed = True
+        while changed:
+            changed = False
+            for name in names:
+                old = self.tokens[name]
+                new = self._compute(name)
+                if old not in (TOP, new) and self._is_merge(name):
+                    new = None  # a merge that changed its mind knows nothing
+                if new != old:
+                    self.tokens[name] = new
+                    changed = True
+        self.tokens = {n: (None if t == TOP else t) for n, t in self.tokens.items()}
+
+    def _is_merge(self, name) -> bool:
+        return name in self.a.params or len(self.a.defs.get(name, ())) != 1
 
     def _compute(self, name):
         a = self.a
         if name in a.scalar:
             return SCALAR
         defs = a.defs.get(name, [])
-        if name in a.params:
-            return None if defs else ("root", name)
-        if len(defs) != 1:  # a merge: values from different places
-            return None
+        if self._is_merge(name):
+            sources = [d.value for d in defs if not getattr(d, "sentinel", False)]
+            seen = [self.token(v) for v in sources]
+            if name in a.params:
+                seen.append(("root", name))
+            if None in seen:
+                return None
+            seen = [t for t in seen if t != TOP]
+            if not seen:
+                return TOP
+            return seen[0] if all(t == seen[0] for t in seen) else None
         return self._derived(defs[0]) or ("root", name)
 
     def _derived(self, s):
@@ -132,8 +162,8 @@ class Shapes:
             if axis is None:
                 return None if keepdims else SCALAR
             operand = self.token(op.bound["a"])
-            if type(axis) is not int or operand is None:
-                return None
+            if type(axis) is not int or operand in (None, TOP):
+                return operand if operand == TOP else None
             return ("keep" if keepdims else "drop", operand, axis)
         return None
 
