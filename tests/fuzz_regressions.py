@@ -50,3 +50,23 @@ def numpy_scalar_zero_gradient_indexed(v, u):
         for e10 in u:  # noqa: B007 (the last element is the result)
             pass
     return e10
+
+
+def view_read_before_augmented(v):
+    a = np.sin(v)
+    a += 0.5 * a[0]  # the view a[0] is used up before a changes
+    return np.sum(a * a)
+
+
+def view_read_after_augmented(v):
+    a = np.sin(v)
+    b = a[0:2]
+    a += 1.0  # changes b too, which is read below
+    return np.sum(b * b)
+
+
+def view_consumed_in_a_loop(v):
+    a = np.sin(v)
+    for _ in range(3):
+        a += 0.25 * a[1] * a
+    return np.sum(a)

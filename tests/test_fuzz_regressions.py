@@ -3,7 +3,7 @@
 import fuzz_regressions as fr
 import numpy as np
 import pytest
-from fd import numeric_grad
+from fd import assert_grad_matches, numeric_grad
 
 import pullback
 
@@ -26,3 +26,16 @@ def test_value_and_gradient(func, args, wrt):
 def test_augmented_assignment_on_a_shared_array_is_refused():
     with pytest.raises(pullback.PullbackError, match="may share memory"):
         pullback.grad(fr.shared_array_augmented)(1.2)
+
+
+@pytest.mark.parametrize("fn", [fr.view_read_before_augmented, fr.view_consumed_in_a_loop])
+def test_augmented_assignment_after_its_views_are_used_up(fn):
+    # once refused (the fuzzer's most common over-cautious refusal): the view is read
+    # before the update, so the in-place change cannot reach it
+    v = np.array([0.3, -0.7, 1.1])
+    assert_grad_matches(fn, (v,), rtol=1e-6, atol=1e-8)
+
+
+def test_augmented_assignment_with_a_view_read_later_is_refused():
+    with pytest.raises(pullback.PullbackError, match="may share memory"):
+        pullback.grad(fr.view_read_after_augmented)(np.array([0.3, -0.7, 1.1]))

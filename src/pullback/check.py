@@ -350,6 +350,88 @@ def _flag_or_reject(view, buffer, analysis, where) -> None:
                 raise UnsupportedSyntaxError(message, where)
 
 
+def _consumed_before(view, s, analysis) -> bool:
+    """Whether `view` is made and read only before `s` runs, each time: the update `s`
+    makes in place cannot reach a read of it (`a += 0.5 * a[0]`). Every read precedes s
+    in their innermost common block, and every loop around both a read and s also
+    makes the view afresh."""
+    defs = analysis.defs.get(view, [])
+    if len(defs) != 1:
+        return False
+    made = defs[0]
+    statements = [t for t in gast.walk(analysis.tree) if isinstance(t, gast.stmt)
+                  and t is not analysis.tree and _reads_name(t, view)]
+    for t in [made, *statements]:
+        around = _precedes(t, s, analysis)
+        if around is None or not all(_inside(made, loop, analysis) for loop in around):
+            return False
+    return True
+
+
+def _ancestors(t, analysis) -> list:
+    chain = [t]
+    while id(chain[-1]) in analysis.owner:
+        chain.append(analysis.owner[id(chain[-1])])
+    return chain
+
+
+def _inside(t, node, analysis) -> bool:
+    return any(a is node for a in _ancestors(t, analysis))
+
+
+def _precedes(t, s, analysis):
+    """The loops around both t and s if t runs before s within each run of their
+    innermost common block, else None."""
+    up_t, up_s = _ancestors(t, analysis), _ancestors(s, analysis)
+    common = next((a for a in up_t if any(a is b for b in up_s)), None)
+    if common is None or common is t or common is s:
+        return None
+    child_t = up_t[next(i for i, a in enumerate(up_t) if a is common) - 1]
+    child_s = up_s[next(i for i, a in enumerate(up_s) if a is common) - 1]
+    for block in (common.body, getattr(common, "orelse", [])):
+        where = {id(c): i for i, c in enumerate(block)}
+        if id(child_t) in where and id(child_s) in where:
+            if where[id(child_t)] >= where[id(child_s)]:
+                return None
+            break
+    else:
+        return None  # different branches of an if
+    return [a for a in up_t[up_t.index(common):] if isinstance(a, (gast.For, gast.While))]
+
+
+def _reads_name(t, name) -> bool:
+    """Whether statement t reads `name` itself (a loop or if: in its header)."""
+    parts = [getattr(t, f) for f in ("test", "iter") if hasattr(t, f)] \
+        if isinstance(t, (gast.If, gast.For, gast.While)) else [t]
+    return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load)
+               for part in parts for n in gast.walk(part))
+
+
+def _element_reads(views, same, analysis):
+    """The reads `v = x[...]` (x one of `same`) that every name in `views` comes from,
+    or None if one of them may share x's memory in another way (`x.T`, a reshape)."""
+    reads, stack, seen = [], list(views), set()
+    while stack:
+        v = stack.pop()
+        if v in seen:
+            continue
+        seen.add(v)
+        defs = analysis.defs.get(v, [])
+        if len(defs) != 1:
+            return None
+        value = defs[0].value
+        if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
+            if value.value.id in same:
+                reads.append(defs[0])
+            elif value.value.id in views:
+                stack.append(value.value.id)  # a read of a checked read: a copy too
+            else:
+                return None
+        else:
+            return None
+    return reads
+
+
 def _check_augmented(analysis, describe) -> None:
     """`x += v` on an array updates it in place, so every other name for the same
     memory changes too; pullback computes `x = x + v`. Where `x` may share memory
@@ -371,7 +453,18 @@ def _check_augmented(analysis, describe) -> None:
         # another name was given this object or a view of it (b = a or b = a[0:1]; then
         # a += 1 changes b too)
         same = _same_object(name, analysis)  # the names its loop copies came from
-        shared = any(v != s.targets[0].id for v in views_of(analysis, same, False)) or any(
+        views = [v for v in views_of(analysis, same, False)
+                 if v != s.targets[0].id and not _consumed_before(v, s, analysis)]
+        reads = _element_reads(views, same, analysis)
+        for d in reads or ():  # a copy (an element, a fancy index) shares nothing: checked then
+            if not getattr(d, "must_not_be_view", None):
+                d.must_not_be_view = (
+                    f"a value read out of {s.augmented!r} here is used after "
+                    f"`{s.augmented} += ...` changes that array in place, and it is a view "
+                    "that would change too (it may share memory with it): take a copy "
+                    f"(np.copy) or write `{s.augmented} = {s.augmented} + ...`\n  "
+                    f"{describe(d)}")
+        shared = reads is None or any(
             isinstance(e, gast.Name) and e.id in same for p in analysis.assigns
             if isinstance(p.value, (gast.Tuple, gast.List)) for e in p.value.elts) or any(
             v in same for _, v in analysis.update_pairs())  # it was put into a list
