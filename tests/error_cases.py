@@ -113,6 +113,18 @@ def uses_starred(x):
     return head * tail[0]
 
 
+def lambda_inside_nested_def(x):
+    def g(t):
+        return sum(map(lambda u: u * t, [1.0, 2.0]))  # <- here
+
+    return g(x)
+
+
+def lambda_inside_lambda(x):
+    g = lambda t: sum(map(lambda u: u * t, [1.0, 2.0]))  # noqa: E731  # <- here
+    return g(x)
+
+
 def unsupported_after_supported_code(x, y):
     a = x * y
     if a > 0.0:

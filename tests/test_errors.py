@@ -86,6 +86,8 @@ UNSUPPORTED = [
     (ec.uses_set_comprehension, [(("set comprehension",), HERE)]),
     (ec.uses_starred, [(("star",), HERE)]),
     (ec.unsupported_after_supported_code, [(("try",), HERE)]),
+    (ec.lambda_inside_nested_def, [(("lambda inside a nested function",), HERE)]),
+    (ec.lambda_inside_lambda, [(("lambda inside a nested function or lambda",), HERE)]),
 ]
 
 

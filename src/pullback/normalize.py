@@ -113,15 +113,21 @@ def _local_functions(tree, namer, parsed) -> dict:
 
         def visit_Assign(self, node):
             if len(node.targets) == 1 and isinstance(node.targets[0], gast.Name) \
-                    and isinstance(node.value, gast.Lambda):
+                    and isinstance(node.value, gast.Lambda) and not self.inside:
+                self.inside = True
                 self.generic_visit(node.value)
+                self.inside = False
                 name = node.targets[0].id
                 return define(name, _lambda_def(name, node.value), node)
             self.generic_visit(node)
             return node
 
         def visit_Lambda(self, node):
+            if self.inside:  # its free names would be read in the enclosing function
+                reject(node, "a lambda inside a nested function or lambda")
+            self.inside = True
             self.generic_visit(node)
+            self.inside = False
             name = namer.fresh("lambda")
             found[name] = _lambda_def(name, node)
             return _at(load(name), getattr(node, "lineno", None))
