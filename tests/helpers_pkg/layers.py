@@ -12,3 +12,10 @@ def dense(W, v):
 def logsumexp(v):
     m = np.max(v)
     return m + np.log(np.sum(np.exp(v - m)))
+
+
+def leaky_scan(step, h, xs):
+    """Runs `step` over xs from h, keeping part of the old state (SCALE is this module's)."""
+    for x in xs:
+        h = SCALE * step(h, x) + (1.0 - SCALE) * h
+    return h
