@@ -887,6 +887,16 @@ def closure_param_reassigned(x, w):
 add(closure_param_reassigned, lambda r: (_s(r, 0.2, 1.0), _s(r, 0.2, 1.0)), wrt=(0, 1))
 
 
+def closure_array_method_on_parameter(v, w):
+    def spread(t):
+        return (t * w).sum() + t.max()
+
+    return spread(v) + fold(lambda h, x: h * x.mean(), 1.0, [v, w])
+
+
+add(closure_array_method_on_parameter, lambda r: (_distinct(r, 4), _n(r, 4)), wrt=(0, 1))
+
+
 def closure_over_dict(params, x):
     def lin(h):
         return params["W"] @ h + params["b"]
