@@ -132,3 +132,7 @@ SCALE = layers.SCALE  # the object leaky_scan reads until layers.SCALE is reboun
 
 def scans_in_other_module(W, xs):
     return np.sum(layers.leaky_scan(lambda h, x: np.tanh(W @ h + x), np.zeros(3), xs))
+
+
+def weighs_in_other_module(x, w):
+    return layers.weigh(lambda t: np.sin(t * w), x)

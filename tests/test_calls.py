@@ -23,6 +23,7 @@ CASES = [
     (cc.nested_calls_nested, (0.4,), (0,)),
     (cc.passes_functions, (0.4, RNG.normal(size=(2, 2))), (0, 1)),
     (cc.scans_in_other_module, (RNG.normal(size=(3, 3)), RNG.normal(size=(4, 3))), (0, 1)),
+    (cc.weighs_in_other_module, (RNG.normal(size=3), 0.7), (0, 1)),
 ]
 
 
