@@ -214,6 +214,26 @@ def lambda_expression(x):
     return square(x)
 
 
+def fold(step, h, xs):
+    for x in xs:
+        h = step(h, x)
+    return h
+
+
+def nested_function_passed_to_your_function(W, h, xs):
+    def step(h, x):
+        return np.tanh(W @ h + x)
+
+    return np.sum(fold(step, h, xs)) + fold(lambda a, b: a * b, 1.0, [h[0], W[0, 0]])
+
+
+def lambda_inside_nested_function(x):
+    def inner(t):
+        return sum(map(lambda u: u * t, [1.0, 2.0]))
+
+    return inner(x)
+
+
 def list_comprehension(x):
     terms = [x**k for k in range(4)]
     return sum(terms)
@@ -429,6 +449,11 @@ CASES = [
     (FUNCTIONS, "recursion", recursion, (0.5, 3), 0),
     (FUNCTIONS, "nested `def`, closures", nested_def_closure, (0.5,), 0),
     (FUNCTIONS, "`lambda`", lambda_expression, (0.5,), 0),
+    (FUNCTIONS, "nested `def` or `lambda` passed to a function of yours",
+     nested_function_passed_to_your_function, (_m(), _v()[:2], [_v()[1:], _v()[:2]]),
+     (0, 1)),
+    (FUNCTIONS, "`lambda` inside a nested `def` or `lambda`", lambda_inside_nested_function,
+     (0.5,), 0),
     (FUNCTIONS, "list comprehension", list_comprehension, (0.5,), 0),
     (FUNCTIONS, "generator expression in `sum(...)`", generator_expression,
      (_v(),), 0),

@@ -125,3 +125,14 @@ def layer_with(activation, W, v):
 
 def passes_functions(x, W):
     return apply_twice(square, x) + apply_twice(math.sin, x) + layer_with(np.tanh, W, x * W[0])
+
+
+SCALE = layers.SCALE  # the object leaky_scan reads until layers.SCALE is rebound
+
+
+def scans_in_other_module(W, xs):
+    return np.sum(layers.leaky_scan(lambda h, x: np.tanh(W @ h + x), np.zeros(3), xs))
+
+
+def weighs_in_other_module(x, w):
+    return layers.weigh(lambda t: np.sin(t * w), x)

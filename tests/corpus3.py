@@ -717,8 +717,7 @@ def closure_lambda_to_module_apply(x, y):
     return apply(lambda t: t * x + y, y) + apply_twice(lambda t: t * t, x)
 
 
-refuse(closure_lambda_to_module_apply, lambda r: (_u(r, -1, 1), _u(r, -1, 1)), (0, 1),
-       'UnsupportedSyntaxError', 'passed to apply')
+add(closure_lambda_to_module_apply, lambda r: (_u(r, -1, 1), _u(r, -1, 1)), wrt=(0, 1))
 
 
 def closure_def_to_module_apply(v, w):
@@ -728,8 +727,174 @@ def closure_def_to_module_apply(v, w):
     return apply(weighted, v) * apply(np.sum, v * v)
 
 
-refuse(closure_def_to_module_apply, lambda r: (_n(r, 4), _n(r, 4)), (0, 1),
-       'UnsupportedSyntaxError', 'passed to apply')
+add(closure_def_to_module_apply, lambda r: (_n(r, 4), _n(r, 4)), wrt=(0, 1))
+
+
+# Nested functions passed to module-level functions: the callee's body is inlined at the
+# call, so calls through its parameter reach the nested function.
+
+
+def scaled_apply(f, x):
+    return f(x) * 2.0
+
+
+def fold(step, h, xs):
+    for x in xs:
+        h = step(h, x)
+    return h
+
+
+def closure_lambda_captures_weights(w, x):
+    return np.sum(scaled_apply(lambda t: np.tanh(t * w), x))
+
+
+add(closure_lambda_captures_weights, lambda r: (_n(r, 4), _n(r, 4)), wrt=(0, 1))
+
+
+def closure_rnn_fold(W, h0, xs):
+    def step(h, x):
+        return np.tanh(W @ h + x)
+
+    return np.sum(fold(step, h0, xs))
+
+
+add(closure_rnn_fold, lambda r: (_n(r, (3, 3), 0.6), _n(r, 3), [_n(r, 3) for _ in range(4)]),
+    wrt=(0, 1, 2))
+
+
+def sum_until(f, xs, stop):
+    total = 0.0
+    for i, x in enumerate(xs):
+        if i == stop:
+            return total  # an early return from inside the loop
+        total = total + f(x)
+    return total * 0.5
+
+
+def closure_callee_loop_early_return(w, xs):
+    return sum_until(lambda t: t * t * w, xs, 3) + sum_until(lambda t: t * w, xs, 9)
+
+
+add(closure_callee_loop_early_return, lambda r: (_u(r, -1, 1), _n(r, 5)), wrt=(0, 1))
+
+
+def apply_kw(f, x, *, scale=2.0, shift=0.0):
+    return scale * f(x) + shift
+
+
+def closure_passed_by_keyword(v, w):
+    a = apply_kw(x=v, f=lambda t: np.sum(t * w))
+    b = apply_kw(lambda t: np.sum(np.sin(t)), w, shift=a, scale=v[0])
+    return a * b
+
+
+add(closure_passed_by_keyword, lambda r: (_n(r, 3), _n(r, 3)), wrt=(0, 1))
+
+
+def closure_passed_twice(x, y):
+    bump = lambda t: t * y + math.sin(t)  # noqa: E731
+    return compose(bump, bump, x) + apply_twice(bump, y)
+
+
+add(closure_passed_twice, lambda r: (_u(r, -1, 1), _u(r, -1, 1)), wrt=(0, 1))
+
+
+def apply_both_ways(f, x):
+    return apply_twice(f, x) - scaled_apply(f, x * x)
+
+
+def closure_passed_on_two_levels(x, y):
+    def g(t):
+        return math.tanh(t * y) + t
+
+    return apply_both_ways(g, x) * apply_both_ways(lambda t: t * x, y)
+
+
+add(closure_passed_on_two_levels, lambda r: (_u(r, -1, 1), _u(r, -1, 1)), wrt=(0, 1))
+
+
+def closure_lambda_defaults_to_module(x, w):
+    power = lambda t, k=w * w, c=1.5: c * t**2 + k * t  # noqa: E731
+    return map_sum(power, [x, w, x * w]) + apply(power, x)
+
+
+add(closure_lambda_defaults_to_module, lambda r: (_u(r, -1, 1), _u(r, -1, 1)), wrt=(0, 1))
+
+
+def closure_explicit_args_through_callee(values, w):
+    return map_sum(lambda v: v * v * w, values) + map_sum(lambda v: math.exp(v), values)
+
+
+add(closure_explicit_args_through_callee, lambda r: ([_u(r, -1, 1) for _ in range(4)],
+                                                     _u(r, -1, 1)), wrt=(0, 1))
+
+
+def layer_through(f, W, x, act=np.tanh):
+    return act(f(W @ x))
+
+
+def closure_with_module_function_argument(W, x, b):
+    first = layer_through(lambda z: z + b, W, x)
+    return np.sum(layer_through(lambda z: z * b, W, first, act=np.sin))
+
+
+add(closure_with_module_function_argument, lambda r: (_n(r, (3, 3), 0.6), _n(r, 3), _n(r, 3)),
+    wrt=(0, 1, 2))
+
+
+def closure_to_other_module(W, h0, xs):
+    def step(h, x):
+        return np.tanh(W @ h) + x
+
+    return np.sum(layers.leaky_scan(step, h0, xs) ** 2)
+
+
+add(closure_to_other_module, lambda r: (_n(r, (3, 3), 0.6), _n(r, 3), _n(r, (4, 3))),
+    wrt=(0, 1, 2))
+
+
+def smallest_by(f, xs):
+    return min(xs, key=f)
+
+
+def closure_key_inside_callee(v, w):
+    best = smallest_by(lambda t: (t - w) ** 2, v)
+    return best * w
+
+
+add(closure_key_inside_callee, lambda r: (_distinct(r, 5), _u(r, -1, 1)), wrt=(0, 1))
+
+
+def closure_to_nested_function(x, w):
+    def twice(f, t):
+        return f(f(t))
+
+    return twice(lambda u: u * w + x, x) + twice(np.sin, w)
+
+
+add(closure_to_nested_function, lambda r: (_u(r, -1, 1), _u(r, -1, 1)), wrt=(0, 1))
+
+
+def closure_param_reassigned(x, w):
+    def clip_up(t):
+        if t < 0.0:
+            t = t * 0.1
+        return t * w
+
+    return clip_up(x) + clip_up(w)
+
+
+add(closure_param_reassigned, lambda r: (_s(r, 0.2, 1.0), _s(r, 0.2, 1.0)), wrt=(0, 1))
+
+
+def closure_array_method_on_parameter(v, w):
+    def spread(t):
+        return (t * w).sum() + t.max()
+
+    return spread(v) + fold(lambda h, x: h * x.mean(), 1.0, [v, w])
+
+
+add(closure_array_method_on_parameter, lambda r: (_distinct(r, 4), _n(r, 4)), wrt=(0, 1))
 
 
 def closure_over_dict(params, x):

@@ -7,6 +7,7 @@ the other is marked `# <- or here`.
 None of these functions is meant to be called.
 """
 
+import functools
 import math
 
 import numpy as np
@@ -111,6 +112,24 @@ def uses_set_comprehension(x):
 def uses_starred(x):
     head, *tail = (x, 2.0 * x, 3.0 * x)  # <- here
     return head * tail[0]
+
+
+def lambda_inside_nested_def(x):
+    def g(t):
+        return sum(map(lambda u: u * t, [1.0, 2.0]))  # <- here
+
+    return g(x)
+
+
+def lambda_inside_lambda(x):
+    g = lambda t: sum(map(lambda u: u * t, [1.0, 2.0]))  # noqa: E731  # <- here
+    return g(x)
+
+
+def nested_function_put_in_a_list(x):
+    fs = []
+    fs.append(lambda t: t * x)  # <- here
+    return x * fs[0](x)
 
 
 def unsupported_after_supported_code(x, y):
@@ -220,3 +239,88 @@ def calls_rebound_local_function(x, c):
     if c > 0:
         act = np.sin
     return np.sum(act(x))  # <- here
+
+
+# ------------------------------------- functions that receive a nested function
+# pullback inlines them at the call; these misuse what they receive. The marked line
+# is in the function receiving it; the callers below are the functions differentiated.
+
+
+def keeps_function(f, x):
+    g = f  # <- here
+    return g(x)
+
+
+def packs_function(f, x):
+    return [f, x]  # <- here
+
+
+def reassigns_function(f, x):
+    if x > 0.0:
+        f = np.sin  # <- here
+    return f(x)
+
+
+def repeats(f, x, n):
+    if n == 0:
+        return x
+    return repeats(f, f(x), n - 1)  # <- here
+
+
+def ping_function(f, x, n):
+    return x if n == 0 else pong_function(f, f(x), n - 1)
+
+
+def pong_function(f, x, n):
+    return ping_function(f, f(x), n)  # <- here
+
+
+def maps_through_lambda(f, xs):
+    return sum(map(lambda t: f(t), xs))  # <- here
+
+
+def reads_undefined_global(f, x):
+    return f(x) * NOT_DEFINED_ANYWHERE  # noqa: F821  # <- here
+
+
+def passes_lambda_to_keeper(x):
+    return keeps_function(lambda t: t * x, x)
+
+
+def passes_lambda_to_packer(x):
+    return packs_function(lambda t: t * x, x)[1]
+
+
+def passes_def_to_reassigner(x, w):
+    def scale(t):
+        return t * w
+
+    return reassigns_function(scale, x)
+
+
+def passes_lambda_to_recursion(x):
+    return repeats(lambda t: t * x, x, 3)
+
+
+def passes_lambda_to_mutual_recursion(x):
+    return ping_function(lambda t: t * x, x, 3)
+
+
+def passes_function_to_mapper(x):
+    return maps_through_lambda(lambda t: t * x, [x, 2.0])
+
+
+def passes_lambda_to_undefined(x):
+    return reads_undefined_global(lambda t: t * x, x)
+
+
+def passes_lambda_to_builtin(xs):
+    return functools.reduce(lambda a, b: a * b, xs)  # <- here
+
+
+def passes_lambda_to_nondifferentiable(x):
+    return x * stop_gradient(lambda t: t, x)  # <- here
+
+
+def stop_gradient(f, x):  # marked non-differentiable by its test
+    return f(x)

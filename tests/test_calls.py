@@ -22,6 +22,8 @@ CASES = [
     (cc.closure_reads_current_values, (0.6,), (0,)),
     (cc.nested_calls_nested, (0.4,), (0,)),
     (cc.passes_functions, (0.4, RNG.normal(size=(2, 2))), (0, 1)),
+    (cc.scans_in_other_module, (RNG.normal(size=(3, 3)), RNG.normal(size=(4, 3))), (0, 1)),
+    (cc.weighs_in_other_module, (RNG.normal(size=3), 0.7), (0, 1)),
 ]
 
 
@@ -70,3 +72,44 @@ def test_redefining_a_called_function_is_noticed(tmp_path):
 def test_closure_closed_form():
     # 2x + 3x**2
     assert pullback.grad(cc.closure_reads_current_values)(0.6) == pytest.approx(2 + 6 * 0.6)
+
+
+def test_inlined_function_reads_its_own_module_globals_as_they_are():
+    # leaky_scan's body is inlined into the caller, but SCALE is still read from layers at
+    # each call (the caller's module has a SCALE of its own, which stays 0.5)
+    from helpers_pkg import layers
+
+    W, xs = RNG.normal(size=(3, 3)), RNG.normal(size=(4, 3))
+    old = layers.SCALE
+    d_scan = pullback.grad(cc.scans_in_other_module, wrt=(0, 1))
+    try:
+        for scale in (0.5, 0.2, 0.8):
+            layers.SCALE = scale
+            for d in (d_scan, pullback.grad(cc.scans_in_other_module, wrt=(0, 1))):
+                for g, i in zip(d(W, xs), (0, 1)):
+                    expected = numeric_grad(cc.scans_in_other_module, (W, xs), i)
+                    np.testing.assert_allclose(g, expected, rtol=1e-6, atol=1e-9)
+    finally:
+        layers.SCALE = old
+
+
+def test_redefining_a_function_inlined_for_a_lambda_is_noticed(tmp_path):
+    import importlib.util
+    import linecache
+
+    path = tmp_path / "redefine_inlined.py"
+    path.write_text("def apply(f, x):\n    return f(x) * 2.0\n\n\n"
+                    "def outer(x):\n    return apply(lambda t: t * x, x)\n")
+    spec = importlib.util.spec_from_file_location("redefine_inlined", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    d_outer = pullback.grad(module.outer)
+    assert d_outer(3.0) == pytest.approx(12.0)  # d/dx 2 x**2
+    path.write_text("def apply(f, x):\n    return f(x) * 3.0\n\n\n"
+                    "def outer(x):\n    return apply(lambda t: t * x, x)\n")
+    linecache.checkcache(str(path))
+    new_apply = "".join(path.read_text().splitlines(True)[:2])  # outer stays the same object
+    exec(compile(new_apply, str(path), "exec"), module.__dict__)
+    with pytest.raises(pullback.PullbackError, match="'apply' names a different object"):
+        d_outer(3.0)
+    assert pullback.grad(module.outer)(3.0) == pytest.approx(18.0)  # transformed anew

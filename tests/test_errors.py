@@ -86,6 +86,9 @@ UNSUPPORTED = [
     (ec.uses_set_comprehension, [(("set comprehension",), HERE)]),
     (ec.uses_starred, [(("star",), HERE)]),
     (ec.unsupported_after_supported_code, [(("try",), HERE)]),
+    (ec.lambda_inside_nested_def, [(("lambda inside a nested function",), HERE)]),
+    (ec.lambda_inside_lambda, [(("lambda inside a nested function or lambda",), HERE)]),
+    (ec.nested_function_put_in_a_list, [(("lambda used as a value",), HERE)]),
 ]
 
 
@@ -209,6 +212,43 @@ def test_messages_speak_the_users_terms(fn, error, wanted, unwanted):
         assert text in msg
     for text in unwanted:
         assert text not in msg.splitlines()[0]
+
+
+# ------------------------------------- functions that receive a nested function
+
+# (differentiated function, function holding the marked line, words the message must have)
+MISUSED_FUNCTIONS = [
+    (ec.passes_lambda_to_keeper, ec.keeps_function,
+     ["keeps_function uses its parameter 'f', which receives a lambda, as a value"]),
+    (ec.passes_lambda_to_packer, ec.packs_function, ["uses its parameter 'f'", "as a value"]),
+    (ec.passes_def_to_reassigner, ec.reassigns_function,
+     ["reassigns_function assigns to its parameter 'f'", "nested function 'scale'"]),
+    (ec.passes_lambda_to_recursion, ec.repeats, ["recursive function 'repeats'"]),
+    (ec.passes_lambda_to_mutual_recursion, ec.pong_function,
+     ["recursive function 'ping_function'"]),
+    (ec.passes_function_to_mapper, ec.maps_through_lambda,
+     ["lambda inside maps_through_lambda, which receives a lambda"]),
+    (ec.passes_lambda_to_undefined, ec.reads_undefined_global,
+     ["reads 'NOT_DEFINED_ANYWHERE', which is not defined"]),
+    (ec.passes_lambda_to_builtin, ec.passes_lambda_to_builtin,
+     ["a lambda passed to functools.reduce, which is not a Python function pullback can read"]),
+    (ec.passes_lambda_to_nondifferentiable, ec.passes_lambda_to_nondifferentiable,
+     ["passed to stop_gradient, which has a registered derivative rule or is marked "
+      "non-differentiable"]),
+]
+
+
+@pytest.mark.parametrize("fn, where, wanted", MISUSED_FUNCTIONS,
+                         ids=[c[0].__name__ for c in MISUSED_FUNCTIONS])
+def test_functions_receiving_a_nested_function_must_only_call_it(fn, where, wanted):
+    if fn is ec.passes_lambda_to_nondifferentiable:
+        pullback.nondifferentiable(ec.stop_gradient)
+    with pytest.raises(pullback.UnsupportedSyntaxError) as info:
+        pullback.grad(fn)
+    msg = str(info.value)
+    assert not location_problems(msg, where), msg
+    for text in wanted:
+        assert text in msg, msg
 
 
 # ---------------------------------------------------- writes into inputs

@@ -90,7 +90,9 @@ class Analysis:
         self.assigns = [s for s in gast.walk(tree) if isinstance(s, gast.Assign)]
         # values.append(v) / values.extend(vs): like in-place writes, they put v into values
         self.updates = [s for s in gast.walk(tree) if getattr(s, "list_update", None)]
-        self.bindings: dict[str, object] = {}  # free names whose objects the rules assume
+        # free names whose objects the rules (or the inlined bodies) assume
+        self.bindings: dict[str, object] = {
+            name: obj for (owner, name), obj in parsed.inlined.items() if owner is None}
         self.sequences = self._sequences()
         self.dicts = self._dicts()
         self.ops = {id(s): self._classify(s) for s in self.assigns

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import inspect
 import types
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import gast
 
@@ -36,10 +36,15 @@ class Transformed:
     constants: dict  # name -> object the generated code refers to
     bindings: dict  # free name -> the object it denoted when the rules were chosen
     cells: tuple = ()  # for mode "split": cells holding the forward and backward functions
+    # (function or None for func itself, free name) -> object, for inlined function bodies
+    inlined: dict = field(default_factory=dict)
 
     def fits(self, func) -> bool:
-        """Whether `func`'s free names still denote what this transform assumed."""
-        return all(lookup_free(func, name) is obj for name, obj in self.bindings.items())
+        """Whether `func`'s free names, and those of the functions whose bodies it inlined,
+        still denote what this transform assumed."""
+        return all(lookup_free(func, name) is obj for name, obj in self.bindings.items()) \
+            and all(lookup_free(owner or func, name) is obj
+                    for (owner, name), obj in self.inlined.items())
 
 
 # (code object, wrt, mode, rules version) -> transforms, one per set of bindings: closures
@@ -120,6 +125,7 @@ def _build(func, names, single, mode, cells, static, optimize) -> Transformed:
     calls = functools.partial(_split_cells, optimize=optimize)
     out, constants = reverse(tree, analysis, names, mode, single, calls, optimize)
     constants[MODULE_GLOBALS] = func.__globals__  # read live by shadowed globals
+    constants.update(parsed.aliases)  # what inlined module-level functions read
     stages["adjoint"] = codegen.to_source(out)
     functions = out.body if isinstance(out, gast.Module) else [out]
     for function in functions if optimize else ():
@@ -130,7 +136,7 @@ def _build(func, names, single, mode, cells, static, optimize) -> Transformed:
     codes = codegen.compile_source(source, function_names,
                                    [*func.__code__.co_freevars, *constants], func.__qualname__)
     result = Transformed(source, codes[function_names[0]], stages, constants,
-                         dict(analysis.bindings), cells)
+                         dict(analysis.bindings), cells, dict(parsed.inlined))
     if mode == "split":
         for cell, name in zip(cells, function_names):
             cell.cell_contents = codegen.bind(codes[name], func, constants)

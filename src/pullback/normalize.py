@@ -27,12 +27,15 @@ from __future__ import annotations
 
 import builtins
 import copy
+import inspect
+import types
 
 import gast
 
-from .check import is_list_update
-from .errors import UnsupportedSyntaxError
-from .naming import Namer, all_names, op_name
+from . import rules
+from .check import check, is_list_update
+from .errors import PullbackError, UnsupportedSyntaxError
+from .naming import RESERVED, Namer, all_names, op_name
 from .nodes import (
     assign,
     attribute_chain,
@@ -47,17 +50,19 @@ from .nodes import (
     store,
     tuple_of,
 )
-from .parse import MISSING
+from .parse import MISSING, lookup_free, parse_function
 
 
 def normalize(tree: gast.FunctionDef, parsed) -> gast.FunctionDef:
     namer = Namer(all_names(tree))
+    user_names = set(namer.taken)
     local_functions = _local_functions(tree, namer, parsed)
     shadowed = _free_names_shadowed_by_helpers(tree, parsed, namer)
     unset = _maybe_unset(tree)
     body = _ControlFlow(namer).function(tree.body)
     flatten = _Flatten(namer, parsed)
     flatten.local_functions = local_functions
+    flatten.user_names = user_names
     body = flatten.block(body)
     sentinels = []
     for name in unset:
@@ -113,17 +118,24 @@ def _local_functions(tree, namer, parsed) -> dict:
 
         def visit_Assign(self, node):
             if len(node.targets) == 1 and isinstance(node.targets[0], gast.Name) \
-                    and isinstance(node.value, gast.Lambda):
+                    and isinstance(node.value, gast.Lambda) and not self.inside:
+                self.inside = True
                 self.generic_visit(node.value)
+                self.inside = False
                 name = node.targets[0].id
                 return define(name, _lambda_def(name, node.value), node)
             self.generic_visit(node)
             return node
 
         def visit_Lambda(self, node):
+            if self.inside:  # its free names would be read in the enclosing function
+                reject(node, "a lambda inside a nested function or lambda")
+            self.inside = True
             self.generic_visit(node)
+            self.inside = False
             name = namer.fresh("lambda")
             found[name] = _lambda_def(name, node)
+            found[name].anonymous = True
             return _at(load(name), getattr(node, "lineno", None))
 
     Extract().visit(tree)
@@ -139,6 +151,22 @@ def _local_functions(tree, namer, parsed) -> dict:
                 reject(node, f"nested function {node.id!r} used as a value (only calls to it, "
                              "and passing it to a call, are differentiated)")
     return found
+
+
+class _Substitute(gast.NodeTransformer):
+    """Reads of names replaced by copies of the expressions they stand for."""
+
+    def __init__(self, mapping):
+        self.mapping = mapping
+
+    def visit_Name(self, node):
+        if node.id not in self.mapping or not isinstance(node.ctx, gast.Load):
+            return node
+        new = copy.deepcopy(self.mapping[node.id])
+        new.lineno = getattr(node, "lineno", None)
+        if hasattr(node, "origin"):
+            new.origin = node.origin
+        return new
 
 
 def _rename(node, mapping) -> None:
@@ -498,7 +526,10 @@ class _Flatten:
         self.parsed = parsed
         self.lineno = None
         self.local_functions: dict = {}
-        self.inlining: set = set()
+        self.user_names: set = set()  # names of the user's function, and reserved ones
+        self.inlining: list = []  # the functions being inlined, innermost last
+        self.readable: dict = {}  # module-level function -> its checked Parsed
+        self.globals_names: dict = {}  # id of a module's globals -> the name they get
         self.rebound: set = set()  # names the loop being normalized assigns
         self.built: set = set()  # fresh names of lists built for a comprehension or builtin
         self.dicts = _dict_names(parsed.tree, self)
@@ -509,9 +540,9 @@ class _Flatten:
             and isinstance(n.ctx, gast.Store)}
 
     def error(self, what, node):
-        raise UnsupportedSyntaxError(
-            f"unsupported construct: {what}", self.parsed.location.describe(node)
-        )
+        location, lineno = getattr(node, "origin", (self.parsed.location, None))
+        where = node if lineno is None else types.SimpleNamespace(lineno=lineno)
+        raise UnsupportedSyntaxError(f"unsupported construct: {what}", location.describe(where))
 
     # statements ------------------------------------------------------------------
 
@@ -764,6 +795,9 @@ class _Flatten:
 
     def atom(self, expr, out, hint=None):
         if is_atom(expr):
+            if isinstance(expr, gast.Name) and expr.id in self.local_functions:
+                self.error(f"{self.shown(expr.id)} used as a value (only calls to it, and "
+                           "passing it to a call, are differentiated)", expr)
             return expr
         simple = self.simple(expr, out)
         if is_atom(simple):
@@ -817,7 +851,7 @@ class _Flatten:
             return load(result)
         if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name) \
                 and expr.func.id in self.local_functions:
-            return self.inline(expr, out)
+            return self.inline(expr, self.local_functions[expr.func.id], None, out)
         if isinstance(expr, gast.Call):
             lowered = self.sequence_call(expr, out)
             if lowered is not None:
@@ -828,9 +862,8 @@ class _Flatten:
             passed = [a.id for a in [*expr.args, *[k.value for k in expr.keywords]]
                       if isinstance(a, gast.Name) and a.id in self.local_functions]
             if passed:
-                self.error(f"nested function {passed[0]!r} passed to "
-                           f"{dotted_name(expr.func) or 'a call'} (it may be passed to map, "
-                           "and as key= to min, max and sorted)", expr)
+                callee = self.readable_callee(expr, passed[0])
+                return self.inline(expr, callee.tree, callee, out)
             func = self.callee(expr.func, out)
             args = [self.atom(a, out) for a in expr.args]
             keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value, out))
@@ -856,47 +889,230 @@ class _Flatten:
                              values=[self.atom(v, out) for v in expr.values])
         self.error(type(expr).__name__, expr)
 
-    def inline(self, expr, out):
-        """The body of a nested function, in place of a call to it."""
-        name = expr.func.id
-        if name in self.inlining:
-            self.error(f"recursive nested function {name!r} (define it at module level)", expr)
-        fdef = self.local_functions[name]
-        params = [a.id for a in fdef.args.args]
-        defaults = dict(zip(params[len(params) - len(fdef.args.defaults):], fdef.args.defaults))
-        values = dict(zip(params, [self.atom(a, out) for a in expr.args]))
+    def readable_callee(self, expr, passed):
+        """The Parsed of the module-level function `expr` calls, whose body is inlined
+        because it receives the nested function `passed`."""
+        name = dotted_name(expr.func) or "a call"
+        func = self.parsed.resolve(expr.func)
+        fits = ("(a nested function may be called, passed to map, as key= to min, max "
+                "and sorted, and to Python functions pullback can read)")
+        shown = self.shown(passed)
+        if not inspect.isfunction(func):
+            self.error(f"{shown} passed to {name}, which is not a Python function pullback "
+                       f"can read {fits}", expr)
+        if rules.lookup(func) is not None:
+            self.error(f"{shown} passed to {name}, which has a registered derivative rule or "
+                       "is marked non-differentiable", expr)
+        if func not in self.readable:
+            try:
+                callee = parse_function(func)
+            except PullbackError as exc:
+                self.error(f"{shown} passed to {name}: {exc}", expr)
+            check(callee.tree, callee.location)
+            for node in gast.walk(callee.tree):
+                if isinstance(node, (gast.FunctionDef, gast.Lambda)) \
+                        and node is not callee.tree:
+                    raise UnsupportedSyntaxError(
+                        f"unsupported construct: a nested function or lambda inside "
+                        f"{func.__name__}, which receives {shown} (define it at module "
+                        "level)", callee.location.describe(node))
+            self.readable[func] = callee
+        head = name.split(".")[0]
+        if self.parsed.is_rebindable(head) and not getattr(expr, "origin", None) \
+                and not isinstance(self.parsed.lookup(head), types.ModuleType):
+            self.parsed.inlined[None, head] = self.parsed.lookup(head)  # the body is built in
+        return self.readable[func]
+
+    def inline(self, expr, fdef, callee, out):
+        """The body of a function in place of a call to it: a nested function (`callee` is
+        None), or a module-level function that receives one (`callee` is its Parsed). Its
+        own names are made fresh; parameters that receive a nested function, or a global
+        or module function, stand for it in the body, so calls through them are resolved
+        and inlined in turn."""
+        name = fdef.name
+        label = name if callee is not None or not getattr(fdef, "anonymous", False) \
+            else "a lambda"
+        key = name if callee is None else callee.func
+        # Nested functions are finitely many: an endless chain of inlining repeats one, or
+        # a module-level function reenters itself with no nested function called between.
+        since = [k for k in self.inlining if isinstance(k, str)]
+        since = self.inlining[self.inlining.index(since[-1]) + 1:] if since else self.inlining
+        if key in (self.inlining if callee is None else since):
+            self.error(f"recursive nested function {name!r} (define it at module level)"
+                       if callee is None else f"recursive function {name!r} receiving a "
+                       "nested function (pullback inlines functions that receive one)", expr)
+        args = fdef.args
+        positional = [a.id for a in args.posonlyargs + args.args]
+        params = positional + [a.id for a in args.kwonlyargs]
+        given = dict(zip(positional, expr.args))
+        if len(expr.args) > len(positional):
+            self.error(f"too many arguments for {label}", expr)
         for k in expr.keywords:
-            if k.arg not in params or k.arg in values:
-                self.error(f"argument {k.arg!r} does not fit {name}'s parameters", expr)
-            values[k.arg] = self.atom(k.value, out)
-        if len(expr.args) > len(params):
-            self.error(f"too many arguments for {name}", expr)
+            if k.arg is None or k.arg not in params or k.arg in given \
+                    or k.arg in [a.id for a in args.posonlyargs]:
+                self.error(f"argument {k.arg or '**'!r} does not fit the parameters of "
+                           f"{label}", expr)
+            given[k.arg] = k.value
         body = copy.deepcopy(fdef.body)
-        own = set(params) | {n.id for s in body for n in gast.walk(s)
-                             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        if callee is not None:
+            for node in gast.walk(gast.Module(body=body, type_ignores=[])):
+                if getattr(node, "lineno", None) is not None:  # errors show the callee's line,
+                    node.origin = (callee.location, node.lineno)  # later stages the call's
+                    node.lineno = getattr(expr, "lineno", None) or self.lineno
+        stored = {n.id for s in body for n in gast.walk(s)
+                  if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        values, fixed = {}, {}  # parameter -> atom bound to it, or expression it stands for
+        for p, arg in given.items():  # in the order the arguments are evaluated
+            if isinstance(arg, gast.Name) and arg.id in self.local_functions:
+                if p in stored:
+                    where = next(n for s in body for n in gast.walk(s) if isinstance(n, gast.Name)
+                                 and n.id == p and isinstance(n.ctx, gast.Store))
+                    self.error(f"{label} assigns to its parameter {p!r}, which receives "
+                               f"{self.shown(arg.id)}", where)
+                fixed[p] = arg
+            elif p not in stored and self.is_fixed(arg):
+                fixed[p] = arg
+            else:
+                values[p] = self.atom(arg, out)
+        missing = [p for p in params if p not in given]
+        defaults = self.defaults(fdef, callee, missing)
+        for p in missing:
+            if p not in defaults:
+                self.error(f"missing argument {p!r} for {label}", expr)
+            if p in stored:
+                values[p] = self.atom(copy.deepcopy(defaults[p]), out)
+            else:
+                fixed[p] = defaults[p]
+        self.only_called(body, fixed, label)
+        own = (set(params) - set(fixed)) | stored
         renamed = {v: self.namer.fresh(f"{name}_{v}") for v in sorted(own)}
+        self.locals |= set(renamed.values())
+        if callee is not None:
+            free = {n.id for s in body for n in gast.walk(s) if isinstance(n, gast.Name)}
+            renamed.update(self.free_names(callee, free - own - set(fixed), body, out))
         for s in body:
             for n in gast.walk(s):
                 if isinstance(n, gast.Name) and n.id in renamed:
                     n.id = renamed[n.id]
+        body = [_Substitute(fixed).visit(s) for s in body]
         for p in params:
-            if p not in values:
-                if p not in defaults:
-                    self.error(f"missing argument {p!r} for {name}", expr)
-                values[p] = self.atom(copy.deepcopy(defaults[p]), out)
-            out.append(assign(renamed[p], values[p]))
-        inner = gast.FunctionDef(name=name, args=fdef.args, body=body, decorator_list=[],
-                                 returns=None, type_comment=None, type_params=[])
+            if p in values:
+                out.append(assign(renamed[p], values[p]))
+        inner = gast.FunctionDef(name=name, args=gast.arguments(
+            args=[store(renamed[p]) for p in values], posonlyargs=[], vararg=None,
+            kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]), body=body,
+            decorator_list=[], returns=None, type_comment=None, type_params=[])
+        self.dicts |= _dict_names(inner, self)
         for unset in _maybe_unset(inner):
             out.append(assign(unset, const(None)))
             out[-1].sentinel = True
         stmts = _ControlFlow(self.namer).function(body)
-        self.inlining.add(name)
+        self.inlining.append(key)
         try:
             out.extend(self.block(stmts[:-1]))
         finally:
-            self.inlining.discard(name)
+            self.inlining.pop()
         return stmts[-1].value
+
+    def defaults(self, fdef, callee, wanted) -> dict:
+        """Parameter -> default, as an atom, for the parameters `wanted`: for a nested
+        function, the atom its definition bound; for a module-level one, the object it
+        holds (under a name of its own)."""
+        args = fdef.args
+        positional = [a.id for a in args.posonlyargs + args.args]
+        if callee is None:
+            return dict(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+        func = callee.func
+        found = dict(zip(positional[len(positional) - len(func.__defaults__ or ()):],
+                         func.__defaults__ or ()))
+        found.update(func.__kwdefaults__ or {})
+        out = {}
+        for p, value in found.items():
+            if p not in wanted:
+                continue
+            if value is None or type(value) in (bool, int, float, complex, str):
+                out[p] = const(value)
+            else:
+                alias = self.namer.fresh(f"{fdef.name}_{p}_default")
+                self.parsed.aliases[alias] = value  # evaluated once, when the def ran
+                out[p] = load(alias)
+        return out
+
+    def is_fixed(self, expr) -> bool:
+        """A constant, or a global or module function no statement of the function can
+        rebind: it may stand for the parameter it is passed to."""
+        if isinstance(expr, gast.Constant):
+            return True
+        name = dotted_name(expr)
+        if name is None or name.split(".")[0] in self.locals | set(self.local_functions):
+            return False
+        found = self.parsed.resolve(expr)
+        return isinstance(found, types.ModuleType) or (found is not MISSING and callable(found))
+
+    def only_called(self, body, fixed, name):
+        """Parameters standing for a nested function may only be called or passed on."""
+        functions = {p for p, v in fixed.items() if isinstance(v, gast.Name)
+                     and v.id in self.local_functions}
+        callees = {id(part) for s in body for node in gast.walk(s) if isinstance(node, gast.Call)
+                   for part in [node.func, *node.args, *[k.value for k in node.keywords]]}
+        for s in body:
+            for node in gast.walk(s):
+                if isinstance(node, gast.Name) and node.id in functions \
+                        and id(node) not in callees:
+                    self.error(f"{name} uses its parameter {node.id!r}, which receives "
+                               f"{self.shown(fixed[node.id].id)}, as a value (it may only "
+                               "call it or pass it to a call)", node)
+
+    def shown(self, name) -> str:
+        """A local function as the user knows it."""
+        if getattr(self.local_functions[name], "anonymous", False):
+            return "a lambda"
+        return f"the nested function {name!r}"
+
+    def free_names(self, callee, names, body, out) -> dict:
+        """What the free names of an inlined module-level function denote, where the body
+        lands: a name that means the same here is kept; a function or module elsewhere gets
+        a name of its own; other values are read from the callee's module (or closure) as
+        the call runs. Returns the renamings."""
+        from .codegen import HELPERS
+
+        renamed = {}
+        func = callee.func
+        for n in sorted(names):
+            found = lookup_free(func, n)
+            if found is MISSING:
+                node = next(x for s in body for x in gast.walk(s)
+                            if isinstance(x, gast.Name) and x.id == n)
+                self.error(f"{func.__name__} reads {n!r}, which is not defined where "
+                           f"{func.__name__} is", node)
+            is_function = isinstance(found, types.ModuleType) or callable(found)
+            if is_function:
+                self.parsed.inlined[func, n] = found
+            if n in RESERVED or n in HELPERS:  # names the generated code binds itself
+                keep = found is HELPERS.get(n, getattr(builtins, n, MISSING))
+            else:
+                keep = n not in self.locals and n not in self.local_functions \
+                    and (n in self.user_names or n not in self.namer.taken) \
+                    and self.parsed.lookup(n) is found and (is_function or (
+                        func.__globals__ is self.parsed.func.__globals__
+                        and n not in self.parsed.closure and n not in callee.closure))
+            if keep:
+                self.namer.reserve(n)
+                continue
+            renamed[n] = self.namer.fresh(n)
+            if is_function:
+                self.parsed.aliases[renamed[n]] = found
+            elif n in callee.closure:
+                self.parsed.aliases[renamed[n]] = callee.closure[n]  # a cell: read live
+            else:
+                module = self.globals_names.get(id(func.__globals__))
+                if module is None:
+                    module = self.namer.fresh(f"{func.__module__.rsplit('.', 1)[-1]}_globals")
+                    self.globals_names[id(func.__globals__)] = module
+                    self.parsed.aliases[module] = func.__globals__
+                out.append(assign(renamed[n], gast.Subscript(
+                    value=load(module), slice=const(n), ctx=gast.Load())))
+        return renamed
 
     def builtin(self, func):
         """The builtin function `func` names (a name no local or global hides), or None."""

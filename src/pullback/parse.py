@@ -12,6 +12,7 @@ from __future__ import annotations
 import builtins
 import inspect
 import textwrap
+import types
 from dataclasses import dataclass, field
 
 import gast
@@ -29,9 +30,22 @@ class Parsed:
     location: Location
     closure: dict[str, object] = field(default_factory=dict)  # freevar name -> cell
     static: dict[str, object] = field(default_factory=dict)  # parameter -> function it gets
+    # Names normalize gives to what the body of an inlined module-level function reads:
+    # name -> the object (a cell: read live through it, a dict: that module's globals).
+    aliases: dict[str, object] = field(default_factory=dict)
+    # (function, or None for this one; free name) -> the object an inlined body assumed
+    inlined: dict[tuple, object] = field(default_factory=dict)
 
     def lookup(self, name: str):
         """The object a free name denotes (closure cell, global, builtin), or _MISSING."""
+        if name in self.aliases:
+            found = self.aliases[name]
+            if not isinstance(found, types.CellType):
+                return found
+            try:
+                return found.cell_contents
+            except ValueError:
+                return _MISSING
         found = lookup_free(self.func, name)
         if found is not _MISSING or hasattr(builtins, name):
             return found
