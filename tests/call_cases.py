@@ -136,3 +136,7 @@ def scans_in_other_module(W, xs):
 
 def weighs_in_other_module(x, w):
     return layers.weigh(lambda t: np.sin(t * w), x)
+
+
+def squashes_in_other_module(x, w):
+    return layers.squash_after(lambda t: t * w, x)

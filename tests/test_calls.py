@@ -113,3 +113,47 @@ def test_redefining_a_function_inlined_for_a_lambda_is_noticed(tmp_path):
     with pytest.raises(pullback.PullbackError, match="'apply' names a different object"):
         d_outer(3.0)
     assert pullback.grad(module.outer)(3.0) == pytest.approx(18.0)  # transformed anew
+
+
+def test_rebinding_a_function_an_inlined_callee_calls_is_noticed():
+    # squash_after (another module) is inlined for the lambda; the rule for the squash it
+    # calls was chosen at transform time, so rebinding layers.squash must not go unnoticed
+    from helpers_pkg import layers
+
+    x, w = RNG.normal(size=3), 0.7
+    d = pullback.grad(cc.squashes_in_other_module, wrt=1)
+    expected = numeric_grad(cc.squashes_in_other_module, (x, w), 1)
+    assert d(x, w) == pytest.approx(expected, rel=1e-6)
+    old = layers.squash
+    try:
+        layers.squash = np.sin
+        with pytest.raises(pullback.PullbackError, match="squash' names a different object"):
+            d(x, w)
+        again = pullback.grad(cc.squashes_in_other_module, wrt=1)(x, w)
+        assert again == pytest.approx(numeric_grad(cc.squashes_in_other_module, (x, w), 1),
+                                      rel=1e-6)
+    finally:
+        layers.squash = old
+
+
+def test_rebinding_what_a_called_function_calls_gives_a_fresh_gradient(tmp_path):
+    # outer calls inner (a generated forward/backward pair); inner calls act. Rebinding act
+    # makes the old gradient refuse to run, and pullback.grad(outer) must then build anew
+    # rather than hand back the cached transform that still calls the old inner pair
+    import importlib.util
+
+    path = tmp_path / "rebind_callee_global.py"
+    path.write_text("import numpy as np\n\n"
+                    "def act(t):\n    return np.tanh(t)\n\n"
+                    "def inner(x):\n    return act(x) * 2.0\n\n"
+                    "def outer(x):\n    return inner(x * 3.0) + x\n")
+    spec = importlib.util.spec_from_file_location("rebind_callee_global", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    x = 0.4
+    d_outer = pullback.grad(module.outer)
+    assert d_outer(x) == pytest.approx(6.0 * (1 - np.tanh(3 * x) ** 2) + 1.0)
+    module.act = np.sin
+    with pytest.raises(pullback.PullbackError, match="'act' names a different object"):
+        d_outer(x)
+    assert pullback.grad(module.outer)(x) == pytest.approx(6.0 * np.cos(3 * x) + 1.0)

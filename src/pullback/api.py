@@ -38,13 +38,21 @@ class Transformed:
     cells: tuple = ()  # for mode "split": cells holding the forward and backward functions
     # (function or None for func itself, free name) -> object, for inlined function bodies
     inlined: dict = field(default_factory=dict)
+    # (function, its split transform) for the Python functions the code calls
+    callees: list = field(default_factory=list)
 
-    def fits(self, func) -> bool:
-        """Whether `func`'s free names, and those of the functions whose bodies it inlined,
-        still denote what this transform assumed."""
+    def fits(self, func, seen=None) -> bool:
+        """Whether `func`'s free names, those of the functions whose bodies it inlined, and
+        (through their own transforms) those of the functions it calls still denote what
+        this transform assumed."""
+        seen = set() if seen is None else seen
+        if id(self) in seen:  # recursion: already being checked
+            return True
+        seen.add(id(self))
         return all(lookup_free(func, name) is obj for name, obj in self.bindings.items()) \
             and all(lookup_free(owner or func, name) is obj
-                    for (owner, name), obj in self.inlined.items())
+                    for (owner, name), obj in self.inlined.items()) \
+            and all(t.fits(f, seen) for f, t in self.callees)
 
 
 # (code object, wrt, mode, rules version) -> transforms, one per set of bindings: closures
@@ -122,7 +130,14 @@ def _build(func, names, single, mode, cells, static, optimize) -> Transformed:
     stages["ssa"] = codegen.to_source(tree)
     analysis = Analysis(tree, parsed, names, optimize)
     check_writes(tree, analysis, parsed)
-    calls = functools.partial(_split_cells, optimize=optimize)
+    callees: list = []
+
+    def calls(callee, params, static=None):
+        """The (forward, backward) cells of a called function, differentiated for `params`."""
+        split = transform(callee, tuple(params), "split", static, optimize)
+        callees.append((callee, split))
+        return split.cells
+
     out, constants = reverse(tree, analysis, names, mode, single, calls, optimize)
     constants[MODULE_GLOBALS] = func.__globals__  # read live by shadowed globals
     constants.update(parsed.aliases)  # what inlined module-level functions read
@@ -136,16 +151,11 @@ def _build(func, names, single, mode, cells, static, optimize) -> Transformed:
     codes = codegen.compile_source(source, function_names,
                                    [*func.__code__.co_freevars, *constants], func.__qualname__)
     result = Transformed(source, codes[function_names[0]], stages, constants,
-                         dict(analysis.bindings), cells, dict(parsed.inlined))
+                         dict(analysis.bindings), cells, dict(parsed.inlined), callees)
     if mode == "split":
         for cell, name in zip(cells, function_names):
             cell.cell_contents = codegen.bind(codes[name], func, constants)
     return result
-
-
-def _split_cells(func, params, static=None, optimize=True):
-    """The (forward, backward) cells of `func` differentiated with respect to `params`."""
-    return transform(func, tuple(params), "split", static, optimize).cells
 
 
 _IN_PROGRESS: dict = {}

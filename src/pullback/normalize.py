@@ -1102,17 +1102,40 @@ class _Flatten:
             renamed[n] = self.namer.fresh(n)
             if is_function:
                 self.parsed.aliases[renamed[n]] = found
+                # The rules were chosen for this object: a gradient made now must notice
+                # when the callee's module (or closure) names another one later.
+                if n in callee.closure:
+                    live = load(self.closure_cell(callee, n))
+                elif n in func.__globals__:
+                    live = gast.Subscript(value=load(self.module_name(func)), slice=const(n),
+                                          ctx=gast.Load())
+                else:  # a builtin
+                    continue
+                out.append(if_(gast.Compare(left=live, ops=[gast.IsNot()],
+                                            comparators=[load(renamed[n])]),
+                               [gast.Expr(value=call("rebound", const(
+                                   f"{func.__module__}.{n}")))]))
             elif n in callee.closure:
                 self.parsed.aliases[renamed[n]] = callee.closure[n]  # a cell: read live
             else:
-                module = self.globals_names.get(id(func.__globals__))
-                if module is None:
-                    module = self.namer.fresh(f"{func.__module__.rsplit('.', 1)[-1]}_globals")
-                    self.globals_names[id(func.__globals__)] = module
-                    self.parsed.aliases[module] = func.__globals__
                 out.append(assign(renamed[n], gast.Subscript(
-                    value=load(module), slice=const(n), ctx=gast.Load())))
+                    value=load(self.module_name(func)), slice=const(n), ctx=gast.Load())))
         return renamed
+
+    def module_name(self, func) -> str:
+        """The name under which the generated code reads `func`'s module globals."""
+        module = self.globals_names.get(id(func.__globals__))
+        if module is None:
+            module = self.namer.fresh(f"{func.__module__.rsplit('.', 1)[-1]}_globals")
+            self.globals_names[id(func.__globals__)] = module
+            self.parsed.aliases[module] = func.__globals__
+        return module
+
+    def closure_cell(self, callee, n) -> str:
+        """A name bound to the callee's closure cell `n`: reading it reads the cell."""
+        name = self.namer.fresh(f"{n}_cell")
+        self.parsed.aliases[name] = callee.closure[n]
+        return name
 
     def builtin(self, func):
         """The builtin function `func` names (a name no local or global hides), or None."""

@@ -26,3 +26,12 @@ WEIGHTS = np.array([2.0, -1.0, 0.5])
 
 def weigh(f, x):
     return np.sum(f(x) * WEIGHTS) + WEIGHTS.sum() * np.sum(x)
+
+
+def squash(t):
+    return np.tanh(t)
+
+
+def squash_after(f, x):
+    """Calls a function of this module on what `f` gives (squash may be rebound)."""
+    return np.sum(squash(f(x)))
