@@ -4140,6 +4140,25 @@ def rnn_inplace_state_appended(W, xs):
 add(rnn_inplace_state_appended, lambda r: (_n(r, (3, 3)), _n(r, (4, 3))), wrt=(0, 1))
 
 
+def iterators_as_values(v):
+    xs = [v[0], v[1] * v[2], np.sin(v[3])]
+    total = sum(reversed(xs)) + max(reversed(xs))
+    total = total + sum(x * i for i, x in enumerate(reversed(xs), 1))
+    total = total + sum(p * q for p, q in zip(xs, reversed(xs)))
+    return total + list(reversed(xs))[0] * 2.0 + sorted(zip(xs, [3, 1, 2]))[0][0]
+
+
+add(iterators_as_values, lambda r: (_n(r, 4),))
+
+
+def reversed_array_rows(A, w):
+    rows = list(reversed(A))  # an array's rows, last first
+    return sum(np.dot(row, w) * (k + 1.0) for k, row in enumerate(rows))
+
+
+add(reversed_array_rows, lambda r: (_n(r, (3, 2)), _n(r, 2)), wrt=(0, 1))
+
+
 # ----------------------------------------------- not supported yet (refused)
 
 
@@ -4198,7 +4217,7 @@ def refused_generator_bound_to_name(v):
 
 
 refuse(refused_generator_bound_to_name, lambda r: (_n(r, 3),), 0,
-       "UnsupportedSyntaxError", "generator or map")
+       "UnsupportedSyntaxError", "a generator bound to a name")
 
 
 def refused_join_list_arguments(xs, ys):
@@ -4312,3 +4331,12 @@ def refused_list_literal_of_appended_list(S, gap):
 
 refuse(refused_list_literal_of_appended_list, lambda r: (_n(r, (3, 4)), _u(r, 0.3, 1.0)),
        (0, 1), "UnsupportedSyntaxError", "put into a tuple or list")
+
+
+def refused_reversed_bound_to_a_name(x, y):
+    r = reversed([x, y * 2.0])
+    return sum(r) + x
+
+
+refuse(refused_reversed_bound_to_a_name, lambda r: (_u(r, -1, 1), _u(r, -1, 1)), (0, 1),
+       "UnsupportedSyntaxError", r"reversed\(\) bound to a name")

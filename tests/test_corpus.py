@@ -417,3 +417,31 @@ def test_globals_are_read_live():
     finally:
         corpus.W_LIVE, corpus.SCALE_LIVE = old_w, old_s
     np.testing.assert_allclose(df(x), 2 * old_s * old_w * x, rtol=1e-10)
+
+
+# --------------------------------------------------------------- lambdas themselves
+
+SQUARE = lambda x: x * x  # noqa: E731
+PAIR = (lambda x: x * 2.0, lambda x: np.sum(x * x * 5.0))
+TABLE = {"scaled sine": (lambda v, w=3.0: np.sum(np.sin(v) * w),
+                         "a lambda inside a display spanning lines")}
+
+
+def test_a_lambda_is_differentiated_like_a_def():
+    assert pullback.grad(SQUARE)(3.0) == pytest.approx(6.0)
+    assert pullback.grad(lambda x: x * x * x)(2.0) == pytest.approx(12.0)
+    # two lambdas on one line: each is found by where its code comes from
+    assert pullback.grad(PAIR[0])(1.0) == pytest.approx(2.0)
+    x = np.array([0.5, -1.0])
+    np.testing.assert_allclose(pullback.grad(PAIR[1])(x), 10.0 * x)
+    v = np.array([0.1, 0.7, -0.3])
+    fn = TABLE["scaled sine"][0]
+    assert_grad_matches(fn, (v,))
+    assert_grad_matches(fn, (v, 0.5), wrt=(0, 1))
+    assert "def dlambda" in pullback.source(SQUARE)
+
+
+def test_a_lambda_without_readable_source_is_a_clear_error():
+    fn = eval("lambda x: x * 2.0")  # no file to read it from
+    with pytest.raises(pullback.PullbackError, match="source"):
+        pullback.grad(fn)(1.0)

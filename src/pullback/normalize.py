@@ -601,11 +601,12 @@ class _Flatten:
 
     def assign_to(self, target, value, out):
         called = self.builtin(value.func) if isinstance(value, gast.Call) else None
-        if isinstance(target, gast.Name) and (isinstance(value, gast.GeneratorExp)
-                                              or called is builtins.map):
-            self.error("a generator or map() bound to a name: pullback makes it a list, which "
-                       "differs once it is consumed twice; use a list comprehension or list()",
-                       value)
+        if isinstance(target, gast.Name) and (isinstance(value, gast.GeneratorExp) or called
+                                              in (builtins.map, builtins.reversed,
+                                                  builtins.zip, builtins.enumerate)):
+            what = "a generator" if called is None else f"{called.__name__}()"
+            self.error(f"{what} bound to a name: pullback makes it a list, which differs once "
+                       "it is consumed twice; use a list comprehension or list()", value)
         if isinstance(target, gast.Name) and isinstance(value, gast.DictComp) \
                 and not _reads(value, target.id):
             self.comprehension(value, out, target.id)  # built under its own name: no copy
@@ -1169,8 +1170,8 @@ class _Flatten:
             if found is builtins.list:
                 return items
             return gast.Call(func=func, args=[items], keywords=[])  # a tuple of the new list
-        if found is builtins.map:
-            return self.comprehension(self.as_list_comp(expr), out)
+        if found in (builtins.map, builtins.reversed, builtins.zip, builtins.enumerate):
+            return self.comprehension(self.as_list_comp(expr), out)  # used up where it stands
         if found in (builtins.min, builtins.max) and "key" in keywords:
             if set(keywords) != {"key"} or not args:
                 self.error(f"{func.id}() with default= (or without values)", expr)

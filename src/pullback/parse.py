@@ -96,16 +96,64 @@ def parse_function(func) -> Parsed:
             f"cannot read the source of {func.__qualname__}: {exc}. pullback needs the "
             "function's source (define it in a file, a notebook cell, or register a rule)"
         ) from exc
-    source = textwrap.dedent("".join(lines))
-    module = gast.parse(source)
-    tree = module.body[0]
-    if not isinstance(tree, (gast.FunctionDef, gast.AsyncFunctionDef)):
-        raise PullbackError(f"{func.__qualname__} is not defined by a def statement (a lambda?)")
-    tree.decorator_list = []
     filename = inspect.getsourcefile(func) or func.__code__.co_filename
-    location = Location(filename, first - 1, source.splitlines())
+    if func.__name__ == "<lambda>":
+        tree, source_lines = _lambda_tree(func, filename)
+        location = Location(filename, 0, source_lines)
+    else:
+        source = textwrap.dedent("".join(lines))
+        try:
+            tree = gast.parse(source).body[0]
+        except SyntaxError as exc:
+            raise PullbackError(f"cannot parse the source of {func.__qualname__} "
+                                f"({filename}, line {first}): {exc.msg}") from None
+        if not isinstance(tree, (gast.FunctionDef, gast.AsyncFunctionDef)):
+            raise PullbackError(f"{func.__qualname__} ({filename}, line {first}) is not "
+                                "defined by a def statement")
+        tree.decorator_list = []
+        location = Location(filename, first - 1, source.splitlines())
     closure = dict(zip(func.__code__.co_freevars, func.__closure__ or ()))
     return Parsed(func, tree, location, closure)
 
 
 MISSING = _MISSING
+
+
+def _lambda_tree(func, filename):
+    """A lambda as `def lambda_(params): return body`, with the line numbers of its file.
+    Among the lambdas on its first line with its parameters, the one whose body holds the
+    source positions of func's instructions."""
+    import ast
+    import linecache
+
+    code = func.__code__
+    source_lines = linecache.getlines(filename)
+    params = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+    try:
+        module = ast.parse("".join(source_lines))
+    except SyntaxError:
+        module = None
+    candidates = [n for n in (ast.walk(module) if module else ())
+                  if isinstance(n, ast.Lambda) and n.lineno == code.co_firstlineno
+                  and tuple(a.arg for a in n.args.posonlyargs + n.args.args
+                            + n.args.kwonlyargs) == params]
+    if len(candidates) > 1 and hasattr(code, "co_positions"):  # Python 3.11+
+        spots = [(p[0], p[2]) for p in code.co_positions()
+                 if p[0] is not None and p[2] is not None and p[3] != p[2]]
+        candidates = [n for n in candidates if spots and all(
+            (n.body.lineno, n.body.col_offset) <= spot <= (n.body.end_lineno,
+                                                           n.body.end_col_offset)
+            for spot in spots)]
+    if len(candidates) != 1:
+        raise PullbackError(f"cannot tell which lambda at {filename}, line "
+                            f"{code.co_firstlineno} to differentiate; define it with def")
+    found = candidates[0]
+    lam = next(n for n in gast.walk(gast.parse("".join(source_lines)))
+               if isinstance(n, gast.Lambda) and n.lineno == found.lineno
+               and n.col_offset == found.col_offset)
+    ret = gast.Return(value=lam.body)
+    gast.copy_location(ret, lam.body)
+    tree = gast.FunctionDef(name="lambda_", args=lam.args, body=[ret], decorator_list=[],
+                            returns=None, type_comment=None, type_params=[])
+    gast.copy_location(tree, lam)
+    return tree, [text.rstrip("\n") for text in source_lines]
