@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 
@@ -329,3 +330,22 @@ def test_a_loop_name_keeps_its_shape_through_the_loop():
 def test_names_whose_shape_may_change_keep_unbroadcast(fn, make):
     assert "unbroadcast" in pullback.source(fn)
     _both_match_fd(fn, make(np.random.default_rng(10)), 0)
+
+
+def invariant_scalars(x, a, n):
+    for _ in range(n):
+        c = 0.5 * a - 1.0  # the same in every iteration: computed once, before the loop
+        d = 1.0 / a  # division may raise (a == 0): stays where it was
+        x = x + c * math.sin(x) * d
+    return x
+
+
+def test_invariant_scalar_arithmetic_is_hoisted_out_of_loops():
+    plain = pullback.source(invariant_scalars, wrt=(0, 1), optimize=False)
+    optimized = pullback.source(invariant_scalars, wrt=(0, 1))
+    before_loop = optimized.split("for _ in")[0]
+    assert "0.5 * a" in before_loop and "0.5 * a" not in plain.split("for _ in")[0]
+    assert "1.0 / a" not in before_loop
+    _both_match_fd(invariant_scalars, (0.3, 1.7, 5), (0, 1))
+    # no iteration: nothing hoisted may fail, and the gradient is the identity's
+    assert pullback.grad(invariant_scalars, wrt=(0, 1))(0.3, 0.0, 0) == (1.0, 0.0)

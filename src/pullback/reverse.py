@@ -764,6 +764,7 @@ class Reverse:
                 out.append(s)
             elif isinstance(s, (gast.For, gast.While)):
                 s.body = self.instrument(s.body, ("loop", id(s)), True, needed, loop=s)
+                out += self.hoist(s)
                 mode, names = self.loop_modes.get(id(s), (None, None))
                 if mode == "record":
                     out.append(assign(names[0], gast.List(elts=[], ctx=gast.Load())))
@@ -814,6 +815,36 @@ class Reverse:
                 at -= 1
         out.insert(at, push)
         return out
+
+
+    def hoist(self, loop) -> list:
+        """Take out of the loop's body the arithmetic on scalars that gives the same value
+        in every iteration (`c = 0.002 * a`): computed once before the loop, where it
+        cannot raise (+, -, * on numbers) even if the loop runs no iteration."""
+        if not self.optimize:
+            return []
+        inside = _stored(loop.body) | ({loop.target.id} if isinstance(loop, gast.For)
+                                       else set())
+        hoisted, moved = [], set()
+        for t in list(loop.body):
+            if not (isinstance(t, gast.Assign) and isinstance(t.targets[0], gast.Name)
+                    and t.targets[0].id in self.stable and not getattr(t, "phi", False)):
+                continue
+            value = t.value
+            operands = [value.left, value.right] if isinstance(value, gast.BinOp) and \
+                isinstance(value.op, (gast.Add, gast.Sub, gast.Mult)) else \
+                [value.operand] if isinstance(value, gast.UnaryOp) and \
+                isinstance(value.op, gast.USub) else None
+            if operands is None or not all(self.is_scalar(o) for o in operands) or any(
+                    isinstance(o, gast.Name) and o.id in inside and o.id not in moved
+                    for o in operands):
+                continue
+            loop.body.remove(t)
+            hoisted.append(t)
+            moved.add(t.targets[0].id)
+        if not loop.body:
+            loop.body = [gast.Pass()]
+        return hoisted
 
 
 def _free_names(stmts) -> set[str]:

@@ -3,9 +3,9 @@ def drecurrence(x, a):
         not_scalars(('x', 'a'), (x, a))
     steps = range(1000)
     x_2 = x
+    mul = 0.002 * a
     saved = []
     for _ in steps:
-        mul = 0.002 * a
         sin = math.sin(x_2)
         mul_2 = mul * sin
         x_3 = x_2 + mul_2
