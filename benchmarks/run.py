@@ -86,7 +86,7 @@ MEMORY_STEPS = (100, 10_000)
 
 # The gradient systems, in table order: key -> column label.
 PEERS = {"autograd": "autograd", "jax": "JAX eager", "jax_jit": "JAX jit", "torch": "PyTorch"}
-SYSTEMS = {"pullback": "pullback", **PEERS}
+SYSTEMS = {"pullback": "pullback", "pullback_plain": "pullback, pass off", **PEERS}
 
 
 # ---------------------------------------------------------------------------
@@ -458,7 +458,10 @@ def run_workload(w, opts):
         print(f"pullback failed on workload {w.name!r}:", file=sys.stderr)
         raise
     check_agrees(w.name, "pullback", got, ref, w.wrt)
-    candidates = {"f": (w.f, args), "hand": (w.hand, args), "pullback": (df, args)}
+    plain = pullback.grad(w.f, wrt=w.wrt, optimize=False)  # without the optimizing pass
+    check_agrees(w.name, "pullback, pass off", plain(*args), ref, w.wrt)
+    candidates = {"f": (w.f, args), "hand": (w.hand, args), "pullback": (df, args),
+                  "pullback_plain": (plain, args)}
     setup = {}
     for key in available_peers(opts):
         fn, peer_args, seconds = build_peer(key, w, args)
@@ -606,7 +609,7 @@ def run_memory(opts):
 
 
 def build_tables(results, peers):
-    cols = ["pullback", *peers]
+    cols = ["pullback", "pullback_plain", *peers]
     times = [
         [w.name, fmt_time(r["times"]["f"]), fmt_time(r["times"]["hand"])]
         + [fmt_time(r["times"].get(k)) for k in cols]
@@ -626,6 +629,7 @@ def build_tables(results, peers):
                 f"{pb:.2f}",
                 f"≤ {w.target:g}",
                 "met" if met else "MISSED",
+                fmt_ratio(t.get("pullback_plain"), t["f"]),
             ]
             + [fmt_ratio(t.get(k), t["f"]) for k in peers]
         )
@@ -664,7 +668,8 @@ def build_tables(results, peers):
         "### Gradient time / f time (grad/f), with pullback's target",
         "",
         markdown_table(
-            ["workload", "hand-written", "pullback", "target", "met?", *peer_labels], per_f
+            ["workload", "hand-written", "pullback", "target", "met?", "pass off",
+             *peer_labels], per_f
         ),
         "",
         "### Gradient time / hand-written gradient time",
