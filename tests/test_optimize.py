@@ -349,3 +349,18 @@ def test_invariant_scalar_arithmetic_is_hoisted_out_of_loops():
     _both_match_fd(invariant_scalars, (0.3, 1.7, 5), (0, 1))
     # no iteration: nothing hoisted may fail, and the gradient is the identity's
     assert pullback.grad(invariant_scalars, wrt=(0, 1))(0.3, 0.0, 0) == (1.0, 0.0)
+
+
+def scaled_in_loop(w, xs):
+    s = 0.0
+    for i in range(xs.shape[0]):
+        s = s + np.sum(np.sin(s + 2.5 * w * xs[i]))
+    return s
+
+
+def test_constant_scaled_gradients_are_summed_then_scaled_once():
+    plain = pullback.source(scaled_in_loop, optimize=False)
+    optimized = pullback.source(scaled_in_loop)
+    assert "dw += dw_unscaled * 2.5" in optimized and "unscaled" not in plain
+    rng = np.random.default_rng(11)
+    _both_match_fd(scaled_in_loop, (rng.normal(size=3), rng.normal(size=(4, 3)) * 0.3), 0)

@@ -523,9 +523,21 @@ class Reverse:
 
     def defer(self, name, expr, out) -> bool:
         """A loop adding matrix-product gradients into a loop-invariant matrix records
-        the factors instead, and forms their sum after the loop as one product."""
-        if not self.optimize or not self.deferrable or name not in self.deferrable[-1] \
-                or not isinstance(expr, gast.Call) or not isinstance(expr.func, gast.Name) \
+        the factors instead, and forms their sum after the loop as one product; one
+        adding `part * 0.002` sums the parts and multiplies once, after the loop."""
+        if not self.optimize or not self.deferrable or name not in self.deferrable[-1]:
+            return False
+        if isinstance(expr, gast.BinOp) and isinstance(expr.op, gast.Mult):
+            for part, factor in ((expr.left, expr.right), (expr.right, expr.left)):
+                if isinstance(factor, gast.Constant) and type(factor.value) in (int, float):
+                    key = (name, ("scaled", factor.value))
+                    total = self.deferred[-1].get(key)
+                    if total is None:
+                        total = self.deferred[-1][key] = self.namer.fresh(f"d{name}_unscaled")
+                    out.append(gast.AugAssign(target=store(total), op=gast.Add(), value=part))
+                    return True
+            return False
+        if not isinstance(expr, gast.Call) or not isinstance(expr.func, gast.Name) \
                 or expr.func.id not in DEFERRED:
             return False
         summed, other = DEFERRED[expr.func.id]
@@ -679,6 +691,12 @@ class Reverse:
         self.adjoint_loops[id(s)] = header
         after = []
         for (name, summed), parts in deferred.items():
+            if isinstance(summed, tuple):  # ("scaled", factor): sum, then multiply once
+                pre.append(assign(parts, const(0.0)))
+                after.append(gast.AugAssign(target=store(self.d(name)), op=gast.Add(),
+                                            value=binop(load(parts), gast.Mult(),
+                                                        const(summed[1]))))
+                continue
             pre.append(assign(parts, gast.List(elts=[], ctx=gast.Load())))
             after.append(gast.AugAssign(target=store(self.d(name)), op=gast.Add(),
                                         value=call(summed, load(parts), load(name))))

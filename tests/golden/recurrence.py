@@ -15,9 +15,11 @@ def drecurrence(x, a):
     dout = 1.0
     dx_2 = dout
     da = 0.0
+    da_unscaled = 0.0
     for sin, x_2 in reversed(saved):
         dmul = dx_2 * sin
         dsin = dx_2 * mul
         dx_2 = dx_2 + dsin * math.cos(x_2)
-        da += dmul * 0.002
+        da_unscaled += dmul
+    da += da_unscaled * 0.002
     return (dx_2, da)
