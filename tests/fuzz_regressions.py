@@ -70,3 +70,11 @@ def view_consumed_in_a_loop(v):
     for _ in range(3):
         a += 0.25 * a[1] * a
     return np.sum(a)
+
+
+def unused_min_in_a_branch(v):
+    # the unused max/min was taken for a shift whose gradient is zero; its comment was
+    # then the only line of an adjoint block (an IndentationError)
+    if 1.0:
+        s3 = np.min(v)  # noqa: F841
+    return np.sum(v * v)

@@ -39,3 +39,10 @@ def test_augmented_assignment_after_its_views_are_used_up(fn):
 def test_augmented_assignment_with_a_view_read_later_is_refused():
     with pytest.raises(pullback.PullbackError, match="may share memory"):
         pullback.grad(fr.view_read_after_augmented)(np.array([0.3, -0.7, 1.1]))
+
+
+def test_an_unused_min_in_a_branch():
+    v = np.array([-0.6, 0.8, -0.4])
+    for optimize in (True, False):
+        assert_grad_matches(fr.unused_min_in_a_branch, (v,), optimize=optimize)
+    assert "shift" not in pullback.source(fr.unused_min_in_a_branch)

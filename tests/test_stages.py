@@ -1480,3 +1480,12 @@ class DeepInTheFile:
         a = x + 1.0
         b = a * a  # <- deep method line
         return b
+
+
+def test_codegen_keeps_a_block_of_only_comments_a_block():
+    from pullback.codegen import to_source
+    from pullback.nodes import comment, if_, load
+
+    text = to_source(if_(load("c"), [comment("# nothing to do")]))
+    assert text == "if c:\n    # nothing to do\n    pass\n"
+    compile(text, "<comment block>", "exec")

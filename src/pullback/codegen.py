@@ -36,8 +36,23 @@ class _NegativeLiterals(ast.NodeTransformer):
         return node
 
 
+def _is_comment(stmt) -> bool:
+    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) \
+        and isinstance(stmt.value.value, str) and stmt.value.value.startswith("# ")
+
+
+def _no_comment_only_blocks(node) -> None:
+    """A block that holds only comments gets a `pass`, so that it stays a block."""
+    for n in ast.walk(node):
+        for field in ("body", "orelse"):
+            block = getattr(n, field, None)
+            if isinstance(block, list) and block and all(_is_comment(s) for s in block):
+                block.append(ast.Pass())
+
+
 def to_source(tree: gast.AST) -> str:
     node = _NegativeLiterals().visit(gast.gast_to_ast(tree))
+    _no_comment_only_blocks(node)
     ast.fix_missing_locations(node)
     lines = []
     for line in ast.unparse(node).splitlines():

@@ -228,8 +228,9 @@ class Shapes:
             if result is not None:
                 shifted[t.targets[0].id] = result
             consumed.append(t)
-        # No other statement (the return included) reads a shifted value.
-        return _count_reads(self.a.tree, shifted) == sum(_count_reads(t, shifted)
+        # No other statement (the return included) reads a shifted value; an unused max
+        # is no shift.
+        return bool(consumed) and _count_reads(self.a.tree, shifted) == sum(_count_reads(t, shifted)
                                                          for t in consumed)
 
     def _shift_of(self, t, shifted, axis, v):
