@@ -14,6 +14,7 @@ import itertools
 import linecache
 import math
 import types
+import warnings
 
 import gast
 import numpy as np
@@ -72,7 +73,9 @@ def compile_source(source: str, names, freevars, label: str) -> dict:
     text = f"def __pullback_scope__({params}):\n{indented}    return None\n"
     filename = f"<pullback {label} #{next(_counter)}>"
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-    module_code = compile(text, filename, "exec")
+    with warnings.catch_warnings():  # without the optimizing pass, a rule's choice on a
+        warnings.simplefilter("ignore", SyntaxWarning)  # literal stays `0.5 is not None`
+        module_code = compile(text, filename, "exec")
     scope = next(c for c in module_code.co_consts if isinstance(c, types.CodeType))
     return {c.co_name: c for c in scope.co_consts
             if isinstance(c, types.CodeType) and c.co_name in names}
