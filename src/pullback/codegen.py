@@ -24,6 +24,8 @@ from .rules import support
 
 _counter = itertools.count()
 HELPERS = {"np": np, "math": math, **runtime.HELPERS, **support.HELPERS}
+if set(runtime.HELPERS) & set(support.HELPERS):  # one would silently hide the other
+    raise ImportError(f"helpers defined twice: {set(runtime.HELPERS) & set(support.HELPERS)}")
 _HELPER_CELLS = {name: types.CellType(value) for name, value in HELPERS.items()}
 
 

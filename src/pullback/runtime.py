@@ -389,7 +389,7 @@ def as_grad(d, x):
         if d.__class__ is float:
             grads = [as_grad(0.0, xi) for xi in x]
         else:
-            grads = [as_grad(di, xi) for di, xi in zip(d, x)]
+            grads = [as_grad(di, xi) for di, xi in zip(d, x, strict=True)]
         return tuple(grads) if isinstance(x, tuple) else grads
     if isinstance(x, dict):
         if d.__class__ is float:
