@@ -8,8 +8,9 @@ Guarantees:
   read `b` instead, until either name is assigned again (a statement that
   assigns neither keeps the copy valid; a loop or branch that assigns either
   ends it); self-assignments `a = a` disappear;
-- `d = unreduce(g, x, ...)` read only in `d * x` becomes `expand_reduced(g, x, ...)`:
-  the product broadcasts g over x's shape itself, with the same values;
+- `d = unreduce(g, x, ...)` read only in `d * x` becomes `expand_reduced(g, x, ...)`,
+  or `g` itself when it kept its dimensions: the product broadcasts g over x's shape
+  itself, with the same values;
 - dead code: copies (`a = b`, `a = <literal>`) whose `a` is never read, or is
   assigned again before any read, and pure assignments (arithmetic, indexing,
   attributes, and calls of NumPy functions from the rule tables or of the helpers
@@ -243,8 +244,16 @@ def _spread_by_product(tree) -> None:
             if isinstance(other, gast.Name) and other.id == x and user is not None \
                     and not any(x in _stored(t) for t in rest[:user]) \
                     and isinstance(rest[user], gast.Assign):
-                stmt.value.func = gast.Name(id="expand_reduced", ctx=gast.Load(),
-                                            annotation=None, type_comment=None)
+                _, _, axis, keepdims = stmt.value.args
+                if _literal_is(keepdims, True) or _literal_is(axis, None):
+                    stmt.value = stmt.value.args[0]  # g already broadcasts against x
+                else:
+                    stmt.value.func = gast.Name(id="expand_reduced", ctx=gast.Load(),
+                                                annotation=None, type_comment=None)
+
+
+def _literal_is(node, value) -> bool:
+    return isinstance(node, gast.Constant) and node.value is value
 
 
 def _blocks(tree):
@@ -258,8 +267,8 @@ def _blocks(tree):
 
 def simplify(tree: gast.FunctionDef) -> gast.FunctionDef:
     tree = _Fold().visit(tree)
-    tree.body = _propagate(tree.body)
     _spread_by_product(tree)
+    tree.body = _propagate(tree.body)
     while _drop_dead_code(tree):
         pass
     return tree
