@@ -219,22 +219,30 @@ def test_new_axes_adjoint_is_a_reshape():
 
 
 def dead_code(x, w):
-    unused = np.exp(x) * 3.0
-    also_unused = unused[0] + 1.0  # noqa: F841
-    y = np.tanh(x * w)
+    unused = x * 3.0 + w  # arithmetic on numbers cannot raise: removed
+    also_unused = unused * unused - 1.0  # noqa: F841
+    y = math.tanh(x * w)
     for i in range(3):
-        junk = y * i  # noqa: F841
-        y = y + 0.1 * np.sin(y)
-    return np.sum(y)
+        junk = y * i - 1.0  # noqa: F841
+        y = y + 0.1 * math.sin(y)
+    return y
 
 
-def test_dead_code_is_removed():
+def dead_lookup(x, table):
+    unused = table["missing"]  # noqa: F841  (f raises KeyError: so must its gradient)
+    return x * 2.0
+
+
+def test_dead_code_is_removed_unless_it_may_raise():
     plain = pullback.source(dead_code, wrt=(0, 1), optimize=False)
     optimized = pullback.source(dead_code, wrt=(0, 1))
     for name in ("unused", "also_unused", "junk", "    out = "):
         assert name in plain and name not in optimized
-    rng = np.random.default_rng(5)
-    _both_match_fd(dead_code, (rng.normal(size=3), rng.normal(size=3)), (0, 1))
+    _both_match_fd(dead_code, (0.3, -0.8), (0, 1))
+    assert "unused = table['missing']" in pullback.source(dead_lookup)
+    for optimize in (True, False):
+        with pytest.raises(KeyError):
+            pullback.grad(dead_lookup, optimize=optimize)(1.0, {"present": 1.0})
 
 
 def test_loop_invariant_values_accumulation_and_matrix_sums():

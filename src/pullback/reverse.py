@@ -225,6 +225,7 @@ class Reverse:
     def build(self) -> gast.FunctionDef:
         tree = self.tree
         primal, ret = tree.body[:-1], tree.body[-1]
+        self.mark_what_may_raise(primal)
         result = ret.value.id
         split = self.mode == "split"
         seed = self.namer.fresh("seed") if self.mode == "vjp" else None
@@ -834,6 +835,21 @@ class Reverse:
         out.insert(at, push)
         return out
 
+
+    def mark_what_may_raise(self, primal) -> None:
+        """The user's statements, except copies and +, -, * on numbers, may raise (an
+        IndexError, a shape mismatch, a division by zero): the optimizing pass keeps them
+        even when nothing reads their value, so the gradient fails where f fails."""
+        for s in (n for n in gast.walk(gast.Module(body=primal, type_ignores=[]))
+                  if isinstance(n, gast.Assign)):
+            value = s.value
+            safe = isinstance(value, (gast.Name, gast.Constant)) or (
+                isinstance(value, gast.BinOp)
+                and isinstance(value.op, (gast.Add, gast.Sub, gast.Mult))
+                and self.is_scalar(value.left) and self.is_scalar(value.right)) or (
+                isinstance(value, gast.UnaryOp) and isinstance(value.op, gast.USub)
+                and self.is_scalar(value.operand))
+            s.may_raise = not safe
 
     def hoist(self, loop) -> list:
         """Take out of the loop's body the arithmetic on scalars that gives the same value

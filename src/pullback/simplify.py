@@ -14,7 +14,9 @@ Guarantees:
 - dead code: copies (`a = b`, `a = <literal>`) whose `a` is never read, or is
   assigned again before any read, and pure assignments (arithmetic, indexing,
   attributes, and calls of NumPy functions from the rule tables or of the helpers
-  that never mutate) whose name is never read, are removed, until none is left.
+  that never mutate) whose name is never read, are removed, until none is left;
+  the user's own statements only when they cannot raise (the reverse stage marks
+  the others `may_raise`), so the gradient fails wherever f fails.
 Statements with effects (other calls, subscript writes, pushes and pops) are never
 removed or reordered.
 """
@@ -126,7 +128,8 @@ def _is_pure(expr) -> bool:
 
 def _is_dead_if_unread(stmt) -> bool:
     return _is_copy(stmt) or isinstance(stmt, gast.Assign) and isinstance(
-        stmt.targets[0], gast.Name) and _is_pure(stmt.value)
+        stmt.targets[0], gast.Name) and not getattr(stmt, "may_raise", False) \
+        and _is_pure(stmt.value)
 
 
 def _propagate(stmts: list) -> list:

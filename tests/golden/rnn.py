@@ -12,6 +12,7 @@ def drnn(Wh, Wx, xs, h0):
         h_3 = np.tanh(add)
         saved.append((matmul, xs_item, matmul_2, h_3, h_2))
         h_2 = h_3
+    out = np.sum(h_2)
     # adjoint
     dout = 1.0
     dh_2 = unreduce(dout, h_2, None, False)
