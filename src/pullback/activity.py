@@ -174,6 +174,8 @@ class Analysis:
                                        {k.arg: k.value for k in value.keywords})
                 except TypeError as exc:
                     return Op("unknown", {"self": func.value}, name=f".{func.attr} ({exc})")
+                if func.attr == "astype" and self._integer_dtype(bound["dtype"]):
+                    return Op("nondiff", name=".astype")  # integers and booleans: steps
                 inputs = {"self": func.value}
                 return Op("rule", inputs, found, bound, None, f".{func.attr}")
             callee = self.resolve(value.func)
@@ -199,6 +201,19 @@ class Analysis:
         if isinstance(value, gast.Dict):  # bound: position -> key
             return Op("pack", dict(enumerate(value.values)), bound=dict(enumerate(value.keys)))
         return Op("unknown", name=type(value).__name__)
+
+    def _integer_dtype(self, node) -> bool:
+        """Whether `node` (an argument of astype) names an integer or boolean dtype."""
+        if isinstance(node, gast.Constant):
+            dtype = node.value
+        elif dotted_name(node) is not None:
+            dtype = self.resolve(node)
+        else:
+            return False
+        try:
+            return __import__("numpy").dtype(dtype).kind in "iub"
+        except TypeError:
+            return False
 
     def _sequences(self) -> set[str]:
         """Names that may hold a list or tuple: displays, the lists comprehensions and
@@ -318,15 +333,32 @@ class Analysis:
         return useful
 
     def _check_rules(self):
+        """Default deny: a statement whose value reaches the result and reads a value
+        being differentiated is a rule, a transformed call, an index of a differentiated
+        value, a copy or pack, or declared non-differentiable; anything else is refused
+        here. Reads the classification does not turn into gradients (the callee of
+        `m(x)`, the index of `r[x]`) count as reads of the value too."""
         for s in self.assigns:
             target = s.targets[0]
-            if not isinstance(target, gast.Name) or target.id not in self.active:
+            if not isinstance(target, gast.Name) or target.id not in self.useful:
                 continue
             op = self.op(s)
+            if op.kind == "index" and _atom_name(op.inputs["x"]) not in self.varied:
+                self._check_index(s, op)
             if op.kind != "unknown":
                 continue
-            if not any(_atom_name(a) in self.varied for a in op.inputs.values()):
+            read = {n.id for n in gast.walk(s.value)
+                    if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+            if not (read | set(map(_atom_name, op.inputs.values()))) & self.varied:
                 continue
+            callee = s.value.func if isinstance(s.value, gast.Call) else None
+            if isinstance(callee, gast.Name) and callee.id in self.varied:
+                raise NoRuleError(
+                    f"call to {self.spelled(callee.id)}, a value computed from the inputs being "
+                    "differentiated (an object or function pullback cannot see into, such as "
+                    "an object of a user class): pullback differentiates calls to functions "
+                    "it can read, NumPy and math functions, and functions with a registered "
+                    "rule", self.parsed.location.describe(s))
             if inspect.isfunction(op.callee):
                 what = (f"call to the Python function {op.name}, whose source pullback "
                         f"cannot read or whose arguments do not fit its signature; register "
@@ -345,6 +377,27 @@ class Analysis:
                         "differentiated: register one with @pullback.register_rule, or wrap "
                         "the argument in pullback.stop_gradient if no gradient should flow")
             raise NoRuleError(what, self.parsed.location.describe(s))
+
+    def _check_index(self, s, op):
+        """`r[x]` of an object that carries no gradient (np.r_, a constant table) with a
+        differentiated value in the index: the result depends on x in a way no rule says
+        (np.r_[x, c] builds an array of x), so it is refused rather than taken as constant."""
+        index = {n.id for n in gast.walk(s.value.slice)
+                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+        varied = sorted(index & self.varied)
+        base = _atom_name(s.value.value)
+        if varied and base not in self.dicts and base not in self.sequences:
+            base = s.value.value
+            shown = dotted_name(base) or "an object"
+            if isinstance(base, gast.Name) and base.id in self.defs:
+                origin = self.defs[base.id][0].value
+                shown = dotted_name(origin) or self.spelled(base.id)
+            raise NoRuleError(
+                f"indexing {shown} with {self.spelled(varied[0])}, a value being "
+                f"differentiated: pullback differentiates reads out of arrays, lists and dicts "
+                "at integer positions and keys, not objects built by indexing (such as np.r_ "
+                "or np.c_); build the array with np.concatenate, np.stack or np.array",
+                self.parsed.location.describe(s))
 
     def _parameter_call(self, name):
         func = self.parsed.func

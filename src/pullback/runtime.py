@@ -241,11 +241,23 @@ def key_list(mapping):
     return list(mapping)
 
 
+def list_grad(d):
+    """The gradient of a list value as a GradList: a NumPy rule that read the list as an
+    array (np.sum(values), np.dot(w, values)) hands back an array, one row per element."""
+    if isinstance(d, list):
+        return d
+    if isinstance(d, np.ndarray) and d.ndim:
+        return GradList(d[i] for i in range(len(d)))
+    raise PullbackError(f"internal error: a list's gradient arrived as {type(d).__name__}; "
+                        "please report this")
+
+
 def take_last_grads(d, n):
     """(the gradients of the last n elements of a list, its gradient without them),
     for the adjoint of append (n = 1, one value) and extend (a list of n)."""
-    if not isinstance(d, list):
+    if d.__class__ is float:  # a known zero
         return (0.0 if n == 1 else GradList([0.0] * n)), d
+    d = list_grad(d)
     taken = d[len(d) - n:]
     del d[len(d) - n:]
     return (taken[0] if n == 1 else GradList(taken)), d
@@ -334,8 +346,9 @@ def _popped_at(values, i):
 def pop_grad(d, values, i):
     """The gradient of a list before values.pop(i), from its gradient d after the pop:
     the removed slot gets its gradient through the read of values[i]."""
-    if not isinstance(d, list):
+    if d.__class__ is float:
         return d  # a known zero
+    d = list_grad(d)
     d.insert(_popped_at(values, i), 0.0)
     return d
 
