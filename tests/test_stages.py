@@ -901,12 +901,12 @@ def reads_before_assigning(x):
     return x
 
 
-def test_ssa_starts_a_variable_first_assigned_in_a_loop_as_none():
+def test_ssa_starts_a_variable_first_assigned_in_a_loop_as_unbound():
     # valid Python: `prev` is read only from the second iteration on
     p = parsed(reads_before_assigning)
     tree = to_ssa(normalize(p.tree, p), p.location.describe)
     text = codegen.to_source(tree)
-    assert text.splitlines()[1].strip() == "prev_unset = None"
+    assert text.splitlines()[1].strip() == "prev_unset = unbound('prev')"
     assert pullback.grad(reads_before_assigning)(0.3) == pytest.approx(4.0, rel=1e-14)
 
 

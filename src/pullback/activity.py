@@ -118,6 +118,22 @@ class Analysis:
         self.active = self.varied & self.useful
         self._check_rules()
 
+    def maybe_unbound(self) -> set[str]:
+        """Names that may hold the placeholder of a variable not set on every path: the
+        placeholders, and the copies that merge them at branches and loops."""
+        found = {s.targets[0].id for s in self.assigns if getattr(s, "sentinel", False)}
+        copies: dict = {}  # name -> the names copied from it
+        for s in self.assigns:
+            if isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Name):
+                copies.setdefault(s.value.id, []).append(s.targets[0].id)
+        stack = list(found)
+        while stack:
+            for copy in copies.get(stack.pop(), ()):
+                if copy not in found:
+                    found.add(copy)
+                    stack.append(copy)
+        return found
+
     def op(self, stmt) -> Op:
         return self.ops[id(stmt)]
 

@@ -66,7 +66,8 @@ def normalize(tree: gast.FunctionDef, parsed) -> gast.FunctionDef:
     body = flatten.block(body)
     sentinels = []
     for name in unset:
-        sentinels.append(_at(assign(name, const(None)), getattr(tree, "lineno", None)))
+        sentinels.append(_at(assign(name, call("unbound", const(name))),
+                             getattr(tree, "lineno", None)))
         sentinels[-1].sentinel = True
     body = shadowed + sentinels + body
     new = gast.FunctionDef(
@@ -259,8 +260,8 @@ MODULE_GLOBALS = "module_globals"  # bound by the API to the user's module names
 def _maybe_unset(tree) -> list[str]:
     """Variables assigned inside an if or loop and read where that assignment may not
     have run (after the statement, or earlier in a later iteration). They start as
-    None, so copies that merge paths never read an unbound name; a None reaching an
-    arithmetic operation fails as loudly as Python's unbound-variable error."""
+    `unbound(name)`, so copies that merge paths never read an unbound name, and any use
+    of the placeholder raises UnboundLocalError as Python's read of the variable does."""
     params = {a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs}
     found = []
     assigned_before = set(params)  # names surely set before each top-level statement
@@ -1005,7 +1006,7 @@ class _Flatten:
             decorator_list=[], returns=None, type_comment=None, type_params=[])
         self.dicts |= _dict_names(inner, self)
         for unset in _maybe_unset(inner):
-            out.append(assign(unset, const(None)))
+            out.append(assign(unset, call("unbound", const(unset))))
             out[-1].sentinel = True
         stmts = _ControlFlow(self.namer).function(body)
         self.inlining.append(key)

@@ -231,8 +231,13 @@ class Reverse:
         seed = self.namer.fresh("seed") if self.mode == "vjp" else None
         adjoint: list = []
         checks: list = []
-        if self.mode in ("grad", "value_and_grad") and result not in self.a.scalar:
+        unbound = self.a.maybe_unbound()
+        if self.mode in ("grad", "value_and_grad") and (
+                result not in self.a.scalar or result not in self.a.active or result in unbound):
+            # a constant result may be None or a bool, which have no derivative
             checks.append(gast.Expr(value=call("check_scalar", load(result))))
+        elif result in unbound:
+            checks.append(gast.Expr(value=call("check_bound", load(result))))
         if result in self.a.active:
             self.defined.add(result)
             if seed:
@@ -843,7 +848,8 @@ class Reverse:
         for s in (n for n in gast.walk(gast.Module(body=primal, type_ignores=[]))
                   if isinstance(n, gast.Assign)):
             value = s.value
-            safe = isinstance(value, (gast.Name, gast.Constant)) or (
+            safe = getattr(s, "sentinel", False) or isinstance(
+                value, (gast.Name, gast.Constant)) or (
                 isinstance(value, gast.BinOp)
                 and isinstance(value.op, (gast.Add, gast.Sub, gast.Mult))
                 and self.is_scalar(value.left) and self.is_scalar(value.right)) or (

@@ -383,12 +383,66 @@ def rebound(name):
         f"derivative rules no longer apply; call pullback.grad again")
 
 
+class Unbound:
+    """The value of a local variable that is not set on every path (assigned in one branch
+    only, or in a loop that may not run): every use raises UnboundLocalError, as reading
+    the variable does in Python, so a gradient never computes on where f would fail."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def _fail(self, *args, **kwargs):
+        raise UnboundLocalError(
+            f"cannot access local variable {self.name!r} where it is not associated with a "
+            "value (it is set only on some paths through the function)")
+
+    __getattr__ = __call__ = __getitem__ = __iter__ = __len__ = __bool__ = _fail
+    __float__ = __int__ = __index__ = __complex__ = __array__ = _fail
+    __array_ufunc__ = __array_function__ = __hash__ = __format__ = _fail
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __contains__ = _fail
+    __neg__ = __pos__ = __abs__ = __invert__ = __round__ = __trunc__ = _fail
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __matmul__ = _fail
+    __rmatmul__ = __truediv__ = __rtruediv__ = __floordiv__ = __rfloordiv__ = _fail
+    __mod__ = __rmod__ = __pow__ = __rpow__ = __and__ = __rand__ = __or__ = __ror__ = _fail
+    __xor__ = __rxor__ = __lshift__ = __rlshift__ = __rshift__ = __rrshift__ = _fail
+    __divmod__ = __rdivmod__ = _fail
+
+    def __repr__(self):
+        return f"<unset {self.name}>"
+
+
+def unbound(name):
+    """The placeholder a variable holds before the assignment that sets it has run."""
+    return Unbound(name)
+
+
+def check_bound(out):
+    """The function's result is a value, not a variable that was never set."""
+    if out.__class__ is Unbound:
+        out._fail()
+
+
+NUMBER_TYPES = frozenset({float, int, np.float64, np.float32, np.float16, np.longdouble,
+                          np.int64, np.int32, np.int16, np.int8, np.uint64, np.uint32,
+                          np.uint16, np.uint8, complex, np.complex128, np.complex64})
+
+
 def check_scalar(out):
-    if out.__class__ is not float and np.ndim(out) != 0:
+    if out.__class__ is float or out.__class__ in NUMBER_TYPES:
+        return
+    check_bound(out)
+    if np.ndim(out) != 0:
         raise PullbackError(
             f"grad needs a function with a scalar output, but it returned shape {np.shape(out)}; "
             "use pullback.vjp(f)(*args, seed) for array outputs"
         )
+    kind = np.asarray(out).dtype.kind if isinstance(out, (np.ndarray, np.generic)) else None
+    if kind is None or kind not in "iufc":
+        raise PullbackError(
+            f"grad needs a function that returns a number, but it returned {out!r} (of type "
+            f"{type(out).__name__}), which has no derivative")
 
 
 def as_grad(d, x):

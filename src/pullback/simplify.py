@@ -105,7 +105,7 @@ def _is_copy(stmt) -> bool:
 PURE_HELPERS = {name for name, obj in vars(support).items()
                 if callable(obj) and getattr(obj, "__module__", None) == support.__name__} | {
     "unbroadcast", "owned", "as_grad", "item_grad", "add_grads", "pick_grad", "sum_grad",
-    "sorted_grad", "key_list"}
+    "sorted_grad", "key_list", "unbound"}
 PURE_NUMPY = {f"np.{name}" for name, obj in vars(np).items()
               if callable(obj) and (rules.lookup(obj) is not None)} | {
     f"np.linalg.{name}" for name, obj in vars(np.linalg).items()
