@@ -208,6 +208,14 @@ def _check_fresh(name, analysis, describe, where, seen) -> None:
     if name in seen:
         return
     seen.add(name)
+    if name not in analysis.defs and name not in analysis.params:
+        user = analysis.spelled(name)
+        raise UnsupportedSyntaxError(
+            f"in-place write to {user!r}, which the function did not create (a module-level "
+            "or enclosing object): its gradient would not follow the values other functions "
+            f"read from it, and f's effect on it would be undone; make a new one inside the "
+            f"function ({user} = np.copy({user}), or a new list or dict) and return it",
+            describe(where))
     for d in analysis.defs.get(name, []):
         if getattr(d, "phi", False) and isinstance(d.value, gast.Name):
             _check_fresh(d.value.id, analysis, describe, where, seen)
