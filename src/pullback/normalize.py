@@ -295,6 +295,26 @@ def _unset_in(compound, tree, assigned_before, found) -> None:
             found.append(name)
 
 
+_RESIZING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear"}
+
+
+def _resized_in(body) -> set[str]:
+    """Names of lists whose length the statements may change in place: `xs.append(v)`
+    (and extend, insert, pop, remove, clear), `xs += [...]`, `xs[i:j] = ...`."""
+    found = set()
+    for node in gast.walk(gast.Module(body=body, type_ignores=[])):
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+                and isinstance(node.func.value, gast.Name) \
+                and node.func.attr in _RESIZING_METHODS:
+            found.add(node.func.value.id)
+        elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
+            found.add(node.target.id)
+        elif isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) \
+                and isinstance(node.slice, gast.Slice) and isinstance(node.value, gast.Name):
+            found.add(node.value.id)
+    return found
+
+
 def _loop_targets(node) -> set[str]:
     if not isinstance(node, gast.For):
         return set()
@@ -532,6 +552,7 @@ class _Flatten:
         self.readable: dict = {}  # module-level function -> its checked Parsed
         self.globals_names: dict = {}  # id of a module's globals -> the name they get
         self.rebound: set = set()  # names the loop being normalized assigns
+        self.resized: set = set()  # lists whose length that loop's body may change
         self.built: set = set()  # fresh names of lists built for a comprehension or builtin
         self.dicts = _dict_names(parsed.tree, self)
         tree = parsed.tree
@@ -683,6 +704,7 @@ class _Flatten:
         index = self.namer.fresh("k")
         self.rebound = {n.id for n in gast.walk(s) if isinstance(n, gast.Name)
                         and isinstance(n.ctx, gast.Store)}
+        self.resized = _resized_in(s.body)
         length, item_targets = self.iteration(s.target, it, index, out)
         rng = self.namer.fresh("steps")
         out.append(assign(rng, call("range", length)))
@@ -763,6 +785,11 @@ class _Flatten:
                 out.append(assign(shorter, call("min", length, other)))
                 length = load(shorter)
             return length, items
+        if isinstance(it, gast.Name) and it.id in self.resized:
+            self.error(f"a loop over {it.id!r} that the loop body changes in place (appends, "
+                       f"removes, `+=`, slice writes: Python's loop then also sees the new "
+                       f"elements); loop over a copy (`for v in list({it.id})`) or use a while "
+                       "loop", it)
         seq = self.atom(it, out)
         length = "loop_len"  # refuses a dict it was not told about
         if isinstance(seq, gast.Name) and seq.id in self.dicts:
