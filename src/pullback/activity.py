@@ -359,6 +359,12 @@ class Analysis:
             if not isinstance(target, gast.Name) or target.id not in self.useful:
                 continue
             op = self.op(s)
+            if op.kind != "unknown" and any(isinstance(a, gast.AST) and not isinstance(
+                    a, (gast.Name, gast.Constant)) for a in op.inputs.values()):
+                raise NoRuleError(  # normalize leaves operands as names and literals
+                    f"operand form of {op.name or type(s.value).__name__} that pullback "
+                    "does not follow; assign the inner expression to a name first",
+                    self.parsed.location.describe(s))
             if op.kind == "index" and _atom_name(op.inputs["x"]) not in self.varied:
                 self._check_index(s, op)
             if op.kind != "unknown":

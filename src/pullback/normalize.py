@@ -901,7 +901,10 @@ class _Flatten:
                 self.error("**mapping in a call", expr)
             return gast.Call(func=func, args=args, keywords=keywords)
         if isinstance(expr, gast.Attribute):
-            if dotted_name(expr) is not None:
+            dotted = dotted_name(expr)
+            if dotted is not None and dotted.split(".")[0] not in self.locals:
+                # np.pi, a module's constant: resolved as written (x.T.T of a local value
+                # is two reads of .T, each of an atom)
                 return gast.Attribute(value=expr.value, attr=expr.attr, ctx=gast.Load())
             return gast.Attribute(value=self.atom(expr.value, out), attr=expr.attr,
                                   ctx=gast.Load())
