@@ -47,16 +47,20 @@ UNARYOPS = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator
 NONDIFF_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
 # Methods kept as written in the primal (lists have copy too); the receiver is `self`.
 METHOD_RULES = {
-    "copy": rules.rule("self", self="g"),
+    "copy": rules.rule("self", kinds=["fresh"], self="g"),
+    # a new array unless copy=False (check.py's fresh_result asks the bound copy)
     "astype": rules.rule("self, dtype, copy=True", self="astype_grad(g, ans)"),
-    "item": rules.rule("self", self="reshape_like(g, self)"),
+    "item": rules.rule("self", kinds=["fresh"], self="reshape_like(g, self)"),
 }
 # `+` and `*` where an operand may be a list or tuple: they join or repeat sequences, and
 # the helpers split the gradient accordingly (or, on numbers and arrays, do what the
-# operator rules do).
+# operator rules do). The result is a new list (its elements are shared, but an array
+# written in place is never put into a list: check.py refuses that).
 SEQUENCE_RULES = {
-    gast.Add: rules.rule("a, b", a="join_grad(g, a, b, 0)", b="join_grad(g, a, b, 1)"),
-    gast.Mult: rules.rule("a, b", a="replicate_grad(g, a, b, 0)", b="replicate_grad(g, a, b, 1)"),
+    gast.Add: rules.rule("a, b", kinds=["fresh"], a="join_grad(g, a, b, 0)",
+                         b="join_grad(g, a, b, 1)"),
+    gast.Mult: rules.rule("a, b", kinds=["fresh"], a="replicate_grad(g, a, b, 0)",
+                          b="replicate_grad(g, a, b, 1)"),
 }
 SCALAR_BUILTINS = {builtins.len, builtins.int, builtins.float, builtins.bool, builtins.round}
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import gast
 
-from .activity import SEQUENCE_RULES
+from . import rules
+from .activity import NONDIFF_ATTRIBUTES, SEQUENCE_RULES
 from .errors import UnsupportedSyntaxError
 
 # What a user may write inside a differentiated function.
@@ -251,39 +252,64 @@ def _is_allocator(callee) -> bool:
         return False
 
 
-def views_of(analysis, buffers, through_phis=True) -> dict[str, str]:
-    """Names that may share memory with an array written in place -> that array."""
-    import numpy as np
+def fresh_result(analysis, stmt) -> bool:
+    """Whether the value `stmt` assigns is a new object that shares no memory with the
+    names it reads, as its rule kind declares (arithmetic, ufuncs, reductions, np.copy,
+    np.array with copy=True). Anything not declared fresh may be a view or an operand
+    itself: a rule without a kind, a user's function, an attribute, an index."""
+    op = analysis.op(stmt)
+    if op.kind == "nondiff":
+        return op.callee is None or _in(op.callee, rules.FRESH_NONDIFF)
+    if op.kind != "rule":
+        return False
+    if op.name == ".astype" or (op.callee is not None and _is_allocator(op.callee)):
+        copy = op.bound.get("copy", True)  # np.array(x, copy=None) may return x itself
+        return copy is True or isinstance(copy, gast.Constant) and copy.value is True
+    return op.rule.fresh
 
-    view_calls = {np.reshape, np.transpose, np.squeeze, np.ravel, np.swapaxes, np.moveaxis,
-                  np.expand_dims, np.asarray, np.atleast_1d, np.atleast_2d, np.broadcast_to}
+
+def _in(obj, collection) -> bool:
+    try:
+        return obj in collection
+    except TypeError:  # unhashable
+        return False
+
+
+def shared_sources(analysis, stmt) -> list[str]:
+    """The names whose memory the value `stmt` assigns may share: none for a fresh
+    result, else every name it reads (`b` for `b.T`, `b[0]`, `np.reshape(b, s)`,
+    `(b, c)`, `helper(b)`)."""
+    value = stmt.value
+    if isinstance(value, gast.Constant):
+        return []
+    if isinstance(value, gast.Attribute) and value.attr in NONDIFF_ATTRIBUTES:
+        return []
+    if not isinstance(value, gast.Name) and fresh_result(analysis, stmt):
+        return []
+    return [n.id for n in gast.walk(value)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
+
+
+def views_of(analysis, buffers, through_phis=True) -> dict[str, str]:
+    """Names that may share memory with an array written in place -> that array.
+    One pass over a worklist: each name is reached once, from the first buffer found."""
+    readers: dict = {}  # name -> the assignments that may share its memory
+    for s in analysis.assigns:
+        target = s.targets[0]
+        if not isinstance(target, gast.Name) or target.id in buffers:
+            continue
+        if not through_phis and getattr(s, "phi", False):
+            continue
+        for source in shared_sources(analysis, s):
+            readers.setdefault(source, []).append(target.id)
     view_of: dict[str, str] = {}
-    changed = True
-    while changed:
-        changed = False
-        for s in analysis.assigns:
-            target, value = s.targets[0], s.value
-            if not isinstance(target, gast.Name) or target.id in view_of:
-                continue
-            if not through_phis and getattr(s, "phi", False):
-                continue
-            source = None
-            if isinstance(value, (gast.Subscript, gast.Attribute)) \
-                    and isinstance(value.value, gast.Name):
-                source = value.value.id
-            elif isinstance(value, gast.Name):
-                source = value.id
-            elif isinstance(value, gast.Call) and value.args \
-                    and isinstance(value.args[0], gast.Name):
-                callee = analysis.op(s).callee
-                if any(callee is f for f in view_calls):
-                    source = value.args[0].id
-            if source is None:
-                continue
-            buffer = source if source in buffers else view_of.get(source)
-            if buffer is not None and target.id not in buffers:
-                view_of[target.id] = buffer
-                changed = True
+    stack = [(b, b) for b in buffers]
+    while stack:
+        name, buffer = stack.pop()
+        for target in readers.get(name, ()):
+            if target not in view_of:
+                view_of[target] = buffer
+                stack.append((target, buffer))
     return view_of
 
 
@@ -333,7 +359,8 @@ def _check_views(tree, analysis, buffers, describe) -> None:
 def _flag_or_reject(view, buffer, analysis, where) -> None:
     """A name read from `buffer` is live across a write to it. Element reads
     (`b[i]` of a 1-D array) are copies and fine, so subscript reads get a
-    run-time check that they are not views; anything else is rejected now."""
+    run-time check that they are not views; anything else that may share the
+    buffer's memory (b.T, np.reshape(b), a helper's result) is rejected now."""
     v, b = analysis.spelled(view), analysis.spelled(buffer)
     message = (f"{v!r} is a view into {b!r}, and {b!r} is written in place before {v!r} is "
                f"read again, so {v!r} would change under you; take a copy (np.copy(...)) "
@@ -345,16 +372,14 @@ def _flag_or_reject(view, buffer, analysis, where) -> None:
             continue
         seen.add(name)
         for d in analysis.defs.get(name, []):
+            sources = shared_sources(analysis, d)
             value = d.value
             if isinstance(value, gast.Name):
                 stack.append(value.id)
             elif isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
                 d.must_not_be_view = f"{message}\n  {where}"
                 stack.append(value.value.id)
-            elif isinstance(value, gast.Attribute) or (
-                    isinstance(value, gast.Call) and value.args
-                    and isinstance(value.args[0], gast.Name)
-                    and value.args[0].id in seen | {buffer}):
+            elif sources:
                 raise UnsupportedSyntaxError(message, where)
 
 

@@ -10,6 +10,17 @@ contributions are summed back to each parameter's shape.
 
 `NONDIFF` holds callables whose result carries no gradient (shapes, counts,
 comparisons, piecewise-constant functions).
+
+A rule also carries its `kinds`, which the analyses ask instead of keeping lists of
+their own: "elementwise" and "reduction" (their results are new arrays), "fresh" (the
+result is a new object that shares no memory with an operand) and "view" (the result
+may be an operand, a view into one, or a container holding one). A rule that declares
+neither "fresh" nor a kind implying it is taken to return a view: forgetting to
+declare a kind can only make pullback refuse, never give a wrong gradient.
+
+    >>> import numpy as np
+    >>> RULES[np.sin].fresh, RULES[np.transpose].fresh, RULES[np.transpose].kinds
+    (True, False, frozenset({'view'}))
 """
 
 from __future__ import annotations
@@ -32,6 +43,12 @@ class Rule:
     functions: tuple = ()  # (name, object) pairs the templates call besides the helpers
     arrays: bool = False  # the callable reads its operands as arrays (NumPy's array_like)
     joint: str = ""  # a call returning every parameter's gradient, in order (custom rules)
+    kinds: frozenset = frozenset()  # "elementwise", "reduction", "fresh", "view"
+
+    @property
+    def fresh(self) -> bool:
+        """The result is a new object that shares no memory with an operand."""
+        return bool(self.kinds & FRESH_KINDS)
 
     def template(self, param, lists=frozenset()):
         """The gradient template for `param`, a fresh expression. When the callable reads
@@ -103,11 +120,19 @@ def _signature(params: str) -> inspect.Signature:
     return inspect.signature(namespace["_"])
 
 
-def rule(params: str, broadcast: bool = False, **partials: str) -> Rule:
+FRESH_KINDS = frozenset({"elementwise", "reduction", "fresh"})
+
+
+def rule(params: str, broadcast: bool = False, kinds=(), **partials: str) -> Rule:
     """A rule for a callable with parameters `params` ('x, axis=None', like a def)."""
     sig = _signature(params)
     required = [n for n, p in sig.parameters.items() if p.default is inspect.Parameter.empty]
-    return Rule(sig, partials, tuple(required) if broadcast else ())
+    return Rule(sig, partials, tuple(required) if broadcast else (), kinds=frozenset(kinds))
+
+
+def of_kind(kind: str, table: dict) -> dict:
+    """`table` with `kind` added to each of its rules: a family declared once."""
+    return {f: replace(r, kinds=r.kinds | {kind}) for f, r in table.items()}
 
 
 TABLES = ("operators", "math", "builtins", "numpy", "scipy")  # modules of this package
@@ -132,6 +157,9 @@ def _tables():
 
 
 RULES, NONDIFF = _tables()
+# The non-differentiable functions of the tables return new values (counts, indices,
+# masks); those a user marks (stop_gradient, nondifferentiable) may return an operand.
+FRESH_NONDIFF = frozenset(NONDIFF)
 
 
 def lookup(obj):

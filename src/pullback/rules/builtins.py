@@ -6,17 +6,21 @@ from .. import runtime
 from . import rule
 
 RULES = {
-    builtins.abs: rule("x", x="g * np.sign(x)"),
-    builtins.float: rule("x", x="g"),
-    builtins.pow: rule("base, exp", broadcast=True, base="pow_grad_base(g, base, exp)",
+    builtins.abs: rule("x", kinds=["elementwise"], x="g * np.sign(x)"),
+    builtins.float: rule("x", kinds=["fresh"], x="g"),
+    builtins.pow: rule("base, exp", broadcast=True, kinds=["elementwise"],
+                       base="pow_grad_base(g, base, exp)",
                        exp="pow_grad_exponent(g, base, ans)"),
-    # max(a, b) picks a when a >= b; max(values) the first largest element
+    # max(a, b) picks a when a >= b; max(values) the first largest element (a view: it
+    # returns that element itself)
     builtins.max: rule("a, b=None", a="g * (a >= b) if b is not None else pick_grad(g, a, ans)",
                        b="g * (a < b)"),
     builtins.min: rule("a, b=None", a="g * (a <= b) if b is not None else pick_grad(g, a, ans)",
                        b="g * (a > b)"),
-    builtins.sum: rule("iterable, start=0", iterable="sum_grad(g, iterable)", start="g"),
-    builtins.tuple: rule("iterable", iterable="g"),  # of a list the function just built
+    builtins.sum: rule("iterable, start=0", kinds=["fresh"], iterable="sum_grad(g, iterable)",
+                       start="g"),
+    # of a list the function just built: a new tuple of the same elements
+    builtins.tuple: rule("iterable", kinds=["fresh"], iterable="g"),
 }
 
 # normalize writes sorted(), and min() and max() with key=, as reads at the positions

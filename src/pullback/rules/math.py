@@ -2,9 +2,9 @@
 
 import math
 
-from . import rule
+from . import of_kind, rule
 
-RULES = {
+RULES = of_kind("elementwise", {
     math.sin: rule("x", x="g * math.cos(x)"),
     math.cos: rule("x", x="-g * math.sin(x)"),
     math.tan: rule("x", x="g * (1.0 + ans * ans)"),
@@ -34,10 +34,10 @@ RULES = {
     math.erfc: rule("x", x="-g * 1.1283791670955126 * math.exp(-x * x)"),
     math.degrees: rule("x", x="g * 57.29577951308232"),
     math.radians: rule("x", x="g * 0.017453292519943295"),
-}
+})
 if hasattr(math, "exp2"):  # Python 3.11
-    RULES[math.exp2] = rule("x", x="g * ans * 0.6931471805599453")
-    RULES[math.cbrt] = rule("x", x="g / (3.0 * ans * ans)")
+    RULES[math.exp2] = rule("x", kinds=["elementwise"], x="g * ans * 0.6931471805599453")
+    RULES[math.cbrt] = rule("x", kinds=["elementwise"], x="g / (3.0 * ans * ans)")
 
 NONDIFF = {math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,
            math.factorial, math.comb, math.perm, math.gcd, math.lcm, math.isqrt, math.isclose}

@@ -12,9 +12,12 @@ list (slogdet, split) receive their gradient as such a list.
 
 import numpy as np
 
-from . import rule
+from . import of_kind, rule
 
-ELEMENTWISE = {
+FRESH = ("fresh",)  # returns a new array
+VIEW = ("view",)  # may return a view of an operand, or the operand itself (np.asarray)
+
+ELEMENTWISE = of_kind("elementwise", {
     np.sin: rule("x", x="g * np.cos(x)"),
     np.cos: rule("x", x="-g * np.sin(x)"),
     np.tan: rule("x", x="g * (1.0 + ans * ans)"),
@@ -71,12 +74,12 @@ ELEMENTWISE = {
     np.heaviside: rule("x1, x2", broadcast=True, x2="g * (x1 == 0)"),
     np.where: rule("condition, x, y", broadcast=True, x="np.where(condition, g, 0.0)",
                    y="np.where(condition, 0.0, g)"),
-}
+})
 
 # Reductions with axis=None and keepdims=False return a scalar (the activity pass
 # relies on it, so functions that do not, such as cumsum, are kept out of this table).
 _EXTREME = "unreduce_extreme(g, a, ans, axis, keepdims)"
-REDUCTIONS = {
+REDUCTIONS = of_kind("reduction", {
     np.sum: rule("a, axis=None, dtype=None, *, keepdims=False",
                  a="unreduce(g, a, axis, keepdims)"),
     np.nansum: rule("a, axis=None, dtype=None, *, keepdims=False",
@@ -98,12 +101,12 @@ REDUCTIONS = {
                      weights="average_grad_weights(g, a, ans, axis, weights, keepdims)"),
     np.linalg.norm: rule("x, ord=None, axis=None, keepdims=False",
                          x="norm_grad(g, x, ans, ord, axis, keepdims)"),
-}
+})
 
-CUMULATIVE = {
+CUMULATIVE = of_kind("fresh", {
     np.cumsum: rule("a, axis=None, dtype=None", a="cumsum_grad(g, a, axis)"),
     np.cumprod: rule("a, axis=None, dtype=None", a="cumprod_grad(g, a, ans, axis)"),
-}
+})
 
 # np.einsum takes its operands as *operands, which a rule cannot name: the slots
 # op0..op7 hold them (the string form), or operands and sublists alternately (the
@@ -112,73 +115,80 @@ _EINSUM_SLOTS = ("subscripts",) + tuple(f"op{i}" for i in range(8))
 _EINSUM_ARGS = "(" + ", ".join(_EINSUM_SLOTS) + ")"
 
 LINEAR_ALGEBRA = {
-    np.dot: rule("a, b", a="dot_grad_a(g, a, b)", b="dot_grad_b(g, a, b)"),
-    np.vdot: rule("a, b", a="reshape_like(g * np.ravel(b), a)",
+    np.dot: rule("a, b", kinds=FRESH, a="dot_grad_a(g, a, b)", b="dot_grad_b(g, a, b)"),
+    np.vdot: rule("a, b", kinds=FRESH, a="reshape_like(g * np.ravel(b), a)",
                   b="reshape_like(g * np.ravel(a), b)"),
-    np.inner: rule("a, b", a="inner_grad(g, 0, a, b)", b="inner_grad(g, 1, a, b)"),
-    np.outer: rule("a, b", a="outer_grad_a(g, a, b)", b="outer_grad_b(g, a, b)"),
-    np.matmul: rule("x1, x2", x1="matmul_grad_a(g, x1, x2)", x2="matmul_grad_b(g, x1, x2)"),
-    np.tensordot: rule("a, b, axes=2", a="tensordot_grad(g, 0, a, b, axes)",
+    np.inner: rule("a, b", kinds=FRESH, a="inner_grad(g, 0, a, b)", b="inner_grad(g, 1, a, b)"),
+    np.outer: rule("a, b", kinds=FRESH, a="outer_grad_a(g, a, b)", b="outer_grad_b(g, a, b)"),
+    np.matmul: rule("x1, x2", kinds=FRESH,
+                    x1="matmul_grad_a(g, x1, x2)", x2="matmul_grad_b(g, x1, x2)"),
+    np.tensordot: rule("a, b, axes=2", kinds=FRESH, a="tensordot_grad(g, 0, a, b, axes)",
                        b="tensordot_grad(g, 1, a, b, axes)"),
     np.einsum: rule("subscripts, op0, op1=None, op2=None, op3=None, op4=None, op5=None, "
-                    "op6=None, op7=None, *, optimize=False",
+                    "op6=None, op7=None, *, optimize=False", kinds=VIEW,
                     **{p: f"einsum_grad(g, {k}, {_EINSUM_ARGS})"
                        for k, p in enumerate(_EINSUM_SLOTS)}),
-    np.trace: rule("a", a="trace_grad(g, a)"),
-    np.diag: rule("v, k=0", v="diag_grad(g, v, k)"),
-    np.diagonal: rule("a, offset=0, axis1=0, axis2=1",
+    np.trace: rule("a", kinds=FRESH, a="trace_grad(g, a)"),
+    np.diag: rule("v, k=0", kinds=VIEW, v="diag_grad(g, v, k)"),
+    np.diagonal: rule("a, offset=0, axis1=0, axis2=1", kinds=VIEW,
                       a="diagonal_grad(g, a, offset, axis1, axis2)"),
-    np.linalg.inv: rule("a", a="inv_grad(g, ans)"),
-    np.linalg.det: rule("a", a="det_grad(g, a, ans)"),
-    np.linalg.slogdet: rule("a", a="slogdet_grad(g, a)"),
-    np.linalg.solve: rule("a, b", a="solve_grad_a(g, a, b, ans)", b="solve_grad_b(g, a, b)"),
-    np.linalg.cholesky: rule("a, *, upper=False", a="cholesky_grad(g, ans, upper)"),
+    np.linalg.inv: rule("a", kinds=FRESH, a="inv_grad(g, ans)"),
+    np.linalg.det: rule("a", kinds=FRESH, a="det_grad(g, a, ans)"),
+    np.linalg.slogdet: rule("a", kinds=FRESH, a="slogdet_grad(g, a)"),
+    np.linalg.solve: rule("a, b", kinds=FRESH,
+                          a="solve_grad_a(g, a, b, ans)", b="solve_grad_b(g, a, b)"),
+    np.linalg.cholesky: rule("a, *, upper=False", kinds=FRESH, a="cholesky_grad(g, ans, upper)"),
 }
 
 SHAPE = {
-    np.reshape: rule("a, shape=None, order='C', *, newshape=None, copy=None",
+    np.reshape: rule("a, shape=None, order='C', *, newshape=None, copy=None", kinds=VIEW,
                      a="reshape_grad(g, a, order)"),
-    np.ravel: rule("a, order='C'", a="reshape_grad(g, a, order)"),
-    np.squeeze: rule("a, axis=None", a="reshape_like(g, a)"),
-    np.expand_dims: rule("a, axis", a="reshape_like(g, a)"),
-    np.copy: rule("a", a="g"),
-    np.transpose: rule("a, axes=None",
+    np.ravel: rule("a, order='C'", kinds=VIEW, a="reshape_grad(g, a, order)"),
+    np.squeeze: rule("a, axis=None", kinds=VIEW, a="reshape_like(g, a)"),
+    np.expand_dims: rule("a, axis", kinds=VIEW, a="reshape_like(g, a)"),
+    np.copy: rule("a", kinds=FRESH, a="g"),
+    np.transpose: rule("a, axes=None", kinds=VIEW,
                        a="map_grad(np.transpose, g, None if axes is None else np.argsort(axes))"),
-    np.swapaxes: rule("a, axis1, axis2", a="map_grad(np.swapaxes, g, axis1, axis2)"),
-    np.moveaxis: rule("a, source, destination",
+    np.swapaxes: rule("a, axis1, axis2", kinds=VIEW, a="map_grad(np.swapaxes, g, axis1, axis2)"),
+    np.moveaxis: rule("a, source, destination", kinds=VIEW,
                       a="map_grad(np.moveaxis, g, destination, source)"),
-    np.concatenate: rule("arrays, axis=0, *, dtype=None",
+    np.concatenate: rule("arrays, axis=0, *, dtype=None", kinds=FRESH,
                          arrays="concatenate_grad(g, arrays, axis)"),
-    np.stack: rule("arrays, axis=0, *, dtype=None", arrays="stack_grad(g, arrays, axis)"),
-    np.hstack: rule("tup, *, dtype=None", tup="hstack_grad(g, tup)"),
-    np.vstack: rule("tup, *, dtype=None", tup="vstack_grad(g, tup)"),
-    np.split: rule("ary, indices_or_sections, axis=0", ary="split_grad(g, ary, ans, axis)"),
-    np.array_split: rule("ary, indices_or_sections, axis=0", ary="split_grad(g, ary, ans, axis)"),
-    np.tile: rule("A, reps", A="tile_grad(g, A, reps)"),
-    np.repeat: rule("a, repeats, axis=None", a="repeat_grad(g, a, repeats, axis)"),
-    np.broadcast_to: rule("array, shape", array="unbroadcast(g, array)"),
-    np.flip: rule("m, axis=None", m="map_grad(np.flip, g, axis)"),
-    np.roll: rule("a, shift, axis=None", a="map_grad(np.roll, g, np.negative(shift), axis)"),
-    np.pad: rule("array, pad_width, mode='constant', constant_values=0",
+    np.stack: rule("arrays, axis=0, *, dtype=None", kinds=FRESH,
+                   arrays="stack_grad(g, arrays, axis)"),
+    np.hstack: rule("tup, *, dtype=None", kinds=FRESH, tup="hstack_grad(g, tup)"),
+    np.vstack: rule("tup, *, dtype=None", kinds=FRESH, tup="vstack_grad(g, tup)"),
+    np.split: rule("ary, indices_or_sections, axis=0", kinds=VIEW,
+                   ary="split_grad(g, ary, ans, axis)"),
+    np.array_split: rule("ary, indices_or_sections, axis=0", kinds=VIEW,
+                         ary="split_grad(g, ary, ans, axis)"),
+    np.tile: rule("A, reps", kinds=FRESH, A="tile_grad(g, A, reps)"),
+    np.repeat: rule("a, repeats, axis=None", kinds=FRESH, a="repeat_grad(g, a, repeats, axis)"),
+    np.broadcast_to: rule("array, shape", kinds=VIEW, array="unbroadcast(g, array)"),
+    np.flip: rule("m, axis=None", kinds=VIEW, m="map_grad(np.flip, g, axis)"),
+    np.roll: rule("a, shift, axis=None", kinds=FRESH,
+                  a="map_grad(np.roll, g, np.negative(shift), axis)"),
+    np.pad: rule("array, pad_width, mode='constant', constant_values=0", kinds=FRESH,
                  array="pad_grad(g, array, pad_width, mode)",
                  constant_values="pad_grad_values(g, array, pad_width, constant_values)"),
-    np.take: rule("a, indices, axis=None, *, mode='raise'",
+    np.take: rule("a, indices, axis=None, *, mode='raise'", kinds=FRESH,
                   a="take_grad(g, a, indices, axis, mode)"),
-    np.triu: rule("m, k=0", m="tri_grad(g, m, k, True)"),
-    np.tril: rule("m, k=0", m="tri_grad(g, m, k, False)"),
+    np.triu: rule("m, k=0", kinds=FRESH, m="tri_grad(g, m, k, True)"),
+    np.tril: rule("m, k=0", kinds=FRESH, m="tri_grad(g, m, k, False)"),
 }
 
 CONSTRUCTION = {
-    np.array: rule("object, dtype=None, *, copy=True, order='K', ndmin=0",
+    np.array: rule("object, dtype=None, *, copy=True, order='K', ndmin=0", kinds=VIEW,
                    object="array_grad(g, object, ans)"),
-    np.asarray: rule("a, dtype=None, order=None", a="array_grad(g, a, ans)"),
-    np.full: rule("shape, fill_value, dtype=None", fill_value="full_grad(g, fill_value, ans)"),
-    np.full_like: rule("a, fill_value, dtype=None",
+    np.asarray: rule("a, dtype=None, order=None", kinds=VIEW, a="array_grad(g, a, ans)"),
+    np.full: rule("shape, fill_value, dtype=None", kinds=FRESH,
+                  fill_value="full_grad(g, fill_value, ans)"),
+    np.full_like: rule("a, fill_value, dtype=None", kinds=FRESH,
                        fill_value="full_grad(g, fill_value, ans)"),
 }
 
 SORTING = {
-    np.sort: rule("a, axis=-1, kind=None, order=None, *, stable=None",
+    np.sort: rule("a, axis=-1, kind=None, order=None, *, stable=None", kinds=FRESH,
                   a="sort_grad(g, a, axis)"),
 }
 

@@ -2,9 +2,9 @@
 
 import operator
 
-from . import rule
+from . import of_kind, rule
 
-RULES = {
+RULES = of_kind("elementwise", {
     operator.add: rule("a, b", broadcast=True, a="g", b="g"),
     operator.sub: rule("a, b", broadcast=True, a="g", b="-g"),
     operator.mul: rule("a, b", broadcast=True, a="g * b", b="g * a"),
@@ -12,10 +12,11 @@ RULES = {
     operator.pow: rule("a, b", broadcast=True, a="pow_grad_base(g, a, b)",
                        b="pow_grad_exponent(g, a, ans)"),
     operator.mod: rule("a, b", broadcast=True, a="g", b="-g * (a // b)"),
-    operator.matmul: rule("a, b", a="matmul_grad_a(g, a, b)", b="matmul_grad_b(g, a, b)"),
+    operator.matmul: rule("a, b", kinds=["fresh"], a="matmul_grad_a(g, a, b)",
+                          b="matmul_grad_b(g, a, b)"),
     operator.neg: rule("a", a="-g"),
     operator.pos: rule("a", a="g"),
-}
+})
 
 NONDIFF = {
     operator.floordiv, operator.not_, operator.lt, operator.le, operator.gt, operator.ge,

@@ -8,7 +8,7 @@ so generated gradients do not depend on how the user imported SciPy.
 
 import importlib.util
 
-from . import rule
+from . import of_kind, rule
 
 if importlib.util.find_spec("scipy") is None:
     raise ImportError("SciPy is not installed: its rules are skipped")
@@ -18,7 +18,7 @@ except ImportError as exc:  # installed but broken: say so rather than drop the 
     raise RuntimeError(f"SciPy is installed but scipy.special does not import: {exc}") from exc
 
 ARRAY_LIKE = True  # list arguments are read as arrays, by the functions and their rules
-RULES = {
+RULES = of_kind("fresh", {
     special.expit: rule("x", x="g * ans * (1.0 - ans)"),
     special.logit: rule("x", x="g / (x * (1.0 - x))"),
     special.erf: rule("x", x="g * 1.1283791670955126 * np.exp(-x * x)"),
@@ -29,6 +29,6 @@ RULES = {
                             b="logsumexp_grad(g, a, ans, axis, b, keepdims, 'b')"),
     special.softmax: rule("x, axis=None", x="softmax_grad(g, ans, axis)"),
     special.log_softmax: rule("x, axis=None", x="log_softmax_grad(g, ans, axis)"),
-}
+})
 
 NONDIFF: set = set()
