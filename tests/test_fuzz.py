@@ -1,4 +1,4 @@
-"""The program fuzzer (`python -m pullback.fuzz`): a short seeded run that must find
+"""The program fuzzer (`python -m tools.fuzz`): a short seeded run that must find
 no failure, and tests of the fuzzer's own parts -- the generator, the judge and
 the minimizer."""
 
@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pytest
 
-from pullback import fuzz
+from tools import fuzz
 
 SHORT_SEED = 0
 SHORT_PROGRAMS = 250  # about 30 s on a 2-core machine; the long run is in docs/fuzzing.md
