@@ -23,6 +23,7 @@ from pullback import source
 
 from .generator import Program, generate
 from .minimizer import Reproducer, _func_def, minimize
+from .open_world import CATEGORIES
 from .oracle import Workdir, check_program, forget_transforms
 
 
@@ -48,7 +49,13 @@ def format_reproducer(rep: Reproducer, program: Program | None = None) -> str:
     lines.append(rep.source.rstrip())
     lines.append("")
     lines.append(f"args = {_fmt_value(tuple(rep.args))}")
-    lines.append(f"print(pullback.grad(f, wrt={rep.wrt!r})(*args))")
+    if "def REBIND(" in rep.source:  # the oracle rebinds after a first gradient
+        lines.append(f"g = pullback.grad(f, wrt={rep.wrt!r})")
+        lines.append("g(*args)")
+        lines.append("REBIND()")
+        lines.append("print(g(*args))")
+    else:
+        lines.append(f"print(pullback.grad(f, wrt={rep.wrt!r})(*args))")
     lines.append("")
     lines.append(f"# {f.detail.strip().splitlines()[0]}")
     for extra in f.detail.strip().splitlines()[1:]:
@@ -87,6 +94,8 @@ class Summary:
     points: Counter = field(default_factory=Counter)
     invalid_examples: list = field(default_factory=list)
     seconds: float = 0.0
+    categories: tuple = ()  # open-world mode: the categories generated
+    by_category: dict = field(default_factory=dict)  # category -> Counter of outcomes
 
     def report(self) -> str:
         out = [f"pullback fuzz: seed {self.seed}, {self.tried} programs in {self.seconds:.1f} s",
@@ -98,18 +107,30 @@ class Summary:
                f"generator bug, not pullback's; e.g. {self.invalid_examples})",
                f"  failures  {len(self.failures)}",
                "  points    " + ", ".join(f"{k} {v}" for k, v in sorted(self.points.items()))]
+        if self.categories:
+            out.append("")
+            out.append("open world: outcomes of the programs holding each category")
+            out.append(f"  {'category':<14}" + "".join(f"{s:>9}" for s in _STATUSES))
+            for cat in self.categories:
+                counts = self.by_category.get(cat, Counter())
+                out.append(f"  {cat:<14}" + "".join(f"{counts[s]:>9}" for s in _STATUSES))
         if self.refused:
             out.append("")
-            out.append("refusals (every generated construct is one pullback claims to support):")
+            out.append("refusals (every generated construct is one pullback claims to support):"
+                       if not self.categories else "refusals:")
             for msg, n in self.refused.most_common():
                 out.append(f"  {n:5d}  {msg}")
                 out.append(f"         e.g. programs {self.refused_examples.get(msg, [])} "
-                           f"(python -m tools.fuzz --seed {self.seed} --show INDEX)")
+                           f"(python -m tools.fuzz --seed {self.seed}"
+                           f"{' --open-world' if self.categories else ''} --show INDEX)")
         if self.failures:
             kinds = Counter(f.kind for _, f in self.failures)
             out.append("")
             out.append("failures by kind: " + ", ".join(f"{k} {n}" for k, n in kinds.items()))
             out.append("failing programs: " + ", ".join(str(p.index) for p, _ in self.failures))
+            if self.categories:
+                out.append("(open world: `--open-world --show INDEX` with the same seed and "
+                           "categories prints one)")
         for n, (prog, rep, gen, also) in enumerate(self.reproducers, 1):
             out.append("")
             out.append(f"=== failure {n} " + "=" * 60)
@@ -129,19 +150,26 @@ def _same_bug_key(rep: Reproducer):
     return rep.failure.kind, rep.failure.exc_type, text
 
 
+_STATUSES = ("passed", "refused", "skipped", "invalid", "failed")
+
+
 def run(programs: int, seed: int = 0, time_limit: float | None = None, points: int = 3,
         minimize_count: int = 20, minimize_time: float = 30.0, verbose: bool = False,
-        start_index: int = 0, progress=None) -> Summary:
-    summary = Summary(seed)
+        start_index: int = 0, progress=None, categories: tuple = ()) -> Summary:
+    """Generate and judge `programs` programs; with `categories`, open-world ones
+    holding constructs of those categories (see open_world.py)."""
+    summary = Summary(seed, categories=tuple(categories))
     work = Workdir()
     t0 = time.monotonic()
     try:
         for index in range(start_index, start_index + programs):
             if time_limit is not None and time.monotonic() - t0 > time_limit:
                 break
-            prog = generate(seed, index)
+            prog = generate(seed, index, summary.categories)
             out = check_program(work, prog, points)
             summary.tried += 1
+            for cat in set(prog.categories):
+                summary.by_category.setdefault(cat, Counter())[out.status] += 1
             summary.points.update(out.points)
             if out.status == "passed":
                 summary.passed += 1
@@ -167,7 +195,7 @@ def run(programs: int, seed: int = 0, time_limit: float | None = None, points: i
         seen = {}
         for prog, failure in summary.failures[:minimize_count]:
             rep = minimize(failure, prog.source, [p.name for p in prog.params], work,
-                           budget=minimize_time)
+                           budget=minimize_time, open_world=bool(prog.categories))
             key = _same_bug_key(rep)
             if key in seen:  # the same minimized program again: list it once
                 seen[key][3].append(prog.index)
@@ -199,11 +227,23 @@ def main(argv=None) -> int:
                         help="print program INDEX of the seed and check it, then exit")
     parser.add_argument("--progress", type=int, default=0, metavar="N",
                         help="print a progress line every N programs (to stderr)")
+    parser.add_argument("--open-world", action="store_true",
+                        help="also generate constructs outside the supported subset; only a "
+                             "correct gradient or a refusal naming a line passes")
+    parser.add_argument("--categories", default=None, metavar="A,B",
+                        help="open world: only these construct categories (default all: "
+                             + ", ".join(CATEGORIES) + ")")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="print each failure as it is found (to stderr)")
     opts = parser.parse_args(argv)
+    categories = ()
+    if opts.open_world or opts.categories:
+        categories = tuple(opts.categories.split(",")) if opts.categories else CATEGORIES
+        unknown = set(categories) - set(CATEGORIES)
+        if unknown:
+            parser.error(f"unknown categories {sorted(unknown)}; known: {', '.join(CATEGORIES)}")
     if opts.show is not None:
-        prog = generate(opts.seed, opts.show)
+        prog = generate(opts.seed, opts.show, categories)
         print(prog.source)
         print(f"# wrt={prog.wrt!r}")
         work = Workdir()
@@ -217,7 +257,7 @@ def main(argv=None) -> int:
             print(f"# args = {_fmt_value(tuple(out.failure.args))}")
         return 1 if out.failure else 0
     summary = run(opts.programs, opts.seed, opts.time_limit, opts.points, opts.minimize,
-                  opts.minimize_time, opts.verbose, opts.start, opts.progress)
+                  opts.minimize_time, opts.verbose, opts.start, opts.progress, categories)
     print(summary.report())
     return 1 if summary.failures else 0
 

@@ -101,6 +101,7 @@ class Program:
     params: list
     wrt: object
     name: str = "f"
+    categories: tuple = ()  # open-world constructs in the program, in order
 
     def sample_args(self, rng: random.Random) -> tuple:
         return tuple(sample_param(p, rng) for p in self.params)
@@ -134,12 +135,18 @@ _BARE = re.compile(r"^[A-Za-z_]\w*(\[[^\[\]]*\])?$")
 class Generator:
     """Writes one random function. All randomness comes from `self.r`."""
 
-    def __init__(self, rng: random.Random):
+    def __init__(self, rng: random.Random, categories: tuple = ()):
         self.r = rng
         self.ids = itertools.count(1)
         self.budget = rng.randint(5, 22)  # statements left to write
         self.use_mat = False
         self.callables = []  # (name, number of scalar arguments): helpers and lambdas
+        # open-world mode: the construct categories allowed (none: closed world), the
+        # module-level code they need, REBIND's statements, the categories written
+        self.categories = tuple(categories)
+        self.module_defs = []
+        self.rebinds = []
+        self.used_categories = []
 
     # ------------------------------------------------------------ helpers
     def fresh(self, prefix: str) -> str:
@@ -605,6 +612,7 @@ class Generator:
             (2.5 if len(ctx.trips) < 2 and deep < 3 else 0, "for"),
             (1 if len(ctx.trips) < 2 and deep < 3 else 0, "while"),
             (1.5 if ctx.in_loop else 0.4, "guard"),
+            (3 if self.categories else 0, "open"),
         ])
         if kind in ("scalar", "array", "reassign", "aug", "buffer", "write", "swap"):
             out, sc = getattr(self, f"s_{kind}")(sc, ctx, ind)
@@ -817,6 +825,11 @@ class Generator:
     def s_guard(self, sc, ctx, ind):
         return self.s_if(sc, ctx, ind, force_jump=True)
 
+    def s_open(self, sc, ctx, ind):
+        from .open_world import emit
+
+        return emit(self, sc, ctx, ind)
+
     @staticmethod
     def merge(before, scopes):
         """Names bound on every path, each with the largest bound seen."""
@@ -996,6 +1009,9 @@ class Generator:
         text = terms[0]
         for t in terms[1:]:
             text += f" {r.choice('+-')} {t}"
+        for v in sc.values():  # open-world results always reach the value
+            if v.role == "open":
+                text += f" + {v.name}"
         return text
 
 
@@ -1012,10 +1028,17 @@ def helper_source(rng: random.Random, name: str, nargs: int) -> str:
     return f"\n\ndef {name}({', '.join(names)}):\n" + "\n".join(lines) + "\n"
 
 
-def generate(seed: int, index: int) -> Program:
-    """Program `index` of the run with `seed` (the same on every machine and run)."""
-    rng = random.Random(f"pullback-fuzz:{seed}:{index}")
-    g = Generator(rng)
+def generate(seed: int, index: int, categories: tuple = ()) -> Program:
+    """Program `index` of the run with `seed` (the same on every machine and run).
+    With `categories` (open-world mode, see open_world.py) the program also holds
+    constructs of those categories, at least one, and is drawn from another stream."""
+    if categories:
+        rng = random.Random(f"pullback-fuzz-open:{seed}:{index}:{','.join(categories)}")
+    else:
+        rng = random.Random(f"pullback-fuzz:{seed}:{index}")
+    g = Generator(rng, categories)
+    if categories:  # smaller programs: the constructs, not the filler, are under test
+        g.budget = rng.randint(2, 10)
     helpers = ""
     for k in range(rng.choice([0, 0, 0, 1, 1, 2])):
         nargs = rng.randint(1, 3)
@@ -1046,10 +1069,19 @@ def generate(seed: int, index: int) -> Program:
             scope[p.name] = Var(p.name, None, role="param", values=(1, 2, 3, 4))
         else:
             scope[p.name] = Var(p.name, p.shape, 1.5, role="param")
+    first = []
+    if categories:  # one open-world construct first, more among the statements
+        from . import open_world
+
+        first, scope, _ = open_world.emit(g, scope, Ctx(), "    ")
     lines, end, _ = g.block(scope, Ctx(), "    ", 60)
-    lines = head + lines
+    lines = head + first + lines
     if end is not None:
-        lines.append(f"    return {g.ret_expr(end, Ctx())}")
+        ret = g.ret_expr(end, Ctx())
+        if "returns" in categories and rng.random() < 0.15:
+            g.used_categories.append("returns")
+            ret = f"({ret}) > 0.0"  # f returns a bool
+        lines.append(f"    return {ret}")
     diff = [i for i, p in enumerate(params) if p.kind != "int"]
     form = rng.random()
     if form < 0.6:
@@ -1062,5 +1094,14 @@ def generate(seed: int, index: int) -> Program:
         names = [params[i].name for i in diff]
         wrt = rng.choice(names) if rng.random() < 0.5 else tuple(names)
     signature = ", ".join(p.name for p in params)
-    src = PRELUDE + helpers + f"\n\ndef f({signature}):\n" + "\n".join(lines) + "\n"
-    return Program(seed, index, src, params, wrt)
+    if not categories:
+        src = PRELUDE + helpers + f"\n\ndef f({signature}):\n" + "\n".join(lines) + "\n"
+        return Program(seed, index, src, params, wrt)
+    from . import open_world
+
+    decorator = open_world.decorate_f(g) if "decorator" in categories and \
+        rng.random() < 0.15 else ""
+    src = (open_world.PRELUDE + open_world.module_source(g) + helpers +
+           f"\n\n{decorator}def f({signature}):\n" + "\n".join(lines) + "\n" +
+           open_world.rebind_source(g))
+    return Program(seed, index, src, params, wrt, categories=tuple(g.used_categories))

@@ -26,8 +26,9 @@ from .oracle import Failure, Workdir, _wrt_positions, check_source
 
 
 def _func_def(tree):
-    """The function under test: the last def of the module (helpers come first)."""
-    return [n for n in tree.body if isinstance(n, ast.FunctionDef)][-1]
+    """The function under test: the last def of the module (helpers come first;
+    only the oracle's REBIND hook may follow it)."""
+    return [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name != "REBIND"][-1]
 
 
 def _stmt_lists(root):
@@ -103,7 +104,29 @@ def _strip_unreachable(root):
 
 
 def _may_not_terminate(tree) -> bool:
-    """A while loop whose body assigns none of the names its test reads."""
+    """A while loop whose body assigns none of the names its test reads, or a for
+    loop over a list its body grows with no `if` testing the list's length."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.For) and isinstance(node.iter, ast.Name):
+            name = node.iter.id
+            inner = [n for s in node.body for n in ast.walk(s)]
+            grows = any(isinstance(n, ast.Attribute) and n.attr in ("append", "extend", "insert")
+                        and isinstance(n.value, ast.Name) and n.value.id == name for n in inner)
+            bounded = any(  # if len(name) < N: with a small N
+                isinstance(n, ast.If) and isinstance(n.test, ast.Compare)
+                and isinstance(n.test.ops[0], (ast.Lt, ast.LtE))
+                and ast.unparse(n.test.left) == f"len({name})"
+                and isinstance(n.test.comparators[0], ast.Constant)
+                and isinstance(n.test.comparators[0].value, int)
+                and n.test.comparators[0].value <= 10 for n in inner)
+            if grows and not bounded:
+                return True
+    # np.r_ and np.c_ iterate forever; only their subscripts are arrays
+    subscripted = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Subscript)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in ("r_", "c_") \
+                and id(node) not in subscripted:
+            return True
     for node in ast.walk(tree):
         if isinstance(node, ast.While):
             reads = {n.id for n in ast.walk(node.test) if isinstance(n, ast.Name)}
@@ -170,7 +193,21 @@ def _candidates(tree):
             continue
         for c in ((0, 1) if id(node) in in_slice else (1.0, 0.5)):
             yield edit(_to_constant, pos[id(node)], c)
-    # 4. integer constants (loop bounds, indices, sizes) down; floats to short ones
+    # 4. module level: delete a definition other than the function under test (REBIND,
+    # classes, helpers), or a decorator
+    def module_edit(op, *params):
+        def make():
+            t = copy.deepcopy(tree)
+            op(t, *params)
+            return t
+        return make
+
+    for i, stmt in enumerate(tree.body):
+        if stmt is not func and not isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            yield module_edit(_delete_statement, i)
+        for j in range(len(getattr(stmt, "decorator_list", ()))):
+            yield module_edit(_drop_decorator, i, j)
+    # 5. integer constants (loop bounds, indices, sizes) down; floats to short ones
     for node in nodes:
         if isinstance(node, ast.Constant) and type(node.value) is int:
             for smaller in sorted({node.value - 1, 1, 0} - {node.value},
@@ -183,7 +220,17 @@ def _candidates(tree):
                     yield edit(_set_constant, pos[id(node)], float(short))
 
 
-# The edits: each gets the copied function, its nodes in walk order, and parameters.
+# The edits: each gets the copied function, its nodes in walk order, and parameters
+# (module-level edits get the copied module).
+
+
+def _delete_statement(module, i):
+    del module.body[i]
+
+
+def _drop_decorator(module, i, j):
+    del module.body[i].decorator_list[j]
+
 
 
 def _cut(func, nodes, owner, fld, start, size):
@@ -245,23 +292,35 @@ def _signature(failure: Failure):
     return failure.kind, failure.exc_type
 
 
+def _defined(stmt):
+    """The module-level name a statement defines, if it is a plain definition."""
+    if isinstance(stmt, (ast.FunctionDef, ast.ClassDef)):
+        return stmt.name
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
+            and isinstance(stmt.targets[0], ast.Name):
+        return stmt.targets[0].id
+    return None
+
+
 def _drop_unused_globals(tree):
-    """Module constants and helper functions nothing refers to any more."""
+    """Module constants, helper functions and classes nothing else refers to (the
+    function under test and REBIND, which the oracle calls, always stay)."""
     while True:
-        funcs = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
-        used = {n.id for f in funcs for n in ast.walk(f) if isinstance(n, ast.Name)}
-        kept = [s for s in tree.body if not (
-            isinstance(s, ast.Assign) and len(s.targets) == 1
-            and isinstance(s.targets[0], ast.Name) and s.targets[0].id not in used)
-            and not (isinstance(s, ast.FunctionDef) and s is not funcs[-1]
-                     and s.name not in used)]
+        keep = {_func_def(tree).name, "REBIND"}
+        used = {}
+        for s in tree.body:
+            for n in ast.walk(s):
+                if isinstance(n, ast.Name):
+                    used.setdefault(n.id, set()).add(id(s))
+        kept = [s for s in tree.body if _defined(s) is None or _defined(s) in keep
+                or used.get(_defined(s), set()) - {id(s)}]
         if len(kept) == len(tree.body):
             return
         tree.body = kept
 
 
 def minimize(failure: Failure, src: str, names, work: Workdir | None = None,
-             budget: float = 60.0, checker=None) -> Reproducer:
+             budget: float = 60.0, checker=None, open_world: bool = False) -> Reproducer:
     """Shrink the program while it still fails the same way at the same point.
 
     `checker(src, names, args, wrt)` returns a Failure or None; by default it runs
@@ -273,7 +332,7 @@ def minimize(failure: Failure, src: str, names, work: Workdir | None = None,
     checks = 0
 
     def default_checker(s, nms, args, wrt):
-        out = check_source(work, s, nms, wrt, [args], time_limit=3.0)
+        out = check_source(work, s, nms, wrt, [args], time_limit=3.0, open_world=open_world)
         return out.failure if out.status == "failed" else None
 
     check = checker or default_checker

@@ -155,10 +155,16 @@ def instrumented(src: str, func: str = "f"):
 
     def kink(name, fn, *args, **kwargs):
         if name in ("abs", "math.fabs", "np.abs", "np.sign"):
-            trace.append(_token(np.sign(args[0])))
+            if np.iscomplexobj(args[0]):  # |z| is smooth away from 0
+                trace.append(_token(np.asarray(args[0]) == 0))
+            else:
+                trace.append(_token(np.sign(args[0])))
         elif name in ("max", "min"):
             if len(args) == 2:
                 trace.append(_token(np.asarray(args[0]) >= np.asarray(args[1])))
+            elif len(args) == 1 and isinstance(args[0], (list, tuple, np.ndarray)):
+                pick = np.argmax if name == "max" else np.argmin
+                trace.append(_token(pick(np.asarray(args[0]))))
         elif name in ("np.maximum", "np.minimum"):
             trace.append(_token(np.asarray(args[0]) >= np.asarray(args[1])))
         else:
@@ -176,6 +182,7 @@ def instrumented(src: str, func: str = "f"):
         value = f(*args)
         return value, tuple(trace)
 
+    run.namespace = namespace
     return run
 
 
@@ -241,16 +248,45 @@ def _exc_key(exc: BaseException) -> str:
     return f"{type(exc).__name__}: " + re.sub(r"\d+", "N", re.sub(r"'[^']*'", "'…'", text))
 
 
+_WHERE = re.compile(r'File "([^"]+)", line \d+')
+
+
+def located_in(exc: BaseException, path: str) -> bool:
+    """Whether exc is a PullbackError whose message names the file `path` and a line."""
+    return isinstance(exc, PullbackError) and any(
+        m.group(1) == path for m in _WHERE.finditer(str(exc)))
+
+
+def _numeric(exc: BaseException) -> bool:
+    """Whether f failed only because a number went out of range (a generator problem),
+    not because of what its code does (an open-world program may fail on purpose)."""
+    return isinstance(exc, (ArithmeticError, Warning)) or (
+        isinstance(exc, ValueError) and "math domain" in str(exc))
+
+
+def _refusal(exc, path, open_world, args, wrt, when=""):
+    """A PullbackError's verdict: refused, or (open world) failed if not located."""
+    if not open_world or located_in(exc, path):
+        return PointResult("refused", message=when + refusal_text(exc))
+    return PointResult("fail", Failure(
+        "unlocated-refusal", f"{type(exc).__name__} names no line of the program: "
+                             f"{str(exc).splitlines()[0]}", args, wrt,
+        exc_type=_exc_key(exc)))
+
+
 def refusal_text(exc: BaseException) -> str:
     """A refusal message with names and the location left out, for counting."""
     text = exc.message if isinstance(exc, LocatedError) else str(exc).split("\n")[0]
-    return re.sub(r"'[^']*'", "'…'", text)
+    return re.sub(r"\b[a-z_]+\d+\b", "…", re.sub(r"'[^']*'", "'…'", text))
 
 
-def check_point(f, run, gf, vg, names, args, wrt, rtol=1e-4, atol=1e-6) -> PointResult:
-    """Judge pullback's gradient of f at one point (f, run, gf, vg already built)."""
+def check_point(f, run, gf, vg, names, args, wrt, rtol=1e-4, atol=1e-6,
+                open_world=False, path=None) -> PointResult:
+    """Judge pullback's gradient of f at one point (f, run, gf, vg already built).
+    `path` is the program's file, which an open-world refusal must name."""
     positions, single = _wrt_positions(names, wrt)
     # 1. the program itself: a valid, tame value here?
+    f_error = None
     try:
         with np.errstate(all="raise", under="ignore"), warnings.catch_warnings():
             warnings.simplefilter("error")
@@ -259,7 +295,9 @@ def check_point(f, run, gf, vg, names, args, wrt, rtol=1e-4, atol=1e-6) -> Point
     except Timeout:
         raise
     except Exception as exc:  # noqa: BLE001 - the program failed: not pullback's fault
-        return PointResult("invalid", message=f"{type(exc).__name__}: {exc}")
+        if not open_world or _numeric(exc):
+            return PointResult("invalid", message=f"{type(exc).__name__}: {exc}")
+        f_error = exc  # an open-world program that fails here: pullback must refuse
     # 2. pullback's gradient and value, and the arguments afterwards
     before = _copy_args(args)
     try:
@@ -268,14 +306,25 @@ def check_point(f, run, gf, vg, names, args, wrt, rtol=1e-4, atol=1e-6) -> Point
             got = gf(*args)
             value, got2 = vg(*args)
     except PullbackError as exc:
-        return PointResult("refused", message="(at run time) " + refusal_text(exc))
+        return _refusal(exc, path, open_world, args, wrt, "(at run time) ")
     except Timeout:
         return PointResult("fail", Failure("timeout", "the gradient did not finish", args, wrt,
                                            exc_type="Timeout"))
     except Exception as exc:  # noqa: BLE001 - any other exception is a bug
-        tb = traceback.format_exc(limit=-3)
-        return PointResult("fail", Failure("crash", f"{type(exc).__name__}: {exc}\n{tb}",
-                                           args, wrt, exc_type=_exc_key(exc)))
+        if f_error is None:
+            tb = traceback.format_exc(limit=-3)
+            return PointResult("fail", Failure("crash", f"{type(exc).__name__}: {exc}\n{tb}",
+                                               args, wrt, exc_type=_exc_key(exc)))
+        tb = traceback.format_exc(limit=-2)
+        return PointResult("fail", Failure(
+            "unclear-error", f"f raises {type(f_error).__name__}: {f_error}; the gradient "
+                             f"raised {type(exc).__name__}: {exc}, not a located "
+                             f"PullbackError\n{tb}", args, wrt, exc_type=_exc_key(exc)))
+    if f_error is not None:
+        return PointResult("fail", Failure(
+            "number-where-f-raises", f"f raises {type(f_error).__name__}: {f_error}; the "
+                                     "gradient returned a result", args, wrt, got,
+            f"{type(f_error).__name__}: {f_error}", exc_type=type(f_error).__name__))
 
     def fail(kind, detail, got_=None, expected=None):
         return PointResult("fail", Failure(kind, detail, args, wrt, got_, expected))
@@ -336,6 +385,9 @@ def check_point(f, run, gf, vg, names, args, wrt, rtol=1e-4, atol=1e-6) -> Point
                     except Timeout:
                         raise
                     except Exception as exc:  # noqa: BLE001
+                        if open_world and not _numeric(exc):  # f fails nearby: a threshold
+                            return PointResult("kink", message=f"f raises near the point: "
+                                                               f"{type(exc).__name__}")
                         return PointResult("invalid", message=f"{type(exc).__name__}: {exc}")
                     if dec != decisions:
                         return PointResult("kink", message="a decision changes within the "
@@ -398,29 +450,38 @@ def forget_transforms(path: str) -> None:
         del linecache.cache[name]
 
 
-def build(work: Workdir, src: str, wrt):
-    """Load src and transform it: (f, run, gf, vg, path). Raises what pullback raises."""
-    f, path = work.load(src)
+def build(f, path: str, src: str, wrt):
+    """Transform the loaded program: (run, gf, vg). Raises what pullback raises."""
     try:
         run = instrumented(src)
         gf = grad(f, wrt=wrt)
         vg = value_and_grad(f, wrt=wrt)
     finally:
         linecache.cache.pop(path, None)
-    return f, run, gf, vg, path
+    return run, gf, vg
 
 
-def check_source(work: Workdir, src: str, names, wrt, points, time_limit=20.0) -> Outcome:
-    """Transform the program in src and judge it at each of `points`."""
+def check_source(work: Workdir, src: str, names, wrt, points, time_limit=20.0,
+                 open_world=False) -> Outcome:
+    """Transform the program in src and judge it at each of `points`. In open-world
+    mode, a module-level `REBIND()` in the program is called (in the program and in
+    its instrumented copy) after the gradient was first run at the first point."""
     counts = Counter()
     path = None
     try:
         with deadline(time_limit), warnings.catch_warnings():
             warnings.simplefilter("ignore", SyntaxWarning)
             try:
-                f, run, gf, vg, path = build(work, src, wrt)
+                f, path = work.load(src)
+            except Exception as exc:  # noqa: BLE001 - the module itself does not run
+                return Outcome("invalid", f"{type(exc).__name__}: {exc}")
+            try:
+                run, gf, vg = build(f, path, src, wrt)
             except PullbackError as exc:
-                return Outcome("refused", refusal_text(exc))
+                res = _refusal(exc, path, open_world, points[0], wrt)
+                if res.status == "fail":
+                    return Outcome("failed", failure=res.failure)
+                return Outcome("refused", res.message)
             except Timeout:
                 raise
             except Exception as exc:  # noqa: BLE001 - pullback crashed while transforming
@@ -429,8 +490,18 @@ def check_source(work: Workdir, src: str, names, wrt, points, time_limit=20.0) -
                     "transform-crash", f"{type(exc).__name__}: {exc}\n{tb}", points[0], wrt,
                     exc_type=_exc_key(exc)))
             refused = ""
-            for args in points:
-                res = check_point(f, run, gf, vg, names, args, wrt)
+            rebind = f.__globals__.get("REBIND") if open_world else None
+            if rebind is not None:  # judged once before and then after rebinding
+                points = [points[0], *points]
+            for n, args in enumerate(points):
+                if rebind is not None and n == 1:
+                    try:
+                        rebind()
+                        run.namespace["REBIND"]()
+                    except Exception as exc:  # noqa: BLE001 - a broken program
+                        return Outcome("invalid", f"REBIND raised {exc!r}", points=counts)
+                res = check_point(f, run, gf, vg, names, args, wrt, open_world=open_world,
+                                  path=path)
                 counts[res.status] += 1
                 if res.status == "fail":
                     return Outcome("failed", failure=res.failure, points=counts)
@@ -452,7 +523,9 @@ def check_source(work: Workdir, src: str, names, wrt, points, time_limit=20.0) -
 
 
 def check_program(work: Workdir, prog: Program, n_points: int = 3) -> Outcome:
+    """Judge a generated program; an open-world one (it has categories) strictly."""
     rng = random.Random(f"pullback-fuzz-points:{prog.seed}:{prog.index}")
     points = [prog.sample_args(rng) for _ in range(n_points)]
     names = [p.name for p in prog.params]
-    return check_source(work, prog.source, names, prog.wrt, points)
+    return check_source(work, prog.source, names, prog.wrt, points,
+                        open_world=bool(prog.categories))
