@@ -97,6 +97,14 @@ class Summary:
     categories: tuple = ()  # open-world mode: the categories generated
     by_category: dict = field(default_factory=dict)  # category -> Counter of outcomes
 
+    def _mode(self) -> str:
+        """The options that select this run's programs, besides the seed."""
+        if not self.categories:
+            return ""
+        if set(self.categories) == set(CATEGORIES):
+            return " --open-world"
+        return " --categories " + ",".join(self.categories)
+
     def report(self) -> str:
         out = [f"pullback fuzz: seed {self.seed}, {self.tried} programs in {self.seconds:.1f} s",
                f"  tried     {self.tried}",
@@ -121,16 +129,16 @@ class Summary:
             for msg, n in self.refused.most_common():
                 out.append(f"  {n:5d}  {msg}")
                 out.append(f"         e.g. programs {self.refused_examples.get(msg, [])} "
-                           f"(python -m tools.fuzz --seed {self.seed}"
-                           f"{' --open-world' if self.categories else ''} --show INDEX)")
+                           f"(python -m tools.fuzz --seed {self.seed}{self._mode()} "
+                           "--show INDEX)")
         if self.failures:
             kinds = Counter(f.kind for _, f in self.failures)
             out.append("")
             out.append("failures by kind: " + ", ".join(f"{k} {n}" for k, n in kinds.items()))
             out.append("failing programs: " + ", ".join(str(p.index) for p, _ in self.failures))
             if self.categories:
-                out.append("(open world: `--open-world --show INDEX` with the same seed and "
-                           "categories prints one)")
+                out.append(f"(python -m tools.fuzz --seed {self.seed}{self._mode()} "
+                           "--show INDEX prints one)")
         for n, (prog, rep, gen, also) in enumerate(self.reproducers, 1):
             out.append("")
             out.append(f"=== failure {n} " + "=" * 60)

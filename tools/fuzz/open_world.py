@@ -166,13 +166,15 @@ def emit_view_chain(g, sc, ctx):
     r = g.r
     a, s = _active(g, sc, ctx), _active(g, sc, ctx)
     b, d, o = g.fresh("b"), g.fresh("d"), g.fresh("o")
+    # mostly a fresh copy, which pullback lets a program write into
+    own = (lambda text: f"np.copy({text})") if g.chance(0.8) else (lambda text: text)
     if g.chance(0.6):
-        lines = [f"{b} = np.outer(W2, W3) * {a.op()}"]
+        lines = [f"{b} = {own(f'np.outer(W2, W3) * {a.op()}')}"]
         view, shape = r.choice(_VIEWS_2D)
         write = r.choice([f"{b}[0, 0] = {s.code}", f"{b}[1] = {s.op()} * W3",
                           f"{b} += {s.op()}", f"{b}[:, 1] *= {s.op()}"])
     else:
-        lines = [f"{b} = np.tanh(W3 * {a.op()})"]
+        lines = [f"{b} = {own(f'np.tanh(W3 * {a.op()})')}"]
         view, shape = r.choice(_VIEWS_1D)
         write = r.choice([f"{b}[0] = {s.code}", f"{b}[1:] = {s.op()}", f"{b} *= {s.op()}",
                           f"{b}[2] += {s.op()}"])
