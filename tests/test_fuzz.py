@@ -449,3 +449,15 @@ def test_open_world_run_finds_only_correct_gradients_or_located_refusals():
     assert summary.invalid <= 0.05 * summary.tried, report
     if summary.failures:
         pytest.fail("open-world failures:\n" + report, pytrace=False)
+
+
+def test_minimizer_keeps_only_the_rebinding_that_matters():
+    src = ("import math\n\nK = 1.0\nJ = 2.0\n\n\ndef f(x):\n    return K * math.sin(x)\n\n\n"
+           "def REBIND():\n    global K, J\n    J = 5.0\n    K = 3.0\n")
+
+    def fake_checker(s, nms, a, wrt):  # "fails" while REBIND still changes K
+        return fuzz.Failure("value", "fake", a, wrt) if "K = 3.0" in s else None
+
+    rep = fuzz.minimize(fuzz.Failure("value", "fake", (0.5,), 0), src, ["x"],
+                        checker=fake_checker, budget=30)
+    assert "K = 3.0" in rep.source and "J = 5.0" not in rep.source, rep.source

@@ -207,6 +207,10 @@ def _candidates(tree):
             yield module_edit(_delete_statement, i)
         for j in range(len(getattr(stmt, "decorator_list", ()))):
             yield module_edit(_drop_decorator, i, j)
+        if isinstance(stmt, ast.FunctionDef) and stmt.name == "REBIND":
+            for j, part in enumerate(stmt.body):
+                if len(stmt.body) > 1 and not isinstance(part, ast.Global):
+                    yield module_edit(_drop_rebind_statement, i, j)
     # 5. integer constants (loop bounds, indices, sizes) down; floats to short ones
     for node in nodes:
         if isinstance(node, ast.Constant) and type(node.value) is int:
@@ -230,6 +234,10 @@ def _delete_statement(module, i):
 
 def _drop_decorator(module, i, j):
     del module.body[i].decorator_list[j]
+
+
+def _drop_rebind_statement(module, i, j):
+    del module.body[i].body[j]
 
 
 
