@@ -1,6 +1,7 @@
-"""The program fuzzer (`python -m pullback.fuzz`): a short seeded run that must find
+"""The program fuzzer (`python -m tools.fuzz`): a short seeded run that must find
 no failure, and tests of the fuzzer's own parts -- the generator, the judge and
-the minimizer."""
+the minimizer -- in the closed world (the supported subset) and the open world
+(constructs outside it, where only a correct gradient or a located refusal passes)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ import ast
 import math
 import random
 import re
+from collections import Counter
 
 import numpy as np
 import pytest
 
-from pullback import fuzz
+from tools import fuzz
+from tools.fuzz.open_world import CATEGORIES
 
 SHORT_SEED = 0
 SHORT_PROGRAMS = 250  # about 30 s on a 2-core machine; the long run is in docs/fuzzing.md
@@ -264,3 +267,197 @@ def test_show_prints_the_program(capsys, index):
     fuzz.main(["--seed", "1", "--show", str(index), "--points", "1"])
     out = capsys.readouterr().out
     assert fuzz.generate(1, index).source in out
+
+
+# ----------------------------------------------------------------- the open world
+
+OPEN_SEED = 0
+OPEN_PROGRAMS = 60  # about 5 s; the long run is in docs/fuzzing.md
+
+
+def test_open_world_programs_hold_every_category_and_run():
+    seen = Counter()
+    work = fuzz.Workdir()
+    ran = failed = 0
+    try:
+        for index in range(150):
+            prog = fuzz.generate(4, index, CATEGORIES)
+            assert prog.categories and set(prog.categories) <= set(CATEGORIES)
+            seen.update(prog.categories)
+            defs = [n.name for n in ast.parse(prog.source).body
+                    if isinstance(n, ast.FunctionDef)]
+            assert defs[-1] == "f" or defs[-2:] == ["f", "REBIND"], defs
+            f, path = work.load(prog.source)
+            for args in (prog.sample_args(random.Random(index)),):
+                try:
+                    with np.errstate(all="raise"):
+                        f(*args)
+                    ran += 1
+                except (ArithmeticError, ValueError, TypeError, NameError):
+                    failed += 1  # one-branch and returns programs fail at some points
+            work.forget(path)
+    finally:
+        work.close()
+    assert set(seen) == set(CATEGORIES), seen
+    assert ran >= 0.6 * (ran + failed), (ran, failed)
+    # the closed world is untouched: no open construct without categories
+    assert "class " not in "".join(fuzz.generate(4, i).source for i in range(100))
+    assert fuzz.generate(4, 0, CATEGORIES).source == fuzz.generate(4, 0, CATEGORIES).source
+
+
+def test_open_world_categories_restrict_the_constructs():
+    for index in range(30):
+        prog = fuzz.generate(2, index, ("complex",))
+        assert set(prog.categories) == {"complex"}
+        assert re.search(r"\dj\b|complex\(", prog.source), prog.source
+
+
+def _open_judge(src, gf, args=(0.7,), wrt=0):
+    """check_point in open-world mode on src, with pullback's gradient replaced by gf
+    (gf(path, *args): path is the program's file, for fake located errors)."""
+    work = fuzz.Workdir()
+    try:
+        f, path = work.load(src)
+        run = fuzz.instrumented(src)
+
+        def g(*a):
+            return gf(path, *a)
+
+        def vg(*a):
+            try:
+                value = f(*a)
+            except Exception:  # noqa: BLE001 - a fake that returns a number anyway
+                value = 0.0
+            return value, gf(path, *a)
+
+        return fuzz.check_point(f, run, g, vg, ["x"], args, wrt, open_world=True, path=path)
+    finally:
+        work.close()
+
+
+FAILS_HERE = """
+def f(x):
+    if x > 1.0:
+        w = x
+    return w * x
+"""
+
+
+def test_open_world_accepts_a_refusal_that_names_the_line():
+    from pullback.errors import LocatedError, NoRuleError, PullbackError
+
+    def located(path, x):
+        raise NoRuleError("no rule for w", f'File "{path}", line 5\n    return w * x')
+
+    assert _open_judge(FAILS_HERE, located).status == "refused"
+    assert _open_judge(SMOOTH_X, located).status == "refused"
+
+    def elsewhere(path, x):
+        raise LocatedError("no rule", 'File "/somewhere/else.py", line 5')
+
+    def unlocated(path, x):
+        raise PullbackError("cannot differentiate this")
+
+    for fake in (elsewhere, unlocated):
+        res = _open_judge(SMOOTH_X, fake)
+        assert res.status == "fail" and res.failure.kind == "unlocated-refusal", res
+
+
+def test_open_world_fails_a_number_where_f_raises_or_returns_no_number():
+    res = _open_judge(FAILS_HERE, lambda path, x: 0.0)  # f raises UnboundLocalError at 0.7
+    assert res.status == "fail" and res.failure.kind == "number-where-f-raises"
+    assert "UnboundLocalError" in res.failure.detail
+    for body in ("return None", "return x > 0.5", "return np.array([x, x])"):
+        src = f"import numpy as np\n\ndef f(x):\n    {body}\n"
+        res = _open_judge(src, lambda path, x: 1.0)
+        assert res.status == "fail" and res.failure.kind == "number-where-f-raises", body
+    # f raises and the gradient raises something other than a located refusal
+    res = _open_judge(FAILS_HERE, lambda path, x: None + 1.0)
+    assert res.status == "fail" and res.failure.kind == "unclear-error"
+    # outside the open world, a program that fails is the generator's problem
+    work = fuzz.Workdir()
+    try:
+        f, _ = work.load(FAILS_HERE)
+        res = fuzz.check_point(f, fuzz.instrumented(FAILS_HERE), lambda x: 0.0,
+                               lambda x: (0.0, 0.0), ["x"], (0.7,), 0)
+    finally:
+        work.close()
+    assert res.status == "invalid"
+
+
+SMOOTH_X = """
+import math
+
+def f(x):
+    return math.sin(x) * x
+"""
+
+
+def test_open_world_still_checks_the_numbers():
+    right = lambda path, x: math.cos(x) * x + math.sin(x)  # noqa: E731
+    assert _open_judge(SMOOTH_X, right).status == "ok"
+    res = _open_judge(SMOOTH_X, lambda path, x: right(path, x) + 1e-3)
+    assert res.status == "fail" and res.failure.kind == "mismatch"
+    # |x*1j + 2| is smooth: the judge does not mistake the complex abs for a kink
+    src = "import numpy as np\n\ndef f(x):\n    return np.abs(x * 1j + 2)\n"
+    good = lambda path, x: x / math.hypot(x, 2.0)  # noqa: E731
+    assert _open_judge(src, good).status == "ok"
+    assert _open_judge(src, lambda path, x: -good(path, x)).failure.kind == "mismatch"
+
+
+def test_open_world_rebind_is_called_between_the_points():
+    """The oracle runs the gradient once, calls the program's REBIND, then judges the
+    points again. Here REBIND makes f fail from then on, so the program cannot pass:
+    pullback must refuse (or the oracle reports a failure)."""
+    src = ("def g(a):\n    return a * a\n\n\ndef f(x):\n    return g(x)\n\n\n"
+           "def REBIND():\n    global g\n    g = None\n")
+    work = fuzz.Workdir()
+    try:
+        without = fuzz.check_source(work, src, ["x"], 0, [(0.7,)], open_world=False)
+        out = fuzz.check_source(work, src, ["x"], 0, [(0.7,)], open_world=True)
+    finally:
+        work.close()
+    assert without.status == "passed", without  # REBIND is only called in the open world
+    assert out.status in ("refused", "failed"), out
+    assert out.points["ok"] == 1, out  # the point before REBIND was judged correct
+
+
+def test_minimizer_drops_module_definitions_and_decorators():
+    src = ("import math\nimport functools\n\n\nclass Unused:\n    k = 1\n\n\n"
+           "def deco(fn):\n    return fn\n\n\n@deco\ndef f(x):\n    s = math.sin(x)\n"
+           "    return s\n\n\ndef REBIND():\n    Unused.k = 2\n")
+
+    def fake_checker(s, nms, a, wrt):
+        return fuzz.Failure("mismatch", "fake", a, wrt) if "math.sin(" in s else None
+
+    rep = fuzz.minimize(fuzz.Failure("mismatch", "fake", (0.5,), 0), src, ["x"],
+                        checker=fake_checker, budget=30)
+    assert "Unused" not in rep.source and "REBIND" not in rep.source, rep.source
+    assert "@deco" not in rep.source and "math.sin(" in rep.source
+
+
+@pytest.mark.xfail(strict=False, reason="issue 11: the current engine still returns wrong "
+                   "gradients or unlocated errors on many open-world constructs (user "
+                   "classes, decorators, views by chains, list reductions, np.r_, complex "
+                   "values, growing loops, one-branch variables, None/bool results, "
+                   "rebinding); make this strict once they are fixed")
+def test_open_world_run_finds_only_correct_gradients_or_located_refusals():
+    summary = fuzz.run(OPEN_PROGRAMS, seed=OPEN_SEED, points=2, minimize_count=0,
+                       categories=CATEGORIES)
+    report = summary.report()
+    assert summary.tried == OPEN_PROGRAMS
+    assert summary.invalid <= 0.05 * summary.tried, report
+    if summary.failures:
+        pytest.fail("open-world failures:\n" + report, pytrace=False)
+
+
+def test_minimizer_keeps_only_the_rebinding_that_matters():
+    src = ("import math\n\nK = 1.0\nJ = 2.0\n\n\ndef f(x):\n    return K * math.sin(x)\n\n\n"
+           "def REBIND():\n    global K, J\n    J = 5.0\n    K = 3.0\n")
+
+    def fake_checker(s, nms, a, wrt):  # "fails" while REBIND still changes K
+        return fuzz.Failure("value", "fake", a, wrt) if "K = 3.0" in s else None
+
+    rep = fuzz.minimize(fuzz.Failure("value", "fake", (0.5,), 0), src, ["x"],
+                        checker=fake_checker, budget=30)
+    assert "K = 3.0" in rep.source and "J = 5.0" not in rep.source, rep.source

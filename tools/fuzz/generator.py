@@ -1,71 +1,33 @@
-"""A program fuzzer that hunts for wrong gradients (issue 6).
+"""The program generator: random, numerically tame Python functions.
 
-    python -m pullback.fuzz --programs 5000 --seed 0 --time-limit 3600
+Guarantees: `generate(seed, index)` is a pure function of its arguments (all
+randomness comes from `random.Random(f"pullback-fuzz:{seed}:{index}")`), so a
+program is named by its seed and index on every machine. The module source it
+returns defines `f` last (helpers `h1`, `h2` and module constants first); `f`'s
+parameters are the program's `params`; every value is kept within known bounds
+so that, at the points `Program.sample_args` draws, `f` runs without overflow or
+domain errors (the rare exception is counted as *invalid* by the oracle).
 
-A seeded generator writes random, numerically tame Python functions over the
-subset pullback claims to differentiate: straight-line arithmetic, `math` and
-NumPy calls, nested `if`/`else` on data, `for` loops over `range` (any start,
-stop and step, `reversed`), arrays, `enumerate` and `zip`, `while` loops with a
-bounded counter, `break`/`continue`/early `return` anywhere, tuple swaps,
-augmented assignment, and arrays the function creates and writes in place
-(`buf[i] = ...`, `buf[i % k] += ...`, `buf[a:b] = ...`), read back later.
+In the default (closed-world) mode every construct is one pullback claims to
+differentiate: straight-line arithmetic, `math` and NumPy calls, nested
+`if`/`else` on data, `for` loops over `range` (any start, stop and step,
+`reversed`), arrays, `enumerate` and `zip`, `while` loops with a bounded
+counter, `break`/`continue`/early `return` anywhere, tuple swaps, augmented
+assignment, and arrays the function creates and writes in place, read back later.
 
-Each program is written to a temporary module (pullback reads source with
-`inspect.getsource`) and judged at a few random points:
-
-* `pullback.grad` against central finite differences (float64);
-* `pullback.value_and_grad`: its value against calling the function, its
-  gradient against `grad`'s;
-* the gradient's structure and types (a float per float argument, a float
-  array of the argument's shape per array argument);
-* the arguments are unchanged afterwards.
-
-Finite differences are only a fair judge where the function is smooth, so a
-point is skipped (never counted as a failure) when a branch decision, a loop
-trip count or a kink (`abs`, `max`, `np.maximum`, ...) changes between the
-point and its perturbations -- an instrumented copy of the program records
-every such decision -- or when the central differences at two step sizes
-disagree. A `PullbackError` at transform time is a refusal, counted per
-message. Anything else -- a mismatch, or any other exception from the
-generated gradient -- is a failure, and is shrunk by a minimizer (delete
-statements, unwrap branches and loops, replace expressions by their parts or
-by constants, shrink integer constants and loop bounds, drop arguments) while
-it still fails the same way, then printed as a runnable reproducer together
-with the gradient pullback generated for it.
-
-Nothing here is imported by pullback itself; only NumPy and the standard
-library are needed.
+With `open_world=True` the generator also emits constructs from outside that set
+(see `open_world.py`); their programs may legitimately be refused.
 """
 
 from __future__ import annotations
 
-import argparse
-import ast
-import contextlib
-import copy
-import importlib.util
 import itertools
-import linecache
 import math
-import os
 import random
 import re
-import signal
-import sys
-import tempfile
-import threading
-import time
-import traceback
-import warnings
-from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
-
-from .api import grad, source, value_and_grad
-from .errors import LocatedError, PullbackError
-
-# ============================================================ the generator
 
 CAP = 3.0  # every plain assignment's value is kept within [-CAP, CAP]
 INC = 0.5  # augmented assignments add at most this much per execution
@@ -139,6 +101,7 @@ class Program:
     params: list
     wrt: object
     name: str = "f"
+    categories: tuple = ()  # open-world constructs in the program, in order
 
     def sample_args(self, rng: random.Random) -> tuple:
         return tuple(sample_param(p, rng) for p in self.params)
@@ -172,12 +135,18 @@ _BARE = re.compile(r"^[A-Za-z_]\w*(\[[^\[\]]*\])?$")
 class Generator:
     """Writes one random function. All randomness comes from `self.r`."""
 
-    def __init__(self, rng: random.Random):
+    def __init__(self, rng: random.Random, categories: tuple = ()):
         self.r = rng
         self.ids = itertools.count(1)
         self.budget = rng.randint(5, 22)  # statements left to write
         self.use_mat = False
         self.callables = []  # (name, number of scalar arguments): helpers and lambdas
+        # open-world mode: the construct categories allowed (none: closed world), the
+        # module-level code they need, REBIND's statements, the categories written
+        self.categories = tuple(categories)
+        self.module_defs = []
+        self.rebinds = []
+        self.used_categories = []
 
     # ------------------------------------------------------------ helpers
     def fresh(self, prefix: str) -> str:
@@ -643,6 +612,7 @@ class Generator:
             (2.5 if len(ctx.trips) < 2 and deep < 3 else 0, "for"),
             (1 if len(ctx.trips) < 2 and deep < 3 else 0, "while"),
             (1.5 if ctx.in_loop else 0.4, "guard"),
+            (3 if self.categories else 0, "open"),
         ])
         if kind in ("scalar", "array", "reassign", "aug", "buffer", "write", "swap"):
             out, sc = getattr(self, f"s_{kind}")(sc, ctx, ind)
@@ -855,6 +825,11 @@ class Generator:
     def s_guard(self, sc, ctx, ind):
         return self.s_if(sc, ctx, ind, force_jump=True)
 
+    def s_open(self, sc, ctx, ind):
+        from .open_world import emit
+
+        return emit(self, sc, ctx, ind)
+
     @staticmethod
     def merge(before, scopes):
         """Names bound on every path, each with the largest bound seen."""
@@ -1034,6 +1009,9 @@ class Generator:
         text = terms[0]
         for t in terms[1:]:
             text += f" {r.choice('+-')} {t}"
+        for v in sc.values():  # open-world results always reach the value
+            if v.role == "open":
+                text += f" + {v.name}"
         return text
 
 
@@ -1050,10 +1028,17 @@ def helper_source(rng: random.Random, name: str, nargs: int) -> str:
     return f"\n\ndef {name}({', '.join(names)}):\n" + "\n".join(lines) + "\n"
 
 
-def generate(seed: int, index: int) -> Program:
-    """Program `index` of the run with `seed` (the same on every machine and run)."""
-    rng = random.Random(f"pullback-fuzz:{seed}:{index}")
-    g = Generator(rng)
+def generate(seed: int, index: int, categories: tuple = ()) -> Program:
+    """Program `index` of the run with `seed` (the same on every machine and run).
+    With `categories` (open-world mode, see open_world.py) the program also holds
+    constructs of those categories, at least one, and is drawn from another stream."""
+    if categories:
+        rng = random.Random(f"pullback-fuzz-open:{seed}:{index}:{','.join(categories)}")
+    else:
+        rng = random.Random(f"pullback-fuzz:{seed}:{index}")
+    g = Generator(rng, categories)
+    if categories:  # smaller programs: the constructs, not the filler, are under test
+        g.budget = rng.randint(2, 10)
     helpers = ""
     for k in range(rng.choice([0, 0, 0, 1, 1, 2])):
         nargs = rng.randint(1, 3)
@@ -1084,10 +1069,19 @@ def generate(seed: int, index: int) -> Program:
             scope[p.name] = Var(p.name, None, role="param", values=(1, 2, 3, 4))
         else:
             scope[p.name] = Var(p.name, p.shape, 1.5, role="param")
+    first = []
+    if categories:  # one open-world construct first, more among the statements
+        from . import open_world
+
+        first, scope, _ = open_world.emit(g, scope, Ctx(), "    ")
     lines, end, _ = g.block(scope, Ctx(), "    ", 60)
-    lines = head + lines
+    lines = head + first + lines
     if end is not None:
-        lines.append(f"    return {g.ret_expr(end, Ctx())}")
+        ret = g.ret_expr(end, Ctx())
+        if "returns" in categories and rng.random() < 0.15:
+            g.used_categories.append("returns")
+            ret = f"({ret}) > 0.0"  # f returns a bool
+        lines.append(f"    return {ret}")
     diff = [i for i, p in enumerate(params) if p.kind != "int"]
     form = rng.random()
     if form < 0.6:
@@ -1100,967 +1094,14 @@ def generate(seed: int, index: int) -> Program:
         names = [params[i].name for i in diff]
         wrt = rng.choice(names) if rng.random() < 0.5 else tuple(names)
     signature = ", ".join(p.name for p in params)
-    src = PRELUDE + helpers + f"\n\ndef f({signature}):\n" + "\n".join(lines) + "\n"
-    return Program(seed, index, src, params, wrt)
-
-
-# ============================================================ running programs
-
-
-class Timeout(BaseException):
-    """A program (or its gradient) ran longer than allowed."""
-
-
-@contextlib.contextmanager
-def deadline(seconds: float):
-    """Raise Timeout in this thread after `seconds` (only where SIGALRM exists and
-    this is the main thread; otherwise no limit)."""
-    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    if not usable or seconds is None:
-        yield
-        return
-
-    def on_alarm(signum, frame):
-        raise Timeout(f"took longer than {seconds} s")
-
-    old = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-
-
-class Workdir:
-    """Where program sources are written so that inspect.getsource finds them."""
-
-    def __init__(self, path=None):
-        self._tmp = None
-        if path is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix="pullback-fuzz-")
-            path = self._tmp.name
-        self.path = path
-        self.count = itertools.count()
-
-    def load(self, src: str, func: str = "f"):
-        name = f"pbfuzz_{os.getpid()}_{next(self.count)}"
-        path = os.path.join(self.path, name + ".py")
-        with open(path, "w") as fh:
-            fh.write(src)
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return getattr(module, func), path
-
-    def forget(self, path: str):
-        linecache.cache.pop(path, None)
-        with contextlib.suppress(OSError):
-            os.remove(path)
-
-    def close(self):
-        if self._tmp is not None:
-            self._tmp.cleanup()
-
-
-# --- the instrumented copy: records every decision that could make f non-smooth
-
-_KINKS = {"abs", "max", "min", "math.fabs", "np.abs", "np.maximum", "np.minimum", "np.max",
-          "np.min", "np.amax", "np.amin", "np.sign"}  # np.where's mask is a comparison
-
-
-def _dotted(node):
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        head = _dotted(node.value)
-        return None if head is None else f"{head}.{node.attr}"
-    return None
-
-
-class _Instrument(ast.NodeTransformer):
-    def visit_Compare(self, node):
-        self.generic_visit(node)
-        return ast.copy_location(
-            ast.Call(ast.Name("__pb_rec", ast.Load()), [node], []), node)
-
-    def visit_Call(self, node):
-        self.generic_visit(node)
-        name = _dotted(node.func)
-        if name in _KINKS:
-            return ast.copy_location(ast.Call(
-                ast.Name("__pb_kink", ast.Load()),
-                [ast.Constant(name), node.func, *node.args], node.keywords), node)
-        return node
-
-
-def _token(x):
-    a = np.asarray(x)
-    return (a.shape, a.tobytes())
-
-
-def instrumented(src: str, func: str = "f"):
-    """`run(*args) -> (value, decisions)` for the program in `src`."""
-    tree = _Instrument().visit(ast.parse(src))
-    ast.fix_missing_locations(tree)
-    trace = []
-
-    def rec(value):
-        trace.append(_token(value))
-        return value
-
-    def kink(name, fn, *args, **kwargs):
-        if name in ("abs", "math.fabs", "np.abs", "np.sign"):
-            trace.append(_token(np.sign(args[0])))
-        elif name in ("max", "min"):
-            if len(args) == 2:
-                trace.append(_token(np.asarray(args[0]) >= np.asarray(args[1])))
-        elif name in ("np.maximum", "np.minimum"):
-            trace.append(_token(np.asarray(args[0]) >= np.asarray(args[1])))
-        else:
-            axis = kwargs.get("axis", args[1] if len(args) > 1 else None)
-            pick = np.argmax if name in ("np.max", "np.amax") else np.argmin
-            trace.append(_token(pick(np.asarray(args[0]), axis=axis)))
-        return fn(*args, **kwargs)
-
-    namespace = {"__pb_rec": rec, "__pb_kink": kink, "__name__": "pbfuzz_instrumented"}
-    exec(compile(tree, "<pullback-fuzz>", "exec"), namespace)
-    f = namespace[func]
-
-    def run(*args):
-        trace.clear()
-        value = f(*args)
-        return value, tuple(trace)
-
-    return run
-
-
-# --- checking one point
-
-
-@dataclass
-class Failure:
-    kind: str  # mismatch | value | vg-gradient | mutated | type | crash | timeout
-    detail: str
-    args: tuple
-    wrt: object
-    got: object = None
-    expected: object = None
-    exc_type: str = ""
-
-
-@dataclass
-class PointResult:
-    status: str  # ok | fail | kink | invalid | refused
-    failure: Failure | None = None
-    message: str = ""
-    worst: float = 0.0  # largest error / allowed seen, for tuning
-
-
-def _copy_args(args):
-    return tuple(np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args)
-
-
-def _same(a, b):
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.dtype == b.dtype
-                and a.shape == b.shape and np.array_equal(a, b))
-    return type(a) is type(b) and a == b
-
-
-def _wrt_positions(names, wrt):
-    single = not isinstance(wrt, tuple)
-    out = []
-    for w in ([wrt] if single else wrt):
-        out.append(names.index(w) if isinstance(w, str) else w)
-    return out, single
-
-
-def _scalar_value(value):
-    a = np.asarray(value)
-    if a.shape != () or not np.issubdtype(a.dtype, np.floating) and \
-            not np.issubdtype(a.dtype, np.integer):
-        raise TypeError(f"program returned {type(value).__name__} of shape {a.shape}")
-    v = float(a)
-    if not math.isfinite(v) or abs(v) > 1e8:
-        raise OverflowError(f"program value {v} is not tame")
-    return v
-
-
-STEPS = (1e-5, 1e-6)  # central-difference step sizes; both must agree
-
-
-def _exc_key(exc: BaseException) -> str:
-    """The exception's type and message, numbers and quoted names left out: what a
-    minimized crash must keep to count as the same crash."""
-    text = str(exc).split("\n")[0]
-    return f"{type(exc).__name__}: " + re.sub(r"\d+", "N", re.sub(r"'[^']*'", "'…'", text))
-
-
-def refusal_text(exc: BaseException) -> str:
-    """A refusal message with names and the location left out, for counting."""
-    text = exc.message if isinstance(exc, LocatedError) else str(exc).split("\n")[0]
-    return re.sub(r"'[^']*'", "'…'", text)
-
-
-def check_point(f, run, gf, vg, names, args, wrt, rtol=1e-4, atol=1e-6) -> PointResult:
-    """Judge pullback's gradient of f at one point (f, run, gf, vg already built)."""
-    positions, single = _wrt_positions(names, wrt)
-    # 1. the program itself: a valid, tame value here?
-    try:
-        with np.errstate(all="raise", under="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("error")
-            base, decisions = run(*_copy_args(args))
-            base = _scalar_value(base)
-    except Timeout:
-        raise
-    except Exception as exc:  # noqa: BLE001 - the program failed: not pullback's fault
-        return PointResult("invalid", message=f"{type(exc).__name__}: {exc}")
-    # 2. pullback's gradient and value, and the arguments afterwards
-    before = _copy_args(args)
-    try:
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            got = gf(*args)
-            value, got2 = vg(*args)
-    except PullbackError as exc:
-        return PointResult("refused", message="(at run time) " + refusal_text(exc))
-    except Timeout:
-        return PointResult("fail", Failure("timeout", "the gradient did not finish", args, wrt,
-                                           exc_type="Timeout"))
-    except Exception as exc:  # noqa: BLE001 - any other exception is a bug
-        tb = traceback.format_exc(limit=-3)
-        return PointResult("fail", Failure("crash", f"{type(exc).__name__}: {exc}\n{tb}",
-                                           args, wrt, exc_type=_exc_key(exc)))
-
-    def fail(kind, detail, got_=None, expected=None):
-        return PointResult("fail", Failure(kind, detail, args, wrt, got_, expected))
-
-    for i, (old, new) in enumerate(zip(before, args)):
-        if not _same(old, new):
-            return fail("mutated", f"argument {i} ({names[i]!r}) changed: {old!r} -> {new!r}")
-    grads = [got] if single else got
-    grads2 = [got2] if single else got2
-    if not single and (not isinstance(got, tuple) or len(got) != len(positions)):
-        return fail("type", f"wrt={wrt!r}: expected a tuple of {len(positions)} gradients, "
-                            f"got {type(got).__name__}")
-    if single and isinstance(got, (tuple, list)):
-        return fail("type", f"wrt={wrt!r}: expected one gradient, got a {type(got).__name__}")
-    for pos, g in zip(positions, grads):
-        a = args[pos]
-        if isinstance(a, np.ndarray):
-            if not (isinstance(g, np.ndarray) and g.shape == a.shape
-                    and np.issubdtype(g.dtype, np.floating)):
-                return fail("type", f"gradient for {names[pos]!r} (array {a.shape}) is "
-                                    f"{type(g).__name__} {getattr(g, 'shape', '')}", g)
-        elif not (isinstance(g, float) and not isinstance(g, np.ndarray)):
-            return fail("type", f"gradient for {names[pos]!r} (a float) is "
-                                f"{type(g).__name__} {g!r}", g)
-    try:
-        true_value = _scalar_value(f(*_copy_args(args)))
-        v = float(value)
-    except Exception as exc:  # noqa: BLE001
-        return fail("value", f"value_and_grad's value {value!r} is not a number: {exc}")
-    if not (abs(v - true_value) <= 1e-9 * max(1.0, abs(true_value))):
-        return fail("value", f"value_and_grad returned {v!r}, f returned {true_value!r}",
-                    v, true_value)
-    if len(grads2) != len(grads) or not all(
-            np.allclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=True)
-            for a, b in zip(grads, grads2)):
-        return fail("vg-gradient", "value_and_grad's gradient differs from grad's", got2, got)
-    # 3. finite differences, skipping points where f is not smooth
-    worst = 0.0
-    expected_all = []
-    for pos, g in zip(positions, grads):
-        x = args[pos]
-        fd = np.zeros(np.shape(x))
-        for idx in np.ndindex(np.shape(x)):
-            estimates = []
-            for h in STEPS:
-                vals = []
-                for sign in (1, -1):
-                    moved = list(_copy_args(args))
-                    if isinstance(x, np.ndarray):
-                        moved[pos][idx] += sign * h
-                    else:
-                        moved[pos] = x + sign * h
-                    try:
-                        with np.errstate(all="raise", under="ignore"), warnings.catch_warnings():
-                            warnings.simplefilter("error")
-                            val, dec = run(*moved)
-                            val = _scalar_value(val)
-                    except Timeout:
-                        raise
-                    except Exception as exc:  # noqa: BLE001
-                        return PointResult("invalid", message=f"{type(exc).__name__}: {exc}")
-                    if dec != decisions:
-                        return PointResult("kink", message="a decision changes within the "
-                                                           "finite-difference step")
-                    vals.append(val)
-                # the actual step, as represented in floating point
-                xs = float(np.asarray(x)[idx])
-                step = (xs + h) - (xs - h)
-                estimates.append((vals[0] - vals[1]) / step)
-            e1, e2 = estimates
-            noise = 1e-8 * max(1.0, abs(base))
-            if abs(e1 - e2) > 1e-4 * max(abs(e1), abs(e2)) + noise:
-                return PointResult("kink", message="finite differences at two step sizes "
-                                                   f"disagree ({e1!r} vs {e2!r})")
-            fd[idx] = e1
-            gi = float(np.asarray(g)[idx])
-            allowed = rtol * abs(e1) + atol * max(1.0, abs(base)) + 10 * abs(e1 - e2)
-            err = abs(gi - e1) if math.isfinite(gi) else math.inf
-            worst = max(worst, err / allowed)
-        expected_all.append(fd if isinstance(x, np.ndarray) else float(fd))
-    if worst > 1.0:
-        where = []
-        for pos, g, e in zip(positions, grads, expected_all):
-            bad = np.abs(np.asarray(g, dtype=float) - e) > \
-                rtol * np.abs(e) + atol * max(1.0, abs(base))
-            if np.any(bad) or not np.all(np.isfinite(np.asarray(g, dtype=float))):
-                where.append(names[pos])
-        exp = expected_all[0] if single else tuple(expected_all)
-        return PointResult("fail", Failure(
-            "mismatch", f"gradient wrt {', '.join(where) or '?'} differs from finite "
-                        "differences", args, wrt, got, exp), worst=worst)
-    return PointResult("ok", worst=worst)
-
-
-# --- checking one program
-
-
-@dataclass
-class Outcome:
-    status: str  # passed | refused | failed | skipped | invalid
-    message: str = ""
-    failure: Failure | None = None
-    points: Counter = field(default_factory=Counter)
-
-
-def forget_transforms(path: str) -> None:
-    """Drop pullback's cached transforms of functions defined in the file `path`, and
-    the generated sources it registered in linecache. pullback keeps every transform
-    for the life of the process; a long run makes tens of thousands of throwaway
-    functions, and functions whose code objects compare equal (the same bytecode,
-    e.g. differing only in unreachable code) would otherwise share a transform."""
-    from . import api
-
-    cache = getattr(api, "_CACHE", None)
-    if isinstance(cache, dict):
-        for key in [k for k in cache if isinstance(k, tuple) and k
-                    and getattr(k[0], "co_filename", None) == path]:
-            del cache[key]
-    for name in [n for n in linecache.cache if n.startswith("<pullback ")]:
-        del linecache.cache[name]
-
-
-def build(work: Workdir, src: str, wrt):
-    """Load src and transform it: (f, run, gf, vg, path). Raises what pullback raises."""
-    f, path = work.load(src)
-    try:
-        run = instrumented(src)
-        gf = grad(f, wrt=wrt)
-        vg = value_and_grad(f, wrt=wrt)
-    finally:
-        linecache.cache.pop(path, None)
-    return f, run, gf, vg, path
-
-
-def check_source(work: Workdir, src: str, names, wrt, points, time_limit=20.0) -> Outcome:
-    """Transform the program in src and judge it at each of `points`."""
-    counts = Counter()
-    path = None
-    try:
-        with deadline(time_limit), warnings.catch_warnings():
-            warnings.simplefilter("ignore", SyntaxWarning)
-            try:
-                f, run, gf, vg, path = build(work, src, wrt)
-            except PullbackError as exc:
-                return Outcome("refused", refusal_text(exc))
-            except Timeout:
-                raise
-            except Exception as exc:  # noqa: BLE001 - pullback crashed while transforming
-                tb = traceback.format_exc(limit=-4)
-                return Outcome("failed", failure=Failure(
-                    "transform-crash", f"{type(exc).__name__}: {exc}\n{tb}", points[0], wrt,
-                    exc_type=_exc_key(exc)))
-            refused = ""
-            for args in points:
-                res = check_point(f, run, gf, vg, names, args, wrt)
-                counts[res.status] += 1
-                if res.status == "fail":
-                    return Outcome("failed", failure=res.failure, points=counts)
-                if res.status == "refused":
-                    refused = res.message
-    except Timeout:
-        return Outcome("invalid", "timeout", points=counts)
-    finally:
-        if path is not None:
-            work.forget(path)
-            forget_transforms(path)
-    if counts["ok"]:
-        return Outcome("passed", points=counts)
-    if refused:
-        return Outcome("refused", refused, points=counts)
-    if counts["kink"]:
-        return Outcome("skipped", points=counts)
-    return Outcome("invalid", points=counts)
-
-
-def check_program(work: Workdir, prog: Program, n_points: int = 3) -> Outcome:
-    rng = random.Random(f"pullback-fuzz-points:{prog.seed}:{prog.index}")
-    points = [prog.sample_args(rng) for _ in range(n_points)]
-    names = [p.name for p in prog.params]
-    return check_source(work, prog.source, names, prog.wrt, points)
-
-
-# ============================================================ the minimizer
-
-
-def _func_def(tree):
-    """The function under test: the last def of the module (helpers come first)."""
-    return [n for n in tree.body if isinstance(n, ast.FunctionDef)][-1]
-
-
-def _stmt_lists(root):
-    """(owner node, field) of every statement list inside the function, outermost first."""
-    out = []
-    for node in ast.walk(root):
-        for fld in ("body", "orelse"):
-            stmts = getattr(node, fld, None)
-            if isinstance(stmts, list) and stmts and isinstance(stmts[0], ast.stmt):
-                out.append((node, fld))
-    return out
-
-
-def _numbered(root):
-    return list(ast.walk(root))
-
-
-_EXPR_CHILDREN = {
-    ast.BinOp: ("left", "right"), ast.UnaryOp: ("operand",), ast.IfExp: ("body", "orelse"),
-    ast.BoolOp: ("values",), ast.Call: ("args",), ast.Subscript: ("value",),
-    ast.Compare: ("left", "comparators"), ast.Attribute: ("value",),
-}
-
-
-def _children(node):
-    out = []
-    for fld in _EXPR_CHILDREN.get(type(node), ()):
-        v = getattr(node, fld)
-        out += v if isinstance(v, list) else [v]
-    return [c for c in out if isinstance(c, ast.expr)]
-
-
-def _replace_in_parent(root, target, new):
-    for parent in ast.walk(root):
-        for fld, value in ast.iter_fields(parent):
-            if value is target:
-                setattr(parent, fld, new)
-                return True
-            if isinstance(value, list):
-                for i, item in enumerate(value):
-                    if item is target:
-                        if isinstance(new, list):
-                            value[i:i + 1] = new
-                        else:
-                            value[i] = new
-                        return True
-    return False
-
-
-def _terminates(stmts) -> bool:
-    """Whether control never falls off the end of this statement list."""
-    for s in stmts:
-        if isinstance(s, (ast.Return, ast.Break, ast.Continue)):
-            return True
-        if isinstance(s, ast.If) and s.orelse and _terminates(s.body) and _terminates(s.orelse):
-            return True
-    return False
-
-
-def _strip_unreachable(root):
-    """Delete statements that follow a return/break/continue in the same list.
-    Python never compiles them, so functions that differ only there share a code
-    object -- and pullback's transform cache."""
-    for node in ast.walk(root):
-        for fld in ("body", "orelse"):
-            stmts = getattr(node, fld, None)
-            if not (isinstance(stmts, list) and stmts and isinstance(stmts[0], ast.stmt)):
-                continue
-            for i, s in enumerate(stmts):
-                if _terminates([s]):
-                    del stmts[i + 1:]
-                    break
-
-
-def _may_not_terminate(tree) -> bool:
-    """A while loop whose body assigns none of the names its test reads."""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.While):
-            reads = {n.id for n in ast.walk(node.test) if isinstance(n, ast.Name)}
-            writes = {n.id for s in node.body for n in ast.walk(s)
-                      if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-            if not reads & writes and not (isinstance(node.test, ast.Constant)
-                                           and not node.test.value):
-                return True
-    return False
-
-
-def _candidates(tree):
-    """Lazily: smaller versions of `tree` (a module), each as a function that
-    builds it (a fresh copy), so that skipping a candidate costs nothing."""
-    func = _func_def(tree)
-    nodes = _numbered(func)
-    pos = {id(n): i for i, n in enumerate(nodes)}
-    # parts that must stay as they are: called functions, subscripted or attributed
-    # values, assignment targets
-    keep = set()
-    for node in nodes:
-        if isinstance(node, ast.Call):
-            keep |= {id(n) for n in ast.walk(node.func)}
-        elif isinstance(node, (ast.Subscript, ast.Attribute)):
-            keep.add(id(node.value))
-        if isinstance(getattr(node, "ctx", None), (ast.Store, ast.Del)):
-            keep.add(id(node))
-    in_slice = set()
-    for node in nodes:
-        if isinstance(node, ast.Subscript):
-            in_slice |= {id(n) for n in ast.walk(node.slice)}
-
-    def edit(op, *params):
-        def make():
-            t = copy.deepcopy(tree)
-            op(_func_def(t), _numbered(_func_def(t)), *params)
-            _strip_unreachable(_func_def(t))
-            return t
-        return make
-
-    # 1. delete runs of statements, long runs first
-    for owner, fld in _stmt_lists(func):
-        n = len(getattr(owner, fld))
-        size = n
-        while size >= 1:
-            for start in range(0, n - size + 1, max(1, size)):
-                yield edit(_cut, pos[id(owner)], fld, start, size)
-            size //= 2
-    # 2. unwrap compound statements
-    for node in nodes:
-        if isinstance(node, ast.If):
-            for fld in ("body", "orelse"):
-                if getattr(node, fld):
-                    yield edit(_unwrap_if, pos[id(node)], fld)
-        elif isinstance(node, (ast.For, ast.While)):
-            yield edit(_unloop, pos[id(node)])
-    # 3. expressions: by one of their parts, or by a constant
-    for node in nodes:
-        if not isinstance(node, ast.expr) or id(node) in keep:
-            continue
-        for j in range(len(_children(node))):
-            yield edit(_lift, pos[id(node)], j)
-        if isinstance(node, ast.Constant):
-            continue
-        for c in ((0, 1) if id(node) in in_slice else (1.0, 0.5)):
-            yield edit(_to_constant, pos[id(node)], c)
-    # 4. integer constants (loop bounds, indices, sizes) down; floats to short ones
-    for node in nodes:
-        if isinstance(node, ast.Constant) and type(node.value) is int:
-            for smaller in sorted({node.value - 1, 1, 0} - {node.value},
-                                  key=lambda s, v=node.value: -abs(s - v)):
-                if abs(smaller) < abs(node.value):
-                    yield edit(_set_constant, pos[id(node)], smaller)
-        elif isinstance(node, ast.Constant) and type(node.value) is float:
-            for short in (1.0, round(node.value), round(node.value, 1)):
-                if short != node.value and float(short) != 0.0:
-                    yield edit(_set_constant, pos[id(node)], float(short))
-
-
-# The edits: each gets the copied function, its nodes in walk order, and parameters.
-
-
-def _cut(func, nodes, owner, fld, start, size):
-    stmts = getattr(nodes[owner], fld)
-    del stmts[start:start + size]
-    if not stmts and (fld == "body" or isinstance(nodes[owner], ast.FunctionDef)):
-        stmts.append(ast.Pass())
-
-
-def _unwrap_if(func, nodes, i, fld):
-    _replace_in_parent(func, nodes[i], getattr(nodes[i], fld))
-
-
-def _unloop(func, nodes, i):
-    loop = nodes[i]
-    pre = []
-    if isinstance(loop, ast.For) and isinstance(loop.target, ast.Name):
-        pre = [ast.Assign([loop.target], ast.Constant(1), lineno=0)]
-    _replace_in_parent(func, loop, pre + loop.body)
-
-
-def _lift(func, nodes, i, j):
-    _replace_in_parent(func, nodes[i], _children(nodes[i])[j])
-
-
-def _to_constant(func, nodes, i, value):
-    _replace_in_parent(func, nodes[i], ast.Constant(value))
-
-
-def _set_constant(func, nodes, i, value):
-    nodes[i].value = value
-
-
-def _src(tree) -> str:
-    return ast.unparse(tree) + "\n"
-
-
-def _size(tree):
-    """A well-founded measure of a program: every accepted edit makes it smaller."""
-    nodes = list(ast.walk(tree))
-    ints = sum(abs(n.value) for n in nodes if isinstance(n, ast.Constant)
-               and type(n.value) is int)
-    return len(nodes), len(_src(tree)), ints
-
-
-@dataclass
-class Reproducer:
-    source: str
-    args: tuple
-    wrt: object
-    names: list
-    failure: Failure
-    checks: int
-    original_lines: int
-    seconds: float
-
-
-def _signature(failure: Failure):
-    return failure.kind, failure.exc_type
-
-
-def _drop_unused_globals(tree):
-    """Module constants and helper functions nothing refers to any more."""
-    while True:
-        funcs = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
-        used = {n.id for f in funcs for n in ast.walk(f) if isinstance(n, ast.Name)}
-        kept = [s for s in tree.body if not (
-            isinstance(s, ast.Assign) and len(s.targets) == 1
-            and isinstance(s.targets[0], ast.Name) and s.targets[0].id not in used)
-            and not (isinstance(s, ast.FunctionDef) and s is not funcs[-1]
-                     and s.name not in used)]
-        if len(kept) == len(tree.body):
-            return
-        tree.body = kept
-
-
-def minimize(failure: Failure, src: str, names, work: Workdir | None = None,
-             budget: float = 60.0, checker=None) -> Reproducer:
-    """Shrink the program while it still fails the same way at the same point.
-
-    `checker(src, names, args, wrt)` returns a Failure or None; by default it runs
-    pullback on the program (the fake checkers in the tests replace it)."""
-    own = work is None
-    work = work or Workdir()
-    start = time.monotonic()
-    want = _signature(failure)
-    checks = 0
-
-    def default_checker(s, nms, args, wrt):
-        out = check_source(work, s, nms, wrt, [args], time_limit=3.0)
-        return out.failure if out.status == "failed" else None
-
-    check = checker or default_checker
-
-    def still_fails(t, nms, args, wrt):
-        nonlocal checks
-        try:
-            s = _src(t)
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", SyntaxWarning)
-                compile(s, "<candidate>", "exec")
-        except (SyntaxError, SyntaxWarning, ValueError, TypeError, RecursionError):
-            return None
-        if _may_not_terminate(t):
-            return None
-        checks += 1
-        got = check(s, nms, args, wrt)
-        return got if got is not None and _signature(got) == want else None
-
-    tree = ast.parse(src)
-    _strip_unreachable(_func_def(tree))
-    original_lines = len(ast.unparse(_func_def(tree)).splitlines())
-    args, wrt, nms = failure.args, failure.wrt, list(names)
-    best = failure
-    try:
-        while time.monotonic() - start < budget:
-            # one pass over all candidates; after a success, go on from the same
-            # position in the new program's candidates instead of starting over
-            improved, position, current = False, 0, _size(tree)
-            while time.monotonic() - start < budget:
-                accepted = None
-                for k, cand in enumerate(itertools.islice(_candidates(tree), position, None)):
-                    if time.monotonic() - start > budget:
-                        break
-                    cand = cand()
-                    if _size(cand) >= current:
-                        continue
-                    got = still_fails(cand, nms, args, wrt)
-                    if got is not None:
-                        accepted = (cand, got, position + k)
-                        break
-                if accepted is None:
-                    break
-                tree, best, position = accepted
-                current = _size(tree)
-                improved = True
-            # fewer arguments and a smaller wrt
-            for cand_args, cand_wrt, cand_names, cand_tree in _smaller_signatures(
-                    tree, args, wrt, nms):
-                got = still_fails(cand_tree, cand_names, cand_args, cand_wrt)
-                if got is not None:
-                    tree, args, wrt, nms, best, improved = (cand_tree, cand_args, cand_wrt,
-                                                            cand_names, got, True)
-                    break
-            if not improved:
-                break
-        # shorter numbers at the failing point
-        for digits in (1, 2):
-            rounded = tuple(np.round(a, digits) if isinstance(a, np.ndarray)
-                            else round(a, digits) if isinstance(a, float) else a for a in args)
-            got = still_fails(tree, nms, rounded, wrt)
-            if got is not None:
-                args, best = rounded, got
-                break
-        smaller = copy.deepcopy(tree)
-        _drop_unused_globals(smaller)
-        if _src(smaller) != _src(tree) and still_fails(smaller, nms, args, wrt) is not None:
-            tree = smaller
-    finally:
-        if own:
-            work.close()
-    return Reproducer(_src(tree), args, wrt, nms, best, checks, original_lines,
-                      time.monotonic() - start)
-
-
-def _smaller_signatures(tree, args, wrt, names):
-    """Versions with one unused parameter removed, or with a smaller wrt."""
-    positions, single = _wrt_positions(names, wrt)
-    func = _func_def(tree)
-    used = {n.id for n in ast.walk(func) if isinstance(n, ast.Name)}
-    for i, name in enumerate(names):
-        if name in used or (len(positions) == 1 and positions[0] == i):
-            continue
-        t = copy.deepcopy(tree)
-        fd = _func_def(t)
-        fd.args.args = [a for a in fd.args.args if a.arg != name]
-        kept = [p for p in positions if p != i]
-        new_pos = [p - (p > i) for p in kept]
-        new_wrt = new_pos[0] if single else tuple(new_pos)
-        yield (args[:i] + args[i + 1:], new_wrt, names[:i] + names[i + 1:], t)
-    if not single and len(positions) > 1:
-        for p in positions:
-            yield args, (p,), names, tree
-    if not single and len(positions) == 1:
-        yield args, positions[0], names, tree
-
-
-# ============================================================ reports
-
-
-def _fmt_value(a) -> str:
-    if isinstance(a, np.ndarray):
-        return f"np.array({np.array2string(a, separator=', ', precision=17, floatmode='unique')})"
-    if isinstance(a, tuple):
-        return "(" + ", ".join(_fmt_value(x) for x in a) + ("," if len(a) == 1 else "") + ")"
-    if isinstance(a, (float, np.floating)):
-        return repr(float(a))
-    return repr(a)
-
-
-def format_reproducer(rep: Reproducer, program: Program | None = None) -> str:
-    f = rep.failure
-    lines = []
-    origin = f"program {program.index} of seed {program.seed}" if program else "a program"
-    lines.append(f"kind: {f.kind}    ({origin}; minimized from {rep.original_lines} to "
-                 f"{len(ast.unparse(_func_def(ast.parse(rep.source))).splitlines())} lines "
-                 f"in {rep.checks} checks, {rep.seconds:.1f} s)")
-    lines.append("")
-    lines.append("import pullback")
-    lines.append(rep.source.rstrip())
-    lines.append("")
-    lines.append(f"args = {_fmt_value(tuple(rep.args))}")
-    lines.append(f"print(pullback.grad(f, wrt={rep.wrt!r})(*args))")
-    lines.append("")
-    lines.append(f"# {f.detail.strip().splitlines()[0]}")
-    for extra in f.detail.strip().splitlines()[1:]:
-        lines.append(f"#   {extra}")
-    if f.got is not None or f.expected is not None:
-        lines.append(f"# pullback:            {_fmt_value(f.got)}")
-        label = "f" if f.kind == "value" else "finite differences" \
-            if f.kind == "mismatch" else "expected"
-        lines.append(f"# {label + ':':<20} {_fmt_value(f.expected)}")
-    return "\n".join(lines)
-
-
-def generated_source(rep: Reproducer, work: Workdir) -> str:
-    try:
-        fn, path = work.load(rep.source)
-        try:
-            return source(fn, wrt=rep.wrt)
-        finally:
-            work.forget(path)
-            forget_transforms(path)
-    except Exception as exc:  # noqa: BLE001
-        return f"(pullback.source raised {type(exc).__name__}: {exc})"
-
-
-@dataclass
-class Summary:
-    seed: int
-    tried: int = 0
-    passed: int = 0
-    skipped: int = 0
-    invalid: int = 0
-    refused: Counter = field(default_factory=Counter)
-    refused_examples: dict = field(default_factory=dict)  # message -> program indices
-    failures: list = field(default_factory=list)  # (Program, Failure)
-    reproducers: list = field(default_factory=list)  # (Program, Reproducer, gradient source)
-    points: Counter = field(default_factory=Counter)
-    invalid_examples: list = field(default_factory=list)
-    seconds: float = 0.0
-
-    def report(self) -> str:
-        out = [f"pullback fuzz: seed {self.seed}, {self.tried} programs in {self.seconds:.1f} s",
-               f"  tried     {self.tried}",
-               f"  passed    {self.passed}",
-               f"  refused   {sum(self.refused.values())}",
-               f"  skipped   {self.skipped}   (f not smooth at any sampled point)",
-               f"  invalid   {self.invalid}   (the generated program itself failed: a "
-               f"generator bug, not pullback's; e.g. {self.invalid_examples})",
-               f"  failures  {len(self.failures)}",
-               "  points    " + ", ".join(f"{k} {v}" for k, v in sorted(self.points.items()))]
-        if self.refused:
-            out.append("")
-            out.append("refusals (every generated construct is one pullback claims to support):")
-            for msg, n in self.refused.most_common():
-                out.append(f"  {n:5d}  {msg}")
-                out.append(f"         e.g. programs {self.refused_examples.get(msg, [])} "
-                           f"(python -m pullback.fuzz --seed {self.seed} --show INDEX)")
-        if self.failures:
-            kinds = Counter(f.kind for _, f in self.failures)
-            out.append("")
-            out.append("failures by kind: " + ", ".join(f"{k} {n}" for k, n in kinds.items()))
-            out.append("failing programs: " + ", ".join(str(p.index) for p, _ in self.failures))
-        for n, (prog, rep, gen, also) in enumerate(self.reproducers, 1):
-            out.append("")
-            out.append(f"=== failure {n} " + "=" * 60)
-            out.append(format_reproducer(rep, prog))
-            if also:
-                out.append(f"# programs {also} minimize to the same reproducer")
-            out.append("")
-            out.append(f"# generated gradient (pullback.source(f, wrt={rep.wrt!r})):")
-            out += ["#   " + ln for ln in gen.rstrip().splitlines()]
-        return "\n".join(out)
-
-
-def _same_bug_key(rep: Reproducer):
-    """Minimized reproducers equal up to names and numbers probably show one bug."""
-    text = re.sub(r"\b[a-z]+\d+\b", "v", rep.source)
-    text = re.sub(r"\d+(\.\d*)?", "N", text)
-    return rep.failure.kind, rep.failure.exc_type, text
-
-
-def run(programs: int, seed: int = 0, time_limit: float | None = None, points: int = 3,
-        minimize_count: int = 20, minimize_time: float = 30.0, verbose: bool = False,
-        start_index: int = 0, progress=None) -> Summary:
-    summary = Summary(seed)
-    work = Workdir()
-    t0 = time.monotonic()
-    try:
-        for index in range(start_index, start_index + programs):
-            if time_limit is not None and time.monotonic() - t0 > time_limit:
-                break
-            prog = generate(seed, index)
-            out = check_program(work, prog, points)
-            summary.tried += 1
-            summary.points.update(out.points)
-            if out.status == "passed":
-                summary.passed += 1
-            elif out.status == "refused":
-                summary.refused[out.message] += 1
-                examples = summary.refused_examples.setdefault(out.message, [])
-                if len(examples) < 5:
-                    examples.append(index)
-            elif out.status == "skipped":
-                summary.skipped += 1
-            elif out.status == "invalid":
-                summary.invalid += 1
-                if len(summary.invalid_examples) < 5:
-                    summary.invalid_examples.append(prog.index)
-            else:
-                summary.failures.append((prog, out.failure))
-                if verbose:
-                    print(f"program {index}: {out.failure.kind}: "
-                          f"{out.failure.detail.splitlines()[0]}", file=sys.stderr)
-            if progress and summary.tried % progress == 0:
-                print(f"... {summary.tried} programs, {len(summary.failures)} failures, "
-                      f"{time.monotonic() - t0:.0f} s", file=sys.stderr, flush=True)
-        seen = {}
-        for prog, failure in summary.failures[:minimize_count]:
-            rep = minimize(failure, prog.source, [p.name for p in prog.params], work,
-                           budget=minimize_time)
-            key = _same_bug_key(rep)
-            if key in seen:  # the same minimized program again: list it once
-                seen[key][3].append(prog.index)
-                continue
-            seen[key] = (prog, rep, generated_source(rep, work), [])
-            summary.reproducers.append(seen[key])
-    finally:
-        work.close()
-    summary.seconds = time.monotonic() - t0
-    return summary
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m pullback.fuzz",
-        description="Generate random programs and check pullback's gradients against "
-                    "finite differences.")
-    parser.add_argument("--programs", type=int, default=1000, help="programs to generate")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--time-limit", type=float, default=None,
-                        help="stop generating programs after this many seconds")
-    parser.add_argument("--points", type=int, default=3, help="points checked per program")
-    parser.add_argument("--start", type=int, default=0, help="index of the first program")
-    parser.add_argument("--minimize", type=int, default=20,
-                        help="minimize at most this many failures (default 20)")
-    parser.add_argument("--minimize-time", type=float, default=30.0,
-                        help="seconds spent shrinking each failure (default 30)")
-    parser.add_argument("--show", type=int, metavar="INDEX",
-                        help="print program INDEX of the seed and check it, then exit")
-    parser.add_argument("--progress", type=int, default=0, metavar="N",
-                        help="print a progress line every N programs (to stderr)")
-    parser.add_argument("-v", "--verbose", action="store_true",
-                        help="print each failure as it is found (to stderr)")
-    opts = parser.parse_args(argv)
-    if opts.show is not None:
-        prog = generate(opts.seed, opts.show)
-        print(prog.source)
-        print(f"# wrt={prog.wrt!r}")
-        work = Workdir()
-        try:
-            out = check_program(work, prog, opts.points)
-        finally:
-            work.close()
-        print(f"# {out.status} {out.message} {dict(out.points)}")
-        if out.failure:
-            print(f"# {out.failure.kind}: {out.failure.detail}")
-            print(f"# args = {_fmt_value(tuple(out.failure.args))}")
-        return 1 if out.failure else 0
-    summary = run(opts.programs, opts.seed, opts.time_limit, opts.points, opts.minimize,
-                  opts.minimize_time, opts.verbose, opts.start, opts.progress)
-    print(summary.report())
-    return 1 if summary.failures else 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    if not categories:
+        src = PRELUDE + helpers + f"\n\ndef f({signature}):\n" + "\n".join(lines) + "\n"
+        return Program(seed, index, src, params, wrt)
+    from . import open_world
+
+    decorator = open_world.decorate_f(g) if "decorator" in categories and \
+        rng.random() < 0.15 else ""
+    src = (open_world.PRELUDE + open_world.module_source(g) + helpers +
+           f"\n\n{decorator}def f({signature}):\n" + "\n".join(lines) + "\n" +
+           open_world.rebind_source(g))
+    return Program(seed, index, src, params, wrt, categories=tuple(g.used_categories))

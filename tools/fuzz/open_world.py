@@ -1,0 +1,430 @@
+"""Open-world constructs: code from outside the subset pullback claims to support.
+
+These are the kinds of code that gave silently wrong gradients on programs
+written outside this project (issue 11): objects of user classes holding
+differentiated values, decorators, views made by chains and then written, values
+passed between functions through module-level containers, lists fed to NumPy
+reductions, index tricks (`np.r_`, `np.c_`), complex intermediates, loops over a
+list that grows inside the loop, variables assigned on one branch only,
+functions returning None or a bool, and module attributes rebound between calls.
+
+Guarantees: each emitter writes valid Python that runs at the generator's
+sample points (or, for the categories that are meant to fail -- `one-branch`,
+`returns` -- fails there with an ordinary Python exception or a non-number, as
+user code would); the scalar it binds is bounded by the bound it reports; every
+module-level name it defines is fresh. Each emitted construct is tagged with its
+category (`CATEGORIES`), so a run can be restricted to some categories and its
+outcomes counted per category. A program may also carry `REBIND`, a module-level
+function the oracle calls between a first evaluation and the judged points.
+"""
+
+from __future__ import annotations
+
+from .generator import CAP, E, Var
+
+CATEGORIES = ("class", "decorator", "view-chain", "global", "list-reduce", "index-trick",
+              "complex", "growing-loop", "one-branch", "returns", "rebind")
+
+PRELUDE = """\
+import functools
+import math
+import types
+
+import numpy as np
+
+W2 = np.array([0.75, -0.5])
+W3 = np.array([0.5, -1.0, 0.25])
+"""
+
+
+def _active(g, sc, ctx, cap: float = 1.5) -> E:
+    """A scalar expression that (usually) depends on the differentiated inputs."""
+    options = [(3.0, E(v.name, v.bound)) for v in g.vars(sc, ())]
+    options += [(1.0, v) for v in g.vars(sc) if v.shape]
+    if not options or g.chance(0.25):
+        return g.tame(g.scal(sc, ctx, 1), cap)
+    pick = g.pick(options)
+    return g.tame(pick if isinstance(pick, E) else g.elem(sc, pick), cap)
+
+
+def _vector(g, sc, ctx) -> tuple[E, int]:
+    """A 1-D active array expression and its length."""
+    arrays = [v for v in g.vars(sc) if v.shape and len(v.shape) == 1]
+    if arrays and g.chance(0.7):
+        v = g.r.choice(arrays)
+        return g.tame(E(v.name, v.bound), 1.5, scalar=False), v.shape[0]
+    s = _active(g, sc, ctx)
+    return E(f"np.tanh(W3 * {s.op()})", 1.0), 3
+
+
+def _define(g, code: str) -> None:
+    g.module_defs.append(code.strip("\n") + "\n")
+
+
+# ------------------------------------------------------------------ the emitters
+# Each returns (lines of f without indentation, name bound to a scalar or None,
+# bound of that scalar, whether control may leave f here).
+
+
+def emit_class(g, sc, ctx):
+    k = next(g.ids)
+    a, b = _active(g, sc, ctx), _active(g, sc, ctx)
+    o = g.fresh("o")
+    form = g.r.choice(["call", "method", "attribute", "set-attribute", "property", "vector"])
+    if form in ("call", "method", "vector"):
+        method = "__call__" if form != "method" else "apply"
+        body = ("return np.sum(np.tanh(self.w * a))" if form == "vector"
+                else "return math.tanh(self.w * a)")
+        _define(g, f"""
+class Layer{k}:
+    def __init__(self, w):
+        self.w = w
+
+    def {method}(self, a):
+        {body}
+""")
+        m = g.fresh("m")
+        if form == "vector":
+            vec, _ = _vector(g, sc, ctx)
+            lines = [f"{m} = Layer{k}({vec.code})", f"{o} = 0.5 * {m}({a.code})"]
+            return lines, o, 0.5 * 3, False
+        call = f"{m}({b.code})" if form == "call" else f"{m}.apply({b.code})"
+        return [f"{m} = Layer{k}({a.code})", f"{o} = {call}"], o, 1.0, False
+    _define(g, f"""
+class Box{k}:
+    def __init__(self, w):
+        self.w = w
+
+    @property
+    def double(self):
+        return 2.0 * self.w
+""")
+    m = g.fresh("m")
+    if form == "attribute":
+        return [f"{m} = Box{k}({a.code})", f"{o} = {m}.w * {b.op()}"], o, 2.25, False
+    if form == "set-attribute":
+        return [f"{m} = Box{k}(0.5)", f"{m}.w = {a.code}",
+                f"{o} = math.sin({m}.w) * {b.op()}"], o, 1.5, False
+    return [f"{m} = Box{k}({a.code})", f"{o} = {m}.double * {b.op()}"], o, 4.5, False
+
+
+def emit_decorator(g, sc, ctx):
+    k = next(g.ids)
+    a = _active(g, sc, ctx)
+    o = g.fresh("o")
+    form = g.r.choice(["wraps-negate", "wraps-scale", "wraps-same", "plain-same",
+                       "plain-shift", "register"])
+    if form == "register":
+        _define(g, f"""
+REGISTRY{k} = []
+
+
+def register{k}(fn):
+    REGISTRY{k}.append(fn)
+    return fn
+""")
+        deco = f"register{k}"
+    else:
+        wraps = "    @functools.wraps(fn)\n" if form.startswith("wraps") else ""
+        result = {"wraps-negate": "-fn(*args)", "wraps-scale": "2.0 * fn(*args)",
+                  "wraps-same": "fn(*args)", "plain-same": "fn(*args)",
+                  "plain-shift": "fn(*args) + 0.5"}[form]
+        _define(g, f"""
+def deco{k}(fn):
+{wraps}    def wrapper(*args):
+        return {result}
+
+    return wrapper
+""")
+        deco = f"deco{k}"
+    _define(g, f"""
+@{deco}
+def g{k}(a):
+    return math.sin(a) * a
+""")
+    return [f"{o} = g{k}({a.code})"], o, 2.5, False
+
+
+_VIEWS_2D = [  # (text with {b}, shape) views of a (2, 3) array
+    ("{b}.T.T", (2, 3)), ("{b}.reshape(6).reshape(2, 3)", (2, 3)),
+    ("np.flip({b})[::-1, ::-1]", (2, 3)), ("np.squeeze({b}[None])", (2, 3)),
+    ("np.asarray({b})", (2, 3)), ("np.diagonal({b})", (2,)), ("{b}[:, ::-1][:, ::-1]", (2, 3)),
+    ("{b}.ravel()", (6,)), ("np.transpose({b})", (3, 2)), ("{b}[1:][0]", (3,)),
+    ("np.swapaxes({b}, 0, 1)", (3, 2)), ("{b}.view()", (2, 3)), ("{b}.reshape(3, 2)", (3, 2)),
+    ("np.moveaxis({b}, 0, 1)", (3, 2)), ("{b}.real", (2, 3)), ("np.ravel({b})", (6,)),
+    ("np.atleast_2d({b})", (2, 3)), ("np.array({b}, copy=False)", (2, 3)),
+]
+_VIEWS_1D = [  # views of a (3,) array
+    ("{b}[::-1][::-1]", (3,)), ("{b}.reshape(3, 1)[:, 0]", (3,)), ("np.flip(np.flip({b}))", (3,)),
+    ("{b}[None][0]", (3,)), ("np.array({b}, copy=False)", (3,)), ("{b}.reshape(1, 3).ravel()",
+                                                                   (3,)),
+    ("{b}[1:][::-1]", (2,)), ("np.expand_dims({b}, 0)", (1, 3)), ("{b}[:]", (3,)),
+]
+
+
+def emit_view_chain(g, sc, ctx):
+    r = g.r
+    a, s = _active(g, sc, ctx), _active(g, sc, ctx)
+    b, d, o = g.fresh("b"), g.fresh("d"), g.fresh("o")
+    # mostly a fresh copy, which pullback lets a program write into
+    own = (lambda text: f"np.copy({text})") if g.chance(0.8) else (lambda text: text)
+    if g.chance(0.6):
+        lines = [f"{b} = {own(f'np.outer(W2, W3) * {a.op()}')}"]
+        view, shape = r.choice(_VIEWS_2D)
+        write = r.choice([f"{b}[0, 0] = {s.code}", f"{b}[1] = {s.op()} * W3",
+                          f"{b} += {s.op()}", f"{b}[:, 1] *= {s.op()}"])
+    else:
+        lines = [f"{b} = {own(f'np.tanh(W3 * {a.op()})')}"]
+        view, shape = r.choice(_VIEWS_1D)
+        write = r.choice([f"{b}[0] = {s.code}", f"{b}[1:] = {s.op()}", f"{b} *= {s.op()}",
+                          f"{b}[2] += {s.op()}"])
+    lines.append(f"{d} = {view.format(b=b)}")
+    if g.chance(0.75):  # write the base, read the view
+        lines.append(write)
+        lines.append(f"{o} = 0.3 * np.sum({d} * {d}) + {s.op()}")
+    else:  # write the view, read the base
+        first = "[" + ", ".join("0" for _ in shape) + "]"
+        lines.append(f"{d}{first} = {s.code}")
+        lines.append(f"{o} = 0.3 * np.sum({b} * {b})")
+    return lines, o, 0.3 * 6 * 9 + 1.5, False
+
+
+def emit_global(g, sc, ctx):
+    k = next(g.ids)
+    a, b = _active(g, sc, ctx), _active(g, sc, ctx)
+    o = g.fresh("o")
+    form = g.r.choice(["dict", "list", "array", "global", "append", "direct"])
+    if form in ("dict", "direct"):
+        _define(g, f"""
+STORE{k} = {{}}
+
+
+def put{k}(a):
+    STORE{k}["w"] = a * 2.0
+    return 0.0
+
+
+def get{k}():
+    return STORE{k}["w"]
+""")
+        if form == "direct":
+            return [f'STORE{k}["w"] = {a.code}', f"{o} = get{k}() * {b.op()}"], o, 4.5, False
+        return _put_get(g, k, a, b, o, 4.5)
+    container, store, load = {
+        "list": (f"SLOT{k} = [0.0]", f"SLOT{k}[0] = a", f"SLOT{k}[0]"),
+        "array": (f"ARR{k} = np.zeros(3)", f"ARR{k}[1] = a", f"1.5 * ARR{k}[1]"),
+        "global": (f"G{k} = 0.0", f"global G{k}\n    G{k} = a", f"G{k} * G{k}"),
+        "append": (f"LOG{k} = []", f"LOG{k}.append(a)", f"LOG{k}[-1]"),
+    }[form]
+    _define(g, f"""
+{container}
+
+
+def put{k}(a):
+    {store}
+    return 0.0
+
+
+def get{k}():
+    return {load}
+""")
+    return _put_get(g, k, a, b, o, 3.4)
+
+
+def _put_get(g, k, a, b, o, bound):
+    """Store a through put{k} and read it back through get{k}, in one of two spellings
+    (put's result, 0.0, is used or not)."""
+    if g.chance(0.5):
+        return [f"put{k}({a.code})", f"{o} = get{k}() * {b.op()}"], o, bound, False
+    return [f"{o} = put{k}({a.code}) + get{k}() * {b.op()}"], o, bound, False
+
+
+def emit_list_reduce(g, sc, ctx):
+    r = g.r
+    a, b = _active(g, sc, ctx), _active(g, sc, ctx)
+    o = g.fresh("o")
+    form = r.choice(["comprehension", "append", "dot", "max", "prod", "builtin-sum",
+                     "array", "mean-generator", "std"])
+    if form == "comprehension":
+        vec, _ = _vector(g, sc, ctx)
+        e = g.fresh("e")
+        return [f"{o} = np.sum([{e} * 3.0 for {e} in {vec.code}])"], o, 3 * 3 * 1.5, False
+    if form == "append":
+        lst, i = g.fresh("losses"), g.fresh("i")
+        return [f"{lst} = []", f"for {i} in range(3):",
+                f"    {lst}.append({a.op()} * {i} + {b.op()})",
+                f"{o} = np.mean({lst})"], o, 4.5, False
+    text = {"dot": f"np.dot(W2, [{a.code}, {b.code}])",
+            "max": f"np.max([{a.code}, 0.5 * {b.op()}])",
+            "prod": f"np.prod([{a.code}, {b.code}])",
+            "builtin-sum": f"sum([{a.code}, {b.op()} * {b.op()}])",
+            "array": f"np.sum(np.array([{a.code}, {b.code}]) ** 2)",
+            "mean-generator": f"np.mean(list({a.op()} * k for k in range(3)))",
+            "std": f"np.std([{a.code}, {b.code}, 0.25])"}[form]
+    return [f"{o} = {text}"], o, 4.5, False
+
+
+def emit_index_trick(g, sc, ctx):
+    a = _active(g, sc, ctx)
+    vec, n = _vector(g, sc, ctx)
+    o = g.fresh("o")
+    text = g.r.choice([
+        f"np.sum(np.r_[{a.code}, 0.5] ** 2)", f"np.sum(np.r_[{vec.code}, {a.code}] * 0.5)",
+        f"np.sum(np.c_[{vec.code}, {vec.code}] ** 2)", f"np.r_[{a.code}, {a.op()} * 2.0][1]",
+        f"np.sum(np.r_[{vec.code}[:2], {a.code}])", f"np.sum(np.take({vec.code}, [0, {n - 1}]))",
+        f"np.sum({vec.op()}[[0, {n - 1}, 0]])", f"np.sum(np.hstack([{vec.code}, [{a.code}]]))",
+    ])
+    return [f"{o} = {text}"], o, 2 * (n + 2) * 2.25, False
+
+
+def emit_complex(g, sc, ctx):
+    a, b = _active(g, sc, ctx), _active(g, sc, ctx)
+    o = g.fresh("o")
+    text = g.r.choice([
+        f"np.abs({a.op()} * 1j + 2)", f"np.real(np.exp(1j * {a.op()}))",
+        f"(({a.code}) + 1j * ({b.code})).imag", f"abs(complex({a.code}, 1.0))",
+        f"np.abs(np.exp(1j * {a.op()}) + 0.5)", f"({a.op()} * (1 + 2j)).real",
+        f"np.angle({a.op()} + 1j)", f"np.real(({a.op()} + 1j) ** 2)",
+    ])
+    return [f"{o} = {text}"], o, 4.0, False
+
+
+def emit_growing_loop(g, sc, ctx):
+    a, b = _active(g, sc, ctx), _active(g, sc, ctx)
+    items, it, o = g.fresh("items"), g.fresh("it"), g.fresh("o")
+    lines = [f"{items} = [{a.code}, {b.code}]", f"{o} = 0.0", f"for {it} in {items}:",
+             f"    if len({items}) < 4:", f"        {items}.append({it} * 0.5)",
+             f"    {o} = {o} + {it}"]
+    if g.chance(0.5):
+        lines[-1] = f"    {o} = {o} + {it} * len({items})"
+        return lines, o, 4 * 1.5 * 4, False
+    return lines, o, 4 * 1.5, False
+
+
+def emit_one_branch(g, sc, ctx):
+    a, b = _active(g, sc, ctx), _active(g, sc, ctx)
+    w, o = g.fresh("w"), g.fresh("o")
+    c = _active(g, sc, ctx)  # a condition on the data: f fails at some points only
+    cond = f"{c.op()} {g.r.choice(['>', '<'])} {round(g.r.uniform(-0.5, 0.5) * c.bound, 2)}"
+    if g.chance(0.5):
+        lines = [f"if {cond}:", f"    {w} = {a.code}"]
+    else:
+        lines = [f"if {cond}:", f"    {w} = {a.code}", "else:", f"    {o} = {b.code}"]
+    lines.append(f"{o} = {w} * {b.op()}")
+    return lines, o, 2.25, False
+
+
+def emit_returns(g, sc, ctx):
+    k = next(g.ids)
+    a = _active(g, sc, ctx)
+    o = g.fresh("o")
+    form = g.r.choice(["bare-return", "helper-none", "helper-bool"])
+    if form == "bare-return":
+        c = _active(g, sc, ctx)
+        cond = f"{c.op()} > {round(g.r.uniform(-0.5, 0.5) * c.bound, 2)}"
+        return [f"if {cond}:", "    return"], None, 0.0, True
+    if form == "helper-none":
+        _define(g, f"""
+def h_none{k}(a):
+    a * 2.0
+""")
+        return [f"{o} = h_none{k}({a.code})"], o, 1.0, False
+    _define(g, f"""
+def h_bool{k}(a):
+    return a > 0.25
+""")
+    return [f"{o} = h_bool{k}({a.code}) * {a.op()}"], o, 1.5, False
+
+
+def emit_rebind(g, sc, ctx):
+    k = next(g.ids)
+    a = _active(g, sc, ctx)
+    o = g.fresh("o")
+    form = g.r.choice(["namespace", "class-attribute", "function", "constant", "alias",
+                       "defaults", "code"])
+    if form == "namespace":
+        _define(g, f"acts{k} = types.SimpleNamespace(act=np.tanh)")
+        g.rebinds.append((f"acts{k}.act = np.sin", ()))
+        return [f"{o} = acts{k}.act({a.code})"], o, 1.0, False
+    if form == "class-attribute":
+        _define(g, f"class Cfg{k}:\n    scale = 2.0")
+        g.rebinds.append((f"Cfg{k}.scale = -1.5", ()))
+        return [f"{o} = Cfg{k}.scale * {a.op()}"], o, 3.0, False
+    if form == "constant":
+        _define(g, f"K{k} = 2.0")
+        g.rebinds.append((f"K{k} = 3.0", (f"K{k}",)))
+        return [f"{o} = K{k} * {a.op()}"], o, 4.5, False
+    if form == "alias":
+        _define(g, f"ops{k} = math")
+        g.rebinds.append((f"ops{k} = types.SimpleNamespace(sin=math.cos)", (f"ops{k}",)))
+        return [f"{o} = ops{k}.sin({a.code})"], o, 1.0, False
+    _define(g, f"""
+def g{k}(a, c=1.0):
+    return c * a * a
+
+
+def g{k}_alt(a, c=1.0):
+    return c * math.sin(a)
+""")
+    if form == "function":
+        g.rebinds.append((f"g{k} = g{k}_alt", (f"g{k}",)))
+    elif form == "defaults":
+        g.rebinds.append((f"g{k}.__defaults__ = (-2.5,)", ()))
+    else:
+        g.rebinds.append((f"g{k}.__code__ = g{k}_alt.__code__", ()))
+    return [f"{o} = g{k}({a.code})"], o, 2.5 * 2.25, False
+
+
+EMITTERS = {
+    "class": emit_class, "decorator": emit_decorator, "view-chain": emit_view_chain,
+    "global": emit_global, "list-reduce": emit_list_reduce, "index-trick": emit_index_trick,
+    "complex": emit_complex, "growing-loop": emit_growing_loop, "one-branch": emit_one_branch,
+    "returns": emit_returns, "rebind": emit_rebind,
+}
+assert set(EMITTERS) == set(CATEGORIES)
+
+
+def emit(g, sc, ctx, ind: str, category: str | None = None):
+    """One construct of a category the generator allows, in statement form:
+    (lines, scope after it, whether control may leave f)."""
+    category = category or g.r.choice(g.categories)
+    lines, name, bound, may_jump = EMITTERS[category](g, sc, ctx)
+    g.used_categories.append(category)
+    lines = [ind + line for line in lines]
+    if name is None:
+        return lines, sc, may_jump
+    e = g.tame(E(name, bound), CAP)
+    if e.code != name:
+        lines.append(f"{ind}{name} = {e.code}")
+    return lines, {**sc, name: Var(name, (), e.bound, role="open")}, may_jump
+
+
+def decorate_f(g) -> str:
+    """A decorator line for f itself (its definition goes to the module)."""
+    k = next(g.ids)
+    g.used_categories.append("decorator")
+    wraps = "    @functools.wraps(fn)\n" if g.chance(0.7) else ""
+    result = g.r.choice(["-fn(*args)", "fn(*args)", "0.5 * fn(*args)"])
+    _define(g, f"""
+def outer{k}(fn):
+{wraps}    def wrapper(*args):
+        return {result}
+
+    return wrapper
+""")
+    return f"@outer{k}\n"
+
+
+def module_source(g) -> str:
+    """The module-level definitions the constructs need, and REBIND if any."""
+    text = "".join("\n\n" + code for code in g.module_defs)
+    return text
+
+
+def rebind_source(g) -> str:
+    if not g.rebinds:
+        return ""
+    names = sorted({n for _, ns in g.rebinds for n in ns})
+    body = ([f"    global {', '.join(names)}"] if names else []) + \
+        [f"    {stmt}" for stmt, _ in g.rebinds]
+    return "\n\ndef REBIND():\n" + "\n".join(body) + "\n"
