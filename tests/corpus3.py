@@ -4307,11 +4307,11 @@ def refused_ufunc_outer(x):
 refuse(refused_ufunc_outer, lambda r: (_n(r, 3),), 0, "NoRuleError", "np.multiply.outer")
 
 
-def refused_real_attribute(v):
+def real_attribute(v):
     return np.sum(v.real**2)
 
 
-refuse(refused_real_attribute, lambda r: (_n(r, 3),), 0, "NoRuleError", ".real")
+add(real_attribute, lambda r: (_n(r, 3),))
 
 
 def refused_list_literal_of_appended_list(S, gap):

@@ -26,6 +26,7 @@ import types
 from dataclasses import dataclass, field
 
 import gast
+import numpy as np
 
 from . import rules
 from .codegen import HELPERS
@@ -45,6 +46,8 @@ BINOPS = {
 UNARYOPS = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_,
             gast.Invert: operator.invert}
 NONDIFF_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
+# Attributes of arrays that are NumPy functions of them (and views, as their rules say).
+ATTRIBUTE_FUNCTIONS = {"T": np.transpose, "real": np.real, "imag": np.imag}
 # Methods kept as written in the primal (lists have copy too); the receiver is `self`.
 METHOD_RULES = {
     "copy": rules.rule("self", kinds=["fresh"], self="g"),
@@ -213,8 +216,9 @@ class Analysis:
                 return Op("nondiff")
             if dotted_name(value) and self.resolve(value) is not MISSING:
                 return Op("nondiff")  # a module constant such as np.pi
-            if value.attr == "T":
-                return self._bind(__import__("numpy").transpose, [value.value], [], ".T")
+            if value.attr in ATTRIBUTE_FUNCTIONS:  # x.T, z.real, z.imag
+                return self._bind(ATTRIBUTE_FUNCTIONS[value.attr], [value.value], [],
+                                  f".{value.attr}")
             return Op("unknown", {"x": value.value}, name=f".{value.attr}")
         if isinstance(value, (gast.Tuple, gast.List)):
             return Op("pack", {i: e for i, e in enumerate(value.elts)})

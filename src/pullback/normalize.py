@@ -538,6 +538,7 @@ ARRAY_METHODS = {
     "cumprod": "np.cumprod", "std": "np.std", "var": "np.var", "argmax": "np.argmax",
     "argmin": "np.argmin", "argsort": "np.argsort", "any": "np.any", "all": "np.all",
     "trace": "np.trace", "diagonal": "np.diagonal", "swapaxes": "np.swapaxes",
+    "conj": "np.conj", "conjugate": "np.conj",
 }
 
 

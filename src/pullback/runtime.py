@@ -111,6 +111,9 @@ def _zeros_for(x):
     raise PullbackError(f"cannot index the gradient of a value of type {type(x).__name__}")
 
 
+_COMPLEX = frozenset({complex, np.complex128, np.complex64})
+
+
 def accum_index(d, x, idx, g):
     """d[idx] += g, where d is the gradient of x (0.0 until it is materialized)."""
     if d.__class__ is float:
@@ -119,7 +122,11 @@ def accum_index(d, x, idx, g):
         d = _zeros_for(x) + d  # a scalar gradient (say, a NumPy zero) spread over x
     if isinstance(d, (list, dict)):
         d[idx] = add_grads(d[idx], g)
-    elif _is_basic(idx):
+        return d
+    if (g.__class__ in _COMPLEX or g.__class__ is np.ndarray and g.dtype.kind == "c") \
+            and d.dtype.kind != "c":
+        g = np.real(g)  # the gradient of a real array is real
+    if _is_basic(idx):
         d[idx] += g
     else:
         np.add.at(d, idx, g)
@@ -426,7 +433,7 @@ def check_bound(out):
 
 NUMBER_TYPES = frozenset({float, int, np.float64, np.float32, np.float16, np.longdouble,
                           np.int64, np.int32, np.int16, np.int8, np.uint64, np.uint32,
-                          np.uint16, np.uint8, complex, np.complex128, np.complex64})
+                          np.uint16, np.uint8})
 
 
 def check_scalar(out):
@@ -438,8 +445,13 @@ def check_scalar(out):
             f"grad needs a function with a scalar output, but it returned shape {np.shape(out)}; "
             "use pullback.vjp(f)(*args, seed) for array outputs"
         )
+    if out.__class__ is complex or np.iscomplexobj(out):
+        raise PullbackError(
+            f"grad needs a real-valued function, but it returned the complex value {out!r}; "
+            "differentiate its real part, imaginary part or absolute value (np.real, np.imag, "
+            "np.abs), or use pullback.vjp with a complex seed")
     kind = np.asarray(out).dtype.kind if isinstance(out, (np.ndarray, np.generic)) else None
-    if kind is None or kind not in "iufc":
+    if kind is None or kind not in "iuf":
         raise PullbackError(
             f"grad needs a function that returns a number, but it returned {out!r} (of type "
             f"{type(out).__name__}), which has no derivative")
@@ -448,9 +460,11 @@ def check_scalar(out):
 def as_grad(d, x):
     """The gradient in the user's terms: float for scalars, a float array of x's shape."""
     if isinstance(x, np.ndarray):
-        if d.__class__ is np.ndarray and d.shape == x.shape and d.dtype.kind in "fc":
+        if d.__class__ is np.ndarray and d.shape == x.shape and d.dtype == x.dtype:
             return d if d.flags.writeable else d.copy()
-        dtype = x.dtype if x.dtype.kind in "fc" else float
+        dtype = x.dtype if x.dtype.kind in "fc" else np.dtype(float)
+        if dtype.kind != "c" and np.iscomplexobj(d):
+            d = np.real(d)  # a real input's gradient is the real part
         return np.array(np.broadcast_to(d, x.shape), dtype=dtype)
     if isinstance(x, (list, tuple)):
         if d.__class__ is float:
@@ -462,8 +476,10 @@ def as_grad(d, x):
         if d.__class__ is float:
             return {k: as_grad(0.0, v) for k, v in x.items()}
         return {k: as_grad(d[k], v) for k, v in x.items()}
-    if isinstance(x, complex):
+    if isinstance(x, (complex, np.complexfloating)):
         return complex(d)
+    if np.iscomplexobj(d):
+        d = np.real(d)  # a real input's gradient is the real part
     return float(d)
 
 

@@ -6,7 +6,7 @@ from .. import runtime
 from . import rule
 
 RULES = {
-    builtins.abs: rule("x", kinds=["elementwise"], x="g * np.sign(x)"),
+    builtins.abs: rule("x", kinds=["elementwise"], x="abs_grad(g, x)"),
     builtins.float: rule("x", kinds=["fresh"], x="g"),
     builtins.pow: rule("base, exp", broadcast=True, kinds=["elementwise"],
                        base="pow_grad_base(g, base, exp)",

@@ -43,7 +43,7 @@ ELEMENTWISE = of_kind("elementwise", {
     np.cbrt: rule("x", x="g / (3.0 * ans * ans)"),
     np.reciprocal: rule("x", x="-g * ans * ans"),
     np.square: rule("x", x="g * 2.0 * x"),
-    np.abs: rule("x", x="g * np.sign(x)"),
+    np.abs: rule("x", x="abs_grad(g, x)"),
     np.negative: rule("x", x="-g"),
     np.positive: rule("x", x="g"),
     np.add: rule("x1, x2", broadcast=True, x1="g", x2="g"),
@@ -116,8 +116,7 @@ _EINSUM_ARGS = "(" + ", ".join(_EINSUM_SLOTS) + ")"
 
 LINEAR_ALGEBRA = {
     np.dot: rule("a, b", kinds=FRESH, a="dot_grad_a(g, a, b)", b="dot_grad_b(g, a, b)"),
-    np.vdot: rule("a, b", kinds=FRESH, a="reshape_like(g * np.ravel(b), a)",
-                  b="reshape_like(g * np.ravel(a), b)"),
+    np.vdot: rule("a, b", kinds=FRESH, a="vdot_grad(g, a, b, 0)", b="vdot_grad(g, a, b, 1)"),
     np.inner: rule("a, b", kinds=FRESH, a="inner_grad(g, 0, a, b)", b="inner_grad(g, 1, a, b)"),
     np.outer: rule("a, b", kinds=FRESH, a="outer_grad_a(g, a, b)", b="outer_grad_b(g, a, b)"),
     np.matmul: rule("x1, x2", kinds=FRESH,
@@ -177,6 +176,16 @@ SHAPE = {
     np.tril: rule("m, k=0", kinds=FRESH, m="tri_grad(g, m, k, False)"),
 }
 
+# Complex numbers: the parts of a value, and its conjugate (their gradients follow
+# autograd's convention, dL/dRe - i dL/dIm; a real input gets the real part).
+COMPLEX = {
+    np.real: rule("val", kinds=VIEW, val="real_grad(g, val)"),
+    np.imag: rule("val", kinds=VIEW, val="imag_grad(g, val)"),
+    np.conj: rule("x", kinds=["elementwise"], x="np.conj(g)"),
+    np.angle: rule("z, deg=False", kinds=FRESH,
+                   z="angle_grad(g, z) * (57.29577951308232 if deg else 1.0)"),
+}
+
 CONSTRUCTION = {
     np.array: rule("object, dtype=None, *, copy=True, order='K', ndmin=0", kinds=VIEW,
                    object="array_grad(g, object, ans)"),
@@ -195,7 +204,7 @@ SORTING = {
 # NumPy functions read list arguments as arrays, so their gradient templates do too.
 ARRAY_LIKE = True
 RULES = {**ELEMENTWISE, **REDUCTIONS, **CUMULATIVE, **LINEAR_ALGEBRA, **SHAPE, **CONSTRUCTION,
-         **SORTING}
+         **SORTING, **COMPLEX}
 
 # Results that carry no gradient: shapes, indices, comparisons, constructors,
 # piecewise-constant functions.

@@ -216,6 +216,13 @@ def reshape_like(g, a):
     return g.reshape(shape) if g.__class__ is np.ndarray else np.reshape(g, shape)
 
 
+def vdot_grad(g, a, b, side):
+    """np.vdot(a, b) = sum(conj(a) * b) over the flattened operands; real operands only."""
+    _real_only(a, "np.vdot")
+    _real_only(b, "np.vdot")
+    return reshape_like(g * np.ravel(a if side else b), b if side else a)
+
+
 def trace_grad(g, a):
     if np.ndim(a) != 2:
         raise PullbackError("np.trace is differentiated for 2-D arrays only")
@@ -315,9 +322,42 @@ def prod_grad(g, a, axis=None, keepdims=False):
     return _keep(g, a.ndim, axes, keepdims) * others
 
 
+def abs_grad(g, x):
+    """|x|: the sign of x, and for a complex x its conjugate over |x| (gradients of
+    complex values follow autograd's convention: dL/dRe - i dL/dIm)."""
+    sign = np.sign(x)
+    if sign.__class__ is not float and np.iscomplexobj(sign):
+        sign = np.conj(sign)
+    return g * sign
+
+
+def real_grad(g, x):
+    """np.real(x): the gradient of the real part, as a complex value when x is complex."""
+    return g + 0j if np.iscomplexobj(x) else g
+
+
+def imag_grad(g, x):
+    """np.imag(x): -1j * g for a complex x; the imaginary part of a real x is 0."""
+    return -1j * g if np.iscomplexobj(x) else 0.0 * g
+
+
+def angle_grad(g, x):
+    """np.angle(x) = atan2(Im x, Re x): -1j * g * conj(x) / |x|^2."""
+    x = np.asarray(x)
+    return -1j * g * np.conj(x) / (x.real ** 2 + x.imag ** 2)
+
+
+def _real_only(x, what):
+    if np.iscomplexobj(x):
+        raise PullbackError(
+            f"no derivative rule for {what} of a complex value (it is not holomorphic, and "
+            "pullback has no rule for its complex form): take np.abs or np.real first")
+
+
 def var_grad(g, a, axis=None, ddof=0, keepdims=False):
     if _zero(g):
         return 0.0
+    _real_only(a, "np.var")
     a = np.asarray(a)
     axes = _axes(axis, a.ndim)
     centred = a - np.mean(a, axis=axes, keepdims=True)
@@ -328,6 +368,7 @@ def var_grad(g, a, axis=None, ddof=0, keepdims=False):
 def std_grad(g, a, ans, axis=None, ddof=0, keepdims=False):
     if _zero(g):
         return 0.0
+    _real_only(a, "np.std")
     a = np.asarray(a)
     axes = _axes(axis, a.ndim)
     centred = a - np.mean(a, axis=axes, keepdims=True)
@@ -422,6 +463,7 @@ def norm_grad(g, x, ans, ord=None, axis=None, keepdims=False):
     norms (None/'fro', 'nuc', 1, -1, 2, -2, inf, -inf) over two; ties share the gradient."""
     if _zero(g):
         return 0.0
+    _real_only(x, "np.linalg.norm")
     x = np.asarray(x)
     axes = _axes(axis, x.ndim)
     if axis is None and x.ndim > 2:  # only ord=None is allowed: the flattened 2-norm
@@ -682,6 +724,7 @@ def slogdet_grad(g, a):
     logabsdet carries one: inv(A)^T."""
     if _zero(g):
         return 0.0
+    _real_only(a, "np.linalg.slogdet")
     glog = g[1]
     if _zero(glog):
         return 0.0
@@ -717,6 +760,7 @@ def cholesky_grad(g, ans, upper=False):
     the diagonal, S on it."""
     if _zero(g):
         return 0.0
+    _real_only(ans, "np.linalg.cholesky")
     L = _mT(ans) if upper else ans
     gL = _mT(g) if upper else g
     P = np.tril(_mT(L) @ gL)
