@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import cmath
 import collections
+import contextlib
 import dataclasses
 import functools
 import math
@@ -64,9 +65,10 @@ def control(id, *args, **options):
     return _register(id, args, True, **options)
 
 
-def scenario(id, control=False, located="line"):
+def scenario(id, control=False, located="line", mentions=()):
     def register(run):
-        PROBES.append(Probe(id, scenario=run, control=control, located=located))
+        PROBES.append(Probe(id, scenario=run, control=control, located=located,
+                            mentions=mentions))
         return run
     return register
 
@@ -2303,6 +2305,7 @@ import builtins  # noqa: E402
 import threading  # noqa: E402
 
 import pullback  # noqa: E402
+from pullback import rules  # noqa: E402
 
 PWNED = "_soundness_pwned"
 
@@ -2437,9 +2440,9 @@ def _(chk, tmp_path):
     def mystery_grad(g, ans, t):
         return g * 2.0
     mystery_grad.__name__ = f"r(0) or {INJECT} or ("
-    pullback.register_rule(mod.mystery)(mystery_grad)
     try:
-        chk(mod.crafted5, (0.7,))
+        with custom_rule(mod.mystery, mystery_grad):
+            chk(mod.crafted5, (0.7,))
     finally:
         _assert_nothing_ran()
 
@@ -2556,11 +2559,26 @@ def augments_module_array(v):
     return np.sum(WEIGHTS)
 
 
+@contextlib.contextmanager
+def custom_rule(func, gradient):
+    """`pullback.register_rule(func)(gradient)` for the duration of a probe: the rule
+    tables are shared by the whole test session, so they are restored afterwards."""
+    saved_rules, saved_nondiff = dict(rules.RULES), set(rules.NONDIFF)
+    pullback.register_rule(func)(gradient)
+    try:
+        yield
+    finally:
+        rules.RULES.clear()
+        rules.RULES.update(saved_rules)
+        rules.NONDIFF.clear()
+        rules.NONDIFF.update(saved_nondiff)
+        rules.VERSION[0] += 1
+
+
 def pair_product(a, b):
     return a * b
 
 
-@pullback.register_rule(pair_product)
 def pair_product_grad_short(g, ans, a, b):
     return g * b  # one gradient for two parameters
 
@@ -2569,7 +2587,6 @@ def triple_sum(a, b):
     return a + b
 
 
-@pullback.register_rule(triple_sum)
 def triple_sum_grad_long(g, ans, a, b):
     return g, g, g  # three gradients for two parameters
 
@@ -2578,27 +2595,48 @@ def wrong_shape(v):
     return v * 2.0
 
 
-@pullback.register_rule(wrong_shape)
 def wrong_shape_grad(g, ans, v):
     return np.sum(g) * np.ones(2)  # a gradient of the wrong shape
 
 
-@probe("rules-custom-rule-too-few-gradients", 0.7, 1.3, wrt=(0, 1), located="any",
-       mentions=("pair_product",))
 def uses_pair_product(x, y):
     return pair_product(x, y) + x
 
 
-@probe("rules-custom-rule-too-many-gradients", 0.7, 1.3, wrt=1, located="any",
-       mentions=("triple_sum",))
 def uses_triple_sum(x, y):
     return triple_sum(x, y) * y
 
 
-@probe("rules-custom-rule-wrong-shape", V3, located="any",
-       mentions=("wrong_shape",))
 def uses_wrong_shape(v):
     return np.sum(wrong_shape(v) ** 2)
+
+
+@scenario("rules-custom-rule-too-few-gradients", located="any", mentions=("pair_product",))
+def _(chk, tmp_path):
+    with custom_rule(pair_product, pair_product_grad_short):
+        chk(uses_pair_product, (0.7, 1.3), wrt=(0, 1))
+
+
+@scenario("rules-custom-rule-too-many-gradients", located="any", mentions=("triple_sum",))
+def _(chk, tmp_path):
+    with custom_rule(triple_sum, triple_sum_grad_long):
+        chk(uses_triple_sum, (0.7, 1.3), wrt=(0, 1))
+
+
+@scenario("rules-custom-rule-wrong-shape", located="any", mentions=("wrong_shape",))
+def _(chk, tmp_path):
+    with custom_rule(wrong_shape, wrong_shape_grad):
+        chk(uses_wrong_shape, (V3,))
+
+
+@scenario("control-rules-custom-rule-right", control=True)
+def _(chk, tmp_path):
+    with custom_rule(pair_product, pair_product_grad):
+        chk(uses_pair_product, (0.7, 1.3), wrt=(0, 1))
+
+
+def pair_product_grad(g, ans, a, b):
+    return g * b, g * a
 
 
 def vector_out(v):

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import inspect
 import os
 import re
 
@@ -236,9 +237,6 @@ KNOWN_FAILURES: dict[str, str] = {
     'defaults-array-default-replaced':
         'the gradient made before the change, called after it: value_and_grad returns the value '
         '2.25, f gives 2.',
-    'defaults-function-default-replaced':
-        "raw NameError: cannot access free variable 'e' where it is not associated with a value in "
-        'enclosing scope',
     'defaults-loop-bound-default':
         'the gradient made before the change, called after it: value_and_grad returns the value '
         '1.19, f gives 1.773',
@@ -312,6 +310,8 @@ KNOWN_FAILURES: dict[str, str] = {
         ' raises UnboundLocalError',
     'rules-custom-rule-too-few-gradients':
         'raw TypeError: cannot unpack non-iterable float object',
+    'rules-custom-rule-too-many-gradients':
+        'raw ValueError: too many values to unpack (expected 2)',
     'rules-custom-rule-wrong-shape':
         'raw ValueError: operands could not be broadcast together with remapped shapes '
         '[original->remapped]: (2,)  and requested shape (3,',
@@ -330,12 +330,15 @@ KNOWN_FAILURES: dict[str, str] = {
 _LOCATION = re.compile(r'File "([^"]+)", line (\d+)|([^\s"\'()]+\.py):(\d+)')
 
 
-def location_problem(msg, level="line"):
-    """None if `msg` locates its problem at `level`; otherwise what it lacks."""
+def location_problem(msg, level="line", f=None):
+    """None if `msg` locates its problem at `level`; otherwise what it lacks. "line": a
+    `File "...", line N` (or file.py:N) whose line's text the message shows; "file": the
+    name of the file f's code comes from; "any": any message."""
     if level == "any":
         return None if msg.strip() else "an empty message"
     if level == "file":
-        return None if re.search(r"[\w.-]+\.py", msg) else "no file name"
+        name = os.path.basename(inspect.unwrap(f).__code__.co_filename)
+        return None if name in msg else f"the file name {name}"
     for m in _LOCATION.finditer(msg):
         path, line = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
         if not os.path.isfile(path):
@@ -396,11 +399,12 @@ class Checker:
         try:
             return self.make(f, wrt, mode)
         except pullback.PullbackError as e:
-            self.refused(e)
+            self.refused(e, f)
+            error = e
 
-            def refuses(*args, **kwargs):
-                raise e
-            return refuses
+        def refuses(*args, **kwargs):
+            raise error
+        return refuses
 
     def __call__(self, f, args, wrt=0, mode="value_and_grad", seed=None, gradient=None,
                  effects=None, control=None, located=None):
@@ -417,8 +421,8 @@ class Checker:
         self.outcomes.append(outcome)
         return outcome
 
-    def refused(self, error):
-        problem = location_problem(str(error), self.located)
+    def refused(self, error, f):
+        problem = location_problem(str(error), self.located, f)
         assert problem is None, f"refusal does not locate the problem ({problem}):\n{error}"
         for word in self.mentions:
             assert word in str(error), f"refusal does not name {word!r}:\n{error}"
@@ -440,7 +444,7 @@ class Checker:
             else:
                 result = gradient(*copy.deepcopy(args))
         except pullback.PullbackError as e:
-            return self.refused(e)
+            return self.refused(e, f)
         except Exception as e:
             if f_error is not None and type(e) is type(f_error) and str(e) == str(f_error):
                 return "refused: f's own error"
