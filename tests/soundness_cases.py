@@ -27,6 +27,7 @@ import dataclasses
 import functools
 import math
 import operator
+import statistics
 import types
 from dataclasses import dataclass, field
 
@@ -325,6 +326,105 @@ def setattr_instance(x):
 def getattr_builtin(x):
     p = Point(x, 1.0)
     return getattr(p, "x") * 4.0
+
+
+class Cfg:
+    act = staticmethod(np.tanh)
+
+
+@probe("classes-object-argument-holding-function", V3, Cfg())
+def object_holding_function(v, cfg):
+    return np.sum(cfg.act(v))
+
+
+@probe("classes-np-vectorize", V3)
+def vectorized_helper(v):
+    sq = np.vectorize(lambda t: t * t)
+    return np.sum(sq(v))
+
+
+MODEL = Lin(W23)
+
+
+@probe("classes-global-instance-call", V3)
+def global_instance_call(x):
+    return np.sum(MODEL(x))
+
+
+@probe("classes-global-instance-method", V3)
+def global_instance_method(x):
+    return np.sum(MODEL.apply(x) ** 2)
+
+
+@probe("classes-instance-argument-called", V3, Lin(W23))
+def instance_argument_called(x, m):
+    return np.sum(m(x))
+
+
+@probe("classes-instance-in-dict", W23, V3)
+def instance_in_dict(W, x):
+    layers = {"a": Lin(W)}
+    return np.sum(layers["a"](x))
+
+
+@probe("classes-instance-in-tuple", W23, V3)
+def instance_in_tuple(W, x):
+    pair = (Lin(W),)
+    return np.sum(pair[0](x))
+
+
+@probe("classes-instance-called-in-loop", W23, V3)
+def instance_called_in_loop(W, x):
+    m = Lin(W)
+    s = 0.0
+    for k in range(2):
+        s = s + np.sum(m(x * (k + 1)))
+    return s
+
+
+@probe("classes-explicit-dunder-call", W23, V3)
+def explicit_dunder_call(W, x):
+    m = Lin(W)
+    return np.sum(m.__call__(x))
+
+
+@probe("classes-namedtuple-make", 0.7)
+def namedtuple_make(x):
+    p = PairNT._make([x, 2.0])
+    return p.a * p.b
+
+
+@probe("classes-namedtuple-replace", 0.7)
+def namedtuple_replace(x):
+    p = PairNT(1.0, 2.0)._replace(a=x)
+    return p.a * p.b
+
+
+@probe("classes-dataclass-astuple", 0.7)
+def dataclass_astuple(w):
+    a, b = dataclasses.astuple(Params(w, 2.0))
+    return a * b
+
+
+@probe("classes-getattr-with-default", 0.7)
+def getattr_with_default(x):
+    return getattr(Point(x, 1.0), "z", x) * 2.0
+
+
+@probe("classes-vars-of-instance", 0.7)
+def vars_of_instance(x):
+    return vars(Point(x, 1.0))["x"] * 3.0
+
+
+@control("control-classes-global-instance-data", V3)
+def global_instance_data(x):
+    return np.sum(MODEL.W @ x)
+
+
+@control("control-classes-lambda-closing-over-weights", W23, V3, wrt=(0, 1))
+def lambda_closing_over_weights(W, x):
+    layer = lambda v: np.tanh(W @ v)
+    return np.sum(layer(x))
 
 
 @control("control-classes-constant-object-arg", V3, Model(W23))
@@ -626,6 +726,92 @@ def np_array_mean(a):
     return np.array(xs).mean() + np.sum(xs)
 
 
+@probe("lists-math-fsum", V3)
+def fsum_list(a):
+    return math.fsum([t * 2.0 for t in a])
+
+
+@probe("lists-statistics-mean", V3)
+def statistics_mean(a):
+    return statistics.mean([t * 2.0 for t in a])
+
+
+@probe("lists-functools-reduce", V3)
+def reduce_product(a):
+    return functools.reduce(operator.mul, [t + 2.0 for t in a])
+
+
+@probe("lists-polyval-coefficients", V3)
+def polyval_coefficients(a):
+    return np.polyval([a[0], a[1], a[2]], 0.5)
+
+
+@probe("lists-sort", V3)
+def sort_list(a):
+    return np.sort([t * 3.0 for t in a])[0] + np.sort([t * 3.0 for t in a])[1]
+
+
+@probe("lists-einsum-list-operand", V3)
+def einsum_list(a):
+    return np.einsum("i,i", [a[0], a[1], a[2]], a)
+
+
+@probe("lists-fromiter", V3)
+def fromiter_list(a):
+    return np.sum(np.fromiter((t * t for t in a), dtype=float))
+
+
+@probe("lists-cumsum", V3)
+def cumsum_list(a):
+    return np.cumsum([t * 2.0 for t in a])[-1]
+
+
+@probe("lists-maximum-elementwise", V3)
+def maximum_list(a):
+    return np.sum(np.maximum([t for t in a], 0.0))
+
+
+@probe("lists-var", V3)
+def var_list(a):
+    return np.var([t for t in a])
+
+
+@probe("lists-copy-method-then-sum", V3)
+def copy_list_then_sum(a):
+    xs = [t * 2.0 for t in a]
+    ys = xs.copy()
+    return np.sum(ys)
+
+
+@probe("lists-tuple-of-generator", V3)
+def tuple_of_generator(a):
+    return np.sum(tuple(t * t for t in a))
+
+
+@probe("lists-dict-values", 0.7, 1.3, wrt=(0, 1))
+def dict_values_sum(x, y):
+    d = {"a": x, "b": y}
+    return np.sum(list(d.values()))
+
+
+@probe("lists-append-in-while", 0.7)
+def append_in_while(x):
+    xs = []
+    while len(xs) < 3:
+        xs.append(x * len(xs))
+    return np.sum(xs)
+
+
+@probe("lists-mean-of-tuple-display", 0.7, 1.3, wrt=(0, 1))
+def mean_of_tuple(x, y):
+    return np.mean((x, y * 2.0))
+
+
+@probe("lists-hstack-scalars", 0.7, 1.3, wrt=(0, 1))
+def hstack_scalars(x, y):
+    return np.sum(np.hstack([x, y, x * y]) ** 2)
+
+
 @control("control-lists-np-array-display-then-sum", 0.5, 1.5, wrt=(0, 1))
 def np_array_display(x, y):
     return np.sum(np.array([x, y, x * y]) ** 2)
@@ -822,6 +1008,11 @@ REGISTRY = {}
 def register_fn(fn):
     REGISTRY[fn.__name__] = fn
     return fn
+
+
+@probe("decorators-functools-reduce-lambda", V3)
+def reduce_lambda(a):
+    return functools.reduce(lambda acc, t: acc + t * t, a, 0.0)
 
 
 @control("control-decorators-registration-returns-fn", 0.8)
@@ -1254,6 +1445,85 @@ def view_moveaxis(x):
     return d[0, 1] * x
 
 
+@probe("views-np-diag-of-matrix", 0.7)
+def view_np_diag(x):
+    b = np.ones((2, 2))
+    d = np.diag(b)
+    b[0, 0] = x
+    return np.sum(d) * x
+
+
+@probe("views-newaxis", 0.7)
+def view_newaxis(x):
+    b = np.zeros(3)
+    d = b[:, None]
+    b[0] = x
+    return d[0, 0] * x
+
+
+@probe("views-squeeze-method", 0.7)
+def view_squeeze_method(x):
+    b = np.zeros((1, 3))
+    d = b.squeeze()
+    b[0, 1] = x
+    return d[1] * x
+
+
+@probe("views-np-reshape-function", 0.7)
+def view_np_reshape(x):
+    b = np.zeros(4)
+    d = np.reshape(b, (2, 2))
+    b[3] = x
+    return d[1, 1] * x
+
+
+@probe("views-asarray-then-transpose", 0.7)
+def view_asarray_transpose(x):
+    b = np.zeros((2, 2))
+    d = np.asarray(b).T
+    b[1, 0] = x
+    return d[0, 1] * x
+
+
+@probe("views-step-slice", 0.7)
+def view_step_slice(x):
+    b = np.zeros(4)
+    d = b[::2]
+    b[2] = x
+    return d[1] * x
+
+
+@probe("views-array-in-dict-written", 0.7)
+def array_in_dict_written(x):
+    b = np.zeros(2)
+    d = {"b": b}
+    b[1] = x
+    return np.sum(d["b"]) * x
+
+
+@probe("views-array-in-list-written", 0.7)
+def array_in_list_written(x):
+    b = np.zeros(2)
+    xs = [b]
+    b[0] = x
+    return np.sum(xs[0]) * x
+
+
+@probe("views-list-in-list-appended", 0.7)
+def list_in_list_appended(x):
+    inner = [x]
+    outer = [inner]
+    inner.append(x * 2.0)
+    return sum(outer[0])
+
+
+@probe("views-list-repeated-rows", 0.7)
+def list_repeated_rows(x):
+    rows = [[0.0, 0.0]] * 2
+    rows[0][0] = x
+    return rows[1][0] * x
+
+
 @control("control-views-copy-before-write", 0.7)
 def copy_before_write(x):
     b = np.zeros((2, 2))
@@ -1441,6 +1711,25 @@ def push_and_sum(v):
     return HISTORY[-1] * 2.0
 
 
+@probe("globals-helper-appends-to-argument-list", 0.7)
+def helper_appends_to_argument(x):
+    xs = [x]
+    n = push(xs, x * 2.0)
+    return sum(xs) * n
+
+
+def fill_first(b, v):
+    b[0] = v
+    return 0.0
+
+
+@probe("globals-helper-writes-argument-array", 0.7)
+def helper_writes_argument_array(x):
+    b = np.zeros(2)
+    k = fill_first(b, x)
+    return np.sum(b) * x + k
+
+
 @control("control-globals-helper-returns-value", 0.7)
 def helper_returns_value(x):
     return push_and_sum_pure(x) * x
@@ -1458,6 +1747,17 @@ WEIGHTS = np.array([1.0, -2.0, 0.5])
 @control("control-globals-module-constants-read", V3)
 def module_constants(v):
     return np.sum(v * WEIGHTS) * SCALE + TABLE["w"] * np.sum(v ** 2)
+
+
+@control("control-globals-closure-appends-to-enclosing-list", 0.7)
+def closure_appends(x):
+    out = []
+
+    def push_twice(v):
+        out.append(v * 2.0)
+        return 0.0
+    t = push_twice(x)
+    return out[0] * x + t
 
 
 @control("control-globals-local-dict", 0.7)
@@ -1794,6 +2094,11 @@ def complex_input_real(z):
     return (z * z).real
 
 
+@probe("complex-sqrt-of-negative", 0.7)
+def sqrt_of_negative(x):
+    return np.sqrt(x - 3.0 + 0j).imag
+
+
 @control("control-complex-real-abs", 0.8)
 def real_abs(x):
     return np.abs(x - 2.0) + abs(x)
@@ -2119,6 +2424,138 @@ def _(chk, tmp_path):
     w[0] = 1.0
 
 
+# ============================================================ 13. mutating calls, result assigned
+# Not in the issue: a bare `xs.reverse()` is refused as "a call made for its side effects",
+# but with its (None) result assigned the call is taken to be pure.
+
+
+@probe("mutating-ufunc-out-argument", V3)
+def ufunc_out(v):
+    b = np.zeros(3)
+    r = np.multiply(v, 2.0, out=b)
+    return np.sum(b)
+
+
+@probe("mutating-ufunc-out-result-used", V3)
+def ufunc_out_result(v):
+    b = np.zeros(3)
+    r = np.multiply(v, 2.0, out=b)
+    return np.sum(r * v)
+
+
+@probe("mutating-ndarray-fill", 0.7)
+def ndarray_fill(x):
+    b = np.zeros(3)
+    t = b.fill(x)
+    return np.sum(b)
+
+
+@probe("mutating-np-copyto", V3)
+def np_copyto(v):
+    b = np.zeros(3)
+    t = np.copyto(b, v)
+    return np.sum(b ** 2)
+
+
+@probe("mutating-np-put", 0.7)
+def np_put(x):
+    b = np.zeros(3)
+    t = np.put(b, [0], x)
+    return np.sum(b) * x
+
+
+@probe("mutating-ndarray-sort", V3)
+def ndarray_sort(v):
+    b = v.copy()
+    t = b.sort()
+    return b[0] * 2.0 + b[2]
+
+
+@probe("mutating-ndarray-setitem-dunder", 0.7)
+def ndarray_setitem_dunder(x):
+    b = np.zeros(2)
+    t = b.__setitem__(0, x)
+    return np.sum(b) * 3.0
+
+
+@probe("mutating-list-reverse", 0.7)
+def list_reverse(x):
+    xs = [x, x * 2.0, x * 3.0]
+    t = xs.reverse()
+    return xs[0] * 2.0
+
+
+@probe("mutating-list-sort", V3)
+def list_sort(v):
+    xs = [t for t in v]
+    t = xs.sort()
+    return xs[0] * 2.0
+
+
+@probe("mutating-list-clear", 0.7)
+def list_clear(x):
+    xs = [x]
+    t = xs.clear()
+    xs.append(x * 5.0)
+    return xs[0]
+
+
+@probe("mutating-list-insert", 0.7)
+def list_insert(x):
+    xs = [x]
+    t = xs.insert(0, x * 4.0)
+    return xs[0]
+
+
+@probe("mutating-list-setitem-dunder", 0.7)
+def list_setitem_dunder(x):
+    xs = [0.0, 0.0]
+    t = xs.__setitem__(1, x)
+    return xs[1] * 2.0
+
+
+@probe("mutating-dict-update", 0.7)
+def dict_update(x):
+    d = {"a": 1.0}
+    t = d.update(a=x * 3.0)
+    return d["a"]
+
+
+@probe("mutating-dict-setdefault-list", 0.7)
+def dict_setdefault(x):
+    d = {}
+    lst = d.setdefault("a", [])
+    lst.append(x * 2.0)
+    return d["a"][0]
+
+
+@probe("mutating-bare-call-out-argument", V3)
+def bare_out(v):
+    b = np.ones(3)
+    np.add(b, v, out=b)
+    return np.sum(b ** 2)
+
+
+@control("control-mutating-list-remove", 0.7)
+def list_remove(x):
+    xs = [x, 1.0]
+    t = xs.remove(1.0)
+    return sum(xs)
+
+
+@control("control-mutating-augmented-add", V3)
+def augmented_add(v):
+    b = np.zeros(3)
+    b += v
+    return np.sum(b ** 2)
+
+
+@control("control-mutating-sorted-instead-of-sort", V3)
+def sorted_instead(v):
+    xs = sorted([t for t in v])
+    return xs[0] * 2.0
+
+
 # ============================================================ 12. numbers where f fails
 
 
@@ -2255,6 +2692,11 @@ def no_return(t):
 @probe("fails-array-index-out-of-bounds", V3)
 def array_out_of_bounds(v):
     return v[7] * 2.0
+
+
+@probe("fails-float-of-array", V3)
+def float_of_array(v):
+    return float(v * 2.0)
 
 
 @control("control-fails-both-branches-assign", 0.7)
