@@ -28,6 +28,7 @@ import functools
 import math
 import operator
 import statistics
+import sys
 import types
 from dataclasses import dataclass, field
 
@@ -1221,6 +1222,79 @@ def _(chk, tmp_path):
 @scenario("rebinding-global-of-callee-module")
 def _(chk, tmp_path):
     _rebinding(chk, layers_squash_after, (V3,), layers, "squash", acts.act2)
+
+
+def uses_abs(x):
+    return abs(x) * 3.0 + x
+
+
+def uses_builtin_sum(v):
+    return sum(v) * 2.0
+
+
+def uses_builtin_max(x, y):
+    return max(x, y * 2.0) + x
+
+
+def _shadow_builtin(chk, f, args, name, new, wrt=0):
+    """A module global defined after the gradient was made, shadowing a builtin f calls."""
+    module = sys.modules[__name__]
+    g = chk.build(f, wrt)
+    chk(f, args, wrt, gradient=g)
+    try:
+        setattr(module, name, new)
+        chk(f, args, wrt, gradient=g, located="any")
+        chk(f, args, wrt)
+    finally:
+        delattr(module, name)
+    chk(f, args, wrt, gradient=g, located="any")
+
+
+@scenario("rebinding-global-shadows-builtin-abs")
+def _(chk, tmp_path):
+    _shadow_builtin(chk, uses_abs, (0.7,), "abs", lambda t: t * t)
+
+
+@scenario("rebinding-global-shadows-builtin-sum")
+def _(chk, tmp_path):
+    _shadow_builtin(chk, uses_builtin_sum, (V3,), "sum", np.prod)
+
+
+@scenario("rebinding-global-shadows-builtin-max")
+def _(chk, tmp_path):
+    _shadow_builtin(chk, uses_builtin_max, (0.7, 0.2), "max", min, wrt=(0, 1))
+
+
+def make_act_closure(act):
+    def closed(x):
+        return np.sum(act(x)) * 2.0
+    return closed
+
+
+def make_gain_closure(k):
+    def closed(x):
+        return k * x * x
+    return closed
+
+
+@scenario("rebinding-closure-cell-function")
+def _(chk, tmp_path):
+    f = make_act_closure(np.tanh)
+    g = chk.build(f)
+    chk(f, (V3,), gradient=g)
+    f.__closure__[0].cell_contents = np.sin
+    chk(f, (V3,), gradient=g, located="any")
+    chk(f, (V3,))
+
+
+@scenario("control-rebinding-closure-cell-number", control=True)
+def _(chk, tmp_path):
+    f = make_gain_closure(2.0)
+    g = chk.build(f)
+    chk(f, (0.7,), gradient=g)
+    f.__closure__[0].cell_contents = 5.0
+    chk(f, (0.7,), gradient=g)
+    chk(f, (0.7,))
 
 
 @scenario("control-rebinding-global-function-name", control=True)
