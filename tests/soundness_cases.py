@@ -16,10 +16,11 @@ their source; a probe never depends on another having run. Probes that rebind a 
 restore it in a ``finally``.
 """
 # The programs are written as users write them, unused names and all.
-# ruff: noqa: B007, B023, E731, F841, N801, RUF012
+# ruff: noqa: B007, B023, E731, F823, F841
 
 from __future__ import annotations
 
+import builtins
 import cmath
 import collections
 import contextlib
@@ -29,10 +30,17 @@ import math
 import operator
 import statistics
 import sys
+import threading
 import types
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
+import soundness_acts as acts
+from helpers_pkg import layers
+from soundness_acts import act as imported_act
+
+import pullback
+from pullback import rules
 
 PROBES: list = []
 
@@ -1041,10 +1049,6 @@ def calls_plain_helper(x):
 
 
 # ============================================================ 5. rebinding dotted names
-
-import soundness_acts as acts  # noqa: E402
-from helpers_pkg import layers  # noqa: E402
-from soundness_acts import act as imported_act  # noqa: E402
 
 act_mod = acts
 MOD = types.ModuleType("made_in_test")
@@ -2816,12 +2820,6 @@ def log_positive(x):
 
 
 # ============================================================ loud but unclear or unsafe
-
-import builtins  # noqa: E402
-import threading  # noqa: E402
-
-import pullback  # noqa: E402
-from pullback import rules  # noqa: E402
 
 PWNED = "_soundness_pwned"
 
