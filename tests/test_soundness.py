@@ -623,3 +623,37 @@ def test_correct_or_refused(probe, tmp_path):
         assert chk.outcomes, "a scenario must check at least one call"
         return
     chk(probe.f, probe.args, probe.wrt, probe.mode, probe.seed, effects=probe.effects)
+
+
+def _raises(error):
+    def gradient(*args):
+        raise error
+    return gradient
+
+
+def test_the_checker_fails_what_it_should():
+    """The harness itself: each way of being wrong is caught, and both good outcomes pass."""
+    f = cases.poly  # 2 x**2
+    x = 0.7
+    lineno = inspect.getsourcelines(f)[1] + 1
+    located = pullback.PullbackError(
+        f'refused\n  File "{inspect.getsourcefile(f)}", line {lineno}\n    return x * x * 2.0')
+    chk = Checker()
+    assert chk(f, (x,), gradient=lambda x: (f(x), 4.0 * x)) == "correct"
+    assert chk(f, (x,), gradient=_raises(located)).startswith("refused")
+    wrong = [
+        lambda x: (f(x), 0.0),  # a wrong gradient
+        lambda x: (-f(x), 4.0 * x),  # a wrong value
+        lambda x: (f(x), np.array(4.0 * x)),  # an array gradient for a float input
+        _raises(TypeError("raw")),  # a raw exception
+        _raises(pullback.PullbackError("refused, but where?")),  # an unlocated refusal
+    ]
+    for gradient in wrong:
+        with pytest.raises(AssertionError):
+            chk(f, (x,), gradient=gradient)
+    with pytest.raises(AssertionError):  # a number where f raises
+        chk(cases.unbound_branch, (x,), gradient=lambda x: (0.0, 0.0))
+    with pytest.raises(AssertionError):  # a number where f returns None
+        chk(cases.returns_none_explicit, (x,), gradient=lambda x: (None, 0.0))
+    with pytest.raises(AssertionError):  # a control refused
+        Checker(control=True)(f, (x,), gradient=_raises(located))
