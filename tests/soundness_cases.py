@@ -1,0 +1,3389 @@
+"""Probe programs of the soundness suite (issue 11): numeric code written the way people
+outside this project write it, each with inputs, each to be differentiated.
+
+A probe passes when pullback is *correct or refuses*: the gradient matches central finite
+differences (and `value_and_grad` gives f's value), or pullback raises a PullbackError
+that names the file and line. tests/test_soundness.py runs them.
+
+* ``@probe(id, *args, wrt=..., mode=...)`` registers a function with its inputs;
+* ``@control(id, *args, ...)`` registers a close variant that is supported today and
+  must stay correct (a refusal fails it), so refusing everything cannot pass;
+* ``@scenario(id)`` registers a sequence (make a gradient, rebind or edit something,
+  call again) written against the checker ``chk`` that tests/test_soundness.py passes in.
+
+Ids read ``cause-spelling``. The functions are module-level ``def``s so pullback can read
+their source; a probe never depends on another having run. Probes that rebind a name
+restore it in a ``finally``.
+"""
+# The programs are written as users write them, unused names and all.
+# ruff: noqa: B007, B023, E731, F823, F841
+
+from __future__ import annotations
+
+import builtins
+import cmath
+import collections
+import contextlib
+import dataclasses
+import functools
+import math
+import operator
+import statistics
+import sys
+import threading
+import types
+from dataclasses import dataclass
+
+import numpy as np
+import soundness_acts as acts
+from helpers_pkg import layers
+from soundness_acts import act as imported_act
+
+import pullback
+from pullback import rules
+
+PROBES: list = []
+
+
+@dataclass
+class Probe:
+    id: str
+    f: object = None
+    args: tuple = ()
+    wrt: object = 0
+    mode: str = "value_and_grad"  # or "grad", "vjp"
+    seed: object = None  # the vjp seed
+    control: bool = False
+    scenario: object = None  # run(chk, tmp_path) for sequences
+    effects: object = None  # () -> snapshot of module state f changes, compared after
+    located: str = "line"  # what a refusal must name: "line", "file" or "any"
+    mentions: tuple = ()  # words a refusal's message must contain
+
+
+def _register(id, args, control, **options):
+    def register(f):
+        PROBES.append(Probe(id, f, tuple(args), control=control, **options))
+        return f
+    return register
+
+
+def probe(id, *args, **options):
+    return _register(id, args, False, **options)
+
+
+def control(id, *args, **options):
+    return _register(id, args, True, **options)
+
+
+def scenario(id, control=False, located="line", mentions=()):
+    def register(run):
+        PROBES.append(Probe(id, scenario=run, control=control, located=located,
+                            mentions=mentions))
+        return run
+    return register
+
+
+V3 = np.array([0.3, -0.7, 1.1])
+V4 = np.array([0.5, -1.2, 0.8, 2.0])
+W23 = np.array([[0.2, -0.4, 0.7], [1.1, 0.3, -0.6]])
+M22 = np.array([[1.5, -0.3], [0.4, 0.9]])
+M33 = np.array([[0.7, -0.2, 0.4], [0.1, 1.3, -0.5], [0.6, 0.2, 0.8]])
+
+# ============================================================ 1. objects of user classes
+
+
+class Lin:
+    def __init__(self, W):
+        self.W = W
+
+    def __call__(self, x):
+        return np.tanh(self.W @ x)
+
+    def apply(self, x):
+        return np.tanh(self.W @ x)
+
+
+@probe("classes-call-dunder", W23, V3)
+def lin_loss_call(W, x):
+    m = Lin(W)
+    return np.sum(m(x))
+
+
+@probe("classes-method-apply", W23, V3)
+def lin_loss_method(W, x):
+    m = Lin(W)
+    return np.sum(m.apply(x))
+
+
+@probe("classes-call-wrt-input", W23, V3, wrt=1)
+def lin_loss_wrt_x(W, x):
+    layer = Lin(W)
+    return np.sum(layer(x) ** 2)
+
+
+class Point:
+    def __init__(self, x, y):
+        self.x = x
+        self.y = y
+
+    def norm2(self):
+        return self.x * self.x + self.y * self.y
+
+    @classmethod
+    def on_diagonal(cls, t):
+        return cls(t, t)
+
+
+@probe("classes-attribute-read", 0.7, 1.3, wrt=(0, 1))
+def point_attrs(a, b):
+    p = Point(a, 2.0 * b)
+    return p.x * p.y + math.sin(p.x)
+
+
+@probe("classes-method-on-point", 0.7, 1.3, wrt=1)
+def point_method(a, b):
+    return Point(a, b).norm2()
+
+
+@probe("classes-classmethod-constructor", 0.9)
+def point_classmethod(t):
+    p = Point.on_diagonal(t)
+    return p.x * 3.0 + p.y ** 2
+
+
+@dataclass
+class Params:
+    w: float
+    b: float = 0.5
+
+
+@probe("classes-dataclass", 1.2, 0.4, wrt=(0, 1))
+def dataclass_params(w, b):
+    p = Params(w, b)
+    return p.w ** 2 * p.b + p.b
+
+
+@probe("classes-dataclass-replace", 1.2)
+def dataclass_replace(w):
+    p = Params(1.0)
+    q = dataclasses.replace(p, w=w)
+    return q.w * 3.0 + q.b
+
+
+PairNT = collections.namedtuple("PairNT", ["a", "b"])
+
+
+@probe("classes-namedtuple-attr", 0.8)
+def namedtuple_attr(x):
+    p = PairNT(x, 3.0)
+    return p.a * p.b + p.a ** 2
+
+
+@probe("classes-namedtuple-index", 0.8, 0.3, wrt=1)
+def namedtuple_index(x, y):
+    p = PairNT(a=x, b=y)
+    return p[0] * p[1] ** 2
+
+
+class Square:
+    def __init__(self, v):
+        self.v = v
+
+    @property
+    def sq(self):
+        return self.v ** 2
+
+
+@probe("classes-property", 1.7)
+def property_read(x):
+    return Square(x).sq + x
+
+
+class Accumulator:
+    def __init__(self):
+        self.total = 0.0
+
+    def add(self, v):
+        self.total = self.total + v
+
+
+@probe("classes-method-mutates-self", 0.6)
+def accumulator_loop(x):
+    acc = Accumulator()
+    for k in range(3):
+        acc.add(x * k)
+    return acc.total
+
+
+class Dual:
+    def __init__(self, v):
+        self.v = v
+
+    def __add__(self, other):
+        return Dual(self.v + other.v * 2.0)
+
+
+@probe("classes-operator-overload", 0.4, 1.5, wrt=(0, 1))
+def operator_overload(x, y):
+    return (Dual(x) + Dual(y)).v
+
+
+class Base:
+    def __init__(self, w):
+        self.w = w
+
+    def out(self, x):
+        return self.w * x
+
+
+class Child(Base):
+    def out(self, x):
+        return super().out(x) + self.w ** 2
+
+
+@probe("classes-inheritance-super", 0.8, 1.1)
+def inheritance(w, x):
+    return Child(w).out(x)
+
+
+@probe("classes-list-of-layers-in-loop", W23, np.array([[0.3, -0.5], [0.8, 0.1]]), V3,
+       wrt=(0, 1))
+def layers_loop(W1, W2, x):
+    h = x
+    for layer in [Lin(W1), Lin(W2)]:
+        h = layer(h)
+    return np.sum(h)
+
+
+def make_point(t):
+    return Point(t * 2.0, 1.0)
+
+
+@probe("classes-made-by-helper", 0.9)
+def object_from_helper(t):
+    p = make_point(t)
+    return p.x ** 2 + p.y
+
+
+@probe("classes-simple-namespace", 0.9, 1.4, wrt=(0, 1))
+def simple_namespace(a, b):
+    ns = types.SimpleNamespace(w=a, b=b)
+    return ns.w * ns.b - ns.b
+
+
+class Slotted:
+    __slots__ = ("w",)
+
+    def __init__(self, w):
+        self.w = w
+
+
+@probe("classes-slots", 1.3)
+def slotted(a):
+    s = Slotted(a)
+    return s.w * s.w
+
+
+class Model:
+    def __init__(self, A):
+        self.A = A
+
+    def predict(self, w):
+        return self.A @ w
+
+
+@probe("classes-object-argument-method", V3, Model(W23))
+def object_argument_method(w, model):
+    return np.sum(model.predict(w) ** 2)
+
+
+class Scaler:
+    scale = 3.0
+
+    @staticmethod
+    def apply(t):
+        return np.tanh(t) * 2.0
+
+
+@probe("classes-staticmethod", 0.5)
+def staticmethod_call(x):
+    return Scaler.apply(x) + x
+
+
+class Lazy:
+    def __init__(self, v):
+        self._v = v
+
+    def __getattr__(self, name):
+        return self._v * 2.0
+
+
+@probe("classes-getattr-hook", 0.5)
+def getattr_hook(x):
+    return Lazy(x).doubled + x
+
+
+@probe("classes-setattr-on-instance", 0.5)
+def setattr_instance(x):
+    p = Point(0.0, 0.0)
+    p.x = x
+    p.y = x * x
+    return p.norm2()
+
+
+@probe("classes-getattr-builtin", 0.5)
+def getattr_builtin(x):
+    p = Point(x, 1.0)
+    return getattr(p, "x") * 4.0
+
+
+class Cfg:
+    act = staticmethod(np.tanh)
+
+
+@probe("classes-object-argument-holding-function", V3, Cfg())
+def object_holding_function(v, cfg):
+    return np.sum(cfg.act(v))
+
+
+@probe("classes-np-vectorize", V3)
+def vectorized_helper(v):
+    sq = np.vectorize(lambda t: t * t)
+    return np.sum(sq(v))
+
+
+MODEL = Lin(W23)
+
+
+@probe("classes-global-instance-call", V3)
+def global_instance_call(x):
+    return np.sum(MODEL(x))
+
+
+@probe("classes-global-instance-method", V3)
+def global_instance_method(x):
+    return np.sum(MODEL.apply(x) ** 2)
+
+
+@probe("classes-instance-argument-called", V3, Lin(W23))
+def instance_argument_called(x, m):
+    return np.sum(m(x))
+
+
+@probe("classes-instance-in-dict", W23, V3)
+def instance_in_dict(W, x):
+    layers = {"a": Lin(W)}
+    return np.sum(layers["a"](x))
+
+
+@probe("classes-instance-in-tuple", W23, V3)
+def instance_in_tuple(W, x):
+    pair = (Lin(W),)
+    return np.sum(pair[0](x))
+
+
+@probe("classes-instance-called-in-loop", W23, V3)
+def instance_called_in_loop(W, x):
+    m = Lin(W)
+    s = 0.0
+    for k in range(2):
+        s = s + np.sum(m(x * (k + 1)))
+    return s
+
+
+@probe("classes-explicit-dunder-call", W23, V3)
+def explicit_dunder_call(W, x):
+    m = Lin(W)
+    return np.sum(m.__call__(x))
+
+
+@probe("classes-namedtuple-make", 0.7)
+def namedtuple_make(x):
+    p = PairNT._make([x, 2.0])
+    return p.a * p.b
+
+
+@probe("classes-namedtuple-replace", 0.7)
+def namedtuple_replace(x):
+    p = PairNT(1.0, 2.0)._replace(a=x)
+    return p.a * p.b
+
+
+@probe("classes-dataclass-astuple", 0.7)
+def dataclass_astuple(w):
+    a, b = dataclasses.astuple(Params(w, 2.0))
+    return a * b
+
+
+@probe("classes-getattr-with-default", 0.7)
+def getattr_with_default(x):
+    return getattr(Point(x, 1.0), "z", x) * 2.0
+
+
+@probe("classes-vars-of-instance", 0.7)
+def vars_of_instance(x):
+    return vars(Point(x, 1.0))["x"] * 3.0
+
+
+@control("control-classes-global-instance-data", V3)
+def global_instance_data(x):
+    return np.sum(MODEL.W @ x)
+
+
+@control("control-classes-lambda-closing-over-weights", W23, V3, wrt=(0, 1))
+def lambda_closing_over_weights(W, x):
+    layer = lambda v: np.tanh(W @ v)
+    return np.sum(layer(x))
+
+
+@control("control-classes-constant-object-arg", V3, Model(W23))
+def object_argument_data(w, model):
+    return np.sum((model.A @ w) ** 2)
+
+
+@control("control-classes-class-constant", 0.6)
+def class_constant(x):
+    return x * Scaler.scale + x ** 2
+
+
+@control("control-classes-constant-instance", 0.6)
+def constant_instance_attr(x):
+    cfg = Params(2.0, 0.25)
+    return x * cfg.w + cfg.b
+
+
+@control("control-classes-dict-instead-of-object", W23, V3)
+def dict_instead_of_object(W, x):
+    layer = {"W": W}
+    return np.sum(np.tanh(layer["W"] @ x))
+
+
+# ============================================================ 2. index objects, active inside
+
+
+@probe("index-r_-vector", V3)
+def r_vector(x):
+    return np.sum(np.r_[x, 1.0, 2.0] ** 2)
+
+
+@probe("index-c_-columns", V3)
+def c_columns(x):
+    c = np.ones(3)
+    return np.sum(np.c_[x, c, x] ** 2)
+
+
+@probe("index-r_-scalars", 0.7, 1.9, wrt=(0, 1))
+def r_scalars(a, b):
+    v = np.r_[a, b, a * b]
+    return np.sum(np.sin(v))
+
+
+@probe("index-r_-slices", V4)
+def r_slices(x):
+    v = np.r_[x[:2], 0.0, x[2:]]
+    return np.sum(v * np.arange(5.0))
+
+
+@probe("index-c_-matrix", M22, np.array([0.5, -1.0]))
+def c_matrix(A, b):
+    return np.sum(np.c_[A, b] ** 3)
+
+
+@probe("index-r_-in-loop", V3)
+def r_in_loop(x):
+    s = 0.0
+    for k in range(2):
+        s = s + np.sum(np.r_[x, k] * 2.0)
+    return s
+
+
+@probe("index-r_-string-directive", V3)
+def r_directive(x):
+    return np.sum(np.r_["0,2", x, x] ** 2)
+
+
+@probe("index-user-getitem", V3)
+def user_getitem(x):
+    t = Table(x)
+    return t[0] + t[2] ** 2
+
+
+class Table:
+    def __init__(self, data):
+        self.data = data
+
+    def __getitem__(self, i):
+        return self.data[i] * 2.0
+
+
+@probe("index-dict-keyed-by-computed-float", 0.7)
+def dict_float_key(x):
+    key = round(x, 1)
+    d = {key: x * 2.0}
+    return d[key] + x
+
+
+@probe("index-defaultdict", 0.7)
+def defaultdict_values(x):
+    d = collections.defaultdict(float)
+    d["a"] = x * 3.0
+    return d["a"] + d["b"]
+
+
+@probe("index-ordereddict", 0.7)
+def ordereddict_values(x):
+    d = collections.OrderedDict(a=x, b=x * x)
+    return d["a"] + d["b"]
+
+
+@probe("index-dict-call", 0.7, 0.2, wrt=1)
+def dict_call(x, y):
+    d = dict(a=x, b=y)
+    return d["a"] * d["b"] ** 2
+
+
+@probe("index-itemgetter", V3)
+def itemgetter_probe(x):
+    return operator.itemgetter(1)(x) * 2.0 + x[0]
+
+
+@probe("index-mappingproxy", 0.7)
+def mappingproxy(x):
+    d = types.MappingProxyType({"w": x})
+    return d["w"] ** 2
+
+
+@control("control-index-s_", V4)
+def s_index(x):
+    return np.sum(x[np.s_[1:3]] ** 2)
+
+
+@control("control-index-index_exp", V4)
+def index_exp(x):
+    return np.sum(x[np.index_exp[::2]] ** 2)
+
+
+@control("control-index-concatenate-instead-of-r_", V3)
+def concatenate_instead(x):
+    return np.sum(np.concatenate([x, np.array([1.0, 2.0])]) ** 2)
+
+
+@control("control-index-tuple-display", 0.7, 0.2, wrt=(0, 1))
+def tuple_index(x, y):
+    t = (x, y * 2.0)
+    return t[0] * t[1]
+
+
+@control("control-index-dict-str-keys", 0.7, 0.2, wrt=(0, 1))
+def dict_str_keys(x, y):
+    d = {"a": x, "b": y}
+    return d["a"] * d["b"] ** 2
+
+
+# ============================================================ 3. lists fed to NumPy
+
+
+@probe("lists-sum-comprehension", V3)
+def sum_comprehension(a):
+    return np.sum([i * 3 for i in a])
+
+
+@probe("lists-mean-append-loop", V3)
+def mean_after_append(a):
+    losses = []
+    for v in a:
+        losses.append(v ** 2)
+    return np.mean(losses)
+
+
+@probe("lists-dot-list-operand", V3, 0.5, 1.5, wrt=(1, 2))
+def dot_list_operand(v, x, y):
+    return np.dot(v[:2], [x, y])
+
+
+@probe("lists-dot-list-first", 0.5, 1.5, wrt=0)
+def dot_list_first(x, y):
+    return np.dot([x, y], np.array([2.0, -1.0]))
+
+
+@probe("lists-array-of-comprehension", V4)
+def array_of_comprehension(a):
+    arr = np.array([np.sin(v) for v in a])
+    return np.sum(arr * arr)
+
+
+@probe("lists-stack", V3)
+def stack_list(a):
+    rows = [a, a * 2.0, np.cos(a)]
+    return np.sum(np.stack(rows) ** 2)
+
+
+@probe("lists-max", V3)
+def max_list(a):
+    vals = [v * 2.0 for v in a]
+    return np.max(vals)
+
+
+@probe("lists-prod", V3)
+def prod_list(a):
+    return np.prod([v + 2.0 for v in a])
+
+
+@probe("lists-norm", V3)
+def norm_list(a):
+    return np.linalg.norm([v * 3.0 for v in a])
+
+
+@probe("lists-extend", V3)
+def extend_list(a):
+    xs = []
+    xs.extend([a[0], a[1] ** 2])
+    return np.sum(xs)
+
+
+@probe("lists-plus-join", 0.4, 1.3, wrt=(0, 1))
+def plus_join(x, y):
+    xs = [x] + [y, x * y]
+    return np.mean(xs)
+
+
+@probe("lists-list-of-generator", V3)
+def list_of_generator(a):
+    xs = list(v ** 2 for v in a)
+    return np.sum(xs)
+
+
+@probe("lists-concatenate-appended", V3)
+def concatenate_appended(a):
+    parts = []
+    for k in range(2):
+        parts.append(a * (k + 1.0))
+    return np.sum(np.concatenate(parts) ** 2)
+
+
+@probe("lists-vstack", V3)
+def vstack_list(a):
+    return np.sum(np.vstack([a, a ** 2]) * 2.0)
+
+
+@probe("lists-sum-in-loop", V3)
+def sum_list_in_loop(a):
+    total = 0.0
+    for v in a:
+        row = [v, v * v]
+        total = total + np.sum(row)
+    return total
+
+
+@probe("lists-min", V3)
+def min_list(a):
+    return np.min([a[0] * 2.0, a[1], a[2] + 5.0])
+
+
+@probe("lists-std", V4)
+def std_list(a):
+    return np.std([v * 1.5 for v in a])
+
+
+@probe("lists-asarray", V3)
+def asarray_list(a):
+    xs = [v * v for v in a]
+    return np.sum(np.asarray(xs) * 2.0)
+
+
+@probe("lists-sum-axis-of-arrays", V3)
+def sum_axis_arrays(a):
+    return np.sum(np.sum([a, a * 2.0], axis=0) ** 2)
+
+
+@probe("lists-exp-of-list", 0.3, 0.8, wrt=(0, 1))
+def exp_of_list(x, y):
+    return np.sum(np.exp([x, y]))
+
+
+@probe("lists-average-weights", V3)
+def average_list(a):
+    return np.average([v ** 2 for v in a], weights=[1.0, 2.0, 3.0])
+
+
+@probe("lists-array-in-loop", V3)
+def array_in_loop(a):
+    rows = []
+    for k in range(3):
+        rows.append(a[k] * np.ones(2))
+    return np.sum(np.array(rows) ** 2)
+
+
+@probe("lists-matmul-list", M22, 0.5, 1.5, wrt=(1, 2))
+def matmul_list(A, x, y):
+    return np.sum(A @ np.array([x, y]) + np.dot(A, [x, y]))
+
+
+@probe("lists-mean-of-appended-arrays", V3)
+def mean_appended_arrays(a):
+    outs = []
+    for s in (1.0, 2.0):
+        outs.append(np.tanh(a * s))
+    return np.mean(outs)
+
+
+@probe("lists-array-method-on-list", V3)
+def np_array_mean(a):
+    xs = []
+    for v in a:
+        xs.append(v * 4.0)
+    return np.array(xs).mean() + np.sum(xs)
+
+
+@probe("lists-math-fsum", V3)
+def fsum_list(a):
+    return math.fsum([t * 2.0 for t in a])
+
+
+@probe("lists-statistics-mean", V3)
+def statistics_mean(a):
+    return statistics.mean([t * 2.0 for t in a])
+
+
+@probe("lists-functools-reduce", V3)
+def reduce_product(a):
+    return functools.reduce(operator.mul, [t + 2.0 for t in a])
+
+
+@probe("lists-polyval-coefficients", V3)
+def polyval_coefficients(a):
+    return np.polyval([a[0], a[1], a[2]], 0.5)
+
+
+@probe("lists-sort", V3)
+def sort_list(a):
+    return np.sort([t * 3.0 for t in a])[0] + np.sort([t * 3.0 for t in a])[1]
+
+
+@probe("lists-einsum-list-operand", V3)
+def einsum_list(a):
+    return np.einsum("i,i", [a[0], a[1], a[2]], a)
+
+
+@probe("lists-fromiter", V3)
+def fromiter_list(a):
+    return np.sum(np.fromiter((t * t for t in a), dtype=float))
+
+
+@probe("lists-cumsum", V3)
+def cumsum_list(a):
+    return np.cumsum([t * 2.0 for t in a])[-1]
+
+
+@probe("lists-maximum-elementwise", V3)
+def maximum_list(a):
+    return np.sum(np.maximum([t for t in a], 0.0))
+
+
+@probe("lists-var", V3)
+def var_list(a):
+    return np.var([t for t in a])
+
+
+@probe("lists-copy-method-then-sum", V3)
+def copy_list_then_sum(a):
+    xs = [t * 2.0 for t in a]
+    ys = xs.copy()
+    return np.sum(ys)
+
+
+@probe("lists-tuple-of-generator", V3)
+def tuple_of_generator(a):
+    return np.sum(tuple(t * t for t in a))
+
+
+@probe("lists-dict-values", 0.7, 1.3, wrt=(0, 1))
+def dict_values_sum(x, y):
+    d = {"a": x, "b": y}
+    return np.sum(list(d.values()))
+
+
+@probe("lists-append-in-while", 0.7)
+def append_in_while(x):
+    xs = []
+    while len(xs) < 3:
+        xs.append(x * len(xs))
+    return np.sum(xs)
+
+
+@probe("lists-mean-of-tuple-display", 0.7, 1.3, wrt=(0, 1))
+def mean_of_tuple(x, y):
+    return np.mean((x, y * 2.0))
+
+
+@probe("lists-hstack-scalars", 0.7, 1.3, wrt=(0, 1))
+def hstack_scalars(x, y):
+    return np.sum(np.hstack([x, y, x * y]) ** 2)
+
+
+@control("control-lists-np-array-display-then-sum", 0.5, 1.5, wrt=(0, 1))
+def np_array_display(x, y):
+    return np.sum(np.array([x, y, x * y]) ** 2)
+
+
+@control("control-lists-builtin-sum-of-list", V3)
+def builtin_sum_list(a):
+    xs = [v ** 2 for v in a]
+    return sum(xs)
+
+
+@control("control-lists-builtin-sum-generator", V3)
+def builtin_sum_generator(a):
+    return sum(math.sin(v) for v in a)
+
+
+@control("control-lists-append-then-builtin-sum", V3)
+def append_builtin_sum(a):
+    losses = []
+    for v in a:
+        losses.append(v ** 3)
+    return sum(losses) / len(losses)
+
+
+@control("control-lists-concatenate-display", V3)
+def concatenate_display(a):
+    return np.sum(np.concatenate([a, a * 2.0]) ** 2)
+
+
+# ============================================================ 4. decorators
+
+
+def negate(fn):
+    @functools.wraps(fn)
+    def wrapper(x):
+        return -fn(x)
+    return wrapper
+
+
+@probe("decorators-wraps-negate", 3.0)
+@negate
+def negated_objective(x):
+    return x * x
+
+
+def scale_by(k):
+    def deco(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            return k * fn(*args, **kwargs)
+        return wrapper
+    return deco
+
+
+@probe("decorators-with-arguments", 0.7, 1.2, wrt=(0, 1))
+@scale_by(2.5)
+def scaled_objective(x, y):
+    return x * y + x ** 2
+
+
+def plain_negate(fn):
+    def wrapper(x):
+        return -fn(x)
+    return wrapper
+
+
+@probe("decorators-plain-wrapper", 1.4)
+@plain_negate
+def plain_negated(x):
+    return math.sin(x)
+
+
+class Doubled:
+    def __init__(self, fn):
+        self.fn = fn
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, x):
+        return 2.0 * self.fn(x)
+
+
+@probe("decorators-class-based", 0.9)
+@Doubled
+def class_decorated(x):
+    return x ** 3
+
+
+@functools.lru_cache(maxsize=None)
+def cached_sq(t):
+    return t * t + 1.0
+
+
+@probe("decorators-lru-cache-helper", 0.8)
+def uses_cached(x):
+    return cached_sq(x) * 2.0
+
+
+@probe("decorators-lru-cache-on-f", 0.8)
+@functools.lru_cache(maxsize=None)
+def cached_objective(x):
+    return math.exp(x) * x
+
+
+def shift_input(fn):
+    @functools.wraps(fn)
+    def wrapper(x):
+        return fn(2.0 * x)
+    return wrapper
+
+
+@probe("decorators-wraps-changes-argument", 0.6)
+@shift_input
+def shifted(x):
+    return math.sin(x) * x
+
+
+def plus_one(fn):
+    @functools.wraps(fn)
+    def wrapper(x):
+        return fn(x) + 1.0
+    return wrapper
+
+
+@probe("decorators-wraps-changes-value-only", 0.6)
+@plus_one
+def plus_oned(x):
+    return x ** 2
+
+
+@probe("decorators-stacked", 0.6)
+@negate
+@shift_input
+def stacked(x):
+    return x ** 3
+
+
+@negate
+def negated_helper(t):
+    return t * t
+
+
+@probe("decorators-on-helper", 1.5)
+def calls_negated_helper(x):
+    return negated_helper(x) + 3.0 * x
+
+
+def clip_top(fn):
+    @functools.wraps(fn)
+    def wrapper(x):
+        return min(fn(x), 0.5)
+    return wrapper
+
+
+@probe("decorators-clip-wrapper", 1.2)
+@clip_top
+def clipped(x):
+    return x * x
+
+
+@probe("decorators-cache", 0.4)
+@functools.cache
+def cached_plain(x):
+    return x ** 4
+
+
+def partial_target(a, b):
+    return a * b ** 2
+
+
+half_partial = functools.partial(partial_target, 0.5)
+
+
+@probe("decorators-partial-helper", 1.3)
+def uses_partial(x):
+    return half_partial(x) + x
+
+
+def squares_array(fn):
+    @functools.wraps(fn)
+    def wrapper(v):
+        return fn(v ** 2)
+    return wrapper
+
+
+@probe("decorators-wraps-array", V3)
+@squares_array
+def array_decorated(v):
+    return np.sum(np.sin(v))
+
+
+REGISTRY = {}
+
+
+def register_fn(fn):
+    REGISTRY[fn.__name__] = fn
+    return fn
+
+
+@probe("decorators-functools-reduce-lambda", V3)
+def reduce_lambda(a):
+    return functools.reduce(lambda acc, t: acc + t * t, a, 0.0)
+
+
+@control("control-decorators-registration-returns-fn", 0.8)
+@register_fn
+def registered(x):
+    return x ** 3 - x
+
+
+def logged(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return fn(*args, **kwargs)
+    return wrapper
+
+
+@control("control-decorators-transparent-wraps", 0.8, 0.3, wrt=(0, 1))
+@logged
+def transparent(x, y):
+    return x * math.cos(y)
+
+
+@control("control-decorators-undecorated-helper", 1.5)
+def calls_plain_helper(x):
+    return cached_sq.__wrapped__(x) * 2.0
+
+
+# ============================================================ 5. rebinding dotted names
+
+act_mod = acts
+MOD = types.ModuleType("made_in_test")
+MOD.act = np.tanh
+
+
+def module_act(x):
+    return np.sum(acts.act(x) * 2.0)
+
+
+def module_scalar_act(x):
+    s = 0.0
+    for k in range(3):
+        s = s + acts.scalar_act(x * (k + 1))
+    return s
+
+
+def alias_act(x):
+    return np.sum(act_mod.act(x))
+
+
+def made_module_act(x):
+    return np.sum(MOD.act(x) + x)
+
+
+def norm_of(x):
+    return np.linalg.norm(x) * 2.0
+
+
+def sum_of(x):
+    return np.sum(x ** 2)
+
+
+def sin_of(x):
+    return math.sin(x) * x
+
+
+def exp_of(x):
+    return math.exp(x) + x
+
+
+def tanh_of(x):
+    return np.sum(np.tanh(x))
+
+
+def class_attr_act(x):
+    return np.sum(acts.Acts.fn(x))
+
+
+def class_factor(x):
+    return x * acts.Acts.factor
+
+
+def layers_squash(x):
+    return np.sum(layers.squash(x) * 3.0)
+
+
+def layers_squash_after(x):
+    return layers.squash_after(np.sin, x)
+
+
+def global_activation(x):
+    return np.sum(activation(x))
+
+
+def activation(t):
+    return np.tanh(t)
+
+
+def other_activation(t):
+    return t ** 3
+
+
+def scaled_act(x):
+    return acts.scaled(x) * x
+
+
+def from_import_act(x):
+    return np.sum(imported_act(x))
+
+
+def fake_exp(t):
+    return t * t
+
+
+def _rebinding(chk, f, args, owner, name, new, wrt=0, control_after=False):
+    """Gradient made and called; owner.name rebound; the old gradient and a fresh one are
+    called; the name is restored and the old gradient called again. A gradient made
+    before the rebinding may refuse with any PullbackError (a guard that noticed); a
+    fresh one must be correct or refuse with a located error."""
+    old = getattr(owner, name)
+    g = chk.build(f, wrt)
+    chk(f, args, wrt, gradient=g)
+    try:
+        setattr(owner, name, new)
+        chk(f, args, wrt, gradient=g, located="any", control=False)
+        chk(f, args, wrt, control=control_after or None)
+    finally:
+        setattr(owner, name, old)
+    chk(f, args, wrt, gradient=g, located="any", control=False)
+
+
+@scenario("rebinding-module-attribute-python-functions")
+def _(chk, tmp_path):
+    _rebinding(chk, module_act, (V3,), acts, "act", acts.act2)
+
+
+@scenario("rebinding-module-attribute-in-loop")
+def _(chk, tmp_path):
+    _rebinding(chk, module_scalar_act, (0.4,), acts, "scalar_act", acts.scalar_act2)
+
+
+@scenario("rebinding-module-attribute-to-lambda")
+def _(chk, tmp_path):
+    _rebinding(chk, module_act, (V3,), acts, "act", lambda t: t * t)
+
+
+@scenario("rebinding-module-attribute-to-numpy")
+def _(chk, tmp_path):
+    _rebinding(chk, module_act, (V3,), acts, "act", np.exp)
+
+
+@scenario("rebinding-module-attribute-to-function-without-rule")
+def _(chk, tmp_path):
+    _rebinding(chk, module_act, (V3,), acts, "act", np.i0)
+
+
+@scenario("rebinding-np-linalg-norm-monkeypatched")
+def _(chk, tmp_path):
+    _rebinding(chk, norm_of, (V3,), np.linalg, "norm", np.sum)
+
+
+@scenario("rebinding-np-sum-monkeypatched")
+def _(chk, tmp_path):
+    _rebinding(chk, sum_of, (V3,), np, "sum", np.mean)
+
+
+@scenario("rebinding-np-tanh-monkeypatched")
+def _(chk, tmp_path):
+    _rebinding(chk, tanh_of, (V3,), np, "tanh", np.sin)
+
+
+@scenario("rebinding-math-sin-monkeypatched")
+def _(chk, tmp_path):
+    _rebinding(chk, sin_of, (0.7,), math, "sin", math.cos)
+
+
+@scenario("rebinding-math-exp-to-python-function")
+def _(chk, tmp_path):
+    _rebinding(chk, exp_of, (0.7,), math, "exp", fake_exp)
+
+
+@scenario("rebinding-class-attribute-function")
+def _(chk, tmp_path):
+    _rebinding(chk, class_attr_act, (V3,), acts.Acts, "fn", staticmethod(np.sin))
+
+
+@scenario("rebinding-module-alias")
+def _(chk, tmp_path):
+    other = types.ModuleType("other_acts")
+    other.act = np.sin
+    _rebinding(chk, alias_act, (V3,), __import__(__name__), "act_mod", other)
+
+
+@scenario("rebinding-module-made-in-test")
+def _(chk, tmp_path):
+    _rebinding(chk, made_module_act, (V3,), MOD, "act", np.cos)
+
+
+@scenario("rebinding-attribute-of-package-module")
+def _(chk, tmp_path):
+    _rebinding(chk, layers_squash, (V3,), layers, "squash", np.sin)
+
+
+@scenario("rebinding-global-of-callee-module")
+def _(chk, tmp_path):
+    _rebinding(chk, layers_squash_after, (V3,), layers, "squash", acts.act2)
+
+
+def uses_abs(x):
+    return abs(x) * 3.0 + x
+
+
+def uses_builtin_sum(v):
+    return sum(v) * 2.0
+
+
+def uses_builtin_max(x, y):
+    return max(x, y * 2.0) + x
+
+
+def _shadow_builtin(chk, f, args, name, new, wrt=0):
+    """A module global defined after the gradient was made, shadowing a builtin f calls."""
+    module = sys.modules[__name__]
+    g = chk.build(f, wrt)
+    chk(f, args, wrt, gradient=g)
+    try:
+        setattr(module, name, new)
+        chk(f, args, wrt, gradient=g, located="any")
+        chk(f, args, wrt)
+    finally:
+        delattr(module, name)
+    chk(f, args, wrt, gradient=g, located="any")
+
+
+@scenario("rebinding-global-shadows-builtin-abs")
+def _(chk, tmp_path):
+    _shadow_builtin(chk, uses_abs, (0.7,), "abs", lambda t: t * t)
+
+
+@scenario("rebinding-global-shadows-builtin-sum")
+def _(chk, tmp_path):
+    _shadow_builtin(chk, uses_builtin_sum, (V3,), "sum", np.prod)
+
+
+@scenario("rebinding-global-shadows-builtin-max")
+def _(chk, tmp_path):
+    _shadow_builtin(chk, uses_builtin_max, (0.7, 0.2), "max", min, wrt=(0, 1))
+
+
+def make_act_closure(act):
+    def closed(x):
+        return np.sum(act(x)) * 2.0
+    return closed
+
+
+def make_gain_closure(k):
+    def closed(x):
+        return k * x * x
+    return closed
+
+
+@scenario("rebinding-closure-cell-function")
+def _(chk, tmp_path):
+    f = make_act_closure(np.tanh)
+    g = chk.build(f)
+    chk(f, (V3,), gradient=g)
+    f.__closure__[0].cell_contents = np.sin
+    chk(f, (V3,), gradient=g, located="any")
+    chk(f, (V3,))
+
+
+@scenario("control-rebinding-closure-cell-number", control=True)
+def _(chk, tmp_path):
+    f = make_gain_closure(2.0)
+    g = chk.build(f)
+    chk(f, (0.7,), gradient=g)
+    f.__closure__[0].cell_contents = 5.0
+    chk(f, (0.7,), gradient=g)
+    chk(f, (0.7,))
+
+
+@scenario("control-rebinding-global-function-name", control=True)
+def _(chk, tmp_path):
+    _rebinding(chk, global_activation, (V3,), __import__(__name__), "activation",
+               other_activation, control_after=True)
+
+
+@scenario("control-rebinding-class-constant", control=True)
+def _(chk, tmp_path):
+    _rebinding(chk, class_factor, (0.6,), acts.Acts, "factor", 5.0, control_after=True)
+
+
+@scenario("control-rebinding-module-constant-of-callee", control=True)
+def _(chk, tmp_path):
+    _rebinding(chk, scaled_act, (0.6,), acts, "GAIN", -1.5, control_after=True)
+
+
+@scenario("control-rebinding-does-not-touch-from-import", control=True)
+def _(chk, tmp_path):
+    _rebinding(chk, from_import_act, (V3,), acts, "act", acts.act2, control_after=True)
+
+
+# ============================================================ 6. views written afterwards
+
+
+@probe("views-transpose-chain", 0.7)
+def view_tt(x):
+    b = np.zeros((2, 2))
+    d = b.T.T
+    b[0, 0] = x
+    return d[0, 0] * x
+
+
+@probe("views-np-diagonal", 0.7)
+def view_diagonal(x):
+    b = np.ones((3, 3))
+    d = np.diagonal(b)
+    b[1, 1] = x
+    return np.sum(d) * x
+
+
+@probe("views-reshape-of-reshape", V4)
+def view_reshape_reshape(v):
+    b = np.zeros(4)
+    d = b.reshape(2, 2).reshape(4)
+    b[:] = v
+    return np.sum(d * v)
+
+
+@probe("views-array-copy-false", 0.7)
+def view_array_copy_false(x):
+    b = np.zeros(3)
+    d = np.array(b, copy=False)
+    b[0] = x
+    return d[0] * x + x
+
+
+@probe("views-asarray", 0.7)
+def view_asarray(x):
+    b = np.zeros(3)
+    d = np.asarray(b)
+    b[2] = x
+    return np.sum(d) * x
+
+
+@probe("views-flip-flip", 0.7)
+def view_flip_flip(x):
+    b = np.zeros((2, 2))
+    d = np.flip(b)[::-1, ::-1]
+    b[0, 1] = x
+    return d[0, 1] * x
+
+
+@probe("views-squeeze-none", 0.7)
+def view_squeeze(x):
+    b = np.zeros(3)
+    d = np.squeeze(b[None])
+    b[1] = x
+    return d[1] * x
+
+
+@probe("views-ravel-method", 0.7)
+def view_ravel(x):
+    b = np.zeros((2, 2))
+    d = b.ravel()
+    b[1, 0] = x
+    return d[2] ** 2 + x
+
+
+@probe("views-ellipsis", 0.7)
+def view_ellipsis(x):
+    b = np.zeros(3)
+    d = b[...]
+    b[0] = x
+    return d[0] * 3.0 + x
+
+
+@probe("views-reshape-minus-one-slice", 0.7)
+def view_reshape_slice(x):
+    b = np.zeros((2, 2))
+    d = b.reshape(-1)[:2]
+    b[0, 1] = x
+    return np.sum(d) * x
+
+
+@probe("views-atleast-2d", 0.7)
+def view_atleast_2d(x):
+    b = np.zeros(3)
+    d = np.atleast_2d(b)
+    b[0] = x
+    return d[0, 0] * x + x
+
+
+@probe("views-broadcast-to", 0.7)
+def view_broadcast_to(x):
+    b = np.zeros(3)
+    d = np.broadcast_to(b, (2, 3))
+    b[1] = x
+    return np.sum(d) * x
+
+
+@probe("views-real-attribute", 0.7)
+def view_real(x):
+    b = np.zeros(3)
+    d = b.real
+    b[0] = x
+    return d[0] * x + 1.0
+
+
+def first_row(m):
+    return m[0]
+
+
+@probe("views-user-helper-returns-view", 0.7)
+def view_from_helper(x):
+    b = np.zeros((2, 2))
+    r = first_row(b)
+    b[0, 1] = x
+    return r[1] * x
+
+
+@probe("views-write-through-view", 0.7)
+def view_write_through(x):
+    b = np.ones((2, 2))
+    r = b[0]
+    r[1] = x
+    return np.sum(b) * x
+
+
+@probe("views-np-transpose", 0.7)
+def view_np_transpose(x):
+    b = np.zeros((2, 3))
+    d = np.transpose(b)
+    b[1, 2] = x
+    return d[2, 1] * x
+
+
+@probe("views-swapaxes", 0.7)
+def view_swapaxes(x):
+    b = np.zeros((2, 3))
+    d = b.swapaxes(0, 1)
+    b[0, 2] = x
+    return d[2, 0] ** 2
+
+
+@probe("views-view-method", 0.7)
+def view_view_method(x):
+    b = np.zeros(3)
+    d = b.view()
+    b[1] = x
+    return d[1] * x
+
+
+@probe("views-np-ravel", 0.7)
+def view_np_ravel(x):
+    b = np.zeros((2, 2))
+    d = np.ravel(b)
+    b[1, 1] = x
+    return d[3] * x
+
+
+@probe("views-made-before-loop", V3)
+def view_before_loop(v):
+    b = np.zeros((3, 3))
+    d = b.T.T
+    for i in range(3):
+        b[i, i] = v[i]
+    return np.sum(d * d)
+
+
+@probe("views-expand-dims", 0.7)
+def view_expand_dims(x):
+    b = np.zeros(3)
+    d = np.expand_dims(b, 0)
+    b[2] = x
+    return d[0, 2] * x
+
+
+@probe("views-written-in-branch", 0.7)
+def view_written_in_branch(x):
+    b = np.zeros(2)
+    d = b.reshape(1, 2).T
+    if x > 0.0:
+        b[0] = x
+    return np.sum(d) * x
+
+
+@probe("views-base-written-by-augmented", 0.7)
+def view_augmented(x):
+    b = np.ones((2, 2))
+    d = np.diagonal(b)
+    b[0, 0] += x
+    return np.sum(d ** 2)
+
+
+@probe("views-moveaxis", 0.7)
+def view_moveaxis(x):
+    b = np.zeros((2, 3))
+    d = np.moveaxis(b, 0, -1)
+    b[1, 0] = x
+    return d[0, 1] * x
+
+
+@probe("views-np-diag-of-matrix", 0.7)
+def view_np_diag(x):
+    b = np.ones((2, 2))
+    d = np.diag(b)
+    b[0, 0] = x
+    return np.sum(d) * x
+
+
+@probe("views-newaxis", 0.7)
+def view_newaxis(x):
+    b = np.zeros(3)
+    d = b[:, None]
+    b[0] = x
+    return d[0, 0] * x
+
+
+@probe("views-squeeze-method", 0.7)
+def view_squeeze_method(x):
+    b = np.zeros((1, 3))
+    d = b.squeeze()
+    b[0, 1] = x
+    return d[1] * x
+
+
+@probe("views-np-reshape-function", 0.7)
+def view_np_reshape(x):
+    b = np.zeros(4)
+    d = np.reshape(b, (2, 2))
+    b[3] = x
+    return d[1, 1] * x
+
+
+@probe("views-asarray-then-transpose", 0.7)
+def view_asarray_transpose(x):
+    b = np.zeros((2, 2))
+    d = np.asarray(b).T
+    b[1, 0] = x
+    return d[0, 1] * x
+
+
+@probe("views-step-slice", 0.7)
+def view_step_slice(x):
+    b = np.zeros(4)
+    d = b[::2]
+    b[2] = x
+    return d[1] * x
+
+
+@probe("views-array-in-dict-written", 0.7)
+def array_in_dict_written(x):
+    b = np.zeros(2)
+    d = {"b": b}
+    b[1] = x
+    return np.sum(d["b"]) * x
+
+
+@probe("views-array-in-list-written", 0.7)
+def array_in_list_written(x):
+    b = np.zeros(2)
+    xs = [b]
+    b[0] = x
+    return np.sum(xs[0]) * x
+
+
+@probe("views-list-in-list-appended", 0.7)
+def list_in_list_appended(x):
+    inner = [x]
+    outer = [inner]
+    inner.append(x * 2.0)
+    return sum(outer[0])
+
+
+@probe("views-list-repeated-rows", 0.7)
+def list_repeated_rows(x):
+    rows = [[0.0, 0.0]] * 2
+    rows[0][0] = x
+    return rows[1][0] * x
+
+
+@control("control-views-copy-before-write", 0.7)
+def copy_before_write(x):
+    b = np.zeros((2, 2))
+    d = b.T.T.copy()
+    b[0, 0] = x
+    return d[0, 0] * x + b[0, 0] * x
+
+
+@control("control-views-np-copy", 0.7)
+def np_copy_before_write(x):
+    b = np.ones(3)
+    d = np.copy(b)
+    b[1] = x
+    return np.sum(d) * x + np.sum(b)
+
+
+@control("control-views-np-array-copies", 0.7)
+def np_array_copies(x):
+    b = np.ones(3)
+    d = np.array(b)
+    b[1] = x
+    return np.sum(d) * x + b[1] ** 2
+
+
+@probe("views-flatten-is-a-copy", 0.7)
+def flatten_copies(x):
+    b = np.zeros((2, 2))
+    d = b.flatten()
+    b[0, 0] = x
+    return np.sum(d) + b[0, 0] * x
+
+
+@control("control-views-write-before-view", 0.7)
+def write_before_view(x):
+    b = np.zeros((2, 2))
+    b[0, 0] = x
+    d = b.T
+    return d[0, 0] * x
+
+
+@probe("views-write-into-arithmetic-result", V3)
+def fresh_from_arithmetic(v):
+    b = v * 2.0
+    b[0] = 1.0
+    return np.sum(b ** 2)
+
+
+# ============================================================ 7. values passed via module globals
+
+CACHE = {}
+HISTORY = []
+BUF = np.zeros(3)
+STORE = {}
+SLOTS = [0.0, 0.0]
+NS = types.SimpleNamespace(value=0.0)
+
+
+def remember(x):
+    CACHE["h"] = x * 2.0
+    return 0.0
+
+
+@probe("globals-helper-writes-dict", 0.7, effects=lambda: dict(CACHE))
+def reads_cache(x):
+    remember(x)
+    return CACHE["h"] * x
+
+
+def record(v):
+    HISTORY.append(v)
+    return len(HISTORY)
+
+
+@probe("globals-helper-appends-list", 0.7)
+def reads_history(x):
+    n = record(x ** 2)
+    return HISTORY[-1] + x
+
+
+def fill_buf(v):
+    BUF[:] = v
+    return 1.0
+
+
+@probe("globals-helper-writes-array", V3, effects=lambda: BUF.copy())
+def reads_buf(v):
+    k = fill_buf(v * 3.0)
+    return np.sum(BUF * v) * k
+
+
+@probe("globals-f-writes-dict", 0.7, effects=lambda: dict(STORE))
+def writes_store(x):
+    STORE["v"] = x ** 2
+    return STORE["v"] + x
+
+
+@probe("globals-f-writes-list-slot", 0.7, effects=lambda: list(SLOTS))
+def writes_slots(x):
+    SLOTS[0] = x
+    return SLOTS[0] * 3.0
+
+
+@probe("globals-f-writes-array", 0.7, effects=lambda: BUF.copy())
+def writes_buf(x):
+    BUF[1] = x
+    return np.sum(BUF * 2.0) * x
+
+
+def read_store():
+    return STORE["w"]
+
+
+@probe("globals-helper-reads-what-f-wrote", 0.7, effects=lambda: dict(STORE))
+def writes_then_helper_reads(x):
+    STORE["w"] = x * 5.0
+    return read_store() * x
+
+
+def accumulate(v):
+    CACHE["acc"] = CACHE.get("acc", 0.0) + v
+    return 0.0
+
+
+@probe("globals-accumulate-in-loop", 0.7)
+def accumulate_loop(x):
+    CACHE["acc"] = 0.0
+    for k in range(3):
+        accumulate(x * k)
+    return CACHE["acc"] * x
+
+
+@probe("globals-update-method", 0.7, effects=lambda: dict(STORE))
+def update_method(x):
+    STORE.update(u=x * x)
+    return STORE["u"] + x
+
+
+def store_and_return(v):
+    STORE["s"] = v * 3.0
+    return v
+
+
+@probe("globals-helper-returns-and-stores", 0.7, effects=lambda: dict(STORE))
+def returns_and_stores(x):
+    y = store_and_return(x)
+    return y * STORE["s"]
+
+
+def set_ns(v):
+    NS.value = v * v
+    return 0.0
+
+
+@probe("globals-namespace-attribute", 0.7)
+def namespace_attr(x):
+    set_ns(x)
+    return NS.value + x
+
+
+def stash(v):
+    stash.last = v * 4.0
+    return 0.0
+
+
+@probe("globals-function-attribute", 0.7)
+def function_attribute(x):
+    stash(x)
+    return stash.last * x
+
+
+def reset_history(v):
+    HISTORY.clear()
+    HISTORY.extend([v, v * v])
+    return 0.0
+
+
+@probe("globals-clear-and-extend", 0.7)
+def clear_and_extend(x):
+    reset_history(x)
+    return HISTORY[0] + HISTORY[1]
+
+
+def push_and_sum(v):
+    HISTORY.append(v)
+    return HISTORY[-1] * 2.0
+
+
+@probe("globals-helper-appends-to-argument-list", 0.7)
+def helper_appends_to_argument(x):
+    xs = [x]
+    n = push(xs, x * 2.0)
+    return sum(xs) * n
+
+
+def fill_first(b, v):
+    b[0] = v
+    return 0.0
+
+
+@probe("globals-helper-writes-argument-array", 0.7)
+def helper_writes_argument_array(x):
+    b = np.zeros(2)
+    k = fill_first(b, x)
+    return np.sum(b) * x + k
+
+
+@control("control-globals-helper-returns-value", 0.7)
+def helper_returns_value(x):
+    return push_and_sum_pure(x) * x
+
+
+def push_and_sum_pure(v):
+    return v * 2.0
+
+
+SCALE = 1.5
+TABLE = {"w": 0.25}
+WEIGHTS = np.array([1.0, -2.0, 0.5])
+
+
+@control("control-globals-module-constants-read", V3)
+def module_constants(v):
+    return np.sum(v * WEIGHTS) * SCALE + TABLE["w"] * np.sum(v ** 2)
+
+
+@control("control-globals-closure-appends-to-enclosing-list", 0.7)
+def closure_appends(x):
+    out = []
+
+    def push_twice(v):
+        out.append(v * 2.0)
+        return 0.0
+    t = push_twice(x)
+    return out[0] * x + t
+
+
+@control("control-globals-local-dict", 0.7)
+def local_dict(x):
+    store = {}
+    store["v"] = x ** 2
+    return store["v"] + x
+
+
+# ============================================================ 8. lists changing while looped over
+
+
+@probe("growing-append", 0.7)
+def grows_append(x):
+    xs = [x, x * 2.0]
+    s = 0.0
+    for v in xs:
+        if len(xs) < 5:
+            xs.append(v * 0.5)
+        s = s + v
+    return s
+
+
+@probe("growing-extend", 0.7)
+def grows_extend(x):
+    xs = [x]
+    total = 0.0
+    for v in xs:
+        if len(xs) < 4:
+            xs.extend([v + 1.0])
+        total = total + v * v
+    return total
+
+
+@probe("growing-pop", 0.7)
+def shrinks_pop(x):
+    xs = [x, x * 2.0, x * 3.0, x * 4.0]
+    s = 0.0
+    for v in xs:
+        s = s + v
+        xs.pop()
+    return s
+
+
+@probe("growing-insert-front", 0.7)
+def grows_insert(x):
+    xs = [x, 2.0 * x]
+    s = 0.0
+    for v in xs:
+        if len(xs) < 4:
+            xs.insert(0, v * 3.0)
+        s = s + v ** 2
+    return s
+
+
+@probe("growing-remove", 0.7)
+def shrinks_remove(x):
+    a = x * 2.0
+    xs = [x, a, x * 3.0]
+    s = 0.0
+    for v in xs:
+        if v == x:
+            xs.remove(a)
+        s = s + v
+    return s
+
+
+@probe("growing-through-alias", 0.7)
+def grows_alias(x):
+    xs = [x]
+    ys = xs
+    s = 0.0
+    for v in xs:
+        if len(ys) < 3:
+            ys.append(v * 1.5)
+        s = s + v
+    return s
+
+
+@probe("growing-enumerate", 0.7)
+def grows_enumerate(x):
+    xs = [x, x * x]
+    s = 0.0
+    for i, v in enumerate(xs):
+        if i < 2:
+            xs.append(v + i)
+        s = s + v * (i + 1)
+    return s
+
+
+@probe("growing-arrays-list", V3)
+def grows_arrays(v):
+    parts = [v]
+    s = 0.0
+    for p in parts:
+        if len(parts) < 3:
+            parts.append(np.sin(p))
+        s = s + np.sum(p)
+    return s
+
+
+@probe("growing-nested-outer", 0.7)
+def grows_nested(x):
+    xs = [x]
+    s = 0.0
+    for v in xs:
+        for k in range(2):
+            if len(xs) < 4:
+                xs.append(v * k + 1.0)
+        s = s + v
+    return s
+
+
+def push(xs, v):
+    xs.append(v)
+    return len(xs)
+
+
+@probe("growing-helper-appends", 0.7)
+def grows_by_helper(x):
+    xs = [x]
+    s = 0.0
+    for v in xs:
+        if len(xs) < 3:
+            n = push(xs, v * 2.0)
+        s = s + v
+    return s
+
+
+@probe("growing-pop-front", 0.7)
+def shrinks_pop_front(x):
+    xs = [x, x * 2.0, x * 3.0]
+    s = 0.0
+    for v in xs:
+        first = xs.pop(0)
+        s = s + v * first
+    return s
+
+
+@probe("growing-zip-with-growing", 0.7)
+def grows_zip(x):
+    xs = [x, x * 2.0]
+    ws = [1.0, 2.0, 3.0]
+    s = 0.0
+    for v, w in zip(xs, ws):
+        xs.append(v)
+        s = s + v * w
+    return s
+
+
+@probe("growing-slice-assign", 0.7)
+def grows_slice_assign(x):
+    xs = [x, 2.0 * x]
+    s = 0.0
+    for v in xs:
+        if len(xs) < 4:
+            xs[len(xs):] = [v * 3.0]
+        s = s + v
+    return s
+
+
+@probe("growing-augmented-plus", 0.7)
+def grows_augmented(x):
+    xs = [x]
+    s = 0.0
+    for v in xs:
+        if len(xs) < 3:
+            xs += [v * 2.0]
+        s = s + v
+    return s
+
+
+@control("control-growing-loop-over-copy", 0.7)
+def loop_over_copy(x):
+    xs = [x, x * 2.0]
+    s = 0.0
+    for v in list(xs):
+        xs.append(v * 0.5)
+        s = s + v
+    return s + sum(xs)
+
+
+@control("control-growing-loop-over-slice", 0.7)
+def loop_over_slice(x):
+    xs = [x, x * 2.0]
+    s = 0.0
+    for v in xs[:]:
+        xs.append(v * 0.5)
+        s = s + v
+    return s + xs[-1]
+
+
+@control("control-growing-append-other-list", 0.7)
+def append_other_list(x):
+    xs = [x, x * 2.0]
+    ys = []
+    for v in xs:
+        ys.append(v ** 2)
+    return sum(ys)
+
+
+@control("control-growing-while-index", 0.7)
+def while_index(x):
+    xs = [x]
+    i = 0
+    while i < 3:
+        xs.append(xs[i] * 1.5)
+        i = i + 1
+    return sum(xs)
+
+
+@control("control-growing-pop-after-loop", 0.7)
+def pop_after_loop(x):
+    xs = [x, x * 2.0, x * 3.0]
+    s = 0.0
+    for v in xs:
+        s = s + v * v
+    last = xs.pop()
+    return s + last
+
+
+# ============================================================ 9. complex intermediates
+
+
+@probe("complex-abs-of-shifted-imaginary", 0.8)
+def abs_complex_shift(x):
+    return np.abs(x * 1j + 2)
+
+
+@probe("complex-builtin-abs-complex-call", 0.8)
+def builtin_abs_complex(x):
+    return abs(complex(x, 2.0))
+
+
+@probe("complex-np-real-exp", 0.8)
+def np_real_exp(x):
+    return np.real(np.exp(1j * x)) * x
+
+
+@probe("complex-np-imag-exp", 0.8)
+def np_imag_exp(x):
+    return np.imag(np.exp(1j * x)) + x
+
+
+@probe("complex-real-attribute", 0.8)
+def real_attr_complex(x):
+    z = x * (1 + 2j)
+    return z.real * z.imag
+
+
+@probe("complex-imag-attribute", 0.8)
+def imag_attr_complex(x):
+    z = (x + 1j) ** 2
+    return z.imag
+
+
+@probe("complex-conj-product", 0.8)
+def conj_product(x):
+    z = x + 3j * x
+    return np.real(np.conj(z) * z)
+
+
+@probe("complex-angle", 0.8)
+def angle_of(x):
+    return np.angle(x + 1j)
+
+
+@probe("complex-array-exp", V3)
+def complex_array_exp(v):
+    return np.sum(np.abs(np.exp(1j * v) * v + 1.0))
+
+
+@probe("complex-abs-squared-array", V3)
+def abs_squared_array(v):
+    z = v * (0.5 - 1j) + 0.25j
+    return np.sum(np.abs(z) ** 2)
+
+
+@probe("complex-negative-base-power", 1.0)
+def negative_base_power(x):
+    r = (x - 3.0) ** 0.5
+    return r.real + r.imag
+
+
+@probe("complex-cmath-exp", 0.8)
+def cmath_exp(x):
+    return cmath.exp(1j * x).real + x
+
+
+@probe("complex-two-parameters", 0.8, -0.4, wrt=(0, 1))
+def complex_two_params(x, y):
+    z = x + y * 1j
+    return np.abs(z) ** 2 + np.abs(z * z)
+
+
+@probe("complex-vdot", V3)
+def complex_vdot(v):
+    z = v + 1j * v[::-1]
+    return np.real(np.vdot(z, z))
+
+
+@probe("complex-buffer", V3)
+def complex_buffer(v):
+    z = np.zeros(3, dtype=complex)
+    z[:] = v
+    return np.sum(np.abs(z * 1j + 1.0))
+
+
+@probe("complex-fft", V4)
+def fft_power(v):
+    return np.sum(np.abs(np.fft.fft(v)) ** 2)
+
+
+@probe("complex-in-loop", 0.8)
+def complex_loop(x):
+    z = 1.0 + 0j
+    for k in range(3):
+        z = z * (x + 0.5j)
+    return abs(z)
+
+
+@probe("complex-input-scalar", 0.8 + 0.3j)
+def complex_input_scalar(z):
+    return np.abs(z) ** 2
+
+
+@probe("complex-input-array", np.array([0.5 + 0.2j, -0.3 + 1.0j]))
+def complex_input_array(z):
+    return np.sum(np.abs(z * (1.0 - 0.5j)) ** 2)
+
+
+@probe("complex-input-real-part", 0.8 - 0.6j)
+def complex_input_real(z):
+    return (z * z).real
+
+
+@probe("complex-sqrt-of-negative", 0.7)
+def sqrt_of_negative(x):
+    return np.sqrt(x - 3.0 + 0j).imag
+
+
+@control("control-complex-real-abs", 0.8)
+def real_abs(x):
+    return np.abs(x - 2.0) + abs(x)
+
+
+@control("control-complex-hypot", 0.8)
+def hypot_instead(x):
+    return np.hypot(x, 2.0)
+
+
+@control("control-complex-real-of-real-array", V3)
+def real_of_real(v):
+    return np.sum(np.abs(v - 2.0) ** 2)
+
+
+@control("control-complex-cos-sin", 0.8)
+def cos_sin_instead(x):
+    return math.cos(x) * x + math.sin(x)
+
+
+# ============================================================ 10. source differs from code
+
+
+def poly(x):
+    return x * x * 2.0
+
+
+def poly_other(x):
+    return x * x * x
+
+
+def calls_poly(x):
+    return poly_like(x) + x
+
+
+def poly_like(t):
+    return t * 2.0 + 1.0
+
+
+def _copy_function(f, name=None):
+    g = types.FunctionType(f.__code__, f.__globals__, name or f.__name__, f.__defaults__,
+                           f.__closure__)
+    g.__kwdefaults__ = f.__kwdefaults__
+    g.__qualname__ = f.__qualname__
+    return g
+
+
+@scenario("source-code-replaced-after-grad")
+def _(chk, tmp_path):
+    f = _copy_function(poly)
+    g = chk.build(f)
+    chk(f, (0.7,), gradient=g)
+    f.__code__ = poly_other.__code__
+    chk(f, (0.7,), gradient=g, located="any")
+    chk(f, (0.7,))
+
+
+@scenario("source-code-constant-patched")
+def _(chk, tmp_path):
+    f = _copy_function(poly)
+    consts = tuple(3.0 if c == 2.0 else c for c in poly.__code__.co_consts)
+    f.__code__ = poly.__code__.replace(co_consts=consts)
+    chk(f, (0.7,))
+
+
+@scenario("source-code-constant-patched-after-grad")
+def _(chk, tmp_path):
+    f = _copy_function(poly)
+    g = chk.build(f, mode="grad")
+    chk(f, (0.7,), gradient=g, mode="grad")
+    consts = tuple(5.0 if c == 2.0 else c for c in poly.__code__.co_consts)
+    f.__code__ = poly.__code__.replace(co_consts=consts)
+    chk(f, (0.7,), gradient=g, mode="grad", located="any")
+
+
+@scenario("source-callee-code-replaced")
+def _(chk, tmp_path):
+    old = poly_like.__code__
+    g = chk.build(calls_poly)
+    chk(calls_poly, (0.7,), gradient=g)
+    try:
+        poly_like.__code__ = poly_other.__code__.replace(co_varnames=("t",))
+        chk(calls_poly, (0.7,), gradient=g, located="any")
+        chk(calls_poly, (0.7,))
+    finally:
+        poly_like.__code__ = old
+
+
+def _module(tmp_path, name, text):
+    import importlib
+    import sys
+    path = tmp_path / f"{name}.py"
+    path.write_text(text)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        importlib.invalidate_caches()
+        return importlib.import_module(name), path
+    finally:
+        sys.path.remove(str(tmp_path))
+
+
+def _unique(tag, tmp_path):
+    return f"sound_{tag}_{abs(hash(str(tmp_path))) % 10**9}"
+
+
+@scenario("source-module-edited-on-disk", located="file")
+def _(chk, tmp_path):
+    mod, path = _module(tmp_path, _unique("edit", tmp_path),
+                        "import math\n\ndef edited(x):\n    return math.sin(x) * 2.0\n")
+    path.write_text("import math\n\ndef edited(x):\n    return math.cos(x) * 5.0\n")
+    chk(mod.edited, (0.7,))
+
+
+@scenario("source-module-edited-lines-shifted", located="file")
+def _(chk, tmp_path):
+    mod, path = _module(tmp_path, _unique("shift", tmp_path),
+                        "def shifted_f(x):\n    return x ** 3\n\n\n"
+                        "def shifted_g(x):\n    return x * 4.0\n")
+    path.write_text("def shifted_g(x):\n    return x * x * 7.0\n\n\n"
+                    "def shifted_f(x):\n    return x ** 3\n")
+    chk(mod.shifted_f, (0.7,))
+    chk(mod.shifted_g, (0.7,))
+
+
+@scenario("source-module-callee-edited", located="file")
+def _(chk, tmp_path):
+    mod, path = _module(tmp_path, _unique("callee", tmp_path),
+                        "def h(t):\n    return t * t\n\ndef calls_h(x):\n    return h(x) + x\n")
+    path.write_text("def h(t):\n    return t * 9.0\n\ndef calls_h(x):\n    return h(x) + x\n")
+    chk(mod.calls_h, (0.7,))
+
+
+@scenario("source-module-edited-after-grad", located="file")
+def _(chk, tmp_path):
+    mod, path = _module(tmp_path, _unique("after", tmp_path),
+                        "import numpy as np\n\ndef after(v):\n    return np.sum(v ** 2)\n")
+    g = chk.build(mod.after)
+    chk(mod.after, (V3,), gradient=g)
+    path.write_text("import numpy as np\n\ndef after(v):\n    return np.sum(v ** 3)\n")
+    chk(mod.after, (V3,), gradient=g)
+    chk(mod.after, (V3,))
+
+
+@scenario("source-edited-module-poisons-identical-code-elsewhere", located="file")
+def _(chk, tmp_path):
+    text = "def twin(x):\n    return x ** 3 - x\n"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first, path = _module(tmp_path / "a", _unique("twin_a", tmp_path), text)
+    path.write_text("def twin(x):\n    return x * 8.0\n")
+    chk(first.twin, (0.7,))
+    second, _ = _module(tmp_path / "b", _unique("twin_b", tmp_path), text)
+    chk(second.twin, (0.7,))
+
+
+@scenario("control-source-module-edited-and-reloaded", control=True)
+def _(chk, tmp_path):
+    import importlib
+    import sys
+    mod, path = _module(tmp_path, _unique("reload", tmp_path),
+                        "def reloaded(x):\n    return x ** 3 + 0.5 * x\n")
+    chk(mod.reloaded, (0.7,))
+    path.write_text("def reloaded(x):\n    return x ** 2 * 4.0 + 1.0\n")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        importlib.reload(mod)
+    finally:
+        sys.path.remove(str(tmp_path))
+    chk(mod.reloaded, (0.7,))
+
+
+@scenario("source-exec-with-misleading-filename", located="file")
+def _(chk, tmp_path):
+    path = tmp_path / "shown.py"
+    path.write_text("def f(x):\n    return x * 10.0\n")
+    namespace = {}
+    exec(compile("def f(x):\n    return x * x\n", str(path), "exec"), namespace)
+    chk(namespace["f"], (0.7,))
+    (tmp_path / "shown2.py").write_text("import math\n\n\ndef f(x):\n    return x\n")
+    exec(compile("def f(x):\n    return x * 3.0\n", str(tmp_path / "shown2.py"), "exec"),
+         namespace)
+    chk(namespace["f"], (0.7,))
+
+
+@scenario("control-source-exec-from-written-file", control=True)
+def _(chk, tmp_path):
+    path = tmp_path / "written.py"
+    text = "import math\n\ndef written(x):\n    return math.sin(x) * x\n"
+    path.write_text(text)
+    namespace = {}
+    exec(compile(text, str(path), "exec"), namespace)
+    chk(namespace["written"], (0.7,))
+
+
+@scenario("control-source-copied-function", control=True)
+def _(chk, tmp_path):
+    chk(_copy_function(poly), (0.7,))
+    chk(_copy_function(poly_other, "renamed"), (0.7,))
+
+
+# ============================================================ 11. defaults changed later
+
+
+def with_default(x, a=2.0):
+    return a * x ** 2
+
+
+def with_kwdefault(x, *, scale=3.0):
+    return scale * math.sin(x)
+
+
+def with_array_default(v, w=WEIGHTS):
+    return np.sum(v * w)
+
+
+def with_fn_default(x, act=np.tanh):
+    return np.sum(act(x))
+
+
+def with_loop_default(x, n=2):
+    s = 0.0
+    for k in range(n):
+        s = s + x ** (k + 1)
+    return s
+
+
+def helper_default(t, c=1.0):
+    return c * t * t
+
+
+def calls_helper_default(x):
+    return helper_default(x) + x
+
+
+def kw_helper(t, *, c=1.0):
+    return c * t ** 3
+
+
+def calls_kw_helper(x):
+    return kw_helper(x) * 2.0
+
+
+def _redefault(chk, f, args, attr, new, owner=None, wrt=0, mode="value_and_grad"):
+    owner = owner or f
+    old = getattr(owner, attr)
+    g = chk.build(f, wrt, mode)
+    chk(f, args, wrt, mode, gradient=g)
+    try:
+        setattr(owner, attr, new)
+        chk(f, args, wrt, mode, gradient=g, located="any")
+        chk(f, args, wrt, mode)
+    finally:
+        setattr(owner, attr, old)
+    chk(f, args, wrt, mode, gradient=g, located="any")
+
+
+@scenario("defaults-positional-changed")
+def _(chk, tmp_path):
+    _redefault(chk, with_default, (0.7,), "__defaults__", (5.0,))
+
+
+@scenario("defaults-kwdefaults-changed")
+def _(chk, tmp_path):
+    _redefault(chk, with_kwdefault, (0.7,), "__kwdefaults__", {"scale": -2.0})
+
+
+@scenario("defaults-array-default-replaced")
+def _(chk, tmp_path):
+    _redefault(chk, with_array_default, (V3,), "__defaults__", (np.array([3.0, 0.0, 1.0]),))
+
+
+@scenario("defaults-function-default-replaced")
+def _(chk, tmp_path):
+    _redefault(chk, with_fn_default, (V3,), "__defaults__", (np.sin,))
+
+
+@scenario("defaults-loop-bound-default")
+def _(chk, tmp_path):
+    _redefault(chk, with_loop_default, (0.7,), "__defaults__", (4,))
+
+
+@scenario("defaults-of-callee")
+def _(chk, tmp_path):
+    _redefault(chk, calls_helper_default, (0.7,), "__defaults__", (4.0,), owner=helper_default)
+
+
+@scenario("defaults-kwdefaults-of-callee")
+def _(chk, tmp_path):
+    _redefault(chk, calls_kw_helper, (0.7,), "__kwdefaults__", {"c": -3.0}, owner=kw_helper)
+
+
+@scenario("defaults-changed-grad-mode")
+def _(chk, tmp_path):
+    _redefault(chk, with_default, (0.7,), "__defaults__", (-1.0,), mode="grad")
+
+
+@scenario("defaults-removed")
+def _(chk, tmp_path):
+    _redefault(chk, with_default, (0.7,), "__defaults__", None)
+
+
+@scenario("control-defaults-passed-explicitly", control=True)
+def _(chk, tmp_path):
+    chk(with_default_caller, (0.7,))
+
+
+def with_default_caller(x):
+    return with_default(x, 4.0) + with_default(x)
+
+
+@scenario("control-defaults-array-default-mutated-in-place", control=True)
+def _(chk, tmp_path):
+    w = np.array([1.0, 2.0, 3.0])
+
+    def fresh(v, w=w):
+        return np.sum(v * w)
+    f = _copy_function(with_array_default)
+    f.__defaults__ = (w,)
+    chk(f, (V3,))
+    g = chk.build(f)
+    w[0] = 7.0
+    chk(f, (V3,), gradient=g)
+    w[0] = 1.0
+
+
+# ============================================================ 13. mutating calls, result assigned
+# Not in the issue: a bare `xs.reverse()` is refused as "a call made for its side effects",
+# but with its (None) result assigned the call is taken to be pure.
+
+
+@probe("mutating-ufunc-out-argument", V3)
+def ufunc_out(v):
+    b = np.zeros(3)
+    r = np.multiply(v, 2.0, out=b)
+    return np.sum(b)
+
+
+@probe("mutating-ufunc-out-result-used", V3)
+def ufunc_out_result(v):
+    b = np.zeros(3)
+    r = np.multiply(v, 2.0, out=b)
+    return np.sum(r * v)
+
+
+@probe("mutating-ndarray-fill", 0.7)
+def ndarray_fill(x):
+    b = np.zeros(3)
+    t = b.fill(x)
+    return np.sum(b)
+
+
+@probe("mutating-np-copyto", V3)
+def np_copyto(v):
+    b = np.zeros(3)
+    t = np.copyto(b, v)
+    return np.sum(b ** 2)
+
+
+@probe("mutating-np-put", 0.7)
+def np_put(x):
+    b = np.zeros(3)
+    t = np.put(b, [0], x)
+    return np.sum(b) * x
+
+
+@probe("mutating-ndarray-sort", V3)
+def ndarray_sort(v):
+    b = v.copy()
+    t = b.sort()
+    return b[0] * 2.0 + b[2]
+
+
+@probe("mutating-ndarray-setitem-dunder", 0.7)
+def ndarray_setitem_dunder(x):
+    b = np.zeros(2)
+    t = b.__setitem__(0, x)
+    return np.sum(b) * 3.0
+
+
+@probe("mutating-list-reverse", 0.7)
+def list_reverse(x):
+    xs = [x, x * 2.0, x * 3.0]
+    t = xs.reverse()
+    return xs[0] * 2.0
+
+
+@probe("mutating-list-sort", V3)
+def list_sort(v):
+    xs = [t for t in v]
+    t = xs.sort()
+    return xs[0] * 2.0
+
+
+@probe("mutating-list-clear", 0.7)
+def list_clear(x):
+    xs = [x]
+    t = xs.clear()
+    xs.append(x * 5.0)
+    return xs[0]
+
+
+@probe("mutating-list-insert", 0.7)
+def list_insert(x):
+    xs = [x]
+    t = xs.insert(0, x * 4.0)
+    return xs[0]
+
+
+@probe("mutating-list-setitem-dunder", 0.7)
+def list_setitem_dunder(x):
+    xs = [0.0, 0.0]
+    t = xs.__setitem__(1, x)
+    return xs[1] * 2.0
+
+
+@probe("mutating-dict-update", 0.7)
+def dict_update(x):
+    d = {"a": 1.0}
+    t = d.update(a=x * 3.0)
+    return d["a"]
+
+
+@probe("mutating-dict-setdefault-list", 0.7)
+def dict_setdefault(x):
+    d = {}
+    lst = d.setdefault("a", [])
+    lst.append(x * 2.0)
+    return d["a"][0]
+
+
+@probe("mutating-bare-call-out-argument", V3)
+def bare_out(v):
+    b = np.ones(3)
+    np.add(b, v, out=b)
+    return np.sum(b ** 2)
+
+
+@control("control-mutating-list-remove", 0.7)
+def list_remove(x):
+    xs = [x, 1.0]
+    t = xs.remove(1.0)
+    return sum(xs)
+
+
+@control("control-mutating-augmented-add", V3)
+def augmented_add(v):
+    b = np.zeros(3)
+    b += v
+    return np.sum(b ** 2)
+
+
+@control("control-mutating-sorted-instead-of-sort", V3)
+def sorted_instead(v):
+    xs = sorted([t for t in v])
+    return xs[0] * 2.0
+
+
+# ============================================================ 12. numbers where f fails
+
+
+@probe("fails-unbound-on-one-branch", 0.7)
+def unbound_branch(x):
+    if x > 1.0:
+        y = x * 2.0
+    return y + x
+
+
+@probe("fails-unbound-loop-not-run", 0.7, 0, wrt=0)
+def unbound_loop(x, n):
+    for i in range(n):
+        y = x * i
+    return y
+
+
+@probe("fails-returns-none-implicit", 0.7)
+def returns_none_implicit(x):
+    if x > 1.0:
+        return x * 2.0
+
+
+@probe("fails-returns-none-explicit", 0.7)
+def returns_none_explicit(x):
+    y = x * 2.0
+    if y < 5.0:
+        return None
+    return y
+
+
+@probe("fails-returns-bool", 0.7)
+def returns_bool(x):
+    return x > 1.0
+
+
+@probe("fails-returns-numpy-bool", V3)
+def returns_np_bool(v):
+    return np.all(v > 0.0)
+
+
+@probe("fails-returns-string", 0.7)
+def returns_string(x):
+    return str(x * 2.0)
+
+
+@probe("fails-returns-list", 0.7)
+def returns_list(x):
+    return [x, x * 2.0]
+
+
+@probe("fails-returns-tuple", 0.7)
+def returns_tuple(x):
+    return x, x * 2.0
+
+
+@probe("fails-returns-array-from-grad", V3, mode="grad")
+def returns_array(v):
+    return v * 2.0
+
+
+@probe("fails-returns-complex", 0.7)
+def returns_complex(x):
+    return x * (1.0 + 1j)
+
+
+@probe("fails-raise-in-branch", 0.7)
+def raises_in_branch(x):
+    if x < 1.0:
+        raise ValueError("x must be at least 1")
+    return x * 2.0
+
+
+@probe("fails-zero-division", 0.7)
+def zero_division(x):
+    d = x - x
+    return 1.0 / d
+
+
+@probe("fails-math-domain", 0.7)
+def math_domain(x):
+    return math.log(-x) + x
+
+
+@probe("fails-list-index-out-of-range", 0.7)
+def list_out_of_range(x):
+    xs = [x, x * 2.0]
+    return xs[5]
+
+
+@probe("fails-missing-dict-key", 0.7)
+def missing_key(x):
+    d = {"a": x}
+    return d["b"]
+
+
+@probe("fails-type-error", 0.7)
+def type_error(x):
+    return x + "1"
+
+
+@probe("fails-sqrt-negative-in-branch", 0.7)
+def sqrt_negative(x):
+    if x < 2.0:
+        return math.sqrt(x - 2.0)
+    return x
+
+
+@probe("fails-unbound-in-helper", 0.7)
+def unbound_in_helper(x):
+    return half_unbound(x) * 2.0
+
+
+def half_unbound(t):
+    if t > 5.0:
+        r = t
+    return r
+
+
+@probe("fails-numpy-shape-mismatch", V3)
+def shape_mismatch(v):
+    return np.sum(v + np.ones(2))
+
+
+@probe("fails-returns-none-from-helper", 0.7)
+def none_from_helper(x):
+    return no_return(x)
+
+
+def no_return(t):
+    y = t * 2.0
+
+
+@probe("fails-array-index-out-of-bounds", V3)
+def array_out_of_bounds(v):
+    return v[7] * 2.0
+
+
+@probe("fails-float-of-array", V3)
+def float_of_array(v):
+    return float(v * 2.0)
+
+
+@control("control-fails-both-branches-assign", 0.7)
+def both_branches(x):
+    if x > 1.0:
+        y = x * 2.0
+    else:
+        y = x ** 2
+    return y + x
+
+
+@control("control-fails-initialized-before-branch", 0.7)
+def initialized_before(x):
+    y = 0.0
+    if x > 1.0:
+        y = x * 2.0
+    return y + x
+
+
+@control("control-fails-return-in-both-branches", 0.7)
+def return_both(x):
+    if x > 1.0:
+        return x * 2.0
+    return x ** 3
+
+
+@control("control-fails-loop-runs", 0.7, 3, wrt=0)
+def loop_runs(x, n):
+    y = 0.0
+    for i in range(n):
+        y = x * i + y
+    return y
+
+
+@control("control-fails-comparison-used-as-weight", 0.7)
+def comparison_weight(x):
+    return float(x > 0.5) * x ** 2
+
+
+@control("control-fails-math-log-positive", 0.7)
+def log_positive(x):
+    return math.log(x) * x
+
+
+# ============================================================ loud but unclear or unsafe
+
+PWNED = "_soundness_pwned"
+
+
+def _assert_nothing_ran():
+    assert not hasattr(builtins, PWNED), "code taken from a crafted name was executed"
+
+
+def _crafted(tmp_path, tag, body):
+    return _module(tmp_path, _unique(tag, tmp_path), body)[0]
+
+
+INJECT = f"__import__('builtins').__setattr__('{PWNED}', 1)"
+
+
+@scenario("unsafe-crafted-module-name")
+def _(chk, tmp_path):
+    mod = _crafted(tmp_path, "modname",
+                   f"__name__ = \"m'); {INJECT}; ('\"\n"
+                   "import math\n\n"
+                   "def helper(t):\n    return math.sin(t) * t\n\n"
+                   "def crafted(x):\n    return helper(x) + x\n")
+    try:
+        chk(mod.crafted, (0.7,))
+    finally:
+        _assert_nothing_ran()
+
+
+@scenario("unsafe-crafted-module-name-newline")
+def _(chk, tmp_path):
+    name = "m\n" + INJECT + "\n"
+    mod = _crafted(tmp_path, "modnl",
+                   f"__name__ = {name!r}\n"
+                   "def helper2(t):\n    return t * t\n\n"
+                   "def crafted2(x):\n    return helper2(x) * 3.0\n")
+    try:
+        chk(mod.crafted2, (0.7,))
+    finally:
+        _assert_nothing_ran()
+
+
+@scenario("unsafe-crafted-name-of-callee-module")
+def _(chk, tmp_path):
+    lib = _unique("evil_lib", tmp_path)
+    name = f"x') or {INJECT} or ('"
+    _crafted(tmp_path, "evil_lib", f"__name__ = {name!r}\n"
+             "import math\nSCALE = 2.0\n\n"
+             "def helper6(t):\n    return SCALE * math.sin(t)\n")
+    mod = _crafted(tmp_path, "evil_user", f"from {lib} import helper6\n\n"
+                   "def crafted6(x):\n    return helper6(x) + x\n")
+    try:
+        chk(mod.crafted6, (0.7,))
+    finally:
+        _assert_nothing_ran()
+
+
+@scenario("unsafe-crafted-name-of-callee-module-dotted")
+def _(chk, tmp_path):
+    lib = _unique("evil_lib2", tmp_path)
+    name = "a.b\n" + INJECT + "\nc"
+    _crafted(tmp_path, "evil_lib2", f"__name__ = {name!r}\n"
+             "import numpy as np\nW = 3.0\n\n"
+             "def helper7(t):\n    return np.tanh(t) * W\n")
+    mod = _crafted(tmp_path, "evil_user2", f"import {lib} as lib\n\n"
+                   "def crafted7(v):\n    return lib.helper7(v).sum()\n")
+    try:
+        chk(mod.crafted7, (V3,))
+    finally:
+        _assert_nothing_ran()
+
+
+@scenario("unsafe-crafted-name-of-module-whose-function-is-inlined")
+def _(chk, tmp_path):
+    lib = _unique("evil_lib3", tmp_path)
+    name = "x = " + INJECT + "\nm"
+    _crafted(tmp_path, "evil_lib3", f"__name__ = {name!r}\nSCALE = 2.0\n\n"
+             "def apply_fn(fn, t):\n    return SCALE * fn(t)\n")
+    mod = _crafted(tmp_path, "evil_user3", f"from {lib} import apply_fn\n\n"
+                   "def crafted8(x):\n    return apply_fn(lambda u: u * u, x) + x\n")
+    try:
+        chk(mod.crafted8, (0.7,))
+    finally:
+        _assert_nothing_ran()
+
+
+@scenario("unsafe-crafted-parameter-list-module-name")
+def _(chk, tmp_path):
+    lib = _unique("evil_lib4", tmp_path)
+    name = f"z=setattr(__import__('builtins'),'{PWNED}',1),*,q"
+    _crafted(tmp_path, "evil_lib4", f"__name__ = {name!r}\nSCALE = 3.0\n\n"
+             "def apply_fn2(fn, t):\n    return SCALE * fn(t)\n")
+    mod = _crafted(tmp_path, "evil_user4", f"from {lib} import apply_fn2\n\n"
+                   "def crafted9(x):\n    return apply_fn2(lambda u: u * x, x)\n")
+    try:
+        chk(mod.crafted9, (0.7,))
+    finally:
+        _assert_nothing_ran()
+
+
+@scenario("unsafe-crafted-function-name")
+def _(chk, tmp_path):
+    mod = _crafted(tmp_path, "fnname",
+                   "def helper3(t):\n    return t * t\n\n"
+                   f"helper3.__name__ = \"h(0); {INJECT}; (\"\n"
+                   f"helper3.__qualname__ = helper3.__name__\n\n"
+                   "def crafted3(x):\n    return helper3(x) + x\n")
+    try:
+        chk(mod.crafted3, (0.7,))
+    finally:
+        _assert_nothing_ran()
+
+
+@scenario("unsafe-crafted-name-of-differentiated-function")
+def _(chk, tmp_path):
+    mod = _crafted(tmp_path, "ownname",
+                   "def crafted4(x):\n    return x * x * 2.0\n\n"
+                   f"crafted4.__name__ = \"f():\\n    {INJECT}\\ndef g(\"\n"
+                   f"crafted4.__qualname__ = crafted4.__name__\n")
+    try:
+        chk(mod.crafted4, (0.7,))
+    finally:
+        _assert_nothing_ran()
+
+
+@scenario("unsafe-crafted-rule-name")
+def _(chk, tmp_path):
+    mod = _crafted(tmp_path, "rulename",
+                   "def mystery(t):\n    return t * 2.0\n\n"
+                   f"mystery.__name__ = \"mystery(0) or {INJECT} or (\"\n"
+                   "def crafted5(x):\n    return mystery(x) * x\n")
+
+    def mystery_grad(g, ans, t):
+        return g * 2.0
+    mystery_grad.__name__ = f"r(0) or {INJECT} or ("
+    try:
+        with custom_rule(mod.mystery, mystery_grad):
+            chk(mod.crafted5, (0.7,))
+    finally:
+        _assert_nothing_ran()
+
+
+def _threads(chk, functions, args):
+    """Each function's first transform, made by 8 threads at once; every call checked."""
+    barrier = threading.Barrier(8)
+    results = [None] * 8
+
+    def work(i):
+        f = functions[i % len(functions)]
+        barrier.wait()
+        try:
+            results[i] = ("ok", pullback.value_and_grad(f)(*args))
+        except Exception as e:  # noqa: BLE001 - reported below
+            results[i] = ("error", e)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for i, (kind, result) in enumerate(results):
+        f = functions[i % len(functions)]
+        chk(f, args, gradient=lambda *a, result=result, kind=kind: _replay(kind, result))
+
+
+def _replay(kind, result):
+    if kind == "error":
+        raise result
+    return result
+
+
+THREAD_SOURCE = '''import math
+import numpy as np
+
+
+def shared(t):
+    return np.tanh(t) * 2.0 + t ** 2
+
+
+def first(v):
+    s = 0.0
+    for k in range(3):
+        s = s + np.sum(shared(v * (k + 1)))
+    return s
+
+
+def second(v):
+    return np.sum(shared(v) * v)
+
+
+def third(v):
+    return math.exp(np.sum(shared(v)) * 0.1)
+'''
+
+
+@scenario("threads-first-transform-same-function")
+def _(chk, tmp_path):
+    for round in range(3):
+        mod = _crafted(tmp_path, f"thr{round}",
+                       THREAD_SOURCE.replace("0.1", f"0.{round + 1}"))
+        _threads(chk, [mod.first], (V3,))
+
+
+@scenario("threads-first-transform-sharing-a-callee")
+def _(chk, tmp_path):
+    for round in range(3):
+        mod = _crafted(tmp_path, f"thrs{round}", THREAD_SOURCE.replace("2.0", f"{round + 2}.0"))
+        _threads(chk, [mod.first, mod.second, mod.third], (V3,))
+
+
+SQUARE = lambda t: t * t
+CUBE_PLUS = lambda t, c=1.0: t ** 3 + c
+
+
+@probe("unclear-module-level-lambda", 0.7)
+def calls_module_lambda(x):
+    return SQUARE(x) + x
+
+
+@probe("unclear-module-level-lambda-in-loop", V3)
+def module_lambda_loop(v):
+    s = 0.0
+    for t in v:
+        s = s + CUBE_PLUS(t)
+    return s
+
+
+@scenario("unclear-grad-of-module-level-lambda")
+def _(chk, tmp_path):
+    chk(SQUARE, (0.7,))
+
+
+S_TOTAL = 0.0
+
+
+@probe("unclear-augmented-module-float", 0.7)
+def augments_module_float(x):
+    S_TOTAL += x
+    return S_TOTAL
+
+
+@probe("unclear-augmented-module-float-in-loop", 0.7)
+def augments_module_float_loop(x):
+    for k in range(2):
+        S_TOTAL += x * k
+    return S_TOTAL * 2.0
+
+
+@probe("unclear-augmented-module-array", V3)
+def augments_module_array(v):
+    WEIGHTS += v
+    return np.sum(WEIGHTS)
+
+
+@contextlib.contextmanager
+def custom_rule(func, gradient):
+    """`pullback.register_rule(func)(gradient)` for the duration of a probe: the rule
+    tables are shared by the whole test session, so they are restored afterwards."""
+    saved_rules, saved_nondiff = dict(rules.RULES), set(rules.NONDIFF)
+    pullback.register_rule(func)(gradient)
+    try:
+        yield
+    finally:
+        rules.RULES.clear()
+        rules.RULES.update(saved_rules)
+        rules.NONDIFF.clear()
+        rules.NONDIFF.update(saved_nondiff)
+        rules.VERSION[0] += 1
+
+
+def pair_product(a, b):
+    return a * b
+
+
+def pair_product_grad_short(g, ans, a, b):
+    return g * b  # one gradient for two parameters
+
+
+def triple_sum(a, b):
+    return a + b
+
+
+def triple_sum_grad_long(g, ans, a, b):
+    return g, g, g  # three gradients for two parameters
+
+
+def wrong_shape(v):
+    return v * 2.0
+
+
+def wrong_shape_grad(g, ans, v):
+    return np.sum(g) * np.ones(2)  # a gradient of the wrong shape
+
+
+def uses_pair_product(x, y):
+    return pair_product(x, y) + x
+
+
+def uses_triple_sum(x, y):
+    return triple_sum(x, y) * y
+
+
+def uses_wrong_shape(v):
+    return np.sum(wrong_shape(v) ** 2)
+
+
+@scenario("rules-custom-rule-too-few-gradients", located="any", mentions=("pair_product",))
+def _(chk, tmp_path):
+    with custom_rule(pair_product, pair_product_grad_short):
+        chk(uses_pair_product, (0.7, 1.3), wrt=(0, 1))
+
+
+@scenario("rules-custom-rule-too-many-gradients", located="any", mentions=("triple_sum",))
+def _(chk, tmp_path):
+    with custom_rule(triple_sum, triple_sum_grad_long):
+        chk(uses_triple_sum, (0.7, 1.3), wrt=(0, 1))
+
+
+@scenario("rules-custom-rule-wrong-shape", located="any", mentions=("wrong_shape",))
+def _(chk, tmp_path):
+    with custom_rule(wrong_shape, wrong_shape_grad):
+        chk(uses_wrong_shape, (V3,))
+
+
+@scenario("control-rules-custom-rule-right", control=True)
+def _(chk, tmp_path):
+    with custom_rule(pair_product, pair_product_grad):
+        chk(uses_pair_product, (0.7, 1.3), wrt=(0, 1))
+
+
+def pair_product_grad(g, ans, a, b):
+    return g * b, g * a
+
+
+def vector_out(v):
+    return np.sin(v) * 2.0
+
+
+def tuple_out(x, y):
+    return x * y, x + y ** 2
+
+
+def tuple_out_arrays(v):
+    return np.sum(v ** 2), v * 3.0
+
+
+@probe("vjp-seed-wrong-shape", V3, mode="vjp", seed=np.ones(2), located="any",
+       mentions=("seed",))
+def vjp_wrong_seed(v):
+    return np.sin(v) * 2.0
+
+
+@probe("vjp-seed-matrix-for-vector", V3, mode="vjp", seed=np.ones((3, 3)), located="any",
+       mentions=("seed",))
+def vjp_matrix_seed(v):
+    return np.tanh(v)
+
+
+@probe("vjp-tuple-valued", 0.7, 1.3, mode="vjp", seed=(1.0, 0.5), wrt=(0, 1), located="any")
+def vjp_tuple_valued(x, y):
+    return tuple_out(x, y)
+
+
+@probe("vjp-tuple-of-arrays", V3, mode="vjp", seed=(2.0, np.array([1.0, -1.0, 0.5])),
+       located="any")
+def vjp_tuple_arrays(v):
+    return tuple_out_arrays(v)
+
+
+@control("control-vjp-right-seed", V3, mode="vjp", seed=np.array([1.0, -2.0, 0.5]))
+def vjp_right_seed(v):
+    return np.sin(v) * 2.0
+
+
+@control("control-vjp-matrix-output", W23, mode="vjp", seed=np.ones((2, 3)))
+def vjp_matrix_output(W):
+    return np.tanh(W) * W
+
+
+def quartic(x):
+    return x ** 4 - 2.0 * x
+
+
+@scenario("higher-order-grad-of-grad", located="any")
+def _(chk, tmp_path):
+    chk(pullback.grad(quartic), (0.7,))
+
+
+@scenario("higher-order-value-and-grad-of-grad", located="any")
+def _(chk, tmp_path):
+    chk(pullback.grad(quartic), (0.7,), mode="grad")
+
+
+@scenario("higher-order-grad-of-value-and-grad", located="any")
+def _(chk, tmp_path):
+    second = lambda x: pullback.value_and_grad(quartic)(x)[1]
+    chk(second, (0.7,))
+
+
+@scenario("classes-grad-of-bound-method", located="any")
+def _(chk, tmp_path):
+    m = Lin(W23)
+    chk(m.apply, (V3,), mode="vjp", seed=np.ones(2))
+
+
+@scenario("classes-grad-of-callable-object", located="any")
+def _(chk, tmp_path):
+    chk(Lin(M22), (np.array([0.3, -0.8]),), mode="vjp", seed=np.ones(2))
+
+
+# ============================================================ more controls: supported today
+
+
+@control("control-classes-closure-instead-of-class", W23, V3)
+def closure_instead_of_class(W, x):
+    def layer(v):
+        return np.tanh(W @ v)
+    return np.sum(layer(x))
+
+
+@control("control-classes-tuple-instead-of-object", 0.7, 1.3, wrt=(0, 1))
+def tuple_instead_of_object(a, b):
+    p = (a, 2.0 * b)
+    return p[0] * p[1] + math.sin(p[0])
+
+
+@control("control-index-boolean-mask", V4)
+def boolean_mask(v):
+    return np.sum(v[v > 0.0] ** 2)
+
+
+@control("control-index-integer-array", V4)
+def integer_array_index(v):
+    return np.sum(v[np.array([0, 2, 2])] * 3.0)
+
+
+@control("control-lists-comprehension-then-np-array", V3)
+def comprehension_then_array(a):
+    return np.sum(np.array([v * 3.0 for v in a]))
+
+
+@control("control-lists-stack-display", V3)
+def stack_display(a):
+    return np.sum(np.stack([a, a * 2.0]) ** 2)
+
+
+@control("control-decorators-nested-def-called", 0.8)
+def nested_def_called(x):
+    def neg(t):
+        return -t * t
+    return neg(x) + x
+
+
+@control("control-decorators-lambda-in-f", 0.8)
+def lambda_in_f(x):
+    sq = lambda t: t * t
+    return sq(x) * 3.0
+
+
+@control("control-views-slice-never-written", M33)
+def slice_never_written(A):
+    d = A[1:, ::2]
+    return np.sum(d ** 2) + np.sum(A.T[0])
+
+
+@control("control-views-reshape-never-written", V4)
+def reshape_never_written(v):
+    return np.sum(v.reshape(2, 2) @ v.reshape(2, 2).T)
+
+
+@control("control-views-write-then-read-base", V3)
+def write_then_read_base(v):
+    b = np.zeros((2, 3))
+    b[0] = v
+    b[1] = v ** 2
+    return np.sum(b.T @ b)
+
+
+@control("control-globals-calls-module-function", V3)
+def calls_other_module(v):
+    return np.sum(layers.squash(v)) + layers.logsumexp(v)
+
+
+@control("control-globals-callee-module-dense", W23, V3, wrt=(0, 1))
+def callee_module_dense(W, v):
+    return np.sum(layers.dense(W, v) ** 2)
+
+
+@control("control-growing-built-then-looped", 0.7)
+def built_then_looped(x):
+    xs = [x]
+    for k in range(3):
+        xs.append(xs[-1] * 1.5)
+    s = 0.0
+    for v in xs:
+        s = s + v
+    return s
+
+
+@control("control-general-arrays-methods", M33)
+def array_methods(A):
+    return A.sum() + A.T.mean() + (A * A).max()
+
+
+@control("control-general-recursion", 0.7, 3, wrt=0)
+def recursion(x, n):
+    if n == 0:
+        return x
+    return math.sin(recursion(x, n - 1)) + x
+
+
+@control("control-general-while-loop", 0.7)
+def while_loop(x):
+    y = x
+    while y < 5.0:
+        y = y * 1.7 + 0.1
+    return y
+
+
+@control("control-general-np-where", V4)
+def np_where(v):
+    return np.sum(np.where(v > 0.0, v ** 2, -v))
+
+
+@control("control-general-builtin-max-min", 0.7, 1.3, wrt=(0, 1))
+def builtin_max_min(x, y):
+    return max(x, y) * min(x * 2.0, y)
+
+
+@control("control-general-sorted-with-key", V4)
+def sorted_with_key(v):
+    xs = sorted([t for t in v], key=abs)
+    return xs[-1] * 2.0 + xs[0]
+
+
+@control("control-general-early-return-in-loop", V4)
+def early_return_loop(v):
+    s = 0.0
+    for t in v:
+        s = s + t * t
+        if s > 1.0:
+            return s * 2.0
+    return s
+
+
+@control("control-general-dict-loop", 0.7, 1.3, wrt=(0, 1))
+def dict_loop(x, y):
+    d = {"a": x, "b": y * y}
+    s = 0.0
+    for k in d:
+        s = s + d[k] * 2.0
+    return s
+
+
+@control("control-general-matrix-chain", M22, np.array([0.3, -0.8]), wrt=(0, 1))
+def matrix_chain(A, v):
+    return float(v @ A @ A.T @ v)
+
+
+@control("control-general-logsumexp-by-hand", V4)
+def logsumexp_by_hand(v):
+    m = np.max(v)
+    return m + np.log(np.sum(np.exp(v - m)))
+
+
+@control("control-general-keyword-only-default", 0.7)
+def keyword_only_default(x, *, scale=2.0):
+    return scale * math.tanh(x) + x ** 2
