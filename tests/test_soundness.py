@@ -40,63 +40,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::numpy.exceptions.ComplexWarning
 
 # id -> what happens today. Remove an entry when its cause is fixed.
 KNOWN_FAILURES: dict[str, str] = {
-    'classes-call-dunder':
-        'gradient all zeros; finite differences give [[0.106, -0.247, 0.389], ...]',
     'classes-dataclass-replace':
-        'gradient 0., finite differences give 3.',
-    'classes-list-of-layers-in-loop':
-        'gradient wrt W1 all zeros; finite differences give [[0.086, -0.201, 0.316], ...]',
-    'classes-instance-called-in-loop':
-        'gradient all zeros; finite differences give [[0.133, -0.311, 0.490], ...]',
-    'index-r_-vector':
-        'gradient [0., 0., 0.], finite differences give [0.6, -1.4, 2.2]',
-    'index-c_-columns':
-        'gradient [0., 0., 0.], finite differences give [1.2, -2.8, 4.4]',
-    'index-r_-scalars':
-        'gradient 0., finite differences give 1.217',
-    'index-r_-slices':
-        'gradient [0., 0., 0., 0.], finite differences give [0., 1., 3., 4.]',
-    'index-c_-matrix':
-        'gradient all zeros; finite differences give [[6.75, 0.27], [0.48, 2.43]]',
-    'index-r_-in-loop':
-        'gradient [0., 0., 0.], finite differences give [4., 4., 4.]',
-    'index-r_-string-directive':
-        'gradient [0., 0., 0.], finite differences give [1.2, -2.8, 4.4]',
-    'lists-sum-comprehension':
-        'gradient [0., 0., 0.], finite differences give [3., 3., 3.]',
-    'lists-mean-append-loop':
-        'gradient [0., 0., 0.], finite differences give [0.2, -0.466, 0.733]',
-    'lists-max':
-        'gradient [0., 0., 0.], finite differences give [0., 0., 2.]',
-    'lists-prod':
-        'gradient [0., 0., 0.], finite differences give [4.03, 7.13, 2.99]',
-    'lists-norm':
-        'gradient [0., 0., 0.], finite differences give [0.672, -1.569, 2.466]',
-    'lists-extend':
-        'gradient [0., 0., 0.], finite differences give [1., -1.4, 0.]',
-    'lists-list-of-generator':
-        'gradient [0., 0., 0.], finite differences give [0.6, -1.4, 2.2]',
-    'lists-std':
-        'gradient [0., 0., 0., 0.], finite differences give [-0.008, -0.565, 0.090, 0.483]',
-    'lists-average-weights':
-        'gradient [0., 0., 0.], finite differences give [0.1, -0.466, 1.1]',
-    'lists-mean-of-appended-arrays':
-        'gradient [0., 0., 0.], finite differences give [0.389, 0.177, 0.075]',
-    'lists-sort':
-        'gradient [0., 0., 0.], finite differences give [3., 3., 0.]',
-    'lists-cumsum':
-        'gradient [0., 0., 0.], finite differences give [2., 2., 2.]',
-    'lists-maximum-elementwise':
-        'gradient [0., 0., 0.], finite differences give [1., 0., 1.]',
-    'lists-var':
-        'gradient [0., 0., 0.], finite differences give [0.044, -0.622, 0.577]',
-    'lists-copy-method-then-sum':
-        'gradient [0., 0., 0.], finite differences give [2., 2., 2.]',
-    'lists-tuple-of-generator':
-        'gradient [0., 0., 0.], finite differences give [0.6, -1.4, 2.2]',
-    'lists-dict-values':
-        'gradient 0., finite differences give 1.',
-    'lists-append-in-while':
         'gradient 0., finite differences give 3.',
     'decorators-wraps-negate':
         'value_and_grad returns the value 9., f gives -9.',
@@ -171,74 +115,10 @@ KNOWN_FAILURES: dict[str, str] = {
     'rebinding-global-shadows-builtin-max':
         'the gradient made before the change, called after it: gradient 2., finite differences '
         'give 1.',
-    'views-transpose-chain':
-        'gradient 0.7, finite differences give 1.4',
-    'views-np-diagonal':
-        'gradient 2.7, finite differences give 3.4',
-    'views-reshape-of-reshape':
-        'gradient [0.5, -1.2, 0.8, 2.], finite differences give [1., -2.4, 1.6, 4.]',
-    'views-array-copy-false':
-        'gradient 1.7, finite differences give 2.4',
-    'views-flip-flip':
-        'gradient 0.7, finite differences give 1.4',
-    'views-squeeze-none':
-        'gradient 0.7, finite differences give 1.4',
-    'views-user-helper-returns-view':
-        'gradient 0.7, finite differences give 1.4',
-    'views-made-before-loop':
-        'gradient [0., 0., 0.], finite differences give [0.6, -1.4, 2.2]',
-    'views-base-written-by-augmented':
-        'gradient 0., finite differences give 3.4',
-    'views-np-diag-of-matrix':
-        'gradient 1.7, finite differences give 2.4',
-    'views-array-in-dict-written':
-        'gradient 0.7, finite differences give 1.4',
     'globals-helper-appends-list':
         'gradient 1., finite differences give 2.4',
-    'globals-helper-writes-array':
-        'gradient [0.9, -2.1, 3.3], finite differences give [1.8, -4.2, 6.6]',
-    'globals-helper-reads-what-f-wrote':
-        'gradient 3.5, finite differences give 7.',
-    'globals-helper-returns-and-stores':
-        'gradient 2.1, finite differences give 4.2',
-    'growing-append':
-        'value_and_grad returns the value 2.1, f gives 3.325',
-    'growing-extend':
-        'value_and_grad returns the value 0.49, f gives 24.36',
-    'growing-pop':
-        'raw IndexError: list index out of range',
-    'growing-enumerate':
-        'value_and_grad returns the value 1.68, f gives 9.74',
-    'growing-arrays-list':
-        'value_and_grad returns the value 0.7, f gives 1.711',
-    'growing-nested-outer':
-        'value_and_grad returns the value 0.7, f gives 4.4',
     'growing-helper-appends':
         'value_and_grad returns the value 0.7, f gives 4.9',
-    'growing-pop-front':
-        'raw IndexError: list index out of range',
-    'growing-zip-with-growing':
-        'value_and_grad returns the value 3.5, f gives 5.6',
-    'growing-slice-assign':
-        'raw TypeError: can only assign an iterable',
-    'complex-abs-of-shifted-imaginary':
-        'gradient -0.371, finite differences give 0.371',
-    'complex-array-exp':
-        'complex gradient [0.82+0.64j, 1.05-0.63j, -1.20+0.88j] for a real input; finite '
-        'differences give [0.90, -0.60, 0.32]',
-    'complex-abs-squared-array':
-        'complex gradient [0.05-0.35j, 1.55+1.65j, -1.15-1.95j] for a real input; finite '
-        'differences give [0.25, -2.25, 2.25]',
-    'complex-two-parameters':
-        'gradient 1.92, finite differences give 3.2',
-    'complex-buffer':
-        'complex gradient [-0.29+0.96j, 0.57+0.82j, -0.74+0.67j] for a real input; finite '
-        'differences give [0.29, -0.57, 0.74]',
-    'complex-in-loop':
-        'gradient -2.509, finite differences give 2.264',
-    'complex-input-array':
-        'gradient [1.15-0.7j, 1.55+2.1j] is neither [1.25+0.5j, -0.75+2.5j] (d/dRe + i d/dIm) nor'
-        ' its conjugate',
     'source-code-replaced-after-grad':
         'the gradient made before the change, called after it: value_and_grad returns the value '
         '0.98, f gives 0.343',

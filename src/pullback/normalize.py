@@ -1356,8 +1356,11 @@ class _Flatten:
                          args=[func.value, *args], keywords=expr.keywords)
 
     def callee(self, func, out):
-        if dotted_name(func) is not None:
-            return func
+        dotted = dotted_name(func)
+        if dotted is not None and (isinstance(func, gast.Name)
+                                   or dotted.split(".")[0] not in self.locals
+                                   or isinstance(func.value, gast.Name)):
+            return func  # f(...), np.linalg.norm(...), x.copy(): resolved as written
         if isinstance(func, gast.Attribute):
             return gast.Attribute(value=self.atom(func.value, out), attr=func.attr,
                                   ctx=gast.Load())

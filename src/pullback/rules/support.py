@@ -217,10 +217,12 @@ def reshape_like(g, a):
 
 
 def vdot_grad(g, a, b, side):
-    """np.vdot(a, b) = sum(conj(a) * b) over the flattened operands; real operands only."""
-    _real_only(a, "np.vdot")
-    _real_only(b, "np.vdot")
-    return reshape_like(g * np.ravel(a if side else b), b if side else a)
+    """np.vdot(a, b) = sum(conj(a) * b) over the flattened operands: b gets g * conj(a),
+    and a, which enters conjugated, the conjugate of g * b."""
+    if side:
+        return reshape_like(g * np.conj(np.ravel(a)), b)
+    part = g * np.ravel(b)
+    return reshape_like(np.conj(part) if np.iscomplexobj(part) else part, a)
 
 
 def trace_grad(g, a):
@@ -323,28 +325,37 @@ def prod_grad(g, a, axis=None, keepdims=False):
 
 
 def abs_grad(g, x):
-    """|x|: the sign of x, and for a complex x its conjugate over |x| (gradients of
-    complex values follow autograd's convention: dL/dRe - i dL/dIm)."""
+    """|x|: the sign of x, and for a complex x its conjugate over |x|. Gradients of complex
+    values follow autograd's convention (dL/dRe - i dL/dIm); a function with a real result
+    takes only the real part of its gradient g, as its imaginary part cannot vary."""
     sign = np.sign(x)
     if sign.__class__ is not float and np.iscomplexobj(sign):
-        sign = np.conj(sign)
+        return np.real(g) * np.conj(sign)
     return g * sign
 
 
 def real_grad(g, x):
     """np.real(x): the gradient of the real part, as a complex value when x is complex."""
-    return g + 0j if np.iscomplexobj(x) else g
+    return np.real(g) + 0j if np.iscomplexobj(x) else g
 
 
 def imag_grad(g, x):
     """np.imag(x): -1j * g for a complex x; the imaginary part of a real x is 0."""
-    return -1j * g if np.iscomplexobj(x) else 0.0 * g
+    return -1j * np.real(g) if np.iscomplexobj(x) else 0.0 * g
 
 
 def angle_grad(g, x):
     """np.angle(x) = atan2(Im x, Re x): -1j * g * conj(x) / |x|^2."""
     x = np.asarray(x)
-    return -1j * g * np.conj(x) / (x.real ** 2 + x.imag ** 2)
+    return -1j * np.real(g) * np.conj(x) / (x.real ** 2 + x.imag ** 2)
+
+
+def _direction(g, x):
+    """(g, x) for the gradient of a real-valued function of x: for a complex x, the real
+    part of g and the conjugate of x, as the formulas for real x then give dL/dRe - i dL/dIm."""
+    if np.iscomplexobj(x):
+        return np.real(g), np.conj(x)
+    return g, x
 
 
 def _real_only(x, what):
@@ -357,8 +368,7 @@ def _real_only(x, what):
 def var_grad(g, a, axis=None, ddof=0, keepdims=False):
     if _zero(g):
         return 0.0
-    _real_only(a, "np.var")
-    a = np.asarray(a)
+    g, a = _direction(g, np.asarray(a))
     axes = _axes(axis, a.ndim)
     centred = a - np.mean(a, axis=axes, keepdims=True)
     n = np.prod([a.shape[i] for i in axes], dtype=float)
@@ -368,8 +378,7 @@ def var_grad(g, a, axis=None, ddof=0, keepdims=False):
 def std_grad(g, a, ans, axis=None, ddof=0, keepdims=False):
     if _zero(g):
         return 0.0
-    _real_only(a, "np.std")
-    a = np.asarray(a)
+    g, a = _direction(g, np.asarray(a))
     axes = _axes(axis, a.ndim)
     centred = a - np.mean(a, axis=axes, keepdims=True)
     n = np.prod([a.shape[i] for i in axes], dtype=float)
@@ -463,9 +472,14 @@ def norm_grad(g, x, ans, ord=None, axis=None, keepdims=False):
     norms (None/'fro', 'nuc', 1, -1, 2, -2, inf, -inf) over two; ties share the gradient."""
     if _zero(g):
         return 0.0
-    _real_only(x, "np.linalg.norm")
     x = np.asarray(x)
     axes = _axes(axis, x.ndim)
+    if np.iscomplexobj(x):
+        if len(axes) == 2 and ord not in (None, "fro") or axis is None and x.ndim == 2 \
+                and ord not in (None, "fro"):
+            _real_only(x, f"np.linalg.norm with ord={ord!r}")
+        # vector norms and the Frobenius norm depend on |x| only: through abs_grad
+        return abs_grad(norm_grad(np.real(g), np.abs(x), ans, ord, axis, keepdims), x)
     if axis is None and x.ndim > 2:  # only ord=None is allowed: the flattened 2-norm
         ord = None
     G = _keep(g, x.ndim, axes, keepdims)
