@@ -188,35 +188,9 @@ KNOWN_FAILURES: dict[str, str] = {
         'gradient 0., finite differences give 2.',
     'mutating-dict-update':
         'gradient 0., finite differences give 3.',
-    'fails-unbound-on-one-branch':
-        "raw TypeError: unsupported operand type(s) for +: 'NoneType' and 'float' where f raises "
-        'UnboundLocalError',
-    'fails-unbound-loop-not-run':
-        "a result (None, 0.0) where f raises UnboundLocalError: cannot access local variable 'y' "
-        'where it is not associated with a value',
     'fails-returns-none-implicit':
         "raw UnboundLocalError: cannot access local variable 'out' where it is not associated "
         'with a value',
-    'fails-returns-none-explicit':
-        'f returns None; value_and_grad gives (None, 0.0)',
-    'fails-returns-bool':
-        'f returns the bool False; value_and_grad gives (False, 0.0)',
-    'fails-returns-numpy-bool':
-        'f returns np.False_; value_and_grad gives (np.False_, [0., 0., 0.])',
-    'fails-returns-list':
-        'refused, but the message names no file and line: grad needs a function with a scalar '
-        'output, but it returned shape (2,); use pullback.vjp(f)(*args, seed) for array outputs',
-    'fails-returns-tuple':
-        'refused, but the message names no file and line: grad needs a function with a scalar '
-        'output, but it returned shape (2,); use pullback.vjp(f)(*args, seed) for array outputs',
-    'fails-returns-array-from-grad':
-        'refused, but the message names no file and line: grad needs a function with a scalar '
-        'output, but it returned shape (3,); use pullback.vjp(f)(*args, seed) for array outputs',
-    'fails-returns-complex':
-        "raw TypeError: float() argument must be a string or a real number, not 'complex'",
-    'fails-unbound-in-helper':
-        "raw TypeError: unsupported operand type(s) for *: 'NoneType' and 'float' where f raises "
-        'UnboundLocalError',
     'fails-returns-none-from-helper':
         "raw NameError: name 'out' is not defined",
     'unsafe-crafted-name-of-module-whose-function-is-inlined':
@@ -238,9 +212,6 @@ KNOWN_FAILURES: dict[str, str] = {
     'unclear-augmented-module-float':
         'raw RecursionError: maximum recursion depth exceeded while calling a Python object where'
         ' f raises UnboundLocalError',
-    'unclear-augmented-module-float-in-loop':
-        "raw TypeError: unsupported operand type(s) for +: 'NoneType' and 'float' where f raises "
-        'UnboundLocalError',
     'unclear-augmented-module-array':
         'raw RecursionError: maximum recursion depth exceeded while calling a Python object where'
         ' f raises UnboundLocalError',

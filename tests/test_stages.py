@@ -1130,7 +1130,7 @@ def test_reverse_if_inside_a_loop_uses_the_shared_tape():
                     push(mul_2)
                 saved.append((v, cond, total_2, i))
                 total_2 = total_5
-            check_scalar(total_2)
+            check_scalar(total_2, returned_at)
             # adjoint
             dout = 1.0
             dtotal_2 = dout
@@ -1181,7 +1181,7 @@ def test_reverse_in_place_write_saves_takes_and_restores_the_slot():
             sum = np.sum(b)
             b_item_2 = b[0]
             out = sum * b_item_2
-            check_scalar(out)
+            check_scalar(out, returned_at)
             # adjoint
             dout = 1.0
             dsum = unbroadcast(dout * b_item_2, sum)

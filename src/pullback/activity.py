@@ -125,6 +125,13 @@ class Analysis:
         self.active = self.varied & self.useful
         self._check_rules()
 
+    def returned_at(self) -> str:
+        """Where the user's function returns: its return statement, or its def line when
+        it has several."""
+        returns = [n for n in gast.walk(self.parsed.tree) if isinstance(n, gast.Return)]
+        where = returns[0] if len(returns) == 1 else self.parsed.tree
+        return self.parsed.location.describe(where)
+
     def maybe_unbound(self) -> set[str]:
         """Names that may hold the placeholder of a variable not set on every path: the
         placeholders, and the copies that merge them at branches and loops."""

@@ -232,12 +232,16 @@ class Reverse:
         adjoint: list = []
         checks: list = []
         unbound = self.a.maybe_unbound()
+        check = None
         if self.mode in ("grad", "value_and_grad") and (
                 result not in self.a.scalar or result not in self.a.active or result in unbound):
-            # a constant result may be None or a bool, which have no derivative
-            checks.append(gast.Expr(value=call("check_scalar", load(result))))
+            check = "check_scalar"  # a constant result may be None or a bool: no derivative
         elif result in unbound:
-            checks.append(gast.Expr(value=call("check_bound", load(result))))
+            check = "check_bound"
+        if check:
+            where = self.namer.fresh("returned_at")  # the text lives in a constant
+            self.constants[where] = self.a.returned_at()
+            checks.append(gast.Expr(value=call(check, load(result), load(where))))
         if result in self.a.active:
             self.defined.add(result)
             if seed:

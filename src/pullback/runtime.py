@@ -400,10 +400,10 @@ class Unbound:
     def __init__(self, name):
         self.name = name
 
-    def _fail(self, *args, **kwargs):
+    def _fail(self, *args, **kwargs):  # Python's own message for the read
         raise UnboundLocalError(
             f"cannot access local variable {self.name!r} where it is not associated with a "
-            "value (it is set only on some paths through the function)")
+            "value")
 
     __getattr__ = __call__ = __getitem__ = __iter__ = __len__ = __bool__ = _fail
     __float__ = __int__ = __index__ = __complex__ = __array__ = _fail
@@ -425,7 +425,7 @@ def unbound(name):
     return Unbound(name)
 
 
-def check_bound(out):
+def check_bound(out, where=""):
     """The function's result is a value, not a variable that was never set."""
     if out.__class__ is Unbound:
         out._fail()
@@ -436,25 +436,24 @@ NUMBER_TYPES = frozenset({float, int, np.float64, np.float32, np.float16, np.lon
                           np.uint16, np.uint8})
 
 
-def check_scalar(out):
+def check_scalar(out, where=""):
+    """grad's function returned one real number; `where` is its return statement."""
     if out.__class__ is float or out.__class__ in NUMBER_TYPES:
         return
     check_bound(out)
     if np.ndim(out) != 0:
-        raise PullbackError(
-            f"grad needs a function with a scalar output, but it returned shape {np.shape(out)}; "
-            "use pullback.vjp(f)(*args, seed) for array outputs"
-        )
-    if out.__class__ is complex or np.iscomplexobj(out):
-        raise PullbackError(
-            f"grad needs a real-valued function, but it returned the complex value {out!r}; "
-            "differentiate its real part, imaginary part or absolute value (np.real, np.imag, "
-            "np.abs), or use pullback.vjp with a complex seed")
-    kind = np.asarray(out).dtype.kind if isinstance(out, (np.ndarray, np.generic)) else None
-    if kind is None or kind not in "iuf":
-        raise PullbackError(
-            f"grad needs a function that returns a number, but it returned {out!r} (of type "
-            f"{type(out).__name__}), which has no derivative")
+        problem = (f"grad needs a function with a scalar output, but it returned shape "
+                   f"{np.shape(out)}; use pullback.vjp(f)(*args, seed) for array outputs")
+    elif out.__class__ is complex or np.iscomplexobj(out):
+        problem = (f"grad needs a real-valued function, but it returned the complex value "
+                   f"{out!r}; differentiate its real part, imaginary part or absolute value "
+                   "(np.real, np.imag, np.abs), or use pullback.vjp with a complex seed")
+    elif isinstance(out, (np.ndarray, np.generic)) and out.dtype.kind in "iuf":
+        return
+    else:
+        problem = (f"grad needs a function that returns a number, but it returned {out!r} "
+                   f"(of type {type(out).__name__}), which has no derivative")
+    raise PullbackError(f"{problem}\n  {where}" if where else problem)
 
 
 def as_grad(d, x):
