@@ -40,8 +40,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::numpy.exceptions.ComplexWarning
 
 # id -> what happens today. Remove an entry when its cause is fixed.
 KNOWN_FAILURES: dict[str, str] = {
-    'classes-dataclass-replace':
-        'gradient 0., finite differences give 3.',
     'decorators-wraps-negate':
         'value_and_grad returns the value 9., f gives -9.',
     'decorators-with-arguments':

@@ -32,7 +32,7 @@ from . import rules
 from .codegen import HELPERS
 from .errors import NoRuleError
 from .nodes import dotted_name
-from .parse import MISSING
+from .parse import MISSING, is_library
 from .rules.numpy import ELEMENTWISE, REDUCTIONS
 from .shapes import Shapes
 
@@ -558,8 +558,9 @@ class Analysis:
 
 
 def _has_source(callee) -> bool:
-    """A plain Python function pullback can read and transform."""
-    if not inspect.isfunction(callee):
+    """A plain Python function of the user's that pullback can read and transform (never
+    one of a library's: those need a rule)."""
+    if not inspect.isfunction(callee) or is_library(callee):
         return False
     try:
         inspect.getsourcefile(callee)

@@ -50,7 +50,7 @@ from .nodes import (
     store,
     tuple_of,
 )
-from .parse import MISSING, lookup_free, parse_function
+from .parse import MISSING, is_library, lookup_free, parse_function
 
 
 def normalize(tree: gast.FunctionDef, parsed) -> gast.FunctionDef:
@@ -936,6 +936,9 @@ class _Flatten:
         if rules.lookup(func) is not None:
             self.error(f"{shown} passed to {name}, which has a registered derivative rule or "
                        "is marked non-differentiable", expr)
+        if is_library(func):
+            self.error(f"{shown} passed to {name}, a library function: pullback "
+                       "differentiates library functions only through registered rules", expr)
         if func not in self.readable:
             try:
                 callee = parse_function(func)

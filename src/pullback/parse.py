@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import builtins
 import inspect
+import sys
+import sysconfig
 import textwrap
 import types
 from dataclasses import dataclass, field
@@ -157,3 +159,23 @@ def _lambda_tree(func, filename):
                             returns=None, type_comment=None, type_params=[])
     gast.copy_location(tree, lam)
     return tree, [text.rstrip("\n") for text in source_lines]
+
+
+# Libraries whose functions pullback differentiates only through registered rules: their
+# source is never transformed behind the user's back (a function without a rule is a
+# "no derivative rule" error, which names it).
+LIBRARIES = frozenset({
+    "numpy", "scipy", "pandas", "sklearn", "jax", "jaxlib", "torch", "autograd", "numba",
+    "dask", "matplotlib", "pullback", "gast", "tensorflow", "cupy", "xarray", "sympy",
+})
+_STDLIB = tuple({sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib")})
+
+
+def is_library(func) -> bool:
+    """Whether `func` belongs to the standard library or to a numeric library (NumPy, SciPy,
+    ...), whose code pullback never transforms from source."""
+    module = (getattr(func, "__module__", None) or "").split(".")[0]
+    if module in LIBRARIES or module in sys.stdlib_module_names:
+        return True
+    filename = getattr(getattr(func, "__code__", None), "co_filename", "") or ""
+    return filename.startswith(_STDLIB) and "site-packages" not in filename
