@@ -15,12 +15,14 @@ comparisons, piecewise-constant functions).
 from __future__ import annotations
 
 import inspect
+import keyword
 import math as _math
 from dataclasses import dataclass, replace
 
 import gast
 import numpy as _np
 
+from ..naming import identifier
 from ..nodes import call, quote
 
 
@@ -158,7 +160,11 @@ def register(func, gradient) -> None:
     if len(names) < 3 or names[:2] != ["g", "ans"]:
         raise TypeError("a gradient function takes (g, ans, <the function's parameters>)")
     params = names[2:]
-    helper = f"custom_{getattr(gradient, '__name__', 'rule')}_{VERSION[0]}"
+    bad = [p for p in params if not p.isidentifier() or keyword.iskeyword(p)]
+    if bad:  # parameter names are pasted into generated code
+        raise TypeError(f"a gradient function's parameters must be plain names, got {bad[0]!r}")
+    # the helper's name is pasted into generated code: never the user's text as such
+    helper = f"custom_{identifier(getattr(gradient, '__name__', 'rule'))}_{VERSION[0]}"
     joint = f"{helper}({', '.join(['g', 'ans', *params])})"
     if len(params) == 1:
         partials, joint = {params[0]: joint}, ""
