@@ -13,8 +13,9 @@ Guarantees, for an SSA function:
   scalar-only functions; the gradient checks them when called); code for them
   needs no broadcasting helpers. Every other name may be an array;
 - `bindings` maps each module global or closure variable through which a callee
-  was resolved to the object it named: the derivative rules chosen are only
-  right while those names denote those objects.
+  was resolved, and each dotted call target (`np.linalg.norm`, `acts.act`), to the
+  object it named (see `Parsed.guards`): the derivative rules chosen are only right
+  while those names denote those objects.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from __future__ import annotations
 import builtins
 import inspect
 import operator
-import types
 from dataclasses import dataclass, field
 
 import gast
@@ -138,14 +138,16 @@ class Analysis:
             return MISSING
         head = name.split(".")[0]
         if head in HELPERS:  # normalize renamed the user's own names like these
-            obj = HELPERS[head]
+            found = HELPERS[head]
             for attr in name.split(".")[1:]:
-                obj = getattr(obj, attr, MISSING)
-            return obj
-        head_object = self.parsed.lookup(head)
-        if self.parsed.is_rebindable(head) and not isinstance(head_object, types.ModuleType):
-            self.bindings[head] = head_object  # the derivative is only right for this object
-        return self.parsed.resolve(func)
+                found = getattr(found, attr, MISSING)
+            if self.parsed.lookup(head) is not HELPERS[head]:
+                return found  # not the user's name: normalize wrote it
+        else:
+            found = self.parsed.resolve(func)
+        if self.parsed.is_rebindable(head):  # the derivative is only right for this object
+            self.bindings.update(self.parsed.guards(name, found))
+        return found
 
     def _classify(self, stmt) -> Op:
         value = stmt.value

@@ -66,6 +66,14 @@ def _only_new_axes(index) -> bool:
     return any(new) and all(f or n for f, n in zip(full, new))
 
 
+def _chain(head, *attrs):
+    """`head.a.b` as an expression (head: a name or an expression)."""
+    expr = load(head) if isinstance(head, str) else head
+    for attr in attrs:
+        expr = gast.Attribute(value=expr, attr=attr, ctx=gast.Load())
+    return expr
+
+
 def _clone(node):
     import copy
 
@@ -322,15 +330,38 @@ class Reverse:
         return gast.Module(body=[forward, backward], type_ignores=[])
 
     def guards(self):
-        """Entry checks for what the code was specialized on: the objects behind the
-        names it calls, and parameters assumed to be scalars."""
-        out = []
+        """Entry checks for what the code was specialized on: the function's own code
+        object and defaults, the objects behind the names and dotted names it calls,
+        and parameters assumed to be scalars. Each is one identity test."""
+        from .codegen import HELPERS
+        from .normalize import MODULE_GLOBALS
+
+        func, args = self.a.parsed.func, self.tree.args
+        own = f"{func.__qualname__}."
+        checks = [(_chain("user_function", "__code__"), func.__code__, own + "__code__")]
+        if args.defaults:  # the code runs with the defaults bound with it
+            checks.append((_chain("user_function", "__defaults__"), load("defaults_at_bind"),
+                           own + "__defaults__"))
+        if any(d is not None for d in args.kw_defaults):
+            checks.append((_chain("user_function", "__kwdefaults__"),
+                           load("kwdefaults_at_bind"), own + "__kwdefaults__"))
         for name, obj in sorted(self.a.bindings.items()):
-            expected = self.namer.fresh(f"{name}_at_transform")
-            self.constants[expected] = obj
-            out.append(if_(gast.Compare(left=load(name), ops=[gast.IsNot()],
-                                        comparators=[load(expected)]),
-                           [gast.Expr(value=call("rebound", const(name)))]))
+            head, *rest = name.split(".")
+            live = load(head)
+            if head in HELPERS:  # the generated code reads the helper, not the user's name
+                if head in self.a.parsed.closure:
+                    continue  # a closure variable named np or math: a fresh grad checks it
+                if not rest:
+                    live = gast.Subscript(value=load(MODULE_GLOBALS), slice=const(head),
+                                          ctx=gast.Load())
+            checks.append((_chain(live, *rest), obj, name))
+        out = []
+        for live, expected, label in checks:
+            if not isinstance(expected, gast.AST):
+                name = self.namer.fresh(f"{label}_at_transform")
+                self.constants[name], expected = expected, load(name)
+            out.append(if_(gast.Compare(left=live, ops=[gast.IsNot()], comparators=[expected]),
+                           [gast.Expr(value=call("rebound", const(label)))]))
         params = [p for p in self.a.params if p in self.a.guarded]
         if params:
             tests = [gast.Compare(left=gast.Attribute(value=load(p), attr="__class__",

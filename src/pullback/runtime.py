@@ -365,9 +365,17 @@ def not_scalars(names, values):
 
 
 def rebound(name):
-    raise PullbackError(
-        f"{name!r} names a different object than when this gradient was generated, so its "
-        f"derivative rules no longer apply; call pullback.grad again")
+    """Raised by a gradient's entry guards when something it was generated for changed."""
+    owner, _, attr = name.rpartition(".")
+    if attr == "__code__":
+        what = (f"the code of {owner} was replaced after this gradient was generated (a "
+                "module reload, or IPython's autoreload, does this)")
+    elif attr in ("__defaults__", "__kwdefaults__"):
+        what = f"the default arguments of {owner} changed after this gradient was generated"
+    else:
+        what = (f"{name!r} names a different object than when this gradient was generated, "
+                "so the derivative rules chosen for it no longer apply")
+    raise PullbackError(f"{what}; call pullback.grad (or value_and_grad, vjp) again")
 
 
 def check_scalar(out):
