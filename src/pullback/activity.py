@@ -90,9 +90,15 @@ class Analysis:
         self.assigns = [s for s in gast.walk(tree) if isinstance(s, gast.Assign)]
         # values.append(v) / values.extend(vs): like in-place writes, they put v into values
         self.updates = [s for s in gast.walk(tree) if getattr(s, "list_update", None)]
-        # free names whose objects the rules (or the inlined bodies) assume
-        self.bindings: dict[str, object] = {
-            name: obj for (owner, name), obj in parsed.inlined.items() if owner is None}
+        # free names whose objects the rules (or the inlined bodies: their code and the
+        # defaults normalize read from them too) assume
+        self.bindings: dict[str, object] = {}
+        for (owner, name), obj in parsed.inlined.items():
+            if owner is None:
+                self.bindings[name] = obj
+                if inspect.isfunction(obj):
+                    self.bindings.update({f"{name}.{attr}": getattr(obj, attr) for attr in (
+                        "__code__", "__defaults__", "__kwdefaults__")})
         self.sequences = self._sequences()
         self.dicts = self._dicts()
         self.ops = {id(s): self._classify(s) for s in self.assigns

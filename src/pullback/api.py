@@ -45,6 +45,7 @@ class Transformed:
     callees: list = field(default_factory=list)
     source_code: object = None  # the code object of the function it was generated from
     owner: object = None  # for mode "split": weak reference to the function the cells bind
+    defaults: tuple = ()  # for mode "split": the owner's defaults the cells were bound with
 
     def fits(self, func, seen=None) -> bool:
         """Whether `func` has the code this was generated from, and its names and dotted
@@ -55,7 +56,9 @@ class Transformed:
         if id(self) in seen:  # recursion: already being checked
             return True
         seen.add(id(self))
-        return (self.owner is None or self.owner() is func) \
+        return (self.owner is None or (self.owner() is func
+                                       and self.defaults[0] is func.__defaults__
+                                       and self.defaults[1] is func.__kwdefaults__)) \
             and func.__code__ is self.source_code \
             and all(lookup_dotted(func, name) is obj for name, obj in self.bindings.items()) \
             and all(lookup_free(owner or func, name) is obj
@@ -292,6 +295,7 @@ def _build(func, names, single, mode, cells, static, optimize) -> Transformed:
     weakref.finalize(result, linecache.cache.pop, codes[function_names[0]].co_filename, None)
     if mode == "split":
         result.owner = weakref.ref(func)
+        result.defaults = (func.__defaults__, func.__kwdefaults__)
         for cell, name in zip(cells, function_names):
             cell.cell_contents = codegen.bind(codes[name], func, constants)
     return result
