@@ -109,7 +109,8 @@ class _Variants:
 
 # (code object, wrt names, single, mode, rules version, static, optimize) -> _Variants
 _CACHE: dict = {}
-# function -> {cache key: Transformed}: what keeps a transform alive while its function is
+# function -> {cache key: Transformed}: what keeps a transform alive while its function
+# is (for modes other than "split")
 _OWNED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 # Transforms run one at a time (re-entrant: a transform calls transform for the functions
 # the code calls), so another thread never sees a transform still being built.
@@ -174,7 +175,7 @@ def transform(func, wrt=0, mode="grad", static=None, optimize=True) -> Transform
         variants = _CACHE.get(key)
         found = variants.find(func, mode == "split") if variants is not None else None
         if found is not None:
-            _OWNED.setdefault(func, {})[key] = found
+            _own(func, key, found)
             return found
         if key in _IN_PROGRESS:  # a recursive call: its cells are filled when the build ends
             return _IN_PROGRESS[key]
@@ -189,8 +190,16 @@ def transform(func, wrt=0, mode="grad", static=None, optimize=True) -> Transform
             del _IN_PROGRESS[key]
         pending.__dict__.update(result.__dict__)
         _CACHE.setdefault(key, _Variants()).add(result, func, _forgetter(key))
-        _OWNED.setdefault(func, {})[key] = result
+        _own(func, key, result)
         return result
+
+
+def _own(func, key, transformed):
+    """Keep `transformed` while `func` lives. Not for split transforms: their functions
+    reference the function they are bound to (so owning them would keep both forever);
+    the transforms of the functions that call them keep them."""
+    if transformed.owner is None:
+        _OWNED.setdefault(func, {})[key] = transformed
 
 
 def _refuse_non_functions(func):
