@@ -493,3 +493,113 @@ def test_a_bound_method_is_guarded_by_its_function_and_its_object():
 
     guards = parse_function(f).guards("model.apply", model.apply)
     assert guards == {"model.apply.__func__": Model.apply, "model": model}
+
+
+# ------------------------------------------------------ errors that were unclear
+
+
+square_lambda = lambda t: t * t  # noqa: E731 - a module-level lambda, called by name
+OFFSET = 0.5
+
+
+def calls_module_lambda(x):
+    return square_lambda(x) + math.sin(x)
+
+
+def adds_to_module_float(x):
+    s = OFFSET
+    s += x
+    s += x * x
+    return s * s
+
+
+def adds_to_module_float_in_loop(x):
+    s = OFFSET
+    for _ in range(3):
+        s += x
+    return s * x
+
+
+@pytest.mark.parametrize("f", [calls_module_lambda, adds_to_module_float,
+                               adds_to_module_float_in_loop])
+def test_module_lambdas_and_module_floats_are_differentiated(f):
+    assert_grad_matches(f, (0.7,))
+
+
+def two_params(x, y):
+    return x * y
+
+
+def one_param(x):
+    return x * 2.0
+
+
+@pytest.mark.parametrize("target, rule, call, says", [
+    (two_params, lambda g, ans, x, y: (g * y,), lambda x: two_params(x, x),
+     "returned 1 values, but it must return a tuple of 2 gradients, one for each of x, y"),
+    (two_params, lambda g, ans, x, y: g * y, lambda x: two_params(x, 3.0),
+     "returned a float, but it must return a tuple of 2 gradients"),
+    (one_param, lambda g, ans, x: (g * 2.0, g), lambda x: one_param(x) * x,
+     "returned a tuple of 2 values, but x, its one parameter, is not a sequence"),
+])
+def test_a_custom_rule_returning_the_wrong_number_of_gradients_is_named(
+        monkeypatch, target, rule, call, says):
+    monkeypatch.setattr(pullback.api.rules, "RULES", dict(pullback.api.rules.RULES))
+    pullback.register_rule(target)(rule)
+    f = _through_function(call)
+    with pytest.raises(PullbackError, match=says):
+        pullback.grad(f)(1.5)
+
+
+def _through_function(call):
+    def f(x):
+        return call(x) + 0.0
+
+    return f
+
+
+def sines(x):
+    return np.sin(x) * 2.0
+
+
+def pair(x):
+    return (np.sin(x), x * 2.0)
+
+
+def pair_list(x):
+    return [np.sum(x), x * x]
+
+
+def constant_output(x):
+    return np.ones(3)
+
+
+X3 = np.array([0.1, 0.2, 0.3])
+
+
+@pytest.mark.parametrize("f, seed, says", [
+    (sines, np.ones(4), r"seed must have the shape of f's result, \(3,\); got shape \(4,\)"),
+    (sines, np.ones((3, 1)), r"\(3,\); got shape \(3, 1\)"),
+    (sines, 1.0, r"\(3,\); got shape \(\)"),
+    (sines, (np.ones(3),), r"\(3,\); got a tuple of 1"),
+    (pair, np.ones(3), "returned a tuple of 2 values, so the seed must be a tuple of 2"),
+    (pair, (np.ones(3),), "got a tuple of 1"),
+    (pair, (np.ones(3), np.ones(2)), r"\(3,\); got shape \(2,\)"),
+    (constant_output, np.ones(2), r"\(3,\); got shape \(2,\)"),
+])
+def test_a_vjp_seed_that_does_not_fit_the_result_is_refused(f, seed, says):
+    with pytest.raises(PullbackError, match=says):
+        pullback.vjp(f)(X3, seed)
+
+
+@pytest.mark.parametrize("f, seed", [
+    (pair, (np.array([1.0, 2.0, 3.0]), np.array([0.5, -1.0, 2.0]))),
+    (pair_list, (2.0, np.array([0.5, -1.0, 2.0]))),
+])
+def test_vjp_of_a_tuple_valued_function_takes_a_tuple_seed(f, seed):
+    def weighted(x):
+        out = f(x)
+        return np.sum(out[0] * seed[0]) + np.sum(out[1] * seed[1])
+
+    np.testing.assert_allclose(pullback.vjp(f)(X3, seed), numeric_grad(weighted, (X3,)),
+                               rtol=1e-6, atol=1e-8)

@@ -241,10 +241,13 @@ class Reverse:
         checks: list = []
         if self.mode in ("grad", "value_and_grad") and result not in self.a.scalar:
             checks.append(gast.Expr(value=call("check_scalar", load(result))))
+        if seed and result not in self.a.active:  # the gradient is zero, the seed checked
+            checks.append(gast.Expr(value=call("seed_for", load(seed), load(result))))
         if result in self.a.active:
             self.defined.add(result)
             if seed:
-                adjoint.append(assign(self.d(result), call("owned", load(seed))))
+                adjoint.append(assign(self.d(result), call("seed_for", load(seed),
+                                                           load(result))))
             elif split:  # the gradient of the result arrives as a parameter
                 if result in self.mutable:
                     adjoint.append(assign(self.d(result), call("owned", load(self.d(result)))))
