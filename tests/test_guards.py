@@ -14,6 +14,7 @@ import ast
 import builtins
 import functools
 import importlib
+import linecache
 import inspect
 import math
 import sys
@@ -603,3 +604,19 @@ def test_vjp_of_a_tuple_valued_function_takes_a_tuple_seed(f, seed):
 
     np.testing.assert_allclose(pullback.vjp(f)(X3, seed), numeric_grad(weighted, (X3,)),
                                rtol=1e-6, atol=1e-8)
+
+
+def test_a_function_without_a_module_name_is_differentiated():
+    # exec without __name__ in the namespace: __module__ is None
+    text = "SCALE = 2.0\n\ndef apply(fn, x):\n    return fn(x) * SCALE\n"
+    filename = "<guards: no module name>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    namespace: dict = {}
+    exec(compile(text, filename, "exec"), namespace)
+    apply = namespace["apply"]
+    assert apply.__module__ is None
+
+    def f(x):
+        return apply(lambda t: t * t, x)
+
+    assert_grad_matches(f, (0.8,))
