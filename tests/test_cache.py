@@ -109,8 +109,8 @@ def test_concurrent_first_transforms_are_correct(fresh, which):
 
 
 def _variants(func):
-    return sum(len(v.index) + len(v.others) for key, v in api._CACHE.items()
-               if key[0] is func.__code__)
+    return sum(len(v.index) + len(v.others) for v in api._CACHE.values()
+               if v.code is func.__code__)
 
 
 def test_transforms_die_with_their_functions(fresh):
@@ -127,7 +127,7 @@ def test_transforms_die_with_their_functions(fresh):
     code = closures[0].__code__
     del closures, grads
     gc.collect()
-    assert not any(key[0] is code for key in api._CACHE)
+    assert not any(v.code is code for v in api._CACHE.values())
     assert len(linecache.cache) <= lines_before + 2
 
 

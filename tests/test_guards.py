@@ -620,3 +620,16 @@ def test_a_function_without_a_module_name_is_differentiated():
         return apply(lambda t: t * t, x)
 
     assert_grad_matches(f, (0.8,))
+
+
+def with_assert(x):
+    assert x > 0.0
+    return x * x
+
+
+def test_functions_in_modules_pytest_rewrote_are_read_as_pytest_compiled_them():
+    # this module's asserts were rewritten by pytest: the source check compiles it the same
+    # way, so what is refused here is the assert itself, not a source/code mismatch
+    with pytest.raises(pullback.UnsupportedSyntaxError, match="assert statement"):
+        pullback.grad(with_assert)
+    assert_grad_matches(uses_math_sin, (0.3,))

@@ -80,7 +80,8 @@ class _Variants:
     made for, a gradient bound from it, or a transform that calls it lives; its
     linecache entry goes with it (see _build)."""
 
-    def __init__(self):
+    def __init__(self, code):
+        self.code = code  # the code object of the functions the variants were made for
         self.names: tuple | None = None  # the guarded names of the first variant
         self.index: dict = {}  # object ids -> weak reference to a Transformed
         self.others: list = []  # weak references to variants that guard other names
@@ -107,7 +108,8 @@ class _Variants:
             self.others.append(weakref.ref(transformed, lambda ref: forget(self, None, ref)))
 
 
-# (code object, wrt names, single, mode, rules version, static, optimize) -> _Variants
+# (id of the code object, wrt names, single, mode, rules version, static, optimize)
+# -> _Variants
 _CACHE: dict = {}
 # function -> {cache key: Transformed}: what keeps a transform alive while its function
 # is (for modes other than "split")
@@ -169,7 +171,9 @@ def transform(func, wrt=0, mode="grad", static=None, optimize=True) -> Transform
     _refuse_non_functions(func)
     names, single = _wrt_names(func, wrt)
     static = dict(static or {})
-    key = (func.__code__, names, single, mode, rules.VERSION[0],
+    # by the code object's identity (equal code objects of two functions are two keys);
+    # _Variants holds the code object, so the id is not reused while the entry lives
+    key = (id(func.__code__), names, single, mode, rules.VERSION[0],
            tuple(sorted(static.items(), key=lambda item: item[0])), optimize)
     with _LOCK:
         variants = _CACHE.get(key)
@@ -189,7 +193,7 @@ def transform(func, wrt=0, mode="grad", static=None, optimize=True) -> Transform
         finally:
             del _IN_PROGRESS[key]
         pending.__dict__.update(result.__dict__)
-        _CACHE.setdefault(key, _Variants()).add(result, func, _forgetter(key))
+        _CACHE.setdefault(key, _Variants(func.__code__)).add(result, func, _forgetter(key))
         _own(func, key, result)
         return result
 

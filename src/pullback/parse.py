@@ -10,6 +10,7 @@ in Python's order, without ever writing to the user's namespace.
 from __future__ import annotations
 
 import __future__
+import ast
 import builtins
 import dis
 import functools
@@ -178,7 +179,8 @@ def _check_compiles_to(func, filename):
     func's by instructions, names and constants."""
     code = func.__code__
     text = "".join(linecache.getlines(filename, func.__globals__))
-    compiled = _compiled_text(filename, text, code.co_flags & _FUTURE_FLAGS)
+    compiled = _compiled_text(filename, text, code.co_flags & _FUTURE_FLAGS,
+                              "@pytest_ar" in func.__globals__)
     if not any(_same_code(c, code) for c in compiled.get((code.co_name, code.co_firstlineno),
                                                          ())):
         where = f"{filename}, line {code.co_firstlineno}"
@@ -195,14 +197,20 @@ def _check_compiles_to(func, filename):
 _COMPILED: dict = {}  # (filename, flags) -> (text, {(name, first line): [code objects]})
 
 
-def _compiled_text(filename, text, flags) -> dict:
+def _compiled_text(filename, text, flags, rewritten=False) -> dict:
     cached = _COMPILED.get((filename, flags))
     if cached is not None and cached[0] == text:
         return cached[1]
     found: dict = {}
     try:
-        module = compile(text, filename, "exec", flags=flags, dont_inherit=True)
-    except (SyntaxError, ValueError):
+        source = text
+        if rewritten:  # pytest compiled the module with its asserts rewritten: do as it did
+            from _pytest.assertion.rewrite import rewrite_asserts
+
+            source = ast.parse(text, filename)
+            rewrite_asserts(source, text.encode(), filename)
+        module = compile(source, filename, "exec", flags=flags, dont_inherit=True)
+    except (SyntaxError, ValueError, ImportError):
         module = None
     for c in _code_objects(module) if module is not None else ():
         found.setdefault((c.co_name, c.co_firstlineno), []).append(c)
