@@ -227,6 +227,14 @@ def make_closure():
 uses_closure_variable, rebind_closure_variable = make_closure()
 
 
+def uses_builtin_abs(x):
+    return abs(x) * x
+
+
+def _abs_shadow(v):
+    return v * v
+
+
 def _rebind(monkeypatch, target):
     """Rebind what `target` names to something else (monkeypatch undoes it)."""
     if target == "module attribute":
@@ -244,6 +252,8 @@ def _rebind(monkeypatch, target):
     elif target == "np global":
         monkeypatch.setitem(globals(), "np", types.SimpleNamespace(
             sum=np.sum, sin=np.cos, tanh=np.tanh, linalg=np.linalg))
+    elif target == "builtin, shadowed by a module global":
+        monkeypatch.setitem(globals(), "abs", _abs_shadow)
     elif target == "closure variable":
         rebind_closure_variable(np.sin)
         monkeypatch.undo = _undo_closure(monkeypatch.undo)
@@ -265,6 +275,7 @@ REBINDINGS = [
     (uses_class_attribute, "class attribute", 0.3, RIGHT),
     (uses_alias, "module alias", 0.3, RIGHT),
     (uses_closure_variable, "closure variable", np.array([0.3, -0.4]), RIGHT),
+    (uses_builtin_abs, "builtin, shadowed by a module global", -0.3, RIGHT),
     # a NumPy or math function the generated code calls by name, replaced
     (uses_norm, "np.linalg.norm", np.array([0.3, -0.4, 1.2]), "np.linalg.norm was replaced"),
     (uses_math_sin, "math.sin", 0.3, "math.sin was replaced"),  # cos's rule calls sin

@@ -151,7 +151,9 @@ class Analysis:
                 return found  # not the user's name: normalize wrote it
         else:
             found = self.parsed.resolve(func)
-        if self.parsed.is_rebindable(head):  # the derivative is only right for this object
+        # the derivative is only right for this object (a builtin too: a module global of
+        # that name, defined later, would hide it)
+        if self.parsed.is_rebindable(head) or hasattr(builtins, head):
             self.bindings.update(self.parsed.guards(name, found))
         return found
 
