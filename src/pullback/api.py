@@ -1,10 +1,16 @@
 """The public API: grad, value_and_grad, vjp, source.
 
-Each call transforms the function once per (code object, wrt, mode) and caches
-the compiled gradient code; binding it to a particular function object (its
-globals, defaults and closure cells) is cheap, so closures made by the same
-`def` each get their own live cells, and a redefined function (a new code
-object) is transformed anew.
+Guarantees: the function differentiated is the one that runs (a decorator's wrapper
+is read as itself; only a pure `return fn(*args, **kwargs)` wrapper is looked through).
+Each call transforms the function once per (code object, wrt, mode) and the objects
+its names denote, and caches the compiled gradient code; binding it to a particular
+function object (its globals, defaults and closure cells) is cheap, so closures made
+by the same `def` each get their own live cells, and a redefined function (a new code
+object) is transformed anew. A cached transform is reused only while everything it
+assumed still holds (`Transformed.fits`), found in constant time, kept only while a
+function it was made for (or a gradient bound from it) lives, and built by one thread
+at a time. The generated code re-checks those assumptions on every call (see
+docs/guarantees.md).
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@ Guarantees: the printed source is what runs (it is compiled from exactly that
 text and registered in `linecache`, so tracebacks and pdb show generated lines);
 a compiled gradient's globals are the user's module globals (read live, never
 written), and its helpers (`np`, `math`, runtime helpers) and the user's closure
-cells are bound as closure variables.
+cells are bound as closure variables, and so are, per function object, the objects
+its entry guards compare (`PER_FUNCTION`). Generated code never calls a NumPy or `math`
+function that was replaced after pullback was imported (`check_unpatched`).
 """
 
 from __future__ import annotations

@@ -4,7 +4,10 @@ Guarantees: the returned `Parsed.tree` is the function's own `def` (decorators
 dropped), with line numbers relative to `Parsed.location`; `Parsed.resolve(expr)`
 maps a dotted name (`np.linalg.norm`, `math.sin`, a closure variable) to the
 object it denotes right now, looking through closure cells, globals and builtins
-in Python's order, without ever writing to the user's namespace.
+in Python's order, without ever writing to the user's namespace. The source read
+is that of the code object that runs (never of a function it wraps), and is refused
+unless it compiles to that code object (`_check_compiles_to`). `Parsed.guards`
+says what a gradient calling a dotted name must check is unchanged.
 """
 
 from __future__ import annotations

@@ -16,7 +16,11 @@ Guarantees on the output (a gast FunctionDef):
 - an adjoint is never materialized for a value nothing flows into (zero
   propagation); only active statements get adjoint code;
 - gradients returned are in the user's terms (`as_grad`): a float for a scalar
-  input, a float array of the input's shape for an array.
+  input, a float array of the input's shape for an array;
+- every generated function starts with its entry guards (`guards`): one identity test
+  for each thing the code was specialized on (its function's code and defaults, each
+  name and dotted name it calls), raising `rebound` when one changed; a vjp checks its
+  seed against the result (`seed_for`).
 """
 
 from __future__ import annotations
