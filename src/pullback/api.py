@@ -266,7 +266,11 @@ def _explain_wrapper(func, exc):
             f"{getattr(inner, '__qualname__', inner)}); pullback differentiates the function "
             "that runs, the wrapper, from its source: differentiate the undecorated function "
             "instead, or write the wrapper so that pullback can read it")
-    exc.args = (f"{exc.args[0]}\n  ({note})" if exc.args else note, *exc.args[1:])
+    if isinstance(getattr(exc, "message", None), str):  # a LocatedError: message, then where
+        exc.message = f"{exc.message} ({note})"
+        exc.args = (f"{exc.message}\n  {exc.where}" if exc.where else exc.message,)
+    else:
+        exc.args = (f"{exc.args[0]}\n  ({note})" if exc.args else note, *exc.args[1:])
     exc.wrapper_noted = True
 
 
