@@ -40,43 +40,14 @@ pytestmark = pytest.mark.filterwarnings("ignore::numpy.exceptions.ComplexWarning
 
 # id -> what happens today. Remove an entry when its cause is fixed.
 KNOWN_FAILURES: dict[str, str] = {
-    'decorators-wraps-negate':
-        'value_and_grad returns the value 9., f gives -9.',
-    'decorators-with-arguments':
-        'value_and_grad returns the value 1.33, f gives 3.325',
     'decorators-class-based':
         "raw AttributeError: 'Doubled' object has no attribute '__code__'",
     'decorators-lru-cache-on-f':
         "raw AttributeError: 'functools._lru_cache_wrapper' object has no attribute '__code__'",
-    'decorators-wraps-changes-argument':
-        'value_and_grad returns the value 0.338, f gives 1.118',
-    'decorators-wraps-changes-value-only':
-        'value_and_grad returns the value 0.36, f gives 1.36',
-    'decorators-stacked':
-        'value_and_grad returns the value 0.216, f gives -1.728',
     'decorators-on-helper':
         'value_and_grad returns the value 6.75, f gives 2.25',
-    'decorators-clip-wrapper':
-        'value_and_grad returns the value 1.44, f gives 0.5',
     'decorators-cache':
         "raw AttributeError: 'functools._lru_cache_wrapper' object has no attribute '__code__'",
-    'decorators-wraps-array':
-        'value_and_grad returns the value 0.542, f gives 1.496',
-    'rebinding-module-attribute-python-functions':
-        'the gradient made before the change, called after it: value_and_grad returns the value '
-        '0.974, f gives 3.255',
-    'rebinding-module-attribute-in-loop':
-        'the gradient made before the change, called after it: value_and_grad returns the value '
-        '1.877, f gives 2.24',
-    'rebinding-module-attribute-to-lambda':
-        'the gradient made before the change, called after it: value_and_grad returns the value '
-        '0.974, f gives 3.58',
-    'rebinding-module-attribute-to-numpy':
-        'the gradient made before the change, called after it: value_and_grad returns the value '
-        '0.974, f gives 9.701',
-    'rebinding-module-attribute-to-function-without-rule':
-        'the gradient made before the change, called after it: value_and_grad returns the value '
-        '0.974, f gives 6.950',
     'rebinding-np-linalg-norm-monkeypatched':
         'the gradient made before the change, called after it: gradient [0.857, -2., 3.142], '
         'finite differences give [2., 2., 2.]',
@@ -92,73 +63,15 @@ KNOWN_FAILURES: dict[str, str] = {
     'rebinding-math-exp-to-python-function':
         'the gradient made before the change, called after it: gradient 1.49, finite differences '
         'give 2.4',
-    'rebinding-class-attribute-function':
-        'the gradient made before the change, called after it: gradient [0.912, 0.584, 0.205], '
-        'finite differences give [0.955, 0.764, 0.453]',
-    'rebinding-module-alias':
-        'the gradient made before the change, called after it: value_and_grad returns the value '
-        '0.487, f gives 0.542',
-    'rebinding-module-made-in-test':
-        'the gradient made before the change, called after it: gradient [1.087, 1.415, 1.794], '
-        'finite differences give [0.704, 1.644, 0.108]',
-    'rebinding-attribute-of-package-module':
-        'the gradient made before the change, called after it: value_and_grad returns the value '
-        '1.462, f gives 1.627',
-    'rebinding-global-shadows-builtin-abs':
-        'the gradient made before the change, called after it: gradient 4., finite differences '
-        'give 5.2',
-    'rebinding-global-shadows-builtin-sum':
-        'the gradient made before the change, called after it: gradient [2., 2., 2.], finite '
-        'differences give [-1.54, 0.66, -0.42]',
-    'rebinding-global-shadows-builtin-max':
-        'the gradient made before the change, called after it: gradient 2., finite differences '
-        'give 1.',
     'globals-helper-appends-list':
         'gradient 1., finite differences give 2.4',
     'growing-helper-appends':
         'value_and_grad returns the value 0.7, f gives 4.9',
-    'source-code-replaced-after-grad':
-        'the gradient made before the change, called after it: value_and_grad returns the value '
-        '0.98, f gives 0.343',
     'source-code-constant-patched':
         'value_and_grad returns the value 0.98, f gives 1.47',
-    'source-code-constant-patched-after-grad':
-        'the gradient made before the change, called after it: gradient 2.8, finite differences '
-        'give 7.',
     'source-callee-code-replaced':
         'the gradient made before the change, called after it: value_and_grad returns the value '
         '3.1, f gives 1.043',
-    'source-module-edited-on-disk':
-        'value_and_grad returns the value 3.824, f gives 1.288',
-    'source-module-edited-lines-shifted':
-        'value_and_grad returns the value 3.43, f gives 0.343',
-    'source-module-callee-edited':
-        'value_and_grad returns the value 7., f gives 1.19',
-    'source-edited-module-poisons-identical-code-elsewhere':
-        'value_and_grad returns the value 5.6, f gives -0.357',
-    'source-exec-with-misleading-filename':
-        'value_and_grad returns the value 7., f gives 0.49',
-    'defaults-positional-changed':
-        'the gradient made before the change, called after it: value_and_grad returns the value '
-        '0.98, f gives 2.45',
-    'defaults-kwdefaults-changed':
-        'the gradient made before the change, called after it: value_and_grad returns the value '
-        '1.932, f gives -1.288',
-    'defaults-array-default-replaced':
-        'the gradient made before the change, called after it: value_and_grad returns the value '
-        '2.25, f gives 2.',
-    'defaults-loop-bound-default':
-        'the gradient made before the change, called after it: value_and_grad returns the value '
-        '1.19, f gives 1.773',
-    'defaults-of-callee':
-        'the gradient made before the change, called after it: value_and_grad returns the value '
-        '1.19, f gives 2.66',
-    'defaults-kwdefaults-of-callee':
-        'the gradient made before the change, called after it: value_and_grad returns the value '
-        '0.686, f gives -2.058',
-    'defaults-changed-grad-mode':
-        'the gradient made before the change, called after it: gradient 2.8, finite differences '
-        'give -1.4',
     'defaults-removed':
         'the gradient made before the change, called after it: a result (0.979, 2.8) where f '
         "raises TypeError: with_default() missing 1 required positional argument: 'a'",
@@ -191,43 +104,15 @@ KNOWN_FAILURES: dict[str, str] = {
         'with a value',
     'fails-returns-none-from-helper':
         "raw NameError: name 'out' is not defined",
-    'unsafe-crafted-name-of-module-whose-function-is-inlined':
-        'raw SyntaxError: invalid syntax (<pullback crafted8 #N>, line 1)',
-    'unsafe-crafted-parameter-list-module-name':
-        'raw SyntaxError: invalid syntax (<pullback crafted9 #N>, line 5)',
-    'unsafe-crafted-function-name':
-        'raw SyntaxError: invalid syntax (<pullback crafted3 #N>, line 1)',
-    'unsafe-crafted-rule-name':
-        "raw SyntaxError: '(' was never closed (<unknown>, line 1)",
-    'threads-first-transform-same-function':
-        "raw AttributeError: 'NoneType' object has no attribute 'co_freevars'",
-    'threads-first-transform-sharing-a-callee':
-        "raw AttributeError: 'NoneType' object has no attribute 'co_freevars'",
-    'unclear-module-level-lambda':
-        'raw SyntaxError: invalid syntax (<pullback calls_module_lambda #N>, line 1)',
-    'unclear-module-level-lambda-in-loop':
-        'raw SyntaxError: invalid syntax (<pullback module_lambda_loop #N>, line 1)',
     'unclear-augmented-module-float':
         'raw RecursionError: maximum recursion depth exceeded while calling a Python object where'
         ' f raises UnboundLocalError',
     'unclear-augmented-module-array':
         'raw RecursionError: maximum recursion depth exceeded while calling a Python object where'
         ' f raises UnboundLocalError',
-    'rules-custom-rule-too-few-gradients':
-        'raw TypeError: cannot unpack non-iterable float object',
-    'rules-custom-rule-too-many-gradients':
-        'raw ValueError: too many values to unpack (expected 2)',
     'rules-custom-rule-wrong-shape':
         'raw ValueError: operands could not be broadcast together with remapped shapes '
         '[original->remapped]: (2,) and requested shape (3,)',
-    'vjp-seed-wrong-shape':
-        'raw ValueError: operands could not be broadcast together with shapes (2,) (3,)',
-    'vjp-seed-matrix-for-vector':
-        'raw ValueError: input operand has more dimensions than allowed by the axis remapping',
-    'vjp-tuple-valued':
-        "raw TypeError: Cannot interpret '1.0' as a data type",
-    'vjp-tuple-of-arrays':
-        'raw ValueError: setting an array element with a sequence. (inhomogeneous shape)',
 }
 
 # ------------------------------------------------------------------- the checker

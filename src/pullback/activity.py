@@ -13,8 +13,9 @@ Guarantees, for an SSA function:
   scalar-only functions; the gradient checks them when called); code for them
   needs no broadcasting helpers. Every other name may be an array;
 - `bindings` maps each module global or closure variable through which a callee
-  was resolved to the object it named: the derivative rules chosen are only
-  right while those names denote those objects.
+  was resolved, and each dotted call target (`np.linalg.norm`, `acts.act`), to the
+  object it named (see `Parsed.guards`): the derivative rules chosen are only right
+  while those names denote those objects.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from __future__ import annotations
 import builtins
 import inspect
 import operator
-import types
 from dataclasses import dataclass, field
 
 import gast
@@ -97,9 +97,15 @@ class Analysis:
         self.assigns = [s for s in gast.walk(tree) if isinstance(s, gast.Assign)]
         # values.append(v) / values.extend(vs): like in-place writes, they put v into values
         self.updates = [s for s in gast.walk(tree) if getattr(s, "list_update", None)]
-        # free names whose objects the rules (or the inlined bodies) assume
-        self.bindings: dict[str, object] = {
-            name: obj for (owner, name), obj in parsed.inlined.items() if owner is None}
+        # free names whose objects the rules (or the inlined bodies: their code and the
+        # defaults normalize read from them too) assume
+        self.bindings: dict[str, object] = {}
+        for (owner, name), obj in parsed.inlined.items():
+            if owner is None:
+                self.bindings[name] = obj
+                if inspect.isfunction(obj):
+                    self.bindings.update({f"{name}.{attr}": getattr(obj, attr) for attr in (
+                        "__code__", "__defaults__", "__kwdefaults__")})
         self.sequences = self._sequences()
         self.dicts = self._dicts()
         self.ops = {id(s): self._classify(s) for s in self.assigns
@@ -168,14 +174,18 @@ class Analysis:
             return MISSING
         head = name.split(".")[0]
         if head in HELPERS:  # normalize renamed the user's own names like these
-            obj = HELPERS[head]
+            found = HELPERS[head]
             for attr in name.split(".")[1:]:
-                obj = getattr(obj, attr, MISSING)
-            return obj
-        head_object = self.parsed.lookup(head)
-        if self.parsed.is_rebindable(head) and not isinstance(head_object, types.ModuleType):
-            self.bindings[head] = head_object  # the derivative is only right for this object
-        return self.parsed.resolve(func)
+                found = getattr(found, attr, MISSING)
+            if self.parsed.lookup(head) is not HELPERS[head]:
+                return found  # not the user's name: normalize wrote it
+        else:
+            found = self.parsed.resolve(func)
+        # the derivative is only right for this object (a builtin too: a module global of
+        # that name, defined later, would hide it)
+        if self.parsed.is_rebindable(head) or hasattr(builtins, head):
+            self.bindings.update(self.parsed.guards(name, found))
+        return found
 
     def _classify(self, stmt) -> Op:
         value = stmt.value

@@ -1,17 +1,26 @@
 """The public API: grad, value_and_grad, vjp, source.
 
-Each call transforms the function once per (code object, wrt, mode) and caches
-the compiled gradient code; binding it to a particular function object (its
-globals, defaults and closure cells) is cheap, so closures made by the same
-`def` each get their own live cells, and a redefined function (a new code
-object) is transformed anew.
+Guarantees: the function differentiated is the one that runs (a decorator's wrapper
+is read as itself; only a pure `return fn(*args, **kwargs)` wrapper is looked through).
+Each call transforms the function once per (code object, wrt, mode) and the objects
+its names denote, and caches the compiled gradient code; binding it to a particular
+function object (its globals, defaults and closure cells) is cheap, so closures made
+by the same `def` each get their own live cells, and a redefined function (a new code
+object) is transformed anew. A cached transform is reused only while everything it
+assumed still holds (`Transformed.fits`), found in constant time, kept only while a
+function it was made for (or a gradient bound from it) lives, and built by one thread
+at a time. The generated code re-checks those assumptions on every call (see
+docs/guarantees.md).
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
+import linecache
+import threading
 import types
+import weakref
 from dataclasses import dataclass, field
 
 import gast
@@ -21,43 +30,115 @@ from .activity import Analysis
 from .check import check, check_writes
 from .errors import PullbackError
 from .naming import RESERVED
-from .normalize import MODULE_GLOBALS, normalize
-from .parse import lookup_free, parse_function
+from .normalize import normalize
+from .parse import lookup_dotted, lookup_free, parse_function
 from .reverse import reverse
 from .simplify import simplify
 from .ssa import to_ssa
 
 
-@dataclass
+@dataclass(eq=False)
 class Transformed:
     source: str  # the generated gradient function, as printed
     code: object  # its compiled code object
     stages: dict  # stage name -> printed source, for inspection
     constants: dict  # name -> object the generated code refers to
-    bindings: dict  # free name -> the object it denoted when the rules were chosen
+    bindings: dict  # free or dotted name -> the object it denoted when the rules were chosen
     cells: tuple = ()  # for mode "split": cells holding the forward and backward functions
     # (function or None for func itself, free name) -> object, for inlined function bodies
     inlined: dict = field(default_factory=dict)
     # (function, its split transform) for the Python functions the code calls
     callees: list = field(default_factory=list)
+    source_code: object = None  # the code object of the function it was generated from
+    owner: object = None  # for mode "split": weak reference to the function the cells bind
+    defaults: tuple = ()  # for mode "split": the owner's defaults the cells were bound with
 
     def fits(self, func, seen=None) -> bool:
-        """Whether `func`'s free names, those of the functions whose bodies it inlined, and
-        (through their own transforms) those of the functions it calls still denote what
-        this transform assumed."""
+        """Whether `func` has the code this was generated from, and its names and dotted
+        names, those of the functions whose bodies it inlined, and (through their own
+        transforms) those of the functions it calls still denote what this transform
+        assumed."""
         seen = set() if seen is None else seen
         if id(self) in seen:  # recursion: already being checked
             return True
         seen.add(id(self))
-        return all(lookup_free(func, name) is obj for name, obj in self.bindings.items()) \
+        return (self.owner is None or (self.owner() is func
+                                       and self.defaults[0] is func.__defaults__
+                                       and self.defaults[1] is func.__kwdefaults__)) \
+            and func.__code__ is self.source_code \
+            and all(lookup_dotted(func, name) is obj for name, obj in self.bindings.items()) \
             and all(lookup_free(owner or func, name) is obj
                     for (owner, name), obj in self.inlined.items()) \
             and all(t.fits(f, seen) for f, t in self.callees)
 
 
-# (code object, wrt, mode, rules version) -> transforms, one per set of bindings: closures
-# made by one `def` share a code object but may call different functions.
+def _objects_key(func, names, per_function) -> tuple:
+    ids = tuple(id(lookup_dotted(func, name)) for name in names)
+    return (id(func), *ids) if per_function else ids
+
+
+class _Variants:
+    """The transforms made for one (code object, wrt, mode, rules version, static,
+    optimize), indexed by the ids of the objects their guarded names denote now (and,
+    for mode "split", whose cells are bound to one function object, by that object's
+    id), so that finding one is a dict lookup and one `fits` check, however many
+    variants there are. References are weak: a transform lives while a function it was
+    made for, a gradient bound from it, or a transform that calls it lives; its
+    linecache entry goes with it (see _build)."""
+
+    def __init__(self, code):
+        self.code = code  # the code object of the functions the variants were made for
+        self.names: tuple | None = None  # the guarded names of the first variant
+        self.index: dict = {}  # object ids -> weak reference to a Transformed
+        self.others: list = []  # weak references to variants that guard other names
+
+    def find(self, func, per_function):
+        if self.names is not None:
+            ref = self.index.get(_objects_key(func, self.names, per_function))
+            found = ref() if ref is not None else None
+            if found is not None and found.fits(func):
+                return found
+        for ref in self.others:  # rare: the same def guarding other names
+            found = ref()
+            if found is not None and found.fits(func):
+                return found
+        return None
+
+    def add(self, transformed, func, forget):
+        if self.names is None:
+            self.names = tuple(transformed.bindings)
+        if set(transformed.bindings) == set(self.names):
+            key = _objects_key(func, self.names, transformed.owner is not None)
+            self.index[key] = weakref.ref(transformed, lambda ref: forget(self, key, ref))
+        else:
+            self.others.append(weakref.ref(transformed, lambda ref: forget(self, None, ref)))
+
+
+# (id of the code object, wrt names, single, mode, rules version, static, optimize)
+# -> _Variants
 _CACHE: dict = {}
+# function -> {cache key: Transformed}: what keeps a transform alive while its function
+# is (for modes other than "split")
+_OWNED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# Transforms run one at a time (re-entrant: a transform calls transform for the functions
+# the code calls), so another thread never sees a transform still being built.
+_LOCK = threading.RLock()
+_IN_PROGRESS: dict = {}  # key -> placeholder for recursive calls (the building thread's)
+
+
+def _forgetter(key):
+    """The callback that drops a dead transform's index entry (and the key's, if empty)."""
+
+    def forget(variants, index_key, ref):
+        with _LOCK:
+            if variants.index.get(index_key) is ref:
+                del variants.index[index_key]
+            if ref in variants.others:
+                variants.others.remove(ref)
+            if not variants.index and not variants.others and _CACHE.get(key) is variants:
+                del _CACHE[key]
+
+    return forget
 
 
 def _wrt_names(func, wrt):
@@ -89,28 +170,108 @@ def transform(func, wrt=0, mode="grad", static=None, optimize=True) -> Transform
     `optimize=False` leaves out the optimizing pass (the simplify stage, and the shape
     facts, loop-invariant values, in-place accumulation and summed matrix products that
     the reverse stage would use): the plain adjoint, for reading and for testing that
-    the optimizations never change a gradient."""
-    func = inspect.unwrap(func)
-    if not inspect.isfunction(func):
-        raise PullbackError(f"pullback differentiates Python functions; got {func!r}")
+    the optimizations never change a gradient.
+
+    The function differentiated is `func` itself, the one that runs: a decorator's
+    wrapper is differentiated from its own source, never the function it wraps."""
+    _refuse_non_functions(func)
     names, single = _wrt_names(func, wrt)
     static = dict(static or {})
-    key = (func.__code__, names, single, mode, rules.VERSION[0],
+    # by the code object's identity (equal code objects of two functions are two keys);
+    # _Variants holds the code object, so the id is not reused while the entry lives
+    key = (id(func.__code__), names, single, mode, rules.VERSION[0],
            tuple(sorted(static.items(), key=lambda item: item[0])), optimize)
-    for variant in _CACHE.get(key, ()):
-        if variant.fits(func):
-            return variant
-    if key in _IN_PROGRESS:  # a recursive call: its cells are filled when the build ends
-        return _IN_PROGRESS[key]
-    cells = (types.CellType(), types.CellType())
-    _IN_PROGRESS[key] = pending = Transformed("", None, {}, {}, {}, cells)
-    try:
-        result = _build(func, names, single, mode, cells, static, optimize)
-    finally:
-        del _IN_PROGRESS[key]
-    pending.__dict__.update(result.__dict__)
-    _CACHE.setdefault(key, []).append(result)
-    return result
+    with _LOCK:
+        variants = _CACHE.get(key)
+        found = variants.find(func, mode == "split") if variants is not None else None
+        if found is not None:
+            _own(func, key, found)
+            return found
+        if key in _IN_PROGRESS:  # a recursive call: its cells are filled when the build ends
+            return _IN_PROGRESS[key]
+        cells = (types.CellType(), types.CellType())
+        _IN_PROGRESS[key] = pending = Transformed("", None, {}, {}, {}, cells)
+        try:
+            result = _build(func, names, single, mode, cells, static, optimize)
+        except PullbackError as exc:
+            _explain_wrapper(func, exc)
+            raise
+        finally:
+            del _IN_PROGRESS[key]
+        pending.__dict__.update(result.__dict__)
+        _CACHE.setdefault(key, _Variants(func.__code__)).add(result, func, _forgetter(key))
+        _own(func, key, result)
+        return result
+
+
+def _own(func, key, transformed):
+    """Keep `transformed` while `func` lives. Not for split transforms: their functions
+    reference the function they are bound to (so owning them would keep both forever);
+    the transforms of the functions that call them keep them."""
+    if transformed.owner is None:
+        _OWNED.setdefault(func, {})[key] = transformed
+
+
+def _refuse_non_functions(func):
+    made_by_us = getattr(func, "__wrapped_function__", None)
+    if made_by_us is not None:
+        raise PullbackError(
+            f"{getattr(func, '__name__', func)} is a function pullback generated (from "
+            f"{made_by_us.__qualname__}); higher-order derivatives (grad of a gradient) are "
+            "not supported yet")
+    if inspect.isfunction(func):
+        return
+    inner = getattr(func, "__wrapped__", None)
+    what = f"a {type(func).__name__} object"
+    if inner is not None:
+        raise PullbackError(
+            f"pullback differentiates Python functions; got {what} wrapping "
+            f"{getattr(inner, '__qualname__', inner)} (made by a decorator such as "
+            "functools.lru_cache, or a class-based one). pullback differentiates the function "
+            "that runs and cannot read this wrapper: differentiate the undecorated function")
+    raise PullbackError(f"pullback differentiates Python functions; got {what}: {func!r}")
+
+
+def _passed_through(func):
+    """The function `func` runs when `func` is a decorator's wrapper whose whole body is
+    `return fn(*args, **kwargs)` with `fn` the closure variable holding `__wrapped__`
+    (it computes exactly what fn computes); else `func` itself."""
+    inner = getattr(func, "__wrapped__", None)
+    code = getattr(func, "__code__", None)
+    if not inspect.isfunction(inner) or code is None or not inspect.isfunction(func) \
+            or code.co_argcount or code.co_kwonlyargcount \
+            or code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS) \
+            != inspect.CO_VARARGS | inspect.CO_VARKEYWORDS or len(code.co_freevars) != 1 \
+            or func.__closure__[0].cell_contents is not inner:
+        return func
+    args, kwargs, fn = *code.co_varnames[:2], code.co_freevars[0]  # identifiers: no injection
+    outer = f"def _o():\n    {fn} = None\n    def _(*{args}, **{kwargs}):\n" \
+        f"        return {fn}(*{args}, **{kwargs})\n    return _\n"
+    pattern = next(c for c in compile(outer, "<pass-through>", "exec").co_consts[0].co_consts
+                   if isinstance(c, types.CodeType))
+    if code.co_code != pattern.co_code or code.co_varnames != pattern.co_varnames \
+            or code.co_consts[1:] != pattern.co_consts[1:]:
+        return func
+    return _passed_through(inner)
+
+
+def _explain_wrapper(func, exc):
+    """A decorator's wrapper pullback could not differentiate: say that it tried the
+    wrapper, not the function under it."""
+    inner = getattr(func, "__wrapped__", None)
+    if inner is None or getattr(exc, "wrapper_noted", False):
+        return
+    wrapper = getattr(func.__code__, "co_qualname", func.__code__.co_name)
+    note = (f"{func.__qualname__} is the wrapper {wrapper} made by a decorator (it wraps "
+            f"{getattr(inner, '__qualname__', inner)}); pullback differentiates the function "
+            "that runs, the wrapper, from its source: differentiate the undecorated function "
+            "instead, or write the wrapper so that pullback can read it")
+    if isinstance(getattr(exc, "message", None), str):  # a LocatedError: message, then where
+        exc.message = f"{exc.message} ({note})"
+        exc.args = (f"{exc.message}\n  {exc.where}" if exc.where else exc.message,)
+    else:
+        exc.args = (f"{exc.args[0]}\n  ({note})" if exc.args else note, *exc.args[1:])
+    exc.wrapper_noted = True
 
 
 def _build(func, names, single, mode, cells, static, optimize) -> Transformed:
@@ -134,37 +295,39 @@ def _build(func, names, single, mode, cells, static, optimize) -> Transformed:
 
     def calls(callee, params, static=None):
         """The (forward, backward) cells of a called function, differentiated for `params`."""
+        callee = _passed_through(callee)
         split = transform(callee, tuple(params), "split", static, optimize)
         callees.append((callee, split))
         return split.cells
 
     out, constants = reverse(tree, analysis, names, mode, single, calls, optimize)
-    constants[MODULE_GLOBALS] = func.__globals__  # read live by shadowed globals
     constants.update(parsed.aliases)  # what inlined module-level functions read
     stages["adjoint"] = codegen.to_source(out)
     functions = out.body if isinstance(out, gast.Module) else [out]
     for function in functions if optimize else ():
         simplify(function)
+    codegen.check_unpatched(out, func.__qualname__)
     source = codegen.to_source(out)
     stages["final"] = source
     function_names = [f.name for f in functions]
     codes = codegen.compile_source(source, function_names,
                                    [*func.__code__.co_freevars, *constants], func.__qualname__)
     result = Transformed(source, codes[function_names[0]], stages, constants,
-                         dict(analysis.bindings), cells, dict(parsed.inlined), callees)
+                         dict(analysis.bindings), cells, dict(parsed.inlined), callees,
+                         func.__code__)
+    weakref.finalize(result, linecache.cache.pop, codes[function_names[0]].co_filename, None)
     if mode == "split":
+        result.owner = weakref.ref(func)
+        result.defaults = (func.__defaults__, func.__kwdefaults__)
         for cell, name in zip(cells, function_names):
             cell.cell_contents = codegen.bind(codes[name], func, constants)
     return result
 
 
-_IN_PROGRESS: dict = {}
-
-
 def _decorator(f, build):
     if f is None:
-        return lambda g: build(g)
-    return build(f)
+        return lambda g: build(_passed_through(g))
+    return build(_passed_through(f))
 
 
 def grad(f=None, wrt=0, optimize=True):
@@ -184,7 +347,7 @@ def vjp(f=None, wrt=0, optimize=True):
     """`vjp(f)(*args, seed)`: the vector-Jacobian product of f's output with `seed`."""
 
     def build(g):
-        inner = _bind(transform(g, wrt, "vjp", optimize=optimize), g)
+        inner = _named(_bind(transform(g, wrt, "vjp", optimize=optimize), g), g, "vjp")
 
         @functools.wraps(g)
         def vjp_call(*args, **kwargs):
@@ -193,6 +356,7 @@ def vjp(f=None, wrt=0, optimize=True):
             return inner(args[-1], *args[:-1], **kwargs)
 
         vjp_call.__name__ = f"vjp_{g.__name__}"
+        vjp_call.__wrapped_function__ = g
         return vjp_call
 
     return _decorator(f, build)
@@ -200,7 +364,7 @@ def vjp(f=None, wrt=0, optimize=True):
 
 def source(f, wrt=0, mode="grad", stage="final", optimize=True) -> str:
     """The generated code of `f`'s gradient (or of an earlier pipeline stage)."""
-    return transform(f, wrt, mode, optimize=optimize).stages[stage]
+    return transform(_passed_through(f), wrt, mode, optimize=optimize).stages[stage]
 
 
 def register_rule(func):
@@ -233,7 +397,9 @@ rules.NONDIFF.add(runtime.key_list)
 
 
 def _bind(transformed, func):
-    return codegen.bind(transformed.code, func, transformed.constants)
+    bound = codegen.bind(transformed.code, func, transformed.constants)
+    bound.__pullback_transform__ = transformed  # keeps its linecache entry while it lives
+    return bound
 
 
 def _named(func, user_func, what):

@@ -4,7 +4,9 @@ Guarantees: the printed source is what runs (it is compiled from exactly that
 text and registered in `linecache`, so tracebacks and pdb show generated lines);
 a compiled gradient's globals are the user's module globals (read live, never
 written), and its helpers (`np`, `math`, runtime helpers) and the user's closure
-cells are bound as closure variables.
+cells are bound as closure variables, and so are, per function object, the objects
+its entry guards compare (`PER_FUNCTION`). Generated code never calls a NumPy or `math`
+function that was replaced after pullback was imported (`check_unpatched`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import gast
 import numpy as np
 
 from . import runtime
+from .errors import PullbackError
 from .rules import support
 
 _counter = itertools.count()
@@ -27,6 +30,35 @@ HELPERS = {"np": np, "math": math, **runtime.HELPERS, **support.HELPERS}
 if set(runtime.HELPERS) & set(support.HELPERS):  # one would silently hide the other
     raise ImportError(f"helpers defined twice: {set(runtime.HELPERS) & set(support.HELPERS)}")
 _HELPER_CELLS = {name: types.CellType(value) for name, value in HELPERS.items()}
+
+
+# What the modules the rules call held when pullback was imported: a rule's adjoint calls
+# `math.cos` or `np.linalg.solve` by name, so a function monkeypatched there since would
+# silently change the derivative.
+_PRISTINE = {id(m): (m, dict(vars(m))) for m in (math, np, np.linalg, np.fft, np.random)}
+
+
+def check_unpatched(tree: gast.AST, where: str) -> None:
+    """Refuse generated code that calls, through `np` or `math`, a function that was
+    replaced (monkeypatched) after pullback was imported."""
+    for node in gast.walk(tree):
+        chain = []
+        while isinstance(node, gast.Attribute):
+            chain.append(node.attr)
+            node = node.value
+        if not chain or not isinstance(node, gast.Name) or node.id not in ("np", "math"):
+            continue
+        obj, spelled = HELPERS[node.id], node.id
+        for attr in reversed(chain):
+            module, pristine = _PRISTINE.get(id(obj), (None, {}))
+            if module is not obj or attr not in pristine:
+                break
+            spelled += "." + attr
+            if getattr(obj, attr, None) is not pristine[attr]:
+                raise PullbackError(
+                    f"{spelled} was replaced after pullback was imported (monkeypatched?), and "
+                    f"the derivative pullback generates for {where} calls it; restore it")
+            obj = pristine[attr]
 
 
 class _NegativeLiterals(ast.NodeTransformer):
@@ -57,11 +89,14 @@ def to_source(tree: gast.AST) -> str:
     node = _NegativeLiterals().visit(gast.gast_to_ast(tree))
     _no_comment_only_blocks(node)
     ast.fix_missing_locations(node)
-    lines = []
+    lines: list = []
     for line in ast.unparse(node).splitlines():
         stripped = line.strip()
         if stripped.startswith("'# ") and stripped.endswith("'"):  # comment statements
             line = line[: len(line) - len(line.lstrip())] + stripped[1:-1]
+        if stripped.startswith("rebound(") and lines and lines[-1].lstrip().startswith("if "):
+            lines[-1] += " " + stripped  # a guard reads as one line: `if ...: rebound(...)`
+            continue
         lines.append(line)
     return "\n".join(lines) + "\n"
 
@@ -70,7 +105,8 @@ def compile_source(source: str, names, freevars, label: str) -> dict:
     """The code objects of the functions `names` defined by `source`, compiled so that
     helper names and `freevars` (the user's closure variables and the generated
     code's own constants) are free variables."""
-    params = ", ".join([*HELPERS, *[v for v in dict.fromkeys(freevars) if v not in HELPERS]])
+    free = dict.fromkeys([*PER_FUNCTION, *freevars])
+    params = ", ".join([*HELPERS, *[v for v in free if v not in HELPERS]])
     indented = "".join("    " + line if line.strip() else line for line in source.splitlines(True))
     text = f"def __pullback_scope__({params}):\n{indented}    return None\n"
     filename = f"<pullback {label} #{next(_counter)}>"
@@ -83,13 +119,26 @@ def compile_source(source: str, names, freevars, label: str) -> dict:
             if isinstance(c, types.CodeType) and c.co_name in names}
 
 
+# Names the generated code reads that are bound, per function object, by `bind`: what the
+# code's guards compare (the function's code and defaults) and its module's globals.
+PER_FUNCTION = {
+    "user_function": lambda f: f,
+    "defaults_at_bind": lambda f: f.__defaults__,
+    "kwdefaults_at_bind": lambda f: f.__kwdefaults__,
+    "module_globals": lambda f: f.__globals__,
+}
+
+
 def bind(code: types.CodeType, user_func, constants=None) -> types.FunctionType:
     """A live function running `code` with `user_func`'s globals, defaults and cells,
-    and `constants` (name -> object) bound to the generated code's own names."""
+    and `constants` (name -> object) bound to the generated code's own names. The
+    defaults are `user_func`'s own tuple and dict (its guards compare them by identity)."""
     user_cells = dict(zip(user_func.__code__.co_freevars, user_func.__closure__ or ()))
     constants = constants or {}
 
     def cell(name):
+        if name in PER_FUNCTION:
+            return types.CellType(PER_FUNCTION[name](user_func))
         if name in constants:
             value = constants[name]
             return value if isinstance(value, types.CellType) else types.CellType(value)

@@ -4,11 +4,16 @@ Guarantees: a `Namer` never hands out a name that is already taken (a user's
 parameter, local, referenced global or builtin, a reserved helper name, or a
 name it handed out before). Names are the requested base if free, otherwise
 `base_2`, `base_3`, ... so generated code stays close to what a person writes.
+Every name it hands out is a valid identifier and not a keyword, whatever the base
+(bases are often built from user objects' `__name__` or `__module__`, which may hold
+any text): characters that cannot be in an identifier are replaced, so no text taken
+from a user object is ever pasted into generated source as code.
 """
 
 from __future__ import annotations
 
 import keyword
+import re
 
 import gast
 
@@ -17,7 +22,8 @@ from .runtime import HELPERS
 
 # Names the generated code binds for itself (closure variables of the gradient), and the
 # builtins it calls (a temporary named `min` would hide min()).
-RESERVED = {"np", "math", "module_globals", *HELPERS, *RULE_HELPERS,
+RESERVED = {"np", "math", "module_globals", "user_function", "defaults_at_bind",
+            "kwdefaults_at_bind", *HELPERS, *RULE_HELPERS,
             "range", "len", "min", "slice", "reversed"}
 
 _OP_NAMES = {
@@ -37,9 +43,7 @@ class Namer:
         self.taken = set(taken) | RESERVED | set(keyword.kwlist)
 
     def fresh(self, base: str) -> str:
-        base = base.strip("_") or "t"
-        if base[0].isdigit():
-            base = "t" + base
+        base = identifier(base)
         if base not in self.taken:
             self.taken.add(base)
             return base
@@ -55,6 +59,17 @@ class Namer:
 
     def reserve(self, name: str) -> None:
         self.taken.add(name)
+
+
+def identifier(text) -> str:
+    """`text` made into a name: each run of underscores and of characters an identifier
+    cannot hold becomes one `_`, leading and trailing ones go, and an empty result is `t`."""
+    base = re.sub(r"[\W_]+", "_", str(text)).strip("_") or "t"
+    if base[0].isdigit():
+        base = "t" + base
+    if not base.isidentifier():  # a character \w accepts that Python does not
+        base = "t_" + "".join(c if ("a" + c).isidentifier() else "_" for c in base)
+    return base
 
 
 def all_names(tree: gast.AST) -> set[str]:

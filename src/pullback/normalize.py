@@ -1162,7 +1162,7 @@ class _Flatten:
         """The name under which the generated code reads `func`'s module globals."""
         module = self.globals_names.get(id(func.__globals__))
         if module is None:
-            module = self.namer.fresh(f"{func.__module__.rsplit('.', 1)[-1]}_globals")
+            module = self.namer.fresh(f"{str(func.__module__).rsplit('.', 1)[-1]}_globals")
             self.globals_names[id(func.__globals__)] = module
             self.parsed.aliases[module] = func.__globals__
         return module

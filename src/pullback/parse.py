@@ -4,13 +4,22 @@ Guarantees: the returned `Parsed.tree` is the function's own `def` (decorators
 dropped), with line numbers relative to `Parsed.location`; `Parsed.resolve(expr)`
 maps a dotted name (`np.linalg.norm`, `math.sin`, a closure variable) to the
 object it denotes right now, looking through closure cells, globals and builtins
-in Python's order, without ever writing to the user's namespace.
+in Python's order, without ever writing to the user's namespace. The source read
+is that of the code object that runs (never of a function it wraps), and is refused
+unless it compiles to that code object (`_check_compiles_to`). `Parsed.guards`
+says what a gradient calling a dotted name must check is unchanged.
 """
 
 from __future__ import annotations
 
+import __future__
+import ast
 import builtins
+import dis
+import functools
 import inspect
+import linecache
+import operator
 import sys
 import sysconfig
 import textwrap
@@ -59,11 +68,32 @@ class Parsed:
         """Whether `name` is a closure variable or a module global (not a builtin)."""
         return name in self.closure or name in self.func.__globals__
 
-    def resolve(self, node: gast.AST):
-        """The object an expression like `np.linalg.norm` denotes, or _MISSING."""
-        dotted = dotted_name(node)
-        if dotted is None:
-            return _MISSING
+    def guards(self, dotted: str, found) -> dict:
+        """What a gradient that calls `dotted` (which denotes `found` now) must check is
+        unchanged when it runs: the dotted name itself when reading it twice gives the same
+        object (a function, a module attribute, a class attribute), else (a bound method,
+        made anew at each read) the function under it and the object it is bound to. A
+        head whose name the generated code binds for itself (np, math) is guarded too:
+        the generated code reads the helper, so it must still be the user's object."""
+        from .codegen import HELPERS
+
+        head, _, rest = dotted.partition(".")
+        out = {}
+        if head in HELPERS and rest:
+            out[head] = self.lookup(head)
+        if found is _MISSING or (rest and not callable(found)):
+            return out  # nothing is called through it
+        if self.resolve_dotted(dotted) is found:
+            out[dotted] = found
+        elif isinstance(found, types.MethodType):
+            out[f"{dotted}.__func__"] = found.__func__
+            out[dotted.rpartition(".")[0]] = found.__self__
+        elif rest:
+            owner = dotted.rpartition(".")[0]
+            out[owner] = self.resolve_dotted(owner)
+        return out
+
+    def resolve_dotted(self, dotted: str):
         head, *rest = dotted.split(".")
         obj = self.lookup(head)
         for attr in rest:
@@ -71,6 +101,11 @@ class Parsed:
                 break
             obj = getattr(obj, attr, _MISSING)
         return obj
+
+    def resolve(self, node: gast.AST):
+        """The object an expression like `np.linalg.norm` denotes, or _MISSING."""
+        dotted = dotted_name(node)
+        return _MISSING if dotted is None else self.resolve_dotted(dotted)
 
 
 def lookup_free(func, name: str):
@@ -87,21 +122,36 @@ def lookup_free(func, name: str):
     return getattr(builtins, name, _MISSING)
 
 
+def lookup_dotted(func, dotted: str):
+    """What `dotted` (a free name, then attributes: `np.linalg.norm`, `f.__code__`)
+    denotes for `func` right now; _MISSING if any link is missing."""
+    head, *rest = dotted.split(".")
+    obj = lookup_free(func, head)
+    for attr in rest:
+        if obj is _MISSING:
+            break
+        obj = getattr(obj, attr, _MISSING)
+    return obj
+
+
 def parse_function(func) -> Parsed:
-    func = inspect.unwrap(func)
+    """`func`'s own source (never that of a function it wraps: the source read is that of
+    the code object that runs), checked to compile to that code object."""
     if not inspect.isfunction(func):
         raise PullbackError(f"pullback differentiates Python functions; got {func!r}")
+    code = func.__code__
     try:
-        lines, first = inspect.getsourcelines(func)
+        lines, first = inspect.getsourcelines(code)
     except (OSError, TypeError) as exc:
         raise PullbackError(
             f"cannot read the source of {func.__qualname__}: {exc}. pullback needs the "
             "function's source (define it in a file, a notebook cell, or register a rule)"
         ) from exc
-    filename = inspect.getsourcefile(func) or func.__code__.co_filename
-    if func.__name__ == "<lambda>":
+    filename = inspect.getsourcefile(code) or code.co_filename
+    if code.co_name == "<lambda>":
         tree, source_lines = _lambda_tree(func, filename)
         location = Location(filename, 0, source_lines)
+        _check_compiles_to(func, filename)
     else:
         source = textwrap.dedent("".join(lines))
         try:
@@ -112,6 +162,7 @@ def parse_function(func) -> Parsed:
         if not isinstance(tree, (gast.FunctionDef, gast.AsyncFunctionDef)):
             raise PullbackError(f"{func.__qualname__} ({filename}, line {first}) is not "
                                 "defined by a def statement")
+        _check_compiles_to(func, filename)
         tree.decorator_list = []
         location = Location(filename, first - 1, source.splitlines())
     closure = dict(zip(func.__code__.co_freevars, func.__closure__ or ()))
@@ -119,6 +170,99 @@ def parse_function(func) -> Parsed:
 
 
 MISSING = _MISSING
+
+_FUTURE_FLAGS = functools.reduce(
+    operator.or_, (getattr(__future__, f).compiler_flag for f in __future__.all_feature_names))
+
+
+def _check_compiles_to(func, filename):
+    """Refuse a function whose source no longer compiles to the code object that runs:
+    its file was edited after the module was loaded, or its `__code__` was replaced
+    (IPython's autoreload does this). The text the source is read from is compiled whole
+    (as the module was: how a name was bound at module level changes the instructions),
+    once per text, and the code object defined at func's first line is compared with
+    func's by instructions, names and constants."""
+    code = func.__code__
+    text = "".join(linecache.getlines(filename, func.__globals__))
+    compiled = _compiled_text(filename, text, code.co_flags & _FUTURE_FLAGS,
+                              "@pytest_ar" in func.__globals__)
+    if not any(_same_code(c, code) for c in compiled.get((code.co_name, code.co_firstlineno),
+                                                         ())):
+        where = f"{filename}, line {code.co_firstlineno}"
+        module = func.__globals__.get("__name__")
+        reload = f"reload its module ({module}, with importlib.reload) or " \
+            if isinstance(module, str) and module != "__main__" else ""
+        raise PullbackError(
+            f"the source of {func.__qualname__} read from {where} is not the code that runs: "
+            "the file was edited after it was loaded, or the function's __code__ was "
+            f"replaced; {reload}define the function again, so that its source and its code "
+            "agree")
+
+
+_COMPILED: dict = {}  # (filename, flags) -> (text, {(name, first line): [code objects]})
+
+
+def _compiled_text(filename, text, flags, rewritten=False) -> dict:
+    cached = _COMPILED.get((filename, flags))
+    if cached is not None and cached[0] == text:
+        return cached[1]
+    found: dict = {}
+    try:
+        source = text
+        if rewritten:  # pytest compiled the module with its asserts rewritten: do as it did
+            from _pytest.assertion.rewrite import rewrite_asserts
+
+            source = ast.parse(text, filename)
+            rewrite_asserts(source, text.encode(), filename)
+        module = compile(source, filename, "exec", flags=flags, dont_inherit=True)
+    except (SyntaxError, ValueError, ImportError):
+        module = None
+    for c in _code_objects(module) if module is not None else ():
+        found.setdefault((c.co_name, c.co_firstlineno), []).append(c)
+    if len(_COMPILED) > 64:
+        _COMPILED.clear()
+    _COMPILED[filename, flags] = (text, found)
+    return found
+
+
+def _code_objects(code):
+    yield code
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield from _code_objects(const)
+
+
+def _instructions(code) -> list:
+    """The instructions of `code` as (operation, argument) pairs, jumps by instruction
+    index, with what the compiler decides from how a name was bound elsewhere in the
+    module (an `import` makes `mod.f()` an attribute load, not a method load; IPython
+    compiles a cell's statements one by one) made the same."""
+    found = [i for i in dis.get_instructions(code) if i.opname not in ("NOP", "PUSH_NULL")]
+    index = {i.offset: n for n, i in enumerate(found)}
+    jumps = set(dis.hasjrel) | set(dis.hasjabs)
+    return [("LOAD_ATTR" if i.opname == "LOAD_METHOD" else i.opname,
+             index.get(i.argval) if i.opcode in jumps else
+             None if isinstance(i.argval, types.CodeType) else repr(i.argval))
+            for i in found]
+
+
+def _same_code(a, b) -> bool:
+    """Whether two code objects do the same (line numbers and positions aside)."""
+    if (a.co_names, a.co_varnames, a.co_freevars, a.co_cellvars, a.co_argcount,
+            a.co_posonlyargcount, a.co_kwonlyargcount, a.co_name) != (
+            b.co_names, b.co_varnames, b.co_freevars, b.co_cellvars, b.co_argcount,
+            b.co_posonlyargcount, b.co_kwonlyargcount, b.co_name) \
+            or len(a.co_consts) != len(b.co_consts) \
+            or (a.co_code != b.co_code and _instructions(a) != _instructions(b)):
+        return False
+    for x, y in zip(a.co_consts, b.co_consts):
+        if isinstance(x, types.CodeType) or isinstance(y, types.CodeType):
+            if not (isinstance(x, types.CodeType) and isinstance(y, types.CodeType)
+                    and _same_code(x, y)):
+                return False
+        elif type(x) is not type(y) or repr(x) != repr(y):
+            return False
+    return True
 
 
 def _lambda_tree(func, filename):

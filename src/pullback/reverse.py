@@ -16,7 +16,11 @@ Guarantees on the output (a gast FunctionDef):
 - an adjoint is never materialized for a value nothing flows into (zero
   propagation); only active statements get adjoint code;
 - gradients returned are in the user's terms (`as_grad`): a float for a scalar
-  input, a float array of the input's shape for an array.
+  input, a float array of the input's shape for an array;
+- every generated function starts with its entry guards (`guards`): one identity test
+  for each thing the code was specialized on (its function's code and defaults, each
+  name and dotted name it calls), raising `rebound` when one changed; a vjp checks its
+  seed against the result (`seed_for`).
 """
 
 from __future__ import annotations
@@ -64,6 +68,14 @@ def _only_new_axes(index) -> bool:
             or isinstance(p, gast.Constant) and p.value is Ellipsis for p in parts]
     new = [isinstance(p, gast.Constant) and p.value is None for p in parts]
     return any(new) and all(f or n for f, n in zip(full, new))
+
+
+def _chain(head, *attrs):
+    """`head.a.b` as an expression (head: a name or an expression)."""
+    expr = load(head) if isinstance(head, str) else head
+    for attr in attrs:
+        expr = gast.Attribute(value=expr, attr=attr, ctx=gast.Load())
+    return expr
 
 
 def _clone(node):
@@ -242,10 +254,13 @@ class Reverse:
             where = self.namer.fresh("returned_at")  # the text lives in a constant
             self.constants[where] = self.a.returned_at()
             checks.append(gast.Expr(value=call(check, load(result), load(where))))
+        if seed and result not in self.a.active:  # the gradient is zero, the seed checked
+            checks.append(gast.Expr(value=call("seed_for", load(seed), load(result))))
         if result in self.a.active:
             self.defined.add(result)
             if seed:
-                adjoint.append(assign(self.d(result), call("owned", load(seed))))
+                adjoint.append(assign(self.d(result), call("seed_for", load(seed),
+                                                           load(result))))
             elif split:  # the gradient of the result arrives as a parameter
                 if result in self.mutable:
                     adjoint.append(assign(self.d(result), call("owned", load(self.d(result)))))
@@ -331,15 +346,38 @@ class Reverse:
         return gast.Module(body=[forward, backward], type_ignores=[])
 
     def guards(self):
-        """Entry checks for what the code was specialized on: the objects behind the
-        names it calls, and parameters assumed to be scalars."""
-        out = []
+        """Entry checks for what the code was specialized on: the function's own code
+        object and defaults, the objects behind the names and dotted names it calls,
+        and parameters assumed to be scalars. Each is one identity test."""
+        from .codegen import HELPERS
+        from .normalize import MODULE_GLOBALS
+
+        func, args = self.a.parsed.func, self.tree.args
+        own = f"{func.__qualname__}."
+        checks = [(_chain("user_function", "__code__"), func.__code__, own + "__code__")]
+        if args.defaults:  # the code runs with the defaults bound with it
+            checks.append((_chain("user_function", "__defaults__"), load("defaults_at_bind"),
+                           own + "__defaults__"))
+        if any(d is not None for d in args.kw_defaults):
+            checks.append((_chain("user_function", "__kwdefaults__"),
+                           load("kwdefaults_at_bind"), own + "__kwdefaults__"))
         for name, obj in sorted(self.a.bindings.items()):
-            expected = self.namer.fresh(f"{name}_at_transform")
-            self.constants[expected] = obj
-            out.append(if_(gast.Compare(left=load(name), ops=[gast.IsNot()],
-                                        comparators=[load(expected)]),
-                           [gast.Expr(value=call("rebound", const(name)))]))
+            head, *rest = name.split(".")
+            live = load(head)
+            if head in HELPERS:  # the generated code reads the helper, not the user's name
+                if head in self.a.parsed.closure:
+                    continue  # a closure variable named np or math: a fresh grad checks it
+                if not rest:
+                    live = gast.Subscript(value=load(MODULE_GLOBALS), slice=const(head),
+                                          ctx=gast.Load())
+            checks.append((_chain(live, *rest), obj, name))
+        out = []
+        for live, expected, label in checks:
+            if not isinstance(expected, gast.AST):
+                name = self.namer.fresh(f"{label}_at_transform")
+                self.constants[name], expected = expected, load(name)
+            out.append(if_(gast.Compare(left=live, ops=[gast.IsNot()], comparators=[expected]),
+                           [gast.Expr(value=call("rebound", const(label)))]))
         params = [p for p in self.a.params if p in self.a.guarded]
         if params:
             tests = [gast.Compare(left=gast.Attribute(value=load(p), attr="__class__",

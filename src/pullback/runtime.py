@@ -385,9 +385,44 @@ def not_scalars(names, values):
 
 
 def rebound(name):
-    raise PullbackError(
-        f"{name!r} names a different object than when this gradient was generated, so its "
-        f"derivative rules no longer apply; call pullback.grad again")
+    """Raised by a gradient's entry guards when something it was generated for changed."""
+    owner, _, attr = name.rpartition(".")
+    if attr == "__code__":
+        what = (f"the code of {owner} was replaced after this gradient was generated (a "
+                "module reload, or IPython's autoreload, does this)")
+    elif attr in ("__defaults__", "__kwdefaults__"):
+        what = f"the default arguments of {owner} changed after this gradient was generated"
+    else:
+        what = (f"{name!r} names a different object than when this gradient was generated, "
+                "so the derivative rules chosen for it no longer apply")
+    raise PullbackError(f"{what}; call pullback.grad (or value_and_grad, vjp) again")
+
+
+def seed_for(seed, out):
+    """The gradient vjp starts from: `seed`, checked to have the structure and shapes of
+    f's result `out` (a tuple or list of seeds for a tuple or list result), as a private
+    copy."""
+    if isinstance(out, (tuple, list)):
+        if not isinstance(seed, (tuple, list)) or len(seed) != len(out):
+            raise PullbackError(
+                f"vjp: f returned a {type(out).__name__} of {len(out)} values, so the seed "
+                f"must be a tuple of {len(out)} seeds, one per value; got {_described(seed)}")
+        return GradList(seed_for(s, o) for s, o in zip(seed, out))
+    if isinstance(out, dict):
+        if not isinstance(seed, dict) or set(seed) != set(out):
+            raise PullbackError("vjp: f returned a dict, so the seed must be a dict with the "
+                                f"same keys {sorted(out, key=repr)}; got {_described(seed)}")
+        return GradDict({k: seed_for(seed[k], v) for k, v in out.items()})
+    if isinstance(seed, (tuple, list, dict)) or np.shape(seed) != np.shape(out):
+        raise PullbackError(f"vjp: the seed must have the shape of f's result, "
+                            f"{np.shape(out)}; got {_described(seed)}")
+    return owned(seed)
+
+
+def _described(value):
+    if isinstance(value, (tuple, list, dict)):
+        return f"a {type(value).__name__} of {len(value)}"
+    return f"shape {np.shape(value)}"
 
 
 class Unbound:

@@ -26,12 +26,14 @@ declare a kind can only make pullback refuse, never give a wrong gradient.
 from __future__ import annotations
 
 import inspect
+import keyword
 import math as _math
 from dataclasses import dataclass, replace
 
 import gast
 import numpy as _np
 
+from ..naming import identifier
 from ..nodes import call, quote
 
 
@@ -186,16 +188,47 @@ def register(func, gradient) -> None:
     if len(names) < 3 or names[:2] != ["g", "ans"]:
         raise TypeError("a gradient function takes (g, ans, <the function's parameters>)")
     params = names[2:]
-    helper = f"custom_{getattr(gradient, '__name__', 'rule')}_{VERSION[0]}"
+    bad = [p for p in params if not p.isidentifier() or keyword.iskeyword(p)]
+    if bad:  # parameter names are pasted into generated code
+        raise TypeError(f"a gradient function's parameters must be plain names, got {bad[0]!r}")
+    # the helper's name is pasted into generated code: never the user's text as such
+    helper = f"custom_{identifier(getattr(gradient, '__name__', 'rule'))}_{VERSION[0]}"
     joint = f"{helper}({', '.join(['g', 'ans', *params])})"
     if len(params) == 1:
         partials, joint = {params[0]: joint}, ""
     else:  # the adjoint calls `joint` once when several parameters need a gradient
         partials = {p: f"{joint}[{i}]" for i, p in enumerate(params)}
+    gradient = _one_per_parameter(gradient, func, params)
     RULES[func] = Rule(_signature(", ".join(params)), partials, (), ((helper, gradient),),
                        joint=joint)
     NONDIFF.discard(func)
     VERSION[0] += 1
+
+
+def _one_per_parameter(gradient, func, params):
+    """`gradient`, checked to return one gradient per parameter of `func`."""
+    from ..errors import PullbackError
+
+    def checked(*args):
+        grads = gradient(*args)
+        if len(params) == 1:  # one value, a sequence only for a sequence parameter
+            if isinstance(grads, tuple) and not isinstance(args[2], (tuple, list)):
+                raise PullbackError(
+                    f"the rule {getattr(gradient, '__qualname__', gradient)} registered for "
+                    f"{getattr(func, '__qualname__', func)} returned a tuple of {len(grads)} "
+                    f"values, but {params[0]}, its one parameter, is not a sequence: return "
+                    "its gradient alone")
+            return grads
+        if not isinstance(grads, (tuple, list)) or len(grads) != len(params):
+            got = f"{len(grads)} values" if isinstance(grads, (tuple, list)) else \
+                f"a {type(grads).__name__}"
+            raise PullbackError(
+                f"the rule {getattr(gradient, '__qualname__', gradient)} registered for "
+                f"{getattr(func, '__qualname__', func)} returned {got}, but it must return "
+                f"a tuple of {len(params)} gradients, one for each of {', '.join(params)}")
+        return grads
+
+    return checked
 
 
 def mark_nondifferentiable(func) -> None:

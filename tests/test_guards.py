@@ -1,0 +1,646 @@
+"""What a gradient was generated for, and what happens when that changes.
+
+pullback generates code for the function that runs, with the derivative rules of the
+objects its names denote when it transforms it. Each test here changes one of those
+things, in several spellings, and checks that a gradient made before either raises a
+clear error or is still right, and that a gradient made after is right (numbers against
+central finite differences, tests/fd.py). Also: decorators, generated-code safety with
+crafted names, clear errors for misuse.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import functools
+import importlib
+import linecache
+import inspect
+import math
+import sys
+import textwrap
+import types
+
+import numpy as np
+import pytest
+from fd import assert_grad_matches, numeric_grad
+
+import pullback
+from pullback.errors import PullbackError
+
+# ---------------------------------------------------------------- decorators (cause 4)
+
+
+def negate(fn):
+    @functools.wraps(fn)
+    def wrapper(x):
+        return -fn(x)
+
+    return wrapper
+
+
+@negate
+def negated_square(x):
+    return x * x
+
+
+def negate_no_wraps(fn):
+    def wrapper(x):
+        return -fn(x)
+
+    return wrapper
+
+
+@negate_no_wraps
+def negated_square_no_wraps(x):
+    return x * x
+
+
+def scaled(k):
+    def decorator(fn):
+        @functools.wraps(fn)
+        def wrapper(x):
+            return k * fn(x)
+
+        return wrapper
+
+    return decorator
+
+
+@scaled(3.0)
+def tripled_sine(x):
+    return math.sin(x)
+
+
+def passing(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+@passing
+def passed_cube(x):
+    return x * x * x
+
+
+def logging_wrapper(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        result = fn(*args, **kwargs)
+        return result * 2.0  # not a pass-through: it changes the value
+
+    return wrapper
+
+
+@logging_wrapper
+def doubled_cube(x):
+    return x * x * x
+
+
+class Negated:
+    def __init__(self, fn):
+        self.fn = fn
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, x):
+        return -self.fn(x)
+
+
+@Negated
+def class_decorated(x):
+    return x * x
+
+
+@functools.lru_cache(maxsize=None)
+def cached_square(x):
+    return x * x
+
+
+def calls_negated(x):
+    return negated_square(x) * 2.0
+
+
+@pytest.mark.parametrize("f, x, value, slope", [
+    (negated_square, 3.0, -9.0, -6.0),
+    (negated_square_no_wraps, 3.0, -9.0, -6.0),
+    (tripled_sine, 0.4, 3.0 * math.sin(0.4), 3.0 * math.cos(0.4)),
+    (passed_cube, 2.0, 8.0, 12.0),
+    (calls_negated, 3.0, -18.0, -12.0),
+])
+def test_the_function_that_runs_is_the_one_differentiated(f, x, value, slope):
+    assert f(x) == pytest.approx(value)
+    got = pullback.value_and_grad(f)(x)
+    assert got == pytest.approx((value, slope))
+    assert_grad_matches(f, (x,))
+
+
+@pytest.mark.parametrize("f, says", [
+    (doubled_cube, "wrapper made by a decorator"),
+    (class_decorated, "Negated object wrapping class_decorated"),
+    (cached_square, "_lru_cache_wrapper object wrapping cached_square"),
+])
+def test_a_wrapper_that_cannot_be_read_is_refused_clearly(f, says):
+    with pytest.raises(PullbackError, match=says) as info:
+        pullback.grad(f)
+    assert "undecorated function" in str(info.value)
+
+
+def test_grad_as_a_decorator_still_works():
+    @pullback.grad
+    def slope(x):
+        return x * x * x
+
+    assert slope(2.0) == pytest.approx(12.0)
+
+
+@pytest.mark.parametrize("make", [pullback.grad, pullback.value_and_grad, pullback.vjp])
+def test_grad_of_a_gradient_is_refused_clearly(make):
+    def f(x):
+        return math.sin(x) * x
+
+    with pytest.raises(PullbackError, match="higher-order derivatives .* not supported yet"):
+        pullback.grad(make(f))
+
+
+# ------------------------------------------------------- rebinding names (cause 5)
+
+acts = types.ModuleType("guard_acts")  # a module whose attributes get rebound
+
+
+def act_tanh(x):
+    return np.tanh(x)
+
+
+def act_sin(x):
+    return np.sin(x)
+
+
+acts.act = act_tanh
+
+
+def uses_module_attribute(x):
+    return acts.act(x) * 2.0
+
+
+class Activations:
+    act = staticmethod(np.tanh)
+
+
+def uses_class_attribute(x):
+    return Activations.act(x) * 2.0
+
+
+xp = np  # a module alias the user may rebind
+
+
+def uses_alias(x):
+    return xp.tanh(x) * 2.0
+
+
+def uses_norm(x):
+    return np.linalg.norm(x) * 2.0
+
+
+def uses_math_sin(x):
+    return math.sin(x) * x
+
+
+def uses_numpy_sin(x):
+    return np.sum(np.sin(x))
+
+
+def make_closure():
+    act = np.tanh
+
+    def uses_closure_variable(x):
+        return np.sum(act(x))
+
+    def rebind(new):
+        nonlocal act
+        act = new
+
+    return uses_closure_variable, rebind
+
+
+uses_closure_variable, rebind_closure_variable = make_closure()
+
+
+def uses_builtin_abs(x):
+    return abs(x) * x
+
+
+def _abs_shadow(v):
+    return v * v
+
+
+def _rebind(monkeypatch, target):
+    """Rebind what `target` names to something else (monkeypatch undoes it)."""
+    if target == "module attribute":
+        monkeypatch.setattr(acts, "act", act_sin)
+    elif target == "class attribute":
+        monkeypatch.setattr(Activations, "act", staticmethod(np.sin))
+    elif target == "module alias":
+        monkeypatch.setitem(globals(), "xp", types.SimpleNamespace(tanh=np.sin))
+    elif target == "np.linalg.norm":
+        monkeypatch.setattr(np.linalg, "norm", np.sum)
+    elif target == "math.sin":
+        monkeypatch.setattr(math, "sin", math.cos)
+    elif target == "np.sin":
+        monkeypatch.setattr(np, "sin", np.cos)
+    elif target == "np global":
+        monkeypatch.setitem(globals(), "np", types.SimpleNamespace(
+            sum=np.sum, sin=np.cos, tanh=np.tanh, linalg=np.linalg))
+    elif target == "builtin, shadowed by a module global":
+        monkeypatch.setitem(globals(), "abs", _abs_shadow)
+    elif target == "closure variable":
+        rebind_closure_variable(np.sin)
+        monkeypatch.undo = _undo_closure(monkeypatch.undo)
+
+
+def _undo_closure(undo):
+    def both():
+        rebind_closure_variable(np.tanh)
+        undo()
+
+    return both
+
+
+RIGHT = "right"
+# (function, what is rebound, argument, what a gradient made after the rebinding does: is
+# right, or refuses with this message)
+REBINDINGS = [
+    (uses_module_attribute, "module attribute", 0.3, RIGHT),
+    (uses_class_attribute, "class attribute", 0.3, RIGHT),
+    (uses_alias, "module alias", 0.3, RIGHT),
+    (uses_closure_variable, "closure variable", np.array([0.3, -0.4]), RIGHT),
+    (uses_builtin_abs, "builtin, shadowed by a module global", -0.3, RIGHT),
+    # a NumPy or math function the generated code calls by name, replaced
+    (uses_norm, "np.linalg.norm", np.array([0.3, -0.4, 1.2]), "np.linalg.norm was replaced"),
+    (uses_math_sin, "math.sin", 0.3, "math.sin was replaced"),  # cos's rule calls sin
+    (uses_numpy_sin, "np.sin", np.array([0.3, -0.4]), "np.sin was replaced"),
+    # np made a namespace that is not NumPy: its functions are not resolved
+    (uses_numpy_sin, "np global", np.array([0.3, -0.4]), "cannot resolve"),
+]
+
+
+@pytest.mark.parametrize("f, target, x, after", REBINDINGS, ids=[r[1] for r in REBINDINGS])
+def test_a_gradient_made_before_a_rebinding_refuses(monkeypatch, f, target, x, after):
+    made_before = pullback.grad(f)
+    assert_grad_matches(f, (x,))
+    _rebind(monkeypatch, target)
+    with pytest.raises(PullbackError, match="(different object|replaced).*grad"):
+        made_before(x)
+
+
+@pytest.mark.parametrize("f, target, x, after", REBINDINGS, ids=[r[1] for r in REBINDINGS])
+def test_a_gradient_made_after_a_rebinding_is_right_or_refused(monkeypatch, f, target, x,
+                                                               after):
+    pullback.grad(f)  # cached before the rebinding
+    _rebind(monkeypatch, target)
+    if after is RIGHT:
+        assert_grad_matches(f, (x,))
+    else:
+        with pytest.raises(PullbackError, match=after):
+            pullback.grad(f)
+
+
+def test_rebinding_back_makes_the_old_gradient_work_again(monkeypatch):
+    made_before = pullback.grad(uses_module_attribute)
+    monkeypatch.setattr(acts, "act", act_sin)
+    with pytest.raises(PullbackError):
+        made_before(0.3)
+    monkeypatch.setattr(acts, "act", act_tanh)
+    assert made_before(0.3) == pytest.approx(2.0 / math.cosh(0.3) ** 2)
+
+
+def callee(x, k=2.0):
+    return k * x * x
+
+
+def calls_callee(x):
+    return callee(x) + x
+
+
+def apply_to(fn, x, k=3.0):
+    return fn(x) * k
+
+
+def inlines_apply_to(x):
+    return apply_to(lambda t: t * t, x)
+
+
+def test_a_rebound_callee_is_noticed(monkeypatch):
+    made_before = pullback.grad(calls_callee)
+    monkeypatch.setitem(globals(), "callee", lambda x, k=2.0: k * x)
+    with pytest.raises(PullbackError, match="'callee' names a different object"):
+        made_before(0.5)
+    assert_grad_matches(calls_callee, (0.5,))
+
+
+# ---------------------------------------- defaults (cause 11) and code (cause 10)
+
+
+def with_defaults(x, k=2.0, *, p=3.0):
+    return k * x ** p
+
+
+@pytest.mark.parametrize("change, says", [
+    (lambda f: setattr(f, "__defaults__", (5.0,)), "default arguments of with_defaults"),
+    (lambda f: setattr(f, "__kwdefaults__", {"p": 2.0}), "default arguments of with_defaults"),
+])
+def test_changed_defaults_refuse_then_a_fresh_gradient_uses_them(monkeypatch, change, says):
+    monkeypatch.setattr(with_defaults, "__defaults__", with_defaults.__defaults__)
+    monkeypatch.setattr(with_defaults, "__kwdefaults__", dict(with_defaults.__kwdefaults__))
+    made_before = pullback.grad(with_defaults)
+    assert_grad_matches(with_defaults, (1.3,))
+    change(with_defaults)
+    with pytest.raises(PullbackError, match=says):
+        made_before(1.3)
+    assert_grad_matches(with_defaults, (1.3,))
+
+
+def test_keyword_defaults_edited_in_place_are_read_live(monkeypatch):
+    monkeypatch.setattr(with_defaults, "__kwdefaults__", {"p": 3.0})
+    made_before = pullback.grad(with_defaults)
+    with_defaults.__kwdefaults__["p"] = 2.0
+    assert made_before(1.3) == pytest.approx(numeric_grad(with_defaults, (1.3,)))
+
+
+@pytest.mark.parametrize("f, owner", [(calls_callee, callee), (inlines_apply_to, apply_to)])
+def test_changed_defaults_of_a_callee_refuse_then_a_fresh_gradient_uses_them(
+        monkeypatch, f, owner):
+    monkeypatch.setattr(owner, "__defaults__", owner.__defaults__)
+    made_before = pullback.grad(f)
+    assert_grad_matches(f, (0.7,))
+    owner.__defaults__ = (10.0,)
+    with pytest.raises(PullbackError, match=f"default arguments of {owner.__name__}"):
+        made_before(0.7)
+    assert_grad_matches(f, (0.7,))
+
+
+def _module(tmp_path, monkeypatch, name, text):
+    path = tmp_path / f"{name}.py"
+    path.write_text(textwrap.dedent(text))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, name, raising=False)
+    return importlib.import_module(name), path
+
+
+def test_a_file_edited_after_import_is_refused_until_reloaded(tmp_path, monkeypatch):
+    module, path = _module(tmp_path, monkeypatch, "guard_edited", """
+        import math
+
+        def f(x):
+            return math.sin(x) * 2.0
+        """)
+    path.write_text(path.read_text().replace("math.sin(x) * 2.0", "math.cos(x) * 3.0"))
+    importlib.invalidate_caches()
+    with pytest.raises(PullbackError, match=r"guard_edited\.py, line 4 is not the code that "
+                                            r"runs.*reload its module \(guard_edited"):
+        pullback.grad(module.f)
+    module = importlib.reload(module)
+    assert_grad_matches(module.f, (0.4,))
+    assert pullback.grad(module.f)(0.4) == pytest.approx(-3.0 * math.sin(0.4))
+
+
+def test_a_function_whose_code_was_replaced_is_refused():
+    def f(x):
+        return x * 2.0
+
+    f.__code__ = f.__code__.replace(co_consts=tuple(3.0 if c == 2.0 else c
+                                                    for c in f.__code__.co_consts))
+    assert f(1.0) == 3.0  # runs code the source does not say
+    with pytest.raises(PullbackError, match="is not the code that runs"):
+        pullback.grad(f)
+
+
+def test_a_gradient_made_before_the_code_was_replaced_refuses(tmp_path, monkeypatch):
+    module, path = _module(tmp_path, monkeypatch, "guard_autoreload", """
+        def f(x):
+            return x * x
+        """)
+    made_before = pullback.grad(module.f)
+    old = module.f
+    path.write_text("def f(x):\n    return x * x * x\n")
+    new = importlib.reload(module).f
+    old.__code__ = new.__code__  # what IPython's autoreload does to the old object
+    with pytest.raises(PullbackError, match="the code of f was replaced"):
+        made_before(2.0)
+    assert pullback.grad(old)(2.0) == pytest.approx(12.0)
+
+
+# ------------------------------------------------- generated-code safety (injection)
+
+
+def test_crafted_names_never_run(tmp_path, monkeypatch):
+    ran: list = []
+    monkeypatch.setattr(builtins, "RAN", ran, raising=False)
+    payload = "x'); RAN.append(1); __import__('os').getpid('"
+    module, _ = _module(tmp_path, monkeypatch, "guard_crafted", """
+        import numpy as np
+
+        SCALE = 2.0
+
+        def apply(fn, x):
+            return fn(x) * SCALE
+
+        def square(x):
+            return x * x
+
+        def cube(x):
+            return x * x * x
+
+        def f(x):
+            return apply(lambda t: np.sin(t), x) + square(x) + cube(x)
+        """)
+    module.__name__ = payload
+    for fn in (module.apply, module.square, module.f):
+        fn.__module__ = payload
+    module.square.__name__ = module.square.__qualname__ = f"sq{payload}"
+
+    def cube_grad(g, ans, x):
+        return g * 3.0 * x * x
+
+    cube_grad.__name__ = f"rule{payload}"
+    pullback.register_rule(module.cube)(cube_grad)
+    try:
+        assert_grad_matches(module.f, (0.6,))
+        source = pullback.source(module.f)
+    finally:
+        pullback.api.rules.RULES.pop(module.cube, None)
+    assert ran == []
+    names = {n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name)}
+    assert "RAN" not in names and "__import__" not in names  # only inside other names
+
+
+def test_a_rule_with_parameters_that_are_not_names_is_refused():
+    def target(x):
+        return x
+
+    def rule(g, ans, x):
+        return g
+
+    # inspect lets a positional-only parameter be named like a keyword (C functions have
+    # such); pasted into generated code it would change what the code means
+    rule.__signature__ = inspect.Signature([
+        inspect.Parameter(n, inspect.Parameter.POSITIONAL_ONLY) for n in ("g", "ans", "lambda")])
+    with pytest.raises(TypeError, match="plain names"):
+        pullback.register_rule(target)(rule)
+
+
+class Model:
+    def apply(self, x):
+        return x
+
+
+def test_a_bound_method_is_guarded_by_its_function_and_its_object():
+    from pullback.parse import parse_function
+
+    model = Model()
+
+    def f(x):
+        return model.apply(x)
+
+    guards = parse_function(f).guards("model.apply", model.apply)
+    assert guards == {"model.apply.__func__": Model.apply, "model": model}
+
+
+# ------------------------------------------------------ errors that were unclear
+
+
+square_lambda = lambda t: t * t  # noqa: E731 - a module-level lambda, called by name
+OFFSET = 0.5
+
+
+def calls_module_lambda(x):
+    return square_lambda(x) + math.sin(x)
+
+
+def adds_to_module_float(x):
+    s = OFFSET
+    s += x
+    s += x * x
+    return s * s
+
+
+def adds_to_module_float_in_loop(x):
+    s = OFFSET
+    for _ in range(3):
+        s += x
+    return s * x
+
+
+@pytest.mark.parametrize("f", [calls_module_lambda, adds_to_module_float,
+                               adds_to_module_float_in_loop])
+def test_module_lambdas_and_module_floats_are_differentiated(f):
+    assert_grad_matches(f, (0.7,))
+
+
+def two_params(x, y):
+    return x * y
+
+
+def one_param(x):
+    return x * 2.0
+
+
+@pytest.mark.parametrize("target, rule, call, says", [
+    (two_params, lambda g, ans, x, y: (g * y,), lambda x: two_params(x, x),
+     "returned 1 values, but it must return a tuple of 2 gradients, one for each of x, y"),
+    (two_params, lambda g, ans, x, y: g * y, lambda x: two_params(x, 3.0),
+     "returned a float, but it must return a tuple of 2 gradients"),
+    (one_param, lambda g, ans, x: (g * 2.0, g), lambda x: one_param(x) * x,
+     "returned a tuple of 2 values, but x, its one parameter, is not a sequence"),
+])
+def test_a_custom_rule_returning_the_wrong_number_of_gradients_is_named(
+        monkeypatch, target, rule, call, says):
+    monkeypatch.setattr(pullback.api.rules, "RULES", dict(pullback.api.rules.RULES))
+    pullback.register_rule(target)(rule)
+    f = _through_function(call)
+    with pytest.raises(PullbackError, match=says):
+        pullback.grad(f)(1.5)
+
+
+def _through_function(call):
+    def f(x):
+        return call(x) + 0.0
+
+    return f
+
+
+def sines(x):
+    return np.sin(x) * 2.0
+
+
+def pair(x):
+    return (np.sin(x), x * 2.0)
+
+
+def pair_list(x):
+    return [np.sum(x), x * x]
+
+
+def constant_output(x):
+    return np.ones(3)
+
+
+X3 = np.array([0.1, 0.2, 0.3])
+
+
+@pytest.mark.parametrize("f, seed, says", [
+    (sines, np.ones(4), r"seed must have the shape of f's result, \(3,\); got shape \(4,\)"),
+    (sines, np.ones((3, 1)), r"\(3,\); got shape \(3, 1\)"),
+    (sines, 1.0, r"\(3,\); got shape \(\)"),
+    (sines, (np.ones(3),), r"\(3,\); got a tuple of 1"),
+    (pair, np.ones(3), "returned a tuple of 2 values, so the seed must be a tuple of 2"),
+    (pair, (np.ones(3),), "got a tuple of 1"),
+    (pair, (np.ones(3), np.ones(2)), r"\(3,\); got shape \(2,\)"),
+    (constant_output, np.ones(2), r"\(3,\); got shape \(2,\)"),
+])
+def test_a_vjp_seed_that_does_not_fit_the_result_is_refused(f, seed, says):
+    with pytest.raises(PullbackError, match=says):
+        pullback.vjp(f)(X3, seed)
+
+
+@pytest.mark.parametrize("f, seed", [
+    (pair, (np.array([1.0, 2.0, 3.0]), np.array([0.5, -1.0, 2.0]))),
+    (pair_list, (2.0, np.array([0.5, -1.0, 2.0]))),
+])
+def test_vjp_of_a_tuple_valued_function_takes_a_tuple_seed(f, seed):
+    def weighted(x):
+        out = f(x)
+        return np.sum(out[0] * seed[0]) + np.sum(out[1] * seed[1])
+
+    np.testing.assert_allclose(pullback.vjp(f)(X3, seed), numeric_grad(weighted, (X3,)),
+                               rtol=1e-6, atol=1e-8)
+
+
+def test_a_function_without_a_module_name_is_differentiated():
+    # exec without __name__ in the namespace: __module__ is None
+    text = "SCALE = 2.0\n\ndef apply(fn, x):\n    return fn(x) * SCALE\n"
+    filename = "<guards: no module name>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    namespace: dict = {}
+    exec(compile(text, filename, "exec"), namespace)
+    apply = namespace["apply"]
+    assert apply.__module__ is None
+
+    def f(x):
+        return apply(lambda t: t * t, x)
+
+    assert_grad_matches(f, (0.8,))
+
+
+def with_assert(x):
+    assert x > 0.0
+    return x * x
+
+
+def test_functions_in_modules_pytest_rewrote_are_read_as_pytest_compiled_them():
+    # this module's asserts were rewritten by pytest: the source check compiles it the same
+    # way, so what is refused here is the assert itself, not a source/code mismatch
+    with pytest.raises(pullback.UnsupportedSyntaxError, match="assert statement"):
+        pullback.grad(with_assert)
+    assert_grad_matches(uses_math_sin, (0.3,))
