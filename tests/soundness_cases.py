@@ -2614,7 +2614,7 @@ def bare_out(v):
     return np.sum(b ** 2)
 
 
-@control("control-mutating-list-remove", 0.7)
+@probe("mutating-list-remove-constant", 0.7)  # correct only by luck before: refused now
 def list_remove(x):
     xs = [x, 1.0]
     t = xs.remove(1.0)

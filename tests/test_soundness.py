@@ -75,30 +75,6 @@ KNOWN_FAILURES: dict[str, str] = {
     'defaults-removed':
         'the gradient made before the change, called after it: a result (0.979, 2.8) where f '
         "raises TypeError: with_default() missing 1 required positional argument: 'a'",
-    'mutating-ufunc-out-argument':
-        'gradient [0., 0., 0.], finite differences give [2., 2., 2.]',
-    'mutating-ndarray-fill':
-        'gradient 0., finite differences give 3.',
-    'mutating-np-copyto':
-        'gradient [0., 0., 0.], finite differences give [0.6, -1.4, 2.2]',
-    'mutating-np-put':
-        'gradient 0.7, finite differences give 1.4',
-    'mutating-ndarray-sort':
-        'gradient [2., 0., 1.], finite differences give [0., 2., 1.]',
-    'mutating-ndarray-setitem-dunder':
-        'gradient 0., finite differences give 3.',
-    'mutating-list-reverse':
-        'gradient 2., finite differences give 6.',
-    'mutating-list-sort':
-        'gradient [2., 0., 0.], finite differences give [0., 2., 0.]',
-    'mutating-list-clear':
-        'raw IndexError: list index out of range',
-    'mutating-list-insert':
-        'gradient 1., finite differences give 4.',
-    'mutating-list-setitem-dunder':
-        'gradient 0., finite differences give 2.',
-    'mutating-dict-update':
-        'gradient 0., finite differences give 3.',
     'fails-returns-none-implicit':
         "raw UnboundLocalError: cannot access local variable 'out' where it is not associated "
         'with a value',

@@ -378,12 +378,16 @@ class Analysis:
         being differentiated is a rule, a transformed call, an index of a differentiated
         value, a copy or pack, or declared non-differentiable; anything else is refused
         here. Reads the classification does not turn into gradients (the callee of
-        `m(x)`, the index of `r[x]`) count as reads of the value too."""
+        `m(x)`, the index of `r[x]`) count as reads of the value too. A call pullback does
+        not know is refused even when its result is unused: it may change its arguments
+        (`xs.reverse()`, `b.fill(x)`, `np.copyto(b, x)`, `out=`)."""
         for s in self.assigns:
             target = s.targets[0]
-            if not isinstance(target, gast.Name) or target.id not in self.useful:
+            if not isinstance(target, gast.Name):
                 continue
             op = self.op(s)
+            if target.id not in self.useful and op.kind != "unknown":
+                continue
             if op.kind != "unknown" and any(isinstance(a, gast.AST) and not isinstance(
                     a, (gast.Name, gast.Constant)) for a in op.inputs.values()):
                 raise NoRuleError(  # normalize leaves operands as names and literals
