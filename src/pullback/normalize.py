@@ -263,11 +263,12 @@ def _maybe_unset(tree) -> list[str]:
     arithmetic operation fails as loudly as Python's unbound-variable error."""
     params = {a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs}
     found = []
+    reads = _OpenReads(tree)
     assigned_before = set(params)  # names surely set before each top-level statement
     for top in tree.body:
         for compound in gast.walk(top):
             if isinstance(compound, (gast.If, gast.For, gast.While)):
-                _unset_in(compound, tree, assigned_before, found)
+                _unset_in(compound, reads, assigned_before, found)
         if isinstance(top, (gast.Assign, gast.AugAssign, gast.AnnAssign)):
             targets = top.targets if isinstance(top, gast.Assign) else [top.target]
             assigned_before |= {n.id for t in targets for n in gast.walk(t)
@@ -275,8 +276,43 @@ def _maybe_unset(tree) -> list[str]:
     return found
 
 
-def _unset_in(compound, tree, assigned_before, found) -> None:
-    inside = {id(n) for n in gast.walk(compound)}
+class _OpenReads:
+    """The reads of each name that no enclosing loop assigns as its own target, by their
+    position in a depth-first numbering of the tree, and each node's span of positions
+    (its own and its descendants')."""
+
+    def __init__(self, tree):
+        self.positions: dict[str, list] = {}
+        self.span: dict[int, tuple] = {}
+        count = 0
+        targets: list = []  # loop targets of the enclosing loops (a multiset)
+        stack = [(tree, False)]
+        while stack:
+            node, leaving = stack.pop()
+            if leaving:
+                self.span[id(node)] = (self.span[id(node)][0], count)
+                if isinstance(node, gast.For):
+                    for name in _loop_targets(node):
+                        targets.remove(name)
+                continue
+            self.span[id(node)] = (count, None)
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) \
+                    and node.id not in targets:
+                self.positions.setdefault(node.id, []).append(count)
+            count += 1
+            if isinstance(node, gast.For):
+                targets.extend(_loop_targets(node))
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(list(gast.iter_child_nodes(node))))
+
+    def outside(self, name, node) -> bool:
+        """Whether some open read of name lies outside node."""
+        at = self.positions.get(name)
+        start, stop = self.span[id(node)]
+        return bool(at) and (at[0] < start or at[-1] >= stop)
+
+
+def _unset_in(compound, reads, assigned_before, found) -> None:
     stored = [n.id for n in gast.walk(compound) if isinstance(n, gast.Name)
               and isinstance(n.ctx, gast.Store)]
     targets = _loop_targets(compound)
@@ -284,13 +320,9 @@ def _unset_in(compound, tree, assigned_before, found) -> None:
         if name in assigned_before or name in found:
             continue
         # reads inside another loop that assigns the name as its own target don't count
-        protected = {id(n) for loop in gast.walk(tree) if name in _loop_targets(loop)
-                     for n in gast.walk(loop)}
-        read_outside = any(isinstance(n, gast.Name) and n.id == name
-                           and isinstance(n.ctx, gast.Load) and id(n) not in inside
-                           and id(n) not in protected for n in gast.walk(tree))
-        if read_outside or (isinstance(compound, (gast.For, gast.While))
-                            and name not in targets and _read_first(compound, name)):
+        if reads.outside(name, compound) or (isinstance(compound, (gast.For, gast.While))
+                                             and name not in targets
+                                             and _read_first(compound, name)):
             found.append(name)
 
 

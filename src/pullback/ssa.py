@@ -45,13 +45,25 @@ def _copy(target, source, lineno):
 
 
 class _Renamer(gast.NodeTransformer):
-    def __init__(self, env):
+    def __init__(self, env, renamed_away):
         self.env = env
+        self.renamed_away = renamed_away  # user name -> its reads renamed to another name
 
     def visit_Name(self, node):
         if isinstance(node.ctx, gast.Load) and node.id in self.env:
+            if self.env[node.id] != node.id:
+                self.renamed_away[node.id] = self.renamed_away.get(node.id, 0) + 1
             return load(self.env[node.id])
         return node
+
+
+def _loads(node) -> dict[str, int]:
+    """How many times node reads each name."""
+    counts: dict[str, int] = {}
+    for n in gast.walk(node):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+            counts[n.id] = counts.get(n.id, 0) + 1
+    return counts
 
 
 def to_ssa(tree: gast.FunctionDef, describe=str) -> gast.FunctionDef:
@@ -59,7 +71,7 @@ def to_ssa(tree: gast.FunctionDef, describe=str) -> gast.FunctionDef:
     params = [a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs]
     env = {p: p for p in params}
     ssa = _SSA(namer, describe)
-    ssa.tree = gast.Module(body=list(tree.body), type_ignores=[])
+    ssa.loads = _loads(gast.Module(body=list(tree.body), type_ignores=[]))
     ssa.first.update(params)
     tree.body = ssa.block(tree.body, env)
     tree.spelling = ssa.spelling
@@ -73,6 +85,9 @@ class _SSA:
         self.first = set()  # user names already used once
         self.maybe_unbound = set()  # versions assigned on one side of an if only
         self.spelling: dict[str, str] = {}  # new name -> the user's name
+        self.loads: dict[str, int] = {}  # reads of each name in the function as written
+        self.loads_inside: dict[int, dict] = {}  # loop -> its reads, as written
+        self.renamed_away: dict[str, int] = {}  # name -> its reads renamed so far
 
     def version(self, name):
         if name not in self.first and name not in RESERVED:
@@ -83,14 +98,18 @@ class _SSA:
         self.spelling[new] = name
         return new
 
-    def read_outside(self, loop):
-        """User variables read anywhere outside `loop`."""
-        inside = {id(n) for n in gast.walk(loop)}
-        return {n.id for n in gast.walk(self.tree) if isinstance(n, gast.Name)
-                and isinstance(n.ctx, gast.Load) and id(n) not in inside}
+    def read_outside(self, loop, name) -> bool:
+        """Whether the tree, as renamed so far, reads user variable `name` outside `loop`
+        (before the loop's own names are renamed): the reads of the function as written,
+        less those inside the loop and those already renamed to another version."""
+        inside = self.loads_inside.get(id(loop))
+        if inside is None:
+            inside = self.loads_inside[id(loop)] = _loads(loop)
+        return self.loads.get(name, 0) - inside.get(name, 0) \
+            - self.renamed_away.get(name, 0) > 0
 
     def rename(self, node, env):
-        return _Renamer(env).visit(node)
+        return _Renamer(env, self.renamed_away).visit(node)
 
     def block(self, stmts, env):
         out = []
@@ -150,15 +169,14 @@ class _SSA:
 
     def loop(self, s, env, lineno):
         pre = []
-        target = None
+        target = s.target.id if isinstance(s, gast.For) else None
+        stored = [v for v in _stored(s.body) if v != target]
+        changed = [v for v in stored if v in env or self.read_outside(s, v)]
+        live_target = target is not None and target in env and self.read_outside(s, target)
         if isinstance(s, gast.For):
             s.iter = self.rename(s.iter, env)
-            target = s.target.id
-        stored = [v for v in _stored(s.body) if v != target]
         target_phi = None
-        live_out = self.read_outside(s)
-        changed = [v for v in stored if v in env or v in live_out]
-        if target is not None and target in env and target in live_out:
+        if live_target:
             changed.append(target)  # after zero iterations it keeps its earlier value
         if isinstance(s, gast.While):
             changed = list(dict.fromkeys([s.test.id, *changed]))
