@@ -28,13 +28,52 @@ from .normalize import read_before_write
 
 
 def _stored(stmts) -> list[str]:
-    names = []
+    names = {}
     for stmt in stmts:
         for node in gast.walk(stmt):
-            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store) \
-                    and node.id not in names:
-                names.append(node.id)
-    return names
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                names[node.id] = None
+    return list(names)
+
+
+_UNSET = object()
+
+
+class _Env:
+    """User variable -> its current version. A branch or loop body works on a child of
+    the enclosing env: it reads the parent's versions (except the `hidden` ones) and
+    keeps its own changes, so entering a block costs nothing however many variables
+    the function has, and `own` lists what the block changed."""
+
+    def __init__(self, parent=None, hidden=frozenset()):
+        self.parent = parent
+        self.hidden = hidden
+        self.own: dict[str, str] = {}
+
+    def get(self, var, default=None):
+        env = self
+        while env is not None:
+            if var in env.own:
+                return env.own[var]
+            if var in env.hidden:
+                return default
+            env = env.parent
+        return default
+
+    def __contains__(self, var) -> bool:
+        return self.get(var, _UNSET) is not _UNSET
+
+    def __getitem__(self, var):
+        version = self.get(var, _UNSET)
+        if version is _UNSET:
+            raise KeyError(var)
+        return version
+
+    def __setitem__(self, var, version) -> None:
+        self.own[var] = version
+
+    def update(self, versions) -> None:
+        self.own.update(versions)
 
 
 def _copy(target, source, lineno):
@@ -69,7 +108,8 @@ def _loads(node) -> dict[str, int]:
 def to_ssa(tree: gast.FunctionDef, describe=str) -> gast.FunctionDef:
     namer = tree.namer
     params = [a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs]
-    env = {p: p for p in params}
+    env = _Env()
+    env.update({p: p for p in params})
     ssa = _SSA(namer, describe)
     ssa.loads = _loads(gast.Module(body=list(tree.body), type_ignores=[]))
     ssa.first.update(params)
@@ -134,11 +174,11 @@ class _SSA:
             return [s]
         if isinstance(s, gast.If):
             s.test = self.rename(s.test, env)
-            env_body, env_else = dict(env), dict(env)
+            env_body, env_else = _Env(env), _Env(env)
             s.body = self.block(s.body, env_body)
             s.orelse = self.block(s.orelse, env_else)
             s.merges = []
-            for var in sorted(set(env_body) | set(env_else), key=str):
+            for var in sorted(env_body.own.keys() | env_else.own.keys(), key=str):
                 a, b = env_body.get(var), env_else.get(var)
                 if a == b:
                     continue
@@ -189,7 +229,7 @@ class _SSA:
                                or read_before_write(s.body, var)):
                 incoming[var] = env[var]
                 pre.append(_copy(phi, env[var], lineno))
-        body_env = {var: v for var, v in env.items() if var not in phis or var in incoming}
+        body_env = _Env(env, hidden={var for var in phis if var not in incoming})
         body_env.update({var: phis[var] for var in incoming})
         if target is not None:
             new_target = self.version(target)
@@ -201,7 +241,8 @@ class _SSA:
             s.test = load(phis[s.test.id])
         body = self.block(s.body, body_env)
         for var, phi in phis.items():
-            if var not in incoming and body_env.get(var, phi) in self.maybe_unbound | {phi}:
+            version = body_env.get(var, phi)
+            if var not in incoming and (version == phi or version in self.maybe_unbound):
                 raise UnsupportedSyntaxError(
                     f"{var!r} is assigned only on some paths through the loop and used after "
                     "it: give it a value before the loop", self.describe(s))
