@@ -103,12 +103,15 @@ def load(kind: str, n: int, lib: str = "math", tag: str = ""):
     return module.f
 
 
+CLOCK = time.process_time  # or time.perf_counter: see --clock
+
+
 def time_pullback(kind, n, optimize) -> float:
     f = load(kind, n, tag=f"_{optimize}")  # a fresh function: nothing cached
     gc.collect()
-    start = time.perf_counter()
+    start = CLOCK()
     pullback.grad(f, optimize=optimize)(0.3, 0.7)
-    return time.perf_counter() - start
+    return CLOCK() - start
 
 
 def time_jax(kind, n) -> float | None:
@@ -116,9 +119,9 @@ def time_jax(kind, n) -> float | None:
         return None
     f = load(kind, n, lib="jnp")
     gc.collect()
-    start = time.perf_counter()
+    start = CLOCK()
     jax.jit(jax.grad(f)).lower(0.3, 0.7).compile()
-    return time.perf_counter() - start
+    return CLOCK() - start
 
 
 def per_statement(seconds, n) -> str:
@@ -137,15 +140,21 @@ def main(argv=None):
     parser.add_argument("--sizes", type=int, nargs="+", help="the sizes n to time")
     parser.add_argument("--kinds", nargs="+", choices=KINDS, default=list(KINDS))
     parser.add_argument("--no-jax", action="store_true", help="leave JAX out")
+    parser.add_argument("--clock", choices=("cpu", "wall"), default="cpu",
+                        help="CPU time of the process (default: steady on a shared "
+                        "machine) or wall-clock time")
     parser.add_argument("--plot", metavar="PNG", help="also plot ms per statement (matplotlib)")
     opts = parser.parse_args(argv)
     sizes = opts.sizes or (QUICK_SIZES if opts.quick else SIZES)
+    global CLOCK
+    CLOCK = time.process_time if opts.clock == "cpu" else time.perf_counter
     use_jax = jax is not None and not opts.no_jax
     print(f"# pullback transform time (pullback {getattr(pullback, '__version__', '?')}, "
           f"JAX {jax.__version__ if jax is not None else 'not installed'})")
     print()
-    print("Time of `pullback.grad(f)` plus its first call, and per statement of f "
-          "(ms); JAX: jit(grad(f)).lower().compile().")
+    print(f"{opts.clock.upper()} time of `pullback.grad(f)` plus its first call, and per "
+          "statement of f (ms); JAX: jit(grad(f)).lower().compile().")
+    print(f"Command: python benchmarks/transform.py {' '.join(argv or sys.argv[1:])}".rstrip())
     print()
     header = ["kind", "n", "optimized", "ms/stmt", "pass off", "ms/stmt", "JAX", "ms/stmt"]
     rows, results = [], {}
@@ -160,9 +169,11 @@ def main(argv=None):
             print("  ".join(rows[-1]), file=sys.stderr, flush=True)
     widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
     print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |")
-    print("|" + "|".join("-" * (w + 1) + ":" for w in widths) + "|")
+    print("|" + "|".join(("-" * (w + 2)) if i == 0 else ("-" * (w + 1) + ":")
+                         for i, w in enumerate(widths)) + "|")
     for r in rows:
-        print("| " + " | ".join(c.rjust(w) for c, w in zip(r, widths)) + " |")
+        print("| " + " | ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                                for i, (c, w) in enumerate(zip(r, widths))) + " |")
     if opts.plot:
         plot(results, opts.kinds, sizes, opts.plot)
 

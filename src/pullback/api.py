@@ -10,6 +10,7 @@ object) is transformed anew.
 from __future__ import annotations
 
 import functools
+import gc
 import inspect
 import types
 from dataclasses import dataclass, field
@@ -104,10 +105,14 @@ def transform(func, wrt=0, mode="grad", static=None, optimize=True) -> Transform
         return _IN_PROGRESS[key]
     cells = (types.CellType(), types.CellType())
     _IN_PROGRESS[key] = pending = Transformed("", None, {}, {}, {}, cells)
+    collecting = gc.isenabled()
+    gc.disable()  # the trees are acyclic; collections of them would cost time quadratic in size
     try:
         result = _build(func, names, single, mode, cells, static, optimize)
     finally:
         del _IN_PROGRESS[key]
+        if collecting:
+            gc.enable()
     pending.__dict__.update(result.__dict__)
     _CACHE.setdefault(key, []).append(result)
     return result
@@ -117,7 +122,7 @@ def _build(func, names, single, mode, cells, static, optimize) -> Transformed:
     parsed = parse_function(func)
     parsed.static = static
     check(parsed.tree, parsed.location)
-    stages = {"parsed": codegen.to_source(parsed.tree)}
+    stages = _Stages(parsed=parsed.tree)
     clash = [a.id for a in parsed.tree.args.args + parsed.tree.args.kwonlyargs
              + parsed.tree.args.posonlyargs if a.id in RESERVED]
     if clash:
@@ -125,9 +130,9 @@ def _build(func, names, single, mode, cells, static, optimize) -> Transformed:
             f"parameter name {clash[0]!r} of {func.__qualname__} is reserved for the generated "
             "code; please rename it")
     tree = normalize(parsed.tree, parsed)
-    stages["normalized"] = codegen.to_source(tree)
+    stages.keep("normalized", tree)
     tree = to_ssa(tree, parsed.location.describe)
-    stages["ssa"] = codegen.to_source(tree)
+    stages.keep("ssa", tree)
     analysis = Analysis(tree, parsed, names, optimize)
     check_writes(tree, analysis, parsed)
     callees: list = []
@@ -141,7 +146,7 @@ def _build(func, names, single, mode, cells, static, optimize) -> Transformed:
     out, constants = reverse(tree, analysis, names, mode, single, calls, optimize)
     constants[MODULE_GLOBALS] = func.__globals__  # read live by shadowed globals
     constants.update(parsed.aliases)  # what inlined module-level functions read
-    stages["adjoint"] = codegen.to_source(out)
+    stages.keep("adjoint", out)
     functions = out.body if isinstance(out, gast.Module) else [out]
     for function in functions if optimize else ():
         simplify(function)
@@ -159,6 +164,36 @@ def _build(func, names, single, mode, cells, static, optimize) -> Transformed:
 
 
 _IN_PROGRESS: dict = {}
+
+
+class _Stages(dict):
+    """Stage name -> the printed source of the code after that stage. The trees are
+    copied when a stage ends (the next stages change them) and printed when asked for:
+    printing is most of a transform's time, and the stages are rarely read."""
+
+    def __init__(self, **trees):
+        super().__init__()
+        for name, tree in trees.items():
+            self.keep(name, tree)
+
+    def keep(self, name, tree):
+        self[name] = gast.gast_to_ast(tree)
+
+    def __getitem__(self, name):
+        value = super().__getitem__(name)
+        if not isinstance(value, str):
+            value = codegen.ast_source(value)
+            self[name] = value
+        return value
+
+    def get(self, name, default=None):
+        return self[name] if name in self else default
+
+    def items(self):
+        return [(name, self[name]) for name in self]
+
+    def values(self):
+        return [self[name] for name in self]
 
 
 def _decorator(f, build):
