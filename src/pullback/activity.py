@@ -30,7 +30,7 @@ import gast
 from . import rules
 from .codegen import HELPERS
 from .errors import NoRuleError
-from .nodes import dotted_name
+from .nodes import dotted_name, walk
 from .parse import MISSING
 from .rules.numpy import ELEMENTWISE, REDUCTIONS
 from .shapes import Shapes
@@ -84,12 +84,12 @@ class Analysis:
         params = [a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs]
         self.params = params
         self.locals = set(params) | {
-            n.id for n in gast.walk(tree) if isinstance(n, gast.Name)
+            n.id for n in walk(tree) if isinstance(n, gast.Name)
             and isinstance(n.ctx, gast.Store)
         }
-        self.assigns = [s for s in gast.walk(tree) if isinstance(s, gast.Assign)]
+        self.assigns = [s for s in walk(tree) if isinstance(s, gast.Assign)]
         # values.append(v) / values.extend(vs): like in-place writes, they put v into values
-        self.updates = [s for s in gast.walk(tree) if getattr(s, "list_update", None)]
+        self.updates = [s for s in walk(tree) if getattr(s, "list_update", None)]
         # free names whose objects the rules (or the inlined bodies) assume
         self.bindings: dict[str, object] = {
             name: obj for (owner, name), obj in parsed.inlined.items() if owner is None}
@@ -101,10 +101,10 @@ class Analysis:
         for s in self.assigns:
             if isinstance(s.targets[0], gast.Name):
                 self.defs.setdefault(s.targets[0].id, []).append(s)
-        self.loop_targets = {s.target.id for s in gast.walk(tree) if isinstance(s, gast.For)}
+        self.loop_targets = {s.target.id for s in walk(tree) if isinstance(s, gast.For)}
         self.owner = {}  # statement -> the def/if/loop whose body holds it directly
         self.phi_loop = {}  # loop name -> its loop
-        for node in gast.walk(tree):
+        for node in walk(tree):
             if isinstance(node, (gast.FunctionDef, gast.If, gast.For, gast.While)):
                 for child in node.body + getattr(node, "orelse", []):
                     self.owner[id(child)] = node
@@ -429,7 +429,7 @@ class Analysis:
             self._readers_of = {}
             for name, defs in self.defs.items():
                 for s in defs:
-                    for n in gast.walk(s.value):
+                    for n in walk(s.value):
                         if isinstance(n, gast.Name):
                             self._readers_of.setdefault(n.id, []).append(name)
         return self._readers_of

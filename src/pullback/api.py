@@ -118,11 +118,12 @@ def transform(func, wrt=0, mode="grad", static=None, optimize=True) -> Transform
     return result
 
 
-def _build(func, names, single, mode, cells, static, optimize) -> Transformed:
+def _build(func, names, single, mode, cells, static, optimize, keep_stages=False) -> Transformed:
     parsed = parse_function(func)
     parsed.static = static
     check(parsed.tree, parsed.location)
-    stages = _Stages(parsed=parsed.tree)
+    stages = _Stages(keep_stages)
+    stages.keep("parsed", parsed.tree)
     clash = [a.id for a in parsed.tree.args.args + parsed.tree.args.kwonlyargs
              + parsed.tree.args.posonlyargs if a.id in RESERVED]
     if clash:
@@ -167,17 +168,19 @@ _IN_PROGRESS: dict = {}
 
 
 class _Stages(dict):
-    """Stage name -> the printed source of the code after that stage. The trees are
-    copied when a stage ends (the next stages change them) and printed when asked for:
-    printing is most of a transform's time, and the stages are rarely read."""
+    """Stage name -> the printed source of the code after that stage. Copying and
+    printing the trees was most of a transform's time, and the stages are rarely read:
+    unless asked to keep them, only the final source is kept (`source()` builds the
+    transform again to show another stage). Kept trees are copied when their stage
+    ends (the next stages change them) and printed when first read."""
 
-    def __init__(self, **trees):
+    def __init__(self, keep_all):
         super().__init__()
-        for name, tree in trees.items():
-            self.keep(name, tree)
+        self.keep_all = keep_all
 
     def keep(self, name, tree):
-        self[name] = gast.gast_to_ast(tree)
+        if self.keep_all:
+            self[name] = gast.gast_to_ast(tree)
 
     def __getitem__(self, name):
         value = super().__getitem__(name)
@@ -235,7 +238,13 @@ def vjp(f=None, wrt=0, optimize=True):
 
 def source(f, wrt=0, mode="grad", stage="final", optimize=True) -> str:
     """The generated code of `f`'s gradient (or of an earlier pipeline stage)."""
-    return transform(f, wrt, mode, optimize=optimize).stages[stage]
+    transformed = transform(f, wrt, mode, optimize=optimize)
+    if stage != "final":  # built again, keeping the stages
+        func = inspect.unwrap(f)
+        names, single = _wrt_names(func, wrt)
+        transformed = _build(func, names, single, mode, (types.CellType(), types.CellType()),
+                             {}, optimize, keep_stages=True)
+    return transformed.stages[stage]
 
 
 def register_rule(func):

@@ -30,6 +30,7 @@ import operator
 import gast
 import numpy as np
 
+from .nodes import walk
 from .rules.numpy import ELEMENTWISE, REDUCTIONS
 
 SCALAR = ("scalar",)
@@ -114,7 +115,7 @@ class Shapes:
         readers: dict[str, set] = {}  # name -> positions of the names computed from it
         for name in names:
             for d in self.a.defs.get(name, ()):
-                for n in gast.walk(d.value):
+                for n in walk(d.value):
                     if isinstance(n, gast.Name) and n.id in position:
                         readers.setdefault(n.id, set()).add(position[name])
         visits = [(0, i) for i in range(len(names))]  # (round, position): a heap already
@@ -327,9 +328,9 @@ UNARY = {  # (callee, shift kind of its operand) -> the shift of its result
 
 def _reads(node, names) -> bool:
     return any(isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in names
-               for n in gast.walk(node))
+               for n in walk(node))
 
 
 def _count_reads(node, names) -> int:
     return sum(isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in names
-               for n in gast.walk(node))
+               for n in walk(node))

@@ -30,7 +30,7 @@ import gast
 import numpy as np
 
 from . import rules
-from .nodes import const, dotted_name, not_
+from .nodes import const, dotted_name, not_, walk
 from .rules import support
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul}
@@ -91,7 +91,7 @@ class _Rename(gast.NodeTransformer):
 
 
 def _stored(node) -> set[str]:
-    return {n.id for n in gast.walk(node)
+    return {n.id for n in walk(node)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
 
@@ -117,7 +117,7 @@ _PURE_NODES = (gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp, gast.Compare,
 
 
 def _is_pure(expr) -> bool:
-    for n in gast.walk(expr):
+    for n in walk(expr):
         if not isinstance(n, _PURE_NODES):
             return False
         if isinstance(n, gast.Call):
@@ -182,7 +182,7 @@ def _drop_dead_code(tree) -> bool:
     dead chain goes at once), or, for a copy, when the rest of its block assigns the
     name again before reading it. Whether anything was removed."""
     loads: dict[str, int] = {}
-    for n in gast.walk(tree):
+    for n in walk(tree):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
             loads[n.id] = loads.get(n.id, 0) + 1
     removed = False
@@ -190,7 +190,7 @@ def _drop_dead_code(tree) -> bool:
     def forget(node):
         nonlocal removed
         removed = True
-        for n in gast.walk(node):
+        for n in walk(node):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
                 loads[n.id] -= 1
 
@@ -231,7 +231,7 @@ def _drop_dead_code(tree) -> bool:
 def _mentions(node) -> tuple[set, set]:
     """(names read, names stored) anywhere in node."""
     reads, stores = set(), set()
-    for n in gast.walk(node):
+    for n in walk(node):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
             reads.add(n.id)
         elif isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
@@ -242,16 +242,22 @@ def _mentions(node) -> tuple[set, set]:
 def _spread_by_product(tree) -> None:
     loads: dict[str, list] = {}
     stores: dict[str, int] = {}
-    for n in gast.walk(tree):
+    products = {}  # id of an operand of a product -> the other operand
+    blocks = [tree.body]  # every statement list in the function
+    for n in walk(tree):
         if isinstance(n, gast.Name):
             if isinstance(n.ctx, gast.Load):
                 loads.setdefault(n.id, []).append(n)
             else:
                 stores[n.id] = stores.get(n.id, 0) + 1
-    products = {id(side): other for n in gast.walk(tree)
-                if isinstance(n, gast.BinOp) and isinstance(n.op, gast.Mult)
-                for side, other in ((n.left, n.right), (n.right, n.left))}
-    for block in _blocks(tree):
+        elif isinstance(n, gast.BinOp) and isinstance(n.op, gast.Mult):
+            products[id(n.left)] = n.right
+            products[id(n.right)] = n.left
+        elif isinstance(n, (gast.If, gast.For, gast.While)):
+            blocks += [n.body, n.orelse]
+    if "unreduce" not in loads:
+        return
+    for block in blocks:
         where = None  # per statement of the block: the load nodes in it, the names it stores
         for i, stmt in enumerate(block):
             if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
@@ -287,7 +293,7 @@ class _Positions:
         self.holder: dict[int, int] = {}
         self.stored_at: dict[str, list] = {}
         for i, stmt in enumerate(block):
-            for n in gast.walk(stmt):
+            for n in walk(stmt):
                 self.holder[id(n)] = i
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
                     at = self.stored_at.setdefault(n.id, [])
@@ -303,15 +309,6 @@ class _Positions:
 
 def _literal_is(node, value) -> bool:
     return isinstance(node, gast.Constant) and node.value is value
-
-
-def _blocks(tree):
-    """Every statement list in the function."""
-    yield tree.body
-    for n in gast.walk(tree):
-        if isinstance(n, (gast.If, gast.For, gast.While)) and n is not tree:
-            yield n.body
-            yield n.orelse
 
 
 def simplify(tree: gast.FunctionDef) -> gast.FunctionDef:

@@ -23,14 +23,14 @@ import gast
 
 from .errors import UnsupportedSyntaxError
 from .naming import RESERVED
-from .nodes import assign, load
+from .nodes import assign, load, walk
 from .normalize import read_before_write
 
 
 def _stored(stmts) -> list[str]:
     names = {}
     for stmt in stmts:
-        for node in gast.walk(stmt):
+        for node in walk(stmt):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                 names[node.id] = None
     return list(names)
@@ -99,7 +99,7 @@ class _Renamer(gast.NodeTransformer):
 def _loads(node) -> dict[str, int]:
     """How many times node reads each name."""
     counts: dict[str, int] = {}
-    for n in gast.walk(node):
+    for n in walk(node):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
             counts[n.id] = counts.get(n.id, 0) + 1
     return counts
