@@ -107,7 +107,10 @@ CLOCK = time.process_time  # or time.perf_counter: see --clock
 
 
 def time_pullback(kind, n, optimize) -> float:
-    f = load(kind, n, tag=f"_{optimize}")  # a fresh function: nothing cached
+    f = load(kind, n, tag=f"_{optimize}")
+    # Nothing cached: equal code objects (the called helpers, defined again in each
+    # generated file) would otherwise share the transforms of an earlier size.
+    pullback.api._CACHE.clear()
     gc.collect()
     start = CLOCK()
     pullback.grad(f, optimize=optimize)(0.3, 0.7)
