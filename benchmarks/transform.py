@@ -44,6 +44,7 @@ except ImportError:
     jax = None
 
 KINDS = ("straight", "branches", "loops", "nested", "calls")
+EXTRA_KINDS = ("long_loop",)  # not in the default table; tests/test_growth.py runs them
 SIZES = (10, 30, 100, 300, 1000, 3000, 10000)
 QUICK_SIZES = (10, 30, 100, 300, 1000)
 
@@ -81,6 +82,11 @@ def source(kind: str, n: int, lib: str = "math") -> str:
                       f"            a = {sin}(a) * y + {c(i)} * x"]
     elif kind == "calls":  # n calls
         lines += [f"    a = step{i % 10}(a, x, y)" for i in range(n)]
+    elif kind == "long_loop":  # one loop of n statements, each setting its own name
+        lines += ["    for i in range(3):"]
+        lines += [f"        a{i + 1} = {sin}(a{i if i else ''}) * y + {c(i)} * x"
+                  for i in range(n)]
+        lines += [f"        a = a{n}"]
     else:
         raise ValueError(f"unknown kind {kind!r}")
     lines.append("    return a")
@@ -141,7 +147,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="sizes up to 1,000 only")
     parser.add_argument("--sizes", type=int, nargs="+", help="the sizes n to time")
-    parser.add_argument("--kinds", nargs="+", choices=KINDS, default=list(KINDS))
+    parser.add_argument("--kinds", nargs="+", choices=KINDS + EXTRA_KINDS,
+                        default=list(KINDS))
     parser.add_argument("--no-jax", action="store_true", help="leave JAX out")
     parser.add_argument("--clock", choices=("cpu", "wall"), default="cpu",
                         help="CPU time of the process (default: steady on a shared "

@@ -73,7 +73,8 @@ def outgrown(small: Counter, large: Counter) -> list:
                    and large[c] / max(small[c], 1) > LIMIT), reverse=True)
 
 
-CASES = [(kind, True) for kind in bench.KINDS] + [("straight", False), ("nested", False)]
+CASES = [(kind, True) for kind in bench.KINDS + bench.EXTRA_KINDS] + [
+    ("straight", False), ("nested", False)]
 
 
 @pytest.mark.parametrize("kind, optimize", CASES,

@@ -316,14 +316,18 @@ def _unset_in(compound, reads, assigned_before, found) -> None:
     stored = [n.id for n in gast.walk(compound) if isinstance(n, gast.Name)
               and isinstance(n.ctx, gast.Store)]
     targets = _loop_targets(compound)
+    first_uses = None
     for name in dict.fromkeys(stored):
         if name in assigned_before or name in found:
             continue
         # reads inside another loop that assigns the name as its own target don't count
-        if reads.outside(name, compound) or (isinstance(compound, (gast.For, gast.While))
-                                             and name not in targets
-                                             and _read_first(compound, name)):
+        if reads.outside(name, compound):
             found.append(name)
+        elif isinstance(compound, (gast.For, gast.While)) and name not in targets:
+            if first_uses is None:  # whether an iteration may read what an earlier one set
+                first_uses = _first_uses(compound.body)
+            if first_uses.get(name) == "read":
+                found.append(name)
 
 
 def _loop_targets(node) -> set[str]:
@@ -337,10 +341,47 @@ def read_before_write(stmts, name) -> bool:
     return _scan(stmts, name) == "read"
 
 
-def _read_first(loop, name) -> bool:
-    """Whether an iteration of `loop` may read `name` before assigning it, that is,
-    read what an earlier iteration assigned."""
-    return read_before_write(loop.body, name)
+def _first_uses(stmts) -> dict[str, str]:
+    """`_scan` of every name at once: name -> 'read' or 'assigned' (a name left out:
+    None), in one pass over the statements."""
+    settled: dict[str, str] = {}
+
+    def settle(names, status):
+        for name in names:
+            settled.setdefault(name, status)
+
+    for s in stmts:
+        if isinstance(s, gast.AugAssign):
+            settle(_loaded(s.value) | _loaded(s.target), "read")
+            if isinstance(s.target, gast.Name):
+                settle([s.target.id], "read")
+        elif isinstance(s, (gast.Assign, gast.AnnAssign)):
+            targets = s.targets if isinstance(s, gast.Assign) else [s.target]
+            settle(_loaded(s.value).union(*map(_loaded, targets)), "read")
+            settle([n.id for t in targets for n in gast.walk(t) if isinstance(n, gast.Name)],
+                   "assigned")
+        elif isinstance(s, gast.If):
+            settle(_loaded(s.test), "read")
+            body, orelse = _first_uses(s.body), _first_uses(s.orelse)
+            settle([n for n in body.keys() | orelse.keys()
+                    if "read" in (body.get(n), orelse.get(n))], "read")
+            settle([n for n, status in body.items()
+                    if status == orelse.get(n) == "assigned"], "assigned")
+        elif isinstance(s, (gast.For, gast.While)):
+            settle(_loaded(getattr(s, "iter", None)) | _loaded(getattr(s, "test", None)), "read")
+            targets = _loop_targets(s)  # set at the start of every iteration
+            settle([n for n, status in _first_uses(s.body).items()
+                    if status == "read" and n not in targets], "read")
+        else:
+            settle(_loaded(s), "read")
+    return settled
+
+
+def _loaded(node) -> set[str]:
+    if node is None:
+        return set()
+    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Load)}
 
 
 def _reads(node, name) -> bool:
