@@ -334,7 +334,7 @@ def setattr_instance(x):
 @probe("classes-getattr-builtin", 0.5)
 def getattr_builtin(x):
     p = Point(x, 1.0)
-    return getattr(p, "x") * 4.0
+    return getattr(p, "x") * 4.0  # noqa: B009
 
 
 class Cfg:
@@ -908,7 +908,7 @@ def class_decorated(x):
     return x ** 3
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=None)  # noqa: UP033 (the spelling under test)
 def cached_sq(t):
     return t * t + 1.0
 
@@ -919,7 +919,7 @@ def uses_cached(x):
 
 
 @probe("decorators-lru-cache-on-f", 0.8)
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=None)  # noqa: UP033 (the spelling under test)
 def cached_objective(x):
     return math.exp(x) * x
 

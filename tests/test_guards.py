@@ -14,8 +14,8 @@ import ast
 import builtins
 import functools
 import importlib
-import linecache
 import inspect
+import linecache
 import math
 import sys
 import textwrap
@@ -113,7 +113,7 @@ def class_decorated(x):
     return x * x
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=None)  # noqa: UP033 (the spelling under test)
 def cached_square(x):
     return x * x
 

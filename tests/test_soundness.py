@@ -80,12 +80,6 @@ KNOWN_FAILURES: dict[str, str] = {
         'with a value',
     'fails-returns-none-from-helper':
         "raw NameError: name 'out' is not defined",
-    'unclear-augmented-module-float':
-        'raw RecursionError: maximum recursion depth exceeded while calling a Python object where'
-        ' f raises UnboundLocalError',
-    'unclear-augmented-module-array':
-        'raw RecursionError: maximum recursion depth exceeded while calling a Python object where'
-        ' f raises UnboundLocalError',
     'rules-custom-rule-wrong-shape':
         'raw ValueError: operands could not be broadcast together with remapped shapes '
         '[original->remapped]: (2,) and requested shape (3,)',

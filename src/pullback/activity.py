@@ -31,7 +31,7 @@ import numpy as np
 from . import rules
 from .codegen import HELPERS
 from .errors import NoRuleError
-from .nodes import dotted_name
+from .nodes import dotted_name, walk
 from .parse import MISSING, is_library
 from .rules.numpy import ELEMENTWISE, REDUCTIONS
 from .shapes import Shapes
@@ -91,12 +91,12 @@ class Analysis:
         params = [a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs]
         self.params = params
         self.locals = set(params) | {
-            n.id for n in gast.walk(tree) if isinstance(n, gast.Name)
+            n.id for n in walk(tree) if isinstance(n, gast.Name)
             and isinstance(n.ctx, gast.Store)
         }
-        self.assigns = [s for s in gast.walk(tree) if isinstance(s, gast.Assign)]
+        self.assigns = [s for s in walk(tree) if isinstance(s, gast.Assign)]
         # values.append(v) / values.extend(vs): like in-place writes, they put v into values
-        self.updates = [s for s in gast.walk(tree) if getattr(s, "list_update", None)]
+        self.updates = [s for s in walk(tree) if getattr(s, "list_update", None)]
         # free names whose objects the rules (or the inlined bodies: their code and the
         # defaults normalize read from them too) assume
         self.bindings: dict[str, object] = {}
@@ -114,16 +114,17 @@ class Analysis:
         for s in self.assigns:
             if isinstance(s.targets[0], gast.Name):
                 self.defs.setdefault(s.targets[0].id, []).append(s)
-        self.loop_targets = {s.target.id for s in gast.walk(tree) if isinstance(s, gast.For)}
+        self.loop_targets = {s.target.id for s in walk(tree) if isinstance(s, gast.For)}
         self.owner = {}  # statement -> the def/if/loop whose body holds it directly
         self.phi_loop = {}  # loop name -> its loop
-        for node in gast.walk(tree):
+        for node in walk(tree):
             if isinstance(node, (gast.FunctionDef, gast.If, gast.For, gast.While)):
                 for child in node.body + getattr(node, "orelse", []):
                     self.owner[id(child)] = node
             if isinstance(node, (gast.For, gast.While)):
                 self.phi_loop.update({p: node for p in node.phis})
         self.result = tree.body[-1].value.id
+        self._readers_of = None
         self.scalar, self.guarded = self._scalars()
         self.shapes = Shapes(self, optimize)
         self.varied = self._varied(set(wrt))
@@ -259,38 +260,36 @@ class Analysis:
     def _sequences(self) -> set[str]:
         """Names that may hold a list or tuple: displays, the lists comprehensions and
         list builtins build, tuple(...), and what + and * make of them."""
-        found: set = set()
-        changed = True
-        while changed:
-            changed = False
-            for s in self.assigns:
-                target, value = s.targets[0], s.value
-                if not isinstance(target, gast.Name) or target.id in found:
-                    continue
-                if isinstance(value, gast.Subscript) and isinstance(value.slice, gast.Slice):
-                    value = value.value  # a slice of a sequence
-                if isinstance(value, (gast.List, gast.Tuple)) or _atom_name(value) in found or (
-                        isinstance(value, gast.BinOp) and type(value.op) in SEQUENCE_RULES
-                        and found & {_atom_name(value.left), _atom_name(value.right)}) or (
-                        isinstance(value, gast.Call) and dotted_name(value.func) == "tuple"
-                        and self.resolve(value.func) is builtins.tuple):
-                    found.add(target.id)
-                    changed = True
-        return found
+        seeds, flows = [], {}  # flows: name -> names that hold a sequence if it does
+        for s in self.assigns:
+            target, value = s.targets[0], s.value
+            if not isinstance(target, gast.Name):
+                continue
+            if isinstance(value, gast.Subscript) and isinstance(value.slice, gast.Slice):
+                value = value.value  # a slice of a sequence
+            if isinstance(value, (gast.List, gast.Tuple)) or (
+                    isinstance(value, gast.Call) and dotted_name(value.func) == "tuple"
+                    and self.resolve(value.func) is builtins.tuple):
+                seeds.append(target.id)
+            sources = [_atom_name(value)]
+            if isinstance(value, gast.BinOp) and type(value.op) in SEQUENCE_RULES:
+                sources += [_atom_name(value.left), _atom_name(value.right)]
+            for source in sources:
+                if source is not None:
+                    flows.setdefault(source, []).append(target.id)
+        return _reach(seeds, flows)
 
     def _dicts(self) -> set[str]:
         """Names that may hold a dict display of the function (or a copy of one)."""
-        found: set = set()
-        changed = True
-        while changed:
-            changed = False
-            for s in self.assigns:
-                target = s.targets[0]
-                if isinstance(target, gast.Name) and target.id not in found and (
-                        isinstance(s.value, gast.Dict) or _atom_name(s.value) in found):
-                    found.add(target.id)
-                    changed = True
-        return found
+        seeds, flows = [], {}
+        for s in self.assigns:
+            target = s.targets[0]
+            if isinstance(target, gast.Name):
+                if isinstance(s.value, gast.Dict):
+                    seeds.append(target.id)
+                elif _atom_name(s.value) is not None:
+                    flows.setdefault(_atom_name(s.value), []).append(target.id)
+        return _reach(seeds, flows)
 
     def _bind(self, callee, args, keywords, name, stmt=None) -> Op:
         found = rules.lookup(callee) if callee is not MISSING else None
@@ -323,26 +322,28 @@ class Analysis:
             return []
         return [n for n in map(_atom_name, op.inputs.values()) if n]
 
+    def _flows(self):
+        """name -> the names a gradient-carrying value may flow into from it directly:
+        the targets of statements with it among their inputs, the arrays it is written
+        into (`x[i] = v`) and the lists it is appended to."""
+        flows: dict[str, list] = {}
+        for s in self.assigns:
+            target = s.targets[0]
+            if isinstance(target, gast.Name):
+                for n in self._inputs(s):
+                    flows.setdefault(n, []).append(target.id)
+            else:  # x[i] = v: x now holds v
+                base, v = target.value.id, _atom_name(s.value)
+                if v is not None:
+                    flows.setdefault(v, []).append(base)
+        for base, v in self.update_pairs():
+            if v is not None:
+                flows.setdefault(v, []).append(base)
+        return flows
+
     def _varied(self, varied):
-        changed = True
-        while changed:
-            changed = False
-            for s in self.assigns:
-                target = s.targets[0]
-                if isinstance(target, gast.Name):
-                    if target.id not in varied and any(n in varied for n in self._inputs(s)):
-                        varied.add(target.id)
-                        changed = True
-                else:  # x[i] = v: x now holds v
-                    base, v = target.value.id, _atom_name(s.value)
-                    if v in varied and base not in varied:
-                        varied.add(base)
-                        changed = True
-            for base, v in self.update_pairs():
-                if v in varied and base not in varied:
-                    varied.add(base)
-                    changed = True
-        return varied
+        """The names reachable from `varied` along the flows."""
+        return _reach(varied, self._flows())
 
     def update_pairs(self):
         """(list, name of the value appended or extended with) for each list update."""
@@ -350,28 +351,12 @@ class Analysis:
                 if s.list_update != "pop"]
 
     def _useful(self):
-        useful = {self.result}
-        changed = True
-        while changed:
-            changed = False
-            for s in self.assigns:
-                target = s.targets[0]
-                if isinstance(target, gast.Name):
-                    if target.id not in useful:
-                        continue
-                    new = set(self._inputs(s)) - useful
-                else:  # x[i] = v: v is useful if x is
-                    if target.value.id not in useful:
-                        continue
-                    new = {_atom_name(s.value)} - useful - {None}
-                if new:
-                    useful |= new
-                    changed = True
-            for base, v in self.update_pairs():
-                if base in useful and v is not None and v not in useful:
-                    useful.add(v)
-                    changed = True
-        return useful
+        """The names from which the result is reachable along the flows."""
+        backward: dict[str, list] = {}
+        for source, targets in self._flows().items():
+            for target in targets:
+                backward.setdefault(target, []).append(source)
+        return _reach([self.result], backward)
 
     def _check_rules(self):
         """Default deny: a statement whose value reaches the result and reads a value
@@ -530,17 +515,28 @@ class Analysis:
         """Names all of whose values are scalars, if the names in `assumed` are."""
         scalar = set(self.defs) | set(assumed) | self.loop_targets
         scalar -= set(self.params) - set(assumed)
-        changed = True
-        while changed:
-            changed = False
-            for name in list(scalar):
-                if name in assumed or name in self.loop_targets:
-                    continue
-                if not all(self._scalar_producing(s, scalar) for s in self.defs.get(name, [])
-                           if not getattr(s, "sentinel", False)):
-                    scalar.discard(name)
-                    changed = True
+        readers = self._readers()
+        work = list(scalar)
+        while work:
+            name = work.pop()
+            if name not in scalar or name in assumed or name in self.loop_targets:
+                continue
+            if not all(self._scalar_producing(s, scalar) for s in self.defs.get(name, [])
+                       if not getattr(s, "sentinel", False)):
+                scalar.discard(name)
+                work.extend(readers.get(name, ()))  # names whose definitions read it
         return scalar
+
+    def _readers(self):
+        """name -> the names whose definitions read it."""
+        if self._readers_of is None:
+            self._readers_of = {}
+            for name, defs in self.defs.items():
+                for s in defs:
+                    for n in walk(s.value):
+                        if isinstance(n, gast.Name):
+                            self._readers_of.setdefault(n.id, []).append(name)
+        return self._readers_of
 
     def _assert_scalars(self, scalar):
         """(name, statement) pairs: the statement consumes the name as a scalar (in a
@@ -569,6 +565,18 @@ class Analysis:
                 if loop is None or self.owner.get(id(s)) is loop:
                     found.add((a.id, s))
         return found
+
+
+def _reach(start, flows) -> set:
+    """The names reachable from `start` along `flows` (name -> names), start included."""
+    found = set(start)
+    work = list(found)
+    while work:
+        for target in flows.get(work.pop(), ()):
+            if target not in found:
+                found.add(target)
+                work.append(target)
+    return found
 
 
 def _has_source(callee) -> bool:

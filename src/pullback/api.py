@@ -16,6 +16,7 @@ docs/guarantees.md).
 from __future__ import annotations
 
 import functools
+import gc
 import inspect
 import linecache
 import threading
@@ -191,6 +192,8 @@ def transform(func, wrt=0, mode="grad", static=None, optimize=True) -> Transform
             return _IN_PROGRESS[key]
         cells = (types.CellType(), types.CellType())
         _IN_PROGRESS[key] = pending = Transformed("", None, {}, {}, {}, cells)
+        collecting = gc.isenabled()
+        gc.disable()  # the trees are acyclic; collecting them costs time quadratic in size
         try:
             result = _build(func, names, single, mode, cells, static, optimize)
         except PullbackError as exc:
@@ -198,6 +201,8 @@ def transform(func, wrt=0, mode="grad", static=None, optimize=True) -> Transform
             raise
         finally:
             del _IN_PROGRESS[key]
+            if collecting:
+                gc.enable()
         pending.__dict__.update(result.__dict__)
         _CACHE.setdefault(key, _Variants(func.__code__)).add(result, func, _forgetter(key))
         _own(func, key, result)
@@ -274,11 +279,12 @@ def _explain_wrapper(func, exc):
     exc.wrapper_noted = True
 
 
-def _build(func, names, single, mode, cells, static, optimize) -> Transformed:
+def _build(func, names, single, mode, cells, static, optimize, keep_stages=False) -> Transformed:
     parsed = parse_function(func)
     parsed.static = static
     check(parsed.tree, parsed.location)
-    stages = {"parsed": codegen.to_source(parsed.tree)}
+    stages = _Stages(keep_stages)
+    stages.keep("parsed", parsed.tree)
     clash = [a.id for a in parsed.tree.args.args + parsed.tree.args.kwonlyargs
              + parsed.tree.args.posonlyargs if a.id in RESERVED]
     if clash:
@@ -286,9 +292,9 @@ def _build(func, names, single, mode, cells, static, optimize) -> Transformed:
             f"parameter name {clash[0]!r} of {func.__qualname__} is reserved for the generated "
             "code; please rename it")
     tree = normalize(parsed.tree, parsed)
-    stages["normalized"] = codegen.to_source(tree)
+    stages.keep("normalized", tree)
     tree = to_ssa(tree, parsed.location.describe)
-    stages["ssa"] = codegen.to_source(tree)
+    stages.keep("ssa", tree)
     analysis = Analysis(tree, parsed, names, optimize)
     check_writes(tree, analysis, parsed)
     callees: list = []
@@ -302,7 +308,7 @@ def _build(func, names, single, mode, cells, static, optimize) -> Transformed:
 
     out, constants = reverse(tree, analysis, names, mode, single, calls, optimize)
     constants.update(parsed.aliases)  # what inlined module-level functions read
-    stages["adjoint"] = codegen.to_source(out)
+    stages.keep("adjoint", out)
     functions = out.body if isinstance(out, gast.Module) else [out]
     for function in functions if optimize else ():
         simplify(function)
@@ -322,6 +328,38 @@ def _build(func, names, single, mode, cells, static, optimize) -> Transformed:
         for cell, name in zip(cells, function_names):
             cell.cell_contents = codegen.bind(codes[name], func, constants)
     return result
+
+
+class _Stages(dict):
+    """Stage name -> the printed source of the code after that stage. Copying and
+    printing the trees was most of a transform's time, and the stages are rarely read:
+    unless asked to keep them, only the final source is kept (`source()` builds the
+    transform again to show another stage). Kept trees are copied when their stage
+    ends (the next stages change them) and printed when first read."""
+
+    def __init__(self, keep_all):
+        super().__init__()
+        self.keep_all = keep_all
+
+    def keep(self, name, tree):
+        if self.keep_all:
+            self[name] = gast.gast_to_ast(tree)
+
+    def __getitem__(self, name):
+        value = super().__getitem__(name)
+        if not isinstance(value, str):
+            value = codegen.ast_source(value)
+            self[name] = value
+        return value
+
+    def get(self, name, default=None):
+        return self[name] if name in self else default
+
+    def items(self):
+        return [(name, self[name]) for name in self]
+
+    def values(self):
+        return [self[name] for name in self]
 
 
 def _decorator(f, build):
@@ -364,7 +402,13 @@ def vjp(f=None, wrt=0, optimize=True):
 
 def source(f, wrt=0, mode="grad", stage="final", optimize=True) -> str:
     """The generated code of `f`'s gradient (or of an earlier pipeline stage)."""
-    return transform(_passed_through(f), wrt, mode, optimize=optimize).stages[stage]
+    transformed = transform(f, wrt, mode, optimize=optimize)
+    if stage != "final":  # built again, keeping the stages
+        names, single = _wrt_names(f, wrt)
+        with _LOCK:
+            transformed = _build(f, names, single, mode, (types.CellType(), types.CellType()),
+                                 {}, optimize, keep_stages=True)
+    return transformed.stages[stage]
 
 
 def register_rule(func):

@@ -86,7 +86,12 @@ def _no_comment_only_blocks(node) -> None:
 
 
 def to_source(tree: gast.AST) -> str:
-    node = _NegativeLiterals().visit(gast.gast_to_ast(tree))
+    return ast_source(gast.gast_to_ast(tree))
+
+
+def ast_source(node: ast.AST) -> str:
+    """The source of a tree that `gast.gast_to_ast` made (which the printing changes)."""
+    node = _NegativeLiterals().visit(node)
     _no_comment_only_blocks(node)
     ast.fix_missing_locations(node)
     lines: list = []

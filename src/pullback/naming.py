@@ -41,6 +41,9 @@ def op_name(op: gast.AST) -> str:
 class Namer:
     def __init__(self, taken=()):
         self.taken = set(taken) | RESERVED | set(keyword.kwlist)
+        # base -> the suffix last handed out for it: names are only ever added to `taken`,
+        # so every smaller suffix is still taken and the search resumes there
+        self.suffix: dict[str, int] = {}
 
     def fresh(self, base: str) -> str:
         base = identifier(base)
@@ -50,9 +53,10 @@ class Namer:
         stem, _, suffix = base.rpartition("_")
         if stem and suffix.isdigit():
             base = stem
-        n = 2
+        n = self.suffix.get(base, 2)
         while f"{base}_{n}" in self.taken:
             n += 1
+        self.suffix[base] = n
         name = f"{base}_{n}"
         self.taken.add(name)
         return name

@@ -109,3 +109,18 @@ def substitute(tree: gast.AST, mapping: dict[str, gast.AST]) -> gast.AST:
 
 def is_atom(node: gast.AST) -> bool:
     return isinstance(node, (gast.Name, gast.Constant))
+
+
+def walk(node: gast.AST) -> list:
+    """Every node under `node`, itself included, in the order `gast.walk` gives them, as
+    a list: several times faster than the generator, for passes that read the tree
+    (a pass that replaces nodes while it walks needs the generator)."""
+    found = [node]
+    for n in found:  # extended as it goes: breadth first, like ast.walk
+        for field in n._fields:
+            value = getattr(n, field, None)
+            if isinstance(value, list):
+                found += [v for v in value if isinstance(v, gast.AST)]
+            elif isinstance(value, gast.AST):
+                found.append(value)
+    return found

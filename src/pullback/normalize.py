@@ -264,11 +264,12 @@ def _maybe_unset(tree) -> list[str]:
     of the placeholder raises UnboundLocalError as Python's read of the variable does."""
     params = {a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs}
     found = []
+    reads = _OpenReads(tree)
     assigned_before = set(params)  # names surely set before each top-level statement
     for top in tree.body:
         for compound in gast.walk(top):
             if isinstance(compound, (gast.If, gast.For, gast.While)):
-                _unset_in(compound, tree, assigned_before, found)
+                _unset_in(compound, reads, assigned_before, found)
         if isinstance(top, (gast.Assign, gast.AugAssign, gast.AnnAssign)):
             targets = top.targets if isinstance(top, gast.Assign) else [top.target]
             assigned_before |= {n.id for t in targets for n in gast.walk(t)
@@ -276,23 +277,58 @@ def _maybe_unset(tree) -> list[str]:
     return found
 
 
-def _unset_in(compound, tree, assigned_before, found) -> None:
-    inside = {id(n) for n in gast.walk(compound)}
+class _OpenReads:
+    """The reads of each name that no enclosing loop assigns as its own target, by their
+    position in a depth-first numbering of the tree, and each node's span of positions
+    (its own and its descendants')."""
+
+    def __init__(self, tree):
+        self.positions: dict[str, list] = {}
+        self.span: dict[int, tuple] = {}
+        count = 0
+        targets: list = []  # loop targets of the enclosing loops (a multiset)
+        stack = [(tree, False)]
+        while stack:
+            node, leaving = stack.pop()
+            if leaving:
+                self.span[id(node)] = (self.span[id(node)][0], count)
+                if isinstance(node, gast.For):
+                    for name in _loop_targets(node):
+                        targets.remove(name)
+                continue
+            self.span[id(node)] = (count, None)
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) \
+                    and node.id not in targets:
+                self.positions.setdefault(node.id, []).append(count)
+            count += 1
+            if isinstance(node, gast.For):
+                targets.extend(_loop_targets(node))
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(list(gast.iter_child_nodes(node))))
+
+    def outside(self, name, node) -> bool:
+        """Whether some open read of name lies outside node."""
+        at = self.positions.get(name)
+        start, stop = self.span[id(node)]
+        return bool(at) and (at[0] < start or at[-1] >= stop)
+
+
+def _unset_in(compound, reads, assigned_before, found) -> None:
     stored = [n.id for n in gast.walk(compound) if isinstance(n, gast.Name)
               and isinstance(n.ctx, gast.Store)]
     targets = _loop_targets(compound)
+    first_uses = None
     for name in dict.fromkeys(stored):
         if name in assigned_before or name in found:
             continue
         # reads inside another loop that assigns the name as its own target don't count
-        protected = {id(n) for loop in gast.walk(tree) if name in _loop_targets(loop)
-                     for n in gast.walk(loop)}
-        read_outside = any(isinstance(n, gast.Name) and n.id == name
-                           and isinstance(n.ctx, gast.Load) and id(n) not in inside
-                           and id(n) not in protected for n in gast.walk(tree))
-        if read_outside or (isinstance(compound, (gast.For, gast.While))
-                            and name not in targets and _read_first(compound, name)):
+        if reads.outside(name, compound):
             found.append(name)
+        elif isinstance(compound, (gast.For, gast.While)) and name not in targets:
+            if first_uses is None:  # whether an iteration may read what an earlier one set
+                first_uses = _first_uses(compound.body)
+            if first_uses.get(name) == "read":
+                found.append(name)
 
 
 _RESIZING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear"}
@@ -326,10 +362,47 @@ def read_before_write(stmts, name) -> bool:
     return _scan(stmts, name) == "read"
 
 
-def _read_first(loop, name) -> bool:
-    """Whether an iteration of `loop` may read `name` before assigning it, that is,
-    read what an earlier iteration assigned."""
-    return read_before_write(loop.body, name)
+def _first_uses(stmts) -> dict[str, str]:
+    """`_scan` of every name at once: name -> 'read' or 'assigned' (a name left out:
+    None), in one pass over the statements."""
+    settled: dict[str, str] = {}
+
+    def settle(names, status):
+        for name in names:
+            settled.setdefault(name, status)
+
+    for s in stmts:
+        if isinstance(s, gast.AugAssign):
+            settle(_loaded(s.value) | _loaded(s.target), "read")
+            if isinstance(s.target, gast.Name):
+                settle([s.target.id], "read")
+        elif isinstance(s, (gast.Assign, gast.AnnAssign)):
+            targets = s.targets if isinstance(s, gast.Assign) else [s.target]
+            settle(_loaded(s.value).union(*map(_loaded, targets)), "read")
+            settle([n.id for t in targets for n in gast.walk(t) if isinstance(n, gast.Name)],
+                   "assigned")
+        elif isinstance(s, gast.If):
+            settle(_loaded(s.test), "read")
+            body, orelse = _first_uses(s.body), _first_uses(s.orelse)
+            settle([n for n in body.keys() | orelse.keys()
+                    if "read" in (body.get(n), orelse.get(n))], "read")
+            settle([n for n, status in body.items()
+                    if status == orelse.get(n) == "assigned"], "assigned")
+        elif isinstance(s, (gast.For, gast.While)):
+            settle(_loaded(getattr(s, "iter", None)) | _loaded(getattr(s, "test", None)), "read")
+            targets = _loop_targets(s)  # set at the start of every iteration
+            settle([n for n, status in _first_uses(s.body).items()
+                    if status == "read" and n not in targets], "read")
+        else:
+            settle(_loaded(s), "read")
+    return settled
+
+
+def _loaded(node) -> set[str]:
+    if node is None:
+        return set()
+    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Load)}
 
 
 def _reads(node, name) -> bool:

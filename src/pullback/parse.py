@@ -11,8 +11,8 @@ says what a gradient calling a dotted name must check is unchanged.
 """
 
 from __future__ import annotations
-
 import __future__
+
 import ast
 import builtins
 import dis

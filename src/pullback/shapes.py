@@ -24,11 +24,13 @@ with or without keepdims. Equal tokens mean equal shapes.
 
 from __future__ import annotations
 
+import heapq
 import operator
 
 import gast
 import numpy as np
 
+from .nodes import walk
 from .rules.numpy import ELEMENTWISE, REDUCTIONS
 
 SCALAR = ("scalar",)
@@ -79,6 +81,8 @@ class Shapes:
         self.a = analysis
         self.optimize = optimize
         self.tokens: dict[str, tuple | None] = {}
+        self._numpy: dict[str, bool] = {}  # name -> numpy_value of it, once known
+        self._numpy_open: set[str] = set()  # names whose operands are being decided
         self._fixpoint()
         self.shift_constants = self._shift_constants() if optimize else set()
 
@@ -99,20 +103,40 @@ class Shapes:
         """Every name's token. A name set in several places (a loop name, a merge of
         branches) starts unknown, takes the token of the first value seen, and loses it
         for good when another value disagrees; names computed from it follow. At the
-        fixpoint every value a name receives has its token."""
+        fixpoint every value a name receives has its token.
+
+        The names are visited in sorted order, round after round, until a round changes
+        nothing; a name whose inputs did not change since it was last visited would not
+        change, so only the names that read a changed name are visited again (in this
+        round if they come after it, else in the next)."""
         names = sorted(set(self.a.defs) | set(self.a.params))
         self.tokens = dict.fromkeys(names, TOP)
-        changed = True
-        while changed:
-            changed = False
-            for name in names:
-                old = self.tokens[name]
-                new = self._compute(name)
-                if old not in (TOP, new) and self._is_merge(name):
-                    new = None  # a merge that changed its mind knows nothing
-                if new != old:
-                    self.tokens[name] = new
-                    changed = True
+        position = {name: i for i, name in enumerate(names)}
+        readers: dict[str, set] = {}  # name -> positions of the names computed from it
+        for name in names:
+            for d in self.a.defs.get(name, ()):
+                for n in walk(d.value):
+                    if isinstance(n, gast.Name) and n.id in position:
+                        readers.setdefault(n.id, set()).add(position[name])
+        visits = [(0, i) for i in range(len(names))]  # (round, position): a heap already
+        queued = set(visits)
+        while visits:
+            turn = heapq.heappop(visits)
+            queued.discard(turn)
+            round_, i = turn
+            name = names[i]
+            old = self.tokens[name]
+            new = self._compute(name)
+            if old not in (TOP, new) and self._is_merge(name):
+                new = None  # a merge that changed its mind knows nothing
+            if new == old:
+                continue
+            self.tokens[name] = new
+            for j in readers.get(name, ()):
+                later = (round_ if j > i else round_ + 1, j)
+                if later not in queued:
+                    queued.add(later)
+                    heapq.heappush(visits, later)
         self.tokens = {n: (None if t == TOP else t) for n, t in self.tokens.items()}
 
     def _is_merge(self, name) -> bool:
@@ -175,17 +199,40 @@ class Shapes:
 
     def numpy_value(self, node) -> bool:
         """Whether `node` certainly holds a NumPy array or scalar (never a Python list)."""
-        if not isinstance(node, gast.Name) or len(self.a.defs.get(node.id, [])) != 1:
+        if not isinstance(node, gast.Name):
             return False
-        op = self.a.op(self.a.defs[node.id][0])
+        pending = [node.id]
+        while pending:  # depth first, without recursion: chains of operators are long
+            name = pending[-1]
+            if name in self._numpy:
+                pending.pop()
+                continue
+            verdict, operands = self._numpy_direct(name)
+            unknown = [v for v in operands if v not in self._numpy]
+            if verdict is not None or not unknown or name in self._numpy_open:
+                self._numpy[name] = bool(verdict) or any(self._numpy.get(v, False)
+                                                         for v in operands)
+                pending.pop()
+            else:
+                self._numpy_open.add(name)
+                pending.extend(unknown)
+        return self._numpy[node.id]
+
+    def _numpy_direct(self, name):
+        """(True or False when the definition of name settles it, else None; the names of
+        operands which hold a NumPy value if any of them does)."""
+        if len(self.a.defs.get(name, [])) != 1:
+            return False, []
+        op = self.a.op(self.a.defs[name][0])
         if op.kind != "rule":
-            return False
+            return False, []
         if op.callee is operator.matmul or (op.callee not in OPERATORS and op.callee is not None
                                             and (op.callee in ELEMENTWISE
                                                  or op.callee in REDUCTIONS)):
-            return True
-        return op.callee in OPERATORS and any(
-            self.numpy_value(v) for v in op.bound.values() if isinstance(v, gast.Name))
+            return True, []
+        if op.callee not in OPERATORS:
+            return False, []
+        return None, [v.id for v in op.bound.values() if isinstance(v, gast.Name)]
 
     # shifts that cancel --------------------------------------------------------------
 
@@ -281,9 +328,9 @@ UNARY = {  # (callee, shift kind of its operand) -> the shift of its result
 
 def _reads(node, names) -> bool:
     return any(isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in names
-               for n in gast.walk(node))
+               for n in walk(node))
 
 
 def _count_reads(node, names) -> int:
     return sum(isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in names
-               for n in gast.walk(node))
+               for n in walk(node))

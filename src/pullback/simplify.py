@@ -23,13 +23,14 @@ removed or reordered.
 
 from __future__ import annotations
 
+import bisect
 import operator
 
 import gast
 import numpy as np
 
 from . import rules
-from .nodes import const, dotted_name, not_
+from .nodes import const, dotted_name, not_, walk
 from .rules import support
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul}
@@ -90,7 +91,7 @@ class _Rename(gast.NodeTransformer):
 
 
 def _stored(node) -> set[str]:
-    return {n.id for n in gast.walk(node)
+    return {n.id for n in walk(node)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
 
@@ -116,7 +117,7 @@ _PURE_NODES = (gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp, gast.Compare,
 
 
 def _is_pure(expr) -> bool:
-    for n in gast.walk(expr):
+    for n in walk(expr):
         if not isinstance(n, _PURE_NODES):
             return False
         if isinstance(n, gast.Call):
@@ -133,14 +134,18 @@ def _is_dead_if_unread(stmt) -> bool:
 
 
 def _propagate(stmts: list) -> list:
-    copies: dict[str, str] = {}
-    out = []
+    copies: dict[str, str] = {}  # a -> b after `a = b`
+    copied: dict[str, set] = {}  # b -> the names a holding a copy of it
 
     def kill(names):
-        for a, b in list(copies.items()):
-            if a in names or b in names:
+        for name in names:
+            source = copies.pop(name, None)
+            if source is not None:
+                copied[source].discard(name)
+            for a in copied.pop(name, ()):
                 del copies[a]
 
+    out = []
     for s in stmts:
         if isinstance(s, (gast.If, gast.For, gast.While)):
             if isinstance(s, gast.While):  # its test runs again after the body
@@ -163,6 +168,7 @@ def _propagate(stmts: list) -> list:
             kill(_stored(target))
             if _is_copy(s) and isinstance(s.value, gast.Name):
                 copies[target.id] = s.value.id
+                copied.setdefault(s.value.id, set()).add(target.id)
         else:
             _Rename(copies).visit(s)
             kill(_stored(s))
@@ -171,66 +177,89 @@ def _propagate(stmts: list) -> list:
 
 
 def _drop_dead_code(tree) -> bool:
+    """One backward sweep over every block: a statement is removed when nothing reads
+    its name any more (the reads of removed statements are forgotten as they go, so a
+    dead chain goes at once), or, for a copy, when the rest of its block assigns the
+    name again before reading it. Whether anything was removed."""
     loads: dict[str, int] = {}
-    for n in gast.walk(tree):
+    for n in walk(tree):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
             loads[n.id] = loads.get(n.id, 0) + 1
     removed = False
 
-    def sweep(stmts):
+    def forget(node):
         nonlocal removed
+        removed = True
+        for n in walk(node):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+                loads[n.id] -= 1
+
+    def sweep(stmts):
+        # name -> how the rest of the block first mentions it: True if by assigning it
+        # (without reading it), False if by reading it or writing into it otherwise
+        overwritten: dict[str, bool] = {}
         out = []
-        for i, s in enumerate(stmts):
-            if _is_copy(s) and _overwritten_unread(s.targets[0].id, stmts[i + 1:]) or (
+        for s in reversed(stmts):
+            if _is_copy(s) and overwritten.get(s.targets[0].id) or (
                     _is_dead_if_unread(s) and not loads.get(s.targets[0].id)):
-                removed = True
+                forget(s)
                 continue
-            for field in ("body", "orelse"):
-                if isinstance(s, (gast.If, gast.For, gast.While)):
-                    setattr(s, field, sweep(getattr(s, field)))
+            if isinstance(s, (gast.If, gast.For, gast.While)):
+                s.body = sweep(s.body)
+                s.orelse = sweep(s.orelse)
             if isinstance(s, gast.If) and not s.body:
                 if not s.orelse and _is_pure(s.test):
-                    removed = True
+                    forget(s)
                     continue
                 s.test, s.body, s.orelse = not_(s.test), s.orelse, []  # `if not c:`
             if isinstance(s, (gast.If, gast.For, gast.While)) and not s.body:
                 s.body = [gast.Pass()]
+            reads, stores = _mentions(s)
+            whole = isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+            for name in stores:
+                overwritten[name] = whole
+            for name in reads:
+                overwritten[name] = False
             out.append(s)
+        out.reverse()
         return out
 
     tree.body = sweep(tree.body)
     return removed
 
 
-def _overwritten_unread(name, rest) -> bool:
-    """Whether the straight-line statements `rest` assign `name` before reading it."""
-    for s in rest:
-        reads = any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load)
-                    for n in gast.walk(s))
-        if reads:
-            return False
-        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
-                and s.targets[0].id == name:
-            return True
-        if name in _stored(s):
-            return False
-    return False
+def _mentions(node) -> tuple[set, set]:
+    """(names read, names stored) anywhere in node."""
+    reads, stores = set(), set()
+    for n in walk(node):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+            reads.add(n.id)
+        elif isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+            stores.add(n.id)
+    return reads, stores
 
 
 def _spread_by_product(tree) -> None:
     loads: dict[str, list] = {}
     stores: dict[str, int] = {}
-    for n in gast.walk(tree):
+    products = {}  # id of an operand of a product -> the other operand
+    blocks = [tree.body]  # every statement list in the function
+    for n in walk(tree):
         if isinstance(n, gast.Name):
             if isinstance(n.ctx, gast.Load):
                 loads.setdefault(n.id, []).append(n)
             else:
                 stores[n.id] = stores.get(n.id, 0) + 1
-    products = {id(side): other for n in gast.walk(tree)
-                if isinstance(n, gast.BinOp) and isinstance(n.op, gast.Mult)
-                for side, other in ((n.left, n.right), (n.right, n.left))}
-    for s in _blocks(tree):
-        for i, stmt in enumerate(s):
+        elif isinstance(n, gast.BinOp) and isinstance(n.op, gast.Mult):
+            products[id(n.left)] = n.right
+            products[id(n.right)] = n.left
+        elif isinstance(n, (gast.If, gast.For, gast.While)):
+            blocks += [n.body, n.orelse]
+    if "unreduce" not in loads:
+        return
+    for block in blocks:
+        where = None  # per statement of the block: the load nodes in it, the names it stores
+        for i, stmt in enumerate(block):
             if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
                     and isinstance(stmt.value, gast.Call)
                     and dotted_name(stmt.value.func) == "unreduce"
@@ -241,12 +270,13 @@ def _spread_by_product(tree) -> None:
             if stores.get(name) != 1 or len(uses) != 1:
                 continue
             other = products.get(id(uses[0]))
-            rest = s[i + 1:]
-            user = next((j for j, t in enumerate(rest) if any(u is uses[0] for u in gast.walk(t))),
-                        None)
-            if isinstance(other, gast.Name) and other.id == x and user is not None \
-                    and not any(x in _stored(t) for t in rest[:user]) \
-                    and isinstance(rest[user], gast.Assign):
+            if not (isinstance(other, gast.Name) and other.id == x):
+                continue
+            if where is None:
+                where = _Positions(block)
+            user = where.holder.get(id(uses[0]))
+            if user is not None and user > i and not where.stores_between(x, i, user) \
+                    and isinstance(block[user], gast.Assign):
                 _, _, axis, keepdims = stmt.value.args
                 if _literal_is(keepdims, True) or _literal_is(axis, None):
                     stmt.value = stmt.value.args[0]  # g already broadcasts against x
@@ -255,17 +285,30 @@ def _spread_by_product(tree) -> None:
                                                 annotation=None, type_comment=None)
 
 
+class _Positions:
+    """For one block: the position of the statement holding each node, and where each
+    name is stored."""
+
+    def __init__(self, block):
+        self.holder: dict[int, int] = {}
+        self.stored_at: dict[str, list] = {}
+        for i, stmt in enumerate(block):
+            for n in walk(stmt):
+                self.holder[id(n)] = i
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                    at = self.stored_at.setdefault(n.id, [])
+                    if not at or at[-1] != i:
+                        at.append(i)
+
+    def stores_between(self, name, start, stop) -> bool:
+        """Whether a statement strictly between positions start and stop stores name."""
+        at = self.stored_at.get(name, [])
+        k = bisect.bisect_right(at, start)
+        return k < len(at) and at[k] < stop
+
+
 def _literal_is(node, value) -> bool:
     return isinstance(node, gast.Constant) and node.value is value
-
-
-def _blocks(tree):
-    """Every statement list in the function."""
-    yield tree.body
-    for n in gast.walk(tree):
-        if isinstance(n, (gast.If, gast.For, gast.While)) and n is not tree:
-            yield n.body
-            yield n.orelse
 
 
 def simplify(tree: gast.FunctionDef) -> gast.FunctionDef:

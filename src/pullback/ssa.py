@@ -23,18 +23,57 @@ import gast
 
 from .errors import UnsupportedSyntaxError
 from .naming import RESERVED
-from .nodes import assign, load
+from .nodes import assign, load, walk
 from .normalize import read_before_write
 
 
 def _stored(stmts) -> list[str]:
-    names = []
+    names = {}
     for stmt in stmts:
-        for node in gast.walk(stmt):
-            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store) \
-                    and node.id not in names:
-                names.append(node.id)
-    return names
+        for node in walk(stmt):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                names[node.id] = None
+    return list(names)
+
+
+_UNSET = object()
+
+
+class _Env:
+    """User variable -> its current version. A branch or loop body works on a child of
+    the enclosing env: it reads the parent's versions (except the `hidden` ones) and
+    keeps its own changes, so entering a block costs nothing however many variables
+    the function has, and `own` lists what the block changed."""
+
+    def __init__(self, parent=None, hidden=frozenset()):
+        self.parent = parent
+        self.hidden = hidden
+        self.own: dict[str, str] = {}
+
+    def get(self, var, default=None):
+        env = self
+        while env is not None:
+            if var in env.own:
+                return env.own[var]
+            if var in env.hidden:
+                return default
+            env = env.parent
+        return default
+
+    def __contains__(self, var) -> bool:
+        return self.get(var, _UNSET) is not _UNSET
+
+    def __getitem__(self, var):
+        version = self.get(var, _UNSET)
+        if version is _UNSET:
+            raise KeyError(var)
+        return version
+
+    def __setitem__(self, var, version) -> None:
+        self.own[var] = version
+
+    def update(self, versions) -> None:
+        self.own.update(versions)
 
 
 def _copy(target, source, lineno):
@@ -45,21 +84,34 @@ def _copy(target, source, lineno):
 
 
 class _Renamer(gast.NodeTransformer):
-    def __init__(self, env):
+    def __init__(self, env, renamed_away):
         self.env = env
+        self.renamed_away = renamed_away  # user name -> its reads renamed to another name
 
     def visit_Name(self, node):
         if isinstance(node.ctx, gast.Load) and node.id in self.env:
+            if self.env[node.id] != node.id:
+                self.renamed_away[node.id] = self.renamed_away.get(node.id, 0) + 1
             return load(self.env[node.id])
         return node
+
+
+def _loads(node) -> dict[str, int]:
+    """How many times node reads each name."""
+    counts: dict[str, int] = {}
+    for n in walk(node):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+            counts[n.id] = counts.get(n.id, 0) + 1
+    return counts
 
 
 def to_ssa(tree: gast.FunctionDef, describe=str) -> gast.FunctionDef:
     namer = tree.namer
     params = [a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs]
-    env = {p: p for p in params}
+    env = _Env()
+    env.update({p: p for p in params})
     ssa = _SSA(namer, describe)
-    ssa.tree = gast.Module(body=list(tree.body), type_ignores=[])
+    ssa.loads = _loads(gast.Module(body=list(tree.body), type_ignores=[]))
     ssa.first.update(params)
     tree.body = ssa.block(tree.body, env)
     tree.spelling = ssa.spelling
@@ -73,6 +125,9 @@ class _SSA:
         self.first = set()  # user names already used once
         self.maybe_unbound = set()  # versions assigned on one side of an if only
         self.spelling: dict[str, str] = {}  # new name -> the user's name
+        self.loads: dict[str, int] = {}  # reads of each name in the function as written
+        self.loads_inside: dict[int, dict] = {}  # loop -> its reads, as written
+        self.renamed_away: dict[str, int] = {}  # name -> its reads renamed so far
 
     def version(self, name):
         if name not in self.first and name not in RESERVED:
@@ -83,14 +138,18 @@ class _SSA:
         self.spelling[new] = name
         return new
 
-    def read_outside(self, loop):
-        """User variables read anywhere outside `loop`."""
-        inside = {id(n) for n in gast.walk(loop)}
-        return {n.id for n in gast.walk(self.tree) if isinstance(n, gast.Name)
-                and isinstance(n.ctx, gast.Load) and id(n) not in inside}
+    def read_outside(self, loop, name) -> bool:
+        """Whether the tree, as renamed so far, reads user variable `name` outside `loop`
+        (before the loop's own names are renamed): the reads of the function as written,
+        less those inside the loop and those already renamed to another version."""
+        inside = self.loads_inside.get(id(loop))
+        if inside is None:
+            inside = self.loads_inside[id(loop)] = _loads(loop)
+        return self.loads.get(name, 0) - inside.get(name, 0) \
+            - self.renamed_away.get(name, 0) > 0
 
     def rename(self, node, env):
-        return _Renamer(env).visit(node)
+        return _Renamer(env, self.renamed_away).visit(node)
 
     def block(self, stmts, env):
         out = []
@@ -115,11 +174,11 @@ class _SSA:
             return [s]
         if isinstance(s, gast.If):
             s.test = self.rename(s.test, env)
-            env_body, env_else = dict(env), dict(env)
+            env_body, env_else = _Env(env), _Env(env)
             s.body = self.block(s.body, env_body)
             s.orelse = self.block(s.orelse, env_else)
             s.merges = []
-            for var in sorted(set(env_body) | set(env_else), key=str):
+            for var in sorted(env_body.own.keys() | env_else.own.keys(), key=str):
                 a, b = env_body.get(var), env_else.get(var)
                 if a == b:
                     continue
@@ -150,15 +209,14 @@ class _SSA:
 
     def loop(self, s, env, lineno):
         pre = []
-        target = None
+        target = s.target.id if isinstance(s, gast.For) else None
+        stored = [v for v in _stored(s.body) if v != target]
+        changed = [v for v in stored if v in env or self.read_outside(s, v)]
+        live_target = target is not None and target in env and self.read_outside(s, target)
         if isinstance(s, gast.For):
             s.iter = self.rename(s.iter, env)
-            target = s.target.id
-        stored = [v for v in _stored(s.body) if v != target]
         target_phi = None
-        live_out = self.read_outside(s)
-        changed = [v for v in stored if v in env or v in live_out]
-        if target is not None and target in env and target in live_out:
+        if live_target:
             changed.append(target)  # after zero iterations it keeps its earlier value
         if isinstance(s, gast.While):
             changed = list(dict.fromkeys([s.test.id, *changed]))
@@ -171,7 +229,7 @@ class _SSA:
                                or read_before_write(s.body, var)):
                 incoming[var] = env[var]
                 pre.append(_copy(phi, env[var], lineno))
-        body_env = {var: v for var, v in env.items() if var not in phis or var in incoming}
+        body_env = _Env(env, hidden={var for var in phis if var not in incoming})
         body_env.update({var: phis[var] for var in incoming})
         if target is not None:
             new_target = self.version(target)
@@ -183,7 +241,8 @@ class _SSA:
             s.test = load(phis[s.test.id])
         body = self.block(s.body, body_env)
         for var, phi in phis.items():
-            if var not in incoming and body_env.get(var, phi) in self.maybe_unbound | {phi}:
+            version = body_env.get(var, phi)
+            if var not in incoming and (version == phi or version in self.maybe_unbound):
                 raise UnsupportedSyntaxError(
                     f"{var!r} is assigned only on some paths through the loop and used after "
                     "it: give it a value before the loop", self.describe(s))

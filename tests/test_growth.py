@@ -1,0 +1,111 @@
+"""The transform's work grows linearly with the function's size (issue 19).
+
+Work is counted, not timed: every Python function call made while `transform` runs
+(each step of an AST walk is one, since generators count as calls too) is charged to
+the innermost pullback function on the stack, that is, to the pass doing the work.
+For each kind of generated function of benchmarks/transform.py, at n and 4n
+statements, the total and each pass's share must grow by at most 5x: linear plus
+slack for the fixed costs. A pass that rescans the function once per statement grows
+by 16x and fails here, whatever the machine's speed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from collections import Counter
+
+import pytest
+
+import pullback
+from pullback import api
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+_spec = importlib.util.spec_from_file_location(
+    "transform_bench", os.path.join(HERE, "..", "benchmarks", "transform.py"))
+bench = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench)
+
+PACKAGE = os.path.dirname(os.path.abspath(pullback.__file__))
+N = 12
+GROWTH = 4
+LIMIT = 5.0  # linear growth is 4x; a quadratic pass is 16x
+NOTICEABLE = 1000  # calls at the larger size below which a pass is noise
+
+
+def charged_calls(func, optimize) -> Counter:
+    """Calls made while transforming func, by the innermost pullback function running."""
+    counts: Counter = Counter()
+    stack: list = []
+
+    def hook(frame, event, arg):
+        if event == "call":
+            code = frame.f_code
+            if code.co_filename.startswith(PACKAGE):
+                stack.append(code)
+                counts[code] += 1
+            elif stack:
+                counts[stack[-1]] += 1
+        elif event == "return" and stack and frame.f_code is stack[-1]:
+            stack.pop()
+
+    cached = dict(api._CACHE)
+    api._CACHE.clear()  # equal code objects (the same text in another file) share transforms
+    sys.setprofile(hook)
+    try:
+        api.transform(func, optimize=optimize)
+    finally:
+        sys.setprofile(None)
+        api._CACHE.clear()
+        api._CACHE.update(cached)
+    return counts
+
+
+def label(code) -> str:
+    return f"{os.path.basename(code.co_filename)}:{code.co_firstlineno} {code.co_name}"
+
+
+def outgrown(small: Counter, large: Counter) -> list:
+    """(ratio, pass, calls at n, at 4n) for the noticeable passes that grew too much."""
+    return sorted(((large[c] / max(small[c], 1), label(c), small[c], large[c])
+                   for c in large if large[c] >= NOTICEABLE
+                   and large[c] / max(small[c], 1) > LIMIT), reverse=True)
+
+
+CASES = [(kind, True) for kind in bench.KINDS + bench.EXTRA_KINDS] + [
+    ("straight", False), ("nested", False)]
+
+
+@pytest.mark.parametrize("kind, optimize", CASES,
+                         ids=[f"{k}-{'optimized' if o else 'pass-off'}" for k, o in CASES])
+def test_work_grows_linearly(kind, optimize):
+    small = charged_calls(bench.load(kind, N, tag=f"_growth{optimize}"), optimize)
+    large = charged_calls(bench.load(kind, GROWTH * N, tag=f"_growth{optimize}"), optimize)
+    total = sum(large.values()) / sum(small.values())
+    assert total <= LIMIT, f"{kind}: the transform's work grew {total:.1f}x for {GROWTH}x size"
+    offenders = outgrown(small, large)
+    assert not offenders, (
+        f"{kind}: passes whose work grew more than {LIMIT}x for {GROWTH}x size "
+        "(ratio, pass, calls at n, at 4n): " + "; ".join(
+            f"{r:.1f}x {name} ({a} -> {b})" for r, name, a, b in offenders))
+
+
+def test_the_count_catches_a_quadratic_pass(monkeypatch):
+    """The check itself: a pass that walks the whole function once per statement is
+    caught (its walks are charged to the pullback function that called it)."""
+    original = api.simplify
+
+    def look(stmt):
+        return stmt
+
+    def rescanning(tree):
+        for _ in tree.body:
+            for stmt in tree.body:
+                look(stmt)
+        return original(tree)
+
+    monkeypatch.setattr(api, "simplify", rescanning)
+    small = charged_calls(bench.load("straight", N, tag="_quadratic"), True)
+    large = charged_calls(bench.load("straight", GROWTH * N, tag="_quadratic"), True)
+    assert [name.split()[-1] for _, name, _, _ in outgrown(small, large)] == ["_build"]
