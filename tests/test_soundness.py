@@ -63,10 +63,6 @@ KNOWN_FAILURES: dict[str, str] = {
     'rebinding-math-exp-to-python-function':
         'the gradient made before the change, called after it: gradient 1.49, finite differences '
         'give 2.4',
-    'globals-helper-appends-list':
-        'gradient 1., finite differences give 2.4',
-    'growing-helper-appends':
-        'value_and_grad returns the value 0.7, f gives 4.9',
     'source-code-constant-patched':
         'value_and_grad returns the value 0.98, f gives 1.47',
     'source-callee-code-replaced':
@@ -75,11 +71,6 @@ KNOWN_FAILURES: dict[str, str] = {
     'defaults-removed':
         'the gradient made before the change, called after it: a result (0.979, 2.8) where f '
         "raises TypeError: with_default() missing 1 required positional argument: 'a'",
-    'fails-returns-none-implicit':
-        "raw UnboundLocalError: cannot access local variable 'out' where it is not associated "
-        'with a value',
-    'fails-returns-none-from-helper':
-        "raw NameError: name 'out' is not defined",
     'rules-custom-rule-wrong-shape':
         'raw ValueError: operands could not be broadcast together with remapped shapes '
         '[original->remapped]: (2,) and requested shape (3,)',

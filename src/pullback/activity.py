@@ -351,12 +351,18 @@ class Analysis:
                 if s.list_update != "pop"]
 
     def _useful(self):
-        """The names from which the result is reachable along the flows."""
+        """The names from which the result is reachable along the flows, and from which
+        the calls of the user's functions that receive a value being differentiated are:
+        such a call is transformed even when its result is unused, so what it does to its
+        arguments or to module state is checked (and refused) like the rest of f."""
         backward: dict[str, list] = {}
         for source, targets in self._flows().items():
             for target in targets:
                 backward.setdefault(target, []).append(source)
-        return _reach([self.result], backward)
+        effects = [s.targets[0].id for s in self.assigns
+                   if isinstance(s.targets[0], gast.Name) and self.op(s).kind == "call"
+                   and any(_atom_name(a) in self.varied for a in self.op(s).inputs.values())]
+        return _reach([self.result, *effects], backward)
 
     def _check_rules(self):
         """Default deny: a statement whose value reaches the result and reads a value

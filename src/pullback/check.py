@@ -214,8 +214,8 @@ def _check_fresh(name, analysis, describe, where, seen) -> None:
         raise UnsupportedSyntaxError(
             f"in-place write to {user!r}, which the function did not create (a module-level "
             "or enclosing object): its gradient would not follow the values other functions "
-            f"read from it, and f's effect on it would be undone; make a new one inside the "
-            f"function ({user} = np.copy({user}), or a new list or dict) and return it",
+            f"read from it, and f's effect on it would be undone; work on a copy made inside the "
+            f"function (np.copy({user}) for an array, list({user}), dict({user})) and return it",
             describe(where))
     for d in analysis.defs.get(name, []):
         if getattr(d, "phi", False) and isinstance(d.value, gast.Name):

@@ -503,6 +503,10 @@ class _ControlFlow:
         return self._ret
 
     def function(self, body):
+        if not _always_returns(body):  # falling off the end returns None, as in Python
+            implicit = gast.Return(value=const(None))
+            implicit.lineno = getattr(body[-1], "lineno", None) if body else None
+            body = [*body, implicit]
         stmts, _ = self.block(body, None, tail=True)
         init = []
         if self._ret:  # an early return: the result may be set inside loops and branches

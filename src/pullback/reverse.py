@@ -455,6 +455,11 @@ class Reverse:
         op = self.a.op(s)
         if name in self.a.shapes.shift_constants and self.active(op.inputs["a"]):
             return [comment(f"# {name}: a shift the function takes back, gradient exactly 0")]
+        if op.kind == "call" and name in self.a.active and name not in self.defined:
+            # no gradient reaches the result, but the callee receives a value being
+            # differentiated: it is transformed, so what it does to its arguments or to
+            # module state is checked like f itself (and refused where it would mislead)
+            self.calls(op.callee, self.call_params(op)[0], self.call_params(op)[1])
         if name not in self.defined or name not in self.a.active:
             return out
         g = load(self.d(name))
@@ -529,15 +534,10 @@ class Reverse:
     def adjoint_call(self, s, op, g, out):
         """y = h(args) for a Python function h: h's own backward function hands back the
         gradients of the parameters that received active arguments."""
-        params = [p for p, atom in op.inputs.items() if self.active(atom)]
+        params, static = self.call_params(op)
         if not params:
             return
-        static = {}  # functions passed as arguments, known now
-        for p, atom in op.inputs.items():
-            obj = self.known_function(atom)
-            if obj is not None:
-                static[p] = obj
-        forward, backward = self.calls(op.callee, tuple(params), static)
+        forward, backward = self.calls(op.callee, params, static)
         name = s.targets[0].id
         record = self.call_records.setdefault(id(s), self.namer.fresh(f"{name}_record"))
         forward_name = self.namer.fresh(f"{op.callee.__name__}_forward")
@@ -550,6 +550,17 @@ class Reverse:
                           call(backward_name, load(record), g)))
         for p, part in zip(params, parts):
             self.contribute(op.inputs[p].id, load(part), False, out)
+
+    def call_params(self, op):
+        """(the callee's parameters that receive active arguments, the functions passed to
+        it as arguments, known now) for a call of a Python function."""
+        params = tuple(p for p, atom in op.inputs.items() if self.active(atom))
+        static = {}
+        for p, atom in op.inputs.items():
+            obj = self.known_function(atom)
+            if obj is not None:
+                static[p] = obj
+        return params, static
 
     def known_function(self, atom):
         """The function an argument certainly is at transform time (a global or module
