@@ -19,6 +19,10 @@ RULES = {
                        b="g * (a > b)"),
     builtins.sum: rule("iterable, start=0", kinds=["fresh"], iterable="sum_grad(g, iterable)",
                        start="g"),
+    # complex(a, b) = a + ib: a real part's gradient is Re(g), an imaginary part's -Im(g)
+    # (autograd's convention for gradients of complex values: dL/dRe - i dL/dIm)
+    builtins.complex: rule("real=0, imag=0", kinds=["fresh"], real="np.real(g)",
+                           imag="-np.imag(g)"),
     # of a list the function just built: a new tuple of the same elements
     builtins.tuple: rule("iterable", kinds=["fresh"], iterable="g"),
 }
