@@ -57,6 +57,8 @@ SAMPLES = {
     operator.pos: [("+x0", [((3,), ANY)])],
     builtins.abs: [("abs(x0)", [((3,), POS)]), ("abs(x0)", [(S, (-2.0, -0.5))])],
     builtins.float: [("float(x0) * x0", [(S, ANY)])],
+    builtins.complex: [("abs(complex(x0, x1) ** 2 + 1.0)", [(S, ANY), (S, ANY)]),
+                       ("np.real(np.exp(complex(x0, 2.0 * x1)))", [(S, ANY), (S, ANY)])],
     builtins.pow: [("pow(x0, x1)", [(S, POS), (S, ANY)])],
     builtins.max: [("max(x0, x1 + 3.0)", [(S, ANY), (S, ANY)]),
                    ("max(x0 + 3.0, x1)", [(S, ANY), (S, ANY)]),
