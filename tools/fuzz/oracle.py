@@ -311,6 +311,9 @@ def check_point(f, run, gf, vg, names, args, wrt, rtol=1e-4, atol=1e-6,
         return PointResult("fail", Failure("timeout", "the gradient did not finish", args, wrt,
                                            exc_type="Timeout"))
     except Exception as exc:  # noqa: BLE001 - any other exception is a bug
+        if f_error is not None and type(exc) is type(f_error) and str(exc) == str(f_error):
+            # the gradient fails where f fails, with f's own error: what f's caller expects
+            return PointResult("refused", message=f"(f's own error) {type(exc).__name__}")
         if f_error is None:
             tb = traceback.format_exc(limit=-3)
             return PointResult("fail", Failure("crash", f"{type(exc).__name__}: {exc}\n{tb}",
