@@ -23,6 +23,7 @@ from __future__ import annotations
 import builtins
 import inspect
 import operator
+import types
 from dataclasses import dataclass, field
 
 import gast
@@ -131,6 +132,25 @@ class Analysis:
         self.useful = self._useful()
         self.active = self.varied & self.useful
         self._check_rules()
+
+    def complex_possible(self, wrt) -> bool:
+        """Whether a value being differentiated may become complex other than through a
+        complex input: a complex literal, a parameter not differentiated, a called Python
+        function, or data read from the module (numbers and arrays, not functions and
+        modules)."""
+        others = set(self.params) - set(wrt)  # as data, not only as counts (range(n))
+        if any(op.kind == "call" or op.kind != "nondiff" and others & set(
+                map(_atom_name, op.inputs.values())) for op in self.ops.values()):
+            return True  # (a called function's gradient may be complex too)
+        for node in walk(self.tree):
+            if isinstance(node, gast.Constant) and isinstance(node.value, complex):
+                return True
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) \
+                    and node.id not in self.locals and node.id not in HELPERS:
+                obj = self.parsed.lookup(node.id)
+                if not (callable(obj) or isinstance(obj, types.ModuleType) or obj is MISSING):
+                    return True
+        return False
 
     def returned_at(self) -> str:
         """Where the user's function returns: its return statement, or its def line when
@@ -298,12 +318,16 @@ class Analysis:
         if found == rules.NONDIFF_MARK:
             return Op("nondiff", callee=callee, name=name)
         if found is None and _has_source(callee):
-            try:  # a Python function: differentiated by transforming it too
-                bound = inspect.signature(callee).bind(*args, **{k.arg: k.value
-                                                                 for k in keywords})
+            try:  # a Python function: differentiated by transforming it too (its own
+                # signature, not that of a function a decorator says it wraps)
+                bound = inspect.signature(callee, follow_wrapped=False).bind(
+                    *args, **{k.arg: k.value for k in keywords})
             except TypeError as exc:
                 return Op("unknown", everything, callee=callee, name=f"{name} ({exc})")
-            inputs = {p: v for p, v in bound.arguments.items() if isinstance(v, gast.AST)}
+            if not all(isinstance(v, gast.AST) for v in bound.arguments.values()):
+                return Op("unknown", everything, callee=callee,  # packed into *args, **kw
+                          name=f"{name} (a function taking *args or **kwargs)")
+            inputs = dict(bound.arguments)
             return Op("call", inputs, None, dict(bound.arguments), callee, name)
         if found is None:
             return Op("unknown", everything, callee=callee, name=name)

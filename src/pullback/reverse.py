@@ -283,6 +283,7 @@ class Reverse:
                                                      ctx=gast.Load()))]
         if split:
             return self.build_split(primal, checks, setup, adjoint, result, needed)
+        self.complex_possible = self.a.complex_possible(self.wrt)
         grads = [self.final_grad(p) for p in self.wrt]
         grad_value = grads[0] if self.single else tuple_of(*grads)
         if self.mode == "value_and_grad":
@@ -392,8 +393,8 @@ class Reverse:
 
     def final_grad(self, param):
         if param in self.defined:
-            if param in self.a.scalar:
-                return load(self.d(param))
+            if param in self.a.scalar and not self.complex_possible:
+                return load(self.d(param))  # a float (as_grad would take a complex's real part)
             return call("as_grad", load(self.d(param)), load(param))
         if param in self.a.scalar:
             return const(0.0)
