@@ -122,12 +122,40 @@ def calls_negated(x):
     return negated_square(x) * 2.0
 
 
+@scaled(-2.0)
+def scaled_helper(t):  # the wrapper's parameter is x, the wrapped function's t
+    return t * t * t
+
+
+def calls_scaled_helper(x):
+    return scaled_helper(x) + x
+
+
+def shifted(fn):
+    def wrapper(u):
+        return fn(u + 1.0)
+
+    wrapper.__wrapped__ = fn  # what functools.wraps leaves, by hand
+    return wrapper
+
+
+@shifted
+def shifted_helper(v):
+    return v * v
+
+
+def calls_shifted_helper(x):
+    return shifted_helper(2.0 * x) * x
+
+
 @pytest.mark.parametrize("f, x, value, slope", [
     (negated_square, 3.0, -9.0, -6.0),
     (negated_square_no_wraps, 3.0, -9.0, -6.0),
     (tripled_sine, 0.4, 3.0 * math.sin(0.4), 3.0 * math.cos(0.4)),
     (passed_cube, 2.0, 8.0, 12.0),
     (calls_negated, 3.0, -18.0, -12.0),
+    (calls_scaled_helper, 0.5, -0.25 + 0.5, -1.5 + 1.0),
+    (calls_shifted_helper, 0.5, 2.0, 4.0 + 2.0 * 2.0 * 2.0 * 0.5),
 ])
 def test_the_function_that_runs_is_the_one_differentiated(f, x, value, slope):
     assert f(x) == pytest.approx(value)
@@ -145,6 +173,47 @@ def test_a_wrapper_that_cannot_be_read_is_refused_clearly(f, says):
     with pytest.raises(PullbackError, match=says) as info:
         pullback.grad(f)
     assert "undecorated function" in str(info.value)
+    # the wrapper, where it has code of its own; else the function it wraps
+    _names_its_def_line(str(info.value), f if inspect.isfunction(f) else inspect.unwrap(f))
+
+
+def _names_its_def_line(message, func):
+    """The message shows `File "<func's file>", line N` and the text of func's def line."""
+    lines, first = inspect.getsourcelines(func.__code__)  # not what it wraps
+    number = first + next(i for i, text in enumerate(lines) if text.lstrip().startswith("def "))
+    assert f'File "{func.__code__.co_filename}", line {number}' in message, message
+    assert linecache.getline(func.__code__.co_filename, number).strip() in message, message
+
+
+@functools.cache
+def cached_cube(x):
+    return x ** 3
+
+
+class Halved:
+    def __init__(self, fn):
+        self.__wrapped__ = fn
+
+    def __call__(self, x):
+        return 0.5 * self.__wrapped__(x)
+
+
+@Halved
+def halved_square(x):
+    return x * x
+
+
+@pytest.mark.parametrize("f", [cached_cube, halved_square, functools.lru_cache(maxsize=2)(
+    lambda x: x * x)], ids=["functools.cache", "class without update_wrapper", "lambda"])
+def test_every_wrapper_without_code_is_refused_at_its_def_line(f):
+    with pytest.raises(PullbackError, match="wrapping") as info:
+        pullback.value_and_grad(f)
+    inner = inspect.unwrap(f)
+    if inner.__name__ == "<lambda>":  # no def: the line of the lambda
+        number = inner.__code__.co_firstlineno
+        assert f"line {number}" in str(info.value)
+    else:
+        _names_its_def_line(str(info.value), inner)
 
 
 def test_grad_as_a_decorator_still_works():

@@ -32,7 +32,7 @@ from .check import check, check_writes
 from .errors import PullbackError
 from .naming import RESERVED
 from .normalize import normalize
-from .parse import lookup_dotted, lookup_free, parse_function
+from .parse import lookup_dotted, lookup_free, parse_function, passed_through, where_defined
 from .reverse import reverse
 from .simplify import simplify
 from .ssa import to_ssa
@@ -143,7 +143,7 @@ def _forgetter(key):
 
 
 def _wrt_names(func, wrt):
-    params = list(inspect.signature(func).parameters.values())
+    params = list(inspect.signature(func, follow_wrapped=False).parameters.values())
     positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     names = [p.name for p in params]
     single = not isinstance(wrt, (tuple, list))
@@ -153,14 +153,27 @@ def _wrt_names(func, wrt):
             raise PullbackError(f"wrt must be a parameter position or name, got {w!r}")
         if isinstance(w, int):
             if not -len(positional) <= w < len(positional):
-                raise PullbackError(
-                    f"wrt={w} but {func.__qualname__} has {len(positional)} positional parameters")
+                raise _wrt_error(func, f"wrt={w} but {func.__qualname__} has {len(positional)} "
+                                 "positional parameters", params)
             out.append(positional[w])
         else:
             if w not in names:
-                raise PullbackError(f"wrt={w!r} is not a parameter of {func.__qualname__}")
+                raise _wrt_error(func, f"wrt={w!r} is not a parameter of {func.__qualname__}",
+                                 params)
             out.append(w)
     return tuple(out), single
+
+
+def _wrt_error(func, message, params):
+    """A wrt that names no parameter of the function that runs, with where it is defined
+    (for a decorator's `*args` wrapper, the wrapper: its parameters are the ones)."""
+    varargs = [p.name for p in params if p.kind == p.VAR_POSITIONAL]
+    if varargs:
+        message += f" (it takes *{varargs[0]}; pullback differentiates named parameters)"
+    where = where_defined(func)
+    error = PullbackError(f"{message}\n  {where}" if where else message)
+    _explain_wrapper(func, error)
+    return error
 
 
 def transform(func, wrt=0, mode="grad", static=None, optimize=True) -> Transformed:
@@ -233,31 +246,9 @@ def _refuse_non_functions(func):
             f"pullback differentiates Python functions; got {what} wrapping "
             f"{getattr(inner, '__qualname__', inner)} (made by a decorator such as "
             "functools.lru_cache, or a class-based one). pullback differentiates the function "
-            "that runs and cannot read this wrapper: differentiate the undecorated function")
+            "that runs and cannot read this wrapper: differentiate the undecorated function"
+            + (f"\n  {where_defined(func)}" if where_defined(func) else ""))
     raise PullbackError(f"pullback differentiates Python functions; got {what}: {func!r}")
-
-
-def _passed_through(func):
-    """The function `func` runs when `func` is a decorator's wrapper whose whole body is
-    `return fn(*args, **kwargs)` with `fn` the closure variable holding `__wrapped__`
-    (it computes exactly what fn computes); else `func` itself."""
-    inner = getattr(func, "__wrapped__", None)
-    code = getattr(func, "__code__", None)
-    if not inspect.isfunction(inner) or code is None or not inspect.isfunction(func) \
-            or code.co_argcount or code.co_kwonlyargcount \
-            or code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS) \
-            != inspect.CO_VARARGS | inspect.CO_VARKEYWORDS or len(code.co_freevars) != 1 \
-            or func.__closure__[0].cell_contents is not inner:
-        return func
-    args, kwargs, fn = *code.co_varnames[:2], code.co_freevars[0]  # identifiers: no injection
-    outer = f"def _o():\n    {fn} = None\n    def _(*{args}, **{kwargs}):\n" \
-        f"        return {fn}(*{args}, **{kwargs})\n    return _\n"
-    pattern = next(c for c in compile(outer, "<pass-through>", "exec").co_consts[0].co_consts
-                   if isinstance(c, types.CodeType))
-    if code.co_code != pattern.co_code or code.co_varnames != pattern.co_varnames \
-            or code.co_consts[1:] != pattern.co_consts[1:]:
-        return func
-    return _passed_through(inner)
 
 
 def _explain_wrapper(func, exc):
@@ -301,7 +292,7 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
 
     def calls(callee, params, static=None):
         """The (forward, backward) cells of a called function, differentiated for `params`."""
-        callee = _passed_through(callee)
+        callee = passed_through(callee)
         split = transform(callee, tuple(params), "split", static, optimize)
         callees.append((callee, split))
         return split.cells
@@ -364,8 +355,8 @@ class _Stages(dict):
 
 def _decorator(f, build):
     if f is None:
-        return lambda g: build(_passed_through(g))
-    return build(_passed_through(f))
+        return lambda g: build(passed_through(g))
+    return build(passed_through(f))
 
 
 def grad(f=None, wrt=0, optimize=True):
