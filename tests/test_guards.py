@@ -449,6 +449,31 @@ def test_changed_defaults_of_a_callee_refuse_then_a_fresh_gradient_uses_them(
     assert_grad_matches(f, (0.7,))
 
 
+@pytest.mark.parametrize("f, owner, attr", [
+    (with_defaults, with_defaults, "__defaults__"),
+    (with_defaults, with_defaults, "__kwdefaults__"),
+    (calls_callee, callee, "__defaults__"),
+    (inlines_apply_to, apply_to, "__defaults__"),
+])
+def test_removed_defaults_are_refused_at_the_def_line(monkeypatch, f, owner, attr):
+    """f now fails (a parameter has no value); the gradient must not return a number."""
+    monkeypatch.setattr(owner, attr, getattr(owner, attr))
+    made_before = pullback.value_and_grad(f)
+    setattr(owner, attr, None)
+    with pytest.raises(TypeError):
+        f(0.7)
+    with pytest.raises(PullbackError):
+        made_before(0.7)
+    with pytest.raises(PullbackError) as info:
+        pullback.value_and_grad(f)(0.7)
+    if owner is f:
+        assert "defaults" in str(info.value)
+        _names_its_def_line(str(info.value), owner)
+    else:  # the call that lacks an argument now
+        assert "missing" in str(info.value) and "'k'" in str(info.value)
+        assert f'File "{__file__}", line ' in str(info.value)
+
+
 def _module(tmp_path, monkeypatch, name, text):
     path = tmp_path / f"{name}.py"
     path.write_text(textwrap.dedent(text))

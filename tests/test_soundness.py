@@ -59,9 +59,6 @@ KNOWN_FAILURES: dict[str, str] = {
         'gradient 1., finite differences give 2.4',
     'growing-helper-appends':
         'value_and_grad returns the value 0.7, f gives 4.9',
-    'defaults-removed':
-        'the gradient made before the change, called after it: a result (0.979, 2.8) where f '
-        "raises TypeError: with_default() missing 1 required positional argument: 'a'",
     'fails-returns-none-implicit':
         "raw UnboundLocalError: cannot access local variable 'out' where it is not associated "
         'with a value',

@@ -53,6 +53,9 @@ class Transformed:
     source_code: object = None  # the code object of the function it was generated from
     owner: object = None  # for mode "split": weak reference to the function the cells bind
     defaults: tuple = ()  # for mode "split": the owner's defaults the cells were bound with
+    # how many positional defaults the source gives, and the keyword-only names it gives
+    # one: the generated function takes the user function's defaults (codegen.bind)
+    declared_defaults: tuple = (0, frozenset())
 
     def fits(self, func, seen=None) -> bool:
         """Whether `func` has the code this was generated from, and its names and dotted
@@ -199,6 +202,7 @@ def transform(func, wrt=0, mode="grad", static=None, optimize=True) -> Transform
         variants = _CACHE.get(key)
         found = variants.find(func, mode == "split") if variants is not None else None
         if found is not None:
+            _check_defaults(func, found)
             _own(func, key, found)
             return found
         if key in _IN_PROGRESS:  # a recursive call: its cells are filled when the build ends
@@ -216,10 +220,29 @@ def transform(func, wrt=0, mode="grad", static=None, optimize=True) -> Transform
             del _IN_PROGRESS[key]
             if collecting:
                 gc.enable()
+        _check_defaults(func, result)
         pending.__dict__.update(result.__dict__)
         _CACHE.setdefault(key, _Variants(func.__code__)).add(result, func, _forgetter(key))
         _own(func, key, result)
         return result
+
+
+def _check_defaults(func, transformed):
+    """Refuse a function whose `__defaults__` / `__kwdefaults__` no longer give the
+    parameters the defaults its source gives them (set to None, shortened): the gradient,
+    bound with them, would take other arguments than the code it was generated from."""
+    positional, keywords = transformed.declared_defaults
+    if len(func.__defaults__ or ()) == positional \
+            and frozenset(func.__kwdefaults__ or ()) == keywords:
+        return
+    where = where_defined(func)
+    raise PullbackError(
+        f"the defaults of {func.__qualname__} were changed so that they no longer match its "
+        f"source ({positional} positional default(s) and keyword defaults for "
+        f"{sorted(keywords) or 'no parameter'} in the source; __defaults__ is "
+        f"{func.__defaults__!r}, __kwdefaults__ is {func.__kwdefaults__!r}): define the "
+        "function again, or give it defaults for the same parameters"
+        + (f"\n  {where}" if where else ""))
 
 
 def _own(func, key, transformed):
@@ -312,6 +335,9 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
     result = Transformed(source, codes[function_names[0]], stages, constants,
                          dict(analysis.bindings), cells, dict(parsed.inlined), callees,
                          func.__code__)
+    args = parsed.tree.args
+    result.declared_defaults = (len(args.defaults), frozenset(
+        a.id for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None))
     weakref.finalize(result, linecache.cache.pop, codes[function_names[0]].co_filename, None)
     if mode == "split":
         result.owner = weakref.ref(func)
