@@ -657,6 +657,37 @@ def test_a_custom_rule_returning_the_wrong_number_of_gradients_is_named(
         pullback.grad(f)(1.5)
 
 
+def row_scale(w, v):
+    return w * v
+
+
+@pytest.mark.parametrize("target, rule, call, says", [
+    (one_param, lambda g, ans, x: np.ones(4) * np.sum(g), lambda v: np.sum(one_param(v)),
+     r"returned a gradient of shape \(4,\) for x, which has shape \(3,\)"),
+    (one_param, lambda g, ans, x: g[:, None] * np.ones(3), lambda v: np.sum(one_param(v)),
+     r"returned a gradient of shape \(3, 3\) for x, which has shape \(3,\)"),
+    (row_scale, lambda g, ans, w, v: (g * v, g * w), lambda v: np.sum(row_scale(0.5, v)),
+     r"returned a gradient of shape \(3,\) for w, which has shape \(\)"),
+    (row_scale, lambda g, ans, w, v: (np.sum(g * v), g[:2] * w),
+     lambda v: np.sum(row_scale(v[0], v)), r"returned a gradient of shape \(2,\) for v, which has shape \(3,\)"),
+])
+def test_a_custom_rule_returning_a_gradient_of_the_wrong_shape_is_named(
+        monkeypatch, target, rule, call, says):
+    monkeypatch.setattr(pullback.api.rules, "RULES", dict(pullback.api.rules.RULES))
+    pullback.register_rule(target)(rule)
+    f = _through_function(call)
+    with pytest.raises(PullbackError, match=f"registered for {target.__name__} {says}"):
+        pullback.grad(f)(np.array([0.5, -1.0, 2.0]))
+
+
+def test_a_custom_rule_may_return_a_scalar_zero_or_the_right_shape(monkeypatch):
+    monkeypatch.setattr(pullback.api.rules, "RULES", dict(pullback.api.rules.RULES))
+    pullback.register_rule(row_scale)(lambda g, ans, w, v: (np.sum(g * v), 0.0))
+    f = _through_function(lambda v: np.sum(row_scale(v[1], v)))
+    v = np.array([0.5, -1.0, 2.0])
+    assert pullback.grad(f)(v) == pytest.approx([0.0, np.sum(v), 0.0])
+
+
 def _through_function(call):
     def f(x):
         return call(x) + 0.0

@@ -64,9 +64,6 @@ KNOWN_FAILURES: dict[str, str] = {
         'with a value',
     'fails-returns-none-from-helper':
         "raw NameError: name 'out' is not defined",
-    'rules-custom-rule-wrong-shape':
-        'raw ValueError: operands could not be broadcast together with remapped shapes '
-        '[original->remapped]: (2,) and requested shape (3,)',
 }
 
 # ------------------------------------------------------------------- the checker
