@@ -375,6 +375,60 @@ def test_a_gradient_made_after_a_rebinding_is_right_or_refused(monkeypatch, f, t
             pullback.grad(f)
 
 
+def uses_math_cos_rule(x):
+    return math.sin(x) * x  # sin's adjoint calls math.cos; f does not
+
+
+def uses_numpy_cos_rule(v):
+    return np.sum(np.sin(v) ** 2)
+
+
+def uses_arctanh(v):
+    return np.sum(np.tanh(v) * v)
+
+
+# (f, module, name the adjoint calls that f does not, a replacement, argument)
+RULE_CALLEES = [
+    (uses_math_cos_rule, math, "cos", lambda t: 0.0, 0.7),
+    (uses_math_cos_rule, math, "cos", math.sin, 0.7),
+    (uses_numpy_cos_rule, np, "cos", np.sin, np.array([0.3, -0.4, 1.1])),
+]
+
+
+@pytest.mark.parametrize("f, module, name, new, x", RULE_CALLEES)
+def test_a_function_a_rule_calls_replaced_later_is_noticed(monkeypatch, f, module, name, new,
+                                                           x):
+    """The user's code does not call it; the adjoint does. An existing gradient refuses
+    (it would otherwise call the replacement), a new one refuses at f's def line, and
+    restoring it makes the existing gradient right again."""
+    made_before = pullback.value_and_grad(f)
+    assert_grad_matches(f, (x,))
+    monkeypatch.setattr(module, name, new)
+    spelled = f"{'np' if module is np else 'math'}.{name}"
+    with pytest.raises(PullbackError, match=f"'{spelled}' names a different object"):
+        made_before(x)
+    with pytest.raises(PullbackError, match=f"{spelled} was replaced") as info:
+        pullback.value_and_grad(f)
+    _names_its_def_line(str(info.value), f)
+    monkeypatch.undo()
+    assert made_before(x)[1] == pytest.approx(numeric_grad(f, (x,)))
+
+
+@pytest.mark.parametrize("f, dotted, new, line", [
+    (uses_norm, "np.linalg.norm", np.sum, "return np.linalg.norm(x) * 2.0"),
+    (uses_math_sin, "math.sin", math.cos, "return math.sin(x) * x"),
+    (uses_arctanh, "np.tanh", np.sin, "return np.sum(np.tanh(v) * v)"),
+])
+def test_a_replaced_function_the_code_calls_is_refused_at_the_line_calling_it(
+        monkeypatch, f, dotted, new, line):
+    owner = np.linalg if dotted.startswith("np.linalg") else np if dotted[:2] == "np" else math
+    monkeypatch.setattr(owner, dotted.rpartition(".")[2], new)
+    with pytest.raises(PullbackError, match=f"{dotted} was replaced") as info:
+        pullback.grad(f)
+    number = inspect.getsourcelines(f)[1] + 1
+    assert f'File "{__file__}", line {number}\n    {line}' in str(info.value)
+
+
 def test_rebinding_back_makes_the_old_gradient_work_again(monkeypatch):
     made_before = pullback.grad(uses_module_attribute)
     monkeypatch.setattr(acts, "act", act_sin)

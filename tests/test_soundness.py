@@ -40,21 +40,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::numpy.exceptions.ComplexWarning
 
 # id -> what happens today. Remove an entry when its cause is fixed.
 KNOWN_FAILURES: dict[str, str] = {
-    'rebinding-np-linalg-norm-monkeypatched':
-        'the gradient made before the change, called after it: gradient [0.857, -2., 3.142], '
-        'finite differences give [2., 2., 2.]',
-    'rebinding-np-sum-monkeypatched':
-        'the gradient made before the change, called after it: gradient [0.6, -1.4, 2.2], finite '
-        'differences give [0.2, -0.466, 0.733]',
-    'rebinding-np-tanh-monkeypatched':
-        'the gradient made before the change, called after it: gradient [0.912, 0.584, 0.205], '
-        'finite differences give [0.955, 0.764, 0.453]',
-    'rebinding-math-sin-monkeypatched':
-        'the gradient made before the change, called after it: gradient 1.300, finite differences'
-        ' give 0.313',
-    'rebinding-math-exp-to-python-function':
-        'the gradient made before the change, called after it: gradient 1.49, finite differences '
-        'give 2.4',
     'globals-helper-appends-list':
         'gradient 1., finite differences give 2.4',
     'growing-helper-appends':

@@ -31,6 +31,7 @@ from .activity import Analysis
 from .check import check, check_writes
 from .errors import PullbackError
 from .naming import RESERVED
+from .nodes import dotted_name
 from .normalize import normalize
 from .parse import lookup_dotted, lookup_free, parse_function, passed_through, where_defined
 from .reverse import reverse
@@ -56,12 +57,14 @@ class Transformed:
     # how many positional defaults the source gives, and the keyword-only names it gives
     # one: the generated function takes the user function's defaults (codegen.bind)
     declared_defaults: tuple = (0, frozenset())
+    # np./math. names the derivative rules call -> the original (unpatched) objects
+    originals: dict = field(default_factory=dict)
 
     def fits(self, func, seen=None) -> bool:
         """Whether `func` has the code this was generated from, and its names and dotted
-        names, those of the functions whose bodies it inlined, and (through their own
-        transforms) those of the functions it calls still denote what this transform
-        assumed."""
+        names, those of the functions whose bodies it inlined, the NumPy and math
+        functions its rules call, and (through their own transforms) those of the
+        functions it calls still denote what this transform assumed."""
         seen = set() if seen is None else seen
         if id(self) in seen:  # recursion: already being checked
             return True
@@ -73,6 +76,8 @@ class Transformed:
             and all(lookup_dotted(func, name) is obj for name, obj in self.bindings.items()) \
             and all(lookup_free(owner or func, name) is obj
                     for (owner, name), obj in self.inlined.items()) \
+            and all(codegen.helper_attribute(name) is obj
+                    for name, obj in self.originals.items()) \
             and all(t.fits(f, seen) for f, t in self.callees)
 
 
@@ -326,7 +331,8 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
     functions = out.body if isinstance(out, gast.Module) else [out]
     for function in functions if optimize else ():
         simplify(function)
-    codegen.check_unpatched(out, func.__qualname__)
+    originals = codegen.guard_unpatched(out, analysis.bindings, tree.namer, constants,
+                            lambda dotted: _where_spelled(parsed, dotted) or where_defined(func))
     source = codegen.to_source(out)
     stages["final"] = source
     function_names = [f.name for f in functions]
@@ -335,6 +341,7 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
     result = Transformed(source, codes[function_names[0]], stages, constants,
                          dict(analysis.bindings), cells, dict(parsed.inlined), callees,
                          func.__code__)
+    result.originals = originals
     args = parsed.tree.args
     result.declared_defaults = (len(args.defaults), frozenset(
         a.id for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None))
@@ -345,6 +352,14 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
         for cell, name in zip(cells, function_names):
             cell.cell_contents = codegen.bind(codes[name], func, constants)
     return result
+
+
+def _where_spelled(parsed, dotted):
+    """The location of the first place f's source spells `dotted`, or ""."""
+    for node in gast.walk(parsed.tree):
+        if isinstance(node, gast.Attribute) and dotted_name(node) == dotted:
+            return parsed.location.describe(node)
+    return ""
 
 
 class _Stages(dict):
