@@ -6,8 +6,11 @@ maps a dotted name (`np.linalg.norm`, `math.sin`, a closure variable) to the
 object it denotes right now, looking through closure cells, globals and builtins
 in Python's order, without ever writing to the user's namespace. The source read
 is that of the code object that runs (never of a function it wraps), and is refused
-unless it compiles to that code object (`_check_compiles_to`). `Parsed.guards`
-says what a gradient calling a dotted name must check is unchanged.
+unless it compiles to that code object (`_check_compiles_to`, whose error shows the
+def line, as `where_defined` does for every error about a function as a whole).
+`Parsed.guards` says what a gradient calling a dotted name must check is unchanged.
+`passed_through` is the function a decorator's wrapper runs when the wrapper only
+passes its arguments on; otherwise the wrapper itself, the function that runs.
 """
 
 from __future__ import annotations

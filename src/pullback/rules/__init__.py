@@ -11,6 +11,10 @@ contributions are summed back to each parameter's shape.
 `NONDIFF` holds callables whose result carries no gradient (shapes, counts,
 comparisons, piecewise-constant functions).
 
+A custom rule (`register`) is checked where its result is used: one gradient per
+parameter, and an array gradient has its parameter's shape; otherwise a PullbackError
+names the rule.
+
 A rule also carries its `kinds`, which the analyses ask instead of keeping lists of
 their own: "elementwise" and "reduction" (their results are new arrays), "fresh" (the
 result is a new object that shares no memory with an operand) and "view" (the result
