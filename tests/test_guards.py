@@ -122,12 +122,40 @@ def calls_negated(x):
     return negated_square(x) * 2.0
 
 
+@scaled(-2.0)
+def scaled_helper(t):  # the wrapper's parameter is x, the wrapped function's t
+    return t * t * t
+
+
+def calls_scaled_helper(x):
+    return scaled_helper(x) + x
+
+
+def shifted(fn):
+    def wrapper(u):
+        return fn(u + 1.0)
+
+    wrapper.__wrapped__ = fn  # what functools.wraps leaves, by hand
+    return wrapper
+
+
+@shifted
+def shifted_helper(v):
+    return v * v
+
+
+def calls_shifted_helper(x):
+    return shifted_helper(2.0 * x) * x
+
+
 @pytest.mark.parametrize("f, x, value, slope", [
     (negated_square, 3.0, -9.0, -6.0),
     (negated_square_no_wraps, 3.0, -9.0, -6.0),
     (tripled_sine, 0.4, 3.0 * math.sin(0.4), 3.0 * math.cos(0.4)),
     (passed_cube, 2.0, 8.0, 12.0),
     (calls_negated, 3.0, -18.0, -12.0),
+    (calls_scaled_helper, 0.5, -0.25 + 0.5, -1.5 + 1.0),
+    (calls_shifted_helper, 0.5, 2.0, 4.0 + 2.0 * 2.0 * 2.0 * 0.5),
 ])
 def test_the_function_that_runs_is_the_one_differentiated(f, x, value, slope):
     assert f(x) == pytest.approx(value)
@@ -145,6 +173,47 @@ def test_a_wrapper_that_cannot_be_read_is_refused_clearly(f, says):
     with pytest.raises(PullbackError, match=says) as info:
         pullback.grad(f)
     assert "undecorated function" in str(info.value)
+    # the wrapper, where it has code of its own; else the function it wraps
+    _names_its_def_line(str(info.value), f if inspect.isfunction(f) else inspect.unwrap(f))
+
+
+def _names_its_def_line(message, func):
+    """The message shows `File "<func's file>", line N` and the text of func's def line."""
+    lines, first = inspect.getsourcelines(func.__code__)  # not what it wraps
+    number = first + next(i for i, text in enumerate(lines) if text.lstrip().startswith("def "))
+    assert f'File "{func.__code__.co_filename}", line {number}' in message, message
+    assert linecache.getline(func.__code__.co_filename, number).strip() in message, message
+
+
+@functools.cache
+def cached_cube(x):
+    return x ** 3
+
+
+class Halved:
+    def __init__(self, fn):
+        self.__wrapped__ = fn
+
+    def __call__(self, x):
+        return 0.5 * self.__wrapped__(x)
+
+
+@Halved
+def halved_square(x):
+    return x * x
+
+
+@pytest.mark.parametrize("f", [cached_cube, halved_square, functools.lru_cache(maxsize=2)(
+    lambda x: x * x)], ids=["functools.cache", "class without update_wrapper", "lambda"])
+def test_every_wrapper_without_code_is_refused_at_its_def_line(f):
+    with pytest.raises(PullbackError, match="wrapping") as info:
+        pullback.value_and_grad(f)
+    inner = inspect.unwrap(f)
+    if inner.__name__ == "<lambda>":  # no def: the line of the lambda
+        number = inner.__code__.co_firstlineno
+        assert f"line {number}" in str(info.value)
+    else:
+        _names_its_def_line(str(info.value), inner)
 
 
 def test_grad_as_a_decorator_still_works():
@@ -306,6 +375,87 @@ def test_a_gradient_made_after_a_rebinding_is_right_or_refused(monkeypatch, f, t
             pullback.grad(f)
 
 
+def uses_math_cos_rule(x):
+    return math.sin(x) * x  # sin's adjoint calls math.cos; f does not
+
+
+def uses_numpy_cos_rule(v):
+    return np.sum(np.sin(v) ** 2)
+
+
+def uses_arctanh(v):
+    return np.sum(np.tanh(v) * v)
+
+
+# (f, module, name the adjoint calls that f does not, a replacement, argument)
+RULE_CALLEES = [
+    (uses_math_cos_rule, math, "cos", lambda t: 0.0, 0.7),
+    (uses_math_cos_rule, math, "cos", math.sin, 0.7),
+    (uses_numpy_cos_rule, np, "cos", np.sin, np.array([0.3, -0.4, 1.1])),
+]
+
+
+@pytest.mark.parametrize("f, module, name, new, x", RULE_CALLEES)
+def test_a_function_a_rule_calls_replaced_later_is_noticed(monkeypatch, f, module, name, new,
+                                                           x):
+    """The user's code does not call it; the adjoint does. An existing gradient refuses
+    (it would otherwise call the replacement), a new one refuses at f's def line, and
+    restoring it makes the existing gradient right again."""
+    made_before = pullback.value_and_grad(f)
+    assert_grad_matches(f, (x,))
+    monkeypatch.setattr(module, name, new)
+    spelled = f"{'np' if module is np else 'math'}.{name}"
+    with pytest.raises(PullbackError, match=f"'{spelled}' names a different object"):
+        made_before(x)
+    with pytest.raises(PullbackError, match=f"{spelled} was replaced") as info:
+        pullback.value_and_grad(f)
+    _names_its_def_line(str(info.value), f)
+    monkeypatch.undo()
+    assert made_before(x)[1] == pytest.approx(numeric_grad(f, (x,)))
+
+
+@pytest.mark.parametrize("f, dotted, new, line", [
+    (uses_norm, "np.linalg.norm", np.sum, "return np.linalg.norm(x) * 2.0"),
+    (uses_math_sin, "math.sin", math.cos, "return math.sin(x) * x"),
+    (uses_arctanh, "np.tanh", np.sin, "return np.sum(np.tanh(v) * v)"),
+])
+def test_a_replaced_function_the_code_calls_is_refused_at_the_line_calling_it(
+        monkeypatch, f, dotted, new, line):
+    owner = np.linalg if dotted.startswith("np.linalg") else np if dotted[:2] == "np" else math
+    monkeypatch.setattr(owner, dotted.rpartition(".")[2], new)
+    with pytest.raises(PullbackError, match=f"{dotted} was replaced") as info:
+        pullback.grad(f)
+    number = inspect.getsourcelines(f)[1] + 1
+    assert f'File "{__file__}", line {number}\n    {line}' in str(info.value)
+
+
+def max_with_ties(v):
+    return np.max(v) * 2.0  # the adjoint splits the gradient among ties: np.sum inside
+
+
+def power_of_three(x):
+    return 3.0 ** x  # the adjoint calls math.log(3.0)
+
+
+@pytest.mark.parametrize("f, module, name, new, x", [
+    (max_with_ties, np, "sum", lambda *a, **k: 1.0, np.array([0.5, -0.2, 0.5])),
+    (power_of_three, math, "log", math.log2, 0.7),
+    (max_with_ties, np, "sum", np.mean, np.array([0.5, -0.2, 0.5])),
+])
+def test_helpers_call_numpy_and_math_as_pullback_found_them(monkeypatch, f, module, name, new, x):
+    """The runtime helpers of the adjoint never call a NumPy or math function replaced later:
+    a gradient made before is still right (or refuses), one made after too."""
+    expected = numeric_grad(f, (x,))
+    made_before = pullback.grad(f)
+    monkeypatch.setattr(module, name, new)
+    for gradient in (made_before, lambda x: pullback.grad(f)(x)):
+        try:
+            got = gradient(x)
+        except PullbackError:
+            continue  # f calls it itself: its guard noticed
+        assert got == pytest.approx(expected)
+
+
 def test_rebinding_back_makes_the_old_gradient_work_again(monkeypatch):
     made_before = pullback.grad(uses_module_attribute)
     monkeypatch.setattr(acts, "act", act_sin)
@@ -378,6 +528,31 @@ def test_changed_defaults_of_a_callee_refuse_then_a_fresh_gradient_uses_them(
     with pytest.raises(PullbackError, match=f"default arguments of {owner.__name__}"):
         made_before(0.7)
     assert_grad_matches(f, (0.7,))
+
+
+@pytest.mark.parametrize("f, owner, attr", [
+    (with_defaults, with_defaults, "__defaults__"),
+    (with_defaults, with_defaults, "__kwdefaults__"),
+    (calls_callee, callee, "__defaults__"),
+    (inlines_apply_to, apply_to, "__defaults__"),
+])
+def test_removed_defaults_are_refused_at_the_def_line(monkeypatch, f, owner, attr):
+    """f now fails (a parameter has no value); the gradient must not return a number."""
+    monkeypatch.setattr(owner, attr, getattr(owner, attr))
+    made_before = pullback.value_and_grad(f)
+    setattr(owner, attr, None)
+    with pytest.raises(TypeError):
+        f(0.7)
+    with pytest.raises(PullbackError):
+        made_before(0.7)
+    with pytest.raises(PullbackError) as info:
+        pullback.value_and_grad(f)(0.7)
+    if owner is f:
+        assert "defaults" in str(info.value)
+        _names_its_def_line(str(info.value), owner)
+    else:  # the call that lacks an argument now
+        assert "missing" in str(info.value) and "'k'" in str(info.value)
+        assert f'File "{__file__}", line ' in str(info.value)
 
 
 def _module(tmp_path, monkeypatch, name, text):
@@ -561,6 +736,38 @@ def test_a_custom_rule_returning_the_wrong_number_of_gradients_is_named(
     f = _through_function(call)
     with pytest.raises(PullbackError, match=says):
         pullback.grad(f)(1.5)
+
+
+def row_scale(w, v):
+    return w * v
+
+
+@pytest.mark.parametrize("target, rule, call, says", [
+    (one_param, lambda g, ans, x: np.ones(4) * np.sum(g), lambda v: np.sum(one_param(v)),
+     r"returned a gradient of shape \(4,\) for x, which has shape \(3,\)"),
+    (one_param, lambda g, ans, x: g[:, None] * np.ones(3), lambda v: np.sum(one_param(v)),
+     r"returned a gradient of shape \(3, 3\) for x, which has shape \(3,\)"),
+    (row_scale, lambda g, ans, w, v: (g * v, g * w), lambda v: np.sum(row_scale(0.5, v)),
+     r"returned a gradient of shape \(3,\) for w, which has shape \(\)"),
+    (row_scale, lambda g, ans, w, v: (np.sum(g * v), g[:2] * w),
+     lambda v: np.sum(row_scale(v[0], v)),
+     r"returned a gradient of shape \(2,\) for v, which has shape \(3,\)"),
+])
+def test_a_custom_rule_returning_a_gradient_of_the_wrong_shape_is_named(
+        monkeypatch, target, rule, call, says):
+    monkeypatch.setattr(pullback.api.rules, "RULES", dict(pullback.api.rules.RULES))
+    pullback.register_rule(target)(rule)
+    f = _through_function(call)
+    with pytest.raises(PullbackError, match=f"registered for {target.__name__} {says}"):
+        pullback.grad(f)(np.array([0.5, -1.0, 2.0]))
+
+
+def test_a_custom_rule_may_return_a_scalar_zero_or_the_right_shape(monkeypatch):
+    monkeypatch.setattr(pullback.api.rules, "RULES", dict(pullback.api.rules.RULES))
+    pullback.register_rule(row_scale)(lambda g, ans, w, v: (np.sum(g * v), 0.0))
+    f = _through_function(lambda v: np.sum(row_scale(v[1], v)))
+    v = np.array([0.5, -1.0, 2.0])
+    assert pullback.grad(f)(v) == pytest.approx([0.0, np.sum(v), 0.0])
 
 
 def _through_function(call):

@@ -40,40 +40,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::numpy.exceptions.ComplexWarning
 
 # id -> what happens today. Remove an entry when its cause is fixed.
 KNOWN_FAILURES: dict[str, str] = {
-    'decorators-class-based':
-        "raw AttributeError: 'Doubled' object has no attribute '__code__'",
-    'decorators-lru-cache-on-f':
-        "raw AttributeError: 'functools._lru_cache_wrapper' object has no attribute '__code__'",
-    'decorators-on-helper':
-        'value_and_grad returns the value 6.75, f gives 2.25',
-    'decorators-cache':
-        "raw AttributeError: 'functools._lru_cache_wrapper' object has no attribute '__code__'",
-    'rebinding-np-linalg-norm-monkeypatched':
-        'the gradient made before the change, called after it: gradient [0.857, -2., 3.142], '
-        'finite differences give [2., 2., 2.]',
-    'rebinding-np-sum-monkeypatched':
-        'the gradient made before the change, called after it: gradient [0.6, -1.4, 2.2], finite '
-        'differences give [0.2, -0.466, 0.733]',
-    'rebinding-np-tanh-monkeypatched':
-        'the gradient made before the change, called after it: gradient [0.912, 0.584, 0.205], '
-        'finite differences give [0.955, 0.764, 0.453]',
-    'rebinding-math-sin-monkeypatched':
-        'the gradient made before the change, called after it: gradient 1.300, finite differences'
-        ' give 0.313',
-    'rebinding-math-exp-to-python-function':
-        'the gradient made before the change, called after it: gradient 1.49, finite differences '
-        'give 2.4',
-    'source-code-constant-patched':
-        'value_and_grad returns the value 0.98, f gives 1.47',
-    'source-callee-code-replaced':
-        'the gradient made before the change, called after it: value_and_grad returns the value '
-        '3.1, f gives 1.043',
-    'defaults-removed':
-        'the gradient made before the change, called after it: a result (0.979, 2.8) where f '
-        "raises TypeError: with_default() missing 1 required positional argument: 'a'",
-    'rules-custom-rule-wrong-shape':
-        'raw ValueError: operands could not be broadcast together with remapped shapes '
-        '[original->remapped]: (2,) and requested shape (3,)',
 }
 
 # ------------------------------------------------------------------- the checker

@@ -1053,8 +1053,9 @@ def test_reverse_lecture_example():
             dx = dadd * 2 * x
             return (dx, dy, dz)
         """)
-    assert pullback.source(lecture, wrt=("x", "y", "z")) == codegen.to_source(
-        simplify(adjoint(lecture, ("x", "y", "z"))))
+    # the same code, but for the entry guards (codegen adds those of the rules' callees)
+    assert "".join(line for line in pullback.source(lecture, wrt=("x", "y", "z")).splitlines(
+        True) if ": rebound(" not in line) == src(simplify(adjoint(lecture, ("x", "y", "z"))))
     c = math.cos(3.0)  # x**2 + y*exp(z) = 3 at (2, -1, 0)
     assert pullback.grad(lecture, wrt=(0, 1, 2))(2.0, -1.0, 0.0) == pytest.approx(
         (4.0 * c, c, 1.0 - c), rel=1e-15)

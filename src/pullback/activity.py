@@ -33,7 +33,7 @@ from . import rules
 from .codegen import HELPERS
 from .errors import NoRuleError
 from .nodes import dotted_name, walk
-from .parse import MISSING, is_library
+from .parse import MISSING, is_library, passed_through
 from .rules.numpy import ELEMENTWISE, REDUCTIONS
 from .shapes import Shapes
 
@@ -318,9 +318,10 @@ class Analysis:
         if found == rules.NONDIFF_MARK:
             return Op("nondiff", callee=callee, name=name)
         if found is None and _has_source(callee):
-            try:  # a Python function: differentiated by transforming it too (its own
-                # signature, not that of a function a decorator says it wraps)
-                bound = inspect.signature(callee, follow_wrapped=False).bind(
+            try:  # a Python function: differentiated by transforming it too
+                # the parameters of the function that runs (a decorator's wrapper, not
+                # the function under it), as api's `calls` transforms it
+                bound = inspect.signature(passed_through(callee), follow_wrapped=False).bind(
                     *args, **{k.arg: k.value for k in keywords})
             except TypeError as exc:
                 return Op("unknown", everything, callee=callee, name=f"{name} ({exc})")
@@ -467,7 +468,7 @@ class Analysis:
 
     def _parameter_call(self, name):
         func = self.parsed.func
-        default = inspect.signature(func).parameters[name].default
+        default = inspect.signature(func, follow_wrapped=False).parameters[name].default
         known = default is not inspect.Parameter.empty and callable(default)
         shown = getattr(default, "__name__", "...") if known else "..."
         return (f"call to {name}, a parameter of {func.__name__}"

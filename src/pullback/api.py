@@ -31,8 +31,9 @@ from .activity import Analysis
 from .check import check, check_writes
 from .errors import PullbackError
 from .naming import RESERVED
+from .nodes import dotted_name
 from .normalize import normalize
-from .parse import lookup_dotted, lookup_free, parse_function
+from .parse import lookup_dotted, lookup_free, parse_function, passed_through, where_defined
 from .reverse import reverse
 from .simplify import simplify
 from .ssa import to_ssa
@@ -53,12 +54,17 @@ class Transformed:
     source_code: object = None  # the code object of the function it was generated from
     owner: object = None  # for mode "split": weak reference to the function the cells bind
     defaults: tuple = ()  # for mode "split": the owner's defaults the cells were bound with
+    # how many positional defaults the source gives, and the keyword-only names it gives
+    # one: the generated function takes the user function's defaults (codegen.bind)
+    declared_defaults: tuple = (0, frozenset())
+    # np./math. names the derivative rules call -> the original (unpatched) objects
+    originals: dict = field(default_factory=dict)
 
     def fits(self, func, seen=None) -> bool:
         """Whether `func` has the code this was generated from, and its names and dotted
-        names, those of the functions whose bodies it inlined, and (through their own
-        transforms) those of the functions it calls still denote what this transform
-        assumed."""
+        names, those of the functions whose bodies it inlined, the NumPy and math
+        functions its rules call, and (through their own transforms) those of the
+        functions it calls still denote what this transform assumed."""
         seen = set() if seen is None else seen
         if id(self) in seen:  # recursion: already being checked
             return True
@@ -70,6 +76,8 @@ class Transformed:
             and all(lookup_dotted(func, name) is obj for name, obj in self.bindings.items()) \
             and all(lookup_free(owner or func, name) is obj
                     for (owner, name), obj in self.inlined.items()) \
+            and all(codegen.helper_attribute(name) is obj
+                    for name, obj in self.originals.items()) \
             and all(t.fits(f, seen) for f, t in self.callees)
 
 
@@ -143,7 +151,7 @@ def _forgetter(key):
 
 
 def _wrt_names(func, wrt):
-    params = list(inspect.signature(func).parameters.values())
+    params = list(inspect.signature(func, follow_wrapped=False).parameters.values())
     positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     names = [p.name for p in params]
     single = not isinstance(wrt, (tuple, list))
@@ -153,14 +161,27 @@ def _wrt_names(func, wrt):
             raise PullbackError(f"wrt must be a parameter position or name, got {w!r}")
         if isinstance(w, int):
             if not -len(positional) <= w < len(positional):
-                raise PullbackError(
-                    f"wrt={w} but {func.__qualname__} has {len(positional)} positional parameters")
+                raise _wrt_error(func, f"wrt={w} but {func.__qualname__} has {len(positional)} "
+                                 "positional parameters", params)
             out.append(positional[w])
         else:
             if w not in names:
-                raise PullbackError(f"wrt={w!r} is not a parameter of {func.__qualname__}")
+                raise _wrt_error(func, f"wrt={w!r} is not a parameter of {func.__qualname__}",
+                                 params)
             out.append(w)
     return tuple(out), single
+
+
+def _wrt_error(func, message, params):
+    """A wrt that names no parameter of the function that runs, with where it is defined
+    (for a decorator's `*args` wrapper, the wrapper: its parameters are the ones)."""
+    varargs = [p.name for p in params if p.kind == p.VAR_POSITIONAL]
+    if varargs:
+        message += f" (it takes *{varargs[0]}; pullback differentiates named parameters)"
+    where = where_defined(func)
+    error = PullbackError(f"{message}\n  {where}" if where else message)
+    _explain_wrapper(func, error)
+    return error
 
 
 def transform(func, wrt=0, mode="grad", static=None, optimize=True) -> Transformed:
@@ -186,6 +207,7 @@ def transform(func, wrt=0, mode="grad", static=None, optimize=True) -> Transform
         variants = _CACHE.get(key)
         found = variants.find(func, mode == "split") if variants is not None else None
         if found is not None:
+            _check_defaults(func, found)
             _own(func, key, found)
             return found
         if key in _IN_PROGRESS:  # a recursive call: its cells are filled when the build ends
@@ -203,10 +225,29 @@ def transform(func, wrt=0, mode="grad", static=None, optimize=True) -> Transform
             del _IN_PROGRESS[key]
             if collecting:
                 gc.enable()
+        _check_defaults(func, result)
         pending.__dict__.update(result.__dict__)
         _CACHE.setdefault(key, _Variants(func.__code__)).add(result, func, _forgetter(key))
         _own(func, key, result)
         return result
+
+
+def _check_defaults(func, transformed):
+    """Refuse a function whose `__defaults__` / `__kwdefaults__` no longer give the
+    parameters the defaults its source gives them (set to None, shortened): the gradient,
+    bound with them, would take other arguments than the code it was generated from."""
+    positional, keywords = transformed.declared_defaults
+    if len(func.__defaults__ or ()) == positional \
+            and frozenset(func.__kwdefaults__ or ()) == keywords:
+        return
+    where = where_defined(func)
+    raise PullbackError(
+        f"the defaults of {func.__qualname__} were changed so that they no longer match its "
+        f"source ({positional} positional default(s) and keyword defaults for "
+        f"{sorted(keywords) or 'no parameter'} in the source; __defaults__ is "
+        f"{func.__defaults__!r}, __kwdefaults__ is {func.__kwdefaults__!r}): define the "
+        "function again, or give it defaults for the same parameters"
+        + (f"\n  {where}" if where else ""))
 
 
 def _own(func, key, transformed):
@@ -233,31 +274,9 @@ def _refuse_non_functions(func):
             f"pullback differentiates Python functions; got {what} wrapping "
             f"{getattr(inner, '__qualname__', inner)} (made by a decorator such as "
             "functools.lru_cache, or a class-based one). pullback differentiates the function "
-            "that runs and cannot read this wrapper: differentiate the undecorated function")
+            "that runs and cannot read this wrapper: differentiate the undecorated function"
+            + (f"\n  {where_defined(func)}" if where_defined(func) else ""))
     raise PullbackError(f"pullback differentiates Python functions; got {what}: {func!r}")
-
-
-def _passed_through(func):
-    """The function `func` runs when `func` is a decorator's wrapper whose whole body is
-    `return fn(*args, **kwargs)` with `fn` the closure variable holding `__wrapped__`
-    (it computes exactly what fn computes); else `func` itself."""
-    inner = getattr(func, "__wrapped__", None)
-    code = getattr(func, "__code__", None)
-    if not inspect.isfunction(inner) or code is None or not inspect.isfunction(func) \
-            or code.co_argcount or code.co_kwonlyargcount \
-            or code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS) \
-            != inspect.CO_VARARGS | inspect.CO_VARKEYWORDS or len(code.co_freevars) != 1 \
-            or func.__closure__[0].cell_contents is not inner:
-        return func
-    args, kwargs, fn = *code.co_varnames[:2], code.co_freevars[0]  # identifiers: no injection
-    outer = f"def _o():\n    {fn} = None\n    def _(*{args}, **{kwargs}):\n" \
-        f"        return {fn}(*{args}, **{kwargs})\n    return _\n"
-    pattern = next(c for c in compile(outer, "<pass-through>", "exec").co_consts[0].co_consts
-                   if isinstance(c, types.CodeType))
-    if code.co_code != pattern.co_code or code.co_varnames != pattern.co_varnames \
-            or code.co_consts[1:] != pattern.co_consts[1:]:
-        return func
-    return _passed_through(inner)
 
 
 def _explain_wrapper(func, exc):
@@ -301,7 +320,7 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
 
     def calls(callee, params, static=None):
         """The (forward, backward) cells of a called function, differentiated for `params`."""
-        callee = _passed_through(callee)
+        callee = passed_through(callee)
         split = transform(callee, tuple(params), "split", static, optimize)
         callees.append((callee, split))
         return split.cells
@@ -312,7 +331,8 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
     functions = out.body if isinstance(out, gast.Module) else [out]
     for function in functions if optimize else ():
         simplify(function)
-    codegen.check_unpatched(out, func.__qualname__)
+    originals = codegen.guard_unpatched(out, analysis.bindings, tree.namer, constants,
+                            lambda dotted: _where_spelled(parsed, dotted) or where_defined(func))
     source = codegen.to_source(out)
     stages["final"] = source
     function_names = [f.name for f in functions]
@@ -321,6 +341,10 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
     result = Transformed(source, codes[function_names[0]], stages, constants,
                          dict(analysis.bindings), cells, dict(parsed.inlined), callees,
                          func.__code__)
+    result.originals = originals
+    args = parsed.tree.args
+    result.declared_defaults = (len(args.defaults), frozenset(
+        a.id for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None))
     weakref.finalize(result, linecache.cache.pop, codes[function_names[0]].co_filename, None)
     if mode == "split":
         result.owner = weakref.ref(func)
@@ -328,6 +352,14 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
         for cell, name in zip(cells, function_names):
             cell.cell_contents = codegen.bind(codes[name], func, constants)
     return result
+
+
+def _where_spelled(parsed, dotted):
+    """The location of the first place f's source spells `dotted`, or ""."""
+    for node in gast.walk(parsed.tree):
+        if isinstance(node, gast.Attribute) and dotted_name(node) == dotted:
+            return parsed.location.describe(node)
+    return ""
 
 
 class _Stages(dict):
@@ -364,8 +396,8 @@ class _Stages(dict):
 
 def _decorator(f, build):
     if f is None:
-        return lambda g: build(_passed_through(g))
-    return build(_passed_through(f))
+        return lambda g: build(passed_through(g))
+    return build(passed_through(f))
 
 
 def grad(f=None, wrt=0, optimize=True):

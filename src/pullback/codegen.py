@@ -6,7 +6,9 @@ a compiled gradient's globals are the user's module globals (read live, never
 written), and its helpers (`np`, `math`, runtime helpers) and the user's closure
 cells are bound as closure variables, and so are, per function object, the objects
 its entry guards compare (`PER_FUNCTION`). Generated code never calls a NumPy or `math`
-function that was replaced after pullback was imported (`check_unpatched`).
+function that was replaced after pullback was imported: such code is refused, and each
+function's entry guards check the ones its rules call are still the originals
+(`guard_unpatched`).
 """
 
 from __future__ import annotations
@@ -38,27 +40,80 @@ _HELPER_CELLS = {name: types.CellType(value) for name, value in HELPERS.items()}
 _PRISTINE = {id(m): (m, dict(vars(m))) for m in (math, np, np.linalg, np.fft, np.random)}
 
 
-def check_unpatched(tree: gast.AST, where: str) -> None:
-    """Refuse generated code that calls, through `np` or `math`, a function that was
-    replaced (monkeypatched) after pullback was imported."""
-    for node in gast.walk(tree):
-        chain = []
-        while isinstance(node, gast.Attribute):
-            chain.append(node.attr)
-            node = node.value
-        if not chain or not isinstance(node, gast.Name) or node.id not in ("np", "math"):
-            continue
-        obj, spelled = HELPERS[node.id], node.id
-        for attr in reversed(chain):
-            module, pristine = _PRISTINE.get(id(obj), (None, {}))
-            if module is not obj or attr not in pristine:
-                break
-            spelled += "." + attr
-            if getattr(obj, attr, None) is not pristine[attr]:
-                raise PullbackError(
-                    f"{spelled} was replaced after pullback was imported (monkeypatched?), and "
-                    f"the derivative pullback generates for {where} calls it; restore it")
-            obj = pristine[attr]
+def guard_unpatched(tree: gast.AST, guarded, namer, constants: dict, locate) -> dict:
+    """Refuse generated code that calls, through `np` or `math`, a function replaced
+    (monkeypatched) since pullback was imported (`locate(dotted)` says where: the line
+    of the user's code that spells it, else the function's def line); and give each
+    generated function an entry guard for each such name it reads that the guards of
+    `reverse` do not already check (those in `guarded`: the names the user's code
+    calls), so that one replaced later is noticed too. These are the names derivative
+    rules call (`math.cos` in the adjoint of `math.sin`). Returns what those guards
+    compare: dotted name -> the original object (see `helper_attribute`)."""
+    functions = tree.body if isinstance(tree, gast.Module) else [tree]
+    expected: dict = {}  # dotted name -> name of the constant holding the original
+    for function in functions:
+        used = {}
+        for node in gast.walk(function):
+            chain = []
+            while isinstance(node, gast.Attribute):
+                chain.append(node.attr)
+                node = node.value
+            if not chain or not isinstance(node, gast.Name) or node.id not in ("np", "math"):
+                continue
+            obj, spelled = HELPERS[node.id], node.id
+            for attr in reversed(chain):
+                module, pristine = _PRISTINE.get(id(obj), (None, {}))
+                if module is not obj or attr not in pristine:
+                    break
+                spelled += "." + attr
+                if getattr(obj, attr, None) is not pristine[attr]:
+                    raise PullbackError(
+                        f"{spelled} was replaced after pullback was imported (monkeypatched?), "
+                        "and the derivative pullback generates calls it; restore it"
+                        + (f"\n  {locate(spelled)}" if locate(spelled) else ""))
+                obj = pristine[attr]
+                used[spelled] = obj
+        # the longest chains only: `np.linalg.solve` also checks what `np.linalg` is
+        chains = sorted(name for name in used if name not in guarded
+                        and not any(other.startswith(name + ".") for other in used))
+        guards = []
+        for name in chains:
+            if name not in expected:
+                expected[name] = namer.fresh(f"{name}_at_transform")
+                constants[expected[name]] = used[name]
+            head, *rest = name.split(".")
+            live = gast.Name(id=head, ctx=gast.Load(), annotation=None, type_comment=None)
+            for attr in rest:
+                live = gast.Attribute(value=live, attr=attr, ctx=gast.Load())
+            test = gast.Compare(left=live, ops=[gast.IsNot()], comparators=[gast.Name(
+                id=expected[name], ctx=gast.Load(), annotation=None, type_comment=None)])
+            guards.append(gast.If(test=test, body=[gast.Expr(value=gast.Call(
+                func=gast.Name(id="rebound", ctx=gast.Load(), annotation=None,
+                               type_comment=None),
+                args=[gast.Constant(value=name, kind=None)], keywords=[]))], orelse=[]))
+        at = 0
+        while at < len(function.body) and _is_guard(function.body[at]):
+            at += 1
+        function.body[at:at] = guards
+    return {name: constants[constant] for name, constant in expected.items()}
+
+
+def helper_attribute(dotted: str):
+    """What `np.linalg.solve` (a dotted name under a helper module) denotes now."""
+    head, *rest = dotted.split(".")
+    obj = HELPERS[head]
+    for attr in rest:
+        obj = getattr(obj, attr, None)
+    return obj
+
+
+def _is_guard(stmt) -> bool:
+    """An entry guard: `if ...: rebound(...)` (or the scalar-parameter check)."""
+    if not isinstance(stmt, gast.If) or len(stmt.body) != 1 or stmt.orelse:
+        return False
+    call = getattr(stmt.body[0], "value", None)
+    return isinstance(call, gast.Call) and isinstance(call.func, gast.Name) \
+        and call.func.id in ("rebound", "not_scalars")
 
 
 class _NegativeLiterals(ast.NodeTransformer):

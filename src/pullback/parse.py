@@ -6,8 +6,11 @@ maps a dotted name (`np.linalg.norm`, `math.sin`, a closure variable) to the
 object it denotes right now, looking through closure cells, globals and builtins
 in Python's order, without ever writing to the user's namespace. The source read
 is that of the code object that runs (never of a function it wraps), and is refused
-unless it compiles to that code object (`_check_compiles_to`). `Parsed.guards`
-says what a gradient calling a dotted name must check is unchanged.
+unless it compiles to that code object (`_check_compiles_to`, whose error shows the
+def line, as `where_defined` does for every error about a function as a whole).
+`Parsed.guards` says what a gradient calling a dotted name must check is unchanged.
+`passed_through` is the function a decorator's wrapper runs when the wrapper only
+passes its arguments on; otherwise the wrapper itself, the function that runs.
 """
 
 from __future__ import annotations
@@ -134,6 +137,46 @@ def lookup_dotted(func, dotted: str):
     return obj
 
 
+def where_defined(func) -> str:
+    """`File "...", line N` and the text of the `def` line of `func` (or of the function
+    it wraps, for a wrapper without code of its own: functools.lru_cache, a class-based
+    decorator), for errors about the function as a whole; "" if there is no such line."""
+    code = getattr(inspect.unwrap(func, stop=lambda f: hasattr(f, "__code__")), "__code__",
+                   None)
+    if not isinstance(code, types.CodeType):
+        return ""
+    lines = linecache.getlines(code.co_filename)
+    number = code.co_firstlineno  # the first decorator's line: the def follows
+    while code.co_name != "<lambda>" and number < len(lines) \
+            and not lines[number - 1].lstrip().startswith(("def ", "async def ")):
+        number += 1
+    text = lines[number - 1].strip() if 0 < number <= len(lines) else ""
+    return f'File "{code.co_filename}", line {number}' + (f"\n    {text}" if text else "")
+
+
+def passed_through(func):
+    """The function `func` runs when `func` is a decorator's wrapper whose whole body is
+    `return fn(*args, **kwargs)` with `fn` the closure variable holding `__wrapped__`
+    (it computes exactly what fn computes); else `func` itself."""
+    inner = getattr(func, "__wrapped__", None)
+    code = getattr(func, "__code__", None)
+    if not inspect.isfunction(inner) or code is None or not inspect.isfunction(func) \
+            or code.co_argcount or code.co_kwonlyargcount \
+            or code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS) \
+            != inspect.CO_VARARGS | inspect.CO_VARKEYWORDS or len(code.co_freevars) != 1 \
+            or func.__closure__[0].cell_contents is not inner:
+        return func
+    args, kwargs, fn = *code.co_varnames[:2], code.co_freevars[0]  # identifiers: no injection
+    outer = f"def _o():\n    {fn} = None\n    def _(*{args}, **{kwargs}):\n" \
+        f"        return {fn}(*{args}, **{kwargs})\n    return _\n"
+    pattern = next(c for c in compile(outer, "<pass-through>", "exec").co_consts[0].co_consts
+                   if isinstance(c, types.CodeType))
+    if code.co_code != pattern.co_code or code.co_varnames != pattern.co_varnames \
+            or code.co_consts[1:] != pattern.co_consts[1:]:
+        return func
+    return passed_through(inner)
+
+
 def parse_function(func) -> Parsed:
     """`func`'s own source (never that of a function it wraps: the source read is that of
     the code object that runs), checked to compile to that code object."""
@@ -196,7 +239,7 @@ def _check_compiles_to(func, filename):
             f"the source of {func.__qualname__} read from {where} is not the code that runs: "
             "the file was edited after it was loaded, or the function's __code__ was "
             f"replaced; {reload}define the function again, so that its source and its code "
-            "agree")
+            "agree" + (f"\n  {where_defined(func)}" if where_defined(func) else ""))
 
 
 _COMPILED: dict = {}  # (filename, flags) -> (text, {(name, first line): [code objects]})

@@ -4,14 +4,39 @@ Each helper is small, allocation-conscious and total on the values the
 generated code can hand it: Python scalars, NumPy scalars and arrays, and
 lists/tuples (for list literals and tuple unpacking). None of them mutates a
 user array; the only in-place updates are on gradient buffers the generated
-code owns.
+code owns. They call NumPy as it was when pullback was imported (`np` here is a copy
+of its namespace), so a NumPy function monkeypatched later does not change them.
 """
 
 from __future__ import annotations
 
-import numpy as np
+import math as _math
+import types
+
+import numpy
 
 from .errors import PullbackError
+
+
+class _AsImported(types.SimpleNamespace):
+    """A copy of a module's namespace as it was when pullback was imported, so that a
+    function the user replaces there later (`np.sum = ...`) does not change what the
+    helpers compute; a name not copied (loaded lazily) is read from the module."""
+
+    def __getattr__(self, name):
+        return getattr(self._module, name)
+
+
+def _as_imported(module, submodules=()):
+    copy = _AsImported(**vars(module), _module=module)
+    for name in submodules:
+        setattr(copy, name, _as_imported(getattr(module, name)))
+    return copy
+
+
+# what the helpers here and in rules.support call: NumPy and math as pullback found them
+np = _as_imported(numpy, ("linalg", "fft"))
+math = _as_imported(_math)
 
 _BASIC = (int, slice, type(None), type(Ellipsis), np.integer)
 

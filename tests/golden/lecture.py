@@ -3,6 +3,7 @@ def dlecture(x, y, z):
     if module_globals['math'] is not math_at_transform: rebound('math')
     if math.exp is not math_exp_at_transform: rebound('math.exp')
     if math.sin is not math_sin_at_transform: rebound('math.sin')
+    if math.cos is not math_cos_at_transform: rebound('math.cos')
     pow = x ** 2
     exp = math.exp(z)
     mul = y * exp

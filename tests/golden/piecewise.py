@@ -5,6 +5,7 @@ def dpiecewise(x):
     if math.sin is not math_sin_at_transform: rebound('math.sin')
     if x.__class__ not in SCALAR_TYPES:
         not_scalars(('x',), (x,))
+    if math.cos is not math_cos_at_transform: rebound('math.cos')
     cond = x < 0.0
     if not cond:
         cond_2 = x < 1.0

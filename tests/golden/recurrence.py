@@ -5,6 +5,7 @@ def drecurrence(x, a):
     if range is not range_at_transform: rebound('range')
     if x.__class__ not in SCALAR_TYPES or a.__class__ not in SCALAR_TYPES:
         not_scalars(('x', 'a'), (x, a))
+    if math.cos is not math_cos_at_transform: rebound('math.cos')
     steps = range(1000)
     x_2 = x
     mul = 0.002 * a

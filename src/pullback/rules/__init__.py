@@ -11,6 +11,10 @@ contributions are summed back to each parameter's shape.
 `NONDIFF` holds callables whose result carries no gradient (shapes, counts,
 comparisons, piecewise-constant functions).
 
+A custom rule (`register`) is checked where its result is used: one gradient per
+parameter, and an array gradient has its parameter's shape; otherwise a PullbackError
+names the rule.
+
 A rule also carries its `kinds`, which the analyses ask instead of keeping lists of
 their own: "elementwise" and "reduction" (their results are new arrays), "fresh" (the
 result is a new object that shares no memory with an operand) and "view" (the result
@@ -218,6 +222,7 @@ def _one_per_parameter(gradient, func, params):
                     f"{getattr(func, '__qualname__', func)} returned a tuple of {len(grads)} "
                     f"values, but {params[0]}, its one parameter, is not a sequence: return "
                     "its gradient alone")
+            _check_shape(grads, args[2], params[0])
             return grads
         if not isinstance(grads, (tuple, list)) or len(grads) != len(params):
             got = f"{len(grads)} values" if isinstance(grads, (tuple, list)) else \
@@ -226,9 +231,25 @@ def _one_per_parameter(gradient, func, params):
                 f"the rule {getattr(gradient, '__qualname__', gradient)} registered for "
                 f"{getattr(func, '__qualname__', func)} returned {got}, but it must return "
                 f"a tuple of {len(params)} gradients, one for each of {', '.join(params)}")
+        for grad, value, param in zip(grads, args[2:], params):
+            _check_shape(grad, value, param)
         return grads
 
+    def _check_shape(grad, value, param):
+        """A gradient that is an array must have its parameter's shape (a scalar, such as
+        0.0 for no gradient, is accepted for any parameter)."""
+        if type(grad) is _np.ndarray and grad.ndim and isinstance(value, _NUMERIC) \
+                and grad.shape != _np.shape(value):
+            raise PullbackError(
+                f"the rule {getattr(gradient, '__qualname__', gradient)} registered for "
+                f"{getattr(func, '__qualname__', func)} returned a gradient of shape "
+                f"{grad.shape} for {param}, which has shape {_np.shape(value)}: the gradient "
+                "with respect to a parameter has the parameter's shape")
+
     return checked
+
+
+_NUMERIC = (_np.ndarray, _np.number, float, int)
 
 
 def mark_nondifferentiable(func) -> None:

@@ -6,12 +6,8 @@ zero (the float 0.0) as well as scalars and arrays, and never mutates its inputs
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
-
 from ..errors import PullbackError
-from ..runtime import GradList, _shape, unbroadcast
+from ..runtime import GradList, _shape, math, np, unbroadcast  # np, math: as imported
 
 
 def _zero(g) -> bool:
