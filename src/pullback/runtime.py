@@ -420,7 +420,16 @@ def rebound(name):
     else:
         what = (f"{name!r} names a different object than when this gradient was generated, "
                 "so the derivative rules chosen for it no longer apply")
-    raise PullbackError(f"{what}; call pullback.grad (or value_and_grad, vjp) again")
+    where = ""
+    import sys  # the generated function that called this: its user_function is f
+
+    from .parse import where_defined
+    user_function = sys._getframe(1).f_locals.get("user_function")
+    if user_function is not None:
+        where = where_defined(user_function)
+        what = f"{what} (in the gradient of {user_function.__qualname__})"
+        where = f"\n  {where}" if where else ""
+    raise PullbackError(f"{what}; call pullback.grad (or value_and_grad, vjp) again{where}")
 
 
 def seed_for(seed, out):
