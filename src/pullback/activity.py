@@ -135,7 +135,7 @@ class Analysis:
     def returned_at(self) -> str:
         """Where the user's function returns: its return statement, or its def line when
         it has several."""
-        returns = [n for n in gast.walk(self.parsed.tree) if isinstance(n, gast.Return)]
+        returns = [n for n in walk(self.parsed.tree) if isinstance(n, gast.Return)]
         where = returns[0] if len(returns) == 1 else self.parsed.tree
         return self.parsed.location.describe(where)
 
@@ -383,7 +383,7 @@ class Analysis:
                 self._check_index(s, op)
             if op.kind != "unknown":
                 continue
-            read = {n.id for n in gast.walk(s.value)
+            read = {n.id for n in walk(s.value)
                     if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
             if not (read | set(map(_atom_name, op.inputs.values()))) & self.varied:
                 continue
@@ -418,7 +418,7 @@ class Analysis:
         """`r[x]` of an object that carries no gradient (np.r_, a constant table) with a
         differentiated value in the index: the result depends on x in a way no rule says
         (np.r_[x, c] builds an array of x), so it is refused rather than taken as constant."""
-        index = {n.id for n in gast.walk(s.value.slice)
+        index = {n.id for n in walk(s.value.slice)
                  if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
         varied = sorted(index & self.varied)
         base = _atom_name(s.value.value)
