@@ -120,20 +120,27 @@ def clone(node):
 def substitute(tree: gast.AST, mapping: dict[str, gast.AST]) -> gast.AST:
     """`tree` with each Name whose id `mapping` holds replaced by a fresh copy of its
     node (the copies are not searched again)."""
+    return map_names(tree, lambda n: clone(mapping[n.id]) if n.id in mapping else n)
+
+
+def map_names(tree: gast.AST, replace) -> gast.AST:
+    """`tree` with every Name node `n` in it replaced by `replace(n)` (which may return
+    `n`), in place; the replacements are not searched. What a NodeTransformer with only
+    a visit_Name does, without its per-node dispatch."""
     if isinstance(tree, gast.Name):
-        return clone(mapping[tree.id]) if tree.id in mapping else tree
+        return replace(tree)
     todo = [tree]
     for node in todo:
         for field in node._fields:
             value = getattr(node, field, None)
             if isinstance(value, gast.Name):
-                if value.id in mapping:
-                    setattr(node, field, clone(mapping[value.id]))
-            elif isinstance(value, list):
+                new = replace(value)
+                if new is not value:
+                    setattr(node, field, new)
+            elif value.__class__ is list:
                 for i, item in enumerate(value):
                     if isinstance(item, gast.Name):
-                        if item.id in mapping:
-                            value[i] = clone(mapping[item.id])
+                        value[i] = replace(item)
                     elif isinstance(item, _AST):
                         todo.append(item)
             elif isinstance(value, _AST):

@@ -40,44 +40,60 @@ def _number(node):
     return isinstance(node, gast.Constant) and type(node.value) in (int, float)
 
 
-class _Fold(gast.NodeTransformer):
-    def visit_BinOp(self, node):
-        self.generic_visit(node)
-        fold = _FOLD.get(type(node.op))
-        if fold and _number(node.left) and _number(node.right):
-            return const(fold(node.left.value, node.right.value))
-        if isinstance(node.op, gast.Pow) and _number(node.right) and node.right.value == 1 \
-                and type(node.right.value) is int:
-            return node.left
-        return node
+def _fold(node):
+    """node with its parts folded first, then itself (what a NodeTransformer with the
+    `_FOLDS` as visit methods does, without its per-node dispatch)."""
+    for field in node._fields:
+        value = getattr(node, field, None)
+        if value.__class__ is list:
+            for i, item in enumerate(value):
+                if isinstance(item, gast.AST):
+                    value[i] = _fold(item)
+        elif isinstance(value, gast.AST):
+            setattr(node, field, _fold(value))
+    fold = _FOLDS.get(node.__class__)
+    return node if fold is None else fold(node)
 
 
-    def visit_Call(self, node):
-        self.generic_visit(node)
-        if isinstance(node.func, gast.Name) and node.func.id == "pow_grad_base" \
-                and len(node.args) == 3 and _number(node.args[2]):
-            g, a, b = node.args
-            if b.value == 0:
-                return const(0.0)
-            power = gast.BinOp(left=a, op=gast.Pow(), right=const(b.value - 1))
-            return self.visit_BinOp(gast.BinOp(
-                left=gast.BinOp(left=g, op=gast.Mult(), right=b), op=gast.Mult(), right=power))
-        return node
+def _fold_binop(node):
+    fold = _FOLD.get(type(node.op))
+    if fold and _number(node.left) and _number(node.right):
+        return const(fold(node.left.value, node.right.value))
+    if isinstance(node.op, gast.Pow) and _number(node.right) and node.right.value == 1 \
+            and type(node.right.value) is int:
+        return node.left
+    return node
 
-    def visit_Compare(self, node):
-        self.generic_visit(node)
-        left, right = node.left, node.comparators[0]
-        if len(node.ops) == 1 and isinstance(node.ops[0], (gast.Is, gast.IsNot)) \
-                and isinstance(left, gast.Constant) and isinstance(right, gast.Constant) \
-                and right.value is None:
-            return const((left.value is None) == isinstance(node.ops[0], gast.Is))
-        return node
 
-    def visit_IfExp(self, node):
-        self.generic_visit(node)
-        if isinstance(node.test, gast.Constant) and isinstance(node.test.value, bool):
-            return node.body if node.test.value else node.orelse
-        return node
+def _fold_call(node):
+    if isinstance(node.func, gast.Name) and node.func.id == "pow_grad_base" \
+            and len(node.args) == 3 and _number(node.args[2]):
+        g, a, b = node.args
+        if b.value == 0:
+            return const(0.0)
+        power = gast.BinOp(left=a, op=gast.Pow(), right=const(b.value - 1))
+        return _fold(gast.BinOp(
+            left=gast.BinOp(left=g, op=gast.Mult(), right=b), op=gast.Mult(), right=power))
+    return node
+
+
+def _fold_compare(node):
+    left, right = node.left, node.comparators[0]
+    if len(node.ops) == 1 and isinstance(node.ops[0], (gast.Is, gast.IsNot)) \
+            and isinstance(left, gast.Constant) and isinstance(right, gast.Constant) \
+            and right.value is None:
+        return const((left.value is None) == isinstance(node.ops[0], gast.Is))
+    return node
+
+
+def _fold_ifexp(node):
+    if isinstance(node.test, gast.Constant) and isinstance(node.test.value, bool):
+        return node.body if node.test.value else node.orelse
+    return node
+
+
+_FOLDS = {gast.BinOp: _fold_binop, gast.Call: _fold_call, gast.Compare: _fold_compare,
+          gast.IfExp: _fold_ifexp}
 
 
 def _rename_reads(node, mapping) -> None:
@@ -332,7 +348,7 @@ def _literal_is(node, value) -> bool:
 
 
 def simplify(tree: gast.FunctionDef) -> gast.FunctionDef:
-    tree = _Fold().visit(tree)
+    tree = _fold(tree)
     _spread_by_product(tree)
     tree.body = _propagate(tree.body)
     while _drop_dead_code(tree):
