@@ -163,9 +163,25 @@ _CHILD_FIELDS: dict = {}
 def _child_fields(cls) -> tuple:
     fields = tuple(f for f in cls._fields if f not in _LEAF_FIELDS
                    and not (f == "value" and cls is gast.Constant)
-                   and not (f == "names" and cls in (gast.Global, gast.Nonlocal)))
+                   and not (f == "names" and cls in (gast.Global, gast.Nonlocal))
+                   or f == "name" and cls is gast.ExceptHandler)  # a Name there
     _CHILD_FIELDS[cls] = fields
     return fields
+
+
+def children(node: gast.AST) -> list:
+    """The nodes directly under `node`, as `gast.iter_child_nodes` gives them."""
+    found = []
+    fields = _CHILD_FIELDS.get(node.__class__)
+    if fields is None:
+        fields = _child_fields(node.__class__)
+    for field in fields:
+        value = getattr(node, field, None)
+        if value.__class__ is list:
+            found += [v for v in value if isinstance(v, _AST)]
+        elif isinstance(value, _AST):
+            found.append(value)
+    return found
 
 
 def walk(node: gast.AST) -> list:

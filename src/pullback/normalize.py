@@ -40,6 +40,7 @@ from .nodes import (
     attribute_chain,
     binop,
     call,
+    children,
     clone,
     const,
     dotted_name,
@@ -305,7 +306,7 @@ class _OpenReads:
             if isinstance(node, gast.For):
                 targets.extend(_loop_targets(node))
             stack.append((node, True))
-            stack.extend((child, False) for child in reversed(list(gast.iter_child_nodes(node))))
+            stack.extend((child, False) for child in reversed(children(node)))
 
     def outside(self, name, node) -> bool:
         """Whether some open read of name lies outside node."""
