@@ -418,7 +418,8 @@ def test_open_world_rebind_is_called_between_the_points():
     finally:
         work.close()
     assert without.status == "passed", without  # REBIND is only called in the open world
-    assert out.status in ("refused", "failed"), out
+    # the point after REBIND is refused (the old gradient's guard names f's def line)
+    assert out.points["refused"] == 1 or out.status == "failed", out
     assert out.points["ok"] == 1, out  # the point before REBIND was judged correct
 
 

@@ -109,3 +109,47 @@ def test_the_count_catches_a_quadratic_pass(monkeypatch):
     small = charged_calls(bench.load("straight", N, tag="_quadratic"), True)
     large = charged_calls(bench.load("straight", GROWTH * N, tag="_quadratic"), True)
     assert [name.split()[-1] for _, name, _, _ in outgrown(small, large)] == ["_build"]
+
+
+SAMPLE = '''
+import a.b as c
+from m import n as o
+
+def f(a, *b, c=1, **d):
+    global g
+    try:
+        x = [v * 2 for v in b if v]
+    except (E, F) as e:
+        x = lambda q, r=2: q + r
+    match x:
+        case {1: y, **rest}:
+            pass
+        case [y, *others] if y > 0:
+            pass
+        case P(k=v) as w:
+            pass
+    return f"{x!r:>{c}}", {k: -1.5 for k in d}, x[1:2, ...], (yield x), not a
+'''
+
+
+@pytest.mark.parametrize("source", [SAMPLE, open(os.path.join(PACKAGE, "normalize.py")).read()])
+def test_fast_walks_see_what_gast_walks_see(source):
+    """The list walks the passes use (nodes.walk, nodes.children, which skip fields that
+    never hold a node) give the nodes gast's walks give, in the same order; clone copies
+    as deepcopy does."""
+    import copy
+
+    import gast
+
+    from pullback import nodes
+
+    tree = gast.parse(source)
+    fast, slow = nodes.walk(tree), list(gast.walk(tree))
+    assert len(fast) == len(slow) and all(a is b for a, b in zip(fast, slow))
+    for node in slow:
+        expected = list(gast.iter_child_nodes(node))
+        found = nodes.children(node)
+        assert len(found) == len(expected) and all(a is b for a, b in zip(found, expected))
+    copied = nodes.clone(tree)
+    assert gast.dump(copied) == gast.dump(copy.deepcopy(tree)) == gast.dump(tree)
+    assert not {id(n) for n in nodes.walk(copied)} & {id(n) for n in fast}

@@ -91,13 +91,14 @@ class Analysis:
         self.tree = tree
         params = [a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs]
         self.params = params
+        every = walk(tree)  # every node, listed once for the scans below
         self.locals = set(params) | {
-            n.id for n in walk(tree) if isinstance(n, gast.Name)
+            n.id for n in every if isinstance(n, gast.Name)
             and isinstance(n.ctx, gast.Store)
         }
-        self.assigns = [s for s in walk(tree) if isinstance(s, gast.Assign)]
+        self.assigns = [s for s in every if isinstance(s, gast.Assign)]
         # values.append(v) / values.extend(vs): like in-place writes, they put v into values
-        self.updates = [s for s in walk(tree) if getattr(s, "list_update", None)]
+        self.updates = [s for s in every if getattr(s, "list_update", None)]
         # free names whose objects the rules (or the inlined bodies: their code and the
         # defaults normalize read from them too) assume
         self.bindings: dict[str, object] = {}
@@ -115,10 +116,10 @@ class Analysis:
         for s in self.assigns:
             if isinstance(s.targets[0], gast.Name):
                 self.defs.setdefault(s.targets[0].id, []).append(s)
-        self.loop_targets = {s.target.id for s in walk(tree) if isinstance(s, gast.For)}
+        self.loop_targets = {s.target.id for s in every if isinstance(s, gast.For)}
         self.owner = {}  # statement -> the def/if/loop whose body holds it directly
         self.phi_loop = {}  # loop name -> its loop
-        for node in walk(tree):
+        for node in every:
             if isinstance(node, (gast.FunctionDef, gast.If, gast.For, gast.While)):
                 for child in node.body + getattr(node, "orelse", []):
                     self.owner[id(child)] = node
@@ -126,6 +127,7 @@ class Analysis:
                 self.phi_loop.update({p: node for p in node.phis})
         self.result = tree.body[-1].value.id
         self._readers_of = None
+        self._scalar_uses_of = None
         self.scalar, self.guarded = self._scalars()
         self.shapes = Shapes(self, optimize)
         self.varied = self._varied(set(wrt))
@@ -155,7 +157,7 @@ class Analysis:
     def returned_at(self) -> str:
         """Where the user's function returns: its return statement, or its def line when
         it has several."""
-        returns = [n for n in gast.walk(self.parsed.tree) if isinstance(n, gast.Return)]
+        returns = [n for n in walk(self.parsed.tree) if isinstance(n, gast.Return)]
         where = returns[0] if len(returns) == 1 else self.parsed.tree
         return self.parsed.location.describe(where)
 
@@ -414,7 +416,7 @@ class Analysis:
                 self._check_index(s, op)
             if op.kind != "unknown":
                 continue
-            read = {n.id for n in gast.walk(s.value)
+            read = {n.id for n in walk(s.value)
                     if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
             if not (read | set(map(_atom_name, op.inputs.values()))) & self.varied:
                 continue
@@ -449,7 +451,7 @@ class Analysis:
         """`r[x]` of an object that carries no gradient (np.r_, a constant table) with a
         differentiated value in the index: the result depends on x in a way no rule says
         (np.r_[x, c] builds an array of x), so it is refused rather than taken as constant."""
-        index = {n.id for n in gast.walk(s.value.slice)
+        index = {n.id for n in walk(s.value.slice)
                  if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
         varied = sorted(index & self.varied)
         base = _atom_name(s.value.value)
@@ -573,29 +575,46 @@ class Analysis:
         """(name, statement) pairs: the statement consumes the name as a scalar (in a
         scalar-only function, or in an elementwise operation with a scalar result)."""
         found = set()
+        for target, always, if_scalar in self._scalar_uses():
+            found.update(always)
+            if if_scalar and target in scalar:
+                found.update(if_scalar)
+        return found
+
+    def _scalar_uses(self):
+        """Per assignment to a name: (its name, the (name, statement) pairs it consumes
+        as scalars, those it consumes as scalars if its own name is scalar). Computed
+        once: the scalar inference asks for them at every round."""
+        if self._scalar_uses_of is not None:
+            return self._scalar_uses_of
+        self._scalar_uses_of = uses = []
         for s in self.assigns:
             if not isinstance(s.targets[0], gast.Name):
                 continue
             op, value = self.op(s), s.value
-            args = []
+            always, if_scalar = [], []
             if isinstance(value, gast.Call) and _is_math(op.callee):
-                args = value.args
-            elif s.targets[0].id in scalar:
-                if isinstance(value, gast.BinOp) and not isinstance(value.op, gast.MatMult):
-                    args = [value.left, value.right]
-                elif isinstance(value, gast.UnaryOp) or op.kind == "copy":
-                    args = [value.operand] if isinstance(value, gast.UnaryOp) else [value]
-                elif isinstance(value, gast.Call) and op.callee in ELEMENTWISE:
-                    args = value.args
-            for a in args:
-                if not isinstance(a, gast.Name):
-                    continue
-                loop = self.phi_loop.get(a.id)
-                # A loop name seen at the top of its own loop body holds a scalar in every
-                # iteration; seen anywhere else, only some of its values are known.
-                if loop is None or self.owner.get(id(s)) is loop:
-                    found.add((a.id, s))
-        return found
+                always = value.args
+            elif isinstance(value, gast.BinOp) and not isinstance(value.op, gast.MatMult):
+                if_scalar = [value.left, value.right]
+            elif isinstance(value, gast.UnaryOp) or op.kind == "copy":
+                if_scalar = [value.operand] if isinstance(value, gast.UnaryOp) else [value]
+            elif isinstance(value, gast.Call) and op.callee in ELEMENTWISE:
+                if_scalar = value.args
+            pairs = []
+            for args in (always, if_scalar):
+                pairs.append([])
+                for a in args:
+                    if not isinstance(a, gast.Name):
+                        continue
+                    loop = self.phi_loop.get(a.id)
+                    # A loop name seen at the top of its own loop body holds a scalar in
+                    # every iteration; seen anywhere else, only some of its values are known.
+                    if loop is None or self.owner.get(id(s)) is loop:
+                        pairs[-1].append((a.id, s))
+            if pairs[0] or pairs[1]:
+                uses.append((s.targets[0].id, *pairs))
+        return uses
 
 
 def _reach(start, flows) -> set:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gast
 
-from . import rules
+from . import nodes, rules
 from .activity import NONDIFF_ATTRIBUTES, SEQUENCE_RULES
 from .errors import UnsupportedSyntaxError
 
@@ -77,7 +77,7 @@ def check(tree: gast.FunctionDef, location) -> None:
         reject(tree, f"**{args.kwarg.id} (variable keyword arguments, **kwargs)")
 
     for stmt in tree.body:
-        for node in gast.walk(stmt):
+        for node in nodes.walk(stmt):
             if isinstance(node, ALLOWED):
                 _check_detail(node, reject)
                 continue
@@ -286,7 +286,7 @@ def shared_sources(analysis, stmt) -> list[str]:
         return []
     if not isinstance(value, gast.Name) and fresh_result(analysis, stmt):
         return []
-    return [n.id for n in gast.walk(value)
+    return [n.id for n in nodes.walk(value)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
 
 
@@ -338,7 +338,7 @@ def _check_views(tree, analysis, buffers, describe) -> None:
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript):
             parts.append(s.targets[0])
         return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load)
-                   for p in parts if p is not None for n in gast.walk(p))
+                   for p in parts if p is not None for n in nodes.walk(p))
 
     for view, buffer in view_of.items():
         defs = [position[id(d)] for d in analysis.defs.get(view, [])]
@@ -392,7 +392,7 @@ def _consumed_before(view, s, analysis) -> bool:
     if len(defs) != 1:
         return False
     made = defs[0]
-    statements = [t for t in gast.walk(analysis.tree) if isinstance(t, gast.stmt)
+    statements = [t for t in nodes.walk(analysis.tree) if isinstance(t, gast.stmt)
                   and t is not analysis.tree and _reads_name(t, view)]
     for t in [made, *statements]:
         around = _precedes(t, s, analysis)
@@ -437,7 +437,7 @@ def _reads_name(t, name) -> bool:
     parts = [getattr(t, f) for f in ("test", "iter") if hasattr(t, f)] \
         if isinstance(t, (gast.If, gast.For, gast.While)) else [t]
     return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load)
-               for part in parts for n in gast.walk(part))
+               for part in parts for n in nodes.walk(part))
 
 
 def _element_reads(views, same, analysis):

@@ -26,7 +26,6 @@ Guarantees on the output (a gast FunctionDef with the user's signature):
 from __future__ import annotations
 
 import builtins
-import copy
 import inspect
 import types
 
@@ -41,6 +40,8 @@ from .nodes import (
     attribute_chain,
     binop,
     call,
+    children,
+    clone,
     const,
     dotted_name,
     if_,
@@ -49,6 +50,7 @@ from .nodes import (
     not_,
     store,
     tuple_of,
+    walk,
 )
 from .parse import MISSING, is_library, lookup_free, parse_function
 
@@ -140,11 +142,11 @@ def _local_functions(tree, namer, parsed) -> dict:
             return _at(load(name), getattr(node, "lineno", None))
 
     Extract().visit(tree)
-    for node in gast.walk(tree):  # a local function may only be called, or passed to a call
+    for node in walk(tree):  # a local function may only be called, or passed to a call
         if isinstance(node, gast.Call):
             for part in [node.func, *node.args, *[k.value for k in node.keywords]]:
                 part.pullback_callee = True
-    for node in gast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, gast.Name) and node.id in found:
             if isinstance(node.ctx, gast.Store):
                 reject(node, f"assignment to {node.id!r}, the name of a nested function")
@@ -163,7 +165,7 @@ class _Substitute(gast.NodeTransformer):
     def visit_Name(self, node):
         if node.id not in self.mapping or not isinstance(node.ctx, gast.Load):
             return node
-        new = copy.deepcopy(self.mapping[node.id])
+        new = clone(self.mapping[node.id])
         new.lineno = getattr(node, "lineno", None)
         if hasattr(node, "origin"):
             new.origin = node.origin
@@ -171,7 +173,7 @@ class _Substitute(gast.NodeTransformer):
 
 
 def _rename(node, mapping) -> None:
-    for n in gast.walk(node):
+    for n in walk(node):
         if isinstance(n, gast.Name) and n.id in mapping:
             n.id = mapping[n.id]
 
@@ -181,7 +183,7 @@ def _dict_names(tree, flatten) -> set[str]:
     bound to a dict in one place and to something else in another is refused: loops
     iterate a dict's keys and other sequences' elements, and pullback must know which."""
     kinds: dict = {}
-    for node in gast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, (gast.Assign, gast.AnnAssign)) and node.value is not None:
             targets = node.targets if isinstance(node, gast.Assign) else [node.target]
             is_dict = isinstance(node.value, (gast.Dict, gast.DictComp))
@@ -190,12 +192,12 @@ def _dict_names(tree, flatten) -> set[str]:
                     kinds.setdefault(t.id, set()).add(is_dict)
         elif isinstance(node, (gast.For, gast.AugAssign)) or (
                 isinstance(node, gast.comprehension)):
-            for n in gast.walk(node.target):
+            for n in walk(node.target):
                 if isinstance(n, gast.Name):
                     kinds.setdefault(n.id, set()).add(False)
     for name, found in kinds.items():
         if found == {True, False}:
-            where = next(n for n in gast.walk(tree) if isinstance(n, gast.Name) and n.id == name)
+            where = next(n for n in walk(tree) if isinstance(n, gast.Name) and n.id == name)
             flatten.error(f"{name!r} holds a dict in one place and another value in another "
                           "(give the dict its own name)", where)
     return {name for name, found in kinds.items() if found == {True}}
@@ -205,7 +207,7 @@ def _placeholders(sequences, func) -> list[str]:
     """Names for the elements of `sequences` in a comprehension pullback writes (the
     comprehension renames them): the sequence's name, else `item`; distinct, and
     none of the names `func` reads."""
-    avoid = {n.id for n in gast.walk(func) if isinstance(n, gast.Name)} if func else set()
+    avoid = {n.id for n in walk(func) if isinstance(n, gast.Name)} if func else set()
     names: list[str] = []
     for i, seq in enumerate(sequences):
         name = seq.id if isinstance(seq, gast.Name) else "item"
@@ -234,10 +236,10 @@ def _free_names_shadowed_by_helpers(tree, parsed, namer) -> list:
     from .codegen import HELPERS
 
     params = {a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs}
-    stored = {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)
+    stored = {n.id for n in walk(tree) if isinstance(n, gast.Name)
               and isinstance(n.ctx, gast.Store)}
     out = []
-    for name in sorted({n.id for n in gast.walk(tree) if isinstance(n, gast.Name)}):
+    for name in sorted({n.id for n in walk(tree) if isinstance(n, gast.Name)}):
         if name not in HELPERS or name in params or name in stored \
                 or parsed.lookup(name) is HELPERS[name]:
             continue
@@ -246,7 +248,7 @@ def _free_names_shadowed_by_helpers(tree, parsed, namer) -> list:
                 f"the closure variable {name!r} has the name of a helper the generated code "
                 "uses; please rename it", parsed.location.describe(tree))
         alias = namer.fresh(f"{name}_global")
-        for n in gast.walk(tree):
+        for n in walk(tree):
             if isinstance(n, gast.Name) and n.id == name:
                 n.id = alias
         read = gast.Subscript(value=load(MODULE_GLOBALS), slice=const(name), ctx=gast.Load())
@@ -267,12 +269,12 @@ def _maybe_unset(tree) -> list[str]:
     reads = _OpenReads(tree)
     assigned_before = set(params)  # names surely set before each top-level statement
     for top in tree.body:
-        for compound in gast.walk(top):
+        for compound in walk(top):
             if isinstance(compound, (gast.If, gast.For, gast.While)):
                 _unset_in(compound, reads, assigned_before, found)
         if isinstance(top, (gast.Assign, gast.AugAssign, gast.AnnAssign)):
             targets = top.targets if isinstance(top, gast.Assign) else [top.target]
-            assigned_before |= {n.id for t in targets for n in gast.walk(t)
+            assigned_before |= {n.id for t in targets for n in walk(t)
                                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
     return found
 
@@ -304,7 +306,7 @@ class _OpenReads:
             if isinstance(node, gast.For):
                 targets.extend(_loop_targets(node))
             stack.append((node, True))
-            stack.extend((child, False) for child in reversed(list(gast.iter_child_nodes(node))))
+            stack.extend((child, False) for child in reversed(children(node)))
 
     def outside(self, name, node) -> bool:
         """Whether some open read of name lies outside node."""
@@ -314,7 +316,7 @@ class _OpenReads:
 
 
 def _unset_in(compound, reads, assigned_before, found) -> None:
-    stored = [n.id for n in gast.walk(compound) if isinstance(n, gast.Name)
+    stored = [n.id for n in walk(compound) if isinstance(n, gast.Name)
               and isinstance(n.ctx, gast.Store)]
     targets = _loop_targets(compound)
     first_uses = None
@@ -338,7 +340,7 @@ def _resized_in(body) -> set[str]:
     """Names of lists whose length the statements may change in place: `xs.append(v)`
     (and extend, insert, pop, remove, clear), `xs += [...]`, `xs[i:j] = ...`."""
     found = set()
-    for node in gast.walk(gast.Module(body=body, type_ignores=[])):
+    for node in walk(gast.Module(body=body, type_ignores=[])):
         if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
                 and isinstance(node.func.value, gast.Name) \
                 and node.func.attr in _RESIZING_METHODS:
@@ -354,7 +356,7 @@ def _resized_in(body) -> set[str]:
 def _loop_targets(node) -> set[str]:
     if not isinstance(node, gast.For):
         return set()
-    return {n.id for n in gast.walk(node.target) if isinstance(n, gast.Name)}
+    return {n.id for n in walk(node.target) if isinstance(n, gast.Name)}
 
 
 def read_before_write(stmts, name) -> bool:
@@ -379,7 +381,7 @@ def _first_uses(stmts) -> dict[str, str]:
         elif isinstance(s, (gast.Assign, gast.AnnAssign)):
             targets = s.targets if isinstance(s, gast.Assign) else [s.target]
             settle(_loaded(s.value).union(*map(_loaded, targets)), "read")
-            settle([n.id for t in targets for n in gast.walk(t) if isinstance(n, gast.Name)],
+            settle([n.id for t in targets for n in walk(t) if isinstance(n, gast.Name)],
                    "assigned")
         elif isinstance(s, gast.If):
             settle(_loaded(s.test), "read")
@@ -401,13 +403,13 @@ def _first_uses(stmts) -> dict[str, str]:
 def _loaded(node) -> set[str]:
     if node is None:
         return set()
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+    return {n.id for n in walk(node) if isinstance(n, gast.Name)
             and isinstance(n.ctx, gast.Load)}
 
 
 def _reads(node, name) -> bool:
     return node is not None and any(isinstance(n, gast.Name) and n.id == name
-                                    and isinstance(n.ctx, gast.Load) for n in gast.walk(node))
+                                    and isinstance(n.ctx, gast.Load) for n in walk(node))
 
 
 def _scan(stmts, name):
@@ -423,7 +425,7 @@ def _scan(stmts, name):
             if _reads(s.value, name) or any(_reads(t, name) for t in targets):
                 return "read"
             if any(isinstance(n, gast.Name) and n.id == name
-                   for t in targets for n in gast.walk(t)):
+                   for t in targets for n in walk(t)):
                 return "assigned"
         elif isinstance(s, gast.If):
             if _reads(s.test, name):
@@ -485,7 +487,7 @@ def _combine(flags):
 
 
 def _at(node, lineno):
-    for sub in gast.walk(node):
+    for sub in walk(node):
         if isinstance(sub, (gast.stmt, gast.expr)) and getattr(sub, "lineno", None) is None:
             sub.lineno = lineno
     return node
@@ -636,7 +638,7 @@ class _Flatten:
         tree = parsed.tree
         self.locals = {a.id for a in tree.args.posonlyargs + tree.args.args
                        + tree.args.kwonlyargs} | {
-            n.id for n in gast.walk(tree) if isinstance(n, gast.Name)
+            n.id for n in walk(tree) if isinstance(n, gast.Name)
             and isinstance(n.ctx, gast.Store)}
 
     def error(self, what, node):
@@ -733,7 +735,7 @@ class _Flatten:
         if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(targets):
             if any(isinstance(e, gast.Starred) for e in value.elts):
                 self.error("starred expression", value)
-            stored = {n.id for t in targets for n in gast.walk(t) if isinstance(n, gast.Name)}
+            stored = {n.id for t in targets for n in walk(t) if isinstance(n, gast.Name)}
             atoms = []
             for elt in value.elts:
                 atom = self.atom(elt, out)
@@ -766,7 +768,7 @@ class _Flatten:
         rhs = self.atom(s.value, out)
         new = self.namer.fresh(op_name(s.op))
         out.append(assign(new, binop(load(old), s.op, rhs)))
-        out.append(assign(gast.Subscript(value=copy.deepcopy(base), slice=copy.deepcopy(index),
+        out.append(assign(gast.Subscript(value=clone(base), slice=clone(index),
                                          ctx=gast.Store()), load(new)))
 
     def for_(self, s, out):
@@ -780,7 +782,7 @@ class _Flatten:
         it = s.iter
         # Everything else iterates an index over one or more sequences.
         index = self.namer.fresh("k")
-        self.rebound = {n.id for n in gast.walk(s) if isinstance(n, gast.Name)
+        self.rebound = {n.id for n in walk(s) if isinstance(n, gast.Name)
                         and isinstance(n.ctx, gast.Store)}
         self.resized = _resized_in(s.body)
         length, item_targets = self.iteration(s.target, it, index, out)
@@ -1022,7 +1024,7 @@ class _Flatten:
             except PullbackError as exc:
                 self.error(f"{shown} passed to {name}: {exc}", expr)
             check(callee.tree, callee.location)
-            for node in gast.walk(callee.tree):
+            for node in walk(callee.tree):
                 if isinstance(node, (gast.FunctionDef, gast.Lambda)) \
                         and node is not callee.tree:
                     raise UnsupportedSyntaxError(
@@ -1066,19 +1068,19 @@ class _Flatten:
                 self.error(f"argument {k.arg or '**'!r} does not fit the parameters of "
                            f"{label}", expr)
             given[k.arg] = k.value
-        body = copy.deepcopy(fdef.body)
+        body = clone(fdef.body)
         if callee is not None:
-            for node in gast.walk(gast.Module(body=body, type_ignores=[])):
+            for node in walk(gast.Module(body=body, type_ignores=[])):
                 if getattr(node, "lineno", None) is not None:  # errors show the callee's line,
                     node.origin = (callee.location, node.lineno)  # later stages the call's
                     node.lineno = getattr(expr, "lineno", None) or self.lineno
-        stored = {n.id for s in body for n in gast.walk(s)
+        stored = {n.id for s in body for n in walk(s)
                   if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
         values, fixed = {}, {}  # parameter -> atom bound to it, or expression it stands for
         for p, arg in given.items():  # in the order the arguments are evaluated
             if isinstance(arg, gast.Name) and arg.id in self.local_functions:
                 if p in stored:
-                    where = next(n for s in body for n in gast.walk(s) if isinstance(n, gast.Name)
+                    where = next(n for s in body for n in walk(s) if isinstance(n, gast.Name)
                                  and n.id == p and isinstance(n.ctx, gast.Store))
                     self.error(f"{label} assigns to its parameter {p!r}, which receives "
                                f"{self.shown(arg.id)}", where)
@@ -1093,7 +1095,7 @@ class _Flatten:
             if p not in defaults:
                 self.error(f"missing argument {p!r} for {label}", expr)
             if p in stored:
-                values[p] = self.atom(copy.deepcopy(defaults[p]), out)
+                values[p] = self.atom(clone(defaults[p]), out)
             else:
                 fixed[p] = defaults[p]
         self.only_called(body, fixed, label)
@@ -1101,10 +1103,10 @@ class _Flatten:
         renamed = {v: self.namer.fresh(f"{name}_{v}") for v in sorted(own)}
         self.locals |= set(renamed.values())
         if callee is not None:
-            free = {n.id for s in body for n in gast.walk(s) if isinstance(n, gast.Name)}
+            free = {n.id for s in body for n in walk(s) if isinstance(n, gast.Name)}
             renamed.update(self.free_names(callee, free - own - set(fixed), body, out))
         for s in body:
-            for n in gast.walk(s):
+            for n in walk(s):
                 if isinstance(n, gast.Name) and n.id in renamed:
                     n.id = renamed[n.id]
         body = [_Substitute(fixed).visit(s) for s in body]
@@ -1166,10 +1168,10 @@ class _Flatten:
         """Parameters standing for a nested function may only be called or passed on."""
         functions = {p for p, v in fixed.items() if isinstance(v, gast.Name)
                      and v.id in self.local_functions}
-        callees = {id(part) for s in body for node in gast.walk(s) if isinstance(node, gast.Call)
+        callees = {id(part) for s in body for node in walk(s) if isinstance(node, gast.Call)
                    for part in [node.func, *node.args, *[k.value for k in node.keywords]]}
         for s in body:
-            for node in gast.walk(s):
+            for node in walk(s):
                 if isinstance(node, gast.Name) and node.id in functions \
                         and id(node) not in callees:
                     self.error(f"{name} uses its parameter {node.id!r}, which receives "
@@ -1194,7 +1196,7 @@ class _Flatten:
         for n in sorted(names):
             found = lookup_free(func, n)
             if found is MISSING:
-                node = next(x for s in body for x in gast.walk(s)
+                node = next(x for s in body for x in walk(s)
                             if isinstance(x, gast.Name) and x.id == n)
                 self.error(f"{func.__name__} reads {n!r}, which is not defined where "
                            f"{func.__name__} is", node)
@@ -1373,7 +1375,7 @@ class _Flatten:
         popped = self.namer.fresh(f"{name}_popped")
         read = assign(popped, gast.Subscript(value=load(name), slice=index, ctx=gast.Load()))
         update = gast.Expr(value=gast.Call(func=gast.Attribute(
-            value=load(name), attr="pop", ctx=gast.Load()), args=[copy.deepcopy(index)],
+            value=load(name), attr="pop", ctx=gast.Load()), args=[clone(index)],
             keywords=[]))
         update.list_update = "pop"
         update.popped = read  # the value to put back
@@ -1390,12 +1392,12 @@ class _Flatten:
             self.built.add(result)
         out.append(assign(result, gast.Dict(keys=[], values=[]) if is_dict else
                           gast.List(elts=[], ctx=gast.Load())))
-        expr = copy.deepcopy(expr)
+        expr = clone(expr)
         renamed = {}
         for i, gen in enumerate(expr.generators):
             if i > 0:  # iterables after the first are evaluated in the comprehension's scope
                 _rename(gen.iter, renamed)
-            for n in gast.walk(gen.target):
+            for n in walk(gen.target):
                 if isinstance(n, gast.Name):
                     renamed[n.id] = renamed.get(n.id) or self.namer.fresh(f"{n.id}_item")
             _rename(gen.target, renamed)

@@ -32,6 +32,7 @@ from .nodes import (
     assign,
     binop,
     call,
+    clone,
     comment,
     const,
     if_,
@@ -41,6 +42,7 @@ from .nodes import (
     store,
     substitute,
     tuple_of,
+    walk,
 )
 from .parse import MISSING
 
@@ -79,13 +81,11 @@ def _chain(head, *attrs):
 
 
 def _clone(node):
-    import copy
-
-    return copy.deepcopy(node)
+    return clone(node)
 
 
 def _stored(stmts):
-    return {n.id for s in stmts for n in gast.walk(s)
+    return {n.id for s in stmts for n in walk(s)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
 
@@ -188,7 +188,7 @@ class Reverse:
         pure operation on values that never change once set (parameters, names
         assigned outside any loop, constants). They need no saving."""
         in_loop = set()
-        for loop in gast.walk(self.tree):
+        for loop in walk(self.tree):
             if isinstance(loop, (gast.For, gast.While)):
                 in_loop |= _stored(loop.body) | ({loop.target.id}
                                                  if isinstance(loop, gast.For) else set())
@@ -210,7 +210,7 @@ class Reverse:
                         continue
                 elif not isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Compare)):
                     continue
-                reads = {n.id for n in gast.walk(value) if isinstance(n, gast.Name)
+                reads = {n.id for n in walk(value) if isinstance(n, gast.Name)
                          and isinstance(n.ctx, gast.Load)} & self.a.locals
                 if all(r in stable or (r not in in_loop and r not in written) for r in reads):
                     stable.add(target.id)
@@ -269,7 +269,7 @@ class Reverse:
             adjoint += self.adjoint_block(primal, None)
         primal_names = _stored(primal) | set(self.a.params) | set(self.saved.values()) \
             | set(self.call_records.values())
-        read = {n.id for s in adjoint for n in gast.walk(s)
+        read = {n.id for s in adjoint for n in walk(s)
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
         needed = read & primal_names
         primal = self.instrument(primal, None, False, needed)
@@ -686,7 +686,7 @@ class Reverse:
         return [if_(_clone(s.test), body, orelse)]
 
     def _needs_adjoint(self, loop) -> bool:
-        for s in gast.walk(loop):
+        for s in walk(loop):
             if getattr(s, "list_update", None):
                 return True  # its list must be restored
             if isinstance(s, gast.Assign):
@@ -701,7 +701,7 @@ class Reverse:
         assigned = _stored(s.body)
         phis = set(s.phis)
         touched = set()
-        for sub in gast.walk(s):
+        for sub in walk(s):
             if getattr(sub, "list_update", None):
                 touched.add(sub.value.func.value.id)
                 touched.add(sub.value.args[0].id if isinstance(sub.value.args[0], gast.Name)
@@ -899,7 +899,7 @@ class Reverse:
         """The user's statements, except copies and +, -, * on numbers, may raise (an
         IndexError, a shape mismatch, a division by zero): the optimizing pass keeps them
         even when nothing reads their value, so the gradient fails where f fails."""
-        for s in (n for n in gast.walk(gast.Module(body=primal, type_ignores=[]))
+        for s in (n for n in walk(gast.Module(body=primal, type_ignores=[]))
                   if isinstance(n, gast.Assign)):
             value = s.value
             safe = getattr(s, "sentinel", False) or isinstance(
@@ -951,19 +951,19 @@ def _free_names(stmts) -> set[str]:
             if isinstance(s, (gast.If, gast.For, gast.While)):
                 for part in (getattr(s, "test", None), getattr(s, "iter", None)):
                     if part is not None:
-                        free.update(n.id for n in gast.walk(part) if isinstance(n, gast.Name)
+                        free.update(n.id for n in walk(part) if isinstance(n, gast.Name)
                                     and isinstance(n.ctx, gast.Load) and n.id not in bound)
-                inner = bound | ({n.id for n in gast.walk(s.target) if isinstance(n, gast.Name)}
+                inner = bound | ({n.id for n in walk(s.target) if isinstance(n, gast.Name)}
                                  if isinstance(s, gast.For) else set())
                 scan(s.body, inner)
                 scan(s.orelse, bound)
                 continue
             value = getattr(s, "value", None)
-            loads = [n.id for n in gast.walk(s) if isinstance(n, gast.Name)
+            loads = [n.id for n in walk(s) if isinstance(n, gast.Name)
                      and isinstance(n.ctx, gast.Load)] if value is not None or \
                 isinstance(s, gast.AugAssign) else []
             free.update(n for n in loads if n not in bound)
-            bound |= {n.id for n in gast.walk(s) if isinstance(n, gast.Name)
+            bound |= {n.id for n in walk(s) if isinstance(n, gast.Name)
                       and isinstance(n.ctx, gast.Store)}
 
     scan(stmts, set())

@@ -40,57 +40,73 @@ def _number(node):
     return isinstance(node, gast.Constant) and type(node.value) in (int, float)
 
 
-class _Fold(gast.NodeTransformer):
-    def visit_BinOp(self, node):
-        self.generic_visit(node)
-        fold = _FOLD.get(type(node.op))
-        if fold and _number(node.left) and _number(node.right):
-            return const(fold(node.left.value, node.right.value))
-        if isinstance(node.op, gast.Pow) and _number(node.right) and node.right.value == 1 \
-                and type(node.right.value) is int:
-            return node.left
-        return node
+def _fold(node):
+    """node with its parts folded first, then itself (what a NodeTransformer with the
+    `_FOLDS` as visit methods does, without its per-node dispatch)."""
+    for field in node._fields:
+        value = getattr(node, field, None)
+        if value.__class__ is list:
+            for i, item in enumerate(value):
+                if isinstance(item, gast.AST):
+                    value[i] = _fold(item)
+        elif isinstance(value, gast.AST):
+            setattr(node, field, _fold(value))
+    fold = _FOLDS.get(node.__class__)
+    return node if fold is None else fold(node)
 
 
-    def visit_Call(self, node):
-        self.generic_visit(node)
-        if isinstance(node.func, gast.Name) and node.func.id == "pow_grad_base" \
-                and len(node.args) == 3 and _number(node.args[2]):
-            g, a, b = node.args
-            if b.value == 0:
-                return const(0.0)
-            power = gast.BinOp(left=a, op=gast.Pow(), right=const(b.value - 1))
-            return self.visit_BinOp(gast.BinOp(
-                left=gast.BinOp(left=g, op=gast.Mult(), right=b), op=gast.Mult(), right=power))
-        return node
-
-    def visit_Compare(self, node):
-        self.generic_visit(node)
-        left, right = node.left, node.comparators[0]
-        if len(node.ops) == 1 and isinstance(node.ops[0], (gast.Is, gast.IsNot)) \
-                and isinstance(left, gast.Constant) and isinstance(right, gast.Constant) \
-                and right.value is None:
-            return const((left.value is None) == isinstance(node.ops[0], gast.Is))
-        return node
-
-    def visit_IfExp(self, node):
-        self.generic_visit(node)
-        if isinstance(node.test, gast.Constant) and isinstance(node.test.value, bool):
-            return node.body if node.test.value else node.orelse
-        return node
+def _fold_binop(node):
+    fold = _FOLD.get(type(node.op))
+    if fold and _number(node.left) and _number(node.right):
+        return const(fold(node.left.value, node.right.value))
+    if isinstance(node.op, gast.Pow) and _number(node.right) and node.right.value == 1 \
+            and type(node.right.value) is int:
+        return node.left
+    return node
 
 
-class _Rename(gast.NodeTransformer):
-    def __init__(self, mapping):
-        self.mapping = mapping
+def _fold_call(node):
+    if isinstance(node.func, gast.Name) and node.func.id == "pow_grad_base" \
+            and len(node.args) == 3 and _number(node.args[2]):
+        g, a, b = node.args
+        if b.value == 0:
+            return const(0.0)
+        power = gast.BinOp(left=a, op=gast.Pow(), right=const(b.value - 1))
+        return _fold(gast.BinOp(
+            left=gast.BinOp(left=g, op=gast.Mult(), right=b), op=gast.Mult(), right=power))
+    return node
 
-    def visit_Name(self, node):
-        if isinstance(node.ctx, gast.Load) and node.id in self.mapping:
-            node.id = self.mapping[node.id]
-        return node
+
+def _fold_compare(node):
+    left, right = node.left, node.comparators[0]
+    if len(node.ops) == 1 and isinstance(node.ops[0], (gast.Is, gast.IsNot)) \
+            and isinstance(left, gast.Constant) and isinstance(right, gast.Constant) \
+            and right.value is None:
+        return const((left.value is None) == isinstance(node.ops[0], gast.Is))
+    return node
+
+
+def _fold_ifexp(node):
+    if isinstance(node.test, gast.Constant) and isinstance(node.test.value, bool):
+        return node.body if node.test.value else node.orelse
+    return node
+
+
+_FOLDS = {gast.BinOp: _fold_binop, gast.Call: _fold_call, gast.Compare: _fold_compare,
+          gast.IfExp: _fold_ifexp}
+
+
+def _rename_reads(node, mapping) -> None:
+    """Reads of the names `mapping` holds renamed in place."""
+    if mapping:
+        for n in walk(node):
+            if n.__class__ is gast.Name and n.id in mapping and isinstance(n.ctx, gast.Load):
+                n.id = mapping[n.id]
 
 
 def _stored(node) -> set[str]:
+    if node.__class__ is gast.Name:
+        return {node.id} if isinstance(node.ctx, gast.Store) else set()
     return {n.id for n in walk(node)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
@@ -152,17 +168,17 @@ def _propagate(stmts: list) -> list:
                 kill(_stored(s))
             for field in ("test", "iter"):
                 if getattr(s, field, None) is not None:
-                    setattr(s, field, _Rename(copies).visit(getattr(s, field)))
+                    _rename_reads(getattr(s, field), copies)
             kill(_stored(s))
             s.body = _propagate(s.body) or [gast.Pass()]
             s.orelse = _propagate(s.orelse)
             out.append(s)
             continue
         if isinstance(s, gast.Assign):
-            s.value = _Rename(copies).visit(s.value)
+            _rename_reads(s.value, copies)
             target = s.targets[0]
             if isinstance(target, gast.Subscript):
-                s.targets = [_Rename(copies).visit(target)]
+                _rename_reads(target, copies)
             elif _is_copy(s) and isinstance(s.value, gast.Name) and s.value.id == target.id:
                 continue  # a = a
             kill(_stored(target))
@@ -170,7 +186,7 @@ def _propagate(stmts: list) -> list:
                 copies[target.id] = s.value.id
                 copied.setdefault(s.value.id, set()).add(target.id)
         else:
-            _Rename(copies).visit(s)
+            _rename_reads(s, copies)
             kill(_stored(s))
         out.append(s)
     return out
@@ -180,62 +196,82 @@ def _drop_dead_code(tree) -> bool:
     """One backward sweep over every block: a statement is removed when nothing reads
     its name any more (the reads of removed statements are forgotten as they go, so a
     dead chain goes at once), or, for a copy, when the rest of its block assigns the
-    name again before reading it. Whether anything was removed."""
+    name again before reading it. Whether another sweep may remove more: whether a
+    statement kept because its name was read lost its last reader to a later removal
+    (a read earlier in a loop body, of a name the body sets after it)."""
     loads: dict[str, int] = {}
     for n in walk(tree):
-        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+        if n.__class__ is gast.Name and isinstance(n.ctx, gast.Load):
             loads[n.id] = loads.get(n.id, 0) + 1
-    removed = False
+    kept_while_read: set = set()  # names of statements kept only because they were read
+    again = False
 
     def forget(node):
-        nonlocal removed
-        removed = True
+        nonlocal again
         for n in walk(node):
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+            if n.__class__ is gast.Name and isinstance(n.ctx, gast.Load):
                 loads[n.id] -= 1
+                if not loads[n.id] and n.id in kept_while_read:
+                    again = True
 
-    def sweep(stmts):
+    def sweep(stmts) -> tuple[list, set, set]:
+        """The statements kept, and the names they read and store."""
         # name -> how the rest of the block first mentions it: True if by assigning it
         # (without reading it), False if by reading it or writing into it otherwise
         overwritten: dict[str, bool] = {}
+        block_reads, block_stores = set(), set()
         out = []
         for s in reversed(stmts):
-            if _is_copy(s) and overwritten.get(s.targets[0].id) or (
-                    _is_dead_if_unread(s) and not loads.get(s.targets[0].id)):
+            if _is_copy(s) and overwritten.get(s.targets[0].id):
                 forget(s)
                 continue
-            if isinstance(s, (gast.If, gast.For, gast.While)):
-                s.body = sweep(s.body)
-                s.orelse = sweep(s.orelse)
-            if isinstance(s, gast.If) and not s.body:
-                if not s.orelse and _is_pure(s.test):
+            if _is_dead_if_unread(s):
+                if not loads.get(s.targets[0].id):
                     forget(s)
                     continue
-                s.test, s.body, s.orelse = not_(s.test), s.orelse, []  # `if not c:`
-            if isinstance(s, (gast.If, gast.For, gast.While)) and not s.body:
-                s.body = [gast.Pass()]
-            reads, stores = _mentions(s)
+                kept_while_read.add(s.targets[0].id)
+            if isinstance(s, (gast.If, gast.For, gast.While)):
+                s.body, reads, stores = sweep(s.body)
+                s.orelse, else_reads, else_stores = sweep(s.orelse)
+                if isinstance(s, gast.If) and not s.body:
+                    if not s.orelse and _is_pure(s.test):
+                        forget(s)
+                        continue
+                    s.test, s.body, s.orelse = not_(s.test), s.orelse, []  # `if not c:`
+                if not s.body:
+                    s.body = [gast.Pass()]
+                reads |= else_reads
+                stores |= else_stores
+                for part in (s.test,) if not isinstance(s, gast.For) else (s.target, s.iter):
+                    part_reads, part_stores = _mentions(part)
+                    reads |= part_reads
+                    stores |= part_stores
+            else:
+                reads, stores = _mentions(s)
             whole = isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
             for name in stores:
                 overwritten[name] = whole
             for name in reads:
                 overwritten[name] = False
+            block_reads |= reads
+            block_stores |= stores
             out.append(s)
         out.reverse()
-        return out
+        return out, block_reads, block_stores
 
-    tree.body = sweep(tree.body)
-    return removed
+    tree.body = sweep(tree.body)[0]
+    return again
 
 
 def _mentions(node) -> tuple[set, set]:
     """(names read, names stored) anywhere in node."""
     reads, stores = set(), set()
     for n in walk(node):
-        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
-            reads.add(n.id)
-        elif isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
-            stores.add(n.id)
+        if n.__class__ is gast.Name:
+            if isinstance(n.ctx, gast.Load):
+                reads.add(n.id)
+            elif isinstance(n.ctx, gast.Store):
+                stores.add(n.id)
     return reads, stores
 
 
@@ -312,7 +348,7 @@ def _literal_is(node, value) -> bool:
 
 
 def simplify(tree: gast.FunctionDef) -> gast.FunctionDef:
-    tree = _Fold().visit(tree)
+    tree = _fold(tree)
     _spread_by_product(tree)
     tree.body = _propagate(tree.body)
     while _drop_dead_code(tree):

@@ -23,7 +23,7 @@ import gast
 
 from .errors import UnsupportedSyntaxError
 from .naming import RESERVED
-from .nodes import assign, load, walk
+from .nodes import assign, load, map_names, walk
 from .normalize import read_before_write
 
 
@@ -83,19 +83,6 @@ def _copy(target, source, lineno):
     return node
 
 
-class _Renamer(gast.NodeTransformer):
-    def __init__(self, env, renamed_away):
-        self.env = env
-        self.renamed_away = renamed_away  # user name -> its reads renamed to another name
-
-    def visit_Name(self, node):
-        if isinstance(node.ctx, gast.Load) and node.id in self.env:
-            if self.env[node.id] != node.id:
-                self.renamed_away[node.id] = self.renamed_away.get(node.id, 0) + 1
-            return load(self.env[node.id])
-        return node
-
-
 def _loads(node) -> dict[str, int]:
     """How many times node reads each name."""
     counts: dict[str, int] = {}
@@ -149,7 +136,18 @@ class _SSA:
             - self.renamed_away.get(name, 0) > 0
 
     def rename(self, node, env):
-        return _Renamer(env, self.renamed_away).visit(node)
+        """node with its reads of names in env renamed to what env maps them to (fresh
+        Name nodes), counting the reads renamed away from their own names."""
+        renamed_away = self.renamed_away
+
+        def renamed(name):
+            if isinstance(name.ctx, gast.Load) and name.id in env:
+                if env[name.id] != name.id:
+                    renamed_away[name.id] = renamed_away.get(name.id, 0) + 1
+                return load(env[name.id])
+            return name
+
+        return map_names(node, renamed)
 
     def block(self, stmts, env):
         out = []
