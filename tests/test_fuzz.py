@@ -437,11 +437,6 @@ def test_minimizer_drops_module_definitions_and_decorators():
     assert "@deco" not in rep.source and "math.sin(" in rep.source
 
 
-@pytest.mark.xfail(strict=False, reason="issue 11: the current engine still returns wrong "
-                   "gradients or unlocated errors on many open-world constructs (user "
-                   "classes, decorators, views by chains, list reductions, np.r_, complex "
-                   "values, growing loops, one-branch variables, None/bool results, "
-                   "rebinding); make this strict once they are fixed")
 def test_open_world_run_finds_only_correct_gradients_or_located_refusals():
     summary = fuzz.run(OPEN_PROGRAMS, seed=OPEN_SEED, points=2, minimize_count=0,
                        categories=CATEGORIES)
