@@ -2651,6 +2651,22 @@ def unbound_loop(x, n):
     return y
 
 
+@probe("fails-unbound-copied-never-used", 0.7)
+def unbound_copied(x):
+    if x > 5.0:
+        w = x * 2.0
+    o = w
+    return x * 3.0
+
+
+@probe("fails-unbound-copied-after-loop-not-run", 0.7, 0, wrt=0)
+def unbound_copied_after_loop(x, n):
+    for i in range(n):
+        last = x * i
+    kept = last
+    return x * x
+
+
 @probe("fails-returns-none-implicit", 0.7)
 def returns_none_implicit(x):
     if x > 1.0:

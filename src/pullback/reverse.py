@@ -243,7 +243,7 @@ class Reverse:
         seed = self.namer.fresh("seed") if self.mode == "vjp" else None
         adjoint: list = []
         checks: list = []
-        unbound = self.a.maybe_unbound()
+        unbound = self.unbound
         check = None
         if self.mode in ("grad", "value_and_grad") and (
                 result not in self.a.scalar or result not in self.a.active or result in unbound):
@@ -345,6 +345,13 @@ class Reverse:
                                     decorator_list=[], returns=None, type_comment=None,
                                     type_params=[])
         return gast.Module(body=[forward, backward], type_ignores=[])
+
+    @property
+    def unbound(self) -> set:
+        """Names that may hold the placeholder of a variable not set on every path."""
+        if not hasattr(self, "_unbound"):
+            self._unbound = self.a.maybe_unbound()
+        return self._unbound
 
     def guards(self):
         """Entry checks for what the code was specialized on: the function's own code
@@ -832,6 +839,11 @@ class Reverse:
                 if message and checked:  # check the operand before an augmented assignment
                     out.append(gast.Expr(value=call("not_shared", load(checked), load(name))))
                 out.append(s)
+                if isinstance(s.value, gast.Name) and s.value.id in self.unbound and not any(
+                        getattr(s, flag, False) for flag in ("phi", "is_return", "sentinel")):
+                    # the user's `o = w` of a variable that may be unset: Python's read of
+                    # w raises there, even when o is never used
+                    out.append(gast.Expr(value=call("check_bound", load(target.id))))
                 if message and not checked:  # check the value read
                     out.append(gast.Expr(value=call("not_a_view", load(target.id),
                                                     load(name))))
