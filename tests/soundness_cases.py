@@ -2667,6 +2667,13 @@ def unbound_copied_after_loop(x, n):
     return x * x
 
 
+@probe("fails-returns-bool-on-one-path", 0.8)
+def bool_on_one_path(x):
+    if 0.5 > math.log(1.5 + x):
+        return x
+    return 1.0 > 0.0
+
+
 @probe("fails-returns-none-implicit", 0.7)
 def returns_none_implicit(x):
     if x > 1.0:

@@ -164,7 +164,22 @@ class Analysis:
     def maybe_unbound(self) -> set[str]:
         """Names that may hold the placeholder of a variable not set on every path: the
         placeholders, and the copies that merge them at branches and loops."""
-        found = {s.targets[0].id for s in self.assigns if getattr(s, "sentinel", False)}
+        return self._copied({s.targets[0].id for s in self.assigns
+                             if getattr(s, "sentinel", False)})
+
+    def maybe_bool(self) -> set[str]:
+        """Names that may hold a bool (a comparison, `not`, a bool literal), and their
+        copies: a number to scalar inference, but no result grad can differentiate."""
+        return self._copied({s.targets[0].id for s in self.assigns
+                             if isinstance(s.targets[0], gast.Name) and (
+                                 isinstance(s.value, gast.Compare)
+                                 or isinstance(s.value, gast.UnaryOp)
+                                 and isinstance(s.value.op, gast.Not)
+                                 or isinstance(s.value, gast.Constant)
+                                 and isinstance(s.value.value, bool))})
+
+    def _copied(self, found) -> set[str]:
+        """`found` and the names copied from them (`a = b`), transitively."""
         copies: dict = {}  # name -> the names copied from it
         for s in self.assigns:
             if isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Name):

@@ -246,7 +246,8 @@ class Reverse:
         unbound = self.unbound
         check = None
         if self.mode in ("grad", "value_and_grad") and (
-                result not in self.a.scalar or result not in self.a.active or result in unbound):
+                result not in self.a.scalar or result not in self.a.active or result in unbound
+                or result in self.a.maybe_bool()):
             check = "check_scalar"  # a constant result may be None or a bool: no derivative
         elif result in unbound:
             check = "check_bound"
