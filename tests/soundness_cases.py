@@ -2674,6 +2674,14 @@ def bool_on_one_path(x):
     return 1.0 > 0.0
 
 
+@probe("fails-unbound-scalar-arithmetic-unused", V3)
+def unbound_arithmetic_unused(v):
+    if 1.0 < 1.0:
+        w = 1.0
+    unused = w * 1.0
+    return 1.0 + np.sum(v)
+
+
 @probe("fails-returns-none-implicit", 0.7)
 def returns_none_implicit(x):
     if x > 1.0:

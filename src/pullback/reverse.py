@@ -922,6 +922,9 @@ class Reverse:
                 and self.is_scalar(value.left) and self.is_scalar(value.right)) or (
                 isinstance(value, gast.UnaryOp) and isinstance(value.op, gast.USub)
                 and self.is_scalar(value.operand))
+            if safe and not getattr(s, "sentinel", False) and any(
+                    isinstance(n, gast.Name) and n.id in self.unbound for n in walk(value)):
+                safe = False  # a read of a variable that may be unset raises in Python
             s.may_raise = not safe
 
     def hoist(self, loop) -> list:
