@@ -2682,6 +2682,15 @@ def unbound_arithmetic_unused(v):
     return 1.0 + np.sum(v)
 
 
+@probe("fails-unbound-written-into-buffer", 0.7)
+def unbound_written_into_buffer(x):
+    for i in range(0):
+        t = 0.5
+    buf = np.zeros(2)
+    buf[0] = t
+    return np.sum(buf) * x
+
+
 @probe("fails-returns-none-implicit", 0.7)
 def returns_none_implicit(x):
     if x > 1.0:

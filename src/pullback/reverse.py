@@ -839,12 +839,12 @@ class Reverse:
                 checked = getattr(s, "checked_name", None)
                 if message and checked:  # check the operand before an augmented assignment
                     out.append(gast.Expr(value=call("not_shared", load(checked), load(name))))
-                out.append(s)
                 if isinstance(s.value, gast.Name) and s.value.id in self.unbound and not any(
                         getattr(s, flag, False) for flag in ("phi", "is_return", "sentinel")):
-                    # the user's `o = w` of a variable that may be unset: Python's read of
-                    # w raises there, even when o is never used
-                    out.append(gast.Expr(value=call("check_bound", load(target.id))))
+                    # the user's `o = w` (or `b[i] = w`) of a variable that may be unset:
+                    # Python's read of w raises there, even when o is never used
+                    out.append(gast.Expr(value=call("check_bound", load(s.value.id))))
+                out.append(s)
                 if message and not checked:  # check the value read
                     out.append(gast.Expr(value=call("not_a_view", load(target.id),
                                                     load(name))))
