@@ -2691,6 +2691,15 @@ def unbound_written_into_buffer(x):
     return np.sum(buf) * x
 
 
+@probe("views-alias-made-in-loop-then-augmented", V3)
+def alias_in_loop_then_augmented(v):
+    a = np.sin(v)
+    for i in range(0, 1):
+        b = a
+    a *= 0.5
+    return np.sum(b)
+
+
 @probe("fails-returns-none-implicit", 0.7)
 def returns_none_implicit(x):
     if x > 1.0:

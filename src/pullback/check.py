@@ -298,9 +298,10 @@ def views_of(analysis, buffers, through_phis=True) -> dict[str, str]:
         target = s.targets[0]
         if not isinstance(target, gast.Name) or target.id in buffers:
             continue
-        if not through_phis and getattr(s, "phi", False):
-            continue
+        loop_copy = not through_phis and getattr(s, "phi", False)
         for source in shared_sources(analysis, s):
+            if loop_copy and source in buffers:
+                continue  # the buffer's own loop versions (given in `buffers`), not a new name
             readers.setdefault(source, []).append(target.id)
     view_of: dict[str, str] = {}
     stack = [(b, b) for b in buffers]
