@@ -23,7 +23,6 @@ import functools
 import inspect
 import linecache
 import operator
-import sys
 import sysconfig
 import textwrap
 import types
@@ -361,8 +360,10 @@ _STDLIB = tuple({sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib")}
 def is_library(func) -> bool:
     """Whether `func` belongs to the standard library or to a numeric library (NumPy, SciPy,
     ...), whose code pullback never transforms from source."""
-    module = (getattr(func, "__module__", None) or "").split(".")[0]
-    if module in LIBRARIES or module in sys.stdlib_module_names:
+    module = str(getattr(func, "__module__", None) or "").split(".")[0]
+    if module in LIBRARIES:
         return True
+    # the standard library: by where its code lies (a user's own test.py or code.py is not)
     filename = getattr(getattr(func, "__code__", None), "co_filename", "") or ""
-    return filename.startswith(_STDLIB) and "site-packages" not in filename
+    return filename.startswith(_STDLIB) and "site-packages" not in filename \
+        and "dist-packages" not in filename
