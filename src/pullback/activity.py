@@ -290,7 +290,7 @@ class Analysis:
         else:
             return False
         try:
-            return __import__("numpy").dtype(dtype).kind in "iub"
+            return np.dtype(dtype).kind in "iub"
         except TypeError:
             return False
 

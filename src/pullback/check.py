@@ -246,10 +246,7 @@ def _check_fresh(name, analysis, describe, where, seen) -> None:
 def _is_allocator(callee) -> bool:
     from .rules.numpy import ALLOCATORS
 
-    try:
-        return callee in ALLOCATORS
-    except TypeError:
-        return False
+    return _in(callee, ALLOCATORS)
 
 
 def fresh_result(analysis, stmt) -> bool:

@@ -251,10 +251,12 @@ class Reverse:
             check = "check_scalar"  # a constant result may be None or a bool: no derivative
         elif result in unbound:
             check = "check_bound"
-        if check:
+        if check == "check_scalar":
             where = self.namer.fresh("returned_at")  # the text lives in a constant
             self.constants[where] = self.a.returned_at()
             checks.append(gast.Expr(value=call(check, load(result), load(where))))
+        elif check:  # an unset result raises Python's own UnboundLocalError
+            checks.append(gast.Expr(value=call(check, load(result))))
         if seed and result not in self.a.active:  # the gradient is zero, the seed checked
             checks.append(gast.Expr(value=call("seed_for", load(seed), load(result))))
         if result in self.a.active:

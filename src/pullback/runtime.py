@@ -11,6 +11,7 @@ of its namespace), so a NumPy function monkeypatched later does not change them.
 from __future__ import annotations
 
 import math as _math
+import sys
 import types
 
 import numpy
@@ -420,10 +421,9 @@ def rebound(name):
     else:
         what = (f"{name!r} names a different object than when this gradient was generated, "
                 "so the derivative rules chosen for it no longer apply")
-    where = ""
-    import sys  # the generated function that called this: its user_function is f
-
     from .parse import where_defined
+
+    where = ""  # the generated function that called this: its user_function is f
     user_function = sys._getframe(1).f_locals.get("user_function")
     if user_function is not None:
         where = where_defined(user_function)
@@ -494,7 +494,7 @@ def unbound(name):
     return Unbound(name)
 
 
-def check_bound(out, where=""):
+def check_bound(out):
     """The function's result is a value, not a variable that was never set."""
     if out.__class__ is Unbound:
         out._fail()
