@@ -1,6 +1,8 @@
 """Calls to Python functions: transformed into forward and backward functions of their
 own, with keywords, defaults, nesting, recursion, other modules and tuple results."""
 
+import math
+
 import call_cases as cc
 import numpy as np
 import pytest
@@ -45,7 +47,7 @@ def test_called_function_gets_a_forward_and_a_backward_function():
     text = pullback.source(cc.poly, wrt=(0,), mode="split")
     assert "def poly_forward" in text and "def poly_backward" in text
     compile(text, "<split>", "exec")
-    caller = pullback.source(cc.nested_calls)
+    caller = pullback.source(cc.nested_calls, optimize=False)  # small callees not inlined
     assert "poly_backward" in caller and "square_backward" in caller
 
 
@@ -157,3 +159,132 @@ def test_rebinding_what_a_called_function_calls_gives_a_fresh_gradient(tmp_path)
     with pytest.raises(pullback.PullbackError, match="'act' names a different object"):
         d_outer(x)
     assert pullback.grad(module.outer)(x) == pytest.approx(6.0 * np.cos(3 * x) + 1.0)
+
+
+# --------------------------------------------- small functions are inlined at their calls
+
+def _lse(v):
+    m = np.max(v)
+    return m + np.log(np.sum(np.exp(v - m)))
+
+
+def _half_sq(t, scale=0.5):
+    if t > 0.0:
+        return scale * t * t
+    return -scale * t * t
+
+
+def _fact(x, n):
+    return x if n == 0 else x * _fact(x, n - 1)
+
+
+def _twice_a(t):
+    return _twice_b(t) + _twice_b(t * 0.5)
+
+
+def _twice_b(t):
+    return _twice_c(t) * _twice_c(t + 0.1)
+
+
+def _twice_c(t):
+    return _twice_d(t) - _twice_d(t * t)
+
+
+def _twice_d(t):
+    return math.sin(t) * 0.9
+
+
+def _uses_lse(v):
+    total = 0.0
+    for k in range(3):
+        total = total + _lse(v * (k + 1.0))
+    return total + _half_sq(v[0]) + _half_sq(v[1], scale=2.0) + _fact(v[2], 3)
+
+
+def _doubling_chain(x):
+    return _twice_a(x) + _twice_a(x * 0.3)
+
+
+def _many_calls(x):
+    y = x
+    for _ in range(2):
+        y = y + _half_sq(y) * 0.01
+    return sum([_half_sq(x * k * 0.01) for k in range(1)]) + y
+
+
+@pytest.mark.parametrize("func, args", [
+    (_uses_lse, (np.array([0.3, -1.2, 0.8]),)),
+    (_doubling_chain, (0.7,)),
+    (_many_calls, (0.4,)),
+])
+def test_small_functions_inlined_or_called_match_finite_differences(func, args):
+    for optimize in (True, False):
+        g = pullback.grad(func, optimize=optimize)(*args)
+        np.testing.assert_allclose(g, numeric_grad(func, args, 0), rtol=1e-6, atol=1e-9)
+
+
+def test_small_function_is_inlined_and_a_recursive_one_is_called():
+    text = pullback.source(_uses_lse)
+    assert "lse_forward" not in text and "half_sq_forward" not in text
+    assert "lse_m = " in text  # the helper's own names, prefixed with its name
+    assert "fact_forward" in text  # recursion stops inlining: the inner call stays a call
+    plain = pullback.source(_uses_lse, optimize=False)
+    assert "lse_forward" in plain and "half_sq_forward" in plain
+
+
+def _doubling_chain_budget(x):
+    return _twice_a(x) + _twice_a(x * 0.3)
+
+
+def test_inlining_stops_at_its_budget(monkeypatch):
+    # 15 statements are inlined per _twice_a call (2**3 calls of _twice_d): with a budget
+    # of 20, the first call's tree is inlined and the rest of the calls stay calls
+    from pullback import normalize
+
+    monkeypatch.setattr(normalize, "INLINE_BUDGET", 20)
+    text = pullback.source(_doubling_chain_budget)
+    assert "twice_a_forward" in text or "twice_b_forward" in text
+    assert "math.sin" in text
+    args = (0.7,)
+    g = pullback.grad(_doubling_chain_budget)(*args)
+    np.testing.assert_allclose(g, numeric_grad(_doubling_chain_budget, args, 0), rtol=1e-6)
+
+
+def test_rebinding_an_inlined_function_is_noticed(tmp_path):
+    import importlib.util
+
+    path = tmp_path / "rebind_inlined.py"
+    path.write_text("import numpy as np\nimport math\n\n"
+                    "def act(t):\n    return math.tanh(t)\n\n"
+                    "def f(x):\n    return act(x * 3.0) + x\n\n"
+                    "def g(x):\n    return helpers.act(x * 3.0) + x\n")
+    spec = importlib.util.spec_from_file_location("rebind_inlined", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.helpers = module  # a dotted call: module.attribute
+    x = 0.4
+    for name in ("f", "g"):
+        d = pullback.grad(getattr(module, name))
+        assert "act_forward" not in pullback.source(getattr(module, name))
+        assert d(x) == pytest.approx(3.0 * (1 - math.tanh(3 * x) ** 2) + 1.0)
+        module.act = math.sin
+        with pytest.raises(pullback.PullbackError, match="names a different object"):
+            d(x)
+        assert pullback.grad(getattr(module, name))(x) == pytest.approx(
+            3.0 * math.cos(3 * x) + 1.0)
+        module.act = module.__dict__["act"] = math.tanh
+        spec.loader.exec_module(module)
+        module.helpers = module
+
+
+def test_error_in_an_inlined_function_points_at_its_line():
+    def bad(x):
+        return _no_rule_helper(x) * 2.0
+
+    with pytest.raises(pullback.NoRuleError) as info:
+        pullback.grad(bad)(0.3)
+    assert "math.gamma" in str(info.value) and "return math.gamma(t) + t" in str(info.value)
+
+
+def _no_rule_helper(t):
+    return math.gamma(t) + t

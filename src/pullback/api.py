@@ -33,7 +33,7 @@ from .errors import PullbackError
 from .naming import RESERVED
 from .nodes import dotted_name
 from .normalize import normalize
-from .parse import lookup_dotted, lookup_free, parse_function, passed_through, where_defined
+from .parse import lookup_dotted, parse_function, passed_through, where_defined
 from .reverse import reverse
 from .simplify import simplify
 from .ssa import to_ssa
@@ -74,7 +74,7 @@ class Transformed:
                                        and self.defaults[1] is func.__kwdefaults__)) \
             and func.__code__ is self.source_code \
             and all(lookup_dotted(func, name) is obj for name, obj in self.bindings.items()) \
-            and all(lookup_free(owner or func, name) is obj
+            and all(lookup_dotted(owner or func, name) is obj
                     for (owner, name), obj in self.inlined.items()) \
             and all(codegen.helper_attribute(name) is obj
                     for name, obj in self.originals.items()) \
@@ -189,10 +189,11 @@ def transform(func, wrt=0, mode="grad", static=None, optimize=True) -> Transform
     "split": a forward and a backward function for calls from other generated code).
     `static` maps parameters that always receive the same function (say, an activation
     passed by the caller) to that function, so calls through them can be differentiated.
-    `optimize=False` leaves out the optimizing pass (the simplify stage, and the shape
-    facts, loop-invariant values, in-place accumulation and summed matrix products that
-    the reverse stage would use): the plain adjoint, for reading and for testing that
-    the optimizations never change a gradient.
+    `optimize=False` leaves out the optimizing pass (the simplify stage, the inlining of
+    small user functions at their calls, and the shape facts, loop-invariant values,
+    in-place accumulation and summed matrix products that the reverse stage would use):
+    the plain adjoint, for reading and for testing that the optimizations never change
+    a gradient.
 
     The function differentiated is `func` itself, the one that runs: a decorator's
     wrapper is differentiated from its own source, never the function it wraps."""
@@ -310,7 +311,7 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
         raise PullbackError(
             f"parameter name {clash[0]!r} of {func.__qualname__} is reserved for the generated "
             "code; please rename it")
-    tree = normalize(parsed.tree, parsed)
+    tree = normalize(parsed.tree, parsed, inline=optimize)
     stages.keep("normalized", tree)
     tree = to_ssa(tree, parsed.location.describe)
     stages.keep("ssa", tree)

@@ -17,11 +17,22 @@ class Location:
         self.source_lines = source_lines  # the parsed (dedented) source, by line
 
     def describe(self, node) -> str:
+        """`File "...", line N` and the line's text; for a node that comes from the body
+        of a function inlined at a call (see normalize), the line in that function."""
+        origin = getattr(node, "origin", None)
+        if origin is not None:
+            location, lineno = origin
+            return location.describe(_Line(lineno))
         lineno = getattr(node, "lineno", None)
         if lineno is None:
             return f"{self.filename}"
         text = self.source_lines[lineno - 1].strip() if lineno <= len(self.source_lines) else ""
         return f'File "{self.filename}", line {lineno + self.line_offset}\n    {text}'
+
+
+class _Line:
+    def __init__(self, lineno):
+        self.lineno = lineno
 
 
 class LocatedError(PullbackError):

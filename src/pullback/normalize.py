@@ -55,7 +55,9 @@ from .nodes import (
 from .parse import MISSING, is_library, lookup_free, parse_function
 
 
-def normalize(tree: gast.FunctionDef, parsed) -> gast.FunctionDef:
+def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
+    """`tree` in the core language; with `inline`, calls of small user functions are
+    replaced by their bodies (see _Flatten.small_callee)."""
     namer = Namer(all_names(tree))
     user_names = set(namer.taken)
     local_functions = _local_functions(tree, namer, parsed)
@@ -65,6 +67,8 @@ def normalize(tree: gast.FunctionDef, parsed) -> gast.FunctionDef:
     flatten = _Flatten(namer, parsed)
     flatten.local_functions = local_functions
     flatten.user_names = user_names
+    if not inline:
+        flatten.inline_budget = 0
     body = flatten.block(body)
     sentinels = []
     for name in unset:
@@ -621,6 +625,43 @@ ARRAY_METHODS = {
 }
 
 
+# Small functions (at most SMALL_STATEMENTS statements, see _small_body) are inlined at
+# their calls, until INLINE_BUDGET statements have been inlined into one function.
+SMALL_STATEMENTS = 8
+INLINE_BUDGET = 120
+_NOT_SMALL = (gast.For, gast.While, gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda,
+              gast.ClassDef, gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp,
+              gast.Global, gast.Nonlocal, gast.Yield, gast.YieldFrom, gast.Await, gast.Try,
+              gast.With, gast.Raise, gast.Assert, gast.AugAssign, gast.Delete, gast.Starred,
+              gast.NamedExpr, gast.Expr)
+
+
+def _small_body(func):
+    """The checked Parsed of `func` when its body is small and straight: at most
+    SMALL_STATEMENTS statements (those of branches counted), only assignments to names,
+    `if` and `return`, no loops, nested functions, comprehensions or writes into
+    objects, and a plain signature; else None."""
+    try:
+        callee = parse_function(func)
+        args = callee.tree.args
+        if args.vararg or args.kwarg or callee.tree.decorator_list:
+            return None
+        statements = 0
+        for node in walk(callee.tree):
+            if isinstance(node, _NOT_SMALL) and node is not callee.tree:
+                return None
+            if isinstance(node, (gast.Subscript, gast.Attribute)) \
+                    and not isinstance(node.ctx, gast.Load):
+                return None
+            statements += isinstance(node, gast.stmt)
+        if statements - 1 > SMALL_STATEMENTS:
+            return None
+        check(callee.tree, callee.location)
+    except PullbackError:
+        return None  # transformed as a callee, which reports it
+    return callee
+
+
 class _Flatten:
     def __init__(self, namer, parsed):
         self.namer = namer
@@ -630,6 +671,8 @@ class _Flatten:
         self.user_names: set = set()  # names of the user's function, and reserved ones
         self.inlining: list = []  # the functions being inlined, innermost last
         self.readable: dict = {}  # module-level function -> its checked Parsed
+        self.small: dict = {}  # user function -> its checked Parsed if small enough to inline
+        self.inline_budget = INLINE_BUDGET  # statements of small functions still to inline
         self.globals_names: dict = {}  # id of a module's globals -> the name they get
         self.rebound: set = set()  # names the loop being normalized assigns
         self.resized: set = set()  # lists whose length that loop's body may change
@@ -654,8 +697,11 @@ class _Flatten:
             self.lineno = getattr(stmt, "lineno", self.lineno)
             lineno = self.lineno
             new = self.stmt(stmt)
+            origin = getattr(stmt, "origin", None)  # a statement of an inlined function
             for node in new:
                 _at(node, lineno)
+                if origin is not None and getattr(node, "origin", None) is None:
+                    node.origin = origin
                 if getattr(stmt, "is_return", False):  # the result may alias what it returns
                     node.is_return = True
             out.extend(new)
@@ -913,6 +959,8 @@ class _Flatten:
             return simple
         name = self.namer.fresh(hint or _base_name(expr))
         out.append(assign(name, simple))
+        if getattr(expr, "origin", None) is not None:  # from an inlined function's body
+            out[-1].origin = expr.origin
         return load(name)
 
     def name_atom(self, expr, out):
@@ -973,6 +1021,9 @@ class _Flatten:
             if passed:
                 callee = self.readable_callee(expr, passed[0])
                 return self.inline(expr, callee.tree, callee, out)
+            small = self.small_callee(expr)
+            if small is not None:
+                return self.inline(expr, small.tree, small, out)
             func = self.callee(expr.func, out)
             args = [self.atom(a, out) for a in expr.args]
             keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value, out))
@@ -1037,6 +1088,36 @@ class _Flatten:
                 and not isinstance(self.parsed.lookup(head), types.ModuleType):
             self.parsed.inlined[None, head] = self.parsed.lookup(head)  # the body is built in
         return self.readable[func]
+
+    def small_callee(self, expr):
+        """The Parsed of the user function `expr` calls, when its body is a few
+        assignments, branches and returns (see `_small_body`): inlined, a helper such as
+        a log-sum-exp costs what its statements cost rather than a forward call, a record
+        and a backward call per call. None otherwise, and once INLINE_BUDGET statements
+        have been inlined: the call is then transformed as a callee. A call inside an
+        inlined body is inlined only through a plain name."""
+        name = dotted_name(expr.func)
+        if name is None or name.split(".")[0] in self.locals | set(self.local_functions) \
+                or any(isinstance(a, gast.Starred) for a in expr.args) \
+                or any(k.arg is None for k in expr.keywords) \
+                or (getattr(expr, "origin", None) and "." in name):
+            return None
+        func = self.parsed.resolve(expr.func)
+        if not inspect.isfunction(func) or func is self.parsed.func or func in self.inlining \
+                or hasattr(func, "__wrapped__") or rules.lookup(func) is not None \
+                or is_library(func):
+            return None
+        if func not in self.small:
+            self.small[func] = _small_body(func)
+        callee = self.small[func]
+        if callee is None or len(callee.tree.body) > self.inline_budget:
+            return None
+        self.inline_budget -= len(callee.tree.body)
+        # the body is built in: the name must still denote func when the gradient runs (a
+        # name free_names gave an alias of its own is checked where it is bound)
+        if name not in self.parsed.aliases and self.parsed.is_rebindable(name.split(".")[0]):
+            self.parsed.inlined[None, name] = func
+        return callee
 
     def inline(self, expr, fdef, callee, out):
         """The body of a function in place of a call to it: a nested function (`callee` is
@@ -1118,8 +1199,9 @@ class _Flatten:
             kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]), body=body,
             decorator_list=[], returns=None, type_comment=None, type_params=[])
         self.dicts |= _dict_names(inner, self)
-        for unset in _maybe_unset(inner):
-            out.append(assign(unset, call("unbound", const(unset))))
+        spelled = {fresh: own for own, fresh in renamed.items()}
+        for unset in _maybe_unset(inner):  # the error names the variable as written
+            out.append(assign(unset, call("unbound", const(spelled.get(unset, unset)))))
             out[-1].sentinel = True
         stmts = _ControlFlow(self.namer).function(body)
         self.inlining.append(key)

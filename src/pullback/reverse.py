@@ -25,6 +25,8 @@ Guarantees on the output (a gast FunctionDef):
 
 from __future__ import annotations
 
+import inspect
+
 import gast
 
 from .check import views_of
@@ -44,7 +46,7 @@ from .nodes import (
     tuple_of,
     walk,
 )
-from .parse import MISSING
+from .parse import MISSING, passed_through
 
 
 def _is_loop_exit(stmt) -> bool:
@@ -564,13 +566,20 @@ class Reverse:
 
     def call_params(self, op):
         """(the callee's parameters that receive active arguments, the functions passed to
-        it as arguments, known now) for a call of a Python function."""
+        it as arguments or left to their defaults, known now) for a call of a Python
+        function. A default is the object the callee's `__defaults__` hold, which its
+        transform guards."""
         params = tuple(p for p, atom in op.inputs.items() if self.active(atom))
         static = {}
         for p, atom in op.inputs.items():
             obj = self.known_function(atom)
             if obj is not None:
                 static[p] = obj
+        signature = inspect.signature(passed_through(op.callee), follow_wrapped=False)
+        for p, param in signature.parameters.items():
+            if p not in op.inputs and callable(param.default) \
+                    and not isinstance(param.default, type):
+                static[p] = param.default
         return params, static
 
     def known_function(self, atom):
