@@ -692,6 +692,27 @@ def build_tables(results, peers):
     return "\n".join(out), verdicts
 
 
+SPELLING_TARGET = 1.2  # a helper called in a loop: gradient time / the body written inline
+
+
+def run_spelling(opts):
+    """The HMM's gradient with its logsumexp helper called at each step, against the same
+    algorithm with the helper's body written out (workloads.hmm_inline), in one run."""
+    w = next(w for w in workloads.WORKLOADS if w.name == "hmm")
+    args = w.make_args()
+    helper = pullback.grad(fresh_function("hmm"), wrt=w.wrt)
+    inline = pullback.grad(fresh_function("hmm_inline"), wrt=w.wrt)
+    check_agrees("hmm_inline", "pullback", inline(*args), helper(*args), w.wrt)
+    t = time_in_one_run({"helper": (helper, args), "inline": (inline, args)},
+                        opts.repeats, opts.min_time)
+    ratio = t["helper"] / t["inline"]
+    met = ratio <= SPELLING_TARGET
+    table = markdown_table(
+        ["workload", "helper called / body inline", "target", "met?"],
+        [["hmm", f"{ratio:.2f}", f"≤ {SPELLING_TARGET:g}", "met" if met else "MISSED"]])
+    return table, (f"hmm helper / inline ≤ {SPELLING_TARGET:g}", met)
+
+
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument(
@@ -751,10 +772,19 @@ def main(argv=None):
         memory_rows = run_memory(opts)
     peers = available_peers(opts)
     tables, verdicts = build_tables(results, peers)
+    spelling = None
+    if any(w.name == "hmm" for w in selected):
+        spelling, verdict = run_spelling(opts)
+        verdicts.append(verdict)
     print("## Results")
     print()
     print(tables)
     print()
+    if spelling:
+        print("### Speed that does not depend on spelling (gradient time)")
+        print()
+        print(spelling)
+        print()
     if memory_rows:
         print("### Peak memory of one RNN gradient call")
         print()

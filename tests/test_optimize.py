@@ -133,6 +133,26 @@ def shift_through_a_loop(v, n):
     return total
 
 
+def shift_in_a_loop_name_set_again_after(v, n):
+    # the loop's copy of m for after the loop is never read: m is set anew there
+    total = 0.0
+    for k in range(n):
+        s = v * (k + 1.0)
+        m = np.max(s, axis=0)
+        total = total + np.sum(m + np.log(np.sum(np.exp(s - m), axis=0)))
+    m = 2.0
+    return total * m
+
+
+def shift_in_a_loop_read_after(v, n):
+    total = 0.0
+    for k in range(n):
+        s = v * (k + 1.0)
+        m = np.max(s, axis=0)
+        total = total + np.sum(m + np.log(np.sum(np.exp(s - m), axis=0)))
+    return total + np.sum(m)  # the last step's max is read: it has a gradient
+
+
 def _matrix(rng, ties=False):
     v = rng.normal(size=(4, 4))
     if ties:
@@ -146,6 +166,7 @@ SHIFTED = [
     (log_softmax_nll, lambda rng, ties: (_matrix(rng, ties), np.array([0, 3, 1, 2])), 0),
     (softmax_weighted, lambda rng, ties: (_matrix(rng, ties), rng.normal(size=(4, 4))), 0),
     (logsumexp_scalar_max, lambda rng, ties: (_matrix(rng, ties),), 0),
+    (shift_in_a_loop_name_set_again_after, lambda rng, ties: (_matrix(rng, ties), 3), 0),
 ]
 NOT_SHIFTED = [
     (shift_summed_along_another_axis, lambda rng, ties: (_matrix(rng),), 0),
@@ -154,6 +175,7 @@ NOT_SHIFTED = [
     (shift_misaligned, lambda rng, ties: (_matrix(rng),), 0),
     (shift_used_elsewhere, lambda rng, ties: (_matrix(rng),), 0),
     (shift_through_a_loop, lambda rng, ties: (_matrix(rng), 3), 0),
+    (shift_in_a_loop_read_after, lambda rng, ties: (_matrix(rng), 3), 0),
 ]
 
 

@@ -334,6 +334,7 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
         simplify(function)
     originals = codegen.guard_unpatched(out, analysis.bindings, tree.namer, constants,
                             lambda dotted: _where_spelled(parsed, dotted) or where_defined(func))
+    codegen.note_inlined(out)
     source = codegen.to_source(out)
     stages["final"] = source
     function_names = [f.name for f in functions]

@@ -17,6 +17,7 @@ import ast
 import itertools
 import linecache
 import math
+import os
 import types
 import warnings
 
@@ -25,7 +26,7 @@ import numpy as np
 
 from . import runtime
 from .errors import PullbackError
-from .nodes import walk
+from .nodes import comment, walk
 from .rules import support
 
 _counter = itertools.count()
@@ -139,6 +140,27 @@ def _no_comment_only_blocks(node) -> None:
             block = getattr(n, field, None)
             if isinstance(block, list) and block and all(_is_comment(s) for s in block):
                 block.append(ast.Pass())
+
+
+def note_inlined(tree: gast.AST) -> None:
+    """A `# inlined from NAME` comment before each run of statements that normalize took
+    from the body of the function NAME, inlined at its call."""
+    for node in walk(tree):
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if not isinstance(block, list) or not block or not isinstance(block[0], gast.stmt):
+                continue
+            new, last = [], None
+            for stmt in block:
+                source = getattr(stmt, "inlined_from", None)
+                if source is not None and source is not last:
+                    code = source.__code__
+                    new.append(comment(f"# inlined from {source.__qualname__} "
+                                       f"({os.path.basename(code.co_filename)}, line "
+                                       f"{code.co_firstlineno})"))
+                last = source
+                new.append(stmt)
+            block[:] = new
 
 
 def to_source(tree: gast.AST) -> str:

@@ -1179,6 +1179,7 @@ class _Flatten:
                 values[p] = self.atom(clone(defaults[p]), out)
             else:
                 fixed[p] = defaults[p]
+        start = len(out)  # the arguments are evaluated: what follows is the body
         self.only_called(body, fixed, label)
         own = (set(params) - set(fixed)) | stored
         renamed = {v: self.namer.fresh(f"{name}_{v}") for v in sorted(own)}
@@ -1209,6 +1210,10 @@ class _Flatten:
             out.extend(self.block(stmts[:-1]))
         finally:
             self.inlining.pop()
+        if callee is not None:  # codegen prints where the statements come from
+            for s in out[start:]:
+                if getattr(s, "inlined_from", None) is None:
+                    s.inlined_from = callee.func
         return stmts[-1].value
 
     def defaults(self, fdef, callee, wanted) -> dict:

@@ -24,6 +24,7 @@ with or without keepdims. Equal tokens mean equal shapes.
 
 from __future__ import annotations
 
+import collections
 import heapq
 import operator
 
@@ -84,6 +85,7 @@ class Shapes:
         self._numpy: dict[str, bool] = {}  # name -> numpy_value of it, once known
         self._numpy_open: set[str] = set()  # names whose operands are being decided
         self._fixpoint()
+        self._reads_of = None  # name -> how many times the function reads it
         self.shift_constants = self._shift_constants() if optimize else set()
 
     def same_shape(self, a: str, b: str) -> bool:
@@ -259,8 +261,12 @@ class Shapes:
                      if any(t is s for t in b))
         shifted = {m: (ADD, 1)}
         consumed = []  # statements that read shifted values
+        unused = []  # copies whose value nothing reads (a loop's m for after the loop)
         for t in block[next(i for i, t in enumerate(block) if t is s) + 1:]:
             if not _reads(t, shifted):
+                continue
+            if self._unused(t):
+                unused.append(t)
                 continue
             if not isinstance(t, gast.Assign) or not isinstance(t.targets[0], gast.Name) \
                     or len(self.a.defs.get(t.targets[0].id, ())) != 1:
@@ -277,8 +283,17 @@ class Shapes:
             consumed.append(t)
         # No other statement (the return included) reads a shifted value; an unused max
         # is no shift.
-        return bool(consumed) and _count_reads(self.a.tree, shifted) == sum(_count_reads(t, shifted)
-                                                         for t in consumed)
+        return bool(consumed) and _count_reads(self.a.tree, shifted) == sum(
+            _count_reads(t, shifted) for t in consumed + unused)
+
+    def _unused(self, t) -> bool:
+        """Whether `t` assigns a name the function never reads."""
+        if self._reads_of is None:
+            self._reads_of = collections.Counter(
+                n.id for n in walk(self.a.tree)
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load))
+        return isinstance(t, gast.Assign) and isinstance(t.targets[0], gast.Name) \
+            and not self._reads_of[t.targets[0].id] and t.targets[0].id != self.a.result
 
     def _shift_of(self, t, shifted, axis, v):
         """The shift (kind, coefficient) of t's result, None if it does not depend on m,
