@@ -347,8 +347,8 @@ def shape_differs_by_branch(x, flag):
 def test_a_loop_name_keeps_its_shape_through_the_loop():
     plain = pullback.source(euler_steps, optimize=False)
     optimized = pullback.source(euler_steps)
-    loop = optimized.split("in reversed(saved):")[1]
-    assert "unbroadcast" not in loop and "unbroadcast" in plain.split("in reversed(saved):")[1]
+    loop = optimized.split("while saved:")[1]
+    assert "unbroadcast" not in loop and "unbroadcast" in plain.split("while saved:")[1]
     _both_match_fd(euler_steps, (np.random.default_rng(9).normal(size=(2, 3)), 0.1), 0)
 
 

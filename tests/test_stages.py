@@ -1068,7 +1068,7 @@ def iterated(x, n):
     return y
 
 
-def test_reverse_loop_iterates_its_record_backwards():
+def test_reverse_loop_pops_its_records_backwards():
     assert final(iterated, ("x",)) == expect("""
         def diterated(x, n):
             if x.__class__ not in SCALAR_TYPES:
@@ -1085,7 +1085,8 @@ def test_reverse_loop_iterates_its_record_backwards():
             dout = 1.0
             dy_2 = dout
             dx = 0.0
-            for sin, y_2 in reversed(saved):
+            while saved:
+                sin, y_2 = saved.pop()
                 dsin = dy_2 * x
                 dx += dy_2 * sin
                 dy_2 = dsin * math.cos(y_2)
@@ -1135,25 +1136,26 @@ def test_reverse_if_inside_a_loop_uses_the_shared_tape():
                     total_4 = total_2 + mul_2
                     total_5 = total_4
                     push(mul_2)
-                saved.append((v, cond, total_2, i))
+                saved.append((v, cond, record_shape(total_2), i))
                 total_2 = total_5
             check_scalar(total_2, returned_at)
             # adjoint
             dout = 1.0
             dtotal_2 = dout
             dxs = 0.0
-            for v, cond, total_2, i in reversed(saved):
+            while saved:
+                v, cond, total_2_shape, i = saved.pop()
                 dtotal_5 = dtotal_2
                 if cond:
                     sin, mul = pop()
-                    dtotal_2 = unbroadcast(dtotal_5, total_2)
+                    dtotal_2 = unbroadcast_to(dtotal_5, total_2_shape)
                     dmul = unbroadcast(dtotal_5, mul)
                     dsin = unbroadcast(dmul * v, sin)
                     dv = dmul * sin
                     dv = dv + dsin * math.cos(v)
                 else:
                     mul_2 = pop()
-                    dtotal_2 = unbroadcast(dtotal_5, total_2)
+                    dtotal_2 = unbroadcast_to(dtotal_5, total_2_shape)
                     dmul_2 = unbroadcast(dtotal_5, mul_2)
                     dv = dmul_2 * 0.5
                 dxs = accum_index(dxs, xs, i, dv)

@@ -331,7 +331,7 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
     stages.keep("adjoint", out)
     functions = out.body if isinstance(out, gast.Module) else [out]
     for function in functions if optimize else ():
-        simplify(function)
+        simplify(function, analysis.scalar)
     originals = codegen.guard_unpatched(out, analysis.bindings, tree.namer, constants,
                             lambda dotted: _where_spelled(parsed, dotted) or where_defined(func))
     codegen.note_inlined(out)

@@ -91,6 +91,8 @@ def _stored(stmts):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
 
+PARTS_KEPT = 256  # pairs a loop's summed matrix product keeps before adding their sum
+
 # Contributions a loop may record and sum after the loop: helper -> (summing helper,
 # position of the factor that pairs with g).
 DEFERRED = {"matmul_grad_a": ("sum_matmul_grad_a", 2), "matmul_grad_b": ("sum_matmul_grad_b", 1)}
@@ -629,6 +631,14 @@ class Reverse:
         pair = tuple_of(expr.args[0], expr.args[other])
         out.append(gast.Expr(value=call(gast.Attribute(value=load(parts), attr="append",
                                                        ctx=gast.Load()), pair)))
+        # every PARTS_KEPT pairs, their sum is added and the list emptied: the pairs of a
+        # long loop are never all kept at once
+        out.append(if_(gast.Compare(left=call("len", load(parts)), ops=[gast.Eq()],
+                                    comparators=[const(PARTS_KEPT)]), [
+            assign(self.d(name), binop(load(self.d(name)), gast.Add(),
+                                       call(summed, load(parts), load(name)))),
+            gast.Expr(value=call(gast.Attribute(value=load(parts), attr="clear",
+                                                ctx=gast.Load())))]))
         return True
 
     def adjoint_write(self, s):
@@ -801,14 +811,16 @@ class Reverse:
         return out
 
     def loop_header(self, header):
-        """The adjoint loop: over the loop's saved records in reverse, else over its
-        range in reverse, else as many times as the primal loop ran."""
+        """The adjoint loop: over the loop's saved records, popped from the last, else
+        over its range in reverse, else as many times as the primal loop ran."""
         loop = header.loop
         mode, names = self.loop_modes[id(loop)]
-        if mode == "record":
+        if mode == "record":  # each record is popped: its memory goes as it is used
             target = store(names[1][0]) if len(names[1]) == 1 else \
                 tuple_of(*[store(n) for n in names[1]], ctx=gast.Store())
-            iterable = call("reversed", load(names[0]))
+            pop = call(gast.Attribute(value=load(names[0]), attr="pop", ctx=gast.Load()))
+            return gast.While(test=load(names[0]), body=[assign(target, pop), *header.body],
+                              orelse=[])
         elif mode == "range":
             target, iterable = store(loop.target.id), call("reversed", load(loop.iter.id))
         else:

@@ -79,6 +79,39 @@ def _shape(x):
     return getattr(x, "shape", ())
 
 
+def record_shape(x):
+    """What a loop record keeps of `x` when the adjoint needs only its shape (see
+    simplify's lean records): an array's shape, `()` for a number, else `[x]`."""
+    if x.__class__ is np.ndarray:
+        shape = x.shape
+        if len(_SHAPES) > 4096:
+            _SHAPES.clear()
+        return _SHAPES.setdefault(shape, shape)  # one tuple per shape, not per record
+    if isinstance(x, (float, int, complex, np.generic)):
+        return ()
+    return [x]  # a list or tuple operand, or a variable not set yet: kept as it is
+
+
+_SHAPES: dict = {}
+
+
+def unbroadcast_to(g, recorded):
+    """`unbroadcast(g, x)` from `record_shape(x)`."""
+    if recorded.__class__ is list:
+        return unbroadcast(g, recorded[0])
+    if g.__class__ is float or (g.__class__ is np.ndarray and g.shape == recorded):
+        return g
+    return unbroadcast(g, _Shaped(recorded))
+
+
+class _Shaped:
+    """Stands for an operand of which only the shape was recorded."""
+    __slots__ = ("shape",)
+
+    def __init__(self, shape):
+        self.shape = shape
+
+
 def unbroadcast(g, x):
     """Sum the gradient `g` of a broadcast result down to the shape of operand `x`."""
     if g.__class__ is float:

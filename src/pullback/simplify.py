@@ -347,10 +347,78 @@ def _literal_is(node, value) -> bool:
     return isinstance(node, gast.Constant) and node.value is value
 
 
-def simplify(tree: gast.FunctionDef) -> gast.FunctionDef:
+def simplify(tree: gast.FunctionDef, scalars=frozenset()) -> gast.FunctionDef:
+    """`tree` rewritten; `scalars` are names known to hold numbers (recorded as they are)."""
     tree = _fold(tree)
     _spread_by_product(tree)
     tree.body = _propagate(tree.body)
     while _drop_dead_code(tree):
         pass
+    _lean_records(tree, scalars)
     return tree
+
+
+# helper -> its form taking record_shape(x) for x (its second argument)
+_SHAPE_ONLY = {"unbroadcast": "unbroadcast_to", "reshape_like": "reshape_to"}
+
+
+def _lean_records(tree, scalars) -> None:
+    """A value a loop records for its adjoint that the adjoint reads only for its shape
+    (`unbroadcast(g, x)`, `reshape_like(g, x)`) is recorded as `record_shape(x)`: a shape
+    tuple instead of an array, per iteration (a number in `scalars` is kept as it is)."""
+    pushes = {}  # record list name -> the tuple (or name) each iteration appends
+    loops = []
+    for node in walk(tree):
+        if isinstance(node, gast.Expr) and isinstance(node.value, gast.Call) \
+                and isinstance(node.value.func, gast.Attribute) \
+                and node.value.func.attr == "append" \
+                and isinstance(node.value.func.value, gast.Name) \
+                and len(node.value.args) == 1:
+            pushes.setdefault(node.value.func.value.id, []).append(node.value)
+        elif isinstance(node, gast.While) and isinstance(node.test, gast.Name) \
+                and node.body and isinstance(node.body[0], gast.Assign) \
+                and isinstance(node.body[0].value, gast.Call) \
+                and dotted_name(node.body[0].value.func) == f"{node.test.id}.pop":
+            loops.append(node)  # while saved: names = saved.pop(); ...
+    taken = {n.id for n in walk(tree) if isinstance(n, gast.Name)} if loops else set()
+    for loop in loops:
+        record = loop.test.id
+        appends = pushes.get(record, [])
+        if len(appends) != 1:
+            continue
+        push = appends[0]
+        target = loop.body[0].targets[0]
+        targets = target.elts if isinstance(target, gast.Tuple) else [target]
+        values = push.args[0].elts if isinstance(push.args[0], gast.Tuple) \
+            and isinstance(target, gast.Tuple) else [push.args[0]]
+        if len(targets) != len(values) or not all(
+                isinstance(t, gast.Name) for t in targets):
+            continue
+        uses: dict = {t.id: [] for t in targets}  # name -> the calls reading it, or None
+        for node in walk(gast.Module(body=loop.body[1:], type_ignores=[])):
+            if isinstance(node, gast.Call) and dotted_name(node.func) in _SHAPE_ONLY \
+                    and len(node.args) == 2 and isinstance(node.args[1], gast.Name) \
+                    and node.args[1].id in uses and uses[node.args[1].id] is not None:
+                uses[node.args[1].id].append(node)
+                node.args[1].shape_only = True
+            elif isinstance(node, gast.Name) and node.id in uses \
+                    and not getattr(node, "shape_only", False):
+                uses[node.id] = None  # read for its value, or assigned
+        for i, name in enumerate(targets):
+            calls = uses[name.id]
+            if not calls or name.id in scalars:
+                continue
+            shape = f"{name.id}_shape"
+            while shape in taken:
+                shape += "_"
+            taken.add(shape)
+            name.id = shape
+            values[i] = gast.Call(func=gast.Name(id="record_shape", ctx=gast.Load(),
+                                                 annotation=None, type_comment=None),
+                                  args=[values[i]], keywords=[])
+            for c in calls:
+                c.args[1].id = shape
+                c.func = gast.Name(id=_SHAPE_ONLY[dotted_name(c.func)], ctx=gast.Load(),
+                                   annotation=None, type_comment=None)
+        if not isinstance(push.args[0], gast.Tuple) or not isinstance(target, gast.Tuple):
+            push.args[0] = values[0]

@@ -21,7 +21,8 @@ def drecurrence(x, a):
     dx_2 = dout
     da = 0.0
     da_unscaled = 0.0
-    for sin, x_2 in reversed(saved):
+    while saved:
+        sin, x_2 = saved.pop()
         dmul = dx_2 * sin
         dsin = dx_2 * mul
         dx_2 = dx_2 + dsin * math.cos(x_2)

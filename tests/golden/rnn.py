@@ -15,7 +15,7 @@ def drnn(Wh, Wx, xs, h0):
         matmul_2 = Wx @ xs_item
         add = matmul + matmul_2
         h_3 = np.tanh(add)
-        saved.append((matmul, xs_item, matmul_2, h_3, h_2))
+        saved.append((record_shape(matmul), xs_item, record_shape(matmul_2), h_3, h_2))
         h_2 = h_3
     out = np.sum(h_2)
     # adjoint
@@ -25,12 +25,19 @@ def drnn(Wh, Wx, xs, h0):
     dWx = 0.0
     dWx_parts = []
     dWh_parts = []
-    for matmul, xs_item, matmul_2, h_3, h_2 in reversed(saved):
+    while saved:
+        matmul_shape, xs_item, matmul_2_shape, h_3, h_2 = saved.pop()
         dadd = dh_2 * (1.0 - h_3 * h_3)
-        dmatmul = unbroadcast(dadd, matmul)
-        dmatmul_2 = unbroadcast(dadd, matmul_2)
+        dmatmul = unbroadcast_to(dadd, matmul_shape)
+        dmatmul_2 = unbroadcast_to(dadd, matmul_2_shape)
         dWx_parts.append((dmatmul_2, xs_item))
+        if len(dWx_parts) == 256:
+            dWx = dWx + sum_matmul_grad_a(dWx_parts, Wx)
+            dWx_parts.clear()
         dWh_parts.append((dmatmul, h_2))
+        if len(dWh_parts) == 256:
+            dWh = dWh + sum_matmul_grad_a(dWh_parts, Wh)
+            dWh_parts.clear()
         dh_2 = matmul_grad_b(dmatmul, Wh, h_2)
     dWx += sum_matmul_grad_a(dWx_parts, Wx)
     dWh += sum_matmul_grad_a(dWh_parts, Wh)

@@ -29,7 +29,8 @@ def drunning_buffer(x):
     dh_item_2 = dout * 2 * h_item_2
     dh = accum_index(0.0, h, -1, dh_item_2)
     dx = 0.0
-    for tanh, add_3, h_old, i in reversed(saved):
+    while saved:
+        tanh, add_3, h_old, i = saved.pop()
         dtanh_slot, dh = take_slot_grad(dh, add_3)
         dtanh = unbroadcast(dtanh_slot, tanh)
         h[add_3] = h_old

@@ -43,7 +43,8 @@ def dsearch(x):
     dout = 1.0
     dtotal_2 = dout
     dx_2 = 0.0
-    for exp, not_2 in reversed(saved):
+    while saved:
+        exp, not_2 = saved.pop()
         dx_4 = dx_2
         if not_2:
             dx_2 = dx_4 * 0.5

@@ -212,6 +212,15 @@ def reshape_like(g, a):
     return g.reshape(shape) if g.__class__ is np.ndarray else np.reshape(g, shape)
 
 
+def reshape_to(g, recorded):
+    """`reshape_like(g, a)` from `record_shape(a)`."""
+    if recorded.__class__ is list:
+        return reshape_like(g, recorded[0])
+    if g.__class__ is float:
+        return g
+    return g.reshape(recorded) if g.__class__ is np.ndarray else np.reshape(g, recorded)
+
+
 def vdot_grad(g, a, b, side):
     """np.vdot(a, b) = sum(conj(a) * b) over the flattened operands: b gets g * conj(a),
     and a, which enters conjugated, the conjugate of g * b."""
