@@ -18,6 +18,7 @@ import textwrap
 import numpy as np
 import pytest
 from fd import numeric_grad
+from scipy_samples import SAMPLES as SCIPY_SAMPLES
 
 import pullback
 from pullback.codegen import HELPERS
@@ -342,6 +343,8 @@ if scipy is not None:
             (f"{sp}.log_softmax(x0 * 400.0, axis=0) * {W(2, 3)}", [((2, 3), ANY)])],
     })
 
+SAMPLES.update(SCIPY_SAMPLES)  # numpy.fft, and SciPy's rules when it is installed
+
 # max/min reductions: distinct values so the arg-extreme is unique and stable.
 for f in (np.max, np.min, np.amax, np.amin):
     name = f"np.{f.__name__}"
@@ -570,7 +573,8 @@ def test_rule_templates_accept_a_zero_gradient(index):
     rule = RULES[f]
     for call_args, call_kwargs in _sample_calls(f, expr, args):
         bound = rule.bind(call_args, call_kwargs)
-        env = {**HELPERS, **bound, "g": 0.0, "ans": f(*call_args, **call_kwargs)}
+        env = {**HELPERS, **dict(rule.functions), **bound, "g": 0.0,
+               "ans": f(*call_args, **call_kwargs)}
         for param, template in rule.partials.items():
             if _differentiable(bound.get(param)):
                 assert _is_zero(eval(template, env)), (param, template)

@@ -1,0 +1,111 @@
+"""The numpy.fft and SciPy rules on whole programs: a spectral loss, a convolution by FFT,
+complex inputs (autograd's convention: dL/dRe - i dL/dIm), float32 inputs, and the calls
+they refuse. Each rule on its own is checked by the table walk in test_rules.py."""
+
+import numpy as np
+import pytest
+from fd import assert_grad_matches, numeric_grad
+
+import pullback
+
+RNG = np.random.default_rng(7)
+
+
+def complex_fd(f, z):
+    """dL/dRe - i dL/dIm of a real f at the complex array z, by central differences."""
+    d_re = numeric_grad(lambda re: f(re + 1j * z.imag), (z.real.copy(),))
+    d_im = numeric_grad(lambda im: f(z.real + 1j * im), (z.imag.copy(),))
+    return d_re - 1j * d_im
+
+
+# ----------------------------------------------------------------------------- fft
+
+
+def spectral_loss(x):
+    return np.sum(np.abs(np.fft.rfft(x)) ** 2)
+
+
+def fft_convolution(x, k):
+    n = x.shape[0] + k.shape[0] - 1
+    return np.sum(np.fft.irfft(np.fft.rfft(x, n) * np.fft.rfft(k, n), n) ** 2)
+
+
+def fft_convolution_2d(image, kernel):
+    spectrum = np.fft.fft2(image) * np.fft.fft2(kernel, s=image.shape)
+    return np.sum(np.real(np.fft.ifft2(spectrum)) ** 2)
+
+
+def power_spectrum_shifted(x):
+    p = np.fft.fftshift(np.abs(np.fft.fftn(x, norm="ortho")) ** 2)
+    return np.sum(p * np.arange(p.size).reshape(p.shape))
+
+
+def test_spectral_loss_is_parseval():
+    x = RNG.normal(size=8)
+    g = assert_grad_matches(spectral_loss, (x,))
+    # rfft keeps bins 0..4 of 8: |X_k|^2 summed once each, so not simply 2 n x
+    assert not np.allclose(g, 2 * 8 * x)
+
+
+@pytest.mark.parametrize("n, m", [(7, 3), (8, 4), (5, 5)])
+def test_convolution_by_fft_matches_direct_convolution(n, m):
+    x, k = RNG.normal(size=n), RNG.normal(size=m)
+    assert np.isclose(fft_convolution(x, k), np.sum(np.convolve(x, k) ** 2))
+    gx, gk = assert_grad_matches(fft_convolution, (x, k), wrt=(0, 1))
+    # closed form: y = x * k, dL/dy = 2y, dL/dx = correlate(2y, k)
+    y = np.convolve(x, k)
+    assert np.allclose(gx, np.correlate(2 * y, k, "valid"))
+    assert np.allclose(gk, np.correlate(2 * y, x, "valid"))
+
+
+def test_two_dimensional_convolution_and_shifted_spectrum():
+    assert_grad_matches(fft_convolution_2d, (RNG.normal(size=(4, 5)), RNG.normal(size=(2, 3))),
+                        wrt=(0, 1))
+    assert_grad_matches(power_spectrum_shifted, (RNG.normal(size=(3, 4)),))
+
+
+@pytest.mark.parametrize("transform", [
+    lambda z: np.fft.fft(z, 6, norm="ortho"), lambda z: np.fft.ifft(z),
+    lambda z: np.fft.fft2(z.reshape(2, 3)), lambda z: np.fft.ifftn(z, s=(4,), axes=(0,)),
+    lambda z: np.fft.irfft(z, 7), lambda z: np.fft.hfft(z, norm="forward"),
+    lambda z: np.fft.fftshift(z)], ids=["fft", "ifft", "fft2", "ifftn", "irfft", "hfft", "shift"])
+def test_complex_input_follows_autograd_convention(transform):
+    weights = np.exp(0.9j * np.arange(10.0)) * np.arange(1.0, 11.0)
+
+    def f(z):
+        y = transform(z)
+        return np.sum(np.real(y * weights[:y.size].reshape(y.shape)) ** 2)
+
+    z = RNG.normal(size=6) + 1j * RNG.normal(size=6)
+    g = pullback.grad(f)(z)
+    assert g.dtype == np.complex128
+    np.testing.assert_allclose(g, complex_fd(f, z), rtol=1e-5, atol=1e-7)
+
+
+def test_float32_input_gets_a_float32_gradient():
+    x = RNG.normal(size=8).astype(np.float32)
+    g = pullback.grad(spectral_loss)(x)
+    assert g.dtype == np.float32
+    np.testing.assert_allclose(g, pullback.grad(spectral_loss)(x.astype(float)), rtol=1e-4)
+
+
+def test_fft_refusals():
+    def repeated(x):
+        return np.sum(np.abs(np.fft.fftn(x, axes=(0, 0))))
+
+    with pytest.raises(pullback.PullbackError, match="repeated axis"):
+        pullback.grad(repeated)(RNG.normal(size=(3, 2)))
+
+    def into_out(x, buffer):
+        return np.sum(np.abs(np.fft.fft(x, out=buffer)))
+
+    with pytest.raises(pullback.PullbackError, match=r"np\.fft\.fft \(got an unexpected keyword argument 'out'\)"):
+        pullback.grad(into_out)(RNG.normal(size=3), np.zeros(3, complex))
+
+
+def test_fftfreq_carries_no_gradient():
+    def f(x):
+        return np.sum(x * np.fft.fftfreq(x.shape[0]))
+
+    x = RNG.normal(size=5)
+    np.testing.assert_allclose(pullback.grad(f)(x), np.fft.fftfreq(5))
