@@ -10,6 +10,12 @@ ANY, POS, UNIT = (-2.0, 2.0), (0.5, 2.0), (-0.8, 0.8)
 S = ()
 
 
+def W(*shape):
+    """A fixed weight per position (as in test_rules.py)."""
+    n = int(np.prod(shape))
+    return f"(np.arange(1.0, {n + 1}.0) / {n}).reshape{shape!r}"
+
+
 def K(*shape):
     """Fixed complex weights of `shape`, each with its own modulus and phase."""
     n = int(np.prod(shape))
@@ -73,3 +79,82 @@ SAMPLES = {
     fft.ifftshift: [("np.fft.ifftshift(x0) * np.arange(1.0, 7.0).reshape(3, 2)",
                      [((3, 2), ANY)])],
 }
+
+try:
+    import scipy.special as special
+except ImportError:  # SciPy is optional: its rules are then not in RULES either
+    special = None
+
+if special is not None:
+    sp = "scipy.special"
+    PROB = (0.1, 0.9)
+    SAMPLES.update({
+        special.gamma: [(f"{sp}.gamma(x0)", [((3, 2), POS)])],
+        special.gammaln: [(f"{sp}.gammaln(x0)", [((3, 4), POS)])],
+        special.loggamma: [(f"{sp}.loggamma(x0)", [((3,), POS)])],
+        special.rgamma: [(f"{sp}.rgamma(x0)", [((3,), POS)])],
+        special.digamma: [(f"{sp}.digamma(x0)", [((3, 4), POS)])],
+        special.polygamma: [(f"{sp}.polygamma(1, x0)", [((3,), POS)]),
+                            (f"{sp}.polygamma(np.array([0, 2]), x0)", [((3, 2), POS)])],
+        special.multigammaln: [(f"{sp}.multigammaln(x0 + 2.0, 3)", [((3,), POS)]),
+                               (f"{sp}.multigammaln(x0, 1)", [(S, POS)])],
+        special.beta: [(f"{sp}.beta(x0, x1)", [((3,), POS), ((2, 1), POS)])],
+        special.betaln: [(f"{sp}.betaln(x0, x1)", [((3,), POS), (S, POS)])],
+        special.betainc: [(f"{sp}.betainc(2.0, 3.5, x0)", [((3,), PROB)]),
+                          (f"{sp}.betainc(np.array([0.7, 2.0]), 1.5, x0)", [((3, 2), PROB)])],
+        special.gammainc: [(f"{sp}.gammainc(1.5, x0)", [((3,), POS)])],
+        special.gammaincc: [(f"{sp}.gammaincc(np.array([0.5, 3.0]), x0)", [((2,), POS)])],
+        special.i0: [(f"{sp}.i0(x0)", [((3,), ANY)])],
+        special.i1: [(f"{sp}.i1(x0)", [((3,), ANY)])],
+        special.iv: [(f"{sp}.iv(2.0, x0)", [((3,), ANY)]), (f"{sp}.iv(0.5, x0)", [((3,), POS)])],
+        special.ive: [(f"{sp}.ive(1.0, x0)", [((3,), ANY)]),
+                      (f"{sp}.ive(np.array([0.5, 2.5]), x0)", [((3, 2), POS)])],
+        special.j0: [(f"{sp}.j0(x0)", [((3,), ANY)])],
+        special.j1: [(f"{sp}.j1(x0)", [((3,), ANY)])],
+        special.jn: [(f"{sp}.jn(2, x0)", [((3,), ANY)]), (f"{sp}.jn(0, x0)", [((3,), ANY)])],
+        special.y0: [(f"{sp}.y0(x0)", [((3,), POS)])],
+        special.y1: [(f"{sp}.y1(x0)", [((3,), POS)])],
+        special.yn: [(f"{sp}.yn(3, x0)", [((3,), POS)])],
+        special.k0: [(f"{sp}.k0(x0)", [((3,), POS)])],
+        special.k1: [(f"{sp}.k1(x0)", [((3,), POS)])],
+        special.kv: [(f"{sp}.kv(1.5, x0)", [((3,), POS)])],
+        special.erf: [(f"{sp}.erf(x0)", [((3, 4), ANY)])],
+        special.erfc: [(f"{sp}.erfc(x0)", [((3,), ANY)])],
+        special.erfcx: [(f"{sp}.erfcx(x0)", [((3,), ANY)])],
+        special.erfinv: [(f"{sp}.erfinv(x0)", [((3,), UNIT)])],
+        special.erfcinv: [(f"{sp}.erfcinv(x0 + 1.0)", [((3,), UNIT)])],
+        special.wofz: [(f"np.real({sp}.wofz(x0 + 1j * x1) * (1.0 + 2.0j))",
+                        [((3,), ANY), ((3,), POS)]),
+                       (f"np.imag({sp}.wofz(x0))", [((3,), ANY)])],
+        special.ndtr: [(f"{sp}.ndtr(x0)", [((3,), ANY)])],
+        special.log_ndtr: [(f"{sp}.log_ndtr(x0)", [((3,), ANY)]),
+                           (f"{sp}.log_ndtr(x0 - 30.0)", [((3,), ANY)])],
+        special.ndtri: [(f"{sp}.ndtri(x0)", [((3,), PROB)])],
+        special.expit: [(f"{sp}.expit(x0)", [((3, 4), ANY)])],
+        special.logit: [(f"{sp}.logit(x0)", [((3, 4), PROB)])],
+        special.log1p: [(f"{sp}.log1p(x0)", [((3,), POS)])],
+        special.expm1: [(f"{sp}.expm1(x0)", [((3,), ANY)])],
+        special.exprel: [(f"{sp}.exprel(x0)", [((3,), ANY)]),
+                         (f"{sp}.exprel(x0 * 1e-5)", [((3,), ANY)]),
+                         (f"{sp}.exprel(x0 * np.array([0.0, 1.0]))", [((2,), ANY)])],
+        special.xlogy: [(f"{sp}.xlogy(x0, x1)", [((3, 2), ANY), ((2,), POS)])],
+        special.xlog1py: [(f"{sp}.xlog1py(x0, x1)", [((3,), ANY), (S, POS)])],
+        special.entr: [(f"{sp}.entr(x0)", [((3,), POS)])],
+        special.rel_entr: [(f"{sp}.rel_entr(x0, x1)", [((3,), POS), ((3,), POS)])],
+        special.kl_div: [(f"{sp}.kl_div(x0, x1)", [((2, 3), POS), ((3,), POS)])],
+        special.logsumexp: [
+            (f"{sp}.logsumexp(x0)", [((2, 3), ANY)]),
+            (f"{sp}.logsumexp(x0, axis=1)", [((2, 3), ANY)]),
+            (f"{sp}.logsumexp(x0, axis=0, keepdims=True)", [((2, 3), ANY)]),
+            (f"{sp}.logsumexp(x0, axis=1, b=x1)", [((2, 3), ANY), ((3,), POS)]),
+            (f"{sp}.logsumexp(x0, b=x1)", [((3,), ANY), (S, POS)]),
+            (f"{sp}.logsumexp(x0 * 400.0, axis=-1)", [((2, 3), ANY)])],
+        special.softmax: [
+            (f"{sp}.softmax(x0) * {W(2, 3)}", [((2, 3), ANY)]),
+            (f"{sp}.softmax(x0, axis=1) * {W(2, 3)}", [((2, 3), ANY)]),
+            (f"{sp}.softmax(x0 * 400.0, axis=0) * {W(2, 3)}", [((2, 3), ANY)])],
+        special.log_softmax: [
+            (f"{sp}.log_softmax(x0) * {W(2, 3)}", [((2, 3), ANY)]),
+            (f"{sp}.log_softmax(x0, axis=1) * {W(2, 3)}", [((2, 3), ANY)]),
+            (f"{sp}.log_softmax(x0 * 400.0, axis=0) * {W(2, 3)}", [((2, 3), ANY)])],
+    })

@@ -99,7 +99,8 @@ def test_fft_refusals():
     def into_out(x, buffer):
         return np.sum(np.abs(np.fft.fft(x, out=buffer)))
 
-    with pytest.raises(pullback.PullbackError, match=r"np\.fft\.fft \(got an unexpected keyword argument 'out'\)"):
+    with pytest.raises(pullback.PullbackError,
+                       match=r"np\.fft\.fft \(got an unexpected keyword argument 'out'\)"):
         pullback.grad(into_out)(RNG.normal(size=3), np.zeros(3, complex))
 
 
@@ -109,3 +110,44 @@ def test_fftfreq_carries_no_gradient():
 
     x = RNG.normal(size=5)
     np.testing.assert_allclose(pullback.grad(f)(x), np.fft.fftfreq(5))
+
+
+# -------------------------------------------------------------------- scipy.special
+
+special = pytest.importorskip("scipy.special")
+
+
+def beta_log_likelihood(a, b, x):
+    return np.sum((a - 1) * np.log(x) + (b - 1) * np.log1p(-x) - special.betaln(a, b))
+
+
+def bessel_mixture(x):
+    return np.sum(special.iv(1.5, x) * special.k0(x) + special.jn(2, x) ** 2
+                  + special.xlogy(x, x + 1.0) - special.entr(x))
+
+
+def test_special_functions_in_programs():
+    x = RNG.uniform(0.2, 0.8, size=5)
+    assert_grad_matches(beta_log_likelihood, (1.7, 2.3, x), wrt=(0, 1, 2))
+    assert_grad_matches(bessel_mixture, (RNG.uniform(0.5, 2.0, size=4),))
+
+
+def betainc_in_a(x):
+    return special.betainc(x, 2.0, 0.4)
+
+
+def gammainc_in_a(x):
+    return special.gammainc(x, 0.4)
+
+
+def iv_in_order(x):
+    return special.iv(x, 1.2)
+
+
+@pytest.mark.parametrize("f, param", [(betainc_in_a, "betainc with respect to a"),
+                                      (gammainc_in_a, "gammainc with respect to a"),
+                                      (iv_in_order, "iv with respect to v")])
+def test_parameters_without_a_rule_are_refused(f, param):
+    with pytest.raises(pullback.PullbackError,
+                       match=f"no derivative rule for scipy.special.{param}"):
+        pullback.grad(f)(1.5)

@@ -12,7 +12,8 @@ import warnings
 from . import NONDIFF, RULES, TABLES, Rule
 
 # Where users find the callables, searched in this order.
-_MODULES = ("builtins", "operator", "math", "numpy", "numpy.linalg", "scipy.special", "pullback")
+_MODULES = ("builtins", "operator", "math", "numpy", "numpy.linalg", "numpy.fft", "scipy.special",
+            "pullback")
 
 _HEADER = """\
 # What pullback differentiates
@@ -99,7 +100,8 @@ def _rule_rows(table, modules):
         rule = RULES.get(func)
         if rule is None:  # marked non-differentiable at run time
             continue
-        params = [p for p in rule.signature.parameters if p in rule.partials]
+        params = [p for p in rule.signature.parameters if p in rule.partials
+                  and not rule.partials[p].startswith("no_derivative(")]  # refused ones
         rows.append((_spelled(func, modules), ", ".join(f"`{p}`" for p in params),
                      f"`{rule.signature}`"))
     return sorted(rows, key=lambda row: row[0].replace("`", ""))
