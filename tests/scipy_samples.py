@@ -158,3 +158,57 @@ if special is not None:
             (f"{sp}.log_softmax(x0, axis=1) * {W(2, 3)}", [((2, 3), ANY)]),
             (f"{sp}.log_softmax(x0 * 400.0, axis=0) * {W(2, 3)}", [((2, 3), ANY)])],
     })
+
+try:
+    import scipy.stats as stats
+except ImportError:
+    stats = None
+
+if stats is not None:
+    LOC, SCALE = ((-0.1, 0.1), (1.0, 1.5))
+    INSIDE = (0.4, 0.6)  # (x - loc) / scale inside (0, 1): every family's support
+    SHAPES = {"t": [(2.0, 5.0)], "gamma": [(1.5, 3.0)], "beta": [(1.5, 3.0), (1.5, 3.0)],
+              "chi2": [(3.0, 5.0)]}
+    for family in ("norm", "logistic", "laplace", "cauchy", "expon", "uniform", "t", "gamma",
+                   "beta", "chi2"):
+        shape_domains = SHAPES.get(family, [])
+        x_domain = ANY if family in ("norm", "logistic", "laplace", "cauchy") else INSIDE
+        for method in ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"):
+            call = f"scipy.stats.{family}.{method}"
+            density = method in ("logpdf", "pdf")
+            # shape parameters: inputs of the densities, constants of the cdf family
+            shapes = [f"x{3 + i}" if density else str(sum(d) / 2)
+                      for i, d in enumerate(shape_domains)]
+            given = "".join(f"{s}, " for s in shapes)
+            inputs = [((3,), x_domain), (S, LOC), (S, SCALE)]
+            inputs += [(S, d) for d in shape_domains] if density else []
+            standard = [((3,), x_domain if x_domain == ANY else (0.2, 0.8))]
+            if density:  # loc=0, scale=1, and the shape parameters as inputs
+                names = "".join(f", x{1 + i}" for i in range(len(shape_domains)))
+                standard = (f"{call}(x0{names})", standard + [(S, d) for d in shape_domains])
+            else:
+                standard = (f"{call}(x0{''.join(f', {v}' for v in shapes)})", standard)
+            SAMPLES[getattr(getattr(stats, family), method)] = [
+                (f"{call}(x0, {given}x1, x2)", inputs),
+                (f"{call}(x0, {given}loc=x1, scale=x2)",
+                 [((2, 3), x_domain), ((3,), LOC), ((2, 1), SCALE)] + inputs[3:]),
+                standard]
+    for method in ("logpmf", "pmf", "cdf", "logcdf", "sf", "logsf"):
+        call = f"scipy.stats.poisson.{method}"
+        SAMPLES[getattr(stats.poisson, method)] = [
+            (f"{call}(np.array([0, 1, 3, 4]), x0)", [(S, POS)]),
+            (f"{call}(np.array([[1.0, 2.0], [5.0, 3.0]]), x0, loc=1)", [((2,), (1.0, 3.0))])]
+    for method in ("logpdf", "pdf"):
+        dirichlet = f"scipy.stats.dirichlet.{method}"
+        mvn = f"scipy.stats.multivariate_normal.{method}"
+        SAMPLES[getattr(stats.dirichlet, method)] = [
+            (f"{dirichlet}(x0 / np.sum(x0), x1)", [((3,), POS), ((3,), POS)]),
+            (f"{dirichlet}(x0 / np.sum(x0, axis=0), x1)", [((3, 2), POS), ((3,), POS)])]
+        SAMPLES[getattr(stats.multivariate_normal, method)] = [
+            (f"{mvn}(x0, x1, x2 @ x2.T + np.eye(3))", [((4, 3), UNIT), ((3,), UNIT),
+                                                     ((3, 3), UNIT)]),
+            (f"{mvn}(x0, x1, x2 + 3.0 * np.eye(3))", [((3,), UNIT), ((3,), UNIT),
+                                                    ((3, 3), UNIT)]),
+            (f"{mvn}(x0, x1, cov=x2)", [((2, 2), UNIT), ((2,), UNIT), ((2,), POS)]),
+            (f"{mvn}(x0, cov=x1)", [((4,), UNIT), (S, POS)]),
+            (f"{mvn}(x0, x1)", [((2,), UNIT), ((2,), UNIT)])]

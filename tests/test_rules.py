@@ -25,7 +25,9 @@ from pullback.codegen import HELPERS
 from pullback.rules import RULES
 
 try:
+    import scipy.linalg
     import scipy.special
+    import scipy.stats
 except ImportError:  # SciPy is optional: its rules are then not in RULES either
     scipy = None
 
@@ -361,7 +363,7 @@ def _build(expr, n, tmp_path, tag):
     source = textwrap.dedent(f"""
         import math
         import numpy as np
-        {"import scipy.special" if scipy is not None else ""}
+        {"import scipy.special, scipy.stats, scipy.linalg" if scipy is not None else ""}
 
 
         def f({args}):

@@ -151,3 +151,71 @@ def test_parameters_without_a_rule_are_refused(f, param):
     with pytest.raises(pullback.PullbackError,
                        match=f"no derivative rule for scipy.special.{param}"):
         pullback.grad(f)(1.5)
+
+
+# ---------------------------------------------------------------------- scipy.stats
+
+stats = pytest.importorskip("scipy.stats")
+from scipy.stats import multivariate_normal, norm, t  # noqa: E402
+
+
+def gaussian_log_likelihood(mu, sigma, data):
+    return np.sum(norm.logpdf(data, mu, sigma))
+
+
+def student_t_regression(w, df, x, y):
+    return np.sum(t.logpdf(y, df, loc=x @ w, scale=0.5))
+
+
+def censored_normal(mu, x):
+    return np.sum(stats.norm.logcdf(x, loc=mu)) + np.sum(stats.norm.logsf(x + 1.0, mu, 2.0))
+
+
+def mvn_log_likelihood(mean, cov, data):
+    return np.sum(multivariate_normal.logpdf(data, mean, cov))
+
+
+def test_distributions_in_programs():
+    data = RNG.normal(size=6)
+    g_mu, g_sigma = assert_grad_matches(gaussian_log_likelihood, (0.3, 1.2, data), wrt=(0, 1))
+    # closed forms: sum (x - mu) / s^2 and sum ((x - mu)^2 / s^3 - 1 / s)
+    assert np.isclose(g_mu, np.sum(data - 0.3) / 1.2 ** 2)
+    assert np.isclose(g_sigma, np.sum((data - 0.3) ** 2 / 1.2 ** 3 - 1 / 1.2))
+    x, y = RNG.normal(size=(5, 2)), RNG.normal(size=5)
+    assert_grad_matches(student_t_regression, (RNG.normal(size=2), 3.5, x, y), wrt=(0, 1))
+    assert_grad_matches(censored_normal, (0.2, RNG.normal(size=4)), wrt=(0, 1))
+
+
+def test_multivariate_normal_matches_its_closed_form():
+    a = RNG.normal(size=(3, 3))
+    cov, mean, data = a @ a.T + np.eye(3), RNG.normal(size=3), RNG.normal(size=(4, 3))
+    g_mean, g_cov = assert_grad_matches(mvn_log_likelihood, (mean, cov, data), wrt=(0, 1))
+    inv = np.linalg.inv(cov)
+    r = data - mean
+    assert np.allclose(g_mean, inv @ r.sum(axis=0))
+    full = 0.5 * (inv @ r.T @ r @ inv - 4 * inv)  # symmetric; SciPy reads the lower triangle
+    assert np.allclose(g_cov, 2 * np.tril(full, -1) + np.diag(np.diag(full)))
+
+
+def quantile(p):
+    return np.sum(norm.ppf(p))
+
+
+def t_cdf_in_df(df):
+    return t.cdf(0.5, df)
+
+
+def frozen(x):
+    return np.sum(norm(0.0, 2.0).logpdf(x))
+
+
+def test_distribution_calls_without_a_rule_are_refused():
+    p = np.array([0.2, 0.7])
+    with pytest.raises(pullback.NoRuleError, match=r"no derivative rule for norm\.ppf(.|\n)*"
+                                                   r"return np\.sum\(norm\.ppf\(p\)\)"):
+        pullback.grad(quantile)(p)
+    with pytest.raises(pullback.PullbackError,
+                       match=r"no derivative rule for scipy\.stats\.t\.cdf with respect to df"):
+        pullback.grad(t_cdf_in_df)(3.0)
+    with pytest.raises(pullback.NoRuleError, match=r"\.logpdf\(\)"):
+        pullback.grad(frozen)(p)

@@ -140,7 +140,8 @@ def of_kind(kind: str, table: dict) -> dict:
     return {f: replace(r, kinds=r.kinds | {kind}) for f, r in table.items()}
 
 
-TABLES = ("operators", "math", "builtins", "numpy", "fft", "scipy")  # modules of this package
+# modules of this package
+TABLES = ("operators", "math", "builtins", "numpy", "fft", "scipy", "scipy_stats")
 
 
 def _tables():
