@@ -212,3 +212,48 @@ if stats is not None:
             (f"{mvn}(x0, x1, cov=x2)", [((2, 2), UNIT), ((2,), UNIT), ((2,), POS)]),
             (f"{mvn}(x0, cov=x1)", [((4,), UNIT), (S, POS)]),
             (f"{mvn}(x0, x1)", [((2,), UNIT), ((2,), UNIT)])]
+
+try:
+    import scipy.linalg as linalg
+except ImportError:
+    linalg = None
+
+if linalg is not None:
+    sl = "scipy.linalg"
+    SPD = "x0 @ x0.T + np.eye(3)"  # symmetric positive definite from x0 (3, 3)
+    M3 = "x0 + 3.0 * np.eye(3)"  # well conditioned, not symmetric
+    SAMPLES.update({
+        linalg.solve_triangular: [
+            (f"{sl}.solve_triangular({M3}, x1)", [((3, 3), UNIT), ((3, 2), ANY)]),
+            (f"{sl}.solve_triangular({M3}, x1, lower=True)", [((3, 3), UNIT), ((3,), ANY)]),
+            (f"{sl}.solve_triangular({M3}, x1, trans='T', unit_diagonal=True)",
+             [((3, 3), UNIT), ((3, 2), ANY)]),
+            (f"{sl}.solve_triangular({M3}, x1, 2, True)", [((3, 3), UNIT), ((3,), ANY)])],
+        linalg.cholesky: [(f"{sl}.cholesky({M3})", [((3, 3), UNIT)]),
+                          (f"{sl}.cholesky({SPD}, lower=True)", [((3, 3), ANY)])],
+        linalg.cho_factor: [(f"np.tril({sl}.cho_factor({M3}, lower=True)[0])", [((3, 3), UNIT)]),
+                            (f"np.triu({sl}.cho_factor({M3})[0])", [((3, 3), UNIT)])],
+        linalg.cho_solve: [
+            (f"{sl}.cho_solve({sl}.cho_factor({M3}), x1)", [((3, 3), UNIT), ((3, 2), ANY)]),
+            (f"{sl}.cho_solve(({sl}.cholesky({SPD}, lower=True), True), x1)",
+             [((3, 3), ANY), ((3,), ANY)])],
+        linalg.solve: [
+            (f"{sl}.solve({M3}, x1)", [((3, 3), UNIT), ((3, 2), ANY)]),
+            (f"{sl}.solve({M3}, x1, assume_a='pos')", [((3, 3), UNIT), ((3,), ANY)]),
+            (f"{sl}.solve({M3}, x1, lower=True, assume_a='sym')",
+             [((3, 3), UNIT), ((3, 2), ANY)])],
+        linalg.det: [(f"{sl}.det(x0)", [((3, 3), ANY)])],
+        linalg.inv: [(f"{sl}.inv({M3})", [((3, 3), UNIT)])],
+        linalg.sqrtm: [(f"{sl}.sqrtm({SPD})", [((3, 3), ANY)]),
+                       (f"{sl}.sqrtm({M3})", [((3, 3), UNIT)])],
+        linalg.expm: [(f"{sl}.expm(x0)", [((3, 3), UNIT)]),
+                      (f"{sl}.expm(x0)", [((2, 2, 2), UNIT)])],
+        linalg.solve_sylvester: [
+            (f"{sl}.solve_sylvester({M3}, x1 + 2.0 * np.eye(2), x2)",
+             [((3, 3), UNIT), ((2, 2), UNIT), ((3, 2), ANY)])],
+        linalg.solve_banded: [
+            (f"{sl}.solve_banded((1, 1), x0 + np.array([[0.0], [4.0], [0.0]]), x1)",
+             [((3, 4), UNIT), ((4,), ANY)]),
+            (f"{sl}.solve_banded((0, 2), x0 + np.array([[0.0], [0.0], [4.0]]), x1)",
+             [((3, 4), UNIT), ((4, 2), ANY)])],
+    })

@@ -219,3 +219,61 @@ def test_distribution_calls_without_a_rule_are_refused():
         pullback.grad(t_cdf_in_df)(3.0)
     with pytest.raises(pullback.NoRuleError, match=r"\.logpdf\(\)"):
         pullback.grad(frozen)(p)
+
+
+# --------------------------------------------------------------------- scipy.linalg
+
+linalg = pytest.importorskip("scipy.linalg")
+
+
+def gp_negative_log_marginal_likelihood(log_lengthscale, noise, x, y):
+    """A Gaussian process with an RBF kernel: 0.5 y^T K^-1 y + sum log diag L."""
+    d = x[:, None] - x[None, :]
+    k = np.exp(-0.5 * d ** 2 / np.exp(2.0 * log_lengthscale)) + noise * np.eye(x.shape[0])
+    chol = linalg.cholesky(k, lower=True)
+    alpha = linalg.solve_triangular(chol, y, lower=True)
+    return 0.5 * np.sum(alpha ** 2) + np.sum(np.log(np.diag(chol)))
+
+
+def gp_by_cho_solve(noise, x, y):
+    k = np.exp(-0.5 * (x[:, None] - x[None, :]) ** 2) + noise * np.eye(x.shape[0])
+    factor = linalg.cho_factor(k)
+    return 0.5 * y @ linalg.cho_solve(factor, y) + np.sum(np.log(np.diag(factor[0])))
+
+
+def test_gaussian_process_marginal_likelihood():
+    x, y = RNG.uniform(-2, 2, size=6), RNG.normal(size=6)
+    g = assert_grad_matches(gp_negative_log_marginal_likelihood, (0.2, 0.3, x, y),
+                            wrt=(0, 1, 2, 3))
+    # closed form in the noise: 0.5 tr(K^-1) - 0.5 |K^-1 y|^2
+    k = np.exp(-0.5 * (x[:, None] - x[None, :]) ** 2 / np.exp(0.4)) + 0.3 * np.eye(6)
+    inv = np.linalg.inv(k)
+    assert np.isclose(g[1], 0.5 * np.trace(inv) - 0.5 * np.sum((inv @ y) ** 2))
+    g_noise = assert_grad_matches(gp_by_cho_solve, (0.3, x, y), wrt=(0, 1, 2))[0]
+    k = np.exp(-0.5 * (x[:, None] - x[None, :]) ** 2) + 0.3 * np.eye(6)
+    inv = np.linalg.inv(k)
+    assert np.isclose(g_noise, 0.5 * np.trace(inv) - 0.5 * np.sum((inv @ y) ** 2))
+
+
+def matrix_functions(a):
+    s = a @ a.T + np.eye(3)
+    return np.sum(linalg.sqrtm(s) * linalg.expm(0.3 * a)) + np.log(linalg.det(s))
+
+
+def test_matrix_functions():
+    assert_grad_matches(matrix_functions, (RNG.normal(size=(3, 3)),))
+
+
+def whole_cho_factor(a):
+    return np.sum(linalg.cho_factor(a @ a.T + np.eye(2))[0])
+
+
+def lu_solved(a, b):
+    return np.sum(linalg.lu_solve(linalg.lu_factor(a), b))
+
+
+def test_linalg_calls_without_a_rule_are_refused():
+    with pytest.raises(pullback.PullbackError, match="other triangle"):
+        pullback.grad(whole_cho_factor)(RNG.normal(size=(2, 2)))
+    with pytest.raises(pullback.NoRuleError, match=r"no derivative rule for linalg\.lu_"):
+        pullback.grad(lu_solved)(np.eye(2) * 3.0, np.ones(2))

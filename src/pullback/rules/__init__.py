@@ -141,7 +141,7 @@ def of_kind(kind: str, table: dict) -> dict:
 
 
 # modules of this package
-TABLES = ("operators", "math", "builtins", "numpy", "fft", "scipy", "scipy_stats")
+TABLES = ("operators", "math", "builtins", "numpy", "fft", "scipy", "scipy_stats", "scipy_linalg")
 
 
 def _tables():
