@@ -7,9 +7,10 @@ the real part). The discrete Fourier matrix is symmetric, so the transpose of `f
 `fftn` itself (with the same `norm`), that of `ifftn` is `ifftn`, and padding or cropping
 an input to `n`/`s` transposes to cropping or padding the gradient back. The real
 transforms add a half-spectrum: `rfftn` keeps the first `n//2 + 1` bins of the last axis
-(zeros stand in for the others in its transpose), and `irfftn` reads each bin but the
-first and the Nyquist one twice (itself and its conjugate mirror), ignoring their
-imaginary parts. `hfft`/`ihfft` are `irfft`/`rfft` of conjugates, with the opposite norm.
+(its transpose, real as rfftn's input is, is an irfftn of the conjugate), and `irfftn`
+reads each bin but the first and the Nyquist one twice (itself and its conjugate
+mirror), ignoring their imaginary parts. `hfft`/`ihfft` are `irfft`/`rfft` of
+conjugates, with the opposite norm.
 
 A transform over a repeated axis (`axes=(0, 0)`) is refused at run time with a
 PullbackError. The `out=` parameter is not in the signatures, so a call using it is
@@ -79,16 +80,21 @@ def fft_grad(g, a, s, axes, norm, inverse=False):
 
 
 def rfft_grad(g, a, s, axes, norm):
-    """rfft/rfft2/rfftn: g's half spectrum zero-filled to the full length, then fftn."""
+    """rfft/rfft2/rfftn: the real part of fftn of g zero-filled to the full spectrum, which
+    is irfftn of conj(g) (opposite norm) with the bins irfftn counts twice (all but the
+    first and the Nyquist one of the last axis: themselves and their mirror) halved."""
     if _zero(g):
         return 0.0
     axes, sizes = _plan(a, s, axes)
     g = np.asarray(g)
-    last = axes[-1]
-    widths = [(0, 0)] * g.ndim
-    widths[last] = (0, sizes[-1] - g.shape[last])
-    full = np.fft.fftn(np.pad(g, widths), axes=axes, norm=_norm(norm))
-    return _like(_fit(full, np.shape(a), axes), a)
+    last, n = axes[-1], sizes[-1]
+    halves = np.full(g.shape[last], 0.5)
+    halves[0] = 1.0
+    if n % 2 == 0:
+        halves[-1] = 1.0
+    h = np.conj(g) * halves.reshape([-1 if i == last else 1 for i in range(g.ndim)])
+    full = np.fft.irfftn(h, s=sizes, axes=axes, norm=_SWAPPED[_norm(norm)])
+    return _fit(full, np.shape(a), axes)  # (rfft refuses a complex a)
 
 
 def irfft_grad(g, a, s, axes, norm):
