@@ -257,3 +257,23 @@ if linalg is not None:
             (f"{sl}.solve_banded((0, 2), x0 + np.array([[0.0], [0.0], [4.0]]), x1)",
              [((3, 4), UNIT), ((4, 2), ANY)])],
     })
+
+try:
+    import scipy.signal as signal
+except ImportError:
+    signal = None
+
+if signal is not None:
+    for function in (signal.convolve, signal.correlate, signal.fftconvolve):
+        call = f"scipy.signal.{function.__name__}"
+        SAMPLES[function] = [
+            (f"{call}(x0, x1) * {W(9)}", [((7,), ANY), ((3,), ANY)]),
+            (f"{call}(x0, x1, 'valid') * {W(5)}", [((7,), ANY), ((3,), ANY)]),
+            (f"{call}(x0, x1, mode='valid') * {W(5)}", [((3,), ANY), ((7,), ANY)]),
+            (f"{call}(x0, x1, mode='same') * {W(3, 4)}", [((3, 4), ANY), ((2, 3), ANY)]),
+            (f"{call}(x0, x1, mode='same') * {W(2, 3)}", [((2, 3), ANY), ((3, 4), ANY)]),
+            (f"{call}(x0, x1, mode='valid') * {W(2, 2)}", [((3, 4), ANY), ((2, 3), ANY)]),
+            (f"np.abs({call}(x0 * (1.0 + 1.0j), x1 - 1.0j, mode='same')) * {W(4)}",
+             [((4,), ANY), ((3,), ANY)])]
+    SAMPLES[signal.convolve].append(
+        (f"scipy.signal.convolve(x0, x1, method='fft') * {W(6)}", [((4,), ANY), ((3,), ANY)]))

@@ -26,6 +26,7 @@ from pullback.rules import RULES
 
 try:
     import scipy.linalg
+    import scipy.signal
     import scipy.special
     import scipy.stats
 except ImportError:  # SciPy is optional: its rules are then not in RULES either
@@ -363,7 +364,7 @@ def _build(expr, n, tmp_path, tag):
     source = textwrap.dedent(f"""
         import math
         import numpy as np
-        {"import scipy.special, scipy.stats, scipy.linalg" if scipy is not None else ""}
+        {"import scipy.special, scipy.stats, scipy.linalg, scipy.signal" if scipy else ""}
 
 
         def f({args}):

@@ -277,3 +277,31 @@ def test_linalg_calls_without_a_rule_are_refused():
         pullback.grad(whole_cho_factor)(RNG.normal(size=(2, 2)))
     with pytest.raises(pullback.NoRuleError, match=r"no derivative rule for linalg\.lu_"):
         pullback.grad(lu_solved)(np.eye(2) * 3.0, np.ones(2))
+
+
+# --------------------------------------------------------------------- scipy.signal
+
+signal = pytest.importorskip("scipy.signal")
+
+
+def deblur_loss(image, kernel, target):
+    blurred = signal.convolve(image, kernel, mode="same")
+    edges = signal.correlate(blurred, np.array([[1.0, -1.0]]), mode="valid")
+    return np.sum((blurred - target) ** 2) + 0.1 * np.sum(edges ** 2)
+
+
+def test_convolutions_in_programs():
+    image, kernel, target = RNG.normal(size=(5, 6)), RNG.normal(size=(3, 3)), RNG.normal(
+        size=(5, 6))
+    assert_grad_matches(deblur_loss, (image, kernel, target), wrt=(0, 1))
+
+
+def test_convolution_gradient_matches_numpy_closed_form():
+    def f(x, k):
+        return np.sum(signal.convolve(x, k) ** 2)
+
+    x, k = RNG.normal(size=6), RNG.normal(size=3)
+    gx, gk = pullback.grad(f, wrt=(0, 1))(x, k)
+    y = np.convolve(x, k)
+    assert np.allclose(gx, np.correlate(2 * y, k, "valid"))
+    assert np.allclose(gk, np.correlate(2 * y, x, "valid"))
