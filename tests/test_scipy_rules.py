@@ -282,6 +282,7 @@ def test_linalg_calls_without_a_rule_are_refused():
 # --------------------------------------------------------------------- scipy.signal
 
 signal = pytest.importorskip("scipy.signal")
+from scipy.integrate import odeint  # noqa: E402
 
 
 def deblur_loss(image, kernel, target):
@@ -305,3 +306,35 @@ def test_convolution_gradient_matches_numpy_closed_form():
     y = np.convolve(x, k)
     assert np.allclose(gx, np.correlate(2 * y, k, "valid"))
     assert np.allclose(gk, np.correlate(2 * y, x, "valid"))
+
+
+# ------------------------------------------------------- float32, and what is refused
+
+
+@pytest.mark.parametrize("f", [
+    lambda x: np.sum(special.gammaln(x + 1.0)),
+    lambda x: np.sum(norm.logpdf(x, 0.5, 2.0)),
+    lambda x: np.sum(linalg.solve_triangular(np.eye(3) * 2.0 + np.tril(np.ones((3, 3))), x)),
+    lambda x: np.sum(signal.convolve(x, np.array([1.0, -2.0], dtype=np.float32)) ** 2)],
+    ids=["gammaln", "norm.logpdf", "solve_triangular", "convolve"])
+def test_float32_inputs_get_float32_gradients(f):
+    x = RNG.uniform(0.5, 1.5, size=3).astype(np.float32)
+    g = pullback.grad(f)(x)
+    assert g.dtype == np.float32
+    np.testing.assert_allclose(g, pullback.grad(f)(x.astype(float)), rtol=1e-4)
+
+
+def decay(y, t, k):
+    return -k * y
+
+
+def integrated(y0, k):
+    return np.sum(odeint(decay, y0, np.linspace(0.0, 1.0, 5), args=(k,)))
+
+
+def test_odeint_is_refused():
+    """No rule for odeint (an adjoint-ODE rule is not written yet): refused, never unrolled
+    through SciPy's source or taken as constant."""
+    with pytest.raises(pullback.NoRuleError, match=r"no derivative rule for odeint(.|\n)*"
+                                                   r"return np\.sum\(odeint"):
+        pullback.grad(integrated)(np.ones(2), 0.5)
