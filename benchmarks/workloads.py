@@ -26,6 +26,7 @@ The hand-written gradients are the baseline a careful person would write: one
 forward sweep that keeps what the reverse sweep needs, then one reverse sweep.
 """
 
+import importlib
 import math
 import types
 from collections.abc import Callable
@@ -33,6 +34,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+try:  # SciPy is optional; without it the Gaussian-process workload is left out.
+    import scipy.linalg as sla
+except ImportError:  # pragma: no cover - depends on the environment
+    sla = None
 
 try:  # PyTorch is optional; the torch_* functions are only called when it is present.
     import torch
@@ -335,6 +341,93 @@ def hmm_args(seed=0, small=False):
 
 
 # ---------------------------------------------------------------------------
+# 7. A convolution by FFT with a spectral penalty: y = x * k (full, by rfft/irfft
+#    zero-padded to len(x) + len(k), both even), loss = sum(y^2) + c sum |rfft(x)|^2
+# ---------------------------------------------------------------------------
+
+SPECTRAL_N, SPECTRAL_K, SPECTRAL_WEIGHT = 4096, 128, 1e-3
+
+
+def spectral(x, k):
+    n = x.shape[0] + k.shape[0]  # >= the full length; even, as autograd needs
+    y = np.fft.irfft(np.fft.rfft(x, n) * np.fft.rfft(k, n), n)
+    return np.sum(y ** 2) + SPECTRAL_WEIGHT * np.sum(np.abs(np.fft.rfft(x)) ** 2)
+
+
+def spectral_hand(x, k):
+    N, n = x.shape[0], x.shape[0] + k.shape[0]
+    X, K = np.fft.rfft(x, n), np.fft.rfft(k, n)
+    Gy = np.fft.rfft(2.0 * np.fft.irfft(X * K, n), n)
+    # the transpose of a convolution is a correlation: conjugate spectra
+    dx = np.fft.irfft(Gy * np.conj(K), n)[:N]
+    dk = np.fft.irfft(Gy * np.conj(X), n)[: k.shape[0]]
+    # d/dx sum_k |X_k|^2 over the half spectrum (N even): N irfft(X), with the first and
+    # the Nyquist bin counted twice (irfft counts the others twice, through their mirror)
+    Z = np.fft.rfft(x)
+    Z[0] *= 2.0
+    Z[-1] *= 2.0
+    return (dx + SPECTRAL_WEIGHT * N * np.fft.irfft(Z, N), dk)
+
+
+def spectral_torch(x, k):
+    n = x.shape[0] + k.shape[0]  # >= the full length; even, as autograd needs
+    y = torch.fft.irfft(torch.fft.rfft(x, n) * torch.fft.rfft(k, n), n)
+    return torch.sum(y ** 2) + SPECTRAL_WEIGHT * torch.sum(torch.abs(torch.fft.rfft(x)) ** 2)
+
+
+def spectral_args(seed=0, small=False):
+    rng = np.random.default_rng(seed)
+    n, m = (8, 4) if small else (SPECTRAL_N, SPECTRAL_K)
+    return (rng.normal(size=n), rng.normal(size=m) / math.sqrt(m))
+
+
+# ---------------------------------------------------------------------------
+# 8. A Gaussian process's negative log marginal likelihood (up to a constant) in the
+#    log length-scale and log noise of an RBF kernel, n = 200 points:
+#    K = exp(-d^2 / 2 l^2) + s I = L L^T, alpha = L^-1 y, 0.5 |alpha|^2 + sum log diag L
+# ---------------------------------------------------------------------------
+
+GP_N = 200
+
+
+def gp(log_lengthscale, log_noise, x, y):
+    d2 = (x[:, None] - x[None, :]) ** 2
+    K = np.exp(-0.5 * d2 / np.exp(2.0 * log_lengthscale)) + np.exp(log_noise) * np.eye(x.shape[0])
+    L = np.linalg.cholesky(K)
+    alpha = sla.solve_triangular(L, y, lower=True)
+    return 0.5 * np.sum(alpha ** 2) + np.sum(np.log(np.diag(L)))
+
+
+def gp_hand(log_lengthscale, log_noise, x, y):
+    d2 = (x[:, None] - x[None, :]) ** 2
+    scaled = d2 / np.exp(2.0 * log_lengthscale)
+    rbf = np.exp(-0.5 * scaled)
+    noise = np.exp(log_noise)
+    L = np.linalg.cholesky(rbf + noise * np.eye(x.shape[0]))
+    K_inv = sla.cho_solve((L, True), np.eye(x.shape[0]))
+    v = K_inv @ y
+    dK = 0.5 * (K_inv - np.outer(v, v))  # d/dK of 0.5 y^T K^-1 y + 0.5 log det K
+    return (float(np.sum(dK * rbf * scaled)), float(noise * np.trace(dK)))
+
+
+def gp_torch(log_lengthscale, log_noise, x, y):
+    d2 = (x[:, None] - x[None, :]) ** 2
+    eye = torch.eye(x.shape[0], dtype=x.dtype)
+    K = torch.exp(-0.5 * d2 / torch.exp(2.0 * log_lengthscale)) + torch.exp(log_noise) * eye
+    L = torch.linalg.cholesky(K)
+    alpha = torch.linalg.solve_triangular(L, y[:, None], upper=False)[:, 0]
+    return 0.5 * torch.sum(alpha ** 2) + torch.sum(torch.log(torch.diagonal(L)))
+
+
+def gp_args(seed=0, small=False):
+    rng = np.random.default_rng(seed)
+    n = 5 if small else GP_N
+    x = np.sort(rng.uniform(-3.0, 3.0, size=n))
+    y = np.sin(x) + 0.1 * rng.normal(size=n)
+    return (float(np.log(0.8)), float(np.log(0.05)), x, y)
+
+
+# ---------------------------------------------------------------------------
 # Porting to autograd and JAX: the same code with np and math rebound
 # ---------------------------------------------------------------------------
 
@@ -346,6 +439,9 @@ def with_numpy(fn, np_like):
     namespace = dict(fn.__globals__)
     namespace["np"] = np_like
     namespace["math"] = np_like  # math.sin -> np_like.sin, math.exp -> np_like.exp
+    if sla is not None:  # scipy.linalg -> autograd.scipy.linalg, jax.scipy.linalg
+        package = np_like.__name__.split(".")[0]
+        namespace["sla"] = importlib.import_module(f"{package}.scipy.linalg")
     for name, obj in fn.__globals__.items():
         if isinstance(obj, types.FunctionType) and obj.__module__ == fn.__module__:
             namespace[name] = types.FunctionType(
@@ -387,4 +483,6 @@ WORKLOADS = [
     Workload("rnn", rnn, (0, 1), rnn_args, rnn_hand, rnn_torch, 4.0, 10.0),
     Workload("hmm", hmm, (0,), hmm_args, hmm_hand, hmm_torch, 2.0, 10.0),
     Workload("matmul", matmul, (1,), matmul_args, matmul_hand, matmul_torch, 2.2),
-]
+    Workload("spectral", spectral, (0, 1), spectral_args, spectral_hand, spectral_torch, 3.0),
+] + ([  # the hand-written GP gradient itself costs about 6 f: a Cholesky adjoint is O(n^3)
+    Workload("gp", gp, (0, 1), gp_args, gp_hand, gp_torch, 8.0)] if sla is not None else [])

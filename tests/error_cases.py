@@ -161,9 +161,9 @@ def eigh_active(A):
     return np.sum(w * w)
 
 
-def fft_active(x):
-    spec = np.fft.fft(x)  # <- here
-    return np.sum(np.abs(spec))
+def lstsq_active(x):
+    fit = np.linalg.lstsq(np.outer(x, x) + np.eye(3), x)  # <- here
+    return np.sum(fit[0])
 
 
 def gamma_of_second_argument(x, n):

@@ -18,13 +18,17 @@ import textwrap
 import numpy as np
 import pytest
 from fd import numeric_grad
+from scipy_samples import SAMPLES as SCIPY_SAMPLES
 
 import pullback
 from pullback.codegen import HELPERS
 from pullback.rules import RULES
 
 try:
+    import scipy.linalg
+    import scipy.signal
     import scipy.special
+    import scipy.stats
 except ImportError:  # SciPy is optional: its rules are then not in RULES either
     scipy = None
 
@@ -316,32 +320,6 @@ SAMPLES.update({
               (f"np.sort(x0, axis=None) * {W(6)}", [((2, 3), ANY)])],
 })
 
-# ------------------------------------------------------------------ scipy.special
-if scipy is not None:
-    sp = "scipy.special"
-    SAMPLES.update({
-        scipy.special.expit: [(f"{sp}.expit(x0)", [((3, 4), ANY)])],
-        scipy.special.logit: [(f"{sp}.logit(x0)", [((3, 4), (0.1, 0.9))])],
-        scipy.special.erf: [(f"{sp}.erf(x0)", [((3, 4), ANY)])],
-        scipy.special.gammaln: [(f"{sp}.gammaln(x0)", [((3, 4), POS)])],
-        scipy.special.digamma: [(f"{sp}.digamma(x0)", [((3, 4), POS)])],
-        scipy.special.logsumexp: [
-            (f"{sp}.logsumexp(x0)", [((2, 3), ANY)]),
-            (f"{sp}.logsumexp(x0, axis=1)", [((2, 3), ANY)]),
-            (f"{sp}.logsumexp(x0, axis=0, keepdims=True)", [((2, 3), ANY)]),
-            (f"{sp}.logsumexp(x0, axis=1, b=x1)", [((2, 3), ANY), ((3,), POS)]),
-            (f"{sp}.logsumexp(x0, b=x1)", [((3,), ANY), (S, POS)]),
-            (f"{sp}.logsumexp(x0 * 400.0, axis=-1)", [((2, 3), ANY)])],
-        scipy.special.softmax: [
-            (f"{sp}.softmax(x0) * {W(2, 3)}", [((2, 3), ANY)]),
-            (f"{sp}.softmax(x0, axis=1) * {W(2, 3)}", [((2, 3), ANY)]),
-            (f"{sp}.softmax(x0 * 400.0, axis=0) * {W(2, 3)}", [((2, 3), ANY)])],
-        scipy.special.log_softmax: [
-            (f"{sp}.log_softmax(x0) * {W(2, 3)}", [((2, 3), ANY)]),
-            (f"{sp}.log_softmax(x0, axis=1) * {W(2, 3)}", [((2, 3), ANY)]),
-            (f"{sp}.log_softmax(x0 * 400.0, axis=0) * {W(2, 3)}", [((2, 3), ANY)])],
-    })
-
 # max/min reductions: distinct values so the arg-extreme is unique and stable.
 for f in (np.max, np.min, np.amax, np.amin):
     name = f"np.{f.__name__}"
@@ -376,6 +354,7 @@ SAMPLES[math.log].append(("math.log(x0, x1)", [(S, POS), (S, (1.5, 3.0))]))
 SAMPLES[math.pow] = [("math.pow(x0, x1)", [(S, POS), (S, ANY)])]
 SAMPLES[math.atan2] = [("math.atan2(x0, x1)", [(S, ANY), (S, POS)])]
 SAMPLES[math.hypot] = [("math.hypot(x0, x1)", [(S, POS), (S, POS)])]
+SAMPLES.update(SCIPY_SAMPLES)  # numpy.fft, and SciPy's rules when it is installed
 
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
@@ -385,7 +364,7 @@ def _build(expr, n, tmp_path, tag):
     source = textwrap.dedent(f"""
         import math
         import numpy as np
-        {"import scipy.special" if scipy is not None else ""}
+        {"import scipy.special, scipy.stats, scipy.linalg, scipy.signal" if scipy else ""}
 
 
         def f({args}):
@@ -570,7 +549,8 @@ def test_rule_templates_accept_a_zero_gradient(index):
     rule = RULES[f]
     for call_args, call_kwargs in _sample_calls(f, expr, args):
         bound = rule.bind(call_args, call_kwargs)
-        env = {**HELPERS, **bound, "g": 0.0, "ans": f(*call_args, **call_kwargs)}
+        env = {**HELPERS, **dict(rule.functions), **bound, "g": 0.0,
+               "ans": f(*call_args, **call_kwargs)}
         for param, template in rule.partials.items():
             if _differentiable(bound.get(param)):
                 assert _is_zero(eval(template, env)), (param, template)

@@ -443,7 +443,7 @@ class Analysis:
                     "an object of a user class): pullback differentiates calls to functions "
                     "it can read, NumPy and math functions, and functions with a registered "
                     "rule", self.parsed.location.describe(s))
-            if inspect.isfunction(op.callee):
+            if inspect.isfunction(op.callee) and not is_library(op.callee):
                 what = (f"call to the Python function {op.name}, whose source pullback "
                         f"cannot read or whose arguments do not fit its signature; register "
                         "a rule for it")

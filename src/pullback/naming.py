@@ -17,13 +17,14 @@ import re
 
 import gast
 
+from .rules import FUNCTION_NAMES
 from .rules.support import HELPERS as RULE_HELPERS
 from .runtime import HELPERS
 
 # Names the generated code binds for itself (closure variables of the gradient), and the
 # builtins it calls (a temporary named `min` would hide min()).
 RESERVED = {"np", "math", "module_globals", "user_function", "defaults_at_bind",
-            "kwdefaults_at_bind", *HELPERS, *RULE_HELPERS,
+            "kwdefaults_at_bind", *HELPERS, *RULE_HELPERS, *FUNCTION_NAMES,
             "range", "len", "min", "slice", "reversed"}
 
 _OP_NAMES = {

@@ -37,7 +37,6 @@ from dataclasses import dataclass, replace
 import gast
 import numpy as _np
 
-from ..naming import identifier
 from ..nodes import call, quote
 
 
@@ -141,7 +140,9 @@ def of_kind(kind: str, table: dict) -> dict:
     return {f: replace(r, kinds=r.kinds | {kind}) for f, r in table.items()}
 
 
-TABLES = ("operators", "math", "builtins", "numpy", "scipy")  # modules of this package
+# modules of this package
+TABLES = ("operators", "math", "builtins", "numpy", "fft", "scipy", "scipy_stats", "scipy_linalg",
+          "scipy_signal")
 
 
 def _tables():
@@ -163,6 +164,9 @@ def _tables():
 
 
 RULES, NONDIFF = _tables()
+# The names the tables' own helpers (Rule.functions) go by in generated code: reserved,
+# so that no user variable of that name hides one.
+FUNCTION_NAMES = frozenset(name for r in RULES.values() for name, _ in r.functions)
 # The non-differentiable functions of the tables return new values (counts, indices,
 # masks); those a user marks (stop_gradient, nondifferentiable) may return an operand.
 FRESH_NONDIFF = frozenset(NONDIFF)
@@ -191,6 +195,8 @@ def register(func, gradient) -> None:
     names = list(inspect.signature(gradient).parameters)
     if len(names) < 3 or names[:2] != ["g", "ans"]:
         raise TypeError("a gradient function takes (g, ans, <the function's parameters>)")
+    from ..naming import identifier  # (naming reserves the tables' names: imported late)
+
     params = names[2:]
     bad = [p for p in params if not p.isidentifier() or keyword.iskeyword(p)]
     if bad:  # parameter names are pasted into generated code

@@ -7,12 +7,14 @@ document; a test checks that the committed file is up to date.
 from __future__ import annotations
 
 import importlib
+import types
 import warnings
 
 from . import NONDIFF, RULES, TABLES, Rule
 
 # Where users find the callables, searched in this order.
-_MODULES = ("builtins", "operator", "math", "numpy", "numpy.linalg", "scipy.special", "pullback")
+_MODULES = ("builtins", "operator", "math", "numpy", "numpy.linalg", "numpy.fft", "scipy.special",
+            "scipy.stats", "scipy.linalg", "scipy.signal", "pullback")
 
 _HEADER = """\
 # What pullback differentiates
@@ -68,6 +70,8 @@ def _modules():
 def qualified_names(obj, modules=None) -> list:
     """Where a user finds `obj`: ['numpy.absolute', 'numpy.abs'], its own name first."""
     modules = modules if modules is not None else _modules()
+    if isinstance(obj, types.MethodType):  # scipy.stats.norm.logpdf: made anew at each access
+        return [f"{owner}.{obj.__name__}" for owner in qualified_names(obj.__self__, modules)]
     for module_name, names in modules:
         if id(obj) in names:
             found = names[id(obj)]
@@ -99,7 +103,8 @@ def _rule_rows(table, modules):
         rule = RULES.get(func)
         if rule is None:  # marked non-differentiable at run time
             continue
-        params = [p for p in rule.signature.parameters if p in rule.partials]
+        params = [p for p in rule.signature.parameters if p in rule.partials
+                  and not rule.partials[p].startswith("no_derivative(")]  # refused ones
         rows.append((_spelled(func, modules), ", ".join(f"`{p}`" for p in params),
                      f"`{rule.signature}`"))
     return sorted(rows, key=lambda row: row[0].replace("`", ""))

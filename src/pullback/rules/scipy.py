@@ -1,14 +1,25 @@
-"""Rules for `scipy.special`. SciPy is optional: importing this module raises
-ImportError when SciPy is not installed, and the rule tables then skip it.
+"""Rules for `scipy.special`: the gamma family, Bessel functions (with respect to x),
+error functions, logistic and information-theory functions, the normal distribution's
+`ndtr` family, `wofz`, and softmax/log_softmax/logsumexp. SciPy is optional: importing
+this module raises ImportError when SciPy is not installed, and the rule tables then
+skip it.
 
-Templates call only NumPy and the helpers of `rules.support` (which import
-`scipy.special` themselves where a derivative needs another special function),
-so generated gradients do not depend on how the user imported SciPy.
+Templates call NumPy, the helpers of `rules.support`, the helpers beside the rules
+here, and `scipy_special`: scipy.special as pullback imported it, so generated gradients
+do not depend on how the user imported SciPy.
+
+A parameter a function is differentiable in but no rule here covers (the order `v` of
+`iv`, the shape parameters `a`, `b` of `betainc`, `a` of `gammainc`) is refused when a
+gradient reaches it: a PullbackError "no derivative rule for scipy.special.iv with
+respect to v", never a gradient of zero.
 """
 
 import importlib.util
+from dataclasses import replace
 
-from . import of_kind, rule
+from ..errors import PullbackError
+from . import rule
+from .support import _zero, np
 
 if importlib.util.find_spec("scipy") is None:
     raise ImportError("SciPy is not installed: its rules are skipped")
@@ -17,13 +28,143 @@ try:
 except ImportError as exc:  # installed but broken: say so rather than drop the rules
     raise RuntimeError(f"SciPy is installed but scipy.special does not import: {exc}") from exc
 
-ARRAY_LIKE = True  # list arguments are read as arrays, by the functions and their rules
-RULES = of_kind("fresh", {
+
+def no_derivative(g, what):
+    """The gradient of a parameter no rule covers: refused, unless it is known to be zero."""
+    if _zero(g):
+        return 0.0
+    raise PullbackError(f"no derivative rule for {what}: wrap it in pullback.stop_gradient "
+                        "if no gradient should flow through it")
+
+
+def exprel_grad(g, x):
+    """exprel(x) = (e^x - 1) / x: its derivative (e^x - exprel(x)) / x, 1/2 at x = 0."""
+    x = np.asarray(x, dtype=float)
+    small = np.abs(x) < 1e-4  # the series 1/2 + x/3 + x^2/8, exact to rounding there
+    safe = np.where(small, 1.0, x)
+    with np.errstate(over="ignore", invalid="ignore"):
+        far = (np.exp(safe) - special.exprel(safe)) / safe
+    return g * np.where(small, 0.5 + x / 3.0 + x * x / 8.0, far)
+
+
+def wofz_grad(g, z, ans):
+    """w(z) = exp(-z^2) erfc(-iz) is holomorphic: w'(z) = -2 z w(z) + 2i / sqrt(pi); a real
+    z takes the real part (the gradient of a real input is real)."""
+    if _zero(g):
+        return 0.0
+    z = np.asarray(z)
+    d = g * (-2.0 * z * ans + 1.1283791670955126j)
+    return d if np.iscomplexobj(z) else np.real(d)
+
+
+def multigammaln_grad(g, a, d):
+    """d/da log Gamma_d(a) = sum_{j < d} digamma(a - j/2)."""
+    if _zero(g):
+        return 0.0
+    return g * sum(special.digamma(np.asarray(a) - 0.5 * j) for j in range(int(d)))
+
+
+_FUNCTIONS = (("scipy_special", special), ("no_derivative", no_derivative),
+              ("exprel_grad", exprel_grad), ("wofz_grad", wofz_grad),
+              ("multigammaln_grad", multigammaln_grad))
+
+
+def _rules(table):
+    """Each rule a fresh result, with the helpers above at hand."""
+    return {f: replace(r, kinds=r.kinds | {"fresh"}, functions=_FUNCTIONS)
+            for f, r in table.items()}
+
+
+def _refused(name, param):
+    return f"no_derivative(g, 'scipy.special.{name} with respect to {param}')"
+
+
+_SQRT_2PI = "2.5066282746310002"
+_TWO_OVER_SQRT_PI = "1.1283791670955126"
+sp = "scipy_special"
+
+GAMMA = _rules({
+    special.gamma: rule("x", x=f"g * ans * {sp}.digamma(x)"),
+    special.gammaln: rule("x", x="gammaln_grad(g, x)"),
+    special.loggamma: rule("x", x=f"g * {sp}.digamma(x)"),
+    special.rgamma: rule("x", x=f"-g * ans * {sp}.digamma(x)"),
+    special.digamma: rule("x", x="digamma_grad(g, x)"),
+    special.polygamma: rule("n, x", broadcast=True, x=f"g * {sp}.polygamma(n + 1, x)",
+                            n=_refused("polygamma", "n")),
+    special.multigammaln: rule("a, d", a="multigammaln_grad(g, a, d)"),
+    special.beta: rule("a, b", broadcast=True,
+                       a=f"g * ans * ({sp}.digamma(a) - {sp}.digamma(a + b))",
+                       b=f"g * ans * ({sp}.digamma(b) - {sp}.digamma(a + b))"),
+    special.betaln: rule("a, b", broadcast=True,
+                         a=f"g * ({sp}.digamma(a) - {sp}.digamma(a + b))",
+                         b=f"g * ({sp}.digamma(b) - {sp}.digamma(a + b))"),
+    special.betainc: rule("a, b, x", broadcast=True,
+                          x=f"g * np.exp((a - 1.0) * np.log(x) + (b - 1.0) * np.log1p(-x)"
+                            f" - {sp}.betaln(a, b))",
+                          a=_refused("betainc", "a"), b=_refused("betainc", "b")),
+    special.gammainc: rule("a, x", broadcast=True,
+                           x=f"g * np.exp((a - 1.0) * np.log(x) - x - {sp}.gammaln(a))",
+                           a=_refused("gammainc", "a")),
+    special.gammaincc: rule("a, x", broadcast=True,
+                            x=f"-g * np.exp((a - 1.0) * np.log(x) - x - {sp}.gammaln(a))",
+                            a=_refused("gammaincc", "a")),
+})
+
+# Bessel functions: derivatives in x by the recurrences (orders are not differentiated)
+BESSEL = _rules({
+    special.i0: rule("x", x=f"g * {sp}.i1(x)"),
+    special.i1: rule("x", x=f"g * 0.5 * ({sp}.i0(x) + {sp}.iv(2, x))"),
+    special.iv: rule("v, x", broadcast=True,
+                     x=f"g * 0.5 * ({sp}.iv(v - 1, x) + {sp}.iv(v + 1, x))",
+                     v=_refused("iv", "v")),
+    special.ive: rule("v, x", broadcast=True,
+                      x=f"g * (0.5 * ({sp}.ive(v - 1, x) + {sp}.ive(v + 1, x))"
+                        " - np.sign(x) * ans)",
+                      v=_refused("ive", "v")),
+    special.j0: rule("x", x=f"-g * {sp}.j1(x)"),
+    special.j1: rule("x", x=f"g * 0.5 * ({sp}.j0(x) - {sp}.jv(2, x))"),
+    special.jn: rule("n, x", broadcast=True,
+                     x=f"g * 0.5 * ({sp}.jv(n - 1, x) - {sp}.jv(n + 1, x))",
+                     n=_refused("jn", "n")),
+    special.y0: rule("x", x=f"-g * {sp}.y1(x)"),
+    special.y1: rule("x", x=f"g * 0.5 * ({sp}.y0(x) - {sp}.yv(2, x))"),
+    special.yn: rule("n, x", broadcast=True,
+                     x=f"g * 0.5 * ({sp}.yv(n - 1, x) - {sp}.yv(n + 1, x))",
+                     n=_refused("yn", "n")),
+    special.k0: rule("x", x=f"-g * {sp}.k1(x)"),
+    special.k1: rule("x", x=f"-g * 0.5 * ({sp}.k0(x) + {sp}.kv(2, x))"),
+    special.kv: rule("v, x", broadcast=True,
+                     x=f"-g * 0.5 * ({sp}.kv(v - 1, x) + {sp}.kv(v + 1, x))",
+                     v=_refused("kv", "v")),
+})
+
+ERROR_FUNCTIONS = _rules({
+    special.erf: rule("x", x=f"g * {_TWO_OVER_SQRT_PI} * np.exp(-x * x)"),
+    special.erfc: rule("x", x=f"-g * {_TWO_OVER_SQRT_PI} * np.exp(-x * x)"),
+    special.erfcx: rule("x", x=f"g * (2.0 * x * ans - {_TWO_OVER_SQRT_PI})"),
+    special.erfinv: rule("x", x="g * 0.5 * 1.7724538509055159 * np.exp(ans * ans)"),
+    special.erfcinv: rule("x", x="-g * 0.5 * 1.7724538509055159 * np.exp(ans * ans)"),
+    special.wofz: rule("z", z="wofz_grad(g, z, ans)"),
+    special.ndtr: rule("x", x=f"g * np.exp(-0.5 * x * x) / {_SQRT_2PI}"),
+    special.log_ndtr: rule("x", x=f"g * np.exp(-0.5 * x * x - ans) / {_SQRT_2PI}"),
+    special.ndtri: rule("y", y=f"g * {_SQRT_2PI} * np.exp(0.5 * ans * ans)"),
+})
+
+LOGISTIC_AND_ENTROPY = _rules({
     special.expit: rule("x", x="g * ans * (1.0 - ans)"),
     special.logit: rule("x", x="g / (x * (1.0 - x))"),
-    special.erf: rule("x", x="g * 1.1283791670955126 * np.exp(-x * x)"),
-    special.gammaln: rule("x", x="gammaln_grad(g, x)"),
-    special.digamma: rule("x", x="digamma_grad(g, x)"),
+    special.log1p: rule("x", x="g / (1.0 + x)"),
+    special.expm1: rule("x", x="g * (ans + 1.0)"),
+    special.exprel: rule("x", x="exprel_grad(g, x)"),
+    special.xlogy: rule("x, y", broadcast=True, x="g * np.log(y)", y="g * x / y"),
+    special.xlog1py: rule("x, y", broadcast=True, x="g * np.log1p(y)", y="g * x / (1.0 + y)"),
+    special.entr: rule("x", x="-g * (np.log(x) + 1.0)"),
+    special.rel_entr: rule("x, y", broadcast=True, x="g * (np.log(x / y) + 1.0)",
+                           y="-g * x / y"),
+    special.kl_div: rule("x, y", broadcast=True, x="g * np.log(x / y)", y="g * (1.0 - x / y)"),
+})
+
+SOFTMAX = _rules({
     special.logsumexp: rule("a, axis=None, b=None, keepdims=False",
                             a="logsumexp_grad(g, a, ans, axis, b, keepdims, 'a')",
                             b="logsumexp_grad(g, a, ans, axis, b, keepdims, 'b')"),
@@ -31,4 +172,7 @@ RULES = of_kind("fresh", {
     special.log_softmax: rule("x, axis=None", x="log_softmax_grad(g, ans, axis)"),
 })
 
-NONDIFF: set = set()
+ARRAY_LIKE = True  # list arguments are read as arrays, by the functions and their rules
+RULES = {**GAMMA, **BESSEL, **ERROR_FUNCTIONS, **LOGISTIC_AND_ENTROPY, **SOFTMAX}
+
+NONDIFF: set = {special.gammasgn}

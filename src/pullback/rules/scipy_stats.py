@@ -1,0 +1,262 @@
+"""Rules for `scipy.stats` distributions called as functions (`norm.logpdf(x, loc, scale)`).
+
+SciPy's distributions are objects and their methods bound methods, made anew at each
+attribute access; a bound method equals (and hashes like) another bound to the same
+object, so the tables are keyed by the bound methods themselves and a call
+`scipy.stats.norm.logpdf(...)` finds its rule however it is spelled.
+
+Covered, with the gradient with respect to every parameter autograd differentiates:
+
+- location-scale families `norm`, `t` (df), `gamma` (a), `beta` (a, b), `chi2` (df),
+  `expon`, `laplace`, `cauchy`, `logistic`, `uniform`: `logpdf`, `pdf`, `cdf`, `logcdf`,
+  `sf`, `logsf` in x, loc and scale; the shape parameters in `logpdf` and `pdf` only
+  (a gradient reaching a shape parameter of a cdf is refused with a PullbackError
+  "no derivative rule for scipy.stats.t.cdf with respect to df");
+- `poisson`: `logpmf`, `pmf`, `cdf`, `logcdf`, `sf`, `logsf` in mu (k and loc are
+  counts: piecewise constant, no gradient);
+- `dirichlet`: `logpdf`, `pdf` in x and alpha (x holding every component);
+- `multivariate_normal`: `logpdf`, `pdf` in x, mean and cov. SciPy reads only the lower
+  triangle of cov, so its gradient is the lower-triangular one finite differences see
+  (a scalar or 1-D cov gets the gradient of its scalar or diagonal).
+
+The other methods (`ppf`, `isf`, `rvs`, `entropy`, frozen distributions) have no rule:
+a call on a differentiated value is refused with "no derivative rule for ...".
+"""
+
+import importlib.util
+from dataclasses import replace
+
+from ..errors import PullbackError
+from ..runtime import unbroadcast
+from . import rule
+from .scipy import no_derivative
+from .support import _zero, np
+
+if importlib.util.find_spec("scipy") is None:
+    raise ImportError("SciPy is not installed: its rules are skipped")
+from scipy import special, stats  # noqa: E402
+
+_LOG_SQRT_2PI = 0.9189385332046727
+
+
+def _support(inside, value):
+    """value where inside, -inf (log density 0) elsewhere."""
+    return np.where(inside, value, -np.inf)
+
+
+# Standardized log densities log f(z; shapes), their derivative in z, and in each shape
+# parameter: the density of a location-scale family is f((x - loc) / scale) / scale.
+def _norm(z):
+    return -0.5 * z * z - _LOG_SQRT_2PI, -z, ()
+
+
+def _logistic(z):
+    return -np.abs(z) - 2.0 * np.log1p(np.exp(-np.abs(z))), -np.tanh(0.5 * z), ()
+
+
+def _laplace(z):
+    return -np.abs(z) - np.log(2.0), -np.sign(z), ()
+
+
+def _cauchy(z):
+    return -np.log(np.pi * (1.0 + z * z)), -2.0 * z / (1.0 + z * z), ()
+
+
+def _expon(z):
+    inside = z >= 0
+    return _support(inside, -z), np.where(inside, -1.0, 0.0), ()
+
+
+def _uniform(z):
+    inside = (z >= 0) & (z <= 1)
+    return _support(inside, 0.0 * z), 0.0 * z, ()
+
+
+def _t(z, df):
+    r = 1.0 + z * z / df
+    logf = (special.gammaln(0.5 * (df + 1.0)) - special.gammaln(0.5 * df)
+            - 0.5 * np.log(df * np.pi) - 0.5 * (df + 1.0) * np.log(r))
+    ddf = (0.5 * (special.digamma(0.5 * (df + 1.0)) - special.digamma(0.5 * df)) - 0.5 / df
+           - 0.5 * np.log(r) + 0.5 * (df + 1.0) * z * z / (df * (df + z * z)))
+    return logf, -(df + 1.0) * z / (df + z * z), (ddf,)
+
+
+def _gamma(z, a):
+    inside = z > 0
+    logz = np.log(np.where(inside, z, 1.0))
+    logf = _support(inside, (a - 1.0) * logz - z - special.gammaln(a))
+    return logf, np.where(inside, (a - 1.0) / np.where(inside, z, 1.0) - 1.0, 0.0), \
+        (np.where(inside, logz - special.digamma(a), 0.0),)
+
+
+def _beta(z, a, b):
+    inside = (z > 0) & (z < 1)
+    zz = np.where(inside, z, 0.5)
+    logz, log1mz = np.log(zz), np.log1p(-zz)
+    logf = _support(inside, (a - 1.0) * logz + (b - 1.0) * log1mz - special.betaln(a, b))
+    both = special.digamma(a + b)
+    return logf, np.where(inside, (a - 1.0) / zz - (b - 1.0) / (1.0 - zz), 0.0), \
+        (np.where(inside, logz - special.digamma(a) + both, 0.0),
+         np.where(inside, log1mz - special.digamma(b) + both, 0.0))
+
+
+def _chi2(z, df):
+    inside = z > 0
+    zz = np.where(inside, z, 1.0)
+    k = 0.5 * df
+    logf = _support(inside, (k - 1.0) * np.log(zz) - 0.5 * zz - k * np.log(2.0)
+                    - special.gammaln(k))
+    return logf, np.where(inside, (k - 1.0) / zz - 0.5, 0.0), \
+        (np.where(inside, 0.5 * (np.log(zz) - np.log(2.0) - special.digamma(k)), 0.0),)
+
+
+_FAMILIES = {"norm": (_norm, ()), "logistic": (_logistic, ()), "laplace": (_laplace, ()),
+             "cauchy": (_cauchy, ()), "expon": (_expon, ()), "uniform": (_uniform, ()),
+             "t": (_t, ("df",)), "gamma": (_gamma, ("a",)), "beta": (_beta, ("a", "b")),
+             "chi2": (_chi2, ("df",))}
+
+
+def _refuse(what):
+    raise PullbackError(f"no derivative rule for {what}: wrap it in pullback.stop_gradient "
+                        "if no gradient should flow through it")
+
+
+def stats_grad(g, ans, family, method, wrt, x, shapes, loc, scale):
+    """The gradient of family.method(x, *shapes, loc, scale) with respect to `wrt`."""
+    if _zero(g):
+        return 0.0
+    standard, names = _FAMILIES[family]
+    shapes = tuple(np.asarray(s, dtype=float) for s in shapes)
+    scale_ = np.asarray(scale, dtype=float)
+    z = (np.asarray(x, dtype=float) - np.asarray(loc, dtype=float)) / scale_
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logf, dz, dshapes = standard(z, *shapes)
+        density = method in ("logpdf", "pdf")
+        if wrt in names:  # (a density's: the cdf family's shapes have no rule)
+            d = dshapes[names.index(wrt)]
+        elif density:
+            d = {"x": dz / scale_, "loc": -dz / scale_,
+                 "scale": -(dz * z + 1.0) / scale_}[wrt]
+        else:  # the derivative of the cdf-like method in z, then the chain rule
+            slope = {"cdf": np.exp(logf), "sf": -np.exp(logf), "logcdf": np.exp(logf - ans),
+                     "logsf": -np.exp(logf - ans)}[method]
+            d = {"x": slope / scale_, "loc": -slope / scale_, "scale": -slope * z / scale_}[wrt]
+        if method == "pdf":
+            d = d * ans
+    target = {"x": x, "loc": loc, "scale": scale, **dict(zip(names, shapes))}[wrt]
+    return unbroadcast(g * d, target)
+
+
+def poisson_grad(g, ans, method, k, mu, loc):
+    """The gradient of poisson.method(k, mu, loc) with respect to mu."""
+    if _zero(g):
+        return 0.0
+    k = np.asarray(k, dtype=float) - loc
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if method in ("logpmf", "pmf"):
+            d = k / mu - 1.0
+            d = d * ans if method == "pmf" else d
+        else:  # d/dmu P(K <= k) = -pmf(floor(k), mu)
+            log_pmf = stats.poisson.logpmf(np.floor(k), mu)
+            d = {"cdf": -np.exp(log_pmf), "sf": np.exp(log_pmf),
+                 "logcdf": -np.exp(log_pmf - ans), "logsf": np.exp(log_pmf - ans)}[method]
+    return unbroadcast(g * d, mu)
+
+
+def dirichlet_grad(g, ans, method, wrt, x, alpha):
+    """dirichlet.logpdf/pdf(x, alpha), x of shape (k,) or (k, n) holding every component."""
+    if _zero(g):
+        return 0.0
+    x, alpha = np.asarray(x, dtype=float), np.asarray(alpha, dtype=float)
+    if x.shape[0] != alpha.shape[0]:
+        _refuse(f"scipy.stats.dirichlet.{method} of x without its last component (x has "
+                f"{x.shape[0]} rows for {alpha.shape[0]} concentrations): pass them all")
+    g = g * ans if method == "pdf" else g
+    if wrt == "x":
+        a = alpha.reshape((-1,) + (1,) * (x.ndim - 1))
+        return g * (a - 1.0) / x
+    log_x = np.log(x)
+    norm = special.digamma(np.sum(alpha)) - special.digamma(alpha)
+    return np.sum(g * log_x, axis=tuple(range(1, x.ndim))) + np.sum(g) * norm
+
+
+def _covariance(cov, d):
+    cov = np.asarray(cov, dtype=float)
+    if cov.ndim == 0:
+        return cov * np.eye(d)
+    if cov.ndim == 1:
+        return np.diag(cov)
+    lower = np.tril(cov)  # SciPy reads the lower triangle
+    return lower + np.tril(cov, -1).T
+
+
+def mvn_grad(g, ans, method, wrt, x, mean, cov):
+    """multivariate_normal.logpdf/pdf(x, mean, cov): -inv(cov) r, inv(cov) r and
+    (inv(cov) r r^T inv(cov) - inv(cov)) / 2 summed over the samples, with r = x - mean."""
+    if _zero(g):
+        return 0.0
+    x = np.asarray(x, dtype=float)
+    mean_ = np.zeros(1) if mean is None else np.atleast_1d(np.asarray(mean, dtype=float))
+    cov_ = np.asarray(cov, dtype=float)
+    d = mean_.shape[-1] if mean is not None else (cov_.shape[0] if cov_.ndim else 1)
+    mean_ = np.broadcast_to(mean_, (d,))
+    if d == 1 and (x.ndim == 0 or x.shape[-1] != 1):
+        samples = x.reshape(-1, 1)  # a 1-D x of scalar samples
+    else:
+        samples = x.reshape(-1, d)
+    g = np.asarray(g * ans if method == "pdf" else g, dtype=float).reshape(-1)
+    sigma = _covariance(cov_, d)
+    r = samples - mean_
+    sr = np.linalg.solve(sigma, r.T).T  # inv(cov) r, one row per sample
+    if wrt == "x":
+        return (-g[:, None] * sr).reshape(x.shape)
+    if wrt == "mean":
+        return np.sum(g[:, None] * sr, axis=0).reshape(np.shape(mean))
+    full = 0.5 * (sr.T @ (g[:, None] * sr) - np.sum(g) * np.linalg.inv(sigma))
+    if cov_.ndim == 0:
+        return np.trace(full)
+    if cov_.ndim == 1:
+        return np.diagonal(full).copy()
+    return 2.0 * np.tril(full, -1) + np.diag(np.diagonal(full))
+
+
+_FUNCTIONS = tuple((f.__name__, f) for f in (stats_grad, poisson_grad, dirichlet_grad, mvn_grad,
+                                             no_derivative))
+
+
+def _rule(params, **partials):
+    return replace(rule(params, kinds=("fresh",), **partials), functions=_FUNCTIONS)
+
+
+def _family_rules():
+    table = {}
+    for family, (_, names) in _FAMILIES.items():
+        dist = getattr(stats, family)
+        shapes = "".join(f"{n}, " for n in names)
+        packed = f"({shapes})" if names else "()"
+        for method in ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"):
+            partials = {p: f"stats_grad(g, ans, '{family}', '{method}', '{p}', x, {packed}, "
+                           "loc, scale)" for p in ("x", *names, "loc", "scale")}
+            if method not in ("logpdf", "pdf"):
+                partials.update({p: f"no_derivative(g, 'scipy.stats.{family}.{method} with "
+                                    f"respect to {p}')" for p in names})
+            table[getattr(dist, method)] = _rule(f"x, {shapes}loc=0.0, scale=1.0", **partials)
+    return table
+
+
+CONTINUOUS = _family_rules()
+DISCRETE = {getattr(stats.poisson, m): _rule("k, mu, loc=0",
+                                             mu=f"poisson_grad(g, ans, '{m}', k, mu, loc)")
+            for m in ("logpmf", "pmf", "cdf", "logcdf", "sf", "logsf")}
+MULTIVARIATE = {
+    **{getattr(stats.dirichlet, m): _rule(
+        "x, alpha", **{p: f"dirichlet_grad(g, ans, '{m}', '{p}', x, alpha)"
+                       for p in ("x", "alpha")}) for m in ("logpdf", "pdf")},
+    **{getattr(stats.multivariate_normal, m): _rule(
+        "x, mean=None, cov=1", **{p: f"mvn_grad(g, ans, '{m}', '{p}', x, mean, cov)"
+                                  for p in ("x", "mean", "cov")}) for m in ("logpdf", "pdf")},
+}
+
+ARRAY_LIKE = True  # list arguments are read as arrays, by the functions and their rules
+RULES = {**CONTINUOUS, **DISCRETE, **MULTIVARIATE}
+NONDIFF: set = set()
