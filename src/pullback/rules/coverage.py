@@ -11,6 +11,26 @@ import warnings
 
 from . import NONDIFF, RULES, TABLES, Rule
 
+# The NumPy functions autograd 1.9.1 differentiates: those its numpy_vjps.py and
+# linalg.py give a gradient, and those its numpy wrapper builds from them (hstack,
+# stack, append, select, ...). Read off autograd's sources once, by name; a name this
+# NumPy lacks (msort, removed in NumPy 2) is listed as such.
+AUTOGRAD = tuple(f"numpy.{name}" for name in """
+    abs absolute add amax amin angle append arccos arccosh arcsin arcsinh arctan arctan2
+    arctanh array array_split atleast_1d atleast_2d atleast_3d broadcast_to clip
+    column_stack concatenate conj conjugate cos cosh cross cumsum deg2rad degrees diag
+    diagonal diff divide dot dsplit einsum exp exp2 expand_dims expm1 fabs fliplr flipud
+    fmax fmin full gradient hsplit hstack hypot imag inner kron linspace log log10 log1p
+    log2 logaddexp logaddexp2 matmul max maximum mean min minimum mod moveaxis msort
+    multiply nan_to_num negative outer pad partition power prod rad2deg radians ravel real
+    real_if_close reciprocal remainder repeat reshape roll rollaxis rot90 row_stack select
+    sin sinc sinh sort split sqrt square squeeze stack std subtract sum swapaxes tan tanh
+    tensordot tile trace transpose tril triu true_divide var vsplit vstack where
+    linalg.cholesky linalg.det linalg.eig linalg.eigh linalg.inv linalg.norm linalg.pinv
+    linalg.slogdet linalg.solve linalg.svd""".split())
+# The rule modules whose tables get the autograd column (autograd's list is NumPy's).
+_COMPARED = ("numpy", "linalg")
+
 # Where users find the callables, searched in this order.
 _MODULES = ("builtins", "operator", "math", "numpy", "numpy.linalg", "scipy.special", "pullback")
 
@@ -39,6 +59,15 @@ being differentiated flows into it.
 - `einsum` takes its operands as `*operands`; the slots `op0` ... `op7` hold
   them (in the interleaved form `einsum(x, [0, 1], y, [1])` the first operand
   sits in `subscripts`).
+"""
+
+_AUTOGRAD_HEADER = """\
+## Compared with autograd
+
+Every NumPy function autograd 1.9.1 differentiates (its `numpy_vjps.py` and
+`linalg.py`, and the functions its NumPy wrapper builds from those), with what
+pullback does with it. The tables above mark the same functions in their
+column "autograd".
 """
 
 
@@ -93,23 +122,56 @@ def _families(module):
     return [(name.replace("_", " ").lower(), table) for name, table in tables]
 
 
-def _rule_rows(table, modules):
+def _wrt(rule) -> str:
+    return ", ".join(f"`{p}`" for p in rule.signature.parameters if p in rule.partials)
+
+
+def _rule_rows(table, modules, compared=False):
     rows = []
     for func in table:
         rule = RULES.get(func)
         if rule is None:  # marked non-differentiable at run time
             continue
-        params = [p for p in rule.signature.parameters if p in rule.partials]
-        rows.append((_spelled(func, modules), ", ".join(f"`{p}`" for p in params),
-                     f"`{rule.signature}`"))
+        row = (_spelled(func, modules), _wrt(rule), f"`{rule.signature}`")
+        if compared:
+            row += ("✓" if set(qualified_names(func, modules)) & set(AUTOGRAD) else "",)
+        rows.append(row)
     return sorted(rows, key=lambda row: row[0].replace("`", ""))
 
 
-def _table(rows, heading):
+def _table(rows, heading, compared=False):
     out = [heading, ""] if heading else []
-    out += ["| function | gradient with respect to | parameters |", "| --- | --- | --- |"]
-    out += [f"| {name} | {wrt} | {params} |" for name, wrt, params in rows]
+    if compared:
+        out += ["| function | gradient with respect to | parameters | autograd |",
+                "| --- | --- | --- | --- |"]
+    else:
+        out += ["| function | gradient with respect to | parameters |", "| --- | --- | --- |"]
+    out += ["| " + " | ".join(row) + " |" for row in rows]
     return out + [""]
+
+
+def _autograd_rows(modules):
+    """(name, pullback's status) for each function of AUTOGRAD."""
+    by_name = {}
+    for func in [*RULES, *NONDIFF]:
+        for name in qualified_names(func, modules):
+            by_name.setdefault(name, func)
+    rows = []
+    for name in AUTOGRAD:
+        module, _, attr = name.rpartition(".")
+        try:
+            obj = getattr(importlib.import_module(module), attr)
+        except (ImportError, AttributeError):
+            rows.append((f"`{name}`", "not in this NumPy"))
+            continue
+        func = by_name.get(name, obj)
+        if func in RULES:
+            rows.append((f"`{name}`", f"rule, with respect to {_wrt(RULES[func])}"))
+        elif func in NONDIFF:
+            rows.append((f"`{name}`", "no gradient"))
+        else:
+            rows.append((f"`{name}`", "**missing**"))
+    return rows
 
 
 def coverage_markdown() -> str:
@@ -123,11 +185,12 @@ def coverage_markdown() -> str:
         except ImportError:
             continue
         lines += [f"## {table_name}", ""]
+        compared = table_name in _COMPARED
         for title, table in _families(module):
-            rows = _rule_rows(table, modules)
+            rows = _rule_rows(table, modules, compared)
             listed |= {f for f in table if f in RULES}
             if rows:
-                lines += _table(rows, f"### {title}" if title else "")
+                lines += _table(rows, f"### {title}" if title else "", compared)
         nondiff = sorted(_spelled(f, modules) for f in module.NONDIFF if f in NONDIFF)
         listed |= set(module.NONDIFF) & NONDIFF
         if nondiff:
@@ -140,6 +203,9 @@ def coverage_markdown() -> str:
             lines += _table(_rule_rows(others, modules), "")
         if rest:
             lines += ["### no gradient", "", ", ".join(rest), ""]
+    lines += _AUTOGRAD_HEADER.rstrip("\n").split("\n") + [""]
+    lines += ["| function | pullback |", "| --- | --- |"]
+    lines += [f"| {name} | {status} |" for name, status in _autograd_rows(modules)] + [""]
     text = "\n".join(line.rstrip() for line in lines)
     return text.rstrip("\n") + "\n"
 
