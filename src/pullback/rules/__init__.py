@@ -141,7 +141,7 @@ def of_kind(kind: str, table: dict) -> dict:
     return {f: replace(r, kinds=r.kinds | {kind}) for f, r in table.items()}
 
 
-TABLES = ("operators", "math", "builtins", "numpy", "scipy")  # modules of this package
+TABLES = ("operators", "math", "builtins", "numpy", "linalg", "scipy")  # modules of this package
 
 
 def _tables():
