@@ -434,6 +434,15 @@ SAMPLES.update({
     np.choose: [("np.choose([0, 1, 2, 1], [x0, x1, x0 * x1])", [((4,), ANY), ((4,), ANY)]),
                 ("np.choose([[0], [1]], (x0, x1))", [((3,), ANY), (S, ANY)]),
                 ("np.choose([0, 3, 1], [x0, x1], mode='wrap')", [((3,), ANY), ((3,), ANY)])],
+    np.column_stack: [(f"np.column_stack([x0, x1]) * {W(3, 3)}", [((3,), ANY), ((3, 2), ANY)]),
+                      (f"np.column_stack((x0, x1)) * {W(1, 2)}", [(S, ANY), (S, ANY)])],
+    np.row_stack: [(f"np.row_stack([x0, x1]) * {W(3, 3)}", [((3,), ANY), ((2, 3), ANY)])],
+    np.dstack: [(f"np.dstack([x0, x1]) * {W(1, 3, 2)}", [((3,), ANY), ((3,), ANY)]),
+                (f"np.dstack((x0, x1)) * {W(2, 3, 3)}", [((2, 3), ANY), ((2, 3, 2), ANY)])],
+    np.append: [(f"np.append(x0, x1) * {W(9)}", [((2, 3), ANY), ((3,), ANY)]),
+                (f"np.append(x0, x1) * {W(4)}", [((3,), ANY), (S, ANY)]),
+                (f"np.append(x0, x1, axis=0) * {W(3, 3)}", [((2, 3), ANY), ((1, 3), ANY)]),
+                (f"np.append(x0, x1, 1) * {W(2, 5)}", [((2, 3), ANY), ((2, 2), ANY)])],
     np.partition: [(f"np.partition(x0, 2) * {W(5)}", [((5,), ANY)]),
                    (f"np.partition(x0, (1, 3), axis=0) * {W(4, 3)}", [((4, 3), ANY)]),
                    (f"np.partition(x0, 1, axis=None) * {W(6)}", [((2, 3), ANY)])],
@@ -752,3 +761,112 @@ def test_zero_gradient_cases_cover_the_tables():
     covered = {f for f, _, _ in ZERO_CASES}
     uncovered = [f for f in RULES if f not in covered]
     assert all(getattr(f, "__module__", "") in ("operator", "_operator") for f in uncovered)
+
+
+# ------------------------------------------------------------- method spellings
+# x.trace(1), x.clip(0, 1), ...: normalize writes them as the NumPy functions
+
+
+def _m_trace(x):
+    return x.trace(1) * x.trace() + x.trace(offset=-1)
+
+
+def _m_clip_round(x):
+    return np.sum(x.clip(-0.5, 0.5) ** 2 * x.round() + x.round(1) * x)
+
+
+def _m_scans(x):
+    return np.sum(np.sin(x.cumsum(axis=0))) + np.sum(x.cumprod() * np.arange(6.0))
+
+
+def _m_moments(x):
+    return x.prod() + x.var(ddof=1) + x.std(axis=0, ddof=1).sum() + x.mean(keepdims=True)[0, 0]
+
+
+def _m_shapes(x):
+    y = x.repeat(2, axis=0).flatten() * np.arange(12.0)
+    z = x.ravel() + x.swapaxes(0, 1).ravel() * 2.0 + x[None].squeeze(0).ravel()
+    return np.sum(np.sin(y)) + np.sum(z ** 2) + np.sum(x.take([0, 5, 5]))
+
+
+def _m_extremes(x):
+    return np.sum(x.max(axis=0) * 2.0) + x.min() + np.sum(x.diagonal(1)) + np.sum(x.T[0] ** 2)
+
+
+def _m_nonzero(x):
+    return np.sum(x[x.nonzero()] ** 2)
+
+
+@pytest.mark.parametrize("f", [_m_trace, _m_clip_round, _m_scans, _m_moments, _m_shapes,
+                               _m_extremes, _m_nonzero], ids=lambda f: f.__name__)
+def test_method_spellings(f):
+    x = np.random.default_rng(3).uniform(-1.0, 1.0, size=(2, 3)) + 0.1
+    if f in (_m_trace, _m_extremes):
+        x = np.random.default_rng(4).uniform(-1.0, 1.0, size=(3, 3))
+    np.testing.assert_allclose(pullback.grad(f)(x), numeric_grad(f, (x,), 0),
+                               rtol=1e-5, atol=1e-8)
+
+
+# ------------------------------------------------ where a decomposition has no derivative
+
+
+def _svd_full_u(x):
+    u, s, vh = np.linalg.svd(x)
+    return np.sum(u * np.arange(16.0).reshape(4, 4))
+
+
+def _svd_full_reduced_part(x):
+    u, s, vh = np.linalg.svd(x)
+    return np.sum(u[:, :2] ** 3) + np.sum(s)
+
+
+def _svd_repeated(x):
+    u, s, vh = np.linalg.svd(x * np.eye(3))
+    return np.sum(u[:, 0] ** 3)
+
+
+def _svd_repeated_values_only(x):
+    s = np.linalg.svd(x * np.eye(3), compute_uv=False)
+    return np.sum(s ** 2)
+
+
+def _eigh_repeated(x):
+    w, v = np.linalg.eigh(x * np.eye(3))
+    return np.sum(v[:, 0] ** 3)
+
+
+def _eig_complex(x):
+    w, v = np.linalg.eig(np.array([[0.0, -1.0], [1.0, 0.0]]) * x)
+    return np.sum(np.abs(w))
+
+
+def _eigh_complex(x):
+    w, v = np.linalg.eigh(np.array([[2.0, 1j], [-1j, 3.0]]) * x)
+    return np.sum(w)
+
+
+def _linspace_retstep(x):
+    t, step = np.linspace(0.0, x, 5, retstep=True)
+    return np.sum(t) * step
+
+
+@pytest.mark.parametrize("f, x, message", [
+    (_svd_full_u, np.arange(8.0).reshape(4, 2) ** 1.5, "full_matrices=False"),
+    (_svd_repeated, 2.0, "repeated values"),
+    (_eigh_repeated, 2.0, "repeated values"),
+    (_eig_complex, 2.0, "complex eigenvalues"),
+    (_eigh_complex, 2.0, "complex matrix"),
+    (_linspace_retstep, 2.0, "linspace"),
+], ids=lambda v: getattr(v, "__name__", "")[:20] if callable(v) else "")
+def test_decompositions_refuse_where_no_derivative(f, x, message):
+    with pytest.raises(pullback.PullbackError, match=message):
+        pullback.grad(f)(x)
+
+
+def test_svd_full_matrices_of_unique_parts_and_repeated_values_alone():
+    """With full_matrices=True, the parts of U that are unique (and s) still have a
+    gradient; repeated singular values alone do too (2 x for s of x I)."""
+    x = np.random.default_rng(0).normal(size=(4, 2))
+    np.testing.assert_allclose(pullback.grad(_svd_full_reduced_part)(x),
+                               numeric_grad(_svd_full_reduced_part, (x,), 0), rtol=1e-5)
+    assert pullback.grad(_svd_repeated_values_only)(1.5) == pytest.approx(2 * 3 * 1.5)

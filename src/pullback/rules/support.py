@@ -1327,6 +1327,35 @@ def trace_grad(g, a, offset=0, axis1=0, axis2=1):
                            axis1, axis2)
 
 
+
+def column_stack_grad(g, tup):
+    """np.column_stack joins along the second axis, 1-D arrays (and scalars) as columns."""
+    if _zero(g):
+        return 0.0
+    return _joined_grad(g, tup, lambda x: x if np.ndim(x) >= 2 else np.array(x, ndmin=2).T, 1)
+
+
+def dstack_grad(g, tup):
+    """np.dstack joins along the third axis, after np.atleast_3d."""
+    if _zero(g):
+        return 0.0
+    return _joined_grad(g, tup, np.atleast_3d, 2)
+
+
+def append_grad(g, arr, values, axis=None, wrt="arr"):
+    """np.append concatenates arr and values (both flattened when axis is None)."""
+    if _zero(g):
+        return 0.0
+    if axis is None:
+        g = np.ravel(g)
+        n = np.size(arr)
+        piece, value = (g[:n], arr) if wrt == "arr" else (g[n:], values)
+        return np.reshape(piece, np.shape(value))
+    n = np.shape(arr)[axis]
+    index = range(n) if wrt == "arr" else range(n, np.shape(g)[axis])
+    return np.take(g, index, axis=axis)
+
+
 HELPERS = {
     name: obj
     for name, obj in globals().items()
