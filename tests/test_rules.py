@@ -138,6 +138,11 @@ SAMPLES.update({
         ("np.linalg.norm(x0)", [((3,), ANY)]), ("np.linalg.norm(x0)", [((2, 3, 2), ANY)]),
         ("np.linalg.norm(x0, 1)", [((4,), ANY)]), ("np.linalg.norm(x0, np.inf)", [((4,), ANY)]),
         ("np.linalg.norm(x0, -np.inf)", [((4,), ANY)]), ("np.linalg.norm(x0, 3)", [((4,), ANY)]),
+        ("np.linalg.norm(x0, 0) + np.sum(x0)", [((4,), ANY)]),
+        ("np.linalg.norm(x0, -1)", [((4,), ANY)]), ("np.linalg.norm(x0, 0.5)", [((4,), ANY)]),
+        ("np.linalg.norm(x0, 'fro', axis=(0, 2))", [((2, 3, 2), ANY)]),
+        ("np.linalg.norm(x0, 'nuc', axis=(1, 2), keepdims=True)", [((2, 3, 2), ANY)]),
+        ("np.linalg.norm(x0, ord=2, axis=-1)", [((2, 3), ANY)]),
         ("np.linalg.norm(x0, axis=1)", [((2, 3), ANY)]),
         ("np.linalg.norm(x0, 1, axis=0, keepdims=True)", [((2, 3), ANY)]),
         ("np.linalg.norm(x0, 'fro')", [((3, 3), ANY)]),
@@ -193,6 +198,13 @@ SAMPLES.update({
                 ("np.einsum(x0, [0, 1], x1, [1, 2], [0, 2])", [((2, 3), ANY), ((3, 4), ANY)]),
                 ("np.einsum(x0, [0, 1], x1, [1])", [((2, 3), ANY), ((3,), ANY)]),
                 ("np.einsum('i,->i', x0, x1)", [((3,), ANY), (S, ANY)]),
+                ("np.einsum('...i,...i', x0, x1)", [((2, 3), ANY), ((3,), ANY)]),
+                (f"np.einsum('i...->...', x0) * {W(2, 2)}", [((3, 2, 2), ANY)]),
+                (f"np.einsum('...', x0) * {W(2, 3)}", [((2, 3), ANY)]),
+                (f"np.einsum('ji', x0) * {W(3, 2)}", [((2, 3), ANY)]),
+                ("np.einsum('i i', x0)", [((3, 3), ANY)]),
+                (f"np.einsum('ij...,jk...->ik...', x0, x1) * {W(2, 4, 2)}",
+                 [((2, 3, 2), ANY), ((3, 4, 1), ANY)]),
                 # every operand slot: eight operands, and four in the interleaved form
                 ("np.einsum('i,i,i,i,i,i,i,i->i', x0, x1, x2, x0, x1, x2, x0, x1)",
                  [((2,), ANY), ((2,), ANY), ((2,), ANY)]),
@@ -870,3 +882,202 @@ def test_svd_full_matrices_of_unique_parts_and_repeated_values_alone():
     np.testing.assert_allclose(pullback.grad(_svd_full_reduced_part)(x),
                                numeric_grad(_svd_full_reduced_part, (x,), 0), rtol=1e-5)
     assert pullback.grad(_svd_repeated_values_only)(1.5) == pytest.approx(2 * 3 * 1.5)
+
+
+# --------------------------------------------------------------------------- dtypes
+# A float32 input gets a float32 gradient, computed in float32 where NumPy keeps it
+# there; booleans and NumPy integers have no gradient (an error); a Python int is the
+# real number it holds.
+
+
+def _f32_helper(v, w):
+    return np.tanh(v * w)
+
+
+def _f32_loop(x, w):
+    total = 0.0
+    for i in range(3):
+        total = total + np.sum(_f32_helper(x, w) ** 2) * (i + 1)
+        x = x * 0.5 + np.sin(x)
+    return total
+
+
+def _f32_scalar(x):
+    y = x
+    for _ in range(2):
+        y = y * np.cos(y) + _f32_helper(y, 2.0)
+    return y
+
+
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3)])
+def test_float32_inputs_get_float32_gradients(shape):
+    rng = np.random.default_rng(0)
+    x64 = rng.uniform(-1.0, 1.0, size=shape)
+    w = rng.uniform(-1.0, 1.0, size=shape)
+    x32 = np.float32(x64) if shape == () else x64.astype(np.float32)
+    f = _f32_scalar if shape == () else _f32_loop
+    args32, args64 = ((x32,), (np.float64(x32),)) if shape == () else ((x32, w), (x32 * 1.0, w))
+    g32 = pullback.grad(f)(*args32)
+    g64 = pullback.grad(f)(*args64)
+    assert type(g32) is (np.float32 if shape == () else np.ndarray)
+    assert np.asarray(g32).dtype == np.float32
+    np.testing.assert_allclose(g32, g64, rtol=2e-4, atol=1e-5)
+    np.testing.assert_allclose(g64, numeric_grad(f, args64, 0), rtol=1e-5, atol=1e-8)
+
+
+def _square(v):
+    return v * v
+
+
+def test_float32_computations_stay_float32():
+    """The gradient reaching a rule is float32 when everything before it is."""
+    seen = []
+
+    def recorded(g, ans, v):
+        seen.append(np.asarray(g).dtype)
+        return 2.0 * g * v
+
+    def f(x):
+        return np.sum(_square(np.sin(x) * np.float32(2.0)) * x) + np.mean(x)
+
+    pullback.register_rule(_square)(recorded)
+    try:
+        g = pullback.grad(f)(np.linspace(0.0, 1.0, 4, dtype=np.float32))
+    finally:
+        pullback.rules.RULES.pop(_square)
+        pullback.rules.VERSION[0] += 1
+    assert seen == [np.float32] and g.dtype == np.float32
+
+
+def _times_three(x):
+    return np.sum(x * 3.0)
+
+
+def _first_times_three(xs):
+    return np.sum(xs[0] * 3.0) + np.sum(xs[1])
+
+
+@pytest.mark.parametrize("x", [True, np.bool_(True), np.array([True, False]), np.int64(2),
+                               np.array([1, 2], dtype=np.int8), [np.array([1, 2]), 0.5]],
+                         ids=["bool", "np.bool_", "bool array", "np.int64", "int8 array",
+                              "list holding an int array"])
+def test_booleans_and_numpy_integers_have_no_gradient(x):
+    f = _first_times_three if isinstance(x, list) else _times_three
+    with pytest.raises(pullback.PullbackError, match="no derivative"):
+        pullback.grad(f)(x)
+
+
+def test_a_python_int_is_the_real_number_it_holds():
+    assert pullback.grad(_f32_scalar)(1) == pytest.approx(pullback.grad(_f32_scalar)(1.0))
+    assert type(pullback.grad(_times_three)(2)) is float
+
+
+# float32 variants of the table walk: the first sample of each NumPy rule, at float32
+# points, against the float64 gradient at the same points
+F32_CASES = [(f, samples[0][0], samples[0][1]) for f, samples in SAMPLES.items()
+             if (getattr(f, "__module__", None) or "numpy").startswith(("numpy", "scipy"))
+             or isinstance(f, np.ufunc)]
+
+
+@pytest.mark.parametrize("index", range(len(F32_CASES)),
+                         ids=[f"{getattr(c[0], '__name__', c[0])}:{c[1]}" for c in F32_CASES])
+def test_rule_keeps_float32(index, tmp_path):
+    _, expr, shapes = F32_CASES[index]
+    f = _build(expr, len(shapes), tmp_path, f"f32_{index}")
+    args = [np.float32(a) if np.ndim(a) == 0 else a.astype(np.float32)
+            for a in _args(shapes, index)]
+    wrt = tuple(range(len(shapes)))
+    got = pullback.grad(f, wrt=wrt)(*args)
+    expected = pullback.grad(f, wrt=wrt)(*[np.float64(a) if np.ndim(a) == 0 else a * 1.0
+                                          for a in args])
+    for g, e in zip(got, expected):
+        assert np.asarray(g).dtype == np.float32, expr
+        np.testing.assert_allclose(g, e, rtol=2e-3, atol=2e-3, err_msg=expr)
+
+
+# ------------------------------------------ kinks: what docs/numpy-coverage.md says
+
+
+def _k_maximum(x, y):
+    return np.sum(np.maximum(x, y))
+
+
+def _k_relu(x):
+    return np.sum(np.maximum(x, 0.0) + np.minimum(x, 0.0) * 2.0)
+
+
+def _k_max(x):
+    return np.max(x) + np.ptp(x)
+
+
+def _k_builtin_max(x, y):
+    return max(x, y)
+
+
+def _k_abs(x):
+    return np.sum(np.abs(x) + np.fabs(x))
+
+
+def _k_builtin_abs(x):
+    return abs(x)
+
+
+def _k_clip(x, lo):
+    return np.sum(np.clip(x, lo, 1.0))
+
+
+def _k_sqrt(x):
+    return np.sum(np.sqrt(x))
+
+
+def _k_math_sqrt(x):
+    return math.sqrt(x)
+
+
+def _k_trap(x):
+    return np.sum(np.where(x > 0, np.sqrt(x), 0.0))
+
+
+def _k_guarded(x):
+    return np.sum(np.where(x > 0, np.sqrt(np.where(x > 0, x, 1.0)), 0.0))
+
+
+def _k_sort(x):
+    return np.sort(x)[0] * 3.0 + np.median(x)
+
+
+def _k_norm(x):
+    return np.linalg.norm(x)
+
+
+def _k_nan_to_num(x):
+    return np.sum(np.nan_to_num(np.where(x > 1.0, np.inf, x)) * 2.0)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_kinks_as_documented():
+    one = np.array([1.0])
+    assert pullback.grad(_k_maximum, wrt=(0, 1))(one, one) == (1.0, 0.0)
+    # at 0 both maximum and minimum give x the whole gradient (1 + 2)
+    np.testing.assert_array_equal(pullback.grad(_k_relu)(np.array([0.0, 1.0, -1.0])),
+                                  [3.0, 1.0, 2.0])
+    np.testing.assert_array_equal(pullback.grad(_k_max)(np.array([2.0, 2.0, 1.0, 1.0])),
+                                  [1.0, 1.0, -0.5, -0.5])
+    assert pullback.grad(_k_builtin_max, wrt=(0, 1))(1.0, 1.0) == (1.0, 0.0)
+    np.testing.assert_array_equal(pullback.grad(_k_abs)(np.array([0.0, -2.0])), [0.0, -2.0])
+    assert pullback.grad(_k_builtin_abs)(0.0) == 0.0
+    dx, dlo = pullback.grad(_k_clip, wrt=(0, 1))(np.array([0.0, 1.0, 0.5, -1.0]), 0.0)
+    np.testing.assert_array_equal(dx, [1.0, 1.0, 1.0, 0.0])
+    assert dlo == 1.0  # only from the entry below the bound
+    np.testing.assert_array_equal(pullback.grad(_k_sqrt)(np.array([0.0, 4.0])), [np.inf, 0.25])
+    with pytest.raises(ZeroDivisionError):
+        pullback.grad(_k_math_sqrt)(0.0)
+    x = np.array([-1.0, 0.0, 4.0])
+    np.testing.assert_array_equal(pullback.grad(_k_trap)(x), [np.nan, np.nan, 0.25])
+    np.testing.assert_array_equal(pullback.grad(_k_guarded)(x), [0.0, 0.0, 0.25])
+    # sort: position 0 goes to the first of the tied entries; median of 4: the two middle
+    np.testing.assert_array_equal(pullback.grad(_k_sort)(np.array([1.0, 1.0, 2.0, 5.0])),
+                                  [3.0, 0.5, 0.5, 0.0])
+    np.testing.assert_array_equal(pullback.grad(_k_norm)(np.zeros(2)), [0.0, 0.0])
+    np.testing.assert_array_equal(pullback.grad(_k_nan_to_num)(np.array([0.5, 2.0])),
+                                  [2.0, 0.0])

@@ -59,6 +59,30 @@ being differentiated flows into it.
 - `einsum` takes its operands as `*operands`; the slots `op0` ... `op7` hold
   them (in the interleaved form `einsum(x, [0, 1], y, [1])` the first operand
   sits in `subscripts`).
+
+## Kinks, ties and the `where` trap
+
+Where a function has no derivative, pullback returns one particular value, the
+same every time (tests/test_rules.py checks each of these):
+
+| at | pullback returns | why |
+| --- | --- | --- |
+| `np.maximum(x, y)` with `x == y` (ReLU `np.maximum(x, 0.0)` at 0) | all of `g` to the first argument, none to the second | the rule tests `x1 >= x2`; `np.minimum`, `fmax`, `fmin` and `max(a, b)` likewise favour the first |
+| `np.max`, `np.min`, `np.ptp`, `np.linalg.norm(x, np.inf)` with tied entries | `g` shared equally among the tied entries | the average of the one-sided choices, and symmetric in the ties |
+| `np.sort`, `np.partition`, `np.median`, `np.quantile` with tied entries | each sorted position's `g` goes to one of the tied entries (the first in a stable sort) | a permutation's gradient is a permutation |
+| `np.abs(0)`, `abs(0)`, `np.fabs(0)`, `np.sign(x)` | 0 | `sign(0) = 0`, the middle of the subdifferential `[-1, 1]` |
+| `np.clip(x, lo, hi)` with `x` at a bound | all of `g` to `x`, none to the bound | `x` keeps the gradient on the closed interval `lo <= x <= hi` |
+| `np.sqrt(0)`, `np.linalg.norm` of a zero vector | `inf` for `np.sqrt` (NumPy's division by zero); 0 for the norm | the derivative is infinite; the norm's is undefined and 0 is in its subdifferential |
+| `math.sqrt(0)` | `ZeroDivisionError` | Python's float division by zero in the adjoint |
+| `np.where(x > 0, np.sqrt(x), 0.0)` at `x <= 0` | `nan` | the trap: the branch not taken gets gradient 0, and `0 * d sqrt(x)/dx` is `0 * inf` or `0 * nan`; autograd and JAX give the same. Guard the argument instead: `np.where(x > 0, np.sqrt(np.where(x > 0, x, 1.0)), 0.0)` |
+| `np.nan_to_num(x)` at NaN or infinite `x` | 0 there | the replacement is a constant; a gradient reaching a non-finite value through another function can still be `nan` (the `where` trap) |
+
+Integer and boolean values: a Python `int` argument is the real number it
+holds (its gradient is a float); a gradient with respect to a boolean, a NumPy
+integer scalar or an integer or boolean array is an error (NumPy's integer
+arithmetic wraps around, so the function is not the real one). A float32
+argument gets a float32 gradient (a `numpy.float32` for a scalar), and the
+gradient is computed in float32 wherever NumPy keeps float32 values float32.
 """
 
 _AUTOGRAD_HEADER = """\

@@ -59,7 +59,12 @@ def unreduce(g, x, axis=None, keepdims=False):
         for a in _axes(axis, len(shape)):
             kept[a] = 1
         g = g.reshape(kept)  # the reduced axes back, as size 1
-    out = np.empty(shape, g.dtype if g.__class__ is np.ndarray else np.result_type(g, float))
+    if g.__class__ is np.ndarray:
+        dtype = g.dtype
+    else:  # a float seed keeps a float32 x's precision
+        dtype = np.result_type(g, x.dtype if x.__class__ is np.ndarray and x.dtype.kind in "fc"
+                               else float)
+    out = np.empty(shape, dtype)
     out[...] = g
     return out
 
