@@ -1081,3 +1081,85 @@ def test_kinks_as_documented():
     np.testing.assert_array_equal(pullback.grad(_k_norm)(np.zeros(2)), [0.0, 0.0])
     np.testing.assert_array_equal(pullback.grad(_k_nan_to_num)(np.array([0.5, 2.0])),
                                   [2.0, 0.0])
+
+
+# An integer dtype= truncates: the result is piecewise constant, its gradient zero.
+
+
+def _int_dtype_sum(x):
+    return np.sum(x, dtype=int) * 1.0 + np.sum(x)
+
+
+def _int_dtype_cumsum(x):
+    return np.sum(np.cumsum(x, dtype=np.int64)) * 1.0 + np.sum(np.cumsum(x, dtype=np.float32))
+
+
+def _int_dtype_trace(x, dtype):
+    return np.trace(x, dtype=dtype) * 1.0 + np.mean(x, dtype=np.float64)
+
+
+def _int_dtype_linspace(x, dtype):
+    return np.sum(np.linspace(0.0, x, 4, dtype=dtype)) * 1.0
+
+
+def test_integer_dtype_arguments_truncate_to_a_zero_gradient():
+    x = np.array([1.5, 2.5, 3.25, 0.5])
+    np.testing.assert_array_equal(pullback.grad(_int_dtype_sum)(x), np.ones(4))
+    np.testing.assert_allclose(pullback.grad(_int_dtype_cumsum)(x), [4.0, 3.0, 2.0, 1.0])
+    m = x.reshape(2, 2)
+    np.testing.assert_array_equal(pullback.grad(_int_dtype_trace)(m, int), np.full((2, 2), 0.25))
+    np.testing.assert_allclose(pullback.grad(_int_dtype_trace)(m, float),
+                               np.eye(2) + 0.25)
+    assert pullback.grad(_int_dtype_linspace)(7.5, int) == 0.0
+    assert pullback.grad(_int_dtype_linspace)(7.5, float) == pytest.approx(2.0)
+
+
+def _nan_to_num_values(v, w):
+    x = np.array([np.nan, 1.0, np.inf, -np.inf, np.inf])
+    return np.sum(np.nan_to_num(x, nan=v, posinf=w, neginf=v * w) * np.arange(1.0, 6.0))
+
+
+def test_nan_to_num_replacement_values_get_their_gradient():
+    dv, dw = pullback.grad(_nan_to_num_values, wrt=(0, 1))(2.0, 3.0)
+    assert (dv, dw) == (1.0 + 4.0 * 3.0, 3.0 + 5.0 + 4.0 * 2.0)
+
+
+def _quantile_of_q(q):
+    return np.quantile(np.array([1.0, 4.0, 2.0]), q)
+
+
+def _gradient_spacing(h):
+    return np.sum(np.gradient(np.array([1.0, 4.0, 2.0]), h))
+
+
+def _var_ddof(d):
+    return np.var(np.array([1.0, 4.0, 2.0]), ddof=d)
+
+
+@pytest.mark.parametrize("f", [_quantile_of_q, _gradient_spacing, _var_ddof],
+                         ids=lambda f: f.__name__)
+def test_parameters_without_a_derivative_refuse_a_gradient(f):
+    """np.quantile varies with q, np.gradient with its spacing: a value being differentiated
+    reaching them is an error, never a zero gradient."""
+    with pytest.raises(pullback.PullbackError, match="not differentiated by pullback"):
+        pullback.grad(f)(0.4)
+
+
+def _diff_zero_then_write(x):
+    d = np.diff(x, 0)
+    d[0] = 5.0
+    return np.sum(d * x)
+
+
+def _power_one_then_write(x):
+    d = np.linalg.matrix_power(x, 1)
+    d[0, 0] = 5.0
+    return np.sum(d * x)
+
+
+@pytest.mark.parametrize("f", [_diff_zero_then_write, _power_one_then_write],
+                         ids=lambda f: f.__name__)
+def test_results_that_may_be_the_argument_are_not_new_arrays(f):
+    """np.diff(x, 0) and matrix_power(x, 1) return x itself: writing into them is refused."""
+    with pytest.raises(pullback.PullbackError, match="in-place write"):
+        pullback.grad(f)(np.arange(1.0, 5.0).reshape(2, 2))

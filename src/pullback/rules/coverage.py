@@ -147,7 +147,9 @@ def _families(module):
 
 
 def _wrt(rule) -> str:
-    return ", ".join(f"`{p}`" for p in rule.signature.parameters if p in rule.partials)
+    """The parameters differentiated (not those whose template refuses: np.quantile's q)."""
+    return ", ".join(f"`{p}`" for p in rule.signature.parameters if p in rule.partials
+                     and not rule.partials[p].startswith("no_derivative("))
 
 
 def _rule_rows(table, modules, compared=False):

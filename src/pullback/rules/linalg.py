@@ -237,7 +237,8 @@ RULES = {
     np.linalg.pinv: _with_helper(rule("a, rcond=None, hermitian=False, *, rtol=None",
                                       kinds=FRESH, a="linalg_pinv_grad(g, a, ans)"),
                                  linalg_pinv_grad),
-    np.linalg.matrix_power: _with_helper(rule("a, n", kinds=FRESH,
+    # n=1 returns a itself
+    np.linalg.matrix_power: _with_helper(rule("a, n", kinds=("view",),
                                               a="linalg_matrix_power_grad(g, a, n)"),
                                          linalg_matrix_power_grad),
     np.linalg.multi_dot: _with_helper(rule("arrays", kinds=FRESH,

@@ -88,8 +88,11 @@ ELEMENTWISE = of_kind("elementwise", {
 })
 # NaN and infinities are replaced by constants, which carry no gradient; with copy=False
 # the result is x itself, so it is not declared a new array
-ELEMENTWISE[np.nan_to_num] = rule("x, copy=True, nan=0.0, posinf=None, neginf=None", kinds=VIEW,
-                                  x="np.where(np.isfinite(x), g, 0.0)")
+ELEMENTWISE[np.nan_to_num] = rule(
+    "x, copy=True, nan=0.0, posinf=None, neginf=None", kinds=VIEW,
+    x="np.where(np.isfinite(x), g, 0.0)", nan="np.sum(np.where(np.isnan(x), g, 0.0))",
+    posinf="np.sum(np.where(np.isposinf(x), g, 0.0))",
+    neginf="np.sum(np.where(np.isneginf(x), g, 0.0))")
 
 # Reductions with axis=None and keepdims=False return a scalar (the activity pass
 # relies on it, so functions that do not, such as cumsum, are kept out of this table).
@@ -108,21 +111,26 @@ REDUCTIONS = of_kind("reduction", {
     np.amax: rule("a, axis=None, *, keepdims=False", a=_EXTREME),
     np.amin: rule("a, axis=None, *, keepdims=False", a=_EXTREME),
     np.var: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False",
-                 a="var_grad(g, a, axis, ddof, keepdims)"),
+                 a="var_grad(g, a, axis, ddof, keepdims)",
+                 ddof="no_derivative(g, 'the ddof of np.var')"),
     np.std: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False",
-                 a="std_grad(g, a, ans, axis, ddof, keepdims)"),
+                 a="std_grad(g, a, ans, axis, ddof, keepdims)",
+                 ddof="no_derivative(g, 'the ddof of np.std')"),
     np.average: rule("a, axis=None, weights=None, *, keepdims=False",
                      a="average_grad(g, a, ans, axis, weights, keepdims)",
                      weights="average_grad_weights(g, a, ans, axis, weights, keepdims)"),
     np.linalg.norm: rule("x, ord=None, axis=None, keepdims=False",
-                         x="norm_grad(g, x, ans, ord, axis, keepdims)"),
+                         x="norm_grad(g, x, ans, ord, axis, keepdims)",
+                         ord="no_derivative(g, 'the ord of np.linalg.norm')"),
     np.ptp: rule("a, axis=None, *, keepdims=False", a="ptp_grad(g, a, axis, keepdims)"),
     np.nanmean: rule("a, axis=None, dtype=None, *, keepdims=False",
                      a="nanmean_grad(g, a, axis, keepdims)"),
     np.nanvar: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False",
-                    a="nanvar_grad(g, a, axis, ddof, keepdims)"),
+                    a="nanvar_grad(g, a, axis, ddof, keepdims)",
+                    ddof="no_derivative(g, 'the ddof of np.nanvar')"),
     np.nanstd: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False",
-                    a="nanvar_grad(g, a, axis, ddof, keepdims, ans, True)"),
+                    a="nanvar_grad(g, a, axis, ddof, keepdims, ans, True)",
+                    ddof="no_derivative(g, 'the ddof of np.nanstd')"),
     np.nanprod: rule("a, axis=None, dtype=None, *, keepdims=False",
                      a="nanprod_grad(g, a, axis, keepdims)"),
     np.nanmax: rule("a, axis=None, *, keepdims=False", a=_EXTREME),
@@ -135,25 +143,33 @@ REDUCTIONS = of_kind("reduction", {
 # np.quantile and np.percentile with an array q return an array even with axis=None.
 QUANTILES = of_kind("fresh", {
     np.quantile: rule("a, q, axis=None, *, method='linear', keepdims=False",
-                      a="quantile_grad(g, a, q, axis, keepdims, method)"),
+                      a="quantile_grad(g, a, q, axis, keepdims, method)",
+                      q="no_derivative(g, 'the q of np.quantile')"),
     np.percentile: rule("a, q, axis=None, *, method='linear', keepdims=False",
-                        a="quantile_grad(g, a, q, axis, keepdims, method, 0.01)"),
+                        a="quantile_grad(g, a, q, axis, keepdims, method, 0.01)",
+                        q="no_derivative(g, 'the q of np.percentile')"),
 })
 
 CUMULATIVE = of_kind("fresh", {
     np.cumsum: rule("a, axis=None, dtype=None", a="cumsum_grad(g, a, axis)"),
     np.cumprod: rule("a, axis=None, dtype=None", a="cumprod_grad(g, a, ans, axis)"),
     np.nancumsum: rule("a, axis=None, dtype=None", a="nancumsum_grad(g, a, axis)"),
-    np.diff: rule("a, n=1, axis=-1, prepend=None, append=None",
+})
+
+DIFFERENCES = {
+    # n=0 returns a itself
+    np.diff: rule("a, n=1, axis=-1, prepend=None, append=None", kinds=VIEW,
                   **{p: f"diff_grad(g, a, n, axis, prepend, append, {p!r})"
                      for p in ("a", "prepend", "append")}),
     # the spacings are *varargs, which a rule cannot name: slots for up to three
     np.gradient: rule("f, spacing0=None, spacing1=None, spacing2=None, *, axis=None, "
-                      "edge_order=1",
-                      f="gradient_grad(g, f, (spacing0, spacing1, spacing2), axis, edge_order)"),
-    np.convolve: rule("a, v, mode='full'", a="convolve_grad(g, a, v, mode, 'a')",
+                      "edge_order=1", kinds=FRESH,
+                      f="gradient_grad(g, f, (spacing0, spacing1, spacing2), axis, edge_order)",
+                      **{f"spacing{i}": "no_derivative(g, 'the spacing of np.gradient')"
+                         for i in range(3)}),
+    np.convolve: rule("a, v, mode='full'", kinds=FRESH, a="convolve_grad(g, a, v, mode, 'a')",
                       v="convolve_grad(g, a, v, mode, 'v')"),
-})
+}
 
 # np.einsum takes its operands as *operands, which a rule cannot name: the slots
 # op0..op7 hold them (the string form), or operands and sublists alternately (the
@@ -175,7 +191,7 @@ LINEAR_ALGEBRA = {
                     **{p: f"einsum_grad(g, {k}, {_EINSUM_ARGS})"
                        for k, p in enumerate(_EINSUM_SLOTS)}),
     np.trace: rule("a, offset=0, axis1=0, axis2=1, dtype=None", kinds=FRESH,
-                   a="trace_grad(g, a, offset, axis1, axis2)"),
+                   a="trace_grad(g, a, ans, offset, axis1, axis2)"),
     np.kron: rule("a, b", kinds=FRESH, a="kron_grad(g, a, b, 'a')", b="kron_grad(g, a, b, 'b')"),
     np.cross: rule("a, b, axisa=-1, axisb=-1, axisc=-1, axis=None", kinds=FRESH,
                    **{p: f"cross_grad(g, a, b, axisa, axisb, axisc, axis, {p!r})"
@@ -269,7 +285,7 @@ CONSTRUCTION = {
                        fill_value="full_grad(g, fill_value, ans)"),
     # retstep=True returns a tuple, which this rule does not take: left out
     np.linspace: rule("start, stop, num=50, endpoint=True, *, dtype=None, axis=0", kinds=FRESH,
-                      **{p: f"linspace_grad(g, start, stop, num, endpoint, axis, {p!r})"
+                      **{p: f"linspace_grad(g, start, stop, num, endpoint, axis, {p!r}, ans)"
                          for p in ("start", "stop")}),
     np.select: rule("condlist, choicelist, default=0", kinds=FRESH,
                     choicelist="select_grad(g, condlist, choicelist, ans)",
@@ -287,7 +303,7 @@ SORTING = {
 
 # NumPy functions read list arguments as arrays, so their gradient templates do too.
 ARRAY_LIKE = True
-RULES = {**ELEMENTWISE, **REDUCTIONS, **QUANTILES, **CUMULATIVE, **LINEAR_ALGEBRA, **SHAPE, **CONSTRUCTION,
+RULES = {**ELEMENTWISE, **REDUCTIONS, **QUANTILES, **CUMULATIVE, **DIFFERENCES, **LINEAR_ALGEBRA, **SHAPE, **CONSTRUCTION,
          **SORTING, **COMPLEX}
 
 # Results that carry no gradient: shapes, indices, comparisons, constructors,

@@ -1171,10 +1171,11 @@ def partition_grad(g, a, ans, axis=-1):
     return out
 
 
-def linspace_grad(g, start, stop, num, endpoint, axis, wrt):
+def linspace_grad(g, start, stop, num, endpoint, axis, wrt, ans):
     """np.linspace = start + (stop - start) * t with t from 0 to 1 (or below 1 without the
-    endpoint): start gets g summed with weights 1 - t, stop with weights t."""
-    if _zero(g):
+    endpoint): start gets g summed with weights 1 - t, stop with weights t. Zero when an
+    integer dtype truncated the result."""
+    if _zero(g) or np.asarray(ans).dtype.kind not in "fc":
         return 0.0
     t = np.linspace(0.0, 1.0, num, endpoint=endpoint)
     g = np.asarray(g)
@@ -1322,9 +1323,10 @@ def choose_grad(g, a, choices, mode="raise"):
     return GradList(unbroadcast(np.where(index == k, g, 0.0), c) for k, c in enumerate(choices))
 
 
-def trace_grad(g, a, offset=0, axis1=0, axis2=1):
-    """np.trace sums a diagonal: g spread on that diagonal."""
-    if _zero(g):
+def trace_grad(g, a, ans, offset=0, axis1=0, axis2=1):
+    """np.trace sums a diagonal: g spread on that diagonal (zero when an integer dtype
+    truncated the sum)."""
+    if _zero(g) or np.asarray(ans).dtype.kind not in "fc":
         return 0.0
     shape = np.shape(a)
     view = np.diagonal(np.empty(shape, dtype=bool), offset, axis1, axis2)
@@ -1359,6 +1361,17 @@ def append_grad(g, arr, values, axis=None, wrt="arr"):
     n = np.shape(arr)[axis]
     index = range(n) if wrt == "arr" else range(n, np.shape(g)[axis])
     return np.take(g, index, axis=axis)
+
+
+
+def no_derivative(g, what):
+    """The template of a parameter pullback does not differentiate with respect to, though
+    the function varies with it (np.quantile's q): an error when a gradient reaches it."""
+    if _zero(g):
+        return 0.0
+    raise PullbackError(
+        f"{what} is not differentiated by pullback, and a value being differentiated reaches "
+        "it; pass a constant there (or wrap it in pullback.stop_gradient)")
 
 
 HELPERS = {
