@@ -475,7 +475,11 @@ SAMPLES.update({
                     # full_matrices=True of a non-square matrix: only s and the unique vectors
                     ("np.linalg.svd(x0)[1]", [((4, 2), ANY)]),
                     (f"np.linalg.svd(x0)[2] * {W(2, 2)}", [((4, 2), ANY)]),
-                    (f"np.linalg.svd(x0)[0][:, :2] * {W(2, 2)}", [((2, 4), ANY)])],
+                    (f"np.linalg.svd(x0)[0][:, :2] * {W(2, 2)}", [((2, 4), ANY)]),
+                    # hermitian=True reads the lower triangle (x0 need not be symmetric)
+                    (f"np.linalg.svd(x0 + np.diag([0.0, 3.0, 7.0]), hermitian=True)[0] * "
+                     f"{W(3, 3)}", [((3, 3), ANY)]),
+                    ("np.linalg.svd(x0, compute_uv=False, hermitian=True)", [((3, 3), ANY)])],
     np.linalg.eigh: [("np.linalg.eigh(x0)[0]", [((3, 3), ANY)]),
                      (f"np.linalg.eigh(x0)[1] * {W(3, 3)}", [((3, 3), ANY)]),
                      (f"np.linalg.eigh(x0, UPLO='U')[1] * {W(3, 3)}", [((3, 3), ANY)]),
@@ -492,7 +496,9 @@ SAMPLES.update({
     np.linalg.pinv: [(f"np.linalg.pinv(x0) * {W(2, 3)}", [((3, 2), ANY)]),
                      (f"np.linalg.pinv(x0) * {W(3, 2)}", [((2, 3), ANY)]),
                      (f"np.linalg.pinv(x0 + 3.0 * np.eye(3)) * {W(3, 3)}", [((3, 3), UNIT)]),
-                     (f"np.linalg.pinv(x0, rcond=1e-10) * {W(2, 2, 3)}", [((2, 3, 2), ANY)])],
+                     (f"np.linalg.pinv(x0, rcond=1e-10) * {W(2, 2, 3)}", [((2, 3, 2), ANY)]),
+                     (f"np.linalg.pinv(x0 + 3.0 * np.eye(3), hermitian=True) * {W(3, 3)}",
+                      [((3, 3), UNIT)])],
     np.linalg.matrix_power: [
         (f"np.linalg.matrix_power(x0, 3) * {W(3, 3)}", [((3, 3), ANY)]),
         (f"np.linalg.matrix_power(x0, 1) * {W(2, 2)}", [((2, 2), ANY)]),
@@ -556,10 +562,12 @@ for f in RULES:
     domain = DOMAINS.get(name, ANY)
     if isinstance(f, np.ufunc) or module == "numpy":
         args = ", ".join(f"x{i}" for i in range(len(required)))
-        shapes = [((3, 4), domain), ((4,), POS if name == "power" else ANY)][: len(required)]
+        # a divisor near zero makes the finite differences inaccurate
+        second = POS if name in ("power", "divide") else ANY
+        shapes = [((3, 4), domain), ((4,), second)][: len(required)]
         SAMPLES[f] = [(f"np.{name}({args})", shapes)]
         if len(required) == 2:
-            SAMPLES[f].append((f"np.{name}({args})", [(S, domain), ((3,), ANY)]))
+            SAMPLES[f].append((f"np.{name}({args})", [(S, domain), ((3,), second)]))
     else:  # math: scalars only
         args = ", ".join(f"x{i}" for i in range(len(required)))
         SAMPLES[f] = [(f"math.{name}({args})", [(S, domain)] * len(required))]

@@ -54,8 +54,18 @@ being differentiated flows into it.
   share the gradient equally among tied positions.
 - A parameter that takes a sequence of arrays (`arrays` of `concatenate`,
   `tup` of `hstack`, `object` of `array`) gets a list with one gradient per
-  element; functions returning a tuple or list (`slogdet`, `split`) take their
-  result's gradient as such a list.
+  element; functions returning a tuple or list (`slogdet`, `split`, `svd`,
+  `eigh`, `eig`, `gradient` along several axes) take their result's gradient as
+  such a list.
+- Parameters listed in the signature but not as differentiated either carry no
+  gradient (steps, integers, options) or, where the result does vary with them
+  (`q` of `quantile`, the spacings of `gradient`, `ddof`, `ord`), are refused
+  when a value being differentiated reaches them.
+- `svd`, `eigh` and `eig` have no derivative where values repeat (for anything
+  computed from the vectors), `eig` where eigenvalues are complex, and `svd` with
+  `full_matrices=True` of a non-square matrix where the extra vectors are used:
+  pullback raises there. `eigh`, `eigvalsh`, and `svd`/`pinv` with
+  `hermitian=True` read one triangle of the matrix, and so does their gradient.
 - `einsum` takes its operands as `*operands`; the slots `op0` ... `op7` hold
   them (in the interleaved form `einsum(x, [0, 1], y, [1])` the first operand
   sits in `subscripts`).

@@ -68,13 +68,16 @@ def _diag(v):
     return v[..., :, None] * np.eye(v.shape[-1])
 
 
-def linalg_svd_grad(g, a, ans, full_matrices=True, compute_uv=True):
+def linalg_svd_grad(g, a, ans, full_matrices=True, compute_uv=True, hermitian=False):
     """The gradient of np.linalg.svd (Townsend 2016, real matrices): with U, s, V and
     F[i, j] = 1 / (s_j^2 - s_i^2),
     U [F o (U^T gU - gU^T U) S + diag(gs) + S F o (V^T gV - gV^T V)] V^T
-    + (I - U U^T) gU S^-1 V^T + U S^-1 gV^T (I - V V^T)."""
+    + (I - U U^T) gU S^-1 V^T + U S^-1 gV^T (I - V V^T).
+    With hermitian=True NumPy reads the lower triangle only, and so does the gradient."""
     if _zero(g):
         return 0.0
+    if hermitian:  # the general gradient, at the symmetric matrix NumPy decomposes
+        return _triangle(linalg_svd_grad(g, _symmetric(a), ans, full_matrices, compute_uv), "L")
     a = _real_matrix(a, "np.linalg.svd")
     if not compute_uv:
         u, _, vh = np.linalg.svd(a, full_matrices=False)
@@ -115,6 +118,12 @@ def _triangle(x, uplo):
     both = x + _mT(x)
     kept = np.tril(both, -1) if uplo.upper() == "L" else np.triu(both, 1)
     return kept + x * np.eye(x.shape[-1])
+
+
+def _symmetric(a):
+    """The symmetric matrix that a matrix's lower triangle stands for."""
+    a = np.asarray(a)
+    return np.tril(a) + _mT(np.tril(a, -1))
 
 
 def linalg_eigh_grad(g, a, ans, UPLO="L"):
@@ -161,11 +170,14 @@ def linalg_eig_grad(g, a, ans):
     return np.linalg.solve(_mT(v), inner @ _mT(v))
 
 
-def linalg_pinv_grad(g, a, ans):
+def linalg_pinv_grad(g, a, ans, hermitian=False):
     """np.linalg.pinv, where the rank is constant (Golub and Pereyra 1973): with P = A^+,
-    -P^T G P^T + (I - A P) G^T P P^T + P^T P G^T (I - P A)."""
+    -P^T G P^T + (I - A P) G^T P P^T + P^T P G^T (I - P A); in the lower triangle, which
+    NumPy reads, for hermitian=True."""
     if _zero(g):
         return 0.0
+    if hermitian:
+        return _triangle(linalg_pinv_grad(g, _symmetric(a), ans), "L")
     a = _real_matrix(a, "np.linalg.pinv")
     p, gt = ans, _mT(g)
     first = -(_mT(p) @ g @ _mT(p))
@@ -224,7 +236,8 @@ def _with_helper(r, helper):
 RULES = {
     np.linalg.svd: _with_helper(rule(
         "a, full_matrices=True, compute_uv=True, hermitian=False", kinds=FRESH,
-        a="linalg_svd_grad(g, a, ans, full_matrices, compute_uv)"), linalg_svd_grad),
+        a="linalg_svd_grad(g, a, ans, full_matrices, compute_uv, hermitian)"),
+        linalg_svd_grad),
     np.linalg.eigh: _with_helper(rule("a, UPLO='L'", kinds=FRESH,
                                       a="linalg_eigh_grad(g, a, ans, UPLO)"), linalg_eigh_grad),
     np.linalg.eigvalsh: _with_helper(rule("a, UPLO='L'", kinds=FRESH,
@@ -235,7 +248,7 @@ RULES = {
     np.linalg.eigvals: _with_helper(rule("a", kinds=FRESH, a="linalg_eig_grad(g, a, ans)"),
                                     linalg_eig_grad),
     np.linalg.pinv: _with_helper(rule("a, rcond=None, hermitian=False, *, rtol=None",
-                                      kinds=FRESH, a="linalg_pinv_grad(g, a, ans)"),
+                                      kinds=FRESH, a="linalg_pinv_grad(g, a, ans, hermitian)"),
                                  linalg_pinv_grad),
     # n=1 returns a itself
     np.linalg.matrix_power: _with_helper(rule("a, n", kinds=("view",),
