@@ -377,13 +377,13 @@ def function_without_rule(x):
 
 
 def numpy_function_without_rule(A):
-    w = np.linalg.eigvalsh(A)
-    return np.sum(w)
+    q, r = np.linalg.qr(A)
+    return np.sum(r)
 
 
 def no_rule_on_constant_data(x):
-    w = np.linalg.eigvalsh(np.eye(2))
-    return x * np.sum(w)
+    q, r = np.linalg.qr(np.eye(2))
+    return x * np.sum(r)
 
 
 def _m():

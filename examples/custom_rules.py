@@ -11,9 +11,10 @@ import numpy as np
 import pullback
 
 # [eigvalsh]
-# np.linalg.eigvalsh has no rule in pullback's tables. For a symmetric matrix with
-# eigenvectors V, d(eigenvalue i) = V[:, i]^T dA V[:, i], so the gradient of
-# sum_i g[i] * eigenvalue_i is V diag(g) V^T.
+# A registered rule replaces pullback's own (np.linalg.eigvalsh has one, which puts the
+# gradient in the triangle NumPy reads). For a symmetric matrix with eigenvectors V,
+# d(eigenvalue i) = V[:, i]^T dA V[:, i], so the gradient of sum_i g[i] * eigenvalue_i
+# is V diag(g) V^T.
 
 
 @pullback.register_rule(np.linalg.eigvalsh)

@@ -4275,11 +4275,11 @@ def refused_clip_min_max_keywords(v):
 refuse(refused_clip_min_max_keywords, _clip_points, 0, "NoRuleError", "np.clip")
 
 
-def refused_trace_offset(A):
-    return np.trace(A, offset=1)
+def trace_offset(A):
+    return np.trace(A, offset=1) * np.trace(A)
 
 
-refuse(refused_trace_offset, lambda r: (_n(r, (3, 3)),), 0, "NoRuleError", "np.trace")
+add(trace_offset, lambda r: (_n(r, (3, 3)),), 0)
 
 
 def refused_buffer_augmented_then_slice_write(v):

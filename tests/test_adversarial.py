@@ -1436,6 +1436,7 @@ GRAD_CASES = [
         id="multi_return_paths-early-return-b"),
     ok(one_sided_then_while_for, (0.7, -1.0), 0),
     ok(uses_helper_named_global, (0.7,)),
+    ok(linspace_ends, (0.3, 1.2), (0, 1)),
 ]
 
 
@@ -1472,8 +1473,6 @@ REFUSED = [
     pytest.param(arange_buffer, (0.3,), id="arange_buffer (legitimate: integer buffer)"),
     pytest.param(zeros_like_int_template, (0.3, np.array([1, 2, 3])),
                  id="zeros_like_int_template (legitimate: integer buffer)"),
-    pytest.param(linspace_ends, (0.3, 1.2),
-                 id="linspace_ends (no rule yet: np.linspace of differentiated ends)"),
     pytest.param(arange_float_start, (0.7,),
                  id="arange_float_start (no rule yet: np.arange of a differentiated start)"),
     pytest.param(row_swap_2d, (np.arange(6.0).reshape(3, 2),),

@@ -110,12 +110,12 @@ class Analysis:
                         "__code__", "__defaults__", "__kwdefaults__")})
         self.sequences = self._sequences()
         self.dicts = self._dicts()
-        self.ops = {id(s): self._classify(s) for s in self.assigns
-                    if isinstance(s.targets[0], gast.Name)}
         self.defs: dict[str, list] = {}
         for s in self.assigns:
             if isinstance(s.targets[0], gast.Name):
                 self.defs.setdefault(s.targets[0].id, []).append(s)
+        self.ops = {id(s): self._classify(s) for s in self.assigns
+                    if isinstance(s.targets[0], gast.Name)}
         self.loop_targets = {s.target.id for s in every if isinstance(s, gast.For)}
         self.owner = {}  # statement -> the def/if/loop whose body holds it directly
         self.phi_loop = {}  # loop name -> its loop
@@ -282,7 +282,11 @@ class Analysis:
         return Op("unknown", name=type(value).__name__)
 
     def _integer_dtype(self, node) -> bool:
-        """Whether `node` (an argument of astype) names an integer or boolean dtype."""
+        """Whether `node` (the dtype argument of astype or of a rule's callable, such as
+        np.sum's) names an integer or boolean dtype."""
+        if isinstance(node, gast.Name) and len(self.defs.get(node.id, ())) == 1 and isinstance(
+                self.defs[node.id][0].value, (gast.Attribute, gast.Name)):
+            node = self.defs[node.id][0].value  # int64 = np.int64, as the SSA form spells it
         if isinstance(node, gast.Constant):
             dtype = node.value
         elif dotted_name(node) is not None:
@@ -353,6 +357,8 @@ class Analysis:
             bound = found.bind(args, {k.arg: k.value for k in keywords})
         except TypeError as exc:
             return Op("unknown", everything, callee=callee, name=f"{name} ({exc})")
+        if isinstance(bound.get("dtype"), gast.AST) and self._integer_dtype(bound["dtype"]):
+            return Op("nondiff", callee=callee, name=name)  # np.sum(x, dtype=int): steps
         inputs = {p: bound[p] for p in found.partials if isinstance(bound.get(p), gast.AST)}
         return Op("rule", inputs, found, bound, callee, name)
 

@@ -621,7 +621,8 @@ ARRAY_METHODS = {
     "cumprod": "np.cumprod", "std": "np.std", "var": "np.var", "argmax": "np.argmax",
     "argmin": "np.argmin", "argsort": "np.argsort", "any": "np.any", "all": "np.all",
     "trace": "np.trace", "diagonal": "np.diagonal", "swapaxes": "np.swapaxes",
-    "conj": "np.conj", "conjugate": "np.conj",
+    "conj": "np.conj", "conjugate": "np.conj", "round": "np.round", "repeat": "np.repeat",
+    "take": "np.take", "nonzero": "np.nonzero", "choose": "np.choose",
 }
 
 

@@ -559,11 +559,16 @@ def check_scalar(out, where=""):
 
 
 def as_grad(d, x):
-    """The gradient in the user's terms: float for scalars, a float array of x's shape."""
+    """The gradient in the user's terms: a float for a Python or float64 scalar, a scalar of
+    its own type for another NumPy float (float32 stays float32), an array of x's shape
+    and float dtype for an array. Booleans, and NumPy integers (whose arithmetic wraps
+    around), have no gradient: asking for one is an error."""
     if isinstance(x, np.ndarray):
         if d.__class__ is np.ndarray and d.shape == x.shape and d.dtype == x.dtype:
             return d if d.flags.writeable else d.copy()
-        dtype = x.dtype if x.dtype.kind in "fc" else np.dtype(float)
+        if x.dtype.kind not in "fc":
+            _not_differentiable(x)
+        dtype = x.dtype
         if dtype.kind != "c" and np.iscomplexobj(d):
             d = np.real(d)  # a real input's gradient is the real part
         return np.array(np.broadcast_to(d, x.shape), dtype=dtype)
@@ -578,10 +583,23 @@ def as_grad(d, x):
             return {k: as_grad(0.0, v) for k, v in x.items()}
         return {k: as_grad(d[k], v) for k, v in x.items()}
     if isinstance(x, (complex, np.complexfloating)):
-        return complex(d)
+        return complex(d) if x.__class__ in (complex, np.complex128) else x.__class__(d)
+    if x.__class__ is bool or isinstance(x, (np.bool_, np.integer)):
+        _not_differentiable(x)
     if np.iscomplexobj(d):
         d = np.real(d)  # a real input's gradient is the real part
+    if isinstance(x, np.floating) and x.__class__ is not np.float64:
+        return x.__class__(d)
     return float(d)
+
+
+def _not_differentiable(x):
+    what = (f"an array of dtype {x.dtype}" if isinstance(x, np.ndarray)
+            else f"the {type(x).__name__} {x!r}")
+    raise PullbackError(
+        f"the gradient with respect to {what} was asked for: booleans and NumPy integers "
+        "have no derivative (NumPy integer arithmetic wraps around); pass floats, as in "
+        "x.astype(float), or leave the argument out of wrt")
 
 
 HELPERS = {

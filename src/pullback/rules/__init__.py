@@ -141,8 +141,8 @@ def of_kind(kind: str, table: dict) -> dict:
 
 
 # modules of this package
-TABLES = ("operators", "math", "builtins", "numpy", "fft", "scipy", "scipy_stats", "scipy_linalg",
-          "scipy_signal")
+TABLES = ("operators", "math", "builtins", "numpy", "linalg", "fft", "scipy", "scipy_stats",
+          "scipy_linalg", "scipy_signal")
 
 
 def _tables():

@@ -12,6 +12,26 @@ import warnings
 
 from . import NONDIFF, RULES, TABLES, Rule
 
+# The NumPy functions autograd 1.9.1 differentiates: those its numpy_vjps.py and
+# linalg.py give a gradient, and those its numpy wrapper builds from them (hstack,
+# stack, append, select, ...). Read off autograd's sources once, by name; a name this
+# NumPy lacks (msort, removed in NumPy 2) is listed as such.
+AUTOGRAD = tuple(f"numpy.{name}" for name in """
+    abs absolute add amax amin angle append arccos arccosh arcsin arcsinh arctan arctan2
+    arctanh array array_split atleast_1d atleast_2d atleast_3d broadcast_to clip
+    column_stack concatenate conj conjugate cos cosh cross cumsum deg2rad degrees diag
+    diagonal diff divide dot dsplit einsum exp exp2 expand_dims expm1 fabs fliplr flipud
+    fmax fmin full gradient hsplit hstack hypot imag inner kron linspace log log10 log1p
+    log2 logaddexp logaddexp2 matmul max maximum mean min minimum mod moveaxis msort
+    multiply nan_to_num negative outer pad partition power prod rad2deg radians ravel real
+    real_if_close reciprocal remainder repeat reshape roll rollaxis rot90 row_stack select
+    sin sinc sinh sort split sqrt square squeeze stack std subtract sum swapaxes tan tanh
+    tensordot tile trace transpose tril triu true_divide var vsplit vstack where
+    linalg.cholesky linalg.det linalg.eig linalg.eigh linalg.inv linalg.norm linalg.pinv
+    linalg.slogdet linalg.solve linalg.svd""".split())
+# The rule modules whose tables get the autograd column (autograd's list is NumPy's).
+_COMPARED = ("numpy", "linalg")
+
 # Where users find the callables, searched in this order.
 _MODULES = ("builtins", "operator", "math", "numpy", "numpy.linalg", "numpy.fft", "scipy.special",
             "scipy.stats", "scipy.linalg", "scipy.signal", "pullback")
@@ -36,11 +56,54 @@ being differentiated flows into it.
   share the gradient equally among tied positions.
 - A parameter that takes a sequence of arrays (`arrays` of `concatenate`,
   `tup` of `hstack`, `object` of `array`) gets a list with one gradient per
-  element; functions returning a tuple or list (`slogdet`, `split`) take their
-  result's gradient as such a list.
+  element; functions returning a tuple or list (`slogdet`, `split`, `svd`,
+  `eigh`, `eig`, `gradient` along several axes) take their result's gradient as
+  such a list.
+- Parameters listed in the signature but not as differentiated either carry no
+  gradient (steps, integers, options) or, where the result does vary with them
+  (`q` of `quantile`, the spacings of `gradient`, `ddof`, `ord`), are refused
+  when a value being differentiated reaches them.
+- `svd`, `eigh` and `eig` have no derivative where values repeat (for anything
+  computed from the vectors), `eig` where eigenvalues are complex, and `svd` with
+  `full_matrices=True` of a non-square matrix where the extra vectors are used:
+  pullback raises there. `eigh`, `eigvalsh`, and `svd`/`pinv` with
+  `hermitian=True` read one triangle of the matrix, and so does their gradient.
 - `einsum` takes its operands as `*operands`; the slots `op0` ... `op7` hold
   them (in the interleaved form `einsum(x, [0, 1], y, [1])` the first operand
   sits in `subscripts`).
+
+## Kinks, ties and the `where` trap
+
+Where a function has no derivative, pullback returns one particular value, the
+same every time (tests/test_rules.py checks each of these):
+
+| at | pullback returns | why |
+| --- | --- | --- |
+| `np.maximum(x, y)` with `x == y` (ReLU `np.maximum(x, 0.0)` at 0) | all of `g` to the first argument, none to the second | the rule tests `x1 >= x2`; `np.minimum`, `fmax`, `fmin` and `max(a, b)` likewise favour the first |
+| `np.max`, `np.min`, `np.ptp`, `np.linalg.norm(x, np.inf)` with tied entries | `g` shared equally among the tied entries | the average of the one-sided choices, and symmetric in the ties |
+| `np.sort`, `np.partition`, `np.median`, `np.quantile` with tied entries | each sorted position's `g` goes to one of the tied entries (the first in a stable sort) | a permutation's gradient is a permutation |
+| `np.abs(0)`, `abs(0)`, `np.fabs(0)`, `np.sign(x)` | 0 | `sign(0) = 0`, the middle of the subdifferential `[-1, 1]` |
+| `np.clip(x, lo, hi)` with `x` at a bound | all of `g` to `x`, none to the bound | `x` keeps the gradient on the closed interval `lo <= x <= hi` |
+| `np.sqrt(0)`, `np.linalg.norm` of a zero vector | `inf` for `np.sqrt` (NumPy's division by zero); 0 for the norm | the derivative is infinite; the norm's is undefined and 0 is in its subdifferential |
+| `math.sqrt(0)` | `ZeroDivisionError` | Python's float division by zero in the adjoint |
+| `np.where(x > 0, np.sqrt(x), 0.0)` at `x <= 0` | `nan` | the trap: the branch not taken gets gradient 0, and `0 * d sqrt(x)/dx` is `0 * inf` or `0 * nan`; autograd and JAX give the same. Guard the argument instead: `np.where(x > 0, np.sqrt(np.where(x > 0, x, 1.0)), 0.0)` |
+| `np.nan_to_num(x)` at NaN or infinite `x` | 0 there | the replacement is a constant; a gradient reaching a non-finite value through another function can still be `nan` (the `where` trap) |
+
+Integer and boolean values: a Python `int` argument is the real number it
+holds (its gradient is a float); a gradient with respect to a boolean, a NumPy
+integer scalar or an integer or boolean array is an error (NumPy's integer
+arithmetic wraps around, so the function is not the real one). A float32
+argument gets a float32 gradient (a `numpy.float32` for a scalar), and the
+gradient is computed in float32 wherever NumPy keeps float32 values float32.
+"""
+
+_AUTOGRAD_HEADER = """\
+## Compared with autograd
+
+Every NumPy function autograd 1.9.1 differentiates (its `numpy_vjps.py` and
+`linalg.py`, and the functions its NumPy wrapper builds from those), with what
+pullback does with it. The tables above mark the same functions in their
+column "autograd".
 """
 
 
@@ -97,24 +160,58 @@ def _families(module):
     return [(name.replace("_", " ").lower(), table) for name, table in tables]
 
 
-def _rule_rows(table, modules):
+def _wrt(rule) -> str:
+    """The parameters differentiated (not those whose template refuses: np.quantile's q)."""
+    return ", ".join(f"`{p}`" for p in rule.signature.parameters if p in rule.partials
+                     and not rule.partials[p].startswith("no_derivative("))
+
+
+def _rule_rows(table, modules, compared=False):
     rows = []
     for func in table:
         rule = RULES.get(func)
         if rule is None:  # marked non-differentiable at run time
             continue
-        params = [p for p in rule.signature.parameters if p in rule.partials
-                  and not rule.partials[p].startswith("no_derivative(")]  # refused ones
-        rows.append((_spelled(func, modules), ", ".join(f"`{p}`" for p in params),
-                     f"`{rule.signature}`"))
+        row = (_spelled(func, modules), _wrt(rule), f"`{rule.signature}`")
+        if compared:
+            row += ("✓" if set(qualified_names(func, modules)) & set(AUTOGRAD) else "",)
+        rows.append(row)
     return sorted(rows, key=lambda row: row[0].replace("`", ""))
 
 
-def _table(rows, heading):
+def _table(rows, heading, compared=False):
     out = [heading, ""] if heading else []
-    out += ["| function | gradient with respect to | parameters |", "| --- | --- | --- |"]
-    out += [f"| {name} | {wrt} | {params} |" for name, wrt, params in rows]
+    if compared:
+        out += ["| function | gradient with respect to | parameters | autograd |",
+                "| --- | --- | --- | --- |"]
+    else:
+        out += ["| function | gradient with respect to | parameters |", "| --- | --- | --- |"]
+    out += ["| " + " | ".join(row) + " |" for row in rows]
     return out + [""]
+
+
+def _autograd_rows(modules):
+    """(name, pullback's status) for each function of AUTOGRAD."""
+    by_name = {}
+    for func in [*RULES, *NONDIFF]:
+        for name in qualified_names(func, modules):
+            by_name.setdefault(name, func)
+    rows = []
+    for name in AUTOGRAD:
+        module, _, attr = name.rpartition(".")
+        try:
+            obj = getattr(importlib.import_module(module), attr)
+        except (ImportError, AttributeError):
+            rows.append((f"`{name}`", "not in this NumPy"))
+            continue
+        func = by_name.get(name, obj)
+        if func in RULES:
+            rows.append((f"`{name}`", f"rule, with respect to {_wrt(RULES[func])}"))
+        elif func in NONDIFF:
+            rows.append((f"`{name}`", "no gradient"))
+        else:
+            rows.append((f"`{name}`", "**missing**"))
+    return rows
 
 
 def coverage_markdown() -> str:
@@ -128,11 +225,12 @@ def coverage_markdown() -> str:
         except ImportError:
             continue
         lines += [f"## {table_name}", ""]
+        compared = table_name in _COMPARED
         for title, table in _families(module):
-            rows = _rule_rows(table, modules)
+            rows = _rule_rows(table, modules, compared)
             listed |= {f for f in table if f in RULES}
             if rows:
-                lines += _table(rows, f"### {title}" if title else "")
+                lines += _table(rows, f"### {title}" if title else "", compared)
         nondiff = sorted(_spelled(f, modules) for f in module.NONDIFF if f in NONDIFF)
         listed |= set(module.NONDIFF) & NONDIFF
         if nondiff:
@@ -145,6 +243,9 @@ def coverage_markdown() -> str:
             lines += _table(_rule_rows(others, modules), "")
         if rest:
             lines += ["### no gradient", "", ", ".join(rest), ""]
+    lines += _AUTOGRAD_HEADER.rstrip("\n").split("\n") + [""]
+    lines += ["| function | pullback |", "| --- | --- |"]
+    lines += [f"| {name} | {status} |" for name, status in _autograd_rows(modules)] + [""]
     text = "\n".join(line.rstrip() for line in lines)
     return text.rstrip("\n") + "\n"
 

@@ -74,7 +74,25 @@ ELEMENTWISE = of_kind("elementwise", {
     np.heaviside: rule("x1, x2", broadcast=True, x2="g * (x1 == 0)"),
     np.where: rule("condition, x, y", broadcast=True, x="np.where(condition, g, 0.0)",
                    y="np.where(condition, 0.0, g)"),
+    np.rad2deg: rule("x", x="g * 57.29577951308232"),
+    np.degrees: rule("x", x="g * 57.29577951308232"),
+    np.deg2rad: rule("x", x="g * 0.017453292519943295"),
+    np.radians: rule("x", x="g * 0.017453292519943295"),
+    np.fabs: rule("x", x="g * np.sign(x)"),
+    # |x1| with the sign of x2: a step in x2 (no gradient)
+    np.copysign: rule("x1, x2", broadcast=True, x1="copysign_grad(g, x1, x2)"),
+    # x1 - floor(x1 / x2) * x2 (fmod: trunc), piecewise linear
+    np.remainder: rule("x1, x2", broadcast=True, x1="g",
+                       x2="remainder_grad_divisor(g, x1, x2, False)"),
+    np.fmod: rule("x1, x2", broadcast=True, x1="g", x2="remainder_grad_divisor(g, x1, x2, True)"),
 })
+# NaN and infinities are replaced by constants, which carry no gradient; with copy=False
+# the result is x itself, so it is not declared a new array
+ELEMENTWISE[np.nan_to_num] = rule(
+    "x, copy=True, nan=0.0, posinf=None, neginf=None", kinds=VIEW,
+    x="np.where(np.isfinite(x), g, 0.0)", nan="np.sum(np.where(np.isnan(x), g, 0.0))",
+    posinf="np.sum(np.where(np.isposinf(x), g, 0.0))",
+    neginf="np.sum(np.where(np.isneginf(x), g, 0.0))")
 
 # Reductions with axis=None and keepdims=False return a scalar (the activity pass
 # relies on it, so functions that do not, such as cumsum, are kept out of this table).
@@ -93,20 +111,65 @@ REDUCTIONS = of_kind("reduction", {
     np.amax: rule("a, axis=None, *, keepdims=False", a=_EXTREME),
     np.amin: rule("a, axis=None, *, keepdims=False", a=_EXTREME),
     np.var: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False",
-                 a="var_grad(g, a, axis, ddof, keepdims)"),
+                 a="var_grad(g, a, axis, ddof, keepdims)",
+                 ddof="no_derivative(g, 'the ddof of np.var')"),
     np.std: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False",
-                 a="std_grad(g, a, ans, axis, ddof, keepdims)"),
+                 a="std_grad(g, a, ans, axis, ddof, keepdims)",
+                 ddof="no_derivative(g, 'the ddof of np.std')"),
     np.average: rule("a, axis=None, weights=None, *, keepdims=False",
                      a="average_grad(g, a, ans, axis, weights, keepdims)",
                      weights="average_grad_weights(g, a, ans, axis, weights, keepdims)"),
     np.linalg.norm: rule("x, ord=None, axis=None, keepdims=False",
-                         x="norm_grad(g, x, ans, ord, axis, keepdims)"),
+                         x="norm_grad(g, x, ans, ord, axis, keepdims)",
+                         ord="no_derivative(g, 'the ord of np.linalg.norm')"),
+    np.ptp: rule("a, axis=None, *, keepdims=False", a="ptp_grad(g, a, axis, keepdims)"),
+    np.nanmean: rule("a, axis=None, dtype=None, *, keepdims=False",
+                     a="nanmean_grad(g, a, axis, keepdims)"),
+    np.nanvar: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False",
+                    a="nanvar_grad(g, a, axis, ddof, keepdims)",
+                    ddof="no_derivative(g, 'the ddof of np.nanvar')"),
+    np.nanstd: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False",
+                    a="nanvar_grad(g, a, axis, ddof, keepdims, ans, True)",
+                    ddof="no_derivative(g, 'the ddof of np.nanstd')"),
+    np.nanprod: rule("a, axis=None, dtype=None, *, keepdims=False",
+                     a="nanprod_grad(g, a, axis, keepdims)"),
+    np.nanmax: rule("a, axis=None, *, keepdims=False", a=_EXTREME),
+    np.nanmin: rule("a, axis=None, *, keepdims=False", a=_EXTREME),
+    # linear interpolation between two order statistics (the default method)
+    np.median: rule("a, axis=None, *, keepdims=False",
+                    a="quantile_grad(g, a, 0.5, axis, keepdims)"),
+})
+
+# np.quantile and np.percentile with an array q return an array even with axis=None.
+QUANTILES = of_kind("fresh", {
+    np.quantile: rule("a, q, axis=None, *, method='linear', keepdims=False",
+                      a="quantile_grad(g, a, q, axis, keepdims, method)",
+                      q="no_derivative(g, 'the q of np.quantile')"),
+    np.percentile: rule("a, q, axis=None, *, method='linear', keepdims=False",
+                        a="quantile_grad(g, a, q, axis, keepdims, method, 0.01)",
+                        q="no_derivative(g, 'the q of np.percentile')"),
 })
 
 CUMULATIVE = of_kind("fresh", {
     np.cumsum: rule("a, axis=None, dtype=None", a="cumsum_grad(g, a, axis)"),
     np.cumprod: rule("a, axis=None, dtype=None", a="cumprod_grad(g, a, ans, axis)"),
+    np.nancumsum: rule("a, axis=None, dtype=None", a="nancumsum_grad(g, a, axis)"),
 })
+
+DIFFERENCES = {
+    # n=0 returns a itself
+    np.diff: rule("a, n=1, axis=-1, prepend=None, append=None", kinds=VIEW,
+                  **{p: f"diff_grad(g, a, n, axis, prepend, append, {p!r})"
+                     for p in ("a", "prepend", "append")}),
+    # the spacings are *varargs, which a rule cannot name: slots for up to three
+    np.gradient: rule("f, spacing0=None, spacing1=None, spacing2=None, *, axis=None, "
+                      "edge_order=1", kinds=FRESH,
+                      f="gradient_grad(g, f, (spacing0, spacing1, spacing2), axis, edge_order)",
+                      **{f"spacing{i}": "no_derivative(g, 'the spacing of np.gradient')"
+                         for i in range(3)}),
+    np.convolve: rule("a, v, mode='full'", kinds=FRESH, a="convolve_grad(g, a, v, mode, 'a')",
+                      v="convolve_grad(g, a, v, mode, 'v')"),
+}
 
 # np.einsum takes its operands as *operands, which a rule cannot name: the slots
 # op0..op7 hold them (the string form), or operands and sublists alternately (the
@@ -127,7 +190,12 @@ LINEAR_ALGEBRA = {
                     "op6=None, op7=None, *, optimize=False", kinds=VIEW,
                     **{p: f"einsum_grad(g, {k}, {_EINSUM_ARGS})"
                        for k, p in enumerate(_EINSUM_SLOTS)}),
-    np.trace: rule("a", kinds=FRESH, a="trace_grad(g, a)"),
+    np.trace: rule("a, offset=0, axis1=0, axis2=1, dtype=None", kinds=FRESH,
+                   a="trace_grad(g, a, ans, offset, axis1, axis2)"),
+    np.kron: rule("a, b", kinds=FRESH, a="kron_grad(g, a, b, 'a')", b="kron_grad(g, a, b, 'b')"),
+    np.cross: rule("a, b, axisa=-1, axisb=-1, axisc=-1, axis=None", kinds=FRESH,
+                   **{p: f"cross_grad(g, a, b, axisa, axisb, axisc, axis, {p!r})"
+                      for p in ("a", "b")}),
     np.diag: rule("v, k=0", kinds=VIEW, v="diag_grad(g, v, k)"),
     np.diagonal: rule("a, offset=0, axis1=0, axis2=1", kinds=VIEW,
                       a="diagonal_grad(g, a, offset, axis1, axis2)"),
@@ -157,14 +225,34 @@ SHAPE = {
                    arrays="stack_grad(g, arrays, axis)"),
     np.hstack: rule("tup, *, dtype=None", kinds=FRESH, tup="hstack_grad(g, tup)"),
     np.vstack: rule("tup, *, dtype=None", kinds=FRESH, tup="vstack_grad(g, tup)"),
+    np.row_stack: rule("tup, *, dtype=None", kinds=FRESH, tup="vstack_grad(g, tup)"),
+    np.column_stack: rule("tup", kinds=FRESH, tup="column_stack_grad(g, tup)"),
+    np.dstack: rule("tup", kinds=FRESH, tup="dstack_grad(g, tup)"),
+    np.append: rule("arr, values, axis=None", kinds=FRESH,
+                    arr="append_grad(g, arr, values, axis, 'arr')",
+                    values="append_grad(g, arr, values, axis, 'values')"),
     np.split: rule("ary, indices_or_sections, axis=0", kinds=VIEW,
                    ary="split_grad(g, ary, ans, axis)"),
     np.array_split: rule("ary, indices_or_sections, axis=0", kinds=VIEW,
                          ary="split_grad(g, ary, ans, axis)"),
+    np.hsplit: rule("ary, indices_or_sections", kinds=VIEW,
+                    ary="split_sections_grad(g, ary, ans, 'h')"),
+    np.vsplit: rule("ary, indices_or_sections", kinds=VIEW,
+                    ary="split_sections_grad(g, ary, ans, 'v')"),
+    np.dsplit: rule("ary, indices_or_sections", kinds=VIEW,
+                    ary="split_sections_grad(g, ary, ans, 'd')"),
     np.tile: rule("A, reps", kinds=FRESH, A="tile_grad(g, A, reps)"),
     np.repeat: rule("a, repeats, axis=None", kinds=FRESH, a="repeat_grad(g, a, repeats, axis)"),
     np.broadcast_to: rule("array, shape", kinds=VIEW, array="unbroadcast(g, array)"),
     np.flip: rule("m, axis=None", kinds=VIEW, m="map_grad(np.flip, g, axis)"),
+    np.flipud: rule("m", kinds=VIEW, m="map_grad(np.flipud, g)"),
+    np.fliplr: rule("m", kinds=VIEW, m="map_grad(np.fliplr, g)"),
+    np.rot90: rule("m, k=1, axes=(0, 1)", kinds=VIEW, m="rot90_grad(g, k, axes)"),
+    np.rollaxis: rule("a, axis, start=0", kinds=VIEW, a="rollaxis_grad(g, a, axis, start)"),
+    # one array only: given several, they return a list
+    np.atleast_1d: rule("ary", kinds=VIEW, ary="reshape_like(g, ary)"),
+    np.atleast_2d: rule("ary", kinds=VIEW, ary="reshape_like(g, ary)"),
+    np.atleast_3d: rule("ary", kinds=VIEW, ary="reshape_like(g, ary)"),
     np.roll: rule("a, shift, axis=None", kinds=FRESH,
                   a="map_grad(np.roll, g, np.negative(shift), axis)"),
     np.pad: rule("array, pad_width, mode='constant', constant_values=0", kinds=FRESH,
@@ -184,6 +272,7 @@ COMPLEX = {
     np.conj: rule("x", kinds=["elementwise"], x="np.conj(g)"),
     np.angle: rule("z, deg=False", kinds=FRESH,
                    z="angle_grad(g, z) * (57.29577951308232 if deg else 1.0)"),
+    np.real_if_close: rule("a, tol=100", kinds=VIEW, a="real_if_close_grad(g, a, ans)"),
 }
 
 CONSTRUCTION = {
@@ -194,17 +283,28 @@ CONSTRUCTION = {
                   fill_value="full_grad(g, fill_value, ans)"),
     np.full_like: rule("a, fill_value, dtype=None", kinds=FRESH,
                        fill_value="full_grad(g, fill_value, ans)"),
+    # retstep=True returns a tuple, which this rule does not take: left out
+    np.linspace: rule("start, stop, num=50, endpoint=True, *, dtype=None, axis=0", kinds=FRESH,
+                      **{p: f"linspace_grad(g, start, stop, num, endpoint, axis, {p!r}, ans)"
+                         for p in ("start", "stop")}),
+    np.select: rule("condlist, choicelist, default=0", kinds=FRESH,
+                    choicelist="select_grad(g, condlist, choicelist, ans)",
+                    default="select_default_grad(g, condlist, default, ans)"),
+    np.choose: rule("a, choices, *, mode='raise'", kinds=FRESH,
+                    choices="choose_grad(g, a, choices, mode)"),
 }
 
 SORTING = {
     np.sort: rule("a, axis=-1, kind=None, order=None, *, stable=None", kinds=FRESH,
                   a="sort_grad(g, a, axis)"),
+    np.partition: rule("a, kth, axis=-1, kind='introselect', order=None", kinds=FRESH,
+                       a="partition_grad(g, a, ans, axis)"),
 }
 
 # NumPy functions read list arguments as arrays, so their gradient templates do too.
 ARRAY_LIKE = True
-RULES = {**ELEMENTWISE, **REDUCTIONS, **CUMULATIVE, **LINEAR_ALGEBRA, **SHAPE, **CONSTRUCTION,
-         **SORTING, **COMPLEX}
+RULES = {**ELEMENTWISE, **REDUCTIONS, **QUANTILES, **CUMULATIVE, **DIFFERENCES, **LINEAR_ALGEBRA,
+         **SHAPE, **CONSTRUCTION, **SORTING, **COMPLEX}
 
 # Results that carry no gradient: shapes, indices, comparisons, constructors,
 # piecewise-constant functions.

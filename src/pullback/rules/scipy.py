@@ -17,9 +17,8 @@ respect to v", never a gradient of zero.
 import importlib.util
 from dataclasses import replace
 
-from ..errors import PullbackError
 from . import rule
-from .support import _zero, np
+from .support import _zero, no_derivative, np  # noqa: F401 (scipy_stats imports it)
 
 if importlib.util.find_spec("scipy") is None:
     raise ImportError("SciPy is not installed: its rules are skipped")
@@ -27,14 +26,6 @@ try:
     from scipy import special
 except ImportError as exc:  # installed but broken: say so rather than drop the rules
     raise RuntimeError(f"SciPy is installed but scipy.special does not import: {exc}") from exc
-
-
-def no_derivative(g, what):
-    """The gradient of a parameter no rule covers: refused, unless it is known to be zero."""
-    if _zero(g):
-        return 0.0
-    raise PullbackError(f"no derivative rule for {what}: wrap it in pullback.stop_gradient "
-                        "if no gradient should flow through it")
 
 
 def exprel_grad(g, x):
@@ -64,7 +55,7 @@ def multigammaln_grad(g, a, d):
     return g * sum(special.digamma(np.asarray(a) - 0.5 * j) for j in range(int(d)))
 
 
-_FUNCTIONS = (("scipy_special", special), ("no_derivative", no_derivative),
+_FUNCTIONS = (("scipy_special", special),
               ("exprel_grad", exprel_grad), ("wofz_grad", wofz_grad),
               ("multigammaln_grad", multigammaln_grad))
 

@@ -59,7 +59,12 @@ def unreduce(g, x, axis=None, keepdims=False):
         for a in _axes(axis, len(shape)):
             kept[a] = 1
         g = g.reshape(kept)  # the reduced axes back, as size 1
-    out = np.empty(shape, g.dtype if g.__class__ is np.ndarray else np.result_type(g, float))
+    if g.__class__ is np.ndarray:
+        dtype = g.dtype
+    else:  # a float seed keeps a float32 x's precision
+        dtype = np.result_type(g, x.dtype if x.__class__ is np.ndarray and x.dtype.kind in "fc"
+                               else float)
+    out = np.empty(shape, dtype)
     out[...] = g
     return out
 
@@ -228,12 +233,6 @@ def vdot_grad(g, a, b, side):
         return reshape_like(g * np.conj(np.ravel(a)), b)
     part = g * np.ravel(b)
     return reshape_like(np.conj(part) if np.iscomplexobj(part) else part, a)
-
-
-def trace_grad(g, a):
-    if np.ndim(a) != 2:
-        raise PullbackError("np.trace is differentiated for 2-D arrays only")
-    return g * np.eye(*np.shape(a))
 
 
 def pow_grad_base(g, a, b):
@@ -1031,6 +1030,358 @@ def digamma_grad(g, x):
     from scipy import special
 
     return g * special.polygamma(1, x)
+
+
+
+# ------------------------------------------------ NumPy rules added for autograd parity
+
+
+def real_if_close_grad(g, x, ans):
+    """np.real_if_close returns x's real part when its imaginary part is negligible, else x."""
+    return g if np.iscomplexobj(ans) else real_grad(g, x)
+
+
+def copysign_grad(g, x1, x2):
+    """copysign(x1, x2) = |x1| with x2's sign bit: d/dx1 = sign(x1) * (-1 if signbit(x2))."""
+    return g * np.sign(x1) * np.where(np.signbit(x2), -1.0, 1.0)
+
+
+def remainder_grad_divisor(g, x1, x2, truncated):
+    """np.mod(x1, x2) = x1 - floor(x1 / x2) * x2 (np.fmod: trunc instead of floor)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        quotient = np.true_divide(x1, x2)
+    return -g * (np.trunc(quotient) if truncated else np.floor(quotient))
+
+
+def rot90_grad(g, k, axes):
+    if _zero(g):
+        return 0.0
+    return np.rot90(g, -k, axes)
+
+
+def rollaxis_grad(g, a, axis, start=0):
+    """np.rollaxis is a transpose: undo its permutation."""
+    if _zero(g):
+        return 0.0
+    n = np.ndim(a)
+    axis = axis % n
+    start = start + n if start < 0 else start
+    order = [i for i in range(n) if i != axis]
+    order.insert(start - 1 if axis < start else start, axis)
+    return np.transpose(g, np.argsort(order))
+
+
+def split_sections_grad(g, ary, ans, which):
+    """np.hsplit / np.vsplit / np.dsplit: np.split along axis 1 (0 for a 1-D hsplit), 0, 2."""
+    axis = {"h": 1 if np.ndim(ary) > 1 else 0, "v": 0, "d": 2}[which]
+    return split_grad(g, ary, ans, axis)
+
+
+def diff_grad(g, a, n=1, axis=-1, prepend=None, append=None, wrt="a"):
+    """np.diff is linear: each step y_i = x_(i+1) - x_i has the adjoint
+    pad(g, (1, 0)) - pad(g, (0, 1)) along the axis. The gradient of the joined array
+    (prepend, a, append) is then cut into its pieces (a scalar piece was broadcast)."""
+    if _zero(g):
+        return 0.0
+    axis = axis % max(np.ndim(a), 1)
+    g = np.asarray(g)
+    for _ in range(n):
+        before = [(0, 0)] * g.ndim
+        after = [(0, 0)] * g.ndim
+        before[axis], after[axis] = (1, 0), (0, 1)
+        g = np.pad(g, before) - np.pad(g, after)
+    ahead = 0 if prepend is None else (np.shape(prepend)[axis] if np.ndim(prepend) else 1)
+    size = np.shape(a)[axis]
+    if wrt == "a":
+        piece, value = np.take(g, range(ahead, ahead + size), axis=axis), a
+    elif wrt == "prepend":
+        piece, value = np.take(g, range(ahead), axis=axis), prepend
+    else:
+        piece, value = np.take(g, range(ahead + size, g.shape[axis]), axis=axis), append
+    return np.sum(piece) if np.ndim(value) == 0 else piece
+
+
+def gradient_grad(g, f, spacings, axis=None, edge_order=1):
+    """np.gradient is linear in f along each axis: its adjoint is the transpose of the
+    matrix it applies, found by applying it to the columns of an identity."""
+    if _zero(g):
+        return 0.0
+    f = np.asarray(f)
+    spacings = [s for s in spacings if s is not None]
+    axes = _axes(axis, f.ndim)
+    grads = [g] if len(axes) == 1 else g
+    if len(spacings) == 1:
+        spacings = spacings * len(axes)
+    total = np.zeros(f.shape, dtype=np.result_type(f, float))
+    for i, (ax, gi) in enumerate(zip(axes, grads)):
+        if _zero(gi):
+            continue
+        n = f.shape[ax]
+        matrix = np.gradient(np.eye(n), *spacings[i:i + 1], axis=0, edge_order=edge_order)
+        moved = np.tensordot(matrix, np.moveaxis(gi, ax, 0), axes=(0, 0))  # M^T g
+        total += np.moveaxis(moved, 0, ax)
+    return total
+
+
+def kron_grad(g, a, b, wrt):
+    """np.kron(a, b)[i * m + j] = a[i] b[j] on each axis (the shorter shape padded with 1s
+    in front): g viewed with the (a, b) index pairs interleaved, contracted with the other."""
+    if _zero(g):
+        return 0.0
+    a, b = _array(a), _array(b)
+    d = max(np.ndim(a), np.ndim(b))
+    sa = (1,) * (d - np.ndim(a)) + np.shape(a)
+    sb = (1,) * (d - np.ndim(b)) + np.shape(b)
+    paired = np.reshape(g, [n for pair in zip(sa, sb) for n in pair])
+    if wrt == "a":
+        out = np.tensordot(paired, np.reshape(b, sb), axes=(tuple(range(1, 2 * d, 2)),
+                                                              tuple(range(d))))
+        return np.reshape(out, np.shape(a))
+    out = np.tensordot(paired, np.reshape(a, sa), axes=(tuple(range(0, 2 * d, 2)),
+                                                          tuple(range(d))))
+    return np.reshape(out, np.shape(b))
+
+
+def cross_grad(g, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None, wrt="a"):
+    """np.cross is bilinear: a gets cross(b, g), b gets cross(g, a), with 2-vectors
+    taken as 3-vectors with a zero third component (their cross product is its z part)."""
+    if _zero(g):
+        return 0.0
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a3, b3 = np.moveaxis(_array(a), axisa, -1), np.moveaxis(_array(b), axisb, -1)
+    na, nb = a3.shape[-1], b3.shape[-1]
+    if na == 2 and nb == 2:
+        g3 = np.stack([np.zeros_like(g), np.zeros_like(g), g], -1)
+    else:
+        g3 = np.moveaxis(g, axisc, -1)
+    widen = lambda v: v if v.shape[-1] == 3 else np.concatenate(  # noqa: E731
+        [v, np.zeros(v.shape[:-1] + (1,), dtype=v.dtype)], -1)
+    if wrt == "a":
+        out = np.cross(widen(b3), g3)[..., :na]
+        return np.moveaxis(unbroadcast(out, a3), -1, axisa)
+    out = np.cross(g3, widen(a3))[..., :nb]
+    return np.moveaxis(unbroadcast(out, b3), -1, axisb)
+
+
+def partition_grad(g, a, ans, axis=-1):
+    """np.partition permutes a: the k-th smallest value of the result goes back to the
+    k-th smallest of a (both ranked stably), which matches values to where they came from."""
+    if _zero(g):
+        return 0.0
+    a = np.asarray(a)
+    if axis is None:
+        return np.reshape(partition_grad(g, np.ravel(a), ans, 0), a.shape)
+    source = np.argsort(a, axis=axis, kind="stable")
+    target = np.argsort(ans, axis=axis, kind="stable")
+    out = np.zeros(a.shape, dtype=np.result_type(a, g, float))
+    np.put_along_axis(out, source, np.take_along_axis(np.broadcast_to(g, a.shape), target,
+                                                      axis), axis)
+    return out
+
+
+def linspace_grad(g, start, stop, num, endpoint, axis, wrt, ans):
+    """np.linspace = start + (stop - start) * t with t from 0 to 1 (or below 1 without the
+    endpoint): start gets g summed with weights 1 - t, stop with weights t. Zero when an
+    integer dtype truncated the result."""
+    if _zero(g) or np.asarray(ans).dtype.kind not in "fc":
+        return 0.0
+    t = np.linspace(0.0, 1.0, num, endpoint=endpoint)
+    g = np.asarray(g)
+    axis = axis % g.ndim
+    t = np.reshape(t, (-1,) + (1,) * (g.ndim - 1 - axis))
+    weighted = np.sum(g * (1.0 - t if wrt == "start" else t), axis=axis)
+    return unbroadcast(weighted, start if wrt == "start" else stop)
+
+
+def _full_convolution_grad(g, a, v, mode):
+    """g of np.convolve(a, v, mode) placed in the full convolution's length (the other
+    modes keep a centred part of it)."""
+    n, m = np.size(a), np.size(v)
+    if mode == "full":
+        return np.asarray(g)
+    full = np.zeros(n + m - 1, dtype=np.result_type(g, float))
+    start = min(n, m) - 1 if mode == "valid" else (min(n, m) - 1) // 2
+    full[start:start + np.size(g)] = g
+    return full
+
+
+def convolve_grad(g, a, v, mode, wrt):
+    """np.convolve is bilinear: each operand gets the other reversed, slid along the full
+    convolution's gradient."""
+    if _zero(g):
+        return 0.0
+    full = _full_convolution_grad(g, a, v, mode)
+    other = v if wrt == "a" else a
+    return np.convolve(full, np.asarray(other)[::-1], "valid")
+
+
+def quantile_grad(g, a, q, axis=None, keepdims=False, method="linear", scale=1.0):
+    """np.quantile / percentile / median with linear interpolation: each result is
+    (1 - w) x_(lo) + w x_(hi) for two order statistics of its slice, which get the
+    gradient back where they came from (ties ranked stably)."""
+    if _zero(g):
+        return 0.0
+    if method != "linear":
+        raise PullbackError(f"np.quantile is differentiated for method='linear', not {method!r}")
+    a = np.asarray(a)
+    axes = _axes(axis, a.ndim)
+    rest = [i for i in range(a.ndim) if i not in axes]
+    moved = np.transpose(a, rest + list(axes))
+    flat = moved.reshape(moved.shape[:len(rest)] + (-1,))
+    n = flat.shape[-1]
+    order = np.argsort(flat, axis=-1, kind="stable")
+    q = np.asarray(q, dtype=float) * scale
+    g = np.asarray(g)
+    if keepdims:  # drop the kept reduced axes, leaving q's axes then the others
+        g = np.reshape(g, q.shape + tuple(a.shape[i] for i in rest))
+    out = np.zeros(flat.shape, dtype=np.result_type(a, g, float))
+    for k in np.ndindex(q.shape):
+        h = (n - 1) * q[k]
+        lo = int(np.floor(h))
+        hi = min(lo + 1, n - 1)
+        w = h - lo
+        gk = g[k] if q.ndim else g
+        for position, weight in ((lo, 1.0 - w), (hi, w)):
+            index = order[..., position:position + 1]
+            part = np.zeros(flat.shape, dtype=out.dtype)
+            np.put_along_axis(part, index, np.expand_dims(gk * weight, -1), -1)
+            out += part
+    out = out.reshape(moved.shape)
+    return np.transpose(out, np.argsort(rest + list(axes)))
+
+
+def ptp_grad(g, a, axis=None, keepdims=False):
+    """np.ptp = max - min: the gradient of each extreme, shared among ties."""
+    if _zero(g):
+        return 0.0
+    top = np.max(a, axis=axis, keepdims=keepdims)
+    bottom = np.min(a, axis=axis, keepdims=keepdims)
+    return unreduce_extreme(g, a, top, axis, keepdims) - \
+        unreduce_extreme(g, a, bottom, axis, keepdims)
+
+
+def nanmean_grad(g, a, axis=None, keepdims=False):
+    """np.nanmean: g over the count of numbers in each slice, zero at the NaNs."""
+    if _zero(g):
+        return 0.0
+    numbers = ~np.isnan(a)
+    count = np.sum(numbers, axis=axis, keepdims=True)
+    return numbers * unreduce(g, a, axis, keepdims) / count
+
+
+def nanvar_grad(g, a, axis=None, ddof=0, keepdims=False, ans=None, std=False):
+    """np.nanvar (np.nanstd with std=True): var_grad over the numbers of each slice."""
+    if _zero(g):
+        return 0.0
+    a = np.asarray(a)
+    numbers = ~np.isnan(a)
+    axes = _axes(axis, a.ndim)
+    count = np.sum(numbers, axis=axes, keepdims=True)
+    centred = np.where(numbers, a - np.nanmean(a, axis=axes, keepdims=True), 0.0)
+    G = _keep(g, a.ndim, axes, keepdims)
+    if std:
+        G = G / (2.0 * _keep(ans, a.ndim, axes, keepdims))
+    return G * (2.0 / (count - ddof)) * centred
+
+
+def nanprod_grad(g, a, axis=None, keepdims=False):
+    """np.nanprod: the product with NaNs taken as 1, whose positions get no gradient."""
+    if _zero(g):
+        return 0.0
+    numbers = ~np.isnan(a)
+    return numbers * prod_grad(g, np.where(numbers, a, 1.0), axis, keepdims)
+
+
+def nancumsum_grad(g, a, axis=None):
+    if _zero(g):
+        return 0.0
+    return ~np.isnan(a) * cumsum_grad(g, a, axis)
+
+
+def select_grad(g, condlist, choicelist, ans):
+    """np.select takes each element from the first choice whose condition holds."""
+    if _zero(g):
+        return 0.0
+    taken = np.zeros(np.shape(ans), dtype=bool)
+    grads = []
+    for cond, choice in zip(condlist, choicelist):
+        here = np.asarray(cond) & ~taken
+        taken = taken | here
+        grads.append(unbroadcast(np.where(here, g, 0.0), choice))
+    return GradList(grads)
+
+
+def select_default_grad(g, condlist, default, ans):
+    if _zero(g):
+        return 0.0
+    taken = np.zeros(np.shape(ans), dtype=bool)
+    for cond in condlist:
+        taken = taken | np.asarray(cond)
+    return unbroadcast(np.where(taken, 0.0, g), default)
+
+
+def choose_grad(g, a, choices, mode="raise"):
+    """np.choose(a, choices)[i] = choices[a[i]][i]: each choice gets g where it was chosen."""
+    if _zero(g):
+        return 0.0
+    n = len(choices)
+    index = np.asarray(a)
+    index = index % n if mode == "wrap" else np.clip(index, 0, n - 1) if mode == "clip" \
+        else index
+    return GradList(unbroadcast(np.where(index == k, g, 0.0), c) for k, c in enumerate(choices))
+
+
+def trace_grad(g, a, ans, offset=0, axis1=0, axis2=1):
+    """np.trace sums a diagonal: g spread on that diagonal (zero when an integer dtype
+    truncated the sum)."""
+    if _zero(g) or np.asarray(ans).dtype.kind not in "fc":
+        return 0.0
+    shape = np.shape(a)
+    view = np.diagonal(np.empty(shape, dtype=bool), offset, axis1, axis2)
+    return _diagonal_embed(np.broadcast_to(np.expand_dims(g, -1), view.shape), shape, offset,
+                           axis1, axis2)
+
+
+
+def column_stack_grad(g, tup):
+    """np.column_stack joins along the second axis, 1-D arrays (and scalars) as columns."""
+    if _zero(g):
+        return 0.0
+    return _joined_grad(g, tup, lambda x: x if np.ndim(x) >= 2 else np.array(x, ndmin=2).T, 1)
+
+
+def dstack_grad(g, tup):
+    """np.dstack joins along the third axis, after np.atleast_3d."""
+    if _zero(g):
+        return 0.0
+    return _joined_grad(g, tup, np.atleast_3d, 2)
+
+
+def append_grad(g, arr, values, axis=None, wrt="arr"):
+    """np.append concatenates arr and values (both flattened when axis is None)."""
+    if _zero(g):
+        return 0.0
+    if axis is None:
+        g = np.ravel(g)
+        n = np.size(arr)
+        piece, value = (g[:n], arr) if wrt == "arr" else (g[n:], values)
+        return np.reshape(piece, np.shape(value))
+    n = np.shape(arr)[axis]
+    index = range(n) if wrt == "arr" else range(n, np.shape(g)[axis])
+    return np.take(g, index, axis=axis)
+
+
+
+def no_derivative(g, what):
+    """The template of a parameter pullback does not differentiate with respect to, though
+    the function varies with it (np.quantile's q): an error when a gradient reaches it."""
+    if _zero(g):
+        return 0.0
+    raise PullbackError(
+        f"no derivative rule for {what}: it is not differentiated by pullback, and a value "
+        "being differentiated reaches it; pass a constant there (or wrap it in "
+        "pullback.stop_gradient)")
 
 
 HELPERS = {
