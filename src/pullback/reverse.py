@@ -270,8 +270,15 @@ class Reverse:
             else:
                 adjoint.append(assign(self.d(result), const(1.0)))
             adjoint += self.adjoint_block(primal, None)
+        else:  # no gradient reaches the result, but a function receiving a value being
+            # differentiated (called for its effect) is still transformed and checked
+            for s in self.a.assigns:
+                op = self.a.op(s) if isinstance(s.targets[0], gast.Name) else None
+                if op is not None and op.kind == "call" and s.targets[0].id in self.a.active:
+                    self.calls(op.callee, *self.call_params(op))
         primal_names = _stored(primal) | set(self.a.params) | set(self.saved.values()) \
-            | set(self.call_records.values())
+            | set(self.call_records.values()) | {  # try flags: set as instrument prints it
+                s.test.id for s in walk(tree) if getattr(s, "block", None) == "try"}
         read = {n.id for s in adjoint for n in walk(s)
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
         needed = read & primal_names
@@ -679,6 +686,8 @@ class Reverse:
         return out
 
     def adjoint_if(self, s):
+        if getattr(s, "block", None) == "with":  # the body always ran: its adjoint runs
+            return self.adjoint_block(s.body, (id(s), 0))  # (outside the manager)
         before = set(self.defined)
         body = self.adjoint_block(s.body, (id(s), 0))
         after_body = self.defined
@@ -850,6 +859,8 @@ class Reverse:
                 if message and not checked:  # check the value read
                     out.append(gast.Expr(value=call("not_a_view", load(target.id),
                                                     load(name))))
+            elif isinstance(s, gast.If) and getattr(s, "block", None):
+                out += self.instrument_block(s, in_loop, needed, defs)
             elif isinstance(s, gast.If) and not _is_loop_exit(s):
                 s.body = self.instrument(s.body, (id(s), 0), in_loop, needed)
                 s.orelse = self.instrument(s.orelse, (id(s), 1), in_loop, needed)
@@ -909,6 +920,38 @@ class Reverse:
         out.insert(at, push)
         return out
 
+
+    def instrument_block(self, s, in_loop, needed, defs) -> list:
+        """The primal of a `with` or `try` block (an `if` marked by normalize, which codegen
+        prints as the block). A with body sets a flag when it ends: a manager that swallowed
+        an exception midway (contextlib.suppress) is refused after the block. A try sets
+        its flag (the branch decision the adjoint re-takes) to True before and False in the
+        except clause, which also drops what the body pushed on the tape before failing."""
+        pushed_before = set(self.pushes)
+        s.body = self.instrument(s.body, (id(s), 0), in_loop, needed)
+        pushed_inside = set(self.pushes) - pushed_before - {(id(s), 0)}
+        s.orelse = self.instrument(s.orelse, (id(s), 1), in_loop, needed)
+        defs += getattr(s, "merges", [])
+        where = self.a.parsed.location.describe(s)
+        if s.block == "with":
+            done, message = self.namer.fresh("body_done"), self.namer.fresh("with_at")
+            self.constants[message] = where
+            s.body.append(assign(done, const(True)))
+            return [assign(done, const(False)), s,
+                    if_(not_(load(done)), [gast.Expr(value=call("manager_swallowed",
+                                                                 load(message)))])]
+        flag = s.test.id
+        defs.append(flag)
+        out = [assign(flag, const(True))]
+        handler = [assign(flag, const(False))]
+        if pushed_inside:  # pushes made before the exception: no adjoint pops them
+            mark = self.namer.fresh("tape_mark")
+            out.append(assign(mark, call("len", load(self.tape))))
+            handler.append(gast.Delete(targets=[gast.Subscript(
+                value=load(self.tape), slice=gast.Slice(lower=load(mark), upper=None,
+                                                        step=None), ctx=gast.Del())]))
+        s.orelse = handler + s.orelse
+        return out + [s]
 
     def mark_what_may_raise(self, primal) -> None:
         """The user's statements, except copies and +, -, * on numbers, may raise (an

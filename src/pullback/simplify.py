@@ -233,7 +233,8 @@ def _drop_dead_code(tree) -> bool:
             if isinstance(s, (gast.If, gast.For, gast.While)):
                 s.body, reads, stores = sweep(s.body)
                 s.orelse, else_reads, else_stores = sweep(s.orelse)
-                if isinstance(s, gast.If) and not s.body:
+                if isinstance(s, gast.If) and not s.body and not getattr(s, "block", None):
+                    # (a with or try block stays: its manager, its except clause run)
                     if not s.orelse and _is_pure(s.test):
                         forget(s)
                         continue
