@@ -492,6 +492,7 @@ class _Blocks:
         if isinstance(s, gast.Assert):
             if sys.flags.optimize:  # python -O compiled f without its asserts
                 return []
+            self.namer.reserve("AssertionError")  # the builtin, never a fresh name
             error = gast.Call(func=load("AssertionError"), args=[s.msg] if s.msg else [],
                               keywords=[])
             return [_at(if_(not_(s.test), [gast.Raise(exc=error, cause=None)]), lineno)]

@@ -278,7 +278,8 @@ class Reverse:
                     self.calls(op.callee, *self.call_params(op))
         primal_names = _stored(primal) | set(self.a.params) | set(self.saved.values()) \
             | set(self.call_records.values()) | {  # try flags: set as instrument prints it
-                s.test.id for s in walk(tree) if getattr(s, "block", None) == "try"}
+                s.test.id for s in walk(tree) if getattr(s, "block", None) == "try"} | {
+                s.fp_state for s in walk(tree) if hasattr(s, "fp_state")}
         read = {n.id for s in adjoint for n in walk(s)
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
         needed = read & primal_names
@@ -686,8 +687,20 @@ class Reverse:
         return out
 
     def adjoint_if(self, s):
-        if getattr(s, "block", None) == "with":  # the body always ran: its adjoint runs
-            return self.adjoint_block(s.body, (id(s), 0))  # (outside the manager)
+        if getattr(s, "block", None) == "with":  # the body always ran: so does its adjoint,
+            # outside the manager, under the floating-point error state the body saw
+            # (np.errstate(...) in f covers the adjoint too)
+            body = self.adjoint_block(s.body, (id(s), 0))
+            if not _has_code(body):
+                return body
+            s.fp_state = self.namer.fresh("fp_state")
+            state = call("np.errstate")
+            state.keywords = [gast.keyword(arg=None, value=load(s.fp_state))]
+            pops = [b for b in body if isinstance(b, _PopSlot)]
+            return pops + [gast.With(items=[gast.withitem(context_expr=state,
+                                                          optional_vars=None)],
+                                     body=[b for b in body if not isinstance(b, _PopSlot)],
+                                     type_comment=None)]
         before = set(self.defined)
         body = self.adjoint_block(s.body, (id(s), 0))
         after_body = self.defined
@@ -792,9 +805,9 @@ class Reverse:
                         tuple_of(*[store(n) for n in names], ctx=gast.Store())
                     out.append(assign(target, call(self.pop)))
                 continue
-            if isinstance(s, (gast.If, gast.For, gast.While)):
+            if isinstance(s, (gast.If, gast.For, gast.While, gast.With)):
                 s.body = self.fill_pops(s.body) or [gast.Pass()]
-                s.orelse = self.fill_pops(s.orelse)
+                s.orelse = self.fill_pops(getattr(s, "orelse", []))
             if isinstance(s, _LoopHeader):
                 s = self.loop_header(s)
             out.append(s)
@@ -937,6 +950,9 @@ class Reverse:
             done, message = self.namer.fresh("body_done"), self.namer.fresh("with_at")
             self.constants[message] = where
             s.body.append(assign(done, const(True)))
+            if hasattr(s, "fp_state"):
+                s.body.append(assign(s.fp_state, call("np.geterr")))
+                defs.append(s.fp_state)
             return [assign(done, const(False)), s,
                     if_(not_(load(done)), [gast.Expr(value=call("manager_swallowed",
                                                                  load(message)))])]
@@ -1009,6 +1025,13 @@ def _free_names(stmts) -> set[str]:
     def scan(block, bound):
         bound = set(bound)
         for s in block:
+            if isinstance(s, gast.With):  # the adjoint of a with body
+                free.update(n.id for item in s.items for n in walk(item)
+                            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
+                            and n.id not in bound)
+                scan(s.body, bound)
+                bound |= _stored(s.body)
+                continue
             if isinstance(s, (gast.If, gast.For, gast.While)):
                 for part in (getattr(s, "test", None), getattr(s, "iter", None)):
                     if part is not None:

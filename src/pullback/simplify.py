@@ -163,6 +163,13 @@ def _propagate(stmts: list) -> list:
 
     out = []
     for s in stmts:
+        if isinstance(s, gast.With):  # (the adjoint of a with body): a block of its own
+            for item in s.items:
+                _rename_reads(item.context_expr, copies)
+            kill(_stored(s))
+            s.body = _propagate(s.body) or [gast.Pass()]
+            out.append(s)
+            continue
         if isinstance(s, (gast.If, gast.For, gast.While)):
             if isinstance(s, gast.While):  # its test runs again after the body
                 kill(_stored(s))
