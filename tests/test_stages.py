@@ -302,8 +302,10 @@ def rejects_comprehension(xs):
 
 
 REJECTED = [
-    (rejects_try, "try with a second `except` clause", "# <- try", "try:"),
-    (rejects_with, "`with ... as` a tuple", "# <- with", 'with np.errstate(all="ignore") as (a, b):'),
+    (rejects_try, "try with a second `except` clause (one except clause per try is "
+     "supported: catch a tuple of exception types)", "# <- try", "try:"),
+    (rejects_with, "`with ... as` a tuple or attribute (use one name)", "# <- with",
+     'with np.errstate(all="ignore") as (a, b):'),
     (rejects_set, "set display", "# <- set", "pair = {x, 2.0}"),
     (rejects_varargs, "*args (variable positional arguments, *args)", "# <- varargs",
      "def rejects_varargs(x, *args):"),

@@ -328,3 +328,26 @@ def test_try_in_vjp_and_value_and_grad():
 def test_refused_with_file_and_line(fn, words):
     message = located(fn)
     assert re.search(re.escape(words), message), message
+
+
+def test_text_of_a_differentiated_value_never_carries_it_into_the_result(capsys):
+    def leak_fstring(x):
+        s = f"{x:.6f}"
+        return float(s) * x
+
+    def leak_str(x):
+        return float(str(x)) * x
+
+    for f in (leak_fstring, leak_str):
+        with pytest.raises(pullback.NoRuleError, match="text made from 'x'"):
+            pullback.grad(f)
+
+    def message(x):
+        if x > 10.0:
+            raise ValueError("big: " + str(x) + repr(x))
+        print(format(x, ".2f"), f"{x!r:>12}")
+        return x * x
+
+    assert_grad_matches(message, (0.7,))
+    same_failure(message, (11.0,))
+    capsys.readouterr()

@@ -72,6 +72,10 @@ SCALAR_BUILTINS = {builtins.len, builtins.int, builtins.float, builtins.bool, bu
 # Functions called for their effect that only read their arguments (format, print, log,
 # warn) and change none of them: a statement calling one may pass any value, differentiated
 # or not. Methods are listed as their functions (a Logger's bound `info` is Logger.info).
+# Functions that turn a value into text. Text carries no gradient, so text made from a
+# value being differentiated may only go where no gradient is wanted (a message, a print,
+# an exception), never into the result (`float(str(x))`): _check_text.
+TEXT_FUNCTIONS = {builtins.str, builtins.repr, builtins.format, builtins.ascii}
 _PLAIN_VALUES = (int, float, complex, str, bytes, bool, type(None))
 _LOG_LEVELS = ("debug", "info", "warning", "error", "critical", "exception", "log")
 EFFECT_ONLY = {builtins.print, warnings.warn, warnings.warn_explicit} | {
@@ -270,6 +274,8 @@ class Analysis:
             callee = self.resolve(value.func)
             if getattr(stmt, "effect", False) and _effect_only(callee):
                 return Op("nondiff", callee=callee, name=dotted_name(value.func) or "call")
+            if _in(callee, TEXT_FUNCTIONS):  # text: no gradient (see _check_text)
+                return Op("nondiff", callee=callee, name=callee.__name__)
             if inspect.isclass(callee) and issubclass(callee, BaseException):
                 # an exception object holds its arguments: nothing to differentiate
                 return Op("nondiff", callee=callee, name=callee.__name__)
@@ -437,6 +443,9 @@ class Analysis:
             if not isinstance(target, gast.Name):
                 continue
             op = self.op(s)
+            if target.id in self.useful and (isinstance(s.value, gast.JoinedStr) or _in(
+                    op.callee, TEXT_FUNCTIONS)):
+                self._check_text(s)
             if getattr(s, "effect", False) and op.kind in ("unknown", "call"):
                 self._check_effect(s, op)
                 if op.kind == "unknown":
@@ -547,6 +556,15 @@ class Analysis:
             f"the method {shown}() is called for its effect on {name!r}, an array or list, "
             f"which it may change in place; pullback does not follow that\n  {where}")
         s.checked_name = name
+
+    def _check_text(self, s) -> None:
+        read = {n.id for n in walk(s.value) if isinstance(n, gast.Name)
+                and isinstance(n.ctx, gast.Load)} & self.varied
+        if read:
+            raise NoRuleError(
+                f"text made from {self.spelled(sorted(read)[0])!r}, a value being "
+                "differentiated, flows into the result: text carries no gradient (use it "
+                "in messages, prints and exceptions only)", self.parsed.location.describe(s))
 
     def _is_text(self, name) -> bool:
         """Whether every definition of name is a string literal or an f-string."""
@@ -735,6 +753,13 @@ def _reach(start, flows) -> set:
                 found.add(target)
                 work.append(target)
     return found
+
+
+def _in(obj, collection) -> bool:
+    try:
+        return obj in collection
+    except TypeError:  # unhashable
+        return False
 
 
 def _effect_only(callee) -> bool:
