@@ -8,6 +8,9 @@ Guarantees, for an SSA function:
   so integer and boolean bookkeeping never does;
 - an active value computed by a call with no rule raises `NoRuleError` here, at
   transform time, naming the function and the call site: never a silent zero;
+- a call made for its effect (`effect`) runs only if it cannot change what the
+  gradient reads (`_check_effect`), and text made from a value being differentiated
+  never reaches the result (`_check_text`);
 - `scalar` holds names proven to be scalars by forward inference from literals,
   `math` functions, counts and the parameters in `guarded` (those that flow into
   scalar-only functions; the gradient checks them when called); code for them

@@ -5,13 +5,20 @@ Guarantees on the output (a gast FunctionDef with the user's signature):
     `name = simple`            simple: an atom (Name or Constant), or ONE operation over
                                atoms: BinOp, UnaryOp, Compare, Call (callee is a dotted
                                name), Subscript (index of atoms and slices of atoms),
-                               Attribute of an atom, Tuple/List of atoms;
-    `name[index] = atom`       an in-place write (base is a Name);
-    `if name: ... else: ...`;
+                               Attribute of an atom, Tuple/List of atoms, an f-string
+                               of atoms; `unused = ...` (marked `effect`) for an
+                               expression statement (a call made for its effect);
+    `name[index] = atom`       an in-place write (base is a Name); NumPy's in-place
+                               writes (fill, copyto, fill_diagonal, out=) are these;
+    `if name: ... else: ...`;  also marked `block="with"` (test: the manager) or
+                               `block="try"` (test: the try's flag): see _Blocks;
+    `raise [atom [from atom]]` code after it in its block never runs;
     `for name in name: ...`    the iterable is a range object bound before the loop;
     `while name: ...`          the test is recomputed at the end of the body;
     `if name: break`           only as the last statement of a `for` body;
     `return name`              only as the last statement of the function;
+- `assert`, `with` and `try`/`except` are gone (see _Blocks: what a try may not do is
+  refused here, located);
 - `break`, `continue` and early `return` are gone: they set boolean flags that
   guard the statements that follow, so every loop iteration runs to the end of
   its body (where loop-exit is decided) and the function has a single exit;

@@ -6,6 +6,11 @@ Guarantees on the output (a gast FunctionDef):
   the end of each loop body or branch, ONE push of exactly the values defined
   there that the adjoint reads (to-be-recorded analysis over the generated
   adjoint); loops that break or `while` loops count their trips;
+- a `with` block runs its manager around the body in the primal, and the body's adjoint
+  under the floating-point error state the body ended with; a manager that swallowed
+  an exception midway is refused after the block. A `try` block records in its flag
+  whether the body completed (the except clause drops what the body pushed), and the
+  adjoint follows that path like a branch; `raise` needs no adjoint;
 - the adjoint sweep walks the primal in reverse: loops run backwards over the
   same iterations (`reversed(range)` or the trip count), each body and branch
   first pops what its primal pushed, branches re-take the recorded decision;

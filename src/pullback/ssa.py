@@ -4,7 +4,9 @@ Guarantees on the output (same core language as normalize's output):
 - in straight-line code each name is assigned exactly once, so nothing there is
   ever overwritten; names keep the user's spelling (`h`, `h_2`, ...);
 - a name assigned in both branches of an `if` is merged by copies at the end of
-  each branch into one new name (`node.merges` lists them);
+  each branch into one new name (`node.merges` lists them); a branch that always
+  raises (and the never-taken side of a `with` block) takes no part: after the `if`
+  the other branch's versions hold;
 - a variable changed by a loop gets a loop name (`node.phis` lists them): it is
   set before the loop from the incoming value and at the end of each iteration
   from the new value (before the loop-exit test), so inside the body it holds the
