@@ -448,3 +448,48 @@ def refused_method_on_local_list(v):
 def refused_fill_diagonal_of_input(A):
     np.fill_diagonal(A, 0.0)  # <- here
     return np.sum(A * A)
+
+
+def try_nested_pushes_then_fail(v):
+    total = 0.0
+    for i in range(v.shape[0]):
+        t = v[i]
+        try:
+            if t > 0.0:
+                u = np.sin(t) * t
+                w = u * u
+            else:
+                w = t * t
+            r = math.log(w - 0.1) * w
+        except ValueError:
+            r = t * 3.0
+        total = total + r * t
+    return total
+
+
+def out_used_as_a_value(v):
+    buf = np.ones(3)
+    s = np.sum(buf * v)
+    return s + np.sum(np.exp(v, out=buf) * v)
+
+
+def out_of_a_python_function(v):
+    return np.sum(_scaled(v, out=2.0) * v)
+
+
+def _scaled(t, out=1.0):
+    return t * out
+
+
+def refused_out_bound_to_a_name(v):
+    buf = np.ones(3)
+    s = np.sum(buf * v)
+    y = np.exp(np.full(3, 2.0), out=buf)  # <- here
+    return s + np.sum(y)
+
+
+def refused_out_without_rule(v):
+    buf = np.ones(3)
+    s = np.sum(buf * v)
+    np.ldexp(np.ones(3), 2, out=buf)  # <- here
+    return s + np.sum(buf)

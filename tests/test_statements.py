@@ -192,7 +192,8 @@ def test_method_on_a_parameter_object_runs_and_arrays_are_refused():
 
 
 @pytest.mark.parametrize("f", [sc.fill_diagonal_with_value, sc.fill_then_write,
-                               sc.copyto_and_out, sc.fill_overwrites_what_was_read])
+                               sc.copyto_and_out, sc.fill_overwrites_what_was_read,
+                               sc.out_used_as_a_value, sc.out_of_a_python_function])
 def test_in_place_numpy_writes_follow_the_rules_of_subscript_writes(f):
     assert_grad_matches(f, (V,))
     assert_grad_matches(f, (W[:3],))
@@ -272,6 +273,10 @@ def test_try_fallback_follows_the_path_taken():
 
 
 def test_try_in_a_loop_with_pushes_before_the_exception():
+    assert "del tape[tape_mark:]" in pullback.source(sc.try_nested_pushes_then_fail)
+    for v in (np.array([0.3, 2.0, -0.6, 1.4]), np.array([0.05, 1.3, -0.2, 0.75]),
+              np.array([-0.1, -1.3, 0.2, 0.01])):
+        assert_grad_matches(sc.try_nested_pushes_then_fail, (v,))
     for v in (np.array([0.3, 2.0, 0.6, 1.4]), np.array([0.9, 1.3, 0.2, 0.75])):
         assert_grad_matches(sc.try_in_loop, (v,))
         assert_grad_matches(sc.try_last_assignment, (v - 0.5,))
@@ -324,6 +329,8 @@ def test_try_in_vjp_and_value_and_grad():
     (sc.refused_effect_on_module_array, "module-level ndarray"),
     (sc.refused_method_on_local_list, "reverse"),
     (sc.refused_fill_diagonal_of_input, "input array"),
+    (sc.refused_out_bound_to_a_name, "second name"),
+    (sc.refused_out_without_rule, "out= of np.ldexp"),
 ])
 def test_refused_with_file_and_line(fn, words):
     message = located(fn)

@@ -923,6 +923,25 @@ class _Flatten:
                                          ctx=gast.Store()), value))
         return True
 
+    def out_call(self, expr, out):
+        """`f(..., out=a)` used as a value: for an f with a derivative rule, the write
+        `a[...] = f(...)`, then `a` (so `y = f(..., out=a)` gives a second name to an array
+        written in place, which check_writes refuses); a Python function of the user's
+        takes `out` as any argument; any other f is refused, since its write into `a`
+        would not be followed."""
+        found = self.parsed.resolve(expr.func)
+        if found is not MISSING and rules.lookup(found) is not None:
+            self.in_place(expr, out)
+            return load(next(k.value for k in expr.keywords if k.arg == "out").id)
+        if inspect.isfunction(found) and not is_library(found):
+            return gast.Call(func=self.callee(expr.func, out),
+                             args=[self.atom(a, out) for a in expr.args],
+                             keywords=[gast.keyword(arg=k.arg, value=self.atom(k.value, out))
+                                       for k in expr.keywords])
+        name = dotted_name(expr.func) or "a function"
+        self.error(f"out= of {name}, which has no derivative rule: pullback would not follow "
+                   "its write into the array", expr)
+
     def assign_to(self, target, value, out):
         called = self.builtin(value.func) if isinstance(value, gast.Call) else None
         if isinstance(target, gast.Name) and (isinstance(value, gast.GeneratorExp) or called
@@ -1195,6 +1214,9 @@ class _Flatten:
             if passed:
                 callee = self.readable_callee(expr, passed[0])
                 return self.inline(expr, callee.tree, callee, out)
+            if any(k.arg == "out" and not (isinstance(k.value, gast.Constant)
+                                           and k.value.value is None) for k in expr.keywords):
+                return self.out_call(expr, out)
             func = self.callee(expr.func, out)
             args = [self.atom(a, out) for a in expr.args]
             keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value, out))
