@@ -493,3 +493,12 @@ def refused_out_without_rule(v):
     s = np.sum(buf * v)
     np.ldexp(np.ones(3), 2, out=buf)  # <- here
     return s + np.sum(buf)
+
+
+def try_catches_everything(x, log):
+    try:
+        log.tick()
+        y = math.log(x) * x
+    except Exception:
+        y = x * x
+    return y

@@ -358,3 +358,14 @@ def test_text_of_a_differentiated_value_never_carries_it_into_the_result(capsys)
     assert_grad_matches(message, (0.7,))
     same_failure(message, (11.0,))
     capsys.readouterr()
+
+
+def test_pullbacks_own_run_time_refusals_are_not_caught_by_the_users_except():
+    counter = sc.Counter()
+    for x in (0.7, -0.7):
+        expected = numeric_grad(sc.try_catches_everything, (x, counter))
+        assert pullback.grad(sc.try_catches_everything)(x, counter) == pytest.approx(
+            expected, rel=1e-6)
+    with pytest.raises(pullback.PullbackError, match="array or list"):
+        pullback.grad(sc.try_catches_everything)(0.7, [1.0])  # f: log.tick fails, caught
+    assert "raise_own(caught)" in pullback.source(sc.try_catches_everything)

@@ -964,7 +964,13 @@ class Reverse:
         flag = s.test.id
         defs.append(flag)
         out = [assign(flag, const(True))]
-        handler = [assign(flag, const(False))]
+        if s.caught is None:  # the except clause names what it caught, to check it
+            s.caught = self.namer.fresh("caught")
+        if s.catch is None:
+            s.catch = load("BaseException")
+        # pullback's own refusals at run time are never the user's to catch
+        handler = [assign(flag, const(False)),
+                   gast.Expr(value=call("raise_own", load(s.caught)))]
         if pushed_inside:  # pushes made before the exception: no adjoint pops them
             mark = self.namer.fresh("tape_mark")
             out.append(assign(mark, call("len", load(self.tape))))

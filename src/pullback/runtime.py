@@ -337,6 +337,14 @@ def diagonal_index(a):
     return (steps,) * a.ndim
 
 
+def raise_own(error):
+    """In the except clause of a user's try: an error pullback raised on purpose (a check
+    made when the gradient runs) goes on up; the user's handler would otherwise take a
+    path f never takes."""
+    if isinstance(error, PullbackError):
+        raise error
+
+
 def manager_swallowed(where):
     """After a `with` block whose body did not finish: the manager's __exit__ swallowed
     an exception (contextlib.suppress), which pullback does not follow."""
