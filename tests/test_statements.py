@@ -369,3 +369,24 @@ def test_pullbacks_own_run_time_refusals_are_not_caught_by_the_users_except():
     with pytest.raises(pullback.PullbackError, match="array or list"):
         pullback.grad(sc.try_catches_everything)(0.7, [1.0])  # f: log.tick fails, caught
     assert "raise_own(caught)" in pullback.source(sc.try_catches_everything)
+
+
+def test_unpacking_a_sequence_of_another_length_raises_as_in_f():
+    def fallback(x, pair):
+        try:
+            a, b = pair
+        except ValueError:
+            a, b = 1.0, 2.0
+        return a * x + b * x * x
+
+    for pair in ((3.0, 4.0), (3.0, 4.0, 5.0), (3.0,)):
+        expected = numeric_grad(fallback, (0.5, pair))
+        assert pullback.grad(fallback)(0.5, pair) == pytest.approx(expected, rel=1e-6)
+
+    def first_two(v):
+        a, b = v[:2]
+        return a * b
+
+    assert_grad_matches(first_two, (V,))
+    same_failure(first_two, (V[:1],))
+    same_failure(lambda v: sum(a * b for a, b in v), ([(1.0, 2.0), (3.0, 4.0, 5.0)],))

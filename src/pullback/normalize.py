@@ -989,6 +989,10 @@ class _Flatten:
                 self.assign_to(target, atom, out)
             return
         seq = self.atom(value, out)
+        # Python unpacks only a sequence of exactly that length (a ValueError otherwise,
+        # which an except clause may catch): the reads below would not notice
+        out.append(assign(self.namer.fresh("unpacked"), call("unpack_check", seq,
+                                                              const(len(targets)))))
         for i, target in enumerate(targets):
             if isinstance(target, gast.Starred):
                 self.error("starred assignment target", target)

@@ -337,6 +337,18 @@ def diagonal_index(a):
     return (steps,) * a.ndim
 
 
+def unpack_check(values, n):
+    """`a, b = values` unpacks exactly n values, or raises Python's ValueError."""
+    if values.__class__ is tuple and len(values) == n:
+        return None
+    got = len(values)
+    if got > n:
+        raise ValueError(f"too many values to unpack (expected {n})")
+    if got < n:
+        raise ValueError(f"not enough values to unpack (expected {n}, got {got})")
+    return None
+
+
 def raise_own(error):
     """In the except clause of a user's try: an error pullback raised on purpose (a check
     made when the gradient runs) goes on up; the user's handler would otherwise take a
