@@ -548,7 +548,7 @@ CASES = [
      array_from_active_scalars, (0.5, -1.5), (0, 1)),
     (FUNCTIONS, "dict of arrays as an input", dict_of_arrays_input,
      ({"W": _m(), "b": _v()},), 0),
-    (OTHER, "`try` / `except` / `else` (one except clause)", try_except, (0.5,), 0),
+    (OTHER, "`try` / `except` / `else` (several except clauses)", try_except, (0.5,), 0),
     (OTHER, "`try` / `except T as e`: a fallback the adjoint follows", try_fallback,
      (np.array([[1.0, 2.0], [2.0, 1.0]]),), 0),
     (OTHER, "`try` / `finally`", try_finally, (0.5,), 0),

@@ -397,14 +397,21 @@ def refused_finally(x):
     return y
 
 
-def refused_two_handlers(x):
-    try:  # <- here
-        y = math.log(x)
+def try_several_handlers(x, mode):
+    try:
+        if mode == 1:
+            raise KeyError("k")
+        if mode == 2:
+            raise TypeError("t")
+        y = math.log(x) * x
     except ValueError:
-        y = 0.0
-    except TypeError:
-        y = 1.0
-    return y
+        y = x * 2.0
+    except (KeyError, IndexError) as error:
+        print("caught", error)
+        y = x ** 3
+    except Exception:
+        y = -x
+    return y * x
 
 
 def refused_computed_exception_type(x):

@@ -263,8 +263,8 @@ def rejects_try(x):
         y = math.log(x)
     except ValueError:
         y = 0.0
-    except TypeError:
-        y = 1.0
+    finally:
+        x = 1.0
     return y
 
 
@@ -302,8 +302,8 @@ def rejects_comprehension(xs):
 
 
 REJECTED = [
-    (rejects_try, "try with a second `except` clause (one except clause per try is "
-     "supported: catch a tuple of exception types)", "# <- try", "try:"),
+    (rejects_try, "try/finally (a `finally` clause; try/except without finally is "
+     "supported)", "# <- try", "try:"),
     (rejects_with, "`with ... as` a tuple or attribute (use one name)", "# <- with",
      'with np.errstate(all="ignore") as (a, b):'),
     (rejects_set, "set display", "# <- set", "pair = {x, 2.0}"),

@@ -119,16 +119,13 @@ def _check_detail(node, reject) -> None:
 
 
 def _check_try(node, reject) -> None:
-    """The `try` statements normalize can lower: one `except` clause (any exception
-    types), an optional `else`; no `finally` (see normalize's _Blocks.try_)."""
+    """The `try` statements normalize can lower: except clauses and an optional `else`,
+    no `finally` (see normalize's _Blocks.try_)."""
     if node.finalbody:
         reject(node, "try/finally (a `finally` clause; try/except without finally is "
                      "supported)")
     if not node.handlers:
         reject(node, "try without an except clause")
-    if len(node.handlers) > 1:
-        reject(node, "try with a second `except` clause (one except clause per try is "
-                     "supported: catch a tuple of exception types)")
 
 
 def is_list_update(stmt) -> bool:

@@ -471,7 +471,8 @@ class _Blocks:
       the body is inlined), printed as `with m as entered:`;
     - `try: body except T as e: handler else: rest` -> `if completed: body else:
       e = caught; handler` marked `block="try"` (`catch` = T, `caught` = the name
-      bound), then `if completed: rest`. Printed as a try statement whose except clause
+      bound), then `if completed: rest`; several except clauses are one catching
+      all their types, which runs the first that matches (`isinstance` tests). Printed as a try statement whose except clause
       sets `completed = False`, so the adjoint follows the path the forward sweep took,
       like any branch. The handler path must not see what a try body stopped midway
       left behind, so these are refused (located): an in-place write or list update in
@@ -524,17 +525,35 @@ class _Blocks:
         return new
 
     def try_(self, s):
-        handler = s.handlers[0]
-        self.check_try(s, handler)
+        for handler in s.handlers:
+            self.check_try(s, handler)
         flag = self.namer.fresh("completed")
-        caught = self.namer.fresh("caught") if handler.name is not None else None
-        handling = [assign(handler.name.id, load(caught))] if caught else []
-        new = if_(load(flag), self.block(s.body), handling + self.block(handler.body))
-        new.block, new.catch, new.caught = "try", handler.type, caught
+        caught = self.namer.fresh("caught")
+        types_ = [h.type for h in s.handlers]
+        catch = types_[0] if len(types_) == 1 else None if None in types_ else \
+            gast.Tuple(elts=[clone(e) for t in types_  # (an except clause takes no nesting)
+                             for e in (t.elts if isinstance(t, gast.Tuple) else [t])],
+                       ctx=gast.Load())
+        self.namer.reserve("isinstance")  # the builtin, never a fresh name
+        new = if_(load(flag), self.block(s.body), self.handlers(s.handlers, caught))
+        new.block, new.catch, new.caught = "try", catch, caught
         out = [new]
         if s.orelse:  # runs when the body completed, outside the try: not caught
             out.append(if_(load(flag), self.block(s.orelse)))
         return out
+
+    def handlers(self, handlers, caught) -> list:
+        """The except clauses as one: the first whose types match what was caught runs
+        (`isinstance` tests in their order; a bare `except:` is last)."""
+        first, rest = handlers[0], handlers[1:]
+        body = [assign(first.name.id, load(caught))] if first.name is not None else []
+        body += self.block(first.body)
+        if not rest:
+            return body
+        test = gast.Call(func=load("isinstance"), args=[load(caught), clone(first.type)],
+                         keywords=[])
+        return [_at(if_(test, body, self.handlers(rest, caught)), getattr(first, "lineno",
+                                                                         None))]
 
     def check_try(self, s, handler):
         for part in handler.type.elts if isinstance(handler.type, gast.Tuple) \
