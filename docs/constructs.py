@@ -372,7 +372,7 @@ def with_suppress(x):
 
 def warnings_and_logging(x):
     if x < 1.0:
-        warnings.warn(f"small x: {x:.3f}")
+        warnings.warn(f"small x: {x:.3f}", stacklevel=2)
     LOGGER.info("x=%s", x)
     return x * x
 

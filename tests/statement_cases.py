@@ -161,7 +161,7 @@ def _logs_and_squares(t):
 
 def warn_and_log(x):
     if x < 1.0:
-        warnings.warn(f"small x: {x:.3f}")
+        warnings.warn(f"small x: {x:.3f}", stacklevel=2)
     logging.getLogger("pullback.tests.statements")
     LOGGER.debug("x=%s", x)
     LOGGER.info("x=%s", x)

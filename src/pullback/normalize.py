@@ -38,6 +38,7 @@ import sys
 import types
 
 import gast
+import numpy as np
 
 from . import rules
 from .check import check, is_list_update
@@ -472,14 +473,15 @@ class _Blocks:
     - `try: body except T as e: handler else: rest` -> `if completed: body else:
       e = caught; handler` marked `block="try"` (`catch` = T, `caught` = the name
       bound), then `if completed: rest`; several except clauses are one catching
-      all their types, which runs the first that matches (`isinstance` tests). Printed as a try statement whose except clause
-      sets `completed = False`, so the adjoint follows the path the forward sweep took,
-      like any branch. The handler path must not see what a try body stopped midway
-      left behind, so these are refused (located): an in-place write or list update in
-      the body (checked once flattened), a variable the body assigns that the handler
-      reads, and one read after the try while the handler may finish without assigning
-      it (unless the body assigns it only in its last statement, a plain assignment:
-      then it is unchanged when the body fails)."""
+      all their types, which runs the first that matches (`isinstance` tests).
+      Printed as a try statement whose except clause sets `completed = False`, so the
+      adjoint follows the path the forward sweep took, like any branch. The handler
+      path must not see what a try body stopped midway left behind, so these are
+      refused (located): an in-place write or list update in the body (checked once
+      flattened), a variable the body assigns that the handler reads, and one read
+      after the try while the handler may finish without assigning it (unless the body
+      assigns it only in its last statement, a plain assignment: then it is unchanged
+      when the body fails). The except clause re-raises pullback's own errors."""
 
     def __init__(self, namer, location, function, error=None):
         self.namer = namer
@@ -914,8 +916,6 @@ class _Flatten:
 
     def in_place(self, expr, out) -> bool:
         """Lower a NumPy call that writes into an array argument; False if it is none."""
-        import numpy as np
-
         func = expr.func
         keywords = {k.arg: k.value for k in expr.keywords}
         callee = self.parsed.resolve(func)

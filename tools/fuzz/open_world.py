@@ -396,7 +396,7 @@ def emit_effects(g, sc, ctx):
                    f"        Ticks{k}.count += 1\n\n\nTICKS{k} = Ticks{k}()")
         return [f"TICKS{k}.tick()", f"{o} = {a.op()} * {b.op()}"], o, 2.25, False
     if form == "with":
-        return [f"with np.errstate(all='ignore'):", f"    {o} = np.tanh({a.code}) * {b.op()}"], \
+        return ["with np.errstate(all='ignore'):", f"    {o} = np.tanh({a.code}) * {b.op()}"], \
             o, 1.5, False
     if form == "suppress":  # swallows when a > 0.5: refused when it does
         return [f"{o} = {b.code}", "with contextlib.suppress(ValueError):",
