@@ -6,11 +6,17 @@ differences there, and otherwise the table shows the error message pullback
 raises. Nothing here is meant to be imported by users.
 """
 
+import contextlib
+import logging
 import math
+import warnings
 
 import numpy as np
 
 COUNTER = 0.0
+LOGGER = logging.getLogger("pullback.docs")
+RNG = np.random.default_rng(0)
+SUPPRESS = contextlib.suppress
 
 
 def helper_square(t):
@@ -313,10 +319,78 @@ def try_except(x):
     return y * x
 
 
+def try_fallback(K):
+    try:
+        L = np.linalg.cholesky(K)
+    except np.linalg.LinAlgError as error:
+        print("not positive definite:", error)
+        L = np.linalg.cholesky(K + 10.0 * np.eye(len(K)))
+    return np.sum(L)
+
+
+def try_finally(x):
+    try:
+        y = math.log(x)
+    finally:
+        print("done")
+    return y * x
+
+
+def try_body_writes_in_place(v):
+    out = np.zeros(3)
+    try:
+        out[0] = v[0] * 2.0
+        out[1] = math.log(v[1])
+    except ValueError:
+        pass
+    return np.sum(out)
+
+
+def raise_statement(v):
+    if v.shape[0] < 2:
+        raise ValueError(f"need at least 2 values, got {v.shape[0]}")
+    total = 0.0
+    for i in range(v.shape[0]):
+        if not np.isfinite(v[i]):
+            raise ValueError("not finite")
+        total = total + v[i] ** 2
+    return total
+
+
 def with_statement(x):
     with np.errstate(all="ignore"):
         y = np.log(x)
     return y * x
+
+
+def with_suppress(x):
+    y = x
+    with SUPPRESS(ValueError):
+        y = math.log(-x)
+    return y * x
+
+
+def warnings_and_logging(x):
+    if x < 1.0:
+        warnings.warn(f"small x: {x:.3f}", stacklevel=2)
+    LOGGER.info("x=%s", x)
+    return x * x
+
+
+def in_place_numpy_writes(v):
+    A = np.copy(np.outer(v, v))
+    np.fill_diagonal(A, 1.0)
+    B = np.zeros((3, 3))
+    np.copyto(B, A * v)
+    np.exp(B, out=B)
+    return np.sum(B)
+
+
+def effect_call_on_an_array(v):
+    a = v * 2.0
+    b = np.array([3, 1, 2])
+    RNG.shuffle(b)
+    return np.sum(a[b])
 
 
 def class_definition(x):
@@ -474,8 +548,16 @@ CASES = [
      array_from_active_scalars, (0.5, -1.5), (0, 1)),
     (FUNCTIONS, "dict of arrays as an input", dict_of_arrays_input,
      ({"W": _m(), "b": _v()},), 0),
-    (OTHER, "`try` / `except`", try_except, (0.5,), 0),
-    (OTHER, "`with`", with_statement, (0.5,), 0),
+    (OTHER, "`try` / `except` / `else` (several except clauses)", try_except, (0.5,), 0),
+    (OTHER, "`try` / `except T as e`: a fallback the adjoint follows", try_fallback,
+     (np.array([[1.0, 2.0], [2.0, 1.0]]),), 0),
+    (OTHER, "`try` / `finally`", try_finally, (0.5,), 0),
+    (OTHER, "an in-place write in a `try` body", try_body_writes_in_place, (_v(),), 0),
+    (OTHER, "`raise` (argument checks, in loops)", raise_statement, (_v(),), 0),
+    (OTHER, "`with` (`np.errstate`, `warnings.catch_warnings`, timers)", with_statement,
+     (0.5,), 0),
+    (OTHER, "`with` a manager that swallows an exception (`contextlib.suppress`)",
+     with_suppress, (0.5,), 0),
     (OTHER, "class definition", class_definition, (0.5,), 0),
     (OTHER, "`global`", global_statement, (0.5,), 0),
     (OTHER, "`yield` (generators)", generator_function, (0.5,), 0),
@@ -484,6 +566,11 @@ CASES = [
     (OTHER, "`del`", del_statement, (0.5,), 0),
     (OTHER, "starred assignment `a, *b = ...`", starred_assignment, (0.5,), 0),
     (OTHER, "calls made for their side effects (`print(x)`)", print_call, (0.5,), 0),
+    (OTHER, "`warnings.warn`, `logging`, f-strings", warnings_and_logging, (0.5,), 0),
+    (OTHER, "`np.fill_diagonal`, `np.copyto`, `out=` into arrays the function made",
+     in_place_numpy_writes, (_v(),), 0),
+    (OTHER, "a call made for its effect that receives an array (`rng.shuffle(b)`)",
+     effect_call_on_an_array, (_v(),), 0),
     (OTHER, "`assert`", assert_statement, (0.5,), 0),
     (OTHER, "assignment expression `:=`", walrus, (0.5,), 0),
     (NO_RULE, "a `math` function without a derivative rule", function_without_rule,

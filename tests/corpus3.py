@@ -4199,7 +4199,7 @@ def refused_helper_mutates_callers_list(x):
 
 
 refuse(refused_helper_mutates_callers_list, lambda r: (_u(r, -1, 1),), 0,
-       "UnsupportedSyntaxError", "side effects")
+       "UnsupportedSyntaxError", "append on the input list")
 
 
 def refused_map_bound_to_name(v):

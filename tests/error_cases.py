@@ -30,11 +30,13 @@ def uses_try(x):
         y = math.log(x)
     except ValueError:
         y = 0.0
+    finally:
+        x = x + 1.0
     return y * x
 
 
 def uses_with(x):
-    with np.errstate(all="ignore"):  # <- here
+    with np.errstate(all="ignore") as (a, b):  # <- here
         y = np.log(x)
     return np.sum(y)
 

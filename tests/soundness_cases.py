@@ -3436,3 +3436,119 @@ def logsumexp_by_hand(v):
 @control("control-general-keyword-only-default", 0.7)
 def keyword_only_default(x, *, scale=2.0):
     return scale * math.tanh(x) + x ** 2
+
+
+# ------------------------------------------------------------ effect statements and blocks
+
+
+@probe("try-partial-body-read-after", 0.7)
+@probe("try-partial-body-read-after-failing", -0.7)
+def try_partial_body(x):
+    y = x
+    try:
+        y = x * 3.0
+        z = math.log(x)
+    except ValueError:
+        z = 0.5
+    return y * z
+
+
+@probe("try-partial-write-then-fail", V3)
+def try_partial_write(v):
+    out = np.zeros(3)
+    try:
+        out[0] = v[0] * 2.0
+        out[1] = math.log(v[1])
+    except ValueError:
+        out[2] = 1.0
+    return np.sum(out * v)
+
+
+@probe("try-fallback-in-loop", np.array([0.3, -0.7, 1.1, -0.2]))
+def try_fallback_in_loop(v):
+    total = 0.0
+    for t in v:
+        try:
+            r = math.sqrt(t) * t
+        except ValueError:
+            r = t * t * t
+        total = total + r
+    return total
+
+
+@control("control-try-cholesky-fallback", np.array([[1.0, 2.0], [2.0, 1.0]]))
+def try_cholesky_fallback(K):
+    try:
+        L = np.linalg.cholesky(K)
+    except np.linalg.LinAlgError:
+        L = np.linalg.cholesky(K + 5.0 * np.eye(2))
+    return np.sum(L * L)
+
+
+SHUFFLE_RNG = np.random.default_rng(1)
+SORTED_TABLE = np.array([3.0, 1.0, 2.0])
+
+
+@probe("effect-shuffle-after-use", V3)
+def shuffle_after_use(v):
+    idx = np.array([0, 2, 1])
+    y = v[idx] * v
+    SHUFFLE_RNG.shuffle(idx)
+    return np.sum(y * v[idx])
+
+
+@probe("effect-sort-module-array-after-use", V3)
+def sort_module_array_after_use(v):
+    table = SORTED_TABLE
+    s = np.sum(v * table)
+    table.sort()
+    return s
+
+
+@probe("effect-fill-after-read", V3)
+def fill_after_read(v):
+    a = np.zeros(3) + v
+    a = np.copy(a)
+    s = np.sum(a * v)
+    a.fill(2.0)
+    return s + np.sum(a * v)
+
+
+@probe("effect-copyto-differentiated-value", V3)
+def copyto_differentiated(v):
+    b = np.zeros(3)
+    np.copyto(b, v * v)
+    return np.sum(b * v)
+
+
+@probe("effect-suppress-swallows", 0.7)
+def suppress_swallows(x):
+    y = x * 2.0
+    with contextlib.suppress(ValueError):
+        y = x * 3.0
+        y = y * math.log(-x)
+    return y
+
+
+@probe("raise-after-partial-loop", V3)
+def raise_after_partial_loop(v):
+    total = 0.0
+    for t in v:
+        total = total + t * t
+        if total > 100.0:
+            raise ValueError("too large")
+    return total
+
+
+@control("control-print-and-assert", V3)
+def print_and_assert(v):
+    assert v.ndim == 1, "a vector"
+    s = np.sum(v * v)
+    print(f"s = {s:.3f}")
+    return s
+
+
+@probe("text-float-of-fstring", 0.7)
+def float_of_fstring(x):
+    s = f"{x:.8f}"
+    return float(s) * x

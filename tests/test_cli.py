@@ -48,8 +48,8 @@ def vector_out(v):
 def uses_try(x):
     try:
         y = math.log(x)
-    except ValueError:
-        y = 0.0
+    finally:
+        x = 0.0
     return y
 
 

@@ -191,14 +191,14 @@ def f(x, v):
 
 
 def test_refusals_are_counted_not_failed():
-    src = "import math\n\ndef f(x):\n    try:\n        return x\n    except ValueError:\n" \
-          "        return 0.0\n"
+    src = "import math\n\ndef f(x):\n    try:\n        return x\n    finally:\n" \
+          "        x = 0.0\n"
     work = fuzz.Workdir()
     try:
         out = fuzz.check_source(work, src, ["x"], 0, [(0.5,)])
     finally:
         work.close()
-    assert out.status == "refused" and "try/except" in out.message
+    assert out.status == "refused" and "try/finally" in out.message
 
 
 # ----------------------------------------------------------------- the minimizer

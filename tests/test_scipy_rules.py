@@ -99,8 +99,8 @@ def test_fft_refusals():
     def into_out(x, buffer):
         return np.sum(np.abs(np.fft.fft(x, out=buffer)))
 
-    with pytest.raises(pullback.PullbackError,
-                       match=r"np\.fft\.fft \(got an unexpected keyword argument 'out'\)"):
+    with pytest.raises(pullback.PullbackError, match=r"in-place write to the input array "
+                       r"'buffer'[\s\S]*np\.fft\.fft\(x, out=buffer\)"):
         pullback.grad(into_out)(RNG.normal(size=3), np.zeros(3, complex))
 
 

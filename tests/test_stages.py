@@ -263,11 +263,13 @@ def rejects_try(x):
         y = math.log(x)
     except ValueError:
         y = 0.0
+    finally:
+        x = 1.0
     return y
 
 
 def rejects_with(x):
-    with np.errstate(all="ignore"):  # <- with
+    with np.errstate(all="ignore") as (a, b):  # <- with
         y = np.log(x)
     return y
 
@@ -300,8 +302,10 @@ def rejects_comprehension(xs):
 
 
 REJECTED = [
-    (rejects_try, "try/except statement", "# <- try", "try:"),
-    (rejects_with, "with statement", "# <- with", 'with np.errstate(all="ignore"):'),
+    (rejects_try, "try/finally (a `finally` clause; try/except without finally is "
+     "supported)", "# <- try", "try:"),
+    (rejects_with, "`with ... as` a tuple or attribute (use one name)", "# <- with",
+     'with np.errstate(all="ignore") as (a, b):'),
     (rejects_set, "set display", "# <- set", "pair = {x, 2.0}"),
     (rejects_varargs, "*args (variable positional arguments, *args)", "# <- varargs",
      "def rejects_varargs(x, *args):"),

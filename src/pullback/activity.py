@@ -8,6 +8,9 @@ Guarantees, for an SSA function:
   so integer and boolean bookkeeping never does;
 - an active value computed by a call with no rule raises `NoRuleError` here, at
   transform time, naming the function and the call site: never a silent zero;
+- a call made for its effect (`effect`) runs only if it cannot change what the
+  gradient reads (`_check_effect`), and text made from a value being differentiated
+  never reaches the result (`_check_text`);
 - `scalar` holds names proven to be scalars by forward inference from literals,
   `math` functions, counts and the parameters in `guarded` (those that flow into
   scalar-only functions; the gradient checks them when called); code for them
@@ -22,8 +25,10 @@ from __future__ import annotations
 
 import builtins
 import inspect
+import logging
 import operator
 import types
+import warnings
 from dataclasses import dataclass, field
 
 import gast
@@ -67,6 +72,19 @@ SEQUENCE_RULES = {
                           b="replicate_grad(g, a, b, 1)"),
 }
 SCALAR_BUILTINS = {builtins.len, builtins.int, builtins.float, builtins.bool, builtins.round}
+# Functions called for their effect that only read their arguments (format, print, log,
+# warn) and change none of them: a statement calling one may pass any value, differentiated
+# or not. Methods are listed as their functions (a Logger's bound `info` is Logger.info).
+# Functions that turn a value into text. Text carries no gradient, so text made from a
+# value being differentiated may only go where no gradient is wanted (a message, a print,
+# an exception), never into the result (`float(str(x))`): _check_text.
+TEXT_FUNCTIONS = {builtins.str, builtins.repr, builtins.format, builtins.ascii}
+_PLAIN_VALUES = (int, float, complex, str, bytes, bool, type(None))
+_LOG_LEVELS = ("debug", "info", "warning", "error", "critical", "exception", "log")
+EFFECT_ONLY = {builtins.print, warnings.warn, warnings.warn_explicit} | {
+    getattr(logging, level) for level in _LOG_LEVELS} | {
+    getattr(logging.Logger, level) for level in _LOG_LEVELS} | {
+    getattr(logging.LoggerAdapter, level) for level in _LOG_LEVELS}
 
 
 @dataclass
@@ -257,6 +275,13 @@ class Analysis:
                 inputs = {"self": func.value}
                 return Op("rule", inputs, found, bound, None, f".{func.attr}")
             callee = self.resolve(value.func)
+            if getattr(stmt, "effect", False) and _effect_only(callee):
+                return Op("nondiff", callee=callee, name=dotted_name(value.func) or "call")
+            if _in(callee, TEXT_FUNCTIONS):  # text: no gradient (see _check_text)
+                return Op("nondiff", callee=callee, name=callee.__name__)
+            if inspect.isclass(callee) and issubclass(callee, BaseException):
+                # an exception object holds its arguments: nothing to differentiate
+                return Op("nondiff", callee=callee, name=callee.__name__)
             op = self._bind(callee, value.args, value.keywords, dotted_name(value.func)
                             or "call", stmt)
             if op.kind == "unknown" and isinstance(func, gast.Attribute) \
@@ -275,6 +300,8 @@ class Analysis:
                 return self._bind(ATTRIBUTE_FUNCTIONS[value.attr], [value.value], [],
                                   f".{value.attr}")
             return Op("unknown", {"x": value.value}, name=f".{value.attr}")
+        if isinstance(value, gast.JoinedStr):  # an f-string: text, no gradient
+            return Op("nondiff", name="f-string")
         if isinstance(value, (gast.Tuple, gast.List)):
             return Op("pack", {i: e for i, e in enumerate(value.elts)})
         if isinstance(value, gast.Dict):  # bound: position -> key
@@ -425,6 +452,13 @@ class Analysis:
             if not isinstance(target, gast.Name):
                 continue
             op = self.op(s)
+            if target.id in self.useful and (isinstance(s.value, gast.JoinedStr) or _in(
+                    op.callee, TEXT_FUNCTIONS)):
+                self._check_text(s)
+            if getattr(s, "effect", False) and op.kind in ("unknown", "call"):
+                self._check_effect(s, op)
+                if op.kind == "unknown":
+                    continue
             if target.id not in self.useful and op.kind != "unknown":
                 continue
             if op.kind != "unknown" and any(isinstance(a, gast.AST) and not isinstance(
@@ -467,6 +501,86 @@ class Analysis:
                         "differentiated: register one with @pullback.register_rule, or wrap "
                         "the argument in pullback.stop_gradient if no gradient should flow")
             raise NoRuleError(what, self.parsed.location.describe(s))
+
+    def _check_effect(self, s, op):
+        """A call made for its effect (its result unused) runs in the forward sweep as f
+        runs it, and needs no adjoint, as long as it changes nothing the gradient reads.
+        pullback cannot see into it, so it may receive only numbers, strings and objects
+        of the module (not of the function); a method may be called on a parameter that
+        turns out not to be an array or list (checked when the gradient runs). Functions
+        declared to only read their arguments (EFFECT_ONLY: print, warnings.warn,
+        logging) take anything; Python functions receiving a value being differentiated
+        are transformed and checked like f."""
+        if op.kind == "call" and any(_atom_name(a) in self.varied for a in op.inputs.values()):
+            return
+        where = self.parsed.location.describe(s)
+        value = s.value
+        shown = dotted_name(value.func) if isinstance(value, gast.Call) else None
+        shown = shown or (op.name or "the call")
+        if isinstance(value, gast.Call):
+            passed = [*value.args, *[k.value for k in value.keywords]]
+            receiver = value.func.value if isinstance(value.func, gast.Attribute) else None
+        else:
+            passed, receiver = [n for n in walk(value) if isinstance(n, gast.Name)], None
+        for atom in passed:
+            name = _atom_name(atom)
+            if name is None or name in self.scalar or self._is_text(name):
+                continue
+            if name not in self.locals:
+                found = self.parsed.lookup(name)
+                if found is MISSING or isinstance(found, _PLAIN_VALUES) or callable(found) \
+                        or isinstance(found, types.ModuleType):
+                    continue
+                raise NoRuleError(
+                    f"{shown}(...) is called for its effect (its result is unused) and receives "
+                    f"{name!r}, a module-level {type(found).__name__}: pullback cannot see "
+                    "whether it changes it in place, which the gradient would not follow",
+                    where)
+            what = "a value being differentiated" if name in self.varied else \
+                "a value of the function"
+            raise NoRuleError(
+                f"{shown}(...) is called for its effect (its result is unused) and receives "
+                f"{self.spelled(name)!r}, {what}: pullback cannot see whether it changes it "
+                "in place, which the gradient would not follow. Such calls may receive "
+                "numbers, strings and module objects (print, warnings.warn and logging "
+                "take anything); use its result, or call it outside the function", where)
+        name = dotted_name(receiver) if receiver is not None else None
+        if name is None or name.split(".")[0] not in self.locals:
+            found = MISSING if name is None else self.parsed.resolve(receiver)
+            if isinstance(found, (np.ndarray, list, dict, set, bytearray)):
+                raise NoRuleError(
+                    f"the method {shown}() is called for its effect on {name!r}, a "
+                    f"module-level {type(found).__name__} it may change in place: the "
+                    "gradient would not follow that; work on a copy made in the function",
+                    where)
+            return
+        name = _atom_name(receiver)
+        if name in self.varied or name not in self.params:
+            raise NoRuleError(
+                f"the method {shown}() is called for its effect on {self.spelled(name)!r}, "
+                "a value the function computed: pullback cannot see whether it changes it in "
+                "place, which the gradient would not follow; use its result, or call it "
+                "outside the function", where)
+        s.must_not_be_view = (  # a parameter: fine unless it is an array or list
+            f"the method {shown}() is called for its effect on {name!r}, an array or list, "
+            f"which it may change in place; pullback does not follow that\n  {where}")
+        s.checked_name = name
+
+    def _check_text(self, s) -> None:
+        read = {n.id for n in walk(s.value) if isinstance(n, gast.Name)
+                and isinstance(n.ctx, gast.Load)} & self.varied
+        if read:
+            raise NoRuleError(
+                f"text made from {self.spelled(sorted(read)[0])!r}, a value being "
+                "differentiated, flows into the result: text carries no gradient (use it "
+                "in messages, prints and exceptions only)", self.parsed.location.describe(s))
+
+    def _is_text(self, name) -> bool:
+        """Whether every definition of name is a string literal or an f-string."""
+        defs = self.defs.get(name)
+        return bool(defs) and all(
+            isinstance(d.value, gast.JoinedStr) or isinstance(d.value, gast.Constant)
+            and isinstance(d.value.value, str) for d in defs)
 
     def _check_index(self, s, op):
         """`r[x]` of an object that carries no gradient (np.r_, a constant table) with a
@@ -648,6 +762,21 @@ def _reach(start, flows) -> set:
                 found.add(target)
                 work.append(target)
     return found
+
+
+def _in(obj, collection) -> bool:
+    try:
+        return obj in collection
+    except TypeError:  # unhashable
+        return False
+
+
+def _effect_only(callee) -> bool:
+    function = getattr(callee, "__func__", callee)  # a bound method: its function
+    try:
+        return function in EFFECT_ONLY
+    except TypeError:  # unhashable
+        return False
 
 
 def _has_source(callee) -> bool:

@@ -18,12 +18,14 @@ from .errors import UnsupportedSyntaxError
 ALLOWED = (
     # statements
     gast.Assign, gast.AugAssign, gast.AnnAssign, gast.If, gast.For, gast.While, gast.Break,
-    gast.Continue, gast.Return, gast.Pass, gast.Expr,
+    gast.Continue, gast.Return, gast.Pass, gast.Expr, gast.Raise, gast.Assert, gast.Try,
+    gast.ExceptHandler, gast.With, gast.withitem,
     # expressions
     gast.BinOp, gast.UnaryOp, gast.BoolOp, gast.Compare, gast.Call, gast.IfExp, gast.Name,
     gast.Constant, gast.Attribute, gast.Subscript, gast.Slice, gast.Tuple, gast.List,
     gast.keyword, gast.FunctionDef, gast.Lambda, gast.arguments, gast.ListComp,
-    gast.GeneratorExp, gast.comprehension, gast.Dict, gast.DictComp,
+    gast.GeneratorExp, gast.comprehension, gast.Dict, gast.DictComp, gast.JoinedStr,
+    gast.FormattedValue,
     # contexts and operators
     gast.expr_context, gast.operator, gast.unaryop, gast.boolop, gast.cmpop,
 )
@@ -92,9 +94,11 @@ def _check_detail(node, reject) -> None:
         reject(node, "return without a value (the function must return a number)")
     elif isinstance(node, gast.Expr) and type(node.value) in CONSTRUCT_NAMES:
         reject(node, CONSTRUCT_NAMES[type(node.value)])  # yield x, await y
-    elif isinstance(node, gast.Expr) and not isinstance(node.value, gast.Constant) \
-            and not is_list_update(node):
-        reject(node, "expression statement (a call made for its side effects)")
+    elif isinstance(node, gast.Try):
+        _check_try(node, reject)
+    elif isinstance(node, gast.withitem) and node.optional_vars is not None \
+            and not isinstance(node.optional_vars, gast.Name):
+        reject(node.context_expr, "`with ... as` a tuple or attribute (use one name)")
     elif isinstance(node, gast.comprehension) and node.is_async:
         reject(node, "async comprehension")
     elif isinstance(node, gast.Dict) and None in node.keys:
@@ -112,6 +116,16 @@ def _check_detail(node, reject) -> None:
             reject(node, "nested function with *args, **kwargs or keyword-only parameters")
         if isinstance(node, gast.FunctionDef) and node.decorator_list:
             reject(node, "decorated nested function")
+
+
+def _check_try(node, reject) -> None:
+    """The `try` statements normalize can lower: except clauses and an optional `else`,
+    no `finally` (see normalize's _Blocks.try_)."""
+    if node.finalbody:
+        reject(node, "try/finally (a `finally` clause; try/except without finally is "
+                     "supported)")
+    if not node.handlers:
+        reject(node, "try without an except clause")
 
 
 def is_list_update(stmt) -> bool:

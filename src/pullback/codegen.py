@@ -166,7 +166,34 @@ def note_inlined(tree: gast.AST) -> None:
 def to_source(tree: gast.AST) -> str:
     """The source of a gast tree: what `ast_source(gast.gast_to_ast(tree))` prints, from
     one conversion that also makes the printing's changes (a third of the time)."""
-    return _printed(_to_printable(tree))
+    return _printed(_to_printable(_blocks_as_written(tree)))
+
+
+def _blocks_as_written(tree):
+    """The `if`s that normalize marked as `with` and `try` blocks, printed as those
+    blocks (in place): `with manager as entered:` and `try: ... except T as caught:`."""
+    for node in walk(tree):
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if not isinstance(block, list):
+                continue
+            for i, s in enumerate(block):
+                kind = getattr(s, "block", None)
+                if kind == "with" and isinstance(s, gast.If):
+                    entered = None if s.entered is None else gast.Name(
+                        id=s.entered, ctx=gast.Store(), annotation=None, type_comment=None)
+                    block[i] = gast.With(items=[gast.withitem(context_expr=s.test,
+                                                              optional_vars=entered)],
+                                         body=s.body, type_comment=None)
+                elif kind == "try" and isinstance(s, gast.If):
+                    caught = None if s.caught is None else gast.Name(
+                        id=s.caught, ctx=gast.Store(), annotation=None, type_comment=None)
+                    handler = gast.ExceptHandler(type=s.catch, name=caught,
+                                                 body=s.orelse or [gast.Pass()])
+                    block[i] = gast.Try(body=s.body, handlers=[handler], orelse=[],
+                                        finalbody=[])
+                block[i].lineno = getattr(s, "lineno", None)
+    return tree
 
 
 def ast_source(node: ast.AST) -> str:

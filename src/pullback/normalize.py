@@ -5,13 +5,20 @@ Guarantees on the output (a gast FunctionDef with the user's signature):
     `name = simple`            simple: an atom (Name or Constant), or ONE operation over
                                atoms: BinOp, UnaryOp, Compare, Call (callee is a dotted
                                name), Subscript (index of atoms and slices of atoms),
-                               Attribute of an atom, Tuple/List of atoms;
-    `name[index] = atom`       an in-place write (base is a Name);
-    `if name: ... else: ...`;
+                               Attribute of an atom, Tuple/List of atoms, an f-string
+                               of atoms; `unused = ...` (marked `effect`) for an
+                               expression statement (a call made for its effect);
+    `name[index] = atom`       an in-place write (base is a Name); NumPy's in-place
+                               writes (fill, copyto, fill_diagonal, out=) are these;
+    `if name: ... else: ...`;  also marked `block="with"` (test: the manager) or
+                               `block="try"` (test: the try's flag): see _Blocks;
+    `raise [atom [from atom]]` code after it in its block never runs;
     `for name in name: ...`    the iterable is a range object bound before the loop;
     `while name: ...`          the test is recomputed at the end of the body;
     `if name: break`           only as the last statement of a `for` body;
     `return name`              only as the last statement of the function;
+- `assert`, `with` and `try`/`except` are gone (see _Blocks: what a try may not do is
+  refused here, located);
 - `break`, `continue` and early `return` are gone: they set boolean flags that
   guard the statements that follow, so every loop iteration runs to the end of
   its body (where loop-exit is decided) and the function has a single exit;
@@ -27,9 +34,11 @@ from __future__ import annotations
 
 import builtins
 import inspect
+import sys
 import types
 
 import gast
+import numpy as np
 
 from . import rules
 from .check import check, is_list_update
@@ -62,6 +71,7 @@ def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
     user_names = set(namer.taken)
     local_functions = _local_functions(tree, namer, parsed)
     shadowed = _free_names_shadowed_by_helpers(tree, parsed, namer)
+    tree.body = _Blocks(namer, parsed.location, tree).block(tree.body)
     unset = _maybe_unset(tree)
     body = _ControlFlow(namer).function(tree.body)
     flatten = _Flatten(namer, parsed)
@@ -452,18 +462,179 @@ def _scan(stmts, name):
 
 
 # --------------------------------------------------------------------------------------
+# Pass 0: assert / with / try -> the core language's `if`
+
+
+class _Blocks:
+    """Statements that only wrap others become marked `if`s of the core language, which
+    the later stages treat as branches and codegen prints as what they were:
+
+    - `assert c, m` -> `if not c: raise AssertionError(m)`; dropped when Python runs
+      with -O, as Python compiled f itself then;
+    - `with m as v: body` -> `if m: v = entered; body` marked `block="with"`: its test
+      is the manager (a read, never a decision: the body always runs and the adjoint of
+      the body is inlined), printed as `with m as entered:`;
+    - `try: body except T as e: handler else: rest` -> `if completed: body else:
+      e = caught; handler` marked `block="try"` (`catch` = T, `caught` = the name
+      bound), then `if completed: rest`; several except clauses are one catching
+      all their types, which runs the first that matches (`isinstance` tests).
+      Printed as a try statement whose except clause sets `completed = False`, so the
+      adjoint follows the path the forward sweep took, like any branch. The handler
+      path must not see what a try body stopped midway left behind, so these are
+      refused (located): an in-place write or list update in the body (checked once
+      flattened), a variable the body assigns that the handler reads, and one read
+      after the try while the handler may finish without assigning it (unless the body
+      assigns it only in its last statement, a plain assignment: then it is unchanged
+      when the body fails). The except clause re-raises pullback's own errors."""
+
+    def __init__(self, namer, location, function, error=None):
+        self.namer = namer
+        self.function = function
+        self.error = error or (lambda what, node: _located_error(what, node, location))
+        self.loads = _load_counts(function)
+        self.own = {a.id for a in function.args.posonlyargs + function.args.args
+                    + function.args.kwonlyargs} | _stores(function)
+
+    def block(self, stmts):
+        out = []
+        for s in stmts:
+            out.extend(self.stmt(s))
+        return out
+
+    def stmt(self, s):
+        lineno = getattr(s, "lineno", None)
+        if isinstance(s, gast.Assert):
+            if sys.flags.optimize:  # python -O compiled f without its asserts
+                return []
+            self.namer.reserve("AssertionError")  # the builtin, never a fresh name
+            error = gast.Call(func=load("AssertionError"), args=[s.msg] if s.msg else [],
+                              keywords=[])
+            return [_at(if_(not_(s.test), [gast.Raise(exc=error, cause=None)]), lineno)]
+        if isinstance(s, gast.With):
+            return [_at(self.with_(s.items, s.body), lineno)]
+        if isinstance(s, gast.Try):
+            return [_at(new, lineno) for new in self.try_(s)]
+        if isinstance(s, (gast.If, gast.For, gast.While)):
+            s.body = self.block(s.body)
+            s.orelse = self.block(s.orelse)
+        return [s]
+
+    def with_(self, items, body):
+        item = items[0]
+        inner = [self.with_(items[1:], body)] if items[1:] else self.block(body)
+        entered = None
+        if item.optional_vars is not None:
+            entered = self.namer.fresh("entered")
+            inner = [assign(item.optional_vars.id, load(entered))] + inner
+        new = if_(item.context_expr, inner)
+        new.block, new.entered = "with", entered
+        return new
+
+    def try_(self, s):
+        for handler in s.handlers:
+            self.check_try(s, handler)
+        flag = self.namer.fresh("completed")
+        caught = self.namer.fresh("caught")
+        types_ = [h.type for h in s.handlers]
+        catch = types_[0] if len(types_) == 1 else None if None in types_ else \
+            gast.Tuple(elts=[clone(e) for t in types_  # (an except clause takes no nesting)
+                             for e in (t.elts if isinstance(t, gast.Tuple) else [t])],
+                       ctx=gast.Load())
+        self.namer.reserve("isinstance")  # the builtin, never a fresh name
+        new = if_(load(flag), self.block(s.body), self.handlers(s.handlers, caught))
+        new.block, new.catch, new.caught = "try", catch, caught
+        out = [new]
+        if s.orelse:  # runs when the body completed, outside the try: not caught
+            out.append(if_(load(flag), self.block(s.orelse)))
+        return out
+
+    def handlers(self, handlers, caught) -> list:
+        """The except clauses as one: the first whose types match what was caught runs
+        (`isinstance` tests in their order; a bare `except:` is last)."""
+        first, rest = handlers[0], handlers[1:]
+        body = [assign(first.name.id, load(caught))] if first.name is not None else []
+        body += self.block(first.body)
+        if not rest:
+            return body
+        test = gast.Call(func=load("isinstance"), args=[load(caught), clone(first.type)],
+                         keywords=[])
+        return [_at(if_(test, body, self.handlers(rest, caught)), getattr(first, "lineno",
+                                                                         None))]
+
+    def check_try(self, s, handler):
+        for part in handler.type.elts if isinstance(handler.type, gast.Tuple) \
+                else [handler.type] if handler.type is not None else []:
+            name = dotted_name(part)
+            if name is None or name.split(".")[0] in self.own:
+                self.error("an except clause whose exception type is not a global name "
+                           "(or a tuple of them): pullback evaluates it as written", part)
+        last = s.body[-1]
+        last_only = {t.id for t in getattr(last, "targets", [getattr(last, "target", None)])
+                     if isinstance(t, gast.Name)} if isinstance(
+            last, (gast.Assign, gast.AugAssign, gast.AnnAssign)) else set()
+        earlier = _stores(gast.Module(body=s.body[:-1], type_ignores=[]))
+        handled = gast.Module(body=handler.body, type_ignores=[])
+        for name in sorted(_stores(gast.Module(body=s.body, type_ignores=[]))):
+            if _load_counts(handled).get(name):
+                where = next(n for n in walk(handled) if isinstance(n, gast.Name)
+                             and n.id == name and isinstance(n.ctx, gast.Load))
+                self.error(f"the except clause reads {name!r}, which the try body assigns: "
+                           "after an exception midway through the body it may hold a value "
+                           "the body left, and pullback runs the handler on the values from "
+                           f"before the try (give {name!r} a value in the except clause, or "
+                           "compute it before the try)", where)
+            read_after = self.loads.get(name, 0) > _load_counts(s).get(name, 0)
+            if read_after and (name in earlier or name not in last_only) \
+                    and not _always_exits(handler.body) \
+                    and _scan(handler.body, name) != "assigned":
+                self.error(f"{name!r} is assigned in the try body and read after the try, "
+                           "but the except clause may finish without assigning it: after "
+                           "an exception midway through the body it would hold what the "
+                           f"body left. Assign {name!r} in the except clause too (or raise "
+                           "or return there)", s)
+
+
+def _located_error(what, node, location):
+    origin, lineno = getattr(node, "origin", (location, None))
+    where = node if lineno is None else types.SimpleNamespace(lineno=lineno)
+    raise UnsupportedSyntaxError(f"unsupported construct: {what}", origin.describe(where))
+
+
+def _stores(node) -> set[str]:
+    return {n.id for n in walk(node) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Store)}
+
+
+def _load_counts(node) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for n in walk(node):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+            counts[n.id] = counts.get(n.id, 0) + 1
+    return counts
+
+
+def _always_exits(stmts) -> bool:
+    """Whether the statements never fall through: they end in `raise` or `return` on
+    every path (user-level statements)."""
+    if not stmts:
+        return False
+    last = stmts[-1]
+    if isinstance(last, (gast.Return, gast.Raise)):
+        return True
+    if isinstance(last, gast.If):
+        return _always_exits(last.body) and (getattr(last, "block", None) == "with"
+                                             or _always_exits(last.orelse))
+    return False
+
+
+# --------------------------------------------------------------------------------------
 # Pass 1: break / continue / return -> flags
 
 
 def _always_returns(stmts) -> bool:
-    if not stmts:
-        return False
-    last = stmts[-1]
-    if isinstance(last, gast.Return):
-        return True
-    if isinstance(last, gast.If):
-        return _always_returns(last.body) and _always_returns(last.orelse)
-    return False
+    """Whether the statements end on every path in `return` or `raise` (neither falls
+    through to what follows)."""
+    return _always_exits(stmts)
 
 
 class _Loop:
@@ -526,7 +697,9 @@ class _ControlFlow:
         stmts = list(stmts)
         for i, stmt in enumerate(stmts):
             last = i == len(stmts) - 1
-            if tail and not last and isinstance(stmt, gast.If):
+            if tail and not last and isinstance(stmt, gast.If) \
+                    and not getattr(stmt, "block", None):  # a try body or with body: the
+                # rest must not run inside it (guarded by flags instead)
                 # `if c: return a` followed by more code: the rest belongs in the other branch.
                 rest = stmts[i + 1:]
                 if _always_returns(stmt.body) and not _always_returns(stmt.orelse):
@@ -731,8 +904,16 @@ class _Flatten:
                 args=[item], keywords=[]))
             update.list_update = s.value.func.attr
             out.append(update)
+        elif isinstance(s, gast.Expr) and not isinstance(s.value, gast.Constant):
+            self.effect(s.value, out)
         elif isinstance(s, (gast.Expr, gast.Pass)):
-            pass
+            pass  # a docstring
+        elif isinstance(s, gast.Raise):
+            exc = None if s.exc is None else self.atom(s.exc, out)
+            cause = None if s.cause is None else self.atom(s.cause, out)
+            out.append(gast.Raise(exc=exc, cause=cause))
+        elif isinstance(s, gast.If) and getattr(s, "block", None):
+            self.marked_block(s, out)
         elif isinstance(s, gast.If):
             test = self.name_atom(s.test, out)
             out.append(if_(test, self.block(s.body), self.block(s.orelse)))
@@ -747,6 +928,85 @@ class _Flatten:
         else:  # check.py rejects everything else first
             self.error(type(s).__name__, s)
         return out
+
+    def marked_block(self, s, out):
+        """A `with` or `try` block from pass 0: its parts flattened, its marks kept."""
+        test = self.atom(s.test, out) if s.block == "with" else s.test  # the manager
+        new = if_(test, self.block(s.body), self.block(s.orelse))
+        for mark in ("block", "entered", "catch", "caught"):
+            if hasattr(s, mark):
+                setattr(new, mark, getattr(s, mark))
+        if s.block == "try":
+            for t in walk(gast.Module(body=new.body, type_ignores=[])):
+                if isinstance(t, gast.Assign) and isinstance(t.targets[0], gast.Subscript) \
+                        or getattr(t, "list_update", None):
+                    self.error("an in-place write or list update in a try body (if an "
+                               "exception stopped the body after it, its effect would "
+                               "outlive the body, which pullback does not follow); make the "
+                               "write after the try", t)
+        out.append(new)
+
+    def effect(self, expr, out):
+        """An expression statement: a call made for its effect (print, warnings.warn,
+        logging, np.fill_diagonal ...) or an expression that may only raise. In-place
+        NumPy writes become the subscript writes they are (`np.copyto(a, b)`,
+        `a.fill(v)`: `a[...] = v`; `np.fill_diagonal(a, v)`: a write at a's diagonal;
+        `f(..., out=a)` with a derivative rule for f: `a[...] = f(...)`), checked like
+        `a[i] = v`. Anything else is kept as `unused = ...`, marked `effect`: activity
+        decides whether it may run (see Analysis._check_effect)."""
+        if isinstance(expr, gast.Call) and self.in_place(expr, out):
+            return
+        value = self.simple(expr, out)
+        name = self.namer.fresh("unused")
+        out.append(assign(name, value))
+        out[-1].effect = True
+
+    def in_place(self, expr, out) -> bool:
+        """Lower a NumPy call that writes into an array argument; False if it is none."""
+        func = expr.func
+        keywords = {k.arg: k.value for k in expr.keywords}
+        callee = self.parsed.resolve(func)
+        if callee is np.copyto and len(expr.args) == 2 and not keywords:
+            target, value, index = expr.args[0], expr.args[1], "whole_array"
+        elif callee is np.fill_diagonal and len(expr.args) == 2 and not keywords:
+            target, value, index = expr.args[0], expr.args[1], "diagonal_index"
+        elif isinstance(func, gast.Attribute) and func.attr == "fill" and callee is MISSING \
+                and isinstance(func.value, gast.Name) and func.value.id in self.locals \
+                and len(expr.args) == 1 and not keywords:
+            target, value, index = func.value, expr.args[0], "whole_array"
+        elif "out" in keywords and callee is not MISSING and rules.lookup(callee) is not None:
+            rest = [k for k in expr.keywords if k.arg != "out"]
+            target, index = keywords["out"], "whole_array"
+            value = gast.Call(func=func, args=expr.args, keywords=rest)
+        else:
+            return False
+        if not isinstance(target, gast.Name):
+            self.error("an in-place NumPy write into an expression (write into a name)", expr)
+        value = self.atom(value, out)
+        at = self.namer.fresh("at")
+        out.append(assign(at, call(index, load(target.id))))
+        out.append(assign(gast.Subscript(value=load(target.id), slice=load(at),
+                                         ctx=gast.Store()), value))
+        return True
+
+    def out_call(self, expr, out):
+        """`f(..., out=a)` used as a value: for an f with a derivative rule, the write
+        `a[...] = f(...)`, then `a` (so `y = f(..., out=a)` gives a second name to an array
+        written in place, which check_writes refuses); a Python function of the user's
+        takes `out` as any argument; any other f is refused, since its write into `a`
+        would not be followed."""
+        found = self.parsed.resolve(expr.func)
+        if found is not MISSING and rules.lookup(found) is not None:
+            self.in_place(expr, out)
+            return load(next(k.value for k in expr.keywords if k.arg == "out").id)
+        if inspect.isfunction(found) and not is_library(found):
+            return gast.Call(func=self.callee(expr.func, out),
+                             args=[self.atom(a, out) for a in expr.args],
+                             keywords=[gast.keyword(arg=k.arg, value=self.atom(k.value, out))
+                                       for k in expr.keywords])
+        name = dotted_name(expr.func) or "a function"
+        self.error(f"out= of {name}, which has no derivative rule: pullback would not follow "
+                   "its write into the array", expr)
 
     def assign_to(self, target, value, out):
         called = self.builtin(value.func) if isinstance(value, gast.Call) else None
@@ -795,6 +1055,10 @@ class _Flatten:
                 self.assign_to(target, atom, out)
             return
         seq = self.atom(value, out)
+        # Python unpacks only a sequence of exactly that length (a ValueError otherwise,
+        # which an except clause may catch): the reads below would not notice
+        out.append(assign(self.namer.fresh("unpacked"), call("unpack_check", seq,
+                                                              const(len(targets)))))
         for i, target in enumerate(targets):
             if isinstance(target, gast.Starred):
                 self.error("starred assignment target", target)
@@ -1025,6 +1289,9 @@ class _Flatten:
             small = self.small_callee(expr)
             if small is not None:
                 return self.inline(expr, small.tree, small, out)
+            if any(k.arg == "out" and not (isinstance(k.value, gast.Constant)
+                                           and k.value.value is None) for k in expr.keywords):
+                return self.out_call(expr, out)
             func = self.callee(expr.func, out)
             args = [self.atom(a, out) for a in expr.args]
             keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value, out))
@@ -1051,7 +1318,18 @@ class _Flatten:
         if isinstance(expr, gast.Dict):
             return gast.Dict(keys=[self.atom(k, out) for k in expr.keys],
                              values=[self.atom(v, out) for v in expr.values])
+        if isinstance(expr, gast.JoinedStr):  # f"...{v:.{p}f}...": its values as atoms
+            return gast.JoinedStr(values=[self.formatted(v, out) for v in expr.values])
         self.error(type(expr).__name__, expr)
+
+    def formatted(self, part, out):
+        if not isinstance(part, gast.FormattedValue):
+            return part
+        spec = part.format_spec
+        if spec is not None:
+            spec = gast.JoinedStr(values=[self.formatted(v, out) for v in spec.values])
+        return gast.FormattedValue(value=self.atom(part.value, out), conversion=part.conversion,
+                                   format_spec=spec)
 
     def readable_callee(self, expr, passed):
         """The Parsed of the module-level function `expr` calls, whose body is inlined
@@ -1200,6 +1478,8 @@ class _Flatten:
             args=[store(renamed[p]) for p in values], posonlyargs=[], vararg=None,
             kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]), body=body,
             decorator_list=[], returns=None, type_comment=None, type_params=[])
+        inner.body = body = _Blocks(self.namer, self.parsed.location, inner,
+                                    self.error).block(body)
         self.dicts |= _dict_names(inner, self)
         spelled = {fresh: own for own, fresh in renamed.items()}
         for unset in _maybe_unset(inner):  # the error names the variable as written

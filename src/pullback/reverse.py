@@ -6,6 +6,11 @@ Guarantees on the output (a gast FunctionDef):
   the end of each loop body or branch, ONE push of exactly the values defined
   there that the adjoint reads (to-be-recorded analysis over the generated
   adjoint); loops that break or `while` loops count their trips;
+- a `with` block runs its manager around the body in the primal, and the body's adjoint
+  under the floating-point error state the body ended with; a manager that swallowed
+  an exception midway is refused after the block. A `try` block records in its flag
+  whether the body completed (the except clause drops what the body pushed), and the
+  adjoint follows that path like a branch; `raise` needs no adjoint;
 - the adjoint sweep walks the primal in reverse: loops run backwards over the
   same iterations (`reversed(range)` or the trip count), each body and branch
   first pops what its primal pushed, branches re-take the recorded decision;
@@ -274,8 +279,16 @@ class Reverse:
             else:
                 adjoint.append(assign(self.d(result), const(1.0)))
             adjoint += self.adjoint_block(primal, None)
+        else:  # no gradient reaches the result, but a function receiving a value being
+            # differentiated (called for its effect) is still transformed and checked
+            for s in self.a.assigns:
+                op = self.a.op(s) if isinstance(s.targets[0], gast.Name) else None
+                if op is not None and op.kind == "call" and s.targets[0].id in self.a.active:
+                    self.calls(op.callee, *self.call_params(op))
         primal_names = _stored(primal) | set(self.a.params) | set(self.saved.values()) \
-            | set(self.call_records.values())
+            | set(self.call_records.values()) | {  # try flags: set as instrument prints it
+                s.test.id for s in walk(tree) if getattr(s, "block", None) == "try"} | {
+                s.fp_state for s in walk(tree) if hasattr(s, "fp_state")}
         read = {n.id for s in adjoint for n in walk(s)
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
         needed = read & primal_names
@@ -698,6 +711,20 @@ class Reverse:
         return out
 
     def adjoint_if(self, s):
+        if getattr(s, "block", None) == "with":  # the body always ran: so does its adjoint,
+            # outside the manager, under the floating-point error state the body saw
+            # (np.errstate(...) in f covers the adjoint too)
+            body = self.adjoint_block(s.body, (id(s), 0))
+            if not _has_code(body):
+                return body
+            s.fp_state = self.namer.fresh("fp_state")
+            state = call("np.errstate")
+            state.keywords = [gast.keyword(arg=None, value=load(s.fp_state))]
+            pops = [b for b in body if isinstance(b, _PopSlot)]
+            return pops + [gast.With(items=[gast.withitem(context_expr=state,
+                                                          optional_vars=None)],
+                                     body=[b for b in body if not isinstance(b, _PopSlot)],
+                                     type_comment=None)]
         before = set(self.defined)
         body = self.adjoint_block(s.body, (id(s), 0))
         after_body = self.defined
@@ -802,9 +829,9 @@ class Reverse:
                         tuple_of(*[store(n) for n in names], ctx=gast.Store())
                     out.append(assign(target, call(self.pop)))
                 continue
-            if isinstance(s, (gast.If, gast.For, gast.While)):
+            if isinstance(s, (gast.If, gast.For, gast.While, gast.With)):
                 s.body = self.fill_pops(s.body) or [gast.Pass()]
-                s.orelse = self.fill_pops(s.orelse)
+                s.orelse = self.fill_pops(getattr(s, "orelse", []))
             if isinstance(s, _LoopHeader):
                 s = self.loop_header(s)
             out.append(s)
@@ -871,6 +898,8 @@ class Reverse:
                 if message and not checked:  # check the value read
                     out.append(gast.Expr(value=call("not_a_view", load(target.id),
                                                     load(name))))
+            elif isinstance(s, gast.If) and getattr(s, "block", None):
+                out += self.instrument_block(s, in_loop, needed, defs)
             elif isinstance(s, gast.If) and not _is_loop_exit(s):
                 s.body = self.instrument(s.body, (id(s), 0), in_loop, needed)
                 s.orelse = self.instrument(s.orelse, (id(s), 1), in_loop, needed)
@@ -931,6 +960,47 @@ class Reverse:
         return out
 
 
+    def instrument_block(self, s, in_loop, needed, defs) -> list:
+        """The primal of a `with` or `try` block (an `if` marked by normalize, which codegen
+        prints as the block). A with body sets a flag when it ends: a manager that swallowed
+        an exception midway (contextlib.suppress) is refused after the block. A try sets
+        its flag (the branch decision the adjoint re-takes) to True before and False in the
+        except clause, which also drops what the body pushed on the tape before failing."""
+        pushed_before = set(self.pushes)
+        s.body = self.instrument(s.body, (id(s), 0), in_loop, needed)
+        pushed_inside = set(self.pushes) - pushed_before - {(id(s), 0)}
+        s.orelse = self.instrument(s.orelse, (id(s), 1), in_loop, needed)
+        defs += getattr(s, "merges", [])
+        where = self.a.parsed.location.describe(s)
+        if s.block == "with":
+            done, message = self.namer.fresh("body_done"), self.namer.fresh("with_at")
+            self.constants[message] = where
+            s.body.append(assign(done, const(True)))
+            if hasattr(s, "fp_state"):
+                s.body.append(assign(s.fp_state, call("np.geterr")))
+                defs.append(s.fp_state)
+            return [assign(done, const(False)), s,
+                    if_(not_(load(done)), [gast.Expr(value=call("manager_swallowed",
+                                                                 load(message)))])]
+        flag = s.test.id
+        defs.append(flag)
+        out = [assign(flag, const(True))]
+        if s.caught is None:  # the except clause names what it caught, to check it
+            s.caught = self.namer.fresh("caught")
+        if s.catch is None:
+            s.catch = load("BaseException")
+        # pullback's own refusals at run time are never the user's to catch
+        handler = [assign(flag, const(False)),
+                   gast.Expr(value=call("raise_own", load(s.caught)))]
+        if pushed_inside:  # pushes made before the exception: no adjoint pops them
+            mark = self.namer.fresh("tape_mark")
+            out.append(assign(mark, call("len", load(self.tape))))
+            handler.append(gast.Delete(targets=[gast.Subscript(
+                value=load(self.tape), slice=gast.Slice(lower=load(mark), upper=None,
+                                                        step=None), ctx=gast.Del())]))
+        s.orelse = handler + s.orelse
+        return out + [s]
+
     def mark_what_may_raise(self, primal) -> None:
         """The user's statements, except copies and +, -, * on numbers, may raise (an
         IndexError, a shape mismatch, a division by zero): the optimizing pass keeps them
@@ -987,6 +1057,13 @@ def _free_names(stmts) -> set[str]:
     def scan(block, bound):
         bound = set(bound)
         for s in block:
+            if isinstance(s, gast.With):  # the adjoint of a with body
+                free.update(n.id for item in s.items for n in walk(item)
+                            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
+                            and n.id not in bound)
+                scan(s.body, bound)
+                bound |= _stored(s.body)
+                continue
             if isinstance(s, (gast.If, gast.For, gast.While)):
                 for part in (getattr(s, "test", None), getattr(s, "iter", None)):
                     if part is not None:

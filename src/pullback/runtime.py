@@ -16,7 +16,7 @@ import types
 
 import numpy
 
-from .errors import PullbackError
+from .errors import PullbackError, UnsupportedSyntaxError
 
 
 class _AsImported(types.SimpleNamespace):
@@ -349,6 +349,54 @@ def not_a_view(value, message):
     """Element reads of a buffer that is written later must be copies, not views."""
     if isinstance(value, np.ndarray):
         raise PullbackError(message)
+
+
+def whole_array(a):
+    """The index of every element of the array `a` (`a.fill(v)`, `np.copyto(a, v)` and
+    `out=a` write there); a value that is not an array is refused, since its method or
+    NumPy's writing into it may do something else."""
+    if not isinstance(a, np.ndarray):
+        raise PullbackError(f"pullback differentiates in-place NumPy writes (fill, copyto, "
+                            f"out=) into arrays only, not into a {type(a).__name__}")
+    return Ellipsis
+
+
+def diagonal_index(a):
+    """The index of the entries np.fill_diagonal(a, v) writes (wrap=False)."""
+    whole_array(a)
+    if a.ndim < 2 or (a.ndim > 2 and len(set(a.shape)) != 1):
+        np.fill_diagonal(a.copy(), 0)  # raises NumPy's own error
+    steps = np.arange(min(a.shape))
+    return (steps,) * a.ndim
+
+
+def unpack_check(values, n):
+    """`a, b = values` unpacks exactly n values, or raises Python's ValueError."""
+    if values.__class__ is tuple and len(values) == n:
+        return None
+    got = len(values)
+    if got > n:
+        raise ValueError(f"too many values to unpack (expected {n})")
+    if got < n:
+        raise ValueError(f"not enough values to unpack (expected {n}, got {got})")
+    return None
+
+
+def raise_own(error):
+    """In the except clause of a user's try: an error pullback raised on purpose (a check
+    made when the gradient runs) goes on up; the user's handler would otherwise take a
+    path f never takes."""
+    if isinstance(error, PullbackError):
+        raise error
+
+
+def manager_swallowed(where):
+    """After a `with` block whose body did not finish: the manager's __exit__ swallowed
+    an exception (contextlib.suppress), which pullback does not follow."""
+    raise UnsupportedSyntaxError(
+        "the context manager of this with statement swallowed an exception raised in its "
+        "body (contextlib.suppress does); pullback does not follow a body stopped midway: "
+        "use try/except", where)
 
 
 def not_shared(value, message):

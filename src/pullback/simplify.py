@@ -163,6 +163,13 @@ def _propagate(stmts: list) -> list:
 
     out = []
     for s in stmts:
+        if isinstance(s, gast.With):  # (the adjoint of a with body): a block of its own
+            for item in s.items:
+                _rename_reads(item.context_expr, copies)
+            kill(_stored(s))
+            s.body = _propagate(s.body) or [gast.Pass()]
+            out.append(s)
+            continue
         if isinstance(s, (gast.If, gast.For, gast.While)):
             if isinstance(s, gast.While):  # its test runs again after the body
                 kill(_stored(s))
@@ -233,7 +240,8 @@ def _drop_dead_code(tree) -> bool:
             if isinstance(s, (gast.If, gast.For, gast.While)):
                 s.body, reads, stores = sweep(s.body)
                 s.orelse, else_reads, else_stores = sweep(s.orelse)
-                if isinstance(s, gast.If) and not s.body:
+                if isinstance(s, gast.If) and not s.body and not getattr(s, "block", None):
+                    # (a with or try block stays: its manager, its except clause run)
                     if not s.orelse and _is_pure(s.test):
                         forget(s)
                         continue

@@ -4,7 +4,9 @@ Guarantees on the output (same core language as normalize's output):
 - in straight-line code each name is assigned exactly once, so nothing there is
   ever overwritten; names keep the user's spelling (`h`, `h_2`, ...);
 - a name assigned in both branches of an `if` is merged by copies at the end of
-  each branch into one new name (`node.merges` lists them);
+  each branch into one new name (`node.merges` lists them); a branch that always
+  raises (and the never-taken side of a `with` block) takes no part: after the `if`
+  the other branch's versions hold;
 - a variable changed by a loop gets a loop name (`node.phis` lists them): it is
   set before the loop from the incoming value and at the end of each iteration
   from the new value (before the loop-exit test), so inside the body it holds the
@@ -176,6 +178,13 @@ class _SSA:
             s.body = self.block(s.body, env_body)
             s.orelse = self.block(s.orelse, env_else)
             s.merges = []
+            body_exits = _never_falls_through(s.body)
+            else_exits = getattr(s, "block", None) == "with" or _never_falls_through(s.orelse)
+            if body_exits or else_exits:
+                # a branch that raises never reaches what follows: no merge, the other
+                # branch's versions hold after the if (with both raising, none is read)
+                env.update((env_else if body_exits else env_body).own)
+                return [s]
             for var in sorted(env_body.own.keys() | env_else.own.keys(), key=str):
                 a, b = env_body.get(var), env_else.get(var)
                 if a == b:
@@ -203,6 +212,9 @@ class _SSA:
             return [s]
         if isinstance(s, gast.Expr):  # values.append(v): the list keeps its name
             s.value = self.rename(s.value, env)
+        if isinstance(s, gast.Raise):
+            s.exc = s.exc and self.rename(s.exc, env)
+            s.cause = s.cause and self.rename(s.cause, env)
         return [s]  # break, pass
 
     def loop(self, s, env, lineno):
@@ -254,11 +266,24 @@ class _SSA:
         s.phis = list(phis.values())
         s.uninitialized = [phi for var, phi in phis.items() if var not in incoming]
         self.maybe_unbound |= set(s.uninitialized)  # after zero iterations
-        env.update({var: body_env[var] for var in stored if var not in phis})
+        env.update({var: body_env[var] for var in stored  # (not those set only where it
+                    if var not in phis and var in body_env})  # raises)
         env.update(phis)
         if target is not None and target_phi is None:
             env[target] = body_env[target]
         return pre + [s]
+
+
+def _never_falls_through(stmts) -> bool:
+    """Whether a block of the core language always raises: a `raise` in it, or an `if`
+    in it both of whose branches (a `with` block: its body) always raise."""
+    for s in stmts:
+        if isinstance(s, gast.Raise):
+            return True
+        if isinstance(s, gast.If) and _never_falls_through(s.body) and (
+                getattr(s, "block", None) == "with" or _never_falls_through(s.orelse)):
+            return True
+    return False
 
 
 def _is_loop_exit(stmt) -> bool:

@@ -23,9 +23,10 @@ from __future__ import annotations
 from .generator import CAP, E, Var
 
 CATEGORIES = ("class", "decorator", "view-chain", "global", "list-reduce", "index-trick",
-              "complex", "growing-loop", "one-branch", "returns", "rebind")
+              "complex", "growing-loop", "one-branch", "returns", "rebind", "effects")
 
 PRELUDE = """\
+import contextlib
 import functools
 import math
 import types
@@ -375,11 +376,51 @@ def g{k}_alt(a, c=1.0):
     return [f"{o} = g{k}({a.code})"], o, 2.5 * 2.25, False
 
 
+def emit_effects(g, sc, ctx):
+    """Effect statements and blocks: raise, assert, a call made for its effect, with
+    blocks, try/except (a fallback, or a body stopped midway whose values are read
+    after), in-place NumPy writes."""
+    k = next(g.ids)
+    a, b = _active(g, sc, ctx), _active(g, sc, ctx)
+    o = g.fresh("o")
+    form = g.r.choice(["raise", "assert", "tick", "with", "suppress", "try-fallback",
+                       "try-partial", "fill"])
+    if form == "raise":
+        return [f"if {a.op()} > 20.0:", f"    raise ValueError('too large: ' + str({a.code}))",
+                f"{o} = {a.op()} * {b.op()}"], o, 2.25, False
+    if form == "assert":
+        return [f"assert {a.op()} < 20.0, f'{{{a.code}:.3f}}'", f"{o} = {a.op()} * {b.op()}"], \
+            o, 2.25, False
+    if form == "tick":
+        _define(g, f"class Ticks{k}:\n    count = 0\n\n    def tick(self):\n"
+                   f"        Ticks{k}.count += 1\n\n\nTICKS{k} = Ticks{k}()")
+        return [f"TICKS{k}.tick()", f"{o} = {a.op()} * {b.op()}"], o, 2.25, False
+    if form == "with":
+        return ["with np.errstate(all='ignore'):", f"    {o} = np.tanh({a.code}) * {b.op()}"], \
+            o, 1.5, False
+    if form == "suppress":  # swallows when a > 0.5: refused when it does
+        return [f"{o} = {b.code}", "with contextlib.suppress(ValueError):",
+                f"    {o} = {a.op()} * 0.5", f"    if {a.op()} > 0.5:",
+                "        raise ValueError('swallowed')", f"    {o} = {o} * {b.op()}"], \
+            o, 1.5, False
+    if form == "try-fallback":
+        return ["try:", f"    if {a.op()} > 0.3:", "        raise ValueError('fall back')",
+                f"    {o} = {a.op()} * {b.op()}", "except ValueError:",
+                f"    {o} = {a.op()} * {a.op()}"], o, 2.25, False
+    if form == "try-partial":  # o is set before the raise: refused
+        return [f"{o} = {b.code}", "try:", f"    {o} = {a.op()} * 2.0",
+                f"    if {a.op()} > 0.3:", "        raise ValueError('midway')",
+                "except ValueError:", "    pass"], o, 3.0, False
+    buf = g.fresh("buf")
+    return [f"{buf} = np.zeros(3)", f"{buf}.fill({a.code})",
+            f"np.copyto({buf}, {buf} * W3)", f"{o} = np.sum({buf}) * {b.op()}"], o, 4.0, False
+
+
 EMITTERS = {
     "class": emit_class, "decorator": emit_decorator, "view-chain": emit_view_chain,
     "global": emit_global, "list-reduce": emit_list_reduce, "index-trick": emit_index_trick,
     "complex": emit_complex, "growing-loop": emit_growing_loop, "one-branch": emit_one_branch,
-    "returns": emit_returns, "rebind": emit_rebind,
+    "returns": emit_returns, "rebind": emit_rebind, "effects": emit_effects,
 }
 assert set(EMITTERS) == set(CATEGORIES)
 

@@ -1,0 +1,397 @@
+"""Effect statements and blocks: raise, assert, calls made for their effect, in-place
+NumPy writes, with and try/except. Gradients are checked against central finite
+differences; effects are counted (they run as often under the gradient as under f);
+what stays unsupported is refused with the file and the line."""
+
+from __future__ import annotations
+
+import logging
+import re
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import statement_cases as sc
+from fd import assert_grad_matches, numeric_grad
+from test_errors import location_problems
+
+import pullback
+
+V = np.array([0.5, -1.2, 0.8])
+W = np.array([0.7, 1.3, 2.1, 0.2])
+
+
+def same_failure(f, args, wrt=0):
+    """f raises; the gradient raises the same exception type with the same message."""
+    with pytest.raises(Exception) as expected:
+        f(*args)
+    with pytest.raises(type(expected.value)) as got:
+        pullback.grad(f, wrt=wrt)(*args)
+    assert str(got.value) == str(expected.value)
+    return got.value
+
+
+def located(fn, error=pullback.PullbackError, *args):
+    with pytest.raises(error) as info:
+        pullback.grad(fn)(*args) if args else pullback.grad(fn)
+    problems = location_problems(str(info.value).replace("statement_cases.py",
+                                                         "error_cases.py"), fn)
+    assert not problems, (problems, str(info.value))
+    return str(info.value)
+
+
+# ------------------------------------------------------------------ raise
+
+
+@pytest.mark.parametrize("f,args", [
+    (sc.raise_argument_check, (V,)),
+    (sc.raise_scalar_guard, (0.7,)),
+    (sc.raise_in_loop, (W,)),
+    (sc.raise_in_while, (0.3,)),
+    (sc.raise_only_branch_sets, (V,)),
+    (sc.raise_in_callee, (1.3,)),
+])
+def test_raise_on_the_path_not_taken_changes_nothing(f, args):
+    assert_grad_matches(f, args)
+
+
+@pytest.mark.parametrize("f,args", [
+    (sc.raise_argument_check, (np.array([1.0]),)),
+    (sc.raise_scalar_guard, (-1.0,)),
+    (sc.raise_in_loop, (np.array([0.5, 11.0, 1.0]),)),
+    (sc.raise_only_branch_sets, (np.array([0.5, -6.0]),)),
+    (sc.raise_in_callee, (60.0,)),
+])
+def test_raise_raises_the_same_exception(f, args):
+    same_failure(f, args)
+
+
+def test_raise_in_while_loop_raises_like_f():
+    def stuck(x):
+        y = x
+        steps = 0
+        while y < 5.0:
+            if steps > 3:
+                raise RuntimeError(f"no progress after {steps} steps")
+            y = y * 1.01
+            steps += 1
+        return y
+
+    same_failure(stuck, (0.5,))
+
+
+def test_unreachable_guard_after_returns():
+    assert_grad_matches(sc.raise_unreachable_guard, (0.7, "square"))
+    assert_grad_matches(sc.raise_unreachable_guard, (0.7, "cube"))
+    same_failure(sc.raise_unreachable_guard, (0.7, "quartic"))
+
+
+def test_raise_in_vjp_and_value_and_grad():
+    value, g = pullback.value_and_grad(sc.raise_in_loop)(W)
+    assert value == pytest.approx(sc.raise_in_loop(W))
+    np.testing.assert_allclose(g, numeric_grad(sc.raise_in_loop, (W,)), rtol=1e-6)
+    with pytest.raises(OverflowError, match="too large"):
+        pullback.vjp(sc.raise_in_loop)(np.array([20.0]), 1.0)
+
+
+# ------------------------------------------------------------------ assert
+
+
+def test_assert_passes_through_when_it_holds():
+    assert_grad_matches(sc.assert_with_message, (V,))
+    assert_grad_matches(sc.assert_in_callee, (0.4,))
+    assert_grad_matches(sc.assert_in_callee, (-1.4,))
+
+
+def test_assert_fails_as_in_f():
+    error = same_failure(sc.assert_with_message, (np.ones((2, 2)),))
+    assert "2 dimensions" in str(error)
+    same_failure(sc.assert_with_message, (np.array([1.0, np.inf]),))
+
+
+def test_assert_is_dropped_under_python_O(tmp_path):
+    script = tmp_path / "optimized.py"
+    script.write_text(
+        "import numpy as np, pullback\n"
+        "def f(x):\n"
+        "    assert x > 10.0, 'never holds'\n"
+        "    return x * x\n"
+        "print(f(3.0), pullback.grad(f)(3.0))\n")
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, "-O", str(script)], capture_output=True,
+                            text=True, env={"PYTHONPATH": str(root / "src"),
+                                            "PATH": "/usr/bin:/bin"}, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["9.0", "6.0"]
+
+
+# ------------------------------------------------------------------ effect calls
+
+
+def test_print_runs_as_often_as_in_f(capsys):
+    sc.print_in_loop(V)
+    expected = capsys.readouterr().out
+    g = pullback.grad(sc.print_in_loop)(V)
+    assert capsys.readouterr().out == expected
+    assert expected.count("step") == 3 and expected.count("positive") == 2
+    np.testing.assert_allclose(g, numeric_grad(sc.print_in_loop, (V,)), rtol=1e-6)
+    capsys.readouterr()
+
+
+def test_method_called_for_its_effect_runs_as_often_as_in_f():
+    before = sc.TICKS.count
+    sc.ticks_in_loop(0.3)
+    in_f = sc.TICKS.count - before
+    assert_grad_matches(sc.ticks_in_loop, (0.3,))  # runs f, the gradient and the fd's f
+    before = sc.TICKS.count
+    pullback.grad(sc.ticks_in_loop)(0.3)
+    assert sc.TICKS.count - before == in_f == 5
+    before = sc.TICKS.count
+    pullback.value_and_grad(sc.ticks_in_loop)(0.3)
+    assert sc.TICKS.count - before == in_f
+
+
+def test_warnings_and_logging_run_as_in_f(caplog):
+    with warnings.catch_warnings(record=True) as caught, caplog.at_level(logging.DEBUG):
+        warnings.simplefilter("always")
+        sc.warn_and_log(0.5)
+        in_f = (len(caught), len(caplog.records))
+        g = pullback.grad(sc.warn_and_log)(0.5)
+        in_grad = (len(caught) - in_f[0], len(caplog.records) - in_f[1])
+    assert in_f == in_grad == (1, 3)
+    assert "small x: 0.500" in str(caught[-1].message)
+    assert g == pytest.approx(2 * 0.5 + 1.0)
+
+
+def test_print_of_a_differentiated_value_and_bare_expressions(capsys):
+    assert_grad_matches(sc.bare_expression_statements, (V,))
+
+    def shows(x):
+        y = np.sin(x)
+        print(y, x)
+        return y * x
+
+    assert_grad_matches(shows, (0.3,))
+    capsys.readouterr()
+    with pytest.raises(IndexError):
+        pullback.grad(sc.bare_expression_statements)(np.zeros(0))
+
+
+def test_method_on_a_parameter_object_runs_and_arrays_are_refused():
+    counter = sc.Counter()
+    g = pullback.grad(sc.method_on_parameter_object)(0.3, counter)
+    assert g == pytest.approx(0.6) and counter.count == 1
+    with pytest.raises(pullback.PullbackError, match="array or list"):
+        pullback.grad(sc.method_on_parameter_object)(0.3, [1.0])
+
+
+# ------------------------------------------------------------------ in-place NumPy writes
+
+
+@pytest.mark.parametrize("f", [sc.fill_diagonal_with_value, sc.fill_then_write,
+                               sc.copyto_and_out, sc.fill_overwrites_what_was_read,
+                               sc.out_used_as_a_value, sc.out_of_a_python_function])
+def test_in_place_numpy_writes_follow_the_rules_of_subscript_writes(f):
+    assert_grad_matches(f, (V,))
+    assert_grad_matches(f, (W[:3],))
+
+
+def test_fill_diagonal_of_non_square_and_errors_like_numpy():
+    def wide(v):
+        A = np.ones((2, 3))
+        np.fill_diagonal(A, v[0])
+        return np.sum(A * v)
+
+    assert_grad_matches(wide, (V,))
+
+    def flat(v):
+        a = np.zeros(3)
+        np.fill_diagonal(a, v[0])
+        return np.sum(a)
+
+    with pytest.raises(ValueError):
+        pullback.grad(flat)(V)
+
+
+# ------------------------------------------------------------------ with
+
+
+def test_with_blocks():
+    assert_grad_matches(sc.with_errstate, (np.abs(V) + 0.1,))
+    before = (sc.Managed.entered, sc.Managed.exited)
+    assert_grad_matches(sc.with_manager_as, (0.4,))
+    entered = sc.Managed.entered - before[0]
+    assert entered == sc.Managed.exited - before[1] == 9  # f, the gradient, two fd calls
+    assert_grad_matches(sc.with_two_managers, (0.4,))
+    assert_grad_matches(sc.with_two_managers, (-0.4,))
+    assert_grad_matches(sc.with_suppress_no_exception, (0.4,))
+
+
+def test_with_errstate_covers_the_body_and_its_adjoint():
+    v = np.array([0.5, 0.0, 1.0])
+    with np.errstate(all="raise"):  # outside the block, a 0/0 raises
+        value, g = pullback.value_and_grad(sc.with_errstate)(v)
+        with pytest.raises(FloatingPointError):
+            pullback.grad(lambda v: np.sum(np.log(v) * v))(v)
+    assert np.isnan(value) and np.isnan(g[1])
+    np.testing.assert_allclose(g[[0, 2]], np.log(v[[0, 2]]) + 1.0)
+
+    def in_loop(v):
+        total = 0.0
+        for i in range(3):
+            with np.errstate(divide="ignore"):
+                if v[i] > 0.6:
+                    total = total + np.log(v[i]) * v[i]
+                else:
+                    total = total + v[i] / 0.5
+        return total
+
+    assert_grad_matches(in_loop, (np.array([0.5, 0.7, 1.0]),))
+    assert_grad_matches(in_loop, (np.array([0.9, 0.2, 0.3]),))
+
+
+def test_a_manager_that_swallows_an_exception_is_refused_when_it_does():
+    message = located(sc.with_suppress_swallowing, pullback.UnsupportedSyntaxError, 0.5)
+    assert "swallowed" in message
+
+
+# ------------------------------------------------------------------ try / except
+
+
+def test_try_fallback_follows_the_path_taken():
+    spd = np.array([[2.0, 0.3], [0.3, 1.0]])
+    indefinite = np.array([[1.0, 2.0], [2.0, 1.0]])
+    for K in (spd, indefinite):
+        assert_grad_matches(sc.try_cholesky, (K,), rtol=1e-4)
+    assert_grad_matches(sc.try_log_fallback, (0.7,))
+    assert_grad_matches(sc.try_log_fallback, (-0.7,))
+    assert_grad_matches(sc.try_else, (0.7,))
+    assert_grad_matches(sc.try_else, (-0.7,))
+
+
+def test_several_except_clauses_run_the_first_that_matches(capsys):
+    for x, mode in ((0.5, 0), (-0.5, 0), (0.5, 1), (0.5, 2)):
+        assert_grad_matches(sc.try_several_handlers, (x, mode))
+    assert "caught 'k'" in capsys.readouterr().out
+
+
+def test_try_in_a_loop_with_pushes_before_the_exception():
+    assert "del tape[tape_mark:]" in pullback.source(sc.try_nested_pushes_then_fail)
+    for v in (np.array([0.3, 2.0, -0.6, 1.4]), np.array([0.05, 1.3, -0.2, 0.75]),
+              np.array([-0.1, -1.3, 0.2, 0.01])):
+        assert_grad_matches(sc.try_nested_pushes_then_fail, (v,))
+    for v in (np.array([0.3, 2.0, 0.6, 1.4]), np.array([0.9, 1.3, 0.2, 0.75])):
+        assert_grad_matches(sc.try_in_loop, (v,))
+        assert_grad_matches(sc.try_last_assignment, (v - 0.5,))
+        assert_grad_matches(sc.try_in_callee, (v - 0.5,))
+
+
+def test_try_returns_and_reraises(capsys):
+    assert_grad_matches(sc.try_returns, (0.7,))
+    assert_grad_matches(sc.try_returns, (-0.7,))
+    assert "fell back: math domain error" in capsys.readouterr().out
+    error = same_failure(sc.try_reraise_from, (-0.5,))
+    assert isinstance(error.__cause__, ValueError)
+    assert_grad_matches(sc.try_reraise_from, (0.5,))
+    same_failure(sc.try_bare_reraise, (-0.5,))
+    assert_grad_matches(sc.try_bare_reraise, (0.5,))
+
+
+def test_try_in_vjp_and_value_and_grad():
+    K = np.array([[1.0, 2.0], [2.0, 1.0]])
+    value, g = pullback.value_and_grad(sc.try_cholesky)(K)
+    assert value == pytest.approx(sc.try_cholesky(K))
+    np.testing.assert_allclose(g, numeric_grad(sc.try_cholesky, (K,)), rtol=1e-4)
+
+    def factor(K):
+        try:
+            return np.linalg.cholesky(K)
+        except np.linalg.LinAlgError:
+            return np.linalg.cholesky(K + 10.0 * np.eye(2))
+
+    seed = np.array([[1.0, 0.0], [0.5, -2.0]])
+    got = pullback.vjp(factor)(K, seed)
+    expected = numeric_grad(lambda k: np.sum(factor(k) * seed), (K,))
+    np.testing.assert_allclose(got, expected, rtol=1e-4)
+
+
+# ------------------------------------------------------------------ refused, located
+
+
+@pytest.mark.parametrize("fn,words", [
+    (sc.refused_handler_reads_body, "except clause reads 'y'"),
+    (sc.refused_partial_body_read_after, "'y' is assigned in the try body"),
+    (sc.refused_write_in_try, "in-place write or list update in a try body"),
+    (sc.refused_append_in_try, "in-place write or list update in a try body"),
+    (sc.refused_finally, "finally"),
+    (sc.refused_computed_exception_type, "exception type"),
+    (sc.refused_effect_receives_differentiated, "a value being differentiated"),
+    (sc.refused_effect_receives_array, "receives 'idx'"),
+    (sc.refused_effect_on_module_list, "module-level list"),
+    (sc.refused_effect_on_module_array, "module-level ndarray"),
+    (sc.refused_method_on_local_list, "reverse"),
+    (sc.refused_fill_diagonal_of_input, "input array"),
+    (sc.refused_out_bound_to_a_name, "second name"),
+    (sc.refused_out_without_rule, "out= of np.ldexp"),
+])
+def test_refused_with_file_and_line(fn, words):
+    message = located(fn)
+    assert re.search(re.escape(words), message), message
+
+
+def test_text_of_a_differentiated_value_never_carries_it_into_the_result(capsys):
+    def leak_fstring(x):
+        s = f"{x:.6f}"
+        return float(s) * x
+
+    def leak_str(x):
+        return float(str(x)) * x
+
+    for f in (leak_fstring, leak_str):
+        with pytest.raises(pullback.NoRuleError, match="text made from 'x'"):
+            pullback.grad(f)
+
+    def message(x):
+        if x > 10.0:
+            raise ValueError("big: " + str(x) + repr(x))
+        print(format(x, ".2f"), f"{x!r:>12}")
+        return x * x
+
+    assert_grad_matches(message, (0.7,))
+    same_failure(message, (11.0,))
+    capsys.readouterr()
+
+
+def test_pullbacks_own_run_time_refusals_are_not_caught_by_the_users_except():
+    counter = sc.Counter()
+    for x in (0.7, -0.7):
+        expected = numeric_grad(sc.try_catches_everything, (x, counter))
+        assert pullback.grad(sc.try_catches_everything)(x, counter) == pytest.approx(
+            expected, rel=1e-6)
+    with pytest.raises(pullback.PullbackError, match="array or list"):
+        pullback.grad(sc.try_catches_everything)(0.7, [1.0])  # f: log.tick fails, caught
+    assert "raise_own(caught)" in pullback.source(sc.try_catches_everything)
+
+
+def test_unpacking_a_sequence_of_another_length_raises_as_in_f():
+    def fallback(x, pair):
+        try:
+            a, b = pair
+        except ValueError:
+            a, b = 1.0, 2.0
+        return a * x + b * x * x
+
+    for pair in ((3.0, 4.0), (3.0, 4.0, 5.0), (3.0,)):
+        expected = numeric_grad(fallback, (0.5, pair))
+        assert pullback.grad(fallback)(0.5, pair) == pytest.approx(expected, rel=1e-6)
+
+    def first_two(v):
+        a, b = v[:2]
+        return a * b
+
+    assert_grad_matches(first_two, (V,))
+    same_failure(first_two, (V[:1],))
+    same_failure(lambda v: sum(a * b for a, b in v), ([(1.0, 2.0), (3.0, 4.0, 5.0)],))
