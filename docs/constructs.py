@@ -338,11 +338,26 @@ def generator_function(x):
 
 
 def star_args(x, *rest):
-    return x * 2.0
+    return x * rest[0] + rest[1] ** 2 * len(rest)
 
 
-def star_kwargs(x, **options):
-    return x * 2.0
+def _weighted(x, **options):
+    return x * options["scale"] + options["shift"] ** 2
+
+
+def star_kwargs(x):
+    return _weighted(x, scale=x, shift=2.0 * x)
+
+
+def _inner(a, b, c=1.0):
+    return a * b + c
+
+
+def star_unpacking_in_calls(x, y):
+    pairs = [(x, y), (y, 2.0 * x)]
+    firsts, seconds = zip(*pairs)
+    opts = {"c": x * y}
+    return _inner(*firsts, **opts) + _inner(x, *seconds)
 
 
 def del_statement(x):
@@ -474,13 +489,16 @@ CASES = [
      array_from_active_scalars, (0.5, -1.5), (0, 1)),
     (FUNCTIONS, "dict of arrays as an input", dict_of_arrays_input,
      ({"W": _m(), "b": _v()},), 0),
+    (FUNCTIONS, "`*args` (`wrt` counts arguments as passed)", star_args, (0.5, 1.5, -0.7),
+     (0, 1, 2)),
+    (FUNCTIONS, "`**kwargs`", star_kwargs, (0.5,), 0),
+    (FUNCTIONS, "`f(*xs)`, `f(**opts)`, `zip(*rows)`", star_unpacking_in_calls, (0.5, -1.5),
+     (0, 1)),
     (OTHER, "`try` / `except`", try_except, (0.5,), 0),
     (OTHER, "`with`", with_statement, (0.5,), 0),
     (OTHER, "class definition", class_definition, (0.5,), 0),
     (OTHER, "`global`", global_statement, (0.5,), 0),
     (OTHER, "`yield` (generators)", generator_function, (0.5,), 0),
-    (OTHER, "`*args`", star_args, (0.5,), 0),
-    (OTHER, "`**kwargs`", star_kwargs, (0.5,), 0),
     (OTHER, "`del`", del_statement, (0.5,), 0),
     (OTHER, "starred assignment `a, *b = ...`", starred_assignment, (0.5,), 0),
     (OTHER, "calls made for their side effects (`print(x)`)", print_call, (0.5,), 0),

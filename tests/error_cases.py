@@ -77,14 +77,6 @@ async def uses_async(x):  # <- here
     return x * 2.0
 
 
-def uses_varargs(x, *args):  # <- here
-    return x * 2.0
-
-
-def uses_varkw(x, **kwargs):  # <- here
-    return x * 2.0
-
-
 def uses_del(x):
     tmp = x * 2.0
     y = tmp + 1.0

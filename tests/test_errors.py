@@ -78,8 +78,6 @@ UNSUPPORTED = [
     (ec.make_nonlocal_closure(), [(("nonlocal",), HERE)]),
     (ec.uses_inner_nonlocal, [(("nonlocal",), HERE), (("nested", "def"), OR_HERE)]),
     (ec.uses_async, [(("async",), HERE)]),
-    (ec.uses_varargs, [(("*args",), HERE)]),
-    (ec.uses_varkw, [(("**kwargs",), HERE)]),
     (ec.uses_del, [(("del",), HERE)]),
     (ec.uses_lambda, [(("lambda",), HERE)]),
     (ec.uses_nested_def, [(("nested", "def"), HERE)]),

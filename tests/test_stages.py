@@ -277,14 +277,6 @@ def rejects_set(x):
     return len(pair) * x
 
 
-def rejects_varargs(x, *args):  # <- varargs
-    return x
-
-
-def rejects_varkw(x, **options):  # <- varkw
-    return x
-
-
 def rejects_for_else(x):
     y = x
     for _ in range(3):  # <- for else
@@ -303,10 +295,6 @@ REJECTED = [
     (rejects_try, "try/except statement", "# <- try", "try:"),
     (rejects_with, "with statement", "# <- with", 'with np.errstate(all="ignore"):'),
     (rejects_set, "set display", "# <- set", "pair = {x, 2.0}"),
-    (rejects_varargs, "*args (variable positional arguments, *args)", "# <- varargs",
-     "def rejects_varargs(x, *args):"),
-    (rejects_varkw, "**options (variable keyword arguments, **kwargs)", "# <- varkw",
-     "def rejects_varkw(x, **options):"),
     (rejects_for_else, "else clause on a for loop", "# <- for else", "for _ in range(3):"),
     (rejects_comprehension, "set comprehension", "# <- comprehension",
      "ys = {x * x for x in xs}"),

@@ -48,11 +48,12 @@ from .nodes import (
     is_atom,
     load,
     not_,
+    parameters,
     store,
     tuple_of,
     walk,
 )
-from .parse import MISSING, is_library, lookup_free, parse_function
+from .parse import MISSING, is_library, lookup_free, parse_function, passed_through
 
 
 def normalize(tree: gast.FunctionDef, parsed) -> gast.FunctionDef:
@@ -235,7 +236,7 @@ def _free_names_shadowed_by_helpers(tree, parsed, namer) -> list:
     (`owned_global = module_globals['owned']`); its uses in the tree are renamed."""
     from .codegen import HELPERS
 
-    params = {a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs}
+    params = set(parameters(tree.args))
     stored = {n.id for n in walk(tree) if isinstance(n, gast.Name)
               and isinstance(n.ctx, gast.Store)}
     out = []
@@ -264,7 +265,7 @@ def _maybe_unset(tree) -> list[str]:
     have run (after the statement, or earlier in a later iteration). They start as
     `unbound(name)`, so copies that merge paths never read an unbound name, and any use
     of the placeholder raises UnboundLocalError as Python's read of the variable does."""
-    params = {a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs}
+    params = set(parameters(tree.args))
     found = []
     reads = _OpenReads(tree)
     assigned_before = set(params)  # names surely set before each top-level statement
@@ -636,8 +637,12 @@ class _Flatten:
         self.built: set = set()  # fresh names of lists built for a comprehension or builtin
         self.dicts = _dict_names(parsed.tree, self)
         tree = parsed.tree
-        self.locals = {a.id for a in tree.args.posonlyargs + tree.args.args
-                       + tree.args.kwonlyargs} | {
+        kwarg = tree.args.kwarg
+        if kwarg is not None and not any(  # **kwargs is a dict while it is not rebound
+                isinstance(n, gast.Name) and n.id == kwarg.id and isinstance(n.ctx, gast.Store)
+                for n in walk(gast.Module(body=tree.body, type_ignores=[]))):
+            self.dicts.add(kwarg.id)
+        self.locals = set(parameters(tree.args)) | {
             n.id for n in walk(tree) if isinstance(n, gast.Name)
             and isinstance(n.ctx, gast.Store)}
 
@@ -813,6 +818,7 @@ class _Flatten:
 
     def iteration(self, target, it, index, out):
         """(length atom, [(target, element expr)]) for iterating `it` with index `index`."""
+        it = self.starred_zip(it)
         callee = getattr(it, "builtin", None) or (
             self.parsed.resolve(it.func) if isinstance(it, gast.Call) else None)
         if callee is builtins.reversed and len(it.args) == 1 and not it.keywords:
@@ -973,6 +979,9 @@ class _Flatten:
             if passed:
                 callee = self.readable_callee(expr, passed[0])
                 return self.inline(expr, callee.tree, callee, out)
+            spread = self.spread_call(expr, out)
+            if spread is not None:
+                return spread
             func = self.callee(expr.func, out)
             args = [self.atom(a, out) for a in expr.args]
             keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value, out))
@@ -1000,6 +1009,78 @@ class _Flatten:
             return gast.Dict(keys=[self.atom(k, out) for k in expr.keys],
                              values=[self.atom(v, out) for v in expr.values])
         self.error(type(expr).__name__, expr)
+
+    def spread_call(self, expr, out):
+        """A call given `*xs` or `**m`, or of a Python function of the user's that takes
+        `*args` or `**kwargs`, as `g(a, b, *P, k=v, **M)`: the leading plain arguments its
+        named positional parameters take, then one tuple P of the other positional
+        arguments (made with `+` and `tuple(...)`), the keywords its named parameters
+        take, and one dict M of the rest. Arguments are evaluated in the call's order.
+        None for any other call."""
+        starred = any(isinstance(a, gast.Starred) for a in expr.args) \
+            or any(k.arg is None for k in expr.keywords)
+        dotted = dotted_name(expr.func)
+        func = MISSING if dotted is None or dotted.split(".")[0] in self.locals \
+            else self.parsed.resolve(expr.func)
+        readable = inspect.isfunction(func) and not is_library(func) \
+            and rules.lookup(func) is None
+        if readable:
+            signature = inspect.signature(passed_through(func), follow_wrapped=False)
+            kinds = {p.name: p.kind for p in signature.parameters.values()}
+            gathers = {inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD}
+            if not starred and not gathers & set(kinds.values()):
+                return None
+        elif starred:
+            self.error(f"*xs or **mapping in a call to {dotted or 'a computed callee'}, which "
+                       "is not a Python function of yours pullback can read (pass the "
+                       "arguments one by one)", expr)
+        else:
+            return None
+        positional = [n for n, k in kinds.items() if k in (
+            inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        by_name = {n for n, k in kinds.items() if k in (
+            inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)}
+        lead, parts, run = [], [], []
+        for a in expr.args:
+            if not parts and not run and not isinstance(a, gast.Starred) \
+                    and len(lead) < len(positional):
+                lead.append(self.atom(a, out))
+            elif isinstance(a, gast.Starred):
+                if run:
+                    parts.append(self.atom(gast.Tuple(elts=run, ctx=gast.Load()), out,
+                                           "passed"))
+                    run = []
+                parts.append(self.atom(self.as_tuple(a.value), out, "passed"))
+            else:
+                run.append(a)
+        if run:
+            parts.append(self.atom(gast.Tuple(elts=run, ctx=gast.Load()), out, "passed"))
+        keywords, extra, mappings = [], [], []
+        for k in expr.keywords:
+            if k.arg is None:
+                mappings.append(k.value)
+            elif k.arg in by_name:
+                keywords.append(gast.keyword(arg=k.arg, value=self.atom(k.value, out)))
+            else:
+                extra.append(k)
+        if len(mappings) + bool(extra) > 1:
+            self.error("more than one **mapping, or **mapping beside keywords that the "
+                       "callee's **kwargs takes, in one call (merge them into one dict first)",
+                       expr)
+        args = list(lead)
+        if parts:
+            packed = parts[0]
+            for part in parts[1:]:
+                packed = self.atom(binop(packed, gast.Add(), part), out, "passed")
+            args.append(gast.Starred(value=packed, ctx=gast.Load()))
+        if mappings:
+            keywords.append(gast.keyword(arg=None, value=self.atom(mappings[0], out)))
+        elif extra:
+            mapping = self.atom(gast.Dict(keys=[const(k.arg) for k in extra],
+                                          values=[k.value for k in extra]), out, "passed")
+            self.dicts.add(mapping.id)
+            keywords.append(gast.keyword(arg=None, value=mapping))
+        return gast.Call(func=self.callee(expr.func, out), args=args, keywords=keywords)
 
     def readable_callee(self, expr, passed):
         """The Parsed of the module-level function `expr` calls, whose body is inlined
@@ -1059,15 +1140,15 @@ class _Flatten:
         args = fdef.args
         positional = [a.id for a in args.posonlyargs + args.args]
         params = positional + [a.id for a in args.kwonlyargs]
-        given = dict(zip(positional, expr.args))
-        if len(expr.args) > len(positional):
-            self.error(f"too many arguments for {label}", expr)
+        given = self.gathered(expr, args, positional, label)
         for k in expr.keywords:
-            if k.arg is None or k.arg not in params or k.arg in given \
-                    or k.arg in [a.id for a in args.posonlyargs]:
+            if k.arg is None or k.arg in given or k.arg in [a.id for a in args.posonlyargs] \
+                    or (k.arg not in params and args.kwarg is None):
                 self.error(f"argument {k.arg or '**'!r} does not fit the parameters of "
                            f"{label}", expr)
-            given[k.arg] = k.value
+            if k.arg in params:
+                given[k.arg] = k.value
+        params += [a.id for a in (args.vararg, args.kwarg) if a is not None]
         body = clone(fdef.body)
         if callee is not None:
             for node in walk(gast.Module(body=body, type_ignores=[])):
@@ -1110,6 +1191,8 @@ class _Flatten:
                 if isinstance(n, gast.Name) and n.id in renamed:
                     n.id = renamed[n.id]
         body = [_Substitute(fixed).visit(s) for s in body]
+        if args.kwarg is not None:
+            self.dicts.add(renamed[args.kwarg.id])  # a dict display, unless rebound
         for p in params:
             if p in values:
                 out.append(assign(renamed[p], values[p]))
@@ -1128,6 +1211,57 @@ class _Flatten:
         finally:
             self.inlining.pop()
         return stmts[-1].value
+
+    def as_tuple(self, expr):
+        """`tuple(expr)` (a call pullback writes), or `expr` itself when it is the function's
+        own `*args`, a tuple already (no statement rebinds it)."""
+        vararg = self.parsed.tree.args.vararg
+        if isinstance(expr, gast.Name) and vararg is not None and expr.id == vararg.id \
+                and not any(isinstance(n, gast.Name) and n.id == expr.id
+                            and isinstance(n.ctx, gast.Store) for n in walk(self.parsed.tree)):
+            return expr
+        whole = gast.Call(func=load("tuple"), args=[expr], keywords=[])
+        whole.func.builtin = builtins.tuple  # pullback's own call
+        return whole
+
+    def gathered(self, expr, args, positional, label) -> dict:
+        """Parameter -> argument expression for an inlined call: the leading arguments to
+        the named positional parameters; the others (plain, or `*xs` once those are
+        filled) to `*args`, as a tuple; the keywords no parameter names to `**kwargs`, as
+        a dict (the caller adds the named ones)."""
+        given, rest = {}, []
+        for a in expr.args:
+            if not rest and not isinstance(a, gast.Starred) and len(given) < len(positional):
+                given[positional[len(given)]] = a
+            else:
+                rest.append(a)
+        if rest and args.vararg is None:
+            self.error(f"too many arguments for {label}" if not any(
+                isinstance(a, gast.Starred) for a in rest) else f"*xs in a call to {label}, "
+                "which takes no *args (pass the arguments one by one)", expr)
+        if any(isinstance(a, gast.Starred) for a in rest) and len(given) < len(positional):
+            self.error(f"*xs in a call to {label} before its named parameters are given "
+                       "(pass those one by one)", expr)
+        if args.vararg is not None:
+            packed, run = None, []
+            for a in rest + [None]:
+                if a is not None and not isinstance(a, gast.Starred):
+                    run.append(a)
+                    continue
+                parts = [gast.Tuple(elts=run, ctx=gast.Load())] if run or (
+                    a is None and packed is None) else []
+                if isinstance(a, gast.Starred):
+                    parts.append(self.as_tuple(a.value))
+                for part in parts:
+                    packed = part if packed is None else binop(packed, gast.Add(), part)
+                run = []
+            given[args.vararg.id] = packed
+        if args.kwarg is not None:
+            named = set(positional) | {a.id for a in args.kwonlyargs}
+            extra = [k for k in expr.keywords if k.arg is not None and k.arg not in named]
+            given[args.kwarg.id] = gast.Dict(keys=[const(k.arg) for k in extra],
+                                             values=[k.value for k in extra])
+        return given
 
     def defaults(self, fdef, callee, wanted) -> dict:
         """Parameter -> default, as an atom, for the parameters `wanted`: for a nested
@@ -1254,15 +1388,29 @@ class _Flatten:
 
     def builtin(self, func):
         """The builtin function `func` names (a name no local or global hides), or None."""
+        if getattr(func, "builtin", None) is not None:
+            return func.builtin  # a call pullback wrote
         if not isinstance(func, gast.Name) or func.id in self.locals \
                 or func.id in self.local_functions:
             return None
         found = self.parsed.lookup(func.id)
         return found if found is getattr(builtins, func.id, None) else None
 
+    def starred_zip(self, expr):
+        """`zip(*rows)` as `transposed(rows)`, a list of tuples; any other expression as is."""
+        if not (isinstance(expr, gast.Call) and self.builtin(expr.func) is builtins.zip
+                and any(isinstance(a, gast.Starred) for a in expr.args)):
+            return expr
+        if len(expr.args) != 1 or expr.keywords:
+            self.error("zip with *rows beside other arguments (write zip(*rows))", expr)
+        found = gast.Call(func=load("transposed"), args=[expr.args[0].value], keywords=[])
+        return _at(found, getattr(expr, "lineno", None))
+
     def sequence_call(self, expr, out):
         """Builtins over sequences, and list.pop, as the loops and reads they stand for;
         None for any other call."""
+        if self.starred_zip(expr) is not expr:
+            return self.simple(self.starred_zip(expr), out)
         func, args = expr.func, expr.args
         if isinstance(func, gast.Attribute) and func.attr == "pop" \
                 and isinstance(func.value, gast.Name) and func.value.id in self.locals:
@@ -1312,6 +1460,7 @@ class _Flatten:
     def sequence(self, expr, out):
         """An atom for the values iterating `expr` gives: a list built for an iterator
         (zip, enumerate, map, reversed, d.items() ...), else the value itself."""
+        expr = self.starred_zip(expr)
         callee = self.parsed.resolve(expr.func) if isinstance(expr, gast.Call) else None
         if callee in (builtins.zip, builtins.enumerate, builtins.map, builtins.reversed) or (
                 isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute)
@@ -1333,6 +1482,7 @@ class _Flatten:
 
     def as_list_comp(self, expr):
         """The list comprehension building the list that iterating `expr` gives."""
+        expr = self.starred_zip(expr)
         if isinstance(expr, (gast.ListComp, gast.GeneratorExp)):
             return gast.ListComp(elt=expr.elt, generators=expr.generators)
         found = self.builtin(expr.func) if isinstance(expr, gast.Call) else None

@@ -551,6 +551,61 @@ def as_grad(d, x):
     return float(d)
 
 
+def transposed(rows):
+    """`zip(*rows)` as a list of tuples (normalize writes it for a starred zip)."""
+    return list(zip(*rows))
+
+
+def transposed_grad(g, rows):
+    """The gradient of `rows` given `g`, that of transposed(rows): element i of row j got
+    the gradient of element j of column i (zero past the shortest row, where zip stops)."""
+    columns = len(g) if g.__class__ is not float else 0
+    return GradList(GradList(item_grad(item_grad(g, i), j) if i < columns else 0.0
+                             for i in range(len(row))) for j, row in enumerate(rows))
+
+
+def spread_grads(grads, layout, packed, mapping):
+    """For a call g(a, *packed, **mapping) of a Python function: the gradients of `packed`
+    (element by element) and of `mapping` (key by key), from `grads`, the gradients of
+    g's parameters that they filled (a missing one is zero). `layout` is the call's
+    (activity's `_spread_layout`)."""
+    positional, offset = layout["positional"], layout["offset"]
+    dpacked = dmapping = 0.0
+    if packed is not None:
+        dpacked = GradList()
+        for i in range(len(packed)):
+            at = offset + i
+            if at < len(positional):
+                dpacked.append(grads.get(positional[at], 0.0))
+            else:
+                dpacked.append(item_grad(grads.get(layout["varargs"], 0.0), at - len(positional)))
+    if mapping is not None:
+        dmapping = GradDict()
+        for key in mapping:
+            if key in layout["named"]:
+                dmapping[key] = grads.get(key, 0.0)
+            else:
+                rest = grads.get(layout["varkw"], 0.0)
+                dmapping[key] = 0.0 if rest.__class__ is float else rest[key]
+    return dpacked, dmapping
+
+
+def passed_grad(d, values, key):
+    """The gradient, in the user's terms, of the argument passed as `values[key]`: the
+    element `key` of *args (wrt counted past the named parameters), or the keyword `key`
+    of **kwargs, given `d`, the gradient of the whole tuple or dict."""
+    try:
+        value = values[key]
+    except (IndexError, KeyError):
+        if isinstance(key, int):
+            problem = (f"argument {key} of *args (counting from 0 past the named "
+                       f"parameters), but the call passed {len(values)} there")
+        else:
+            problem = f"the keyword argument {key!r}, but the call did not pass it"
+        raise PullbackError(f"wrt asks for the gradient of {problem}") from None
+    return as_grad(0.0 if d.__class__ is float else d[key], value)
+
+
 HELPERS = {
     name: obj
     for name, obj in globals().items()

@@ -25,6 +25,8 @@ RULES = {
                            imag="-np.imag(g)"),
     # of a list the function just built: a new tuple of the same elements
     builtins.tuple: rule("iterable", kinds=["fresh"], iterable="g"),
+    # zip(*rows), as normalize writes it: new tuples of the same elements
+    runtime.transposed: rule("rows", kinds=["fresh"], rows="transposed_grad(g, rows)"),
 }
 
 # normalize writes sorted(), and min() and max() with key=, as reads at the positions

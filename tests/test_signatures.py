@@ -1,0 +1,145 @@
+"""`*args` and `**kwargs` in the differentiated function and its callees, star-unpacking
+at calls: gradients against central finite differences, in several spellings; `wrt`
+counts positional arguments as passed and names keywords passed through **kwargs."""
+
+import numpy as np
+import pytest
+import signature_cases as sc
+from fd import assert_grad_matches, numeric_grad
+
+import pullback
+
+RNG = np.random.default_rng(7)
+X3 = RNG.normal(size=3)
+A22, B22 = RNG.normal(size=(2, 2)), RNG.normal(size=(2, 2))
+
+CASES = [
+    # (function, args, kwargs, wrt)
+    (sc.objective_with_args, (X3, np.array([0.5, 1.5, 2.0]), 0.7), {}, 0),
+    (sc.objective_with_args, (X3, np.array([0.5, 1.5, 2.0]), 0.7), {}, (0, 1, 2)),
+    (sc.args_indexed_and_counted, (0.8, 1.3, -0.4, 0.9), {}, (0, 1, 2, 3)),
+    (sc.args_looped, (0.6, 1.2, 0.7), {}, (0, 1, 2)),
+    (sc.only_args, (0.5, 1.5, -0.2), {}, (0, 1, 2)),
+    (sc.kwargs_read, (X3,), {"scale": 0.8, "shift": 0.3}, (0, "scale", "shift")),
+    (sc.kwargs_looped, (X3,), {"a": 0.8, "b": -0.3}, (0, "a", "b")),
+    (sc.args_and_kwargs, (X3, X3 + 1.0, 0.4), {"c": 1.7}, (0, 1, 2, "c")),
+    (sc.callee_takes_args, (RNG.normal(size=3), RNG.normal(size=3)), {}, (0, 1)),
+    (sc.callee_args_mixed, (0.7, -1.1), {}, (0, 1)),
+    (sc.forwards_args, (X3, X3 ** 2, 0.4), {}, (0, 1, 2)),
+    (sc.forwards_some_args, (X3, X3 ** 2, 0.4), {}, (0, 1, 2)),
+    (sc.lambda_forwarding, (A22, B22), {}, (0, 1)),
+    (sc.forwarding_lambda, (A22, B22), {}, (0, 1)),
+    (sc.forwards_kwargs, (np.abs(X3) + 0.5,), {"scale": 1.3, "power": 3}, (0, "scale")),
+    (sc.keywords_into_kwargs_callee, (0.9,), {}, 0),
+    (sc.opts_dict_spread, (np.abs(X3) + 0.5, 0.8), {}, (0, 1)),
+    (sc.star_list_call, (X3, 0.6), {}, (0, 1)),
+    (sc.star_in_middle, (X3, 0.6), {}, (0, 1)),
+    (sc.nested_spreads, (X3, 0.6), {}, (0, 1)),
+    (sc.zip_star_unpacked, (0.7, 1.4), {}, (0, 1)),
+    (sc.zip_star_looped, (0.7, 1.4), {}, (0, 1)),
+    (sc.zip_star_listed, (0.7, 1.4), {}, (0, 1)),
+]
+
+
+@pytest.mark.parametrize("func, args, kwargs, wrt", CASES,
+                         ids=[f"{c[0].__name__}-{c[3]}" for c in CASES])
+@pytest.mark.parametrize("optimize", [True, False])
+def test_signatures_match_finite_differences(func, args, kwargs, wrt, optimize):
+    got = pullback.grad(func, wrt=wrt, optimize=optimize)(*args, **kwargs)
+    expected = numeric_grad(func, args, wrt, kwargs)
+    for g, e in zip(got if isinstance(wrt, tuple) else (got,),
+                    expected if isinstance(wrt, tuple) else (expected,)):
+        np.testing.assert_allclose(g, e, rtol=1e-6, atol=1e-8)
+
+
+def test_full_check_of_a_star_args_objective():
+    """Types, structure, unchanged inputs and values, as every corpus case is checked."""
+    assert_grad_matches(sc.objective_with_args, (X3, np.array([0.5, 1.5, 2.0]), 0.7),
+                        wrt=(0, 2))
+
+
+def test_wrt_counts_arguments_as_passed():
+    a = np.array([0.5, 1.5, 2.0])
+    whole = pullback.grad(sc.objective_with_args, wrt="args")(X3, a, 0.7)
+    assert isinstance(whole, tuple) and len(whole) == 2
+    np.testing.assert_allclose(whole[0], X3 ** 2)
+    np.testing.assert_allclose(whole[1], np.sum(X3))
+    np.testing.assert_allclose(pullback.grad(sc.objective_with_args, wrt=1)(X3, a, 0.7),
+                               X3 ** 2)
+    np.testing.assert_allclose(pullback.grad(sc.objective_with_args, wrt=2)(X3, a, 0.7),
+                               np.sum(X3))
+
+
+def test_wrt_names_a_keyword_passed_through_kwargs():
+    got = pullback.grad(sc.kwargs_read, wrt="shift")(X3, scale=0.8, shift=0.3)
+    assert got == pytest.approx(0.6)
+    whole = pullback.grad(sc.kwargs_read, wrt="options")(X3, scale=0.8, shift=0.3)
+    assert set(whole) == {"scale", "shift"} and whole["shift"] == pytest.approx(0.6)
+    np.testing.assert_allclose(whole["scale"], np.sum(X3 / np.cosh(0.8 * X3) ** 2))
+
+
+def test_wrt_past_the_arguments_passed_is_a_clear_error():
+    df = pullback.grad(sc.objective_with_args, wrt=3)
+    with pytest.raises(pullback.PullbackError, match="argument 2 of \\*args.*passed 2"):
+        df(X3, np.ones(3), 0.7)
+    dk = pullback.grad(sc.kwargs_read, wrt="missing")
+    with pytest.raises(pullback.PullbackError, match="keyword argument 'missing'"):
+        dk(X3, scale=0.8, shift=0.3)
+
+
+def test_negative_wrt_with_star_args_is_refused():
+    with pytest.raises(pullback.PullbackError, match="takes \\*args"):
+        pullback.grad(sc.objective_with_args, wrt=-1)
+
+
+def test_value_and_grad_and_vjp_with_star_args():
+    a = np.array([0.5, 1.5, 2.0])
+    value, g = pullback.value_and_grad(sc.objective_with_args, wrt=(0, 2))(X3, a, 0.7)
+    assert value == pytest.approx(sc.objective_with_args(X3, a, 0.7))
+    np.testing.assert_allclose(g[1], np.sum(X3))
+
+    def stretched(x, *factors):
+        return x * factors[0] + factors[1] * x ** 2
+
+    seed = np.array([1.0, -2.0, 0.5])
+    got = pullback.vjp(stretched, wrt=(0, 2))(X3, 1.5, 0.25, seed)
+    np.testing.assert_allclose(got[0], seed * (1.5 + 0.5 * X3))
+    assert got[1] == pytest.approx(np.sum(seed * X3 ** 2))
+
+
+def test_gradient_is_recomputed_for_each_call():
+    """The same gradient function with *args of other lengths and values."""
+    df = pullback.grad(sc.args_looped, wrt=(0, 1))
+    for args in [(0.6, 1.2), (0.6, 1.2, 0.7), (0.3, -0.5, 0.7, 1.1)]:
+        got = df(*args)
+        expected = numeric_grad(sc.args_looped, args, (0, 1))
+        np.testing.assert_allclose(got, expected, rtol=1e-6)
+
+
+def test_starred_expression_outside_a_call_is_refused_located():
+    def starred_display(x):
+        values = (*[x, x], 1.0)
+        return values[0]
+
+    with pytest.raises(pullback.UnsupportedSyntaxError,
+                       match="starred expression .* outside the arguments") as info:
+        pullback.grad(starred_display)
+    assert "values = (*[x, x], 1.0)" in str(info.value)
+    assert "test_signatures.py" in str(info.value)
+
+
+def test_star_call_of_a_library_function_is_refused_located():
+    def star_into_numpy(x):
+        pair = (x, 2.0 * x)
+        return np.maximum(*pair)
+
+    with pytest.raises(pullback.UnsupportedSyntaxError, match="np.maximum") as info:
+        pullback.grad(star_into_numpy)
+    assert "np.maximum(*pair)" in str(info.value)
+
+
+def test_calling_f_itself_is_unaffected():
+    a = np.array([0.5, 1.5, 2.0])
+    before = sc.objective_with_args(X3, a, 0.7)
+    pullback.grad(sc.objective_with_args)(X3, a, 0.7)
+    assert sc.objective_with_args(X3, a, 0.7) == before
