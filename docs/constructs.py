@@ -349,6 +349,22 @@ def star_kwargs(x):
     return _weighted(x, scale=x, shift=2.0 * x)
 
 
+def dict_methods(x, y):
+    d = dict(zip(["a", "b"], [x, y]))
+    first = d.setdefault("c", x * y)
+    return d.get("a", 0.0) * d.get("missing", y) + first * dict(w=y)["w"]
+
+
+def min_max_many_or_default(x, y):
+    lo = min(x, y, x * y)
+    return lo + max([v for v in [x, y] if v > 10.0], default=y * y)
+
+
+def set_of_constants(x):
+    kinds = {i % 3 for i in range(7)}
+    return x * len(kinds)
+
+
 def _inner(a, b, c=1.0):
     return a * b + c
 
@@ -494,6 +510,12 @@ CASES = [
     (FUNCTIONS, "`**kwargs`", star_kwargs, (0.5,), 0),
     (FUNCTIONS, "`f(*xs)`, `f(**opts)`, `zip(*rows)`", star_unpacking_in_calls, (0.5, -1.5),
      (0, 1)),
+    (FUNCTIONS, "`d.get`, `d.setdefault`, `dict(zip(...))`, `dict(k=v)`, `dict(d)`",
+     dict_methods, (0.5, -1.5), (0, 1)),
+    (FUNCTIONS, "`min(a, b, c)`, `max(values, default=d)`", min_max_many_or_default,
+     (0.5, -1.5), (0, 1)),
+    (FUNCTIONS, "set display or comprehension of values not differentiated",
+     set_of_constants, (0.5,), 0),
     (OTHER, "`try` / `except`", try_except, (0.5,), 0),
     (OTHER, "`with`", with_statement, (0.5,), 0),
     (OTHER, "class definition", class_definition, (0.5,), 0),

@@ -96,11 +96,6 @@ def uses_nested_def(x):
     return fact(3) * x
 
 
-def uses_set_comprehension(x):
-    terms = {x**k for k in range(4)}  # <- here
-    return sum(terms)
-
-
 def uses_starred(x):
     head, *tail = (x, 2.0 * x, 3.0 * x)  # <- here
     return head * tail[0]

@@ -154,3 +154,64 @@ def zip_star_looped(x, y):
 def zip_star_listed(x, y):
     columns = list(zip(*[[x, 2.0 * y], [x * y, y], [3.0, x]]))
     return columns[0][2] * columns[1][1] + sum(columns[1])
+
+
+# ------------------------------------------------------------------- containers
+
+
+def dict_get_with_defaults(x, y):
+    d = {"a": x * y}
+    d["b"] = np.sin(x)
+    return d.get("a", 0.0) * d.get("b") + d.get("missing", y) ** 2
+
+
+def dict_get_of_an_argument(params, x):
+    scale = params.get("scale", 2.0)
+    shift = params.get("shift", 0.5)
+    return np.sum(scale * x ** 2) + shift * np.sum(x)
+
+
+def dict_setdefault(x, y):
+    d = {}
+    first = d.setdefault("a", x * y)
+    again = d.setdefault("a", 100.0)
+    b = d.setdefault("b", y)
+    return first * again + d["b"] * x * b
+
+
+def dict_from_zip(x, y):
+    names = ["u", "v", "w"]
+    d = dict(zip(names, [x, y, x * y]))
+    return d["u"] * d["w"] + d["v"]
+
+
+def dict_from_keywords_and_copy(x, y):
+    d = dict(a=x, b=y * 2.0)
+    e = dict(d)
+    e["a"] = e["a"] * e["b"]
+    return e["a"] + d["a"] * 3.0
+
+
+def dict_items_updated(x, y):
+    d = dict(zip(["p", "q"], [x, y]))
+    for k, v in d.items():
+        d[k] = v * v + x
+    return d["p"] * d["q"]
+
+
+def min_max_of_many(x, y):
+    lo = min(x, y, x * y, 2.0)
+    hi = max(x * 0.5, y, -x, x + y)
+    return lo * hi
+
+
+def min_max_with_default(x, y):
+    big = [v for v in [x, y] if v > 10.0]
+    small = [v for v in [x, y, x * y] if v < 10.0]
+    return min(big, default=x * y) + max(small, default=0.0) * y
+
+
+def set_members_not_differentiated(x, y):
+    kinds = {i % 3 for i in range(7)}
+    seen = {1, 2, 2}
+    return x * len(kinds) + y * len(seen) * x

@@ -81,7 +81,6 @@ UNSUPPORTED = [
     (ec.uses_del, [(("del",), HERE)]),
     (ec.uses_lambda, [(("lambda",), HERE)]),
     (ec.uses_nested_def, [(("nested", "def"), HERE)]),
-    (ec.uses_set_comprehension, [(("set comprehension",), HERE)]),
     (ec.uses_starred, [(("star",), HERE)]),
     (ec.unsupported_after_supported_code, [(("try",), HERE)]),
     (ec.lambda_inside_nested_def, [(("lambda inside a nested function",), HERE)]),

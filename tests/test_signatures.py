@@ -38,6 +38,18 @@ CASES = [
     (sc.zip_star_unpacked, (0.7, 1.4), {}, (0, 1)),
     (sc.zip_star_looped, (0.7, 1.4), {}, (0, 1)),
     (sc.zip_star_listed, (0.7, 1.4), {}, (0, 1)),
+    (sc.dict_get_with_defaults, (0.7, 1.4), {}, (0, 1)),
+    (sc.dict_get_of_an_argument, ({"scale": 1.3}, X3), {}, 1),
+    (sc.dict_setdefault, (0.7, 1.4), {}, (0, 1)),
+    (sc.dict_from_zip, (0.7, 1.4), {}, (0, 1)),
+    (sc.dict_from_keywords_and_copy, (0.7, 1.4), {}, (0, 1)),
+    (sc.dict_items_updated, (0.7, 1.4), {}, (0, 1)),
+    (sc.min_max_of_many, (0.7, 1.4), {}, (0, 1)),
+    (sc.min_max_of_many, (-0.7, 1.4), {}, (0, 1)),
+    (sc.min_max_of_many, (1.7, 0.3), {}, (0, 1)),
+    (sc.min_max_with_default, (0.7, 1.4), {}, (0, 1)),
+    (sc.min_max_with_default, (11.0, 1.4), {}, (0, 1)),
+    (sc.set_members_not_differentiated, (0.7, 1.4), {}, (0, 1)),
 ]
 
 
@@ -143,3 +155,58 @@ def test_calling_f_itself_is_unaffected():
     before = sc.objective_with_args(X3, a, 0.7)
     pullback.grad(sc.objective_with_args)(X3, a, 0.7)
     assert sc.objective_with_args(X3, a, 0.7) == before
+
+
+def test_a_set_of_differentiated_values_is_refused_located():
+    def set_of_values(x):
+        values = {x, 2.0 * x}
+        return sum(values)
+
+    with pytest.raises(pullback.NoRuleError, match="no derivative rule for set") as info:
+        pullback.grad(set_of_values)
+    assert "values = {x, 2.0 * x}" in str(info.value)
+
+
+def test_dict_pop_is_refused_located():
+    def popped(x):
+        d = {"a": x, "b": 2.0}
+        v = d.pop("a")
+        return v * d["b"]
+
+    with pytest.raises(pullback.UnsupportedSyntaxError, match="d.pop.key. on a dict") as info:
+        pullback.grad(popped)
+    assert 'v = d.pop("a")' in str(info.value)
+
+
+def test_get_on_something_that_is_not_a_mapping_is_a_clear_error():
+    class Box:
+        def get(self, key, default=None):
+            return 3.0
+
+    def reads(x, box):
+        return x * box.get("k", 1.0)
+
+    with pytest.raises(pullback.PullbackError, match="methods of dicts"):
+        pullback.grad(reads)(0.5, Box())
+
+
+def test_dict_of_pairs_held_by_a_name_is_a_clear_error():
+    def from_pairs(x):
+        pairs = [("a", x), ("b", 2.0 * x)]
+        d = dict(pairs)
+        return d["a"] * d["b"]
+
+    with pytest.raises(pullback.PullbackError, match="dict.zip.keys, values"):
+        pullback.grad(from_pairs)(0.5)
+
+
+@pytest.mark.parametrize("params", [{"scale": 1.3}, {"scale": 1.3, "shift": -0.4}, {}])
+def test_get_of_a_dict_argument_gives_a_dict_gradient(params):
+    got = pullback.grad(sc.dict_get_of_an_argument, wrt=(0, 1))(params, X3)
+    assert set(got[0]) == set(params)
+    scale, shift = params.get("scale", 2.0), params.get("shift", 0.5)
+    if "scale" in params:
+        assert got[0]["scale"] == pytest.approx(np.sum(X3 ** 2))
+    if "shift" in params:
+        assert got[0]["shift"] == pytest.approx(np.sum(X3))
+    np.testing.assert_allclose(got[1], 2.0 * scale * X3 + shift)

@@ -272,11 +272,6 @@ def rejects_with(x):
     return y
 
 
-def rejects_set(x):
-    pair = {x, 2.0}  # <- set
-    return len(pair) * x
-
-
 def rejects_for_else(x):
     y = x
     for _ in range(3):  # <- for else
@@ -286,18 +281,10 @@ def rejects_for_else(x):
     return y
 
 
-def rejects_comprehension(xs):
-    ys = {x * x for x in xs}  # <- comprehension
-    return ys
-
-
 REJECTED = [
     (rejects_try, "try/except statement", "# <- try", "try:"),
     (rejects_with, "with statement", "# <- with", 'with np.errstate(all="ignore"):'),
-    (rejects_set, "set display", "# <- set", "pair = {x, 2.0}"),
     (rejects_for_else, "else clause on a for loop", "# <- for else", "for _ in range(3):"),
-    (rejects_comprehension, "set comprehension", "# <- comprehension",
-     "ys = {x * x for x in xs}"),
 ]
 
 

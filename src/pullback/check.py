@@ -24,6 +24,7 @@ ALLOWED = (
     gast.Constant, gast.Attribute, gast.Subscript, gast.Slice, gast.Tuple, gast.List,
     gast.keyword, gast.FunctionDef, gast.Lambda, gast.arguments, gast.ListComp,
     gast.GeneratorExp, gast.comprehension, gast.Dict, gast.DictComp, gast.Starred,
+    gast.Set, gast.SetComp,
     # contexts and operators
     gast.expr_context, gast.operator, gast.unaryop, gast.boolop, gast.cmpop,
 )

@@ -187,7 +187,10 @@ def _dict_names(tree, flatten) -> set[str]:
     for node in walk(tree):
         if isinstance(node, (gast.Assign, gast.AnnAssign)) and node.value is not None:
             targets = node.targets if isinstance(node, gast.Assign) else [node.target]
-            is_dict = isinstance(node.value, (gast.Dict, gast.DictComp))
+            is_dict = isinstance(node.value, (gast.Dict, gast.DictComp)) or (
+                isinstance(node.value, gast.Call) and isinstance(node.value.func, gast.Name)
+                and node.value.func.id == "dict"
+                and flatten.parsed.lookup("dict") is builtins.dict)
             for t in targets:
                 if isinstance(t, gast.Name):
                     kinds.setdefault(t.id, set()).add(is_dict)
@@ -717,6 +720,9 @@ class _Flatten:
         if isinstance(target, gast.Name) and isinstance(value, gast.DictComp) \
                 and not _reads(value, target.id):
             self.comprehension(value, out, target.id)  # built under its own name: no copy
+        elif isinstance(target, gast.Name) and called is builtins.dict \
+                and not _reads(value, target.id):
+            self.dict_call(value, out, target.id)  # built under its own name: no copy
         elif isinstance(target, gast.Name) and (isinstance(value, gast.ListComp) or (
                 called is builtins.list and len(value.args) == 1 and not value.keywords)) \
                 and not _reads(value, target.id):
@@ -969,6 +975,8 @@ class _Flatten:
             return self.inline(expr, self.local_functions[expr.func.id], None, out)
         if isinstance(expr, gast.Call):
             lowered = self.sequence_call(expr, out)
+            if lowered is None:
+                lowered = self.container_call(expr, out)
             if lowered is not None:
                 return lowered
             method = self.array_method(expr)
@@ -1005,6 +1013,15 @@ class _Flatten:
             return type(expr)(elts=elts, ctx=gast.Load())
         if isinstance(expr, (gast.ListComp, gast.GeneratorExp, gast.DictComp)):
             return self.comprehension(expr, out)
+        if isinstance(expr, (gast.Set, gast.SetComp)):  # a set of values: no gradient
+            items = self.comprehension(gast.ListComp(elt=expr.elt, generators=expr.generators)
+                                       if isinstance(expr, gast.SetComp) else
+                                       gast.List(elts=expr.elts, ctx=gast.Load()), out) \
+                if isinstance(expr, gast.SetComp) else self.atom(
+                    gast.List(elts=expr.elts, ctx=gast.Load()), out)
+            made = gast.Call(func=load("set"), args=[items], keywords=[])
+            made.func.builtin = builtins.set
+            return made
         if isinstance(expr, gast.Dict):
             return gast.Dict(keys=[self.atom(k, out) for k in expr.keys],
                              values=[self.atom(v, out) for v in expr.values])
@@ -1081,6 +1098,88 @@ class _Flatten:
             self.dicts.add(mapping.id)
             keywords.append(gast.keyword(arg=None, value=mapping))
         return gast.Call(func=self.callee(expr.func, out), args=args, keywords=keywords)
+
+    def container_call(self, expr, out):
+        """dict(...), d.get, d.setdefault, and min/max of three or more values or with
+        default=, as the reads, tests and writes they stand for; None for any other call."""
+        func, args = expr.func, expr.args
+        keywords = {k.arg: k.value for k in expr.keywords}
+        found = self.builtin(func)
+        if found is builtins.dict:
+            return self.dict_call(expr, out)
+        if found in (builtins.min, builtins.max) and "key" not in keywords \
+                and None not in keywords and not any(isinstance(a, gast.Starred) for a in args):
+            if set(keywords) - {"default"} or ("default" in keywords and len(args) != 1):
+                self.error(f"{func.id}() form (use {func.id}(values, default=...) or "
+                           f"{func.id}(a, b, ...))", expr)
+            if "default" in keywords:  # min(values, default=d): d when values is empty
+                items = self.sequence(args[0], out)
+                some = gast.Compare(left=call("len", items), ops=[gast.Gt()],
+                                    comparators=[const(0)])
+                return self.simple(gast.IfExp(test=some, body=gast.Call(
+                    func=func, args=[items], keywords=[]), orelse=keywords["default"]), out)
+            if len(args) > 2:  # min(a, b, c) is min(min(a, b), c): the first of equal ones
+                first = gast.Call(func=func, args=args[:2], keywords=[])
+                return self.simple(gast.Call(func=func, args=[first, *args[2:]],
+                                             keywords=[]), out)
+            return None
+        if not (isinstance(func, gast.Attribute) and func.attr in ("get", "setdefault")
+                and isinstance(func.value, gast.Name) and func.value.id in self.locals
+                and not expr.keywords and 1 <= len(args) <= 2):
+            return None
+        mapping = func.value
+        key = self.atom(args[0], out)
+        default = args[1] if len(args) == 2 else const(None)
+        present = self.namer.fresh("present")
+        out.append(assign(present, call("has_key", mapping, key)))
+        if func.attr == "get":  # d[k] if k is in d else the default
+            return self.simple(gast.IfExp(test=load(present), body=gast.Subscript(
+                value=mapping, slice=key, ctx=gast.Load()), orelse=default), out)
+        if mapping.id not in self.dicts:
+            self.error(f"{mapping.id}.setdefault on a dict the function did not build (it "
+                       f"would change it; copy it first: {mapping.id} = dict({mapping.id}))",
+                       expr)
+        absent = self.namer.fresh("absent")
+        out.append(assign(absent, not_(load(present))))
+        body: list = []
+        value = self.atom(default, body)
+        body.append(assign(gast.Subscript(value=mapping, slice=key, ctx=gast.Store()), value))
+        out.append(if_(load(absent), body))
+        return gast.Subscript(value=mapping, slice=key, ctx=gast.Load())
+
+    def dict_call(self, expr, out, result=None):
+        """dict(k=v, ...), dict(zip(keys, values)), dict(pairs), dict(d): a dict built by a
+        display or a comprehension."""
+        args = expr.args
+        if any(k.arg is None for k in expr.keywords) or len(args) > 1:
+            self.error("dict() form (use dict(k=v, ...), dict(zip(keys, values)), "
+                       "dict(pairs) or dict(d))", expr)
+        if args:
+            source = args[0]
+            inner = self.builtin(source.func) if isinstance(source, gast.Call) else None
+            k, v = self.namer.fresh("key"), self.namer.fresh("value")
+            if isinstance(source, gast.Name):  # a mapping: its items (key_list refuses
+                items = gast.Call(func=gast.Attribute(  # a list or tuple at run time)
+                    value=source, attr="items", ctx=gast.Load()), args=[], keywords=[])
+            elif inner in (builtins.zip, builtins.enumerate) or isinstance(
+                    source, (gast.List, gast.Tuple, gast.ListComp, gast.GeneratorExp)):
+                items = source  # pairs
+            else:
+                self.error("dict() of something pullback cannot tell is a mapping or pairs "
+                           "(use dict(zip(keys, values)), dict(d) or a dict comprehension)",
+                           expr)
+            comp = gast.DictComp(key=load(k), value=load(v), generators=[_generator(
+                tuple_of(store(k), store(v), ctx=gast.Store()), items)])
+            built = self.comprehension(comp, out, result)
+        else:
+            built = load(result or self.namer.fresh("mapping"))
+            out.append(assign(built.id, gast.Dict(keys=[], values=[])))
+        for keyword in expr.keywords:
+            value = self.atom(keyword.value, out)
+            out.append(assign(gast.Subscript(value=load(built.id), slice=const(keyword.arg),
+                                             ctx=gast.Store()), value))
+        self.dicts.add(built.id)
+        return built
 
     def readable_callee(self, expr, passed):
         """The Parsed of the module-level function `expr` calls, whose body is inlined
@@ -1521,6 +1620,9 @@ class _Flatten:
         if len(expr.args) > 1 or expr.keywords:
             self.error("pop() form (use values.pop() or values.pop(i))", expr)
         name = expr.func.value.id
+        if name in self.dicts:
+            self.error(f"{name}.pop(key) on a dict: pullback does not remove keys from dicts "
+                       f"yet; read {name}[key] (or {name}.get(key, default)) instead", expr)
         index = self.atom(expr.args[0], out) if expr.args else const(-1)
         popped = self.namer.fresh(f"{name}_popped")
         read = assign(popped, gast.Subscript(value=load(name), slice=index, ctx=gast.Load()))

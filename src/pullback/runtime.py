@@ -13,6 +13,7 @@ from __future__ import annotations
 import math as _math
 import sys
 import types
+from collections.abc import Mapping
 
 import numpy
 
@@ -270,8 +271,20 @@ def replicate_grad(g, a, b, side):
 
 
 def key_list(mapping):
-    """The keys of a dict, as a list (for loops over d.values() and d.items())."""
+    """The keys of a dict, as a list (for loops over d.values() and d.items(), dict(d))."""
+    if isinstance(mapping, (list, tuple)):
+        raise PullbackError(f"a {type(mapping).__name__} where pullback reads a dict (its "
+                            ".items(), or dict() of a name): for pairs, write "
+                            "dict(zip(keys, values)) or a dict comprehension")
     return list(mapping)
+
+
+def has_key(mapping, key):
+    """`key in mapping` for d.get(key, default) and d.setdefault: of a dict only."""
+    if not isinstance(mapping, Mapping):
+        raise PullbackError(f".get / .setdefault on a {type(mapping).__name__}: pullback "
+                            "differentiates these methods of dicts (mappings) only")
+    return key in mapping
 
 
 def list_grad(d):
