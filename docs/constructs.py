@@ -6,7 +6,9 @@ differences there, and otherwise the table shows the error message pullback
 raises. Nothing here is meant to be imported by users.
 """
 
+import functools
 import math
+import operator
 
 import numpy as np
 
@@ -365,6 +367,14 @@ def set_of_constants(x):
     return x * len(kinds)
 
 
+def functional_helpers(x, y):
+    scaled = functools.partial(_inner, c=y)
+    second = operator.itemgetter(1)
+    pairs = sorted([(2.0, x), (1.0, y)], key=operator.itemgetter(0))
+    kept = sum(filter(lambda v: v > 0.0, [x, -y, x * y]))
+    return scaled(x, y) + second(pairs[0]) * kept + operator.mul(x, y)
+
+
 def _inner(a, b, c=1.0):
     return a * b + c
 
@@ -516,6 +526,8 @@ CASES = [
      (0.5, -1.5), (0, 1)),
     (FUNCTIONS, "set display or comprehension of values not differentiated",
      set_of_constants, (0.5,), 0),
+    (FUNCTIONS, "`functools.partial`, `filter`, `operator.itemgetter`, `operator.mul`",
+     functional_helpers, (0.5, 1.5), (0, 1)),
     (OTHER, "`try` / `except`", try_except, (0.5,), 0),
     (OTHER, "`with`", with_statement, (0.5,), 0),
     (OTHER, "class definition", class_definition, (0.5,), 0),

@@ -4,6 +4,11 @@ against finite differences. Nothing here imports pullback."""
 
 from __future__ import annotations
 
+import functools
+import operator
+from functools import partial
+from operator import itemgetter
+
 import numpy as np
 
 # ------------------------------------------------------- *args / **kwargs in f itself
@@ -215,3 +220,58 @@ def set_members_not_differentiated(x, y):
     kinds = {i % 3 for i in range(7)}
     seen = {1, 2, 2}
     return x * len(kinds) + y * len(seen) * x
+
+
+# ------------------------------------------------------------- functional helpers
+
+
+def weighted_power(a, b, power=2):
+    return a * b ** power
+
+
+def partial_with_keywords(x, y):
+    h = functools.partial(weighted_power, b=y, power=3)
+    return h(x) + h(x * y, power=1)
+
+
+def partial_positional_in_map(x, y):
+    h = partial(weighted_power, x)
+    return h(y) + sum(map(h, [x, y, 1.0]))
+
+
+def partial_of_numpy(x):
+    column_sums = partial(np.sum, axis=0)
+    return np.sum(np.sin(column_sums(x ** 2)))
+
+
+def partial_called_where_made(x, y):
+    return functools.partial(weighted_power, y)(x) * partial(np.multiply, x)(y)
+
+
+def partial_keeps_its_arguments(x, y):
+    scale = x * y
+    h = partial(weighted_power, scale)
+    scale = 100.0
+    return h(y) + scale * 0.0
+
+
+def positive(v):
+    return v > 0
+
+
+def filtered_sums(x, y):
+    kept = list(filter(lambda v: v > 0.0, [x, -1.0, x * y, -y]))
+    return sum(kept) + sum(filter(positive, [y, -x])) + sum(filter(None, [x, 0.0]))
+
+
+def getters(x, y):
+    pairs = [(3.0, x), (1.0, x * y), (2.0, y)]
+    ordered = sorted(pairs, key=operator.itemgetter(0))
+    second = itemgetter(1)
+    both = itemgetter(0, 1)
+    a, b = both(ordered[1])
+    return second(ordered[0]) * second(ordered[2]) + a * b + max(pairs, key=second)[1]
+
+
+def operator_functions(x, y):
+    return operator.mul(x, y) + operator.truediv(operator.add(x, 1.0), y) - operator.neg(x)

@@ -2,6 +2,8 @@
 at calls: gradients against central finite differences, in several spellings; `wrt`
 counts positional arguments as passed and names keywords passed through **kwargs."""
 
+import functools
+
 import numpy as np
 import pytest
 import signature_cases as sc
@@ -50,6 +52,16 @@ CASES = [
     (sc.min_max_with_default, (0.7, 1.4), {}, (0, 1)),
     (sc.min_max_with_default, (11.0, 1.4), {}, (0, 1)),
     (sc.set_members_not_differentiated, (0.7, 1.4), {}, (0, 1)),
+    (sc.partial_with_keywords, (0.7, 1.4), {}, (0, 1)),
+    (sc.partial_positional_in_map, (0.7, 1.4), {}, (0, 1)),
+    (sc.partial_of_numpy, (RNG.normal(size=(2, 3)),), {}, 0),
+    (sc.partial_called_where_made, (0.7, 1.4), {}, (0, 1)),
+    (sc.partial_keeps_its_arguments, (0.7, 1.4), {}, (0, 1)),
+    (sc.filtered_sums, (0.7, 1.4), {}, (0, 1)),
+    (sc.filtered_sums, (-0.7, 1.4), {}, (0, 1)),
+    (sc.getters, (0.7, 1.4), {}, (0, 1)),
+    (sc.getters, (2.7, -1.4), {}, (0, 1)),
+    (sc.operator_functions, (0.7, 1.4), {}, (0, 1)),
 ]
 
 
@@ -210,3 +222,13 @@ def test_get_of_a_dict_argument_gives_a_dict_gradient(params):
     if "shift" in params:
         assert got[0]["shift"] == pytest.approx(np.sum(X3))
     np.testing.assert_allclose(got[1], 2.0 * scale * X3 + shift)
+
+
+def test_a_partial_used_as_a_value_is_refused_located():
+    def returns_partial(x):
+        h = functools.partial(sc.weighted_power, x)
+        return h(2.0) + len([h])
+
+    with pytest.raises(pullback.PullbackError) as info:
+        pullback.grad(returns_partial)(0.5)
+    assert "test_signatures.py" in str(info.value)

@@ -26,7 +26,9 @@ Guarantees on the output (a gast FunctionDef with the user's signature):
 from __future__ import annotations
 
 import builtins
+import functools
 import inspect
+import operator
 import types
 
 import gast
@@ -631,6 +633,7 @@ class _Flatten:
         self.parsed = parsed
         self.lineno = None
         self.local_functions: dict = {}
+        self.made: dict = {}  # name -> a callable functools.partial or operator made
         self.user_names: set = set()  # names of the user's function, and reserved ones
         self.inlining: list = []  # the functions being inlined, innermost last
         self.readable: dict = {}  # module-level function -> its checked Parsed
@@ -710,10 +713,13 @@ class _Flatten:
         return out
 
     def assign_to(self, target, value, out):
+        if isinstance(target, gast.Name) and self.bind_callable(target.id, value, out):
+            return
         called = self.builtin(value.func) if isinstance(value, gast.Call) else None
         if isinstance(target, gast.Name) and (isinstance(value, gast.GeneratorExp) or called
                                               in (builtins.map, builtins.reversed,
-                                                  builtins.zip, builtins.enumerate)):
+                                                  builtins.zip, builtins.enumerate,
+                                                  builtins.filter)):
             what = "a generator" if called is None else f"{called.__name__}()"
             self.error(f"{what} bound to a name: pullback makes it a list, which differs once "
                        "it is consumed twice; use a list comprehension or list()", value)
@@ -970,6 +976,10 @@ class _Flatten:
             orelse.append(assign(result, self.simple(expr.orelse, orelse)))
             out.append(if_(test, body, orelse))
             return load(result)
+        if isinstance(expr, gast.Call):
+            made = self.made_callable(expr.func, out)
+            if made is not None:
+                return self.simple(self.call_made(made, expr), out)
         if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name) \
                 and expr.func.id in self.local_functions:
             return self.inline(expr, self.local_functions[expr.func.id], None, out)
@@ -1098,6 +1108,97 @@ class _Flatten:
             self.dicts.add(mapping.id)
             keywords.append(gast.keyword(arg=None, value=mapping))
         return gast.Call(func=self.callee(expr.func, out), args=args, keywords=keywords)
+
+    FACTORIES = {functools.partial: "partial", operator.itemgetter: "itemgetter",
+                 operator.attrgetter: "attrgetter"}
+
+    def factory(self, expr):
+        """"partial", "itemgetter" or "attrgetter" for a call making such a callable."""
+        if not isinstance(expr, gast.Call) or any(isinstance(a, gast.Starred)
+                                                  for a in expr.args) \
+                or any(k.arg is None for k in expr.keywords):
+            return None
+        dotted = dotted_name(expr.func)
+        if dotted is None or dotted.split(".")[0] in self.locals:
+            return None
+        found = self.parsed.resolve(expr.func)
+        return self.FACTORIES.get(found) if isinstance(found, type) else None
+
+    def made_callable(self, func, out):
+        """(kind, callee, bound argument atoms, bound keyword atoms) for a callee that is
+        `functools.partial(g, ...)`, `operator.itemgetter(...)` or `operator.attrgetter(...)`
+        (written in place or bound to a name before), its arguments evaluated where it is
+        made; None for any other callee."""
+        if isinstance(func, gast.Name) and func.id in self.made:
+            return self.made[func.id]
+        kind = self.factory(func)
+        if kind is None:
+            return None
+        args = list(func.args)
+        callee = args.pop(0) if kind == "partial" else None
+        if kind == "partial" and callee is None:
+            self.error("functools.partial without a function", func)
+        if kind != "partial" and (func.keywords or not args):
+            self.error(f"operator.{kind} form (give the items or attribute names)", func)
+        if kind == "attrgetter" and not all(isinstance(a, gast.Constant)
+                                            and isinstance(a.value, str) for a in args):
+            self.error("operator.attrgetter of names that are not written out", func)
+        bound = []
+        for a in args:  # evaluated once, where the callable is made
+            atom = self.atom(a, out)
+            if isinstance(atom, gast.Name) and atom.id not in self.local_functions:
+                held = self.namer.fresh(f"{kind}_arg")
+                out.append(assign(held, atom))
+                atom = load(held)
+            bound.append(atom)
+        keywords = {}
+        for k in func.keywords:
+            held = self.namer.fresh(f"{kind}_{k.arg}")
+            out.append(assign(held, self.atom(k.value, out)))
+            keywords[k.arg] = load(held)
+        return kind, callee, bound, keywords
+
+    def bind_callable(self, name, value, out) -> bool:
+        """`h = functools.partial(g, a)` (or operator.itemgetter / attrgetter) at the top of
+        the function, h never rebound and only called or passed as a function: its calls
+        become calls of g (reads of items or attributes); True if so."""
+        if self.factory(value) is None or self.inlining:
+            return False
+        tree = self.parsed.tree
+        stores = [n for n in walk(tree) if isinstance(n, gast.Name) and n.id == name
+                  and isinstance(n.ctx, gast.Store)]
+        top = [s for s in tree.body if isinstance(s, gast.Assign) and len(s.targets) == 1
+               and isinstance(s.targets[0], gast.Name) and s.targets[0].id == name]
+        callees = {id(part) for n in walk(tree) if isinstance(n, gast.Call)
+                   for part in [n.func, *n.args, *[k.value for k in n.keywords]]}
+        reads = [n for n in walk(tree) if isinstance(n, gast.Name) and n.id == name
+                 and isinstance(n.ctx, gast.Load)]
+        if len(stores) != 1 or len(top) != 1 or any(id(n) not in callees for n in reads):
+            return False
+        self.made[name] = self.made_callable(value, out)
+        return True
+
+    def call_made(self, made, expr):
+        """The call `expr` of a callable `made_callable` describes, as what it does."""
+        kind, callee, bound, keywords = made
+        if kind == "partial":
+            merged = dict(keywords)
+            merged.update({k.arg: k.value for k in expr.keywords})
+            return gast.Call(func=callee, args=[*bound, *expr.args], keywords=[
+                gast.keyword(arg=k, value=v) for k, v in merged.items()])
+        if len(expr.args) != 1 or expr.keywords:
+            self.error(f"a call of operator.{kind}(...) with other than one argument", expr)
+        value = expr.args[0]
+        if kind == "itemgetter":
+            items = [gast.Subscript(value=value, slice=b, ctx=gast.Load()) for b in bound]
+        else:
+            items = []
+            for b in bound:
+                read = value
+                for attr in b.value.split("."):
+                    read = gast.Attribute(value=read, attr=attr, ctx=gast.Load())
+                items.append(read)
+        return items[0] if len(items) == 1 else gast.Tuple(elts=items, ctx=gast.Load())
 
     def container_call(self, expr, out):
         """dict(...), d.get, d.setdefault, and min/max of three or more values or with
@@ -1531,7 +1632,8 @@ class _Flatten:
             if found is builtins.list:
                 return items
             return gast.Call(func=func, args=[items], keywords=[])  # a tuple of the new list
-        if found in (builtins.map, builtins.reversed, builtins.zip, builtins.enumerate):
+        if found in (builtins.map, builtins.reversed, builtins.zip, builtins.enumerate,
+                     builtins.filter):
             return self.comprehension(self.as_list_comp(expr), out)  # used up where it stands
         if found in (builtins.min, builtins.max) and "key" in keywords:
             if set(keywords) != {"key"} or not args:
@@ -1561,7 +1663,8 @@ class _Flatten:
         (zip, enumerate, map, reversed, d.items() ...), else the value itself."""
         expr = self.starred_zip(expr)
         callee = self.parsed.resolve(expr.func) if isinstance(expr, gast.Call) else None
-        if callee in (builtins.zip, builtins.enumerate, builtins.map, builtins.reversed) or (
+        if callee in (builtins.zip, builtins.enumerate, builtins.map, builtins.reversed,
+                      builtins.filter) or (
                 isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute)
                 and expr.func.attr in ("items", "values", "keys") and callee is MISSING):
             return self.comprehension(self.as_list_comp(expr), out)
@@ -1597,6 +1700,16 @@ class _Flatten:
             zipped.builtin = builtins.zip
             target = tuple_of(*[store(n) for n in names], ctx=gast.Store())
             return gast.ListComp(elt=elt, generators=[_generator(target, zipped)])
+        if found is builtins.filter:  # [v for v in values if test(v)]
+            if expr.keywords or len(expr.args) != 2:
+                self.error("filter() form (use filter(function, values))", expr)
+            test, values = expr.args
+            name = _placeholders([values], test)[0]
+            keep = load(name) if isinstance(test, gast.Constant) and test.value is None \
+                else gast.Call(func=test, args=[load(name)], keywords=[])
+            generator = _generator(store(name), values)
+            generator.ifs = [keep]
+            return gast.ListComp(elt=load(name), generators=[generator])
         if found is builtins.list and len(expr.args) == 1 and not expr.keywords:
             return self.as_list_comp(expr.args[0])
         callee = self.parsed.resolve(expr.func) if isinstance(expr, gast.Call) else None
