@@ -69,6 +69,7 @@ SAMPLES = {
     builtins.sum: [("sum([x0, x1, x0 * x1])", [(S, ANY), (S, ANY)]),
                    ("sum([x0, x1], x1)", [((3,), ANY), ((3,), ANY)])],
     builtins.tuple: [("tuple([x0, x1 * x0])[1] + 3.0 * tuple(x1)[2]", [(S, ANY), ((3,), ANY)])],
+    np.float64: [("np.float64(x0) * x1", [(S, ANY), ((3,), ANY)])],
     # zip(*rows), as normalize writes it
     HELPERS["transposed"]: [("transposed([x0, x1 * x0])[1][1] + transposed([x1, x0])[2][0]",
                              [((3,), ANY), ((3,), ANY)])],

@@ -232,3 +232,84 @@ def test_a_partial_used_as_a_value_is_refused_located():
     with pytest.raises(pullback.PullbackError) as info:
         pullback.grad(returns_partial)(0.5)
     assert "test_signatures.py" in str(info.value)
+
+
+def _exec_defined(text, filename, register):
+    import linecache
+
+    if register:
+        linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    namespace = {"np": np}
+    exec(compile(text, filename, "exec"), namespace)
+    return namespace
+
+
+EXEC_TEXT = (
+    "def inner(v):\n"
+    "    return np.sin(v) * v\n"
+    "\n"
+    "def outer(x, y):\n"
+    "    return np.sum(inner(x) * y) + (lambda t: t ** 2)(y)\n"
+)
+
+
+def test_functions_defined_with_exec_whose_text_is_in_linecache():
+    """As IPython registers a cell: the gradient reads the text from linecache."""
+    namespace = _exec_defined(EXEC_TEXT, "<ipython-input-41-5e2c>", register=True)
+    x, y = RNG.normal(size=3), 0.7
+    got = pullback.grad(namespace["outer"], wrt=(0, 1))(x, y)
+    expected = numeric_grad(namespace["outer"], (x, y), (0, 1))
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g, e, rtol=1e-6)
+
+
+def test_functions_defined_with_exec_without_their_text_are_refused_clearly():
+    namespace = _exec_defined(EXEC_TEXT, "<generated-42>", register=False)
+    with pytest.raises(pullback.PullbackError,
+                       match="compiled from a string .*'<generated-42>', line 4.*linecache"):
+        pullback.grad(namespace["outer"])
+
+
+def test_grad_of_numpy_scalar_and_zero_dimensional_results():
+    def numpy_scalar(x):
+        return np.float64(x[0]) * np.sum(np.sin(x))
+
+    def zero_dimensional(x):
+        return np.array(np.sum(x ** 2) * 0.5)
+
+    for f in (numpy_scalar, zero_dimensional):
+        x = RNG.normal(size=3)
+        np.testing.assert_allclose(pullback.grad(f)(x), numeric_grad(f, (x,), 0), rtol=1e-6)
+
+
+def test_grad_of_an_array_result_says_to_use_vjp():
+    def vector(x):
+        return np.sin(x) * 2.0
+
+    with pytest.raises(pullback.PullbackError, match="pullback.vjp"):
+        pullback.grad(vector)(RNG.normal(size=3))
+
+
+def test_vjp_of_nested_structures_and_wrong_seeds():
+    def structured(x, y):
+        return {"pair": (x * y, np.sin(x)), "list": [y ** 2, {"deep": x * 3.0}]}
+
+    x, y = RNG.normal(size=2), 0.8
+    seed = {"pair": (np.array([1.0, -1.0]), np.array([0.5, 2.0])),
+            "list": [3.0, {"deep": np.array([1.0, 1.0])}]}
+    gx, gy = pullback.vjp(structured, wrt=(0, 1))(x, y, seed)
+
+    def scalarized(x, y):
+        out = structured(x, y)
+        return (np.sum(out["pair"][0] * seed["pair"][0]) + np.sum(out["pair"][1] * seed["pair"][1])
+                + out["list"][0] * seed["list"][0]
+                + np.sum(out["list"][1]["deep"] * seed["list"][1]["deep"]))
+
+    expected = numeric_grad(scalarized, (x, y), (0, 1))
+    np.testing.assert_allclose(gx, expected[0], rtol=1e-6)
+    assert gy == pytest.approx(expected[1])
+    wrong = [dict(seed, list=[3.0]), dict(seed, pair=np.ones(2)),
+             dict(seed, list=[3.0, {"deep": np.ones(3)}]), {"pair": seed["pair"]}]
+    for bad in wrong:
+        with pytest.raises(pullback.PullbackError, match="vjp: "):
+            pullback.vjp(structured, wrt=(0, 1))(x, y, bad)

@@ -2,12 +2,16 @@
 
 import builtins
 
+import numpy
+
 from .. import runtime
 from . import rule
 
 RULES = {
     builtins.abs: rule("x", kinds=["elementwise"], x="abs_grad(g, x)"),
     builtins.float: rule("x", kinds=["fresh"], x="g"),
+    # NumPy's float64 called like float(): a NumPy scalar of the value
+    numpy.float64: rule("x", kinds=["fresh"], x="g"),
     builtins.pow: rule("base, exp", broadcast=True, kinds=["elementwise"],
                        base="pow_grad_base(g, base, exp)",
                        exp="pow_grad_exponent(g, base, ans)"),
