@@ -12,6 +12,11 @@ import operator
 
 import numpy as np
 
+try:  # scipy's spelling (scikit-learn's get_namespace works the same way)
+    from scipy._lib._array_api import array_namespace
+except ImportError:  # pragma: no cover - scipy is optional
+    array_namespace = None
+
 COUNTER = 0.0
 
 
@@ -375,6 +380,11 @@ def functional_helpers(x, y):
     return scaled(x, y) + second(pairs[0]) * kept + operator.mul(x, y)
 
 
+def array_namespace_code(x):
+    xp = array_namespace(x)
+    return xp.sum(xp.sin(x) * x, axis=0)
+
+
 def _inner(a, b, c=1.0):
     return a * b + c
 
@@ -528,6 +538,8 @@ CASES = [
      set_of_constants, (0.5,), 0),
     (FUNCTIONS, "`functools.partial`, `filter`, `operator.itemgetter`, `operator.mul`",
      functional_helpers, (0.5, 1.5), (0, 1)),
+    (FUNCTIONS, "array-API namespaces `xp = array_namespace(x)`, `xp.sum(...)` (NumPy arrays)",
+     array_namespace_code, (_v(),), 0),
     (OTHER, "`try` / `except`", try_except, (0.5,), 0),
     (OTHER, "`with`", with_statement, (0.5,), 0),
     (OTHER, "class definition", class_definition, (0.5,), 0),

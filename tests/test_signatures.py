@@ -313,3 +313,59 @@ def test_vjp_of_nested_structures_and_wrong_seeds():
     for bad in wrong:
         with pytest.raises(pullback.PullbackError, match="vjp: "):
             pullback.vjp(structured, wrt=(0, 1))(x, y, bad)
+
+
+def test_array_namespace_code_uses_numpy_rules():
+    scipy_api = pytest.importorskip("scipy._lib._array_api")
+    sklearn_api = pytest.importorskip("sklearn.utils._array_api")
+
+    def scipy_spelling(x):
+        xp = scipy_api.array_namespace(x)
+        return xp.sum(x ** 2, axis=0) + xp.mean(xp.sin(x))
+
+    def sklearn_spelling(x):
+        xp, _ = sklearn_api.get_namespace(x)
+        return xp.sum(xp.exp(x) * x)
+
+    def module_alias(x):
+        xp = np
+        return xp.sum(xp.tanh(x)) * xp.max(x)
+
+    x = RNG.normal(size=4)
+    for f in (scipy_spelling, sklearn_spelling, module_alias):
+        for optimize in (True, False):
+            got = pullback.grad(f, optimize=optimize)(x)
+            np.testing.assert_allclose(got, numeric_grad(f, (x,), 0), rtol=1e-6)
+
+
+def test_a_namespace_of_another_library_is_refused_when_the_gradient_runs():
+    from pullback.runtime import numpy_namespace
+
+    class Other:
+        __name__ = "torch"
+
+    with pytest.raises(pullback.PullbackError, match="NumPy arrays only\n  File"):
+        numpy_namespace(lambda x: Other(), (1.0,), 'File "f.py", line 3')
+
+
+def test_np_bound_to_the_namespace_inside_the_function():
+    scipy_api = pytest.importorskip("scipy._lib._array_api")
+
+    def rebinds_np(x):
+        xp = scipy_api.array_namespace(x)
+        np = xp  # noqa: F811 (the spelling under test)
+        return np.sum(np.cos(x) * x)
+
+    x = RNG.normal(size=3)
+    np.testing.assert_allclose(pullback.grad(rebinds_np)(x), numeric_grad(rebinds_np, (x,), 0),
+                               rtol=1e-6)
+
+
+def test_a_local_named_np_with_array_methods_is_refused_located():
+    def local_np(x):
+        np = x  # noqa: F811
+        return np.sum()
+
+    with pytest.raises(pullback.UnsupportedSyntaxError, match="variable named np") as info:
+        pullback.grad(local_np)
+    assert "return np.sum()" in str(info.value)

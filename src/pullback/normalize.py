@@ -63,6 +63,7 @@ def normalize(tree: gast.FunctionDef, parsed) -> gast.FunctionDef:
     user_names = set(namer.taken)
     local_functions = _local_functions(tree, namer, parsed)
     shadowed = _free_names_shadowed_by_helpers(tree, parsed, namer)
+    _array_namespaces(tree, parsed)
     unset = _maybe_unset(tree)
     body = _ControlFlow(namer).function(tree.body)
     flatten = _Flatten(namer, parsed)
@@ -260,6 +261,66 @@ def _free_names_shadowed_by_helpers(tree, parsed, namer) -> list:
         read = gast.Subscript(value=load(MODULE_GLOBALS), slice=const(name), ctx=gast.Load())
         out.append(_at(assign(alias, read), getattr(tree, "lineno", None)))
     return out
+
+
+def _array_namespaces(tree, parsed) -> None:
+    """A name bound once, at the top of the function, to a module (`xp = np`) or to the
+    array namespace of the inputs (`xp = array_namespace(x)`, `xp, _ = get_namespace(x)`):
+    its attributes are read from NumPy (`xp.sum` is np.sum, with np.sum's rule). The
+    namespace call itself is kept, and followed by a check that it gave NumPy (or an
+    array-API wrapper of NumPy); any other array library is refused when the gradient
+    runs (`numpy_namespace` wraps the call)."""
+    stores: dict = {}
+    for n in walk(tree):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+            stores[n.id] = stores.get(n.id, 0) + 1
+    found, aliases = {}, []
+    for stmt in tree.body:
+        if not isinstance(stmt, gast.Assign) or len(stmt.targets) != 1:
+            continue
+        target, value = stmt.targets[0], stmt.value
+        if isinstance(target, gast.Tuple) and target.elts:
+            target = target.elts[0]  # sklearn's get_namespace: (xp, is_array_api)
+        if not isinstance(target, gast.Name) or stores.get(target.id) != 1:
+            continue
+        dotted = dotted_name(value)
+        if isinstance(value, gast.Name) and value.id in found \
+                and dotted_name(found[value.id]) == "np":
+            found[target.id] = found[value.id]  # np = xp: NumPy (checked), as the helper
+            aliases.append(stmt)
+        elif dotted is not None and dotted.split(".")[0] not in stores \
+                and isinstance(parsed.resolve(value), types.ModuleType):
+            found[target.id] = value  # xp = np: xp.sum is np.sum as written
+        elif isinstance(value, gast.Call) and dotted_name(value.func) is not None \
+                and dotted_name(value.func).split(".")[0] not in stores \
+                and not value.keywords and _gives_namespace(parsed.resolve(value.func)):
+            found[target.id] = load("np")  # the call runs inside the check
+            stmt.value = call("numpy_namespace", value.func, gast.Tuple(
+                elts=value.args, ctx=gast.Load()), const(parsed.location.describe(stmt)))
+    if not found:
+        return
+
+    class Substitute(gast.NodeTransformer):
+        def visit_Attribute(self, node):
+            if isinstance(node.value, gast.Name) and node.value.id in found \
+                    and isinstance(node.value.ctx, gast.Load):
+                module = found[node.value.id]
+                return gast.copy_location(gast.Attribute(
+                    value=clone(module), attr=node.attr, ctx=node.ctx), node)
+            self.generic_visit(node)
+            return node
+
+    Substitute().visit(tree)
+    for stmt in aliases:
+        tree.body.remove(stmt)
+
+
+def _gives_namespace(func) -> bool:
+    """scipy's and array_api_compat's array_namespace, scikit-learn's get_namespace
+    (known by name and package, so that none of them is imported for this)."""
+    return getattr(func, "__name__", None) in ("array_namespace", "get_namespace") \
+        and str(getattr(func, "__module__", "")).split(".")[0] in (
+            "scipy", "sklearn", "array_api_compat")
 
 
 MODULE_GLOBALS = "module_globals"  # bound by the API to the user's module namespace
@@ -1796,6 +1857,10 @@ class _Flatten:
         head = dotted_name(func.value)
         if head is not None and head.split(".")[0] not in self.locals:
             return None  # a method of a module or global object: resolved as written
+        if "np" in self.locals:
+            self.error(f"a method call .{func.attr}() in a function with a variable named np: "
+                       f"pullback writes array methods as NumPy functions (np.{func.attr}); "
+                       "rename the variable", expr)
         args = list(expr.args)
         if func.attr in ("reshape", "transpose") and len(args) > 1:  # x.reshape(2, 3)
             args = [gast.Tuple(elts=args, ctx=gast.Load())]

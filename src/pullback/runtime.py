@@ -577,6 +577,20 @@ def transposed_grad(g, rows):
                              for i in range(len(row))) for j, row in enumerate(rows))
 
 
+def numpy_namespace(of, arrays, where):
+    """The array namespace `of(*arrays)` gives (sklearn's get_namespace: with its flag),
+    checked to be NumPy or an array-API wrapper of NumPy: the gradient reads its functions
+    from NumPy and uses NumPy's derivative rules."""
+    namespace = of(*arrays)
+    module = namespace[0] if isinstance(namespace, tuple) else namespace
+    name = getattr(module, "__name__", "")
+    if module is not numpy and name != "numpy" and not name.endswith("array_api_compat.numpy"):
+        raise PullbackError(f"the array namespace here is {name or module!r}: pullback "
+                            "differentiates array-namespace code on NumPy arrays only\n  "
+                            + where)
+    return namespace
+
+
 def spread_grads(grads, layout, packed, mapping):
     """For a call g(a, *packed, **mapping) of a Python function: the gradients of `packed`
     (element by element) and of `mapping` (key by key), from `grads`, the gradients of
