@@ -385,6 +385,10 @@ def array_namespace_code(x):
     return xp.sum(xp.sin(x) * x, axis=0)
 
 
+def function_default(x, _reduce=np.sum):
+    return _reduce(np.sin(x) * x)
+
+
 def _inner(a, b, c=1.0):
     return a * b + c
 
@@ -540,6 +544,8 @@ CASES = [
      functional_helpers, (0.5, 1.5), (0, 1)),
     (FUNCTIONS, "array-API namespaces `xp = array_namespace(x)`, `xp.sum(...)` (NumPy arrays)",
      array_namespace_code, (_v(),), 0),
+    (FUNCTIONS, "a function as a default argument `def f(x, _r=np.sum)`", function_default,
+     (_v(),), 0),
     (OTHER, "`try` / `except`", try_except, (0.5,), 0),
     (OTHER, "`with`", with_statement, (0.5,), 0),
     (OTHER, "class definition", class_definition, (0.5,), 0),

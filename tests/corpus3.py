@@ -1001,8 +1001,7 @@ def fnarg_layer_default(W, b, x):
     return np.sum(layer(W, b, x) ** 2)
 
 
-refuse(fnarg_layer_default, lambda r: (_n(r, (3, 4)), _n(r, 3), _n(r, 4)), (0, 1, 2),
-       'NoRuleError', 'call to act')
+add(fnarg_layer_default, lambda r: (_n(r, (3, 4)), _n(r, 3), _n(r, 4)), (0, 1, 2))
 
 
 def fnarg_layer_numpy_activation(W, b, x):

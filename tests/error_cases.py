@@ -217,10 +217,6 @@ def aliases_rebound_buffer(a, x):
     return np.sum(buf * other)
 
 
-def calls_default_function(x, act=np.tanh):
-    return np.sum(act(x))  # <- here
-
-
 def calls_rebound_local_function(x, c):
     act = np.tanh
     if c > 0:

@@ -275,3 +275,18 @@ def getters(x, y):
 
 def operator_functions(x, y):
     return operator.mul(x, y) + operator.truediv(operator.add(x, 1.0), y) - operator.neg(x)
+
+
+# ----------------------------------------------------- function-valued defaults
+
+
+def squared(v):
+    return v * v
+
+
+def reduce_with_defaults(x, y, _reduce=np.sum, act=squared, power=2):
+    return _reduce(act(x * y) ** power) + _reduce(np.tanh(x))
+
+
+def passes_other_functions(x, y):
+    return reduce_with_defaults(x, y, np.mean, np.sin)

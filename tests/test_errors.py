@@ -190,9 +190,6 @@ IN_USER_TERMS = [
      ["in-place write to 'buf'", "buf = np.copy(buf)"], ["buf_"]),
     (ec.aliases_rebound_buffer, pullback.UnsupportedSyntaxError,
      ["other = buf gives a second name", "use np.copy(buf)"], ["buf_"]),
-    (ec.calls_default_function, pullback.NoRuleError,
-     ["call to act, a parameter of calls_default_function (default tanh)",
-      "calls_default_function(..., act=tanh)"], ["methods on values"]),
     (ec.calls_rebound_local_function, pullback.NoRuleError,
      ["call to act,", "cannot resolve"], ["act_"]),
 ]

@@ -62,6 +62,8 @@ CASES = [
     (sc.getters, (0.7, 1.4), {}, (0, 1)),
     (sc.getters, (2.7, -1.4), {}, (0, 1)),
     (sc.operator_functions, (0.7, 1.4), {}, (0, 1)),
+    (sc.reduce_with_defaults, (X3, 0.6), {}, (0, 1)),
+    (sc.passes_other_functions, (X3, 0.6), {}, (0, 1)),
 ]
 
 
@@ -369,3 +371,10 @@ def test_a_local_named_np_with_array_methods_is_refused_located():
     with pytest.raises(pullback.UnsupportedSyntaxError, match="variable named np") as info:
         pullback.grad(local_np)
     assert "return np.sum()" in str(info.value)
+
+
+def test_passing_another_function_for_a_function_default_is_refused_clearly():
+    df = pullback.grad(sc.reduce_with_defaults)
+    with pytest.raises(pullback.PullbackError, match="_reduce=sum .its default.*'mean'") as info:
+        df(X3, 0.6, np.mean)
+    assert "def reduce_with_defaults" in str(info.value)

@@ -64,6 +64,7 @@ def normalize(tree: gast.FunctionDef, parsed) -> gast.FunctionDef:
     local_functions = _local_functions(tree, namer, parsed)
     shadowed = _free_names_shadowed_by_helpers(tree, parsed, namer)
     _array_namespaces(tree, parsed)
+    defaults = _function_defaults(tree, parsed, namer)
     unset = _maybe_unset(tree)
     body = _ControlFlow(namer).function(tree.body)
     flatten = _Flatten(namer, parsed)
@@ -75,7 +76,7 @@ def normalize(tree: gast.FunctionDef, parsed) -> gast.FunctionDef:
         sentinels.append(_at(assign(name, call("unbound", const(name))),
                              getattr(tree, "lineno", None)))
         sentinels[-1].sentinel = True
-    body = shadowed + sentinels + body
+    body = shadowed + defaults + sentinels + body
     new = gast.FunctionDef(
         name=tree.name, args=tree.args, body=body, decorator_list=[], returns=None,
         type_comment=None, type_params=[],
@@ -313,6 +314,36 @@ def _array_namespaces(tree, parsed) -> None:
     Substitute().visit(tree)
     for stmt in aliases:
         tree.body.remove(stmt)
+
+
+def _function_defaults(tree, parsed, namer) -> list:
+    """Parameters with a function as default (`def f(x, _r=np.sum)`) that f calls, never
+    assigns and does not receive from a caller that knows them: calls through them use
+    that function's rule (or source), as if f named it, and a statement at the top checks
+    the parameter still holds it when the gradient runs (a call passing another function
+    is refused there, with where f is defined)."""
+    func = parsed.func
+    if not inspect.isfunction(func):
+        return []
+    stored = {n.id for n in walk(tree) if isinstance(n, gast.Name)
+              and isinstance(n.ctx, gast.Store)}
+    called = {dotted_name(n.func).split(".")[0] for n in walk(tree)
+              if isinstance(n, gast.Call) and dotted_name(n.func) is not None}
+    out = []
+    for name, param in inspect.signature(func, follow_wrapped=False).parameters.items():
+        default = param.default
+        if name in parsed.static or name in stored or name not in called \
+                or default is inspect.Parameter.empty or isinstance(default, type) \
+                or not callable(default):
+            continue
+        parsed.static[name] = default
+        alias = namer.fresh(f"{name}_default")
+        parsed.aliases[alias] = default
+        check = assign(namer.fresh(f"{name}_checked"), call(
+            "default_function", load(name), load(alias), const(name),
+            const(parsed.location.describe(tree))))
+        out.append(_at(check, getattr(tree, "lineno", None)))
+    return out
 
 
 def _gives_namespace(func) -> bool:

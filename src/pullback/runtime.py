@@ -577,6 +577,18 @@ def transposed_grad(g, rows):
                              for i in range(len(row))) for j, row in enumerate(rows))
 
 
+def default_function(given, default, name, where):
+    """A parameter whose default is a function, checked to hold it: the gradient was made
+    with that function's derivative rule."""
+    if given is not default:
+        raise PullbackError(
+            f"this gradient was generated for {name}={getattr(default, '__name__', default)} "
+            f"(its default), but the call passed {getattr(given, '__name__', given)!r}: "
+            "differentiate a function that passes it (pullback then transforms for the "
+            f"function passed), or one whose default it is\n  {where}")
+    return given
+
+
 def numpy_namespace(of, arrays, where):
     """The array namespace `of(*arrays)` gives (sklearn's get_namespace: with its flag),
     checked to be NumPy or an array-API wrapper of NumPy: the gradient reads its functions

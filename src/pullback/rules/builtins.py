@@ -39,5 +39,6 @@ RULES = {
 NONDIFF = {builtins.len, builtins.range, builtins.int, builtins.round, builtins.bool,
            builtins.isinstance, builtins.type, builtins.print, runtime.sort_order,
            runtime.index_of_min, runtime.index_of_max, runtime.loop_len, runtime.unbound,
-           runtime.has_key, runtime.numpy_namespace}
+           runtime.has_key, runtime.numpy_namespace,
+           runtime.default_function}
 
