@@ -7,11 +7,18 @@ raises. Nothing here is meant to be imported by users.
 """
 
 import contextlib
+import functools
 import logging
 import math
+import operator
 import warnings
 
 import numpy as np
+
+try:  # scipy's spelling (scikit-learn's get_namespace works the same way)
+    from scipy._lib._array_api import array_namespace
+except ImportError:  # pragma: no cover - scipy is optional
+    array_namespace = None
 
 COUNTER = 0.0
 LOGGER = logging.getLogger("pullback.docs")
@@ -412,11 +419,59 @@ def generator_function(x):
 
 
 def star_args(x, *rest):
-    return x * 2.0
+    return x * rest[0] + rest[1] ** 2 * len(rest)
 
 
-def star_kwargs(x, **options):
-    return x * 2.0
+def _weighted(x, **options):
+    return x * options["scale"] + options["shift"] ** 2
+
+
+def star_kwargs(x):
+    return _weighted(x, scale=x, shift=2.0 * x)
+
+
+def dict_methods(x, y):
+    d = dict(zip(["a", "b"], [x, y]))
+    first = d.setdefault("c", x * y)
+    return d.get("a", 0.0) * d.get("missing", y) + first * dict(w=y)["w"]
+
+
+def min_max_many_or_default(x, y):
+    lo = min(x, y, x * y)
+    return lo + max([v for v in [x, y] if v > 10.0], default=y * y)
+
+
+def set_of_constants(x):
+    kinds = {i % 3 for i in range(7)}
+    return x * len(kinds)
+
+
+def functional_helpers(x, y):
+    scaled = functools.partial(_inner, c=y)
+    second = operator.itemgetter(1)
+    pairs = sorted([(2.0, x), (1.0, y)], key=operator.itemgetter(0))
+    kept = sum(filter(lambda v: v > 0.0, [x, -y, x * y]))
+    return scaled(x, y) + second(pairs[0]) * kept + operator.mul(x, y)
+
+
+def array_namespace_code(x):
+    xp = array_namespace(x)
+    return xp.sum(xp.sin(x) * x, axis=0)
+
+
+def function_default(x, _reduce=np.sum):
+    return _reduce(np.sin(x) * x)
+
+
+def _inner(a, b, c=1.0):
+    return a * b + c
+
+
+def star_unpacking_in_calls(x, y):
+    pairs = [(x, y), (y, 2.0 * x)]
+    firsts, seconds = zip(*pairs)
+    opts = {"c": x * y}
+    return _inner(*firsts, **opts) + _inner(x, *seconds)
 
 
 def del_statement(x):
@@ -548,6 +603,23 @@ CASES = [
      array_from_active_scalars, (0.5, -1.5), (0, 1)),
     (FUNCTIONS, "dict of arrays as an input", dict_of_arrays_input,
      ({"W": _m(), "b": _v()},), 0),
+    (FUNCTIONS, "`*args` (`wrt` counts arguments as passed)", star_args, (0.5, 1.5, -0.7),
+     (0, 1, 2)),
+    (FUNCTIONS, "`**kwargs`", star_kwargs, (0.5,), 0),
+    (FUNCTIONS, "`f(*xs)`, `f(**opts)`, `zip(*rows)`", star_unpacking_in_calls, (0.5, -1.5),
+     (0, 1)),
+    (FUNCTIONS, "`d.get`, `d.setdefault`, `dict(zip(...))`, `dict(k=v)`, `dict(d)`",
+     dict_methods, (0.5, -1.5), (0, 1)),
+    (FUNCTIONS, "`min(a, b, c)`, `max(values, default=d)`", min_max_many_or_default,
+     (0.5, -1.5), (0, 1)),
+    (FUNCTIONS, "set display or comprehension of values not differentiated",
+     set_of_constants, (0.5,), 0),
+    (FUNCTIONS, "`functools.partial`, `filter`, `operator.itemgetter`, `operator.mul`",
+     functional_helpers, (0.5, 1.5), (0, 1)),
+    (FUNCTIONS, "array-API namespaces `xp = array_namespace(x)`, `xp.sum(...)` (NumPy arrays)",
+     array_namespace_code, (_v(),), 0),
+    (FUNCTIONS, "a function as a default argument `def f(x, _r=np.sum)`", function_default,
+     (_v(),), 0),
     (OTHER, "`try` / `except` / `else` (several except clauses)", try_except, (0.5,), 0),
     (OTHER, "`try` / `except T as e`: a fallback the adjoint follows", try_fallback,
      (np.array([[1.0, 2.0], [2.0, 1.0]]),), 0),
@@ -561,8 +633,6 @@ CASES = [
     (OTHER, "class definition", class_definition, (0.5,), 0),
     (OTHER, "`global`", global_statement, (0.5,), 0),
     (OTHER, "`yield` (generators)", generator_function, (0.5,), 0),
-    (OTHER, "`*args`", star_args, (0.5,), 0),
-    (OTHER, "`**kwargs`", star_kwargs, (0.5,), 0),
     (OTHER, "`del`", del_statement, (0.5,), 0),
     (OTHER, "starred assignment `a, *b = ...`", starred_assignment, (0.5,), 0),
     (OTHER, "calls made for their side effects (`print(x)`)", print_call, (0.5,), 0),

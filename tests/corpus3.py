@@ -4242,14 +4242,13 @@ refuse(refused_function_returned_by_helper, lambda r: (_n(r, 3),), 0,
        "NoRuleError", "call to act")
 
 
-def refused_zip_star(x, y):
-    pairs = [(x, y), (y, x)]
+def zip_star_pairs(x, y):
+    pairs = [(x, y), (y, x * y)]
     a, b = zip(*pairs)
     return sum(a) * sum(b)
 
 
-refuse(refused_zip_star, lambda r: (_u(r, -1, 1), _u(r, -1, 1)), (0, 1),
-       "UnsupportedSyntaxError", "starred")
+add(zip_star_pairs, lambda r: (_u(r, -1, 1), _u(r, -1, 1)), (0, 1))
 
 
 def refused_nonlocal_accumulator(x):

@@ -79,14 +79,6 @@ async def uses_async(x):  # <- here
     return x * 2.0
 
 
-def uses_varargs(x, *args):  # <- here
-    return x * 2.0
-
-
-def uses_varkw(x, **kwargs):  # <- here
-    return x * 2.0
-
-
 def uses_del(x):
     tmp = x * 2.0
     y = tmp + 1.0
@@ -104,11 +96,6 @@ def uses_nested_def(x):
         return 1.0 if n == 0 else n * fact(n - 1)  # <- here
 
     return fact(3) * x
-
-
-def uses_set_comprehension(x):
-    terms = {x**k for k in range(4)}  # <- here
-    return sum(terms)
 
 
 def uses_starred(x):
@@ -230,10 +217,6 @@ def aliases_rebound_buffer(a, x):
     other = buf  # <- here
     buf[0] = x
     return np.sum(buf * other)
-
-
-def calls_default_function(x, act=np.tanh):
-    return np.sum(act(x))  # <- here
 
 
 def calls_rebound_local_function(x, c):

@@ -38,7 +38,11 @@ def resolve(f, args, kwargs, item):
         if not 0 <= item < len(args):
             raise IndexError(f"wrt={item} but only {len(args)} positional arguments were given")
         return ("pos", item)
-    names = list(inspect.signature(f).parameters)
+    parameters = inspect.signature(f).parameters
+    names = list(parameters)
+    if item not in names and item in kwargs and any(
+            p.kind == p.VAR_KEYWORD for p in parameters.values()):
+        return ("kw", item)  # a keyword passed through **kwargs
     if item not in names:
         raise KeyError(f"{f.__name__} has no parameter named {item!r}")
     index = names.index(item)

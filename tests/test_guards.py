@@ -164,8 +164,15 @@ def test_the_function_that_runs_is_the_one_differentiated(f, x, value, slope):
     assert_grad_matches(f, (x,))
 
 
+def test_a_wrapper_taking_args_and_kwargs_is_differentiated_as_it_runs():
+    """The wrapper (`fn(*args, **kwargs)` then doubled) is the function that runs: its
+    gradient is that of 2 x**3, the wrapped function's passed on through *args."""
+    for x in (0.7, -1.3):
+        assert pullback.grad(doubled_cube)(x) == pytest.approx(6.0 * x ** 2)
+    assert pullback.grad(doubled_cube, wrt=0)(0.5) == pytest.approx(1.5)
+
+
 @pytest.mark.parametrize("f, says", [
-    (doubled_cube, "wrapper made by a decorator"),
     (class_decorated, "Negated object wrapping class_decorated"),
     (cached_square, "_lru_cache_wrapper object wrapping cached_square"),
 ])

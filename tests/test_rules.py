@@ -73,6 +73,10 @@ SAMPLES = {
     builtins.sum: [("sum([x0, x1, x0 * x1])", [(S, ANY), (S, ANY)]),
                    ("sum([x0, x1], x1)", [((3,), ANY), ((3,), ANY)])],
     builtins.tuple: [("tuple([x0, x1 * x0])[1] + 3.0 * tuple(x1)[2]", [(S, ANY), ((3,), ANY)])],
+    np.float64: [("np.float64(x0) * x1", [(S, ANY), ((3,), ANY)])],
+    # zip(*rows), as normalize writes it
+    HELPERS["transposed"]: [("transposed([x0, x1 * x0])[1][1] + transposed([x1, x0])[2][0]",
+                             [((3,), ANY), ((3,), ANY)])],
     np.where: [("np.where(x0 > 0.1, x0 * x1, x1 ** 2)", [((3, 4), ANY), ((4,), ANY)]),
                ("np.where(np.greater(x2, 0.0), x0, x1)", [((3,), ANY), ((3,), ANY), ((3,), ANY)])],
     np.sum: [("np.sum(x0)", [((2, 3), ANY)]), ("np.sum(x0, axis=1)", [((2, 3), ANY)]),
@@ -590,6 +594,7 @@ def _build(expr, n, tmp_path, tag):
     source = textwrap.dedent(f"""
         import math
         import numpy as np
+        from pullback.runtime import transposed
         {"import scipy.special, scipy.stats, scipy.linalg, scipy.signal" if scipy else ""}
 
 
@@ -731,7 +736,7 @@ def test_rule_on_list_literals(index, tmp_path):
 def _sample_calls(f, expr, args):
     """(positional, keyword) arguments of each call to f in a sample expression."""
     env = {"np": np, "math": math, "builtins": builtins, "scipy": scipy,
-           **{f"x{i}": a for i, a in enumerate(args)}}
+           "transposed": HELPERS["transposed"], **{f"x{i}": a for i, a in enumerate(args)}}
 
     def value(node):
         return eval(compile(ast.Expression(node), "<sample>", "eval"), env)

@@ -274,19 +274,6 @@ def rejects_with(x):
     return y
 
 
-def rejects_set(x):
-    pair = {x, 2.0}  # <- set
-    return len(pair) * x
-
-
-def rejects_varargs(x, *args):  # <- varargs
-    return x
-
-
-def rejects_varkw(x, **options):  # <- varkw
-    return x
-
-
 def rejects_for_else(x):
     y = x
     for _ in range(3):  # <- for else
@@ -296,24 +283,12 @@ def rejects_for_else(x):
     return y
 
 
-def rejects_comprehension(xs):
-    ys = {x * x for x in xs}  # <- comprehension
-    return ys
-
-
 REJECTED = [
     (rejects_try, "try/finally (a `finally` clause; try/except without finally is "
      "supported)", "# <- try", "try:"),
     (rejects_with, "`with ... as` a tuple or attribute (use one name)", "# <- with",
      'with np.errstate(all="ignore") as (a, b):'),
-    (rejects_set, "set display", "# <- set", "pair = {x, 2.0}"),
-    (rejects_varargs, "*args (variable positional arguments, *args)", "# <- varargs",
-     "def rejects_varargs(x, *args):"),
-    (rejects_varkw, "**options (variable keyword arguments, **kwargs)", "# <- varkw",
-     "def rejects_varkw(x, **options):"),
     (rejects_for_else, "else clause on a for loop", "# <- for else", "for _ in range(3):"),
-    (rejects_comprehension, "set comprehension", "# <- comprehension",
-     "ys = {x * x for x in xs}"),
 ]
 
 

@@ -37,7 +37,7 @@ import numpy as np
 from . import rules
 from .codegen import HELPERS
 from .errors import NoRuleError
-from .nodes import dotted_name, walk
+from .nodes import dotted_name, parameters, walk
 from .parse import MISSING, is_library, passed_through
 from .rules.numpy import ELEMENTWISE, REDUCTIONS
 from .shapes import Shapes
@@ -97,6 +97,8 @@ class Op:
     bound: dict = field(default_factory=dict)  # every rule param -> atom node or value
     callee: object = None
     name: str = ""  # how the user spelled the callee
+    # a call g(a, *P, **M) of a Python function: which parameters P and M fill
+    spread: dict | None = None
 
 
 def _atom_name(node):
@@ -107,7 +109,7 @@ class Analysis:
     def __init__(self, tree, parsed, wrt, optimize=True):
         self.parsed = parsed
         self.tree = tree
-        params = [a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs]
+        params = parameters(tree.args)
         self.params = params
         every = walk(tree)  # every node, listed once for the scans below
         self.locals = set(params) | {
@@ -361,23 +363,38 @@ class Analysis:
 
     def _bind(self, callee, args, keywords, name, stmt=None) -> Op:
         found = rules.lookup(callee) if callee is not MISSING else None
+        spread = {}  # normalize passes at most one *P and one **M
+        for a in args:
+            if isinstance(a, gast.Starred):
+                spread["*"] = a.value
+        for k in keywords:
+            if k.arg is None:
+                spread["**"] = k.value
+        args = [a for a in args if not isinstance(a, gast.Starred)]
+        keywords = [k for k in keywords if k.arg is not None]
         everything = {i: a for i, a in enumerate(args)}
         everything.update({k.arg: k.value for k in keywords})
-        if found == rules.NONDIFF_MARK:
+        everything.update(spread)
+        if found == rules.NONDIFF_MARK and not spread:
             return Op("nondiff", callee=callee, name=name)
         if found is None and _has_source(callee):
             try:  # a Python function: differentiated by transforming it too
                 # the parameters of the function that runs (a decorator's wrapper, not
                 # the function under it), as api's `calls` transforms it
-                bound = inspect.signature(passed_through(callee), follow_wrapped=False).bind(
-                    *args, **{k.arg: k.value for k in keywords})
+                signature = inspect.signature(passed_through(callee), follow_wrapped=False)
+                bind = signature.bind_partial if spread else signature.bind
+                bound = bind(*args, **{k.arg: k.value for k in keywords})
             except TypeError as exc:
                 return Op("unknown", everything, callee=callee, name=f"{name} ({exc})")
             if not all(isinstance(v, gast.AST) for v in bound.arguments.values()):
                 return Op("unknown", everything, callee=callee,  # packed into *args, **kw
                           name=f"{name} (a function taking *args or **kwargs)")
-            inputs = dict(bound.arguments)
-            return Op("call", inputs, None, dict(bound.arguments), callee, name)
+            op = Op("call", {**bound.arguments, **spread}, None, dict(bound.arguments),
+                    callee, name)
+            op.spread = _spread_layout(signature, len(args), set(bound.arguments), spread)
+            return op
+        if spread:
+            return Op("unknown", everything, callee=callee, name=f"{name} (given *xs or **m)")
         if found is None:
             return Op("unknown", everything, callee=callee, name=name)
         try:
@@ -777,6 +794,30 @@ def _effect_only(callee) -> bool:
         return function in EFFECT_ONLY
     except TypeError:  # unhashable
         return False
+
+
+def _spread_layout(signature, given, bound, spread) -> dict:
+    """For a call `g(a, b, *P, k=v, **M)` of a Python function: "*" -> (the parameters P
+    may fill, in order: the named positional ones past the `given` leading arguments, then
+    *args), "**" -> (those M may fill: the named ones not given, then **kwargs), and
+    "positional", "offset", "varargs", "named", "varkw": what `spread_grads` needs to
+    hand the parameters' gradients back to P's elements and M's keys."""
+    kind = inspect.Parameter
+    params = list(signature.parameters.values())
+    positional = tuple(p.name for p in params if p.kind in (kind.POSITIONAL_ONLY,
+                                                            kind.POSITIONAL_OR_KEYWORD))
+    varargs = next((p.name for p in params if p.kind == kind.VAR_POSITIONAL), None)
+    varkw = next((p.name for p in params if p.kind == kind.VAR_KEYWORD), None)
+    named = tuple(p.name for p in params if p.kind in (kind.POSITIONAL_OR_KEYWORD,
+                                                       kind.KEYWORD_ONLY))
+    layout = {"positional": positional, "offset": given, "varargs": varargs,
+              "named": named, "varkw": varkw, "*": (), "**": ()}
+    if "*" in spread:
+        layout["*"] = tuple(n for n in positional[given:] if n not in bound) \
+            + ((varargs,) if varargs else ())
+    if "**" in spread:
+        layout["**"] = tuple(n for n in named if n not in bound) + ((varkw,) if varkw else ())
+    return layout
 
 
 def _has_source(callee) -> bool:

@@ -31,7 +31,7 @@ from .activity import Analysis
 from .check import check, check_writes
 from .errors import PullbackError
 from .naming import RESERVED
-from .nodes import dotted_name
+from .nodes import dotted_name, parameters
 from .normalize import normalize
 from .parse import lookup_dotted, parse_function, passed_through, where_defined
 from .reverse import reverse
@@ -151,33 +151,50 @@ def _forgetter(key):
 
 
 def _wrt_names(func, wrt):
+    """The parameters `wrt` denotes, and whether it is a single one. Positions count the
+    arguments as passed: past the named positional parameters, `wrt=k` is an element of
+    `*args`, given as (name of *args, index). A name is a parameter (`*args` and
+    `**kwargs` by their own names: the whole tuple or dict), or else, when f takes
+    `**kwargs`, the keyword passed through it: (name of **kwargs, keyword)."""
     params = list(inspect.signature(func, follow_wrapped=False).parameters.values())
     positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     names = [p.name for p in params]
+    varargs = [p.name for p in params if p.kind == p.VAR_POSITIONAL]
+    varkw = [p.name for p in params if p.kind == p.VAR_KEYWORD]
     single = not isinstance(wrt, (tuple, list))
     out = []
     for w in ([wrt] if single else wrt):
         if isinstance(w, bool) or not isinstance(w, (int, str)):
             raise PullbackError(f"wrt must be a parameter position or name, got {w!r}")
-        if isinstance(w, int):
+        if isinstance(w, int) and varargs and w >= len(positional):
+            out.append((varargs[0], w - len(positional)))  # counted as passed
+        elif isinstance(w, int):
+            if varargs and w < 0:
+                raise _wrt_error(func, f"wrt={w}: {func.__qualname__} takes *{varargs[0]}, "
+                                 "so positions count from the first argument (0, 1, ...)",
+                                 params)
             if not -len(positional) <= w < len(positional):
                 raise _wrt_error(func, f"wrt={w} but {func.__qualname__} has {len(positional)} "
                                  "positional parameters", params)
             out.append(positional[w])
-        else:
-            if w not in names:
-                raise _wrt_error(func, f"wrt={w!r} is not a parameter of {func.__qualname__}",
-                                 params)
+        elif w in names:
             out.append(w)
+        elif varkw:
+            out.append((varkw[0], w))  # a keyword passed through **kwargs
+        else:
+            raise _wrt_error(func, f"wrt={w!r} is not a parameter of {func.__qualname__}",
+                             params)
     return tuple(out), single
+
+
+def _parameter_of(entry) -> str:
+    """The parameter a wrt entry differentiates: itself, or the *args / **kwargs holding it."""
+    return entry if isinstance(entry, str) else entry[0]
 
 
 def _wrt_error(func, message, params):
     """A wrt that names no parameter of the function that runs, with where it is defined
     (for a decorator's `*args` wrapper, the wrapper: its parameters are the ones)."""
-    varargs = [p.name for p in params if p.kind == p.VAR_POSITIONAL]
-    if varargs:
-        message += f" (it takes *{varargs[0]}; pullback differentiates named parameters)"
     where = where_defined(func)
     error = PullbackError(f"{message}\n  {where}" if where else message)
     _explain_wrapper(func, error)
@@ -305,8 +322,7 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
     check(parsed.tree, parsed.location)
     stages = _Stages(keep_stages)
     stages.keep("parsed", parsed.tree)
-    clash = [a.id for a in parsed.tree.args.args + parsed.tree.args.kwonlyargs
-             + parsed.tree.args.posonlyargs if a.id in RESERVED]
+    clash = [name for name in parameters(parsed.tree.args) if name in RESERVED]
     if clash:
         raise PullbackError(
             f"parameter name {clash[0]!r} of {func.__qualname__} is reserved for the generated "
@@ -315,7 +331,7 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
     stages.keep("normalized", tree)
     tree = to_ssa(tree, parsed.location.describe)
     stages.keep("ssa", tree)
-    analysis = Analysis(tree, parsed, names, optimize)
+    analysis = Analysis(tree, parsed, {_parameter_of(n) for n in names}, optimize)
     check_writes(tree, analysis, parsed)
     callees: list = []
 

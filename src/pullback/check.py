@@ -25,7 +25,7 @@ ALLOWED = (
     gast.Constant, gast.Attribute, gast.Subscript, gast.Slice, gast.Tuple, gast.List,
     gast.keyword, gast.FunctionDef, gast.Lambda, gast.arguments, gast.ListComp,
     gast.GeneratorExp, gast.comprehension, gast.Dict, gast.DictComp, gast.JoinedStr,
-    gast.FormattedValue,
+    gast.FormattedValue, gast.Starred, gast.Set, gast.SetComp,
     # contexts and operators
     gast.expr_context, gast.operator, gast.unaryop, gast.boolop, gast.cmpop,
 )
@@ -72,14 +72,13 @@ def check(tree: gast.FunctionDef, location) -> None:
 
     if isinstance(tree, gast.AsyncFunctionDef):
         reject(tree, "async function")
-    args = tree.args
-    if args.vararg is not None:
-        reject(tree, f"*{args.vararg.id} (variable positional arguments, *args)")
-    if args.kwarg is not None:
-        reject(tree, f"**{args.kwarg.id} (variable keyword arguments, **kwargs)")
 
     for stmt in tree.body:
+        in_calls = {id(a) for node in nodes.walk(stmt) if isinstance(node, gast.Call)
+                    for a in node.args}  # f(*xs): the one place a starred value may be
         for node in nodes.walk(stmt):
+            if isinstance(node, gast.Starred) and id(node) not in in_calls:
+                reject(node, "starred expression (*x) outside the arguments of a call")
             if isinstance(node, ALLOWED):
                 _check_detail(node, reject)
                 continue
@@ -112,8 +111,8 @@ def _check_detail(node, reject) -> None:
         _check_target(node.target, reject, node)
     elif isinstance(node, (gast.FunctionDef, gast.Lambda)):
         args = node.args
-        if args.vararg is not None or args.kwarg is not None or args.kwonlyargs:
-            reject(node, "nested function with *args, **kwargs or keyword-only parameters")
+        if args.kwonlyargs:
+            reject(node, "nested function with keyword-only parameters")
         if isinstance(node, gast.FunctionDef) and node.decorator_list:
             reject(node, "decorated nested function")
 

@@ -204,3 +204,10 @@ def walk(node: gast.AST) -> list:
             elif isinstance(value, _AST):
                 append(value)
     return found
+
+
+def parameters(args: gast.arguments) -> list[str]:
+    """Every name a signature binds: positional, keyword-only, then `*args` and `**kwargs`
+    (inside the function, a tuple and a dict like any other values)."""
+    return [a.id for a in args.posonlyargs + args.args + args.kwonlyargs
+            + [a for a in (args.vararg, args.kwarg) if a is not None]]

@@ -33,7 +33,9 @@ Guarantees on the output (a gast FunctionDef with the user's signature):
 from __future__ import annotations
 
 import builtins
+import functools
 import inspect
+import operator
 import sys
 import types
 
@@ -57,11 +59,12 @@ from .nodes import (
     is_atom,
     load,
     not_,
+    parameters,
     store,
     tuple_of,
     walk,
 )
-from .parse import MISSING, is_library, lookup_free, parse_function
+from .parse import MISSING, is_library, lookup_free, parse_function, passed_through
 
 
 def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
@@ -71,6 +74,8 @@ def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
     user_names = set(namer.taken)
     local_functions = _local_functions(tree, namer, parsed)
     shadowed = _free_names_shadowed_by_helpers(tree, parsed, namer)
+    _array_namespaces(tree, parsed)
+    defaults = _function_defaults(tree, parsed, namer)
     tree.body = _Blocks(namer, parsed.location, tree).block(tree.body)
     unset = _maybe_unset(tree)
     body = _ControlFlow(namer).function(tree.body)
@@ -85,7 +90,7 @@ def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
         sentinels.append(_at(assign(name, call("unbound", const(name))),
                              getattr(tree, "lineno", None)))
         sentinels[-1].sentinel = True
-    body = shadowed + sentinels + body
+    body = shadowed + defaults + sentinels + body
     new = gast.FunctionDef(
         name=tree.name, args=tree.args, body=body, decorator_list=[], returns=None,
         type_comment=None, type_params=[],
@@ -200,7 +205,10 @@ def _dict_names(tree, flatten) -> set[str]:
     for node in walk(tree):
         if isinstance(node, (gast.Assign, gast.AnnAssign)) and node.value is not None:
             targets = node.targets if isinstance(node, gast.Assign) else [node.target]
-            is_dict = isinstance(node.value, (gast.Dict, gast.DictComp))
+            is_dict = isinstance(node.value, (gast.Dict, gast.DictComp)) or (
+                isinstance(node.value, gast.Call) and isinstance(node.value.func, gast.Name)
+                and node.value.func.id == "dict"
+                and flatten.parsed.lookup("dict") is builtins.dict)
             for t in targets:
                 if isinstance(t, gast.Name):
                     kinds.setdefault(t.id, set()).add(is_dict)
@@ -249,7 +257,7 @@ def _free_names_shadowed_by_helpers(tree, parsed, namer) -> list:
     (`owned_global = module_globals['owned']`); its uses in the tree are renamed."""
     from .codegen import HELPERS
 
-    params = {a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs}
+    params = set(parameters(tree.args))
     stored = {n.id for n in walk(tree) if isinstance(n, gast.Name)
               and isinstance(n.ctx, gast.Store)}
     out = []
@@ -270,6 +278,96 @@ def _free_names_shadowed_by_helpers(tree, parsed, namer) -> list:
     return out
 
 
+def _array_namespaces(tree, parsed) -> None:
+    """A name bound once, at the top of the function, to a module (`xp = np`) or to the
+    array namespace of the inputs (`xp = array_namespace(x)`, `xp, _ = get_namespace(x)`):
+    its attributes are read from NumPy (`xp.sum` is np.sum, with np.sum's rule). The
+    namespace call itself is kept, and followed by a check that it gave NumPy (or an
+    array-API wrapper of NumPy); any other array library is refused when the gradient
+    runs (`numpy_namespace` wraps the call)."""
+    stores: dict = {}
+    for n in walk(tree):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+            stores[n.id] = stores.get(n.id, 0) + 1
+    found, aliases = {}, []
+    for stmt in tree.body:
+        if not isinstance(stmt, gast.Assign) or len(stmt.targets) != 1:
+            continue
+        target, value = stmt.targets[0], stmt.value
+        if isinstance(target, gast.Tuple) and target.elts:
+            target = target.elts[0]  # sklearn's get_namespace: (xp, is_array_api)
+        if not isinstance(target, gast.Name) or stores.get(target.id) != 1:
+            continue
+        dotted = dotted_name(value)
+        if isinstance(value, gast.Name) and value.id in found \
+                and dotted_name(found[value.id]) == "np":
+            found[target.id] = found[value.id]  # np = xp: NumPy (checked), as the helper
+            aliases.append(stmt)
+        elif dotted is not None and dotted.split(".")[0] not in stores \
+                and isinstance(parsed.resolve(value), types.ModuleType):
+            found[target.id] = value  # xp = np: xp.sum is np.sum as written
+        elif isinstance(value, gast.Call) and dotted_name(value.func) is not None \
+                and dotted_name(value.func).split(".")[0] not in stores \
+                and not value.keywords and _gives_namespace(parsed.resolve(value.func)):
+            found[target.id] = load("np")  # the call runs inside the check
+            stmt.value = call("numpy_namespace", value.func, gast.Tuple(
+                elts=value.args, ctx=gast.Load()), const(parsed.location.describe(stmt)))
+    if not found:
+        return
+
+    class Substitute(gast.NodeTransformer):
+        def visit_Attribute(self, node):
+            if isinstance(node.value, gast.Name) and node.value.id in found \
+                    and isinstance(node.value.ctx, gast.Load):
+                module = found[node.value.id]
+                return gast.copy_location(gast.Attribute(
+                    value=clone(module), attr=node.attr, ctx=node.ctx), node)
+            self.generic_visit(node)
+            return node
+
+    Substitute().visit(tree)
+    for stmt in aliases:
+        tree.body.remove(stmt)
+
+
+def _function_defaults(tree, parsed, namer) -> list:
+    """Parameters with a function as default (`def f(x, _r=np.sum)`) that f calls, never
+    assigns and does not receive from a caller that knows them: calls through them use
+    that function's rule (or source), as if f named it, and a statement at the top checks
+    the parameter still holds it when the gradient runs (a call passing another function
+    is refused there, with where f is defined)."""
+    func = parsed.func
+    if not inspect.isfunction(func):
+        return []
+    stored = {n.id for n in walk(tree) if isinstance(n, gast.Name)
+              and isinstance(n.ctx, gast.Store)}
+    called = {dotted_name(n.func).split(".")[0] for n in walk(tree)
+              if isinstance(n, gast.Call) and dotted_name(n.func) is not None}
+    out = []
+    for name, param in inspect.signature(func, follow_wrapped=False).parameters.items():
+        default = param.default
+        if name in parsed.static or name in stored or name not in called \
+                or default is inspect.Parameter.empty or isinstance(default, type) \
+                or not callable(default):
+            continue
+        parsed.static[name] = default
+        alias = namer.fresh(f"{name}_default")
+        parsed.aliases[alias] = default
+        check = assign(namer.fresh(f"{name}_checked"), call(
+            "default_function", load(name), load(alias), const(name),
+            const(parsed.location.describe(tree))))
+        out.append(_at(check, getattr(tree, "lineno", None)))
+    return out
+
+
+def _gives_namespace(func) -> bool:
+    """scipy's and array_api_compat's array_namespace, scikit-learn's get_namespace
+    (known by name and package, so that none of them is imported for this)."""
+    return getattr(func, "__name__", None) in ("array_namespace", "get_namespace") \
+        and str(getattr(func, "__module__", "")).split(".")[0] in (
+            "scipy", "sklearn", "array_api_compat")
+
+
 MODULE_GLOBALS = "module_globals"  # bound by the API to the user's module namespace
 
 
@@ -278,7 +376,7 @@ def _maybe_unset(tree) -> list[str]:
     have run (after the statement, or earlier in a later iteration). They start as
     `unbound(name)`, so copies that merge paths never read an unbound name, and any use
     of the placeholder raises UnboundLocalError as Python's read of the variable does."""
-    params = {a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs}
+    params = set(parameters(tree.args))
     found = []
     reads = _OpenReads(tree)
     assigned_before = set(params)  # names surely set before each top-level statement
@@ -842,6 +940,7 @@ class _Flatten:
         self.parsed = parsed
         self.lineno = None
         self.local_functions: dict = {}
+        self.made: dict = {}  # name -> a callable functools.partial or operator made
         self.user_names: set = set()  # names of the user's function, and reserved ones
         self.inlining: list = []  # the functions being inlined, innermost last
         self.readable: dict = {}  # module-level function -> its checked Parsed
@@ -853,8 +952,12 @@ class _Flatten:
         self.built: set = set()  # fresh names of lists built for a comprehension or builtin
         self.dicts = _dict_names(parsed.tree, self)
         tree = parsed.tree
-        self.locals = {a.id for a in tree.args.posonlyargs + tree.args.args
-                       + tree.args.kwonlyargs} | {
+        kwarg = tree.args.kwarg
+        if kwarg is not None and not any(  # **kwargs is a dict while it is not rebound
+                isinstance(n, gast.Name) and n.id == kwarg.id and isinstance(n.ctx, gast.Store)
+                for n in walk(gast.Module(body=tree.body, type_ignores=[]))):
+            self.dicts.add(kwarg.id)
+        self.locals = set(parameters(tree.args)) | {
             n.id for n in walk(tree) if isinstance(n, gast.Name)
             and isinstance(n.ctx, gast.Store)}
 
@@ -1009,16 +1112,22 @@ class _Flatten:
                    "its write into the array", expr)
 
     def assign_to(self, target, value, out):
+        if isinstance(target, gast.Name) and self.bind_callable(target.id, value, out):
+            return
         called = self.builtin(value.func) if isinstance(value, gast.Call) else None
         if isinstance(target, gast.Name) and (isinstance(value, gast.GeneratorExp) or called
                                               in (builtins.map, builtins.reversed,
-                                                  builtins.zip, builtins.enumerate)):
+                                                  builtins.zip, builtins.enumerate,
+                                                  builtins.filter)):
             what = "a generator" if called is None else f"{called.__name__}()"
             self.error(f"{what} bound to a name: pullback makes it a list, which differs once "
                        "it is consumed twice; use a list comprehension or list()", value)
         if isinstance(target, gast.Name) and isinstance(value, gast.DictComp) \
                 and not _reads(value, target.id):
             self.comprehension(value, out, target.id)  # built under its own name: no copy
+        elif isinstance(target, gast.Name) and called is builtins.dict \
+                and not _reads(value, target.id):
+            self.dict_call(value, out, target.id)  # built under its own name: no copy
         elif isinstance(target, gast.Name) and (isinstance(value, gast.ListComp) or (
                 called is builtins.list and len(value.args) == 1 and not value.keywords)) \
                 and not _reads(value, target.id):
@@ -1124,6 +1233,7 @@ class _Flatten:
 
     def iteration(self, target, it, index, out):
         """(length atom, [(target, element expr)]) for iterating `it` with index `index`."""
+        it = self.starred_zip(it)
         callee = getattr(it, "builtin", None) or (
             self.parsed.resolve(it.func) if isinstance(it, gast.Call) else None)
         if callee is builtins.reversed and len(it.args) == 1 and not it.keywords:
@@ -1271,11 +1381,17 @@ class _Flatten:
             orelse.append(assign(result, self.simple(expr.orelse, orelse)))
             out.append(if_(test, body, orelse))
             return load(result)
+        if isinstance(expr, gast.Call):
+            made = self.made_callable(expr.func, out)
+            if made is not None:
+                return self.simple(self.call_made(made, expr), out)
         if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name) \
                 and expr.func.id in self.local_functions:
             return self.inline(expr, self.local_functions[expr.func.id], None, out)
         if isinstance(expr, gast.Call):
             lowered = self.sequence_call(expr, out)
+            if lowered is None:
+                lowered = self.container_call(expr, out)
             if lowered is not None:
                 return lowered
             method = self.array_method(expr)
@@ -1292,6 +1408,9 @@ class _Flatten:
             if any(k.arg == "out" and not (isinstance(k.value, gast.Constant)
                                            and k.value.value is None) for k in expr.keywords):
                 return self.out_call(expr, out)
+            spread = self.spread_call(expr, out)
+            if spread is not None:
+                return spread
             func = self.callee(expr.func, out)
             args = [self.atom(a, out) for a in expr.args]
             keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value, out))
@@ -1315,6 +1434,15 @@ class _Flatten:
             return type(expr)(elts=elts, ctx=gast.Load())
         if isinstance(expr, (gast.ListComp, gast.GeneratorExp, gast.DictComp)):
             return self.comprehension(expr, out)
+        if isinstance(expr, (gast.Set, gast.SetComp)):  # a set of values: no gradient
+            items = self.comprehension(gast.ListComp(elt=expr.elt, generators=expr.generators)
+                                       if isinstance(expr, gast.SetComp) else
+                                       gast.List(elts=expr.elts, ctx=gast.Load()), out) \
+                if isinstance(expr, gast.SetComp) else self.atom(
+                    gast.List(elts=expr.elts, ctx=gast.Load()), out)
+            made = gast.Call(func=load("set"), args=[items], keywords=[])
+            made.func.builtin = builtins.set
+            return made
         if isinstance(expr, gast.Dict):
             return gast.Dict(keys=[self.atom(k, out) for k in expr.keys],
                              values=[self.atom(v, out) for v in expr.values])
@@ -1330,6 +1458,250 @@ class _Flatten:
             spec = gast.JoinedStr(values=[self.formatted(v, out) for v in spec.values])
         return gast.FormattedValue(value=self.atom(part.value, out), conversion=part.conversion,
                                    format_spec=spec)
+    def spread_call(self, expr, out):
+        """A call given `*xs` or `**m`, or of a Python function of the user's that takes
+        `*args` or `**kwargs`, as `g(a, b, *P, k=v, **M)`: the leading plain arguments its
+        named positional parameters take, then one tuple P of the other positional
+        arguments (made with `+` and `tuple(...)`), the keywords its named parameters
+        take, and one dict M of the rest. Arguments are evaluated in the call's order.
+        None for any other call."""
+        starred = any(isinstance(a, gast.Starred) for a in expr.args) \
+            or any(k.arg is None for k in expr.keywords)
+        dotted = dotted_name(expr.func)
+        func = MISSING if dotted is None or dotted.split(".")[0] in self.locals \
+            else self.parsed.resolve(expr.func)
+        readable = inspect.isfunction(func) and not is_library(func) \
+            and rules.lookup(func) is None
+        if readable:
+            signature = inspect.signature(passed_through(func), follow_wrapped=False)
+            kinds = {p.name: p.kind for p in signature.parameters.values()}
+            gathers = {inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD}
+            if not starred and not gathers & set(kinds.values()):
+                return None
+        elif starred:
+            self.error(f"*xs or **mapping in a call to {dotted or 'a computed callee'}, which "
+                       "is not a Python function of yours pullback can read (pass the "
+                       "arguments one by one)", expr)
+        else:
+            return None
+        positional = [n for n, k in kinds.items() if k in (
+            inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        by_name = {n for n, k in kinds.items() if k in (
+            inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)}
+        lead, parts, run = [], [], []
+        for a in expr.args:
+            if not parts and not run and not isinstance(a, gast.Starred) \
+                    and len(lead) < len(positional):
+                lead.append(self.atom(a, out))
+            elif isinstance(a, gast.Starred):
+                if run:
+                    parts.append(self.atom(gast.Tuple(elts=run, ctx=gast.Load()), out,
+                                           "passed"))
+                    run = []
+                parts.append(self.atom(self.as_tuple(a.value), out, "passed"))
+            else:
+                run.append(a)
+        if run:
+            parts.append(self.atom(gast.Tuple(elts=run, ctx=gast.Load()), out, "passed"))
+        keywords, extra, mappings = [], [], []
+        for k in expr.keywords:
+            if k.arg is None:
+                mappings.append(k.value)
+            elif k.arg in by_name:
+                keywords.append(gast.keyword(arg=k.arg, value=self.atom(k.value, out)))
+            else:
+                extra.append(k)
+        if len(mappings) + bool(extra) > 1:
+            self.error("more than one **mapping, or **mapping beside keywords that the "
+                       "callee's **kwargs takes, in one call (merge them into one dict first)",
+                       expr)
+        args = list(lead)
+        if parts:
+            packed = parts[0]
+            for part in parts[1:]:
+                packed = self.atom(binop(packed, gast.Add(), part), out, "passed")
+            args.append(gast.Starred(value=packed, ctx=gast.Load()))
+        if mappings:
+            keywords.append(gast.keyword(arg=None, value=self.atom(mappings[0], out)))
+        elif extra:
+            mapping = self.atom(gast.Dict(keys=[const(k.arg) for k in extra],
+                                          values=[k.value for k in extra]), out, "passed")
+            self.dicts.add(mapping.id)
+            keywords.append(gast.keyword(arg=None, value=mapping))
+        return gast.Call(func=self.callee(expr.func, out), args=args, keywords=keywords)
+
+    FACTORIES = {functools.partial: "partial", operator.itemgetter: "itemgetter",
+                 operator.attrgetter: "attrgetter"}
+
+    def factory(self, expr):
+        """"partial", "itemgetter" or "attrgetter" for a call making such a callable."""
+        if not isinstance(expr, gast.Call) or any(isinstance(a, gast.Starred)
+                                                  for a in expr.args) \
+                or any(k.arg is None for k in expr.keywords):
+            return None
+        dotted = dotted_name(expr.func)
+        if dotted is None or dotted.split(".")[0] in self.locals:
+            return None
+        found = self.parsed.resolve(expr.func)
+        return self.FACTORIES.get(found) if isinstance(found, type) else None
+
+    def made_callable(self, func, out):
+        """(kind, callee, bound argument atoms, bound keyword atoms) for a callee that is
+        `functools.partial(g, ...)`, `operator.itemgetter(...)` or `operator.attrgetter(...)`
+        (written in place or bound to a name before), its arguments evaluated where it is
+        made; None for any other callee."""
+        if isinstance(func, gast.Name) and func.id in self.made:
+            return self.made[func.id]
+        kind = self.factory(func)
+        if kind is None:
+            return None
+        args = list(func.args)
+        callee = args.pop(0) if kind == "partial" else None
+        if kind == "partial" and callee is None:
+            self.error("functools.partial without a function", func)
+        if kind != "partial" and (func.keywords or not args):
+            self.error(f"operator.{kind} form (give the items or attribute names)", func)
+        if kind == "attrgetter" and not all(isinstance(a, gast.Constant)
+                                            and isinstance(a.value, str) for a in args):
+            self.error("operator.attrgetter of names that are not written out", func)
+        bound = []
+        for a in args:  # evaluated once, where the callable is made
+            atom = self.atom(a, out)
+            if isinstance(atom, gast.Name) and atom.id not in self.local_functions:
+                held = self.namer.fresh(f"{kind}_arg")
+                out.append(assign(held, atom))
+                atom = load(held)
+            bound.append(atom)
+        keywords = {}
+        for k in func.keywords:
+            held = self.namer.fresh(f"{kind}_{k.arg}")
+            out.append(assign(held, self.atom(k.value, out)))
+            keywords[k.arg] = load(held)
+        return kind, callee, bound, keywords
+
+    def bind_callable(self, name, value, out) -> bool:
+        """`h = functools.partial(g, a)` (or operator.itemgetter / attrgetter) at the top of
+        the function, h never rebound and only called or passed as a function: its calls
+        become calls of g (reads of items or attributes); True if so."""
+        if self.factory(value) is None or self.inlining:
+            return False
+        tree = self.parsed.tree
+        stores = [n for n in walk(tree) if isinstance(n, gast.Name) and n.id == name
+                  and isinstance(n.ctx, gast.Store)]
+        top = [s for s in tree.body if isinstance(s, gast.Assign) and len(s.targets) == 1
+               and isinstance(s.targets[0], gast.Name) and s.targets[0].id == name]
+        callees = {id(part) for n in walk(tree) if isinstance(n, gast.Call)
+                   for part in [n.func, *n.args, *[k.value for k in n.keywords]]}
+        reads = [n for n in walk(tree) if isinstance(n, gast.Name) and n.id == name
+                 and isinstance(n.ctx, gast.Load)]
+        if len(stores) != 1 or len(top) != 1 or any(id(n) not in callees for n in reads):
+            return False
+        self.made[name] = self.made_callable(value, out)
+        return True
+
+    def call_made(self, made, expr):
+        """The call `expr` of a callable `made_callable` describes, as what it does."""
+        kind, callee, bound, keywords = made
+        if kind == "partial":
+            merged = dict(keywords)
+            merged.update({k.arg: k.value for k in expr.keywords})
+            return gast.Call(func=callee, args=[*bound, *expr.args], keywords=[
+                gast.keyword(arg=k, value=v) for k, v in merged.items()])
+        if len(expr.args) != 1 or expr.keywords:
+            self.error(f"a call of operator.{kind}(...) with other than one argument", expr)
+        value = expr.args[0]
+        if kind == "itemgetter":
+            items = [gast.Subscript(value=value, slice=b, ctx=gast.Load()) for b in bound]
+        else:
+            items = []
+            for b in bound:
+                read = value
+                for attr in b.value.split("."):
+                    read = gast.Attribute(value=read, attr=attr, ctx=gast.Load())
+                items.append(read)
+        return items[0] if len(items) == 1 else gast.Tuple(elts=items, ctx=gast.Load())
+
+    def container_call(self, expr, out):
+        """dict(...), d.get, d.setdefault, and min/max of three or more values or with
+        default=, as the reads, tests and writes they stand for; None for any other call."""
+        func, args = expr.func, expr.args
+        keywords = {k.arg: k.value for k in expr.keywords}
+        found = self.builtin(func)
+        if found is builtins.dict:
+            return self.dict_call(expr, out)
+        if found in (builtins.min, builtins.max) and "key" not in keywords \
+                and None not in keywords and not any(isinstance(a, gast.Starred) for a in args):
+            if set(keywords) - {"default"} or ("default" in keywords and len(args) != 1):
+                self.error(f"{func.id}() form (use {func.id}(values, default=...) or "
+                           f"{func.id}(a, b, ...))", expr)
+            if "default" in keywords:  # min(values, default=d): d when values is empty
+                items = self.sequence(args[0], out)
+                some = gast.Compare(left=call("len", items), ops=[gast.Gt()],
+                                    comparators=[const(0)])
+                return self.simple(gast.IfExp(test=some, body=gast.Call(
+                    func=func, args=[items], keywords=[]), orelse=keywords["default"]), out)
+            if len(args) > 2:  # min(a, b, c) is min(min(a, b), c): the first of equal ones
+                first = gast.Call(func=func, args=args[:2], keywords=[])
+                return self.simple(gast.Call(func=func, args=[first, *args[2:]],
+                                             keywords=[]), out)
+            return None
+        if not (isinstance(func, gast.Attribute) and func.attr in ("get", "setdefault")
+                and isinstance(func.value, gast.Name) and func.value.id in self.locals
+                and not expr.keywords and 1 <= len(args) <= 2):
+            return None
+        mapping = func.value
+        key = self.atom(args[0], out)
+        default = args[1] if len(args) == 2 else const(None)
+        present = self.namer.fresh("present")
+        out.append(assign(present, call("has_key", mapping, key)))
+        if func.attr == "get":  # d[k] if k is in d else the default
+            return self.simple(gast.IfExp(test=load(present), body=gast.Subscript(
+                value=mapping, slice=key, ctx=gast.Load()), orelse=default), out)
+        if mapping.id not in self.dicts:
+            self.error(f"{mapping.id}.setdefault on a dict the function did not build (it "
+                       f"would change it; copy it first: {mapping.id} = dict({mapping.id}))",
+                       expr)
+        absent = self.namer.fresh("absent")
+        out.append(assign(absent, not_(load(present))))
+        body: list = []
+        value = self.atom(default, body)
+        body.append(assign(gast.Subscript(value=mapping, slice=key, ctx=gast.Store()), value))
+        out.append(if_(load(absent), body))
+        return gast.Subscript(value=mapping, slice=key, ctx=gast.Load())
+
+    def dict_call(self, expr, out, result=None):
+        """dict(k=v, ...), dict(zip(keys, values)), dict(pairs), dict(d): a dict built by a
+        display or a comprehension."""
+        args = expr.args
+        if any(k.arg is None for k in expr.keywords) or len(args) > 1:
+            self.error("dict() form (use dict(k=v, ...), dict(zip(keys, values)), "
+                       "dict(pairs) or dict(d))", expr)
+        if args:
+            source = args[0]
+            inner = self.builtin(source.func) if isinstance(source, gast.Call) else None
+            k, v = self.namer.fresh("key"), self.namer.fresh("value")
+            if isinstance(source, gast.Name):  # a mapping: its items (key_list refuses
+                items = gast.Call(func=gast.Attribute(  # a list or tuple at run time)
+                    value=source, attr="items", ctx=gast.Load()), args=[], keywords=[])
+            elif inner in (builtins.zip, builtins.enumerate) or isinstance(
+                    source, (gast.List, gast.Tuple, gast.ListComp, gast.GeneratorExp)):
+                items = source  # pairs
+            else:
+                self.error("dict() of something pullback cannot tell is a mapping or pairs "
+                           "(use dict(zip(keys, values)), dict(d) or a dict comprehension)",
+                           expr)
+            comp = gast.DictComp(key=load(k), value=load(v), generators=[_generator(
+                tuple_of(store(k), store(v), ctx=gast.Store()), items)])
+            built = self.comprehension(comp, out, result)
+        else:
+            built = load(result or self.namer.fresh("mapping"))
+            out.append(assign(built.id, gast.Dict(keys=[], values=[])))
+        for keyword in expr.keywords:
+            value = self.atom(keyword.value, out)
+            out.append(assign(gast.Subscript(value=load(built.id), slice=const(keyword.arg),
+                                             ctx=gast.Store()), value))
+        self.dicts.add(built.id)
+        return built
 
     def readable_callee(self, expr, passed):
         """The Parsed of the module-level function `expr` calls, whose body is inlined
@@ -1419,15 +1791,15 @@ class _Flatten:
         args = fdef.args
         positional = [a.id for a in args.posonlyargs + args.args]
         params = positional + [a.id for a in args.kwonlyargs]
-        given = dict(zip(positional, expr.args))
-        if len(expr.args) > len(positional):
-            self.error(f"too many arguments for {label}", expr)
+        given = self.gathered(expr, args, positional, label)
         for k in expr.keywords:
-            if k.arg is None or k.arg not in params or k.arg in given \
-                    or k.arg in [a.id for a in args.posonlyargs]:
+            if k.arg is None or k.arg in given or k.arg in [a.id for a in args.posonlyargs] \
+                    or (k.arg not in params and args.kwarg is None):
                 self.error(f"argument {k.arg or '**'!r} does not fit the parameters of "
                            f"{label}", expr)
-            given[k.arg] = k.value
+            if k.arg in params:
+                given[k.arg] = k.value
+        params += [a.id for a in (args.vararg, args.kwarg) if a is not None]
         body = clone(fdef.body)
         if callee is not None:
             for node in walk(gast.Module(body=body, type_ignores=[])):
@@ -1471,6 +1843,8 @@ class _Flatten:
                 if isinstance(n, gast.Name) and n.id in renamed:
                     n.id = renamed[n.id]
         body = [_Substitute(fixed).visit(s) for s in body]
+        if args.kwarg is not None:
+            self.dicts.add(renamed[args.kwarg.id])  # a dict display, unless rebound
         for p in params:
             if p in values:
                 out.append(assign(renamed[p], values[p]))
@@ -1496,6 +1870,57 @@ class _Flatten:
                 if getattr(s, "inlined_from", None) is None:
                     s.inlined_from = callee.func
         return stmts[-1].value
+
+    def as_tuple(self, expr):
+        """`tuple(expr)` (a call pullback writes), or `expr` itself when it is the function's
+        own `*args`, a tuple already (no statement rebinds it)."""
+        vararg = self.parsed.tree.args.vararg
+        if isinstance(expr, gast.Name) and vararg is not None and expr.id == vararg.id \
+                and not any(isinstance(n, gast.Name) and n.id == expr.id
+                            and isinstance(n.ctx, gast.Store) for n in walk(self.parsed.tree)):
+            return expr
+        whole = gast.Call(func=load("tuple"), args=[expr], keywords=[])
+        whole.func.builtin = builtins.tuple  # pullback's own call
+        return whole
+
+    def gathered(self, expr, args, positional, label) -> dict:
+        """Parameter -> argument expression for an inlined call: the leading arguments to
+        the named positional parameters; the others (plain, or `*xs` once those are
+        filled) to `*args`, as a tuple; the keywords no parameter names to `**kwargs`, as
+        a dict (the caller adds the named ones)."""
+        given, rest = {}, []
+        for a in expr.args:
+            if not rest and not isinstance(a, gast.Starred) and len(given) < len(positional):
+                given[positional[len(given)]] = a
+            else:
+                rest.append(a)
+        if rest and args.vararg is None:
+            self.error(f"too many arguments for {label}" if not any(
+                isinstance(a, gast.Starred) for a in rest) else f"*xs in a call to {label}, "
+                "which takes no *args (pass the arguments one by one)", expr)
+        if any(isinstance(a, gast.Starred) for a in rest) and len(given) < len(positional):
+            self.error(f"*xs in a call to {label} before its named parameters are given "
+                       "(pass those one by one)", expr)
+        if args.vararg is not None:
+            packed, run = None, []
+            for a in rest + [None]:
+                if a is not None and not isinstance(a, gast.Starred):
+                    run.append(a)
+                    continue
+                parts = [gast.Tuple(elts=run, ctx=gast.Load())] if run or (
+                    a is None and packed is None) else []
+                if isinstance(a, gast.Starred):
+                    parts.append(self.as_tuple(a.value))
+                for part in parts:
+                    packed = part if packed is None else binop(packed, gast.Add(), part)
+                run = []
+            given[args.vararg.id] = packed
+        if args.kwarg is not None:
+            named = set(positional) | {a.id for a in args.kwonlyargs}
+            extra = [k for k in expr.keywords if k.arg is not None and k.arg not in named]
+            given[args.kwarg.id] = gast.Dict(keys=[const(k.arg) for k in extra],
+                                             values=[k.value for k in extra])
+        return given
 
     def defaults(self, fdef, callee, wanted) -> dict:
         """Parameter -> default, as an atom, for the parameters `wanted`: for a nested
@@ -1622,15 +2047,29 @@ class _Flatten:
 
     def builtin(self, func):
         """The builtin function `func` names (a name no local or global hides), or None."""
+        if getattr(func, "builtin", None) is not None:
+            return func.builtin  # a call pullback wrote
         if not isinstance(func, gast.Name) or func.id in self.locals \
                 or func.id in self.local_functions:
             return None
         found = self.parsed.lookup(func.id)
         return found if found is getattr(builtins, func.id, None) else None
 
+    def starred_zip(self, expr):
+        """`zip(*rows)` as `transposed(rows)`, a list of tuples; any other expression as is."""
+        if not (isinstance(expr, gast.Call) and self.builtin(expr.func) is builtins.zip
+                and any(isinstance(a, gast.Starred) for a in expr.args)):
+            return expr
+        if len(expr.args) != 1 or expr.keywords:
+            self.error("zip with *rows beside other arguments (write zip(*rows))", expr)
+        found = gast.Call(func=load("transposed"), args=[expr.args[0].value], keywords=[])
+        return _at(found, getattr(expr, "lineno", None))
+
     def sequence_call(self, expr, out):
         """Builtins over sequences, and list.pop, as the loops and reads they stand for;
         None for any other call."""
+        if self.starred_zip(expr) is not expr:
+            return self.simple(self.starred_zip(expr), out)
         func, args = expr.func, expr.args
         if isinstance(func, gast.Attribute) and func.attr == "pop" \
                 and isinstance(func.value, gast.Name) and func.value.id in self.locals:
@@ -1652,7 +2091,8 @@ class _Flatten:
             if found is builtins.list:
                 return items
             return gast.Call(func=func, args=[items], keywords=[])  # a tuple of the new list
-        if found in (builtins.map, builtins.reversed, builtins.zip, builtins.enumerate):
+        if found in (builtins.map, builtins.reversed, builtins.zip, builtins.enumerate,
+                     builtins.filter):
             return self.comprehension(self.as_list_comp(expr), out)  # used up where it stands
         if found in (builtins.min, builtins.max) and "key" in keywords:
             if set(keywords) != {"key"} or not args:
@@ -1680,8 +2120,10 @@ class _Flatten:
     def sequence(self, expr, out):
         """An atom for the values iterating `expr` gives: a list built for an iterator
         (zip, enumerate, map, reversed, d.items() ...), else the value itself."""
+        expr = self.starred_zip(expr)
         callee = self.parsed.resolve(expr.func) if isinstance(expr, gast.Call) else None
-        if callee in (builtins.zip, builtins.enumerate, builtins.map, builtins.reversed) or (
+        if callee in (builtins.zip, builtins.enumerate, builtins.map, builtins.reversed,
+                      builtins.filter) or (
                 isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute)
                 and expr.func.attr in ("items", "values", "keys") and callee is MISSING):
             return self.comprehension(self.as_list_comp(expr), out)
@@ -1701,6 +2143,7 @@ class _Flatten:
 
     def as_list_comp(self, expr):
         """The list comprehension building the list that iterating `expr` gives."""
+        expr = self.starred_zip(expr)
         if isinstance(expr, (gast.ListComp, gast.GeneratorExp)):
             return gast.ListComp(elt=expr.elt, generators=expr.generators)
         found = self.builtin(expr.func) if isinstance(expr, gast.Call) else None
@@ -1716,6 +2159,16 @@ class _Flatten:
             zipped.builtin = builtins.zip
             target = tuple_of(*[store(n) for n in names], ctx=gast.Store())
             return gast.ListComp(elt=elt, generators=[_generator(target, zipped)])
+        if found is builtins.filter:  # [v for v in values if test(v)]
+            if expr.keywords or len(expr.args) != 2:
+                self.error("filter() form (use filter(function, values))", expr)
+            test, values = expr.args
+            name = _placeholders([values], test)[0]
+            keep = load(name) if isinstance(test, gast.Constant) and test.value is None \
+                else gast.Call(func=test, args=[load(name)], keywords=[])
+            generator = _generator(store(name), values)
+            generator.ifs = [keep]
+            return gast.ListComp(elt=load(name), generators=[generator])
         if found is builtins.list and len(expr.args) == 1 and not expr.keywords:
             return self.as_list_comp(expr.args[0])
         callee = self.parsed.resolve(expr.func) if isinstance(expr, gast.Call) else None
@@ -1739,6 +2192,9 @@ class _Flatten:
         if len(expr.args) > 1 or expr.keywords:
             self.error("pop() form (use values.pop() or values.pop(i))", expr)
         name = expr.func.value.id
+        if name in self.dicts:
+            self.error(f"{name}.pop(key) on a dict: pullback does not remove keys from dicts "
+                       f"yet; read {name}[key] (or {name}.get(key, default)) instead", expr)
         index = self.atom(expr.args[0], out) if expr.args else const(-1)
         popped = self.namer.fresh(f"{name}_popped")
         read = assign(popped, gast.Subscript(value=load(name), slice=index, ctx=gast.Load()))
@@ -1799,6 +2255,10 @@ class _Flatten:
         head = dotted_name(func.value)
         if head is not None and head.split(".")[0] not in self.locals:
             return None  # a method of a module or global object: resolved as written
+        if "np" in self.locals:
+            self.error(f"a method call .{func.attr}() in a function with a variable named np: "
+                       f"pullback writes array methods as NumPy functions (np.{func.attr}); "
+                       "rename the variable", expr)
         args = list(expr.args)
         if func.attr in ("reshape", "transpose") and len(args) > 1:  # x.reshape(2, 3)
             args = [gast.Tuple(elts=args, ctx=gast.Load())]

@@ -185,6 +185,15 @@ def parse_function(func) -> Parsed:
     try:
         lines, first = inspect.getsourcelines(code)
     except (OSError, TypeError) as exc:
+        filename = code.co_filename
+        if filename.startswith("<") and filename.endswith(">"):  # exec, compile, a REPL
+            raise PullbackError(
+                f"cannot read the source of {func.__qualname__}: it was compiled from a string "
+                f"(its file is {filename!r}, line {code.co_firstlineno}) whose text Python did "
+                "not keep. pullback needs the function's source: define it in a file or a "
+                "notebook cell, or register the text in linecache under that name before "
+                "calling grad (linecache.cache[name] = (len(text), None, "
+                "text.splitlines(True), name)), as IPython and the code module do") from exc
         raise PullbackError(
             f"cannot read the source of {func.__qualname__}: {exc}. pullback needs the "
             "function's source (define it in a file, a notebook cell, or register a rule)"

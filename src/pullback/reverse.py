@@ -30,8 +30,6 @@ Guarantees on the output (a gast FunctionDef):
 
 from __future__ import annotations
 
-import inspect
-
 import gast
 
 from .check import views_of
@@ -51,7 +49,7 @@ from .nodes import (
     tuple_of,
     walk,
 )
-from .parse import MISSING, passed_through
+from .parse import MISSING
 
 
 def _is_loop_exit(stmt) -> bool:
@@ -303,7 +301,8 @@ class Reverse:
                                                      ctx=gast.Load()))]
         if split:
             return self.build_split(primal, checks, setup, adjoint, result, needed)
-        self.complex_possible = self.a.complex_possible(self.wrt)
+        self.complex_possible = self.a.complex_possible(
+            {p if isinstance(p, str) else p[0] for p in self.wrt})
         grads = [self.final_grad(p) for p in self.wrt]
         grad_value = grads[0] if self.single else tuple_of(*grads)
         if self.mode == "value_and_grad":
@@ -419,6 +418,10 @@ class Reverse:
         return out
 
     def final_grad(self, param):
+        if not isinstance(param, str):  # an element of *args, a keyword of **kwargs
+            param, key = param
+            d = load(self.d(param)) if param in self.defined else const(0.0)
+            return call("passed_grad", d, load(param), const(key))
         if param in self.defined:
             if param in self.a.scalar and not self.complex_possible:
                 return load(self.d(param))  # a float (as_grad would take a complex's real part)
@@ -573,28 +576,48 @@ class Reverse:
         self.constants[forward_name] = forward
         self.constants[backward_name] = backward
         self.call_forward[id(s)] = forward_name
-        parts = [self.namer.fresh(f"d{op.inputs[p].id}_{op.callee.__name__}") for p in params]
+        callee = op.callee.__name__
+        parts = [self.namer.fresh(f"d{op.inputs[p].id}_{callee}" if p in op.bound
+                                  else f"d{p}_{callee}") for p in params]
         out.append(assign(tuple_of(*[store(n) for n in parts], ctx=gast.Store()),
                           call(backward_name, load(record), g)))
         for p, part in zip(params, parts):
-            self.contribute(op.inputs[p].id, load(part), False, out)
+            if p in op.bound:
+                self.contribute(op.inputs[p].id, load(part), False, out)
+        spread = [k for k in ("*", "**") if self.active(op.inputs.get(k))]
+        if spread:  # g(a, *P, **M): the gradients of what P and M filled, back to them
+            layout = self.namer.fresh(f"{callee}_layout")
+            self.constants[layout] = op.spread
+            filled = dict(zip(params, parts))
+            grads = gast.Dict(keys=[const(p) for p in filled if p not in op.bound],
+                              values=[load(n) for p, n in filled.items() if p not in op.bound])
+            received = [self.namer.fresh(f"d{op.inputs[k].id}_{callee}" if k in spread
+                                         else "unused") for k in ("*", "**")]
+            out.append(assign(tuple_of(*[store(n) for n in received], ctx=gast.Store()),
+                              call("spread_grads", grads, load(layout),
+                                   *[op.inputs[k] if k in op.inputs else const(None)
+                                     for k in ("*", "**")])))
+            for k, name in zip(("*", "**"), received):
+                if k in spread:
+                    self.contribute(op.inputs[k].id, load(name), False, out)
 
     def call_params(self, op):
         """(the callee's parameters that receive active arguments, the functions passed to
-        it as arguments or left to their defaults, known now) for a call of a Python
-        function. A default is the object the callee's `__defaults__` hold, which its
-        transform guards."""
-        params = tuple(p for p, atom in op.inputs.items() if self.active(atom))
+        it as arguments, known now) for a call of a Python function. The parameters a
+        spread `*P` or `**M` that is differentiated may fill all count."""
+        params = [p for p, atom in op.inputs.items()
+                  if p not in ("*", "**") and self.active(atom)]
+        for key in ("*", "**"):
+            if self.active(op.inputs.get(key)):
+                params += [p for p in op.spread[key] if p not in params]
+        params = tuple(params)
         static = {}
         for p, atom in op.inputs.items():
+            if p in ("*", "**"):
+                continue
             obj = self.known_function(atom)
             if obj is not None:
                 static[p] = obj
-        signature = inspect.signature(passed_through(op.callee), follow_wrapped=False)
-        for p, param in signature.parameters.items():
-            if p not in op.inputs and callable(param.default) \
-                    and not isinstance(param.default, type):
-                static[p] = param.default
         return params, static
 
     def known_function(self, atom):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math as _math
 import sys
 import types
+from collections.abc import Mapping
 
 import numpy
 
@@ -303,8 +304,20 @@ def replicate_grad(g, a, b, side):
 
 
 def key_list(mapping):
-    """The keys of a dict, as a list (for loops over d.values() and d.items())."""
+    """The keys of a dict, as a list (for loops over d.values() and d.items(), dict(d))."""
+    if isinstance(mapping, (list, tuple)):
+        raise PullbackError(f"a {type(mapping).__name__} where pullback reads a dict (its "
+                            ".items(), or dict() of a name): for pairs, write "
+                            "dict(zip(keys, values)) or a dict comprehension")
     return list(mapping)
+
+
+def has_key(mapping, key):
+    """`key in mapping` for d.get(key, default) and d.setdefault: of a dict only."""
+    if not isinstance(mapping, Mapping):
+        raise PullbackError(f".get / .setdefault on a {type(mapping).__name__}: pullback "
+                            "differentiates these methods of dicts (mappings) only")
+    return key in mapping
 
 
 def list_grad(d):
@@ -648,6 +661,87 @@ def _not_differentiable(x):
         f"the gradient with respect to {what} was asked for: booleans and NumPy integers "
         "have no derivative (NumPy integer arithmetic wraps around); pass floats, as in "
         "x.astype(float), or leave the argument out of wrt")
+
+
+def transposed(rows):
+    """`zip(*rows)` as a list of tuples (normalize writes it for a starred zip)."""
+    return list(zip(*rows))
+
+
+def transposed_grad(g, rows):
+    """The gradient of `rows` given `g`, that of transposed(rows): element i of row j got
+    the gradient of element j of column i (zero past the shortest row, where zip stops)."""
+    columns = len(g) if g.__class__ is not float else 0
+    return GradList(GradList(item_grad(item_grad(g, i), j) if i < columns else 0.0
+                             for i in range(len(row))) for j, row in enumerate(rows))
+
+
+def default_function(given, default, name, where):
+    """A parameter whose default is a function, checked to hold it: the gradient was made
+    with that function's derivative rule."""
+    if given is not default:
+        raise PullbackError(
+            f"this gradient was generated for {name}={getattr(default, '__name__', default)} "
+            f"(its default), but the call passed {getattr(given, '__name__', given)!r}: "
+            "differentiate a function that passes it (pullback then transforms for the "
+            f"function passed), or one whose default it is\n  {where}")
+    return given
+
+
+def numpy_namespace(of, arrays, where):
+    """The array namespace `of(*arrays)` gives (sklearn's get_namespace: with its flag),
+    checked to be NumPy or an array-API wrapper of NumPy: the gradient reads its functions
+    from NumPy and uses NumPy's derivative rules."""
+    namespace = of(*arrays)
+    module = namespace[0] if isinstance(namespace, tuple) else namespace
+    name = getattr(module, "__name__", "")
+    if module is not numpy and name != "numpy" and not name.endswith("array_api_compat.numpy"):
+        raise PullbackError(f"the array namespace here is {name or module!r}: pullback "
+                            "differentiates array-namespace code on NumPy arrays only\n  "
+                            + where)
+    return namespace
+
+
+def spread_grads(grads, layout, packed, mapping):
+    """For a call g(a, *packed, **mapping) of a Python function: the gradients of `packed`
+    (element by element) and of `mapping` (key by key), from `grads`, the gradients of
+    g's parameters that they filled (a missing one is zero). `layout` is the call's
+    (activity's `_spread_layout`)."""
+    positional, offset = layout["positional"], layout["offset"]
+    dpacked = dmapping = 0.0
+    if packed is not None:
+        dpacked = GradList()
+        for i in range(len(packed)):
+            at = offset + i
+            if at < len(positional):
+                dpacked.append(grads.get(positional[at], 0.0))
+            else:
+                dpacked.append(item_grad(grads.get(layout["varargs"], 0.0), at - len(positional)))
+    if mapping is not None:
+        dmapping = GradDict()
+        for key in mapping:
+            if key in layout["named"]:
+                dmapping[key] = grads.get(key, 0.0)
+            else:
+                rest = grads.get(layout["varkw"], 0.0)
+                dmapping[key] = 0.0 if rest.__class__ is float else rest[key]
+    return dpacked, dmapping
+
+
+def passed_grad(d, values, key):
+    """The gradient, in the user's terms, of the argument passed as `values[key]`: the
+    element `key` of *args (wrt counted past the named parameters), or the keyword `key`
+    of **kwargs, given `d`, the gradient of the whole tuple or dict."""
+    try:
+        value = values[key]
+    except (IndexError, KeyError):
+        if isinstance(key, int):
+            problem = (f"argument {key} of *args (counting from 0 past the named "
+                       f"parameters), but the call passed {len(values)} there")
+        else:
+            problem = f"the keyword argument {key!r}, but the call did not pass it"
+        raise PullbackError(f"wrt asks for the gradient of {problem}") from None
+    return as_grad(0.0 if d.__class__ is float else d[key], value)
 
 
 HELPERS = {

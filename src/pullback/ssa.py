@@ -25,7 +25,7 @@ import gast
 
 from .errors import UnsupportedSyntaxError
 from .naming import RESERVED
-from .nodes import assign, load, map_names, walk
+from .nodes import assign, load, map_names, parameters, walk
 from .normalize import read_before_write
 
 
@@ -96,7 +96,7 @@ def _loads(node) -> dict[str, int]:
 
 def to_ssa(tree: gast.FunctionDef, describe=str) -> gast.FunctionDef:
     namer = tree.namer
-    params = [a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs]
+    params = parameters(tree.args)
     env = _Env()
     env.update({p: p for p in params})
     ssa = _SSA(namer, describe)

@@ -2,12 +2,16 @@
 
 import builtins
 
+import numpy
+
 from .. import runtime
 from . import rule
 
 RULES = {
     builtins.abs: rule("x", kinds=["elementwise"], x="abs_grad(g, x)"),
     builtins.float: rule("x", kinds=["fresh"], x="g"),
+    # NumPy's float64 called like float(): a NumPy scalar of the value
+    numpy.float64: rule("x", kinds=["fresh"], x="g"),
     builtins.pow: rule("base, exp", broadcast=True, kinds=["elementwise"],
                        base="pow_grad_base(g, base, exp)",
                        exp="pow_grad_exponent(g, base, ans)"),
@@ -25,6 +29,8 @@ RULES = {
                            imag="-np.imag(g)"),
     # of a list the function just built: a new tuple of the same elements
     builtins.tuple: rule("iterable", kinds=["fresh"], iterable="g"),
+    # zip(*rows), as normalize writes it: new tuples of the same elements
+    runtime.transposed: rule("rows", kinds=["fresh"], rows="transposed_grad(g, rows)"),
 }
 
 # normalize writes sorted(), and min() and max() with key=, as reads at the positions
@@ -33,4 +39,6 @@ RULES = {
 NONDIFF = {builtins.len, builtins.range, builtins.int, builtins.round, builtins.bool,
            builtins.isinstance, builtins.type, builtins.print, runtime.sort_order,
            runtime.index_of_min, runtime.index_of_max, runtime.loop_len, runtime.unbound,
-           runtime.whole_array, runtime.diagonal_index, runtime.unpack_check}
+           runtime.whole_array, runtime.diagonal_index, runtime.unpack_check,
+           runtime.has_key, runtime.numpy_namespace, runtime.default_function}
+
