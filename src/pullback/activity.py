@@ -2,7 +2,9 @@
 
 Guarantees, for an SSA function:
 - `Analysis.op(stmt)` classifies every assignment: a copy, a call/operator with a
-  derivative `Rule`, a subscript read, a tuple/list pack, or non-differentiable;
+  derivative `Rule`, a subscript read, an attribute read of a local value (`obj.W`:
+  the gradient runtime checks it is a stored attribute), a tuple/list pack, or
+  non-differentiable;
 - `active` is exactly the set of names that depend on a `wrt` input (varied)
   *and* reach the returned value (useful); only active names get adjoint code,
   so integer and boolean bookkeeping never does;
@@ -73,7 +75,8 @@ SCALAR_BUILTINS = {builtins.len, builtins.int, builtins.float, builtins.bool, bu
 class Op:
     """What one assignment computes."""
 
-    kind: str  # 'copy' | 'rule' | 'call' | 'index' | 'pack' | 'nondiff' | 'unknown'
+    # 'copy' | 'rule' | 'call' | 'index' | 'attr' | 'pack' | 'nondiff' | 'unknown'
+    kind: str
     inputs: dict = field(default_factory=dict)  # differentiable param -> atom node
     rule: rules.Rule | None = None
     bound: dict = field(default_factory=dict)  # every rule param -> atom node or value
@@ -274,6 +277,10 @@ class Analysis:
             if value.attr in ATTRIBUTE_FUNCTIONS:  # x.T, z.real, z.imag
                 return self._bind(ATTRIBUTE_FUNCTIONS[value.attr], [value.value], [],
                                   f".{value.attr}")
+            if isinstance(value.value, gast.Name) and value.value.id in self.locals:
+                # obj.W: a stored attribute of an object (checked when the gradient runs)
+                return Op("attr", {"x": value.value}, bound={"name": value.attr},
+                          name=f".{value.attr}")
             return Op("unknown", {"x": value.value}, name=f".{value.attr}")
         if isinstance(value, (gast.Tuple, gast.List)):
             return Op("pack", {i: e for i, e in enumerate(value.elts)})

@@ -166,6 +166,8 @@ class Reverse:
             if op.kind == "index" and isinstance(op.inputs["x"], gast.Name) \
                     and not (self.optimize and _only_new_axes(s.value.slice)):
                 mutable.add(op.inputs["x"].id)
+            elif op.kind == "attr":
+                mutable.add(op.inputs["x"].id)
             elif op.kind == "pack":
                 listy.add(target.id)
             elif op.kind == "copy" and "x" in op.inputs:
@@ -510,6 +512,16 @@ class Reverse:
                 current = load(dbase) if base.id in self.defined else const(0.0)
                 out.append(assign(dbase, call("accum_index", current, load(base.id),
                                               _index_expr(_clone(s.value.slice)), g)))
+                self.defined.add(base.id)
+        elif op.kind == "attr":
+            base = op.inputs["x"]
+            if self.active(base):
+                dbase = self.d(base.id)
+                current = load(dbase) if base.id in self.defined else const(0.0)
+                where = self.namer.fresh(f"{op.bound['name']}_read_at")
+                self.constants[where] = self.a.parsed.location.describe(s)
+                out.append(assign(dbase, call("accum_attr", current, load(base.id),
+                                              const(op.bound["name"]), g, load(where))))
                 self.defined.add(base.id)
         elif op.kind == "call":
             self.adjoint_call(s, op, g, out)

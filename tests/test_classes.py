@@ -1,0 +1,125 @@
+"""User classes and objects: attribute reads, methods, callable objects. Every gradient is
+checked against central finite differences over each stored attribute; the gradient of
+an object argument is an object of its class (a dataclass, a NamedTuple, a plain class,
+a class with __slots__) holding the gradients of its attributes; what pullback cannot
+differentiate is refused."""
+
+from __future__ import annotations
+
+import copy
+
+import class_cases as cc
+import numpy as np
+import pytest
+
+import pullback
+
+RNG = np.random.default_rng(7)
+W = RNG.normal(size=(2, 3)) * 0.5
+B = RNG.normal(size=2) * 0.5
+X = RNG.normal(size=3)
+
+
+def _replaced(obj, name, value):
+    """A deep copy of obj with attribute `name` (or element `name` of a tuple) replaced."""
+    if isinstance(obj, tuple) and hasattr(obj, "_fields"):
+        return obj._replace(**{name: value})
+    new = copy.deepcopy(obj)
+    object.__setattr__(new, name, value)
+    return new
+
+
+def fd_object(f, args, i, names, eps=1e-6):
+    """name -> central finite differences of f over attribute `name` of args[i]."""
+    out = {}
+    obj = args[i]
+    for name in names:
+        value = np.asarray(getattr(obj, name), dtype=float)
+        grad = np.zeros_like(value)
+        for idx in np.ndindex(value.shape):
+            parts = []
+            for step in (eps, -eps):
+                moved = value.copy()
+                moved[idx] += step
+                moved = moved if moved.shape else float(moved)
+                new = list(args)
+                new[i] = _replaced(obj, name, moved)
+                parts.append(f(*new))
+            grad[idx] = (parts[0] - parts[1]) / (2 * eps)
+        out[name] = grad if grad.shape else float(grad)
+    return out
+
+
+def check_object_grad(f, args, i, names):
+    before = copy.deepcopy(args[i])
+    g = pullback.grad(f, wrt=i)(*args)
+    assert type(g) is type(args[i])
+    expected = fd_object(f, args, i, names)
+    for name in names:
+        got = getattr(g, name)
+        assert type(got) is type(expected[name]), name
+        np.testing.assert_allclose(got, expected[name], rtol=1e-6, atol=1e-9, err_msg=name)
+    for name in names:  # the argument is not changed
+        np.testing.assert_array_equal(getattr(args[i], name), getattr(before, name))
+    return g
+
+
+HOLDERS = [
+    cc.Params(W, B, 1.5),
+    cc.ParamsNT(W, B, 1.5),
+    cc.Holder(W, B, 1.5),
+    cc.Slotted(W, B, 1.5),
+]
+
+
+@pytest.mark.parametrize("holder", HOLDERS, ids=lambda h: type(h).__name__)
+@pytest.mark.parametrize("f", [cc.affine_loss, cc.attribute_read_twice])
+def test_gradient_of_a_parameter_holder_is_one_of_its_class(holder, f):
+    check_object_grad(f, (holder, X), 0, ["W", "b", "scale"])
+
+
+def test_attributes_not_read_get_zero_and_non_numbers_none():
+    g = check_object_grad(cc.unused_attributes, (cc.Params(W, B, 1.5), X), 0, ["W", "b"])
+    assert g.scale == 0.0 and g.name is None
+    g = pullback.grad(cc.unused_attributes)(cc.Holder(W, B, 2.0), X)
+    assert g.calls == 0.0 and not np.any(g.b)
+
+
+def test_namedtuple_read_by_attribute_and_by_index():
+    g = check_object_grad(cc.pair_loss, (cc.PairNT(0.7, -1.3), 0.4), 0, ["a", "b"])
+    assert isinstance(g, cc.PairNT)
+
+
+def test_gradient_wrt_the_other_argument_of_an_object_function():
+    p = cc.Holder(W, B, 1.5)
+    g = pullback.grad(cc.affine_loss, wrt=1)(p, X)
+    eps = 1e-6
+    expected = [(cc.affine_loss(p, X + eps * e) - cc.affine_loss(p, X - eps * e)) / (2 * eps)
+                for e in np.eye(3)]
+    np.testing.assert_allclose(g, expected, rtol=1e-6)
+
+
+def test_list_of_objects_and_nested_objects():
+    ps = [cc.Params(W, B, 1.5), cc.Params(W * 2, B, -0.5)]
+    g = pullback.grad(cc.objects_in_a_list)(ps, X)
+    assert isinstance(g, list) and all(isinstance(gi, cc.Params) for gi in g)
+    for k in range(2):
+        f = lambda p, x, k=k: cc.objects_in_a_list([p if j == k else ps[j]  # noqa: E731
+                                                    for j in range(2)], x)
+        expected = fd_object(f, (ps[k], X), 0, ["W", "scale"])
+        np.testing.assert_allclose(g[k].W, expected["W"], rtol=1e-6)
+        np.testing.assert_allclose(g[k].scale, expected["scale"], rtol=1e-6)
+    outer = cc.Holder(cc.Holder(W, B, 1.0), 0.3, 1.0)
+    g = pullback.grad(cc.nested_holder)(outer, X)
+    assert isinstance(g.W, cc.Holder) and g.b == 1.0
+    np.testing.assert_allclose(g.W.W, np.outer(np.ones(2), X))
+
+
+def test_computed_attributes_are_refused():
+    with pytest.raises(pullback.PullbackError, match="sq.*stores"):
+        pullback.grad(cc.property_read)(cc.Squared(1.3))
+
+
+def test_an_overloaded_operator_on_objects_is_refused():
+    with pytest.raises(pullback.PullbackError, match="operation on the object"):
+        pullback.grad(cc.overloaded_add, wrt=1)(cc.Dual(0.4), cc.Dual(1.5))
