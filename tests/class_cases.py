@@ -98,3 +98,91 @@ def property_read(s):
 
 def overloaded_add(a, b):
     return (a + b).v
+
+
+class Lin:
+    def __init__(self, W, b):
+        self.W = W
+        self.b = b
+
+    def act(self, z):
+        return np.tanh(z)
+
+    def __call__(self, x):
+        return self.act(self.W @ x + self.b)
+
+
+class Relu(Lin):
+    def act(self, z):
+        return np.where(z > 0, z, 0.1 * z)
+
+
+class MLP:
+    def __init__(self, layers):
+        self.layers = layers
+
+    def __call__(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def loss(self, x, y):
+        return np.sum((self(x) - y) ** 2)
+
+
+class Quadratic:
+    """An objective class in the style of optimization benchmark suites."""
+
+    def __init__(self, A, c):
+        self.A = A
+        self.c = c
+
+    def fun(self, x):
+        return 0.5 * x @ self.A @ x + self.shift(x)
+
+    def shift(self, x):
+        return self.c @ x
+
+
+class HoldsFunction:
+    def __init__(self, fn):
+        self.fn = fn
+
+
+def mlp_loss(model, x, y):
+    return np.sum((model(x) - y) ** 2)
+
+
+def mlp_loss_method(x, model, y):
+    return model.loss(x, y)
+
+
+def mlp_loss_called(x, model, y):
+    h = x
+    for layer in model.layers:
+        h = layer(h)
+    return np.sum((h - y) ** 2)
+
+
+def objective_value(x, problem):
+    return problem.fun(x) * 2.0
+
+
+def layer_by_keyword(x, layer):
+    return np.sum(layer.__call__(x=x))
+
+
+def call_held_function(x, holder):
+    return holder.fn(x)
+
+
+def call_held_ufunc(x, holder):
+    return np.sum(holder.fn(x))
+
+
+def method_of_a_library_object(x, rng):
+    return np.sum(rng.normal(x))
+
+
+def square(t):
+    return t * t

@@ -123,3 +123,78 @@ def test_computed_attributes_are_refused():
 def test_an_overloaded_operator_on_objects_is_refused():
     with pytest.raises(pullback.PullbackError, match="operation on the object"):
         pullback.grad(cc.overloaded_add, wrt=1)(cc.Dual(0.4), cc.Dual(1.5))
+
+
+def _mlp(act=cc.Lin):
+    return cc.MLP([act(RNG.normal(size=(4, 3)), RNG.normal(size=4)),
+                   cc.Lin(RNG.normal(size=(2, 4)), RNG.normal(size=2))])
+
+
+def fd_wrt(f, args, i, eps=1e-6):
+    """Central differences of f over the array (or float) args[i]."""
+    x = np.asarray(args[i], dtype=float)
+    out = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        parts = []
+        for step in (eps, -eps):
+            moved = x.copy()
+            moved[idx] += step
+            new = list(args)
+            new[i] = moved if moved.shape else float(moved)
+            parts.append(f(*new))
+        out[idx] = (parts[0] - parts[1]) / (2 * eps)
+    return out
+
+
+@pytest.mark.parametrize("act", [cc.Lin, cc.Relu], ids=["tanh", "leaky-relu-subclass"])
+def test_mlp_of_layer_objects_wrt_the_model(act):
+    model, x, y = _mlp(act), RNG.normal(size=3), RNG.normal(size=2)
+    g = pullback.grad(cc.mlp_loss)(model, x, y)
+    assert isinstance(g, cc.MLP) and isinstance(g.layers[0], act)
+    for k, layer in enumerate(model.layers):
+        for name in ("W", "b"):
+            def f(value, k=k, name=name):
+                moved = copy.deepcopy(model)
+                setattr(moved.layers[k], name, value)
+                return cc.mlp_loss(moved, x, y)
+
+            np.testing.assert_allclose(getattr(g.layers[k], name),
+                                       fd_wrt(f, (getattr(layer, name),), 0), rtol=1e-5,
+                                       atol=1e-8)
+
+
+@pytest.mark.parametrize("f", [cc.mlp_loss_method, cc.mlp_loss_called],
+                         ids=["method-calls-self", "called-object"])
+def test_mlp_wrt_the_input(f):
+    model, x, y = _mlp(), RNG.normal(size=3), RNG.normal(size=2)
+    np.testing.assert_allclose(pullback.grad(f)(x, model, y), fd_wrt(f, (x, model, y), 0),
+                               rtol=1e-6)
+
+
+def test_objective_class_method_calling_a_method():
+    A = RNG.normal(size=(3, 3))
+    problem, x = cc.Quadratic(A @ A.T, RNG.normal(size=3)), RNG.normal(size=3)
+    np.testing.assert_allclose(pullback.grad(cc.objective_value)(x, problem),
+                               fd_wrt(cc.objective_value, (x, problem), 0), rtol=1e-6)
+    g = pullback.grad(cc.objective_value, wrt=1)(x, problem)
+    np.testing.assert_allclose(g.A, np.outer(x, x))  # d/dA of x @ A @ x, times 0.5 * 2
+    np.testing.assert_allclose(g.c, 2 * x)
+
+
+def test_explicit_dunder_call_with_a_keyword():
+    layer, x = cc.Lin(W, B), X
+    np.testing.assert_allclose(pullback.grad(cc.layer_by_keyword)(x, layer),
+                               fd_wrt(cc.layer_by_keyword, (x, layer), 0), rtol=1e-6)
+
+
+def test_a_user_function_held_by_an_object_not_differentiated():
+    holder = cc.HoldsFunction(cc.square)
+    assert pullback.grad(cc.call_held_function)(0.7, holder) == pytest.approx(1.4)
+
+
+def test_calls_pullback_cannot_resolve_are_refused_at_their_line():
+    with pytest.raises(pullback.NoRuleError, match="holder.fn().*tanh") as info:
+        pullback.grad(cc.call_held_ufunc)(X, cc.HoldsFunction(np.tanh))
+    assert "class_cases.py" in str(info.value) and "holder.fn(x)" in str(info.value)
+    with pytest.raises(pullback.NoRuleError, match="rng.normal().*library|not a Python"):
+        pullback.grad(cc.method_of_a_library_object)(X, np.random.default_rng(0))

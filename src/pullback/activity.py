@@ -3,8 +3,9 @@
 Guarantees, for an SSA function:
 - `Analysis.op(stmt)` classifies every assignment: a copy, a call/operator with a
   derivative `Rule`, a subscript read, an attribute read of a local value (`obj.W`:
-  the gradient runtime checks it is a stored attribute), a tuple/list pack, or
-  non-differentiable;
+  the gradient runtime checks it is a stored attribute), a method call or a call of
+  an object (resolved by the object's class when it runs: objects.py), a tuple/list
+  pack, or non-differentiable;
 - `active` is exactly the set of names that depend on a `wrt` input (varied)
   *and* reach the returned value (useful); only active names get adjoint code,
   so integer and boolean bookkeeping never does;
@@ -75,7 +76,7 @@ SCALAR_BUILTINS = {builtins.len, builtins.int, builtins.float, builtins.bool, bu
 class Op:
     """What one assignment computes."""
 
-    # 'copy' | 'rule' | 'call' | 'index' | 'attr' | 'pack' | 'nondiff' | 'unknown'
+    # 'copy' | 'rule' | 'call' | 'method' | 'index' | 'attr' | 'pack' | 'nondiff' | 'unknown'
     kind: str
     inputs: dict = field(default_factory=dict)  # differentiable param -> atom node
     rule: rules.Rule | None = None
@@ -144,7 +145,7 @@ class Analysis:
         function, or data read from the module (numbers and arrays, not functions and
         modules)."""
         others = set(self.params) - set(wrt)  # as data, not only as counts (range(n))
-        if any(op.kind == "call" or op.kind != "nondiff" and others & set(
+        if any(op.kind in ("call", "method") or op.kind != "nondiff" and others & set(
                 map(_atom_name, op.inputs.values())) for op in self.ops.values()):
             return True  # (a called function's gradient may be complex too)
         for node in walk(self.tree):
@@ -262,6 +263,10 @@ class Analysis:
             callee = self.resolve(value.func)
             op = self._bind(callee, value.args, value.keywords, dotted_name(value.func)
                             or "call", stmt)
+            if op.kind == "unknown":
+                method = self._method(value, callee)
+                if method is not None:
+                    return method
             if op.kind == "unknown" and isinstance(func, gast.Attribute) \
                     and isinstance(func.value, gast.Name) and func.value.id in self.locals:
                 op.inputs["self"] = func.value  # a method of a value: its receiver counts
@@ -287,6 +292,58 @@ class Analysis:
         if isinstance(value, gast.Dict):  # bound: position -> key
             return Op("pack", dict(enumerate(value.values)), bound=dict(enumerate(value.keys)))
         return Op("unknown", name=type(value).__name__)
+
+    def _method(self, value, callee):
+        """`obj.method(args)` or `obj(args)` (its `__call__`) of an object the code holds
+        (a local value, or a module global that is an instance of a user class): a call
+        resolved when it runs, by the class of the object then, to the Python function
+        pullback transforms (objects.method_forward; anything else is refused there).
+        None for other calls, and for the methods of arrays, lists, dicts and strings,
+        which keep their transform-time refusal."""
+        func = value.func
+        if any(isinstance(a, gast.Starred) for a in value.args) \
+                or any(k.arg is None for k in value.keywords):
+            return None
+        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
+            receiver, name = func.value, func.attr
+            if receiver.id in self.locals:
+                if any(name in k.__dict__ for kind in (np.ndarray, list, dict, str)
+                       for k in kind.__mro__):
+                    return None
+            elif not (isinstance(callee, types.MethodType) and _has_source(callee.__func__)):
+                return None
+        elif isinstance(func, gast.Name):
+            receiver, name = func, "__call__"
+            if func.id in self.locals and not self._holds_object(func.id):
+                return None
+            if func.id not in self.locals and not (
+                    callee is not MISSING and not isinstance(callee, type)
+                    and _has_source(getattr(type(callee), "__call__", None))):
+                return None
+        else:
+            return None
+        inputs = {"self": receiver, **dict(enumerate(value.args)),
+                  **{k.arg: k.value for k in value.keywords}}
+        shown = f"{dotted_name(func)}()" if dotted_name(func) else f".{name}()"
+        return Op("method", inputs, bound={"name": name}, name=shown)
+
+    def _holds_object(self, name) -> bool:
+        """Whether the local `name` may hold an object whose `__call__` is resolved when
+        the code runs: a parameter without a function as its default, or a value taken
+        out of a container or object, or returned by a call. A name bound to functions
+        the code names (`act = np.tanh`) keeps its transform-time refusal."""
+        defs = [s.value for s in self.assigns
+                if isinstance(s.targets[0], gast.Name) and s.targets[0].id == name]
+        if not defs:
+            if name not in self.params:
+                return False
+            default = inspect.signature(self.parsed.func, follow_wrapped=False) \
+                .parameters[name].default
+            return default is inspect.Parameter.empty or not callable(default) \
+                or _has_source(getattr(type(default), "__call__", None))
+        return all(isinstance(v, (gast.Subscript, gast.Call)) or (
+            isinstance(v, gast.Attribute) and isinstance(v.value, gast.Name)
+            and v.value.id in self.locals) for v in defs)
 
     def _integer_dtype(self, node) -> bool:
         """Whether `node` (an argument of astype) names an integer or boolean dtype."""
@@ -409,7 +466,8 @@ class Analysis:
             for target in targets:
                 backward.setdefault(target, []).append(source)
         effects = [s.targets[0].id for s in self.assigns
-                   if isinstance(s.targets[0], gast.Name) and self.op(s).kind == "call"
+                   if isinstance(s.targets[0], gast.Name)
+                   and self.op(s).kind in ("call", "method")
                    and any(_atom_name(a) in self.varied for a in self.op(s).inputs.values())]
         return _reach([self.result, *effects], backward)
 
