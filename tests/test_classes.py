@@ -198,3 +198,45 @@ def test_calls_pullback_cannot_resolve_are_refused_at_their_line():
     assert "class_cases.py" in str(info.value) and "holder.fn(x)" in str(info.value)
     with pytest.raises(pullback.NoRuleError, match="rng.normal().*library|not a Python"):
         pullback.grad(cc.method_of_a_library_object)(X, np.random.default_rng(0))
+
+
+def test_grad_of_a_bound_method_a_callable_object_and_a_class_function():
+    A = RNG.normal(size=(3, 3))
+    problem, x = cc.Quadratic(A @ A.T, RNG.normal(size=3)), RNG.normal(size=3)
+    expected = fd_wrt(lambda v: problem.fun(v), (x,), 0)
+    np.testing.assert_allclose(pullback.grad(problem.fun)(x), expected, rtol=1e-6)
+    value, g = pullback.value_and_grad(problem.fun)(x)
+    assert value == pytest.approx(problem.fun(x))
+    np.testing.assert_allclose(g, expected, rtol=1e-6)
+    np.testing.assert_allclose(pullback.grad(cc.Quadratic.fun, wrt=1)(problem, x), expected,
+                               rtol=1e-6)
+    g_problem = pullback.grad(problem.fun, wrt="self")(x)
+    np.testing.assert_allclose(g_problem.A, 0.5 * np.outer(x, x))
+    assert "method_forward" in pullback.source(problem.fun)
+    layer = cc.Lin(W, B)
+    seed = RNG.normal(size=2)
+    jac = np.array([fd_wrt(lambda v, i=i: layer(v)[i], (X,), 0) for i in range(2)])
+    np.testing.assert_allclose(pullback.vjp(layer)(X, seed), seed @ jac, rtol=1e-6)
+    model = _mlp()
+    y = RNG.normal(size=2)
+    np.testing.assert_allclose(pullback.grad(model.loss)(X, y),
+                               fd_wrt(lambda v: model.loss(v, y), (X,), 0), rtol=1e-6)
+
+
+def test_a_redefined_method_is_used_at_once():
+    class Scaled:
+        def __init__(self, k):
+            self.k = k
+
+        def fun(self, x):
+            return self.k * np.sum(x * x)
+
+    def loss(x, obj):
+        return obj.fun(x)
+
+    obj, x = Scaled(3.0), np.array([2.0, -1.0])
+    dloss = pullback.grad(loss)
+    np.testing.assert_allclose(dloss(x, obj), 6.0 * x)
+    Scaled.fun = cc.Quadratic.shift  # another method, with its own source: c @ x
+    obj.c = np.array([5.0, 0.5])
+    np.testing.assert_allclose(dloss(x, obj), obj.c)
