@@ -186,3 +186,69 @@ def method_of_a_library_object(x, rng):
 
 def square(t):
     return t * t
+
+
+@dataclass
+class Affine:
+    W: np.ndarray
+    b: np.ndarray
+
+
+class Doubled:
+    def __init__(self, w):
+        self.w2 = 2.0 * w  # computed, not stored as passed
+
+
+class Base:
+    def __init__(self, w):
+        self.w = w
+
+    def out(self, x):
+        return self.w * x
+
+
+class Child(Base):
+    def out(self, x):
+        return super().out(x) + self.w ** 2
+
+
+def layer_built_inside(W, b, x):
+    layer = Lin(W, b)
+    return np.sum(layer(x) ** 2)
+
+
+def dataclass_built_inside(W, b, x):
+    p = Affine(W=W, b=b)
+    return affine_sum(p, x)
+
+
+def affine_sum(p, x):
+    return np.sum(np.tanh(p.W @ x + p.b))
+
+
+def mlp_built_inside(W1, b1, W2, b2, x):
+    model = MLP([Lin(W1, b1), Relu(W2, b2)])
+    return np.sum(model(x))
+
+
+def namedtuple_built_inside(a, b):
+    p = PairNT(a, b=b * 3.0)
+    q = p
+    return q.a * q[1] + p.b ** 2
+
+
+def same_argument_twice(w):
+    h = Holder(w, w, 2.0)
+    return np.sum(h.W * h.b) * h.scale
+
+
+def inherited_with_super(w, x):
+    return Child(w).out(x)
+
+
+def computed_init(w):
+    return Doubled(w).w2
+
+
+def operator_on_built_objects(x, y):
+    return (Dual(x) + Dual(y)).v

@@ -240,3 +240,48 @@ def test_a_redefined_method_is_used_at_once():
     Scaled.fun = cc.Quadratic.shift  # another method, with its own source: c @ x
     obj.c = np.array([5.0, 0.5])
     np.testing.assert_allclose(dloss(x, obj), obj.c)
+
+
+W2, B2 = RNG.normal(size=(2, 2)), RNG.normal(size=2)
+BUILT = [
+    (cc.layer_built_inside, (W, B, X), (0, 1, 2)),
+    (cc.dataclass_built_inside, (W, B, X), (0, 1, 2)),
+    (cc.mlp_built_inside, (W, B, W2, B2, X), (0, 1, 2, 3, 4)),
+    (cc.namedtuple_built_inside, (0.7, -1.2), (0, 1)),
+    (cc.same_argument_twice, (RNG.normal(size=3),), (0,)),
+    (cc.inherited_with_super, (0.8, 1.1), (0, 1)),
+]
+
+
+@pytest.mark.parametrize("f, args, wrt", BUILT, ids=[c[0].__name__ for c in BUILT])
+def test_objects_built_inside_the_function(f, args, wrt):
+    grads = pullback.grad(f, wrt=wrt)(*args)
+    for g, i in zip(grads, wrt):
+        np.testing.assert_allclose(g, fd_wrt(f, args, i), rtol=1e-5, atol=1e-8)
+
+
+def test_constructions_pullback_cannot_see_through_are_refused_at_their_line():
+    with pytest.raises(pullback.NoRuleError, match="construction of Doubled") as info:
+        pullback.grad(cc.computed_init)
+    assert "Doubled(w).w2" in str(info.value)
+    with pytest.raises(pullback.NoRuleError, match="overloaded operator") as info:
+        pullback.grad(cc.operator_on_built_objects)
+    assert "(Dual(x) + Dual(y)).v" in str(info.value)
+
+
+def test_a_changed_init_is_noticed():
+    dlayer = pullback.grad(cc.layer_built_inside)
+    before = dlayer(W, B, X)
+    original = cc.Lin.__init__
+
+    def init(self, W, b):
+        self.W = 2.0 * W
+        self.b = b
+
+    try:
+        cc.Lin.__init__ = init
+        with pytest.raises(pullback.PullbackError, match="Lin.__init__"):
+            dlayer(W, B, X)
+    finally:
+        cc.Lin.__init__ = original
+    np.testing.assert_allclose(dlayer(W, B, X), before)

@@ -4,8 +4,9 @@ Guarantees, for an SSA function:
 - `Analysis.op(stmt)` classifies every assignment: a copy, a call/operator with a
   derivative `Rule`, a subscript read, an attribute read of a local value (`obj.W`:
   the gradient runtime checks it is a stored attribute), a method call or a call of
-  an object (resolved by the object's class when it runs: objects.py), a tuple/list
-  pack, or non-differentiable;
+  an object (resolved by the object's class when it runs: objects.py), the
+  construction of a record class (`Lin(W)`, a dataclass, a namedtuple: each stored
+  attribute is an argument as passed), a tuple/list pack, or non-differentiable;
 - `active` is exactly the set of names that depend on a `wrt` input (varied)
   *and* reach the returned value (useful); only active names get adjoint code,
   so integer and boolean bookkeeping never does;
@@ -76,7 +77,8 @@ SCALAR_BUILTINS = {builtins.len, builtins.int, builtins.float, builtins.bool, bu
 class Op:
     """What one assignment computes."""
 
-    # 'copy' | 'rule' | 'call' | 'method' | 'index' | 'attr' | 'pack' | 'nondiff' | 'unknown'
+    # 'copy' | 'rule' | 'call' | 'method' | 'construct' | 'super' | 'index' | 'attr' | 'pack'
+    # | 'nondiff' | 'unknown'
     kind: str
     inputs: dict = field(default_factory=dict)  # differentiable param -> atom node
     rule: rules.Rule | None = None
@@ -261,6 +263,16 @@ class Analysis:
                 inputs = {"self": func.value}
                 return Op("rule", inputs, found, bound, None, f".{func.attr}")
             callee = self.resolve(value.func)
+            if callee is builtins.super and not value.keywords and (
+                    len(value.args) == 2 or not value.args and self.params):
+                # super() is the object itself, its methods looked up further along
+                instance = value.args[1] if value.args else gast.Name(
+                    id=self.params[0], ctx=gast.Load(), annotation=None, type_comment=None)
+                return Op("super", {"x": instance}, name="super()")
+            if isinstance(callee, type) and rules.lookup(callee) is None:
+                built = self._construct(value, callee)
+                if built is not None:
+                    return built
             op = self._bind(callee, value.args, value.keywords, dotted_name(value.func)
                             or "call", stmt)
             if op.kind == "unknown":
@@ -326,6 +338,34 @@ class Analysis:
                   **{k.arg: k.value for k in value.keywords}}
         shown = f"{dotted_name(func)}()" if dotted_name(func) else f".{name}()"
         return Op("method", inputs, bound={"name": name}, name=shown)
+
+    def _construct(self, value, cls):
+        """`Cls(args)` of a record class (objects.record_fields: each stored attribute
+        is a parameter, as it was passed): an object built as Python builds it, whose
+        attributes' gradients go back to the arguments they hold. The class's `__init__`
+        (and `__new__`) are guarded: the mapping was read from them."""
+        from .objects import record_fields
+
+        fields = record_fields(cls)
+        if fields is None:
+            return None
+        try:
+            bound = inspect.signature(cls).bind(*value.args,
+                                                **{k.arg: k.value for k in value.keywords})
+        except (TypeError, ValueError):
+            return None
+        if not all(isinstance(v, gast.AST) for v in bound.arguments.values()):
+            return None  # packed into *args or **kwargs
+        dotted = dotted_name(value.func)
+        if dotted is not None:
+            for attr in ("__init__", "__new__", "__setattr__"):
+                found = getattr(cls, attr)
+                self.bindings[f"{dotted}.{attr}"] = found
+                if inspect.isfunction(found):
+                    self.bindings[f"{dotted}.{attr}.__code__"] = found.__code__
+        inputs = {p: v for p, v in bound.arguments.items() if p in fields}
+        return Op("construct", inputs, bound={"fields": fields}, callee=cls,
+                  name=dotted or cls.__qualname__)
 
     def _holds_object(self, name) -> bool:
         """Whether the local `name` may hold an object whose `__call__` is resolved when
@@ -492,6 +532,8 @@ class Analysis:
                     f"operand form of {op.name or type(s.value).__name__} that pullback "
                     "does not follow; assign the inner expression to a name first",
                     self.parsed.location.describe(s))
+            if op.kind in ("rule", "index") and target.id in self.active:
+                self._check_no_object_operand(s, op)
             if op.kind == "index" and _atom_name(op.inputs["x"]) not in self.varied:
                 self._check_index(s, op)
             if op.kind != "unknown":
@@ -508,7 +550,13 @@ class Analysis:
                     "an object of a user class): pullback differentiates calls to functions "
                     "it can read, NumPy and math functions, and functions with a registered "
                     "rule", self.parsed.location.describe(s))
-            if inspect.isfunction(op.callee):
+            if isinstance(op.callee, type):
+                what = (f"construction of {op.name} from a value being differentiated: "
+                        "pullback differentiates the construction of classes whose __init__ "
+                        "only stores its arguments (self.W = W), of dataclasses (without "
+                        "__post_init__) and of namedtuples; construct the object outside the "
+                        "function, or keep the values in a dict or tuple")
+            elif inspect.isfunction(op.callee):
                 what = (f"call to the Python function {op.name}, whose source pullback "
                         f"cannot read or whose arguments do not fit its signature; register "
                         "a rule for it")
@@ -526,6 +574,46 @@ class Analysis:
                         "differentiated: register one with @pullback.register_rule, or wrap "
                         "the argument in pullback.stop_gradient if no gradient should flow")
             raise NoRuleError(what, self.parsed.location.describe(s))
+
+    def _check_no_object_operand(self, s, op):
+        """An operator or NumPy function given an object the code built (`Dual(x) +
+        Dual(y)`): the object's own methods decide what it computes, which no rule says."""
+        if not hasattr(self, "_objects"):
+            seeds = [t.targets[0].id for t in self.assigns if isinstance(t.targets[0], gast.Name)
+                     and self.op(t).kind == "construct"]
+            flows = {}
+            for t in self.assigns:
+                if isinstance(t.targets[0], gast.Name) and self.op(t).kind == "copy" \
+                        and isinstance(t.value, gast.Name):
+                    flows.setdefault(t.value.id, []).append(t.targets[0].id)
+            self._objects = _reach(seeds, flows)
+        for atom in op.inputs.values():
+            if op.kind == "index" and any(issubclass(self.op(t).callee, tuple)
+                                          for t in self.defs_of_object(atom)):
+                continue  # a namedtuple's elements are read as a tuple's
+            if _atom_name(atom) in self._objects:
+                raise NoRuleError(
+                    f"{op.name or 'indexing'} applied to {self.spelled(atom.id)}, an object of a user "
+                    "class: what it computes is the class's own method (an overloaded "
+                    "operator), which pullback does not differentiate; read the object's "
+                    "attributes instead", self.parsed.location.describe(s))
+
+    def defs_of_object(self, atom):
+        """The constructions whose object `atom` (through copies) may hold."""
+        name, found, seen = _atom_name(atom), [], set()
+        work = [name]
+        while work:
+            n = work.pop()
+            if n in seen:
+                continue
+            seen.add(n)
+            for t in self.assigns:
+                if isinstance(t.targets[0], gast.Name) and t.targets[0].id == n:
+                    if self.op(t).kind == "construct":
+                        found.append(t)
+                    elif isinstance(t.value, gast.Name):
+                        work.append(t.value.id)
+        return found
 
     def _check_index(self, s, op):
         """`r[x]` of an object that carries no gradient (np.r_, a constant table) with a

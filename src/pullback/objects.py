@@ -19,10 +19,12 @@ differentiated through `*args`) raises a PullbackError naming the call site.
 
 from __future__ import annotations
 
+import dataclasses
 import types
 from dataclasses import dataclass
 
 from .errors import NoRuleError, PullbackError
+from .runtime import GradRecord, add_grads, as_grad
 
 
 @dataclass(frozen=True)
@@ -126,4 +128,92 @@ def method_backward(saved, g):
     return backward(record, g)
 
 
-HELPERS = {"method_forward": method_forward, "method_backward": method_backward}
+def record_fields(cls):
+    """parameter -> the attributes it is stored in, for a class whose construction only
+    stores its arguments as they were passed: a namedtuple; a dataclass with its generated
+    `__init__`, no `__post_init__`, fields not in `__init__` set from defaults; a class
+    whose `__init__` body is `self.<attr> = <parameter>` and `self.<attr> = <constant>`
+    statements. None for any other class (its construction is refused: pullback cannot
+    see what the object's attributes are made of)."""
+    if type(cls) is not type or cls.__setattr__ is not object.__setattr__:
+        return None
+    fields = getattr(cls, "_fields", None)
+    if issubclass(cls, tuple) and isinstance(fields, tuple):
+        code = getattr(cls.__new__, "__code__", None)  # the generated __new__(_cls, ...)
+        maker = next(k for k in cls.__mro__ if "__new__" in k.__dict__)
+        if code is None or code.co_filename != "<string>" or "_make" not in maker.__dict__ \
+                or "_fields" not in maker.__dict__ or code.co_varnames[1:1 + len(fields)] != fields \
+                or cls.__init__ is not tuple.__init__:
+            return None
+        return {f: (f,) for f in fields}
+    if cls.__new__ is not object.__new__:
+        return None
+    if hasattr(cls, "__post_init__"):
+        return None
+    init = cls.__dict__.get("__init__")
+    if dataclasses.is_dataclass(cls) and getattr(init, "__code__", None) is not None \
+            and init.__code__.co_filename == "<string>":  # the generated __init__
+        out = {}
+        for f in dataclasses.fields(cls):
+            if f.init:
+                out[f.name] = (f.name,)
+            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                return None
+        return out
+    return _simple_init(cls.__init__)
+
+
+def _simple_init(init):
+    from .parse import is_library, parse_function
+
+    if not isinstance(init, types.FunctionType) or is_library(init):
+        return None
+    code = init.__code__
+    if code.co_flags & (0x04 | 0x08) or code.co_kwonlyargcount or not code.co_argcount:
+        return None  # *args, **kwargs, keyword-only parameters
+    try:
+        tree = parse_function(init).tree
+    except PullbackError:
+        return None
+    self_name, *params = code.co_varnames[:code.co_argcount]
+    out: dict = {p: () for p in params}
+    import gast
+
+    for stmt in tree.body:
+        if isinstance(stmt, gast.Pass) or (isinstance(stmt, gast.Expr) and isinstance(
+                stmt.value, gast.Constant) and isinstance(stmt.value.value, str)):
+            continue
+        if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], gast.Attribute)
+                and isinstance(stmt.targets[0].value, gast.Name)
+                and stmt.targets[0].value.id == self_name):
+            return None
+        attr, value = stmt.targets[0].attr, stmt.value
+        if any(attr in stored for stored in out.values()):
+            return None  # stored twice: the second value wins
+        if isinstance(value, gast.Name) and value.id in out:
+            out[value.id] += (attr,)
+        elif not (isinstance(value, gast.Constant) and not isinstance(value.value, complex)):
+            return None
+    return out
+
+
+def field_grad(g, obj, attrs):
+    """The gradient of an argument stored in the attributes `attrs` of `obj`, the object
+    just built, whose gradient is g (0.0 for a known zero)."""
+    if g.__class__ is float:
+        return 0.0
+    if isinstance(obj, tuple):
+        parts = [g[obj._fields.index(a)] for a in attrs]
+    elif isinstance(g, GradRecord) and g.owner is obj:
+        parts = [g[a] for a in attrs]
+    else:
+        return as_grad(g, obj)  # refuses with the reason
+    total = 0.0
+    for part in parts:
+        total = add_grads(total, part)
+    return total
+
+
+HELPERS = {"method_forward": method_forward, "method_backward": method_backward,
+           "field_grad": field_grad}

@@ -529,6 +529,15 @@ class Reverse:
                 self.defined.add(base.id)
         elif op.kind == "call":
             self.adjoint_call(s, op, g, out)
+        elif op.kind == "super":  # the gradient of super() is that of the object
+            if self.active(op.inputs["x"]):
+                self.contribute(op.inputs["x"].id, g, False, out)
+        elif op.kind == "construct":
+            for param, atom in op.inputs.items():
+                if self.active(atom):
+                    attrs = tuple_of(*[const(a) for a in op.bound["fields"][param]])
+                    self.contribute(atom.id, call("field_grad", g, load(name), attrs), False,
+                                    out)
         elif op.kind == "method":
             parts = [self.namer.fresh(f"d{op.inputs[k].id}_{op.bound['name'].strip('_')}")
                      for k in self.method_site(s, op)]

@@ -72,7 +72,7 @@ class GradRecord(GradDict):
     came through an operation on the object itself (an overloaded `+`), which pullback
     does not differentiate, and is refused rather than passed on as numbers."""
 
-    __slots__ = ("owner",)
+    __slots__ = ("owner", "where")
 
     def __add__(self, other):
         return add_grads(self, other)
@@ -84,7 +84,9 @@ class GradRecord(GradDict):
             f"the gradient of an object of class {type(self.owner).__qualname__} reached an "
             "operation on the object itself (an operator it overloads, or a function given "
             "the object): pullback differentiates reads of an object's stored attributes "
-            "(obj.W) and calls of its methods, not operations on objects")
+            "(obj.W) and calls of its methods, not operations on objects"
+            + (f" (the attribute was read at {self.where.strip()})"
+               if getattr(self, "where", "") else ""))
 
     __mul__ = __rmul__ = __sub__ = __rsub__ = __truediv__ = __rtruediv__ = __pow__ = \
         __matmul__ = __rmatmul__ = __neg__ = __pos__ = __array__ = __float__ = _refuse
@@ -143,7 +145,7 @@ def accum_attr(d, x, name, g, where=""):
             "attributes only" + (f"\n  {where}" if where else ""))
     if d.__class__ is float:
         d = GradRecord.fromkeys(stored, 0.0)
-        d.owner = x
+        d.owner, d.where = x, where
     elif not isinstance(d, GradRecord) or d.owner is not x:
         raise PullbackError(f"internal error: the gradient of a {type(x).__qualname__} "
                             f"object arrived as {type(d).__name__}; please report this")
@@ -348,7 +350,7 @@ def add_grads(a, b):
         if not (isinstance(a, GradRecord) and isinstance(b, GradRecord) and a.owner is b.owner):
             GradRecord._refuse(a if isinstance(a, GradRecord) else b)
         total = GradRecord({k: add_grads(a[k], b[k]) for k in a})
-        total.owner = a.owner
+        total.owner, total.where = a.owner, getattr(a, "where", "")
         return total
     if isinstance(a, list) or isinstance(b, list):
         return GradList(add_grads(x, y) for x, y in zip(a, b))
@@ -417,7 +419,7 @@ def owned(g):
     """A private, writable copy of gradient g, for a gradient updated in place."""
     if isinstance(g, GradRecord):
         copy = GradRecord({k: owned(v) for k, v in g.items()})
-        copy.owner = g.owner
+        copy.owner, copy.where = g.owner, getattr(g, "where", "")
         return copy
     if isinstance(g, list):
         return GradList(owned(x) for x in g)
