@@ -16,7 +16,7 @@ import types
 
 import numpy
 
-from .errors import PullbackError
+from .errors import PullbackError, UnsupportedSyntaxError
 
 
 class _AsImported(types.SimpleNamespace):
@@ -138,11 +138,11 @@ def accum_attr(d, x, name, g, where=""):
         return accum_index(d, x, fields.index(name), g)
     stored = stored_attributes(x)
     if stored is None or name not in stored:
-        raise PullbackError(
+        raise UnsupportedSyntaxError(
             f"the attribute {name!r} of a {type(x).__qualname__} object is not a value the "
             "object stores (a property, a class attribute, a __getattr__ hook, or an "
             "attribute of a library object): pullback differentiates reads of stored "
-            "attributes only" + (f"\n  {where}" if where else ""))
+            "attributes only", where)
     if d.__class__ is float:
         d = GradRecord.fromkeys(stored, 0.0)
         d.owner, d.where = x, where
