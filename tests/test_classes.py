@@ -285,3 +285,13 @@ def test_a_changed_init_is_noticed():
     finally:
         cc.Lin.__init__ = original
     np.testing.assert_allclose(dlayer(W, B, X), before)
+
+
+def test_an_object_taken_out_of_a_container_and_called():
+    f = cc.layer_from_a_dict
+    grads = pullback.grad(f, wrt=(0, 1, 2))(W, B, X)
+    for g, i in zip(grads, (0, 1, 2)):
+        np.testing.assert_allclose(g, fd_wrt(f, (W, B, X), i), rtol=1e-6, atol=1e-9)
+    with pytest.raises(pullback.NoRuleError, match="derivative rule") as info:
+        pullback.grad(cc.function_from_a_list)(0.3)
+    assert "fs[0](x)" in str(info.value)

@@ -59,8 +59,9 @@ def _resolve(site, obj):
     from . import rules
     from .parse import is_library
 
-    if not isinstance(func, types.FunctionType) and rules.lookup(found) is not None:
-        site.refuse(f"it holds {getattr(found, '__name__', found)!r}, whose derivative rule "
+    held = obj if site.name == "__call__" else found
+    if not isinstance(func, types.FunctionType) and rules.lookup(held) is not None:
+        site.refuse(f"it holds {getattr(held, '__name__', held)!r}, whose derivative rule "
                     "pullback applies where the code names the function (np.tanh(x)), not "
                     "through a value holding it, which is known only when the code runs")
     if not isinstance(func, types.FunctionType):
