@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import types
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .errors import NoRuleError, PullbackError
 from .runtime import GradRecord, add_grads, as_grad
@@ -38,6 +38,9 @@ class CallSite:
     optimize: bool
     where: str
     shown: str
+    # (function, parameters) -> its split transform: kept alive here, as the transforms of
+    # the functions a caller names are kept by the caller's, and reused while it fits
+    transforms: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def refuse(self, why):
         raise NoRuleError(f"cannot differentiate the call to {self.shown}: {why}", self.where)
@@ -108,13 +111,18 @@ def method_forward(site, obj, *args, **kwargs):
     func, receiver = _resolve(site, obj)
     from .api import transform
 
-    try:
-        split = transform(func, _params(site, func, receiver is not None), "split",
-                          optimize=site.optimize)
-    except PullbackError as exc:
-        exc.args = (f"{exc.args[0]}\n  (called from {site.where.strip()})"
-                    if site.where else exc.args[0], *exc.args[1:])
-        raise
+    params = _params(site, func, receiver is not None)
+    split = site.transforms.get((func, params))
+    if split is None or not split.fits(func):
+        try:
+            split = transform(func, params, "split", optimize=site.optimize)
+        except PullbackError as exc:
+            exc.args = (f"{exc.args[0]}\n  (called from {site.where.strip()})"
+                        if site.where else exc.args[0], *exc.args[1:])
+            raise
+        if len(site.transforms) > 16:  # a site meeting many classes: keep the recent ones
+            site.transforms.clear()
+        site.transforms[func, params] = split
     forward, backward = (cell.cell_contents for cell in split.cells)
     if receiver is None:
         result, record = forward(*args, **kwargs)
