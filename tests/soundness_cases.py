@@ -560,6 +560,17 @@ def property_shadows_stored(s):
     return s.w * 2.0
 
 
+class OverloadedNT(collections.namedtuple("OverloadedNT", ["a"])):
+    def __add__(self, other):
+        return OverloadedNT(self.a + 2.0 * other.a)
+
+
+@probe("classes-namedtuple-overloaded-operator-attribute", OverloadedNT(0.4),
+       OverloadedNT(1.5), wrt=1, mode="grad")
+def namedtuple_overloaded_operator(p, q):
+    return (p + q).a
+
+
 # ============================================================ 2. index objects, active inside
 
 

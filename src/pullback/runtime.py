@@ -124,6 +124,9 @@ _NOT_RECORDS = (int, float, complex, bool, str, bytes, list, tuple, dict, set, f
                 types.MethodType, numpy.ndarray, numpy.generic)
 
 
+_OPERATORS = ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
+              "__rtruediv__", "__matmul__", "__rmatmul__", "__neg__", "__pow__", "__array__",
+              "__getitem__")
 _NOT_NUMBERS = (str, bytes, type, types.ModuleType, types.FunctionType,
                 types.BuiltinFunctionType, types.MethodType, numpy.ufunc)
 
@@ -135,6 +138,11 @@ def accum_attr(d, x, name, g, where=""):
     computed, not stored, and refused."""
     fields = getattr(type(x), "_fields", None)
     if isinstance(x, tuple) and isinstance(fields, tuple) and name in fields:
+        if any(getattr(type(x), op, None) is not getattr(tuple, op, None) for op in _OPERATORS):
+            raise UnsupportedSyntaxError(
+                f"a read of {name!r} of a {type(x).__qualname__}, a namedtuple class that "
+                "defines its own operators: what they compute is not differentiated, and its "
+                "gradient could not be told from a plain tuple's", where)
         return accum_index(d, x, fields.index(name), g)
     stored = stored_attributes(x)
     if stored is None or name not in stored:
