@@ -6,12 +6,14 @@ differences there, and otherwise the table shows the error message pullback
 raises. Nothing here is meant to be imported by users.
 """
 
+import collections
 import contextlib
 import functools
 import logging
 import math
 import operator
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -400,6 +402,96 @@ def effect_call_on_an_array(v):
     return np.sum(a[b])
 
 
+# ------------------------------------------------------------ classes and objects
+
+
+class Layer:
+    def __init__(self, W):
+        self.W = W
+
+    def act(self, z):
+        return np.tanh(z)
+
+    def __call__(self, x):
+        return self.act(self.W @ x)
+
+
+class ScaledLayer(Layer):
+    def __call__(self, x):
+        return 2.0 * super().__call__(x)
+
+
+class Objective:
+    def __init__(self, target):
+        self.target = target
+        self.nfev = 0
+
+    def residual(self, x):
+        return x - self.target
+
+    def fun(self, x):
+        return np.sum(self.residual(x) ** 2)
+
+    def counted(self, x):
+        self.nfev += 1
+        return self.fun(x)
+
+    @property
+    def scale(self):
+        return np.sum(self.target)
+
+
+@dataclass
+class Affine:
+    W: np.ndarray
+    b: np.ndarray
+
+
+Pair = collections.namedtuple("Pair", ["a", "b"])
+
+
+class Normalized:
+    def __init__(self, v):
+        self.v = v / np.sum(v)
+
+
+def layer_object(W, x):
+    layer = Layer(W)
+    return np.sum(layer(x))
+
+
+def layers_in_a_loop(W1, W2, x):
+    for layer in [Layer(W1), ScaledLayer(W2)]:
+        x = layer(x)
+    return np.sum(x)
+
+
+def objective_method(x, problem):
+    return problem.fun(x)
+
+
+def dataclass_params(W, b, x):
+    p = Affine(W, b)
+    return np.sum(np.tanh(p.W @ x + p.b))
+
+
+def namedtuple_values(x, y):
+    p = Pair(x, b=y)
+    return p.a * p.b + p[0] ** 2
+
+
+def property_read(t, x):
+    return Objective(t).scale * np.sum(x)
+
+
+def counter_on_self(x, problem):
+    return problem.counted(x)
+
+
+def computing_init(v):
+    return np.sum(Normalized(v).v ** 2)
+
+
 def class_definition(x):
     class Box:
         scale = 2.0
@@ -529,6 +621,7 @@ FLOW = "Control flow and assignment"
 FUNCTIONS = "Functions and containers"
 OTHER = "Other statements"
 NO_RULE = "Functions without a derivative rule"
+CLASSES = "Classes and objects"
 
 # (section, construct as written in the table, function, arguments, wrt)
 CASES = [
@@ -630,6 +723,25 @@ CASES = [
      (0.5,), 0),
     (OTHER, "`with` a manager that swallows an exception (`contextlib.suppress`)",
      with_suppress, (0.5,), 0),
+
+
+    (CLASSES, "a layer object built inside: `m = Layer(W); m(x)`, methods calling methods",
+     layer_object, (_m(), np.array([0.5, -0.7])), (0, 1)),
+    (CLASSES, "a list of layer objects looped over; inheritance, `super()`",
+     layers_in_a_loop, (_m(), _m(), np.array([0.5, -0.7])), (0, 1, 2)),
+    (CLASSES, "an objective object passed in: `problem.fun(x)`", objective_method,
+     (_v(), Objective(np.array([0.1, 0.2, 0.3]))), 0),
+    (CLASSES, "`@dataclass` parameter holder", dataclass_params,
+     (_m(), np.array([0.1, -0.2]), np.array([0.5, -0.7])), (0, 1, 2)),
+    (CLASSES, "`namedtuple` values", namedtuple_values, (0.5, -1.5), (0, 1)),
+    (CLASSES, "`@property` of a value being differentiated", property_read, (_v(), _v()),
+     (0, 1)),
+    (CLASSES, "a counter on `self` (`self.nfev += 1`)", counter_on_self,
+     (_v(), Objective(np.array([0.1, 0.2, 0.3]))), 0),
+    (CLASSES, "an `__init__` that computes (`self.v = v / np.sum(v)`)", computing_init,
+     (_v(),), 0),
+    (OTHER, "`try` / `except`", try_except, (0.5,), 0),
+    (OTHER, "`with`", with_statement, (0.5,), 0),
     (OTHER, "class definition", class_definition, (0.5,), 0),
     (OTHER, "`global`", global_statement, (0.5,), 0),
     (OTHER, "`yield` (generators)", generator_function, (0.5,), 0),

@@ -458,6 +458,119 @@ def dict_instead_of_object(W, x):
     return np.sum(np.tanh(layer["W"] @ x))
 
 
+# objects, as the class and object support of wave 2 resolves them
+
+
+class DoubledPair(PairNT):
+    def __new__(cls, a, b):
+        return super().__new__(cls, a * 2.0, b)
+
+
+@probe("classes-namedtuple-subclass-new", 0.8)
+def namedtuple_subclass_new(x):
+    p = DoubledPair(x, 1.0)
+    return p.a * p.b
+
+
+@dataclass
+class PostInit:
+    w: float
+
+    def __post_init__(self):
+        self.w = self.w * 3.0
+
+
+@probe("classes-dataclass-post-init", 0.7)
+def dataclass_post_init(x):
+    return PostInit(x).w ** 2
+
+
+class Guarded:
+    def __init__(self, w):
+        self.w = w
+
+    def __getattribute__(self, name):
+        if name == "w":
+            return object.__getattribute__(self, "w") * 2.0
+        return object.__getattribute__(self, name)
+
+
+@probe("classes-getattribute-override", Guarded(0.6), wrt=0)
+def getattribute_override(g):
+    return g.w ** 2
+
+
+class LinSub(Lin):
+    def apply(self, x):
+        return np.sin(self.W @ x)
+
+
+@probe("classes-subclass-method-dispatch", V3, LinSub(W23))
+def subclass_method_dispatch(x, m):
+    return np.sum(m.apply(x))
+
+
+@probe("classes-subclass-method-receiver-first", LinSub(W23), V3, wrt=1)
+def subclass_method_receiver_first(m, x):
+    return np.sum(m.apply(x) ** 2)
+
+
+class ClosureHolder:
+    def __init__(self, W):
+        self.W = W
+        self.f = lambda v: self.W @ v
+
+
+@probe("classes-held-closure-reads-self", ClosureHolder(W23), V3)
+def held_closure_reads_self(h, x):
+    return np.sum(h.f(x))
+
+
+@probe("classes-overloaded-operator-on-arguments", Dual(0.4), Dual(1.5), wrt=1)
+def overloaded_operator_on_arguments(a, b):
+    return (a + b).v
+
+
+class Counter:
+    def __init__(self, w):
+        self.w = w
+        self.nfev = 0
+
+    def fun(self, x):
+        self.nfev += 1
+        return self.w * x * x
+
+
+@probe("classes-counter-on-self", 0.7, Counter(1.5))
+def counter_on_self(x, c):
+    return c.fun(x)
+
+
+class Shadowed:
+    def __init__(self, w):
+        self.__dict__["w"] = w
+
+    @property
+    def w(self):
+        return 5.0
+
+
+@probe("classes-property-shadows-stored", Shadowed(0.3), wrt=0)
+def property_shadows_stored(s):
+    return s.w * 2.0
+
+
+class OverloadedNT(collections.namedtuple("OverloadedNT", ["a"])):
+    def __add__(self, other):
+        return OverloadedNT(self.a + 2.0 * other.a)
+
+
+@probe("classes-namedtuple-overloaded-operator-attribute", OverloadedNT(0.4),
+       OverloadedNT(1.5), wrt=1, mode="grad")
+def namedtuple_overloaded_operator(p, q):
+    return (p + q).a
+
+
 # ============================================================ 2. index objects, active inside
 
 

@@ -27,6 +27,7 @@ import functools
 import inspect
 import os
 import re
+import types
 
 import numpy as np
 import pytest
@@ -232,7 +233,8 @@ def _same(a, b):
         return type(a) is type(b) and len(a) == len(b) and all(map(_same, a, b))
     if isinstance(a, dict):
         return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if hasattr(a, "__dict__") and not callable(a):
+    if hasattr(a, "__dict__") and not isinstance(a, (types.FunctionType, types.MethodType,
+                                                     type, types.ModuleType)):
         return type(a) is type(b) and _same(vars(a), vars(b))
     return a is b or a == b
 

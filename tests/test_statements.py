@@ -184,8 +184,11 @@ def test_method_on_a_parameter_object_runs_and_arrays_are_refused():
     counter = sc.Counter()
     g = pullback.grad(sc.method_on_parameter_object)(0.3, counter)
     assert g == pytest.approx(0.6) and counter.count == 1
-    with pytest.raises(pullback.PullbackError, match="array or list"):
+    # a list has no tick(): the gradient fails where f fails, with f's own error
+    with pytest.raises(AttributeError, match="no attribute 'tick'"):
         pullback.grad(sc.method_on_parameter_object)(0.3, [1.0])
+    with pytest.raises(AttributeError, match="no attribute 'tick'"):
+        sc.method_on_parameter_object(0.3, [1.0])
 
 
 # ------------------------------------------------------------------ in-place NumPy writes
@@ -371,8 +374,8 @@ def test_pullbacks_own_run_time_refusals_are_not_caught_by_the_users_except():
         expected = numeric_grad(sc.try_catches_everything, (x, counter))
         assert pullback.grad(sc.try_catches_everything)(x, counter) == pytest.approx(
             expected, rel=1e-6)
-    with pytest.raises(pullback.PullbackError, match="array or list"):
-        pullback.grad(sc.try_catches_everything)(0.7, [1.0])  # f: log.tick fails, caught
+    # f: a list has no tick(), the except clause catches it; so does the gradient's
+    assert pullback.grad(sc.try_catches_everything)(0.7, [1.0]) == pytest.approx(1.4)
     assert "raise_own(caught)" in pullback.source(sc.try_catches_everything)
 
 

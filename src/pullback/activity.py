@@ -2,7 +2,11 @@
 
 Guarantees, for an SSA function:
 - `Analysis.op(stmt)` classifies every assignment: a copy, a call/operator with a
-  derivative `Rule`, a subscript read, a tuple/list pack, or non-differentiable;
+  derivative `Rule`, a subscript read, an attribute read of a local value (`obj.W`:
+  the gradient runtime checks it is a stored attribute), a method call or a call of
+  an object (resolved by the object's class when it runs: objects.py), the
+  construction of a record class (`Lin(W)`, a dataclass, a namedtuple: each stored
+  attribute is an argument as passed), a tuple/list pack, or non-differentiable;
 - `active` is exactly the set of names that depend on a `wrt` input (varied)
   *and* reach the returned value (useful); only active names get adjoint code,
   so integer and boolean bookkeeping never does;
@@ -91,7 +95,9 @@ EFFECT_ONLY = {builtins.print, warnings.warn, warnings.warn_explicit} | {
 class Op:
     """What one assignment computes."""
 
-    kind: str  # 'copy' | 'rule' | 'call' | 'index' | 'pack' | 'nondiff' | 'unknown'
+    # 'copy' | 'rule' | 'call' | 'method' | 'construct' | 'super' | 'index' | 'attr' | 'pack'
+    # | 'nondiff' | 'unknown'
+    kind: str
     inputs: dict = field(default_factory=dict)  # differentiable param -> atom node
     rule: rules.Rule | None = None
     bound: dict = field(default_factory=dict)  # every rule param -> atom node or value
@@ -161,7 +167,7 @@ class Analysis:
         function, or data read from the module (numbers and arrays, not functions and
         modules)."""
         others = set(self.params) - set(wrt)  # as data, not only as counts (range(n))
-        if any(op.kind == "call" or op.kind != "nondiff" and others & set(
+        if any(op.kind in ("call", "method") or op.kind != "nondiff" and others & set(
                 map(_atom_name, op.inputs.values())) for op in self.ops.values()):
             return True  # (a called function's gradient may be complex too)
         for node in walk(self.tree):
@@ -284,8 +290,22 @@ class Analysis:
             if inspect.isclass(callee) and issubclass(callee, BaseException):
                 # an exception object holds its arguments: nothing to differentiate
                 return Op("nondiff", callee=callee, name=callee.__name__)
+            if callee is builtins.super and not value.keywords and (
+                    len(value.args) == 2 or not value.args and self.params):
+                # super() is the object itself, its methods looked up further along
+                instance = value.args[1] if value.args else gast.Name(
+                    id=self.params[0], ctx=gast.Load(), annotation=None, type_comment=None)
+                return Op("super", {"x": instance}, name="super()")
+            if isinstance(callee, type) and rules.lookup(callee) is None:
+                built = self._construct(value, callee)
+                if built is not None:
+                    return built
             op = self._bind(callee, value.args, value.keywords, dotted_name(value.func)
                             or "call", stmt)
+            if op.kind == "unknown":
+                method = self._method(value, callee)
+                if method is not None:
+                    return method
             if op.kind == "unknown" and isinstance(func, gast.Attribute) \
                     and isinstance(func.value, gast.Name) and func.value.id in self.locals:
                 op.inputs["self"] = func.value  # a method of a value: its receiver counts
@@ -301,6 +321,10 @@ class Analysis:
             if value.attr in ATTRIBUTE_FUNCTIONS:  # x.T, z.real, z.imag
                 return self._bind(ATTRIBUTE_FUNCTIONS[value.attr], [value.value], [],
                                   f".{value.attr}")
+            if isinstance(value.value, gast.Name) and value.value.id in self.locals:
+                # obj.W: a stored attribute of an object (checked when the gradient runs)
+                return Op("attr", {"x": value.value}, bound={"name": value.attr},
+                          name=f".{value.attr}")
             return Op("unknown", {"x": value.value}, name=f".{value.attr}")
         if isinstance(value, gast.JoinedStr):  # an f-string: text, no gradient
             return Op("nondiff", name="f-string")
@@ -309,6 +333,86 @@ class Analysis:
         if isinstance(value, gast.Dict):  # bound: position -> key
             return Op("pack", dict(enumerate(value.values)), bound=dict(enumerate(value.keys)))
         return Op("unknown", name=type(value).__name__)
+
+    def _method(self, value, callee):
+        """`obj.method(args)` or `obj(args)` (its `__call__`) of an object the code holds
+        (a local value, or a module global that is an instance of a user class): a call
+        resolved when it runs, by the class of the object then, to the Python function
+        pullback transforms (objects.method_forward; anything else is refused there).
+        None for other calls, and for the methods of arrays, lists, dicts and strings,
+        which keep their transform-time refusal."""
+        func = value.func
+        if any(isinstance(a, gast.Starred) for a in value.args) \
+                or any(k.arg is None for k in value.keywords):
+            return None
+        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
+            receiver, name = func.value, func.attr
+            if receiver.id in self.locals:
+                if any(name in k.__dict__ for kind in (np.ndarray, list, dict, str)
+                       for k in kind.__mro__):
+                    return None
+            elif not (isinstance(callee, types.MethodType) and _has_source(callee.__func__)):
+                return None
+        elif isinstance(func, gast.Name):
+            receiver, name = func, "__call__"
+            if func.id in self.locals and not self._holds_object(func.id):
+                return None
+            if func.id not in self.locals and not (
+                    callee is not MISSING and not isinstance(callee, type)
+                    and _has_source(getattr(type(callee), "__call__", None))):  # noqa: B004 (the class's own __call__)
+                return None
+        else:
+            return None
+        inputs = {"self": receiver, **dict(enumerate(value.args)),
+                  **{k.arg: k.value for k in value.keywords}}
+        shown = f"{dotted_name(func)}()" if dotted_name(func) else f".{name}()"
+        return Op("method", inputs, bound={"name": name}, name=shown)
+
+    def _construct(self, value, cls):
+        """`Cls(args)` of a record class (objects.record_fields: each stored attribute
+        is a parameter, as it was passed): an object built as Python builds it, whose
+        attributes' gradients go back to the arguments they hold. The class's `__init__`
+        (and `__new__`) are guarded: the mapping was read from them."""
+        from .objects import record_fields
+
+        fields = record_fields(cls)
+        if fields is None:
+            return None
+        try:
+            bound = inspect.signature(cls).bind(*value.args,
+                                                **{k.arg: k.value for k in value.keywords})
+        except (TypeError, ValueError):
+            return None
+        if not all(isinstance(v, gast.AST) for v in bound.arguments.values()):
+            return None  # packed into *args or **kwargs
+        dotted = dotted_name(value.func)
+        if dotted is not None:
+            for attr in ("__init__", "__new__", "__setattr__"):
+                found = getattr(cls, attr)
+                self.bindings[f"{dotted}.{attr}"] = found
+                if inspect.isfunction(found):
+                    self.bindings[f"{dotted}.{attr}.__code__"] = found.__code__
+        inputs = {p: v for p, v in bound.arguments.items() if p in fields}
+        return Op("construct", inputs, bound={"fields": fields}, callee=cls,
+                  name=dotted or cls.__qualname__)
+
+    def _holds_object(self, name) -> bool:
+        """Whether the local `name` may hold an object whose `__call__` is resolved when
+        the code runs: a parameter without a function as its default, or a value taken
+        out of a container or object, or returned by a call. A name bound to functions
+        the code names (`act = np.tanh`) keeps its transform-time refusal."""
+        defs = [s.value for s in self.assigns
+                if isinstance(s.targets[0], gast.Name) and s.targets[0].id == name]
+        if not defs:
+            if name not in self.params:
+                return False
+            default = inspect.signature(self.parsed.func, follow_wrapped=False) \
+                .parameters[name].default
+            return default is inspect.Parameter.empty or not callable(default) \
+                or _has_source(getattr(type(default), "__call__", None))  # noqa: B004 (the class's own __call__)
+        return all(isinstance(v, (gast.Subscript, gast.Call)) or (
+            isinstance(v, gast.Attribute) and isinstance(v.value, gast.Name)
+            and v.value.id in self.locals) for v in defs)
 
     def _integer_dtype(self, node) -> bool:
         """Whether `node` (the dtype argument of astype or of a rule's callable, such as
@@ -452,7 +556,8 @@ class Analysis:
             for target in targets:
                 backward.setdefault(target, []).append(source)
         effects = [s.targets[0].id for s in self.assigns
-                   if isinstance(s.targets[0], gast.Name) and self.op(s).kind == "call"
+                   if isinstance(s.targets[0], gast.Name)
+                   and self.op(s).kind in ("call", "method")
                    and any(_atom_name(a) in self.varied for a in self.op(s).inputs.values())]
         return _reach([self.result, *effects], backward)
 
@@ -484,6 +589,8 @@ class Analysis:
                     f"operand form of {op.name or type(s.value).__name__} that pullback "
                     "does not follow; assign the inner expression to a name first",
                     self.parsed.location.describe(s))
+            if op.kind in ("rule", "index") and target.id in self.active:
+                self._check_no_object_operand(s, op)
             if op.kind == "index" and _atom_name(op.inputs["x"]) not in self.varied:
                 self._check_index(s, op)
             if op.kind != "unknown":
@@ -500,7 +607,13 @@ class Analysis:
                     "an object of a user class): pullback differentiates calls to functions "
                     "it can read, NumPy and math functions, and functions with a registered "
                     "rule", self.parsed.location.describe(s))
-            if inspect.isfunction(op.callee) and not is_library(op.callee):
+            if isinstance(op.callee, type) and op.callee.__module__ != "builtins":
+                what = (f"construction of {op.name} from a value being differentiated: "
+                        "pullback differentiates the construction of classes whose __init__ "
+                        "only stores its arguments (self.W = W), of dataclasses (without "
+                        "__post_init__) and of namedtuples; construct the object outside the "
+                        "function, or keep the values in a dict or tuple")
+            elif inspect.isfunction(op.callee) and not is_library(op.callee):
                 what = (f"call to the Python function {op.name}, whose source pullback "
                         f"cannot read or whose arguments do not fit its signature; register "
                         "a rule for it")
@@ -598,6 +711,46 @@ class Analysis:
         return bool(defs) and all(
             isinstance(d.value, gast.JoinedStr) or isinstance(d.value, gast.Constant)
             and isinstance(d.value.value, str) for d in defs)
+
+    def _check_no_object_operand(self, s, op):
+        """An operator or NumPy function given an object the code built (`Dual(x) +
+        Dual(y)`): the object's own methods decide what it computes, which no rule says."""
+        if not hasattr(self, "_objects"):
+            seeds = [t.targets[0].id for t in self.assigns if isinstance(t.targets[0], gast.Name)
+                     and self.op(t).kind == "construct"]
+            flows = {}
+            for t in self.assigns:
+                if isinstance(t.targets[0], gast.Name) and self.op(t).kind == "copy" \
+                        and isinstance(t.value, gast.Name):
+                    flows.setdefault(t.value.id, []).append(t.targets[0].id)
+            self._objects = _reach(seeds, flows)
+        for atom in op.inputs.values():
+            if op.kind == "index" and any(issubclass(self.op(t).callee, tuple)
+                                          for t in self.defs_of_object(atom)):
+                continue  # a namedtuple's elements are read as a tuple's
+            if _atom_name(atom) in self._objects:
+                raise NoRuleError(
+                    f"{op.name or 'indexing'} applied to {self.spelled(atom.id)}, an object of "
+                    "a user class: what it computes is the class's own method (an overloaded "
+                    "operator), which pullback does not differentiate; read the object's "
+                    "attributes instead", self.parsed.location.describe(s))
+
+    def defs_of_object(self, atom):
+        """The constructions whose object `atom` (through copies) may hold."""
+        name, found, seen = _atom_name(atom), [], set()
+        work = [name]
+        while work:
+            n = work.pop()
+            if n in seen:
+                continue
+            seen.add(n)
+            for t in self.assigns:
+                if isinstance(t.targets[0], gast.Name) and t.targets[0].id == n:
+                    if self.op(t).kind == "construct":
+                        found.append(t)
+                    elif isinstance(t.value, gast.Name):
+                        work.append(t.value.id)
+        return found
 
     def _check_index(self, s, op):
         """`r[x]` of an object that carries no gradient (np.r_, a constant table) with a

@@ -418,14 +418,50 @@ def _decorator(f, build):
     return build(passed_through(f))
 
 
+def _method_of(f):
+    """(function, the object it is bound to) for a bound method of a Python function
+    (`obj.fun`) or a callable object of a user class (its `__call__`); else (f, None)."""
+    if isinstance(f, types.MethodType) and inspect.isfunction(f.__func__):
+        return f.__func__, f.__self__
+    call = getattr(type(f), "__call__", None)  # noqa: B004 (the class's own __call__)
+    if not inspect.isfunction(f) and not isinstance(f, type) and inspect.isfunction(call) \
+            and not hasattr(f, "__wrapped__"):
+        return call, f
+    return f, None
+
+
+def _bound_method(make, f, wrt, optimize):
+    """`make` (grad, value_and_grad, vjp) of a bound method or callable object: the
+    function under it, differentiated with `wrt` counted after the object (positions move
+    by one, names stay), called with the object first. None for anything else."""
+    func, receiver = _method_of(f)
+    if receiver is None:
+        return None
+    shift = lambda w: w + 1 if isinstance(w, int) and not isinstance(w, bool) \
+        and w >= 0 else w  # noqa: E731
+    inner = make(func, wrt=tuple(map(shift, wrt)) if isinstance(wrt, (tuple, list))
+                 else shift(wrt), optimize=optimize)
+
+    @functools.wraps(inner)
+    def bound(*args, **kwargs):
+        return inner(receiver, *args, **kwargs)
+
+    bound.__wrapped_function__ = f
+    return bound
+
+
 def grad(f=None, wrt=0, optimize=True):
     """The gradient of scalar-valued `f` with respect to parameter(s) `wrt`."""
+    if f is not None and _method_of(f)[1] is not None:
+        return _bound_method(grad, f, wrt, optimize)
     return _decorator(f, lambda g: _named(
         _bind(transform(g, wrt, "grad", optimize=optimize), g), g, "grad"))
 
 
 def value_and_grad(f=None, wrt=0, optimize=True):
     """A function returning (f(*args), gradient) in one sweep."""
+    if f is not None and _method_of(f)[1] is not None:
+        return _bound_method(value_and_grad, f, wrt, optimize)
     return _decorator(f, lambda g: _named(
         _bind(transform(g, wrt, "value_and_grad", optimize=optimize), g), g,
         "value_and_grad"))
@@ -433,6 +469,8 @@ def value_and_grad(f=None, wrt=0, optimize=True):
 
 def vjp(f=None, wrt=0, optimize=True):
     """`vjp(f)(*args, seed)`: the vector-Jacobian product of f's output with `seed`."""
+    if f is not None and _method_of(f)[1] is not None:
+        return _bound_method(vjp, f, wrt, optimize)
 
     def build(g):
         inner = _named(_bind(transform(g, wrt, "vjp", optimize=optimize), g), g, "vjp")
@@ -452,6 +490,12 @@ def vjp(f=None, wrt=0, optimize=True):
 
 def source(f, wrt=0, mode="grad", stage="final", optimize=True) -> str:
     """The generated code of `f`'s gradient (or of an earlier pipeline stage)."""
+    func, receiver = _method_of(f)
+    if receiver is not None:  # obj.fun: the code of its function, wrt counted after self
+        wrt = tuple(w + 1 if isinstance(w, int) and w >= 0 else w for w in wrt) \
+            if isinstance(wrt, (tuple, list)) else wrt + 1 if isinstance(wrt, int) \
+            and wrt >= 0 else wrt
+        f = func
     transformed = transform(f, wrt, mode, optimize=optimize)
     if stage != "final":  # built again, keeping the stages
         names, single = _wrt_names(f, wrt)

@@ -24,13 +24,13 @@ import warnings
 import gast
 import numpy as np
 
-from . import runtime
+from . import objects, runtime
 from .errors import PullbackError
 from .nodes import comment, walk
 from .rules import support
 
 _counter = itertools.count()
-HELPERS = {"np": np, "math": math, **runtime.HELPERS, **support.HELPERS}
+HELPERS = {"np": np, "math": math, **runtime.HELPERS, **support.HELPERS, **objects.HELPERS}
 if set(runtime.HELPERS) & set(support.HELPERS):  # one would silently hide the other
     raise ImportError(f"helpers defined twice: {set(runtime.HELPERS) & set(support.HELPERS)}")
 _HELPER_CELLS = {name: types.CellType(value) for name, value in HELPERS.items()}

@@ -2274,6 +2274,8 @@ class _Flatten:
         if isinstance(func, gast.Attribute):
             return gast.Attribute(value=self.atom(func.value, out), attr=func.attr,
                                   ctx=gast.Load())
+        if isinstance(func, gast.Subscript):  # layers["a"](x): the object taken out is called
+            return self.atom(func, out, "callee")
         self.error("call of a computed callee (only names and attributes can be called)", func)
 
     def boolop(self, expr, out):

@@ -135,6 +135,8 @@ class Reverse:
         self.constants: dict[str, object] = {}  # objects the code refers to by name
         self.call_records: dict[int, str] = {}  # call statement -> name of its record
         self.call_forward: dict[int, str] = {}  # call statement -> its forward function
+        # method call statement -> the arguments method_forward takes before the call's own
+        self.method_prefix: dict[int, list] = {}
         self.single = single  # one wrt parameter: the gradient is not a tuple
         self.calls = calls  # (function, params, static) -> (forward cell, backward cell)
         self.optimize = optimize
@@ -172,6 +174,8 @@ class Reverse:
             op = self.a.op(s)
             if op.kind == "index" and isinstance(op.inputs["x"], gast.Name) \
                     and not (self.optimize and _only_new_axes(s.value.slice)):
+                mutable.add(op.inputs["x"].id)
+            elif op.kind == "attr":
                 mutable.add(op.inputs["x"].id)
             elif op.kind == "pack":
                 listy.add(target.id)
@@ -283,6 +287,8 @@ class Reverse:
                 op = self.a.op(s) if isinstance(s.targets[0], gast.Name) else None
                 if op is not None and op.kind == "call" and s.targets[0].id in self.a.active:
                     self.calls(op.callee, *self.call_params(op))
+                elif op is not None and op.kind == "method" and s.targets[0].id in self.a.active:
+                    self.method_site(s, op)  # run through its transform, which checks it
         primal_names = _stored(primal) | set(self.a.params) | set(self.saved.values()) \
             | set(self.call_records.values()) | {  # try flags: set as instrument prints it
                 s.test.id for s in walk(tree) if getattr(s, "block", None) == "try"} | {
@@ -486,6 +492,8 @@ class Reverse:
         op = self.a.op(s)
         if name in self.a.shapes.shift_constants and self.active(op.inputs["a"]):
             return [comment(f"# {name}: a shift the function takes back, gradient exactly 0")]
+        if op.kind == "method" and name in self.a.active:
+            self.method_site(s, op)  # run through its transform even when nothing flows back
         if op.kind == "call" and name in self.a.active and name not in self.defined:
             # no gradient reaches the result, but the callee receives a value being
             # differentiated: it is transformed, so what it does to its arguments or to
@@ -531,8 +539,34 @@ class Reverse:
                 out.append(assign(dbase, call("accum_index", current, load(base.id),
                                               _index_expr(_clone(s.value.slice)), g)))
                 self.defined.add(base.id)
+        elif op.kind == "attr":
+            base = op.inputs["x"]
+            if self.active(base):
+                dbase = self.d(base.id)
+                current = load(dbase) if base.id in self.defined else const(0.0)
+                where = self.namer.fresh(f"{op.bound['name']}_read_at")
+                self.constants[where] = self.a.parsed.location.describe(s)
+                out.append(assign(dbase, call("accum_attr", current, load(base.id),
+                                              const(op.bound["name"]), g, load(where))))
+                self.defined.add(base.id)
         elif op.kind == "call":
             self.adjoint_call(s, op, g, out)
+        elif op.kind == "super":  # the gradient of super() is that of the object
+            if self.active(op.inputs["x"]):
+                self.contribute(op.inputs["x"].id, g, False, out)
+        elif op.kind == "construct":
+            for param, atom in op.inputs.items():
+                if self.active(atom):
+                    attrs = tuple_of(*[const(a) for a in op.bound["fields"][param]])
+                    self.contribute(atom.id, call("field_grad", g, load(name), attrs), False,
+                                    out)
+        elif op.kind == "method":
+            parts = [self.namer.fresh(f"d{op.inputs[k].id}_{op.bound['name'].strip('_')}")
+                     for k in self.method_site(s, op)]
+            out.append(assign(tuple_of(*[store(n) for n in parts], ctx=gast.Store()),
+                              call("method_backward", load(self.call_records[id(s)]), g)))
+            for k, part in zip(self.method_site(s, op), parts):
+                self.contribute(op.inputs[k].id, load(part), False, out)
         elif op.kind == "pack":
             for i, elt in op.inputs.items():
                 if self.active(elt):
@@ -600,6 +634,23 @@ class Reverse:
             for k, name in zip(("*", "**"), received):
                 if k in spread:
                     self.contribute(op.inputs[k].id, load(name), False, out)
+
+    def method_site(self, s, op) -> tuple:
+        """The active inputs of a method call (or call of an object), resolved when it
+        runs (objects.py); the primal gets `y, y_record = method_forward(site, obj, ...)`."""
+        active = tuple(k for k, atom in op.inputs.items() if self.active(atom))
+        if id(s) not in self.call_records:
+            from .objects import CallSite
+
+            name = s.targets[0].id
+            self.call_records[id(s)] = self.namer.fresh(f"{name}_record")
+            site = self.namer.fresh(f"{op.inputs['self'].id}_{op.bound['name'].strip('_')}_site")
+            self.constants[site] = CallSite(op.bound["name"], active, self.optimize,
+                                            self.a.parsed.location.describe(s), op.name)
+            receiver = op.inputs["self"]
+            self.call_forward[id(s)] = "method_forward"
+            self.method_prefix[id(s)] = [load(site), _clone(receiver)]
+        return active
 
     def call_params(self, op):
         """(the callee's parameters that receive active arguments, the functions passed to
@@ -902,7 +953,8 @@ class Reverse:
                 if id(s) in self.call_records:  # y, y_record = h_forward(args)
                     record = self.call_records[id(s)]
                     s.targets = [tuple_of(store(target.id), store(record), ctx=gast.Store())]
-                    s.value = gast.Call(func=load(self.call_forward[id(s)]), args=s.value.args,
+                    s.value = gast.Call(func=load(self.call_forward[id(s)]),
+                                        args=self.method_prefix.get(id(s), []) + s.value.args,
                                         keywords=s.value.keywords)
                     defs.append(record)
                 message = getattr(s, "must_not_be_view", None)

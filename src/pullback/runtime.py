@@ -66,6 +66,123 @@ class GradDict(dict):
     __radd__ = __iadd__ = __add__
 
 
+class GradRecord(GradDict):
+    """The gradient of one object whose attributes were read (`p.W`): one gradient per
+    attribute the object stores, for that object only (`owner`). It takes part in no
+    arithmetic: a gradient that reaches an operator, a NumPy function or another object
+    came through an operation on the object itself (an overloaded `+`), which pullback
+    does not differentiate, and is refused rather than passed on as numbers."""
+
+    __slots__ = ("owner", "where")
+
+    def __add__(self, other):
+        return add_grads(self, other)
+
+    __radd__ = __iadd__ = __add__
+
+    def _refuse(self, *_):
+        raise PullbackError(
+            f"the gradient of an object of class {type(self.owner).__qualname__} reached an "
+            "operation on the object itself (an operator it overloads, or a function given "
+            "the object): pullback differentiates reads of an object's stored attributes "
+            "(obj.W) and calls of its methods, not operations on objects"
+            + (f" (the attribute was read at {self.where.strip()})"
+               if getattr(self, "where", "") else ""))
+
+    __mul__ = __rmul__ = __sub__ = __rsub__ = __truediv__ = __rtruediv__ = __pow__ = \
+        __matmul__ = __rmatmul__ = __neg__ = __pos__ = __array__ = __float__ = _refuse
+
+
+def stored_attributes(x):
+    """name -> value of the attributes object `x` stores itself (its instance `__dict__`
+    entries no class data descriptor hides, and its `__slots__`), or None for a value that
+    is not such a plain object (numbers, arrays, containers, functions, classes, modules,
+    objects with their own `__getattribute__`)."""
+    cls = type(x)
+    if isinstance(x, _NOT_RECORDS) or cls.__getattribute__ is not object.__getattribute__ \
+            or cls.__module__ in ("builtins", "numpy"):
+        return None
+    found = {}
+    for klass in reversed(cls.__mro__):
+        slots = klass.__dict__.get("__slots__", ())
+        for slot in (slots,) if isinstance(slots, str) else slots:
+            if slot not in ("__dict__", "__weakref__"):
+                value = getattr(x, slot, _MISSING_ATTRIBUTE)
+                if value is not _MISSING_ATTRIBUTE:
+                    found[slot] = value
+    own = getattr(x, "__dict__", None)
+    if isinstance(own, dict):
+        for name, value in own.items():
+            hidden = next((k.__dict__[name] for k in cls.__mro__ if name in k.__dict__), None)
+            if not (hasattr(type(hidden), "__set__") or hasattr(type(hidden), "__delete__")):
+                found[name] = value
+    return found
+
+
+_MISSING_ATTRIBUTE = object()
+_NOT_RECORDS = (int, float, complex, bool, str, bytes, list, tuple, dict, set, frozenset,
+                type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType,
+                types.MethodType, numpy.ndarray, numpy.generic)
+
+
+_OPERATORS = ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
+              "__rtruediv__", "__matmul__", "__rmatmul__", "__neg__", "__pow__", "__array__",
+              "__getitem__")
+_NOT_NUMBERS = (str, bytes, type, types.ModuleType, types.FunctionType,
+                types.BuiltinFunctionType, types.MethodType, numpy.ufunc)
+
+
+def accum_attr(d, x, name, g, where=""):
+    """d.name += g, where d is the gradient of object x (0.0 until it is materialized) and
+    `x.name` read an attribute x stores: a namedtuple's field, an instance attribute, a
+    slot. Any other attribute (a property, a `__getattr__` hook, a class attribute) is
+    computed, not stored, and refused."""
+    fields = getattr(type(x), "_fields", None)
+    if isinstance(x, tuple) and isinstance(fields, tuple) and name in fields:
+        if any(getattr(type(x), op, None) is not getattr(tuple, op, None) for op in _OPERATORS):
+            raise UnsupportedSyntaxError(
+                f"a read of {name!r} of a {type(x).__qualname__}, a namedtuple class that "
+                "defines its own operators: what they compute is not differentiated, and its "
+                "gradient could not be told from a plain tuple's", where)
+        return accum_index(d, x, fields.index(name), g)
+    stored = stored_attributes(x)
+    if stored is None or name not in stored:
+        raise UnsupportedSyntaxError(
+            f"the attribute {name!r} of a {type(x).__qualname__} object is not a value the "
+            "object stores (a property, a class attribute, a __getattr__ hook, or an "
+            "attribute of a library object): pullback differentiates reads of stored "
+            "attributes only", where)
+    if d.__class__ is float:
+        d = GradRecord.fromkeys(stored, 0.0)
+        d.owner, d.where = x, where
+    elif not isinstance(d, GradRecord) or d.owner is not x:
+        raise PullbackError(f"internal error: the gradient of a {type(x).__qualname__} "
+                            f"object arrived as {type(d).__name__}; please report this")
+    d[name] = add_grads(d[name], g)
+    return d
+
+
+def _object_grad(d, x, stored):
+    """The gradient of object x as an object of its class (made without calling its
+    `__init__`) whose attributes are the gradients of x's stored attributes."""
+    if d.__class__ is not float and not (isinstance(d, GradRecord) and d.owner is x):
+        if isinstance(d, GradRecord):
+            GradRecord._refuse(d)
+        raise PullbackError(
+            f"the gradient of a {type(x).__qualname__} object arrived as "
+            f"{type(d).__name__}: an operation on the object itself (an operator it "
+            "overloads, a NumPy function given it) is not differentiated")
+    grads = {k: None if v is None or isinstance(v, _NOT_NUMBERS)
+             else as_grad(0.0 if d.__class__ is float else d[k], v) for k, v in stored.items()}
+    try:
+        out = object.__new__(type(x))
+    except TypeError:
+        return types.SimpleNamespace(**grads)
+    for k, v in grads.items():
+        object.__setattr__(out, k, v)
+    return out
+
+
 def _is_basic(idx) -> bool:
     if isinstance(idx, _BASIC):
         return True
@@ -272,6 +389,12 @@ def add_grads(a, b):
         return owned(b)
     if isinstance(a, (list, dict)) and not isinstance(b, (list, dict)) and not np.any(b):
         return a
+    if isinstance(a, GradRecord) or isinstance(b, GradRecord):
+        if not (isinstance(a, GradRecord) and isinstance(b, GradRecord) and a.owner is b.owner):
+            GradRecord._refuse(a if isinstance(a, GradRecord) else b)
+        total = GradRecord({k: add_grads(a[k], b[k]) for k in a})
+        total.owner, total.where = a.owner, getattr(a, "where", "")
+        return total
     if isinstance(a, list) or isinstance(b, list):
         return GradList(add_grads(x, y) for x, y in zip(a, b))
     if isinstance(a, dict) or isinstance(b, dict):
@@ -349,6 +472,10 @@ def undo_append(values, n):
 
 def owned(g):
     """A private, writable copy of gradient g, for a gradient updated in place."""
+    if isinstance(g, GradRecord):
+        copy = GradRecord({k: owned(v) for k, v in g.items()})
+        copy.owner, copy.where = g.owner, getattr(g, "where", "")
+        return copy
     if isinstance(g, list):
         return GradList(owned(x) for x in g)
     if isinstance(g, dict):
@@ -638,6 +765,8 @@ def as_grad(d, x):
             grads = [as_grad(0.0, xi) for xi in x]
         else:
             grads = [as_grad(di, xi) for di, xi in zip(d, x, strict=True)]
+        if isinstance(x, tuple) and isinstance(getattr(type(x), "_fields", None), tuple):
+            return type(x)(*grads)  # a namedtuple: the gradient is one of its class
         return tuple(grads) if isinstance(x, tuple) else grads
     if isinstance(x, dict):
         if d.__class__ is float:
@@ -647,6 +776,11 @@ def as_grad(d, x):
         return complex(d) if x.__class__ in (complex, np.complex128) else x.__class__(d)
     if x.__class__ is bool or isinstance(x, (np.bool_, np.integer)):
         _not_differentiable(x)
+    stored = stored_attributes(x) if not isinstance(x, (int, float)) else None
+    if stored is not None:
+        return _object_grad(d, x, stored)
+    if isinstance(d, GradRecord):
+        GradRecord._refuse(d)
     if np.iscomplexobj(d):
         d = np.real(d)  # a real input's gradient is the real part
     if isinstance(x, np.floating) and x.__class__ is not np.float64:

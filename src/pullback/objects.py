@@ -1,0 +1,229 @@
+"""Calls of methods and of callable objects, resolved when the gradient runs.
+
+pullback transforms a function once, before it knows the arguments, so the class of an
+object the function receives (`model`, `self`, a layer taken from a list) is known only
+when the gradient runs. A call `obj.method(args)` or `obj(args)` that receives a value
+being differentiated (the object itself, or an argument) is generated as
+`method_forward(site, obj, args)`, which resolves the call exactly as Python does
+(`getattr(obj, name)`, once, as the call itself would), and runs the forward part of the
+transform of the Python function found; `method_backward` runs its backward part.
+
+Guarantees: the function run is the one Python would run for that object at that moment
+(a method redefined or monkeypatched later is resolved and transformed anew, through the
+transform cache's own checks); only a plain Python function of the user's, with source
+and no registered rule, bound to the object (or a plain function the object holds, when
+no value being differentiated is in the object), is differentiated. Anything else (a
+library object's method, a builtin, a function that takes the value being
+differentiated through `*args`) raises a PullbackError naming the call site.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+from dataclasses import dataclass, field
+
+from .errors import NoRuleError, PullbackError
+from .runtime import GradRecord, add_grads, as_grad
+
+
+@dataclass(frozen=True)
+class CallSite:
+    """What the generated code knows about one call: the attribute called (`__call__` for
+    `obj(...)`), which of its inputs receive values being differentiated ("self" for the
+    object, a position, a keyword), whether to optimize the callee, and where it is."""
+
+    name: str
+    active: tuple
+    optimize: bool
+    where: str
+    shown: str
+    # (function, parameters) -> its split transform: kept alive here, as the transforms of
+    # the functions a caller names are kept by the caller's, and reused while it fits
+    transforms: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def refuse(self, why):
+        raise NoRuleError(f"cannot differentiate the call to {self.shown}: {why}", self.where)
+
+
+def _resolve(site, obj):
+    """(the Python function the call runs, the object it is bound to or None)."""
+    if site.name == "__call__" and isinstance(obj, types.FunctionType):
+        found = obj
+    else:
+        try:
+            found = getattr(obj, site.name)
+        except AttributeError as exc:
+            raise AttributeError(f"{exc}\n  {site.where}") from None
+    if isinstance(found, types.MethodType):
+        func, receiver = found.__func__, found.__self__
+    else:
+        func, receiver = found, None
+    from . import rules
+    from .parse import is_library
+
+    held = obj if site.name == "__call__" else found
+    if not isinstance(func, types.FunctionType) and rules.lookup(held) is not None:
+        site.refuse(f"it holds {getattr(held, '__name__', held)!r}, whose derivative rule "
+                    "pullback applies where the code names the function (np.tanh(x)), not "
+                    "through a value holding it, which is known only when the code runs")
+    if not isinstance(func, types.FunctionType):
+        site.refuse(f"it runs {found!r} (of a {type(obj).__qualname__} object), which is not "
+                    "a Python function pullback can read; register a rule for it")
+    if is_library(func):
+        site.refuse(f"it runs {func.__qualname__}, a library function: pullback "
+                    "differentiates library functions only through registered rules")
+    if rules.lookup(func) is not None:
+        site.refuse(f"it runs {func.__qualname__}, which has a registered rule or is marked "
+                    "non-differentiable: call it by name so that the rule is used")
+    if receiver is None and "self" in site.active:
+        site.refuse(f"{func.__qualname__} is a function held by an object that carries a "
+                    "value being differentiated; pullback cannot see what the function "
+                    "reads of it (call a method of the object's class instead)")
+    return func, receiver
+
+
+def _params(site, func, bound) -> tuple:
+    """The parameter names of `func` receiving the call's active inputs, in their order."""
+    code = func.__code__
+    positional = code.co_varnames[:code.co_argcount]
+    named = code.co_varnames[code.co_posonlyargcount:code.co_argcount + code.co_kwonlyargcount]
+    shift = 1 if bound else 0
+    out = []
+    for key in site.active:
+        if key == "self":
+            out.append(positional[0])
+        elif isinstance(key, int):
+            if key + shift >= len(positional):
+                site.refuse(f"argument {key + 1} is taken by *args of {func.__qualname__}, "
+                            "which pullback does not differentiate")
+            out.append(positional[key + shift])
+        elif key in named:
+            out.append(key)
+        else:
+            site.refuse(f"keyword {key!r} does not name a parameter of {func.__qualname__}")
+    return tuple(out)
+
+
+def method_forward(site, obj, *args, **kwargs):
+    """The call `obj.<site.name>(*args, **kwargs)` run by the forward part of its
+    function's transform: (result, what method_backward needs)."""
+    func, receiver = _resolve(site, obj)
+    from .api import transform
+
+    params = _params(site, func, receiver is not None)
+    split = site.transforms.get((func, params))
+    if split is None or not split.fits(func):
+        try:
+            split = transform(func, params, "split", optimize=site.optimize)
+        except PullbackError as exc:
+            exc.args = (f"{exc.args[0]}\n  (called from {site.where.strip()})"
+                        if site.where else exc.args[0], *exc.args[1:])
+            raise
+        if len(site.transforms) > 16:  # a site meeting many classes: keep the recent ones
+            site.transforms.clear()
+        site.transforms[func, params] = split
+    forward, backward = (cell.cell_contents for cell in split.cells)
+    if receiver is None:
+        result, record = forward(*args, **kwargs)
+    else:
+        result, record = forward(receiver, *args, **kwargs)
+    return result, (backward, record)
+
+
+def method_backward(saved, g):
+    """The gradients of the call's active inputs, in the site's order."""
+    backward, record = saved
+    return backward(record, g)
+
+
+def record_fields(cls):
+    """parameter -> the attributes it is stored in, for a class whose construction only
+    stores its arguments as they were passed: a namedtuple; a dataclass with its generated
+    `__init__`, no `__post_init__`, fields not in `__init__` set from defaults; a class
+    whose `__init__` body is `self.<attr> = <parameter>` and `self.<attr> = <constant>`
+    statements. None for any other class (its construction is refused: pullback cannot
+    see what the object's attributes are made of)."""
+    if type(cls) is not type or cls.__setattr__ is not object.__setattr__:
+        return None
+    fields = getattr(cls, "_fields", None)
+    if issubclass(cls, tuple) and isinstance(fields, tuple):
+        code = getattr(cls.__new__, "__code__", None)  # the generated __new__(_cls, ...)
+        maker = next(k for k in cls.__mro__ if "__new__" in k.__dict__)
+        if code is None or code.co_filename != "<string>" or "_make" not in maker.__dict__ \
+                or "_fields" not in maker.__dict__ \
+                or code.co_varnames[1:1 + len(fields)] != fields \
+                or cls.__init__ is not tuple.__init__:
+            return None
+        return {f: (f,) for f in fields}
+    if cls.__new__ is not object.__new__:
+        return None
+    if hasattr(cls, "__post_init__"):
+        return None
+    init = cls.__dict__.get("__init__")
+    if dataclasses.is_dataclass(cls) and getattr(init, "__code__", None) is not None \
+            and init.__code__.co_filename == "<string>":  # the generated __init__
+        out = {}
+        for f in dataclasses.fields(cls):
+            if f.init:
+                out[f.name] = (f.name,)
+            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                return None
+        return out
+    return _simple_init(cls.__init__)
+
+
+def _simple_init(init):
+    from .parse import is_library, parse_function
+
+    if not isinstance(init, types.FunctionType) or is_library(init):
+        return None
+    code = init.__code__
+    if code.co_flags & (0x04 | 0x08) or code.co_kwonlyargcount or not code.co_argcount:
+        return None  # *args, **kwargs, keyword-only parameters
+    try:
+        tree = parse_function(init).tree
+    except PullbackError:
+        return None
+    self_name, *params = code.co_varnames[:code.co_argcount]
+    out: dict = {p: () for p in params}
+    import gast
+
+    for stmt in tree.body:
+        if isinstance(stmt, gast.Pass) or (isinstance(stmt, gast.Expr) and isinstance(
+                stmt.value, gast.Constant) and isinstance(stmt.value.value, str)):
+            continue
+        if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], gast.Attribute)
+                and isinstance(stmt.targets[0].value, gast.Name)
+                and stmt.targets[0].value.id == self_name):
+            return None
+        attr, value = stmt.targets[0].attr, stmt.value
+        if any(attr in stored for stored in out.values()):
+            return None  # stored twice: the second value wins
+        if isinstance(value, gast.Name) and value.id in out:
+            out[value.id] += (attr,)
+        elif not (isinstance(value, gast.Constant) and not isinstance(value.value, complex)):
+            return None
+    return out
+
+
+def field_grad(g, obj, attrs):
+    """The gradient of an argument stored in the attributes `attrs` of `obj`, the object
+    just built, whose gradient is g (0.0 for a known zero)."""
+    if g.__class__ is float:
+        return 0.0
+    if isinstance(obj, tuple):
+        parts = [g[obj._fields.index(a)] for a in attrs]
+    elif isinstance(g, GradRecord) and g.owner is obj:
+        parts = [g[a] for a in attrs]
+    else:
+        return as_grad(g, obj)  # refuses with the reason
+    total = 0.0
+    for part in parts:
+        total = add_grads(total, part)
+    return total
+
+
+HELPERS = {"method_forward": method_forward, "method_backward": method_backward,
+           "field_grad": field_grad}

@@ -1,0 +1,297 @@
+"""User classes and objects: attribute reads, methods, callable objects. Every gradient is
+checked against central finite differences over each stored attribute; the gradient of
+an object argument is an object of its class (a dataclass, a NamedTuple, a plain class,
+a class with __slots__) holding the gradients of its attributes; what pullback cannot
+differentiate is refused."""
+
+from __future__ import annotations
+
+import copy
+
+import class_cases as cc
+import numpy as np
+import pytest
+
+import pullback
+
+RNG = np.random.default_rng(7)
+W = RNG.normal(size=(2, 3)) * 0.5
+B = RNG.normal(size=2) * 0.5
+X = RNG.normal(size=3)
+
+
+def _replaced(obj, name, value):
+    """A deep copy of obj with attribute `name` (or element `name` of a tuple) replaced."""
+    if isinstance(obj, tuple) and hasattr(obj, "_fields"):
+        return obj._replace(**{name: value})
+    new = copy.deepcopy(obj)
+    object.__setattr__(new, name, value)
+    return new
+
+
+def fd_object(f, args, i, names, eps=1e-6):
+    """name -> central finite differences of f over attribute `name` of args[i]."""
+    out = {}
+    obj = args[i]
+    for name in names:
+        value = np.asarray(getattr(obj, name), dtype=float)
+        grad = np.zeros_like(value)
+        for idx in np.ndindex(value.shape):
+            parts = []
+            for step in (eps, -eps):
+                moved = value.copy()
+                moved[idx] += step
+                moved = moved if moved.shape else float(moved)
+                new = list(args)
+                new[i] = _replaced(obj, name, moved)
+                parts.append(f(*new))
+            grad[idx] = (parts[0] - parts[1]) / (2 * eps)
+        out[name] = grad if grad.shape else float(grad)
+    return out
+
+
+def check_object_grad(f, args, i, names):
+    before = copy.deepcopy(args[i])
+    g = pullback.grad(f, wrt=i)(*args)
+    assert type(g) is type(args[i])
+    expected = fd_object(f, args, i, names)
+    for name in names:
+        got = getattr(g, name)
+        assert type(got) is type(expected[name]), name
+        np.testing.assert_allclose(got, expected[name], rtol=1e-6, atol=1e-9, err_msg=name)
+    for name in names:  # the argument is not changed
+        np.testing.assert_array_equal(getattr(args[i], name), getattr(before, name))
+    return g
+
+
+HOLDERS = [
+    cc.Params(W, B, 1.5),
+    cc.ParamsNT(W, B, 1.5),
+    cc.Holder(W, B, 1.5),
+    cc.Slotted(W, B, 1.5),
+]
+
+
+@pytest.mark.parametrize("holder", HOLDERS, ids=lambda h: type(h).__name__)
+@pytest.mark.parametrize("f", [cc.affine_loss, cc.attribute_read_twice])
+def test_gradient_of_a_parameter_holder_is_one_of_its_class(holder, f):
+    check_object_grad(f, (holder, X), 0, ["W", "b", "scale"])
+
+
+def test_attributes_not_read_get_zero_and_non_numbers_none():
+    g = check_object_grad(cc.unused_attributes, (cc.Params(W, B, 1.5), X), 0, ["W", "b"])
+    assert g.scale == 0.0 and g.name is None
+    g = pullback.grad(cc.unused_attributes)(cc.Holder(W, B, 2.0), X)
+    assert g.calls == 0.0 and not np.any(g.b)
+
+
+def test_namedtuple_read_by_attribute_and_by_index():
+    g = check_object_grad(cc.pair_loss, (cc.PairNT(0.7, -1.3), 0.4), 0, ["a", "b"])
+    assert isinstance(g, cc.PairNT)
+
+
+def test_gradient_wrt_the_other_argument_of_an_object_function():
+    p = cc.Holder(W, B, 1.5)
+    g = pullback.grad(cc.affine_loss, wrt=1)(p, X)
+    eps = 1e-6
+    expected = [(cc.affine_loss(p, X + eps * e) - cc.affine_loss(p, X - eps * e)) / (2 * eps)
+                for e in np.eye(3)]
+    np.testing.assert_allclose(g, expected, rtol=1e-6)
+
+
+def test_list_of_objects_and_nested_objects():
+    ps = [cc.Params(W, B, 1.5), cc.Params(W * 2, B, -0.5)]
+    g = pullback.grad(cc.objects_in_a_list)(ps, X)
+    assert isinstance(g, list) and all(isinstance(gi, cc.Params) for gi in g)
+    for k in range(2):
+        f = lambda p, x, k=k: cc.objects_in_a_list([p if j == k else ps[j]  # noqa: E731
+                                                    for j in range(2)], x)
+        expected = fd_object(f, (ps[k], X), 0, ["W", "scale"])
+        np.testing.assert_allclose(g[k].W, expected["W"], rtol=1e-6)
+        np.testing.assert_allclose(g[k].scale, expected["scale"], rtol=1e-6)
+    outer = cc.Holder(cc.Holder(W, B, 1.0), 0.3, 1.0)
+    g = pullback.grad(cc.nested_holder)(outer, X)
+    assert isinstance(g.W, cc.Holder) and g.b == 1.0
+    np.testing.assert_allclose(g.W.W, np.outer(np.ones(2), X))
+
+
+def test_computed_attributes_are_refused():
+    with pytest.raises(pullback.PullbackError, match="sq.*stores"):
+        pullback.grad(cc.property_read)(cc.Squared(1.3))
+
+
+def test_an_overloaded_operator_on_objects_is_refused():
+    with pytest.raises(pullback.PullbackError, match="operation on the object"):
+        pullback.grad(cc.overloaded_add, wrt=1)(cc.Dual(0.4), cc.Dual(1.5))
+
+
+def _mlp(act=cc.Lin):
+    return cc.MLP([act(RNG.normal(size=(4, 3)), RNG.normal(size=4)),
+                   cc.Lin(RNG.normal(size=(2, 4)), RNG.normal(size=2))])
+
+
+def fd_wrt(f, args, i, eps=1e-6):
+    """Central differences of f over the array (or float) args[i]."""
+    x = np.asarray(args[i], dtype=float)
+    out = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        parts = []
+        for step in (eps, -eps):
+            moved = x.copy()
+            moved[idx] += step
+            new = list(args)
+            new[i] = moved if moved.shape else float(moved)
+            parts.append(f(*new))
+        out[idx] = (parts[0] - parts[1]) / (2 * eps)
+    return out
+
+
+@pytest.mark.parametrize("act", [cc.Lin, cc.Relu], ids=["tanh", "leaky-relu-subclass"])
+def test_mlp_of_layer_objects_wrt_the_model(act):
+    model, x, y = _mlp(act), RNG.normal(size=3), RNG.normal(size=2)
+    g = pullback.grad(cc.mlp_loss)(model, x, y)
+    assert isinstance(g, cc.MLP) and isinstance(g.layers[0], act)
+    for k, layer in enumerate(model.layers):
+        for name in ("W", "b"):
+            def f(value, k=k, name=name):
+                moved = copy.deepcopy(model)
+                setattr(moved.layers[k], name, value)
+                return cc.mlp_loss(moved, x, y)
+
+            np.testing.assert_allclose(getattr(g.layers[k], name),
+                                       fd_wrt(f, (getattr(layer, name),), 0), rtol=1e-5,
+                                       atol=1e-8)
+
+
+@pytest.mark.parametrize("f", [cc.mlp_loss_method, cc.mlp_loss_called],
+                         ids=["method-calls-self", "called-object"])
+def test_mlp_wrt_the_input(f):
+    model, x, y = _mlp(), RNG.normal(size=3), RNG.normal(size=2)
+    np.testing.assert_allclose(pullback.grad(f)(x, model, y), fd_wrt(f, (x, model, y), 0),
+                               rtol=1e-6)
+
+
+def test_objective_class_method_calling_a_method():
+    A = RNG.normal(size=(3, 3))
+    problem, x = cc.Quadratic(A @ A.T, RNG.normal(size=3)), RNG.normal(size=3)
+    np.testing.assert_allclose(pullback.grad(cc.objective_value)(x, problem),
+                               fd_wrt(cc.objective_value, (x, problem), 0), rtol=1e-6)
+    g = pullback.grad(cc.objective_value, wrt=1)(x, problem)
+    np.testing.assert_allclose(g.A, np.outer(x, x))  # d/dA of x @ A @ x, times 0.5 * 2
+    np.testing.assert_allclose(g.c, 2 * x)
+
+
+def test_explicit_dunder_call_with_a_keyword():
+    layer, x = cc.Lin(W, B), X
+    np.testing.assert_allclose(pullback.grad(cc.layer_by_keyword)(x, layer),
+                               fd_wrt(cc.layer_by_keyword, (x, layer), 0), rtol=1e-6)
+
+
+def test_a_user_function_held_by_an_object_not_differentiated():
+    holder = cc.HoldsFunction(cc.square)
+    assert pullback.grad(cc.call_held_function)(0.7, holder) == pytest.approx(1.4)
+
+
+def test_calls_pullback_cannot_resolve_are_refused_at_their_line():
+    with pytest.raises(pullback.NoRuleError, match="holder.fn().*tanh") as info:
+        pullback.grad(cc.call_held_ufunc)(X, cc.HoldsFunction(np.tanh))
+    assert "class_cases.py" in str(info.value) and "holder.fn(x)" in str(info.value)
+    with pytest.raises(pullback.NoRuleError, match="rng.normal().*library|not a Python"):
+        pullback.grad(cc.method_of_a_library_object)(X, np.random.default_rng(0))
+
+
+def test_grad_of_a_bound_method_a_callable_object_and_a_class_function():
+    A = RNG.normal(size=(3, 3))
+    problem, x = cc.Quadratic(A @ A.T, RNG.normal(size=3)), RNG.normal(size=3)
+    expected = fd_wrt(lambda v: problem.fun(v), (x,), 0)
+    np.testing.assert_allclose(pullback.grad(problem.fun)(x), expected, rtol=1e-6)
+    value, g = pullback.value_and_grad(problem.fun)(x)
+    assert value == pytest.approx(problem.fun(x))
+    np.testing.assert_allclose(g, expected, rtol=1e-6)
+    np.testing.assert_allclose(pullback.grad(cc.Quadratic.fun, wrt=1)(problem, x), expected,
+                               rtol=1e-6)
+    g_problem = pullback.grad(problem.fun, wrt="self")(x)
+    np.testing.assert_allclose(g_problem.A, 0.5 * np.outer(x, x))
+    assert "method_forward" in pullback.source(problem.fun)
+    layer = cc.Lin(W, B)
+    seed = RNG.normal(size=2)
+    jac = np.array([fd_wrt(lambda v, i=i: layer(v)[i], (X,), 0) for i in range(2)])
+    np.testing.assert_allclose(pullback.vjp(layer)(X, seed), seed @ jac, rtol=1e-6)
+    model = _mlp()
+    y = RNG.normal(size=2)
+    np.testing.assert_allclose(pullback.grad(model.loss)(X, y),
+                               fd_wrt(lambda v: model.loss(v, y), (X,), 0), rtol=1e-6)
+
+
+def test_a_redefined_method_is_used_at_once():
+    class Scaled:
+        def __init__(self, k):
+            self.k = k
+
+        def fun(self, x):
+            return self.k * np.sum(x * x)
+
+    def loss(x, obj):
+        return obj.fun(x)
+
+    obj, x = Scaled(3.0), np.array([2.0, -1.0])
+    dloss = pullback.grad(loss)
+    np.testing.assert_allclose(dloss(x, obj), 6.0 * x)
+    Scaled.fun = cc.Quadratic.shift  # another method, with its own source: c @ x
+    obj.c = np.array([5.0, 0.5])
+    np.testing.assert_allclose(dloss(x, obj), obj.c)
+
+
+W2, B2 = RNG.normal(size=(2, 2)), RNG.normal(size=2)
+BUILT = [
+    (cc.layer_built_inside, (W, B, X), (0, 1, 2)),
+    (cc.dataclass_built_inside, (W, B, X), (0, 1, 2)),
+    (cc.mlp_built_inside, (W, B, W2, B2, X), (0, 1, 2, 3, 4)),
+    (cc.namedtuple_built_inside, (0.7, -1.2), (0, 1)),
+    (cc.same_argument_twice, (RNG.normal(size=3),), (0,)),
+    (cc.inherited_with_super, (0.8, 1.1), (0, 1)),
+]
+
+
+@pytest.mark.parametrize("f, args, wrt", BUILT, ids=[c[0].__name__ for c in BUILT])
+def test_objects_built_inside_the_function(f, args, wrt):
+    grads = pullback.grad(f, wrt=wrt)(*args)
+    for g, i in zip(grads, wrt):
+        np.testing.assert_allclose(g, fd_wrt(f, args, i), rtol=1e-5, atol=1e-8)
+
+
+def test_constructions_pullback_cannot_see_through_are_refused_at_their_line():
+    with pytest.raises(pullback.NoRuleError, match="construction of Doubled") as info:
+        pullback.grad(cc.computed_init)
+    assert "Doubled(w).w2" in str(info.value)
+    with pytest.raises(pullback.NoRuleError, match="overloaded operator") as info:
+        pullback.grad(cc.operator_on_built_objects)
+    assert "(Dual(x) + Dual(y)).v" in str(info.value)
+
+
+def test_a_changed_init_is_noticed():
+    dlayer = pullback.grad(cc.layer_built_inside)
+    before = dlayer(W, B, X)
+    original = cc.Lin.__init__
+
+    def init(self, W, b):
+        self.W = 2.0 * W
+        self.b = b
+
+    try:
+        cc.Lin.__init__ = init
+        with pytest.raises(pullback.PullbackError, match="Lin.__init__"):
+            dlayer(W, B, X)
+    finally:
+        cc.Lin.__init__ = original
+    np.testing.assert_allclose(dlayer(W, B, X), before)
+
+
+def test_an_object_taken_out_of_a_container_and_called():
+    f = cc.layer_from_a_dict
+    grads = pullback.grad(f, wrt=(0, 1, 2))(W, B, X)
+    for g, i in zip(grads, (0, 1, 2)):
+        np.testing.assert_allclose(g, fd_wrt(f, (W, B, X), i), rtol=1e-6, atol=1e-9)
+    with pytest.raises(pullback.NoRuleError, match="derivative rule") as info:
+        pullback.grad(cc.function_from_a_list)(0.3)
+    assert "fs[0](x)" in str(info.value)
