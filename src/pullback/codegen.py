@@ -26,12 +26,14 @@ import numpy as np
 from . import runtime
 from .errors import PullbackError
 from .nodes import walk
-from .rules import support
+from .rules import support, tangent_support
 
 _counter = itertools.count()
-HELPERS = {"np": np, "math": math, **runtime.HELPERS, **support.HELPERS}
-if set(runtime.HELPERS) & set(support.HELPERS):  # one would silently hide the other
-    raise ImportError(f"helpers defined twice: {set(runtime.HELPERS) & set(support.HELPERS)}")
+HELPERS = {"np": np, "math": math, **runtime.HELPERS, **support.HELPERS,
+           **tangent_support.HELPERS}
+if set(runtime.HELPERS) & set(support.HELPERS) \
+        or set(tangent_support.HELPERS) & (set(runtime.HELPERS) | set(support.HELPERS)):
+    raise ImportError("helpers defined twice")  # one would silently hide the other
 _HELPER_CELLS = {name: types.CellType(value) for name, value in HELPERS.items()}
 
 

@@ -1,0 +1,407 @@
+"""Forward mode: pullback.jvp on the FD-checked corpora (tests/corpus.py, corpus3.py)
+against central finite differences along a random direction and against the reverse
+mode's gradient (or vjp) contracted with that direction; jacobian in both modes; the
+generated tangent code; located refusals."""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import corpus
+import corpus3
+import numpy as np
+import pytest
+from fd import assert_unchanged, resolve, snapshot
+
+import pullback
+
+# Cases forward mode refuses with a located error (a rule without a tangent), by name:
+# the message fragment it must give. strict: a case that starts working must leave.
+REFUSED: dict[str, str] = {}
+
+
+def _cases():
+    out = []
+    for module, cases in ((corpus, corpus.CASES), (corpus, corpus.VJP_CASES),
+                          (corpus3, corpus3.CASES)):
+        for case in cases:
+            if module is corpus3 and case.name in _corpus3_skipped():
+                continue
+            marks = []
+            if getattr(case, "scipy", False) and not corpus3.HAVE_SCIPY:
+                marks.append(pytest.mark.skip(reason="scipy is not installed"))
+            out.append(pytest.param(module, case, id=f"{module.__name__}-{case.name}",
+                                    marks=marks))
+    return out
+
+
+def _corpus3_skipped():
+    from test_corpus3 import BUGS, NOW_REFUSED
+
+    return set(BUGS) | set(NOW_REFUSED)
+
+
+def _direction(value, rng):
+    """A random tangent with the structure of `value`."""
+    if isinstance(value, dict):
+        return {k: _direction(v, rng) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_direction(v, rng) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_direction(v, rng) for v in value)
+    if isinstance(value, np.ndarray):
+        return rng.normal(size=value.shape)
+    return float(rng.normal())
+
+
+def _moved(value, direction, h):
+    if isinstance(value, dict):
+        return {k: _moved(v, direction[k], h) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_moved(v, t, h) for v, t in zip(value, direction))
+    if isinstance(value, np.ndarray):
+        return value + h * direction
+    return value + h * direction
+
+
+def _dot(a, b):
+    """The sum of the products of the leaves of two values of one structure."""
+    if isinstance(a, dict):
+        return sum(_dot(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return sum(_dot(x, y) for x, y in zip(a, b))
+    return np.sum(np.asarray(a) * np.asarray(b))
+
+
+def _flat(value):
+    if isinstance(value, dict):
+        return np.concatenate([_flat(value[k]) for k in value]) if value else np.zeros(0)
+    if isinstance(value, (list, tuple)):
+        return np.concatenate([_flat(v) for v in value]) if value else np.zeros(0)
+    return np.ravel(np.asarray(value, dtype=complex if np.iscomplexobj(value) else float))
+
+
+def _call(f, args, kwargs, wheres, values):
+    args, kwargs = list(copy.deepcopy(args)), copy.deepcopy(kwargs)
+    for (kind, key), value in zip(wheres, values):
+        if kind == "pos":
+            args[key] = value
+        else:
+            kwargs[key] = value
+    return f(*args, **kwargs)
+
+
+def _fd_along(f, args, kwargs, wheres, directions, eps=1e-6):
+    """Central finite differences of f at args along the directions (one per wrt)."""
+    xs = [args[key] if kind == "pos" else kwargs[key] for kind, key in wheres]
+    scale = max([1.0] + [float(np.max(np.abs(_flat(x)))) for x in xs if _flat(x).size])
+    h = eps * scale
+    plus = _call(f, args, kwargs, wheres, [_moved(x, t, h) for x, t in zip(xs, directions)])
+    minus = _call(f, args, kwargs, wheres, [_moved(x, t, -h) for x, t in zip(xs, directions)])
+    return (_flat(plus) - _flat(minus)) / (2 * h)
+
+
+@pytest.mark.parametrize("module,case", _cases())
+def test_jvp_matches_finite_differences_and_reverse_mode(module, case):
+    wrt = case.wrt
+    items = list(wrt) if isinstance(wrt, tuple) else [wrt]
+    kwargs = case.kw
+    if case.name in REFUSED:
+        with pytest.raises(pullback.PullbackError, match=REFUSED[case.name]):
+            args = module.sample_points(case, n=1)[0]
+            pullback.jvp(case.fn, wrt=wrt)(*args, 0.0, **kwargs)
+        return
+    rng = np.random.default_rng(7)
+    f_jvp = pullback.jvp(case.fn, wrt=wrt)
+    for args in module.sample_points(case):
+        wheres = [resolve(case.fn, args, kwargs, item) for item in items]
+        xs = [args[key] if kind == "pos" else kwargs[key] for kind, key in wheres]
+        directions = [_direction(x, rng) for x in xs]
+        before = snapshot(args, kwargs)
+        tangents = tuple(directions) if isinstance(wrt, tuple) else directions[0]
+        value, tangent = f_jvp(*args, tangents, **kwargs)
+        assert_unchanged(before, args, kwargs, "jvp")
+        expected_value = case.fn(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+        np.testing.assert_allclose(_flat(value), _flat(expected_value), rtol=1e-12,
+                                   atol=1e-12, err_msg="jvp's value is f's value")
+        assert np.shape(tangent) == np.shape(expected_value) or isinstance(
+            expected_value, (list, tuple, dict)), "the tangent has the result's shape"
+        numeric = _fd_along(case.fn, args, kwargs, wheres, directions)
+        np.testing.assert_allclose(_flat(tangent), numeric, rtol=max(case.rtol, 1e-5),
+                                   atol=max(case.atol, 1e-6) * 10,
+                                   err_msg=f"jvp of {case.name} vs finite differences")
+        if np.ndim(expected_value) == 0 and not isinstance(expected_value, (list, tuple,
+                                                                             dict)):
+            gradient = pullback.grad(case.fn, wrt=wrt)(*args, **kwargs)
+            grads = gradient if isinstance(wrt, tuple) else (gradient,)
+            contracted = sum(_dot(g, t) for g, t in zip(grads, directions))
+            np.testing.assert_allclose(tangent, contracted, rtol=1e-9, atol=1e-10,
+                                       err_msg="jvp . v == grad . v")
+
+
+# ------------------------------------------------------------------ the lecture
+
+
+def g(x, y, z):
+    a = x**2
+    b = math.exp(z)
+    c = y * b
+    d = a + c
+    e = math.sin(d)
+    return e + z
+
+
+def test_lecture_jvp_is_the_gradient_along_each_axis():
+    f_jvp = pullback.jvp(g, wrt=(0, 1, 2))
+    gradient = pullback.grad(g, wrt=(0, 1, 2))(2.0, -1.0, 0.0)
+    for k in range(3):
+        direction = tuple(1.0 if i == k else 0.0 for i in range(3))
+        value, tangent = f_jvp(2.0, -1.0, 0.0, direction)
+        assert value == g(2.0, -1.0, 0.0)
+        assert tangent == pytest.approx(gradient[k], rel=1e-12)
+    assert f_jvp(2.0, -1.0, 0.0, (1.0, 0.0, 0.0))[1] == pytest.approx(-3.96, abs=0.01)
+
+
+def test_tangent_code_interleaves_primal_and_tangent_statements():
+    text = pullback.source(g, wrt=(0, 1, 2), mode="jvp")
+    lines = [line.strip() for line in text.splitlines()]
+    assert lines.index("a = x ** 2") + 1 == lines.index("da = dx * 2 * x")
+    assert lines.index("e = math.sin(d)") + 1 == lines.index("de = dd * math.cos(d)")
+    assert lines[-1] == "return (out, dout)"
+    assert text.startswith("def jvp_g(dx, dy, dz, x, y, z):")
+
+
+# ------------------------------------------------------------- spellings of code
+
+
+def loop_recurrence(x, a):
+    for _ in range(50):
+        x = x + 0.01 * a * math.sin(x)
+    return x
+
+
+def while_with_break(x):
+    s = 0.0
+    i = 0
+    while i < 10:
+        s = s + x * i
+        i += 1
+        if s > 3.0:
+            break
+    return s * x
+
+
+def buffer_written(x):
+    b = np.zeros(len(x))
+    for i in range(len(x)):
+        b[i] = x[i] * x[i]
+    b[0] = 1.0
+    return np.sum(b * x)
+
+
+def list_built(x):
+    values = []
+    for v in x:
+        values.append(np.sin(v))
+    values.pop(0)
+    return sum(values)
+
+
+def _square(u, k=2.0):
+    return k * u * u
+
+
+def calls_user_function(x, y):
+    return _square(x, k=y) + _square(np.sum(x))
+
+
+def _recursive(x, n):
+    if n == 0:
+        return x
+    return np.cos(_recursive(x, n - 1))
+
+
+def recursion(x):
+    return _recursive(x, 4)
+
+
+def broadcasting(x, y):
+    return np.sum((x + y) * np.arange(3.0)) + np.sum(x - y)
+
+
+def array_out(x):
+    return np.stack([np.sin(x), x * x]) @ np.ones(3)
+
+
+def dict_and_tuple(x):
+    d = {"a": x, "b": 2.0 * x}
+    t = (d["a"], d["b"])
+    return t[0] * t[1]
+
+
+SPELLINGS = [
+    (loop_recurrence, (0.3, 1.7), (0, 1)),
+    (while_with_break, (0.8,), 0),
+    (while_with_break, (0.1,), 0),
+    (buffer_written, (np.array([0.5, -1.0, 2.0]),), 0),
+    (list_built, (np.array([0.5, -1.0, 2.0]),), 0),
+    (calls_user_function, (np.array([0.5, -1.0, 2.0]), 1.5), (0, 1)),
+    (recursion, (0.7,), 0),
+    (broadcasting, (0.5, np.array([0.1, 0.2, 0.3])), (0, 1)),
+    (broadcasting, (np.array([0.1, 0.2, 0.3]), 0.5), (0, 1)),
+    (array_out, (np.array([0.5, -1.0, 2.0]),), 0),
+    (dict_and_tuple, (1.3,), 0),
+]
+
+
+@pytest.mark.parametrize("f,args,wrt", SPELLINGS, ids=lambda v: getattr(v, "__name__", ""))
+def test_spellings_against_finite_differences(f, args, wrt):
+    rng = np.random.default_rng(3)
+    items = list(wrt) if isinstance(wrt, tuple) else [wrt]
+    wheres = [("pos", i) for i in items]
+    directions = [_direction(args[i], rng) for i in items]
+    value, tangent = pullback.jvp(f, wrt=wrt)(
+        *args, tuple(directions) if isinstance(wrt, tuple) else directions[0])
+    np.testing.assert_allclose(value, f(*args), rtol=1e-13)
+    np.testing.assert_allclose(_flat(tangent), _fd_along(f, args, {}, wheres, directions),
+                               rtol=1e-6, atol=1e-8)
+
+
+def test_scalar_tangent_for_scalar_output_and_array_for_array_output():
+    _, t = pullback.jvp(loop_recurrence)(0.3, 1.7, 1.0)
+    assert isinstance(t, float)
+    _, t = pullback.jvp(array_out)(np.ones(3), np.ones(3))
+    assert isinstance(t, np.ndarray) and t.shape == (2,) and t.dtype == float
+
+
+def test_a_result_that_does_not_vary_has_a_zero_tangent_of_its_shape():
+    def constant(x):
+        return np.ones(4) * 3.0
+
+    value, t = pullback.jvp(constant)(np.ones(2), np.ones(2))
+    assert np.array_equal(t, np.zeros(4))
+
+
+def test_a_tangent_of_the_wrong_shape_is_refused():
+    with pytest.raises(pullback.PullbackError, match="shape"):
+        pullback.jvp(array_out)(np.ones(3), np.ones(2))
+
+
+def test_inputs_and_tangents_are_left_unchanged():
+    x, t = np.array([0.5, -1.0, 2.0]), np.array([1.0, 2.0, 3.0])
+    x0, t0 = x.copy(), t.copy()
+    pullback.jvp(buffer_written)(x, t)
+    assert np.array_equal(x, x0) and np.array_equal(t, t0)
+
+
+# ------------------------------------------------------------------------ errors
+
+
+def test_a_rule_without_a_tangent_is_a_located_error():
+    opaque = np.frompyfunc(lambda v: v * v, 1, 1)  # a callable with no source to read
+    pullback.register_rule(opaque)(lambda g, ans, x: g * 2 * x)
+
+    def uses(x):
+        y = np.sin(x)
+        return opaque(y) * 1.0
+
+    assert pullback.grad(uses)(0.5) == pytest.approx(2 * np.sin(0.5) * np.cos(0.5))
+    with pytest.raises(pullback.NoRuleError) as info:
+        pullback.jvp(uses)(0.5, 1.0)
+    message = str(info.value)
+    assert "no forward-mode rule for opaque" in message
+    assert "test_forward.py" in message and "return opaque(y) * 1.0" in message
+
+
+def test_a_call_without_any_rule_is_refused_in_forward_mode_too():
+    import fractions
+
+    def uses_unknown(x):
+        return float(fractions.Fraction(x)) * x
+
+    with pytest.raises(pullback.NoRuleError, match="Fraction"):
+        pullback.jvp(uses_unknown)(1.5, 1.0)
+
+
+def test_custom_rule_with_a_tangent():
+    def cube(x):
+        return x ** 3
+
+    def cube_grad(g, ans, x):
+        return g * 3 * x ** 2
+
+    def cube_jvp(ans, x, dx):
+        return 3 * x ** 2 * dx
+
+    opaque = np.frompyfunc(lambda v: v ** 3, 1, 1)  # no source pullback reads
+    pullback.register_rule(opaque, jvp=lambda ans, x, dx: 3 * x ** 2 * dx)(cube_grad)
+
+    def uses(x):
+        return np.sin(opaque(x)) * 1.0
+
+    _, t = pullback.jvp(uses)(0.7, 2.0)
+    assert t == pytest.approx(np.cos(0.7 ** 3) * 3 * 0.7 ** 2 * 2.0, rel=1e-12)
+    assert cube(2.0) == 8.0 and cube_jvp(8.0, 2.0, 1.0) == 12.0
+
+
+def test_writing_a_value_being_differentiated_into_an_integer_array_is_refused():
+    def truncates(x):
+        b = np.zeros(3, dtype=int)
+        b[0] = x
+        return b[0] * 1.0
+
+    with pytest.raises(pullback.PullbackError, match="truncates"):
+        pullback.jvp(truncates)(1.5, 1.0)
+
+
+# ---------------------------------------------------------------------- jacobian
+
+
+def vector_function(x, w):
+    return np.tanh(w @ x) * np.sum(x)
+
+
+@pytest.mark.parametrize("mode", ["fwd", "rev", "auto"])
+def test_jacobian_against_finite_differences(mode):
+    rng = np.random.default_rng(0)
+    x, w = rng.normal(size=4), rng.normal(size=(3, 4))
+    jx, jw = pullback.jacobian(vector_function, wrt=(0, 1), mode=mode)(x, w)
+    assert jx.shape == (3, 4) and jw.shape == (3, 3, 4)
+    for k in range(4):
+        e = np.zeros(4)
+        e[k] = 1e-6
+        column = (vector_function(x + e, w) - vector_function(x - e, w)) / 2e-6
+        np.testing.assert_allclose(jx[:, k], column, rtol=1e-6, atol=1e-8)
+    e = np.zeros((3, 4))
+    e[1, 2] = 1e-6
+    column = (vector_function(x, w + e) - vector_function(x, w - e)) / 2e-6
+    np.testing.assert_allclose(jw[:, 1, 2], column, rtol=1e-6, atol=1e-8)
+
+
+def test_jacobian_modes_agree_and_scalar_cases():
+    x = np.array([0.3, -0.2, 0.9])
+    forward = pullback.jacobian(array_out, mode="fwd")(x)
+    backward = pullback.jacobian(array_out, mode="rev")(x)
+    np.testing.assert_allclose(forward, backward, rtol=1e-12)
+    j = pullback.jacobian(g, wrt=0)(2.0, -1.0, 0.0)
+    assert j == pytest.approx(pullback.grad(g)(2.0, -1.0, 0.0), rel=1e-12)
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def test_cli_shows_the_tangent_code(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = {"PYTHONPATH": str(root / "src"), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-m", "pullback", "show",
+                           str(root / "examples" / "lecture.py") + ":g", "--wrt", "x,y,z",
+                           "--mode", "jvp"], capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "def jvp_g(dx, dy, dz, x, y, z):" in done.stdout
+    assert "dd = da + dc" in done.stdout
