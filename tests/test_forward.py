@@ -405,3 +405,73 @@ def test_cli_shows_the_tangent_code(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "def jvp_g(dx, dy, dz, x, y, z):" in done.stdout
     assert "dd = da + dc" in done.stdout
+
+
+# ------------------------------------------------------- the soundness probes
+
+
+def _probes():
+    import soundness_cases
+
+    return [pytest.param(p, id=p.id) for p in soundness_cases.PROBES if p.f is not None]
+
+
+def _numeric(value):
+    try:
+        flat = _flat(value)
+    except (TypeError, ValueError):
+        return False
+    return flat.dtype.kind in "fc"
+
+
+@pytest.mark.filterwarnings("ignore::numpy.exceptions.ComplexWarning")
+@pytest.mark.parametrize("probe", _probes())
+def test_soundness_probes_are_correct_or_refused_in_forward_mode(probe):
+    """Each probe of the soundness suite, in forward mode: the tangent along a random
+    direction matches central finite differences, or pullback refuses with a located
+    error, or raises f's own error where f raises. Never a wrong number."""
+    from test_soundness import _same, location_problem
+
+    f, args, wrt = probe.f, tuple(probe.args), probe.wrt
+    if probe.mode == "vjp" or probe.effects is not None:
+        pytest.skip("vjp probes and probes that change module state are for reverse mode")
+    items = list(wrt) if isinstance(wrt, tuple) else [wrt]
+    f_error = None
+    try:
+        value = f(*copy.deepcopy(args))
+    except Exception as e:  # noqa: BLE001 - f's own failure decides what is acceptable
+        f_error = e
+    rng = np.random.default_rng(11)
+    try:
+        wheres = [resolve(f, args, {}, item) for item in items]
+    except (IndexError, KeyError, TypeError):
+        wheres = None
+    directions = []
+    for kind, key in wheres or []:
+        x = args[key]
+        t = _direction(x, rng)
+        if np.iscomplexobj(x) and not isinstance(x, (list, tuple, dict)):
+            t = t + 1j * _direction(x, rng)
+        directions.append(t)
+    tangents = tuple(directions) if isinstance(wrt, tuple) else (directions or [0.0])[0]
+    before = copy.deepcopy(args)
+    try:
+        got, tangent = pullback.jvp(f, wrt=wrt)(*copy.deepcopy(args), tangents)
+    except pullback.PullbackError as e:
+        problem = location_problem(str(e), probe.located, f)
+        assert problem is None, f"refusal does not locate the problem ({problem}):\n{e}"
+        return
+    except Exception as e:
+        if f_error is not None and type(e) is type(f_error) and str(e) == str(f_error):
+            return
+        raise AssertionError(f"raw {type(e).__name__} from pullback: {e}"
+                             + (f" (f raises {f_error!r})" if f_error else "")) from e
+    assert f_error is None, f"a result where f raises {f_error!r}"
+    for old, new in zip(before, args):
+        assert _same(old, new), "jvp modified an argument"
+    if not _numeric(value):
+        return  # a result that is not a number (a bool, None) has no derivative to compare
+    np.testing.assert_allclose(_flat(got), _flat(value), rtol=1e-9, atol=1e-12)
+    numeric = _fd_along(f, args, {}, wheres, directions)
+    np.testing.assert_allclose(_flat(tangent), numeric, rtol=1e-5, atol=1e-6,
+                               err_msg=f"jvp of probe {probe.id} vs finite differences")

@@ -107,13 +107,12 @@ class Forward:
         body = self.block(primal)
         if result in self.reverse.unbound:
             body.append(gast.Expr(value=call("check_bound", load(result))))
-        if self.active(ret.value):
-            out_tangent = load(self.d(result))
-            if self.mode == "jvp" and not (result in self.a.scalar
-                                           and result not in self.a.maybe_bool()):
-                out_tangent = call("as_tangent", out_tangent, load(result))
-        else:
-            out_tangent = self.zero(ret.value)
+        out_tangent = load(self.d(result)) if self.active(ret.value) else self.zero(ret.value)
+        if self.mode == "jvp" and not (result in self.a.scalar and self.active(ret.value)
+                                       and result not in self.a.maybe_bool()):
+            where = self.namer.fresh("returned_at")  # the text lives in a constant
+            self.constants[where] = self.a.returned_at()
+            out_tangent = call("as_tangent", out_tangent, load(result), load(where))
         params = [gast.Name(id=self.d(p), ctx=gast.Param(), annotation=None, type_comment=None)
                   for p in self.wrt]
         checks = []

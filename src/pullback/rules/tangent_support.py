@@ -45,21 +45,30 @@ def broadcast_tangent(t, ans):
     return np.broadcast_to(t, shape)
 
 
-def as_tangent(t, out):
+def as_tangent(t, out, where=""):
     """The tangent of the result `out`, in the user's terms: a float for a number, an
     array of out's shape for an array (a new one, never an input tangent's broadcast
-    view), a container of tangents for a container."""
+    view), a container of tangents for a container. A result that is not a number
+    (None, a bool, a string) has no tangent: PullbackError, saying where f returns."""
     if isinstance(out, (list, tuple)):
         ts = t if isinstance(t, (list, tuple)) else [t] * len(out)
-        made = [as_tangent(ti, oi) for ti, oi in zip(ts, out, strict=True)]
+        made = [as_tangent(ti, oi, where) for ti, oi in zip(ts, out, strict=True)]
         return tuple(made) if isinstance(out, tuple) else made
     if isinstance(out, dict):
-        return {k: as_tangent(t[k] if isinstance(t, dict) else t, v) for k, v in out.items()}
+        return {k: as_tangent(t[k] if isinstance(t, dict) else t, v, where)
+                for k, v in out.items()}
     if isinstance(out, np.ndarray):
+        if out.dtype.kind not in "fciu":
+            raise PullbackError(f"f returns an array of dtype {out.dtype}, which has no "
+                                f"derivative" + (f"\n  {where}" if where else ""))
         if t.__class__ is np.ndarray and t.shape == out.shape and t.flags.writeable:
             return t
         dtype = complex if np.iscomplexobj(t) or out.dtype.kind == "c" else float
         return np.array(np.broadcast_to(t, out.shape), dtype=dtype)
+    if out is None or isinstance(out, (bool, np.bool_)) or not isinstance(
+            out, (int, float, complex, np.number)):
+        raise PullbackError(f"f returns {type(out).__name__} {out!r:.60}, which has no "
+                            f"derivative" + (f"\n  {where}" if where else ""))
     if isinstance(t, np.ndarray) and t.ndim == 0:
         return t[()]
     return t
@@ -124,12 +133,15 @@ def slogdet_tangent(t, a):
     return (0.0, np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1))
 
 
-def array_tangent(t, ans):
-    """np.array / np.asarray: the tangent as an array, zero when the dtype truncated."""
+def array_tangent(t, ans, obj):
+    """np.array / np.asarray: the tangent as an array (zero when the dtype truncated),
+    sharing the tangent's memory exactly when the result shares obj's."""
     kind = np.asarray(ans).dtype.kind
     if kind not in "fc":
         return zero_tangent(np.asarray(ans, dtype=float))
-    return np.asarray(t, dtype=complex if kind == "c" or np.iscomplexobj(t) else float)
+    if ans is obj or obj.__class__ is np.ndarray and np.may_share_memory(ans, obj):
+        return np.asarray(t)
+    return np.array(t, dtype=complex if kind == "c" or np.iscomplexobj(t) else float)
 
 
 def full_tangent(t, ans):

@@ -73,8 +73,8 @@ def tangents() -> dict:
         np.linalg.solve: {"a": "-np.linalg.solve(a, g @ ans)",
                           "b": "np.linalg.solve(a, g)"},
         # shapes and construction
-        np.array: {"object": "array_tangent(g, ans)"},
-        np.asarray: {"a": "array_tangent(g, ans)"},
+        np.array: {"object": "array_tangent(g, ans, object)"},
+        np.asarray: {"a": "array_tangent(g, ans, a)"},
         np.full: {"fill_value": "full_tangent(g, ans)"},
         np.full_like: {"fill_value": "full_tangent(g, ans)"},
         np.sort: {"a": "sort_tangent(g, a, axis)"},
