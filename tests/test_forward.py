@@ -475,3 +475,74 @@ def test_soundness_probes_are_correct_or_refused_in_forward_mode(probe):
     numeric = _fd_along(f, args, {}, wheres, directions)
     np.testing.assert_allclose(_flat(tangent), numeric, rtol=1e-5, atol=1e-6,
                                err_msg=f"jvp of probe {probe.id} vs finite differences")
+
+
+# ------------------------------------------------- located errors, as in reverse mode
+
+
+def _unsupported():
+    from test_errors import UNSUPPORTED
+
+    return [pytest.param(fn, alternatives, id=fn.__qualname__.split(".")[0])
+            for fn, alternatives in UNSUPPORTED]
+
+
+@pytest.mark.parametrize("fn,alternatives", _unsupported())
+def test_unsupported_syntax_is_refused_in_forward_mode(fn, alternatives):
+    from test_errors import location_problems
+
+    with pytest.raises(pullback.UnsupportedSyntaxError) as info:
+        pullback.jvp(fn)
+    msg = str(info.value)
+    assert any(not location_problems(msg, fn, marker)
+               and any(k.lower() in msg.lower() for k in keywords)
+               for keywords, marker in alternatives), msg
+
+
+def _no_rule():
+    from test_errors import NO_RULE
+
+    return [pytest.param(fn, wrt, name, id=f"{fn.__name__}-wrt={wrt!r}")
+            for fn, wrt, name in NO_RULE]
+
+
+@pytest.mark.parametrize("fn,wrt,name", _no_rule())
+def test_call_without_rule_is_refused_in_forward_mode(fn, wrt, name):
+    from test_errors import location_problems
+
+    with pytest.raises(pullback.NoRuleError) as info:
+        pullback.jvp(fn, wrt=wrt)
+    msg = str(info.value)
+    assert name in msg and not location_problems(msg, fn), msg
+
+
+# ----------------------------------------------------------------- golden source
+
+
+@pytest.mark.parametrize("name,wrt", [("lecture", (0, 1, 2)), ("rnn", (0, 1))])
+def test_tangent_code_matches_golden(name, wrt):
+    """The tangent code of the lecture example and of an RNN loop is pinned in
+    tests/golden/<name>_jvp.py; regenerate with PULLBACK_UPDATE_GOLDEN=1 and review
+    the diff."""
+    import os
+    from pathlib import Path
+
+    import golden_functions
+
+    text = pullback.source(getattr(golden_functions, name), wrt=wrt, mode="jvp")
+    path = Path(__file__).parent / "golden" / f"{name}_jvp.py"
+    if os.environ.get("PULLBACK_UPDATE_GOLDEN"):
+        path.write_text(text)
+    assert text == path.read_text()
+
+
+def test_golden_rnn_tangent_against_finite_differences():
+    from golden_functions import rnn
+
+    rng = np.random.default_rng(7)
+    args = (rng.normal(size=(4, 4)) * 0.4, rng.normal(size=(4, 3)), rng.normal(size=(6, 3)),
+            np.zeros(4))
+    directions = [rng.normal(size=(4, 4)), rng.normal(size=(4, 3))]
+    _, tangent = pullback.jvp(rnn, wrt=(0, 1))(*args, tuple(directions))
+    numeric = _fd_along(rnn, args, {}, [("pos", 0), ("pos", 1)], directions)
+    np.testing.assert_allclose(tangent, numeric[0], rtol=1e-6, atol=1e-9)
