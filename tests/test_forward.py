@@ -169,7 +169,8 @@ def test_tangent_code_interleaves_primal_and_tangent_statements():
     assert lines.index("a = x ** 2") + 1 == lines.index("da = dx * 2 * x")
     assert lines.index("e = math.sin(d)") + 1 == lines.index("de = dd * math.cos(d)")
     assert lines[-1] == "return (out, dout)"
-    assert text.startswith("def jvp_g(dx, dy, dz, x, y, z):")
+    assert text.startswith("def jvp_g(x, y, z, tangents):\n")
+    assert "    dx, dy, dz = tangents\n" in text
 
 
 # ------------------------------------------------------------- spellings of code
@@ -266,6 +267,23 @@ def test_spellings_against_finite_differences(f, args, wrt):
     np.testing.assert_allclose(value, f(*args), rtol=1e-13)
     np.testing.assert_allclose(_flat(tangent), _fd_along(f, args, {}, wheres, directions),
                                rtol=1e-6, atol=1e-8)
+
+
+def with_defaults(x, y=2.0, *, scale=3.0):
+    return scale * x ** y
+
+
+def test_functions_with_defaults_take_the_tangents_last_too():
+    f_jvp = pullback.jvp(with_defaults, wrt=(0, "y"))
+    value, t = f_jvp(1.5, (1.0, 0.0))
+    assert value == with_defaults(1.5) and t == pytest.approx(3.0 * 2.0 * 1.5, rel=1e-12)
+    value, t = f_jvp(1.5, 3.0, (0.0, 1.0), scale=1.0)
+    assert t == pytest.approx(1.5 ** 3 * math.log(1.5), rel=1e-12)
+    with pytest.raises(pullback.PullbackError, match="tuple of 2 tangents"):
+        f_jvp(1.5, (1.0, 0.0, 0.0))
+    assert pullback.jvp(with_defaults)(1.5, 1.0)[1] == pytest.approx(9.0, rel=1e-12)
+    assert "def jvp_with_defaults(dx, dy, x, y=2.0, *, scale=3.0):" in pullback.source(
+        with_defaults, wrt=(0, 1), mode="jvp")
 
 
 def test_scalar_tangent_for_scalar_output_and_array_for_array_output():
@@ -403,7 +421,7 @@ def test_cli_shows_the_tangent_code(tmp_path):
                            "--mode", "jvp"], capture_output=True, text=True, env=env,
                           timeout=120)
     assert done.returncode == 0, done.stderr
-    assert "def jvp_g(dx, dy, dz, x, y, z):" in done.stdout
+    assert "def jvp_g(x, y, z, tangents):" in done.stdout
     assert "dd = da + dc" in done.stdout
 
 

@@ -63,6 +63,7 @@ class Transformed:
     declared_defaults: tuple = (0, frozenset())
     # np./math. names the derivative rules call -> the original (unpatched) objects
     originals: dict = field(default_factory=dict)
+    tangents_last: bool = False  # mode "jvp": the generated function takes them last
 
     def fits(self, func, seen=None) -> bool:
         """Whether `func` has the code this was generated from, and its names and dotted
@@ -357,6 +358,7 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
                          dict(analysis.bindings), cells, dict(parsed.inlined), callees,
                          func.__code__)
     result.originals = originals
+    result.tangents_last = getattr(functions[0], "tangents_last", False)
     args = parsed.tree.args
     result.declared_defaults = (len(args.defaults), frozenset(
         a.id for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None))
@@ -453,19 +455,22 @@ def jvp(f=None, wrt=0, optimize=True):
     (a tuple of one tangent per entry when wrt is a tuple)."""
 
     def build(g):
-        inner = _named(_bind(transform(g, wrt, "jvp", optimize=optimize), g), g, "jvp")
-        single = not isinstance(wrt, (tuple, list))
+        transformed = transform(g, wrt, "jvp", optimize=optimize)
+        inner = _named(_bind(transformed, g), g, "jvp")
+        if transformed.tangents_last:  # called as it is
+            return inner
+        count = None if not isinstance(wrt, (tuple, list)) else len(wrt)
 
         @functools.wraps(g)
         def jvp_call(*args, **kwargs):
             if not args:
                 raise TypeError("jvp(f)(*args, tangents): the tangents are the last "
                                 "positional argument")
+            if count is None:
+                return inner(args[-1], *args[:-1], **kwargs)
             tangents = args[-1]
-            if single:
-                tangents = (tangents,)
-            elif not isinstance(tangents, (tuple, list)) or len(tangents) != len(wrt):
-                raise PullbackError(f"jvp with wrt={wrt!r} takes a tuple of {len(wrt)} "
+            if tangents.__class__ not in (tuple, list) or len(tangents) != count:
+                raise PullbackError(f"jvp with wrt={wrt!r} takes a tuple of {count} "
                                     "tangents, one per entry of wrt")
             return inner(*tangents, *args[:-1], **kwargs)
 

@@ -1,8 +1,10 @@
 """Stage 6 (forward mode), forward: SSA primal + activity -> one function computing the
 primal and its tangent together (a Jacobian-vector product).
 
-Guarantees on the output (a gast FunctionDef `jvp_f(<tangents of wrt>, <f's parameters>)`
-returning `(result, tangent of the result)`):
+Guarantees on the output (a gast FunctionDef returning `(result, tangent of the result)`:
+`jvp_f(<f's parameters>, <tangent, or tuple of tangents>)` for a function without
+defaults and keyword-only parameters, `jvp_f(<tangents of wrt>, <f's parameters>)`
+otherwise and for calls from other generated code (`tangents_last` on it says which)):
 - the primal statements run in f's order, loops and branches as in f (nothing is
   saved: forward mode needs no tape); after each statement whose value varies with
   the `wrt` inputs and reaches the result (`Analysis.active`), its tangent statement
@@ -113,23 +115,41 @@ class Forward:
             where = self.namer.fresh("returned_at")  # the text lives in a constant
             self.constants[where] = self.a.returned_at()
             out_tangent = call("as_tangent", out_tangent, load(result), load(where))
-        params = [gast.Name(id=self.d(p), ctx=gast.Param(), annotation=None, type_comment=None)
-                  for p in self.wrt]
+        param = lambda n: gast.Name(id=n, ctx=gast.Param(), annotation=None,  # noqa: E731
+                                    type_comment=None)
+        params = [param(self.d(p)) for p in self.wrt]
+        args = clone(tree.args)
+        # f(x, y) is called as jvp_f(x, y, tangents), straight from the user (a wrapper
+        # reordering the arguments would cost more than the lecture example itself);
+        # with defaults or keyword-only parameters, the tangents come first
+        last = self.mode == "jvp" and not (args.defaults or args.kwonlyargs or args.posonlyargs
+                                           or args.vararg or args.kwarg)
+        unpack = []
+        if last and not self.single:
+            tangents = self.namer.fresh("tangents")
+            unpack = [assign(tuple_of(*[store(self.d(p)) for p in self.wrt], ctx=gast.Store()),
+                             load(tangents))]
+            params = [param(tangents)]
         checks = []
         if self.mode == "jvp":  # tangents given by the user: their shapes are checked
             checks = [gast.Expr(value=call("check_tangent", load(self.d(p)), load(p),
                                            const(p))) for p in self.wrt
                       if p not in self.a.scalar]
         guards = self.reverse.guards()
-        body = guards + checks + body + [gast.Return(value=tuple_of(load(result), out_tangent))]
-        args = clone(tree.args)
+        body = guards + unpack + checks + body + [
+            gast.Return(value=tuple_of(load(result), out_tangent))]
         positional = args.posonlyargs if args.posonlyargs else args.args
-        positional[:0] = params
+        if last:
+            positional.extend(params)
+        else:
+            positional[:0] = params
         prefix = "jvp_" if self.mode == "jvp" else ""
         suffix = "_jvp" if self.mode != "jvp" else ""
         self.name = self.namer.fresh(f"{prefix}{tree.name}{suffix}")
-        return gast.FunctionDef(name=self.name, args=args, body=body, decorator_list=[],
+        made = gast.FunctionDef(name=self.name, args=args, body=body, decorator_list=[],
                                 returns=None, type_comment=None, type_params=[])
+        made.tangents_last = last
+        return made
 
     def block(self, stmts) -> list:
         out = []
@@ -157,8 +177,9 @@ class Forward:
             if isinstance(s, gast.For) and s.target.id in self.a.active:
                 self.refuse(s, "a loop over values being differentiated (forward mode "
                             "differentiates loops over positions, ranges and arrays)")
+            hoisted = self.block(self.reverse.hoist(s))  # `0.002 * a`: once, before
             s.body = self.block(s.body) or [gast.Pass()]
-            return [s]
+            return hoisted + [s]
         return [s]
 
     def checks(self, s):
