@@ -12,7 +12,6 @@ the same direction (and autograd's jvp against pullback's).
 from __future__ import annotations
 
 import numpy as np
-
 import workloads
 
 FORWARD = ("lecture", "scalar_loop", "mlp")

@@ -241,6 +241,98 @@ def dict_and_tuple(x):
     return t[0] * t[1]
 
 
+# more spellings: calls passing functions, comprehensions, zip and enumerate, swaps,
+# slices, dicts, lambdas, early returns, linear algebra, reductions, complex values
+def act(z):
+    return np.tanh(z)
+
+
+def layer(x, W, f=act):
+    return f(W @ x)
+
+
+def passes_function(x, W):
+    return np.sum(layer(x, W, f=act) ** 2)
+
+
+def comprehension(x):
+    ys = [v * v for v in x]
+    return sum(ys) + max(ys)
+
+
+def zip_enumerate(x, w):
+    s = 0.0
+    for i, (a, b) in enumerate(zip(x, w)):
+        s += i * a * b
+    return s
+
+
+def swap(x, y):
+    for _ in range(3):
+        x, y = y, x * y
+    return x + y
+
+
+def slices(x):
+    b = np.zeros(5)
+    b[1:4] = x[:3] * 2
+    c = b[::-1]
+    return np.dot(c, np.arange(5.0)) + np.sum(x[1:] * x[:-1])
+
+
+def dict_loop(x):
+    d = {}
+    for i in range(3):
+        d[i] = x[i] ** 2
+    total = 0.0
+    for k in d:
+        total = total + d[k] * k
+    return total
+
+
+def closure_lambda(x):
+    sq = lambda v: v * v + 1.0
+    return sq(x) * sq(2 * x)
+
+
+def early_return(x):
+    for i in range(10):
+        if x * i > 2.0:
+            return x * i
+    return -x
+
+
+def matrix(A, b):
+    x = np.linalg.solve(A, b)
+    return np.sum(x * x) + np.linalg.det(A) + np.sum(np.linalg.inv(A))
+
+
+def reductions(X):
+    return (np.sum(np.max(X, axis=0)) + np.mean(np.std(X, axis=1)) + np.prod(X[0])
+            + np.linalg.norm(X))
+
+
+def complex_mix(x):
+    z = x * (1.0 + 2.0j)
+    return np.abs(z) ** 2 + np.real(z * np.conj(z)) + np.angle(z + 3.0)
+
+
+def integer_power(x):
+    return x ** 3 + np.power(x, 2.5).sum()
+
+
+def where_clip(x):
+    return np.sum(np.where(x > 0, x, 0.1 * x) + np.clip(x, -0.5, 0.5))
+
+
+def matmul_chain(x, A):
+    return np.einsum("ij,j->i", A, x) @ np.outer(x, x) @ x
+
+
+def sort_and_cumsum(x):
+    return np.sum(np.sort(x) * np.arange(len(x))) + np.sum(np.cumsum(x) ** 2) + np.cumprod(x)[-1]
+
+
 SPELLINGS = [
     (loop_recurrence, (0.3, 1.7), (0, 1)),
     (while_with_break, (0.8,), 0),
@@ -253,6 +345,26 @@ SPELLINGS = [
     (broadcasting, (np.array([0.1, 0.2, 0.3]), 0.5), (0, 1)),
     (array_out, (np.array([0.5, -1.0, 2.0]),), 0),
     (dict_and_tuple, (1.3,), 0),
+    (passes_function, (np.array([0.3, -0.5, 0.9]), np.array([[0.2, -1.0, 0.4], [1.1, 0.3, -0.7]])),
+     (0, 1)),
+    (comprehension, ([0.3, -0.5, 0.9],), 0),
+    (zip_enumerate, (np.array([0.3, -0.5, 0.9]), np.array([1.2, 0.4, -0.8])), (0, 1)),
+    (swap, (0.7, 1.2), (0, 1)),
+    (slices, (np.array([0.3, -0.5, 0.9, 1.4, -0.2]),), 0),
+    (dict_loop, (np.array([0.3, -0.5, 0.9]),), 0),
+    (closure_lambda, (0.6,), 0),
+    (early_return, (0.7,), 0),
+    (early_return, (-0.7,), 0),
+    (matrix, (np.array([[2.0, 0.3, -0.1], [0.2, 1.8, 0.4], [-0.3, 0.1, 2.2]]),
+              np.array([0.5, -1.0, 0.25])), (0, 1)),
+    (reductions, (np.array([[0.3, -0.5, 0.9, 1.4], [0.8, -1.1, 0.2, 0.6],
+                            [-0.4, 0.7, 1.3, -0.9]]),), 0),
+    (complex_mix, (0.8,), 0),
+    (integer_power, (np.array([0.6, 1.1, 1.7]),), 0),
+    (where_clip, (np.array([0.3, -0.7, 0.9]),), 0),
+    (matmul_chain, (np.array([0.3, -0.5, 0.9]), np.array([[0.2, -1.0, 0.4], [1.1, 0.3, -0.7],
+                                                          [0.5, 0.5, -0.2]])), (0, 1)),
+    (sort_and_cumsum, (np.array([0.3, -0.5, 0.9, 0.1]),), 0),
 ]
 
 
@@ -264,7 +376,7 @@ def test_spellings_against_finite_differences(f, args, wrt):
     directions = [_direction(args[i], rng) for i in items]
     value, tangent = pullback.jvp(f, wrt=wrt)(
         *args, tuple(directions) if isinstance(wrt, tuple) else directions[0])
-    np.testing.assert_allclose(value, f(*args), rtol=1e-13)
+    np.testing.assert_allclose(value, f(*copy.deepcopy(args)), rtol=1e-13)
     np.testing.assert_allclose(_flat(tangent), _fd_along(f, args, {}, wheres, directions),
                                rtol=1e-6, atol=1e-8)
 
@@ -465,7 +577,7 @@ def test_soundness_probes_are_correct_or_refused_in_forward_mode(probe):
     except (IndexError, KeyError, TypeError):
         wheres = None
     directions = []
-    for kind, key in wheres or []:
+    for _, key in wheres or []:
         x = args[key]
         t = _direction(x, rng)
         if np.iscomplexobj(x) and not isinstance(x, (list, tuple, dict)):

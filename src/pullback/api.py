@@ -30,15 +30,14 @@ from . import codegen, rules, runtime
 from .activity import Analysis
 from .check import check, check_writes
 from .errors import PullbackError
+from .forward import forward
 from .naming import RESERVED
 from .nodes import dotted_name
 from .normalize import normalize
 from .parse import lookup_dotted, lookup_free, parse_function, passed_through, where_defined
-from .forward import forward
 from .reverse import reverse
 from .simplify import simplify
 from .ssa import to_ssa
-
 
 FORWARD_MODES = ("jvp", "jvp_call")  # jvp_call: a callee's jvp, for other generated code
 
@@ -491,7 +490,6 @@ def jacobian(f, wrt=0, mode="auto", optimize=True):
     import numpy as np
 
     single = not isinstance(wrt, (tuple, list))
-    positions = [wrt] if single else list(wrt)
     forward_sweep = jvp(f, wrt, optimize=optimize)
     reverse_sweep = vjp(f, wrt, optimize=optimize)
     names, _ = _wrt_names(passed_through(f), wrt)

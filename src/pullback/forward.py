@@ -26,7 +26,7 @@ from __future__ import annotations
 import gast
 
 from .errors import NoRuleError
-from .nodes import assign, binop, call, clone, const, load, store, substitute, tuple_of, walk
+from .nodes import assign, binop, call, clone, const, load, store, substitute, tuple_of
 from .reverse import Reverse, _is_loop_exit
 
 # the array methods kept as written: their tangents
@@ -301,8 +301,7 @@ class Forward:
 
         def replaced(keep):  # keep: the parameter whose tangent goes in (bilinear)
             new = clone(value)
-            old = _operands(value)
-            for new_node, old_node, put in zip(_operands(new), old, _setters(new)):
+            for old_node, put in zip(_operands(value), _setters(new)):
                 p = differentiated.get(id(old_node))
                 if p is None:
                     continue
