@@ -676,3 +676,29 @@ def test_golden_rnn_tangent_against_finite_differences():
     _, tangent = pullback.jvp(rnn, wrt=(0, 1))(*args, tuple(directions))
     numeric = _fd_along(rnn, args, {}, [("pos", 0), ("pos", 1)], directions)
     np.testing.assert_allclose(tangent, numeric[0], rtol=1e-6, atol=1e-9)
+
+
+def test_the_custom_rule_of_the_docs_gives_eigenvalue_tangents():
+    """docs/custom-rules.md: eigvalsh with a tangent, against finite differences."""
+    def eigvalsh_jvp(ans, a, da):
+        _, V = np.linalg.eigh(a)
+        return np.einsum("ji,jk,ki->i", V, da, V)
+
+    def eigvalsh_grad(g, ans, a):
+        _, V = np.linalg.eigh(a)
+        return V @ np.diag(g) @ V.T
+
+    eigvalsh = np.vectorize(np.linalg.eigvalsh, signature="(n,n)->(n)")  # an opaque object
+    pullback.register_rule(eigvalsh, jvp=eigvalsh_jvp)(eigvalsh_grad)
+
+    def spectrum(A):
+        return np.sum(eigvalsh(A) * np.arange(3.0))
+
+    rng = np.random.default_rng(5)
+    A = rng.normal(size=(3, 3))
+    A = A + A.T
+    V = rng.normal(size=(3, 3))
+    V = V + V.T  # eigvalsh reads a symmetric matrix: a symmetric direction
+    _, t = pullback.jvp(spectrum)(A, V)
+    np.testing.assert_allclose(t, _fd_along(spectrum, (A,), {}, [("pos", 0)], [V]),
+                               rtol=1e-6, atol=1e-8)
