@@ -497,8 +497,17 @@ def jacobian(f, wrt=0, mode="auto", optimize=True):
     @functools.wraps(f)
     def jacobian_call(*args, **kwargs):
         bound = inspect.signature(f).bind(*args, **kwargs)
-        inputs = [np.asarray(bound.arguments[n], dtype=float) for n in names]
+        given = [bound.arguments[n] for n in names]
         out = np.asarray(f(*args, **kwargs))
+        if any(np.iscomplexobj(x) for x in given) or np.iscomplexobj(out):
+            raise PullbackError("jacobian takes real inputs and outputs (for complex values, "
+                                "use jvp and vjp, whose conventions differ)")
+        inputs = [np.asarray(x, dtype=float) for x in given]
+
+        def like(seed, k):  # a tangent with the structure of the k-th wrt argument
+            if isinstance(given[k], (list, tuple)):
+                return seed.reshape(inputs[k].shape).tolist()
+            return seed.reshape(inputs[k].shape) if inputs[k].ndim else float(seed[0])
         sizes = [x.size for x in inputs]
         use = mode if mode != "auto" else ("fwd" if sum(sizes) <= out.size else "rev")
         blocks = []
@@ -506,10 +515,10 @@ def jacobian(f, wrt=0, mode="auto", optimize=True):
             for k, x in enumerate(inputs):
                 columns = []
                 for j in range(x.size):
-                    tangents = [np.zeros(y.shape) if y.ndim else 0.0 for y in inputs]
+                    tangents = [like(np.zeros(y.size), i) for i, y in enumerate(inputs)]
                     seed = np.zeros(x.size)
                     seed[j] = 1.0
-                    tangents[k] = seed.reshape(x.shape) if x.ndim else 1.0
+                    tangents[k] = like(seed, k)
                     _, t = forward_sweep(*args, tangents[0] if single else tuple(tangents),
                                          **kwargs)
                     columns.append(np.reshape(t, out.size))
