@@ -3,11 +3,15 @@
     df = pullback.grad(f, wrt=0)        # the gradient, as a compiled Python function
     pullback.value_and_grad(f)(*args)   # (f(*args), gradient)
     pullback.vjp(f)(*args, seed)        # vector-Jacobian product for array outputs
+    pullback.jvp(f)(*args, tangent)     # (f(*args), Jacobian-vector product): forward mode
+    pullback.jacobian(f)(*args)         # the Jacobian, by forward or reverse mode
     pullback.source(f)                  # the generated gradient code
 """
 
 from .api import (
     grad,
+    jacobian,
+    jvp,
     nondifferentiable,
     register_rule,
     source,
@@ -17,6 +21,7 @@ from .api import (
 )
 from .errors import NoRuleError, PullbackError, UnsupportedSyntaxError
 
-__all__ = ["grad", "value_and_grad", "vjp", "source", "register_rule", "stop_gradient",
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "source", "register_rule",
+           "stop_gradient",
            "nondifferentiable", "PullbackError", "UnsupportedSyntaxError", "NoRuleError"]
 __version__ = "0.1.0"

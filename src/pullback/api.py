@@ -1,4 +1,4 @@
-"""The public API: grad, value_and_grad, vjp, source.
+"""The public API: grad, value_and_grad, vjp, jvp, jacobian, source.
 
 Guarantees: the function differentiated is the one that runs (a decorator's wrapper
 is read as itself; only a pure `return fn(*args, **kwargs)` wrapper is looked through).
@@ -30,6 +30,7 @@ from . import codegen, rules, runtime
 from .activity import Analysis
 from .check import check, check_writes
 from .errors import PullbackError
+from .forward import forward
 from .naming import RESERVED
 from .nodes import dotted_name, parameters
 from .normalize import normalize
@@ -37,6 +38,8 @@ from .parse import lookup_dotted, parse_function, passed_through, where_defined
 from .reverse import reverse
 from .simplify import simplify
 from .ssa import to_ssa
+
+FORWARD_MODES = ("jvp", "jvp_call")  # jvp_call: a callee's jvp, for other generated code
 
 
 @dataclass(eq=False)
@@ -59,6 +62,7 @@ class Transformed:
     declared_defaults: tuple = (0, frozenset())
     # np./math. names the derivative rules call -> the original (unpatched) objects
     originals: dict = field(default_factory=dict)
+    tangents_last: bool = False  # mode "jvp": the generated function takes them last
 
     def fits(self, func, seen=None) -> bool:
         """Whether `func` has the code this was generated from, and its names and dotted
@@ -223,7 +227,8 @@ def transform(func, wrt=0, mode="grad", static=None, optimize=True) -> Transform
            tuple(sorted(static.items(), key=lambda item: item[0])), optimize)
     with _LOCK:
         variants = _CACHE.get(key)
-        found = variants.find(func, mode == "split") if variants is not None else None
+        found = variants.find(func, mode in ("split", "jvp_call")) if variants is not None \
+            else None
         if found is not None:
             _check_defaults(func, found)
             _own(func, key, found)
@@ -342,7 +347,17 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
         callees.append((callee, split))
         return split.cells
 
-    out, constants = reverse(tree, analysis, names, mode, single, calls, optimize)
+    def jvp_calls(callee, params, static=None):
+        """The cell of a called function's jvp function, for tangents of `params`."""
+        callee = passed_through(callee)
+        made = transform(callee, tuple(params), "jvp_call", static, optimize)
+        callees.append((callee, made))
+        return made.cells[0]
+
+    if mode in FORWARD_MODES:
+        out, constants = forward(tree, analysis, names, mode, single, jvp_calls, optimize)
+    else:
+        out, constants = reverse(tree, analysis, names, mode, single, calls, optimize)
     constants.update(parsed.aliases)  # what inlined module-level functions read
     stages.keep("adjoint", out)
     functions = out.body if isinstance(out, gast.Module) else [out]
@@ -360,11 +375,12 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
                          dict(analysis.bindings), cells, dict(parsed.inlined), callees,
                          func.__code__)
     result.originals = originals
+    result.tangents_last = getattr(functions[0], "tangents_last", False)
     args = parsed.tree.args
     result.declared_defaults = (len(args.defaults), frozenset(
         a.id for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None))
     weakref.finalize(result, linecache.cache.pop, codes[function_names[0]].co_filename, None)
-    if mode == "split":
+    if mode in ("split", "jvp_call"):
         result.owner = weakref.ref(func)
         result.defaults = (func.__defaults__, func.__kwdefaults__)
         for cell, name in zip(cells, function_names):
@@ -488,6 +504,100 @@ def vjp(f=None, wrt=0, optimize=True):
     return _decorator(f, build)
 
 
+def jvp(f=None, wrt=0, optimize=True):
+    """`jvp(f, wrt)(*args, tangents)`: (f(*args), the directional derivative of f at args
+    along `tangents`), by forward mode. `tangents` has the structure of the wrt argument
+    (a tuple of one tangent per entry when wrt is a tuple)."""
+
+    def build(g):
+        transformed = transform(g, wrt, "jvp", optimize=optimize)
+        inner = _named(_bind(transformed, g), g, "jvp")
+        if transformed.tangents_last:  # called as it is
+            return inner
+        count = None if not isinstance(wrt, (tuple, list)) else len(wrt)
+
+        @functools.wraps(g)
+        def jvp_call(*args, **kwargs):
+            if not args:
+                raise TypeError("jvp(f)(*args, tangents): the tangents are the last "
+                                "positional argument")
+            if count is None:
+                return inner(args[-1], *args[:-1], **kwargs)
+            tangents = args[-1]
+            if tangents.__class__ not in (tuple, list) or len(tangents) != count:
+                raise PullbackError(f"jvp with wrt={wrt!r} takes a tuple of {count} "
+                                    "tangents, one per entry of wrt")
+            return inner(*tangents, *args[:-1], **kwargs)
+
+        jvp_call.__name__ = f"jvp_{g.__name__}"
+        jvp_call.__wrapped_function__ = g
+        return jvp_call
+
+    return _decorator(f, build)
+
+
+def jacobian(f, wrt=0, mode="auto", optimize=True):
+    """`jacobian(f, wrt)(*args)`: the Jacobian of f at args, of shape f's output shape +
+    the wrt argument's shape (a tuple of them for a tuple wrt). mode "fwd" takes one
+    forward sweep (jvp) per input entry, "rev" one reverse sweep (vjp) per output entry,
+    "auto" whichever needs fewer."""
+    if mode not in ("auto", "fwd", "rev"):
+        raise PullbackError(f"jacobian mode must be 'auto', 'fwd' or 'rev', got {mode!r}")
+    import numpy as np
+
+    single = not isinstance(wrt, (tuple, list))
+    forward_sweep = jvp(f, wrt, optimize=optimize)
+    reverse_sweep = vjp(f, wrt, optimize=optimize)
+    names, _ = _wrt_names(passed_through(f), wrt)
+
+    @functools.wraps(f)
+    def jacobian_call(*args, **kwargs):
+        bound = inspect.signature(f).bind(*args, **kwargs)
+        given = [bound.arguments[n] for n in names]
+        out = np.asarray(f(*args, **kwargs))
+        if any(np.iscomplexobj(x) for x in given) or np.iscomplexobj(out):
+            raise PullbackError("jacobian takes real inputs and outputs (for complex values, "
+                                "use jvp and vjp, whose conventions differ)")
+        inputs = [np.asarray(x, dtype=float) for x in given]
+
+        def like(seed, k):  # a tangent with the structure of the k-th wrt argument
+            if isinstance(given[k], (list, tuple)):
+                return seed.reshape(inputs[k].shape).tolist()
+            return seed.reshape(inputs[k].shape) if inputs[k].ndim else float(seed[0])
+        sizes = [x.size for x in inputs]
+        use = mode if mode != "auto" else ("fwd" if sum(sizes) <= out.size else "rev")
+        blocks = []
+        if use == "fwd":
+            for k, x in enumerate(inputs):
+                columns = []
+                for j in range(x.size):
+                    tangents = [like(np.zeros(y.size), i) for i, y in enumerate(inputs)]
+                    seed = np.zeros(x.size)
+                    seed[j] = 1.0
+                    tangents[k] = like(seed, k)
+                    _, t = forward_sweep(*args, tangents[0] if single else tuple(tangents),
+                                         **kwargs)
+                    columns.append(np.reshape(t, out.size))
+                matrix = np.stack(columns, axis=1) if columns else np.zeros((out.size, 0))
+                blocks.append(matrix.reshape(out.shape + x.shape))
+        else:
+            rows = [[] for _ in inputs]
+            for i in range(out.size):
+                seed = np.zeros(out.size)
+                seed[i] = 1.0
+                grads = reverse_sweep(*args, seed.reshape(out.shape) if out.ndim else 1.0,
+                                      **kwargs)
+                for k, grad in enumerate([grads] if single else grads):
+                    rows[k].append(np.reshape(grad, inputs[k].size))
+            for k, x in enumerate(inputs):
+                matrix = np.stack(rows[k]) if rows[k] else np.zeros((0, x.size))
+                blocks.append(matrix.reshape(out.shape + x.shape))
+        return blocks[0] if single else tuple(blocks)
+
+    jacobian_call.__name__ = f"jacobian_{getattr(f, '__name__', 'f')}"
+    return jacobian_call
+
+
 def source(f, wrt=0, mode="grad", stage="final", optimize=True) -> str:
     """The generated code of `f`'s gradient (or of an earlier pipeline stage)."""
     func, receiver = _method_of(f)
@@ -505,15 +615,18 @@ def source(f, wrt=0, mode="grad", stage="final", optimize=True) -> str:
     return transformed.stages[stage]
 
 
-def register_rule(func):
+def register_rule(func, jvp=None):
     """Decorator: `@register_rule(f)` over `def f_grad(g, ans, x, y): ...` makes pullback
     differentiate calls to `f` with f_grad, which returns the gradient with respect to
     each of f's parameters (one value, or a tuple for several), given `g`, the gradient of
     f's result, and `ans`, the result. Works for NumPy functions without a built-in rule,
-    C extensions, and Python functions whose gradient you want to write by hand."""
+    C extensions, and Python functions whose gradient you want to write by hand.
+    `jvp=f_jvp`, `def f_jvp(ans, x, y, dx, dy)` returning the tangent of f's result,
+    gives f's tangent for forward mode (`pullback.jvp`); without it forward mode refuses
+    to differentiate through f."""
 
     def decorate(gradient):
-        rules.register(func, gradient)
+        rules.register(func, gradient, jvp)
         return gradient
 
     return decorate

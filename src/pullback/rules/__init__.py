@@ -15,6 +15,20 @@ A custom rule (`register`) is checked where its result is used: one gradient per
 parameter, and an array gradient has its parameter's shape; otherwise a PullbackError
 names the rule.
 
+A rule also carries its tangent (pushforward), for forward mode (`Rule.pushforward`):
+"linear" (the same call on the tangents, for a function linear in its differentiated
+parameters together: sum, reshape, concatenate, ...), "bilinear" (multilinear: the
+sum over the differentiated parameters of the call with that one replaced by its
+tangent: matmul, dot, einsum), or templates, one per parameter, written like the
+adjoint's but with `g` standing for that parameter's tangent (their sum over the
+parameters that carry a tangent is the result's tangent). An "elementwise" rule's
+adjoint templates are diagonal, so they are its tangent templates too (unless they
+take real or imaginary parts: a function that is not holomorphic needs its own). A
+template "reduction" stands for `reduce_tangent(<adjoint with g = ones>, g, axis,
+keepdims)`, right for a reduction along `axis` whose adjoint spreads g over the
+reduced axes times a weight. A rule with none of these has no forward-mode rule, and
+forward mode refuses to differentiate through it.
+
 A rule also carries its `kinds`, which the analyses ask instead of keeping lists of
 their own: "elementwise" and "reduction" (their results are new arrays), "fresh" (the
 result is a new object that shares no memory with an operand) and "view" (the result
@@ -37,7 +51,7 @@ from dataclasses import dataclass, replace
 import gast
 import numpy as _np
 
-from ..nodes import call, quote
+from ..nodes import call, load, quote, substitute
 
 
 @dataclass(frozen=True)
@@ -49,6 +63,34 @@ class Rule:
     arrays: bool = False  # the callable reads its operands as arrays (NumPy's array_like)
     joint: str = ""  # a call returning every parameter's gradient, in order (custom rules)
     kinds: frozenset = frozenset()  # "elementwise", "reduction", "fresh", "view"
+    jvp: object = None  # "linear" | "bilinear" | {param: tangent template} | None
+
+    @property
+    def pushforward(self):
+        """How forward mode forms the result's tangent: "linear", "bilinear", a dict of
+        tangent templates (parameter -> template in terms of `g`, its tangent), or None
+        when the rule has no tangent."""
+        if self.jvp is not None:
+            return self.jvp
+        if "elementwise" in self.kinds and not self.joint and not any(
+                part in template for template in self.partials.values()
+                for part in _NOT_HOLOMORPHIC):
+            return dict(self.partials)
+        return None
+
+    def tangent_template(self, param, lists=frozenset(), templates=None):
+        """The tangent template for `param` from `templates` (by default pushforward, a
+        dict), a fresh expression with the same treatment of list operands as `template`."""
+        source = (templates or self.pushforward)[param]
+        if source == "reduction":
+            adjoint = self.template(param, lists)
+            ones = call("np.ones", call("np.shape", load("ans")))
+            return call("reduce_tangent", substitute(adjoint, {"g": ones}), load("g"),
+                        load("axis"), load("keepdims"))
+        expr = quote(source)
+        if self.arrays and lists:
+            expr = _ListsAsArrays(lists).visit(expr)
+        return expr
 
     @property
     def fresh(self) -> bool:
@@ -126,13 +168,18 @@ def _signature(params: str) -> inspect.Signature:
 
 
 FRESH_KINDS = frozenset({"elementwise", "reduction", "fresh"})
+# adjoint templates that take parts of g: the function is not holomorphic, its adjoint
+# (autograd's convention for complex values) is not its tangent
+_NOT_HOLOMORPHIC = ("real(", "imag(", "conj(", "angle(")
 
 
-def rule(params: str, broadcast: bool = False, kinds=(), **partials: str) -> Rule:
-    """A rule for a callable with parameters `params` ('x, axis=None', like a def)."""
+def rule(params: str, broadcast: bool = False, kinds=(), jvp=None, **partials: str) -> Rule:
+    """A rule for a callable with parameters `params` ('x, axis=None', like a def);
+    `jvp` gives its tangent when its kinds do not (see `Rule.pushforward`)."""
     sig = _signature(params)
     required = [n for n, p in sig.parameters.items() if p.default is inspect.Parameter.empty]
-    return Rule(sig, partials, tuple(required) if broadcast else (), kinds=frozenset(kinds))
+    return Rule(sig, partials, tuple(required) if broadcast else (), kinds=frozenset(kinds),
+                jvp=jvp)
 
 
 def of_kind(kind: str, table: dict) -> dict:
@@ -160,6 +207,13 @@ def _tables():
         else:
             rules.update(module.RULES)
         nondiff.update(module.NONDIFF)
+    from .tangents import tangents  # forward mode's table, keyed by function (interim)
+
+    for func, jvp in tangents().items():
+        if func in rules and rules[func].jvp is None:
+            if jvp == "elementwise":  # elementwise, though not declared so
+                jvp = dict(rules[func].partials)
+            rules[func] = replace(rules[func], jvp=jvp)
     return rules, nondiff
 
 
@@ -188,10 +242,14 @@ NONDIFF_MARK = "nondiff"
 VERSION = [0]  # bumped whenever a rule is registered, so cached transforms are redone
 
 
-def register(func, gradient) -> None:
+def register(func, gradient, jvp=None) -> None:
     """Differentiate calls to `func` with `gradient(g, ans, *params)`, which returns the
     gradient for each of `func`'s parameters named after (g, ans) in its signature: a
-    single value for one parameter, a tuple for several."""
+    single value for one parameter, a tuple for several. `jvp(ans, *params, *tangents)`,
+    if given, returns the tangent of the result for forward mode (a tangent known to be
+    zero arrives as 0.0); it is called once per parameter that carries a tangent, with
+    the others' tangents zero, and the results are summed (the tangent is linear in
+    the tangents)."""
     names = list(inspect.signature(gradient).parameters)
     if len(names) < 3 or names[:2] != ["g", "ans"]:
         raise TypeError("a gradient function takes (g, ans, <the function's parameters>)")
@@ -209,8 +267,15 @@ def register(func, gradient) -> None:
     else:  # the adjoint calls `joint` once when several parameters need a gradient
         partials = {p: f"{joint}[{i}]" for i, p in enumerate(params)}
     gradient = _one_per_parameter(gradient, func, params)
-    RULES[func] = Rule(_signature(", ".join(params)), partials, (), ((helper, gradient),),
-                       joint=joint)
+    functions = ((helper, gradient),)
+    tangents = None
+    if jvp is not None:
+        tangent_helper = f"custom_jvp_{identifier(getattr(jvp, '__name__', 'rule'))}_{VERSION[0]}"
+        functions += ((tangent_helper, jvp),)
+        tangents = {p: f"{tangent_helper}(ans, {', '.join(params)}, "
+                    f"{', '.join('g' if q == p else '0.0' for q in params)})" for p in params}
+    RULES[func] = Rule(_signature(", ".join(params)), partials, (), functions,
+                       joint=joint, jvp=tangents)
     NONDIFF.discard(func)
     VERSION[0] += 1
 

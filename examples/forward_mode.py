@@ -1,0 +1,47 @@
+"""Forward mode: a Jacobian-vector product in one sweep, and a full Jacobian both ways.
+
+    python examples/forward_mode.py
+"""
+
+import math
+
+import numpy as np
+
+import pullback
+
+
+def g(x, y, z):
+    a = x**2
+    b = math.exp(z)
+    c = y * b
+    d = a + c
+    e = math.sin(d)
+    return e + z
+
+
+def recurrence(x, a):
+    for _ in range(1000):
+        x = x + 0.002 * a * math.sin(x)
+    return x
+
+
+def layer(x, W):
+    return np.tanh(W @ x)
+
+
+def main():
+    value, tangent = pullback.jvp(g, wrt=(0, 1, 2))(2.0, -1.0, 0.0, (1.0, 0.0, 0.0))
+    print(f"g = {value:.4f}, dg/dx = {tangent:.4f}")  # the first entry of the gradient
+    gradient = pullback.grad(g, wrt=(0, 1, 2))(2.0, -1.0, 0.0)
+    print("gradient . (1, 0, 0) =", round(gradient[0], 4))
+
+    _, dx = pullback.jvp(recurrence)(1.1, 0.8, 1.0)
+    print(f"recurrence: d out / d x = {dx:.6f}")
+
+    x, W = np.array([0.5, -1.0, 2.0]), np.array([[0.2, -0.4, 0.1], [0.3, 0.3, -0.2]])
+    for mode in ("fwd", "rev"):  # 3 jvp sweeps (one per input), or 2 vjp sweeps (one per output)
+        print(mode, np.round(pullback.jacobian(layer, wrt=0, mode=mode)(x, W), 4).tolist())
+
+
+if __name__ == "__main__":
+    main()

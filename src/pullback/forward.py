@@ -1,0 +1,407 @@
+"""Stage 6 (forward mode), forward: SSA primal + activity -> one function computing the
+primal and its tangent together (a Jacobian-vector product).
+
+Guarantees on the output (a gast FunctionDef returning `(result, tangent of the result)`:
+`jvp_f(<f's parameters>, <tangent, or tuple of tangents>)` for a function without
+defaults and keyword-only parameters, `jvp_f(<tangents of wrt>, <f's parameters>)`
+otherwise and for calls from other generated code (`tangents_last` on it says which)):
+- the primal statements run in f's order, loops and branches as in f (nothing is
+  saved: forward mode needs no tape); after each statement whose value varies with
+  the `wrt` inputs and reaches the result (`Analysis.active`), its tangent statement
+  (`dd = dx * 2 * x + ...`); an in-place write `x[i] = v` writes `dx[i] = dv`, list
+  updates update the tangent list, and a call of a Python function calls its
+  generated jvp function, which returns both;
+- a tangent has its value's structure, and aliases what its value aliases: an array
+  written in place gets a tangent of its own (`tangent_buffer`, or a copy), copies
+  share their tangent; a value that does not vary has tangent zero, never computed
+  (a literal 0.0 for a scalar, `zero_tangent(v)` where one must exist);
+- a rule's tangent comes from the rule (`Rule.pushforward`); a rule without one is
+  refused here (NoRuleError, located), never taken as a constant;
+- the code is guarded as the reverse stage guards its code (the same entry checks),
+  and keeps the primal's run-time checks of unset variables and views.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from .errors import NoRuleError
+from .nodes import assign, binop, call, clone, const, load, store, substitute, tuple_of
+from .reverse import Reverse, _is_loop_exit
+
+# the array methods kept as written: their tangents
+METHOD_TANGENTS = {"copy": {"self": "owned(g)"}, "astype": {"self": "astype_grad(g, ans)"},
+                   "item": {"self": "item_tangent(g)"}}
+SEQUENCE_TANGENTS = {"list Add": "linear", "list Mult": "bilinear"}
+
+
+class Forward:
+    def __init__(self, tree, analysis, wrt, mode="jvp", single=True, calls=None,
+                 optimize=True):
+        self.tree = tree
+        self.a = analysis
+        self.namer = tree.namer
+        self.wrt = list(wrt)
+        self.mode = mode
+        self.single = single
+        self.calls = calls  # (function, params, static) -> cell of its jvp function
+        self.optimize = optimize
+        # the reverse stage's entry guards, checks and call analysis, shared
+        self.reverse = Reverse(tree, analysis, wrt, "grad", single, None, optimize)
+        self.constants = self.reverse.constants
+        self.tangents: dict[str, str] = {}
+        self.written = self._written()
+
+    # helpers ------------------------------------------------------------------------
+
+    def d(self, name: str) -> str:
+        if name not in self.tangents:
+            self.tangents[name] = self.namer.fresh(f"d{name}")
+        return self.tangents[name]
+
+    def active(self, node) -> bool:
+        return isinstance(node, gast.Name) and node.id in self.a.active
+
+    def is_scalar(self, node) -> bool:
+        return self.reverse.is_scalar(node)
+
+    def tangent(self, node):
+        """The tangent of an atom, or None when it is known to be zero."""
+        return load(self.d(node.id)) if self.active(node) else None
+
+    def zero(self, node):
+        """A zero tangent with the structure of the atom `node`'s value."""
+        if self.is_scalar(node) or isinstance(node, gast.Constant) and not isinstance(
+                node.value, (tuple, str, bytes)):
+            return const(0.0)
+        return call("zero_tangent", clone(node))
+
+    def tangent_or_zero(self, node):
+        return self.tangent(node) or self.zero(node)
+
+    def _written(self) -> set:
+        """Names whose value is written in place (`x[i] = v`, list updates), and the
+        names they are copies of: their tangents are written in place too."""
+        written = {s.targets[0].value.id for s in self.a.assigns
+                   if isinstance(s.targets[0], gast.Subscript)}
+        written |= {base for base, _ in self.a.update_pairs()}
+        written |= {s.value.func.value.id for s in self.a.updates}
+        changed = True
+        while changed:
+            changed = False
+            for s in self.a.assigns:
+                if isinstance(s.targets[0], gast.Name) and s.targets[0].id in written \
+                        and isinstance(s.value, gast.Name) and s.value.id not in written:
+                    written.add(s.value.id)
+                    changed = True
+        return written
+
+    def refuse(self, s, what):
+        raise NoRuleError(what, self.a.parsed.location.describe(s))
+
+    # the whole function -------------------------------------------------------------
+
+    def build(self) -> gast.FunctionDef:
+        tree = self.tree
+        primal, ret = tree.body[:-1], tree.body[-1]
+        self.reverse.mark_what_may_raise(primal)
+        result = ret.value.id
+        body = self.block(primal)
+        if result in self.reverse.unbound:
+            body.append(gast.Expr(value=call("check_bound", load(result))))
+        out_tangent = load(self.d(result)) if self.active(ret.value) else self.zero(ret.value)
+        if self.mode == "jvp" and not (result in self.a.scalar and self.active(ret.value)
+                                       and result not in self.a.maybe_bool()):
+            where = self.namer.fresh("returned_at")  # the text lives in a constant
+            self.constants[where] = self.a.returned_at()
+            out_tangent = call("as_tangent", out_tangent, load(result), load(where))
+        param = lambda n: gast.Name(id=n, ctx=gast.Param(), annotation=None,  # noqa: E731
+                                    type_comment=None)
+        params = [param(self.d(p)) for p in self.wrt]
+        args = clone(tree.args)
+        # f(x, y) is called as jvp_f(x, y, tangents), straight from the user (a wrapper
+        # reordering the arguments would cost more than the lecture example itself);
+        # with defaults or keyword-only parameters, the tangents come first
+        last = self.mode == "jvp" and not (args.defaults or args.kwonlyargs or args.posonlyargs
+                                           or args.vararg or args.kwarg)
+        unpack = []
+        if last and not self.single:
+            tangents = self.namer.fresh("tangents")
+            unpack = [assign(tuple_of(*[store(self.d(p)) for p in self.wrt], ctx=gast.Store()),
+                             load(tangents))]
+            params = [param(tangents)]
+        checks = []
+        if self.mode == "jvp":  # tangents given by the user: their shapes are checked
+            checks = [gast.Expr(value=call("check_tangent", load(self.d(p)), load(p),
+                                           const(p))) for p in self.wrt
+                      if p not in self.a.scalar]
+        guards = self.reverse.guards()
+        body = guards + unpack + checks + body + [
+            gast.Return(value=tuple_of(load(result), out_tangent))]
+        positional = args.posonlyargs if args.posonlyargs else args.args
+        if last:
+            positional.extend(params)
+        else:
+            positional[:0] = params
+        prefix = "jvp_" if self.mode == "jvp" else ""
+        suffix = "_jvp" if self.mode != "jvp" else ""
+        self.name = self.namer.fresh(f"{prefix}{tree.name}{suffix}")
+        made = gast.FunctionDef(name=self.name, args=args, body=body, decorator_list=[],
+                                returns=None, type_comment=None, type_params=[])
+        made.tangents_last = last
+        return made
+
+    def block(self, stmts) -> list:
+        out = []
+        for s in stmts:
+            out += self.stmt(s)
+        return out
+
+    def stmt(self, s) -> list:
+        if getattr(s, "block", None):
+            self.refuse(s, f"a {s.block} block in forward mode (reverse mode differentiates "
+                        "it; forward mode does not yet)")
+        if getattr(s, "list_update", None):
+            return [s, *self.update(s)]
+        if isinstance(s, gast.Assign):
+            checks_before, checks_after = self.checks(s)
+            if isinstance(s.targets[0], gast.Subscript):
+                return checks_before + [s, *checks_after, *self.write(s)]
+            made = self.assign(s)
+            if made is None:  # the primal statement itself, then its tangent
+                return checks_before + [s] + checks_after
+            return checks_before + made + checks_after
+        if isinstance(s, gast.If):
+            if not _is_loop_exit(s):
+                s.body = self.block(s.body) or [gast.Pass()]
+                s.orelse = self.block(s.orelse)
+            return [s]
+        if isinstance(s, (gast.For, gast.While)):
+            if isinstance(s, gast.For) and s.target.id in self.a.active:
+                self.refuse(s, "a loop over values being differentiated (forward mode "
+                            "differentiates loops over positions, ranges and arrays)")
+            hoisted = self.block(self.reverse.hoist(s))  # `0.002 * a`: once, before
+            s.body = self.block(s.body) or [gast.Pass()]
+            return hoisted + [s]
+        return [s]
+
+    def checks(self, s):
+        """The primal's run-time checks around `s` (as the reverse stage makes them): a
+        read of a variable that may be unset, an operand or value that must not be a view."""
+        before, after = [], []
+        message = getattr(s, "must_not_be_view", None)
+        if message:
+            name = self.namer.fresh("may_share_memory")
+            self.constants[name] = message
+        checked = getattr(s, "checked_name", None)
+        if message and checked:
+            before.append(gast.Expr(value=call("not_shared", load(checked), load(name))))
+        if isinstance(s.value, gast.Name) and s.value.id in self.reverse.unbound and not any(
+                getattr(s, flag, False) for flag in ("phi", "is_return", "sentinel")):
+            before.append(gast.Expr(value=call("check_bound", load(s.value.id))))
+        if message and not checked:
+            after.append(gast.Expr(value=call("not_a_view", load(s.targets[0].id),
+                                              load(name))))
+        return before, after
+
+    # statements ---------------------------------------------------------------------
+
+    def assign(self, s):
+        """[primal, tangent] for `name = value` (None: the primal alone)."""
+        name = s.targets[0].id
+        if name not in self.a.active:
+            return None
+        if getattr(s, "phi", False):
+            return [s, assign(self.d(name), self.tangent_or_zero(s.value))]
+        op = self.a.op(s)
+        if name in self.a.shapes.shift_constants:  # a shift f takes back: tangent 0
+            return [s, assign(self.d(name), self.zero(s.targets[0]))]
+        if op.kind == "call":
+            return self.call(s, op)
+        expr, fresh = None, True
+        if op.kind == "copy":
+            expr, fresh = self.tangent(s.value), False
+        elif op.kind == "index":
+            if self.active(op.inputs["x"]):
+                expr = gast.Subscript(value=load(self.d(op.inputs["x"].id)),
+                                      slice=clone(s.value.slice), ctx=gast.Load())
+                fresh = False
+        elif op.kind == "pack":
+            if any(self.active(v) for v in op.inputs.values()):
+                expr = self.pack(s.value)
+        elif op.kind == "rule":
+            expr, fresh = self.rule(s, op, name)
+        elif op.kind == "nondiff":  # an array or list the function writes values into
+            pass
+        else:
+            self.refuse(s, f"no forward-mode rule for {op.name or type(s.value).__name__}")
+        if expr is None:
+            expr = call("tangent_buffer", load(name)) if name in self.written \
+                else self.zero(s.targets[0])
+        elif name in self.written and not fresh and (op.kind == "pack" or op.kind == "rule" and (
+                op.rule.fresh or isinstance(s.value, (gast.BinOp, gast.UnaryOp)))):
+            expr = call("owned", expr)  # a new value written in place: a tangent of its own
+        return [s, assign(self.d(name), expr)]
+
+    def pack(self, value):
+        if isinstance(value, gast.Dict):
+            return gast.Dict(keys=[clone(k) for k in value.keys],
+                             values=[self.tangent_or_zero(v) for v in value.values])
+        elts = [self.tangent_or_zero(e) for e in value.elts]
+        return (gast.List if isinstance(value, gast.List) else gast.Tuple)(
+            elts=elts, ctx=gast.Load())
+
+    def rule(self, s, op, name):
+        """(the tangent of a rule's result, whether it is a new object)."""
+        rule = op.rule
+        how = rule.pushforward
+        if op.name.startswith(".") and op.name[1:] in METHOD_TANGENTS:
+            how = METHOD_TANGENTS[op.name[1:]]
+        elif op.name in SEQUENCE_TANGENTS:  # + and * of lists
+            how = SEQUENCE_TANGENTS[op.name]
+        active = [p for p, atom in op.inputs.items() if self.active(atom)]
+        if not active:  # an array or list the function writes values into
+            return None, True
+        if how is None:
+            self.refuse(s, f"no forward-mode rule for {op.name}, called on a value being "
+                        "differentiated: give the rule a tangent (jvp=), or register one "
+                        "with @pullback.register_rule(f, jvp=...)")
+        if how in ("linear", "bilinear"):
+            return self.same_call(s.value, op, active, how), how == "bilinear" or isinstance(
+                s.value, (gast.BinOp, gast.UnaryOp))
+        lists = {p for p, v in op.bound.items()  # arguments that may be Python lists
+                 if isinstance(v, gast.Name) and not self.is_scalar(v)
+                 and not self.a.shapes.numpy_value(v)}
+        terms = []
+        for param in active:
+            if param not in how:
+                self.refuse(s, f"no forward-mode rule for {op.name} with respect to its "
+                            f"parameter {param}")
+            mapping = {p: (v if isinstance(v, gast.AST) else const(v))
+                       for p, v in op.bound.items()}
+            tangent = load(self.d(op.inputs[param].id))
+            # a Python list's tangent is a list: as an array, so that `g * 2` scales it
+            mapping["g"] = call("np.asarray", tangent) if param in lists else tangent
+            mapping["ans"] = load(name)
+            terms.append(substitute(rule.tangent_template(param, lists, how), mapping))
+            self.constants.update(rule.functions)
+        expr = terms[0]
+        for term in terms[1:]:
+            expr = binop(expr, gast.Add(), term)
+        fresh = isinstance(expr, (gast.BinOp, gast.UnaryOp))
+        # an operand that broadcast: its tangent may have a smaller shape than the result
+        if (rule.broadcast or "elementwise" in rule.kinds) and name not in self.a.scalar \
+                and not any(
+                self.a.shapes.same_shape(name, op.inputs[p].id)
+                and self.a.shapes.numpy_value(op.inputs[p]) for p in active):
+            expr, fresh = call("broadcast_tangent", expr, load(name)), False
+        return expr, fresh
+
+    def same_call(self, value, op, active, how):
+        """The call (or operator) of `value` with its differentiated operands replaced:
+        all by their tangents (linear), or each in turn, summed (bilinear)."""
+        differentiated = {id(op.inputs[p]): p for p in op.inputs}
+
+        def replaced(keep):  # keep: the parameter whose tangent goes in (bilinear)
+            new = clone(value)
+            for old_node, put in zip(_operands(value), _setters(new)):
+                p = differentiated.get(id(old_node))
+                if p is None:
+                    continue
+                if how == "linear":
+                    put(self.tangent_or_zero(old_node))
+                elif p == keep:
+                    put(load(self.d(old_node.id)))
+            return new
+
+        if how == "linear":
+            return replaced(None)
+        terms = [replaced(p) for p in active]
+        expr = terms[0]
+        for term in terms[1:]:
+            expr = binop(expr, gast.Add(), term)
+        return expr
+
+    def call(self, s, op):
+        """name, dname = h_jvp(<tangents of the active arguments>, <the arguments>)."""
+        params, static = self.reverse.call_params(op)
+        if not params:
+            return None
+        if "*" in op.inputs or "**" in op.inputs:
+            self.refuse(s, f"a call of {op.name} with *args or **kwargs in forward mode "
+                        "(reverse mode differentiates it; forward mode does not yet)")
+        cell = self.calls(op.callee, params, static)
+        name = s.targets[0].id
+        function = self.namer.fresh(f"{op.callee.__name__}_jvp")
+        self.constants[function] = cell
+        tangents = [load(self.d(op.inputs[p].id)) for p in params]
+        value = gast.Call(func=load(function), args=tangents + [clone(a) for a in s.value.args],
+                          keywords=[clone(k) for k in s.value.keywords])
+        made = assign(tuple_of(store(name), store(self.d(name)), ctx=gast.Store()), value)
+        made.may_raise = True
+        return [made]
+
+    def write(self, s) -> list:
+        """x[i] = v: dx[i] = dv (x's tangent holds the tangents of its slots)."""
+        target = s.targets[0]
+        base = target.value.id
+        if base not in self.a.active:
+            return []
+        slot = gast.Subscript(value=load(self.d(base)), slice=clone(target.slice),
+                              ctx=gast.Store())
+        value = self.tangent(s.value) or (const(0.0) if self.is_scalar(s.value)
+                                          else self.zero(s.value))
+        return [assign(slot, value)]
+
+    def update(self, s) -> list:
+        """values.append(v) / extend(vs) / pop(i) on the tangent list too."""
+        base = s.value.func.value.id
+        if base not in self.a.active:
+            return []
+        item = s.value.args[0]
+        arg = clone(item) if s.list_update == "pop" else self.tangent_or_zero(item)
+        method = gast.Attribute(value=load(self.d(base)), attr=s.list_update, ctx=gast.Load())
+        return [gast.Expr(value=call(method, arg))]
+
+
+def _operands(value):
+    if isinstance(value, gast.BinOp):
+        return [value.left, value.right]
+    if isinstance(value, gast.UnaryOp):
+        return [value.operand]
+    if isinstance(value, gast.Call):
+        return [*value.args, *[k.value for k in value.keywords]]
+    if isinstance(value, gast.Attribute):  # x.T, z.real
+        return [value.value]
+    return []
+
+
+def _setters(value):
+    """For each operand of `value` (as `_operands` lists them), a function replacing it."""
+    def setter(obj, field, index=None):
+        if index is None:
+            return lambda node: setattr(obj, field, node)
+        return lambda node: getattr(obj, field).__setitem__(index, node)
+
+    if isinstance(value, gast.BinOp):
+        return [setter(value, "left"), setter(value, "right")]
+    if isinstance(value, gast.UnaryOp):
+        return [setter(value, "operand")]
+    if isinstance(value, gast.Call):
+        return [setter(value, "args", i) for i in range(len(value.args))] + [
+            setter(k, "value") for k in value.keywords]
+    if isinstance(value, gast.Attribute):
+        return [setter(value, "value")]
+    return []
+
+
+def forward(tree, analysis, wrt, mode="jvp", single=True, calls=None, optimize=True):
+    """(the generated FunctionDef, {name: object} the code refers to beyond helpers and
+    globals). `calls(function, params, static)` gives the cell of the jvp function of a
+    Python function called with active arguments for `params`."""
+    if tree.args.vararg or tree.args.kwarg:
+        raise NoRuleError("forward mode of a function taking *args or **kwargs (reverse mode "
+                          "differentiates it; forward mode does not yet)",
+                          analysis.parsed.location.describe(analysis.parsed.tree))
+    builder = Forward(tree, analysis, wrt, mode, single, calls, optimize)
+    return builder.build(), builder.constants

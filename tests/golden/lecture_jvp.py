@@ -1,0 +1,20 @@
+def jvp_lecture(x, y, z, tangents):
+    if user_function.__code__ is not lecture_code_at_transform: rebound('lecture.__code__')
+    if module_globals['math'] is not math_at_transform: rebound('math')
+    if math.exp is not math_exp_at_transform: rebound('math.exp')
+    if math.sin is not math_sin_at_transform: rebound('math.sin')
+    if math.cos is not math_cos_at_transform: rebound('math.cos')
+    dx, dy, dz = tangents
+    pow = x ** 2
+    dpow = dx * 2 * x
+    exp = math.exp(z)
+    dexp = dz * exp
+    mul = y * exp
+    dmul = dy * exp + dexp * y
+    add = pow + mul
+    dadd = dpow + dmul
+    sin = math.sin(add)
+    dsin = dadd * math.cos(add)
+    out = sin + z
+    dout = dsin + dz
+    return (out, dout)

@@ -1,0 +1,29 @@
+def jvp_rnn(Wh, Wx, xs, h0, tangents):
+    if user_function.__code__ is not rnn_code_at_transform: rebound('rnn.__code__')
+    if module_globals['np'] is not np_at_transform: rebound('np')
+    if np.sum is not np_sum_at_transform: rebound('np.sum')
+    if np.tanh is not np_tanh_at_transform: rebound('np.tanh')
+    if range is not range_at_transform: rebound('range')
+    dWh, dWx = tangents
+    check_tangent(dWh, Wh, 'Wh')
+    check_tangent(dWx, Wx, 'Wx')
+    shape = xs.shape
+    item_item = shape[0]
+    steps = range(item_item)
+    h_2 = h0
+    dh_2 = zero_tangent(h0)
+    for t in steps:
+        matmul = Wh @ h_2
+        dmatmul = dWh @ h_2 + Wh @ dh_2
+        xs_item = xs[t]
+        matmul_2 = Wx @ xs_item
+        dmatmul_2 = dWx @ xs_item
+        add = matmul + matmul_2
+        dadd = broadcast_tangent(dmatmul + dmatmul_2, add)
+        h_3 = np.tanh(add)
+        dh_3 = dadd * (1.0 - h_3 * h_3)
+        h_2 = h_3
+        dh_2 = dh_3
+    out = np.sum(h_2)
+    dout = np.sum(dh_2)
+    return (out, dout)
