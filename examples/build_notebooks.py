@@ -1,11 +1,12 @@
 """Build the example notebooks from their sources in `examples/notebook_sources/`, executed.
 
-Each source is a plain Python script in the "percent" format (the one jupytext
-reads): a line `# %%` starts a code cell, `# %% [markdown]` a Markdown cell whose
+Each source is a plain Python script in jupytext's "percent" format, read by
+jupytext: a line `# %%` starts a code cell, `# %% [markdown]` a Markdown cell whose
 lines are comments (`# text`), and `# %% tags=["timing"]` a code cell whose printed
 numbers are timings. A source runs top to bottom as a script too (`python
-examples/notebook_sources/01_lecture_example.py`). The notebooks are stored
-executed, with their outputs and figures (PNG), so they read like a lecture on a
+examples/notebook_sources/01_lecture_example.py`), and editors that pair notebooks
+with scripts open it as it is. The notebooks are stored executed, with their
+outputs and figures (PNG), so they read like a lecture on a
 code-hosting site; cell ids are fixed and no timestamps or interpreter versions
 are stored, so a rebuild changes only what the notebooks print:
 
@@ -24,11 +25,11 @@ import argparse
 import contextlib
 import json
 import os
-import re
 import sys
 import tempfile
 from pathlib import Path
 
+import jupytext
 import nbformat
 
 HERE = Path(__file__).resolve().parent
@@ -38,7 +39,6 @@ KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python
 TIME_LIMIT = 60  # seconds per cell; each notebook is meant to take well under 20 s in all
 FIGURE_DPI = 72  # stored figures stay small: a 7 x 4.5 inch figure is about 500 x 320 pixels
 KERNEL_NAME = "pullback-notebooks-python"
-TAGS = re.compile(r"tags=(\[.*\])")
 
 
 def sources() -> list[Path]:
@@ -49,38 +49,17 @@ def notebook_path(source: Path) -> Path:
     return HERE / f"{source.stem}.ipynb"
 
 
-def split_cells(text: str) -> list[tuple[str, str, list[str]]]:
-    """A percent-format script -> [(kind, source, tags)], kind "code" or "markdown"."""
-    cells: list[tuple[str, list[str], list[str]]] = []
-    for line in text.splitlines():
-        if line.startswith("# %%"):
-            kind = "markdown" if "[markdown]" in line else "code"
-            tags = TAGS.search(line)
-            cells.append((kind, [], json.loads(tags.group(1)) if tags else []))
-        elif cells:
-            cells[-1][1].append(line)
-        elif line.strip():
-            raise ValueError("a notebook source must start with a `# %%` cell marker")
-    out = []
-    for kind, lines, tags in cells:
-        if kind == "markdown":
-            lines = [line[2:] if line.startswith("# ") else line.lstrip("#") for line in lines]
-        body = "\n".join(lines).strip("\n")
-        if body.strip():
-            out.append((kind, body, tags))
-    return out
-
-
 def build(source: Path) -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
     nb.metadata["language_info"] = {"name": "python"}
-    for i, (kind, body, tags) in enumerate(split_cells(source.read_text())):
-        make = nbformat.v4.new_markdown_cell if kind == "markdown" else nbformat.v4.new_code_cell
-        cell = make(body)
+    for i, read in enumerate(jupytext.read(source).cells):
+        make = (nbformat.v4.new_markdown_cell if read.cell_type == "markdown"
+                else nbformat.v4.new_code_cell)
+        cell = make(read.source)
         cell["id"] = f"cell-{i:02d}"
-        if tags:
-            cell.metadata["tags"] = tags
+        if read.metadata.get("tags"):
+            cell.metadata["tags"] = list(read.metadata["tags"])
         nb.cells.append(cell)
     nbformat.validate(nb)
     return nb
