@@ -102,6 +102,10 @@ def test_there_are_seven_notebooks_each_built_from_its_source():
     for source in sources:
         assert build_notebooks.is_current(source), (
             f"{source.name} changed: run python examples/build_notebooks.py")
+    for path in NOTEBOOKS:  # stored executed, figures at a modest resolution
+        nb = nbformat.read(path, as_version=4)
+        assert all(c.execution_count for c in nb.cells if c.cell_type == "code"), path.name
+        assert path.stat().st_size < 256 * 1024, f"{path.name} is larger than 256 KiB"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
