@@ -86,10 +86,11 @@ print(np.round(expected_transitions, 3), "total", round(expected_transitions.sum
 # Below it, the reverse sweep pullback generated for `log_partition`: its loop runs
 # over the same positions in the same order. The adjoint it carries, `dalpha[t]`,
 # is $\partial \log Z / \partial \alpha_t = e^{\alpha_t + \beta_t - \log Z}$: the
-# backward quantity times the forward one. `dscores[i, j]` is the posterior of the
-# transition $i \to j$ at $t$ (added up into `dlog_A`), and summing it over $j$
-# gives `dalpha[t - 1]`, one step of the backward recursion. (The adjoint of the
-# max shift `m` comes out zero: the shift cancels, as it must.)
+# backward quantity times the forward one. The adjoint of the shifted scores
+# `scores - m` is the posterior of the transition $i \to j$ at $t$ (added up into
+# `dlog_A`), and summing it over $j$ gives `dalpha[t - 1]`, one step of the backward
+# recursion. The max shift `m` takes no part: the shift cancels, so its adjoint is
+# zero.
 
 # %%
 def forward_algorithm(log_pi, log_A, log_obs):

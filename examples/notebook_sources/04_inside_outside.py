@@ -116,9 +116,9 @@ for i, k in itertools.combinations(range(n + 1), 2):
 # pullback generated for `log_inside`: the same loops run backwards, widest spans
 # first. Its adjoint `dchart[i, k, A]` is
 # $\partial \log Z / \partial \beta(i, k, A) = e^{\alpha(i, k, A) + \beta(i, k, A) - \log Z}$,
-# the span marginal, and `dscores[A, B, C]` (one split $j$) is the posterior of
-# that rule application, accumulated into the children's adjoints through
-# `dchart[i, j]` and `dchart[j, k]`.
+# the span marginal, and the adjoint of the rule scores at one split $j$ (the
+# shifted `scores - m`) is the posterior of each rule application $A \to B\,C$
+# there, passed down to the children's adjoints `dchart[i, j]` and `dchart[j, k]`.
 
 # %%
 def inside_chart(log_term, log_rule):
