@@ -1,4 +1,6 @@
-"""The docs show what pullback prints now, their links resolve, and their code runs.
+"""The docs show what pullback prints now, their links resolve, their code runs, and
+the documentation site builds with `mkdocs build --strict` (every page in the nav,
+no broken link, the notebooks rendered with their figures).
 
 Code samples in the docs (and the README's sample of `pullback show`) sit in
 generated blocks that `python docs/generate.py` rewrites; this test fails when
@@ -8,12 +10,15 @@ finite difference may differ between machines.
 """
 
 import difflib
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+import pullback
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "docs"))
@@ -124,3 +129,25 @@ def test_readme_example_runs(tmp_path):
     assert result.returncode == 0, result.stderr
     values = [round(float(v), 2) for v in result.stdout.strip("()\n").split(",")]
     assert values == [-3.96, -0.99, 1.99]
+
+
+def test_site_builds_strict_with_every_page_and_the_notebooks_figures(tmp_path):
+    pytest.importorskip("mkdocs")
+    site = tmp_path / "site"
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"),
+         "-d", str(site)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    assert result.returncode == 0, result.stderr[-5000:]
+    # strict mode refuses a page left out of the nav (validation.omitted_files: warn)
+    for page in [ROOT / "README.md", *(ROOT / "docs").glob("*.md")]:
+        folder = page.parent if page.stem in ("README", "index") else page.with_suffix("")
+        assert (site / folder.relative_to(ROOT) / "index.html").exists(), page.name
+    api = (site / "docs" / "api" / "index.html").read_text()
+    for name in pullback.__all__:
+        assert f"pullback.{name}" in re.sub(r"<[^>]+>|\s", "", api), name
+    for notebook in sorted((ROOT / "examples").glob("[0-9][0-9]_*.ipynb")):
+        html = (site / "examples" / notebook.stem / "index.html").read_text()
+        figures = notebook.read_text().count('"image/png"')
+        assert html.count("data:image/png") >= figures, notebook.name

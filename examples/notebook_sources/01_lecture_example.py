@@ -121,33 +121,51 @@ print(pullback.source(g, wrt=(0, 1, 2), stage="adjoint"))
 # ## The computation graph
 #
 # Each node shows its value (forward sweep, black) and its adjoint (backward sweep,
-# red). Every edge is used once in each sweep, so the backward sweep costs about as
-# much as the forward one.
+# red); each edge $v \to w$ carries its local derivative $\partial w / \partial v$
+# (green). A node's adjoint is the sum, over its outgoing edges, of the edge's local
+# derivative times the adjoint at the edge's head: $\bar d = \cos d \cdot \bar e$,
+# $\bar z = 1 \cdot \bar g + e^z \cdot \bar b$. Every edge is used once in each
+# sweep, so the backward sweep costs about as much as the forward one.
 
 # %%
-positions = {"x": (0, 2.8), "y": (0, 1.4), "z": (0, 0), "a": (1.3, 2.8), "b": (1.3, 0),
-             "c": (2.6, 1.4), "d": (3.9, 2.2), "e": (5.2, 2.2), "g": (6.5, 1.1)}
-edges = [("x", "a"), ("z", "b"), ("y", "c"), ("b", "c"), ("a", "d"), ("c", "d"),
-         ("d", "e"), ("e", "g"), ("z", "g")]
+positions = {"x": (0, 2.8), "y": (0, 1.4), "z": (0, 0), "a": (1.5, 2.8), "b": (1.5, 0),
+             "c": (3.0, 1.4), "d": (4.5, 2.2), "e": (6.0, 2.2), "g": (7.5, 1.1)}
+local_derivative = {                       # edge (v, w): d w / d v at the point
+    ("x", "a"): 2 * x, ("z", "b"): math.exp(z), ("y", "c"): b, ("b", "c"): y,
+    ("a", "d"): 1.0, ("c", "d"): 1.0, ("d", "e"): math.cos(d), ("e", "g"): 1.0,
+    ("z", "g"): 1.0,
+}
 labels = {"x": "x", "y": "y", "z": "z", "a": "a = x²", "b": "b = exp z", "c": "c = y·b",
           "d": "d = a + c", "e": "e = sin d", "g": "g = e + z"}
 adjoint_of = dict(by_hand, g=1.0)
 
-fig, ax = plt.subplots(figsize=(11, 5.5))
-for start, end in edges:
-    bend = "arc3,rad=0.25" if (start, end) == ("z", "g") else "arc3"
+# the chain rule at every node: its adjoint is the sum over its outgoing edges
+for v in "xyzabcde":
+    outgoing = sum(local_derivative[v, w] * adjoint_of[w]
+                   for (start, w) in local_derivative if start == v)
+    assert math.isclose(outgoing, adjoint_of[v]), v
+
+fig, ax = plt.subplots(figsize=(12, 6))
+for (start, end), derivative in local_derivative.items():
+    bend = 0.25 if (start, end) == ("z", "g") else 0.0
     ax.annotate("", xy=positions[end], xytext=positions[start],
                 arrowprops=dict(arrowstyle="-|>", color="0.5", shrinkA=30, shrinkB=30,
-                                connectionstyle=bend))
+                                connectionstyle=f"arc3,rad={bend}"))
+    (x0, y0), (x1, y1) = positions[start], positions[end]
+    mx = (x0 + x1) / 2 + bend * (y1 - y0) / 2   # the middle of the (bent) edge
+    my = (y0 + y1) / 2 - bend * (x1 - x0) / 2
+    ax.text(mx, my + 0.12, f"{derivative:.3g}", ha="center", va="bottom", fontsize=9,
+            color="#188038", bbox=dict(facecolor="white", edgecolor="none", pad=0.5))
 for name, (px, py) in positions.items():
-    ax.add_patch(plt.Circle((px, py), 0.42, facecolor="#e8f0fe", edgecolor="#3367d6"))
+    ax.add_patch(plt.Circle((px, py), 0.45, facecolor="#e8f0fe", edgecolor="#3367d6"))
     ax.text(px, py + 0.08, labels[name], ha="center", va="center", fontsize=9)
-    ax.text(px, py - 0.12, f"{forward[name]:.3g}", ha="center", va="center", fontsize=9)
-    ax.text(px, py - 0.56, f"adj {adjoint_of[name]:.3g}", ha="center", va="center",
+    ax.text(px, py - 0.14, f"{forward[name]:.3g}", ha="center", va="center", fontsize=9)
+    ax.text(px, py - 0.6, f"adj {adjoint_of[name]:.3g}", ha="center", va="center",
             fontsize=9, color="#c5221f")
-ax.set_xlim(-0.6, 7.1)
-ax.set_ylim(-1.0, 3.4)
+ax.set_xlim(-0.6, 8.1)
+ax.set_ylim(-1.1, 3.4)
 ax.set_aspect("equal")
 ax.axis("off")
-ax.set_title("g(x, y, z) = sin(x² + y·exp z) + z at (2, -1, 0): values and adjoints")
+ax.set_title("g(x, y, z) = sin(x² + y·exp z) + z at (2, -1, 0): "
+             "values, adjoints (red), local derivatives (green)")
 plt.show()

@@ -19,8 +19,12 @@
 # Below we check pullback's gradients against a hand-written forward–backward.
 
 # %%
+import inspect
+import itertools
+
 import matplotlib.pyplot as plt
 import numpy as np
+from scipy.special import logsumexp
 
 import pullback
 
@@ -72,6 +76,75 @@ print(np.round(posteriors, 3))
 print("each row sums to", np.round(posteriors.sum(axis=1), 12))
 print("expected transition counts (they add up to T - 1 = 11):")
 print(np.round(expected_transitions, 3), "total", round(expected_transitions.sum(), 12))
+
+# %% [markdown]
+# ## The reverse sweep beside the backward algorithm
+#
+# The textbook backward algorithm computes
+# $\beta_t(i) = \log p(x_{t+1:T} \mid z_t = i)$ from the last position back:
+# $\beta_{t-1}(i) = \log \sum_j A_{ij}\, B_{j x_t}\, e^{\beta_t(j)}$.
+# Below it, the reverse sweep pullback generated for `log_partition`: its loop runs
+# over the same positions in the same order. The adjoint it carries, `dalpha[t]`,
+# is $\partial \log Z / \partial \alpha_t = e^{\alpha_t + \beta_t - \log Z}$: the
+# backward quantity times the forward one. The adjoint of the shifted scores
+# `scores - m` is the posterior of the transition $i \to j$ at $t$ (added up into
+# `dlog_A`), and summing it over $j$ gives `dalpha[t - 1]`, one step of the backward
+# recursion. The max shift `m` takes no part: the shift cancels, so its adjoint is
+# zero.
+
+# %%
+def forward_algorithm(log_pi, log_A, log_obs):
+    """alpha[t, j] = log p(x_{1:t}, z_t = j): log_partition's loop, keeping the chart."""
+    alpha = np.zeros(log_obs.shape)
+    alpha[0] = log_pi + log_obs[0]
+    for t in range(1, len(log_obs)):
+        alpha[t] = logsumexp(alpha[t - 1][:, None] + log_A, axis=0) + log_obs[t]
+    return alpha
+
+
+def backward_algorithm(log_A, log_obs):
+    T, K = log_obs.shape
+    beta = np.zeros((T, K))             # beta[T - 1] = log 1
+    for t in range(T - 1, 0, -1):
+        beta[t - 1] = logsumexp(log_A + log_obs[t] + beta[t], axis=1)
+    return beta
+
+
+def side_by_side(left, right, titles):
+    left, right = left.splitlines(), right.splitlines()
+    width = max(len(line) for line in [*left, titles[0]]) + 3
+    print(titles[0].ljust(width) + titles[1])
+    for a, b in itertools.zip_longest(left, right, fillvalue=""):
+        print(a.ljust(width) + b)
+
+
+generated = pullback.source(log_partition, wrt=("log_A", "log_obs"))
+side_by_side(inspect.getsource(backward_algorithm),
+             generated[generated.index("    # adjoint"):],
+             ("# the backward algorithm", "# pullback's reverse sweep of log_partition"))
+
+# %% [markdown]
+# And numerically: with the forward chart $\alpha$ and the backward chart $\beta$,
+# the adjoints pullback computed are exactly the textbook products.
+
+# %%
+log_pi, log_A = np.log(pi), np.log(A)
+alpha = forward_algorithm(log_pi, log_A, log_obs)
+beta = backward_algorithm(log_A, log_obs)
+textbook_posteriors = np.exp(alpha + beta - logZ)
+textbook_transitions = sum(np.exp(alpha[t - 1][:, None] + log_A + log_obs[t] + beta[t] - logZ)
+                           for t in range(1, T))
+print("max |dlog_obs - exp(alpha + beta - log Z)|:",
+      np.abs(posteriors - textbook_posteriors).max())
+print("max |dlog_A - sum_t exp(alpha[t-1] + log A + log_obs[t] + beta[t] - log Z)|:",
+      np.abs(expected_transitions - textbook_transitions).max())
+print("beta recovered from the adjoints, log(dalpha) - alpha + log Z, at t = 0..2:")
+print(np.round((np.log(posteriors) - alpha + logZ)[:3], 6))
+print("the backward algorithm's beta at t = 0..2:")
+print(np.round(beta[:3], 6))
+assert np.allclose(posteriors, textbook_posteriors, atol=1e-12)
+assert np.allclose(expected_transitions, textbook_transitions, atol=1e-12)
+assert np.allclose(np.log(posteriors) - alpha + logZ, beta)
 
 # %% [markdown]
 # ## Hand-written forward–backward, in probability space with scaling

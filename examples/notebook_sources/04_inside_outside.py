@@ -17,10 +17,12 @@
 # against brute-force enumeration of all parse trees.
 
 # %%
+import inspect
 import itertools
 
 import matplotlib.pyplot as plt
 import numpy as np
+from scipy.special import logsumexp
 
 import pullback
 
@@ -99,6 +101,83 @@ for i, k in itertools.combinations(range(n + 1), 2):
         if marginals[i, k, a] > 1e-9:
             words = " ".join(sentence[i:k])
             print(f"{nonterminals[a]:>3} over ({i},{k}) {words!r:28} {marginals[i, k, a]:.4f}")
+
+# %% [markdown]
+# ## The reverse sweep beside the outside algorithm
+#
+# The textbook outside algorithm fills a second chart, widest spans first:
+# $\alpha(i, k, A)$ is the log of the total weight of everything *outside* a
+# subtree $A$ over $(i, k)$, and each split of a parent $A$ over $(i, k)$ into
+# $B$ over $(i, j)$ and $C$ over $(j, k)$ passes weight down to both children:
+#
+# $$\alpha(i, j, B) \mathrel{+}= \alpha(i, k, A) + \log p(A \to B\,C) + \beta(j, k, C)$$
+#
+# (in log space: $\log(e^{u} + e^{v})$ for $+=$). Beside it, the reverse sweep
+# pullback generated for `log_inside`: the same loops run backwards, widest spans
+# first. Its adjoint `dchart[i, k, A]` is
+# $\partial \log Z / \partial \beta(i, k, A) = e^{\alpha(i, k, A) + \beta(i, k, A) - \log Z}$,
+# the span marginal, and the adjoint of the rule scores at one split $j$ (the
+# shifted `scores - m`) is the posterior of each rule application $A \to B\,C$
+# there, passed down to the children's adjoints `dchart[i, j]` and `dchart[j, k]`.
+
+# %%
+def inside_chart(log_term, log_rule):
+    """beta[i, k, A]: log_inside's chart, without span scores."""
+    n, N = log_term.shape
+    beta = np.full((n, n + 1, N), -np.inf)
+    beta[np.arange(n), np.arange(1, n + 1)] = log_term
+    for width in range(2, n + 1):
+        for i in range(n - width + 1):
+            k = i + width
+            beta[i, k] = logsumexp([log_rule + beta[i, j][None, :, None]
+                                    + beta[j, k][None, None, :] for j in range(i + 1, k)],
+                                   axis=(0, 2, 3))
+    return beta
+
+
+def outside_chart(beta, log_rule):
+    n = beta.shape[0]
+    alpha = np.full(beta.shape, -np.inf)
+    alpha[0, n, 0] = 0.0                        # the root S: log 1
+    for width in range(n, 1, -1):               # widest spans first
+        for i in range(n - width + 1):
+            k = i + width
+            for j in range(i + 1, k):
+                # parent A over (i, k) -> B over (i, j), C over (j, k)
+                parent = alpha[i, k][:, None, None] + log_rule
+                to_B = logsumexp(parent + beta[j, k][None, None, :], axis=(0, 2))
+                to_C = logsumexp(parent + beta[i, j][None, :, None], axis=(0, 1))
+                alpha[i, j] = np.logaddexp(alpha[i, j], to_B)
+                alpha[j, k] = np.logaddexp(alpha[j, k], to_C)
+    return alpha
+
+
+def side_by_side(left, right, titles):
+    left, right = left.splitlines(), right.splitlines()
+    width = max(len(line) for line in [*left, titles[0]]) + 3
+    print(titles[0].ljust(width) + titles[1])
+    for a, b in itertools.zip_longest(left, right, fillvalue=""):
+        print(a.ljust(width) + b)
+
+
+generated = pullback.source(log_inside, wrt="span_score")
+side_by_side(inspect.getsource(outside_chart), generated[generated.index("    # adjoint"):],
+             ("# the outside algorithm", "# pullback's reverse sweep of log_inside"))
+
+# %% [markdown]
+# And numerically: the span marginals pullback computed are the textbook products
+# of the inside and outside charts.
+
+# %%
+beta = inside_chart(log_term, log_rule)
+alpha = outside_chart(beta, log_rule)
+with np.errstate(invalid="ignore"):             # -inf + -inf where no span can be
+    textbook_marginals = np.nan_to_num(np.exp(alpha + beta - beta[0, n, 0]))
+print("log Z, inside chart:", beta[0, n, 0], "  log_inside:", logZ)
+print("max |dspan_score - exp(alpha + beta - log Z)|:",
+      np.abs(marginals - textbook_marginals).max())
+assert np.isclose(beta[0, n, 0], logZ)
+assert np.allclose(marginals, textbook_marginals, atol=1e-12)
 
 # %% [markdown]
 # ## Brute force: every parse tree

@@ -127,7 +127,7 @@ assert np.allclose(pullback.grad(g, wrt=(0, 1, 2))(*point), g_gradient_symbolic(
 # A function of $n$ inputs: finite differences need $2n$ function calls for the
 # gradient, reverse-mode AD one forward and one backward sweep.
 
-# %%
+# %% tags=["timing"]
 def energy(v):
     total = 0.0
     for i in range(len(v) - 1):

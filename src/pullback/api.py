@@ -467,7 +467,39 @@ def _bound_method(make, f, wrt, optimize):
 
 
 def grad(f=None, wrt=0, optimize=True):
-    """The gradient of scalar-valued `f` with respect to parameter(s) `wrt`."""
+    """The gradient of scalar-valued `f` with respect to parameter(s) `wrt`.
+
+    pullback reads `f`'s source (from a file or a notebook cell), generates the
+    adjoint code, compiles and caches it; `pullback.source` prints that code.
+
+    Args:
+        f: a plain Python function returning a float (or a 0-d array). Without it,
+            `grad(wrt=...)` is a decorator.
+        wrt: what to differentiate with respect to: a parameter's position or name,
+            or a tuple of them (then the gradient is a tuple in the same order).
+        optimize: run the optimizing pass over the generated code (False gives the
+            plain adjoint, for reading).
+
+    Returns:
+        A function taking `f`'s arguments and returning the gradient: a float for a
+        float parameter, an array of the parameter's shape for an array.
+
+    Raises:
+        UnsupportedSyntaxError: `f` uses a construct pullback cannot differentiate
+            correctly; the message names it, with its file, line and source line.
+        NoRuleError: `f` calls, on a value being differentiated, a function with no
+            derivative rule (see `register_rule`).
+        PullbackError: any other reason pullback refuses `f` (its source cannot be
+            read, `wrt` names no parameter, ...).
+
+    Example:
+        ```python
+        def g(x, y):
+            return x * math.sin(y)
+
+        pullback.grad(g, wrt=(0, 1))(2.0, 0.5)   # (sin 0.5, 2 cos 0.5)
+        ```
+    """
     if f is not None and _method_of(f)[1] is not None:
         return _bound_method(grad, f, wrt, optimize)
     return _decorator(f, lambda g: _named(
@@ -475,7 +507,17 @@ def grad(f=None, wrt=0, optimize=True):
 
 
 def value_and_grad(f=None, wrt=0, optimize=True):
-    """A function returning (f(*args), gradient) in one sweep."""
+    """A function returning `(f(*args), gradient)` in one sweep.
+
+    The value comes from the forward sweep the gradient runs anyway, so asking for
+    both costs no more than the gradient alone. Arguments, errors and `wrt` are as
+    for `grad`.
+
+    Example:
+        ```python
+        value, (dx, dy) = pullback.value_and_grad(g, wrt=(0, 1))(2.0, 0.5)
+        ```
+    """
     if f is not None and _method_of(f)[1] is not None:
         return _bound_method(value_and_grad, f, wrt, optimize)
     return _decorator(f, lambda g: _named(
@@ -484,7 +526,21 @@ def value_and_grad(f=None, wrt=0, optimize=True):
 
 
 def vjp(f=None, wrt=0, optimize=True):
-    """`vjp(f)(*args, seed)`: the vector-Jacobian product of f's output with `seed`."""
+    """`vjp(f)(*args, seed)`: the vector-Jacobian product of f's output with `seed`.
+
+    For `f` with an array (or non-scalar) output, the returned function takes `f`'s
+    arguments followed by `seed`, an array of the output's shape, and returns
+    `seed`'s product with the Jacobian of the output with respect to `wrt`: the
+    gradient of `sum(seed * f(*args))`. Arguments, errors and `wrt` are as for `grad`.
+
+    Example:
+        ```python
+        def layer(x, W):
+            return np.tanh(W @ x)
+
+        dx, dW = pullback.vjp(layer, wrt=(0, 1))(x, W, seed)
+        ```
+    """
     if f is not None and _method_of(f)[1] is not None:
         return _bound_method(vjp, f, wrt, optimize)
 
@@ -599,7 +655,21 @@ def jacobian(f, wrt=0, mode="auto", optimize=True):
 
 
 def source(f, wrt=0, mode="grad", stage="final", optimize=True) -> str:
-    """The generated code of `f`'s gradient (or of an earlier pipeline stage)."""
+    """The generated code of `f`'s gradient (or of an earlier pipeline stage).
+
+    Args:
+        f: the function, as for `grad`.
+        wrt: as for `grad`.
+        mode: which generated function: "grad", "value_and_grad", "vjp", or "jvp"
+            (forward mode: the tangent code).
+        stage: "final" (the code that runs) or an earlier stage of the pipeline:
+            "parsed", "normalized", "ssa" or "adjoint" (before simplification).
+        optimize: as for `grad`.
+
+    Returns:
+        The code, as a string of valid Python. The command line prints the same:
+        `pullback show FILE.py:FUNC`.
+    """
     func, receiver = _method_of(f)
     if receiver is not None:  # obj.fun: the code of its function, wrt counted after self
         wrt = tuple(w + 1 if isinstance(w, int) and w >= 0 else w for w in wrt) \
