@@ -3665,3 +3665,83 @@ def print_and_assert(v):
 def float_of_fstring(x):
     s = f"{x:.8f}"
     return float(s) * x
+
+
+# An augmented assignment on a name that may be the input itself, or a view of it (the
+# rule's kinds say so): x changes too, which `d = d * 2.0` would not model.
+@probe("augmented-on-asarray-of-input", M22)
+def augmented_on_asarray_of_input(x):
+    d = np.asarray(x)
+    d *= 2.0
+    return np.sum(d * x)
+
+
+@probe("augmented-on-reshape-of-input", M22)
+def augmented_on_reshape_of_input(x):
+    d = np.reshape(x, (4,))
+    d += 1.0
+    return np.sum(d * np.ravel(x))
+
+
+@probe("augmented-on-atleast-2d-of-input", V3)
+def augmented_on_atleast_2d_of_input(x):
+    d = np.atleast_2d(x)
+    d *= 3.0
+    return np.sum(d) + np.sum(x * x)
+
+
+def _same_array(a):
+    return a
+
+
+@probe("augmented-on-helper-result", V3)
+def augmented_on_helper_result(x):
+    d = _same_array(x)
+    d -= 0.5
+    return np.sum(d * x)
+
+
+@control("control-augmented-on-a-copy", M22)
+def augmented_on_a_copy(x):
+    d = np.array(x)
+    d *= 2.0
+    return np.sum(d * x)
+
+
+# A Python function called with no value being differentiated runs untransformed: it
+# must not change an array the adjoint reads later.
+def _zero_first(a):
+    a[0] = 5.0
+    return 0.0
+
+
+def _sort_in_place(a):
+    a.sort()
+    return 1.0
+
+
+@probe("untransformed-callee-writes-a-slot", V3)
+def untransformed_callee_writes_a_slot(x):
+    buf = np.ones(3)
+    y = np.sum(x * buf)
+    t = _zero_first(buf)
+    return y + t
+
+
+@probe("untransformed-callee-sorts-in-place", V3)
+def untransformed_callee_sorts_in_place(x):
+    w = np.array([3.0, 1.0, 2.0])
+    y = np.sum(x * w)
+    _sort_in_place(w)
+    return y * 1.0
+
+
+@control("control-untransformed-callee-only-reads", V3)
+def untransformed_callee_only_reads(x):
+    w = np.array([3.0, 1.0, 2.0])
+    n = _count_positive(w)
+    return np.sum(x * w) * n
+
+
+def _count_positive(a):
+    return float(np.sum(a > 0))

@@ -40,9 +40,9 @@ import numpy as np
 
 from . import rules
 from .codegen import HELPERS
-from .errors import NoRuleError
+from .errors import NoRuleError, PullbackError
 from .nodes import dotted_name, parameters, walk
-from .parse import MISSING, is_library, passed_through
+from .parse import MISSING, is_library, parse_function, passed_through
 from .rules.numpy import ELEMENTWISE, REDUCTIONS
 from .shapes import Shapes
 
@@ -581,6 +581,8 @@ class Analysis:
                 self._check_effect(s, op)
                 if op.kind == "unknown":
                     continue
+            if op.kind == "call" and target.id not in self.varied:
+                self._check_untransformed_call(s, op)
             if target.id not in self.useful and op.kind != "unknown":
                 continue
             if op.kind != "unknown" and any(isinstance(a, gast.AST) and not isinstance(
@@ -695,6 +697,23 @@ class Analysis:
             f"the method {shown}() is called for its effect on {name!r}, an array or list, "
             f"which it may change in place; pullback does not follow that\n  {where}")
         s.checked_name = name
+
+    def _check_untransformed_call(self, s, op) -> None:
+        """A Python function called with no value being differentiated runs as it is,
+        untransformed: it must not write into an array or list of the function (which
+        the adjoint may read later), as its source would show (`a[i] = v`, `a += v`,
+        `a.fill(v)`, `a.sort()`, `out=a`, `a.append(v)`)."""
+        for param, atom in op.inputs.items():
+            name = _atom_name(atom)
+            if name is None or name not in self.locals or name in self.scalar:
+                continue
+            line = _writes_into(op.callee, param)
+            if line is not None:
+                raise NoRuleError(
+                    f"{op.name}(...) receives {self.spelled(name)!r}, an array or list of the "
+                    f"function, and may change it in place ({line}); pullback runs that "
+                    "call as it is and would not follow the change. Pass a copy, or use the "
+                    "function's result instead", self.parsed.location.describe(s))
 
     def _check_text(self, s) -> None:
         read = {n.id for n in walk(s.value) if isinstance(n, gast.Name)
@@ -947,6 +966,42 @@ def _effect_only(callee) -> bool:
         return function in EFFECT_ONLY
     except TypeError:  # unhashable
         return False
+
+
+_MUTATING_METHODS = frozenset({
+    "fill", "sort", "partition", "put", "itemset", "resize", "setfield", "append", "extend",
+    "insert", "pop", "remove", "clear", "reverse", "update", "setdefault", "popitem",
+    "add", "discard"})
+
+
+def _writes_into(func, param) -> str | None:
+    """`line N: text` of the first statement of `func`'s source that may write into its
+    parameter `param` in place; None if none does (or the source cannot be read)."""
+    try:
+        parsed = parse_function(passed_through(func))
+    except PullbackError:
+        return None
+    for node in walk(parsed.tree):
+        base = None
+        if isinstance(node, (gast.Subscript, gast.Attribute)) and isinstance(
+                node.ctx, (gast.Store, gast.Del)):
+            base = node.value
+        elif isinstance(node, gast.AugAssign):
+            base = node.target
+        elif isinstance(node, gast.Call):
+            if isinstance(node.func, gast.Attribute) and node.func.attr in _MUTATING_METHODS:
+                base = node.func.value
+            for k in node.keywords:
+                if k.arg == "out" and isinstance(k.value, gast.Name) and k.value.id == param:
+                    base = k.value
+            if dotted_name(node.func) in ("np.copyto", "np.fill_diagonal", "np.put",
+                                          "np.place", "np.putmask") and node.args:
+                base = node.args[0]
+        while isinstance(base, (gast.Subscript, gast.Attribute)):
+            base = base.value
+        if isinstance(base, gast.Name) and base.id == param:
+            return parsed.location.describe(node).strip().replace("\n   ", ":")
+    return None
 
 
 def _spread_layout(signature, given, bound, spread) -> dict:

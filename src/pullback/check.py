@@ -521,8 +521,8 @@ def _check_augmented(analysis, describe) -> None:
             for d in analysis.defs.get(current, []):
                 if getattr(d, "phi", False) and isinstance(d.value, gast.Name):
                     stack.append(d.value.id)
-                elif isinstance(d.value, (gast.Name, gast.Subscript, gast.Attribute)):
-                    shared = True
+                elif shared_sources(analysis, d):  # not a new object: a view, a copy of a
+                    shared = True  # name, np.asarray(x), a helper's result (the rule's kinds)
         if shared:
             s.must_not_be_view = (
                 f"augmented assignment to {s.augmented!r}: it is an array or list that may "
