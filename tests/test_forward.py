@@ -15,6 +15,20 @@ import pytest
 from fd import assert_unchanged, resolve, snapshot
 
 import pullback
+from pullback import rules
+
+
+@pytest.fixture(autouse=True)
+def _restore_rules():
+    """The rules some tests here register (eigvalsh's, say) go with the test."""
+    saved_rules, saved_nondiff = dict(rules.RULES), set(rules.NONDIFF)
+    yield
+    if rules.RULES != saved_rules or rules.NONDIFF != saved_nondiff:
+        rules.RULES.clear()
+        rules.RULES.update(saved_rules)
+        rules.NONDIFF.clear()
+        rules.NONDIFF.update(saved_nondiff)
+        rules.VERSION[0] += 1
 
 # Cases forward mode refuses with a located error (a rule without a tangent), by name:
 # the message fragment it must give. strict: a case that starts working must leave.
