@@ -6,6 +6,8 @@ zero (the float 0.0) as well as scalars and arrays, and never mutates its inputs
 
 from __future__ import annotations
 
+import functools
+
 from ..errors import PullbackError
 from ..runtime import GradList, _shape, math, np, unbroadcast  # np, math: as imported
 
@@ -783,9 +785,28 @@ def cholesky_grad(g, ans, upper=False):
     gL = _mT(g) if upper else g
     P = np.tril(_mT(L) @ gL)
     P = P - 0.5 * (P * np.eye(P.shape[-1]))
-    S = _mT(np.linalg.solve(_mT(L), _mT(np.linalg.solve(_mT(L), P))))
+    S = _mT(_solve_lower_transposed(L, _mT(_solve_lower_transposed(L, P))))
     grad = np.tril(S + _mT(S), -1) + S * np.eye(S.shape[-1])
     return _mT(grad) if upper else grad
+
+
+def _solve_lower_transposed(L, B):
+    """L^-T B for lower-triangular L: a triangular solve (SciPy's, for one matrix, when
+    SciPy is installed), else a general one."""
+    if L.ndim == 2 and np.isrealobj(L):
+        solve = _triangular_solver()
+        if solve is not None:
+            return solve(L, B, lower=True, trans="T", check_finite=False)
+    return np.linalg.solve(_mT(L), B)
+
+
+@functools.cache
+def _triangular_solver():
+    try:
+        from scipy.linalg import solve_triangular
+    except ImportError:
+        return None
+    return solve_triangular
 
 
 # -------------------------------------------------------------------------- shape
