@@ -571,6 +571,19 @@ def namedtuple_overloaded_operator(p, q):
     return (p + q).a
 
 
+@probe("classes-namedtuple-overloaded-operator-index", OverloadedNT(0.4),
+       OverloadedNT(1.5), wrt=1, mode="grad")
+def namedtuple_overloaded_operator_index(p, q):
+    return (p + q)[0]
+
+
+@probe("classes-namedtuple-overloaded-operator-index-first", OverloadedNT(0.4),
+       OverloadedNT(1.5), wrt=0, mode="grad")
+def namedtuple_overloaded_operator_index_first(p, q):
+    s = p + q
+    return s[0] * 3.0
+
+
 # ============================================================ 2. index objects, active inside
 
 

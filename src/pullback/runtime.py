@@ -10,6 +10,7 @@ of its namespace), so a NumPy function monkeypatched later does not change them.
 
 from __future__ import annotations
 
+import linecache
 import math as _math
 import sys
 import types
@@ -761,6 +762,8 @@ def as_grad(d, x):
             d = np.real(d)  # a real input's gradient is the real part
         return np.array(np.broadcast_to(d, x.shape), dtype=dtype)
     if isinstance(x, (list, tuple)):
+        if x.__class__ is not list and x.__class__ is not tuple:
+            _refuse_own_operators(x)
         if d.__class__ is float:
             grads = [as_grad(0.0, xi) for xi in x]
         else:
@@ -786,6 +789,33 @@ def as_grad(d, x):
     if isinstance(x, np.floating) and x.__class__ is not np.float64:
         return x.__class__(d)
     return float(d)
+
+
+_OPERATORS = ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__",
+              "__truediv__", "__rtruediv__", "__matmul__", "__rmatmul__", "__pow__",
+              "__neg__", "__pos__", "__abs__", "__getitem__", "__iter__", "__len__",
+              "__array__", "__array_ufunc__", "__array_function__")
+
+
+def _refuse_own_operators(x):
+    """A list or tuple subclass (a NamedTuple, say) whose class defines its own operators,
+    indexing or iteration: pullback differentiated what `+`, `*`, `x[i]` do to lists and
+    tuples, not what that class's methods do."""
+    cls = x.__class__
+    base = list if isinstance(x, list) else tuple
+    own = [(name, vars(k)[name]) for name in _OPERATORS
+           for k in cls.__mro__[:cls.__mro__.index(base)] if name in vars(k)]
+    if own:
+        name, method = own[0]
+        code = getattr(method, "__code__", None)
+        where = "" if code is None else (
+            f'\n  File "{code.co_filename}", line {code.co_firstlineno}\n    '
+            + linecache.getline(code.co_filename, code.co_firstlineno).strip())
+        raise PullbackError(
+            f"the gradient with respect to a {cls.__qualname__} was asked for, and its class "
+            f"defines {name}: pullback differentiates operators and indexing on plain "
+            "tuples and lists, not a class's own methods for them; pass the values as a "
+            "plain tuple (or differentiate with respect to numbers and arrays)" + where)
 
 
 def _not_differentiable(x):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import PullbackError
+from ..runtime import _refuse_own_operators
 
 
 def zero_tangent(x):
@@ -77,6 +78,8 @@ def as_tangent(t, out, where=""):
 def check_tangent(t, x, name):
     """A tangent given for parameter `name` must have its structure and shape."""
     if isinstance(x, (list, tuple)):
+        if x.__class__ is not list and x.__class__ is not tuple:
+            _refuse_own_operators(x)  # a NamedTuple with its own +: not differentiated
         if not isinstance(t, (list, tuple)) or len(t) != len(x):
             raise PullbackError(f"the tangent for {name} must be a sequence of {len(x)} "
                                 f"tangents, like {name}; got {_described(t)}")
