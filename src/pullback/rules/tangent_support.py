@@ -125,8 +125,20 @@ def pick_tangent(t, values, ans):
 
 
 def det_tangent(t, a, ans):
-    """d det(A) = det(A) tr(A^-1 dA)."""
-    return ans * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)
+    """d det(A) = tr(adj(A) dA): the cofactors, which reverse mode's rule uses too, are
+    defined at a singular A as well (det(A) tr(A^-1 dA) is not)."""
+    from .support import _cofactors
+
+    return np.sum(_cofactors(np.asarray(a), ans) * t, axis=(-2, -1))
+
+
+def solve_tangent_a(t, a, ans):
+    """The tangent of x = solve(A, b) along dA: -A^-1 dA x, with x a vector (b 1-D, also
+    beside a stack of matrices) or a matrix."""
+    vector = np.ndim(ans) == np.ndim(a) - 1
+    x = np.asarray(ans)[..., None] if vector else ans
+    out = -np.linalg.solve(a, t @ x)
+    return out[..., 0] if vector else out
 
 
 def slogdet_tangent(t, a):
@@ -238,10 +250,10 @@ def average_tangent_weights(t, a, ans, axis=None, weights=None, keepdims=False):
     sum(w), with a 1-D w lying along the axis, as NumPy reads it."""
     a = np.asarray(a, dtype=float)
     w, t = np.asarray(weights, dtype=float), np.asarray(t)
-    if w.ndim == 1 and a.ndim > 1 and axis is not None:
-        shape = [1] * a.ndim
-        shape[axis] = w.size
-        w, t = w.reshape(shape), t.reshape(shape)
+    if w.ndim < a.ndim and axis is not None:  # w's axes lie along `axis`, in its order
+        axes = (axis,) if isinstance(axis, int) else tuple(axis)
+        w, t = (np.moveaxis(v.reshape(v.shape + (1,) * (a.ndim - v.ndim)),
+                            range(v.ndim), axes) for v in (w, t))
     kept = ans if keepdims or axis is None else np.expand_dims(ans, axis)
     numerator = np.sum(np.broadcast_to((a - kept) * t, a.shape), axis=axis, keepdims=keepdims)
     return numerator / np.sum(np.broadcast_to(w, a.shape), axis=axis, keepdims=keepdims)

@@ -73,7 +73,7 @@ def tangents() -> dict:
         np.linalg.inv: {"a": "-(ans @ g @ ans)"},
         np.linalg.det: {"a": "det_tangent(g, a, ans)"},
         np.linalg.slogdet: {"a": "slogdet_tangent(g, a)"},
-        np.linalg.solve: {"a": "-np.linalg.solve(a, g @ ans)",
+        np.linalg.solve: {"a": "solve_tangent_a(g, a, ans)",
                           "b": "np.linalg.solve(a, g)"},
         # shapes and construction
         np.array: {"object": "array_tangent(g, ans, object)"},
