@@ -295,3 +295,82 @@ def test_an_object_taken_out_of_a_container_and_called():
     with pytest.raises(pullback.NoRuleError, match="derivative rule") as info:
         pullback.grad(cc.function_from_a_list)(0.3)
     assert "fs[0](x)" in str(info.value)
+
+
+# ------------------------------------------------ attributes set to plain values
+
+
+class _Counted:
+    def __init__(self, target):
+        self.target = target
+        self.nfev = 0
+        self.total = 0.0
+
+    def fun(self, x):
+        self.nfev += 1
+        self.status = "evaluated"
+        return np.sum((x - self.target) ** 2)
+
+
+def _calls_fun_twice(x, problem):
+    return problem.fun(x) + 0.5 * problem.fun(2.0 * x)
+
+
+def _sets_a_setting(x, problem):
+    problem.scale = 3.0
+    problem.nfev = problem.nfev + 1
+    return np.sum(x * x) * problem.scale
+
+
+def _stores_a_differentiated_scalar(x, problem):
+    problem.cache = x[0] * 2.0
+    return problem.cache + x[1]
+
+
+def _accumulates_a_differentiated_value(x, problem):
+    problem.total += x[0]
+    return problem.total
+
+
+def _stores_an_array(x, problem):
+    buf = np.zeros(3)
+    problem.buf = buf
+    buf[0] = x[0]
+    return problem.buf[0] * 2.0
+
+
+def test_counters_and_settings_on_objects_run_as_in_f():
+    x = np.array([0.5, -0.2, 1.5])
+    problem = _Counted(np.array([1.0, 2.0, 3.0]))
+    g = pullback.grad(_calls_fun_twice)(x, problem)
+    np.testing.assert_allclose(g, 2 * (x - problem.target) + 2 * (2 * x - problem.target))
+    assert problem.nfev == 2 and problem.status == "evaluated"  # as often as f runs them
+    assert pullback.grad(problem.fun)(x) == pytest.approx(2 * (x - problem.target))
+    assert problem.nfev == 3
+    np.testing.assert_allclose(pullback.grad(_sets_a_setting)(x, problem), 6.0 * x)
+    assert problem.scale == 3.0 and problem.nfev == 4
+
+
+@pytest.mark.parametrize("f, match", [
+    (_stores_a_differentiated_scalar, "a value being differentiated, to an attribute"),
+    (_accumulates_a_differentiated_value, "a value being differentiated, to an attribute"),
+])
+def test_a_differentiated_value_set_as_an_attribute_is_refused_located(f, match):
+    with pytest.raises(pullback.NoRuleError, match=match) as info:
+        pullback.grad(f)(np.array([0.5, -0.2, 1.5]), _Counted(np.zeros(3)))
+    assert "test_classes.py" in str(info.value) and "problem." in str(info.value)
+
+
+def _stores_a_constant_array(x, problem):
+    problem.weights = np.ones(3)
+    return np.sum(x * problem.weights)
+
+
+def test_an_array_set_as_an_attribute_is_refused():
+    x = np.array([0.5, -0.2, 1.5])
+    # a buffer the function later fills with a differentiated value: refused where it is set
+    with pytest.raises(pullback.NoRuleError, match="'buf', a value being differentiated"):
+        pullback.grad(_stores_an_array)(x, _Counted(np.zeros(3)))
+    # any array: its later changes would not be seen (checked as the gradient runs)
+    with pytest.raises(pullback.PullbackError, match="assignment of a ndarray to the attribute"):
+        pullback.grad(_stores_a_constant_array)(x, _Counted(np.zeros(3)))

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 import gast
 import numpy as np
 
-from . import rules
+from . import rules, runtime
 from .codegen import HELPERS
 from .errors import NoRuleError, PullbackError
 from .nodes import dotted_name, parameters, walk
@@ -583,6 +583,14 @@ class Analysis:
                     continue
             if op.kind == "call" and target.id not in self.varied:
                 self._check_untransformed_call(s, op)
+            if op.callee is runtime.set_attribute and isinstance(s.value, gast.Call) and any(
+                    _atom_name(a) in self.varied for a in s.value.args):
+                value = s.value.args[2]
+                raise NoRuleError(
+                    f"assignment of {self.spelled(_atom_name(value) or 'a value')!r}, a value "
+                    "being differentiated, to an attribute: pullback differentiates values "
+                    "kept in local names, lists and dicts, not in an object's attributes "
+                    "(set counters and settings only)", self.parsed.location.describe(s))
             if target.id not in self.useful and op.kind != "unknown":
                 continue
             if op.kind != "unknown" and any(isinstance(a, gast.AST) and not isinstance(

@@ -148,6 +148,9 @@ def _check_target(target, reject, stmt) -> None:
         return
     if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
         return
+    if isinstance(target, gast.Attribute) and isinstance(target.value, gast.Name) \
+            and isinstance(stmt, (gast.Assign, gast.AugAssign)):
+        return  # obj.attr = v: a plain value only (runtime.set_attribute checks it)
     if isinstance(target, gast.Attribute):
         reject(stmt, "assignment to an attribute (obj.attr = ...)")
     reject(stmt, f"assignment to {type(target).__name__.lower()}")

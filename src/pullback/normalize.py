@@ -1142,6 +1142,8 @@ class _Flatten:
             base = self.atom(target.value, out)
             index = self.index(target.slice, out)
             out.append(assign(gast.Subscript(value=base, slice=index, ctx=gast.Store()), atom))
+        elif isinstance(target, gast.Attribute):
+            self.set_attribute(target, self.atom(value, out), out)
         elif isinstance(target, (gast.Tuple, gast.List)):
             self.unpack(target.elts, value, out)
         else:
@@ -1174,8 +1176,24 @@ class _Flatten:
             item = gast.Subscript(value=seq, slice=const(i), ctx=gast.Load())
             self.assign_to(target, item, out)
 
+    def set_attribute(self, target, atom, out):
+        """obj.attr = v as `unused = set_attribute(obj, 'attr', v)`, a call made for its
+        effect: v may not be a value being differentiated (activity), and must be a
+        number, a string, None or a tuple of them (checked as it runs): a counter or a
+        setting on an object, never an array whose later changes pullback would not see."""
+        base = self.atom(target.value, out)
+        name = self.namer.fresh("unused")
+        out.append(assign(name, call("set_attribute", base, const(target.attr), atom)))
+        out[-1].effect = True
+
     def augassign(self, s, out):
         target = s.target
+        if isinstance(target, gast.Attribute):  # self.count += 1
+            old = self.atom(gast.Attribute(value=target.value, attr=target.attr,
+                                           ctx=gast.Load()), out)
+            new = self.atom(gast.BinOp(left=old, op=s.op, right=s.value), out)
+            self.set_attribute(target, new, out)
+            return
         if isinstance(target, gast.Name):
             rhs = self.atom(s.value, out)
             out.append(assign(target.id, binop(load(target.id), s.op, rhs)))

@@ -797,6 +797,24 @@ _OPERATORS = ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__
               "__array__", "__array_ufunc__", "__array_function__")
 
 
+def set_attribute(obj, name, value, where=None):
+    """`obj.name = value` in a differentiated function: a plain value (a number, a
+    string, None, or a tuple of them), such as a counter or a setting. An array, list or
+    object stored there could change later without pullback seeing it."""
+    if not _plain(value):
+        raise PullbackError(
+            f"assignment of a {type(value).__name__} to the attribute {name!r}: in a function "
+            "pullback differentiates, an attribute may be set to a number, a string, None or "
+            "a tuple of them (a counter, a setting), not to an array, list or object")
+    setattr(obj, name, value)
+
+
+def _plain(value) -> bool:
+    if value is None or isinstance(value, (bool, int, float, complex, str, np.generic)):
+        return True
+    return value.__class__ is tuple and all(_plain(v) for v in value)
+
+
 def _refuse_own_operators(x):
     """A list or tuple subclass (a NamedTuple, say) whose class defines its own operators,
     indexing or iteration: pullback differentiated what `+`, `*`, `x[i]` do to lists and
