@@ -984,7 +984,22 @@ _MUTATING_METHODS = frozenset({
 
 def _writes_into(func, param) -> str | None:
     """`line N: text` of the first statement of `func`'s source that may write into its
-    parameter `param` in place; None if none does (or the source cannot be read)."""
+    parameter `param` in place; None if none does (or the source cannot be read). Read
+    once per code object and parameter, however many calls pass an array."""
+    key = (getattr(passed_through(func), "__code__", None), param)
+    if key[0] is None:
+        return _scan_writes(func, param)
+    if key not in _WRITES:
+        if len(_WRITES) > 4096:
+            _WRITES.clear()
+        _WRITES[key] = _scan_writes(func, param)
+    return _WRITES[key]
+
+
+_WRITES: dict = {}  # (code object, parameter) -> what _scan_writes found
+
+
+def _scan_writes(func, param) -> str | None:
     try:
         parsed = parse_function(passed_through(func))
     except PullbackError:
