@@ -6,17 +6,9 @@
 import math
 
 import numpy as np
+from lecture import g  # the lecture's example, examples/lecture.py
 
 import pullback
-
-
-def g(x, y, z):
-    a = x**2
-    b = math.exp(z)
-    c = y * b
-    d = a + c
-    e = math.sin(d)
-    return e + z
 
 
 def recurrence(x, a):
