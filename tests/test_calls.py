@@ -239,7 +239,7 @@ def _doubling_chain_budget(x):
 def test_inlining_stops_at_its_budget(monkeypatch):
     # 15 statements are inlined per _twice_a call (2**3 calls of _twice_d): with a budget
     # of 20, the first call's tree is inlined and the rest of the calls stay calls
-    from pullback import normalize
+    from pullback.lower import normalize
 
     monkeypatch.setattr(normalize, "INLINE_BUDGET", 20)
     text = pullback.source(_doubling_chain_budget)

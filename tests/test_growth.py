@@ -132,7 +132,10 @@ def f(a, *b, c=1, **d):
 '''
 
 
-@pytest.mark.parametrize("source", [SAMPLE, open(os.path.join(PACKAGE, "normalize.py")).read()])
+NORMALIZE = os.path.join(PACKAGE, "lower", "normalize.py")
+
+
+@pytest.mark.parametrize("source", [SAMPLE, open(NORMALIZE).read()])
 def test_fast_walks_see_what_gast_walks_see(source):
     """The list walks the passes use (nodes.walk, nodes.children, which skip fields that
     never hold a node) give the nodes gast's walks give, in the same order; clone copies
@@ -141,7 +144,7 @@ def test_fast_walks_see_what_gast_walks_see(source):
 
     import gast
 
-    from pullback import nodes
+    from pullback.ir import nodes
 
     tree = gast.parse(source)
     fast, slow = nodes.walk(tree), list(gast.walk(tree))

@@ -678,7 +678,7 @@ class Model:
 
 
 def test_a_bound_method_is_guarded_by_its_function_and_its_object():
-    from pullback.parse import parse_function
+    from pullback.frontend.parse import parse_function
 
     model = Model()
 

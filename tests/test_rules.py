@@ -21,7 +21,7 @@ from fd import numeric_grad
 from scipy_samples import SAMPLES as SCIPY_SAMPLES
 
 import pullback
-from pullback.codegen import HELPERS
+from pullback.helpers import HELPERS
 from pullback.rules import RULES
 
 try:
@@ -594,7 +594,7 @@ def _build(expr, n, tmp_path, tag):
     source = textwrap.dedent(f"""
         import math
         import numpy as np
-        from pullback.runtime import transposed
+        from pullback.runtime.helpers import transposed
         {"import scipy.special, scipy.stats, scipy.linalg, scipy.signal" if scipy else ""}
 
 

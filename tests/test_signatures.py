@@ -341,7 +341,7 @@ def test_array_namespace_code_uses_numpy_rules():
 
 
 def test_a_namespace_of_another_library_is_refused_when_the_gradient_runs():
-    from pullback.runtime import numpy_namespace
+    from pullback.runtime.helpers import numpy_namespace
 
     class Other:
         __name__ = "torch"

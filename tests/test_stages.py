@@ -24,16 +24,17 @@ import numpy as np
 import pytest
 
 import pullback
-from pullback import codegen
-from pullback.activity import Analysis
+from pullback.analysis.activity import Analysis
+from pullback.analysis.aliasing import check_writes
 from pullback.api import transform
-from pullback.check import check, check_writes
+from pullback.derive.reverse import reverse
+from pullback.emit import codegen
+from pullback.emit.simplify import simplify
 from pullback.errors import NoRuleError, UnsupportedSyntaxError
-from pullback.normalize import normalize
-from pullback.parse import MISSING, parse_function
-from pullback.reverse import reverse
-from pullback.simplify import simplify
-from pullback.ssa import to_ssa
+from pullback.frontend.check import check
+from pullback.frontend.parse import MISSING, parse_function
+from pullback.lower.normalize import normalize
+from pullback.lower.ssa import to_ssa
 
 THIS_MODULE = sys.modules[__name__]
 
@@ -1474,8 +1475,8 @@ class DeepInTheFile:
 
 
 def test_codegen_keeps_a_block_of_only_comments_a_block():
-    from pullback.codegen import to_source
-    from pullback.nodes import comment, if_, load
+    from pullback.emit.codegen import to_source
+    from pullback.ir.nodes import comment, if_, load
 
     text = to_source(if_(load("c"), [comment("# nothing to do")]))
     assert text == "if c:\n    # nothing to do\n    pass\n"

@@ -26,18 +26,21 @@ from dataclasses import dataclass, field
 
 import gast
 
-from . import codegen, rules, runtime
-from .activity import Analysis
-from .check import check, check_writes
+from . import rules
+from .analysis.activity import Analysis
+from .analysis.aliasing import check_writes
+from .derive.forward import forward
+from .derive.reverse import reverse
+from .emit import codegen
+from .emit.simplify import simplify
 from .errors import PullbackError
-from .forward import forward
-from .naming import RESERVED
-from .nodes import dotted_name, parameters
-from .normalize import normalize
-from .parse import lookup_dotted, parse_function, passed_through, where_defined
-from .reverse import reverse
-from .simplify import simplify
-from .ssa import to_ssa
+from .frontend.check import check
+from .frontend.parse import lookup_dotted, parse_function, passed_through, where_defined
+from .ir.naming import RESERVED
+from .ir.nodes import dotted_name, parameters
+from .lower.normalize import normalize
+from .lower.ssa import to_ssa
+from .runtime import helpers as runtime
 
 FORWARD_MODES = ("jvp", "jvp_call")  # jvp_call: a callee's jvp, for other generated code
 

@@ -51,7 +51,7 @@ from dataclasses import dataclass, replace
 import gast
 import numpy as _np
 
-from ..nodes import call, load, quote, substitute
+from ..ir.nodes import call, load, quote, substitute
 
 
 @dataclass(frozen=True)
@@ -253,7 +253,7 @@ def register(func, gradient, jvp=None) -> None:
     names = list(inspect.signature(gradient).parameters)
     if len(names) < 3 or names[:2] != ["g", "ans"]:
         raise TypeError("a gradient function takes (g, ans, <the function's parameters>)")
-    from ..naming import identifier  # (naming reserves the tables' names: imported late)
+    from ..ir.naming import identifier  # (naming reserves the tables' names: imported late)
 
     params = names[2:]
     bad = [p for p in params if not p.isidentifier() or keyword.iskeyword(p)]

@@ -4,7 +4,7 @@ import builtins
 
 import numpy
 
-from .. import runtime
+from ..runtime import helpers as runtime
 from . import rule
 
 RULES = {

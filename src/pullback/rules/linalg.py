@@ -22,7 +22,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..errors import PullbackError
-from ..runtime import GradList
+from ..runtime.helpers import GradList
 from . import rule
 
 FRESH = ("fresh",)

@@ -18,7 +18,7 @@ import importlib.util
 from dataclasses import replace
 
 from ..errors import PullbackError
-from ..runtime import GradList, unbroadcast
+from ..runtime.helpers import GradList, unbroadcast
 from . import rule
 from .support import _mT, _zero, cholesky_grad, np
 

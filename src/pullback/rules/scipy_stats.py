@@ -27,7 +27,7 @@ import importlib.util
 from dataclasses import replace
 
 from ..errors import PullbackError
-from ..runtime import unbroadcast
+from ..runtime.helpers import unbroadcast
 from . import rule
 from .scipy import no_derivative
 from .support import _zero, np

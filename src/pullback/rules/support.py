@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 
 from ..errors import PullbackError
-from ..runtime import GradList, _shape, math, np, unbroadcast  # np, math: as imported
+from ..runtime.helpers import GradList, _shape, math, np, unbroadcast  # np, math: as imported
 
 
 def _zero(g) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import PullbackError
-from ..runtime import _refuse_own_operators
+from ..runtime.helpers import _refuse_own_operators
 
 
 def zero_tangent(x):

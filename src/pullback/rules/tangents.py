@@ -16,7 +16,7 @@ import operator
 
 import numpy as np
 
-from .. import runtime
+from ..runtime import helpers as runtime
 
 _REDUCTION = {"a": "reduction"}
 

@@ -1,159 +1,21 @@
-"""Stage 2, check: reject every construct pullback does not differentiate.
+"""Stage 5, activity (aliasing): in-place writes are differentiated only where what they
+overwrite is provable.
 
-Guarantees: if `check` returns, the function uses only the constructs listed in
-`ALLOWED` (plus the argument forms checked here); anything else raised
-`UnsupportedSyntaxError` naming the construct, the file, the line and showing
-the source line. Later stages may therefore assume this subset.
+Guarantees: `check_writes` returns only if every in-place write `x[i] = v` (and list
+update) in the SSA function writes an array or list the function created itself, known
+under no second name, and no view of it is read after a later write changes it; every
+other write raised `UnsupportedSyntaxError` naming the write, its file and line.
+`views_of` and `shared_sources` tell the reverse pass which names may share memory.
 """
 
 from __future__ import annotations
 
 import gast
 
-from . import nodes, rules
+from .. import rules
+from ..errors import UnsupportedSyntaxError
+from ..ir import nodes
 from .activity import NONDIFF_ATTRIBUTES, SEQUENCE_RULES
-from .errors import UnsupportedSyntaxError
-
-# What a user may write inside a differentiated function.
-ALLOWED = (
-    # statements
-    gast.Assign, gast.AugAssign, gast.AnnAssign, gast.If, gast.For, gast.While, gast.Break,
-    gast.Continue, gast.Return, gast.Pass, gast.Expr, gast.Raise, gast.Assert, gast.Try,
-    gast.ExceptHandler, gast.With, gast.withitem,
-    # expressions
-    gast.BinOp, gast.UnaryOp, gast.BoolOp, gast.Compare, gast.Call, gast.IfExp, gast.Name,
-    gast.Constant, gast.Attribute, gast.Subscript, gast.Slice, gast.Tuple, gast.List,
-    gast.keyword, gast.FunctionDef, gast.Lambda, gast.arguments, gast.ListComp,
-    gast.GeneratorExp, gast.comprehension, gast.Dict, gast.DictComp, gast.JoinedStr,
-    gast.FormattedValue, gast.Starred, gast.Set, gast.SetComp,
-    # contexts and operators
-    gast.expr_context, gast.operator, gast.unaryop, gast.boolop, gast.cmpop,
-)
-
-# Human names of what is rejected, by node type.
-CONSTRUCT_NAMES = {
-    gast.ClassDef: "class definition",
-    gast.FunctionDef: "nested function definition (def inside the differentiated function)",
-    gast.AsyncFunctionDef: "async function",
-    gast.Try: "try/except statement",
-    gast.With: "with statement",
-    gast.AsyncWith: "async with statement",
-    gast.AsyncFor: "async for loop",
-    gast.Yield: "yield (generator function)",
-    gast.YieldFrom: "yield from (generator function)",
-    gast.Await: "await expression",
-    gast.Global: "global statement",
-    gast.Nonlocal: "nonlocal statement",
-    gast.Delete: "del statement",
-    gast.Raise: "raise statement",
-    gast.Assert: "assert statement",
-    gast.Import: "import statement inside the function",
-    gast.ImportFrom: "import statement inside the function",
-    gast.Lambda: "lambda expression",
-    gast.ListComp: "list comprehension",
-    gast.SetComp: "set comprehension",
-    gast.DictComp: "dict comprehension",
-    gast.GeneratorExp: "generator expression (comprehension)",
-    gast.Dict: "dict display",
-    gast.Set: "set display",
-    gast.Starred: "starred expression (*x)",
-    gast.NamedExpr: "assignment expression (:=)",
-    gast.JoinedStr: "f-string",
-    gast.Match: "match statement",
-}
-
-
-def check(tree: gast.FunctionDef, location) -> None:
-    def reject(node, what):
-        raise UnsupportedSyntaxError(
-            f"unsupported construct: {what}. pullback cannot differentiate it",
-            location.describe(node),
-        )
-
-    if isinstance(tree, gast.AsyncFunctionDef):
-        reject(tree, "async function")
-
-    for stmt in tree.body:
-        in_calls = {id(a) for node in nodes.walk(stmt) if isinstance(node, gast.Call)
-                    for a in node.args}  # f(*xs): the one place a starred value may be
-        for node in nodes.walk(stmt):
-            if isinstance(node, gast.Starred) and id(node) not in in_calls:
-                reject(node, "starred expression (*x) outside the arguments of a call")
-            if isinstance(node, ALLOWED):
-                _check_detail(node, reject)
-                continue
-            what = CONSTRUCT_NAMES.get(type(node), f"{type(node).__name__} node")
-            reject(node, what)
-
-
-def _check_detail(node, reject) -> None:
-    if isinstance(node, (gast.For, gast.While)) and node.orelse:
-        reject(node, f"else clause on a {type(node).__name__.lower()} loop")
-    elif isinstance(node, gast.Return) and node.value is None:
-        reject(node, "return without a value (the function must return a number)")
-    elif isinstance(node, gast.Expr) and type(node.value) in CONSTRUCT_NAMES:
-        reject(node, CONSTRUCT_NAMES[type(node.value)])  # yield x, await y
-    elif isinstance(node, gast.Try):
-        _check_try(node, reject)
-    elif isinstance(node, gast.withitem) and node.optional_vars is not None \
-            and not isinstance(node.optional_vars, gast.Name):
-        reject(node.context_expr, "`with ... as` a tuple or attribute (use one name)")
-    elif isinstance(node, gast.comprehension) and node.is_async:
-        reject(node, "async comprehension")
-    elif isinstance(node, gast.Dict) and None in node.keys:
-        reject(node, "**mapping in a dict display")
-    elif isinstance(node, gast.Assign):
-        for target in node.targets:
-            _check_target(target, reject, node)
-    elif isinstance(node, (gast.AugAssign, gast.AnnAssign)):
-        _check_target(node.target, reject, node)
-    elif isinstance(node, gast.For):
-        _check_target(node.target, reject, node)
-    elif isinstance(node, (gast.FunctionDef, gast.Lambda)):
-        args = node.args
-        if args.kwonlyargs:
-            reject(node, "nested function with keyword-only parameters")
-        if isinstance(node, gast.FunctionDef) and node.decorator_list:
-            reject(node, "decorated nested function")
-
-
-def _check_try(node, reject) -> None:
-    """The `try` statements normalize can lower: except clauses and an optional `else`,
-    no `finally` (see normalize's _Blocks.try_)."""
-    if node.finalbody:
-        reject(node, "try/finally (a `finally` clause; try/except without finally is "
-                     "supported)")
-    if not node.handlers:
-        reject(node, "try without an except clause")
-
-
-def is_list_update(stmt) -> bool:
-    """`values.append(v)`, `values.extend(vs)` or `values.pop(i)` on a name, as a statement."""
-    value = getattr(stmt, "value", None)
-    if not (isinstance(stmt, gast.Expr) and isinstance(value, gast.Call)
-            and isinstance(value.func, gast.Attribute) and isinstance(value.func.value, gast.Name)
-            and not value.keywords):
-        return False
-    if value.func.attr == "pop":
-        return len(value.args) <= 1
-    return value.func.attr in ("append", "extend") and len(value.args) == 1
-
-
-def _check_target(target, reject, stmt) -> None:
-    if isinstance(target, gast.Name):
-        return
-    if isinstance(target, (gast.Tuple, gast.List)):
-        for elt in target.elts:
-            _check_target(elt, reject, stmt)
-        return
-    if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
-        return
-    if isinstance(target, gast.Attribute) and isinstance(target.value, gast.Name) \
-            and isinstance(stmt, (gast.Assign, gast.AugAssign)):
-        return  # obj.attr = v: a plain value only (runtime.set_attribute checks it)
-    if isinstance(target, gast.Attribute):
-        reject(stmt, "assignment to an attribute (obj.attr = ...)")
-    reject(stmt, f"assignment to {type(target).__name__.lower()}")
 
 
 def check_writes(tree, analysis, parsed) -> None:
@@ -260,7 +122,7 @@ def _check_fresh(name, analysis, describe, where, seen) -> None:
 
 
 def _is_allocator(callee) -> bool:
-    from .rules.numpy import ALLOCATORS
+    from ..rules.numpy import ALLOCATORS
 
     return _in(callee, ALLOCATORS)
 

@@ -24,18 +24,11 @@ import warnings
 import gast
 import numpy as np
 
-from . import objects, runtime
-from .errors import PullbackError
-from .nodes import comment, walk
-from .rules import support, tangent_support
+from ..errors import PullbackError
+from ..helpers import HELPERS
+from ..ir.nodes import comment, walk
 
 _counter = itertools.count()
-_SOURCES = (runtime.HELPERS, support.HELPERS, objects.HELPERS, tangent_support.HELPERS)
-HELPERS = {"np": np, "math": math}
-for _helpers in _SOURCES:
-    if set(_helpers) & set(HELPERS):  # one would silently hide the other
-        raise ImportError(f"helpers defined twice: {set(_helpers) & set(HELPERS)}")
-    HELPERS.update(_helpers)
 _HELPER_CELLS = {name: types.CellType(value) for name, value in HELPERS.items()}
 
 

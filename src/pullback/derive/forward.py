@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import gast
 
-from .errors import NoRuleError
-from .nodes import assign, binop, call, clone, const, load, store, substitute, tuple_of
+from ..errors import NoRuleError
+from ..ir.nodes import assign, binop, call, clone, const, load, store, substitute, tuple_of
 from .reverse import Reverse, _is_loop_exit
 
 # the array methods kept as written: their tangents

@@ -17,9 +17,9 @@ import re
 
 import gast
 
-from .rules import FUNCTION_NAMES
-from .rules.support import HELPERS as RULE_HELPERS
-from .runtime import HELPERS
+from ..rules import FUNCTION_NAMES
+from ..rules.support import HELPERS as RULE_HELPERS
+from ..runtime.helpers import HELPERS
 
 # Names the generated code binds for itself (closure variables of the gradient), and the
 # builtins it calls (a temporary named `min` would hide min()).

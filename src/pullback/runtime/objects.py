@@ -23,8 +23,8 @@ import dataclasses
 import types
 from dataclasses import dataclass, field
 
-from .errors import NoRuleError, PullbackError
-from .runtime import GradRecord, add_grads, as_grad
+from ..errors import NoRuleError, PullbackError
+from .helpers import GradRecord, add_grads, as_grad
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,8 @@ def _resolve(site, obj):
         func, receiver = found.__func__, found.__self__
     else:
         func, receiver = found, None
-    from . import rules
-    from .parse import is_library
+    from .. import rules
+    from ..frontend.parse import is_library
 
     held = obj if site.name == "__call__" else found
     if not isinstance(func, types.FunctionType) and rules.lookup(held) is not None:
@@ -109,7 +109,7 @@ def method_forward(site, obj, *args, **kwargs):
     """The call `obj.<site.name>(*args, **kwargs)` run by the forward part of its
     function's transform: (result, what method_backward needs)."""
     func, receiver = _resolve(site, obj)
-    from .api import transform
+    from ..api import transform
 
     params = _params(site, func, receiver is not None)
     split = site.transforms.get((func, params))
@@ -174,7 +174,7 @@ def record_fields(cls):
 
 
 def _simple_init(init):
-    from .parse import is_library, parse_function
+    from ..frontend.parse import is_library, parse_function
 
     if not isinstance(init, types.FunctionType) or is_library(init):
         return None

@@ -29,9 +29,9 @@ import operator
 import gast
 import numpy as np
 
-from . import rules
-from .nodes import const, dotted_name, not_, walk
-from .rules import support
+from .. import rules
+from ..ir.nodes import const, dotted_name, not_, walk
+from ..rules import support
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul}
 

@@ -42,11 +42,13 @@ import types
 import gast
 import numpy as np
 
-from . import rules
-from .check import check, is_list_update
-from .errors import PullbackError, UnsupportedSyntaxError
-from .naming import RESERVED, Namer, all_names, op_name
-from .nodes import (
+from .. import rules
+from ..errors import PullbackError, UnsupportedSyntaxError
+from ..frontend.check import check, is_list_update
+from ..frontend.parse import MISSING, is_library, lookup_free, parse_function, passed_through
+from ..helpers import HELPERS
+from ..ir.naming import RESERVED, Namer, all_names, op_name
+from ..ir.nodes import (
     assign,
     attribute_chain,
     binop,
@@ -64,7 +66,6 @@ from .nodes import (
     tuple_of,
     walk,
 )
-from .parse import MISSING, is_library, lookup_free, parse_function, passed_through
 
 
 def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
@@ -255,7 +256,6 @@ def _free_names_shadowed_by_helpers(tree, parsed, namer) -> list:
     """The generated code binds helper names (np, math, unbroadcast, ...) for itself. A
     user's global with such a name but another value is read, live, under a new name
     (`owned_global = module_globals['owned']`); its uses in the tree are renamed."""
-    from .codegen import HELPERS
 
     params = set(parameters(tree.args))
     stored = {n.id for n in walk(tree) if isinstance(n, gast.Name)
@@ -2000,7 +2000,6 @@ class _Flatten:
         lands: a name that means the same here is kept; a function or module elsewhere gets
         a name of its own; other values are read from the callee's module (or closure) as
         the call runs. Returns the renamings."""
-        from .codegen import HELPERS
 
         renamed = {}
         func = callee.func

@@ -38,12 +38,13 @@ from dataclasses import dataclass, field
 import gast
 import numpy as np
 
-from . import rules, runtime
-from .codegen import HELPERS
-from .errors import NoRuleError, PullbackError
-from .nodes import dotted_name, parameters, walk
-from .parse import MISSING, is_library, parse_function, passed_through
-from .rules.numpy import ELEMENTWISE, REDUCTIONS
+from .. import rules
+from ..errors import NoRuleError, PullbackError
+from ..frontend.parse import MISSING, is_library, parse_function, passed_through
+from ..helpers import HELPERS
+from ..ir.nodes import dotted_name, parameters, walk
+from ..rules.numpy import ELEMENTWISE, REDUCTIONS
+from ..runtime import helpers as runtime
 from .shapes import Shapes
 
 BINOPS = {
@@ -61,14 +62,14 @@ ATTRIBUTE_FUNCTIONS = {"T": np.transpose, "real": np.real, "imag": np.imag}
 # Methods kept as written in the primal (lists have copy too); the receiver is `self`.
 METHOD_RULES = {
     "copy": rules.rule("self", kinds=["fresh"], self="g"),
-    # a new array unless copy=False (check.py's fresh_result asks the bound copy)
+    # a new array unless copy=False (aliasing.py's fresh_result asks the bound copy)
     "astype": rules.rule("self, dtype, copy=True", self="astype_grad(g, ans)"),
     "item": rules.rule("self", kinds=["fresh"], self="reshape_like(g, self)"),
 }
 # `+` and `*` where an operand may be a list or tuple: they join or repeat sequences, and
 # the helpers split the gradient accordingly (or, on numbers and arrays, do what the
 # operator rules do). The result is a new list (its elements are shared, but an array
-# written in place is never put into a list: check.py refuses that).
+# written in place is never put into a list: aliasing.py refuses that).
 SEQUENCE_RULES = {
     gast.Add: rules.rule("a, b", kinds=["fresh"], a="join_grad(g, a, b, 0)",
                          b="join_grad(g, a, b, 1)"),
@@ -373,7 +374,7 @@ class Analysis:
         is a parameter, as it was passed): an object built as Python builds it, whose
         attributes' gradients go back to the arguments they hold. The class's `__init__`
         (and `__new__`) are guarded: the mapping was read from them."""
-        from .objects import record_fields
+        from ..runtime.objects import record_fields
 
         fields = record_fields(cls)
         if fields is None:

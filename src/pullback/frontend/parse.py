@@ -30,8 +30,9 @@ from dataclasses import dataclass, field
 
 import gast
 
-from .errors import Location, PullbackError
-from .nodes import dotted_name
+from ..errors import Location, PullbackError
+from ..helpers import HELPERS
+from ..ir.nodes import dotted_name
 
 _MISSING = object()
 
@@ -62,7 +63,6 @@ class Parsed:
         found = lookup_free(self.func, name)
         if found is not _MISSING or hasattr(builtins, name):
             return found
-        from .codegen import HELPERS  # names the generated code binds itself
 
         return HELPERS.get(name, _MISSING)
 
@@ -77,7 +77,6 @@ class Parsed:
         made anew at each read) the function under it and the object it is bound to. A
         head whose name the generated code binds for itself (np, math) is guarded too:
         the generated code reads the helper, so it must still be the user's object."""
-        from .codegen import HELPERS
 
         head, _, rest = dotted.partition(".")
         out = {}

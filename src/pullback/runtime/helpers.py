@@ -18,7 +18,7 @@ from collections.abc import Mapping
 
 import numpy
 
-from .errors import PullbackError, UnsupportedSyntaxError
+from ..errors import PullbackError, UnsupportedSyntaxError
 
 
 class _AsImported(types.SimpleNamespace):
@@ -643,7 +643,7 @@ def rebound(name):
     else:
         what = (f"{name!r} names a different object than when this gradient was generated, "
                 "so the derivative rules chosen for it no longer apply")
-    from .parse import where_defined
+    from ..frontend.parse import where_defined
 
     where = ""  # the generated function that called this: its user_function is f
     user_function = sys._getframe(1).f_locals.get("user_function")

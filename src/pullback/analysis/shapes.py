@@ -31,8 +31,8 @@ import operator
 import gast
 import numpy as np
 
-from .nodes import walk
-from .rules.numpy import ELEMENTWISE, REDUCTIONS
+from ..ir.nodes import walk
+from ..rules.numpy import ELEMENTWISE, REDUCTIONS
 
 SCALAR = ("scalar",)
 OPERATORS = {operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,

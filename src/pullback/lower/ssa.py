@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import gast
 
-from .errors import UnsupportedSyntaxError
-from .naming import RESERVED
-from .nodes import assign, load, map_names, parameters, walk
+from ..errors import UnsupportedSyntaxError
+from ..ir.naming import RESERVED
+from ..ir.nodes import assign, load, map_names, parameters, walk
 from .normalize import read_before_write
 
 

@@ -32,8 +32,10 @@ from __future__ import annotations
 
 import gast
 
-from .check import views_of
-from .nodes import (
+from ..analysis.aliasing import views_of
+from ..frontend.parse import MISSING
+from ..helpers import HELPERS
+from ..ir.nodes import (
     assign,
     binop,
     call,
@@ -49,7 +51,6 @@ from .nodes import (
     tuple_of,
     walk,
 )
-from .parse import MISSING
 
 
 def _is_loop_exit(stmt) -> bool:
@@ -382,8 +383,7 @@ class Reverse:
         """Entry checks for what the code was specialized on: the function's own code
         object and defaults, the objects behind the names and dotted names it calls,
         and parameters assumed to be scalars. Each is one identity test."""
-        from .codegen import HELPERS
-        from .normalize import MODULE_GLOBALS
+        from ..lower.normalize import MODULE_GLOBALS
 
         func, args = self.a.parsed.func, self.tree.args
         own = f"{func.__qualname__}."
@@ -640,7 +640,7 @@ class Reverse:
         runs (objects.py); the primal gets `y, y_record = method_forward(site, obj, ...)`."""
         active = tuple(k for k, atom in op.inputs.items() if self.active(atom))
         if id(s) not in self.call_records:
-            from .objects import CallSite
+            from ..runtime.objects import CallSite
 
             name = s.targets[0].id
             self.call_records[id(s)] = self.namer.fresh(f"{name}_record")

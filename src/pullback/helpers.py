@@ -1,0 +1,28 @@
+"""Every name generated code binds itself: `np`, `math`, and the helpers of the runtime
+(`runtime/`) and of the rules (`rules/support.py`, `rules/tangent_support.py`).
+
+Guarantees: each name is defined once (two helpers of one name would silently hide
+each other, so that refuses to import); codegen binds exactly these as closure
+variables of every compiled gradient, and the earlier stages read this table to tell a
+helper's name from the user's.
+
+>>> from pullback.helpers import HELPERS
+>>> HELPERS["unbroadcast"].__module__
+'pullback.runtime.helpers'
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .rules import support, tangent_support
+from .runtime import helpers as runtime
+from .runtime import objects
+
+HELPERS = {"np": np, "math": math}
+for _helpers in (runtime.HELPERS, support.HELPERS, objects.HELPERS, tangent_support.HELPERS):
+    if set(_helpers) & set(HELPERS):  # one would silently hide the other
+        raise ImportError(f"helpers defined twice: {set(_helpers) & set(HELPERS)}")
+    HELPERS.update(_helpers)
