@@ -3758,3 +3758,87 @@ def untransformed_callee_only_reads(x):
 
 def _count_positive(a):
     return float(np.sum(a > 0))
+
+
+# A list or dict holds the array put into it, not a copy: a later in-place write to the
+# array changes the element too (in the loop's next trip, or after the append).
+@probe("container-holds-array-appended-in-loop", V3)
+def container_holds_array_appended_in_loop(x):
+    ys = []
+    y = x.copy()
+    for i in range(2):
+        y[i] = y[i] * 2
+        ys.append(y)
+    return np.sum(ys[0])
+
+
+@probe("container-holds-array-written-after-append", V3)
+def container_holds_array_written_after_append(x):
+    ys = []
+    y = np.zeros(3)
+    y[:] = x
+    ys.append(y)
+    y[0] = 0.0
+    return np.sum(ys[0] * x)
+
+
+@probe("container-holds-array-in-dict-slot", V3)
+def container_holds_array_in_dict_slot(x):
+    table = {}
+    y = x * 1.0
+    y = np.copy(y)
+    table["first"] = y
+    y[1] = y[1] ** 2
+    return np.sum(table["first"] * x)
+
+
+@probe("container-holds-array-in-list-slot", V3)
+def container_holds_array_in_list_slot(x):
+    slots = [0.0, 0.0]
+    y = np.array(x)
+    slots[0] = y
+    y *= 3.0
+    return np.sum(slots[0]) + np.sum(x)
+
+
+@probe("container-holds-array-iterated-later", V3)
+def container_holds_array_iterated_later(x):
+    ys = []
+    h = np.copy(x)
+    for t in range(3):
+        h[t] = np.tanh(h[t])
+        ys.append(h)
+    total = 0.0
+    for v in ys:
+        total = total + np.sum(v * x)
+    return total
+
+
+@control("control-container-holds-copies", V3)
+def container_holds_copies(x):
+    ys = []
+    y = x.copy()
+    for i in range(2):
+        y[i] = y[i] * 2
+        ys.append(y.copy())
+    return np.sum(ys[0] * ys[1])
+
+
+@control("control-container-appended-after-last-write", V3)
+def container_appended_after_last_write(x):
+    ys = []
+    y = np.zeros(3)
+    y[:] = x * x
+    y[0] = y[0] + 1.0
+    ys.append(y)
+    return np.sum(ys[0] * x)
+
+
+@control("control-container-of-rebound-arrays", V3)
+def container_of_rebound_arrays(x):
+    hs = []
+    h = np.zeros(3)
+    for t in range(3):
+        h = np.tanh(x * h + 1.0)
+        hs.append(h)
+    return np.sum(hs[1] * hs[2])

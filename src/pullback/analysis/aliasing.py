@@ -189,9 +189,35 @@ def views_of(analysis, buffers, through_phis=True) -> dict[str, str]:
     return view_of
 
 
+def _held_by_containers(analysis, buffers) -> list:
+    """(container, buffer, statement) for each statement that puts an array written in
+    place into a list or dict by reference: `values.append(b)`, `values.insert(i, b)`,
+    `table[k] = b`. The container then holds the array itself, which a later write
+    changes under it (as it would a view)."""
+    held = []
+    for s in analysis.updates:
+        call = s.value
+        held += [(call.func.value.id, arg.id, s) for arg in call.args
+                 if isinstance(arg, gast.Name) and arg.id in buffers]
+    for s in analysis.assigns:
+        target = s.targets[0]
+        if isinstance(target, gast.Subscript) and _holds_references(target.value.id, analysis) \
+                and isinstance(s.value, gast.Name) and s.value.id in buffers:
+            held.append((target.value.id, s.value.id, s))
+    return held
+
+
+def _holds_references(name, analysis) -> bool:
+    """Whether `name` may be a list or dict (whose slots hold the objects put there), not
+    certainly a NumPy array (whose slots receive copies of values)."""
+    return not analysis.shapes.numpy_value(gast.Name(id=name, ctx=gast.Load(), annotation=None,
+                                                     type_comment=None))
+
+
 def _check_views(tree, analysis, buffers, describe) -> None:
     view_of = views_of(analysis, buffers)
-    if not view_of:
+    held = _held_by_containers(analysis, buffers)
+    if not view_of and not held:
         return
     # Statements in execution order, with the loops that enclose each one.
     order: list = []
@@ -216,8 +242,12 @@ def _check_views(tree, analysis, buffers, describe) -> None:
         return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load)
                    for p in parts if p is not None for n in nodes.walk(p))
 
-    for view, buffer in view_of.items():
-        defs = [position[id(d)] for d in analysis.defs.get(view, [])]
+    def changed_after_sharing(view, buffer, shared_at, accumulates=False):
+        """The first read of `view` that a write to `buffer` made after one of the
+        statements `shared_at` (which make `view` share its memory) may reach. A view
+        `accumulates` when it keeps what it was given in earlier trips of a loop (a
+        list appended to): a write later in the loop, or in its next trip, reaches it."""
+        defs = [position[id(d)] for d in shared_at]
         writes = [(i, loops) for i, (s, loops) in enumerate(order)
                   if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript)
                   and s.targets[0].value.id == buffer]
@@ -228,8 +258,23 @@ def _check_views(tree, analysis, buffers, describe) -> None:
                 for q, q_loops in writes:
                     in_loop_after = any(loop in u_loops and loop not in order[p][1]
                                         for loop in q_loops)
-                    if p < q < u or in_loop_after:
-                        _flag_or_reject(view, buffer, analysis, describe(s))
+                    next_trip = accumulates and set(order[p][1]) & set(q_loops) and (
+                        u > p or set(order[p][1]) & set(u_loops))
+                    if p < q < u or in_loop_after or next_trip:
+                        return s
+        return None
+
+    for view, buffer in view_of.items():
+        read = changed_after_sharing(view, buffer, analysis.defs.get(view, []))
+        if read is not None:
+            _flag_or_reject(view, buffer, analysis, describe(read))
+    for container, buffer, s in held:
+        if id(s) in position and changed_after_sharing(container, buffer, [s], True) is not None:
+            c, b = analysis.spelled(container), analysis.spelled(buffer)
+            raise UnsupportedSyntaxError(
+                f"{c!r} holds the array {b!r} itself (not a copy), and {b!r} is written in "
+                f"place after that, so the element of {c!r} would change too; put a copy "
+                f"there (np.copy({b}))", describe(s))
 
 
 def _flag_or_reject(view, buffer, analysis, where) -> None:
@@ -376,7 +421,10 @@ def _check_augmented(analysis, describe) -> None:
         shared = reads is None or any(
             isinstance(e, gast.Name) and e.id in same for p in analysis.assigns
             if isinstance(p.value, (gast.Tuple, gast.List)) for e in p.value.elts) or any(
-            v in same for _, v in analysis.update_pairs())  # it was put into a list
+            v in same for _, v in analysis.update_pairs()) or any(  # put into a list
+            isinstance(p.targets[0], gast.Subscript) and isinstance(p.value, gast.Name)
+            and p.value.id in same and _holds_references(p.targets[0].value.id, analysis)
+            for p in analysis.assigns)  # or into a list's or dict's slot
         stack, seen = [name], set()
         while stack:
             current = stack.pop()
