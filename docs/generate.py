@@ -54,6 +54,13 @@ except ImportError:  # not installed: use the source tree
     import pullback
 
 
+
+def _shell_words(args) -> str:
+    """The command line as a person types it: a word holding single quotes (a Python
+    literal such as {'w': 1}) in double quotes, any other word as shlex quotes it."""
+    return " ".join(f'"{a}"' if "'" in a and not set('"$`\\!') & set(a) else shlex.quote(a)
+                    for a in args)
+
 def _load(path: str):
     """Import a file of the repository (by path relative to the root) as a module."""
     full = ROOT / path
@@ -130,7 +137,7 @@ def cli_block(*args: str) -> str:
                             capture_output=True, text=True, timeout=300)
     output = _relative(result.stdout + result.stderr).rstrip()
     status = "" if result.returncode == 0 else f"\n[exit status {result.returncode}]"
-    return f"```console\n$ pullback {shlex.join(args)}\n{output}{status}\n```\n"
+    return f"```console\n$ pullback {_shell_words(args)}\n{output}{status}\n```\n"
 
 
 def _flat(value):

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,6 +44,30 @@ def matrix_energy(A):
 
 def vector_out(v):
     return v * 2.0
+
+
+def vector_kink(v):
+    return np.where(v > 0.0, v, 2.0 * v)
+
+
+def pair_out(v):
+    return v, v
+
+
+def params_loss(p, x, mode):
+    w, b = p["w"], p["b"]
+    y = w * x + b
+    return np.sum(y ** 2) if mode == "square" else np.sum(y)
+
+
+def layers(ws, x):
+    for w in ws:
+        x = np.tanh(w @ x)
+    return np.sum(x)
+
+
+def flat(x):
+    return 1e-12 * x + 3.0
 
 
 def uses_try(x):
@@ -302,12 +327,48 @@ def test_check_exits_nonzero_when_the_gradient_and_differences_disagree(user_fil
     assert away.returncode == 0, away.stdout
 
 
+def test_check_takes_array_outputs_in_a_random_direction(user_file):
+    result = run("check", f"{user_file}:vector_out", "[1, -2, 0.5]")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "an array of shape (3,)" in result.stdout and "random direction" in result.stdout
+    # the vjp with u ~ N(0, 1), seed 0, is 2u
+    u = np.random.default_rng(0).standard_normal(3)
+    pullback_line = next(line for line in result.stdout.splitlines() if "pullback  " in line)
+    values = np.array(eval(pullback_line.split("pullback", 1)[1]))
+    np.testing.assert_allclose(values, 2 * u, rtol=1e-9)
+    # at a kink of an array output the two disagree: exit status 1
+    kinked = run("check", f"{user_file}:vector_kink", "[0.0, 1.0]")
+    assert kinked.returncode == 1 and "MISMATCH" in kinked.stdout, kinked.stdout
+
+
+def test_check_reads_dicts_lists_and_settings(user_file):
+    result = run("check", f"{user_file}:params_loss", "{'w': [1.0, 2.0], 'b': 0.5}",
+                 "[0.3, 0.4]", "'square'", "--wrt", "p,x")
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "mode='square'" in out and "d/dp['w']" in out and "d/dp['b']" in out
+    # d/db = sum(2 (w x + b)) = 2 (0.8 + 1.3)
+    assert "4.2" in out.split("d/dp['b']")[1].splitlines()[1]
+    ragged = run("check", f"{user_file}:layers", "[[[1, 0.5], [0.2, 1]], [[0.3, 0.1]]]",
+                 "[1, 2]", "--wrt", "ws")
+    assert ragged.returncode == 0, ragged.stdout + ragged.stderr
+    assert "d/dws[0]" in ragged.stdout and "d/dws[1]" in ragged.stdout
+
+
+def test_check_reports_a_small_error_for_near_zero_gradients(user_file):
+    result = run("check", f"{user_file}:flat", "0.5")
+    assert result.returncode == 0, result.stdout + result.stderr
+    error = float(next(line for line in result.stdout.splitlines()
+                       if "relative error" in line).split()[-1])
+    assert error < 1e-3
+
+
 def test_check_errors(user_file):
     one_line_error(run("check", f"{user_file}:poly", "1"), "missing a required argument")
     one_line_error(run("check", f"{user_file}:poly", "1", "2", "3"), "too many")
     one_line_error(run("check", f"{user_file}:poly", "1", "[1,"), "cannot read")
     one_line_error(run("check", f"{user_file}:poly", "1", "'text'"), "cannot read")
-    one_line_error(run("check", f"{user_file}:vector_out", "[1, 2]"), "vjp")
+    one_line_error(run("check", f"{user_file}:pair_out", "[1, 2]"), "returns a tuple")
     one_line_error(run("check", f"{user_file}:crashes", "1"), "ZeroDivisionError")
 
 

@@ -4,6 +4,9 @@
     pullback check FILE.py:FUNC ARG ... [--wrt x,y] [--step 1e-6] [--rtol 1e-5]
     pullback FILE.py:FUNC ...        # `show` is the default subcommand
 
+`check` takes numbers, array literals and dicts/lists of them; a function returning an
+array is checked by its vjp in a random direction (seeded).
+
 FILE.py may also be a dotted module path (`package.module:func`), imported with
 the current directory first on `sys.path`. Every failure is reported as one line
 on stderr, prefixed `pullback:`; where it concerns a line of the user's code the
@@ -28,7 +31,7 @@ import re
 import sys
 
 from . import __version__
-from .api import source, value_and_grad
+from .api import source, value_and_grad, vjp
 from .errors import LocatedError, PullbackError
 
 STAGES = ("parsed", "normalized", "ssa", "adjoint", "final")
@@ -216,7 +219,8 @@ def cmd_show(args) -> int:
 
 
 def parse_value(text: str):
-    """A command-line value: a number (`2`, `-1.5e-3`, `inf`) or a literal like `[1, 2]`."""
+    """A command-line value: a number (`2`, `-1.5e-3`, `inf`), an array literal like
+    `[1, 2]`, or a dict, list or tuple of those (`{'w': [1, 2], 'b': 0.5}`)."""
     try:
         return float(text)
     except ValueError:
@@ -224,19 +228,27 @@ def parse_value(text: str):
     try:
         value = ast.literal_eval(text)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        raise CLIError(f"cannot read {text!r} as a number or an array literal "
-                       "such as [1, 2, 3]") from None
-    if isinstance(value, bool) or not isinstance(value, (int, float, list, tuple)):
-        raise CLIError(f"cannot read {text!r} as a number or an array literal "
-                       "such as [1, 2, 3]")
-    if isinstance(value, (int, float)):
-        return float(value)
+        raise CLIError(f"cannot read {text!r} as a number, an array literal such as "
+                       "[1, 2, 3], or a dict or list of those") from None
+    return _point(value, text)
+
+
+def _point(value, text: str):
+    """A literal as the value differentiated: numbers as floats, rectangular nested lists
+    of numbers as float arrays, dicts, lists and tuples of those kept as containers."""
     import numpy as np
 
+    if isinstance(value, bool) or not isinstance(value, (int, float, list, tuple, dict)):
+        raise CLIError(f"cannot read {text!r} as a number, an array literal such as "
+                       "[1, 2, 3], or a dict or list of those")
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, dict):
+        return {key: _point(item, text) for key, item in value.items()}
     try:
         array = np.asarray(value, dtype=float)
-    except (ValueError, TypeError):
-        raise CLIError(f"{text!r} is not a rectangular array of numbers") from None
+    except (ValueError, TypeError):  # ragged, or holding dicts: a container of values
+        return type(value)(_point(item, text) for item in value)
     return array
 
 
@@ -268,12 +280,15 @@ def _bind_point(func, raw: list[str], wrt: tuple):
 
 
 def _convert(text: str, name, wrt):
+    """An argument outside `wrt` keeps the type of its literal (an int for `range(n)`, a
+    string, a dict of settings); one in `wrt` is read as floats (`parse_value`)."""
     if name not in wrt:
         try:
             value = ast.literal_eval(text)
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
             value = None
-        if isinstance(value, int) and not isinstance(value, bool):
+        if isinstance(value, (int, str, bool, dict)) and not isinstance(value, float) \
+                or value is None and text.strip() == "None":
             return value
     return parse_value(text)
 
@@ -288,26 +303,61 @@ def _call(func, bound):
     return func(*bound.args, **bound.kwargs)
 
 
-def finite_differences(func, bound, name, step):
-    """Central differences of `func` with respect to argument `name` (a float or an array)."""
+def _leaves(value, path=()):
+    """(path, leaf) for every float or array inside `value` (dicts, lists, tuples)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _leaves(item, path + (key,))
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _leaves(item, path + (i,))
+    else:
+        yield path, value
+
+
+def _at(value, path):
+    for key in path:
+        value = value[key]
+    return value
+
+
+def _replaced(value, path, leaf):
+    """A copy of `value` with the leaf at `path` replaced (the containers copied)."""
+    if not path:
+        return leaf
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict):
+        return {**value, head: _replaced(value[head], rest, leaf)}
+    items = list(value)
+    items[head] = _replaced(items[head], rest, leaf)
+    return type(value)(items)
+
+
+def finite_differences(func, bound, name, step, scalar=float):
+    """Central differences of `scalar(func(...))` with respect to argument `name`, with
+    the structure of the argument: a float, an array, or a dict/list/tuple of those."""
     import numpy as np
 
+    def at(value):
+        return scalar(_call(func, _with(bound, name, value)))
+
     x = bound.arguments[name]
-    if isinstance(x, np.ndarray):
-        out = np.zeros(x.shape)
-        for index in np.ndindex(x.shape):
-            h = step * max(1.0, abs(float(x[index])))
-            up, down = x.copy(), x.copy()
-            up[index] += h
-            down[index] -= h
-            f_up = float(_call(func, _with(bound, name, up)))
-            f_down = float(_call(func, _with(bound, name, down)))
-            out[index] = (f_up - f_down) / (2 * h)
-        return out
-    h = step * max(1.0, abs(float(x)))
-    f_up = float(_call(func, _with(bound, name, float(x) + h)))
-    f_down = float(_call(func, _with(bound, name, float(x) - h)))
-    return (f_up - f_down) / (2 * h)
+    result = x
+    for path, leaf in _leaves(x):
+        if isinstance(leaf, np.ndarray):
+            out = np.zeros(leaf.shape)
+            for index in np.ndindex(leaf.shape):
+                h = step * max(1.0, abs(float(leaf[index])))
+                up, down = leaf.copy(), leaf.copy()
+                up[index] += h
+                down[index] -= h
+                out[index] = (at(_replaced(x, path, up)) - at(_replaced(x, path, down))) / (2 * h)
+        else:
+            h = step * max(1.0, abs(float(leaf)))
+            out = (at(_replaced(x, path, float(leaf) + h))
+                   - at(_replaced(x, path, float(leaf) - h))) / (2 * h)
+        result = _replaced(result, path, out)
+    return result
 
 
 def _short(v) -> str:
@@ -316,14 +366,21 @@ def _short(v) -> str:
 
 
 def _format(value) -> str:
+    """A value on one line: arrays as nested lists, containers item by item."""
     import numpy as np
 
     if isinstance(value, np.ndarray):
-        return np.array2string(value, separator=", ", max_line_width=10**6, threshold=50,
+        text = np.array2string(value, separator=", ", max_line_width=10**6, threshold=50,
                                formatter={"float_kind": _short})
-    if isinstance(value, int) and not isinstance(value, bool):
-        return repr(value)
-    return repr(float(value))
+        return " ".join(text.split())
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {_format(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        items = ", ".join(_format(v) for v in value)
+        return f"[{items}]" if isinstance(value, list) else f"({items}{',' * (len(value) == 1)})"
+    if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
+        return repr(value) if isinstance(value, int) else repr(float(value))
+    return repr(value)
 
 
 def _norm(value) -> float:
@@ -332,22 +389,14 @@ def _norm(value) -> float:
     return float(np.max(np.abs(value))) if np.size(value) else 0.0
 
 
-def cmd_check(args) -> int:
-    import numpy as np
-
-    func = load_function(args.target)
-    wrt = _parse_wrt(args.wrt, func)
-    bound = _bind_point(func, args.point, wrt)
+def _evaluated(run, what, args):
+    """`run()`, with any exception it raises reported in one line as the failure of `what`."""
     try:
-        gradient_function = value_and_grad(func, wrt=wrt, optimize=not args.no_optimize)
+        return run()
     except PullbackError as exc:
         raise CLIError(_pullback_message(exc)) from None
-    except Exception as exc:
-        raise _internal(exc, func) from None
-    try:
-        value, grads = gradient_function(*bound.args, **bound.kwargs)
-    except PullbackError as exc:
-        raise CLIError(_pullback_message(exc)) from None
+    except CLIError:
+        raise
     except Exception as exc:
         frame = _user_frame(exc)
         where = f" ({frame})" if frame else ""
@@ -355,39 +404,87 @@ def cmd_check(args) -> int:
         if not args.wrt and isinstance(exc, TypeError) and "integer" in str(exc):
             hint = ("; every argument is read as a float unless --wrt leaves it out, "
                     "so pass --wrt with the others to keep an integer argument an int")
-        raise CLIError(f"evaluating the gradient failed{where}: {_describe(exc)}{hint}") \
-            from None
+        raise CLIError(f"{what} failed{where}: {_describe(exc)}{hint}") from None
+
+
+def cmd_check(args) -> int:
+    import numpy as np
+
+    func = load_function(args.target)
+    wrt = _parse_wrt(args.wrt, func)
+    bound = _bind_point(func, args.point, wrt)
+    value = _evaluated(lambda: _call(func, bound), f"evaluating {func.__qualname__}", args)
+    if isinstance(value, (tuple, list, dict)) or np.ndim(value) and not np.size(value):
+        raise CLIError(f"{func.__qualname__} returns a {type(value).__name__}: check compares "
+                       "gradients of functions returning a number or an array")
+    direction = None
+    if np.ndim(value):  # an array: the vjp in a random direction u, against d<u, f>
+        direction = np.random.default_rng(0).standard_normal(np.shape(value))
     try:
-        scale = max(1.0, abs(float(value)))
-        numeric = [finite_differences(func, bound, name, args.step) for name in wrt]
+        if direction is None:
+            gradient_function = value_and_grad(func, wrt=wrt, optimize=not args.no_optimize)
+        else:
+            gradient_function = vjp(func, wrt=wrt, optimize=not args.no_optimize)
+    except PullbackError as exc:
+        raise CLIError(_pullback_message(exc)) from None
     except Exception as exc:
-        frame = _user_frame(exc)
-        where = f" ({frame})" if frame else ""
-        raise CLIError(f"evaluating {func.__qualname__} failed{where}: {_describe(exc)}") \
-            from None
+        raise _internal(exc, func) from None
+
+    def gradient():
+        if direction is None:
+            return gradient_function(*bound.args, **bound.kwargs)[1]
+        return gradient_function(*bound.args, direction, **bound.kwargs)
+
+    grads = _evaluated(gradient, "evaluating the gradient", args)
+    if direction is None:
+        scale = max(1.0, abs(float(value)))
+
+        def scalar(out):
+            return float(out)
+    else:
+        scale = max(1.0, _norm(value))
+
+        def scalar(out):
+            return float(np.sum(direction * np.asarray(out)))
+    numeric = _evaluated(
+        lambda: [finite_differences(func, bound, name, args.step, scalar) for name in wrt],
+        f"evaluating {func.__qualname__}", args)
 
     point = ", ".join(f"{k}={_format(v)}" for k, v in bound.arguments.items())
-    print(f"{func.__qualname__}({point}) = {float(value)!r}")
+    if direction is None:
+        print(f"{func.__qualname__}({point}) = {float(value)!r}")
+    else:
+        print(f"{func.__qualname__}({point}) = an array of shape {np.shape(value)}")
+        print("checked in a random direction u (standard normal, seed 0): pullback's vjp "
+              "with u against central differences of sum(u * f)")
     print(f"central differences: step {args.step:g} * max(1, |x|); tolerance: rtol "
           f"{args.rtol:g}, atol {args.atol:g} * max(1, |f|)")
     worst, agree = 0.0, True
     for name, g, fd in zip(wrt, grads, numeric):
-        g_arr, fd_arr = np.asarray(g, dtype=float), np.asarray(fd, dtype=float)
-        if g_arr.shape != fd_arr.shape:
-            raise CLIError(f"d/d{name}: pullback's gradient has shape {g_arr.shape}, "
-                           f"the argument {fd_arr.shape}")
-        diff = _norm(g_arr - fd_arr)
-        size = max(_norm(g_arr), _norm(fd_arr))
-        rel = diff / size if size > 0 else (0.0 if diff == 0 else math.inf)
-        ok = bool(np.all(np.abs(g_arr - fd_arr)
-                         <= args.rtol * np.maximum(np.abs(g_arr), np.abs(fd_arr))
-                         + args.atol * scale)) and not np.any(np.isnan(g_arr - fd_arr))
-        agree &= ok
-        worst = max(worst, rel) if not math.isnan(rel) else math.inf
-        print(f"d/d{name}:")
-        print(f"  pullback            {_format(g)}")
-        print(f"  finite differences  {_format(fd)}")
-        print(f"  relative error      {rel:.2e}{'' if ok else '   <-- disagree'}")
+        for path, fd_leaf in _leaves(fd):
+            label = name + "".join(f"[{key!r}]" for key in path)
+            try:
+                g_leaf = _at(g, path)
+            except (KeyError, IndexError, TypeError):
+                raise CLIError(f"d/d{name}: pullback's gradient {_format(g)} does not have "
+                               f"the structure of the argument") from None
+            g_arr, fd_arr = np.asarray(g_leaf, dtype=float), np.asarray(fd_leaf, dtype=float)
+            if g_arr.shape != fd_arr.shape:
+                raise CLIError(f"d/d{label}: pullback's gradient has shape {g_arr.shape}, "
+                               f"the argument {fd_arr.shape}")
+            error = np.abs(g_arr - fd_arr)
+            ok = bool(np.all(error <= args.rtol * np.maximum(np.abs(g_arr), np.abs(fd_arr))
+                             + args.atol * scale)) and not np.any(np.isnan(error))
+            # relative to the larger of the two, but never to less than the absolute
+            # tolerance: two near-zero gradients agree, and their error reads small
+            size = max(_norm(g_arr), _norm(fd_arr), args.atol * scale)
+            rel = _norm(error) / size if not np.any(np.isnan(error)) else math.inf
+            agree &= ok
+            worst = max(worst, rel)
+            print(f"d/d{label}:")
+            print(f"  pullback            {_format(g_leaf)}")
+            print(f"  finite differences  {_format(fd_leaf)}")
+            print(f"  relative error      {rel:.2e}{'' if ok else '   <-- disagree'}")
     if agree:
         print(f"OK: pullback agrees with central differences (max relative error {worst:.2e})")
         return EXIT_OK
@@ -431,11 +528,13 @@ def _parser() -> argparse.ArgumentParser:
                            description="Evaluate FUNC's gradient at the point ARG ... and "
                                        "compare it with central finite differences. "
                                        "ARG is a number, an array literal such as "
-                                       "'[1, 2, 3]', or name=value.")
+                                       "'[1, 2, 3]', a dict or list of those, or "
+                                       "name=value. A function returning an array is "
+                                       "checked by its vjp in a random direction.")
     check.add_argument("target", metavar="FILE.py:FUNC",
                        help="a function in a file, or package.module:FUNC")
     check.add_argument("point", metavar="ARG", nargs="*",
-                       help="the arguments of FUNC: numbers or array literals")
+                       help="the arguments of FUNC: numbers, array literals, dicts or lists")
     check.add_argument("--wrt", metavar="X,Y",
                        help="comma-separated parameter names (default: all parameters)")
     check.add_argument("--step", type=float, default=1e-6,
