@@ -5,7 +5,8 @@
     pullback check examples/check_demo.py:smooth_max "[1, 2, 3]"
     pullback check examples/check_demo.py:power_sum 1.5 5 --wrt x
     pullback check examples/check_demo.py:layer "[1, 2]" "[[0.5, -1], [0.25, 2]]"
-    pullback check examples/check_demo.py:regression_loss "{'w': [1, 2], 'b': 0.5}" "[0.3, 0.4]" "'squared'" --wrt params,x
+    pullback check examples/check_demo.py:regression_loss "{'w': [1, 2], 'b': 0.5}" \
+        "[0.3, 0.4]" "'squared'" --wrt params,x
 """
 import math
 
