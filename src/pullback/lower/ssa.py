@@ -17,6 +17,32 @@ Guarantees on the output (same core language as normalize's output):
 - copies created here carry `node.phi = True`;
 - `tree.spelling` maps each new name to the user's name it versions (`h_2` -> `h`),
   so that messages can speak the user's names.
+
+>>> from pullback.lower.example import lowered, show
+>>> def f(x, n):
+...     h = x
+...     for i in range(n):
+...         h = np.tanh(h) * x
+...     if n > 3:
+...         h = h * 2.0
+...     return h
+>>> show(to_ssa(lowered(f)))
+def f(x, n):
+    h = x
+    steps = range(n)
+    h_2 = h
+    for i in steps:
+        tanh = np.tanh(h_2)
+        h_3 = tanh * x
+        h_2 = h_3
+    cond = n > 3
+    if cond:
+        h_4 = h_2 * 2.0
+        h_5 = h_4
+    else:
+        h_5 = h_2
+    out = h_5
+    return out
 """
 
 from __future__ import annotations
