@@ -57,7 +57,6 @@ ARRAY_METHODS = {
 class Calls:
     """The call lowerings of `Flatten` (flatten.py), whose state they use."""
 
-
     def in_place(self, expr, out) -> bool:
         """Lower a NumPy call that writes into an array argument; False if it is none."""
         func = expr.func
@@ -104,7 +103,6 @@ class Calls:
         name = dotted_name(expr.func) or "a function"
         self.error(f"out= of {name}, which has no derivative rule: pullback would not follow "
                    "its write into the array", expr)
-
 
     def spread_call(self, expr, out):
         """A call given `*xs` or `**m`, or of a Python function of the user's that takes
@@ -178,7 +176,6 @@ class Calls:
             keywords.append(gast.keyword(arg=None, value=mapping))
         return gast.Call(func=self.callee(expr.func, out), args=args, keywords=keywords)
 
-
     def as_tuple(self, expr):
         """`tuple(expr)` (a call pullback writes), or `expr` itself when it is the function's
         own `*args`, a tuple already (no statement rebinds it)."""
@@ -191,7 +188,6 @@ class Calls:
         whole.func.builtin = builtins.tuple  # pullback's own call
         return whole
 
-
     def builtin(self, func):
         """The builtin function `func` names (a name no local or global hides), or None."""
         if getattr(func, "builtin", None) is not None:
@@ -201,7 +197,6 @@ class Calls:
             return None
         found = self.parsed.lookup(func.id)
         return found if found is getattr(builtins, func.id, None) else None
-
 
     def array_method(self, expr):
         """`x.sum(axis=0)` on a value of the function is `np.sum(x, axis=0)`: array

@@ -68,6 +68,13 @@ def reads_name(node, name) -> bool:
                                     and isinstance(n.ctx, gast.Load) for n in walk(node))
 
 
+def called_or_passed(*nodes) -> set[int]:
+    """The ids of the nodes in `nodes` that are called or passed to a call: each call's
+    callee, arguments and keyword values."""
+    return {id(part) for node in nodes for n in walk(node) if isinstance(n, gast.Call)
+            for part in [n.func, *n.args, *[k.value for k in n.keywords]]}
+
+
 def load_counts(node) -> dict[str, int]:
     """How many times `node` reads each name."""
     counts: dict[str, int] = {}

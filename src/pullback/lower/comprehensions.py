@@ -196,7 +196,6 @@ class Comprehensions:
         return gast.ListComp(elt=tuple_of(*[load(n) for n in names]), generators=[for_clause(
             tuple_of(*[store(n) for n in names], ctx=gast.Store()), expr)])
 
-
     def comprehension(self, expr, out, result=None):
         """[elt for v in xs if c ...] (or a generator expression): a list built by loops
         that append; {k: v for ...}: a dict built by loops that write its keys. The

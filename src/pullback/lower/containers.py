@@ -150,7 +150,6 @@ class Containers:
         self.dicts.add(built.id)
         return built
 
-
     def pop(self, expr, out):
         """`values.pop(i)`: a read of values[i], then the update that removes it."""
         if len(expr.args) > 1 or expr.keywords:

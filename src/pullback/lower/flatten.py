@@ -208,7 +208,6 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions)
                                "write after the try", t)
         out.append(new)
 
-
     def effect(self, expr, out):
         """An expression statement: a call made for its effect (print, warnings.warn,
         logging, np.fill_diagonal ...) or an expression that may only raise. In-place
@@ -223,7 +222,6 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions)
         name = self.namer.fresh("unused")
         out.append(assign(name, value))
         out[-1].effect = True
-
 
     def assign_to(self, target, value, out):
         if isinstance(target, gast.Name) and self.bind_callable(target.id, value, out):
@@ -322,7 +320,6 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions)
         out.append(assign(new, binop(load(old), s.op, rhs)))
         out.append(assign(gast.Subscript(value=clone(base), slice=clone(index),
                                          ctx=gast.Store()), load(new)))
-
 
     # expressions -----------------------------------------------------------------
 
@@ -461,7 +458,6 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions)
             spec = gast.JoinedStr(values=[self.formatted(v, out) for v in spec.values])
         return gast.FormattedValue(value=self.atom(part.value, out), conversion=part.conversion,
                                    format_spec=spec)
-
 
     def boolop(self, expr, out):
         is_and = isinstance(expr.op, gast.And)

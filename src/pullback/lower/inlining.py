@@ -57,7 +57,7 @@ from ..ir.nodes import (
     walk,
 )
 from .blocks import Blocks
-from .common import rename, stored_names
+from .common import called_or_passed, rename, stored_names
 from .containers import dict_names
 from .control_flow import ControlFlow
 from .unbound import maybe_unset
@@ -267,7 +267,6 @@ class Inlining:
                     s.inlined_from = callee.func
         return stmts[-1].value
 
-
     def gathered(self, expr, args, positional, label) -> dict:
         """Parameter -> argument expression for an inlined call: the leading arguments to
         the named positional parameters; the others (plain, or `*xs` once those are
@@ -346,8 +345,7 @@ class Inlining:
         """Parameters standing for a nested function may only be called or passed on."""
         functions = {p for p, v in fixed.items() if isinstance(v, gast.Name)
                      and v.id in self.local_functions}
-        callees = {id(part) for s in body for node in walk(s) if isinstance(node, gast.Call)
-                   for part in [node.func, *node.args, *[k.value for k in node.keywords]]}
+        callees = called_or_passed(*body)
         for s in body:
             for node in walk(s):
                 if isinstance(node, gast.Name) and node.id in functions \

@@ -35,7 +35,7 @@ import gast
 
 from ..errors import UnsupportedSyntaxError
 from ..ir.nodes import assign, load, walk
-from .common import at_line
+from .common import at_line, called_or_passed
 
 
 def extract_local_functions(tree, namer, parsed) -> dict:
@@ -100,15 +100,12 @@ def extract_local_functions(tree, namer, parsed) -> dict:
             return at_line(load(name), getattr(node, "lineno", None))
 
     Extract().visit(tree)
-    for node in walk(tree):  # a local function may only be called, or passed to a call
-        if isinstance(node, gast.Call):
-            for part in [node.func, *node.args, *[k.value for k in node.keywords]]:
-                part.pullback_callee = True
+    callees = called_or_passed(tree)  # a local function may only be called, or passed on
     for node in walk(tree):
         if isinstance(node, gast.Name) and node.id in found:
             if isinstance(node.ctx, gast.Store):
                 reject(node, f"assignment to {node.id!r}, the name of a nested function")
-            if not getattr(node, "pullback_callee", False):
+            if id(node) not in callees:
                 reject(node, f"nested function {node.id!r} used as a value (only calls to it, "
                              "and passing it to a call, are differentiated)")
     return found

@@ -43,6 +43,7 @@ import gast
 
 from ..frontend.parse import MISSING
 from ..ir.nodes import assign, binop, call, const, if_, load, store, walk
+from .common import stored_names
 
 _RESIZING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear"}
 
@@ -69,45 +70,43 @@ def _resized_in(body) -> set[str]:
 class Loops:
     """The loop lowerings of `Flatten` (flatten.py), whose state they use."""
 
-
     def for_(self, s, out):
         if not isinstance(s.target, (gast.Name, gast.Tuple, gast.List)):
             self.error("loop target that is not a name or tuple of names", s)
-        rng = self.range_of(s.iter, out) if isinstance(s.target, gast.Name) else None
-        if rng is not None:
-            out.append(gast.For(target=store(s.target.id), iter=rng, body=self.block(s.body),
+        steps = self.range_of(s.iter, out) if isinstance(s.target, gast.Name) else None
+        if steps is not None:
+            out.append(gast.For(target=store(s.target.id), iter=steps, body=self.block(s.body),
                                 orelse=[], type_comment=None))
             return
         it = s.iter
         # Everything else iterates an index over one or more sequences.
         index = self.namer.fresh("k")
-        self.rebound = {n.id for n in walk(s) if isinstance(n, gast.Name)
-                        and isinstance(n.ctx, gast.Store)}
+        self.rebound = set(stored_names(s))
         self.resized = _resized_in(s.body)
         length, item_targets = self.iteration(s.target, it, index, out)
-        rng = self.namer.fresh("steps")
-        out.append(assign(rng, call("range", length)))
+        steps = self.namer.fresh("steps")
+        out.append(assign(steps, call("range", length)))
         body = []
         for target, item in item_targets:
             self.assign_to(target, item, body)
-        out.append(gast.For(target=store(index), iter=load(rng), body=body + self.block(s.body),
+        out.append(gast.For(target=store(index), iter=load(steps), body=body + self.block(s.body),
                             orelse=[], type_comment=None))
 
     def range_of(self, it, out):
         """`range(...)` or `reversed(range(...))` as a name bound to a range, else None."""
         callee = self.parsed.resolve(it.func) if isinstance(it, gast.Call) else None
         if callee is builtins.range:
-            rng = self.namer.fresh("steps")
-            out.append(assign(rng, call("range", *[self.atom(a, out) for a in it.args])))
-            return load(rng)
+            steps = self.namer.fresh("steps")
+            out.append(assign(steps, call("range", *[self.atom(a, out) for a in it.args])))
+            return load(steps)
         if callee is builtins.reversed and len(it.args) == 1:
             forward = self.range_of(it.args[0], out)
             if forward is not None:
-                rng = self.namer.fresh("steps")
+                steps = self.namer.fresh("steps")
                 back = gast.Slice(lower=None, upper=None, step=const(-1))
-                out.append(assign(rng, gast.Subscript(value=forward, slice=back,
-                                                      ctx=gast.Load())))
-                return load(rng)
+                out.append(assign(steps, gast.Subscript(value=forward, slice=back,
+                                                        ctx=gast.Load())))
+                return load(steps)
         return None
 
     def iteration(self, target, it, index, out):

@@ -28,11 +28,11 @@ import operator
 import gast
 
 from ..ir.nodes import assign, dotted_name, load, walk
+from .common import called_or_passed
 
 
 class MadeCallables:
     """The lowerings of made callables for `Flatten` (flatten.py), whose state they use."""
-
 
     FACTORIES = {functools.partial: "partial", operator.itemgetter: "itemgetter",
                  operator.attrgetter: "attrgetter"}
@@ -94,8 +94,7 @@ class MadeCallables:
                   and isinstance(n.ctx, gast.Store)]
         top = [s for s in tree.body if isinstance(s, gast.Assign) and len(s.targets) == 1
                and isinstance(s.targets[0], gast.Name) and s.targets[0].id == name]
-        callees = {id(part) for n in walk(tree) if isinstance(n, gast.Call)
-                   for part in [n.func, *n.args, *[k.value for k in n.keywords]]}
+        callees = called_or_passed(tree)
         reads = [n for n in walk(tree) if isinstance(n, gast.Name) and n.id == name
                  and isinstance(n.ctx, gast.Load)]
         if len(stores) != 1 or len(top) != 1 or any(id(n) not in callees for n in reads):
