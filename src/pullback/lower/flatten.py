@@ -192,7 +192,7 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions)
         return out
 
     def marked_block(self, s, out):
-        """A `with` or `try` block from pass 0: its parts flattened, its marks kept."""
+        """A `with` or `try` block (see blocks.py): its parts flattened, its marks kept."""
         test = self.atom(s.test, out) if s.block == "with" else s.test  # the manager
         new = if_(test, self.block(s.body), self.block(s.orelse))
         for mark in ("block", "entered", "catch", "caught"):
