@@ -170,18 +170,18 @@ class Loops:
                        f"elements); loop over a copy (`for v in list({it.id})`) or use a while "
                        "loop", it)
         seq = self.atom(it, out)
-        length = "loop_len"  # refuses a dict it was not told about
+        measure = "loop_len"  # refuses a dict it was not told about
         if isinstance(seq, gast.Name) and seq.id in self.dicts:
             keys = self.namer.fresh("keys")  # a dict: iterate its keys
             out.append(assign(keys, call("key_list", seq)))
-            seq, length = load(keys), "len"
+            seq, measure = load(keys), "len"
         if isinstance(seq, gast.Name) and seq.id in self.rebound:
             # the loop iterates the object the name held when it started
             held = self.namer.fresh(f"{seq.id}_iterated")
             out.append(assign(held, seq))
             seq = load(held)
         n = self.namer.fresh("n")
-        out.append(assign(n, call(length, seq)))
+        out.append(assign(n, call(measure, seq)))
         item = gast.Subscript(value=seq, slice=load(index), ctx=gast.Load())
         return load(n), [(target, item)]
 
