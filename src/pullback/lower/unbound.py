@@ -29,7 +29,7 @@ from __future__ import annotations
 import gast
 
 from ..ir.nodes import children, parameters, walk
-from .common import loaded_names, reads_name, stored_names
+from .common import loaded_names, stored_names
 
 
 def maybe_unset(tree) -> list[str]:
@@ -116,7 +116,8 @@ def read_before_write(stmts, name) -> bool:
 
 def _first_uses(stmts) -> dict[str, str]:
     """`first_use` of every name at once: name -> 'read' or 'assigned' (a name left out:
-    None), in one pass over the statements."""
+    None), in one pass over the statements. A loop's own target is set at the start of
+    every iteration: its reads in the body do not count."""
     settled: dict[str, str] = {}
 
     def settle(names, status):
@@ -154,34 +155,4 @@ def _first_uses(stmts) -> dict[str, str]:
 def first_use(stmts, name):
     """'read' if some path reads `name` before assigning it, 'assigned' if every path
     assigns it first, None otherwise (user-level statements)."""
-    for s in stmts:
-        if isinstance(s, gast.AugAssign):
-            if reads_name(s.value, name) or reads_name(s.target, name) or (
-                    isinstance(s.target, gast.Name) and s.target.id == name):
-                return "read"
-        elif isinstance(s, (gast.Assign, gast.AnnAssign)):
-            targets = s.targets if isinstance(s, gast.Assign) else [s.target]
-            if reads_name(s.value, name) or any(reads_name(t, name) for t in targets):
-                return "read"
-            if any(isinstance(n, gast.Name) and n.id == name
-                   for t in targets for n in walk(t)):
-                return "assigned"
-        elif isinstance(s, gast.If):
-            if reads_name(s.test, name):
-                return "read"
-            a, b = first_use(s.body, name), first_use(s.orelse, name)
-            if "read" in (a, b):
-                return "read"
-            if a == b == "assigned":
-                return "assigned"
-        elif isinstance(s, (gast.For, gast.While)):
-            if reads_name(getattr(s, "iter", None), name) \
-                    or reads_name(getattr(s, "test", None), name):
-                return "read"
-            if name in _loop_targets(s):
-                continue  # set at the start of every iteration
-            if first_use(s.body, name) == "read":
-                return "read"
-        elif reads_name(s, name):
-            return "read"
-    return None
+    return _first_uses(stmts).get(name)
