@@ -1,5 +1,6 @@
 """Calls -> one call of atoms: array methods as the NumPy functions they are, `*xs` and
 `**m` packed into one tuple and one dict, NumPy's in-place writes as subscript writes.
+`lower_call` decides which lowering a call gets, trying the forms in a fixed order.
 
 Guarantees on the output: a call's callee is a dotted name (or an atom holding the
 object called) and its arguments are atoms, evaluated in the call's order; `x.sum(...)`
@@ -56,6 +57,47 @@ ARRAY_METHODS = {
 
 class Calls:
     """The call lowerings of `Flatten` (flatten.py), whose state they use."""
+
+    def lower_call(self, expr, out):
+        """A call as one call of atoms (or what it stands for), the forms tried in this
+        order: a made callable (made_callables.py), a nested function (inlined), a builtin
+        over sequences (comprehensions.py) or a container call (containers.py), an array
+        method, a function that receives a nested function or is small (inlining.py),
+        `out=`, `*xs` or `**m`, and last a plain call of atoms."""
+        made = self.made_callable(expr.func, out)
+        if made is not None:
+            return self.simple(self.call_made(made, expr), out)
+        if isinstance(expr.func, gast.Name) and expr.func.id in self.local_functions:
+            return self.inline(expr, self.local_functions[expr.func.id], None, out)
+        lowered = self.sequence_call(expr, out)
+        if lowered is None:
+            lowered = self.container_call(expr, out)
+        if lowered is not None:
+            return lowered
+        method = self.array_method(expr)
+        if method is not None:
+            return self.simple(method, out)
+        passed = [a.id for a in [*expr.args, *[k.value for k in expr.keywords]]
+                  if isinstance(a, gast.Name) and a.id in self.local_functions]
+        if passed:
+            callee = self.readable_callee(expr, passed[0])
+            return self.inline(expr, callee.tree, callee, out)
+        small = self.small_callee(expr)
+        if small is not None:
+            return self.inline(expr, small.tree, small, out)
+        if any(k.arg == "out" and not (isinstance(k.value, gast.Constant)
+                                       and k.value.value is None) for k in expr.keywords):
+            return self.out_call(expr, out)
+        spread = self.spread_call(expr, out)
+        if spread is not None:
+            return spread
+        func = self.callee(expr.func, out)
+        args = [self.atom(a, out) for a in expr.args]
+        keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value, out))
+                    for k in expr.keywords]
+        if any(k.arg is None for k in keywords):
+            self.error("**mapping in a call", expr)
+        return gast.Call(func=func, args=args, keywords=keywords)
 
     def in_place(self, expr, out) -> bool:
         """Lower a NumPy call that writes into an array argument; False if it is none."""

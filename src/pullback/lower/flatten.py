@@ -382,42 +382,7 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions)
             out.append(if_(test, body, orelse))
             return load(result)
         if isinstance(expr, gast.Call):
-            made = self.made_callable(expr.func, out)
-            if made is not None:
-                return self.simple(self.call_made(made, expr), out)
-        if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name) \
-                and expr.func.id in self.local_functions:
-            return self.inline(expr, self.local_functions[expr.func.id], None, out)
-        if isinstance(expr, gast.Call):
-            lowered = self.sequence_call(expr, out)
-            if lowered is None:
-                lowered = self.container_call(expr, out)
-            if lowered is not None:
-                return lowered
-            method = self.array_method(expr)
-            if method is not None:
-                return self.simple(method, out)
-            passed = [a.id for a in [*expr.args, *[k.value for k in expr.keywords]]
-                      if isinstance(a, gast.Name) and a.id in self.local_functions]
-            if passed:
-                callee = self.readable_callee(expr, passed[0])
-                return self.inline(expr, callee.tree, callee, out)
-            small = self.small_callee(expr)
-            if small is not None:
-                return self.inline(expr, small.tree, small, out)
-            if any(k.arg == "out" and not (isinstance(k.value, gast.Constant)
-                                           and k.value.value is None) for k in expr.keywords):
-                return self.out_call(expr, out)
-            spread = self.spread_call(expr, out)
-            if spread is not None:
-                return spread
-            func = self.callee(expr.func, out)
-            args = [self.atom(a, out) for a in expr.args]
-            keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value, out))
-                        for k in expr.keywords]
-            if any(k.arg is None for k in keywords):
-                self.error("**mapping in a call", expr)
-            return gast.Call(func=func, args=args, keywords=keywords)
+            return self.lower_call(expr, out)
         if isinstance(expr, gast.Attribute):
             dotted = dotted_name(expr)
             if dotted is not None and dotted.split(".")[0] not in self.locals:
