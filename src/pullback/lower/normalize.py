@@ -85,11 +85,17 @@ from .namespaces import (
 )
 from .unbound import maybe_unset
 
+# Builtins the lowerings call by name beyond those every stage reserves (RESERVED):
+# `set(items)` for a set display, `tuple(xs)` for `*xs` passed on.
+WRITTEN_BUILTINS = ("set", "tuple")
+
 
 def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
     """`tree` in the core language; with `inline`, calls of small user functions are
     replaced by their bodies (see inlining.py)."""
     namer = Namer(all_names(tree))
+    for builtin in WRITTEN_BUILTINS:  # never a temporary's name (`set = c.set`)
+        namer.reserve(builtin)
     user_names = set(namer.taken)
     # what the function's own names denote (local_functions.py, namespaces.py)
     local_functions = extract_local_functions(tree, namer, parsed)
