@@ -239,9 +239,9 @@ def _doubling_chain_budget(x):
 def test_inlining_stops_at_its_budget(monkeypatch):
     # 15 statements are inlined per _twice_a call (2**3 calls of _twice_d): with a budget
     # of 20, the first call's tree is inlined and the rest of the calls stay calls
-    from pullback.lower import normalize
+    from pullback.lower import inlining
 
-    monkeypatch.setattr(normalize, "INLINE_BUDGET", 20)
+    monkeypatch.setattr(inlining, "INLINE_BUDGET", 20)
     text = pullback.source(_doubling_chain_budget)
     assert "twice_a_forward" in text or "twice_b_forward" in text
     assert "math.sin" in text

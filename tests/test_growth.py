@@ -132,10 +132,10 @@ def f(a, *b, c=1, **d):
 '''
 
 
-NORMALIZE = os.path.join(PACKAGE, "lower", "normalize.py")
+FLATTEN = os.path.join(PACKAGE, "lower", "flatten.py")
 
 
-@pytest.mark.parametrize("source", [SAMPLE, open(NORMALIZE).read()])
+@pytest.mark.parametrize("source", [SAMPLE, open(FLATTEN).read()])
 def test_fast_walks_see_what_gast_walks_see(source):
     """The list walks the passes use (nodes.walk, nodes.children, which skip fields that
     never hold a node) give the nodes gast's walks give, in the same order; clone copies

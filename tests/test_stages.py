@@ -692,7 +692,7 @@ def chained_comparison(x):
 
 
 def test_normalize_chained_comparison_keeps_short_circuit():
-    # ENGINE BUG (normalize.py, _Flatten.simple, the Compare case): every operand of
+    # ENGINE BUG (lower/flatten.py, Flatten.simple, the Compare case): every operand of
     # `a < b < c` is computed before the first comparison, so `math.log(x)` runs even
     # when `0.0 < x` is false; Python never evaluates it then.
     text = src(normalized(chained_comparison))

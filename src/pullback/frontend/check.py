@@ -118,7 +118,7 @@ def _check_detail(node, reject) -> None:
 
 def _check_try(node, reject) -> None:
     """The `try` statements normalize can lower: except clauses and an optional `else`,
-    no `finally` (see normalize's _Blocks.try_)."""
+    no `finally` (see lower/blocks.py)."""
     if node.finalbody:
         reject(node, "try/finally (a `finally` clause; try/except without finally is "
                      "supported)")

@@ -1,6 +1,21 @@
 """Stages 3-4: lower the checked function to SSA-like straight-line core code.
 
-- `normalize.py`: desugar into a small core language (one operation per statement,
-  structured loops and branches, calls inlined or named);
+- `normalize.py`: the entry point; desugars into a small core language (one operation
+  per statement, structured loops and branches, calls inlined or named) by running, in
+  order, the lowerings of
+  - `local_functions.py`: nested defs and lambdas set aside, to be inlined at calls;
+  - `namespaces.py`: helper-named globals, array namespaces (`xp = np`), function defaults;
+  - `blocks.py`: assert, with and try as marked `if`s;
+  - `unbound.py`: variables that may be read before they are set;
+  - `control_flow.py`: break, continue and return as flags;
+  - `flatten.py`: one operation per statement, assembling `loops.py` (for, while,
+    enumerate, zip, dict loops), `calls.py` (call forms, array methods, `*xs`/`**m`,
+    in-place NumPy writes), `made_callables.py` (partial, itemgetter, attrgetter),
+    `containers.py` (dict calls, d.get, setdefault, pop, min/max), `inlining.py`
+    (user functions inlined at their calls) and `comprehensions.py` (comprehensions,
+    map, filter, sorted and other sequence builders);
 - `ssa.py`: give every assignment its own name, with loop and branch merges.
+
+`common.py` holds the small helpers they share; `example.py` the helpers of the
+runnable examples that open each module.
 """

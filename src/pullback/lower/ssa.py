@@ -17,6 +17,32 @@ Guarantees on the output (same core language as normalize's output):
 - copies created here carry `node.phi = True`;
 - `tree.spelling` maps each new name to the user's name it versions (`h_2` -> `h`),
   so that messages can speak the user's names.
+
+>>> from pullback.lower.example import lowered, show
+>>> def f(x, n):
+...     h = x
+...     for i in range(n):
+...         h = np.tanh(h) * x
+...     if n > 3:
+...         h = h * 2.0
+...     return h
+>>> show(to_ssa(lowered(f)))
+def f(x, n):
+    h = x
+    steps = range(n)
+    h_2 = h
+    for i in steps:
+        tanh = np.tanh(h_2)
+        h_3 = tanh * x
+        h_2 = h_3
+    cond = n > 3
+    if cond:
+        h_4 = h_2 * 2.0
+        h_5 = h_4
+    else:
+        h_5 = h_2
+    out = h_5
+    return out
 """
 
 from __future__ import annotations
@@ -25,18 +51,9 @@ import gast
 
 from ..errors import UnsupportedSyntaxError
 from ..ir.naming import RESERVED
-from ..ir.nodes import assign, load, map_names, parameters, walk
-from .normalize import read_before_write
-
-
-def _stored(stmts) -> list[str]:
-    names = {}
-    for stmt in stmts:
-        for node in walk(stmt):
-            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
-                names[node.id] = None
-    return list(names)
-
+from ..ir.nodes import assign, load, map_names, parameters
+from .common import load_counts, stored_names
+from .unbound import read_before_write
 
 _UNSET = object()
 
@@ -85,22 +102,13 @@ def _copy(target, source, lineno):
     return node
 
 
-def _loads(node) -> dict[str, int]:
-    """How many times node reads each name."""
-    counts: dict[str, int] = {}
-    for n in walk(node):
-        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
-            counts[n.id] = counts.get(n.id, 0) + 1
-    return counts
-
-
 def to_ssa(tree: gast.FunctionDef, describe=str) -> gast.FunctionDef:
     namer = tree.namer
     params = parameters(tree.args)
     env = _Env()
     env.update({p: p for p in params})
     ssa = _SSA(namer, describe)
-    ssa.loads = _loads(gast.Module(body=list(tree.body), type_ignores=[]))
+    ssa.loads = load_counts(gast.Module(body=list(tree.body), type_ignores=[]))
     ssa.first.update(params)
     tree.body = ssa.block(tree.body, env)
     tree.spelling = ssa.spelling
@@ -133,7 +141,7 @@ class _SSA:
         less those inside the loop and those already renamed to another version."""
         inside = self.loads_inside.get(id(loop))
         if inside is None:
-            inside = self.loads_inside[id(loop)] = _loads(loop)
+            inside = self.loads_inside[id(loop)] = load_counts(loop)
         return self.loads.get(name, 0) - inside.get(name, 0) \
             - self.renamed_away.get(name, 0) > 0
 
@@ -220,7 +228,7 @@ class _SSA:
     def loop(self, s, env, lineno):
         pre = []
         target = s.target.id if isinstance(s, gast.For) else None
-        stored = [v for v in _stored(s.body) if v != target]
+        stored = [v for v in stored_names(*s.body) if v != target]
         changed = [v for v in stored if v in env or self.read_outside(s, v)]
         live_target = target is not None and target in env and self.read_outside(s, target)
         if isinstance(s, gast.For):

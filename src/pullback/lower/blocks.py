@@ -1,0 +1,168 @@
+"""assert, with and try -> `if` statements of the core language, marked with what they
+were (`block="with"` / `block="try"`); the first lowering.
+
+Guarantees: see `Blocks`. After it no `assert`, `with` or `try` statement is left; what
+a try may not do is refused here, located at the user's line.
+
+>>> from pullback.ir.naming import Namer, all_names
+>>> from pullback.lower.example import parsed, show
+>>> def f(x):
+...     assert x > 0, "positive"
+...     try:
+...         y = np.log(x)
+...     except FloatingPointError:
+...         y = x
+...     return y
+>>> tree = parsed(f).tree
+>>> tree.body = Blocks(Namer(all_names(tree)), parsed(f).location, tree).block(tree.body)
+>>> show(tree, as_written=False)
+def f(x):
+    if not x > 0:
+        raise AssertionError('positive')
+    if completed:
+        y = np.log(x)
+    else:
+        y = x
+    return y
+>>> tree.body[1].block, tree.body[1].catch.id
+('try', 'FloatingPointError')
+"""
+
+from __future__ import annotations
+
+import sys
+
+import gast
+
+from ..ir.nodes import assign, clone, dotted_name, if_, load, not_, walk
+from .common import always_exits, at_line, load_counts, located_error, stored_names
+from .unbound import first_use
+
+
+class Blocks:
+    """Statements that only wrap others become marked `if`s of the core language, which
+    the later stages treat as branches and codegen prints as what they were:
+
+    - `assert c, m` -> `if not c: raise AssertionError(m)`; dropped when Python runs
+      with -O, as Python compiled f itself then;
+    - `with m as v: body` -> `if m: v = entered; body` marked `block="with"`: its test
+      is the manager (a read, never a decision: the body always runs and the adjoint of
+      the body is inlined), printed as `with m as entered:`;
+    - `try: body except T as e: handler else: rest` -> `if completed: body else:
+      e = caught; handler` marked `block="try"` (`catch` = T, `caught` = the name
+      bound), then `if completed: rest`; several except clauses are one catching
+      all their types, which runs the first that matches (`isinstance` tests).
+      Printed as a try statement whose except clause sets `completed = False`, so the
+      adjoint follows the path the forward sweep took, like any branch. The handler
+      path must not see what a try body stopped midway left behind, so these are
+      refused (located): an in-place write or list update in the body (checked once
+      flattened), a variable the body assigns that the handler reads, and one read
+      after the try while the handler may finish without assigning it (unless the body
+      assigns it only in its last statement, a plain assignment: then it is unchanged
+      when the body fails). The except clause re-raises pullback's own errors."""
+
+    def __init__(self, namer, location, function, error=None):
+        self.namer = namer
+        self.function = function
+        self.error = error or (lambda what, node: located_error(what, node, location))
+        self.loads = load_counts(function)
+        self.own = {a.id for a in function.args.posonlyargs + function.args.args
+                    + function.args.kwonlyargs} | set(stored_names(function))
+
+    def block(self, stmts):
+        out = []
+        for s in stmts:
+            out.extend(self.stmt(s))
+        return out
+
+    def stmt(self, s):
+        lineno = getattr(s, "lineno", None)
+        if isinstance(s, gast.Assert):
+            if sys.flags.optimize:  # python -O compiled f without its asserts
+                return []
+            self.namer.reserve("AssertionError")  # the builtin, never a fresh name
+            error = gast.Call(func=load("AssertionError"), args=[s.msg] if s.msg else [],
+                              keywords=[])
+            return [at_line(if_(not_(s.test), [gast.Raise(exc=error, cause=None)]), lineno)]
+        if isinstance(s, gast.With):
+            return [at_line(self.with_(s.items, s.body), lineno)]
+        if isinstance(s, gast.Try):
+            return [at_line(new, lineno) for new in self.try_(s)]
+        if isinstance(s, (gast.If, gast.For, gast.While)):
+            s.body = self.block(s.body)
+            s.orelse = self.block(s.orelse)
+        return [s]
+
+    def with_(self, items, body):
+        item = items[0]
+        inner = [self.with_(items[1:], body)] if items[1:] else self.block(body)
+        entered = None
+        if item.optional_vars is not None:
+            entered = self.namer.fresh("entered")
+            inner = [assign(item.optional_vars.id, load(entered))] + inner
+        new = if_(item.context_expr, inner)
+        new.block, new.entered = "with", entered
+        return new
+
+    def try_(self, s):
+        for handler in s.handlers:
+            self.check_try(s, handler)
+        flag = self.namer.fresh("completed")
+        caught = self.namer.fresh("caught")
+        types_ = [h.type for h in s.handlers]
+        catch = types_[0] if len(types_) == 1 else None if None in types_ else \
+            gast.Tuple(elts=[clone(e) for t in types_  # (an except clause takes no nesting)
+                             for e in (t.elts if isinstance(t, gast.Tuple) else [t])],
+                       ctx=gast.Load())
+        self.namer.reserve("isinstance")  # the builtin, never a fresh name
+        new = if_(load(flag), self.block(s.body), self.handlers(s.handlers, caught))
+        new.block, new.catch, new.caught = "try", catch, caught
+        out = [new]
+        if s.orelse:  # runs when the body completed, outside the try: not caught
+            out.append(if_(load(flag), self.block(s.orelse)))
+        return out
+
+    def handlers(self, handlers, caught) -> list:
+        """The except clauses as one: the first whose types match what was caught runs
+        (`isinstance` tests in their order; a bare `except:` is last)."""
+        first, rest = handlers[0], handlers[1:]
+        body = [assign(first.name.id, load(caught))] if first.name is not None else []
+        body += self.block(first.body)
+        if not rest:
+            return body
+        test = gast.Call(func=load("isinstance"), args=[load(caught), clone(first.type)],
+                         keywords=[])
+        return [at_line(if_(test, body, self.handlers(rest, caught)), getattr(first, "lineno",
+                                                                         None))]
+
+    def check_try(self, s, handler):
+        for part in handler.type.elts if isinstance(handler.type, gast.Tuple) \
+                else [handler.type] if handler.type is not None else []:
+            name = dotted_name(part)
+            if name is None or name.split(".")[0] in self.own:
+                self.error("an except clause whose exception type is not a global name "
+                           "(or a tuple of them): pullback evaluates it as written", part)
+        last = s.body[-1]
+        last_only = {t.id for t in getattr(last, "targets", [getattr(last, "target", None)])
+                     if isinstance(t, gast.Name)} if isinstance(
+            last, (gast.Assign, gast.AugAssign, gast.AnnAssign)) else set()
+        earlier = stored_names(*s.body[:-1])
+        handled = gast.Module(body=handler.body, type_ignores=[])
+        for name in sorted(stored_names(*s.body)):
+            if load_counts(handled).get(name):
+                where = next(n for n in walk(handled) if isinstance(n, gast.Name)
+                             and n.id == name and isinstance(n.ctx, gast.Load))
+                self.error(f"the except clause reads {name!r}, which the try body assigns: "
+                           "after an exception midway through the body it may hold a value "
+                           "the body left, and pullback runs the handler on the values from "
+                           f"before the try (give {name!r} a value in the except clause, or "
+                           "compute it before the try)", where)
+            read_after = self.loads.get(name, 0) > load_counts(s).get(name, 0)
+            if read_after and (name in earlier or name not in last_only) \
+                    and not always_exits(handler.body) \
+                    and first_use(handler.body, name) != "assigned":
+                self.error(f"{name!r} is assigned in the try body and read after the try, "
+                           "but the except clause may finish without assigning it: after "
+                           "an exception midway through the body it would hold what the "
+                           f"body left. Assign {name!r} in the except clause too (or raise "
+                           "or return there)", s)

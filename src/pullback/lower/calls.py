@@ -1,0 +1,273 @@
+"""Calls -> one call of atoms: array methods as the NumPy functions they are, `*xs` and
+`**m` packed into one tuple and one dict, NumPy's in-place writes as subscript writes.
+`lower_call` decides which lowering a call gets, trying the forms in a fixed order.
+
+Guarantees on the output: a call's callee is a dotted name (or an atom holding the
+object called) and its arguments are atoms, evaluated in the call's order; `x.sum(...)`
+on a value of the function is `np.sum(x, ...)` (ARRAY_METHODS); a call with `*xs` or
+`**m`, or of the user's function that takes `*args` or `**kwargs`, passes at most one
+`*P` (a tuple) and one `**M` (a dict); `*xs` to anything else is refused, located.
+`np.copyto(a, b)`, `a.fill(v)`, `np.fill_diagonal(a, v)` and `f(..., out=a)` (f with a
+derivative rule) become `a[at] = value`, checked as any in-place write; `out=` of a
+function with no rule is refused.
+
+>>> from pullback.lower.example import lowered, show
+>>> def f(x, y):
+...     np.copyto(y, x.sum(axis=0) * 2)
+...     return x.reshape(2, 3).max() + y
+>>> show(lowered(f))
+def f(x, y):
+    sum = np.sum(x, axis=0)
+    mul = sum * 2
+    at = whole_array(y)
+    y[at] = mul
+    t = (2, 3)
+    reshape = np.reshape(x, t)
+    max = np.max(reshape)
+    out = max + y
+    return out
+"""
+
+from __future__ import annotations
+
+import builtins
+import inspect
+
+import gast
+import numpy as np
+
+from .. import rules
+from ..frontend.parse import MISSING, is_library, passed_through
+from ..ir.nodes import assign, attribute_chain, binop, call, const, dotted_name, load, walk
+
+# Array methods and the NumPy functions they are (receiver first).
+ARRAY_METHODS = {
+    "sum": "np.sum", "mean": "np.mean", "max": "np.max", "min": "np.min", "prod": "np.prod",
+    "dot": "np.dot", "reshape": "np.reshape", "transpose": "np.transpose", "ravel": "np.ravel",
+    "flatten": "np.ravel", "clip": "np.clip", "squeeze": "np.squeeze", "cumsum": "np.cumsum",
+    "cumprod": "np.cumprod", "std": "np.std", "var": "np.var", "argmax": "np.argmax",
+    "argmin": "np.argmin", "argsort": "np.argsort", "any": "np.any", "all": "np.all",
+    "trace": "np.trace", "diagonal": "np.diagonal", "swapaxes": "np.swapaxes",
+    "conj": "np.conj", "conjugate": "np.conj", "round": "np.round", "repeat": "np.repeat",
+    "take": "np.take", "nonzero": "np.nonzero", "choose": "np.choose",
+}
+
+
+
+
+class Calls:
+    """The call lowerings of `Flatten` (flatten.py), whose state they use."""
+
+    def lower_call(self, expr, out):
+        """A call as one call of atoms (or what it stands for), the forms tried in this
+        order: a made callable (made_callables.py), a nested function (inlined), a builtin
+        over sequences (comprehensions.py) or a container call (containers.py), an array
+        method, a function that receives a nested function or is small (inlining.py),
+        `out=`, `*xs` or `**m`, and last a plain call of atoms."""
+        made = self.made_callable(expr.func, out)
+        if made is not None:
+            return self.simple(self.call_made(made, expr), out)
+        if isinstance(expr.func, gast.Name) and expr.func.id in self.local_functions:
+            return self.inline(expr, self.local_functions[expr.func.id], None, out)
+        lowered = self.sequence_call(expr, out)
+        if lowered is None:
+            lowered = self.container_call(expr, out)
+        if lowered is not None:
+            return lowered
+        method = self.array_method(expr)
+        if method is not None:
+            return self.simple(method, out)
+        passed = [a.id for a in [*expr.args, *[k.value for k in expr.keywords]]
+                  if isinstance(a, gast.Name) and a.id in self.local_functions]
+        if passed:
+            callee = self.readable_callee(expr, passed[0])
+            return self.inline(expr, callee.tree, callee, out)
+        small = self.small_callee(expr)
+        if small is not None:
+            return self.inline(expr, small.tree, small, out)
+        if any(k.arg == "out" and not (isinstance(k.value, gast.Constant)
+                                       and k.value.value is None) for k in expr.keywords):
+            return self.out_call(expr, out)
+        spread = self.spread_call(expr, out)
+        if spread is not None:
+            return spread
+        func = self.callee(expr.func, out)
+        args = [self.atom(a, out) for a in expr.args]
+        keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value, out))
+                    for k in expr.keywords]
+        if any(k.arg is None for k in keywords):
+            self.error("**mapping in a call", expr)
+        return gast.Call(func=func, args=args, keywords=keywords)
+
+    def in_place(self, expr, out) -> bool:
+        """Lower a NumPy call that writes into an array argument; False if it is none."""
+        func = expr.func
+        keywords = {k.arg: k.value for k in expr.keywords}
+        callee = self.parsed.resolve(func)
+        if callee is np.copyto and len(expr.args) == 2 and not keywords:
+            target, value, index = expr.args[0], expr.args[1], "whole_array"
+        elif callee is np.fill_diagonal and len(expr.args) == 2 and not keywords:
+            target, value, index = expr.args[0], expr.args[1], "diagonal_index"
+        elif isinstance(func, gast.Attribute) and func.attr == "fill" and callee is MISSING \
+                and isinstance(func.value, gast.Name) and func.value.id in self.locals \
+                and len(expr.args) == 1 and not keywords:
+            target, value, index = func.value, expr.args[0], "whole_array"
+        elif "out" in keywords and callee is not MISSING and rules.lookup(callee) is not None:
+            rest = [k for k in expr.keywords if k.arg != "out"]
+            target, index = keywords["out"], "whole_array"
+            value = gast.Call(func=func, args=expr.args, keywords=rest)
+        else:
+            return False
+        if not isinstance(target, gast.Name):
+            self.error("an in-place NumPy write into an expression (write into a name)", expr)
+        value = self.atom(value, out)
+        at = self.namer.fresh("at")
+        out.append(assign(at, call(index, load(target.id))))
+        out.append(assign(gast.Subscript(value=load(target.id), slice=load(at),
+                                         ctx=gast.Store()), value))
+        return True
+
+    def out_call(self, expr, out):
+        """`f(..., out=a)` used as a value: for an f with a derivative rule, the write
+        `a[...] = f(...)`, then `a` (so `y = f(..., out=a)` gives a second name to an array
+        written in place, which check_writes refuses); a Python function of the user's
+        takes `out` as any argument; any other f is refused, since its write into `a`
+        would not be followed."""
+        found = self.parsed.resolve(expr.func)
+        if found is not MISSING and rules.lookup(found) is not None:
+            self.in_place(expr, out)
+            return load(next(k.value for k in expr.keywords if k.arg == "out").id)
+        if inspect.isfunction(found) and not is_library(found):
+            return gast.Call(func=self.callee(expr.func, out),
+                             args=[self.atom(a, out) for a in expr.args],
+                             keywords=[gast.keyword(arg=k.arg, value=self.atom(k.value, out))
+                                       for k in expr.keywords])
+        name = dotted_name(expr.func) or "a function"
+        self.error(f"out= of {name}, which has no derivative rule: pullback would not follow "
+                   "its write into the array", expr)
+
+    def spread_call(self, expr, out):
+        """A call given `*xs` or `**m`, or of a Python function of the user's that takes
+        `*args` or `**kwargs`, as `g(a, b, *P, k=v, **M)`: the leading plain arguments its
+        named positional parameters take, then one tuple P of the other positional
+        arguments (made with `+` and `tuple(...)`), the keywords its named parameters
+        take, and one dict M of the rest. Arguments are evaluated in the call's order.
+        None for any other call."""
+        starred = any(isinstance(a, gast.Starred) for a in expr.args) \
+            or any(k.arg is None for k in expr.keywords)
+        dotted = dotted_name(expr.func)
+        func = MISSING if dotted is None or dotted.split(".")[0] in self.locals \
+            else self.parsed.resolve(expr.func)
+        readable = inspect.isfunction(func) and not is_library(func) \
+            and rules.lookup(func) is None
+        if readable:
+            signature = inspect.signature(passed_through(func), follow_wrapped=False)
+            kinds = {p.name: p.kind for p in signature.parameters.values()}
+            gathers = {inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD}
+            if not starred and not gathers & set(kinds.values()):
+                return None
+        elif starred:
+            self.error(f"*xs or **mapping in a call to {dotted or 'a computed callee'}, which "
+                       "is not a Python function of yours pullback can read (pass the "
+                       "arguments one by one)", expr)
+        else:
+            return None
+        positional = [n for n, k in kinds.items() if k in (
+            inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        by_name = {n for n, k in kinds.items() if k in (
+            inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)}
+        lead, parts, run = [], [], []
+        for a in expr.args:
+            if not parts and not run and not isinstance(a, gast.Starred) \
+                    and len(lead) < len(positional):
+                lead.append(self.atom(a, out))
+            elif isinstance(a, gast.Starred):
+                if run:
+                    parts.append(self.atom(gast.Tuple(elts=run, ctx=gast.Load()), out,
+                                           "passed"))
+                    run = []
+                parts.append(self.atom(self.as_tuple(a.value), out, "passed"))
+            else:
+                run.append(a)
+        if run:
+            parts.append(self.atom(gast.Tuple(elts=run, ctx=gast.Load()), out, "passed"))
+        keywords, extra, mappings = [], [], []
+        for k in expr.keywords:
+            if k.arg is None:
+                mappings.append(k.value)
+            elif k.arg in by_name:
+                keywords.append(gast.keyword(arg=k.arg, value=self.atom(k.value, out)))
+            else:
+                extra.append(k)
+        if len(mappings) + bool(extra) > 1:
+            self.error("more than one **mapping, or **mapping beside keywords that the "
+                       "callee's **kwargs takes, in one call (merge them into one dict first)",
+                       expr)
+        args = list(lead)
+        if parts:
+            packed = parts[0]
+            for part in parts[1:]:
+                packed = self.atom(binop(packed, gast.Add(), part), out, "passed")
+            args.append(gast.Starred(value=packed, ctx=gast.Load()))
+        if mappings:
+            keywords.append(gast.keyword(arg=None, value=self.atom(mappings[0], out)))
+        elif extra:
+            mapping = self.atom(gast.Dict(keys=[const(k.arg) for k in extra],
+                                          values=[k.value for k in extra]), out, "passed")
+            self.dicts.add(mapping.id)
+            keywords.append(gast.keyword(arg=None, value=mapping))
+        return gast.Call(func=self.callee(expr.func, out), args=args, keywords=keywords)
+
+    def as_tuple(self, expr):
+        """`tuple(expr)` (a call pullback writes), or `expr` itself when it is the function's
+        own `*args`, a tuple already (no statement rebinds it)."""
+        vararg = self.parsed.tree.args.vararg
+        if isinstance(expr, gast.Name) and vararg is not None and expr.id == vararg.id \
+                and not any(isinstance(n, gast.Name) and n.id == expr.id
+                            and isinstance(n.ctx, gast.Store) for n in walk(self.parsed.tree)):
+            return expr
+        whole = gast.Call(func=load("tuple"), args=[expr], keywords=[])
+        whole.func.builtin = builtins.tuple  # pullback's own call
+        return whole
+
+    def builtin(self, func):
+        """The builtin function `func` names (a name no local or global hides), or None."""
+        if getattr(func, "builtin", None) is not None:
+            return func.builtin  # a call pullback wrote
+        if not isinstance(func, gast.Name) or func.id in self.locals \
+                or func.id in self.local_functions:
+            return None
+        found = self.parsed.lookup(func.id)
+        return found if found is getattr(builtins, func.id, None) else None
+
+    def array_method(self, expr):
+        """`x.sum(axis=0)` on a value of the function is `np.sum(x, axis=0)`: array
+        methods become the NumPy functions that have derivative rules."""
+        func = expr.func
+        if not isinstance(func, gast.Attribute) or func.attr not in ARRAY_METHODS:
+            return None
+        head = dotted_name(func.value)
+        if head is not None and head.split(".")[0] not in self.locals:
+            return None  # a method of a module or global object: resolved as written
+        if "np" in self.locals:
+            self.error(f"a method call .{func.attr}() in a function with a variable named np: "
+                       f"pullback writes array methods as NumPy functions (np.{func.attr}); "
+                       "rename the variable", expr)
+        args = list(expr.args)
+        if func.attr in ("reshape", "transpose") and len(args) > 1:  # x.reshape(2, 3)
+            args = [gast.Tuple(elts=args, ctx=gast.Load())]
+        return gast.Call(func=attribute_chain(ARRAY_METHODS[func.attr]),
+                         args=[func.value, *args], keywords=expr.keywords)
+
+    def callee(self, func, out):
+        dotted = dotted_name(func)
+        if dotted is not None and (isinstance(func, gast.Name)
+                                   or dotted.split(".")[0] not in self.locals
+                                   or isinstance(func.value, gast.Name)):
+            return func  # f(...), np.linalg.norm(...), x.copy(): resolved as written
+        if isinstance(func, gast.Attribute):
+            return gast.Attribute(value=self.atom(func.value, out), attr=func.attr,
+                                  ctx=gast.Load())
+        if isinstance(func, gast.Subscript):  # layers["a"](x): the object taken out is called
+            return self.atom(func, out, "callee")
+        self.error("call of a computed callee (only names and attributes can be called)", func)

@@ -1,0 +1,98 @@
+"""Small helpers every lowering shares: line numbers carried to generated statements,
+located errors, and the names a tree reads or assigns.
+
+Guarantees: none of these changes a tree except `at_line` (fills in missing line
+numbers only) and `rename` (renames names in place, nothing else); `located_error`
+always raises an UnsupportedSyntaxError naming the construct and pointing at the user's
+line (for a statement of an inlined function, the line in that function).
+
+>>> import gast
+>>> tree = gast.parse("a = b + a\\nc = a")
+>>> stored_names(*tree.body), load_counts(tree)
+(['a', 'c'], {'a': 2, 'b': 1})
+"""
+
+from __future__ import annotations
+
+import types
+
+import gast
+
+from ..errors import UnsupportedSyntaxError
+from ..ir.nodes import walk
+
+
+def at_line(node, lineno):
+    """`node`, with `lineno` given to each statement and expression in it that has none."""
+    for sub in walk(node):
+        if isinstance(sub, (gast.stmt, gast.expr)) and getattr(sub, "lineno", None) is None:
+            sub.lineno = lineno
+    return node
+
+
+def located_error(what, node, location):
+    """Raise the error for an unsupported construct at `node` (a node of a function
+    inlined from elsewhere carries `origin`: its own location and line)."""
+    origin, lineno = getattr(node, "origin", (location, None))
+    where = node if lineno is None else types.SimpleNamespace(lineno=lineno)
+    raise UnsupportedSyntaxError(f"unsupported construct: {what}", origin.describe(where))
+
+
+def rename(node, mapping) -> None:
+    """Rename, in place, every name in `node` that `mapping` holds."""
+    for n in walk(node):
+        if isinstance(n, gast.Name) and n.id in mapping:
+            n.id = mapping[n.id]
+
+
+def stored_names(*nodes) -> list[str]:
+    """The names the nodes assign, each once, in the order first assigned."""
+    found: dict[str, None] = {}
+    for node in nodes:
+        for n in walk(node):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                found[n.id] = None
+    return list(found)
+
+
+def loaded_names(node) -> set[str]:
+    """The names `node` reads (none for None)."""
+    if node is None:
+        return set()
+    return {n.id for n in walk(node) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Load)}
+
+
+def reads_name(node, name) -> bool:
+    return node is not None and any(isinstance(n, gast.Name) and n.id == name
+                                    and isinstance(n.ctx, gast.Load) for n in walk(node))
+
+
+def called_or_passed(*nodes) -> set[int]:
+    """The ids of the nodes in `nodes` that are called or passed to a call: each call's
+    callee, arguments and keyword values."""
+    return {id(part) for node in nodes for n in walk(node) if isinstance(n, gast.Call)
+            for part in [n.func, *n.args, *[k.value for k in n.keywords]]}
+
+
+def load_counts(node) -> dict[str, int]:
+    """How many times `node` reads each name."""
+    counts: dict[str, int] = {}
+    for n in walk(node):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+            counts[n.id] = counts.get(n.id, 0) + 1
+    return counts
+
+
+def always_exits(stmts) -> bool:
+    """Whether the statements never fall through: they end in `raise` or `return` on
+    every path (user-level statements)."""
+    if not stmts:
+        return False
+    last = stmts[-1]
+    if isinstance(last, (gast.Return, gast.Raise)):
+        return True
+    if isinstance(last, gast.If):
+        return always_exits(last.body) and (getattr(last, "block", None) == "with"
+                                            or always_exits(last.orelse))
+    return False

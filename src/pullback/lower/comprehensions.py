@@ -1,0 +1,237 @@
+"""Comprehensions, and the builtins that build sequences (list, tuple, map, filter,
+zip, enumerate, reversed, sorted, d.items(), min/max with key=) -> loops that append to
+a new list (or write a new dict's keys).
+
+Guarantees on the output: `[elt for v in xs if c]` (and a generator expression, which
+is consumed where it stands) is a fresh list `items = []` filled by a loop of
+`items.append(elt)`, whose variables get fresh names (`v_item`), lowered like any
+loop; `{k: v for ...}` writes the keys of a fresh dict; `map`, `filter`, `zip`,
+`enumerate`, `reversed` and `d.values()` used as values are lists built this way;
+`sorted(xs, key=f)` reads `xs` at `sort_order(keys)`, and `min`/`max` with `key=` at
+`index_of_min(keys)` / `index_of_max(keys)`, the keys built by a comprehension (so the
+positions, not the key function, decide); `zip(*rows)` is `transposed(rows)`.
+
+>>> from pullback.lower.example import lowered, show
+>>> def f(xs):
+...     squares = [x * x for x in xs if x > 0]
+...     return sum(squares)
+>>> show(lowered(f))
+def f(xs):
+    squares = []
+    n = loop_len(xs)
+    steps = range(n)
+    for k in steps:
+        x_item = xs[k]
+        cond = x_item > 0
+        if cond:
+            mul = x_item * x_item
+            squares.append(mul)
+    out = sum(squares)
+    return out
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import gast
+
+from ..frontend.parse import MISSING
+from ..ir.nodes import assign, call, clone, dotted_name, if_, load, store, tuple_of, walk
+from .common import at_line, rename
+
+
+def placeholders(sequences, func) -> list[str]:
+    """Names for the elements of `sequences` in a comprehension pullback writes (the
+    comprehension renames them): the sequence's name, else `item`; distinct, and
+    none of the names `func` reads."""
+    avoid = {n.id for n in walk(func) if isinstance(n, gast.Name)} if func else set()
+    names: list[str] = []
+    for i, seq in enumerate(sequences):
+        name = seq.id if isinstance(seq, gast.Name) else "item"
+        if name in avoid or name in names:
+            name = f"item{i}"
+        names.append(name)
+    return names
+
+
+def for_clause(target, iter_):
+    """The clause `for target in iter_` of a comprehension."""
+    return gast.comprehension(target=target, iter=iter_, ifs=[], is_async=0)
+
+
+class Comprehensions:
+    """The comprehension and sequence lowerings of `Flatten` (flatten.py), whose state
+    they use."""
+
+    def starred_zip(self, expr):
+        """`zip(*rows)` as `transposed(rows)`, a list of tuples; any other expression as is."""
+        if not (isinstance(expr, gast.Call) and self.builtin(expr.func) is builtins.zip
+                and any(isinstance(a, gast.Starred) for a in expr.args)):
+            return expr
+        if len(expr.args) != 1 or expr.keywords:
+            self.error("zip with *rows beside other arguments (write zip(*rows))", expr)
+        found = gast.Call(func=load("transposed"), args=[expr.args[0].value], keywords=[])
+        return at_line(found, getattr(expr, "lineno", None))
+
+    def sequence_call(self, expr, out):
+        """Builtins over sequences, and list.pop, as the loops and reads they stand for;
+        None for any other call."""
+        if self.starred_zip(expr) is not expr:
+            return self.simple(self.starred_zip(expr), out)
+        func, args = expr.func, expr.args
+        if isinstance(func, gast.Attribute) and func.attr == "pop" \
+                and isinstance(func.value, gast.Name) and func.value.id in self.locals:
+            return self.pop(expr, out)
+        head = dotted_name(func.value) if isinstance(func, gast.Attribute) else ""
+        if isinstance(func, gast.Attribute) and func.attr in ("values", "items", "keys") \
+                and not args and not expr.keywords \
+                and (head is None or head.split(".")[0] in self.locals):
+            return self.comprehension(self.as_list_comp(expr), out)  # d.values(): a list
+        found = self.builtin(func)
+        keywords = {k.arg: k.value for k in expr.keywords}
+        if found in (builtins.list, builtins.tuple):
+            if keywords or len(args) > 1:
+                self.error(f"{func.id}() with more than one argument", expr)
+            if not args:
+                return (gast.List if found is builtins.list else gast.Tuple)(
+                    elts=[], ctx=gast.Load())
+            items = self.comprehension(self.as_list_comp(expr.args[0]), out)
+            if found is builtins.list:
+                return items
+            return gast.Call(func=func, args=[items], keywords=[])  # a tuple of the new list
+        if found in (builtins.map, builtins.reversed, builtins.zip, builtins.enumerate,
+                     builtins.filter):
+            return self.comprehension(self.as_list_comp(expr), out)  # used up where it stands
+        if found in (builtins.min, builtins.max) and "key" in keywords:
+            if set(keywords) != {"key"} or not args:
+                self.error(f"{func.id}() with default= (or without values)", expr)
+            seq = args[0] if len(args) == 1 else gast.List(elts=args, ctx=gast.Load())
+            items = self.sequence(seq, out)
+            keys = self.keys(items, keywords["key"], out)
+            at = self.namer.fresh("at")
+            out.append(assign(at, call(f"index_of_{func.id}", keys)))
+            return gast.Subscript(value=items, slice=load(at), ctx=gast.Load())
+        if found is builtins.sorted:
+            if len(args) != 1 or set(keywords) - {"key", "reverse"}:
+                self.error("sorted() form (use sorted(values, key=..., reverse=...))", expr)
+            items = self.sequence(args[0], out)
+            keys = self.keys(items, keywords["key"], out) if "key" in keywords else items
+            reverse = [self.atom(keywords["reverse"], out)] if "reverse" in keywords else []
+            order = self.namer.fresh("order")
+            out.append(assign(order, call("sort_order", keys, *reverse)))
+            at = self.namer.fresh("at")
+            return self.comprehension(gast.ListComp(
+                elt=gast.Subscript(value=items, slice=load(at), ctx=gast.Load()),
+                generators=[for_clause(store(at), load(order))]), out)
+        return None
+
+    def sequence(self, expr, out):
+        """An atom for the values iterating `expr` gives: a list built for an iterator
+        (zip, enumerate, map, reversed, d.items() ...), else the value itself."""
+        expr = self.starred_zip(expr)
+        callee = self.parsed.resolve(expr.func) if isinstance(expr, gast.Call) else None
+        if callee in (builtins.zip, builtins.enumerate, builtins.map, builtins.reversed,
+                      builtins.filter) or (
+                isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute)
+                and expr.func.attr in ("items", "values", "keys") and callee is MISSING):
+            return self.comprehension(self.as_list_comp(expr), out)
+        atom = self.atom(expr, out)
+        if isinstance(atom, gast.Name) and atom.id in self.dicts:
+            keys = self.namer.fresh("keys")  # a dict's values are its keys
+            out.append(assign(keys, call("key_list", atom)))
+            return load(keys)
+        return atom
+
+    def keys(self, items, key, out):
+        """[key(t) for t in items], built under a fresh name."""
+        elt = placeholders([items], key)[0]
+        comp = gast.ListComp(elt=gast.Call(func=key, args=[load(elt)], keywords=[]),
+                             generators=[for_clause(store(elt), items)])
+        return self.comprehension(comp, out, self.namer.fresh("keys"))
+
+    def as_list_comp(self, expr):
+        """The list comprehension building the list that iterating `expr` gives."""
+        expr = self.starred_zip(expr)
+        if isinstance(expr, (gast.ListComp, gast.GeneratorExp)):
+            return gast.ListComp(elt=expr.elt, generators=expr.generators)
+        found = self.builtin(expr.func) if isinstance(expr, gast.Call) else None
+        if found is builtins.map:
+            if expr.keywords or len(expr.args) < 2:
+                self.error("map() form (use map(function, values, ...))", expr)
+            names = placeholders(expr.args[1:], expr.args[0])
+            elt = gast.Call(func=expr.args[0], args=[load(n) for n in names], keywords=[])
+            if len(names) == 1:
+                return gast.ListComp(elt=elt, generators=[for_clause(store(names[0]),
+                                                                     expr.args[1])])
+            zipped = gast.Call(func=load("zip"), args=expr.args[1:], keywords=[])
+            zipped.builtin = builtins.zip
+            target = tuple_of(*[store(n) for n in names], ctx=gast.Store())
+            return gast.ListComp(elt=elt, generators=[for_clause(target, zipped)])
+        if found is builtins.filter:  # [v for v in values if test(v)]
+            if expr.keywords or len(expr.args) != 2:
+                self.error("filter() form (use filter(function, values))", expr)
+            test, values = expr.args
+            name = placeholders([values], test)[0]
+            keep = load(name) if isinstance(test, gast.Constant) and test.value is None \
+                else gast.Call(func=test, args=[load(name)], keywords=[])
+            generator = for_clause(store(name), values)
+            generator.ifs = [keep]
+            return gast.ListComp(elt=load(name), generators=[generator])
+        if found is builtins.list and len(expr.args) == 1 and not expr.keywords:
+            return self.as_list_comp(expr.args[0])
+        callee = self.parsed.resolve(expr.func) if isinstance(expr, gast.Call) else None
+        width = 1
+        if callee is builtins.zip:
+            width = len(expr.args)
+        elif callee is builtins.enumerate or (
+                isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute)
+                and expr.func.attr == "items" and not expr.args):
+            width = 2
+        names = placeholders(expr.args if width > 1 and callee is builtins.zip else
+                              [expr] * width, None)
+        if width == 1:
+            return gast.ListComp(elt=load(names[0]), generators=[for_clause(store(names[0]),
+                                                                            expr)])
+        return gast.ListComp(elt=tuple_of(*[load(n) for n in names]), generators=[for_clause(
+            tuple_of(*[store(n) for n in names], ctx=gast.Store()), expr)])
+
+    def comprehension(self, expr, out, result=None):
+        """[elt for v in xs if c ...] (or a generator expression): a list built by loops
+        that append; {k: v for ...}: a dict built by loops that write its keys. The
+        comprehension's own variables get fresh names."""
+        is_dict = isinstance(expr, gast.DictComp)
+        if result is None:
+            result = self.namer.fresh("mapping" if is_dict else "items")
+            self.built.add(result)
+        out.append(assign(result, gast.Dict(keys=[], values=[]) if is_dict else
+                          gast.List(elts=[], ctx=gast.Load())))
+        expr = clone(expr)
+        renamed = {}
+        for i, gen in enumerate(expr.generators):
+            if i > 0:  # iterables after the first are evaluated in the comprehension's scope
+                rename(gen.iter, renamed)
+            for n in walk(gen.target):
+                if isinstance(n, gast.Name):
+                    renamed[n.id] = renamed.get(n.id) or self.namer.fresh(f"{n.id}_item")
+            rename(gen.target, renamed)
+            for cond in gen.ifs:
+                rename(cond, renamed)
+        lineno = getattr(expr, "lineno", self.lineno)
+        if is_dict:
+            rename(expr.key, renamed)
+            rename(expr.value, renamed)
+            body = [at_line(assign(gast.Subscript(value=load(result), slice=expr.key,
+                                              ctx=gast.Store()), expr.value), lineno)]
+        else:
+            rename(expr.elt, renamed)
+            body = [at_line(gast.Expr(value=gast.Call(
+                func=gast.Attribute(value=load(result), attr="append", ctx=gast.Load()),
+                args=[expr.elt], keywords=[])), lineno)]
+        for gen in reversed(expr.generators):
+            for cond in reversed(gen.ifs):
+                body = [at_line(if_(cond, body), lineno)]
+            body = [at_line(gast.For(target=gen.target, iter=gen.iter, body=body, orelse=[],
+                                 type_comment=None), lineno)]
+        out.extend(self.block(body))
+        return load(result)

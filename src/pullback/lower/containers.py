@@ -1,0 +1,170 @@
+"""Dicts and list updates -> the reads, tests and writes they stand for: `dict(...)`,
+`d.get`, `d.setdefault`, `values.pop(i)`, and `min`/`max` of several values or with
+`default=`.
+
+Guarantees: `dict_names` lists the names the function binds to dicts it builds (a
+name bound to a dict in one place and to another value in another is refused, since
+loops iterate a dict's keys but other sequences' elements); `dict(...)` is a dict
+built by a display or a comprehension; `d.get(k, v)` is `d[k]` if `has_key(d, k)`
+else `v`; `d.setdefault(k, v)` writes `d[k] = v` when the key is absent (only on a
+dict the function built); `values.pop(i)` is a read of `values[i]` and then the list
+update that removes it (marked `list_update`, with `popped` the read);
+`min(a, b, c)` is `min(min(a, b), c)`.
+
+>>> from pullback.lower.example import lowered, show
+>>> def f(x, weights):
+...     scale = weights.get("scale", 1.0)
+...     return x * scale
+>>> show(lowered(f))
+def f(x, weights):
+    present = has_key(weights, 'scale')
+    if present:
+        choice = weights['scale']
+    else:
+        choice = 1.0
+    scale = choice
+    out = x * scale
+    return out
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import gast
+
+from ..ir.nodes import assign, call, clone, const, if_, load, not_, store, tuple_of, walk
+from .comprehensions import for_clause
+
+
+def dict_names(tree, flatten) -> set[str]:
+    """Names the function binds to dicts it builds (displays and comprehensions). A name
+    bound to a dict in one place and to something else in another is refused: loops
+    iterate a dict's keys and other sequences' elements, and pullback must know which."""
+    kinds: dict = {}
+    for node in walk(tree):
+        if isinstance(node, (gast.Assign, gast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, gast.Assign) else [node.target]
+            is_dict = isinstance(node.value, (gast.Dict, gast.DictComp)) or (
+                isinstance(node.value, gast.Call) and isinstance(node.value.func, gast.Name)
+                and node.value.func.id == "dict"
+                and flatten.parsed.lookup("dict") is builtins.dict)
+            for t in targets:
+                if isinstance(t, gast.Name):
+                    kinds.setdefault(t.id, set()).add(is_dict)
+        elif isinstance(node, (gast.For, gast.AugAssign)) or (
+                isinstance(node, gast.comprehension)):
+            for n in walk(node.target):
+                if isinstance(n, gast.Name):
+                    kinds.setdefault(n.id, set()).add(False)
+    for name, found in kinds.items():
+        if found == {True, False}:
+            where = next(n for n in walk(tree) if isinstance(n, gast.Name) and n.id == name)
+            flatten.error(f"{name!r} holds a dict in one place and another value in another "
+                          "(give the dict its own name)", where)
+    return {name for name, found in kinds.items() if found == {True}}
+
+
+class Containers:
+    """The container lowerings of `Flatten` (flatten.py), whose state they use."""
+
+    def container_call(self, expr, out):
+        """dict(...), d.get, d.setdefault, and min/max of three or more values or with
+        default=, as the reads, tests and writes they stand for; None for any other call."""
+        func, args = expr.func, expr.args
+        keywords = {k.arg: k.value for k in expr.keywords}
+        found = self.builtin(func)
+        if found is builtins.dict:
+            return self.dict_call(expr, out)
+        if found in (builtins.min, builtins.max) and "key" not in keywords \
+                and None not in keywords and not any(isinstance(a, gast.Starred) for a in args):
+            if set(keywords) - {"default"} or ("default" in keywords and len(args) != 1):
+                self.error(f"{func.id}() form (use {func.id}(values, default=...) or "
+                           f"{func.id}(a, b, ...))", expr)
+            if "default" in keywords:  # min(values, default=d): d when values is empty
+                items = self.sequence(args[0], out)
+                some = gast.Compare(left=call("len", items), ops=[gast.Gt()],
+                                    comparators=[const(0)])
+                return self.simple(gast.IfExp(test=some, body=gast.Call(
+                    func=func, args=[items], keywords=[]), orelse=keywords["default"]), out)
+            if len(args) > 2:  # min(a, b, c) is min(min(a, b), c): the first of equal ones
+                first = gast.Call(func=func, args=args[:2], keywords=[])
+                return self.simple(gast.Call(func=func, args=[first, *args[2:]],
+                                             keywords=[]), out)
+            return None
+        if not (isinstance(func, gast.Attribute) and func.attr in ("get", "setdefault")
+                and isinstance(func.value, gast.Name) and func.value.id in self.locals
+                and not expr.keywords and 1 <= len(args) <= 2):
+            return None
+        mapping = func.value
+        key = self.atom(args[0], out)
+        default = args[1] if len(args) == 2 else const(None)
+        present = self.namer.fresh("present")
+        out.append(assign(present, call("has_key", mapping, key)))
+        if func.attr == "get":  # d[k] if k is in d else the default
+            return self.simple(gast.IfExp(test=load(present), body=gast.Subscript(
+                value=mapping, slice=key, ctx=gast.Load()), orelse=default), out)
+        if mapping.id not in self.dicts:
+            self.error(f"{mapping.id}.setdefault on a dict the function did not build (it "
+                       f"would change it; copy it first: {mapping.id} = dict({mapping.id}))",
+                       expr)
+        absent = self.namer.fresh("absent")
+        out.append(assign(absent, not_(load(present))))
+        body: list = []
+        value = self.atom(default, body)
+        body.append(assign(gast.Subscript(value=mapping, slice=key, ctx=gast.Store()), value))
+        out.append(if_(load(absent), body))
+        return gast.Subscript(value=mapping, slice=key, ctx=gast.Load())
+
+    def dict_call(self, expr, out, result=None):
+        """dict(k=v, ...), dict(zip(keys, values)), dict(pairs), dict(d): a dict built by a
+        display or a comprehension."""
+        args = expr.args
+        if any(k.arg is None for k in expr.keywords) or len(args) > 1:
+            self.error("dict() form (use dict(k=v, ...), dict(zip(keys, values)), "
+                       "dict(pairs) or dict(d))", expr)
+        if args:
+            source = args[0]
+            inner = self.builtin(source.func) if isinstance(source, gast.Call) else None
+            k, v = self.namer.fresh("key"), self.namer.fresh("value")
+            if isinstance(source, gast.Name):  # a mapping: its items (key_list refuses
+                items = gast.Call(func=gast.Attribute(  # a list or tuple at run time)
+                    value=source, attr="items", ctx=gast.Load()), args=[], keywords=[])
+            elif inner in (builtins.zip, builtins.enumerate) or isinstance(
+                    source, (gast.List, gast.Tuple, gast.ListComp, gast.GeneratorExp)):
+                items = source  # pairs
+            else:
+                self.error("dict() of something pullback cannot tell is a mapping or pairs "
+                           "(use dict(zip(keys, values)), dict(d) or a dict comprehension)",
+                           expr)
+            comp = gast.DictComp(key=load(k), value=load(v), generators=[for_clause(
+                tuple_of(store(k), store(v), ctx=gast.Store()), items)])
+            built = self.comprehension(comp, out, result)
+        else:
+            built = load(result or self.namer.fresh("mapping"))
+            out.append(assign(built.id, gast.Dict(keys=[], values=[])))
+        for keyword in expr.keywords:
+            value = self.atom(keyword.value, out)
+            out.append(assign(gast.Subscript(value=load(built.id), slice=const(keyword.arg),
+                                             ctx=gast.Store()), value))
+        self.dicts.add(built.id)
+        return built
+
+    def pop(self, expr, out):
+        """`values.pop(i)`: a read of values[i], then the update that removes it."""
+        if len(expr.args) > 1 or expr.keywords:
+            self.error("pop() form (use values.pop() or values.pop(i))", expr)
+        name = expr.func.value.id
+        if name in self.dicts:
+            self.error(f"{name}.pop(key) on a dict: pullback does not remove keys from dicts "
+                       f"yet; read {name}[key] (or {name}.get(key, default)) instead", expr)
+        index = self.atom(expr.args[0], out) if expr.args else const(-1)
+        popped = self.namer.fresh(f"{name}_popped")
+        read = assign(popped, gast.Subscript(value=load(name), slice=index, ctx=gast.Load()))
+        update = gast.Expr(value=gast.Call(func=gast.Attribute(
+            value=load(name), attr="pop", ctx=gast.Load()), args=[clone(index)],
+            keywords=[]))
+        update.list_update = "pop"
+        update.popped = read  # the value to put back
+        out += [read, update]
+        return load(popped)

@@ -1,0 +1,450 @@
+"""Expressions -> A-normal form: one operation per statement, over atoms; the third
+lowering, which dispatches each construct to the lowering that owns it.
+
+Guarantees on the output (the core language normalize.py describes): every statement
+is `name = simple` (an atom, or ONE operation over atoms), an in-place write
+`name[index] = atom`, an `if name:`, a loop (see loops.py), `raise`, `if name: break` or
+the final `return name`; operands are evaluated once, left to right, and `and`, `or`,
+conditional expressions and chained comparisons keep their short-circuit as `if`s;
+augmented assignment and unpacking (swaps included) are plain assignments, an
+unpacking checked to have the right length (`unpack_check`); `obj.attr = v` is a call
+of `set_attribute` made for its effect; an expression statement is `unused = ...`,
+marked `effect`. Every statement carries the line of the user statement it comes from.
+
+`Flatten` is one object assembled from the lowerings of the modules beside this one:
+loops.py (for, while, iteration forms), calls.py (call forms, array methods, in-place
+NumPy writes), made_callables.py (functools.partial, operator.itemgetter/attrgetter),
+containers.py (dict calls, d.get, d.setdefault, pop, min/max), inlining.py (user
+functions inlined at their calls) and comprehensions.py (comprehensions and the
+builtins that build sequences).
+
+>>> from pullback.lower.example import lowered, show
+>>> def f(x, y):
+...     a, b = y, x
+...     a += 1.0
+...     return np.sin(a * b) if x > 0 and y > 0 else 0.0
+>>> show(lowered(f))
+def f(x, y):
+    a = y
+    b = x
+    a = a + 1.0
+    both = x > 0
+    if both:
+        both = y > 0
+    if both:
+        mul = a * b
+        choice = np.sin(mul)
+    else:
+        choice = 0.0
+    out = choice
+    return out
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import gast
+
+from ..frontend.check import is_list_update
+from ..ir.naming import op_name
+from ..ir.nodes import (
+    assign,
+    binop,
+    call,
+    clone,
+    const,
+    dotted_name,
+    if_,
+    is_atom,
+    load,
+    not_,
+    parameters,
+    tuple_of,
+    walk,
+)
+from .calls import Calls
+from .common import at_line, located_error, reads_name, stored_names
+from .comprehensions import Comprehensions
+from .containers import Containers, dict_names
+from .inlining import Inlining
+from .loops import Loops
+from .made_callables import MadeCallables
+
+
+def _base_name(expr) -> str:
+    """The base of the fresh name for the value of `expr` (`add`, `sin`, `x_item`)."""
+    if isinstance(expr, gast.BinOp):
+        return op_name(expr.op)
+    if isinstance(expr, gast.UnaryOp):
+        return op_name(expr.op)
+    if isinstance(expr, gast.Call):
+        name = dotted_name(expr.func)
+        if name:
+            return name.rsplit(".", 1)[-1]
+        return expr.func.attr if isinstance(expr.func, gast.Attribute) else "call"
+    if isinstance(expr, gast.Subscript):
+        base = expr.value.id if isinstance(expr.value, gast.Name) else "item"
+        return f"{base}_item"
+    if isinstance(expr, gast.Attribute):
+        return expr.attr
+    if isinstance(expr, gast.Compare):
+        return "cond"
+    if isinstance(expr, gast.BoolOp):
+        return "both" if isinstance(expr.op, gast.And) else "either"
+    if isinstance(expr, gast.IfExp):
+        return "choice"
+    return "t"
+
+
+class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions):
+    """Flattens the statements of one function (`block`), lowering each construct."""
+
+    def __init__(self, namer, parsed, local_functions, user_names, inline_budget):
+        self.namer = namer
+        self.parsed = parsed
+        self.lineno = None
+        self.local_functions: dict = local_functions  # name -> its definition (inlined)
+        self.made: dict = {}  # name -> a callable functools.partial or operator made
+        self.user_names: set = user_names  # names of the user's function, and reserved ones
+        self.inlining: list = []  # the functions being inlined, innermost last
+        self.readable: dict = {}  # module-level function -> its checked Parsed
+        self.small: dict = {}  # user function -> its checked Parsed if small enough to inline
+        self.inline_budget = inline_budget  # statements of small functions still to inline
+        self.globals_names: dict = {}  # id of a module's globals -> the name they get
+        self.rebound: set = set()  # names the loop being normalized assigns
+        self.resized: set = set()  # lists whose length that loop's body may change
+        self.built: set = set()  # fresh names of lists built for a comprehension or builtin
+        self.dicts = dict_names(parsed.tree, self)
+        tree = parsed.tree
+        kwarg = tree.args.kwarg
+        if kwarg is not None and kwarg.id not in stored_names(*tree.body):
+            self.dicts.add(kwarg.id)  # **kwargs is a dict while it is not rebound
+        self.locals = set(parameters(tree.args)) | set(stored_names(tree))
+
+    def error(self, what, node):
+        located_error(what, node, self.parsed.location)
+
+    # statements ------------------------------------------------------------------
+
+    def block(self, stmts):
+        out = []
+        for stmt in stmts:
+            self.lineno = getattr(stmt, "lineno", self.lineno)
+            lineno = self.lineno
+            new = self.stmt(stmt)
+            origin = getattr(stmt, "origin", None)  # a statement of an inlined function
+            for node in new:
+                at_line(node, lineno)
+                if origin is not None and getattr(node, "origin", None) is None:
+                    node.origin = origin
+                if getattr(stmt, "is_return", False):  # the result may alias what it returns
+                    node.is_return = True
+            out.extend(new)
+        return out
+
+    def stmt(self, s):
+        out: list = []
+        if isinstance(s, gast.Assign):
+            if len(s.targets) == 1:
+                self.assign_to(s.targets[0], s.value, out)
+            else:
+                value = self.atom(s.value, out)
+                for target in s.targets:
+                    self.assign_to(target, value, out)
+        elif isinstance(s, gast.AnnAssign):
+            if s.value is not None:
+                self.assign_to(s.target, s.value, out)
+        elif isinstance(s, gast.AugAssign):
+            self.augassign(s, out)
+        elif isinstance(s, gast.Expr) and is_list_update(s) and s.value.func.attr == "pop":
+            self.pop(s.value, out)
+        elif isinstance(s, gast.Expr) and is_list_update(s):
+            item = self.atom(s.value.args[0], out)
+            update = gast.Expr(value=gast.Call(func=gast.Attribute(
+                value=load(s.value.func.value.id), attr=s.value.func.attr, ctx=gast.Load()),
+                args=[item], keywords=[]))
+            update.list_update = s.value.func.attr
+            out.append(update)
+        elif isinstance(s, gast.Expr) and not isinstance(s.value, gast.Constant):
+            self.effect(s.value, out)
+        elif isinstance(s, (gast.Expr, gast.Pass)):
+            pass  # a docstring
+        elif isinstance(s, gast.Raise):
+            exc = None if s.exc is None else self.atom(s.exc, out)
+            cause = None if s.cause is None else self.atom(s.cause, out)
+            out.append(gast.Raise(exc=exc, cause=cause))
+        elif isinstance(s, gast.If) and getattr(s, "block", None):
+            self.marked_block(s, out)
+        elif isinstance(s, gast.If):
+            test = self.name_atom(s.test, out)
+            out.append(if_(test, self.block(s.body), self.block(s.orelse)))
+        elif isinstance(s, gast.For):
+            self.for_(s, out)
+        elif isinstance(s, gast.While):
+            self.while_(s, out)
+        elif isinstance(s, gast.Break):
+            out.append(s)
+        elif isinstance(s, gast.Return):
+            out.append(gast.Return(value=self.name_atom(s.value, out)))
+        else:  # check.py rejects everything else first
+            self.error(type(s).__name__, s)
+        return out
+
+    def marked_block(self, s, out):
+        """A `with` or `try` block (see blocks.py): its parts flattened, its marks kept."""
+        test = self.atom(s.test, out) if s.block == "with" else s.test  # the manager
+        new = if_(test, self.block(s.body), self.block(s.orelse))
+        for mark in ("block", "entered", "catch", "caught"):
+            if hasattr(s, mark):
+                setattr(new, mark, getattr(s, mark))
+        if s.block == "try":
+            for t in walk(gast.Module(body=new.body, type_ignores=[])):
+                if isinstance(t, gast.Assign) and isinstance(t.targets[0], gast.Subscript) \
+                        or getattr(t, "list_update", None):
+                    self.error("an in-place write or list update in a try body (if an "
+                               "exception stopped the body after it, its effect would "
+                               "outlive the body, which pullback does not follow); make the "
+                               "write after the try", t)
+        out.append(new)
+
+    def effect(self, expr, out):
+        """An expression statement: a call made for its effect (print, warnings.warn,
+        logging, np.fill_diagonal ...) or an expression that may only raise. In-place
+        NumPy writes become the subscript writes they are (`np.copyto(a, b)`,
+        `a.fill(v)`: `a[...] = v`; `np.fill_diagonal(a, v)`: a write at a's diagonal;
+        `f(..., out=a)` with a derivative rule for f: `a[...] = f(...)`), checked like
+        `a[i] = v`. Anything else is kept as `unused = ...`, marked `effect`: activity
+        decides whether it may run (see Analysis._check_effect)."""
+        if isinstance(expr, gast.Call) and self.in_place(expr, out):
+            return
+        value = self.simple(expr, out)
+        name = self.namer.fresh("unused")
+        out.append(assign(name, value))
+        out[-1].effect = True
+
+    def assign_to(self, target, value, out):
+        if isinstance(target, gast.Name) and self.bind_callable(target.id, value, out):
+            return
+        called = self.builtin(value.func) if isinstance(value, gast.Call) else None
+        if isinstance(target, gast.Name) and (isinstance(value, gast.GeneratorExp) or called
+                                              in (builtins.map, builtins.reversed,
+                                                  builtins.zip, builtins.enumerate,
+                                                  builtins.filter)):
+            what = "a generator" if called is None else f"{called.__name__}()"
+            self.error(f"{what} bound to a name: pullback makes it a list, which differs once "
+                       "it is consumed twice; use a list comprehension or list()", value)
+        if isinstance(target, gast.Name) and isinstance(value, gast.DictComp) \
+                and not reads_name(value, target.id):
+            self.comprehension(value, out, target.id)  # built under its own name: no copy
+        elif isinstance(target, gast.Name) and called is builtins.dict \
+                and not reads_name(value, target.id):
+            self.dict_call(value, out, target.id)  # built under its own name: no copy
+        elif isinstance(target, gast.Name) and (isinstance(value, gast.ListComp) or (
+                called is builtins.list and len(value.args) == 1 and not value.keywords)) \
+                and not reads_name(value, target.id):
+            self.comprehension(self.as_list_comp(value), out, target.id)
+        elif isinstance(target, gast.Name):
+            simple = self.simple(value, out)
+            out.append(assign(target.id, simple))
+            if isinstance(simple, gast.Name) and simple.id in self.built:
+                out[-1].moved = True  # the new list's only name from now on
+        elif isinstance(target, gast.Subscript):
+            atom = self.atom(value, out)
+            base = self.atom(target.value, out)
+            index = self.index(target.slice, out)
+            out.append(assign(gast.Subscript(value=base, slice=index, ctx=gast.Store()), atom))
+        elif isinstance(target, gast.Attribute):
+            self.set_attribute(target, self.atom(value, out), out)
+        elif isinstance(target, (gast.Tuple, gast.List)):
+            self.unpack(target.elts, value, out)
+        else:
+            self.error(f"assignment to {type(target).__name__}", target)
+
+    def unpack(self, targets, value, out):
+        if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(targets):
+            if any(isinstance(e, gast.Starred) for e in value.elts):
+                self.error("starred expression", value)
+            stored = {n.id for t in targets for n in walk(t) if isinstance(n, gast.Name)}
+            atoms = []
+            for elt in value.elts:
+                atom = self.atom(elt, out)
+                if isinstance(atom, gast.Name) and atom.id in stored:
+                    copy_name = self.namer.fresh(f"{atom.id}_old")
+                    out.append(assign(copy_name, atom))
+                    atom = load(copy_name)
+                atoms.append(atom)
+            for target, atom in zip(targets, atoms):
+                self.assign_to(target, atom, out)
+            return
+        seq = self.atom(value, out)
+        # Python unpacks only a sequence of exactly that length (a ValueError otherwise,
+        # which an except clause may catch): the reads below would not notice
+        out.append(assign(self.namer.fresh("unpacked"), call("unpack_check", seq,
+                                                              const(len(targets)))))
+        for i, target in enumerate(targets):
+            if isinstance(target, gast.Starred):
+                self.error("starred assignment target", target)
+            item = gast.Subscript(value=seq, slice=const(i), ctx=gast.Load())
+            self.assign_to(target, item, out)
+
+    def set_attribute(self, target, atom, out):
+        """obj.attr = v as `unused = set_attribute(obj, 'attr', v)`, a call made for its
+        effect: v may not be a value being differentiated (activity), and must be a
+        number, a string, None or a tuple of them (checked as it runs): a counter or a
+        setting on an object, never an array whose later changes pullback would not see."""
+        base = self.atom(target.value, out)
+        name = self.namer.fresh("unused")
+        out.append(assign(name, call("set_attribute", base, const(target.attr), atom)))
+        out[-1].effect = True
+
+    def augassign(self, s, out):
+        target = s.target
+        if isinstance(target, gast.Attribute):  # self.count += 1
+            old = self.atom(gast.Attribute(value=target.value, attr=target.attr,
+                                           ctx=gast.Load()), out)
+            new = self.atom(gast.BinOp(left=old, op=s.op, right=s.value), out)
+            self.set_attribute(target, new, out)
+            return
+        if isinstance(target, gast.Name):
+            rhs = self.atom(s.value, out)
+            out.append(assign(target.id, binop(load(target.id), s.op, rhs)))
+            out[-1].augmented = target.id  # NumPy would update the array in place
+            return
+        base = self.atom(target.value, out)
+        index = self.index(target.slice, out)
+        old = self.namer.fresh(_base_name(target))
+        out.append(assign(old, gast.Subscript(value=base, slice=index, ctx=gast.Load())))
+        rhs = self.atom(s.value, out)
+        new = self.namer.fresh(op_name(s.op))
+        out.append(assign(new, binop(load(old), s.op, rhs)))
+        out.append(assign(gast.Subscript(value=clone(base), slice=clone(index),
+                                         ctx=gast.Store()), load(new)))
+
+    # expressions -----------------------------------------------------------------
+
+    def atom(self, expr, out, hint=None):
+        if is_atom(expr):
+            if isinstance(expr, gast.Name) and expr.id in self.local_functions:
+                self.error(f"{self.shown(expr.id)} used as a value (only calls to it, and "
+                           "passing it to a call, are differentiated)", expr)
+            return expr
+        simple = self.simple(expr, out)
+        if is_atom(simple):
+            return simple
+        name = self.namer.fresh(hint or _base_name(expr))
+        out.append(assign(name, simple))
+        if getattr(expr, "origin", None) is not None:  # from an inlined function's body
+            out[-1].origin = expr.origin
+        return load(name)
+
+    def name_atom(self, expr, out):
+        atom = self.atom(expr, out)
+        if isinstance(atom, gast.Name):
+            return atom
+        name = self.namer.fresh("c")
+        out.append(assign(name, atom))
+        return load(name)
+
+    def simple(self, expr, out):
+        if is_atom(expr):
+            return expr
+        if isinstance(expr, gast.BinOp):
+            return binop(self.atom(expr.left, out), expr.op, self.atom(expr.right, out))
+        if isinstance(expr, gast.UnaryOp):
+            operand = self.atom(expr.operand, out)
+            if isinstance(expr.op, (gast.USub, gast.UAdd)) and isinstance(operand, gast.Constant) \
+                    and type(operand.value) in (int, float, complex):
+                return const(-operand.value if isinstance(expr.op, gast.USub) else operand.value)
+            return gast.UnaryOp(op=expr.op, operand=operand)
+        if isinstance(expr, gast.Compare):
+            left = self.atom(expr.left, out)
+            right = self.atom(expr.comparators[0], out)
+            first = gast.Compare(left=left, ops=[expr.ops[0]], comparators=[right])
+            if len(expr.ops) == 1:
+                return first
+            # a < b < c: b is evaluated once, c only when a < b holds
+            result = self.namer.fresh("cond")
+            out.append(assign(result, first))
+            rest = gast.Compare(left=right, ops=expr.ops[1:], comparators=expr.comparators[1:])
+            body: list = []
+            body.append(assign(result, self.simple(rest, body)))
+            out.append(if_(load(result), body))
+            return load(result)
+        if isinstance(expr, gast.BoolOp):
+            return self.boolop(expr, out)
+        if isinstance(expr, gast.IfExp):
+            result = self.namer.fresh("choice")
+            test = self.name_atom(expr.test, out)
+            body, orelse = [], []
+            body.append(assign(result, self.simple(expr.body, body)))
+            orelse.append(assign(result, self.simple(expr.orelse, orelse)))
+            out.append(if_(test, body, orelse))
+            return load(result)
+        if isinstance(expr, gast.Call):
+            return self.lower_call(expr, out)
+        if isinstance(expr, gast.Attribute):
+            dotted = dotted_name(expr)
+            if dotted is not None and dotted.split(".")[0] not in self.locals:
+                # np.pi, a module's constant: resolved as written (x.T.T of a local value
+                # is two reads of .T, each of an atom)
+                return gast.Attribute(value=expr.value, attr=expr.attr, ctx=gast.Load())
+            return gast.Attribute(value=self.atom(expr.value, out), attr=expr.attr,
+                                  ctx=gast.Load())
+        if isinstance(expr, gast.Subscript):
+            base = self.atom(expr.value, out)
+            return gast.Subscript(value=base, slice=self.index(expr.slice, out), ctx=gast.Load())
+        if isinstance(expr, (gast.Tuple, gast.List)):
+            elts = [self.atom(e, out) for e in expr.elts]
+            return type(expr)(elts=elts, ctx=gast.Load())
+        if isinstance(expr, (gast.ListComp, gast.GeneratorExp, gast.DictComp)):
+            return self.comprehension(expr, out)
+        if isinstance(expr, (gast.Set, gast.SetComp)):  # a set of values: no gradient
+            items = self.comprehension(gast.ListComp(elt=expr.elt, generators=expr.generators)
+                                       if isinstance(expr, gast.SetComp) else
+                                       gast.List(elts=expr.elts, ctx=gast.Load()), out) \
+                if isinstance(expr, gast.SetComp) else self.atom(
+                    gast.List(elts=expr.elts, ctx=gast.Load()), out)
+            made = gast.Call(func=load("set"), args=[items], keywords=[])
+            made.func.builtin = builtins.set
+            return made
+        if isinstance(expr, gast.Dict):
+            return gast.Dict(keys=[self.atom(k, out) for k in expr.keys],
+                             values=[self.atom(v, out) for v in expr.values])
+        if isinstance(expr, gast.JoinedStr):  # f"...{v:.{p}f}...": its values as atoms
+            return gast.JoinedStr(values=[self.formatted(v, out) for v in expr.values])
+        self.error(type(expr).__name__, expr)
+
+    def formatted(self, part, out):
+        if not isinstance(part, gast.FormattedValue):
+            return part
+        spec = part.format_spec
+        if spec is not None:
+            spec = gast.JoinedStr(values=[self.formatted(v, out) for v in spec.values])
+        return gast.FormattedValue(value=self.atom(part.value, out), conversion=part.conversion,
+                                   format_spec=spec)
+
+    def boolop(self, expr, out):
+        is_and = isinstance(expr.op, gast.And)
+        result = self.namer.fresh("both" if is_and else "either")
+        first, rest = expr.values[0], expr.values[1:]
+        out.append(assign(result, self.simple(first, out)))
+        body: list = []
+        tail = rest[0] if len(rest) == 1 else gast.BoolOp(op=expr.op, values=rest)
+        body.append(assign(result, self.simple(tail, body)))
+        if is_and:
+            out.append(if_(load(result), body))
+        else:
+            negated = self.namer.fresh(f"not_{result}")
+            out.append(assign(negated, not_(load(result))))
+            out.append(if_(load(negated), body))
+        return load(result)
+
+    def index(self, index, out):
+        if isinstance(index, gast.Slice):
+            parts = [None if p is None else self.atom(p, out)
+                     for p in (index.lower, index.upper, index.step)]
+            return gast.Slice(lower=parts[0], upper=parts[1], step=parts[2])
+        if isinstance(index, gast.Tuple):
+            return tuple_of(*[self.index(e, out) for e in index.elts])
+        return self.atom(index, out)

@@ -1,0 +1,121 @@
+"""Nested functions and lambdas -> definitions kept aside, to be inlined at each call.
+
+Guarantees: `extract_local_functions` removes every nested `def` and lambda from the
+tree and returns them by name (a lambda gets a fresh name; `h = lambda ...` is named
+`h`); defaults that are not constants are bound, where the definition stood, to fresh
+names the definition then reads. A nested function may only be called or passed to a
+call: any other use (a value, an assignment to its name, a def inside a nested def, a
+lambda inside a lambda, a name defined twice) is refused, located. Calls are inlined
+by the flattening (see inlining.py), so a nested function reads the enclosing
+function's variables as they are at the call, as a closure does.
+
+>>> from pullback.ir.naming import Namer, all_names
+>>> from pullback.lower.example import parsed, show
+>>> def f(x, scale):
+...     def h(v, k=scale * 2):
+...         return v * k
+...     return h(x) + sorted([x, 1.0], key=lambda t: -t)[0]
+>>> p = parsed(f)
+>>> found = extract_local_functions(p.tree, Namer(all_names(p.tree)), p)
+>>> show(p.tree)
+def f(x, scale):
+    h_default = scale * 2
+    return h(x) + sorted([x, 1.0], key=lambda_2)[0]
+>>> show(found["h"])
+def h(v, k=h_default):
+    return v * k
+>>> show(found["lambda_2"])
+def lambda_2(t):
+    return -t
+"""
+
+from __future__ import annotations
+
+import gast
+
+from ..errors import UnsupportedSyntaxError
+from ..ir.nodes import assign, load, walk
+from .common import at_line, called_or_passed
+
+
+def extract_local_functions(tree, namer, parsed) -> dict:
+    """Nested `def`s and lambdas, taken out of the body: each call to one is inlined
+    (its parameters bound to the arguments, its names made fresh), so it reads the
+    enclosing function's variables as they are at the call, as a closure does."""
+    found: dict = {}
+
+    def reject(node, what):
+        raise UnsupportedSyntaxError(f"unsupported construct: {what}",
+                                     parsed.location.describe(node))
+
+    def define(name, fdef, node):
+        """Record a local function; its defaults are evaluated here, where it is defined."""
+        if name in found:
+            reject(node, f"nested function {name!r} defined more than once (give each "
+                         "definition its own name)")
+        found[name] = fdef
+        holders = []
+        for i, default in enumerate(fdef.args.defaults):
+            if isinstance(default, gast.Constant):
+                continue
+            holder = namer.fresh(f"{name}_default")
+            holders.append(at_line(assign(holder, default), getattr(node, "lineno", None)))
+            fdef.args.defaults[i] = load(holder)
+        return holders or None
+
+    class Extract(gast.NodeTransformer):
+        inside = False
+
+        def visit_FunctionDef(self, node):
+            if node is tree:
+                self.generic_visit(node)
+                return node
+            if self.inside:
+                reject(node, "a function defined inside a nested function")
+            self.inside = True
+            self.generic_visit(node)
+            self.inside = False
+            return define(node.name, node, node)
+
+        def visit_Assign(self, node):
+            if len(node.targets) == 1 and isinstance(node.targets[0], gast.Name) \
+                    and isinstance(node.value, gast.Lambda) and not self.inside:
+                self.inside = True
+                self.generic_visit(node.value)
+                self.inside = False
+                name = node.targets[0].id
+                return define(name, lambda_as_def(name, node.value), node)
+            self.generic_visit(node)
+            return node
+
+        def visit_Lambda(self, node):
+            if self.inside:  # its free names would be read in the enclosing function
+                reject(node, "a lambda inside a nested function or lambda")
+            self.inside = True
+            self.generic_visit(node)
+            self.inside = False
+            name = namer.fresh("lambda")
+            found[name] = lambda_as_def(name, node)
+            found[name].anonymous = True
+            return at_line(load(name), getattr(node, "lineno", None))
+
+    Extract().visit(tree)
+    callees = called_or_passed(tree)  # a local function may only be called, or passed on
+    for node in walk(tree):
+        if isinstance(node, gast.Name) and node.id in found:
+            if isinstance(node.ctx, gast.Store):
+                reject(node, f"assignment to {node.id!r}, the name of a nested function")
+            if id(node) not in callees:
+                reject(node, f"nested function {node.id!r} used as a value (only calls to it, "
+                             "and passing it to a call, are differentiated)")
+    return found
+
+
+def lambda_as_def(name, node):
+    """`lambda args: body` as `def name(args): return body`."""
+    lineno = getattr(node, "lineno", None)
+    fdef = gast.FunctionDef(name=name, args=node.args,
+                            body=[at_line(gast.Return(value=node.body), lineno)],
+                            decorator_list=[], returns=None, type_comment=None, type_params=[])
+    fdef.lineno = lineno
+    return fdef

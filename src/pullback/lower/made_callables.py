@@ -1,0 +1,125 @@
+"""Callables made by `functools.partial`, `operator.itemgetter` and
+`operator.attrgetter` -> what calling them does.
+
+Guarantees: a call of `partial(g, a, k=b)(x)` is the call `g(a, x, k=b)`,
+`itemgetter(i, j)(v)` is `(v[i], v[j])`, `attrgetter("a.b")(v)` is `v.a.b`; the bound
+arguments are evaluated once, where the callable is made. A name bound to such a
+callable at the top of the function, never rebound and only called or passed to a call,
+stands for it everywhere; other forms are refused, located.
+
+>>> from pullback.lower.example import lowered, show
+>>> def f(x, y):
+...     scaled = functools.partial(np.multiply, 3.0)
+...     second = operator.itemgetter(1)
+...     return scaled(x) + second(y)
+>>> show(lowered(f))
+def f(x, y):
+    scaled_2 = np.multiply(3.0, x)
+    second_2 = y[1]
+    out = scaled_2 + second_2
+    return out
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+
+import gast
+
+from ..ir.nodes import assign, dotted_name, load, walk
+from .common import called_or_passed
+
+
+class MadeCallables:
+    """The lowerings of made callables for `Flatten` (flatten.py), whose state they use."""
+
+    FACTORIES = {functools.partial: "partial", operator.itemgetter: "itemgetter",
+                 operator.attrgetter: "attrgetter"}
+
+    def factory(self, expr):
+        """"partial", "itemgetter" or "attrgetter" for a call making such a callable."""
+        if not isinstance(expr, gast.Call) or any(isinstance(a, gast.Starred)
+                                                  for a in expr.args) \
+                or any(k.arg is None for k in expr.keywords):
+            return None
+        dotted = dotted_name(expr.func)
+        if dotted is None or dotted.split(".")[0] in self.locals:
+            return None
+        found = self.parsed.resolve(expr.func)
+        return self.FACTORIES.get(found) if isinstance(found, type) else None
+
+    def made_callable(self, func, out):
+        """(kind, callee, bound argument atoms, bound keyword atoms) for a callee that is
+        `functools.partial(g, ...)`, `operator.itemgetter(...)` or `operator.attrgetter(...)`
+        (written in place or bound to a name before), its arguments evaluated where it is
+        made; None for any other callee."""
+        if isinstance(func, gast.Name) and func.id in self.made:
+            return self.made[func.id]
+        kind = self.factory(func)
+        if kind is None:
+            return None
+        args = list(func.args)
+        callee = args.pop(0) if kind == "partial" else None
+        if kind == "partial" and callee is None:
+            self.error("functools.partial without a function", func)
+        if kind != "partial" and (func.keywords or not args):
+            self.error(f"operator.{kind} form (give the items or attribute names)", func)
+        if kind == "attrgetter" and not all(isinstance(a, gast.Constant)
+                                            and isinstance(a.value, str) for a in args):
+            self.error("operator.attrgetter of names that are not written out", func)
+        bound = []
+        for a in args:  # evaluated once, where the callable is made
+            atom = self.atom(a, out)
+            if isinstance(atom, gast.Name) and atom.id not in self.local_functions:
+                held = self.namer.fresh(f"{kind}_arg")
+                out.append(assign(held, atom))
+                atom = load(held)
+            bound.append(atom)
+        keywords = {}
+        for k in func.keywords:
+            held = self.namer.fresh(f"{kind}_{k.arg}")
+            out.append(assign(held, self.atom(k.value, out)))
+            keywords[k.arg] = load(held)
+        return kind, callee, bound, keywords
+
+    def bind_callable(self, name, value, out) -> bool:
+        """`h = functools.partial(g, a)` (or operator.itemgetter / attrgetter) at the top of
+        the function, h never rebound and only called or passed as a function: its calls
+        become calls of g (reads of items or attributes); True if so."""
+        if self.factory(value) is None or self.inlining:
+            return False
+        tree = self.parsed.tree
+        stores = [n for n in walk(tree) if isinstance(n, gast.Name) and n.id == name
+                  and isinstance(n.ctx, gast.Store)]
+        top = [s for s in tree.body if isinstance(s, gast.Assign) and len(s.targets) == 1
+               and isinstance(s.targets[0], gast.Name) and s.targets[0].id == name]
+        callees = called_or_passed(tree)
+        reads = [n for n in walk(tree) if isinstance(n, gast.Name) and n.id == name
+                 and isinstance(n.ctx, gast.Load)]
+        if len(stores) != 1 or len(top) != 1 or any(id(n) not in callees for n in reads):
+            return False
+        self.made[name] = self.made_callable(value, out)
+        return True
+
+    def call_made(self, made, expr):
+        """The call `expr` of a callable `made_callable` describes, as what it does."""
+        kind, callee, bound, keywords = made
+        if kind == "partial":
+            merged = dict(keywords)
+            merged.update({k.arg: k.value for k in expr.keywords})
+            return gast.Call(func=callee, args=[*bound, *expr.args], keywords=[
+                gast.keyword(arg=k, value=v) for k, v in merged.items()])
+        if len(expr.args) != 1 or expr.keywords:
+            self.error(f"a call of operator.{kind}(...) with other than one argument", expr)
+        value = expr.args[0]
+        if kind == "itemgetter":
+            items = [gast.Subscript(value=value, slice=b, ctx=gast.Load()) for b in bound]
+        else:
+            items = []
+            for b in bound:
+                read = value
+                for attr in b.value.split("."):
+                    read = gast.Attribute(value=read, attr=attr, ctx=gast.Load())
+                items.append(read)
+        return items[0] if len(items) == 1 else gast.Tuple(elts=items, ctx=gast.Load())

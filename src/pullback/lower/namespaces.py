@@ -1,0 +1,150 @@
+"""What some of the function's names denote, settled before lowering: globals that
+share a name with a helper of the generated code, array-namespace variables, and
+parameters whose default is a function.
+
+Guarantees: `globals_shadowed_by_helpers` renames a user's global that has a helper's
+name (np, math, unbroadcast, ...) but another value, and reads it live from the user's
+module (`module_globals`); `array_namespaces` makes `xp.sum` read NumPy's `np.sum`
+when `xp` is bound once at the top to a module or to the inputs' array namespace (that
+call checked, when the gradient runs, to give NumPy); `function_defaults` lets calls
+through a parameter whose default is a function use that function's rule, with a
+statement at the top that checks the parameter still holds it.
+
+>>> from pullback.ir.naming import Namer, all_names
+>>> from pullback.lower.example import parsed, show
+>>> def f(x):
+...     xp = np
+...     return xp.sum(xp.sin(x))
+>>> p = parsed(f)
+>>> array_namespaces(p.tree, p)
+>>> show(p.tree)
+def f(x):
+    xp = np
+    return np.sum(np.sin(x))
+"""
+
+from __future__ import annotations
+
+import inspect
+import types
+
+import gast
+
+from ..errors import UnsupportedSyntaxError
+from ..helpers import HELPERS
+from ..ir.nodes import assign, call, clone, const, dotted_name, load, parameters, walk
+from .common import at_line, rename, stored_names
+
+MODULE_GLOBALS = "module_globals"  # bound by the API to the user's module namespace
+
+
+def globals_shadowed_by_helpers(tree, parsed, namer) -> list:
+    """The generated code binds helper names (np, math, unbroadcast, ...) for itself. A
+    user's global with such a name but another value is read, live, under a new name
+    (`owned_global = module_globals['owned']`); its uses in the tree are renamed."""
+
+    params = set(parameters(tree.args))
+    stored = set(stored_names(tree))
+    out = []
+    for name in sorted({n.id for n in walk(tree) if isinstance(n, gast.Name)}):
+        if name not in HELPERS or name in params or name in stored \
+                or parsed.lookup(name) is HELPERS[name]:
+            continue
+        if name in parsed.closure:
+            raise UnsupportedSyntaxError(
+                f"the closure variable {name!r} has the name of a helper the generated code "
+                "uses; please rename it", parsed.location.describe(tree))
+        alias = namer.fresh(f"{name}_global")
+        rename(tree, {name: alias})
+        read = gast.Subscript(value=load(MODULE_GLOBALS), slice=const(name), ctx=gast.Load())
+        out.append(at_line(assign(alias, read), getattr(tree, "lineno", None)))
+    return out
+
+
+def array_namespaces(tree, parsed) -> None:
+    """A name bound once, at the top of the function, to a module (`xp = np`) or to the
+    array namespace of the inputs (`xp = array_namespace(x)`, `xp, _ = get_namespace(x)`):
+    its attributes are read from NumPy (`xp.sum` is np.sum, with np.sum's rule). The
+    namespace call itself is kept, and followed by a check that it gave NumPy (or an
+    array-API wrapper of NumPy); any other array library is refused when the gradient
+    runs (`numpy_namespace` wraps the call)."""
+    stores: dict = {}
+    for n in walk(tree):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+            stores[n.id] = stores.get(n.id, 0) + 1
+    found, aliases = {}, []
+    for stmt in tree.body:
+        if not isinstance(stmt, gast.Assign) or len(stmt.targets) != 1:
+            continue
+        target, value = stmt.targets[0], stmt.value
+        if isinstance(target, gast.Tuple) and target.elts:
+            target = target.elts[0]  # sklearn's get_namespace: (xp, is_array_api)
+        if not isinstance(target, gast.Name) or stores.get(target.id) != 1:
+            continue
+        dotted = dotted_name(value)
+        if isinstance(value, gast.Name) and value.id in found \
+                and dotted_name(found[value.id]) == "np":
+            found[target.id] = found[value.id]  # np = xp: NumPy (checked), as the helper
+            aliases.append(stmt)
+        elif dotted is not None and dotted.split(".")[0] not in stores \
+                and isinstance(parsed.resolve(value), types.ModuleType):
+            found[target.id] = value  # xp = np: xp.sum is np.sum as written
+        elif isinstance(value, gast.Call) and dotted_name(value.func) is not None \
+                and dotted_name(value.func).split(".")[0] not in stores \
+                and not value.keywords and _gives_namespace(parsed.resolve(value.func)):
+            found[target.id] = load("np")  # the call runs inside the check
+            stmt.value = call("numpy_namespace", value.func, gast.Tuple(
+                elts=value.args, ctx=gast.Load()), const(parsed.location.describe(stmt)))
+    if not found:
+        return
+
+    class Substitute(gast.NodeTransformer):
+        def visit_Attribute(self, node):
+            if isinstance(node.value, gast.Name) and node.value.id in found \
+                    and isinstance(node.value.ctx, gast.Load):
+                module = found[node.value.id]
+                return gast.copy_location(gast.Attribute(
+                    value=clone(module), attr=node.attr, ctx=node.ctx), node)
+            self.generic_visit(node)
+            return node
+
+    Substitute().visit(tree)
+    for stmt in aliases:
+        tree.body.remove(stmt)
+
+
+def function_defaults(tree, parsed, namer) -> list:
+    """Parameters with a function as default (`def f(x, _r=np.sum)`) that f calls, never
+    assigns and does not receive from a caller that knows them: calls through them use
+    that function's rule (or source), as if f named it, and a statement at the top checks
+    the parameter still holds it when the gradient runs (a call passing another function
+    is refused there, with where f is defined)."""
+    func = parsed.func
+    if not inspect.isfunction(func):
+        return []
+    stored = set(stored_names(tree))
+    called = {dotted_name(n.func).split(".")[0] for n in walk(tree)
+              if isinstance(n, gast.Call) and dotted_name(n.func) is not None}
+    out = []
+    for name, param in inspect.signature(func, follow_wrapped=False).parameters.items():
+        default = param.default
+        if name in parsed.static or name in stored or name not in called \
+                or default is inspect.Parameter.empty or isinstance(default, type) \
+                or not callable(default):
+            continue
+        parsed.static[name] = default
+        alias = namer.fresh(f"{name}_default")
+        parsed.aliases[alias] = default
+        check = assign(namer.fresh(f"{name}_checked"), call(
+            "default_function", load(name), load(alias), const(name),
+            const(parsed.location.describe(tree))))
+        out.append(at_line(check, getattr(tree, "lineno", None)))
+    return out
+
+
+def _gives_namespace(func) -> bool:
+    """scipy's and array_api_compat's array_namespace, scikit-learn's get_namespace
+    (known by name and package, so that none of them is imported for this)."""
+    return getattr(func, "__name__", None) in ("array_namespace", "get_namespace") \
+        and str(getattr(func, "__module__", "")).split(".")[0] in (
+            "scipy", "sklearn", "array_api_compat")
