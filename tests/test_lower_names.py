@@ -1,3 +1,4 @@
+# ruff: noqa: B033, F841  (the programs are written as users write them)
 """Temporaries never take the name of a builtin the lowering itself calls: `set(items)`
 for a set display and `tuple(xs)` for `*xs` passed on used to read a temporary named
 after an attribute (`set = c.set`) and fail with "'float' object is not callable"."""
@@ -50,3 +51,59 @@ def test_builtins_the_lowering_writes_are_not_shadowed(func, closed_form):
     text = pullback.source(func, stage="normalized")
     assert "set = " not in text and "tuple = " not in text
     assert np.isfinite(got)
+
+
+# The user's own names may hide a builtin the lowering calls: a local, a parameter or a
+# module global. The call pullback wrote still calls the builtin (spelled builtin_set,
+# ...), so values and gradients are f's own.
+zip = None  # a module global hiding a builtin, as `from mylib import zip` would
+
+
+def local_set_is_a_list(x):
+    set = list
+    return x * len({1.0, 1.0, 2.0})
+
+
+def local_set_is_a_number(x):
+    set = 5.0
+    return x * set * len({1.0, 1.0, 2.0})
+
+
+def parameter_named_tuple(x, tuple=2.0):
+    return tuple * _product(*[x, x])
+
+
+def local_isinstance_between_handlers(x):
+    isinstance = lambda value, kinds: True  # noqa: E731
+    try:
+        y = x * float(np.sqrt(-1.0 if x > 10.0 else 1.0))
+        if x > 0.0:
+            raise KeyError("positive")
+    except ValueError:
+        y = x * 3.0
+    except KeyError:
+        y = x * 5.0
+    return y
+
+
+def map_over_two_sequences_with_global_zip(x):
+    return np.sum(list(map(lambda a, b: a * b, [x, x], [1.0, 2.0])))
+
+
+HIDDEN = [
+    (local_set_is_a_list, lambda x: 2.0),
+    (local_set_is_a_number, lambda x: 10.0),
+    (parameter_named_tuple, lambda x: 4.0 * x),
+    (local_isinstance_between_handlers, lambda x: 5.0),
+    (map_over_two_sequences_with_global_zip, lambda x: 3.0),
+]
+
+
+@pytest.mark.parametrize("func, closed_form", HIDDEN, ids=lambda c: getattr(c, "__name__", ""))
+def test_builtins_the_lowering_writes_call_the_builtin_where_the_function_hides_it(
+        func, closed_form):
+    x = 1.5
+    value, got = pullback.value_and_grad(func)(x)
+    assert_close(value, func(x))
+    assert_close(got, closed_form(x))
+    assert_grad_matches(func, (x,))

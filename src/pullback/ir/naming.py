@@ -45,6 +45,13 @@ class Namer:
         # base -> the suffix last handed out for it: names are only ever added to `taken`,
         # so every smaller suffix is still taken and the search resumes there
         self.suffix: dict[str, int] = {}
+        # builtins the function's own names or globals hide (normalize sets them)
+        self.hidden_builtins: frozenset = frozenset()
+
+    def builtin(self, name: str) -> str:
+        """How generated code calls the builtin `name`: by its own name, or by the
+        runtime's alias (`builtin_set`) where the function hides that name."""
+        return f"builtin_{name}" if name in self.hidden_builtins else name
 
     def fresh(self, base: str) -> str:
         base = identifier(base)

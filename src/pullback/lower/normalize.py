@@ -67,13 +67,15 @@ def f(x, n):
 
 from __future__ import annotations
 
+import builtins
+
 import gast
 
 from ..ir.naming import Namer, all_names
-from ..ir.nodes import assign, call, const
+from ..ir.nodes import assign, call, const, parameters, walk
 from . import inlining
 from .blocks import Blocks
-from .common import at_line
+from .common import at_line, stored_names
 from .control_flow import ControlFlow
 from .flatten import Flatten
 from .local_functions import extract_local_functions
@@ -88,12 +90,21 @@ from .unbound import maybe_unset
 # Builtins the lowerings call by name beyond those every stage reserves (RESERVED):
 # `set(items)` for a set display, `tuple(xs)` for `*xs` passed on.
 WRITTEN_BUILTINS = ("set", "tuple")
+# The builtins a lowering writes calls of that stay in the code: where the function hides
+# one (a local `set = list`, a parameter, a module global), the call is spelled with the
+# runtime's alias (`builtin_set`, Namer.builtin), so it still calls the builtin.
+CALLED_BUILTINS = ("set", "tuple", "isinstance")
 
 
 def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
     """`tree` in the core language; with `inline`, calls of small user functions are
     replaced by their bodies (see inlining.py)."""
     namer = Namer(all_names(tree))
+    own = set(parameters(tree.args)) | set(stored_names(tree)) | {
+        node.name for node in walk(tree) if isinstance(node, gast.FunctionDef)}
+    namer.hidden_builtins = frozenset(
+        name for name in CALLED_BUILTINS
+        if name in own or parsed.lookup(name) is not getattr(builtins, name))
     for builtin in WRITTEN_BUILTINS:  # never a temporary's name (`set = c.set`)
         namer.reserve(builtin)
     user_names = set(namer.taken)
@@ -123,3 +134,4 @@ def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
     )
     new.namer = namer
     return new
+

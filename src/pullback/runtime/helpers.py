@@ -932,3 +932,7 @@ HELPERS = {
     if callable(obj) and not name.startswith("_") and obj.__module__ == __name__
 }
 HELPERS["SCALAR_TYPES"] = SCALAR_TYPES
+# The builtins the lowering writes calls of (a set display's set(...), tuple(xs) for *xs
+# passed on, isinstance for except clauses), under names nothing in the user's function
+# can hide: used where the function's own locals or globals hide the builtin's name.
+HELPERS.update({f"builtin_{f.__name__}": f for f in (set, tuple, isinstance)})
