@@ -933,6 +933,8 @@ HELPERS = {
 }
 HELPERS["SCALAR_TYPES"] = SCALAR_TYPES
 # The builtins the lowering writes calls of (a set display's set(...), tuple(xs) for *xs
-# passed on, isinstance for except clauses), under names nothing in the user's function
+# passed on, isinstance for except clauses, range/len/min/slice/reversed for loops and
+# records), under names nothing in the user's function
 # can hide: used where the function's own locals or globals hide the builtin's name.
-HELPERS.update({f"builtin_{f.__name__}": f for f in (set, tuple, isinstance)})
+HELPERS.update({f"builtin_{f.__name__}": f
+                for f in (set, tuple, isinstance, range, len, min, slice, reversed)})
