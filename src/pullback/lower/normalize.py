@@ -47,6 +47,7 @@ from ..errors import PullbackError, UnsupportedSyntaxError
 from ..frontend.check import check, is_list_update
 from ..frontend.parse import MISSING, is_library, lookup_free, parse_function, passed_through
 from ..helpers import HELPERS
+from ..rules.index_tricks import index_trick_call, is_index_trick
 from ..ir.naming import RESERVED, Namer, all_names, op_name
 from ..ir.nodes import (
     assign,
@@ -1445,6 +1446,8 @@ class _Flatten:
             return gast.Attribute(value=self.atom(expr.value, out), attr=expr.attr,
                                   ctx=gast.Load())
         if isinstance(expr, gast.Subscript):
+            if is_index_trick(self.parsed.resolve(expr.value)):  # np.r_[x, c]: a call
+                return self.simple(index_trick_call(expr), out)
             base = self.atom(expr.value, out)
             return gast.Subscript(value=base, slice=self.index(expr.slice, out), ctx=gast.Load())
         if isinstance(expr, (gast.Tuple, gast.List)):
