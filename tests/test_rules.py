@@ -18,6 +18,7 @@ import textwrap
 import numpy as np
 import pytest
 from fd import numeric_grad
+import scipy_samples
 from scipy_samples import SAMPLES as SCIPY_SAMPLES
 
 import pullback
@@ -617,6 +618,7 @@ def _build(expr, n, tmp_path, tag):
         import numpy as np
         from pullback.runtime.helpers import transposed
         {"import scipy.special, scipy.stats, scipy.linalg, scipy.signal" if scipy else ""}
+        {"import scipy.integrate, scipy_samples" if scipy else ""}
 
 
         def f({args}):
@@ -760,7 +762,8 @@ def test_rule_on_list_literals(index, tmp_path):
 def _sample_calls(f, expr, args):
     """(positional, keyword) arguments of each call to f in a sample expression."""
     env = {"np": np, "math": math, "builtins": builtins, "scipy": scipy,
-           "transposed": HELPERS["transposed"], **{f"x{i}": a for i, a in enumerate(args)}}
+           "transposed": HELPERS["transposed"], "scipy_samples": scipy_samples,
+           **{f"x{i}": a for i, a in enumerate(args)}}
 
     def value(node):
         return eval(compile(ast.Expression(node), "<sample>", "eval"), env)

@@ -34,7 +34,7 @@ _COMPARED = ("numpy", "linalg")
 
 # Where users find the callables, searched in this order.
 _MODULES = ("builtins", "operator", "math", "numpy", "numpy.linalg", "numpy.fft", "scipy.special",
-            "scipy.stats", "scipy.linalg", "scipy.signal", "pullback")
+            "scipy.stats", "scipy.linalg", "scipy.signal", "scipy.integrate", "pullback")
 
 _HEADER = """\
 # What pullback differentiates
