@@ -212,6 +212,12 @@ if stats is not None:
             (f"{mvn}(x0, x1, cov=x2)", [((2, 2), UNIT), ((2,), UNIT), ((2,), POS)]),
             (f"{mvn}(x0, cov=x1)", [((4,), UNIT), (S, POS)]),
             (f"{mvn}(x0, x1)", [((2,), UNIT), ((2,), UNIT)])]
+    SAMPLES[stats.multivariate_normal.entropy] = [
+        ("scipy.stats.multivariate_normal.entropy(x0, x1 @ x1.T + np.eye(3))",
+         [((3,), UNIT), ((3, 3), UNIT)]),
+        ("scipy.stats.multivariate_normal.entropy(cov=x0 + 3.0 * np.eye(2))", [((2, 2), UNIT)]),
+        ("scipy.stats.multivariate_normal.entropy(x1, x0)", [((2,), POS), ((2,), UNIT)]),
+        ("scipy.stats.multivariate_normal.entropy(cov=x0)", [(S, POS)])]
 
 try:
     import scipy.linalg as linalg

@@ -15,9 +15,9 @@ Covered, with the gradient with respect to every parameter autograd differentiat
 - `poisson`: `logpmf`, `pmf`, `cdf`, `logcdf`, `sf`, `logsf` in mu (k and loc are
   counts: piecewise constant, no gradient);
 - `dirichlet`: `logpdf`, `pdf` in x and alpha (x holding every component);
-- `multivariate_normal`: `logpdf`, `pdf` in x, mean and cov. SciPy reads only the lower
-  triangle of cov, so its gradient is the lower-triangular one finite differences see
-  (a scalar or 1-D cov gets the gradient of its scalar or diagonal).
+- `multivariate_normal`: `logpdf`, `pdf` in x, mean and cov, and `entropy` in cov. SciPy
+  reads only the lower triangle of cov, so its gradient is the lower-triangular one finite
+  differences see (a scalar or 1-D cov gets the gradient of its scalar or diagonal).
 
 The other methods (`ppf`, `isf`, `rvs`, `entropy`, frozen distributions) have no rule:
 a call on a differentiated value is refused with "no derivative rule for ...".
@@ -256,6 +256,29 @@ MULTIVARIATE = {
         "x, mean=None, cov=1", **{p: f"mvn_grad(g, ans, '{m}', '{p}', x, mean, cov)"
                                   for p in ("x", "mean", "cov")}) for m in ("logpdf", "pdf")},
 }
+
+
+
+def mvn_entropy_grad(g, cov):
+    """multivariate_normal.entropy(mean, cov) = (d log(2 pi e) + log det cov) / 2: inv(cov)
+    / 2 in cov, read like logpdf's (the lower triangle, a scalar or a diagonal)."""
+    if _zero(g):
+        return 0.0
+    cov_ = np.asarray(cov, dtype=float)
+    d = cov_.shape[0] if cov_.ndim else 1
+    full = 0.5 * g * np.linalg.inv(_covariance(cov_, d))
+    if cov_.ndim == 0:
+        return np.trace(full)
+    if cov_.ndim == 1:
+        return np.diagonal(full).copy()
+    return 2.0 * np.tril(full, -1) + np.diag(np.diagonal(full))
+
+
+# the entropy does not vary with the mean: its gradient there is zero
+MULTIVARIATE[stats.multivariate_normal.entropy] = replace(
+    rule("mean=None, cov=1", kinds=("fresh",), mean="np.zeros(np.shape(mean))",
+         cov="mvn_entropy_grad(g, cov)"),
+    functions=(("mvn_entropy_grad", mvn_entropy_grad),))
 
 ARRAY_LIKE = True  # list arguments are read as arrays, by the functions and their rules
 RULES = {**CONTINUOUS, **DISCRETE, **MULTIVARIATE}
