@@ -14,6 +14,7 @@ import math
 import operator
 import re
 import textwrap
+import warnings
 
 import numpy as np
 import pytest
@@ -611,8 +612,9 @@ SAMPLES.update(SCIPY_SAMPLES)  # numpy.fft, and SciPy's rules when it is install
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 
-def _build(expr, n, tmp_path, tag):
+def _build(expr, n, tmp_path, tag, wrap="np.sum(np.sin({}))"):
     args = ", ".join(f"x{i}" for i in range(n))
+    body = wrap.format(expr)
     source = textwrap.dedent(f"""
         import math
         import numpy as np
@@ -622,7 +624,7 @@ def _build(expr, n, tmp_path, tag):
 
 
         def f({args}):
-            return np.sum(np.sin({expr}))
+            return {body}
     """)
     path = tmp_path / f"rule_{tag}.py"
     path.write_text(source)
@@ -1046,6 +1048,83 @@ def test_rule_keeps_float32(index, tmp_path):
     for g, e in zip(got, expected):
         assert np.asarray(g).dtype == np.float32, expr
         np.testing.assert_allclose(g, e, rtol=2e-3, atol=2e-3, err_msg=expr)
+
+
+# complex variants of the table walk: the first sample of each NumPy and SciPy rule whose
+# function takes complex values, at complex points, in autograd's convention: the gradient
+# of a real f with respect to z = a + ib is df/da - i df/db (checked by central differences
+# in a and b). A rule may refuse complex values (a PullbackError), never give another number.
+# The sample w is seen through Re(w (0.6 - 0.8j)) + 0.3 |w - 0.2i|^2, so real and
+# imaginary parts count, and the gradient reaching the rule varies with w.
+_COMPLEX_WRAP = "np.sum(np.real({0} * (0.6 - 0.8j)) + 0.3 * np.abs({0} - 0.2j) ** 2)"
+
+
+def _complex_args(shapes, seed):
+    rng = np.random.default_rng(seed)
+    out = []
+    for shape, dom in shapes:  # imaginary parts away from the real axis's branch cuts
+        re = rng.uniform(*dom, size=shape)
+        im = rng.uniform(0.1, 0.3, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+        z = re + 1j * im
+        out.append(complex(z) if shape == S else z)
+    return tuple(out)
+
+
+def _takes_complex(f, expr, shapes):
+    """Whether NumPy/SciPy evaluate the sample at complex points to finite complex values
+    without dropping imaginary parts (a ComplexWarning) or refusing them."""
+    if not ((getattr(f, "__module__", None) or "numpy").startswith(("numpy", "scipy"))
+            or isinstance(f, np.ufunc)):
+        return False
+    env = {"np": np, "math": math, "scipy": scipy, "scipy_samples": scipy_samples,
+           **{f"x{i}": a for i, a in enumerate(_complex_args(shapes, 0))}}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with np.errstate(all="raise"):
+                value = eval(expr, env)
+    except Exception:
+        return False
+    return bool(np.all(np.isfinite(value)))
+
+
+COMPLEX_CASES = [(f, samples[0][0], samples[0][1]) for f, samples in SAMPLES.items()
+                 if _takes_complex(f, samples[0][0], samples[0][1])]
+
+
+def test_complex_cases_cover_the_complex_functions():
+    covered = {f for f, _, _ in COMPLEX_CASES}
+    assert {np.exp, np.sin, np.log, np.sqrt, np.abs, np.sum, np.dot, np.matmul, np.fft.fft,
+            np.linalg.inv, np.linalg.solve, np.einsum} <= covered
+    assert len(covered) >= 100
+
+
+@pytest.mark.parametrize("index", range(len(COMPLEX_CASES)),
+                         ids=[f"{getattr(c[0], '__name__', c[0])}:{c[1]}" for c in COMPLEX_CASES])
+def test_rule_on_complex_values(index, tmp_path):
+    _, expr, shapes = COMPLEX_CASES[index]
+    f = _build(expr, len(shapes), tmp_path, f"complex_{index}", _COMPLEX_WRAP)
+    args = _complex_args(shapes, index)
+    wrt = tuple(range(len(shapes)))
+    try:
+        got = pullback.grad(f, wrt=wrt)(*args)
+    except pullback.PullbackError:
+        return  # refused, with its message: allowed, never a wrong number
+    for i, g in enumerate(got):
+        def along(part, i=i):
+            def h(*xs):
+                z = list(args)
+                z[i] = (xs[i].real if part == "re" else args[i].real) + 1j * (
+                    xs[i].real if part == "im" else args[i].imag)
+                z[i] = complex(z[i]) if np.ndim(z[i]) == 0 else z[i]
+                return f(*z)
+            start = list(args)
+            start[i] = args[i].real if part == "re" else args[i].imag
+            start[i] = float(start[i]) if np.ndim(start[i]) == 0 else np.array(start[i])
+            return numeric_grad(h, tuple(start), i)
+        expected = along("re") - 1j * along("im")
+        assert np.shape(g) == np.shape(args[i])
+        np.testing.assert_allclose(g, expected, rtol=1e-5, atol=1e-7, err_msg=expr)
 
 
 # ------------------------------------------ kinks: what docs/numpy-coverage.md says

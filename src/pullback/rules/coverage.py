@@ -115,6 +115,16 @@ integer scalar or an integer or boolean array is an error (NumPy's integer
 arithmetic wraps around, so the function is not the real one). A float32
 argument gets a float32 gradient (a `numpy.float32` for a scalar), and the
 gradient is computed in float32 wherever NumPy keeps float32 values float32.
+
+Complex values follow autograd's convention: the gradient of a real-valued `f`
+with respect to a complex `z = a + ib` is `df/da - i df/db` (so a gradient
+step is `z - lr * conj(grad)`), and a real input's gradient is real (the real
+part) even when complex values are computed from it. `grad` refuses a complex
+result. The table walk (tests/test_rules.py) runs every function that takes
+complex values at complex points against finite differences in `a` and `b`;
+the rules that are for real arguments only (`slogdet`, `cholesky`, the
+decompositions, `digamma`, `polygamma`, `ive`, `scipy.stats`) refuse a complex
+argument with an error rather than give a gradient.
 """
 
 _AUTOGRAD_HEADER = """\

@@ -29,7 +29,7 @@ from dataclasses import replace
 from ..errors import PullbackError
 from ..runtime.helpers import unbroadcast
 from . import rule
-from .scipy import no_derivative
+from .scipy import no_derivative, real_only
 from .support import _zero, np
 
 if importlib.util.find_spec("scipy") is None:
@@ -125,6 +125,7 @@ def stats_grad(g, ans, family, method, wrt, x, shapes, loc, scale):
     """The gradient of family.method(x, *shapes, loc, scale) with respect to `wrt`."""
     if _zero(g):
         return 0.0
+    real_only(g, f"scipy.stats.{family}.{method}", x, loc, scale, *shapes)
     standard, names = _FAMILIES[family]
     shapes = tuple(np.asarray(s, dtype=float) for s in shapes)
     scale_ = np.asarray(scale, dtype=float)
@@ -151,6 +152,7 @@ def poisson_grad(g, ans, method, k, mu, loc):
     """The gradient of poisson.method(k, mu, loc) with respect to mu."""
     if _zero(g):
         return 0.0
+    real_only(g, f"scipy.stats.poisson.{method}", mu)
     k = np.asarray(k, dtype=float) - loc
     with np.errstate(divide="ignore", invalid="ignore"):
         if method in ("logpmf", "pmf"):
@@ -167,6 +169,7 @@ def dirichlet_grad(g, ans, method, wrt, x, alpha):
     """dirichlet.logpdf/pdf(x, alpha), x of shape (k,) or (k, n) holding every component."""
     if _zero(g):
         return 0.0
+    real_only(g, f"scipy.stats.dirichlet.{method}", x, alpha)
     x, alpha = np.asarray(x, dtype=float), np.asarray(alpha, dtype=float)
     if x.shape[0] != alpha.shape[0]:
         _refuse(f"scipy.stats.dirichlet.{method} of x without its last component (x has "
@@ -195,6 +198,7 @@ def mvn_grad(g, ans, method, wrt, x, mean, cov):
     (inv(cov) r r^T inv(cov) - inv(cov)) / 2 summed over the samples, with r = x - mean."""
     if _zero(g):
         return 0.0
+    real_only(g, f"scipy.stats.multivariate_normal.{method}", x, mean, cov)
     x = np.asarray(x, dtype=float)
     mean_ = np.zeros(1) if mean is None else np.atleast_1d(np.asarray(mean, dtype=float))
     cov_ = np.asarray(cov, dtype=float)
@@ -264,6 +268,7 @@ def mvn_entropy_grad(g, cov):
     / 2 in cov, read like logpdf's (the lower triangle, a scalar or a diagonal)."""
     if _zero(g):
         return 0.0
+    real_only(g, "scipy.stats.multivariate_normal.entropy", cov)
     cov_ = np.asarray(cov, dtype=float)
     d = cov_.shape[0] if cov_.ndim else 1
     full = 0.5 * g * np.linalg.inv(_covariance(cov_, d))
