@@ -18,8 +18,8 @@ import warnings
 
 import numpy as np
 import pytest
-from fd import numeric_grad
 import scipy_samples
+from fd import numeric_grad
 from scipy_samples import SAMPLES as SCIPY_SAMPLES
 
 import pullback
@@ -83,9 +83,16 @@ SAMPLES = {
                ("np.where(np.greater(x2, 0.0), x0, x1)", [((3,), ANY), ((3,), ANY), ((3,), ANY)])],
     np.sum: [("np.sum(x0)", [((2, 3), ANY)]), ("np.sum(x0, axis=1)", [((2, 3), ANY)]),
              ("np.sum(x0, axis=(0, 2), keepdims=True)", [((2, 3, 2), ANY)]),
-             ("np.sum(x0, -1)", [((2, 3), ANY)])],
+             ("np.sum(x0, -1)", [((2, 3), ANY)]),
+             ("np.sum(x0, where=np.array([True, False, True]))", [((2, 3), ANY)]),
+             ("np.sum(x0, axis=0, where=x1 > 0.0)", [((2, 3), ANY), ((2, 3), ANY)]),
+             ("np.sum(x0, axis=(0, 2), keepdims=True, where=np.arange(4) % 3 > 0)",
+              [((2, 3, 4), ANY)])],
     np.mean: [("np.mean(x0)", [((2, 3), ANY)]), ("np.mean(x0, axis=0, keepdims=True)",
-                                                  [((2, 3), ANY)])],
+                                                  [((2, 3), ANY)]),
+              ("np.mean(x0, where=np.array([[True], [False]]))", [((2, 3), ANY)]),
+              ("np.mean(x0, axis=1, where=np.array([True, False, True]))", [((2, 3), ANY)]),
+              ("np.mean(x0, axis=-1, keepdims=True, where=x0 > -1.5)", [((3, 4), ANY)])],
     np.dot: [("np.dot(x0, x1)", [((2, 3), ANY), ((3, 4), ANY)]),
              ("np.dot(x0, x1)", [((3,), ANY), ((3,), ANY)]),
              ("np.dot(x0, x1)", [(S, ANY), ((3,), ANY)])],
@@ -846,6 +853,10 @@ def _m_moments(x):
     return x.prod() + x.var(ddof=1) + x.std(axis=0, ddof=1).sum() + x.mean(keepdims=True)[0, 0]
 
 
+def _m_masked(x):
+    return x.sum(where=x > 0.0) + np.sum(x.mean(axis=1, where=np.array([True, False, True])))
+
+
 def _m_shapes(x):
     y = x.repeat(2, axis=0).flatten() * np.arange(12.0)
     z = x.ravel() + x.swapaxes(0, 1).ravel() * 2.0 + x[None].squeeze(0).ravel()
@@ -860,8 +871,8 @@ def _m_nonzero(x):
     return np.sum(x[x.nonzero()] ** 2)
 
 
-@pytest.mark.parametrize("f", [_m_trace, _m_clip_round, _m_scans, _m_moments, _m_shapes,
-                               _m_extremes, _m_nonzero], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("f", [_m_trace, _m_clip_round, _m_scans, _m_moments, _m_masked,
+                               _m_shapes, _m_extremes, _m_nonzero], ids=lambda f: f.__name__)
 def test_method_spellings(f):
     x = np.random.default_rng(3).uniform(-1.0, 1.0, size=(2, 3)) + 0.1
     if f in (_m_trace, _m_extremes):

@@ -47,7 +47,6 @@ from ..errors import PullbackError, UnsupportedSyntaxError
 from ..frontend.check import check, is_list_update
 from ..frontend.parse import MISSING, is_library, lookup_free, parse_function, passed_through
 from ..helpers import HELPERS
-from ..rules.index_tricks import index_trick_call, is_index_trick
 from ..ir.naming import RESERVED, Namer, all_names, op_name
 from ..ir.nodes import (
     assign,
@@ -67,6 +66,7 @@ from ..ir.nodes import (
     tuple_of,
     walk,
 )
+from ..rules.index_tricks import index_trick_call, is_index_trick
 
 
 def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:

@@ -10,9 +10,12 @@ parameter's gradient, one entry per element; functions returning a tuple or a
 list (slogdet, split) receive their gradient as such a list.
 """
 
+from dataclasses import replace
+
 import numpy as np
 
 from . import of_kind, rule
+from .support import _zero, unreduce
 
 FRESH = ("fresh",)  # returns a new array
 VIEW = ("view",)  # may return a view of an operand, or the operand itself (np.asarray)
@@ -293,6 +296,36 @@ CONSTRUCTION = {
     np.choose: rule("a, choices, *, mode='raise'", kinds=FRESH,
                     choices="choose_grad(g, a, choices, mode)"),
 }
+
+def masked_sum_grad(g, a, axis, keepdims, where):
+    """np.sum(a, axis, where=where): g spread over a's shape, where `where` holds."""
+    if _zero(g):
+        return 0.0
+    return unreduce(g, a, axis, keepdims) * np.broadcast_to(where, np.shape(a))
+
+
+def masked_mean_grad(g, a, axis, keepdims, where):
+    """np.mean(a, axis, where=where): g over the count of each slice's selected entries,
+    spread over those entries."""
+    if _zero(g):
+        return 0.0
+    mask = np.broadcast_to(where, np.shape(a))
+    spread = np.asarray(unreduce(g, a, axis, keepdims))
+    count = np.maximum(np.sum(mask, axis=axis, keepdims=True), 1)
+    return np.where(mask, spread / count.astype(spread.dtype), 0)
+
+
+# where= (np.sum(x, where=x > 0), x.mean(where=mask)): a masked sum or mean. A call
+# without it keeps the plain template: its test `where is None` folds at transform time.
+for _func, _plain, _masked in (
+        (np.sum, "unreduce(g, a, axis, keepdims)", "masked_sum_grad"),
+        (np.mean, "unreduce_mean(g, a, ans, axis, keepdims)", "masked_mean_grad")):
+    REDUCTIONS[_func] = replace(
+        rule("a, axis=None, dtype=None, *, keepdims=False, where=None", kinds=("reduction",),
+             a=f"{_plain} if where is None else {_masked}(g, a, axis, keepdims, where)"),
+        functions=(("masked_sum_grad", masked_sum_grad),
+                   ("masked_mean_grad", masked_mean_grad)))
+
 
 SORTING = {
     np.sort: rule("a, axis=-1, kind=None, order=None, *, stable=None", kinds=FRESH,

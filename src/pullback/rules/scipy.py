@@ -17,8 +17,8 @@ respect to v", never a gradient of zero.
 import importlib.util
 from dataclasses import replace
 
-from . import rule
 from ..errors import PullbackError
+from . import rule
 from .support import _zero, no_derivative, np  # noqa: F401 (scipy_stats imports it)
 
 if importlib.util.find_spec("scipy") is None:
@@ -91,7 +91,8 @@ GAMMA = _rules({
     special.rgamma: rule("x", x=f"-g * ans * {sp}.digamma(x)"),
     special.digamma: rule("x", x="digamma_grad(real_only(g, 'scipy.special.digamma', x), x)"),
     special.polygamma: rule("n, x", broadcast=True,
-                            x=f"real_only(g, 'scipy.special.polygamma', x) * {sp}.polygamma(n + 1, x)",
+                            x=f"real_only(g, 'scipy.special.polygamma', x)"
+                              f" * {sp}.polygamma(n + 1, x)",
                             n=_refused("polygamma", "n")),
     special.multigammaln: rule("a, d", a="multigammaln_grad(g, a, d)"),
     special.beta: rule("a, b", broadcast=True,

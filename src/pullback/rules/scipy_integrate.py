@@ -163,7 +163,8 @@ def _like(grad, value):
     return grad[()] if grad.ndim == 0 else grad
 
 
-_JOINT = f"odeint_grad(g, ans, {', '.join(p.split('=')[0].strip() for p in _SIGNATURE.split(', '))})"
+_NAMES = ", ".join(p.split("=")[0].strip() for p in _SIGNATURE.split(", "))
+_JOINT = f"odeint_grad(g, ans, {_NAMES})"
 RULES = {
     odeint: replace(
         rule(_SIGNATURE, kinds=("fresh",), y0=f"{_JOINT}[1]", t=f"{_JOINT}[2]",
