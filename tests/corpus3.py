@@ -4292,11 +4292,18 @@ refuse(refused_buffer_augmented_then_slice_write, lambda r: (_n(r, 3),), 0,
        "UnsupportedSyntaxError", "in-place write")
 
 
-def refused_sum_where(v):
-    return np.sum(v**2, where=v > 0.0)
+def sum_where(v):
+    return np.sum(v**2, where=v > 0.0) + np.mean(v, where=v < 0.0)
 
 
-refuse(refused_sum_where, lambda r: (_s(r, 0.2, 1.5, 4),), 0, "NoRuleError", "np.sum")
+add(sum_where, lambda r: (_s(r, 0.2, 1.5, 4),))
+
+
+def refused_prod_where(v):
+    return np.prod(v, where=v > 0.0)
+
+
+refuse(refused_prod_where, lambda r: (_s(r, 0.2, 1.5, 4),), 0, "NoRuleError", "np.prod")
 
 
 def refused_ufunc_outer(x):
