@@ -1306,3 +1306,29 @@ def test_results_that_may_be_the_argument_are_not_new_arrays(f):
     """np.diff(x, 0) and matrix_power(x, 1) return x itself: writing into them is refused."""
     with pytest.raises(pullback.PullbackError, match="in-place write"):
         pullback.grad(f)(np.arange(1.0, 5.0).reshape(2, 2))
+
+
+# ------------------------------------------------ index tricks: what stays refused
+
+
+def _r_alias(x):
+    r = np.r_
+    return np.sum(r[x, 1.0] ** 2)
+
+
+def _s_index(x):
+    return np.sum(np.s_[x] ** 2)
+
+
+def _r_active_slice_bound(x):
+    return np.sum(np.r_[0.0:x, 2.0])
+
+
+@pytest.mark.parametrize("f, message", [
+    (_r_alias, r"indexing np\.r_ with x(.|\n)*spelled so(.|\n)*r\[x, 1\.0\]"),
+    (_s_index, r"indexing np\.s_ with x"),
+    (_r_active_slice_bound, r"no derivative rule for slice(.|\n)*np\.r_\[0\.0:x, 2\.0\]")],
+    ids=["alias", "s_", "slice-bound"])
+def test_index_tricks_refuse_what_no_rule_covers(f, message):
+    with pytest.raises(pullback.NoRuleError, match=message):
+        pullback.grad(f)(np.array([0.5, 1.5]) if f is not _r_active_slice_bound else 2.5)
