@@ -122,7 +122,11 @@ SAMPLES.update({
               ("np.clip(x0, x1, x2)", [((3, 4), ANY), ((4,), (-2.0, -0.3)), ((3, 1), (0.3, 2.0))]),
               ("np.clip(x0, None, x1)", [((3,), ANY), (S, ANY)]),
               ("np.clip(x0, x1, None)", [((3,), ANY), (S, ANY)]),
-              ("np.clip(x0, x1, x2)", [((6,), ANY), (S, (0.5, 1.0)), (S, (-1.0, -0.5))])],
+              ("np.clip(x0, x1, x2)", [((6,), ANY), (S, (0.5, 1.0)), (S, (-1.0, -0.5))]),
+              ("np.clip(x0, min=x1, max=x2)", [((3, 4), ANY), ((4,), (-2.0, -0.3)),
+                                               ((3, 1), (0.3, 2.0))]),
+              ("np.clip(x0, min=-0.5)", [((3,), ANY)]),
+              ("np.clip(x0, max=x1)", [((2, 3), ANY), (S, ANY)])],
     np.heaviside: [("np.heaviside(x0, 0.5) * x1", [((3,), ANY), ((3,), ANY)]),
                    ("np.heaviside(x0 * np.array([0.0, 1.0, 1.0]), x1)", [((3,), ANY), ((3,), ANY)]),
                    ("np.heaviside(x0 * np.array([0.0, 1.0]), x1)", [((2,), ANY), (S, ANY)]),
@@ -842,7 +846,8 @@ def _m_trace(x):
 
 
 def _m_clip_round(x):
-    return np.sum(x.clip(-0.5, 0.5) ** 2 * x.round() + x.round(1) * x)
+    return np.sum(x.clip(-0.5, 0.5) ** 2 * x.round() + x.round(1) * x) \
+        + np.sum(x.clip(min=0.1) ** 2 + x.clip(max=-0.1) * 3.0 + x.clip(min=0.0, max=0.4))
 
 
 def _m_scans(x):

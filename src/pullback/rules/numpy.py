@@ -64,9 +64,6 @@ ELEMENTWISE = of_kind("elementwise", {
                   x2="g * ((x1 < x2) | np.isnan(x1))"),
     np.fmin: rule("x1, x2", broadcast=True, x1="g * ((x1 <= x2) | np.isnan(x2))",
                   x2="g * ((x1 > x2) | np.isnan(x1))"),
-    np.clip: rule("a, a_min, a_max", broadcast=True, a="clip_grad(g, a, a_min, a_max)",
-                  a_min="clip_grad_min(g, a, a_min, a_max)",
-                  a_max="clip_grad_max(g, a, a_min, a_max)"),
     np.logaddexp: rule("x1, x2", broadcast=True, x1="g * np.exp(x1 - ans)",
                        x2="g * np.exp(x2 - ans)"),
     np.logaddexp2: rule("x1, x2", broadcast=True, x1="g * np.exp2(x1 - ans)",
@@ -89,6 +86,15 @@ ELEMENTWISE = of_kind("elementwise", {
                        x2="remainder_grad_divisor(g, x1, x2, False)"),
     np.fmod: rule("x1, x2", broadcast=True, x1="g", x2="remainder_grad_divisor(g, x1, x2, True)"),
 })
+# np.clip(a, a_min, a_max), or with NumPy 2.1's keywords min= and max= (x.clip(min=0.0)):
+# a bound given by keyword stands for the positional one (the tests fold when it is not)
+_LOW, _HIGH = "(a_min if min is None else min)", "(a_max if max is None else max)"
+ELEMENTWISE[np.clip] = replace(
+    rule("a, a_min=None, a_max=None, *, min=None, max=None", kinds=("elementwise",),
+         a=f"clip_grad(g, a, {_LOW}, {_HIGH})", a_min=f"clip_grad_min(g, a, a_min, {_HIGH})",
+         a_max=f"clip_grad_max(g, a, {_LOW}, a_max)", min=f"clip_grad_min(g, a, min, {_HIGH})",
+         max=f"clip_grad_max(g, a, {_LOW}, max)"),
+    broadcast=("a", "a_min", "a_max", "min", "max"))
 # NaN and infinities are replaced by constants, which carry no gradient; with copy=False
 # the result is x itself, so it is not declared a new array
 ELEMENTWISE[np.nan_to_num] = rule(
