@@ -14,7 +14,8 @@ comes from a slice. Slice bounds and directive strings carry no gradient (a valu
 differentiated in a slice bound is refused: `slice` has no rule).
 
 A real item gets the real part of a complex gradient (autograd's convention), and an
-item's gradient has its dtype when that is a float type (float32 stays float32).
+item's gradient has its dtype when that is a float type (float32 stays float32). The
+rules have no tangent yet: forward mode refuses them ("no forward-mode rule").
 
     >>> import numpy as np
     >>> x = np.zeros(2)  # np.r_[x, 0:2, x]: g's first two and last two entries
@@ -43,14 +44,8 @@ def index_trick_grad(g, trick, key):
     sizes = [int(np.size(key[i])) for i in numeric]
     starts = np.cumsum([0, *sizes])
 
-    def labelled(sign):
-        items = list(key)
-        for i, start, size in zip(numeric, starts, sizes):
-            labels = np.arange(start + 1, start + size + 1, dtype=float)
-            items[i] = sign * labels.reshape(np.shape(key[i]))
-        return np.asarray(trick[tuple(items)])
-
-    plus, minus = labelled(1.0), labelled(-1.0)
+    plus, minus = _labelled(trick, key, numeric, sizes, 1.0), \
+        _labelled(trick, key, numeric, sizes, -1.0)
     copied = plus != minus
     g = np.broadcast_to(np.asarray(g), plus.shape)
     gathered = np.zeros(int(starts[-1]), dtype=np.result_type(g.dtype, np.float32))
@@ -59,6 +54,17 @@ def index_trick_grad(g, trick, key):
     for i, start, size in zip(numeric, starts, sizes):
         grads[i] = _like(gathered[start:start + size].reshape(np.shape(key[i])), key[i])
     return GradList(grads)
+
+
+def _labelled(trick, key, numeric, sizes, sign):
+    """trick[key] with the elements of the numeric items replaced by sign * 1, 2, ..."""
+    items = list(key)
+    start = 0
+    for i, size in zip(numeric, sizes):
+        labels = np.arange(start + 1, start + size + 1, dtype=float)
+        items[i] = sign * labels.reshape(np.shape(key[i]))
+        start += size
+    return np.asarray(trick[tuple(items)])
 
 
 def _like(grad, item):
