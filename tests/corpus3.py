@@ -4267,11 +4267,11 @@ refuse(refused_nonlocal_accumulator, lambda r: (_u(r, -1, 1),), 0,
        "UnsupportedSyntaxError", "nonlocal")
 
 
-def refused_clip_min_max_keywords(v):
-    return np.sum(np.clip(v, min=-1.0, max=1.0) ** 2)
+def clip_min_max_keywords(v):
+    return np.sum(np.clip(v, min=-1.0, max=1.0) ** 2) + np.sum(v.clip(min=1.0) * v)
 
 
-refuse(refused_clip_min_max_keywords, _clip_points, 0, "NoRuleError", "np.clip")
+add(clip_min_max_keywords, _clip_points)
 
 
 def trace_offset(A):
