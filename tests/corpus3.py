@@ -4267,11 +4267,11 @@ refuse(refused_nonlocal_accumulator, lambda r: (_u(r, -1, 1),), 0,
        "UnsupportedSyntaxError", "nonlocal")
 
 
-def refused_clip_min_max_keywords(v):
-    return np.sum(np.clip(v, min=-1.0, max=1.0) ** 2)
+def clip_min_max_keywords(v):
+    return np.sum(np.clip(v, min=-1.0, max=1.0) ** 2) + np.sum(v.clip(min=1.0) * v)
 
 
-refuse(refused_clip_min_max_keywords, _clip_points, 0, "NoRuleError", "np.clip")
+add(clip_min_max_keywords, _clip_points)
 
 
 def trace_offset(A):
@@ -4292,11 +4292,18 @@ refuse(refused_buffer_augmented_then_slice_write, lambda r: (_n(r, 3),), 0,
        "UnsupportedSyntaxError", "in-place write")
 
 
-def refused_sum_where(v):
-    return np.sum(v**2, where=v > 0.0)
+def sum_where(v):
+    return np.sum(v**2, where=v > 0.0) + np.mean(v, where=v < 0.0)
 
 
-refuse(refused_sum_where, lambda r: (_s(r, 0.2, 1.5, 4),), 0, "NoRuleError", "np.sum")
+add(sum_where, lambda r: (_s(r, 0.2, 1.5, 4),))
+
+
+def refused_prod_where(v):
+    return np.prod(v, where=v > 0.0)
+
+
+refuse(refused_prod_where, lambda r: (_s(r, 0.2, 1.5, 4),), 0, "NoRuleError", "np.prod")
 
 
 def refused_ufunc_outer(x):

@@ -212,6 +212,12 @@ if stats is not None:
             (f"{mvn}(x0, x1, cov=x2)", [((2, 2), UNIT), ((2,), UNIT), ((2,), POS)]),
             (f"{mvn}(x0, cov=x1)", [((4,), UNIT), (S, POS)]),
             (f"{mvn}(x0, x1)", [((2,), UNIT), ((2,), UNIT)])]
+    SAMPLES[stats.multivariate_normal.entropy] = [
+        ("scipy.stats.multivariate_normal.entropy(x0, x1 @ x1.T + np.eye(3))",
+         [((3,), UNIT), ((3, 3), UNIT)]),
+        ("scipy.stats.multivariate_normal.entropy(cov=x0 + 3.0 * np.eye(2))", [((2, 2), UNIT)]),
+        ("scipy.stats.multivariate_normal.entropy(x1, x0)", [((2,), POS), ((2,), UNIT)]),
+        ("scipy.stats.multivariate_normal.entropy(cov=x0)", [(S, POS)])]
 
 try:
     import scipy.linalg as linalg
@@ -277,3 +283,35 @@ if signal is not None:
              [((4,), ANY), ((3,), ANY)])]
     SAMPLES[signal.convolve].append(
         (f"scipy.signal.convolve(x0, x1, method='fft') * {W(6)}", [((4,), ANY), ((3,), ANY)]))
+
+try:
+    import scipy.integrate as integrate
+except ImportError:
+    integrate = None
+
+
+# right-hand sides for scipy.integrate.odeint (the generated sample modules import this one)
+def linear_rhs(y, t, a):
+    return a @ y
+
+
+def forced_rhs(t, y, k, c):
+    return -k * y + c * np.sin(3.0 * t)
+
+
+def lotka_volterra(y, t, a, b):
+    return np.array([a * y[0] - b * y[0] * y[1], -y[1] + b * y[0] * y[1]])
+
+
+if integrate is not None:
+    tight = "rtol=1e-12, atol=1e-12"
+    call = "scipy.integrate.odeint"
+    SAMPLES[integrate.odeint] = [
+        (f"{call}(scipy_samples.linear_rhs, x0, np.linspace(0.0, 1.0, 4), args=(x1,), {tight})"
+         f" * {W(4, 2)}", [((2,), ANY), ((2, 2), UNIT)]),
+        (f"{call}(scipy_samples.forced_rhs, x0, np.array([0.0, 0.5, x1]), (x2, x3), "
+         f"tfirst=True, {tight}) * {W(3, 3)}", [((3,), ANY), (S, (0.8, 1.2)), (S, POS), (S, ANY)]),
+        (f"{call}(scipy_samples.lotka_volterra, x0, np.array([x1, 0.4, 0.9]), (x2, 0.5), "
+         f"{tight}) * {W(3, 2)}", [((2,), POS), (S, (-0.2, 0.2)), (S, POS)]),
+        (f"{call}(scipy_samples.linear_rhs, x0, x1, (-np.eye(2),), {tight})[-1]",
+         [((2,), ANY), ((2,), ((0.0, 1.0)))])]

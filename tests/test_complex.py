@@ -143,3 +143,62 @@ def test_slogdet_of_complex_is_refused():
 
     with pytest.raises(pullback.PullbackError, match="complex"):
         pullback.grad(f)(0.5)
+
+
+# ---------------------------------------- copies and reductions of complex arrays
+# (rules that once dropped the imaginary part of g: np.pad, np.repeat, np.sinc, nanvar)
+
+Z = np.array([0.4 + 0.3j, -1.1 + 0.2j, 0.7 - 0.5j])
+
+
+def _complex_fd(f, z):
+    from fd import numeric_grad
+    d_re = numeric_grad(lambda re: f(re + 1j * z.imag), (z.real.copy(),))
+    d_im = numeric_grad(lambda im: f(z.real + 1j * im), (z.imag.copy(),))
+    return d_re - 1j * d_im
+
+
+def pad_constant(z):
+    return np.sum(np.abs(np.pad(z, (1, 2)) - 0.3j) ** 2 * np.arange(6.0))
+
+
+def pad_reflect(z):
+    return np.sum(np.real(np.pad(z, 2, mode="reflect") * np.exp(0.5j * np.arange(7.0))))
+
+
+def pad_edge_2d(z):
+    return np.sum(np.imag(np.pad(np.outer(z, z), ((0, 1), (1, 0)), mode="edge")))
+
+
+def repeat_flat(z):
+    return np.sum(np.real(np.repeat(z, 2) * np.exp(1j * np.arange(6.0))))
+
+
+def repeat_axis(z):
+    return np.sum(np.abs(np.repeat(np.outer(z, z), [1, 2, 3], axis=1)) ** 2)
+
+
+def sinc_complex(z):
+    return np.sum(np.real(np.sinc(z) * (1.0 - 2.0j)))
+
+
+def nanvar_complex(z):
+    return np.nanvar(np.r_[z, np.nan, z * 1j]) + np.nanstd(np.outer(z, z), axis=0, ddof=1)[1]
+
+
+def r_complex(z):
+    return np.sum(np.abs(np.r_[z, 2.0, z * (1.0 + 1j)]) ** 2)
+
+
+@pytest.mark.parametrize("f", [pad_constant, pad_reflect, pad_edge_2d, repeat_flat,
+                               repeat_axis, sinc_complex, nanvar_complex, r_complex],
+                         ids=lambda f: f.__name__)
+def test_copies_and_reductions_of_complex_inputs(f):
+    np.testing.assert_allclose(pullback.grad(f)(Z.copy()), _complex_fd(f, Z), rtol=1e-6,
+                               atol=1e-8)
+
+
+@pytest.mark.parametrize("f", [pad_constant, repeat_axis, sinc_complex, nanvar_complex],
+                         ids=lambda f: f.__name__)
+def test_copies_of_complex_intermediates_of_a_real_input(f):
+    assert_grad_matches(lambda v: f(v * (1.0 + 0.5j) + 0.2j), (V.copy(),))

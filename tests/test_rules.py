@@ -14,9 +14,11 @@ import math
 import operator
 import re
 import textwrap
+import warnings
 
 import numpy as np
 import pytest
+import scipy_samples
 from fd import numeric_grad
 from scipy_samples import SAMPLES as SCIPY_SAMPLES
 
@@ -81,9 +83,16 @@ SAMPLES = {
                ("np.where(np.greater(x2, 0.0), x0, x1)", [((3,), ANY), ((3,), ANY), ((3,), ANY)])],
     np.sum: [("np.sum(x0)", [((2, 3), ANY)]), ("np.sum(x0, axis=1)", [((2, 3), ANY)]),
              ("np.sum(x0, axis=(0, 2), keepdims=True)", [((2, 3, 2), ANY)]),
-             ("np.sum(x0, -1)", [((2, 3), ANY)])],
+             ("np.sum(x0, -1)", [((2, 3), ANY)]),
+             ("np.sum(x0, where=np.array([True, False, True]))", [((2, 3), ANY)]),
+             ("np.sum(x0, axis=0, where=x1 > 0.0)", [((2, 3), ANY), ((2, 3), ANY)]),
+             ("np.sum(x0, axis=(0, 2), keepdims=True, where=np.arange(4) % 3 > 0)",
+              [((2, 3, 4), ANY)])],
     np.mean: [("np.mean(x0)", [((2, 3), ANY)]), ("np.mean(x0, axis=0, keepdims=True)",
-                                                  [((2, 3), ANY)])],
+                                                  [((2, 3), ANY)]),
+              ("np.mean(x0, where=np.array([[True], [False]]))", [((2, 3), ANY)]),
+              ("np.mean(x0, axis=1, where=np.array([True, False, True]))", [((2, 3), ANY)]),
+              ("np.mean(x0, axis=-1, keepdims=True, where=x0 > -1.5)", [((3, 4), ANY)])],
     np.dot: [("np.dot(x0, x1)", [((2, 3), ANY), ((3, 4), ANY)]),
              ("np.dot(x0, x1)", [((3,), ANY), ((3,), ANY)]),
              ("np.dot(x0, x1)", [(S, ANY), ((3,), ANY)])],
@@ -113,7 +122,11 @@ SAMPLES.update({
               ("np.clip(x0, x1, x2)", [((3, 4), ANY), ((4,), (-2.0, -0.3)), ((3, 1), (0.3, 2.0))]),
               ("np.clip(x0, None, x1)", [((3,), ANY), (S, ANY)]),
               ("np.clip(x0, x1, None)", [((3,), ANY), (S, ANY)]),
-              ("np.clip(x0, x1, x2)", [((6,), ANY), (S, (0.5, 1.0)), (S, (-1.0, -0.5))])],
+              ("np.clip(x0, x1, x2)", [((6,), ANY), (S, (0.5, 1.0)), (S, (-1.0, -0.5))]),
+              ("np.clip(x0, min=x1, max=x2)", [((3, 4), ANY), ((4,), (-2.0, -0.3)),
+                                               ((3, 1), (0.3, 2.0))]),
+              ("np.clip(x0, min=-0.5)", [((3,), ANY)]),
+              ("np.clip(x0, max=x1)", [((2, 3), ANY), (S, ANY)])],
     np.heaviside: [("np.heaviside(x0, 0.5) * x1", [((3,), ANY), ((3,), ANY)]),
                    ("np.heaviside(x0 * np.array([0.0, 1.0, 1.0]), x1)", [((3,), ANY), ((3,), ANY)]),
                    ("np.heaviside(x0 * np.array([0.0, 1.0]), x1)", [((2,), ANY), (S, ANY)]),
@@ -170,6 +183,27 @@ SAMPLES.update({
                   [((3,), ANY), (S, ZERO)]),
                  ("np.cumprod(np.concatenate([x0, x1, x0], axis=1), axis=1)",
                   [((2, 2), ANY), ((2, 1), ZERO)])],
+})
+
+# --------------------------------------------- index tricks: np.r_[...], np.c_[...]
+SAMPLES.update({
+    np.r_.__getitem__: [
+        (f"np.r_[x0, np.array([1.0, 2.0])] * {W(5)}", [((3,), ANY)]),
+        (f"np.r_[0:3, x0, -1.0] * {W(6)}", [((2,), ANY)]),
+        (f"np.r_[x0, 3.0, x0 * 2.0, x1] * {W(6)}", [((2,), ANY), (S, ANY)]),
+        (f"np.r_[x0, 0:1:3j, x0] * {W(7)}", [((2,), ANY)]),
+        (f"np.r_[x0] * {W(3)}", [((3,), ANY)]),
+        (f"np.r_[x0, x1] * {W(5, 3)}", [((2, 3), ANY), ((3, 3), ANY)]),
+        (f"np.r_['-1', x0, x1] * {W(2, 5)}", [((2, 3), ANY), ((2, 2), ANY)]),
+        (f"np.r_['0,2', x0, x1] * {W(2, 3)}", [((3,), ANY), ((3,), ANY)]),
+        (f"np.r_['0,2,0', x0, x1] * {W(6, 1)}", [((3,), ANY), ((3,), ANY)]),
+        (f"np.r_['1,3,0', x0, x1] * {W(2, 6, 1)}", [((2, 3), ANY), ((2, 3), ANY)]),
+        (f"np.r_['2,3,-1', x0, x1] * {W(1, 2, 5)}", [((2, 3), ANY), ((2, 2), ANY)])],
+    np.c_.__getitem__: [
+        (f"np.c_[x0, np.array([1.0, 2.0, 3.0]), x0] * {W(3, 3)}", [((3,), ANY)]),
+        (f"np.c_[x0, x1] * {W(2, 5)}", [((2, 3), ANY), ((2, 2), ANY)]),
+        (f"np.c_[x0, x1, 0:3] * {W(3, 4)}", [((3, 2), ANY), ((3,), ANY)]),
+        (f"np.c_[x0, x1] * {W(3, 3)}", [((3,), ANY), ((3, 2), ANY)])],
 })
 
 # ----------------------------------------------------------------- linear algebra
@@ -589,17 +623,19 @@ SAMPLES.update(SCIPY_SAMPLES)  # numpy.fft, and SciPy's rules when it is install
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 
-def _build(expr, n, tmp_path, tag):
+def _build(expr, n, tmp_path, tag, wrap="np.sum(np.sin({}))"):
     args = ", ".join(f"x{i}" for i in range(n))
+    body = wrap.format(expr)
     source = textwrap.dedent(f"""
         import math
         import numpy as np
         from pullback.runtime.helpers import transposed
         {"import scipy.special, scipy.stats, scipy.linalg, scipy.signal" if scipy else ""}
+        {"import scipy.integrate, scipy_samples" if scipy else ""}
 
 
         def f({args}):
-            return np.sum(np.sin({expr}))
+            return {body}
     """)
     path = tmp_path / f"rule_{tag}.py"
     path.write_text(source)
@@ -739,7 +775,8 @@ def test_rule_on_list_literals(index, tmp_path):
 def _sample_calls(f, expr, args):
     """(positional, keyword) arguments of each call to f in a sample expression."""
     env = {"np": np, "math": math, "builtins": builtins, "scipy": scipy,
-           "transposed": HELPERS["transposed"], **{f"x{i}": a for i, a in enumerate(args)}}
+           "transposed": HELPERS["transposed"], "scipy_samples": scipy_samples,
+           **{f"x{i}": a for i, a in enumerate(args)}}
 
     def value(node):
         return eval(compile(ast.Expression(node), "<sample>", "eval"), env)
@@ -809,7 +846,8 @@ def _m_trace(x):
 
 
 def _m_clip_round(x):
-    return np.sum(x.clip(-0.5, 0.5) ** 2 * x.round() + x.round(1) * x)
+    return np.sum(x.clip(-0.5, 0.5) ** 2 * x.round() + x.round(1) * x) \
+        + np.sum(x.clip(min=0.1) ** 2 + x.clip(max=-0.1) * 3.0 + x.clip(min=0.0, max=0.4))
 
 
 def _m_scans(x):
@@ -818,6 +856,10 @@ def _m_scans(x):
 
 def _m_moments(x):
     return x.prod() + x.var(ddof=1) + x.std(axis=0, ddof=1).sum() + x.mean(keepdims=True)[0, 0]
+
+
+def _m_masked(x):
+    return x.sum(where=x > 0.0) + np.sum(x.mean(axis=1, where=np.array([True, False, True])))
 
 
 def _m_shapes(x):
@@ -834,8 +876,8 @@ def _m_nonzero(x):
     return np.sum(x[x.nonzero()] ** 2)
 
 
-@pytest.mark.parametrize("f", [_m_trace, _m_clip_round, _m_scans, _m_moments, _m_shapes,
-                               _m_extremes, _m_nonzero], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("f", [_m_trace, _m_clip_round, _m_scans, _m_moments, _m_masked,
+                               _m_shapes, _m_extremes, _m_nonzero], ids=lambda f: f.__name__)
 def test_method_spellings(f):
     x = np.random.default_rng(3).uniform(-1.0, 1.0, size=(2, 3)) + 0.1
     if f in (_m_trace, _m_extremes):
@@ -1024,6 +1066,83 @@ def test_rule_keeps_float32(index, tmp_path):
         np.testing.assert_allclose(g, e, rtol=2e-3, atol=2e-3, err_msg=expr)
 
 
+# complex variants of the table walk: the first sample of each NumPy and SciPy rule whose
+# function takes complex values, at complex points, in autograd's convention: the gradient
+# of a real f with respect to z = a + ib is df/da - i df/db (checked by central differences
+# in a and b). A rule may refuse complex values (a PullbackError), never give another number.
+# The sample w is seen through Re(w (0.6 - 0.8j)) + 0.3 |w - 0.2i|^2, so real and
+# imaginary parts count, and the gradient reaching the rule varies with w.
+_COMPLEX_WRAP = "np.sum(np.real({0} * (0.6 - 0.8j)) + 0.3 * np.abs({0} - 0.2j) ** 2)"
+
+
+def _complex_args(shapes, seed):
+    rng = np.random.default_rng(seed)
+    out = []
+    for shape, dom in shapes:  # imaginary parts away from the real axis's branch cuts
+        re = rng.uniform(*dom, size=shape)
+        im = rng.uniform(0.1, 0.3, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+        z = re + 1j * im
+        out.append(complex(z) if shape == S else z)
+    return tuple(out)
+
+
+def _takes_complex(f, expr, shapes):
+    """Whether NumPy/SciPy evaluate the sample at complex points to finite complex values
+    without dropping imaginary parts (a ComplexWarning) or refusing them."""
+    if not ((getattr(f, "__module__", None) or "numpy").startswith(("numpy", "scipy"))
+            or isinstance(f, np.ufunc)):
+        return False
+    env = {"np": np, "math": math, "scipy": scipy, "scipy_samples": scipy_samples,
+           **{f"x{i}": a for i, a in enumerate(_complex_args(shapes, 0))}}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with np.errstate(all="raise"):
+                value = eval(expr, env)
+    except Exception:
+        return False
+    return bool(np.all(np.isfinite(value)))
+
+
+COMPLEX_CASES = [(f, samples[0][0], samples[0][1]) for f, samples in SAMPLES.items()
+                 if _takes_complex(f, samples[0][0], samples[0][1])]
+
+
+def test_complex_cases_cover_the_complex_functions():
+    covered = {f for f, _, _ in COMPLEX_CASES}
+    assert {np.exp, np.sin, np.log, np.sqrt, np.abs, np.sum, np.dot, np.matmul, np.fft.fft,
+            np.linalg.inv, np.linalg.solve, np.einsum} <= covered
+    assert len(covered) >= 100
+
+
+@pytest.mark.parametrize("index", range(len(COMPLEX_CASES)),
+                         ids=[f"{getattr(c[0], '__name__', c[0])}:{c[1]}" for c in COMPLEX_CASES])
+def test_rule_on_complex_values(index, tmp_path):
+    _, expr, shapes = COMPLEX_CASES[index]
+    f = _build(expr, len(shapes), tmp_path, f"complex_{index}", _COMPLEX_WRAP)
+    args = _complex_args(shapes, index)
+    wrt = tuple(range(len(shapes)))
+    try:
+        got = pullback.grad(f, wrt=wrt)(*args)
+    except pullback.PullbackError:
+        return  # refused, with its message: allowed, never a wrong number
+    for i, g in enumerate(got):
+        def along(part, i=i):
+            def h(*xs):
+                z = list(args)
+                z[i] = (xs[i].real if part == "re" else args[i].real) + 1j * (
+                    xs[i].real if part == "im" else args[i].imag)
+                z[i] = complex(z[i]) if np.ndim(z[i]) == 0 else z[i]
+                return f(*z)
+            start = list(args)
+            start[i] = args[i].real if part == "re" else args[i].imag
+            start[i] = float(start[i]) if np.ndim(start[i]) == 0 else np.array(start[i])
+            return numeric_grad(h, tuple(start), i)
+        expected = along("re") - 1j * along("im")
+        assert np.shape(g) == np.shape(args[i])
+        np.testing.assert_allclose(g, expected, rtol=1e-5, atol=1e-7, err_msg=expr)
+
+
 # ------------------------------------------ kinks: what docs/numpy-coverage.md says
 
 
@@ -1192,3 +1311,29 @@ def test_results_that_may_be_the_argument_are_not_new_arrays(f):
     """np.diff(x, 0) and matrix_power(x, 1) return x itself: writing into them is refused."""
     with pytest.raises(pullback.PullbackError, match="in-place write"):
         pullback.grad(f)(np.arange(1.0, 5.0).reshape(2, 2))
+
+
+# ------------------------------------------------ index tricks: what stays refused
+
+
+def _r_alias(x):
+    r = np.r_
+    return np.sum(r[x, 1.0] ** 2)
+
+
+def _s_index(x):
+    return np.sum(np.s_[x] ** 2)
+
+
+def _r_active_slice_bound(x):
+    return np.sum(np.r_[0.0:x, 2.0])
+
+
+@pytest.mark.parametrize("f, message", [
+    (_r_alias, r"indexing np\.r_ with x(.|\n)*spelled so(.|\n)*r\[x, 1\.0\]"),
+    (_s_index, r"indexing np\.s_ with x"),
+    (_r_active_slice_bound, r"no derivative rule for slice(.|\n)*np\.r_\[0\.0:x, 2\.0\]")],
+    ids=["alias", "s_", "slice-bound"])
+def test_index_tricks_refuse_what_no_rule_covers(f, message):
+    with pytest.raises(pullback.NoRuleError, match=message):
+        pullback.grad(f)(np.array([0.5, 1.5]) if f is not _r_active_slice_bound else 2.5)

@@ -328,13 +328,136 @@ def decay(y, t, k):
     return -k * y
 
 
-def integrated(y0, k):
-    return np.sum(odeint(decay, y0, np.linspace(0.0, 1.0, 5), args=(k,)))
+def final_value(y0, k, t1):
+    return odeint(decay, y0, np.array([0.0, t1]), (k,), rtol=1e-11, atol=1e-11)[-1, 0]
 
 
-def test_odeint_is_refused():
-    """No rule for odeint (an adjoint-ODE rule is not written yet): refused, never unrolled
-    through SciPy's source or taken as constant."""
-    with pytest.raises(pullback.NoRuleError, match=r"no derivative rule for odeint(.|\n)*"
-                                                   r"return np\.sum\(odeint"):
-        pullback.grad(integrated)(np.ones(2), 0.5)
+def test_odeint_linear_decay_matches_its_closed_form():
+    """y(t1) = y0 exp(-k t1): d/dy0 = exp(-k t1), d/dk = -t1 y(t1), d/dt1 = -k y(t1)."""
+    y0, k, t1 = 1.7, 0.6, 1.3
+    dy0, dk, dt1 = pullback.grad(final_value, wrt=(0, 1, 2))(y0, k, t1)
+    y1 = y0 * np.exp(-k * t1)
+    np.testing.assert_allclose([dy0, dk, dt1], [np.exp(-k * t1), -t1 * y1, -k * y1],
+                               rtol=1e-7)
+
+
+def matrix_flow(y0, A):
+    ys = odeint(linear, y0, np.linspace(0.0, 2.0, 3), args=(A,), rtol=1e-11, atol=1e-11)
+    return np.sum(ys[-1] * np.array([1.0, -2.0])) + np.sum(ys[1] ** 2)
+
+
+def linear(y, t, A):
+    return A @ y
+
+
+def test_odeint_matrix_ode_matches_the_matrix_exponential():
+    """y(t) = expm(A t) y0, so the gradient is that of the same loss through expm."""
+    import scipy.linalg
+
+    def by_expm(y0, A):
+        return np.sum(scipy.linalg.expm(2.0 * A) @ y0 * np.array([1.0, -2.0])) \
+            + np.sum((scipy.linalg.expm(A) @ y0) ** 2)
+
+    y0, A = np.array([0.8, -0.3]), np.array([[-0.4, 1.0], [-1.2, 0.1]])
+    got = pullback.grad(matrix_flow, wrt=(0, 1))(y0, A)
+    want = pullback.grad(by_expm, wrt=(0, 1))(y0, A)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-8)
+
+
+def pendulum(state, t, damping, length):
+    angle, speed = state
+    return np.array([speed, -damping * speed - 9.81 / length * np.sin(angle)])
+
+
+def swing(state0, damping, length, times):
+    ys = odeint(pendulum, state0, times, args=(damping, length), rtol=1e-11, atol=1e-11)
+    return np.sum(np.cos(ys[:, 0])) + ys[-1, 1] ** 2
+
+
+def swing_tfirst(state0, damping, length):
+    ys = odeint(lambda_free_pendulum, state0, [0.0, 0.3, 0.7], (damping, length),
+                tfirst=True, rtol=1e-11, atol=1e-11)
+    return np.sum(ys ** 2)
+
+
+def lambda_free_pendulum(t, state, damping, length):
+    return pendulum(state, t, damping, length) + np.array([0.0, np.cos(2.0 * t)])
+
+
+def test_odeint_nonlinear_matches_finite_differences():
+    args = (np.array([0.9, -0.2]), 0.3, 1.4, np.array([0.0, 0.4, 0.8, 1.1]))
+    got = pullback.grad(swing, wrt=(0, 1, 2, 3))(*args)
+    for i, g in enumerate(got):
+        np.testing.assert_allclose(g, numeric_grad(swing, args, i, eps=1e-4), rtol=1e-5,
+                                   atol=1e-7)
+    args = (np.array([0.9, -0.2]), 0.3, 1.4)
+    got = pullback.grad(swing_tfirst, wrt=(0, 1, 2))(*args)
+    for i, g in enumerate(got):
+        np.testing.assert_allclose(g, numeric_grad(swing_tfirst, args, i, eps=1e-4),
+                                   rtol=1e-5, atol=1e-7)
+
+
+def test_odeint_keeps_float32_and_integer_options():
+    def counted(y, t, k, n):
+        total = 0.0 * y
+        for _ in range(n):
+            total = total - k * y / n
+        return total
+
+    def f(y0, k):
+        return np.sum(odeint(counted, y0, np.array([0.0, 1.0]), args=(k, 3)))
+
+    y0 = np.array([1.0, 2.0], dtype=np.float32)
+    dy0, dk = pullback.grad(f, wrt=(0, 1))(y0, np.float32(0.5))
+    assert dy0.dtype == np.float32 and np.asarray(dk).dtype == np.float32
+    np.testing.assert_allclose(dy0, 1.0 + np.exp(-0.5), rtol=1e-5)
+    np.testing.assert_allclose(dk, -3.0 * np.exp(-0.5), rtol=1e-5)
+
+
+def odeint_nested(y0, k):
+    def rhs(y, t):
+        return -k * y
+    return np.sum(odeint(rhs, y0, np.array([0.0, 1.0])))
+
+
+def odeint_lambda(y0, k):
+    return np.sum(odeint(lambda y, t: -k * y, y0, np.array([0.0, 1.0])))
+
+
+def odeint_builtin(y0):
+    return np.sum(odeint(math_rhs, y0, np.array([0.0, 1.0])))
+
+
+def odeint_full_output(y0, k):
+    return np.sum(odeint(decay, y0, np.array([0.0, 1.0]), (k,), full_output=True)[0])
+
+
+def no_rule_rhs(y, t):
+    return -np.linalg.lstsq(np.eye(1), y, rcond=None)[0]
+
+
+def odeint_no_rule(y0):
+    return np.sum(odeint(no_rule_rhs, y0, np.array([0.0, 1.0])))
+
+
+class _Rhs:
+    def __call__(self, y, t):
+        return -y
+
+
+math_rhs = _Rhs()
+
+
+@pytest.mark.parametrize("f, error, message", [
+    (odeint_nested, pullback.UnsupportedSyntaxError, "nested function 'rhs' passed to odeint"),
+    (odeint_lambda, pullback.UnsupportedSyntaxError, "lambda passed to odeint"),
+    (odeint_builtin, pullback.PullbackError, "must be a Python function"),
+    (odeint_full_output, pullback.PullbackError, "full_output=True"),
+    (odeint_no_rule, pullback.PullbackError, "gradient of its func no_rule_rhs")],
+    ids=["nested", "lambda", "object", "full_output", "func-without-rule"])
+def test_odeint_refusals(f, error, message):
+    """A func pullback cannot differentiate, or one that may close over a value being
+    differentiated, is refused with a message saying why, never taken as constant."""
+    with pytest.raises(error, match=message):
+        pullback.grad(f)(np.array([1.0]), *([0.5] if f.__code__.co_argcount == 2 else []))

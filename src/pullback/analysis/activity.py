@@ -797,8 +797,9 @@ class Analysis:
             raise NoRuleError(
                 f"indexing {shown} with {self.spelled(varied[0])}, a value being "
                 f"differentiated: pullback differentiates reads out of arrays, lists and dicts "
-                "at integer positions and keys, not objects built by indexing (such as np.r_ "
-                "or np.c_); build the array with np.concatenate, np.stack or np.array",
+                "at integer positions and keys, and np.r_[...] and np.c_[...] spelled so, "
+                "not other objects built by indexing (np.s_, np.r_ under another name); "
+                "build the array with np.concatenate, np.stack or np.array",
                 self.parsed.location.describe(s))
 
     def _parameter_call(self, name):

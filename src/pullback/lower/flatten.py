@@ -63,6 +63,7 @@ from ..ir.nodes import (
     tuple_of,
     walk,
 )
+from ..rules.index_tricks import index_trick_call, is_index_trick
 from .calls import Calls
 from .common import at_line, located_error, reads_name, stored_names
 from .comprehensions import Comprehensions
@@ -392,6 +393,8 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions)
             return gast.Attribute(value=self.atom(expr.value, out), attr=expr.attr,
                                   ctx=gast.Load())
         if isinstance(expr, gast.Subscript):
+            if is_index_trick(self.parsed.resolve(expr.value)):  # np.r_[x, c]: a call
+                return self.simple(index_trick_call(expr), out)
             base = self.atom(expr.value, out)
             return gast.Subscript(value=base, slice=self.index(expr.slice, out), ctx=gast.Load())
         if isinstance(expr, (gast.Tuple, gast.List)):

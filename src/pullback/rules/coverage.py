@@ -12,10 +12,11 @@ import warnings
 
 from . import NONDIFF, RULES, TABLES, Rule
 
-# The NumPy functions autograd 1.9.1 differentiates: those its numpy_vjps.py and
-# linalg.py give a gradient, and those its numpy wrapper builds from them (hstack,
-# stack, append, select, ...). Read off autograd's sources once, by name; a name this
-# NumPy lacks (msort, removed in NumPy 2) is listed as such.
+# The functions autograd 1.9.1 differentiates, read off its sources once, by name: the
+# NumPy functions its numpy_vjps.py and linalg.py give a gradient and those its numpy
+# wrapper builds from them (hstack, stack, append, select, ...), its numpy.fft, and its
+# scipy.special, scipy.stats, scipy.linalg, scipy.signal and scipy.integrate modules. A
+# name this NumPy or SciPy lacks (msort, removed in NumPy 2) is listed as such.
 AUTOGRAD = tuple(f"numpy.{name}" for name in """
     abs absolute add amax amin angle append arccos arccosh arcsin arcsinh arctan arctan2
     arctanh array array_split atleast_1d atleast_2d atleast_3d broadcast_to clip
@@ -28,13 +29,32 @@ AUTOGRAD = tuple(f"numpy.{name}" for name in """
     sin sinc sinh sort split sqrt square squeeze stack std subtract sum swapaxes tan tanh
     tensordot tile trace transpose tril triu true_divide var vsplit vstack where
     linalg.cholesky linalg.det linalg.eig linalg.eigh linalg.inv linalg.norm linalg.pinv
-    linalg.slogdet linalg.solve linalg.svd""".split())
-# The rule modules whose tables get the autograd column (autograd's list is NumPy's).
-_COMPARED = ("numpy", "linalg")
+    linalg.slogdet linalg.solve linalg.svd
+    fft.fft fft.ifft fft.fft2 fft.ifft2 fft.fftn fft.ifftn fft.rfft fft.irfft fft.rfft2
+    fft.irfft2 fft.rfftn fft.irfftn fft.fftshift fft.ifftshift""".split()) + tuple(
+    f"scipy.{name}" for name in """
+    special.beta special.betainc special.betaln special.gammasgn special.polygamma
+    special.psi special.digamma special.gamma special.gammaln special.rgamma
+    special.multigammaln special.gammainc special.gammaincc special.j0 special.y0
+    special.j1 special.y1 special.jn special.yn special.i0 special.i1 special.iv
+    special.ive special.erf special.erfc special.erfinv special.erfcinv special.logit
+    special.expit special.logsumexp
+    stats.beta.cdf stats.beta.logpdf stats.beta.pdf stats.chi2.cdf stats.chi2.logpdf
+    stats.chi2.pdf stats.dirichlet.logpdf stats.dirichlet.pdf stats.gamma.cdf
+    stats.gamma.logpdf stats.gamma.pdf stats.multivariate_normal.logpdf
+    stats.multivariate_normal.pdf stats.multivariate_normal.entropy stats.norm.pdf
+    stats.norm.cdf stats.norm.logpdf stats.norm.logcdf stats.norm.logsf stats.norm.sf
+    stats.poisson.cdf stats.poisson.logpmf stats.poisson.pmf stats.t.pdf stats.t.cdf
+    stats.t.logpdf stats.t.logcdf
+    linalg.sqrtm linalg.solve_triangular linalg.solve_banded linalg.solve_sylvester
+    signal.convolve integrate.odeint""".split())
+# The rule modules whose tables get the autograd column.
+_COMPARED = ("numpy", "linalg", "fft", "scipy", "scipy_stats", "scipy_linalg", "scipy_signal",
+             "scipy_integrate")
 
 # Where users find the callables, searched in this order.
 _MODULES = ("builtins", "operator", "math", "numpy", "numpy.linalg", "numpy.fft", "scipy.special",
-            "scipy.stats", "scipy.linalg", "scipy.signal", "pullback")
+            "scipy.stats", "scipy.linalg", "scipy.signal", "scipy.integrate", "pullback")
 
 _HEADER = """\
 # What pullback differentiates
@@ -53,7 +73,10 @@ being differentiated flows into it.
 - Elementwise functions of several arguments broadcast; each argument's
   gradient is summed back to its own shape.
 - Reductions honour `axis` (an int or a tuple) and `keepdims`; max and min
-  share the gradient equally among tied positions.
+  share the gradient equally among tied positions. `np.sum` and `np.mean` (and
+  the methods `x.sum`, `x.mean`) honour `where=` too; the other reductions
+  refuse it, as every function refuses `out=` with anything but a name of an
+  array the function created (`np.add(x, y, out=buf)`).
 - A parameter that takes a sequence of arrays (`arrays` of `concatenate`,
   `tup` of `hstack`, `object` of `array`) gets a list with one gradient per
   element; functions returning a tuple or list (`slogdet`, `split`, `svd`,
@@ -95,15 +118,28 @@ integer scalar or an integer or boolean array is an error (NumPy's integer
 arithmetic wraps around, so the function is not the real one). A float32
 argument gets a float32 gradient (a `numpy.float32` for a scalar), and the
 gradient is computed in float32 wherever NumPy keeps float32 values float32.
+
+Complex values follow autograd's convention: the gradient of a real-valued `f`
+with respect to a complex `z = a + ib` is `df/da - i df/db` (so a gradient
+step is `z - lr * conj(grad)`), and a real input's gradient is real (the real
+part) even when complex values are computed from it. `grad` refuses a complex
+result. The table walk (tests/test_rules.py) runs every function that takes
+complex values at complex points against finite differences in `a` and `b`;
+the rules that are for real arguments only (`slogdet`, `cholesky`, the
+decompositions, `digamma`, `polygamma`, `ive`, `scipy.stats`) refuse a complex
+argument with an error rather than give a gradient.
 """
 
 _AUTOGRAD_HEADER = """\
 ## Compared with autograd
 
-Every NumPy function autograd 1.9.1 differentiates (its `numpy_vjps.py` and
-`linalg.py`, and the functions its NumPy wrapper builds from those), with what
-pullback does with it. The tables above mark the same functions in their
-column "autograd".
+Every function autograd 1.9.1 differentiates (the NumPy functions of its
+`numpy_vjps.py` and `linalg.py` and those its NumPy wrapper builds from them,
+its `numpy.fft`, and its `scipy.special`, `scipy.stats`, `scipy.linalg`,
+`scipy.signal` and `scipy.integrate`), with what pullback does with it. The
+tables above mark the same functions in their column "autograd". (JAX
+differentiates its own reimplementations, `jax.numpy`, `jax.scipy` and
+`jax.experimental.ode.odeint`, not NumPy's and SciPy's functions themselves.)
 """
 
 
@@ -198,11 +234,10 @@ def _autograd_rows(modules):
             by_name.setdefault(name, func)
     rows = []
     for name in AUTOGRAD:
-        module, _, attr = name.rpartition(".")
-        try:
-            obj = getattr(importlib.import_module(module), attr)
-        except (ImportError, AttributeError):
-            rows.append((f"`{name}`", "not in this NumPy"))
+        obj = _named_object(name)
+        if obj is None:
+            rows.append((f"`{name}`", "not in this NumPy" if name.startswith("numpy.")
+                         else "not installed, or not in this SciPy"))
             continue
         func = by_name.get(name, obj)
         if func in RULES:
@@ -212,6 +247,20 @@ def _autograd_rows(modules):
         else:
             rows.append((f"`{name}`", "**missing**"))
     return rows
+
+
+def _named_object(name):
+    """The object a dotted name such as 'scipy.stats.norm.logpdf' denotes, or None."""
+    parts = name.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attr in parts[cut:]:
+            obj = getattr(obj, attr, None)
+        return obj
+    return None
 
 
 def coverage_markdown() -> str:

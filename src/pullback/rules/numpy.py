@@ -10,9 +10,12 @@ parameter's gradient, one entry per element; functions returning a tuple or a
 list (slogdet, split) receive their gradient as such a list.
 """
 
+from dataclasses import replace
+
 import numpy as np
 
 from . import of_kind, rule
+from .support import _zero, unreduce
 
 FRESH = ("fresh",)  # returns a new array
 VIEW = ("view",)  # may return a view of an operand, or the operand itself (np.asarray)
@@ -61,9 +64,6 @@ ELEMENTWISE = of_kind("elementwise", {
                   x2="g * ((x1 < x2) | np.isnan(x1))"),
     np.fmin: rule("x1, x2", broadcast=True, x1="g * ((x1 <= x2) | np.isnan(x2))",
                   x2="g * ((x1 > x2) | np.isnan(x1))"),
-    np.clip: rule("a, a_min, a_max", broadcast=True, a="clip_grad(g, a, a_min, a_max)",
-                  a_min="clip_grad_min(g, a, a_min, a_max)",
-                  a_max="clip_grad_max(g, a, a_min, a_max)"),
     np.logaddexp: rule("x1, x2", broadcast=True, x1="g * np.exp(x1 - ans)",
                        x2="g * np.exp(x2 - ans)"),
     np.logaddexp2: rule("x1, x2", broadcast=True, x1="g * np.exp2(x1 - ans)",
@@ -86,6 +86,15 @@ ELEMENTWISE = of_kind("elementwise", {
                        x2="remainder_grad_divisor(g, x1, x2, False)"),
     np.fmod: rule("x1, x2", broadcast=True, x1="g", x2="remainder_grad_divisor(g, x1, x2, True)"),
 })
+# np.clip(a, a_min, a_max), or with NumPy 2.1's keywords min= and max= (x.clip(min=0.0)):
+# a bound given by keyword stands for the positional one (the tests fold when it is not)
+_LOW, _HIGH = "(a_min if min is None else min)", "(a_max if max is None else max)"
+ELEMENTWISE[np.clip] = replace(
+    rule("a, a_min=None, a_max=None, *, min=None, max=None", kinds=("elementwise",),
+         a=f"clip_grad(g, a, {_LOW}, {_HIGH})", a_min=f"clip_grad_min(g, a, a_min, {_HIGH})",
+         a_max=f"clip_grad_max(g, a, {_LOW}, a_max)", min=f"clip_grad_min(g, a, min, {_HIGH})",
+         max=f"clip_grad_max(g, a, {_LOW}, max)"),
+    broadcast=("a", "a_min", "a_max", "min", "max"))
 # NaN and infinities are replaced by constants, which carry no gradient; with copy=False
 # the result is x itself, so it is not declared a new array
 ELEMENTWISE[np.nan_to_num] = rule(
@@ -293,6 +302,36 @@ CONSTRUCTION = {
     np.choose: rule("a, choices, *, mode='raise'", kinds=FRESH,
                     choices="choose_grad(g, a, choices, mode)"),
 }
+
+def masked_sum_grad(g, a, axis, keepdims, where):
+    """np.sum(a, axis, where=where): g spread over a's shape, where `where` holds."""
+    if _zero(g):
+        return 0.0
+    return unreduce(g, a, axis, keepdims) * np.broadcast_to(where, np.shape(a))
+
+
+def masked_mean_grad(g, a, axis, keepdims, where):
+    """np.mean(a, axis, where=where): g over the count of each slice's selected entries,
+    spread over those entries."""
+    if _zero(g):
+        return 0.0
+    mask = np.broadcast_to(where, np.shape(a))
+    spread = np.asarray(unreduce(g, a, axis, keepdims))
+    count = np.maximum(np.sum(mask, axis=axis, keepdims=True), 1)
+    return np.where(mask, spread / count.astype(spread.dtype), 0)
+
+
+# where= (np.sum(x, where=x > 0), x.mean(where=mask)): a masked sum or mean. A call
+# without it keeps the plain template: its test `where is None` folds at transform time.
+for _func, _plain, _masked in (
+        (np.sum, "unreduce(g, a, axis, keepdims)", "masked_sum_grad"),
+        (np.mean, "unreduce_mean(g, a, ans, axis, keepdims)", "masked_mean_grad")):
+    REDUCTIONS[_func] = replace(
+        rule("a, axis=None, dtype=None, *, keepdims=False, where=None", kinds=("reduction",),
+             a=f"{_plain} if where is None else {_masked}(g, a, axis, keepdims, where)"),
+        functions=(("masked_sum_grad", masked_sum_grad),
+                   ("masked_mean_grad", masked_mean_grad)))
+
 
 SORTING = {
     np.sort: rule("a, axis=-1, kind=None, order=None, *, stable=None", kinds=FRESH,

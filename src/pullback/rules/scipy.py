@@ -17,6 +17,7 @@ respect to v", never a gradient of zero.
 import importlib.util
 from dataclasses import replace
 
+from ..errors import PullbackError
 from . import rule
 from .support import _zero, no_derivative, np  # noqa: F401 (scipy_stats imports it)
 
@@ -48,6 +49,15 @@ def wofz_grad(g, z, ans):
     return d if np.iscomplexobj(z) else np.real(d)
 
 
+def real_only(g, name, *values):
+    """g, when none of `values` is complex: `name`'s rule is for real arguments only, so a
+    complex one is refused (a PullbackError) rather than given a wrong gradient."""
+    if any(np.iscomplexobj(v) for v in values):
+        raise PullbackError(f"no derivative rule for {name} of complex values: pullback "
+                            "differentiates it for real arguments only")
+    return g
+
+
 def multigammaln_grad(g, a, d):
     """d/da log Gamma_d(a) = sum_{j < d} digamma(a - j/2)."""
     if _zero(g):
@@ -55,7 +65,7 @@ def multigammaln_grad(g, a, d):
     return g * sum(special.digamma(np.asarray(a) - 0.5 * j) for j in range(int(d)))
 
 
-_FUNCTIONS = (("scipy_special", special),
+_FUNCTIONS = (("scipy_special", special), ("real_only", real_only),
               ("exprel_grad", exprel_grad), ("wofz_grad", wofz_grad),
               ("multigammaln_grad", multigammaln_grad))
 
@@ -79,8 +89,10 @@ GAMMA = _rules({
     special.gammaln: rule("x", x="gammaln_grad(g, x)"),
     special.loggamma: rule("x", x=f"g * {sp}.digamma(x)"),
     special.rgamma: rule("x", x=f"-g * ans * {sp}.digamma(x)"),
-    special.digamma: rule("x", x="digamma_grad(g, x)"),
-    special.polygamma: rule("n, x", broadcast=True, x=f"g * {sp}.polygamma(n + 1, x)",
+    special.digamma: rule("x", x="digamma_grad(real_only(g, 'scipy.special.digamma', x), x)"),
+    special.polygamma: rule("n, x", broadcast=True,
+                            x=f"real_only(g, 'scipy.special.polygamma', x)"
+                              f" * {sp}.polygamma(n + 1, x)",
                             n=_refused("polygamma", "n")),
     special.multigammaln: rule("a, d", a="multigammaln_grad(g, a, d)"),
     special.beta: rule("a, b", broadcast=True,
@@ -109,7 +121,8 @@ BESSEL = _rules({
                      x=f"g * 0.5 * ({sp}.iv(v - 1, x) + {sp}.iv(v + 1, x))",
                      v=_refused("iv", "v")),
     special.ive: rule("v, x", broadcast=True,
-                      x=f"g * (0.5 * ({sp}.ive(v - 1, x) + {sp}.ive(v + 1, x))"
+                      x=f"real_only(g, 'scipy.special.ive', x)"
+                        f" * (0.5 * ({sp}.ive(v - 1, x) + {sp}.ive(v + 1, x))"
                         " - np.sign(x) * ans)",
                       v=_refused("ive", "v")),
     special.j0: rule("x", x=f"-g * {sp}.j1(x)"),

@@ -15,9 +15,9 @@ Covered, with the gradient with respect to every parameter autograd differentiat
 - `poisson`: `logpmf`, `pmf`, `cdf`, `logcdf`, `sf`, `logsf` in mu (k and loc are
   counts: piecewise constant, no gradient);
 - `dirichlet`: `logpdf`, `pdf` in x and alpha (x holding every component);
-- `multivariate_normal`: `logpdf`, `pdf` in x, mean and cov. SciPy reads only the lower
-  triangle of cov, so its gradient is the lower-triangular one finite differences see
-  (a scalar or 1-D cov gets the gradient of its scalar or diagonal).
+- `multivariate_normal`: `logpdf`, `pdf` in x, mean and cov, and `entropy` in cov. SciPy
+  reads only the lower triangle of cov, so its gradient is the lower-triangular one finite
+  differences see (a scalar or 1-D cov gets the gradient of its scalar or diagonal).
 
 The other methods (`ppf`, `isf`, `rvs`, `entropy`, frozen distributions) have no rule:
 a call on a differentiated value is refused with "no derivative rule for ...".
@@ -29,7 +29,7 @@ from dataclasses import replace
 from ..errors import PullbackError
 from ..runtime.helpers import unbroadcast
 from . import rule
-from .scipy import no_derivative
+from .scipy import no_derivative, real_only
 from .support import _zero, np
 
 if importlib.util.find_spec("scipy") is None:
@@ -125,6 +125,7 @@ def stats_grad(g, ans, family, method, wrt, x, shapes, loc, scale):
     """The gradient of family.method(x, *shapes, loc, scale) with respect to `wrt`."""
     if _zero(g):
         return 0.0
+    real_only(g, f"scipy.stats.{family}.{method}", x, loc, scale, *shapes)
     standard, names = _FAMILIES[family]
     shapes = tuple(np.asarray(s, dtype=float) for s in shapes)
     scale_ = np.asarray(scale, dtype=float)
@@ -151,6 +152,7 @@ def poisson_grad(g, ans, method, k, mu, loc):
     """The gradient of poisson.method(k, mu, loc) with respect to mu."""
     if _zero(g):
         return 0.0
+    real_only(g, f"scipy.stats.poisson.{method}", mu)
     k = np.asarray(k, dtype=float) - loc
     with np.errstate(divide="ignore", invalid="ignore"):
         if method in ("logpmf", "pmf"):
@@ -167,6 +169,7 @@ def dirichlet_grad(g, ans, method, wrt, x, alpha):
     """dirichlet.logpdf/pdf(x, alpha), x of shape (k,) or (k, n) holding every component."""
     if _zero(g):
         return 0.0
+    real_only(g, f"scipy.stats.dirichlet.{method}", x, alpha)
     x, alpha = np.asarray(x, dtype=float), np.asarray(alpha, dtype=float)
     if x.shape[0] != alpha.shape[0]:
         _refuse(f"scipy.stats.dirichlet.{method} of x without its last component (x has "
@@ -195,6 +198,7 @@ def mvn_grad(g, ans, method, wrt, x, mean, cov):
     (inv(cov) r r^T inv(cov) - inv(cov)) / 2 summed over the samples, with r = x - mean."""
     if _zero(g):
         return 0.0
+    real_only(g, f"scipy.stats.multivariate_normal.{method}", x, mean, cov)
     x = np.asarray(x, dtype=float)
     mean_ = np.zeros(1) if mean is None else np.atleast_1d(np.asarray(mean, dtype=float))
     cov_ = np.asarray(cov, dtype=float)
@@ -256,6 +260,30 @@ MULTIVARIATE = {
         "x, mean=None, cov=1", **{p: f"mvn_grad(g, ans, '{m}', '{p}', x, mean, cov)"
                                   for p in ("x", "mean", "cov")}) for m in ("logpdf", "pdf")},
 }
+
+
+
+def mvn_entropy_grad(g, cov):
+    """multivariate_normal.entropy(mean, cov) = (d log(2 pi e) + log det cov) / 2: inv(cov)
+    / 2 in cov, read like logpdf's (the lower triangle, a scalar or a diagonal)."""
+    if _zero(g):
+        return 0.0
+    real_only(g, "scipy.stats.multivariate_normal.entropy", cov)
+    cov_ = np.asarray(cov, dtype=float)
+    d = cov_.shape[0] if cov_.ndim else 1
+    full = 0.5 * g * np.linalg.inv(_covariance(cov_, d))
+    if cov_.ndim == 0:
+        return np.trace(full)
+    if cov_.ndim == 1:
+        return np.diagonal(full).copy()
+    return 2.0 * np.tril(full, -1) + np.diag(np.diagonal(full))
+
+
+# the entropy does not vary with the mean: its gradient there is zero
+MULTIVARIATE[stats.multivariate_normal.entropy] = replace(
+    rule("mean=None, cov=1", kinds=("fresh",), mean="np.zeros(np.shape(mean))",
+         cov="mvn_entropy_grad(g, cov)"),
+    functions=(("mvn_entropy_grad", mvn_entropy_grad),))
 
 ARRAY_LIKE = True  # list arguments are read as arrays, by the functions and their rules
 RULES = {**CONTINUOUS, **DISCRETE, **MULTIVARIATE}

@@ -303,7 +303,8 @@ def clip_grad_max(g, a, a_min, a_max):
 
 def sinc_grad(g, x):
     """d/dx sin(pi x) / (pi x) = (cos(pi x) - sinc(x)) / x, and 0 at x = 0."""
-    x = np.asarray(x, dtype=float)
+    x = np.asarray(x)
+    x = x.astype(np.result_type(x, float), copy=False)  # complex x stays complex
     with np.errstate(divide="ignore", invalid="ignore"):
         d = np.where(x == 0.0, 0.0, (np.cos(np.pi * x) - np.sinc(x)) / np.where(x == 0, 1.0, x))
     return g * d
@@ -909,13 +910,21 @@ def repeat_grad(g, a, repeats, axis=None):
     a = np.asarray(a)
     if axis is None:
         source = np.repeat(np.arange(a.size), repeats)
-        return np.bincount(source, weights=np.ravel(g), minlength=a.size).reshape(a.shape)
+        return _bincount(source, np.ravel(g), a.size).reshape(a.shape)
     axis = axis % a.ndim
     source = np.repeat(np.arange(a.shape[axis]), repeats)
     moved = np.moveaxis(g, axis, 0)
     out = np.zeros((a.shape[axis],) + moved.shape[1:], dtype=np.result_type(g, float))
     np.add.at(out, source, moved)
     return np.moveaxis(out, 0, axis)
+
+
+def _bincount(source, weights, size):
+    """np.bincount(source, weights, minlength=size) for complex weights too (NumPy's
+    drops their imaginary parts)."""
+    if np.iscomplexobj(weights):
+        return _bincount(source, weights.real, size) + 1j * _bincount(source, weights.imag, size)
+    return np.bincount(source, weights=weights, minlength=size)
 
 
 _COPY_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
@@ -936,8 +945,7 @@ def pad_grad(g, array, pad_width, mode="constant"):
     else:
         source = np.pad(index, pad_width, mode=mode)
     inside = source >= 0
-    total = np.bincount(source[inside], weights=np.asarray(g, dtype=float)[inside],
-                        minlength=index.size)
+    total = _bincount(source[inside], np.broadcast_to(g, source.shape)[inside], index.size)
     return total.reshape(shape)
 
 
@@ -1295,7 +1303,7 @@ def nanvar_grad(g, a, axis=None, ddof=0, keepdims=False, ans=None, std=False):
     """np.nanvar (np.nanstd with std=True): var_grad over the numbers of each slice."""
     if _zero(g):
         return 0.0
-    a = np.asarray(a)
+    g, a = _direction(g, np.asarray(a))
     numbers = ~np.isnan(a)
     axes = _axes(axis, a.ndim)
     count = np.sum(numbers, axis=axes, keepdims=True)
