@@ -32,7 +32,7 @@ import gast
 import numpy as np
 
 from ..ir.nodes import walk
-from ..rules.numpy import ELEMENTWISE, REDUCTIONS
+from ..rules import kinds_of
 
 SCALAR = ("scalar",)
 OPERATORS = {operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
@@ -169,7 +169,7 @@ class Shapes:
         if op.kind != "rule":
             return None
         callee = op.callee
-        if callee in OPERATORS or callee in ELEMENTWISE:
+        if callee in OPERATORS or "elementwise" in kinds_of(callee):
             params = op.rule.broadcast or list(op.rule.signature.parameters)[:1]
             operands = [op.bound[p] for p in params]
             if callee in OPERATORS and not self._numeric_semantics(operands):
@@ -180,7 +180,7 @@ class Shapes:
             return token
         if callee in SAME_SHAPE or (callee is None and op.name in (".copy", ".astype")):
             return self.token(next(iter(op.inputs.values())))
-        if callee in REDUCTIONS and {"a", "axis", "keepdims"} <= set(op.bound):
+        if "reduction" in kinds_of(callee) and {"a", "axis", "keepdims"} <= set(op.bound):
             axis = _literal(op.bound["axis"], default=...)
             keepdims = _literal(op.bound["keepdims"], default=...)
             if type(keepdims) is not bool:
@@ -229,8 +229,8 @@ class Shapes:
         if op.kind != "rule":
             return False, []
         if op.callee is operator.matmul or (op.callee not in OPERATORS and op.callee is not None
-                                            and (op.callee in ELEMENTWISE
-                                                 or op.callee in REDUCTIONS)):
+                                            and op.rule.arrays and kinds_of(op.callee)
+                                            & {"elementwise", "reduction"}):
             return True, []
         if op.callee not in OPERATORS:
             return False, []

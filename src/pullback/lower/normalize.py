@@ -884,19 +884,6 @@ def _base_name(expr) -> str:
     return "t"
 
 
-# Array methods and the NumPy functions they are (receiver first).
-ARRAY_METHODS = {
-    "sum": "np.sum", "mean": "np.mean", "max": "np.max", "min": "np.min", "prod": "np.prod",
-    "dot": "np.dot", "reshape": "np.reshape", "transpose": "np.transpose", "ravel": "np.ravel",
-    "flatten": "np.ravel", "clip": "np.clip", "squeeze": "np.squeeze", "cumsum": "np.cumsum",
-    "cumprod": "np.cumprod", "std": "np.std", "var": "np.var", "argmax": "np.argmax",
-    "argmin": "np.argmin", "argsort": "np.argsort", "any": "np.any", "all": "np.all",
-    "trace": "np.trace", "diagonal": "np.diagonal", "swapaxes": "np.swapaxes",
-    "conj": "np.conj", "conjugate": "np.conj", "round": "np.round", "repeat": "np.repeat",
-    "take": "np.take", "nonzero": "np.nonzero", "choose": "np.choose",
-}
-
-
 # Small functions (at most SMALL_STATEMENTS statements, see _small_body) are inlined at
 # their calls, until INLINE_BUDGET statements have been inlined into one function.
 SMALL_STATEMENTS = 8
@@ -2267,7 +2254,8 @@ class _Flatten:
         """`x.sum(axis=0)` on a value of the function is `np.sum(x, axis=0)`: array
         methods become the NumPy functions that have derivative rules."""
         func = expr.func
-        if not isinstance(func, gast.Attribute) or func.attr not in ARRAY_METHODS:
+        function = rules.array_method(func.attr) if isinstance(func, gast.Attribute) else None
+        if function is None:
             return None
         head = dotted_name(func.value)
         if head is not None and head.split(".")[0] not in self.locals:
@@ -2279,7 +2267,7 @@ class _Flatten:
         args = list(expr.args)
         if func.attr in ("reshape", "transpose") and len(args) > 1:  # x.reshape(2, 3)
             args = [gast.Tuple(elts=args, ctx=gast.Load())]
-        return gast.Call(func=attribute_chain(ARRAY_METHODS[func.attr]),
+        return gast.Call(func=attribute_chain(function),
                          args=[func.value, *args], keywords=expr.keywords)
 
     def callee(self, func, out):

@@ -12,10 +12,11 @@ list (slogdet, split) receive their gradient as such a list.
 
 import numpy as np
 
-from . import of_kind, rule
+from . import declare, of_kind, rule
 
 FRESH = ("fresh",)  # returns a new array
 VIEW = ("view",)  # may return a view of an operand, or the operand itself (np.asarray)
+ALLOCATOR = ("allocator",)  # a new array a user may write into (unless copy=False)
 
 ELEMENTWISE = of_kind("elementwise", {
     np.sin: rule("x", x="g * np.cos(x)"),
@@ -43,7 +44,7 @@ ELEMENTWISE = of_kind("elementwise", {
     np.cbrt: rule("x", x="g / (3.0 * ans * ans)"),
     np.reciprocal: rule("x", x="-g * ans * ans"),
     np.square: rule("x", x="g * 2.0 * x"),
-    np.abs: rule("x", x="abs_grad(g, x)"),
+    np.abs: rule("x", x="abs_grad(g, x)", jvp={"x": "abs_tangent(g, x)"}),
     np.negative: rule("x", x="-g"),
     np.positive: rule("x", x="g"),
     np.add: rule("x1, x2", broadcast=True, x1="g", x2="g"),
@@ -63,7 +64,7 @@ ELEMENTWISE = of_kind("elementwise", {
                   x2="g * ((x1 > x2) | np.isnan(x1))"),
     np.clip: rule("a, a_min, a_max", broadcast=True, a="clip_grad(g, a, a_min, a_max)",
                   a_min="clip_grad_min(g, a, a_min, a_max)",
-                  a_max="clip_grad_max(g, a, a_min, a_max)"),
+                  a_max="clip_grad_max(g, a, a_min, a_max)", methods=("clip",)),
     np.logaddexp: rule("x1, x2", broadcast=True, x1="g * np.exp(x1 - ans)",
                        x2="g * np.exp(x2 - ans)"),
     np.logaddexp2: rule("x1, x2", broadcast=True, x1="g * np.exp2(x1 - ans)",
@@ -96,32 +97,38 @@ ELEMENTWISE[np.nan_to_num] = rule(
 
 # Reductions with axis=None and keepdims=False return a scalar (the activity pass
 # relies on it, so functions that do not, such as cumsum, are kept out of this table).
+_REDUCTION = {"a": "reduction"}  # reduce_tangent (see Rule.pushforward)
 _EXTREME = "unreduce_extreme(g, a, ans, axis, keepdims)"
 REDUCTIONS = of_kind("reduction", {
     np.sum: rule("a, axis=None, dtype=None, *, keepdims=False",
-                 a="unreduce(g, a, axis, keepdims)"),
+                 a="unreduce(g, a, axis, keepdims)", jvp="linear", methods=("sum",)),
     np.nansum: rule("a, axis=None, dtype=None, *, keepdims=False",
-                    a="nansum_grad(g, a, axis, keepdims)"),
+                    a="nansum_grad(g, a, axis, keepdims)",
+                    jvp={"a": "np.sum(np.where(np.isnan(a), 0.0, g), axis=axis, "
+                              "keepdims=keepdims)"}),
     np.mean: rule("a, axis=None, dtype=None, *, keepdims=False",
-                  a="unreduce_mean(g, a, ans, axis, keepdims)"),
+                  a="unreduce_mean(g, a, ans, axis, keepdims)", jvp="linear", methods=("mean",)),
     np.prod: rule("a, axis=None, dtype=None, *, keepdims=False",
-                  a="prod_grad(g, a, axis, keepdims)"),
-    np.max: rule("a, axis=None, *, keepdims=False", a=_EXTREME),
-    np.min: rule("a, axis=None, *, keepdims=False", a=_EXTREME),
-    np.amax: rule("a, axis=None, *, keepdims=False", a=_EXTREME),
-    np.amin: rule("a, axis=None, *, keepdims=False", a=_EXTREME),
+                  a="prod_grad(g, a, axis, keepdims)", jvp=_REDUCTION, methods=("prod",)),
+    np.max: rule("a, axis=None, *, keepdims=False", a=_EXTREME, jvp=_REDUCTION, methods=("max",)),
+    np.min: rule("a, axis=None, *, keepdims=False", a=_EXTREME, jvp=_REDUCTION, methods=("min",)),
+    np.amax: rule("a, axis=None, *, keepdims=False", a=_EXTREME, jvp=_REDUCTION),
+    np.amin: rule("a, axis=None, *, keepdims=False", a=_EXTREME, jvp=_REDUCTION),
     np.var: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False",
                  a="var_grad(g, a, axis, ddof, keepdims)",
-                 ddof="no_derivative(g, 'the ddof of np.var')"),
+                 ddof="no_derivative(g, 'the ddof of np.var')", jvp=_REDUCTION, methods=("var",)),
     np.std: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False",
                  a="std_grad(g, a, ans, axis, ddof, keepdims)",
-                 ddof="no_derivative(g, 'the ddof of np.std')"),
+                 ddof="no_derivative(g, 'the ddof of np.std')", jvp=_REDUCTION, methods=("std",)),
     np.average: rule("a, axis=None, weights=None, *, keepdims=False",
                      a="average_grad(g, a, ans, axis, weights, keepdims)",
-                     weights="average_grad_weights(g, a, ans, axis, weights, keepdims)"),
+                     weights="average_grad_weights(g, a, ans, axis, weights, keepdims)",
+                     jvp={"a": "reduction", "weights": "average_tangent_weights("
+                          "g, a, ans, axis, weights, keepdims)"}),
     np.linalg.norm: rule("x, ord=None, axis=None, keepdims=False",
                          x="norm_grad(g, x, ans, ord, axis, keepdims)",
-                         ord="no_derivative(g, 'the ord of np.linalg.norm')"),
+                         ord="no_derivative(g, 'the ord of np.linalg.norm')",
+                         jvp={"x": "reduction"}),
     np.ptp: rule("a, axis=None, *, keepdims=False", a="ptp_grad(g, a, axis, keepdims)"),
     np.nanmean: rule("a, axis=None, dtype=None, *, keepdims=False",
                      a="nanmean_grad(g, a, axis, keepdims)"),
@@ -151,8 +158,10 @@ QUANTILES = of_kind("fresh", {
 })
 
 CUMULATIVE = of_kind("fresh", {
-    np.cumsum: rule("a, axis=None, dtype=None", a="cumsum_grad(g, a, axis)"),
-    np.cumprod: rule("a, axis=None, dtype=None", a="cumprod_grad(g, a, ans, axis)"),
+    np.cumsum: rule("a, axis=None, dtype=None", a="cumsum_grad(g, a, axis)", jvp="linear",
+                    methods=("cumsum",)),
+    np.cumprod: rule("a, axis=None, dtype=None", a="cumprod_grad(g, a, ans, axis)",
+                     jvp={"a": "cumprod_tangent(g, a, axis)"}, methods=("cumprod",)),
     np.nancumsum: rule("a, axis=None, dtype=None", a="nancumsum_grad(g, a, axis)"),
 })
 
@@ -178,53 +187,67 @@ _EINSUM_SLOTS = ("subscripts",) + tuple(f"op{i}" for i in range(8))
 _EINSUM_ARGS = "(" + ", ".join(_EINSUM_SLOTS) + ")"
 
 LINEAR_ALGEBRA = {
-    np.dot: rule("a, b", kinds=FRESH, a="dot_grad_a(g, a, b)", b="dot_grad_b(g, a, b)"),
-    np.vdot: rule("a, b", kinds=FRESH, a="vdot_grad(g, a, b, 0)", b="vdot_grad(g, a, b, 1)"),
-    np.inner: rule("a, b", kinds=FRESH, a="inner_grad(g, 0, a, b)", b="inner_grad(g, 1, a, b)"),
-    np.outer: rule("a, b", kinds=FRESH, a="outer_grad_a(g, a, b)", b="outer_grad_b(g, a, b)"),
+    np.dot: rule("a, b", kinds=FRESH, a="dot_grad_a(g, a, b)", b="dot_grad_b(g, a, b)",
+                 jvp="bilinear", methods=("dot",)),
+    np.vdot: rule("a, b", kinds=FRESH, a="vdot_grad(g, a, b, 0)", b="vdot_grad(g, a, b, 1)",
+                  jvp="bilinear"),
+    np.inner: rule("a, b", kinds=FRESH, a="inner_grad(g, 0, a, b)", b="inner_grad(g, 1, a, b)",
+                   jvp="bilinear"),
+    np.outer: rule("a, b", kinds=FRESH, a="outer_grad_a(g, a, b)", b="outer_grad_b(g, a, b)",
+                   jvp="bilinear"),
     np.matmul: rule("x1, x2", kinds=FRESH,
-                    x1="matmul_grad_a(g, x1, x2)", x2="matmul_grad_b(g, x1, x2)"),
+                    x1="matmul_grad_a(g, x1, x2)", x2="matmul_grad_b(g, x1, x2)", jvp="bilinear"),
     np.tensordot: rule("a, b, axes=2", kinds=FRESH, a="tensordot_grad(g, 0, a, b, axes)",
-                       b="tensordot_grad(g, 1, a, b, axes)"),
+                       b="tensordot_grad(g, 1, a, b, axes)", jvp="bilinear"),
     np.einsum: rule("subscripts, op0, op1=None, op2=None, op3=None, op4=None, op5=None, "
                     "op6=None, op7=None, *, optimize=False", kinds=VIEW,
                     **{p: f"einsum_grad(g, {k}, {_EINSUM_ARGS})"
-                       for k, p in enumerate(_EINSUM_SLOTS)}),
+                       for k, p in enumerate(_EINSUM_SLOTS)}, jvp="bilinear"),
     np.trace: rule("a, offset=0, axis1=0, axis2=1, dtype=None", kinds=FRESH,
-                   a="trace_grad(g, a, ans, offset, axis1, axis2)"),
+                   a="trace_grad(g, a, ans, offset, axis1, axis2)", jvp="linear",
+                   methods=("trace",)),
     np.kron: rule("a, b", kinds=FRESH, a="kron_grad(g, a, b, 'a')", b="kron_grad(g, a, b, 'b')"),
     np.cross: rule("a, b, axisa=-1, axisb=-1, axisc=-1, axis=None", kinds=FRESH,
                    **{p: f"cross_grad(g, a, b, axisa, axisb, axisc, axis, {p!r})"
                       for p in ("a", "b")}),
-    np.diag: rule("v, k=0", kinds=VIEW, v="diag_grad(g, v, k)"),
+    np.diag: rule("v, k=0", kinds=VIEW, v="diag_grad(g, v, k)", jvp="linear"),
     np.diagonal: rule("a, offset=0, axis1=0, axis2=1", kinds=VIEW,
-                      a="diagonal_grad(g, a, offset, axis1, axis2)"),
-    np.linalg.inv: rule("a", kinds=FRESH, a="inv_grad(g, ans)"),
-    np.linalg.det: rule("a", kinds=FRESH, a="det_grad(g, a, ans)"),
-    np.linalg.slogdet: rule("a", kinds=FRESH, a="slogdet_grad(g, a)"),
+                      a="diagonal_grad(g, a, offset, axis1, axis2)", jvp="linear",
+                      methods=("diagonal",)),
+    np.linalg.inv: rule("a", kinds=FRESH, a="inv_grad(g, ans)", jvp={"a": "-(ans @ g @ ans)"}),
+    np.linalg.det: rule("a", kinds=FRESH, a="det_grad(g, a, ans)",
+                        jvp={"a": "det_tangent(g, a, ans)"}),
+    np.linalg.slogdet: rule("a", kinds=FRESH, a="slogdet_grad(g, a)",
+                            jvp={"a": "slogdet_tangent(g, a)"}),
     np.linalg.solve: rule("a, b", kinds=FRESH,
-                          a="solve_grad_a(g, a, b, ans)", b="solve_grad_b(g, a, b)"),
-    np.linalg.cholesky: rule("a, *, upper=False", kinds=FRESH, a="cholesky_grad(g, ans, upper)"),
+                          a="solve_grad_a(g, a, b, ans)", b="solve_grad_b(g, a, b)",
+                          jvp={"a": "solve_tangent_a(g, a, ans)", "b": "np.linalg.solve(a, g)"}),
+    np.linalg.cholesky: rule("a, *, upper=False", kinds=FRESH, a="cholesky_grad(g, ans, upper)",
+                             jvp={"a": "cholesky_tangent(g, ans, upper)"}),
 }
 
 SHAPE = {
     np.reshape: rule("a, shape=None, order='C', *, newshape=None, copy=None", kinds=VIEW,
-                     a="reshape_grad(g, a, order)"),
-    np.ravel: rule("a, order='C'", kinds=VIEW, a="reshape_grad(g, a, order)"),
-    np.squeeze: rule("a, axis=None", kinds=VIEW, a="reshape_like(g, a)"),
-    np.expand_dims: rule("a, axis", kinds=VIEW, a="reshape_like(g, a)"),
-    np.copy: rule("a", kinds=FRESH, a="g"),
+                     a="reshape_grad(g, a, order)", jvp="linear", methods=("reshape",)),
+    np.ravel: rule("a, order='C'", kinds=VIEW, a="reshape_grad(g, a, order)", jvp="linear",
+                   methods=("ravel", "flatten")),
+    np.squeeze: rule("a, axis=None", kinds=VIEW, a="reshape_like(g, a)", jvp="linear",
+                     methods=("squeeze",)),
+    np.expand_dims: rule("a, axis", kinds=VIEW, a="reshape_like(g, a)", jvp="linear"),
+    np.copy: rule("a", kinds=FRESH + ALLOCATOR, a="g", jvp="linear"),
     np.transpose: rule("a, axes=None", kinds=VIEW,
-                       a="map_grad(np.transpose, g, None if axes is None else np.argsort(axes))"),
-    np.swapaxes: rule("a, axis1, axis2", kinds=VIEW, a="map_grad(np.swapaxes, g, axis1, axis2)"),
+                       a="map_grad(np.transpose, g, None if axes is None else np.argsort(axes))",
+                       jvp="linear", methods=("transpose",)),
+    np.swapaxes: rule("a, axis1, axis2", kinds=VIEW, a="map_grad(np.swapaxes, g, axis1, axis2)",
+                      jvp="linear", methods=("swapaxes",)),
     np.moveaxis: rule("a, source, destination", kinds=VIEW,
-                      a="map_grad(np.moveaxis, g, destination, source)"),
+                      a="map_grad(np.moveaxis, g, destination, source)", jvp="linear"),
     np.concatenate: rule("arrays, axis=0, *, dtype=None", kinds=FRESH,
-                         arrays="concatenate_grad(g, arrays, axis)"),
+                         arrays="concatenate_grad(g, arrays, axis)", jvp="linear"),
     np.stack: rule("arrays, axis=0, *, dtype=None", kinds=FRESH,
-                   arrays="stack_grad(g, arrays, axis)"),
-    np.hstack: rule("tup, *, dtype=None", kinds=FRESH, tup="hstack_grad(g, tup)"),
-    np.vstack: rule("tup, *, dtype=None", kinds=FRESH, tup="vstack_grad(g, tup)"),
+                   arrays="stack_grad(g, arrays, axis)", jvp="linear"),
+    np.hstack: rule("tup, *, dtype=None", kinds=FRESH, tup="hstack_grad(g, tup)", jvp="linear"),
+    np.vstack: rule("tup, *, dtype=None", kinds=FRESH, tup="vstack_grad(g, tup)", jvp="linear"),
     np.row_stack: rule("tup, *, dtype=None", kinds=FRESH, tup="vstack_grad(g, tup)"),
     np.column_stack: rule("tup", kinds=FRESH, tup="column_stack_grad(g, tup)"),
     np.dstack: rule("tup", kinds=FRESH, tup="dstack_grad(g, tup)"),
@@ -232,19 +255,20 @@ SHAPE = {
                     arr="append_grad(g, arr, values, axis, 'arr')",
                     values="append_grad(g, arr, values, axis, 'values')"),
     np.split: rule("ary, indices_or_sections, axis=0", kinds=VIEW,
-                   ary="split_grad(g, ary, ans, axis)"),
+                   ary="split_grad(g, ary, ans, axis)", jvp="linear"),
     np.array_split: rule("ary, indices_or_sections, axis=0", kinds=VIEW,
-                         ary="split_grad(g, ary, ans, axis)"),
+                         ary="split_grad(g, ary, ans, axis)", jvp="linear"),
     np.hsplit: rule("ary, indices_or_sections", kinds=VIEW,
                     ary="split_sections_grad(g, ary, ans, 'h')"),
     np.vsplit: rule("ary, indices_or_sections", kinds=VIEW,
                     ary="split_sections_grad(g, ary, ans, 'v')"),
     np.dsplit: rule("ary, indices_or_sections", kinds=VIEW,
                     ary="split_sections_grad(g, ary, ans, 'd')"),
-    np.tile: rule("A, reps", kinds=FRESH, A="tile_grad(g, A, reps)"),
-    np.repeat: rule("a, repeats, axis=None", kinds=FRESH, a="repeat_grad(g, a, repeats, axis)"),
-    np.broadcast_to: rule("array, shape", kinds=VIEW, array="unbroadcast(g, array)"),
-    np.flip: rule("m, axis=None", kinds=VIEW, m="map_grad(np.flip, g, axis)"),
+    np.tile: rule("A, reps", kinds=FRESH, A="tile_grad(g, A, reps)", jvp="linear"),
+    np.repeat: rule("a, repeats, axis=None", kinds=FRESH, a="repeat_grad(g, a, repeats, axis)",
+                    jvp="linear", methods=("repeat",)),
+    np.broadcast_to: rule("array, shape", kinds=VIEW, array="unbroadcast(g, array)", jvp="linear"),
+    np.flip: rule("m, axis=None", kinds=VIEW, m="map_grad(np.flip, g, axis)", jvp="linear"),
     np.flipud: rule("m", kinds=VIEW, m="map_grad(np.flipud, g)"),
     np.fliplr: rule("m", kinds=VIEW, m="map_grad(np.fliplr, g)"),
     np.rot90: rule("m, k=1, axes=(0, 1)", kinds=VIEW, m="rot90_grad(g, k, axes)"),
@@ -254,49 +278,58 @@ SHAPE = {
     np.atleast_2d: rule("ary", kinds=VIEW, ary="reshape_like(g, ary)"),
     np.atleast_3d: rule("ary", kinds=VIEW, ary="reshape_like(g, ary)"),
     np.roll: rule("a, shift, axis=None", kinds=FRESH,
-                  a="map_grad(np.roll, g, np.negative(shift), axis)"),
+                  a="map_grad(np.roll, g, np.negative(shift), axis)", jvp="linear"),
     np.pad: rule("array, pad_width, mode='constant', constant_values=0", kinds=FRESH,
                  array="pad_grad(g, array, pad_width, mode)",
-                 constant_values="pad_grad_values(g, array, pad_width, constant_values)"),
+                 constant_values="pad_grad_values(g, array, pad_width, constant_values)",
+                 jvp={"array": "pad_tangent(g, array, pad_width, mode)",
+                      "constant_values": "pad_values_tangent(g, array, pad_width)"}),
     np.take: rule("a, indices, axis=None, *, mode='raise'", kinds=FRESH,
-                  a="take_grad(g, a, indices, axis, mode)"),
-    np.triu: rule("m, k=0", kinds=FRESH, m="tri_grad(g, m, k, True)"),
-    np.tril: rule("m, k=0", kinds=FRESH, m="tri_grad(g, m, k, False)"),
+                  a="take_grad(g, a, indices, axis, mode)", jvp="linear", methods=("take",)),
+    np.triu: rule("m, k=0", kinds=FRESH, m="tri_grad(g, m, k, True)", jvp="linear"),
+    np.tril: rule("m, k=0", kinds=FRESH, m="tri_grad(g, m, k, False)", jvp="linear"),
 }
 
 # Complex numbers: the parts of a value, and its conjugate (their gradients follow
 # autograd's convention, dL/dRe - i dL/dIm; a real input gets the real part).
 COMPLEX = {
-    np.real: rule("val", kinds=VIEW, val="real_grad(g, val)"),
-    np.imag: rule("val", kinds=VIEW, val="imag_grad(g, val)"),
-    np.conj: rule("x", kinds=["elementwise"], x="np.conj(g)"),
+    np.real: rule("val", kinds=VIEW, val="real_grad(g, val)", jvp="linear"),
+    np.imag: rule("val", kinds=VIEW, val="imag_grad(g, val)", jvp="linear"),
+    np.conj: rule("x", kinds=["elementwise"], x="np.conj(g)", jvp={"x": "np.conj(g)"},
+                  methods=("conj", "conjugate")),
     np.angle: rule("z, deg=False", kinds=FRESH,
-                   z="angle_grad(g, z) * (57.29577951308232 if deg else 1.0)"),
+                   z="angle_grad(g, z) * (57.29577951308232 if deg else 1.0)",
+                   jvp={"z": "np.imag(g / z) * (57.29577951308232 if deg else 1.0)"}),
     np.real_if_close: rule("a, tol=100", kinds=VIEW, a="real_if_close_grad(g, a, ans)"),
 }
 
 CONSTRUCTION = {
-    np.array: rule("object, dtype=None, *, copy=True, order='K', ndmin=0", kinds=VIEW,
-                   object="array_grad(g, object, ans)"),
-    np.asarray: rule("a, dtype=None, order=None", kinds=VIEW, a="array_grad(g, a, ans)"),
-    np.full: rule("shape, fill_value, dtype=None", kinds=FRESH,
-                  fill_value="full_grad(g, fill_value, ans)"),
-    np.full_like: rule("a, fill_value, dtype=None", kinds=FRESH,
-                       fill_value="full_grad(g, fill_value, ans)"),
+    np.array: rule("object, dtype=None, *, copy=True, order='K', ndmin=0", kinds=VIEW + ALLOCATOR,
+                   object="array_grad(g, object, ans)",
+                   jvp={"object": "array_tangent(g, ans, object)"}),
+    np.asarray: rule("a, dtype=None, order=None", kinds=VIEW, a="array_grad(g, a, ans)",
+                     jvp={"a": "array_tangent(g, ans, a)"}),
+    np.full: rule("shape, fill_value, dtype=None", kinds=FRESH + ALLOCATOR,
+                  fill_value="full_grad(g, fill_value, ans)",
+                  jvp={"fill_value": "full_tangent(g, ans)"}),
+    np.full_like: rule("a, fill_value, dtype=None", kinds=FRESH + ALLOCATOR,
+                       fill_value="full_grad(g, fill_value, ans)",
+                       jvp={"fill_value": "full_tangent(g, ans)"}),
     # retstep=True returns a tuple, which this rule does not take: left out
-    np.linspace: rule("start, stop, num=50, endpoint=True, *, dtype=None, axis=0", kinds=FRESH,
+    np.linspace: rule("start, stop, num=50, endpoint=True, *, dtype=None, axis=0",
+                      kinds=FRESH + ALLOCATOR,
                       **{p: f"linspace_grad(g, start, stop, num, endpoint, axis, {p!r}, ans)"
                          for p in ("start", "stop")}),
     np.select: rule("condlist, choicelist, default=0", kinds=FRESH,
                     choicelist="select_grad(g, condlist, choicelist, ans)",
                     default="select_default_grad(g, condlist, default, ans)"),
     np.choose: rule("a, choices, *, mode='raise'", kinds=FRESH,
-                    choices="choose_grad(g, a, choices, mode)"),
+                    choices="choose_grad(g, a, choices, mode)", methods=("choose",)),
 }
 
 SORTING = {
     np.sort: rule("a, axis=-1, kind=None, order=None, *, stable=None", kinds=FRESH,
-                  a="sort_grad(g, a, axis)"),
+                  a="sort_grad(g, a, axis)", jvp={"a": "sort_tangent(g, a, axis)"}),
     np.partition: rule("a, kth, axis=-1, kind='introselect', order=None", kinds=FRESH,
                        a="partition_grad(g, a, ans, axis)"),
 }
@@ -309,20 +342,21 @@ RULES = {**ELEMENTWISE, **REDUCTIONS, **QUANTILES, **CUMULATIVE, **DIFFERENCES, 
 # Results that carry no gradient: shapes, indices, comparisons, constructors,
 # piecewise-constant functions.
 NONDIFF = {
-    np.shape, np.ndim, np.size, np.argmax, np.argmin, np.argsort, np.sign, np.floor, np.ceil,
-    np.round, np.rint, np.trunc, np.floor_divide, np.isnan, np.isinf, np.isfinite,
-    np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal,
-    np.logical_and, np.logical_or, np.logical_not, np.zeros, np.ones, np.empty,
-    np.zeros_like, np.ones_like, np.empty_like, np.eye, np.identity,
-    np.all, np.any, np.nonzero, np.count_nonzero,
-    np.around, np.fix, np.signbit, np.tri, np.argwhere,
-    np.flatnonzero, np.searchsorted, np.nanargmax, np.nanargmin, np.isclose, np.allclose,
-    np.array_equal, np.indices, np.tril_indices, np.triu_indices, np.diag_indices,
-    np.unravel_index, np.ravel_multi_index, np.linalg.matrix_rank,
+    **declare(
+        np.shape, np.ndim, np.size, np.sign, np.floor, np.ceil, np.rint, np.trunc,
+        np.floor_divide, np.isnan, np.isinf, np.isfinite, np.less, np.less_equal, np.greater,
+        np.greater_equal, np.equal, np.not_equal, np.logical_and, np.logical_or,
+        np.logical_not, np.count_nonzero, np.around, np.fix, np.signbit, np.tri, np.argwhere,
+        np.flatnonzero, np.searchsorted, np.nanargmax, np.nanargmin, np.isclose, np.allclose,
+        np.array_equal, np.indices, np.tril_indices, np.triu_indices, np.diag_indices,
+        np.unravel_index, np.ravel_multi_index, np.linalg.matrix_rank),
+    # new arrays the function owns: the only values pullback lets a user write into in
+    # place (besides np.copy, np.array, np.full, ... among the rules)
+    **declare(np.zeros, np.ones, np.empty, np.zeros_like, np.ones_like, np.empty_like, np.eye,
+              np.identity, kinds=ALLOCATOR),
+    **{f: declare(f, methods=(f.__name__,))[f]
+       for f in (np.argmax, np.argmin, np.argsort, np.any, np.all, np.round, np.nonzero)},
 }
 
-# Calls that return a new array the function owns: the only values pullback lets
-# a user write into in place.
-ALLOCATORS = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.empty_like,
-              np.full_like, np.eye, np.identity, np.arange, np.linspace, np.copy, np.array}
-
+# No rule (a value being differentiated that reaches them is refused), but a new array.
+WITHOUT_RULE = declare(np.arange, kinds=ALLOCATOR)

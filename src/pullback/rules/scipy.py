@@ -76,10 +76,10 @@ sp = "scipy_special"
 
 GAMMA = _rules({
     special.gamma: rule("x", x=f"g * ans * {sp}.digamma(x)"),
-    special.gammaln: rule("x", x="gammaln_grad(g, x)"),
+    special.gammaln: rule("x", x="gammaln_grad(g, x)", jvp="diagonal"),
     special.loggamma: rule("x", x=f"g * {sp}.digamma(x)"),
     special.rgamma: rule("x", x=f"-g * ans * {sp}.digamma(x)"),
-    special.digamma: rule("x", x="digamma_grad(g, x)"),
+    special.digamma: rule("x", x="digamma_grad(g, x)", jvp="diagonal"),
     special.polygamma: rule("n, x", broadcast=True, x=f"g * {sp}.polygamma(n + 1, x)",
                             n=_refused("polygamma", "n")),
     special.multigammaln: rule("a, d", a="multigammaln_grad(g, a, d)"),
@@ -130,7 +130,7 @@ BESSEL = _rules({
 })
 
 ERROR_FUNCTIONS = _rules({
-    special.erf: rule("x", x=f"g * {_TWO_OVER_SQRT_PI} * np.exp(-x * x)"),
+    special.erf: rule("x", x=f"g * {_TWO_OVER_SQRT_PI} * np.exp(-x * x)", jvp="diagonal"),
     special.erfc: rule("x", x=f"-g * {_TWO_OVER_SQRT_PI} * np.exp(-x * x)"),
     special.erfcx: rule("x", x=f"g * (2.0 * x * ans - {_TWO_OVER_SQRT_PI})"),
     special.erfinv: rule("x", x="g * 0.5 * 1.7724538509055159 * np.exp(ans * ans)"),
@@ -142,8 +142,8 @@ ERROR_FUNCTIONS = _rules({
 })
 
 LOGISTIC_AND_ENTROPY = _rules({
-    special.expit: rule("x", x="g * ans * (1.0 - ans)"),
-    special.logit: rule("x", x="g / (x * (1.0 - x))"),
+    special.expit: rule("x", x="g * ans * (1.0 - ans)", jvp="diagonal"),
+    special.logit: rule("x", x="g / (x * (1.0 - x))", jvp="diagonal"),
     special.log1p: rule("x", x="g / (1.0 + x)"),
     special.expm1: rule("x", x="g * (ans + 1.0)"),
     special.exprel: rule("x", x="exprel_grad(g, x)"),
@@ -158,9 +158,13 @@ LOGISTIC_AND_ENTROPY = _rules({
 SOFTMAX = _rules({
     special.logsumexp: rule("a, axis=None, b=None, keepdims=False",
                             a="logsumexp_grad(g, a, ans, axis, b, keepdims, 'a')",
-                            b="logsumexp_grad(g, a, ans, axis, b, keepdims, 'b')"),
-    special.softmax: rule("x, axis=None", x="softmax_grad(g, ans, axis)"),
-    special.log_softmax: rule("x, axis=None", x="log_softmax_grad(g, ans, axis)"),
+                            b="logsumexp_grad(g, a, ans, axis, b, keepdims, 'b')",
+                            jvp={"a": "reduction",
+                                 "b": "logsumexp_tangent_b(g, a, ans, axis, b, keepdims)"}),
+    special.softmax: rule("x, axis=None", x="softmax_grad(g, ans, axis)",
+                          jvp={"x": "ans * (g - np.sum(ans * g, axis=axis, keepdims=True))"}),
+    special.log_softmax: rule("x, axis=None", x="log_softmax_grad(g, ans, axis)",
+                              jvp={"x": "g - np.sum(np.exp(ans) * g, axis=axis, keepdims=True)"}),
 })
 
 ARRAY_LIKE = True  # list arguments are read as arrays, by the functions and their rules

@@ -1,6 +1,6 @@
 """Helpers the forward-mode (tangent) code calls: zero tangents shaped like their values,
 tangents brought to their value's shape, and the mathematics of the tangent templates
-in `rules.tangents`.
+of the rules (their `jvp=`).
 
 Guarantees: a tangent has its value's structure (a float for a number, a float or complex
 array of the value's shape for an array, a list, tuple or dict of tangents for one of

@@ -932,3 +932,7 @@ HELPERS = {
     if callable(obj) and not name.startswith("_") and obj.__module__ == __name__
 }
 HELPERS["SCALAR_TYPES"] = SCALAR_TYPES
+# The helpers here that compute a value and do nothing else (the optimizer may drop a
+# call whose result is unread: rules.PURE_CALLS)
+PURE = frozenset({"unbroadcast", "owned", "as_grad", "item_grad", "add_grads", "pick_grad",
+                  "sum_grad", "key_list", "unbound"})
