@@ -175,6 +175,7 @@ KINDS = frozenset({
     "fresh",  # a new object that shares no memory with an operand
     "view",  # may be an operand, a view into one, or a container holding one
     "allocator",  # a new array the function owns (unless copy= says otherwise): writable
+    "shape-preserving",  # the result has the shape of the first argument
 })
 FRESH_KINDS = frozenset({"elementwise", "reduction", "fresh"})
 # adjoint templates that take parts of g: the function is not holomorphic, its adjoint

@@ -90,7 +90,7 @@ ELEMENTWISE = of_kind("elementwise", {
 # NaN and infinities are replaced by constants, which carry no gradient; with copy=False
 # the result is x itself, so it is not declared a new array
 ELEMENTWISE[np.nan_to_num] = rule(
-    "x, copy=True, nan=0.0, posinf=None, neginf=None", kinds=VIEW,
+    "x, copy=True, nan=0.0, posinf=None, neginf=None", kinds=VIEW + ("shape-preserving",),
     x="np.where(np.isfinite(x), g, 0.0)", nan="np.sum(np.where(np.isnan(x), g, 0.0))",
     posinf="np.sum(np.where(np.isposinf(x), g, 0.0))",
     neginf="np.sum(np.where(np.isneginf(x), g, 0.0))")
@@ -234,7 +234,7 @@ SHAPE = {
     np.squeeze: rule("a, axis=None", kinds=VIEW, a="reshape_like(g, a)", jvp="linear",
                      methods=("squeeze",)),
     np.expand_dims: rule("a, axis", kinds=VIEW, a="reshape_like(g, a)", jvp="linear"),
-    np.copy: rule("a", kinds=FRESH + ALLOCATOR, a="g", jvp="linear"),
+    np.copy: rule("a", kinds=FRESH + ALLOCATOR + ("shape-preserving",), a="g", jvp="linear"),
     np.transpose: rule("a, axes=None", kinds=VIEW,
                        a="map_grad(np.transpose, g, None if axes is None else np.argsort(axes))",
                        jvp="linear", methods=("transpose",)),
