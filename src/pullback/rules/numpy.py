@@ -12,7 +12,7 @@ list (slogdet, split) receive their gradient as such a list.
 
 import numpy as np
 
-from . import declare, of_kind, rule
+from . import declare, linear_algebra, of_kind, rule
 
 FRESH = ("fresh",)  # returns a new array
 VIEW = ("view",)  # may return a view of an operand, or the operand itself (np.asarray)
@@ -180,51 +180,7 @@ DIFFERENCES = {
                       v="convolve_grad(g, a, v, mode, 'v')"),
 }
 
-# np.einsum takes its operands as *operands, which a rule cannot name: the slots
-# op0..op7 hold them (the string form), or operands and sublists alternately (the
-# interleaved form, whose first operand lands in `subscripts`).
-_EINSUM_SLOTS = ("subscripts",) + tuple(f"op{i}" for i in range(8))
-_EINSUM_ARGS = "(" + ", ".join(_EINSUM_SLOTS) + ")"
-
-LINEAR_ALGEBRA = {
-    np.dot: rule("a, b", kinds=FRESH, a="dot_grad_a(g, a, b)", b="dot_grad_b(g, a, b)",
-                 jvp="bilinear", methods=("dot",)),
-    np.vdot: rule("a, b", kinds=FRESH, a="vdot_grad(g, a, b, 0)", b="vdot_grad(g, a, b, 1)",
-                  jvp="bilinear"),
-    np.inner: rule("a, b", kinds=FRESH, a="inner_grad(g, 0, a, b)", b="inner_grad(g, 1, a, b)",
-                   jvp="bilinear"),
-    np.outer: rule("a, b", kinds=FRESH, a="outer_grad_a(g, a, b)", b="outer_grad_b(g, a, b)",
-                   jvp="bilinear"),
-    np.matmul: rule("x1, x2", kinds=FRESH,
-                    x1="matmul_grad_a(g, x1, x2)", x2="matmul_grad_b(g, x1, x2)", jvp="bilinear"),
-    np.tensordot: rule("a, b, axes=2", kinds=FRESH, a="tensordot_grad(g, 0, a, b, axes)",
-                       b="tensordot_grad(g, 1, a, b, axes)", jvp="bilinear"),
-    np.einsum: rule("subscripts, op0, op1=None, op2=None, op3=None, op4=None, op5=None, "
-                    "op6=None, op7=None, *, optimize=False", kinds=VIEW,
-                    **{p: f"einsum_grad(g, {k}, {_EINSUM_ARGS})"
-                       for k, p in enumerate(_EINSUM_SLOTS)}, jvp="bilinear"),
-    np.trace: rule("a, offset=0, axis1=0, axis2=1, dtype=None", kinds=FRESH,
-                   a="trace_grad(g, a, ans, offset, axis1, axis2)", jvp="linear",
-                   methods=("trace",)),
-    np.kron: rule("a, b", kinds=FRESH, a="kron_grad(g, a, b, 'a')", b="kron_grad(g, a, b, 'b')"),
-    np.cross: rule("a, b, axisa=-1, axisb=-1, axisc=-1, axis=None", kinds=FRESH,
-                   **{p: f"cross_grad(g, a, b, axisa, axisb, axisc, axis, {p!r})"
-                      for p in ("a", "b")}),
-    np.diag: rule("v, k=0", kinds=VIEW, v="diag_grad(g, v, k)", jvp="linear"),
-    np.diagonal: rule("a, offset=0, axis1=0, axis2=1", kinds=VIEW,
-                      a="diagonal_grad(g, a, offset, axis1, axis2)", jvp="linear",
-                      methods=("diagonal",)),
-    np.linalg.inv: rule("a", kinds=FRESH, a="inv_grad(g, ans)", jvp={"a": "-(ans @ g @ ans)"}),
-    np.linalg.det: rule("a", kinds=FRESH, a="det_grad(g, a, ans)",
-                        jvp={"a": "det_tangent(g, a, ans)"}),
-    np.linalg.slogdet: rule("a", kinds=FRESH, a="slogdet_grad(g, a)",
-                            jvp={"a": "slogdet_tangent(g, a)"}),
-    np.linalg.solve: rule("a, b", kinds=FRESH,
-                          a="solve_grad_a(g, a, b, ans)", b="solve_grad_b(g, a, b)",
-                          jvp={"a": "solve_tangent_a(g, a, ans)", "b": "np.linalg.solve(a, g)"}),
-    np.linalg.cholesky: rule("a, *, upper=False", kinds=FRESH, a="cholesky_grad(g, ans, upper)",
-                             jvp={"a": "cholesky_tangent(g, ans, upper)"}),
-}
+LINEAR_ALGEBRA = linear_algebra.LINEAR_ALGEBRA
 
 SHAPE = {
     np.reshape: rule("a, shape=None, order='C', *, newshape=None, copy=None", kinds=VIEW,
@@ -334,6 +290,8 @@ SORTING = {
                        a="partition_grad(g, a, ans, axis)"),
 }
 
+# The helpers of the families declared in modules of their own, bound in generated code.
+HELPERS = {**linear_algebra.HELPERS}
 # NumPy functions read list arguments as arrays, so their gradient templates do too.
 ARRAY_LIKE = True
 RULES = {**ELEMENTWISE, **REDUCTIONS, **QUANTILES, **CUMULATIVE, **DIFFERENCES, **LINEAR_ALGEBRA,

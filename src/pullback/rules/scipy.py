@@ -18,7 +18,7 @@ import importlib.util
 from dataclasses import replace
 
 from . import rule
-from .support import _zero, no_derivative, np  # noqa: F401 (scipy_stats imports it)
+from .support import _axes, _keep, _zero, no_derivative, np, unbroadcast  # noqa: F401 (no_derivative: scipy_stats imports it)
 
 if importlib.util.find_spec("scipy") is None:
     raise ImportError("SciPy is not installed: its rules are skipped")
@@ -73,6 +73,14 @@ def _refused(name, param):
 _SQRT_2PI = "2.5066282746310002"
 _TWO_OVER_SQRT_PI = "1.1283791670955126"
 sp = "scipy_special"
+
+def gammaln_grad(g, x):
+    return g * special.digamma(x)
+
+
+def digamma_grad(g, x):
+    return g * special.polygamma(1, x)
+
 
 GAMMA = _rules({
     special.gamma: rule("x", x=f"g * ans * {sp}.digamma(x)"),
@@ -155,6 +163,44 @@ LOGISTIC_AND_ENTROPY = _rules({
     special.kl_div: rule("x, y", broadcast=True, x="g * np.log(x / y)", y="g * (1.0 - x / y)"),
 })
 
+def logsumexp_grad(g, a, ans, axis=None, b=None, keepdims=False, wrt="a"):
+    """d logsumexp / d a_i = b_i exp(a_i - ans) (a softmax of the inputs, never overflowing);
+    with respect to b, exp(a_i - ans)."""
+    if _zero(g):
+        return 0.0
+    ndim = np.ndim(a) if b is None else np.broadcast(a, b).ndim
+    axes = _axes(axis, ndim)
+    with np.errstate(invalid="ignore"):
+        weight = np.exp(a - _keep(ans, ndim, axes, keepdims))
+    d = _keep(g, ndim, axes, keepdims) * weight
+    if wrt == "a":
+        return unbroadcast(d if b is None else d * b, a)
+    return unbroadcast(d, b)
+
+
+def softmax_grad(g, ans, axis=None):
+    """s * (g - sum(g * s)) over the softmax axis."""
+    if _zero(g):
+        return 0.0
+    return ans * (g - np.sum(g * ans, axis=axis, keepdims=True))
+
+
+def log_softmax_grad(g, ans, axis=None):
+    """g - softmax * sum(g) over the axis (softmax = exp(log_softmax))."""
+    if _zero(g):
+        return 0.0
+    return g - np.exp(ans) * np.sum(g, axis=axis, keepdims=True)
+
+
+def logsumexp_tangent_b(t, a, ans, axis=None, b=None, keepdims=False):
+    """The tangent of scipy.special.logsumexp(a, axis, b) along b: the sum over the
+    axis of exp(a - ans) db."""
+    kept = ans if keepdims or axis is None else np.expand_dims(ans, axis)
+    weight = np.exp(np.asarray(a) - kept)
+    full = np.broadcast_shapes(np.shape(weight), np.shape(b))
+    return np.sum(np.broadcast_to(weight * t, full), axis=axis, keepdims=keepdims)
+
+
 SOFTMAX = _rules({
     special.logsumexp: rule("a, axis=None, b=None, keepdims=False",
                             a="logsumexp_grad(g, a, ans, axis, b, keepdims, 'a')",
@@ -171,3 +217,6 @@ ARRAY_LIKE = True  # list arguments are read as arrays, by the functions and the
 RULES = {**GAMMA, **BESSEL, **ERROR_FUNCTIONS, **LOGISTIC_AND_ENTROPY, **SOFTMAX}
 
 NONDIFF: set = {special.gammasgn}
+# helpers the templates above call by name (pullback.helpers binds them in generated code)
+HELPERS = {f.__name__: f for f in (gammaln_grad, digamma_grad, logsumexp_grad, softmax_grad,
+                                   log_softmax_grad, logsumexp_tangent_b)}

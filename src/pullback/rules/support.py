@@ -6,8 +6,6 @@ zero (the float 0.0) as well as scalars and arrays, and never mutates its inputs
 
 from __future__ import annotations
 
-import functools
-
 from ..errors import PullbackError
 from ..runtime.helpers import GradList, _shape, math, np, unbroadcast  # np, math: as imported
 
@@ -188,29 +186,6 @@ def sum_matmul_grad_b(parts, b):
     return total
 
 
-def _check_dot(a, b):
-    if np.ndim(a) > 2 or np.ndim(b) > 2:
-        raise PullbackError("np.dot of arrays with more than 2 dimensions: use np.matmul or @")
-
-
-def dot_grad_a(g, a, b):
-    _check_dot(a, b)
-    if g.__class__ is float and g == 0.0:
-        return 0.0
-    if np.ndim(a) == 0 or np.ndim(b) == 0:
-        return unbroadcast(g * b, a)
-    return matmul_grad_a(g, a, b)
-
-
-def dot_grad_b(g, a, b):
-    _check_dot(a, b)
-    if g.__class__ is float and g == 0.0:
-        return 0.0
-    if np.ndim(a) == 0 or np.ndim(b) == 0:
-        return unbroadcast(g * a, b)
-    return matmul_grad_b(g, a, b)
-
-
 def reshape_like(g, a):
     """g (the gradient of a reshaped a) in a's shape."""
     if g.__class__ is float:
@@ -226,15 +201,6 @@ def reshape_to(g, recorded):
     if g.__class__ is float:
         return g
     return g.reshape(recorded) if g.__class__ is np.ndarray else np.reshape(g, recorded)
-
-
-def vdot_grad(g, a, b, side):
-    """np.vdot(a, b) = sum(conj(a) * b) over the flattened operands: b gets g * conj(a),
-    and a, which enters conjugated, the conjugate of g * b."""
-    if side:
-        return reshape_like(g * np.conj(np.ravel(a)), b)
-    part = g * np.ravel(b)
-    return reshape_like(np.conj(part) if np.iscomplexobj(part) else part, a)
 
 
 def pow_grad_base(g, a, b):
@@ -533,281 +499,6 @@ def _matrix_norm_grad(x, A, ord, axes):
 
 # ------------------------------------------------------------------ linear algebra
 
-_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-def _einsum_spec(args):
-    """(input subscripts, output subscripts, operands) of an np.einsum call, in either of
-    its forms, with ellipses spelled out as letters of their own."""
-    args = list(args)
-    while args and args[-1] is None:
-        args.pop()
-    if isinstance(args[0], str):
-        spec = args[0].replace(" ", "")
-        operands = args[1:]
-        inputs, _, out = spec.partition("->")
-        subs = inputs.split(",")
-        out = out if "->" in spec else None
-    else:  # interleaved: op, sublist, op, sublist, ..., [output sublist]
-        out = None
-        if len(args) % 2:
-            out = _sublist(args.pop())
-        operands, subs = args[0::2], [_sublist(s) for s in args[1::2]]
-    used = set("".join(subs) + (out or "")) - {"."}
-    spare = [c for c in _LETTERS if c not in used]
-    extra = max([np.ndim(o) - (len(s) - 3) for s, o in zip(subs, operands) if "..." in s] or [0])
-    ellipsis = "".join(spare[:extra])
-    # an operand's ellipsis stands for its leading axes, aligned right (they broadcast)
-    subs = [s.replace("...", ellipsis[len(ellipsis) - (np.ndim(o) - len(s) + 3):])
-            for s, o in zip(subs, operands)]
-    if out is None:
-        counts = "".join(subs)
-        out = ellipsis + "".join(sorted(c for c in set(counts) - set(ellipsis)
-                                        if counts.count(c) == 1))
-    else:
-        out = out.replace("...", ellipsis)
-    return subs, out, operands
-
-
-def _sublist(sub):
-    return "".join("..." if s is Ellipsis else _LETTERS[s] for s in sub)
-
-
-def _einsum_operand_grad(g, k, subs, out, operands):
-    """The gradient of einsum(subs -> out) with respect to operand k: the einsum of g with
-    the other operands, with operand k's subscripts as output. Subscripts only operand k
-    has are summed in the forward pass, so they broadcast back (a ones vector); repeated
-    subscripts (a diagonal) are put back on the diagonal; size-1 axes that broadcast are
-    summed."""
-    op = np.asarray(operands[k])
-    sub = subs[k]
-    sizes: dict = {}
-    for s, o in zip(subs, operands):
-        for c, n in zip(s, np.shape(o)):
-            sizes[c] = n if sizes.get(c, 1) == 1 else sizes[c]
-    unique = "".join(dict.fromkeys(sub))
-    terms, ops = [out], [g]
-    for j, (s, o) in enumerate(zip(subs, operands)):
-        if j != k:
-            terms.append(s)
-            ops.append(o)
-    present = set("".join(terms))
-    for c in unique:
-        if c not in present:
-            terms.append(c)
-            ops.append(np.ones(sizes[c]))
-    grad = np.einsum(",".join(terms) + "->" + unique, *ops, optimize=len(ops) > 2)
-    if len(unique) < len(sub):  # repeated subscripts: embed on the diagonal
-        spare = iter(c for c in _LETTERS if c not in sizes)
-        full, eyes, seen = [], [], set()
-        for c in sub:
-            if c in seen:
-                fresh = next(spare)
-                eyes.append((c + fresh, np.eye(sizes[c])))
-                full.append(fresh)
-            else:
-                seen.add(c)
-                full.append(c)
-        grad = np.einsum(",".join([unique] + [s for s, _ in eyes]) + "->" + "".join(full),
-                         grad, *[e for _, e in eyes])
-    summed = tuple(i for i, (m, n) in enumerate(zip(op.shape, grad.shape)) if m == 1 and n != 1)
-    if summed:
-        grad = np.sum(grad, axis=summed, keepdims=True)
-    return grad
-
-
-def einsum_grad(g, k, args):
-    """The gradient of np.einsum(*args) for positional argument k (an operand)."""
-    if _zero(g):
-        return 0.0
-    subs, out, operands = _einsum_spec(args)
-    if isinstance(args[0], str):
-        index = k - 1
-    else:
-        index = k // 2
-    return _einsum_operand_grad(g, index, subs, out, operands)
-
-
-def _tensordot_spec(a, b, axes):
-    na, nb = np.ndim(a), np.ndim(b)
-    if isinstance(axes, (int, np.integer)):
-        axes_a, axes_b = list(range(na - axes, na)), list(range(axes))
-    else:
-        axes_a, axes_b = axes
-        axes_a = [axes_a] if isinstance(axes_a, (int, np.integer)) else list(axes_a)
-        axes_b = [axes_b] if isinstance(axes_b, (int, np.integer)) else list(axes_b)
-    axes_a = [i % na for i in axes_a]
-    axes_b = [i % nb for i in axes_b]
-    sa = list(_LETTERS[:na])
-    sb = list(_LETTERS[na:na + nb])
-    for i, j in zip(axes_a, axes_b):
-        sb[j] = sa[i]
-    out = [c for i, c in enumerate(sa) if i not in axes_a] + \
-        [c for j, c in enumerate(sb) if j not in axes_b]
-    return ["".join(sa), "".join(sb)], "".join(out)
-
-
-def tensordot_grad(g, k, a, b, axes=2):
-    """The gradient of np.tensordot(a, b, axes) for operand k (0 for a, 1 for b)."""
-    if _zero(g):
-        return 0.0
-    subs, out = _tensordot_spec(a, b, axes)
-    return _einsum_operand_grad(g, k, subs, out, [a, b])
-
-
-def inner_grad(g, k, a, b):
-    """The gradient of np.inner(a, b) (a product over the last axes; a plain product when
-    either is a scalar) for operand k."""
-    if _zero(g):
-        return 0.0
-    na, nb = np.ndim(a), np.ndim(b)
-    if na == 0 or nb == 0:
-        subs = ["", _LETTERS[:nb]] if na == 0 else [_LETTERS[:na], ""]
-        out = subs[0] or subs[1]
-    else:
-        sa, sb = _LETTERS[:na], _LETTERS[na:na + nb - 1] + _LETTERS[na - 1]
-        subs, out = [sa, sb], sa[:-1] + sb[:-1]
-    return _einsum_operand_grad(g, k, subs, out, [a, b])
-
-
-def outer_grad_a(g, a, b):
-    if _zero(g):
-        return 0.0
-    return np.reshape(g @ np.ravel(b), np.shape(a))
-
-
-def outer_grad_b(g, a, b):
-    if _zero(g):
-        return 0.0
-    return np.reshape(np.ravel(a) @ g, np.shape(b))
-
-
-def _diagonal_embed(g, shape, offset, axis1, axis2):
-    """Zeros of `shape` holding g on the diagonal np.diagonal(., offset, axis1, axis2) reads."""
-    out = np.zeros(shape, dtype=np.result_type(g, float))
-    view = np.moveaxis(out, (axis1, axis2), (-2, -1))
-    i = np.arange(np.shape(g)[-1])
-    view[..., i + max(-offset, 0), i + max(offset, 0)] = g
-    return out
-
-
-def diag_grad(g, v, k=0):
-    """np.diag builds a matrix from a vector, or reads a diagonal from a matrix."""
-    if _zero(g):
-        return 0.0
-    if np.ndim(v) == 1:
-        return np.diagonal(g, k).copy()
-    return _diagonal_embed(g, np.shape(v), k, 0, 1)
-
-
-def diagonal_grad(g, a, offset=0, axis1=0, axis2=1):
-    if _zero(g):
-        return 0.0
-    return _diagonal_embed(g, np.shape(a), offset, axis1, axis2)
-
-
-def _mT(a):
-    return np.swapaxes(a, -1, -2)
-
-
-def inv_grad(g, ans):
-    """d inv(A) = -inv(A) dA inv(A), so the gradient is -inv(A)^T g inv(A)^T (batched)."""
-    if _zero(g):
-        return 0.0
-    t = _mT(ans)
-    return -(t @ g @ t)
-
-
-def _cofactors(a, det):
-    """det(A) inv(A)^T, the gradient of det: by inversion, or for a singular matrix from
-    the singular value decomposition (the adjugate stays defined)."""
-    if np.all(det != 0):
-        try:
-            return np.asarray(det)[..., None, None] * _mT(np.linalg.inv(a))
-        except np.linalg.LinAlgError:
-            pass
-    u, s, vt = np.linalg.svd(a)
-    n = s.shape[-1]
-    others = np.stack([np.prod(np.delete(s, i, axis=-1), axis=-1) for i in range(n)], -1)
-    sign = np.linalg.det(u) * np.linalg.det(vt)
-    return np.asarray(sign)[..., None, None] * ((u * others[..., None, :]) @ vt)
-
-
-def det_grad(g, a, ans):
-    if _zero(g):
-        return 0.0
-    return np.asarray(g)[..., None, None] * _cofactors(np.asarray(a), ans)
-
-
-def slogdet_grad(g, a):
-    """np.linalg.slogdet returns (sign, logabsdet); its gradient arrives as a pair, and only
-    logabsdet carries one: inv(A)^T."""
-    if _zero(g):
-        return 0.0
-    _real_only(a, "np.linalg.slogdet")
-    glog = g[1]
-    if _zero(glog):
-        return 0.0
-    return np.asarray(glog)[..., None, None] * _mT(np.linalg.inv(a))
-
-
-def _solve_adjoint(g, a, b):
-    """inv(A)^T g, the gradient of solve(A, b) with respect to b, before unbroadcasting."""
-    if np.ndim(b) == 1:
-        return np.linalg.solve(_mT(a), np.asarray(g)[..., None])[..., 0]
-    return np.linalg.solve(_mT(a), g)
-
-
-def solve_grad_a(g, a, b, ans):
-    if _zero(g):
-        return 0.0
-    gb = _solve_adjoint(g, a, b)
-    if np.ndim(b) == 1:
-        return unbroadcast(-gb[..., :, None] * ans[..., None, :], a)
-    return unbroadcast(-(gb @ _mT(ans)), a)
-
-
-def solve_grad_b(g, a, b):
-    if _zero(g):
-        return 0.0
-    return unbroadcast(_solve_adjoint(g, a, b), b)
-
-
-def cholesky_grad(g, ans, upper=False):
-    """The gradient of L = cholesky(A) (Murray 2016): S = L^-T Phi(L^T gL) L^-1, Phi taking
-    the lower triangle with the diagonal halved. NumPy reads only the lower triangle of A
-    (the upper one when upper=True), so the gradient lives in that triangle: S + S^T off
-    the diagonal, S on it."""
-    if _zero(g):
-        return 0.0
-    _real_only(ans, "np.linalg.cholesky")
-    L = _mT(ans) if upper else ans
-    gL = _mT(g) if upper else g
-    P = np.tril(_mT(L) @ gL)
-    P = P - 0.5 * (P * np.eye(P.shape[-1]))
-    S = _mT(_solve_lower_transposed(L, _mT(_solve_lower_transposed(L, P))))
-    grad = np.tril(S + _mT(S), -1) + S * np.eye(S.shape[-1])
-    return _mT(grad) if upper else grad
-
-
-def _solve_lower_transposed(L, B):
-    """L^-T B for lower-triangular L: a triangular solve (SciPy's, for one matrix, when
-    SciPy is installed), else a general one."""
-    if L.ndim == 2 and np.isrealobj(L):
-        solve = _triangular_solver()
-        if solve is not None:
-            return solve(L, B, lower=True, trans="T", check_finite=False)
-    return np.linalg.solve(_mT(L), B)
-
-
-@functools.cache
-def _triangular_solver():
-    try:
-        from scipy.linalg import solve_triangular
-    except ImportError:
-        return None
-    return solve_triangular
-
 
 # -------------------------------------------------------------------------- shape
 
@@ -1009,51 +700,6 @@ def sort_grad(g, a, axis=-1):
     return out
 
 
-# --------------------------------------------------------------- scipy.special
-
-
-def logsumexp_grad(g, a, ans, axis=None, b=None, keepdims=False, wrt="a"):
-    """d logsumexp / d a_i = b_i exp(a_i - ans) (a softmax of the inputs, never overflowing);
-    with respect to b, exp(a_i - ans)."""
-    if _zero(g):
-        return 0.0
-    ndim = np.ndim(a) if b is None else np.broadcast(a, b).ndim
-    axes = _axes(axis, ndim)
-    with np.errstate(invalid="ignore"):
-        weight = np.exp(a - _keep(ans, ndim, axes, keepdims))
-    d = _keep(g, ndim, axes, keepdims) * weight
-    if wrt == "a":
-        return unbroadcast(d if b is None else d * b, a)
-    return unbroadcast(d, b)
-
-
-def softmax_grad(g, ans, axis=None):
-    """s * (g - sum(g * s)) over the softmax axis."""
-    if _zero(g):
-        return 0.0
-    return ans * (g - np.sum(g * ans, axis=axis, keepdims=True))
-
-
-def log_softmax_grad(g, ans, axis=None):
-    """g - softmax * sum(g) over the axis (softmax = exp(log_softmax))."""
-    if _zero(g):
-        return 0.0
-    return g - np.exp(ans) * np.sum(g, axis=axis, keepdims=True)
-
-
-def gammaln_grad(g, x):
-    from scipy import special
-
-    return g * special.digamma(x)
-
-
-def digamma_grad(g, x):
-    from scipy import special
-
-    return g * special.polygamma(1, x)
-
-
-
 # ------------------------------------------------ NumPy rules added for autograd parity
 
 
@@ -1142,47 +788,6 @@ def gradient_grad(g, f, spacings, axis=None, edge_order=1):
         moved = np.tensordot(matrix, np.moveaxis(gi, ax, 0), axes=(0, 0))  # M^T g
         total += np.moveaxis(moved, 0, ax)
     return total
-
-
-def kron_grad(g, a, b, wrt):
-    """np.kron(a, b)[i * m + j] = a[i] b[j] on each axis (the shorter shape padded with 1s
-    in front): g viewed with the (a, b) index pairs interleaved, contracted with the other."""
-    if _zero(g):
-        return 0.0
-    a, b = _array(a), _array(b)
-    d = max(np.ndim(a), np.ndim(b))
-    sa = (1,) * (d - np.ndim(a)) + np.shape(a)
-    sb = (1,) * (d - np.ndim(b)) + np.shape(b)
-    paired = np.reshape(g, [n for pair in zip(sa, sb) for n in pair])
-    if wrt == "a":
-        out = np.tensordot(paired, np.reshape(b, sb), axes=(tuple(range(1, 2 * d, 2)),
-                                                              tuple(range(d))))
-        return np.reshape(out, np.shape(a))
-    out = np.tensordot(paired, np.reshape(a, sa), axes=(tuple(range(0, 2 * d, 2)),
-                                                          tuple(range(d))))
-    return np.reshape(out, np.shape(b))
-
-
-def cross_grad(g, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None, wrt="a"):
-    """np.cross is bilinear: a gets cross(b, g), b gets cross(g, a), with 2-vectors
-    taken as 3-vectors with a zero third component (their cross product is its z part)."""
-    if _zero(g):
-        return 0.0
-    if axis is not None:
-        axisa = axisb = axisc = axis
-    a3, b3 = np.moveaxis(_array(a), axisa, -1), np.moveaxis(_array(b), axisb, -1)
-    na, nb = a3.shape[-1], b3.shape[-1]
-    if na == 2 and nb == 2:
-        g3 = np.stack([np.zeros_like(g), np.zeros_like(g), g], -1)
-    else:
-        g3 = np.moveaxis(g, axisc, -1)
-    widen = lambda v: v if v.shape[-1] == 3 else np.concatenate(  # noqa: E731
-        [v, np.zeros(v.shape[:-1] + (1,), dtype=v.dtype)], -1)
-    if wrt == "a":
-        out = np.cross(widen(b3), g3)[..., :na]
-        return np.moveaxis(unbroadcast(out, a3), -1, axisa)
-    out = np.cross(g3, widen(a3))[..., :nb]
-    return np.moveaxis(unbroadcast(out, b3), -1, axisb)
 
 
 def partition_grad(g, a, ans, axis=-1):
@@ -1353,18 +958,6 @@ def choose_grad(g, a, choices, mode="raise"):
     return GradList(unbroadcast(np.where(index == k, g, 0.0), c) for k, c in enumerate(choices))
 
 
-def trace_grad(g, a, ans, offset=0, axis1=0, axis2=1):
-    """np.trace sums a diagonal: g spread on that diagonal (zero when an integer dtype
-    truncated the sum)."""
-    if _zero(g) or np.asarray(ans).dtype.kind not in "fc":
-        return 0.0
-    shape = np.shape(a)
-    view = np.diagonal(np.empty(shape, dtype=bool), offset, axis1, axis2)
-    return _diagonal_embed(np.broadcast_to(np.expand_dims(g, -1), view.shape), shape, offset,
-                           axis1, axis2)
-
-
-
 def column_stack_grad(g, tup):
     """np.column_stack joins along the second axis, 1-D arrays (and scalars) as columns."""
     if _zero(g):
@@ -1391,7 +984,6 @@ def append_grad(g, arr, values, axis=None, wrt="arr"):
     n = np.shape(arr)[axis]
     index = range(n) if wrt == "arr" else range(n, np.shape(g)[axis])
     return np.take(g, index, axis=axis)
-
 
 
 def no_derivative(g, what):

@@ -124,30 +124,6 @@ def pick_tangent(t, values, ans):
     raise PullbackError("max()/min(): no element equals the result (a NaN?)")
 
 
-def det_tangent(t, a, ans):
-    """d det(A) = tr(adj(A) dA): the cofactors, which reverse mode's rule uses too, are
-    defined at a singular A as well (det(A) tr(A^-1 dA) is not)."""
-    from .support import _cofactors
-
-    return np.sum(_cofactors(np.asarray(a), ans) * t, axis=(-2, -1))
-
-
-def solve_tangent_a(t, a, ans):
-    """The tangent of x = solve(A, b) along dA: -A^-1 dA x, with x a vector (b 1-D, also
-    beside a stack of matrices) or a matrix."""
-    vector = np.ndim(ans) == np.ndim(a) - 1
-    x = np.asarray(ans)[..., None] if vector else ans
-    out = -np.linalg.solve(a, t @ x)
-    return out[..., 0] if vector else out
-
-
-def slogdet_tangent(t, a):
-    """(sign, log|det A|): the sign does not vary; d log|det A| = tr(A^-1 dA)."""
-    if np.iscomplexobj(a):
-        raise PullbackError("forward mode of np.linalg.slogdet takes real matrices only")
-    return (0.0, np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1))
-
-
 def array_tangent(t, ans, obj):
     """np.array / np.asarray: the tangent as an array (zero when the dtype truncated),
     sharing the tangent's memory exactly when the result shares obj's."""
@@ -197,24 +173,6 @@ def cumprod_tangent(t, a, axis=None):
     return np.moveaxis(out, 0, axis)
 
 
-def cholesky_tangent(t, ans, upper=False):
-    """dL = L Phi(L^-1 dA L^-T) for A = L L^T (Phi: the lower triangle, the diagonal
-    halved), dA symmetric from the triangle NumPy reads (the lower one, the upper one
-    when upper=True)."""
-    if np.iscomplexobj(ans) or np.iscomplexobj(t):
-        raise PullbackError("forward mode of np.linalg.cholesky takes real matrices only")
-    t = np.asarray(t)
-    swap = (lambda m: np.swapaxes(m, -1, -2))
-    if upper:
-        t, ans = swap(t), swap(ans)
-    low = np.tril(t, -1)
-    symmetric = low + swap(low) + t * np.eye(t.shape[-1])
-    inner = np.linalg.solve(ans, swap(np.linalg.solve(ans, symmetric)))  # L^-1 dA L^-T
-    phi = np.tril(inner, -1) + 0.5 * inner * np.eye(t.shape[-1])
-    tangent = ans @ phi
-    return swap(tangent) if upper else tangent
-
-
 _LINEAR_PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap", "mean")
 
 
@@ -234,15 +192,6 @@ def pad_values_tangent(t, array, pad_width):
     """The tangent of np.pad(array, pad_width, 'constant', constant_values=c) along c."""
     zeros = np.zeros(np.shape(array), dtype=np.result_type(t, float))
     return np.pad(zeros, pad_width, mode="constant", constant_values=t)
-
-
-def logsumexp_tangent_b(t, a, ans, axis=None, b=None, keepdims=False):
-    """The tangent of scipy.special.logsumexp(a, axis, b) along b: the sum over the
-    axis of exp(a - ans) db."""
-    kept = ans if keepdims or axis is None else np.expand_dims(ans, axis)
-    weight = np.exp(np.asarray(a) - kept)
-    full = np.broadcast_shapes(np.shape(weight), np.shape(b))
-    return np.sum(np.broadcast_to(weight * t, full), axis=axis, keepdims=keepdims)
 
 
 def average_tangent_weights(t, a, ans, axis=None, weights=None, keepdims=False):
