@@ -12,7 +12,7 @@ list (slogdet, split) receive their gradient as such a list.
 
 import numpy as np
 
-from . import declare, linear_algebra, of_kind, rule
+from . import declare, linear_algebra, of_kind, reductions, rule
 
 FRESH = ("fresh",)  # returns a new array
 VIEW = ("view",)  # may return a view of an operand, or the operand itself (np.asarray)
@@ -95,75 +95,9 @@ ELEMENTWISE[np.nan_to_num] = rule(
     posinf="np.sum(np.where(np.isposinf(x), g, 0.0))",
     neginf="np.sum(np.where(np.isneginf(x), g, 0.0))")
 
-# Reductions with axis=None and keepdims=False return a scalar (the activity pass
-# relies on it, so functions that do not, such as cumsum, are kept out of this table).
-_REDUCTION = {"a": "reduction"}  # reduce_tangent (see Rule.pushforward)
-_EXTREME = "unreduce_extreme(g, a, ans, axis, keepdims)"
-REDUCTIONS = of_kind("reduction", {
-    np.sum: rule("a, axis=None, dtype=None, *, keepdims=False",
-                 a="unreduce(g, a, axis, keepdims)", jvp="linear", methods=("sum",)),
-    np.nansum: rule("a, axis=None, dtype=None, *, keepdims=False",
-                    a="nansum_grad(g, a, axis, keepdims)",
-                    jvp={"a": "np.sum(np.where(np.isnan(a), 0.0, g), axis=axis, "
-                              "keepdims=keepdims)"}),
-    np.mean: rule("a, axis=None, dtype=None, *, keepdims=False",
-                  a="unreduce_mean(g, a, ans, axis, keepdims)", jvp="linear", methods=("mean",)),
-    np.prod: rule("a, axis=None, dtype=None, *, keepdims=False",
-                  a="prod_grad(g, a, axis, keepdims)", jvp=_REDUCTION, methods=("prod",)),
-    np.max: rule("a, axis=None, *, keepdims=False", a=_EXTREME, jvp=_REDUCTION, methods=("max",)),
-    np.min: rule("a, axis=None, *, keepdims=False", a=_EXTREME, jvp=_REDUCTION, methods=("min",)),
-    np.amax: rule("a, axis=None, *, keepdims=False", a=_EXTREME, jvp=_REDUCTION),
-    np.amin: rule("a, axis=None, *, keepdims=False", a=_EXTREME, jvp=_REDUCTION),
-    np.var: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False",
-                 a="var_grad(g, a, axis, ddof, keepdims)",
-                 ddof="no_derivative(g, 'the ddof of np.var')", jvp=_REDUCTION, methods=("var",)),
-    np.std: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False",
-                 a="std_grad(g, a, ans, axis, ddof, keepdims)",
-                 ddof="no_derivative(g, 'the ddof of np.std')", jvp=_REDUCTION, methods=("std",)),
-    np.average: rule("a, axis=None, weights=None, *, keepdims=False",
-                     a="average_grad(g, a, ans, axis, weights, keepdims)",
-                     weights="average_grad_weights(g, a, ans, axis, weights, keepdims)",
-                     jvp={"a": "reduction", "weights": "average_tangent_weights("
-                          "g, a, ans, axis, weights, keepdims)"}),
-    np.linalg.norm: rule("x, ord=None, axis=None, keepdims=False",
-                         x="norm_grad(g, x, ans, ord, axis, keepdims)",
-                         ord="no_derivative(g, 'the ord of np.linalg.norm')",
-                         jvp={"x": "reduction"}),
-    np.ptp: rule("a, axis=None, *, keepdims=False", a="ptp_grad(g, a, axis, keepdims)"),
-    np.nanmean: rule("a, axis=None, dtype=None, *, keepdims=False",
-                     a="nanmean_grad(g, a, axis, keepdims)"),
-    np.nanvar: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False",
-                    a="nanvar_grad(g, a, axis, ddof, keepdims)",
-                    ddof="no_derivative(g, 'the ddof of np.nanvar')"),
-    np.nanstd: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False",
-                    a="nanvar_grad(g, a, axis, ddof, keepdims, ans, True)",
-                    ddof="no_derivative(g, 'the ddof of np.nanstd')"),
-    np.nanprod: rule("a, axis=None, dtype=None, *, keepdims=False",
-                     a="nanprod_grad(g, a, axis, keepdims)"),
-    np.nanmax: rule("a, axis=None, *, keepdims=False", a=_EXTREME),
-    np.nanmin: rule("a, axis=None, *, keepdims=False", a=_EXTREME),
-    # linear interpolation between two order statistics (the default method)
-    np.median: rule("a, axis=None, *, keepdims=False",
-                    a="quantile_grad(g, a, 0.5, axis, keepdims)"),
-})
-
-# np.quantile and np.percentile with an array q return an array even with axis=None.
-QUANTILES = of_kind("fresh", {
-    np.quantile: rule("a, q, axis=None, *, method='linear', keepdims=False",
-                      a="quantile_grad(g, a, q, axis, keepdims, method)",
-                      q="no_derivative(g, 'the q of np.quantile')"),
-    np.percentile: rule("a, q, axis=None, *, method='linear', keepdims=False",
-                        a="quantile_grad(g, a, q, axis, keepdims, method, 0.01)",
-                        q="no_derivative(g, 'the q of np.percentile')"),
-})
-
-CUMULATIVE = of_kind("fresh", {
-    np.cumsum: rule("a, axis=None, dtype=None", a="cumsum_grad(g, a, axis)", jvp="linear",
-                    methods=("cumsum",)),
-    np.cumprod: rule("a, axis=None, dtype=None", a="cumprod_grad(g, a, ans, axis)",
-                     jvp={"a": "cumprod_tangent(g, a, axis)"}, methods=("cumprod",)),
-    np.nancumsum: rule("a, axis=None, dtype=None", a="nancumsum_grad(g, a, axis)"),
-})
+REDUCTIONS = reductions.REDUCTIONS
+QUANTILES = reductions.QUANTILES
+CUMULATIVE = reductions.CUMULATIVE
 
 DIFFERENCES = {
     # n=0 returns a itself
@@ -291,7 +225,7 @@ SORTING = {
 }
 
 # The helpers of the families declared in modules of their own, bound in generated code.
-HELPERS = {**linear_algebra.HELPERS}
+HELPERS = {**linear_algebra.HELPERS, **reductions.HELPERS}
 # NumPy functions read list arguments as arrays, so their gradient templates do too.
 ARRAY_LIKE = True
 RULES = {**ELEMENTWISE, **REDUCTIONS, **QUANTILES, **CUMULATIVE, **DIFFERENCES, **LINEAR_ALGEBRA,

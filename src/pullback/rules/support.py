@@ -81,23 +81,6 @@ def expand_reduced(g, x, axis=None, keepdims=False):
     return g.reshape(kept)
 
 
-def unreduce_mean(g, x, ans, axis=None, keepdims=False):
-    if _zero(g):
-        return 0.0
-    return unreduce(g * (np.size(ans) / np.size(x)), x, axis, keepdims)
-
-
-def unreduce_extreme(g, x, ans, axis=None, keepdims=False):
-    """Gradient of max/min: shared equally among the positions that attain it."""
-    if _zero(g):
-        return 0.0
-    if axis is not None and not keepdims:
-        g = np.expand_dims(g, axis)
-        ans = np.expand_dims(ans, axis)
-    mask = np.asarray(x) == ans
-    return g * mask / np.sum(mask, axis=axis, keepdims=True)
-
-
 def _ndim(x):
     return x.ndim if x.__class__ is np.ndarray else np.ndim(x)
 
@@ -278,24 +261,6 @@ def sinc_grad(g, x):
 # ---------------------------------------------------------------------- reductions
 
 
-def prod_grad(g, a, axis=None, keepdims=False):
-    """The product of all the other factors (exclusive prefix times exclusive suffix
-    products), so zeros among the factors are handled without dividing."""
-    if _zero(g):
-        return 0.0
-    a = np.asarray(a)
-    axes = _axes(axis, a.ndim)
-    rest = a.ndim - len(axes)
-    moved = np.moveaxis(a, axes, tuple(range(rest, a.ndim)))
-    flat = moved.reshape(moved.shape[:rest] + (-1,))
-    ones = np.ones(flat.shape[:-1] + (1,), dtype=np.result_type(flat, float))
-    before = np.concatenate([ones, np.cumprod(flat[..., :-1], axis=-1)], axis=-1)
-    after = np.flip(np.cumprod(np.flip(flat[..., 1:], -1), axis=-1), -1)
-    after = np.concatenate([after, ones], axis=-1)
-    others = np.moveaxis((before * after).reshape(moved.shape), tuple(range(rest, a.ndim)), axes)
-    return _keep(g, a.ndim, axes, keepdims) * others
-
-
 def abs_grad(g, x):
     """|x|: the sign of x, and for a complex x its conjugate over |x|. Gradients of complex
     values follow autograd's convention (dL/dRe - i dL/dIm); a function with a real result
@@ -322,179 +287,11 @@ def angle_grad(g, x):
     return -1j * np.real(g) * np.conj(x) / (x.real ** 2 + x.imag ** 2)
 
 
-def _direction(g, x):
-    """(g, x) for the gradient of a real-valued function of x: for a complex x, the real
-    part of g and the conjugate of x, as the formulas for real x then give dL/dRe - i dL/dIm."""
-    if np.iscomplexobj(x):
-        return np.real(g), np.conj(x)
-    return g, x
-
-
 def _real_only(x, what):
     if np.iscomplexobj(x):
         raise PullbackError(
             f"no derivative rule for {what} of a complex value (it is not holomorphic, and "
             "pullback has no rule for its complex form): take np.abs or np.real first")
-
-
-def var_grad(g, a, axis=None, ddof=0, keepdims=False):
-    if _zero(g):
-        return 0.0
-    g, a = _direction(g, np.asarray(a))
-    axes = _axes(axis, a.ndim)
-    centred = a - np.mean(a, axis=axes, keepdims=True)
-    n = np.prod([a.shape[i] for i in axes], dtype=float)
-    return _keep(g, a.ndim, axes, keepdims) * (2.0 / (n - ddof)) * centred
-
-
-def std_grad(g, a, ans, axis=None, ddof=0, keepdims=False):
-    if _zero(g):
-        return 0.0
-    g, a = _direction(g, np.asarray(a))
-    axes = _axes(axis, a.ndim)
-    centred = a - np.mean(a, axis=axes, keepdims=True)
-    n = np.prod([a.shape[i] for i in axes], dtype=float)
-    scale = _keep(g, a.ndim, axes, keepdims) / ((n - ddof) * _keep(ans, a.ndim, axes, keepdims))
-    return scale * centred
-
-
-def nansum_grad(g, a, axis=None, keepdims=False):
-    """The gradient of np.nansum: that of np.sum where a is a number, zero at NaNs."""
-    if _zero(g):
-        return 0.0
-    return np.where(np.isnan(a), 0.0, unreduce(g, a, axis, keepdims))
-
-
-def cumsum_grad(g, a, axis=None):
-    """Each input reaches every later partial sum: a reversed cumulative sum of g."""
-    if _zero(g):
-        return 0.0
-    if axis is None:
-        return np.reshape(np.cumsum(np.ravel(g)[::-1])[::-1], np.shape(a))
-    return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
-
-
-def cumprod_grad(g, a, ans, axis=None):
-    """d ans_j / d a_i = prod_{k <= j, k != i} a_k for j >= i; divides by a only when a has
-    no zeros, and otherwise forms the products without the factor a_i directly."""
-    if _zero(g):
-        return 0.0
-    a = np.asarray(a)
-    if axis is None:
-        return np.reshape(cumprod_grad(g, np.ravel(a), ans, 0), a.shape)
-    if np.all(a != 0):
-        return np.flip(np.cumsum(np.flip(g * ans, axis), axis=axis), axis) / a
-    am = np.moveaxis(a, axis, -1)
-    gm = np.moveaxis(np.broadcast_to(g, a.shape), axis, -1)
-    out = np.zeros(am.shape, dtype=np.result_type(a, gm, float))
-    for i in range(am.shape[-1]):
-        without = am.copy()
-        without[..., i] = 1.0
-        partial = np.cumprod(without[..., i:], axis=-1) * np.prod(without[..., :i], axis=-1,
-                                                                    keepdims=True)
-        out[..., i] = np.sum(gm[..., i:] * partial, axis=-1)
-    return np.moveaxis(out, -1, axis)
-
-
-def average_grad(g, a, ans, axis=None, weights=None, keepdims=False):
-    """np.average(a, axis, weights) = sum(w a) / sum(w) with respect to a."""
-    if _zero(g):
-        return 0.0
-    a = np.asarray(a)
-    axes = _axes(axis, a.ndim)
-    G = _keep(g, a.ndim, axes, keepdims)
-    if weights is None:
-        return np.broadcast_to(G, a.shape) * (np.size(ans) / a.size)
-    w = _weights_like(weights, a, axes)
-    total = np.sum(np.broadcast_to(w, a.shape), axis=axes, keepdims=True)
-    return np.broadcast_to(G * w / total, a.shape)
-
-
-def average_grad_weights(g, a, ans, axis=None, weights=None, keepdims=False):
-    """np.average with respect to the weights: (a - average) / sum(w), in the weights' shape."""
-    if _zero(g):
-        return 0.0
-    a = np.asarray(a)
-    axes = _axes(axis, a.ndim)
-    w = _weights_like(weights, a, axes)
-    total = np.sum(np.broadcast_to(w, a.shape), axis=axes, keepdims=True)
-    full = _keep(g, a.ndim, axes, keepdims) * (a - _keep(ans, a.ndim, axes, keepdims)) / total
-    if np.shape(weights) == a.shape:
-        return full
-    others = tuple(i for i in range(a.ndim) if i not in axes)
-    reduced = np.sum(full, axis=others)  # the weighted axes remain, in increasing order
-    order = sorted(axes)
-    return np.transpose(reduced, [order.index(i) for i in axes]).reshape(np.shape(weights))
-
-
-def _weights_like(weights, a, axes):
-    """np.average's weights, shaped to broadcast against a (1-D weights lie along axis)."""
-    w = np.asarray(weights)
-    if w.shape == a.shape:
-        return w
-    shape = [1] * a.ndim
-    for i, n in zip(axes, w.shape):
-        shape[i] = n
-    order = sorted(range(len(axes)), key=lambda k: axes[k])
-    return np.transpose(w, order).reshape(shape)
-
-
-def norm_grad(g, x, ans, ord=None, axis=None, keepdims=False):
-    """np.linalg.norm: vector norms (None, 2, 1, inf, -inf, 0, p) along one axis, matrix
-    norms (None/'fro', 'nuc', 1, -1, 2, -2, inf, -inf) over two; ties share the gradient."""
-    if _zero(g):
-        return 0.0
-    x = np.asarray(x)
-    axes = _axes(axis, x.ndim)
-    if np.iscomplexobj(x):
-        if len(axes) == 2 and ord not in (None, "fro") or axis is None and x.ndim == 2 \
-                and ord not in (None, "fro"):
-            _real_only(x, f"np.linalg.norm with ord={ord!r}")
-        # vector norms and the Frobenius norm depend on |x| only: through abs_grad
-        return abs_grad(norm_grad(np.real(g), np.abs(x), ans, ord, axis, keepdims), x)
-    if axis is None and x.ndim > 2:  # only ord=None is allowed: the flattened 2-norm
-        ord = None
-    G = _keep(g, x.ndim, axes, keepdims)
-    A = _keep(ans, x.ndim, axes, keepdims)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if ord is None or ord == "fro" or (ord == 2 and len(axes) == 1):
-            return G * np.where(A == 0, 0.0, x / np.where(A == 0, 1.0, A))
-        if len(axes) == 1:
-            return G * _vector_norm_grad(x, A, ord, axes)
-        return G * _matrix_norm_grad(x, A, ord, axes)
-
-
-def _vector_norm_grad(x, A, ord, axes):
-    ax = np.abs(x)
-    if ord == 0:  # a count of nonzeros: piecewise constant
-        return np.zeros(x.shape)
-    if ord in (np.inf, -np.inf):
-        mask = ax == A
-        return np.sign(x) * mask / np.sum(mask, axis=axes, keepdims=True)
-    if ord == 1:
-        return np.sign(x)
-    p = float(ord)
-    return np.where(A == 0, 0.0, np.sign(x) * (ax / np.where(A == 0, 1.0, A)) ** (p - 1.0))
-
-
-def _matrix_norm_grad(x, A, ord, axes):
-    row, col = axes
-    if ord in (1, -1, np.inf, -np.inf):
-        summed = col if ord in (np.inf, -np.inf) else row  # inf: row sums; 1: column sums
-        other = row if summed == col else col
-        sums = np.sum(np.abs(x), axis=summed, keepdims=True)
-        mask = sums == A
-        return np.sign(x) * mask / np.sum(mask, axis=other, keepdims=True)
-    if ord in (2, -2, "nuc"):
-        xm = np.moveaxis(x, (row, col), (-2, -1))
-        u, _, vt = np.linalg.svd(xm, full_matrices=False)
-        if ord == "nuc":
-            d = u @ vt
-        else:
-            k = 0 if ord == 2 else -1
-            d = u[..., :, k:k + 1 or None] @ vt[..., k:k + 1 or None, :]
-        return np.moveaxis(d, (-2, -1), (row, col))
-    raise PullbackError(f"np.linalg.norm with ord={ord!r} is not differentiated")
 
 
 # ------------------------------------------------------------------ linear algebra
@@ -840,89 +637,6 @@ def convolve_grad(g, a, v, mode, wrt):
     full = _full_convolution_grad(g, a, v, mode)
     other = v if wrt == "a" else a
     return np.convolve(full, np.asarray(other)[::-1], "valid")
-
-
-def quantile_grad(g, a, q, axis=None, keepdims=False, method="linear", scale=1.0):
-    """np.quantile / percentile / median with linear interpolation: each result is
-    (1 - w) x_(lo) + w x_(hi) for two order statistics of its slice, which get the
-    gradient back where they came from (ties ranked stably)."""
-    if _zero(g):
-        return 0.0
-    if method != "linear":
-        raise PullbackError(f"np.quantile is differentiated for method='linear', not {method!r}")
-    a = np.asarray(a)
-    axes = _axes(axis, a.ndim)
-    rest = [i for i in range(a.ndim) if i not in axes]
-    moved = np.transpose(a, rest + list(axes))
-    flat = moved.reshape(moved.shape[:len(rest)] + (-1,))
-    n = flat.shape[-1]
-    order = np.argsort(flat, axis=-1, kind="stable")
-    q = np.asarray(q, dtype=float) * scale
-    g = np.asarray(g)
-    if keepdims:  # drop the kept reduced axes, leaving q's axes then the others
-        g = np.reshape(g, q.shape + tuple(a.shape[i] for i in rest))
-    out = np.zeros(flat.shape, dtype=np.result_type(a, g, float))
-    for k in np.ndindex(q.shape):
-        h = (n - 1) * q[k]
-        lo = int(np.floor(h))
-        hi = min(lo + 1, n - 1)
-        w = h - lo
-        gk = g[k] if q.ndim else g
-        for position, weight in ((lo, 1.0 - w), (hi, w)):
-            index = order[..., position:position + 1]
-            part = np.zeros(flat.shape, dtype=out.dtype)
-            np.put_along_axis(part, index, np.expand_dims(gk * weight, -1), -1)
-            out += part
-    out = out.reshape(moved.shape)
-    return np.transpose(out, np.argsort(rest + list(axes)))
-
-
-def ptp_grad(g, a, axis=None, keepdims=False):
-    """np.ptp = max - min: the gradient of each extreme, shared among ties."""
-    if _zero(g):
-        return 0.0
-    top = np.max(a, axis=axis, keepdims=keepdims)
-    bottom = np.min(a, axis=axis, keepdims=keepdims)
-    return unreduce_extreme(g, a, top, axis, keepdims) - \
-        unreduce_extreme(g, a, bottom, axis, keepdims)
-
-
-def nanmean_grad(g, a, axis=None, keepdims=False):
-    """np.nanmean: g over the count of numbers in each slice, zero at the NaNs."""
-    if _zero(g):
-        return 0.0
-    numbers = ~np.isnan(a)
-    count = np.sum(numbers, axis=axis, keepdims=True)
-    return numbers * unreduce(g, a, axis, keepdims) / count
-
-
-def nanvar_grad(g, a, axis=None, ddof=0, keepdims=False, ans=None, std=False):
-    """np.nanvar (np.nanstd with std=True): var_grad over the numbers of each slice."""
-    if _zero(g):
-        return 0.0
-    a = np.asarray(a)
-    numbers = ~np.isnan(a)
-    axes = _axes(axis, a.ndim)
-    count = np.sum(numbers, axis=axes, keepdims=True)
-    centred = np.where(numbers, a - np.nanmean(a, axis=axes, keepdims=True), 0.0)
-    G = _keep(g, a.ndim, axes, keepdims)
-    if std:
-        G = G / (2.0 * _keep(ans, a.ndim, axes, keepdims))
-    return G * (2.0 / (count - ddof)) * centred
-
-
-def nanprod_grad(g, a, axis=None, keepdims=False):
-    """np.nanprod: the product with NaNs taken as 1, whose positions get no gradient."""
-    if _zero(g):
-        return 0.0
-    numbers = ~np.isnan(a)
-    return numbers * prod_grad(g, np.where(numbers, a, 1.0), axis, keepdims)
-
-
-def nancumsum_grad(g, a, axis=None):
-    if _zero(g):
-        return 0.0
-    return ~np.isnan(a) * cumsum_grad(g, a, axis)
 
 
 def select_grad(g, condlist, choicelist, ans):

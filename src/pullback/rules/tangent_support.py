@@ -156,23 +156,6 @@ def item_tangent(t):
     return np.asarray(t).item()
 
 
-def cumprod_tangent(t, a, axis=None):
-    """d cumprod(a)[k] = d cumprod(a)[k-1] a[k] + cumprod(a)[k-1] da[k], along the axis
-    (exact where a has zeros, where dividing by a would not be)."""
-    a = np.asarray(a)
-    t = np.broadcast_to(t, a.shape)
-    if axis is None:
-        a, t, axis = a.ravel(), np.ravel(t), 0
-    a, t = np.moveaxis(a, axis, 0), np.moveaxis(t, axis, 0)
-    out = np.empty(a.shape, dtype=np.result_type(a, t, float))
-    product, tangent = 1.0, 0.0
-    for k in range(a.shape[0]):
-        tangent = tangent * a[k] + product * t[k]
-        product = product * a[k]
-        out[k] = tangent
-    return np.moveaxis(out, 0, axis)
-
-
 _LINEAR_PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap", "mean")
 
 
@@ -192,20 +175,6 @@ def pad_values_tangent(t, array, pad_width):
     """The tangent of np.pad(array, pad_width, 'constant', constant_values=c) along c."""
     zeros = np.zeros(np.shape(array), dtype=np.result_type(t, float))
     return np.pad(zeros, pad_width, mode="constant", constant_values=t)
-
-
-def average_tangent_weights(t, a, ans, axis=None, weights=None, keepdims=False):
-    """np.average(a, axis, weights) = sum(w a) / sum(w): along w, sum((a - ans) dw) /
-    sum(w), with a 1-D w lying along the axis, as NumPy reads it."""
-    a = np.asarray(a, dtype=float)
-    w, t = np.asarray(weights, dtype=float), np.asarray(t)
-    if w.ndim < a.ndim and axis is not None:  # w's axes lie along `axis`, in its order
-        axes = (axis,) if isinstance(axis, int) else tuple(axis)
-        w, t = (np.moveaxis(v.reshape(v.shape + (1,) * (a.ndim - v.ndim)),
-                            range(v.ndim), axes) for v in (w, t))
-    kept = ans if keepdims or axis is None else np.expand_dims(ans, axis)
-    numerator = np.sum(np.broadcast_to((a - kept) * t, a.shape), axis=axis, keepdims=keepdims)
-    return numerator / np.sum(np.broadcast_to(w, a.shape), axis=axis, keepdims=keepdims)
 
 
 HELPERS = {
