@@ -12,7 +12,7 @@ list (slogdet, split) receive their gradient as such a list.
 
 import numpy as np
 
-from . import declare, linear_algebra, of_kind, reductions, rule
+from . import declare, linear_algebra, of_kind, reductions, rule, shape
 
 FRESH = ("fresh",)  # returns a new array
 VIEW = ("view",)  # may return a view of an operand, or the operand itself (np.asarray)
@@ -116,69 +116,7 @@ DIFFERENCES = {
 
 LINEAR_ALGEBRA = linear_algebra.LINEAR_ALGEBRA
 
-SHAPE = {
-    np.reshape: rule("a, shape=None, order='C', *, newshape=None, copy=None", kinds=VIEW,
-                     a="reshape_grad(g, a, order)", jvp="linear", methods=("reshape",)),
-    np.ravel: rule("a, order='C'", kinds=VIEW, a="reshape_grad(g, a, order)", jvp="linear",
-                   methods=("ravel", "flatten")),
-    np.squeeze: rule("a, axis=None", kinds=VIEW, a="reshape_like(g, a)", jvp="linear",
-                     methods=("squeeze",)),
-    np.expand_dims: rule("a, axis", kinds=VIEW, a="reshape_like(g, a)", jvp="linear"),
-    np.copy: rule("a", kinds=FRESH + ALLOCATOR + ("shape-preserving",), a="g", jvp="linear"),
-    np.transpose: rule("a, axes=None", kinds=VIEW,
-                       a="map_grad(np.transpose, g, None if axes is None else np.argsort(axes))",
-                       jvp="linear", methods=("transpose",)),
-    np.swapaxes: rule("a, axis1, axis2", kinds=VIEW, a="map_grad(np.swapaxes, g, axis1, axis2)",
-                      jvp="linear", methods=("swapaxes",)),
-    np.moveaxis: rule("a, source, destination", kinds=VIEW,
-                      a="map_grad(np.moveaxis, g, destination, source)", jvp="linear"),
-    np.concatenate: rule("arrays, axis=0, *, dtype=None", kinds=FRESH,
-                         arrays="concatenate_grad(g, arrays, axis)", jvp="linear"),
-    np.stack: rule("arrays, axis=0, *, dtype=None", kinds=FRESH,
-                   arrays="stack_grad(g, arrays, axis)", jvp="linear"),
-    np.hstack: rule("tup, *, dtype=None", kinds=FRESH, tup="hstack_grad(g, tup)", jvp="linear"),
-    np.vstack: rule("tup, *, dtype=None", kinds=FRESH, tup="vstack_grad(g, tup)", jvp="linear"),
-    np.row_stack: rule("tup, *, dtype=None", kinds=FRESH, tup="vstack_grad(g, tup)"),
-    np.column_stack: rule("tup", kinds=FRESH, tup="column_stack_grad(g, tup)"),
-    np.dstack: rule("tup", kinds=FRESH, tup="dstack_grad(g, tup)"),
-    np.append: rule("arr, values, axis=None", kinds=FRESH,
-                    arr="append_grad(g, arr, values, axis, 'arr')",
-                    values="append_grad(g, arr, values, axis, 'values')"),
-    np.split: rule("ary, indices_or_sections, axis=0", kinds=VIEW,
-                   ary="split_grad(g, ary, ans, axis)", jvp="linear"),
-    np.array_split: rule("ary, indices_or_sections, axis=0", kinds=VIEW,
-                         ary="split_grad(g, ary, ans, axis)", jvp="linear"),
-    np.hsplit: rule("ary, indices_or_sections", kinds=VIEW,
-                    ary="split_sections_grad(g, ary, ans, 'h')"),
-    np.vsplit: rule("ary, indices_or_sections", kinds=VIEW,
-                    ary="split_sections_grad(g, ary, ans, 'v')"),
-    np.dsplit: rule("ary, indices_or_sections", kinds=VIEW,
-                    ary="split_sections_grad(g, ary, ans, 'd')"),
-    np.tile: rule("A, reps", kinds=FRESH, A="tile_grad(g, A, reps)", jvp="linear"),
-    np.repeat: rule("a, repeats, axis=None", kinds=FRESH, a="repeat_grad(g, a, repeats, axis)",
-                    jvp="linear", methods=("repeat",)),
-    np.broadcast_to: rule("array, shape", kinds=VIEW, array="unbroadcast(g, array)", jvp="linear"),
-    np.flip: rule("m, axis=None", kinds=VIEW, m="map_grad(np.flip, g, axis)", jvp="linear"),
-    np.flipud: rule("m", kinds=VIEW, m="map_grad(np.flipud, g)"),
-    np.fliplr: rule("m", kinds=VIEW, m="map_grad(np.fliplr, g)"),
-    np.rot90: rule("m, k=1, axes=(0, 1)", kinds=VIEW, m="rot90_grad(g, k, axes)"),
-    np.rollaxis: rule("a, axis, start=0", kinds=VIEW, a="rollaxis_grad(g, a, axis, start)"),
-    # one array only: given several, they return a list
-    np.atleast_1d: rule("ary", kinds=VIEW, ary="reshape_like(g, ary)"),
-    np.atleast_2d: rule("ary", kinds=VIEW, ary="reshape_like(g, ary)"),
-    np.atleast_3d: rule("ary", kinds=VIEW, ary="reshape_like(g, ary)"),
-    np.roll: rule("a, shift, axis=None", kinds=FRESH,
-                  a="map_grad(np.roll, g, np.negative(shift), axis)", jvp="linear"),
-    np.pad: rule("array, pad_width, mode='constant', constant_values=0", kinds=FRESH,
-                 array="pad_grad(g, array, pad_width, mode)",
-                 constant_values="pad_grad_values(g, array, pad_width, constant_values)",
-                 jvp={"array": "pad_tangent(g, array, pad_width, mode)",
-                      "constant_values": "pad_values_tangent(g, array, pad_width)"}),
-    np.take: rule("a, indices, axis=None, *, mode='raise'", kinds=FRESH,
-                  a="take_grad(g, a, indices, axis, mode)", jvp="linear", methods=("take",)),
-    np.triu: rule("m, k=0", kinds=FRESH, m="tri_grad(g, m, k, True)", jvp="linear"),
-    np.tril: rule("m, k=0", kinds=FRESH, m="tri_grad(g, m, k, False)", jvp="linear"),
-}
+SHAPE = shape.SHAPE
 
 # Complex numbers: the parts of a value, and its conjugate (their gradients follow
 # autograd's convention, dL/dRe - i dL/dIm; a real input gets the real part).
@@ -225,7 +163,7 @@ SORTING = {
 }
 
 # The helpers of the families declared in modules of their own, bound in generated code.
-HELPERS = {**linear_algebra.HELPERS, **reductions.HELPERS}
+HELPERS = {**linear_algebra.HELPERS, **reductions.HELPERS, **shape.HELPERS}
 # NumPy functions read list arguments as arrays, so their gradient templates do too.
 ARRAY_LIKE = True
 RULES = {**ELEMENTWISE, **REDUCTIONS, **QUANTILES, **CUMULATIVE, **DIFFERENCES, **LINEAR_ALGEBRA,

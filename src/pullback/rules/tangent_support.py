@@ -156,27 +156,6 @@ def item_tangent(t):
     return np.asarray(t).item()
 
 
-_LINEAR_PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap", "mean")
-
-
-def pad_tangent(t, array, pad_width, mode="constant"):
-    """np.pad in a mode linear in the array: the tangent padded the same way (a constant
-    pad's values add their own tangent, `pad_values_tangent`)."""
-    if mode not in _LINEAR_PAD_MODES:
-        raise PullbackError(f"forward mode of np.pad takes the modes "
-                            f"{', '.join(_LINEAR_PAD_MODES)}, not {mode!r}")
-    t = np.broadcast_to(t, np.shape(array))
-    if mode == "constant":
-        return np.pad(t, pad_width, mode="constant", constant_values=0.0)
-    return np.pad(t, pad_width, mode=mode)
-
-
-def pad_values_tangent(t, array, pad_width):
-    """The tangent of np.pad(array, pad_width, 'constant', constant_values=c) along c."""
-    zeros = np.zeros(np.shape(array), dtype=np.result_type(t, float))
-    return np.pad(zeros, pad_width, mode="constant", constant_values=t)
-
-
 HELPERS = {
     name: obj
     for name, obj in globals().items()
