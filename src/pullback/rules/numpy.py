@@ -1,6 +1,9 @@
 """Rules for NumPy functions, grouped by family: elementwise, reductions (and the
 cumulative scans), linear algebra, shape, construction and sorting. Elementwise
-binary rules broadcast; reductions honour `axis` and `keepdims`.
+binary rules broadcast; reductions honour `axis` and `keepdims`. The reductions
+(`rules.reductions`), linear algebra (`rules.linear_algebra`) and shape (`rules.shape`)
+families live in modules of their own, each beside its helpers; this module lists them
+with the others, which keep their helpers at its end.
 
 Signatures follow NumPy's, except that `out=` and options that change what is
 computed in ways no rule covers are left out: a call using them does not bind,
@@ -12,7 +15,10 @@ list (slogdet, split) receive their gradient as such a list.
 
 import numpy as np
 
+from ..runtime.helpers import GradList
 from . import declare, linear_algebra, of_kind, reductions, rule, shape
+from .support import _array, _axes, _zero, unbroadcast
+from .tangent_support import zero_tangent
 
 FRESH = ("fresh",)  # returns a new array
 VIEW = ("view",)  # may return a view of an operand, or the operand itself (np.asarray)
@@ -162,8 +168,6 @@ SORTING = {
                        a="partition_grad(g, a, ans, axis)"),
 }
 
-# The helpers of the families declared in modules of their own, bound in generated code.
-HELPERS = {**linear_algebra.HELPERS, **reductions.HELPERS, **shape.HELPERS}
 # NumPy functions read list arguments as arrays, so their gradient templates do too.
 ARRAY_LIKE = True
 RULES = {**ELEMENTWISE, **REDUCTIONS, **QUANTILES, **CUMULATIVE, **DIFFERENCES, **LINEAR_ALGEBRA,
@@ -190,3 +194,275 @@ NONDIFF = {
 
 # No rule (a value being differentiated that reaches them is refused), but a new array.
 WITHOUT_RULE = declare(np.arange, kinds=ALLOCATOR)
+
+
+
+# ----------------------------------------- helpers of the rules above, by name in templates
+
+def full_grad(g, fill_value, ans):
+    """The gradient of np.full / np.full_like with respect to the fill value (zero when
+    the result's integer dtype truncated it)."""
+    if np.asarray(ans).dtype.kind not in "fc":
+        return 0.0
+    return unbroadcast(g, fill_value)
+
+
+def clip_grad(g, a, a_min, a_max):
+    """np.clip(a, a_min, a_max) = minimum(maximum(a, a_min), a_max): a keeps the gradient
+    where a_min <= a <= a_max (either bound may be None)."""
+    a, a_min, a_max = _array(a), _array(a_min), _array(a_max)
+    mask = True
+    if a_min is not None:
+        mask = mask & (a >= a_min)
+    if a_max is not None:
+        mask = mask & (a <= a_max)
+    return g * mask
+
+
+def clip_grad_min(g, a, a_min, a_max):
+    """The lower bound gets the gradient where it is the result: a < a_min <= a_max."""
+    a, a_min, a_max = _array(a), _array(a_min), _array(a_max)
+    mask = a < a_min
+    if a_max is not None:
+        mask = mask & (a_min <= a_max)
+    return g * mask
+
+
+def clip_grad_max(g, a, a_min, a_max):
+    """The upper bound gets the gradient where it is the result: maximum(a, a_min) > a_max."""
+    a, a_max = _array(a), _array(a_max)
+    return g * ((a if a_min is None else np.maximum(a, a_min)) > a_max)
+
+
+def sinc_grad(g, x):
+    """d/dx sin(pi x) / (pi x) = (cos(pi x) - sinc(x)) / x, and 0 at x = 0."""
+    x = np.asarray(x, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = np.where(x == 0.0, 0.0, (np.cos(np.pi * x) - np.sinc(x)) / np.where(x == 0, 1.0, x))
+    return g * d
+
+
+def real_grad(g, x):
+    """np.real(x): the gradient of the real part, as a complex value when x is complex."""
+    return np.real(g) + 0j if np.iscomplexobj(x) else g
+
+
+def imag_grad(g, x):
+    """np.imag(x): -1j * g for a complex x; the imaginary part of a real x is 0."""
+    return -1j * np.real(g) if np.iscomplexobj(x) else 0.0 * g
+
+
+def angle_grad(g, x):
+    """np.angle(x) = atan2(Im x, Re x): -1j * g * conj(x) / |x|^2."""
+    x = np.asarray(x)
+    return -1j * np.real(g) * np.conj(x) / (x.real ** 2 + x.imag ** 2)
+
+
+def array_grad(g, obj, ans):
+    """np.array(obj): the gradient split back into obj's nesting (lists of lists of ...),
+    or g in obj's shape for an array. Zero when the dtype truncated."""
+    if _zero(g) or np.asarray(ans).dtype.kind not in "fc":
+        return 0.0
+    return _split_like(np.reshape(g, np.shape(obj)), obj)
+
+
+def _split_like(g, obj):
+    if isinstance(obj, (list, tuple)):
+        return GradList(_split_like(g[i], o) for i, o in enumerate(obj))
+    return g
+
+
+def sort_grad(g, a, axis=-1):
+    """Each sorted value's gradient goes back to where it came from (via argsort)."""
+    if _zero(g):
+        return 0.0
+    a = np.asarray(a)
+    out = np.zeros(a.shape, dtype=np.result_type(a, g, float))
+    if axis is None:
+        flat = out.reshape(-1)
+        flat[np.argsort(a, axis=None, kind="stable")] = np.ravel(g)
+        return flat.reshape(a.shape)
+    np.put_along_axis(out, np.argsort(a, axis=axis, kind="stable"), g, axis)
+    return out
+
+
+def real_if_close_grad(g, x, ans):
+    """np.real_if_close returns x's real part when its imaginary part is negligible, else x."""
+    return g if np.iscomplexobj(ans) else real_grad(g, x)
+
+
+def copysign_grad(g, x1, x2):
+    """copysign(x1, x2) = |x1| with x2's sign bit: d/dx1 = sign(x1) * (-1 if signbit(x2))."""
+    return g * np.sign(x1) * np.where(np.signbit(x2), -1.0, 1.0)
+
+
+def remainder_grad_divisor(g, x1, x2, truncated):
+    """np.mod(x1, x2) = x1 - floor(x1 / x2) * x2 (np.fmod: trunc instead of floor)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        quotient = np.true_divide(x1, x2)
+    return -g * (np.trunc(quotient) if truncated else np.floor(quotient))
+
+
+def diff_grad(g, a, n=1, axis=-1, prepend=None, append=None, wrt="a"):
+    """np.diff is linear: each step y_i = x_(i+1) - x_i has the adjoint
+    pad(g, (1, 0)) - pad(g, (0, 1)) along the axis. The gradient of the joined array
+    (prepend, a, append) is then cut into its pieces (a scalar piece was broadcast)."""
+    if _zero(g):
+        return 0.0
+    axis = axis % max(np.ndim(a), 1)
+    g = np.asarray(g)
+    for _ in range(n):
+        before = [(0, 0)] * g.ndim
+        after = [(0, 0)] * g.ndim
+        before[axis], after[axis] = (1, 0), (0, 1)
+        g = np.pad(g, before) - np.pad(g, after)
+    ahead = 0 if prepend is None else (np.shape(prepend)[axis] if np.ndim(prepend) else 1)
+    size = np.shape(a)[axis]
+    if wrt == "a":
+        piece, value = np.take(g, range(ahead, ahead + size), axis=axis), a
+    elif wrt == "prepend":
+        piece, value = np.take(g, range(ahead), axis=axis), prepend
+    else:
+        piece, value = np.take(g, range(ahead + size, g.shape[axis]), axis=axis), append
+    return np.sum(piece) if np.ndim(value) == 0 else piece
+
+
+def gradient_grad(g, f, spacings, axis=None, edge_order=1):
+    """np.gradient is linear in f along each axis: its adjoint is the transpose of the
+    matrix it applies, found by applying it to the columns of an identity."""
+    if _zero(g):
+        return 0.0
+    f = np.asarray(f)
+    spacings = [s for s in spacings if s is not None]
+    axes = _axes(axis, f.ndim)
+    grads = [g] if len(axes) == 1 else g
+    if len(spacings) == 1:
+        spacings = spacings * len(axes)
+    total = np.zeros(f.shape, dtype=np.result_type(f, float))
+    for i, (ax, gi) in enumerate(zip(axes, grads)):
+        if _zero(gi):
+            continue
+        n = f.shape[ax]
+        matrix = np.gradient(np.eye(n), *spacings[i:i + 1], axis=0, edge_order=edge_order)
+        moved = np.tensordot(matrix, np.moveaxis(gi, ax, 0), axes=(0, 0))  # M^T g
+        total += np.moveaxis(moved, 0, ax)
+    return total
+
+
+def partition_grad(g, a, ans, axis=-1):
+    """np.partition permutes a: the k-th smallest value of the result goes back to the
+    k-th smallest of a (both ranked stably), which matches values to where they came from."""
+    if _zero(g):
+        return 0.0
+    a = np.asarray(a)
+    if axis is None:
+        return np.reshape(partition_grad(g, np.ravel(a), ans, 0), a.shape)
+    source = np.argsort(a, axis=axis, kind="stable")
+    target = np.argsort(ans, axis=axis, kind="stable")
+    out = np.zeros(a.shape, dtype=np.result_type(a, g, float))
+    np.put_along_axis(out, source, np.take_along_axis(np.broadcast_to(g, a.shape), target,
+                                                      axis), axis)
+    return out
+
+
+def linspace_grad(g, start, stop, num, endpoint, axis, wrt, ans):
+    """np.linspace = start + (stop - start) * t with t from 0 to 1 (or below 1 without the
+    endpoint): start gets g summed with weights 1 - t, stop with weights t. Zero when an
+    integer dtype truncated the result."""
+    if _zero(g) or np.asarray(ans).dtype.kind not in "fc":
+        return 0.0
+    t = np.linspace(0.0, 1.0, num, endpoint=endpoint)
+    g = np.asarray(g)
+    axis = axis % g.ndim
+    t = np.reshape(t, (-1,) + (1,) * (g.ndim - 1 - axis))
+    weighted = np.sum(g * (1.0 - t if wrt == "start" else t), axis=axis)
+    return unbroadcast(weighted, start if wrt == "start" else stop)
+
+
+def _full_convolution_grad(g, a, v, mode):
+    """g of np.convolve(a, v, mode) placed in the full convolution's length (the other
+    modes keep a centred part of it)."""
+    n, m = np.size(a), np.size(v)
+    if mode == "full":
+        return np.asarray(g)
+    full = np.zeros(n + m - 1, dtype=np.result_type(g, float))
+    start = min(n, m) - 1 if mode == "valid" else (min(n, m) - 1) // 2
+    full[start:start + np.size(g)] = g
+    return full
+
+
+def convolve_grad(g, a, v, mode, wrt):
+    """np.convolve is bilinear: each operand gets the other reversed, slid along the full
+    convolution's gradient."""
+    if _zero(g):
+        return 0.0
+    full = _full_convolution_grad(g, a, v, mode)
+    other = v if wrt == "a" else a
+    return np.convolve(full, np.asarray(other)[::-1], "valid")
+
+
+def select_grad(g, condlist, choicelist, ans):
+    """np.select takes each element from the first choice whose condition holds."""
+    if _zero(g):
+        return 0.0
+    taken = np.zeros(np.shape(ans), dtype=bool)
+    grads = []
+    for cond, choice in zip(condlist, choicelist):
+        here = np.asarray(cond) & ~taken
+        taken = taken | here
+        grads.append(unbroadcast(np.where(here, g, 0.0), choice))
+    return GradList(grads)
+
+
+def select_default_grad(g, condlist, default, ans):
+    if _zero(g):
+        return 0.0
+    taken = np.zeros(np.shape(ans), dtype=bool)
+    for cond in condlist:
+        taken = taken | np.asarray(cond)
+    return unbroadcast(np.where(taken, 0.0, g), default)
+
+
+def choose_grad(g, a, choices, mode="raise"):
+    """np.choose(a, choices)[i] = choices[a[i]][i]: each choice gets g where it was chosen."""
+    if _zero(g):
+        return 0.0
+    n = len(choices)
+    index = np.asarray(a)
+    index = index % n if mode == "wrap" else np.clip(index, 0, n - 1) if mode == "clip" \
+        else index
+    return GradList(unbroadcast(np.where(index == k, g, 0.0), c) for k, c in enumerate(choices))
+
+
+def array_tangent(t, ans, obj):
+    """np.array / np.asarray: the tangent as an array (zero when the dtype truncated),
+    sharing the tangent's memory exactly when the result shares obj's."""
+    kind = np.asarray(ans).dtype.kind
+    if kind not in "fc":
+        return zero_tangent(np.asarray(ans, dtype=float))
+    if ans is obj or obj.__class__ is np.ndarray and np.may_share_memory(ans, obj):
+        return np.asarray(t)
+    return np.array(t, dtype=complex if kind == "c" or np.iscomplexobj(t) else float)
+
+
+def full_tangent(t, ans):
+    """np.full / np.full_like with fill value tangent t (zero when the dtype truncated)."""
+    if np.asarray(ans).dtype.kind not in "fc":
+        return zero_tangent(np.asarray(ans, dtype=float))
+    return np.array(np.broadcast_to(t, np.shape(ans)), dtype=np.result_type(t, float))
+
+
+def sort_tangent(t, a, axis=-1):
+    """Each sorted value's tangent comes from where the value came from."""
+    a = np.asarray(a)
+    t = np.broadcast_to(t, a.shape)
+    if axis is None:
+        return np.ravel(t)[np.argsort(a, axis=None, kind="stable")]
+    return np.take_along_axis(t, np.argsort(a, axis=axis, kind="stable"), axis)
+
+
+# the helpers the templates call by name (pullback.helpers binds them in generated code):
+# this module's, and those of the families declared in modules of their own
+HELPERS = {name: obj for name, obj in list(globals().items())
+           if callable(obj) and not name.startswith("_") and obj.__module__ == __name__}
+HELPERS.update({**linear_algebra.HELPERS, **reductions.HELPERS, **shape.HELPERS})

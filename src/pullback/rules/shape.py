@@ -16,8 +16,9 @@ receive their gradient as such a list. The helpers accept a gradient that is a k
 from __future__ import annotations
 
 from ..errors import PullbackError
+from ..runtime.helpers import GradList
 from . import rule
-from .support import GradList, _zero, np
+from .support import _zero, np
 
 FRESH = ("fresh",)  # returns a new array
 VIEW = ("view",)  # may return a view of an operand, or the operand itself

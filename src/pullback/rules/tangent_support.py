@@ -1,6 +1,7 @@
 """Helpers the forward-mode (tangent) code calls: zero tangents shaped like their values,
-tangents brought to their value's shape, and the mathematics of the tangent templates
-of the rules (their `jvp=`).
+tangents brought to their value's shape, reductions' tangents, and the tangents several
+rules share (abs, picking an element); a tangent helper of one family lives beside its
+rules (`rules.linear_algebra`'s det_tangent, ...).
 
 Guarantees: a tangent has its value's structure (a float for a number, a float or complex
 array of the value's shape for an array, a list, tuple or dict of tangents for one of
@@ -122,33 +123,6 @@ def pick_tangent(t, values, ans):
         if v is ans or np.all(v == ans):
             return t[i]
     raise PullbackError("max()/min(): no element equals the result (a NaN?)")
-
-
-def array_tangent(t, ans, obj):
-    """np.array / np.asarray: the tangent as an array (zero when the dtype truncated),
-    sharing the tangent's memory exactly when the result shares obj's."""
-    kind = np.asarray(ans).dtype.kind
-    if kind not in "fc":
-        return zero_tangent(np.asarray(ans, dtype=float))
-    if ans is obj or obj.__class__ is np.ndarray and np.may_share_memory(ans, obj):
-        return np.asarray(t)
-    return np.array(t, dtype=complex if kind == "c" or np.iscomplexobj(t) else float)
-
-
-def full_tangent(t, ans):
-    """np.full / np.full_like with fill value tangent t (zero when the dtype truncated)."""
-    if np.asarray(ans).dtype.kind not in "fc":
-        return zero_tangent(np.asarray(ans, dtype=float))
-    return np.array(np.broadcast_to(t, np.shape(ans)), dtype=np.result_type(t, float))
-
-
-def sort_tangent(t, a, axis=-1):
-    """Each sorted value's tangent comes from where the value came from."""
-    a = np.asarray(a)
-    t = np.broadcast_to(t, a.shape)
-    if axis is None:
-        return np.ravel(t)[np.argsort(a, axis=None, kind="stable")]
-    return np.take_along_axis(t, np.argsort(a, axis=axis, kind="stable"), axis)
 
 
 def item_tangent(t):
