@@ -29,12 +29,26 @@ keepdims)`, right for a reduction along `axis` whose adjoint spreads g over the
 reduced axes times a weight. A rule with none of these has no forward-mode rule, and
 forward mode refuses to differentiate through it.
 
-A rule also carries its `kinds`, which the analyses ask instead of keeping lists of
-their own: "elementwise" and "reduction" (their results are new arrays), "fresh" (the
-result is a new object that shares no memory with an operand) and "view" (the result
-may be an operand, a view into one, or a container holding one). A rule that declares
-neither "fresh" nor a kind implying it is taken to return a view: forgetting to
-declare a kind can only make pullback refuse, never give a wrong gradient.
+A rule also carries its `kinds` (see KINDS), which the analyses ask through
+`kinds_of` instead of keeping lists of their own: "elementwise" and "reduction" (their
+results are new arrays), "fresh" (the result is a new object that shares no memory with
+an operand), "view" (the result may be an operand, a view into one, or a container
+holding one), "allocator" (a new array a user may write into in place) and
+"shape-preserving". A rule that declares neither "fresh" nor a kind implying it is taken
+to return a view: forgetting to declare a kind can only make pullback refuse, never
+give a wrong gradient. A callable without a rule (a module's NONDIFF, or WITHOUT_RULE
+for one pullback refuses to differentiate through, such as np.arange) declares its kinds
+and methods with `declare`.
+
+A rule declares the array methods that are its function (`methods=("clip",)`: normalize
+writes `x.clip(0, 1)` as `np.clip(x, 0, 1)`, `array_method`), and a rule module keeps
+the helpers its templates call beside its rules, in its HELPERS; `HELPERS` collects
+them (with `support`, the helpers several families share, and `tangent_support`), and
+`PURE_CALLS` names the calls the optimizer may drop when their result is unread. So
+adding a NumPy function is one declaration: its signature, adjoint, tangent, kinds and
+methods, and its helpers next to it. Facts that are not about one function stay in
+rules/ too: `rules.methods` (x.copy(), x.T, + and * of lists) and `rules.shifts` (the
+algebra of shifts the shapes analysis cancels).
 
     >>> import numpy as np
     >>> RULES[np.sin].fresh, RULES[np.transpose].fresh, RULES[np.transpose].kinds
