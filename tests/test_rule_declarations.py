@@ -5,6 +5,7 @@ instead of keeping a list of functions of its own."""
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import math
 import pkgutil
 
@@ -199,3 +200,22 @@ def test_writes_into_what_may_be_an_operand_are_refused():
 def test_pure_calls_come_from_the_rules():
     assert {"np.sin", "np.linalg.solve", "unreduce", "unbroadcast"} <= rules.PURE_CALLS
     assert "np.random.normal" not in rules.PURE_CALLS
+
+
+def test_no_stage_imports_a_rule_table_module():
+    """Also inside a function (where the scan of module attributes cannot see it): a stage
+    reads the rules through the package's questions (kinds_of, array_method, HELPERS,
+    PURE_CALLS) and the modules of facts that are not about one function (methods,
+    shifts), never a family table of a rule module."""
+    import re
+    from pathlib import Path
+
+    allowed = {"methods", "shifts"}
+    found = []
+    for module in _stage_modules():
+        text = Path(module.__file__).read_text()
+        for name in re.findall(r"from \.\.rules\.(\w+) import|rules\.(\w+)\.", text):
+            name = next(n for n in name if n)
+            if name not in allowed and importlib.util.find_spec(f"pullback.rules.{name}"):
+                found.append(f"{module.__name__}: pullback.rules.{name}")
+    assert not found, found
