@@ -169,6 +169,45 @@ def test_method_and_function_spellings_agree():
     np.testing.assert_allclose(pullback.grad(_clip_method)(x), pullback.grad(_clip_function)(x))
 
 
+# Shape facts come from kinds: builtins.abs and pow, math and np.conj are "elementwise",
+# np.copy and np.nan_to_num "shape-preserving". Each broadcasts here against a matrix,
+# so a gradient that skipped its unbroadcast would have the wrong shape and values.
+def _abs_broadcast(x, W):
+    return np.sum((abs(x) * W) ** 2)
+
+
+def _pow_conj_broadcast(x, W):
+    y = pow(x, 2.0)
+    return np.sum(np.conj(y) * W + y)
+
+
+def _nan_to_num_broadcast(x, W):
+    return np.sum(np.nan_to_num(x) * W)
+
+
+def _copy_broadcast(x, W):
+    c = np.copy(x)
+    return np.sum(c * W) + np.sum(np.conj(c) + W)
+
+
+@pytest.mark.parametrize("optimize", [True, False])
+@pytest.mark.parametrize("f", [_abs_broadcast, _pow_conj_broadcast, _nan_to_num_broadcast,
+                               _copy_broadcast])
+def test_kind_shape_facts_keep_broadcast_gradients(f, optimize):
+    rng = np.random.default_rng(5)
+    x, W = rng.uniform(0.2, 1.0, size=3), rng.normal(size=(2, 3))
+    assert_grad_matches(f, (x, W), wrt=(0, 1), optimize=optimize)
+
+
+def _math_scalar_broadcast(t, W):
+    return np.sum(abs(math.sin(t)) * W)
+
+
+def test_math_result_broadcast_against_an_array():
+    assert_grad_matches(_math_scalar_broadcast, (0.3, np.arange(6.0).reshape(2, 3)),
+                        wrt=(0, 1))
+
+
 def _write_into_arange(x):
     a = np.arange(3.0)
     a[1] = x
