@@ -1,5 +1,6 @@
 """Every name generated code binds itself: `np`, `math`, and the helpers of the runtime
-(`runtime/`) and of the rules (`rules/support.py`, `rules/tangent_support.py`).
+(`runtime/`) and of the rules (`rules.HELPERS`: `rules/support.py`, `rules/tangent_support.py`
+and the helpers a rule module keeps beside its rules).
 
 Guarantees: each name is defined once (two helpers of one name would silently hide
 each other, so that refuses to import); codegen binds exactly these as closure
@@ -17,12 +18,12 @@ import math
 
 import numpy as np
 
-from .rules import support, tangent_support
+from .rules import HELPERS as RULE_HELPERS
 from .runtime import helpers as runtime
 from .runtime import objects
 
 HELPERS = {"np": np, "math": math}
-for _helpers in (runtime.HELPERS, support.HELPERS, objects.HELPERS, tangent_support.HELPERS):
+for _helpers in (runtime.HELPERS, RULE_HELPERS, objects.HELPERS):
     if set(_helpers) & set(HELPERS):  # one would silently hide the other
         raise ImportError(f"helpers defined twice: {set(_helpers) & set(HELPERS)}")
     HELPERS.update(_helpers)

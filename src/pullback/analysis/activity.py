@@ -43,7 +43,7 @@ from ..errors import NoRuleError, PullbackError
 from ..frontend.parse import MISSING, is_library, parse_function, passed_through
 from ..helpers import HELPERS
 from ..ir.nodes import dotted_name, parameters, walk
-from ..rules.numpy import ELEMENTWISE, REDUCTIONS
+from ..rules.methods import ATTRIBUTE_FUNCTIONS, METHOD_RULES, SEQUENCE_RULES
 from ..runtime import helpers as runtime
 from .shapes import Shapes
 
@@ -57,25 +57,6 @@ BINOPS = {
 UNARYOPS = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_,
             gast.Invert: operator.invert}
 NONDIFF_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
-# Attributes of arrays that are NumPy functions of them (and views, as their rules say).
-ATTRIBUTE_FUNCTIONS = {"T": np.transpose, "real": np.real, "imag": np.imag}
-# Methods kept as written in the primal (lists have copy too); the receiver is `self`.
-METHOD_RULES = {
-    "copy": rules.rule("self", kinds=["fresh"], self="g"),
-    # a new array unless copy=False (aliasing.py's fresh_result asks the bound copy)
-    "astype": rules.rule("self, dtype, copy=True", self="astype_grad(g, ans)"),
-    "item": rules.rule("self", kinds=["fresh"], self="reshape_like(g, self)"),
-}
-# `+` and `*` where an operand may be a list or tuple: they join or repeat sequences, and
-# the helpers split the gradient accordingly (or, on numbers and arrays, do what the
-# operator rules do). The result is a new list (its elements are shared, but an array
-# written in place is never put into a list: aliasing.py refuses that).
-SEQUENCE_RULES = {
-    gast.Add: rules.rule("a, b", kinds=["fresh"], a="join_grad(g, a, b, 0)",
-                         b="join_grad(g, a, b, 1)"),
-    gast.Mult: rules.rule("a, b", kinds=["fresh"], a="replicate_grad(g, a, b, 0)",
-                          b="replicate_grad(g, a, b, 1)"),
-}
 SCALAR_BUILTINS = {builtins.len, builtins.int, builtins.float, builtins.bool, builtins.round}
 # Functions called for their effect that only read their arguments (format, print, log,
 # warn) and change none of them: a statement calling one may pass any value, differentiated
@@ -842,9 +823,9 @@ class Analysis:
             if callee in SCALAR_BUILTINS or _is_math(callee):
                 return True
             args = list(value.args) + [k.value for k in value.keywords]
-            if callee in ELEMENTWISE or callee in (builtins.abs, builtins.min, builtins.max):
+            if "elementwise" in rules.kinds_of(callee) or callee in (builtins.min, builtins.max):
                 return all(is_scalar(a) for a in args)
-            if callee in REDUCTIONS:
+            if "reduction" in rules.kinds_of(callee):
                 return op.bound.get("axis") is None and not op.bound.get("keepdims")
         return False
 
@@ -933,7 +914,7 @@ class Analysis:
                 if_scalar = [value.left, value.right]
             elif isinstance(value, gast.UnaryOp) or op.kind == "copy":
                 if_scalar = [value.operand] if isinstance(value, gast.UnaryOp) else [value]
-            elif isinstance(value, gast.Call) and op.callee in ELEMENTWISE:
+            elif isinstance(value, gast.Call) and "elementwise" in rules.kinds_of(op.callee):
                 if_scalar = value.args
             pairs = []
             for args in (always, if_scalar):

@@ -15,7 +15,8 @@ import gast
 from .. import rules
 from ..errors import UnsupportedSyntaxError
 from ..ir import nodes
-from .activity import NONDIFF_ATTRIBUTES, SEQUENCE_RULES
+from ..rules.methods import SEQUENCE_RULES
+from .activity import NONDIFF_ATTRIBUTES
 
 
 def check_writes(tree, analysis, parsed) -> None:
@@ -122,9 +123,7 @@ def _check_fresh(name, analysis, describe, where, seen) -> None:
 
 
 def _is_allocator(callee) -> bool:
-    from ..rules.numpy import ALLOCATORS
-
-    return _in(callee, ALLOCATORS)
+    return "allocator" in rules.kinds_of(callee)
 
 
 def fresh_result(analysis, stmt) -> bool:

@@ -29,22 +29,14 @@ import heapq
 import operator
 
 import gast
-import numpy as np
 
 from ..ir.nodes import walk
-from ..rules.numpy import ELEMENTWISE, REDUCTIONS
+from ..rules import kinds_of
+from ..rules.shifts import ADD, BINARY, SHIFT_PRESERVING, SHIFTABLE, UNARY
 
 SCALAR = ("scalar",)
 OPERATORS = {operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
              operator.mod, operator.neg, operator.pos}
-# Functions whose result has the shape of their (first) argument.
-SAME_SHAPE = {np.copy}
-# A shift by m: the value is f + c * m (ADD) or f * exp(c * m) (MUL), with m broadcast along
-# the axis it was reduced over, and f independent of m.
-ADD, MUL = "add", "mul"
-SHIFTABLE = {np.max, np.min, np.amax, np.amin}
-SHIFT_PRESERVING = {np.max: ADD, np.min: ADD, np.amax: ADD, np.amin: ADD, np.mean: None,
-                    np.sum: MUL}  # reduction -> the shift kind it keeps (mean keeps both)
 
 
 def _literal(value, default=None):
@@ -169,7 +161,7 @@ class Shapes:
         if op.kind != "rule":
             return None
         callee = op.callee
-        if callee in OPERATORS or callee in ELEMENTWISE:
+        if callee in OPERATORS or "elementwise" in kinds_of(callee):
             params = op.rule.broadcast or list(op.rule.signature.parameters)[:1]
             operands = [op.bound[p] for p in params]
             if callee in OPERATORS and not self._numeric_semantics(operands):
@@ -178,9 +170,11 @@ class Shapes:
             for operand in operands:
                 token = _broadcast(token, self.token(operand))
             return token
-        if callee in SAME_SHAPE or (callee is None and op.name in (".copy", ".astype")):
+        if "shape-preserving" in kinds_of(callee):
+            return self.token(op.bound[next(iter(op.rule.signature.parameters))])
+        if callee is None and op.name in (".copy", ".astype"):
             return self.token(next(iter(op.inputs.values())))
-        if callee in REDUCTIONS and {"a", "axis", "keepdims"} <= set(op.bound):
+        if "reduction" in kinds_of(callee) and {"a", "axis", "keepdims"} <= set(op.bound):
             axis = _literal(op.bound["axis"], default=...)
             keepdims = _literal(op.bound["keepdims"], default=...)
             if type(keepdims) is not bool:
@@ -229,8 +223,8 @@ class Shapes:
         if op.kind != "rule":
             return False, []
         if op.callee is operator.matmul or (op.callee not in OPERATORS and op.callee is not None
-                                            and (op.callee in ELEMENTWISE
-                                                 or op.callee in REDUCTIONS)):
+                                            and op.rule.arrays and kinds_of(op.callee)
+                                            & {"elementwise", "reduction"}):
             return True, []
         if op.callee not in OPERATORS:
             return False, []
@@ -325,20 +319,6 @@ class Shapes:
             keeps = SHIFT_PRESERVING[callee]
             return (kind, c) if carried == ["a"] and along and keeps in (None, kind) else False
         return UNARY.get((callee, kind), lambda c: False)(c)
-
-
-BINARY = {  # callee -> (shift kind it combines, sign of the second operand)
-    operator.add: (ADD, 1), np.add: (ADD, 1), operator.sub: (ADD, -1), np.subtract: (ADD, -1),
-    operator.mul: (MUL, 1), np.multiply: (MUL, 1), operator.truediv: (MUL, -1),
-    np.divide: (MUL, -1),
-}
-UNARY = {  # (callee, shift kind of its operand) -> the shift of its result
-    (operator.neg, ADD): lambda c: (ADD, -c), (np.negative, ADD): lambda c: (ADD, -c),
-    (operator.pos, ADD): lambda c: (ADD, c), (operator.pos, MUL): lambda c: (MUL, c),
-    (np.positive, ADD): lambda c: (ADD, c), (np.positive, MUL): lambda c: (MUL, c),
-    (np.copy, ADD): lambda c: (ADD, c), (np.copy, MUL): lambda c: (MUL, c),
-    (np.exp, ADD): lambda c: (MUL, c), (np.log, MUL): lambda c: (ADD, c),
-}
 
 
 def _reads(node, names) -> bool:

@@ -29,11 +29,6 @@ from ..errors import NoRuleError
 from ..ir.nodes import assign, binop, call, clone, const, load, store, substitute, tuple_of
 from .reverse import Reverse, _is_loop_exit
 
-# the array methods kept as written: their tangents
-METHOD_TANGENTS = {"copy": {"self": "owned(g)"}, "astype": {"self": "astype_grad(g, ans)"},
-                   "item": {"self": "item_tangent(g)"}}
-SEQUENCE_TANGENTS = {"list Add": "linear", "list Mult": "bilinear"}
-
 
 class Forward:
     def __init__(self, tree, analysis, wrt, mode="jvp", single=True, calls=None,
@@ -255,10 +250,6 @@ class Forward:
         """(the tangent of a rule's result, whether it is a new object)."""
         rule = op.rule
         how = rule.pushforward
-        if op.name.startswith(".") and op.name[1:] in METHOD_TANGENTS:
-            how = METHOD_TANGENTS[op.name[1:]]
-        elif op.name in SEQUENCE_TANGENTS:  # + and * of lists
-            how = SEQUENCE_TANGENTS[op.name]
         active = [p for p, atom in op.inputs.items() if self.active(atom)]
         if not active:  # an array or list the function writes values into
             return None, True

@@ -27,11 +27,9 @@ import bisect
 import operator
 
 import gast
-import numpy as np
 
 from .. import rules
 from ..ir.nodes import const, dotted_name, not_, walk
-from ..rules import support
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul}
 
@@ -117,16 +115,6 @@ def _is_copy(stmt) -> bool:
         and isinstance(stmt.value, (gast.Name, gast.Constant))
 
 
-# Calls that compute a value and do nothing else: the rule-mathematics helpers, the
-# runtime helpers that never mutate, and the NumPy functions the rule tables know.
-PURE_HELPERS = {name for name, obj in vars(support).items()
-                if callable(obj) and getattr(obj, "__module__", None) == support.__name__} | {
-    "unbroadcast", "owned", "as_grad", "item_grad", "add_grads", "pick_grad", "sum_grad",
-    "sorted_grad", "key_list", "unbound"}
-PURE_NUMPY = {f"np.{name}" for name, obj in vars(np).items()
-              if callable(obj) and (rules.lookup(obj) is not None)} | {
-    f"np.linalg.{name}" for name, obj in vars(np.linalg).items()
-    if callable(obj) and rules.lookup(obj) is not None}
 _PURE_NODES = (gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp, gast.Compare, gast.Tuple,
                gast.List, gast.Subscript, gast.Slice, gast.Attribute, gast.expr_context,
                gast.operator, gast.unaryop, gast.cmpop, gast.keyword, gast.Call)
@@ -138,7 +126,7 @@ def _is_pure(expr) -> bool:
             return False
         if isinstance(n, gast.Call):
             func = dotted_name(n.func)
-            if func not in PURE_HELPERS and func not in PURE_NUMPY:
+            if func not in rules.PURE_CALLS:
                 return False
     return True
 

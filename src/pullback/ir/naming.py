@@ -18,7 +18,7 @@ import re
 import gast
 
 from ..rules import FUNCTION_NAMES
-from ..rules.support import HELPERS as RULE_HELPERS
+from ..rules import HELPERS as RULE_HELPERS
 from ..runtime.helpers import HELPERS
 
 # Names the generated code binds for itself (closure variables of the gradient), and the

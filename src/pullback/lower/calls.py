@@ -4,7 +4,7 @@
 
 Guarantees on the output: a call's callee is a dotted name (or an atom holding the
 object called) and its arguments are atoms, evaluated in the call's order; `x.sum(...)`
-on a value of the function is `np.sum(x, ...)` (ARRAY_METHODS); a call with `*xs` or
+on a value of the function is `np.sum(x, ...)` (`methods=` on its rule); a call with `*xs` or
 `**m`, or of the user's function that takes `*args` or `**kwargs`, passes at most one
 `*P` (a tuple) and one `**M` (a dict); `*xs` to anything else is refused, located.
 `np.copyto(a, b)`, `a.fill(v)`, `np.fill_diagonal(a, v)` and `f(..., out=a)` (f with a
@@ -39,20 +39,6 @@ import numpy as np
 from .. import rules
 from ..frontend.parse import MISSING, is_library, passed_through
 from ..ir.nodes import assign, attribute_chain, binop, call, const, dotted_name, load, walk
-
-# Array methods and the NumPy functions they are (receiver first).
-ARRAY_METHODS = {
-    "sum": "np.sum", "mean": "np.mean", "max": "np.max", "min": "np.min", "prod": "np.prod",
-    "dot": "np.dot", "reshape": "np.reshape", "transpose": "np.transpose", "ravel": "np.ravel",
-    "flatten": "np.ravel", "clip": "np.clip", "squeeze": "np.squeeze", "cumsum": "np.cumsum",
-    "cumprod": "np.cumprod", "std": "np.std", "var": "np.var", "argmax": "np.argmax",
-    "argmin": "np.argmin", "argsort": "np.argsort", "any": "np.any", "all": "np.all",
-    "trace": "np.trace", "diagonal": "np.diagonal", "swapaxes": "np.swapaxes",
-    "conj": "np.conj", "conjugate": "np.conj", "round": "np.round", "repeat": "np.repeat",
-    "take": "np.take", "nonzero": "np.nonzero", "choose": "np.choose",
-}
-
-
 
 
 class Calls:
@@ -244,7 +230,8 @@ class Calls:
         """`x.sum(axis=0)` on a value of the function is `np.sum(x, axis=0)`: array
         methods become the NumPy functions that have derivative rules."""
         func = expr.func
-        if not isinstance(func, gast.Attribute) or func.attr not in ARRAY_METHODS:
+        function = rules.array_method(func.attr) if isinstance(func, gast.Attribute) else None
+        if function is None:
             return None
         head = dotted_name(func.value)
         if head is not None and head.split(".")[0] not in self.locals:
@@ -256,7 +243,7 @@ class Calls:
         args = list(expr.args)
         if func.attr in ("reshape", "transpose") and len(args) > 1:  # x.reshape(2, 3)
             args = [gast.Tuple(elts=args, ctx=gast.Load())]
-        return gast.Call(func=attribute_chain(ARRAY_METHODS[func.attr]),
+        return gast.Call(func=attribute_chain(function),
                          args=[func.value, *args], keywords=expr.keywords)
 
     def callee(self, func, out):

@@ -46,6 +46,7 @@ import builtins
 
 import gast
 
+from .. import rules
 from ..frontend.check import is_list_update
 from ..ir.naming import op_name
 from ..ir.nodes import (
@@ -63,7 +64,6 @@ from ..ir.nodes import (
     tuple_of,
     walk,
 )
-from ..rules.index_tricks import index_trick_call, is_index_trick
 from .calls import Calls
 from .common import at_line, located_error, reads_name, stored_names
 from .comprehensions import Comprehensions
@@ -96,6 +96,18 @@ def _base_name(expr) -> str:
     if isinstance(expr, gast.IfExp):
         return "choice"
     return "t"
+
+
+def indexing_call(subscript):
+    """`np.r_[a, 0:3]` as the call `np.r_.__getitem__((a, slice(0, 3, None)))`: the object
+    builds the value by a rule keyed by its bound `__getitem__` (rules.builds_by_indexing)."""
+    items = subscript.slice.elts if isinstance(subscript.slice, gast.Tuple) \
+        else [subscript.slice]
+    items = [gast.Call(func=load("slice"), args=[bound or const(None) for bound in
+                                                  (s.lower, s.upper, s.step)], keywords=[])
+             if isinstance(s, gast.Slice) else s for s in items]
+    method = gast.Attribute(value=subscript.value, attr="__getitem__", ctx=gast.Load())
+    return call(method, gast.Tuple(elts=items, ctx=gast.Load()))
 
 
 class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions):
@@ -393,8 +405,8 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions)
             return gast.Attribute(value=self.atom(expr.value, out), attr=expr.attr,
                                   ctx=gast.Load())
         if isinstance(expr, gast.Subscript):
-            if is_index_trick(self.parsed.resolve(expr.value)):  # np.r_[x, c]: a call
-                return self.simple(index_trick_call(expr), out)
+            if rules.builds_by_indexing(self.parsed.resolve(expr.value)):  # np.r_[x, c]
+                return self.simple(indexing_call(expr), out)
             base = self.atom(expr.value, out)
             return gast.Subscript(value=base, slice=self.index(expr.slice, out), ctx=gast.Load())
         if isinstance(expr, (gast.Tuple, gast.List)):

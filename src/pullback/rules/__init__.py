@@ -29,12 +29,26 @@ keepdims)`, right for a reduction along `axis` whose adjoint spreads g over the
 reduced axes times a weight. A rule with none of these has no forward-mode rule, and
 forward mode refuses to differentiate through it.
 
-A rule also carries its `kinds`, which the analyses ask instead of keeping lists of
-their own: "elementwise" and "reduction" (their results are new arrays), "fresh" (the
-result is a new object that shares no memory with an operand) and "view" (the result
-may be an operand, a view into one, or a container holding one). A rule that declares
-neither "fresh" nor a kind implying it is taken to return a view: forgetting to
-declare a kind can only make pullback refuse, never give a wrong gradient.
+A rule also carries its `kinds` (see KINDS), which the analyses ask through
+`kinds_of` instead of keeping lists of their own: "elementwise" and "reduction" (their
+results are new arrays), "fresh" (the result is a new object that shares no memory with
+an operand), "view" (the result may be an operand, a view into one, or a container
+holding one), "allocator" (a new array a user may write into in place) and
+"shape-preserving". A rule that declares neither "fresh" nor a kind implying it is taken
+to return a view: forgetting to declare a kind can only make pullback refuse, never
+give a wrong gradient. A callable without a rule (a module's NONDIFF, or WITHOUT_RULE
+for one pullback refuses to differentiate through, such as np.arange) declares its kinds
+and methods with `declare`.
+
+A rule declares the array methods that are its function (`methods=("clip",)`: normalize
+writes `x.clip(0, 1)` as `np.clip(x, 0, 1)`, `array_method`), and a rule module keeps
+the helpers its templates call beside its rules, in its HELPERS; `HELPERS` collects
+them (with `support`, the helpers several families share, and `tangent_support`), and
+`PURE_CALLS` names the calls the optimizer may drop when their result is unread. So
+adding a NumPy function is one declaration: its signature, adjoint, tangent, kinds and
+methods, and its helpers next to it. Facts that are not about one function stay in
+rules/ too: `rules.methods` (x.copy(), x.T, + and * of lists) and `rules.shifts` (the
+algebra of shifts the shapes analysis cancels).
 
     >>> import numpy as np
     >>> RULES[np.sin].fresh, RULES[np.transpose].fresh, RULES[np.transpose].kinds
@@ -62,8 +76,9 @@ class Rule:
     functions: tuple = ()  # (name, object) pairs the templates call besides the helpers
     arrays: bool = False  # the callable reads its operands as arrays (NumPy's array_like)
     joint: str = ""  # a call returning every parameter's gradient, in order (custom rules)
-    kinds: frozenset = frozenset()  # "elementwise", "reduction", "fresh", "view"
+    kinds: frozenset = frozenset()  # see KINDS
     jvp: object = None  # "linear" | "bilinear" | {param: tangent template} | None
+    methods: tuple = ()  # array methods that are this function: x.clip(0, 1) is np.clip(x, 0, 1)
 
     @property
     def pushforward(self):
@@ -167,24 +182,61 @@ def _signature(params: str) -> inspect.Signature:
     return inspect.signature(namespace["_"])
 
 
+# What a rule (or a declaration of a callable without one) may say of its callable:
+KINDS = frozenset({
+    "elementwise",  # acts on each element: the result has the broadcast operands' shape
+    "reduction",  # along axis (keepdims): with axis=None and keepdims=False, a scalar
+    "fresh",  # a new object that shares no memory with an operand
+    "view",  # may be an operand, a view into one, or a container holding one
+    "allocator",  # a new array the function owns (unless copy= says otherwise): writable
+    "shape-preserving",  # the result has the shape of the first argument
+})
 FRESH_KINDS = frozenset({"elementwise", "reduction", "fresh"})
 # adjoint templates that take parts of g: the function is not holomorphic, its adjoint
 # (autograd's convention for complex values) is not its tangent
 _NOT_HOLOMORPHIC = ("real(", "imag(", "conj(", "angle(")
 
 
-def rule(params: str, broadcast: bool = False, kinds=(), jvp=None, **partials: str) -> Rule:
+def rule(params: str, broadcast: bool = False, kinds=(), jvp=None, methods=(),
+         **partials: str) -> Rule:
     """A rule for a callable with parameters `params` ('x, axis=None', like a def);
-    `jvp` gives its tangent when its kinds do not (see `Rule.pushforward`)."""
+    `jvp` gives its tangent when its kinds do not (see `Rule.pushforward`): "diagonal"
+    says that the adjoint templates are the tangent templates too. `methods` are the
+    array methods that call the function with the array first."""
     sig = _signature(params)
     required = [n for n, p in sig.parameters.items() if p.default is inspect.Parameter.empty]
-    return Rule(sig, partials, tuple(required) if broadcast else (), kinds=frozenset(kinds),
-                jvp=jvp)
+    if jvp == "diagonal":
+        jvp = dict(partials)
+    return Rule(sig, partials, tuple(required) if broadcast else (), kinds=_kinds(kinds),
+                jvp=jvp, methods=tuple(methods))
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """What the analyses may know of a callable that has no derivative rule: a
+    non-differentiable one (a module's NONDIFF) or one pullback refuses to differentiate
+    through (a module's WITHOUT_RULE)."""
+
+    kinds: frozenset = frozenset()
+    methods: tuple = ()
+
+
+def declare(*funcs, kinds=(), methods=()) -> dict:
+    """{func: Declaration} for each of `funcs`, a NONDIFF or WITHOUT_RULE table's entries."""
+    declaration = Declaration(_kinds(kinds), tuple(methods))
+    return {func: declaration for func in funcs}
+
+
+def _kinds(kinds) -> frozenset:
+    kinds = frozenset(kinds)
+    if kinds - KINDS:
+        raise ValueError(f"unknown rule kinds {sorted(kinds - KINDS)}: known are {sorted(KINDS)}")
+    return kinds
 
 
 def of_kind(kind: str, table: dict) -> dict:
     """`table` with `kind` added to each of its rules: a family declared once."""
-    return {f: replace(r, kinds=r.kinds | {kind}) for f, r in table.items()}
+    return {f: replace(r, kinds=r.kinds | _kinds({kind})) for f, r in table.items()}
 
 
 # modules of this package
@@ -192,38 +244,130 @@ TABLES = ("operators", "math", "builtins", "numpy", "linalg", "fft", "scipy", "s
           "scipy_linalg", "scipy_signal", "scipy_integrate", "index_tricks")
 
 
-def _tables():
+def _modules():
+    """The rule modules of TABLES that import (SciPy's are skipped without SciPy)."""
     import importlib
 
-    rules: dict = {}
-    nondiff: set = set()
     for name in TABLES:
         try:
-            module = importlib.import_module(f"{__name__}.{name}")
+            yield importlib.import_module(f"{__name__}.{name}")
         except ImportError:  # an optional library (SciPy) that is not installed
             continue
+
+
+def _tables():
+    """(rules, non-differentiable callables) of the tables."""
+    rules: dict = {}
+    nondiff: set = set()
+    for module in _modules():
         if getattr(module, "ARRAY_LIKE", False):
             rules.update({f: replace(r, arrays=True) for f, r in module.RULES.items()})
         else:
             rules.update(module.RULES)
         nondiff.update(module.NONDIFF)
-    from .tangents import tangents  # forward mode's table, keyed by function (interim)
-
-    for func, jvp in tangents().items():
-        if func in rules and rules[func].jvp is None:
-            if jvp == "elementwise":  # elementwise, though not declared so
-                jvp = dict(rules[func].partials)
-            rules[func] = replace(rules[func], jvp=jvp)
     return rules, nondiff
 
 
+def _declarations():
+    """(callable -> Declaration for those without a rule, helper name -> helper, the
+    names of the helpers of the rules' mathematics, which never mutate their inputs)."""
+    from . import support, tangent_support
+
+    declared: dict = {}
+    helpers: dict = {}
+    _add_helpers(helpers, support)
+    for module in _modules():
+        if isinstance(module.NONDIFF, dict):
+            declared.update(module.NONDIFF)
+        declared.update(getattr(module, "WITHOUT_RULE", {}))
+        _add_helpers(helpers, module)
+    pure = frozenset(helpers)
+    _add_helpers(helpers, tangent_support)
+    return declared, helpers, pure
+
+
+def _add_helpers(helpers, module):
+    """A module's HELPERS (the functions its templates call by name) into `helpers`."""
+    found = getattr(module, "HELPERS", {})
+    if set(found) & set(helpers):  # one would silently hide the other
+        raise ImportError(f"rule helpers defined twice: {set(found) & set(helpers)}")
+    helpers.update(found)
+
+
 RULES, NONDIFF = _tables()
+DECLARED, HELPERS, _PURE_HELPERS = _declarations()
 # The names the tables' own helpers (Rule.functions) go by in generated code: reserved,
 # so that no user variable of that name hides one.
 FUNCTION_NAMES = frozenset(name for r in RULES.values() for name, _ in r.functions)
 # The non-differentiable functions of the tables return new values (counts, indices,
 # masks); those a user marks (stop_gradient, nondifferentiable) may return an operand.
 FRESH_NONDIFF = frozenset(NONDIFF)
+
+
+def _pure_calls() -> frozenset:
+    from ..runtime.helpers import PURE
+
+    numpy = {f"np.{name}" for name, obj in vars(_np).items()
+             if callable(obj) and lookup(obj) is not None}
+    linalg = {f"np.linalg.{name}" for name, obj in vars(_np.linalg).items()
+              if callable(obj) and lookup(obj) is not None}
+    return _PURE_HELPERS | PURE | numpy | linalg
+
+
+def kinds_of(obj) -> frozenset:
+    """The kinds its rule (or its declaration, for a callable without one) gives `obj`:
+    what every analysis asks instead of keeping a list of functions of its own. A
+    callable pullback knows nothing of has none."""
+    try:
+        found = RULES.get(obj) or DECLARED.get(obj)
+    except TypeError:  # unhashable callables have no rule
+        return frozenset()
+    return found.kinds if found is not None else frozenset()
+
+
+def _spelling(func) -> str:
+    """How generated code names a NumPy function: its shortest name in NumPy's namespace."""
+    names = [name for name, value in vars(_np).items() if value is func]
+    if not names:
+        raise ValueError(f"{func!r} is not in NumPy's namespace: it cannot declare methods")
+    return "np." + min(names, key=lambda name: (len(name), name))
+
+
+def _array_methods() -> dict:
+    methods: dict = {}
+    for func, declared in [*RULES.items(), *DECLARED.items()]:
+        for method in declared.methods:
+            if method in methods:
+                raise ImportError(f"the array method .{method}() is declared twice")
+            methods[method] = _spelling(func)
+    return methods
+
+
+_ARRAY_METHODS = _array_methods()
+
+
+def array_method(name: str) -> str | None:
+    """The NumPy function (as generated code spells it, 'np.clip') that the array method
+    `name` calls with the array as its first argument, or None for other names.
+
+    >>> array_method("clip"), array_method("conjugate"), array_method("append")
+    ('np.clip', 'np.conj', None)
+    """
+    return _ARRAY_METHODS.get(name)
+
+
+def builds_by_indexing(obj) -> bool:
+    """Whether `obj[key]` builds a value by a rule keyed by `obj.__getitem__` (np.r_ and
+    np.c_ do: rules/index_tricks.py), so the lowering writes it as that call.
+
+    >>> import numpy as np
+    >>> builds_by_indexing(np.r_), builds_by_indexing(np.s_), builds_by_indexing(np.ones(2))
+    (True, False, False)
+    """
+    try:
+        return isinstance(lookup(getattr(obj, "__getitem__", None)), Rule)
+    except TypeError:  # an unhashable object's bound method
+        return False
 
 
 def lookup(obj):
@@ -239,6 +383,10 @@ def lookup(obj):
 
 
 NONDIFF_MARK = "nondiff"
+# Calls (as generated code spells them) that compute a value and do nothing else, which
+# the optimizer may drop when their result is unread: the helpers of the rules' mathematics,
+# the runtime helpers declared pure, and the NumPy functions of the tables.
+PURE_CALLS = _pure_calls()
 VERSION = [0]  # bumped whenever a rule is registered, so cached transforms are redone
 
 

@@ -8,8 +8,9 @@ from ..runtime import helpers as runtime
 from . import rule
 
 RULES = {
-    builtins.abs: rule("x", kinds=["elementwise"], x="abs_grad(g, x)"),
-    builtins.float: rule("x", kinds=["fresh"], x="g"),
+    builtins.abs: rule("x", kinds=["elementwise"], x="abs_grad(g, x)",
+                       jvp={"x": "abs_tangent(g, x)"}),
+    builtins.float: rule("x", kinds=["fresh"], jvp="linear", x="g"),
     # NumPy's float64 called like float(): a NumPy scalar of the value
     numpy.float64: rule("x", kinds=["fresh"], x="g"),
     builtins.pow: rule("base, exp", broadcast=True, kinds=["elementwise"],
@@ -18,19 +19,24 @@ RULES = {
     # max(a, b) picks a when a >= b; max(values) the first largest element (a view: it
     # returns that element itself)
     builtins.max: rule("a, b=None", a="g * (a >= b) if b is not None else pick_grad(g, a, ans)",
-                       b="g * (a < b)"),
+                       b="g * (a < b)",
+                       jvp={"a": "g * (a >= b) if b is not None else pick_tangent(g, a, ans)",
+                            "b": "g * (a < b)"}),
     builtins.min: rule("a, b=None", a="g * (a <= b) if b is not None else pick_grad(g, a, ans)",
-                       b="g * (a > b)"),
-    builtins.sum: rule("iterable, start=0", kinds=["fresh"], iterable="sum_grad(g, iterable)",
-                       start="g"),
+                       b="g * (a > b)",
+                       jvp={"a": "g * (a <= b) if b is not None else pick_tangent(g, a, ans)",
+                            "b": "g * (a > b)"}),
+    builtins.sum: rule("iterable, start=0", kinds=["fresh"], jvp="linear",
+                       iterable="sum_grad(g, iterable)", start="g"),
     # complex(a, b) = a + ib: a real part's gradient is Re(g), an imaginary part's -Im(g)
     # (autograd's convention for gradients of complex values: dL/dRe - i dL/dIm)
-    builtins.complex: rule("real=0, imag=0", kinds=["fresh"], real="np.real(g)",
+    builtins.complex: rule("real=0, imag=0", kinds=["fresh"], jvp="linear", real="np.real(g)",
                            imag="-np.imag(g)"),
     # of a list the function just built: a new tuple of the same elements
-    builtins.tuple: rule("iterable", kinds=["fresh"], iterable="g"),
+    builtins.tuple: rule("iterable", kinds=["fresh"], jvp="linear", iterable="g"),
     # zip(*rows), as normalize writes it: new tuples of the same elements
-    runtime.transposed: rule("rows", kinds=["fresh"], rows="transposed_grad(g, rows)"),
+    runtime.transposed: rule("rows", kinds=["fresh"], jvp="linear",
+                             rows="transposed_grad(g, rows)"),
 }
 
 # normalize writes sorted(), and min() and max() with key=, as reads at the positions

@@ -26,10 +26,8 @@ rules have no tangent yet: forward mode refuses them ("no forward-mode rule").
 
 from dataclasses import replace
 
-import gast
 import numpy as np
 
-from ..ir.nodes import call, const, load
 from ..runtime.helpers import GradList
 from . import rule
 from .support import _zero
@@ -83,22 +81,7 @@ def _rule(name):
 
 
 # `np.r_` and `np.c_` are AxisConcatenator objects; their `__getitem__` builds the array
-INDEX_TRICKS = (np.r_, np.c_)
 RULES = {np.r_.__getitem__: _rule("r_"), np.c_.__getitem__: _rule("c_")}
 NONDIFF: set = set()
 
 
-def is_index_trick(obj) -> bool:
-    """Whether indexing `obj` builds an array that a rule here differentiates."""
-    return any(obj is trick for trick in INDEX_TRICKS)
-
-
-def index_trick_call(subscript):
-    """`np.r_[a, 0:3]` as the call `np.r_.__getitem__((a, slice(0, 3, None)))`."""
-    items = subscript.slice.elts if isinstance(subscript.slice, gast.Tuple) \
-        else [subscript.slice]
-    items = [gast.Call(func=load("slice"), args=[bound or const(None) for bound in
-                                                  (s.lower, s.upper, s.step)], keywords=[])
-             if isinstance(s, gast.Slice) else s for s in items]
-    method = gast.Attribute(value=subscript.value, attr="__getitem__", ctx=gast.Load())
-    return call(method, gast.Tuple(elts=items, ctx=gast.Load()))

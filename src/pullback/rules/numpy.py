@@ -1,6 +1,9 @@
 """Rules for NumPy functions, grouped by family: elementwise, reductions (and the
 cumulative scans), linear algebra, shape, construction and sorting. Elementwise
-binary rules broadcast; reductions honour `axis` and `keepdims`.
+binary rules broadcast; reductions honour `axis` and `keepdims`. The reductions
+(`rules.reductions`), linear algebra (`rules.linear_algebra`) and shape (`rules.shape`)
+families live in modules of their own, each beside its helpers; this module lists them
+with the others, which keep their helpers at its end.
 
 Signatures follow NumPy's, except that `out=` and options that change what is
 computed in ways no rule covers are left out: a call using them does not bind,
@@ -14,11 +17,14 @@ from dataclasses import replace
 
 import numpy as np
 
-from . import of_kind, rule
-from .support import _zero, unreduce
+from ..runtime.helpers import GradList
+from . import declare, linear_algebra, of_kind, reductions, rule, shape
+from .support import _array, _axes, _zero, unbroadcast
+from .tangent_support import zero_tangent
 
 FRESH = ("fresh",)  # returns a new array
 VIEW = ("view",)  # may return a view of an operand, or the operand itself (np.asarray)
+ALLOCATOR = ("allocator",)  # a new array a user may write into (unless copy=False)
 
 ELEMENTWISE = of_kind("elementwise", {
     np.sin: rule("x", x="g * np.cos(x)"),
@@ -46,7 +52,7 @@ ELEMENTWISE = of_kind("elementwise", {
     np.cbrt: rule("x", x="g / (3.0 * ans * ans)"),
     np.reciprocal: rule("x", x="-g * ans * ans"),
     np.square: rule("x", x="g * 2.0 * x"),
-    np.abs: rule("x", x="abs_grad(g, x)"),
+    np.abs: rule("x", x="abs_grad(g, x)", jvp={"x": "abs_tangent(g, x)"}),
     np.negative: rule("x", x="-g"),
     np.positive: rule("x", x="g"),
     np.add: rule("x1, x2", broadcast=True, x1="g", x2="g"),
@@ -93,77 +99,19 @@ ELEMENTWISE[np.clip] = replace(
     rule("a, a_min=None, a_max=None, *, min=None, max=None", kinds=("elementwise",),
          a=f"clip_grad(g, a, {_LOW}, {_HIGH})", a_min=f"clip_grad_min(g, a, a_min, {_HIGH})",
          a_max=f"clip_grad_max(g, a, {_LOW}, a_max)", min=f"clip_grad_min(g, a, min, {_HIGH})",
-         max=f"clip_grad_max(g, a, {_LOW}, max)"),
+         max=f"clip_grad_max(g, a, {_LOW}, max)", methods=("clip",)),
     broadcast=("a", "a_min", "a_max", "min", "max"))
 # NaN and infinities are replaced by constants, which carry no gradient; with copy=False
 # the result is x itself, so it is not declared a new array
 ELEMENTWISE[np.nan_to_num] = rule(
-    "x, copy=True, nan=0.0, posinf=None, neginf=None", kinds=VIEW,
+    "x, copy=True, nan=0.0, posinf=None, neginf=None", kinds=VIEW + ("shape-preserving",),
     x="np.where(np.isfinite(x), g, 0.0)", nan="np.sum(np.where(np.isnan(x), g, 0.0))",
     posinf="np.sum(np.where(np.isposinf(x), g, 0.0))",
     neginf="np.sum(np.where(np.isneginf(x), g, 0.0))")
 
-# Reductions with axis=None and keepdims=False return a scalar (the activity pass
-# relies on it, so functions that do not, such as cumsum, are kept out of this table).
-_EXTREME = "unreduce_extreme(g, a, ans, axis, keepdims)"
-REDUCTIONS = of_kind("reduction", {
-    np.sum: rule("a, axis=None, dtype=None, *, keepdims=False",
-                 a="unreduce(g, a, axis, keepdims)"),
-    np.nansum: rule("a, axis=None, dtype=None, *, keepdims=False",
-                    a="nansum_grad(g, a, axis, keepdims)"),
-    np.mean: rule("a, axis=None, dtype=None, *, keepdims=False",
-                  a="unreduce_mean(g, a, ans, axis, keepdims)"),
-    np.prod: rule("a, axis=None, dtype=None, *, keepdims=False",
-                  a="prod_grad(g, a, axis, keepdims)"),
-    np.max: rule("a, axis=None, *, keepdims=False", a=_EXTREME),
-    np.min: rule("a, axis=None, *, keepdims=False", a=_EXTREME),
-    np.amax: rule("a, axis=None, *, keepdims=False", a=_EXTREME),
-    np.amin: rule("a, axis=None, *, keepdims=False", a=_EXTREME),
-    np.var: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False",
-                 a="var_grad(g, a, axis, ddof, keepdims)",
-                 ddof="no_derivative(g, 'the ddof of np.var')"),
-    np.std: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False",
-                 a="std_grad(g, a, ans, axis, ddof, keepdims)",
-                 ddof="no_derivative(g, 'the ddof of np.std')"),
-    np.average: rule("a, axis=None, weights=None, *, keepdims=False",
-                     a="average_grad(g, a, ans, axis, weights, keepdims)",
-                     weights="average_grad_weights(g, a, ans, axis, weights, keepdims)"),
-    np.linalg.norm: rule("x, ord=None, axis=None, keepdims=False",
-                         x="norm_grad(g, x, ans, ord, axis, keepdims)",
-                         ord="no_derivative(g, 'the ord of np.linalg.norm')"),
-    np.ptp: rule("a, axis=None, *, keepdims=False", a="ptp_grad(g, a, axis, keepdims)"),
-    np.nanmean: rule("a, axis=None, dtype=None, *, keepdims=False",
-                     a="nanmean_grad(g, a, axis, keepdims)"),
-    np.nanvar: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False",
-                    a="nanvar_grad(g, a, axis, ddof, keepdims)",
-                    ddof="no_derivative(g, 'the ddof of np.nanvar')"),
-    np.nanstd: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False",
-                    a="nanvar_grad(g, a, axis, ddof, keepdims, ans, True)",
-                    ddof="no_derivative(g, 'the ddof of np.nanstd')"),
-    np.nanprod: rule("a, axis=None, dtype=None, *, keepdims=False",
-                     a="nanprod_grad(g, a, axis, keepdims)"),
-    np.nanmax: rule("a, axis=None, *, keepdims=False", a=_EXTREME),
-    np.nanmin: rule("a, axis=None, *, keepdims=False", a=_EXTREME),
-    # linear interpolation between two order statistics (the default method)
-    np.median: rule("a, axis=None, *, keepdims=False",
-                    a="quantile_grad(g, a, 0.5, axis, keepdims)"),
-})
-
-# np.quantile and np.percentile with an array q return an array even with axis=None.
-QUANTILES = of_kind("fresh", {
-    np.quantile: rule("a, q, axis=None, *, method='linear', keepdims=False",
-                      a="quantile_grad(g, a, q, axis, keepdims, method)",
-                      q="no_derivative(g, 'the q of np.quantile')"),
-    np.percentile: rule("a, q, axis=None, *, method='linear', keepdims=False",
-                        a="quantile_grad(g, a, q, axis, keepdims, method, 0.01)",
-                        q="no_derivative(g, 'the q of np.percentile')"),
-})
-
-CUMULATIVE = of_kind("fresh", {
-    np.cumsum: rule("a, axis=None, dtype=None", a="cumsum_grad(g, a, axis)"),
-    np.cumprod: rule("a, axis=None, dtype=None", a="cumprod_grad(g, a, ans, axis)"),
-    np.nancumsum: rule("a, axis=None, dtype=None", a="nancumsum_grad(g, a, axis)"),
-})
+REDUCTIONS = reductions.REDUCTIONS
+QUANTILES = reductions.QUANTILES
+CUMULATIVE = reductions.CUMULATIVE
 
 DIFFERENCES = {
     # n=0 returns a itself
@@ -180,162 +128,53 @@ DIFFERENCES = {
                       v="convolve_grad(g, a, v, mode, 'v')"),
 }
 
-# np.einsum takes its operands as *operands, which a rule cannot name: the slots
-# op0..op7 hold them (the string form), or operands and sublists alternately (the
-# interleaved form, whose first operand lands in `subscripts`).
-_EINSUM_SLOTS = ("subscripts",) + tuple(f"op{i}" for i in range(8))
-_EINSUM_ARGS = "(" + ", ".join(_EINSUM_SLOTS) + ")"
+LINEAR_ALGEBRA = linear_algebra.LINEAR_ALGEBRA
 
-LINEAR_ALGEBRA = {
-    np.dot: rule("a, b", kinds=FRESH, a="dot_grad_a(g, a, b)", b="dot_grad_b(g, a, b)"),
-    np.vdot: rule("a, b", kinds=FRESH, a="vdot_grad(g, a, b, 0)", b="vdot_grad(g, a, b, 1)"),
-    np.inner: rule("a, b", kinds=FRESH, a="inner_grad(g, 0, a, b)", b="inner_grad(g, 1, a, b)"),
-    np.outer: rule("a, b", kinds=FRESH, a="outer_grad_a(g, a, b)", b="outer_grad_b(g, a, b)"),
-    np.matmul: rule("x1, x2", kinds=FRESH,
-                    x1="matmul_grad_a(g, x1, x2)", x2="matmul_grad_b(g, x1, x2)"),
-    np.tensordot: rule("a, b, axes=2", kinds=FRESH, a="tensordot_grad(g, 0, a, b, axes)",
-                       b="tensordot_grad(g, 1, a, b, axes)"),
-    np.einsum: rule("subscripts, op0, op1=None, op2=None, op3=None, op4=None, op5=None, "
-                    "op6=None, op7=None, *, optimize=False", kinds=VIEW,
-                    **{p: f"einsum_grad(g, {k}, {_EINSUM_ARGS})"
-                       for k, p in enumerate(_EINSUM_SLOTS)}),
-    np.trace: rule("a, offset=0, axis1=0, axis2=1, dtype=None", kinds=FRESH,
-                   a="trace_grad(g, a, ans, offset, axis1, axis2)"),
-    np.kron: rule("a, b", kinds=FRESH, a="kron_grad(g, a, b, 'a')", b="kron_grad(g, a, b, 'b')"),
-    np.cross: rule("a, b, axisa=-1, axisb=-1, axisc=-1, axis=None", kinds=FRESH,
-                   **{p: f"cross_grad(g, a, b, axisa, axisb, axisc, axis, {p!r})"
-                      for p in ("a", "b")}),
-    np.diag: rule("v, k=0", kinds=VIEW, v="diag_grad(g, v, k)"),
-    np.diagonal: rule("a, offset=0, axis1=0, axis2=1", kinds=VIEW,
-                      a="diagonal_grad(g, a, offset, axis1, axis2)"),
-    np.linalg.inv: rule("a", kinds=FRESH, a="inv_grad(g, ans)"),
-    np.linalg.det: rule("a", kinds=FRESH, a="det_grad(g, a, ans)"),
-    np.linalg.slogdet: rule("a", kinds=FRESH, a="slogdet_grad(g, a)"),
-    np.linalg.solve: rule("a, b", kinds=FRESH,
-                          a="solve_grad_a(g, a, b, ans)", b="solve_grad_b(g, a, b)"),
-    np.linalg.cholesky: rule("a, *, upper=False", kinds=FRESH, a="cholesky_grad(g, ans, upper)"),
-}
-
-SHAPE = {
-    np.reshape: rule("a, shape=None, order='C', *, newshape=None, copy=None", kinds=VIEW,
-                     a="reshape_grad(g, a, order)"),
-    np.ravel: rule("a, order='C'", kinds=VIEW, a="reshape_grad(g, a, order)"),
-    np.squeeze: rule("a, axis=None", kinds=VIEW, a="reshape_like(g, a)"),
-    np.expand_dims: rule("a, axis", kinds=VIEW, a="reshape_like(g, a)"),
-    np.copy: rule("a", kinds=FRESH, a="g"),
-    np.transpose: rule("a, axes=None", kinds=VIEW,
-                       a="map_grad(np.transpose, g, None if axes is None else np.argsort(axes))"),
-    np.swapaxes: rule("a, axis1, axis2", kinds=VIEW, a="map_grad(np.swapaxes, g, axis1, axis2)"),
-    np.moveaxis: rule("a, source, destination", kinds=VIEW,
-                      a="map_grad(np.moveaxis, g, destination, source)"),
-    np.concatenate: rule("arrays, axis=0, *, dtype=None", kinds=FRESH,
-                         arrays="concatenate_grad(g, arrays, axis)"),
-    np.stack: rule("arrays, axis=0, *, dtype=None", kinds=FRESH,
-                   arrays="stack_grad(g, arrays, axis)"),
-    np.hstack: rule("tup, *, dtype=None", kinds=FRESH, tup="hstack_grad(g, tup)"),
-    np.vstack: rule("tup, *, dtype=None", kinds=FRESH, tup="vstack_grad(g, tup)"),
-    np.row_stack: rule("tup, *, dtype=None", kinds=FRESH, tup="vstack_grad(g, tup)"),
-    np.column_stack: rule("tup", kinds=FRESH, tup="column_stack_grad(g, tup)"),
-    np.dstack: rule("tup", kinds=FRESH, tup="dstack_grad(g, tup)"),
-    np.append: rule("arr, values, axis=None", kinds=FRESH,
-                    arr="append_grad(g, arr, values, axis, 'arr')",
-                    values="append_grad(g, arr, values, axis, 'values')"),
-    np.split: rule("ary, indices_or_sections, axis=0", kinds=VIEW,
-                   ary="split_grad(g, ary, ans, axis)"),
-    np.array_split: rule("ary, indices_or_sections, axis=0", kinds=VIEW,
-                         ary="split_grad(g, ary, ans, axis)"),
-    np.hsplit: rule("ary, indices_or_sections", kinds=VIEW,
-                    ary="split_sections_grad(g, ary, ans, 'h')"),
-    np.vsplit: rule("ary, indices_or_sections", kinds=VIEW,
-                    ary="split_sections_grad(g, ary, ans, 'v')"),
-    np.dsplit: rule("ary, indices_or_sections", kinds=VIEW,
-                    ary="split_sections_grad(g, ary, ans, 'd')"),
-    np.tile: rule("A, reps", kinds=FRESH, A="tile_grad(g, A, reps)"),
-    np.repeat: rule("a, repeats, axis=None", kinds=FRESH, a="repeat_grad(g, a, repeats, axis)"),
-    np.broadcast_to: rule("array, shape", kinds=VIEW, array="unbroadcast(g, array)"),
-    np.flip: rule("m, axis=None", kinds=VIEW, m="map_grad(np.flip, g, axis)"),
-    np.flipud: rule("m", kinds=VIEW, m="map_grad(np.flipud, g)"),
-    np.fliplr: rule("m", kinds=VIEW, m="map_grad(np.fliplr, g)"),
-    np.rot90: rule("m, k=1, axes=(0, 1)", kinds=VIEW, m="rot90_grad(g, k, axes)"),
-    np.rollaxis: rule("a, axis, start=0", kinds=VIEW, a="rollaxis_grad(g, a, axis, start)"),
-    # one array only: given several, they return a list
-    np.atleast_1d: rule("ary", kinds=VIEW, ary="reshape_like(g, ary)"),
-    np.atleast_2d: rule("ary", kinds=VIEW, ary="reshape_like(g, ary)"),
-    np.atleast_3d: rule("ary", kinds=VIEW, ary="reshape_like(g, ary)"),
-    np.roll: rule("a, shift, axis=None", kinds=FRESH,
-                  a="map_grad(np.roll, g, np.negative(shift), axis)"),
-    np.pad: rule("array, pad_width, mode='constant', constant_values=0", kinds=FRESH,
-                 array="pad_grad(g, array, pad_width, mode)",
-                 constant_values="pad_grad_values(g, array, pad_width, constant_values)"),
-    np.take: rule("a, indices, axis=None, *, mode='raise'", kinds=FRESH,
-                  a="take_grad(g, a, indices, axis, mode)"),
-    np.triu: rule("m, k=0", kinds=FRESH, m="tri_grad(g, m, k, True)"),
-    np.tril: rule("m, k=0", kinds=FRESH, m="tri_grad(g, m, k, False)"),
-}
+SHAPE = shape.SHAPE
 
 # Complex numbers: the parts of a value, and its conjugate (their gradients follow
 # autograd's convention, dL/dRe - i dL/dIm; a real input gets the real part).
 COMPLEX = {
-    np.real: rule("val", kinds=VIEW, val="real_grad(g, val)"),
-    np.imag: rule("val", kinds=VIEW, val="imag_grad(g, val)"),
-    np.conj: rule("x", kinds=["elementwise"], x="np.conj(g)"),
+    np.real: rule("val", kinds=VIEW, val="real_grad(g, val)", jvp="linear"),
+    np.imag: rule("val", kinds=VIEW, val="imag_grad(g, val)", jvp="linear"),
+    np.conj: rule("x", kinds=["elementwise"], x="np.conj(g)", jvp={"x": "np.conj(g)"},
+                  methods=("conj", "conjugate")),
     np.angle: rule("z, deg=False", kinds=FRESH,
-                   z="angle_grad(g, z) * (57.29577951308232 if deg else 1.0)"),
+                   z="angle_grad(g, z) * (57.29577951308232 if deg else 1.0)",
+                   jvp={"z": "np.imag(g / z) * (57.29577951308232 if deg else 1.0)"}),
     np.real_if_close: rule("a, tol=100", kinds=VIEW, a="real_if_close_grad(g, a, ans)"),
 }
 
 CONSTRUCTION = {
-    np.array: rule("object, dtype=None, *, copy=True, order='K', ndmin=0", kinds=VIEW,
-                   object="array_grad(g, object, ans)"),
-    np.asarray: rule("a, dtype=None, order=None", kinds=VIEW, a="array_grad(g, a, ans)"),
-    np.full: rule("shape, fill_value, dtype=None", kinds=FRESH,
-                  fill_value="full_grad(g, fill_value, ans)"),
-    np.full_like: rule("a, fill_value, dtype=None", kinds=FRESH,
-                       fill_value="full_grad(g, fill_value, ans)"),
+    np.array: rule("object, dtype=None, *, copy=True, order='K', ndmin=0", kinds=VIEW + ALLOCATOR,
+                   object="array_grad(g, object, ans)",
+                   jvp={"object": "array_tangent(g, ans, object)"}),
+    np.asarray: rule("a, dtype=None, order=None", kinds=VIEW, a="array_grad(g, a, ans)",
+                     jvp={"a": "array_tangent(g, ans, a)"}),
+    np.full: rule("shape, fill_value, dtype=None", kinds=FRESH + ALLOCATOR,
+                  fill_value="full_grad(g, fill_value, ans)",
+                  jvp={"fill_value": "full_tangent(g, ans)"}),
+    np.full_like: rule("a, fill_value, dtype=None", kinds=FRESH + ALLOCATOR,
+                       fill_value="full_grad(g, fill_value, ans)",
+                       jvp={"fill_value": "full_tangent(g, ans)"}),
     # retstep=True returns a tuple, which this rule does not take: left out
-    np.linspace: rule("start, stop, num=50, endpoint=True, *, dtype=None, axis=0", kinds=FRESH,
+    np.linspace: rule("start, stop, num=50, endpoint=True, *, dtype=None, axis=0",
+                      kinds=FRESH + ALLOCATOR,
                       **{p: f"linspace_grad(g, start, stop, num, endpoint, axis, {p!r}, ans)"
                          for p in ("start", "stop")}),
     np.select: rule("condlist, choicelist, default=0", kinds=FRESH,
                     choicelist="select_grad(g, condlist, choicelist, ans)",
                     default="select_default_grad(g, condlist, default, ans)"),
     np.choose: rule("a, choices, *, mode='raise'", kinds=FRESH,
-                    choices="choose_grad(g, a, choices, mode)"),
+                    choices="choose_grad(g, a, choices, mode)", methods=("choose",)),
 }
 
-def masked_sum_grad(g, a, axis, keepdims, where):
-    """np.sum(a, axis, where=where): g spread over a's shape, where `where` holds."""
-    if _zero(g):
-        return 0.0
-    return unreduce(g, a, axis, keepdims) * np.broadcast_to(where, np.shape(a))
 
-
-def masked_mean_grad(g, a, axis, keepdims, where):
-    """np.mean(a, axis, where=where): g over the count of each slice's selected entries,
-    spread over those entries."""
-    if _zero(g):
-        return 0.0
-    mask = np.broadcast_to(where, np.shape(a))
-    spread = np.asarray(unreduce(g, a, axis, keepdims))
-    count = np.maximum(np.sum(mask, axis=axis, keepdims=True), 1)
-    return np.where(mask, spread / count.astype(spread.dtype), 0)
-
-
-# where= (np.sum(x, where=x > 0), x.mean(where=mask)): a masked sum or mean. A call
-# without it keeps the plain template: its test `where is None` folds at transform time.
-for _func, _plain, _masked in (
-        (np.sum, "unreduce(g, a, axis, keepdims)", "masked_sum_grad"),
-        (np.mean, "unreduce_mean(g, a, ans, axis, keepdims)", "masked_mean_grad")):
-    REDUCTIONS[_func] = replace(
-        rule("a, axis=None, dtype=None, *, keepdims=False, where=None", kinds=("reduction",),
-             a=f"{_plain} if where is None else {_masked}(g, a, axis, keepdims, where)"),
-        functions=(("masked_sum_grad", masked_sum_grad),
-                   ("masked_mean_grad", masked_mean_grad)))
 
 
 SORTING = {
     np.sort: rule("a, axis=-1, kind=None, order=None, *, stable=None", kinds=FRESH,
-                  a="sort_grad(g, a, axis)"),
+                  a="sort_grad(g, a, axis)", jvp={"a": "sort_tangent(g, a, axis)"}),
     np.partition: rule("a, kth, axis=-1, kind='introselect', order=None", kinds=FRESH,
                        a="partition_grad(g, a, ans, axis)"),
 }
@@ -348,20 +187,294 @@ RULES = {**ELEMENTWISE, **REDUCTIONS, **QUANTILES, **CUMULATIVE, **DIFFERENCES, 
 # Results that carry no gradient: shapes, indices, comparisons, constructors,
 # piecewise-constant functions.
 NONDIFF = {
-    np.shape, np.ndim, np.size, np.argmax, np.argmin, np.argsort, np.sign, np.floor, np.ceil,
-    np.round, np.rint, np.trunc, np.floor_divide, np.isnan, np.isinf, np.isfinite,
-    np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal,
-    np.logical_and, np.logical_or, np.logical_not, np.zeros, np.ones, np.empty,
-    np.zeros_like, np.ones_like, np.empty_like, np.eye, np.identity,
-    np.all, np.any, np.nonzero, np.count_nonzero,
-    np.around, np.fix, np.signbit, np.tri, np.argwhere,
-    np.flatnonzero, np.searchsorted, np.nanargmax, np.nanargmin, np.isclose, np.allclose,
-    np.array_equal, np.indices, np.tril_indices, np.triu_indices, np.diag_indices,
-    np.unravel_index, np.ravel_multi_index, np.linalg.matrix_rank,
+    **declare(
+        np.shape, np.ndim, np.size, np.sign, np.floor, np.ceil, np.rint, np.trunc,
+        np.floor_divide, np.isnan, np.isinf, np.isfinite, np.less, np.less_equal, np.greater,
+        np.greater_equal, np.equal, np.not_equal, np.logical_and, np.logical_or,
+        np.logical_not, np.count_nonzero, np.around, np.fix, np.signbit, np.tri, np.argwhere,
+        np.flatnonzero, np.searchsorted, np.nanargmax, np.nanargmin, np.isclose, np.allclose,
+        np.array_equal, np.indices, np.tril_indices, np.triu_indices, np.diag_indices,
+        np.unravel_index, np.ravel_multi_index, np.linalg.matrix_rank),
+    # new arrays the function owns: the only values pullback lets a user write into in
+    # place (besides np.copy, np.array, np.full, ... among the rules)
+    **declare(np.zeros, np.ones, np.empty, np.zeros_like, np.ones_like, np.empty_like, np.eye,
+              np.identity, kinds=ALLOCATOR),
+    **{f: declare(f, methods=(f.__name__,))[f]
+       for f in (np.argmax, np.argmin, np.argsort, np.any, np.all, np.round, np.nonzero)},
 }
 
-# Calls that return a new array the function owns: the only values pullback lets
-# a user write into in place.
-ALLOCATORS = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.empty_like,
-              np.full_like, np.eye, np.identity, np.arange, np.linspace, np.copy, np.array}
+# No rule (a value being differentiated that reaches them is refused), but a new array.
+WITHOUT_RULE = declare(np.arange, kinds=ALLOCATOR)
 
+
+
+# ----------------------------------------- helpers of the rules above, by name in templates
+
+def full_grad(g, fill_value, ans):
+    """The gradient of np.full / np.full_like with respect to the fill value (zero when
+    the result's integer dtype truncated it)."""
+    if np.asarray(ans).dtype.kind not in "fc":
+        return 0.0
+    return unbroadcast(g, fill_value)
+
+
+def clip_grad(g, a, a_min, a_max):
+    """np.clip(a, a_min, a_max) = minimum(maximum(a, a_min), a_max): a keeps the gradient
+    where a_min <= a <= a_max (either bound may be None)."""
+    a, a_min, a_max = _array(a), _array(a_min), _array(a_max)
+    mask = True
+    if a_min is not None:
+        mask = mask & (a >= a_min)
+    if a_max is not None:
+        mask = mask & (a <= a_max)
+    return g * mask
+
+
+def clip_grad_min(g, a, a_min, a_max):
+    """The lower bound gets the gradient where it is the result: a < a_min <= a_max."""
+    a, a_min, a_max = _array(a), _array(a_min), _array(a_max)
+    mask = a < a_min
+    if a_max is not None:
+        mask = mask & (a_min <= a_max)
+    return g * mask
+
+
+def clip_grad_max(g, a, a_min, a_max):
+    """The upper bound gets the gradient where it is the result: maximum(a, a_min) > a_max."""
+    a, a_max = _array(a), _array(a_max)
+    return g * ((a if a_min is None else np.maximum(a, a_min)) > a_max)
+
+
+def sinc_grad(g, x):
+    """d/dx sin(pi x) / (pi x) = (cos(pi x) - sinc(x)) / x, and 0 at x = 0."""
+    x = np.asarray(x)
+    x = x.astype(np.result_type(x, float), copy=False)  # complex x stays complex
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = np.where(x == 0.0, 0.0, (np.cos(np.pi * x) - np.sinc(x)) / np.where(x == 0, 1.0, x))
+    return g * d
+
+
+def real_grad(g, x):
+    """np.real(x): the gradient of the real part, as a complex value when x is complex."""
+    return np.real(g) + 0j if np.iscomplexobj(x) else g
+
+
+def imag_grad(g, x):
+    """np.imag(x): -1j * g for a complex x; the imaginary part of a real x is 0."""
+    return -1j * np.real(g) if np.iscomplexobj(x) else 0.0 * g
+
+
+def angle_grad(g, x):
+    """np.angle(x) = atan2(Im x, Re x): -1j * g * conj(x) / |x|^2."""
+    x = np.asarray(x)
+    return -1j * np.real(g) * np.conj(x) / (x.real ** 2 + x.imag ** 2)
+
+
+def array_grad(g, obj, ans):
+    """np.array(obj): the gradient split back into obj's nesting (lists of lists of ...),
+    or g in obj's shape for an array. Zero when the dtype truncated."""
+    if _zero(g) or np.asarray(ans).dtype.kind not in "fc":
+        return 0.0
+    return _split_like(np.reshape(g, np.shape(obj)), obj)
+
+
+def _split_like(g, obj):
+    if isinstance(obj, (list, tuple)):
+        return GradList(_split_like(g[i], o) for i, o in enumerate(obj))
+    return g
+
+
+def sort_grad(g, a, axis=-1):
+    """Each sorted value's gradient goes back to where it came from (via argsort)."""
+    if _zero(g):
+        return 0.0
+    a = np.asarray(a)
+    out = np.zeros(a.shape, dtype=np.result_type(a, g, float))
+    if axis is None:
+        flat = out.reshape(-1)
+        flat[np.argsort(a, axis=None, kind="stable")] = np.ravel(g)
+        return flat.reshape(a.shape)
+    np.put_along_axis(out, np.argsort(a, axis=axis, kind="stable"), g, axis)
+    return out
+
+
+def real_if_close_grad(g, x, ans):
+    """np.real_if_close returns x's real part when its imaginary part is negligible, else x."""
+    return g if np.iscomplexobj(ans) else real_grad(g, x)
+
+
+def copysign_grad(g, x1, x2):
+    """copysign(x1, x2) = |x1| with x2's sign bit: d/dx1 = sign(x1) * (-1 if signbit(x2))."""
+    return g * np.sign(x1) * np.where(np.signbit(x2), -1.0, 1.0)
+
+
+def remainder_grad_divisor(g, x1, x2, truncated):
+    """np.mod(x1, x2) = x1 - floor(x1 / x2) * x2 (np.fmod: trunc instead of floor)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        quotient = np.true_divide(x1, x2)
+    return -g * (np.trunc(quotient) if truncated else np.floor(quotient))
+
+
+def diff_grad(g, a, n=1, axis=-1, prepend=None, append=None, wrt="a"):
+    """np.diff is linear: each step y_i = x_(i+1) - x_i has the adjoint
+    pad(g, (1, 0)) - pad(g, (0, 1)) along the axis. The gradient of the joined array
+    (prepend, a, append) is then cut into its pieces (a scalar piece was broadcast)."""
+    if _zero(g):
+        return 0.0
+    axis = axis % max(np.ndim(a), 1)
+    g = np.asarray(g)
+    for _ in range(n):
+        before = [(0, 0)] * g.ndim
+        after = [(0, 0)] * g.ndim
+        before[axis], after[axis] = (1, 0), (0, 1)
+        g = np.pad(g, before) - np.pad(g, after)
+    ahead = 0 if prepend is None else (np.shape(prepend)[axis] if np.ndim(prepend) else 1)
+    size = np.shape(a)[axis]
+    if wrt == "a":
+        piece, value = np.take(g, range(ahead, ahead + size), axis=axis), a
+    elif wrt == "prepend":
+        piece, value = np.take(g, range(ahead), axis=axis), prepend
+    else:
+        piece, value = np.take(g, range(ahead + size, g.shape[axis]), axis=axis), append
+    return np.sum(piece) if np.ndim(value) == 0 else piece
+
+
+def gradient_grad(g, f, spacings, axis=None, edge_order=1):
+    """np.gradient is linear in f along each axis: its adjoint is the transpose of the
+    matrix it applies, found by applying it to the columns of an identity."""
+    if _zero(g):
+        return 0.0
+    f = np.asarray(f)
+    spacings = [s for s in spacings if s is not None]
+    axes = _axes(axis, f.ndim)
+    grads = [g] if len(axes) == 1 else g
+    if len(spacings) == 1:
+        spacings = spacings * len(axes)
+    total = np.zeros(f.shape, dtype=np.result_type(f, float))
+    for i, (ax, gi) in enumerate(zip(axes, grads)):
+        if _zero(gi):
+            continue
+        n = f.shape[ax]
+        matrix = np.gradient(np.eye(n), *spacings[i:i + 1], axis=0, edge_order=edge_order)
+        moved = np.tensordot(matrix, np.moveaxis(gi, ax, 0), axes=(0, 0))  # M^T g
+        total += np.moveaxis(moved, 0, ax)
+    return total
+
+
+def partition_grad(g, a, ans, axis=-1):
+    """np.partition permutes a: the k-th smallest value of the result goes back to the
+    k-th smallest of a (both ranked stably), which matches values to where they came from."""
+    if _zero(g):
+        return 0.0
+    a = np.asarray(a)
+    if axis is None:
+        return np.reshape(partition_grad(g, np.ravel(a), ans, 0), a.shape)
+    source = np.argsort(a, axis=axis, kind="stable")
+    target = np.argsort(ans, axis=axis, kind="stable")
+    out = np.zeros(a.shape, dtype=np.result_type(a, g, float))
+    np.put_along_axis(out, source, np.take_along_axis(np.broadcast_to(g, a.shape), target,
+                                                      axis), axis)
+    return out
+
+
+def linspace_grad(g, start, stop, num, endpoint, axis, wrt, ans):
+    """np.linspace = start + (stop - start) * t with t from 0 to 1 (or below 1 without the
+    endpoint): start gets g summed with weights 1 - t, stop with weights t. Zero when an
+    integer dtype truncated the result."""
+    if _zero(g) or np.asarray(ans).dtype.kind not in "fc":
+        return 0.0
+    t = np.linspace(0.0, 1.0, num, endpoint=endpoint)
+    g = np.asarray(g)
+    axis = axis % g.ndim
+    t = np.reshape(t, (-1,) + (1,) * (g.ndim - 1 - axis))
+    weighted = np.sum(g * (1.0 - t if wrt == "start" else t), axis=axis)
+    return unbroadcast(weighted, start if wrt == "start" else stop)
+
+
+def _full_convolution_grad(g, a, v, mode):
+    """g of np.convolve(a, v, mode) placed in the full convolution's length (the other
+    modes keep a centred part of it)."""
+    n, m = np.size(a), np.size(v)
+    if mode == "full":
+        return np.asarray(g)
+    full = np.zeros(n + m - 1, dtype=np.result_type(g, float))
+    start = min(n, m) - 1 if mode == "valid" else (min(n, m) - 1) // 2
+    full[start:start + np.size(g)] = g
+    return full
+
+
+def convolve_grad(g, a, v, mode, wrt):
+    """np.convolve is bilinear: each operand gets the other reversed, slid along the full
+    convolution's gradient."""
+    if _zero(g):
+        return 0.0
+    full = _full_convolution_grad(g, a, v, mode)
+    other = v if wrt == "a" else a
+    return np.convolve(full, np.asarray(other)[::-1], "valid")
+
+
+def select_grad(g, condlist, choicelist, ans):
+    """np.select takes each element from the first choice whose condition holds."""
+    if _zero(g):
+        return 0.0
+    taken = np.zeros(np.shape(ans), dtype=bool)
+    grads = []
+    for cond, choice in zip(condlist, choicelist):
+        here = np.asarray(cond) & ~taken
+        taken = taken | here
+        grads.append(unbroadcast(np.where(here, g, 0.0), choice))
+    return GradList(grads)
+
+
+def select_default_grad(g, condlist, default, ans):
+    if _zero(g):
+        return 0.0
+    taken = np.zeros(np.shape(ans), dtype=bool)
+    for cond in condlist:
+        taken = taken | np.asarray(cond)
+    return unbroadcast(np.where(taken, 0.0, g), default)
+
+
+def choose_grad(g, a, choices, mode="raise"):
+    """np.choose(a, choices)[i] = choices[a[i]][i]: each choice gets g where it was chosen."""
+    if _zero(g):
+        return 0.0
+    n = len(choices)
+    index = np.asarray(a)
+    index = index % n if mode == "wrap" else np.clip(index, 0, n - 1) if mode == "clip" \
+        else index
+    return GradList(unbroadcast(np.where(index == k, g, 0.0), c) for k, c in enumerate(choices))
+
+
+def array_tangent(t, ans, obj):
+    """np.array / np.asarray: the tangent as an array (zero when the dtype truncated),
+    sharing the tangent's memory exactly when the result shares obj's."""
+    kind = np.asarray(ans).dtype.kind
+    if kind not in "fc":
+        return zero_tangent(np.asarray(ans, dtype=float))
+    if ans is obj or obj.__class__ is np.ndarray and np.may_share_memory(ans, obj):
+        return np.asarray(t)
+    return np.array(t, dtype=complex if kind == "c" or np.iscomplexobj(t) else float)
+
+
+def full_tangent(t, ans):
+    """np.full / np.full_like with fill value tangent t (zero when the dtype truncated)."""
+    if np.asarray(ans).dtype.kind not in "fc":
+        return zero_tangent(np.asarray(ans, dtype=float))
+    return np.array(np.broadcast_to(t, np.shape(ans)), dtype=np.result_type(t, float))
+
+
+def sort_tangent(t, a, axis=-1):
+    """Each sorted value's tangent comes from where the value came from."""
+    a = np.asarray(a)
+    t = np.broadcast_to(t, a.shape)
+    if axis is None:
+        return np.ravel(t)[np.argsort(a, axis=None, kind="stable")]
+    return np.take_along_axis(t, np.argsort(a, axis=axis, kind="stable"), axis)
+
+
+# the helpers the templates call by name (pullback.helpers binds them in generated code):
+# this module's, and those of the families declared in modules of their own
+HELPERS = {name: obj for name, obj in list(globals().items())
+           if callable(obj) and not name.startswith("_") and obj.__module__ == __name__}
+HELPERS.update({**linear_algebra.HELPERS, **reductions.HELPERS, **shape.HELPERS})

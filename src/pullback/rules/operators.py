@@ -12,10 +12,10 @@ RULES = of_kind("elementwise", {
     operator.pow: rule("a, b", broadcast=True, a="pow_grad_base(g, a, b)",
                        b="pow_grad_exponent(g, a, ans)"),
     operator.mod: rule("a, b", broadcast=True, a="g", b="-g * (a // b)"),
-    operator.matmul: rule("a, b", kinds=["fresh"], a="matmul_grad_a(g, a, b)",
+    operator.matmul: rule("a, b", kinds=["fresh"], jvp="bilinear", a="matmul_grad_a(g, a, b)",
                           b="matmul_grad_b(g, a, b)"),
-    operator.neg: rule("a", a="-g"),
-    operator.pos: rule("a", a="g"),
+    operator.neg: rule("a", jvp="linear", a="-g"),
+    operator.pos: rule("a", jvp="linear", a="g"),
 })
 
 NONDIFF = {

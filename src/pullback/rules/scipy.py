@@ -19,7 +19,7 @@ from dataclasses import replace
 
 from ..errors import PullbackError
 from . import rule
-from .support import _zero, no_derivative, np  # noqa: F401 (scipy_stats imports it)
+from .support import _axes, _keep, _zero, no_derivative, np, unbroadcast  # noqa: F401 (no_derivative: scipy_stats imports it)
 
 if importlib.util.find_spec("scipy") is None:
     raise ImportError("SciPy is not installed: its rules are skipped")
@@ -84,12 +84,21 @@ _SQRT_2PI = "2.5066282746310002"
 _TWO_OVER_SQRT_PI = "1.1283791670955126"
 sp = "scipy_special"
 
+def gammaln_grad(g, x):
+    return g * special.digamma(x)
+
+
+def digamma_grad(g, x):
+    return g * special.polygamma(1, x)
+
+
 GAMMA = _rules({
     special.gamma: rule("x", x=f"g * ans * {sp}.digamma(x)"),
-    special.gammaln: rule("x", x="gammaln_grad(g, x)"),
+    special.gammaln: rule("x", x="gammaln_grad(g, x)", jvp="diagonal"),
     special.loggamma: rule("x", x=f"g * {sp}.digamma(x)"),
     special.rgamma: rule("x", x=f"-g * ans * {sp}.digamma(x)"),
-    special.digamma: rule("x", x="digamma_grad(real_only(g, 'scipy.special.digamma', x), x)"),
+    special.digamma: rule("x", x="digamma_grad(real_only(g, 'scipy.special.digamma', x), x)",
+                          jvp="diagonal"),
     special.polygamma: rule("n, x", broadcast=True,
                             x=f"real_only(g, 'scipy.special.polygamma', x)"
                               f" * {sp}.polygamma(n + 1, x)",
@@ -143,7 +152,7 @@ BESSEL = _rules({
 })
 
 ERROR_FUNCTIONS = _rules({
-    special.erf: rule("x", x=f"g * {_TWO_OVER_SQRT_PI} * np.exp(-x * x)"),
+    special.erf: rule("x", x=f"g * {_TWO_OVER_SQRT_PI} * np.exp(-x * x)", jvp="diagonal"),
     special.erfc: rule("x", x=f"-g * {_TWO_OVER_SQRT_PI} * np.exp(-x * x)"),
     special.erfcx: rule("x", x=f"g * (2.0 * x * ans - {_TWO_OVER_SQRT_PI})"),
     special.erfinv: rule("x", x="g * 0.5 * 1.7724538509055159 * np.exp(ans * ans)"),
@@ -155,8 +164,8 @@ ERROR_FUNCTIONS = _rules({
 })
 
 LOGISTIC_AND_ENTROPY = _rules({
-    special.expit: rule("x", x="g * ans * (1.0 - ans)"),
-    special.logit: rule("x", x="g / (x * (1.0 - x))"),
+    special.expit: rule("x", x="g * ans * (1.0 - ans)", jvp="diagonal"),
+    special.logit: rule("x", x="g / (x * (1.0 - x))", jvp="diagonal"),
     special.log1p: rule("x", x="g / (1.0 + x)"),
     special.expm1: rule("x", x="g * (ans + 1.0)"),
     special.exprel: rule("x", x="exprel_grad(g, x)"),
@@ -168,15 +177,60 @@ LOGISTIC_AND_ENTROPY = _rules({
     special.kl_div: rule("x, y", broadcast=True, x="g * np.log(x / y)", y="g * (1.0 - x / y)"),
 })
 
+def logsumexp_grad(g, a, ans, axis=None, b=None, keepdims=False, wrt="a"):
+    """d logsumexp / d a_i = b_i exp(a_i - ans) (a softmax of the inputs, never overflowing);
+    with respect to b, exp(a_i - ans)."""
+    if _zero(g):
+        return 0.0
+    ndim = np.ndim(a) if b is None else np.broadcast(a, b).ndim
+    axes = _axes(axis, ndim)
+    with np.errstate(invalid="ignore"):
+        weight = np.exp(a - _keep(ans, ndim, axes, keepdims))
+    d = _keep(g, ndim, axes, keepdims) * weight
+    if wrt == "a":
+        return unbroadcast(d if b is None else d * b, a)
+    return unbroadcast(d, b)
+
+
+def softmax_grad(g, ans, axis=None):
+    """s * (g - sum(g * s)) over the softmax axis."""
+    if _zero(g):
+        return 0.0
+    return ans * (g - np.sum(g * ans, axis=axis, keepdims=True))
+
+
+def log_softmax_grad(g, ans, axis=None):
+    """g - softmax * sum(g) over the axis (softmax = exp(log_softmax))."""
+    if _zero(g):
+        return 0.0
+    return g - np.exp(ans) * np.sum(g, axis=axis, keepdims=True)
+
+
+def logsumexp_tangent_b(t, a, ans, axis=None, b=None, keepdims=False):
+    """The tangent of scipy.special.logsumexp(a, axis, b) along b: the sum over the
+    axis of exp(a - ans) db."""
+    kept = ans if keepdims or axis is None else np.expand_dims(ans, axis)
+    weight = np.exp(np.asarray(a) - kept)
+    full = np.broadcast_shapes(np.shape(weight), np.shape(b))
+    return np.sum(np.broadcast_to(weight * t, full), axis=axis, keepdims=keepdims)
+
+
 SOFTMAX = _rules({
     special.logsumexp: rule("a, axis=None, b=None, keepdims=False",
                             a="logsumexp_grad(g, a, ans, axis, b, keepdims, 'a')",
-                            b="logsumexp_grad(g, a, ans, axis, b, keepdims, 'b')"),
-    special.softmax: rule("x, axis=None", x="softmax_grad(g, ans, axis)"),
-    special.log_softmax: rule("x, axis=None", x="log_softmax_grad(g, ans, axis)"),
+                            b="logsumexp_grad(g, a, ans, axis, b, keepdims, 'b')",
+                            jvp={"a": "reduction",
+                                 "b": "logsumexp_tangent_b(g, a, ans, axis, b, keepdims)"}),
+    special.softmax: rule("x, axis=None", x="softmax_grad(g, ans, axis)",
+                          jvp={"x": "ans * (g - np.sum(ans * g, axis=axis, keepdims=True))"}),
+    special.log_softmax: rule("x, axis=None", x="log_softmax_grad(g, ans, axis)",
+                              jvp={"x": "g - np.sum(np.exp(ans) * g, axis=axis, keepdims=True)"}),
 })
 
 ARRAY_LIKE = True  # list arguments are read as arrays, by the functions and their rules
 RULES = {**GAMMA, **BESSEL, **ERROR_FUNCTIONS, **LOGISTIC_AND_ENTROPY, **SOFTMAX}
 
 NONDIFF: set = {special.gammasgn}
+# helpers the templates above call by name (pullback.helpers binds them in generated code)
+HELPERS = {f.__name__: f for f in (gammaln_grad, digamma_grad, logsumexp_grad, softmax_grad,
+                                   log_softmax_grad, logsumexp_tangent_b)}

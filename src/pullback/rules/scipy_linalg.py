@@ -20,7 +20,8 @@ from dataclasses import replace
 from ..errors import PullbackError
 from ..runtime.helpers import GradList, unbroadcast
 from . import rule
-from .support import _mT, _zero, cholesky_grad, np
+from .linear_algebra import _mT, cholesky_grad
+from .support import _zero, np
 
 if importlib.util.find_spec("scipy") is None:
     raise ImportError("SciPy is not installed: its rules are skipped")

@@ -1,6 +1,7 @@
 """Helpers the forward-mode (tangent) code calls: zero tangents shaped like their values,
-tangents brought to their value's shape, and the mathematics of the tangent templates
-in `rules.tangents`.
+tangents brought to their value's shape, reductions' tangents, and the tangents several
+rules share (abs, picking an element); a tangent helper of one family lives beside its
+rules (`rules.linear_algebra`'s det_tangent, ...).
 
 Guarantees: a tangent has its value's structure (a float for a number, a float or complex
 array of the value's shape for an array, a list, tuple or dict of tangents for one of
@@ -124,139 +125,9 @@ def pick_tangent(t, values, ans):
     raise PullbackError("max()/min(): no element equals the result (a NaN?)")
 
 
-def det_tangent(t, a, ans):
-    """d det(A) = tr(adj(A) dA): the cofactors, which reverse mode's rule uses too, are
-    defined at a singular A as well (det(A) tr(A^-1 dA) is not)."""
-    from .support import _cofactors
-
-    return np.sum(_cofactors(np.asarray(a), ans) * t, axis=(-2, -1))
-
-
-def solve_tangent_a(t, a, ans):
-    """The tangent of x = solve(A, b) along dA: -A^-1 dA x, with x a vector (b 1-D, also
-    beside a stack of matrices) or a matrix."""
-    vector = np.ndim(ans) == np.ndim(a) - 1
-    x = np.asarray(ans)[..., None] if vector else ans
-    out = -np.linalg.solve(a, t @ x)
-    return out[..., 0] if vector else out
-
-
-def slogdet_tangent(t, a):
-    """(sign, log|det A|): the sign does not vary; d log|det A| = tr(A^-1 dA)."""
-    if np.iscomplexobj(a):
-        raise PullbackError("forward mode of np.linalg.slogdet takes real matrices only")
-    return (0.0, np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1))
-
-
-def array_tangent(t, ans, obj):
-    """np.array / np.asarray: the tangent as an array (zero when the dtype truncated),
-    sharing the tangent's memory exactly when the result shares obj's."""
-    kind = np.asarray(ans).dtype.kind
-    if kind not in "fc":
-        return zero_tangent(np.asarray(ans, dtype=float))
-    if ans is obj or obj.__class__ is np.ndarray and np.may_share_memory(ans, obj):
-        return np.asarray(t)
-    return np.array(t, dtype=complex if kind == "c" or np.iscomplexobj(t) else float)
-
-
-def full_tangent(t, ans):
-    """np.full / np.full_like with fill value tangent t (zero when the dtype truncated)."""
-    if np.asarray(ans).dtype.kind not in "fc":
-        return zero_tangent(np.asarray(ans, dtype=float))
-    return np.array(np.broadcast_to(t, np.shape(ans)), dtype=np.result_type(t, float))
-
-
-def sort_tangent(t, a, axis=-1):
-    """Each sorted value's tangent comes from where the value came from."""
-    a = np.asarray(a)
-    t = np.broadcast_to(t, a.shape)
-    if axis is None:
-        return np.ravel(t)[np.argsort(a, axis=None, kind="stable")]
-    return np.take_along_axis(t, np.argsort(a, axis=axis, kind="stable"), axis)
-
-
 def item_tangent(t):
     """x.item(): the one element's tangent, as a Python number."""
     return np.asarray(t).item()
-
-
-def cumprod_tangent(t, a, axis=None):
-    """d cumprod(a)[k] = d cumprod(a)[k-1] a[k] + cumprod(a)[k-1] da[k], along the axis
-    (exact where a has zeros, where dividing by a would not be)."""
-    a = np.asarray(a)
-    t = np.broadcast_to(t, a.shape)
-    if axis is None:
-        a, t, axis = a.ravel(), np.ravel(t), 0
-    a, t = np.moveaxis(a, axis, 0), np.moveaxis(t, axis, 0)
-    out = np.empty(a.shape, dtype=np.result_type(a, t, float))
-    product, tangent = 1.0, 0.0
-    for k in range(a.shape[0]):
-        tangent = tangent * a[k] + product * t[k]
-        product = product * a[k]
-        out[k] = tangent
-    return np.moveaxis(out, 0, axis)
-
-
-def cholesky_tangent(t, ans, upper=False):
-    """dL = L Phi(L^-1 dA L^-T) for A = L L^T (Phi: the lower triangle, the diagonal
-    halved), dA symmetric from the triangle NumPy reads (the lower one, the upper one
-    when upper=True)."""
-    if np.iscomplexobj(ans) or np.iscomplexobj(t):
-        raise PullbackError("forward mode of np.linalg.cholesky takes real matrices only")
-    t = np.asarray(t)
-    swap = (lambda m: np.swapaxes(m, -1, -2))
-    if upper:
-        t, ans = swap(t), swap(ans)
-    low = np.tril(t, -1)
-    symmetric = low + swap(low) + t * np.eye(t.shape[-1])
-    inner = np.linalg.solve(ans, swap(np.linalg.solve(ans, symmetric)))  # L^-1 dA L^-T
-    phi = np.tril(inner, -1) + 0.5 * inner * np.eye(t.shape[-1])
-    tangent = ans @ phi
-    return swap(tangent) if upper else tangent
-
-
-_LINEAR_PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap", "mean")
-
-
-def pad_tangent(t, array, pad_width, mode="constant"):
-    """np.pad in a mode linear in the array: the tangent padded the same way (a constant
-    pad's values add their own tangent, `pad_values_tangent`)."""
-    if mode not in _LINEAR_PAD_MODES:
-        raise PullbackError(f"forward mode of np.pad takes the modes "
-                            f"{', '.join(_LINEAR_PAD_MODES)}, not {mode!r}")
-    t = np.broadcast_to(t, np.shape(array))
-    if mode == "constant":
-        return np.pad(t, pad_width, mode="constant", constant_values=0.0)
-    return np.pad(t, pad_width, mode=mode)
-
-
-def pad_values_tangent(t, array, pad_width):
-    """The tangent of np.pad(array, pad_width, 'constant', constant_values=c) along c."""
-    zeros = np.zeros(np.shape(array), dtype=np.result_type(t, float))
-    return np.pad(zeros, pad_width, mode="constant", constant_values=t)
-
-
-def logsumexp_tangent_b(t, a, ans, axis=None, b=None, keepdims=False):
-    """The tangent of scipy.special.logsumexp(a, axis, b) along b: the sum over the
-    axis of exp(a - ans) db."""
-    kept = ans if keepdims or axis is None else np.expand_dims(ans, axis)
-    weight = np.exp(np.asarray(a) - kept)
-    full = np.broadcast_shapes(np.shape(weight), np.shape(b))
-    return np.sum(np.broadcast_to(weight * t, full), axis=axis, keepdims=keepdims)
-
-
-def average_tangent_weights(t, a, ans, axis=None, weights=None, keepdims=False):
-    """np.average(a, axis, weights) = sum(w a) / sum(w): along w, sum((a - ans) dw) /
-    sum(w), with a 1-D w lying along the axis, as NumPy reads it."""
-    a = np.asarray(a, dtype=float)
-    w, t = np.asarray(weights, dtype=float), np.asarray(t)
-    if w.ndim < a.ndim and axis is not None:  # w's axes lie along `axis`, in its order
-        axes = (axis,) if isinstance(axis, int) else tuple(axis)
-        w, t = (np.moveaxis(v.reshape(v.shape + (1,) * (a.ndim - v.ndim)),
-                            range(v.ndim), axes) for v in (w, t))
-    kept = ans if keepdims or axis is None else np.expand_dims(ans, axis)
-    numerator = np.sum(np.broadcast_to((a - kept) * t, a.shape), axis=axis, keepdims=keepdims)
-    return numerator / np.sum(np.broadcast_to(w, a.shape), axis=axis, keepdims=keepdims)
 
 
 HELPERS = {

@@ -1,0 +1,41 @@
+"""Rules for what is not a function of a module: the array methods kept as written in
+the primal (`x.copy()`, `x.astype(t)`, `x.item()`; the others are NumPy functions, see
+`Rule.methods`), the array attributes that are NumPy functions of the array (`x.T`), and
+Python's `+` and `*` where an operand may be a list or tuple.
+
+The activity analysis asks this module, so a method is added here, in one place, with
+its adjoint, its tangent and its kinds.
+
+    >>> sorted(METHOD_RULES), ATTRIBUTE_FUNCTIONS["T"].__name__
+    (['astype', 'copy', 'item'], 'transpose')
+"""
+
+import gast
+import numpy as np
+
+from . import rule
+
+# Attributes of arrays that are NumPy functions of them (and views, as their rules say).
+ATTRIBUTE_FUNCTIONS = {"T": np.transpose, "real": np.real, "imag": np.imag}
+
+# Methods kept as written in the primal (lists have copy too); the receiver is `self`.
+METHOD_RULES = {
+    "copy": rule("self", kinds=["fresh"], self="g", jvp={"self": "owned(g)"}),
+    # a new array unless copy=False (aliasing.py's fresh_result asks the bound copy)
+    "astype": rule("self, dtype, copy=True", self="astype_grad(g, ans)",
+                   jvp={"self": "astype_grad(g, ans)"}),
+    "item": rule("self", kinds=["fresh"], self="reshape_like(g, self)",
+                 jvp={"self": "item_tangent(g)"}),
+}
+
+# `+` and `*` where an operand may be a list or tuple: they join or repeat sequences, and
+# the helpers split the gradient accordingly (or, on numbers and arrays, do what the
+# operator rules do). The result is a new list (its elements are shared, but an array
+# written in place is never put into a list: aliasing.py refuses that). Joining is linear
+# in the operands, repeating bilinear (a count has no tangent).
+SEQUENCE_RULES = {
+    gast.Add: rule("a, b", kinds=["fresh"], jvp="linear", a="join_grad(g, a, b, 0)",
+                   b="join_grad(g, a, b, 1)"),
+    gast.Mult: rule("a, b", kinds=["fresh"], jvp="bilinear", a="replicate_grad(g, a, b, 0)",
+                    b="replicate_grad(g, a, b, 1)"),
+}

@@ -1,0 +1,435 @@
+"""NumPy's reductions (sum ... median, norm), quantiles and cumulative scans, each rule
+beside the helpers its gradient calls. `rules.numpy` lists these families with the other
+NumPy rules.
+
+Reductions honour `axis` (an int, a tuple, or None) and `keepdims`; with axis=None and
+keepdims=False they return a scalar, which the activity analysis relies on (so functions
+that do not, such as cumsum and quantile with an array q, are kept out of REDUCTIONS).
+max and min share the gradient equally among tied positions; the helpers accept a
+gradient that is a known zero (the float 0.0) and never mutate their inputs.
+
+    >>> sorted(REDUCTIONS[np.var].partials)
+    ['a', 'ddof']
+"""
+
+from __future__ import annotations
+
+from ..errors import PullbackError
+from . import of_kind, rule
+from .support import _axes, _keep, _real_only, _zero, abs_grad, np, unreduce
+
+# Reductions with axis=None and keepdims=False return a scalar (the activity pass
+# relies on it, so functions that do not, such as cumsum, are kept out of this table).
+_REDUCTION = {"a": "reduction"}  # reduce_tangent (see Rule.pushforward)
+_EXTREME = "unreduce_extreme(g, a, ans, axis, keepdims)"
+REDUCTIONS = of_kind("reduction", {
+    # where= (np.sum(x, where=x > 0), x.mean(where=mask)): a masked sum or mean; a call
+    # without it keeps the plain template (its test `where is None` folds at transform time)
+    np.sum: rule("a, axis=None, dtype=None, *, keepdims=False, where=None",
+                 a="unreduce(g, a, axis, keepdims) if where is None else "
+                   "masked_sum_grad(g, a, axis, keepdims, where)", jvp="linear",
+                 methods=("sum",)),
+    np.nansum: rule("a, axis=None, dtype=None, *, keepdims=False",
+                    a="nansum_grad(g, a, axis, keepdims)",
+                    jvp={"a": "np.sum(np.where(np.isnan(a), 0.0, g), axis=axis, "
+                              "keepdims=keepdims)"}),
+    np.mean: rule("a, axis=None, dtype=None, *, keepdims=False, where=None",
+                  a="unreduce_mean(g, a, ans, axis, keepdims) if where is None else "
+                    "masked_mean_grad(g, a, axis, keepdims, where)", jvp="linear",
+                  methods=("mean",)),
+    np.prod: rule("a, axis=None, dtype=None, *, keepdims=False",
+                  a="prod_grad(g, a, axis, keepdims)", jvp=_REDUCTION, methods=("prod",)),
+    np.max: rule("a, axis=None, *, keepdims=False", a=_EXTREME, jvp=_REDUCTION, methods=("max",)),
+    np.min: rule("a, axis=None, *, keepdims=False", a=_EXTREME, jvp=_REDUCTION, methods=("min",)),
+    np.amax: rule("a, axis=None, *, keepdims=False", a=_EXTREME, jvp=_REDUCTION),
+    np.amin: rule("a, axis=None, *, keepdims=False", a=_EXTREME, jvp=_REDUCTION),
+    np.var: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False",
+                 a="var_grad(g, a, axis, ddof, keepdims)",
+                 ddof="no_derivative(g, 'the ddof of np.var')", jvp=_REDUCTION, methods=("var",)),
+    np.std: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False",
+                 a="std_grad(g, a, ans, axis, ddof, keepdims)",
+                 ddof="no_derivative(g, 'the ddof of np.std')", jvp=_REDUCTION, methods=("std",)),
+    np.average: rule("a, axis=None, weights=None, *, keepdims=False",
+                     a="average_grad(g, a, ans, axis, weights, keepdims)",
+                     weights="average_grad_weights(g, a, ans, axis, weights, keepdims)",
+                     jvp={"a": "reduction", "weights": "average_tangent_weights("
+                          "g, a, ans, axis, weights, keepdims)"}),
+    np.linalg.norm: rule("x, ord=None, axis=None, keepdims=False",
+                         x="norm_grad(g, x, ans, ord, axis, keepdims)",
+                         ord="no_derivative(g, 'the ord of np.linalg.norm')",
+                         jvp={"x": "reduction"}),
+    np.ptp: rule("a, axis=None, *, keepdims=False", a="ptp_grad(g, a, axis, keepdims)"),
+    np.nanmean: rule("a, axis=None, dtype=None, *, keepdims=False",
+                     a="nanmean_grad(g, a, axis, keepdims)"),
+    np.nanvar: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False",
+                    a="nanvar_grad(g, a, axis, ddof, keepdims)",
+                    ddof="no_derivative(g, 'the ddof of np.nanvar')"),
+    np.nanstd: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False",
+                    a="nanvar_grad(g, a, axis, ddof, keepdims, ans, True)",
+                    ddof="no_derivative(g, 'the ddof of np.nanstd')"),
+    np.nanprod: rule("a, axis=None, dtype=None, *, keepdims=False",
+                     a="nanprod_grad(g, a, axis, keepdims)"),
+    np.nanmax: rule("a, axis=None, *, keepdims=False", a=_EXTREME),
+    np.nanmin: rule("a, axis=None, *, keepdims=False", a=_EXTREME),
+    # linear interpolation between two order statistics (the default method)
+    np.median: rule("a, axis=None, *, keepdims=False",
+                    a="quantile_grad(g, a, 0.5, axis, keepdims)"),
+})
+
+# np.quantile and np.percentile with an array q return an array even with axis=None.
+QUANTILES = of_kind("fresh", {
+    np.quantile: rule("a, q, axis=None, *, method='linear', keepdims=False",
+                      a="quantile_grad(g, a, q, axis, keepdims, method)",
+                      q="no_derivative(g, 'the q of np.quantile')"),
+    np.percentile: rule("a, q, axis=None, *, method='linear', keepdims=False",
+                        a="quantile_grad(g, a, q, axis, keepdims, method, 0.01)",
+                        q="no_derivative(g, 'the q of np.percentile')"),
+})
+
+CUMULATIVE = of_kind("fresh", {
+    np.cumsum: rule("a, axis=None, dtype=None", a="cumsum_grad(g, a, axis)", jvp="linear",
+                    methods=("cumsum",)),
+    np.cumprod: rule("a, axis=None, dtype=None", a="cumprod_grad(g, a, ans, axis)",
+                     jvp={"a": "cumprod_tangent(g, a, axis)"}, methods=("cumprod",)),
+    np.nancumsum: rule("a, axis=None, dtype=None", a="nancumsum_grad(g, a, axis)"),
+})
+
+
+def masked_sum_grad(g, a, axis, keepdims, where):
+    """np.sum(a, axis, where=where): g spread over a's shape, where `where` holds."""
+    if _zero(g):
+        return 0.0
+    return unreduce(g, a, axis, keepdims) * np.broadcast_to(where, np.shape(a))
+
+
+def masked_mean_grad(g, a, axis, keepdims, where):
+    """np.mean(a, axis, where=where): g over the count of each slice's selected entries,
+    spread over those entries."""
+    if _zero(g):
+        return 0.0
+    mask = np.broadcast_to(where, np.shape(a))
+    spread = np.asarray(unreduce(g, a, axis, keepdims))
+    count = np.maximum(np.sum(mask, axis=axis, keepdims=True), 1)
+    return np.where(mask, spread / count.astype(spread.dtype), 0)
+
+
+def unreduce_mean(g, x, ans, axis=None, keepdims=False):
+    if _zero(g):
+        return 0.0
+    return unreduce(g * (np.size(ans) / np.size(x)), x, axis, keepdims)
+
+
+def unreduce_extreme(g, x, ans, axis=None, keepdims=False):
+    """Gradient of max/min: shared equally among the positions that attain it."""
+    if _zero(g):
+        return 0.0
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, axis)
+        ans = np.expand_dims(ans, axis)
+    mask = np.asarray(x) == ans
+    return g * mask / np.sum(mask, axis=axis, keepdims=True)
+
+
+def prod_grad(g, a, axis=None, keepdims=False):
+    """The product of all the other factors (exclusive prefix times exclusive suffix
+    products), so zeros among the factors are handled without dividing."""
+    if _zero(g):
+        return 0.0
+    a = np.asarray(a)
+    axes = _axes(axis, a.ndim)
+    rest = a.ndim - len(axes)
+    moved = np.moveaxis(a, axes, tuple(range(rest, a.ndim)))
+    flat = moved.reshape(moved.shape[:rest] + (-1,))
+    ones = np.ones(flat.shape[:-1] + (1,), dtype=np.result_type(flat, float))
+    before = np.concatenate([ones, np.cumprod(flat[..., :-1], axis=-1)], axis=-1)
+    after = np.flip(np.cumprod(np.flip(flat[..., 1:], -1), axis=-1), -1)
+    after = np.concatenate([after, ones], axis=-1)
+    others = np.moveaxis((before * after).reshape(moved.shape), tuple(range(rest, a.ndim)), axes)
+    return _keep(g, a.ndim, axes, keepdims) * others
+
+
+def _direction(g, x):
+    """(g, x) for the gradient of a real-valued function of x: for a complex x, the real
+    part of g and the conjugate of x, as the formulas for real x then give dL/dRe - i dL/dIm."""
+    if np.iscomplexobj(x):
+        return np.real(g), np.conj(x)
+    return g, x
+
+
+def var_grad(g, a, axis=None, ddof=0, keepdims=False):
+    if _zero(g):
+        return 0.0
+    g, a = _direction(g, np.asarray(a))
+    axes = _axes(axis, a.ndim)
+    centred = a - np.mean(a, axis=axes, keepdims=True)
+    n = np.prod([a.shape[i] for i in axes], dtype=float)
+    return _keep(g, a.ndim, axes, keepdims) * (2.0 / (n - ddof)) * centred
+
+
+def std_grad(g, a, ans, axis=None, ddof=0, keepdims=False):
+    if _zero(g):
+        return 0.0
+    g, a = _direction(g, np.asarray(a))
+    axes = _axes(axis, a.ndim)
+    centred = a - np.mean(a, axis=axes, keepdims=True)
+    n = np.prod([a.shape[i] for i in axes], dtype=float)
+    scale = _keep(g, a.ndim, axes, keepdims) / ((n - ddof) * _keep(ans, a.ndim, axes, keepdims))
+    return scale * centred
+
+
+def nansum_grad(g, a, axis=None, keepdims=False):
+    """The gradient of np.nansum: that of np.sum where a is a number, zero at NaNs."""
+    if _zero(g):
+        return 0.0
+    return np.where(np.isnan(a), 0.0, unreduce(g, a, axis, keepdims))
+
+
+def cumsum_grad(g, a, axis=None):
+    """Each input reaches every later partial sum: a reversed cumulative sum of g."""
+    if _zero(g):
+        return 0.0
+    if axis is None:
+        return np.reshape(np.cumsum(np.ravel(g)[::-1])[::-1], np.shape(a))
+    return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
+
+
+def cumprod_grad(g, a, ans, axis=None):
+    """d ans_j / d a_i = prod_{k <= j, k != i} a_k for j >= i; divides by a only when a has
+    no zeros, and otherwise forms the products without the factor a_i directly."""
+    if _zero(g):
+        return 0.0
+    a = np.asarray(a)
+    if axis is None:
+        return np.reshape(cumprod_grad(g, np.ravel(a), ans, 0), a.shape)
+    if np.all(a != 0):
+        return np.flip(np.cumsum(np.flip(g * ans, axis), axis=axis), axis) / a
+    am = np.moveaxis(a, axis, -1)
+    gm = np.moveaxis(np.broadcast_to(g, a.shape), axis, -1)
+    out = np.zeros(am.shape, dtype=np.result_type(a, gm, float))
+    for i in range(am.shape[-1]):
+        without = am.copy()
+        without[..., i] = 1.0
+        partial = np.cumprod(without[..., i:], axis=-1) * np.prod(without[..., :i], axis=-1,
+                                                                    keepdims=True)
+        out[..., i] = np.sum(gm[..., i:] * partial, axis=-1)
+    return np.moveaxis(out, -1, axis)
+
+
+def average_grad(g, a, ans, axis=None, weights=None, keepdims=False):
+    """np.average(a, axis, weights) = sum(w a) / sum(w) with respect to a."""
+    if _zero(g):
+        return 0.0
+    a = np.asarray(a)
+    axes = _axes(axis, a.ndim)
+    G = _keep(g, a.ndim, axes, keepdims)
+    if weights is None:
+        return np.broadcast_to(G, a.shape) * (np.size(ans) / a.size)
+    w = _weights_like(weights, a, axes)
+    total = np.sum(np.broadcast_to(w, a.shape), axis=axes, keepdims=True)
+    return np.broadcast_to(G * w / total, a.shape)
+
+
+def average_grad_weights(g, a, ans, axis=None, weights=None, keepdims=False):
+    """np.average with respect to the weights: (a - average) / sum(w), in the weights' shape."""
+    if _zero(g):
+        return 0.0
+    a = np.asarray(a)
+    axes = _axes(axis, a.ndim)
+    w = _weights_like(weights, a, axes)
+    total = np.sum(np.broadcast_to(w, a.shape), axis=axes, keepdims=True)
+    full = _keep(g, a.ndim, axes, keepdims) * (a - _keep(ans, a.ndim, axes, keepdims)) / total
+    if np.shape(weights) == a.shape:
+        return full
+    others = tuple(i for i in range(a.ndim) if i not in axes)
+    reduced = np.sum(full, axis=others)  # the weighted axes remain, in increasing order
+    order = sorted(axes)
+    return np.transpose(reduced, [order.index(i) for i in axes]).reshape(np.shape(weights))
+
+
+def _weights_like(weights, a, axes):
+    """np.average's weights, shaped to broadcast against a (1-D weights lie along axis)."""
+    w = np.asarray(weights)
+    if w.shape == a.shape:
+        return w
+    shape = [1] * a.ndim
+    for i, n in zip(axes, w.shape):
+        shape[i] = n
+    order = sorted(range(len(axes)), key=lambda k: axes[k])
+    return np.transpose(w, order).reshape(shape)
+
+
+def norm_grad(g, x, ans, ord=None, axis=None, keepdims=False):
+    """np.linalg.norm: vector norms (None, 2, 1, inf, -inf, 0, p) along one axis, matrix
+    norms (None/'fro', 'nuc', 1, -1, 2, -2, inf, -inf) over two; ties share the gradient."""
+    if _zero(g):
+        return 0.0
+    x = np.asarray(x)
+    axes = _axes(axis, x.ndim)
+    if np.iscomplexobj(x):
+        if len(axes) == 2 and ord not in (None, "fro") or axis is None and x.ndim == 2 \
+                and ord not in (None, "fro"):
+            _real_only(x, f"np.linalg.norm with ord={ord!r}")
+        # vector norms and the Frobenius norm depend on |x| only: through abs_grad
+        return abs_grad(norm_grad(np.real(g), np.abs(x), ans, ord, axis, keepdims), x)
+    if axis is None and x.ndim > 2:  # only ord=None is allowed: the flattened 2-norm
+        ord = None
+    G = _keep(g, x.ndim, axes, keepdims)
+    A = _keep(ans, x.ndim, axes, keepdims)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if ord is None or ord == "fro" or (ord == 2 and len(axes) == 1):
+            return G * np.where(A == 0, 0.0, x / np.where(A == 0, 1.0, A))
+        if len(axes) == 1:
+            return G * _vector_norm_grad(x, A, ord, axes)
+        return G * _matrix_norm_grad(x, A, ord, axes)
+
+
+def _vector_norm_grad(x, A, ord, axes):
+    ax = np.abs(x)
+    if ord == 0:  # a count of nonzeros: piecewise constant
+        return np.zeros(x.shape)
+    if ord in (np.inf, -np.inf):
+        mask = ax == A
+        return np.sign(x) * mask / np.sum(mask, axis=axes, keepdims=True)
+    if ord == 1:
+        return np.sign(x)
+    p = float(ord)
+    return np.where(A == 0, 0.0, np.sign(x) * (ax / np.where(A == 0, 1.0, A)) ** (p - 1.0))
+
+
+def _matrix_norm_grad(x, A, ord, axes):
+    row, col = axes
+    if ord in (1, -1, np.inf, -np.inf):
+        summed = col if ord in (np.inf, -np.inf) else row  # inf: row sums; 1: column sums
+        other = row if summed == col else col
+        sums = np.sum(np.abs(x), axis=summed, keepdims=True)
+        mask = sums == A
+        return np.sign(x) * mask / np.sum(mask, axis=other, keepdims=True)
+    if ord in (2, -2, "nuc"):
+        xm = np.moveaxis(x, (row, col), (-2, -1))
+        u, _, vt = np.linalg.svd(xm, full_matrices=False)
+        if ord == "nuc":
+            d = u @ vt
+        else:
+            k = 0 if ord == 2 else -1
+            d = u[..., :, k:k + 1 or None] @ vt[..., k:k + 1 or None, :]
+        return np.moveaxis(d, (-2, -1), (row, col))
+    raise PullbackError(f"np.linalg.norm with ord={ord!r} is not differentiated")
+
+
+def quantile_grad(g, a, q, axis=None, keepdims=False, method="linear", scale=1.0):
+    """np.quantile / percentile / median with linear interpolation: each result is
+    (1 - w) x_(lo) + w x_(hi) for two order statistics of its slice, which get the
+    gradient back where they came from (ties ranked stably)."""
+    if _zero(g):
+        return 0.0
+    if method != "linear":
+        raise PullbackError(f"np.quantile is differentiated for method='linear', not {method!r}")
+    a = np.asarray(a)
+    axes = _axes(axis, a.ndim)
+    rest = [i for i in range(a.ndim) if i not in axes]
+    moved = np.transpose(a, rest + list(axes))
+    flat = moved.reshape(moved.shape[:len(rest)] + (-1,))
+    n = flat.shape[-1]
+    order = np.argsort(flat, axis=-1, kind="stable")
+    q = np.asarray(q, dtype=float) * scale
+    g = np.asarray(g)
+    if keepdims:  # drop the kept reduced axes, leaving q's axes then the others
+        g = np.reshape(g, q.shape + tuple(a.shape[i] for i in rest))
+    out = np.zeros(flat.shape, dtype=np.result_type(a, g, float))
+    for k in np.ndindex(q.shape):
+        h = (n - 1) * q[k]
+        lo = int(np.floor(h))
+        hi = min(lo + 1, n - 1)
+        w = h - lo
+        gk = g[k] if q.ndim else g
+        for position, weight in ((lo, 1.0 - w), (hi, w)):
+            index = order[..., position:position + 1]
+            part = np.zeros(flat.shape, dtype=out.dtype)
+            np.put_along_axis(part, index, np.expand_dims(gk * weight, -1), -1)
+            out += part
+    out = out.reshape(moved.shape)
+    return np.transpose(out, np.argsort(rest + list(axes)))
+
+
+def ptp_grad(g, a, axis=None, keepdims=False):
+    """np.ptp = max - min: the gradient of each extreme, shared among ties."""
+    if _zero(g):
+        return 0.0
+    top = np.max(a, axis=axis, keepdims=keepdims)
+    bottom = np.min(a, axis=axis, keepdims=keepdims)
+    return unreduce_extreme(g, a, top, axis, keepdims) - \
+        unreduce_extreme(g, a, bottom, axis, keepdims)
+
+
+def nanmean_grad(g, a, axis=None, keepdims=False):
+    """np.nanmean: g over the count of numbers in each slice, zero at the NaNs."""
+    if _zero(g):
+        return 0.0
+    numbers = ~np.isnan(a)
+    count = np.sum(numbers, axis=axis, keepdims=True)
+    return numbers * unreduce(g, a, axis, keepdims) / count
+
+
+def nanvar_grad(g, a, axis=None, ddof=0, keepdims=False, ans=None, std=False):
+    """np.nanvar (np.nanstd with std=True): var_grad over the numbers of each slice."""
+    if _zero(g):
+        return 0.0
+    g, a = _direction(g, np.asarray(a))
+    numbers = ~np.isnan(a)
+    axes = _axes(axis, a.ndim)
+    count = np.sum(numbers, axis=axes, keepdims=True)
+    centred = np.where(numbers, a - np.nanmean(a, axis=axes, keepdims=True), 0.0)
+    G = _keep(g, a.ndim, axes, keepdims)
+    if std:
+        G = G / (2.0 * _keep(ans, a.ndim, axes, keepdims))
+    return G * (2.0 / (count - ddof)) * centred
+
+
+def nanprod_grad(g, a, axis=None, keepdims=False):
+    """np.nanprod: the product with NaNs taken as 1, whose positions get no gradient."""
+    if _zero(g):
+        return 0.0
+    numbers = ~np.isnan(a)
+    return numbers * prod_grad(g, np.where(numbers, a, 1.0), axis, keepdims)
+
+
+def nancumsum_grad(g, a, axis=None):
+    if _zero(g):
+        return 0.0
+    return ~np.isnan(a) * cumsum_grad(g, a, axis)
+
+
+def cumprod_tangent(t, a, axis=None):
+    """d cumprod(a)[k] = d cumprod(a)[k-1] a[k] + cumprod(a)[k-1] da[k], along the axis
+    (exact where a has zeros, where dividing by a would not be)."""
+    a = np.asarray(a)
+    t = np.broadcast_to(t, a.shape)
+    if axis is None:
+        a, t, axis = a.ravel(), np.ravel(t), 0
+    a, t = np.moveaxis(a, axis, 0), np.moveaxis(t, axis, 0)
+    out = np.empty(a.shape, dtype=np.result_type(a, t, float))
+    product, tangent = 1.0, 0.0
+    for k in range(a.shape[0]):
+        tangent = tangent * a[k] + product * t[k]
+        product = product * a[k]
+        out[k] = tangent
+    return np.moveaxis(out, 0, axis)
+
+
+def average_tangent_weights(t, a, ans, axis=None, weights=None, keepdims=False):
+    """np.average(a, axis, weights) = sum(w a) / sum(w): along w, sum((a - ans) dw) /
+    sum(w), with a 1-D w lying along the axis, as NumPy reads it."""
+    a = np.asarray(a, dtype=float)
+    w, t = np.asarray(weights, dtype=float), np.asarray(t)
+    if w.ndim < a.ndim and axis is not None:  # w's axes lie along `axis`, in its order
+        axes = (axis,) if isinstance(axis, int) else tuple(axis)
+        w, t = (np.moveaxis(v.reshape(v.shape + (1,) * (a.ndim - v.ndim)),
+                            range(v.ndim), axes) for v in (w, t))
+    kept = ans if keepdims or axis is None else np.expand_dims(ans, axis)
+    numerator = np.sum(np.broadcast_to((a - kept) * t, a.shape), axis=axis, keepdims=keepdims)
+    return numerator / np.sum(np.broadcast_to(w, a.shape), axis=axis, keepdims=keepdims)
+
+
+# the helpers the templates above call by name (pullback.helpers binds them in generated code)
+HELPERS = {name: obj for name, obj in list(globals().items())
+           if callable(obj) and not name.startswith("_") and obj.__module__ == __name__}
