@@ -3,7 +3,9 @@
 Guarantees: a `Namer` never hands out a name that is already taken (a user's
 parameter, local, referenced global or builtin, a reserved helper name, or a
 name it handed out before). Names are the requested base if free, otherwise
-`base_2`, `base_3`, ... so generated code stays close to what a person writes.
+`base_2`, `base_3`, ... so generated code stays close to what a person writes. A base
+that is a builtin's name the function does not use itself is renamed (`sum` -> `total`,
+`list` -> `list_value`): generated code never hides a builtin the user's code can see.
 Every name it hands out is a valid identifier and not a keyword, whatever the base
 (bases are often built from user objects' `__name__` or `__module__`, which may hold
 any text): characters that cannot be in an identifier are replaced, so no text taken
@@ -12,6 +14,7 @@ from a user object is ever pasted into generated source as code.
 
 from __future__ import annotations
 
+import builtins
 import keyword
 import re
 
@@ -26,6 +29,11 @@ from ..runtime.helpers import HELPERS
 RESERVED = {"np", "math", "module_globals", "user_function", "defaults_at_bind",
             "kwdefaults_at_bind", *HELPERS, *RULE_HELPERS, *FUNCTION_NAMES,
             "range", "len", "min", "slice", "reversed"}
+
+# What a temporary named after a builtin (np.sum's result, `x ** 2`) is called instead.
+_INSTEAD_OF_BUILTIN = {"sum": "total", "pow": "power", "abs": "magnitude", "max": "largest",
+                       "min": "smallest", "round": "rounded"}
+_BUILTINS = frozenset(name for name in dir(builtins) if not name.startswith("_"))
 
 _OP_NAMES = {
     gast.Add: "add", gast.Sub: "sub", gast.Mult: "mul", gast.Div: "div", gast.Pow: "pow",
@@ -48,6 +56,8 @@ class Namer:
 
     def fresh(self, base: str) -> str:
         base = identifier(base)
+        if base in _BUILTINS and base not in self.taken:
+            base = _INSTEAD_OF_BUILTIN.get(base, f"{base}_value")
         if base not in self.taken:
             self.taken.add(base)
             return base
