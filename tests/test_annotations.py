@@ -180,7 +180,14 @@ def _stages(func, wrt):
     yield "simplify", out
 
 
-@pytest.mark.parametrize("func, wrt", [(_everything, ("x",))])
+def _probes():
+    from test_kinds import KINDS  # one tiny function per statement kind
+
+    return [(_everything, ("x",))] + [(f, ("x",)) for f in sorted(
+        set(KINDS.values()), key=lambda f: f.__name__)]
+
+
+@pytest.mark.parametrize("func, wrt", _probes(), ids=lambda p: getattr(p, "__name__", ""))
 def test_nodes_carry_declared_facts_only(func, wrt):
     for stage, tree in _stages(func, wrt):
         extra = {name for node in walk(tree) for name in undeclared(node)}

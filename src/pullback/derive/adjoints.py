@@ -9,8 +9,8 @@ and adds to `self.defined` the names whose gradients now hold a value. Guarantee
 - an in-place write hands the slot's gradient to the written value, zeroes the slot's
   gradient and restores the slot's old value; a list update undoes itself;
 - a branch re-takes the recorded decision; a loop runs backwards over the same
-  iterations (its header is a `_LoopHeader`, filled once the primal's records are known,
-  records.py), each block starting with a `_PopSlot` for what its primal pushed.
+  iterations (its header is a `LoopHeader`, filled once the primal's records are known,
+  records.py), each block starting with a `PopSlot` for what its primal pushed.
 """
 
 from __future__ import annotations
@@ -46,16 +46,17 @@ from ..ir.nodes import (
 )
 
 
-def _index_expr(index):
+def index_expr(index):
     """The value of a subscript index as an ordinary expression (slices as slice(...))."""
     if isinstance(index, gast.Slice):
         parts = [const(None) if p is None else p for p in (index.lower, index.upper, index.step)]
         return call("slice", *parts)
     if isinstance(index, gast.Tuple):
-        return tuple_of(*[_index_expr(e) for e in index.elts])
+        return tuple_of(*[index_expr(e) for e in index.elts])
     return index
 
-def _only_new_axes(index) -> bool:
+
+def only_new_axes(index) -> bool:
     """An index that only inserts axes (`x[:, None]`, `x[None, ...]`): the result is x
     reshaped, and so is its gradient."""
     parts = index.elts if isinstance(index, gast.Tuple) else [index]
@@ -64,14 +65,16 @@ def _only_new_axes(index) -> bool:
     new = [isinstance(p, gast.Constant) and p.value is None for p in parts]
     return any(new) and all(f or n for f, n in zip(full, new))
 
-class _PopSlot(gast.Expr):
+
+class PopSlot(gast.Expr):
     """Placeholder for the pop at the start of an adjoint block (`key`: the block)."""
 
     def __init__(self, key):
         super().__init__(value=const(None))
         self.key = key
 
-class _LoopHeader(gast.For):
+
+class LoopHeader(gast.For):
     """Placeholder for the adjoint of `loop`, whose header depends on what the primal
     saved."""
 
@@ -80,8 +83,9 @@ class _LoopHeader(gast.For):
                          type_comment=None)
         self.loop = loop
 
+
 def _has_code(stmts) -> bool:
-    return any(not isinstance(s, (_PopSlot, gast.Pass)) for s in stmts)
+    return any(not isinstance(s, (PopSlot, gast.Pass)) for s in stmts)
 
 
 class Adjoints:
@@ -90,7 +94,7 @@ class Adjoints:
     def adjoint_block(self, stmts, key):
         out = []
         if key is not None and self.loop_depth:
-            out.append(_PopSlot(key))
+            out.append(PopSlot(key))
         for stmt in reversed(stmts):
             out += self.adjoint_stmt(stmt)
         return out
@@ -161,13 +165,13 @@ class Adjoints:
                 self.contribute(atom.id, expr, fresh, out)
         elif op.kind == "index":
             base = op.inputs["x"]
-            if self.active(base) and self.optimize and _only_new_axes(s.value.slice):
+            if self.active(base) and self.optimize and only_new_axes(s.value.slice):
                 self.contribute(base.id, call("reshape_like", g, load(base.id)), False, out)
             elif self.active(base):
                 dbase = self.grad_name(base.id)
                 current = load(dbase) if base.id in self.defined else const(0.0)
                 out.append(assign(dbase, call("accum_index", current, load(base.id),
-                                              _index_expr(clone(s.value.slice)), g)))
+                                              index_expr(clone(s.value.slice)), g)))
                 self.defined.add(base.id)
         elif op.kind == "attr":
             base = op.inputs["x"]
@@ -323,7 +327,7 @@ class Adjoints:
         target = s.targets[0]
         base = target.value.id
         out: list = []
-        index = _index_expr(clone(target.slice))
+        index = index_expr(clone(target.slice))
         if base in self.defined and base in self.analysis.active:
             taken = call("take_slot_grad", load(self.grad_name(base)), index)
             if self.active(s.value):
@@ -385,10 +389,10 @@ class Adjoints:
             FP_STATE.set(s, self.namer.fresh("fp_state"))
             state = call("np.errstate")
             state.keywords = [gast.keyword(arg=None, value=load(FP_STATE.of(s)))]
-            pops = [b for b in body if isinstance(b, _PopSlot)]
+            pops = [b for b in body if isinstance(b, PopSlot)]
             return pops + [gast.With(items=[gast.withitem(context_expr=state,
                                                           optional_vars=None)],
-                                     body=[b for b in body if not isinstance(b, _PopSlot)],
+                                     body=[b for b in body if not isinstance(b, PopSlot)],
                                      type_comment=None)]
         before = set(self.defined)
         body = self.adjoint_block(s.body, (id(s), 0))
@@ -464,7 +468,7 @@ class Adjoints:
             self.defined.add(v)
         self.loop_depth -= 1
         self.defined = {v for v in self.defined if v not in assigned or v in phis}
-        header = _LoopHeader(s, body)
+        header = LoopHeader(s, body)
         self.adjoint_loops[id(s)] = header
         after = []
         for (name, summed), parts in deferred.items():

@@ -38,6 +38,7 @@ def _chain(head, *attrs):
         expr = gast.Attribute(value=expr, attr=attr, ctx=gast.Load())
     return expr
 
+
 def _free_names(stmts) -> set[str]:
     """Names the statements read before (definitely) assigning them."""
     free: set[str] = set()

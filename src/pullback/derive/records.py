@@ -44,7 +44,7 @@ from ..ir.nodes import (
     tuple_of,
     walk,
 )
-from .adjoints import _index_expr, _LoopHeader, _PopSlot
+from .adjoints import LoopHeader, PopSlot, index_expr
 
 
 def _counts_its_trips(loop) -> bool:
@@ -76,7 +76,7 @@ class Records:
         """Replace pop placeholders by the pops matching what the primal pushed."""
         out = []
         for s in stmts:
-            if isinstance(s, _PopSlot):
+            if isinstance(s, PopSlot):
                 names = self.pushes.get(s.key)
                 if names:
                     target = store(names[0]) if len(names) == 1 else \
@@ -86,7 +86,7 @@ class Records:
             if isinstance(s, (gast.If, gast.For, gast.While, gast.With)):
                 s.body = self.fill_pops(s.body) or [gast.Pass()]
                 s.orelse = self.fill_pops(getattr(s, "orelse", []))
-            if isinstance(s, _LoopHeader):
+            if isinstance(s, LoopHeader):
                 s = self.loop_header(s)
             out.append(s)
         return out
@@ -124,7 +124,7 @@ class Records:
                     if saved:
                         helper = "save_float_slot" if self.active(s.value) else "save_slot"
                         out.append(assign(saved, call(helper, load(target.value.id),
-                                                      _index_expr(clone(target.slice)))))
+                                                      index_expr(clone(target.slice)))))
                         defs.append(saved)
                 elif not PHI.of(s):
                     defs.append(target.id)

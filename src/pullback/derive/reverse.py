@@ -88,7 +88,7 @@ from ..ir.nodes import (
     load,
     store,
 )
-from .adjoints import Adjoints, _only_new_axes
+from .adjoints import Adjoints, only_new_axes
 from .assemble import Assembly
 from .loop_optimizations import LoopOptimizations
 from .records import Records
@@ -158,7 +158,7 @@ class Reverse(Assembly, Adjoints, Records, LoopOptimizations):
                 continue
             op = self.analysis.op(s)
             if op.kind == "index" and isinstance(op.inputs["x"], gast.Name) \
-                    and not (self.optimize and _only_new_axes(s.value.slice)):
+                    and not (self.optimize and only_new_axes(s.value.slice)):
                 mutable.add(op.inputs["x"].id)
             elif op.kind == "attr":
                 mutable.add(op.inputs["x"].id)
