@@ -122,9 +122,10 @@ def test_declared_writers_and_readers_are_the_modules_that_use_a_fact():
     assert not unused, f"declared as writer or reader but never using the fact: {unused}"
 
 
-def test_facts_have_a_meaning_and_a_writer():
+def test_facts_have_a_meaning_a_writer_and_an_immutable_default():
     for fact in FACTS.values():
         assert fact.writers and fact.meaning and FACTS[fact.name] is fact
+        assert not isinstance(fact.default, (list, set, dict)), fact.name  # shared by all
 
 
 # --------------------------------------------------------------- nodes of real transforms

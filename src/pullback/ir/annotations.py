@@ -29,6 +29,7 @@ its declaration. Reading costs one getattr, as before facts were declared.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import gast
 
@@ -37,7 +38,7 @@ import gast
 class Fact:
     name: str
     type: object  # what a value of it is (documentation: not checked when set)
-    default: object  # the value of a node that does not carry it
+    default: object  # the value of a node that does not carry it (never a mutable one)
     writers: tuple[str, ...]
     readers: tuple[str, ...]
     meaning: str
@@ -69,7 +70,7 @@ NAMER = _declare(
     "lower/ssa derive/reverse derive/forward api",
     "the fresh-name source the function's later stages share")
 SPELLING = _declare(
-    "spelling", "dict[str, str]", {}, "lower/ssa", "analysis/activity",
+    "spelling", "dict[str, str]", MappingProxyType({}), "lower/ssa", "analysis/activity",
     "SSA name -> the user's name it versions (`h_2` -> `h`), for messages")
 ANONYMOUS = _declare(
     "anonymous", bool, False, "lower/normalize", "lower/normalize",
@@ -148,13 +149,13 @@ FP_STATE = _declare(
 
 # on loops and branches, set by SSA
 PHIS = _declare(
-    "phis", "list[str]", [], "lower/ssa", "analysis/activity derive/adjoints derive/records",
+    "phis", "list[str]", (), "lower/ssa", "analysis/activity derive/adjoints derive/records",
     "on a loop: the names it carries from one iteration to the next")
 UNINITIALIZED = _declare(
-    "uninitialized", "set[str]", set(), "lower/ssa", "derive/records",
+    "uninitialized", "set[str]", frozenset(), "lower/ssa", "derive/records",
     "on a loop: the carried names with no value before the loop")
 MERGES = _declare(
-    "merges", "list[str]", [], "lower/ssa", "derive/records",
+    "merges", "list[str]", (), "lower/ssa", "derive/records",
     "on an If: the names its branches' phi copies define")
 
 # set by the analyses and the derivation, for the later stages
