@@ -23,7 +23,8 @@ Guarantees: `FACTS` lists every attribute pullback attaches to a node beyond gas
 fields (tests/test_annotations.py scans the sources for attributes set on objects and
 read with getattr, and checks every node of transformed functions); a fact's `writers`
 and `readers` name every module (as `package/module`) that sets or reads it through
-its declaration. Reading costs one getattr, as before facts were declared.
+its declaration. Reading one costs a method call around the getattr stages made before
+facts were declared: transform time is unchanged within the benchmark's noise.
 """
 
 from __future__ import annotations
