@@ -1481,3 +1481,35 @@ def test_codegen_keeps_a_block_of_only_comments_a_block():
     text = to_source(if_(load("c"), [comment("# nothing to do")]))
     assert text == "if c:\n    # nothing to do\n    pass\n"
     compile(text, "<comment block>", "exec")
+
+
+# ------------------------------------------------------------------------ naming
+
+
+def sums(x):
+    return np.sum(x) * np.sum(x * x) + abs(np.max(x))
+
+
+def sums_beside_a_total(x):
+    total = np.sum(x)
+    return total * np.sum(x * x)
+
+
+@pytest.mark.parametrize("func", [sums, sums_beside_a_total])
+def test_generated_names_never_hide_a_builtin(func):
+    import ast
+    import builtins
+
+    from fd import assert_grad_matches
+
+    source = pullback.source(func)
+    assigned = {n.id for n in ast.walk(ast.parse(source))
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    assert not assigned & set(dir(builtins)), source
+    assert_grad_matches(func, (np.array([0.5, -1.5, 2.0]),))
+
+
+def test_a_temporary_named_after_a_builtin_is_not_taken_for_a_version_of_a_users_name():
+    assert "total = np.sum(x)" in pullback.source(sums)
+    shown = pullback.source(sums_beside_a_total)
+    assert "sum_value = np.sum(mul)" in shown and "total_2" not in shown, shown
