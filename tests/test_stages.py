@@ -984,8 +984,8 @@ def test_activity_scalar_inference():
     _, _, analysis = analyzed(scalar_kinds, ("x", "v"))
     # x is the argument of a math function, s its result; u may be an array (v is);
     # a full np.sum is a scalar.
-    assert analysis.scalar == {"x", "s", "t", "sum", "out"}
-    assert analysis.active == {"x", "v", "s", "t", "u", "sum", "out"}
+    assert analysis.scalar == {"x", "s", "t", "total", "out"}
+    assert analysis.active == {"x", "v", "s", "t", "u", "total", "out"}
 
 
 # ============================================================ reverse + simplify
@@ -998,10 +998,10 @@ def lecture(x, y, z):
 def test_reverse_lecture_example():
     assert src(adjoint(lecture, ("x", "y", "z"))) == expect("""
         def dlecture(x, y, z):
-            pow = x ** 2
+            power = x ** 2
             exp = math.exp(z)
             mul = y * exp
-            add = pow + mul
+            add = power + mul
             sin = math.sin(add)
             out = sin + z
             # adjoint
@@ -1009,20 +1009,20 @@ def test_reverse_lecture_example():
             dsin = dout
             dz = dout
             dadd = dsin * math.cos(add)
-            dpow = dadd
+            dpower = dadd
             dmul = dadd
             dy = dmul * exp
             dexp = dmul * y
             dz = dz + dexp * exp
-            dx = pow_grad_base(dpow, x, 2)
+            dx = pow_grad_base(dpower, x, 2)
             return (dx, dy, dz)
         """)
     assert final(lecture, ("x", "y", "z")) == expect("""
         def dlecture(x, y, z):
-            pow = x ** 2
+            power = x ** 2
             exp = math.exp(z)
             mul = y * exp
-            add = pow + mul
+            add = power + mul
             sin = math.sin(add)
             # adjoint
             dout = 1.0
@@ -1167,16 +1167,16 @@ def test_reverse_in_place_write_saves_takes_and_restores_the_slot():
             b[0] = sin
             b_old = save_float_slot(b, 1)
             b[1] = x
-            sum = np.sum(b)
+            total = np.sum(b)
             b_item_2 = b[0]
-            out = sum * b_item_2
+            out = total * b_item_2
             check_scalar(out, returned_at)
             # adjoint
             dout = 1.0
-            dsum = unbroadcast(dout * b_item_2, sum)
-            db_item_2 = dout * sum
+            dtotal = unbroadcast(dout * b_item_2, total)
+            db_item_2 = dout * total
             db = accum_index(0.0, b, 0, db_item_2)
-            db = add_grads(db, unreduce(dsum, b, None, False))
+            db = add_grads(db, unreduce(dtotal, b, None, False))
             dx_slot, db = take_slot_grad(db, 1)
             dx = unbroadcast(dx_slot, x)
             b[1] = b_old
@@ -1481,3 +1481,35 @@ def test_codegen_keeps_a_block_of_only_comments_a_block():
     text = to_source(if_(load("c"), [comment("# nothing to do")]))
     assert text == "if c:\n    # nothing to do\n    pass\n"
     compile(text, "<comment block>", "exec")
+
+
+# ------------------------------------------------------------------------ naming
+
+
+def sums(x):
+    return np.sum(x) * np.sum(x * x) + abs(np.max(x))
+
+
+def sums_beside_a_total(x):
+    total = np.sum(x)
+    return total * np.sum(x * x)
+
+
+@pytest.mark.parametrize("func", [sums, sums_beside_a_total])
+def test_generated_names_never_hide_a_builtin(func):
+    import ast
+    import builtins
+
+    from fd import assert_grad_matches
+
+    source = pullback.source(func)
+    assigned = {n.id for n in ast.walk(ast.parse(source))
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    assert not assigned & set(dir(builtins)), source
+    assert_grad_matches(func, (np.array([0.5, -1.5, 2.0]),))
+
+
+def test_a_temporary_named_after_a_builtin_is_not_taken_for_a_version_of_a_users_name():
+    assert "total = np.sum(x)" in pullback.source(sums)
+    shown = pullback.source(sums_beside_a_total)
+    assert "sum_value = np.sum(mul)" in shown and "total_2" not in shown, shown

@@ -36,6 +36,7 @@ from .emit.simplify import simplify
 from .errors import PullbackError
 from .frontend.check import check
 from .frontend.parse import lookup_dotted, parse_function, passed_through, where_defined
+from .ir.annotations import NAMER
 from .ir.naming import RESERVED
 from .ir.nodes import dotted_name, parameters
 from .lower.normalize import normalize
@@ -366,7 +367,7 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
     functions = out.body if isinstance(out, gast.Module) else [out]
     for function in functions if optimize else ():
         simplify(function, analysis.scalar)
-    originals = codegen.guard_unpatched(out, analysis.bindings, tree.namer, constants,
+    originals = codegen.guard_unpatched(out, analysis.bindings, NAMER.of(tree), constants,
                             lambda dotted: _where_spelled(parsed, dotted) or where_defined(func))
     codegen.note_inlined(out)
     source = codegen.to_source(out)

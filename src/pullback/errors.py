@@ -3,6 +3,8 @@ the file and line, and shows the source line, so a user never has to guess."""
 
 from __future__ import annotations
 
+from .ir.annotations import ORIGIN
+
 
 class PullbackError(Exception):
     """Base class of every error pullback raises on purpose."""
@@ -19,7 +21,7 @@ class Location:
     def describe(self, node) -> str:
         """`File "...", line N` and the line's text; for a node that comes from the body
         of a function inlined at a call (see normalize), the line in that function."""
-        origin = getattr(node, "origin", None)
+        origin = ORIGIN.of(node)
         if origin is not None:
             location, lineno = origin
             return location.describe(_Line(lineno))

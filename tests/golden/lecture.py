@@ -4,10 +4,10 @@ def dlecture(x, y, z):
     if math.exp is not math_exp_at_transform: rebound('math.exp')
     if math.sin is not math_sin_at_transform: rebound('math.sin')
     if math.cos is not math_cos_at_transform: rebound('math.cos')
-    pow = x ** 2
+    power = x ** 2
     exp = math.exp(z)
     mul = y * exp
-    add = pow + mul
+    add = power + mul
     sin = math.sin(add)
     # adjoint
     dout = 1.0

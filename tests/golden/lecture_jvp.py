@@ -5,14 +5,14 @@ def jvp_lecture(x, y, z, tangents):
     if math.sin is not math_sin_at_transform: rebound('math.sin')
     if math.cos is not math_cos_at_transform: rebound('math.cos')
     dx, dy, dz = tangents
-    pow = x ** 2
-    dpow = dx * 2 * x
+    power = x ** 2
+    dpower = dx * 2 * x
     exp = math.exp(z)
     dexp = dz * exp
     mul = y * exp
     dmul = dy * exp + dexp * y
-    add = pow + mul
-    dadd = dpow + dmul
+    add = power + mul
+    dadd = dpower + dmul
     sin = math.sin(add)
     dsin = dadd * math.cos(add)
     out = sin + z

@@ -6,6 +6,31 @@ update) in the SSA function writes an array or list the function created itself,
 under no second name, and no view of it is read after a later write changes it; every
 other write raised `UnsupportedSyntaxError` naming the write, its file and line.
 `views_of` and `shared_sources` tell the reverse pass which names may share memory.
+
+Example: a write into the function's own array is allowed; into an input, refused.
+
+>>> from pullback.frontend.parse import parse_function
+>>> from pullback.lower.normalize import normalize
+>>> from pullback.lower.ssa import to_ssa
+>>> from pullback.emit.codegen import to_source
+>>> import numpy as np
+>>> from pullback.analysis.activity import Analysis
+>>> def lowered(f):
+...     parsed = parse_function(f)
+...     tree = to_ssa(normalize(parsed.tree, parsed))
+...     return tree, Analysis(tree, parsed, {"x"}), parsed
+>>> def own(x):
+...     b = np.zeros(3)
+...     b[0] = x
+...     return np.sum(b)
+>>> check_writes(*lowered(own))
+>>> def theirs(x):
+...     x[0] = 1.0
+...     return np.sum(x)
+>>> check_writes(*lowered(theirs))
+Traceback (most recent call last):
+...
+pullback.errors.UnsupportedSyntaxError: in-place write to the input array 'x': ...
 """
 
 from __future__ import annotations
@@ -15,8 +40,17 @@ import gast
 from .. import rules
 from ..errors import UnsupportedSyntaxError
 from ..ir import nodes
+from ..ir.annotations import (
+    AUGMENTED,
+    CHECKED_NAME,
+    IS_RETURN,
+    LIST_UPDATE,
+    MOVED,
+    MUST_NOT_BE_VIEW,
+    PHI,
+)
 from ..rules.methods import SEQUENCE_RULES
-from .activity import NONDIFF_ATTRIBUTES
+from .classify import NONDIFF_ATTRIBUTES
 
 
 def check_writes(tree, analysis, parsed) -> None:
@@ -34,8 +68,8 @@ def check_writes(tree, analysis, parsed) -> None:
         return
     for s in analysis.assigns:  # aliases first: they explain the rest
         value = s.value
-        if not getattr(s, "phi", False) and not getattr(s, "is_return", False) \
-                and not getattr(s, "moved", False) and isinstance(s.targets[0], gast.Name) \
+        if not PHI.of(s) and not IS_RETURN.of(s) \
+                and not MOVED.of(s) and isinstance(s.targets[0], gast.Name) \
                 and isinstance(value, gast.Name) and (value.id in buffers
                                                       or s.targets[0].id in buffers):
             target, source = analysis.spelled(s.targets[0].id), analysis.spelled(value.id)
@@ -56,7 +90,7 @@ def check_writes(tree, analysis, parsed) -> None:
                 f"inputs; copy it first ({base} = np.copy({base}))", describe(s))
         if base in analysis.params:
             raise UnsupportedSyntaxError(
-                f"{s.list_update} on the input list {base!r}: pullback never modifies its "
+                f"{LIST_UPDATE.of(s)} on the input list {base!r}: pullback never modifies its "
                 f"inputs; copy it first ({base} = list({base}))", describe(s))
         _check_fresh(base, analysis, describe, s, set())
     # appending never changes the elements already in a list, and writing a list or dict
@@ -80,7 +114,7 @@ def _same_object(name, analysis) -> set[str]:
             continue
         same.add(current)
         stack += [d.value.id for d in analysis.defs.get(current, [])
-                  if getattr(d, "phi", False) and isinstance(d.value, gast.Name)]
+                  if PHI.of(d) and isinstance(d.value, gast.Name)]
     return same
 
 
@@ -97,14 +131,14 @@ def _check_fresh(name, analysis, describe, where, seen) -> None:
             f"function (np.copy({user}) for an array, list({user}), dict({user})) and return it",
             describe(where))
     for d in analysis.defs.get(name, []):
-        if getattr(d, "phi", False) and isinstance(d.value, gast.Name):
+        if PHI.of(d) and isinstance(d.value, gast.Name):
             _check_fresh(d.value.id, analysis, describe, where, seen)
             continue
         op = analysis.op(d)
         if op.kind == "rule" and op.name == ".copy":  # x.copy(): a new array (or list)
             continue
         if isinstance(d.value, gast.BinOp) and op.rule in SEQUENCE_RULES.values() \
-                and getattr(d, "augmented", False) and isinstance(d.value.left, gast.Name):
+                and AUGMENTED.of(d) and isinstance(d.value.left, gast.Name):
             _check_fresh(d.value.left.id, analysis, describe, where, seen)  # values += [v]
             continue
         if isinstance(d.value, (gast.List, gast.Dict)) or (  # a display, or lists joined
@@ -172,7 +206,7 @@ def views_of(analysis, buffers, through_phis=True) -> dict[str, str]:
         target = s.targets[0]
         if not isinstance(target, gast.Name) or target.id in buffers:
             continue
-        loop_copy = not through_phis and getattr(s, "phi", False)
+        loop_copy = not through_phis and PHI.of(s)
         for source in shared_sources(analysis, s):
             if loop_copy and source in buffers:
                 continue  # the buffer's own loop versions (given in `buffers`), not a new name
@@ -297,7 +331,7 @@ def _flag_or_reject(view, buffer, analysis, where) -> None:
             if isinstance(value, gast.Name):
                 stack.append(value.id)
             elif isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
-                d.must_not_be_view = f"{message}\n  {where}"
+                MUST_NOT_BE_VIEW.set(d, f"{message}\n  {where}")
                 stack.append(value.value.id)
             elif sources:
                 raise UnsupportedSyntaxError(message, where)
@@ -391,17 +425,18 @@ def _check_augmented(analysis, describe) -> None:
     (it was read out of another array, or copied from another name), the
     generated code checks at run time that `x` is not an array."""
     for s in analysis.assigns:
-        if not getattr(s, "augmented", False):
+        augmented = AUGMENTED.of(s)
+        if not augmented:
             continue
         name = s.value.left.id if isinstance(s.value.left, gast.Name) else None
         if name is None:
             continue
         if name in analysis.params:  # an input array would be changed for the caller
-            s.must_not_be_view = (
-                f"augmented assignment to the input {s.augmented!r}: on an array it would "
-                f"change the caller's array; write `{s.augmented} = {s.augmented} + ...`"
-                f"\n  {describe(s)}")
-            s.checked_name = name
+            MUST_NOT_BE_VIEW.set(s, (
+                f"augmented assignment to the input {augmented!r}: on an array it would "
+                f"change the caller's array; write `{augmented} = {augmented} + ...`"
+                f"\n  {describe(s)}"))
+            CHECKED_NAME.set(s, name)
             continue
         # another name was given this object or a view of it (b = a or b = a[0:1]; then
         # a += 1 changes b too)
@@ -410,13 +445,13 @@ def _check_augmented(analysis, describe) -> None:
                  if v != s.targets[0].id and not _consumed_before(v, s, analysis)]
         reads = _element_reads(views, same, analysis)
         for d in reads or ():  # a copy (an element, a fancy index) shares nothing: checked then
-            if not getattr(d, "must_not_be_view", None):
-                d.must_not_be_view = (
-                    f"a value read out of {s.augmented!r} here is used after "
-                    f"`{s.augmented} += ...` changes that array in place, and it is a view "
+            if not MUST_NOT_BE_VIEW.of(d):
+                MUST_NOT_BE_VIEW.set(d, (
+                    f"a value read out of {augmented!r} here is used after "
+                    f"`{augmented} += ...` changes that array in place, and it is a view "
                     "that would change too (it may share memory with it): take a copy "
-                    f"(np.copy) or write `{s.augmented} = {s.augmented} + ...`\n  "
-                    f"{describe(d)}")
+                    f"(np.copy) or write `{augmented} = {augmented} + ...`\n  "
+                    f"{describe(d)}"))
         shared = reads is None or any(
             isinstance(e, gast.Name) and e.id in same for p in analysis.assigns
             if isinstance(p.value, (gast.Tuple, gast.List)) for e in p.value.elts) or any(
@@ -431,13 +466,13 @@ def _check_augmented(analysis, describe) -> None:
                 continue
             seen.add(current)
             for d in analysis.defs.get(current, []):
-                if getattr(d, "phi", False) and isinstance(d.value, gast.Name):
+                if PHI.of(d) and isinstance(d.value, gast.Name):
                     stack.append(d.value.id)
                 elif shared_sources(analysis, d):  # not a new object: a view, a copy of a
                     shared = True  # name, np.asarray(x), a helper's result (the rule's kinds)
         if shared:
-            s.must_not_be_view = (
-                f"augmented assignment to {s.augmented!r}: it is an array or list that may "
+            MUST_NOT_BE_VIEW.set(s, (
+                f"augmented assignment to {augmented!r}: it is an array or list that may "
                 "share memory with another name, which would change too; write "
-                f"`x = x + ...` or take a copy first\n  {describe(s)}")
-            s.checked_name = name
+                f"`x = x + ...` or take a copy first\n  {describe(s)}"))
+            CHECKED_NAME.set(s, name)

@@ -20,6 +20,33 @@ Guarantees, for an SSA function and its `Analysis`:
 Shapes are tokens: ("scalar",) for shape (), ("root", name) for the shape of a
 name's value, and ("keep" | "drop", token, axis) for a reduction along one axis
 with or without keepdims. Equal tokens mean equal shapes.
+
+Example: a softmax's shift `m` is taken back exactly; `e` keeps the shape of `x`.
+
+>>> from pullback.frontend.parse import parse_function
+>>> from pullback.lower.normalize import normalize
+>>> from pullback.lower.ssa import to_ssa
+>>> from pullback.emit.codegen import to_source
+>>> import numpy as np
+>>> from pullback.analysis.activity import Analysis
+>>> def f(x):
+...     m = np.max(x, axis=1, keepdims=True)
+...     e = np.exp(x - m)
+...     return np.sum(e / np.sum(e, axis=1, keepdims=True))
+>>> parsed = parse_function(f)
+>>> tree = to_ssa(normalize(parsed.tree, parsed))
+>>> print(to_source(tree))
+def f(x):
+    m = np.max(x, axis=1, keepdims=True)
+    sub = x - m
+    e = np.exp(sub)
+    total = np.sum(e, axis=1, keepdims=True)
+    div = e / total
+    out = np.sum(div)
+    return out
+>>> shapes = Analysis(tree, parsed, {"x"}).shapes
+>>> sorted(shapes.shift_constants), shapes.same_shape("e", "sub"), shapes.same_shape("e", "total")
+(['m'], True, False)
 """
 
 from __future__ import annotations
@@ -30,6 +57,7 @@ import operator
 
 import gast
 
+from ..ir.annotations import SENTINEL
 from ..ir.nodes import walk
 from ..rules import kinds_of
 from ..rules.shifts import ADD, BINARY, SHIFT_PRESERVING, SHIFTABLE, UNARY
@@ -71,7 +99,7 @@ TOP = ("not known yet",)  # optimistic start of the fixpoint: no value seen so f
 
 class Shapes:
     def __init__(self, analysis, optimize=True):
-        self.a = analysis
+        self.analysis = analysis
         self.optimize = optimize
         self.tokens: dict[str, tuple | None] = {}
         self._numpy: dict[str, bool] = {}  # name -> numpy_value of it, once known
@@ -103,12 +131,12 @@ class Shapes:
         nothing; a name whose inputs did not change since it was last visited would not
         change, so only the names that read a changed name are visited again (in this
         round if they come after it, else in the next)."""
-        names = sorted(set(self.a.defs) | set(self.a.params))
+        names = sorted(set(self.analysis.defs) | set(self.analysis.params))
         self.tokens = dict.fromkeys(names, TOP)
         position = {name: i for i, name in enumerate(names)}
         readers: dict[str, set] = {}  # name -> positions of the names computed from it
         for name in names:
-            for d in self.a.defs.get(name, ()):
+            for d in self.analysis.defs.get(name, ()):
                 for n in walk(d.value):
                     if isinstance(n, gast.Name) and n.id in position:
                         readers.setdefault(n.id, set()).add(position[name])
@@ -134,15 +162,15 @@ class Shapes:
         self.tokens = {n: (None if t == TOP else t) for n, t in self.tokens.items()}
 
     def _is_merge(self, name) -> bool:
-        return name in self.a.params or len(self.a.defs.get(name, ())) != 1
+        return name in self.analysis.params or len(self.analysis.defs.get(name, ())) != 1
 
     def _compute(self, name):
-        a = self.a
+        a = self.analysis
         if name in a.scalar:
             return SCALAR
         defs = a.defs.get(name, [])
         if self._is_merge(name):
-            sources = [d.value for d in defs if not getattr(d, "sentinel", False)]
+            sources = [d.value for d in defs if not SENTINEL.of(d)]
             seen = [self.token(v) for v in sources]
             if name in a.params:
                 seen.append(("root", name))
@@ -155,7 +183,7 @@ class Shapes:
         return self._derived(defs[0]) or ("root", name)
 
     def _derived(self, s):
-        op = self.a.op(s)
+        op = self.analysis.op(s)
         if op.kind == "copy" and "x" in op.inputs:
             return self.token(op.inputs["x"])
         if op.kind != "rule":
@@ -217,9 +245,9 @@ class Shapes:
     def _numpy_direct(self, name):
         """(True or False when the definition of name settles it, else None; the names of
         operands which hold a NumPy value if any of them does)."""
-        if len(self.a.defs.get(name, [])) != 1:
+        if len(self.analysis.defs.get(name, [])) != 1:
             return False, []
-        op = self.a.op(self.a.defs[name][0])
+        op = self.analysis.op(self.analysis.defs[name][0])
         if op.kind != "rule":
             return False, []
         if op.callee is operator.matmul or (op.callee not in OPERATORS and op.callee is not None
@@ -234,11 +262,11 @@ class Shapes:
 
     def _shift_constants(self):
         found = set()
-        for s in self.a.assigns:
+        for s in self.analysis.assigns:
             target = s.targets[0]
-            if not isinstance(target, gast.Name) or len(self.a.defs.get(target.id, ())) != 1:
+            if not isinstance(target, gast.Name) or len(self.analysis.defs.get(target.id, ())) != 1:
                 continue
-            op = self.a.op(s)
+            op = self.analysis.op(s)
             if op.kind == "rule" and op.callee in SHIFTABLE and self._cancels(s, op):
                 found.add(target.id)
         return found
@@ -250,7 +278,7 @@ class Shapes:
         if (axis is not None and type(axis) is not int) or v is None:
             return False
         m = s.targets[0].id
-        owner = self.a.owner.get(id(s))
+        owner = self.analysis.owner.get(id(s))
         block = next(b for b in (owner.body, getattr(owner, "orelse", []))
                      if any(t is s for t in b))
         shifted = {m: (ADD, 1)}
@@ -263,7 +291,7 @@ class Shapes:
                 unused.append(t)
                 continue
             if not isinstance(t, gast.Assign) or not isinstance(t.targets[0], gast.Name) \
-                    or len(self.a.defs.get(t.targets[0].id, ())) != 1:
+                    or len(self.analysis.defs.get(t.targets[0].id, ())) != 1:
                 return False
             result = self._shift_of(t, shifted, axis, v)
             if result is False:
@@ -277,22 +305,22 @@ class Shapes:
             consumed.append(t)
         # No other statement (the return included) reads a shifted value; an unused max
         # is no shift.
-        return bool(consumed) and _count_reads(self.a.tree, shifted) == sum(
+        return bool(consumed) and _count_reads(self.analysis.tree, shifted) == sum(
             _count_reads(t, shifted) for t in consumed + unused)
 
     def _unused(self, t) -> bool:
         """Whether `t` assigns a name the function never reads."""
         if self._reads_of is None:
             self._reads_of = collections.Counter(
-                n.id for n in walk(self.a.tree)
+                n.id for n in walk(self.analysis.tree)
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load))
         return isinstance(t, gast.Assign) and isinstance(t.targets[0], gast.Name) \
-            and not self._reads_of[t.targets[0].id] and t.targets[0].id != self.a.result
+            and not self._reads_of[t.targets[0].id] and t.targets[0].id != self.analysis.result
 
     def _shift_of(self, t, shifted, axis, v):
         """The shift (kind, coefficient) of t's result, None if it does not depend on m,
         False if the analysis cannot tell."""
-        op = self.a.op(t)
+        op = self.analysis.op(t)
         if op.kind == "copy":
             return shifted[op.inputs["x"].id]
         if op.kind != "rule":

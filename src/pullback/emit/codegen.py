@@ -9,6 +9,23 @@ its entry guards compare (`PER_FUNCTION`). Generated code never calls a NumPy or
 function that was replaced after pullback was imported: such code is refused, and each
 function's entry guards check the ones its rules call are still the originals
 (`guard_unpatched`).
+
+Example: a gast tree printed (a `comment` statement as a comment line) and compiled.
+
+>>> import gast
+>>> from pullback.ir.nodes import comment
+>>> tree = gast.parse("def twice(x): y = x * 2; return y").body[0]
+>>> tree.body.insert(1, comment("# the generated code reads like this"))
+>>> print(to_source(tree))
+def twice(x):
+    y = x * 2
+    # the generated code reads like this
+    return y
+<BLANKLINE>
+>>> def user(x): ...
+>>> code = compile_source(to_source(tree), ["twice"], [], "twice")["twice"]
+>>> bind(code, user)(21)
+42
 """
 
 from __future__ import annotations
@@ -26,6 +43,7 @@ import numpy as np
 
 from ..errors import PullbackError
 from ..helpers import HELPERS
+from ..ir.annotations import BLOCK, CATCH, CAUGHT, ENTERED, INLINED_FROM
 from ..ir.nodes import comment, walk
 
 _counter = itertools.count()
@@ -148,7 +166,7 @@ def note_inlined(tree: gast.AST) -> None:
                 continue
             new, last = [], None
             for stmt in block:
-                source = getattr(stmt, "inlined_from", None)
+                source = INLINED_FROM.of(stmt)
                 if source is not None and source is not last:
                     code = source.__code__
                     new.append(comment(f"# inlined from {source.__qualname__} "
@@ -174,17 +192,17 @@ def _blocks_as_written(tree):
             if not isinstance(block, list):
                 continue
             for i, s in enumerate(block):
-                kind = getattr(s, "block", None)
+                kind = BLOCK.of(s)
                 if kind == "with" and isinstance(s, gast.If):
-                    entered = None if s.entered is None else gast.Name(
-                        id=s.entered, ctx=gast.Store(), annotation=None, type_comment=None)
+                    entered = None if ENTERED.of(s) is None else gast.Name(
+                        id=ENTERED.of(s), ctx=gast.Store(), annotation=None, type_comment=None)
                     block[i] = gast.With(items=[gast.withitem(context_expr=s.test,
                                                               optional_vars=entered)],
                                          body=s.body, type_comment=None)
                 elif kind == "try" and isinstance(s, gast.If):
-                    caught = None if s.caught is None else gast.Name(
-                        id=s.caught, ctx=gast.Store(), annotation=None, type_comment=None)
-                    handler = gast.ExceptHandler(type=s.catch, name=caught,
+                    caught = None if CAUGHT.of(s) is None else gast.Name(
+                        id=CAUGHT.of(s), ctx=gast.Store(), annotation=None, type_comment=None)
+                    handler = gast.ExceptHandler(type=CATCH.of(s), name=caught,
                                                  body=s.orelse or [gast.Pass()])
                     block[i] = gast.Try(body=s.body, handlers=[handler], orelse=[],
                                         finalbody=[])

@@ -19,6 +19,23 @@ Guarantees:
   the others `may_raise`), so the gradient fails wherever f fails.
 Statements with effects (other calls, subscript writes, pushes and pops) are never
 removed or reordered.
+
+Example:
+
+>>> import gast
+>>> from pullback.emit.codegen import to_source
+>>> tree = gast.parse('''
+... def dk(x, g):
+...     a = g
+...     b = a * (2 - 1)
+...     unused = x * 3.0
+...     return b
+... ''').body[0]
+>>> print(to_source(simplify(tree, set())))
+def dk(x, g):
+    b = g * 1
+    return b
+<BLANKLINE>
 """
 
 from __future__ import annotations
@@ -29,7 +46,8 @@ import operator
 import gast
 
 from .. import rules
-from ..ir.nodes import const, dotted_name, not_, walk
+from ..ir.annotations import BLOCK, MAY_RAISE, SHAPE_ONLY
+from ..ir.nodes import const, dotted_name, not_, stored_names, walk
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul}
 
@@ -102,13 +120,6 @@ def _rename_reads(node, mapping) -> None:
                 n.id = mapping[n.id]
 
 
-def _stored(node) -> set[str]:
-    if node.__class__ is gast.Name:
-        return {node.id} if isinstance(node.ctx, gast.Store) else set()
-    return {n.id for n in walk(node)
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
-
-
 def _is_copy(stmt) -> bool:
     """`a = b` or `a = <literal>`: removable when `a` is never read."""
     return isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
@@ -133,7 +144,7 @@ def _is_pure(expr) -> bool:
 
 def _is_dead_if_unread(stmt) -> bool:
     return _is_copy(stmt) or isinstance(stmt, gast.Assign) and isinstance(
-        stmt.targets[0], gast.Name) and not getattr(stmt, "may_raise", False) \
+        stmt.targets[0], gast.Name) and not MAY_RAISE.of(stmt) \
         and _is_pure(stmt.value)
 
 
@@ -154,17 +165,17 @@ def _propagate(stmts: list) -> list:
         if isinstance(s, gast.With):  # (the adjoint of a with body): a block of its own
             for item in s.items:
                 _rename_reads(item.context_expr, copies)
-            kill(_stored(s))
+            kill(stored_names(s))
             s.body = _propagate(s.body) or [gast.Pass()]
             out.append(s)
             continue
         if isinstance(s, (gast.If, gast.For, gast.While)):
             if isinstance(s, gast.While):  # its test runs again after the body
-                kill(_stored(s))
+                kill(stored_names(s))
             for field in ("test", "iter"):
                 if getattr(s, field, None) is not None:
                     _rename_reads(getattr(s, field), copies)
-            kill(_stored(s))
+            kill(stored_names(s))
             s.body = _propagate(s.body) or [gast.Pass()]
             s.orelse = _propagate(s.orelse)
             out.append(s)
@@ -176,13 +187,13 @@ def _propagate(stmts: list) -> list:
                 _rename_reads(target, copies)
             elif _is_copy(s) and isinstance(s.value, gast.Name) and s.value.id == target.id:
                 continue  # a = a
-            kill(_stored(target))
+            kill(stored_names(target))
             if _is_copy(s) and isinstance(s.value, gast.Name):
                 copies[target.id] = s.value.id
                 copied.setdefault(s.value.id, set()).add(target.id)
         else:
             _rename_reads(s, copies)
-            kill(_stored(s))
+            kill(stored_names(s))
         out.append(s)
     return out
 
@@ -228,7 +239,7 @@ def _drop_dead_code(tree) -> bool:
             if isinstance(s, (gast.If, gast.For, gast.While)):
                 s.body, reads, stores = sweep(s.body)
                 s.orelse, else_reads, else_stores = sweep(s.orelse)
-                if isinstance(s, gast.If) and not s.body and not getattr(s, "block", None):
+                if isinstance(s, gast.If) and not s.body and not BLOCK.of(s):
                     # (a with or try block stays: its manager, its except clause run)
                     if not s.orelse and _is_pure(s.test):
                         forget(s)
@@ -396,9 +407,9 @@ def _lean_records(tree, scalars) -> None:
                     and len(node.args) == 2 and isinstance(node.args[1], gast.Name) \
                     and node.args[1].id in uses and uses[node.args[1].id] is not None:
                 uses[node.args[1].id].append(node)
-                node.args[1].shape_only = True
+                SHAPE_ONLY.set(node.args[1], True)
             elif isinstance(node, gast.Name) and node.id in uses \
-                    and not getattr(node, "shape_only", False):
+                    and not SHAPE_ONLY.of(node):
                 uses[node.id] = None  # read for its value, or assigned
         for i, name in enumerate(targets):
             calls = uses[name.id]

@@ -4,6 +4,21 @@ Guarantees: if `check` returns, the function uses only the constructs listed in
 `ALLOWED` (plus the argument forms checked here); anything else raised
 `UnsupportedSyntaxError` naming the construct, the file, the line and showing
 the source line. Later stages may therefore assume this subset.
+
+Example: a function of the subset passes; anything else is refused where it stands.
+
+>>> from pullback.frontend.parse import parse_function
+>>> def f(x):
+...     return x * 2.0
+>>> check(parse_function(f).tree, parse_function(f).location)
+>>> def g(x):
+...     del x
+...     return 1.0
+>>> parsed = parse_function(g)
+>>> check(parsed.tree, parsed.location)
+Traceback (most recent call last):
+...
+pullback.errors.UnsupportedSyntaxError: unsupported construct: ...
 """
 
 from __future__ import annotations

@@ -3,7 +3,10 @@
 Guarantees: a `Namer` never hands out a name that is already taken (a user's
 parameter, local, referenced global or builtin, a reserved helper name, or a
 name it handed out before). Names are the requested base if free, otherwise
-`base_2`, `base_3`, ... so generated code stays close to what a person writes.
+`base_2`, `base_3`, ... so generated code stays close to what a person writes. A base
+that is a builtin's name the function does not use itself is renamed (`sum` -> `total`,
+or `sum_value` if the function has a `total`; `list` -> `list_value`): generated code
+never hides a builtin the user's code can see.
 Every name it hands out is a valid identifier and not a keyword, whatever the base
 (bases are often built from user objects' `__name__` or `__module__`, which may hold
 any text): characters that cannot be in an identifier are replaced, so no text taken
@@ -12,6 +15,7 @@ from a user object is ever pasted into generated source as code.
 
 from __future__ import annotations
 
+import builtins
 import keyword
 import re
 
@@ -26,6 +30,11 @@ from ..runtime.helpers import HELPERS
 RESERVED = {"np", "math", "module_globals", "user_function", "defaults_at_bind",
             "kwdefaults_at_bind", *HELPERS, *RULE_HELPERS, *FUNCTION_NAMES,
             "range", "len", "min", "slice", "reversed"}
+
+# What a temporary named after a builtin (np.sum's result, `x ** 2`) is called instead.
+_INSTEAD_OF_BUILTIN = {"sum": "total", "pow": "power", "abs": "magnitude", "max": "largest",
+                       "min": "smallest", "round": "rounded"}
+_BUILTINS = frozenset(name for name in dir(builtins) if not name.startswith("_"))
 
 _OP_NAMES = {
     gast.Add: "add", gast.Sub: "sub", gast.Mult: "mul", gast.Div: "div", gast.Pow: "pow",
@@ -42,6 +51,7 @@ def op_name(op: gast.AST) -> str:
 class Namer:
     def __init__(self, taken=()):
         self.taken = set(taken) | RESERVED | set(keyword.kwlist)
+        self.user_names = set(taken)  # what the user's code calls things
         # base -> the suffix last handed out for it: names are only ever added to `taken`,
         # so every smaller suffix is still taken and the search resumes there
         self.suffix: dict[str, int] = {}
@@ -55,6 +65,10 @@ class Namer:
 
     def fresh(self, base: str) -> str:
         base = identifier(base)
+        if base in _BUILTINS and base not in self.taken:
+            instead = _INSTEAD_OF_BUILTIN.get(base)
+            # never one of the user's names either: total_2 would read as a version of it
+            base = instead if instead and instead not in self.user_names else f"{base}_value"
         if base not in self.taken:
             self.taken.add(base)
             return base
@@ -71,6 +85,7 @@ class Namer:
 
     def reserve(self, name: str) -> None:
         self.taken.add(name)
+        self.user_names.add(name)
 
 
 def identifier(text) -> str:

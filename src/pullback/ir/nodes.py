@@ -152,6 +152,18 @@ def is_atom(node: gast.AST) -> bool:
     return isinstance(node, (gast.Name, gast.Constant))
 
 
+def is_loop_exit(stmt) -> bool:
+    """`if c: break`, the form every early exit of a lowered loop takes."""
+    return isinstance(stmt, gast.If) and len(stmt.body) == 1 \
+        and isinstance(stmt.body[0], gast.Break)
+
+
+def stored_names(tree) -> set[str]:
+    """The names assigned anywhere in `tree` (a node, or a list of statements)."""
+    nodes = [n for s in tree for n in walk(s)] if isinstance(tree, list) else walk(tree)
+    return {n.id for n in nodes if n.__class__ is gast.Name and isinstance(n.ctx, gast.Store)}
+
+
 _AST = gast.AST
 _IMMUTABLE = {int, float, str, bool, type(None), complex, bytes}
 # Fields that never hold a node, per node class; `walk` skips them.

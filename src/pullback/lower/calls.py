@@ -17,14 +17,14 @@ function with no rule is refused.
 ...     return x.reshape(2, 3).max() + y
 >>> show(lowered(f))
 def f(x, y):
-    sum = np.sum(x, axis=0)
-    mul = sum * 2
+    total = np.sum(x, axis=0)
+    mul = total * 2
     at = whole_array(y)
     y[at] = mul
     t = (2, 3)
     reshape = np.reshape(x, t)
-    max = np.max(reshape)
-    out = max + y
+    largest = np.max(reshape)
+    out = largest + y
     return out
 """
 

@@ -1,0 +1,427 @@
+"""What each assignment computes, for analysis/activity.py's `Analysis`.
+
+`_classify` gives every assignment to a name an `Op`: a copy, a call or operator with a
+derivative `Rule` (operators, NumPy, math, methods kept as written: METHOD_RULES, `+` and
+`*` of lists: SEQUENCE_RULES), a call of a Python function pullback transforms too, a
+method call or call of an object (resolved when it runs), the construction of a record
+class, `super()`, a subscript or attribute read, a pack (tuple, list, dict display), or
+non-differentiable (comparisons, text, exceptions, counts); anything else is 'unknown',
+which the refusals refuse where a gradient would need it. `resolve` finds the object a
+dotted callee names, and records in `bindings` what the choice relied on.
+"""
+
+from __future__ import annotations
+
+import builtins
+import inspect
+import logging
+import operator
+import types
+import warnings
+from dataclasses import dataclass, field
+
+import gast
+import numpy as np
+
+from .. import rules
+from ..frontend.parse import MISSING, is_library, passed_through
+from ..helpers import HELPERS
+from ..ir.annotations import (
+    EFFECT,
+)
+from ..ir.nodes import dotted_name
+from ..rules.methods import ATTRIBUTE_FUNCTIONS, METHOD_RULES, SEQUENCE_RULES
+
+BINOPS = {
+    gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+    gast.Div: operator.truediv, gast.Pow: operator.pow, gast.Mod: operator.mod,
+    gast.MatMult: operator.matmul, gast.FloorDiv: operator.floordiv,
+    gast.BitOr: operator.or_, gast.BitAnd: operator.and_, gast.BitXor: operator.xor,
+    gast.LShift: operator.lshift, gast.RShift: operator.rshift,
+}
+UNARYOPS = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_,
+            gast.Invert: operator.invert}
+NONDIFF_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
+# Functions that turn a value into text. Text carries no gradient, so text made from a
+# value being differentiated may only go where no gradient is wanted (a message, a print,
+# an exception), never into the result (`float(str(x))`): _check_text.
+TEXT_FUNCTIONS = {builtins.str, builtins.repr, builtins.format, builtins.ascii}
+_LOG_LEVELS = ("debug", "info", "warning", "error", "critical", "exception", "log")
+# Functions called for their effect that only read their arguments (format, print, log,
+# warn) and change none of them: a statement calling one may pass any value, differentiated
+# or not. Methods are listed as their functions (a Logger's bound `info` is Logger.info).
+EFFECT_ONLY = {builtins.print, warnings.warn, warnings.warn_explicit} | {
+    getattr(logging, level) for level in _LOG_LEVELS} | {
+    getattr(logging.Logger, level) for level in _LOG_LEVELS} | {
+    getattr(logging.LoggerAdapter, level) for level in _LOG_LEVELS}
+
+
+@dataclass
+class Op:
+    """What one assignment computes."""
+
+    # 'copy' | 'rule' | 'call' | 'method' | 'construct' | 'super' | 'index' | 'attr' | 'pack'
+    # | 'nondiff' | 'unknown'
+    kind: str
+    inputs: dict = field(default_factory=dict)  # differentiable param -> atom node
+    rule: rules.Rule | None = None
+    bound: dict = field(default_factory=dict)  # every rule param -> atom node or value
+    callee: object = None
+    name: str = ""  # how the user spelled the callee
+    # a call g(a, *P, **M) of a Python function: which parameters P and M fill
+    spread: dict | None = None
+
+
+def _atom_name(node):
+    return node.id if isinstance(node, gast.Name) else None
+
+
+def _reach(start, flows) -> set:
+    """The names reachable from `start` along `flows` (name -> names), start included."""
+    found = set(start)
+    work = list(found)
+    while work:
+        for target in flows.get(work.pop(), ()):
+            if target not in found:
+                found.add(target)
+                work.append(target)
+    return found
+
+
+def _in(obj, collection) -> bool:
+    try:
+        return obj in collection
+    except TypeError:  # unhashable
+        return False
+
+
+def _effect_only(callee) -> bool:
+    function = getattr(callee, "__func__", callee)  # a bound method: its function
+    try:
+        return function in EFFECT_ONLY
+    except TypeError:  # unhashable
+        return False
+
+
+def _spread_layout(signature, given, bound, spread) -> dict:
+    """For a call `g(a, b, *P, k=v, **M)` of a Python function: "*" -> (the parameters P
+    may fill, in order: the named positional ones past the `given` leading arguments, then
+    *args), "**" -> (those M may fill: the named ones not given, then **kwargs), and
+    "positional", "offset", "varargs", "named", "varkw": what `spread_grads` needs to
+    hand the parameters' gradients back to P's elements and M's keys."""
+    kind = inspect.Parameter
+    params = list(signature.parameters.values())
+    positional = tuple(p.name for p in params if p.kind in (kind.POSITIONAL_ONLY,
+                                                            kind.POSITIONAL_OR_KEYWORD))
+    varargs = next((p.name for p in params if p.kind == kind.VAR_POSITIONAL), None)
+    varkw = next((p.name for p in params if p.kind == kind.VAR_KEYWORD), None)
+    named = tuple(p.name for p in params if p.kind in (kind.POSITIONAL_OR_KEYWORD,
+                                                       kind.KEYWORD_ONLY))
+    layout = {"positional": positional, "offset": given, "varargs": varargs,
+              "named": named, "varkw": varkw, "*": (), "**": ()}
+    if "*" in spread:
+        layout["*"] = tuple(n for n in positional[given:] if n not in bound) \
+            + ((varargs,) if varargs else ())
+    if "**" in spread:
+        layout["**"] = tuple(n for n in named if n not in bound) + ((varkw,) if varkw else ())
+    return layout
+
+
+def _has_source(callee) -> bool:
+    """A plain Python function of the user's that pullback can read and transform (never
+    one of a library's: those need a rule)."""
+    if not inspect.isfunction(callee) or is_library(callee):
+        return False
+    try:
+        inspect.getsourcefile(callee)
+        inspect.getsourcelines(callee)
+    except (OSError, TypeError):
+        return False
+    return True
+
+
+class Classification:
+    """Mixed into `Analysis` (activity.py), whose state it reads."""
+
+    def resolve(self, func):
+        name = dotted_name(func)
+        if name is not None and name.split(".")[0] in self.parsed.static:
+            obj = self.parsed.static[name.split(".")[0]]  # a function passed by the caller
+            for attr in name.split(".")[1:]:
+                obj = getattr(obj, attr, MISSING)
+            return obj
+        if name is None or name.split(".")[0] in self.locals:
+            return MISSING
+        head = name.split(".")[0]
+        if head in HELPERS:  # normalize renamed the user's own names like these
+            found = HELPERS[head]
+            for attr in name.split(".")[1:]:
+                found = getattr(found, attr, MISSING)
+            if self.parsed.lookup(head) is not HELPERS[head]:
+                return found  # not the user's name: normalize wrote it
+        else:
+            found = self.parsed.resolve(func)
+        # the derivative is only right for this object (a builtin too: a module global of
+        # that name, defined later, would hide it)
+        if self.parsed.is_rebindable(head) or hasattr(builtins, head):
+            self.bindings.update(self.parsed.guards(name, found))
+        return found
+
+    def _classify(self, stmt) -> Op:
+        value = stmt.value
+        if isinstance(value, (gast.Name, gast.Constant)):
+            return Op("copy", {"x": value} if isinstance(value, gast.Name) else {})
+        if isinstance(value, gast.BinOp):
+            found = SEQUENCE_RULES.get(type(value.op))
+            operands = {"a": value.left, "b": value.right}
+            if found and any(_atom_name(v) in self.sequences for v in operands.values()):
+                inputs = {p: v for p, v in operands.items() if isinstance(v, gast.Name)}
+                return Op("rule", inputs, found, operands, None, "list " + type(value.op).__name__)
+            return self._bind(BINOPS.get(type(value.op)), [value.left, value.right], [],
+                              type(value.op).__name__)
+        if isinstance(value, gast.UnaryOp):
+            return self._bind(UNARYOPS.get(type(value.op)), [value.operand], [],
+                              type(value.op).__name__)
+        if isinstance(value, gast.Compare):
+            return Op("nondiff")
+        if isinstance(value, gast.Call):
+            func = value.func
+            if isinstance(func, gast.Attribute) and func.attr in METHOD_RULES and isinstance(
+                    func.value, gast.Name) and func.value.id in self.locals:
+                found = METHOD_RULES[func.attr]  # x.copy(), x.astype(t), x.item()
+                try:
+                    bound = found.bind([func.value, *value.args],
+                                       {k.arg: k.value for k in value.keywords})
+                except TypeError as exc:
+                    return Op("unknown", {"self": func.value}, name=f".{func.attr} ({exc})")
+                if func.attr == "astype" and self._integer_dtype(bound["dtype"]):
+                    return Op("nondiff", name=".astype")  # integers and booleans: steps
+                inputs = {"self": func.value}
+                return Op("rule", inputs, found, bound, None, f".{func.attr}")
+            callee = self.resolve(value.func)
+            if EFFECT.of(stmt) and _effect_only(callee):
+                return Op("nondiff", callee=callee, name=dotted_name(value.func) or "call")
+            if _in(callee, TEXT_FUNCTIONS):  # text: no gradient (see _check_text)
+                return Op("nondiff", callee=callee, name=callee.__name__)
+            if inspect.isclass(callee) and issubclass(callee, BaseException):
+                # an exception object holds its arguments: nothing to differentiate
+                return Op("nondiff", callee=callee, name=callee.__name__)
+            if callee is builtins.super and not value.keywords and (
+                    len(value.args) == 2 or not value.args and self.params):
+                # super() is the object itself, its methods looked up further along
+                instance = value.args[1] if value.args else gast.Name(
+                    id=self.params[0], ctx=gast.Load(), annotation=None, type_comment=None)
+                return Op("super", {"x": instance}, name="super()")
+            if isinstance(callee, type) and rules.lookup(callee) is None:
+                built = self._construct(value, callee)
+                if built is not None:
+                    return built
+            op = self._bind(callee, value.args, value.keywords, dotted_name(value.func)
+                            or "call", stmt)
+            if op.kind == "unknown":
+                method = self._method(value, callee)
+                if method is not None:
+                    return method
+            if op.kind == "unknown" and isinstance(func, gast.Attribute) \
+                    and isinstance(func.value, gast.Name) and func.value.id in self.locals:
+                op.inputs["self"] = func.value  # a method of a value: its receiver counts
+                op.name = f"the method .{func.attr}()"
+            return op
+        if isinstance(value, gast.Subscript):
+            return Op("index", {"x": value.value})
+        if isinstance(value, gast.Attribute):
+            if value.attr in NONDIFF_ATTRIBUTES:
+                return Op("nondiff")
+            if dotted_name(value) and self.resolve(value) is not MISSING:
+                return Op("nondiff")  # a module constant such as np.pi
+            if value.attr in ATTRIBUTE_FUNCTIONS:  # x.T, z.real, z.imag
+                return self._bind(ATTRIBUTE_FUNCTIONS[value.attr], [value.value], [],
+                                  f".{value.attr}")
+            if isinstance(value.value, gast.Name) and value.value.id in self.locals:
+                # obj.W: a stored attribute of an object (checked when the gradient runs)
+                return Op("attr", {"x": value.value}, bound={"name": value.attr},
+                          name=f".{value.attr}")
+            return Op("unknown", {"x": value.value}, name=f".{value.attr}")
+        if isinstance(value, gast.JoinedStr):  # an f-string: text, no gradient
+            return Op("nondiff", name="f-string")
+        if isinstance(value, (gast.Tuple, gast.List)):
+            return Op("pack", {i: e for i, e in enumerate(value.elts)})
+        if isinstance(value, gast.Dict):  # bound: position -> key
+            return Op("pack", dict(enumerate(value.values)), bound=dict(enumerate(value.keys)))
+        return Op("unknown", name=type(value).__name__)
+
+    def _method(self, value, callee):
+        """`obj.method(args)` or `obj(args)` (its `__call__`) of an object the code holds
+        (a local value, or a module global that is an instance of a user class): a call
+        resolved when it runs, by the class of the object then, to the Python function
+        pullback transforms (objects.method_forward; anything else is refused there).
+        None for other calls, and for the methods of arrays, lists, dicts and strings,
+        which keep their transform-time refusal."""
+        func = value.func
+        if any(isinstance(a, gast.Starred) for a in value.args) \
+                or any(k.arg is None for k in value.keywords):
+            return None
+        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
+            receiver, name = func.value, func.attr
+            if receiver.id in self.locals:
+                if any(name in k.__dict__ for kind in (np.ndarray, list, dict, str)
+                       for k in kind.__mro__):
+                    return None
+            elif not (isinstance(callee, types.MethodType) and _has_source(callee.__func__)):
+                return None
+        elif isinstance(func, gast.Name):
+            receiver, name = func, "__call__"
+            if func.id in self.locals and not self._holds_object(func.id):
+                return None
+            if func.id not in self.locals and not (
+                    callee is not MISSING and not isinstance(callee, type)
+                    and _has_source(getattr(type(callee), "__call__", None))):  # noqa: B004 (the class's own __call__)
+                return None
+        else:
+            return None
+        inputs = {"self": receiver, **dict(enumerate(value.args)),
+                  **{k.arg: k.value for k in value.keywords}}
+        shown = f"{dotted_name(func)}()" if dotted_name(func) else f".{name}()"
+        return Op("method", inputs, bound={"name": name}, name=shown)
+
+    def _construct(self, value, cls):
+        """`Cls(args)` of a record class (objects.record_fields: each stored attribute
+        is a parameter, as it was passed): an object built as Python builds it, whose
+        attributes' gradients go back to the arguments they hold. The class's `__init__`
+        (and `__new__`) are guarded: the mapping was read from them."""
+        from ..runtime.objects import record_fields
+
+        fields = record_fields(cls)
+        if fields is None:
+            return None
+        try:
+            bound = inspect.signature(cls).bind(*value.args,
+                                                **{k.arg: k.value for k in value.keywords})
+        except (TypeError, ValueError):
+            return None
+        if not all(isinstance(v, gast.AST) for v in bound.arguments.values()):
+            return None  # packed into *args or **kwargs
+        dotted = dotted_name(value.func)
+        if dotted is not None:
+            for attr in ("__init__", "__new__", "__setattr__"):
+                found = getattr(cls, attr)
+                self.bindings[f"{dotted}.{attr}"] = found
+                if inspect.isfunction(found):
+                    self.bindings[f"{dotted}.{attr}.__code__"] = found.__code__
+        inputs = {p: v for p, v in bound.arguments.items() if p in fields}
+        return Op("construct", inputs, bound={"fields": fields}, callee=cls,
+                  name=dotted or cls.__qualname__)
+
+    def _holds_object(self, name) -> bool:
+        """Whether the local `name` may hold an object whose `__call__` is resolved when
+        the code runs: a parameter without a function as its default, or a value taken
+        out of a container or object, or returned by a call. A name bound to functions
+        the code names (`act = np.tanh`) keeps its transform-time refusal."""
+        defs = [s.value for s in self.assigns
+                if isinstance(s.targets[0], gast.Name) and s.targets[0].id == name]
+        if not defs:
+            if name not in self.params:
+                return False
+            default = inspect.signature(self.parsed.func, follow_wrapped=False) \
+                .parameters[name].default
+            return default is inspect.Parameter.empty or not callable(default) \
+                or _has_source(getattr(type(default), "__call__", None))  # noqa: B004 (the class's own __call__)
+        return all(isinstance(v, (gast.Subscript, gast.Call)) or (
+            isinstance(v, gast.Attribute) and isinstance(v.value, gast.Name)
+            and v.value.id in self.locals) for v in defs)
+
+    def _integer_dtype(self, node) -> bool:
+        """Whether `node` (the dtype argument of astype or of a rule's callable, such as
+        np.sum's) names an integer or boolean dtype."""
+        if isinstance(node, gast.Name) and len(self.defs.get(node.id, ())) == 1 and isinstance(
+                self.defs[node.id][0].value, (gast.Attribute, gast.Name)):
+            node = self.defs[node.id][0].value  # int64 = np.int64, as the SSA form spells it
+        if isinstance(node, gast.Constant):
+            dtype = node.value
+        elif dotted_name(node) is not None:
+            dtype = self.resolve(node)
+        else:
+            return False
+        try:
+            return np.dtype(dtype).kind in "iub"
+        except TypeError:
+            return False
+
+    def _sequences(self) -> set[str]:
+        """Names that may hold a list or tuple: displays, the lists comprehensions and
+        list builtins build, tuple(...), and what + and * make of them."""
+        seeds, flows = [], {}  # flows: name -> names that hold a sequence if it does
+        for s in self.assigns:
+            target, value = s.targets[0], s.value
+            if not isinstance(target, gast.Name):
+                continue
+            if isinstance(value, gast.Subscript) and isinstance(value.slice, gast.Slice):
+                value = value.value  # a slice of a sequence
+            if isinstance(value, (gast.List, gast.Tuple)) or (
+                    isinstance(value, gast.Call) and dotted_name(value.func) == "tuple"
+                    and self.resolve(value.func) is builtins.tuple):
+                seeds.append(target.id)
+            sources = [_atom_name(value)]
+            if isinstance(value, gast.BinOp) and type(value.op) in SEQUENCE_RULES:
+                sources += [_atom_name(value.left), _atom_name(value.right)]
+            for source in sources:
+                if source is not None:
+                    flows.setdefault(source, []).append(target.id)
+        return _reach(seeds, flows)
+
+    def _dicts(self) -> set[str]:
+        """Names that may hold a dict display of the function (or a copy of one)."""
+        seeds, flows = [], {}
+        for s in self.assigns:
+            target = s.targets[0]
+            if isinstance(target, gast.Name):
+                if isinstance(s.value, gast.Dict):
+                    seeds.append(target.id)
+                elif _atom_name(s.value) is not None:
+                    flows.setdefault(_atom_name(s.value), []).append(target.id)
+        return _reach(seeds, flows)
+
+    def _bind(self, callee, args, keywords, name, stmt=None) -> Op:
+        found = rules.lookup(callee) if callee is not MISSING else None
+        spread = {}  # normalize passes at most one *P and one **M
+        for a in args:
+            if isinstance(a, gast.Starred):
+                spread["*"] = a.value
+        for k in keywords:
+            if k.arg is None:
+                spread["**"] = k.value
+        args = [a for a in args if not isinstance(a, gast.Starred)]
+        keywords = [k for k in keywords if k.arg is not None]
+        everything = {i: a for i, a in enumerate(args)}
+        everything.update({k.arg: k.value for k in keywords})
+        everything.update(spread)
+        if found == rules.NONDIFF_MARK and not spread:
+            return Op("nondiff", callee=callee, name=name)
+        if found is None and _has_source(callee):
+            try:  # a Python function: differentiated by transforming it too
+                # the parameters of the function that runs (a decorator's wrapper, not
+                # the function under it), as api's `calls` transforms it
+                signature = inspect.signature(passed_through(callee), follow_wrapped=False)
+                bind = signature.bind_partial if spread else signature.bind
+                bound = bind(*args, **{k.arg: k.value for k in keywords})
+            except TypeError as exc:
+                return Op("unknown", everything, callee=callee, name=f"{name} ({exc})")
+            if not all(isinstance(v, gast.AST) for v in bound.arguments.values()):
+                return Op("unknown", everything, callee=callee,  # packed into *args, **kw
+                          name=f"{name} (a function taking *args or **kwargs)")
+            op = Op("call", {**bound.arguments, **spread}, None, dict(bound.arguments),
+                    callee, name)
+            op.spread = _spread_layout(signature, len(args), set(bound.arguments), spread)
+            return op
+        if spread:
+            return Op("unknown", everything, callee=callee, name=f"{name} (given *xs or **m)")
+        if found is None:
+            return Op("unknown", everything, callee=callee, name=name)
+        try:
+            bound = found.bind(args, {k.arg: k.value for k in keywords})
+        except TypeError as exc:
+            return Op("unknown", everything, callee=callee, name=f"{name} ({exc})")
+        if isinstance(bound.get("dtype"), gast.AST) and self._integer_dtype(bound["dtype"]):
+            return Op("nondiff", callee=callee, name=name)  # np.sum(x, dtype=int): steps
+        inputs = {p: bound[p] for p in found.partials if isinstance(bound.get(p), gast.AST)}
+        return Op("rule", inputs, found, bound, callee, name)

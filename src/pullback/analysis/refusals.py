@@ -1,0 +1,336 @@
+"""What the analysis refuses, for analysis/activity.py's `Analysis`: default deny.
+
+A statement whose value reaches the result and reads a value being differentiated must
+be a rule, a transformed call, an index of a differentiated value, a copy or a pack, or be
+declared non-differentiable; anything else raises `NoRuleError` naming the construct and
+its line (`_check_rules`). Calls made for their effect may only receive what they cannot
+change behind the gradient's back (`_check_effect`); a Python function run untransformed
+must not write into the function's arrays (`_check_untransformed_call`); text made from a
+differentiated value never reaches the result (`_check_text`); operators applied to
+objects of user classes and indexing objects with differentiated values are refused.
+"""
+
+from __future__ import annotations
+
+import inspect
+import types
+
+import gast
+import numpy as np
+
+from ..errors import NoRuleError, PullbackError
+from ..frontend.parse import MISSING, is_library, parse_function, passed_through
+from ..ir.annotations import (
+    CHECKED_NAME,
+    EFFECT,
+    MUST_NOT_BE_VIEW,
+)
+from ..ir.nodes import dotted_name, walk
+from ..runtime import helpers as runtime
+from .classify import TEXT_FUNCTIONS, _atom_name, _in, _reach
+
+_PLAIN_VALUES = (int, float, complex, str, bytes, bool, type(None))
+_MUTATING_METHODS = frozenset({
+    "fill", "sort", "partition", "put", "itemset", "resize", "setfield", "append", "extend",
+    "insert", "pop", "remove", "clear", "reverse", "update", "setdefault", "popitem",
+    "add", "discard"})
+_WRITES: dict = {}  # (code object, parameter) -> what _scan_writes found
+
+
+def _writes_into(func, param) -> str | None:
+    """`line N: text` of the first statement of `func`'s source that may write into its
+    parameter `param` in place; None if none does (or the source cannot be read). Read
+    once per code object and parameter, however many calls pass an array."""
+    key = (getattr(passed_through(func), "__code__", None), param)
+    if key[0] is None:
+        return _scan_writes(func, param)
+    if key not in _WRITES:
+        if len(_WRITES) > 4096:
+            _WRITES.clear()
+        _WRITES[key] = _scan_writes(func, param)
+    return _WRITES[key]
+
+
+def _scan_writes(func, param) -> str | None:
+    try:
+        parsed = parse_function(passed_through(func))
+    except PullbackError:
+        return None
+    for node in walk(parsed.tree):
+        base = None
+        if isinstance(node, (gast.Subscript, gast.Attribute)) and isinstance(
+                node.ctx, (gast.Store, gast.Del)):
+            base = node.value
+        elif isinstance(node, gast.AugAssign):
+            base = node.target
+        elif isinstance(node, gast.Call):
+            if isinstance(node.func, gast.Attribute) and node.func.attr in _MUTATING_METHODS:
+                base = node.func.value
+            for k in node.keywords:
+                if k.arg == "out" and isinstance(k.value, gast.Name) and k.value.id == param:
+                    base = k.value
+            if dotted_name(node.func) in ("np.copyto", "np.fill_diagonal", "np.put",
+                                          "np.place", "np.putmask") and node.args:
+                base = node.args[0]
+        while isinstance(base, (gast.Subscript, gast.Attribute)):
+            base = base.value
+        if isinstance(base, gast.Name) and base.id == param:
+            return parsed.location.describe(node).strip().replace("\n   ", ":")
+    return None
+
+
+class Refusals:
+    """Mixed into `Analysis` (activity.py), whose state it reads."""
+
+    def _check_rules(self):
+        """Default deny: a statement whose value reaches the result and reads a value
+        being differentiated is a rule, a transformed call, an index of a differentiated
+        value, a copy or pack, or declared non-differentiable; anything else is refused
+        here. Reads the classification does not turn into gradients (the callee of
+        `m(x)`, the index of `r[x]`) count as reads of the value too. A call pullback does
+        not know is refused even when its result is unused: it may change its arguments
+        (`xs.reverse()`, `b.fill(x)`, `np.copyto(b, x)`, `out=`)."""
+        for s in self.assigns:
+            target = s.targets[0]
+            if not isinstance(target, gast.Name):
+                continue
+            op = self.op(s)
+            if target.id in self.useful and (isinstance(s.value, gast.JoinedStr) or _in(
+                    op.callee, TEXT_FUNCTIONS)):
+                self._check_text(s)
+            if EFFECT.of(s) and op.kind in ("unknown", "call"):
+                self._check_effect(s, op)
+                if op.kind == "unknown":
+                    continue
+            if op.kind == "call" and target.id not in self.varied:
+                self._check_untransformed_call(s, op)
+            if op.callee is runtime.set_attribute and isinstance(s.value, gast.Call) and any(
+                    _atom_name(a) in self.varied for a in s.value.args):
+                value = s.value.args[2]
+                raise NoRuleError(
+                    f"assignment of {self.spelled(_atom_name(value) or 'a value')!r}, a value "
+                    "being differentiated, to an attribute: pullback differentiates values "
+                    "kept in local names, lists and dicts, not in an object's attributes "
+                    "(set counters and settings only)", self.parsed.location.describe(s))
+            if target.id not in self.useful and op.kind != "unknown":
+                continue
+            if op.kind != "unknown" and any(isinstance(a, gast.AST) and not isinstance(
+                    a, (gast.Name, gast.Constant)) for a in op.inputs.values()):
+                raise NoRuleError(  # normalize leaves operands as names and literals
+                    f"operand form of {op.name or type(s.value).__name__} that pullback "
+                    "does not follow; assign the inner expression to a name first",
+                    self.parsed.location.describe(s))
+            if op.kind in ("rule", "index") and target.id in self.active:
+                self._check_no_object_operand(s, op)
+            if op.kind == "index" and _atom_name(op.inputs["x"]) not in self.varied:
+                self._check_index(s, op)
+            if op.kind != "unknown":
+                continue
+            read = {n.id for n in walk(s.value)
+                    if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+            if not (read | set(map(_atom_name, op.inputs.values()))) & self.varied:
+                continue
+            callee = s.value.func if isinstance(s.value, gast.Call) else None
+            if isinstance(callee, gast.Name) and callee.id in self.varied:
+                raise NoRuleError(
+                    f"call to {self.spelled(callee.id)}, a value computed from the inputs being "
+                    "differentiated (an object or function pullback cannot see into, such as "
+                    "an object of a user class): pullback differentiates calls to functions "
+                    "it can read, NumPy and math functions, and functions with a registered "
+                    "rule", self.parsed.location.describe(s))
+            if isinstance(op.callee, type) and op.callee.__module__ != "builtins":
+                what = (f"construction of {op.name} from a value being differentiated: "
+                        "pullback differentiates the construction of classes whose __init__ "
+                        "only stores its arguments (self.W = W), of dataclasses (without "
+                        "__post_init__) and of namedtuples; construct the object outside the "
+                        "function, or keep the values in a dict or tuple")
+            elif inspect.isfunction(op.callee) and not is_library(op.callee):
+                what = (f"call to the Python function {op.name}, whose source pullback "
+                        f"cannot read or whose arguments do not fit its signature; register "
+                        "a rule for it")
+            elif op.callee is MISSING and op.name.startswith("."):
+                what = f"attribute {op.name} of a value being differentiated has no rule"
+            elif op.callee is MISSING and op.name in self.params:
+                what = self._parameter_call(op.name)
+            elif op.callee is MISSING:
+                head, dot, rest = op.name.partition(".")
+                what = (f"call to {self.spelled(head)}{dot}{rest}, which pullback cannot "
+                        "resolve to a known function (methods on values are not "
+                        "differentiated yet)")
+            else:
+                what = (f"no derivative rule for {op.name}, called on a value being "
+                        "differentiated: register one with @pullback.register_rule, or wrap "
+                        "the argument in pullback.stop_gradient if no gradient should flow")
+            raise NoRuleError(what, self.parsed.location.describe(s))
+
+    def _check_effect(self, s, op):
+        """A call made for its effect (its result unused) runs in the forward sweep as f
+        runs it, and needs no adjoint, as long as it changes nothing the gradient reads.
+        pullback cannot see into it, so it may receive only numbers, strings and objects
+        of the module (not of the function); a method may be called on a parameter that
+        turns out not to be an array or list (checked when the gradient runs). Functions
+        declared to only read their arguments (EFFECT_ONLY: print, warnings.warn,
+        logging) take anything; Python functions receiving a value being differentiated
+        are transformed and checked like f."""
+        if op.kind == "call" and any(_atom_name(a) in self.varied for a in op.inputs.values()):
+            return
+        where = self.parsed.location.describe(s)
+        value = s.value
+        shown = dotted_name(value.func) if isinstance(value, gast.Call) else None
+        shown = shown or (op.name or "the call")
+        if isinstance(value, gast.Call):
+            passed = [*value.args, *[k.value for k in value.keywords]]
+            receiver = value.func.value if isinstance(value.func, gast.Attribute) else None
+        else:
+            passed, receiver = [n for n in walk(value) if isinstance(n, gast.Name)], None
+        for atom in passed:
+            name = _atom_name(atom)
+            if name is None or name in self.scalar or self._is_text(name):
+                continue
+            if name not in self.locals:
+                found = self.parsed.lookup(name)
+                if found is MISSING or isinstance(found, _PLAIN_VALUES) or callable(found) \
+                        or isinstance(found, types.ModuleType):
+                    continue
+                raise NoRuleError(
+                    f"{shown}(...) is called for its effect (its result is unused) and receives "
+                    f"{name!r}, a module-level {type(found).__name__}: pullback cannot see "
+                    "whether it changes it in place, which the gradient would not follow",
+                    where)
+            what = "a value being differentiated" if name in self.varied else \
+                "a value of the function"
+            raise NoRuleError(
+                f"{shown}(...) is called for its effect (its result is unused) and receives "
+                f"{self.spelled(name)!r}, {what}: pullback cannot see whether it changes it "
+                "in place, which the gradient would not follow. Such calls may receive "
+                "numbers, strings and module objects (print, warnings.warn and logging "
+                "take anything); use its result, or call it outside the function", where)
+        name = dotted_name(receiver) if receiver is not None else None
+        if name is None or name.split(".")[0] not in self.locals:
+            found = MISSING if name is None else self.parsed.resolve(receiver)
+            if isinstance(found, (np.ndarray, list, dict, set, bytearray)):
+                raise NoRuleError(
+                    f"the method {shown}() is called for its effect on {name!r}, a "
+                    f"module-level {type(found).__name__} it may change in place: the "
+                    "gradient would not follow that; work on a copy made in the function",
+                    where)
+            return
+        name = _atom_name(receiver)
+        if name in self.varied or name not in self.params:
+            raise NoRuleError(
+                f"the method {shown}() is called for its effect on {self.spelled(name)!r}, "
+                "a value the function computed: pullback cannot see whether it changes it in "
+                "place, which the gradient would not follow; use its result, or call it "
+                "outside the function", where)
+        MUST_NOT_BE_VIEW.set(s, (  # a parameter: fine unless it is an array or list
+            f"the method {shown}() is called for its effect on {name!r}, an array or list, "
+            f"which it may change in place; pullback does not follow that\n  {where}"))
+        CHECKED_NAME.set(s, name)
+
+    def _check_untransformed_call(self, s, op) -> None:
+        """A Python function called with no value being differentiated runs as it is,
+        untransformed: it must not write into an array or list of the function (which
+        the adjoint may read later), as its source would show (`a[i] = v`, `a += v`,
+        `a.fill(v)`, `a.sort()`, `out=a`, `a.append(v)`)."""
+        for param, atom in op.inputs.items():
+            name = _atom_name(atom)
+            if name is None or name not in self.locals or name in self.scalar:
+                continue
+            line = _writes_into(op.callee, param)
+            if line is not None:
+                raise NoRuleError(
+                    f"{op.name}(...) receives {self.spelled(name)!r}, an array or list of the "
+                    f"function, and may change it in place ({line}); pullback runs that "
+                    "call as it is and would not follow the change. Pass a copy, or use the "
+                    "function's result instead", self.parsed.location.describe(s))
+
+    def _check_text(self, s) -> None:
+        read = {n.id for n in walk(s.value) if isinstance(n, gast.Name)
+                and isinstance(n.ctx, gast.Load)} & self.varied
+        if read:
+            raise NoRuleError(
+                f"text made from {self.spelled(sorted(read)[0])!r}, a value being "
+                "differentiated, flows into the result: text carries no gradient (use it "
+                "in messages, prints and exceptions only)", self.parsed.location.describe(s))
+
+    def _is_text(self, name) -> bool:
+        """Whether every definition of name is a string literal or an f-string."""
+        defs = self.defs.get(name)
+        return bool(defs) and all(
+            isinstance(d.value, gast.JoinedStr) or isinstance(d.value, gast.Constant)
+            and isinstance(d.value.value, str) for d in defs)
+
+    def _check_no_object_operand(self, s, op):
+        """An operator or NumPy function given an object the code built (`Dual(x) +
+        Dual(y)`): the object's own methods decide what it computes, which no rule says."""
+        if not hasattr(self, "_objects"):
+            seeds = [t.targets[0].id for t in self.assigns if isinstance(t.targets[0], gast.Name)
+                     and self.op(t).kind == "construct"]
+            flows = {}
+            for t in self.assigns:
+                if isinstance(t.targets[0], gast.Name) and self.op(t).kind == "copy" \
+                        and isinstance(t.value, gast.Name):
+                    flows.setdefault(t.value.id, []).append(t.targets[0].id)
+            self._objects = _reach(seeds, flows)
+        for atom in op.inputs.values():
+            if op.kind == "index" and any(issubclass(self.op(t).callee, tuple)
+                                          for t in self.defs_of_object(atom)):
+                continue  # a namedtuple's elements are read as a tuple's
+            if _atom_name(atom) in self._objects:
+                raise NoRuleError(
+                    f"{op.name or 'indexing'} applied to {self.spelled(atom.id)}, an object of "
+                    "a user class: what it computes is the class's own method (an overloaded "
+                    "operator), which pullback does not differentiate; read the object's "
+                    "attributes instead", self.parsed.location.describe(s))
+
+    def defs_of_object(self, atom):
+        """The constructions whose object `atom` (through copies) may hold."""
+        name, found, seen = _atom_name(atom), [], set()
+        work = [name]
+        while work:
+            n = work.pop()
+            if n in seen:
+                continue
+            seen.add(n)
+            for t in self.assigns:
+                if isinstance(t.targets[0], gast.Name) and t.targets[0].id == n:
+                    if self.op(t).kind == "construct":
+                        found.append(t)
+                    elif isinstance(t.value, gast.Name):
+                        work.append(t.value.id)
+        return found
+
+    def _check_index(self, s, op):
+        """`r[x]` of an object that carries no gradient (np.r_, a constant table) with a
+        differentiated value in the index: the result depends on x in a way no rule says
+        (np.r_[x, c] builds an array of x), so it is refused rather than taken as constant."""
+        index = {n.id for n in walk(s.value.slice)
+                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+        varied = sorted(index & self.varied)
+        base = _atom_name(s.value.value)
+        if varied and base not in self.dicts and base not in self.sequences:
+            base = s.value.value
+            shown = dotted_name(base) or "an object"
+            if isinstance(base, gast.Name) and base.id in self.defs:
+                origin = self.defs[base.id][0].value
+                shown = dotted_name(origin) or self.spelled(base.id)
+            raise NoRuleError(
+                f"indexing {shown} with {self.spelled(varied[0])}, a value being "
+                f"differentiated: pullback differentiates reads out of arrays, lists and dicts "
+                "at integer positions and keys, and np.r_[...] and np.c_[...] spelled so, "
+                "not other objects built by indexing (np.s_, np.r_ under another name); "
+                "build the array with np.concatenate, np.stack or np.array",
+                self.parsed.location.describe(s))
+
+    def _parameter_call(self, name):
+        func = self.parsed.func
+        default = inspect.signature(func, follow_wrapped=False).parameters[name].default
+        known = default is not inspect.Parameter.empty and callable(default)
+        shown = getattr(default, "__name__", "...") if known else "..."
+        return (f"call to {name}, a parameter of {func.__name__}"
+                + (f" (default {shown})" if known else "")
+                + f": pullback picks derivative rules when it transforms {func.__name__}, and "
+                f"cannot know which function {name} holds when it runs. Call that function "
+                f"by name, or differentiate a function that calls {func.__name__} and passes "
+                f"it explicitly ({func.__name__}(..., {name}={shown})): pullback then "
+                f"transforms {func.__name__} for the function passed")

@@ -1,0 +1,162 @@
+"""Which names hold scalars, for analysis/activity.py's `Analysis`.
+
+Forward inference from literals, `math` functions, counts and elementwise operations on
+scalars (`_forward_scalars`) is sound on its own. Parameters that flow into scalar-only
+functions are assumed scalar (`guarded`): the generated gradient checks them when it is
+called. Code for scalars needs no broadcasting helpers.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import gast
+
+from .. import rules
+from ..ir.annotations import (
+    SENTINEL,
+)
+from ..ir.nodes import walk
+
+SCALAR_BUILTINS = {builtins.len, builtins.int, builtins.float, builtins.bool, builtins.round}
+
+
+def _is_math(callee) -> bool:
+    return getattr(callee, "__module__", None) == "math"
+
+
+class ScalarInference:
+    """Mixed into `Analysis` (activity.py), whose state it reads."""
+
+    def _scalar_producing(self, s, scalar):
+        op = self.op(s)
+
+        def is_scalar(node):
+            if isinstance(node, gast.Constant):
+                return isinstance(node.value, (int, float, bool))
+            return isinstance(node, gast.Name) and node.id in scalar
+
+        value = s.value
+        if op.kind == "copy":
+            return is_scalar(value)
+        if isinstance(value, gast.Compare):
+            return is_scalar(value.left) and is_scalar(value.comparators[0])
+        if isinstance(value, gast.BinOp):
+            return not isinstance(value.op, gast.MatMult) and is_scalar(value.left) \
+                and is_scalar(value.right)
+        if isinstance(value, gast.UnaryOp):
+            return is_scalar(value.operand)
+        if isinstance(value, gast.Attribute):
+            return value.attr in ("ndim", "size")
+        if isinstance(value, gast.Call):
+            callee = op.callee
+            if callee in SCALAR_BUILTINS or _is_math(callee):
+                return True
+            args = list(value.args) + [k.value for k in value.keywords]
+            if "elementwise" in rules.kinds_of(callee) or callee in (builtins.min, builtins.max):
+                return all(is_scalar(a) for a in args)
+            if "reduction" in rules.kinds_of(callee):
+                return op.bound.get("axis") is None and not op.bound.get("keepdims")
+        return False
+
+    def _scalars(self):
+        """(names proven scalar, parameters assumed scalar). Forward inference is sound
+        on its own; parameters that flow into scalar-only functions are assumed scalar,
+        and the generated gradient checks that assumption when it is called."""
+        asserted: set = set()
+        while True:
+            scalar = self._forward_scalars(asserted)
+            grown = {n for n, _ in self._assert_scalars(scalar | asserted)} - asserted
+            if not grown:
+                break
+            asserted |= grown
+        # Facts: a name with one definition, consumed as a scalar in the same block, holds
+        # a scalar whenever it is set (parameters count as set at the top).
+        facts: set = set()
+        while True:
+            scalar = self._forward_scalars(facts)
+            grown = {n for n, use in self._assert_scalars(scalar | facts)
+                     if self._same_block(n, use)} - facts
+            if not grown:
+                break
+            facts |= grown
+        guarded = (asserted & set(self.params)) - facts
+        return self._forward_scalars(facts | guarded), guarded
+
+    def _same_block(self, name, use) -> bool:
+        if name in self.params:
+            return self.owner.get(id(use)) is self.tree
+        defs = self.defs.get(name, [])
+        return len(defs) == 1 and self.owner.get(id(defs[0])) is self.owner.get(id(use))
+
+    def _forward_scalars(self, assumed):
+        """Names all of whose values are scalars, if the names in `assumed` are."""
+        scalar = set(self.defs) | set(assumed) | self.loop_targets
+        scalar -= set(self.params) - set(assumed)
+        readers = self._readers()
+        work = list(scalar)
+        while work:
+            name = work.pop()
+            if name not in scalar or name in assumed or name in self.loop_targets:
+                continue
+            if not all(self._scalar_producing(s, scalar) for s in self.defs.get(name, [])
+                       if not SENTINEL.of(s)):
+                scalar.discard(name)
+                work.extend(readers.get(name, ()))  # names whose definitions read it
+        return scalar
+
+    def _readers(self):
+        """name -> the names whose definitions read it."""
+        if self._readers_of is None:
+            self._readers_of = {}
+            for name, defs in self.defs.items():
+                for s in defs:
+                    for n in walk(s.value):
+                        if isinstance(n, gast.Name):
+                            self._readers_of.setdefault(n.id, []).append(name)
+        return self._readers_of
+
+    def _assert_scalars(self, scalar):
+        """(name, statement) pairs: the statement consumes the name as a scalar (in a
+        scalar-only function, or in an elementwise operation with a scalar result)."""
+        found = set()
+        for target, always, if_scalar in self._scalar_uses():
+            found.update(always)
+            if if_scalar and target in scalar:
+                found.update(if_scalar)
+        return found
+
+    def _scalar_uses(self):
+        """Per assignment to a name: (its name, the (name, statement) pairs it consumes
+        as scalars, those it consumes as scalars if its own name is scalar). Computed
+        once: the scalar inference asks for them at every round."""
+        if self._scalar_uses_of is not None:
+            return self._scalar_uses_of
+        self._scalar_uses_of = uses = []
+        for s in self.assigns:
+            if not isinstance(s.targets[0], gast.Name):
+                continue
+            op, value = self.op(s), s.value
+            always, if_scalar = [], []
+            if isinstance(value, gast.Call) and _is_math(op.callee):
+                always = value.args
+            elif isinstance(value, gast.BinOp) and not isinstance(value.op, gast.MatMult):
+                if_scalar = [value.left, value.right]
+            elif isinstance(value, gast.UnaryOp) or op.kind == "copy":
+                if_scalar = [value.operand] if isinstance(value, gast.UnaryOp) else [value]
+            elif isinstance(value, gast.Call) and "elementwise" in rules.kinds_of(op.callee):
+                if_scalar = value.args
+            pairs = []
+            for args in (always, if_scalar):
+                pairs.append([])
+                for a in args:
+                    if not isinstance(a, gast.Name):
+                        continue
+                    loop = self.phi_loop.get(a.id)
+                    # A loop name seen at the top of its own loop body holds a scalar in
+                    # every iteration; seen anywhere else, only some of its values are known.
+                    if loop is None or self.owner.get(id(s)) is loop:
+                        pairs[-1].append((a.id, s))
+            if pairs[0] or pairs[1]:
+                uses.append((s.targets[0].id, *pairs))
+        return uses

@@ -1,0 +1,271 @@
+"""Assembly of the generated functions, for derive/reverse.py's `Reverse`.
+
+`build` puts together the entry guards (one identity test per thing the code was
+specialized on), the tape's setup, the instrumented primal, the result's checks, the
+adjoint and the returned gradients (`final_grad`: in the user's terms). For calls from
+other generated code, `build_split` makes a forward function returning (result, record)
+and a backward function taking (record, gradient of the result).
+"""
+
+from __future__ import annotations
+
+import gast
+
+from ..helpers import HELPERS
+from ..ir.annotations import (
+    BLOCK,
+    FP_STATE,
+)
+from ..ir.nodes import (
+    assign,
+    call,
+    clone,
+    comment,
+    const,
+    if_,
+    load,
+    store,
+    stored_names,
+    tuple_of,
+    walk,
+)
+
+
+def _chain(head, *attrs):
+    """`head.a.b` as an expression (head: a name or an expression)."""
+    expr = load(head) if isinstance(head, str) else head
+    for attr in attrs:
+        expr = gast.Attribute(value=expr, attr=attr, ctx=gast.Load())
+    return expr
+
+
+def _free_names(stmts) -> set[str]:
+    """Names the statements read before (definitely) assigning them."""
+    free: set[str] = set()
+
+    def scan(block, bound):
+        bound = set(bound)
+        for s in block:
+            if isinstance(s, gast.With):  # the adjoint of a with body
+                free.update(n.id for item in s.items for n in walk(item)
+                            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
+                            and n.id not in bound)
+                scan(s.body, bound)
+                bound |= stored_names(s.body)
+                continue
+            if isinstance(s, (gast.If, gast.For, gast.While)):
+                for part in (getattr(s, "test", None), getattr(s, "iter", None)):
+                    if part is not None:
+                        free.update(n.id for n in walk(part) if isinstance(n, gast.Name)
+                                    and isinstance(n.ctx, gast.Load) and n.id not in bound)
+                inner = bound | ({n.id for n in walk(s.target) if isinstance(n, gast.Name)}
+                                 if isinstance(s, gast.For) else set())
+                scan(s.body, inner)
+                scan(s.orelse, bound)
+                continue
+            value = getattr(s, "value", None)
+            loads = [n.id for n in walk(s) if isinstance(n, gast.Name)
+                     and isinstance(n.ctx, gast.Load)] if value is not None or \
+                isinstance(s, gast.AugAssign) else []
+            free.update(n for n in loads if n not in bound)
+            bound |= {n.id for n in walk(s) if isinstance(n, gast.Name)
+                      and isinstance(n.ctx, gast.Store)}
+
+    scan(stmts, set())
+    return free
+
+
+class Assembly:
+    """Whole generated functions (mixed into `Reverse`)."""
+
+    def build(self) -> gast.FunctionDef:
+        tree = self.tree
+        primal, ret = tree.body[:-1], tree.body[-1]
+        self.mark_what_may_raise(primal)
+        result = ret.value.id
+        split = self.mode == "split"
+        seed = self.namer.fresh("seed") if self.mode == "vjp" else None
+        adjoint: list = []
+        checks: list = []
+        unbound = self.unbound
+        check = None
+        if self.mode in ("grad", "value_and_grad") and (
+                result not in self.analysis.scalar or result not in self.analysis.active
+                or result in unbound or result in self.analysis.maybe_bool()):
+            check = "check_scalar"  # a constant result may be None or a bool: no derivative
+        elif result in unbound:
+            check = "check_bound"
+        if check == "check_scalar":
+            where = self.namer.fresh("returned_at")  # the text lives in a constant
+            self.constants[where] = self.analysis.returned_at()
+            checks.append(gast.Expr(value=call(check, load(result), load(where))))
+        elif check:  # an unset result raises Python's own UnboundLocalError
+            checks.append(gast.Expr(value=call(check, load(result))))
+        if seed and result not in self.analysis.active:  # the gradient is zero, the seed checked
+            checks.append(gast.Expr(value=call("seed_for", load(seed), load(result))))
+        if result in self.analysis.active:
+            self.defined.add(result)
+            if seed:
+                adjoint.append(assign(self.grad_name(result), call("seed_for", load(seed),
+                                                           load(result))))
+            elif split:  # the gradient of the result arrives as a parameter
+                if result in self.mutable:
+                    dresult = self.grad_name(result)
+                    adjoint.append(assign(dresult, call("owned", load(dresult))))
+            else:
+                adjoint.append(assign(self.grad_name(result), const(1.0)))
+            adjoint += self.adjoint_block(primal, None)
+        else:  # no gradient reaches the result, but a function receiving a value being
+            # differentiated (called for its effect) is still transformed and checked
+            for s in self.analysis.assigns:
+                op = self.analysis.op(s) if isinstance(s.targets[0], gast.Name) else None
+                active = op is not None and s.targets[0].id in self.analysis.active
+                if active and op.kind == "call":
+                    self.calls(op.callee, *self.call_params(op))
+                elif active and op.kind == "method":
+                    self.method_site(s, op)  # run through its transform, which checks it
+        primal_names = stored_names(primal) | set(self.analysis.params) | set(self.saved.values()) \
+            | set(self.call_records.values()) | {  # try flags: set as instrument prints it
+                s.test.id for s in walk(tree) if BLOCK.of(s) == "try"} | {
+                FP_STATE.of(s) for s in walk(tree) if FP_STATE.on(s)}
+        read = {n.id for s in adjoint for n in walk(s)
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+        needed = read & primal_names
+        primal = self.instrument(primal, None, False, needed)
+        adjoint = self.fill_pops(adjoint)
+        setup = []
+        if self.pushes:
+            setup = [assign(self.tape, gast.List(elts=[], ctx=gast.Load())),
+                     assign(self.push, gast.Attribute(value=load(self.tape), attr="append",
+                                                      ctx=gast.Load())),
+                     assign(self.pop, gast.Attribute(value=load(self.tape), attr="pop",
+                                                     ctx=gast.Load()))]
+        if split:
+            return self.build_split(primal, checks, setup, adjoint, result, needed)
+        self.complex_possible = self.analysis.complex_possible(
+            {p if isinstance(p, str) else p[0] for p in self.wrt})
+        grads = [self.final_grad(p) for p in self.wrt]
+        grad_value = grads[0] if self.single else tuple_of(*grads)
+        if self.mode == "value_and_grad":
+            value = result
+            if result in self.shares_memory:
+                value = self.namer.fresh(f"{result}_value")
+                checks.append(assign(value, call("np.copy", load(result))))
+            returned = tuple_of(load(value), grad_value)
+        else:
+            returned = grad_value
+        body = self.guards() + setup + primal + checks
+        if adjoint:
+            body += [comment("# adjoint")] + adjoint
+        body.append(gast.Return(value=returned))
+        args = clone(tree.args)
+        if seed:
+            seed_arg = gast.Name(id=seed, ctx=gast.Param(), annotation=None, type_comment=None)
+            (args.posonlyargs if args.posonlyargs else args.args).insert(0, seed_arg)
+        prefix = {"grad": "d", "value_and_grad": "value_and_d", "vjp": "vjp_"}[self.mode]
+        self.name = self.namer.fresh(f"{prefix}{tree.name}")
+        return gast.FunctionDef(name=self.name, args=args, body=body, decorator_list=[],
+                                returns=None, type_comment=None, type_params=[])
+
+    def build_split(self, primal, checks, setup, adjoint, result, needed):
+        """A forward function returning (result, record) and a backward function taking
+        (record, gradient of the result) and returning the gradients of `wrt`, for calls
+        from other generated code."""
+        tree = self.tree
+        # The caller's adjoint takes gradients as adjoints are (0.0 for a known zero), not
+        # in the user's terms: no as_grad, and the arguments need not be recorded for it.
+        grads = [load(self.grad_name(p)) if p in self.defined else const(0.0) for p in self.wrt]
+        backward_code = adjoint + [gast.Return(value=tuple_of(*grads))]
+        available = needed | set(self.analysis.params) | ({self.pop} if self.pushes else set())
+        record = sorted(_free_names(backward_code) & available)
+        top_level = stored_names([s for s in primal if isinstance(s, gast.Assign)]) | set(
+            self.analysis.params) | {self.tape, self.push, self.pop}
+        # names set only on some paths (in a branch, in a loop that may not run)
+        maybe_unset = [assign(n, const(None)) for n in record if n not in top_level]
+        forward_name = self.namer.fresh(f"{tree.name}_forward")
+        backward_name = self.namer.fresh(f"{tree.name}_backward")
+        record_name = self.namer.fresh("record")
+        returned = tuple_of(load(result), tuple_of(*[load(n) for n in record]))
+        forward_body = self.guards() + setup + maybe_unset + primal + checks + [
+            gast.Return(value=returned)]
+        backward_body = [assign(tuple_of(*[store(n) for n in record], ctx=gast.Store()),
+                                load(record_name))] if record else []
+        backward_body += backward_code
+        param = lambda n: gast.Name(id=n, ctx=gast.Param(), annotation=None,  # noqa: E731
+                                    type_comment=None)
+        backward_args = gast.arguments(args=[param(record_name), param(self.grad_name(result))],
+                                       posonlyargs=[], vararg=None, kwonlyargs=[],
+                                       kw_defaults=[], kwarg=None, defaults=[])
+        self.name = forward_name
+        self.names = (forward_name, backward_name)
+        forward = gast.FunctionDef(name=forward_name, args=clone(tree.args), body=forward_body,
+                                   decorator_list=[], returns=None, type_comment=None,
+                                   type_params=[])
+        backward = gast.FunctionDef(name=backward_name, args=backward_args, body=backward_body,
+                                    decorator_list=[], returns=None, type_comment=None,
+                                    type_params=[])
+        return gast.Module(body=[forward, backward], type_ignores=[])
+
+    @property
+    def unbound(self) -> set:
+        """Names that may hold the placeholder of a variable not set on every path."""
+        if not hasattr(self, "_unbound"):
+            self._unbound = self.analysis.maybe_unbound()
+        return self._unbound
+
+    def guards(self):
+        """Entry checks for what the code was specialized on: the function's own code
+        object and defaults, the objects behind the names and dotted names it calls,
+        and parameters assumed to be scalars. Each is one identity test."""
+        from ..lower.normalize import MODULE_GLOBALS
+
+        func, args = self.analysis.parsed.func, self.tree.args
+        own = f"{func.__qualname__}."
+        checks = [(_chain("user_function", "__code__"), func.__code__, own + "__code__")]
+        if args.defaults:  # the code runs with the defaults bound with it
+            checks.append((_chain("user_function", "__defaults__"), load("defaults_at_bind"),
+                           own + "__defaults__"))
+        if any(d is not None for d in args.kw_defaults):
+            checks.append((_chain("user_function", "__kwdefaults__"),
+                           load("kwdefaults_at_bind"), own + "__kwdefaults__"))
+        for name, obj in sorted(self.analysis.bindings.items()):
+            head, *rest = name.split(".")
+            live = load(head)
+            if head in HELPERS:  # the generated code reads the helper, not the user's name
+                if head in self.analysis.parsed.closure:
+                    continue  # a closure variable named np or math: a fresh grad checks it
+                if not rest:
+                    live = gast.Subscript(value=load(MODULE_GLOBALS), slice=const(head),
+                                          ctx=gast.Load())
+            checks.append((_chain(live, *rest), obj, name))
+        out = []
+        for live, expected, label in checks:
+            if not isinstance(expected, gast.AST):
+                name = self.namer.fresh(f"{label}_at_transform")
+                self.constants[name], expected = expected, load(name)
+            out.append(if_(gast.Compare(left=live, ops=[gast.IsNot()], comparators=[expected]),
+                           [gast.Expr(value=call("rebound", const(label)))]))
+        params = [p for p in self.analysis.params if p in self.analysis.guarded]
+        if params:
+            tests = [gast.Compare(left=gast.Attribute(value=load(p), attr="__class__",
+                                                      ctx=gast.Load()),
+                                  ops=[gast.NotIn()], comparators=[load("SCALAR_TYPES")])
+                     for p in params]
+            test = tests[0] if len(tests) == 1 else gast.BoolOp(op=gast.Or(), values=tests)
+            names = tuple_of(*[const(p) for p in params])
+            values = tuple_of(*[load(p) for p in params])
+            out.append(if_(test, [gast.Expr(value=call("not_scalars", names, values))]))
+        return out
+
+    def final_grad(self, param):
+        if not isinstance(param, str):  # an element of *args, a keyword of **kwargs
+            param, key = param
+            d = load(self.grad_name(param)) if param in self.defined else const(0.0)
+            return call("passed_grad", d, load(param), const(key))
+        if param in self.defined:
+            if param in self.analysis.scalar and not self.complex_possible:
+                return load(self.grad_name(param))  # a float (as_grad: a complex's real part)
+            return call("as_grad", load(self.grad_name(param)), load(param))
+        if param in self.analysis.scalar:
+            return const(0.0)
+        return call("as_grad", const(0.0), load(param))

@@ -1,0 +1,143 @@
+"""Loop optimizations of the adjoint, for derive/reverse.py's `Reverse`.
+
+Only with `optimize` (the unoptimized gradient, which the tests compare, saves every
+loop value it reads and accumulates by plain addition):
+- `_stable`: names a loop defines with the same value in every iteration need no saving;
+- `hoist`: scalar arithmetic that gives the same value in every iteration
+  (`c = 0.002 * a`) is computed once, before the loop, where it cannot raise;
+- `defer`: a loop adding matrix-product gradients into a loop-invariant matrix records
+  the factors and forms their sum after the loop as one product (every PARTS_KEPT pairs,
+  so a long loop never keeps them all); `part * 0.002` parts are summed, then scaled once.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from ..ir.annotations import (
+    PHI,
+)
+from ..ir.nodes import (
+    assign,
+    binop,
+    call,
+    const,
+    if_,
+    load,
+    store,
+    stored_names,
+    tuple_of,
+    walk,
+)
+
+PARTS_KEPT = 256  # pairs a loop's summed matrix product keeps before adding their sum
+
+# Contributions a loop may record and sum after the loop: helper -> (summing helper,
+# position of the factor that pairs with g).
+DEFERRED = {"matmul_grad_a": ("sum_matmul_grad_a", 2), "matmul_grad_b": ("sum_matmul_grad_b", 1)}
+
+
+class LoopOptimizations:
+    """Loop-invariant values and deferred sums (mixed into `Reverse`)."""
+
+    def _stable(self):
+        """Names defined inside loops whose value is the same in every iteration: a
+        pure operation on values that never change once set (parameters, names
+        assigned outside any loop, constants). They need no saving."""
+        in_loop = set()
+        for loop in walk(self.tree):
+            if isinstance(loop, (gast.For, gast.While)):
+                in_loop |= stored_names(loop.body) | ({loop.target.id}
+                                                 if isinstance(loop, gast.For) else set())
+        written = set(self.mutable)
+        stable = set()
+        changed = True
+        while changed:
+            changed = False
+            for s in self.analysis.assigns:
+                target = s.targets[0]
+                if not isinstance(target, gast.Name) or target.id in stable \
+                        or target.id not in in_loop or target.id in written \
+                        or len(self.analysis.defs.get(target.id, ())) != 1:
+                    continue
+                value = s.value
+                if isinstance(value, gast.Call):
+                    op = self.analysis.op(s)  # custom rules may be impure
+                    if op.kind != "rule" or op.rule.functions:
+                        continue
+                elif not isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Compare)):
+                    continue
+                reads = {n.id for n in walk(value) if isinstance(n, gast.Name)
+                         and isinstance(n.ctx, gast.Load)} & self.analysis.locals
+                if all(r in stable or (r not in in_loop and r not in written) for r in reads):
+                    stable.add(target.id)
+                    changed = True
+        return stable
+
+    def defer(self, name, expr, out) -> bool:
+        """A loop adding matrix-product gradients into a loop-invariant matrix records
+        the factors instead, and forms their sum after the loop as one product; one
+        adding `part * 0.002` sums the parts and multiplies once, after the loop."""
+        if not self.optimize or not self.deferrable or name not in self.deferrable[-1]:
+            return False
+        if isinstance(expr, gast.BinOp) and isinstance(expr.op, gast.Mult):
+            for part, factor in ((expr.left, expr.right), (expr.right, expr.left)):
+                if isinstance(factor, gast.Constant) and type(factor.value) in (int, float):
+                    key = (name, ("scaled", factor.value))
+                    total = self.deferred[-1].get(key)
+                    if total is None:
+                        total = self.deferred[-1][key] = self.namer.fresh(f"d{name}_unscaled")
+                    out.append(gast.AugAssign(target=store(total), op=gast.Add(), value=part))
+                    return True
+            return False
+        if not isinstance(expr, gast.Call) or not isinstance(expr.func, gast.Name) \
+                or expr.func.id not in DEFERRED:
+            return False
+        summed, other = DEFERRED[expr.func.id]
+        factor = expr.args[other]
+        if isinstance(factor, gast.Name) and factor.id in self.shares_memory:
+            return False  # its value may change (a buffer's slot is restored) before the sum
+        parts = self.deferred[-1].get((name, summed))
+        if parts is None:
+            parts = self.deferred[-1][(name, summed)] = self.namer.fresh(f"d{name}_parts")
+        pair = tuple_of(expr.args[0], expr.args[other])
+        out.append(gast.Expr(value=call(gast.Attribute(value=load(parts), attr="append",
+                                                       ctx=gast.Load()), pair)))
+        # every PARTS_KEPT pairs, their sum is added and the list emptied: the pairs of a
+        # long loop are never all kept at once
+        out.append(if_(gast.Compare(left=call("len", load(parts)), ops=[gast.Eq()],
+                                    comparators=[const(PARTS_KEPT)]), [
+            assign(self.grad_name(name), binop(load(self.grad_name(name)), gast.Add(),
+                                       call(summed, load(parts), load(name)))),
+            gast.Expr(value=call(gast.Attribute(value=load(parts), attr="clear",
+                                                ctx=gast.Load())))]))
+        return True
+
+    def hoist(self, loop) -> list:
+        """Take out of the loop's body the arithmetic on scalars that gives the same value
+        in every iteration (`c = 0.002 * a`): computed once before the loop, where it
+        cannot raise (+, -, * on numbers) even if the loop runs no iteration."""
+        if not self.optimize:
+            return []
+        inside = stored_names(loop.body) | ({loop.target.id} if isinstance(loop, gast.For)
+                                       else set())
+        hoisted, moved = [], set()
+        for t in list(loop.body):
+            if not (isinstance(t, gast.Assign) and isinstance(t.targets[0], gast.Name)
+                    and t.targets[0].id in self.stable and not PHI.of(t)):
+                continue
+            value = t.value
+            operands = [value.left, value.right] if isinstance(value, gast.BinOp) and \
+                isinstance(value.op, (gast.Add, gast.Sub, gast.Mult)) else \
+                [value.operand] if isinstance(value, gast.UnaryOp) and \
+                isinstance(value.op, gast.USub) else None
+            if operands is None or not all(self.is_scalar(o) for o in operands) or any(
+                    isinstance(o, gast.Name) and o.id in inside and o.id not in moved
+                    for o in operands):
+                continue
+            loop.body.remove(t)
+            hoisted.append(t)
+            moved.add(t.targets[0].id)
+        if not loop.body:
+            loop.body = [gast.Pass()]
+        return hoisted

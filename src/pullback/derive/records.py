@@ -1,0 +1,273 @@
+"""The primal sweep's records (the tape), for derive/reverse.py's `Reverse`.
+
+`instrument` rewrites the primal: before an in-place write the overwritten slot is saved,
+at the end of each loop body or branch ONE push of exactly the values defined there that
+the adjoint reads (and that do not stay the same in every iteration), loops that break
+or `while` loops count their trips, with and try blocks get their flags. `fill_pops`
+replaces the adjoint's pop placeholders with pops of what the matching block pushed, and
+`loop_header` gives each adjoint loop its header: over its saved records (popped as used),
+over its range in reverse, or as many times as the primal loop ran.
+`mark_what_may_raise` tells the optimizer which statements must stay (MAY_RAISE).
+"""
+
+from __future__ import annotations
+
+import gast
+
+from ..ir.annotations import (
+    BLOCK,
+    CATCH,
+    CAUGHT,
+    CHECKED_NAME,
+    FP_STATE,
+    IS_RETURN,
+    LIST_UPDATE,
+    MAY_RAISE,
+    MERGES,
+    MUST_NOT_BE_VIEW,
+    PHI,
+    PHIS,
+    SENTINEL,
+    UNINITIALIZED,
+)
+from ..ir.nodes import (
+    assign,
+    binop,
+    call,
+    clone,
+    const,
+    if_,
+    is_loop_exit,
+    load,
+    not_,
+    store,
+    tuple_of,
+    walk,
+)
+from .adjoints import LoopHeader, PopSlot, index_expr
+
+
+def _counts_its_trips(loop) -> bool:
+    """Loops whose trip count is not the length of their range."""
+    return isinstance(loop, gast.While) or is_loop_exit(loop.body[-1])
+
+
+class Records:
+    """Saving and restoring what the adjoint reads (mixed into `Reverse`)."""
+
+    @property
+    def tape(self):
+        return self._name("_tape", "tape")
+
+    @property
+    def push(self):
+        return self._name("_push", "push")
+
+    @property
+    def pop(self):
+        return self._name("_pop", "pop")
+
+    def _name(self, attr, base):
+        if not hasattr(self, attr):
+            setattr(self, attr, self.namer.fresh(base))
+        return getattr(self, attr)
+
+    def fill_pops(self, stmts):
+        """Replace pop placeholders by the pops matching what the primal pushed."""
+        out = []
+        for s in stmts:
+            if isinstance(s, PopSlot):
+                names = self.pushes.get(s.key)
+                if names:
+                    target = store(names[0]) if len(names) == 1 else \
+                        tuple_of(*[store(n) for n in names], ctx=gast.Store())
+                    out.append(assign(target, call(self.pop)))
+                continue
+            if isinstance(s, (gast.If, gast.For, gast.While, gast.With)):
+                s.body = self.fill_pops(s.body) or [gast.Pass()]
+                s.orelse = self.fill_pops(getattr(s, "orelse", []))
+            if isinstance(s, LoopHeader):
+                s = self.loop_header(s)
+            out.append(s)
+        return out
+
+    def loop_header(self, header):
+        """The adjoint loop: over the loop's saved records, popped from the last, else
+        over its range in reverse, else as many times as the primal loop ran."""
+        loop = header.loop
+        mode, names = self.loop_modes[id(loop)]
+        if mode == "record":  # each record is popped: its memory goes as it is used
+            target = store(names[1][0]) if len(names[1]) == 1 else \
+                tuple_of(*[store(n) for n in names[1]], ctx=gast.Store())
+            pop = call(gast.Attribute(value=load(names[0]), attr="pop", ctx=gast.Load()))
+            return gast.While(test=load(names[0]), body=[assign(target, pop), *header.body],
+                              orelse=[])
+        elif mode == "range":
+            target, iterable = store(loop.target.id), call("reversed", load(loop.iter.id))
+        else:
+            target, iterable = store(self.namer.fresh("rep")), call("range", load(names))
+        return gast.For(target=target, iter=iterable, body=header.body, orelse=[],
+                        type_comment=None)
+
+    def instrument(self, stmts, key, in_loop, needed, loop=None):
+        out, defs = [], []
+        for s in stmts:
+            if LIST_UPDATE.of(s) == "extend" and id(s) in self.saved:
+                count = self.saved[id(s)]  # how many elements extend adds
+                out.append(assign(count, call("len", clone(s.value.args[0]))))
+                defs.append(count)
+                out.append(s)
+            elif isinstance(s, gast.Assign):
+                target = s.targets[0]
+                if isinstance(target, gast.Subscript):
+                    saved = self.saved.get(id(s))
+                    if saved:
+                        helper = "save_float_slot" if self.active(s.value) else "save_slot"
+                        out.append(assign(saved, call(helper, load(target.value.id),
+                                                      index_expr(clone(target.slice)))))
+                        defs.append(saved)
+                elif not PHI.of(s):
+                    defs.append(target.id)
+                if id(s) in self.call_records:  # y, y_record = h_forward(args)
+                    record = self.call_records[id(s)]
+                    s.targets = [tuple_of(store(target.id), store(record), ctx=gast.Store())]
+                    s.value = gast.Call(func=load(self.call_forward[id(s)]),
+                                        args=self.method_prefix.get(id(s), []) + s.value.args,
+                                        keywords=s.value.keywords)
+                    defs.append(record)
+                message = MUST_NOT_BE_VIEW.of(s)
+                if message:  # the text lives in a constant, not in the printed code
+                    name = self.namer.fresh("may_share_memory")
+                    self.constants[name] = message
+                checked = CHECKED_NAME.of(s)
+                if message and checked:  # check the operand before an augmented assignment
+                    out.append(gast.Expr(value=call("not_shared", load(checked), load(name))))
+                if isinstance(s.value, gast.Name) and s.value.id in self.unbound and not any(
+                        fact.of(s) for fact in (PHI, IS_RETURN, SENTINEL)):
+                    # the user's `o = w` (or `b[i] = w`) of a variable that may be unset:
+                    # Python's read of w raises there, even when o is never used
+                    out.append(gast.Expr(value=call("check_bound", load(s.value.id))))
+                out.append(s)
+                if message and not checked:  # check the value read
+                    out.append(gast.Expr(value=call("not_a_view", load(target.id),
+                                                    load(name))))
+            elif isinstance(s, gast.If) and BLOCK.of(s):
+                out += self.instrument_block(s, in_loop, needed, defs)
+            elif isinstance(s, gast.If) and not is_loop_exit(s):
+                s.body = self.instrument(s.body, (id(s), 0), in_loop, needed)
+                s.orelse = self.instrument(s.orelse, (id(s), 1), in_loop, needed)
+                defs += MERGES.of(s)
+                out.append(s)
+            elif isinstance(s, (gast.For, gast.While)):
+                s.body = self.instrument(s.body, ("loop", id(s)), True, needed, loop=s)
+                out += self.hoist(s)
+                mode, names = self.loop_modes.get(id(s), (None, None))
+                if mode == "record":
+                    out.append(assign(names[0], gast.List(elts=[], ctx=gast.Load())))
+                    defs.append(names[0])
+                    needed.add(names[0])
+                elif mode == "count":
+                    out.append(assign(names, const(0)))
+                    s.body.insert(0, assign(names, binop(load(names), gast.Add(), const(1))))
+                    defs.append(names)
+                    needed.add(names)
+                elif mode == "range":
+                    needed.add(s.iter.id)
+                defs += PHIS.of(s)
+                out.append(s)
+            else:
+                out.append(s)
+        if not in_loop:
+            return out
+        if loop is not None:  # a loop name with no value before the loop is never read inside
+            defs += [p for p in PHIS.of(loop) if p not in UNINITIALIZED.of(loop)]
+        names = [n for n in dict.fromkeys(defs) if n in needed and n not in self.stable]
+        if loop is not None:
+            target = loop.target.id if isinstance(loop, gast.For) else None
+            if target in needed and (names or _counts_its_trips(loop)):
+                names.append(target)
+            if self.adjoint_loops.get(id(loop)) is None:
+                return out  # the adjoint never revisits this loop
+            if not names:
+                self.loop_modes[id(loop)] = ("count", self.namer.fresh("trips")) \
+                    if _counts_its_trips(loop) else ("range", None)
+                return out
+            record = self.namer.fresh("saved")
+            self.loop_modes[id(loop)] = ("record", (record, names))
+        if not names:
+            return out
+        value = load(names[0]) if len(names) == 1 else tuple_of(*[load(n) for n in names])
+        if loop is not None:
+            push = gast.Expr(value=call(gast.Attribute(value=load(record), attr="append",
+                                                       ctx=gast.Load()), value))
+        else:
+            self.pushes[key] = names
+            push = gast.Expr(value=call(self.push, value))
+        at = len(out)
+        if loop is not None:
+            while at and (is_loop_exit(out[at - 1]) or (
+                    PHI.of(out[at - 1]) and out[at - 1].targets[0].id
+                    in PHIS.of(loop))):
+                at -= 1
+        out.insert(at, push)
+        return out
+
+    def instrument_block(self, s, in_loop, needed, defs) -> list:
+        """The primal of a `with` or `try` block (an `if` marked by normalize, which codegen
+        prints as the block). A with body sets a flag when it ends: a manager that swallowed
+        an exception midway (contextlib.suppress) is refused after the block. A try sets
+        its flag (the branch decision the adjoint re-takes) to True before and False in the
+        except clause, which also drops what the body pushed on the tape before failing."""
+        pushed_before = set(self.pushes)
+        s.body = self.instrument(s.body, (id(s), 0), in_loop, needed)
+        pushed_inside = set(self.pushes) - pushed_before - {(id(s), 0)}
+        s.orelse = self.instrument(s.orelse, (id(s), 1), in_loop, needed)
+        defs += MERGES.of(s)
+        where = self.analysis.parsed.location.describe(s)
+        if BLOCK.of(s) == "with":
+            done, message = self.namer.fresh("body_done"), self.namer.fresh("with_at")
+            self.constants[message] = where
+            s.body.append(assign(done, const(True)))
+            if FP_STATE.on(s):
+                s.body.append(assign(FP_STATE.of(s), call("np.geterr")))
+                defs.append(FP_STATE.of(s))
+            return [assign(done, const(False)), s,
+                    if_(not_(load(done)), [gast.Expr(value=call("manager_swallowed",
+                                                                 load(message)))])]
+        flag = s.test.id
+        defs.append(flag)
+        out = [assign(flag, const(True))]
+        if CAUGHT.of(s) is None:  # the except clause names what it caught, to check it
+            CAUGHT.set(s, self.namer.fresh("caught"))
+        if CATCH.of(s) is None:
+            CATCH.set(s, load("BaseException"))
+        # pullback's own refusals at run time are never the user's to catch
+        handler = [assign(flag, const(False)),
+                   gast.Expr(value=call("raise_own", load(CAUGHT.of(s))))]
+        if pushed_inside:  # pushes made before the exception: no adjoint pops them
+            mark = self.namer.fresh("tape_mark")
+            out.append(assign(mark, call("len", load(self.tape))))
+            handler.append(gast.Delete(targets=[gast.Subscript(
+                value=load(self.tape), slice=gast.Slice(lower=load(mark), upper=None,
+                                                        step=None), ctx=gast.Del())]))
+        s.orelse = handler + s.orelse
+        return out + [s]
+
+    def mark_what_may_raise(self, primal) -> None:
+        """The user's statements, except copies and +, -, * on numbers, may raise (an
+        IndexError, a shape mismatch, a division by zero): the optimizing pass keeps them
+        even when nothing reads their value, so the gradient fails where f fails."""
+        for s in (n for n in walk(gast.Module(body=primal, type_ignores=[]))
+                  if isinstance(n, gast.Assign)):
+            value = s.value
+            safe = SENTINEL.of(s) or isinstance(
+                value, (gast.Name, gast.Constant)) or (
+                isinstance(value, gast.BinOp)
+                and isinstance(value.op, (gast.Add, gast.Sub, gast.Mult))
+                and self.is_scalar(value.left) and self.is_scalar(value.right)) or (
+                isinstance(value, gast.UnaryOp) and isinstance(value.op, gast.USub)
+                and self.is_scalar(value.operand))
+            if safe and not SENTINEL.of(s) and any(
+                    isinstance(n, gast.Name) and n.id in self.unbound for n in walk(value)):
+                safe = False  # a read of a variable that may be unset raises in Python
+            MAY_RAISE.set(s, not safe)
