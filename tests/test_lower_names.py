@@ -154,3 +154,31 @@ def test_a_module_global_hiding_a_builtin_the_lowering_calls():
     assert_close(value, distinct_count_times(x))
     assert_close(got, 2.0)
     assert "builtin_set(" in pullback.source(distinct_count_times, stage="normalized")
+
+
+def local_slice_beside_slice_writes(x):
+    slice = 3.0
+    y = np.zeros(4)
+    y[1:3] = x[:2]
+    y[0:2] = y[1:3] * 2
+    return np.sum(y ** 2) * slice
+
+
+def locals_len_reversed_range_beside_loop_records(x):
+    len, reversed, range = 2.0, 0.5, 4.0
+    h = np.ones(3)
+    for v in x:
+        if v > 0.0:
+            h = np.tanh(x * h) * reversed
+            continue
+        h = h * range + x
+    return np.sum(h) * len
+
+
+@pytest.mark.parametrize("func", [local_slice_beside_slice_writes,
+                                  locals_len_reversed_range_beside_loop_records])
+def test_reverse_sweeps_call_the_builtins_where_the_function_hides_them(func):
+    x = np.array([0.5, -1.5, 2.0])
+    value, _ = pullback.value_and_grad(func)(x)
+    assert_close(value, func(x))
+    assert_grad_matches(func, (x,))

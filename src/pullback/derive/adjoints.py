@@ -46,13 +46,14 @@ from ..ir.nodes import (
 )
 
 
-def index_expr(index):
-    """The value of a subscript index as an ordinary expression (slices as slice(...))."""
+def index_expr(index, slice_name="slice"):
+    """The value of a subscript index as an ordinary expression (slices as slice(...),
+    called by `slice_name`: Namer.builtin's spelling of the builtin)."""
     if isinstance(index, gast.Slice):
         parts = [const(None) if p is None else p for p in (index.lower, index.upper, index.step)]
-        return call("slice", *parts)
+        return call(slice_name, *parts)
     if isinstance(index, gast.Tuple):
-        return tuple_of(*[index_expr(e) for e in index.elts])
+        return tuple_of(*[index_expr(e, slice_name) for e in index.elts])
     return index
 
 
@@ -170,8 +171,8 @@ class Adjoints:
             elif self.active(base):
                 dbase = self.grad_name(base.id)
                 current = load(dbase) if base.id in self.defined else const(0.0)
-                out.append(assign(dbase, call("accum_index", current, load(base.id),
-                                              index_expr(clone(s.value.slice)), g)))
+                at = index_expr(clone(s.value.slice), self.namer.builtin("slice"))
+                out.append(assign(dbase, call("accum_index", current, load(base.id), at, g)))
                 self.defined.add(base.id)
         elif op.kind == "attr":
             base = op.inputs["x"]
@@ -327,7 +328,7 @@ class Adjoints:
         target = s.targets[0]
         base = target.value.id
         out: list = []
-        index = index_expr(clone(target.slice))
+        index = index_expr(clone(target.slice), self.namer.builtin("slice"))
         if base in self.defined and base in self.analysis.active:
             taken = call("take_slot_grad", load(self.grad_name(base)), index)
             if self.active(s.value):

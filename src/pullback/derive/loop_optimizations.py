@@ -105,8 +105,8 @@ class LoopOptimizations:
                                                        ctx=gast.Load()), pair)))
         # every PARTS_KEPT pairs, their sum is added and the list emptied: the pairs of a
         # long loop are never all kept at once
-        out.append(if_(gast.Compare(left=call("len", load(parts)), ops=[gast.Eq()],
-                                    comparators=[const(PARTS_KEPT)]), [
+        count = call(self.namer.builtin("len"), load(parts))
+        out.append(if_(gast.Compare(left=count, ops=[gast.Eq()], comparators=[const(PARTS_KEPT)]), [
             assign(self.grad_name(name), binop(load(self.grad_name(name)), gast.Add(),
                                        call(summed, load(parts), load(name)))),
             gast.Expr(value=call(gast.Attribute(value=load(parts), attr="clear",
