@@ -48,7 +48,7 @@ from ..ir.nodes import (
 
 def index_expr(index, slice_name="slice"):
     """The value of a subscript index as an ordinary expression (slices as slice(...),
-    called by `slice_name`: Namer.builtin's spelling of the builtin)."""
+    called by `slice_name`: Namer.spelled_builtin's spelling of the builtin)."""
     if isinstance(index, gast.Slice):
         parts = [const(None) if p is None else p for p in (index.lower, index.upper, index.step)]
         return call(slice_name, *parts)
@@ -171,7 +171,7 @@ class Adjoints:
             elif self.active(base):
                 dbase = self.grad_name(base.id)
                 current = load(dbase) if base.id in self.defined else const(0.0)
-                at = index_expr(clone(s.value.slice), self.namer.builtin("slice"))
+                at = index_expr(clone(s.value.slice), self.namer.spelled_builtin("slice"))
                 out.append(assign(dbase, call("accum_index", current, load(base.id), at, g)))
                 self.defined.add(base.id)
         elif op.kind == "attr":
@@ -328,7 +328,7 @@ class Adjoints:
         target = s.targets[0]
         base = target.value.id
         out: list = []
-        index = index_expr(clone(target.slice), self.namer.builtin("slice"))
+        index = index_expr(clone(target.slice), self.namer.spelled_builtin("slice"))
         if base in self.defined and base in self.analysis.active:
             taken = call("take_slot_grad", load(self.grad_name(base)), index)
             if self.active(s.value):

@@ -105,7 +105,7 @@ class LoopOptimizations:
                                                        ctx=gast.Load()), pair)))
         # every PARTS_KEPT pairs, their sum is added and the list emptied: the pairs of a
         # long loop are never all kept at once
-        count = call(self.namer.builtin("len"), load(parts))
+        count = call(self.namer.spelled_builtin("len"), load(parts))
         out.append(if_(gast.Compare(left=count, ops=[gast.Eq()], comparators=[const(PARTS_KEPT)]), [
             assign(self.grad_name(name), binop(load(self.grad_name(name)), gast.Add(),
                                        call(summed, load(parts), load(name)))),

@@ -104,10 +104,10 @@ class Records:
                               orelse=[])
         elif mode == "range":
             target = store(loop.target.id)
-            iterable = call(self.namer.builtin("reversed"), load(loop.iter.id))
+            iterable = call(self.namer.spelled_builtin("reversed"), load(loop.iter.id))
         else:
             target = store(self.namer.fresh("rep"))
-            iterable = call(self.namer.builtin("range"), load(names))
+            iterable = call(self.namer.spelled_builtin("range"), load(names))
         return gast.For(target=target, iter=iterable, body=header.body, orelse=[],
                         type_comment=None)
 
@@ -116,7 +116,8 @@ class Records:
         for s in stmts:
             if LIST_UPDATE.of(s) == "extend" and id(s) in self.saved:
                 count = self.saved[id(s)]  # how many elements extend adds
-                out.append(assign(count, call(self.namer.builtin("len"), clone(s.value.args[0]))))
+                length = self.namer.spelled_builtin("len")
+                out.append(assign(count, call(length, clone(s.value.args[0]))))
                 defs.append(count)
                 out.append(s)
             elif isinstance(s, gast.Assign):
@@ -125,7 +126,7 @@ class Records:
                     saved = self.saved.get(id(s))
                     if saved:
                         helper = "save_float_slot" if self.active(s.value) else "save_slot"
-                        at = index_expr(clone(target.slice), self.namer.builtin("slice"))
+                        at = index_expr(clone(target.slice), self.namer.spelled_builtin("slice"))
                         out.append(assign(saved, call(helper, load(target.value.id), at)))
                         defs.append(saved)
                 elif not PHI.of(s):
@@ -248,7 +249,7 @@ class Records:
                    gast.Expr(value=call("raise_own", load(CAUGHT.of(s))))]
         if pushed_inside:  # pushes made before the exception: no adjoint pops them
             mark = self.namer.fresh("tape_mark")
-            out.append(assign(mark, call(self.namer.builtin("len"), load(self.tape))))
+            out.append(assign(mark, call(self.namer.spelled_builtin("len"), load(self.tape))))
             handler.append(gast.Delete(targets=[gast.Subscript(
                 value=load(self.tape), slice=gast.Slice(lower=load(mark), upper=None,
                                                         step=None), ctx=gast.Del())]))

@@ -58,7 +58,7 @@ class Namer:
         # builtins the function's own names or globals hide (normalize sets them)
         self.hidden_builtins: frozenset = frozenset()
 
-    def builtin(self, name: str) -> str:
+    def spelled_builtin(self, name: str) -> str:
         """How generated code calls the builtin `name`: by its own name, or by the
         runtime's alias (`builtin_set`) where the function hides that name."""
         return f"builtin_{name}" if name in self.hidden_builtins else name

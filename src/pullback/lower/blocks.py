@@ -130,7 +130,7 @@ class Blocks:
         body += self.block(first.body)
         if not rest:
             return body
-        test = gast.Call(func=load(self.namer.builtin("isinstance")),
+        test = gast.Call(func=load(self.namer.spelled_builtin("isinstance")),
                          args=[load(caught), clone(first.type)], keywords=[])
         return [at_line(if_(test, body, self.handlers(rest, caught)), getattr(first, "lineno",
                                                                          None))]

@@ -212,7 +212,7 @@ class Calls:
                 and not any(isinstance(n, gast.Name) and n.id == expr.id
                             and isinstance(n.ctx, gast.Store) for n in walk(self.parsed.tree)):
             return expr
-        whole = gast.Call(func=load(self.namer.builtin("tuple")), args=[expr], keywords=[])
+        whole = gast.Call(func=load(self.namer.spelled_builtin("tuple")), args=[expr], keywords=[])
         whole.func.builtin = builtins.tuple  # pullback's own call
         return whole
 

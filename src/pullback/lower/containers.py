@@ -83,7 +83,8 @@ class Containers:
                            f"{func.id}(a, b, ...))", expr)
             if "default" in keywords:  # min(values, default=d): d when values is empty
                 items = self.sequence(args[0], out)
-                some = gast.Compare(left=call(self.namer.builtin("len"), items), ops=[gast.Gt()],
+                length = call(self.namer.spelled_builtin("len"), items)
+                some = gast.Compare(left=length, ops=[gast.Gt()],
                                     comparators=[const(0)])
                 return self.simple(gast.IfExp(test=some, body=gast.Call(
                     func=func, args=[items], keywords=[]), orelse=keywords["default"]), out)

@@ -420,7 +420,8 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions)
                                        gast.List(elts=expr.elts, ctx=gast.Load()), out) \
                 if isinstance(expr, gast.SetComp) else self.atom(
                     gast.List(elts=expr.elts, ctx=gast.Load()), out)
-            made = gast.Call(func=load(self.namer.builtin("set")), args=[items], keywords=[])
+            made = gast.Call(func=load(self.namer.spelled_builtin("set")), args=[items],
+                             keywords=[])
             made.func.builtin = builtins.set
             return made
         if isinstance(expr, gast.Dict):

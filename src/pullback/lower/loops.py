@@ -85,7 +85,7 @@ class Loops:
         self.resized = _resized_in(s.body)
         length, item_targets = self.iteration(s.target, it, index, out)
         steps = self.namer.fresh("steps")
-        out.append(assign(steps, call(self.namer.builtin("range"), length)))
+        out.append(assign(steps, call(self.namer.spelled_builtin("range"), length)))
         body = []
         for target, item in item_targets:
             self.assign_to(target, item, body)
@@ -98,7 +98,7 @@ class Loops:
         if callee is builtins.range:
             steps = self.namer.fresh("steps")
             bounds = [self.atom(a, out) for a in it.args]
-            out.append(assign(steps, call(self.namer.builtin("range"), *bounds)))
+            out.append(assign(steps, call(self.namer.spelled_builtin("range"), *bounds)))
             return load(steps)
         if callee is builtins.reversed and len(it.args) == 1:
             forward = self.range_of(it.args[0], out)
@@ -127,7 +127,7 @@ class Loops:
             keys = self.namer.fresh("keys")
             out.append(assign(keys, call("key_list", mapping)))
             n = self.namer.fresh("n")
-            out.append(assign(n, call(self.namer.builtin("len"), load(keys))))
+            out.append(assign(n, call(self.namer.spelled_builtin("len"), load(keys))))
             key = gast.Subscript(value=load(keys), slice=load(index), ctx=gast.Load())
             if it.func.attr == "keys":
                 return load(n), [(target, key)]
@@ -162,7 +162,7 @@ class Loops:
             length = lengths[0]
             for other in lengths[1:]:
                 shorter = self.namer.fresh("n")
-                out.append(assign(shorter, call(self.namer.builtin("min"), length, other)))
+                out.append(assign(shorter, call(self.namer.spelled_builtin("min"), length, other)))
                 length = load(shorter)
             return length, items
         if isinstance(it, gast.Name) and it.id in self.resized:
@@ -175,7 +175,7 @@ class Loops:
         if isinstance(seq, gast.Name) and seq.id in self.dicts:
             keys = self.namer.fresh("keys")  # a dict: iterate its keys
             out.append(assign(keys, call("key_list", seq)))
-            seq, measure = load(keys), self.namer.builtin("len")
+            seq, measure = load(keys), self.namer.spelled_builtin("len")
         if isinstance(seq, gast.Name) and seq.id in self.rebound:
             # the loop iterates the object the name held when it started
             held = self.namer.fresh(f"{seq.id}_iterated")

@@ -92,7 +92,7 @@ from .unbound import maybe_unset
 WRITTEN_BUILTINS = ("set", "tuple")
 # The builtins a lowering writes calls of that stay in the code: where the function hides
 # one (a local `set = list`, a parameter, a module global), the call is spelled with the
-# runtime's alias (`builtin_set`, Namer.builtin), so it still calls the builtin.
+# runtime's alias (`builtin_set`, Namer.spelled_builtin), so it still calls the builtin.
 CALLED_BUILTINS = ("set", "tuple", "isinstance", "range", "len", "min", "slice", "reversed")
 
 
