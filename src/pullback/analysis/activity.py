@@ -43,6 +43,7 @@ from ..errors import NoRuleError, PullbackError
 from ..frontend.parse import MISSING, is_library, parse_function, passed_through
 from ..helpers import HELPERS
 from ..ir.nodes import dotted_name, parameters, walk
+from ..rules.higher import CHECKS
 from ..rules.numpy import ELEMENTWISE, REDUCTIONS
 from ..runtime import helpers as runtime
 from .shapes import Shapes
@@ -89,7 +90,7 @@ _LOG_LEVELS = ("debug", "info", "warning", "error", "critical", "exception", "lo
 EFFECT_ONLY = {builtins.print, warnings.warn, warnings.warn_explicit} | {
     getattr(logging, level) for level in _LOG_LEVELS} | {
     getattr(logging.Logger, level) for level in _LOG_LEVELS} | {
-    getattr(logging.LoggerAdapter, level) for level in _LOG_LEVELS}
+    getattr(logging.LoggerAdapter, level) for level in _LOG_LEVELS} | CHECKS
 
 
 @dataclass

@@ -189,7 +189,7 @@ def of_kind(kind: str, table: dict) -> dict:
 
 # modules of this package
 TABLES = ("operators", "math", "builtins", "numpy", "linalg", "fft", "scipy", "scipy_stats",
-          "scipy_linalg", "scipy_signal")
+          "scipy_linalg", "scipy_signal", "higher")
 
 
 def _tables():
