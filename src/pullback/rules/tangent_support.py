@@ -40,6 +40,8 @@ def tangent_buffer(x):
 
 def broadcast_tangent(t, ans):
     """Tangent t brought to the shape of the array `ans` (an operand that broadcast)."""
+    if ans.__class__ is float and t.__class__ is float:  # numbers: most calls, in loops
+        return t
     shape = np.shape(ans)
     if t.__class__ is np.ndarray and t.shape == shape or not shape and np.ndim(t) == 0:
         return t
