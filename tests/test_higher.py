@@ -265,3 +265,46 @@ def test_helpers_without_a_rule_are_refused_where_they_are_called():
     with pytest.raises(pullback.PullbackError, match="wrapper that rearranges its arguments"):
         pullback.grad(pullback.vjp(f))
     assert gradient([0.5, 1.0]) == pytest.approx([0.75, 3.0])
+
+
+def _cubic_sine(x):
+    return math.sin(x) * x**3
+
+
+def _cubic_sine_2(x):  # its second derivative
+    return -math.sin(x) * x**3 + 6 * x**2 * math.cos(x) + 6 * x * math.sin(x)
+
+
+_JVP = pullback.jvp(_cubic_sine)
+_GRAD = pullback.grad(_cubic_sine)
+
+
+def _through_jvp(x):
+    value, tangent = _JVP(x, 1.0)
+    return tangent * 2.0 + value
+
+
+def _through_grad(x):
+    return _GRAD(x) ** 2
+
+
+def test_user_code_calling_generated_functions_is_differentiated():
+    for x in (0.7, -1.3):
+        assert pullback.grad(_through_jvp)(x) == pytest.approx(
+            2 * _cubic_sine_2(x) + _GRAD(x), rel=1e-12)
+        assert pullback.grad(_through_grad)(x) == pytest.approx(
+            2 * _GRAD(x) * _cubic_sine_2(x), rel=1e-12)
+        assert pullback.jvp(_through_grad)(x, 0.5)[1] == pytest.approx(
+            _GRAD(x) * _cubic_sine_2(x), rel=1e-12)
+
+
+def test_forward_over_forward():
+    def g(x):
+        return np.sum(np.sin(x) ** 2)
+
+    x, v, u = np.array([0.3, 0.5]), np.array([0.4, -1.0]), np.array([1.0, 0.5])
+    (value, tangent), (dvalue, dtangent) = pullback.jvp(pullback.jvp(g))(x, v, u)
+    assert value == pytest.approx(g(x))
+    assert tangent == pytest.approx(np.sum(np.sin(2 * x) * v))
+    assert dvalue == pytest.approx(np.sum(np.sin(2 * x) * u))
+    assert dtangent == pytest.approx(np.sum(2 * np.cos(2 * x) * v * u))  # v^T H u
