@@ -308,3 +308,32 @@ def test_forward_over_forward():
     assert tangent == pytest.approx(np.sum(np.sin(2 * x) * v))
     assert dvalue == pytest.approx(np.sum(np.sin(2 * x) * u))
     assert dtangent == pytest.approx(np.sum(2 * np.cos(2 * x) * v * u))  # v^T H u
+
+
+def test_a_while_loop_that_pops_a_list_until_it_is_empty():
+    """`while stack:` with `stack.pop()` in the body (as generated gradients loop over
+    their records), in the user's own code, in two spellings."""
+
+    def drain(x):
+        stack = []
+        for i in range(4):
+            stack.append((x * i, math.sin(x + i)))
+        total = 0.0
+        while stack:
+            a, b = stack.pop()
+            total = total * 0.5 + a * b
+        return total
+
+    def drain_values(x):
+        stack = [x, x * x, math.exp(x)]
+        total = 1.0
+        while stack:
+            total = total * stack.pop() + 0.25
+        return total
+
+    h = 1e-6
+    for fn in (drain, drain_values):
+        for x in (0.3, 1.1):
+            expected = (fn(x + h) - fn(x - h)) / (2 * h)
+            assert pullback.grad(fn)(x) == pytest.approx(expected, rel=1e-7)
+            assert pullback.jvp(fn)(x, 1.0)[1] == pytest.approx(expected, rel=1e-7)

@@ -169,7 +169,11 @@ def take_slot_grad_adjoint(g, d, idx):
 def pow_grad_base_base(t, d, a, b):
     """The derivative of pow_grad_base(d, a, b) = d * b * a ** (b - 1) in a, times t."""
     b = support._array(b)
-    return support.pow_grad_base(t * d * b, a, b - 1)
+    if np.ndim(b) == 0 and b == 0:  # pow_grad_base is zero for every a there
+        return t * 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(b == 0, 0.0, support.pow_grad_base(t * d * b, a, b - 1)) \
+            if np.ndim(b) else support.pow_grad_base(t * d * b, a, b - 1)
 
 
 def pow_grad_base_exponent(t, d, a, b):
@@ -244,10 +248,11 @@ RULES = {
 FUNCTIONS = (summed_to, spread_to, unreduce_transpose, unreduce_extreme_transpose,
              matmul_grad_a_adjoint_d, matmul_grad_a_adjoint_b, matmul_grad_b_adjoint_d,
              matmul_grad_b_adjoint_a, accum_index_adjoint_d, accum_index_adjoint_v,
-             item_grad_adjoint, read_slot_adjoint, take_slot_grad_adjoint, pow_grad_base_base, pow_grad_base_exponent,
-             reduce_tangent_adjoint)
+             item_grad_adjoint, read_slot_adjoint, take_slot_grad_adjoint, pow_grad_base_base,
+             pow_grad_base_exponent, reduce_tangent_adjoint)
 # the helpers the templates above call, beside the rules (Rule.functions)
-RULES = {f: replace(r, functions=tuple((h.__name__, h) for h in FUNCTIONS)) for f, r in RULES.items()}
+RULES = {f: replace(r, functions=tuple((h.__name__, h) for h in FUNCTIONS))
+         for f, r in RULES.items()}
 
 # results that carry no derivative: shapes, lengths, orders, zeros
 NONDIFF = {runtime.record_shape, runtime.loop_len, runtime.sort_order, runtime.index_of_min,
