@@ -66,6 +66,7 @@ class Transformed:
     # np./math. names the derivative rules call -> the original (unpatched) objects
     originals: dict = field(default_factory=dict)
     tangents_last: bool = False  # mode "jvp": the generated function takes them last
+    lines: tuple = ()  # its linecache entry, put back should linecache be cleared
 
     def fits(self, func, seen=None) -> bool:
         """Whether `func` has the code this was generated from, and its names and dotted
@@ -208,6 +209,20 @@ def _wrt_error(func, message, params):
     return error
 
 
+# The live transforms, whose generated source `linecache` holds: put back should something
+# clear linecache (linecache.clearcache()), for tracebacks, pdb, and generated code read
+# again as source (grad of a gradient, user code calling one). The sentinel entry tells.
+_SOURCES: weakref.WeakSet = weakref.WeakSet()
+_SENTINEL = "<pullback linecache sentinel>"
+
+
+def _keep_sources():
+    if _SENTINEL not in linecache.cache:
+        for made in list(_SOURCES):
+            linecache.cache.setdefault(made.lines[3], made.lines)
+        linecache.cache[_SENTINEL] = (0, None, [], _SENTINEL)
+
+
 def transform(func, wrt=0, mode="grad", static=None, optimize=True) -> Transformed:
     """The generated code for `func` in `mode` ("grad", "value_and_grad", "vjp", or
     "split": a forward and a backward function for calls from other generated code).
@@ -222,6 +237,7 @@ def transform(func, wrt=0, mode="grad", static=None, optimize=True) -> Transform
     The function differentiated is `func` itself, the one that runs: a decorator's
     wrapper is differentiated from its own source, never the function it wraps."""
     _refuse_non_functions(func)
+    _keep_sources()
     names, single = _wrt_names(func, wrt)
     static = dict(static or {})
     # by the code object's identity (equal code objects of two functions are two keys);
@@ -410,6 +426,8 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
     args = parsed.tree.args
     result.declared_defaults = (len(args.defaults), frozenset(
         a.id for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None))
+    result.lines = linecache.cache[codes[function_names[0]].co_filename]
+    _SOURCES.add(result)
     weakref.finalize(result, linecache.cache.pop, codes[function_names[0]].co_filename, None)
     if mode in ("split", "jvp_call"):
         result.owner = weakref.ref(func)
