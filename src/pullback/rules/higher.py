@@ -205,6 +205,8 @@ RULES = {
                               d="accum_index_adjoint_d(g, d)",
                               v="accum_index_adjoint_v(g, idx, v)"),
     runtime.item_grad: rule("d, i", kinds=VIEW, jvp="linear", d="item_grad_adjoint(g, d, i)"),
+    # the value a write `x[idx] = v` overwrites: a copy of an array's slot, a list's or
+    # dict's element object itself (the write replaces it, never changes it)
     runtime.save_slot: rule("x, idx", kinds=FRESH, jvp="linear",
                             x="read_slot_adjoint(g, x, idx)"),
     runtime.save_float_slot: rule("x, idx", kinds=FRESH, jvp="linear",
