@@ -10,7 +10,10 @@ object) is transformed anew. A cached transform is reused only while everything 
 assumed still holds (`Transformed.fits`), found in constant time, kept only while a
 function it was made for (or a gradient bound from it) lives, and built by one thread
 at a time. The generated code re-checks those assumptions on every call (see
-docs/guarantees.md).
+docs/guarantees.md). A function pullback generated is valid input itself (higher order:
+hvp, hessian, grad of a gradient): its source stays readable while it lives, even past
+`linecache.clearcache()`; only the wrappers that rearrange arguments (vjp's, jvp's with a
+tuple wrt, hvp's) are refused, naming what to differentiate instead.
 """
 
 from __future__ import annotations
