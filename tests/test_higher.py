@@ -337,3 +337,20 @@ def test_a_while_loop_that_pops_a_list_until_it_is_empty():
             expected = (fn(x + h) - fn(x - h)) / (2 * h)
             assert pullback.grad(fn)(x) == pytest.approx(expected, rel=1e-7)
             assert pullback.jvp(fn)(x, 1.0)[1] == pytest.approx(expected, rel=1e-7)
+
+
+@pytest.mark.parametrize("second", [
+    lambda f, x: pullback.hvp(f)(x, x),
+    lambda f, x: pullback.hessian(f)(x),
+    lambda f, x: pullback.vjp(pullback.grad(f))(x, x),
+    lambda f, x: pullback.grad(pullback.grad(f))(x)])
+def test_a_helper_without_a_rule_is_refused_in_the_generated_code(second):
+    """np.cumsum's adjoint calls cumsum_grad, which has no rule of its own: never a
+    constant, a located refusal that shows the generated line."""
+
+    def f(x):
+        return np.sum(np.cumsum(x) ** 2)
+
+    with pytest.raises(pullback.NoRuleError, match="(?s)cumsum_grad, a helper of the code "
+                       "pullback generated.*<pullback .*f #\\d+>.*cumsum_grad\\(dcumsum, x"):
+        second(f, np.array([0.3, 0.5, -0.2]))
