@@ -736,7 +736,8 @@ def parse_args(argv):
     )
     p.add_argument("--no-autograd", action="store_true", help="same as --skip autograd")
     p.add_argument("--no-memory", action="store_true", help="skip the RNN memory measurement")
-    p.add_argument("--no-forward", action="store_true", help="skip forward mode (jvp/f, hvp/f, Jacobians)")
+    p.add_argument("--no-forward", action="store_true",
+                   help="skip forward mode (jvp/f, hvp/f, Jacobians)")
     p.add_argument("--memory-child", nargs=2, metavar=("SYSTEM", "STEPS"), help=argparse.SUPPRESS)
     opts = p.parse_args(argv)
     if opts.no_autograd:

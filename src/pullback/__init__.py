@@ -25,7 +25,7 @@ from .api import (
 )
 from .errors import NoRuleError, PullbackError, UnsupportedSyntaxError
 
-__all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "hvp", "hessian", "source", "register_rule",
-           "stop_gradient",
-           "nondifferentiable", "PullbackError", "UnsupportedSyntaxError", "NoRuleError"]
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "hvp", "hessian", "source",
+           "register_rule", "stop_gradient", "nondifferentiable", "PullbackError",
+           "UnsupportedSyntaxError", "NoRuleError"]
 __version__ = "0.1.0"
