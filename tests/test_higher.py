@@ -84,6 +84,15 @@ def indexing(x):
     return s + x[0] ** 3
 
 
+def carried(x):  # the gradient of y starts as the number 0.0 and becomes an array
+    s = 0.0
+    y = x * 1.0
+    for i in range(3):
+        s = s + y[i] * np.sum(y * x)
+        y = y * x[i]
+    return s
+
+
 def _pos(rng, *shape):
     return rng.uniform(0.5, 1.5, size=shape) if shape else float(rng.uniform(0.5, 1.5))
 
@@ -104,6 +113,7 @@ CORPUS = [
     (mlp, lambda r: (_any(r, 3, 2), _any(r, 2), _any(r, 4, 3)), (0, 1)),
     (reductions, lambda r: (_any(r, 2, 3),), 0),
     (indexing, lambda r: (_any(r, 4),), 0),
+    (carried, lambda r: (_any(r, 4),), 0),
 ]
 IDS = [f"{fn.__name__}-{k}" for k, (fn, _, _) in enumerate(CORPUS)]
 

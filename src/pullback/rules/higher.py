@@ -58,14 +58,18 @@ def summed_to(g, like):
 
 def spread_to(g, like):
     """The adjoint of summing `like` down to g's shape: g broadcast to like's shape (a new
-    array), or g itself where the shapes agree."""
+    array), or g itself where the shapes agree. A `like` smaller than g is a number that
+    was passed on as it is, standing for itself broadcast (the known zero of a gradient
+    pullback generated, whose shape a loop changes): g summed down to it."""
     _refuse_container(g)
     _refuse_container(like)
     if _zero(g):
         return 0.0
-    shape = np.shape(like)
-    if np.shape(g) == shape:
+    shape, given = np.shape(like), np.shape(g)
+    if given == shape:
         return g
+    if np.broadcast_shapes(shape, given) == given:
+        return runtime.unbroadcast(g, like)
     return np.array(np.broadcast_to(g, shape), dtype=np.result_type(g, float))
 
 
