@@ -205,6 +205,7 @@ RULES = {
                                  d="spread_to(g, d)"),
     runtime.add_grads: rule("a, b", kinds=VIEW, jvp="linear",
                             a="summed_to(g, a)", b="summed_to(g, b)"),
+    runtime.sum_grad: rule("d, values", kinds=VIEW, jvp="linear", d="summed_to(g, d)"),
     runtime.accum_index: rule("d, x, idx, v", kinds=VIEW, jvp="linear",
                               d="accum_index_adjoint_d(g, d)",
                               v="accum_index_adjoint_v(g, idx, v)"),
