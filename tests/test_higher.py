@@ -364,3 +364,52 @@ def test_a_helper_without_a_rule_is_refused_in_the_generated_code(second):
     with pytest.raises(pullback.NoRuleError, match="(?s)cumsum_grad, a helper of the code "
                        "pullback generated.*<pullback .*f #\\d+>.*cumsum_grad\\(dcumsum, x"):
         second(f, np.array([0.3, 0.5, -0.2]))
+
+
+def _corpus_cases():
+    import corpus
+    import corpus3
+
+    cases = [c for c in corpus.CASES + corpus3.CASES
+             if all(isinstance(a, (float, np.ndarray)) for a in (
+                 corpus.sample_points(c, 1)[0][i] if isinstance(i, int) else None
+                 for i in (c.wrt if isinstance(c.wrt, tuple) else (c.wrt,))))]
+    return cases[::7]  # a spread of the corpus: the whole of it runs in tools, not here
+
+
+@pytest.mark.parametrize("case", _corpus_cases(), ids=lambda c: c.name)
+@pytest.mark.parametrize("order", ["hvp", "reverse over reverse"])
+def test_the_first_order_corpus_twice_refused_or_right(case, order):
+    """Differentiated twice, each function of the FD-checked corpus is either refused (a
+    PullbackError: a helper of the generated code without a rule, say) or right: H v
+    against central differences of the gradient along v. Never a wrong number."""
+    import corpus
+
+    args = corpus.sample_points(case, 1)[0]
+    wrt = case.wrt
+    ws = wrt if isinstance(wrt, tuple) else (wrt,)
+    rng = np.random.default_rng(0)
+    v = tuple(rng.normal(size=np.shape(args[i])) if np.ndim(args[i]) else float(rng.normal())
+              for i in ws)
+    direction = v if isinstance(wrt, tuple) else v[0]
+    try:
+        if order == "hvp":
+            hv = pullback.hvp(case.fn, wrt=wrt)(*args, direction, **case.kw)
+        else:
+            hv = pullback.vjp(pullback.grad(case.fn, wrt=wrt), wrt=wrt)(*args, direction,
+                                                                        **case.kw)
+    except pullback.PullbackError:
+        return
+    gradient = pullback.grad(case.fn, wrt=wrt)
+    h = 1e-6
+
+    def moved(s):
+        out = list(args)
+        for i, d in zip(ws, v):
+            out[i] = args[i] + s * h * (np.asarray(d) if np.ndim(args[i]) else d)
+        return out
+
+    ahead, behind = gradient(*moved(1), **case.kw), gradient(*moved(-1), **case.kw)
+    for got, a, b in zip(*(x if isinstance(wrt, tuple) else (x,) for x in (hv, ahead, behind))):
+        expected = (np.asarray(a, float) - np.asarray(b, float)) / (2 * h)
+        np.testing.assert_allclose(np.asarray(got, float), expected, rtol=1e-4, atol=1e-5)
