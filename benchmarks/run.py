@@ -736,7 +736,8 @@ def parse_args(argv):
     )
     p.add_argument("--no-autograd", action="store_true", help="same as --skip autograd")
     p.add_argument("--no-memory", action="store_true", help="skip the RNN memory measurement")
-    p.add_argument("--no-forward", action="store_true", help="skip forward mode (jvp/f)")
+    p.add_argument("--no-forward", action="store_true",
+                   help="skip forward mode (jvp/f, hvp/f, Jacobians)")
     p.add_argument("--memory-child", nargs=2, metavar=("SYSTEM", "STEPS"), help=argparse.SUPPRESS)
     opts = p.parse_args(argv)
     if opts.no_autograd:
@@ -772,13 +773,17 @@ def main(argv=None):
     if not opts.no_memory and any(w.name == "rnn" for w in selected):
         memory_rows = run_memory(opts)
     peers = available_peers(opts)
-    forward_rows = []
+    forward_rows, higher_rows = [], []
     if not opts.no_forward:
         from forward import run_forward
 
         forward_rows = run_forward(opts, time_in_one_run, fmt_time, fmt_ratio, peers)
+        from higher import run_higher
+
+        higher_rows = run_higher(opts, time_in_one_run, fmt_time, fmt_ratio)
     tables, verdicts = build_tables(results, peers)
     verdicts += [(f"{name} jvp/f <= 2", met) for name, _, met in forward_rows]
+    verdicts += [(f"{name} <= {target:g}", met) for name, _, target, met in higher_rows]
     spelling = None
     if any(w.name == "hmm" for w in selected):
         spelling, verdict = run_spelling(opts)

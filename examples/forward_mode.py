@@ -1,4 +1,5 @@
-"""Forward mode: a Jacobian-vector product in one sweep, and a full Jacobian both ways.
+"""Forward mode: a Jacobian-vector product in one sweep, a full Jacobian both ways, and
+second derivatives by forward mode over the generated gradient.
 
     python examples/forward_mode.py
 """
@@ -21,6 +22,14 @@ def layer(x, W):
     return np.tanh(W @ x)
 
 
+def energy(x):
+    return math.sin(x) * x**3
+
+
+def potential(x):
+    return np.sum(np.sin(x) * x)
+
+
 def main():
     value, tangent = pullback.jvp(g, wrt=(0, 1, 2))(2.0, -1.0, 0.0, (1.0, 0.0, 0.0))
     print(f"g = {value:.4f}, dg/dx = {tangent:.4f}")  # the first entry of the gradient
@@ -33,6 +42,12 @@ def main():
     x, W = np.array([0.5, -1.0, 2.0]), np.array([[0.2, -0.4, 0.1], [0.3, 0.3, -0.2]])
     for mode in ("fwd", "rev"):  # 3 jvp sweeps (one per input), or 2 vjp sweeps (one per output)
         print(mode, np.round(pullback.jacobian(layer, wrt=0, mode=mode)(x, W), 4).tolist())
+
+    # second derivatives: the generated gradient differentiated again
+    print(f"energy'' at 0.5: {pullback.grad(pullback.grad(energy))(0.5):.6f} (grad of grad), "
+          f"{pullback.hvp(energy)(0.5, 1.0):.6f} (hvp)")
+    H = pullback.hessian(potential)(x)  # diagonal: 2 cos x - x sin x
+    print("hessian diagonal", np.round(np.diag(H), 4).tolist())
 
 
 if __name__ == "__main__":

@@ -620,6 +620,72 @@ SAMPLES[math.atan2] = [("math.atan2(x0, x1)", [(S, ANY), (S, POS)])]
 SAMPLES[math.hypot] = [("math.hypot(x0, x1)", [(S, POS), (S, POS)])]
 SAMPLES.update(SCIPY_SAMPLES)  # numpy.fft, and SciPy's rules when it is installed
 
+# The helpers generated code calls (rules/higher.py: generated code differentiated again),
+# each with the parameters it reads only for a shape passed values being differentiated too
+SAMPLES.update({
+    HELPERS["as_grad"]: [("as_grad(x0 * x1, x1)", [((3,), ANY), ((3,), ANY)]),
+                         ("as_grad(x0 * x1, x1)", [(S, ANY), ((2, 3), ANY)]),
+                         ("as_grad(x0 * x0, x0)", [(S, ANY)])],
+    HELPERS["owned"]: [("owned(x0) * x0", [((3,), ANY)])],
+    HELPERS["unbroadcast"]: [("unbroadcast(x0, x1) * x1", [((2, 3), ANY), ((3,), ANY)]),
+                             ("unbroadcast(x0, x1) * x1", [((2, 3), ANY), ((2, 1), ANY)]),
+                             ("unbroadcast(x0, x1) * x1", [((3,), ANY), (S, ANY)])],
+    HELPERS["unbroadcast_to"]: [("unbroadcast_to(x0, record_shape(x1)) * x1",
+                                 [((2, 3), ANY), ((3,), ANY)])],
+    HELPERS["add_grads"]: [("add_grads(x0, x1) * x1", [((3,), ANY), ((2, 3), ANY)]),
+                           ("add_grads(x0, x1)", [(S, ANY), (S, ANY)])],
+    HELPERS["accum_index"]: [("accum_index(x0 * 1.0, x1, 1, x2) * x1",
+                              [((3, 2), ANY), ((3, 2), ANY), ((2,), ANY)]),
+                             ("accum_index(0.0, x1, np.array([0, 2, 0]), x0) * x1",
+                              [((3,), ANY), ((4,), ANY)]),
+                             ("accum_index(x0 * 1.0, x0, (1, 0), x1 * x1)",
+                              [((2, 3), ANY), (S, ANY)])],
+    HELPERS["save_slot"]: [("save_slot(x0 * 1.0, 1) * x1", [((3, 2), ANY), ((2,), ANY)])],
+    HELPERS["save_float_slot"]: [("save_float_slot(x0 * 1.0, (0, 1)) * x1",
+                                  [((2, 3), ANY), ((2,), ANY)])],
+    HELPERS["take_slot_grad"]: [
+        ("take_slot_grad(x0 * 1.0, 1)[1] * x1", [((3,), ANY), ((3,), ANY)]),
+        ("take_slot_grad(x0 * 1.0, 1)[0] * x1", [((3, 2), ANY), ((2,), ANY)])],
+    HELPERS["sum_grad"]: [("sum_grad(x0, x1) * x1", [((3,), ANY), ((2, 3), ANY)]),
+                          ("sum_grad(x0, x1) * x1", [(S, ANY), ((4,), ANY)])],
+    HELPERS["item_grad"]: [("item_grad(x0, 1) * x1", [((3, 2), ANY), ((2,), ANY)])],
+    HELPERS["unreduce"]: [("unreduce(x0, x1, 1, False) * x1", [((2,), ANY), ((2, 3), ANY)]),
+                          ("unreduce(x0, x1, None, False) * x1", [(S, ANY), ((2, 3), ANY)]),
+                          ("unreduce(x0, x1, 0, True) * x1", [((1, 3), ANY), ((2, 3), ANY)])],
+    HELPERS["unreduce_mean"]: [("unreduce_mean(x0, x1, x0, 1, False) * x1",
+                                [((2,), ANY), ((2, 3), ANY)])],
+    HELPERS["unreduce_extreme"]: [
+        (f"unreduce_extreme(x0, x1 * {W(2, 3)}, np.max(x1 * {W(2, 3)}, axis=1), 1, False)"
+         " * x1", [((2,), ANY), ((2, 3), POS)]),
+        (f"unreduce_extreme(x0, x1 * {W(2, 3)}, np.max(x1 * {W(2, 3)}), None, False) * x1",
+         [(S, ANY), ((2, 3), POS)])],
+    HELPERS["expand_reduced"]: [("expand_reduced(x0, x1, 1, False) * x1",
+                                 [((2,), ANY), ((2, 3), ANY)])],
+    HELPERS["reshape_like"]: [("reshape_like(x0, x1) * x1", [((6,), ANY), ((2, 3), ANY)])],
+    HELPERS["reshape_to"]: [("reshape_to(x0, record_shape(x1)) * x1",
+                             [((6,), ANY), ((2, 3), ANY)])],
+    HELPERS["matmul_grad_a"]: [
+        ("matmul_grad_a(x0, x1, x2) * x1", [((2, 4), ANY), ((2, 3), ANY), ((3, 4), ANY)]),
+        ("matmul_grad_a(x0, x1, x2) * x1", [((2,), ANY), ((2, 3), ANY), ((3,), ANY)]),
+        ("matmul_grad_a(x0, x1, x2) * x1", [(S, ANY), ((3,), ANY), ((3,), ANY)]),
+        ("matmul_grad_a(x0, x1, x2) * x1", [((4,), ANY), ((3,), ANY), ((3, 4), ANY)])],
+    HELPERS["matmul_grad_b"]: [
+        ("matmul_grad_b(x0, x1, x2) * x2", [((2, 4), ANY), ((2, 3), ANY), ((3, 4), ANY)]),
+        ("matmul_grad_b(x0, x1, x2) * x2", [((2,), ANY), ((2, 3), ANY), ((3,), ANY)]),
+        ("matmul_grad_b(x0, x1, x2) * x2", [(S, ANY), ((3,), ANY), ((3,), ANY)]),
+        ("matmul_grad_b(x0, x1, x2) * x2", [((4,), ANY), ((3,), ANY), ((3, 4), ANY)])],
+    HELPERS["pow_grad_base"]: [("pow_grad_base(x0, x1, x2)", [((3,), ANY), ((3,), POS), (S, ANY)]),
+                               ("pow_grad_base(x0, x1, 3)", [(S, ANY), ((2,), ANY)]),
+                               ("pow_grad_base(x0, x1, 0.0 * x0)", [(S, ANY), (S, POS)])],
+    HELPERS["as_tangent"]: [("as_tangent(x0, x1) * x1", [((3,), ANY), ((3,), ANY)]),
+                            ("as_tangent(x0, x1) * x1", [(S, ANY), (S, ANY)])],
+    HELPERS["broadcast_tangent"]: [("broadcast_tangent(x0, x1) * x1",
+                                    [((3,), ANY), ((2, 3), ANY)])],
+    HELPERS["reduce_tangent"]: [("reduce_tangent(x0, x1, None, False)", [((3,), ANY), ((3,), ANY)]),
+                                ("reduce_tangent(x0, x1, 1, False)",
+                                 [((2, 1), ANY), ((2, 3), ANY)])],
+})
+
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 
@@ -630,6 +696,8 @@ def _build(expr, n, tmp_path, tag, wrap="np.sum(np.sin({}))"):
         import math
         import numpy as np
         from pullback.runtime.helpers import transposed
+        from pullback.helpers import HELPERS
+        globals().update(HELPERS)  # the helpers of generated code, for rules/higher.py
         {"import scipy.special, scipy.stats, scipy.linalg, scipy.signal" if scipy else ""}
         {"import scipy.integrate, scipy_samples" if scipy else ""}
 

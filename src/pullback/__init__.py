@@ -5,11 +5,15 @@
     pullback.vjp(f)(*args, seed)        # vector-Jacobian product for array outputs
     pullback.jvp(f)(*args, tangent)     # (f(*args), Jacobian-vector product): forward mode
     pullback.jacobian(f)(*args)         # the Jacobian, by forward or reverse mode
+    pullback.hvp(f)(*args, v)           # Hessian-vector product: forward over reverse
+    pullback.hessian(f)(*args)          # the Hessian, one hvp sweep per input entry
     pullback.source(f)                  # the generated gradient code
 """
 
 from .api import (
     grad,
+    hessian,
+    hvp,
     jacobian,
     jvp,
     nondifferentiable,
@@ -21,7 +25,7 @@ from .api import (
 )
 from .errors import NoRuleError, PullbackError, UnsupportedSyntaxError
 
-__all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "source", "register_rule",
-           "stop_gradient",
-           "nondifferentiable", "PullbackError", "UnsupportedSyntaxError", "NoRuleError"]
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "hvp", "hessian", "source",
+           "register_rule", "stop_gradient", "nondifferentiable", "PullbackError",
+           "UnsupportedSyntaxError", "NoRuleError"]
 __version__ = "0.1.0"

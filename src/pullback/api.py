@@ -1,4 +1,4 @@
-"""The public API: grad, value_and_grad, vjp, jvp, jacobian, source.
+"""The public API: grad, value_and_grad, vjp, jvp, jacobian, hvp, hessian, source.
 
 Guarantees: the function differentiated is the one that runs (a decorator's wrapper
 is read as itself; only a pure `return fn(*args, **kwargs)` wrapper is looked through).
@@ -10,7 +10,10 @@ object) is transformed anew. A cached transform is reused only while everything 
 assumed still holds (`Transformed.fits`), found in constant time, kept only while a
 function it was made for (or a gradient bound from it) lives, and built by one thread
 at a time. The generated code re-checks those assumptions on every call (see
-docs/guarantees.md).
+docs/guarantees.md). A function pullback generated is valid input itself (higher order:
+hvp, hessian, grad of a gradient): its source stays readable while it lives, even past
+`linecache.clearcache()`; only the wrappers that rearrange arguments (vjp's, jvp's with a
+tuple wrt, hvp's) are refused, naming what to differentiate instead.
 """
 
 from __future__ import annotations
@@ -67,6 +70,7 @@ class Transformed:
     # np./math. names the derivative rules call -> the original (unpatched) objects
     originals: dict = field(default_factory=dict)
     tangents_last: bool = False  # mode "jvp": the generated function takes them last
+    lines: tuple = ()  # its linecache entry, put back should linecache be cleared
 
     def fits(self, func, seen=None) -> bool:
         """Whether `func` has the code this was generated from, and its names and dotted
@@ -209,6 +213,20 @@ def _wrt_error(func, message, params):
     return error
 
 
+# The live transforms, whose generated source `linecache` holds: put back should something
+# clear linecache (linecache.clearcache()), for tracebacks, pdb, and generated code read
+# again as source (grad of a gradient, user code calling one). The sentinel entry tells.
+_SOURCES: weakref.WeakSet = weakref.WeakSet()
+_SENTINEL = "<pullback linecache sentinel>"
+
+
+def _keep_sources():
+    if _SENTINEL not in linecache.cache:
+        for made in list(_SOURCES):
+            linecache.cache.setdefault(made.lines[3], made.lines)
+        linecache.cache[_SENTINEL] = (0, None, [], _SENTINEL)
+
+
 def transform(func, wrt=0, mode="grad", static=None, optimize=True) -> Transformed:
     """The generated code for `func` in `mode` ("grad", "value_and_grad", "vjp", or
     "split": a forward and a backward function for calls from other generated code).
@@ -223,6 +241,7 @@ def transform(func, wrt=0, mode="grad", static=None, optimize=True) -> Transform
     The function differentiated is `func` itself, the one that runs: a decorator's
     wrapper is differentiated from its own source, never the function it wraps."""
     _refuse_non_functions(func)
+    _keep_sources()
     names, single = _wrt_names(func, wrt)
     static = dict(static or {})
     # by the code object's identity (equal code objects of two functions are two keys);
@@ -287,11 +306,12 @@ def _own(func, key, transformed):
 
 def _refuse_non_functions(func):
     made_by_us = getattr(func, "__wrapped_function__", None)
-    if made_by_us is not None:
+    if made_by_us is not None and not _generated(func):
         raise PullbackError(
             f"{getattr(func, '__name__', func)} is a function pullback generated (from "
-            f"{made_by_us.__qualname__}); higher-order derivatives (grad of a gradient) are "
-            "not supported yet")
+            f"{made_by_us.__qualname__}) as a wrapper that rearranges its arguments; "
+            "differentiate the generated function itself: pullback.grad(pullback.grad(f)), "
+            "pullback.hvp(f), pullback.hessian(f)")
     if inspect.isfunction(func):
         return
     inner = getattr(func, "__wrapped__", None)
@@ -304,6 +324,31 @@ def _refuse_non_functions(func):
             "that runs and cannot read this wrapper: differentiate the undecorated function"
             + (f"\n  {where_defined(func)}" if where_defined(func) else ""))
     raise PullbackError(f"pullback differentiates Python functions; got {what}: {func!r}")
+
+
+def _own_names_apart(parsed):
+    """In generated code being differentiated, the names its own entry guards read that
+    codegen binds per function (`user_function`, `module_globals`, ...) are renamed, and
+    bound to what they denote in it: the code generated from it binds those names to
+    itself, for its own guards."""
+    names = {n.id for n in gast.walk(parsed.tree) if isinstance(n, gast.Name)}
+    renamed = {}
+    for name in codegen.PER_FUNCTION:
+        if name in parsed.closure:
+            k = 2
+            while f"{name}_{k}" in names:
+                k += 1
+            renamed[name] = f"{name}_{k}"
+            parsed.aliases[renamed[name]] = parsed.closure[name]
+    for node in gast.walk(parsed.tree):
+        if isinstance(node, gast.Name) and node.id in renamed:
+            node.id = renamed[node.id]
+
+
+def _generated(func) -> bool:
+    """A function whose code pullback generated (a gradient or jvp function, not a wrapper
+    around one): valid input for pullback, for derivatives of higher order."""
+    return inspect.isfunction(func) and func.__code__.co_filename.startswith("<pullback ")
 
 
 def _explain_wrapper(func, exc):
@@ -328,6 +373,8 @@ def _explain_wrapper(func, exc):
 def _build(func, names, single, mode, cells, static, optimize, keep_stages=False) -> Transformed:
     parsed = parse_function(func)
     parsed.static = static
+    if _generated(func):
+        _own_names_apart(parsed)
     check(parsed.tree, parsed.location)
     stages = _Stages(keep_stages)
     stages.keep("parsed", parsed.tree)
@@ -383,6 +430,8 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
     args = parsed.tree.args
     result.declared_defaults = (len(args.defaults), frozenset(
         a.id for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None))
+    result.lines = linecache.cache[codes[function_names[0]].co_filename]
+    _SOURCES.add(result)
     weakref.finalize(result, linecache.cache.pop, codes[function_names[0]].co_filename, None)
     if mode in ("split", "jvp_call"):
         result.owner = weakref.ref(func)
@@ -658,14 +707,97 @@ def jacobian(f, wrt=0, mode="auto", optimize=True):
     return jacobian_call
 
 
+def hvp(f=None, wrt=0, optimize=True):
+    """`hvp(f, wrt)(*args, v)`: the Hessian-vector product H v of scalar-valued `f` with
+    respect to `wrt`, by forward mode over reverse mode: the jvp of f's generated gradient
+    along `v` (`pullback.source(f, mode="hvp")` prints that code). `v` has the structure
+    of the wrt argument (a tuple of one direction per entry when wrt is a tuple), and so
+    has the result. Costs a small multiple of one gradient, whatever the number of inputs.
+
+    Example:
+        ```python
+        def f(x):
+            return np.sum(np.sin(x) * x)
+
+        pullback.hvp(f)(x, v)     # (2 cos x - x sin x) * v
+        ```
+    """
+
+    def build(g):
+        forward_sweep = _hvp_sweep(g, wrt, optimize)
+
+        @functools.wraps(g)
+        def hvp_call(*args, **kwargs):
+            if not args:
+                raise TypeError("hvp(f)(*args, v): the direction v is the last positional "
+                                "argument")
+            return forward_sweep(*args, **kwargs)[1]
+
+        hvp_call.__name__ = f"hvp_{g.__name__}"
+        hvp_call.__wrapped_function__ = g
+        return hvp_call
+
+    return _decorator(f, build)
+
+
+def _hvp_sweep(f, wrt, optimize):
+    """jvp of f's generated gradient: (gradient, H v) from (*args, v)."""
+    if _method_of(f)[1] is not None:
+        raise PullbackError("hvp and hessian take a function, not a bound method or callable "
+                            "object: pass the function and the object as its first argument")
+    return jvp(grad(f, wrt, optimize=optimize), wrt, optimize=optimize)
+
+
+def hessian(f, wrt=0, optimize=True):
+    """`hessian(f, wrt)(*args)`: the Hessian of scalar-valued `f` with respect to `wrt`, of
+    shape x.shape + x.shape for one wrt argument x (a float for a number); for a tuple
+    wrt, a tuple of rows of blocks, `H[i][j]` of shape x_i.shape + x_j.shape. Made by
+    forward mode over reverse mode: one hvp sweep per entry of the wrt arguments (the
+    generated code is that of `hvp`)."""
+    import numpy as np
+
+    single = not isinstance(wrt, (tuple, list))
+    forward_sweep = _hvp_sweep(f, wrt, optimize)
+    names, _ = _wrt_names(passed_through(f), wrt)
+
+    @functools.wraps(f)
+    def hessian_call(*args, **kwargs):
+        bound = inspect.signature(f).bind(*args, **kwargs)
+        given = [bound.arguments[n] for n in names]
+        if any(isinstance(x, (list, tuple, dict)) or np.iscomplexobj(x) for x in given):
+            raise PullbackError("hessian takes real numbers and arrays as its wrt arguments "
+                                "(for lists, tuples and dicts, use hvp)")
+        inputs = [np.asarray(x, dtype=float) for x in given]
+        blocks = [[np.zeros(x.shape + y.shape) for y in inputs] for x in inputs]
+        for k, x in enumerate(inputs):
+            for j in range(x.size):
+                seeds = [np.zeros(y.shape) if y.ndim else 0.0 for y in inputs]
+                if x.ndim:
+                    seeds[k] = np.zeros(x.shape)
+                    seeds[k].flat[j] = 1.0
+                else:
+                    seeds[k] = 1.0
+                _, columns = forward_sweep(*args, seeds[0] if single else tuple(seeds),
+                                           **kwargs)
+                for i, column in enumerate([columns] if single else columns):
+                    # column i of H e_j: d(grad_i)/d(x_k)_j, the (i, k) block's column j
+                    blocks[i][k].reshape(inputs[i].size, x.size)[:, j] = np.ravel(column)
+        out = [[b if b.ndim else float(b) for b in row] for row in blocks]
+        return out[0][0] if single else tuple(tuple(row) for row in out)
+
+    hessian_call.__name__ = f"hessian_{getattr(f, '__name__', 'f')}"
+    return hessian_call
+
+
 def source(f, wrt=0, mode="grad", stage="final", optimize=True) -> str:
     """The generated code of `f`'s gradient (or of an earlier pipeline stage).
 
     Args:
         f: the function, as for `grad`.
         wrt: as for `grad`.
-        mode: which generated function: "grad", "value_and_grad", "vjp", or "jvp"
-            (forward mode: the tangent code).
+        mode: which generated function: "grad", "value_and_grad", "vjp", "jvp"
+            (forward mode: the tangent code), or "hvp" (the jvp of the generated gradient,
+            which `hvp` and `hessian` run).
         stage: "final" (the code that runs) or an earlier stage of the pipeline:
             "parsed", "normalized", "ssa" or "adjoint" (before simplification).
         optimize: as for `grad`.
@@ -680,6 +812,8 @@ def source(f, wrt=0, mode="grad", stage="final", optimize=True) -> str:
             if isinstance(wrt, (tuple, list)) else wrt + 1 if isinstance(wrt, int) \
             and wrt >= 0 else wrt
         f = func
+    if mode == "hvp":  # forward over reverse: the tangent code of the gradient
+        return source(grad(f, wrt, optimize=optimize), wrt, "jvp", stage, optimize)
     transformed = transform(f, wrt, mode, optimize=optimize)
     if stage != "final":  # built again, keeping the stages
         names, single = _wrt_names(f, wrt)
@@ -729,5 +863,6 @@ def _bind(transformed, func):
 
 def _named(func, user_func, what):
     func.__doc__ = f"{what} of {user_func.__qualname__}, generated by pullback."
+    func.__qualname__ = func.__name__  # not the scope it was compiled in (for grad of it)
     func.__wrapped_function__ = user_func
     return func

@@ -194,6 +194,10 @@ def shared_sources(analysis, stmt) -> list[str]:
         return []
     if not isinstance(value, gast.Name) and fresh_result(analysis, stmt):
         return []
+    op = analysis.op(stmt) if isinstance(value, gast.Call) else None
+    if op is not None and op.kind == "rule" and getattr(op.callee, "__module__", "").startswith(
+            "pullback."):  # a helper of generated code: reads the others for their shape
+        return [a.id for a in op.inputs.values() if isinstance(a, gast.Name)]
     return [n.id for n in nodes.walk(value)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
 

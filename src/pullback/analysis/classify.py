@@ -98,7 +98,7 @@ def _in(obj, collection) -> bool:
 def _effect_only(callee) -> bool:
     function = getattr(callee, "__func__", callee)  # a bound method: its function
     try:
-        return function in EFFECT_ONLY
+        return function in EFFECT_ONLY or "reads-only" in rules.kinds_of(function)
     except TypeError:  # unhashable
         return False
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..errors import NoRuleError, PullbackError
 from ..frontend.parse import MISSING, is_library, parse_function, passed_through
+from ..helpers import HELPERS
 from ..ir.annotations import (
     CHECKED_NAME,
     EFFECT,
@@ -157,6 +158,11 @@ class Refusals:
                 what = (f"call to {self.spelled(head)}{dot}{rest}, which pullback cannot "
                         "resolve to a known function (methods on values are not "
                         "differentiated yet)")
+            elif HELPERS.get(op.name) is op.callee:  # in code pullback generated
+                what = (f"no derivative rule for {op.name}, a helper of the code pullback "
+                        "generated, called on a value being differentiated: this derivative "
+                        "of a derivative is not supported yet (rules for the helpers: "
+                        "pullback/rules/higher.py)")
             else:
                 what = (f"no derivative rule for {op.name}, called on a value being "
                         "differentiated: register one with @pullback.register_rule, or wrap "

@@ -272,7 +272,9 @@ class Forward:
                        for p, v in op.bound.items()}
             tangent = load(self.d(op.inputs[param].id))
             # a Python list's tangent is a list: as an array, so that `g * 2` scales it
-            mapping["g"] = call("np.asarray", tangent) if param in lists else tangent
+            # (an operator's list operand is no array: `+` and `*` of lists have rules)
+            mapping["g"] = call("np.asarray", tangent) if param in lists and rule.arrays \
+                else tangent
             mapping["ans"] = load(name)
             terms.append(substitute(rule.tangent_template(param, lists, how), mapping))
             self.constants.update(rule.functions)

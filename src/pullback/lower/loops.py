@@ -42,7 +42,7 @@ import builtins
 import gast
 
 from ..frontend.parse import MISSING
-from ..ir.nodes import assign, binop, call, const, if_, load, store, walk
+from ..ir.nodes import assign, binop, call, clone, const, if_, load, store, walk
 from .common import stored_names
 
 _RESIZING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear"}
@@ -63,6 +63,13 @@ def _resized_in(body) -> set[str]:
                 and isinstance(node.slice, gast.Slice) and isinstance(node.value, gast.Name):
             found.add(node.value.id)
     return found
+
+
+def _popped_in(body) -> set[str]:
+    """Names of the lists the statements call a resizing method on (`xs.pop()`)."""
+    return {node.func.value.id for node in walk(gast.Module(body=body, type_ignores=[]))
+            if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)
+            and isinstance(node.func.value, gast.Name) and node.func.attr in _RESIZING_METHODS}
 
 
 
@@ -188,10 +195,15 @@ class Loops:
 
     def while_(self, s, out):
         cond = self.namer.fresh("go")
-        out.append(assign(cond, self.simple(s.test, out)))
+        test = s.test
+        if isinstance(test, gast.Name) and test.id in _popped_in(s.body):
+            # `while saved: ... saved.pop()`: a list's truth, not a second name for it
+            test = gast.Compare(left=call(self.namer.spelled_builtin("len"), test),
+                                ops=[gast.Gt()], comparators=[const(0)])
+        out.append(assign(cond, self.simple(clone(test), out)))
         body = self.block(s.body)
         recompute: list = []
-        recompute.append(assign(cond, self.simple(s.test, recompute)))
+        recompute.append(assign(cond, self.simple(clone(test), recompute)))
         exit_test = getattr(s, "exit_test", None)
         if exit_test is not None:
             stop = self.name_atom(exit_test, body)

@@ -190,6 +190,7 @@ KINDS = frozenset({
     "view",  # may be an operand, a view into one, or a container holding one
     "allocator",  # a new array the function owns (unless copy= says otherwise): writable
     "shape-preserving",  # the result has the shape of the first argument
+    "reads-only",  # called for its effect, it only reads its arguments (a check that raises)
 })
 FRESH_KINDS = frozenset({"elementwise", "reduction", "fresh"})
 # adjoint templates that take parts of g: the function is not holomorphic, its adjoint
@@ -241,7 +242,8 @@ def of_kind(kind: str, table: dict) -> dict:
 
 # modules of this package
 TABLES = ("operators", "math", "builtins", "numpy", "linalg", "fft", "scipy", "scipy_stats",
-          "scipy_linalg", "scipy_signal", "scipy_integrate", "index_tricks")
+          "scipy_linalg", "scipy_signal", "scipy_integrate", "index_tricks",
+          "higher")
 
 
 def _modules():

@@ -1,0 +1,95 @@
+"""Higher order and Jacobians: hvp/f (one Hessian-vector product, forward over reverse,
+against one call of f) on the MLP and the scalar loop, and the full Jacobian of a
+function of 100 inputs against f times the number of rows or columns it needs.
+
+Run by benchmarks/run.py (its `--no-forward` leaves it out), or alone:
+
+    python benchmarks/higher.py [--quick]
+
+Before timing, each hvp is checked against central differences of the gradient along
+the same direction, and the Jacobian against the one reverse sweep per row.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import workloads
+
+HIGHER = ("scalar_loop", "mlp")
+HVP_TARGET = 5.0  # issue 14: hvp/f <= 5
+JACOBIAN_TARGET = 3.0  # issue 14: Jacobian / (f x min(rows, cols)) <= 3
+WIDE_OUTPUTS = 120
+
+
+def wide(x):
+    """100 inputs, 120 outputs: the Jacobian needs 100 forward sweeps or 120 reverse ones."""
+    y = np.tanh(x) * x
+    return np.concatenate([np.cumsum(y), y[:20] ** 2])
+
+
+def _direction(args, wrt, rng):
+    return tuple(rng.normal(size=np.shape(args[i])) if np.ndim(args[i]) else
+                 float(rng.normal()) for i in wrt)
+
+
+def _moved(args, wrt, direction, h):
+    out = list(args)
+    for i, d in zip(wrt, direction):
+        out[i] = args[i] + h * np.asarray(d) if np.ndim(args[i]) else args[i] + h * d
+    return tuple(out)
+
+
+def run_higher(opts, time_in_one_run, fmt_time, fmt_ratio):
+    """Prints one line per measurement and returns [(name, ratio, target, met)]."""
+    import pullback
+
+    print("## higher order (hvp: forward over reverse) and full Jacobians")
+    rows = []
+    for w in workloads.WORKLOADS:
+        if w.name not in HIGHER or (opts.only and w.name not in opts.only):
+            continue
+        args = w.make_args()
+        direction = _direction(args, w.wrt, np.random.default_rng(2))
+        hvp = pullback.hvp(w.f, wrt=w.wrt)
+        hv = hvp(*args, direction)
+        gradient = pullback.grad(w.f, wrt=w.wrt)
+        h = 1e-6
+        ahead, behind = gradient(*_moved(args, w.wrt, direction, h)), \
+            gradient(*_moved(args, w.wrt, direction, -h))
+        for got, a, b in zip(hv, ahead, behind):
+            expected = (np.asarray(a) - np.asarray(b)) / (2 * h)
+            if not np.allclose(got, expected, rtol=1e-4, atol=1e-6):
+                raise AssertionError(f"{w.name}: hvp differs from differences of the gradient")
+        times = time_in_one_run({"f": (w.f, args), "hvp": (hvp, (*args, direction))},
+                                opts.repeats, opts.min_time)
+        ratio = times["hvp"] / times["f"]
+        print(f"  {w.name:<12} f {fmt_time(times['f']):>10}   pullback hvp "
+              f"{fmt_time(times['hvp']):>10} = {fmt_ratio(times['hvp'], times['f']):>6} x f")
+        rows.append((f"{w.name} hvp/f", ratio, HVP_TARGET, ratio <= HVP_TARGET))
+    x = np.linspace(-1.0, 1.0, 100)
+    forward = pullback.jacobian(wide, mode="fwd")
+    J = forward(x)
+    rows_by_vjp = pullback.jacobian(wide, mode="rev")(x)
+    if not np.allclose(J, rows_by_vjp, rtol=1e-12, atol=1e-12):
+        raise AssertionError("wide: the Jacobian by forward mode differs from reverse mode's")
+    times = time_in_one_run({"f": (wide, (x,)), "jacobian": (forward, (x,))},
+                            opts.repeats, opts.min_time)
+    needed = min(WIDE_OUTPUTS, x.size)
+    ratio = times["jacobian"] / (times["f"] * needed)
+    print(f"  {'wide 100->120':<12} f {fmt_time(times['f']):>10}   jacobian (fwd) "
+          f"{fmt_time(times['jacobian']):>10} = {ratio:.2f} x f x {needed}")
+    rows.append(("wide jacobian/(f x 100)", ratio, JACOBIAN_TARGET, ratio <= JACOBIAN_TARGET))
+    print(f"  (targets: hvp/f <= {HVP_TARGET:g}, Jacobian <= {JACOBIAN_TARGET:g} x f x "
+          "min(rows, cols); checked against differences of the gradient and reverse mode)")
+    print()
+    return rows
+
+
+if __name__ == "__main__":
+    import sys
+
+    import run
+
+    opts = run.parse_args(sys.argv[1:])
+    run.print_environment(opts)
+    run_higher(opts, run.time_in_one_run, run.fmt_time, run.fmt_ratio)

@@ -1,0 +1,272 @@
+"""Rules for the helpers generated code calls, so that generated code is itself valid
+input for pullback: `grad(grad(f))`, `jvp(grad(f))` (hvp, hessian), `grad` of a jvp.
+
+Guarantees:
+- every helper with a rule here has an adjoint and a tangent for each parameter whose
+  value it depends on differentiably; a parameter read only for its shape, dtype, an
+  index or a mask that is piecewise constant in it (`unbroadcast(g, x)`'s x,
+  `unreduce_extreme`'s x and ans) has none, which is exact: the helper's result does not
+  vary with it;
+- a helper without a rule here (the slot, record and list machinery of reverse mode, the
+  rearrangements of `map_grad`, ...) keeps being refused, with its file and line, when a
+  value being differentiated reaches it: nothing here makes a helper a constant;
+- the checks (kind "reads-only") are the helpers generated code calls for their effect
+  to check values (`not_scalars`, `check_scalar`, `unpack_check`, ...): they only read
+  their arguments and raise, so a statement calling one may pass values being
+  differentiated;
+- the adjoints refuse, when the gradient runs, gradients of lists, tuples and dicts
+  flowing through a helper (a PullbackError), rather than returning a wrong shape.
+
+    >>> from pullback.runtime.helpers import unbroadcast
+    >>> sorted(RULES[unbroadcast].partials), RULES[unbroadcast].jvp
+    (['d'], 'linear')
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from ..errors import PullbackError
+from ..runtime import helpers as runtime
+from . import declare, reductions, rule, support, tangent_support
+
+FRESH = ("fresh",)
+VIEW = ("view",)
+
+
+def _zero(g) -> bool:
+    return g.__class__ is float and g == 0.0
+
+
+def _refuse_container(value):
+    if isinstance(value, (list, tuple, dict)):
+        raise PullbackError(
+            "a second derivative through the gradient of a list, tuple or dict (a gradient "
+            "pullback generated handles one here): pullback differentiates generated "
+            "gradients of numbers and arrays; keep the values in arrays")
+
+
+def summed_to(g, like):
+    """The adjoint of broadcasting `like` to g's shape: g summed down to like's shape."""
+    _refuse_container(g)
+    _refuse_container(like)
+    if _zero(g):
+        return 0.0
+    return runtime.unbroadcast(g, like)
+
+
+def spread_to(g, like):
+    """The adjoint of summing `like` down to g's shape: g broadcast to like's shape (a new
+    array), or g itself where the shapes agree. A `like` smaller than g is a number that
+    was passed on as it is, standing for itself broadcast (the known zero of a gradient
+    pullback generated, whose shape a loop changes): g summed down to it."""
+    _refuse_container(g)
+    _refuse_container(like)
+    if _zero(g):
+        return 0.0
+    shape, given = np.shape(like), np.shape(g)
+    if given == shape:
+        return g
+    if np.broadcast_shapes(shape, given) == given:
+        return runtime.unbroadcast(g, like)
+    return np.array(np.broadcast_to(g, shape), dtype=np.result_type(g, float))
+
+
+def unreduce_transpose(g, d, axis=None, keepdims=False, scale=1.0):
+    """The adjoint of `unreduce(d, x, axis, keepdims)` (spreading d over x): g summed
+    over the axes d was spread along, in d's shape, times `scale`."""
+    _refuse_container(d)
+    if _zero(g):
+        return 0.0
+    if not np.ndim(d):  # one number spread over every entry
+        return np.sum(g) * scale
+    return np.reshape(np.sum(g, axis=axis, keepdims=keepdims) * scale, np.shape(d))
+
+
+def unreduce_extreme_transpose(g, d, x, ans, axis=None, keepdims=False):
+    """The adjoint of `unreduce_extreme(d, x, ans, axis, keepdims)` with respect to d."""
+    if _zero(g):
+        return 0.0
+    if axis is not None and not keepdims:
+        ans = np.expand_dims(ans, axis)
+    mask = np.asarray(x) == ans
+    share = mask / np.sum(mask, axis=axis, keepdims=True)
+    if not np.ndim(d):
+        return np.sum(g * share)
+    return np.reshape(np.sum(g * share, axis=axis, keepdims=keepdims), np.shape(d))
+
+
+def matmul_grad_a_adjoint_d(g, d, b):
+    """matmul_grad_a(d, a, b) is the gradient of <d, a @ b> in a: its adjoint in d."""
+    if _zero(g):
+        return 0.0
+    return runtime.unbroadcast(np.matmul(g, support._array(b)), d)
+
+
+def matmul_grad_a_adjoint_b(g, d, b):
+    if _zero(g):
+        return 0.0
+    return support.matmul_grad_b(d, g, support._array(b))
+
+
+def matmul_grad_b_adjoint_d(g, d, a):
+    """matmul_grad_b(d, a, b) is the gradient of <d, a @ b> in b: its adjoint in d."""
+    if _zero(g):
+        return 0.0
+    return runtime.unbroadcast(np.matmul(support._array(a), g), d)
+
+
+def matmul_grad_b_adjoint_a(g, d, a):
+    if _zero(g):
+        return 0.0
+    return support.matmul_grad_a(d, support._array(a), g)
+
+
+def accum_index_adjoint_d(g, d):
+    """accum_index(d, x, idx, v) adds v into d (d a float: the known zero, not read)."""
+    _refuse_container(d)
+    if _zero(g) or d.__class__ is float:
+        return 0.0
+    return summed_to(g, d)
+
+
+def accum_index_adjoint_v(g, idx, v):
+    _refuse_container(v)
+    if _zero(g):
+        return 0.0
+    return runtime.unbroadcast(np.real(g[idx]) if np.iscomplexobj(g) and not np.iscomplexobj(v)
+                               else g[idx], v)
+
+
+def item_grad_adjoint(g, d, i):
+    """item_grad(d, i) reads d[i] (0.0 when d is the known zero)."""
+    _refuse_container(d)
+    if _zero(g) or d.__class__ is float:
+        return 0.0
+    out = np.zeros(np.shape(d), dtype=np.result_type(d, float))
+    out[i] += g
+    return out
+
+
+def read_slot_adjoint(g, x, idx):
+    """save_slot(x, idx) reads x[idx]: its adjoint puts g there, in zeros of x's shape."""
+    _refuse_container(x)
+    if _zero(g):
+        return 0.0
+    return runtime.accum_index(0.0, x, idx, g)
+
+
+def take_slot_grad_adjoint(g, d, idx):
+    """take_slot_grad(d, idx) gives (d[idx], d with that slot zeroed): the adjoint of d is
+    the second's gradient with the slot holding the first's."""
+    _refuse_container(d)
+    if _zero(g) or d.__class__ is float:
+        return 0.0
+    slot, rest = runtime.item_grad(g, 0), runtime.item_grad(g, 1)
+    out = np.zeros(np.shape(d), dtype=np.result_type(d, float)) if _zero(rest) \
+        else np.array(np.broadcast_to(rest, np.shape(d)), dtype=np.result_type(rest, float))
+    out[idx] = slot
+    return out
+
+
+def pow_grad_base_base(t, d, a, b):
+    """The derivative of pow_grad_base(d, a, b) = d * b * a ** (b - 1) in a, times t."""
+    b = support._array(b)
+    if np.ndim(b) == 0 and b == 0:  # pow_grad_base is zero for every a there
+        return t * 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(b == 0, 0.0, support.pow_grad_base(t * d * b, a, b - 1)) \
+            if np.ndim(b) else support.pow_grad_base(t * d * b, a, b - 1)
+
+
+def pow_grad_base_exponent(t, d, a, b):
+    """The derivative of pow_grad_base(d, a, b) in b, times t: d a^(b-1) (1 + b log a)."""
+    a, b = support._array(a), support._array(b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return t * d * np.power(a, b - 1.0) * (1.0 + b * np.log(a))
+
+
+def reduce_tangent_adjoint(g, weight, t, axis=None, keepdims=False, side=0):
+    """reduce_tangent(weight, t, axis, keepdims) = sum(weight * t, axis): the adjoint of
+    weight (side 0) or of t (side 1)."""
+    if _zero(g):
+        return 0.0
+    shape = np.broadcast_shapes(np.shape(weight), np.shape(t))
+    spread = support.unreduce(g, np.empty(shape), axis, keepdims)
+    return runtime.unbroadcast(spread * (t if side == 0 else weight), weight if side == 0 else t)
+
+
+RULES = {
+    runtime.as_grad: rule("d, x", kinds=VIEW, jvp="linear", d="summed_to(g, d)"),
+    runtime.owned: rule("d", kinds=FRESH, jvp="linear", d="g"),
+    runtime.unbroadcast: rule("d, x", kinds=VIEW, jvp="linear", d="spread_to(g, d)"),
+    runtime.unbroadcast_to: rule("d, recorded", kinds=VIEW, jvp="linear",
+                                 d="spread_to(g, d)"),
+    runtime.add_grads: rule("a, b", kinds=VIEW, jvp="linear",
+                            a="summed_to(g, a)", b="summed_to(g, b)"),
+    runtime.sum_grad: rule("d, values", kinds=VIEW, jvp="linear", d="summed_to(g, d)"),
+    runtime.accum_index: rule("d, x, idx, v", kinds=VIEW, jvp="linear",
+                              d="accum_index_adjoint_d(g, d)",
+                              v="accum_index_adjoint_v(g, idx, v)"),
+    runtime.item_grad: rule("d, i", kinds=VIEW, jvp="linear", d="item_grad_adjoint(g, d, i)"),
+    # the value a write `x[idx] = v` overwrites: a copy of an array's slot, a list's or
+    # dict's element object itself (the write replaces it, never changes it)
+    runtime.save_slot: rule("x, idx", kinds=FRESH, jvp="linear",
+                            x="read_slot_adjoint(g, x, idx)"),
+    runtime.save_float_slot: rule("x, idx", kinds=FRESH, jvp="linear",
+                                  x="read_slot_adjoint(g, x, idx)"),
+    runtime.take_slot_grad: rule("d, idx", kinds=VIEW, jvp="linear",
+                                 d="take_slot_grad_adjoint(g, d, idx)"),
+    support.unreduce: rule("d, x, axis=None, keepdims=False", kinds=FRESH, jvp="linear",
+                           d="unreduce_transpose(g, d, axis, keepdims)"),
+    reductions.unreduce_mean: rule(
+        "d, x, result, axis=None, keepdims=False", kinds=FRESH, jvp="linear",
+        d="unreduce_transpose(g, d, axis, keepdims, np.size(result) / np.size(x))"),
+    reductions.unreduce_extreme: rule(
+        "d, x, result, axis=None, keepdims=False", kinds=FRESH, jvp="linear",
+        d="unreduce_extreme_transpose(g, d, x, result, axis, keepdims)"),
+    support.expand_reduced: rule("d, x, axis=None, keepdims=False", kinds=VIEW, jvp="linear",
+                                 d="reshape_like(g, d)"),
+    support.reshape_like: rule("d, a", kinds=VIEW, jvp="linear", d="reshape_like(g, d)"),
+    support.reshape_to: rule("d, recorded", kinds=VIEW, jvp="linear", d="reshape_like(g, d)"),
+    support.matmul_grad_a: rule("d, a, b", kinds=FRESH, jvp="bilinear",
+                                d="matmul_grad_a_adjoint_d(g, d, b)",
+                                b="matmul_grad_a_adjoint_b(g, d, b)"),
+    support.matmul_grad_b: rule("d, a, b", kinds=FRESH, jvp="bilinear",
+                                d="matmul_grad_b_adjoint_d(g, d, a)",
+                                a="matmul_grad_b_adjoint_a(g, d, a)"),
+    support.pow_grad_base: rule(
+        "d, a, b", broadcast=True, kinds=("elementwise",),
+        jvp={"d": "pow_grad_base(g, a, b)", "a": "pow_grad_base_base(g, d, a, b)",
+             "b": "pow_grad_base_exponent(g, d, a, b)"},
+        d="pow_grad_base(g, a, b)", a="pow_grad_base_base(g, d, a, b)",
+        b="pow_grad_base_exponent(g, d, a, b)"),
+    tangent_support.as_tangent: rule("t, out, where=''", kinds=VIEW, jvp="linear",
+                                     t="summed_to(g, t)"),
+    tangent_support.broadcast_tangent: rule("t, result", kinds=VIEW, jvp="linear",
+                                            t="summed_to(g, t)"),
+    tangent_support.reduce_tangent: rule(
+        "weight, t, axis=None, keepdims=False", kinds=FRESH, jvp="bilinear",
+        weight="reduce_tangent_adjoint(g, weight, t, axis, keepdims, 0)",
+        t="reduce_tangent_adjoint(g, weight, t, axis, keepdims, 1)"),
+}
+
+FUNCTIONS = (summed_to, spread_to, unreduce_transpose, unreduce_extreme_transpose,
+             matmul_grad_a_adjoint_d, matmul_grad_a_adjoint_b, matmul_grad_b_adjoint_d,
+             matmul_grad_b_adjoint_a, accum_index_adjoint_d, accum_index_adjoint_v,
+             item_grad_adjoint, read_slot_adjoint, take_slot_grad_adjoint, pow_grad_base_base,
+             pow_grad_base_exponent, reduce_tangent_adjoint)
+# the helpers the templates above call, beside the rules (Rule.functions)
+RULES = {f: replace(r, functions=tuple((h.__name__, h) for h in FUNCTIONS))
+         for f, r in RULES.items()}
+
+# results that carry no derivative: shapes, lengths, orders, zeros; and the checks,
+# called for their effect: they read their arguments and raise ("reads-only")
+NONDIFF = declare(runtime.record_shape, runtime.loop_len, runtime.sort_order,
+                  runtime.index_of_min, runtime.index_of_max, tangent_support.zero_tangent,
+                  tangent_support.tangent_buffer) | declare(
+    runtime.not_scalars, runtime.check_scalar, runtime.check_bound, runtime.unpack_check,
+    runtime.rebound, runtime.not_a_view, runtime.not_shared, runtime.raise_own,
+    tangent_support.check_tangent, kinds=("reads-only",))

@@ -1,0 +1,415 @@
+"""Higher order by composition: generated code differentiated again. A second-order corpus
+(straight-line code, branches, loops, in-place writes, calls, NumPy) checks `hvp`,
+`hessian`, `grad(grad(f))` and reverse over reverse (`vjp(grad(f))`)
+against central finite differences of the gradient and against closed forms; the
+helpers generated code calls keep being refused where they have no rule."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import pullback
+
+# ---------------------------------------------------------------- the corpus
+
+
+def lecture(x, y, z):
+    a = x**2
+    b = math.exp(z)
+    c = y * b
+    d = a + c
+    e = math.sin(d)
+    return e + z
+
+
+def branches(x, y):
+    if x > 0.0:
+        r = x**3 * y
+    else:
+        r = math.sin(x) * y**2
+    if y < 1.0:
+        r = r + math.exp(x * y)
+    return r
+
+
+def scalar_loop(x, a):
+    for _ in range(20):
+        x = x + 0.05 * a * math.sin(x)
+    return x
+
+
+def while_loop(x):
+    s = 0.0
+    k = 0
+    while k < 4:
+        s = s + math.cos(s + x) * x
+        k += 1
+    return s
+
+
+def inplace(x):
+    y = np.zeros(3)
+    for i in range(3):
+        y[i] = x[i] * x[(i + 1) % 3]
+    return np.sum(y * y) + np.sum(np.sin(x))
+
+
+def _inner(u, w):
+    return np.tanh(u) * w
+
+
+def calls(x, w):
+    h = _inner(x, w)
+    return np.sum(_inner(h, x) ** 2)
+
+
+def mlp(W, b, X):
+    h = np.tanh(X @ W + b)
+    z = h @ np.array([0.5, -1.0])
+    return np.mean(z**2) + np.max(h)
+
+
+def reductions(x):
+    m = np.mean(x, axis=1)
+    return np.sum(np.exp(m) * np.sum(x**3, axis=0)[: 2])
+
+
+def indexing(x):
+    s = 0.0
+    for i in range(3):
+        s = s + x[i] * x[i + 1] ** 2
+    return s + x[0] ** 3
+
+
+def carried(x):  # the gradient of y starts as the number 0.0 and becomes an array
+    s = 0.0
+    y = x * 1.0
+    for i in range(3):
+        s = s + y[i] * np.sum(y * x)
+        y = y * x[i]
+    return s
+
+
+def _pos(rng, *shape):
+    return rng.uniform(0.5, 1.5, size=shape) if shape else float(rng.uniform(0.5, 1.5))
+
+
+def _any(rng, *shape):
+    return rng.uniform(-1.0, 1.0, size=shape) if shape else float(rng.uniform(-1.0, 1.0))
+
+
+# (function, make_args(rng), wrt)
+CORPUS = [
+    (lecture, lambda r: (_any(r), _any(r), _any(r)), (0, 1, 2)),
+    (branches, lambda r: (_any(r), _pos(r)), (0, 1)),
+    (branches, lambda r: (-_pos(r), _pos(r) / 2), (0, 1)),
+    (scalar_loop, lambda r: (_pos(r), _pos(r)), (0, 1)),
+    (while_loop, lambda r: (_any(r),), 0),
+    (inplace, lambda r: (_any(r, 3),), 0),
+    (calls, lambda r: (_any(r, 3), _any(r, 3)), (0, 1)),
+    (mlp, lambda r: (_any(r, 3, 2), _any(r, 2), _any(r, 4, 3)), (0, 1)),
+    (reductions, lambda r: (_any(r, 2, 3),), 0),
+    (indexing, lambda r: (_any(r, 4),), 0),
+    (carried, lambda r: (_any(r, 4),), 0),
+]
+IDS = [f"{fn.__name__}-{k}" for k, (fn, _, _) in enumerate(CORPUS)]
+
+
+def _flat(value):
+    """A tuple of gradients (or one gradient) as one flat vector."""
+    parts = value if isinstance(value, tuple) else (value,)
+    return np.concatenate([np.ravel(np.asarray(p, dtype=float)) for p in parts])
+
+
+def _with(args, wrt, vector):
+    """args with the wrt arguments moved along `vector` (flat, in wrt order)."""
+    out = list(args)
+    at = 0
+    for k in (wrt if isinstance(wrt, tuple) else (wrt,)):
+        size = np.size(args[k])
+        step = vector[at:at + size]
+        out[k] = args[k] + (step.reshape(np.shape(args[k])) if np.ndim(args[k]) else step[0])
+        at += size
+    return tuple(out)
+
+
+def _split(vector, args, wrt):
+    """A flat vector in the structure of the wrt arguments (a tuple for a tuple wrt)."""
+    parts, at = [], 0
+    for k in (wrt if isinstance(wrt, tuple) else (wrt,)):
+        size = np.size(args[k])
+        part = vector[at:at + size]
+        parts.append(part.reshape(np.shape(args[k])) if np.ndim(args[k]) else float(part[0]))
+        at += size
+    return tuple(parts) if isinstance(wrt, tuple) else parts[0]
+
+
+def _fd_hessian(fn, args, wrt, h=1e-5):
+    """Central differences of pullback's (FD-tested) gradient: one column per input entry."""
+    gradient = pullback.grad(fn, wrt=wrt)
+    n = _flat(tuple(args[k] for k in (wrt if isinstance(wrt, tuple) else (wrt,)))).size
+    columns = []
+    for j in range(n):
+        e = np.zeros(n)
+        e[j] = h
+        columns.append((_flat(gradient(*_with(args, wrt, e)))
+                        - _flat(gradient(*_with(args, wrt, -e)))) / (2 * h))
+    return np.stack(columns, axis=1)
+
+
+def _hessian_matrix(value, args, wrt):
+    """pullback.hessian's result (an array, or a tuple of rows of blocks) as one matrix."""
+    if not isinstance(wrt, tuple):
+        n = np.size(args[wrt])
+        return np.reshape(value, (n, n))
+    sizes = [np.size(args[k]) for k in wrt]
+    return np.block([[np.reshape(b, (sizes[i], sizes[j])) for j, b in enumerate(row)]
+                     for i, row in enumerate(value)])
+
+
+@pytest.mark.parametrize("index", range(len(CORPUS)), ids=IDS)
+def test_hessian_and_hvp_match_differences_of_the_gradient(index):
+    fn, make, wrt = CORPUS[index]
+    rng = np.random.default_rng(index)
+    args = make(rng)
+    expected = _fd_hessian(fn, args, wrt)
+    H = _hessian_matrix(pullback.hessian(fn, wrt=wrt)(*args), args, wrt)
+    np.testing.assert_allclose(H, expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(H, H.T, rtol=1e-9, atol=1e-9)  # the same sweeps, symmetric
+    v = rng.normal(size=expected.shape[0])
+    hv = pullback.hvp(fn, wrt=wrt)(*args, _split(v, args, wrt))
+    np.testing.assert_allclose(_flat(hv), expected @ v, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("index", range(len(CORPUS)), ids=IDS)
+def test_reverse_over_reverse_matches_differences_of_the_gradient(index):
+    fn, make, wrt = CORPUS[index]
+    args = make(np.random.default_rng(100 + index))
+    expected = _fd_hessian(fn, args, wrt)
+    reverse = pullback.vjp(pullback.grad(fn, wrt=wrt), wrt=wrt)
+    rows = [_flat(reverse(*args, _split(e, args, wrt))) for e in np.eye(expected.shape[0])]
+    np.testing.assert_allclose(np.stack(rows), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_grad_of_grad_in_closed_form():
+    def f(x):
+        return math.sin(x) * x**3
+
+    def f2(x):  # f''
+        return -math.sin(x) * x**3 + 6 * x**2 * math.cos(x) + 6 * x * math.sin(x)
+
+    def f3(x):  # f'''
+        return (-math.cos(x) * x**3 - 9 * x**2 * math.sin(x) + 18 * x * math.cos(x)
+                + 6 * math.sin(x))
+
+    second = pullback.grad(pullback.grad(f))
+    third = pullback.grad(pullback.grad(pullback.grad(f)))
+    for x in (0.3, -1.1, 2.0):
+        assert second(x) == pytest.approx(f2(x), rel=1e-12)
+        assert third(x) == pytest.approx(f3(x), rel=1e-10)
+        # forward over reverse, and forward over forward, agree
+        assert pullback.jvp(pullback.grad(f))(x, 1.0)[1] == pytest.approx(f2(x), rel=1e-12)
+        assert pullback.hvp(f)(x, 2.0) == pytest.approx(2.0 * f2(x), rel=1e-12)
+
+
+def test_grad_of_grad_of_a_loop_and_a_diagonal_sum():
+    def loop(x):
+        for _ in range(5):
+            x = x * x * 0.5 + x
+        return x
+
+    h = 1e-5
+    for x in (0.2, 0.7):
+        expected = (pullback.grad(loop)(x + h) - pullback.grad(loop)(x - h)) / (2 * h)
+        assert pullback.grad(pullback.grad(loop))(x) == pytest.approx(expected, rel=1e-6)
+
+    def energy(x):
+        return np.sum(np.sin(x) * x)
+
+    x = np.array([0.3, -0.4, 1.2])
+    H = pullback.hessian(energy)(x)
+    np.testing.assert_allclose(np.diag(H), 2 * np.cos(x) - x * np.sin(x), rtol=1e-12)
+    np.testing.assert_allclose(H - np.diag(np.diag(H)), 0.0, atol=1e-15)
+
+
+def test_hvp_takes_wrt_by_name_and_tuple():
+    def f(x, y):
+        return np.sum(x**2 * y) + y**3
+
+    x, y = np.array([1.0, 2.0]), 0.5
+    v = np.array([0.3, -0.7])
+    np.testing.assert_allclose(pullback.hvp(f, wrt="x")(x, y, v), 2 * y * v)
+    hx, hy = pullback.hvp(f, wrt=("x", "y"))(x, y, (v, 1.5))
+    np.testing.assert_allclose(hx, 2 * y * v + 2 * x * 1.5)
+    assert hy == pytest.approx(np.sum(2 * x * v) + 6 * y * 1.5)
+    Hxx, Hxy = pullback.hessian(f, wrt=(0, 1))(x, y)[0]
+    np.testing.assert_allclose(Hxx, 2 * y * np.eye(2))
+    np.testing.assert_allclose(Hxy, 2 * x)
+    assert pullback.hessian(f, wrt=1)(x, y) == pytest.approx(6 * y)
+
+
+def test_hvp_source_is_the_tangent_code_of_the_gradient():
+    text = pullback.source(lecture, wrt=(0, 1, 2), mode="hvp")
+    assert text.startswith("def jvp_dlecture(")
+    assert "# adjoint" not in text or "dout" in text
+    compile(text, "<hvp>", "exec")
+
+
+def test_helpers_without_a_rule_are_refused_where_they_are_called():
+    def f(xs):  # a list: its gradient goes through the list helpers of reverse mode
+        total = 0.0
+        for v in xs:
+            total = total + v * v * v
+        return total
+
+    gradient = pullback.grad(f)
+    try:
+        value = pullback.hvp(f)([0.5, 1.0], [1.0, 0.0])
+    except pullback.PullbackError as error:  # refused, located in the generated code
+        assert "pullback" in str(error)
+    else:  # or right
+        np.testing.assert_allclose(value, [6 * 0.5, 0.0])
+    with pytest.raises(pullback.PullbackError, match="wrapper that rearranges its arguments"):
+        pullback.grad(pullback.vjp(f))
+    assert gradient([0.5, 1.0]) == pytest.approx([0.75, 3.0])
+
+
+def _cubic_sine(x):
+    return math.sin(x) * x**3
+
+
+def _cubic_sine_2(x):  # its second derivative
+    return -math.sin(x) * x**3 + 6 * x**2 * math.cos(x) + 6 * x * math.sin(x)
+
+
+_JVP = pullback.jvp(_cubic_sine)
+_GRAD = pullback.grad(_cubic_sine)
+
+
+def _through_jvp(x):
+    value, tangent = _JVP(x, 1.0)
+    return tangent * 2.0 + value
+
+
+def _through_grad(x):
+    return _GRAD(x) ** 2
+
+
+def test_user_code_calling_generated_functions_is_differentiated():
+    for x in (0.7, -1.3):
+        assert pullback.grad(_through_jvp)(x) == pytest.approx(
+            2 * _cubic_sine_2(x) + _GRAD(x), rel=1e-12)
+        assert pullback.grad(_through_grad)(x) == pytest.approx(
+            2 * _GRAD(x) * _cubic_sine_2(x), rel=1e-12)
+        assert pullback.jvp(_through_grad)(x, 0.5)[1] == pytest.approx(
+            _GRAD(x) * _cubic_sine_2(x), rel=1e-12)
+
+
+def test_forward_over_forward():
+    def g(x):
+        return np.sum(np.sin(x) ** 2)
+
+    x, v, u = np.array([0.3, 0.5]), np.array([0.4, -1.0]), np.array([1.0, 0.5])
+    (value, tangent), (dvalue, dtangent) = pullback.jvp(pullback.jvp(g))(x, v, u)
+    assert value == pytest.approx(g(x))
+    assert tangent == pytest.approx(np.sum(np.sin(2 * x) * v))
+    assert dvalue == pytest.approx(np.sum(np.sin(2 * x) * u))
+    assert dtangent == pytest.approx(np.sum(2 * np.cos(2 * x) * v * u))  # v^T H u
+
+
+def test_a_while_loop_that_pops_a_list_until_it_is_empty():
+    """`while stack:` with `stack.pop()` in the body (as generated gradients loop over
+    their records), in the user's own code, in two spellings."""
+
+    def drain(x):
+        stack = []
+        for i in range(4):
+            stack.append((x * i, math.sin(x + i)))
+        total = 0.0
+        while stack:
+            a, b = stack.pop()
+            total = total * 0.5 + a * b
+        return total
+
+    def drain_values(x):
+        stack = [x, x * x, math.exp(x)]
+        total = 1.0
+        while stack:
+            total = total * stack.pop() + 0.25
+        return total
+
+    h = 1e-6
+    for fn in (drain, drain_values):
+        for x in (0.3, 1.1):
+            expected = (fn(x + h) - fn(x - h)) / (2 * h)
+            assert pullback.grad(fn)(x) == pytest.approx(expected, rel=1e-7)
+            assert pullback.jvp(fn)(x, 1.0)[1] == pytest.approx(expected, rel=1e-7)
+
+
+@pytest.mark.parametrize("second", [
+    lambda f, x: pullback.hvp(f)(x, x),
+    lambda f, x: pullback.hessian(f)(x),
+    lambda f, x: pullback.vjp(pullback.grad(f))(x, x),
+    lambda f, x: pullback.grad(pullback.grad(f))(x)])
+def test_a_helper_without_a_rule_is_refused_in_the_generated_code(second):
+    """np.cumsum's adjoint calls cumsum_grad, which has no rule of its own: never a
+    constant, a located refusal that shows the generated line."""
+
+    def f(x):
+        return np.sum(np.cumsum(x) ** 2)
+
+    with pytest.raises(pullback.NoRuleError, match="(?s)cumsum_grad, a helper of the code "
+                       "pullback generated.*<pullback .*f #\\d+>.*cumsum_grad\\(dcumsum, x"):
+        second(f, np.array([0.3, 0.5, -0.2]))
+
+
+def _corpus_cases():
+    import corpus
+    import corpus3
+
+    cases = [c for c in corpus.CASES + corpus3.CASES
+             if all(isinstance(a, (float, np.ndarray)) for a in (
+                 corpus.sample_points(c, 1)[0][i] if isinstance(i, int) else None
+                 for i in (c.wrt if isinstance(c.wrt, tuple) else (c.wrt,))))]
+    return cases[::7]  # a spread of the corpus: the whole of it runs in tools, not here
+
+
+@pytest.mark.parametrize("case", _corpus_cases(), ids=lambda c: c.name)
+@pytest.mark.parametrize("order", ["hvp", "reverse over reverse"])
+def test_the_first_order_corpus_twice_refused_or_right(case, order):
+    """Differentiated twice, each function of the FD-checked corpus is either refused (a
+    PullbackError: a helper of the generated code without a rule, say) or right: H v
+    against central differences of the gradient along v. Never a wrong number."""
+    import corpus
+
+    args = corpus.sample_points(case, 1)[0]
+    wrt = case.wrt
+    ws = wrt if isinstance(wrt, tuple) else (wrt,)
+    rng = np.random.default_rng(0)
+    v = tuple(rng.normal(size=np.shape(args[i])) if np.ndim(args[i]) else float(rng.normal())
+              for i in ws)
+    direction = v if isinstance(wrt, tuple) else v[0]
+    try:
+        if order == "hvp":
+            hv = pullback.hvp(case.fn, wrt=wrt)(*args, direction, **case.kw)
+        else:
+            hv = pullback.vjp(pullback.grad(case.fn, wrt=wrt), wrt=wrt)(*args, direction,
+                                                                        **case.kw)
+    except pullback.PullbackError:
+        return
+    gradient = pullback.grad(case.fn, wrt=wrt)
+    h = 1e-6
+
+    def moved(s):
+        out = list(args)
+        for i, d in zip(ws, v):
+            out[i] = args[i] + s * h * (np.asarray(d) if np.ndim(args[i]) else d)
+        return out
+
+    ahead, behind = gradient(*moved(1), **case.kw), gradient(*moved(-1), **case.kw)
+    for got, a, b in zip(*(x if isinstance(wrt, tuple) else (x,) for x in (hv, ahead, behind))):
+        expected = (np.asarray(a, float) - np.asarray(b, float)) / (2 * h)
+        np.testing.assert_allclose(np.asarray(got, float), expected, rtol=1e-4, atol=1e-5)
