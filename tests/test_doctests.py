@@ -19,9 +19,9 @@ def test_module_examples_run(name):
     assert result.failed == 0
 
 
-PASSES = ["frontend.parse", "frontend.check", "analysis.activity", "analysis.shapes",
-          "analysis.aliasing", "derive.reverse", "emit.simplify", "emit.codegen"]
-PASSES_TO_DO = ["lower.normalize", "lower.ssa", "derive.forward"]  # being split (issue 10)
+PASSES = ["frontend.parse", "frontend.check", "lower.normalize", "lower.ssa",
+          "analysis.activity", "analysis.shapes", "analysis.aliasing", "derive.reverse",
+          "derive.forward", "emit.simplify", "emit.codegen"]
 
 
 def _without_example(passes):
@@ -33,7 +33,3 @@ def test_every_pass_shows_an_example():
     """Each pass module opens with a before/after example that runs (the test above)."""
     assert not _without_example(PASSES), "pass modules without an example"
 
-
-@pytest.mark.xfail(strict=True, reason="pass examples are being written (issue 10)")
-def test_every_lowering_pass_shows_an_example():
-    assert not _without_example(PASSES_TO_DO)
