@@ -59,8 +59,19 @@ from __future__ import annotations
 import gast
 
 from ..errors import NoRuleError
-from ..ir.nodes import assign, binop, call, clone, const, load, store, substitute, tuple_of
-from .reverse import Reverse, _is_loop_exit
+from ..ir.nodes import (
+    assign,
+    binop,
+    call,
+    clone,
+    const,
+    is_loop_exit,
+    load,
+    store,
+    substitute,
+    tuple_of,
+)
+from .reverse import Reverse
 
 
 class Forward:
@@ -200,7 +211,7 @@ class Forward:
                 return checks_before + [s] + checks_after
             return checks_before + made + checks_after
         if isinstance(s, gast.If):
-            if not _is_loop_exit(s):
+            if not is_loop_exit(s):
                 s.body = self.block(s.body) or [gast.Pass()]
                 s.orelse = self.block(s.orelse)
             return [s]

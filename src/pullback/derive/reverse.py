@@ -84,7 +84,6 @@ from ..ir.nodes import (
     assign,
     binop,
     call,
-    is_loop_exit,
     load,
     store,
 )
@@ -92,8 +91,6 @@ from .adjoints import Adjoints, only_new_axes
 from .assemble import Assembly
 from .loop_optimizations import LoopOptimizations
 from .records import Records
-
-_is_loop_exit = is_loop_exit  # forward.py's name for it
 
 
 class Reverse(Assembly, Adjoints, Records, LoopOptimizations):

@@ -158,10 +158,19 @@ def is_loop_exit(stmt) -> bool:
         and isinstance(stmt.body[0], gast.Break)
 
 
+def stored_in_order(*nodes) -> list[str]:
+    """The names the nodes assign, each once, in the order first assigned."""
+    found: dict[str, None] = {}
+    for node in nodes:
+        for n in walk(node):
+            if n.__class__ is gast.Name and isinstance(n.ctx, gast.Store):
+                found[n.id] = None
+    return list(found)
+
+
 def stored_names(tree) -> set[str]:
     """The names assigned anywhere in `tree` (a node, or a list of statements)."""
-    nodes = [n for s in tree for n in walk(s)] if isinstance(tree, list) else walk(tree)
-    return {n.id for n in nodes if n.__class__ is gast.Name and isinstance(n.ctx, gast.Store)}
+    return set(stored_in_order(*tree) if isinstance(tree, list) else stored_in_order(tree))
 
 
 _AST = gast.AST

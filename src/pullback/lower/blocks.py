@@ -34,8 +34,8 @@ import sys
 
 import gast
 
-from ..ir.nodes import assign, clone, dotted_name, if_, load, not_, walk
-from .common import always_exits, at_line, load_counts, located_error, stored_names
+from ..ir.nodes import assign, clone, dotted_name, if_, load, not_, stored_in_order, walk
+from .common import always_exits, at_line, load_counts, located_error
 from .unbound import first_use
 
 
@@ -67,7 +67,7 @@ class Blocks:
         self.error = error or (lambda what, node: located_error(what, node, location))
         self.loads = load_counts(function)
         self.own = {a.id for a in function.args.posonlyargs + function.args.args
-                    + function.args.kwonlyargs} | set(stored_names(function))
+                    + function.args.kwonlyargs} | set(stored_in_order(function))
 
     def block(self, stmts):
         out = []
@@ -146,9 +146,9 @@ class Blocks:
         last_only = {t.id for t in getattr(last, "targets", [getattr(last, "target", None)])
                      if isinstance(t, gast.Name)} if isinstance(
             last, (gast.Assign, gast.AugAssign, gast.AnnAssign)) else set()
-        earlier = stored_names(*s.body[:-1])
+        earlier = stored_in_order(*s.body[:-1])
         handled = gast.Module(body=handler.body, type_ignores=[])
-        for name in sorted(stored_names(*s.body)):
+        for name in sorted(stored_in_order(*s.body)):
             if load_counts(handled).get(name):
                 where = next(n for n in walk(handled) if isinstance(n, gast.Name)
                              and n.id == name and isinstance(n.ctx, gast.Load))

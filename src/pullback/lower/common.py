@@ -1,5 +1,5 @@
 """Small helpers every lowering shares: line numbers carried to generated statements,
-located errors, and the names a tree reads or assigns.
+located errors, and the names a tree reads (what it assigns: ir.nodes.stored_in_order).
 
 Guarantees: none of these changes a tree except `at_line` (fills in missing line
 numbers only) and `rename` (renames names in place, nothing else); `located_error`
@@ -8,8 +8,8 @@ line (for a statement of an inlined function, the line in that function).
 
 >>> import gast
 >>> tree = gast.parse("a = b + a\\nc = a")
->>> stored_names(*tree.body), load_counts(tree)
-(['a', 'c'], {'a': 2, 'b': 1})
+>>> load_counts(tree)
+{'a': 2, 'b': 1}
 """
 
 from __future__ import annotations
@@ -43,16 +43,6 @@ def rename(node, mapping) -> None:
     for n in walk(node):
         if isinstance(n, gast.Name) and n.id in mapping:
             n.id = mapping[n.id]
-
-
-def stored_names(*nodes) -> list[str]:
-    """The names the nodes assign, each once, in the order first assigned."""
-    found: dict[str, None] = {}
-    for node in nodes:
-        for n in walk(node):
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
-                found[n.id] = None
-    return list(found)
 
 
 def loaded_names(node) -> set[str]:

@@ -61,11 +61,12 @@ from ..ir.nodes import (
     load,
     not_,
     parameters,
+    stored_in_order,
     tuple_of,
     walk,
 )
 from .calls import Calls
-from .common import at_line, located_error, reads_name, stored_names
+from .common import at_line, located_error, reads_name
 from .comprehensions import Comprehensions
 from .containers import Containers, dict_names
 from .inlining import Inlining
@@ -131,9 +132,9 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions)
         self.dicts = dict_names(parsed.tree, self)
         tree = parsed.tree
         kwarg = tree.args.kwarg
-        if kwarg is not None and kwarg.id not in stored_names(*tree.body):
+        if kwarg is not None and kwarg.id not in stored_in_order(*tree.body):
             self.dicts.add(kwarg.id)  # **kwargs is a dict while it is not rebound
-        self.locals = set(parameters(tree.args)) | set(stored_names(tree))
+        self.locals = set(parameters(tree.args)) | set(stored_in_order(tree))
 
     def error(self, what, node):
         located_error(what, node, self.parsed.location)

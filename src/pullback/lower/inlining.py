@@ -54,10 +54,11 @@ from ..ir.nodes import (
     load,
     map_names,
     store,
+    stored_in_order,
     walk,
 )
 from .blocks import Blocks
-from .common import called_or_passed, rename, stored_names
+from .common import called_or_passed, rename
 from .containers import dict_names
 from .control_flow import ControlFlow
 from .unbound import maybe_unset
@@ -205,7 +206,7 @@ class Inlining:
                 if getattr(node, "lineno", None) is not None:  # errors show the callee's line,
                     node.origin = (callee.location, node.lineno)  # later stages the call's
                     node.lineno = getattr(expr, "lineno", None) or self.lineno
-        stored = set(stored_names(*body))
+        stored = set(stored_in_order(*body))
         values, fixed = {}, {}  # parameter -> atom bound to it, or expression it stands for
         for p, arg in given.items():  # in the order the arguments are evaluated
             if isinstance(arg, gast.Name) and arg.id in self.local_functions:

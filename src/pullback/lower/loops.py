@@ -42,8 +42,7 @@ import builtins
 import gast
 
 from ..frontend.parse import MISSING
-from ..ir.nodes import assign, binop, call, clone, const, if_, load, store, walk
-from .common import stored_names
+from ..ir.nodes import assign, binop, call, clone, const, if_, load, store, stored_in_order, walk
 
 _RESIZING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear"}
 
@@ -88,7 +87,7 @@ class Loops:
         it = s.iter
         # Everything else iterates an index over one or more sequences.
         index = self.namer.fresh("k")
-        self.rebound = set(stored_names(s))
+        self.rebound = set(stored_in_order(s))
         self.resized = _resized_in(s.body)
         length, item_targets = self.iteration(s.target, it, index, out)
         steps = self.namer.fresh("steps")

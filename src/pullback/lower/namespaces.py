@@ -32,8 +32,18 @@ import gast
 
 from ..errors import UnsupportedSyntaxError
 from ..helpers import HELPERS
-from ..ir.nodes import assign, call, clone, const, dotted_name, load, parameters, walk
-from .common import at_line, rename, stored_names
+from ..ir.nodes import (
+    assign,
+    call,
+    clone,
+    const,
+    dotted_name,
+    load,
+    parameters,
+    stored_in_order,
+    walk,
+)
+from .common import at_line, rename
 
 MODULE_GLOBALS = "module_globals"  # bound by the API to the user's module namespace
 
@@ -44,7 +54,7 @@ def globals_shadowed_by_helpers(tree, parsed, namer) -> list:
     (`owned_global = module_globals['owned']`); its uses in the tree are renamed."""
 
     params = set(parameters(tree.args))
-    stored = set(stored_names(tree))
+    stored = set(stored_in_order(tree))
     out = []
     for name in sorted({n.id for n in walk(tree) if isinstance(n, gast.Name)}):
         if name not in HELPERS or name in params or name in stored \
@@ -122,7 +132,7 @@ def function_defaults(tree, parsed, namer) -> list:
     func = parsed.func
     if not inspect.isfunction(func):
         return []
-    stored = set(stored_names(tree))
+    stored = set(stored_in_order(tree))
     called = {dotted_name(n.func).split(".")[0] for n in walk(tree)
               if isinstance(n, gast.Call) and dotted_name(n.func) is not None}
     out = []

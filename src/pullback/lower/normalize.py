@@ -72,10 +72,10 @@ import builtins
 import gast
 
 from ..ir.naming import Namer, all_names
-from ..ir.nodes import assign, call, const, parameters, walk
+from ..ir.nodes import assign, call, const, parameters, stored_in_order, walk
 from . import inlining
 from .blocks import Blocks
-from .common import at_line, stored_names
+from .common import at_line
 from .control_flow import ControlFlow
 from .flatten import Flatten
 from .local_functions import extract_local_functions
@@ -100,7 +100,7 @@ def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
     """`tree` in the core language; with `inline`, calls of small user functions are
     replaced by their bodies (see inlining.py)."""
     namer = Namer(all_names(tree))
-    own = set(parameters(tree.args)) | set(stored_names(tree)) | {
+    own = set(parameters(tree.args)) | set(stored_in_order(tree)) | {
         node.name for node in walk(tree) if isinstance(node, gast.FunctionDef)}
     namer.hidden_builtins = frozenset(
         name for name in CALLED_BUILTINS

@@ -51,8 +51,8 @@ import gast
 
 from ..errors import UnsupportedSyntaxError
 from ..ir.naming import RESERVED
-from ..ir.nodes import assign, load, map_names, parameters
-from .common import load_counts, stored_names
+from ..ir.nodes import assign, is_loop_exit, load, map_names, parameters, stored_in_order
+from .common import load_counts
 from .unbound import read_before_write
 
 _UNSET = object()
@@ -228,7 +228,7 @@ class _SSA:
     def loop(self, s, env, lineno):
         pre = []
         target = s.target.id if isinstance(s, gast.For) else None
-        stored = [v for v in stored_names(*s.body) if v != target]
+        stored = [v for v in stored_in_order(*s.body) if v != target]
         changed = [v for v in stored if v in env or self.read_outside(s, v)]
         live_target = target is not None and target in env and self.read_outside(s, target)
         if isinstance(s, gast.For):
@@ -266,7 +266,7 @@ class _SSA:
                     "it: give it a value before the loop", self.describe(s))
         back = [_copy(phi, body_env[var], lineno) for var, phi in phis.items()
                 if body_env[var] != phi]
-        if body and _is_loop_exit(body[-1]):
+        if body and is_loop_exit(body[-1]):
             body = body[:-1] + back + body[-1:]
         else:
             body = body + back
@@ -292,8 +292,3 @@ def _never_falls_through(stmts) -> bool:
                 getattr(s, "block", None) == "with" or _never_falls_through(s.orelse)):
             return True
     return False
-
-
-def _is_loop_exit(stmt) -> bool:
-    return isinstance(stmt, gast.If) and len(stmt.body) == 1 \
-        and isinstance(stmt.body[0], gast.Break)

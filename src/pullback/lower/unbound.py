@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import gast
 
-from ..ir.nodes import children, parameters, walk
-from .common import loaded_names, stored_names
+from ..ir.nodes import children, parameters, stored_in_order, walk
+from .common import loaded_names
 
 
 def maybe_unset(tree) -> list[str]:
@@ -47,7 +47,7 @@ def maybe_unset(tree) -> list[str]:
                 _unset_in(compound, reads, assigned_before, found)
         if isinstance(top, (gast.Assign, gast.AugAssign, gast.AnnAssign)):
             targets = top.targets if isinstance(top, gast.Assign) else [top.target]
-            assigned_before.update(stored_names(*targets))
+            assigned_before.update(stored_in_order(*targets))
     return found
 
 
@@ -90,7 +90,7 @@ class _OpenReads:
 def _unset_in(compound, reads, assigned_before, found) -> None:
     targets = _loop_targets(compound)
     first_uses = None
-    for name in stored_names(compound):
+    for name in stored_in_order(compound):
         if name in assigned_before or name in found:
             continue
         # reads inside another loop that assigns the name as its own target don't count
