@@ -59,6 +59,15 @@ from __future__ import annotations
 import gast
 
 from ..errors import NoRuleError
+from ..ir.annotations import (
+    BLOCK,
+    CHECKED_NAME,
+    IS_RETURN,
+    LIST_UPDATE,
+    MUST_NOT_BE_VIEW,
+    PHI,
+    SENTINEL,
+)
 from ..ir.nodes import (
     assign,
     binop,
@@ -78,7 +87,7 @@ class Forward:
     def __init__(self, tree, analysis, wrt, mode="jvp", single=True, calls=None,
                  optimize=True):
         self.tree = tree
-        self.a = analysis
+        self.analysis = analysis
         self.namer = tree.namer
         self.wrt = list(wrt)
         self.mode = mode
@@ -99,7 +108,7 @@ class Forward:
         return self.tangents[name]
 
     def active(self, node) -> bool:
-        return isinstance(node, gast.Name) and node.id in self.a.active
+        return isinstance(node, gast.Name) and node.id in self.analysis.active
 
     def is_scalar(self, node) -> bool:
         return self.reverse.is_scalar(node)
@@ -121,14 +130,14 @@ class Forward:
     def _written(self) -> set:
         """Names whose value is written in place (`x[i] = v`, list updates), and the
         names they are copies of: their tangents are written in place too."""
-        written = {s.targets[0].value.id for s in self.a.assigns
+        written = {s.targets[0].value.id for s in self.analysis.assigns
                    if isinstance(s.targets[0], gast.Subscript)}
-        written |= {base for base, _ in self.a.update_pairs()}
-        written |= {s.value.func.value.id for s in self.a.updates}
+        written |= {base for base, _ in self.analysis.update_pairs()}
+        written |= {s.value.func.value.id for s in self.analysis.updates}
         changed = True
         while changed:
             changed = False
-            for s in self.a.assigns:
+            for s in self.analysis.assigns:
                 if isinstance(s.targets[0], gast.Name) and s.targets[0].id in written \
                         and isinstance(s.value, gast.Name) and s.value.id not in written:
                     written.add(s.value.id)
@@ -136,7 +145,7 @@ class Forward:
         return written
 
     def refuse(self, s, what):
-        raise NoRuleError(what, self.a.parsed.location.describe(s))
+        raise NoRuleError(what, self.analysis.parsed.location.describe(s))
 
     # the whole function -------------------------------------------------------------
 
@@ -149,10 +158,10 @@ class Forward:
         if result in self.reverse.unbound:
             body.append(gast.Expr(value=call("check_bound", load(result))))
         out_tangent = load(self.d(result)) if self.active(ret.value) else self.zero(ret.value)
-        if self.mode == "jvp" and not (result in self.a.scalar and self.active(ret.value)
-                                       and result not in self.a.maybe_bool()):
+        if self.mode == "jvp" and not (result in self.analysis.scalar and self.active(ret.value)
+                                       and result not in self.analysis.maybe_bool()):
             where = self.namer.fresh("returned_at")  # the text lives in a constant
-            self.constants[where] = self.a.returned_at()
+            self.constants[where] = self.analysis.returned_at()
             out_tangent = call("as_tangent", out_tangent, load(result), load(where))
         param = lambda n: gast.Name(id=n, ctx=gast.Param(), annotation=None,  # noqa: E731
                                     type_comment=None)
@@ -173,7 +182,7 @@ class Forward:
         if self.mode == "jvp":  # tangents given by the user: their shapes are checked
             checks = [gast.Expr(value=call("check_tangent", load(self.d(p)), load(p),
                                            const(p))) for p in self.wrt
-                      if p not in self.a.scalar]
+                      if p not in self.analysis.scalar]
         guards = self.reverse.guards()
         body = guards + unpack + checks + body + [
             gast.Return(value=tuple_of(load(result), out_tangent))]
@@ -197,10 +206,10 @@ class Forward:
         return out
 
     def stmt(self, s) -> list:
-        if getattr(s, "block", None):
+        if BLOCK.of(s):
             self.refuse(s, f"a {s.block} block in forward mode (reverse mode differentiates "
                         "it; forward mode does not yet)")
-        if getattr(s, "list_update", None):
+        if LIST_UPDATE.of(s):
             return [s, *self.update(s)]
         if isinstance(s, gast.Assign):
             checks_before, checks_after = self.checks(s)
@@ -216,7 +225,7 @@ class Forward:
                 s.orelse = self.block(s.orelse)
             return [s]
         if isinstance(s, (gast.For, gast.While)):
-            if isinstance(s, gast.For) and s.target.id in self.a.active:
+            if isinstance(s, gast.For) and s.target.id in self.analysis.active:
                 self.refuse(s, "a loop over values being differentiated (forward mode "
                             "differentiates loops over positions, ranges and arrays)")
             hoisted = self.block(self.reverse.hoist(s))  # `0.002 * a`: once, before
@@ -228,15 +237,15 @@ class Forward:
         """The primal's run-time checks around `s` (as the reverse stage makes them): a
         read of a variable that may be unset, an operand or value that must not be a view."""
         before, after = [], []
-        message = getattr(s, "must_not_be_view", None)
+        message = MUST_NOT_BE_VIEW.of(s)
         if message:
             name = self.namer.fresh("may_share_memory")
             self.constants[name] = message
-        checked = getattr(s, "checked_name", None)
+        checked = CHECKED_NAME.of(s)
         if message and checked:
             before.append(gast.Expr(value=call("not_shared", load(checked), load(name))))
         if isinstance(s.value, gast.Name) and s.value.id in self.reverse.unbound and not any(
-                getattr(s, flag, False) for flag in ("phi", "is_return", "sentinel")):
+                fact.of(s) for fact in (PHI, IS_RETURN, SENTINEL)):
             before.append(gast.Expr(value=call("check_bound", load(s.value.id))))
         if message and not checked:
             after.append(gast.Expr(value=call("not_a_view", load(s.targets[0].id),
@@ -248,12 +257,12 @@ class Forward:
     def assign(self, s):
         """[primal, tangent] for `name = value` (None: the primal alone)."""
         name = s.targets[0].id
-        if name not in self.a.active:
+        if name not in self.analysis.active:
             return None
-        if getattr(s, "phi", False):
+        if PHI.of(s):
             return [s, assign(self.d(name), self.tangent_or_zero(s.value))]
-        op = self.a.op(s)
-        if name in self.a.shapes.shift_constants:  # a shift f takes back: tangent 0
+        op = self.analysis.op(s)
+        if name in self.analysis.shapes.shift_constants:  # a shift f takes back: tangent 0
             return [s, assign(self.d(name), self.zero(s.targets[0]))]
         if op.kind == "call":
             return self.call(s, op)
@@ -306,7 +315,7 @@ class Forward:
                 s.value, (gast.BinOp, gast.UnaryOp))
         lists = {p for p, v in op.bound.items()  # arguments that may be Python lists
                  if isinstance(v, gast.Name) and not self.is_scalar(v)
-                 and not self.a.shapes.numpy_value(v)}
+                 and not self.analysis.shapes.numpy_value(v)}
         terms = []
         for param in active:
             if param not in how:
@@ -327,10 +336,10 @@ class Forward:
             expr = binop(expr, gast.Add(), term)
         fresh = isinstance(expr, (gast.BinOp, gast.UnaryOp))
         # an operand that broadcast: its tangent may have a smaller shape than the result
-        if (rule.broadcast or "elementwise" in rule.kinds) and name not in self.a.scalar \
+        if (rule.broadcast or "elementwise" in rule.kinds) and name not in self.analysis.scalar \
                 and not any(
-                self.a.shapes.same_shape(name, op.inputs[p].id)
-                and self.a.shapes.numpy_value(op.inputs[p]) for p in active):
+                self.analysis.shapes.same_shape(name, op.inputs[p].id)
+                and self.analysis.shapes.numpy_value(op.inputs[p]) for p in active):
             expr, fresh = call("broadcast_tangent", expr, load(name)), False
         return expr, fresh
 
@@ -382,7 +391,7 @@ class Forward:
         """x[i] = v: dx[i] = dv (x's tangent holds the tangents of its slots)."""
         target = s.targets[0]
         base = target.value.id
-        if base not in self.a.active:
+        if base not in self.analysis.active:
             return []
         slot = gast.Subscript(value=load(self.d(base)), slice=clone(target.slice),
                               ctx=gast.Store())
@@ -393,7 +402,7 @@ class Forward:
     def update(self, s) -> list:
         """values.append(v) / extend(vs) / pop(i) on the tangent list too."""
         base = s.value.func.value.id
-        if base not in self.a.active:
+        if base not in self.analysis.active:
             return []
         item = s.value.args[0]
         arg = clone(item) if s.list_update == "pop" else self.tangent_or_zero(item)

@@ -146,7 +146,7 @@ class Reverse(Assembly, Adjoints, Records, LoopOptimizations):
     def _mutable(self):
         """Names whose gradient the adjoint updates in place (subscripted), and names
         whose gradient may be a list (tuples and lists, and what is copied from them)."""
-        mutable, listy = set(), set()
+        mutable, list_valued = set(), set()
         copies = []
         for s in self.analysis.assigns:
             target = s.targets[0]
@@ -160,21 +160,21 @@ class Reverse(Assembly, Adjoints, Records, LoopOptimizations):
             elif op.kind == "attr":
                 mutable.add(op.inputs["x"].id)
             elif op.kind == "pack":
-                listy.add(target.id)
+                list_valued.add(target.id)
             elif op.kind == "copy" and "x" in op.inputs:
                 copies.append((target.id, op.inputs["x"].id))
         mutable |= {base for base, _ in self.analysis.update_pairs()}
-        listy |= mutable | self.analysis.sequences | {v for _, v in self.analysis.update_pairs()
-                            if v is not None and any(LIST_UPDATE.of(s) == "extend"
-                                                     for s in self.analysis.updates)}
+        list_valued |= mutable | self.analysis.sequences | {
+            v for _, v in self.analysis.update_pairs()
+            if v is not None and any(LIST_UPDATE.of(s) == "extend" for s in self.analysis.updates)}
         changed = True
         while changed:
             changed = False
             for a, b in copies:
-                if (a in listy) != (b in listy):
-                    listy |= {a, b}
+                if (a in list_valued) != (b in list_valued):
+                    list_valued |= {a, b}
                     changed = True
-        return mutable, listy
+        return mutable, list_valued
 
     def contribute(self, name: str, expr, fresh: bool, out: list) -> None:
         dname = self.grad_name(name)
