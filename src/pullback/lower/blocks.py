@@ -34,6 +34,7 @@ import sys
 
 import gast
 
+from ..ir.annotations import BLOCK, CATCH, CAUGHT, ENTERED
 from ..ir.nodes import assign, clone, dotted_name, if_, load, not_, stored_in_order, walk
 from .common import always_exits, at_line, load_counts, located_error
 from .unbound import first_use
@@ -101,7 +102,8 @@ class Blocks:
             entered = self.namer.fresh("entered")
             inner = [assign(item.optional_vars.id, load(entered))] + inner
         new = if_(item.context_expr, inner)
-        new.block, new.entered = "with", entered
+        BLOCK.set(new, "with")
+        ENTERED.set(new, entered)
         return new
 
     def try_(self, s):
@@ -116,7 +118,9 @@ class Blocks:
                        ctx=gast.Load())
         self.namer.reserve("isinstance")  # the builtin, never a fresh name
         new = if_(load(flag), self.block(s.body), self.handlers(s.handlers, caught))
-        new.block, new.catch, new.caught = "try", catch, caught
+        BLOCK.set(new, "try")
+        CATCH.set(new, catch)
+        CAUGHT.set(new, caught)
         out = [new]
         if s.orelse:  # runs when the body completed, outside the try: not caught
             out.append(if_(load(flag), self.block(s.orelse)))

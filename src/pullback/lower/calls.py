@@ -38,6 +38,7 @@ import numpy as np
 
 from .. import rules
 from ..frontend.parse import MISSING, is_library, passed_through
+from ..ir.annotations import BUILTIN
 from ..ir.nodes import assign, attribute_chain, binop, call, const, dotted_name, load, walk
 
 
@@ -213,12 +214,12 @@ class Calls:
                             and isinstance(n.ctx, gast.Store) for n in walk(self.parsed.tree)):
             return expr
         whole = gast.Call(func=load(self.namer.spelled_builtin("tuple")), args=[expr], keywords=[])
-        whole.func.builtin = builtins.tuple  # pullback's own call
+        BUILTIN.set(whole.func, builtins.tuple)  # pullback's own call
         return whole
 
     def builtin(self, func):
         """The builtin function `func` names (a name no local or global hides), or None."""
-        if getattr(func, "builtin", None) is not None:
+        if BUILTIN.of(func) is not None:
             return func.builtin  # a call pullback wrote
         if not isinstance(func, gast.Name) or func.id in self.locals \
                 or func.id in self.local_functions:

@@ -19,6 +19,7 @@ import types
 import gast
 
 from ..errors import UnsupportedSyntaxError
+from ..ir.annotations import BLOCK, ORIGIN
 from ..ir.nodes import walk
 
 
@@ -33,7 +34,7 @@ def at_line(node, lineno):
 def located_error(what, node, location):
     """Raise the error for an unsupported construct at `node` (a node of a function
     inlined from elsewhere carries `origin`: its own location and line)."""
-    origin, lineno = getattr(node, "origin", (location, None))
+    origin, lineno = ORIGIN.of(node) or (location, None)
     where = node if lineno is None else types.SimpleNamespace(lineno=lineno)
     raise UnsupportedSyntaxError(f"unsupported construct: {what}", origin.describe(where))
 
@@ -83,6 +84,6 @@ def always_exits(stmts) -> bool:
     if isinstance(last, (gast.Return, gast.Raise)):
         return True
     if isinstance(last, gast.If):
-        return always_exits(last.body) and (getattr(last, "block", None) == "with"
+        return always_exits(last.body) and (BLOCK.of(last) == "with"
                                             or always_exits(last.orelse))
     return False

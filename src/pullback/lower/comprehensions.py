@@ -37,6 +37,7 @@ import builtins
 import gast
 
 from ..frontend.parse import MISSING
+from ..ir.annotations import BUILTIN
 from ..ir.nodes import assign, call, clone, dotted_name, if_, load, store, tuple_of, walk
 from .common import at_line, rename
 
@@ -165,7 +166,7 @@ class Comprehensions:
                 return gast.ListComp(elt=elt, generators=[for_clause(store(names[0]),
                                                                      expr.args[1])])
             zipped = gast.Call(func=load("zip"), args=expr.args[1:], keywords=[])
-            zipped.builtin = builtins.zip
+            BUILTIN.set(zipped, builtins.zip)
             target = tuple_of(*[store(n) for n in names], ctx=gast.Store())
             return gast.ListComp(elt=elt, generators=[for_clause(target, zipped)])
         if found is builtins.filter:  # [v for v in values if test(v)]

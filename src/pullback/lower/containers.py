@@ -33,6 +33,7 @@ import builtins
 
 import gast
 
+from ..ir.annotations import LIST_UPDATE, POPPED
 from ..ir.nodes import assign, call, clone, const, if_, load, not_, store, tuple_of, walk
 from .comprehensions import for_clause
 
@@ -165,7 +166,7 @@ class Containers:
         update = gast.Expr(value=gast.Call(func=gast.Attribute(
             value=load(name), attr="pop", ctx=gast.Load()), args=[clone(index)],
             keywords=[]))
-        update.list_update = "pop"
-        update.popped = read  # the value to put back
+        LIST_UPDATE.set(update, "pop")
+        POPPED.set(update, read)  # the value to put back
         out += [read, update]
         return load(popped)

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import gast
 
+from ..ir.annotations import BLOCK, EXIT_TEST, IS_RETURN
 from ..ir.nodes import assign, binop, const, if_, load, not_
 from .common import always_exits, at_line
 
@@ -110,7 +111,7 @@ class ControlFlow:
         for i, stmt in enumerate(stmts):
             last = i == len(stmts) - 1
             if tail and not last and isinstance(stmt, gast.If) \
-                    and not getattr(stmt, "block", None):  # a try body or with body: the
+                    and not BLOCK.of(stmt):  # a try body or with body: the
                 # rest must not run inside it (guarded by flags instead)
                 # `if c: return a` followed by more code: the rest belongs in the other branch.
                 rest = stmts[i + 1:]
@@ -137,7 +138,7 @@ class ControlFlow:
         lineno = getattr(stmt, "lineno", None)
         if isinstance(stmt, gast.Return):
             new = [at_line(assign(self.result, stmt.value), lineno)]
-            new[0].is_return = True
+            IS_RETURN.set(new[0], True)
             if tail:
                 return new, set()
             new.append(at_line(assign(self.returned, const(True)), lineno))
@@ -164,7 +165,7 @@ class ControlFlow:
                 if isinstance(stmt, gast.For):
                     body.append(at_line(if_(_any_flag(exits), [gast.Break()]), lineno))
                 else:
-                    stmt.exit_test = _any_flag(exits)
+                    EXIT_TEST.set(stmt, _any_flag(exits))
             stmt.body = body or [gast.Pass()]
             return pre + [stmt], flags & {self.returned_name}
         return [stmt], set()

@@ -48,6 +48,16 @@ import gast
 
 from .. import rules
 from ..frontend.check import is_list_update
+from ..ir.annotations import (
+    AUGMENTED,
+    BLOCK,
+    BUILTIN,
+    EFFECT,
+    IS_RETURN,
+    LIST_UPDATE,
+    MOVED,
+    ORIGIN,
+)
 from ..ir.naming import op_name
 from ..ir.nodes import (
     assign,
@@ -147,13 +157,13 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions)
             self.lineno = getattr(stmt, "lineno", self.lineno)
             lineno = self.lineno
             new = self.stmt(stmt)
-            origin = getattr(stmt, "origin", None)  # a statement of an inlined function
+            origin = ORIGIN.of(stmt)  # a statement of an inlined function
             for node in new:
                 at_line(node, lineno)
-                if origin is not None and getattr(node, "origin", None) is None:
-                    node.origin = origin
-                if getattr(stmt, "is_return", False):  # the result may alias what it returns
-                    node.is_return = True
+                if origin is not None and ORIGIN.of(node) is None:
+                    ORIGIN.set(node, origin)
+                if IS_RETURN.of(stmt):  # the result may alias what it returns
+                    IS_RETURN.set(node, True)
             out.extend(new)
         return out
 
@@ -178,7 +188,7 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions)
             update = gast.Expr(value=gast.Call(func=gast.Attribute(
                 value=load(s.value.func.value.id), attr=s.value.func.attr, ctx=gast.Load()),
                 args=[item], keywords=[]))
-            update.list_update = s.value.func.attr
+            LIST_UPDATE.set(update, s.value.func.attr)
             out.append(update)
         elif isinstance(s, gast.Expr) and not isinstance(s.value, gast.Constant):
             self.effect(s.value, out)
@@ -188,7 +198,7 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions)
             exc = None if s.exc is None else self.atom(s.exc, out)
             cause = None if s.cause is None else self.atom(s.cause, out)
             out.append(gast.Raise(exc=exc, cause=cause))
-        elif isinstance(s, gast.If) and getattr(s, "block", None):
+        elif isinstance(s, gast.If) and BLOCK.of(s):
             self.marked_block(s, out)
         elif isinstance(s, gast.If):
             test = self.name_atom(s.test, out)
@@ -215,7 +225,7 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions)
         if s.block == "try":
             for t in walk(gast.Module(body=new.body, type_ignores=[])):
                 if isinstance(t, gast.Assign) and isinstance(t.targets[0], gast.Subscript) \
-                        or getattr(t, "list_update", None):
+                        or LIST_UPDATE.of(t):
                     self.error("an in-place write or list update in a try body (if an "
                                "exception stopped the body after it, its effect would "
                                "outlive the body, which pullback does not follow); make the "
@@ -235,7 +245,7 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions)
         value = self.simple(expr, out)
         name = self.namer.fresh("unused")
         out.append(assign(name, value))
-        out[-1].effect = True
+        EFFECT.set(out[-1], True)
 
     def assign_to(self, target, value, out):
         if isinstance(target, gast.Name) and self.bind_callable(target.id, value, out):
@@ -262,7 +272,7 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions)
             simple = self.simple(value, out)
             out.append(assign(target.id, simple))
             if isinstance(simple, gast.Name) and simple.id in self.built:
-                out[-1].moved = True  # the new list's only name from now on
+                MOVED.set(out[-1], True)  # the new list's only name from now on
         elif isinstance(target, gast.Subscript):
             atom = self.atom(value, out)
             base = self.atom(target.value, out)
@@ -310,7 +320,7 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions)
         base = self.atom(target.value, out)
         name = self.namer.fresh("unused")
         out.append(assign(name, call("set_attribute", base, const(target.attr), atom)))
-        out[-1].effect = True
+        EFFECT.set(out[-1], True)
 
     def augassign(self, s, out):
         target = s.target
@@ -323,7 +333,7 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions)
         if isinstance(target, gast.Name):
             rhs = self.atom(s.value, out)
             out.append(assign(target.id, binop(load(target.id), s.op, rhs)))
-            out[-1].augmented = target.id  # NumPy would update the array in place
+            AUGMENTED.set(out[-1], target.id)  # NumPy would update the array in place
             return
         base = self.atom(target.value, out)
         index = self.index(target.slice, out)
@@ -348,8 +358,8 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions)
             return simple
         name = self.namer.fresh(hint or _base_name(expr))
         out.append(assign(name, simple))
-        if getattr(expr, "origin", None) is not None:  # from an inlined function's body
-            out[-1].origin = expr.origin
+        if ORIGIN.of(expr) is not None:  # from an inlined function's body
+            ORIGIN.set(out[-1], expr.origin)
         return load(name)
 
     def name_atom(self, expr, out):
@@ -423,7 +433,7 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions)
                     gast.List(elts=expr.elts, ctx=gast.Load()), out)
             made = gast.Call(func=load(self.namer.spelled_builtin("set")), args=[items],
                              keywords=[])
-            made.func.builtin = builtins.set
+            BUILTIN.set(made.func, builtins.set)
             return made
         if isinstance(expr, gast.Dict):
             return gast.Dict(keys=[self.atom(k, out) for k in expr.keys],

@@ -42,6 +42,7 @@ from ..errors import PullbackError, UnsupportedSyntaxError
 from ..frontend.check import check
 from ..frontend.parse import MISSING, is_library, lookup_free, parse_function
 from ..helpers import HELPERS
+from ..ir.annotations import ANONYMOUS, INLINED_FROM, ORIGIN, SENTINEL
 from ..ir.naming import RESERVED
 from ..ir.nodes import (
     assign,
@@ -135,7 +136,7 @@ class Inlining:
                         "level)", callee.location.describe(node))
             self.readable[func] = callee
         head = name.split(".")[0]
-        if self.parsed.is_rebindable(head) and not getattr(expr, "origin", None) \
+        if self.parsed.is_rebindable(head) and not ORIGIN.of(expr) \
                 and not isinstance(self.parsed.lookup(head), types.ModuleType):
             self.parsed.inlined[None, head] = self.parsed.lookup(head)  # the body is built in
         return self.readable[func]
@@ -151,7 +152,7 @@ class Inlining:
         if name is None or name.split(".")[0] in self.locals | set(self.local_functions) \
                 or any(isinstance(a, gast.Starred) for a in expr.args) \
                 or any(k.arg is None for k in expr.keywords) \
-                or (getattr(expr, "origin", None) and "." in name):
+                or (ORIGIN.of(expr) and "." in name):
             return None
         func = self.parsed.resolve(expr.func)
         if not inspect.isfunction(func) or func is self.parsed.func or func in self.inlining \
@@ -177,7 +178,7 @@ class Inlining:
         or module function, stand for it in the body, so calls through them are resolved
         and inlined in turn."""
         name = fdef.name
-        label = name if callee is not None or not getattr(fdef, "anonymous", False) \
+        label = name if callee is not None or not ANONYMOUS.of(fdef) \
             else "a lambda"
         key = name if callee is None else callee.func
         # Nested functions are finitely many: an endless chain of inlining repeats one, or
@@ -204,7 +205,7 @@ class Inlining:
         if callee is not None:
             for node in walk(gast.Module(body=body, type_ignores=[])):
                 if getattr(node, "lineno", None) is not None:  # errors show the callee's line,
-                    node.origin = (callee.location, node.lineno)  # later stages the call's
+                    ORIGIN.set(node, (callee.location, node.lineno))  # later stages the call's
                     node.lineno = getattr(expr, "lineno", None) or self.lineno
         stored = set(stored_in_order(*body))
         values, fixed = {}, {}  # parameter -> atom bound to it, or expression it stands for
@@ -255,7 +256,7 @@ class Inlining:
         spelled = {fresh: own for own, fresh in renamed.items()}
         for unset in maybe_unset(inner):  # the error names the variable as written
             out.append(assign(unset, call("unbound", const(spelled.get(unset, unset)))))
-            out[-1].sentinel = True
+            SENTINEL.set(out[-1], True)
         stmts = ControlFlow(self.namer).function(body)
         self.inlining.append(key)
         try:
@@ -264,8 +265,8 @@ class Inlining:
             self.inlining.pop()
         if callee is not None:  # codegen prints where the statements come from
             for s in out[start:]:
-                if getattr(s, "inlined_from", None) is None:
-                    s.inlined_from = callee.func
+                if INLINED_FROM.of(s) is None:
+                    INLINED_FROM.set(s, callee.func)
         return stmts[-1].value
 
     def gathered(self, expr, args, positional, label) -> dict:
@@ -357,7 +358,7 @@ class Inlining:
 
     def shown(self, name) -> str:
         """A local function as the user knows it."""
-        if getattr(self.local_functions[name], "anonymous", False):
+        if ANONYMOUS.of(self.local_functions[name]):
             return "a lambda"
         return f"the nested function {name!r}"
 
@@ -439,7 +440,7 @@ def _standing_for(fixed):
         new = clone(fixed[node.id])
         new.lineno = getattr(node, "lineno", None)
         if hasattr(node, "origin"):
-            new.origin = node.origin
+            ORIGIN.set(new, node.origin)
         return new
 
     return replace

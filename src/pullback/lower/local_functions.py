@@ -34,6 +34,7 @@ from __future__ import annotations
 import gast
 
 from ..errors import UnsupportedSyntaxError
+from ..ir.annotations import ANONYMOUS
 from ..ir.nodes import assign, load, walk
 from .common import at_line, called_or_passed
 
@@ -96,7 +97,7 @@ def extract_local_functions(tree, namer, parsed) -> dict:
             self.inside = False
             name = namer.fresh("lambda")
             found[name] = lambda_as_def(name, node)
-            found[name].anonymous = True
+            ANONYMOUS.set(found[name], True)
             return at_line(load(name), getattr(node, "lineno", None))
 
     Extract().visit(tree)

@@ -42,6 +42,7 @@ import builtins
 import gast
 
 from ..frontend.parse import MISSING
+from ..ir.annotations import BUILTIN, EXIT_TEST
 from ..ir.nodes import assign, binop, call, clone, const, if_, load, store, stored_in_order, walk
 
 _RESIZING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear"}
@@ -119,7 +120,7 @@ class Loops:
     def iteration(self, target, it, index, out):
         """(length atom, [(target, element expr)]) for iterating `it` with index `index`."""
         it = self.starred_zip(it)
-        callee = getattr(it, "builtin", None) or (
+        callee = BUILTIN.of(it) or (
             self.parsed.resolve(it.func) if isinstance(it, gast.Call) else None)
         if callee is builtins.reversed and len(it.args) == 1 and not it.keywords:
             backwards = self.namer.fresh("back")  # the index from the end
@@ -203,7 +204,7 @@ class Loops:
         body = self.block(s.body)
         recompute: list = []
         recompute.append(assign(cond, self.simple(clone(test), recompute)))
-        exit_test = getattr(s, "exit_test", None)
+        exit_test = EXIT_TEST.of(s)
         if exit_test is not None:
             stop = self.name_atom(exit_test, body)
             body.append(if_(stop, [assign(cond, const(False))], recompute))

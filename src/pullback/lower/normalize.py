@@ -71,6 +71,7 @@ import builtins
 
 import gast
 
+from ..ir.annotations import SENTINEL
 from ..ir.naming import Namer, all_names
 from ..ir.nodes import assign, call, const, parameters, stored_in_order, walk
 from . import inlining
@@ -126,7 +127,7 @@ def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
     for name in unset:
         sentinels.append(at_line(assign(name, call("unbound", const(name))),
                                  getattr(tree, "lineno", None)))
-        sentinels[-1].sentinel = True
+        SENTINEL.set(sentinels[-1], True)
     body = shadowed + defaults + sentinels + body
     new = gast.FunctionDef(
         name=tree.name, args=tree.args, body=body, decorator_list=[], returns=None,

@@ -50,6 +50,7 @@ from __future__ import annotations
 import gast
 
 from ..errors import UnsupportedSyntaxError
+from ..ir.annotations import BLOCK, MERGES, PHI, PHIS, SENTINEL, SPELLING, UNINITIALIZED
 from ..ir.naming import RESERVED
 from ..ir.nodes import assign, is_loop_exit, load, map_names, parameters, stored_in_order
 from .common import load_counts
@@ -97,7 +98,7 @@ class _Env:
 
 def _copy(target, source, lineno):
     node = assign(target, load(source))
-    node.phi = True
+    PHI.set(node, True)
     node.lineno = lineno
     return node
 
@@ -111,7 +112,7 @@ def to_ssa(tree: gast.FunctionDef, describe=str) -> gast.FunctionDef:
     ssa.loads = load_counts(gast.Module(body=list(tree.body), type_ignores=[]))
     ssa.first.update(params)
     tree.body = ssa.block(tree.body, env)
-    tree.spelling = ssa.spelling
+    SPELLING.set(tree, ssa.spelling)
     return tree
 
 
@@ -171,7 +172,7 @@ class _SSA:
             target = s.targets[0]
             s.value = self.rename(s.value, env)
             if isinstance(target, gast.Name):
-                new = self.namer.fresh(f"{target.id}_unset") if getattr(s, "sentinel", False) \
+                new = self.namer.fresh(f"{target.id}_unset") if SENTINEL.of(s) \
                     else self.version(target.id)
                 self.spelling.setdefault(new, target.id)
                 env[target.id] = new
@@ -185,9 +186,9 @@ class _SSA:
             env_body, env_else = _Env(env), _Env(env)
             s.body = self.block(s.body, env_body)
             s.orelse = self.block(s.orelse, env_else)
-            s.merges = []
+            MERGES.set(s, [])
             body_exits = _never_falls_through(s.body)
-            else_exits = getattr(s, "block", None) == "with" or _never_falls_through(s.orelse)
+            else_exits = BLOCK.of(s) == "with" or _never_falls_through(s.orelse)
             if body_exits or else_exits:
                 # a branch that raises never reaches what follows: no merge, the other
                 # branch's versions hold after the if (with both raising, none is read)
@@ -271,8 +272,8 @@ class _SSA:
         else:
             body = body + back
         s.body = body or [gast.Pass()]
-        s.phis = list(phis.values())
-        s.uninitialized = [phi for var, phi in phis.items() if var not in incoming]
+        PHIS.set(s, list(phis.values()))
+        UNINITIALIZED.set(s, [phi for var, phi in phis.items() if var not in incoming])
         self.maybe_unbound |= set(s.uninitialized)  # after zero iterations
         env.update({var: body_env[var] for var in stored  # (not those set only where it
                     if var not in phis and var in body_env})  # raises)
@@ -289,6 +290,6 @@ def _never_falls_through(stmts) -> bool:
         if isinstance(s, gast.Raise):
             return True
         if isinstance(s, gast.If) and _never_falls_through(s.body) and (
-                getattr(s, "block", None) == "with" or _never_falls_through(s.orelse)):
+                BLOCK.of(s) == "with" or _never_falls_through(s.orelse)):
             return True
     return False
