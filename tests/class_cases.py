@@ -262,3 +262,44 @@ def layer_from_a_dict(W, b, x):
 def function_from_a_list(x):
     fs = [np.sin, np.cos]
     return fs[0](x)
+
+
+# __init__ bodies written as people write them: one tuple assignment, annotations, a
+# constant default beside them; the swapped order stores b in w's attribute
+class PairInit:
+    def __init__(self, w, b):
+        self.w, self.b = w, b
+
+    def __call__(self, z):
+        return self.w * z + self.b
+
+
+class AnnotatedInit:
+    def __init__(self, w: np.ndarray, scale: float) -> None:
+        self.w: np.ndarray = w
+        self.scale: float = scale
+        self.calls = 0
+
+    def energy(self, x):
+        return self.scale * np.sum((self.w * x) ** 2)
+
+
+class SwappedInit:
+    def __init__(self, w, b):
+        self.w, self.b = b, w
+
+    def value(self):
+        return self.w ** 2 * self.b
+
+
+def tuple_assigned_init(w, b, x):
+    f = PairInit(w, b)
+    return f(f(x))
+
+
+def annotated_init(w, scale, x):
+    return AnnotatedInit(w, scale).energy(x)
+
+
+def swapped_tuple_init(w, b):
+    return SwappedInit(w, b).value()

@@ -250,6 +250,9 @@ BUILT = [
     (cc.namedtuple_built_inside, (0.7, -1.2), (0, 1)),
     (cc.same_argument_twice, (RNG.normal(size=3),), (0,)),
     (cc.inherited_with_super, (0.8, 1.1), (0, 1)),
+    (cc.tuple_assigned_init, (0.7, -0.4, 1.3), (0, 1, 2)),
+    (cc.annotated_init, (RNG.normal(size=3), 0.6, RNG.normal(size=3)), (0, 1, 2)),
+    (cc.swapped_tuple_init, (0.9, -1.4), (0, 1)),
 ]
 
 

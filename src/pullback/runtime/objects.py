@@ -142,8 +142,9 @@ def record_fields(cls):
     stores its arguments as they were passed: a namedtuple; a dataclass with its generated
     `__init__`, no `__post_init__`, fields not in `__init__` set from defaults; a class
     whose `__init__` body is `self.<attr> = <parameter>` and `self.<attr> = <constant>`
-    statements. None for any other class (its construction is refused: pullback cannot
-    see what the object's attributes are made of)."""
+    statements (annotated, or several in one tuple assignment: `self.w, self.b = w, b`).
+    None for any other class (its construction is refused: pullback cannot see what the
+    object's attributes are made of)."""
     if type(cls) is not type or cls.__setattr__ is not object.__setattr__:
         return None
     fields = getattr(cls, "_fields", None)
@@ -193,19 +194,42 @@ def _simple_init(init):
         if isinstance(stmt, gast.Pass) or (isinstance(stmt, gast.Expr) and isinstance(
                 stmt.value, gast.Constant) and isinstance(stmt.value.value, str)):
             continue
-        if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
-                and isinstance(stmt.targets[0], gast.Attribute)
-                and isinstance(stmt.targets[0].value, gast.Name)
-                and stmt.targets[0].value.id == self_name):
+        pairs = _stores(stmt, self_name)
+        if pairs is None:
             return None
-        attr, value = stmt.targets[0].attr, stmt.value
-        if any(attr in stored for stored in out.values()):
-            return None  # stored twice: the second value wins
-        if isinstance(value, gast.Name) and value.id in out:
-            out[value.id] += (attr,)
-        elif not (isinstance(value, gast.Constant) and not isinstance(value.value, complex)):
-            return None
+        for attr, value in pairs:
+            if any(attr in stored for stored in out.values()):
+                return None  # stored twice: the second value wins
+            if isinstance(value, gast.Name) and value.id in out:
+                out[value.id] += (attr,)
+            elif not (isinstance(value, gast.Constant) and not isinstance(value.value, complex)):
+                return None
     return out
+
+
+def _stores(stmt, self_name):
+    """[(attribute, value)] for a statement that stores into attributes of `self_name`:
+    `self.w = w`, `self.w: np.ndarray = w`, `self.w, self.b = w, b`; None for any other."""
+    import gast
+
+    def attribute(target):
+        return target.attr if isinstance(target, gast.Attribute) and isinstance(
+            target.value, gast.Name) and target.value.id == self_name else None
+
+    if isinstance(stmt, gast.AnnAssign) and stmt.value is not None \
+            and attribute(stmt.target) is not None:
+        return [(attribute(stmt.target), stmt.value)]
+    if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1):
+        return None
+    target, value = stmt.targets[0], stmt.value
+    if attribute(target) is not None:
+        return [(attribute(target), value)]
+    if isinstance(target, gast.Tuple) and isinstance(value, gast.Tuple) \
+            and len(target.elts) == len(value.elts) \
+            and all(attribute(t) is not None for t in target.elts) \
+            and all(isinstance(v, (gast.Name, gast.Constant)) for v in value.elts):
+        return [(attribute(t), v) for t, v in zip(target.elts, value.elts)]
+    return None
 
 
 def field_grad(g, obj, attrs):
