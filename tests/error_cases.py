@@ -99,8 +99,10 @@ def uses_nested_def(x):
 
 
 def uses_starred(x):
-    head, *tail = (x, 2.0 * x, 3.0 * x)  # <- here
-    return head * tail[0]
+    total = 0.0
+    for head, *tail in [(x, 2.0 * x), (x, 3.0 * x)]:  # <- here
+        total = total + head * tail[0]
+    return total
 
 
 def lambda_inside_nested_def(x):

@@ -379,6 +379,47 @@ def test_pullbacks_own_run_time_refusals_are_not_caught_by_the_users_except():
     assert "raise_own(caught)" in pullback.source(sc.try_catches_everything)
 
 
+def _head_and_rest(v):
+    head, *rest = v
+    return head * np.sum(rest)
+
+
+def _init_and_last(v):
+    *init, last = v
+    return sum(x ** 2 for x in init) * last
+
+
+def _first_middle_last(v):
+    first, *middle, last = v
+    return first * last + len(middle) * middle[0]
+
+
+def _starred_from_a_display(v):
+    a, *rest = [v[0], v[1] * 2.0]
+    return a * rest[0] * len(rest)
+
+
+def _two_then_rest(v):
+    a, b, *rest = v
+    return a * b + (rest[0] if rest else 0.0)
+
+
+@pytest.mark.parametrize("f", [_head_and_rest, _init_and_last, _first_middle_last,
+                               _starred_from_a_display, _two_then_rest])
+def test_starred_assignment_targets(f):
+    """`a, *rest = values`: rest is the list of the values between, as in Python."""
+    assert_grad_matches(f, (V,))
+    value, grad = pullback.value_and_grad(f)(V)
+    assert value == pytest.approx(f(V))
+
+
+def test_starred_assignment_closed_form_and_too_short_values():
+    v = np.array([2.0, 3.0, 5.0])
+    # head * (v1 + v2): d/dv = (v1 + v2, head, head)
+    np.testing.assert_allclose(pullback.grad(_head_and_rest)(v), [8.0, 2.0, 2.0])
+    same_failure(_first_middle_last, (np.array([1.0]),))
+
+
 def test_unpacking_a_sequence_of_another_length_raises_as_in_f():
     def fallback(x, pair):
         try:

@@ -91,7 +91,8 @@ def check(tree: gast.FunctionDef, location) -> None:
         in_calls = {id(a) for node in nodes.walk(stmt) if isinstance(node, gast.Call)
                     for a in node.args}  # f(*xs): the one place a starred value may be
         for node in nodes.walk(stmt):
-            if isinstance(node, gast.Starred) and id(node) not in in_calls:
+            if isinstance(node, gast.Starred) and id(node) not in in_calls \
+                    and not isinstance(node.ctx, gast.Store):  # targets: _check_target
                 reject(node, "starred expression (*x) outside the arguments of a call")
             if isinstance(node, ALLOWED):
                 _check_detail(node, reject)
@@ -157,8 +158,13 @@ def _check_target(target, reject, stmt) -> None:
     if isinstance(target, gast.Name):
         return
     if isinstance(target, (gast.Tuple, gast.List)):
+        starred = [e for e in target.elts if isinstance(e, gast.Starred)]
+        if starred and not (isinstance(stmt, gast.Assign) and len(starred) == 1
+                            and isinstance(starred[0].value, gast.Name)):
+            reject(stmt, "starred assignment target other than `a, *rest = values` "
+                         "(one starred name, in an assignment)")
         for elt in target.elts:
-            _check_target(elt, reject, stmt)
+            _check_target(elt.value if isinstance(elt, gast.Starred) else elt, reject, stmt)
         return
     if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
         return

@@ -286,7 +286,8 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions)
             self.error(f"assignment to {type(target).__name__}", target)
 
     def unpack(self, targets, value, out):
-        if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(targets):
+        if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(targets) \
+                and not any(isinstance(t, gast.Starred) for t in targets):
             if any(isinstance(e, gast.Starred) for e in value.elts):
                 self.error("starred expression", value)
             stored = {n.id for t in targets for n in walk(t) if isinstance(n, gast.Name)}
@@ -302,15 +303,35 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions)
                 self.assign_to(target, atom, out)
             return
         seq = self.atom(value, out)
-        # Python unpacks only a sequence of exactly that length (a ValueError otherwise,
-        # which an except clause may catch): the reads below would not notice
-        out.append(assign(self.namer.fresh("unpacked"), call("unpack_check", seq,
-                                                              const(len(targets)))))
-        for i, target in enumerate(targets):
-            if isinstance(target, gast.Starred):
-                self.error("starred assignment target", target)
-            item = gast.Subscript(value=seq, slice=const(i), ctx=gast.Load())
-            self.assign_to(target, item, out)
+        starred = [i for i, t in enumerate(targets) if isinstance(t, gast.Starred)]
+        # Python unpacks only a sequence of exactly that length (at least that many beside
+        # a starred target; a ValueError otherwise, which an except clause may catch): the
+        # reads below would not notice
+        fixed = len(targets) - len(starred)
+        out.append(assign(self.namer.fresh("unpacked"), call(
+            "unpack_check", seq, const(fixed), const(bool(starred)))))
+        if not starred:
+            for i, target in enumerate(targets):
+                self.assign_to(target, gast.Subscript(value=seq, slice=const(i),
+                                                      ctx=gast.Load()), out)
+            return
+        # a, *rest, z = values: the items before the star from the front, those after it
+        # from the back, and the star's name a list of the ones between
+        star = starred[0]
+        after = len(targets) - star - 1
+        for i, target in enumerate(targets[:star]):
+            self.assign_to(target, gast.Subscript(value=seq, slice=const(i), ctx=gast.Load()),
+                           out)
+        length = self.namer.fresh("n")
+        out.append(assign(length, call(self.namer.spelled_builtin("len"), seq)))
+        stop = binop(load(length), gast.Sub(), const(after))
+        middle = gast.Subscript(value=seq, slice=gast.Slice(lower=const(star), upper=stop,
+                                                            step=None), ctx=gast.Load())
+        self.assign_to(targets[star].value, gast.Call(func=load("list"), args=[middle],
+                                                      keywords=[]), out)
+        for j, target in enumerate(targets[star + 1:]):
+            item = binop(load(length), gast.Sub(), const(after - j))
+            self.assign_to(target, gast.Subscript(value=seq, slice=item, ctx=gast.Load()), out)
 
     def set_attribute(self, target, atom, out):
         """obj.attr = v as `unused = set_attribute(obj, 'attr', v)`, a call made for its

@@ -511,15 +511,17 @@ def diagonal_index(a):
     return (steps,) * a.ndim
 
 
-def unpack_check(values, n):
-    """`a, b = values` unpacks exactly n values, or raises Python's ValueError."""
+def unpack_check(values, n, starred=False):
+    """`a, b = values` unpacks exactly n values (`a, *rest, b = values` at least n), or
+    raises Python's ValueError."""
     if values.__class__ is tuple and len(values) == n:
         return None
     got = len(values)
-    if got > n:
+    if got > n and not starred:
         raise ValueError(f"too many values to unpack (expected {n})")
     if got < n:
-        raise ValueError(f"not enough values to unpack (expected {n}, got {got})")
+        at_least = "at least " if starred else ""
+        raise ValueError(f"not enough values to unpack (expected {at_least}{n}, got {got})")
     return None
 
 
