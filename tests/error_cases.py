@@ -80,9 +80,9 @@ async def uses_async(x):  # <- here
 
 
 def uses_del(x):
-    tmp = x * 2.0
-    y = tmp + 1.0
-    del tmp  # <- here
+    tmps = [x * 2.0, x]
+    y = tmps[0] + 1.0
+    del tmps[0]  # <- here
     return y * x
 
 

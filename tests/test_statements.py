@@ -439,3 +439,55 @@ def test_unpacking_a_sequence_of_another_length_raises_as_in_f():
     assert_grad_matches(first_two, (V,))
     same_failure(first_two, (V[:1],))
     same_failure(lambda v: sum(a * b for a, b in v), ([(1.0, 2.0), (3.0, 4.0, 5.0)],))
+
+
+def _delete_a_temporary(v):
+    outer = np.outer(v, v)
+    total = np.sum(outer)
+    del outer
+    return total * 2.0
+
+
+def _delete_then_rebind(v):
+    a = v * 2.0
+    b = a ** 2
+    del a, b
+    a = v ** 3
+    return np.sum(a)
+
+
+def _delete_inside_a_loop(v):
+    y = v * 2.0
+    for i in range(2):
+        z = y * i
+        del z
+    return np.sum(y ** 2)
+
+
+def _read_after_delete(v):
+    a = v * 2.0
+    del a
+    return np.sum(a)  # noqa: F821 (f fails here too)
+
+
+@pytest.mark.parametrize("f", [_delete_a_temporary, _delete_then_rebind,
+                               _delete_inside_a_loop])
+def test_del_of_names(f):
+    assert_grad_matches(f, (V,))
+
+
+def test_a_name_read_after_del_fails_as_in_f():
+    same_failure(_read_after_delete, (V,))
+    with pytest.raises(UnboundLocalError):
+        pullback.grad(_read_after_delete)(V)
+
+
+def test_del_of_an_item_is_refused_at_its_line():
+    def drop_key(v):
+        d = {"a": v, "b": 2.0 * v}
+        del d["a"]
+        return np.sum(d["b"])
+
+    with pytest.raises(pullback.UnsupportedSyntaxError, match="del of an item") as info:
+        pullback.grad(drop_key)
+    assert 'del d["a"]' in str(info.value) or "del d['a']" in str(info.value)

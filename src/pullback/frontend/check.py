@@ -32,8 +32,8 @@ from ..ir import nodes
 ALLOWED = (
     # statements
     gast.Assign, gast.AugAssign, gast.AnnAssign, gast.If, gast.For, gast.While, gast.Break,
-    gast.Continue, gast.Return, gast.Pass, gast.Expr, gast.Raise, gast.Assert, gast.Try,
-    gast.ExceptHandler, gast.With, gast.withitem,
+    gast.Continue, gast.Delete, gast.Return, gast.Pass, gast.Expr, gast.Raise, gast.Assert,
+    gast.Try, gast.ExceptHandler, gast.With, gast.withitem,
     # expressions
     gast.BinOp, gast.UnaryOp, gast.BoolOp, gast.Compare, gast.Call, gast.IfExp, gast.Name,
     gast.Constant, gast.Attribute, gast.Subscript, gast.Slice, gast.Tuple, gast.List,
@@ -58,7 +58,6 @@ CONSTRUCT_NAMES = {
     gast.Await: "await expression",
     gast.Global: "global statement",
     gast.Nonlocal: "nonlocal statement",
-    gast.Delete: "del statement",
     gast.Raise: "raise statement",
     gast.Assert: "assert statement",
     gast.Import: "import statement inside the function",
@@ -122,6 +121,10 @@ def _check_detail(node, reject) -> None:
             _check_target(target, reject, node)
     elif isinstance(node, (gast.AugAssign, gast.AnnAssign)):
         _check_target(node.target, reject, node)
+    elif isinstance(node, gast.Delete) and not all(
+            isinstance(t, gast.Name) for t in node.targets):
+        reject(node, "del of an item, slice or attribute (del d[key]: use d.pop(key); "
+                     "del of names is supported)")
     elif isinstance(node, gast.For):
         _check_target(node.target, reject, node)
     elif isinstance(node, (gast.FunctionDef, gast.Lambda)):

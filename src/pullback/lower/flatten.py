@@ -57,6 +57,7 @@ from ..ir.annotations import (
     LIST_UPDATE,
     MOVED,
     ORIGIN,
+    SENTINEL,
 )
 from ..ir.naming import op_name
 from ..ir.nodes import (
@@ -209,6 +210,10 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions)
             self.while_(s, out)
         elif isinstance(s, gast.Break):
             out.append(s)
+        elif isinstance(s, gast.Delete):  # del x: reading x again fails, as in Python
+            for target in s.targets:
+                out.append(assign(target.id, call("unbound", const(target.id))))
+                SENTINEL.set(out[-1], True)
         elif isinstance(s, gast.Return):
             out.append(gast.Return(value=self.name_atom(s.value, out)))
         else:  # check.py rejects everything else first
