@@ -491,3 +491,35 @@ def test_del_of_an_item_is_refused_at_its_line():
     with pytest.raises(pullback.UnsupportedSyntaxError, match="del of an item") as info:
         pullback.grad(drop_key)
     assert 'del d["a"]' in str(info.value) or "del d['a']" in str(info.value)
+
+
+def _walrus_in_a_test(v):
+    if (n := np.sum(v ** 2)) > 1.0:
+        return n ** 2
+    return n
+
+
+def _walrus_in_a_comprehension(v):
+    kept = [y for x in v if (y := x * 2.0) > -1.0]
+    return sum(kept) * y  # y: the last value the comprehension bound, as in Python
+
+
+def _walrus_in_a_while_test(v):
+    total, i = 0.0, 0
+    while (i := i + 1) < 4:
+        total = total + v[i % 3] * i
+    return total
+
+
+def _walrus_short_circuited(v):
+    m = 0.5
+    if v[0] > 10.0 and (m := v[1] * 3.0) > 0.0:
+        return m
+    return m * v[2]
+
+
+@pytest.mark.parametrize("f", [_walrus_in_a_test, _walrus_in_a_comprehension,
+                               _walrus_in_a_while_test, _walrus_short_circuited])
+def test_assignment_expressions(f):
+    assert_grad_matches(f, (V,))
+    assert pullback.value_and_grad(f)(V)[0] == pytest.approx(f(V))

@@ -35,8 +35,8 @@ ALLOWED = (
     gast.Continue, gast.Delete, gast.Return, gast.Pass, gast.Expr, gast.Raise, gast.Assert,
     gast.Try, gast.ExceptHandler, gast.With, gast.withitem,
     # expressions
-    gast.BinOp, gast.UnaryOp, gast.BoolOp, gast.Compare, gast.Call, gast.IfExp, gast.Name,
-    gast.Constant, gast.Attribute, gast.Subscript, gast.Slice, gast.Tuple, gast.List,
+    gast.BinOp, gast.UnaryOp, gast.BoolOp, gast.Compare, gast.Call, gast.IfExp, gast.NamedExpr,
+    gast.Name, gast.Constant, gast.Attribute, gast.Subscript, gast.Slice, gast.Tuple, gast.List,
     gast.keyword, gast.FunctionDef, gast.Lambda, gast.arguments, gast.ListComp,
     gast.GeneratorExp, gast.comprehension, gast.Dict, gast.DictComp, gast.JoinedStr,
     gast.FormattedValue, gast.Starred, gast.Set, gast.SetComp,
@@ -70,7 +70,6 @@ CONSTRUCT_NAMES = {
     gast.Dict: "dict display",
     gast.Set: "set display",
     gast.Starred: "starred expression (*x)",
-    gast.NamedExpr: "assignment expression (:=)",
     gast.JoinedStr: "f-string",
     gast.Match: "match statement",
 }

@@ -399,6 +399,10 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions)
     def simple(self, expr, out):
         if is_atom(expr):
             return expr
+        if isinstance(expr, gast.NamedExpr):  # (n := value): n is set, the value is used
+            value = self.atom(expr.value, out)
+            self.assign_to(expr.target, value, out)
+            return value
         if isinstance(expr, gast.BinOp):
             return binop(self.atom(expr.left, out), expr.op, self.atom(expr.right, out))
         if isinstance(expr, gast.UnaryOp):
