@@ -754,7 +754,7 @@ CASES = [
     (OTHER, "a call made for its effect that receives an array (`rng.shuffle(b)`)",
      effect_call_on_an_array, (_v(),), 0),
     (OTHER, "`assert`", assert_statement, (0.5,), 0),
-    (OTHER, "assignment expression `:=`", walrus, (0.5,), 0),
+    (OTHER, "assignment expression `:=`", walrus, (0.8,), 0),
     (NO_RULE, "a `math` function without a derivative rule", function_without_rule,
      (2.5,), 0),
     (NO_RULE, "a NumPy function without a derivative rule", numpy_function_without_rule,
