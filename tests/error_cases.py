@@ -1,8 +1,7 @@
 """Functions pullback must refuse, each with the offending line marked `# <- here`.
 
 The tests find the marker with inspect, so the expected line number follows the
-file as it is edited. Where either of two constructs may fairly be reported first,
-the other is marked `# <- or here`.
+file as it is edited.
 
 None of these functions is meant to be called.
 """
@@ -61,18 +60,6 @@ def make_nonlocal_closure():
         return total * x
 
     return accumulate
-
-
-def uses_inner_nonlocal(x):
-    acc = 0.0
-
-    def bump(t):  # <- or here
-        nonlocal acc  # <- here
-        acc = acc + t
-        return acc
-
-    y = bump(x)
-    return y * x
 
 
 async def uses_async(x):  # <- here

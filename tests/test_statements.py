@@ -523,3 +523,67 @@ def _walrus_short_circuited(v):
 def test_assignment_expressions(f):
     assert_grad_matches(f, (V,))
     assert pullback.value_and_grad(f)(V)[0] == pytest.approx(f(V))
+
+
+def _nonlocal_accumulator(v):
+    total = 0.0
+
+    def add(x):
+        nonlocal total
+        total += x
+
+    for x in v:
+        add(x ** 2)
+    return total
+
+
+def _nonlocal_state_and_counter(v):
+    state, count = v[0], 0
+
+    def step(x):
+        nonlocal state, count
+        state = np.tanh(state * x)
+        count = count + 1
+        return state
+
+    for x in v:
+        step(x)
+    return state * count
+
+
+def _nonlocal_running_max(v):
+    best = -10.0
+
+    def see(x):
+        nonlocal best
+        if x > best:
+            best = x
+
+    for x in v:
+        see(x * 2.0)
+    return best
+
+
+@pytest.mark.parametrize("f", [_nonlocal_accumulator, _nonlocal_state_and_counter,
+                               _nonlocal_running_max])
+def test_nested_functions_setting_the_functions_variables(f):
+    assert_grad_matches(f, (V,))
+    assert pullback.value_and_grad(f)(V)[0] == pytest.approx(f(V))
+    assert pullback.jvp(f)(V, np.ones(3))[0] == pytest.approx(f(V))
+
+
+def _make_counter():
+    calls = 0
+
+    def scaled(x):
+        nonlocal calls  # the differentiated function itself sets its enclosing variable
+        calls += 1
+        return x * calls
+
+    return scaled
+
+
+def test_nonlocal_in_the_differentiated_function_itself_is_refused():
+    with pytest.raises(pullback.UnsupportedSyntaxError, match="nonlocal statement") as info:
+        pullback.grad(_make_counter())
+    assert "nonlocal calls" in str(info.value)

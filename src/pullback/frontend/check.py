@@ -12,8 +12,8 @@ Example: a function of the subset passes; anything else is refused where it stan
 ...     return x * 2.0
 >>> check(parse_function(f).tree, parse_function(f).location)
 >>> def g(x):
-...     del x
-...     return 1.0
+...     global counter
+...     return x
 >>> parsed = parse_function(g)
 >>> check(parsed.tree, parsed.location)
 Traceback (most recent call last):
@@ -57,7 +57,7 @@ CONSTRUCT_NAMES = {
     gast.YieldFrom: "yield from (generator function)",
     gast.Await: "await expression",
     gast.Global: "global statement",
-    gast.Nonlocal: "nonlocal statement",
+    gast.Nonlocal: "nonlocal statement (other than in a nested function's own body)",
     gast.Raise: "raise statement",
     gast.Assert: "assert statement",
     gast.Import: "import statement inside the function",
@@ -88,7 +88,11 @@ def check(tree: gast.FunctionDef, location) -> None:
     for stmt in tree.body:
         in_calls = {id(a) for node in nodes.walk(stmt) if isinstance(node, gast.Call)
                     for a in node.args}  # f(*xs): the one place a starred value may be
+        nested = {id(inner) for node in nodes.walk(stmt) if isinstance(node, gast.FunctionDef)
+                  for inner in node.body}  # statements of a nested function's own body
         for node in nodes.walk(stmt):
+            if isinstance(node, gast.Nonlocal) and id(node) in nested:
+                continue  # a nested function sets the function's variable (inlining.py)
             if isinstance(node, gast.Starred) and id(node) not in in_calls \
                     and not isinstance(node.ctx, gast.Store):  # targets: _check_target
                 reject(node, "starred expression (*x) outside the arguments of a call")

@@ -202,6 +202,10 @@ class Inlining:
                 given[k.arg] = k.value
         params += [a.id for a in (args.vararg, args.kwarg) if a is not None]
         body = clone(fdef.body)
+        # `nonlocal total` in a nested function: `total` is the function's own variable,
+        # which the inlined body sets and reads as it is (never made fresh)
+        shared = {n for s in body if isinstance(s, gast.Nonlocal) for n in s.names}
+        body = [s for s in body if not isinstance(s, gast.Nonlocal)]
         if callee is not None:
             for node in walk(gast.Module(body=body, type_ignores=[])):
                 if getattr(node, "lineno", None) is not None:  # errors show the callee's line,
@@ -232,7 +236,7 @@ class Inlining:
                 fixed[p] = defaults[p]
         start = len(out)  # the arguments are evaluated: what follows is the body
         self.only_called(body, fixed, label)
-        own = (set(params) - set(fixed)) | stored
+        own = ((set(params) - set(fixed)) | stored) - shared
         renamed = {v: self.namer.fresh(f"{name}_{v}") for v in sorted(own)}
         self.locals |= set(renamed.values())
         if callee is not None:
