@@ -66,6 +66,9 @@ class Transformed:
     # np./math. names the derivative rules call -> the original (unpatched) objects
     originals: dict = field(default_factory=dict)
     tangents_last: bool = False  # mode "jvp": the generated function takes them last
+    tree: object = None  # the final generated tree, for another backend's pass (emit/numba)
+    location: object = None  # where the user's source stands, for that pass's errors
+    compiled: dict = field(default_factory=dict)  # backend -> what it compiled (emit/numba)
 
     def fits(self, func, seen=None) -> bool:
         """Whether `func` has the code this was generated from, and its names and dotted
@@ -378,6 +381,7 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
                          dict(analysis.bindings), cells, dict(parsed.inlined), callees,
                          func.__code__)
     result.originals = originals
+    result.tree, result.location = out, parsed.location
     result.tangents_last = getattr(functions[0], "tangents_last", False)
     args = parsed.tree.args
     result.declared_defaults = (len(args.defaults), frozenset(
@@ -449,7 +453,7 @@ def _method_of(f):
     return f, None
 
 
-def _bound_method(make, f, wrt, optimize):
+def _bound_method(make, f, wrt, optimize, backend="numpy"):
     """`make` (grad, value_and_grad, vjp) of a bound method or callable object: the
     function under it, differentiated with `wrt` counted after the object (positions move
     by one, names stay), called with the object first. None for anything else."""
@@ -459,7 +463,7 @@ def _bound_method(make, f, wrt, optimize):
     shift = lambda w: w + 1 if isinstance(w, int) and not isinstance(w, bool) \
         and w >= 0 else w  # noqa: E731
     inner = make(func, wrt=tuple(map(shift, wrt)) if isinstance(wrt, (tuple, list))
-                 else shift(wrt), optimize=optimize)
+                 else shift(wrt), optimize=optimize, backend=backend)
 
     @functools.wraps(inner)
     def bound(*args, **kwargs):
@@ -469,7 +473,7 @@ def _bound_method(make, f, wrt, optimize):
     return bound
 
 
-def grad(f=None, wrt=0, optimize=True):
+def grad(f=None, wrt=0, optimize=True, backend="numpy"):
     """The gradient of scalar-valued `f` with respect to parameter(s) `wrt`.
 
     pullback reads `f`'s source (from a file or a notebook cell), generates the
@@ -482,6 +486,10 @@ def grad(f=None, wrt=0, optimize=True):
             or a tuple of them (then the gradient is a tuple in the same order).
         optimize: run the optimizing pass over the generated code (False gives the
             plain adjoint, for reading).
+        backend: "numpy" (the default: the generated Python runs as it is), "numba"
+            (compiled by Numba; refuses, with the line, what Numba cannot compile) or
+            "auto" (Numba where it can, else NumPy with a warning naming the reason);
+            see docs/backends.md.
 
     Returns:
         A function taking `f`'s arguments and returning the gradient: a float for a
@@ -504,12 +512,12 @@ def grad(f=None, wrt=0, optimize=True):
         ```
     """
     if f is not None and _method_of(f)[1] is not None:
-        return _bound_method(grad, f, wrt, optimize)
+        return _bound_method(grad, f, wrt, optimize, backend)
     return _decorator(f, lambda g: _named(
-        _bind(transform(g, wrt, "grad", optimize=optimize), g), g, "grad"))
+        _bind(transform(g, wrt, "grad", optimize=optimize), g, backend, wrt), g, "grad"))
 
 
-def value_and_grad(f=None, wrt=0, optimize=True):
+def value_and_grad(f=None, wrt=0, optimize=True, backend="numpy"):
     """A function returning `(f(*args), gradient)` in one sweep.
 
     The value comes from the forward sweep the gradient runs anyway, so asking for
@@ -522,13 +530,13 @@ def value_and_grad(f=None, wrt=0, optimize=True):
         ```
     """
     if f is not None and _method_of(f)[1] is not None:
-        return _bound_method(value_and_grad, f, wrt, optimize)
+        return _bound_method(value_and_grad, f, wrt, optimize, backend)
     return _decorator(f, lambda g: _named(
-        _bind(transform(g, wrt, "value_and_grad", optimize=optimize), g), g,
+        _bind(transform(g, wrt, "value_and_grad", optimize=optimize), g, backend, wrt), g,
         "value_and_grad"))
 
 
-def vjp(f=None, wrt=0, optimize=True):
+def vjp(f=None, wrt=0, optimize=True, backend="numpy"):
     """`vjp(f)(*args, seed)`: the vector-Jacobian product of f's output with `seed`.
 
     For `f` with an array (or non-scalar) output, the returned function takes `f`'s
@@ -545,10 +553,11 @@ def vjp(f=None, wrt=0, optimize=True):
         ```
     """
     if f is not None and _method_of(f)[1] is not None:
-        return _bound_method(vjp, f, wrt, optimize)
+        return _bound_method(vjp, f, wrt, optimize, backend)
 
     def build(g):
-        inner = _named(_bind(transform(g, wrt, "vjp", optimize=optimize), g), g, "vjp")
+        inner = _named(_bind(transform(g, wrt, "vjp", optimize=optimize), g, backend, wrt),
+                       g, "vjp")
 
         @functools.wraps(g)
         def vjp_call(*args, **kwargs):
@@ -720,8 +729,12 @@ rules.NONDIFF.add(stop_gradient)
 rules.NONDIFF.add(runtime.key_list)
 
 
-def _bind(transformed, func):
+def _bind(transformed, func, backend="numpy", wrt=None):
     bound = codegen.bind(transformed.code, func, transformed.constants)
+    if backend != "numpy":  # compiled by another backend, this one its fallback
+        from .emit import numba as numba_backend
+        bound = numba_backend.bind(transformed, func, _wrt_names(func, wrt)[0], backend,
+                                   bound)
     bound.__pullback_transform__ = transformed  # keeps its linecache entry while it lives
     return bound
 

@@ -1172,4 +1172,6 @@ def reverse(tree, analysis, wrt, mode="grad", single=True, calls=None, optimize=
     called with active arguments for `params`. Without `optimize`, the adjoint uses no
     shape facts, saves every loop value it reads, and accumulates by plain addition."""
     builder = Reverse(tree, analysis, wrt, mode, single, calls, optimize)
-    return builder.build(), builder.constants
+    out = builder.build()
+    out.adjoint_of = {adjoint: name for name, adjoint in builder.adjoints.items()}  # emit/numba
+    return out, builder.constants

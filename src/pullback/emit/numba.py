@@ -1,0 +1,412 @@
+"""The Numba backend: the generated gradient, reshaped for Numba's compiler and compiled.
+
+A pass over the final generated function (a separate pass: the other stages do not
+know about it) splits it in two. The entry guards stay in a Python function with the
+user's signature, which checks what the gradient assumed (see docs/guarantees.md), reads
+the globals and constants the computation uses (live, on every call: Numba would freeze
+a global's value at compile time) and calls the second part, the computation itself,
+compiled by `numba.njit` with the Numba versions of the runtime helpers
+(runtime/numba_helpers.py). A known-zero gradient `dW = 0.0` of an array W becomes
+`zero_like(W)` where W is defined, so that each variable has one type.
+
+Guarantees: the compiled gradient computes what the NumPy backend's computes, to
+rounding. What the pass can tell Numba cannot compile -- a call to a runtime helper
+with no Numba version, to a Python function that was not inlined, to a NumPy function
+Numba does not implement, an attribute of an object, a construct Numba has no form
+for, a global that is not a number, array or string -- is refused when the gradient is
+made, with the construct, its file and line and the source line (`backend="numba"`),
+or answered by the NumPy gradient with a warning naming the reason
+(`backend="auto"`). What only typing finds (a value of a type Numba cannot take, an
+argument form a NumPy function does not accept in Numba) is found on the first call
+with those types and reported, or answered, the same way. Only float64 arrays and
+Python or float64 numbers are differentiated by compiled code (float32 and complex
+inputs keep their NumPy gradients under "auto" and are refused under "numba").
+Numba is imported only when this backend is asked for.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import linecache
+import math
+import types
+import warnings
+
+import gast
+import numpy as np
+
+from ..errors import PullbackError, UnsupportedSyntaxError
+from ..frontend.parse import where_defined
+from ..helpers import HELPERS
+from ..ir.nodes import walk
+from . import codegen
+
+BACKENDS = ("numpy", "numba", "auto")
+RUN = "_pullback_compiled"  # the name the Python part calls the compiled part by
+# Builtins compiled code may call (Numba implements them for numbers, arrays and lists).
+BUILTINS = frozenset({"range", "len", "float", "int", "abs", "min", "max", "enumerate",
+                      "zip", "bool", "round", "sum"})
+# Methods and attributes of arrays, lists and tuples that compiled code may use.
+ATTRIBUTES = frozenset({"shape", "ndim", "size", "T", "dtype", "real", "imag", "append",
+                        "pop", "clear", "copy", "reshape", "sum", "ravel", "flatten",
+                        "transpose", "astype", "item", "dot", "mean", "max", "min", "cumsum",
+                        "prod", "conj", "flat", "fill"})
+FORBIDDEN = (gast.With, gast.Try, gast.Raise, gast.Assert, gast.Delete, gast.Global,
+             gast.Nonlocal, gast.FunctionDef, gast.ClassDef, gast.Lambda, gast.Dict,
+             gast.Set, gast.DictComp, gast.SetComp, gast.GeneratorExp, gast.Yield,
+             gast.YieldFrom, gast.Await, gast.JoinedStr, gast.Starred)
+_WHAT = {gast.With: "a with block", gast.Try: "a try block", gast.Raise: "raise",
+         gast.Assert: "assert", gast.Delete: "del", gast.Lambda: "a lambda",
+         gast.Dict: "a dict", gast.Set: "a set", gast.DictComp: "a dict comprehension",
+         gast.SetComp: "a set comprehension", gast.GeneratorExp: "a generator expression",
+         gast.JoinedStr: "an f-string", gast.Starred: "a starred expression",
+         gast.FunctionDef: "a nested function", gast.ClassDef: "a class"}
+
+
+def numba():
+    """The numba module, imported now (an optional dependency)."""
+    try:
+        return importlib.import_module("numba")
+    except ImportError:
+        raise PullbackError('backend="numba" needs Numba: pip install "pullback[numba]"') \
+            from None
+
+
+class Refused(UnsupportedSyntaxError):
+    """A gradient the Numba backend cannot compile."""
+
+
+# ------------------------------------------------------------------ the reshaping pass
+
+
+class Split:
+    """The Python part (guards, then the call) and the compiled part of one gradient."""
+
+    def __init__(self, transformed, func):
+        tree = transformed.tree
+        if transformed.owner is not None or not isinstance(tree, gast.FunctionDef):
+            raise PullbackError("the Numba backend compiles grad, value_and_grad and vjp")
+        self.func, self.location = func, transformed.location
+        fn = copy.deepcopy(tree)
+        args = fn.args
+        if args.vararg is not None or args.kwarg is not None:
+            raise self.refuse(fn, f"*{getattr(args.vararg or args.kwarg, 'id', 'args')} "
+                              "parameters (Numba compiles fixed signatures)")
+        self.params = [a.id for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]]
+        at = 0
+        while at < len(fn.body) and codegen._is_guard(fn.body[at]):
+            at += 1
+        guards, body = fn.body[:at], fn.body[at:]
+        _zeros_shaped(body, self.params, getattr(tree, "adjoint_of", {}))
+        self.extras = self.check(body, transformed.constants)
+        core = gast.FunctionDef(
+            name=f"{fn.name}_compiled", args=_arguments(self.params + self.extras), body=body,
+            decorator_list=[], returns=None, type_comment=None)
+        call = gast.Call(func=_load(RUN), args=[_load(n) for n in self.params + self.extras],
+                         keywords=[])
+        fn.body = guards + [gast.Return(value=call)]
+        self.wrapper, self.core = fn, core
+        self.wrapper_source = codegen.to_source(fn)
+        self.core_source = codegen.to_source(core)
+
+    def refuse(self, node, what) -> Refused:
+        where = self.location.describe(node) if getattr(node, "lineno", None) is not None \
+            or getattr(node, "origin", None) is not None else where_defined(self.func)
+        return Refused(f"the Numba backend cannot compile {what}", where)
+
+    def check(self, body, constants) -> list:
+        """The names the compiled part reads from outside (passed in by the Python part),
+        after refusing what Numba cannot compile (see the module docstring)."""
+        stored = set(self.params)
+        for stmt in body:
+            for node in walk(stmt):
+                if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Del)):
+                    stored.add(node.id)
+        extras: list = []
+        for stmt in body:
+            for node in _walk_statements(stmt):
+                self._check_statement(node, stored, extras, constants)
+        return extras
+
+    def _check_statement(self, stmt, stored, extras, constants):
+        for node in walk(stmt) if not isinstance(stmt, (gast.If, gast.For, gast.While)) \
+                else [stmt, *walk(stmt.test if not isinstance(stmt, gast.For) else stmt.iter),
+                      *(walk(stmt.target) if isinstance(stmt, gast.For) else [])]:
+            if isinstance(node, FORBIDDEN):
+                raise self.refuse(stmt, _WHAT.get(type(node), type(node).__name__))
+            if isinstance(node, gast.Call):
+                if node.keywords and any(k.arg is None for k in node.keywords):
+                    raise self.refuse(stmt, "a call with **keywords")
+                self._check_callee(node.func, stmt, stored)
+            elif isinstance(node, gast.Attribute) and _root(node) not in ("np", "math") \
+                    and node.attr not in ATTRIBUTES:
+                raise self.refuse(stmt, f"the attribute .{node.attr} (compiled code reads "
+                                  "numbers, arrays, lists and tuples, not objects)")
+            elif isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) \
+                    and node.id not in stored and node.id not in extras \
+                    and node.id not in ("np", "math") and node.id not in _numba_helpers() \
+                    and node.id not in BUILTINS:
+                self._check_value(node.id, stmt, constants)
+                extras.append(node.id)
+
+    def _check_callee(self, callee, stmt, stored):
+        if isinstance(callee, gast.Name):
+            name = callee.id
+            if name in stored or name in BUILTINS or name in _numba_helpers():
+                return
+            if name in HELPERS:
+                raise self.refuse(stmt, f"{name}, a runtime helper the gradient of this line "
+                                  "calls, which has no Numba version yet")
+            raise self.refuse(stmt, f"the call to {name}: compiled code calls NumPy, math "
+                              "and its own helpers, not Python functions (one that pullback "
+                              "did not inline into the gradient is not compiled yet)")
+        if isinstance(callee, gast.Attribute):
+            root = _root(callee)
+            if root in ("np", "math"):
+                obj = codegen.helper_attribute(_dotted(callee))
+                if not _numba_knows(obj):
+                    raise self.refuse(stmt, f"{_dotted(callee)}: Numba has no implementation "
+                                      "of it")
+                return
+            if callee.attr in ATTRIBUTES and root in stored:
+                return
+            raise self.refuse(stmt, f"the call to {_dotted(callee) or '.' + callee.attr}")
+        raise self.refuse(stmt, "a call through a computed value")
+
+    def _check_value(self, name, stmt, constants):
+        """A name the compiled part reads from outside: a number, array, string or tuple
+        of them now (it is read again on each call; Numba's typing checks it then)."""
+        if name in constants:
+            value = constants[name]
+        elif name in self.func.__code__.co_freevars:
+            cells = dict(zip(self.func.__code__.co_freevars, self.func.__closure__ or ()))
+            try:
+                value = cells[name].cell_contents
+            except ValueError:
+                return
+        elif name in self.func.__globals__:
+            value = self.func.__globals__[name]
+        else:
+            return
+        if not _plain(value):
+            raise self.refuse(stmt, f"{name}, which holds {_described(value)} (compiled code "
+                              "takes numbers, arrays and strings)")
+
+
+def _plain(value) -> bool:
+    if isinstance(value, (bool, int, float, complex, str, np.generic, np.ndarray)):
+        return True
+    return isinstance(value, tuple) and all(_plain(v) for v in value)
+
+
+def _described(value) -> str:
+    if isinstance(value, types.ModuleType):
+        return f"the module {value.__name__}"
+    if callable(value):
+        return f"the function {getattr(value, '__qualname__', value)!s}"
+    return f"a {type(value).__name__}"
+
+
+def _walk_statements(stmt):
+    yield stmt
+    for field in ("body", "orelse"):
+        for s in getattr(stmt, field, None) or []:
+            yield from _walk_statements(s)
+
+
+def _root(node):
+    while isinstance(node, gast.Attribute):
+        node = node.value
+    return node.id if isinstance(node, gast.Name) else None
+
+
+def _dotted(node) -> str:
+    parts = []
+    while isinstance(node, gast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, gast.Name):
+        return ""
+    return ".".join([node.id, *reversed(parts)])
+
+
+def _numba_knows(obj) -> bool:
+    typing = _typing_context()
+    try:
+        typing.resolve_value_type(obj)
+        return True
+    except Exception:  # noqa: BLE001 - Numba says "not typable" in several ways
+        return False
+
+
+_CONTEXT: list = []
+
+
+def _typing_context():
+    if not _CONTEXT:
+        nb = numba()
+        nb.njit(lambda x: x)(1.0)  # loads the NumPy implementations' registrations
+        from numba.core.registry import cpu_target
+        cpu_target.typing_context.refresh()
+        _CONTEXT.append(cpu_target.typing_context)
+    return _CONTEXT[0]
+
+
+def _numba_helpers() -> dict:
+    from ..runtime import numba_helpers
+    return numba_helpers.HELPERS
+
+
+def _load(name):
+    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+
+
+def _arguments(names):
+    return gast.arguments(
+        args=[gast.Name(id=n, ctx=gast.Param(), annotation=None, type_comment=None)
+              for n in names],
+        posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
+
+
+def _zeros_shaped(body, params, adjoint_of):
+    """`dW = 0.0` (a known-zero gradient) as `dW = zero_like(W)` where W, the value dW is
+    the gradient of, is a parameter or set by an earlier top-level statement: NumPy code
+    lets the float become an array on the first accumulation, Numba needs one type. A
+    partial sum `parts = 0.0` later added into dW (`dW += parts * c`) is shaped like dW."""
+    summed_into = {}
+    for node in (n for s in body for n in walk(s)):
+        if isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
+            value = node.value
+            if isinstance(value, gast.BinOp):
+                value = value.left
+            if isinstance(value, gast.Name):
+                summed_into[value.id] = node.target.id
+    defined = set(params)
+    for stmt in body:
+        for node in walk(stmt):
+            if not (isinstance(node, gast.Assign) and len(node.targets) == 1
+                    and isinstance(node.targets[0], gast.Name)
+                    and isinstance(node.value, gast.Constant)
+                    and node.value.value.__class__ is float and node.value.value == 0.0):
+                continue
+            name = node.targets[0].id
+            primal = adjoint_of.get(name) or adjoint_of.get(summed_into.get(name))
+            if primal in defined:
+                node.value = gast.Call(func=_load("zero_like"), args=[_load(primal)],
+                                       keywords=[])
+        if isinstance(stmt, gast.Assign):
+            defined |= {t.id for t in stmt.targets if isinstance(t, gast.Name)}
+
+
+# ------------------------------------------------------------------ compiling and running
+
+
+class Compiled:
+    """A transform's Numba build: the Python part's code and constants, the compiled part."""
+
+    def __init__(self, transformed, func, cache=False):
+        nb = numba()
+        split = Split(transformed, func)
+        self.split = split
+        self.source = split.wrapper_source + "\n\n" + split.core_source
+        namespace = {"np": np, "math": math, **_numba_helpers()}
+        filename = f"<pullback numba {func.__qualname__} #{next(codegen._counter)}>"
+        linecache.cache[filename] = (len(split.core_source), None,
+                                     split.core_source.splitlines(True), filename)
+        exec(compile(split.core_source, filename, "exec"), namespace)  # noqa: S102
+        self.dispatcher = nb.njit(namespace[split.core.name], cache=cache)
+        self.constants = dict(transformed.constants)
+        codes = codegen.compile_source(split.wrapper_source, [split.wrapper.name],
+                                       [*func.__code__.co_freevars, *self.constants, RUN],
+                                       f"{func.__qualname__} (numba)")
+        self.code = codes[split.wrapper.name]
+        self.filename = filename
+
+    def bind(self, func, wrt_names, fallback, backend):
+        positions = [self.split.params.index(n) for n in wrt_names]
+        runner = Runner(self, func, positions, fallback, backend)
+        return codegen.bind(self.code, func, {**self.constants, RUN: runner})
+
+
+def bind(transformed, func, wrt_names, backend, fallback, cache=False):
+    """`func`'s gradient run by Numba (see the module docstring); for "auto", `fallback`
+    (the NumPy gradient) with a warning when the gradient cannot be compiled. The build
+    is kept with the transform, so the in-memory cache of transforms holds it too."""
+    if backend not in BACKENDS:
+        raise PullbackError(f"backend must be one of {', '.join(BACKENDS)}; got {backend!r}")
+    if any(not isinstance(n, str) for n in wrt_names):
+        problem = Refused("the Numba backend cannot compile a gradient with respect to "
+                          "an element of *args or **kwargs", where_defined(func))
+        built = problem
+    else:
+        key = ("numba", cache)
+        built = transformed.compiled.get(key)
+        if built is None:
+            try:
+                built = Compiled(transformed, func, cache)
+            except Refused as exc:
+                built = exc
+            transformed.compiled[key] = built
+    if isinstance(built, Refused):
+        if backend == "numba":
+            raise built
+        warnings.warn(f"{built}\n(running the NumPy gradient instead)", RuntimeWarning,
+                      stacklevel=4)
+        return fallback
+    return built.bind(func, wrt_names, fallback, backend)
+
+
+class Runner:
+    """Calls the compiled part; under "auto", the NumPy gradient for what it cannot take."""
+
+    def __init__(self, compiled, func, wrt_positions, fallback, backend):
+        self.compiled, self.func, self.backend = compiled, func, backend
+        self.wrt_positions, self.fallback = wrt_positions, fallback
+        self.params = compiled.split.params
+        self.kwonly = set(func.__code__.co_varnames[
+            func.__code__.co_argcount:func.__code__.co_argcount
+            + func.__code__.co_kwonlyargcount])
+        self.refused: set = set()  # argument types the compiled part could not take
+
+    def __call__(self, *values):
+        key = tuple((v.__class__, getattr(v, "dtype", None), getattr(v, "ndim", None))
+                    for v in values)
+        if key not in self.refused:
+            reason = self._unsupported_input(values)
+            if reason is None:
+                try:
+                    return self.compiled.dispatcher(*values)
+                except numba().core.errors.NumbaError as exc:
+                    reason = _first_lines(str(exc))
+            self.refused.add(key)
+            message = (f"the Numba backend cannot compile the gradient of "
+                       f"{self.func.__qualname__} for these arguments: {reason}")
+            where = where_defined(self.func)
+            if self.backend == "numba":
+                raise Refused(message, where)
+            warnings.warn(f"{message}; running the NumPy gradient instead"
+                          + (f"\n  {where}" if where else ""), RuntimeWarning, stacklevel=3)
+        n = len(self.params)
+        positional = [v for p, v in zip(self.params, values[:n]) if p not in self.kwonly]
+        keywords = {p: v for p, v in zip(self.params, values[:n]) if p in self.kwonly}
+        return self.fallback(*positional, **keywords)
+
+    def _unsupported_input(self, values):
+        for i in self.wrt_positions:
+            v = values[i]
+            if v.__class__ in (float, int, np.float64):
+                continue
+            if v.__class__ is np.ndarray and v.dtype == np.float64:
+                continue
+            kind = f"an array of {v.dtype}" if isinstance(v, np.ndarray) \
+                else f"a {type(v).__name__}"
+            return (f"{self.params[i]} is {kind}; compiled gradients are of float64 arrays "
+                    "and Python or float64 numbers")
+        return None
+
+
+def _first_lines(text, count=6) -> str:
+    lines = [line for line in text.replace("\x1b", "").splitlines() if line.strip()]
+    cleaned = [line.replace("[1m", "").replace("[0m", "").rstrip() for line in lines]
+    return "\n    ".join(cleaned[:count])

@@ -1,0 +1,437 @@
+"""Numba versions of the runtime helpers that generated gradients call, for the Numba
+backend (emit/numba.py). Importing this module imports numba: pullback imports it only
+when that backend is asked for.
+
+Guarantees: each helper in `HELPERS` computes, in compiled code, the numbers the NumPy
+helper of the same name computes, on the values the Numba backend lets through (Python
+and float64 numbers, float64 arrays being differentiated, integer arrays and numbers
+read as constants). Two differences of form, none of value: a gradient NumPy keeps as
+the known-zero float 0.0 is here an array of zeros of its operand's shape where an array
+is needed (a Numba variable has one type), and a case a helper does not cover is a
+typing error when Numba compiles the gradient (which the backend reports, or, for
+`backend="auto"`, answers by running the NumPy gradient) -- never other numbers. Each
+helper is a Python stub, which refuses to run uncompiled, with an `@overload` that is
+what compiled code calls.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import types
+from numba.core.errors import TypingError
+from numba.extending import overload, register_jitable
+from numba.np.unsafe.ndarray import to_fixed_tuple
+
+from ..errors import PullbackError
+
+HELPERS: dict = {}
+
+
+def _stub(name):
+    def stub(*args):
+        raise PullbackError(f"{name} is the Numba backend's helper; it runs only compiled")
+
+    stub.__name__ = stub.__qualname__ = name
+    HELPERS[name] = stub
+    return stub
+
+
+def _number(t) -> bool:
+    return isinstance(t, (types.Float, types.Integer, types.Boolean))
+
+
+def _literal(t, default=None):
+    """The value of a literal argument (None for None and an omitted one)."""
+    if t is None or isinstance(t, (types.NoneType, types.Omitted)):
+        return getattr(t, "value", default)
+    if isinstance(t, types.Literal):
+        return t.literal_value
+    if isinstance(t, types.BaseTuple) and all(isinstance(e, types.IntegerLiteral) for e in t):
+        return tuple(e.literal_value for e in t)
+    raise TypingError(f"the Numba backend needs a constant here, got {t}")
+
+
+def _axes(axis, ndim) -> tuple:
+    if axis is None:
+        return tuple(range(ndim))
+    return tuple(a % ndim for a in (axis if isinstance(axis, tuple) else (axis,)))
+
+
+@register_jitable
+def _sum_to(g, shape):
+    """g summed over the axes it was broadcast along to reach `shape` (a non-empty tuple)."""
+    out = np.zeros(shape, dtype=g.dtype)
+    flat = out.reshape(out.size)
+    lead = g.ndim - len(shape)
+    gshape = g.shape
+    k = 0
+    for value in g.flat:
+        rest = k
+        at = 0
+        stride = 1
+        for i in range(g.ndim - 1, -1, -1):
+            index = rest % gshape[i]
+            rest //= gshape[i]
+            if i >= lead:
+                n = shape[i - lead]
+                if n != 1:
+                    at += index * stride
+                stride *= n
+        flat[at] += value
+        k += 1
+    return out
+
+
+# ------------------------------------------------------------------ shapes and broadcasting
+
+record_shape = _stub("record_shape")
+
+
+@overload(record_shape)
+def _record_shape(x):
+    if isinstance(x, types.Array):
+        return lambda x: x.shape
+    if _number(x):
+        return lambda x: ()
+    return None
+
+
+unbroadcast_to = _stub("unbroadcast_to")
+
+
+@overload(unbroadcast_to)
+def _unbroadcast_to(g, shape):
+    if not isinstance(shape, types.BaseTuple):
+        return None
+    if _number(g):
+        return lambda g, shape: g
+    if not isinstance(g, types.Array):
+        return None
+    if len(shape) == 0:
+        return lambda g, shape: g.sum()
+    if g.ndim == len(shape):
+        def same_rank(g, shape):
+            if g.shape == shape:
+                return g
+            return _sum_to(g, shape)
+        return same_rank
+    return lambda g, shape: _sum_to(g, shape)
+
+
+unbroadcast = _stub("unbroadcast")
+
+
+@overload(unbroadcast)
+def _unbroadcast(g, x):
+    if isinstance(x, types.Array):
+        return lambda g, x: unbroadcast_to(g, x.shape)
+    if _number(x):
+        return lambda g, x: unbroadcast_to(g, ())
+    return None
+
+
+def _kept_shape(x, axis):
+    """A jitted function: x's shape with the axes `axis` (a literal) set to 1."""
+    reduced = np.array(_axes(axis, x.ndim), dtype=np.int64)
+    ndim = x.ndim
+
+    @register_jitable
+    def kept(x):
+        shape = np.array(x.shape)
+        for a in reduced:
+            shape[a] = 1
+        return to_fixed_tuple(shape, ndim)
+    return kept
+
+
+unreduce = _stub("unreduce")
+
+
+@overload(unreduce)
+def _unreduce(g, x, axis=None, keepdims=False):
+    if _number(x):
+        return lambda g, x, axis=None, keepdims=False: g
+    if not isinstance(x, types.Array):
+        return None
+    if _number(g):
+        def spread(g, x, axis=None, keepdims=False):
+            return np.full(x.shape, g)
+        return spread
+    kept = _kept_shape(x, _literal(axis))
+
+    def spread_array(g, x, axis=None, keepdims=False):
+        out = np.empty(x.shape, dtype=g.dtype)
+        out[...] = np.ascontiguousarray(g).reshape(kept(x))
+        return out
+    return spread_array
+
+
+expand_reduced = _stub("expand_reduced")
+
+
+@overload(expand_reduced)
+def _expand_reduced(g, x, axis=None, keepdims=False):
+    axis_value, keep = _literal(axis), _literal(keepdims, False)
+    if _number(g) or keep or axis_value is None:
+        return lambda g, x, axis=None, keepdims=False: g
+    if not isinstance(x, types.Array) or not isinstance(g, types.Array):
+        return None
+    kept = _kept_shape(x, axis_value)
+    return lambda g, x, axis=None, keepdims=False: np.ascontiguousarray(g).reshape(kept(x))
+
+
+reshape_to = _stub("reshape_to")
+
+
+@overload(reshape_to)
+def _reshape_to(g, shape):
+    if _number(g):
+        return lambda g, shape: g
+    if isinstance(g, types.Array) and isinstance(shape, types.BaseTuple):
+        if len(shape) == 0:
+            return lambda g, shape: g.sum()  # one element
+        return lambda g, shape: np.ascontiguousarray(g).reshape(shape)
+    return None
+
+
+# ------------------------------------------------------------------ matrix products
+
+
+def _matmul_grad(g, a, b, wrt_a):
+    if not (isinstance(a, types.Array) and isinstance(b, types.Array)) \
+            or a.ndim > 2 or b.ndim > 2:
+        return None
+    case = (a.ndim, b.ndim)
+    if case == (1, 1):
+        return (lambda g, a, b: g * b) if wrt_a else (lambda g, a, b: g * a)
+    if not isinstance(g, types.Array):
+        return None
+    if wrt_a:
+        return {(2, 2): lambda g, a, b: g @ np.ascontiguousarray(b.T),
+                (2, 1): lambda g, a, b: np.outer(g, b),
+                (1, 2): lambda g, a, b: b @ g}[case]
+    return {(2, 2): lambda g, a, b: np.ascontiguousarray(a.T) @ g,
+            (2, 1): lambda g, a, b: g @ a,
+            (1, 2): lambda g, a, b: np.outer(a, g)}[case]
+
+
+matmul_grad_a = _stub("matmul_grad_a")
+matmul_grad_b = _stub("matmul_grad_b")
+
+
+@overload(matmul_grad_a)
+def _matmul_grad_a(g, a, b):
+    return _matmul_grad(g, a, b, True)
+
+
+@overload(matmul_grad_b)
+def _matmul_grad_b(g, a, b):
+    return _matmul_grad(g, a, b, False)
+
+
+sum_matmul_grad_a = _stub("sum_matmul_grad_a")
+
+
+@overload(sum_matmul_grad_a)
+def _sum_matmul_grad_a(parts, a):
+    if not isinstance(a, types.Array) or not isinstance(parts, types.List):
+        return None
+    pair = parts.dtype
+    if isinstance(pair, types.BaseTuple) and len(pair) == 2 and a.ndim == 2 \
+            and all(isinstance(t, types.Array) and t.ndim == 1 for t in pair):
+        def outer_products(parts, a):  # sum of g b^T, without one array per part
+            total = np.zeros(a.shape)
+            for g, b in parts:
+                for i in range(g.shape[0]):
+                    gi = g[i]
+                    for j in range(b.shape[0]):
+                        total[i, j] += gi * b[j]
+            return total
+        return outer_products
+
+    def summed(parts, a):
+        total = np.zeros(a.shape)
+        for g, b in parts:
+            total += matmul_grad_a(g, a, b)
+        return total
+    return summed
+
+
+# ------------------------------------------------------------------ gradients of inputs
+
+zero_like = _stub("zero_like")
+
+
+@overload(zero_like)
+def _zero_like(x):
+    """The known-zero gradient of x: 0.0 for a number, zeros of x's shape for an array
+    (float64 for an integer array, as NumPy's first accumulation would make it)."""
+    if _number(x):
+        return lambda x: 0.0
+    if isinstance(x, types.Array):
+        if isinstance(x.dtype, (types.Float, types.Complex)):
+            return lambda x: np.zeros(x.shape, dtype=x.dtype)
+        return lambda x: np.zeros(x.shape)
+    return None
+
+
+owned = _stub("owned")
+
+
+@overload(owned)
+def _owned(g):
+    if _number(g):
+        return lambda g: g
+    if isinstance(g, types.Array):
+        if isinstance(g.dtype, (types.Float, types.Complex)):
+            return lambda g: g.copy()
+        return lambda g: g.astype(np.float64)
+    return None
+
+
+as_grad = _stub("as_grad")
+
+
+@overload(as_grad)
+def _as_grad(d, x):
+    if isinstance(x, types.Array):
+        if x.dtype != types.float64:
+            return None  # the backend's entry lets only float64 arrays be differentiated
+        if _number(d):
+            return lambda d, x: np.full(x.shape, float(d))
+        if isinstance(d, types.Array):
+            def to_shape(d, x):
+                if d.shape == x.shape:
+                    return np.ascontiguousarray(d).astype(np.float64)
+                return np.ascontiguousarray(np.broadcast_to(d, x.shape)).astype(np.float64)
+            return to_shape
+        return None
+    if isinstance(x, (types.Float, types.Integer)) and not isinstance(x, types.Boolean):
+        if _number(d):
+            return lambda d, x: float(d)
+        if isinstance(d, types.Array):
+            return lambda d, x: float(d.sum())  # one element: as float(d) reads it
+    return None
+
+
+class ScalarOutputError(PullbackError):
+    """grad's function returned something other than one real number."""
+
+
+check_scalar = _stub("check_scalar")
+
+
+@overload(check_scalar)
+def _check_scalar(out, where=""):
+    if isinstance(out, (types.Float, types.Integer)) and not isinstance(out, types.Boolean):
+        return lambda out, where="": None
+    if isinstance(out, types.Array) and out.ndim == 0 \
+            and isinstance(out.dtype, (types.Float, types.Integer)):
+        return lambda out, where="": None
+
+    def refuse(out, where=""):
+        raise ScalarOutputError("grad needs a function with one real number as its output; "
+                                "use pullback.vjp(f)(*args, seed) for array outputs")
+    return refuse
+
+
+seed_for = _stub("seed_for")
+
+
+@overload(seed_for)
+def _seed_for(seed, out):
+    if _number(seed) and _number(out):
+        return lambda seed, out: float(seed)
+    if isinstance(seed, types.Array) and isinstance(out, types.Array) and seed.ndim == out.ndim:
+        def checked(seed, out):
+            if seed.shape != out.shape:
+                raise ScalarOutputError("vjp: the seed must have the shape of f's result")
+            return seed.astype(np.float64)
+        return checked
+    return None
+
+
+# ------------------------------------------------------------------ in-place writes
+
+
+accum_index = _stub("accum_index")
+
+
+@overload(accum_index)
+def _accum_index(d, x, idx, g):
+    """d[idx] += g, d the gradient of array x (a known zero, 0.0, becomes x's zeros)."""
+    if not isinstance(x, types.Array) or isinstance(g, types.Complex) \
+            or isinstance(getattr(g, "dtype", None), types.Complex):
+        return None
+    if _number(d):
+        def fresh(d, x, idx, g):
+            out = zero_like(x)
+            out[idx] += g
+            return out
+        return fresh
+    if isinstance(d, types.Array):
+        def add(d, x, idx, g):
+            d[idx] += g
+            return d
+        return add
+    return None
+
+
+save_slot = _stub("save_slot")
+save_float_slot = _stub("save_float_slot")
+
+
+def _save_slot(x, idx):
+    if not isinstance(x, types.Array):
+        return None
+    parts = tuple(idx) if isinstance(idx, types.BaseTuple) else (idx,)
+    if any(isinstance(i, types.Array) for i in parts):
+        return None  # fancy indexes may repeat a position: the NumPy helper checks that
+    if len(parts) == x.ndim and all(isinstance(i, types.Integer) for i in parts):
+        return lambda x, idx: x[idx]  # one element: a number
+    return lambda x, idx: x[idx].copy()
+
+
+@overload(save_slot)
+def _save_slot_overload(x, idx):
+    return _save_slot(x, idx)
+
+
+@overload(save_float_slot)
+def _save_float_slot(x, idx):
+    if not isinstance(x, types.Array) or not isinstance(x.dtype, (types.Float, types.Complex)):
+        return None  # an integer array would truncate the value written
+    return _save_slot(x, idx)
+
+
+take_slot_grad = _stub("take_slot_grad")
+
+
+@overload(take_slot_grad)
+def _take_slot_grad(d, idx):
+    if not isinstance(d, types.Array):
+        return None
+
+    parts = tuple(idx) if isinstance(idx, types.BaseTuple) else (idx,)
+    if len(parts) == d.ndim and all(isinstance(i, types.Integer) for i in parts):
+        def take_number(d, idx):
+            g = d[idx]
+            d[idx] = 0.0
+            return g, d
+        return take_number
+
+    def take(d, idx):
+        g = d[idx].copy()
+        d[idx] = 0.0
+        return g, d
+    return take
+
+
+pick_grad = _stub("pick_grad")
+
+
+@overload(pick_grad)
+def _pick_grad(g, values, ans):
+    if _number(values):  # min(a, b) of numbers never takes this branch: its test is true
+        return lambda g, values, ans: g
+    return None
