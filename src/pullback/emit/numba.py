@@ -99,6 +99,7 @@ class Split:
             at += 1
         guards, body = fn.body[:at], fn.body[at:]
         _zeros_shaped(body, self.params, getattr(tree, "adjoint_of", {}))
+        _reductions_along_axes(body)
         self.extras = self.check(body, transformed.constants)
         core = gast.FunctionDef(
             name=f"{fn.name}_compiled", args=_arguments(self.params + self.extras), body=body,
@@ -297,6 +298,37 @@ def _zeros_shaped(body, params, adjoint_of):
                                        keywords=[])
         if isinstance(stmt, gast.Assign):
             defined |= {t.id for t in stmt.targets if isinstance(t, gast.Name)}
+
+
+def _reductions_along_axes(body):
+    """`np.max(x, axis=0)` (and min, mean; sum with keepdims or a tuple of axes) as the
+    Numba helper `reduce_max(x, 0)`: Numba's own take no axis. Only for an axis and
+    keepdims given as constants (others are left to Numba's typing, which refuses them)."""
+    from ..runtime.numba_helpers import REDUCTIONS
+    for stmt in body:
+        for node in walk(stmt):
+            if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)
+                    and _dotted(node.func) in {f"np.{n}" for n in REDUCTIONS}):
+                continue
+            given = dict(zip(("a", "axis", "out", "keepdims"), node.args))
+            given.update({k.arg: k.value for k in node.keywords})
+            axis, keep = given.get("axis"), given.get("keepdims")
+            if set(given) - {"a", "axis", "keepdims"} or "a" not in given \
+                    or not _constant(axis) or (keep is not None and not _constant(keep)):
+                continue
+            if node.func.attr == "sum" and not isinstance(axis.value, tuple) \
+                    and (keep is None or keep.value is False):
+                continue  # Numba's np.sum takes one axis
+            node.func = _load(REDUCTIONS[node.func.attr])
+            node.args = [given["a"], axis] + ([keep] if keep is not None else [])
+            node.keywords = []
+
+
+def _constant(node) -> bool:
+    if isinstance(node, gast.Constant):
+        return node.value is None or isinstance(node.value, (int, bool))
+    return isinstance(node, gast.Tuple) and all(
+        isinstance(e, gast.Constant) and isinstance(e.value, int) for e in node.elts)
 
 
 # ------------------------------------------------------------------ compiling and running

@@ -42,7 +42,9 @@ def _number(t) -> bool:
 
 def _literal(t, default=None):
     """The value of a literal argument (None for None and an omitted one)."""
-    if t is None or isinstance(t, (types.NoneType, types.Omitted)):
+    if not isinstance(t, types.Type):  # an omitted argument's default, as Python gives it
+        return t
+    if isinstance(t, (types.NoneType, types.Omitted)):
         return getattr(t, "value", default)
     if isinstance(t, types.Literal):
         return t.literal_value
@@ -58,9 +60,14 @@ def _axes(axis, ndim) -> tuple:
 
 
 @register_jitable
-def _sum_to(g, shape):
-    """g summed over the axes it was broadcast along to reach `shape` (a non-empty tuple)."""
-    out = np.zeros(shape, dtype=g.dtype)
+def _reduce_to(g, shape, op):
+    """g reduced (op 0: summed, 1: maximum, 2: minimum) over the axes it was broadcast
+    along to reach `shape` (a non-empty tuple: g's shape, or its trailing part, with 1
+    for each reduced axis)."""
+    if op == 0:
+        out = np.zeros(shape, dtype=g.dtype)
+    else:
+        out = np.full(shape, np.inf if op == 2 else -np.inf, dtype=g.dtype)
     flat = out.reshape(out.size)
     lead = g.ndim - len(shape)
     gshape = g.shape
@@ -77,9 +84,20 @@ def _sum_to(g, shape):
                 if n != 1:
                     at += index * stride
                 stride *= n
-        flat[at] += value
+        if op == 0:
+            flat[at] += value
+        elif op == 1:
+            if value > flat[at] or np.isnan(value):
+                flat[at] = value
+        elif value < flat[at] or np.isnan(value):
+            flat[at] = value
         k += 1
     return out
+
+
+@register_jitable
+def _sum_to(g, shape):
+    return _reduce_to(g, shape, 0)
 
 
 # ------------------------------------------------------------------ shapes and broadcasting
@@ -197,6 +215,17 @@ def _reshape_to(g, shape):
 # ------------------------------------------------------------------ matrix products
 
 
+@register_jitable
+def _outer(a, b):
+    """np.outer(a, b) of two vectors (Numba's own takes seconds to compile)."""
+    out = np.empty((a.shape[0], b.shape[0]))  # float64: a complex product does not type
+    for i in range(a.shape[0]):
+        ai = a[i]
+        for j in range(b.shape[0]):
+            out[i, j] = ai * b[j]
+    return out
+
+
 def _matmul_grad(g, a, b, wrt_a):
     if not (isinstance(a, types.Array) and isinstance(b, types.Array)) \
             or a.ndim > 2 or b.ndim > 2:
@@ -208,11 +237,11 @@ def _matmul_grad(g, a, b, wrt_a):
         return None
     if wrt_a:
         return {(2, 2): lambda g, a, b: g @ np.ascontiguousarray(b.T),
-                (2, 1): lambda g, a, b: np.outer(g, b),
+                (2, 1): lambda g, a, b: _outer(g, b),
                 (1, 2): lambda g, a, b: b @ g}[case]
     return {(2, 2): lambda g, a, b: np.ascontiguousarray(a.T) @ g,
             (2, 1): lambda g, a, b: g @ a,
-            (1, 2): lambda g, a, b: np.outer(a, g)}[case]
+            (1, 2): lambda g, a, b: _outer(a, g)}[case]
 
 
 matmul_grad_a = _stub("matmul_grad_a")
@@ -435,3 +464,54 @@ def _pick_grad(g, values, ans):
     if _number(values):  # min(a, b) of numbers never takes this branch: its test is true
         return lambda g, values, ans: g
     return None
+
+
+# ------------------------------------------------------------------ reductions along axes
+# What Numba's np.max, np.min and np.mean lack (an axis) and np.sum (keepdims, a tuple
+# of axes): the pass (emit/numba.py) calls these for such calls, axis and keepdims
+# constants.
+
+
+def _reduction(op, name):
+    stub = _stub(name)
+
+    @overload(stub)
+    def reduce_axes(x, axis, keepdims=False):
+        if not isinstance(x, types.Array) or x.ndim == 0:
+            return None
+        axes = _axes(_literal(axis), x.ndim)
+        keep = _literal(keepdims, False)
+        kept = _kept_shape(x, _literal(axis))
+        dropped = np.array([a for a in range(x.ndim) if a not in axes], dtype=np.int64)
+        ndim_out = x.ndim if keep else x.ndim - len(axes)
+        mean = op == "mean"
+        code = {"sum": 0, "mean": 0, "max": 1, "min": 2}[op]
+
+        def impl(x, axis, keepdims=False):
+            if code != 0 and x.size == 0:
+                raise ValueError("zero-size array to reduction operation which has no "
+                                 "identity")
+            out = _reduce_to(x, kept(x), code)
+            if mean:
+                out = out / (x.size // out.size)
+            if keep:
+                return out
+            shape = np.empty(len(dropped), dtype=np.int64)
+            for i in range(len(dropped)):
+                shape[i] = x.shape[dropped[i]]
+            return np.ascontiguousarray(out).reshape(to_fixed_tuple(shape, ndim_out))
+        if ndim_out == 0:  # every axis: one number
+            return {"sum": lambda x, axis, keepdims=False: x.sum(),
+                    "mean": lambda x, axis, keepdims=False: x.mean(),
+                    "max": lambda x, axis, keepdims=False: x.max(),
+                    "min": lambda x, axis, keepdims=False: x.min()}[op]
+        return impl
+    return stub
+
+
+reduce_sum = _reduction("sum", "reduce_sum")
+reduce_mean = _reduction("mean", "reduce_mean")
+reduce_max = _reduction("max", "reduce_max")
+reduce_min = _reduction("min", "reduce_min")
+REDUCTIONS = {"sum": "reduce_sum", "mean": "reduce_mean", "max": "reduce_max",
+              "amax": "reduce_max", "min": "reduce_min", "amin": "reduce_min"}
