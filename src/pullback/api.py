@@ -666,7 +666,7 @@ def jacobian(f, wrt=0, mode="auto", optimize=True):
     return jacobian_call
 
 
-def source(f, wrt=0, mode="grad", stage="final", optimize=True) -> str:
+def source(f, wrt=0, mode="grad", stage="final", optimize=True, backend="numpy") -> str:
     """The generated code of `f`'s gradient (or of an earlier pipeline stage).
 
     Args:
@@ -677,6 +677,9 @@ def source(f, wrt=0, mode="grad", stage="final", optimize=True) -> str:
         stage: "final" (the code that runs) or an earlier stage of the pipeline:
             "parsed", "normalized", "ssa" or "adjoint" (before simplification).
         optimize: as for `grad`.
+        backend: "numba": the code the Numba backend runs (the Python part with the
+            entry guards, then the part Numba compiles); it refuses what that backend
+            refuses.
 
     Returns:
         The code, as a string of valid Python. The command line prints the same:
@@ -689,6 +692,12 @@ def source(f, wrt=0, mode="grad", stage="final", optimize=True) -> str:
             and wrt >= 0 else wrt
         f = func
     transformed = transform(f, wrt, mode, optimize=optimize)
+    if backend != "numpy":
+        if stage != "final" or mode not in ("grad", "value_and_grad", "vjp"):
+            raise PullbackError(f"backend={backend!r} shows the final code of grad, "
+                                "value_and_grad or vjp")
+        from .emit import numba as numba_backend
+        return numba_backend.Split(transformed, f).source
     if stage != "final":  # built again, keeping the stages
         names, single = _wrt_names(f, wrt)
         with _LOCK:

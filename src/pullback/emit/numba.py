@@ -110,6 +110,8 @@ class Split:
         self.wrapper, self.core = fn, core
         self.wrapper_source = codegen.to_source(fn)
         self.core_source = codegen.to_source(core)
+        self.source = (f"# Python: the entry guards, then the compiled part\n"
+                       f"{self.wrapper_source}\n# compiled by numba.njit\n{self.core_source}")
 
     def refuse(self, node, what) -> Refused:
         where = self.location.describe(node) if getattr(node, "lineno", None) is not None \
@@ -341,7 +343,6 @@ class Compiled:
         nb = numba()
         split = Split(transformed, func)
         self.split = split
-        self.source = split.wrapper_source + "\n\n" + split.core_source
         namespace = {"np": np, "math": math, **_numba_helpers()}
         filename = f"<pullback numba {func.__qualname__} #{next(codegen._counter)}>"
         linecache.cache[filename] = (len(split.core_source), None,
