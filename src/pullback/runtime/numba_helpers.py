@@ -16,6 +16,8 @@ what compiled code calls.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import types
 from numba.core.errors import TypingError
@@ -515,3 +517,62 @@ reduce_max = _reduction("max", "reduce_max")
 reduce_min = _reduction("min", "reduce_min")
 REDUCTIONS = {"sum": "reduce_sum", "mean": "reduce_mean", "max": "reduce_max",
               "amax": "reduce_max", "min": "reduce_min", "amin": "reduce_min"}
+
+
+# ------------------------------------------------------------------ rules' helpers
+
+abs_grad = _stub("abs_grad")
+
+
+@overload(abs_grad)
+def _abs_grad(g, x):
+    if isinstance(x, (types.Float, types.Integer)) or (
+            isinstance(x, types.Array) and isinstance(x.dtype, (types.Float, types.Integer))):
+        return lambda g, x: g * np.sign(x)
+    return None  # complex: the NumPy helper's conjugate convention
+
+
+pow_grad_base = _stub("pow_grad_base")
+
+
+@overload(pow_grad_base)
+def _pow_grad_base(g, a, b):
+    """d a**b / d a for a number b (an array exponent is left to the NumPy backend)."""
+    if not _number(b) or not (_number(a) or isinstance(a, types.Array)):
+        return None
+
+    def impl(g, a, b):
+        if b == 0:
+            return g * 0.0 + zero_like(a)
+        return g * b * a ** (b - 1)
+    return impl
+
+
+pow_grad_exponent = _stub("pow_grad_exponent")
+
+
+@overload(pow_grad_exponent)
+def _pow_grad_exponent(g, a, ans):
+    """d a**b / d b for a number a (an array base is left to the NumPy backend)."""
+    if not _number(a):
+        return None
+
+    def impl(g, a, ans):
+        if a == 0:
+            return g * ans * 0.0
+        return g * ans * math.log(a)
+    return impl
+
+
+unreduce_mean = _stub("unreduce_mean")
+
+
+@overload(unreduce_mean)
+def _unreduce_mean(g, x, ans, axis=None, keepdims=False):
+    count = (lambda v: 1) if _number(ans) else (lambda v: v.size)
+    whole = (lambda v: 1) if _number(x) else (lambda v: v.size)
+    ans_size, x_size = register_jitable(count), register_jitable(whole)
+
+    def impl(g, x, ans, axis=None, keepdims=False):
+        return unreduce(g * (ans_size(ans) / x_size(x)), x, axis, keepdims)
+    return impl
