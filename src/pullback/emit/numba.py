@@ -46,7 +46,7 @@ BACKENDS = ("numpy", "numba", "auto")
 RUN = "_pullback_compiled"  # the name the Python part calls the compiled part by
 # Builtins compiled code may call (Numba implements them for numbers, arrays and lists).
 BUILTINS = frozenset({"range", "len", "float", "int", "abs", "min", "max", "enumerate",
-                      "zip", "bool", "round", "sum"})
+                      "zip", "bool", "round", "sum", "slice"})
 # Methods and attributes of arrays, lists and tuples that compiled code may use.
 ATTRIBUTES = frozenset({"shape", "ndim", "size", "T", "dtype", "real", "imag", "append",
                         "pop", "clear", "copy", "reshape", "sum", "ravel", "flatten",
@@ -100,6 +100,7 @@ class Split:
         guards, body = fn.body[:at], fn.body[at:]
         _zeros_shaped(body, self.params, getattr(tree, "adjoint_of", {}))
         _reductions_along_axes(body)
+        _records_on_tapes(body, self.params)
         self.extras = self.check(body, transformed.constants)
         core = gast.FunctionDef(
             name=f"{fn.name}_compiled", args=_arguments(self.params + self.extras), body=body,
@@ -324,6 +325,108 @@ def _reductions_along_axes(body):
             node.func = _load(REDUCTIONS[node.func.attr])
             node.args = [given["a"], axis] + ([keep] if keep is not None else [])
             node.keywords = []
+
+
+def _records_on_tapes(body, params):
+    """The records of a loop over a range (whose trip count is known when it starts) kept
+    on a tape of preallocated arrays (runtime/numba_helpers.py) rather than appended to a
+    list: `saved = []; for t in steps: ... saved.append(r)` and, in the adjoint,
+    `while saved: ... = saved.pop()`. Only for a list used in exactly those three places,
+    appended to at most once per iteration (by a statement of the loop's own body)."""
+    taken = set(params) | {n.id for s in body for n in walk(s) if isinstance(n, gast.Name)}
+    ranges = {s.targets[0].id for s in (n for s in body for n in walk(s))
+              if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+              and isinstance(s.value, gast.Call) and isinstance(s.value.func, gast.Name)
+              and s.value.func.id == "range"}
+    uses: dict = {}
+    for node in (n for s in body for n in walk(s)):
+        if isinstance(node, gast.Name):
+            uses[node.id] = uses.get(node.id, 0) + 1
+    for block in _blocks(body):
+        for i, stmt in enumerate(block):
+            name = _empty_list(stmt)
+            if name is None or uses.get(name) != 4:  # made, appended, tested, popped
+                continue
+            loop = next((s for s in block[i + 1:] if isinstance(s, gast.For)
+                         and isinstance(s.iter, gast.Name) and s.iter.id in ranges
+                         and any(_appends(b, name) for b in s.body)), None)
+            drain = next((w for b in _blocks(body) for w in b if isinstance(w, gast.While)
+                          and isinstance(w.test, gast.Name) and w.test.id == name
+                          and w.body and _pops(w.body[0], name)), None)
+            if loop is None or drain is None:
+                continue
+            count, record = _fresh(f"{name}_count", taken), _fresh(f"{name}_record", taken)
+            size = _fresh(f"{name}_size", taken)
+            block[i] = _assign(count, gast.Constant(value=0, kind=None))
+            block.insert(block.index(loop), _assign(size, gast.Call(
+                func=_load("len"), args=[_load(loop.iter.id)], keywords=[])))
+            at = next(k for k, b in enumerate(loop.body) if _appends(b, name))
+            value = loop.body[at].value.args[0]
+            loop.body[at:at + 1] = [
+                _assign(record, value),
+                gast.If(test=gast.Compare(left=_load(count), ops=[gast.Eq()],
+                                          comparators=[gast.Constant(value=0, kind=None)]),
+                        body=[_assign(name, gast.Call(func=_load("tape_new"), args=[
+                            _load(record), _load(size)], keywords=[]))], orelse=[]),
+                gast.Expr(value=gast.Call(func=_load("tape_put"), args=[
+                    _load(name), _load(count), _load(record)], keywords=[])),
+                gast.AugAssign(target=_store(count), op=gast.Add(),
+                               value=gast.Constant(value=1, kind=None))]
+            drain.test = gast.Compare(left=_load(count), ops=[gast.Gt()],
+                                      comparators=[gast.Constant(value=0, kind=None)])
+            pop = drain.body[0]
+            pop.value = gast.Call(func=_load("tape_get"), args=[_load(name), _load(count)],
+                                  keywords=[])
+            drain.body.insert(0, gast.AugAssign(target=_store(count), op=gast.Sub(),
+                                                value=gast.Constant(value=1, kind=None)))
+
+
+def _blocks(body):
+    yield body
+    for stmt in body:
+        for node in walk(stmt):
+            for field in ("body", "orelse"):
+                block = getattr(node, field, None)
+                if isinstance(block, list) and block and isinstance(block[0], gast.stmt):
+                    yield block
+
+
+def _empty_list(stmt):
+    if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+            and isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.List) \
+            and not stmt.value.elts:
+        return stmt.targets[0].id
+    return None
+
+
+def _appends(stmt, name) -> bool:
+    call = getattr(stmt, "value", None) if isinstance(stmt, gast.Expr) else None
+    return isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) \
+        and call.func.attr == "append" and isinstance(call.func.value, gast.Name) \
+        and call.func.value.id == name and len(call.args) == 1 and not call.keywords
+
+
+def _pops(stmt, name) -> bool:
+    value = stmt.value if isinstance(stmt, gast.Assign) else None
+    return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+        and value.func.attr == "pop" and isinstance(value.func.value, gast.Name) \
+        and value.func.value.id == name and not value.args
+
+
+def _fresh(base, taken) -> str:
+    name, k = base, 2
+    while name in taken:
+        name, k = f"{base}_{k}", k + 1
+    taken.add(name)
+    return name
+
+
+def _store(name):
+    return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
+
+
+def _assign(name, value):
+    return gast.Assign(targets=[_store(name)], value=value, type_comment=None)
 
 
 def _constant(node) -> bool:

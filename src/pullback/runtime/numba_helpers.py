@@ -22,6 +22,7 @@ import numpy as np
 from numba import types
 from numba.core.errors import TypingError
 from numba.extending import overload, register_jitable
+from numba.np.numpy_support import as_dtype
 from numba.np.unsafe.ndarray import to_fixed_tuple
 
 from ..errors import PullbackError
@@ -394,6 +395,9 @@ def _accum_index(d, x, idx, g):
     if not isinstance(x, types.Array) or isinstance(g, types.Complex) \
             or isinstance(getattr(g, "dtype", None), types.Complex):
         return None
+    parts = tuple(idx) if isinstance(idx, types.BaseTuple) else (idx,)
+    if not all(isinstance(i, (types.Integer, types.SliceType)) for i in parts):
+        return None  # an index array may repeat a position: NumPy's helper adds with add.at
     if _number(d):
         def fresh(d, x, idx, g):
             out = zero_like(x)
@@ -576,3 +580,87 @@ def _unreduce_mean(g, x, ans, axis=None, keepdims=False):
     def impl(g, x, ans, axis=None, keepdims=False):
         return unreduce(g * (ans_size(ans) / x_size(x)), x, axis, keepdims)
     return impl
+
+
+loop_len = _stub("loop_len")
+
+
+@overload(loop_len)
+def _loop_len(values):
+    if isinstance(values, (types.Array, types.List, types.BaseTuple, types.RangeType)):
+        return lambda values: len(values)
+    return None  # a dict or set: the NumPy helper explains how to loop over one
+
+
+# ------------------------------------------------------------------ loop records as arrays
+# A loop over a range knows its trip count when it starts: the pass (emit/numba.py) then
+# keeps its records, one tuple per iteration, in a "tape" made at the first record: one
+# preallocated array per number field, a preallocated list for any other field.
+
+
+def _field_kind(t):
+    if isinstance(t, (types.Float, types.Integer, types.Boolean)):
+        return "number"
+    if isinstance(t, types.BaseTuple) and len(t) == 0:
+        return "empty"
+    return "other"  # a list, one entry per iteration
+
+
+tape_new = _stub("tape_new")
+
+
+@overload(tape_new)
+def _tape_new(record, size):
+    if not isinstance(record, types.BaseTuple):
+        return None
+    parts = []
+    scope = {"np": np}
+    for i, t in enumerate(record):
+        kind = _field_kind(t)
+        if kind == "number":
+            scope[f"dtype_{i}"] = as_dtype(t)
+            parts.append(f"np.empty(size, dtype=dtype_{i})")
+        elif kind == "empty":
+            parts.append("0")
+        else:
+            parts.append(f"[record[{i}]] * size")
+    source = f"def new(record, size):\n    return ({', '.join(parts)},)\n"
+    exec(source, scope)  # noqa: S102 - code made from the record's field types
+    return scope["new"]
+
+
+tape_put = _stub("tape_put")
+
+
+@overload(tape_put)
+def _tape_put(tape, at, record):
+    if not isinstance(record, types.BaseTuple):
+        return None
+    lines = ["def put(tape, at, record):"]
+    for i, t in enumerate(record):
+        kind = _field_kind(t)
+        if kind != "empty":
+            lines.append(f"    tape[{i}][at] = record[{i}]")
+    lines.append("    return None")
+    scope = {"np": np}
+    exec("\n".join(lines) + "\n", scope)  # noqa: S102 - code made from the field types
+    return scope["put"]
+
+
+tape_get = _stub("tape_get")
+
+
+@overload(tape_get)
+def _tape_get(tape, at):
+    if not isinstance(tape, types.BaseTuple):
+        return None
+    parts = []
+    for i, t in enumerate(tape):
+        if isinstance(t, types.Integer):
+            parts.append("()")  # an empty shape: a number's
+        else:
+            parts.append(f"tape[{i}][at]")
+    source = f"def get(tape, at):\n    return ({', '.join(parts)},)\n"
+    scope = {"np": np}
+    exec(source, scope)  # noqa: S102 - code made from the tape's field types
+    return scope["get"]
