@@ -253,3 +253,43 @@ def test_show_prints_the_code_that_is_compiled():
     assert "return _pullback_compiled(x, a)" in out
     assert "# compiled by numba.njit\ndef dscalar_loop_compiled(x, a):" in out
     compile(out, "<shown>", "exec")  # valid Python
+
+
+DISK = """
+import json, sys
+import numpy as np
+sys.path.insert(0, {bench!r})
+import pullback, workloads
+df = pullback.grad(workloads.{name}, wrt=(0, 1), backend="numba", cache=True)
+grads = df(*workloads.{name}_args(small=True))
+dispatcher = df.__pullback_transform__.compiled[("numba", True)].dispatcher
+print(json.dumps({{"hits": sum(dispatcher.stats.cache_hits.values()),
+                  "grads": [np.asarray(g).tolist() for g in grads]}}))
+"""
+
+
+def _in_a_process(tmp_path, name):
+    env = {**os.environ, "PYTHONPATH": os.path.join(ROOT, "src"),
+           "PULLBACK_CACHE_DIR": str(tmp_path / "cache")}
+    result = subprocess.run(
+        [sys.executable, "-c", DISK.format(bench=os.path.join(ROOT, "benchmarks"), name=name)],
+        capture_output=True, text=True, timeout=600, env=env)
+    assert result.returncode == 0, result.stderr
+    import json
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_cache_true_keeps_the_compiled_gradient_on_disk_for_the_next_process(tmp_path):
+    first = _in_a_process(tmp_path, "scalar_loop")
+    second = _in_a_process(tmp_path, "scalar_loop")
+    assert first["hits"] == 0 and second["hits"] >= 1
+    assert second["grads"] == first["grads"]
+    w = _workload("scalar_loop")
+    assert_close(tuple(first["grads"]), w.hand(*w.make_args(small=True)), rtol=1e-10,
+                 atol=1e-12)
+    # a changed function is other code: another file, compiled anew (never the old one)
+    files = sorted(p.name for p in (tmp_path / "cache").glob("pullback_*.py"))
+    assert len(files) == 1
+    other = _in_a_process(tmp_path, "rnn")
+    assert other["hits"] == 0
+    assert len(list((tmp_path / "cache").glob("pullback_*.py"))) == 2

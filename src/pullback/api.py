@@ -453,7 +453,7 @@ def _method_of(f):
     return f, None
 
 
-def _bound_method(make, f, wrt, optimize, backend="numpy"):
+def _bound_method(make, f, wrt, optimize, backend="numpy", cache=False):
     """`make` (grad, value_and_grad, vjp) of a bound method or callable object: the
     function under it, differentiated with `wrt` counted after the object (positions move
     by one, names stay), called with the object first. None for anything else."""
@@ -463,7 +463,7 @@ def _bound_method(make, f, wrt, optimize, backend="numpy"):
     shift = lambda w: w + 1 if isinstance(w, int) and not isinstance(w, bool) \
         and w >= 0 else w  # noqa: E731
     inner = make(func, wrt=tuple(map(shift, wrt)) if isinstance(wrt, (tuple, list))
-                 else shift(wrt), optimize=optimize, backend=backend)
+                 else shift(wrt), optimize=optimize, backend=backend, cache=cache)
 
     @functools.wraps(inner)
     def bound(*args, **kwargs):
@@ -473,7 +473,7 @@ def _bound_method(make, f, wrt, optimize, backend="numpy"):
     return bound
 
 
-def grad(f=None, wrt=0, optimize=True, backend="numpy"):
+def grad(f=None, wrt=0, optimize=True, backend="numpy", cache=False):
     """The gradient of scalar-valued `f` with respect to parameter(s) `wrt`.
 
     pullback reads `f`'s source (from a file or a notebook cell), generates the
@@ -490,6 +490,9 @@ def grad(f=None, wrt=0, optimize=True, backend="numpy"):
             (compiled by Numba; refuses, with the line, what Numba cannot compile) or
             "auto" (Numba where it can, else NumPy with a warning naming the reason);
             see docs/backends.md.
+        cache: with backend "numba" or "auto", keep the compiled gradient on disk
+            (Numba's cache, in ~/.cache/pullback/numba or $PULLBACK_CACHE_DIR), for
+            the next process; a changed function is compiled anew.
 
     Returns:
         A function taking `f`'s arguments and returning the gradient: a float for a
@@ -512,12 +515,13 @@ def grad(f=None, wrt=0, optimize=True, backend="numpy"):
         ```
     """
     if f is not None and _method_of(f)[1] is not None:
-        return _bound_method(grad, f, wrt, optimize, backend)
+        return _bound_method(grad, f, wrt, optimize, backend, cache)
     return _decorator(f, lambda g: _named(
-        _bind(transform(g, wrt, "grad", optimize=optimize), g, backend, wrt), g, "grad"))
+        _bind(transform(g, wrt, "grad", optimize=optimize), g, backend, wrt, cache), g,
+        "grad"))
 
 
-def value_and_grad(f=None, wrt=0, optimize=True, backend="numpy"):
+def value_and_grad(f=None, wrt=0, optimize=True, backend="numpy", cache=False):
     """A function returning `(f(*args), gradient)` in one sweep.
 
     The value comes from the forward sweep the gradient runs anyway, so asking for
@@ -530,13 +534,13 @@ def value_and_grad(f=None, wrt=0, optimize=True, backend="numpy"):
         ```
     """
     if f is not None and _method_of(f)[1] is not None:
-        return _bound_method(value_and_grad, f, wrt, optimize, backend)
+        return _bound_method(value_and_grad, f, wrt, optimize, backend, cache)
     return _decorator(f, lambda g: _named(
-        _bind(transform(g, wrt, "value_and_grad", optimize=optimize), g, backend, wrt), g,
-        "value_and_grad"))
+        _bind(transform(g, wrt, "value_and_grad", optimize=optimize), g, backend, wrt,
+              cache), g, "value_and_grad"))
 
 
-def vjp(f=None, wrt=0, optimize=True, backend="numpy"):
+def vjp(f=None, wrt=0, optimize=True, backend="numpy", cache=False):
     """`vjp(f)(*args, seed)`: the vector-Jacobian product of f's output with `seed`.
 
     For `f` with an array (or non-scalar) output, the returned function takes `f`'s
@@ -553,11 +557,11 @@ def vjp(f=None, wrt=0, optimize=True, backend="numpy"):
         ```
     """
     if f is not None and _method_of(f)[1] is not None:
-        return _bound_method(vjp, f, wrt, optimize, backend)
+        return _bound_method(vjp, f, wrt, optimize, backend, cache)
 
     def build(g):
-        inner = _named(_bind(transform(g, wrt, "vjp", optimize=optimize), g, backend, wrt),
-                       g, "vjp")
+        inner = _named(_bind(transform(g, wrt, "vjp", optimize=optimize), g, backend, wrt,
+                             cache), g, "vjp")
 
         @functools.wraps(g)
         def vjp_call(*args, **kwargs):
@@ -738,12 +742,12 @@ rules.NONDIFF.add(stop_gradient)
 rules.NONDIFF.add(runtime.key_list)
 
 
-def _bind(transformed, func, backend="numpy", wrt=None):
+def _bind(transformed, func, backend="numpy", wrt=None, cache=False):
     bound = codegen.bind(transformed.code, func, transformed.constants)
     if backend != "numpy":  # compiled by another backend, this one its fallback
         from .emit import numba as numba_backend
         bound = numba_backend.bind(transformed, func, _wrt_names(func, wrt)[0], backend,
-                                   bound)
+                                   bound, cache)
     bound.__pullback_transform__ = transformed  # keeps its linecache entry while it lives
     return bound
 

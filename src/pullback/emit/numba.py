@@ -27,9 +27,13 @@ Numba is imported only when this backend is asked for.
 from __future__ import annotations
 
 import copy
+import hashlib
 import importlib
+import importlib.util
 import linecache
 import math
+import os
+import sys
 import types
 import warnings
 
@@ -446,18 +450,21 @@ class Compiled:
         nb = numba()
         split = Split(transformed, func)
         self.split = split
-        namespace = {"np": np, "math": math, **_numba_helpers()}
-        filename = f"<pullback numba {func.__qualname__} #{next(codegen._counter)}>"
-        linecache.cache[filename] = (len(split.core_source), None,
-                                     split.core_source.splitlines(True), filename)
-        exec(compile(split.core_source, filename, "exec"), namespace)  # noqa: S102
-        self.dispatcher = nb.njit(namespace[split.core.name], cache=cache)
+        if cache:
+            core = _on_disk(split)
+        else:
+            namespace = {"np": np, "math": math, **_numba_helpers()}
+            filename = f"<pullback numba {func.__qualname__} #{next(codegen._counter)}>"
+            linecache.cache[filename] = (len(split.core_source), None,
+                                         split.core_source.splitlines(True), filename)
+            exec(compile(split.core_source, filename, "exec"), namespace)  # noqa: S102
+            core = namespace[split.core.name]
+        self.dispatcher = nb.njit(core, cache=cache)
         self.constants = dict(transformed.constants)
         codes = codegen.compile_source(split.wrapper_source, [split.wrapper.name],
                                        [*func.__code__.co_freevars, *self.constants, RUN],
                                        f"{func.__qualname__} (numba)")
         self.code = codes[split.wrapper.name]
-        self.filename = filename
 
     def bind(self, func, wrt_names, fallback, backend):
         positions = [self.split.params.index(n) for n in wrt_names]
@@ -491,6 +498,40 @@ def bind(transformed, func, wrt_names, backend, fallback, cache=False):
                       stacklevel=4)
         return fallback
     return built.bind(func, wrt_names, fallback, backend)
+
+
+def cache_directory() -> str:
+    """Where `cache=True` keeps compiled parts: $PULLBACK_CACHE_DIR, else
+    ~/.cache/pullback/numba."""
+    return os.environ.get("PULLBACK_CACHE_DIR") or os.path.join(
+        os.path.expanduser("~"), ".cache", "pullback", "numba")
+
+
+def _on_disk(split):
+    """The compiled part as a function of a module file named by the hash of its source
+    and of the Numba helpers' source, so that Numba's on-disk cache (kept beside it)
+    belongs to exactly this code: a changed function, or changed helpers, is another
+    file and compiles anew; Numba itself checks its own version."""
+    from ..runtime import numba_helpers
+    with open(numba_helpers.__file__, "rb") as f:
+        helpers = f.read()
+    digest = hashlib.sha256(split.core_source.encode() + b"\0" + helpers).hexdigest()[:24]
+    directory = cache_directory()
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, f"pullback_{digest}.py")
+    if not os.path.exists(path):
+        text = ("import math\n\nimport numpy as np\n\n"
+                "from pullback.runtime.numba_helpers import *  # noqa: F403\n\n\n"
+                + split.core_source)
+        partial = f"{path}.{os.getpid()}.tmp"
+        with open(partial, "w") as f:
+            f.write(text)
+        os.replace(partial, path)  # whole, even with other processes writing it too
+    spec = importlib.util.spec_from_file_location(f"pullback_numba_{digest}", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # Numba's cache finds the function's module by name
+    spec.loader.exec_module(module)
+    return getattr(module, split.core.name)
 
 
 class Runner:

@@ -28,6 +28,7 @@ from numba.np.unsafe.ndarray import to_fixed_tuple
 from ..errors import PullbackError
 
 HELPERS: dict = {}
+__all__ = ["HELPERS"]  # and each helper's name, as it is defined: what a cached file imports
 
 
 def _stub(name):
@@ -36,6 +37,7 @@ def _stub(name):
 
     stub.__name__ = stub.__qualname__ = name
     HELPERS[name] = stub
+    __all__.append(name)
     return stub
 
 
@@ -614,7 +616,7 @@ def _tape_new(record, size):
     if not isinstance(record, types.BaseTuple):
         return None
     parts = []
-    scope = {"np": np}
+    scope = {"np": np, "__name__": __name__}  # a module Numba's cache can import
     for i, t in enumerate(record):
         kind = _field_kind(t)
         if kind == "number":
@@ -642,7 +644,7 @@ def _tape_put(tape, at, record):
         if kind != "empty":
             lines.append(f"    tape[{i}][at] = record[{i}]")
     lines.append("    return None")
-    scope = {"np": np}
+    scope = {"np": np, "__name__": __name__}  # a module Numba's cache can import
     exec("\n".join(lines) + "\n", scope)  # noqa: S102 - code made from the field types
     return scope["put"]
 
@@ -661,6 +663,6 @@ def _tape_get(tape, at):
         else:
             parts.append(f"tape[{i}][at]")
     source = f"def get(tape, at):\n    return ({', '.join(parts)},)\n"
-    scope = {"np": np}
+    scope = {"np": np, "__name__": __name__}  # a module Numba's cache can import
     exec(source, scope)  # noqa: S102 - code made from the tape's field types
     return scope["get"]
