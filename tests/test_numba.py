@@ -105,7 +105,7 @@ def _compiled_sample():
     accepted = [c for c in CASES if _accepted(c) is None]
     if os.environ.get("PULLBACK_NUMBA_CORPUS"):
         return accepted
-    return accepted[::8]
+    return accepted[::12]
 
 
 @pytest.mark.parametrize("case", _compiled_sample(), ids=lambda c: c.name)
@@ -113,7 +113,12 @@ def test_corpus_compiled_equals_the_numpy_backend(case):
     compiled = pullback.grad(case.fn, wrt=case.wrt, backend="numba")
     plain = pullback.grad(case.fn, wrt=case.wrt)
     for args in sample_points(case, 2):
-        got = compiled(*args, **case.kw)
+        try:
+            got = compiled(*args, **case.kw)
+        except Refused as refused:  # what only Numba's typing finds: refused where f is
+            assert "for these arguments" in refused.message
+            assert refused.where.startswith(f'File "{corpus.__file__.rstrip("c")}", line ')
+            return
         assert_close(got, plain(*args, **case.kw), rtol=1e-9, atol=1e-12,
                      what=f"{case.name}: numba vs numpy")
         assert_close(got, numeric_grad(case.fn, args, wrt=case.wrt, kwargs=case.kw),
