@@ -556,12 +556,12 @@ class Runner:
                     return self.compiled.dispatcher(*values)
                 except numba().core.errors.NumbaError as exc:
                     reason = _first_lines(str(exc))
-            self.refused.add(key)
             message = (f"the Numba backend cannot compile the gradient of "
                        f"{self.func.__qualname__} for these arguments: {reason}")
             where = where_defined(self.func)
-            if self.backend == "numba":
+            if self.backend == "numba":  # on every call with these types
                 raise Refused(message, where)
+            self.refused.add(key)
             warnings.warn(f"{message}; running the NumPy gradient instead"
                           + (f"\n  {where}" if where else ""), RuntimeWarning, stacklevel=3)
         n = len(self.params)
