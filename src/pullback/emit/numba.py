@@ -279,9 +279,16 @@ def _arguments(names):
 
 def _zeros_shaped(body, params, adjoint_of):
     """`dW = 0.0` (a known-zero gradient) as `dW = zero_like(W)` where W, the value dW is
-    the gradient of, is a parameter or set by an earlier top-level statement: NumPy code
-    lets the float become an array on the first accumulation, Numba needs one type. A
-    partial sum `parts = 0.0` later added into dW (`dW += parts * c`) is shaped like dW."""
+    the gradient of, has one value: a parameter never assigned, or a name assigned once,
+    by an earlier top-level statement (a name a loop assigns again may change shape from
+    one iteration to the next: its zeros could have another iteration's shape). NumPy
+    code lets the float become an array on the first accumulation; Numba needs one type.
+    A partial sum `parts = 0.0` later added into dW (`dW += parts * c`) is shaped like
+    dW."""
+    stores: dict = {}
+    for node in (n for s in body for n in walk(s)):
+        if isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load):
+            stores[node.id] = stores.get(node.id, 0) + 1
     summed_into = {}
     for node in (n for s in body for n in walk(s)):
         if isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
@@ -290,7 +297,7 @@ def _zeros_shaped(body, params, adjoint_of):
                 value = value.left
             if isinstance(value, gast.Name):
                 summed_into[value.id] = node.target.id
-    defined = set(params)
+    defined = {p for p in params if p not in stores}
     for stmt in body:
         for node in walk(stmt):
             if not (isinstance(node, gast.Assign) and len(node.targets) == 1
@@ -304,7 +311,8 @@ def _zeros_shaped(body, params, adjoint_of):
                 node.value = gast.Call(func=_load("zero_like"), args=[_load(primal)],
                                        keywords=[])
         if isinstance(stmt, gast.Assign):
-            defined |= {t.id for t in stmt.targets if isinstance(t, gast.Name)}
+            defined |= {t.id for t in stmt.targets
+                        if isinstance(t, gast.Name) and stores.get(t.id) == 1}
 
 
 def _reductions_along_axes(body):
