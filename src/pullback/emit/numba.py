@@ -138,9 +138,7 @@ class Split:
         return extras
 
     def _check_statement(self, stmt, stored, extras, constants):
-        for node in walk(stmt) if not isinstance(stmt, (gast.If, gast.For, gast.While)) \
-                else [stmt, *walk(stmt.test if not isinstance(stmt, gast.For) else stmt.iter),
-                      *(walk(stmt.target) if isinstance(stmt, gast.For) else [])]:
+        for node in _own_nodes(stmt):
             if isinstance(node, FORBIDDEN):
                 raise self.refuse(stmt, _WHAT.get(type(node), type(node).__name__))
             if isinstance(node, gast.Call):
@@ -214,6 +212,15 @@ def _described(value) -> str:
     if callable(value):
         return f"the function {getattr(value, '__qualname__', value)!s}"
     return f"a {type(value).__name__}"
+
+
+def _own_nodes(stmt) -> list:
+    """The nodes of `stmt` without those of the statements in its blocks."""
+    if isinstance(stmt, gast.For):
+        return [stmt, *walk(stmt.target), *walk(stmt.iter)]
+    if isinstance(stmt, (gast.If, gast.While)):
+        return [stmt, *walk(stmt.test)]
+    return walk(stmt)
 
 
 def _walk_statements(stmt):
