@@ -300,3 +300,10 @@ def test_cache_true_keeps_the_compiled_gradient_on_disk_for_the_next_process(tmp
     other = _in_a_process(tmp_path, "rnn")
     assert other["hits"] == 0
     assert len(list((tmp_path / "cache").glob("pullback_*.py"))) == 2
+
+
+def test_loops_that_run_no_iteration_or_record_nothing():
+    # loops over empty ranges: the tape is never made, and a record may be empty
+    compiled = pullback.grad(corpus.empty_ranges, backend="numba")
+    for x in (0.7, -1.3):
+        assert compiled(x) == pytest.approx(2 * x, rel=1e-14)

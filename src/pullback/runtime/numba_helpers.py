@@ -613,8 +613,11 @@ tape_new = _stub("tape_new")
 
 @overload(tape_new)
 def _tape_new(record, size):
-    if not isinstance(record, types.BaseTuple):
-        return None
+    if not isinstance(record, types.BaseTuple):  # one value per iteration
+        if _field_kind(record) == "number":
+            dtype = as_dtype(record)
+            return lambda record, size: np.empty(size, dtype=dtype)
+        return lambda record, size: [record] * size
     parts = []
     scope = {"np": np, "__name__": __name__}  # a module Numba's cache can import
     for i, t in enumerate(record):
@@ -626,7 +629,7 @@ def _tape_new(record, size):
             parts.append("0")
         else:
             parts.append(f"[record[{i}]] * size")
-    source = f"def new(record, size):\n    return ({', '.join(parts)},)\n"
+    source = f"def new(record, size):\n    return ({''.join(p + ', ' for p in parts)})\n"
     exec(source, scope)  # noqa: S102 - code made from the record's field types
     return scope["new"]
 
@@ -637,7 +640,9 @@ tape_put = _stub("tape_put")
 @overload(tape_put)
 def _tape_put(tape, at, record):
     if not isinstance(record, types.BaseTuple):
-        return None
+        def put_one(tape, at, record):
+            tape[at] = record
+        return put_one
     lines = ["def put(tape, at, record):"]
     for i, t in enumerate(record):
         kind = _field_kind(t)
@@ -654,15 +659,15 @@ tape_get = _stub("tape_get")
 
 @overload(tape_get)
 def _tape_get(tape, at):
-    if not isinstance(tape, types.BaseTuple):
-        return None
+    if not isinstance(tape, types.BaseTuple):  # one value per iteration
+        return lambda tape, at: tape[at]
     parts = []
     for i, t in enumerate(tape):
         if isinstance(t, types.Integer):
             parts.append("()")  # an empty shape: a number's
         else:
             parts.append(f"tape[{i}][at]")
-    source = f"def get(tape, at):\n    return ({', '.join(parts)},)\n"
+    source = f"def get(tape, at):\n    return ({''.join(p + ', ' for p in parts)})\n"
     scope = {"np": np, "__name__": __name__}  # a module Numba's cache can import
     exec(source, scope)  # noqa: S102 - code made from the tape's field types
     return scope["get"]
