@@ -78,6 +78,12 @@ except ImportError:
 
 import workloads  # noqa: E402  (after torch: workloads uses it when present)
 
+try:  # the Numba backend's columns: pullback.grad(f, backend="numba"), Numba by hand
+    import numba
+    import numba_hand
+except ImportError:
+    numba = numba_hand = None
+
 # Tolerances for "a system's gradient agrees with the hand-written one".
 RTOL = 1e-6
 ATOL = 1e-9
@@ -87,6 +93,9 @@ MEMORY_STEPS = (100, 10_000)
 # The gradient systems, in table order: key -> column label.
 PEERS = {"autograd": "autograd", "jax": "JAX eager", "jax_jit": "JAX jit", "torch": "PyTorch"}
 SYSTEMS = {"pullback": "pullback", "pullback_plain": "pullback, pass off", **PEERS}
+# The Numba backend and its baselines (when Numba is installed, on the loop workloads).
+NUMBA_SYSTEMS = {"f_numba": "f in Numba", "numba_hand": "Numba by hand",
+                 "pullback_numba": "pullback numba"}
 
 
 # ---------------------------------------------------------------------------
@@ -464,11 +473,28 @@ def run_workload(w, opts):
                   "pullback_plain": (plain, args)}
     setup = {}
     for key in available_peers(opts):
-        fn, peer_args, seconds = build_peer(key, w, args)
-        check_agrees(w.name, SYSTEMS[key], tuple(fn(*peer_args)), ref, w.wrt)
+        try:
+            fn, peer_args, seconds = build_peer(key, w, args)
+            got = tuple(fn(*peer_args))
+        except Exception as exc:  # noqa: BLE001 - in-place writes, say: a column of n/a
+            print(f"  {SYSTEMS[key]} cannot run {w.name}: {type(exc).__name__}: "
+                  f"{str(exc).splitlines()[0][:120] if str(exc) else ''}")
+            continue
+        check_agrees(w.name, SYSTEMS[key], got, ref, w.wrt)
         candidates[key] = (fn, peer_args)
         if seconds is not None:
             setup[key] = seconds
+    numba_first = None
+    if numba is not None and w.name in numba_hand.BASELINES and "numba" not in opts.skip:
+        f_numba, grad_numba = numba_hand.BASELINES[w.name]
+        compiled = pullback.grad(w.f, wrt=w.wrt, backend="numba")
+        check_agrees(w.name, "pullback numba", compiled(*args), ref, w.wrt)
+        check_agrees(w.name, "Numba by hand", grad_numba(*args), ref, w.wrt)
+        if not np.allclose(f_numba(*args), w.f(*args), rtol=1e-12, atol=1e-12):
+            fail(f"{w.name}: f in Numba disagrees with f")
+        candidates.update({"f_numba": (f_numba, args), "numba_hand": (grad_numba, args),
+                           "pullback_numba": (compiled, args)})
+        numba_first = numba_first_call(w.name)
     print(
         f"hand-written gradient = central differences on the small instance "
         f"({count} partials, worst abs error {worst:.1e}) and along a random direction "
@@ -480,7 +506,7 @@ def run_workload(w, opts):
     times = time_in_one_run(candidates, opts.repeats, opts.min_time)
     transform, first_call, cleared = transform_latency(w, args, opts.transform_samples)
 
-    label = {"f": "f", "hand": "hand-written", **SYSTEMS}
+    label = {"f": "f", "hand": "hand-written", **SYSTEMS, **NUMBA_SYSTEMS}
     for key, t in times.items():
         extra = ""
         if key != "f":
@@ -489,6 +515,10 @@ def run_workload(w, opts):
         print(f"  {label[key]:<13}{fmt_time(t):>10} per call{extra}")
     if "jax_jit" in setup:
         print(f"  JAX jit: first call (trace + compile + run) {fmt_time(setup['jax_jit'])}")
+    if numba_first is not None:
+        print(f"  pullback numba: first call in a fresh process (transform + compile + run) "
+              f"{fmt_time(numba_first['first'])}, after Numba's start-up (its import and a "
+              f"trivial function compiled: {fmt_time(numba_first['warm'])})")
     print(
         f"  pullback transform {fmt_time(transform)} for pullback.grad(f, wrt) on a fresh f "
         f"(cache {'cleared via pullback.api._CACHE' if cleared else 'hook absent'}), "
@@ -500,7 +530,31 @@ def run_workload(w, opts):
         "transform": transform,
         "first_call": first_call,
         "jit_compile": setup.get("jax_jit"),
+        "numba_first": numba_first,
     }
+
+
+def numba_first_call(name):
+    """In a fresh process: pullback.grad(f, backend="numba") and its first call (the
+    transform, Numba's compilation of the gradient and of the helpers it calls, one run),
+    after Numba is imported and has compiled one trivial function (its own start-up)."""
+    cmd = [sys.executable, os.path.abspath(__file__), "--numba-child", name]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0:
+        fail(f"the first call of {name}'s Numba gradient failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def numba_child(name):
+    t1 = time.perf_counter()  # Numba is imported at the top of this script, by now
+    numba.njit(lambda x: x + 1.0)(1.0)
+    t2 = time.perf_counter()
+    w = next(w for w in workloads.WORKLOADS if w.name == name)
+    args = w.make_args()
+    t3 = time.perf_counter()
+    pullback.grad(w.f, wrt=w.wrt, backend="numba")(*args)
+    t4 = time.perf_counter()
+    print(json.dumps({"warm": t2 - t1, "first": t4 - t3}))
 
 
 # ---------------------------------------------------------------------------
@@ -658,6 +712,27 @@ def build_tables(results, peers):
                 fmt_time(r["jit_compile"]) if r["jit_compile"] is not None else "n/a",
             ]
         )
+    numba_rows = []
+    for w, r in results:
+        t, first = r["times"], r.get("numba_first")
+        if "pullback_numba" not in t:
+            continue
+        pb, jit = t["pullback_numba"], t.get("jax_jit")
+        numba_rows.append([
+            w.name, fmt_time(t["f_numba"]), fmt_time(t["numba_hand"]), fmt_time(pb),
+            fmt_time(jit), fmt_ratio(t["numba_hand"], t["f_numba"]),
+            fmt_ratio(pb, t["f_numba"]), fmt_ratio(pb, t["numba_hand"]),
+            fmt_ratio(pb, jit), fmt_ratio(jit, t["f"]), fmt_ratio(pb, t["f"]),
+            fmt_time(first["first"]), fmt_time(r["jit_compile"]),
+            fmt_ratio(first["first"], r["jit_compile"]),
+        ])
+        verdicts.append((f"{w.name} pullback numba grad / f in Numba ≤ 3",
+                         pb / t["f_numba"] <= 3))
+        verdicts.append((f"{w.name} pullback numba ≤ 1.3 × Numba by hand",
+                         pb / t["numba_hand"] <= 1.3))
+        verdicts.append((f"{w.name} pullback numba first call ≤ 1 s", first["first"] <= 1.0))
+        if jit is not None:
+            verdicts.append((f"{w.name} pullback numba faster than JAX jit", pb < jit))
     peer_labels = [PEERS[k] for k in peers]
     col_labels = [SYSTEMS[k] for k in cols]
     out = [
@@ -689,6 +764,19 @@ def build_tables(results, peers):
             targets,
         ),
     ]
+    if numba_rows:
+        out += [
+            "",
+            "### The Numba backend (pullback.grad(f, backend=\"numba\")) against Numba by "
+            "hand and JAX jit",
+            "",
+            markdown_table(
+                ["workload", "f in Numba", "Numba by hand", "pullback numba", "JAX jit",
+                 "hand / f_numba", "pullback numba / f_numba", "pullback numba / hand",
+                 "pullback numba / JAX jit", "JAX jit / f", "pullback numba / f",
+                 "pullback numba first call", "JAX jit first call", "first-call ratio"],
+                numba_rows),
+        ]
     return "\n".join(out), verdicts
 
 
@@ -731,14 +819,16 @@ def parse_args(argv):
         "--skip",
         action="append",
         default=[],
-        choices=list(PEERS),
-        help="leave out a peer even if it is installed (may be repeated)",
+        choices=[*PEERS, "numba"],
+        help="leave out a peer (or numba: the Numba backend's columns) even if it is "
+             "installed (may be repeated)",
     )
     p.add_argument("--no-autograd", action="store_true", help="same as --skip autograd")
     p.add_argument("--no-memory", action="store_true", help="skip the RNN memory measurement")
     p.add_argument("--no-forward", action="store_true",
                    help="skip forward mode (jvp/f, hvp/f, Jacobians)")
     p.add_argument("--memory-child", nargs=2, metavar=("SYSTEM", "STEPS"), help=argparse.SUPPRESS)
+    p.add_argument("--numba-child", metavar="WORKLOAD", help=argparse.SUPPRESS)
     opts = p.parse_args(argv)
     if opts.no_autograd:
         opts.skip.append("autograd")
@@ -753,6 +843,9 @@ def main(argv=None):
     opts = parse_args(argv)
     if opts.memory_child:
         memory_child(opts.memory_child[0], int(opts.memory_child[1]))
+        return 0
+    if opts.numba_child:
+        numba_child(opts.numba_child)
         return 0
     print_environment(opts)
     if not callable(getattr(pullback, "grad", None)):

@@ -428,6 +428,86 @@ def gp_args(seed=0, small=False):
 
 
 # ---------------------------------------------------------------------------
+# 9. Soft dynamic time warping between two series of 60 and 50 points (gamma 0.5):
+#    a recursion over the cells of a table, each reading three earlier cells,
+#
+#    R[i, j] = (x[i-1] - y[j-1])^2 + softmin_gamma(R[i-1, j-1], R[i-1, j], R[i, j-1])
+#
+#    with softmin_gamma(a, b, c) = lo - gamma log sum exp((lo - v) / gamma), lo = min.
+#    NumPy cannot vectorize it (each cell needs its neighbours); the loops are the code.
+# ---------------------------------------------------------------------------
+
+DTW_N, DTW_M, DTW_GAMMA = 60, 50, 0.5
+
+
+def soft_dtw(x, y, gamma):
+    n = x.shape[0]
+    m = y.shape[0]
+    R = np.full((n + 1, m + 1), 1e10)
+    R[0, 0] = 0.0
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            cost = (x[i - 1] - y[j - 1]) ** 2
+            a = R[i - 1, j - 1]
+            b = R[i - 1, j]
+            c = R[i, j - 1]
+            lo = min(a, b, c)
+            s = (math.exp((lo - a) / gamma) + math.exp((lo - b) / gamma)
+                 + math.exp((lo - c) / gamma))
+            R[i, j] = cost + lo - gamma * math.log(s)
+    return R[n, m]
+
+
+def soft_dtw_hand(x, y, gamma):
+    # Forward, keeping the table; then E[i, j] = d out / d R[i, j], from the last cell
+    # back: each cell passes its gradient to the three cells its softmin read, weighted
+    # by the softmin's weights exp((softmin - v) / gamma) (which sum to one).
+    n, m = x.shape[0], y.shape[0]
+    R = np.full((n + 1, m + 1), 1e10)
+    R[0, 0] = 0.0
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            a, b, c = R[i - 1, j - 1], R[i - 1, j], R[i, j - 1]
+            lo = min(a, b, c)
+            s = (math.exp((lo - a) / gamma) + math.exp((lo - b) / gamma)
+                 + math.exp((lo - c) / gamma))
+            R[i, j] = (x[i - 1] - y[j - 1]) ** 2 + lo - gamma * math.log(s)
+    E = np.zeros((n + 1, m + 1))
+    E[n, m] = 1.0
+    dx, dy = np.zeros(n), np.zeros(m)
+    for i in range(n, 0, -1):
+        for j in range(m, 0, -1):
+            e = E[i, j]
+            diff = x[i - 1] - y[j - 1]
+            dx[i - 1] += 2.0 * diff * e
+            dy[j - 1] -= 2.0 * diff * e
+            soft = R[i, j] - diff * diff
+            E[i - 1, j - 1] += e * math.exp((soft - R[i - 1, j - 1]) / gamma)
+            E[i - 1, j] += e * math.exp((soft - R[i - 1, j]) / gamma)
+            E[i, j - 1] += e * math.exp((soft - R[i, j - 1]) / gamma)
+    return (dx, dy)
+
+
+def soft_dtw_torch(x, y, gamma):
+    n, m = x.shape[0], y.shape[0]
+    R = [[torch.tensor(1e10, dtype=torch.float64)] * (m + 1) for _ in range(n + 1)]
+    R[0][0] = torch.tensor(0.0, dtype=torch.float64)
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            v = torch.stack([R[i - 1][j - 1], R[i - 1][j], R[i][j - 1]])
+            R[i][j] = (x[i - 1] - y[j - 1]) ** 2 - gamma * torch.logsumexp(-v / gamma, 0)
+    return R[n][m]
+
+
+def soft_dtw_args(seed=0, small=False):
+    rng = np.random.default_rng(seed)
+    n, m = (4, 3) if small else (DTW_N, DTW_M)
+    x = np.sin(np.linspace(0.0, 3.0, n)) + 0.1 * rng.normal(size=n)
+    y = np.sin(np.linspace(0.2, 3.2, m)) + 0.1 * rng.normal(size=m)
+    return (x, y, DTW_GAMMA)
+
+
+# ---------------------------------------------------------------------------
 # Porting to autograd and JAX: the same code with np and math rebound
 # ---------------------------------------------------------------------------
 
@@ -484,5 +564,6 @@ WORKLOADS = [
     Workload("hmm", hmm, (0,), hmm_args, hmm_hand, hmm_torch, 2.0, 10.0),
     Workload("matmul", matmul, (1,), matmul_args, matmul_hand, matmul_torch, 2.2),
     Workload("spectral", spectral, (0, 1), spectral_args, spectral_hand, spectral_torch, 3.0),
+    Workload("soft_dtw", soft_dtw, (0, 1), soft_dtw_args, soft_dtw_hand, soft_dtw_torch, 30.0),
 ] + ([  # the hand-written GP gradient itself costs about 6 f: a Cholesky adjoint is O(n^3)
     Workload("gp", gp, (0, 1), gp_args, gp_hand, gp_torch, 8.0)] if sla is not None else [])

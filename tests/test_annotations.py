@@ -52,6 +52,7 @@ NOT_NODE_FACTS = {
     "dtype": "an array", "HELPERS": "a rules module's helper table",
     "WITHOUT_RULE": "a rules module's kinds of functions without a rule",
     "hidden_builtins": "ir.naming.Namer", "lines": "api.Transformed",
+    "tree": "api.Transformed", "location": "api.Transformed", "ndim": "an array",
 }
 
 

@@ -71,6 +71,9 @@ class Transformed:
     originals: dict = field(default_factory=dict)
     tangents_last: bool = False  # mode "jvp": the generated function takes them last
     lines: tuple = ()  # its linecache entry, put back should linecache be cleared
+    tree: object = None  # the final generated tree, for another backend's pass (emit/numba)
+    location: object = None  # where the user's source stands, for that pass's errors
+    compiled: dict = field(default_factory=dict)  # backend -> what it compiled (emit/numba)
 
     def fits(self, func, seen=None) -> bool:
         """Whether `func` has the code this was generated from, and its names and dotted
@@ -426,6 +429,7 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
                          dict(analysis.bindings), cells, dict(parsed.inlined), callees,
                          func.__code__)
     result.originals = originals
+    result.tree, result.location = out, parsed.location
     result.tangents_last = getattr(functions[0], "tangents_last", False)
     args = parsed.tree.args
     result.declared_defaults = (len(args.defaults), frozenset(
@@ -499,7 +503,7 @@ def _method_of(f):
     return f, None
 
 
-def _bound_method(make, f, wrt, optimize):
+def _bound_method(make, f, wrt, optimize, backend="numpy", cache=False):
     """`make` (grad, value_and_grad, vjp) of a bound method or callable object: the
     function under it, differentiated with `wrt` counted after the object (positions move
     by one, names stay), called with the object first. None for anything else."""
@@ -509,7 +513,7 @@ def _bound_method(make, f, wrt, optimize):
     shift = lambda w: w + 1 if isinstance(w, int) and not isinstance(w, bool) \
         and w >= 0 else w  # noqa: E731
     inner = make(func, wrt=tuple(map(shift, wrt)) if isinstance(wrt, (tuple, list))
-                 else shift(wrt), optimize=optimize)
+                 else shift(wrt), optimize=optimize, backend=backend, cache=cache)
 
     @functools.wraps(inner)
     def bound(*args, **kwargs):
@@ -519,7 +523,7 @@ def _bound_method(make, f, wrt, optimize):
     return bound
 
 
-def grad(f=None, wrt=0, optimize=True):
+def grad(f=None, wrt=0, optimize=True, backend="numpy", cache=False):
     """The gradient of scalar-valued `f` with respect to parameter(s) `wrt`.
 
     pullback reads `f`'s source (from a file or a notebook cell), generates the
@@ -532,6 +536,13 @@ def grad(f=None, wrt=0, optimize=True):
             or a tuple of them (then the gradient is a tuple in the same order).
         optimize: run the optimizing pass over the generated code (False gives the
             plain adjoint, for reading).
+        backend: "numpy" (the default: the generated Python runs as it is), "numba"
+            (compiled by Numba; refuses, with the line, what Numba cannot compile) or
+            "auto" (Numba where it can, else NumPy with a warning naming the reason);
+            see docs/backends.md.
+        cache: with backend "numba" or "auto", keep the compiled gradient on disk
+            (Numba's cache, in ~/.cache/pullback/numba or $PULLBACK_CACHE_DIR), for
+            the next process; a changed function is compiled anew.
 
     Returns:
         A function taking `f`'s arguments and returning the gradient: a float for a
@@ -554,12 +565,13 @@ def grad(f=None, wrt=0, optimize=True):
         ```
     """
     if f is not None and _method_of(f)[1] is not None:
-        return _bound_method(grad, f, wrt, optimize)
+        return _bound_method(grad, f, wrt, optimize, backend, cache)
     return _decorator(f, lambda g: _named(
-        _bind(transform(g, wrt, "grad", optimize=optimize), g), g, "grad"))
+        _bind(transform(g, wrt, "grad", optimize=optimize), g, backend, wrt, cache), g,
+        "grad"))
 
 
-def value_and_grad(f=None, wrt=0, optimize=True):
+def value_and_grad(f=None, wrt=0, optimize=True, backend="numpy", cache=False):
     """A function returning `(f(*args), gradient)` in one sweep.
 
     The value comes from the forward sweep the gradient runs anyway, so asking for
@@ -572,13 +584,13 @@ def value_and_grad(f=None, wrt=0, optimize=True):
         ```
     """
     if f is not None and _method_of(f)[1] is not None:
-        return _bound_method(value_and_grad, f, wrt, optimize)
+        return _bound_method(value_and_grad, f, wrt, optimize, backend, cache)
     return _decorator(f, lambda g: _named(
-        _bind(transform(g, wrt, "value_and_grad", optimize=optimize), g), g,
-        "value_and_grad"))
+        _bind(transform(g, wrt, "value_and_grad", optimize=optimize), g, backend, wrt,
+              cache), g, "value_and_grad"))
 
 
-def vjp(f=None, wrt=0, optimize=True):
+def vjp(f=None, wrt=0, optimize=True, backend="numpy", cache=False):
     """`vjp(f)(*args, seed)`: the vector-Jacobian product of f's output with `seed`.
 
     For `f` with an array (or non-scalar) output, the returned function takes `f`'s
@@ -595,10 +607,11 @@ def vjp(f=None, wrt=0, optimize=True):
         ```
     """
     if f is not None and _method_of(f)[1] is not None:
-        return _bound_method(vjp, f, wrt, optimize)
+        return _bound_method(vjp, f, wrt, optimize, backend, cache)
 
     def build(g):
-        inner = _named(_bind(transform(g, wrt, "vjp", optimize=optimize), g), g, "vjp")
+        inner = _named(_bind(transform(g, wrt, "vjp", optimize=optimize), g, backend, wrt,
+                             cache), g, "vjp")
 
         @functools.wraps(g)
         def vjp_call(*args, **kwargs):
@@ -789,7 +802,7 @@ def hessian(f, wrt=0, optimize=True):
     return hessian_call
 
 
-def source(f, wrt=0, mode="grad", stage="final", optimize=True) -> str:
+def source(f, wrt=0, mode="grad", stage="final", optimize=True, backend="numpy") -> str:
     """The generated code of `f`'s gradient (or of an earlier pipeline stage).
 
     Args:
@@ -801,6 +814,9 @@ def source(f, wrt=0, mode="grad", stage="final", optimize=True) -> str:
         stage: "final" (the code that runs) or an earlier stage of the pipeline:
             "parsed", "normalized", "ssa" or "adjoint" (before simplification).
         optimize: as for `grad`.
+        backend: "numba": the code the Numba backend runs (the Python part with the
+            entry guards, then the part Numba compiles); it refuses what that backend
+            refuses.
 
     Returns:
         The code, as a string of valid Python. The command line prints the same:
@@ -815,6 +831,12 @@ def source(f, wrt=0, mode="grad", stage="final", optimize=True) -> str:
     if mode == "hvp":  # forward over reverse: the tangent code of the gradient
         return source(grad(f, wrt, optimize=optimize), wrt, "jvp", stage, optimize)
     transformed = transform(f, wrt, mode, optimize=optimize)
+    if backend != "numpy":
+        if stage != "final" or mode not in ("grad", "value_and_grad", "vjp"):
+            raise PullbackError(f"backend={backend!r} shows the final code of grad, "
+                                "value_and_grad or vjp")
+        from .emit import numba as numba_backend
+        return numba_backend.Split(transformed, f).source
     if stage != "final":  # built again, keeping the stages
         names, single = _wrt_names(f, wrt)
         with _LOCK:
@@ -855,8 +877,12 @@ rules.NONDIFF.add(stop_gradient)
 rules.NONDIFF.add(runtime.key_list)
 
 
-def _bind(transformed, func):
+def _bind(transformed, func, backend="numpy", wrt=None, cache=False):
     bound = codegen.bind(transformed.code, func, transformed.constants)
+    if backend != "numpy":  # compiled by another backend, this one its fallback
+        from .emit import numba as numba_backend
+        bound = numba_backend.bind(transformed, func, _wrt_names(func, wrt)[0], backend,
+                                   bound, cache)
     bound.__pullback_transform__ = transformed  # keeps its linecache entry while it lives
     return bound
 

@@ -1,6 +1,6 @@
 """Command line: print the code pullback generates, and check a gradient numerically.
 
-    pullback show FILE.py:FUNC [--wrt x,y] [--stage final] [--mode grad]
+    pullback show FILE.py:FUNC [--wrt x,y] [--stage final] [--mode grad] [--backend numba]
     pullback check FILE.py:FUNC ARG ... [--wrt x,y] [--step 1e-6] [--rtol 1e-5]
     pullback FILE.py:FUNC ...        # `show` is the default subcommand
 
@@ -206,7 +206,7 @@ def cmd_show(args) -> int:
     wrt = _parse_wrt(args.wrt, func)
     try:
         text = source(func, wrt=_wrt_argument(wrt), mode=args.mode, stage=args.stage,
-                      optimize=not args.no_optimize)
+                      optimize=not args.no_optimize, backend=args.backend)
     except PullbackError as exc:
         raise CLIError(_pullback_message(exc)) from None
     except Exception as exc:
@@ -522,6 +522,8 @@ def _parser() -> argparse.ArgumentParser:
                       help="pipeline stage to print (default: final)")
     show.add_argument("--mode", choices=MODES, default="grad",
                       help="the function generated (default: grad)")
+    show.add_argument("--backend", choices=("numpy", "numba"), default="numpy",
+                      help="numba: the code the Numba backend compiles (default: numpy)")
     show.set_defaults(run=cmd_show)
 
     check = sub.add_parser("check", help="compare the gradient with central finite differences",

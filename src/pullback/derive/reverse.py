@@ -76,10 +76,7 @@ from __future__ import annotations
 import gast
 
 from ..analysis.aliasing import views_of
-from ..ir.annotations import (
-    LIST_UPDATE,
-    NAMER,
-)
+from ..ir.annotations import ADJOINT_OF, LIST_UPDATE, NAMER
 from ..ir.nodes import (
     assign,
     binop,
@@ -199,4 +196,6 @@ def reverse(tree, analysis, wrt, mode="grad", single=True, calls=None, optimize=
     called with active arguments for `params`. Without `optimize`, the adjoint uses no
     shape facts, saves every loop value it reads, and accumulates by plain addition."""
     builder = Reverse(tree, analysis, wrt, mode, single, calls, optimize)
-    return builder.build(), builder.constants
+    out = builder.build()
+    ADJOINT_OF.set(out, {adjoint: name for name, adjoint in builder.adjoints.items()})
+    return out, builder.constants

@@ -70,6 +70,9 @@ NAMER = _declare(
     "namer", "ir.naming.Namer", None, "lower/normalize",
     "lower/ssa derive/reverse derive/forward api",
     "the fresh-name source the function's later stages share")
+ADJOINT_OF = _declare(
+    "adjoint_of", "dict[str, str]", MappingProxyType({}), "derive/reverse", "emit/numba",
+    "on the generated gradient: the name of each adjoint -> the primal name it is of")
 SPELLING = _declare(
     "spelling", "dict[str, str]", MappingProxyType({}), "lower/ssa", "analysis/activity",
     "SSA name -> the user's name it versions (`h_2` -> `h`), for messages")
@@ -84,7 +87,7 @@ PHI = _declare(
     "an SSA copy merging a variable's values where paths join (after a branch, at the "
     "end of a loop body): not a statement of the user's")
 SENTINEL = _declare(
-    "sentinel", bool, False, "lower/inlining lower/normalize",
+    "sentinel", bool, False, "lower/flatten lower/inlining lower/normalize",
     "analysis/activity analysis/scalars analysis/shapes derive/forward derive/records lower/ssa",
     "assigns the placeholder of a variable not set on every path (it may be read unset)")
 IS_RETURN = _declare(
@@ -109,7 +112,8 @@ EFFECT = _declare(
     "effect", bool, False, "lower/flatten", "analysis/classify analysis/refusals",
     "a call whose result the user's code does not use: called for its effect")
 ORIGIN = _declare(
-    "origin", "tuple[Location, int]", None, "lower/flatten lower/inlining", "errors lower/common",
+    "origin", "tuple[Location, int]", None, "lower/flatten lower/inlining",
+    "emit/numba errors lower/common",
     "a statement of an inlined function: (the function's location, the line there)")
 INLINED_FROM = _declare(
     "inlined_from", "function", None, "lower/inlining", "emit/codegen",

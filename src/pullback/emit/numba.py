@@ -1,0 +1,605 @@
+"""The Numba backend: the generated gradient, reshaped for Numba's compiler and compiled.
+
+A pass over the final generated function (a separate pass: the other stages do not
+know about it) splits it in two. The entry guards stay in a Python function with the
+user's signature, which checks what the gradient assumed (see docs/guarantees.md), reads
+the globals and constants the computation uses (live, on every call: Numba would freeze
+a global's value at compile time) and calls the second part, the computation itself,
+compiled by `numba.njit` with the Numba versions of the runtime helpers
+(runtime/numba_helpers.py). A known-zero gradient `dW = 0.0` of an array W becomes
+`zero_like(W)` where W is defined, so that each variable has one type.
+
+Guarantees: the compiled gradient computes what the NumPy backend's computes, to
+rounding. What the pass can tell Numba cannot compile -- a call to a runtime helper
+with no Numba version, to a Python function that was not inlined, to a NumPy function
+Numba does not implement, an attribute of an object, a construct Numba has no form
+for, a global that is not a number, array or string -- is refused when the gradient is
+made, with the construct, its file and line and the source line (`backend="numba"`),
+or answered by the NumPy gradient with a warning naming the reason
+(`backend="auto"`). What only typing finds (a value of a type Numba cannot take, an
+argument form a NumPy function does not accept in Numba) is found on the first call
+with those types and reported, or answered, the same way. Only float64 arrays and
+Python or float64 numbers are differentiated by compiled code (float32 and complex
+inputs keep their NumPy gradients under "auto" and are refused under "numba").
+Numba is imported only when this backend is asked for.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import importlib
+import importlib.util
+import linecache
+import math
+import os
+import sys
+import types
+import warnings
+
+import gast
+import numpy as np
+
+from ..errors import PullbackError, UnsupportedSyntaxError
+from ..frontend.parse import where_defined
+from ..helpers import HELPERS
+from ..ir.annotations import ADJOINT_OF
+from ..ir.nodes import walk
+from . import codegen
+
+BACKENDS = ("numpy", "numba", "auto")
+RUN = "_pullback_compiled"  # the name the Python part calls the compiled part by
+# Builtins compiled code may call (Numba implements them for numbers, arrays and lists).
+BUILTINS = frozenset({"range", "len", "float", "int", "abs", "min", "max", "enumerate",
+                      "zip", "bool", "round", "sum", "slice"})
+# Methods and attributes of arrays, lists and tuples that compiled code may use.
+ATTRIBUTES = frozenset({"shape", "ndim", "size", "T", "dtype", "real", "imag", "append",
+                        "pop", "clear", "copy", "reshape", "sum", "ravel", "flatten",
+                        "transpose", "astype", "item", "dot", "mean", "max", "min", "cumsum",
+                        "prod", "conj", "flat", "fill"})
+FORBIDDEN = (gast.With, gast.Try, gast.Raise, gast.Assert, gast.Delete, gast.Global,
+             gast.Nonlocal, gast.FunctionDef, gast.ClassDef, gast.Lambda, gast.Dict,
+             gast.Set, gast.DictComp, gast.SetComp, gast.GeneratorExp, gast.Yield,
+             gast.YieldFrom, gast.Await, gast.JoinedStr, gast.Starred)
+_WHAT = {gast.With: "a with block", gast.Try: "a try block", gast.Raise: "raise",
+         gast.Assert: "assert", gast.Delete: "del", gast.Lambda: "a lambda",
+         gast.Dict: "a dict", gast.Set: "a set", gast.DictComp: "a dict comprehension",
+         gast.SetComp: "a set comprehension", gast.GeneratorExp: "a generator expression",
+         gast.JoinedStr: "an f-string", gast.Starred: "a starred expression",
+         gast.FunctionDef: "a nested function", gast.ClassDef: "a class"}
+
+
+def numba():
+    """The numba module, imported now (an optional dependency)."""
+    try:
+        return importlib.import_module("numba")
+    except ImportError:
+        raise PullbackError('backend="numba" needs Numba: pip install "pullback[numba]"') \
+            from None
+
+
+class Refused(UnsupportedSyntaxError):
+    """A gradient the Numba backend cannot compile."""
+
+
+# ------------------------------------------------------------------ the reshaping pass
+
+
+class Split:
+    """The Python part (guards, then the call) and the compiled part of one gradient."""
+
+    def __init__(self, transformed, func):
+        tree = transformed.tree
+        if transformed.owner is not None or not isinstance(tree, gast.FunctionDef):
+            raise PullbackError("the Numba backend compiles grad, value_and_grad and vjp")
+        self.func, self.location = func, transformed.location
+        fn = copy.deepcopy(tree)
+        args = fn.args
+        if args.vararg is not None or args.kwarg is not None:
+            raise self.refuse(fn, f"*{getattr(args.vararg or args.kwarg, 'id', 'args')} "
+                              "parameters (Numba compiles fixed signatures)")
+        self.params = [a.id for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]]
+        at = 0
+        while at < len(fn.body) and codegen._is_guard(fn.body[at]):
+            at += 1
+        guards, body = fn.body[:at], fn.body[at:]
+        _zeros_shaped(body, self.params, ADJOINT_OF.of(tree))
+        _reductions_along_axes(body)
+        _records_on_tapes(body, self.params)
+        self.extras = self.check(body, transformed.constants)
+        core = gast.FunctionDef(
+            name=f"{fn.name}_compiled", args=_arguments(self.params + self.extras), body=body,
+            decorator_list=[], returns=None, type_comment=None)
+        call = gast.Call(func=_load(RUN), args=[_load(n) for n in self.params + self.extras],
+                         keywords=[])
+        fn.body = guards + [gast.Return(value=call)]
+        self.wrapper, self.core = fn, core
+        self.wrapper_source = codegen.to_source(fn)
+        self.core_source = codegen.to_source(core)
+        self.source = (f"# Python: the entry guards, then the compiled part\n"
+                       f"{self.wrapper_source}\n# compiled by numba.njit\n{self.core_source}")
+
+    def refuse(self, node, what) -> Refused:
+        where = self.location.describe(node) if getattr(node, "lineno", None) is not None \
+            or getattr(node, "origin", None) is not None else where_defined(self.func)
+        return Refused(f"the Numba backend cannot compile {what}", where)
+
+    def check(self, body, constants) -> list:
+        """The names the compiled part reads from outside (passed in by the Python part),
+        after refusing what Numba cannot compile (see the module docstring)."""
+        stored = set(self.params)
+        for stmt in body:
+            for node in walk(stmt):
+                if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Del)):
+                    stored.add(node.id)
+        extras: list = []
+        for stmt in body:
+            for node in _walk_statements(stmt):
+                self._check_statement(node, stored, extras, constants)
+        return extras
+
+    def _check_statement(self, stmt, stored, extras, constants):
+        for node in _own_nodes(stmt):
+            if isinstance(node, FORBIDDEN):
+                raise self.refuse(stmt, _WHAT.get(type(node), type(node).__name__))
+            if isinstance(node, gast.Call):
+                if node.keywords and any(k.arg is None for k in node.keywords):
+                    raise self.refuse(stmt, "a call with **keywords")
+                self._check_callee(node.func, stmt, stored)
+            elif isinstance(node, gast.Attribute) and _root(node) not in ("np", "math") \
+                    and node.attr not in ATTRIBUTES:
+                raise self.refuse(stmt, f"the attribute .{node.attr} (compiled code reads "
+                                  "numbers, arrays, lists and tuples, not objects)")
+            elif isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) \
+                    and node.id not in stored and node.id not in extras \
+                    and node.id not in ("np", "math") and node.id not in _numba_helpers() \
+                    and node.id not in BUILTINS:
+                self._check_value(node.id, stmt, constants)
+                extras.append(node.id)
+
+    def _check_callee(self, callee, stmt, stored):
+        if isinstance(callee, gast.Name):
+            name = callee.id
+            if name in stored or name in BUILTINS or name in _numba_helpers():
+                return
+            if name in HELPERS:
+                raise self.refuse(stmt, f"{name}, a runtime helper the gradient of this line "
+                                  "calls, which has no Numba version yet")
+            raise self.refuse(stmt, f"the call to {name}: compiled code calls NumPy, math "
+                              "and its own helpers, not Python functions (one that pullback "
+                              "did not inline into the gradient is not compiled yet)")
+        if isinstance(callee, gast.Attribute):
+            root = _root(callee)
+            if root in ("np", "math"):
+                obj = codegen.helper_attribute(_dotted(callee))
+                if not _numba_knows(obj):
+                    raise self.refuse(stmt, f"{_dotted(callee)}: Numba has no implementation "
+                                      "of it")
+                return
+            if callee.attr in ATTRIBUTES and root in stored:
+                return
+            raise self.refuse(stmt, f"the call to {_dotted(callee) or '.' + callee.attr}")
+        raise self.refuse(stmt, "a call through a computed value")
+
+    def _check_value(self, name, stmt, constants):
+        """A name the compiled part reads from outside: a number, array, string or tuple
+        of them now (it is read again on each call; Numba's typing checks it then)."""
+        if name in constants:
+            value = constants[name]
+        elif name in self.func.__code__.co_freevars:
+            cells = dict(zip(self.func.__code__.co_freevars, self.func.__closure__ or ()))
+            try:
+                value = cells[name].cell_contents
+            except ValueError:
+                return
+        elif name in self.func.__globals__:
+            value = self.func.__globals__[name]
+        else:
+            return
+        if not _plain(value):
+            raise self.refuse(stmt, f"{name}, which holds {_described(value)} (compiled code "
+                              "takes numbers, arrays and strings)")
+
+
+def _plain(value) -> bool:
+    if isinstance(value, (bool, int, float, complex, str, np.generic, np.ndarray)):
+        return True
+    return isinstance(value, tuple) and all(_plain(v) for v in value)
+
+
+def _described(value) -> str:
+    if isinstance(value, types.ModuleType):
+        return f"the module {value.__name__}"
+    if callable(value):
+        return f"the function {getattr(value, '__qualname__', value)!s}"
+    return f"a {type(value).__name__}"
+
+
+def _own_nodes(stmt) -> list:
+    """The nodes of `stmt` without those of the statements in its blocks."""
+    if isinstance(stmt, gast.For):
+        return [stmt, *walk(stmt.target), *walk(stmt.iter)]
+    if isinstance(stmt, (gast.If, gast.While)):
+        return [stmt, *walk(stmt.test)]
+    return walk(stmt)
+
+
+def _walk_statements(stmt):
+    yield stmt
+    for field in ("body", "orelse"):
+        for s in getattr(stmt, field, None) or []:
+            yield from _walk_statements(s)
+
+
+def _root(node):
+    while isinstance(node, gast.Attribute):
+        node = node.value
+    return node.id if isinstance(node, gast.Name) else None
+
+
+def _dotted(node) -> str:
+    parts = []
+    while isinstance(node, gast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, gast.Name):
+        return ""
+    return ".".join([node.id, *reversed(parts)])
+
+
+def _numba_knows(obj) -> bool:
+    typing = _typing_context()
+    try:
+        typing.resolve_value_type(obj)
+        return True
+    except Exception:  # noqa: BLE001 - Numba says "not typable" in several ways
+        return False
+
+
+_CONTEXT: list = []
+
+
+def _typing_context():
+    if not _CONTEXT:
+        nb = numba()
+        nb.njit(lambda x: x)(1.0)  # loads the NumPy implementations' registrations
+        from numba.core.registry import cpu_target
+        cpu_target.typing_context.refresh()
+        _CONTEXT.append(cpu_target.typing_context)
+    return _CONTEXT[0]
+
+
+def _numba_helpers() -> dict:
+    from ..runtime import numba_helpers
+    return numba_helpers.HELPERS
+
+
+def _load(name):
+    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+
+
+def _arguments(names):
+    return gast.arguments(
+        args=[gast.Name(id=n, ctx=gast.Param(), annotation=None, type_comment=None)
+              for n in names],
+        posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
+
+
+def _zeros_shaped(body, params, adjoint_of):
+    """`dW = 0.0` (a known-zero gradient) as `dW = zero_like(W)` where W, the value dW is
+    the gradient of, has one value: a parameter never assigned, or a name assigned once,
+    by an earlier top-level statement (a name a loop assigns again may change shape from
+    one iteration to the next: its zeros could have another iteration's shape). NumPy
+    code lets the float become an array on the first accumulation; Numba needs one type.
+    A partial sum `parts = 0.0` later added into dW (`dW += parts * c`) is shaped like
+    dW."""
+    stores: dict = {}
+    for node in (n for s in body for n in walk(s)):
+        if isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load):
+            stores[node.id] = stores.get(node.id, 0) + 1
+    summed_into = {}
+    for node in (n for s in body for n in walk(s)):
+        if isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
+            value = node.value
+            if isinstance(value, gast.BinOp):
+                value = value.left
+            if isinstance(value, gast.Name):
+                summed_into[value.id] = node.target.id
+    defined = {p for p in params if p not in stores}
+    for stmt in body:
+        for node in walk(stmt):
+            if not (isinstance(node, gast.Assign) and len(node.targets) == 1
+                    and isinstance(node.targets[0], gast.Name)
+                    and isinstance(node.value, gast.Constant)
+                    and node.value.value.__class__ is float and node.value.value == 0.0):
+                continue
+            name = node.targets[0].id
+            primal = adjoint_of.get(name) or adjoint_of.get(summed_into.get(name))
+            if primal in defined:
+                node.value = gast.Call(func=_load("zero_like"), args=[_load(primal)],
+                                       keywords=[])
+        if isinstance(stmt, gast.Assign):
+            defined |= {t.id for t in stmt.targets
+                        if isinstance(t, gast.Name) and stores.get(t.id) == 1}
+
+
+def _reductions_along_axes(body):
+    """`np.max(x, axis=0)` (and min, mean; sum with keepdims or a tuple of axes) as the
+    Numba helper `reduce_max(x, 0)`: Numba's own take no axis. Only for an axis and
+    keepdims given as constants (others are left to Numba's typing, which refuses them)."""
+    from ..runtime.numba_helpers import REDUCTIONS
+    for stmt in body:
+        for node in walk(stmt):
+            if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)
+                    and _dotted(node.func) in {f"np.{n}" for n in REDUCTIONS}):
+                continue
+            given = dict(zip(("a", "axis", "out", "keepdims"), node.args))
+            given.update({k.arg: k.value for k in node.keywords})
+            axis, keep = given.get("axis"), given.get("keepdims")
+            if set(given) - {"a", "axis", "keepdims"} or "a" not in given \
+                    or not _constant(axis) or (keep is not None and not _constant(keep)):
+                continue
+            if node.func.attr == "sum" and not isinstance(axis.value, tuple) \
+                    and (keep is None or keep.value is False):
+                continue  # Numba's np.sum takes one axis
+            node.func = _load(REDUCTIONS[node.func.attr])
+            node.args = [given["a"], axis] + ([keep] if keep is not None else [])
+            node.keywords = []
+
+
+def _records_on_tapes(body, params):
+    """The records of a loop over a range (whose trip count is known when it starts) kept
+    on a tape of preallocated arrays (runtime/numba_helpers.py) rather than appended to a
+    list: `saved = []; for t in steps: ... saved.append(r)` and, in the adjoint,
+    `while saved: ... = saved.pop()`. Only for a list used in exactly those three places,
+    appended to at most once per iteration (by a statement of the loop's own body)."""
+    taken = set(params) | {n.id for s in body for n in walk(s) if isinstance(n, gast.Name)}
+    ranges = {s.targets[0].id for s in (n for s in body for n in walk(s))
+              if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+              and isinstance(s.value, gast.Call) and isinstance(s.value.func, gast.Name)
+              and s.value.func.id == "range"}
+    uses: dict = {}
+    for node in (n for s in body for n in walk(s)):
+        if isinstance(node, gast.Name):
+            uses[node.id] = uses.get(node.id, 0) + 1
+    for block in _blocks(body):
+        for i, stmt in enumerate(block):
+            name = _empty_list(stmt)
+            if name is None or uses.get(name) != 4:  # made, appended, tested, popped
+                continue
+            loop = next((s for s in block[i + 1:] if isinstance(s, gast.For)
+                         and isinstance(s.iter, gast.Name) and s.iter.id in ranges
+                         and any(_appends(b, name) for b in s.body)), None)
+            drain = next((w for b in _blocks(body) for w in b if isinstance(w, gast.While)
+                          and isinstance(w.test, gast.Name) and w.test.id == name
+                          and w.body and _pops(w.body[0], name)), None)
+            if loop is None or drain is None:
+                continue
+            count, record = _fresh(f"{name}_count", taken), _fresh(f"{name}_record", taken)
+            size = _fresh(f"{name}_size", taken)
+            block[i] = _assign(count, gast.Constant(value=0, kind=None))
+            block.insert(block.index(loop), _assign(size, gast.Call(
+                func=_load("len"), args=[_load(loop.iter.id)], keywords=[])))
+            at = next(k for k, b in enumerate(loop.body) if _appends(b, name))
+            value = loop.body[at].value.args[0]
+            loop.body[at:at + 1] = [
+                _assign(record, value),
+                gast.If(test=gast.Compare(left=_load(count), ops=[gast.Eq()],
+                                          comparators=[gast.Constant(value=0, kind=None)]),
+                        body=[_assign(name, gast.Call(func=_load("tape_new"), args=[
+                            _load(record), _load(size)], keywords=[]))], orelse=[]),
+                gast.Expr(value=gast.Call(func=_load("tape_put"), args=[
+                    _load(name), _load(count), _load(record)], keywords=[])),
+                gast.AugAssign(target=_store(count), op=gast.Add(),
+                               value=gast.Constant(value=1, kind=None))]
+            drain.test = gast.Compare(left=_load(count), ops=[gast.Gt()],
+                                      comparators=[gast.Constant(value=0, kind=None)])
+            pop = drain.body[0]
+            pop.value = gast.Call(func=_load("tape_get"), args=[_load(name), _load(count)],
+                                  keywords=[])
+            drain.body.insert(0, gast.AugAssign(target=_store(count), op=gast.Sub(),
+                                                value=gast.Constant(value=1, kind=None)))
+
+
+def _blocks(body):
+    yield body
+    for stmt in body:
+        for node in walk(stmt):
+            for field in ("body", "orelse"):
+                block = getattr(node, field, None)
+                if isinstance(block, list) and block and isinstance(block[0], gast.stmt):
+                    yield block
+
+
+def _empty_list(stmt):
+    if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+            and isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.List) \
+            and not stmt.value.elts:
+        return stmt.targets[0].id
+    return None
+
+
+def _appends(stmt, name) -> bool:
+    call = getattr(stmt, "value", None) if isinstance(stmt, gast.Expr) else None
+    return isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) \
+        and call.func.attr == "append" and isinstance(call.func.value, gast.Name) \
+        and call.func.value.id == name and len(call.args) == 1 and not call.keywords
+
+
+def _pops(stmt, name) -> bool:
+    value = stmt.value if isinstance(stmt, gast.Assign) else None
+    return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+        and value.func.attr == "pop" and isinstance(value.func.value, gast.Name) \
+        and value.func.value.id == name and not value.args
+
+
+def _fresh(base, taken) -> str:
+    name, k = base, 2
+    while name in taken:
+        name, k = f"{base}_{k}", k + 1
+    taken.add(name)
+    return name
+
+
+def _store(name):
+    return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
+
+
+def _assign(name, value):
+    return gast.Assign(targets=[_store(name)], value=value, type_comment=None)
+
+
+def _constant(node) -> bool:
+    if isinstance(node, gast.Constant):
+        return node.value is None or isinstance(node.value, (int, bool))
+    return isinstance(node, gast.Tuple) and all(
+        isinstance(e, gast.Constant) and isinstance(e.value, int) for e in node.elts)
+
+
+# ------------------------------------------------------------------ compiling and running
+
+
+class Compiled:
+    """A transform's Numba build: the Python part's code and constants, the compiled part."""
+
+    def __init__(self, transformed, func, cache=False):
+        nb = numba()
+        split = Split(transformed, func)
+        self.split = split
+        if cache:
+            core = _on_disk(split)
+        else:
+            namespace = {"np": np, "math": math, **_numba_helpers()}
+            filename = f"<pullback numba {func.__qualname__} #{next(codegen._counter)}>"
+            linecache.cache[filename] = (len(split.core_source), None,
+                                         split.core_source.splitlines(True), filename)
+            exec(compile(split.core_source, filename, "exec"), namespace)  # noqa: S102
+            core = namespace[split.core.name]
+        self.dispatcher = nb.njit(core, cache=cache)
+        self.constants = dict(transformed.constants)
+        codes = codegen.compile_source(split.wrapper_source, [split.wrapper.name],
+                                       [*func.__code__.co_freevars, *self.constants, RUN],
+                                       f"{func.__qualname__} (numba)")
+        self.code = codes[split.wrapper.name]
+
+    def bind(self, func, wrt_names, fallback, backend):
+        positions = [self.split.params.index(n) for n in wrt_names]
+        runner = Runner(self, func, positions, fallback, backend)
+        return codegen.bind(self.code, func, {**self.constants, RUN: runner})
+
+
+def bind(transformed, func, wrt_names, backend, fallback, cache=False):
+    """`func`'s gradient run by Numba (see the module docstring); for "auto", `fallback`
+    (the NumPy gradient) with a warning when the gradient cannot be compiled. The build
+    is kept with the transform, so the in-memory cache of transforms holds it too."""
+    if backend not in BACKENDS:
+        raise PullbackError(f"backend must be one of {', '.join(BACKENDS)}; got {backend!r}")
+    if any(not isinstance(n, str) for n in wrt_names):
+        problem = Refused("the Numba backend cannot compile a gradient with respect to "
+                          "an element of *args or **kwargs", where_defined(func))
+        built = problem
+    else:
+        key = ("numba", cache)
+        built = transformed.compiled.get(key)
+        if built is None:
+            try:
+                built = Compiled(transformed, func, cache)
+            except Refused as exc:
+                built = exc
+            transformed.compiled[key] = built
+    if isinstance(built, Refused):
+        if backend == "numba":
+            raise built
+        warnings.warn(f"{built}\n(running the NumPy gradient instead)", RuntimeWarning,
+                      stacklevel=4)
+        return fallback
+    return built.bind(func, wrt_names, fallback, backend)
+
+
+def cache_directory() -> str:
+    """Where `cache=True` keeps compiled parts: $PULLBACK_CACHE_DIR, else
+    ~/.cache/pullback/numba."""
+    return os.environ.get("PULLBACK_CACHE_DIR") or os.path.join(
+        os.path.expanduser("~"), ".cache", "pullback", "numba")
+
+
+def _on_disk(split):
+    """The compiled part as a function of a module file named by the hash of its source
+    and of the Numba helpers' source, so that Numba's on-disk cache (kept beside it)
+    belongs to exactly this code: a changed function, or changed helpers, is another
+    file and compiles anew; Numba itself checks its own version."""
+    from ..runtime import numba_helpers
+    with open(numba_helpers.__file__, "rb") as f:
+        helpers = f.read()
+    digest = hashlib.sha256(split.core_source.encode() + b"\0" + helpers).hexdigest()[:24]
+    directory = cache_directory()
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, f"pullback_{digest}.py")
+    if not os.path.exists(path):
+        text = ("import math\n\nimport numpy as np\n\n"
+                "from pullback.runtime.numba_helpers import *  # noqa: F403\n\n\n"
+                + split.core_source)
+        partial = f"{path}.{os.getpid()}.tmp"
+        with open(partial, "w") as f:
+            f.write(text)
+        os.replace(partial, path)  # whole, even with other processes writing it too
+    spec = importlib.util.spec_from_file_location(f"pullback_numba_{digest}", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # Numba's cache finds the function's module by name
+    spec.loader.exec_module(module)
+    return getattr(module, split.core.name)
+
+
+class Runner:
+    """Calls the compiled part; under "auto", the NumPy gradient for what it cannot take."""
+
+    def __init__(self, compiled, func, wrt_positions, fallback, backend):
+        self.compiled, self.func, self.backend = compiled, func, backend
+        self.wrt_positions, self.fallback = wrt_positions, fallback
+        self.params = compiled.split.params
+        self.kwonly = set(func.__code__.co_varnames[
+            func.__code__.co_argcount:func.__code__.co_argcount
+            + func.__code__.co_kwonlyargcount])
+        self.refused: set = set()  # argument types the compiled part could not take
+
+    def __call__(self, *values):
+        key = tuple((v.__class__, getattr(v, "dtype", None), getattr(v, "ndim", None))
+                    for v in values)
+        if key not in self.refused:
+            reason = self._unsupported_input(values)
+            if reason is None:
+                try:
+                    return self.compiled.dispatcher(*values)
+                except numba().core.errors.NumbaError as exc:
+                    reason = _first_lines(str(exc))
+            message = (f"the Numba backend cannot compile the gradient of "
+                       f"{self.func.__qualname__} for these arguments: {reason}")
+            where = where_defined(self.func)
+            if self.backend == "numba":  # on every call with these types
+                raise Refused(message, where)
+            self.refused.add(key)
+            warnings.warn(f"{message}; running the NumPy gradient instead"
+                          + (f"\n  {where}" if where else ""), RuntimeWarning, stacklevel=3)
+        n = len(self.params)
+        positional = [v for p, v in zip(self.params, values[:n]) if p not in self.kwonly]
+        keywords = {p: v for p, v in zip(self.params, values[:n]) if p in self.kwonly}
+        return self.fallback(*positional, **keywords)
+
+    def _unsupported_input(self, values):
+        for i in self.wrt_positions:
+            v = values[i]
+            if v.__class__ in (float, int, np.float64):
+                continue
+            if v.__class__ is np.ndarray and v.dtype == np.float64:
+                continue
+            kind = f"an array of {v.dtype}" if isinstance(v, np.ndarray) \
+                else f"a {type(v).__name__}"
+            return (f"{self.params[i]} is {kind}; compiled gradients are of float64 arrays "
+                    "and Python or float64 numbers")
+        return None
+
+
+def _first_lines(text, count=6) -> str:
+    lines = [line for line in text.replace("\x1b", "").splitlines() if line.strip()]
+    cleaned = [line.replace("[1m", "").replace("[0m", "").rstrip() for line in lines]
+    return "\n    ".join(cleaned[:count])

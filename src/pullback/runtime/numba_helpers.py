@@ -1,0 +1,673 @@
+"""Numba versions of the runtime helpers that generated gradients call, for the Numba
+backend (emit/numba.py). Importing this module imports numba: pullback imports it only
+when that backend is asked for.
+
+Guarantees: each helper in `HELPERS` computes, in compiled code, the numbers the NumPy
+helper of the same name computes, on the values the Numba backend lets through (Python
+and float64 numbers, float64 arrays being differentiated, integer arrays and numbers
+read as constants). Two differences of form, none of value: a gradient NumPy keeps as
+the known-zero float 0.0 is here an array of zeros of its operand's shape where an array
+is needed (a Numba variable has one type), and a case a helper does not cover is a
+typing error when Numba compiles the gradient (which the backend reports, or, for
+`backend="auto"`, answers by running the NumPy gradient) -- never other numbers. Each
+helper is a Python stub, which refuses to run uncompiled, with an `@overload` that is
+what compiled code calls.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import types
+from numba.core.errors import TypingError
+from numba.extending import overload, register_jitable
+from numba.np.numpy_support import as_dtype
+from numba.np.unsafe.ndarray import to_fixed_tuple
+
+from ..errors import PullbackError
+
+HELPERS: dict = {}
+__all__ = ["HELPERS"]  # and each helper's name, as it is defined: what a cached file imports
+
+
+def _stub(name):
+    def stub(*args):
+        raise PullbackError(f"{name} is the Numba backend's helper; it runs only compiled")
+
+    stub.__name__ = stub.__qualname__ = name
+    HELPERS[name] = stub
+    __all__.append(name)
+    return stub
+
+
+def _number(t) -> bool:
+    return isinstance(t, (types.Float, types.Integer, types.Boolean))
+
+
+def _literal(t, default=None):
+    """The value of a literal argument (None for None and an omitted one)."""
+    if not isinstance(t, types.Type):  # an omitted argument's default, as Python gives it
+        return t
+    if isinstance(t, (types.NoneType, types.Omitted)):
+        return getattr(t, "value", default)
+    if isinstance(t, types.Literal):
+        return t.literal_value
+    if isinstance(t, types.BaseTuple) and all(isinstance(e, types.IntegerLiteral) for e in t):
+        return tuple(e.literal_value for e in t)
+    raise TypingError(f"the Numba backend needs a constant here, got {t}")
+
+
+def _axes(axis, ndim) -> tuple:
+    if axis is None:
+        return tuple(range(ndim))
+    return tuple(a % ndim for a in (axis if isinstance(axis, tuple) else (axis,)))
+
+
+@register_jitable
+def _reduce_to(g, shape, op):
+    """g reduced (op 0: summed, 1: maximum, 2: minimum) over the axes it was broadcast
+    along to reach `shape` (a non-empty tuple: g's shape, or its trailing part, with 1
+    for each reduced axis)."""
+    if op == 0:
+        out = np.zeros(shape, dtype=g.dtype)
+    else:
+        out = np.full(shape, np.inf if op == 2 else -np.inf, dtype=g.dtype)
+    flat = out.reshape(out.size)
+    lead = g.ndim - len(shape)
+    gshape = g.shape
+    k = 0
+    for value in g.flat:
+        rest = k
+        at = 0
+        stride = 1
+        for i in range(g.ndim - 1, -1, -1):
+            index = rest % gshape[i]
+            rest //= gshape[i]
+            if i >= lead:
+                n = shape[i - lead]
+                if n != 1:
+                    at += index * stride
+                stride *= n
+        if op == 0:
+            flat[at] += value
+        elif op == 1:
+            if value > flat[at] or np.isnan(value):
+                flat[at] = value
+        elif value < flat[at] or np.isnan(value):
+            flat[at] = value
+        k += 1
+    return out
+
+
+@register_jitable
+def _sum_to(g, shape):
+    return _reduce_to(g, shape, 0)
+
+
+# ------------------------------------------------------------------ shapes and broadcasting
+
+record_shape = _stub("record_shape")
+
+
+@overload(record_shape)
+def _record_shape(x):
+    if isinstance(x, types.Array):
+        return lambda x: x.shape
+    if _number(x):
+        return lambda x: ()
+    return None
+
+
+unbroadcast_to = _stub("unbroadcast_to")
+
+
+@overload(unbroadcast_to)
+def _unbroadcast_to(g, shape):
+    if not isinstance(shape, types.BaseTuple):
+        return None
+    if _number(g):
+        return lambda g, shape: g
+    if not isinstance(g, types.Array):
+        return None
+    if len(shape) == 0:
+        return lambda g, shape: g.sum()
+    if g.ndim == len(shape):
+        def same_rank(g, shape):
+            if g.shape == shape:
+                return g
+            return _sum_to(g, shape)
+        return same_rank
+    return lambda g, shape: _sum_to(g, shape)
+
+
+unbroadcast = _stub("unbroadcast")
+
+
+@overload(unbroadcast)
+def _unbroadcast(g, x):
+    if isinstance(x, types.Array):
+        return lambda g, x: unbroadcast_to(g, x.shape)
+    if _number(x):
+        return lambda g, x: unbroadcast_to(g, ())
+    return None
+
+
+def _kept_shape(x, axis):
+    """A jitted function: x's shape with the axes `axis` (a literal) set to 1."""
+    reduced = np.array(_axes(axis, x.ndim), dtype=np.int64)
+    ndim = x.ndim
+
+    @register_jitable
+    def kept(x):
+        shape = np.array(x.shape)
+        for a in reduced:
+            shape[a] = 1
+        return to_fixed_tuple(shape, ndim)
+    return kept
+
+
+unreduce = _stub("unreduce")
+
+
+@overload(unreduce)
+def _unreduce(g, x, axis=None, keepdims=False):
+    if _number(x):
+        return lambda g, x, axis=None, keepdims=False: g
+    if not isinstance(x, types.Array):
+        return None
+    if _number(g):
+        def spread(g, x, axis=None, keepdims=False):
+            return np.full(x.shape, g)
+        return spread
+    kept = _kept_shape(x, _literal(axis))
+
+    def spread_array(g, x, axis=None, keepdims=False):
+        out = np.empty(x.shape, dtype=g.dtype)
+        out[...] = np.ascontiguousarray(g).reshape(kept(x))
+        return out
+    return spread_array
+
+
+expand_reduced = _stub("expand_reduced")
+
+
+@overload(expand_reduced)
+def _expand_reduced(g, x, axis=None, keepdims=False):
+    axis_value, keep = _literal(axis), _literal(keepdims, False)
+    if _number(g) or keep or axis_value is None:
+        return lambda g, x, axis=None, keepdims=False: g
+    if not isinstance(x, types.Array) or not isinstance(g, types.Array):
+        return None
+    kept = _kept_shape(x, axis_value)
+    return lambda g, x, axis=None, keepdims=False: np.ascontiguousarray(g).reshape(kept(x))
+
+
+reshape_to = _stub("reshape_to")
+
+
+@overload(reshape_to)
+def _reshape_to(g, shape):
+    if _number(g):
+        return lambda g, shape: g
+    if isinstance(g, types.Array) and isinstance(shape, types.BaseTuple):
+        if len(shape) == 0:
+            return lambda g, shape: g.sum()  # one element
+        return lambda g, shape: np.ascontiguousarray(g).reshape(shape)
+    return None
+
+
+# ------------------------------------------------------------------ matrix products
+
+
+@register_jitable
+def _outer(a, b):
+    """np.outer(a, b) of two vectors (Numba's own takes seconds to compile)."""
+    out = np.empty((a.shape[0], b.shape[0]))  # float64: a complex product does not type
+    for i in range(a.shape[0]):
+        ai = a[i]
+        for j in range(b.shape[0]):
+            out[i, j] = ai * b[j]
+    return out
+
+
+def _matmul_grad(g, a, b, wrt_a):
+    if not (isinstance(a, types.Array) and isinstance(b, types.Array)) \
+            or a.ndim > 2 or b.ndim > 2:
+        return None
+    case = (a.ndim, b.ndim)
+    if case == (1, 1):
+        return (lambda g, a, b: g * b) if wrt_a else (lambda g, a, b: g * a)
+    if not isinstance(g, types.Array):
+        return None
+    if wrt_a:
+        return {(2, 2): lambda g, a, b: g @ np.ascontiguousarray(b.T),
+                (2, 1): lambda g, a, b: _outer(g, b),
+                (1, 2): lambda g, a, b: b @ g}[case]
+    return {(2, 2): lambda g, a, b: np.ascontiguousarray(a.T) @ g,
+            (2, 1): lambda g, a, b: g @ a,
+            (1, 2): lambda g, a, b: _outer(a, g)}[case]
+
+
+matmul_grad_a = _stub("matmul_grad_a")
+matmul_grad_b = _stub("matmul_grad_b")
+
+
+@overload(matmul_grad_a)
+def _matmul_grad_a(g, a, b):
+    return _matmul_grad(g, a, b, True)
+
+
+@overload(matmul_grad_b)
+def _matmul_grad_b(g, a, b):
+    return _matmul_grad(g, a, b, False)
+
+
+sum_matmul_grad_a = _stub("sum_matmul_grad_a")
+
+
+@overload(sum_matmul_grad_a)
+def _sum_matmul_grad_a(parts, a):
+    if not isinstance(a, types.Array) or not isinstance(parts, types.List):
+        return None
+    pair = parts.dtype
+    if isinstance(pair, types.BaseTuple) and len(pair) == 2 and a.ndim == 2 \
+            and all(isinstance(t, types.Array) and t.ndim == 1 for t in pair):
+        def outer_products(parts, a):  # sum of g b^T, without one array per part
+            total = np.zeros(a.shape)
+            for g, b in parts:
+                for i in range(g.shape[0]):
+                    gi = g[i]
+                    for j in range(b.shape[0]):
+                        total[i, j] += gi * b[j]
+            return total
+        return outer_products
+
+    def summed(parts, a):
+        total = np.zeros(a.shape)
+        for g, b in parts:
+            total += matmul_grad_a(g, a, b)
+        return total
+    return summed
+
+
+# ------------------------------------------------------------------ gradients of inputs
+
+zero_like = _stub("zero_like")
+
+
+@overload(zero_like)
+def _zero_like(x):
+    """The known-zero gradient of x: 0.0 for a number, zeros of x's shape for an array
+    (float64 for an integer array, as NumPy's first accumulation would make it)."""
+    if _number(x):
+        return lambda x: 0.0
+    if isinstance(x, types.Array):
+        if isinstance(x.dtype, (types.Float, types.Complex)):
+            return lambda x: np.zeros(x.shape, dtype=x.dtype)
+        return lambda x: np.zeros(x.shape)
+    return None
+
+
+owned = _stub("owned")
+
+
+@overload(owned)
+def _owned(g):
+    if _number(g):
+        return lambda g: g
+    if isinstance(g, types.Array):
+        if isinstance(g.dtype, (types.Float, types.Complex)):
+            return lambda g: g.copy()
+        return lambda g: g.astype(np.float64)
+    return None
+
+
+as_grad = _stub("as_grad")
+
+
+@overload(as_grad)
+def _as_grad(d, x):
+    if isinstance(x, types.Array):
+        if x.dtype != types.float64:
+            return None  # the backend's entry lets only float64 arrays be differentiated
+        if _number(d):
+            return lambda d, x: np.full(x.shape, float(d))
+        if isinstance(d, types.Array):
+            def to_shape(d, x):
+                if d.shape == x.shape:
+                    return np.ascontiguousarray(d).astype(np.float64)
+                return np.ascontiguousarray(np.broadcast_to(d, x.shape)).astype(np.float64)
+            return to_shape
+        return None
+    if isinstance(x, (types.Float, types.Integer)) and not isinstance(x, types.Boolean):
+        if _number(d):
+            return lambda d, x: float(d)
+        if isinstance(d, types.Array):
+            return lambda d, x: float(d.sum())  # one element: as float(d) reads it
+    return None
+
+
+class ScalarOutputError(PullbackError):
+    """grad's function returned something other than one real number."""
+
+
+check_scalar = _stub("check_scalar")
+
+
+@overload(check_scalar)
+def _check_scalar(out, where=""):
+    if isinstance(out, (types.Float, types.Integer)) and not isinstance(out, types.Boolean):
+        return lambda out, where="": None
+    if isinstance(out, types.Array) and out.ndim == 0 \
+            and isinstance(out.dtype, (types.Float, types.Integer)):
+        return lambda out, where="": None
+
+    def refuse(out, where=""):
+        raise ScalarOutputError("grad needs a function with one real number as its output; "
+                                "use pullback.vjp(f)(*args, seed) for array outputs")
+    return refuse
+
+
+seed_for = _stub("seed_for")
+
+
+@overload(seed_for)
+def _seed_for(seed, out):
+    if _number(seed) and _number(out):
+        return lambda seed, out: float(seed)
+    if isinstance(seed, types.Array) and isinstance(out, types.Array) and seed.ndim == out.ndim:
+        def checked(seed, out):
+            if seed.shape != out.shape:
+                raise ScalarOutputError("vjp: the seed must have the shape of f's result")
+            return seed.astype(np.float64)
+        return checked
+    return None
+
+
+# ------------------------------------------------------------------ in-place writes
+
+
+accum_index = _stub("accum_index")
+
+
+@overload(accum_index)
+def _accum_index(d, x, idx, g):
+    """d[idx] += g, d the gradient of array x (a known zero, 0.0, becomes x's zeros)."""
+    if not isinstance(x, types.Array) or isinstance(g, types.Complex) \
+            or isinstance(getattr(g, "dtype", None), types.Complex):
+        return None
+    parts = tuple(idx) if isinstance(idx, types.BaseTuple) else (idx,)
+    if not all(isinstance(i, (types.Integer, types.SliceType)) for i in parts):
+        return None  # an index array may repeat a position: NumPy's helper adds with add.at
+    if _number(d):
+        def fresh(d, x, idx, g):
+            out = zero_like(x)
+            out[idx] += g
+            return out
+        return fresh
+    if isinstance(d, types.Array):
+        def add(d, x, idx, g):
+            d[idx] += g
+            return d
+        return add
+    return None
+
+
+save_slot = _stub("save_slot")
+save_float_slot = _stub("save_float_slot")
+
+
+def _save_slot(x, idx):
+    if not isinstance(x, types.Array):
+        return None
+    parts = tuple(idx) if isinstance(idx, types.BaseTuple) else (idx,)
+    if any(isinstance(i, types.Array) for i in parts):
+        return None  # fancy indexes may repeat a position: the NumPy helper checks that
+    if len(parts) == x.ndim and all(isinstance(i, types.Integer) for i in parts):
+        return lambda x, idx: x[idx]  # one element: a number
+    return lambda x, idx: x[idx].copy()
+
+
+@overload(save_slot)
+def _save_slot_overload(x, idx):
+    return _save_slot(x, idx)
+
+
+@overload(save_float_slot)
+def _save_float_slot(x, idx):
+    if not isinstance(x, types.Array) or not isinstance(x.dtype, (types.Float, types.Complex)):
+        return None  # an integer array would truncate the value written
+    return _save_slot(x, idx)
+
+
+take_slot_grad = _stub("take_slot_grad")
+
+
+@overload(take_slot_grad)
+def _take_slot_grad(d, idx):
+    if not isinstance(d, types.Array):
+        return None
+
+    parts = tuple(idx) if isinstance(idx, types.BaseTuple) else (idx,)
+    if len(parts) == d.ndim and all(isinstance(i, types.Integer) for i in parts):
+        def take_number(d, idx):
+            g = d[idx]
+            d[idx] = 0.0
+            return g, d
+        return take_number
+
+    def take(d, idx):
+        g = d[idx].copy()
+        d[idx] = 0.0
+        return g, d
+    return take
+
+
+pick_grad = _stub("pick_grad")
+
+
+@overload(pick_grad)
+def _pick_grad(g, values, ans):
+    if _number(values):  # min(a, b) of numbers never takes this branch: its test is true
+        return lambda g, values, ans: g
+    return None
+
+
+# ------------------------------------------------------------------ reductions along axes
+# What Numba's np.max, np.min and np.mean lack (an axis) and np.sum (keepdims, a tuple
+# of axes): the pass (emit/numba.py) calls these for such calls, axis and keepdims
+# constants.
+
+
+def _reduction(op, name):
+    stub = _stub(name)
+
+    @overload(stub)
+    def reduce_axes(x, axis, keepdims=False):
+        if not isinstance(x, types.Array) or x.ndim == 0:
+            return None
+        axes = _axes(_literal(axis), x.ndim)
+        keep = _literal(keepdims, False)
+        kept = _kept_shape(x, _literal(axis))
+        dropped = np.array([a for a in range(x.ndim) if a not in axes], dtype=np.int64)
+        ndim_out = x.ndim if keep else x.ndim - len(axes)
+        mean = op == "mean"
+        code = {"sum": 0, "mean": 0, "max": 1, "min": 2}[op]
+
+        def impl(x, axis, keepdims=False):
+            if code != 0 and x.size == 0:
+                raise ValueError("zero-size array to reduction operation which has no "
+                                 "identity")
+            out = _reduce_to(x, kept(x), code)
+            if mean:
+                out = out / (x.size // out.size)
+            if keep:
+                return out
+            shape = np.empty(len(dropped), dtype=np.int64)
+            for i in range(len(dropped)):
+                shape[i] = x.shape[dropped[i]]
+            return np.ascontiguousarray(out).reshape(to_fixed_tuple(shape, ndim_out))
+        if ndim_out == 0:  # every axis: one number
+            return {"sum": lambda x, axis, keepdims=False: x.sum(),
+                    "mean": lambda x, axis, keepdims=False: x.mean(),
+                    "max": lambda x, axis, keepdims=False: x.max(),
+                    "min": lambda x, axis, keepdims=False: x.min()}[op]
+        return impl
+    return stub
+
+
+reduce_sum = _reduction("sum", "reduce_sum")
+reduce_mean = _reduction("mean", "reduce_mean")
+reduce_max = _reduction("max", "reduce_max")
+reduce_min = _reduction("min", "reduce_min")
+REDUCTIONS = {"sum": "reduce_sum", "mean": "reduce_mean", "max": "reduce_max",
+              "amax": "reduce_max", "min": "reduce_min", "amin": "reduce_min"}
+
+
+# ------------------------------------------------------------------ rules' helpers
+
+abs_grad = _stub("abs_grad")
+
+
+@overload(abs_grad)
+def _abs_grad(g, x):
+    if isinstance(x, (types.Float, types.Integer)) or (
+            isinstance(x, types.Array) and isinstance(x.dtype, (types.Float, types.Integer))):
+        return lambda g, x: g * np.sign(x)
+    return None  # complex: the NumPy helper's conjugate convention
+
+
+pow_grad_base = _stub("pow_grad_base")
+
+
+@overload(pow_grad_base)
+def _pow_grad_base(g, a, b):
+    """d a**b / d a for a number b (an array exponent is left to the NumPy backend)."""
+    if not _number(b) or not (_number(a) or isinstance(a, types.Array)):
+        return None
+
+    def impl(g, a, b):
+        if b == 0:
+            return g * 0.0 + zero_like(a)
+        return g * b * a ** (b - 1)
+    return impl
+
+
+pow_grad_exponent = _stub("pow_grad_exponent")
+
+
+@overload(pow_grad_exponent)
+def _pow_grad_exponent(g, a, ans):
+    """d a**b / d b for a number a (an array base is left to the NumPy backend)."""
+    if not _number(a):
+        return None
+
+    def impl(g, a, ans):
+        if a == 0:
+            return g * ans * 0.0
+        return g * ans * math.log(a)
+    return impl
+
+
+unreduce_mean = _stub("unreduce_mean")
+
+
+@overload(unreduce_mean)
+def _unreduce_mean(g, x, ans, axis=None, keepdims=False):
+    count = (lambda v: 1) if _number(ans) else (lambda v: v.size)
+    whole = (lambda v: 1) if _number(x) else (lambda v: v.size)
+    ans_size, x_size = register_jitable(count), register_jitable(whole)
+
+    def impl(g, x, ans, axis=None, keepdims=False):
+        return unreduce(g * (ans_size(ans) / x_size(x)), x, axis, keepdims)
+    return impl
+
+
+loop_len = _stub("loop_len")
+
+
+@overload(loop_len)
+def _loop_len(values):
+    if isinstance(values, (types.Array, types.List, types.BaseTuple, types.RangeType)):
+        return lambda values: len(values)
+    return None  # a dict or set: the NumPy helper explains how to loop over one
+
+
+# ------------------------------------------------------------------ loop records as arrays
+# A loop over a range knows its trip count when it starts: the pass (emit/numba.py) then
+# keeps its records, one tuple per iteration, in a "tape" made at the first record: one
+# preallocated array per number field, a preallocated list for any other field.
+
+
+def _field_kind(t):
+    if isinstance(t, (types.Float, types.Integer, types.Boolean)):
+        return "number"
+    if isinstance(t, types.BaseTuple) and len(t) == 0:
+        return "empty"
+    return "other"  # a list, one entry per iteration
+
+
+tape_new = _stub("tape_new")
+
+
+@overload(tape_new)
+def _tape_new(record, size):
+    if not isinstance(record, types.BaseTuple):  # one value per iteration
+        if _field_kind(record) == "number":
+            dtype = as_dtype(record)
+            return lambda record, size: np.empty(size, dtype=dtype)
+        return lambda record, size: [record] * size
+    parts = []
+    scope = {"np": np, "__name__": __name__}  # a module Numba's cache can import
+    for i, t in enumerate(record):
+        kind = _field_kind(t)
+        if kind == "number":
+            scope[f"dtype_{i}"] = as_dtype(t)
+            parts.append(f"np.empty(size, dtype=dtype_{i})")
+        elif kind == "empty":
+            parts.append("0")
+        else:
+            parts.append(f"[record[{i}]] * size")
+    source = f"def new(record, size):\n    return ({''.join(p + ', ' for p in parts)})\n"
+    exec(source, scope)  # noqa: S102 - code made from the record's field types
+    return scope["new"]
+
+
+tape_put = _stub("tape_put")
+
+
+@overload(tape_put)
+def _tape_put(tape, at, record):
+    if not isinstance(record, types.BaseTuple):
+        def put_one(tape, at, record):
+            tape[at] = record
+        return put_one
+    lines = ["def put(tape, at, record):"]
+    for i, t in enumerate(record):
+        kind = _field_kind(t)
+        if kind != "empty":
+            lines.append(f"    tape[{i}][at] = record[{i}]")
+    lines.append("    return None")
+    scope = {"np": np, "__name__": __name__}  # a module Numba's cache can import
+    exec("\n".join(lines) + "\n", scope)  # noqa: S102 - code made from the field types
+    return scope["put"]
+
+
+tape_get = _stub("tape_get")
+
+
+@overload(tape_get)
+def _tape_get(tape, at):
+    if not isinstance(tape, types.BaseTuple):  # one value per iteration
+        return lambda tape, at: tape[at]
+    parts = []
+    for i, t in enumerate(tape):
+        if isinstance(t, types.Integer):
+            parts.append("()")  # an empty shape: a number's
+        else:
+            parts.append(f"tape[{i}][at]")
+    source = f"def get(tape, at):\n    return ({''.join(p + ', ' for p in parts)})\n"
+    scope = {"np": np, "__name__": __name__}  # a module Numba's cache can import
+    exec(source, scope)  # noqa: S102 - code made from the tape's field types
+    return scope["get"]

@@ -1,0 +1,309 @@
+"""The Numba backend (emit/numba.py): compiled gradients equal the NumPy backend's to
+rounding, and central finite differences, on the loop workloads of the benchmarks and
+on the corpus functions the backend accepts; what it cannot compile is refused with a
+located error (backend="numba") or answered by the NumPy gradient with a warning
+naming the reason (backend="auto").
+
+Compiling is slow (a second or more per function), so the corpus is compiled on a
+fixed sample of the functions the backend accepts; PULLBACK_NUMBA_CORPUS=1 compiles
+them all. Every corpus function is checked to be accepted or refused with a location.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+import textwrap
+import types
+import warnings
+
+import numpy as np
+import pytest
+
+numba = pytest.importorskip("numba")
+
+import corpus  # noqa: E402
+from corpus import CASES, sample_points  # noqa: E402
+from fd import assert_close, numeric_grad  # noqa: E402
+
+import pullback  # noqa: E402
+from pullback.emit.numba import Refused, Split  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+import workloads  # noqa: E402
+
+LOOPS = ["scalar_loop", "rnn", "hmm", "soft_dtw"]
+
+
+def _workload(name):
+    return next(w for w in workloads.WORKLOADS if w.name == name)
+
+
+@pytest.mark.parametrize("name", LOOPS)
+def test_loop_workloads_equal_the_numpy_backend_and_finite_differences(name):
+    w = _workload(name)
+    compiled = pullback.grad(w.f, wrt=w.wrt, backend="numba")
+    plain = pullback.grad(w.f, wrt=w.wrt)
+    for seed in (0, 1):
+        args = w.make_args(seed=seed, small=True)
+        got = compiled(*args)
+        assert_close(got, plain(*args), rtol=1e-10, atol=1e-12, what=f"{name} numba vs numpy")
+        assert_close(got, numeric_grad(w.f, args, wrt=w.wrt), rtol=1e-5, atol=1e-7,
+                     what=f"{name} numba vs finite differences")
+        assert_close(got, w.hand(*args), rtol=1e-9, atol=1e-12, what=f"{name} vs by hand")
+    # the compiled part ran (not a fallback), and the result has the NumPy types
+    assert compiled.__pullback_transform__.compiled
+    got = compiled(*w.make_args(small=True))
+    for g, i in zip(got, w.wrt):
+        x = w.make_args(small=True)[i]
+        assert type(g) is (float if isinstance(x, float) else np.ndarray)
+        assert np.shape(g) == np.shape(x)
+
+
+def test_value_and_grad_and_vjp():
+    w = _workload("rnn")
+    args = w.make_args(small=True)
+    value, grads = pullback.value_and_grad(w.f, wrt=w.wrt, backend="numba")(*args)
+    assert value == pytest.approx(w.f(*args), rel=1e-12)
+    assert_close(grads, w.hand(*args), rtol=1e-9, atol=1e-12)
+
+    def layer(x, W):
+        return np.tanh(W @ x) * 2.0
+
+    x, W = np.linspace(-1.0, 1.0, 3), np.arange(6.0).reshape(2, 3) / 7.0
+    seed = np.array([0.3, -1.2])
+    got = pullback.vjp(layer, wrt=(0, 1), backend="numba")(x, W, seed)
+    assert_close(got, pullback.vjp(layer, wrt=(0, 1))(x, W, seed), rtol=1e-12, atol=1e-14)
+    loss = lambda x, W: float(np.sum(seed * layer(x, W)))  # noqa: E731
+    assert_close(got, numeric_grad(loss, (x, W), wrt=(0, 1)), rtol=1e-6, atol=1e-8)
+    with pytest.raises(pullback.PullbackError, match="seed"):
+        pullback.vjp(layer, backend="numba")(x, W, np.ones(3))
+
+
+def _accepted(case):
+    try:
+        Split(pullback.api.transform(case.fn, case.wrt, "grad"), case.fn)
+    except Refused as exc:
+        return exc
+    return None
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_corpus_function_is_accepted_or_refused_with_its_location(case):
+    refused = _accepted(case)
+    if refused is None:
+        return
+    assert "the Numba backend cannot compile" in refused.message
+    assert 'File "' in refused.where and "line" in refused.where
+    assert corpus.__file__.rstrip("c") in refused.where
+
+
+def _compiled_sample():
+    accepted = [c for c in CASES if _accepted(c) is None]
+    if os.environ.get("PULLBACK_NUMBA_CORPUS"):
+        return accepted
+    return accepted[::12]
+
+
+@pytest.mark.parametrize("case", _compiled_sample(), ids=lambda c: c.name)
+def test_corpus_compiled_equals_the_numpy_backend(case):
+    compiled = pullback.grad(case.fn, wrt=case.wrt, backend="numba")
+    plain = pullback.grad(case.fn, wrt=case.wrt)
+    for args in sample_points(case, 2):
+        try:
+            got = compiled(*args, **case.kw)
+        except Refused as refused:  # what only Numba's typing finds: refused where f is
+            assert "for these arguments" in refused.message
+            assert refused.where.startswith(f'File "{corpus.__file__.rstrip("c")}", line ')
+            return
+        assert_close(got, plain(*args, **case.kw), rtol=1e-9, atol=1e-12,
+                     what=f"{case.name}: numba vs numpy")
+        assert_close(got, numeric_grad(case.fn, args, wrt=case.wrt, kwargs=case.kw),
+                     rtol=max(case.rtol, 1e-5), atol=max(case.atol, 1e-7),
+                     what=f"{case.name}: numba vs finite differences")
+
+
+# --------------------------------------------------------------------- refusals
+
+
+def _module(tmp_path, source, name):
+    """A function defined in a real file (pullback reads its source)."""
+    path = tmp_path / f"{name}.py"
+    path.write_text(textwrap.dedent(source))
+    module = types.ModuleType(name)
+    module.__file__ = str(path)
+    exec(compile(path.read_text(), str(path), "exec"), module.__dict__)  # noqa: S102
+    return module, path
+
+
+CALLEE = """
+import numpy as np
+
+def helper(v):
+    total = 0.0
+    for i in range(v.shape[0]):
+        if v[i] > 0:
+            total = total + v[i] * v[i]
+        else:
+            return total
+    return total
+
+def uses_callee(x):
+    return helper(x) * 2.0
+
+def uses_fft(x):
+    return np.sum(np.abs(np.fft.rfft(x)) ** 2)
+
+class Scale:
+    def __init__(self):
+        self.k = 3.0
+
+SCALE = Scale()
+
+def uses_object(x):
+    return np.sum(SCALE.k * x * x)
+
+def uses_module_global(x):
+    return np.sum(x * WEIGHTS)
+
+WEIGHTS = np.array([1.0, 2.0, 3.0])
+"""
+
+
+@pytest.mark.parametrize("name, construct, line", [
+    ("uses_fft", "np.fft.rfft", "return np.sum(np.abs(np.fft.rfft(x)) ** 2)"),
+    ("uses_object", ".k", "return np.sum(SCALE.k * x * x)"),
+])
+def test_refusals_name_the_construct_file_line_and_source(tmp_path, name, construct, line):
+    module, path = _module(tmp_path, CALLEE, f"refusals_{name}")
+    f = getattr(module, name)
+    with pytest.raises(pullback.UnsupportedSyntaxError) as caught:
+        pullback.grad(f, backend="numba")
+    text = str(caught.value)
+    assert "the Numba backend cannot compile" in text and construct in text
+    assert f'File "{path}", line ' in text and line in text
+    x = np.array([0.5, -1.0, 2.0])
+    with pytest.warns(RuntimeWarning, match="Numba backend cannot compile"):
+        fallback = pullback.grad(f, backend="auto")
+    assert_close(fallback(x), pullback.grad(f)(x), rtol=1e-14, atol=0)
+
+
+def test_a_call_to_a_function_not_inlined_is_refused_with_its_line(tmp_path):
+    module, path = _module(tmp_path, CALLEE, "refusals_callee")
+    with pytest.raises(pullback.UnsupportedSyntaxError) as caught:
+        pullback.grad(module.uses_callee, backend="numba")
+    text = str(caught.value)
+    assert "helper" in text and str(path) in text
+
+
+def test_globals_are_read_on_each_call(tmp_path):
+    module, _ = _module(tmp_path, CALLEE, "live_globals")
+    df = pullback.grad(module.uses_module_global, backend="numba")
+    x = np.array([0.5, -1.0, 2.0])
+    assert_close(df(x), np.array([1.0, 2.0, 3.0]), rtol=0, atol=0)
+    module.WEIGHTS = np.array([-1.0, 0.5, 4.0])  # Numba would have frozen the old one
+    assert_close(df(x), np.array([-1.0, 0.5, 4.0]), rtol=0, atol=0)
+
+
+def test_inputs_it_does_not_compile_are_refused_or_fall_back():
+    w = _workload("rnn")
+    Wh, Wx, xs, h0 = w.make_args(small=True)
+    single = (Wh.astype(np.float32), Wx, xs, h0)
+    refusing = pullback.grad(w.f, wrt=w.wrt, backend="numba")
+    for _ in range(2):  # each call, not only the first
+        with pytest.raises(pullback.UnsupportedSyntaxError, match="float32"):
+            refusing(*single)
+    auto = pullback.grad(w.f, wrt=w.wrt, backend="auto")
+    with pytest.warns(RuntimeWarning, match="float32"):
+        got = auto(*single)
+    assert got[0].dtype == np.float32  # the NumPy gradient's, as without a backend
+    assert_close(got, pullback.grad(w.f, wrt=w.wrt)(*single), rtol=0, atol=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # float64 inputs still run compiled, silently
+        assert_close(auto(Wh, Wx, xs, h0), w.hand(Wh, Wx, xs, h0), rtol=1e-9, atol=1e-12)
+
+
+def test_an_unknown_backend_is_an_error():
+    with pytest.raises(pullback.PullbackError, match="backend must be one of"):
+        pullback.grad(workloads.lecture, backend="jax")
+
+
+def test_the_compiled_gradient_is_cached_with_the_transform(tmp_path):
+    source = "import math\n\ndef f(x):\n    return math.sin(x) * x\n"
+    module, path = _module(tmp_path, source, "cached_once")
+    first = pullback.grad(module.f, backend="numba")
+    second = pullback.grad(module.f, backend="numba")
+    transformed = first.__pullback_transform__
+    assert second.__pullback_transform__ is transformed
+    assert len(transformed.compiled) == 1
+    assert first(0.7) == pytest.approx(math.cos(0.7) * 0.7 + math.sin(0.7), rel=1e-14)
+    path.write_text("import math\n\ndef f(x):\n    return math.cos(x) * x\n")
+    import linecache
+    linecache.checkcache(str(path))
+    exec(compile(path.read_text(), str(path), "exec"), module.__dict__)  # noqa: S102
+    redefined = pullback.grad(module.f, backend="numba")
+    assert redefined.__pullback_transform__ is not transformed
+    assert redefined(0.7) == pytest.approx(-math.sin(0.7) * 0.7 + math.cos(0.7), rel=1e-14)
+
+
+def test_show_prints_the_code_that_is_compiled():
+    result = subprocess.run(
+        [sys.executable, "-m", "pullback", "show", "benchmarks/workloads.py:scalar_loop",
+         "--backend", "numba"], cwd=ROOT, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONPATH": os.path.join(ROOT, "src")})
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "def dscalar_loop(x, a):" in out and "rebound(" in out
+    assert "return _pullback_compiled(x, a)" in out
+    assert "# compiled by numba.njit\ndef dscalar_loop_compiled(x, a):" in out
+    compile(out, "<shown>", "exec")  # valid Python
+
+
+DISK = """
+import json, sys
+import numpy as np
+sys.path.insert(0, {bench!r})
+import pullback, workloads
+df = pullback.grad(workloads.{name}, wrt=(0, 1), backend="numba", cache=True)
+grads = df(*workloads.{name}_args(small=True))
+dispatcher = df.__pullback_transform__.compiled[("numba", True)].dispatcher
+print(json.dumps({{"hits": sum(dispatcher.stats.cache_hits.values()),
+                  "grads": [np.asarray(g).tolist() for g in grads]}}))
+"""
+
+
+def _in_a_process(tmp_path, name):
+    env = {**os.environ, "PYTHONPATH": os.path.join(ROOT, "src"),
+           "PULLBACK_CACHE_DIR": str(tmp_path / "cache")}
+    result = subprocess.run(
+        [sys.executable, "-c", DISK.format(bench=os.path.join(ROOT, "benchmarks"), name=name)],
+        capture_output=True, text=True, timeout=600, env=env)
+    assert result.returncode == 0, result.stderr
+    import json
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_cache_true_keeps_the_compiled_gradient_on_disk_for_the_next_process(tmp_path):
+    first = _in_a_process(tmp_path, "scalar_loop")
+    second = _in_a_process(tmp_path, "scalar_loop")
+    assert first["hits"] == 0 and second["hits"] >= 1
+    assert second["grads"] == first["grads"]
+    w = _workload("scalar_loop")
+    assert_close(tuple(first["grads"]), w.hand(*w.make_args(small=True)), rtol=1e-10,
+                 atol=1e-12)
+    # a changed function is other code: another file, compiled anew (never the old one)
+    files = sorted(p.name for p in (tmp_path / "cache").glob("pullback_*.py"))
+    assert len(files) == 1
+    other = _in_a_process(tmp_path, "rnn")
+    assert other["hits"] == 0
+    assert len(list((tmp_path / "cache").glob("pullback_*.py"))) == 2
+
+
+def test_loops_that_run_no_iteration_or_record_nothing():
+    # loops over empty ranges: the tape is never made, and a record may be empty
+    compiled = pullback.grad(corpus.empty_ranges, backend="numba")
+    for x in (0.7, -1.3):
+        assert compiled(x) == pytest.approx(2 * x, rel=1e-14)
