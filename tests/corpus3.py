@@ -4251,7 +4251,7 @@ def zip_star_pairs(x, y):
 add(zip_star_pairs, lambda r: (_u(r, -1, 1), _u(r, -1, 1)), (0, 1))
 
 
-def refused_nonlocal_accumulator(x):
+def nonlocal_accumulator(x):
     total = 0.0
 
     def add_to(t):
@@ -4263,8 +4263,7 @@ def refused_nonlocal_accumulator(x):
     return add_to(x * x)
 
 
-refuse(refused_nonlocal_accumulator, lambda r: (_u(r, -1, 1),), 0,
-       "UnsupportedSyntaxError", "nonlocal")
+add(nonlocal_accumulator, lambda r: (_u(r, -1, 1),))
 
 
 def clip_min_max_keywords(v):
