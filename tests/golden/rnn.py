@@ -5,8 +5,8 @@ def drnn(Wh, Wx, xs, h0):
     if np.tanh is not np_tanh_at_transform: rebound('np.tanh')
     if range is not range_at_transform: rebound('range')
     shape = xs.shape
-    item_item = shape[0]
-    steps = range(item_item)
+    n = shape[0]
+    steps = range(n)
     h_2 = h0
     saved = []
     for t in steps:

@@ -96,9 +96,14 @@ def _base_name(expr) -> str:
         if name:
             return name.rsplit(".", 1)[-1]
         return expr.func.attr if isinstance(expr.func, gast.Attribute) else "call"
-    if isinstance(expr, gast.Subscript):
-        base = expr.value.id if isinstance(expr.value, gast.Name) else "item"
-        return f"{base}_item"
+    if isinstance(expr, gast.Subscript):  # x[i]: x_item; x[1:n]: x_slice; (a + b)[0]: item
+        if isinstance(expr.value, gast.Attribute) and expr.value.attr == "shape":
+            return "n"  # X.shape[0]: a count
+        if not isinstance(expr.value, gast.Name):
+            return "item"
+        sliced = isinstance(expr.slice, gast.Slice) or isinstance(expr.slice, gast.Tuple) \
+            and any(isinstance(e, gast.Slice) for e in expr.slice.elts)
+        return f"{expr.value.id}_{'slice' if sliced else 'item'}"
     if isinstance(expr, gast.Attribute):
         return expr.attr
     if isinstance(expr, gast.Compare):
