@@ -8,8 +8,8 @@ def jvp_rnn(Wh, Wx, xs, h0, tangents):
     check_tangent(dWh, Wh, 'Wh')
     check_tangent(dWx, Wx, 'Wx')
     shape = xs.shape
-    item_item = shape[0]
-    steps = range(item_item)
+    n = shape[0]
+    steps = range(n)
     h_2 = h0
     dh_2 = zero_tangent(h0)
     for t in steps:
