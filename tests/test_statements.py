@@ -5,7 +5,9 @@ what stays unsupported is refused with the file and the line."""
 
 from __future__ import annotations
 
+import functools
 import logging
+import operator
 import re
 import subprocess
 import sys
@@ -587,3 +589,37 @@ def test_nonlocal_in_the_differentiated_function_itself_is_refused():
     with pytest.raises(pullback.UnsupportedSyntaxError, match="nonlocal statement") as info:
         pullback.grad(_make_counter())
     assert "nonlocal calls" in str(info.value)
+
+
+def _reduce_product(v):
+    return functools.reduce(operator.mul, v, 1.0)
+
+
+def _reduce_lambda_without_initial(v):
+    return functools.reduce(lambda a, b: a * 0.5 + b ** 2, v)
+
+
+def _reduce_matrix_chain(v):
+    mats = [np.eye(2) * v[0], np.eye(2) * v[1] + 1.0, np.eye(2) * v[2]]
+    return np.sum(functools.reduce(np.dot, mats))
+
+
+def _reduce_module_function(v):
+    return functools.reduce(_product_of_two, [x * x for x in v], 0.5)
+
+
+def _product_of_two(a, b):
+    return a * b + a
+
+
+@pytest.mark.parametrize("f", [_reduce_product, _reduce_lambda_without_initial,
+                               _reduce_matrix_chain, _reduce_module_function])
+def test_functools_reduce_is_the_loop_it_stands_for(f):
+    assert_grad_matches(f, (V,))
+    assert pullback.value_and_grad(f)(V)[0] == pytest.approx(f(V))
+
+
+def test_functools_reduce_closed_form_and_empty_values():
+    v = np.array([2.0, 3.0, 5.0])
+    np.testing.assert_allclose(pullback.grad(_reduce_product)(v), [15.0, 10.0, 6.0])
+    same_failure(_reduce_lambda_without_initial, (np.zeros(0),))

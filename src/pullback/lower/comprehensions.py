@@ -33,12 +33,24 @@ def f(xs):
 from __future__ import annotations
 
 import builtins
+import functools
 
 import gast
 
 from ..frontend.parse import MISSING
 from ..ir.annotations import BUILTIN
-from ..ir.nodes import assign, call, clone, dotted_name, if_, load, store, tuple_of, walk
+from ..ir.nodes import (
+    assign,
+    call,
+    clone,
+    const,
+    dotted_name,
+    if_,
+    load,
+    store,
+    tuple_of,
+    walk,
+)
 from .common import at_line, rename
 
 
@@ -81,6 +93,10 @@ class Comprehensions:
         if self.starred_zip(expr) is not expr:
             return self.simple(self.starred_zip(expr), out)
         func, args = expr.func, expr.args
+        head = dotted_name(func)
+        if head is not None and head.split(".")[0] not in self.locals \
+                and self.parsed.resolve(func) is functools.reduce:
+            return self.reduce(expr, out)
         if isinstance(func, gast.Attribute) and func.attr == "pop" \
                 and isinstance(func.value, gast.Name) and func.value.id in self.locals:
             return self.pop(expr, out)
@@ -196,6 +212,32 @@ class Comprehensions:
                                                                             expr)])
         return gast.ListComp(elt=tuple_of(*[load(n) for n in names]), generators=[for_clause(
             tuple_of(*[store(n) for n in names], ctx=gast.Store()), expr)])
+
+    def reduce(self, expr, out):
+        """functools.reduce(function, values[, initial]) as the loop it stands for:
+        `acc = initial` (or the first value), then `acc = function(acc, value)` for each
+        value after it; without `initial`, empty values raise Python's TypeError."""
+        args = expr.args
+        if expr.keywords or not 2 <= len(args) <= 3:
+            self.error("functools.reduce form (use reduce(function, values[, initial]))", expr)
+        lineno = getattr(expr, "lineno", self.lineno)
+        values = self.atom(args[1], out)
+        acc = self.namer.fresh("acc")
+        if len(args) == 3:
+            out.append(assign(acc, self.atom(args[2], out)))
+            rest = values
+        else:
+            out.append(assign(self.namer.fresh("unused"), call("reduce_check", values)))
+            out.append(assign(acc, gast.Subscript(value=values, slice=const(0),
+                                                  ctx=gast.Load())))
+            rest = gast.Subscript(value=values, slice=gast.Slice(lower=const(1), upper=None,
+                                                                 step=None), ctx=gast.Load())
+        item = self.namer.fresh("item")
+        step = gast.Call(func=clone(args[0]), args=[load(acc), load(item)], keywords=[])
+        loop = gast.For(target=store(item), iter=rest, body=[at_line(assign(acc, step), lineno)],
+                        orelse=[], type_comment=None)
+        out.extend(self.block([at_line(loop, lineno)]))
+        return load(acc)
 
     def comprehension(self, expr, out, result=None):
         """[elt for v in xs if c ...] (or a generator expression): a list built by loops

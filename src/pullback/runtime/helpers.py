@@ -525,6 +525,12 @@ def unpack_check(values, n, starred=False):
     return None
 
 
+def reduce_check(values):
+    """functools.reduce without an initial value needs a value to start from."""
+    if len(values) == 0:
+        raise TypeError("reduce() of empty iterable with no initial value")
+
+
 def raise_own(error):
     """In the except clause of a user's try: an error pullback raised on purpose (a check
     made when the gradient runs) goes on up; the user's handler would otherwise take a
