@@ -617,6 +617,8 @@ for f in RULES:
 SAMPLES[math.log].append(("math.log(x0, x1)", [(S, POS), (S, (1.5, 3.0))]))
 SAMPLES[math.pow] = [("math.pow(x0, x1)", [(S, POS), (S, ANY)])]
 SAMPLES[math.atan2] = [("math.atan2(x0, x1)", [(S, ANY), (S, POS)])]
+SAMPLES[math.fsum] = [("math.fsum([x0, x1 * x0, 2.0])", [(S, ANY), (S, ANY)]),
+                      ("math.fsum(x0)", [((4,), ANY)])]
 SAMPLES[math.hypot] = [("math.hypot(x0, x1)", [(S, POS), (S, POS)])]
 SAMPLES.update(SCIPY_SAMPLES)  # numpy.fft, and SciPy's rules when it is installed
 

@@ -35,6 +35,8 @@ RULES = of_kind("elementwise", {
     math.degrees: rule("x", x="g * 57.29577951308232"),
     math.radians: rule("x", x="g * 0.017453292519943295"),
 })
+# the exactly rounded sum of a list or 1-D array: each value gets the result's gradient
+RULES[math.fsum] = rule("seq", kinds=["fresh"], jvp="linear", seq="sum_grad(g, seq)")
 if hasattr(math, "exp2"):  # Python 3.11
     RULES[math.exp2] = rule("x", kinds=["elementwise"], x="g * ans * 0.6931471805599453")
     RULES[math.cbrt] = rule("x", kinds=["elementwise"], x="g / (3.0 * ans * ans)")
