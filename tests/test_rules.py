@@ -590,6 +590,17 @@ for f in (np.max, np.min, np.amax, np.amin):
                   (f"{name}(x0 * np.arange(6.0).reshape(2, 3), axis=0, keepdims=True)",
                    [((2, 3), POS)])]
 
+# ufunc methods: along axis 0 unless given, on matrices and vectors
+SAMPLES[np.add.reduce] = [("np.add.reduce(x0)", [((3, 4), ANY)]),
+                          ("np.add.reduce(x0, axis=1, keepdims=True)", [((3, 4), ANY)])]
+SAMPLES[np.multiply.reduce] = [("np.multiply.reduce(x0, axis=1)", [((3, 4), POS)])]
+SAMPLES[np.maximum.reduce] = [("np.maximum.reduce(x0)", [((3, 4), ANY)])]
+SAMPLES[np.minimum.reduce] = [("np.minimum.reduce(x0, axis=1)", [((3, 4), ANY)])]
+SAMPLES[np.add.accumulate] = [(f"np.add.accumulate(x0) * {W(12)}.reshape(3, 4)",
+                               [((3, 4), ANY)])]
+SAMPLES[np.multiply.accumulate] = [(f"np.multiply.accumulate(x0, axis=1) * {W(12)}"
+                                    ".reshape(3, 4)", [((3, 4), POS)])]
+
 DOMAINS = {"tan": UNIT, "arcsin": UNIT, "arccos": UNIT, "asin": UNIT, "acos": UNIT, "log": POS,
            "log2": POS, "log10": POS, "log1p": POS, "sqrt": POS, "power": POS,
            "arccosh": (1.2, 3.0), "acosh": (1.2, 3.0), "arctanh": UNIT, "atanh": UNIT,

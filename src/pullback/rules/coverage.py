@@ -169,7 +169,9 @@ def _modules():
 def qualified_names(obj, modules=None) -> list:
     """Where a user finds `obj`: ['numpy.absolute', 'numpy.abs'], its own name first."""
     modules = modules if modules is not None else _modules()
-    if isinstance(obj, types.MethodType):  # scipy.stats.norm.logpdf: made anew at each access
+    if isinstance(obj, (types.MethodType, types.BuiltinMethodType)) and not isinstance(
+            getattr(obj, "__self__", None), types.ModuleType):
+        # scipy.stats.norm.logpdf, np.add.reduce: bound methods, made anew at each access
         return [f"{owner}.{obj.__name__}" for owner in qualified_names(obj.__self__, modules)]
     for module_name, names in modules:
         if id(obj) in names:

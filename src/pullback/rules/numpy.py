@@ -112,6 +112,7 @@ ELEMENTWISE[np.nan_to_num] = rule(
 REDUCTIONS = reductions.REDUCTIONS
 QUANTILES = reductions.QUANTILES
 CUMULATIVE = reductions.CUMULATIVE
+UFUNC_METHODS = reductions.UFUNC_METHODS
 
 DIFFERENCES = {
     # n=0 returns a itself
@@ -181,8 +182,8 @@ SORTING = {
 
 # NumPy functions read list arguments as arrays, so their gradient templates do too.
 ARRAY_LIKE = True
-RULES = {**ELEMENTWISE, **REDUCTIONS, **QUANTILES, **CUMULATIVE, **DIFFERENCES, **LINEAR_ALGEBRA,
-         **SHAPE, **CONSTRUCTION, **SORTING, **COMPLEX}
+RULES = {**ELEMENTWISE, **REDUCTIONS, **QUANTILES, **CUMULATIVE, **UFUNC_METHODS, **DIFFERENCES,
+         **LINEAR_ALGEBRA, **SHAPE, **CONSTRUCTION, **SORTING, **COMPLEX}
 
 # Results that carry no gradient: shapes, indices, comparisons, constructors,
 # piecewise-constant functions.

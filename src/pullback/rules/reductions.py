@@ -94,6 +94,27 @@ CUMULATIVE = of_kind("fresh", {
     np.nancumsum: rule("a, axis=None, dtype=None", a="nancumsum_grad(g, a, axis)"),
 })
 
+# The reduce and accumulate methods of NumPy's ufuncs, keyed by their bound methods (a
+# bound method hashes and compares like any other bound to the same ufunc): along
+# `axis` (0 unless given) they are the reductions and scans above.
+_UFUNC_REDUCE = "array, axis=0, dtype=None, out=None, keepdims=False"
+_UFUNC_SCAN = "array, axis=0, dtype=None, out=None"
+UFUNC_METHODS = {
+    np.add.reduce: rule(_UFUNC_REDUCE, kinds=("reduction",), jvp="linear",
+                        array="unreduce(g, array, axis, keepdims)"),
+    np.multiply.reduce: rule(_UFUNC_REDUCE, kinds=("reduction",), jvp={"array": "reduction"},
+                             array="prod_grad(g, array, axis, keepdims)"),
+    np.maximum.reduce: rule(_UFUNC_REDUCE, kinds=("reduction",), jvp={"array": "reduction"},
+                            array="unreduce_extreme(g, array, ans, axis, keepdims)"),
+    np.minimum.reduce: rule(_UFUNC_REDUCE, kinds=("reduction",), jvp={"array": "reduction"},
+                            array="unreduce_extreme(g, array, ans, axis, keepdims)"),
+    np.add.accumulate: rule(_UFUNC_SCAN, kinds=("fresh",), jvp="linear",
+                            array="cumsum_grad(g, array, axis)"),
+    np.multiply.accumulate: rule(_UFUNC_SCAN, kinds=("fresh",),
+                                 array="cumprod_grad(g, array, ans, axis)",
+                                 jvp={"array": "cumprod_tangent(g, array, axis)"}),
+}
+
 
 def masked_sum_grad(g, a, axis, keepdims, where):
     """np.sum(a, axis, where=where): g spread over a's shape, where `where` holds."""
