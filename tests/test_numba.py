@@ -307,3 +307,61 @@ def test_loops_that_run_no_iteration_or_record_nothing():
     compiled = pullback.grad(corpus.empty_ranges, backend="numba")
     for x in (0.7, -1.3):
         assert compiled(x) == pytest.approx(2 * x, rel=1e-14)
+
+
+# Corpus functions whose gradients call a helper of each kind the backend compiles
+# (gradients added together, np.dot, trace, max/min, reshapes, tuple items, buffer
+# checks, unpacking, returns inside loops, np.matmul, np.squeeze with an axis): each
+# must compile, not be refused, and agree with the NumPy backend and finite differences.
+COMPILED_HELPERS = ["return_inside_loop", "slice_writes", "dot_vectors", "dot_matrix_vector",
+                    "trace_of_product", "max_min_reductions", "max_keepdims_normalize",
+                    "column_writes_2d", "pairwise_sq_dist", "bubble_sort_tuple_swap",
+                    "augmented_assignments", "shape_ndim_len", "matmul_function",
+                    "squeeze_axis"]
+
+
+@pytest.mark.parametrize("name", COMPILED_HELPERS)
+def test_helpers_of_every_kind_compile(name):
+    case = next(c for c in CASES if c.name == name)
+    compiled = pullback.grad(case.fn, wrt=case.wrt, backend="numba")
+    plain = pullback.grad(case.fn, wrt=case.wrt)
+    for args in sample_points(case, 2):
+        got = compiled(*args, **case.kw)  # a Refused here fails the test
+        assert_close(got, plain(*args, **case.kw), rtol=1e-9, atol=1e-12)
+        assert_close(got, numeric_grad(case.fn, args, wrt=case.wrt, kwargs=case.kw),
+                     rtol=max(case.rtol, 1e-5), atol=max(case.atol, 1e-7))
+
+
+def test_matrix_product_gradients_are_added_in_place_in_loops():
+    # the NumPy backend defers a loop's outer products to one product after the loop;
+    # compiled code adds each into the gradient as it comes, with no list of pairs
+    w = _workload("rnn")
+    shown = pullback.source(w.f, wrt=w.wrt, backend="numba")
+    core = shown.split("# compiled by numba.njit")[1]
+    assert "add_matmul_grad_a(dWh, dmatmul, Wh, h_2)" in core
+    assert "_parts" not in core and "sum_matmul_grad_a" not in core
+    assert "_parts" in pullback.source(w.f, wrt=w.wrt)
+    # a loop long enough for the NumPy backend to add its parts midway (every 256)
+    args = w.make_args(small=True, steps=600)
+    assert_close(pullback.grad(w.f, wrt=w.wrt, backend="numba")(*args),
+                 pullback.grad(w.f, wrt=w.wrt)(*args), rtol=1e-9, atol=1e-12)
+
+
+def test_a_result_set_on_some_paths_only_is_checked_when_the_gradient_runs(tmp_path):
+    source = textwrap.dedent("""
+        def first_large(xs):
+            out = None
+            for i in range(len(xs)):
+                if xs[i] > 1.0:
+                    out = xs[i] * 2.0
+                    break
+            return out
+    """)
+    path = tmp_path / "first_large.py"
+    path.write_text(source)
+    namespace = {}
+    exec(compile(source, str(path), "exec"), namespace)
+    compiled = pullback.grad(namespace["first_large"], backend="numba")
+    np.testing.assert_allclose(compiled(np.array([0.5, 1.5, 3.0])), [0.0, 2.0, 0.0])
+    with pytest.raises(pullback.PullbackError, match="returned None"):
+        compiled(np.array([0.5, 0.25]))

@@ -105,7 +105,9 @@ class Split:
         guards, body = fn.body[:at], fn.body[at:]
         _zeros_shaped(body, self.params, ADJOINT_OF.of(tree))
         _reductions_along_axes(body)
+        _spelled_for_numba(body)
         _records_on_tapes(body, self.params)
+        _products_added_in_place(body)
         self.extras = self.check(body, transformed.constants)
         core = gast.FunctionDef(
             name=f"{fn.name}_compiled", args=_arguments(self.params + self.extras), body=body,
@@ -347,6 +349,36 @@ def _reductions_along_axes(body):
             node.keywords = []
 
 
+def _spelled_for_numba(body):
+    """NumPy calls Numba lacks, in a form it has: `np.matmul(a, b)` as `a @ b`, and
+    `np.squeeze(x, axis=k)` with a constant axis as the helper `squeeze_axes(x, k)`
+    (without an axis, which axes go depends on the values: left to Numba, which refuses)."""
+    for stmt in body:
+        for node in walk(stmt):
+            for field, value in gast.iter_fields(node):
+                if isinstance(value, gast.expr):
+                    setattr(node, field, _respelled(value))
+                elif isinstance(value, list):
+                    value[:] = [_respelled(v) if isinstance(v, gast.expr) else v
+                                for v in value]
+
+
+def _respelled(node):
+    if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)):
+        return node
+    name = _dotted(node.func)
+    if name == "np.matmul" and len(node.args) == 2 and not node.keywords:
+        return gast.BinOp(left=node.args[0], op=gast.MatMult(), right=node.args[1])
+    if name == "np.squeeze":
+        given = dict(zip(("a", "axis"), node.args))
+        given.update({k.arg: k.value for k in node.keywords})
+        if set(given) == {"a", "axis"} and _constant(given["axis"]) \
+                and given["axis"].value is not None:
+            return gast.Call(func=_load("squeeze_axes"), args=[given["a"], given["axis"]],
+                             keywords=[])
+    return node
+
+
 def _records_on_tapes(body, params):
     """The records of a loop over a range (whose trip count is known when it starts) kept
     on a tape of preallocated arrays (runtime/numba_helpers.py) rather than appended to a
@@ -399,6 +431,88 @@ def _records_on_tapes(body, params):
                                   keywords=[])
             drain.body.insert(0, gast.AugAssign(target=_store(count), op=gast.Sub(),
                                                 value=gast.Constant(value=1, kind=None)))
+
+
+def _products_added_in_place(body):
+    """A loop's deferred matrix-product gradients (derive/loop_optimizations.py: the pairs
+    `dW_parts.append((g, b))`, their sum added into dW every PARTS_KEPT pairs and once
+    after the loop) added into dW as each pair comes, in place: `add_matmul_grad_a(dW, g,
+    W, b)`. NumPy gains from one large product over many small ones; compiled code
+    gains from neither the list nor the extra pass over it. dW is the loop's private
+    accumulator (derive/adjoints.py copies it with `owned` before the loop, and the sum
+    after the loop already adds into it in place), and nothing in the loop reads it
+    (else its sum could not have been deferred): adding earlier gives the same numbers.
+    Only for a list used in exactly those places."""
+    uses: dict = {}
+    for node in (n for s in body for n in walk(s)):
+        if isinstance(node, gast.Name):
+            uses[node.id] = uses.get(node.id, 0) + 1
+    blocks = list(_blocks(body))
+    made, flushed, after = {}, {}, {}
+    for block in blocks:
+        for i, stmt in enumerate(block):
+            name = _empty_list(stmt)
+            if name is not None and uses.get(name) == 6:  # made, appended, len, summed,
+                made[name] = (block, stmt)                # cleared, summed after the loop
+            elif i + 1 < len(block):
+                pair = _appended_pair(stmt)
+                if pair is not None:
+                    flushed[pair[0]] = (block, stmt, block[i + 1], pair[1])
+            total = _summed_parts(stmt)
+            if total is not None:
+                after[total[1]] = (block, stmt, total[0], total[2], total[3])
+    for name, (block, made_stmt) in made.items():
+        if name not in flushed or name not in after:
+            continue
+        loop_block, append, flush, (g, factor) = flushed[name]
+        after_block, final, total, helper, matrix = after[name]
+        if not _flushes(flush, name, total, helper):
+            continue
+        args = [g, matrix, factor] if helper == "sum_matmul_grad_a" else [g, factor, matrix]
+        at = loop_block.index(append)
+        loop_block[at:at + 2] = [gast.Expr(value=gast.Call(
+            func=_load("add_" + helper[len("sum_"):]), args=[_load(total), *args],
+            keywords=[]))]
+        block.remove(made_stmt)
+        after_block.remove(final)
+
+
+def _appended_pair(stmt):
+    """(list, (g, factor)) of `parts.append((g, factor))`."""
+    call = stmt.value if isinstance(stmt, gast.Expr) else None
+    if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute)
+            and call.func.attr == "append" and isinstance(call.func.value, gast.Name)
+            and len(call.args) == 1 and isinstance(call.args[0], gast.Tuple)
+            and len(call.args[0].elts) == 2):
+        return None
+    return call.func.value.id, tuple(call.args[0].elts)
+
+
+def _summed_parts(stmt):
+    """(dW, parts, helper, W) of `dW += sum_matmul_grad_a(parts, W)`."""
+    if not (isinstance(stmt, gast.AugAssign) and isinstance(stmt.op, gast.Add)
+            and isinstance(stmt.target, gast.Name)):
+        return None
+    value = stmt.value
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
+            and value.func.id in ("sum_matmul_grad_a", "sum_matmul_grad_b") \
+            and len(value.args) == 2 and isinstance(value.args[0], gast.Name) \
+            and not value.keywords:
+        return stmt.target.id, value.args[0].id, value.func.id, value.args[1]
+    return None
+
+
+def _flushes(stmt, parts, total, helper) -> bool:
+    """`if len(parts) == K: dW = dW + helper(parts, W); parts.clear()`."""
+    if not (isinstance(stmt, gast.If) and not stmt.orelse and len(stmt.body) == 2):
+        return False
+    add, clear = stmt.body
+    return isinstance(add, gast.Assign) and isinstance(add.targets[0], gast.Name) \
+        and add.targets[0].id == total and isinstance(add.value, gast.BinOp) \
+        and isinstance(add.value.right, gast.Call) \
+        and getattr(add.value.right.func, "id", None) == helper \
+        and isinstance(clear, gast.Expr) and isinstance(clear.value, gast.Call) \
+        and isinstance(clear.value.func, gast.Attribute) and clear.value.func.attr == "clear"
 
 
 def _blocks(body):

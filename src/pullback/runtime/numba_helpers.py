@@ -217,6 +217,31 @@ def _reshape_to(g, shape):
     return None
 
 
+squeeze_axes = _stub("squeeze_axes")
+
+
+@overload(squeeze_axes)
+def _squeeze_axes(x, axis):
+    """np.squeeze(x, axis) for a constant axis (or tuple of axes) of length 1."""
+    if not isinstance(x, types.Array):
+        return None
+    axes = _axes(_literal(axis), x.ndim)
+    kept = tuple(a for a in range(x.ndim) if a not in axes)
+    size = len(kept)
+    kept_axes = np.array(kept, dtype=np.int64)
+
+    def impl(x, axis):
+        for a in axes:
+            if x.shape[a] != 1:
+                raise ValueError("cannot select an axis to squeeze out which has size "
+                                 "not equal to one")
+        shape = np.empty(size, dtype=np.int64)
+        for k in range(size):
+            shape[k] = x.shape[kept_axes[k]]
+        return np.ascontiguousarray(x).reshape(to_fixed_tuple(shape, size))
+    return impl
+
+
 # ------------------------------------------------------------------ matrix products
 
 
@@ -291,6 +316,44 @@ def _sum_matmul_grad_a(parts, a):
     return summed
 
 
+add_matmul_grad_a = _stub("add_matmul_grad_a")
+add_matmul_grad_b = _stub("add_matmul_grad_b")
+
+
+def _added_in_place(total, g, a, b, wrt_a):
+    """total += matmul_grad_a(g, a, b) (or _b), in place; an outer product of two vectors
+    is added element by element, without the product as an array."""
+    if not isinstance(total, types.Array) or _matmul_grad(g, a, b, wrt_a) is None:
+        return None
+    if isinstance(g, types.Array) and g.ndim == 1 and a.ndim + b.ndim == 3 \
+            and (a.ndim == 2) == wrt_a:
+        def outer(total, g, a, b):  # wrt a: g b^T (a is the matrix); wrt b: a g^T
+            left, right = (g, b) if a.ndim == 2 else (a, g)
+            for i in range(left.shape[0]):
+                li = left[i]
+                for j in range(right.shape[0]):
+                    total[i, j] += li * right[j]
+        return outer
+    if wrt_a:
+        def added_a(total, g, a, b):
+            total += matmul_grad_a(g, a, b)
+        return added_a
+
+    def added_b(total, g, a, b):
+        total += matmul_grad_b(g, a, b)
+    return added_b
+
+
+@overload(add_matmul_grad_a)
+def _add_matmul_grad_a(total, g, a, b):
+    return _added_in_place(total, g, a, b, True)
+
+
+@overload(add_matmul_grad_b)
+def _add_matmul_grad_b(total, g, a, b):
+    return _added_in_place(total, g, a, b, False)
+
+
 # ------------------------------------------------------------------ gradients of inputs
 
 zero_like = _stub("zero_like")
@@ -357,6 +420,12 @@ check_scalar = _stub("check_scalar")
 
 @overload(check_scalar)
 def _check_scalar(out, where=""):
+    if isinstance(out, types.Optional) and _number(out.type):  # set on some paths only
+        def set_number(out, where=""):
+            if out is None:
+                raise ScalarOutputError("grad needs a function with one real number as its "
+                                        "output; this call of f returned None")
+        return set_number
     if isinstance(out, (types.Float, types.Integer)) and not isinstance(out, types.Boolean):
         return lambda out, where="": None
     if isinstance(out, types.Array) and out.ndim == 0 \
@@ -592,6 +661,169 @@ def _loop_len(values):
     if isinstance(values, (types.Array, types.List, types.BaseTuple, types.RangeType)):
         return lambda values: len(values)
     return None  # a dict or set: the NumPy helper explains how to loop over one
+
+
+add_grads = _stub("add_grads")
+
+
+@overload(add_grads)
+def _add_grads(a, b):
+    """Two gradients of numbers or arrays added (lists and dicts stay with NumPy)."""
+    if all(_number(v) or isinstance(v, types.Array) for v in (a, b)):
+        return lambda a, b: a + b
+    return None
+
+
+dot_grad_a = _stub("dot_grad_a")
+dot_grad_b = _stub("dot_grad_b")
+
+
+def _dot_grad(g, a, b, wrt_a):
+    if _number(a) or _number(b):  # a product by a number
+        if wrt_a:
+            return lambda g, a, b: unbroadcast(g * b, a)
+        return lambda g, a, b: unbroadcast(g * a, b)
+    return _matmul_grad(g, a, b, wrt_a)  # None (a typing error) beyond two dimensions
+
+
+@overload(dot_grad_a)
+def _dot_grad_a(g, a, b):
+    return _dot_grad(g, a, b, True)
+
+
+@overload(dot_grad_b)
+def _dot_grad_b(g, a, b):
+    return _dot_grad(g, a, b, False)
+
+
+trace_grad = _stub("trace_grad")
+
+
+@overload(trace_grad)
+def _trace_grad(g, a, ans, offset=0, axis1=0, axis2=1):
+    """g on the diagonal (offset k) of a matrix; zeros when an integer sum truncated it."""
+    if not isinstance(a, types.Array) or a.ndim != 2 \
+            or (_literal(axis1, 0), _literal(axis2, 1)) != (0, 1) or not _number(g):
+        return None
+    real = not isinstance(ans, types.Integer)
+
+    def impl(g, a, ans, offset=0, axis1=0, axis2=1):
+        out = np.zeros(a.shape)
+        if real:
+            rows, cols = a.shape
+            for i in range(max(0, -offset), min(rows, cols - offset)):
+                out[i, i + offset] = g
+        return out
+    return impl
+
+
+unreduce_extreme = _stub("unreduce_extreme")
+
+
+@overload(unreduce_extreme)
+def _unreduce_extreme(g, x, ans, axis=None, keepdims=False):
+    """The gradient of max/min shared equally among the positions that attain it."""
+    if not isinstance(x, types.Array):
+        return None
+    axis_value, keep = _literal(axis), _literal(keepdims, False)
+    if axis_value is None:
+        def whole(g, x, ans, axis=None, keepdims=False):
+            mask = (x == ans) * 1.0
+            return g * mask / mask.sum()
+        return whole
+    kept = _kept_shape(x, axis_value)
+
+    def along(g, x, ans, axis=None, keepdims=False):
+        shape = kept(x)
+        if keep:
+            g_kept, ans_kept = g, ans
+        else:
+            g_kept = np.ascontiguousarray(g).reshape(shape)
+            ans_kept = np.ascontiguousarray(ans).reshape(shape)
+        mask = (x == ans_kept) * 1.0
+        return g_kept * mask / _sum_to(mask, shape)
+    return along
+
+
+reshape_like = _stub("reshape_like")
+
+
+@overload(reshape_like)
+def _reshape_like(g, a):
+    if isinstance(a, types.Array):
+        return lambda g, a: reshape_to(g, a.shape)
+    if _number(a):
+        return lambda g, a: reshape_to(g, ())
+    return None
+
+
+item_grad = _stub("item_grad")
+
+
+@overload(item_grad)
+def _item_grad(d, i):
+    """The gradient of element i of a tuple or list whose gradient is d."""
+    if _number(d):  # the known-zero gradient
+        return lambda d, i: 0.0
+    if isinstance(d, (types.UniTuple, types.List, types.Array)):
+        return lambda d, i: d[i]
+    if isinstance(d, types.BaseTuple) and isinstance(i, types.IntegerLiteral):
+        at = i.literal_value
+        return lambda d, i: d[at]
+    return None
+
+
+not_a_view = _stub("not_a_view")
+
+
+@overload(not_a_view)
+def _not_a_view(value, message):
+    """Element reads of a buffer written later must be copies (numbers), not views."""
+    if isinstance(value, types.Array):
+        def refuse(value, message):
+            raise PullbackError(message)
+        return refuse
+    return lambda value, message: None
+
+
+not_shared = _stub("not_shared")
+
+
+@overload(not_shared)
+def _not_shared(value, message):
+    """`x += v` on an array or list that may have another name is refused."""
+    if isinstance(value, (types.Array, types.List)):
+        def refuse(value, message):
+            raise PullbackError(message)
+        return refuse
+    return lambda value, message: None
+
+
+unpack_check = _stub("unpack_check")
+
+
+@overload(unpack_check)
+def _unpack_check(values, n, starred=False):
+    """`a, b = values` unpacks exactly n values (at least n with a starred target)."""
+    if isinstance(values, types.BaseTuple):
+        count = len(values)
+
+        def known(values, n, starred=False):
+            if count > n and not starred:
+                raise ValueError("too many values to unpack")
+            if count < n:
+                raise ValueError("not enough values to unpack")
+        return known
+    if not isinstance(values, (types.Array, types.List)):
+        return None
+
+    def counted(values, n, starred=False):
+        got = len(values)
+        if got > n and not starred:
+            raise ValueError("too many values to unpack")
+        if got < n:
+            raise ValueError("not enough values to unpack")
+    return counted
 
 
 # ------------------------------------------------------------------ loop records as arrays
