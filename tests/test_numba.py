@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -311,13 +312,15 @@ def test_loops_that_run_no_iteration_or_record_nothing():
 
 # Corpus functions whose gradients call a helper of each kind the backend compiles
 # (gradients added together, np.dot, trace, max/min, reshapes, tuple items, buffer
-# checks, unpacking, returns inside loops, np.matmul, np.squeeze with an axis): each
+# checks, unpacking, returns inside loops, np.matmul, np.squeeze with an axis, indexes
+# with integer arrays, repeated positions and new axes): each
 # must compile, not be refused, and agree with the NumPy backend and finite differences.
 COMPILED_HELPERS = ["return_inside_loop", "slice_writes", "dot_vectors", "dot_matrix_vector",
                     "trace_of_product", "max_min_reductions", "max_keepdims_normalize",
                     "column_writes_2d", "pairwise_sq_dist", "bubble_sort_tuple_swap",
                     "augmented_assignments", "shape_ndim_len", "matmul_function",
-                    "squeeze_axis"]
+                    "squeeze_axis", "fancy_index_repeated", "fancy_rows", "fancy_index_pairs",
+                    "fancy_index_weighted", "none_and_newaxis_index", "broadcast_newaxis_gauss"]
 
 
 @pytest.mark.parametrize("name", COMPILED_HELPERS)
@@ -365,3 +368,80 @@ def test_a_result_set_on_some_paths_only_is_checked_when_the_gradient_runs(tmp_p
     np.testing.assert_allclose(compiled(np.array([0.5, 1.5, 3.0])), [0.0, 2.0, 0.0])
     with pytest.raises(pullback.PullbackError, match="returned None"):
         compiled(np.array([0.5, 0.25]))
+
+
+# Branches inside loops record on one shared list in the NumPy code, whose entries
+# differ in type from branch to branch (a Numba list holds one type): compiled code
+# keeps one list per kind of record
+BRANCH_RECORDS = ["huber_loop", "loop_break_continue_mix", "nested_while_for", "while_with_break",
+                  "nested_loops_triangular", "collatz_scaled", "return_inside_nested_loop"]
+
+
+@pytest.mark.parametrize("name", BRANCH_RECORDS)
+def test_records_of_loops_and_branches_compile(name):
+    case = next(c for c in CASES if c.name == name)
+    core = pullback.source(case.fn, wrt=case.wrt, backend="numba").split(
+        "# compiled by numba.njit")[1]
+    assert "push(" not in core and "pop()" not in core.replace(".pop()", "")
+    compiled = pullback.grad(case.fn, wrt=case.wrt, backend="numba")
+    plain = pullback.grad(case.fn, wrt=case.wrt)
+    for args in sample_points(case, 3):
+        got = compiled(*args, **case.kw)  # a Refused here fails the test
+        assert_close(got, plain(*args, **case.kw), rtol=1e-9, atol=1e-12)
+        assert_close(got, numeric_grad(case.fn, args, wrt=case.wrt, kwargs=case.kw),
+                     rtol=max(case.rtol, 1e-5), atol=max(case.atol, 1e-7))
+
+
+def test_each_branch_records_on_its_own_list(tmp_path):
+    source = textwrap.dedent("""
+        import math
+
+        def damped(x):
+            total = 0.0
+            k = 0
+            while k < 1000:
+                if k % 3 == 0:
+                    s = math.sin(x * k * 0.001)
+                    total = total + s * s
+                else:
+                    c = math.cos(x * k * 0.002)
+                    total = total + c * x
+                k = k + 1
+            return total
+    """)
+    path = tmp_path / "damped.py"
+    path.write_text(source)
+    namespace = {}
+    exec(compile(source, str(path), "exec"), namespace)
+    f = namespace["damped"]
+    core = pullback.source(f, backend="numba").split("# compiled by numba.njit")[1]
+    assert "push(" not in core
+    assert re.search(r"(tape_\w+) = \[\].*\1.append\(.*= \1.pop\(\)", core, re.S)
+    assert len(re.findall(r"tape_\w+ = \[\]", core)) == 2  # one list per branch
+    compiled = pullback.grad(f, backend="numba")
+    for x in (0.3, -1.7):
+        assert compiled(x) == pytest.approx(pullback.grad(f)(x), rel=1e-12)
+        expected = sum(2 * math.sin(x * k * 0.001) * math.cos(x * k * 0.001) * k * 0.001
+                       if k % 3 == 0 else
+                       math.cos(x * k * 0.002) - x * k * 0.002 * math.sin(x * k * 0.002)
+                       for k in range(1000))
+        assert compiled(x) == pytest.approx(expected, rel=1e-10)
+
+
+def test_an_index_out_of_range_raises_as_in_numpy(tmp_path):
+    # compiled code checks its indexes (Numba's default reads past the end silently)
+    source = textwrap.dedent("""
+        def pick(x, i, rows):
+            return x[i] * 2.0 + x[rows].sum()
+    """)
+    path = tmp_path / "pick.py"
+    path.write_text(source)
+    namespace = {}
+    exec(compile(source, str(path), "exec"), namespace)
+    compiled = pullback.grad(namespace["pick"], backend="numba")
+    x = np.arange(3.0)
+    np.testing.assert_allclose(compiled(x, 1, np.array([0, 0])), [2.0, 2.0, 0.0])
+    with pytest.raises(IndexError):
+        compiled(x, 5, np.array([0]))
+    with pytest.raises(IndexError):
+        compiled(x, 1, np.array([7]))

@@ -106,6 +106,7 @@ class Split:
         _zeros_shaped(body, self.params, ADJOINT_OF.of(tree))
         _reductions_along_axes(body)
         _spelled_for_numba(body)
+        _branch_records_by_kind(body, self.params)
         _records_on_tapes(body, self.params)
         _products_added_in_place(body)
         self.extras = self.check(body, transformed.constants)
@@ -386,10 +387,7 @@ def _records_on_tapes(body, params):
     `while saved: ... = saved.pop()`. Only for a list used in exactly those three places,
     appended to at most once per iteration (by a statement of the loop's own body)."""
     taken = set(params) | {n.id for s in body for n in walk(s) if isinstance(n, gast.Name)}
-    ranges = {s.targets[0].id for s in (n for s in body for n in walk(s))
-              if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
-              and isinstance(s.value, gast.Call) and isinstance(s.value.func, gast.Name)
-              and s.value.func.id == "range"}
+    ranges = _ranges(body)
     uses: dict = {}
     for node in (n for s in body for n in walk(s)):
         if isinstance(node, gast.Name):
@@ -399,9 +397,7 @@ def _records_on_tapes(body, params):
             name = _empty_list(stmt)
             if name is None or uses.get(name) != 4:  # made, appended, tested, popped
                 continue
-            loop = next((s for s in block[i + 1:] if isinstance(s, gast.For)
-                         and isinstance(s.iter, gast.Name) and s.iter.id in ranges
-                         and any(_appends(b, name) for b in s.body)), None)
+            loop = _range_loop_appending(block, i, name, ranges)
             drain = next((w for b in _blocks(body) for w in b if isinstance(w, gast.While)
                           and isinstance(w.test, gast.Name) and w.test.id == name
                           and w.body and _pops(w.body[0], name)), None)
@@ -431,6 +427,78 @@ def _records_on_tapes(body, params):
                                   keywords=[])
             drain.body.insert(0, gast.AugAssign(target=_store(count), op=gast.Sub(),
                                                 value=gast.Constant(value=1, kind=None)))
+
+
+def _branch_records_by_kind(body, params):
+    """The branches inside loops record on one shared list (`push = tape.append`, `pop =
+    tape.pop`: derive/records.py), whose records differ in type from branch to branch:
+    Numba's lists hold one type. Each kind of record -- the names a branch pushes, which
+    the adjoint of that branch pops into, the same names -- gets its own list.
+    The order is kept: the pushes and pops of one kind are a stack discipline on their
+    own, since those of all kinds together are one. Only when every use of the shared
+    list is such a push or pop, and each kind is both pushed and popped."""
+    taken = set(params) | {n.id for s in body for n in walk(s) if isinstance(n, gast.Name)}
+    uses: dict = {}
+    for node in (n for s in body for n in walk(s)):
+        if isinstance(node, gast.Name):
+            uses[node.id] = uses.get(node.id, 0) + 1
+    lists, methods = {}, {}
+    for block in _blocks(body):
+        for stmt in block:
+            name = _empty_list(stmt)
+            if name is not None:
+                lists[name] = (block, stmt)
+            elif isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+                    and isinstance(stmt.targets[0], gast.Name) \
+                    and isinstance(stmt.value, gast.Attribute) \
+                    and isinstance(stmt.value.value, gast.Name) \
+                    and stmt.value.attr in ("append", "pop"):
+                methods[stmt.targets[0].id] = (stmt.value.value.id, stmt.value.attr,
+                                               block, stmt)
+    for tape_list in lists:
+        bound = {m: v for m, v in methods.items() if v[0] == tape_list}
+        push = next((m for m, v in bound.items() if v[1] == "append"), None)
+        pop = next((m for m, v in bound.items() if v[1] == "pop"), None)
+        if push is None or pop is None or len(bound) != 2 or uses[tape_list] != 3:
+            continue
+        pushes, pops = [], []
+        for block in _blocks(body):
+            for stmt in block:
+                call = stmt.value if isinstance(stmt, (gast.Expr, gast.Assign)) else None
+                if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Name)):
+                    continue
+                if call.func.id == push and isinstance(stmt, gast.Expr) \
+                        and len(call.args) == 1 and _names_of(call.args[0]) is not None:
+                    pushes.append((block, stmt, _names_of(call.args[0])))
+                elif call.func.id == pop and isinstance(stmt, gast.Assign) \
+                        and not call.args and _names_of(stmt.targets[0]) is not None:
+                    pops.append((block, stmt, _names_of(stmt.targets[0])))
+        kinds = {k for _, _, k in pushes}
+        if uses[push] != 1 + len(pushes) or uses[pop] != 1 + len(pops) \
+                or kinds != {k for _, _, k in pops}:
+            continue
+        block, stmt = lists[tape_list]
+        tapes = {kind: _fresh(f"{tape_list}_{kind[0]}", taken) for kind in sorted(kinds)}
+        block[block.index(stmt):block.index(stmt) + 1] = [
+            _assign(t, gast.List(elts=[], ctx=gast.Load())) for t in tapes.values()]
+        for _, stmt, kind in pushes:
+            stmt.value.func = gast.Attribute(value=_load(tapes[kind]), attr="append",
+                                             ctx=gast.Load())
+        for _, stmt, kind in pops:
+            stmt.value.func = gast.Attribute(value=_load(tapes[kind]), attr="pop",
+                                             ctx=gast.Load())
+        for _, _, block, stmt in bound.values():
+            block.remove(stmt)
+
+
+def _names_of(node):
+    """The names of a Name or a tuple of Names (a record), else None."""
+    if isinstance(node, gast.Name):
+        return (node.id,)
+    if isinstance(node, gast.Tuple) and node.elts \
+            and all(isinstance(e, gast.Name) for e in node.elts):
+        return tuple(e.id for e in node.elts)
+    return None
 
 
 def _products_added_in_place(body):
@@ -515,6 +583,22 @@ def _flushes(stmt, parts, total, helper) -> bool:
         and isinstance(clear.value.func, gast.Attribute) and clear.value.func.attr == "clear"
 
 
+def _ranges(body) -> set:
+    """The names assigned a range (`steps = range(n)`)."""
+    return {s.targets[0].id for s in (n for s in body for n in walk(s))
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+            and isinstance(s.value, gast.Call) and isinstance(s.value.func, gast.Name)
+            and s.value.func.id == "range"}
+
+
+def _range_loop_appending(block, at, name, ranges):
+    """The loop over a range, after block[at] in the same block, whose own body appends
+    to the list `name` (None if there is none)."""
+    return next((s for s in block[at + 1:] if isinstance(s, gast.For)
+                 and isinstance(s.iter, gast.Name) and s.iter.id in ranges
+                 and any(_appends(b, name) for b in s.body)), None)
+
+
 def _blocks(body):
     yield body
     for stmt in body:
@@ -589,7 +673,7 @@ class Compiled:
                                          split.core_source.splitlines(True), filename)
             exec(compile(split.core_source, filename, "exec"), namespace)  # noqa: S102
             core = namespace[split.core.name]
-        self.dispatcher = nb.njit(core, cache=cache)
+        self.dispatcher = nb.njit(core, cache=cache, boundscheck=True)  # IndexError, as NumPy
         self.constants = dict(transformed.constants)
         codes = codegen.compile_source(split.wrapper_source, [split.wrapper.name],
                                        [*func.__code__.co_freevars, *self.constants, RUN],

@@ -76,6 +76,23 @@ def _reduce_to(g, shape, op):
     flat = out.reshape(out.size)
     lead = g.ndim - len(shape)
     gshape = g.shape
+    if g.ndim == 2:  # the common case, without an index computed per element
+        rows = lead == 0 and shape[0] != 1
+        cols = shape[len(shape) - 1] != 1
+        width = shape[len(shape) - 1]
+        for i in range(gshape[0]):
+            base = i * width if rows else 0
+            for j in range(gshape[1]):
+                at = base + j if cols else base
+                value = g[i, j]
+                if op == 0:
+                    flat[at] += value
+                elif op == 1:
+                    if value > flat[at] or np.isnan(value):
+                        flat[at] = value
+                elif value < flat[at] or np.isnan(value):
+                    flat[at] = value
+        return out
     k = 0
     for value in g.flat:
         rest = k
@@ -467,8 +484,12 @@ def _accum_index(d, x, idx, g):
             or isinstance(getattr(g, "dtype", None), types.Complex):
         return None
     parts = tuple(idx) if isinstance(idx, types.BaseTuple) else (idx,)
+    if any(isinstance(i, types.NoneType) for i in parts):
+        return _accum_new_axes(parts, g)
+    if any(isinstance(i, types.Array) for i in parts):
+        return _accum_scattered(d, x, parts, g)
     if not all(isinstance(i, (types.Integer, types.SliceType)) for i in parts):
-        return None  # an index array may repeat a position: NumPy's helper adds with add.at
+        return None
     if _number(d):
         def fresh(d, x, idx, g):
             out = zero_like(x)
@@ -481,6 +502,68 @@ def _accum_index(d, x, idx, g):
             return d
         return add
     return None
+
+
+def _accum_new_axes(parts, g):
+    """d[idx] += g for an index with new axes (None): g without those axes (each of
+    length 1) added at the index without them."""
+    if not all(isinstance(i, (types.Integer, types.SliceType, types.NoneType)) for i in parts):
+        return None
+    rest = [k for k, p in enumerate(parts) if not isinstance(p, types.NoneType)]
+    rest_index = "(" + "".join(f"idx[{k}], " for k in rest) + ")" if len(rest) != 1 \
+        else f"idx[{rest[0]}]"
+    scope = {"np": np, "accum_index": accum_index, "to_fixed_tuple": to_fixed_tuple,
+             "__name__": __name__}  # a module Numba's cache can import
+    if _number(g):
+        source = f"def impl(d, x, idx, g):\n    return accum_index(d, x, {rest_index}, g)\n"
+    else:
+        dropped, axis = [], 0  # g's axes: one per new axis and per slice, none per integer
+        for p in parts:
+            if isinstance(p, types.NoneType):
+                dropped.append(axis)
+            if not isinstance(p, types.Integer):
+                axis += 1
+        kept = [a for a in range(g.ndim) if a not in dropped]
+        shape = "(" + "".join(f"g.shape[{a}], " for a in kept) + ")"
+        source = (f"def impl(d, x, idx, g):\n"
+                  f"    kept = np.ascontiguousarray(g).reshape({shape})\n"
+                  f"    return accum_index(d, x, {rest_index}, kept)\n")
+    exec(source, scope)  # noqa: S102 - code made from the index's parts
+    return scope["impl"]
+
+
+def _accum_scattered(d, x, parts, g):
+    """d[idx] += g for an index of integer arrays (one along the first axis, or one per
+    axis of a matrix), as np.add.at adds: a repeated position gets every value."""
+    if not all(isinstance(i, types.Array) and i.ndim == 1
+               and isinstance(i.dtype, types.Integer) for i in parts) \
+            or len(parts) not in (1, x.ndim) or len(parts) > 2:
+        return None
+    numbered = _number(g)
+    start = (lambda d, x: zero_like(x)) if _number(d) else (lambda d, x: d)
+    start = register_jitable(start)
+    if len(parts) == 1:
+        def along_rows(d, x, idx, g):
+            out = start(d, x)
+            rows = idx[0] if isinstance(idx, tuple) else idx
+            for k in range(rows.shape[0]):
+                if numbered:
+                    out[rows[k]] += g
+                else:
+                    out[rows[k]] += g[k]
+            return out
+        return along_rows
+
+    def pairs(d, x, idx, g):
+        out = start(d, x)
+        rows, cols = idx
+        for k in range(rows.shape[0]):
+            if numbered:
+                out[rows[k], cols[k]] += g
+            else:
+                out[rows[k], cols[k]] += g[k]
+        return out
+    return pairs
 
 
 save_slot = _stub("save_slot")
@@ -869,7 +952,7 @@ def _tape_new(record, size):
 tape_put = _stub("tape_put")
 
 
-@overload(tape_put)
+@overload(tape_put, inline="always")
 def _tape_put(tape, at, record):
     if not isinstance(record, types.BaseTuple):
         def put_one(tape, at, record):
@@ -889,7 +972,7 @@ def _tape_put(tape, at, record):
 tape_get = _stub("tape_get")
 
 
-@overload(tape_get)
+@overload(tape_get, inline="always")
 def _tape_get(tape, at):
     if not isinstance(tape, types.BaseTuple):  # one value per iteration
         return lambda tape, at: tape[at]
