@@ -53,6 +53,7 @@ NOT_NODE_FACTS = {
     "WITHOUT_RULE": "a rules module's kinds of functions without a rule",
     "hidden_builtins": "ir.naming.Namer", "lines": "api.Transformed",
     "tree": "api.Transformed", "location": "api.Transformed", "ndim": "an array",
+    "analysis": "api.Transformed",
 }
 
 

@@ -430,6 +430,8 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
                          func.__code__)
     result.originals = originals
     result.tree, result.location = out, parsed.location
+    if keep_stages:  # for source(explain=True)
+        result.analysis = analysis
     result.tangents_last = getattr(functions[0], "tangents_last", False)
     args = parsed.tree.args
     result.declared_defaults = (len(args.defaults), frozenset(
@@ -802,7 +804,8 @@ def hessian(f, wrt=0, optimize=True):
     return hessian_call
 
 
-def source(f, wrt=0, mode="grad", stage="final", optimize=True, backend="numpy") -> str:
+def source(f, wrt=0, mode="grad", stage="final", optimize=True, backend="numpy",
+           explain=False, example_args=None) -> str:
     """The generated code of `f`'s gradient (or of an earlier pipeline stage).
 
     Args:
@@ -817,6 +820,13 @@ def source(f, wrt=0, mode="grad", stage="final", optimize=True, backend="numpy")
         backend: "numba": the code the Numba backend runs (the Python part with the
             entry guards, then the part Numba compiles); it refuses what that backend
             refuses.
+        explain: annotate the code for reading (emit/explain.py): a header saying which
+            values are active and which the adjoint reads from the primal sweep, and why,
+            and before each adjoint (or tangent) statement the primal one it comes from.
+        example_args: arguments of f: the code printed specialized to their shapes
+            (emit/specialize.py): helpers that do nothing at those shapes left out,
+            `matmul_grad_a(g, a, b)` as `g @ b.T`. Printing only: the code that runs
+            stays general.
 
     Returns:
         The code, as a string of valid Python. The command line prints the same:
@@ -837,11 +847,18 @@ def source(f, wrt=0, mode="grad", stage="final", optimize=True, backend="numpy")
                                 "value_and_grad or vjp")
         from .emit import numba as numba_backend
         return numba_backend.Split(transformed, f).source
-    if stage != "final":  # built again, keeping the stages
+    if stage != "final" or explain or example_args is not None:  # built again, keeping all
         names, single = _wrt_names(f, wrt)
         with _LOCK:
             transformed = _build(f, names, single, mode, (types.CellType(), types.CellType()),
                                  {}, optimize, keep_stages=True)
+        if stage == "final" and (explain or example_args is not None):
+            from .emit import explain as explaining, specialize
+            if example_args is not None:
+                specialize.specialize(transformed, f, example_args, mode)
+            if not explain:
+                return codegen.to_source(transformed.tree)
+            return explaining.explain(transformed, f, [_parameter_of(n) for n in names])
     return transformed.stages[stage]
 
 
