@@ -161,3 +161,144 @@ def test_cli_explain_refuses_other_stages():
                           f"{ROOT / 'examples' / 'lecture.py'}:g", "--explain", "--stage", "ssa"],
                          capture_output=True, text=True, cwd=ROOT)
     assert out.returncode != 0 and "--explain and --shapes print the final code" in out.stderr
+
+
+# --------------------------------------------------------------------------- --shapes
+
+
+def _mlp(W1, b1, W2, X):
+    hidden = np.tanh(X @ W1 + b1)
+    return np.sum((hidden @ W2) ** 2) / X.shape[0]
+
+
+def _broadcasts(x, y, s):
+    z = x * y + s          # x (3, 1), y (4,), s a number: three broadcasts
+    return np.sum(np.sin(z) * x)
+
+
+def _vector_products(A, v, w):
+    u = A @ v              # matrix @ vector
+    return np.sum(np.tanh(u) * w) + w @ u + v @ v
+
+
+def _loop(W, xs):
+    h = np.zeros(W.shape[0])
+    for t in range(xs.shape[0]):
+        h = np.tanh(W @ h + xs[t])
+    return np.sum(h ** 2)
+
+
+def _never_taken(x, b):
+    if np.max(x) > 1e6:     # never at the example values: its adjoint stays general
+        x = x + b
+    return np.sum(x * b)
+
+
+_RNG = np.random.default_rng(3)
+SPECIALIZED = {
+    "mlp": (_mlp, (0, 1, 2), (_RNG.normal(size=(5, 4)), _RNG.normal(size=4),
+                              _RNG.normal(size=(4, 3)), _RNG.normal(size=(7, 5)))),
+    "broadcasts": (_broadcasts, (0, 1, 2), (_RNG.normal(size=(3, 1)), _RNG.normal(size=4), 0.3)),
+    "vector_products": (_vector_products, (0, 1, 2), (_RNG.normal(size=(3, 4)),
+                                                      _RNG.normal(size=4), _RNG.normal(size=3))),
+    "loop": (_loop, 0, (_RNG.normal(size=(4, 4)) * 0.5, _RNG.normal(size=(6, 4)))),
+    "never_taken": (_never_taken, (0, 1), (_RNG.normal(size=5), _RNG.normal(size=5))),
+    "rnn": (GOLDEN["rnn"][0], GOLDEN["rnn"][1], (
+        _RNG.normal(size=(4, 4)) * 0.4, _RNG.normal(size=(4, 3)), _RNG.normal(size=(6, 3)),
+        np.zeros(4))),
+}
+
+
+def _same(got, want):
+    for g, w in zip(got if isinstance(got, tuple) else (got,),
+                    want if isinstance(want, tuple) else (want,)):
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-12)
+        assert np.shape(g) == np.shape(w)
+
+
+@pytest.mark.parametrize("name", sorted(SPECIALIZED))
+def test_specialized_code_computes_the_general_gradient(name):
+    func, wrt, args = SPECIALIZED[name]
+    text = pullback.source(func, wrt=wrt, example_args=args)
+    assert text != pullback.source(func, wrt=wrt)
+    got = compiled(text, func, wrt)(*args)
+    _same(got, pullback.grad(func, wrt=wrt)(*args))
+    numeric = numeric_grad(func, args, wrt)
+    for g, n in zip(got if isinstance(got, tuple) else (got,),
+                    numeric if isinstance(numeric, tuple) else (numeric,)):
+        np.testing.assert_allclose(g, n, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("name", ["mlp", "broadcasts", "vector_products"])
+@pytest.mark.parametrize("mode", ["vjp", "jvp", "value_and_grad"])
+def test_specialized_code_in_other_modes(name, mode):
+    func, wrt, args = SPECIALIZED[name]
+    text = pullback.source(func, wrt=wrt, mode=mode, example_args=args)
+    run = compiled(text, func, wrt, mode)
+    general = compiled(pullback.source(func, wrt=wrt, mode=mode), func, wrt, mode)
+    if mode == "vjp":
+        call = (lambda fn: fn(0.7, *args))
+    elif mode == "jvp":
+        tangents = tuple(np.ones_like(args[i]) if np.ndim(args[i]) else 1.0 for i in wrt)
+        made = transform(func, wrt, "jvp")
+        call = (lambda fn: fn(*args, tangents)) if made.tangents_last \
+            else (lambda fn: fn(*tangents, *args))
+    else:
+        call = (lambda fn: fn(*args))
+    got, want = call(run), call(general)
+    for g, w in zip(got, want):
+        _same(g, w)
+
+
+def test_shapes_print_plain_products_and_no_broadcast_helpers():
+    func, wrt, args = SPECIALIZED["mlp"]
+    text = pullback.source(func, wrt=wrt, example_args=args)
+    for helper in ("unbroadcast", "as_grad", "matmul_grad_a", "matmul_grad_b", "unreduce"):
+        assert helper + "(" not in text
+    assert "dhidden = dmatmul_2 @ W2.T" in text
+    assert "dW2 = hidden.T @ dmatmul_2" in text
+    assert "db1 = np.sum(dadd, axis=0)" in text  # the bias's gradient: summed over rows
+    text = pullback.source(*SPECIALIZED["broadcasts"][:2],
+                           example_args=SPECIALIZED["broadcasts"][2])
+    assert "np.sum(dadd, axis=1, keepdims=True)" in text or "keepdims=True" in text
+    text = pullback.source(*SPECIALIZED["vector_products"][:2],
+                           example_args=SPECIALIZED["vector_products"][2])
+    assert "np.multiply.outer(" in text  # d(A @ v)/dA for a vector v
+
+
+def test_a_call_that_never_ran_stays_general():
+    func, wrt, args = SPECIALIZED["never_taken"]
+    text = pullback.source(func, wrt=wrt, example_args=args)
+    branch = text[text.index("# adjoint"):]
+    assert "unbroadcast(" in branch  # the adjoint of x + b, in the branch never taken
+
+
+def test_specialization_is_printing_only():
+    func, wrt, args = SPECIALIZED["mlp"]
+    pullback.source(func, wrt=wrt, example_args=args)
+    other = (_RNG.normal(size=(5, 4)), _RNG.normal(size=(1, 4)), _RNG.normal(size=4),
+             _RNG.normal(size=(2, 5)))  # a row bias, a vector W2: other helpers' cases
+    got = pullback.grad(func, wrt=wrt)(*other)
+    numeric = numeric_grad(func, other, wrt)
+    for g, n in zip(got, numeric):
+        np.testing.assert_allclose(g, n, rtol=1e-5, atol=1e-7)
+
+
+def test_explain_and_shapes_together():
+    func, wrt, args = SPECIALIZED["loop"]
+    text = pullback.source(func, wrt=wrt, example_args=args, explain=True)
+    assert "# Printed for arguments like these" in text and "# from: " in text
+    _same(compiled(text, func, wrt)(*args), pullback.grad(func, wrt=wrt)(*args))
+
+
+def test_cli_shapes(tmp_path):
+    mlp = ROOT / "examples" / "mlp.py"
+    spec = "W1=(8,5) b1=(5,) W2=(5,3) b2=(3,) X=(10,8) Y=(10,3)"
+    out = subprocess.run([sys.executable, "-m", "pullback", "show", f"{mlp}:loss", "--wrt",
+                          "W1,b1,W2,b2", "--shapes", spec],
+                         capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    assert "#   W1: array of shape (8, 5), float64" in out
+    assert "dhidden = dmatmul_2 @ W2.T" in out and "unbroadcast(" not in out
+    bad = subprocess.run([sys.executable, "-m", "pullback", "show", f"{mlp}:loss",
+                          "--shapes", "W1=(8,5)"], capture_output=True, text=True, cwd=ROOT)
+    assert bad.returncode != 0 and "--shapes gives no shape for 'b1'" in bad.stderr

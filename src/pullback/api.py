@@ -855,7 +855,8 @@ def source(f, wrt=0, mode="grad", stage="final", optimize=True, backend="numpy",
         if stage == "final" and (explain or example_args is not None):
             from .emit import explain as explaining, specialize
             if example_args is not None:
-                specialize.specialize(transformed, f, example_args, mode)
+                specialize.specialize(transformed, f, example_args, mode,
+                                      [_parameter_of(n) for n in names])
             if not explain:
                 return codegen.to_source(transformed.tree)
             return explaining.explain(transformed, f, [_parameter_of(n) for n in names])

@@ -114,13 +114,16 @@ def _is_guard(stmt) -> bool:
 def _group_guards(function) -> None:
     """The entry guards, under comments saying what they check."""
     body = function.body
-    end = 0
+    start = 0
+    while start < len(body) and _is_comment(body[start]):
+        start += 1
+    end = start
     while end < len(body) and _is_guard(body[end]):
         end += 1
-    if not end:
+    if end == start:
         return
-    identity = [s for s in body[:end] if _guard_call(s) == "rebound"]
-    scalars = [s for s in body[:end] if _guard_call(s) == "not_scalars"]
+    identity = [s for s in body[start:end] if _guard_call(s) == "rebound"]
+    scalars = [s for s in body[start:end] if _guard_call(s) == "not_scalars"]
     grouped = []
     if identity:
         grouped.append(comment(
@@ -130,7 +133,7 @@ def _group_guards(function) -> None:
     if scalars:
         grouped.append(comment("# guards: the parameters the code treats as numbers are numbers"))
         grouped += scalars
-    body[:end] = grouped
+    body[start:end] = grouped
 
 
 def _guard_call(stmt) -> str:
@@ -149,6 +152,11 @@ def _annotate(function, transformed, func, wrt) -> None:
     _group_guards(function)
     function.body = _comment_block(function.body, location, [None])
     function.body[:0] = [comment(line) for line in header]
+
+
+def _is_comment(stmt) -> bool:
+    return isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant) \
+        and isinstance(stmt.value.value, str) and stmt.value.value.startswith("#")
 
 
 def _is_adjoint_marker(stmt) -> bool:
