@@ -258,6 +258,7 @@ def test_shapes_print_plain_products_and_no_broadcast_helpers():
     assert "dhidden = dmatmul_2 @ W2.T" in text
     assert "dW2 = hidden.T @ dmatmul_2" in text
     assert "db1 = np.sum(dadd, axis=0)" in text  # the bias's gradient: summed over rows
+    assert "dW1 = X.T @ dadd" in text  # `dmatmul = dadd` (unbroadcast left out) propagated
     text = pullback.source(*SPECIALIZED["broadcasts"][:2],
                            example_args=SPECIALIZED["broadcasts"][2])
     assert "np.sum(dadd, axis=1, keepdims=True)" in text or "keepdims=True" in text
@@ -298,7 +299,7 @@ def test_cli_shapes(tmp_path):
                           "W1,b1,W2,b2", "--shapes", spec],
                          capture_output=True, text=True, cwd=ROOT, check=True).stdout
     assert "#   W1: array of shape (8, 5), float64" in out
-    assert "dhidden = dmatmul_2 @ W2.T" in out and "unbroadcast(" not in out
+    assert "dhidden = dlogits @ W2.T" in out and "unbroadcast(" not in out
     bad = subprocess.run([sys.executable, "-m", "pullback", "show", f"{mlp}:loss",
                           "--shapes", "W1=(8,5)"], capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode != 0 and "--shapes gives no shape for 'b1'" in bad.stderr

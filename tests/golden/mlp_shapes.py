@@ -44,12 +44,10 @@ def dmlp(W1, b1, W2, b2, X, Y):
     dsub = dtotal * exp
     dlogits = dsub_2 + dsub
     # m: a shift the function takes back, gradient exactly 0
-    dmatmul_2 = dlogits
     db2 = np.sum(dlogits, axis=0)
-    dhidden = dmatmul_2 @ W2.T
-    dW2 = hidden.T @ dmatmul_2
+    dhidden = dlogits @ W2.T
+    dW2 = hidden.T @ dlogits
     dadd = dhidden * (1.0 - hidden * hidden)
-    dmatmul = dadd
     db1 = np.sum(dadd, axis=0)
-    dW1 = X.T @ dmatmul
+    dW1 = X.T @ dadd
     return (dW1, db1, dW2, db2)

@@ -34,17 +34,15 @@ def drnn(Wh, Wx, xs, h0):
     while saved:
         xs_item, h_3, h_2 = saved.pop()
         dadd = dh_2 * (1.0 - h_3 * h_3)
-        dmatmul = dadd
-        dmatmul_2 = dadd
-        dWx_parts.append((dmatmul_2, xs_item))
+        dWx_parts.append((dadd, xs_item))
         if len(dWx_parts) == 256:
             dWx = dWx + sum_matmul_grad_a(dWx_parts, Wx)
             dWx_parts.clear()
-        dWh_parts.append((dmatmul, h_2))
+        dWh_parts.append((dadd, h_2))
         if len(dWh_parts) == 256:
             dWh = dWh + sum_matmul_grad_a(dWh_parts, Wh)
             dWh_parts.clear()
-        dh_2 = dmatmul @ Wh
+        dh_2 = dadd @ Wh
     dWx += sum_matmul_grad_a(dWx_parts, Wx)
     dWh += sum_matmul_grad_a(dWh_parts, Wh)
     return (dWh, dWx)

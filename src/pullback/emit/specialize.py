@@ -183,6 +183,7 @@ def specialize(transformed, func, example_args, mode, wrt) -> None:
             continue
         (case,) = cases
         _replace(tree, node, _printed(dotted_name(node.func), case, node.args))
+    _propagate_copies(tree)
     _forget_unread_records(tree)
     tree.body[:0] = [comment(line) for line in _shapes_note(func, args)]
 
@@ -229,6 +230,40 @@ def _replace(tree, old, new) -> None:
                     if item is old:
                         value[i] = new
                         return
+
+
+def _propagate_copies(tree) -> None:
+    """`a = b` (a call left out) followed, in its block, by the only reads of `a`: they read
+    `b`, and the copy goes, when each name is assigned once in the function and `b` is
+    not assigned after the copy (so every read of `a` sees the value `b` has)."""
+    stores: dict = {}
+    for n in walk(tree):
+        if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load):
+            stores[n.id] = stores.get(n.id, 0) + 1
+    for block in [n.body for n in walk(tree) if isinstance(getattr(n, "body", None), list)] + [
+            n.orelse for n in walk(tree) if isinstance(getattr(n, "orelse", None), list)]:
+        i = 0
+        while i < len(block):
+            copy_ = block[i]
+            if not (isinstance(copy_, gast.Assign) and isinstance(copy_.targets[0], gast.Name)
+                    and isinstance(copy_.value, gast.Name)
+                    and stores.get(copy_.targets[0].id) == 1
+                    and stores.get(copy_.value.id) == 1):
+                i += 1
+                continue
+            a, b = copy_.targets[0].id, copy_.value.id
+            after = gast.Module(body=block[i + 1:], type_ignores=[])
+            reads = [n for n in walk(after) if isinstance(n, gast.Name) and n.id == a]
+            everywhere = [n for n in walk(tree) if isinstance(n, gast.Name) and n.id == a
+                          and isinstance(n.ctx, gast.Load)]
+            b_after = any(isinstance(n, gast.Name) and n.id == b
+                          and not isinstance(n.ctx, gast.Load) for n in walk(after))
+            if b_after or len(reads) != len(everywhere):
+                i += 1
+                continue
+            for n in reads:
+                n.id = b
+            del block[i]
 
 
 def _forget_unread_records(tree) -> None:
