@@ -303,3 +303,65 @@ def test_cli_shapes(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "pullback", "show", f"{mlp}:loss",
                           "--shapes", "W1=(8,5)"], capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode != 0 and "--shapes gives no shape for 'b1'" in bad.stderr
+
+
+# --------------------------------------------------------------------------- names
+
+
+def _builtin_results(x, xs, k):
+    a = np.sum(x) + np.max(x) * np.min(x)
+    b = abs(a) + max(a, 1.0) + min(a, 2.0) + round(k) + len(xs)
+    c = pow(b, 2) + sum([a, b]) + np.all(x > -10.0) * a
+    return c + np.prod(x[:2]) + np.abs(x)[0] + x.sum() + x.max()
+
+
+def _own_builtin_names(x):
+    sum = 0.0              # the user's own `sum`: its versions keep the name
+    for v in x:
+        sum = sum + v * v
+    return sum + np.sum(x)
+
+
+@pytest.mark.parametrize("func, args, wrt", [
+    (_builtin_results, (np.linspace(0.5, 1.5, 4), [1.0, 2.0], 2.6), 0),
+    (_own_builtin_names, (np.linspace(0.5, 1.5, 4),), 0),
+    (GOLDEN["running_buffer"][0], (np.linspace(0.1, 0.4, 4),), 0),
+])
+def test_generated_names_never_shadow_builtins(func, args, wrt):
+    import builtins
+    import inspect as inspecting
+
+    from pullback.ir.nodes import walk as walking
+    own = set(inspecting.signature(func).parameters)
+    source_names = set(func.__code__.co_varnames)
+    made = transform(func, wrt)
+    stored = {n.id for n in walking(made.tree)
+              if n.__class__.__name__ == "Name" and n.ctx.__class__.__name__ == "Store"}
+    stored |= {a.id for f in [made.tree] for a in f.args.args}
+    shadowing = {name for name in stored if hasattr(builtins, name)} - source_names - own
+    assert not shadowing
+    numeric = numeric_grad(func, args, wrt)
+    np.testing.assert_allclose(pullback.grad(func, wrt=wrt)(*args), numeric, rtol=1e-5)
+    text = pullback.source(func, wrt=wrt)
+    assert "len_2" not in text and "sum_value" not in text
+
+
+def _chart(scores):
+    T = scores.shape[0]
+    K = scores.shape[1]
+    alpha = np.zeros((T, K))
+    alpha[0] = scores[0]
+    for t in range(1, T):
+        alpha[t] = np.max(alpha[t - 1][:, None] + scores[t], axis=0)
+    return np.sum(alpha[T - 1])
+
+
+def test_count_and_tuple_temporaries_say_what_they_hold():
+    text = pullback.source(GOLDEN["running_buffer"][0])
+    assert "n = len(x)" in text  # not len_2
+    text = pullback.source(_chart)
+    assert "values = (T, K)" in text  # not t_2, which reads as a version of t
+    assert "alpha_slice = alpha_item[:, None]" in text  # not `item`
+    scores = np.random.default_rng(2).normal(size=(4, 3))
+    np.testing.assert_allclose(pullback.grad(_chart)(scores), numeric_grad(_chart, (scores,)),
+                               rtol=1e-5, atol=1e-8)

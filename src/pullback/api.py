@@ -838,6 +838,9 @@ def source(f, wrt=0, mode="grad", stage="final", optimize=True, backend="numpy",
             if isinstance(wrt, (tuple, list)) else wrt + 1 if isinstance(wrt, int) \
             and wrt >= 0 else wrt
         f = func
+    if mode == "hvp" and (explain or example_args is not None):
+        raise PullbackError("explain and example_args print the code of grad, value_and_grad, "
+                            "vjp and jvp, not hvp")
     if mode == "hvp":  # forward over reverse: the tangent code of the gradient
         return source(grad(f, wrt, optimize=optimize), wrt, "jvp", stage, optimize)
     transformed = transform(f, wrt, mode, optimize=optimize)

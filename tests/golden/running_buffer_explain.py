@@ -5,10 +5,10 @@ def drunning_buffer(x):
     # Activity: a value is active when it depends on an input differentiated and reaches the output;
     # only active values get adjoints.
     #   x: active (depends on input x, reaches the output)
-    #   len_2: not active (depends on no input differentiated, does not reach the output)
+    #   n: not active (depends on no input differentiated, does not reach the output)
     #   add: not active (depends on no input differentiated, does not reach the output)
     #   h: active (depends on input x, reaches the output)
-    #   len_3: not active (depends on no input differentiated, does not reach the output)
+    #   n_2: not active (depends on no input differentiated, does not reach the output)
     #   steps: not active (depends on no input differentiated, does not reach the output)
     #   i: not active (depends on no input differentiated, does not reach the output)
     #   h_item_2: active (depends on input x, reaches the output)
@@ -35,12 +35,12 @@ def drunning_buffer(x):
     if np.zeros is not np_zeros_at_transform: rebound('np.zeros')
     if range is not range_at_transform: rebound('range')
     # line 36: h = np.zeros(len(x) + 1)
-    len_2 = len(x)
-    add = len_2 + 1
+    n = len(x)
+    add = n + 1
     h = np.zeros(add)
     # line 37: for i in range(len(x)):
-    len_3 = len(x)
-    steps = range(len_3)
+    n_2 = len(x)
+    steps = range(n_2)
     saved = []
     for i in steps:
         # line 38: h[i + 1] = math.tanh(h[i] + x[i])

@@ -25,7 +25,7 @@ import gast
 
 from ..ir.annotations import FROM_PRIMAL, ORIGIN, PHI
 from ..ir.nodes import comment, walk
-from .codegen import to_source
+from .codegen import _is_guard, to_source
 
 
 def explain(transformed, func, wrt) -> str:
@@ -103,12 +103,6 @@ def _is_push(stmt) -> bool:
     """`saved.append(...)`: a loop's record of its iteration."""
     return isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call) \
         and isinstance(stmt.value.func, gast.Attribute) and stmt.value.func.attr == "append"
-
-
-def _is_guard(stmt) -> bool:
-    from .codegen import _is_guard as is_guard
-
-    return is_guard(stmt)
 
 
 def _group_guards(function) -> None:
