@@ -267,6 +267,20 @@ def test_shapes_print_plain_products_and_no_broadcast_helpers():
     assert "np.multiply.outer(" in text  # d(A @ v)/dA for a vector v
 
 
+def _maybe_a_list(x):
+    return np.sum(np.maximum(x, 0.1) + np.sqrt(x))
+
+
+def test_asarray_of_an_array_is_left_out():
+    x = np.array([0.5, 2.0, 0.05])
+    assert "np.asarray(x)" in pullback.source(_maybe_a_list)  # x may be a list
+    text = pullback.source(_maybe_a_list, example_args=(x,))
+    assert "np.asarray(x)" not in text and "(x >= 0.1)" in text
+    _same(compiled(text, _maybe_a_list, 0)(x), pullback.grad(_maybe_a_list)(x))
+    listed = pullback.source(_maybe_a_list, example_args=([0.5, 2.0, 0.05],))
+    assert "np.asarray(x)" in listed  # a list: the conversion stays
+
+
 def test_a_call_that_never_ran_stays_general():
     func, wrt, args = SPECIALIZED["never_taken"]
     text = pullback.source(func, wrt=wrt, example_args=args)

@@ -825,7 +825,8 @@ def source(f, wrt=0, mode="grad", stage="final", optimize=True, backend="numpy",
             and before each adjoint (or tangent) statement the primal one it comes from.
         example_args: arguments of f: the code printed specialized to their shapes
             (emit/specialize.py): helpers that do nothing at those shapes left out,
-            `matmul_grad_a(g, a, b)` as `g @ b.T`. Printing only: the code that runs
+            `matmul_grad_a(g, a, b)` as `g @ b.T`. To tell, the gradient runs on them
+            and on two random draws of their shapes. Printing only: the code that runs
             stays general.
 
     Returns:

@@ -1,6 +1,7 @@
 """Command line: print the code pullback generates, and check a gradient numerically.
 
     pullback show FILE.py:FUNC [--wrt x,y] [--stage final] [--mode grad] [--backend numba]
+                               [--explain] [--shapes "x=(32,64) W=(64,10)"]
     pullback check FILE.py:FUNC ARG ... [--wrt x,y] [--step 1e-6] [--rtol 1e-5]
     pullback FILE.py:FUNC ...        # `show` is the default subcommand
 

@@ -24,18 +24,20 @@ from __future__ import annotations
 
 import copy
 import inspect
+import warnings
 
 import gast
 import numpy as np
 
+from .. import rules
 from ..errors import PullbackError
 from ..ir.nodes import call, clone, comment, dotted_name, load, walk
 from ..runtime.helpers import _summed_axes
 from . import codegen
 
-# helpers left out where they returned their first argument itself
-_IDENTITY = {"unbroadcast", "unbroadcast_to", "as_grad", "broadcast_tangent",
-             "expand_reduced", "np.asarray", "np.asanyarray"}
+# helpers left out where they returned their first argument itself, besides the calls the
+# rule tables declare pure (rules.PURE_CALLS: np.asarray of an array, say)
+_IDENTITY = {"unbroadcast", "unbroadcast_to", "as_grad", "broadcast_tangent", "expand_reduced"}
 
 
 def _attr(value, *chain):
@@ -56,10 +58,10 @@ def _outer(left, right):
     return call(_attr(load("np"), "multiply", "outer"), left, right)
 
 
-# the helpers rewritten -> how many arguments their calls pass (all positional)
-_ARGUMENTS = {"unbroadcast": 2, "unbroadcast_to": 2, "as_grad": 2, "broadcast_tangent": 2,
-              "expand_reduced": 4, "np.asarray": 1, "np.asanyarray": 1, "unreduce": 4,
-              "matmul_grad_a": 3, "matmul_grad_b": 3}
+# the helpers rewritten other than by leaving them out -> how many arguments their calls
+# pass (all positional)
+_ARGUMENTS = {"unbroadcast": 2, "unbroadcast_to": 2, "unreduce": 4, "matmul_grad_a": 3,
+              "matmul_grad_b": 3}
 
 # helper -> (ndim of a, ndim of b) -> the expression it computes from (g, a, b)
 _PRODUCTS = {
@@ -73,10 +75,12 @@ _PRODUCTS = {
 }
 
 
-def _case(name, args, result):
+def _case(name, args, keywords, result):
     """Which case of helper `name` this execution took (what the rewrite needs), or None."""
-    if name in _IDENTITY and args and result is args[0]:
+    if _leaves_out(name) and args and result is args[0]:
         return "identity"
+    if keywords or len(args) != _ARGUMENTS.get(name):
+        return None
     if name in ("unbroadcast", "unbroadcast_to"):
         return _summed(name, *args)
     if name == "unreduce":
@@ -135,9 +139,16 @@ def _printed(name, case, args):
 
 
 def _candidates(tree) -> list:
-    return [n for n in walk(tree) if isinstance(n, gast.Call)
-            and not any(isinstance(a, gast.Starred) for a in n.args) and not n.keywords
-            and len(n.args) == _ARGUMENTS.get(dotted_name(n.func))]
+    return [n for n in walk(tree) if isinstance(n, gast.Call) and n.args
+            and not any(isinstance(a, gast.Starred) for a in n.args)
+            and (not n.keywords and len(n.args) == _ARGUMENTS.get(dotted_name(n.func))
+                 or _leaves_out(dotted_name(n.func)))]
+
+
+def _leaves_out(name) -> bool:
+    """Whether a call of `name` that returned its first argument itself may print as it:
+    a helper or a function that does nothing else (pure)."""
+    return name in _IDENTITY or name in rules.PURE_CALLS
 
 
 def specialize(transformed, func, example_args, mode, wrt) -> None:
@@ -158,7 +169,7 @@ def specialize(transformed, func, example_args, mode, wrt) -> None:
     def observe_call(k, helper, *args, **kwargs):
         result = helper(*args, **kwargs)
         runs[k] += 1
-        observed[k].add(_case(dotted_name(sites[k].func), args, result))
+        observed[k].add(_case(dotted_name(sites[k].func), args, kwargs, result))
         return result
 
     text = codegen.to_source(instrumented)
@@ -174,8 +185,10 @@ def specialize(transformed, func, example_args, mode, wrt) -> None:
     _call(run, mode, transformed, func, args, wrt, rng)  # the example itself must run
     for _ in range(2):
         try:
-            _call(run, mode, transformed, func, _redrawn(args, rng), wrt, rng)
-        except Exception:  # noqa: BLE001 (random values outside f's domain: that draw is left out)
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")  # (random values outside f's domain)
+                _call(run, mode, transformed, func, _redrawn(args, rng), wrt, rng)
+        except Exception:  # noqa: BLE001 (there, f may raise: that draw is left out)
             continue
     for k, node in enumerate(sites):
         cases = observed[k]
