@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from fd import numeric_grad
 from golden_functions import GOLDEN
+from helpers_pkg import layers
 
 import pullback
 from pullback.api import transform
@@ -379,3 +380,25 @@ def test_count_and_tuple_temporaries_say_what_they_hold():
     scores = np.random.default_rng(2).normal(size=(4, 3))
     np.testing.assert_allclose(pullback.grad(_chart)(scores), numeric_grad(_chart, (scores,)),
                                rtol=1e-5, atol=1e-8)
+
+
+def _calls_a_function_of_another_file(W, v):
+    return np.sum(layers.dense(W, v) ** 2)
+
+
+def test_lines_of_a_function_inlined_from_another_file_name_that_file():
+    text = pullback.source(_calls_a_function_of_another_file, wrt=(0, 1), explain=True)
+    if "# inlined from dense" not in text:
+        pytest.skip("dense is not inlined")
+    lines, first = inspect.getsourcelines(layers.dense)
+    body = first + next(i for i, line in enumerate(lines) if "return" in line)
+    assert f"# line {body} (layers.py): " in text
+
+
+@pytest.mark.parametrize("options", [dict(mode="hvp"), dict(stage="ssa"),
+                                     dict(backend="numba")])
+def test_explain_and_shapes_refuse_what_they_do_not_print(options):
+    func, wrt = GOLDEN["lecture"]
+    for printing in (dict(explain=True), dict(example_args=(1.0, 2.0, 0.5))):
+        with pytest.raises(pullback.PullbackError, match="print the final code of grad"):
+            pullback.source(func, wrt=wrt, **options, **printing)

@@ -839,9 +839,10 @@ def source(f, wrt=0, mode="grad", stage="final", optimize=True, backend="numpy",
             if isinstance(wrt, (tuple, list)) else wrt + 1 if isinstance(wrt, int) \
             and wrt >= 0 else wrt
         f = func
-    if mode == "hvp" and (explain or example_args is not None):
-        raise PullbackError("explain and example_args print the code of grad, value_and_grad, "
-                            "vjp and jvp, not hvp")
+    if (mode == "hvp" or backend != "numpy" or stage != "final") \
+            and (explain or example_args is not None):
+        raise PullbackError("explain and example_args print the final code of grad, "
+                            "value_and_grad, vjp and jvp, for the numpy backend")
     if mode == "hvp":  # forward over reverse: the tangent code of the gradient
         return source(grad(f, wrt, optimize=optimize), wrt, "jvp", stage, optimize)
     transformed = transform(f, wrt, mode, optimize=optimize)
@@ -856,7 +857,7 @@ def source(f, wrt=0, mode="grad", stage="final", optimize=True, backend="numpy",
         with _LOCK:
             transformed = _build(f, names, single, mode, (types.CellType(), types.CellType()),
                                  {}, optimize, keep_stages=True)
-        if stage == "final" and (explain or example_args is not None):
+        if explain or example_args is not None:
             from .emit import explain as explaining, specialize
             if example_args is not None:
                 specialize.specialize(transformed, f, example_args, mode,

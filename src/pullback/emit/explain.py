@@ -42,15 +42,20 @@ def explain(transformed, func, wrt) -> str:
 
 
 def _user_line(stmt, location):
-    """(file line number, text) of the user's line `stmt` comes from, or None."""
+    """(the line: its number in its file, and the file's name if it is not the function's;
+    its text) of the user's line `stmt` comes from, or None."""
     origin = ORIGIN.of(stmt)
+    own = location.filename
     if origin is not None:
         location, lineno = origin
     else:
         lineno = getattr(stmt, "lineno", None)
     if lineno is None or not 0 < lineno <= len(location.source_lines):
         return None
-    return lineno + location.line_offset, location.source_lines[lineno - 1].strip()
+    line = str(lineno + location.line_offset)
+    if location.filename != own:  # in a function inlined from another file
+        line += f" ({os.path.basename(location.filename)})"
+    return line, location.source_lines[lineno - 1].strip()
 
 
 def statement_text(stmt) -> str:
@@ -237,7 +242,8 @@ def _inputs(inputs) -> str:
 
 
 def _read_at(lines) -> str:
-    lines = sorted(set(lines) - {None})
+    lines = sorted(set(lines) - {None},
+                   key=lambda line: (int(line.split()[0]) if line[0].isdigit() else 0, line))
     if not lines:
         return ""
     return f" (read by the adjoint of line{'s' if len(lines) > 1 else ''} " \
