@@ -57,3 +57,33 @@ GOLDEN = {
     "running_buffer": (running_buffer, 0),
     "search": (search, 0),
 }
+
+
+def mlp(W1, b1, W2, b2, X, Y):
+    hidden = np.tanh(X @ W1 + b1)
+    logits = hidden @ W2 + b2
+    m = np.max(logits, axis=1, keepdims=True)
+    log_norm = m + np.log(np.sum(np.exp(logits - m), axis=1, keepdims=True))
+    return -np.sum(Y * (logits - log_norm)) / X.shape[0]
+
+
+# Pinned as printed with explain=True (name_explain.py), with the mode given
+EXPLAINED = {
+    "lecture": (lecture, (0, 1, 2), "grad"),
+    "lecture_jvp": (lecture, (0, 1, 2), "jvp"),
+    "rnn": (rnn, (0, 1), "grad"),
+    "running_buffer": (running_buffer, 0, "grad"),
+    "piecewise": (piecewise, 0, "grad"),
+}
+
+# Pinned as printed for the shapes of example arguments (name_shapes.py): the arguments,
+# given as shapes (random numbers of those shapes) or values
+SHAPED = {
+    "rnn": (rnn, (0, 1), [(8, 8), (8, 3), (20, 3), (8,)]),
+    "mlp": (mlp, (0, 1, 2, 3), [(64, 32), (32,), (32, 10), (10,), (100, 64), (100, 10)]),
+}
+
+
+def example_arguments(shapes):
+    rng = np.random.default_rng(0)
+    return tuple(rng.normal(size=s) for s in shapes)

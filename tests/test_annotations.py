@@ -51,8 +51,10 @@ NOT_NODE_FACTS = {
     "shape": "an array", "spread": "analysis.activity.Op",
     "dtype": "an array", "HELPERS": "a rules module's helper table",
     "WITHOUT_RULE": "a rules module's kinds of functions without a rule",
-    "hidden_builtins": "ir.naming.Namer", "lines": "api.Transformed",
+    "hidden_builtins": "ir.naming.Namer", "bound_builtins": "ir.naming.Namer",
+    "lines": "api.Transformed",
     "tree": "api.Transformed", "location": "api.Transformed", "ndim": "an array",
+    "analysis": "api.Transformed",
 }
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from fd import numeric_grad
-from golden_functions import GOLDEN
+from golden_functions import EXPLAINED, GOLDEN, SHAPED, example_arguments
 
 import pullback
 
@@ -25,6 +25,26 @@ def test_generated_source_matches_golden(name):
     if os.environ.get("PULLBACK_UPDATE_GOLDEN"):
         path.write_text(text)
     assert text == path.read_text()
+
+
+def _pinned(text, path):
+    if os.environ.get("PULLBACK_UPDATE_GOLDEN"):
+        path.write_text(text)
+    assert text == path.read_text()
+
+
+@pytest.mark.parametrize("name", sorted(EXPLAINED))
+def test_explained_source_matches_golden(name):
+    func, wrt, mode = EXPLAINED[name]
+    _pinned(pullback.source(func, wrt=wrt, mode=mode, explain=True),
+            HERE / f"{name}_explain.py")
+
+
+@pytest.mark.parametrize("name", sorted(SHAPED))
+def test_shape_specialized_source_matches_golden(name):
+    func, wrt, shapes = SHAPED[name]
+    _pinned(pullback.source(func, wrt=wrt, example_args=example_arguments(shapes)),
+            HERE / f"{name}_shapes.py")
 
 
 @pytest.mark.parametrize("name", sorted(GOLDEN))

@@ -1098,8 +1098,8 @@ def test_reverse_if_inside_a_loop_uses_the_shared_tape():
             push = tape.append
             pop = tape.pop
             total = 0.0
-            len_2 = len(xs)
-            steps = range(len_2)
+            n = len(xs)
+            steps = range(n)
             total_2 = total
             saved = []
             for i in steps:

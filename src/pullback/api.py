@@ -430,6 +430,8 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
                          func.__code__)
     result.originals = originals
     result.tree, result.location = out, parsed.location
+    if keep_stages:  # for source(explain=True)
+        result.analysis = analysis
     result.tangents_last = getattr(functions[0], "tangents_last", False)
     args = parsed.tree.args
     result.declared_defaults = (len(args.defaults), frozenset(
@@ -802,7 +804,8 @@ def hessian(f, wrt=0, optimize=True):
     return hessian_call
 
 
-def source(f, wrt=0, mode="grad", stage="final", optimize=True, backend="numpy") -> str:
+def source(f, wrt=0, mode="grad", stage="final", optimize=True, backend="numpy",
+           explain=False, example_args=None) -> str:
     """The generated code of `f`'s gradient (or of an earlier pipeline stage).
 
     Args:
@@ -817,6 +820,14 @@ def source(f, wrt=0, mode="grad", stage="final", optimize=True, backend="numpy")
         backend: "numba": the code the Numba backend runs (the Python part with the
             entry guards, then the part Numba compiles); it refuses what that backend
             refuses.
+        explain: annotate the code for reading (emit/explain.py): a header saying which
+            values are active and which the adjoint reads from the primal sweep, and why,
+            and before each adjoint (or tangent) statement the primal one it comes from.
+        example_args: arguments of f: the code printed specialized to their shapes
+            (emit/specialize.py): helpers that do nothing at those shapes left out,
+            `matmul_grad_a(g, a, b)` as `g @ b.T`. To tell, the gradient runs on them
+            and on two random draws of their shapes. Printing only: the code that runs
+            stays general.
 
     Returns:
         The code, as a string of valid Python. The command line prints the same:
@@ -828,6 +839,10 @@ def source(f, wrt=0, mode="grad", stage="final", optimize=True, backend="numpy")
             if isinstance(wrt, (tuple, list)) else wrt + 1 if isinstance(wrt, int) \
             and wrt >= 0 else wrt
         f = func
+    if (mode == "hvp" or backend != "numpy" or stage != "final") \
+            and (explain or example_args is not None):
+        raise PullbackError("explain and example_args print the final code of grad, "
+                            "value_and_grad, vjp and jvp, for the numpy backend")
     if mode == "hvp":  # forward over reverse: the tangent code of the gradient
         return source(grad(f, wrt, optimize=optimize), wrt, "jvp", stage, optimize)
     transformed = transform(f, wrt, mode, optimize=optimize)
@@ -837,11 +852,19 @@ def source(f, wrt=0, mode="grad", stage="final", optimize=True, backend="numpy")
                                 "value_and_grad or vjp")
         from .emit import numba as numba_backend
         return numba_backend.Split(transformed, f).source
-    if stage != "final":  # built again, keeping the stages
+    if stage != "final" or explain or example_args is not None:  # built again, keeping all
         names, single = _wrt_names(f, wrt)
         with _LOCK:
             transformed = _build(f, names, single, mode, (types.CellType(), types.CellType()),
                                  {}, optimize, keep_stages=True)
+        if explain or example_args is not None:
+            from .emit import explain as explaining, specialize
+            if example_args is not None:
+                specialize.specialize(transformed, f, example_args, mode,
+                                      [_parameter_of(n) for n in names])
+            if not explain:
+                return codegen.to_source(transformed.tree)
+            return explaining.explain(transformed, f, [_parameter_of(n) for n in names])
     return transformed.stages[stage]
 
 

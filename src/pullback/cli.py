@@ -1,6 +1,7 @@
 """Command line: print the code pullback generates, and check a gradient numerically.
 
     pullback show FILE.py:FUNC [--wrt x,y] [--stage final] [--mode grad] [--backend numba]
+                               [--explain] [--shapes "x=(32,64) W=(64,10)"]
     pullback check FILE.py:FUNC ARG ... [--wrt x,y] [--step 1e-6] [--rtol 1e-5]
     pullback FILE.py:FUNC ...        # `show` is the default subcommand
 
@@ -204,15 +205,68 @@ def _wrt_argument(wrt: tuple):
 def cmd_show(args) -> int:
     func = load_function(args.target)
     wrt = _parse_wrt(args.wrt, func)
+    example = None if args.shapes is None else example_arguments(args.shapes, func)
+    if (args.explain or example is not None) and (args.stage != "final"
+                                                  or args.backend != "numpy"):
+        raise CLIError("--explain and --shapes print the final code of the numpy backend")
     try:
         text = source(func, wrt=_wrt_argument(wrt), mode=args.mode, stage=args.stage,
-                      optimize=not args.no_optimize, backend=args.backend)
+                      optimize=not args.no_optimize, backend=args.backend,
+                      explain=args.explain, example_args=example)
     except PullbackError as exc:
         raise CLIError(_pullback_message(exc)) from None
     except Exception as exc:
         raise _internal(exc, func) from None
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return EXIT_OK
+
+
+_SHAPE_ITEM = re.compile(r"\s*([A-Za-z_]\w*)\s*=\s*(\([^)]*\)|\[[^=]*\]|[^\s]+)")
+
+
+def example_arguments(text: str, func) -> tuple:
+    """The arguments `--shapes "x=(32,64) n=5"` stands for, in `func`'s parameter order:
+    a shape in parentheses is an array of random normal numbers of that shape (`()` a
+    float), anything else a value as `check` reads it."""
+    given, at = {}, 0
+    text = text.strip()
+    while at < len(text):
+        match = _SHAPE_ITEM.match(text, at)
+        if match is None:
+            raise CLIError(f"cannot read --shapes {text!r}: write NAME=(d1,d2,...) or "
+                           "NAME=VALUE, separated by spaces")
+        name, spec = match.groups()
+        given[name] = spec
+        at = match.end()
+        while at < len(text) and text[at] in " ,;":
+            at += 1
+    import numpy as np
+
+    params = [p for p in inspect.signature(func).parameters.values()
+              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    unknown = sorted(set(given) - {p.name for p in params})
+    if unknown:
+        raise CLIError(f"--shapes names {unknown[0]!r}, which is not a positional parameter of "
+                       f"{func.__qualname__}")
+    rng = np.random.default_rng(0)
+    values = []
+    for p in params:
+        if p.name not in given:
+            if p.default is p.empty:
+                raise CLIError(f"--shapes gives no shape for {p.name!r}: give one for each "
+                               "parameter without a default")
+            break
+        spec = given[p.name]
+        if spec.startswith("("):
+            try:
+                shape = ast.literal_eval(spec if spec != "()" else "()")
+                shape = (shape,) if isinstance(shape, int) else tuple(int(d) for d in shape)
+            except (ValueError, SyntaxError, TypeError):
+                raise CLIError(f"cannot read the shape {spec!r} of {p.name!r}") from None
+            values.append(float(rng.normal()) if shape == () else rng.normal(size=shape))
+        else:
+            values.append(parse_value(spec))
+    return tuple(values)
 
 
 # --------------------------------------------------------------------------- check
@@ -524,6 +578,12 @@ def _parser() -> argparse.ArgumentParser:
                       help="the function generated (default: grad)")
     show.add_argument("--backend", choices=("numpy", "numba"), default="numpy",
                       help="numba: the code the Numba backend compiles (default: numpy)")
+    show.add_argument("--explain", action="store_true",
+                      help="annotate the code: which values are active and recorded, and "
+                           "before each adjoint statement the statement it comes from")
+    show.add_argument("--shapes", metavar='"X=(32,64) W=(64,10)"',
+                      help="print the code specialized to these argument shapes (a value "
+                           "such as n=5 for an argument that is not an array)")
     show.set_defaults(run=cmd_show)
 
     check = sub.add_parser("check", help="compare the gradient with central finite differences",

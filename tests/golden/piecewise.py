@@ -3,9 +3,9 @@ def dpiecewise(x):
     if module_globals['math'] is not math_at_transform: rebound('math')
     if math.log is not math_log_at_transform: rebound('math.log')
     if math.sin is not math_sin_at_transform: rebound('math.sin')
+    if math.cos is not math_cos_at_transform: rebound('math.cos')
     if x.__class__ not in SCALAR_TYPES:
         not_scalars(('x',), (x,))
-    if math.cos is not math_cos_at_transform: rebound('math.cos')
     cond = x < 0.0
     if not cond:
         cond_2 = x < 1.0

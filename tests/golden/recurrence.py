@@ -3,9 +3,9 @@ def drecurrence(x, a):
     if module_globals['math'] is not math_at_transform: rebound('math')
     if math.sin is not math_sin_at_transform: rebound('math.sin')
     if range is not range_at_transform: rebound('range')
+    if math.cos is not math_cos_at_transform: rebound('math.cos')
     if x.__class__ not in SCALAR_TYPES or a.__class__ not in SCALAR_TYPES:
         not_scalars(('x', 'a'), (x, a))
-    if math.cos is not math_cos_at_transform: rebound('math.cos')
     steps = range(1000)
     x_2 = x
     mul = 0.002 * a

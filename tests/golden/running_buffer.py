@@ -6,11 +6,11 @@ def drunning_buffer(x):
     if module_globals['np'] is not np_at_transform: rebound('np')
     if np.zeros is not np_zeros_at_transform: rebound('np.zeros')
     if range is not range_at_transform: rebound('range')
-    len_2 = len(x)
-    add = len_2 + 1
+    n = len(x)
+    add = n + 1
     h = np.zeros(add)
-    len_3 = len(x)
-    steps = range(len_3)
+    n_2 = len(x)
+    steps = range(n_2)
     saved = []
     for i in steps:
         h_item = h[i]

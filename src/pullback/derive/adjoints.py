@@ -21,10 +21,12 @@ from ..frontend.parse import MISSING
 from ..ir.annotations import (
     BLOCK,
     FP_STATE,
+    FROM_PRIMAL,
     LIST_UPDATE,
     PHI,
     PHIS,
     POPPED,
+    Shared,
 )
 from ..ir.nodes import (
     assign,
@@ -97,7 +99,11 @@ class Adjoints:
         if key is not None and self.loop_depth:
             out.append(PopSlot(key))
         for stmt in reversed(stmts):
-            out += self.adjoint_stmt(stmt)
+            made = self.adjoint_stmt(stmt)
+            for adjoint in made:  # (the statements of a nested block already say theirs)
+                if not FROM_PRIMAL.on(adjoint):
+                    FROM_PRIMAL.set(adjoint, Shared(stmt))
+            out += made
         return out
 
     def adjoint_stmt(self, s):

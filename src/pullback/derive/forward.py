@@ -62,11 +62,13 @@ from ..errors import NoRuleError
 from ..ir.annotations import (
     BLOCK,
     CHECKED_NAME,
+    FROM_PRIMAL,
     IS_RETURN,
     LIST_UPDATE,
     MUST_NOT_BE_VIEW,
     PHI,
     SENTINEL,
+    Shared,
 )
 from ..ir.nodes import (
     assign,
@@ -202,7 +204,11 @@ class Forward:
     def block(self, stmts) -> list:
         out = []
         for s in stmts:
-            out += self.stmt(s)
+            made = self.stmt(s)
+            for tangent in made:  # (the statements of a nested block already say theirs)
+                if not FROM_PRIMAL.on(tangent):
+                    FROM_PRIMAL.set(tangent, Shared(s))
+            out += made
         return out
 
     def stmt(self, s) -> list:

@@ -20,6 +20,7 @@ from ..ir.annotations import (
     CAUGHT,
     CHECKED_NAME,
     FP_STATE,
+    FROM_PRIMAL,
     IS_RETURN,
     LIST_UPDATE,
     MAY_RAISE,
@@ -87,7 +88,8 @@ class Records:
                 s.body = self.fill_pops(s.body) or [gast.Pass()]
                 s.orelse = self.fill_pops(getattr(s, "orelse", []))
             if isinstance(s, LoopHeader):
-                s = self.loop_header(s)
+                s, header = self.loop_header(s), s
+                FROM_PRIMAL.set(s, FROM_PRIMAL.of(header))
             out.append(s)
         return out
 

@@ -107,9 +107,11 @@ def guard_unpatched(tree: gast.AST, guarded, namer, constants: dict, locate) -> 
                 func=gast.Name(id="rebound", ctx=gast.Load(), annotation=None,
                                type_comment=None),
                 args=[gast.Constant(value=name, kind=None)], keywords=[]))], orelse=[]))
-        at = 0
-        while at < len(function.body) and _is_guard(function.body[at]):
-            at += 1
+        at, end = 0, 0  # after the last identity guard: the scalar checks come after them
+        while end < len(function.body) and _is_guard(function.body[end]):
+            end += 1
+            if function.body[end - 1].body[0].value.func.id == "rebound":
+                at = end
         function.body[at:at] = guards
     return {name: constants[constant] for name, constant in expected.items()}
 
@@ -289,13 +291,27 @@ def _printed(node: ast.AST) -> str:
     lines: list = []
     for line in ast.unparse(node).splitlines():
         stripped = line.strip()
-        if stripped.startswith("'# ") and stripped.endswith("'"):  # comment statements
-            line = line[: len(line) - len(line.lstrip())] + stripped[1:-1]
+        text = _comment_text(stripped)
+        if text is not None:  # comment statements
+            line = line[: len(line) - len(line.lstrip())] + text
         if stripped.startswith("rebound(") and lines and lines[-1].lstrip().startswith("if "):
             lines[-1] += " " + stripped  # a guard reads as one line: `if ...: rebound(...)`
             continue
         lines.append(line)
     return "\n".join(lines) + "\n"
+
+
+def _comment_text(stripped: str):
+    """The comment a printed line stands for (a string statement `'# text'`), or None."""
+    if stripped[:2] in ("'#", '"#') or stripped.startswith('"""#'):
+        try:
+            text = ast.literal_eval(stripped)
+        except (ValueError, SyntaxError):
+            return None
+        if isinstance(text, str) and (text == "#" or text.startswith("# ")) \
+                and "\n" not in text:
+            return text
+    return None
 
 
 def compile_source(source: str, names, freevars, label: str) -> dict:

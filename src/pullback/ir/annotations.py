@@ -83,7 +83,8 @@ ANONYMOUS = _declare(
 # on statements, set when lowering
 PHI = _declare(
     "phi", bool, False, "lower/ssa",
-    "analysis/aliasing derive/adjoints derive/records derive/loop_optimizations derive/forward",
+    "analysis/aliasing derive/adjoints derive/records derive/loop_optimizations derive/forward "
+    "emit/explain",
     "an SSA copy merging a variable's values where paths join (after a branch, at the "
     "end of a loop body): not a statement of the user's")
 SENTINEL = _declare(
@@ -113,7 +114,7 @@ EFFECT = _declare(
     "a call whose result the user's code does not use: called for its effect")
 ORIGIN = _declare(
     "origin", "tuple[Location, int]", None, "lower/flatten lower/inlining",
-    "emit/numba errors lower/common",
+    "emit/numba emit/explain errors lower/common",
     "a statement of an inlined function: (the function's location, the line there)")
 INLINED_FROM = _declare(
     "inlined_from", "function", None, "lower/inlining", "emit/codegen",
@@ -175,6 +176,24 @@ CHECKED_NAME = _declare(
 MAY_RAISE = _declare(
     "may_raise", bool, False, "derive/records derive/forward", "emit/simplify",
     "the statement may raise where f raises: kept even when nothing reads its value")
+class Shared:
+    """A fact's value that is another node, shared (not copied) when `clone` copies the
+    node carrying it: `Shared(node).node`."""
+
+    __slots__ = ("node",)
+
+    def __init__(self, node):
+        self.node = node
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+FROM_PRIMAL = _declare(
+    "from_primal", "Shared(gast.stmt)", None, "derive/adjoints derive/forward derive/records",
+    "derive/records emit/explain",
+    "on a statement of the adjoint (or tangent) code: the primal statement it comes from "
+    "(printed as a `# from:` comment by `source(explain=True)`)")
 SHAPE_ONLY = _declare(
     "shape_only", bool, False, "emit/simplify", "emit/simplify",
     "a Name read only for its shape (the loop summing it need not keep its values)")

@@ -5,8 +5,9 @@ parameter, local, referenced global or builtin, a reserved helper name, or a
 name it handed out before). Names are the requested base if free, otherwise
 `base_2`, `base_3`, ... so generated code stays close to what a person writes. A base
 that is a builtin's name the function does not use itself is renamed (`sum` -> `total`,
-or `sum_value` if the function has a `total`; `list` -> `list_value`): generated code
-never hides a builtin the user's code can see.
+or `sum_value` if the function has a `total`; `len` -> `n`; `list` -> `list_value`), also
+for the builtins generated code calls itself (not `len_2`): generated code never hides a
+builtin the user's code can see, and its names do not read as versions of one.
 Every name it hands out is a valid identifier and not a keyword, whatever the base
 (bases are often built from user objects' `__name__` or `__module__`, which may hold
 any text): characters that cannot be in an identifier are replaced, so no text taken
@@ -33,7 +34,7 @@ RESERVED = {"np", "math", "module_globals", "user_function", "defaults_at_bind",
 
 # What a temporary named after a builtin (np.sum's result, `x ** 2`) is called instead.
 _INSTEAD_OF_BUILTIN = {"sum": "total", "pow": "power", "abs": "magnitude", "max": "largest",
-                       "min": "smallest", "round": "rounded"}
+                       "min": "smallest", "round": "rounded", "len": "n"}
 _BUILTINS = frozenset(name for name in dir(builtins) if not name.startswith("_"))
 
 _OP_NAMES = {
@@ -57,6 +58,9 @@ class Namer:
         self.suffix: dict[str, int] = {}
         # builtins the function's own names or globals hide (normalize sets them)
         self.hidden_builtins: frozenset = frozenset()
+        # builtins' names the function binds itself (normalize sets them): their versions
+        # keep the name (`sum_2`); any other builtin's name is never a temporary's
+        self.bound_builtins: frozenset = frozenset()
 
     def spelled_builtin(self, name: str) -> str:
         """How generated code calls the builtin `name`: by its own name, or by the
@@ -65,7 +69,7 @@ class Namer:
 
     def fresh(self, base: str) -> str:
         base = identifier(base)
-        if base in _BUILTINS and base not in self.taken:
+        if base in _BUILTINS and base not in self.bound_builtins:
             instead = _INSTEAD_OF_BUILTIN.get(base)
             # never one of the user's names either: total_2 would read as a version of it
             base = instead if instead and instead not in self.user_names else f"{base}_value"

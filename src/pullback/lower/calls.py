@@ -21,8 +21,8 @@ def f(x, y):
     mul = total * 2
     at = whole_array(y)
     y[at] = mul
-    t = (2, 3)
-    reshape = np.reshape(x, t)
+    values = (2, 3)
+    reshape = np.reshape(x, values)
     largest = np.max(reshape)
     out = largest + y
     return out

@@ -99,11 +99,14 @@ def _base_name(expr) -> str:
     if isinstance(expr, gast.Subscript):  # x[i]: x_item; x[1:n]: x_slice; (a + b)[0]: item
         if isinstance(expr.value, gast.Attribute) and expr.value.attr == "shape":
             return "n"  # X.shape[0]: a count
-        if not isinstance(expr.value, gast.Name):
+        base = expr.value
+        while isinstance(base, gast.Subscript):  # x[i][:, None]: named after x too
+            base = base.value
+        if not isinstance(base, gast.Name):
             return "item"
         sliced = isinstance(expr.slice, gast.Slice) or isinstance(expr.slice, gast.Tuple) \
             and any(isinstance(e, gast.Slice) for e in expr.slice.elts)
-        return f"{expr.value.id}_{'slice' if sliced else 'item'}"
+        return f"{base.id}_{'slice' if sliced else 'item'}"
     if isinstance(expr, gast.Attribute):
         return expr.attr
     if isinstance(expr, gast.Compare):
@@ -112,7 +115,9 @@ def _base_name(expr) -> str:
         return "both" if isinstance(expr.op, gast.And) else "either"
     if isinstance(expr, gast.IfExp):
         return "choice"
-    return "t"
+    if isinstance(expr, (gast.Tuple, gast.List)):
+        return "values"
+    return "value"
 
 
 def indexing_call(subscript):

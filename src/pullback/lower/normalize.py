@@ -106,6 +106,7 @@ def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
     namer.hidden_builtins = frozenset(
         name for name in CALLED_BUILTINS
         if name in own or parsed.lookup(name) is not getattr(builtins, name))
+    namer.bound_builtins = frozenset(name for name in own if hasattr(builtins, name))
     for builtin in WRITTEN_BUILTINS:  # never a temporary's name (`set = c.set`)
         namer.reserve(builtin)
     user_names = set(namer.taken)

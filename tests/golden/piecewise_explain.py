@@ -1,0 +1,64 @@
+def dpiecewise(x):
+    # The gradient of piecewise (golden_functions.py, line 25) with respect to x (reverse mode):
+    # the primal sweep runs f; the adjoint sweep then runs each statement's adjoint, last first.
+    #
+    # Activity: a value is active when it depends on an input differentiated and reaches the output;
+    # only active values get adjoints.
+    #   x: active (depends on input x, reaches the output)
+    #   cond: not active (depends on no input differentiated, does not reach the output)
+    #   cond_2: not active (depends on no input differentiated, does not reach the output)
+    #   y: active (depends on input x, reaches the output)
+    #   y_3: active (depends on input x, reaches the output)
+    #   log: active (depends on input x, reaches the output)
+    #   y_2: active (depends on input x, reaches the output)
+    #
+    # What the adjoint reads of the primal sweep:
+    #   cond: kept (read by the adjoint of line 26)
+    #   cond_2: kept (read by the adjoint of line 28)
+    #   y_3: kept (read by the adjoint of line 32)
+    # guards: f's code, and what each name it calls denotes, are still those this code is for
+    if user_function.__code__ is not piecewise_code_at_transform: rebound('piecewise.__code__')
+    if module_globals['math'] is not math_at_transform: rebound('math')
+    if math.log is not math_log_at_transform: rebound('math.log')
+    if math.sin is not math_sin_at_transform: rebound('math.sin')
+    if math.cos is not math_cos_at_transform: rebound('math.cos')
+    # guards: the parameters the code treats as numbers are numbers
+    if x.__class__ not in SCALAR_TYPES:
+        not_scalars(('x',), (x,))
+    # line 26: if x < 0.0:
+    cond = x < 0.0
+    if not cond:
+        # line 28: elif x < 1.0:
+        cond_2 = x < 1.0
+        if cond_2:
+            y = math.sin(x)
+            y_3 = y
+        else:
+            # line 31: y = math.log(x) + 1.0
+            log = math.log(x)
+            y_2 = log + 1.0
+            y_3 = y_2
+    # adjoint
+    dout_3 = 1.0
+    # line 26: if x < 0.0:
+    # from: if not cond:
+    if cond:
+        # line 27: return x * x
+        # from: out = x * x
+        dx = dout_3 * x
+        dx = dx + dout_3 * x
+    else:
+        # line 32: return y * x
+        # from: out_2 = y_3 * x
+        dy_3 = dout_3 * x
+        dx = dout_3 * y_3
+        # line 28: elif x < 1.0:
+        # from: if cond_2:
+        if cond_2:
+            # from: y = math.sin(x)
+            dx = dx + dy_3 * math.cos(x)
+        else:
+            # line 31: y = math.log(x) + 1.0
+            # from: log = math.log(x)
+            dx = dx + dy_3 / x
+    return dx
