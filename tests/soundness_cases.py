@@ -552,10 +552,10 @@ class Shadowed:
 
     @property
     def w(self):
-        return 5.0
+        return 5.0 * self.__dict__["w"]
 
 
-@probe("classes-property-shadows-stored", Shadowed(0.3), wrt=0)
+@probe("classes-property-reads-its-dict", Shadowed(0.3), wrt=0)
 def property_shadows_stored(s):
     return s.w * 2.0
 

@@ -174,16 +174,14 @@ class Adjoints:
                 at = index_expr(clone(s.value.slice), self.namer.spelled_builtin("slice"))
                 out.append(assign(dbase, call("accum_index", current, load(base.id), at, g)))
                 self.defined.add(base.id)
-        elif op.kind == "attr":
+        elif op.kind == "attr":  # obj.name: stored, or a property run through its transform
             base = op.inputs["x"]
             if self.active(base):
-                dbase = self.grad_name(base.id)
-                current = load(dbase) if base.id in self.defined else const(0.0)
-                where = self.namer.fresh(f"{op.bound['name']}_read_at")
-                self.constants[where] = self.analysis.parsed.location.describe(s)
-                out.append(assign(dbase, call("accum_attr", current, load(base.id),
-                                              const(op.bound["name"]), g, load(where))))
-                self.defined.add(base.id)
+                self.method_site(s, op, "attribute_forward")
+                part = self.namer.fresh(f"d{base.id}_{op.bound['name'].strip('_')}")
+                out.append(assign(tuple_of(store(part), ctx=gast.Store()),
+                                  call("method_backward", load(self.call_records[id(s)]), g)))
+                self.contribute(base.id, load(part), False, out)
         elif op.kind == "call":
             self.adjoint_call(s, op, g, out)
         elif op.kind == "super":  # the gradient of super() is that of the object
@@ -270,20 +268,22 @@ class Adjoints:
                 if k in spread:
                     self.contribute(op.inputs[k].id, load(name), False, out)
 
-    def method_site(self, s, op) -> tuple:
-        """The active inputs of a method call (or call of an object), resolved when it
-        runs (objects.py); the primal gets `y, y_record = method_forward(site, obj, ...)`."""
-        active = tuple(k for k, atom in op.inputs.items() if self.active(atom))
+    def method_site(self, s, op, forward="method_forward") -> tuple:
+        """The active inputs of a method call (or call of an object, or read of an
+        attribute), resolved when it runs (objects.py); the primal gets
+        `y, y_record = method_forward(site, obj, ...)` (`attribute_forward(site, obj)`)."""
+        inputs = {"self": op.inputs["x"]} if op.kind == "attr" else op.inputs
+        active = tuple(k for k, atom in inputs.items() if self.active(atom))
         if id(s) not in self.call_records:
             from ..runtime.objects import CallSite
 
             name = s.targets[0].id
             self.call_records[id(s)] = self.namer.fresh(f"{name}_record")
-            site = self.namer.fresh(f"{op.inputs['self'].id}_{op.bound['name'].strip('_')}_site")
+            receiver = inputs["self"]
+            site = self.namer.fresh(f"{receiver.id}_{op.bound['name'].strip('_')}_site")
             self.constants[site] = CallSite(op.bound["name"], active, self.optimize,
                                             self.analysis.parsed.location.describe(s), op.name)
-            receiver = op.inputs["self"]
-            self.call_forward[id(s)] = "method_forward"
+            self.call_forward[id(s)] = forward
             self.method_prefix[id(s)] = [load(site), clone(receiver)]
         return active
 

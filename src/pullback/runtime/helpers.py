@@ -136,8 +136,8 @@ _NOT_NUMBERS = (str, bytes, type, types.ModuleType, types.FunctionType,
 def accum_attr(d, x, name, g, where=""):
     """d.name += g, where d is the gradient of object x (0.0 until it is materialized) and
     `x.name` read an attribute x stores: a namedtuple's field, an instance attribute, a
-    slot. Any other attribute (a property, a `__getattr__` hook, a class attribute) is
-    computed, not stored, and refused."""
+    slot. Any other attribute (a `__getattr__` hook, a class attribute) is refused
+    (objects.attribute_forward runs a property through its getter's transform)."""
     fields = getattr(type(x), "_fields", None)
     if isinstance(x, tuple) and isinstance(fields, tuple) and name in fields:
         if any(getattr(type(x), op, None) is not getattr(tuple, op, None) for op in _OPERATORS):
@@ -150,9 +150,9 @@ def accum_attr(d, x, name, g, where=""):
     if stored is None or name not in stored:
         raise UnsupportedSyntaxError(
             f"the attribute {name!r} of a {type(x).__qualname__} object is not a value the "
-            "object stores (a property, a class attribute, a __getattr__ hook, or an "
-            "attribute of a library object): pullback differentiates reads of stored "
-            "attributes only", where)
+            "object stores (a class attribute, a __getattr__ hook, or an attribute of a "
+            "library object): pullback differentiates reads of stored attributes and "
+            "properties only", where)
     if d.__class__ is float:
         d = GradRecord.fromkeys(stored, 0.0)
         d.owner, d.where = x, where

@@ -20,11 +20,12 @@ differentiated through `*args`) raises a PullbackError naming the call site.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 from dataclasses import dataclass, field
 
 from ..errors import NoRuleError, PullbackError
-from .helpers import GradRecord, add_grads, as_grad
+from .helpers import GradRecord, accum_attr, add_grads, as_grad
 
 
 @dataclass(frozen=True)
@@ -109,9 +110,77 @@ def method_forward(site, obj, *args, **kwargs):
     """The call `obj.<site.name>(*args, **kwargs)` run by the forward part of its
     function's transform: (result, what method_backward needs)."""
     func, receiver = _resolve(site, obj)
+    params = _params(site, func, receiver is not None)
+    forward, backward = _split(site, func, params)
+    if receiver is None:
+        result, record = forward(*args, **kwargs)
+    else:
+        result, record = forward(receiver, *args, **kwargs)
+    return result, (backward, record)
+
+
+def attribute_forward(site, obj):
+    """The read `obj.<site.name>` of an object carrying a value being differentiated:
+    (its value, what method_backward needs). A stored attribute is read as Python reads
+    it, and its gradient goes to that attribute of the object's gradient; a property is
+    run through the transform of its getter (a Python function of the user's), as a
+    method would be. Any other computed attribute (a descriptor such as
+    `functools.cached_property`, whose value then sits in the object like a stored one; a
+    `__getattr__` hook; a class attribute) is refused: pullback cannot see what it reads."""
+    cls = type(obj)
+    found = _class_attribute(cls, site.name)
+    if isinstance(found, property) and cls.__getattribute__ is object.__getattribute__:
+        getter = found.fget
+        if getter is None:
+            raise AttributeError(f"property {site.name!r} of {cls.__qualname__!r} object "
+                                 f"has no getter\n  {site.where}")
+        _check_readable(site, getter, f"the property {cls.__qualname__}.{site.name}")
+        forward, backward = _split(site, getter, (getter.__code__.co_varnames[0],))
+        result, record = forward(obj)
+        return result, (backward, record)
+    if isinstance(found, (property, functools.cached_property)):
+        how = "" if isinstance(found, functools.cached_property) else \
+            ", a class with its own __getattribute__"
+        site.refuse(f"{site.name!r} is computed by a {type(found).__name__} of "
+                    f"{cls.__qualname__}{how}, which pullback does not differentiate: "
+                    "properties of plain classes are differentiated, and so are the "
+                    "attributes an object stores")
+    return getattr(obj, site.name), (_stored_backward, (site, obj))
+
+
+def _class_attribute(cls, name):
+    """What class `cls` (or a base) defines under `name`, or None."""
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            return klass.__dict__[name]
+    return None
+
+
+def _stored_backward(saved, g):
+    site, obj = saved
+    return (accum_attr(0.0, obj, site.name, g, site.where),)
+
+
+def _check_readable(site, func, what):
+    from .. import rules
+    from ..frontend.parse import is_library
+
+    if not isinstance(func, types.FunctionType):
+        site.refuse(f"{what} runs {func!r}, which is not a Python function pullback can "
+                    "read; register a rule for it")
+    if is_library(func):
+        site.refuse(f"{what} runs {func.__qualname__}, a library function: pullback "
+                    "differentiates library functions only through registered rules")
+    if rules.lookup(func) is not None:
+        site.refuse(f"{what} runs {func.__qualname__}, which has a registered rule or is "
+                    "marked non-differentiable: call it by name so that the rule is used")
+
+
+def _split(site, func, params):
+    """The (forward, backward) functions of `func`'s split transform for `params`, kept
+    on the site while the function's code and guards still fit."""
     from ..api import transform
 
-    params = _params(site, func, receiver is not None)
     split = site.transforms.get((func, params))
     if split is None or not split.fits(func):
         try:
@@ -123,12 +192,7 @@ def method_forward(site, obj, *args, **kwargs):
         if len(site.transforms) > 16:  # a site meeting many classes: keep the recent ones
             site.transforms.clear()
         site.transforms[func, params] = split
-    forward, backward = (cell.cell_contents for cell in split.cells)
-    if receiver is None:
-        result, record = forward(*args, **kwargs)
-    else:
-        result, record = forward(receiver, *args, **kwargs)
-    return result, (backward, record)
+    return tuple(cell.cell_contents for cell in split.cells)
 
 
 def method_backward(saved, g):
@@ -249,5 +313,6 @@ def field_grad(g, obj, attrs):
     return total
 
 
-HELPERS = {"method_forward": method_forward, "method_backward": method_backward,
+HELPERS = {"method_forward": method_forward, "attribute_forward": attribute_forward,
+           "method_backward": method_backward,
            "field_grad": field_grad}
