@@ -560,6 +560,61 @@ def property_shadows_stored(s):
     return s.w * 2.0
 
 
+class Box:
+    def __init__(self, v):
+        self.v = v
+
+    def me(self):
+        return self
+
+
+@probe("classes-attribute-state-read-before-write", V3)
+def attribute_state_read_before_write(x):
+    box, total = Box(x), 0.0
+    for _ in range(3):
+        total = total + np.sum(box.v ** 2)
+        box.v = np.sin(box.v) * 1.5
+    return total
+
+
+@probe("classes-attribute-overwritten-by-constant", V3)
+def attribute_overwritten_by_constant(x):
+    box = Box(x)
+    box.v = np.tanh(box.v)
+    first = np.sum(box.v)
+    box.v = 1.0
+    return first + box.v * np.sum(x)
+
+
+@probe("classes-attribute-written-through-second-name", V3)
+def attribute_written_through_second_name(x):
+    box = Box(x)
+    other = box
+    other.v = x * 3.0
+    return np.sum(box.v)
+
+
+@probe("classes-attribute-written-object-from-method", V3)
+def attribute_written_object_from_method(x):
+    box = Box(x)
+    box.v = x * 3.0
+    return np.sum(box.me().v)
+
+
+@probe("classes-attribute-written-object-in-list", V3)
+def attribute_written_object_in_list(x):
+    box = Box(x)
+    boxes = [box]
+    box.v = x * 3.0
+    return np.sum(boxes[0].v)
+
+
+@probe("classes-attribute-set-on-argument", V3, Box(1.0))
+def attribute_set_on_argument(x, box):
+    box.v = x * 3.0
+    return np.sum(box.v)
+
+
 class OverloadedNT(collections.namedtuple("OverloadedNT", ["a"])):
     def __add__(self, other):
         return OverloadedNT(self.a + 2.0 * other.a)

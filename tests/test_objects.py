@@ -5,7 +5,9 @@ the line."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import re
 
 import numpy as np
 import pytest
@@ -148,3 +150,237 @@ def test_computed_attributes_other_than_properties_are_refused_with_the_line():
         pullback.grad(cached_read)(1.3)
     with pytest.raises(pullback.PullbackError, match="sq"):
         pullback.grad(lambda o: o.sq)(WithGetattribute(1.3))
+
+
+# ----------------------------------------------------------------- attributes set in f
+
+
+class Acc:
+    def __init__(self, total):
+        self.total = total
+
+
+class Cell:
+    def __init__(self, W, h):
+        self.W = W
+        self.h = h
+
+
+@dataclasses.dataclass
+class State:
+    h: np.ndarray
+    steps: int = 0
+
+
+def running_total(v):
+    acc = Acc(0.0)
+    for x in v:
+        acc.total = acc.total + np.sin(x) * x
+    return acc.total
+
+
+def augmented_attribute(v):
+    acc = Acc(v[0])
+    acc.total += v[1] * 2.0
+    acc.total *= v[2]
+    return acc.total
+
+
+def recurrent_state(W, x):
+    cell = Cell(W, x)
+    for _ in range(4):
+        cell.h = np.tanh(cell.W @ cell.h)
+    return np.sum(cell.h ** 2)
+
+
+def read_before_write_in_loop(W, x):  # the read of step k sees the write of step k - 1
+    cell = Cell(W, x)
+    total = 0.0
+    for _ in range(3):
+        total = total + np.sum(cell.h * cell.h)
+        cell.h = np.tanh(cell.W @ cell.h)
+    return total
+
+
+def overwritten_by_a_constant(W, x):  # the later reads see the constant only
+    cell = Cell(W, x)
+    cell.h = np.tanh(cell.W @ cell.h)
+    first = np.sum(cell.h)
+    cell.h = np.ones(3)
+    return first * 2.0 + np.sum(cell.h * x)
+
+
+def set_in_a_branch(W, x):
+    cell = Cell(W, x)
+    if np.sum(x) > 0:
+        cell.h = np.sin(cell.h) * 3.0
+    else:
+        cell.h = cell.h ** 2
+    return np.sum(cell.W @ cell.h)
+
+
+def new_attribute_and_dataclass(W, x):
+    s = State(x)
+    s.extra = np.cos(x)  # an attribute __init__ did not set
+    for _ in range(2):
+        s.h = W @ np.tanh(s.h) + s.extra
+        s.steps += 1
+    return np.sum(s.h) * s.steps
+
+
+def built_from_constants(W, x):
+    cell = Cell(np.eye(3), np.zeros(3))
+    cell.h = W @ x
+    cell.W = cell.W * np.sum(x)
+    return np.sum(cell.W @ cell.h)
+
+
+def nested(W, x):
+    c = Cell(W, x)
+    t = 0.0
+    for i in range(2):
+        t = t + np.sum(c.h) * i
+        for _ in range(2):
+            c.h = np.tanh(c.W @ c.h) + c.h * 0.1
+        t = t + np.sum(c.h ** 2)
+    return t
+def one_branch(W, x):
+    c = Cell(W, x)
+    t = 0.0
+    for i in range(3):
+        if i % 2 == 0:
+            c.h = np.sin(c.h) * 2.0
+        t = t + np.sum(c.h * c.W[0])
+    return t
+def fresh_each_iteration(W, x):
+    t = 0.0
+    for i in range(3):
+        c = Cell(W, x * i)
+        c.h = np.tanh(c.W @ c.h)
+        c.h = c.h * c.h
+        t = t + np.sum(c.h)
+    return t
+def while_loop(W, x):
+    c = Cell(W, x)
+    n = 0
+    while n < 3:
+        c.h = np.tanh(c.W @ c.h)
+        n += 1
+    return np.sum(c.h)
+def comp(W, x):
+    c = Cell(W, x)
+    c.h = c.W @ c.h
+    return sum([np.sum(c.h * k) for k in range(3)])
+def early_return(W, x):
+    c = Cell(W, x)
+    for i in range(5):
+        c.h = np.tanh(c.W @ c.h)
+        if i == 2:
+            return np.sum(c.h)
+    return 0.0
+
+W3 = RNG.normal(size=(3, 3)) * 0.6
+X3 = RNG.normal(size=3)
+
+
+@pytest.mark.parametrize("f", [
+    recurrent_state, read_before_write_in_loop, overwritten_by_a_constant, set_in_a_branch,
+    new_attribute_and_dataclass, built_from_constants, nested, one_branch,
+    fresh_each_iteration, while_loop, comp, early_return], ids=lambda f: f.__name__)
+def test_attributes_set_to_values_being_differentiated(f):
+    assert_grad_matches(f, (W3, X3), wrt=0)
+    assert_grad_matches(f, (W3, X3), wrt=1)
+    assert_grad_matches(f, (W3, -X3), wrt=1)
+
+
+@pytest.mark.parametrize("f", [running_total, augmented_attribute], ids=lambda f: f.__name__)
+def test_accumulator_attributes(f):
+    assert_grad_matches(f, (X3,))
+
+
+class Adder:
+    def __init__(self, total):
+        self.total = total
+
+    def add(self, v):
+        self.total = self.total + v
+
+    def me(self):
+        return self
+
+
+def set_in_a_method(v):
+    a = Adder(0.0)
+    a.add(v[0] * v[1])
+    return a.total
+
+
+def second_name(v):
+    a = Acc(v[0])
+    b = a
+    b.total = v[1] * 3.0
+    return a.total * v[0]
+
+
+def into_a_list(v):
+    a = Acc(v[0])
+    keep = [a]
+    a.total = v[1] * 3.0
+    return keep[0].total
+
+
+def through_a_method(v):
+    a = Adder(v[0])
+    a.total = v[1] * 3.0
+    return a.me().total
+
+
+def on_an_argument(a, v):
+    a.total = v[1] * 3.0
+    return a.total
+
+
+def a_buffer(v):
+    b = np.zeros(3)
+    a = Acc(b)
+    a.total = b
+    b[0] = v[0]
+    return np.sum(a.total)
+
+
+def test_attribute_writes_pullback_cannot_follow_are_refused_with_the_line():
+    cases = [(set_in_a_method, "self.total = self.total"), (second_name, "b.total = v[1]"),
+             (into_a_list, "keep = [a]"), (through_a_method, "a.me()"),
+             (a_buffer, "a.total = b")]
+    for f, line in cases:
+        with pytest.raises(pullback.PullbackError, match=f"(?s)test_objects.py.*{re.escape(line)}"):
+            pullback.grad(f)(X3)
+    with pytest.raises(pullback.PullbackError, match="(?s)not an object this function builds"):
+        pullback.grad(on_an_argument, wrt=1)(Acc(1.0), X3)
+
+
+class Squares:
+    def __init__(self, v):
+        self.v = v
+
+    @property
+    def sq(self):
+        return self.v ** 2
+
+
+def property_of_a_written_object(v):
+    s = Squares(v)
+    s.v = np.sin(s.v)
+    return np.sum(s.sq)
+
+
+def test_a_property_of_a_written_object_is_refused():
+    with pytest.raises(pullback.PullbackError, match="(?s)property.*s.sq"):
+        pullback.grad(property_of_a_written_object)(X3)
+
+
+def test_setting_attributes_runs_as_in_f():
+    s = pullback.grad(new_attribute_and_dataclass, wrt=1)
+    assert np.all(np.isfinite(s(W3, X3)))
+    value, _ = pullback.value_and_grad(new_attribute_and_dataclass)(W3, X3)
+    assert value == pytest.approx(new_attribute_and_dataclass(W3, X3))

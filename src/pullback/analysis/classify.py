@@ -312,6 +312,16 @@ class Classification:
         return Op("construct", inputs, bound={"fields": fields}, callee=cls,
                   name=dotted or cls.__qualname__)
 
+    def attribute_writes(self) -> list:
+        """(statement, object, value) for each `obj.attr = v` (lowered by flatten as
+        `unused = set_attribute(obj, 'attr', v)`), the names as written there (the value
+        None for a literal)."""
+        from ..runtime.helpers import set_attribute
+
+        return [(s, s.value.args[0].id, _atom_name(s.value.args[2])) for s in self.assigns
+                if isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Call)
+                and self.op(s).callee is set_attribute and isinstance(s.value.args[0], gast.Name)]
+
     def _holds_object(self, name) -> bool:
         """Whether the local `name` may hold an object whose `__call__` is resolved when
         the code runs: a parameter without a function as its default, or a value taken

@@ -106,6 +106,8 @@ class Adjoints:
         if isinstance(s, gast.Assign):
             if isinstance(s.targets[0], gast.Subscript):
                 return self.adjoint_write(s)
+            if id(s) in self.attribute_writes:
+                return self.adjoint_attribute_write(s, *self.attribute_writes[id(s)])
             return self.adjoint_assign(s)
         if isinstance(s, gast.If):
             return [] if is_loop_exit(s) else self.adjoint_if(s)
@@ -281,8 +283,10 @@ class Adjoints:
             self.call_records[id(s)] = self.namer.fresh(f"{name}_record")
             receiver = inputs["self"]
             site = self.namer.fresh(f"{receiver.id}_{op.bound['name'].strip('_')}_site")
-            self.constants[site] = CallSite(op.bound["name"], active, self.optimize,
-                                            self.analysis.parsed.location.describe(s), op.name)
+            self.constants[site] = CallSite(
+                op.bound["name"], active, self.optimize, self.analysis.parsed.location.describe(s),
+                op.name, stored_only=op.kind == "attr" and receiver.id in getattr(
+                    self.analysis, "written_objects", ()))
             self.call_forward[id(s)] = forward
             self.method_prefix[id(s)] = [load(site), clone(receiver)]
         return active
@@ -351,6 +355,22 @@ class Adjoints:
             return out
         out.append(assign(gast.Subscript(value=load(base), slice=clone(target.slice),
                                          ctx=gast.Store()), load(saved)))
+        return out
+
+    def adjoint_attribute_write(self, s, base, value):
+        """obj.h = v (`set_attribute(obj, 'h', v)`): the gradient of obj's attribute h,
+        gathered from the reads after the assignment, goes to v, and h's gradient starts
+        again at zero for the value it held before (analysis: obj is read only as
+        obj.attr, so every read reaches obj's gradient in order)."""
+        out: list = []
+        if base in self.defined and base in self.analysis.active:
+            active = value is not None and self.active(load(value))
+            part = self.namer.fresh(f"d{value}_attr") if active else "_"
+            out.append(assign(tuple_of(store(part), store(self.grad_name(base)), ctx=gast.Store()),
+                              call("take_attribute_grad", load(self.grad_name(base)),
+                                   clone(s.value.args[1]))))
+            if active:
+                self.contribute(value, load(part), False, out)
         return out
 
     def adjoint_update(self, s):
@@ -440,6 +460,8 @@ class Adjoints:
                 touched.add(target.value.id)
                 if isinstance(sub.value, gast.Name):
                     touched.add(sub.value.id)
+            elif id(sub) in self.attribute_writes:  # obj.h = v
+                touched |= set(self.attribute_writes[id(sub)]) - {None}
             else:
                 touched |= set(self.analysis._inputs(sub))
         touched = {v for v in touched if v in self.analysis.active and v not in assigned} \

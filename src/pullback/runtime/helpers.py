@@ -807,13 +807,14 @@ _OPERATORS = ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__
 
 def set_attribute(obj, name, value, where=None):
     """`obj.name = value` in a differentiated function: a plain value (a number, a
-    string, None, or a tuple of them), such as a counter or a setting. An array, list or
-    object stored there could change later without pullback seeing it."""
-    if not _plain(value):
+    string, None, or a tuple of them), such as a counter or a setting, or an array (the
+    analysis refuses arrays written in place, which would change the attribute with them).
+    A list or object stored there could change later without pullback seeing it."""
+    if not (_plain(value) or value.__class__ is np.ndarray):
         raise PullbackError(
             f"assignment of a {type(value).__name__} to the attribute {name!r}: in a function "
-            "pullback differentiates, an attribute may be set to a number, a string, None or "
-            "a tuple of them (a counter, a setting), not to an array, list or object")
+            "pullback differentiates, an attribute may be set to a number, an array, a "
+            "string, None or a tuple of them, not to a list or object")
     setattr(obj, name, value)
 
 

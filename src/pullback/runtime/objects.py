@@ -39,6 +39,9 @@ class CallSite:
     optimize: bool
     where: str
     shown: str
+    # an attribute read of an object whose attributes the function sets (analysis: read
+    # only as obj.attr): a property, which could read or return it, is refused
+    stored_only: bool = False
     # (function, parameters) -> its split transform: kept alive here, as the transforms of
     # the functions a caller names are kept by the caller's, and reused while it fits
     transforms: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
@@ -129,6 +132,11 @@ def attribute_forward(site, obj):
     `__getattr__` hook; a class attribute) is refused: pullback cannot see what it reads."""
     cls = type(obj)
     found = _class_attribute(cls, site.name)
+    if isinstance(found, property) and site.stored_only:
+        site.refuse(f"{site.name!r} is a property of {cls.__qualname__}, read of an object "
+                    "whose attributes the function sets to values being differentiated: "
+                    "pullback does not follow what the property reads of it (or returns); "
+                    "read the stored attributes it is computed from")
     if isinstance(found, property) and cls.__getattribute__ is object.__getattribute__:
         getter = found.fget
         if getter is None:
@@ -199,6 +207,18 @@ def method_backward(saved, g):
     """The gradients of the call's active inputs, in the site's order."""
     backward, record = saved
     return backward(record, g)
+
+
+def take_attribute_grad(d, name):
+    """(the gradient of the value `obj.name = v` stored, d without it): d is the gradient
+    of obj after the assignment (0.0 until materialized); before it, the attribute held
+    another value, whose gradient starts at zero."""
+    if d.__class__ is float or name not in d:
+        return 0.0, d
+    rest = GradRecord(d)
+    rest.owner, rest.where = d.owner, getattr(d, "where", "")
+    rest[name] = 0.0
+    return d[name], rest
 
 
 def record_fields(cls):
@@ -315,4 +335,4 @@ def field_grad(g, obj, attrs):
 
 HELPERS = {"method_forward": method_forward, "attribute_forward": attribute_forward,
            "method_backward": method_backward,
-           "field_grad": field_grad}
+           "field_grad": field_grad, "take_attribute_grad": take_attribute_grad}
