@@ -615,6 +615,40 @@ def attribute_set_on_argument(x, box):
     return np.sum(box.v)
 
 
+class Pair:
+    def __init__(self, a, b):
+        self.a = a
+        self.b = b
+
+    def __mul__(self, other):
+        if not isinstance(other, Pair):
+            return NotImplemented
+        return Pair(self.a * other.a, self.b * other.b)
+
+    def __rmul__(self, k):
+        return Pair(self.a * k * 2.0, self.b * k)
+
+
+class WidePair(Pair):
+    def __rmul__(self, other):  # a subclass's reflected method goes first
+        return Pair(self.a * 5.0, self.b * other.b) if isinstance(other, Pair) \
+            else Pair(self.a * other, self.b)
+
+
+@probe("classes-operator-reflected-and-not-implemented", V3)
+def operator_reflected_and_not_implemented(x):
+    p = (x[0] * Pair(x[1], x[2])) * Pair(x[2], x[0])
+    q = Pair(x[0], x[1]) * WidePair(x[2], x[2])
+    return p.a + p.b + q.a * q.b
+
+
+@probe("classes-operator-number-results", V3)
+def operator_number_results(x):
+    p = Pair(x[0], x[1]) * Pair(x[1], x[2])
+    s = p.a + p.b
+    return s * s - (Pair(s, x[0]) * Pair(x[2], s)).b
+
+
 class OverloadedNT(collections.namedtuple("OverloadedNT", ["a"])):
     def __add__(self, other):
         return OverloadedNT(self.a + 2.0 * other.a)

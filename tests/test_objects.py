@@ -384,3 +384,156 @@ def test_setting_attributes_runs_as_in_f():
     assert np.all(np.isfinite(s(W3, X3)))
     value, _ = pullback.value_and_grad(new_attribute_and_dataclass)(W3, X3)
     assert value == pytest.approx(new_attribute_and_dataclass(W3, X3))
+
+
+# ----------------------------------------------------------------- operator overloading
+
+
+class Dual:
+    """A dual number: a + b ε."""
+
+    def __init__(self, a, b):
+        self.a = a
+        self.b = b
+
+    def __add__(self, other):
+        if not isinstance(other, Dual):
+            return Dual(self.a + other, self.b)
+        return Dual(self.a + other.a, self.b + other.b)
+
+    __radd__ = __add__
+
+    def __mul__(self, other):
+        if not isinstance(other, Dual):
+            return Dual(self.a * other, self.b * other)
+        return Dual(self.a * other.a, self.a * other.b + self.b * other.a)
+
+    def __rmul__(self, other):
+        return self * other
+
+    def __neg__(self):
+        return Dual(-self.a, -self.b)
+
+    def __truediv__(self, other):
+        return Dual(self.a / other.a, (self.b * other.a - self.a * other.b) / other.a ** 2)
+
+    def __pow__(self, n):
+        return Dual(self.a ** n, n * self.a ** (n - 1) * self.b)
+
+
+class Vec:
+    def __init__(self, v):
+        self.v = v
+
+    def __add__(self, other):
+        return Vec(self.v + other.v)
+
+    def __sub__(self, other):
+        return Vec(self.v - other.v)
+
+    def __mul__(self, s):
+        return Vec(self.v * s)
+
+    __rmul__ = __mul__
+
+    def __matmul__(self, other):
+        return self.v @ other.v
+
+    def __getitem__(self, i):
+        return self.v[i]
+
+    def __neg__(self):
+        return Vec(-self.v)
+
+
+class Meters(Vec):
+    def __radd__(self, other):  # a subclass's reflected method runs first
+        return Meters(2.0 * self.v + other.v)
+
+
+class Scalar:
+    def __init__(self, s):
+        self.s = s
+
+    def __radd__(self, other):  # runs when Vec.__add__ fails
+        return Vec(other.v + self.s)
+
+
+class Permissive(Vec):
+    def __add__(self, other):
+        if not isinstance(other, Vec):
+            return NotImplemented
+        return Permissive(self.v + other.v)
+
+
+class InPlace(Vec):
+    def __iadd__(self, other):
+        self.v = self.v + other.v
+        return self
+
+
+def dual_derivative(x):  # d/dt of t^3 / (1 + t) + 2 t at t = x[0], times x[1]
+    t = Dual(x[0], 1.0)
+    y = t ** 3 / (Dual(1.0, 0.0) + t) + 2.0 * t
+    return y.b * x[1] + (-y).a
+
+
+def dual_in_a_loop(x):
+    acc = Dual(0.0, 0.0)
+    for k in range(3):
+        acc = acc * Dual(x[k], 1.0) + x[k] ** 2
+    return acc.a + 3.0 * acc.b
+
+
+def vector_algebra(x):
+    u, w = Vec(x), Vec(np.sin(x))
+    z = (u + w) @ (u - w)
+    return z * 3.0 + (2.0 * u)[0] * (-w)[1]
+
+
+def vector_accumulation(x):
+    total = Vec(np.zeros(3))
+    for k in range(3):
+        total += Vec(x * k)
+        total = total - 0.5 * Vec(x ** 2)
+    return total @ Vec(x)
+
+
+def reflected_subclass_first(x):
+    return np.sum((Vec(x) + Meters(x ** 2)).v)
+
+
+def not_implemented_falls_back(x):
+    return np.sum((Permissive(x) + Scalar(x[0])).v) + np.sum((Permissive(x) + Vec(x)).v)
+
+
+def index_and_number_results(x):
+    u = Vec(x * 2.0)
+    first = u[0]
+    return first * u[1] + (u @ u) / 2.0
+
+
+@pytest.mark.parametrize("f", [
+    dual_derivative, dual_in_a_loop, vector_algebra, vector_accumulation,
+    reflected_subclass_first, not_implemented_falls_back, index_and_number_results],
+    ids=lambda f: f.__name__)
+def test_operators_of_user_classes(f):
+    assert_grad_matches(f, (X3,))
+    assert_grad_matches(f, (X3 * -1.7,))
+
+
+def array_meets_object(x):
+    return np.sum((np.ones(3) + Vec(x)).v)
+
+
+def in_place_operator(x):
+    total = InPlace(np.zeros(3))
+    total += Vec(x)
+    return np.sum(total.v)
+
+
+def test_operators_pullback_cannot_follow_are_refused_with_the_line():
+    with pytest.raises(pullback.PullbackError, match=r"(?s)NumPy array.*np.ones\(3\) \+ Vec"):
+        pullback.grad(array_meets_object)(X3)
+    with pytest.raises(pullback.PullbackError, match=r"(?s)__iadd__.*total \+= Vec"):
+        pullback.grad(in_place_operator)(X3)

@@ -19,6 +19,7 @@ import gast
 
 from ..frontend.parse import MISSING
 from ..ir.annotations import (
+    AUGMENTED,
     BLOCK,
     FP_STATE,
     LIST_UPDATE,
@@ -65,6 +66,10 @@ def only_new_axes(index) -> bool:
             or isinstance(p, gast.Constant) and p.value is Ellipsis for p in parts]
     new = [isinstance(p, gast.Constant) and p.value is None for p in parts]
     return any(new) and all(f or n for f, n in zip(full, new))
+
+
+def _atom_id(node):
+    return node.id if isinstance(node, gast.Name) else None
 
 
 class PopSlot(gast.Expr):
@@ -282,13 +287,17 @@ class Adjoints:
             name = s.targets[0].id
             self.call_records[id(s)] = self.namer.fresh(f"{name}_record")
             receiver = inputs["self"]
-            site = self.namer.fresh(f"{receiver.id}_{op.bound['name'].strip('_')}_site")
+            site = self.namer.fresh(f"{getattr(receiver, 'id', 'operand')}_"
+                                    f"{op.bound['name'].strip('_')}_site")
             self.constants[site] = CallSite(
                 op.bound["name"], active, self.optimize, self.analysis.parsed.location.describe(s),
-                op.name, stored_only=op.kind == "attr" and receiver.id in getattr(
-                    self.analysis, "written_objects", ()))
+                op.name, stored_only=op.kind == "attr" and _atom_id(receiver) in getattr(
+                    self.analysis, "written_objects", ()), augmented=bool(AUGMENTED.of(s)))
             self.call_forward[id(s)] = forward
             self.method_prefix[id(s)] = [load(site), clone(receiver)]
+            if op.bound.get("operator"):  # a + b: operator_forward(site, a, b)
+                self.call_forward[id(s)] = "operator_forward"
+                self.method_prefix[id(s)] += [clone(inputs[0])] if 0 in inputs else []
         return active
 
     def call_params(self, op):

@@ -24,6 +24,8 @@ import functools
 import types
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ..errors import NoRuleError, PullbackError
 from .helpers import GradRecord, accum_attr, add_grads, as_grad
 
@@ -42,6 +44,7 @@ class CallSite:
     # an attribute read of an object whose attributes the function sets (analysis: read
     # only as obj.attr): a property, which could read or return it, is refused
     stored_only: bool = False
+    augmented: bool = False  # an operator written `a += b`
     # (function, parameters) -> its split transform: kept alive here, as the transforms of
     # the functions a caller names are kept by the caller's, and reused while it fits
     transforms: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
@@ -154,6 +157,136 @@ def attribute_forward(site, obj):
                     "properties of plain classes are differentiated, and so are the "
                     "attributes an object stores")
     return getattr(obj, site.name), (_stored_backward, (site, obj))
+
+
+_REFLECTED = {"__add__": "__radd__", "__sub__": "__rsub__", "__mul__": "__rmul__",
+              "__truediv__": "__rtruediv__", "__pow__": "__rpow__",
+              "__matmul__": "__rmatmul__", "__floordiv__": "__rfloordiv__",
+              "__mod__": "__rmod__"}
+
+
+def _add(a, b):
+    return a + b
+
+
+def _sub(a, b):
+    return a - b
+
+
+def _mul(a, b):
+    return a * b
+
+
+def _truediv(a, b):
+    return a / b
+
+
+def _pow(a, b):
+    return a ** b
+
+
+def _matmul(a, b):
+    return a @ b
+
+
+def _floordiv(a, b):
+    return a // b
+
+
+def _mod(a, b):
+    return a % b
+
+
+def _neg(a):
+    return -a
+
+
+def _pos(a):
+    return +a
+
+
+def _getitem(a, i):
+    return a[i]
+
+
+# what an operator does to numbers and arrays, differentiated by its rules (as if written
+# in f), for an operand that held an object of a user class in some runs and not this one
+_PLAIN = {"__add__": _add, "__sub__": _sub, "__mul__": _mul, "__truediv__": _truediv,
+          "__pow__": _pow, "__matmul__": _matmul, "__floordiv__": _floordiv, "__mod__": _mod,
+          "__neg__": _neg, "__pos__": _pos, "__getitem__": _getitem}
+_NUMBERS = (int, float, complex, np.ndarray, np.generic)
+
+
+def _user_method(cls, name):
+    """The Python function of the user's that class `cls` runs for operator method
+    `name`, or None when it has none (a builtin or library class)."""
+    found = _class_attribute(cls, name)
+    return found if isinstance(found, types.FunctionType) else None
+
+
+def operator_forward(site, a, *b):
+    """`a <op> b` (or `-a`, `a[i]`) where `a` or `b` may be an object of a user class, run
+    as Python runs it: the left operand's method (`__add__`), then the right one's
+    reflected method (`__radd__`) if the first is missing or returns NotImplemented,
+    reflected first when the right operand's class is a subclass of the left's that
+    overrides it. The method run is differentiated through its transform; operands that
+    are both numbers or arrays this time are differentiated by the operator's rule.
+    (result, what method_backward needs). Refused: an augmented operator a class defines
+    (`__iadd__`, which may change the object in place), and an array meeting an object
+    (NumPy would apply the operator to each element)."""
+    operands = (a, *b)
+    if not any(type(x).__module__ != "builtins" and not isinstance(x, _NUMBERS)
+               for x in operands):
+        func = _PLAIN[site.name]
+        forward, backward = _split(site, func, _operand_params(site, func, False))
+        result, record = forward(*operands)
+        return result, (backward, record)
+    if site.augmented and _user_method(type(a), "__i" + site.name[2:]) is not None:
+        site.refuse(f"{type(a).__qualname__} defines {'__i' + site.name[2:]}, which an "
+                    "augmented assignment calls and which may change the object in place; "
+                    "write a = a + b with an operator that returns a new object")
+    if isinstance(a, np.ndarray) and b and getattr(type(b[0]), "__array_ufunc__", 0) is not None:
+        site.refuse("its left operand is a NumPy array and the right one an object of a user "
+                    "class: NumPy applies the operator to each element with the object")
+    tries = [(a, site.name, b[0] if b else None, False)]
+    reflected = _REFLECTED.get(site.name)
+    if reflected is not None and type(b[0]) is not type(a):
+        right = (b[0], reflected, a, True)
+        overrides = _user_method(type(b[0]), reflected) is not None and issubclass(
+            type(b[0]), type(a)) and _user_method(type(b[0]), reflected) is not \
+            _user_method(type(a), reflected)
+        tries = [right, *tries] if overrides else [*tries, right]
+    for receiver, name, other, swapped in tries:
+        if isinstance(receiver, (int, float, complex, np.generic, np.ndarray)):
+            continue  # float.__add__(an object) returns NotImplemented (an array: deferring)
+        func = _user_method(type(receiver), name)
+        if func is None:
+            if _class_attribute(type(receiver), name) is not None:
+                site.refuse(f"{type(receiver).__qualname__}.{name} is not a Python function "
+                            "pullback can read")
+            continue
+        _check_readable(site, func, f"the operator method {type(receiver).__qualname__}.{name}")
+        forward, backward = _split(site, func, _operand_params(site, func, swapped))
+        result, record = forward(receiver) if other is None and not b else \
+            forward(receiver, other)
+        if result is not NotImplemented:
+            return result, (backward, record)
+    kinds = " and ".join(repr(type(x).__name__) for x in operands)
+    raise TypeError(f"unsupported operand type(s) for {site.name}: {kinds}\n  {site.where}")
+
+
+def _operand_params(site, func, swapped) -> tuple:
+    """The parameters of `func` (run on the operands, the right one first when
+    `swapped`) that receive the site's active operands, in the site's order."""
+    positional = func.__code__.co_varnames[:func.__code__.co_argcount]
+    out = []
+    for key in site.active:
+        at = 0 if key == "self" else 1
+        position = 1 - at if swapped else at
+        if position >= len(positional):
+            site.refuse(f"{func.__qualname__} does not take the operand as a parameter")
+        out.append(positional[position])
+    return tuple(out)
 
 
 def _class_attribute(cls, name):
@@ -334,5 +467,6 @@ def field_grad(g, obj, attrs):
 
 
 HELPERS = {"method_forward": method_forward, "attribute_forward": attribute_forward,
+           "operator_forward": operator_forward,
            "method_backward": method_backward,
            "field_grad": field_grad, "take_attribute_grad": take_attribute_grad}
