@@ -139,12 +139,9 @@ def _check_detail(node, reject) -> None:
 
 
 def _check_try(node, reject) -> None:
-    """The `try` statements normalize can lower: except clauses and an optional `else`,
-    no `finally` (see lower/blocks.py)."""
-    if node.finalbody:
-        reject(node, "try/finally (a `finally` clause; try/except without finally is "
-                     "supported)")
-    if not node.handlers:
+    """The `try` statements normalize can lower: except clauses, an optional `else`, an
+    optional `finally` (see lower/blocks.py)."""
+    if not node.handlers and not node.finalbody:
         reject(node, "try without an except clause")
 
 

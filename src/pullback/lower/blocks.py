@@ -40,6 +40,17 @@ from .common import always_exits, at_line, load_counts, located_error
 from .unbound import first_use
 
 
+def _outside_functions(stmt):
+    """The nodes of `stmt`, not those of functions or lambdas defined in it."""
+    stack = [stmt]
+    while stack:
+        node = stack.pop()
+        yield node
+        if node is not stmt and isinstance(node, (gast.FunctionDef, gast.Lambda)):
+            continue
+        stack.extend(gast.iter_child_nodes(node))
+
+
 class Blocks:
     """Statements that only wrap others become marked `if`s of the core language, which
     the later stages treat as branches and codegen prints as what they were:
@@ -107,6 +118,8 @@ class Blocks:
         return new
 
     def try_(self, s):
+        if s.finalbody:
+            return self.finally_(s)
         for handler in s.handlers:
             self.check_try(s, handler)
         flag = self.namer.fresh("completed")
@@ -124,6 +137,40 @@ class Blocks:
         out = [new]
         if s.orelse:  # runs when the body completed, outside the try: not caught
             out.append(if_(load(flag), self.block(s.orelse)))
+        return out
+
+    def finally_(self, s):
+        """`try: body ... finally: cleanup` -> `try: body ... except BaseException:
+        cleanup; raise`, then `cleanup`: the clean-up runs once whether the body completes
+        or raises (and the exception goes on), as Python runs it. A `return` ending the
+        body returns after the clean-up. Any other return, break or continue inside
+        (which would leave through the clean-up) is refused."""
+        body = list(s.body)
+        returned = None
+        if not s.handlers and isinstance(body[-1], gast.Return):
+            returned = self.namer.fresh("returned")
+            body[-1] = at_line(assign(returned, body[-1].value), getattr(body[-1], "lineno", None))
+        for part in (body, *[h.body for h in s.handlers], s.orelse, s.finalbody):
+            for stmt in part:
+                for node in _outside_functions(stmt):
+                    if isinstance(node, (gast.Return, gast.Break, gast.Continue)):
+                        line = getattr(node, "lineno", None)
+                        self.error(f"try/finally with a {type(node).__name__.lower()}"
+                                   + (f" (line {line})" if line else "") + " inside (other "
+                                   "than a return ending the try body): pullback does not "
+                                   "follow a jump through the clean-up; set a variable and "
+                                   "jump after the try", s)
+        if s.handlers:
+            body = [gast.Try(body=body, handlers=s.handlers, orelse=s.orelse, finalbody=[])]
+        self.namer.reserve("BaseException")  # the builtin, never a fresh name
+        cleanup = gast.ExceptHandler(
+            type=load("BaseException"), name=None,
+            body=[clone(c) for c in s.finalbody] + [gast.Raise(exc=None, cause=None)])
+        cleanup.finally_clause = True  # for the messages of check_try
+        guarded = gast.Try(body=body, handlers=[cleanup], orelse=[], finalbody=[])
+        out = self.try_(guarded) + self.block(s.finalbody)
+        if returned is not None:
+            out.append(gast.Return(value=load(returned)))
         return out
 
     def handlers(self, handlers, caught) -> list:
@@ -156,11 +203,14 @@ class Blocks:
             if load_counts(handled).get(name):
                 where = next(n for n in walk(handled) if isinstance(n, gast.Name)
                              and n.id == name and isinstance(n.ctx, gast.Load))
-                self.error(f"the except clause reads {name!r}, which the try body assigns: "
+                clause = "finally" if getattr(handler, "finally_clause", False) else "except"
+                self.error(f"the {clause} clause reads {name!r}, which the try body assigns: "
                            "after an exception midway through the body it may hold a value "
                            "the body left, and pullback runs the handler on the values from "
-                           f"before the try (give {name!r} a value in the except clause, or "
-                           "compute it before the try)", where)
+                           "before the try " + (
+                               f"(use {name!r} after the try, or compute it before the try)"
+                               if clause == "finally" else f"(give {name!r} a value in the "
+                               "except clause, or compute it before the try)"), where)
             read_after = self.loads.get(name, 0) > load_counts(s).get(name, 0)
             if read_after and (name in earlier or name not in last_only) \
                     and not always_exits(handler.body) \
