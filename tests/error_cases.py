@@ -30,7 +30,7 @@ def uses_try(x):
     except ValueError:
         y = 0.0
     finally:
-        return y * x  # a jump out of the clean-up
+        return y * x  # a jump out of the clean-up  # noqa: B012
 
 
 def uses_with(x):
@@ -120,7 +120,7 @@ def unsupported_after_supported_code(x, y):
         try:  # <- here
             b = b + 1.0
         finally:
-            continue
+            continue  # noqa: B012
     return b
 
 

@@ -114,7 +114,7 @@ def continue_in_finally(x):
         try:
             x = x * 2.0
         finally:
-            continue
+            continue  # noqa: B012
     return np.sum(x)
 
 
@@ -122,7 +122,7 @@ def return_in_finally(x):
     try:
         y = np.sum(x)
     finally:
-        return y * 2.0
+        return y * 2.0  # noqa: B012
 
 
 def test_finally_clauses_pullback_cannot_follow_are_refused_with_the_line():
