@@ -132,3 +132,96 @@ def test_finally_clauses_pullback_cannot_follow_are_refused_with_the_line():
         with pytest.raises(pullback.UnsupportedSyntaxError,
                            match=f"(?s){what}.*test_statements_more.py.*{re.escape(line)}"):
             pullback.grad(f)(X)
+
+
+# ----------------------------------------------------------------- match
+
+
+def match_mode(x, mode):
+    match mode:
+        case 0:
+            return np.sum(x ** 2)
+        case 1 | 2:
+            y = np.sin(x) * mode
+        case "log":
+            y = np.log1p(x ** 2)
+        case None:
+            y = x
+        case _:
+            y = np.tanh(x)
+    return np.sum(y * x)
+
+
+def match_guard_on_values(x, mode):
+    total = 0.0
+    for v in x:
+        match mode:
+            case m if v > 0.5 and m == 1:  # a capture read by its guard
+                total = total + np.exp(v) * m
+            case 1:
+                total = total + v ** 3
+                if v < 0:
+                    break
+            case other:
+                total = total + v * len(str(other))
+    return total
+
+
+def match_without_a_match(x, mode):
+    y = x * 2.0
+    match mode:
+        case 1:
+            y = np.cos(x)
+        case 2 if np.sum(x) > 100:
+            y = x ** 4
+    return np.sum(y)
+
+
+@pytest.mark.parametrize("f", [match_mode, match_guard_on_values, match_without_a_match],
+                         ids=lambda f: f.__name__)
+@pytest.mark.parametrize("mode", [0, 1, 2, "log", None, 5])
+def test_match(f, mode):
+    x = np.array([0.3, 0.9, -0.4])
+    assert_grad_matches(f, (x, mode))
+    assert pullback.value_and_grad(f)(x, mode)[0] == pytest.approx(f(x, mode))
+
+
+def sequence_pattern(x):
+    match x.shape:
+        case (n,):
+            return np.sum(x) * n
+    return 0.0
+
+
+class Point:
+    def __init__(self, v):
+        self.v = v
+
+
+def class_pattern(x):
+    match Point(x):
+        case Point(v=v):
+            return np.sum(v)
+    return 0.0
+
+
+def captures_in_alternatives(x, mode):
+    match mode:
+        case (1 as k) | (2 as k) if np.sum(x) > -5.0:
+            return np.sum(x ** 2) * k
+        case (3 as k) | (4 as k):
+            return np.sum(x) * k
+    return 0.0
+
+
+def test_captures_in_alternatives():
+    for mode in (1, 2, 3, 4, 5):
+        assert_grad_matches(captures_in_alternatives, (X, mode))
+
+
+def test_match_patterns_pullback_cannot_lower_are_refused_with_the_line():
+    for f, line, what in [(sequence_pattern, "case (n,):", "sequence pattern"),
+                          (class_pattern, "case Point(v=v):", "class pattern")]:
+        with pytest.raises(pullback.UnsupportedSyntaxError,
+                           match=f"(?s){what}.*test_statements_more.py.*{re.escape(line)}"):
+            pullback.grad(f)(X)

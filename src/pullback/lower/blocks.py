@@ -100,10 +100,65 @@ class Blocks:
             return [at_line(self.with_(s.items, s.body), lineno)]
         if isinstance(s, gast.Try):
             return [at_line(new, lineno) for new in self.try_(s)]
+        if isinstance(s, gast.Match):
+            return [at_line(new, lineno) for new in self.match_(s)]
         if isinstance(s, (gast.If, gast.For, gast.While)):
             s.body = self.block(s.body)
             s.orelse = self.block(s.orelse)
         return [s]
+
+    def match_(self, s):
+        """`match subject: case P if guard: body ...` -> the subject in a name, then an
+        `if`/`elif` chain testing the cases in order as Python does: a value pattern is
+        `subject == value`, None/True/False are `subject is ...`, `P1 | P2` is `or`, `_` and
+        a capture always match (a capture binds the subject). When a case binds names its
+        guard reads, a flag says whether a case has run. Sequence, mapping and class
+        patterns are refused by the check."""
+        subject = self.namer.fresh("subject")
+        out = [assign(subject, s.subject)]
+        cases = [(c, *self.pattern(c.pattern, subject)) for c in s.cases]
+        if not any(c.guard is not None and captures for c, _, captures in cases):
+            chain: list = []
+            for case, test, captures in reversed(cases):
+                body = [assign(k, load(subject)) for k in captures] + self.block(case.body)
+                if case.guard is not None:
+                    test = case.guard if test is None else gast.BoolOp(
+                        op=gast.And(), values=[test, case.guard])
+                chain = body if test is None else [at_line(if_(test, body, chain),
+                                                           case.pattern.lineno)]
+            return out + chain
+        unmatched = self.namer.fresh("unmatched")
+        out.append(assign(unmatched, gast.Constant(value=True, kind=None)))
+        for case, test, captures in cases:
+            body = [assign(unmatched, gast.Constant(value=False, kind=None))] \
+                + self.block(case.body)
+            if case.guard is not None:
+                body = [if_(case.guard, body)]
+            body = [assign(k, load(subject)) for k in captures] + body
+            if test is not None:
+                body = [if_(test, body)]
+            out.append(at_line(if_(load(unmatched), body), case.pattern.lineno))
+        return out
+
+    def pattern(self, p, subject):
+        """(the test of pattern `p` on the name `subject`, None when it always matches;
+        the names it binds to the subject)."""
+        if isinstance(p, gast.MatchValue):
+            return gast.Compare(left=load(subject), ops=[gast.Eq()], comparators=[p.value]), []
+        if isinstance(p, gast.MatchSingleton):
+            return gast.Compare(left=load(subject), ops=[gast.Is()],
+                                comparators=[gast.Constant(value=p.value, kind=None)]), []
+        if isinstance(p, gast.MatchAs):
+            test, captures = self.pattern(p.pattern, subject) if p.pattern is not None \
+                else (None, [])
+            return test, captures + ([p.name] if p.name is not None else [])
+        if isinstance(p, gast.MatchOr):
+            parts = [self.pattern(q, subject) for q in p.patterns]
+            captures = parts[0][1]  # every alternative binds the same names (Python's rule)
+            if any(test is None for test, _ in parts):
+                return None, captures
+            return gast.BoolOp(op=gast.Or(), values=[test for test, _ in parts]), captures
+        self.error(f"{type(p).__name__} in a match statement", p)
 
     def with_(self, items, body):
         item = items[0]
