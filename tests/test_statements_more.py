@@ -225,3 +225,131 @@ def test_match_patterns_pullback_cannot_lower_are_refused_with_the_line():
         with pytest.raises(pullback.UnsupportedSyntaxError,
                            match=f"(?s){what}.*test_statements_more.py.*{re.escape(line)}"):
             pullback.grad(f)(X)
+
+
+# ----------------------------------------------------------------- generator functions
+
+
+def squares(v):
+    for a in v:
+        yield a * a
+
+
+def pairs(v, scale=2.0):
+    i = 0  # a name the consumer uses too: the generator's own
+    while i + 1 < len(v):
+        yield v[i] * scale, np.sin(v[i + 1])
+        i += 1
+    yield v[0], v[-1]
+
+
+def stops_early(v):
+    for a in v:
+        if a > 0.8:
+            return
+        yield np.exp(a)
+
+
+def counted(v):
+    COUNT.n += 1
+    for a in v:
+        COUNT.n += 1
+        yield a
+
+
+def gen_in_a_for(x):
+    total = 0.0
+    for s in squares(x):
+        total = total + np.sin(s)
+    return total
+
+
+def gen_with_tuples_and_names(x):
+    total, i = 0.0, 10
+    for a, b in pairs(x):
+        total = total + a * b * i
+        i = i - 1
+    return total
+
+
+def gen_with_break_and_continue(x):
+    total = 0.0
+    for s in squares(x * 3.0):
+        if s < 0.5:
+            continue
+        total = total + np.sqrt(s) * total + s
+        if total > 4.0:
+            break
+    return total
+
+
+def gen_consumed_by_builtins(x):
+    a = sum(squares(x))
+    b = max(stops_early(x))
+    values = sorted(squares(x * -1.5))
+    listed = list(squares(x))
+    return a * b + values[0] - listed[1] * tuple(pairs(x, 3.0))[0][0]
+
+
+def gen_stopping_early(x):
+    total = sum(stops_early(x))
+    count = list(stops_early(x))
+    return total + len(count)
+
+
+def gen_of_gen(v):
+    for s in squares(v):
+        yield s + 1.0
+
+
+def gen_consuming_a_gen(x):
+    return sum(gen_of_gen(x))
+
+
+@pytest.mark.parametrize("f", [gen_in_a_for, gen_with_tuples_and_names,
+                               gen_with_break_and_continue, gen_consumed_by_builtins,
+                               gen_stopping_early], ids=lambda f: f.__name__)
+def test_generators_consumed_in_f(f):
+    assert_grad_matches(f, (X,))
+    assert_grad_matches(f, (np.array([0.1, 0.5, 0.3, 0.95]),))
+
+
+def interleaved(x):
+    COUNT.n = 0
+    seen = []
+    for _ in counted(x):
+        seen.append(COUNT.n)  # the generator's effects happen between the trips
+    return np.sum(x) * len(seen) + float(seen[-1])
+
+
+def test_a_generator_runs_lazily_as_in_f():
+    assert_grad_matches(interleaved, (X,))
+    value, _ = pullback.value_and_grad(interleaved)(X)
+    assert value == interleaved(X)
+
+
+def gen_returned_in_body(x):
+    for s in squares(x):
+        return s
+    return 0.0
+
+
+def gen_kept(x):
+    g = squares(x)
+    return sum(g)
+
+
+def test_generators_used_otherwise_are_refused_with_the_line():
+    with pytest.raises(pullback.UnsupportedSyntaxError,
+                       match="(?s)return inside a loop over a generator.*return s"):
+        pullback.grad(gen_returned_in_body)(X)
+    with pytest.raises(pullback.PullbackError, match="(?s)generator function other than.*g = squares"):
+        pullback.grad(gen_kept)(X)
+    with pytest.raises(pullback.PullbackError, match=r"(?s)also calls.*sum\(squares\(x\)\) \+"):
+        pullback.grad(gen_mixed_statement)(X)
+    with pytest.raises(pullback.PullbackError, match="(?s)consumes another generator.*squares"):
+        pullback.grad(gen_consuming_a_gen)(X)
+
+
+def gen_mixed_statement(x):
+    return sum(squares(x)) + np.sum(x)

@@ -259,6 +259,8 @@ class Inlining:
         self.dicts |= dict_names(inner, self)
         spelled = {fresh: own for own, fresh in renamed.items()}
         for unset in maybe_unset(inner):  # the error names the variable as written
+            if unset in shared:  # the function's own variable (nonlocal): set or not there
+                continue
             out.append(assign(unset, call("unbound", const(spelled.get(unset, unset)))))
             SENTINEL.set(out[-1], True)
         stmts = ControlFlow(self.namer).function(body)
