@@ -343,7 +343,8 @@ def test_generators_used_otherwise_are_refused_with_the_line():
     with pytest.raises(pullback.UnsupportedSyntaxError,
                        match="(?s)return inside a loop over a generator.*return s"):
         pullback.grad(gen_returned_in_body)(X)
-    with pytest.raises(pullback.PullbackError, match="(?s)generator function other than.*g = squares"):
+    with pytest.raises(pullback.PullbackError,
+                       match="(?s)generator function other than.*g = squares"):
         pullback.grad(gen_kept)(X)
     with pytest.raises(pullback.PullbackError, match=r"(?s)also calls.*sum\(squares\(x\)\) \+"):
         pullback.grad(gen_mixed_statement)(X)
