@@ -354,3 +354,41 @@ def test_generators_used_otherwise_are_refused_with_the_line():
 
 def gen_mixed_statement(x):
     return sum(squares(x)) + np.sum(x)
+
+
+# ----------------------------------------------------------------- x.tolist()
+
+
+def tolist_unpacked(x):
+    a, b, c = x[:3].tolist()
+    return a * b + np.sin(c)
+
+
+def tolist_nested_loops(x):
+    rows = x.reshape(2, 2).tolist()
+    total = 0.0
+    for row in rows:
+        for v in row:
+            total = total + v ** 3
+    return total + rows[1][0]
+
+
+def tolist_appended(x):
+    vals = x.tolist()
+    vals.append(x[0] * 2.0)
+    return max(vals) + sum(vals[1:])
+
+
+def tolist_of_scalars(x):
+    return np.sum(x).tolist() * 2.0 + x[0].tolist()
+
+
+@pytest.mark.parametrize("f", [tolist_unpacked, tolist_nested_loops, tolist_appended,
+                               tolist_of_scalars], ids=lambda f: f.__name__)
+def test_tolist(f):
+    x = np.array([0.3, 1.2, -0.5, 2.0])
+    assert_grad_matches(f, (x,))
+    t = np.array([1.0, -0.5, 0.25, 2.0])
+    eps = 1e-6
+    expected = (f(x + eps * t) - f(x - eps * t)) / (2 * eps)
+    assert pullback.jvp(f)(x, t)[1] == pytest.approx(expected, rel=1e-6)

@@ -442,7 +442,9 @@ class Classification:
                 value = value.value  # a slice of a sequence
             if isinstance(value, (gast.List, gast.Tuple)) or (
                     isinstance(value, gast.Call) and dotted_name(value.func) == "tuple"
-                    and self.resolve(value.func) is builtins.tuple):
+                    and self.resolve(value.func) is builtins.tuple) or (
+                    isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute)
+                    and value.func.attr == "tolist" and not value.args):
                 seeds.append(target.id)
             sources = [_atom_name(value)]
             if isinstance(value, gast.BinOp) and type(value.op) in SEQUENCE_RULES:
