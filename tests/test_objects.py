@@ -599,3 +599,35 @@ def test_methods_setting_attributes_of_an_object_built_in_f(f):
 
 def test_a_method_setting_self_runs_as_in_f():
     assert_grad_matches(set_on_self_in_a_method, (X3,))
+
+
+def overwritten_by_a_constant_on_a_built_object(x):
+    box = Box(x)
+    box.v = 1.0
+    return box.v * x
+
+
+def constant_set_on_a_differentiated_argument(x, box):
+    box.v = 1.0
+    return box.v * x
+
+
+def augmented_array_attribute(x):
+    a = np.zeros(3)
+    box = Box(a)
+    box.v += x  # NumPy would change a too
+    return np.sum(box.v * x) + np.sum(a)
+
+
+class Box:
+    def __init__(self, v):
+        self.v = v
+
+
+def test_an_attribute_overwritten_by_a_constant_passes_no_gradient_on():
+    assert pullback.grad(overwritten_by_a_constant_on_a_built_object)(2.0) == 1.0
+    with pytest.raises(pullback.NoRuleError, match="(?s)holds values being differentiated"
+                       ".*box.v = 1.0"):
+        pullback.grad(constant_set_on_a_differentiated_argument, wrt=1)(2.0, Box(3.0))
+    with pytest.raises(pullback.PullbackError, match=r"(?s)box.v \+= \.\.\.` on an array"):
+        pullback.grad(augmented_array_attribute)(X3)

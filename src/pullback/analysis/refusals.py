@@ -184,15 +184,19 @@ class Refusals:
                     f"{self.spelled(value)!r}, an array written in place (or a view of one), "
                     "which would change the attribute with it; store a copy "
                     f"(np.copy({self.spelled(value)}))", self.parsed.location.describe(s))
-        self.written_objects = {base for _, base, value in writes if value in self.varied}
+        # an object holding a value being differentiated, before or after the assignment:
+        # reads after it must not pass their gradient on to the value it replaced
+        self.written_objects = {base for _, base, value in writes
+                                if value in self.varied or base in self.varied}
         for base in sorted(self.written_objects):
-            first = next(s for s, b, v in writes if b == base and v in self.varied)
+            first = next(s for s, b, v in writes if b == base and (
+                v in self.varied or b in self.varied))
             defs = self.defs.get(base, [])
             if len(defs) != 1 or self.op(defs[0]).kind != "construct":
                 user = self.spelled(base)
                 raise NoRuleError(
-                    f"the attribute {first.value.args[1].value!r} of {user!r} is set to a "
-                    "value being differentiated, but "
+                    f"the attribute {first.value.args[1].value!r} of {user!r} is set, and "
+                    f"{user!r} holds values being differentiated (or is given one here), but "
                     f"{user!r} is not an object this function builds once ({user} = "
                     "Cls(...)): pullback differentiates attributes set on such objects only "
                     "(not on self or an argument, whose other readers the gradient would not "
