@@ -223,8 +223,10 @@ class Inlining:
 
     def built_object_method(self, name, attr):
         """(the dotted name of its class, the method, its Parsed) for `name.attr` where f
-        assigns `name` once, `name = C(...)` of a user class C whose `__new__` is
-        object's, and `C.attr` is a plain Python function of the user's; else None."""
+        assigns `name` once, `name = C(...)` of a record class C (runtime/objects.py:
+        record_fields, so what its `__init__` stores is known, and none of it is `attr`,
+        which f sets on no object either), and `C.attr` is a plain Python function of the
+        user's; else None."""
         stores = [n for n in walk(self.parsed.tree) if isinstance(n, gast.Name)
                   and n.id == name and not isinstance(n.ctx, gast.Load)]
         defs = [s for s in walk(self.parsed.tree) if isinstance(s, gast.Assign)
@@ -234,6 +236,13 @@ class Inlining:
         cls = self.parsed.resolve(defs[0].value.func)
         if not isinstance(cls, type) or is_library(cls) or cls.__new__ is not object.__new__ \
                 or rules.lookup(cls) is not None:
+            return None
+        from ..runtime.objects import record_fields
+
+        fields = record_fields(cls)  # what the object stores: none may hide the method
+        if fields is None or any(attr in stored for stored in fields.values()) or any(
+                isinstance(n, gast.Attribute) and n.attr == attr
+                and not isinstance(n.ctx, gast.Load) for n in walk(self.parsed.tree)):
             return None
         method = inspect.getattr_static(cls, attr, None)
         if not inspect.isfunction(method) or is_library(method) \
