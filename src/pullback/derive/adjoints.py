@@ -291,8 +291,9 @@ class Adjoints:
                                     f"{op.bound['name'].strip('_')}_site")
             self.constants[site] = CallSite(
                 op.bound["name"], active, self.optimize, self.analysis.parsed.location.describe(s),
-                op.name, stored_only=op.kind == "attr" and _atom_id(receiver) in getattr(
-                    self.analysis, "written_objects", ()), augmented=bool(AUGMENTED.of(s)))
+                op.name, stored_only=op.kind == "attr"
+                and _atom_id(receiver) in self.analysis.written_objects,
+                written_in_place=bool(AUGMENTED.of(s)))
             self.call_forward[id(s)] = forward
             self.method_prefix[id(s)] = [load(site), clone(receiver)]
             if op.bound.get("operator"):  # a + b: operator_forward(site, a, b)

@@ -77,6 +77,7 @@ class Blocks:
         self.namer = namer
         self.function = function
         self.error = error or (lambda what, node: located_error(what, node, location))
+        self.cleanups: set = set()  # the except clauses that stand for finally clauses
         self.loads = load_counts(function)
         self.own = {a.id for a in function.args.posonlyargs + function.args.args
                     + function.args.kwonlyargs} | set(stored_in_order(function))
@@ -221,7 +222,7 @@ class Blocks:
         cleanup = gast.ExceptHandler(
             type=load("BaseException"), name=None,
             body=[clone(c) for c in s.finalbody] + [gast.Raise(exc=None, cause=None)])
-        cleanup.finally_clause = True  # for the messages of check_try
+        self.cleanups.add(id(cleanup))  # for the messages of check_try
         guarded = gast.Try(body=body, handlers=[cleanup], orelse=[], finalbody=[])
         out = self.try_(guarded) + self.block(s.finalbody)
         if returned is not None:
@@ -258,7 +259,7 @@ class Blocks:
             if load_counts(handled).get(name):
                 where = next(n for n in walk(handled) if isinstance(n, gast.Name)
                              and n.id == name and isinstance(n.ctx, gast.Load))
-                clause = "finally" if getattr(handler, "finally_clause", False) else "except"
+                clause = "finally" if id(handler) in self.cleanups else "except"
                 self.error(f"the {clause} clause reads {name!r}, which the try body assigns: "
                            "after an exception midway through the body it may hold a value "
                            "the body left, and pullback runs the handler on the values from "

@@ -44,7 +44,7 @@ class CallSite:
     # an attribute read of an object whose attributes the function sets (analysis: read
     # only as obj.attr): a property, which could read or return it, is refused
     stored_only: bool = False
-    augmented: bool = False  # an operator written `a += b`
+    written_in_place: bool = False  # an operator written `a += b`
     # (function, parameters) -> its split transform: kept alive here, as the transforms of
     # the functions a caller names are kept by the caller's, and reused while it fits
     transforms: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
@@ -241,7 +241,7 @@ def operator_forward(site, a, *b):
         forward, backward = _split(site, func, _operand_params(site, func, False))
         result, record = forward(*operands)
         return result, (backward, record)
-    if site.augmented and _user_method(type(a), "__i" + site.name[2:]) is not None:
+    if site.written_in_place and _user_method(type(a), "__i" + site.name[2:]) is not None:
         site.refuse(f"{type(a).__qualname__} defines {'__i' + site.name[2:]}, which an "
                     "augmented assignment calls and which may change the object in place; "
                     "write a = a + b with an operator that returns a new object")
