@@ -607,6 +607,80 @@ def no_rule_on_constant_data(x):
     return x * np.sum(r)
 
 
+def generator_consumed(x):
+    total = 0.0
+    for v in generator_function(x):
+        total = total + math.sin(v)
+    return total + sum(generator_function(x * 2.0))
+
+
+def match_statement(x, mode):
+    match mode:
+        case "square" | "sq":
+            return x * x
+        case n if n > 2:
+            return x * n
+        case _:
+            return math.sin(x)
+
+
+def tolist_values(v):
+    a, b, c = v.tolist()
+    return a * b + c
+
+
+class Cell:
+    def __init__(self, W, h):
+        self.W = W
+        self.h = h
+
+    def step(self, x):
+        self.h = np.tanh(self.W @ self.h + x)
+        return np.sum(self.h)
+
+
+def attribute_state(W, x):
+    cell = Cell(W, x)
+    for _ in range(3):
+        cell.h = np.tanh(cell.W @ cell.h)
+    return np.sum(cell.h)
+
+
+def method_sets_self(W, x):
+    cell = Cell(W, np.zeros(2))
+    total = 0.0
+    for _ in range(3):
+        total = total + cell.step(x)
+    return total
+
+
+def attribute_set_on_argument(x, cell):
+    cell.h = x * 2.0
+    return np.sum(cell.h)
+
+
+class Dual:
+    def __init__(self, a, b):
+        self.a = a
+        self.b = b
+
+    def __add__(self, other):
+        return Dual(self.a + other.a, self.b + other.b)
+
+    def __mul__(self, other):
+        if not isinstance(other, Dual):
+            return Dual(self.a * other, self.b * other)
+        return Dual(self.a * other.a, self.a * other.b + self.b * other.a)
+
+    __rmul__ = __mul__
+
+
+def operator_overloading(x, y):
+    t = Dual(x, 1.0)
+    u = 3.0 * t * t + Dual(y, 0.0) * t
+    return u.a + u.b
+
+
 def _m():
     return np.array([[1.0, 0.3], [0.2, 2.0]])
 
@@ -740,11 +814,24 @@ CASES = [
      (_v(), Objective(np.array([0.1, 0.2, 0.3]))), 0),
     (CLASSES, "an `__init__` that computes (`self.v = v / np.sum(v)`)", computing_init,
      (_v(),), 0),
+    (CLASSES, "attributes set on an object built inside: `cell.h = np.tanh(W @ cell.h)` "
+     "in a loop", attribute_state, (_m(), np.array([0.5, -0.7])), (0, 1)),
+    (CLASSES, "a method setting attributes of `self` (`self.h = ...`) of an object built "
+     "inside", method_sets_self, (_m(), np.array([0.5, -0.7])), (0, 1)),
+    (CLASSES, "an attribute of an argument (or of `self` in its methods) set to a value "
+     "being differentiated", attribute_set_on_argument,
+     (_v(), Cell(np.eye(3), np.zeros(3))), 0),
+    (CLASSES, "operators of user classes (`__add__`, `__mul__`, `__rmul__`, `__neg__`, "
+     "`__getitem__`, ...)", operator_overloading, (0.5, -1.5), (0, 1)),
     (OTHER, "`try` / `except`", try_except, (0.5,), 0),
     (OTHER, "`with`", with_statement, (0.5,), 0),
     (OTHER, "class definition", class_definition, (0.5,), 0),
     (OTHER, "`global`", global_statement, (0.5,), 0),
-    (OTHER, "`yield` (generators)", generator_function, (0.5,), 0),
+    (OTHER, "a generator function differentiated itself", generator_function, (0.5,), 0),
+    (OTHER, "a generator consumed in f: `for v in gen(x)`, `sum(gen(x))`",
+     generator_consumed, (0.5,), 0),
+    (OTHER, "`match` with values, alternatives, captures, guards", match_statement, (0.5, 3), 0),
+    (OTHER, "`x.tolist()`", tolist_values, (_v(),), 0),
     (OTHER, "`del`", del_statement, (0.5,), 0),
     (OTHER, "starred assignment `a, *b = ...`", starred_assignment, (0.5,), 0),
     (OTHER, "calls made for their side effects (`print(x)`)", print_call, (0.5,), 0),

@@ -30,8 +30,7 @@ def uses_try(x):
     except ValueError:
         y = 0.0
     finally:
-        x = x + 1.0
-    return y * x
+        return y * x  # a jump out of the clean-up  # noqa: B012
 
 
 def uses_with(x):
@@ -121,7 +120,7 @@ def unsupported_after_supported_code(x, y):
         try:  # <- here
             b = b + 1.0
         finally:
-            b = b * 2.0
+            continue  # noqa: B012
     return b
 
 

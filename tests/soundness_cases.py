@@ -552,12 +552,101 @@ class Shadowed:
 
     @property
     def w(self):
-        return 5.0
+        return 5.0 * self.__dict__["w"]
 
 
-@probe("classes-property-shadows-stored", Shadowed(0.3), wrt=0)
+@probe("classes-property-reads-its-dict", Shadowed(0.3), wrt=0)
 def property_shadows_stored(s):
     return s.w * 2.0
+
+
+class Box:
+    def __init__(self, v):
+        self.v = v
+
+    def me(self):
+        return self
+
+
+@probe("classes-attribute-state-read-before-write", V3)
+def attribute_state_read_before_write(x):
+    box, total = Box(x), 0.0
+    for _ in range(3):
+        total = total + np.sum(box.v ** 2)
+        box.v = np.sin(box.v) * 1.5
+    return total
+
+
+@probe("classes-attribute-overwritten-by-constant", V3)
+def attribute_overwritten_by_constant(x):
+    box = Box(x)
+    box.v = np.tanh(box.v)
+    first = np.sum(box.v)
+    box.v = 1.0
+    return first + box.v * np.sum(x)
+
+
+@probe("classes-attribute-written-through-second-name", V3)
+def attribute_written_through_second_name(x):
+    box = Box(x)
+    other = box
+    other.v = x * 3.0
+    return np.sum(box.v)
+
+
+@probe("classes-attribute-written-object-from-method", V3)
+def attribute_written_object_from_method(x):
+    box = Box(x)
+    box.v = x * 3.0
+    return np.sum(box.me().v)
+
+
+@probe("classes-attribute-written-object-in-list", V3)
+def attribute_written_object_in_list(x):
+    box = Box(x)
+    boxes = [box]
+    box.v = x * 3.0
+    return np.sum(boxes[0].v)
+
+
+@probe("classes-attribute-set-on-argument", V3, Box(1.0))
+def attribute_set_on_argument(x, box):
+    box.v = x * 3.0
+    return np.sum(box.v)
+
+
+class Pair:
+    def __init__(self, a, b):
+        self.a = a
+        self.b = b
+
+    def __mul__(self, other):
+        if not isinstance(other, Pair):
+            return NotImplemented
+        return Pair(self.a * other.a, self.b * other.b)
+
+    def __rmul__(self, k):
+        return Pair(self.a * k * 2.0, self.b * k)
+
+
+class WidePair(Pair):
+    def __rmul__(self, other):  # a subclass's reflected method goes first
+        return Pair(self.a * 5.0, self.b * other.b) if isinstance(other, Pair) \
+            else Pair(self.a * other, self.b)
+
+
+@probe("classes-operator-reflected-and-not-implemented", V3)
+def operator_reflected_and_not_implemented(x):
+    p = (x[0] * Pair(x[1], x[2])) * Pair(x[2], x[0])
+    q = Pair(x[0], x[1]) * WidePair(x[2], x[2])
+    return p.a + p.b + q.a * q.b
+
+
+@probe("classes-operator-number-results", V3)
+def operator_number_results(x):
+    p = Pair(x[0], x[1]) * Pair(x[1], x[2])
+    s = p.a + p.b
+    return s * s - (Pair(s, x[0]) * Pair(x[2], s)).b
 
 
 class OverloadedNT(collections.namedtuple("OverloadedNT", ["a"])):

@@ -390,10 +390,12 @@ def refused_append_in_try(x):
 
 
 def refused_finally(x):
-    try:  # <- here
-        y = math.log(x)
-    finally:
-        print("done")
+    for _ in range(2):
+        try:  # <- here
+            y = math.log(x)
+            break  # a jump through the clean-up
+        finally:
+            print("done")
     return y
 
 

@@ -74,8 +74,7 @@ def uses_try(x):
     try:
         y = math.log(x)
     finally:
-        x = 0.0
-    return y
+        return y
 
 
 def no_rule(x):

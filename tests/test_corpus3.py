@@ -33,7 +33,6 @@ NOW_REFUSED = {
     "closure_two_levels": ("UnsupportedSyntaxError", "inside a nested function"),
     "closure_lambda_rebound": ("UnsupportedSyntaxError", "defined more than once"),
     "closure_def_in_branch": ("UnsupportedSyntaxError", "defined more than once"),
-    "list_from_tolist": ("NoRuleError", "method"),
     "rnn_inplace_state_appended": ("PullbackError", "augmented assignment"),
 }
 

@@ -103,7 +103,7 @@ def test_quickstart_code_runs(tmp_path):
                             text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "(-3.9599699864017817, -0.9899924966004454, 1.9899924966004454)" in result.stdout
-    assert "unsupported construct: try/finally" in result.stdout
+    assert "unsupported construct: global statement" in result.stdout
 
 
 def test_index_example_runs(tmp_path):

@@ -191,14 +191,13 @@ def f(x, v):
 
 
 def test_refusals_are_counted_not_failed():
-    src = "import math\n\ndef f(x):\n    try:\n        return x\n    finally:\n" \
-          "        x = 0.0\n"
+    src = "import math\n\nC = 0.0\n\n\ndef f(x):\n    global C\n    return x\n"
     work = fuzz.Workdir()
     try:
         out = fuzz.check_source(work, src, ["x"], 0, [(0.5,)])
     finally:
         work.close()
-    assert out.status == "refused" and "try/finally" in out.message
+    assert out.status == "refused" and "global statement" in out.message
 
 
 # ----------------------------------------------------------------- the minimizer

@@ -259,14 +259,11 @@ def test_check_accepts_the_supported_subset():
     assert check(p.tree, p.location) is None
 
 
-def rejects_try(x):
-    try:  # <- try
-        y = math.log(x)
-    except ValueError:
-        y = 0.0
-    finally:
-        x = 1.0
-    return y
+def rejects_sequence_pattern(x):
+    match x:
+        case [a, b]:  # <- match
+            return a * b
+    return x
 
 
 def rejects_with(x):
@@ -285,8 +282,8 @@ def rejects_for_else(x):
 
 
 REJECTED = [
-    (rejects_try, "try/finally (a `finally` clause; try/except without finally is "
-     "supported)", "# <- try", "try:"),
+    (rejects_sequence_pattern, "sequence pattern in a match statement (case [a, b]:)",
+     "# <- match", "case [a, b]:"),
     (rejects_with, "`with ... as` a tuple or attribute (use one name)", "# <- with",
      'with np.errstate(all="ignore") as (a, b):'),
     (rejects_for_else, "else clause on a for loop", "# <- for else", "for _ in range(3):"),

@@ -194,7 +194,8 @@ class Analysis(Classification, Refusals, ScalarInference):
     def _flows(self):
         """name -> the names a gradient-carrying value may flow into from it directly:
         the targets of statements with it among their inputs, the arrays it is written
-        into (`x[i] = v`) and the lists it is appended to."""
+        into (`x[i] = v`), the lists it is appended to and the objects whose attribute
+        it is set to (`obj.h = v`)."""
         flows: dict[str, list] = {}
         for s in self.assigns:
             target = s.targets[0]
@@ -206,6 +207,9 @@ class Analysis(Classification, Refusals, ScalarInference):
                 if v is not None:
                     flows.setdefault(v, []).append(base)
         for base, v in self.update_pairs():
+            if v is not None:
+                flows.setdefault(v, []).append(base)
+        for _, base, v in self.attribute_writes():  # obj.h = v: obj now holds v
             if v is not None:
                 flows.setdefault(v, []).append(base)
         return flows

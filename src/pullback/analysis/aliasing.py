@@ -135,7 +135,7 @@ def _check_fresh(name, analysis, describe, where, seen) -> None:
             _check_fresh(d.value.id, analysis, describe, where, seen)
             continue
         op = analysis.op(d)
-        if op.kind == "rule" and op.name == ".copy":  # x.copy(): a new array (or list)
+        if op.kind == "rule" and op.name in (".copy", ".tolist"):  # a new array or list
             continue
         if isinstance(d.value, gast.BinOp) and op.rule in SEQUENCE_RULES.values() \
                 and AUGMENTED.of(d) and isinstance(d.value.left, gast.Name):

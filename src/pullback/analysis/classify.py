@@ -39,6 +39,13 @@ BINOPS = {
     gast.BitOr: operator.or_, gast.BitAnd: operator.and_, gast.BitXor: operator.xor,
     gast.LShift: operator.lshift, gast.RShift: operator.rshift,
 }
+# the methods of user classes that Python's operators call (the reflected ones: objects.py)
+OPERATOR_METHODS = {
+    gast.Add: "__add__", gast.Sub: "__sub__", gast.Mult: "__mul__", gast.Div: "__truediv__",
+    gast.Pow: "__pow__", gast.MatMult: "__matmul__", gast.FloorDiv: "__floordiv__",
+    gast.Mod: "__mod__", gast.USub: "__neg__", gast.UAdd: "__pos__"}
+_OPERATOR_NAMES = set(OPERATOR_METHODS.values()) | {
+    "__r" + name[2:] for name in OPERATOR_METHODS.values()}
 UNARYOPS = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_,
             gast.Invert: operator.invert}
 NONDIFF_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
@@ -171,6 +178,9 @@ class Classification:
         value = stmt.value
         if isinstance(value, (gast.Name, gast.Constant)):
             return Op("copy", {"x": value} if isinstance(value, gast.Name) else {})
+        overloaded = self._overloaded(value)
+        if overloaded is not None:
+            return overloaded
         if isinstance(value, gast.BinOp):
             found = SEQUENCE_RULES.get(type(value.op))
             operands = {"a": value.left, "b": value.right}
@@ -250,6 +260,69 @@ class Classification:
             return Op("pack", dict(enumerate(value.values)), bound=dict(enumerate(value.keys)))
         return Op("unknown", name=type(value).__name__)
 
+    def _overloaded(self, value):
+        """`a + b`, `-a`, `a[i]` where an operand is an object of a user class the function
+        built (or a value an operator gave such an object: see `_user_objects`): a call of
+        the operator's method, resolved when it runs as Python resolves it, reflected
+        methods (`__radd__`) and NotImplemented included (objects.operator_forward).
+        None for any other expression."""
+        if isinstance(value, gast.BinOp) and type(value.op) in OPERATOR_METHODS:
+            operands = [value.left, value.right]
+            name = OPERATOR_METHODS[type(value.op)]
+        elif isinstance(value, gast.UnaryOp) and type(value.op) in OPERATOR_METHODS:
+            operands, name = [value.operand], OPERATOR_METHODS[type(value.op)]
+        elif isinstance(value, gast.Subscript) and isinstance(value.slice, (
+                gast.Name, gast.Constant)):
+            operands, name = [value.value, value.slice], "__getitem__"
+        else:
+            return None
+        if not any(_atom_name(v) in self._user_objects() for v in operands[:1 if isinstance(
+                value, gast.Subscript) else 2]):
+            return None
+        inputs = {"self": operands[0], **dict(enumerate(operands[1:]))}
+        return Op("method", inputs, bound={"name": name, "operator": True},
+                  name=f"the operator {name}")
+
+    def _user_objects(self) -> set:
+        """Names that may hold an object of a user class: what a class that is neither
+        a builtin, a library class nor one with a rule returns (`Dual(x)`), a method's
+        `self` (and an operator method's other operand), their copies, and what operators
+        give when applied to one (`Dual(x) + Dual(y)`; an operator of a user class may
+        return an object, or a number: operators on numbers then run through the rules
+        anyway, see objects.operator_forward)."""
+        if hasattr(self, "_objects_found"):
+            return self._objects_found
+        found: set = set()
+        func = self.parsed.func
+        qualname = getattr(func, "__qualname__", "").split(".")
+        if len(qualname) > 1 and qualname[-2] != "<locals>" and self.params:
+            found.add(self.params[0])  # a method's self
+            if qualname[-1] in _OPERATOR_NAMES:  # and an operator method's other operand
+                found.update(self.params)
+        changed = True
+        while changed:
+            changed = False
+            for s in self.assigns:
+                target, value = s.targets[0], s.value
+                if not isinstance(target, gast.Name) or target.id in found:
+                    continue
+                if isinstance(value, gast.Call):
+                    callee = self.resolve(value.func)
+                    new = isinstance(callee, type) and callee.__module__ != "builtins" \
+                        and not is_library(callee) and rules.lookup(callee) is None \
+                        and not issubclass(callee, (BaseException, tuple, list, dict))
+                elif isinstance(value, gast.BinOp):
+                    new = _atom_name(value.left) in found or _atom_name(value.right) in found
+                elif isinstance(value, gast.UnaryOp):
+                    new = _atom_name(value.operand) in found
+                else:
+                    new = isinstance(value, gast.Name) and value.id in found
+                if new:
+                    found.add(target.id)
+                    changed = True
+        self._objects_found = found
+        return found
+
     def _method(self, value, callee):
         """`obj.method(args)` or `obj(args)` (its `__call__`) of an object the code holds
         (a local value, or a module global that is an instance of a user class): a call
@@ -312,6 +385,16 @@ class Classification:
         return Op("construct", inputs, bound={"fields": fields}, callee=cls,
                   name=dotted or cls.__qualname__)
 
+    def attribute_writes(self) -> list:
+        """(statement, object, value) for each `obj.attr = v` (lowered by flatten as
+        `unused = set_attribute(obj, 'attr', v)`), the names as written there (the value
+        None for a literal)."""
+        from ..runtime.helpers import set_attribute
+
+        return [(s, s.value.args[0].id, _atom_name(s.value.args[2])) for s in self.assigns
+                if isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Call)
+                and self.op(s).callee is set_attribute and isinstance(s.value.args[0], gast.Name)]
+
     def _holds_object(self, name) -> bool:
         """Whether the local `name` may hold an object whose `__call__` is resolved when
         the code runs: a parameter without a function as its default, or a value taken
@@ -359,7 +442,9 @@ class Classification:
                 value = value.value  # a slice of a sequence
             if isinstance(value, (gast.List, gast.Tuple)) or (
                     isinstance(value, gast.Call) and dotted_name(value.func) == "tuple"
-                    and self.resolve(value.func) is builtins.tuple):
+                    and self.resolve(value.func) is builtins.tuple) or (
+                    isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute)
+                    and value.func.attr == "tolist" and not value.args):
                 seeds.append(target.id)
             sources = [_atom_name(value)]
             if isinstance(value, gast.BinOp) and type(value.op) in SEQUENCE_RULES:

@@ -18,7 +18,7 @@ import types
 import gast
 import numpy as np
 
-from ..errors import NoRuleError, PullbackError
+from ..errors import NoRuleError, PullbackError, UnsupportedSyntaxError
 from ..frontend.parse import MISSING, is_library, parse_function, passed_through
 from ..helpers import HELPERS
 from ..ir.annotations import (
@@ -27,7 +27,6 @@ from ..ir.annotations import (
     MUST_NOT_BE_VIEW,
 )
 from ..ir.nodes import dotted_name, walk
-from ..runtime import helpers as runtime
 from .classify import TEXT_FUNCTIONS, _atom_name, _in, _reach
 
 _PLAIN_VALUES = (int, float, complex, str, bytes, bool, type(None))
@@ -91,6 +90,7 @@ class Refusals:
         `m(x)`, the index of `r[x]`) count as reads of the value too. A call pullback does
         not know is refused even when its result is unused: it may change its arguments
         (`xs.reverse()`, `b.fill(x)`, `np.copyto(b, x)`, `out=`)."""
+        self._check_attribute_writes()
         for s in self.assigns:
             target = s.targets[0]
             if not isinstance(target, gast.Name):
@@ -105,14 +105,6 @@ class Refusals:
                     continue
             if op.kind == "call" and target.id not in self.varied:
                 self._check_untransformed_call(s, op)
-            if op.callee is runtime.set_attribute and isinstance(s.value, gast.Call) and any(
-                    _atom_name(a) in self.varied for a in s.value.args):
-                value = s.value.args[2]
-                raise NoRuleError(
-                    f"assignment of {self.spelled(_atom_name(value) or 'a value')!r}, a value "
-                    "being differentiated, to an attribute: pullback differentiates values "
-                    "kept in local names, lists and dicts, not in an object's attributes "
-                    "(set counters and settings only)", self.parsed.location.describe(s))
             if target.id not in self.useful and op.kind != "unknown":
                 continue
             if op.kind != "unknown" and any(isinstance(a, gast.AST) and not isinstance(
@@ -168,6 +160,75 @@ class Refusals:
                         "differentiated: register one with @pullback.register_rule, or wrap "
                         "the argument in pullback.stop_gradient if no gradient should flow")
             raise NoRuleError(what, self.parsed.location.describe(s))
+
+    def _check_attribute_writes(self):
+        """`obj.h = v` sets `written_objects`, the objects whose attributes are set to
+        values being differentiated. Such an object keeps the value as a list keeps an
+        appended one, and its gradient follows it in the same way: the object must be
+        built by this function (`obj = Cls(...)`, a record class), once, and be read only
+        as `obj.attr` (a stored attribute: properties are refused when the gradient runs)
+        and written as `obj.attr = v`. Under a second name, in a container, passed to a
+        call or a method, or returned, it could be read or changed where its gradient
+        would not see it. No attribute may be set to an array that is written in place
+        (or a view of one): the attribute would change with it."""
+        from .aliasing import views_of
+
+        writes = self.attribute_writes()
+        buffers = {s.targets[0].value.id for s in self.assigns
+                   if isinstance(s.targets[0], gast.Subscript)}
+        shared = buffers | set(views_of(self, buffers)) if buffers else set()
+        for s, _, value in writes:
+            if value in shared:
+                raise UnsupportedSyntaxError(
+                    f"the attribute {s.value.args[1].value!r} is set to "
+                    f"{self.spelled(value)!r}, an array written in place (or a view of one), "
+                    "which would change the attribute with it; store a copy "
+                    f"(np.copy({self.spelled(value)}))", self.parsed.location.describe(s))
+        # an object holding a value being differentiated, before or after the assignment:
+        # reads after it must not pass their gradient on to the value it replaced
+        self.written_objects = {base for _, base, value in writes
+                                if value in self.varied or base in self.varied}
+        for base in sorted(self.written_objects):
+            first = next(s for s, b, v in writes if b == base and (
+                v in self.varied or b in self.varied))
+            defs = self.defs.get(base, [])
+            if len(defs) != 1 or self.op(defs[0]).kind != "construct":
+                user = self.spelled(base)
+                raise NoRuleError(
+                    f"the attribute {first.value.args[1].value!r} of {user!r} is set, and "
+                    f"{user!r} holds values being differentiated (or is given one here), but "
+                    f"{user!r} is not an object this function builds once ({user} = "
+                    "Cls(...)): pullback differentiates attributes set on such objects only "
+                    "(not on self or an argument, whose other readers the gradient would not "
+                    "see); keep the value in a local name, or return it",
+                    self.parsed.location.describe(first))
+            allowed = {id(s.value.value) for s in self.assigns
+                       if isinstance(s.targets[0], gast.Name) and self.op(s).kind == "attr"}
+            allowed |= {id(s.value.args[0]) for s, b, _ in writes if b == base}
+            other = self._other_use(base, allowed)
+            if other is not None:
+                raise NoRuleError(
+                    f"{self.spelled(base)!r}, whose attributes are set to values being "
+                    "differentiated, is used here other than as obj.attr or obj.attr = v "
+                    "(passed to a call or method, given a second name, stored or returned), "
+                    "where pullback could not follow what is read or changed through it; "
+                    "read its attributes into local names instead",
+                    self.parsed.location.describe(other))
+
+    def _other_use(self, name, allowed):
+        """The first statement reading `name` other than through the nodes `allowed`."""
+        for stmt in walk(self.tree):
+            if not isinstance(stmt, gast.stmt) or isinstance(stmt, gast.FunctionDef):
+                continue
+            parts = [getattr(stmt, f, None) for f in ("value", "test", "iter")]
+            parts += getattr(stmt, "targets", [])
+            for part in parts:
+                if isinstance(part, gast.AST) and any(
+                        isinstance(node, gast.Name) and node.id == name
+                        and isinstance(node.ctx, gast.Load) and id(node) not in allowed
+                        for node in walk(part)):
+                    return stmt
+        return None
 
     def _check_effect(self, s, op):
         """A call made for its effect (its result unused) runs in the forward sweep as f

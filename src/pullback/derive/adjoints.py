@@ -19,6 +19,7 @@ import gast
 
 from ..frontend.parse import MISSING
 from ..ir.annotations import (
+    AUGMENTED,
     BLOCK,
     FP_STATE,
     FROM_PRIMAL,
@@ -69,6 +70,10 @@ def only_new_axes(index) -> bool:
     return any(new) and all(f or n for f, n in zip(full, new))
 
 
+def _atom_id(node):
+    return node.id if isinstance(node, gast.Name) else None
+
+
 class PopSlot(gast.Expr):
     """Placeholder for the pop at the start of an adjoint block (`key`: the block)."""
 
@@ -112,6 +117,8 @@ class Adjoints:
         if isinstance(s, gast.Assign):
             if isinstance(s.targets[0], gast.Subscript):
                 return self.adjoint_write(s)
+            if id(s) in self.attribute_writes:
+                return self.adjoint_attribute_write(s, *self.attribute_writes[id(s)])
             return self.adjoint_assign(s)
         if isinstance(s, gast.If):
             return [] if is_loop_exit(s) else self.adjoint_if(s)
@@ -180,16 +187,14 @@ class Adjoints:
                 at = index_expr(clone(s.value.slice), self.namer.spelled_builtin("slice"))
                 out.append(assign(dbase, call("accum_index", current, load(base.id), at, g)))
                 self.defined.add(base.id)
-        elif op.kind == "attr":
+        elif op.kind == "attr":  # obj.name: stored, or a property run through its transform
             base = op.inputs["x"]
             if self.active(base):
-                dbase = self.grad_name(base.id)
-                current = load(dbase) if base.id in self.defined else const(0.0)
-                where = self.namer.fresh(f"{op.bound['name']}_read_at")
-                self.constants[where] = self.analysis.parsed.location.describe(s)
-                out.append(assign(dbase, call("accum_attr", current, load(base.id),
-                                              const(op.bound["name"]), g, load(where))))
-                self.defined.add(base.id)
+                self.method_site(s, op, "attribute_forward")
+                part = self.namer.fresh(f"d{base.id}_{op.bound['name'].strip('_')}")
+                out.append(assign(tuple_of(store(part), ctx=gast.Store()),
+                                  call("method_backward", load(self.call_records[id(s)]), g)))
+                self.contribute(base.id, load(part), False, out)
         elif op.kind == "call":
             self.adjoint_call(s, op, g, out)
         elif op.kind == "super":  # the gradient of super() is that of the object
@@ -276,21 +281,30 @@ class Adjoints:
                 if k in spread:
                     self.contribute(op.inputs[k].id, load(name), False, out)
 
-    def method_site(self, s, op) -> tuple:
-        """The active inputs of a method call (or call of an object), resolved when it
-        runs (objects.py); the primal gets `y, y_record = method_forward(site, obj, ...)`."""
-        active = tuple(k for k, atom in op.inputs.items() if self.active(atom))
+    def method_site(self, s, op, forward="method_forward") -> tuple:
+        """The active inputs of a method call (or call of an object, or read of an
+        attribute), resolved when it runs (objects.py); the primal gets
+        `y, y_record = method_forward(site, obj, ...)` (`attribute_forward(site, obj)`)."""
+        inputs = {"self": op.inputs["x"]} if op.kind == "attr" else op.inputs
+        active = tuple(k for k, atom in inputs.items() if self.active(atom))
         if id(s) not in self.call_records:
             from ..runtime.objects import CallSite
 
             name = s.targets[0].id
             self.call_records[id(s)] = self.namer.fresh(f"{name}_record")
-            site = self.namer.fresh(f"{op.inputs['self'].id}_{op.bound['name'].strip('_')}_site")
-            self.constants[site] = CallSite(op.bound["name"], active, self.optimize,
-                                            self.analysis.parsed.location.describe(s), op.name)
-            receiver = op.inputs["self"]
-            self.call_forward[id(s)] = "method_forward"
+            receiver = inputs["self"]
+            site = self.namer.fresh(f"{getattr(receiver, 'id', 'operand')}_"
+                                    f"{op.bound['name'].strip('_')}_site")
+            self.constants[site] = CallSite(
+                op.bound["name"], active, self.optimize, self.analysis.parsed.location.describe(s),
+                op.name, stored_only=op.kind == "attr"
+                and _atom_id(receiver) in self.analysis.written_objects,
+                written_in_place=bool(AUGMENTED.of(s)))
+            self.call_forward[id(s)] = forward
             self.method_prefix[id(s)] = [load(site), clone(receiver)]
+            if op.bound.get("operator"):  # a + b: operator_forward(site, a, b)
+                self.call_forward[id(s)] = "operator_forward"
+                self.method_prefix[id(s)] += [clone(inputs[0])] if 0 in inputs else []
         return active
 
     def call_params(self, op):
@@ -357,6 +371,22 @@ class Adjoints:
             return out
         out.append(assign(gast.Subscript(value=load(base), slice=clone(target.slice),
                                          ctx=gast.Store()), load(saved)))
+        return out
+
+    def adjoint_attribute_write(self, s, base, value):
+        """obj.h = v (`set_attribute(obj, 'h', v)`): the gradient of obj's attribute h,
+        gathered from the reads after the assignment, goes to v, and h's gradient starts
+        again at zero for the value it held before (analysis: obj is read only as
+        obj.attr, so every read reaches obj's gradient in order)."""
+        out: list = []
+        if base in self.defined and base in self.analysis.active:
+            active = value is not None and self.active(load(value))
+            part = self.namer.fresh(f"d{value}_attr") if active else "_"
+            out.append(assign(tuple_of(store(part), store(self.grad_name(base)), ctx=gast.Store()),
+                              call("take_attribute_grad", load(self.grad_name(base)),
+                                   clone(s.value.args[1]))))
+            if active:
+                self.contribute(value, load(part), False, out)
         return out
 
     def adjoint_update(self, s):
@@ -446,6 +476,8 @@ class Adjoints:
                 touched.add(target.value.id)
                 if isinstance(sub.value, gast.Name):
                     touched.add(sub.value.id)
+            elif id(sub) in self.attribute_writes:  # obj.h = v
+                touched |= set(self.attribute_writes[id(sub)]) - {None}
             else:
                 touched |= set(self.analysis._inputs(sub))
         touched = {v for v in touched if v in self.analysis.active and v not in assigned} \

@@ -137,8 +137,9 @@ class Records:
                     record = self.call_records[id(s)]
                     s.targets = [tuple_of(store(target.id), store(record), ctx=gast.Store())]
                     s.value = gast.Call(func=load(self.call_forward[id(s)]),
-                                        args=self.method_prefix.get(id(s), []) + s.value.args,
-                                        keywords=s.value.keywords)
+                                        args=self.method_prefix.get(id(s), [])
+                                        + getattr(s.value, "args", []),  # none: obj.attr
+                                        keywords=getattr(s.value, "keywords", []))
                     defs.append(record)
                 message = MUST_NOT_BE_VIEW.of(s)
                 if message:  # the text lives in a constant, not in the printed code

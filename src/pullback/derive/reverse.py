@@ -117,6 +117,11 @@ class Reverse(Assembly, Adjoints, Records, LoopOptimizations):
         self.call_forward: dict[int, str] = {}  # call statement -> its forward function
         # method call statement -> the arguments method_forward takes before the call's own
         self.method_prefix: dict[int, list] = {}
+        # obj.h = v statements setting attributes of objects that hold values being
+        # differentiated (analysis.written_objects) -> (obj, v)
+        self.attribute_writes = {id(s): (base, value) for s, base, value
+                                 in analysis.attribute_writes()
+                                 if base in analysis.written_objects}
         self.single = single  # one wrt parameter: the gradient is not a tuple
         self.calls = calls  # (function, params, static) -> (forward cell, backward cell)
         self.optimize = optimize

@@ -34,6 +34,9 @@ ALLOWED = (
     gast.Assign, gast.AugAssign, gast.AnnAssign, gast.If, gast.For, gast.While, gast.Break,
     gast.Continue, gast.Delete, gast.Return, gast.Pass, gast.Expr, gast.Raise, gast.Assert,
     gast.Try, gast.ExceptHandler, gast.With, gast.withitem,
+    # match statements of values, None/True/False, alternatives, captures (lower/blocks.py)
+    gast.Match, gast.match_case, gast.MatchValue, gast.MatchSingleton, gast.MatchAs,
+    gast.MatchOr,
     # expressions
     gast.BinOp, gast.UnaryOp, gast.BoolOp, gast.Compare, gast.Call, gast.IfExp, gast.NamedExpr,
     gast.Name, gast.Constant, gast.Attribute, gast.Subscript, gast.Slice, gast.Tuple, gast.List,
@@ -72,6 +75,10 @@ CONSTRUCT_NAMES = {
     gast.Starred: "starred expression (*x)",
     gast.JoinedStr: "f-string",
     gast.Match: "match statement",
+    gast.MatchSequence: "sequence pattern in a match statement (case [a, b]:)",
+    gast.MatchMapping: "mapping pattern in a match statement (case {'k': v}:)",
+    gast.MatchClass: "class pattern in a match statement (case Point(x=0):)",
+    gast.MatchStar: "starred pattern in a match statement",
 }
 
 
@@ -139,12 +146,9 @@ def _check_detail(node, reject) -> None:
 
 
 def _check_try(node, reject) -> None:
-    """The `try` statements normalize can lower: except clauses and an optional `else`,
-    no `finally` (see lower/blocks.py)."""
-    if node.finalbody:
-        reject(node, "try/finally (a `finally` clause; try/except without finally is "
-                     "supported)")
-    if not node.handlers:
+    """The `try` statements normalize can lower: except clauses, an optional `else`, an
+    optional `finally` (see lower/blocks.py)."""
+    if not node.handlers and not node.finalbody:
         reject(node, "try without an except clause")
 
 

@@ -104,7 +104,7 @@ POPPED = _declare(
     "popped", "gast.Assign", None, "lower/containers", "derive/adjoints",
     "on a pop update: the statement that read the element it takes off")
 AUGMENTED = _declare(
-    "augmented", "str | None", None, "lower/flatten", "analysis/aliasing",
+    "augmented", "str | None", None, "lower/flatten", "analysis/aliasing derive/adjoints",
     "`x = x + v` written `x += v` (NumPy would update an array in place): the name x")
 MOVED = _declare(
     "moved", bool, False, "lower/flatten", "analysis/aliasing",
@@ -113,7 +113,7 @@ EFFECT = _declare(
     "effect", bool, False, "lower/flatten", "analysis/classify analysis/refusals",
     "a call whose result the user's code does not use: called for its effect")
 ORIGIN = _declare(
-    "origin", "tuple[Location, int]", None, "lower/flatten lower/inlining",
+    "origin", "tuple[Location, int]", None, "lower/flatten lower/inlining lower/generators",
     "emit/numba emit/explain errors lower/common",
     "a statement of an inlined function: (the function's location, the line there)")
 INLINED_FROM = _declare(
@@ -165,12 +165,13 @@ MERGES = _declare(
 
 # set by the analyses and the derivation, for the later stages
 MUST_NOT_BE_VIEW = _declare(
-    "must_not_be_view", "str | None", None, "analysis/refusals analysis/aliasing",
+    "must_not_be_view", "str | None", None,
+    "analysis/refusals analysis/aliasing lower/flatten",
     "analysis/aliasing derive/forward derive/records",
     "the value (or `checked_name`) must not share memory with an input when it runs: the "
     "message refusing it")
 CHECKED_NAME = _declare(
-    "checked_name", "str | None", None, "analysis/refusals analysis/aliasing",
+    "checked_name", "str | None", None, "analysis/refusals analysis/aliasing lower/flatten",
     "derive/forward derive/records",
     "with must_not_be_view: the operand checked before the statement, not its result")
 MAY_RAISE = _declare(

@@ -3,6 +3,7 @@
 - `normalize.py`: the entry point; desugars into a small core language (one operation
   per statement, structured loops and branches, calls inlined or named) by running, in
   order, the lowerings of
+  - `generators.py`: generators consumed in the function run in place (nested functions);
   - `local_functions.py`: nested defs and lambdas set aside, to be inlined at calls;
   - `namespaces.py`: helper-named globals, array namespaces (`xp = np`), function defaults;
   - `blocks.py`: assert, with and try as marked `if`s;

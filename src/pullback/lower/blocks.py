@@ -40,6 +40,17 @@ from .common import always_exits, at_line, load_counts, located_error
 from .unbound import first_use
 
 
+def _outside_functions(stmt):
+    """The nodes of `stmt`, not those of functions or lambdas defined in it."""
+    stack = [stmt]
+    while stack:
+        node = stack.pop()
+        yield node
+        if node is not stmt and isinstance(node, (gast.FunctionDef, gast.Lambda)):
+            continue
+        stack.extend(gast.iter_child_nodes(node))
+
+
 class Blocks:
     """Statements that only wrap others become marked `if`s of the core language, which
     the later stages treat as branches and codegen prints as what they were:
@@ -66,6 +77,7 @@ class Blocks:
         self.namer = namer
         self.function = function
         self.error = error or (lambda what, node: located_error(what, node, location))
+        self.cleanups: set = set()  # the except clauses that stand for finally clauses
         self.loads = load_counts(function)
         self.own = {a.id for a in function.args.posonlyargs + function.args.args
                     + function.args.kwonlyargs} | set(stored_in_order(function))
@@ -89,10 +101,65 @@ class Blocks:
             return [at_line(self.with_(s.items, s.body), lineno)]
         if isinstance(s, gast.Try):
             return [at_line(new, lineno) for new in self.try_(s)]
+        if isinstance(s, gast.Match):
+            return [at_line(new, lineno) for new in self.match_(s)]
         if isinstance(s, (gast.If, gast.For, gast.While)):
             s.body = self.block(s.body)
             s.orelse = self.block(s.orelse)
         return [s]
+
+    def match_(self, s):
+        """`match subject: case P if guard: body ...` -> the subject in a name, then an
+        `if`/`elif` chain testing the cases in order as Python does: a value pattern is
+        `subject == value`, None/True/False are `subject is ...`, `P1 | P2` is `or`, `_` and
+        a capture always match (a capture binds the subject). When a case binds names its
+        guard reads, a flag says whether a case has run. Sequence, mapping and class
+        patterns are refused by the check."""
+        subject = self.namer.fresh("subject")
+        out = [assign(subject, s.subject)]
+        cases = [(c, *self.pattern(c.pattern, subject)) for c in s.cases]
+        if not any(c.guard is not None and captures for c, _, captures in cases):
+            chain: list = []
+            for case, test, captures in reversed(cases):
+                body = [assign(k, load(subject)) for k in captures] + self.block(case.body)
+                if case.guard is not None:
+                    test = case.guard if test is None else gast.BoolOp(
+                        op=gast.And(), values=[test, case.guard])
+                chain = body if test is None else [at_line(if_(test, body, chain),
+                                                           case.pattern.lineno)]
+            return out + chain
+        unmatched = self.namer.fresh("unmatched")
+        out.append(assign(unmatched, gast.Constant(value=True, kind=None)))
+        for case, test, captures in cases:
+            body = [assign(unmatched, gast.Constant(value=False, kind=None))] \
+                + self.block(case.body)
+            if case.guard is not None:
+                body = [if_(case.guard, body)]
+            body = [assign(k, load(subject)) for k in captures] + body
+            if test is not None:
+                body = [if_(test, body)]
+            out.append(at_line(if_(load(unmatched), body), case.pattern.lineno))
+        return out
+
+    def pattern(self, p, subject):
+        """(the test of pattern `p` on the name `subject`, None when it always matches;
+        the names it binds to the subject)."""
+        if isinstance(p, gast.MatchValue):
+            return gast.Compare(left=load(subject), ops=[gast.Eq()], comparators=[p.value]), []
+        if isinstance(p, gast.MatchSingleton):
+            return gast.Compare(left=load(subject), ops=[gast.Is()],
+                                comparators=[gast.Constant(value=p.value, kind=None)]), []
+        if isinstance(p, gast.MatchAs):
+            test, captures = self.pattern(p.pattern, subject) if p.pattern is not None \
+                else (None, [])
+            return test, captures + ([p.name] if p.name is not None else [])
+        if isinstance(p, gast.MatchOr):
+            parts = [self.pattern(q, subject) for q in p.patterns]
+            captures = parts[0][1]  # every alternative binds the same names (Python's rule)
+            if any(test is None for test, _ in parts):
+                return None, captures
+            return gast.BoolOp(op=gast.Or(), values=[test for test, _ in parts]), captures
+        self.error(f"{type(p).__name__} in a match statement", p)
 
     def with_(self, items, body):
         item = items[0]
@@ -107,6 +174,8 @@ class Blocks:
         return new
 
     def try_(self, s):
+        if s.finalbody:
+            return self.finally_(s)
         for handler in s.handlers:
             self.check_try(s, handler)
         flag = self.namer.fresh("completed")
@@ -124,6 +193,40 @@ class Blocks:
         out = [new]
         if s.orelse:  # runs when the body completed, outside the try: not caught
             out.append(if_(load(flag), self.block(s.orelse)))
+        return out
+
+    def finally_(self, s):
+        """`try: body ... finally: cleanup` -> `try: body ... except BaseException:
+        cleanup; raise`, then `cleanup`: the clean-up runs once whether the body completes
+        or raises (and the exception goes on), as Python runs it. A `return` ending the
+        body returns after the clean-up. Any other return, break or continue inside
+        (which would leave through the clean-up) is refused."""
+        body = list(s.body)
+        returned = None
+        if not s.handlers and isinstance(body[-1], gast.Return):
+            returned = self.namer.fresh("returned")
+            body[-1] = at_line(assign(returned, body[-1].value), getattr(body[-1], "lineno", None))
+        for part in (body, *[h.body for h in s.handlers], s.orelse, s.finalbody):
+            for stmt in part:
+                for node in _outside_functions(stmt):
+                    if isinstance(node, (gast.Return, gast.Break, gast.Continue)):
+                        line = getattr(node, "lineno", None)
+                        self.error(f"try/finally with a {type(node).__name__.lower()}"
+                                   + (f" (line {line})" if line else "") + " inside (other "
+                                   "than a return ending the try body): pullback does not "
+                                   "follow a jump through the clean-up; set a variable and "
+                                   "jump after the try", s)
+        if s.handlers:
+            body = [gast.Try(body=body, handlers=s.handlers, orelse=s.orelse, finalbody=[])]
+        self.namer.reserve("BaseException")  # the builtin, never a fresh name
+        cleanup = gast.ExceptHandler(
+            type=load("BaseException"), name=None,
+            body=[clone(c) for c in s.finalbody] + [gast.Raise(exc=None, cause=None)])
+        self.cleanups.add(id(cleanup))  # for the messages of check_try
+        guarded = gast.Try(body=body, handlers=[cleanup], orelse=[], finalbody=[])
+        out = self.try_(guarded) + self.block(s.finalbody)
+        if returned is not None:
+            out.append(gast.Return(value=load(returned)))
         return out
 
     def handlers(self, handlers, caught) -> list:
@@ -156,11 +259,14 @@ class Blocks:
             if load_counts(handled).get(name):
                 where = next(n for n in walk(handled) if isinstance(n, gast.Name)
                              and n.id == name and isinstance(n.ctx, gast.Load))
-                self.error(f"the except clause reads {name!r}, which the try body assigns: "
+                clause = "finally" if id(handler) in self.cleanups else "except"
+                self.error(f"the {clause} clause reads {name!r}, which the try body assigns: "
                            "after an exception midway through the body it may hold a value "
                            "the body left, and pullback runs the handler on the values from "
-                           f"before the try (give {name!r} a value in the except clause, or "
-                           "compute it before the try)", where)
+                           "before the try " + (
+                               f"(use {name!r} after the try, or compute it before the try)"
+                               if clause == "finally" else f"(give {name!r} a value in the "
+                               "except clause, or compute it before the try)"), where)
             read_after = self.loads.get(name, 0) > load_counts(s).get(name, 0)
             if read_after and (name in earlier or name not in last_only) \
                     and not always_exits(handler.body) \

@@ -48,9 +48,10 @@ class Calls:
     def lower_call(self, expr, out):
         """A call as one call of atoms (or what it stands for), the forms tried in this
         order: a made callable (made_callables.py), a nested function (inlined), a builtin
-        over sequences (comprehensions.py) or a container call (containers.py), an array
-        method, a function that receives a nested function or is small (inlining.py),
-        `out=`, `*xs` or `**m`, and last a plain call of atoms."""
+        over sequences (comprehensions.py) or a container call (containers.py), a method
+        of an object whose attributes f sets (inlined), an array method, a function that
+        receives a nested function or is small (inlining.py), `out=`, `*xs` or `**m`, and
+        last a plain call of atoms."""
         made = self.made_callable(expr.func, out)
         if made is not None:
             return self.simple(self.call_made(made, expr), out)
@@ -61,6 +62,11 @@ class Calls:
             lowered = self.container_call(expr, out)
         if lowered is not None:
             return lowered
+        writing = self.self_writing_method(expr)
+        if writing is not None:  # obj.step(x) setting obj's attributes: run in place
+            callee, bound = writing
+            return self.inline(bound, callee.tree, callee, out,
+                               receiver=callee.func.__code__.co_varnames[0])
         method = self.array_method(expr)
         if method is not None:
             return self.simple(method, out)

@@ -52,10 +52,12 @@ from ..ir.annotations import (
     AUGMENTED,
     BLOCK,
     BUILTIN,
+    CHECKED_NAME,
     EFFECT,
     IS_RETURN,
     LIST_UPDATE,
     MOVED,
+    MUST_NOT_BE_VIEW,
     ORIGIN,
     SENTINEL,
 )
@@ -364,6 +366,17 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions)
             old = self.atom(gast.Attribute(value=target.value, attr=target.attr,
                                            ctx=gast.Load()), out)
             new = self.atom(gast.BinOp(left=old, op=s.op, right=s.value), out)
+            if isinstance(old, gast.Name) and isinstance(new, gast.Name):
+                made = next(d for d in reversed(out) if isinstance(d, gast.Assign)
+                            and isinstance(d.targets[0], gast.Name) and d.targets[0].id == new.id)
+                shown = f"{dotted_name(target.value) or 'obj'}.{target.attr}"
+                sign = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/"}.get(
+                    type(s.op), "op")
+                MUST_NOT_BE_VIEW.set(made, (  # an array would be changed in place
+                    f"`{shown} {sign}= ...` on an array changes it in place, and every "
+                    f"other name for it, which pullback does not follow; write `{shown} = "
+                    f"{shown} {sign} ...`\n  {self.parsed.location.describe(s).strip()}"))
+                CHECKED_NAME.set(made, old.id)
             self.set_attribute(target, new, out)
             return
         if isinstance(target, gast.Name):

@@ -59,7 +59,7 @@ from ..ir.nodes import (
     walk,
 )
 from .blocks import Blocks
-from .common import called_or_passed, rename
+from .common import called_or_passed, located_error, rename
 from .containers import dict_names
 from .control_flow import ControlFlow
 from .unbound import maybe_unset
@@ -171,7 +171,90 @@ class Inlining:
             self.parsed.inlined[None, name] = func
         return callee
 
-    def inline(self, expr, fdef, callee, out):
+    def self_writing_method(self, expr):
+        """(the Parsed of the method, the call with the object as its first argument) for
+        `obj.m(args)` where the function assigns `obj` once, as `obj = C(...)` of a user
+        class C (whose `__new__` is object's), and `C.m` is a plain Python function of
+        the user's that sets attributes of its `self`, or any method of an object f sets
+        attributes of: inlined, `self` standing for `obj`, so that the attributes it sets
+        and reads are those of `obj` in f, where the gradient follows them
+        (analysis/refusals.py: _check_attribute_writes). None for any other call, which
+        the analysis resolves when it runs (runtime/objects.py)."""
+        func = expr.func
+        if not (isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name)) \
+                or any(isinstance(a, gast.Starred) for a in expr.args) \
+                or any(k.arg is None for k in expr.keywords):
+            return None
+        found = self.built_object_method(func.value.id, func.attr)
+        if found is None:
+            return None
+        head, method, callee = found
+        if not (_sets_self(callee) or self.written_object(func.value.id)):
+            return None
+        check(callee.tree, callee.location)
+        for node in walk(callee.tree):
+            if isinstance(node, gast.Name) and node.id in ("super", "__class__"):
+                located_error("super() in a method of an object whose attributes are set "
+                              "(pullback runs such methods in place)", node, callee.location)
+        if head is not None and self.parsed.is_rebindable(head.split(".")[0]):
+            self.parsed.inlined[None, f"{head}.{func.attr}"] = method  # guarded
+        bound = gast.Call(func=func, args=[load(func.value.id), *expr.args],
+                          keywords=expr.keywords)
+        for attr in ("lineno", "col_offset"):
+            if hasattr(expr, attr):
+                setattr(bound, attr, getattr(expr, attr))
+        return callee, bound
+
+    def written_object(self, name) -> bool:
+        """Whether f sets an attribute of its local `name` (`obj.h = v`, `obj.n += 1`), or
+        calls a method on it that sets attributes of its self."""
+        for node in walk(self.parsed.tree):
+            target = node.target if isinstance(node, gast.AugAssign) else node
+            if isinstance(target, gast.Attribute) and isinstance(target.value, gast.Name) \
+                    and target.value.id == name and (
+                        isinstance(node, gast.AugAssign) or isinstance(target.ctx, gast.Store)):
+                return True
+            if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+                    and isinstance(node.func.value, gast.Name) and node.func.value.id == name:
+                found = self.built_object_method(name, node.func.attr)
+                if found is not None and _sets_self(found[2]):
+                    return True
+        return False
+
+    def built_object_method(self, name, attr):
+        """(the dotted name of its class, the method, its Parsed) for `name.attr` where f
+        assigns `name` once, `name = C(...)` of a record class C (runtime/objects.py:
+        record_fields, so what its `__init__` stores is known, and none of it is `attr`,
+        which f sets on no object either), and `C.attr` is a plain Python function of the
+        user's; else None."""
+        stores = [n for n in walk(self.parsed.tree) if isinstance(n, gast.Name)
+                  and n.id == name and not isinstance(n.ctx, gast.Load)]
+        defs = [s for s in walk(self.parsed.tree) if isinstance(s, gast.Assign)
+                and len(s.targets) == 1 and s.targets[0] in stores]
+        if len(stores) != 1 or len(defs) != 1 or not isinstance(defs[0].value, gast.Call):
+            return None
+        cls = self.parsed.resolve(defs[0].value.func)
+        if not isinstance(cls, type) or is_library(cls) or cls.__new__ is not object.__new__ \
+                or rules.lookup(cls) is not None:
+            return None
+        from ..runtime.objects import record_fields
+
+        fields = record_fields(cls)  # what the object stores: none may hide the method
+        if fields is None or any(attr in stored for stored in fields.values()) or any(
+                isinstance(n, gast.Attribute) and n.attr == attr
+                and not isinstance(n.ctx, gast.Load) for n in walk(self.parsed.tree)):
+            return None
+        method = inspect.getattr_static(cls, attr, None)
+        if not inspect.isfunction(method) or is_library(method) \
+                or rules.lookup(method) is not None or method.__code__.co_argcount < 1:
+            return None
+        try:
+            callee = parse_function(method)
+        except PullbackError:
+            return None
+        return dotted_name(defs[0].value.func), method, callee
+
+    def inline(self, expr, fdef, callee, out, receiver=None):
         """The body of a function in place of a call to it: a nested function (`callee` is
         None), or a module-level function that receives one (`callee` is its Parsed). Its
         own names are made fresh; parameters that receive a nested function, or a global
@@ -221,8 +304,8 @@ class Inlining:
                     self.error(f"{label} assigns to its parameter {p!r}, which receives "
                                f"{self.shown(arg.id)}", where)
                 fixed[p] = arg
-            elif p not in stored and self.is_fixed(arg):
-                fixed[p] = arg
+            elif p not in stored and (self.is_fixed(arg) or p == receiver):
+                fixed[p] = arg  # (a method's self, set on: the object itself)
             else:
                 values[p] = self.atom(arg, out)
         missing = [p for p in params if p not in given]
@@ -259,6 +342,8 @@ class Inlining:
         self.dicts |= dict_names(inner, self)
         spelled = {fresh: own for own, fresh in renamed.items()}
         for unset in maybe_unset(inner):  # the error names the variable as written
+            if unset in shared:  # the function's own variable (nonlocal): set or not there
+                continue
             out.append(assign(unset, call("unbound", const(spelled.get(unset, unset)))))
             SENTINEL.set(out[-1], True)
         stmts = ControlFlow(self.namer).function(body)
@@ -432,6 +517,16 @@ class Inlining:
         name = self.namer.fresh(f"{n}_cell")
         self.parsed.aliases[name] = callee.closure[n]
         return name
+
+
+def _sets_self(callee) -> bool:
+    """Whether the method `callee` (a Parsed) sets an attribute of its first parameter."""
+    me = callee.func.__code__.co_varnames[0]
+    return any(isinstance(n, gast.Attribute) and isinstance(n.value, gast.Name)
+               and n.value.id == me and isinstance(n.ctx, gast.Store)
+               or isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Attribute)
+               and isinstance(n.target.value, gast.Name) and n.target.value.id == me
+               for n in walk(callee.tree))
 
 
 def _standing_for(fixed):

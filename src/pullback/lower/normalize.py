@@ -30,6 +30,7 @@ Guarantees on the output (a gast FunctionDef with the user's signature):
   comes from, so later stages can point errors at the user's source.
 
 The lowerings, in the order `normalize` runs them, each in its own module:
+generators.py (generators consumed in f run in place, as nested functions),
 local_functions.py (nested functions and lambdas set aside, to be inlined),
 namespaces.py (helper-named globals, array namespaces, function defaults),
 blocks.py (assert, with, try), unbound.py (variables that may be read unset),
@@ -79,6 +80,7 @@ from .blocks import Blocks
 from .common import at_line
 from .control_flow import ControlFlow
 from .flatten import Flatten
+from .generators import inline_generators
 from .local_functions import extract_local_functions
 from .namespaces import (
     MODULE_GLOBALS,  # noqa: F401 (the name the API binds the user's module under)
@@ -110,6 +112,8 @@ def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
     for builtin in WRITTEN_BUILTINS:  # never a temporary's name (`set = c.set`)
         namer.reserve(builtin)
     user_names = set(namer.taken)
+    # generators consumed in f -> nested functions running their bodies (generators.py)
+    inline_generators(tree, namer, parsed)
     # what the function's own names denote (local_functions.py, namespaces.py)
     local_functions = extract_local_functions(tree, namer, parsed)
     shadowed = globals_shadowed_by_helpers(tree, parsed, namer)

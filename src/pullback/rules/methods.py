@@ -1,5 +1,5 @@
 """Rules for what is not a function of a module: the array methods kept as written in
-the primal (`x.copy()`, `x.astype(t)`, `x.item()`; the others are NumPy functions, see
+the primal (`x.copy()`, `x.astype(t)`, `x.item()`, `x.tolist()`; the others are NumPy functions, see
 `Rule.methods`), the array attributes that are NumPy functions of the array (`x.T`), and
 Python's `+` and `*` where an operand may be a list or tuple.
 
@@ -7,8 +7,10 @@ The activity analysis asks this module, so a method is added here, in one place,
 its adjoint, its tangent and its kinds.
 
     >>> sorted(METHOD_RULES), ATTRIBUTE_FUNCTIONS["T"].__name__
-    (['astype', 'copy', 'item'], 'transpose')
+    (['astype', 'copy', 'item', 'tolist'], 'transpose')
 """
+
+from dataclasses import replace
 
 import gast
 import numpy as np
@@ -27,6 +29,34 @@ METHOD_RULES = {
     "item": rule("self", kinds=["fresh"], self="reshape_like(g, self)",
                  jvp={"self": "item_tangent(g)"}),
 }
+
+
+def tolist_grad(g, a):
+    """The gradient of array a from that of `a.tolist()`: nested lists (an unused element
+    or sub-list has 0.0), or 0.0."""
+    out = np.zeros(np.shape(a), dtype=np.result_type(a, float))
+
+    def fill(part, at):
+        if isinstance(part, list):
+            for i, item in enumerate(part):
+                fill(item, (*at, i))
+        else:
+            out[at] += part
+
+    fill(g, ())
+    return out
+
+
+def tolist_tangent(g, a):
+    """The tangent of `a.tolist()`: that of a, as the same nested lists."""
+    return np.broadcast_to(np.asarray(g, dtype=np.result_type(a, float)), np.shape(a)).tolist()
+
+
+# a.tolist(): nested lists of Python numbers (a list is a new object)
+METHOD_RULES["tolist"] = replace(
+    rule("self", kinds=["fresh"], self="tolist_grad(g, self)",
+         jvp={"self": "tolist_tangent(g, self)"}),
+    functions=(("tolist_grad", tolist_grad), ("tolist_tangent", tolist_tangent)))
 
 # `+` and `*` where an operand may be a list or tuple: they join or repeat sequences, and
 # the helpers split the gradient accordingly (or, on numbers and arrays, do what the

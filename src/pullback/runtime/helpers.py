@@ -136,8 +136,8 @@ _NOT_NUMBERS = (str, bytes, type, types.ModuleType, types.FunctionType,
 def accum_attr(d, x, name, g, where=""):
     """d.name += g, where d is the gradient of object x (0.0 until it is materialized) and
     `x.name` read an attribute x stores: a namedtuple's field, an instance attribute, a
-    slot. Any other attribute (a property, a `__getattr__` hook, a class attribute) is
-    computed, not stored, and refused."""
+    slot. Any other attribute (a `__getattr__` hook, a class attribute) is refused
+    (objects.attribute_forward runs a property through its getter's transform)."""
     fields = getattr(type(x), "_fields", None)
     if isinstance(x, tuple) and isinstance(fields, tuple) and name in fields:
         if any(getattr(type(x), op, None) is not getattr(tuple, op, None) for op in _OPERATORS):
@@ -150,9 +150,9 @@ def accum_attr(d, x, name, g, where=""):
     if stored is None or name not in stored:
         raise UnsupportedSyntaxError(
             f"the attribute {name!r} of a {type(x).__qualname__} object is not a value the "
-            "object stores (a property, a class attribute, a __getattr__ hook, or an "
-            "attribute of a library object): pullback differentiates reads of stored "
-            "attributes only", where)
+            "object stores (a class attribute, a __getattr__ hook, or an attribute of a "
+            "library object): pullback differentiates reads of stored attributes and "
+            "properties only", where)
     if d.__class__ is float:
         d = GradRecord.fromkeys(stored, 0.0)
         d.owner, d.where = x, where
@@ -807,13 +807,14 @@ _OPERATORS = ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__
 
 def set_attribute(obj, name, value, where=None):
     """`obj.name = value` in a differentiated function: a plain value (a number, a
-    string, None, or a tuple of them), such as a counter or a setting. An array, list or
-    object stored there could change later without pullback seeing it."""
-    if not _plain(value):
+    string, None, or a tuple of them), such as a counter or a setting, or an array (the
+    analysis refuses arrays written in place, which would change the attribute with them).
+    A list or object stored there could change later without pullback seeing it."""
+    if not (_plain(value) or value.__class__ is np.ndarray):
         raise PullbackError(
             f"assignment of a {type(value).__name__} to the attribute {name!r}: in a function "
-            "pullback differentiates, an attribute may be set to a number, a string, None or "
-            "a tuple of them (a counter, a setting), not to an array, list or object")
+            "pullback differentiates, an attribute may be set to a number, an array, a "
+            "string, None or a tuple of them, not to a list or object")
     setattr(obj, name, value)
 
 

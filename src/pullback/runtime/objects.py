@@ -20,11 +20,14 @@ differentiated through `*args`) raises a PullbackError naming the call site.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ..errors import NoRuleError, PullbackError
-from .helpers import GradRecord, add_grads, as_grad
+from .helpers import GradRecord, accum_attr, add_grads, as_grad
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,10 @@ class CallSite:
     optimize: bool
     where: str
     shown: str
+    # an attribute read of an object whose attributes the function sets (analysis: read
+    # only as obj.attr): a property, which could read or return it, is refused
+    stored_only: bool = False
+    written_in_place: bool = False  # an operator written `a += b`
     # (function, parameters) -> its split transform: kept alive here, as the transforms of
     # the functions a caller names are kept by the caller's, and reused while it fits
     transforms: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
@@ -109,9 +116,212 @@ def method_forward(site, obj, *args, **kwargs):
     """The call `obj.<site.name>(*args, **kwargs)` run by the forward part of its
     function's transform: (result, what method_backward needs)."""
     func, receiver = _resolve(site, obj)
+    params = _params(site, func, receiver is not None)
+    forward, backward = _split(site, func, params)
+    if receiver is None:
+        result, record = forward(*args, **kwargs)
+    else:
+        result, record = forward(receiver, *args, **kwargs)
+    return result, (backward, record)
+
+
+def attribute_forward(site, obj):
+    """The read `obj.<site.name>` of an object carrying a value being differentiated:
+    (its value, what method_backward needs). A stored attribute is read as Python reads
+    it, and its gradient goes to that attribute of the object's gradient; a property is
+    run through the transform of its getter (a Python function of the user's), as a
+    method would be. Any other computed attribute (a descriptor such as
+    `functools.cached_property`, whose value then sits in the object like a stored one; a
+    `__getattr__` hook; a class attribute) is refused: pullback cannot see what it reads."""
+    cls = type(obj)
+    found = _class_attribute(cls, site.name)
+    if isinstance(found, property) and site.stored_only:
+        site.refuse(f"{site.name!r} is a property of {cls.__qualname__}, read of an object "
+                    "whose attributes the function sets to values being differentiated: "
+                    "pullback does not follow what the property reads of it (or returns); "
+                    "read the stored attributes it is computed from")
+    if isinstance(found, property) and cls.__getattribute__ is object.__getattribute__:
+        getter = found.fget
+        if getter is None:
+            raise AttributeError(f"property {site.name!r} of {cls.__qualname__!r} object "
+                                 f"has no getter\n  {site.where}")
+        _check_readable(site, getter, f"the property {cls.__qualname__}.{site.name}")
+        forward, backward = _split(site, getter, (getter.__code__.co_varnames[0],))
+        result, record = forward(obj)
+        return result, (backward, record)
+    if isinstance(found, (property, functools.cached_property)):
+        how = "" if isinstance(found, functools.cached_property) else \
+            ", a class with its own __getattribute__"
+        site.refuse(f"{site.name!r} is computed by a {type(found).__name__} of "
+                    f"{cls.__qualname__}{how}, which pullback does not differentiate: "
+                    "properties of plain classes are differentiated, and so are the "
+                    "attributes an object stores")
+    return getattr(obj, site.name), (_stored_backward, (site, obj))
+
+
+_REFLECTED = {"__add__": "__radd__", "__sub__": "__rsub__", "__mul__": "__rmul__",
+              "__truediv__": "__rtruediv__", "__pow__": "__rpow__",
+              "__matmul__": "__rmatmul__", "__floordiv__": "__rfloordiv__",
+              "__mod__": "__rmod__"}
+
+
+def _add(a, b):
+    return a + b
+
+
+def _sub(a, b):
+    return a - b
+
+
+def _mul(a, b):
+    return a * b
+
+
+def _truediv(a, b):
+    return a / b
+
+
+def _pow(a, b):
+    return a ** b
+
+
+def _matmul(a, b):
+    return a @ b
+
+
+def _floordiv(a, b):
+    return a // b
+
+
+def _mod(a, b):
+    return a % b
+
+
+def _neg(a):
+    return -a
+
+
+def _pos(a):
+    return +a
+
+
+def _getitem(a, i):
+    return a[i]
+
+
+# what an operator does to numbers and arrays, differentiated by its rules (as if written
+# in f), for an operand that held an object of a user class in some runs and not this one
+_PLAIN = {"__add__": _add, "__sub__": _sub, "__mul__": _mul, "__truediv__": _truediv,
+          "__pow__": _pow, "__matmul__": _matmul, "__floordiv__": _floordiv, "__mod__": _mod,
+          "__neg__": _neg, "__pos__": _pos, "__getitem__": _getitem}
+_NUMBERS = (int, float, complex, np.ndarray, np.generic)
+
+
+def _user_method(cls, name):
+    """The Python function of the user's that class `cls` runs for operator method
+    `name`, or None when it has none (a builtin or library class)."""
+    found = _class_attribute(cls, name)
+    return found if isinstance(found, types.FunctionType) else None
+
+
+def operator_forward(site, a, *b):
+    """`a <op> b` (or `-a`, `a[i]`) where `a` or `b` may be an object of a user class, run
+    as Python runs it: the left operand's method (`__add__`), then the right one's
+    reflected method (`__radd__`) if the first is missing or returns NotImplemented,
+    reflected first when the right operand's class is a subclass of the left's that
+    overrides it. The method run is differentiated through its transform; operands that
+    are both numbers or arrays this time are differentiated by the operator's rule.
+    (result, what method_backward needs). Refused: an augmented operator a class defines
+    (`__iadd__`, which may change the object in place), and an array meeting an object
+    (NumPy would apply the operator to each element)."""
+    operands = (a, *b)
+    if not any(type(x).__module__ != "builtins" and not isinstance(x, _NUMBERS)
+               for x in operands):
+        func = _PLAIN[site.name]
+        forward, backward = _split(site, func, _operand_params(site, func, False))
+        result, record = forward(*operands)
+        return result, (backward, record)
+    if site.written_in_place and _user_method(type(a), "__i" + site.name[2:]) is not None:
+        site.refuse(f"{type(a).__qualname__} defines {'__i' + site.name[2:]}, which an "
+                    "augmented assignment calls and which may change the object in place; "
+                    "write a = a + b with an operator that returns a new object")
+    if isinstance(a, np.ndarray) and b and getattr(type(b[0]), "__array_ufunc__", 0) is not None:
+        site.refuse("its left operand is a NumPy array and the right one an object of a user "
+                    "class: NumPy applies the operator to each element with the object")
+    tries = [(a, site.name, b[0] if b else None, False)]
+    reflected = _REFLECTED.get(site.name)
+    if reflected is not None and type(b[0]) is not type(a):
+        right = (b[0], reflected, a, True)
+        overrides = _user_method(type(b[0]), reflected) is not None and issubclass(
+            type(b[0]), type(a)) and _user_method(type(b[0]), reflected) is not \
+            _user_method(type(a), reflected)
+        tries = [right, *tries] if overrides else [*tries, right]
+    for receiver, name, other, swapped in tries:
+        if isinstance(receiver, (int, float, complex, np.generic, np.ndarray)):
+            continue  # float.__add__(an object) returns NotImplemented (an array: deferring)
+        func = _user_method(type(receiver), name)
+        if func is None:
+            if _class_attribute(type(receiver), name) is not None:
+                site.refuse(f"{type(receiver).__qualname__}.{name} is not a Python function "
+                            "pullback can read")
+            continue
+        _check_readable(site, func, f"the operator method {type(receiver).__qualname__}.{name}")
+        forward, backward = _split(site, func, _operand_params(site, func, swapped))
+        result, record = forward(receiver) if other is None and not b else \
+            forward(receiver, other)
+        if result is not NotImplemented:
+            return result, (backward, record)
+    kinds = " and ".join(repr(type(x).__name__) for x in operands)
+    raise TypeError(f"unsupported operand type(s) for {site.name}: {kinds}\n  {site.where}")
+
+
+def _operand_params(site, func, swapped) -> tuple:
+    """The parameters of `func` (run on the operands, the right one first when
+    `swapped`) that receive the site's active operands, in the site's order."""
+    positional = func.__code__.co_varnames[:func.__code__.co_argcount]
+    out = []
+    for key in site.active:
+        at = 0 if key == "self" else 1
+        position = 1 - at if swapped else at
+        if position >= len(positional):
+            site.refuse(f"{func.__qualname__} does not take the operand as a parameter")
+        out.append(positional[position])
+    return tuple(out)
+
+
+def _class_attribute(cls, name):
+    """What class `cls` (or a base) defines under `name`, or None."""
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            return klass.__dict__[name]
+    return None
+
+
+def _stored_backward(saved, g):
+    site, obj = saved
+    return (accum_attr(0.0, obj, site.name, g, site.where),)
+
+
+def _check_readable(site, func, what):
+    from .. import rules
+    from ..frontend.parse import is_library
+
+    if not isinstance(func, types.FunctionType):
+        site.refuse(f"{what} runs {func!r}, which is not a Python function pullback can "
+                    "read; register a rule for it")
+    if is_library(func):
+        site.refuse(f"{what} runs {func.__qualname__}, a library function: pullback "
+                    "differentiates library functions only through registered rules")
+    if rules.lookup(func) is not None:
+        site.refuse(f"{what} runs {func.__qualname__}, which has a registered rule or is "
+                    "marked non-differentiable: call it by name so that the rule is used")
+
+
+def _split(site, func, params):
+    """The (forward, backward) functions of `func`'s split transform for `params`, kept
+    on the site while the function's code and guards still fit."""
     from ..api import transform
 
-    params = _params(site, func, receiver is not None)
     split = site.transforms.get((func, params))
     if split is None or not split.fits(func):
         try:
@@ -123,18 +333,25 @@ def method_forward(site, obj, *args, **kwargs):
         if len(site.transforms) > 16:  # a site meeting many classes: keep the recent ones
             site.transforms.clear()
         site.transforms[func, params] = split
-    forward, backward = (cell.cell_contents for cell in split.cells)
-    if receiver is None:
-        result, record = forward(*args, **kwargs)
-    else:
-        result, record = forward(receiver, *args, **kwargs)
-    return result, (backward, record)
+    return tuple(cell.cell_contents for cell in split.cells)
 
 
 def method_backward(saved, g):
     """The gradients of the call's active inputs, in the site's order."""
     backward, record = saved
     return backward(record, g)
+
+
+def take_attribute_grad(d, name):
+    """(the gradient of the value `obj.name = v` stored, d without it): d is the gradient
+    of obj after the assignment (0.0 until materialized); before it, the attribute held
+    another value, whose gradient starts at zero."""
+    if d.__class__ is float or name not in d:
+        return 0.0, d
+    rest = GradRecord(d)
+    rest.owner, rest.where = d.owner, getattr(d, "where", "")
+    rest[name] = 0.0
+    return d[name], rest
 
 
 def record_fields(cls):
@@ -249,5 +466,7 @@ def field_grad(g, obj, attrs):
     return total
 
 
-HELPERS = {"method_forward": method_forward, "method_backward": method_backward,
-           "field_grad": field_grad}
+HELPERS = {"method_forward": method_forward, "attribute_forward": attribute_forward,
+           "operator_forward": operator_forward,
+           "method_backward": method_backward,
+           "field_grad": field_grad, "take_attribute_grad": take_attribute_grad}

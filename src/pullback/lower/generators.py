@@ -1,0 +1,323 @@
+"""Generator functions consumed where they are called -> their bodies, run in place.
+
+Guarantees: `for T in G(args): BODY`, where G is a generator function of the user's
+defined in f's module, becomes a nested function holding G's body in which each
+`yield e` is `T = e` followed by BODY, called once with the arguments: G's statements
+and BODY then run interleaved exactly as Python runs them (G up to a yield, BODY, G
+again), and what BODY assigns is f's (`nonlocal`). A `break` in BODY ends the loop
+(it returns from that function), a `continue` ends the trip (BODY is a one-trip loop
+it breaks). `sum(G(args))`, and `list`, `tuple`, `sorted`, `min` and `max` of one, consume
+it at once: the statement is preceded by the loop collecting its values, when nothing
+else in it is called (so nothing else runs between). G's own names are made fresh; the
+guards check that the name still denotes G when the gradient runs. Refused, located: a
+`return` in BODY, `yield` used as a value or `yield from`, G with `*args`, `**kwargs`,
+keyword-only parameters, defaults other than constants, or from another module or a
+closure, G reading a global that f's names hide, and any other use of a generator of
+the user's (kept, passed on, iterated by hand), which the check of f refuses anyway.
+
+>>> from pullback.ir.naming import Namer, all_names
+>>> from pullback.lower.example import parsed, show
+>>> def squares(v):
+...     for a in v:
+...         yield a * a
+>>> def f(x):
+...     total = 0.0
+...     for s in squares(x):
+...         total = total + s
+...     return total
+>>> squares.__module__ = "user"  # (defined here, it would count as pullback's own)
+>>> p = parsed(f)
+>>> inline_generators(p.tree, Namer(all_names(p.tree)), p)
+>>> show(p.tree, as_written=False)
+def f(x):
+    total = 0.0
+<BLANKLINE>
+    def squares_run(squares_v):
+        nonlocal s, total
+        for squares_a in squares_v:
+            s = squares_a * squares_a
+            total = total + s
+    squares_run(x)
+    return total
+"""
+
+from __future__ import annotations
+
+import builtins
+import inspect
+
+import gast
+
+from ..errors import PullbackError
+from ..frontend.check import check
+from ..frontend.parse import is_library, parse_function
+from ..ir.annotations import ORIGIN
+from ..ir.nodes import assign, call, clone, load, stored_in_order, walk
+from .common import at_line, located_error, rename
+
+# builtins that consume an iterable at once: a generator passed to one is collected first
+CONSUMERS = (builtins.sum, builtins.list, builtins.tuple, builtins.sorted, builtins.min,
+             builtins.max)
+
+
+def inline_generators(tree, namer, parsed) -> None:
+    """Rewrite, in place, the consumptions of the user's generators in `tree`."""
+    Generators(tree, namer, parsed).run()
+
+
+class Generators:
+    def __init__(self, tree, namer, parsed):
+        self.tree, self.namer, self.parsed = tree, namer, parsed
+        self.own = {a.id for a in walk(tree.args) if isinstance(a, gast.Name)} | set(
+            stored_in_order(tree))
+
+    def error(self, what, node):
+        located_error(what, node, self.parsed.location)
+
+    def generator(self, node):
+        """The generator function a call `node` makes, or None."""
+        if not isinstance(node, gast.Call):
+            return None
+        try:
+            func = self.parsed.resolve(node.func)
+        except Exception:  # noqa: BLE001 (a name that resolves to nothing: not ours)
+            return None
+        if not inspect.isgeneratorfunction(func) or is_library(func):
+            return None
+        return func
+
+    def run(self):
+        self.tree.body = self.block(self.tree.body)
+        for node in walk(self.tree):
+            if self.generator(node) is not None:
+                self.error("a call of a generator function other than as the iterable of "
+                           "a for loop (in f) or the argument of sum, "
+                           "list, tuple, sorted, min or max: pullback runs a generator in "
+                           "place where it is consumed, not kept or passed on", node)
+
+    def block(self, stmts):
+        out = []
+        for s in stmts:
+            out += self.collected(s)
+            for field in ("body", "orelse", "finalbody"):
+                if isinstance(getattr(s, field, None), list) and not isinstance(
+                        s, gast.FunctionDef):
+                    setattr(s, field, self.block(getattr(s, field)))
+            for handler in getattr(s, "handlers", []):
+                handler.body = self.block(handler.body)
+            for case in getattr(s, "cases", []):
+                case.body = self.block(case.body)
+            if isinstance(s, gast.For) and self.generator(s.iter) is not None:
+                out += self.consumed(s, self.generator(s.iter))
+            else:
+                out.append(s)
+        return out
+
+    def collected(self, s) -> list:
+        """`sum(G(args))` in statement `s` -> the loop that collects G's values before
+        `s`, and `sum(values)` in it (statements: none when `s` has no such call)."""
+        if isinstance(s, (gast.If, gast.For)):  # a header evaluated once, before the body
+            parts = [getattr(s, "iter", None) or getattr(s, "test", None)]
+        elif isinstance(s, (gast.While, gast.Try, gast.With, gast.Match, gast.FunctionDef)):
+            parts = []  # (a while test runs each trip; the bodies are blocks of their own)
+        else:
+            parts = [s]
+        out = []
+        for part in parts:
+            calls = [n for n in walk(part) if isinstance(n, gast.Call)] if part else []
+            for c in calls:
+                if not (c.args and self.generator(c.args[0]) is not None):
+                    continue
+                try:
+                    consumer = self.parsed.resolve(c.func)
+                except Exception:  # noqa: BLE001
+                    consumer = None
+                if not any(consumer is k for k in CONSUMERS):
+                    continue
+                inner = {id(n) for n in walk(c)}
+                if any(isinstance(n, gast.Call) and id(n) not in inner for n in calls):
+                    self.error("a generator consumed in a statement that also calls "
+                               "something else (pullback runs the generator first): "
+                               "collect it into a name on its own line", c)
+                values, item = self.namer.fresh("values"), self.namer.fresh("item")
+                append = gast.Expr(value=call(gast.Attribute(
+                    value=load(values), attr="append", ctx=gast.Load()), load(item)))
+                loop = gast.For(target=gast.Name(id=item, ctx=gast.Store(), annotation=None,
+                                                 type_comment=None),
+                                iter=c.args[0], body=[append], orelse=[], type_comment=None)
+                lineno = getattr(s, "lineno", None)
+                out.append(at_line(assign(values, gast.List(elts=[], ctx=gast.Load())), lineno))
+                out += [at_line(new, lineno) for new in self.consumed(loop, self.generator(
+                    loop.iter))]
+                c.args[0] = load(values)
+        return out
+
+    def consumed(self, loop, func) -> list:
+        """`for T in G(args): BODY` -> `def G_run(params): nonlocal ...; <G's body with
+        each yield: T = e; BODY>` and `G_run(args)`."""
+        callee = self.callee(loop, func)
+        body = self.loop_body(loop)
+        shared = sorted(set(stored_in_order(*body, loop.target)))
+        fdef = clone(callee.tree)
+        params = [a.id for a in fdef.args.args + fdef.args.posonlyargs]
+        own = sorted(set(params) | set(stored_in_order(*fdef.body)))
+        renamed = {v: self.namer.fresh(f"{func.__name__}_{v}") for v in own}
+        for node in walk(fdef):
+            if getattr(node, "lineno", None) is not None:
+                ORIGIN.set(node, (callee.location, node.lineno))
+                node.lineno = getattr(loop, "lineno", None)
+        rename(fdef.args, renamed)
+        for s in fdef.body:
+            rename(s, renamed)
+        for node in walk(fdef):  # the run's value is never read
+            if isinstance(node, gast.Return) and node.value is None:
+                node.value = gast.Constant(value=None, kind=None)
+        fdef.body = self.replace_yields(fdef.body, loop.target, body)
+        for node in walk(fdef):
+            if self.generator(node) is not None:
+                self.error(f"generator {func.__name__!r} consumes another generator: "
+                           "pullback runs generators in place one level deep", node)
+        if shared:
+            fdef.body.insert(0, gast.Nonlocal(names=shared))
+        fdef.name = self.namer.fresh(f"{func.__name__}_run")
+        fdef.decorator_list = []
+        run = gast.Expr(value=gast.Call(func=load(fdef.name), args=loop.iter.args,
+                                        keywords=loop.iter.keywords))
+        lineno = getattr(loop, "lineno", None)
+        fdef.lineno = lineno
+        head = loop.iter.func.id if isinstance(loop.iter.func, gast.Name) else None
+        if head is not None and self.parsed.is_rebindable(head):
+            self.parsed.inlined[None, head] = func  # guarded: the name must still be G
+        return [fdef, at_line(run, lineno)]
+
+    def callee(self, loop, func):
+        """G's checked Parsed, refusing the forms this lowering does not cover."""
+        name = func.__name__
+        if func.__globals__ is not getattr(self.parsed.func, "__globals__", None) \
+                or func.__closure__:
+            self.error(f"generator {name!r} defined in another module or inside a function: "
+                       "pullback runs a generator in place when it is a module-level "
+                       "function of f's module", loop.iter)
+        try:
+            callee = parse_function(func)
+        except PullbackError as exc:
+            self.error(f"generator {name!r}: {exc}", loop.iter)
+        args = callee.tree.args
+        if args.vararg or args.kwarg or args.kwonlyargs or any(
+                not isinstance(d, gast.Constant) for d in args.defaults):
+            self.error(f"generator {name!r} with *args, **kwargs, keyword-only parameters or "
+                       "defaults other than constants", loop.iter)
+        tree = clone(callee.tree)
+        for node in walk(tree):
+            if isinstance(node, gast.YieldFrom):
+                located_error("yield from", node, callee.location)
+            if isinstance(node, gast.Yield) and not any(
+                    isinstance(s, gast.Expr) and s.value is node for s in walk(tree)):
+                located_error("yield used as a value (x = yield ...)", node, callee.location)
+        for node in walk(tree):  # check the body as f's own, its yields as plain statements
+            for field in ("body", "orelse", "finalbody"):
+                stmts = getattr(node, field, None)
+                if isinstance(stmts, list):
+                    setattr(node, field, [gast.Pass() if _is_yield(s) else s for s in stmts])
+            if isinstance(node, gast.Return) and node.value is None:
+                node.value = gast.Constant(value=None, kind=None)
+        check(tree, callee.location)
+        free = {n.id for n in walk(callee.tree) if isinstance(n, gast.Name)} - set(
+            stored_in_order(callee.tree)) - {a.id for a in walk(args) if isinstance(a, gast.Name)}
+        hidden = sorted(free & (self.own | set(stored_in_order(*loop.body, loop.target))))
+        if hidden:
+            self.error(f"generator {name!r} reads the global {hidden[0]!r}, which f's own "
+                       f"variable of that name hides where the generator runs in place; "
+                       "rename one of them", loop.iter)
+        return callee
+
+    def loop_body(self, loop) -> list:
+        """BODY, its `break` a return from G's run and its `continue` the end of a one-trip
+        loop around it; a `return` in it is refused."""
+        body = loop.body
+        jumps = []
+        for s in body:
+            for node in _outside_loops(s):
+                if isinstance(node, gast.Return):
+                    self.error("return inside a loop over a generator (pullback runs the "
+                               "generator's code in place); set a variable and break", node)
+                if isinstance(node, (gast.Break, gast.Continue)):
+                    jumps.append(node)
+        if not jumps:
+            return body
+        if any(isinstance(j, gast.Continue) for j in jumps):
+            once = self.namer.fresh("once")
+            body = [gast.For(target=gast.Name(id=self.namer.fresh("trip"), ctx=gast.Store(),
+                                              annotation=None, type_comment=None),
+                             iter=call(self.namer.spelled_builtin("range"), gast.Constant(
+                                 value=1, kind=None)),
+                             body=_replace_jumps(body, {gast.Continue: gast.Break,
+                                                        gast.Break: "stop"}, once),
+                             orelse=[], type_comment=None)]
+            body.append(gast.If(test=load(once), body=[gast.Return(
+                value=gast.Constant(value=None, kind=None))], orelse=[]))
+            body.insert(0, assign(once, gast.Constant(value=False, kind=None)))
+            return body
+        return _replace_jumps(body, {gast.Break: gast.Return}, None)
+
+    def replace_yields(self, stmts, target, body):
+        out = []
+        for s in stmts:
+            if _is_yield(s):
+                lineno = getattr(s, "lineno", None)
+                out.append(at_line(gast.Assign(targets=[clone(target)], value=s.value.value
+                                               or gast.Constant(value=None, kind=None),
+                                               type_comment=None), lineno))
+                out += [at_line(clone(b), lineno) for b in body]
+                continue
+            for field in ("body", "orelse", "finalbody"):
+                inner = getattr(s, field, None)
+                if isinstance(inner, list) and not isinstance(s, gast.FunctionDef):
+                    setattr(s, field, self.replace_yields(inner, target, body))
+            for handler in getattr(s, "handlers", []):
+                handler.body = self.replace_yields(handler.body, target, body)
+            out.append(s)
+        return out
+
+
+def _is_yield(stmt) -> bool:
+    return isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Yield)
+
+
+def _outside_loops(stmt):
+    """The nodes of `stmt` outside loops and functions nested in it (the jumps there
+    belong to the loop being rewritten)."""
+    stack = [stmt]
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, (gast.For, gast.While, gast.FunctionDef, gast.Lambda)):
+            stack.extend(gast.iter_child_nodes(node))
+
+
+def _replace_jumps(stmts, mapping, flag):
+    """The statements with their own break/continue (outside inner loops) replaced:
+    by the statement class `mapping` gives, or by "stop": set `flag`, then break."""
+    out = []
+    for s in stmts:
+        kind = mapping.get(type(s))
+        if kind == "stop":
+            out += [assign(flag, gast.Constant(value=True, kind=None)), gast.Break()]
+            continue
+        if kind is gast.Return:
+            out.append(gast.Return(value=gast.Constant(value=None, kind=None)))
+            continue
+        if kind is not None:
+            out.append(kind())
+            continue
+        if isinstance(s, (gast.If, gast.Try, gast.With, gast.Match)):
+            for field in ("body", "orelse", "finalbody"):
+                inner = getattr(s, field, None)
+                if isinstance(inner, list):
+                    setattr(s, field, _replace_jumps(inner, mapping, flag))
+            for handler in getattr(s, "handlers", []):
+                handler.body = _replace_jumps(handler.body, mapping, flag)
+            for case in getattr(s, "cases", []):
+                case.body = _replace_jumps(case.body, mapping, flag)
+        out.append(s)
+    return out

@@ -1,0 +1,633 @@
+"""Properties, and the reads of attributes they stand for. Every gradient is checked
+against central finite differences (over the differentiated array, or over each stored
+attribute of an object argument); what pullback cannot differentiate is refused with
+the line."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+
+import numpy as np
+import pytest
+from fd import assert_grad_matches
+from test_classes import check_object_grad
+
+import pullback
+
+RNG = np.random.default_rng(12)
+W = RNG.normal(size=(2, 3)) * 0.5
+X = RNG.normal(size=3)
+
+
+class Layer:
+    def __init__(self, W, b):
+        self.W = W
+        self.b = b
+
+    @property
+    def weight_norm(self):
+        return np.sum(self.W ** 2)
+
+    @property
+    def affine(self):  # a property calling a method
+        return self.apply(np.ones(self.W.shape[1]))
+
+    def apply(self, x):
+        return self.W @ x + self.b
+
+    @property
+    def penalty(self):  # a property reading another property
+        return 0.5 * self.weight_norm + np.sum(self.b ** 2)
+
+
+class Scaled(Layer):
+    @property
+    def weight_norm(self):  # overrides the base class's property
+        return 3.0 * np.sum(np.abs(self.W))
+
+
+def property_of_built_object(W, b, x):
+    layer = Layer(W, b)
+    return np.sum(np.tanh(layer.apply(x))) + layer.weight_norm
+
+
+def property_calling_method(W, b):
+    layer = Layer(W, b)
+    return np.sum(layer.affine ** 2)
+
+
+def property_of_property(W, b):
+    return Layer(W, b).penalty
+
+
+def properties_in_a_loop(W, b):
+    layers = [Layer(W, b), Scaled(W * 2.0, b), Layer(W[::-1], b)]
+    total = 0.0
+    for layer in layers:
+        total = total + layer.penalty * layer.weight_norm
+    return total
+
+
+def property_read_twice_in_a_loop(W, b, x):
+    layer = Layer(W, b)
+    h = x
+    for _ in range(3):
+        h = np.tanh(W.T @ (layer.apply(h) * layer.weight_norm))
+    return np.sum(h)
+
+
+def loss_of_layer(layer, x):
+    return np.sum(layer.apply(x) ** 2) + layer.penalty
+
+
+B = RNG.normal(size=2)
+
+
+@pytest.mark.parametrize("f, args", [
+    (property_of_built_object, (W, B, X)),
+    (property_calling_method, (W, B)),
+    (property_of_property, (W, B)),
+    (properties_in_a_loop, (W, B)),
+    (property_read_twice_in_a_loop, (W, B, X)),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_properties_of_objects_built_inside(f, args):
+    assert_grad_matches(f, args, wrt=0)
+    assert_grad_matches(f, args, wrt=1)
+
+
+@pytest.mark.parametrize("cls", [Layer, Scaled])
+def test_property_of_an_object_argument_gives_an_object_gradient(cls):
+    check_object_grad(loss_of_layer, (cls(W, B), X), 0, ("W", "b"))
+
+
+class Shadowed:
+    """A property hiding a stored attribute of the same name: Python reads the property."""
+
+    def __init__(self, w):
+        self.__dict__["w"] = w
+
+    @property
+    def w(self):
+        return 5.0
+
+
+def test_property_shadowing_a_stored_value_is_what_python_reads():
+    g = pullback.grad(lambda s, x: s.w * x)(Shadowed(0.3), 2.0)
+    assert isinstance(g, Shadowed) and not any(np.any(v) for v in vars(g).values())
+    assert pullback.grad(lambda s, x: s.w * x, wrt=1)(Shadowed(0.3), 2.0) == 5.0
+
+
+class Cached:
+    def __init__(self, v):
+        self.v = v
+
+    @functools.cached_property
+    def sq(self):
+        return self.v ** 2
+
+
+def cached_read(v):
+    c = Cached(v)
+    return c.sq + c.v
+
+
+class WithGetattribute:
+    def __init__(self, v):
+        self.v = v
+
+    def __getattribute__(self, name):
+        return object.__getattribute__(self, name)
+
+    @property
+    def sq(self):
+        return self.v ** 2
+
+
+def test_computed_attributes_other_than_properties_are_refused_with_the_line():
+    with pytest.raises(pullback.PullbackError, match=r"(?s)cached_property.*c\.sq \+ c\.v"):
+        pullback.grad(cached_read)(1.3)
+    with pytest.raises(pullback.PullbackError, match="sq"):
+        pullback.grad(lambda o: o.sq)(WithGetattribute(1.3))
+
+
+# ----------------------------------------------------------------- attributes set in f
+
+
+class Acc:
+    def __init__(self, total):
+        self.total = total
+
+
+class Cell:
+    def __init__(self, W, h):
+        self.W = W
+        self.h = h
+
+
+@dataclasses.dataclass
+class State:
+    h: np.ndarray
+    steps: int = 0
+
+
+def running_total(v):
+    acc = Acc(0.0)
+    for x in v:
+        acc.total = acc.total + np.sin(x) * x
+    return acc.total
+
+
+def augmented_attribute(v):
+    acc = Acc(v[0])
+    acc.total += v[1] * 2.0
+    acc.total *= v[2]
+    return acc.total
+
+
+def recurrent_state(W, x):
+    cell = Cell(W, x)
+    for _ in range(4):
+        cell.h = np.tanh(cell.W @ cell.h)
+    return np.sum(cell.h ** 2)
+
+
+def read_before_write_in_loop(W, x):  # the read of step k sees the write of step k - 1
+    cell = Cell(W, x)
+    total = 0.0
+    for _ in range(3):
+        total = total + np.sum(cell.h * cell.h)
+        cell.h = np.tanh(cell.W @ cell.h)
+    return total
+
+
+def overwritten_by_a_constant(W, x):  # the later reads see the constant only
+    cell = Cell(W, x)
+    cell.h = np.tanh(cell.W @ cell.h)
+    first = np.sum(cell.h)
+    cell.h = np.ones(3)
+    return first * 2.0 + np.sum(cell.h * x)
+
+
+def set_in_a_branch(W, x):
+    cell = Cell(W, x)
+    if np.sum(x) > 0:
+        cell.h = np.sin(cell.h) * 3.0
+    else:
+        cell.h = cell.h ** 2
+    return np.sum(cell.W @ cell.h)
+
+
+def new_attribute_and_dataclass(W, x):
+    s = State(x)
+    s.extra = np.cos(x)  # an attribute __init__ did not set
+    for _ in range(2):
+        s.h = W @ np.tanh(s.h) + s.extra
+        s.steps += 1
+    return np.sum(s.h) * s.steps
+
+
+def built_from_constants(W, x):
+    cell = Cell(np.eye(3), np.zeros(3))
+    cell.h = W @ x
+    cell.W = cell.W * np.sum(x)
+    return np.sum(cell.W @ cell.h)
+
+
+def nested(W, x):
+    c = Cell(W, x)
+    t = 0.0
+    for i in range(2):
+        t = t + np.sum(c.h) * i
+        for _ in range(2):
+            c.h = np.tanh(c.W @ c.h) + c.h * 0.1
+        t = t + np.sum(c.h ** 2)
+    return t
+def one_branch(W, x):
+    c = Cell(W, x)
+    t = 0.0
+    for i in range(3):
+        if i % 2 == 0:
+            c.h = np.sin(c.h) * 2.0
+        t = t + np.sum(c.h * c.W[0])
+    return t
+def fresh_each_iteration(W, x):
+    t = 0.0
+    for i in range(3):
+        c = Cell(W, x * i)
+        c.h = np.tanh(c.W @ c.h)
+        c.h = c.h * c.h
+        t = t + np.sum(c.h)
+    return t
+def while_loop(W, x):
+    c = Cell(W, x)
+    n = 0
+    while n < 3:
+        c.h = np.tanh(c.W @ c.h)
+        n += 1
+    return np.sum(c.h)
+def comp(W, x):
+    c = Cell(W, x)
+    c.h = c.W @ c.h
+    return sum([np.sum(c.h * k) for k in range(3)])
+def early_return(W, x):
+    c = Cell(W, x)
+    for i in range(5):
+        c.h = np.tanh(c.W @ c.h)
+        if i == 2:
+            return np.sum(c.h)
+    return 0.0
+
+W3 = RNG.normal(size=(3, 3)) * 0.6
+X3 = RNG.normal(size=3)
+
+
+@pytest.mark.parametrize("f", [
+    recurrent_state, read_before_write_in_loop, overwritten_by_a_constant, set_in_a_branch,
+    new_attribute_and_dataclass, built_from_constants, nested, one_branch,
+    fresh_each_iteration, while_loop, comp, early_return], ids=lambda f: f.__name__)
+def test_attributes_set_to_values_being_differentiated(f):
+    assert_grad_matches(f, (W3, X3), wrt=0)
+    assert_grad_matches(f, (W3, X3), wrt=1)
+    assert_grad_matches(f, (W3, -X3), wrt=1)
+
+
+@pytest.mark.parametrize("f", [running_total, augmented_attribute], ids=lambda f: f.__name__)
+def test_accumulator_attributes(f):
+    assert_grad_matches(f, (X3,))
+
+
+class Adder:
+    def __init__(self, total):
+        self.total = total
+
+    def add(self, v):
+        self.total = self.total + v
+
+    def me(self):
+        return self
+
+
+def set_on_self_in_a_method(v):
+    a = Adder(0.0)
+    a.add(v[0] * v[1])
+    return a.total
+
+
+def set_in_a_method(v, a):  # an object f did not build
+    a.add(v[0] * v[1])
+    return a.total
+
+
+def second_name(v):
+    a = Acc(v[0])
+    b = a
+    b.total = v[1] * 3.0
+    return a.total * v[0]
+
+
+def into_a_list(v):
+    a = Acc(v[0])
+    keep = [a]
+    a.total = v[1] * 3.0
+    return keep[0].total
+
+
+def through_a_method(v):
+    a = Adder(v[0])
+    a.total = v[1] * 3.0
+    return a.me().total
+
+
+def on_an_argument(a, v):
+    a.total = v[1] * 3.0
+    return a.total
+
+
+def a_buffer(v):
+    b = np.zeros(3)
+    a = Acc(b)
+    a.total = b
+    b[0] = v[0]
+    return np.sum(a.total)
+
+
+def test_attribute_writes_pullback_cannot_follow_are_refused_with_the_line():
+    cases = [(second_name, "b.total = v[1]"),
+             (into_a_list, "keep = [a]"), (through_a_method, "a.me()"),
+             (a_buffer, "a.total = b")]
+    for f, line in cases:
+        with pytest.raises(pullback.PullbackError, match=f"(?s)test_objects.py.*{re.escape(line)}"):
+            pullback.grad(f)(X3)
+    with pytest.raises(pullback.PullbackError, match="(?s)not an object this function builds"):
+        pullback.grad(on_an_argument, wrt=1)(Acc(1.0), X3)
+    with pytest.raises(pullback.PullbackError,
+                       match="(?s)not an object this function builds.*self.total = self.total"):
+        pullback.grad(set_in_a_method)(X3, Adder(0.0))
+
+
+class Squares:
+    def __init__(self, v):
+        self.v = v
+
+    @property
+    def sq(self):
+        return self.v ** 2
+
+
+def property_of_a_written_object(v):
+    s = Squares(v)
+    s.v = np.sin(s.v)
+    return np.sum(s.sq)
+
+
+def test_a_property_of_a_written_object_is_refused():
+    with pytest.raises(pullback.PullbackError, match="(?s)property.*s.sq"):
+        pullback.grad(property_of_a_written_object)(X3)
+
+
+def test_setting_attributes_runs_as_in_f():
+    s = pullback.grad(new_attribute_and_dataclass, wrt=1)
+    assert np.all(np.isfinite(s(W3, X3)))
+    value, _ = pullback.value_and_grad(new_attribute_and_dataclass)(W3, X3)
+    assert value == pytest.approx(new_attribute_and_dataclass(W3, X3))
+
+
+# ----------------------------------------------------------------- operator overloading
+
+
+class Dual:
+    """A dual number: a + b ε."""
+
+    def __init__(self, a, b):
+        self.a = a
+        self.b = b
+
+    def __add__(self, other):
+        if not isinstance(other, Dual):
+            return Dual(self.a + other, self.b)
+        return Dual(self.a + other.a, self.b + other.b)
+
+    __radd__ = __add__
+
+    def __mul__(self, other):
+        if not isinstance(other, Dual):
+            return Dual(self.a * other, self.b * other)
+        return Dual(self.a * other.a, self.a * other.b + self.b * other.a)
+
+    def __rmul__(self, other):
+        return self * other
+
+    def __neg__(self):
+        return Dual(-self.a, -self.b)
+
+    def __truediv__(self, other):
+        return Dual(self.a / other.a, (self.b * other.a - self.a * other.b) / other.a ** 2)
+
+    def __pow__(self, n):
+        return Dual(self.a ** n, n * self.a ** (n - 1) * self.b)
+
+
+class Vec:
+    def __init__(self, v):
+        self.v = v
+
+    def __add__(self, other):
+        return Vec(self.v + other.v)
+
+    def __sub__(self, other):
+        return Vec(self.v - other.v)
+
+    def __mul__(self, s):
+        return Vec(self.v * s)
+
+    __rmul__ = __mul__
+
+    def __matmul__(self, other):
+        return self.v @ other.v
+
+    def __getitem__(self, i):
+        return self.v[i]
+
+    def __neg__(self):
+        return Vec(-self.v)
+
+
+class Meters(Vec):
+    def __radd__(self, other):  # a subclass's reflected method runs first
+        return Meters(2.0 * self.v + other.v)
+
+
+class Scalar:
+    def __init__(self, s):
+        self.s = s
+
+    def __radd__(self, other):  # runs when Vec.__add__ fails
+        return Vec(other.v + self.s)
+
+
+class Permissive(Vec):
+    def __add__(self, other):
+        if not isinstance(other, Vec):
+            return NotImplemented
+        return Permissive(self.v + other.v)
+
+
+class InPlace(Vec):
+    def __iadd__(self, other):
+        self.v = self.v + other.v
+        return self
+
+
+def dual_derivative(x):  # d/dt of t^3 / (1 + t) + 2 t at t = x[0], times x[1]
+    t = Dual(x[0], 1.0)
+    y = t ** 3 / (Dual(1.0, 0.0) + t) + 2.0 * t
+    return y.b * x[1] + (-y).a
+
+
+def dual_in_a_loop(x):
+    acc = Dual(0.0, 0.0)
+    for k in range(3):
+        acc = acc * Dual(x[k], 1.0) + x[k] ** 2
+    return acc.a + 3.0 * acc.b
+
+
+def vector_algebra(x):
+    u, w = Vec(x), Vec(np.sin(x))
+    z = (u + w) @ (u - w)
+    return z * 3.0 + (2.0 * u)[0] * (-w)[1]
+
+
+def vector_accumulation(x):
+    total = Vec(np.zeros(3))
+    for k in range(3):
+        total += Vec(x * k)
+        total = total - 0.5 * Vec(x ** 2)
+    return total @ Vec(x)
+
+
+def reflected_subclass_first(x):
+    return np.sum((Vec(x) + Meters(x ** 2)).v)
+
+
+def not_implemented_falls_back(x):
+    return np.sum((Permissive(x) + Scalar(x[0])).v) + np.sum((Permissive(x) + Vec(x)).v)
+
+
+def index_and_number_results(x):
+    u = Vec(x * 2.0)
+    first = u[0]
+    return first * u[1] + (u @ u) / 2.0
+
+
+@pytest.mark.parametrize("f", [
+    dual_derivative, dual_in_a_loop, vector_algebra, vector_accumulation,
+    reflected_subclass_first, not_implemented_falls_back, index_and_number_results],
+    ids=lambda f: f.__name__)
+def test_operators_of_user_classes(f):
+    assert_grad_matches(f, (X3,))
+    assert_grad_matches(f, (X3 * -1.7,))
+
+
+def array_meets_object(x):
+    return np.sum((np.ones(3) + Vec(x)).v)
+
+
+def in_place_operator(x):
+    total = InPlace(np.zeros(3))
+    total += Vec(x)
+    return np.sum(total.v)
+
+
+def test_operators_pullback_cannot_follow_are_refused_with_the_line():
+    with pytest.raises(pullback.PullbackError, match=r"(?s)NumPy array.*np.ones\(3\) \+ Vec"):
+        pullback.grad(array_meets_object)(X3)
+    with pytest.raises(pullback.PullbackError, match=r"(?s)__iadd__.*total \+= Vec"):
+        pullback.grad(in_place_operator)(X3)
+
+
+# ----------------------------------------------------------------- methods setting self
+
+
+class StepCell:
+    def __init__(self, W, h):
+        self.W = W
+        self.h = h
+    def step(self, x):
+        self.h = np.tanh(self.W @ self.h + x)
+        return self.output()
+    def output(self):
+        return np.sum(self.h ** 2)
+    def reset(self, h):
+        self.h = h
+class Tally:
+    def __init__(self, total):
+        self.total = total
+        self.n = 0
+    def add(self, v):
+        self.total += v
+        self.n += 1
+    def mean(self):
+        return self.total / self.n
+def method_steps_state(W, xs):
+    cell = StepCell(W, np.zeros(3))
+    out = 0.0
+    for x in xs:
+        out = out + cell.step(x)
+    return out + np.sum(cell.h)
+def method_resets_state(W, xs):
+    cell = StepCell(W, xs[0])
+    a = cell.step(xs[1])
+    cell.reset(xs[2] * 2.0)
+    b = cell.step(xs[0])
+    return a * b
+def method_counts(W, xs):
+    c = Tally(0.0)
+    for x in xs:
+        c.add(np.sum(W @ x))
+    return c.mean() * c.total
+XS = RNG.normal(size=(3, 3))
+
+
+@pytest.mark.parametrize("f", [method_steps_state, method_resets_state, method_counts,
+                               ], ids=lambda f: f.__name__)
+def test_methods_setting_attributes_of_an_object_built_in_f(f):
+    assert_grad_matches(f, (W3, XS), wrt=0)
+    assert_grad_matches(f, (W3, XS), wrt=1)
+
+
+def test_a_method_setting_self_runs_as_in_f():
+    assert_grad_matches(set_on_self_in_a_method, (X3,))
+
+
+def overwritten_by_a_constant_on_a_built_object(x):
+    box = Box(x)
+    box.v = 1.0
+    return box.v * x
+
+
+def constant_set_on_a_differentiated_argument(x, box):
+    box.v = 1.0
+    return box.v * x
+
+
+def augmented_array_attribute(x):
+    a = np.zeros(3)
+    box = Box(a)
+    box.v += x  # NumPy would change a too
+    return np.sum(box.v * x) + np.sum(a)
+
+
+class Box:
+    def __init__(self, v):
+        self.v = v
+
+
+def test_an_attribute_overwritten_by_a_constant_passes_no_gradient_on():
+    assert pullback.grad(overwritten_by_a_constant_on_a_built_object)(2.0) == 1.0
+    with pytest.raises(pullback.NoRuleError, match="(?s)holds values being differentiated"
+                       ".*box.v = 1.0"):
+        pullback.grad(constant_set_on_a_differentiated_argument, wrt=1)(2.0, Box(3.0))
+    with pytest.raises(pullback.PullbackError, match=r"(?s)box.v \+= \.\.\.` on an array"):
+        pullback.grad(augmented_array_attribute)(X3)
