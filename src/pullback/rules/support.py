@@ -11,7 +11,16 @@ zero (the float 0.0) as well as scalars and arrays, and never mutates its inputs
 from __future__ import annotations
 
 from ..errors import PullbackError
-from ..runtime.helpers import _shape, math, np, unbroadcast  # np, math: as imported
+from ..runtime.helpers import (  # np, math: as imported
+    _shape,
+    as_array,
+    is_foreign_array,
+    math,
+    namespace_of,
+    np,
+    unbroadcast,
+    zeros_like,
+)
 
 
 def _zero(g) -> bool:
@@ -45,7 +54,7 @@ def _axes(axis, ndim) -> tuple:
 def _keep(v, ndim, axes, keepdims):
     """The result `v` of a reduction over `axes` of an ndim-array, with the reduced axes kept
     (size 1), so that it broadcasts against the reduced array."""
-    v = np.asarray(v)
+    v = as_array(v)
     if keepdims or not axes:
         return v
     return np.expand_dims(v, tuple(sorted(axes)))
@@ -63,6 +72,8 @@ def unreduce(g, x, axis=None, keepdims=False):
         for a in _axes(axis, len(shape)):
             kept[a] = 1
         g = g.reshape(kept)  # the reduced axes back, as size 1
+    if g.__class__ is not np.ndarray and (is_foreign_array(x) or is_foreign_array(g)):
+        return _spread_foreign(g, x)
     if g.__class__ is np.ndarray:
         dtype = g.dtype
     else:  # a float seed keeps a float32 x's precision
@@ -71,6 +82,14 @@ def unreduce(g, x, axis=None, keepdims=False):
     out = np.empty(shape, dtype)
     out[...] = g
     return out
+
+
+def _spread_foreign(g, x):
+    """unreduce's new array for an x or g of another library: zeros like x plus g, lazy
+    for Dask (a NumPy array of x's shape would be the size of the data)."""
+    if is_foreign_array(x):
+        return zeros_like(x) + g
+    return namespace_of(g).broadcast_to(g, _shape(x))
 
 
 def expand_reduced(g, x, axis=None, keepdims=False):
@@ -141,6 +160,8 @@ def _as_rows(parts):
     if not parts:
         return None
     first, second = zip(*parts)
+    if any(is_foreign_array(p) for p in first + second):
+        return None  # stacking arrays of another library into NumPy would compute them
     try:
         rows = np.array(first), np.array(second)
     except ValueError:  # ragged: a known-zero 0.0 among vectors, or different lengths
@@ -211,7 +232,7 @@ def pow_grad_exponent(g, a, ans):
 def astype_grad(g, ans):
     """x.astype(dtype): the gradient passes for a float result and vanishes for an
     integer one (the conversion truncated)."""
-    if np.asarray(ans).dtype.kind not in "fc":
+    if np.dtype(as_array(ans).dtype).kind not in "fc":
         return 0.0
     return g
 
