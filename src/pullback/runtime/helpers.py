@@ -425,7 +425,8 @@ def running_line() -> str:
     generated code running now (the nearest generated frame on the stack) stands for, or
     "" when that cannot be told: for the messages of checks made when a gradient runs.
     A primal statement is found by its text; an adjoint statement by the gradient it
-    reads (`drows` is that of the statement that set `rows`)."""
+    reads (`drows` is that of the statement that set `rows`); the save before a write
+    `Z[i] = v` by the array it saves from."""
     frame = sys._getframe(1)
     while frame is not None and not frame.f_code.co_filename.startswith("<pullback "):
         frame = frame.f_back
@@ -456,11 +457,14 @@ def running_line() -> str:
             for target in getattr(node, "targets", ()):
                 if isinstance(target, gast.Name):
                     targets.setdefault(target.id, node)
+                elif isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
+                    targets.setdefault(f"{target.value.id}[]", node)
     node = located.get(text)
     if node is None:
         read = text.split("=", 1)[-1]
-        node = next((targets[n] for n in re.findall(r"\bd(\w+)", read) if n in targets),
-                    None)
+        candidates = re.findall(r"\bd(\w+)", read)  # gradients read
+        candidates += [f"{n}[]" for n in re.findall(r"\b(\w+)", read)]  # buffers written
+        node = next((targets[n] for n in candidates if n in targets), None)
     if node is None:
         return f"in the generated code: {text}" if text else ""
     return made.location.describe(node)
