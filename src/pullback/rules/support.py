@@ -108,6 +108,19 @@ def _ndim(x):
     return x.ndim if x.__class__ is np.ndarray else np.ndim(x)
 
 
+def _outer(a, b):
+    """np.multiply.outer(a, b) for a vector b: a[..., None] * b for arrays of libraries
+    whose ufuncs have no .outer (array API)."""
+    if namespace_of(a) is np and namespace_of(b) is np:
+        return np.multiply.outer(a, b)
+    return a[..., None] * b
+
+
+def _swap_last(a):
+    """a with its last two axes swapped."""
+    return np.swapaxes(a, -1, -2) if namespace_of(a) is np else a.mT
+
+
 def matmul_grad_a(g, a, b):
     """Gradient of a @ b with respect to a (NumPy's matmul rules, 1-D cases included)."""
     if g.__class__ is float and g == 0.0:  # a gradient known to be zero
@@ -121,13 +134,13 @@ def matmul_grad_a(g, a, b):
         if an == 1:
             return g * b
         if an == 2:
-            return np.multiply.outer(g, b)
+            return _outer(g, b)
         return unbroadcast(g[..., None] * b, a)
     if an == 1:
         return unbroadcast((b @ g[..., None])[..., 0], a)
     if an == 2 and bn == 2:
         return g @ b.T
-    return unbroadcast(g @ np.swapaxes(b, -1, -2), a)
+    return unbroadcast(g @ _swap_last(b), a)
 
 
 def matmul_grad_b(g, a, b):
@@ -143,15 +156,15 @@ def matmul_grad_b(g, a, b):
         if bn == 1:
             return g * a
         if bn == 2:
-            return np.multiply.outer(a, g)
+            return _outer(a, g)
         return unbroadcast(a[:, None] * g[..., None, :], b)
     if bn == 1:
         if an == 2:
             return g @ a
-        return unbroadcast((np.swapaxes(a, -1, -2) @ g[..., None])[..., 0], b)
+        return unbroadcast((_swap_last(a) @ g[..., None])[..., 0], b)
     if an == 2 and bn == 2:
         return a.T @ g
-    return unbroadcast(np.swapaxes(a, -1, -2) @ g, b)
+    return unbroadcast(_swap_last(a) @ g, b)
 
 
 def _as_rows(parts):
