@@ -255,6 +255,37 @@ def test_fancy_index_scatter_is_refused_with_its_line(f):
                                pullback.grad(f, wrt=0)(np.ones(3), X.compute()))
 
 
+def cumulative_products(x):
+    return np.sum(np.cumprod(x) * x)
+
+
+def joined_pieces(x, y):
+    return np.sum(np.concatenate([x, y * y]) ** 3) + np.sum(np.vstack([x, y]) * 2.0)
+
+
+def test_a_rule_that_needs_values_computes_them_with_a_warning_naming_the_line():
+    x = np.array([1.0, 0.0, 2.0, 3.0])
+    with nothing_computed(), pytest.raises(Computed):  # not silently lazy: it computes
+        pullback.grad(cumulative_products)(da.from_array(x, chunks=2))
+    with pytest.warns(RuntimeWarning, match="np.cumprod needs the values of a Dask array") \
+            as caught:
+        got = pullback.grad(cumulative_products)(da.from_array(x, chunks=2))
+    line = cumulative_products.__code__.co_firstlineno + 1
+    assert any(f'line {line}' in str(w.message) for w in caught)
+    np.testing.assert_allclose(got.compute(scheduler="sync"),
+                               pullback.grad(cumulative_products)(x))
+
+
+def test_concatenate_and_vstack_gradients_are_cut_lazily():
+    x, y = np.arange(1.0, 5.0), np.linspace(-1.0, 1.0, 4)
+    expected = pullback.grad(joined_pieces, wrt=(0, 1))(x, y)
+    with nothing_computed():
+        got = pullback.grad(joined_pieces, wrt=(0, 1))(da.from_array(x, chunks=2),
+                                                       da.from_array(y, chunks=3))
+    for g, e in zip(dask.compute(*got, scheduler="sync"), expected):
+        np.testing.assert_allclose(g, e, rtol=1e-12)
+
+
 def clipped_loss(w, X):
     total = np.sum(X @ w)
     if total > 0:  # a Python decision on a lazy value: Dask computes it, as f's own if does
@@ -279,3 +310,21 @@ def test_numpy_inputs_still_give_numpy_gradients():
     g = pullback.grad(least_squares, wrt=(0, 1))(np.ones(3), X, y)
     assert all(type(x) is np.ndarray for x in g)
     assert "dask" in sys.modules  # imported here, and still not used for NumPy inputs
+
+
+def test_training_example_script_runs(tmp_path):
+    import os
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root / "src")}
+    result = subprocess.run(
+        [sys.executable, str(root / "examples" / "dask_training.py"), "--rows", "8000",
+         "--chunk-rows", "2000", "--steps", "4"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 0, result.stderr
+    losses = [float(line.split()[3]) for line in result.stdout.splitlines()
+              if line.startswith("step")]
+    assert len(losses) == 2 and losses[1] < losses[0]
+    assert "training accuracy" in result.stdout

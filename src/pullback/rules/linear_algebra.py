@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 
 from ..errors import PullbackError
+from ..runtime.helpers import computed_here
 from . import rule
 from .support import (
     _array,
@@ -265,6 +266,7 @@ def outer_grad_b(g, a, b):
 
 def _diagonal_embed(g, shape, offset, axis1, axis2):
     """Zeros of `shape` holding g on the diagonal np.diagonal(., offset, axis1, axis2) reads."""
+    g = computed_here(g, "a diagonal (np.diagonal, np.diag, np.trace)")
     out = np.zeros(shape, dtype=np.result_type(g, float))
     view = np.moveaxis(out, (axis1, axis2), (-2, -1))
     i = np.arange(np.shape(g)[-1])

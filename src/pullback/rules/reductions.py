@@ -15,6 +15,7 @@ gradient that is a known zero (the float 0.0) and never mutate their inputs.
 from __future__ import annotations
 
 from ..errors import PullbackError
+from ..runtime.helpers import computed_here
 from . import of_kind, rule
 from .support import (
     _axes,
@@ -230,7 +231,7 @@ def cumprod_grad(g, a, ans, axis=None):
     no zeros, and otherwise forms the products without the factor a_i directly."""
     if _zero(g):
         return 0.0
-    a = as_array(a)
+    a = as_array(computed_here(a, "np.cumprod"))
     if axis is None:
         return np.reshape(cumprod_grad(g, np.ravel(a), ans, 0), a.shape)
     if np.all(a != 0):
@@ -255,7 +256,7 @@ def average_grad(g, a, ans, axis=None, weights=None, keepdims=False):
     axes = _axes(axis, a.ndim)
     G = _keep(g, a.ndim, axes, keepdims)
     if weights is None:
-        return np.broadcast_to(G, a.shape) * (np.size(ans) / a.size)
+        return np.broadcast_to(G, a.shape) * (math.prod(_shape(ans)) / math.prod(a.shape))
     w = _weights_like(weights, a, axes)
     total = np.sum(np.broadcast_to(w, a.shape), axis=axes, keepdims=True)
     return np.broadcast_to(G * w / total, a.shape)

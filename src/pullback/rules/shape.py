@@ -18,7 +18,7 @@ from __future__ import annotations
 from ..errors import PullbackError
 from ..runtime.helpers import GradList, scatter_add
 from . import rule
-from .support import _zero, as_array, np
+from .support import _zero, as_array, math, np
 
 FRESH = ("fresh",)  # returns a new array
 VIEW = ("view",)  # may return a view of an operand, or the operand itself
@@ -116,11 +116,20 @@ def concatenate_grad(g, arrays, axis=0):
     if _zero(g):
         return 0.0
     if axis is None:
-        sizes = [np.size(x) for x in arrays]
-        parts = np.split(np.ravel(g), np.cumsum(sizes)[:-1])
+        sizes = [math.prod(np.shape(x)) for x in arrays]
+        parts = _cut(np.reshape(g, (-1,)), sizes, 0)
         return GradList(np.reshape(p, np.shape(x)) for p, x in zip(parts, arrays))
-    sizes = [np.shape(x)[axis] for x in arrays]
-    return GradList(np.split(g, np.cumsum(sizes)[:-1], axis=axis))
+    return GradList(_cut(g, [np.shape(x)[axis] for x in arrays], axis))
+
+
+def _cut(g, sizes, axis):
+    """g cut along `axis` into consecutive pieces of the given sizes (np.split by
+    slicing, which every array library has)."""
+    before, start, parts = (slice(None),) * (axis % np.ndim(g)), 0, []
+    for size in sizes:
+        parts.append(g[before + (slice(start, start + size),)])
+        start += size
+    return parts
 
 
 def stack_grad(g, arrays, axis=0):
@@ -132,7 +141,7 @@ def stack_grad(g, arrays, axis=0):
 
 def _joined_grad(g, arrays, promote, axis):
     shapes = [np.shape(promote(x)) for x in arrays]
-    parts = np.split(g, np.cumsum([s[axis] for s in shapes])[:-1], axis=axis)
+    parts = _cut(g, [s[axis] for s in shapes], axis)
     return GradList(np.reshape(p, np.shape(x)) for p, x in zip(parts, arrays))
 
 

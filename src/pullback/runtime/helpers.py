@@ -470,6 +470,20 @@ def running_line() -> str:
     return made.location.describe(node)
 
 
+def computed_here(x, what):
+    """x itself, or for a Dask array its values as a NumPy array, computed here with a
+    RuntimeWarning naming the line: for the few derivative rules whose arithmetic needs
+    values (a branch on them, writes into a buffer) and has no lazy form yet."""
+    if x.__class__ is np.ndarray or not is_lazy(x):
+        return x
+    import warnings
+    warnings.warn(_located(
+        f"pullback: the derivative of {what} needs the values of a Dask array of shape "
+        f"{x.shape}, which are computed here, into this process's memory"),
+        RuntimeWarning, stacklevel=3)
+    return x.compute()
+
+
 def _located(message: str) -> str:
     where = running_line()
     return f"{message}\n  {where}" if where else message
