@@ -72,7 +72,8 @@ def unreduce(g, x, axis=None, keepdims=False):
         for a in _axes(axis, len(shape)):
             kept[a] = 1
         g = g.reshape(kept)  # the reduced axes back, as size 1
-    if g.__class__ is not np.ndarray and (is_foreign_array(x) or is_foreign_array(g)):
+    if x.__class__ is not np.ndarray and is_foreign_array(x) \
+            or g.__class__ is not np.ndarray and is_foreign_array(g):
         return _spread_foreign(g, x)
     if g.__class__ is np.ndarray:
         dtype = g.dtype

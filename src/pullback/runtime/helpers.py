@@ -50,9 +50,13 @@ _BASIC = (int, slice, type(None), type(Ellipsis), np.integer)
 
 def is_foreign_array(x) -> bool:
     """Is x an array of another library (Dask, CuPy, an array-API array), not NumPy's?"""
-    return x.__class__ is not np.ndarray and not isinstance(x, (np.ndarray, np.generic)) \
+    return x.__class__ not in _NATIVE and not isinstance(x, (np.ndarray, np.generic)) \
         and hasattr(x, "shape") and hasattr(x, "dtype") \
         and (hasattr(x, "__array_function__") or hasattr(x, "__array_namespace__"))
+
+
+_NATIVE = frozenset({float, int, bool, complex, type(None), np.ndarray, np.float64, np.float32,
+                     np.complex128, np.int64, np.bool_, list, tuple, dict})
 
 
 def is_lazy(x) -> bool:
@@ -99,12 +103,6 @@ def copied(x):
     if x.__class__ is np.ndarray or namespace_of(x) is np:
         return x.copy()
     return namespace_of(x).asarray(x, copy=True)
-
-
-def _sum_to(g, axes, keepdims):
-    if g.__class__ is np.ndarray:
-        return np.add.reduce(g, axes, None, None, keepdims)  # np.sum without its dispatch cost
-    return namespace_of(g).sum(g, axis=axes, keepdims=keepdims)
 
 
 class GradList(list):
@@ -321,7 +319,10 @@ def unbroadcast(g, x):
             _SUMMED_AXES.clear()
         _SUMMED_AXES[gs, xs] = axes
     axes, keep = axes
-    summed = _sum_to(g, axes, keep)
+    if g.__class__ is np.ndarray:
+        summed = np.add.reduce(g, axes, None, None, keep)  # np.sum without its dispatch cost
+    else:
+        summed = namespace_of(g).sum(g, axis=axes, keepdims=keep)
     if keep or not xs:
         return summed
     return summed.reshape(xs) if summed.__class__ is np.ndarray or namespace_of(summed) is np \
@@ -523,9 +524,9 @@ def save_slot(x, idx):
                 "and pullback cannot tell which, so it refuses to guess"
             )
     old = x[idx]
-    if isinstance(old, np.ndarray) or is_foreign_array(old):
-        return copied(old)
-    return old
+    if isinstance(old, np.ndarray):
+        return old.copy()
+    return copied(old) if is_foreign_array(old) else old
 
 
 def save_float_slot(x, idx):
@@ -992,9 +993,8 @@ def as_grad(d, x):
     around), have no gradient: asking for one is an error. Where x or d is an array of
     another library (Dask, CuPy, array API), the gradient is an array of that library:
     a Dask gradient is returned lazy, as a 0-d array for a number x."""
-    if x.__class__ is not np.ndarray and x.__class__ is not float and is_foreign_array(x) \
-            or d.__class__ is not np.ndarray and d.__class__ is not float \
-            and is_foreign_array(d):
+    if x.__class__ not in _NATIVE and is_foreign_array(x) \
+            or d.__class__ not in _NATIVE and is_foreign_array(d):
         return _foreign_grad(d, x)
     if isinstance(x, np.ndarray):
         if d.__class__ is np.ndarray and d.shape == x.shape and d.dtype == x.dtype:
