@@ -131,6 +131,22 @@ def test_gradient_with_respect_to_dask_parameters_and_data():
         np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-14)
 
 
+def rows_of_parameters(W, X):
+    first = X @ W[0]
+    rest = X @ W[1:, :].T
+    return np.sum(first * first) + np.sum(np.tanh(rest))
+
+
+def test_indexed_numpy_parameter_gets_a_lazy_gradient():
+    X, _ = _data(80, 3)
+    W = np.arange(9.0).reshape(3, 3) / 10
+    with nothing_computed():
+        dW = pullback.grad(rows_of_parameters)(W, _chunked(X, 20))
+    assert isinstance(dW, da.Array) and dW.shape == W.shape
+    np.testing.assert_allclose(dW.compute(scheduler="sync"),
+                               pullback.grad(rows_of_parameters)(W, X), rtol=1e-12)
+
+
 def test_float_parameter_gets_a_lazy_zero_dimensional_gradient():
     X, y = _data(100, 3)
 
@@ -293,13 +309,17 @@ def clipped_loss(w, X):
     return -total
 
 
-def test_a_python_if_on_a_lazy_value_is_computed_by_dask_as_documented():
+def test_a_python_if_on_a_lazy_value_is_computed_by_dask_with_a_warning():
     X = _chunked(np.arange(12.0).reshape(4, 3), 2)
+    line = f'line {clipped_loss.__code__.co_firstlineno + 2}'
     for w in (np.ones(3), -np.ones(3)):
         with pytest.raises(Computed):
             with nothing_computed():
                 pullback.grad(clipped_loss)(w, X)
-        got = pullback.grad(clipped_loss)(w, X)
+        with pytest.warns(RuntimeWarning, match="decision .* on a Dask value") as caught:
+            got = pullback.grad(clipped_loss)(w, X)
+        assert any(line in str(m.message) and "if total > 0:" in str(m.message)
+                   for m in caught)
         assert dask.is_dask_collection(got)
         np.testing.assert_allclose(got.compute(scheduler="sync"),
                                    pullback.grad(clipped_loss)(w, X.compute()))

@@ -370,7 +370,8 @@ def accum_index(d, x, idx, g):
     if isinstance(d, (list, dict)):
         d[idx] = add_grads(d[idx], g)
         return d
-    if d.__class__ is not np.ndarray and (is_foreign_array(d) or is_foreign_array(x)):
+    if d.__class__ is not np.ndarray and (is_foreign_array(d) or is_foreign_array(x)) \
+            or g.__class__ not in _NATIVE and is_foreign_array(g):
         return _accum_foreign(d, x, idx, g)
     if (g.__class__ in _COMPLEX or g.__class__ is np.ndarray and g.dtype.kind == "c") \
             and d.dtype.kind != "c":
@@ -387,8 +388,8 @@ def _accum_foreign(d, x, idx, g):
     assignment, on a copy (d may be shared), for an index that names each element once
     (basic indexing). A scatter through an index array, which may repeat positions, needs
     np.add.at, which Dask and the array API do not have: refused, with what to write."""
-    if not is_foreign_array(d):
-        d = zeros_like(x) + d
+    if not is_foreign_array(d):  # a NumPy x (a parameter) whose part got a Dask gradient
+        d = (zeros_like(x) if is_foreign_array(x) else _zeros_in(g, _shape(x))) + d
     if not _is_basic(idx):
         _refuse_scatter(x if is_foreign_array(x) else d, "an indexed read x[...]")
     if type(idx) is tuple and None in idx:  # np.newaxis: the new axes are g's, not d's
@@ -417,36 +418,36 @@ def _refuse_scatter(x, what):
         "select with a 0/1 weight array (x * mask, or weights @ x), or pass a NumPy array"))
 
 
+def _zeros_in(like, shape):
+    """Zeros of `shape` in the library of the array `like` (a Dask array for a Dask one)."""
+    xp = namespace_of(like)
+    if xp is np:
+        return np.zeros_like(like, dtype=_float_dtype(like, xp), shape=shape)
+    return xp.zeros(shape, dtype=_float_dtype(like, xp))
+
+
 def _library(x) -> str:
     return type(x).__module__.split(".")[0]
 
 
-def running_line() -> str:
-    """`File "...", line N` and the text of the line of the user's function that the
-    generated code running now (the nearest generated frame on the stack) stands for, or
-    "" when that cannot be told: for the messages of checks made when a gradient runs.
-    A primal statement is found by its text; an adjoint statement by the gradient it
-    reads (`drows` is that of the statement that set `rows`); the save before a write
-    `Z[i] = v` by the array it saves from."""
-    frame = sys._getframe(1)
+def _generated_frame(frame):
+    """The nearest frame of generated code at or above `frame`, or None."""
     while frame is not None and not frame.f_code.co_filename.startswith("<pullback "):
         frame = frame.f_back
-    if frame is None:
-        return ""
-    import re
+    return frame
 
+
+def _statements(frame):
+    """(the transform whose code runs in `frame`, printed first line -> statement, target
+    name -> statement), over the statements that carry the user's line numbers."""
     import gast
 
     from ..api import _SOURCES
     from ..emit.codegen import ast_source
-    filename = frame.f_code.co_filename
-    text = linecache.getline(filename, frame.f_lineno).strip()
     made = next((m for m in list(_SOURCES) if getattr(m, "code", None) is not None
-                 and m.code.co_filename == filename), None)
-    if made is None:
-        return f"in the generated code: {text}" if text else ""
+                 and m.code.co_filename == frame.f_code.co_filename), None)
     located, targets = {}, {}
-    for node in gast.walk(made.tree):
+    for node in gast.walk(made.tree) if made is not None else ():
         if isinstance(node, gast.stmt) and not isinstance(node, gast.FunctionDef) \
                 and getattr(node, "lineno", None) is not None:
             try:
@@ -460,6 +461,23 @@ def running_line() -> str:
                     targets.setdefault(target.id, node)
                 elif isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
                     targets.setdefault(f"{target.value.id}[]", node)
+    return made, located, targets
+
+
+def running_line() -> str:
+    """`File "...", line N` and the text of the line of the user's function that the
+    generated code running now (the nearest generated frame on the stack) stands for, or
+    "" when that cannot be told: for the messages of checks made when a gradient runs.
+    A primal statement is found by its text; an adjoint statement by the gradient it
+    reads (`drows` is that of the statement that set `rows`); the save before a write
+    `Z[i] = v` by the array it saves from."""
+    import re
+
+    frame = _generated_frame(sys._getframe(1))
+    if frame is None:
+        return ""
+    text = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
+    made, located, targets = _statements(frame)
     node = located.get(text)
     if node is None:
         read = text.split("=", 1)[-1]
@@ -469,6 +487,30 @@ def running_line() -> str:
     if node is None:
         return f"in the generated code: {text}" if text else ""
     return made.location.describe(node)
+
+
+def _warn_computed_decisions(frame):
+    """With a lazy (Dask) gradient: warn, naming their lines, of the Python decisions
+    (if, while, and/or, a conditional expression) the function made on lazy values,
+    which Dask computed where they were made (the variables of the generated code that
+    hold a lazy 0-d boolean are those decisions)."""
+    frame = _generated_frame(frame)
+    if frame is None:
+        return
+    names = [name for name, value in frame.f_locals.items()
+             if is_lazy(value) and getattr(value, "ndim", None) == 0
+             and np.dtype(value.dtype) == np.bool_]
+    if not names:
+        return
+    made, _, targets = _statements(frame)
+    lines = sorted({made.location.describe(targets[n]) for n in names if n in targets})
+    import warnings
+    warnings.warn(
+        "pullback: a Python decision (if, while, and/or) on a Dask value was computed by "
+        "Dask where the gradient made it, an extra pass over the data each time; to keep "
+        "one lazy graph, write the choice as data (np.where, np.maximum, np.clip)"
+        + "".join(f"\n  {line}" for line in lines),
+        RuntimeWarning, stacklevel=3)
 
 
 def computed_here(x, what):
@@ -968,6 +1010,8 @@ def _foreign_grad(d, x):
     stays lazy), broadcast to x's shape and given x's float dtype, in d's library."""
     if not is_foreign_array(d):  # a known zero or a scalar, for an array x
         d = zeros_like(x) + d
+    elif is_lazy(d):
+        _warn_computed_decisions(sys._getframe(2))
     xp = namespace_of(d)
     if is_foreign_array(x) or isinstance(x, np.ndarray):
         if not _float_dtype(x, namespace_of(x)) == x.dtype:
