@@ -90,8 +90,8 @@ def run_dask(args, w, b):
         t_g, (value, dw, db) = _best(lambda: dask.compute(lazy_value, lazy_dw, lazy_db),
                                      args.repeat)
         peaks = client.run(_peak_rss_mb)
-        return {"build": build, "data": t_data, "f": t_f, "grad": t_g, "value": value, "dw": dw, "db": db,
-                "baseline": baseline, "peaks": peaks, "X": X, "y": y}
+        return {"build": build, "data": t_data, "f": t_f, "grad": t_g, "value": value,
+                "dw": dw, "db": db, "baseline": baseline, "peaks": peaks, "X": X, "y": y}
     finally:
         client.close()
         cluster.close()
@@ -162,7 +162,7 @@ def main(argv=None):
           f"{lazy['grad'] / lazy['f']:.2f} x f")
     for address, peak in lazy["peaks"].items():
         print(f"  peak worker memory (RSS)       {peak:8.0f} MiB   "
-              f"(before the gradient {lazy['baseline'][address]:.0f} MiB)  {address}")
+              f"(after start-up {lazy['baseline'][address]:.0f} MiB)  {address}")
     print("\nNumPy (one process, the data in memory)")
     print(f"  f (the loss)                   {eager['f']:8.2f} s")
     print(f"  value_and_grad                 {eager['grad']:8.2f} s   "

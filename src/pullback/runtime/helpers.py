@@ -444,7 +444,7 @@ def _statements(frame):
 
     from ..api import _SOURCES
     from ..emit.codegen import ast_source
-    made = next((m for m in list(_SOURCES) if getattr(m, "code", None) is not None
+    made = next((m for m in list(_SOURCES) if m.code is not None
                  and m.code.co_filename == frame.f_code.co_filename), None)
     located, targets = {}, {}
     for node in gast.walk(made.tree) if made is not None else ():
@@ -682,8 +682,8 @@ def list_grad(d):
     array (np.sum(values), np.dot(w, values)) hands back an array, one row per element."""
     if isinstance(d, list):
         return d
-    if isinstance(d, np.ndarray) and d.ndim:
-        return GradList(d[i] for i in range(len(d)))
+    if (isinstance(d, np.ndarray) or is_foreign_array(d)) and d.ndim:
+        return GradList(d[i] for i in range(d.shape[0]))
     raise PullbackError(f"internal error: a list's gradient arrived as {type(d).__name__}; "
                         "please report this")
 
