@@ -348,3 +348,21 @@ def test_training_example_script_runs(tmp_path):
               if line.startswith("step")]
     assert len(losses) == 2 and losses[1] < losses[0]
     assert "training accuracy" in result.stdout
+
+
+def log_weighted(x):
+    return np.sum(np.log(x) * x) + np.sum(np.sqrt(x) / x)
+
+
+def test_templates_that_read_operands_as_arrays_still_compile_with_numba():
+    # the rules' templates call as_array (np.asarray, keeping Dask arrays lazy) where an
+    # operand may be a list; the Numba backend compiles it as np.asarray
+    pytest.importorskip("numba")
+    import warnings
+
+    x = np.array([0.5, 1.5, 2.5])
+    assert "as_array(x)" in pullback.source(log_weighted)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no fallback to the NumPy backend
+        got = pullback.grad(log_weighted, backend="numba")(x)
+    np.testing.assert_allclose(got, np.log(x) + 1 - 0.5 * x ** -1.5, rtol=1e-12)
