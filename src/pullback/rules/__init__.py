@@ -117,7 +117,8 @@ class Rule:
         its operands as arrays, the template must too: an operator in it applied to
         parameters in `lists` (whose arguments may be Python lists) with no array
         operand (`ans`, or an operator on it) gets the first such parameter through
-        np.asarray, since `[x, y] >= 0.1` raises and `[x, y] >= [0.1, 0.9]` compares
+        as_array (np.asarray, keeping Dask and other libraries' arrays as they are),
+        since `[x, y] >= 0.1` raises and `[x, y] >= [0.1, 0.9]` compares
         lexicographically."""
         expr = quote(self.partials[param])
         if self.arrays and lists:
@@ -147,7 +148,7 @@ class _ListsAsArrays(gast.NodeTransformer):
         if isinstance(node.func, gast.Name) and node.func.id == "pow_grad_base":
             base = node.args[1]
             if isinstance(base, gast.Name) and base.id in self.lists:
-                node.args[1] = call("np.asarray", base)
+                node.args[1] = call("as_array", base)
         return node
 
     def visit_BinOp(self, node):
@@ -171,7 +172,7 @@ class _ListsAsArrays(gast.NodeTransformer):
                      if isinstance(o, gast.Name) and o.id in self.lists]
             if not lists:
                 return operands
-            operands[lists[0]] = call("np.asarray", operands[lists[0]])
+            operands[lists[0]] = call("as_array", operands[lists[0]])
         self.arrays.add(id(node))
         return operands
 

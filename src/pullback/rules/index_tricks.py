@@ -28,7 +28,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..runtime.helpers import GradList
+from ..runtime.helpers import GradList, scatter_add
 from . import rule
 from .support import _zero
 
@@ -47,7 +47,7 @@ def index_trick_grad(g, trick, key):
     copied = plus != minus
     g = np.broadcast_to(np.asarray(g), plus.shape)
     gathered = np.zeros(int(starts[-1]), dtype=np.result_type(g.dtype, np.float32))
-    np.add.at(gathered, plus[copied].astype(np.intp) - 1, g[copied])
+    scatter_add(gathered, plus[copied].astype(np.intp) - 1, g[copied])
     grads = [0.0] * len(key)
     for i, start, size in zip(numeric, starts, sizes):
         grads[i] = _like(gathered[start:start + size].reshape(np.shape(key[i])), key[i])

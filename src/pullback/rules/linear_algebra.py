@@ -19,11 +19,13 @@ from __future__ import annotations
 import functools
 
 from ..errors import PullbackError
+from ..runtime.helpers import computed_here
 from . import rule
 from .support import (
     _array,
     _real_only,
     _zero,
+    as_array,
     matmul_grad_a,
     matmul_grad_b,
     np,
@@ -159,7 +161,7 @@ def _einsum_operand_grad(g, k, subs, out, operands):
     has are summed in the forward pass, so they broadcast back (a ones vector); repeated
     subscripts (a diagonal) are put back on the diagonal; size-1 axes that broadcast are
     summed."""
-    op = np.asarray(operands[k])
+    op = as_array(operands[k])
     sub = subs[k]
     sizes: dict = {}
     for s, o in zip(subs, operands):
@@ -264,6 +266,7 @@ def outer_grad_b(g, a, b):
 
 def _diagonal_embed(g, shape, offset, axis1, axis2):
     """Zeros of `shape` holding g on the diagonal np.diagonal(., offset, axis1, axis2) reads."""
+    g = computed_here(g, "a diagonal (np.diagonal, np.diag, np.trace)")
     out = np.zeros(shape, dtype=np.result_type(g, float))
     view = np.moveaxis(out, (axis1, axis2), (-2, -1))
     i = np.arange(np.shape(g)[-1])
@@ -303,20 +306,20 @@ def _cofactors(a, det):
     the singular value decomposition (the adjugate stays defined)."""
     if np.all(det != 0):
         try:
-            return np.asarray(det)[..., None, None] * _mT(np.linalg.inv(a))
+            return as_array(det)[..., None, None] * _mT(np.linalg.inv(a))
         except np.linalg.LinAlgError:
             pass
     u, s, vt = np.linalg.svd(a)
     n = s.shape[-1]
     others = np.stack([np.prod(np.delete(s, i, axis=-1), axis=-1) for i in range(n)], -1)
     sign = np.linalg.det(u) * np.linalg.det(vt)
-    return np.asarray(sign)[..., None, None] * ((u * others[..., None, :]) @ vt)
+    return as_array(sign)[..., None, None] * ((u * others[..., None, :]) @ vt)
 
 
 def det_grad(g, a, ans):
     if _zero(g):
         return 0.0
-    return np.asarray(g)[..., None, None] * _cofactors(np.asarray(a), ans)
+    return as_array(g)[..., None, None] * _cofactors(as_array(a), ans)
 
 
 def slogdet_grad(g, a):
@@ -328,13 +331,13 @@ def slogdet_grad(g, a):
     glog = g[1]
     if _zero(glog):
         return 0.0
-    return np.asarray(glog)[..., None, None] * _mT(np.linalg.inv(a))
+    return as_array(glog)[..., None, None] * _mT(np.linalg.inv(a))
 
 
 def _solve_adjoint(g, a, b):
     """inv(A)^T g, the gradient of solve(A, b) with respect to b, before unbroadcasting."""
     if np.ndim(b) == 1:
-        return np.linalg.solve(_mT(a), np.asarray(g)[..., None])[..., 0]
+        return np.linalg.solve(_mT(a), as_array(g)[..., None])[..., 0]
     return np.linalg.solve(_mT(a), g)
 
 
@@ -433,7 +436,7 @@ def cross_grad(g, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None, wrt="a"):
 def trace_grad(g, a, ans, offset=0, axis1=0, axis2=1):
     """np.trace sums a diagonal: g spread on that diagonal (zero when an integer dtype
     truncated the sum)."""
-    if _zero(g) or np.asarray(ans).dtype.kind not in "fc":
+    if _zero(g) or as_array(ans).dtype.kind not in "fc":
         return 0.0
     shape = np.shape(a)
     view = np.diagonal(np.empty(shape, dtype=bool), offset, axis1, axis2)
@@ -444,14 +447,14 @@ def trace_grad(g, a, ans, offset=0, axis1=0, axis2=1):
 def det_tangent(t, a, ans):
     """d det(A) = tr(adj(A) dA): the cofactors, which reverse mode's rule uses too, are
     defined at a singular A as well (det(A) tr(A^-1 dA) is not)."""
-    return np.sum(_cofactors(np.asarray(a), ans) * t, axis=(-2, -1))
+    return np.sum(_cofactors(as_array(a), ans) * t, axis=(-2, -1))
 
 
 def solve_tangent_a(t, a, ans):
     """The tangent of x = solve(A, b) along dA: -A^-1 dA x, with x a vector (b 1-D, also
     beside a stack of matrices) or a matrix."""
     vector = np.ndim(ans) == np.ndim(a) - 1
-    x = np.asarray(ans)[..., None] if vector else ans
+    x = as_array(ans)[..., None] if vector else ans
     out = -np.linalg.solve(a, t @ x)
     return out[..., 0] if vector else out
 
@@ -469,7 +472,7 @@ def cholesky_tangent(t, ans, upper=False):
     when upper=True)."""
     if np.iscomplexobj(ans) or np.iscomplexobj(t):
         raise PullbackError("forward mode of np.linalg.cholesky takes real matrices only")
-    t = np.asarray(t)
+    t = as_array(t)
     swap = (lambda m: np.swapaxes(m, -1, -2))
     if upper:
         t, ans = swap(t), swap(ans)

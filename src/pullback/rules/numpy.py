@@ -19,7 +19,7 @@ import numpy as np
 
 from ..runtime.helpers import GradList
 from . import declare, linear_algebra, of_kind, reductions, rule, shape
-from .support import _array, _axes, _zero, unbroadcast
+from .support import _array, _axes, _zero, as_array, unbroadcast
 from .tangent_support import zero_tangent
 
 FRESH = ("fresh",)  # returns a new array
@@ -214,7 +214,7 @@ WITHOUT_RULE = declare(np.arange, kinds=ALLOCATOR)
 def full_grad(g, fill_value, ans):
     """The gradient of np.full / np.full_like with respect to the fill value (zero when
     the result's integer dtype truncated it)."""
-    if np.asarray(ans).dtype.kind not in "fc":
+    if as_array(ans).dtype.kind not in "fc":
         return 0.0
     return unbroadcast(g, fill_value)
 
@@ -248,7 +248,7 @@ def clip_grad_max(g, a, a_min, a_max):
 
 def sinc_grad(g, x):
     """d/dx sin(pi x) / (pi x) = (cos(pi x) - sinc(x)) / x, and 0 at x = 0."""
-    x = np.asarray(x)
+    x = as_array(x)
     x = x.astype(np.result_type(x, float), copy=False)  # complex x stays complex
     with np.errstate(divide="ignore", invalid="ignore"):
         d = np.where(x == 0.0, 0.0, (np.cos(np.pi * x) - np.sinc(x)) / np.where(x == 0, 1.0, x))
@@ -267,14 +267,14 @@ def imag_grad(g, x):
 
 def angle_grad(g, x):
     """np.angle(x) = atan2(Im x, Re x): -1j * g * conj(x) / |x|^2."""
-    x = np.asarray(x)
+    x = as_array(x)
     return -1j * np.real(g) * np.conj(x) / (x.real ** 2 + x.imag ** 2)
 
 
 def array_grad(g, obj, ans):
     """np.array(obj): the gradient split back into obj's nesting (lists of lists of ...),
     or g in obj's shape for an array. Zero when the dtype truncated."""
-    if _zero(g) or np.asarray(ans).dtype.kind not in "fc":
+    if _zero(g) or as_array(ans).dtype.kind not in "fc":
         return 0.0
     return _split_like(np.reshape(g, np.shape(obj)), obj)
 
@@ -289,7 +289,7 @@ def sort_grad(g, a, axis=-1):
     """Each sorted value's gradient goes back to where it came from (via argsort)."""
     if _zero(g):
         return 0.0
-    a = np.asarray(a)
+    a = as_array(a)
     out = np.zeros(a.shape, dtype=np.result_type(a, g, float))
     if axis is None:
         flat = out.reshape(-1)
@@ -323,7 +323,7 @@ def diff_grad(g, a, n=1, axis=-1, prepend=None, append=None, wrt="a"):
     if _zero(g):
         return 0.0
     axis = axis % max(np.ndim(a), 1)
-    g = np.asarray(g)
+    g = as_array(g)
     for _ in range(n):
         before = [(0, 0)] * g.ndim
         after = [(0, 0)] * g.ndim
@@ -345,7 +345,7 @@ def gradient_grad(g, f, spacings, axis=None, edge_order=1):
     matrix it applies, found by applying it to the columns of an identity."""
     if _zero(g):
         return 0.0
-    f = np.asarray(f)
+    f = as_array(f)
     spacings = [s for s in spacings if s is not None]
     axes = _axes(axis, f.ndim)
     grads = [g] if len(axes) == 1 else g
@@ -367,7 +367,7 @@ def partition_grad(g, a, ans, axis=-1):
     k-th smallest of a (both ranked stably), which matches values to where they came from."""
     if _zero(g):
         return 0.0
-    a = np.asarray(a)
+    a = as_array(a)
     if axis is None:
         return np.reshape(partition_grad(g, np.ravel(a), ans, 0), a.shape)
     source = np.argsort(a, axis=axis, kind="stable")
@@ -382,10 +382,10 @@ def linspace_grad(g, start, stop, num, endpoint, axis, wrt, ans):
     """np.linspace = start + (stop - start) * t with t from 0 to 1 (or below 1 without the
     endpoint): start gets g summed with weights 1 - t, stop with weights t. Zero when an
     integer dtype truncated the result."""
-    if _zero(g) or np.asarray(ans).dtype.kind not in "fc":
+    if _zero(g) or as_array(ans).dtype.kind not in "fc":
         return 0.0
     t = np.linspace(0.0, 1.0, num, endpoint=endpoint)
-    g = np.asarray(g)
+    g = as_array(g)
     axis = axis % g.ndim
     t = np.reshape(t, (-1,) + (1,) * (g.ndim - 1 - axis))
     weighted = np.sum(g * (1.0 - t if wrt == "start" else t), axis=axis)
@@ -397,7 +397,7 @@ def _full_convolution_grad(g, a, v, mode):
     modes keep a centred part of it)."""
     n, m = np.size(a), np.size(v)
     if mode == "full":
-        return np.asarray(g)
+        return as_array(g)
     full = np.zeros(n + m - 1, dtype=np.result_type(g, float))
     start = min(n, m) - 1 if mode == "valid" else (min(n, m) - 1) // 2
     full[start:start + np.size(g)] = g
@@ -411,7 +411,7 @@ def convolve_grad(g, a, v, mode, wrt):
         return 0.0
     full = _full_convolution_grad(g, a, v, mode)
     other = v if wrt == "a" else a
-    return np.convolve(full, np.asarray(other)[::-1], "valid")
+    return np.convolve(full, as_array(other)[::-1], "valid")
 
 
 def select_grad(g, condlist, choicelist, ans):
@@ -421,7 +421,7 @@ def select_grad(g, condlist, choicelist, ans):
     taken = np.zeros(np.shape(ans), dtype=bool)
     grads = []
     for cond, choice in zip(condlist, choicelist):
-        here = np.asarray(cond) & ~taken
+        here = as_array(cond) & ~taken
         taken = taken | here
         grads.append(unbroadcast(np.where(here, g, 0.0), choice))
     return GradList(grads)
@@ -432,7 +432,7 @@ def select_default_grad(g, condlist, default, ans):
         return 0.0
     taken = np.zeros(np.shape(ans), dtype=bool)
     for cond in condlist:
-        taken = taken | np.asarray(cond)
+        taken = taken | as_array(cond)
     return unbroadcast(np.where(taken, 0.0, g), default)
 
 
@@ -441,7 +441,7 @@ def choose_grad(g, a, choices, mode="raise"):
     if _zero(g):
         return 0.0
     n = len(choices)
-    index = np.asarray(a)
+    index = as_array(a)
     index = index % n if mode == "wrap" else np.clip(index, 0, n - 1) if mode == "clip" \
         else index
     return GradList(unbroadcast(np.where(index == k, g, 0.0), c) for k, c in enumerate(choices))
@@ -450,24 +450,24 @@ def choose_grad(g, a, choices, mode="raise"):
 def array_tangent(t, ans, obj):
     """np.array / np.asarray: the tangent as an array (zero when the dtype truncated),
     sharing the tangent's memory exactly when the result shares obj's."""
-    kind = np.asarray(ans).dtype.kind
+    kind = as_array(ans).dtype.kind
     if kind not in "fc":
         return zero_tangent(np.asarray(ans, dtype=float))
     if ans is obj or obj.__class__ is np.ndarray and np.may_share_memory(ans, obj):
-        return np.asarray(t)
+        return as_array(t)
     return np.array(t, dtype=complex if kind == "c" or np.iscomplexobj(t) else float)
 
 
 def full_tangent(t, ans):
     """np.full / np.full_like with fill value tangent t (zero when the dtype truncated)."""
-    if np.asarray(ans).dtype.kind not in "fc":
+    if as_array(ans).dtype.kind not in "fc":
         return zero_tangent(np.asarray(ans, dtype=float))
     return np.array(np.broadcast_to(t, np.shape(ans)), dtype=np.result_type(t, float))
 
 
 def sort_tangent(t, a, axis=-1):
     """Each sorted value's tangent comes from where the value came from."""
-    a = np.asarray(a)
+    a = as_array(a)
     t = np.broadcast_to(t, a.shape)
     if axis is None:
         return np.ravel(t)[np.argsort(a, axis=None, kind="stable")]

@@ -15,8 +15,20 @@ gradient that is a known zero (the float 0.0) and never mutate their inputs.
 from __future__ import annotations
 
 from ..errors import PullbackError
+from ..runtime.helpers import computed_here
 from . import of_kind, rule
-from .support import _axes, _keep, _real_only, _zero, abs_grad, np, unreduce
+from .support import (
+    _axes,
+    _keep,
+    _real_only,
+    _shape,
+    _zero,
+    abs_grad,
+    as_array,
+    math,
+    np,
+    unreduce,
+)
 
 # Reductions with axis=None and keepdims=False return a scalar (the activity pass
 # relies on it, so functions that do not, such as cumsum, are kept out of this table).
@@ -129,7 +141,7 @@ def masked_mean_grad(g, a, axis, keepdims, where):
     if _zero(g):
         return 0.0
     mask = np.broadcast_to(where, np.shape(a))
-    spread = np.asarray(unreduce(g, a, axis, keepdims))
+    spread = as_array(unreduce(g, a, axis, keepdims))
     count = np.maximum(np.sum(mask, axis=axis, keepdims=True), 1)
     return np.where(mask, spread / count.astype(spread.dtype), 0)
 
@@ -137,7 +149,7 @@ def masked_mean_grad(g, a, axis, keepdims, where):
 def unreduce_mean(g, x, ans, axis=None, keepdims=False):
     if _zero(g):
         return 0.0
-    return unreduce(g * (np.size(ans) / np.size(x)), x, axis, keepdims)
+    return unreduce(g * (math.prod(_shape(ans)) / math.prod(_shape(x))), x, axis, keepdims)
 
 
 def unreduce_extreme(g, x, ans, axis=None, keepdims=False):
@@ -147,7 +159,7 @@ def unreduce_extreme(g, x, ans, axis=None, keepdims=False):
     if axis is not None and not keepdims:
         g = np.expand_dims(g, axis)
         ans = np.expand_dims(ans, axis)
-    mask = np.asarray(x) == ans
+    mask = as_array(x) == ans
     return g * mask / np.sum(mask, axis=axis, keepdims=True)
 
 
@@ -156,7 +168,7 @@ def prod_grad(g, a, axis=None, keepdims=False):
     products), so zeros among the factors are handled without dividing."""
     if _zero(g):
         return 0.0
-    a = np.asarray(a)
+    a = as_array(a)
     axes = _axes(axis, a.ndim)
     rest = a.ndim - len(axes)
     moved = np.moveaxis(a, axes, tuple(range(rest, a.ndim)))
@@ -180,7 +192,7 @@ def _direction(g, x):
 def var_grad(g, a, axis=None, ddof=0, keepdims=False):
     if _zero(g):
         return 0.0
-    g, a = _direction(g, np.asarray(a))
+    g, a = _direction(g, as_array(a))
     axes = _axes(axis, a.ndim)
     centred = a - np.mean(a, axis=axes, keepdims=True)
     n = np.prod([a.shape[i] for i in axes], dtype=float)
@@ -190,7 +202,7 @@ def var_grad(g, a, axis=None, ddof=0, keepdims=False):
 def std_grad(g, a, ans, axis=None, ddof=0, keepdims=False):
     if _zero(g):
         return 0.0
-    g, a = _direction(g, np.asarray(a))
+    g, a = _direction(g, as_array(a))
     axes = _axes(axis, a.ndim)
     centred = a - np.mean(a, axis=axes, keepdims=True)
     n = np.prod([a.shape[i] for i in axes], dtype=float)
@@ -219,7 +231,7 @@ def cumprod_grad(g, a, ans, axis=None):
     no zeros, and otherwise forms the products without the factor a_i directly."""
     if _zero(g):
         return 0.0
-    a = np.asarray(a)
+    a = as_array(computed_here(a, "np.cumprod"))
     if axis is None:
         return np.reshape(cumprod_grad(g, np.ravel(a), ans, 0), a.shape)
     if np.all(a != 0):
@@ -240,11 +252,11 @@ def average_grad(g, a, ans, axis=None, weights=None, keepdims=False):
     """np.average(a, axis, weights) = sum(w a) / sum(w) with respect to a."""
     if _zero(g):
         return 0.0
-    a = np.asarray(a)
+    a = as_array(a)
     axes = _axes(axis, a.ndim)
     G = _keep(g, a.ndim, axes, keepdims)
     if weights is None:
-        return np.broadcast_to(G, a.shape) * (np.size(ans) / a.size)
+        return np.broadcast_to(G, a.shape) * (math.prod(_shape(ans)) / math.prod(a.shape))
     w = _weights_like(weights, a, axes)
     total = np.sum(np.broadcast_to(w, a.shape), axis=axes, keepdims=True)
     return np.broadcast_to(G * w / total, a.shape)
@@ -254,7 +266,7 @@ def average_grad_weights(g, a, ans, axis=None, weights=None, keepdims=False):
     """np.average with respect to the weights: (a - average) / sum(w), in the weights' shape."""
     if _zero(g):
         return 0.0
-    a = np.asarray(a)
+    a = as_array(a)
     axes = _axes(axis, a.ndim)
     w = _weights_like(weights, a, axes)
     total = np.sum(np.broadcast_to(w, a.shape), axis=axes, keepdims=True)
@@ -269,7 +281,7 @@ def average_grad_weights(g, a, ans, axis=None, weights=None, keepdims=False):
 
 def _weights_like(weights, a, axes):
     """np.average's weights, shaped to broadcast against a (1-D weights lie along axis)."""
-    w = np.asarray(weights)
+    w = as_array(weights)
     if w.shape == a.shape:
         return w
     shape = [1] * a.ndim
@@ -284,7 +296,7 @@ def norm_grad(g, x, ans, ord=None, axis=None, keepdims=False):
     norms (None/'fro', 'nuc', 1, -1, 2, -2, inf, -inf) over two; ties share the gradient."""
     if _zero(g):
         return 0.0
-    x = np.asarray(x)
+    x = as_array(x)
     axes = _axes(axis, x.ndim)
     if np.iscomplexobj(x):
         if len(axes) == 2 and ord not in (None, "fro") or axis is None and x.ndim == 2 \
@@ -345,7 +357,7 @@ def quantile_grad(g, a, q, axis=None, keepdims=False, method="linear", scale=1.0
         return 0.0
     if method != "linear":
         raise PullbackError(f"np.quantile is differentiated for method='linear', not {method!r}")
-    a = np.asarray(a)
+    a = as_array(a)
     axes = _axes(axis, a.ndim)
     rest = [i for i in range(a.ndim) if i not in axes]
     moved = np.transpose(a, rest + list(axes))
@@ -353,7 +365,7 @@ def quantile_grad(g, a, q, axis=None, keepdims=False, method="linear", scale=1.0
     n = flat.shape[-1]
     order = np.argsort(flat, axis=-1, kind="stable")
     q = np.asarray(q, dtype=float) * scale
-    g = np.asarray(g)
+    g = as_array(g)
     if keepdims:  # drop the kept reduced axes, leaving q's axes then the others
         g = np.reshape(g, q.shape + tuple(a.shape[i] for i in rest))
     out = np.zeros(flat.shape, dtype=np.result_type(a, g, float))
@@ -395,7 +407,7 @@ def nanvar_grad(g, a, axis=None, ddof=0, keepdims=False, ans=None, std=False):
     """np.nanvar (np.nanstd with std=True): var_grad over the numbers of each slice."""
     if _zero(g):
         return 0.0
-    g, a = _direction(g, np.asarray(a))
+    g, a = _direction(g, as_array(a))
     numbers = ~np.isnan(a)
     axes = _axes(axis, a.ndim)
     count = np.sum(numbers, axis=axes, keepdims=True)
@@ -423,7 +435,7 @@ def nancumsum_grad(g, a, axis=None):
 def cumprod_tangent(t, a, axis=None):
     """d cumprod(a)[k] = d cumprod(a)[k-1] a[k] + cumprod(a)[k-1] da[k], along the axis
     (exact where a has zeros, where dividing by a would not be)."""
-    a = np.asarray(a)
+    a = as_array(a)
     t = np.broadcast_to(t, a.shape)
     if axis is None:
         a, t, axis = a.ravel(), np.ravel(t), 0
@@ -441,7 +453,7 @@ def average_tangent_weights(t, a, ans, axis=None, weights=None, keepdims=False):
     """np.average(a, axis, weights) = sum(w a) / sum(w): along w, sum((a - ans) dw) /
     sum(w), with a 1-D w lying along the axis, as NumPy reads it."""
     a = np.asarray(a, dtype=float)
-    w, t = np.asarray(weights, dtype=float), np.asarray(t)
+    w, t = np.asarray(weights, dtype=float), as_array(t)
     if w.ndim < a.ndim and axis is not None:  # w's axes lie along `axis`, in its order
         axes = (axis,) if isinstance(axis, int) else tuple(axis)
         w, t = (np.moveaxis(v.reshape(v.shape + (1,) * (a.ndim - v.ndim)),

@@ -16,9 +16,9 @@ receive their gradient as such a list. The helpers accept a gradient that is a k
 from __future__ import annotations
 
 from ..errors import PullbackError
-from ..runtime.helpers import GradList
+from ..runtime.helpers import GradList, scatter_add
 from . import rule
-from .support import _zero, np
+from .support import _zero, as_array, math, np
 
 FRESH = ("fresh",)  # returns a new array
 VIEW = ("view",)  # may return a view of an operand, or the operand itself
@@ -94,10 +94,12 @@ def reshape_grad(g, a, order="C"):
     if g.__class__ is float:
         return g
     if order == "A":
-        order = "F" if np.isfortran(np.asarray(a)) else "C"
+        order = "F" if np.isfortran(as_array(a)) else "C"
     elif order == "K":
-        a = np.asarray(a)
+        a = as_array(a)
         order = "F" if a.flags.f_contiguous and not a.flags.c_contiguous else "C"
+    if order == "C":  # also for arrays whose reshape has no order (Dask)
+        return np.reshape(g, np.shape(a))
     return np.reshape(g, np.shape(a), order=order)
 
 
@@ -114,11 +116,20 @@ def concatenate_grad(g, arrays, axis=0):
     if _zero(g):
         return 0.0
     if axis is None:
-        sizes = [np.size(x) for x in arrays]
-        parts = np.split(np.ravel(g), np.cumsum(sizes)[:-1])
+        sizes = [math.prod(np.shape(x)) for x in arrays]
+        parts = _cut(np.reshape(g, (-1,)), sizes, 0)
         return GradList(np.reshape(p, np.shape(x)) for p, x in zip(parts, arrays))
-    sizes = [np.shape(x)[axis] for x in arrays]
-    return GradList(np.split(g, np.cumsum(sizes)[:-1], axis=axis))
+    return GradList(_cut(g, [np.shape(x)[axis] for x in arrays], axis))
+
+
+def _cut(g, sizes, axis):
+    """g cut along `axis` into consecutive pieces of the given sizes (np.split by
+    slicing, which every array library has)."""
+    before, start, parts = (slice(None),) * (axis % np.ndim(g)), 0, []
+    for size in sizes:
+        parts.append(g[before + (slice(start, start + size),)])
+        start += size
+    return parts
 
 
 def stack_grad(g, arrays, axis=0):
@@ -130,7 +141,7 @@ def stack_grad(g, arrays, axis=0):
 
 def _joined_grad(g, arrays, promote, axis):
     shapes = [np.shape(promote(x)) for x in arrays]
-    parts = np.split(g, np.cumsum([s[axis] for s in shapes])[:-1], axis=axis)
+    parts = _cut(g, [s[axis] for s in shapes], axis)
     return GradList(np.reshape(p, np.shape(x)) for p, x in zip(parts, arrays))
 
 
@@ -183,7 +194,7 @@ def repeat_grad(g, a, repeats, axis=None):
     """Each element's gradient is the sum over its repeats."""
     if _zero(g):
         return 0.0
-    a = np.asarray(a)
+    a = as_array(a)
     if axis is None:
         source = np.repeat(np.arange(a.size), repeats)
         return _bincount(source, np.ravel(g), a.size).reshape(a.shape)
@@ -191,7 +202,7 @@ def repeat_grad(g, a, repeats, axis=None):
     source = np.repeat(np.arange(a.shape[axis]), repeats)
     moved = np.moveaxis(g, axis, 0)
     out = np.zeros((a.shape[axis],) + moved.shape[1:], dtype=np.result_type(g, float))
-    np.add.at(out, source, moved)
+    scatter_add(out, source, moved)
     return np.moveaxis(out, 0, axis)
 
 
@@ -244,9 +255,9 @@ def take_grad(g, a, indices, axis=None, mode="raise"):
     """Scatter-add g back to the positions np.take read (repeats add up)."""
     if _zero(g):
         return 0.0
-    a = np.asarray(a)
+    a = as_array(a)
     n = a.size if axis is None else a.shape[axis]
-    index = np.asarray(indices)
+    index = as_array(indices)
     if mode == "wrap":
         index = index % n
     elif mode == "clip":
@@ -256,9 +267,9 @@ def take_grad(g, a, indices, axis=None, mode="raise"):
     out = np.zeros(a.shape, dtype=np.result_type(a, g, float))
     if axis is None:
         flat = out.reshape(-1)
-        np.add.at(flat, index, g)
+        scatter_add(flat, index, g)
         return flat.reshape(a.shape)
-    np.add.at(out, (slice(None),) * (axis % a.ndim) + (index,), g)
+    scatter_add(out, (slice(None),) * (axis % a.ndim) + (index,), g)
     return out
 
 

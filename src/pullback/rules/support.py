@@ -11,7 +11,16 @@ zero (the float 0.0) as well as scalars and arrays, and never mutates its inputs
 from __future__ import annotations
 
 from ..errors import PullbackError
-from ..runtime.helpers import _shape, math, np, unbroadcast  # np, math: as imported
+from ..runtime.helpers import (  # np, math: as imported
+    _shape,
+    as_array,
+    is_foreign_array,
+    math,
+    namespace_of,
+    np,
+    unbroadcast,
+    zeros_like,
+)
 
 
 def _zero(g) -> bool:
@@ -45,7 +54,7 @@ def _axes(axis, ndim) -> tuple:
 def _keep(v, ndim, axes, keepdims):
     """The result `v` of a reduction over `axes` of an ndim-array, with the reduced axes kept
     (size 1), so that it broadcasts against the reduced array."""
-    v = np.asarray(v)
+    v = as_array(v)
     if keepdims or not axes:
         return v
     return np.expand_dims(v, tuple(sorted(axes)))
@@ -63,6 +72,9 @@ def unreduce(g, x, axis=None, keepdims=False):
         for a in _axes(axis, len(shape)):
             kept[a] = 1
         g = g.reshape(kept)  # the reduced axes back, as size 1
+    if x.__class__ is not np.ndarray and is_foreign_array(x) \
+            or g.__class__ is not np.ndarray and is_foreign_array(g):
+        return _spread_foreign(g, x)
     if g.__class__ is np.ndarray:
         dtype = g.dtype
     else:  # a float seed keeps a float32 x's precision
@@ -71,6 +83,14 @@ def unreduce(g, x, axis=None, keepdims=False):
     out = np.empty(shape, dtype)
     out[...] = g
     return out
+
+
+def _spread_foreign(g, x):
+    """unreduce's new array for an x or g of another library: zeros like x plus g, lazy
+    for Dask (a NumPy array of x's shape would be the size of the data)."""
+    if is_foreign_array(x):
+        return zeros_like(x) + g
+    return namespace_of(g).broadcast_to(g, _shape(x))
 
 
 def expand_reduced(g, x, axis=None, keepdims=False):
@@ -89,6 +109,19 @@ def _ndim(x):
     return x.ndim if x.__class__ is np.ndarray else np.ndim(x)
 
 
+def _outer(a, b):
+    """np.multiply.outer(a, b) for a vector b: a[..., None] * b for arrays of libraries
+    whose ufuncs have no .outer (array API)."""
+    if namespace_of(a) is np and namespace_of(b) is np:
+        return np.multiply.outer(a, b)
+    return a[..., None] * b
+
+
+def _swap_last(a):
+    """a with its last two axes swapped."""
+    return np.swapaxes(a, -1, -2) if namespace_of(a) is np else a.mT
+
+
 def matmul_grad_a(g, a, b):
     """Gradient of a @ b with respect to a (NumPy's matmul rules, 1-D cases included)."""
     if g.__class__ is float and g == 0.0:  # a gradient known to be zero
@@ -102,13 +135,13 @@ def matmul_grad_a(g, a, b):
         if an == 1:
             return g * b
         if an == 2:
-            return np.multiply.outer(g, b)
+            return _outer(g, b)
         return unbroadcast(g[..., None] * b, a)
     if an == 1:
         return unbroadcast((b @ g[..., None])[..., 0], a)
     if an == 2 and bn == 2:
         return g @ b.T
-    return unbroadcast(g @ np.swapaxes(b, -1, -2), a)
+    return unbroadcast(g @ _swap_last(b), a)
 
 
 def matmul_grad_b(g, a, b):
@@ -124,15 +157,15 @@ def matmul_grad_b(g, a, b):
         if bn == 1:
             return g * a
         if bn == 2:
-            return np.multiply.outer(a, g)
+            return _outer(a, g)
         return unbroadcast(a[:, None] * g[..., None, :], b)
     if bn == 1:
         if an == 2:
             return g @ a
-        return unbroadcast((np.swapaxes(a, -1, -2) @ g[..., None])[..., 0], b)
+        return unbroadcast((_swap_last(a) @ g[..., None])[..., 0], b)
     if an == 2 and bn == 2:
         return a.T @ g
-    return unbroadcast(np.swapaxes(a, -1, -2) @ g, b)
+    return unbroadcast(_swap_last(a) @ g, b)
 
 
 def _as_rows(parts):
@@ -141,6 +174,8 @@ def _as_rows(parts):
     if not parts:
         return None
     first, second = zip(*parts)
+    if any(is_foreign_array(p) for p in first + second):
+        return None  # stacking arrays of another library into NumPy would compute them
     try:
         rows = np.array(first), np.array(second)
     except ValueError:  # ragged: a known-zero 0.0 among vectors, or different lengths
@@ -211,7 +246,7 @@ def pow_grad_exponent(g, a, ans):
 def astype_grad(g, ans):
     """x.astype(dtype): the gradient passes for a float result and vanishes for an
     integer one (the conversion truncated)."""
-    if np.asarray(ans).dtype.kind not in "fc":
+    if np.dtype(as_array(ans).dtype).kind not in "fc":
         return 0.0
     return g
 

@@ -2,10 +2,14 @@
 
 Each helper is small, allocation-conscious and total on the values the
 generated code can hand it: Python scalars, NumPy scalars and arrays, and
-lists/tuples (for list literals and tuple unpacking). None of them mutates a
-user array; the only in-place updates are on gradient buffers the generated
-code owns. They call NumPy as it was when pullback was imported (`np` here is a copy
-of its namespace), so a NumPy function monkeypatched later does not change them.
+lists/tuples (for list literals and tuple unpacking), and arrays of other
+NumPy-compatible libraries (Dask, CuPy, array-API arrays such as array_api_strict's):
+an array the helpers create is made like the array it stands for (`zeros_like`, that
+array's own namespace), never by converting to NumPy, so a Dask gradient stays one lazy
+graph. None of them mutates a user array; the only in-place updates are on gradient
+buffers the generated code owns. They call NumPy as it was when pullback was imported
+(`np` here is a copy of its namespace), so a NumPy function monkeypatched later does not
+change them.
 """
 
 from __future__ import annotations
@@ -42,6 +46,63 @@ np = _as_imported(numpy, ("linalg", "fft"))
 math = _as_imported(_math)
 
 _BASIC = (int, slice, type(None), type(Ellipsis), np.integer)
+
+
+def is_foreign_array(x) -> bool:
+    """Is x an array of another library (Dask, CuPy, an array-API array), not NumPy's?"""
+    return x.__class__ not in _NATIVE and not isinstance(x, (np.ndarray, np.generic)) \
+        and hasattr(x, "shape") and hasattr(x, "dtype") \
+        and (hasattr(x, "__array_function__") or hasattr(x, "__array_namespace__"))
+
+
+_NATIVE = frozenset({float, int, bool, complex, type(None), np.ndarray, np.float64, np.float32,
+                     np.complex128, np.int64, np.bool_, list, tuple, dict})
+
+
+def is_lazy(x) -> bool:
+    """Is x a Dask collection (its values computed only when asked for)?"""
+    return hasattr(type(x), "__dask_graph__")
+
+
+def namespace_of(x):
+    """The functions to make and combine arrays like x with: NumPy's, which dispatch to
+    x's library for a NumPy array, a number or an array that implements NumPy's
+    `__array_function__` (Dask, CuPy), else x's own array-API namespace."""
+    if x.__class__ is np.ndarray or hasattr(x, "__array_function__") \
+            or not hasattr(x, "__array_namespace__"):
+        return np
+    return x.__array_namespace__()
+
+
+def _float_dtype(x, namespace):
+    """x's dtype if it is floating or complex, else the namespace's default float."""
+    dtype = x.dtype
+    if namespace is np:
+        return dtype if np.dtype(dtype).kind in "fc" else np.float64
+    return dtype if namespace.isdtype(dtype, ("real floating", "complex floating")) \
+        else namespace.float64
+
+
+def as_array(x):
+    """np.asarray(x), except that an array of another library (Dask, CuPy, array API) is
+    kept as it is: rule templates write it where an operand may be a Python list."""
+    if x.__class__ is np.ndarray or is_foreign_array(x):
+        return x
+    return np.asarray(x)
+
+
+def zeros_like(x, dtype=None):
+    """A zero array of x's shape, of x's type (a Dask array for a Dask x), with x's float
+    dtype (or `dtype`)."""
+    xp = namespace_of(x)
+    return xp.zeros_like(x, dtype=_float_dtype(x, xp) if dtype is None else dtype)
+
+
+def copied(x):
+    """A copy of the array x that a later write into x cannot change."""
+    if x.__class__ is np.ndarray or namespace_of(x) is np:
+        return x.copy()
+    return namespace_of(x).asarray(x, copy=True)
 
 
 class GradList(list):
@@ -250,16 +311,22 @@ def unbroadcast(g, x):
                     "+ or * joined or repeated lists or tuples that pullback could not tell "
                     "were sequences when it generated the gradient (arguments, say); make one "
                     "of them in the function, as in list(xs) + ys")
-            if np.any(g):
+            if not is_lazy(g) and np.any(g):
                 raise PullbackError(f"internal error: a gradient of shape {gs} does not "
                                     f"reduce to its operand's shape {xs}; please report this")
-            return np.zeros(xs)
+            return zeros_like(x) if is_foreign_array(x) else np.zeros(xs)
         if len(_SUMMED_AXES) > 4096:
             _SUMMED_AXES.clear()
         _SUMMED_AXES[gs, xs] = axes
     axes, keep = axes
-    summed = np.add.reduce(g, axes, None, None, keep)  # np.sum without its dispatch cost
-    return summed if keep or not xs else summed.reshape(xs)
+    if g.__class__ is np.ndarray:
+        summed = np.add.reduce(g, axes, None, None, keep)  # np.sum without its dispatch cost
+    else:
+        summed = namespace_of(g).sum(g, axis=axes, keepdims=keep)
+    if keep or not xs:
+        return summed
+    return summed.reshape(xs) if summed.__class__ is np.ndarray or namespace_of(summed) is np \
+        else namespace_of(summed).reshape(summed, xs)
 
 
 _SUMMED_AXES: dict = {}  # (gradient shape, operand shape) -> (axes, keepdims) for unbroadcast
@@ -286,6 +353,8 @@ def _zeros_for(x):
         return GradList([0.0] * len(x))
     if isinstance(x, dict):
         return GradDict({k: 0.0 for k in x})
+    if is_foreign_array(x):
+        return zeros_like(x)
     raise PullbackError(f"cannot index the gradient of a value of type {type(x).__name__}")
 
 
@@ -301,6 +370,9 @@ def accum_index(d, x, idx, g):
     if isinstance(d, (list, dict)):
         d[idx] = add_grads(d[idx], g)
         return d
+    if d.__class__ is not np.ndarray and (is_foreign_array(d) or is_foreign_array(x)) \
+            or g.__class__ not in _NATIVE and is_foreign_array(g):
+        return _accum_foreign(d, x, idx, g)
     if (g.__class__ in _COMPLEX or g.__class__ is np.ndarray and g.dtype.kind == "c") \
             and d.dtype.kind != "c":
         g = np.real(g)  # the gradient of a real array is real
@@ -309,6 +381,155 @@ def accum_index(d, x, idx, g):
     else:
         np.add.at(d, idx, g)
     return d
+
+
+def _accum_foreign(d, x, idx, g):
+    """accum_index for an array of another library: d[idx] + g by the array's own item
+    assignment, on a copy (d may be shared), for an index that names each element once
+    (basic indexing). A scatter through an index array, which may repeat positions, needs
+    np.add.at, which Dask and the array API do not have: refused, with what to write."""
+    if not is_foreign_array(d):  # a NumPy x (a parameter) whose part got a Dask gradient
+        d = (zeros_like(x) if is_foreign_array(x) else _zeros_in(g, _shape(x))) + d
+    if not _is_basic(idx):
+        _refuse_scatter(x if is_foreign_array(x) else d, "an indexed read x[...]")
+    if type(idx) is tuple and None in idx:  # np.newaxis: the new axes are g's, not d's
+        idx = tuple(i for i in idx if i is not None)
+        g = namespace_of(g).reshape(g, d[idx].shape)
+    d = copied(d)
+    if namespace_of(d) is np and np.iscomplexobj(g) and not np.iscomplexobj(d):
+        g = np.real(g)  # the gradient of a real array is real
+    d[idx] = d[idx] + g
+    return d
+
+
+def scatter_add(out, index, g):
+    """np.add.at(out, index, g) for the adjoints of reads through index arrays (np.take,
+    fancy indexing); refused, with the line, for a gradient of another library (Dask),
+    which has no scatter-add and whose values np.add.at would compute into memory."""
+    if g.__class__ is not np.ndarray and is_foreign_array(g):
+        _refuse_scatter(g, "a read through an index array (np.take, x[index_array])")
+    np.add.at(out, index, g)
+
+
+def _refuse_scatter(x, what):
+    raise PullbackError(_located(
+        f"the gradient of {what} of a {_library(x)} array is a scatter-add "
+        "(np.add.at), which this array library does not implement; read with slices, or "
+        "select with a 0/1 weight array (x * mask, or weights @ x), or pass a NumPy array"))
+
+
+def _zeros_in(like, shape):
+    """Zeros of `shape` in the library of the array `like` (a Dask array for a Dask one)."""
+    xp = namespace_of(like)
+    if xp is np:
+        return np.zeros_like(like, dtype=_float_dtype(like, xp), shape=shape)
+    return xp.zeros(shape, dtype=_float_dtype(like, xp))
+
+
+def _library(x) -> str:
+    return type(x).__module__.split(".")[0]
+
+
+def _generated_frame(frame):
+    """The nearest frame of generated code at or above `frame`, or None."""
+    while frame is not None and not frame.f_code.co_filename.startswith("<pullback "):
+        frame = frame.f_back
+    return frame
+
+
+def _statements(frame):
+    """(the transform whose code runs in `frame`, printed first line -> statement, target
+    name -> statement), over the statements that carry the user's line numbers."""
+    import gast
+
+    from ..api import _SOURCES
+    from ..emit.codegen import ast_source
+    made = next((m for m in list(_SOURCES) if m.code is not None
+                 and m.code.co_filename == frame.f_code.co_filename), None)
+    located, targets = {}, {}
+    for node in gast.walk(made.tree) if made is not None else ():
+        if isinstance(node, gast.stmt) and not isinstance(node, gast.FunctionDef) \
+                and getattr(node, "lineno", None) is not None:
+            try:
+                printed = ast_source(gast.gast_to_ast(node)).splitlines()
+            except Exception:  # a statement the printer needs its function for
+                continue
+            if printed:
+                located.setdefault(printed[0].strip(), node)
+            for target in getattr(node, "targets", ()):
+                if isinstance(target, gast.Name):
+                    targets.setdefault(target.id, node)
+                elif isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
+                    targets.setdefault(f"{target.value.id}[]", node)
+    return made, located, targets
+
+
+def running_line() -> str:
+    """`File "...", line N` and the text of the line of the user's function that the
+    generated code running now (the nearest generated frame on the stack) stands for, or
+    "" when that cannot be told: for the messages of checks made when a gradient runs.
+    A primal statement is found by its text; an adjoint statement by the gradient it
+    reads (`drows` is that of the statement that set `rows`); the save before a write
+    `Z[i] = v` by the array it saves from."""
+    import re
+
+    frame = _generated_frame(sys._getframe(1))
+    if frame is None:
+        return ""
+    text = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
+    made, located, targets = _statements(frame)
+    node = located.get(text)
+    if node is None:
+        read = text.split("=", 1)[-1]
+        candidates = re.findall(r"\bd(\w+)", read)  # gradients read
+        candidates += [f"{n}[]" for n in re.findall(r"\b(\w+)", read)]  # buffers written
+        node = next((targets[n] for n in candidates if n in targets), None)
+    if node is None:
+        return f"in the generated code: {text}" if text else ""
+    return made.location.describe(node)
+
+
+def _warn_computed_decisions(frame):
+    """With a lazy (Dask) gradient: warn, naming their lines, of the Python decisions
+    (if, while, and/or, a conditional expression) the function made on lazy values,
+    which Dask computed where they were made (the variables of the generated code that
+    hold a lazy 0-d boolean are those decisions)."""
+    frame = _generated_frame(frame)
+    if frame is None:
+        return
+    names = [name for name, value in frame.f_locals.items()
+             if is_lazy(value) and getattr(value, "ndim", None) == 0
+             and np.dtype(value.dtype) == np.bool_]
+    if not names:
+        return
+    made, _, targets = _statements(frame)
+    lines = sorted({made.location.describe(targets[n]) for n in names if n in targets})
+    import warnings
+    warnings.warn(
+        "pullback: a Python decision (if, while, and/or) on a Dask value was computed by "
+        "Dask where the gradient made it, an extra pass over the data each time; to keep "
+        "one lazy graph, write the choice as data (np.where, np.maximum, np.clip)"
+        + "".join(f"\n  {line}" for line in lines),
+        RuntimeWarning, stacklevel=3)
+
+
+def computed_here(x, what):
+    """x itself, or for a Dask array its values as a NumPy array, computed here with a
+    RuntimeWarning naming the line: for the few derivative rules whose arithmetic needs
+    values (a branch on them, writes into a buffer) and has no lazy form yet."""
+    if x.__class__ is np.ndarray or not is_lazy(x):
+        return x
+    import warnings
+    warnings.warn(_located(
+        f"pullback: the derivative of {what} needs the values of a Dask array of shape "
+        f"{x.shape}, which are computed here, into this process's memory"),
+        RuntimeWarning, stacklevel=3)
+    return x.compute()
+
+
+def _located(message: str) -> str:
+    where = running_line()
+    return f"{message}\n  {where}" if where else message
 
 
 def item_grad(d, i):
@@ -332,6 +553,11 @@ def save_slot(x, idx):
     """The value an in-place write `x[idx] = ...` is about to overwrite (a copy)."""
     if isinstance(x, dict):
         return x.get(idx, ABSENT)
+    if x.__class__ is not np.ndarray and is_lazy(x):
+        raise PullbackError(_located(
+            f"an in-place write x[...] = v into a {_library(x)} array: its arrays are "
+            "immutable graphs whose writes pullback does not follow; build the result "
+            "without writing into it (np.where(mask, v, x), np.concatenate, np.stack)"))
     if not _is_basic(idx):
         index = np.arange(np.size(x)).reshape(np.shape(x))[idx]
         if np.unique(index).size != np.size(index):
@@ -340,7 +566,9 @@ def save_slot(x, idx):
                 "and pullback cannot tell which, so it refuses to guess"
             )
     old = x[idx]
-    return old.copy() if isinstance(old, np.ndarray) else old
+    if isinstance(old, np.ndarray):
+        return old.copy()
+    return copied(old) if is_foreign_array(old) else old
 
 
 def save_float_slot(x, idx):
@@ -350,7 +578,8 @@ def save_float_slot(x, idx):
         return save_slot(x, idx)
     if isinstance(x, list):
         return x[idx]
-    if x.dtype.kind not in "fc":
+    if np.dtype(x.dtype).kind not in "fc" if namespace_of(x) is np \
+            else not namespace_of(x).isdtype(x.dtype, ("real floating", "complex floating")):
         raise PullbackError(
             f"a value being differentiated is written into an array of dtype {x.dtype}, "
             "which truncates it; create the array with a float dtype")
@@ -363,6 +592,10 @@ def take_slot_grad(d, idx):
         return 0.0, d
     if isinstance(d, (list, dict)):
         g, d[idx] = d[idx], 0.0
+        return g, d
+    if is_foreign_array(d):
+        g, d = copied(d[idx]), copied(d)
+        d[idx] = 0.0
         return g, d
     if not isinstance(d, np.ndarray):  # a 0-d buffer's gradient arrived as a scalar
         d = np.array(d, dtype=np.result_type(d, float))
@@ -449,8 +682,8 @@ def list_grad(d):
     array (np.sum(values), np.dot(w, values)) hands back an array, one row per element."""
     if isinstance(d, list):
         return d
-    if isinstance(d, np.ndarray) and d.ndim:
-        return GradList(d[i] for i in range(len(d)))
+    if (isinstance(d, np.ndarray) or is_foreign_array(d)) and d.ndim:
+        return GradList(d[i] for i in range(d.shape[0]))
     raise PullbackError(f"internal error: a list's gradient arrived as {type(d).__name__}; "
                         "please report this")
 
@@ -481,14 +714,20 @@ def owned(g):
         return GradList(owned(x) for x in g)
     if isinstance(g, dict):
         return GradDict({k: owned(v) for k, v in g.items()})
-    if isinstance(g, np.ndarray) or np.ndim(g):
+    if isinstance(g, np.ndarray):
+        return np.array(g, dtype=np.result_type(g, float))
+    if is_foreign_array(g):
+        xp = namespace_of(g)
+        return copied(g) if _float_dtype(g, xp) == g.dtype else \
+            (g.astype(_float_dtype(g, xp)) if xp is np else xp.astype(g, _float_dtype(g, xp)))
+    if np.ndim(g):
         return np.array(g, dtype=np.result_type(g, float))
     return g  # scalars are immutable
 
 
 def not_a_view(value, message):
     """Element reads of a buffer that is written later must be copies, not views."""
-    if isinstance(value, np.ndarray):
+    if isinstance(value, np.ndarray) or is_foreign_array(value):
         raise PullbackError(message)
 
 
@@ -551,7 +790,7 @@ def manager_swallowed(where):
 def not_shared(value, message):
     """x += v updates an array or list in place, which pullback does not model for
     one that may have another name (it computes x = x + v)."""
-    if isinstance(value, (np.ndarray, list)):
+    if isinstance(value, (np.ndarray, list)) or is_foreign_array(value):
         raise PullbackError(message)
 
 
@@ -571,6 +810,8 @@ def sum_grad(g, values):
     """sum(values): every element gets the result's gradient."""
     if isinstance(values, np.ndarray):
         return np.broadcast_to(g, values.shape)
+    if is_foreign_array(values):
+        return zeros_like(values) + g
     return GradList([g] * len(values))
 
 
@@ -740,6 +981,8 @@ def check_scalar(out, where=""):
     if out.__class__ is float or out.__class__ in NUMBER_TYPES:
         return
     check_bound(out)
+    if is_foreign_array(out) and out.ndim == 0 and _real_dtype(out):
+        return  # a 0-d array of Dask, CuPy or an array-API library, left as it is
     if np.ndim(out) != 0:
         problem = (f"grad needs a function with a scalar output, but it returned shape "
                    f"{np.shape(out)}; use pullback.vjp(f)(*args, seed) for array outputs")
@@ -755,11 +998,48 @@ def check_scalar(out, where=""):
     raise PullbackError(f"{problem}\n  {where}" if where else problem)
 
 
+def _real_dtype(x) -> bool:
+    xp = namespace_of(x)
+    if xp is np:
+        return np.dtype(x.dtype).kind in "iuf"
+    return xp.isdtype(x.dtype, ("integral", "real floating"))
+
+
+def _foreign_grad(d, x):
+    """as_grad where x or d is an array of another library: d as it is (a Dask gradient
+    stays lazy), broadcast to x's shape and given x's float dtype, in d's library."""
+    if not is_foreign_array(d):  # a known zero or a scalar, for an array x
+        d = zeros_like(x) + d
+    elif is_lazy(d):
+        _warn_computed_decisions(sys._getframe(2))
+    xp = namespace_of(d)
+    if is_foreign_array(x) or isinstance(x, np.ndarray):
+        if not _float_dtype(x, namespace_of(x)) == x.dtype:
+            _not_differentiable(x)
+        if d.shape != x.shape:
+            d = xp.broadcast_to(d, x.shape)
+        if xp is np:
+            if np.iscomplexobj(d) and not np.iscomplexobj(x):
+                d = np.real(d)  # a real input's gradient is the real part
+            return d.astype(x.dtype) if d.dtype != x.dtype else copied(d)
+        return xp.astype(d, x.dtype) if d.dtype != x.dtype else copied(d)
+    if x.__class__ is bool or isinstance(x, (np.bool_, np.integer)):
+        _not_differentiable(x)
+    if xp is np and np.iscomplexobj(d) and not isinstance(x, (complex, np.complexfloating)):
+        d = np.real(d)
+    return d  # a number's gradient, as a 0-d array of d's library (not computed)
+
+
 def as_grad(d, x):
     """The gradient in the user's terms: a float for a Python or float64 scalar, a scalar of
     its own type for another NumPy float (float32 stays float32), an array of x's shape
     and float dtype for an array. Booleans, and NumPy integers (whose arithmetic wraps
-    around), have no gradient: asking for one is an error."""
+    around), have no gradient: asking for one is an error. Where x or d is an array of
+    another library (Dask, CuPy, array API), the gradient is an array of that library:
+    a Dask gradient is returned lazy, as a 0-d array for a number x."""
+    if x.__class__ not in _NATIVE and is_foreign_array(x) \
+            or d.__class__ not in _NATIVE and is_foreign_array(d):
+        return _foreign_grad(d, x)
     if isinstance(x, np.ndarray):
         if d.__class__ is np.ndarray and d.shape == x.shape and d.dtype == x.dtype:
             return d if d.flags.writeable else d.copy()
@@ -949,6 +1229,6 @@ HELPERS.update({f"builtin_{f.__name__}": f
                 for f in (set, tuple, isinstance, range, len, min, slice, reversed)})
 # The helpers here that compute a value and do nothing else (the optimizer may drop a
 # call whose result is unread: rules.PURE_CALLS)
-PURE = frozenset({"unbroadcast", "owned", "as_grad", "item_grad", "add_grads", "pick_grad",
-                  "sum_grad", "key_list", "unbound"}
+PURE = frozenset({"unbroadcast", "owned", "as_grad", "as_array", "zeros_like", "item_grad",
+                  "add_grads", "pick_grad", "sum_grad", "key_list", "unbound"}
                  | {name for name in HELPERS if name.startswith("builtin_")})

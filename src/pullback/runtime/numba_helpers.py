@@ -389,6 +389,16 @@ def _zero_like(x):
     return None
 
 
+as_array = _stub("as_array")
+
+
+@overload(as_array)
+def _as_array(x):
+    """np.asarray(x): the NumPy helper's other case, an array of another library (Dask),
+    never reaches compiled code."""
+    return lambda x: np.asarray(x)
+
+
 owned = _stub("owned")
 
 
