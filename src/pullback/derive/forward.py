@@ -57,6 +57,7 @@ def jvp_h(x, y, dx, dy):
 from __future__ import annotations
 
 import gast
+import numpy as np
 
 from ..errors import NoRuleError
 from ..ir.annotations import (
@@ -383,14 +384,26 @@ class Forward:
         expr = self.terms(op, name, active, how, s)
         fresh = isinstance(expr, (gast.BinOp, gast.UnaryOp))
         # an operand that broadcast: its tangent may have a smaller shape than the result
+        # (unless every operand has a tangent: each term has its operand's shape at least)
         if (rule.broadcast or "elementwise" in rule.kinds) and name not in self.analysis.scalar \
-                and not any(
+                and not self.covers(op, active) and not any(
                 self.analysis.shapes.same_shape(name, op.inputs[p].id)
                 and self.analysis.shapes.numpy_value(op.inputs[p]) for p in active):
             expr, fresh = (call("broadcast_batch", expr, load(name), load(self.batch))
                            if self.batched and self.within is None
                            else call("broadcast_tangent", expr, load(name))), False
         return expr, fresh
+
+    def covers(self, op, active) -> bool:
+        """Whether every operand of the elementwise `op` that is not a number literal
+        carries a tangent: the sum of their terms then has the result's shape."""
+        for p, v in op.bound.items():
+            if isinstance(v, gast.Constant) and (v.value is None or isinstance(
+                    v.value, (bool, int, float, complex, str))):
+                continue
+            if p not in active and (isinstance(v, gast.AST) or np.ndim(v)):
+                return False
+        return True
 
     def terms(self, op, name, active, how, s):
         """The sum over the `active` parameters of their tangent templates in `how`."""
@@ -553,6 +566,47 @@ def _setters(value):
     return []
 
 
+def coalesce_loop_copies(function) -> None:
+    """`b = <expr>; ...; a = b` at the end of a loop body, where b is read nowhere else
+    and nothing after its assignment reads or writes a (nor leaves the body early),
+    becomes `a = <expr>`: a loop-carried value (and its tangent) updated in place, with
+    the same values, instead of through a copy in every iteration."""
+    loads: dict[str, int] = {}
+    stores: dict[str, int] = {}
+    for node in gast.walk(function):
+        if isinstance(node, gast.Name):
+            table = loads if isinstance(node.ctx, gast.Load) else stores
+            table[node.id] = table.get(node.id, 0) + 1
+    for loop in [n for n in gast.walk(function) if isinstance(n, (gast.For, gast.While))]:
+        body = loop.body
+        end = len(body)
+        while end > 0 and _is_copy(body[end - 1]):
+            end -= 1
+        for copy in list(body[end:]):
+            a, b = copy.targets[0].id, copy.value.id
+            if loads.get(b) != 1 or stores.get(b) != 1:
+                continue
+            where = [i for i, st in enumerate(body[:end]) if isinstance(st, gast.Assign)
+                     and len(st.targets) == 1 and isinstance(st.targets[0], gast.Name)
+                     and st.targets[0].id == b]
+            if not where:
+                continue
+            after = body[where[0] + 1:body.index(copy)]
+            if any(isinstance(n, (gast.Break, gast.Continue, gast.Return, gast.Raise))
+                   or isinstance(n, gast.Name) and n.id == a for st in after
+                   for n in gast.walk(st)):
+                continue
+            body[where[0]].targets[0].id = a
+            body.remove(copy)
+            stores[a] = stores.get(a, 0) - 1 + 1
+            loads[b] -= 1
+
+
+def _is_copy(s) -> bool:
+    return isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(
+        s.targets[0], gast.Name) and isinstance(s.value, gast.Name)
+
+
 def forward(tree, analysis, wrt, mode="jvp", single=True, calls=None, optimize=True):
     """(the generated FunctionDef, {name: object} the code refers to beyond helpers and
     globals). `calls(function, params, static)` gives the cell of the jvp function of a
@@ -562,4 +616,7 @@ def forward(tree, analysis, wrt, mode="jvp", single=True, calls=None, optimize=T
                           "differentiates it; forward mode does not yet)",
                           analysis.parsed.location.describe(analysis.parsed.tree))
     builder = Forward(tree, analysis, wrt, mode, single, calls, optimize)
-    return builder.build(), builder.constants
+    made = builder.build()
+    if optimize:
+        coalesce_loop_copies(made)
+    return made, builder.constants
