@@ -286,7 +286,12 @@ def _calling(x, w):
     return _helper(x, w) * np.sum(x)
 
 
+def _of_a_list(xs, s):
+    return np.array([xs[0] * s, xs[1] ** 2 + s, np.sin(xs[0] * xs[1])])
+
+
 JACOBIANS = [
+    (_of_a_list, ([0.3, -0.8], 1.5), (0, 1)),
     (_straight, (np.array([0.4, -0.8]), 1.3), (0, 1)),
     (_branchy, (np.array([0.4, -0.8, 0.2]),), 0),
     (_branchy, (np.array([-0.4, -0.8, 0.2]),), 0),
@@ -302,7 +307,8 @@ JACOBIANS = [
 @pytest.mark.parametrize("mode", ["fwd", "rev", "auto"])
 def test_jacobian_matches_finite_differences(f, args, wrt, mode):
     J = pullback.jacobian(f, wrt=wrt, mode=mode)(*args)
-    expected = _fd_jacobian(f, args, wrt)
+    expected = _fd_jacobian(f, [np.asarray(a) if isinstance(a, list) else a for a in args],
+                            wrt)
     for got, want in zip(J if isinstance(wrt, tuple) else (J,),
                          expected if isinstance(wrt, tuple) else (expected,)):
         assert np.shape(got) == np.shape(want)

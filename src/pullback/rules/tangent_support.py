@@ -248,7 +248,7 @@ def item_batch(t, x, key, value=None):
     """x[key]'s tangents: the array's tangents indexed after the batch axis, a list's,
     tuple's or dict's tangent element. Given the value x[key], a copy when it is one (a
     number read from an array): never a view of tangents that a later write changes."""
-    if x.__class__ is np.ndarray:
+    if isinstance(x, np.ndarray):
         made = t[batch_key(key)]
         if value is not None and value.__class__ is not np.ndarray:
             return made.copy()
@@ -259,7 +259,7 @@ def item_batch(t, x, key, value=None):
 def set_item_batch(t, x, key, v):
     """x[key] = v on the tangents: dx[:, key] = dv for an array (dv in the slot's rank),
     dx[key] = dv for a list or dict."""
-    if x.__class__ is not np.ndarray:
+    if not isinstance(x, np.ndarray):
         t[key] = v
         return
     key = batch_key(key)
