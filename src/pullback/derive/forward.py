@@ -422,15 +422,14 @@ class Forward:
             # a Python list's tangent is a list: as an array, so that `g * 2` scales it
             # (an operator's list operand is no array: `+` and `*` of lists have rules);
             # a list of batches is an array with the batch axis first
+            # (a batch template takes the tangents as they are: a list's, a list of batches)
             batch_template = self.batched and self.within is None and how is rule.batch
-            if param in lists and (rule.arrays or batch_template):
+            converted = param in lists and rule.arrays and not batch_template
+            if converted:
                 tangent = call("batched_array" if self.batched and self.within is None
                                else "np.asarray", tangent)
-                lists_batched = True
-            else:
-                lists_batched = False
             if not batch_template:  # elementwise: in the result's rank
-                tangent = self.lift(tangent, op.inputs[param], name, lists_batched)
+                tangent = self.lift(tangent, op.inputs[param], name, converted)
             mapping["g"] = tangent
             mapping["ans"] = load(name)
             terms.append(substitute(rule.tangent_template(param, lists, how), mapping))

@@ -23,8 +23,8 @@ from .support import _axes, _keep, _real_only, _zero, abs_grad, np, unreduce
 _REDUCTION = {"a": "reduction"}  # reduce_tangent (see Rule.pushforward)
 _EXTREME = "unreduce_extreme(g, a, ans, axis, keepdims)"
 # vector mode: the same reduction of the batch of tangents, along the axes after the batch's
-_BATCH = ("np.{}(g, axis=batch_axis(axis, a), dtype=dtype, keepdims=keepdims, "
-          "where=True if where is None else where)")
+_BATCH = ("np.{}(batched_array(g), axis=batch_axis(axis, a), dtype=dtype, "
+          "keepdims=keepdims, where=True if where is None else where)")
 REDUCTIONS = of_kind("reduction", {
     # where= (np.sum(x, where=x > 0), x.mean(where=mask)): a masked sum or mean; a call
     # without it keeps the plain template (its test `where is None` folds at transform time)

@@ -41,15 +41,18 @@ SHAPE = {
                        batch={"a": "transpose_batch(g, axes)"}),
     np.swapaxes: rule("a, axis1, axis2", kinds=VIEW, a="map_grad(np.swapaxes, g, axis1, axis2)",
                       jvp="linear", methods=("swapaxes",),
-                      batch={"a": "np.swapaxes(g, batch_axis(axis1, a), batch_axis(axis2, a))"}),
+                      batch={"a": "np.swapaxes(batched_array(g), batch_axis(axis1, a), "
+                                  "batch_axis(axis2, a))"}),
     np.moveaxis: rule("a, source, destination", kinds=VIEW,
                       a="map_grad(np.moveaxis, g, destination, source)", jvp="linear",
-                      batch={"a": "np.moveaxis(g, batch_axis(source, a), "
+                      batch={"a": "np.moveaxis(batched_array(g), batch_axis(source, a), "
                                   "batch_axis(destination, a))"}),
     np.concatenate: rule("arrays, axis=0, *, dtype=None", kinds=FRESH,
-                         arrays="concatenate_grad(g, arrays, axis)", jvp="linear"),
+                         arrays="concatenate_grad(g, arrays, axis)", jvp="linear",
+                         batch={"arrays": "concatenate_batch(g, axis, dtype)"}),
     np.stack: rule("arrays, axis=0, *, dtype=None", kinds=FRESH,
-                   arrays="stack_grad(g, arrays, axis)", jvp="linear"),
+                   arrays="stack_grad(g, arrays, axis)", jvp="linear",
+                   batch={"arrays": "stack_batch(g, axis, dtype)"}),
     np.hstack: rule("tup, *, dtype=None", kinds=FRESH, tup="hstack_grad(g, tup)", jvp="linear"),
     np.vstack: rule("tup, *, dtype=None", kinds=FRESH, tup="vstack_grad(g, tup)", jvp="linear"),
     np.row_stack: rule("tup, *, dtype=None", kinds=FRESH, tup="vstack_grad(g, tup)"),

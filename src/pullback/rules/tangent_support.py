@@ -269,6 +269,8 @@ def set_item_batch(t, x, key, v):
 
 def batched_array(t):
     """The tangents of a list operand read as an array: batch axis first."""
+    if t.__class__ is np.ndarray:
+        return t
     if isinstance(t, (list, tuple)):
         return np.stack([batched_array(v) for v in t], axis=1)
     return t
@@ -317,6 +319,7 @@ def batch_axis(axis, x):
 def reshape_batch(g, ans, order="C", copy=None):
     """The tangents of a reshaped value `ans` (reshape, ravel, squeeze, expand_dims), for
     a batch g of its operand's: a view, as the value is, when the order is C's."""
+    g = batched_array(g)
     if order == "C":
         made = np.reshape(g, (len(g),) + np.shape(ans))
     else:  # elements read in another order: each tangent in turn
@@ -326,6 +329,7 @@ def reshape_batch(g, ans, order="C", copy=None):
 
 def transpose_batch(g, axes=None):
     """np.transpose's tangents for a batch g of its operand's: the batch axis stays."""
+    g = batched_array(g)
     n = np.ndim(g) - 1
     if axes is None:
         return np.transpose(g, (0,) + tuple(range(n, 0, -1)))
@@ -334,13 +338,36 @@ def transpose_batch(g, axes=None):
 
 def cumsum_batch(g, axis=None, dtype=None):
     """np.cumsum's tangents for a batch g of its operand's (flattened first for None)."""
+    g = batched_array(g)
     if axis is None:
         return np.cumsum(np.reshape(g, (len(g), -1)), axis=1, dtype=dtype)
     return np.cumsum(g, axis=axis + 1 if axis >= 0 else axis, dtype=dtype)
 
 
+def concatenate_batch(g, axis=0, dtype=None):
+    """np.concatenate's tangents for the tangents g of its sequence of arrays (a batch
+    each): joined along the axis after the batch axis (flattened first for None)."""
+    if isinstance(g, np.ndarray):  # an array's rows were joined: each tangent in turn
+        return np.stack([np.concatenate(gi, axis=axis, dtype=dtype) for gi in g])
+    parts = [batched_array(t) for t in g]
+    if axis is None:
+        return np.concatenate([np.reshape(p, (len(p), -1)) for p in parts], axis=1,
+                              dtype=dtype)
+    return np.concatenate(parts, axis=axis + 1 if axis >= 0 else axis, dtype=dtype)
+
+
+def stack_batch(g, axis=0, dtype=None):
+    """np.stack's tangents for the tangents g of its sequence of arrays (a batch each):
+    stacked along a new axis after the batch axis."""
+    if isinstance(g, np.ndarray):
+        return np.stack([np.stack(gi, axis=axis, dtype=dtype) for gi in g])
+    return np.stack([batched_array(t) for t in g], axis=axis + 1 if axis >= 0 else axis,
+                    dtype=dtype)
+
+
 def matmul_batch_a(g, b):
     """Tangents of a @ b for a batch g of a's tangents (b fixed)."""
+    g, b = batched_array(g), np.asarray(b)
     if np.ndim(b) <= 2 and np.ndim(g) <= 3:
         return g @ b
     return np.stack([gi @ b for gi in g])
@@ -348,6 +375,7 @@ def matmul_batch_a(g, b):
 
 def matmul_batch_b(a, g):
     """Tangents of a @ b for a batch g of b's tangents (a fixed)."""
+    g, a = batched_array(g), np.asarray(a)
     if np.ndim(a) <= 2:
         if np.ndim(g) == 2:  # b is a vector: each a @ g_i is g_i @ a.T
             return g @ np.transpose(a)
