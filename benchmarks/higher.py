@@ -22,7 +22,8 @@ WIDE_OUTPUTS = 120
 
 
 def wide(x):
-    """100 inputs, 120 outputs: the Jacobian needs 100 forward sweeps or 120 reverse ones."""
+    """100 inputs, 120 outputs: the Jacobian needs 100 directions forward (one vector-mode
+    sweep) or 120 reverse sweeps."""
     y = np.tanh(x) * x
     return np.concatenate([np.cumsum(y), y[:20] ** 2])
 

@@ -1,5 +1,6 @@
-"""Forward mode: a Jacobian-vector product in one sweep, a full Jacobian both ways, and
-second derivatives by forward mode over the generated gradient.
+"""Forward mode: a Jacobian-vector product in one sweep, a batch of them in one sweep
+(vector mode), a full Jacobian both ways, and second derivatives by forward mode over the
+generated gradient.
 
     python examples/forward_mode.py
 """
@@ -40,7 +41,10 @@ def main():
     print(f"recurrence: d out / d x = {dx:.6f}")
 
     x, W = np.array([0.5, -1.0, 2.0]), np.array([[0.2, -0.4, 0.1], [0.3, 0.3, -0.2]])
-    for mode in ("fwd", "rev"):  # 3 jvp sweeps (one per input), or 2 vjp sweeps (one per output)
+    # vector mode: two directions at once, the batch axis first
+    _, tangents = pullback.jvp(layer, batched=True)(x, W, np.array([[1.0, 0, 0], [0, 1.0, 0]]))
+    print("two directions", np.round(tangents, 4).tolist())
+    for mode in ("fwd", "rev"):  # 1 vector jvp sweep (3 directions), or 2 vjp sweeps
         print(mode, np.round(pullback.jacobian(layer, wrt=0, mode=mode)(x, W), 4).tolist())
 
     # second derivatives: the generated gradient differentiated again

@@ -774,3 +774,44 @@ def test_rule_tangents_match_reverse_mode(index, tmp_path):
     want = sum(np.sum(np.real(np.conj(gi) * ti)) if np.iscomplexobj(gi) else np.sum(gi * ti)
                for gi, ti in zip(g, tangents))
     np.testing.assert_allclose(t, want, rtol=1e-6, atol=1e-8, err_msg=expr)
+
+
+# ------------------------------------------- loop-carried values updated in place
+
+
+def _carried_with_continue(x, n=6):
+    y = x
+    z = x
+    for k in range(n):
+        y_new = y * 1.1 + np.sin(z)
+        if k % 3 == 1:
+            continue  # y keeps its value: y_new must not have replaced it
+        z = z + 0.1 * y  # reads the old y after y_new is computed
+        y = y_new
+    return y * z
+
+
+def _carried_while(x):
+    y = x
+    k = 0
+    while k < 5:
+        previous = y
+        y = np.tanh(y) + 0.3 * previous
+        k += 1
+        if np.sum(y) > 10.0:
+            break
+    return y
+
+
+@pytest.mark.parametrize("f", [_carried_with_continue, _carried_while])
+def test_loop_carried_values_updated_in_place_keep_their_values(f):
+    x = np.array([0.3, -0.7, 1.1])
+    direction = np.array([0.5, 1.0, -2.0])
+    wheres = [("pos", 0)]
+    for batched in (False, True):
+        t = direction[None] if batched else direction
+        value, tangent = pullback.jvp(f, batched=batched)(x, t)
+        np.testing.assert_allclose(value, f(x), rtol=1e-14)
+        np.testing.assert_allclose(np.ravel(tangent), _fd_along(f, (x,), {}, wheres, [direction]),
+                                   rtol=1e-6, atol=1e-8)
+    assert " = " in pullback.source(f, mode="jvp")

@@ -46,7 +46,9 @@ from .lower.normalize import normalize
 from .lower.ssa import to_ssa
 from .runtime import helpers as runtime
 
-FORWARD_MODES = ("jvp", "jvp_call")  # jvp_call: a callee's jvp, for other generated code
+# jvp_call: a callee's jvp, for other generated code; jvp_batch(_call): vector mode
+FORWARD_MODES = ("jvp", "jvp_call", "jvp_batch", "jvp_batch_call")
+_CALL_MODES = ("split", "jvp_call", "jvp_batch_call")  # bound to one function's cells
 
 
 @dataclass(eq=False)
@@ -253,7 +255,7 @@ def transform(func, wrt=0, mode="grad", static=None, optimize=True) -> Transform
            tuple(sorted(static.items(), key=lambda item: item[0])), optimize)
     with _LOCK:
         variants = _CACHE.get(key)
-        found = variants.find(func, mode in ("split", "jvp_call")) if variants is not None \
+        found = variants.find(func, mode in _CALL_MODES) if variants is not None \
             else None
         if found is not None:
             _check_defaults(func, found)
@@ -404,7 +406,9 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
     def jvp_calls(callee, params, static=None):
         """The cell of a called function's jvp function, for tangents of `params`."""
         callee = passed_through(callee)
-        made = transform(callee, tuple(params), "jvp_call", static, optimize)
+        made = transform(callee, tuple(params),
+                         "jvp_batch_call" if mode == "jvp_batch" or mode == "jvp_batch_call"
+                         else "jvp_call", static, optimize)
         callees.append((callee, made))
         return made.cells[0]
 
@@ -439,7 +443,7 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
     result.lines = linecache.cache[codes[function_names[0]].co_filename]
     _SOURCES.add(result)
     weakref.finalize(result, linecache.cache.pop, codes[function_names[0]].co_filename, None)
-    if mode in ("split", "jvp_call"):
+    if mode in _CALL_MODES:
         result.owner = weakref.ref(func)
         result.defaults = (func.__defaults__, func.__kwdefaults__)
         for cell, name in zip(cells, function_names):
@@ -628,13 +632,19 @@ def vjp(f=None, wrt=0, optimize=True, backend="numpy", cache=False):
     return _decorator(f, build)
 
 
-def jvp(f=None, wrt=0, optimize=True):
+def jvp(f=None, wrt=0, optimize=True, batched=False):
     """`jvp(f, wrt)(*args, tangents)`: (f(*args), the directional derivative of f at args
     along `tangents`), by forward mode. `tangents` has the structure of the wrt argument
-    (a tuple of one tangent per entry when wrt is a tuple)."""
+    (a tuple of one tangent per entry when wrt is a tuple).
+
+    `batched=True` is vector mode: each tangent carries a batch of k directions along a
+    leading axis (shape (k,) + the argument's shape; (k,) for a number), all pushed
+    forward in one sweep; the result's tangents have the batch axis first too
+    (`pullback.source(f, mode="jvp_batch")` prints that code)."""
+    mode = "jvp_batch" if batched else "jvp"
 
     def build(g):
-        transformed = transform(g, wrt, "jvp", optimize=optimize)
+        transformed = transform(g, wrt, mode, optimize=optimize)
         inner = _named(_bind(transformed, g), g, "jvp")
         if transformed.tangents_last:  # called as it is
             return inner
@@ -660,51 +670,74 @@ def jvp(f=None, wrt=0, optimize=True):
     return _decorator(f, build)
 
 
+def _identity_seeds(inputs):
+    """For real arrays `inputs`, one batch of tangents per input holding the unit
+    directions of all inputs' entries together: n = their total size directions, the
+    k-th input's seeds nonzero on its own block of them."""
+    import numpy as np
+
+    n = sum(x.size for x in inputs)
+    seeds, start = [], 0
+    for x in inputs:
+        seed = np.zeros((n, x.size))
+        seed[start:start + x.size] = np.eye(x.size)
+        seeds.append(seed.reshape((n,) + x.shape))
+        start += x.size
+    return seeds
+
+
+def _split_columns(batch, out_shape, inputs):
+    """Tangents of the output along the identity seeds (batch axis first) as Jacobian
+    blocks, each of shape out_shape + the input's shape."""
+    import numpy as np
+
+    batch = np.asarray(batch)
+    blocks, start = [], 0
+    for x in inputs:
+        columns = batch[start:start + x.size].reshape((x.size,) + out_shape)
+        blocks.append(np.moveaxis(columns, 0, -1).reshape(out_shape + x.shape))
+        start += x.size
+    return blocks
+
+
 def jacobian(f, wrt=0, mode="auto", optimize=True):
     """`jacobian(f, wrt)(*args)`: the Jacobian of f at args, of shape f's output shape +
     the wrt argument's shape (a tuple of them for a tuple wrt). mode "fwd" takes one
-    forward sweep (jvp) per input entry, "rev" one reverse sweep (vjp) per output entry,
-    "auto" whichever needs fewer."""
+    vector-mode forward sweep whose tangents are the n unit directions of the n input
+    entries, "rev" one reverse sweep (vjp) per output entry (a loop over the seeds),
+    "auto" forward when the inputs have no more entries than the output, else reverse
+    (as jacfwd and jacrev users choose)."""
     if mode not in ("auto", "fwd", "rev"):
         raise PullbackError(f"jacobian mode must be 'auto', 'fwd' or 'rev', got {mode!r}")
     import numpy as np
 
     single = not isinstance(wrt, (tuple, list))
-    forward_sweep = jvp(f, wrt, optimize=optimize)
+    forward_sweep = jvp(f, wrt, optimize=optimize, batched=True)
     reverse_sweep = vjp(f, wrt, optimize=optimize)
     names, _ = _wrt_names(passed_through(f), wrt)
+    signature = inspect.signature(f)
 
     @functools.wraps(f)
     def jacobian_call(*args, **kwargs):
-        bound = inspect.signature(f).bind(*args, **kwargs)
+        bound = signature.bind(*args, **kwargs)
         given = [bound.arguments[n] for n in names]
-        out = np.asarray(f(*args, **kwargs))
-        if any(np.iscomplexobj(x) for x in given) or np.iscomplexobj(out):
-            raise PullbackError("jacobian takes real inputs and outputs (for complex values, "
-                                "use jvp and vjp, whose conventions differ)")
-        inputs = [np.asarray(x, dtype=float) for x in given]
-
-        def like(seed, k):  # a tangent with the structure of the k-th wrt argument
-            if isinstance(given[k], (list, tuple)):
-                return seed.reshape(inputs[k].shape).tolist()
-            return seed.reshape(inputs[k].shape) if inputs[k].ndim else float(seed[0])
-        sizes = [x.size for x in inputs]
-        use = mode if mode != "auto" else ("fwd" if sum(sizes) <= out.size else "rev")
-        blocks = []
+        inputs = [np.asarray(x, dtype=float) if not np.iscomplexobj(x) else np.asarray(x)
+                  for x in given]
+        use = mode
+        if mode == "auto":  # the size of the output, from one call of f
+            out_size = np.size(f(*args, **kwargs))
+            use = "fwd" if sum(x.size for x in inputs) <= out_size else "rev"
         if use == "fwd":
-            for k, x in enumerate(inputs):
-                columns = []
-                for j in range(x.size):
-                    tangents = [like(np.zeros(y.size), i) for i, y in enumerate(inputs)]
-                    seed = np.zeros(x.size)
-                    seed[j] = 1.0
-                    tangents[k] = like(seed, k)
-                    _, t = forward_sweep(*args, tangents[0] if single else tuple(tangents),
-                                         **kwargs)
-                    columns.append(np.reshape(t, out.size))
-                matrix = np.stack(columns, axis=1) if columns else np.zeros((out.size, 0))
-                blocks.append(matrix.reshape(out.shape + x.shape))
+            if any(isinstance(x, (list, tuple, dict)) for x in given):
+                seeds = [_seeds_like(seed, x) for seed, x in zip(_identity_seeds(inputs), given)]
+            else:
+                seeds = _identity_seeds(inputs)
+            out, batch = forward_sweep(*args, seeds[0] if single else tuple(seeds), **kwargs)
+            _real(given, out)
+            blocks = _split_columns(batch, np.shape(out), inputs)
         else:
+            out = np.asarray(f(*args, **kwargs))
+            _real(given, out)
             rows = [[] for _ in inputs]
             for i in range(out.size):
                 seed = np.zeros(out.size)
@@ -713,13 +746,36 @@ def jacobian(f, wrt=0, mode="auto", optimize=True):
                                       **kwargs)
                 for k, grad in enumerate([grads] if single else grads):
                     rows[k].append(np.reshape(grad, inputs[k].size))
-            for k, x in enumerate(inputs):
-                matrix = np.stack(rows[k]) if rows[k] else np.zeros((0, x.size))
-                blocks.append(matrix.reshape(out.shape + x.shape))
+            blocks = [(np.stack(rows[k]) if rows[k] else np.zeros((0, x.size))).reshape(
+                out.shape + x.shape) for k, x in enumerate(inputs)]
         return blocks[0] if single else tuple(blocks)
 
     jacobian_call.__name__ = f"jacobian_{getattr(f, '__name__', 'f')}"
     return jacobian_call
+
+
+def _seeds_like(seed, x):
+    """A batch of tangents for the list or tuple x (a list of batches, one per element)."""
+    import numpy as np
+
+    if isinstance(x, (list, tuple)):
+        flat = seed.reshape(len(seed), -1)
+        parts, start = [], 0
+        for v in x:
+            size = np.size(v)
+            parts.append(_seeds_like(flat[:, start:start + size].reshape(
+                (len(seed),) + np.shape(v)), v))
+            start += size
+        return parts if isinstance(x, list) else tuple(parts)
+    return seed
+
+
+def _real(given, out):
+    import numpy as np
+
+    if any(np.iscomplexobj(x) for x in given) or np.iscomplexobj(out):
+        raise PullbackError("jacobian takes real inputs and outputs (for complex values, "
+                            "use jvp and vjp, whose conventions differ)")
 
 
 def hvp(f=None, wrt=0, optimize=True):
@@ -755,49 +811,41 @@ def hvp(f=None, wrt=0, optimize=True):
     return _decorator(f, build)
 
 
-def _hvp_sweep(f, wrt, optimize):
+def _hvp_sweep(f, wrt, optimize, batched=False):
     """jvp of f's generated gradient: (gradient, H v) from (*args, v)."""
     if _method_of(f)[1] is not None:
         raise PullbackError("hvp and hessian take a function, not a bound method or callable "
                             "object: pass the function and the object as its first argument")
-    return jvp(grad(f, wrt, optimize=optimize), wrt, optimize=optimize)
+    return jvp(grad(f, wrt, optimize=optimize), wrt, optimize=optimize, batched=batched)
 
 
 def hessian(f, wrt=0, optimize=True):
     """`hessian(f, wrt)(*args)`: the Hessian of scalar-valued `f` with respect to `wrt`, of
     shape x.shape + x.shape for one wrt argument x (a float for a number); for a tuple
     wrt, a tuple of rows of blocks, `H[i][j]` of shape x_i.shape + x_j.shape. Made by
-    forward mode over reverse mode: one hvp sweep per entry of the wrt arguments (the
-    generated code is that of `hvp`)."""
+    vector forward mode over reverse mode: one sweep of the gradient's tangent code whose
+    batch of tangents is the n unit directions of the n wrt entries
+    (`pullback.source(f, mode="hessian")` prints it)."""
     import numpy as np
 
     single = not isinstance(wrt, (tuple, list))
-    forward_sweep = _hvp_sweep(f, wrt, optimize)
+    forward_sweep = _hvp_sweep(f, wrt, optimize, batched=True)
     names, _ = _wrt_names(passed_through(f), wrt)
+    signature = inspect.signature(f)
 
     @functools.wraps(f)
     def hessian_call(*args, **kwargs):
-        bound = inspect.signature(f).bind(*args, **kwargs)
+        bound = signature.bind(*args, **kwargs)
         given = [bound.arguments[n] for n in names]
         if any(isinstance(x, (list, tuple, dict)) or np.iscomplexobj(x) for x in given):
             raise PullbackError("hessian takes real numbers and arrays as its wrt arguments "
                                 "(for lists, tuples and dicts, use hvp)")
         inputs = [np.asarray(x, dtype=float) for x in given]
-        blocks = [[np.zeros(x.shape + y.shape) for y in inputs] for x in inputs]
-        for k, x in enumerate(inputs):
-            for j in range(x.size):
-                seeds = [np.zeros(y.shape) if y.ndim else 0.0 for y in inputs]
-                if x.ndim:
-                    seeds[k] = np.zeros(x.shape)
-                    seeds[k].flat[j] = 1.0
-                else:
-                    seeds[k] = 1.0
-                _, columns = forward_sweep(*args, seeds[0] if single else tuple(seeds),
-                                           **kwargs)
-                for i, column in enumerate([columns] if single else columns):
-                    # column i of H e_j: d(grad_i)/d(x_k)_j, the (i, k) block's column j
-                    blocks[i][k].reshape(inputs[i].size, x.size)[:, j] = np.ravel(column)
-        out = [[b if b.ndim else float(b) for b in row] for row in blocks]
+        seeds = _identity_seeds(inputs)
+        _, columns = forward_sweep(*args, seeds[0] if single else tuple(seeds), **kwargs)
+        # the i-th gradient's tangents along the unit directions: the rows of blocks (i, .)
+        out = [[b if b.ndim else float(b) for b in _split_columns(column, x.shape, inputs)]
+               for column, x in zip([columns] if single else columns, inputs)]
         return out[0][0] if single else tuple(tuple(row) for row in out)
 
     hessian_call.__name__ = f"hessian_{getattr(f, '__name__', 'f')}"
@@ -812,8 +860,10 @@ def source(f, wrt=0, mode="grad", stage="final", optimize=True, backend="numpy",
         f: the function, as for `grad`.
         wrt: as for `grad`.
         mode: which generated function: "grad", "value_and_grad", "vjp", "jvp"
-            (forward mode: the tangent code), or "hvp" (the jvp of the generated gradient,
-            which `hvp` and `hessian` run).
+            (forward mode: the tangent code), "jvp_batch" (vector mode: the tangent code
+            for a batch of tangents, which `jacobian(mode="fwd")` runs), "hvp" (the jvp
+            of the generated gradient, which `hvp` runs) or "hessian" (its vector mode,
+            which `hessian` runs).
         stage: "final" (the code that runs) or an earlier stage of the pipeline:
             "parsed", "normalized", "ssa" or "adjoint" (before simplification).
         optimize: as for `grad`.
@@ -839,12 +889,13 @@ def source(f, wrt=0, mode="grad", stage="final", optimize=True, backend="numpy",
             if isinstance(wrt, (tuple, list)) else wrt + 1 if isinstance(wrt, int) \
             and wrt >= 0 else wrt
         f = func
-    if (mode == "hvp" or backend != "numpy" or stage != "final") \
+    if (mode in ("hvp", "hessian") or backend != "numpy" or stage != "final") \
             and (explain or example_args is not None):
         raise PullbackError("explain and example_args print the final code of grad, "
                             "value_and_grad, vjp and jvp, for the numpy backend")
-    if mode == "hvp":  # forward over reverse: the tangent code of the gradient
-        return source(grad(f, wrt, optimize=optimize), wrt, "jvp", stage, optimize)
+    if mode in ("hvp", "hessian"):  # forward over reverse: the tangent code of the gradient
+        return source(grad(f, wrt, optimize=optimize), wrt,
+                      "jvp" if mode == "hvp" else "jvp_batch", stage, optimize)
     transformed = transform(f, wrt, mode, optimize=optimize)
     if backend != "numpy":
         if stage != "final" or mode not in ("grad", "value_and_grad", "vjp"):

@@ -36,7 +36,7 @@ from .api import source, value_and_grad, vjp
 from .errors import LocatedError, PullbackError
 
 STAGES = ("parsed", "normalized", "ssa", "adjoint", "final")
-MODES = ("grad", "value_and_grad", "vjp", "jvp", "hvp")
+MODES = ("grad", "value_and_grad", "vjp", "jvp", "jvp_batch", "hvp", "hessian")
 COMMANDS = ("show", "check")
 
 EXIT_OK, EXIT_MISMATCH, EXIT_ERROR = 0, 1, 2

@@ -19,11 +19,10 @@ def jvp_rnn(Wh, Wx, xs, h0, tangents):
         matmul_2 = Wx @ xs_item
         dmatmul_2 = dWx @ xs_item
         add = matmul + matmul_2
-        dadd = broadcast_tangent(dmatmul + dmatmul_2, add)
+        dadd = dmatmul + dmatmul_2
         h_3 = np.tanh(add)
-        dh_3 = dadd * (1.0 - h_3 * h_3)
+        dh_2 = dadd * (1.0 - h_3 * h_3)
         h_2 = h_3
-        dh_2 = dh_3
     out = np.sum(h_2)
     dout = np.sum(dh_2)
     return (out, dout)

@@ -57,6 +57,7 @@ def jvp_h(x, y, dx, dy):
 from __future__ import annotations
 
 import gast
+import numpy as np
 
 from ..errors import NoRuleError
 from ..ir.annotations import (
@@ -93,6 +94,11 @@ class Forward:
         self.namer = tree.namer
         self.wrt = list(wrt)
         self.mode = mode
+        self.user = mode in ("jvp", "jvp_batch")  # called by the user (else by generated code)
+        # vector mode: each tangent carries a batch of tangents, batch axis first
+        self.batched = mode in ("jvp_batch", "jvp_batch_call")
+        self.batch = self.namer.fresh("batch") if self.batched else None
+        self.within = None  # {tangent name: its one-tangent name} inside each_tangent
         self.single = single
         self.calls = calls  # (function, params, static) -> cell of its jvp function
         self.optimize = optimize
@@ -101,6 +107,7 @@ class Forward:
         self.constants = self.reverse.constants
         self.tangents: dict[str, str] = {}
         self.written = self._written()
+        self.written_arrays = self._written(lists=False)
 
     # helpers ------------------------------------------------------------------------
 
@@ -117,25 +124,51 @@ class Forward:
 
     def tangent(self, node):
         """The tangent of an atom, or None when it is known to be zero."""
-        return load(self.d(node.id)) if self.active(node) else None
+        if not self.active(node):
+            return None
+        name = self.d(node.id)
+        return load(self.within.get(name, name) if self.within is not None else name)
 
     def zero(self, node):
-        """A zero tangent with the structure of the atom `node`'s value."""
+        """A zero tangent with the structure of the atom `node`'s value (in vector mode,
+        a batch of them: batched tangents never mix with unbatched ones)."""
+        if self.batched and self.within is None:
+            return call("zero_tangent_batch", clone(node), load(self.batch))
         if self.is_scalar(node) or isinstance(node, gast.Constant) and not isinstance(
                 node.value, (tuple, str, bytes)):
             return const(0.0)
         return call("zero_tangent", clone(node))
 
+    def buffer(self, name):
+        """A writable zero tangent for the array or container `name` is written into."""
+        if self.batched:
+            return call("tangent_buffer_batch", load(name), load(self.batch))
+        return call("tangent_buffer", load(name))
+
+    def lifted(self, node, name):
+        """In vector mode, the tangents of operand `node` of the elementwise result `name`,
+        put in its rank (`lift`) unless they have it already."""
+        return self.lift(self.tangent(node), node, name)
+
+    def lift(self, t, node, name, converted=False):
+        if t is None or not self.batched or self.within is not None or not converted and (
+                node.id in self.analysis.scalar and name in self.analysis.scalar
+                or self.analysis.shapes.same_shape(name, node.id)):
+            return t
+        return call("lift", t, load(name))
+
     def tangent_or_zero(self, node):
         return self.tangent(node) or self.zero(node)
 
-    def _written(self) -> set:
-        """Names whose value is written in place (`x[i] = v`, list updates), and the
-        names they are copies of: their tangents are written in place too."""
+    def _written(self, lists=True) -> set:
+        """Names whose value is written in place (`x[i] = v`, and list updates unless
+        `lists` is false), and the names they are copies of: their tangents are written
+        in place too."""
         written = {s.targets[0].value.id for s in self.analysis.assigns
                    if isinstance(s.targets[0], gast.Subscript)}
-        written |= {base for base, _ in self.analysis.update_pairs()}
-        written |= {s.value.func.value.id for s in self.analysis.updates}
+        if lists:
+            written |= {base for base, _ in self.analysis.update_pairs()}
+            written |= {s.value.func.value.id for s in self.analysis.updates}
         changed = True
         while changed:
             changed = False
@@ -160,11 +193,14 @@ class Forward:
         if result in self.reverse.unbound:
             body.append(gast.Expr(value=call("check_bound", load(result))))
         out_tangent = load(self.d(result)) if self.active(ret.value) else self.zero(ret.value)
-        if self.mode == "jvp" and not (result in self.analysis.scalar and self.active(ret.value)
-                                       and result not in self.analysis.maybe_bool()):
+        if self.user and (self.batched or not (
+                result in self.analysis.scalar and self.active(ret.value)
+                and result not in self.analysis.maybe_bool())):
             where = self.namer.fresh("returned_at")  # the text lives in a constant
             self.constants[where] = self.analysis.returned_at()
-            out_tangent = call("as_tangent", out_tangent, load(result), load(where))
+            out_tangent = call("as_tangent_batch", out_tangent, load(result), load(self.batch),
+                               load(where)) if self.batched else \
+                call("as_tangent", out_tangent, load(result), load(where))
         param = lambda n: gast.Name(id=n, ctx=gast.Param(), annotation=None,  # noqa: E731
                                     type_comment=None)
         params = [param(self.d(p)) for p in self.wrt]
@@ -172,7 +208,7 @@ class Forward:
         # f(x, y) is called as jvp_f(x, y, tangents), straight from the user (a wrapper
         # reordering the arguments would cost more than the lecture example itself);
         # with defaults or keyword-only parameters, the tangents come first
-        last = self.mode == "jvp" and not (args.defaults or args.kwonlyargs or args.posonlyargs
+        last = self.user and not (args.defaults or args.kwonlyargs or args.posonlyargs
                                            or args.vararg or args.kwarg)
         unpack = []
         if last and not self.single:
@@ -181,7 +217,11 @@ class Forward:
                              load(tangents))]
             params = [param(tangents)]
         checks = []
-        if self.mode == "jvp":  # tangents given by the user: their shapes are checked
+        if self.batched:  # the size of the batch, from the tangents (their shapes checked)
+            checks = [assign(self.batch, call(
+                "batch_size", tuple_of(*[load(self.d(p)) for p in self.wrt]),
+                tuple_of(*[load(p) for p in self.wrt]), tuple_of(*[const(p) for p in self.wrt])))]
+        elif self.mode == "jvp":  # tangents given by the user: their shapes are checked
             checks = [gast.Expr(value=call("check_tangent", load(self.d(p)), load(p),
                                            const(p))) for p in self.wrt
                       if p not in self.analysis.scalar]
@@ -193,8 +233,8 @@ class Forward:
             positional.extend(params)
         else:
             positional[:0] = params
-        prefix = "jvp_" if self.mode == "jvp" else ""
-        suffix = "_jvp" if self.mode != "jvp" else ""
+        prefix = "jvp_" if self.user else ""
+        suffix = "_jvp" if not self.user else ""
         self.name = self.namer.fresh(f"{prefix}{tree.name}{suffix}")
         made = gast.FunctionDef(name=self.name, args=args, body=body, decorator_list=[],
                                 returns=None, type_comment=None, type_params=[])
@@ -277,8 +317,7 @@ class Forward:
             expr, fresh = self.tangent(s.value), False
         elif op.kind == "index":
             if self.active(op.inputs["x"]):
-                expr = gast.Subscript(value=load(self.d(op.inputs["x"].id)),
-                                      slice=clone(s.value.slice), ctx=gast.Load())
+                expr = self.item(op.inputs["x"], s.value.slice, name)
                 fresh = False
         elif op.kind == "pack":
             if any(self.active(v) for v in op.inputs.values()):
@@ -290,12 +329,30 @@ class Forward:
         else:
             self.refuse(s, f"no forward-mode rule for {op.name or type(s.value).__name__}")
         if expr is None:
-            expr = call("tangent_buffer", load(name)) if name in self.written \
-                else self.zero(s.targets[0])
+            expr = self.buffer(name) if name in self.written else self.zero(s.targets[0])
         elif name in self.written and not fresh and (op.kind == "pack" or op.kind == "rule" and (
                 op.rule.fresh or isinstance(s.value, (gast.BinOp, gast.UnaryOp)))):
             expr = call("owned", expr)  # a new value written in place: a tangent of its own
         return [s, assign(self.d(name), expr)]
+
+    def item(self, base, key, name):
+        """The tangent of base[key]: in vector mode, an array's tangents are indexed after
+        the batch axis (a container's tangent is a container of batches)."""
+        dbase = load(self.d(base.id))
+        if not self.batched:
+            return gast.Subscript(value=dbase, slice=clone(key), ctx=gast.Load())
+        if base.id in self.written:  # a number read from it is a copy: its tangents too
+            return call("item_batch", dbase, load(base.id), _key_value(key), load(name))
+        if not (self.analysis.shapes.numpy_value(base) and not self.is_scalar(base)):
+            return call("item_batch", dbase, load(base.id), _key_value(key))
+        every = gast.Slice(lower=None, upper=None, step=None)
+        if isinstance(key, gast.Tuple):
+            index = tuple_of(every, *[clone(e) for e in key.elts])
+        elif isinstance(key, (gast.Slice, gast.Constant)):
+            index = tuple_of(every, clone(key))
+        else:  # a name, which may hold a tuple
+            index = call("batch_key", clone(key))
+        return gast.Subscript(value=dbase, slice=index, ctx=gast.Load())
 
     def pack(self, value):
         if isinstance(value, gast.Dict):
@@ -316,9 +373,47 @@ class Forward:
             self.refuse(s, f"no forward-mode rule for {op.name}, called on a value being "
                         "differentiated: give the rule a tangent (jvp=), or register one "
                         "with @pullback.register_rule(f, jvp=...)")
+        if self.batched and self.within is None and (
+                rule.batch is not None or "elementwise" not in rule.kinds):
+            if rule.batch is not None:  # a template for the batch as a whole
+                expr = self.terms(op, name, active, rule.batch, s)
+                return expr, isinstance(expr, (gast.BinOp, gast.UnaryOp))
+            if not (rule.fresh or "allocator" in rule.kinds) and (
+                    {name} | {op.inputs[p].id for p in active}) & self.written_arrays:
+                self.refuse(s, f"{op.name} of an array written in place, in vector mode (its "
+                            "result may be a view, and a batch of tangents made anew is "
+                            "not): use jvp without batched=, or write into a copy")
+            return self.each(s, op, name), True  # its tangent, once per tangent of the batch
         if how in ("linear", "bilinear"):
-            return self.same_call(s.value, op, active, how), how == "bilinear" or isinstance(
-                s.value, (gast.BinOp, gast.UnaryOp))
+            return self.same_call(s.value, op, active, how, name), how == "bilinear" or \
+                isinstance(s.value, (gast.BinOp, gast.UnaryOp))
+        expr = self.terms(op, name, active, how, s)
+        fresh = isinstance(expr, (gast.BinOp, gast.UnaryOp))
+        # an operand that broadcast: its tangent may have a smaller shape than the result
+        # (unless every operand has a tangent: each term has its operand's shape at least)
+        if (rule.broadcast or "elementwise" in rule.kinds) and name not in self.analysis.scalar \
+                and not self.covers(op, active) and not any(
+                self.analysis.shapes.same_shape(name, op.inputs[p].id)
+                and self.analysis.shapes.numpy_value(op.inputs[p]) for p in active):
+            expr, fresh = (call("broadcast_batch", expr, load(name), load(self.batch))
+                           if self.batched and self.within is None
+                           else call("broadcast_tangent", expr, load(name))), False
+        return expr, fresh
+
+    def covers(self, op, active) -> bool:
+        """Whether every operand of the elementwise `op` that is not a number literal
+        carries a tangent: the sum of their terms then has the result's shape."""
+        for p, v in op.bound.items():
+            if isinstance(v, gast.Constant) and (v.value is None or isinstance(
+                    v.value, (bool, int, float, complex, str))):
+                continue
+            if p not in active and (isinstance(v, gast.AST) or np.ndim(v)):
+                return False
+        return True
+
+    def terms(self, op, name, active, how, s):
+        """The sum over the `active` parameters of their tangent templates in `how`."""
+        rule = op.rule
         lists = {p for p, v in op.bound.items()  # arguments that may be Python lists
                  if isinstance(v, gast.Name) and not self.is_scalar(v)
                  and not self.analysis.shapes.numpy_value(v)}
@@ -329,27 +424,44 @@ class Forward:
                             f"parameter {param}")
             mapping = {p: (v if isinstance(v, gast.AST) else const(v))
                        for p, v in op.bound.items()}
-            tangent = load(self.d(op.inputs[param].id))
+            tangent = self.tangent(op.inputs[param])
             # a Python list's tangent is a list: as an array, so that `g * 2` scales it
-            # (an operator's list operand is no array: `+` and `*` of lists have rules)
-            mapping["g"] = call("np.asarray", tangent) if param in lists and rule.arrays \
-                else tangent
+            # (an operator's list operand is no array: `+` and `*` of lists have rules);
+            # a list of batches is an array with the batch axis first
+            # (a batch template takes the tangents as they are: a list's, a list of batches)
+            batch_template = self.batched and self.within is None and how is rule.batch
+            converted = param in lists and rule.arrays and not batch_template
+            if converted:
+                tangent = call("batched_array" if self.batched and self.within is None
+                               else "np.asarray", tangent)
+            if not batch_template:  # elementwise: in the result's rank
+                tangent = self.lift(tangent, op.inputs[param], name, converted)
+            mapping["g"] = tangent
             mapping["ans"] = load(name)
             terms.append(substitute(rule.tangent_template(param, lists, how), mapping))
             self.constants.update(rule.functions)
         expr = terms[0]
         for term in terms[1:]:
             expr = binop(expr, gast.Add(), term)
-        fresh = isinstance(expr, (gast.BinOp, gast.UnaryOp))
-        # an operand that broadcast: its tangent may have a smaller shape than the result
-        if (rule.broadcast or "elementwise" in rule.kinds) and name not in self.analysis.scalar \
-                and not any(
-                self.analysis.shapes.same_shape(name, op.inputs[p].id)
-                and self.analysis.shapes.numpy_value(op.inputs[p]) for p in active):
-            expr, fresh = call("broadcast_tangent", expr, load(name)), False
-        return expr, fresh
+        return expr
 
-    def same_call(self, value, op, active, how):
+    def each(self, s, op, name):
+        """Vector mode, a rule without a batch template: `each_tangent(lambda dx_one: <the
+        one-tangent code>, batch, dx)`, which runs it for each tangent of the batch."""
+        atoms = sorted({op.inputs[p].id for p in op.inputs if self.active(op.inputs[p])})
+        self.within = {self.d(a): self.namer.fresh(f"{self.d(a)}_one") for a in atoms}
+        try:
+            expr, _ = self.rule(s, op, name)
+        finally:
+            ones, self.within = self.within, None
+        param = lambda n: gast.Name(id=n, ctx=gast.Param(), annotation=None,  # noqa: E731
+                                    type_comment=None)
+        one = gast.Lambda(args=gast.arguments(
+            args=[param(ones[self.d(a)]) for a in atoms], posonlyargs=[], vararg=None,
+            kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]), body=expr)
+        return call("each_tangent", one, load(self.batch), *[load(self.d(a)) for a in atoms])
+
+    def same_call(self, value, op, active, how, name):
         """The call (or operator) of `value` with its differentiated operands replaced:
         all by their tangents (linear), or each in turn, summed (bilinear)."""
         differentiated = {id(op.inputs[p]): p for p in op.inputs}
@@ -361,9 +473,9 @@ class Forward:
                 if p is None:
                     continue
                 if how == "linear":
-                    put(self.tangent_or_zero(old_node))
+                    put(self.lifted(old_node, name) or self.zero(old_node))
                 elif p == keep:
-                    put(load(self.d(old_node.id)))
+                    put(self.lifted(old_node, name))
             return new
 
         if how == "linear":
@@ -399,10 +511,12 @@ class Forward:
         base = target.value.id
         if base not in self.analysis.active:
             return []
+        value = self.tangent(s.value) or self.zero(s.value)
+        if self.batched:
+            return [gast.Expr(value=call("set_item_batch", load(self.d(base)), load(base),
+                                         _key_value(target.slice), value))]
         slot = gast.Subscript(value=load(self.d(base)), slice=clone(target.slice),
                               ctx=gast.Store())
-        value = self.tangent(s.value) or (const(0.0) if self.is_scalar(s.value)
-                                          else self.zero(s.value))
         return [assign(slot, value)]
 
     def update(self, s) -> list:
@@ -414,6 +528,16 @@ class Forward:
         arg = clone(item) if s.list_update == "pop" else self.tangent_or_zero(item)
         method = gast.Attribute(value=load(self.d(base)), attr=s.list_update, ctx=gast.Load())
         return [gast.Expr(value=call(method, arg))]
+
+
+def _key_value(key):
+    """An index as a value passed to a helper: `a:b` is `slice(a, b, None)`."""
+    if isinstance(key, gast.Slice):
+        return call("slice", *[clone(p) if p is not None else const(None)
+                               for p in (key.lower, key.upper, key.step)])
+    if isinstance(key, gast.Tuple):
+        return tuple_of(*[_key_value(e) for e in key.elts])
+    return clone(key)
 
 
 def _operands(value):
@@ -447,6 +571,47 @@ def _setters(value):
     return []
 
 
+def coalesce_loop_copies(function) -> None:
+    """`b = <expr>; ...; a = b` at the end of a loop body, where b is read nowhere else
+    and nothing after its assignment reads or writes a (nor leaves the body early),
+    becomes `a = <expr>`: a loop-carried value (and its tangent) updated in place, with
+    the same values, instead of through a copy in every iteration."""
+    loads: dict[str, int] = {}
+    stores: dict[str, int] = {}
+    for node in gast.walk(function):
+        if isinstance(node, gast.Name):
+            table = loads if isinstance(node.ctx, gast.Load) else stores
+            table[node.id] = table.get(node.id, 0) + 1
+    for loop in [n for n in gast.walk(function) if isinstance(n, (gast.For, gast.While))]:
+        body = loop.body
+        end = len(body)
+        while end > 0 and _is_copy(body[end - 1]):
+            end -= 1
+        for copy in list(body[end:]):
+            a, b = copy.targets[0].id, copy.value.id
+            if loads.get(b) != 1 or stores.get(b) != 1:
+                continue
+            where = [i for i, st in enumerate(body[:end]) if isinstance(st, gast.Assign)
+                     and len(st.targets) == 1 and isinstance(st.targets[0], gast.Name)
+                     and st.targets[0].id == b]
+            if not where:
+                continue
+            after = body[where[0] + 1:body.index(copy)]
+            if any(isinstance(n, (gast.Break, gast.Continue, gast.Return, gast.Raise))
+                   or isinstance(n, gast.Name) and n.id == a for st in after
+                   for n in gast.walk(st)):
+                continue
+            body[where[0]].targets[0].id = a
+            body.remove(copy)
+            stores[a] = stores.get(a, 0) - 1 + 1
+            loads[b] -= 1
+
+
+def _is_copy(s) -> bool:
+    return isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(
+        s.targets[0], gast.Name) and isinstance(s.value, gast.Name)
+
+
 def forward(tree, analysis, wrt, mode="jvp", single=True, calls=None, optimize=True):
     """(the generated FunctionDef, {name: object} the code refers to beyond helpers and
     globals). `calls(function, params, static)` gives the cell of the jvp function of a
@@ -456,4 +621,7 @@ def forward(tree, analysis, wrt, mode="jvp", single=True, calls=None, optimize=T
                           "differentiates it; forward mode does not yet)",
                           analysis.parsed.location.describe(analysis.parsed.tree))
     builder = Forward(tree, analysis, wrt, mode, single, calls, optimize)
-    return builder.build(), builder.constants
+    made = builder.build()
+    if optimize:
+        coalesce_loop_copies(made)
+    return made, builder.constants

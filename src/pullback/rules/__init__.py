@@ -79,6 +79,7 @@ class Rule:
     kinds: frozenset = frozenset()  # see KINDS
     jvp: object = None  # "linear" | "bilinear" | {param: tangent template} | None
     methods: tuple = ()  # array methods that are this function: x.clip(0, 1) is np.clip(x, 0, 1)
+    batch: object = None  # {param: tangent template} for a batch of tangents (vector mode)
 
     @property
     def pushforward(self):
@@ -199,18 +200,21 @@ FRESH_KINDS = frozenset({"elementwise", "reduction", "fresh"})
 _NOT_HOLOMORPHIC = ("real(", "imag(", "conj(", "angle(")
 
 
-def rule(params: str, broadcast: bool = False, kinds=(), jvp=None, methods=(),
+def rule(params: str, broadcast: bool = False, kinds=(), jvp=None, methods=(), batch=None,
          **partials: str) -> Rule:
     """A rule for a callable with parameters `params` ('x, axis=None', like a def);
     `jvp` gives its tangent when its kinds do not (see `Rule.pushforward`): "diagonal"
     says that the adjoint templates are the tangent templates too. `methods` are the
-    array methods that call the function with the array first."""
+    array methods that call the function with the array first. `batch` gives tangent
+    templates for vector mode, where `g` holds a batch of tangents, batch axis first
+    (without it, an elementwise rule's tangent broadcasts over the batch, and any other
+    rule's tangent is taken once per tangent of the batch)."""
     sig = _signature(params)
     required = [n for n, p in sig.parameters.items() if p.default is inspect.Parameter.empty]
     if jvp == "diagonal":
         jvp = dict(partials)
     return Rule(sig, partials, tuple(required) if broadcast else (), kinds=_kinds(kinds),
-                jvp=jvp, methods=tuple(methods))
+                jvp=jvp, methods=tuple(methods), batch=batch)
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,8 @@ LINEAR_ALGEBRA = {
     np.outer: rule("a, b", kinds=FRESH, a="outer_grad_a(g, a, b)", b="outer_grad_b(g, a, b)",
                    jvp="bilinear"),
     np.matmul: rule("x1, x2", kinds=FRESH,
-                    x1="matmul_grad_a(g, x1, x2)", x2="matmul_grad_b(g, x1, x2)", jvp="bilinear"),
+                    x1="matmul_grad_a(g, x1, x2)", x2="matmul_grad_b(g, x1, x2)", jvp="bilinear",
+                    batch={"x1": "matmul_batch_a(g, x2)", "x2": "matmul_batch_b(x1, g)"}),
     np.tensordot: rule("a, b, axes=2", kinds=FRESH, a="tensordot_grad(g, 0, a, b, axes)",
                        b="tensordot_grad(g, 1, a, b, axes)", jvp="bilinear"),
     np.einsum: rule("subscripts, op0, op1=None, op2=None, op3=None, op4=None, op5=None, "

@@ -13,7 +13,8 @@ RULES = of_kind("elementwise", {
                        b="pow_grad_exponent(g, a, ans)"),
     operator.mod: rule("a, b", broadcast=True, a="g", b="-g * (a // b)"),
     operator.matmul: rule("a, b", kinds=["fresh"], jvp="bilinear", a="matmul_grad_a(g, a, b)",
-                          b="matmul_grad_b(g, a, b)"),
+                          b="matmul_grad_b(g, a, b)",
+                          batch={"a": "matmul_batch_a(g, b)", "b": "matmul_batch_b(a, g)"}),
     operator.neg: rule("a", jvp="linear", a="-g"),
     operator.pos: rule("a", jvp="linear", a="g"),
 })

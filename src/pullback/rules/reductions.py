@@ -34,13 +34,16 @@ from .support import (
 # relies on it, so functions that do not, such as cumsum, are kept out of this table).
 _REDUCTION = {"a": "reduction"}  # reduce_tangent (see Rule.pushforward)
 _EXTREME = "unreduce_extreme(g, a, ans, axis, keepdims)"
+# vector mode: the same reduction of the batch of tangents, along the axes after the batch's
+_BATCH = ("np.{}(batched_array(g), axis=batch_axis(axis, a), dtype=dtype, "
+          "keepdims=keepdims, where=True if where is None else where)")
 REDUCTIONS = of_kind("reduction", {
     # where= (np.sum(x, where=x > 0), x.mean(where=mask)): a masked sum or mean; a call
     # without it keeps the plain template (its test `where is None` folds at transform time)
     np.sum: rule("a, axis=None, dtype=None, *, keepdims=False, where=None",
                  a="unreduce(g, a, axis, keepdims) if where is None else "
                    "masked_sum_grad(g, a, axis, keepdims, where)", jvp="linear",
-                 methods=("sum",)),
+                 methods=("sum",), batch={"a": _BATCH.format("sum")}),
     np.nansum: rule("a, axis=None, dtype=None, *, keepdims=False",
                     a="nansum_grad(g, a, axis, keepdims)",
                     jvp={"a": "np.sum(np.where(np.isnan(a), 0.0, g), axis=axis, "
@@ -48,7 +51,7 @@ REDUCTIONS = of_kind("reduction", {
     np.mean: rule("a, axis=None, dtype=None, *, keepdims=False, where=None",
                   a="unreduce_mean(g, a, ans, axis, keepdims) if where is None else "
                     "masked_mean_grad(g, a, axis, keepdims, where)", jvp="linear",
-                  methods=("mean",)),
+                  methods=("mean",), batch={"a": _BATCH.format("mean")}),
     np.prod: rule("a, axis=None, dtype=None, *, keepdims=False",
                   a="prod_grad(g, a, axis, keepdims)", jvp=_REDUCTION, methods=("prod",)),
     np.max: rule("a, axis=None, *, keepdims=False", a=_EXTREME, jvp=_REDUCTION, methods=("max",)),
@@ -100,7 +103,7 @@ QUANTILES = of_kind("fresh", {
 
 CUMULATIVE = of_kind("fresh", {
     np.cumsum: rule("a, axis=None, dtype=None", a="cumsum_grad(g, a, axis)", jvp="linear",
-                    methods=("cumsum",)),
+                    methods=("cumsum",), batch={"a": "cumsum_batch(g, axis, dtype)"}),
     np.cumprod: rule("a, axis=None, dtype=None", a="cumprod_grad(g, a, ans, axis)",
                      jvp={"a": "cumprod_tangent(g, a, axis)"}, methods=("cumprod",)),
     np.nancumsum: rule("a, axis=None, dtype=None", a="nancumsum_grad(g, a, axis)"),

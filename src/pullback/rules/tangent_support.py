@@ -6,6 +6,14 @@ rules (`rules.linear_algebra`'s det_tangent, ...).
 Guarantees: a tangent has its value's structure (a float for a number, a float or complex
 array of the value's shape for an array, a list, tuple or dict of tangents for one of
 values); `zero_tangent` makes one for any value that does not depend on the inputs.
+
+Vector mode (`jvp(f, batched=True)`): a batch of k tangents travels together, each
+array of them with a leading batch axis: a number's tangents are an array of shape (k,),
+an array's of shape (k,) + its shape, a container's a container of batched tangents.
+The helpers ending in `_batch` keep that layout: `lift` puts an operand's tangents in
+its result's rank (batch axis first, then the axes it broadcast along), `each_tangent`
+runs a rule's one-tangent template once per tangent of the batch and stacks the results
+(right for any template; rules with a batch-aware template skip it).
 """
 
 from __future__ import annotations
@@ -132,6 +140,247 @@ def pick_tangent(t, values, ans):
 def item_tangent(t):
     """x.item(): the one element's tangent, as a Python number."""
     return np.asarray(t).item()
+
+
+# vector mode ------------------------------------------------------------------------
+
+
+def batch_size(tangents, values, names):
+    """The number of tangents in the batch given for `values` (each tangent with a leading
+    batch axis), checking each has its value's structure and shape after that axis."""
+    sizes = set()
+    for t, x, name in zip(tangents, values, names):
+        _batch_shapes(t, x, name, sizes)
+    if len(sizes) > 1:
+        raise PullbackError(f"the tangents of {', '.join(names)} have different batch sizes "
+                            f"{sorted(sizes)}: each carries the same leading batch axis")
+    if not sizes:
+        raise PullbackError("batched tangents need at least one array of tangents, with a "
+                            "leading batch axis")
+    return sizes.pop()
+
+
+def _batch_shapes(t, x, name, sizes):
+    if isinstance(x, (list, tuple)):
+        if x.__class__ is not list and x.__class__ is not tuple:
+            _refuse_own_operators(x)
+        if not isinstance(t, (list, tuple)) or len(t) != len(x):
+            raise PullbackError(f"the tangents for {name} must be a sequence of {len(x)} "
+                                f"batches of tangents, like {name}; got {_described(t)}")
+        for i, (ti, xi) in enumerate(zip(t, x)):
+            _batch_shapes(ti, xi, f"{name}[{i}]", sizes)
+        return
+    if isinstance(x, dict):
+        if not isinstance(t, dict) or set(t) != set(x):
+            raise PullbackError(f"the tangents for {name} must be a dict with {name}'s keys; "
+                                f"got {_described(t)}")
+        for k in x:
+            _batch_shapes(t[k], x[k], f"{name}[{k!r}]", sizes)
+        return
+    shape = np.shape(t)
+    if shape[1:] != np.shape(x) or not shape:
+        raise PullbackError(f"the tangents for {name} have shape {shape}, but {name} has shape "
+                            f"{np.shape(x)}: batched tangents have shape (k,) + its shape")
+    sizes.add(shape[0])
+
+
+def zero_tangent_batch(x, batch):
+    """`batch` zero tangents of a value that does not vary, batch axis first."""
+    if isinstance(x, list):
+        return [zero_tangent_batch(v, batch) for v in x]
+    if isinstance(x, tuple):
+        return tuple(zero_tangent_batch(v, batch) for v in x)
+    if isinstance(x, dict):
+        return {k: zero_tangent_batch(v, batch) for k, v in x.items()}
+    if isinstance(x, (np.ndarray, np.number, int, float, complex)):
+        return np.zeros((batch,) + np.shape(x), dtype=complex if np.iscomplexobj(x) else float)
+    return 0.0  # no number (None, a variable not yet set): a tangent never read
+
+
+def tangent_buffer_batch(x, batch):
+    """tangent_buffer's batch of writable zero tangents."""
+    tangent_buffer(x)  # the same check of the dtype
+    return zero_tangent_batch(x, batch)
+
+
+def lift(t, ans):
+    """Batched tangents `t` of an operand put in the rank of the result `ans` (ones
+    inserted after the batch axis), so that they broadcast as the operand did."""
+    missing = np.ndim(ans) + 1 - np.ndim(t)
+    if missing <= 0:
+        return t
+    t = np.asarray(t)
+    return t.reshape(t.shape[:1] + (1,) * missing + t.shape[1:])
+
+
+def broadcast_batch(t, ans, batch):
+    """Batched tangents brought to the shape (batch,) + ans's shape."""
+    shape = (batch,) + np.shape(ans)
+    if t.__class__ is np.ndarray and t.shape == shape:
+        return t
+    return np.broadcast_to(lift(t, ans), shape)
+
+
+def as_tangent_batch(t, out, batch, where=""):
+    """as_tangent for a batch: the result's tangents, each array of shape (batch,) + its
+    value's shape (a new array, never a view of an input's tangents)."""
+    if isinstance(out, (list, tuple)):
+        ts = t if isinstance(t, (list, tuple)) else [t] * len(out)
+        made = [as_tangent_batch(ti, oi, batch, where) for ti, oi in zip(ts, out, strict=True)]
+        return tuple(made) if isinstance(out, tuple) else made
+    if isinstance(out, dict):
+        return {k: as_tangent_batch(t[k] if isinstance(t, dict) else t, v, batch, where)
+                for k, v in out.items()}
+    as_tangent(0.0, out, where)  # the same refusal of results without a derivative
+    shape = (batch,) + np.shape(out)
+    if t.__class__ is np.ndarray and t.shape == shape and t.flags.writeable:
+        return t
+    dtype = complex if np.iscomplexobj(t) or np.iscomplexobj(out) else float
+    return np.array(np.broadcast_to(lift(t, out), shape), dtype=dtype)
+
+
+def batch_key(key):
+    """The index of a batch of tangents for the index `key` of their (array) value."""
+    return (slice(None),) + key if key.__class__ is tuple else (slice(None), key)
+
+
+def item_batch(t, x, key, value=None):
+    """x[key]'s tangents: the array's tangents indexed after the batch axis, a list's,
+    tuple's or dict's tangent element. Given the value x[key], a copy when it is one (a
+    number read from an array): never a view of tangents that a later write changes."""
+    if isinstance(x, np.ndarray):
+        made = t[batch_key(key)]
+        if value is not None and value.__class__ is not np.ndarray:
+            return made.copy()
+        return made
+    return t[key]
+
+
+def set_item_batch(t, x, key, v):
+    """x[key] = v on the tangents: dx[:, key] = dv for an array (dv in the slot's rank),
+    dx[key] = dv for a list or dict."""
+    if not isinstance(x, np.ndarray):
+        t[key] = v
+        return
+    key = batch_key(key)
+    slot = t[key]
+    t[key] = lift(v, slot[0]) if np.ndim(slot) else v
+
+
+def batched_array(t):
+    """The tangents of a list operand read as an array: batch axis first."""
+    if t.__class__ is np.ndarray:
+        return t
+    if isinstance(t, (list, tuple)):
+        return np.stack([batched_array(v) for v in t], axis=1)
+    return t
+
+
+def each_tangent(one, batch, *tangents):
+    """one(*tangents of the b-th direction) for each b < batch, stacked: a rule's
+    tangent template, applied to each tangent of the batch in turn."""
+    return _stacked([one(*[_part(t, b) for t in tangents]) for b in range(batch)], batch)
+
+
+def _part(t, b):
+    if t.__class__ is np.ndarray:
+        return t[b]
+    if isinstance(t, list):
+        return [_part(v, b) for v in t]
+    if isinstance(t, tuple):
+        return tuple(_part(v, b) for v in t)
+    if isinstance(t, dict):
+        return {k: _part(v, b) for k, v in t.items()}
+    return t  # a number: the same zero for each
+
+
+def _stacked(parts, batch):
+    first = parts[0] if parts else 0.0
+    if isinstance(first, (list, tuple)):
+        made = [_stacked([p[i] for p in parts], batch) for i in range(len(first))]
+        return tuple(made) if isinstance(first, tuple) else made
+    if isinstance(first, dict):
+        return {k: _stacked([p[k] for p in parts], batch) for k in first}
+    if not parts:
+        return np.zeros(0)
+    return np.stack([np.asarray(p) for p in parts])
+
+
+def batch_axis(axis, x):
+    """A reduction's `axis` of x, for x's tangents (batch axis first): every axis of x
+    for None, each given one moved past the batch axis."""
+    if axis is None:
+        return tuple(range(1, np.ndim(x) + 1))
+    if isinstance(axis, (tuple, list)):
+        return tuple(a + 1 if a >= 0 else a for a in axis)
+    return axis + 1 if axis >= 0 else axis
+
+
+def reshape_batch(g, ans, order="C", copy=None):
+    """The tangents of a reshaped value `ans` (reshape, ravel, squeeze, expand_dims), for
+    a batch g of its operand's: a view, as the value is, when the order is C's."""
+    g = batched_array(g)
+    if order == "C":
+        made = np.reshape(g, (len(g),) + np.shape(ans))
+    else:  # elements read in another order: each tangent in turn
+        made = np.stack([np.reshape(gi, np.shape(ans), order=order) for gi in g])
+    return made.copy() if copy else made
+
+
+def transpose_batch(g, axes=None):
+    """np.transpose's tangents for a batch g of its operand's: the batch axis stays."""
+    g = batched_array(g)
+    n = np.ndim(g) - 1
+    if axes is None:
+        return np.transpose(g, (0,) + tuple(range(n, 0, -1)))
+    return np.transpose(g, (0,) + tuple(a % n + 1 for a in axes))
+
+
+def cumsum_batch(g, axis=None, dtype=None):
+    """np.cumsum's tangents for a batch g of its operand's (flattened first for None)."""
+    g = batched_array(g)
+    if axis is None:
+        return np.cumsum(np.reshape(g, (len(g), -1)), axis=1, dtype=dtype)
+    return np.cumsum(g, axis=axis + 1 if axis >= 0 else axis, dtype=dtype)
+
+
+def concatenate_batch(g, axis=0, dtype=None):
+    """np.concatenate's tangents for the tangents g of its sequence of arrays (a batch
+    each): joined along the axis after the batch axis (flattened first for None)."""
+    if isinstance(g, np.ndarray):  # an array's rows were joined: each tangent in turn
+        return np.stack([np.concatenate(gi, axis=axis, dtype=dtype) for gi in g])
+    parts = [batched_array(t) for t in g]
+    if axis is None:
+        return np.concatenate([np.reshape(p, (len(p), -1)) for p in parts], axis=1,
+                              dtype=dtype)
+    return np.concatenate(parts, axis=axis + 1 if axis >= 0 else axis, dtype=dtype)
+
+
+def stack_batch(g, axis=0, dtype=None):
+    """np.stack's tangents for the tangents g of its sequence of arrays (a batch each):
+    stacked along a new axis after the batch axis."""
+    if isinstance(g, np.ndarray):
+        return np.stack([np.stack(gi, axis=axis, dtype=dtype) for gi in g])
+    return np.stack([batched_array(t) for t in g], axis=axis + 1 if axis >= 0 else axis,
+                    dtype=dtype)
+
+
+def matmul_batch_a(g, b):
+    """Tangents of a @ b for a batch g of a's tangents (b fixed)."""
+    g, b = batched_array(g), np.asarray(b)
+    if np.ndim(b) <= 2 and np.ndim(g) <= 3:
+        return g @ b
+    return np.stack([gi @ b for gi in g])
+
+
+def matmul_batch_b(a, g):
+    """Tangents of a @ b for a batch g of b's tangents (a fixed)."""
+    g, a = batched_array(g), np.asarray(a)
+    if np.ndim(a) <= 2:
+        if np.ndim(g) == 2:  # b is a vector: each a @ g_i is g_i @ a.T
+            return g @ np.transpose(a)
+        return a @ g
+    return np.stack([a @ gi for gi in g])
 
 
 HELPERS = {
