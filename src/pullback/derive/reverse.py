@@ -112,6 +112,7 @@ class Reverse(Assembly, Adjoints, Records, LoopOptimizations):
         self.deferrable: list[set] = []  # per loop being generated: its own accumulators
         self.deferred: list[dict] = []  # per loop: accumulator -> (parts list, summing helper)
         self.loop_depth = 0
+        self.recomputed: set[str] = set()  # loop values the adjoint computes again
         self.constants: dict[str, object] = {}  # objects the code refers to by name
         self.call_records: dict[int, str] = {}  # call statement -> name of its record
         self.call_forward: dict[int, str] = {}  # call statement -> its forward function
