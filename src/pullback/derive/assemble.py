@@ -132,6 +132,7 @@ class Assembly:
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
         needed = (read & primal_names) - self.recomputed
         primal = self.instrument(primal, None, False, needed)
+        self.check_checkpointed()
         adjoint = self.fill_pops(adjoint)
         setup = []
         if self.pushes:

@@ -88,7 +88,7 @@ class Records:
                 s.orelse = self.fill_pops(getattr(s, "orelse", []))
             if isinstance(s, LoopHeader):
                 s = self.loop_header(s)
-            out.append(s)
+            out += s if isinstance(s, list) else [s]
         return out
 
     def loop_header(self, header):
@@ -96,6 +96,10 @@ class Records:
         over its range in reverse, else as many times as the primal loop ran."""
         loop = header.loop
         mode, names = self.loop_modes[id(loop)]
+        if mode == "checkpoint":  # follows the rest of revolve's schedule
+            target = store(names[1][0]) if len(names[1]) == 1 else \
+                tuple_of(*[store(n) for n in names[1]], ctx=gast.Store())
+            return self.checkpoint_adjoint(loop, assign(target, load(names[0])), header.body)
         if mode == "record":  # each record is popped: its memory goes as it is used
             target = store(names[1][0]) if len(names[1]) == 1 else \
                 tuple_of(*[store(n) for n in names[1]], ctx=gast.Store())
@@ -162,9 +166,14 @@ class Records:
                 defs += MERGES.of(s)
                 out.append(s)
             elif isinstance(s, (gast.For, gast.While)):
+                plain = [clone(b) for b in s.body] if id(s) in self.checkpointed else None
                 s.body = self.instrument(s.body, ("loop", id(s)), True, needed, loop=s)
                 out += self.hoist(s)
                 mode, names = self.loop_modes.get(id(s), (None, None))
+                if mode == "checkpoint":
+                    out += self.checkpoint_primal(s, plain, names)
+                    defs += PHIS.of(s)
+                    continue
                 if mode == "record":
                     out.append(assign(names[0], gast.List(elts=[], ctx=gast.Load())))
                     defs.append(names[0])
@@ -196,11 +205,14 @@ class Records:
                     if _counts_its_trips(loop) else ("range", None)
                 return out
             record = self.namer.fresh("saved")
-            self.loop_modes[id(loop)] = ("record", (record, names))
+            self.loop_modes[id(loop)] = ("checkpoint" if id(loop) in self.checkpointed
+                                         else "record", (record, names))
         if not names:
             return out
         value = load(names[0]) if len(names) == 1 else tuple_of(*[load(n) for n in names])
-        if loop is not None:
+        if loop is not None and id(loop) in self.checkpointed:  # one step's record
+            push = assign(record, value)
+        elif loop is not None:
             push = gast.Expr(value=call(gast.Attribute(value=load(record), attr="append",
                                                        ctx=gast.Load()), value))
         else:
