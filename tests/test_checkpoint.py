@@ -345,3 +345,92 @@ def test_most_of_the_loop_corpus_is_checkpointed():
 def test_a_mark_over_values_being_differentiated_is_refused_in_forward_mode_too():
     with pytest.raises(pullback.UnsupportedSyntaxError, match="over values being"):
         pullback.jvp(over_values)(np.linspace(0.1, 0.5, 4), np.ones(4))
+
+
+# ------------------------------------------------------------------ while loops
+
+
+def kept_online(steps, budget):
+    """The snapshots the generated while loop keeps (the same rule, in plain Python)."""
+    kept, every = {}, 1
+    for trips in range(steps):
+        if trips % every == 0:
+            kept[trips] = trips
+            if len(kept) > budget:
+                every *= 2
+                kept = {k: kept[k] for k in kept if k % every == 0}
+        assert len(kept) <= budget
+    return list(kept)
+
+
+@pytest.mark.parametrize("budget", [1, 2, 3, 5, 16])
+def test_the_online_schedule_holds_at_most_the_budget(budget):
+    from pullback.runtime.checkpoint import online_reverse
+    for steps in list(range(0, 70)) + [1000, 4099]:
+        kept = kept_online(steps, budget)
+        held, state, done, record = set(kept), None, [], None
+        peak = len(held)
+        for action, i, j in online_reverse(kept, steps, budget):
+            if action == "restore":
+                assert i in held
+                state = i
+            elif action == "snapshot":
+                assert state == i
+                held.add(i)
+                peak = max(peak, len(held))
+            elif action == "forget":
+                held.remove(i)
+            elif action == "advance":
+                assert state == i
+                state = j
+            elif action == "step":
+                assert state == i
+                state, record = None, i
+            else:
+                assert record == i
+                done.append(i)
+        assert done == list(range(steps - 1, -1, -1)) and not held and peak <= budget
+
+
+def euler(y0, k):
+    y = y0
+    t = 0.0
+    while t < 1.0:
+        y = y + 0.01 * np.sin(k * y)
+        t = t + 0.01
+    return y
+
+
+def newton_sqrt(a, x0):
+    x = x0
+    while abs(x * x - a) > 1e-12:
+        x = 0.5 * (x + a / x)
+    return x * a
+
+
+def damped_vector(v, W):
+    energy = np.sum(v * v)
+    steps = 0
+    while energy > 0.05 and steps < 200:
+        v = 0.9 * np.tanh(W @ v)
+        energy = np.sum(v * v)
+        steps += 1
+    return np.sum(v) + energy
+
+
+WHILE = [
+    (euler, lambda r: (0.3, 1.7), (0, 1)),
+    (newton_sqrt, lambda r: (2.5, 3.0), (0, 1)),
+    (damped_vector, lambda r: (r.normal(size=3), r.normal(0, 0.6, (3, 3))), (0, 1)),
+]
+
+
+@pytest.mark.parametrize("f, make, wrt", WHILE, ids=[w[0].__name__ for w in WHILE])
+@pytest.mark.parametrize("budget", [1, 2, 3, 8, "1KB"])
+def test_while_loops_checkpointed_give_the_unconstrained_gradient(f, make, wrt, budget):
+    args = make(np.random.default_rng(4))
+    assert "online_reverse(" in pullback.source(f, wrt=wrt, checkpoint=budget)
+    plain = pullback.grad(f, wrt=wrt)(*args)
+    got = pullback.grad(f, wrt=wrt, checkpoint=budget)(*args)
+    assert_same(got, plain)
+    assert_grad_matches(f, args, wrt=wrt, rtol=1e-4)

@@ -105,13 +105,11 @@ class Checkpointing:
                 self.checkpoint_refusal = (loop, reason)
 
     def _why_not(self, loop, inner):
-        if isinstance(loop, gast.While):
-            return "a `while` loop is checkpointed only by checkpoint= (online schedule)"
         if id(loop) in inner:
             return "it is inside another loop: only outermost loops are checkpointed"
         if is_loop_exit(loop.body[-1]):
             return "it may stop early (break or return): the schedule needs its trip count"
-        if not isinstance(loop.target, gast.Name):
+        if isinstance(loop, gast.For) and not isinstance(loop.target, gast.Name):
             return "its target is not a name"
         made = stored_names(loop.body)
         for s in walk(loop):
@@ -156,13 +154,15 @@ class Checkpointing:
 
     def checkpoint_primal(self, loop, plain, names) -> list:
         """The forward sweep of revolve's schedule, then the last step with its record."""
+        if isinstance(loop, gast.While):
+            return self._online_primal(loop, plain)
         steps = loop.iter.id
         schedule, snapshots = self.namer.fresh("schedule"), self.namer.fresh("snapshots")
         action, i, j = (self.namer.fresh(n) for n in ("action", "i", "j"))
         record = self.loop_modes[id(loop)][1][0]
         state, snapshot, _, _ = self._state_parts(loop)
         budget = self.checkpointed[id(loop)]
-        budget_name = self.namer.fresh("budget")
+        budget_name = self.namer.fresh("checkpoint_given")
         self.constants[budget_name] = budget
         count = call("snapshot_budget", load(budget_name),
                      tuple_of(*[load(n) for n in state]))
@@ -186,7 +186,57 @@ class Checkpointing:
             gast.For(target=tuple_of(store(action), store(i), store(j), ctx=gast.Store()),
                      iter=load(schedule), body=body, orelse=[], type_comment=None)]
 
+    def _online_primal(self, loop, plain) -> list:
+        """A `while` loop runs plainly, keeping a snapshot every `every` steps; past the
+        budget, every other one goes and `every` doubles."""
+        schedule, snapshots = self.namer.fresh("schedule"), self.namer.fresh("snapshots")
+        action, i, j = (self.namer.fresh(n) for n in ("action", "i", "j"))
+        trips, every, count = (self.namer.fresh(n) for n in ("trips", "every", "budget"))
+        record = self.loop_modes[id(loop)][1][0]
+        state, snapshot, _, _ = self._state_parts(loop)
+        budget_name = self.namer.fresh("checkpoint_given")
+        self.constants[budget_name] = self.checkpointed[id(loop)]
+        self.checkpoint_names[id(loop)] = (schedule, snapshots, action, i, j, plain)
+        self.online[id(loop)] = (trips, count)
+        shown = ", ".join(self.analysis.spelled(n) for n in state)
+        k = self.namer.fresh("k")
+        thin = if_(gast.Compare(left=call(self.namer.spelled_builtin("len"), load(snapshots)),
+                                ops=[gast.Gt()], comparators=[load(count)]), [
+            comment("# too many: keep every other one, twice as far apart"),
+            gast.AugAssign(target=store(every), op=gast.Mult(), value=const(2)),
+            assign(snapshots, gast.DictComp(
+                key=load(k), value=gast.Subscript(value=load(snapshots), slice=load(k),
+                                                  ctx=gast.Load()),
+                generators=[gast.comprehension(
+                    target=store(k), iter=load(snapshots), is_async=0,
+                    ifs=[gast.Compare(left=gast.BinOp(left=load(k), op=gast.Mod(),
+                                                      right=load(every)),
+                                      ops=[gast.Eq()], comparators=[const(0)])])]))])
+        keep = if_(gast.Compare(left=gast.BinOp(left=load(trips), op=gast.Mod(),
+                                                right=load(every)),
+                                ops=[gast.Eq()], comparators=[const(0)]), [
+            assign(gast.Subscript(value=load(snapshots), slice=load(trips), ctx=gast.Store()),
+                   snapshot), thin])
+        body = [keep, *clone(plain), gast.AugAssign(target=store(trips), op=gast.Add(),
+                                                    value=const(1))]
+        return [
+            comment(f"# checkpointed while loop (online): at most `{count}` snapshots of "
+                    f"({shown}), evenly spaced, instead of a record per step"),
+            assign(count, call("snapshot_budget", load(budget_name),
+                               tuple_of(*[load(n) for n in state]))),
+            assign(snapshots, gast.Dict(keys=[], values=[])),
+            assign(trips, const(0)),
+            assign(every, const(1)),
+            assign(record, const(None)),
+            gast.While(test=clone(loop.test), body=body, orelse=[]),
+            assign(schedule, call("online_reverse", load(snapshots), load(trips),
+                                  load(count)))]
+
     def _advance(self, loop, plain, i, j):
+        if isinstance(loop, gast.While):
+            return gast.For(target=store(self.namer.fresh("rep")), iter=call(
+                self.namer.spelled_builtin("range"), load(i), load(j)), body=clone(plain),
+                orelse=[], type_comment=None)
         return gast.For(target=store(loop.target.id), iter=gast.Subscript(
             value=load(loop.iter.id), slice=gast.Slice(lower=load(i), upper=load(j), step=None),
             ctx=gast.Load()), body=clone(plain), orelse=[], type_comment=None)
@@ -195,9 +245,10 @@ class Checkpointing:
         """The rest of the schedule: each step reversed, from the last."""
         schedule, snapshots, action, i, j, plain = self.checkpoint_names[id(loop)]
         _, snapshot, target, put_back = self._state_parts(loop)
-        step = [assign(loop.target.id, gast.Subscript(value=load(loop.iter.id), slice=load(i),
-                                                      ctx=gast.Load())),
-                *[clone(s) for s in loop.body]]
+        step = [clone(s) for s in loop.body]
+        if isinstance(loop, gast.For):
+            step.insert(0, assign(loop.target.id, gast.Subscript(
+                value=load(loop.iter.id), slice=load(i), ctx=gast.Load())))
         at = gast.Subscript(value=load(snapshots), slice=load(i), ctx=gast.Load())
         chain = _chain([
             (_eq(action, "reverse"), [pop, *body]),
@@ -208,7 +259,9 @@ class Checkpointing:
                 value=load(snapshots), slice=load(i), ctx=gast.Store()), clone(snapshot))]),
         ], [gast.Delete(targets=[gast.Subscript(value=load(snapshots), slice=load(i),
                                                 ctx=gast.Del())])])  # "forget"
-        return [comment("# the rest of the schedule: the steps reversed, from the last"),
+        what = "the steps reversed, from the last" if isinstance(loop, gast.While) else \
+            "the rest of the schedule: the steps reversed, from the last"
+        return [comment(f"# {what}"),
                 gast.For(target=tuple_of(store(action), store(i), store(j), ctx=gast.Store()),
                          iter=load(schedule), body=chain, orelse=[], type_comment=None)]
 

@@ -117,6 +117,7 @@ class Reverse(Assembly, Adjoints, Records, LoopOptimizations, Checkpointing):
         self.loop_depth = 0
         self.recomputed: set[str] = set()  # loop values the adjoint computes again
         self.checkpoint_names: dict[int, tuple] = {}  # checkpointed loop -> its names
+        self.online: dict[int, tuple] = {}  # checkpointed while loop -> (trips, budget)
         self.constants: dict[str, object] = {}  # objects the code refers to by name
         self.call_records: dict[int, str] = {}  # call statement -> name of its record
         self.call_forward: dict[int, str] = {}  # call statement -> its forward function

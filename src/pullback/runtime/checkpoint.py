@@ -25,10 +25,17 @@ last step, so the forward sweep is everything before it.
 >>> revolve_cost(3, 2), revolve_cost(10_000, 100)
 (2, 24747)
 
-`online(snapshots)` is the schedule of a loop whose trip count is unknown while it runs
-(a `while` loop): it keeps at most `snapshots` snapshots, spaced so that the steps
-between two of them double as the loop goes on; `online_reverse` then reverses each
-interval between snapshots with the binomial schedule, from the last.
+A `while` loop's trip count is unknown while it runs: its generated code keeps a snapshot
+every `every` steps and, when that would make more than `snapshots`, keeps every other
+one and doubles `every` (at most `snapshots` held, spaced evenly); `online_reverse` then
+reverses each interval between kept snapshots, from the last, with `revolve` and the
+snapshots left free.
+
+>>> list(online_reverse([0, 2], 3, 2))  # doctest: +NORMALIZE_WHITESPACE
+[('restore', 2, 2), ('step', 2, 3), ('reverse', 2, 3), ('forget', 2, 2),
+ ('restore', 0, 0), ('advance', 0, 1), ('snapshot', 1, 1), ('step', 1, 2),
+ ('reverse', 1, 2), ('forget', 1, 1), ('restore', 0, 0), ('step', 0, 1),
+ ('reverse', 0, 1), ('forget', 0, 0)]
 """
 
 from __future__ import annotations
@@ -106,6 +113,24 @@ def _reverse(a: int, b: int, snapshots: int):
                      ("plan", m, b, s - 1)]
 
 
+def online_reverse(kept, steps: int, snapshots: int):
+    """The actions reversing a loop that ran `steps` steps and kept snapshots before the
+    steps in `kept` (0 among them, at most `snapshots`): each interval between two kept
+    snapshots, from the last, is reversed by `revolve` with the snapshots left free."""
+    kept = sorted(kept)
+    if steps <= 0:
+        for k in kept:
+            yield ("forget", k, k)
+        return
+    bounds = kept + [steps]
+    for n in range(len(kept) - 1, -1, -1):
+        a, b = bounds[n], bounds[n + 1]
+        yield ("restore", a, a)
+        for action, i, j in _reverse(a, b, max(1, snapshots - n)):
+            yield (action, i, j)
+        yield ("forget", a, a)
+
+
 _UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "KIB": 2**10,
           "MIB": 2**20, "GIB": 2**30}
 
@@ -158,5 +183,5 @@ def checkpoint(iterable):
     return iterable
 
 
-HELPERS = {"revolve": revolve, "snapshot_budget": snapshot_budget,
+HELPERS = {"revolve": revolve, "online_reverse": online_reverse, "snapshot_budget": snapshot_budget,
            "snapshot_of": snapshot_of, "restore_into": restore_into}
