@@ -146,3 +146,42 @@ def test_rnn_gradient_peak_memory_is_within_one_and_a_half_hand_written():
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12)
     assert traced_peak(df, args) <= 1.5 * traced_peak(rnn_hand, args)
+
+
+# ------------------------------------------------------------------ pullback show
+
+
+def show(*args):
+    import pathlib
+    import subprocess
+    import sys
+    root = pathlib.Path(__file__).resolve().parent.parent
+    result = subprocess.run([sys.executable, "-m", "pullback", "show", *args], cwd=root,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_show_says_what_each_iteration_records_and_where():
+    out = show("benchmarks/workloads.py:rnn", "--wrt", "Wh,Wx")
+    header, code = out.split("\ndef ", 1)
+    code = "def " + code
+    line = next(h for h in header.splitlines() if "each iteration records" in h)
+    assert "matmul (shape), matmul_2 (shape), h_3, h_2, t" in line
+    number = int(line.split()[2].rstrip(","))
+    assert code.splitlines()[number - 1].strip() == "for t in steps:"
+    compile(out, "<shown>", "exec")
+
+
+def test_show_of_a_checkpointed_loop_names_its_snapshots_and_step_record():
+    out = show("benchmarks/workloads.py:rnn", "--wrt", "Wh,Wx", "--checkpoint", "20")
+    assert "checkpointed loop" in out.split("\ndef ")[0] and "revolve(" in out
+    assert "each iteration records" not in out
+    assert "budget" in show("benchmarks/workloads.py:rnn", "--checkpoint", "2MB")
+
+
+def test_record_summary_reads_loops_without_records_as_nothing():
+    from pullback.derive.records import record_summary
+    assert record_summary("def f(x):\n    for i in range(3):\n        x = x + 1\n"
+                          "    return x\n") == []
+    assert record_summary(pullback.source(scaled_rows, wrt=1))[0].endswith("records s_2")

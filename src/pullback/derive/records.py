@@ -8,9 +8,13 @@ replaces the adjoint's pop placeholders with pops of what the matching block pus
 `loop_header` gives each adjoint loop its header: over its saved records (popped as used),
 over its range in reverse, or as many times as the primal loop ran.
 `mark_what_may_raise` tells the optimizer which statements must stay (MAY_RAISE).
+`record_summary` reads generated code back and says, per loop, what each iteration
+records (what `pullback show` prints above the code): where the memory goes.
 """
 
 from __future__ import annotations
+
+import ast
 
 import gast
 
@@ -286,3 +290,46 @@ class Records:
                     isinstance(n, gast.Name) and n.id in self.unbound for n in walk(value)):
                 safe = False  # a read of a variable that may be unset raises in Python
             MAY_RAISE.set(s, not safe)
+
+
+def _recorded(value) -> list[str]:
+    """The names a record tuple holds; `x (shape)` where only x's shape is kept."""
+    items = value.elts if isinstance(value, ast.Tuple) else [value]
+    out = []
+    for item in items:
+        if isinstance(item, ast.Call) and isinstance(item.func, ast.Name) \
+                and item.func.id == "record_shape" and item.args:
+            out.append(f"{ast.unparse(item.args[0])} (shape)")
+        else:
+            out.append(ast.unparse(item))
+    return out
+
+
+def record_summary(code: str) -> list[str]:
+    """Comment lines, one per loop of generated `code` that records per iteration: its
+    line in `code`, its header, and what each iteration keeps for the adjoint; for a
+    checkpointed loop, what its snapshots hold and the one step's record it keeps."""
+    lines = []
+    for function in ast.parse(code).body:
+        for loop in (n for n in ast.walk(function) if isinstance(n, (ast.For, ast.While))):
+            head = ast.unparse(loop).splitlines()[0].rstrip(":")
+            for node in loop.body:
+                value = node.value if isinstance(node, ast.Expr) else None
+                if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
+                        and value.func.attr == "append" and len(value.args) == 1 \
+                        and isinstance(value.func.value, ast.Name) \
+                        and value.func.value.id.startswith("saved"):
+                    lines.append(f"# line {loop.lineno}, `{head}`: each iteration records "
+                                 + ", ".join(_recorded(value.args[0])))
+        steps = [n for n in ast.walk(function) if isinstance(n, ast.Assign)
+                 and isinstance(n.targets[0], ast.Name) and n.targets[0].id.startswith("saved")
+                 and not isinstance(n.value, ast.Constant)]
+        for node in ast.walk(function):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                    and node.func.id == "snapshot_budget":
+                record = next((s for s in steps if s.lineno > node.lineno), None)
+                kept = ", ".join(_recorded(record.value)) if record else "nothing"
+                lines.append(f"# line {node.lineno}: checkpointed loop: at most the budget's "
+                             f"snapshots of its state (entering: {ast.unparse(node.args[1])}) "
+                             f"and one step's record: {kept}")
+    return lines
