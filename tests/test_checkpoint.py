@@ -8,6 +8,7 @@ checkpointed must be refused with its location, never differentiated wrongly.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 from math import comb
@@ -24,17 +25,15 @@ from pullback.runtime.checkpoint import revolve, revolve_cost
 # ------------------------------------------------------------------ the schedule
 
 
-def brute_force_cost(steps, snapshots, memo={}):
+@functools.cache
+def brute_force_cost(steps, snapshots):
     """The fewest advances, by trying every place for the next snapshot."""
     if steps <= 1:
         return 0
     if snapshots == 1:
         return steps * (steps - 1) // 2
-    key = (steps, snapshots)
-    if key not in memo:
-        memo[key] = min(m + brute_force_cost(steps - m, snapshots - 1)
-                        + brute_force_cost(m, snapshots) for m in range(1, steps))
-    return memo[key]
+    return min(m + brute_force_cost(steps - m, snapshots - 1)
+               + brute_force_cost(m, snapshots) for m in range(1, steps))
 
 
 def replay(steps, snapshots):
@@ -185,7 +184,7 @@ def in_place_carried(x, w):
 
 def nested(x, W):
     h = x
-    for k in range(3):
+    for _k in range(3):
         for j in range(2):
             h = np.tanh(W @ h) + h * j
         h = h * 0.9
@@ -247,7 +246,7 @@ def breaks(x):
 
 def inner_marked(x):
     s = 0.0
-    for k in range(2):
+    for _k in range(2):
         for t in pullback.checkpoint(range(x.shape[0])):
             s = s * 0.5 + np.sin(x[t])
     return s

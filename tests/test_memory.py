@@ -12,9 +12,9 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from fd import assert_grad_matches
 
 import pullback
-from fd import assert_grad_matches
 
 
 def rnn(Wh, Wx, xs, h0):
@@ -54,7 +54,7 @@ def scaled_rows(x, c):
 
 
 def constant_row(x, w):
-    for i in range(3):
+    for _i in range(3):
         first = x[0]
         w = np.sin(w * first)
     return np.sum(w)

@@ -23,12 +23,12 @@ from ..ir.annotations import (
 )
 from ..ir.nodes import (
     assign,
-    clone,
-    is_loop_exit,
     binop,
     call,
+    clone,
     const,
     if_,
+    is_loop_exit,
     load,
     store,
     stored_names,

@@ -126,8 +126,7 @@ def online_reverse(kept, steps: int, snapshots: int):
     for n in range(len(kept) - 1, -1, -1):
         a, b = bounds[n], bounds[n + 1]
         yield ("restore", a, a)
-        for action, i, j in _reverse(a, b, max(1, snapshots - n)):
-            yield (action, i, j)
+        yield from _reverse(a, b, max(1, snapshots - n))
         yield ("forget", a, a)
 
 
@@ -178,8 +177,21 @@ def restore_into(value, saved) -> None:
 
 
 def checkpoint(iterable):
-    """`for t in pullback.checkpoint(range(T)):` marks a loop for binomial checkpointing
-    (see docs/memory.md). Run plainly, it is the iterable itself."""
+    """Mark a `for` loop for binomial checkpointing: `for t in pullback.checkpoint(range(T)):`.
+
+    The gradient of the function then keeps a few snapshots of the loop's state (10, or
+    the count `checkpoint=` gives) instead of a record per iteration, and recomputes the
+    iterations in between on the way back, as few as revolve's schedule allows. Run
+    plainly, it is the iterable itself. The loop must be outside other loops, run all
+    its iterations (no break) and iterate over indices, not over values being
+    differentiated; otherwise the gradient is refused with the loop's line and why.
+
+    Args:
+        iterable: what the loop iterates over (a range, a list of indices).
+
+    Returns:
+        `iterable`, unchanged.
+    """
     return iterable
 
 
