@@ -433,3 +433,11 @@ def test_while_loops_checkpointed_give_the_unconstrained_gradient(f, make, wrt, 
     got = pullback.grad(f, wrt=wrt, checkpoint=budget)(*args)
     assert_same(got, plain)
     assert_grad_matches(f, args, wrt=wrt, rtol=1e-4)
+
+
+def test_loops_that_run_no_iteration():
+    args = rnn_args(0, np.random.default_rng(0))
+    assert_same(pullback.grad(rnn, wrt=(0, 3), checkpoint=3)(*args),
+                pullback.grad(rnn, wrt=(0, 3))(*args))
+    assert_same(pullback.grad(newton_sqrt, wrt=(0, 1), checkpoint=2)(4.0, 2.0),
+                pullback.grad(newton_sqrt, wrt=(0, 1))(4.0, 2.0))
