@@ -265,17 +265,38 @@ def fmt_bytes(n):
     return f"{n / 2**20:.2f} MiB" if n >= 2**20 else f"{n / 2**10:.0f} KiB"
 
 
+def _row(r):
+    m = r["m"]
+    if "error" in m:
+        return f"| {r['name']} | {r['T']:,} | {r['system']} | {m['error']} | | |"
+    return (f"| {r['name']} | {r['T']:,} | {r['system']} | {m['seconds']:.3g} s | "
+            f"{fmt_bytes(m['traced'])} | {fmt_bytes(m['rss'])} |")
+
+
 def table(results):
-    rows = ["| workload | T | system | time | tracemalloc peak | RSS growth |",
-            "| --- | ---: | --- | ---: | ---: | ---: |"]
-    for r in results:
-        m = r["m"]
-        if "error" in m:
-            rows.append(f"| {r['name']} | {r['T']:,} | {r['system']} | {m['error']} | | |")
-            continue
-        rows.append(f"| {r['name']} | {r['T']:,} | {r['system']} | {m['seconds']:.3g} s | "
-                    f"{fmt_bytes(m['traced'])} | {fmt_bytes(m['rss'])} |")
-    return "\n".join(rows)
+    """Per workload, a system per row and a T per column: time, tracemalloc peak, RSS."""
+    out = []
+    for name in sorted({r["name"] for r in results}):
+        mine = [r for r in results if r["name"] == name]
+        steps = sorted({r["T"] for r in mine})
+        out += [f"**{name}**: time / peak (tracemalloc) / RSS growth", "",
+                "| system | " + " | ".join(f"T = {t:,}" for t in steps) + " |",
+                "| --- |" + " ---: |" * len(steps)]
+        for system in [s for s in SYSTEMS if any(r["system"] == s for r in mine)]:
+            cells = []
+            for t in steps:
+                found = [r["m"] for r in mine if r["system"] == system and r["T"] == t]
+                if not found:
+                    cells.append("")
+                elif "error" in found[0]:
+                    cells.append(found[0]["error"])
+                else:
+                    m = found[0]
+                    cells.append(f"{m['seconds']:.3g} s / {fmt_bytes(m['traced'])} / "
+                                 f"{fmt_bytes(m['rss'])}")
+            out.append(f"| {system} | " + " | ".join(cells) + " |")
+        out.append("")
+    return "\n".join(out)
 
 
 def plot(results, path):
@@ -328,7 +349,7 @@ def main():
                 for system in opts.systems or SYSTEMS:
                     m = measure(system, name, T, opts.timeout)
                     results.append({"name": name, "T": T, "system": system, "m": m})
-                    print(table(results[-1:]).splitlines()[-1], flush=True)
+                    print(_row(results[-1]), flush=True)
                     if opts.json:
                         with open(opts.json, "w") as f:
                             json.dump(results, f, indent=1)

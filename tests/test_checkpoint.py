@@ -268,9 +268,26 @@ def over_values(x):
     return s
 
 
+class Stepper:
+    def __init__(self, w):
+        self.w = w
+
+    def step(self, s):
+        return np.sin(self.w * s)
+
+
+def calls_a_method(x):
+    stepper = Stepper(0.7)
+    s = 0.0
+    for t in pullback.checkpoint(range(x.shape[0])):
+        s = stepper.step(s) + x[t]
+    return s
+
+
 @pytest.mark.parametrize("f, says", [
     (breaks, "may stop early"), (inner_marked, "inside another loop"),
-    (appends, "updates a list"), (over_values, "over values being differentiated")])
+    (appends, "updates a list"), (over_values, "over values being differentiated"),
+    (calls_a_method, "calls methods of objects")])
 def test_marked_loops_that_cannot_be_checkpointed_are_refused(f, says):
     with pytest.raises(pullback.UnsupportedSyntaxError) as info:
         pullback.grad(f)(np.linspace(0.1, 0.5, 4))

@@ -115,6 +115,11 @@ class Checkpointing:
         for s in walk(loop):
             if LIST_UPDATE.of(s) and s.value.func.value.id not in made:
                 return "it updates a list made before it (append, pop, ...)"
+            if isinstance(s, gast.Assign) and (
+                    isinstance(s.targets[0], gast.Attribute) or isinstance(
+                        s.targets[0], gast.Name) and self.analysis.op(s).kind == "method"):
+                return "it sets attributes or calls methods of objects, whose state " \
+                    "snapshots do not hold"
         return None
 
     def _refuse(self, loop, reason):
