@@ -129,8 +129,12 @@ class LoopOptimizations:
         if not self.optimize or not isinstance(loop, gast.For) or is_loop_exit(loop.body[-1]) \
                 or not isinstance(loop.target, gast.Name):
             return body
-        reads = {n.id for s in body for n in walk(s)
-                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+        shape_only = {id(n.args[1]) for s in body for n in walk(s)
+                      if isinstance(n, gast.Call) and isinstance(n.func, gast.Name)
+                      and n.func.id in ("unbroadcast", "reshape_like") and len(n.args) == 2}
+        # read for its value (a name read only for its shape is recorded as its shape)
+        reads = {n.id for s in body for n in walk(s) if isinstance(n, gast.Name)
+                 and isinstance(n.ctx, gast.Load) and id(n) not in shape_only}
         inside = stored_names(loop.body) | {loop.target.id}
         unsafe = self.shares_memory | self._maybe_changed()
         redone = []
