@@ -42,7 +42,8 @@ DOCS = ROOT / "docs"
 # The files whose generated blocks this script owns.
 FILES = [ROOT / "README.md", *(DOCS / name for name in (
     "index.md", "quickstart.md", "how-it-works.md", "supported-python.md", "cli.md",
-    "custom-rules.md", "performance.md", "forward-mode.md", "reading-generated-code.md"))]
+    "custom-rules.md", "performance.md", "forward-mode.md", "reading-generated-code.md",
+    "memory.md"))]
 
 BLOCK = re.compile(r"(<!-- generated: (?P<spec>.*?) -->\n)(?P<body>.*?)(<!-- end generated -->)",
                    re.S)

@@ -24,8 +24,9 @@ from .api import (
     vjp,
 )
 from .errors import NoRuleError, PullbackError, UnsupportedSyntaxError
+from .runtime.checkpoint import checkpoint
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "hvp", "hessian", "source",
-           "register_rule", "stop_gradient", "nondifferentiable", "PullbackError",
+           "register_rule", "stop_gradient", "nondifferentiable", "checkpoint", "PullbackError",
            "UnsupportedSyntaxError", "NoRuleError"]
 __version__ = "0.1.0"

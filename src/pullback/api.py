@@ -32,6 +32,7 @@ import gast
 from . import rules
 from .analysis.activity import Analysis
 from .analysis.aliasing import check_writes
+from .derive.checkpoint import check_marks
 from .derive.forward import forward
 from .derive.reverse import reverse
 from .emit import codegen
@@ -45,6 +46,7 @@ from .ir.nodes import dotted_name, parameters
 from .lower.normalize import normalize
 from .lower.ssa import to_ssa
 from .runtime import helpers as runtime
+from .runtime.checkpoint import checkpoint as checkpoint_marker
 
 # jvp_call: a callee's jvp, for other generated code; jvp_batch(_call): vector mode
 FORWARD_MODES = ("jvp", "jvp_call", "jvp_batch", "jvp_batch_call")
@@ -232,7 +234,8 @@ def _keep_sources():
         linecache.cache[_SENTINEL] = (0, None, [], _SENTINEL)
 
 
-def transform(func, wrt=0, mode="grad", static=None, optimize=True) -> Transformed:
+def transform(func, wrt=0, mode="grad", static=None, optimize=True,
+              checkpoint=None) -> Transformed:
     """The generated code for `func` in `mode` ("grad", "value_and_grad", "vjp", or
     "split": a forward and a backward function for calls from other generated code).
     `static` maps parameters that always receive the same function (say, an activation
@@ -241,7 +244,7 @@ def transform(func, wrt=0, mode="grad", static=None, optimize=True) -> Transform
     small user functions at their calls, and the shape facts, loop-invariant values,
     in-place accumulation and summed matrix products that the reverse stage would use):
     the plain adjoint, for reading and for testing that the optimizations never change
-    a gradient.
+    a gradient. `checkpoint` (grad, value_and_grad, vjp): see `grad`.
 
     The function differentiated is `func` itself, the one that runs: a decorator's
     wrapper is differentiated from its own source, never the function it wraps."""
@@ -252,7 +255,7 @@ def transform(func, wrt=0, mode="grad", static=None, optimize=True) -> Transform
     # by the code object's identity (equal code objects of two functions are two keys);
     # _Variants holds the code object, so the id is not reused while the entry lives
     key = (id(func.__code__), names, single, mode, rules.VERSION[0],
-           tuple(sorted(static.items(), key=lambda item: item[0])), optimize)
+           tuple(sorted(static.items(), key=lambda item: item[0])), optimize, checkpoint)
     with _LOCK:
         variants = _CACHE.get(key)
         found = variants.find(func, mode in _CALL_MODES) if variants is not None \
@@ -268,7 +271,8 @@ def transform(func, wrt=0, mode="grad", static=None, optimize=True) -> Transform
         collecting = gc.isenabled()
         gc.disable()  # the trees are acyclic; collecting them costs time quadratic in size
         try:
-            result = _build(func, names, single, mode, cells, static, optimize)
+            result = _build(func, names, single, mode, cells, static, optimize,
+                            checkpoint=checkpoint)
         except PullbackError as exc:
             _explain_wrapper(func, exc)
             raise
@@ -375,7 +379,8 @@ def _explain_wrapper(func, exc):
     exc.wrapper_noted = True
 
 
-def _build(func, names, single, mode, cells, static, optimize, keep_stages=False) -> Transformed:
+def _build(func, names, single, mode, cells, static, optimize, keep_stages=False,
+           checkpoint=None) -> Transformed:
     parsed = parse_function(func)
     parsed.static = static
     if _generated(func):
@@ -394,6 +399,7 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
     stages.keep("ssa", tree)
     analysis = Analysis(tree, parsed, {_parameter_of(n) for n in names}, optimize)
     check_writes(tree, analysis, parsed)
+    check_marks(analysis)  # pullback.checkpoint over values being differentiated
     callees: list = []
 
     def calls(callee, params, static=None):
@@ -415,7 +421,8 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
     if mode in FORWARD_MODES:
         out, constants = forward(tree, analysis, names, mode, single, jvp_calls, optimize)
     else:
-        out, constants = reverse(tree, analysis, names, mode, single, calls, optimize)
+        out, constants = reverse(tree, analysis, names, mode, single, calls, optimize,
+                                 checkpoint)
     constants.update(parsed.aliases)  # what inlined module-level functions read
     stages.keep("adjoint", out)
     functions = out.body if isinstance(out, gast.Module) else [out]
@@ -509,7 +516,7 @@ def _method_of(f):
     return f, None
 
 
-def _bound_method(make, f, wrt, optimize, backend="numpy", cache=False):
+def _bound_method(make, f, wrt, optimize, backend="numpy", cache=False, checkpoint=None):
     """`make` (grad, value_and_grad, vjp) of a bound method or callable object: the
     function under it, differentiated with `wrt` counted after the object (positions move
     by one, names stay), called with the object first. None for anything else."""
@@ -519,7 +526,8 @@ def _bound_method(make, f, wrt, optimize, backend="numpy", cache=False):
     shift = lambda w: w + 1 if isinstance(w, int) and not isinstance(w, bool) \
         and w >= 0 else w  # noqa: E731
     inner = make(func, wrt=tuple(map(shift, wrt)) if isinstance(wrt, (tuple, list))
-                 else shift(wrt), optimize=optimize, backend=backend, cache=cache)
+                 else shift(wrt), optimize=optimize, backend=backend, cache=cache,
+                 **({"checkpoint": checkpoint} if checkpoint is not None else {}))
 
     @functools.wraps(inner)
     def bound(*args, **kwargs):
@@ -529,7 +537,7 @@ def _bound_method(make, f, wrt, optimize, backend="numpy", cache=False):
     return bound
 
 
-def grad(f=None, wrt=0, optimize=True, backend="numpy", cache=False):
+def grad(f=None, wrt=0, optimize=True, backend="numpy", cache=False, checkpoint=None):
     """The gradient of scalar-valued `f` with respect to parameter(s) `wrt`.
 
     pullback reads `f`'s source (from a file or a notebook cell), generates the
@@ -549,6 +557,11 @@ def grad(f=None, wrt=0, optimize=True, backend="numpy", cache=False):
         cache: with backend "numba" or "auto", keep the compiled gradient on disk
             (Numba's cache, in ~/.cache/pullback/numba or $PULLBACK_CACHE_DIR), for
             the next process; a changed function is compiled anew.
+        checkpoint: reverse `f`'s outermost `for` loops by binomial checkpointing
+            (revolve) instead of recording every iteration: a snapshot count, or a
+            memory size such as "200MB" divided by the size of one loop state. Loops
+            marked `for t in pullback.checkpoint(range(T)):` are checkpointed in any
+            case (with 10 snapshots unless given); see docs/memory.md.
 
     Returns:
         A function taking `f`'s arguments and returning the gradient: a float for a
@@ -571,13 +584,14 @@ def grad(f=None, wrt=0, optimize=True, backend="numpy", cache=False):
         ```
     """
     if f is not None and _method_of(f)[1] is not None:
-        return _bound_method(grad, f, wrt, optimize, backend, cache)
+        return _bound_method(grad, f, wrt, optimize, backend, cache, checkpoint)
     return _decorator(f, lambda g: _named(
-        _bind(transform(g, wrt, "grad", optimize=optimize), g, backend, wrt, cache), g,
-        "grad"))
+        _bind(transform(g, wrt, "grad", optimize=optimize, checkpoint=checkpoint), g,
+              backend, wrt, cache), g, "grad"))
 
 
-def value_and_grad(f=None, wrt=0, optimize=True, backend="numpy", cache=False):
+def value_and_grad(f=None, wrt=0, optimize=True, backend="numpy", cache=False,
+                   checkpoint=None):
     """A function returning `(f(*args), gradient)` in one sweep.
 
     The value comes from the forward sweep the gradient runs anyway, so asking for
@@ -590,13 +604,13 @@ def value_and_grad(f=None, wrt=0, optimize=True, backend="numpy", cache=False):
         ```
     """
     if f is not None and _method_of(f)[1] is not None:
-        return _bound_method(value_and_grad, f, wrt, optimize, backend, cache)
+        return _bound_method(value_and_grad, f, wrt, optimize, backend, cache, checkpoint)
     return _decorator(f, lambda g: _named(
-        _bind(transform(g, wrt, "value_and_grad", optimize=optimize), g, backend, wrt,
-              cache), g, "value_and_grad"))
+        _bind(transform(g, wrt, "value_and_grad", optimize=optimize, checkpoint=checkpoint),
+              g, backend, wrt, cache), g, "value_and_grad"))
 
 
-def vjp(f=None, wrt=0, optimize=True, backend="numpy", cache=False):
+def vjp(f=None, wrt=0, optimize=True, backend="numpy", cache=False, checkpoint=None):
     """`vjp(f)(*args, seed)`: the vector-Jacobian product of f's output with `seed`.
 
     For `f` with an array (or non-scalar) output, the returned function takes `f`'s
@@ -613,11 +627,12 @@ def vjp(f=None, wrt=0, optimize=True, backend="numpy", cache=False):
         ```
     """
     if f is not None and _method_of(f)[1] is not None:
-        return _bound_method(vjp, f, wrt, optimize, backend, cache)
+        return _bound_method(vjp, f, wrt, optimize, backend, cache, checkpoint)
 
     def build(g):
-        inner = _named(_bind(transform(g, wrt, "vjp", optimize=optimize), g, backend, wrt,
-                             cache), g, "vjp")
+        inner = _named(_bind(transform(g, wrt, "vjp", optimize=optimize,
+                                       checkpoint=checkpoint), g, backend, wrt, cache),
+                       g, "vjp")
 
         @functools.wraps(g)
         def vjp_call(*args, **kwargs):
@@ -853,7 +868,7 @@ def hessian(f, wrt=0, optimize=True):
 
 
 def source(f, wrt=0, mode="grad", stage="final", optimize=True, backend="numpy",
-           explain=False, example_args=None) -> str:
+           explain=False, example_args=None, checkpoint=None) -> str:
     """The generated code of `f`'s gradient (or of an earlier pipeline stage).
 
     Args:
@@ -867,6 +882,7 @@ def source(f, wrt=0, mode="grad", stage="final", optimize=True, backend="numpy",
         stage: "final" (the code that runs) or an earlier stage of the pipeline:
             "parsed", "normalized", "ssa" or "adjoint" (before simplification).
         optimize: as for `grad`.
+        checkpoint: as for `grad` (the code with checkpointed loops).
         backend: "numba": the code the Numba backend runs (the Python part with the
             entry guards, then the part Numba compiles); it refuses what that backend
             refuses.
@@ -896,7 +912,7 @@ def source(f, wrt=0, mode="grad", stage="final", optimize=True, backend="numpy",
     if mode in ("hvp", "hessian"):  # forward over reverse: the tangent code of the gradient
         return source(grad(f, wrt, optimize=optimize), wrt,
                       "jvp" if mode == "hvp" else "jvp_batch", stage, optimize)
-    transformed = transform(f, wrt, mode, optimize=optimize)
+    transformed = transform(f, wrt, mode, optimize=optimize, checkpoint=checkpoint)
     if backend != "numpy":
         if stage != "final" or mode not in ("grad", "value_and_grad", "vjp"):
             raise PullbackError(f"backend={backend!r} shows the final code of grad, "
@@ -907,7 +923,7 @@ def source(f, wrt=0, mode="grad", stage="final", optimize=True, backend="numpy",
         names, single = _wrt_names(f, wrt)
         with _LOCK:
             transformed = _build(f, names, single, mode, (types.CellType(), types.CellType()),
-                                 {}, optimize, keep_stages=True)
+                                 {}, optimize, keep_stages=True, checkpoint=checkpoint)
         if explain or example_args is not None:
             from .emit import explain as explaining, specialize
             if example_args is not None:
@@ -948,6 +964,7 @@ def stop_gradient(x):
 
 
 rules.NONDIFF.add(stop_gradient)
+rules.NONDIFF.add(checkpoint_marker)  # derive/checkpoint.py reads the loops it marks
 rules.NONDIFF.add(runtime.key_list)
 
 

@@ -33,6 +33,7 @@ import sys
 
 from . import __version__
 from .api import source, value_and_grad, vjp
+from .derive.records import record_summary
 from .errors import LocatedError, PullbackError
 
 STAGES = ("parsed", "normalized", "ssa", "adjoint", "final")
@@ -212,11 +213,17 @@ def cmd_show(args) -> int:
     try:
         text = source(func, wrt=_wrt_argument(wrt), mode=args.mode, stage=args.stage,
                       optimize=not args.no_optimize, backend=args.backend,
-                      explain=args.explain, example_args=example)
+                      explain=args.explain, example_args=example,
+                      checkpoint=args.checkpoint)
     except PullbackError as exc:
         raise CLIError(_pullback_message(exc)) from None
     except Exception as exc:
         raise _internal(exc, func) from None
+    if args.stage == "final" and args.mode != "jvp":  # where the memory goes
+        summary = record_summary(text)
+        if summary:
+            text = "\n".join(["# what loops keep for the adjoint (lines of the code below):",
+                               *summary, text])
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return EXIT_OK
 
@@ -584,6 +591,8 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--shapes", metavar='"X=(32,64) W=(64,10)"',
                       help="print the code specialized to these argument shapes (a value "
                            "such as n=5 for an argument that is not an array)")
+    show.add_argument("--checkpoint", metavar="S", type=lambda t: int(t) if t.isdigit() else t,
+                      help="checkpoint loops: a snapshot count or a size like 200MB")
     show.set_defaults(run=cmd_show)
 
     check = sub.add_parser("check", help="compare the gradient with central finite differences",

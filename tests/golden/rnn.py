@@ -15,7 +15,7 @@ def drnn(Wh, Wx, xs, h0):
         matmul_2 = Wx @ xs_item
         add = matmul + matmul_2
         h_3 = np.tanh(add)
-        saved.append((record_shape(matmul), xs_item, record_shape(matmul_2), h_3, h_2))
+        saved.append((record_shape(matmul), record_shape(matmul_2), h_3, h_2, t))
         h_2 = h_3
     out = np.sum(h_2)
     # adjoint
@@ -26,7 +26,8 @@ def drnn(Wh, Wx, xs, h0):
     dWx_parts = []
     dWh_parts = []
     while saved:
-        matmul_shape, xs_item, matmul_2_shape, h_3, h_2 = saved.pop()
+        matmul_shape, matmul_2_shape, h_3, h_2, t = saved.pop()
+        xs_item = xs[t]
         dadd = dh_2 * (1.0 - h_3 * h_3)
         dmatmul = unbroadcast_to(dadd, matmul_shape)
         dmatmul_2 = unbroadcast_to(dadd, matmul_2_shape)

@@ -498,7 +498,7 @@ class Adjoints:
         self.loop_depth += 1
         self.deferrable.append(new_accumulators)
         self.deferred.append({})
-        body = self.adjoint_block(s.body, ("loop", id(s)))
+        body = self.recompute(s, self.adjoint_block(s.body, ("loop", id(s))))
         self.deferrable.pop()
         deferred = self.deferred.pop()
         self.accumulators -= new_accumulators

@@ -130,8 +130,9 @@ class Assembly:
                 FP_STATE.of(s) for s in walk(tree) if FP_STATE.on(s)}
         read = {n.id for s in adjoint for n in walk(s)
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
-        needed = read & primal_names
+        needed = (read & primal_names) - self.recomputed
         primal = self.instrument(primal, None, False, needed)
+        self.check_checkpointed()
         adjoint = self.fill_pops(adjoint)
         setup = []
         if self.pushes:

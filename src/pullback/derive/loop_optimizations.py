@@ -7,7 +7,10 @@ loop value it reads and accumulates by plain addition):
   (`c = 0.002 * a`) is computed once, before the loop, where it cannot raise;
 - `defer`: a loop adding matrix-product gradients into a loop-invariant matrix records
   the factors and forms their sum after the loop as one product (every PARTS_KEPT pairs,
-  so a long loop never keeps them all); `part * 0.002` parts are summed, then scaled once.
+  so a long loop never keeps them all); `part * 0.002` parts are summed, then scaled once;
+- `recompute`: a read `x = a[t]` of an array the function never writes, at the loop's
+  index (or a constant index), is done again at the start of the adjoint's iteration
+  instead of being recorded (a view costs more than the index it is computed from).
 """
 
 from __future__ import annotations
@@ -15,20 +18,24 @@ from __future__ import annotations
 import gast
 
 from ..ir.annotations import (
+    LIST_UPDATE,
     PHI,
 )
 from ..ir.nodes import (
     assign,
     binop,
     call,
+    clone,
     const,
     if_,
+    is_loop_exit,
     load,
     store,
     stored_names,
     tuple_of,
     walk,
 )
+from .adjoints import PopSlot
 
 PARTS_KEPT = 256  # pairs a loop's summed matrix product keeps before adding their sum
 
@@ -112,6 +119,62 @@ class LoopOptimizations:
             gast.Expr(value=call(gast.Attribute(value=load(parts), attr="clear",
                                                 ctx=gast.Load())))]))
         return True
+
+    def recompute(self, loop, body) -> list:
+        """The adjoint body of `loop` with cheap reads `x = a[t]` redone at its start,
+        for the x it reads: statements at the top level of a `for` loop's body that
+        runs every iteration (no break), of a name the loop does not define and nothing
+        writes in place or as a list, at the loop's target or a constant. Their names
+        go into `self.recomputed`: no record keeps them."""
+        if not self.optimize or not isinstance(loop, gast.For) or is_loop_exit(loop.body[-1]) \
+                or not isinstance(loop.target, gast.Name):
+            return body
+        shape_only = {id(n.args[1]) for s in body for n in walk(s)
+                      if isinstance(n, gast.Call) and isinstance(n.func, gast.Name)
+                      and n.func.id in ("unbroadcast", "reshape_like") and len(n.args) == 2}
+        # read for its value (a name read only for its shape is recorded as its shape)
+        reads = {n.id for s in body for n in walk(s) if isinstance(n, gast.Name)
+                 and isinstance(n.ctx, gast.Load) and id(n) not in shape_only}
+        inside = stored_names(loop.body) | {loop.target.id}
+        unsafe = self.shares_memory | self._maybe_changed()
+        redone = []
+        for s in loop.body:
+            if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                    and isinstance(s.value, gast.Subscript) and not PHI.of(s)
+                    and s.targets[0].id in reads and s.targets[0].id not in self.unbound):
+                continue
+            base, index = s.value.value, s.value.slice
+            if self.analysis.op(s).kind != "index" or not isinstance(base, gast.Name) \
+                    or base.id in inside or base.id in unsafe or base.id in self.unbound:
+                continue
+            if not (isinstance(index, gast.Name) and index.id == loop.target.id
+                    or isinstance(index, gast.Constant) and type(index.value) is int):
+                continue
+            redone.append(clone(s))
+            self.recomputed.add(s.targets[0].id)
+        if not redone:
+            return body
+        at = 1 if body and isinstance(body[0], PopSlot) else 0
+        return body[:at] + redone + body[at:]
+
+    def _maybe_changed(self) -> set:
+        """Names whose contents something may change: list updates, and the names any
+        call but a pure rule receives (a method's object, a function's argument)."""
+        if not hasattr(self, "_changed"):
+            self._changed = set()
+            for s in self.analysis.assigns + self.analysis.updates:
+                if LIST_UPDATE.of(s) or not (isinstance(s, gast.Assign) and isinstance(
+                        s.targets[0], gast.Name) and (isinstance(s.value, (
+                            gast.Name, gast.Attribute, gast.Subscript, gast.Constant))
+                        or self._pure_rule(s))):
+                    self._changed |= {n.id for n in walk(s.value) if isinstance(n, gast.Name)}
+        return self._changed
+
+    def _pure_rule(self, s) -> bool:
+        if not isinstance(s, gast.Assign) or not isinstance(s.targets[0], gast.Name):
+            return False
+        op = self.analysis.op(s)
+        return op.kind == "rule" and not op.rule.functions
 
     def hoist(self, loop) -> list:
         """Take out of the loop's body the arithmetic on scalars that gives the same value

@@ -8,9 +8,13 @@ replaces the adjoint's pop placeholders with pops of what the matching block pus
 `loop_header` gives each adjoint loop its header: over its saved records (popped as used),
 over its range in reverse, or as many times as the primal loop ran.
 `mark_what_may_raise` tells the optimizer which statements must stay (MAY_RAISE).
+`record_summary` reads generated code back and says, per loop, what each iteration
+records (what `pullback show` prints above the code): where the memory goes.
 """
 
 from __future__ import annotations
+
+import ast
 
 import gast
 
@@ -89,8 +93,9 @@ class Records:
                 s.orelse = self.fill_pops(getattr(s, "orelse", []))
             if isinstance(s, LoopHeader):
                 s, header = self.loop_header(s), s
-                FROM_PRIMAL.set(s, FROM_PRIMAL.of(header))
-            out.append(s)
+                for made in s if isinstance(s, list) else [s]:
+                    FROM_PRIMAL.set(made, FROM_PRIMAL.of(header))
+            out += s if isinstance(s, list) else [s]
         return out
 
     def loop_header(self, header):
@@ -98,6 +103,10 @@ class Records:
         over its range in reverse, else as many times as the primal loop ran."""
         loop = header.loop
         mode, names = self.loop_modes[id(loop)]
+        if mode == "checkpoint":  # follows the rest of revolve's schedule
+            target = store(names[1][0]) if len(names[1]) == 1 else \
+                tuple_of(*[store(n) for n in names[1]], ctx=gast.Store())
+            return self.checkpoint_adjoint(loop, assign(target, load(names[0])), header.body)
         if mode == "record":  # each record is popped: its memory goes as it is used
             target = store(names[1][0]) if len(names[1]) == 1 else \
                 tuple_of(*[store(n) for n in names[1]], ctx=gast.Store())
@@ -165,9 +174,14 @@ class Records:
                 defs += MERGES.of(s)
                 out.append(s)
             elif isinstance(s, (gast.For, gast.While)):
+                plain = [clone(b) for b in s.body] if id(s) in self.checkpointed else None
                 s.body = self.instrument(s.body, ("loop", id(s)), True, needed, loop=s)
                 out += self.hoist(s)
                 mode, names = self.loop_modes.get(id(s), (None, None))
+                if mode == "checkpoint":
+                    out += self.checkpoint_primal(s, plain, names)
+                    defs += PHIS.of(s)
+                    continue
                 if mode == "record":
                     out.append(assign(names[0], gast.List(elts=[], ctx=gast.Load())))
                     defs.append(names[0])
@@ -199,11 +213,14 @@ class Records:
                     if _counts_its_trips(loop) else ("range", None)
                 return out
             record = self.namer.fresh("saved")
-            self.loop_modes[id(loop)] = ("record", (record, names))
+            self.loop_modes[id(loop)] = ("checkpoint" if id(loop) in self.checkpointed
+                                         else "record", (record, names))
         if not names:
             return out
         value = load(names[0]) if len(names) == 1 else tuple_of(*[load(n) for n in names])
-        if loop is not None:
+        if loop is not None and id(loop) in self.checkpointed:  # one step's record
+            push = assign(record, value)
+        elif loop is not None:
             push = gast.Expr(value=call(gast.Attribute(value=load(record), attr="append",
                                                        ctx=gast.Load()), value))
         else:
@@ -277,3 +294,46 @@ class Records:
                     isinstance(n, gast.Name) and n.id in self.unbound for n in walk(value)):
                 safe = False  # a read of a variable that may be unset raises in Python
             MAY_RAISE.set(s, not safe)
+
+
+def _recorded(value) -> list[str]:
+    """The names a record tuple holds; `x (shape)` where only x's shape is kept."""
+    items = value.elts if isinstance(value, ast.Tuple) else [value]
+    out = []
+    for item in items:
+        if isinstance(item, ast.Call) and isinstance(item.func, ast.Name) \
+                and item.func.id == "record_shape" and item.args:
+            out.append(f"{ast.unparse(item.args[0])} (shape)")
+        else:
+            out.append(ast.unparse(item))
+    return out
+
+
+def record_summary(code: str) -> list[str]:
+    """Comment lines, one per loop of generated `code` that records per iteration: its
+    line in `code`, its header, and what each iteration keeps for the adjoint; for a
+    checkpointed loop, what its snapshots hold and the one step's record it keeps."""
+    lines = []
+    for function in ast.parse(code).body:
+        for loop in (n for n in ast.walk(function) if isinstance(n, (ast.For, ast.While))):
+            head = ast.unparse(loop).splitlines()[0].rstrip(":")
+            for node in loop.body:
+                value = node.value if isinstance(node, ast.Expr) else None
+                if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
+                        and value.func.attr == "append" and len(value.args) == 1 \
+                        and isinstance(value.func.value, ast.Name) \
+                        and value.func.value.id.startswith("saved"):
+                    lines.append(f"# line {loop.lineno}, `{head}`: each iteration records "
+                                 + ", ".join(_recorded(value.args[0])))
+        steps = [n for n in ast.walk(function) if isinstance(n, ast.Assign)
+                 and isinstance(n.targets[0], ast.Name) and n.targets[0].id.startswith("saved")
+                 and not isinstance(n.value, ast.Constant)]
+        for node in ast.walk(function):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                    and node.func.id == "snapshot_budget":
+                record = next((s for s in steps if s.lineno > node.lineno), None)
+                kept = ", ".join(_recorded(record.value)) if record else "nothing"
+                lines.append(f"# line {node.lineno}: checkpointed loop: at most the budget's "
+                             f"snapshots of its state (entering: {ast.unparse(node.args[1])}) "
+                             f"and one step's record: {kept}")
+    return lines

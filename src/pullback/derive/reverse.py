@@ -86,17 +86,20 @@ from ..ir.nodes import (
 )
 from .adjoints import Adjoints, only_new_axes
 from .assemble import Assembly
+from .checkpoint import Checkpointing
 from .loop_optimizations import LoopOptimizations
 from .records import Records
 
 
-class Reverse(Assembly, Adjoints, Records, LoopOptimizations):
+class Reverse(Assembly, Adjoints, Records, LoopOptimizations, Checkpointing):
     """The derivation of one function: its state, and the contributions to gradients.
     Assembly (assemble.py) builds the functions, Adjoints (adjoints.py) the adjoint of
     each statement, Records (records.py) what the primal saves for it, and
-    LoopOptimizations (loop_optimizations.py) what loops need not save or sum."""
+    LoopOptimizations (loop_optimizations.py) what loops need not save or sum, and
+    Checkpointing (checkpoint.py) the loops reversed by revolve's schedule."""
 
-    def __init__(self, tree, analysis, wrt, mode, single=True, calls=None, optimize=True):
+    def __init__(self, tree, analysis, wrt, mode, single=True, calls=None, optimize=True,
+                 checkpoint=None):
         self.tree = tree
         self.analysis = analysis
         self.namer = NAMER.of(tree)
@@ -112,6 +115,9 @@ class Reverse(Assembly, Adjoints, Records, LoopOptimizations):
         self.deferrable: list[set] = []  # per loop being generated: its own accumulators
         self.deferred: list[dict] = []  # per loop: accumulator -> (parts list, summing helper)
         self.loop_depth = 0
+        self.recomputed: set[str] = set()  # loop values the adjoint computes again
+        self.checkpoint_names: dict[int, tuple] = {}  # checkpointed loop -> its names
+        self.online: dict[int, tuple] = {}  # checkpointed while loop -> (trips, budget)
         self.constants: dict[str, object] = {}  # objects the code refers to by name
         self.call_records: dict[int, str] = {}  # call statement -> name of its record
         self.call_forward: dict[int, str] = {}  # call statement -> its forward function
@@ -130,6 +136,7 @@ class Reverse(Assembly, Adjoints, Records, LoopOptimizations):
         buffers = {s.targets[0].value.id for s in self.analysis.assigns
                    if isinstance(s.targets[0], gast.Subscript)}
         self.shares_memory = buffers | set(views_of(self.analysis, buffers))
+        self.find_checkpointed(checkpoint)
 
     def grad_name(self, name: str) -> str:
         """The name of `name`'s gradient (made when first asked)."""
@@ -194,13 +201,17 @@ class Reverse(Assembly, Adjoints, Records, LoopOptimizations):
         self.defined.add(name)
 
 
-def reverse(tree, analysis, wrt, mode="grad", single=True, calls=None, optimize=True):
+def reverse(tree, analysis, wrt, mode="grad", single=True, calls=None, optimize=True,
+            checkpoint=None):
     """(the generated FunctionDef, or for mode "split" a Module holding the forward and
     backward functions; {name: object} the code refers to beyond helpers and globals).
     `calls(function, params)` gives the (forward, backward) cells of a Python function
     called with active arguments for `params`. Without `optimize`, the adjoint uses no
-    shape facts, saves every loop value it reads, and accumulates by plain addition."""
-    builder = Reverse(tree, analysis, wrt, mode, single, calls, optimize)
+    shape facts, saves every loop value it reads, and accumulates by plain addition.
+    `checkpoint` (a snapshot count or a size such as "200MB") checkpoints the outermost
+    `for` loops (derive/checkpoint.py); loops marked with pullback.checkpoint are
+    checkpointed in any case."""
+    builder = Reverse(tree, analysis, wrt, mode, single, calls, optimize, checkpoint)
     out = builder.build()
     ADJOINT_OF.set(out, {adjoint: name for name, adjoint in builder.adjoints.items()})
     return out, builder.constants

@@ -98,7 +98,7 @@ IS_RETURN = _declare(
 LIST_UPDATE = _declare(
     "list_update", "str | None", None, "lower/containers lower/flatten",
     "analysis/activity analysis/aliasing derive/reverse derive/forward derive/records "
-    "derive/adjoints",
+    "derive/adjoints derive/checkpoint derive/loop_optimizations",
     "an expression statement `xs.append(v)`, `xs.extend(vs)` or `xs.pop(i)`: which one")
 POPPED = _declare(
     "popped", "gast.Assign", None, "lower/containers", "derive/adjoints",
@@ -154,10 +154,11 @@ FP_STATE = _declare(
 
 # on loops and branches, set by SSA
 PHIS = _declare(
-    "phis", "list[str]", (), "lower/ssa", "analysis/activity derive/adjoints derive/records",
+    "phis", "list[str]", (), "lower/ssa",
+    "analysis/activity derive/adjoints derive/records derive/checkpoint",
     "on a loop: the names it carries from one iteration to the next")
 UNINITIALIZED = _declare(
-    "uninitialized", "set[str]", frozenset(), "lower/ssa", "derive/records",
+    "uninitialized", "set[str]", frozenset(), "lower/ssa", "derive/records derive/checkpoint",
     "on a loop: the carried names with no value before the loop")
 MERGES = _declare(
     "merges", "list[str]", (), "lower/ssa", "derive/records",

@@ -1,0 +1,187 @@
+"""What loops record for the adjoint: only what it cannot cheaply get again.
+
+Reads `x = a[t]` of an array nothing writes are redone in the adjoint rather than
+recorded (a view per iteration costs more than the index); anything that may change the
+array keeps the record. Every case is checked against finite differences, and the RNN's
+peak memory (tracemalloc, deterministic) against the hand-written BPTT's.
+"""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+import pytest
+from fd import assert_grad_matches
+
+import pullback
+
+
+def rnn(Wh, Wx, xs, h0):
+    h = h0
+    for t in range(xs.shape[0]):
+        h = np.tanh(Wh @ h + Wx @ xs[t])
+    return np.sum(h)
+
+
+def rnn_hand(Wh, Wx, xs, h0):
+    hs, h = [h0], h0
+    for t in range(xs.shape[0]):
+        h = np.tanh(Wh @ h + Wx @ xs[t])
+        hs.append(h)
+    dWh, dWx, dh = np.zeros_like(Wh), np.zeros_like(Wx), np.ones_like(h)
+    for t in range(xs.shape[0] - 1, -1, -1):
+        da = dh * (1.0 - hs[t + 1] ** 2)
+        dWh += np.outer(da, hs[t])
+        dWx += np.outer(da, xs[t])
+        dh = Wh.T @ da
+    return dWh, dWx
+
+
+def rnn_args(steps, hidden=6, inputs=4, seed=0):
+    rng = np.random.default_rng(seed)
+    return (rng.normal(0, 0.9 / hidden ** 0.5, (hidden, hidden)),
+            rng.normal(0, 1 / inputs ** 0.5, (hidden, inputs)),
+            rng.normal(size=(steps, inputs)), np.zeros(hidden))
+
+
+def scaled_rows(x, c):
+    s = 0.0
+    for i in range(x.shape[0]):
+        row = x[i]
+        s = s * c + np.sum(row * row)
+    return s
+
+
+def constant_row(x, w):
+    for _i in range(3):
+        first = x[0]
+        w = np.sin(w * first)
+    return np.sum(w)
+
+
+def written_in_place(x, w):
+    x = x.copy()
+    for i in range(x.shape[0]):
+        row = x[i]
+        w = np.tanh(w * row)
+        x[i] = w  # the row read above changes afterwards: it must be recorded
+    return np.sum(w) + np.sum(x)
+
+
+def changed_by_a_call(x, w):
+    x = np.copy(x)
+    for i in range(x.shape[0]):
+        row = x[i]
+        w = np.cos(w * row)
+        np.negative(x, out=x)  # x changes between the read and the adjoint
+    return np.sum(w)
+
+
+def rows_of_a_list(xs, w):
+    for i in range(len(xs)):
+        item = xs[i]
+        w = w * item + 1.0
+    return w
+
+
+CASES = [
+    (rnn, lambda rng: rnn_args(5), (0, 1, 2, 3)),
+    (scaled_rows, lambda rng: (rng.normal(size=(4, 3)), 0.7), (0, 1)),
+    (constant_row, lambda rng: (rng.normal(size=(2, 3)), rng.normal(size=3)), (0, 1)),
+    (written_in_place, lambda rng: (rng.normal(size=(3, 2)), rng.normal(size=2)), (0, 1)),
+    (rows_of_a_list, lambda rng: ([0.5, -1.2, 0.8], 0.3), 1),
+]
+
+
+@pytest.mark.parametrize("f, make, wrt", CASES, ids=[c[0].__name__ for c in CASES])
+def test_gradients_with_lean_records_match_finite_differences(f, make, wrt):
+    assert_grad_matches(f, make(np.random.default_rng(1)), wrt=wrt)
+
+
+def test_a_changed_array_is_not_read_again():
+    x0 = np.random.default_rng(2).normal(size=(3, 2))
+    w0 = np.array([0.3, -0.4])
+    got = pullback.grad(changed_by_a_call, wrt=1)(x0.copy(), w0)
+    step = 1e-6
+    fd = np.array([(changed_by_a_call(x0.copy(), w0 + step * e)
+                    - changed_by_a_call(x0.copy(), w0 - step * e)) / (2 * step)
+                   for e in np.eye(2)])
+    np.testing.assert_allclose(got, fd, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("f, read, wrt", [(rnn, "xs[t]", (0, 1)), (scaled_rows, "x[i]", 0),
+                                          (constant_row, "x[0]", 1)])
+def test_reads_of_unwritten_arrays_are_redone_not_recorded(f, read, wrt):
+    code = pullback.source(f, wrt=wrt)
+    adjoint = code.split("# adjoint")[1]
+    assert read in adjoint  # read again where the adjoint needs it
+    name = {"rnn": "xs_item", "scaled_rows": "row", "constant_row": "first"}[f.__name__]
+    for line in code.split("# adjoint")[0].splitlines():
+        if ".append(" in line:
+            assert name not in line
+
+
+@pytest.mark.parametrize("f", [written_in_place, changed_by_a_call])
+def test_reads_of_changing_arrays_stay_recorded(f):
+    primal = pullback.source(f, wrt=1).split("# adjoint")[0]
+    assert "row" in " ".join(line for line in primal.splitlines() if ".append(" in line)
+
+
+def traced_peak(fn, args):
+    tracemalloc.start()
+    try:
+        base, _ = tracemalloc.get_traced_memory()
+        fn(*args)
+        return tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+
+
+def test_rnn_gradient_peak_memory_is_within_one_and_a_half_hand_written():
+    args = rnn_args(3000, hidden=32, inputs=16)
+    df = pullback.grad(rnn, wrt=(0, 1))
+    df(*rnn_args(3, hidden=32, inputs=16))
+    got, want = df(*args), rnn_hand(*args)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12)
+    assert traced_peak(df, args) <= 1.5 * traced_peak(rnn_hand, args)
+
+
+# ------------------------------------------------------------------ pullback show
+
+
+def show(*args):
+    import pathlib
+    import subprocess
+    import sys
+    root = pathlib.Path(__file__).resolve().parent.parent
+    result = subprocess.run([sys.executable, "-m", "pullback", "show", *args], cwd=root,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_show_says_what_each_iteration_records_and_where():
+    out = show("benchmarks/workloads.py:rnn", "--wrt", "Wh,Wx")
+    header, code = out.split("\ndef ", 1)
+    code = "def " + code
+    line = next(h for h in header.splitlines() if "each iteration records" in h)
+    assert "matmul (shape), matmul_2 (shape), h_3, h_2, t" in line
+    number = int(line.split()[2].rstrip(","))
+    assert code.splitlines()[number - 1].strip() == "for t in steps:"
+    compile(out, "<shown>", "exec")
+
+
+def test_show_of_a_checkpointed_loop_names_its_snapshots_and_step_record():
+    out = show("benchmarks/workloads.py:rnn", "--wrt", "Wh,Wx", "--checkpoint", "20")
+    assert "checkpointed loop" in out.split("\ndef ")[0] and "revolve(" in out
+    assert "each iteration records" not in out
+    assert "budget" in show("benchmarks/workloads.py:rnn", "--checkpoint", "2MB")
+
+
+def test_record_summary_reads_loops_without_records_as_nothing():
+    from pullback.derive.records import record_summary
+    assert record_summary("def f(x):\n    for i in range(3):\n        x = x + 1\n"
+                          "    return x\n") == []
+    assert record_summary(pullback.source(scaled_rows, wrt=1))[0].endswith("records s_2")
