@@ -925,7 +925,8 @@ def source(f, wrt=0, mode="grad", stage="final", optimize=True, backend="numpy",
             transformed = _build(f, names, single, mode, (types.CellType(), types.CellType()),
                                  {}, optimize, keep_stages=True, checkpoint=checkpoint)
         if explain or example_args is not None:
-            from .emit import explain as explaining, specialize
+            from .emit import explain as explaining
+            from .emit import specialize
             if example_args is not None:
                 specialize.specialize(transformed, f, example_args, mode,
                                       [_parameter_of(n) for n in names])

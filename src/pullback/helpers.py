@@ -19,9 +19,8 @@ import math
 import numpy as np
 
 from .rules import HELPERS as RULE_HELPERS
-from .runtime import checkpoint
+from .runtime import checkpoint, objects
 from .runtime import helpers as runtime
-from .runtime import objects
 
 HELPERS = {"np": np, "math": math}
 for _helpers in (runtime.HELPERS, RULE_HELPERS, objects.HELPERS, checkpoint.HELPERS):

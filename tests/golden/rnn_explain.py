@@ -22,8 +22,9 @@ def drnn(Wh, Wx, xs, h0):
     #
     # What the adjoint reads of the primal sweep:
     #   h_2: recorded once per iteration of the loop at line 20 (read by the adjoint of line 21)
+    #   t: recorded once per iteration of the loop at line 20
     #   matmul: its shape, recorded once per iteration of the loop at line 20 (read by the adjoint of line 21)
-    #   xs_item: recorded once per iteration of the loop at line 20 (read by the adjoint of line 21)
+    #   xs_item: computed again by the adjoint (a read of an array nothing changes) (read by the adjoint of line 21)
     #   matmul_2: its shape, recorded once per iteration of the loop at line 20 (read by the adjoint of line 21)
     #   h_3: recorded once per iteration of the loop at line 20 (read by the adjoint of line 21)
     # guards: f's code, and what each name it calls denotes, are still those this code is for
@@ -45,7 +46,7 @@ def drnn(Wh, Wx, xs, h0):
         matmul_2 = Wx @ xs_item
         add = matmul + matmul_2
         h_3 = np.tanh(add)
-        saved.append((record_shape(matmul), xs_item, record_shape(matmul_2), h_3, h_2))
+        saved.append((record_shape(matmul), record_shape(matmul_2), h_3, h_2, t))
         h_2 = h_3
     # line 22: return np.sum(h)
     out = np.sum(h_2)
@@ -60,8 +61,9 @@ def drnn(Wh, Wx, xs, h0):
     dWx_parts = []
     dWh_parts = []
     while saved:
-        matmul_shape, xs_item, matmul_2_shape, h_3, h_2 = saved.pop()
+        matmul_shape, matmul_2_shape, h_3, h_2, t = saved.pop()
         # line 21: h = np.tanh(Wh @ h + Wx @ xs[t])
+        xs_item = xs[t]
         # from: h_3 = np.tanh(add)
         dadd = dh_2 * (1.0 - h_3 * h_3)
         # from: add = matmul + matmul_2

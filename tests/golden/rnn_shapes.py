@@ -21,7 +21,7 @@ def drnn(Wh, Wx, xs, h0):
         matmul_2 = Wx @ xs_item
         add = matmul + matmul_2
         h_3 = np.tanh(add)
-        saved.append((xs_item, h_3, h_2))
+        saved.append((h_3, h_2, t))
         h_2 = h_3
     out = np.sum(h_2)
     # adjoint
@@ -32,7 +32,8 @@ def drnn(Wh, Wx, xs, h0):
     dWx_parts = []
     dWh_parts = []
     while saved:
-        xs_item, h_3, h_2 = saved.pop()
+        h_3, h_2, t = saved.pop()
+        xs_item = xs[t]
         dadd = dh_2 * (1.0 - h_3 * h_3)
         dWx_parts.append((dadd, xs_item))
         if len(dWx_parts) == 256:

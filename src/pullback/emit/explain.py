@@ -143,7 +143,7 @@ def _guard_call(stmt) -> str:
 
 
 def _annotate(function, transformed, func, wrt) -> None:
-    location, analysis = transformed.location, transformed.analysis
+    location = transformed.location
     body = function.body
     split = next((i for i, s in enumerate(body) if _is_adjoint_marker(s)), None)
     primal_part, adjoint_part = (body, []) if split is None else (body[:split], body[split + 1:])
@@ -214,6 +214,8 @@ def _header(transformed, func, wrt, primal_part, adjoint_part, forward) -> list[
     records = {loop.test.id for loop in walk(gast.Module(body=adjoint_part, type_ignores=[]))
                if isinstance(loop, gast.While) and isinstance(loop.test, gast.Name)}
     slots = _saved_slots(primal_part, location)
+    again = {n.id for n in walk(gast.Module(body=adjoint_part, type_ignores=[]))
+             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
     described = False
     for name in [*stored, *sorted(primal_names - set(stored))]:
         if name in slots:
@@ -230,7 +232,9 @@ def _header(transformed, func, wrt, primal_part, adjoint_part, forward) -> list[
             described = True
         elif name in reads and name in primal_names and name not in records \
                 and name not in analysis.params:
-            lines.append(f"#   {name}: kept{_read_at(reads[name])}")
+            how = "computed again by the adjoint (a read of an array nothing changes)" \
+                if name in again else "kept"
+            lines.append(f"#   {name}: {how}{_read_at(reads[name])}")
             described = True
     if not described:
         lines.append("#   nothing")
