@@ -20,6 +20,7 @@ import pytest
 from fd import assert_close, assert_grad_matches
 
 import pullback
+from pullback import rules
 from pullback.runtime.checkpoint import revolve, revolve_cost
 
 # ------------------------------------------------------------------ the schedule
@@ -114,7 +115,11 @@ def tick(x):
 
 @pytest.fixture(scope="module", autouse=True)
 def tick_rule():
+    # the rule tables are shared by the whole test session: restored afterwards
     pullback.register_rule(tick)(lambda g, ans, x: g)
+    yield
+    rules.RULES.pop(tick, None)
+    rules.VERSION[0] += 1
 
 
 def ticking(x, c):
