@@ -185,3 +185,61 @@ def test_record_summary_reads_loops_without_records_as_nothing():
     assert record_summary("def f(x):\n    for i in range(3):\n        x = x + 1\n"
                           "    return x\n") == []
     assert record_summary(pullback.source(scaled_rows, wrt=1))[0].endswith("records s_2")
+
+
+def _sized_report(text):
+    """The record report lines of code printed for example arguments."""
+    return [line.strip() for line in text.splitlines()
+            if "each iteration records" in line or "checkpointed loop" in line]
+
+
+def test_show_with_shapes_gives_each_records_size_and_the_loops_total():
+    import sys
+    out = show("benchmarks/workloads.py:rnn", "--wrt", "Wh,Wx", "--shapes",
+               "Wh=(8,8) Wx=(8,3) xs=(37,3) h0=(8,)")
+    (line,) = _sized_report(out)
+    state = np.zeros(8).nbytes  # h_3 and h_2: states of 8 floats
+    assert f"h_3 (8 floats, {state} B), h_2 (8 floats, {state} B)" in line
+    assert f"t (int, {sys.getsizeof(36)} B)" in line
+    data = 37 * (2 * state + sys.getsizeof(36))
+    assert f"37 iterations: {data / 1024:.1f} KiB" in line
+    tuples = 37 * (sys.getsizeof((1, 2, 3)) + 8)
+    assert f"(+ {tuples / 1024:.1f} KiB of record tuples)" in line
+    number = int(line.split()[2].rstrip(","))  # the loop's line in the printed code
+    assert out.splitlines()[number - 1].strip() == "for t in steps:"
+    assert "# what loops keep for the adjoint (lines" not in out  # said once, with sizes
+
+
+@pytest.mark.parametrize("rows", [1, 5, 300])
+def test_source_with_example_args_sizes_a_scalar_records_loop(rows):
+    import sys
+    x, c = np.random.default_rng(1).normal(size=(rows, 4)), 0.5
+    (line,) = _sized_report(pullback.source(scaled_rows, wrt=(0, 1),
+                                            example_args=(x, c)))
+    states, s = [], 0.0  # the values of s each iteration starts from, as f computes them
+    for i in range(rows):
+        states.append(s)
+        s = s * c + np.sum(x[i] * x[i])
+    sizes = [sys.getsizeof(v) for v in states]
+    bytes_of = {"s_2": sum(sizes), "i": sum(sys.getsizeof(i) for i in range(rows)),
+                "mul_2": rows * x[0].nbytes, "total": rows * sys.getsizeof(np.float64(1))}
+    assert "s_2 (" in line and f"i (int, {sys.getsizeof(rows)} B)" in line
+    assert (f"s_2 (float, {sizes[0]} B)" if rows == 1 else
+            f"s_2 ({min(sizes)} to {max(sizes)} B)") in line
+    items = line.split("records ")[1].split(";")[0]
+    data = sum(n for name, n in bytes_of.items() if f"{name} (" in items)
+    printed = f"{data} B" if data < 1024 else f"{data / 1024:.1f} KiB"
+    assert f"{rows} iteration{'s' * (rows != 1)}: {printed} (+" in line
+
+
+def test_sizes_of_a_nested_loop_count_every_inner_trip():
+    def nested(x, w):
+        for _i in range(3):
+            for j in range(4):
+                w = np.sin(w * x[j])
+        return np.sum(w)
+    x, w = np.random.default_rng(2).normal(size=(4, 5)), np.ones(5)
+    lines = _sized_report(pullback.source(nested, wrt=1, example_args=(x, w)))
+    inner = [line for line in lines if "for j in" in line]
+    assert inner and "12 iterations" in inner[0] and f"({w.size} floats, {w.nbytes} B)" in inner[0]
+    assert_grad_matches(nested, (x, w), wrt=1)

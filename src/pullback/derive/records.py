@@ -9,7 +9,8 @@ replaces the adjoint's pop placeholders with pops of what the matching block pus
 over its range in reverse, or as many times as the primal loop ran.
 `mark_what_may_raise` tells the optimizer which statements must stay (MAY_RAISE).
 `record_summary` reads generated code back and says, per loop, what each iteration
-records (what `pullback show` prints above the code): where the memory goes.
+records (what `pullback show` prints above the code) and, given sizes measured on
+example arguments (`--shapes`), how many bytes: where the memory goes.
 """
 
 from __future__ import annotations
@@ -296,35 +297,61 @@ class Records:
             MAY_RAISE.set(s, not safe)
 
 
-def _recorded(value) -> list[str]:
-    """The names a record tuple holds; `x (shape)` where only x's shape is kept."""
+def _recorded(value, sizes=None) -> list[str]:
+    """The names a record tuple holds; `x (shape)` where only x's shape is kept; with
+    `sizes` (see `record_summary`), each with its size: `h_3 (32 floats, 256 B)`."""
     items = value.elts if isinstance(value, ast.Tuple) else [value]
     out = []
     for item in items:
+        size = (sizes or {}).get(ast.unparse(item))
         if isinstance(item, ast.Call) and isinstance(item.func, ast.Name) \
                 and item.func.id == "record_shape" and item.args:
             out.append(f"{ast.unparse(item.args[0])} (shape)")
         else:
-            out.append(ast.unparse(item))
+            out.append(ast.unparse(item) + (f" ({size[0]})" if size else ""))
     return out
 
 
-def record_summary(code: str) -> list[str]:
+def _in_bytes(n: int) -> str:
+    for unit, scale in (("GiB", 2 ** 30), ("MiB", 2 ** 20), ("KiB", 2 ** 10)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} B"
+
+
+def _total(sizes, names) -> str:
+    """`; 100 iterations: 50.0 KiB (+ 6.2 KiB of record tuples)`."""
+    data = sum(sizes[n][1] for n in names if n in sizes)
+    trips = sizes["trips"]
+    return (f"; {trips} iteration{'s' * (trips != 1)}: {_in_bytes(data)} "
+            f"(+ {_in_bytes(sizes['overhead'])} of record tuples)")
+
+
+def record_summary(code: str, sizes=None, numbered=True) -> list[str]:
     """Comment lines, one per loop of generated `code` that records per iteration: its
-    line in `code`, its header, and what each iteration keeps for the adjoint; for a
-    checkpointed loop, what its snapshots hold and the one step's record it keeps."""
+    line in `code` (if `numbered`), its header, and what each iteration keeps for the
+    adjoint; for a checkpointed loop, what its snapshots hold and the one step's record
+    it keeps. `sizes` (emit/specialize.py measures them on example arguments): record
+    list name -> {printed record item: (its size in one record, bytes over all records),
+    "trips": records made, "overhead": bytes of the tuples and list slots}."""
     lines = []
     for function in ast.parse(code).body:
         for loop in (n for n in ast.walk(function) if isinstance(n, (ast.For, ast.While))):
             head = ast.unparse(loop).splitlines()[0].rstrip(":")
+            where = f"# line {loop.lineno}, `{head}`" if numbered else f"# `{head}`"
             for node in loop.body:
                 value = node.value if isinstance(node, ast.Expr) else None
                 if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
                         and value.func.attr == "append" and len(value.args) == 1 \
                         and isinstance(value.func.value, ast.Name) \
                         and value.func.value.id.startswith("saved"):
-                    lines.append(f"# line {loop.lineno}, `{head}`: each iteration records "
-                                 + ", ".join(_recorded(value.args[0])))
+                    measured = (sizes or {}).get(value.func.value.id)
+                    items = value.args[0].elts if isinstance(value.args[0], ast.Tuple) \
+                        else [value.args[0]]
+                    lines.append(f"{where}: each iteration records "
+                                 + ", ".join(_recorded(value.args[0], measured))
+                                 + (_total(measured, [ast.unparse(i) for i in items])
+                                    if measured else ""))
         steps = [n for n in ast.walk(function) if isinstance(n, ast.Assign)
                  and isinstance(n.targets[0], ast.Name) and n.targets[0].id.startswith("saved")
                  and not isinstance(n.value, ast.Constant)]
@@ -333,7 +360,8 @@ def record_summary(code: str) -> list[str]:
                     and node.func.id == "snapshot_budget":
                 record = next((s for s in steps if s.lineno > node.lineno), None)
                 kept = ", ".join(_recorded(record.value)) if record else "nothing"
-                lines.append(f"# line {node.lineno}: checkpointed loop: at most the budget's "
+                where = f"# line {node.lineno}: " if numbered else "# "
+                lines.append(f"{where}checkpointed loop: at most the budget's "
                              f"snapshots of its state (entering: {ast.unparse(node.args[1])}) "
                              f"and one step's record: {kept}")
     return lines
