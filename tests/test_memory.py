@@ -8,6 +8,7 @@ peak memory (tracemalloc, deterministic) against the hand-written BPTT's.
 
 from __future__ import annotations
 
+import math
 import tracemalloc
 
 import numpy as np
@@ -243,3 +244,81 @@ def test_sizes_of_a_nested_loop_count_every_inner_trip():
     inner = [line for line in lines if "for j in" in line]
     assert inner and "12 iterations" in inner[0] and f"({w.size} floats, {w.nbytes} B)" in inner[0]
     assert_grad_matches(nested, (x, w), wrt=1)
+
+
+# A value carried by a loop that the adjoint reads only after the loop (its last value)
+# is not recorded each iteration: the loop's adjoint never reads it.
+
+def sum_then_scale(x, c):
+    s = 0.0
+    for _i in range(4):
+        s = s + math.sin(x)
+    return s * c
+
+
+def augmented_then_scale(x, c):
+    s = 0.0
+    for _i in range(5):
+        s += math.sin(x) * x
+    return c * s * s
+
+
+def array_sum_then_scale(x, c):
+    s = np.zeros_like(x)
+    for _i in range(3):
+        s = s + np.sin(x)
+    return np.sum(s * c)
+
+
+def while_sum_then_scale(x, c):
+    s, k = 0.0, 0
+    while k < 4:
+        s = s + math.sin(x)
+        k = k + 1
+    return s * c
+
+
+def nested_sum_then_scale(x, c):
+    total = 0.0
+    for _i in range(3):
+        s = 0.0
+        for _j in range(2):
+            s = s + math.sin(x)
+        total = total + s * c
+    return total
+
+
+def scaled_inside(x, c):  # here the loop's adjoint reads s: it stays recorded
+    s = 0.0
+    for _i in range(4):
+        s = s * c + math.sin(x)
+    return s * c
+
+
+@pytest.mark.parametrize("f, make, carrying", [
+    (sum_then_scale, lambda r: (0.7, 1.3), "for _i"),
+    (augmented_then_scale, lambda r: (0.4, -0.9), "for _i"),
+    (array_sum_then_scale, lambda r: (r.normal(size=3), r.normal(size=3)), "for _i"),
+    (while_sum_then_scale, lambda r: (0.7, 1.3), "while"),
+    # the outer loop records the inner loop's last s (its adjoint reads it), the inner
+    # loop, which carries s, nothing
+    (nested_sum_then_scale, lambda r: (-0.3, 2.0), "for _j"),
+])
+def test_a_carried_value_read_only_after_the_loop_is_not_recorded(f, make, carrying):
+    from pullback.derive.records import record_summary
+    args = make(np.random.default_rng(3))
+    summary = [line for line in record_summary(pullback.source(f, wrt=(0, 1)))
+               if f"`{carrying}" in line]
+    kept = [item for line in summary for item in line.split("records ")[1].split(", ")]
+    # (an array's shape, which its adjoint's unbroadcast reads, may be kept)
+    assert not [item for item in kept if item.startswith("s_")
+                and not item.endswith("(shape)")], summary
+    assert_grad_matches(f, args, wrt=(0, 1))
+    assert_grad_matches(f, args, wrt=(0, 1), optimize=False)
+
+
+def test_a_carried_value_the_loops_adjoint_reads_is_still_recorded():
+    from pullback.derive.records import record_summary
+    (line,) = record_summary(pullback.source(scaled_inside, wrt=(0, 1)))
+    assert "s_2" in line.split("records")[1]
+    assert_grad_matches(scaled_inside, (0.7, 1.3), wrt=(0, 1))

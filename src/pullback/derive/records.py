@@ -2,7 +2,9 @@
 
 `instrument` rewrites the primal: before an in-place write the overwritten slot is saved,
 at the end of each loop body or branch ONE push of exactly the values defined there that
-the adjoint reads (and that do not stay the same in every iteration), loops that break
+the adjoint reads (for a loop: that the loop's adjoint reads; a value read only after
+it is read at its last value, before the loop's adjoint runs) and that do not stay the
+same in every iteration, loops that break
 or `while` loops count their trips, with and try blocks get their flags. `fill_pops`
 replaces the adjoint's pop placeholders with pops of what the matching block pushed, and
 `loop_header` gives each adjoint loop its header: over its saved records (popped as used),
@@ -77,6 +79,14 @@ class Records:
         if not hasattr(self, attr):
             setattr(self, attr, self.namer.fresh(base))
         return getattr(self, attr)
+
+    @property
+    def header_reads(self) -> set:
+        """Names the adjoint loop headers read (records, trip counts, ranges): made by
+        `instrument`, so not yet in the adjoint it reads."""
+        if not hasattr(self, "_header_reads"):
+            self._header_reads = set()
+        return self._header_reads
 
     def fill_pops(self, stmts):
         """Replace pop placeholders by the pops matching what the primal pushed."""
@@ -186,14 +196,15 @@ class Records:
                 if mode == "record":
                     out.append(assign(names[0], gast.List(elts=[], ctx=gast.Load())))
                     defs.append(names[0])
-                    needed.add(names[0])
+                    self.header_reads.add(names[0])
                 elif mode == "count":
                     out.append(assign(names, const(0)))
                     s.body.insert(0, assign(names, binop(load(names), gast.Add(), const(1))))
                     defs.append(names)
-                    needed.add(names)
+                    self.header_reads.add(names)
                 elif mode == "range":
-                    needed.add(s.iter.id)
+                    self.header_reads.add(s.iter.id)
+                needed |= self.header_reads
                 defs += PHIS.of(s)
                 out.append(s)
             else:
@@ -204,11 +215,17 @@ class Records:
             defs += [p for p in PHIS.of(loop) if p not in UNINITIALIZED.of(loop)]
         names = [n for n in dict.fromkeys(defs) if n in needed and n not in self.stable]
         if loop is not None:
-            target = loop.target.id if isinstance(loop, gast.For) else None
-            if target in needed and (names or _counts_its_trips(loop)):
-                names.append(target)
-            if self.adjoint_loops.get(id(loop)) is None:
+            header = self.adjoint_loops.get(id(loop))
+            if header is None:
                 return out  # the adjoint never revisits this loop
+            # a value the adjoint reads only outside this loop's adjoint is read there
+            # before this loop's adjoint runs: the loop's last value, which it still holds
+            inside = self.header_reads | {n.id for n in walk(header) if isinstance(
+                n, gast.Name) and isinstance(n.ctx, gast.Load)}
+            names = [n for n in names if n in inside]
+            target = loop.target.id if isinstance(loop, gast.For) else None
+            if target in needed and target in inside and (names or _counts_its_trips(loop)):
+                names.append(target)
             if not names:
                 self.loop_modes[id(loop)] = ("count", self.namer.fresh("trips")) \
                     if _counts_its_trips(loop) else ("range", None)
