@@ -8,6 +8,7 @@ peak memory (tracemalloc, deterministic) against the hand-written BPTT's.
 
 from __future__ import annotations
 
+import math
 import tracemalloc
 
 import numpy as np
@@ -185,3 +186,139 @@ def test_record_summary_reads_loops_without_records_as_nothing():
     assert record_summary("def f(x):\n    for i in range(3):\n        x = x + 1\n"
                           "    return x\n") == []
     assert record_summary(pullback.source(scaled_rows, wrt=1))[0].endswith("records s_2")
+
+
+def _sized_report(text):
+    """The record report lines of code printed for example arguments."""
+    return [line.strip() for line in text.splitlines()
+            if "each iteration records" in line or "checkpointed loop" in line]
+
+
+def test_show_with_shapes_gives_each_records_size_and_the_loops_total():
+    import sys
+    out = show("benchmarks/workloads.py:rnn", "--wrt", "Wh,Wx", "--shapes",
+               "Wh=(8,8) Wx=(8,3) xs=(37,3) h0=(8,)")
+    (line,) = _sized_report(out)
+    state = np.zeros(8).nbytes  # h_3 and h_2: states of 8 floats
+    assert f"h_3 (8 floats, {state} B), h_2 (8 floats, {state} B)" in line
+    assert f"t (int, {sys.getsizeof(36)} B)" in line
+    data = 37 * (2 * state + sys.getsizeof(36))
+    assert f"37 iterations: {data / 1024:.1f} KiB" in line
+    tuples = 37 * (sys.getsizeof((1, 2, 3)) + 8)
+    assert f"(+ {tuples / 1024:.1f} KiB of record tuples)" in line
+    number = int(line.split()[2].rstrip(","))  # the loop's line in the printed code
+    assert out.splitlines()[number - 1].strip() == "for t in steps:"
+    assert "# what loops keep for the adjoint (lines" not in out  # said once, with sizes
+
+
+@pytest.mark.parametrize("rows", [1, 5, 300])
+def test_source_with_example_args_sizes_a_scalar_records_loop(rows):
+    import sys
+    x, c = np.random.default_rng(1).normal(size=(rows, 4)), 0.5
+    (line,) = _sized_report(pullback.source(scaled_rows, wrt=(0, 1),
+                                            example_args=(x, c)))
+    states, s = [], 0.0  # the values of s each iteration starts from, as f computes them
+    for i in range(rows):
+        states.append(s)
+        s = s * c + np.sum(x[i] * x[i])
+    sizes = [sys.getsizeof(v) for v in states]
+    bytes_of = {"s_2": sum(sizes), "i": sum(sys.getsizeof(i) for i in range(rows)),
+                "mul_2": rows * x[0].nbytes, "total": rows * sys.getsizeof(np.float64(1))}
+    assert "s_2 (" in line and f"i (int, {sys.getsizeof(rows)} B)" in line
+    assert (f"s_2 (float, {sizes[0]} B)" if rows == 1 else
+            f"s_2 ({min(sizes)} to {max(sizes)} B)") in line
+    items = line.split("records ")[1].split(";")[0]
+    data = sum(n for name, n in bytes_of.items() if f"{name} (" in items)
+    printed = f"{data} B" if data < 1024 else f"{data / 1024:.1f} KiB"
+    assert f"{rows} iteration{'s' * (rows != 1)}: {printed} (+" in line
+
+
+def test_sizes_of_a_nested_loop_count_every_inner_trip():
+    def nested(x, w):
+        for _i in range(3):
+            for j in range(4):
+                w = np.sin(w * x[j])
+        return np.sum(w)
+    x, w = np.random.default_rng(2).normal(size=(4, 5)), np.ones(5)
+    lines = _sized_report(pullback.source(nested, wrt=1, example_args=(x, w)))
+    inner = [line for line in lines if "for j in" in line]
+    assert inner and "12 iterations" in inner[0] and f"({w.size} floats, {w.nbytes} B)" in inner[0]
+    assert_grad_matches(nested, (x, w), wrt=1)
+
+
+# A value carried by a loop that the adjoint reads only after the loop (its last value)
+# is not recorded each iteration: the loop's adjoint never reads it.
+
+def sum_then_scale(x, c):
+    s = 0.0
+    for _i in range(4):
+        s = s + math.sin(x)
+    return s * c
+
+
+def augmented_then_scale(x, c):
+    s = 0.0
+    for _i in range(5):
+        s += math.sin(x) * x
+    return c * s * s
+
+
+def array_sum_then_scale(x, c):
+    s = np.zeros_like(x)
+    for _i in range(3):
+        s = s + np.sin(x)
+    return np.sum(s * c)
+
+
+def while_sum_then_scale(x, c):
+    s, k = 0.0, 0
+    while k < 4:
+        s = s + math.sin(x)
+        k = k + 1
+    return s * c
+
+
+def nested_sum_then_scale(x, c):
+    total = 0.0
+    for _i in range(3):
+        s = 0.0
+        for _j in range(2):
+            s = s + math.sin(x)
+        total = total + s * c
+    return total
+
+
+def scaled_inside(x, c):  # here the loop's adjoint reads s: it stays recorded
+    s = 0.0
+    for _i in range(4):
+        s = s * c + math.sin(x)
+    return s * c
+
+
+@pytest.mark.parametrize("f, make, carrying", [
+    (sum_then_scale, lambda r: (0.7, 1.3), "for _i"),
+    (augmented_then_scale, lambda r: (0.4, -0.9), "for _i"),
+    (array_sum_then_scale, lambda r: (r.normal(size=3), r.normal(size=3)), "for _i"),
+    (while_sum_then_scale, lambda r: (0.7, 1.3), "while"),
+    # the outer loop records the inner loop's last s (its adjoint reads it), the inner
+    # loop, which carries s, nothing
+    (nested_sum_then_scale, lambda r: (-0.3, 2.0), "for _j"),
+])
+def test_a_carried_value_read_only_after_the_loop_is_not_recorded(f, make, carrying):
+    from pullback.derive.records import record_summary
+    args = make(np.random.default_rng(3))
+    summary = [line for line in record_summary(pullback.source(f, wrt=(0, 1)))
+               if f"`{carrying}" in line]
+    kept = [item for line in summary for item in line.split("records ")[1].split(", ")]
+    # (an array's shape, which its adjoint's unbroadcast reads, may be kept)
+    assert not [item for item in kept if item.startswith("s_")
+                and not item.endswith("(shape)")], summary
+    assert_grad_matches(f, args, wrt=(0, 1))
+    assert_grad_matches(f, args, wrt=(0, 1), optimize=False)
+
+
+def test_a_carried_value_the_loops_adjoint_reads_is_still_recorded():
+    from pullback.derive.records import record_summary
+    (line,) = record_summary(pullback.source(scaled_inside, wrt=(0, 1)))
+    assert "s_2" in line.split("records")[1]
+    assert_grad_matches(scaled_inside, (0.7, 1.3), wrt=(0, 1))

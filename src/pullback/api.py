@@ -929,7 +929,7 @@ def source(f, wrt=0, mode="grad", stage="final", optimize=True, backend="numpy",
             from .emit import specialize
             if example_args is not None:
                 specialize.specialize(transformed, f, example_args, mode,
-                                      [_parameter_of(n) for n in names])
+                                      [_parameter_of(n) for n in names], numbered=not explain)
             if not explain:
                 return codegen.to_source(transformed.tree)
             return explaining.explain(transformed, f, [_parameter_of(n) for n in names])

@@ -219,7 +219,8 @@ def cmd_show(args) -> int:
         raise CLIError(_pullback_message(exc)) from None
     except Exception as exc:
         raise _internal(exc, func) from None
-    if args.stage == "final" and args.mode != "jvp":  # where the memory goes
+    if args.stage == "final" and args.mode != "jvp" and example is None:
+        # where the memory goes (with --shapes, the code says it, in bytes, above itself)
         summary = record_summary(text)
         if summary:
             text = "\n".join(["# what loops keep for the adjoint (lines of the code below):",

@@ -2,14 +2,17 @@
 
 `instrument` rewrites the primal: before an in-place write the overwritten slot is saved,
 at the end of each loop body or branch ONE push of exactly the values defined there that
-the adjoint reads (and that do not stay the same in every iteration), loops that break
+the adjoint reads (for a loop: that the loop's adjoint reads; a value read only after
+it is read at its last value, before the loop's adjoint runs) and that do not stay the
+same in every iteration, loops that break
 or `while` loops count their trips, with and try blocks get their flags. `fill_pops`
 replaces the adjoint's pop placeholders with pops of what the matching block pushed, and
 `loop_header` gives each adjoint loop its header: over its saved records (popped as used),
 over its range in reverse, or as many times as the primal loop ran.
 `mark_what_may_raise` tells the optimizer which statements must stay (MAY_RAISE).
 `record_summary` reads generated code back and says, per loop, what each iteration
-records (what `pullback show` prints above the code): where the memory goes.
+records (what `pullback show` prints above the code) and, given sizes measured on
+example arguments (`--shapes`), how many bytes: where the memory goes.
 """
 
 from __future__ import annotations
@@ -76,6 +79,14 @@ class Records:
         if not hasattr(self, attr):
             setattr(self, attr, self.namer.fresh(base))
         return getattr(self, attr)
+
+    @property
+    def header_reads(self) -> set:
+        """Names the adjoint loop headers read (records, trip counts, ranges): made by
+        `instrument`, so not yet in the adjoint it reads."""
+        if not hasattr(self, "_header_reads"):
+            self._header_reads = set()
+        return self._header_reads
 
     def fill_pops(self, stmts):
         """Replace pop placeholders by the pops matching what the primal pushed."""
@@ -185,14 +196,15 @@ class Records:
                 if mode == "record":
                     out.append(assign(names[0], gast.List(elts=[], ctx=gast.Load())))
                     defs.append(names[0])
-                    needed.add(names[0])
+                    self.header_reads.add(names[0])
                 elif mode == "count":
                     out.append(assign(names, const(0)))
                     s.body.insert(0, assign(names, binop(load(names), gast.Add(), const(1))))
                     defs.append(names)
-                    needed.add(names)
+                    self.header_reads.add(names)
                 elif mode == "range":
-                    needed.add(s.iter.id)
+                    self.header_reads.add(s.iter.id)
+                needed |= self.header_reads
                 defs += PHIS.of(s)
                 out.append(s)
             else:
@@ -203,11 +215,17 @@ class Records:
             defs += [p for p in PHIS.of(loop) if p not in UNINITIALIZED.of(loop)]
         names = [n for n in dict.fromkeys(defs) if n in needed and n not in self.stable]
         if loop is not None:
-            target = loop.target.id if isinstance(loop, gast.For) else None
-            if target in needed and (names or _counts_its_trips(loop)):
-                names.append(target)
-            if self.adjoint_loops.get(id(loop)) is None:
+            header = self.adjoint_loops.get(id(loop))
+            if header is None:
                 return out  # the adjoint never revisits this loop
+            # a value the adjoint reads only outside this loop's adjoint is read there
+            # before this loop's adjoint runs: the loop's last value, which it still holds
+            inside = self.header_reads | {n.id for n in walk(header) if isinstance(
+                n, gast.Name) and isinstance(n.ctx, gast.Load)}
+            names = [n for n in names if n in inside]
+            target = loop.target.id if isinstance(loop, gast.For) else None
+            if target in needed and target in inside and (names or _counts_its_trips(loop)):
+                names.append(target)
             if not names:
                 self.loop_modes[id(loop)] = ("count", self.namer.fresh("trips")) \
                     if _counts_its_trips(loop) else ("range", None)
@@ -296,35 +314,61 @@ class Records:
             MAY_RAISE.set(s, not safe)
 
 
-def _recorded(value) -> list[str]:
-    """The names a record tuple holds; `x (shape)` where only x's shape is kept."""
+def _recorded(value, sizes=None) -> list[str]:
+    """The names a record tuple holds; `x (shape)` where only x's shape is kept; with
+    `sizes` (see `record_summary`), each with its size: `h_3 (32 floats, 256 B)`."""
     items = value.elts if isinstance(value, ast.Tuple) else [value]
     out = []
     for item in items:
+        size = (sizes or {}).get(ast.unparse(item))
         if isinstance(item, ast.Call) and isinstance(item.func, ast.Name) \
                 and item.func.id == "record_shape" and item.args:
             out.append(f"{ast.unparse(item.args[0])} (shape)")
         else:
-            out.append(ast.unparse(item))
+            out.append(ast.unparse(item) + (f" ({size[0]})" if size else ""))
     return out
 
 
-def record_summary(code: str) -> list[str]:
+def _in_bytes(n: int) -> str:
+    for unit, scale in (("GiB", 2 ** 30), ("MiB", 2 ** 20), ("KiB", 2 ** 10)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} B"
+
+
+def _total(sizes, names) -> str:
+    """`; 100 iterations: 50.0 KiB (+ 6.2 KiB of record tuples)`."""
+    data = sum(sizes[n][1] for n in names if n in sizes)
+    trips = sizes["trips"]
+    return (f"; {trips} iteration{'s' * (trips != 1)}: {_in_bytes(data)} "
+            f"(+ {_in_bytes(sizes['overhead'])} of record tuples)")
+
+
+def record_summary(code: str, sizes=None, numbered=True) -> list[str]:
     """Comment lines, one per loop of generated `code` that records per iteration: its
-    line in `code`, its header, and what each iteration keeps for the adjoint; for a
-    checkpointed loop, what its snapshots hold and the one step's record it keeps."""
+    line in `code` (if `numbered`), its header, and what each iteration keeps for the
+    adjoint; for a checkpointed loop, what its snapshots hold and the one step's record
+    it keeps. `sizes` (emit/specialize.py measures them on example arguments): record
+    list name -> {printed record item: (its size in one record, bytes over all records),
+    "trips": records made, "overhead": bytes of the tuples and list slots}."""
     lines = []
     for function in ast.parse(code).body:
         for loop in (n for n in ast.walk(function) if isinstance(n, (ast.For, ast.While))):
             head = ast.unparse(loop).splitlines()[0].rstrip(":")
+            where = f"# line {loop.lineno}, `{head}`" if numbered else f"# `{head}`"
             for node in loop.body:
                 value = node.value if isinstance(node, ast.Expr) else None
                 if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
                         and value.func.attr == "append" and len(value.args) == 1 \
                         and isinstance(value.func.value, ast.Name) \
                         and value.func.value.id.startswith("saved"):
-                    lines.append(f"# line {loop.lineno}, `{head}`: each iteration records "
-                                 + ", ".join(_recorded(value.args[0])))
+                    measured = (sizes or {}).get(value.func.value.id)
+                    items = value.args[0].elts if isinstance(value.args[0], ast.Tuple) \
+                        else [value.args[0]]
+                    lines.append(f"{where}: each iteration records "
+                                 + ", ".join(_recorded(value.args[0], measured))
+                                 + (_total(measured, [ast.unparse(i) for i in items])
+                                    if measured else ""))
         steps = [n for n in ast.walk(function) if isinstance(n, ast.Assign)
                  and isinstance(n.targets[0], ast.Name) and n.targets[0].id.startswith("saved")
                  and not isinstance(n.value, ast.Constant)]
@@ -333,7 +377,8 @@ def record_summary(code: str) -> list[str]:
                     and node.func.id == "snapshot_budget":
                 record = next((s for s in steps if s.lineno > node.lineno), None)
                 kept = ", ".join(_recorded(record.value)) if record else "nothing"
-                lines.append(f"# line {node.lineno}: checkpointed loop: at most the budget's "
+                where = f"# line {node.lineno}: " if numbered else "# "
+                lines.append(f"{where}checkpointed loop: at most the budget's "
                              f"snapshots of its state (entering: {ast.unparse(node.args[1])}) "
                              f"and one step's record: {kept}")
     return lines

@@ -8,7 +8,10 @@ printing (`source(f, example_args=...)`, `pullback show --shapes`):
   `expand_reduced`, `unbroadcast_to`): `d = unbroadcast(g, x)` prints as `d = g`;
 - `matmul_grad_a(g, a, b)` prints as the product it computes for those dimensions
   (`g @ b.T` for matrices), and likewise `matmul_grad_b`;
-- a value a loop records only for a call left out is no longer recorded.
+- a value a loop records only for a call left out is no longer recorded;
+- above the code, per loop, what one iteration records with its size in bytes at these
+  shapes, and the total over the loop's trips (derive/records.py's `record_summary`):
+  measured in the run on the example arguments, where the memory goes.
 
 How it knows: the general code runs, instrumented, on the example arguments and on two
 more draws of random numbers of the same shapes and types, and a call is rewritten only
@@ -24,12 +27,14 @@ from __future__ import annotations
 
 import copy
 import inspect
+import sys
 import warnings
 
 import gast
 import numpy as np
 
 from .. import rules
+from ..derive.records import record_summary
 from ..errors import PullbackError
 from ..ir.nodes import call, clone, comment, dotted_name, load, walk
 from ..runtime.helpers import _summed_axes
@@ -151,9 +156,10 @@ def _leaves_out(name) -> bool:
     return name in _IDENTITY or name in rules.PURE_CALLS
 
 
-def specialize(transformed, func, example_args, mode, wrt) -> None:
+def specialize(transformed, func, example_args, mode, wrt, numbered=True) -> None:
     """Rewrite `transformed.tree` (in place) for the shapes of `example_args` (`wrt`: the
-    names of the parameters differentiated)."""
+    names of the parameters differentiated; `numbered`: the record report gives each
+    loop's line in the printed code, false when comments will be added to it)."""
     tree = transformed.tree
     if isinstance(tree, gast.Module) or mode not in ("grad", "value_and_grad", "vjp", "jvp"):
         raise PullbackError("example_args specializes the code of grad, value_and_grad, vjp "
@@ -162,6 +168,11 @@ def specialize(transformed, func, example_args, mode, wrt) -> None:
     observed: list[set] = [set() for _ in sites]
     runs = [0] * len(sites)
     instrumented = clone(tree)
+    pushes = _record_pushes(tree)
+    measured = [RecordSizes(push.args[0]) for push in pushes]
+    counting = [True]  # the example's run only
+    for k, node in enumerate(_record_pushes(instrumented)):
+        node.args = [call("observe_record", gast.Constant(value=k, kind=None), node.args[0])]
     for k, node in enumerate(_candidates(instrumented)):
         node.args = [gast.Constant(value=k, kind=None), node.func, *node.args]
         node.func = load("observe_call")
@@ -172,8 +183,14 @@ def specialize(transformed, func, example_args, mode, wrt) -> None:
         observed[k].add(_case(dotted_name(sites[k].func), args, kwargs, result))
         return result
 
+    def observe_record(k, value):
+        if counting[0]:
+            measured[k].add(value if len(measured[k].nodes) > 1 else (value,))
+        return value
+
     text = codegen.to_source(instrumented)
-    constants = {**transformed.constants, "observe_call": observe_call}
+    constants = {**transformed.constants, "observe_call": observe_call,
+                 "observe_record": observe_record}
     code = codegen.compile_source(text, [instrumented.name],
                                   [*func.__code__.co_freevars, *constants],
                                   f"{func.__qualname__} specialized")[instrumented.name]
@@ -183,6 +200,7 @@ def specialize(transformed, func, example_args, mode, wrt) -> None:
     params = list(inspect.signature(func).parameters)
     wrt = [params.index(name) for name in wrt]
     _call(run, mode, transformed, func, args, wrt, rng)  # the example itself must run
+    counting[0] = False
     for _ in range(2):
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -198,7 +216,92 @@ def specialize(transformed, func, example_args, mode, wrt) -> None:
         _replace(tree, node, _printed(dotted_name(node.func), case, node.args))
     _propagate_copies(tree)
     _forget_unread_records(tree)
-    tree.body[:0] = [comment(line) for line in _shapes_note(func, args)]
+    note = _shapes_note(func, args)
+    sizes = {push.func.value.id: measured[k].of(push.args[0])  # (some items left out)
+             for k, push in enumerate(pushes) if measured[k].trips}
+    report = record_summary(codegen.to_source(tree), sizes, numbered=numbered)
+    if report:
+        note.append("# what loops keep for the adjoint at these shapes"
+                    + (" (lines of this code):" if numbered else ":"))
+        shift = len(note) + len(report)  # the note goes above the function's code
+        note += [_shifted(line, shift) for line in report] if numbered else report
+    tree.body[:0] = [comment(line) for line in note]
+
+
+def _record_pushes(tree) -> list:
+    """The calls `saved.append(record)` by which loops keep one record per iteration."""
+    return [n for n in walk(tree) if isinstance(n, gast.Call)
+            and isinstance(n.func, gast.Attribute) and n.func.attr == "append"
+            and isinstance(n.func.value, gast.Name) and n.func.value.id.startswith("saved")
+            and len(n.args) == 1 and not n.keywords]
+
+
+def _shifted(line: str, by: int) -> str:
+    """A report line `# line N, ...` about the code before `by` lines went above it."""
+    hash_, word, number, rest = line.split(" ", 3)
+    end = number[-1] if number[-1] in ",:" else ""
+    return f"{hash_} {word} {int(number.rstrip(',:')) + by}{end} {rest}"
+
+
+class RecordSizes:
+    """What a loop's records held in one run: how many (trips), and per item of the record
+    (`value`, the pushed expression) the first record's item, the least and most bytes of
+    one, and the bytes of all of them."""
+
+    def __init__(self, value):
+        self.nodes = value.elts if isinstance(value, gast.Tuple) else [value]
+        self.trips, self.first, self.total = 0, None, None
+
+    def add(self, items) -> None:
+        sizes = [_footprint(item) for item in items]
+        if self.first is None:
+            self.first, self.total = list(items), [0] * len(items)
+            self.least, self.most = list(sizes), list(sizes)
+        self.total = [t + n for t, n in zip(self.total, sizes)]
+        self.least = [min(a, b) for a, b in zip(self.least, sizes)]
+        self.most = [max(a, b) for a, b in zip(self.most, sizes)]
+        self.trips += 1
+
+    def of(self, value) -> dict:
+        """For `record_summary`: the printed record item -> (its size in the first record,
+        bytes over all records), with "trips" and "overhead" (the tuples and list slots)."""
+        kept = value.elts if isinstance(value, gast.Tuple) else [value]
+        # each record's tuple (when several items) and its slot in the list
+        tuple_bytes = sys.getsizeof(tuple(range(len(kept)))) if len(kept) > 1 else 0
+        out = {"trips": self.trips, "overhead": self.trips * (tuple_bytes + 8)}
+        for node in kept:
+            at = next(i for i, n in enumerate(self.nodes) if n is node)
+            varies = self.least[at] != self.most[at]  # (a float, then np.float64s)
+            out[codegen.to_source(node).strip()] = (
+                f"{self.least[at]} to {self.most[at]} B" if varies
+                else _described(self.first[at]), self.total[at])
+        return out
+
+
+def _footprint(value) -> int:
+    """Bytes `value` holds: an array's data, a container's slots and items, an object's
+    size. A shape kept by `record_shape` is shared by all records of that shape: 0."""
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, tuple) and all(type(d) is int for d in value):
+        return 0  # (a shape: one tuple per shape, shared by the records)
+    if isinstance(value, (tuple, list)):
+        return sys.getsizeof(value) + sum(_footprint(v) for v in value)
+    if isinstance(value, dict):
+        return sys.getsizeof(value) + sum(_footprint(v) for v in value.values())
+    return sys.getsizeof(value)
+
+
+_KINDS = {"f": "floats", "c": "complex numbers", "i": "ints", "u": "ints", "b": "booleans"}
+
+
+def _described(value) -> str:
+    """`32 floats, 256 B`; `float, 24 B`; `shape` (one shared tuple per shape)."""
+    if isinstance(value, np.ndarray):
+        return f"{value.size} {_KINDS.get(value.dtype.kind, 'items')}, {value.nbytes} B"
+    if isinstance(value, tuple) and all(type(d) is int for d in value):
+        return "shape"
+    return f"{type(value).__name__}, {_footprint(value)} B"
 
 
 def _call(run, mode, transformed, func, args, wrt, rng):
