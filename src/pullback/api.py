@@ -354,6 +354,49 @@ def _own_names_apart(parsed):
             node.id = renamed[node.id]
 
 
+def _tape_methods_spelled_out(function):
+    """In generated code being differentiated, the branch tape's `push = tape.append` and
+    `pop = tape.pop` aliases: each call `push(v)` / `pop()` becomes `tape.append(v)` /
+    `tape.pop()`, and the aliases go. Exact: the tape is bound once, to a new list, before
+    the aliases, and the aliases are only ever called; the list updates are then what
+    pullback differentiates in any list (a tangent or gradient list pushed and popped
+    alongside). Anything else is left as it is (and refused where it matters)."""
+    body = function.body
+    stores: dict[str, int] = {}
+    for node in gast.walk(function):
+        if isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load):
+            stores[node.id] = stores.get(node.id, 0) + 1
+    lists = {s.targets[0].id for s in body if isinstance(s, gast.Assign)
+             and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)
+             and isinstance(s.value, gast.List) and not s.value.elts
+             and stores.get(s.targets[0].id) == 1}
+    aliases = {}
+    for s in body:
+        if isinstance(s, gast.Assign) and len(s.targets) == 1 \
+                and isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Attribute) \
+                and s.value.attr in ("append", "pop") and isinstance(s.value.value, gast.Name) \
+                and s.value.value.id in lists and stores.get(s.targets[0].id) == 1:
+            aliases[s.targets[0].id] = (s, s.value.value.id, s.value.attr)
+    calls: dict[str, list] = {}
+    for node in gast.walk(function):
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
+                and node.func.id in aliases:
+            calls.setdefault(node.func.id, []).append(node)
+    loads = {}
+    for node in gast.walk(function):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+            loads[node.id] = loads.get(node.id, 0) + 1
+    for name, (alias, tape, method) in aliases.items():
+        called = calls.get(name, [])
+        if loads.get(name, 0) != len(called):
+            continue  # read otherwise than called: kept
+        for c in called:
+            c.func = gast.Attribute(value=gast.Name(id=tape, ctx=gast.Load(),
+                                                        annotation=None, type_comment=None),
+                                        attr=method, ctx=gast.Load())
+        body.remove(alias)
+
+
 def _generated(func) -> bool:
     """A function whose code pullback generated (a gradient or jvp function, not a wrapper
     around one): valid input for pullback, for derivatives of higher order."""
@@ -385,6 +428,7 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
     parsed.static = static
     if _generated(func):
         _own_names_apart(parsed)
+        _tape_methods_spelled_out(parsed.tree)
     check(parsed.tree, parsed.location)
     stages = _Stages(keep_stages)
     stages.keep("parsed", parsed.tree)
