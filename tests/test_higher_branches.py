@@ -11,9 +11,9 @@ import math
 
 import numpy as np
 import pytest
+from test_higher import _fd_hessian, _flat, _hessian_matrix, _split
 
 import pullback
-from test_higher import _fd_hessian, _flat, _hessian_matrix, _split
 
 
 def quartic_or_square(x, A):  # the reproducer of the issue
