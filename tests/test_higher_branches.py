@@ -1,9 +1,12 @@
-"""Second derivatives of loops with branches inside: the generated gradient records which
-way each branch went, and what it computed, on its branch tape (`push(...)` in the primal
-sweep, `pop()` in the adjoint), and forward mode over it (`hvp`, `hessian`) and reverse
-mode over it (`vjp(grad(f))`, `grad(grad(f))`) push and pop the tangents and gradients
-alongside. Checked against central differences of the gradient and closed forms, in
-for loops, with `break` and `continue`, in while loops, with in-place writes."""
+"""Second derivatives through the records of a generated gradient. Loops with branches
+inside: the gradient records which way each branch went, and what it computed, on its
+branch tape (`push(...)` in the primal sweep, `pop()` in the adjoint), and forward mode
+over it (`hvp`, `hessian`) and reverse mode over it (`vjp(grad(f))`, `grad(grad(f))`)
+push and pop the tangents and gradients alongside. Loops of matrix products with a
+loop-invariant matrix (an RNN): the gradient records the pairs of factors and sums them
+after the loop (`sum_matmul_grad_a(dW_parts, W)`, emptying the list every 256 pairs).
+Checked against central differences of the gradient and closed forms, in for loops, with
+`break` and `continue`, in while loops, with in-place writes."""
 
 from __future__ import annotations
 
@@ -84,6 +87,34 @@ def written_in_a_branch(x):
     return np.sum(y * y)
 
 
+def rnn(h, W):  # W's gradient: the pairs (dz, h) summed as one product after the loop
+    for _ in range(4):
+        h = np.tanh(W @ h)
+    return np.sum(h**2)
+
+
+def long_rnn(h, W):  # more than 256 pairs: their list is summed and emptied in the loop
+    for _ in range(300):
+        h = np.tanh(W @ h + 0.1)
+    return np.sum(h**2)
+
+
+def row_rnn(h, W):  # h @ W: sum_matmul_grad_b
+    for _ in range(5):
+        h = np.sin(h @ W) + h * 0.5
+    return np.sum(h**3)
+
+
+def rnn_with_a_branch(h, W):
+    for _ in range(4):
+        z = W @ h
+        if np.sum(z) > 0:
+            h = np.tanh(z)
+        else:
+            h = z * 0.5 + h
+    return np.sum(h**2)
+
+
 # (function, args, wrt): points where both ways of the branches are taken
 _rng = np.random.default_rng(7)
 CASES = [
@@ -98,6 +129,13 @@ CASES = [
     (while_true_elif, (0.8, 1.6), (0, 1)),
     (while_true_elif, (1.3, -1.4), (0, 1)),
     (written_in_a_branch, (np.array([0.5, -0.8, 1.1]),), 0),
+    (rnn, (_rng.normal(size=3), _rng.normal(size=(3, 3))), (0, 1)),
+    (rnn, (_rng.normal(size=3), _rng.normal(size=(3, 3))), 1),
+    (long_rnn, (_rng.normal(size=3), 0.4 * _rng.normal(size=(3, 3))), (0, 1)),
+    (row_rnn, (_rng.normal(size=3), 0.5 * _rng.normal(size=(3, 3))), (0, 1)),
+    (row_rnn, (_rng.normal(size=3), 0.5 * _rng.normal(size=(3, 3))), 1),
+    (rnn_with_a_branch, (np.array([0.5, 0.2, -0.1]), np.eye(3) + 0.3), (0, 1)),
+    (rnn_with_a_branch, (np.array([-0.5, 0.2, -0.1]), np.eye(3) - 0.3), (0, 1)),
 ]
 IDS = [f"{fn.__name__}-{k}" for k, (fn, _, _) in enumerate(CASES)]
 
