@@ -690,6 +690,15 @@ SAMPLES.update({
     HELPERS["pow_grad_base"]: [("pow_grad_base(x0, x1, x2)", [((3,), ANY), ((3,), POS), (S, ANY)]),
                                ("pow_grad_base(x0, x1, 3)", [(S, ANY), ((2,), ANY)]),
                                ("pow_grad_base(x0, x1, 0.0 * x0)", [(S, ANY), (S, POS)])],
+    # a loop's deferred sum of matmul_grad_a(g, a, b) over recorded (g, b) pairs (b: a)
+    HELPERS["sum_matmul_grad_a"]: [
+        ("sum_matmul_grad_a([(x0, x2), (x3 * x0, x2 * 2.0)], x1) * x1",
+         [((2,), ANY), ((2, 3), ANY), ((3,), ANY), ((2,), ANY)]),
+        ("sum_matmul_grad_a([(x0, x2)], x1) * x1", [((2, 4), ANY), ((2, 3), ANY), ((3, 4), ANY)])],
+    HELPERS["sum_matmul_grad_b"]: [
+        ("sum_matmul_grad_b([(x0, x1), (x3 * x0, x1 * 2.0)], x2) * x2",
+         [((2,), ANY), ((3,), ANY), ((3, 2), ANY), ((2,), ANY)]),
+        ("sum_matmul_grad_b([(x0, x1)], x2) * x2", [((2, 4), ANY), ((2, 3), ANY), ((3, 4), ANY)])],
     HELPERS["as_tangent"]: [("as_tangent(x0, x1) * x1", [((3,), ANY), ((3,), ANY)]),
                             ("as_tangent(x0, x1) * x1", [(S, ANY), (S, ANY)])],
     HELPERS["broadcast_tangent"]: [("broadcast_tangent(x0, x1) * x1",

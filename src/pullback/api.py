@@ -354,6 +354,92 @@ def _own_names_apart(parsed):
             node.id = renamed[node.id]
 
 
+def _tape_methods_spelled_out(function):
+    """In generated code being differentiated, the branch tape's `push = tape.append` and
+    `pop = tape.pop` aliases: each call `push(v)` / `pop()` becomes `tape.append(v)` /
+    `tape.pop()`, and the aliases go. Exact: the tape is bound once, to a new list, before
+    the aliases, and the aliases are only ever called; the list updates are then what
+    pullback differentiates in any list (a tangent or gradient list pushed and popped
+    alongside). Anything else is left as it is (and refused where it matters)."""
+    body = function.body
+    stores: dict[str, int] = {}
+    for node in gast.walk(function):
+        if isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load):
+            stores[node.id] = stores.get(node.id, 0) + 1
+    lists = {s.targets[0].id for s in body if isinstance(s, gast.Assign)
+             and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)
+             and isinstance(s.value, gast.List) and not s.value.elts
+             and stores.get(s.targets[0].id) == 1}
+    aliases = {}
+    for s in body:
+        if isinstance(s, gast.Assign) and len(s.targets) == 1 \
+                and isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Attribute) \
+                and s.value.attr in ("append", "pop") and isinstance(s.value.value, gast.Name) \
+                and s.value.value.id in lists and stores.get(s.targets[0].id) == 1:
+            aliases[s.targets[0].id] = (s, s.value.value.id, s.value.attr)
+    calls: dict[str, list] = {}
+    for node in gast.walk(function):
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
+                and node.func.id in aliases:
+            calls.setdefault(node.func.id, []).append(node)
+    loads = {}
+    for node in gast.walk(function):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+            loads[node.id] = loads.get(node.id, 0) + 1
+    for name, (alias, tape, method) in aliases.items():
+        called = calls.get(name, [])
+        if loads.get(name, 0) != len(called):
+            continue  # read otherwise than called: kept
+        for c in called:
+            c.func = gast.Attribute(value=gast.Name(id=tape, ctx=gast.Load(),
+                                                        annotation=None, type_comment=None),
+                                        attr=method, ctx=gast.Load())
+        body.remove(alias)
+
+
+def _parts_cleared_anew(function):
+    """In generated code being differentiated, `parts.clear()` of the pairs list a loop's
+    adjoint sums later (derive/loop_optimizations.py) becomes `parts = []`. Exact: the
+    list is only ever bound to a new list, appended to, cleared, measured (`len`) and
+    summed (`sum_matmul_grad_a/b`, which keep no reference), so no other name sees it."""
+    readers = {"len", "builtin_len", "sum_matmul_grad_a", "sum_matmul_grad_b"}
+    parents = {}
+    for node in gast.walk(function):
+        for child in gast.iter_child_nodes(node):
+            parents[id(child)] = node
+    allowed: dict[str, bool] = {}
+    for node in gast.walk(function):
+        if not isinstance(node, gast.Name):
+            continue
+        parent = parents.get(id(node))
+        if isinstance(node.ctx, gast.Load):
+            ok = isinstance(parent, gast.Attribute) and parent.attr in ("append", "clear") \
+                or isinstance(parent, gast.Call) and isinstance(parent.func, gast.Name) \
+                and parent.func.id in readers and parent.args and parent.args[0] is node
+        else:
+            ok = isinstance(parent, gast.Assign) and len(parent.targets) == 1 \
+                and isinstance(parent.value, gast.List) and not parent.value.elts
+        allowed[node.id] = allowed.get(node.id, True) and ok
+
+    def anew(stmts):
+        for k, s in enumerate(stmts):
+            if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) \
+                    and not s.value.args and isinstance(s.value.func, gast.Attribute) \
+                    and s.value.func.attr == "clear" \
+                    and isinstance(s.value.func.value, gast.Name) \
+                    and allowed.get(s.value.func.value.id):
+                stmts[k] = gast.Assign(
+                    targets=[gast.Name(id=s.value.func.value.id, ctx=gast.Store(),
+                                       annotation=None, type_comment=None)],
+                    value=gast.List(elts=[], ctx=gast.Load()), type_comment=None)
+            for part in ("body", "orelse", "finalbody"):
+                anew(getattr(s, part, None) or [])
+            for handler in getattr(s, "handlers", None) or []:
+                anew(handler.body)
+
+    anew(function.body)
+
+
 def _generated(func) -> bool:
     """A function whose code pullback generated (a gradient or jvp function, not a wrapper
     around one): valid input for pullback, for derivatives of higher order."""
@@ -385,6 +471,8 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
     parsed.static = static
     if _generated(func):
         _own_names_apart(parsed)
+        _tape_methods_spelled_out(parsed.tree)
+        _parts_cleared_anew(parsed.tree)
     check(parsed.tree, parsed.location)
     stages = _Stages(keep_stages)
     stages.keep("parsed", parsed.tree)

@@ -15,7 +15,9 @@ Guarantees:
   their arguments and raise, so a statement calling one may pass values being
   differentiated;
 - the adjoints refuse, when the gradient runs, gradients of lists, tuples and dicts
-  flowing through a helper (a PullbackError), rather than returning a wrong shape.
+  flowing through a helper (a PullbackError), rather than returning a wrong shape; the
+  one list they take is the list of (gradient, factor) pairs a loop's adjoint sums after
+  the loop (`sum_matmul_grad_a/b`), whose gradient is a list of pairs of gradients.
 
     >>> from pullback.runtime.helpers import unbroadcast
     >>> sorted(RULES[unbroadcast].partials), RULES[unbroadcast].jvp
@@ -171,6 +173,48 @@ def take_slot_grad_adjoint(g, d, idx):
     return out
 
 
+def _pairs(parts, dparts):
+    """The recorded (g, u) pairs of a `sum_matmul_grad_*` with their tangents (dg, du),
+    paired; a pair's tangent is a known zero 0.0 as a whole or in either place."""
+    if _zero(dparts):
+        return []
+    return [(pair, tangent) for pair, tangent in zip(parts, dparts) if not _zero(tangent)]
+
+
+def sum_matmul_grad_tangent(summed, parts, dparts, x):
+    """The tangent of summed(parts, x) = sum of the bilinear h(g, x, u) over the (g, u)
+    pairs recorded (`sum_matmul_grad_a`: h = matmul_grad_a, u = b; `..._b`: u = a):
+    summed over the pairs with g's tangent, plus summed over the pairs with u's. x is
+    read only for its shape."""
+    paired = _pairs(parts, dparts)
+    first = [(dg, u) for (_, u), (dg, _) in paired if not _zero(dg)]
+    second = [(g, du) for (g, _), (_, du) in paired if not _zero(du)]
+    return add_zero(summed(first, x) if first else 0.0, summed(second, x) if second else 0.0)
+
+
+def add_zero(a, b):
+    return b if _zero(a) else a if _zero(b) else a + b
+
+
+def sum_matmul_grad_a_adjoint(g, parts):
+    """sum_matmul_grad_a(parts, a) = sum of matmul_grad_a(d, a, b) over the (d, b) pairs:
+    the gradient of each pair, (of d, of b), as the adjoints of matmul_grad_a give them."""
+    if _zero(g):
+        return 0.0
+    return runtime.GradList(runtime.GradList((matmul_grad_a_adjoint_d(g, d, b),
+                                               matmul_grad_a_adjoint_b(g, d, b)))
+                            for d, b in parts)
+
+
+def sum_matmul_grad_b_adjoint(g, parts):
+    """sum_matmul_grad_b(parts, b) = sum of matmul_grad_b(d, a, b) over the (d, a) pairs."""
+    if _zero(g):
+        return 0.0
+    return runtime.GradList(runtime.GradList((matmul_grad_b_adjoint_d(g, d, a),
+                                               matmul_grad_b_adjoint_a(g, d, a)))
+                            for d, a in parts)
+
+
 def pow_grad_base_base(t, d, a, b):
     """The derivative of pow_grad_base(d, a, b) = d * b * a ** (b - 1) in a, times t."""
     b = support._array(b)
@@ -237,6 +281,15 @@ RULES = {
     support.matmul_grad_b: rule("d, a, b", kinds=FRESH, jvp="bilinear",
                                 d="matmul_grad_b_adjoint_d(g, d, a)",
                                 a="matmul_grad_b_adjoint_a(g, d, a)"),
+    # the sums a loop's adjoint defers (derive/loop_optimizations.py): lists of pairs
+    support.sum_matmul_grad_a: rule(
+        "parts, a", kinds=FRESH, jvp={"parts": "sum_matmul_grad_tangent(sum_matmul_grad_a, "
+                                      "parts, g, a)"},
+        parts="sum_matmul_grad_a_adjoint(g, parts)"),
+    support.sum_matmul_grad_b: rule(
+        "parts, b", kinds=FRESH, jvp={"parts": "sum_matmul_grad_tangent(sum_matmul_grad_b, "
+                                      "parts, g, b)"},
+        parts="sum_matmul_grad_b_adjoint(g, parts)"),
     support.pow_grad_base: rule(
         "d, a, b", broadcast=True, kinds=("elementwise",),
         jvp={"d": "pow_grad_base(g, a, b)", "a": "pow_grad_base_base(g, d, a, b)",
@@ -257,7 +310,8 @@ FUNCTIONS = (summed_to, spread_to, unreduce_transpose, unreduce_extreme_transpos
              matmul_grad_a_adjoint_d, matmul_grad_a_adjoint_b, matmul_grad_b_adjoint_d,
              matmul_grad_b_adjoint_a, accum_index_adjoint_d, accum_index_adjoint_v,
              item_grad_adjoint, read_slot_adjoint, take_slot_grad_adjoint, pow_grad_base_base,
-             pow_grad_base_exponent, reduce_tangent_adjoint)
+             pow_grad_base_exponent, reduce_tangent_adjoint, sum_matmul_grad_tangent,
+             add_zero, sum_matmul_grad_a_adjoint, sum_matmul_grad_b_adjoint)
 # the helpers the templates above call, beside the rules (Rule.functions)
 RULES = {f: replace(r, functions=tuple((h.__name__, h) for h in FUNCTIONS))
          for f, r in RULES.items()}
