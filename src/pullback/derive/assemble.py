@@ -10,6 +10,7 @@ and a backward function taking (record, gradient of the result).
 from __future__ import annotations
 
 import gast
+import numpy as np
 
 from ..helpers import HELPERS
 from ..ir.annotations import (
@@ -78,6 +79,43 @@ def _free_names(stmts) -> set[str]:
 class Assembly:
     """Whole generated functions (mixed into `Reverse`)."""
 
+    def _never_an_array(self, name, seen=frozenset()) -> bool:
+        """Whether `name` never holds an array with axes, so that grad's seed is 1.0:
+        proven scalars, `X.shape[k]`, an element `h[k]` of an array `np.zeros(n)` (or
+        ones, empty, full) of such a length, and arithmetic of these. Anything else may
+        be an array of one element (`x @ w` of shape (1,)), whose seed is an array."""
+        analysis = self.analysis
+        if name in analysis.scalar:
+            return True
+        defs = analysis.defs.get(name, ())
+        if name in seen or len(defs) != 1:
+            return False
+        seen = seen | {name}
+        value = defs[0].value
+
+        def known(node):
+            if isinstance(node, gast.UnaryOp):
+                return known(node.operand)
+            if isinstance(node, gast.Constant):
+                return isinstance(node.value, (int, float))
+            return isinstance(node, gast.Name) and self._never_an_array(node.id, seen)
+
+        if isinstance(value, gast.Name):
+            return known(value)
+        if isinstance(value, gast.BinOp):
+            return not isinstance(value.op, gast.MatMult) and known(value.left) \
+                and known(value.right)
+        if isinstance(value, gast.UnaryOp):
+            return known(value)
+        if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) and \
+                known(value.slice) and len(analysis.defs.get(value.value.id, ())) == 1:
+            source = analysis.defs[value.value.id][0]
+            if isinstance(source.value, gast.Attribute):
+                return source.value.attr == "shape"
+            return analysis.op(source).callee in (np.zeros, np.ones, np.empty, np.full) \
+                and len(source.value.args) >= 1 and known(source.value.args[0])
+        return False
+
     def build(self) -> gast.FunctionDef:
         tree = self.tree
         primal, ret = tree.body[:-1], tree.body[-1]
@@ -95,10 +133,16 @@ class Assembly:
             check = "check_scalar"  # a constant result may be None or a bool: no derivative
         elif result in unbound:
             check = "check_bound"
+        seed_call = None  # grad's seed, for a result that may be an array of one element
         if check == "check_scalar":
             where = self.namer.fresh("returned_at")  # the text lives in a constant
             self.constants[where] = self.analysis.returned_at()
-            checks.append(gast.Expr(value=call(check, load(result), load(where))))
+            if self._never_an_array(result):
+                checks.append(gast.Expr(value=call(check, load(result), load(where))))
+            elif result in self.analysis.active:
+                seed_call = call("result_seed", load(result), load(where))
+            else:
+                checks.append(gast.Expr(value=call("result_seed", load(result), load(where))))
         elif check:  # an unset result raises Python's own UnboundLocalError
             checks.append(gast.Expr(value=call(check, load(result))))
         if seed and result not in self.analysis.active:  # the gradient is zero, the seed checked
@@ -113,7 +157,7 @@ class Assembly:
                     dresult = self.grad_name(result)
                     adjoint.append(assign(dresult, call("owned", load(dresult))))
             else:
-                adjoint.append(assign(self.grad_name(result), const(1.0)))
+                adjoint.append(assign(self.grad_name(result), seed_call or const(1.0)))
             adjoint += self.adjoint_block(primal, None)
         else:  # no gradient reaches the result, but a function receiving a value being
             # differentiated (called for its effect) is still transformed and checked

@@ -984,8 +984,9 @@ def check_scalar(out, where=""):
     if is_foreign_array(out) and out.ndim == 0 and _real_dtype(out):
         return  # a 0-d array of Dask, CuPy or an array-API library, left as it is
     if np.ndim(out) != 0:
-        problem = (f"grad needs a function with a scalar output, but it returned shape "
-                   f"{np.shape(out)}; use pullback.vjp(f)(*args, seed) for array outputs")
+        problem = (f"grad needs a function with a scalar output (one number, a 0-d array "
+                   f"or an array of one element), but it returned shape {np.shape(out)}; "
+                   "use pullback.vjp(f)(*args, seed) for array outputs")
     elif out.__class__ is complex or np.iscomplexobj(out):
         problem = (f"grad needs a real-valued function, but it returned the complex value "
                    f"{out!r}; differentiate its real part, imaginary part or absolute value "
@@ -996,6 +997,17 @@ def check_scalar(out, where=""):
         problem = (f"grad needs a function that returns a number, but it returned {out!r} "
                    f"(of type {type(out).__name__}), which has no derivative")
     raise PullbackError(f"{problem}\n  {where}" if where else problem)
+
+
+def result_seed(out, where=""):
+    """grad's seed for a result that may be an array of one element: 1.0 for one real
+    number (as check_scalar accepts it), an array of ones of the result's shape for a
+    real array of one element (`x @ w` of shape (1,) or (1, 1)); anything else refused
+    as check_scalar refuses it."""
+    if isinstance(out, np.ndarray) and out.ndim and out.size == 1 and out.dtype.kind in "iuf":
+        return np.ones(out.shape, out.dtype if out.dtype.kind == "f" else np.float64)
+    check_scalar(out, where)
+    return 1.0
 
 
 def _real_dtype(x) -> bool:
