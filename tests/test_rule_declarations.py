@@ -258,3 +258,21 @@ def test_no_stage_imports_a_rule_table_module():
             if name not in allowed and importlib.util.find_spec(f"pullback.rules.{name}"):
                 found.append(f"{module.__name__}: pullback.rules.{name}")
     assert not found, found
+
+
+def test_only_a_missing_optional_library_skips_a_rule_module(monkeypatch):
+    real = importlib.import_module
+
+    def failing(missing):
+        def import_module(name, *args):
+            if name.endswith(".numpy"):
+                raise ImportError("cannot import name", name=missing)
+            return real(name, *args)
+        return import_module
+
+    monkeypatch.setattr(importlib, "import_module", failing("scipy.special"))
+    names = [m.__name__ for m in rules._modules()]
+    assert "pullback.rules.numpy" not in names and "pullback.rules.operators" in names
+    monkeypatch.setattr(importlib, "import_module", failing("pullback.runtime.helpers"))
+    with pytest.raises(ImportError):
+        list(rules._modules())

@@ -251,15 +251,21 @@ TABLES = ("operators", "math", "builtins", "numpy", "linalg", "fft", "scipy", "s
           "higher")
 
 
+OPTIONAL = ("scipy",)  # libraries whose rule modules are skipped when not installed
+
+
 def _modules():
-    """The rule modules of TABLES that import (SciPy's are skipped without SciPy)."""
+    """The rule modules of TABLES that import (SciPy's are skipped without SciPy). Any
+    other import error is raised: a rule module that fails to import would otherwise
+    leave its functions silently without rules."""
     import importlib
 
     for name in TABLES:
         try:
             yield importlib.import_module(f"{__name__}.{name}")
-        except ImportError:  # an optional library (SciPy) that is not installed
-            continue
+        except ImportError as exc:
+            if (exc.name or "").split(".")[0] not in OPTIONAL:
+                raise
 
 
 def _tables():
