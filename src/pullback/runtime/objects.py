@@ -67,7 +67,6 @@ def _resolve(site, obj):
     else:
         func, receiver = found, None
     from .. import rules
-    from ..frontend.parse import is_library
 
     held = obj if site.name == "__call__" else found
     if not isinstance(func, types.FunctionType) and rules.lookup(held) is not None:
@@ -77,12 +76,7 @@ def _resolve(site, obj):
     if not isinstance(func, types.FunctionType):
         site.refuse(f"it runs {found!r} (of a {type(obj).__qualname__} object), which is not "
                     "a Python function pullback can read; register a rule for it")
-    if is_library(func):
-        site.refuse(f"it runs {func.__qualname__}, a library function: pullback "
-                    "differentiates library functions only through registered rules")
-    if rules.lookup(func) is not None:
-        site.refuse(f"it runs {func.__qualname__}, which has a registered rule or is marked "
-                    "non-differentiable: call it by name so that the rule is used")
+    _check_readable(site, func, "it")
     if receiver is None and "self" in site.active:
         site.refuse(f"{func.__qualname__} is a function held by an object that carries a "
                     "value being differentiated; pullback cannot see what the function "
