@@ -1,8 +1,9 @@
 """The transform's work grows linearly with the function's size (issue 19).
 
 Work is counted, not timed: every Python function call made while `transform` runs
-(each step of an AST walk is one, since generators count as calls too) is charged to
-the innermost pullback function on the stack, that is, to the pass doing the work.
+(each step of a generator walk is one, since generators count as calls too; each node a
+list walk returns is one too) is charged to the innermost pullback function on the
+stack, that is, to the pass doing the work.
 For each kind of generated function of benchmarks/transform.py, at n and 4n
 statements, the total and each pass's share must grow by at most 5x: linear plus
 slack for the fixed costs. A pass that rescans the function once per statement grows
@@ -20,6 +21,7 @@ import pytest
 
 import pullback
 from pullback import api
+from pullback.ir import nodes
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 _spec = importlib.util.spec_from_file_location(
@@ -32,6 +34,11 @@ N = 12
 GROWTH = 4
 LIMIT = 5.0  # linear growth is 4x; a quadratic pass is 16x
 NOTICEABLE = 1000  # calls at the larger size below which a pass is noise
+
+
+# Walks that return lists visit nodes without making calls; the nodes they return are
+# charged as calls to the pass that asked for them.
+LIST_WALKS = {nodes.walk.__code__, nodes.children.__code__}
 
 
 def charged_calls(func, optimize) -> Counter:
@@ -49,6 +56,8 @@ def charged_calls(func, optimize) -> Counter:
                 counts[stack[-1]] += 1
         elif event == "return" and stack and frame.f_code is stack[-1]:
             stack.pop()
+            if frame.f_code in LIST_WALKS and stack:  # its loop makes no calls: charge
+                counts[stack[-1]] += len(arg)  # the nodes it visited to whoever asked
 
     cached = dict(api._CACHE)
     api._CACHE.clear()  # equal code objects (the same text in another file) share transforms

@@ -152,6 +152,8 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions)
         self.rebound: set = set()  # names the loop being normalized assigns
         self.resized: set = set()  # lists whose length that loop's body may change
         self.built: set = set()  # fresh names of lists built for a comprehension or builtin
+        self._object_facts = None  # inlining.py: what f does with its objects (one walk)
+        self.object_methods: dict = {}  # (name, method) -> built_object_method's answer
         self.dicts = dict_names(parsed.tree, self)
         tree = parsed.tree
         kwarg = tree.args.kwarg

@@ -208,18 +208,21 @@ class Inlining:
     def written_object(self, name) -> bool:
         """Whether f sets an attribute of its local `name` (`obj.h = v`, `obj.n += 1`), or
         calls a method on it that sets attributes of its self."""
-        for node in walk(self.parsed.tree):
-            target = node.target if isinstance(node, gast.AugAssign) else node
-            if isinstance(target, gast.Attribute) and isinstance(target.value, gast.Name) \
-                    and target.value.id == name and (
-                        isinstance(node, gast.AugAssign) or isinstance(target.ctx, gast.Store)):
+        facts = self.object_facts()
+        if name in facts.attributes_set_on:
+            return True
+        for attr in facts.methods_called_on.get(name, ()):
+            found = self.built_object_method(name, attr)
+            if found is not None and _sets_self(found[2]):
                 return True
-            if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
-                    and isinstance(node.func.value, gast.Name) and node.func.value.id == name:
-                found = self.built_object_method(name, node.func.attr)
-                if found is not None and _sets_self(found[2]):
-                    return True
         return False
+
+    def object_facts(self) -> _ObjectFacts:
+        """What `built_object_method` and `written_object` ask of f, from one walk of f
+        (made at the first question: a walk per call was quadratic in f's size)."""
+        if self._object_facts is None:
+            self._object_facts = _ObjectFacts(self.parsed.tree)
+        return self._object_facts
 
     def built_object_method(self, name, attr):
         """(the dotted name of its class, the method, its Parsed) for `name.attr` where f
@@ -227,11 +230,14 @@ class Inlining:
         record_fields, so what its `__init__` stores is known, and none of it is `attr`,
         which f sets on no object either), and `C.attr` is a plain Python function of the
         user's; else None."""
-        stores = [n for n in walk(self.parsed.tree) if isinstance(n, gast.Name)
-                  and n.id == name and not isinstance(n.ctx, gast.Load)]
-        defs = [s for s in walk(self.parsed.tree) if isinstance(s, gast.Assign)
-                and len(s.targets) == 1 and s.targets[0] in stores]
-        if len(stores) != 1 or len(defs) != 1 or not isinstance(defs[0].value, gast.Call):
+        if (name, attr) not in self.object_methods:
+            self.object_methods[name, attr] = self._built_object_method(name, attr)
+        return self.object_methods[name, attr]
+
+    def _built_object_method(self, name, attr):
+        facts = self.object_facts()
+        stores, defs = facts.stores.get(name, 0), facts.single_assigns.get(name, [])
+        if stores != 1 or len(defs) != 1 or not isinstance(defs[0].value, gast.Call):
             return None
         cls = self.parsed.resolve(defs[0].value.func)
         if not isinstance(cls, type) or is_library(cls) or cls.__new__ is not object.__new__ \
@@ -240,9 +246,8 @@ class Inlining:
         from ..runtime.objects import record_fields
 
         fields = record_fields(cls)  # what the object stores: none may hide the method
-        if fields is None or any(attr in stored for stored in fields.values()) or any(
-                isinstance(n, gast.Attribute) and n.attr == attr
-                and not isinstance(n.ctx, gast.Load) for n in walk(self.parsed.tree)):
+        if fields is None or any(attr in stored for stored in fields.values()) \
+                or attr in facts.attributes_stored:
             return None
         method = inspect.getattr_static(cls, attr, None)
         if not inspect.isfunction(method) or is_library(method) \
@@ -517,6 +522,35 @@ class Inlining:
         name = self.namer.fresh(f"{n}_cell")
         self.parsed.aliases[name] = callee.closure[n]
         return name
+
+
+class _ObjectFacts:
+    """One walk of a function: how often each name is stored, its single-target
+    assignments, the attributes stored anywhere (`o.a = v`, `o.a += v`), the local names
+    whose attributes are set, and the methods called on each local name."""
+
+    def __init__(self, tree):
+        self.stores: dict = {}  # name -> number of stores (and deletes)
+        self.single_assigns: dict = {}  # name -> [`name = value` statements]
+        self.attributes_stored: set = set()
+        self.attributes_set_on: set = set()
+        self.methods_called_on: dict = {}  # name -> {method names, in call order}
+        for node in walk(tree):
+            if isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load):
+                self.stores[node.id] = self.stores.get(node.id, 0) + 1
+            elif isinstance(node, gast.Assign) and len(node.targets) == 1 \
+                    and isinstance(node.targets[0], gast.Name):
+                self.single_assigns.setdefault(node.targets[0].id, []).append(node)
+            elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+                    and isinstance(node.func.value, gast.Name):
+                self.methods_called_on.setdefault(node.func.value.id, {})[node.func.attr] = None
+            target = node.target if isinstance(node, gast.AugAssign) else node
+            if isinstance(target, gast.Attribute) and (
+                    isinstance(node, gast.AugAssign) or not isinstance(target.ctx, gast.Load)):
+                self.attributes_stored.add(target.attr)
+                if isinstance(target.value, gast.Name) and (
+                        isinstance(node, gast.AugAssign) or isinstance(target.ctx, gast.Store)):
+                    self.attributes_set_on.add(target.value.id)
 
 
 def _sets_self(callee) -> bool:
