@@ -4298,11 +4298,11 @@ def sum_where(v):
 add(sum_where, lambda r: (_s(r, 0.2, 1.5, 4),))
 
 
-def refused_prod_where(v):
+def prod_where(v):
     return np.prod(v, where=v > 0.0)
 
 
-refuse(refused_prod_where, lambda r: (_s(r, 0.2, 1.5, 4),), 0, "NoRuleError", "np.prod")
+add(prod_where, lambda r: (_s(r, -1.5, 1.5, 5),))
 
 
 def refused_ufunc_outer(x):

@@ -47,6 +47,7 @@ def W(*shape):
 
 
 # callable -> [(expression, [(shape, domain) per input]), ...]
+MASK23 = "np.array([[True, False, True], [True, True, False]])"  # a where= mask
 SAMPLES = {
     operator.add: [("x0 + x1", [((3, 4), ANY), ((4,), ANY)]), ("x0 + x1", [(S, ANY), ((3,), ANY)])],
     operator.sub: [("x0 - x1", [((3, 1), ANY), ((1, 4), ANY)])],
@@ -87,7 +88,8 @@ SAMPLES = {
              ("np.sum(x0, where=np.array([True, False, True]))", [((2, 3), ANY)]),
              ("np.sum(x0, axis=0, where=x1 > 0.0)", [((2, 3), ANY), ((2, 3), ANY)]),
              ("np.sum(x0, axis=(0, 2), keepdims=True, where=np.arange(4) % 3 > 0)",
-              [((2, 3, 4), ANY)])],
+              [((2, 3, 4), ANY)]),
+             ("np.sum(x0, axis=1, initial=x1)", [((2, 3), ANY), (S, ANY)])],
     np.mean: [("np.mean(x0)", [((2, 3), ANY)]), ("np.mean(x0, axis=0, keepdims=True)",
                                                   [((2, 3), ANY)]),
               ("np.mean(x0, where=np.array([[True], [False]]))", [((2, 3), ANY)]),
@@ -142,13 +144,26 @@ SAMPLES.update({
               ("np.prod(x0 * np.array([1.0, 1.0, 0.0]) + x1 * np.array([0.0, 0.0, 1.0]))",
                [((3,), ANY), (S, ZERO)]),
               ("np.prod(np.concatenate([x0, x1], axis=1), axis=1)",
-               [((2, 2), ANY), ((2, 2), ZERO)])],
+               [((2, 2), ANY), ((2, 2), ZERO)]),
+              ("np.prod(x0, where=x1 > 0.0)", [((2, 3), ANY), ((2, 3), ANY)]),
+              ("np.prod(x0, axis=1, initial=2.0, where=np.array([True, False, True]))",
+               [((2, 3), ANY)]),
+              ("np.prod(x0, axis=0, keepdims=True, initial=-1.5)", [((2, 3), ANY)])],
     np.nansum: [("np.nansum(np.where(x0 > 1.0, np.nan, x0), axis=0)", [((3, 4), ANY)]),
-                ("np.nansum(x0, keepdims=True)", [((2, 3), ANY)])],
+                ("np.nansum(x0, keepdims=True)", [((2, 3), ANY)]),
+                ("np.nansum(np.where(x0 > 1.0, np.nan, x0), axis=1, where=x1 > 0.0)",
+                 [((3, 4), ANY), ((4,), ANY)]),
+                ("np.nansum(x0, initial=x1)", [((2, 3), ANY), (S, ANY)])],
     np.var: [("np.var(x0)", [((2, 3), ANY)]), ("np.var(x0, axis=1, ddof=1)", [((2, 3), ANY)]),
-             ("np.var(x0, axis=(0, 2), keepdims=True)", [((2, 3, 2), ANY)])],
+             ("np.var(x0, axis=(0, 2), keepdims=True)", [((2, 3, 2), ANY)]),
+             ("np.var(x0, where=x1 > 0.0)", [((2, 4), ANY), ((2, 4), ANY)]),
+             ("np.var(x0, axis=1, ddof=1, where=np.array([True, True, False, True]))",
+              [((2, 4), ANY)])],
     np.std: [("np.std(x0)", [((2, 3), ANY)]), ("np.std(x0, axis=0, ddof=1)", [((3, 2), ANY)]),
-             ("np.std(x0, axis=-1, keepdims=True)", [((2, 3), ANY)])],
+             ("np.std(x0, axis=-1, keepdims=True)", [((2, 3), ANY)]),
+             ("np.std(x0, axis=0, keepdims=True, where=np.array([[True], [True], [False]]))",
+              [((3, 2), ANY)]),
+             ("np.std(x0, where=x0 > -1.0)", [((3, 3), ANY)])],
     np.average: [("np.average(x0)", [((2, 3), ANY)]),
                  ("np.average(x0, axis=0, keepdims=True)", [((2, 3), ANY)]),
                  ("np.average(x0, axis=1, weights=x1)", [((2, 3), ANY), ((3,), POS)]),
@@ -394,19 +409,36 @@ SAMPLES.update({
               [((2, 3), POS)])],
     np.nanmean: [("np.nanmean(np.where(np.eye(3, 4) > 0.0, np.nan, x0), axis=0)", [((3, 4), ANY)]),
                  ("np.nanmean(x0)", [((2, 3), ANY)]),
-                 ("np.nanmean(x0, axis=(0, 2), keepdims=True)", [((2, 3, 2), ANY)])],
+                 ("np.nanmean(x0, axis=(0, 2), keepdims=True)", [((2, 3, 2), ANY)]),
+                 ("np.nanmean(np.where(x0 > 1.5, np.nan, x0), axis=1, where=x1 > -0.5)",
+                  [((3, 4), ANY), ((3, 4), ANY)])],
     np.nanvar: [("np.nanvar(np.where(np.eye(3, 4) > 0.0, np.nan, x0), axis=1)", [((3, 4), ANY)]),
                 ("np.nanvar(x0, ddof=1)", [((2, 3), ANY)]),
-                ("np.nanvar(x0, axis=0, keepdims=True)", [((3, 2), ANY)])],
+                ("np.nanvar(x0, axis=0, keepdims=True)", [((3, 2), ANY)]),
+                ("np.nanvar(np.where(x0 > 1.5, np.nan, x0), where=x1 > -0.5)",
+                 [((3, 4), ANY), ((3, 4), ANY)])],
     np.nanstd: [("np.nanstd(np.where(np.eye(3, 5) > 0.0, np.nan, x0), axis=1, ddof=1)",
                  [((3, 5), ANY)]),
-                ("np.nanstd(x0)", [((2, 3), ANY)])],
+                ("np.nanstd(x0)", [((2, 3), ANY)]),
+                ("np.nanstd(x0, axis=1, ddof=1, where=np.array([True, False, True, True]))",
+                 [((2, 4), ANY)])],
     np.nanprod: [("np.nanprod(np.where(np.eye(3, 4) > 0.0, np.nan, x0), axis=0)", [((3, 4), ANY)]),
-                 ("np.nanprod(x0, keepdims=True)", [((2, 3), ANY)])],
+                 ("np.nanprod(x0, keepdims=True)", [((2, 3), ANY)]),
+                 ("np.nanprod(np.where(x0 > 1.5, np.nan, x0), axis=0, "
+                  "where=x1 > -0.5, initial=3.0)",
+                  [((3, 4), ANY), ((4,), ANY)])],
     np.nanmax: [("np.nanmax(np.where(x0 > 1.7, np.nan, x0 * np.arange(1.0, 7.0).reshape(2, 3)),"
                  " axis=1)", [((2, 3), POS)]),
-                ("np.nanmax(x0 * np.arange(1.0, 7.0))", [((6,), POS)])],
+                ("np.nanmax(x0 * np.arange(1.0, 7.0))", [((6,), POS)]),
+                ("np.nanmax(x0 * np.arange(1.0, 7.0).reshape(2, 3), axis=1, where=" + MASK23
+                 + ", initial=-50.0)",
+                 [((2, 3), POS)]),
+                ("np.nanmax(np.where(x0 > 1.7, np.nan, x0 * np.arange(1.0, 7.0)), initial=20.0)",
+                 [((6,), POS)])],
     np.nanmin: [("np.nanmin(x0 * np.arange(1.0, 7.0).reshape(2, 3), axis=0, keepdims=True)",
+                 [((2, 3), POS)]),
+                ("np.nanmin(x0 * np.arange(1.0, 7.0).reshape(2, 3), where=" + MASK23
+                 + ", initial=50.0)",
                  [((2, 3), POS)])],
     np.median: [("np.median(x0)", [((5,), ANY)]), ("np.median(x0)", [((2, 3), ANY)]),
                 ("np.median(x0, axis=1)", [((3, 4), ANY)]),
@@ -588,6 +620,15 @@ for f in (np.max, np.min, np.amax, np.amin):
     SAMPLES[f] = [(f"{name}(x0 * np.arange(6.0).reshape(2, 3))", [((2, 3), POS)]),
                   (f"{name}(x0 * np.arange(6.0).reshape(2, 3), axis=1)", [((2, 3), POS)]),
                   (f"{name}(x0 * np.arange(6.0).reshape(2, 3), axis=0, keepdims=True)",
+                   [((2, 3), POS)]),
+                  # where= and initial=: the selected entries attaining the extreme share
+                  # g; none when the initial value is the extreme
+                  (f"{name}(x0 * np.arange(6.0).reshape(2, 3), axis=1, where={MASK23}, "
+                   f"initial={'-' if 'max' in name else ''}50.0)", [((2, 3), POS)]),
+                  (f"{name}(x0 * np.arange(1.0, 7.0), initial={'' if 'max' in name else '-'}"
+                   "0.5)", [((6,), POS)]),
+                  (f"{name}(x0 * np.arange(6.0).reshape(2, 3), axis=0, keepdims=True, "
+                   f"where={MASK23}, initial={'-' if 'max' in name else ''}50.0)",
                    [((2, 3), POS)])]
 
 # ufunc methods: along axis 0 unless given, on matrices and vectors
@@ -640,6 +681,12 @@ SAMPLES.update({
                          ("as_grad(x0 * x1, x1)", [(S, ANY), ((2, 3), ANY)]),
                          ("as_grad(x0 * x0, x0)", [(S, ANY)])],
     HELPERS["owned"]: [("owned(x0) * x0", [((3,), ANY)])],
+    HELPERS["index_trick_grad"]: [
+        ("index_trick_grad(x0, np.r_, (x1, slice(0, 2), x1))[2] * x1", [((8,), ANY), ((3,), ANY)]),
+        ("index_trick_grad(x0 * x0, np.c_, (x1, x1 * 2.0))[1] * x1", [((3, 2), ANY), ((3,), ANY)])],
+    HELPERS["index_trick_tangent"]: [
+        ("index_trick_tangent((x0, 0.0, x0 * 2.0), np.r_, (x1, slice(0, 2), x1)) * x2",
+         [((3,), ANY), ((3,), ANY), ((8,), ANY)])],
     HELPERS["unbroadcast"]: [("unbroadcast(x0, x1) * x1", [((2, 3), ANY), ((3,), ANY)]),
                              ("unbroadcast(x0, x1) * x1", [((2, 3), ANY), ((2, 1), ANY)]),
                              ("unbroadcast(x0, x1) * x1", [((3,), ANY), (S, ANY)])],

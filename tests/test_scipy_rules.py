@@ -461,3 +461,23 @@ def test_odeint_refusals(f, error, message):
     differentiated, is refused with a message saying why, never taken as constant."""
     with pytest.raises(error, match=message):
         pullback.grad(f)(np.array([1.0]), *([0.5] if f.__code__.co_argcount == 2 else []))
+
+
+def test_odeint_tangents_match_finite_differences():
+    """Forward mode through odeint: the forward sensitivity system, for tangents of the
+    initial state, the parameters and the output times, together and one at a time."""
+    rng = np.random.default_rng(5)
+    cases = [(swing, (np.array([0.9, -0.2]), 0.3, 1.4, np.array([0.0, 0.4, 0.8, 1.1]))),
+             (swing_tfirst, (np.array([0.9, -0.2]), 0.3, 1.4))]
+    for f, args in cases:
+        for wrt in [(i,) for i in range(len(args))] + [tuple(range(len(args)))]:
+            tangents = tuple(rng.normal(size=np.shape(args[i])) if np.ndim(args[i])
+                             else float(rng.normal()) for i in wrt)
+            value, tangent = pullback.jvp(f, wrt=wrt)(*args, tangents)
+            assert value == pytest.approx(f(*args), rel=1e-9)
+            eps = 1e-5
+            moved = [list(args), list(args)]
+            for i, t in zip(wrt, tangents):
+                moved[0][i], moved[1][i] = args[i] + eps * t, args[i] - eps * t
+            want = (f(*moved[0]) - f(*moved[1])) / (2 * eps)
+            assert tangent == pytest.approx(want, rel=1e-5, abs=1e-7), (f.__name__, wrt)

@@ -108,8 +108,25 @@ def _fold_ifexp(node):
     return node
 
 
+def _fold_boolop(node):
+    """`True and x` -> x, `False and x` -> False (and `or` alike), for the leading bool
+    constants a rule template's tests fold to (`where is None and initial is None`)."""
+    absorbing = isinstance(node.op, gast.Or)  # the value that decides the whole test
+    values = list(node.values)
+    while values and isinstance(values[0], gast.Constant) and type(values[0].value) is bool:
+        if values[0].value is absorbing:
+            return values[0]
+        values.pop(0)
+    if not values:
+        return const(not absorbing)
+    if len(values) == 1:
+        return values[0]
+    node.values = values
+    return node
+
+
 _FOLDS = {gast.BinOp: _fold_binop, gast.Call: _fold_call, gast.Compare: _fold_compare,
-          gast.IfExp: _fold_ifexp}
+          gast.IfExp: _fold_ifexp, gast.BoolOp: _fold_boolop}
 
 
 def _rename_reads(node, mapping) -> None:

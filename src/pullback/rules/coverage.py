@@ -73,10 +73,13 @@ being differentiated flows into it.
 - Elementwise functions of several arguments broadcast; each argument's
   gradient is summed back to its own shape.
 - Reductions honour `axis` (an int or a tuple) and `keepdims`; max and min
-  share the gradient equally among tied positions. `np.sum` and `np.mean` (and
-  the methods `x.sum`, `x.mean`) honour `where=` too; the other reductions
-  refuse it, as every function refuses `out=` with anything but a name of an
-  array the function created (`np.add(x, y, out=buf)`).
+  share the gradient equally among tied positions. The reductions NumPy gives
+  `where=` (sum, prod, mean, var, std, max, min and their NaN-ignoring forms, and
+  the array methods) honour it: unselected entries get no gradient. With
+  `initial=`, a max or min that the initial value attains gives its selected
+  entries none; a sum's `initial` gets the sum of its gradient. Every function
+  refuses `out=` with anything but a name of an array the function created
+  (`np.add(x, y, out=buf)`).
 - A parameter that takes a sequence of arrays (`arrays` of `concatenate`,
   `tup` of `hstack`, `object` of `array`) gets a list with one gradient per
   element; functions returning a tuple or list (`slogdet`, `split`, `svd`,

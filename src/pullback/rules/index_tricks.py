@@ -14,8 +14,8 @@ comes from a slice. Slice bounds and directive strings carry no gradient (a valu
 differentiated in a slice bound is refused: `slice` has no rule).
 
 A real item gets the real part of a complex gradient (autograd's convention), and an
-item's gradient has its dtype when that is a float type (float32 stays float32). The
-rules have no tangent yet: forward mode refuses them ("no forward-mode rule").
+item's gradient has its dtype when that is a float type (float32 stays float32). In
+forward mode each copied element carries its item's tangent (`index_trick_tangent`).
 
     >>> import numpy as np
     >>> x = np.zeros(2)  # np.r_[x, 0:2, x]: g's first two and last two entries
@@ -23,8 +23,6 @@ rules have no tangent yet: forward mode refuses them ("no forward-mode rule").
     >>> g[0], g[1], g[2]
     (array([1., 2.]), 0.0, array([5., 6.]))
 """
-
-from dataclasses import replace
 
 import numpy as np
 
@@ -54,6 +52,22 @@ def index_trick_grad(g, trick, key):
     return GradList(grads)
 
 
+def index_trick_tangent(t, trick, key):
+    """The tangent of `trick[key]` for the tangents `t` of key's items: each element
+    copied from a numeric item carries that element's tangent, the others zero."""
+    key = key if isinstance(key, tuple) else (key,)
+    t = t if isinstance(t, (tuple, list)) else (t,) * len(key)  # one zero for all
+    numeric = [i for i, item in enumerate(key) if not isinstance(item, (slice, str))]
+    sizes = [int(np.size(key[i])) for i in numeric]
+    plus = _labelled(trick, key, numeric, sizes, 1.0)
+    copied = plus != _labelled(trick, key, numeric, sizes, -1.0)
+    flat = [np.ravel(np.broadcast_to(t[i], np.shape(key[i]))) for i in numeric]
+    flat = np.concatenate(flat) if flat else np.zeros(0)
+    out = np.zeros(plus.shape, dtype=np.result_type(flat.dtype, float))
+    out[copied] = flat[plus[copied].astype(np.intp) - 1]
+    return out
+
+
 def _labelled(trick, key, numeric, sizes, sign):
     """trick[key] with the elements of the numeric items replaced by sign * 1, 2, ..."""
     items = list(key)
@@ -76,12 +90,18 @@ def _like(grad, item):
 
 
 def _rule(name):
-    return replace(rule("key", kinds=("fresh",), key=f"index_trick_grad(g, np.{name}, key)"),
-                   functions=(("index_trick_grad", index_trick_grad),))
+    return rule("key", kinds=("fresh",), key=f"index_trick_grad(g, np.{name}, key)",
+                jvp={"key": f"index_trick_tangent(g, np.{name}, key)"})
 
 
 # `np.r_` and `np.c_` are AxisConcatenator objects; their `__getitem__` builds the array
-RULES = {np.r_.__getitem__: _rule("r_"), np.c_.__getitem__: _rule("c_")}
+RULES = {np.r_.__getitem__: _rule("r_"), np.c_.__getitem__: _rule("c_"),
+         # the two helpers are linear in their first argument and each other's adjoint
+         # (second derivatives); what they read of `key` is its items' shapes
+         index_trick_grad: rule("d, trick, key", kinds=("fresh",), jvp="linear",
+                                d="index_trick_tangent(g, trick, key)"),
+         index_trick_tangent: rule("t, trick, key", kinds=("fresh",), jvp="linear",
+                                   t="index_trick_grad(g, trick, key)")}
 NONDIFF: set = set()
-
-
+# the functions the templates call by name
+HELPERS = {"index_trick_grad": index_trick_grad, "index_trick_tangent": index_trick_tangent}

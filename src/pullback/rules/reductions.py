@@ -6,7 +6,10 @@ Reductions honour `axis` (an int, a tuple, or None) and `keepdims`; with axis=No
 keepdims=False they return a scalar, which the activity analysis relies on (so functions
 that do not, such as cumsum and quantile with an array q, are kept out of REDUCTIONS).
 max and min share the gradient equally among tied positions; the helpers accept a
-gradient that is a known zero (the float 0.0) and never mutate their inputs.
+gradient that is a known zero (the float 0.0) and never mutate their inputs. `where=`
+selects the entries a reduction reads (the others get no gradient) and the NaN-ignoring
+reductions are the same masked ones with the NaNs unselected; with `initial=`, a max or
+min the initial value attains over every selected entry sends no gradient to them.
 
     >>> sorted(REDUCTIONS[np.var].partials)
     ['a', 'ddof']
@@ -37,32 +40,52 @@ _EXTREME = "unreduce_extreme(g, a, ans, axis, keepdims)"
 # vector mode: the same reduction of the batch of tangents, along the axes after the batch's
 _BATCH = ("np.{}(batched_array(g), axis=batch_axis(axis, a), dtype=dtype, "
           "keepdims=keepdims, where=True if where is None else where)")
+
+
+def _extreme(name, skip_nan=False):
+    """The rule of np.max, np.min and their aliases: g shared among the selected entries
+    that attain the extreme (none when `initial` exceeds them all)."""
+    masked = f"masked_extreme_grad(g, a, ans, axis, keepdims, where, {skip_nan})"
+    return rule("a, axis=None, *, keepdims=False, initial=None, where=None",
+                a=masked if skip_nan else f"{_EXTREME} if where is None and initial is None "
+                f"else {masked}", initial=f"no_derivative(g, 'the initial of np.{name}')",
+                jvp=_REDUCTION, methods=(name,) if name in ("max", "min") else ())
+
+
+# a sum's scalar `initial`: its batch of tangents added to each of the sum's results
+_BATCH_INITIAL = "np.reshape(g, (-1,) + (1,) * np.ndim(ans)) + np.zeros_like(ans)"
 REDUCTIONS = of_kind("reduction", {
     # where= (np.sum(x, where=x > 0), x.mean(where=mask)): a masked sum or mean; a call
     # without it keeps the plain template (its test `where is None` folds at transform time)
-    np.sum: rule("a, axis=None, dtype=None, *, keepdims=False, where=None",
+    np.sum: rule("a, axis=None, dtype=None, *, keepdims=False, initial=None, where=None",
                  a="unreduce(g, a, axis, keepdims) if where is None else "
                    "masked_sum_grad(g, a, axis, keepdims, where)", jvp="linear",
-                 methods=("sum",), batch={"a": _BATCH.format("sum")}),
-    np.nansum: rule("a, axis=None, dtype=None, *, keepdims=False",
-                    a="nansum_grad(g, a, axis, keepdims)",
+                 initial="initial_grad(g)",
+                 methods=("sum",), batch={"a": _BATCH.format("sum"), "initial": _BATCH_INITIAL}),
+    np.nansum: rule("a, axis=None, dtype=None, *, keepdims=False, initial=None, where=None",
+                    a="masked_sum_grad(g, a, axis, keepdims, where, True)",
+                    initial="initial_grad(g)",
                     jvp={"a": "np.sum(np.where(np.isnan(a), 0.0, g), axis=axis, "
-                              "keepdims=keepdims)"}),
+                              "keepdims=keepdims, where=True if where is None else where)",
+                         "initial": "g + np.zeros_like(ans)"}),
     np.mean: rule("a, axis=None, dtype=None, *, keepdims=False, where=None",
                   a="unreduce_mean(g, a, ans, axis, keepdims) if where is None else "
                     "masked_mean_grad(g, a, axis, keepdims, where)", jvp="linear",
                   methods=("mean",), batch={"a": _BATCH.format("mean")}),
-    np.prod: rule("a, axis=None, dtype=None, *, keepdims=False",
-                  a="prod_grad(g, a, axis, keepdims)", jvp=_REDUCTION, methods=("prod",)),
-    np.max: rule("a, axis=None, *, keepdims=False", a=_EXTREME, jvp=_REDUCTION, methods=("max",)),
-    np.min: rule("a, axis=None, *, keepdims=False", a=_EXTREME, jvp=_REDUCTION, methods=("min",)),
-    np.amax: rule("a, axis=None, *, keepdims=False", a=_EXTREME, jvp=_REDUCTION),
-    np.amin: rule("a, axis=None, *, keepdims=False", a=_EXTREME, jvp=_REDUCTION),
-    np.var: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False",
-                 a="var_grad(g, a, axis, ddof, keepdims)",
+    np.prod: rule("a, axis=None, dtype=None, *, keepdims=False, initial=None, where=None",
+                  a="prod_grad(g, a, axis, keepdims) if where is None and initial is None "
+                    "else masked_prod_grad(g, a, axis, keepdims, where, initial)",
+                  initial="no_derivative(g, 'the initial of np.prod')",
+                  jvp=_REDUCTION, methods=("prod",)),
+    np.max: _extreme("max"), np.min: _extreme("min"),
+    np.amax: _extreme("amax"), np.amin: _extreme("amin"),
+    np.var: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False, where=None",
+                 a="var_grad(g, a, axis, ddof, keepdims) if where is None else "
+                   "masked_var_grad(g, a, ans, axis, ddof, keepdims, where)",
                  ddof="no_derivative(g, 'the ddof of np.var')", jvp=_REDUCTION, methods=("var",)),
-    np.std: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False",
-                 a="std_grad(g, a, ans, axis, ddof, keepdims)",
+    np.std: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False, where=None",
+                 a="std_grad(g, a, ans, axis, ddof, keepdims) if where is None else "
+                   "masked_var_grad(g, a, ans, axis, ddof, keepdims, where, True)",
                  ddof="no_derivative(g, 'the ddof of np.std')", jvp=_REDUCTION, methods=("std",)),
     np.average: rule("a, axis=None, weights=None, *, keepdims=False",
                      a="average_grad(g, a, ans, axis, weights, keepdims)",
@@ -74,18 +97,20 @@ REDUCTIONS = of_kind("reduction", {
                          ord="no_derivative(g, 'the ord of np.linalg.norm')",
                          jvp={"x": "reduction"}),
     np.ptp: rule("a, axis=None, *, keepdims=False", a="ptp_grad(g, a, axis, keepdims)"),
-    np.nanmean: rule("a, axis=None, dtype=None, *, keepdims=False",
-                     a="nanmean_grad(g, a, axis, keepdims)"),
-    np.nanvar: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False",
-                    a="nanvar_grad(g, a, axis, ddof, keepdims)",
-                    ddof="no_derivative(g, 'the ddof of np.nanvar')"),
-    np.nanstd: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False",
-                    a="nanvar_grad(g, a, axis, ddof, keepdims, ans, True)",
-                    ddof="no_derivative(g, 'the ddof of np.nanstd')"),
-    np.nanprod: rule("a, axis=None, dtype=None, *, keepdims=False",
-                     a="nanprod_grad(g, a, axis, keepdims)"),
-    np.nanmax: rule("a, axis=None, *, keepdims=False", a=_EXTREME),
-    np.nanmin: rule("a, axis=None, *, keepdims=False", a=_EXTREME),
+    # the NaN-ignoring reductions: the masked ones, with the NaNs unselected
+    np.nanmean: rule("a, axis=None, dtype=None, *, keepdims=False, where=None",
+                     a="masked_mean_grad(g, a, axis, keepdims, where, True)", jvp=_REDUCTION),
+    np.nanvar: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False, where=None",
+                    a="masked_var_grad(g, a, ans, axis, ddof, keepdims, where, False, True)",
+                    ddof="no_derivative(g, 'the ddof of np.nanvar')", jvp=_REDUCTION),
+    np.nanstd: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False, where=None",
+                    a="masked_var_grad(g, a, ans, axis, ddof, keepdims, where, True, True)",
+                    ddof="no_derivative(g, 'the ddof of np.nanstd')", jvp=_REDUCTION),
+    np.nanprod: rule("a, axis=None, dtype=None, *, keepdims=False, initial=None, where=None",
+                     a="masked_prod_grad(g, a, axis, keepdims, where, initial, True)",
+                     initial="no_derivative(g, 'the initial of np.nanprod')", jvp=_REDUCTION),
+    np.nanmax: _extreme("nanmax", skip_nan=True),
+    np.nanmin: _extreme("nanmin", skip_nan=True),
     # linear interpolation between two order statistics (the default method)
     np.median: rule("a, axis=None, *, keepdims=False",
                     a="quantile_grad(g, a, 0.5, axis, keepdims)"),
@@ -131,22 +156,58 @@ UFUNC_METHODS = {
 }
 
 
-def masked_sum_grad(g, a, axis, keepdims, where):
-    """np.sum(a, axis, where=where): g spread over a's shape, where `where` holds."""
-    if _zero(g):
-        return 0.0
-    return unreduce(g, a, axis, keepdims) * np.broadcast_to(where, np.shape(a))
+def _selected(a, where, skip_nan=False):
+    """The entries a reduction with `where=` reads (all when where is None), without the
+    NaNs when it skips them."""
+    mask = np.ones(np.shape(a), bool) if where is None else np.broadcast_to(where, np.shape(a))
+    return mask & ~np.isnan(a) if skip_nan else mask
 
 
-def masked_mean_grad(g, a, axis, keepdims, where):
-    """np.mean(a, axis, where=where): g over the count of each slice's selected entries,
-    spread over those entries."""
+def initial_grad(g):
+    """The gradient of a sum's `initial`, added to each of its results."""
+    return 0.0 if _zero(g) else np.sum(g)
+
+
+def masked_sum_grad(g, a, axis, keepdims, where, skip_nan=False):
+    """np.sum(a, axis, where=where) (np.nansum with skip_nan): g spread over the selected
+    entries of a."""
     if _zero(g):
         return 0.0
-    mask = np.broadcast_to(where, np.shape(a))
+    return np.where(_selected(a, where, skip_nan), unreduce(g, a, axis, keepdims), 0.0)
+
+
+def masked_mean_grad(g, a, axis, keepdims, where, skip_nan=False):
+    """np.mean(a, axis, where=where) (np.nanmean with skip_nan): g over the count of each
+    slice's selected entries, spread over those entries."""
+    if _zero(g):
+        return 0.0
+    mask = _selected(a, where, skip_nan)
     spread = as_array(unreduce(g, a, axis, keepdims))
     count = np.maximum(np.sum(mask, axis=axis, keepdims=True), 1)
     return np.where(mask, spread / count.astype(spread.dtype), 0)
+
+
+def masked_prod_grad(g, a, axis, keepdims, where, initial=None, skip_nan=False):
+    """np.prod(a, axis, where=where, initial=c) (np.nanprod with skip_nan): the product of
+    the selected entries times c, so unselected entries count as 1 and get no gradient."""
+    if _zero(g):
+        return 0.0
+    mask = _selected(a, where, skip_nan)
+    if initial is not None:
+        g = g * initial
+    return np.where(mask, prod_grad(g, np.where(mask, a, 1), axis, keepdims), 0.0)
+
+
+def masked_extreme_grad(g, a, ans, axis, keepdims, where, skip_nan=False):
+    """max/min with where= or initial= (nanmax/nanmin with skip_nan): g shared equally
+    among the selected entries that attain the extreme; none of it when the extreme is
+    `initial`, larger (smaller) than every selected entry."""
+    if _zero(g):
+        return 0.0
+    if axis is not None and not keepdims:
+        g, ans = np.expand_dims(g, axis), np.expand_dims(ans, axis)
+    mask = _selected(a, where, skip_nan) & (as_array(a) == ans)
+    return g * mask / np.maximum(np.sum(mask, axis=axis, keepdims=True), 1)
 
 
 def unreduce_mean(g, x, ans, axis=None, keepdims=False):
@@ -211,13 +272,6 @@ def std_grad(g, a, ans, axis=None, ddof=0, keepdims=False):
     n = np.prod([a.shape[i] for i in axes], dtype=float)
     scale = _keep(g, a.ndim, axes, keepdims) / ((n - ddof) * _keep(ans, a.ndim, axes, keepdims))
     return scale * centred
-
-
-def nansum_grad(g, a, axis=None, keepdims=False):
-    """The gradient of np.nansum: that of np.sum where a is a number, zero at NaNs."""
-    if _zero(g):
-        return 0.0
-    return np.where(np.isnan(a), 0.0, unreduce(g, a, axis, keepdims))
 
 
 def cumsum_grad(g, a, axis=None):
@@ -397,37 +451,22 @@ def ptp_grad(g, a, axis=None, keepdims=False):
         unreduce_extreme(g, a, bottom, axis, keepdims)
 
 
-def nanmean_grad(g, a, axis=None, keepdims=False):
-    """np.nanmean: g over the count of numbers in each slice, zero at the NaNs."""
-    if _zero(g):
-        return 0.0
-    numbers = ~np.isnan(a)
-    count = np.sum(numbers, axis=axis, keepdims=True)
-    return numbers * unreduce(g, a, axis, keepdims) / count
-
-
-def nanvar_grad(g, a, axis=None, ddof=0, keepdims=False, ans=None, std=False):
-    """np.nanvar (np.nanstd with std=True): var_grad over the numbers of each slice."""
+def masked_var_grad(g, a, ans, axis=None, ddof=0, keepdims=False, where=None, std=False,
+                    skip_nan=False):
+    """np.var(a, axis, ddof, where=where) (np.std with std; np.nanvar and np.nanstd with
+    skip_nan): var_grad over the selected entries of each slice, none to the others."""
     if _zero(g):
         return 0.0
     g, a = _direction(g, as_array(a))
-    numbers = ~np.isnan(a)
+    mask = _selected(a, where, skip_nan)
     axes = _axes(axis, a.ndim)
-    count = np.sum(numbers, axis=axes, keepdims=True)
-    centred = np.where(numbers, a - np.nanmean(a, axis=axes, keepdims=True), 0.0)
+    count = np.sum(mask, axis=axes, keepdims=True)
+    mean = np.sum(np.where(mask, a, 0.0), axis=axes, keepdims=True) / np.maximum(count, 1)
+    centred = np.where(mask, a - mean, 0.0)
     G = _keep(g, a.ndim, axes, keepdims)
     if std:
         G = G / (2.0 * _keep(ans, a.ndim, axes, keepdims))
     return G * (2.0 / (count - ddof)) * centred
-
-
-def nanprod_grad(g, a, axis=None, keepdims=False):
-    """np.nanprod: the product with NaNs taken as 1, whose positions get no gradient."""
-    if _zero(g):
-        return 0.0
-    numbers = ~np.isnan(a)
-    return numbers * prod_grad(g, np.where(numbers, a, 1.0), axis, keepdims)
-
 
 def nancumsum_grad(g, a, axis=None):
     if _zero(g):

@@ -19,6 +19,8 @@ reaches `func` by a closure or a global rather than through `args` carries no gr
 through odeint: pass it in `args` (pullback's analysis sees only the call's arguments).
 The adjoint system is solved with the call's own `rtol`, `atol`, `mxstep`, `hmax`,
 `hmin`, `h0`, `mxordn`, `mxords`, so the gradient is as accurate as the solution.
+Forward mode solves the forward sensitivity system alongside y instead
+(`odeint_tangent`), with the products of `pullback.jvp` on `func`.
 Entries of `args` that are not numbers or numeric arrays (flags, strings, callables), and
 booleans, get no gradient; `full_output=True` is refused. `Dfun` (the Jacobian, which
 only steers the solver) and `tcrit` are used by the forward solve only.
@@ -153,6 +155,66 @@ def odeint_grad(g, ans, func, y0, t, args=(), Dfun=None, col_deriv=0, full_outpu
     return (None, _like(a, y0), _like(dtimes, t), dargs, *(None,) * (n_params - 4))
 
 
+def odeint_tangent(ty0, tt, targs, ans, func, y0, t, args=(), Dfun=None, col_deriv=0,
+                   full_output=0, ml=None, mu=None, rtol=None, atol=None, tcrit=None, h0=0.0,
+                   hmax=0.0, hmin=0.0, ixpr=0, mxstep=0, mxhnil=0, mxordn=12, mxords=5,
+                   printmessg=0, tfirst=False):
+    """The tangent of odeint's result for the tangents of y0, t and args (None for those
+    not varied), by the forward sensitivity system solved with y:
+
+        S' = df/dy . S + df/dargs . targs,    S(t[0]) = ty0 - f(y0, t[0]) tt[0],
+
+    the result's tangent at t[i] being S(t[i]) + f(y(t[i]), t[i]) tt[i]. The products
+    df/d. . v are those of `pullback.jvp` on func."""
+    from .. import api
+
+    if full_output:
+        raise PullbackError("scipy.integrate.odeint with full_output=True is not "
+                            "differentiated: call it without full_output")
+    packed = isinstance(args, tuple)
+    entries = args if packed else (args,)
+    if not inspect.isfunction(func):
+        raise PullbackError(
+            f"scipy.integrate.odeint differentiates func through pullback.jvp, so func must "
+            f"be a Python function of (y, t, *args); got {_name(func)}, which is not")
+    targs = (targs if packed else (targs,)) if targs is not None else None
+    active = [i for i, a in enumerate(entries) if _differentiable(a)
+              and targs is not None and not _zero(targs[i])]
+    wrt = ((1,) if tfirst else (0,)) + tuple(2 + i for i in active)
+    try:
+        jvp = api.jvp(func, wrt=wrt)
+    except PullbackError as exc:
+        raise PullbackError(f"scipy.integrate.odeint needs the tangent of its func "
+                            f"{_name(func)}, which pullback cannot give: {exc}") from exc
+    ys = np.asarray(ans, dtype=float)
+    times = np.asarray(t, dtype=float)
+    n = ys.shape[1]
+
+    def f(y, time):
+        call = (time, y) if tfirst else (y, time)
+        return np.ravel(np.asarray(func(*call, *entries), dtype=float))
+
+    def augmented(state, time):
+        y, sens = state[:n], state[n:]
+        call = (time, y) if tfirst else (y, time)
+        value, tangent = jvp(*call, *entries, (sens, *(targs[i] for i in active)))
+        return np.concatenate([np.ravel(value), np.ravel(tangent)])
+
+    rates = np.array([f(ys[i], times[i]) for i in range(len(times))]) if tt is not None \
+        else None
+    start = np.zeros(n) if ty0 is None or _zero(ty0) else np.ravel(np.asarray(ty0, float))
+    if rates is not None:
+        tt = np.broadcast_to(np.asarray(tt, dtype=float), times.shape)
+        start = start - rates[0] * tt[0]
+    solver = dict(ml=ml, mu=mu, rtol=rtol, atol=atol, h0=h0, hmax=hmax, hmin=hmin,
+                  mxstep=mxstep, mxordn=mxordn, mxords=mxords)
+    solved = odeint(augmented, np.concatenate([np.ravel(y0), start]), times, **solver)
+    out = solved[:, n:]
+    if rates is not None:
+        out = out + rates * tt[:, None]
+    return out
+
+
 def _like(grad, value):
     """`grad` with the shape of `value`, and its dtype when that is a float type (a float32
     input gets a float32 gradient; the solver itself works in float64)."""
@@ -165,10 +227,16 @@ def _like(grad, value):
 
 _NAMES = ", ".join(p.split("=")[0].strip() for p in _SIGNATURE.split(", "))
 _JOINT = f"odeint_grad(g, ans, {_NAMES})"
+_REST = _NAMES.split(", ", 3)[3]  # the parameters after func, y0, t
+_TANGENT = "odeint_tangent({}, ans, func, y0, t, {})"
 RULES = {
     odeint: replace(
         rule(_SIGNATURE, kinds=("fresh",), y0=f"{_JOINT}[1]", t=f"{_JOINT}[2]",
-             args=f"{_JOINT}[3]"),
-        joint=_JOINT, functions=(("odeint_grad", odeint_grad),)),
+             args=f"{_JOINT}[3]",
+             jvp={"y0": _TANGENT.format("g, None, None", _REST),
+                  "t": _TANGENT.format("None, g, None", _REST),
+                  "args": _TANGENT.format("None, None, g", _REST)}),
+        joint=_JOINT, functions=(("odeint_grad", odeint_grad),
+                                 ("odeint_tangent", odeint_tangent))),
 }
 NONDIFF: set = set()
