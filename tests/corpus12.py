@@ -1757,3 +1757,531 @@ def dict_comprehension_per_feature(X, names):
 
 
 add(dict_comprehension_per_feature, lambda rng: (_n(rng, (5, 3)), ["a", "b", "c"]))
+
+
+# ====================== G. training loops, published objectives, in-place writes
+
+
+def sgd_steps_linear_regression(w0, X, y):
+    """Validation loss after a few SGD steps (a hyper-gradient w.r.t. the initial weights)."""
+    w = w0
+    lr = 0.05
+    for _ in range(4):
+        grad = 2.0 * X.T @ (X @ w - y) / len(y)
+        w = w - lr * grad
+    return np.mean((X @ w - y) ** 2)
+
+
+add(sgd_steps_linear_regression, lambda rng: (_n(rng, 3), _n(rng, (6, 3)), _n(rng, 6)),
+    wrt=(0, 1, 2))
+
+
+def sgd_learning_rate_hypergradient(log_lr, w0, X, y):
+    lr = np.exp(log_lr)
+    w = w0.copy()
+    for _ in range(3):
+        residual = X @ w - y
+        w -= lr * X.T @ residual / len(y)
+    return 0.5 * np.sum((X @ w - y) ** 2)
+
+
+add(sgd_learning_rate_hypergradient, lambda rng: (_u(rng, -3.0, -1.0), _n(rng, 3),
+                                                  _n(rng, (6, 3)), _n(rng, 6)), wrt=(0, 1))
+
+
+def momentum_training_mlp(params, X, y):
+    W, b = params["W"], params["b"]
+    vW, vb = np.zeros_like(W), np.zeros_like(b)
+    for _ in range(3):
+        h = np.tanh(X @ W + b)
+        err = h.sum(axis=1) - y
+        dh = (2.0 * err / len(y))[:, None] * (1 - h ** 2)
+        vW = 0.9 * vW + X.T @ dh
+        vb = 0.9 * vb + dh.sum(axis=0)
+        W = W - 0.1 * vW
+        b = b - 0.1 * vb
+    return np.mean((np.tanh(X @ W + b).sum(axis=1) - y) ** 2)
+
+
+add(momentum_training_mlp, lambda rng: ({"W": _n(rng, (3, 2), 0.5), "b": _n(rng, 2, 0.2)},
+                                        _n(rng, (5, 3)), _n(rng, 5)))
+
+
+def adam_steps_on_quadratic(x0, A):
+    x = x0
+    m = np.zeros_like(x0)
+    v = np.zeros_like(x0)
+    b1, b2, lr, eps = 0.9, 0.999, 0.1, 1e-8
+    for t in range(1, 4):
+        g = A @ x
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g ** 2
+        mhat = m / (1 - b1 ** t)
+        vhat = v / (1 - b2 ** t)
+        x = x - lr * mhat / (np.sqrt(vhat) + eps)
+    return 0.5 * x @ A @ x
+
+
+add(adam_steps_on_quadratic, lambda rng: (_u(rng, 0.5, 1.5, 3), _spd(rng, 3)), wrt=(0, 1),
+    rtol=1e-4)
+
+
+def layer_objects_trained_inside(W, X, y):
+    model = Model(W, 0.0)
+    for _ in range(3):
+        r = model.predict(X) - y
+        model.w = model.w - 0.1 * X.T @ r / len(y)
+    return model.loss(X, y)
+
+
+add(layer_objects_trained_inside, lambda rng: (_n(rng, 3), _n(rng, (5, 3)), _n(rng, 5)),
+    wrt=(0, 1, 2))
+
+
+def rosenbrock_chained(x):
+    return sum(100.0 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2 for i in range(len(x) - 1))
+
+
+add(rosenbrock_chained, lambda rng: (_u(rng, -1.5, 1.5, 4),))
+
+
+def rosenbrock_extended(x):
+    xo, xe = x[0::2], x[1::2]
+    return np.sum(100.0 * (xe - xo ** 2) ** 2 + (1.0 - xo) ** 2)
+
+
+add(rosenbrock_extended, lambda rng: (_u(rng, -1.5, 1.5, 6),))
+
+
+def beale(xy):
+    x, y = xy
+    return ((1.5 - x + x * y) ** 2 + (2.25 - x + x * y ** 2) ** 2
+            + (2.625 - x + x * y ** 3) ** 2)
+
+
+add(beale, lambda rng: (_u(rng, -2.0, 2.0, 2),))
+
+
+def booth_and_matyas(p):
+    x, y = p[0], p[1]
+    booth = (x + 2 * y - 7) ** 2 + (2 * x + y - 5) ** 2
+    matyas = 0.26 * (x ** 2 + y ** 2) - 0.48 * x * y
+    return booth + matyas
+
+
+add(booth_and_matyas, lambda rng: (_n(rng, 2, 2.0),))
+
+
+def styblinski_tang(x):
+    return 0.5 * np.sum(x ** 4 - 16.0 * x ** 2 + 5.0 * x)
+
+
+add(styblinski_tang, lambda rng: (_n(rng, 4, 2.0),))
+
+
+def ackley(x, a=20.0, b=0.2, c=2 * np.pi):
+    d = len(x)
+    s1 = np.sum(x ** 2)
+    s2 = np.sum(np.cos(c * x))
+    return -a * np.exp(-b * np.sqrt(s1 / d)) - np.exp(s2 / d) + a + np.e
+
+
+add(ackley, lambda rng: (_u(rng, 0.3, 2.0, 3),))
+
+
+def powell_singular(x):
+    f1 = x[0] + 10 * x[1]
+    f2 = math.sqrt(5) * (x[2] - x[3])
+    f3 = (x[1] - 2 * x[2]) ** 2
+    f4 = math.sqrt(10) * (x[0] - x[3]) ** 2
+    return f1 ** 2 + f2 ** 2 + f3 ** 2 + f4 ** 2
+
+
+add(powell_singular, lambda rng: (_n(rng, 4),))
+
+
+def poisson_glm_nll(beta, X, counts):
+    eta = X @ beta
+    return np.sum(np.exp(eta) - counts * eta)
+
+
+add(poisson_glm_nll, lambda rng: (_n(rng, 3, 0.3), _n(rng, (6, 3)),
+                                  rng.poisson(2.0, size=6).astype(float)))
+
+
+def student_t_nll(params, x):
+    loc, log_scale, log_df = params
+    scale, df = np.exp(log_scale), np.exp(log_df)
+    z = (x - loc) / scale
+    from_gammas = -math.lgamma(0.5) if False else 0.0
+    return np.sum(0.5 * (df + 1) * np.log1p(z ** 2 / df) + log_scale + 0.5 * np.log(df)) \
+        + from_gammas
+
+
+add(student_t_nll, lambda rng: ((_n(rng, ()).item(), _u(rng, -0.5, 0.5), _u(rng, 0.5, 2.0)),
+                                _n(rng, 6)))
+
+
+def multivariate_normal_nll(mu, L_flat, X):
+    n = len(mu)
+    L = np.zeros((n, n))
+    L[np.tril_indices(n)] = L_flat
+    L[np.diag_indices(n)] = np.exp(np.diag(L))
+    Sigma = L @ L.T
+    diff = X - mu
+    sol = np.linalg.solve(Sigma, diff.T)
+    sign, logdet = np.linalg.slogdet(Sigma)
+    return 0.5 * np.sum(diff.T * sol) + 0.5 * len(X) * logdet
+
+
+add(multivariate_normal_nll, lambda rng: (_n(rng, 2), _n(rng, 3, 0.3), _n(rng, (5, 2))),
+    wrt=(0, 1))
+
+
+def kalman_filter_loglik(q, r, ys):
+    m, P = 0.0, 1.0
+    ll = 0.0
+    for y in ys:
+        P = P + q
+        S = P + r
+        K = P / S
+        ll = ll - 0.5 * (np.log(2 * np.pi * S) + (y - m) ** 2 / S)
+        m = m + K * (y - m)
+        P = (1 - K) * P
+    return -ll
+
+
+add(kalman_filter_loglik, lambda rng: (_u(rng, 0.1, 1.0), _u(rng, 0.1, 1.0), list(_n(rng, 5))),
+    wrt=(0, 1))
+
+
+def kalman_matrix_form(F_diag, ys):
+    F = np.diag(F_diag)
+    H = np.array([[1.0, 0.0]])
+    Q = 0.1 * np.eye(2)
+    R = np.array([[0.5]])
+    m = np.zeros(2)
+    P = np.eye(2)
+    nll = 0.0
+    for y in ys:
+        m = F @ m
+        P = F @ P @ F.T + Q
+        S = H @ P @ H.T + R
+        K = P @ H.T @ np.linalg.inv(S)
+        v = y - H @ m
+        nll = nll + 0.5 * (np.log(S[0, 0]) + v[0] ** 2 / S[0, 0])
+        m = m + K @ v
+        P = (np.eye(2) - K @ H) @ P
+    return nll
+
+
+add(kalman_matrix_form, lambda rng: (_u(rng, 0.5, 0.95, 2), _n(rng, (4, 1))), wrt=(0, 1))
+
+
+def gp_marginal_likelihood(params, X, y):
+    ls, sf, sn = np.exp(params["log_ls"]), np.exp(params["log_sf"]), np.exp(params["log_sn"])
+    K = Kernel(ls, sf ** 2)(X, X) + sn ** 2 * np.eye(len(X))
+    L = np.linalg.cholesky(K)
+    alpha = np.linalg.solve(L.T, np.linalg.solve(L, y))
+    return 0.5 * y @ alpha + np.sum(np.log(np.diag(L))) + 0.5 * len(y) * np.log(2 * np.pi)
+
+
+refuse(gp_marginal_likelihood,
+       lambda rng: ({"log_ls": _u(rng, -0.5, 0.5), "log_sf": _u(rng, -0.5, 0.5),
+                     "log_sn": _u(rng, -1.5, -0.5)}, _n(rng, (5, 2)), _n(rng, 5)), 0,
+       "UnsupportedSyntaxError", "call of a computed callee")
+
+
+def gp_marginal_likelihood_named_kernel(params, X, y):
+    ls, sf, sn = np.exp(params["log_ls"]), np.exp(params["log_sf"]), np.exp(params["log_sn"])
+    kernel = Kernel(ls, sf ** 2)
+    K = kernel(X, X) + sn ** 2 * np.eye(len(X))
+    L = np.linalg.cholesky(K)
+    alpha = np.linalg.solve(L.T, np.linalg.solve(L, y))
+    return 0.5 * y @ alpha + np.sum(np.log(np.diag(L))) + 0.5 * len(y) * np.log(2 * np.pi)
+
+
+add(gp_marginal_likelihood_named_kernel,
+    lambda rng: ({"log_ls": _u(rng, -0.5, 0.5), "log_sf": _u(rng, -0.5, 0.5),
+                  "log_sn": _u(rng, -1.5, -0.5)}, _n(rng, (5, 2)), _n(rng, 5)))
+
+
+def inplace_gradient_of_chain(x):
+    """A hand-written gradient of a chained objective, written into an array it computed."""
+    g = (3.0 - x) * x
+    g[1:] -= x[:-1]
+    g[:-1] -= 2.0 * x[1:]
+    return np.sum(g ** 2)
+
+
+refuse(inplace_gradient_of_chain, lambda rng: (_n(rng, 5),), 0,
+       "UnsupportedSyntaxError", "in-place write to 'g', which pullback cannot prove")
+
+
+def inplace_exp_out(X):
+    E = X * 1.0
+    np.exp(E, out=E)
+    E /= E.sum(axis=1, keepdims=True)
+    return np.sum(E * np.arange(1.0, X.shape[1] + 1))
+
+
+refuse(inplace_exp_out, lambda rng: (_n(rng, (3, 4)),), 0,
+       "UnsupportedSyntaxError", "in-place write to 'E', which pullback cannot prove")
+
+
+def fill_diagonal_kernel(X, noise):
+    K = np.exp(-0.5 * np.sum((X[:, None] - X[None, :]) ** 2, axis=-1))
+    np.fill_diagonal(K, 1.0 + noise)
+    return np.linalg.slogdet(K)[1]
+
+
+refuse(fill_diagonal_kernel, lambda rng: (_n(rng, (3, 2)), _u(rng, 0.1, 0.5)), (0, 1),
+       "UnsupportedSyntaxError", "in-place write to 'K', which pullback cannot prove")
+
+
+def empty_buffer_filled(x):
+    out = np.empty(len(x) - 1)
+    for i in range(len(x) - 1):
+        out[i] = x[i + 1] - x[i] ** 2
+    return np.sum(out ** 2)
+
+
+add(empty_buffer_filled, lambda rng: (_n(rng, 5),))
+
+
+def array_of_list_then_write(a, b):
+    M = np.array([[a, b], [b, a]])
+    M[0, 0] += 1.0
+    M[1] *= 2.0
+    return np.linalg.det(M)
+
+
+add(array_of_list_then_write, lambda rng: (_u(rng, 1.0, 2.0), _u(rng, -0.5, 0.5)), wrt=(0, 1))
+
+
+def finite_difference_laplacian(u):
+    lap = np.zeros_like(u)
+    lap[1:-1] = u[2:] - 2 * u[1:-1] + u[:-2]
+    lap[0] = u[1] - u[0]
+    lap[-1] = u[-2] - u[-1]
+    return 0.5 * np.sum(lap ** 2) + np.sum(u ** 4)
+
+
+add(finite_difference_laplacian, lambda rng: (_n(rng, 6),))
+
+
+def heat_equation_explicit(u0, kappa):
+    u = u0.copy()
+    for _ in range(5):
+        u[1:-1] = u[1:-1] + kappa * (u[2:] - 2 * u[1:-1] + u[:-2])
+    return np.sum(u ** 2)
+
+
+add(heat_equation_explicit, lambda rng: (_n(rng, 6), _u(rng, 0.1, 0.3)), wrt=(0, 1))
+
+
+def slice_copied_then_modified(x):
+    head = x[:3].copy()
+    head[0] = head[0] * 2.0
+    head += x[3:]
+    return np.prod(head)
+
+
+add(slice_copied_then_modified, lambda rng: (_u(rng, 0.5, 1.5, 6),))
+
+
+def viterbi_soft_min_three(costs):
+    n = len(costs)
+    best = [0.0] * n
+    best[0] = costs[0]
+    best[1] = costs[1] + best[0]
+    for i in range(2, n):
+        best[i] = costs[i] + min(best[i - 1], best[i - 2] + 0.5, costs[i - 1] + 1.0)
+    return best[-1]
+
+
+add(viterbi_soft_min_three, lambda rng: (list(_distinct(rng, 6, 0.0, 3.0)),))
+
+
+def knapsack_max_three(values):
+    n = len(values)
+    dp = np.zeros(n + 1)
+    for i in range(1, n + 1):
+        take_two = dp[i - 2] + values[i - 1] * 0.9 if i >= 2 else -1e9
+        dp[i] = max(dp[i - 1], dp[i - 1] + values[i - 1] - 0.5, take_two)
+    return dp[n]
+
+
+add(knapsack_max_three, lambda rng: (_distinct(rng, 5, 0.0, 3.0),))
+
+
+def softmax_regression_sgd(W0, X, labels):
+    W = W0
+    onehot = np.eye(W0.shape[1])[labels]
+    for _ in range(2):
+        z = X @ W
+        z = z - z.max(axis=1, keepdims=True)
+        p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+        W = W - 0.5 * X.T @ (p - onehot) / len(labels)
+    z = X @ W
+    return -np.mean(np.sum(onehot * (z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))),
+                           axis=1))
+
+
+add(softmax_regression_sgd, lambda rng: (_n(rng, (3, 3), 0.3), _n(rng, (5, 3)),
+                                         np.array([0, 1, 2, 1, 0])))
+
+
+def hinge_svm_primal(w, X, y, C):
+    margins = 1.0 - y * (X @ w)
+    smooth_hinge = np.logaddexp(0.0, 5.0 * margins) / 5.0
+    return 0.5 * w @ w + C * np.sum(smooth_hinge)
+
+
+add(hinge_svm_primal, lambda rng: (_n(rng, 3), _n(rng, (6, 3)),
+                                   np.where(rng.uniform(size=6) > 0.5, 1.0, -1.0), 0.5),
+    wrt=(0, 3))
+
+
+def tikhonov_inverse_problem(m, G, d, lam):
+    resid = G @ m - d
+    D = np.diff(np.eye(len(m)), axis=0)
+    return resid @ resid + lam * np.sum((D @ m) ** 2)
+
+
+add(tikhonov_inverse_problem, lambda rng: (_n(rng, 4), _n(rng, (5, 4)), _n(rng, 5),
+                                           _u(rng, 0.1, 1.0)), wrt=(0, 3))
+
+
+def logistic_map_lyapunov(r, x0):
+    x = x0
+    total = 0.0
+    for _ in range(10):
+        x = r * x * (1.0 - x)
+        total = total + np.log(abs(r * (1.0 - 2.0 * x)))
+    return total / 10
+
+
+add(logistic_map_lyapunov, lambda rng: (_u(rng, 2.5, 2.9), _u(rng, 0.2, 0.3)), wrt=(0, 1),
+    rtol=1e-4)
+
+
+def bfgs_like_line_search(x, d):
+    alpha = 1.0
+    f0 = np.sum((x - 1.0) ** 2)
+    while np.sum((x + alpha * d - 1.0) ** 2) > f0 and alpha > 1e-3:
+        alpha = alpha * 0.5
+    return np.sum((x + alpha * d - 1.0) ** 2)
+
+
+add(bfgs_like_line_search, lambda rng: (_n(rng, 3), _n(rng, 3, 0.3)), wrt=(0, 1))
+
+
+def mean_field_ising_free_energy(h, J):
+    m = np.tanh(h)
+    for _ in range(5):
+        m = np.tanh(h + J @ m)
+    entropy = np.sum((1 + m) / 2 * np.log((1 + m) / 2) + (1 - m) / 2 * np.log((1 - m) / 2))
+    return -0.5 * m @ J @ m - h @ m + entropy
+
+
+add(mean_field_ising_free_energy, lambda rng: (_n(rng, 3, 0.3),
+                                               (lambda A: 0.1 * (A + A.T))(_n(rng, (3, 3)))),
+    wrt=(0, 1))
+
+
+# ======================================================= H. structured outputs (vjp)
+
+
+def forward_with_cache(W, x):
+    z = W @ x
+    h = np.tanh(z)
+    return h, {"z": z, "norm": np.sum(h ** 2)}
+
+
+add_vjp(forward_with_cache, lambda rng: (_n(rng, (3, 2)), _n(rng, 2)), wrt=(0, 1))
+
+
+def loss_and_metrics(w, X, y):
+    pred = X @ w
+    mse = np.mean((pred - y) ** 2)
+    mae = np.mean(np.sqrt((pred - y) ** 2 + 1e-6))
+    return {"loss": mse, "metrics": {"mae": mae, "pred": pred}}
+
+
+add_vjp(loss_and_metrics, lambda rng: (_n(rng, 3), _n(rng, (4, 3)), _n(rng, 4)))
+
+
+def layer_outputs_list(W1, W2, x):
+    h1 = np.tanh(W1 @ x)
+    h2 = np.tanh(W2 @ h1)
+    return [h1, h2]
+
+
+add_vjp(layer_outputs_list, lambda rng: (_n(rng, (3, 2)), _n(rng, (2, 3)), _n(rng, 2)),
+        wrt=(0, 1, 2))
+
+
+def polar_to_cartesian(r, theta):
+    return r * np.cos(theta), r * np.sin(theta)
+
+
+add_vjp(polar_to_cartesian, lambda rng: (_u(rng, 0.5, 2.0), _u(rng, 0.0, 3.0)), wrt=(0, 1))
+
+
+def gaussian_moments(x):
+    mu = np.mean(x)
+    var = np.mean((x - mu) ** 2)
+    return (mu, var, (x - mu) / np.sqrt(var))
+
+
+add_vjp(gaussian_moments, lambda rng: (_n(rng, 5),))
+
+
+def rnn_states_and_last(W, xs):
+    h = np.zeros(W.shape[0])
+    states = []
+    for x in xs:
+        h = np.tanh(W @ h + x)
+        states.append(h)
+    return states, h
+
+
+add_vjp(rnn_states_and_last, lambda rng: (_n(rng, (2, 2), 0.5), _n(rng, (3, 2))), wrt=(0, 1))
+
+
+def ode_rhs_dict(state, k):
+    x, v = state["x"], state["v"]
+    return {"x": v, "v": -k * x - 0.1 * v ** 3}
+
+
+add_vjp(ode_rhs_dict, lambda rng: ({"x": _n(rng, 2), "v": _n(rng, 2)}, _u(rng, 0.5, 2.0)),
+        wrt=(0, 1))
+
+
+def namedtuple_output(x):
+    return Point(np.sum(np.sin(x)), np.prod(np.cos(x)))
+
+
+add_vjp(namedtuple_output, lambda rng: (_n(rng, 3),))
+
+
+def gradient_and_hessian_diag(x):
+    g = 4 * x ** 3 - 2 * x
+    h = 12 * x ** 2 - 2
+    return (np.sum(x ** 4 - x ** 2), (g, h))
+
+
+add_vjp(gradient_and_hessian_diag, lambda rng: (_n(rng, 3),))
+
+
+def attention_with_weights(attn_params, X):
+    Wq, Wk = attn_params
+    s = (X @ Wq) @ (X @ Wk).T
+    s = s - np.max(s, axis=1, keepdims=True)
+    p = np.exp(s) / np.sum(np.exp(s), axis=1, keepdims=True)
+    return {"out": p @ X, "weights": p}
+
+
+add_vjp(attention_with_weights, lambda rng: ((_n(rng, (3, 2), 0.5), _n(rng, (3, 2), 0.5)),
+                                             _n(rng, (4, 3))), wrt=(0, 1))
