@@ -2285,3 +2285,348 @@ def attention_with_weights(attn_params, X):
 
 add_vjp(attention_with_weights, lambda rng: ((_n(rng, (3, 2), 0.5), _n(rng, (3, 2), 0.5)),
                                              _n(rng, (4, 3))), wrt=(0, 1))
+
+
+def layer_activations_comprehension(W, xs):
+    acts = [np.tanh(W @ x) for x in xs]
+    return acts, 1.0 * acts[-1]
+
+
+add_vjp(layer_activations_comprehension, lambda rng: (_n(rng, (2, 2)), _n(rng, (3, 2))),
+        wrt=(0, 1))
+
+
+def trajectory_with_early_stop(W, xs):
+    path = []
+    for x in xs:
+        path.append(np.tanh(W @ x))
+        if np.sum(np.abs(x)) > 50.0:
+            return path, 0.0 * x
+    return path, 2.0 * path[-1]
+
+
+add_vjp(trajectory_with_early_stop, lambda rng: (_n(rng, (2, 2)), _n(rng, (3, 2))), wrt=(0, 1))
+
+
+def history_paired_before_appends(W, xs):
+    history = []
+    record = (history, "tanh")
+    for x in xs:
+        history.append(np.tanh(W @ x))
+    return sum(np.sum(h) for h in record[0])
+
+
+refuse(history_paired_before_appends, lambda rng: (_n(rng, (2, 2)), _n(rng, (3, 2))), 0,
+       "UnsupportedSyntaxError", "put into a tuple or list")
+
+
+# ============================================ I. more classes as libraries write them
+
+
+class Normal:
+    """A distribution object with class-level constants, a classmethod and a staticmethod."""
+
+    LOG_2PI = math.log(2 * math.pi)
+
+    def __init__(self, loc, scale):
+        self.loc = loc
+        self.scale = scale
+
+    @classmethod
+    def standard(cls):
+        return cls(0.0, 1.0)
+
+    @staticmethod
+    def _standardize(x, loc, scale):
+        return (x - loc) / scale
+
+    def logpdf(self, x):
+        z = Normal._standardize(x, self.loc, self.scale)
+        return -0.5 * z ** 2 - np.log(self.scale) - 0.5 * self.LOG_2PI
+
+
+def normal_class_constant_and_staticmethod(loc, scale, x):
+    return -np.sum(Normal(loc, scale).logpdf(x))
+
+
+refuse(normal_class_constant_and_staticmethod,
+       lambda rng: (_n(rng, ()).item(), _u(rng, 0.5, 2.0), _n(rng, 5)), (0, 1, 2),
+       "UnsupportedSyntaxError", "the attribute 'LOG_2PI' of a Normal object")
+
+
+def normal_wrt_object(dist, x):
+    return -np.sum(dist.logpdf(x))
+
+
+refuse(normal_wrt_object,
+       lambda rng: (Normal(_n(rng, ()).item(), _u(rng, 0.5, 2.0)), _n(rng, 5)), 0,
+       "UnsupportedSyntaxError", "the attribute 'LOG_2PI' of a Normal object")
+
+
+def kl_to_standard_normal(loc, scale):
+    q = Normal(loc, scale)
+    p = Normal.standard()
+    return (np.log(p.scale / q.scale) + (q.scale ** 2 + (q.loc - p.loc) ** 2)
+            / (2 * p.scale ** 2) - 0.5)
+
+
+add(kl_to_standard_normal, lambda rng: (_n(rng, ()).item(), _u(rng, 0.5, 2.0)), wrt=(0, 1))
+
+
+class ParameterList:
+    """A container of parameter arrays with __getitem__ and __len__."""
+
+    def __init__(self, arrays):
+        self.arrays = arrays
+
+    def __len__(self):
+        return len(self.arrays)
+
+    def __getitem__(self, i):
+        return self.arrays[i]
+
+
+def parameter_list_getitem(params, x):
+    h = x
+    for i in range(len(params)):
+        h = np.tanh(params[i] @ h)
+    return np.sum(h ** 2)
+
+
+refuse(parameter_list_getitem,
+       lambda rng: (ParameterList([_n(rng, (3, 3), 0.6) for _ in range(3)]), _n(rng, 3)), (0, 1),
+       "PullbackError", "cannot index the gradient of a value of type ParameterList")
+
+
+def parameter_list_getitem_wrt_input(x, params):
+    return parameter_list_getitem(params, x)
+
+
+add(parameter_list_getitem_wrt_input,
+    lambda rng: (_n(rng, 3), ParameterList([_n(rng, (3, 3), 0.6) for _ in range(3)])))
+
+
+class Shape:
+    def area(self):
+        raise NotImplementedError
+
+    def perimeter(self):
+        raise NotImplementedError
+
+    def compactness(self):
+        return 4 * np.pi * self.area() / self.perimeter() ** 2
+
+
+class Ellipse(Shape):
+    def __init__(self, a, b):
+        self.a = a
+        self.b = b
+
+    def area(self):
+        return np.pi * self.a * self.b
+
+    def perimeter(self):
+        h = (self.a - self.b) ** 2 / (self.a + self.b) ** 2
+        return np.pi * (self.a + self.b) * (1 + 3 * h / (10 + np.sqrt(4 - 3 * h)))
+
+
+def ellipse_compactness_abstract_base(a, b):
+    return Ellipse(a, b).compactness()
+
+
+add(ellipse_compactness_abstract_base, lambda rng: (_u(rng, 1.0, 2.0), _u(rng, 0.3, 0.9)),
+    wrt=(0, 1))
+
+
+@dataclass
+class OptimizerState:
+    x: np.ndarray
+    lr: float
+    step: int = 0
+
+
+def gradient_descent_dataclass_state(x0, lr):
+    state = OptimizerState(x0, lr)
+    for _ in range(4):
+        g = 2.0 * (state.x - 1.0) + np.cos(state.x)
+        state = OptimizerState(state.x - state.lr * g, state.lr, state.step + 1)
+    return np.sum(state.x ** 2) + state.step * 0.0
+
+
+add(gradient_descent_dataclass_state, lambda rng: (_n(rng, 3), _u(rng, 0.05, 0.2)), wrt=(0, 1))
+
+
+class RunningMean:
+    """A metric object updated inside f, then read."""
+
+    def __init__(self):
+        self.total = 0.0
+        self.count = 0
+
+    def update(self, value):
+        self.total = self.total + value
+        self.count = self.count + 1
+
+    def result(self):
+        return self.total / self.count
+
+
+def metric_object_built_inside(preds, targets):
+    metric = RunningMean()
+    for p, t in zip(preds, targets):
+        metric.update((p - t) ** 2)
+    return metric.result()
+
+
+add(metric_object_built_inside, lambda rng: (_n(rng, 4), _n(rng, 4)))
+
+
+class Chain:
+    """A Markov chain with a transition matrix from logits (a property computing it)."""
+
+    def __init__(self, logits):
+        self.logits = logits
+
+    @property
+    def transition(self):
+        e = np.exp(self.logits - self.logits.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    def step(self, p):
+        return p @ self.transition
+
+
+def markov_chain_distribution(logits, p0, target):
+    chain = Chain(logits)
+    p = p0
+    for _ in range(3):
+        p = chain.step(p)
+    return np.sum((p - target) ** 2)
+
+
+add(markov_chain_distribution, lambda rng: (_n(rng, (3, 3)), np.array([0.2, 0.5, 0.3]),
+                                            np.array([0.3, 0.3, 0.4])), wrt=(0, 1))
+
+
+def forward_algorithm_hmm(log_A, log_pi, log_B, obs):
+    alpha = log_pi + log_B[:, obs[0]]
+    for o in obs[1:]:
+        m = np.max(alpha)
+        alpha = m + np.log(np.exp(alpha - m) @ np.exp(log_A)) + log_B[:, o]
+    m = np.max(alpha)
+    return -(m + np.log(np.sum(np.exp(alpha - m))))
+
+
+add(forward_algorithm_hmm, lambda rng: (_n(rng, (2, 2), 0.5), _n(rng, 2, 0.5), _n(rng, (2, 3), 0.5),
+                                        [0, 2, 1, 1]), wrt=(0, 1, 2))
+
+
+class Objective:
+    """scipy.optimize style: fun(x, *args) with the data passed through args."""
+
+    def __init__(self):
+        self.nfev = 0
+        self.ngev = 0
+
+    def __call__(self, x, *args):
+        self.nfev += 1
+        X, y, lam = args
+        return np.sum((X @ x - y) ** 2) + lam * np.sum(x ** 2)
+
+
+OBJ = Objective()
+add(OBJ, lambda rng: (_n(rng, 3), _n(rng, (5, 3)), _n(rng, 5), 0.1), wrt=(0, 3),
+    label="callable_objective_star_args", state=lambda fn, args: fn.nfev)
+
+
+def print_in_loop_with_break(x):
+    total = 0.0
+    for i in range(10):
+        total = total + np.sum(np.sin(x * (i + 1)))
+        print("step", i)
+        if i >= 3:
+            break
+    return total
+
+
+add(print_in_loop_with_break, lambda rng: (_n(rng, 3),))
+
+
+def print_in_branch_only_some_points(x):
+    if np.sum(x) > 0:
+        print("positive mass")
+        return np.sum(x ** 2)
+    return np.sum(np.exp(x))
+
+
+add(print_in_branch_only_some_points, lambda rng: (_n(rng, 3) + rng.choice([-2.0, 2.0]),))
+
+
+def assert_inside_loop_and_callee(xs):
+    return sum(checked_log(x) for x in xs)
+
+
+def checked_log(v):
+    assert np.all(v > 0), "log of a non-positive value"
+    return np.sum(np.log(v))
+
+
+add(assert_inside_loop_and_callee, lambda rng: ([_u(rng, 0.5, 2.0, 2) for _ in range(3)],))
+
+
+def cholesky_fallback_taken(A, b):
+    """The matrix is indefinite for some points: the except branch runs then."""
+    try:
+        L = np.linalg.cholesky(A)
+        return np.sum(np.linalg.solve(L, b) ** 2)
+    except np.linalg.LinAlgError:
+        return np.sum(np.linalg.solve(A @ A.T + np.eye(len(A)), b) ** 2)
+
+
+add(cholesky_fallback_taken,
+    lambda rng: ((lambda S: S - rng.choice([0.0, 10.0]) * np.eye(3))(_spd(rng, 3)), _n(rng, 3)),
+    wrt=(0, 1))
+
+
+def generator_of_layer_outputs(Ws, x):
+    return sum(np.sum(h) for h in layer_outputs(Ws, x))
+
+
+def layer_outputs(Ws, x):
+    for W in Ws:
+        x = np.tanh(W @ x)
+        yield x
+
+
+refuse(generator_of_layer_outputs,
+       lambda rng: ([_n(rng, (3, 3), 0.6) for _ in range(3)], _n(rng, 3)), (0, 1),
+       "UnsupportedSyntaxError", "a call of a generator function other than")
+
+
+def generator_of_layer_outputs_loop(Ws, x):
+    total = 0.0
+    for h in layer_outputs(Ws, x):
+        total = total + np.sum(h)
+    return total
+
+
+add(generator_of_layer_outputs_loop,
+    lambda rng: ([_n(rng, (3, 3), 0.6) for _ in range(3)], _n(rng, 3)), wrt=(0, 1))
+
+
+def objects_in_dict_argument(layers, x):
+    h = layers["encoder"].encode_input(x)
+    return np.sum(layers["head"].predict(h[None, :]))
+
+
+class InputEncoder:
+    def __init__(self, W):
+        self.W = W
+
+    def encode_input(self, x):
+        return np.tanh(self.W @ x)
+
+
+add(objects_in_dict_argument, lambda rng: ({"encoder": InputEncoder(_n(rng, (3, 2), 0.5)),
+                                            "head": Model(_n(rng, 3), 0.2)}, _n(rng, 2)),
+    wrt=(0, 1))
