@@ -2630,3 +2630,262 @@ class InputEncoder:
 add(objects_in_dict_argument, lambda rng: ({"encoder": InputEncoder(_n(rng, (3, 2), 0.5)),
                                             "head": Model(_n(rng, 3), 0.2)}, _n(rng, 2)),
     wrt=(0, 1))
+
+
+# ====================================== J. more containers, effects and in-place writes
+
+
+def ranked_items_itemgetter_key(scores):
+    pairs = list(zip(["a", "b", "c", "d"], scores))
+    ranked = sorted(pairs, key=operator.itemgetter(1), reverse=True)
+    return sum(s / (rank + 1) for rank, (_, s) in enumerate(ranked))
+
+
+add(ranked_items_itemgetter_key, lambda rng: (_distinct(rng, 4),))
+
+
+def dict_items_sorted_by_value(weights):
+    items = sorted(weights.items(), key=lambda kv: kv[1])
+    return sum((i + 1.0) * v ** 2 for i, (_, v) in enumerate(items))
+
+
+add(dict_items_sorted_by_value, lambda rng: (dict(zip("xyz", _distinct(rng, 3))),))
+
+
+def reversed_cumulative_discount(rewards, gamma):
+    ret = 0.0
+    out = []
+    for r in reversed(rewards):
+        ret = r + gamma * ret
+        out.append(ret)
+    return sum(v ** 2 for v in out)
+
+
+add(reversed_cumulative_discount, lambda rng: (list(_n(rng, 5)), _u(rng, 0.8, 0.99)), wrt=(0, 1))
+
+
+def masked_write_clamp(x, lo):
+    y = x.copy()
+    y[y < lo] = lo
+    return np.sum(y ** 3)
+
+
+add(masked_write_clamp, lambda rng: (_distinct(rng, 6), -0.3 + 0.01 * rng.uniform()), wrt=(0, 1))
+
+
+def copyto_and_fill(x, a):
+    buf = np.zeros((2, len(x)))
+    np.copyto(buf[0], x)
+    buf[1].fill(a)
+    return np.sum(np.tanh(buf) ** 2)
+
+
+refuse(copyto_and_fill, lambda rng: (_n(rng, 3), _u(rng, -1, 1)), (0, 1),
+       "UnsupportedSyntaxError", "in-place NumPy write into an expression")
+
+
+def copyto_and_fill_named_rows(x, a):
+    first = np.zeros(len(x))
+    second = np.zeros(len(x))
+    np.copyto(first, x)
+    second.fill(a)
+    return np.sum(np.tanh(np.stack([first, second])) ** 2)
+
+
+add(copyto_and_fill_named_rows, lambda rng: (_n(rng, 3), _u(rng, -1, 1)), wrt=(0, 1))
+
+
+def np_put_indices(x):
+    z = np.zeros(6)
+    np.put(z, [0, 2, 4], x)
+    return np.sum(np.cumsum(z) ** 2)
+
+
+refuse(np_put_indices, lambda rng: (_n(rng, 3),), 0, "NoRuleError",
+       r"np.put\(...\) is called for its effect")
+
+
+def dataclass_replace_and_astuple(p, x):
+    import dataclasses as dc
+    q = dc.replace(p, b=p.b * 2.0)
+    W, b = dc.astuple(q)[:2]
+    return np.sum(np.tanh(x @ W + b))
+
+
+def _dense_params(rng):
+    return MLPParams(_n(rng, (3, 2), 0.5), _n(rng, 2), _n(rng, 2), 0.0)
+
+
+refuse(dataclass_replace_and_astuple, lambda rng: (_dense_params(rng), _n(rng, 3)), 0,
+       "PullbackError", "replace|astuple|import")
+
+
+def namedtuple_asdict_loop(params):
+    total = 0.0
+    for name, value in params._asdict().items():
+        total = total + (2.0 if name == "weight" else 1.0) * np.sum(value ** 2)
+    return total
+
+
+refuse(namedtuple_asdict_loop, lambda rng: (LinearParams(_n(rng, 3), _n(rng, ()).item()),), 0,
+       "PullbackError", "_asdict")
+
+
+def fstring_print_of_values(w, x):
+    y = np.tanh(w * x)
+    print(f"y = {y}, loss = {np.sum(y ** 2):.4f}")
+    return np.sum(y ** 2)
+
+
+add(fstring_print_of_values, lambda rng: (_n(rng, 3), _n(rng, 3)), wrt=(0, 1))
+
+
+@dataclass
+class Regularizer:
+    strength: float
+    penalty: Callable = np.abs
+
+
+def dataclass_with_callable_field(w, reg):
+    return np.sum(w ** 2) + reg.strength * np.sum(reg.penalty(w))
+
+
+refuse(dataclass_with_callable_field, lambda rng: (_distinct(rng, 4), Regularizer(0.3)), (0, 1),
+       "NoRuleError", r"reg.penalty\(\)")
+
+
+class Chained:
+    def __init__(self, a):
+        self.a = a
+
+    @property
+    def doubled(self):
+        return 2.0 * self.a
+
+    @property
+    def energy(self):
+        return np.sum(self.doubled ** 2) + np.sum(np.sin(self.a))
+
+
+def property_calling_property(a):
+    return Chained(a).energy
+
+
+add(property_calling_property, lambda rng: (_n(rng, 3),))
+
+
+class BaseLoss:
+    def __init__(self, weight):
+        self.weight = weight
+
+    def value(self, r):
+        return self.weight * np.sum(r ** 2)
+
+
+class L1Smooth(BaseLoss):
+    def value(self, r):
+        return super().value(r) + self.weight * np.sum(np.sqrt(r ** 2 + 0.01))
+
+
+class Scaled(L1Smooth):
+    def value(self, r):
+        return 0.5 * super().value(r)
+
+
+def super_method_two_levels(w, r):
+    return Scaled(w).value(r)
+
+
+add(super_method_two_levels, lambda rng: (_u(rng, 0.5, 2.0), _n(rng, 4)), wrt=(0, 1))
+
+
+def super_method_wrt_object(loss, r):
+    return loss.value(r)
+
+
+add(super_method_wrt_object, lambda rng: (Scaled(_u(rng, 0.5, 2.0)), _n(rng, 4)), wrt=(0, 1))
+
+
+class Net:
+    def __init__(self, W, b):
+        self.W = W
+        self.b = b
+
+    def forward(self, x, activation="tanh"):
+        z = self.W @ x + self.b
+        return np.tanh(z) if activation == "tanh" else np.maximum(z, 0.0)
+
+    def __call__(self, x, **kwargs):
+        return self.forward(x, **kwargs)
+
+
+def call_forwards_kwargs(net, x):
+    return np.sum(net(x, activation="tanh") ** 2) + np.sum(net(x))
+
+
+refuse(call_forwards_kwargs, lambda rng: (Net(_n(rng, (2, 3)), _n(rng, 2)), _n(rng, 3)), (0, 1),
+       "UnsupportedSyntaxError", r"\*\*mapping in a call to self.forward")
+
+
+class SlottedParams:
+    __slots__ = ("w", "b")
+
+    def __init__(self, w, b):
+        self.w = w
+        self.b = b
+
+
+def slotted_params_regression(p, X, y):
+    return np.mean((X @ p.w + p.b - y) ** 2)
+
+
+add(slotted_params_regression, lambda rng: (SlottedParams(_n(rng, 3), _u(rng, -1, 1)),
+                                            _n(rng, (5, 3)), _n(rng, 5)))
+
+
+class Ensemble:
+    def __init__(self, members):
+        self.members = members
+
+    def predict(self, X):
+        return np.mean([m.predict(X) for m in self.members], axis=0)
+
+
+def ensemble_wrt_object_with_list_attribute(ens, X, y):
+    return np.sum((ens.predict(X) - y) ** 2)
+
+
+add(ensemble_wrt_object_with_list_attribute,
+    lambda rng: (Ensemble([Model(_n(rng, 3), _u(rng, -1, 1)) for _ in range(2)]),
+                 _n(rng, (4, 3)), _n(rng, 4)))
+
+
+def newton_sqrt_while(a):
+    x = a
+    while abs(x * x - a) > 1e-12 * a:
+        x = 0.5 * (x + a / x)
+    return x
+
+
+add(newton_sqrt_while, lambda rng: (_u(rng, 0.5, 4.0),))
+
+
+def objects_in_dict_wrt(models, X):
+    return sum(np.sum(m.predict(X) ** 2) for m in models.values())
+
+
+add(objects_in_dict_wrt, lambda rng: ({"a": Model(_n(rng, 3), 0.5), "b": Model(_n(rng, 3), -0.5)},
+                                      _n(rng, (2, 3))))
+
+
+def counter_in_loop_with_branch(x, problem):
+    best = np.inf
+    for scale in (0.5, 1.0, 2.0):
+        value = problem.fun(scale * x)
+        if value < best:
+            best = value
+    return best
+
+
+add(counter_in_loop_with_branch, lambda rng: (_n(rng, 3), _lsq(rng)),
+    state=lambda fn, args: args[1].nfev)

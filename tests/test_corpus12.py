@@ -60,9 +60,11 @@ def _attributes(value):
         return None
     if dataclasses.is_dataclass(value):
         return [f.name for f in dataclasses.fields(value)]
-    if hasattr(value, "__dict__") and type(value).__module__ == "corpus12":
+    if type(value).__module__ != "corpus12":
+        return None
+    if hasattr(value, "__dict__"):
         return list(vars(value))
-    return None
+    return [n for k in type(value).__mro__ for n in getattr(k, "__slots__", ())]
 
 
 def _leaves(value, path=()):
