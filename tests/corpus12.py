@@ -17,7 +17,9 @@ callable object of a module-level class) registered right after it:
 * ``add_vjp(fn, make_args, wrt=...)``: ``fn`` returns a tuple, list, dict or nested mix;
   ``pullback.vjp`` with a seed of that structure must agree with finite differences of
   the seed's inner product with the output.
-* ``refuse(fn, make_args, wrt, error, match)``: pullback must raise the named error.
+* ``refuse(fn, make_args, wrt, error, match)``: pullback must raise the named error, naming
+  this file and the line (``located=False`` marks the few refusals raised when the
+  generated code runs, which do not name them yet).
 
 Output (``print``), warnings and log records made by ``f`` are counted by the tests: the
 gradient makes exactly as many. Nothing in this file imports pullback.
@@ -71,6 +73,7 @@ class Refusal:
     error: str  # name of the pullback exception class
     match: str
     label: str | None = None
+    located: bool = True  # False: raised when the code runs, without file and line (a gap)
 
     @property
     def name(self) -> str:
@@ -89,8 +92,8 @@ def add_vjp(fn, make_args, wrt=0, **options):
     CASES.append(Case(fn, make_args, wrt, vjp=True, **options))
 
 
-def refuse(fn, make_args, wrt, error, match, label=None):
-    REFUSED.append(Refusal(fn, make_args, wrt, error, match, label))
+def refuse(fn, make_args, wrt, error, match, label=None, located=True):
+    REFUSED.append(Refusal(fn, make_args, wrt, error, match, label, located))
 
 
 def case_rng(name: str, stream: int = 0) -> np.random.Generator:
@@ -1699,7 +1702,7 @@ def sorted_keys_params(params):
 
 refuse(sorted_keys_params,
        lambda rng: ({"w": _n(rng, (2, 2)), "b": _n(rng, 2), "a": _n(rng, 1)},), 0,
-       "PullbackError", "over a dict the function did not build")
+       "PullbackError", "over a dict the function did not build", located=False)
 
 
 def sorted_keys_method_params(params):
@@ -1728,7 +1731,7 @@ def set_of_active_indices(x, idx):
 
 
 refuse(set_of_active_indices, lambda rng: (_n(rng, 6), [0, 2, 3, 2, 4]), 0,
-       "PullbackError", "over a set the function did not build")
+       "PullbackError", "over a set the function did not build", located=False)
 
 
 def max_with_default_empty(x):
@@ -2395,7 +2398,8 @@ def parameter_list_getitem(params, x):
 
 refuse(parameter_list_getitem,
        lambda rng: (ParameterList([_n(rng, (3, 3), 0.6) for _ in range(3)]), _n(rng, 3)), (0, 1),
-       "PullbackError", "cannot index the gradient of a value of type ParameterList")
+       "PullbackError", "cannot index the gradient of a value of type ParameterList",
+       located=False)
 
 
 def parameter_list_getitem_wrt_input(x, params):
@@ -2889,3 +2893,49 @@ def counter_in_loop_with_branch(x, problem):
 
 add(counter_in_loop_with_branch, lambda rng: (_n(rng, 3), _lsq(rng)),
     state=lambda fn, args: args[1].nfev)
+
+
+# ============================ K. blocks pullback refuses (each with its file and line)
+
+
+def search_with_for_else(x, thresholds):
+    total = 0.0
+    for t in thresholds:
+        if np.max(np.abs(x)) > t:
+            total = total + t * np.sum(x ** 2)
+            break
+    else:
+        total = np.sum(x ** 4)
+    return total
+
+
+refuse(search_with_for_else, lambda rng: (_n(rng, 3), [5.0, 10.0]), 0,
+       "UnsupportedSyntaxError", "else clause on a for loop")
+
+
+def safe_sqrt_accumulate(x):
+    k = 0
+    acc = 0.0
+    while k < len(x):
+        try:
+            acc = acc + math.sqrt(x[k])
+        except ValueError:
+            acc = acc - x[k]
+        k += 1
+    return acc
+
+
+refuse(safe_sqrt_accumulate, lambda rng: (_n(rng, 4),), 0,
+       "UnsupportedSyntaxError", "the except clause reads 'acc'")
+
+
+def cleanup_in_finally(x):
+    try:
+        y = np.sum(np.log1p(x ** 2))
+    finally:
+        y = y * 2.0
+    return y
+
+
+refuse(cleanup_in_finally, lambda rng: (_n(rng, 4),), 0,
+       "UnsupportedSyntaxError", "the finally clause reads 'y'")

@@ -8,7 +8,8 @@ the argument's structure (an object of the argument's class for an object),
 unchanged (or, for ``state=`` cases, a counter moves exactly as much as under ``f``),
 and the gradient prints, warns and logs exactly as often as ``f`` does. Structured
 outputs (``vjp=True``) are checked through ``vjp`` with a seed of the output's
-structure. ``corpus12.REFUSED`` cases must raise the named clear error.
+structure. ``corpus12.REFUSED`` cases must raise the named clear error, located at
+the file and line of the construct.
 """
 
 from __future__ import annotations
@@ -347,5 +348,9 @@ def test_corpus_size_and_unique_names():
 def test_not_supported_yet_is_a_clear_error(refusal):
     error = getattr(pullback, refusal.error)
     args = sample_points(refusal, n=1)[0]
-    with pytest.raises(error, match=refusal.match):
+    with pytest.raises(error, match=refusal.match) as info:
         pullback.grad(refusal.fn, wrt=refusal.wrt)(*args)
+    located = 'corpus12.py", line' in str(info.value)
+    assert located == refusal.located, (
+        "the refusal names its file and line now: drop located=False" if located
+        else f"the refusal does not name its file and line: {info.value}")
