@@ -2352,18 +2352,16 @@ def normal_class_constant_and_staticmethod(loc, scale, x):
     return -np.sum(Normal(loc, scale).logpdf(x))
 
 
-refuse(normal_class_constant_and_staticmethod,
-       lambda rng: (_n(rng, ()).item(), _u(rng, 0.5, 2.0), _n(rng, 5)), (0, 1, 2),
-       "UnsupportedSyntaxError", "the attribute 'LOG_2PI' of a Normal object")
+add(normal_class_constant_and_staticmethod,
+    lambda rng: (_n(rng, ()).item(), _u(rng, 0.5, 2.0), _n(rng, 5)), wrt=(0, 1, 2))
 
 
 def normal_wrt_object(dist, x):
     return -np.sum(dist.logpdf(x))
 
 
-refuse(normal_wrt_object,
-       lambda rng: (Normal(_n(rng, ()).item(), _u(rng, 0.5, 2.0)), _n(rng, 5)), 0,
-       "UnsupportedSyntaxError", "the attribute 'LOG_2PI' of a Normal object")
+add(normal_wrt_object, lambda rng: (Normal(_n(rng, ()).item(), _u(rng, 0.5, 2.0)), _n(rng, 5)),
+    wrt=(0, 1))
 
 
 def kl_to_standard_normal(loc, scale):
@@ -2939,3 +2937,98 @@ def cleanup_in_finally(x):
 
 refuse(cleanup_in_finally, lambda rng: (_n(rng, 4),), 0,
        "UnsupportedSyntaxError", "the finally clause reads 'y'")
+
+
+# ===================================== L. numbers a class defines in its body (constants)
+
+
+class HuberLoss:
+    DELTA = 1.0
+    REDUCE_MEAN = True
+
+    def __init__(self, weight):
+        self.weight = weight
+
+    def __call__(self, r):
+        a = np.sqrt(r ** 2 + 1e-9)
+        quad = 0.5 * r ** 2
+        lin = self.DELTA * (a - 0.5 * self.DELTA)
+        out = self.weight * np.where(a <= self.DELTA, quad, lin)
+        return np.mean(out) if self.REDUCE_MEAN else np.sum(out)
+
+
+class TightHuberLoss(HuberLoss):
+    DELTA = 0.5
+
+
+def huber_class_constant_in_subclass(weight, r):
+    wide, tight = HuberLoss(weight), TightHuberLoss(2.0 * weight)
+    return wide(r) + tight(r)
+
+
+refuse(huber_class_constant_in_subclass,
+       lambda rng: (_u(rng, 0.5, 2.0), _distinct(rng, 6, -3, 3)), (0, 1),
+       "NoRuleError", "call to wide, a value computed from the inputs")
+
+
+def huber_class_constant_one_per_line(weight, r):
+    wide = HuberLoss(weight)
+    tight = TightHuberLoss(2.0 * weight)
+    return wide(r) + tight(r)
+
+
+add(huber_class_constant_one_per_line,
+    lambda rng: (_u(rng, 0.5, 2.0), _distinct(rng, 6, -3, 3)), wrt=(0, 1))
+
+
+def huber_class_constant_wrt_object(loss, r):
+    return loss(r)
+
+
+add(huber_class_constant_wrt_object,
+    lambda rng: (TightHuberLoss(_u(rng, 0.5, 2.0)), _distinct(rng, 6, -3, 3)), wrt=(0, 1))
+
+
+class Scheduler:
+    base = 0.1  # a class default an instance may override with its own value
+
+    def __init__(self, decay):
+        self.decay = decay
+
+    def rate(self, step):
+        return self.base / (1.0 + self.decay * step)
+
+
+def instance_value_over_class_default(sched, w):
+    for step in range(3):
+        w = w - sched.rate(step) * 2.0 * w
+    return np.sum(w ** 2)
+
+
+def _sched(rng):
+    s = Scheduler(_u(rng, 0.1, 0.5))
+    s.base = _u(rng, 0.05, 0.2)  # stored on the instance: differentiated
+    return s
+
+
+add(instance_value_over_class_default, lambda rng: (_sched(rng), _n(rng, 3)), wrt=(0, 1))
+add(instance_value_over_class_default, lambda rng: (Scheduler(_u(rng, 0.1, 0.5)), _n(rng, 3)),
+    wrt=(0, 1), label="class_default_read_through_instance")
+
+
+class Basis:
+    NODES = np.array([-1.0, 0.0, 1.0])  # an array the class holds: refused, not assumed constant
+
+    def __init__(self, width):
+        self.width = width
+
+    def features(self, x):
+        return np.exp(-((x[:, None] - self.NODES) / self.width) ** 2)
+
+
+def class_array_attribute(width, x):
+    return np.sum(Basis(width).features(x))
+
+
+refuse(class_array_attribute, lambda rng: (_u(rng, 0.5, 2.0), _n(rng, 4)), (0, 1),
+       "UnsupportedSyntaxError", "the attribute 'NODES' of a Basis object")
