@@ -354,3 +354,21 @@ def test_not_supported_yet_is_a_clear_error(refusal):
     assert located == refusal.located, (
         "the refusal names its file and line now: drop located=False" if located
         else f"the refusal does not name its file and line: {info.value}")
+
+
+def _short(seed):
+    """A seed missing the last item of the output's structure (or with one entry too many)."""
+    if isinstance(seed, dict):
+        return dict(list(seed.items())[:-1])
+    if isinstance(seed, (list, tuple)):
+        return tuple(seed[:-1]) if isinstance(seed, tuple) else list(seed[:-1])
+    return np.append(np.ravel(seed), 0.0)
+
+
+@pytest.mark.parametrize("case", _params([c for c in CASES if c.vjp]))
+def test_vjp_refuses_a_seed_of_another_structure(case):
+    args = sample_points(case, n=1)[0]
+    out = case.fn(*copy.deepcopy(args), **case.kw)
+    seed = _seed_like(out, np.random.default_rng(5))
+    with pytest.raises(pullback.PullbackError, match="seed"):
+        pullback.vjp(case.fn, wrt=case.wrt)(*args, _short(seed), **case.kw)
