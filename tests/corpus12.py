@@ -3032,3 +3032,48 @@ def class_array_attribute(width, x):
 
 refuse(class_array_attribute, lambda rng: (_u(rng, 0.5, 2.0), _n(rng, 4)), (0, 1),
        "UnsupportedSyntaxError", "the attribute 'NODES' of a Basis object")
+
+
+# ================================= M. one function, objects of several classes (duck typing)
+
+
+class GaussianPrior:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def neg_log_density(self, w):
+        return 0.5 * np.sum((w / self.scale) ** 2)
+
+
+class LaplacePrior:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def neg_log_density(self, w):
+        return np.sum(np.sqrt(w ** 2 + 1e-4) / self.scale)
+
+
+class HorseshoeLike(GaussianPrior):
+    def neg_log_density(self, w):
+        return np.sum(np.log1p(super().neg_log_density(w) / len(w)))
+
+
+def posterior_energy(prior, w, X, y):
+    r = X @ w - y
+    return 0.5 * r @ r + prior.neg_log_density(w)
+
+
+for _prior in (GaussianPrior, LaplacePrior, HorseshoeLike):
+    add(posterior_energy,
+        lambda rng, cls=_prior: (cls(_u(rng, 0.5, 2.0, 3)), _n(rng, 3), _n(rng, (5, 3)),
+                                 _n(rng, 5)),
+        wrt=(0, 1), label=f"posterior_energy_{_prior.__name__}")
+
+
+def sum_of_mixed_priors(priors, w):
+    return sum(p.neg_log_density(w) for p in priors)
+
+
+add(sum_of_mixed_priors,
+    lambda rng: ([GaussianPrior(_u(rng, 0.5, 2.0)), LaplacePrior(_u(rng, 0.5, 2.0)),
+                  HorseshoeLike(_u(rng, 0.5, 2.0))], _n(rng, 3)), wrt=(0, 1))
