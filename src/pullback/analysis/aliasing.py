@@ -76,8 +76,8 @@ def check_writes(tree, analysis, parsed) -> None:
             raise UnsupportedSyntaxError(
                 f"{target} = {source} gives a second name to an array that is "
                 f"written in place; use np.copy({source})", describe(s))
-    for s in analysis.assigns:
-        if isinstance(s.value, (gast.Tuple, gast.List)) and any(
+    for s in analysis.assigns:  # the returned value runs last: nothing writes after it
+        if not IS_RETURN.of(s) and isinstance(s.value, (gast.Tuple, gast.List)) and any(
                 isinstance(e, gast.Name) and e.id in buffers for e in s.value.elts):
             raise UnsupportedSyntaxError(
                 "an array that is written in place is put into a tuple or list, which gives it "

@@ -194,11 +194,20 @@ _NOT_NUMBERS = (str, bytes, type, types.ModuleType, types.FunctionType,
                 types.BuiltinFunctionType, types.MethodType, numpy.ufunc)
 
 
+def _class_constant(cls, name):
+    """Whether `name` reads a number the class (or a base) defines in its body
+    (`LOG_2PI = math.log(2 * math.pi)`), not a descriptor nor anything `__getattr__` makes."""
+    value = next((k.__dict__[name] for k in cls.__mro__ if name in k.__dict__), _MISSING_ATTRIBUTE)
+    return isinstance(value, (int, float, numpy.number)) and not isinstance(value, bool) \
+        and getattr(cls, "__getattr__", None) is None
+
+
 def accum_attr(d, x, name, g, where=""):
     """d.name += g, where d is the gradient of object x (0.0 until it is materialized) and
     `x.name` read an attribute x stores: a namedtuple's field, an instance attribute, a
-    slot. Any other attribute (a `__getattr__` hook, a class attribute) is refused
-    (objects.attribute_forward runs a property through its getter's transform)."""
+    slot. A number the class defines (`LOG_2PI = ...` in its body) is a constant and gets
+    no gradient; any other attribute (a `__getattr__` hook, another class attribute) is
+    refused (objects.attribute_forward runs a property through its getter's transform)."""
     fields = getattr(type(x), "_fields", None)
     if isinstance(x, tuple) and isinstance(fields, tuple) and name in fields:
         if any(getattr(type(x), op, None) is not getattr(tuple, op, None) for op in _OPERATORS):
@@ -208,6 +217,8 @@ def accum_attr(d, x, name, g, where=""):
                 "gradient could not be told from a plain tuple's", where)
         return accum_index(d, x, fields.index(name), g)
     stored = stored_attributes(x)
+    if stored is not None and name not in stored and _class_constant(type(x), name):
+        return d  # the class's number, shared by every instance: a constant, as a global is
     if stored is None or name not in stored:
         raise UnsupportedSyntaxError(
             f"the attribute {name!r} of a {type(x).__qualname__} object is not a value the "

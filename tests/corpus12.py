@@ -1,0 +1,3079 @@
+"""Issue-12 corpus: real Python as other libraries' tests and examples write it.
+
+Layer classes and models, objectives taking ``*args`` and ``**kwargs``, argument checks
+that ``raise``, ``assert``, ``print`` and warn, ``with np.errstate``, ``try/except``
+around a Cholesky, ``functools.partial``, ``map``/``filter``, ``operator`` helpers,
+dict methods, namedtuples, training loops inside the function, published objectives,
+in-place writes into arrays the function computed, and functions returning tuples,
+dicts and nested structures. Every case is a module-level ``def`` (or a bound method or
+callable object of a module-level class) registered right after it:
+
+* ``add(fn, make_args, wrt=...)``: ``pullback.grad(fn, wrt)`` must agree with central
+  finite differences at three seeded points (``make_args(rng)`` draws an argument tuple
+  from a tame domain: away from kinks, ties and branch thresholds). An argument holding
+  an object, dataclass or NamedTuple gets a gradient of its class. ``state=`` names a
+  function reading a counter from the arguments (``self.nfev``): the gradient must move
+  it exactly as ``f`` does.
+* ``add_vjp(fn, make_args, wrt=...)``: ``fn`` returns a tuple, list, dict or nested mix;
+  ``pullback.vjp`` with a seed of that structure must agree with finite differences of
+  the seed's inner product with the output.
+* ``refuse(fn, make_args, wrt, error, match)``: pullback must raise the named error, naming
+  this file and the line (``located=False`` marks the few refusals raised when the
+  generated code runs, which do not name them yet).
+
+Output (``print``), warnings and log records made by ``f`` are counted by the tests: the
+gradient makes exactly as many. Nothing in this file imports pullback.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import functools
+import logging
+import math
+import operator
+import warnings
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import numpy as np
+
+LOG = logging.getLogger("corpus12")
+LOG.addHandler(logging.NullHandler())
+
+
+@dataclass
+class Case:
+    fn: Callable
+    make_args: Callable[[np.random.Generator], tuple]
+    wrt: Any = 0
+    kwargs: dict | None = None
+    rtol: float = 1e-5
+    atol: float = 1e-6
+    label: str | None = None
+    state: Callable | None = None  # args -> a number f changes (a counter), compared
+    vjp: bool = False  # a structured output, checked through vjp with a structured seed
+
+    @property
+    def name(self) -> str:
+        return self.label or self.fn.__name__
+
+    @property
+    def kw(self) -> dict:
+        return dict(self.kwargs or {})
+
+
+@dataclass
+class Refusal:
+    fn: Callable
+    make_args: Callable[[np.random.Generator], tuple]
+    wrt: Any
+    error: str  # name of the pullback exception class
+    match: str
+    label: str | None = None
+    located: bool = True  # False: raised when the code runs, without file and line (a gap)
+
+    @property
+    def name(self) -> str:
+        return self.label or self.fn.__name__
+
+
+CASES: list[Case] = []
+REFUSED: list[Refusal] = []
+
+
+def add(fn, make_args, wrt=0, **options):
+    CASES.append(Case(fn, make_args, wrt, **options))
+
+
+def add_vjp(fn, make_args, wrt=0, **options):
+    CASES.append(Case(fn, make_args, wrt, vjp=True, **options))
+
+
+def refuse(fn, make_args, wrt, error, match, label=None, located=True):
+    REFUSED.append(Refusal(fn, make_args, wrt, error, match, label, located))
+
+
+def case_rng(name: str, stream: int = 0) -> np.random.Generator:
+    return np.random.default_rng([zlib.crc32(name.encode()), stream])
+
+
+def sample_points(case, n: int = 3, stream: int = 0) -> list[tuple]:
+    """`n` argument tuples for `case` (a Case or a Refusal), the same on every run."""
+    rng = case_rng(case.name, stream)
+    return [tuple(case.make_args(rng)) for _ in range(n)]
+
+
+# ------------------------------------------------------------ samplers (not cases)
+
+
+def _u(rng, lo, hi, shape=None):
+    if shape is None:
+        return float(rng.uniform(lo, hi))
+    return rng.uniform(lo, hi, size=shape)
+
+
+def _n(rng, shape, scale=1.0):
+    return rng.normal(0.0, scale, size=shape)
+
+
+def _spd(rng, n):
+    b = rng.normal(0.0, 0.5, size=(n, n))
+    return b @ b.T + n * np.eye(n) * 0.5
+
+
+def _distinct(rng, n, lo=-2.0, hi=2.0):
+    step = (hi - lo) / n
+    return lo + (rng.permutation(n) + rng.uniform(0.25, 0.75, size=n)) * step
+
+
+# ====================================================================== A. layers
+
+
+class Dense:
+    """A fully connected layer holding its parameters."""
+
+    def __init__(self, W, b, activation=np.tanh):
+        self.W = W
+        self.b = b
+        self.activation = activation
+
+    def __call__(self, x):
+        return self.activation(x @ self.W + self.b)
+
+
+class Linear:
+    def __init__(self, W, b):
+        self.W = W
+        self.b = b
+
+    def forward(self, x):
+        return x @ self.W.T + self.b
+
+    def __call__(self, x):
+        return self.forward(x)
+
+
+class Tanh:
+    def __call__(self, x):
+        return np.tanh(x)
+
+
+class Softplus:
+    def __call__(self, x):
+        return np.logaddexp(0.0, x)
+
+
+class Sequential:
+    def __init__(self, *layers):
+        self.layers = list(layers)
+
+    def __call__(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+
+class LayerNorm:
+    def __init__(self, gamma, beta, eps=1e-5):
+        self.gamma = gamma
+        self.beta = beta
+        self.eps = eps
+
+    def __call__(self, x):
+        mu = np.mean(x, axis=-1, keepdims=True)
+        var = np.var(x, axis=-1, keepdims=True)
+        return self.gamma * (x - mu) / np.sqrt(var + self.eps) + self.beta
+
+
+class Residual(Linear):
+    def __init__(self, W, b, scale):
+        super().__init__(W, b)
+        self.scale = scale
+
+    def __call__(self, x):
+        return x + self.scale * np.tanh(super().forward(x))
+
+
+class Gaussian:
+    def __init__(self, mu, log_sigma):
+        self.mu = mu
+        self.log_sigma = log_sigma
+
+    @property
+    def sigma(self):
+        return np.exp(self.log_sigma)
+
+    @property
+    def variance(self):
+        return self.sigma ** 2
+
+    def log_prob(self, x):
+        z = (x - self.mu) / self.sigma
+        return -0.5 * z ** 2 - self.log_sigma - 0.5 * np.log(2 * np.pi)
+
+
+@dataclass
+class MLPParams:
+    W1: np.ndarray
+    b1: np.ndarray
+    W2: np.ndarray
+    b2: float
+
+
+@dataclass
+class Prior:
+    mean: np.ndarray
+    precision: float = 1.0
+    name: str = "prior"
+
+
+class LinearParams(NamedTuple):
+    weight: np.ndarray
+    bias: float
+
+
+class Kernel:
+    """A squared-exponential kernel with a length scale and a signal variance."""
+
+    def __init__(self, lengthscale, variance):
+        self.lengthscale = lengthscale
+        self.variance = variance
+
+    def __call__(self, X, Y):
+        d2 = np.sum((X[:, None, :] - Y[None, :, :]) ** 2, axis=-1)
+        return self.variance * np.exp(-0.5 * d2 / self.lengthscale ** 2)
+
+
+class Embedding:
+    def __init__(self, table):
+        self.table = table
+
+    def lookup(self, ids):
+        return self.table[ids]
+
+
+class Conv1D:
+    def __init__(self, kernel):
+        self.kernel = kernel
+
+    @property
+    def width(self):
+        return len(self.kernel)
+
+    def __call__(self, x):
+        n = len(x) - self.width + 1
+        return np.array([np.dot(x[i:i + self.width], self.kernel) for i in range(n)])
+
+
+class Attention:
+    def __init__(self, Wq, Wk, Wv):
+        self.Wq = Wq
+        self.Wk = Wk
+        self.Wv = Wv
+
+    def scores(self, X):
+        q = X @ self.Wq
+        k = X @ self.Wk
+        return q @ k.T / np.sqrt(q.shape[-1])
+
+    def __call__(self, X):
+        s = self.scores(X)
+        s = s - np.max(s, axis=-1, keepdims=True)
+        p = np.exp(s)
+        p = p / np.sum(p, axis=-1, keepdims=True)
+        return p @ (X @ self.Wv)
+
+
+class GRUCell:
+    def __init__(self, Wz, Wh):
+        self.Wz = Wz
+        self.Wh = Wh
+
+    def step(self, h, x):
+        hx = np.concatenate([h, x])
+        z = 1.0 / (1.0 + np.exp(-(self.Wz @ hx)))
+        cand = np.tanh(self.Wh @ hx)
+        return (1.0 - z) * h + z * cand
+
+
+class RBFNet:
+    def __init__(self, centers, widths, weights):
+        self.centers = centers
+        self.widths = widths
+        self.weights = weights
+
+    def features(self, x):
+        return np.exp(-((x[:, None] - self.centers[None, :]) / self.widths) ** 2)
+
+    def predict(self, x):
+        return self.features(x) @ self.weights
+
+
+class Model:
+    """A regression model with a loss method calling its own predict."""
+
+    def __init__(self, w, b):
+        self.w = w
+        self.b = b
+
+    def predict(self, X):
+        return X @ self.w + self.b
+
+    def loss(self, X, y):
+        r = self.predict(X) - y
+        return np.mean(r ** 2)
+
+    def __call__(self, X, y):
+        return self.loss(X, y)
+
+
+def _mlp_args(rng):
+    return (_n(rng, (4, 3), 0.5), _n(rng, 3, 0.3), _n(rng, (5, 4)))
+
+
+def dense_layer_built_inside(W, b, X):
+    layer = Dense(W, b)
+    return np.sum(layer(X) ** 2)
+
+
+refuse(dense_layer_built_inside, _mlp_args, (0, 1),
+       "NoRuleError", r"self.activation\(\)")
+
+
+def two_dense_layers_sigmoid_out(W, b, X):
+    hidden = Dense(W, b)
+    out = Dense(W[:3, :], b, activation=lambda z: 1.0 / (1.0 + np.exp(-z)))
+    return np.mean(out(hidden(X)))
+
+
+refuse(two_dense_layers_sigmoid_out, lambda rng: (_n(rng, (3, 3), 0.5), _n(rng, 3, 0.3),
+                                                _n(rng, (4, 3))), (0, 1),
+       "UnsupportedSyntaxError", r"lambda passed to Dense")
+
+
+def sequential_built_inside(W1, b1, W2, b2, X):
+    net = Sequential(Linear(W1, b1), Tanh(), Linear(W2, b2), Softplus())
+    return np.sum(net(X))
+
+
+refuse(sequential_built_inside, lambda rng: (_n(rng, (4, 3), 0.5), _n(rng, 4, 0.3),
+                                          _n(rng, (2, 4), 0.5), _n(rng, 2, 0.3),
+                                          _n(rng, (5, 3))), (0, 1, 2, 3),
+       "NoRuleError", r"construction of Sequential")
+
+
+def sequential_wrt_model(net, X, y):
+    return np.mean((net(X)[:, 0] - y) ** 2)
+
+
+def _seq_args(rng):
+    net = Sequential(Linear(_n(rng, (4, 3), 0.5), _n(rng, 4, 0.3)), Tanh(),
+                     Linear(_n(rng, (1, 4), 0.5), _n(rng, 1, 0.3)))
+    return (net, _n(rng, (6, 3)), _n(rng, 6))
+
+
+add(sequential_wrt_model, _seq_args)
+
+
+def sequential_wrt_input(X, net, y):
+    return np.mean((net(X)[:, 0] - y) ** 2)
+
+
+add(sequential_wrt_input, lambda rng: (lambda a: (a[1], a[0], a[2]))(_seq_args(rng)))
+
+
+def layernorm_then_linear(gamma, beta, W, X):
+    norm = LayerNorm(gamma, beta)
+    proj = Linear(W, np.zeros(W.shape[0]))
+    return np.sum(proj(norm(X)) ** 2)
+
+
+add(layernorm_then_linear, lambda rng: (_u(rng, 0.5, 1.5, 4), _n(rng, 4, 0.2),
+                                        _n(rng, (2, 4), 0.5), _n(rng, (3, 4))),
+    wrt=(0, 1, 2))
+
+
+def residual_stack(W, b, x):
+    blocks = [Residual(W, b, 0.5), Residual(W.T, b, 0.25)]
+    for block in blocks:
+        x = block(x)
+    return np.sum(x ** 2)
+
+
+refuse(residual_stack, lambda rng: (_n(rng, (3, 3), 0.5), _n(rng, 3, 0.2), _n(rng, 3)), (0, 1, 2),
+       "NoRuleError", r"construction of Residual")
+
+
+def residual_wrt_block(block, x):
+    return np.sum(np.sin(block(x)))
+
+
+add(residual_wrt_block, lambda rng: (Residual(_n(rng, (3, 3), 0.5), _n(rng, 3, 0.2), 0.7),
+                                     _n(rng, 3)))
+
+
+def gaussian_nll_properties(mu, log_sigma, x):
+    dist = Gaussian(mu, log_sigma)
+    return -np.sum(dist.log_prob(x)) + 0.01 * np.sum(dist.variance)
+
+
+add(gaussian_nll_properties, lambda rng: (_n(rng, 3), _n(rng, 3, 0.3), _n(rng, (5, 3))),
+    wrt=(0, 1))
+
+
+def gaussian_wrt_distribution(dist, x):
+    return -np.sum(dist.log_prob(x))
+
+
+add(gaussian_wrt_distribution, lambda rng: (Gaussian(_n(rng, 2), _n(rng, 2, 0.3)),
+                                            _n(rng, (4, 2))))
+
+
+def mlp_dataclass_params(p, X, y):
+    h = np.tanh(X @ p.W1 + p.b1)
+    pred = h @ p.W2 + p.b2
+    return np.mean((pred - y) ** 2)
+
+
+def _mlp_params(rng):
+    return MLPParams(_n(rng, (3, 4), 0.5), _n(rng, 4, 0.2), _n(rng, 4, 0.5), _u(rng, -0.5, 0.5))
+
+
+add(mlp_dataclass_params, lambda rng: (_mlp_params(rng), _n(rng, (6, 3)), _n(rng, 6)))
+
+
+def mlp_dataclass_built_inside(W1, b1, W2, X):
+    p = MLPParams(W1=W1, b1=b1, W2=W2, b2=0.1)
+    return mlp_dataclass_params(p, X, np.ones(X.shape[0]))
+
+
+add(mlp_dataclass_built_inside, lambda rng: (_n(rng, (3, 4), 0.5), _n(rng, 4, 0.2),
+                                             _n(rng, 4, 0.5), _n(rng, (5, 3))),
+    wrt=(0, 1, 2))
+
+
+def map_estimate_with_prior(w, prior, X, y):
+    resid = X @ w - y
+    penalty = 0.5 * prior.precision * np.sum((w - prior.mean) ** 2)
+    return 0.5 * resid @ resid + penalty
+
+
+def _prior_args(rng):
+    return (_n(rng, 3), Prior(_n(rng, 3, 0.2), _u(rng, 0.5, 2.0)), _n(rng, (5, 3)), _n(rng, 5))
+
+
+add(map_estimate_with_prior, _prior_args, wrt=(0, 1))
+
+
+def namedtuple_linear_params(params, X, y):
+    logits = X @ params.weight + params.bias
+    return np.mean(np.logaddexp(0.0, logits) - y * logits)
+
+
+add(namedtuple_linear_params,
+    lambda rng: (LinearParams(_n(rng, 3, 0.5), _u(rng, -0.5, 0.5)), _n(rng, (6, 3)),
+                 (rng.uniform(size=6) > 0.5).astype(float)))
+
+
+def namedtuple_unpacked(params, x):
+    weight, bias = params
+    return np.sum(np.tanh(weight * x + bias))
+
+
+add(namedtuple_unpacked, lambda rng: (LinearParams(_n(rng, 3, 0.5), _u(rng, -0.5, 0.5)),
+                                      _n(rng, 3)))
+
+
+def kernel_gram_logdet(lengthscale, variance, X):
+    k = Kernel(lengthscale, variance)
+    K = k(X, X) + 0.1 * np.eye(len(X))
+    sign, logdet = np.linalg.slogdet(K)
+    return logdet
+
+
+add(kernel_gram_logdet, lambda rng: (_u(rng, 0.5, 2.0), _u(rng, 0.5, 2.0), _n(rng, (4, 2))),
+    wrt=(0, 1))
+
+
+def kernel_wrt_object(kernel, X, y):
+    K = kernel(X, X) + 0.2 * np.eye(len(X))
+    alpha = np.linalg.solve(K, y)
+    return 0.5 * y @ alpha
+
+
+add(kernel_wrt_object, lambda rng: (Kernel(_u(rng, 0.5, 2.0), _u(rng, 0.5, 2.0)),
+                                    _n(rng, (4, 2)), _n(rng, 4)))
+
+
+def embedding_bag(table, ids, w):
+    emb = Embedding(table)
+    vectors = emb.lookup(ids)
+    return np.sum(np.tanh(np.mean(vectors, axis=0) @ w))
+
+
+add(embedding_bag, lambda rng: (_n(rng, (5, 3)), np.array([0, 2, 2, 4]), _n(rng, (3, 2))),
+    wrt=(0, 2))
+
+
+def conv1d_property_width(kernel, x):
+    conv = Conv1D(kernel)
+    y = conv(x)
+    return np.sum(y ** 2) / conv.width
+
+
+add(conv1d_property_width, lambda rng: (_n(rng, 3), _n(rng, 7)), wrt=(0, 1))
+
+
+def self_attention(Wq, Wk, Wv, X):
+    attn = Attention(Wq, Wk, Wv)
+    return np.sum(attn(X) ** 2)
+
+
+add(self_attention, lambda rng: (_n(rng, (3, 2), 0.5), _n(rng, (3, 2), 0.5),
+                                 _n(rng, (3, 3), 0.5), _n(rng, (4, 3))), wrt=(0, 1, 2, 3))
+
+
+def attention_wrt_module(attn, X):
+    return np.sum(attn(X)[0])
+
+
+add(attention_wrt_module, lambda rng: (Attention(_n(rng, (3, 2), 0.5), _n(rng, (3, 2), 0.5),
+                                                 _n(rng, (3, 3), 0.5)), _n(rng, (4, 3))))
+
+
+def gru_unrolled(Wz, Wh, xs):
+    cell = GRUCell(Wz, Wh)
+    h = np.zeros(Wz.shape[0])
+    for x in xs:
+        h = cell.step(h, x)
+    return np.sum(h ** 2)
+
+
+add(gru_unrolled, lambda rng: (_n(rng, (3, 5), 0.5), _n(rng, (3, 5), 0.5), _n(rng, (4, 2))),
+    wrt=(0, 1, 2))
+
+
+def gru_wrt_cell(cell, xs):
+    h = np.zeros(3)
+    hs = []
+    for x in xs:
+        h = cell.step(h, x)
+        hs.append(h)
+    return np.sum(np.stack(hs)[:, 0])
+
+
+add(gru_wrt_cell, lambda rng: (GRUCell(_n(rng, (3, 5), 0.5), _n(rng, (3, 5), 0.5)),
+                               _n(rng, (3, 2))))
+
+
+def rbf_network_fit(centers, widths, weights, x, y):
+    net = RBFNet(centers, widths, weights)
+    return np.sum((net.predict(x) - y) ** 2)
+
+
+add(rbf_network_fit, lambda rng: (_distinct(rng, 3), _u(rng, 0.8, 1.5, 3), _n(rng, 3),
+                                  _n(rng, 6), _n(rng, 6)), wrt=(0, 1, 2))
+
+
+def rbf_wrt_network(net, x):
+    return np.sum(net.predict(x) ** 2)
+
+
+add(rbf_wrt_network, lambda rng: (RBFNet(_distinct(rng, 3), _u(rng, 0.8, 1.5, 3),
+                                         _n(rng, 3)), _n(rng, 5)))
+
+
+def model_loss_wrt_model(model, X, y):
+    return model.loss(X, y) + 0.01 * np.sum(model.w ** 2)
+
+
+def _model_args(rng):
+    return (Model(_n(rng, 3), _u(rng, -1, 1)), _n(rng, (6, 3)), _n(rng, 6))
+
+
+add(model_loss_wrt_model, _model_args)
+
+
+def model_called_as_function(model, X, y):
+    return model(X, y)
+
+
+add(model_called_as_function, _model_args)
+
+
+def list_of_models_ensemble(models, X, y):
+    preds = [m.predict(X) for m in models]
+    return np.mean((np.mean(preds, axis=0) - y) ** 2)
+
+
+add(list_of_models_ensemble, lambda rng: ([Model(_n(rng, 3), _u(rng, -1, 1)) for _ in range(3)],
+                                          _n(rng, (5, 3)), _n(rng, 5)))
+
+
+def dict_of_layers(W, b, x):
+    layers = {"enc": Linear(W, b), "dec": Linear(W.T, np.zeros(W.shape[1]))}
+    z = np.tanh(layers["enc"](x))
+    return np.sum((layers["dec"](z) - x) ** 2)
+
+
+add(dict_of_layers, lambda rng: (_n(rng, (2, 4), 0.5), _n(rng, 2, 0.2), _n(rng, 4)),
+    wrt=(0, 1))
+
+
+class Polynomial:
+    def __init__(self, coefs):
+        self.coefs = coefs
+
+    @property
+    def degree(self):
+        return len(self.coefs) - 1
+
+    def __call__(self, x):
+        out = 0.0
+        for c in self.coefs[::-1]:
+            out = out * x + c
+        return out
+
+    def deriv(self):
+        return Polynomial(self.coefs[1:] * np.arange(1, len(self.coefs)))
+
+
+def polynomial_fit_and_slope(coefs, x, y):
+    p = Polynomial(coefs)
+    return np.sum((p(x) - y) ** 2) + 0.1 * np.sum(p.deriv()(x) ** 2) / p.degree
+
+
+refuse(polynomial_fit_and_slope, lambda rng: (_n(rng, 4, 0.5), _n(rng, 5), _n(rng, 5)), 0,
+       "UnsupportedSyntaxError", r"computed callee")
+
+
+class Scaler:
+    def __init__(self, mean, scale):
+        self.mean = mean
+        self.scale = scale
+
+    def transform(self, X):
+        return (X - self.mean) / self.scale
+
+    def inverse(self, Z):
+        return Z * self.scale + self.mean
+
+
+def scaler_roundtrip_regression(w, X, y):
+    scaler = Scaler(np.mean(X, axis=0), np.std(X, axis=0))
+    Z = scaler.transform(X)
+    pred = Z @ w
+    return np.mean((pred - y) ** 2) + np.sum(scaler.inverse(Z)[0] * 0.0)
+
+
+add(scaler_roundtrip_regression, lambda rng: (_n(rng, 3), _n(rng, (6, 3)), _n(rng, 6)),
+    wrt=(0, 1))
+
+
+class Encoder:
+    def __init__(self, W):
+        self.W = W
+
+    def encode(self, x):
+        return np.tanh(self.W @ x)
+
+
+class Autoencoder(Encoder):
+    def __init__(self, W, V):
+        super().__init__(W)
+        self.V = V
+
+    def reconstruct(self, x):
+        return self.V @ self.encode(x)
+
+    def loss(self, X):
+        return sum(np.sum((self.reconstruct(x) - x) ** 2) for x in X)
+
+
+def autoencoder_inherited(W, V, X):
+    ae = Autoencoder(W, V)
+    return ae.loss(X)
+
+
+refuse(autoencoder_inherited, lambda rng: (_n(rng, (2, 4), 0.5), _n(rng, (4, 2), 0.5),
+                                        _n(rng, (3, 4))), (0, 1),
+       "NoRuleError", r"construction of Autoencoder")
+
+
+def autoencoder_wrt_object(ae, X):
+    return ae.loss(X)
+
+
+refuse(autoencoder_wrt_object, lambda rng: (Autoencoder(_n(rng, (2, 4), 0.5),
+                                                     _n(rng, (4, 2), 0.5)), _n(rng, (3, 4))), 0,
+       "NoRuleError", r"method .encode\(\)")
+
+
+@dataclass
+class ODEParams:
+    k: float
+    c: float
+    forcing: np.ndarray = field(default_factory=lambda: np.zeros(3))
+
+
+def damped_oscillator_euler(p, x0, v0):
+    x, v = x0, v0
+    dt = 0.1
+    for f in p.forcing:
+        a = -p.k * x - p.c * v + f
+        x, v = x + dt * v, v + dt * a
+    return x ** 2 + v ** 2
+
+
+add(damped_oscillator_euler, lambda rng: (ODEParams(_u(rng, 0.5, 2), _u(rng, 0.1, 0.5),
+                                                    _n(rng, 4)), _u(rng, -1, 1), _u(rng, -1, 1)),
+    wrt=(0, 1, 2))
+
+
+class Mixture:
+    def __init__(self, logits, means, log_scales):
+        self.logits = logits
+        self.components = [Gaussian(m, s) for m, s in zip(means, log_scales)]
+
+    @property
+    def weights(self):
+        e = np.exp(self.logits - np.max(self.logits))
+        return e / np.sum(e)
+
+
+def mixture_nll(logits, means, log_scales, x):
+    mix = Mixture(logits, means, log_scales)
+    total = 0.0
+    for xi in x:
+        lik = 0.0
+        for w, comp in zip(mix.weights, mix.components):
+            lik = lik + w * np.exp(comp.log_prob(xi))
+        total = total - np.log(lik)
+    return total
+
+
+refuse(mixture_nll, lambda rng: (_n(rng, 3), _n(rng, 3), _n(rng, 3, 0.2), _n(rng, 4)),
+       (0, 1, 2), "NoRuleError", "construction of Mixture")
+
+
+def mixture_nll_plain(logits, means, log_scales, x):
+    comps = [Gaussian(m, s) for m, s in zip(means, log_scales)]
+    e = np.exp(logits - np.max(logits))
+    weights = e / np.sum(e)
+    total = 0.0
+    for xi in x:
+        lik = sum(w * np.exp(c.log_prob(xi)) for w, c in zip(weights, comps))
+        total = total - np.log(lik)
+    return total
+
+
+add(mixture_nll_plain, lambda rng: (_n(rng, 3), _n(rng, 3), _n(rng, 3, 0.2), _n(rng, 4)),
+    wrt=(0, 1, 2))
+
+
+# ============================================== B. methods, callable objects, counters
+
+
+def _self_of(fn):
+    """The object a case's function is bound to (its instance, or the callable itself)."""
+    return getattr(fn, "__self__", fn)
+
+
+class LeastSquares:
+    """An objective in the style of optimization benchmark suites: counts its evaluations."""
+
+    def __init__(self, A, b):
+        self.A = A
+        self.b = b
+        self.nfev = 0
+
+    def residual(self, x):
+        return self.A @ x - self.b
+
+    def fun(self, x):
+        self.nfev += 1
+        r = self.residual(x)
+        return 0.5 * np.dot(r, r)
+
+    def __call__(self, x):
+        return self.fun(x)
+
+
+def _lsq(rng):
+    return LeastSquares(_n(rng, (5, 3)), _n(rng, 5))
+
+
+LSQ = _lsq(np.random.default_rng(1))
+add(LSQ.fun, lambda rng: (_n(rng, 3),), label="bound_method_objective_counts_nfev",
+    state=lambda fn, args: _self_of(fn).nfev)
+add(LSQ, lambda rng: (_n(rng, 3),), label="callable_objective_object",
+    state=lambda fn, args: _self_of(fn).nfev)
+add(LeastSquares.fun, lambda rng: (_lsq(rng), _n(rng, 3)), wrt=1,
+    label="class_function_with_instance_argument", state=lambda fn, args: args[0].nfev)
+refuse(LeastSquares.fun, lambda rng: (_lsq(rng), _n(rng, 3)), 0,
+       "NoRuleError", "attribute 'nfev' of 'self' is set", label="class_function_wrt_instance")
+
+
+class Rosenbrock:
+    """Rosenbrock's function as benchmark suites write it: fun(self, x, *args)."""
+
+    def __init__(self, dimensions=2):
+        self.N = dimensions
+        self.nfev = 0
+
+    def fun(self, x, *args):
+        self.nfev += 1
+        a = args[0] if args else 1.0
+        return np.sum(100.0 * (x[1:] - x[:-1] ** 2.0) ** 2.0 + (a - x[:-1]) ** 2.0)
+
+
+ROSEN = Rosenbrock(4)
+add(ROSEN.fun, lambda rng: (_u(rng, -1.5, 1.5, 4),), label="benchmark_rosenbrock_fun_self_x",
+    state=lambda fn, args: _self_of(fn).nfev)
+add(ROSEN.fun, lambda rng: (_u(rng, -1.5, 1.5, 4), _u(rng, 0.5, 2.0)), wrt=(0, 1),
+    label="benchmark_rosenbrock_with_extra_arg", state=lambda fn, args: _self_of(fn).nfev)
+
+
+class Problem:
+    """An objective holding a model and data; the loss calls methods of self."""
+
+    def __init__(self, X, y, alpha):
+        self.X = X
+        self.y = y
+        self.alpha = alpha
+        self.history = []
+
+    def predict(self, w):
+        return self.X @ w
+
+    def penalty(self, w):
+        return self.alpha * np.sum(w ** 2)
+
+    def objective(self, w):
+        r = self.predict(w) - self.y
+        value = 0.5 * np.sum(r ** 2) + self.penalty(w)
+        self.history.append(len(self.history))
+        return value
+
+
+PROBLEM = Problem(np.random.default_rng(2).normal(size=(6, 3)),
+                  np.random.default_rng(3).normal(size=6), 0.1)
+refuse(PROBLEM.objective, lambda rng: (_n(rng, 3),), 0, "NoRuleError",
+       r"history.append\(\) is called for its effect", label="ridge_problem_method_history")
+
+
+def ridge_problem_wrt_object(problem, w):
+    return problem.objective(w)
+
+
+refuse(ridge_problem_wrt_object,
+       lambda rng: (Problem(_n(rng, (6, 3)), _n(rng, 6), 0.1), _n(rng, 3)), 0,
+       "NoRuleError", r"history.append\(\) is called for its effect")
+
+
+class LogisticRegression:
+    def __init__(self, C=1.0):
+        self.C = C
+        self.n_calls = 0
+
+    def _decision(self, w, X):
+        return X @ w[:-1] + w[-1]
+
+    def loss(self, w, X, y):
+        self.n_calls = self.n_calls + 1
+        z = self._decision(w, X)
+        return np.sum(np.logaddexp(0.0, z) - y * z) + 0.5 / self.C * np.sum(w[:-1] ** 2)
+
+
+LOGREG = LogisticRegression(C=2.0)
+
+
+def _logreg_args(rng):
+    return (_n(rng, 4, 0.5), _n(rng, (8, 3)), (rng.uniform(size=8) > 0.5).astype(float))
+
+
+add(LOGREG.loss, _logreg_args, label="logistic_regression_bound_loss",
+    state=lambda fn, args: _self_of(fn).n_calls)
+
+
+class Tracked:
+    """A callable model that records how often it was evaluated."""
+
+    def __init__(self, scale):
+        self.scale = scale
+        self.calls = 0
+
+    def __call__(self, x):
+        self.calls += 1
+        return self.scale * np.sum(np.sin(x) ** 2)
+
+
+TRACKED = Tracked(1.5)
+
+
+def call_model_in_loop(x):
+    total = 0.0
+    for k in range(3):
+        total = total + TRACKED(x * (k + 1))
+    return total
+
+
+add(call_model_in_loop, lambda rng: (_n(rng, 3),), label="global_callable_counts_calls",
+    state=lambda fn, args: TRACKED.calls)
+
+
+def method_passed_as_objective(x, problem):
+    f = problem.fun
+    return f(x) + f(2.0 * x)
+
+
+refuse(method_passed_as_objective, lambda rng: (_n(rng, 3), _lsq(rng)), 0,
+       "NoRuleError", r"the call to f\(\): it runs <method-wrapper")
+
+
+class Stage:
+    def __init__(self, w):
+        self.w = w
+
+    def apply(self, x):
+        return np.tanh(self.w * x)
+
+
+class Pipeline:
+    def __init__(self, stages):
+        self.stages = stages
+
+    def run(self, x):
+        for stage in self.stages:
+            x = stage.apply(x)
+        return x
+
+
+def pipeline_of_stages(pipe, x):
+    return np.sum(pipe.run(x) ** 2)
+
+
+add(pipeline_of_stages, lambda rng: (Pipeline([Stage(_n(rng, 3)) for _ in range(3)]), _n(rng, 3)),
+    wrt=(0, 1))
+
+
+class Energy:
+    def __init__(self, k):
+        self.k = k
+
+    def pair(self, r):
+        return self.k * (r - 1.0) ** 2
+
+    def total(self, pos):
+        e = 0.0
+        n = len(pos)
+        for i in range(n):
+            for j in range(i + 1, n):
+                e = e + self.pair(np.linalg.norm(pos[i] - pos[j]))
+        return e
+
+
+SPRINGS = Energy(2.0)
+add(SPRINGS.total, lambda rng: (_n(rng, (4, 2)),), label="spring_energy_bound_method")
+
+
+def energy_wrt_stiffness(energy, pos):
+    return energy.total(pos)
+
+
+add(energy_wrt_stiffness, lambda rng: (Energy(_u(rng, 0.5, 2)), _n(rng, (3, 2))), wrt=(0, 1))
+
+
+class Integrator:
+    def __init__(self, dt, steps):
+        self.dt = dt
+        self.steps = steps
+
+    def rhs(self, y, theta):
+        return np.array([y[1], -theta[0] * np.sin(y[0]) - theta[1] * y[1]])
+
+    def rk2(self, y, theta):
+        for _ in range(self.steps):
+            k1 = self.rhs(y, theta)
+            k2 = self.rhs(y + self.dt * k1, theta)
+            y = y + 0.5 * self.dt * (k1 + k2)
+        return y
+
+
+PENDULUM = Integrator(0.1, 8)
+
+
+def pendulum_final_angle_loss(theta, y0):
+    y = PENDULUM.rk2(y0, theta)
+    return (y[0] - 0.3) ** 2 + 0.1 * y[1] ** 2
+
+
+add(pendulum_final_angle_loss, lambda rng: (_u(rng, 0.5, 2.0, 2), _n(rng, 2, 0.5)), wrt=(0, 1))
+
+
+class Cached:
+    """A model caching a constant it builds on its first call."""
+
+    def __init__(self, n):
+        self.n = n
+        self.cache = {}
+
+    def basis(self):
+        if "basis" not in self.cache:
+            self.cache["basis"] = np.cos(np.outer(np.arange(self.n), np.linspace(0, 1, 4)))
+        return self.cache["basis"]
+
+    def __call__(self, c):
+        return np.sum((c @ self.basis()) ** 2)
+
+
+CACHED = Cached(3)
+add(CACHED, lambda rng: (_n(rng, 3),), label="cached_basis_on_self")
+
+
+# ============================================== C. *args, **kwargs, star-unpacking
+
+
+def rosen_args(x, *args):
+    a, b = args
+    return np.sum(b * (x[1:] - x[:-1] ** 2) ** 2 + (a - x[:-1]) ** 2)
+
+
+add(rosen_args, lambda rng: (_u(rng, -1.5, 1.5, 3), 1.0, 100.0))
+
+
+def rosen_args_wrt_params(x, *args):
+    a, b = args
+    return np.sum(b * (x[1:] - x[:-1] ** 2) ** 2 + (a - x[:-1]) ** 2)
+
+
+add(rosen_args_wrt_params, lambda rng: (_u(rng, -1.5, 1.5, 3), _u(rng, 0.5, 1.5),
+                                        _u(rng, 50.0, 150.0)), wrt=(0, 1, 2))
+
+
+def least_squares_fun_args(p, t, y):
+    return np.sum((model_exp_decay(t, *p) - y) ** 2)
+
+
+def model_exp_decay(t, amplitude, rate, offset):
+    return amplitude * np.exp(-rate * t) + offset
+
+
+add(least_squares_fun_args, lambda rng: (_u(rng, 0.5, 2.0, 3), np.linspace(0, 2, 6),
+                                         _u(rng, 0.5, 1.5, 6)))
+
+
+def curve_fit_style(params, xdata, ydata, sigma):
+    resid = (model_exp_decay(xdata, *params) - ydata) / sigma
+    return 0.5 * np.sum(resid ** 2)
+
+
+add(curve_fit_style, lambda rng: ((_u(rng, 0.5, 2.0), _u(rng, 0.5, 2.0), _u(rng, -0.5, 0.5)),
+                                  np.linspace(0, 2, 6), _u(rng, 0.5, 1.5, 6), 0.3))
+
+
+def concat_and_multiply(weights, *args):
+    cat_state = np.hstack(args + (np.ones((args[0].shape[0], 1)),))
+    return np.dot(cat_state, weights)
+
+
+def rnn_update_with_star_args(W, h, x):
+    h2 = np.tanh(concat_and_multiply(W, h, x))
+    return np.sum(h2 ** 2)
+
+
+add(rnn_update_with_star_args, lambda rng: (_n(rng, (6, 3), 0.5), _n(rng, (2, 3)),
+                                            _n(rng, (2, 2))), wrt=(0, 1, 2))
+
+
+def elastic_net(w, X, y, **kwargs):
+    alpha = kwargs.get("alpha", 1.0)
+    l1_ratio = kwargs.get("l1_ratio", 0.5)
+    r = X @ w - y
+    smooth_l1 = np.sum(np.sqrt(w ** 2 + 1e-3))
+    return (0.5 * np.mean(r ** 2) + alpha * l1_ratio * smooth_l1
+            + 0.5 * alpha * (1 - l1_ratio) * np.sum(w ** 2))
+
+
+add(elastic_net, lambda rng: (_n(rng, 3), _n(rng, (6, 3)), _n(rng, 6)),
+    kwargs={"alpha": 0.3, "l1_ratio": 0.7})
+
+
+def loss_with_options(pred, target, **options):
+    if options.get("reduction", "mean") == "sum":
+        return np.sum((pred - target) ** 2)
+    return np.mean((pred - target) ** 2)
+
+
+def call_with_kwargs_dict(w, X, y):
+    opts = {"reduction": "sum"}
+    return loss_with_options(X @ w, y, **opts) + loss_with_options(X @ w, y)
+
+
+add(call_with_kwargs_dict, lambda rng: (_n(rng, 3), _n(rng, (5, 3)), _n(rng, 5)))
+
+
+def kwargs_weight_passed_through(x, **kwargs):
+    return weighted_norm(x, **kwargs)
+
+
+def weighted_norm(x, weight=1.0, power=2):
+    return weight * np.sum(np.abs(x) ** power)
+
+
+add(kwargs_weight_passed_through, lambda rng: (_u(rng, 0.5, 1.5, 3),),
+    kwargs={"weight": 0.7, "power": 3}, wrt=(0, "weight"))
+
+
+def symmetrized(*args):
+    A = args[0]
+    return quad_form(0.5 * (A + A.T), *args[1:])
+
+
+def quad_form(S, x, c=0.0):
+    return x @ S @ x + c
+
+
+add(symmetrized, lambda rng: (_n(rng, (3, 3)), _n(rng, 3), 0.5), wrt=(0, 1, 2))
+
+
+def zip_star_pairs(pairs, w):
+    xs, ys = zip(*pairs)
+    xs = np.array(xs)
+    ys = np.array(ys)
+    return np.sum((w[0] + w[1] * xs - ys) ** 2)
+
+
+add(zip_star_pairs, lambda rng: ([(_u(rng, -1, 1), _u(rng, -1, 1)) for _ in range(4)],
+                                 _n(rng, 2)), wrt=(0, 1))
+
+
+def unzip_points_polygon_area(points):
+    xs, ys = zip(*points)
+    area = 0.0
+    n = len(xs)
+    for i in range(n):
+        j = (i + 1) % n
+        area = area + xs[i] * ys[j] - xs[j] * ys[i]
+    return 0.5 * area
+
+
+add(unzip_points_polygon_area,
+    lambda rng: ([(math.cos(t) * r, math.sin(t) * r)
+                  for t, r in zip(np.linspace(0, 5, 5), _u(rng, 0.8, 1.2, 5))],))
+
+
+def sum_of_losses(*losses):
+    total = 0.0
+    for loss in losses:
+        total = total + loss
+    return total
+
+
+def multitask_loss(w, X, y1, y2):
+    p = X @ w
+    return sum_of_losses(np.mean((p - y1) ** 2), np.mean(np.abs(p - y2 + 10.0)),
+                         0.01 * np.sum(w ** 2))
+
+
+add(multitask_loss, lambda rng: (_n(rng, 3), _n(rng, (5, 3)), _n(rng, 5), _n(rng, 5)))
+
+
+def star_args_max_of_terms(x, *scales):
+    terms = [s * np.sum(np.sin(x) ** 2) for s in scales]
+    return max(terms) + min(*terms)
+
+
+refuse(star_args_max_of_terms, lambda rng: (_n(rng, 3), 1.0, 2.5, 0.5), (0, 1, 2, 3),
+       "UnsupportedSyntaxError", r"\*xs or \*\*mapping in a call to min")
+
+
+def star_unpack_shape(x, shape):
+    return np.sum(np.reshape(x, (*shape, -1)) ** 2 * np.arange(1.0, 3.0))
+
+
+refuse(star_unpack_shape, lambda rng: (_n(rng, 6), (3,)), 0,
+       "UnsupportedSyntaxError", r"starred expression \(\*x\) outside the arguments of a call")
+
+
+def kwargs_into_dict_of_params(x, **params):
+    total = 0.0
+    for name, value in params.items():
+        total = total + value * np.sum(x ** 2) if name.startswith("l2") else total + value
+    return total
+
+
+add(kwargs_into_dict_of_params, lambda rng: (_n(rng, 3),),
+    kwargs={"l2_a": 0.5, "bias": 0.25}, wrt=(0, "l2_a", "bias"))
+
+
+# =========================== D. checks, effects, blocks: raise, assert, print, warn, try
+
+
+def check_then_softmax_xent(logits, labels):
+    if logits.ndim != 2:
+        raise ValueError(f"expected 2-d logits, got {logits.ndim}-d")
+    if logits.shape[0] != len(labels):
+        raise ValueError("logits and labels disagree")
+    z = logits - np.max(logits, axis=1, keepdims=True)
+    logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
+    return -np.mean(logp[np.arange(len(labels)), labels])
+
+
+add(check_then_softmax_xent, lambda rng: (_n(rng, (4, 3)), np.array([0, 2, 1, 2])))
+
+
+def assert_shapes_mse(pred, target):
+    assert pred.shape == target.shape, "shape mismatch"
+    assert np.all(np.isfinite(pred))
+    return np.mean((pred - target) ** 2)
+
+
+add(assert_shapes_mse, lambda rng: (_n(rng, 5), _n(rng, 5)))
+
+
+def raise_in_loop_guard(x):
+    total = 0.0
+    for i, v in enumerate(x):
+        if v <= 0:
+            raise ValueError(f"entry {i} must be positive, got {v}")
+        total = total + np.log(v) * (i + 1)
+    return total
+
+
+add(raise_in_loop_guard, lambda rng: (_u(rng, 0.5, 2.0, 4),))
+
+
+def print_progress_newton(x0):
+    x = x0
+    for it in range(3):
+        fx = x ** 3 - 2.0
+        x = x - fx / (3 * x ** 2)
+        print(f"iter {it}: x={x:.6f}")
+    return x
+
+
+add(print_progress_newton, lambda rng: (_u(rng, 1.0, 2.0),))
+
+
+def warn_on_small_variance(x):
+    v = np.var(x)
+    if v < 10.0:
+        warnings.warn("variance is small", RuntimeWarning, stacklevel=2)
+    return np.sum((x - np.mean(x)) ** 2) / v
+
+
+add(warn_on_small_variance, lambda rng: (_n(rng, 5),))
+
+
+def logged_training_loss(w, X, y):
+    loss = np.mean((X @ w - y) ** 2)
+    LOG.info("loss %s", loss)
+    LOG.debug("weights norm %.3f", float(np.linalg.norm(w)))
+    return loss
+
+
+add(logged_training_loss, lambda rng: (_n(rng, 3), _n(rng, (5, 3)), _n(rng, 5)))
+
+
+def errstate_safe_log(p):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logp = np.log(p)
+    return -np.sum(p * logp)
+
+
+add(errstate_safe_log, lambda rng: (_u(rng, 0.1, 0.9, 4),))
+
+
+def errstate_division_ratio(a, b):
+    with np.errstate(divide="raise"):
+        r = a / b
+    return np.sum(r ** 2)
+
+
+add(errstate_division_ratio, lambda rng: (_n(rng, 3), _u(rng, 0.5, 2.0, 3)), wrt=(0, 1))
+
+
+def cholesky_with_jitter_fallback(A, b):
+    try:
+        L = np.linalg.cholesky(A)
+    except np.linalg.LinAlgError:
+        L = np.linalg.cholesky(A + 1e-3 * np.eye(len(A)))
+    z = np.linalg.solve(L, b)
+    return np.sum(z ** 2) + 2.0 * np.sum(np.log(np.diag(L)))
+
+
+add(cholesky_with_jitter_fallback, lambda rng: (_spd(rng, 3), _n(rng, 3)), wrt=(0, 1))
+
+
+def gp_nll_try_cholesky(log_ls, X, y):
+    ls = np.exp(log_ls)
+    d2 = np.sum((X[:, None, :] - X[None, :, :]) ** 2, axis=-1)
+    K = np.exp(-0.5 * d2 / ls ** 2) + 0.1 * np.eye(len(X))
+    try:
+        L = np.linalg.cholesky(K)
+    except np.linalg.LinAlgError:
+        return np.inf
+    alpha = np.linalg.solve(L.T, np.linalg.solve(L, y))
+    return 0.5 * y @ alpha + np.sum(np.log(np.diag(L)))
+
+
+add(gp_nll_try_cholesky, lambda rng: (_u(rng, -0.5, 0.5), _n(rng, (4, 2)), _n(rng, 4)))
+
+
+def try_except_finally_counts(x):
+    try:
+        y = np.sqrt(x)
+    except FloatingPointError:
+        y = np.zeros_like(x)
+    finally:
+        print("done")
+    return np.sum(y)
+
+
+add(try_except_finally_counts, lambda rng: (_u(rng, 0.5, 2.0, 3),))
+
+
+def warnings_catch_block(x):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        y = np.log1p(x ** 2)
+    return np.sum(y)
+
+
+add(warnings_catch_block, lambda rng: (_n(rng, 4),))
+
+
+def print_each_layer_norm(W1, W2, x):
+    h = x
+    for k, W in enumerate([W1, W2]):
+        h = np.tanh(W @ h)
+        print("layer", k, "norm", np.linalg.norm(h))
+    return np.sum(h)
+
+
+add(print_each_layer_norm, lambda rng: (_n(rng, (3, 3), 0.5), _n(rng, (2, 3), 0.5),
+                                        _n(rng, 3)), wrt=(0, 1))
+
+
+def validate_probability_vector(p, x):
+    if np.any(p < 0):
+        raise ValueError("negative probability")
+    assert abs(np.sum(p) - 1.0) < 1e-8 or True
+    q = p / np.sum(p)
+    return np.sum(q * x ** 2)
+
+
+add(validate_probability_vector, lambda rng: (_u(rng, 0.1, 1.0, 4), _n(rng, 4)), wrt=(0, 1))
+
+
+def unreachable_branch_guard(x, kind):
+    if kind == "l2":
+        return np.sum(x ** 2)
+    elif kind == "huber":
+        a = np.abs(x)
+        return np.sum(np.where(a < 1.0, 0.5 * x ** 2, a - 0.5))
+    else:
+        raise ValueError(f"unknown loss {kind!r}")
+
+
+add(unreachable_branch_guard, lambda rng: (_distinct(rng, 5, -3.0, 3.0), "huber"))
+
+
+def warn_then_clip_gradient_norm(g, max_norm):
+    norm = np.sqrt(np.sum(g ** 2))
+    if norm > max_norm:
+        warnings.warn(f"clipping gradient of norm {norm:.2f}", stacklevel=2)
+        g = g * (max_norm / norm)
+    return np.sum(g * np.arange(1.0, len(g) + 1))
+
+
+add(warn_then_clip_gradient_norm, lambda rng: (_u(rng, 1.0, 2.0, 4), 1.0))
+
+
+def log_warning_on_nonconvergence(x0):
+    x = x0
+    for _ in range(5):
+        x = np.cos(x)
+    if abs(x - np.cos(x)) > 1e-12:
+        LOG.warning("fixed point not converged: %g", x)
+    return x
+
+
+add(log_warning_on_nonconvergence, lambda rng: (_u(rng, 0.2, 1.0),))
+
+
+# =============================== E. partial, map/filter, operator, key=, function defaults
+
+
+def huber(r, delta=1.0):
+    a = np.abs(r)
+    return np.where(a <= delta, 0.5 * r ** 2, delta * (a - 0.5 * delta))
+
+
+def partial_loss_callee(w, X, y):
+    loss = functools.partial(huber, delta=0.5)
+    return np.mean(loss(X @ w - y))
+
+
+add(partial_loss_callee, lambda rng: (_n(rng, 3), _n(rng, (6, 3)), _n(rng, 6, 2.0)))
+
+
+def partial_in_map(xs, scale):
+    f = functools.partial(weighted_norm, weight=scale)
+    return sum(map(f, xs))
+
+
+add(partial_in_map, lambda rng: ([_n(rng, 3) for _ in range(3)], _u(rng, 0.5, 2.0)),
+    wrt=(0, 1))
+
+
+def partial_positional_model(t, amplitude, rate):
+    model = functools.partial(model_exp_decay, t)
+    return np.sum(model(amplitude, rate, 0.1) ** 2)
+
+
+add(partial_positional_model, lambda rng: (np.linspace(0, 1, 5), _u(rng, 0.5, 2.0),
+                                           _u(rng, 0.5, 2.0)), wrt=(1, 2))
+
+
+def map_user_function(xs):
+    return sum(map(softplus_sum, xs))
+
+
+def softplus_sum(v):
+    return np.sum(np.logaddexp(0.0, v))
+
+
+add(map_user_function, lambda rng: ([_n(rng, 3) for _ in range(4)],))
+
+
+def map_lambda_two_lists(ws, xs):
+    return sum(map(lambda w, x: np.dot(w, x) ** 2, ws, xs))
+
+
+add(map_lambda_two_lists, lambda rng: ([_n(rng, 3) for _ in range(3)],
+                                       [_n(rng, 3) for _ in range(3)]), wrt=(0, 1))
+
+
+def filter_positive_residuals(r):
+    big = list(filter(lambda v: v > 0.0, r))
+    return sum(v ** 2 for v in big)
+
+
+add(filter_positive_residuals, lambda rng: (_distinct(rng, 6),))
+
+
+def filter_user_predicate(items):
+    return sum(np.sum(v ** 2) for v in filter(has_positive_mean, items))
+
+
+def has_positive_mean(v):
+    return np.mean(v) > 0
+
+
+add(filter_user_predicate, lambda rng: ([_n(rng, 3) + s for s in (1.5, -1.5, 2.0, -2.0)],))
+
+
+def itemgetter_columns(rows):
+    first = operator.itemgetter(0)
+    second = operator.itemgetter(1)
+    return sum(first(r) * second(r) for r in rows)
+
+
+add(itemgetter_columns, lambda rng: ([(_n(rng, ()).item(), _n(rng, ()).item())
+                                      for _ in range(4)],))
+
+
+def itemgetter_on_dict_params(params):
+    w, b = operator.itemgetter("w", "b")(params)
+    return np.sum(np.tanh(w) + b ** 2)
+
+
+add(itemgetter_on_dict_params, lambda rng: ({"w": _n(rng, 3), "b": _n(rng, 3), "lr": 0.1},))
+
+
+def operator_mul_reduce(factors):
+    return functools.reduce(operator.mul, factors, 1.0)
+
+
+add(operator_mul_reduce, lambda rng: ([_u(rng, 0.5, 1.5) for _ in range(4)],))
+
+
+def operator_add_map(xs, ys):
+    return np.sum(np.array(list(map(operator.mul, xs, ys))) ** 2)
+
+
+add(operator_add_map, lambda rng: (list(_n(rng, 4)), list(_n(rng, 4))), wrt=(0, 1))
+
+
+def nearest_center_loss(x, centers):
+    best = min(centers, key=lambda c: np.sum((x - c) ** 2))
+    return np.sum((x - best) ** 2)
+
+
+add(nearest_center_loss, lambda rng: (_n(rng, 2, 0.3),
+                                      [np.array([2.0, 0.0]), np.array([0.1, 0.1]),
+                                       np.array([-2.0, 1.0])]), wrt=(0, 1))
+
+
+def squared_norm(v):
+    return np.sum(v ** 2)
+
+
+def key_function_not_lambda(vectors):
+    ordered = sorted(vectors, key=squared_norm)
+    weights = np.arange(1.0, len(ordered) + 1)
+    return sum(w * np.sum(np.sin(v)) for w, v in zip(weights, ordered))
+
+
+add(key_function_not_lambda, lambda rng: ([_n(rng, 2) * s for s in (0.5, 1.5, 3.0)],))
+
+
+def max_by_attribute_key(models, x):
+    best = max(models, key=operator.attrgetter("b"))
+    return np.sum(best.predict(x))
+
+
+add(max_by_attribute_key,
+    lambda rng: ([Model(_n(rng, 3), float(b)) for b in (0.1, 0.9, -0.5)], _n(rng, (2, 3))))
+
+
+def function_valued_default(x, _reduce=np.sum, _act=np.tanh):
+    return _reduce(_act(x) ** 2)
+
+
+add(function_valued_default, lambda rng: (_n(rng, 4),))
+
+
+def user_function_default(x, transform=softplus_sum):
+    return transform(x) * 2.0
+
+
+add(user_function_default, lambda rng: (_n(rng, 4),))
+
+
+def callback_objective(x, loss=huber, reg=squared_norm, lam=0.1):
+    return np.sum(loss(x - 1.0)) + lam * reg(x)
+
+
+add(callback_objective, lambda rng: (_n(rng, 4, 2.0),))
+
+
+def reduce_compose_layers(W1, W2, x):
+    layers = [functools.partial(np.dot, W1), np.tanh, functools.partial(np.dot, W2)]
+    return np.sum(functools.reduce(lambda h, f: f(h), layers, x))
+
+
+refuse(reduce_compose_layers,
+       lambda rng: (_n(rng, (3, 3), 0.5), _n(rng, (2, 3), 0.5), _n(rng, 3)), (0, 1, 2),
+       "NoRuleError", "construction of functools.partial")
+
+
+# ============================================================= F. containers
+
+
+def dict_get_hyperparameters(w, X, y, config):
+    lam = config.get("l2", 0.0)
+    p = config.get("power", 2)
+    return np.mean(np.abs(X @ w - y) ** p) + lam * np.sum(w ** 2)
+
+
+add(dict_get_hyperparameters, lambda rng: (_n(rng, 3), _n(rng, (5, 3)), _n(rng, 5),
+                                           {"l2": 0.3}), wrt=(0, 3))
+
+
+def setdefault_group_sums(values, groups):
+    buckets = {}
+    for v, g in zip(values, groups):
+        buckets.setdefault(g, []).append(v)
+    return sum(np.sum(np.array(vs)) ** 2 for vs in buckets.values())
+
+
+refuse(setdefault_group_sums, lambda rng: (_n(rng, 6), ["a", "b", "a", "c", "b", "a"]), 0,
+       "NoRuleError", r"setdefault.append\(...\) is called for its effect")
+
+
+def setdefault_group_sums_rebound(values, groups):
+    buckets = {}
+    for v, g in zip(values, groups):
+        buckets[g] = buckets.setdefault(g, []) + [v]
+    return sum(np.sum(np.array(vs)) ** 2 for vs in buckets.values())
+
+
+add(setdefault_group_sums_rebound, lambda rng: (_n(rng, 6), ["a", "b", "a", "c", "b", "a"]))
+
+
+def dict_zip_named_params(theta):
+    names = ["mu", "log_sigma", "shift"]
+    p = dict(zip(names, theta))
+    return (p["mu"] - p["shift"]) ** 2 / np.exp(2 * p["log_sigma"]) + p["log_sigma"]
+
+
+add(dict_zip_named_params, lambda rng: (_n(rng, 3, 0.5),))
+
+
+def items_loop_weighted_losses(preds, weights):
+    total = 0.0
+    for name, pred in preds.items():
+        total = total + weights[name] * np.mean(pred ** 2)
+    return total
+
+
+add(items_loop_weighted_losses, lambda rng: ({"a": _n(rng, 3), "b": _n(rng, 2)},
+                                             {"a": 0.5, "b": 2.0}), wrt=(0, 1))
+
+
+def items_update_running_stats(batch):
+    stats = {"sum": 0.0, "sq": 0.0}
+    for x in batch:
+        for key, value in stats.items():
+            stats[key] = value + (x if key == "sum" else x ** 2)
+    n = len(batch)
+    return stats["sq"] / n - (stats["sum"] / n) ** 2
+
+
+add(items_update_running_stats, lambda rng: (list(_n(rng, 5)),))
+
+
+Point = collections.namedtuple("Point", ["x", "y"])
+
+
+def namedtuple_path_length(points):
+    total = 0.0
+    for a, b in zip(points[:-1], points[1:]):
+        total = total + np.sqrt((a.x - b.x) ** 2 + (a.y - b.y) ** 2)
+    return total
+
+
+add(namedtuple_path_length, lambda rng: ([Point(_n(rng, ()).item(), _n(rng, ()).item())
+                                          for _ in range(4)],))
+
+
+def namedtuple_built_and_replaced(x, y):
+    p = Point(x, y)
+    q = p._replace(y=p.y * 2.0)
+    return q.x * q.y + p.x ** 2
+
+
+refuse(namedtuple_built_and_replaced, lambda rng: (_n(rng, ()).item(), _n(rng, ()).item()),
+       (0, 1), "NoRuleError", r"p._replace\(\)")
+
+
+def edit_distance_soft(a, b, gamma):
+    n, m = len(a), len(b)
+    D = np.zeros((n + 1, m + 1))
+    D[0, 1:] = np.inf
+    D[1:, 0] = np.inf
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            cost = (a[i - 1] - b[j - 1]) ** 2
+            D[i, j] = cost + min(D[i - 1, j], D[i, j - 1], D[i - 1, j - 1])
+    return D[n, m] + 0.0 * gamma
+
+
+add(edit_distance_soft, lambda rng: (_distinct(rng, 4), _distinct(rng, 3) * 1.1, 0.1),
+    wrt=(0, 1))
+
+
+def dtw_with_python_lists(a, b):
+    n, m = len(a), len(b)
+    big = 1e10
+    prev = [0.0] + [big] * m
+    for i in range(1, n + 1):
+        cur = [big] * (m + 1)
+        for j in range(1, m + 1):
+            cur[j] = (a[i - 1] - b[j - 1]) ** 2 + min(prev[j], cur[j - 1], prev[j - 1])
+        prev = cur
+    return prev[m]
+
+
+refuse(dtw_with_python_lists, lambda rng: (_distinct(rng, 4), _distinct(rng, 4) * 1.1), (0, 1),
+       "UnsupportedSyntaxError", "prev = cur gives a second name")
+
+
+def sorted_keys_params(params):
+    vec = np.concatenate([np.ravel(params[k]) for k in sorted(params)])
+    return np.sum(vec ** 2 * np.arange(1.0, len(vec) + 1))
+
+
+refuse(sorted_keys_params,
+       lambda rng: ({"w": _n(rng, (2, 2)), "b": _n(rng, 2), "a": _n(rng, 1)},), 0,
+       "PullbackError", "over a dict the function did not build", located=False)
+
+
+def sorted_keys_method_params(params):
+    vec = np.concatenate([np.ravel(params[k]) for k in sorted(params.keys())])
+    return np.sum(vec ** 2 * np.arange(1.0, len(vec) + 1))
+
+
+add(sorted_keys_method_params,
+    lambda rng: ({"w": _n(rng, (2, 2)), "b": _n(rng, 2), "a": _n(rng, 1)},))
+
+
+def dict_pop_option(x, opts):
+    opts = dict(opts)
+    scale = opts.pop("scale", 1.0)
+    shift = opts.pop("shift")
+    return np.sum((scale * x - shift) ** 2)
+
+
+refuse(dict_pop_option, lambda rng: (_n(rng, 3), {"scale": 0.5, "shift": 0.3}), (0, 1),
+       "UnsupportedSyntaxError", r"pop\(\) form")
+
+
+def set_of_active_indices(x, idx):
+    active = {i for i in idx if i % 2 == 0}
+    return sum(x[i] ** 2 for i in sorted(active))
+
+
+refuse(set_of_active_indices, lambda rng: (_n(rng, 6), [0, 2, 3, 2, 4]), 0,
+       "PullbackError", "over a set the function did not build", located=False)
+
+
+def max_with_default_empty(x):
+    positives = [v for v in x if v > 0]
+    return max(positives, default=0.0) + max([v ** 2 for v in x], default=0.0)
+
+
+add(max_with_default_empty, lambda rng: (_distinct(rng, 5),))
+
+
+def nested_config_dicts(x, cfg):
+    layer_cfg = cfg.get("layer", {})
+    act = layer_cfg.get("slope", 0.1)
+    out = np.where(x > 0, x, act * x)
+    return np.sum(out ** 2) * cfg["scale"]
+
+
+add(nested_config_dicts, lambda rng: (_distinct(rng, 5), {"layer": {"slope": 0.2},
+                                                           "scale": 1.5}), wrt=(0, 1))
+
+
+def dict_comprehension_per_feature(X, names):
+    cols = {n: X[:, i] for i, n in enumerate(names)}
+    means = {n: np.mean(c) for n, c in cols.items()}
+    return sum((cols[n] - means[n]) @ (cols[n] - means[n]) for n in names)
+
+
+add(dict_comprehension_per_feature, lambda rng: (_n(rng, (5, 3)), ["a", "b", "c"]))
+
+
+# ====================== G. training loops, published objectives, in-place writes
+
+
+def sgd_steps_linear_regression(w0, X, y):
+    """Validation loss after a few SGD steps (a hyper-gradient w.r.t. the initial weights)."""
+    w = w0
+    lr = 0.05
+    for _ in range(4):
+        grad = 2.0 * X.T @ (X @ w - y) / len(y)
+        w = w - lr * grad
+    return np.mean((X @ w - y) ** 2)
+
+
+add(sgd_steps_linear_regression, lambda rng: (_n(rng, 3), _n(rng, (6, 3)), _n(rng, 6)),
+    wrt=(0, 1, 2))
+
+
+def sgd_learning_rate_hypergradient(log_lr, w0, X, y):
+    lr = np.exp(log_lr)
+    w = w0.copy()
+    for _ in range(3):
+        residual = X @ w - y
+        w -= lr * X.T @ residual / len(y)
+    return 0.5 * np.sum((X @ w - y) ** 2)
+
+
+add(sgd_learning_rate_hypergradient, lambda rng: (_u(rng, -3.0, -1.0), _n(rng, 3),
+                                                  _n(rng, (6, 3)), _n(rng, 6)), wrt=(0, 1))
+
+
+def momentum_training_mlp(params, X, y):
+    W, b = params["W"], params["b"]
+    vW, vb = np.zeros_like(W), np.zeros_like(b)
+    for _ in range(3):
+        h = np.tanh(X @ W + b)
+        err = h.sum(axis=1) - y
+        dh = (2.0 * err / len(y))[:, None] * (1 - h ** 2)
+        vW = 0.9 * vW + X.T @ dh
+        vb = 0.9 * vb + dh.sum(axis=0)
+        W = W - 0.1 * vW
+        b = b - 0.1 * vb
+    return np.mean((np.tanh(X @ W + b).sum(axis=1) - y) ** 2)
+
+
+add(momentum_training_mlp, lambda rng: ({"W": _n(rng, (3, 2), 0.5), "b": _n(rng, 2, 0.2)},
+                                        _n(rng, (5, 3)), _n(rng, 5)))
+
+
+def adam_steps_on_quadratic(x0, A):
+    x = x0
+    m = np.zeros_like(x0)
+    v = np.zeros_like(x0)
+    b1, b2, lr, eps = 0.9, 0.999, 0.1, 1e-8
+    for t in range(1, 4):
+        g = A @ x
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g ** 2
+        mhat = m / (1 - b1 ** t)
+        vhat = v / (1 - b2 ** t)
+        x = x - lr * mhat / (np.sqrt(vhat) + eps)
+    return 0.5 * x @ A @ x
+
+
+add(adam_steps_on_quadratic, lambda rng: (_u(rng, 0.5, 1.5, 3), _spd(rng, 3)), wrt=(0, 1),
+    rtol=1e-4)
+
+
+def layer_objects_trained_inside(W, X, y):
+    model = Model(W, 0.0)
+    for _ in range(3):
+        r = model.predict(X) - y
+        model.w = model.w - 0.1 * X.T @ r / len(y)
+    return model.loss(X, y)
+
+
+add(layer_objects_trained_inside, lambda rng: (_n(rng, 3), _n(rng, (5, 3)), _n(rng, 5)),
+    wrt=(0, 1, 2))
+
+
+def rosenbrock_chained(x):
+    return sum(100.0 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2 for i in range(len(x) - 1))
+
+
+add(rosenbrock_chained, lambda rng: (_u(rng, -1.5, 1.5, 4),))
+
+
+def rosenbrock_extended(x):
+    xo, xe = x[0::2], x[1::2]
+    return np.sum(100.0 * (xe - xo ** 2) ** 2 + (1.0 - xo) ** 2)
+
+
+add(rosenbrock_extended, lambda rng: (_u(rng, -1.5, 1.5, 6),))
+
+
+def beale(xy):
+    x, y = xy
+    return ((1.5 - x + x * y) ** 2 + (2.25 - x + x * y ** 2) ** 2
+            + (2.625 - x + x * y ** 3) ** 2)
+
+
+add(beale, lambda rng: (_u(rng, -2.0, 2.0, 2),))
+
+
+def booth_and_matyas(p):
+    x, y = p[0], p[1]
+    booth = (x + 2 * y - 7) ** 2 + (2 * x + y - 5) ** 2
+    matyas = 0.26 * (x ** 2 + y ** 2) - 0.48 * x * y
+    return booth + matyas
+
+
+add(booth_and_matyas, lambda rng: (_n(rng, 2, 2.0),))
+
+
+def styblinski_tang(x):
+    return 0.5 * np.sum(x ** 4 - 16.0 * x ** 2 + 5.0 * x)
+
+
+add(styblinski_tang, lambda rng: (_n(rng, 4, 2.0),))
+
+
+def ackley(x, a=20.0, b=0.2, c=2 * np.pi):
+    d = len(x)
+    s1 = np.sum(x ** 2)
+    s2 = np.sum(np.cos(c * x))
+    return -a * np.exp(-b * np.sqrt(s1 / d)) - np.exp(s2 / d) + a + np.e
+
+
+add(ackley, lambda rng: (_u(rng, 0.3, 2.0, 3),))
+
+
+def powell_singular(x):
+    f1 = x[0] + 10 * x[1]
+    f2 = math.sqrt(5) * (x[2] - x[3])
+    f3 = (x[1] - 2 * x[2]) ** 2
+    f4 = math.sqrt(10) * (x[0] - x[3]) ** 2
+    return f1 ** 2 + f2 ** 2 + f3 ** 2 + f4 ** 2
+
+
+add(powell_singular, lambda rng: (_n(rng, 4),))
+
+
+def poisson_glm_nll(beta, X, counts):
+    eta = X @ beta
+    return np.sum(np.exp(eta) - counts * eta)
+
+
+add(poisson_glm_nll, lambda rng: (_n(rng, 3, 0.3), _n(rng, (6, 3)),
+                                  rng.poisson(2.0, size=6).astype(float)))
+
+
+def student_t_nll(params, x):
+    loc, log_scale, log_df = params
+    scale, df = np.exp(log_scale), np.exp(log_df)
+    z = (x - loc) / scale
+    from_gammas = -math.lgamma(0.5) if False else 0.0
+    return np.sum(0.5 * (df + 1) * np.log1p(z ** 2 / df) + log_scale + 0.5 * np.log(df)) \
+        + from_gammas
+
+
+add(student_t_nll, lambda rng: ((_n(rng, ()).item(), _u(rng, -0.5, 0.5), _u(rng, 0.5, 2.0)),
+                                _n(rng, 6)))
+
+
+def multivariate_normal_nll(mu, L_flat, X):
+    n = len(mu)
+    L = np.zeros((n, n))
+    L[np.tril_indices(n)] = L_flat
+    L[np.diag_indices(n)] = np.exp(np.diag(L))
+    Sigma = L @ L.T
+    diff = X - mu
+    sol = np.linalg.solve(Sigma, diff.T)
+    sign, logdet = np.linalg.slogdet(Sigma)
+    return 0.5 * np.sum(diff.T * sol) + 0.5 * len(X) * logdet
+
+
+add(multivariate_normal_nll, lambda rng: (_n(rng, 2), _n(rng, 3, 0.3), _n(rng, (5, 2))),
+    wrt=(0, 1))
+
+
+def kalman_filter_loglik(q, r, ys):
+    m, P = 0.0, 1.0
+    ll = 0.0
+    for y in ys:
+        P = P + q
+        S = P + r
+        K = P / S
+        ll = ll - 0.5 * (np.log(2 * np.pi * S) + (y - m) ** 2 / S)
+        m = m + K * (y - m)
+        P = (1 - K) * P
+    return -ll
+
+
+add(kalman_filter_loglik, lambda rng: (_u(rng, 0.1, 1.0), _u(rng, 0.1, 1.0), list(_n(rng, 5))),
+    wrt=(0, 1))
+
+
+def kalman_matrix_form(F_diag, ys):
+    F = np.diag(F_diag)
+    H = np.array([[1.0, 0.0]])
+    Q = 0.1 * np.eye(2)
+    R = np.array([[0.5]])
+    m = np.zeros(2)
+    P = np.eye(2)
+    nll = 0.0
+    for y in ys:
+        m = F @ m
+        P = F @ P @ F.T + Q
+        S = H @ P @ H.T + R
+        K = P @ H.T @ np.linalg.inv(S)
+        v = y - H @ m
+        nll = nll + 0.5 * (np.log(S[0, 0]) + v[0] ** 2 / S[0, 0])
+        m = m + K @ v
+        P = (np.eye(2) - K @ H) @ P
+    return nll
+
+
+add(kalman_matrix_form, lambda rng: (_u(rng, 0.5, 0.95, 2), _n(rng, (4, 1))), wrt=(0, 1))
+
+
+def gp_marginal_likelihood(params, X, y):
+    ls, sf, sn = np.exp(params["log_ls"]), np.exp(params["log_sf"]), np.exp(params["log_sn"])
+    K = Kernel(ls, sf ** 2)(X, X) + sn ** 2 * np.eye(len(X))
+    L = np.linalg.cholesky(K)
+    alpha = np.linalg.solve(L.T, np.linalg.solve(L, y))
+    return 0.5 * y @ alpha + np.sum(np.log(np.diag(L))) + 0.5 * len(y) * np.log(2 * np.pi)
+
+
+refuse(gp_marginal_likelihood,
+       lambda rng: ({"log_ls": _u(rng, -0.5, 0.5), "log_sf": _u(rng, -0.5, 0.5),
+                     "log_sn": _u(rng, -1.5, -0.5)}, _n(rng, (5, 2)), _n(rng, 5)), 0,
+       "UnsupportedSyntaxError", "call of a computed callee")
+
+
+def gp_marginal_likelihood_named_kernel(params, X, y):
+    ls, sf, sn = np.exp(params["log_ls"]), np.exp(params["log_sf"]), np.exp(params["log_sn"])
+    kernel = Kernel(ls, sf ** 2)
+    K = kernel(X, X) + sn ** 2 * np.eye(len(X))
+    L = np.linalg.cholesky(K)
+    alpha = np.linalg.solve(L.T, np.linalg.solve(L, y))
+    return 0.5 * y @ alpha + np.sum(np.log(np.diag(L))) + 0.5 * len(y) * np.log(2 * np.pi)
+
+
+add(gp_marginal_likelihood_named_kernel,
+    lambda rng: ({"log_ls": _u(rng, -0.5, 0.5), "log_sf": _u(rng, -0.5, 0.5),
+                  "log_sn": _u(rng, -1.5, -0.5)}, _n(rng, (5, 2)), _n(rng, 5)))
+
+
+def inplace_gradient_of_chain(x):
+    """A hand-written gradient of a chained objective, written into an array it computed."""
+    g = (3.0 - x) * x
+    g[1:] -= x[:-1]
+    g[:-1] -= 2.0 * x[1:]
+    return np.sum(g ** 2)
+
+
+refuse(inplace_gradient_of_chain, lambda rng: (_n(rng, 5),), 0,
+       "UnsupportedSyntaxError", "in-place write to 'g', which pullback cannot prove")
+
+
+def inplace_exp_out(X):
+    E = X * 1.0
+    np.exp(E, out=E)
+    E /= E.sum(axis=1, keepdims=True)
+    return np.sum(E * np.arange(1.0, X.shape[1] + 1))
+
+
+refuse(inplace_exp_out, lambda rng: (_n(rng, (3, 4)),), 0,
+       "UnsupportedSyntaxError", "in-place write to 'E', which pullback cannot prove")
+
+
+def fill_diagonal_kernel(X, noise):
+    K = np.exp(-0.5 * np.sum((X[:, None] - X[None, :]) ** 2, axis=-1))
+    np.fill_diagonal(K, 1.0 + noise)
+    return np.linalg.slogdet(K)[1]
+
+
+refuse(fill_diagonal_kernel, lambda rng: (_n(rng, (3, 2)), _u(rng, 0.1, 0.5)), (0, 1),
+       "UnsupportedSyntaxError", "in-place write to 'K', which pullback cannot prove")
+
+
+def empty_buffer_filled(x):
+    out = np.empty(len(x) - 1)
+    for i in range(len(x) - 1):
+        out[i] = x[i + 1] - x[i] ** 2
+    return np.sum(out ** 2)
+
+
+add(empty_buffer_filled, lambda rng: (_n(rng, 5),))
+
+
+def array_of_list_then_write(a, b):
+    M = np.array([[a, b], [b, a]])
+    M[0, 0] += 1.0
+    M[1] *= 2.0
+    return np.linalg.det(M)
+
+
+add(array_of_list_then_write, lambda rng: (_u(rng, 1.0, 2.0), _u(rng, -0.5, 0.5)), wrt=(0, 1))
+
+
+def finite_difference_laplacian(u):
+    lap = np.zeros_like(u)
+    lap[1:-1] = u[2:] - 2 * u[1:-1] + u[:-2]
+    lap[0] = u[1] - u[0]
+    lap[-1] = u[-2] - u[-1]
+    return 0.5 * np.sum(lap ** 2) + np.sum(u ** 4)
+
+
+add(finite_difference_laplacian, lambda rng: (_n(rng, 6),))
+
+
+def heat_equation_explicit(u0, kappa):
+    u = u0.copy()
+    for _ in range(5):
+        u[1:-1] = u[1:-1] + kappa * (u[2:] - 2 * u[1:-1] + u[:-2])
+    return np.sum(u ** 2)
+
+
+add(heat_equation_explicit, lambda rng: (_n(rng, 6), _u(rng, 0.1, 0.3)), wrt=(0, 1))
+
+
+def slice_copied_then_modified(x):
+    head = x[:3].copy()
+    head[0] = head[0] * 2.0
+    head += x[3:]
+    return np.prod(head)
+
+
+add(slice_copied_then_modified, lambda rng: (_u(rng, 0.5, 1.5, 6),))
+
+
+def viterbi_soft_min_three(costs):
+    n = len(costs)
+    best = [0.0] * n
+    best[0] = costs[0]
+    best[1] = costs[1] + best[0]
+    for i in range(2, n):
+        best[i] = costs[i] + min(best[i - 1], best[i - 2] + 0.5, costs[i - 1] + 1.0)
+    return best[-1]
+
+
+add(viterbi_soft_min_three, lambda rng: (list(_distinct(rng, 6, 0.0, 3.0)),))
+
+
+def knapsack_max_three(values):
+    n = len(values)
+    dp = np.zeros(n + 1)
+    for i in range(1, n + 1):
+        take_two = dp[i - 2] + values[i - 1] * 0.9 if i >= 2 else -1e9
+        dp[i] = max(dp[i - 1], dp[i - 1] + values[i - 1] - 0.5, take_two)
+    return dp[n]
+
+
+add(knapsack_max_three, lambda rng: (_distinct(rng, 5, 0.0, 3.0),))
+
+
+def softmax_regression_sgd(W0, X, labels):
+    W = W0
+    onehot = np.eye(W0.shape[1])[labels]
+    for _ in range(2):
+        z = X @ W
+        z = z - z.max(axis=1, keepdims=True)
+        p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+        W = W - 0.5 * X.T @ (p - onehot) / len(labels)
+    z = X @ W
+    return -np.mean(np.sum(onehot * (z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))),
+                           axis=1))
+
+
+add(softmax_regression_sgd, lambda rng: (_n(rng, (3, 3), 0.3), _n(rng, (5, 3)),
+                                         np.array([0, 1, 2, 1, 0])))
+
+
+def hinge_svm_primal(w, X, y, C):
+    margins = 1.0 - y * (X @ w)
+    smooth_hinge = np.logaddexp(0.0, 5.0 * margins) / 5.0
+    return 0.5 * w @ w + C * np.sum(smooth_hinge)
+
+
+add(hinge_svm_primal, lambda rng: (_n(rng, 3), _n(rng, (6, 3)),
+                                   np.where(rng.uniform(size=6) > 0.5, 1.0, -1.0), 0.5),
+    wrt=(0, 3))
+
+
+def tikhonov_inverse_problem(m, G, d, lam):
+    resid = G @ m - d
+    D = np.diff(np.eye(len(m)), axis=0)
+    return resid @ resid + lam * np.sum((D @ m) ** 2)
+
+
+add(tikhonov_inverse_problem, lambda rng: (_n(rng, 4), _n(rng, (5, 4)), _n(rng, 5),
+                                           _u(rng, 0.1, 1.0)), wrt=(0, 3))
+
+
+def logistic_map_lyapunov(r, x0):
+    x = x0
+    total = 0.0
+    for _ in range(10):
+        x = r * x * (1.0 - x)
+        total = total + np.log(abs(r * (1.0 - 2.0 * x)))
+    return total / 10
+
+
+add(logistic_map_lyapunov, lambda rng: (_u(rng, 2.5, 2.9), _u(rng, 0.2, 0.3)), wrt=(0, 1),
+    rtol=1e-4)
+
+
+def bfgs_like_line_search(x, d):
+    alpha = 1.0
+    f0 = np.sum((x - 1.0) ** 2)
+    while np.sum((x + alpha * d - 1.0) ** 2) > f0 and alpha > 1e-3:
+        alpha = alpha * 0.5
+    return np.sum((x + alpha * d - 1.0) ** 2)
+
+
+add(bfgs_like_line_search, lambda rng: (_n(rng, 3), _n(rng, 3, 0.3)), wrt=(0, 1))
+
+
+def mean_field_ising_free_energy(h, J):
+    m = np.tanh(h)
+    for _ in range(5):
+        m = np.tanh(h + J @ m)
+    entropy = np.sum((1 + m) / 2 * np.log((1 + m) / 2) + (1 - m) / 2 * np.log((1 - m) / 2))
+    return -0.5 * m @ J @ m - h @ m + entropy
+
+
+add(mean_field_ising_free_energy, lambda rng: (_n(rng, 3, 0.3),
+                                               (lambda A: 0.1 * (A + A.T))(_n(rng, (3, 3)))),
+    wrt=(0, 1))
+
+
+# ======================================================= H. structured outputs (vjp)
+
+
+def forward_with_cache(W, x):
+    z = W @ x
+    h = np.tanh(z)
+    return h, {"z": z, "norm": np.sum(h ** 2)}
+
+
+add_vjp(forward_with_cache, lambda rng: (_n(rng, (3, 2)), _n(rng, 2)), wrt=(0, 1))
+
+
+def loss_and_metrics(w, X, y):
+    pred = X @ w
+    mse = np.mean((pred - y) ** 2)
+    mae = np.mean(np.sqrt((pred - y) ** 2 + 1e-6))
+    return {"loss": mse, "metrics": {"mae": mae, "pred": pred}}
+
+
+add_vjp(loss_and_metrics, lambda rng: (_n(rng, 3), _n(rng, (4, 3)), _n(rng, 4)))
+
+
+def layer_outputs_list(W1, W2, x):
+    h1 = np.tanh(W1 @ x)
+    h2 = np.tanh(W2 @ h1)
+    return [h1, h2]
+
+
+add_vjp(layer_outputs_list, lambda rng: (_n(rng, (3, 2)), _n(rng, (2, 3)), _n(rng, 2)),
+        wrt=(0, 1, 2))
+
+
+def polar_to_cartesian(r, theta):
+    return r * np.cos(theta), r * np.sin(theta)
+
+
+add_vjp(polar_to_cartesian, lambda rng: (_u(rng, 0.5, 2.0), _u(rng, 0.0, 3.0)), wrt=(0, 1))
+
+
+def gaussian_moments(x):
+    mu = np.mean(x)
+    var = np.mean((x - mu) ** 2)
+    return (mu, var, (x - mu) / np.sqrt(var))
+
+
+add_vjp(gaussian_moments, lambda rng: (_n(rng, 5),))
+
+
+def rnn_states_and_last(W, xs):
+    h = np.zeros(W.shape[0])
+    states = []
+    for x in xs:
+        h = np.tanh(W @ h + x)
+        states.append(h)
+    return states, h
+
+
+add_vjp(rnn_states_and_last, lambda rng: (_n(rng, (2, 2), 0.5), _n(rng, (3, 2))), wrt=(0, 1))
+
+
+def ode_rhs_dict(state, k):
+    x, v = state["x"], state["v"]
+    return {"x": v, "v": -k * x - 0.1 * v ** 3}
+
+
+add_vjp(ode_rhs_dict, lambda rng: ({"x": _n(rng, 2), "v": _n(rng, 2)}, _u(rng, 0.5, 2.0)),
+        wrt=(0, 1))
+
+
+def namedtuple_output(x):
+    return Point(np.sum(np.sin(x)), np.prod(np.cos(x)))
+
+
+add_vjp(namedtuple_output, lambda rng: (_n(rng, 3),))
+
+
+def gradient_and_hessian_diag(x):
+    g = 4 * x ** 3 - 2 * x
+    h = 12 * x ** 2 - 2
+    return (np.sum(x ** 4 - x ** 2), (g, h))
+
+
+add_vjp(gradient_and_hessian_diag, lambda rng: (_n(rng, 3),))
+
+
+def attention_with_weights(attn_params, X):
+    Wq, Wk = attn_params
+    s = (X @ Wq) @ (X @ Wk).T
+    s = s - np.max(s, axis=1, keepdims=True)
+    p = np.exp(s) / np.sum(np.exp(s), axis=1, keepdims=True)
+    return {"out": p @ X, "weights": p}
+
+
+add_vjp(attention_with_weights, lambda rng: ((_n(rng, (3, 2), 0.5), _n(rng, (3, 2), 0.5)),
+                                             _n(rng, (4, 3))), wrt=(0, 1))
+
+
+def layer_activations_comprehension(W, xs):
+    acts = [np.tanh(W @ x) for x in xs]
+    return acts, 1.0 * acts[-1]
+
+
+add_vjp(layer_activations_comprehension, lambda rng: (_n(rng, (2, 2)), _n(rng, (3, 2))),
+        wrt=(0, 1))
+
+
+def trajectory_with_early_stop(W, xs):
+    path = []
+    for x in xs:
+        path.append(np.tanh(W @ x))
+        if np.sum(np.abs(x)) > 50.0:
+            return path, 0.0 * x
+    return path, 2.0 * path[-1]
+
+
+add_vjp(trajectory_with_early_stop, lambda rng: (_n(rng, (2, 2)), _n(rng, (3, 2))), wrt=(0, 1))
+
+
+def history_paired_before_appends(W, xs):
+    history = []
+    record = (history, "tanh")
+    for x in xs:
+        history.append(np.tanh(W @ x))
+    return sum(np.sum(h) for h in record[0])
+
+
+refuse(history_paired_before_appends, lambda rng: (_n(rng, (2, 2)), _n(rng, (3, 2))), 0,
+       "UnsupportedSyntaxError", "put into a tuple or list")
+
+
+# ============================================ I. more classes as libraries write them
+
+
+class Normal:
+    """A distribution object with class-level constants, a classmethod and a staticmethod."""
+
+    LOG_2PI = math.log(2 * math.pi)
+
+    def __init__(self, loc, scale):
+        self.loc = loc
+        self.scale = scale
+
+    @classmethod
+    def standard(cls):
+        return cls(0.0, 1.0)
+
+    @staticmethod
+    def _standardize(x, loc, scale):
+        return (x - loc) / scale
+
+    def logpdf(self, x):
+        z = Normal._standardize(x, self.loc, self.scale)
+        return -0.5 * z ** 2 - np.log(self.scale) - 0.5 * self.LOG_2PI
+
+
+def normal_class_constant_and_staticmethod(loc, scale, x):
+    return -np.sum(Normal(loc, scale).logpdf(x))
+
+
+add(normal_class_constant_and_staticmethod,
+    lambda rng: (_n(rng, ()).item(), _u(rng, 0.5, 2.0), _n(rng, 5)), wrt=(0, 1, 2))
+
+
+def normal_wrt_object(dist, x):
+    return -np.sum(dist.logpdf(x))
+
+
+add(normal_wrt_object, lambda rng: (Normal(_n(rng, ()).item(), _u(rng, 0.5, 2.0)), _n(rng, 5)),
+    wrt=(0, 1))
+
+
+def kl_to_standard_normal(loc, scale):
+    q = Normal(loc, scale)
+    p = Normal.standard()
+    return (np.log(p.scale / q.scale) + (q.scale ** 2 + (q.loc - p.loc) ** 2)
+            / (2 * p.scale ** 2) - 0.5)
+
+
+add(kl_to_standard_normal, lambda rng: (_n(rng, ()).item(), _u(rng, 0.5, 2.0)), wrt=(0, 1))
+
+
+class ParameterList:
+    """A container of parameter arrays with __getitem__ and __len__."""
+
+    def __init__(self, arrays):
+        self.arrays = arrays
+
+    def __len__(self):
+        return len(self.arrays)
+
+    def __getitem__(self, i):
+        return self.arrays[i]
+
+
+def parameter_list_getitem(params, x):
+    h = x
+    for i in range(len(params)):
+        h = np.tanh(params[i] @ h)
+    return np.sum(h ** 2)
+
+
+refuse(parameter_list_getitem,
+       lambda rng: (ParameterList([_n(rng, (3, 3), 0.6) for _ in range(3)]), _n(rng, 3)), (0, 1),
+       "PullbackError", "cannot index the gradient of a value of type ParameterList",
+       located=False)
+
+
+def parameter_list_getitem_wrt_input(x, params):
+    return parameter_list_getitem(params, x)
+
+
+add(parameter_list_getitem_wrt_input,
+    lambda rng: (_n(rng, 3), ParameterList([_n(rng, (3, 3), 0.6) for _ in range(3)])))
+
+
+class Shape:
+    def area(self):
+        raise NotImplementedError
+
+    def perimeter(self):
+        raise NotImplementedError
+
+    def compactness(self):
+        return 4 * np.pi * self.area() / self.perimeter() ** 2
+
+
+class Ellipse(Shape):
+    def __init__(self, a, b):
+        self.a = a
+        self.b = b
+
+    def area(self):
+        return np.pi * self.a * self.b
+
+    def perimeter(self):
+        h = (self.a - self.b) ** 2 / (self.a + self.b) ** 2
+        return np.pi * (self.a + self.b) * (1 + 3 * h / (10 + np.sqrt(4 - 3 * h)))
+
+
+def ellipse_compactness_abstract_base(a, b):
+    return Ellipse(a, b).compactness()
+
+
+add(ellipse_compactness_abstract_base, lambda rng: (_u(rng, 1.0, 2.0), _u(rng, 0.3, 0.9)),
+    wrt=(0, 1))
+
+
+@dataclass
+class OptimizerState:
+    x: np.ndarray
+    lr: float
+    step: int = 0
+
+
+def gradient_descent_dataclass_state(x0, lr):
+    state = OptimizerState(x0, lr)
+    for _ in range(4):
+        g = 2.0 * (state.x - 1.0) + np.cos(state.x)
+        state = OptimizerState(state.x - state.lr * g, state.lr, state.step + 1)
+    return np.sum(state.x ** 2) + state.step * 0.0
+
+
+add(gradient_descent_dataclass_state, lambda rng: (_n(rng, 3), _u(rng, 0.05, 0.2)), wrt=(0, 1))
+
+
+class RunningMean:
+    """A metric object updated inside f, then read."""
+
+    def __init__(self):
+        self.total = 0.0
+        self.count = 0
+
+    def update(self, value):
+        self.total = self.total + value
+        self.count = self.count + 1
+
+    def result(self):
+        return self.total / self.count
+
+
+def metric_object_built_inside(preds, targets):
+    metric = RunningMean()
+    for p, t in zip(preds, targets):
+        metric.update((p - t) ** 2)
+    return metric.result()
+
+
+add(metric_object_built_inside, lambda rng: (_n(rng, 4), _n(rng, 4)))
+
+
+class Chain:
+    """A Markov chain with a transition matrix from logits (a property computing it)."""
+
+    def __init__(self, logits):
+        self.logits = logits
+
+    @property
+    def transition(self):
+        e = np.exp(self.logits - self.logits.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    def step(self, p):
+        return p @ self.transition
+
+
+def markov_chain_distribution(logits, p0, target):
+    chain = Chain(logits)
+    p = p0
+    for _ in range(3):
+        p = chain.step(p)
+    return np.sum((p - target) ** 2)
+
+
+add(markov_chain_distribution, lambda rng: (_n(rng, (3, 3)), np.array([0.2, 0.5, 0.3]),
+                                            np.array([0.3, 0.3, 0.4])), wrt=(0, 1))
+
+
+def forward_algorithm_hmm(log_A, log_pi, log_B, obs):
+    alpha = log_pi + log_B[:, obs[0]]
+    for o in obs[1:]:
+        m = np.max(alpha)
+        alpha = m + np.log(np.exp(alpha - m) @ np.exp(log_A)) + log_B[:, o]
+    m = np.max(alpha)
+    return -(m + np.log(np.sum(np.exp(alpha - m))))
+
+
+add(forward_algorithm_hmm, lambda rng: (_n(rng, (2, 2), 0.5), _n(rng, 2, 0.5), _n(rng, (2, 3), 0.5),
+                                        [0, 2, 1, 1]), wrt=(0, 1, 2))
+
+
+class Objective:
+    """scipy.optimize style: fun(x, *args) with the data passed through args."""
+
+    def __init__(self):
+        self.nfev = 0
+        self.ngev = 0
+
+    def __call__(self, x, *args):
+        self.nfev += 1
+        X, y, lam = args
+        return np.sum((X @ x - y) ** 2) + lam * np.sum(x ** 2)
+
+
+OBJ = Objective()
+add(OBJ, lambda rng: (_n(rng, 3), _n(rng, (5, 3)), _n(rng, 5), 0.1), wrt=(0, 3),
+    label="callable_objective_star_args", state=lambda fn, args: fn.nfev)
+
+
+def print_in_loop_with_break(x):
+    total = 0.0
+    for i in range(10):
+        total = total + np.sum(np.sin(x * (i + 1)))
+        print("step", i)
+        if i >= 3:
+            break
+    return total
+
+
+add(print_in_loop_with_break, lambda rng: (_n(rng, 3),))
+
+
+def print_in_branch_only_some_points(x):
+    if np.sum(x) > 0:
+        print("positive mass")
+        return np.sum(x ** 2)
+    return np.sum(np.exp(x))
+
+
+add(print_in_branch_only_some_points, lambda rng: (_n(rng, 3) + rng.choice([-2.0, 2.0]),))
+
+
+def assert_inside_loop_and_callee(xs):
+    return sum(checked_log(x) for x in xs)
+
+
+def checked_log(v):
+    assert np.all(v > 0), "log of a non-positive value"
+    return np.sum(np.log(v))
+
+
+add(assert_inside_loop_and_callee, lambda rng: ([_u(rng, 0.5, 2.0, 2) for _ in range(3)],))
+
+
+def cholesky_fallback_taken(A, b):
+    """The matrix is indefinite for some points: the except branch runs then."""
+    try:
+        L = np.linalg.cholesky(A)
+        return np.sum(np.linalg.solve(L, b) ** 2)
+    except np.linalg.LinAlgError:
+        return np.sum(np.linalg.solve(A @ A.T + np.eye(len(A)), b) ** 2)
+
+
+add(cholesky_fallback_taken,
+    lambda rng: ((lambda S: S - rng.choice([0.0, 10.0]) * np.eye(3))(_spd(rng, 3)), _n(rng, 3)),
+    wrt=(0, 1))
+
+
+def generator_of_layer_outputs(Ws, x):
+    return sum(np.sum(h) for h in layer_outputs(Ws, x))
+
+
+def layer_outputs(Ws, x):
+    for W in Ws:
+        x = np.tanh(W @ x)
+        yield x
+
+
+refuse(generator_of_layer_outputs,
+       lambda rng: ([_n(rng, (3, 3), 0.6) for _ in range(3)], _n(rng, 3)), (0, 1),
+       "UnsupportedSyntaxError", "a call of a generator function other than")
+
+
+def generator_of_layer_outputs_loop(Ws, x):
+    total = 0.0
+    for h in layer_outputs(Ws, x):
+        total = total + np.sum(h)
+    return total
+
+
+add(generator_of_layer_outputs_loop,
+    lambda rng: ([_n(rng, (3, 3), 0.6) for _ in range(3)], _n(rng, 3)), wrt=(0, 1))
+
+
+def objects_in_dict_argument(layers, x):
+    h = layers["encoder"].encode_input(x)
+    return np.sum(layers["head"].predict(h[None, :]))
+
+
+class InputEncoder:
+    def __init__(self, W):
+        self.W = W
+
+    def encode_input(self, x):
+        return np.tanh(self.W @ x)
+
+
+add(objects_in_dict_argument, lambda rng: ({"encoder": InputEncoder(_n(rng, (3, 2), 0.5)),
+                                            "head": Model(_n(rng, 3), 0.2)}, _n(rng, 2)),
+    wrt=(0, 1))
+
+
+# ====================================== J. more containers, effects and in-place writes
+
+
+def ranked_items_itemgetter_key(scores):
+    pairs = list(zip(["a", "b", "c", "d"], scores))
+    ranked = sorted(pairs, key=operator.itemgetter(1), reverse=True)
+    return sum(s / (rank + 1) for rank, (_, s) in enumerate(ranked))
+
+
+add(ranked_items_itemgetter_key, lambda rng: (_distinct(rng, 4),))
+
+
+def dict_items_sorted_by_value(weights):
+    items = sorted(weights.items(), key=lambda kv: kv[1])
+    return sum((i + 1.0) * v ** 2 for i, (_, v) in enumerate(items))
+
+
+add(dict_items_sorted_by_value, lambda rng: (dict(zip("xyz", _distinct(rng, 3))),))
+
+
+def reversed_cumulative_discount(rewards, gamma):
+    ret = 0.0
+    out = []
+    for r in reversed(rewards):
+        ret = r + gamma * ret
+        out.append(ret)
+    return sum(v ** 2 for v in out)
+
+
+add(reversed_cumulative_discount, lambda rng: (list(_n(rng, 5)), _u(rng, 0.8, 0.99)), wrt=(0, 1))
+
+
+def masked_write_clamp(x, lo):
+    y = x.copy()
+    y[y < lo] = lo
+    return np.sum(y ** 3)
+
+
+add(masked_write_clamp, lambda rng: (_distinct(rng, 6), -0.3 + 0.01 * rng.uniform()), wrt=(0, 1))
+
+
+def copyto_and_fill(x, a):
+    buf = np.zeros((2, len(x)))
+    np.copyto(buf[0], x)
+    buf[1].fill(a)
+    return np.sum(np.tanh(buf) ** 2)
+
+
+refuse(copyto_and_fill, lambda rng: (_n(rng, 3), _u(rng, -1, 1)), (0, 1),
+       "UnsupportedSyntaxError", "in-place NumPy write into an expression")
+
+
+def copyto_and_fill_named_rows(x, a):
+    first = np.zeros(len(x))
+    second = np.zeros(len(x))
+    np.copyto(first, x)
+    second.fill(a)
+    return np.sum(np.tanh(np.stack([first, second])) ** 2)
+
+
+add(copyto_and_fill_named_rows, lambda rng: (_n(rng, 3), _u(rng, -1, 1)), wrt=(0, 1))
+
+
+def np_put_indices(x):
+    z = np.zeros(6)
+    np.put(z, [0, 2, 4], x)
+    return np.sum(np.cumsum(z) ** 2)
+
+
+refuse(np_put_indices, lambda rng: (_n(rng, 3),), 0, "NoRuleError",
+       r"np.put\(...\) is called for its effect")
+
+
+def dataclass_replace_and_astuple(p, x):
+    q = dataclasses.replace(p, b1=p.b1 * 2.0)
+    W, b = dataclasses.astuple(q)[:2]
+    return np.sum(np.tanh(x @ W + b))
+
+
+def _dense_params(rng):
+    return MLPParams(_n(rng, (3, 2), 0.5), _n(rng, 2), _n(rng, 2), 0.0)
+
+
+refuse(dataclass_replace_and_astuple, lambda rng: (_dense_params(rng), _n(rng, 3)), 0,
+       "NoRuleError", "no derivative rule for dataclasses.replace")
+
+
+def namedtuple_asdict_loop(params):
+    total = 0.0
+    for name, value in params._asdict().items():
+        total = total + (2.0 if name == "weight" else 1.0) * np.sum(value ** 2)
+    return total
+
+
+refuse(namedtuple_asdict_loop, lambda rng: (LinearParams(_n(rng, 3), _n(rng, ()).item()),), 0,
+       "NoRuleError", r"params._asdict\(\)")
+
+
+def fstring_print_of_values(w, x):
+    y = np.tanh(w * x)
+    print(f"y = {y}, loss = {np.sum(y ** 2):.4f}")
+    return np.sum(y ** 2)
+
+
+add(fstring_print_of_values, lambda rng: (_n(rng, 3), _n(rng, 3)), wrt=(0, 1))
+
+
+@dataclass
+class Regularizer:
+    strength: float
+    penalty: Callable = np.abs
+
+
+def dataclass_with_callable_field(w, reg):
+    return np.sum(w ** 2) + reg.strength * np.sum(reg.penalty(w))
+
+
+refuse(dataclass_with_callable_field, lambda rng: (_distinct(rng, 4), Regularizer(0.3)), (0, 1),
+       "NoRuleError", r"reg.penalty\(\)")
+
+
+class Chained:
+    def __init__(self, a):
+        self.a = a
+
+    @property
+    def doubled(self):
+        return 2.0 * self.a
+
+    @property
+    def energy(self):
+        return np.sum(self.doubled ** 2) + np.sum(np.sin(self.a))
+
+
+def property_calling_property(a):
+    return Chained(a).energy
+
+
+add(property_calling_property, lambda rng: (_n(rng, 3),))
+
+
+class BaseLoss:
+    def __init__(self, weight):
+        self.weight = weight
+
+    def value(self, r):
+        return self.weight * np.sum(r ** 2)
+
+
+class L1Smooth(BaseLoss):
+    def value(self, r):
+        return super().value(r) + self.weight * np.sum(np.sqrt(r ** 2 + 0.01))
+
+
+class Scaled(L1Smooth):
+    def value(self, r):
+        return 0.5 * super().value(r)
+
+
+def super_method_two_levels(w, r):
+    return Scaled(w).value(r)
+
+
+add(super_method_two_levels, lambda rng: (_u(rng, 0.5, 2.0), _n(rng, 4)), wrt=(0, 1))
+
+
+def super_method_wrt_object(loss, r):
+    return loss.value(r)
+
+
+add(super_method_wrt_object, lambda rng: (Scaled(_u(rng, 0.5, 2.0)), _n(rng, 4)), wrt=(0, 1))
+
+
+class Net:
+    def __init__(self, W, b):
+        self.W = W
+        self.b = b
+
+    def forward(self, x, activation="tanh"):
+        z = self.W @ x + self.b
+        return np.tanh(z) if activation == "tanh" else np.maximum(z, 0.0)
+
+    def __call__(self, x, **kwargs):
+        return self.forward(x, **kwargs)
+
+
+def call_forwards_kwargs(net, x):
+    return np.sum(net(x, activation="tanh") ** 2) + np.sum(net(x))
+
+
+refuse(call_forwards_kwargs, lambda rng: (Net(_n(rng, (2, 3)), _n(rng, 2)), _n(rng, 3)), (0, 1),
+       "UnsupportedSyntaxError", r"\*\*mapping in a call to self.forward")
+
+
+class SlottedParams:
+    __slots__ = ("w", "b")
+
+    def __init__(self, w, b):
+        self.w = w
+        self.b = b
+
+
+def slotted_params_regression(p, X, y):
+    return np.mean((X @ p.w + p.b - y) ** 2)
+
+
+add(slotted_params_regression, lambda rng: (SlottedParams(_n(rng, 3), _u(rng, -1, 1)),
+                                            _n(rng, (5, 3)), _n(rng, 5)))
+
+
+class Ensemble:
+    def __init__(self, members):
+        self.members = members
+
+    def predict(self, X):
+        return np.mean([m.predict(X) for m in self.members], axis=0)
+
+
+def ensemble_wrt_object_with_list_attribute(ens, X, y):
+    return np.sum((ens.predict(X) - y) ** 2)
+
+
+add(ensemble_wrt_object_with_list_attribute,
+    lambda rng: (Ensemble([Model(_n(rng, 3), _u(rng, -1, 1)) for _ in range(2)]),
+                 _n(rng, (4, 3)), _n(rng, 4)))
+
+
+def newton_sqrt_while(a):
+    x = a
+    while abs(x * x - a) > 1e-12 * a:
+        x = 0.5 * (x + a / x)
+    return x
+
+
+add(newton_sqrt_while, lambda rng: (_u(rng, 0.5, 4.0),))
+
+
+def objects_in_dict_wrt(models, X):
+    return sum(np.sum(m.predict(X) ** 2) for m in models.values())
+
+
+add(objects_in_dict_wrt, lambda rng: ({"a": Model(_n(rng, 3), 0.5), "b": Model(_n(rng, 3), -0.5)},
+                                      _n(rng, (2, 3))))
+
+
+def counter_in_loop_with_branch(x, problem):
+    best = np.inf
+    for scale in (0.5, 1.0, 2.0):
+        value = problem.fun(scale * x)
+        if value < best:
+            best = value
+    return best
+
+
+add(counter_in_loop_with_branch, lambda rng: (_n(rng, 3), _lsq(rng)),
+    state=lambda fn, args: args[1].nfev)
+
+
+# ============================ K. blocks pullback refuses (each with its file and line)
+
+
+def search_with_for_else(x, thresholds):
+    total = 0.0
+    for t in thresholds:
+        if np.max(np.abs(x)) > t:
+            total = total + t * np.sum(x ** 2)
+            break
+    else:
+        total = np.sum(x ** 4)
+    return total
+
+
+refuse(search_with_for_else, lambda rng: (_n(rng, 3), [5.0, 10.0]), 0,
+       "UnsupportedSyntaxError", "else clause on a for loop")
+
+
+def safe_sqrt_accumulate(x):
+    k = 0
+    acc = 0.0
+    while k < len(x):
+        try:
+            acc = acc + math.sqrt(x[k])
+        except ValueError:
+            acc = acc - x[k]
+        k += 1
+    return acc
+
+
+refuse(safe_sqrt_accumulate, lambda rng: (_n(rng, 4),), 0,
+       "UnsupportedSyntaxError", "the except clause reads 'acc'")
+
+
+def cleanup_in_finally(x):
+    try:
+        y = np.sum(np.log1p(x ** 2))
+    finally:
+        y = y * 2.0
+    return y
+
+
+refuse(cleanup_in_finally, lambda rng: (_n(rng, 4),), 0,
+       "UnsupportedSyntaxError", "the finally clause reads 'y'")
+
+
+# ===================================== L. numbers a class defines in its body (constants)
+
+
+class HuberLoss:
+    DELTA = 1.0
+    REDUCE_MEAN = True
+
+    def __init__(self, weight):
+        self.weight = weight
+
+    def __call__(self, r):
+        a = np.sqrt(r ** 2 + 1e-9)
+        quad = 0.5 * r ** 2
+        lin = self.DELTA * (a - 0.5 * self.DELTA)
+        out = self.weight * np.where(a <= self.DELTA, quad, lin)
+        return np.mean(out) if self.REDUCE_MEAN else np.sum(out)
+
+
+class TightHuberLoss(HuberLoss):
+    DELTA = 0.5
+
+
+def huber_class_constant_in_subclass(weight, r):
+    wide, tight = HuberLoss(weight), TightHuberLoss(2.0 * weight)
+    return wide(r) + tight(r)
+
+
+refuse(huber_class_constant_in_subclass,
+       lambda rng: (_u(rng, 0.5, 2.0), _distinct(rng, 6, -3, 3)), (0, 1),
+       "NoRuleError", "call to wide, a value computed from the inputs")
+
+
+def huber_class_constant_one_per_line(weight, r):
+    wide = HuberLoss(weight)
+    tight = TightHuberLoss(2.0 * weight)
+    return wide(r) + tight(r)
+
+
+add(huber_class_constant_one_per_line,
+    lambda rng: (_u(rng, 0.5, 2.0), _distinct(rng, 6, -3, 3)), wrt=(0, 1))
+
+
+def huber_class_constant_wrt_object(loss, r):
+    return loss(r)
+
+
+add(huber_class_constant_wrt_object,
+    lambda rng: (TightHuberLoss(_u(rng, 0.5, 2.0)), _distinct(rng, 6, -3, 3)), wrt=(0, 1))
+
+
+class Scheduler:
+    base = 0.1  # a class default an instance may override with its own value
+
+    def __init__(self, decay):
+        self.decay = decay
+
+    def rate(self, step):
+        return self.base / (1.0 + self.decay * step)
+
+
+def instance_value_over_class_default(sched, w):
+    for step in range(3):
+        w = w - sched.rate(step) * 2.0 * w
+    return np.sum(w ** 2)
+
+
+def _sched(rng):
+    s = Scheduler(_u(rng, 0.1, 0.5))
+    s.base = _u(rng, 0.05, 0.2)  # stored on the instance: differentiated
+    return s
+
+
+add(instance_value_over_class_default, lambda rng: (_sched(rng), _n(rng, 3)), wrt=(0, 1))
+add(instance_value_over_class_default, lambda rng: (Scheduler(_u(rng, 0.1, 0.5)), _n(rng, 3)),
+    wrt=(0, 1), label="class_default_read_through_instance")
+
+
+class Basis:
+    NODES = np.array([-1.0, 0.0, 1.0])  # an array the class holds: refused, not assumed constant
+
+    def __init__(self, width):
+        self.width = width
+
+    def features(self, x):
+        return np.exp(-((x[:, None] - self.NODES) / self.width) ** 2)
+
+
+def class_array_attribute(width, x):
+    return np.sum(Basis(width).features(x))
+
+
+refuse(class_array_attribute, lambda rng: (_u(rng, 0.5, 2.0), _n(rng, 4)), (0, 1),
+       "UnsupportedSyntaxError", "the attribute 'NODES' of a Basis object")
+
+
+# ================================= M. one function, objects of several classes (duck typing)
+
+
+class GaussianPrior:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def neg_log_density(self, w):
+        return 0.5 * np.sum((w / self.scale) ** 2)
+
+
+class LaplacePrior:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def neg_log_density(self, w):
+        return np.sum(np.sqrt(w ** 2 + 1e-4) / self.scale)
+
+
+class HorseshoeLike(GaussianPrior):
+    def neg_log_density(self, w):
+        return np.sum(np.log1p(super().neg_log_density(w) / len(w)))
+
+
+def posterior_energy(prior, w, X, y):
+    r = X @ w - y
+    return 0.5 * r @ r + prior.neg_log_density(w)
+
+
+for _prior in (GaussianPrior, LaplacePrior, HorseshoeLike):
+    add(posterior_energy,
+        lambda rng, cls=_prior: (cls(_u(rng, 0.5, 2.0, 3)), _n(rng, 3), _n(rng, (5, 3)),
+                                 _n(rng, 5)),
+        wrt=(0, 1), label=f"posterior_energy_{_prior.__name__}")
+
+
+def sum_of_mixed_priors(priors, w):
+    return sum(p.neg_log_density(w) for p in priors)
+
+
+add(sum_of_mixed_priors,
+    lambda rng: ([GaussianPrior(_u(rng, 0.5, 2.0)), LaplacePrior(_u(rng, 0.5, 2.0)),
+                  HorseshoeLike(_u(rng, 0.5, 2.0))], _n(rng, 3)), wrt=(0, 1))
