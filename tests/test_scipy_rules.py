@@ -477,7 +477,7 @@ def test_odeint_tangents_match_finite_differences():
             assert value == pytest.approx(f(*args), rel=1e-9)
             eps = 1e-5
             moved = [list(args), list(args)]
-            for i, t in zip(wrt, tangents):
-                moved[0][i], moved[1][i] = args[i] + eps * t, args[i] - eps * t
+            for i, step in zip(wrt, tangents):
+                moved[0][i], moved[1][i] = args[i] + eps * step, args[i] - eps * step
             want = (f(*moved[0]) - f(*moved[1])) / (2 * eps)
             assert tangent == pytest.approx(want, rel=1e-5, abs=1e-7), (f.__name__, wrt)
