@@ -2442,8 +2442,7 @@ def soft_dtw_shifted_zeros(x, y, gamma=0.5):
     return R[n, m]
 
 
-refuse(soft_dtw_shifted_zeros, lambda r: (_n(r, 4), _n(r, 3)), (0, 1),
-       'UnsupportedSyntaxError', "in-place write to 'R'")
+add(soft_dtw_shifted_zeros, lambda r: (_n(r, 4), _n(r, 3)), wrt=(0, 1))
 
 
 def needleman_wunsch_soft(S, gap):
@@ -4280,15 +4279,14 @@ def trace_offset(A):
 add(trace_offset, lambda r: (_n(r, (3, 3)),), 0)
 
 
-def refused_buffer_augmented_then_slice_write(v):
+def buffer_augmented_then_slice_write(v):
     buf = np.zeros(3)
     buf += v
     buf[1:] += v[:2] * 2.0
     return np.sum(buf**2)
 
 
-refuse(refused_buffer_augmented_then_slice_write, lambda r: (_n(r, 3),), 0,
-       "UnsupportedSyntaxError", "in-place write")
+add(buffer_augmented_then_slice_write, lambda r: (_n(r, 3),))
 
 
 def sum_where(v):

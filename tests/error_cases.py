@@ -193,7 +193,7 @@ def writes_into_array_not_copied(a, x):
 def writes_into_rebound_buffer(a, x):
     buf = np.zeros(3)
     for i in range(3):
-        buf = buf + a
+        buf = np.reshape(buf + a, (3,))  # may be a view of what buf + a made
         buf[i] = x * buf[i]  # <- here
     return np.sum(buf)
 

@@ -56,7 +56,8 @@ from .classify import NONDIFF_ATTRIBUTES
 def check_writes(tree, analysis, parsed) -> None:
     """In-place writes `x[i] = v` are differentiated only where pullback can prove
     what they overwrite: `x` must be an array the function created itself
-    (np.zeros, np.copy, ...), never an input, never known under a second name,
+    (np.zeros, np.copy, arithmetic, a ufunc, any rule declaring a new result), never an
+    input, never known under a second name,
     and no view of it may be read after a later write changes it."""
     describe = parsed.location.describe
     _check_augmented(analysis, describe)
@@ -148,12 +149,14 @@ def _check_fresh(name, analysis, describe, where, seen) -> None:
             copy = op.bound.get("copy", True)  # np.array(x, copy=None) may return x itself
             if copy is True or isinstance(copy, gast.Constant) and copy.value is True:
                 continue
+        elif op.kind == "rule" and fresh_result(analysis, d):  # x * y, np.exp(x), A @ B
+            continue
         user = analysis.spelled(name)
         raise UnsupportedSyntaxError(
             f"in-place write to {user!r}, which pullback cannot prove is a new array that "
-            "nothing else shares: it writes only into arrays made by np.zeros, np.ones, "
-            f"np.copy(...), x.copy(), ...; copy it first ({user} = np.copy({user}))",
-            describe(where))
+            "nothing else shares: it writes only into arrays the function makes (np.zeros, "
+            "np.copy(...), arithmetic, ufuncs and other functions whose result is new); "
+            f"copy it first ({user} = np.copy({user}))", describe(where))
 
 
 def _is_allocator(callee) -> bool:
