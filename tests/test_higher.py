@@ -136,6 +136,67 @@ def nested_three(x):  # records of records of records
     return s
 
 
+def _stepped(u, w):  # a branch in a loop: its split backward pops the branch tape
+    t = 0.0
+    for k in range(3):
+        if u * k > 0.5:
+            t = t + u * w * k
+        else:
+            t = t + math.sin(u + k) * w
+    return t
+
+
+def called_in_a_loop(x, w):
+    s = 0.0
+    for i in range(4):
+        s = s + _stepped(x * i - 1.0, w)
+    return s
+
+
+def _recurrence(u, w):  # a loop alone: its record list goes to the backward function
+    t = 0.0
+    for k in range(3):
+        t = t + math.sin(u + k) * w * t + u
+    return t
+
+
+def called_with_a_loop(x, w):
+    s = 0.0
+    for i in range(4):
+        s = s + _recurrence(x * i - 1.0, w)
+    return s
+
+
+def _stepped_arrays(u, w):
+    t = u * 0.0
+    for k in range(3):
+        if np.sum(u) * k > 0.5:
+            t = t + u * w * k
+        else:
+            t = t + np.sin(u + k) * w
+    return t
+
+
+def called_on_arrays(x, w):  # the gradient accumulates dx += ... and returns it after
+    s = 0.0
+    for i in range(3):
+        s = s + np.sum(_stepped_arrays(x * i - 0.5, w) ** 2)
+    return s
+
+
+def _nested_sine(u, n):
+    if n == 0:
+        return u
+    return math.sin(_nested_sine(u, n - 1)) * u
+
+
+def called_recursively(x):
+    s = 0.0
+    for i in range(3):
+        s = s + _nested_sine(x + i, 3)
+    return s
+
+
 def _pos(rng, *shape):
     return rng.uniform(0.5, 1.5, size=shape) if shape else float(rng.uniform(0.5, 1.5))
 
@@ -162,6 +223,10 @@ CORPUS = [
     (nested_while, lambda r: (_any(r),), 0),
     (nested_inplace, lambda r: (_any(r, 3),), 0),
     (nested_three, lambda r: (_any(r, 3),), 0),
+    (called_in_a_loop, lambda r: (_any(r), _any(r)), (0, 1)),
+    (called_with_a_loop, lambda r: (_any(r), _any(r)), (0, 1)),
+    (called_on_arrays, lambda r: (_any(r, 3), _any(r)), (0, 1)),
+    (called_recursively, lambda r: (_any(r),), 0),
 ]
 IDS = [f"{fn.__name__}-{k}" for k, (fn, _, _) in enumerate(CORPUS)]
 
@@ -593,3 +658,69 @@ def test_lists_shared_with_another_holder_are_refused(fn, message):
     for make in (pullback.grad, pullback.jvp):
         with pytest.raises(pullback.UnsupportedSyntaxError, match=message):
             make(fn)
+
+
+def _branch_called(u, w):  # inlined with optimize=True, called through its split otherwise
+    if u > 0.0:
+        return u * w * w
+    return math.sin(u) * w
+
+
+def branch_called_in_a_loop(x, w):
+    s = 0.0
+    for i in range(4):
+        s = s + _branch_called(x * i - 1.0, w)
+    return s
+
+
+@pytest.mark.parametrize("fn", [branch_called_in_a_loop, called_in_a_loop, called_with_a_loop])
+def test_second_order_through_calls_without_the_optimizing_pass(fn):
+    """optimize=False calls each user function through its split forward and backward
+    functions (no inlining): the record it passes holds the branch tape and the loops'
+    record lists, and unset variables (whose batched tangents are the zero 0.0)."""
+    args, wrt = (0.7, 1.3), (0, 1)
+    expected = _fd_hessian(fn, args, wrt)
+    H = _hessian_matrix(pullback.hessian(fn, wrt=wrt, optimize=False)(*args), args, wrt)
+    np.testing.assert_allclose(H, expected, rtol=1e-5, atol=1e-6)
+    v = np.array([0.4, -1.1])
+    hv = pullback.hvp(fn, wrt=wrt, optimize=False)(*args, (v[0], v[1]))
+    np.testing.assert_allclose(_flat(hv), expected @ v, rtol=1e-5, atol=1e-6)
+    reverse = pullback.vjp(pullback.grad(fn, wrt=wrt, optimize=False), wrt=wrt,
+                           optimize=False)
+    rows = [_flat(reverse(*args, (e[0], e[1]))) for e in np.eye(2)]
+    np.testing.assert_allclose(np.stack(rows), expected, rtol=1e-5, atol=1e-6)
+
+
+def _summed_then_sliced(x):
+    a = np.zeros(3)
+    for i in range(3):
+        a += x * i
+    v = a[0:2]
+    return np.sum(v * v)
+
+
+def _summed_then_transposed(x):
+    a = x * 1.0
+    for i in range(3):
+        a += x * np.sin(x) * i
+    return np.sum(np.sin(a.T))
+
+
+def _transposed_then_summed(x):  # the view is made before `a += ...` changes a
+    a = x * 1.0
+    v = a.T
+    for i in range(3):
+        a += x * i
+    return np.sum(np.sin(v))
+
+
+def test_a_view_made_after_an_update_in_place_sees_its_result():
+    x = np.array([0.3, -0.5, 0.8])
+    for fn in (_summed_then_sliced, _summed_then_transposed):
+        h = 1e-6
+        expected = [(fn(x + h * e) - fn(x - h * e)) / (2 * h) for e in np.eye(3)]
+        np.testing.assert_allclose(pullback.grad(fn)(x), expected, rtol=1e-7, atol=1e-9)
+        np.testing.assert_allclose(pullback.jvp(fn)(x, np.eye(3)[1])[1], expected[1],
+                                   rtol=1e-7, atol=1e-9)
+    with pytest.raises(pullback.PullbackError, match="augmented assignment to 'a'"):
+        pullback.grad(_transposed_then_summed)(x)

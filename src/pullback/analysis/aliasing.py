@@ -592,6 +592,14 @@ def _consumed_before(view, s, analysis) -> bool:
     return True
 
 
+def _made_after(view, s, analysis) -> bool:
+    """Whether `view` is made only after the update `s` in place has run, for good: s
+    precedes it and no loop holds both (`dx += g` in a loop, then `as_grad(dx, x)` after
+    it). SSA names read after s hold the values it made, so the view sees those."""
+    defs = analysis.defs.get(view, [])
+    return len(defs) == 1 and _precedes(s, defs[0], analysis) == []
+
+
 def _ancestors(t, analysis) -> list:
     chain = [t]
     while id(chain[-1]) in analysis.owner:
@@ -679,7 +687,8 @@ def _check_augmented(analysis, describe) -> None:
         # a += 1 changes b too)
         same = _same_object(name, analysis)  # the names its loop copies came from
         views = [v for v in views_of(analysis, same, False)
-                 if v != s.targets[0].id and not _consumed_before(v, s, analysis)]
+                 if v != s.targets[0].id and not _consumed_before(v, s, analysis)
+                 and not _made_after(v, s, analysis)]
         reads = _element_reads(views, same, analysis)
         for d in reads or ():  # a copy (an element, a fancy index) shares nothing: checked then
             if not MUST_NOT_BE_VIEW.of(d):
