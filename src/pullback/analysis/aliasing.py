@@ -65,6 +65,7 @@ def check_writes(tree, analysis, parsed) -> None:
     and no view of it may be read after a later write changes it."""
     describe = parsed.location.describe
     _check_augmented(analysis, describe)
+    _check_written_operands(tree, analysis, describe)
     writes = [s for s in analysis.assigns if isinstance(s.targets[0], gast.Subscript)]
     writes += analysis.updates  # values.append(v): the list is written in place too
     buffers = {_written(s) for s in writes}
@@ -117,6 +118,79 @@ def check_writes(tree, analysis, parsed) -> None:
     # appending never changes the elements already in a list, and writing a list or dict
     # slot replaces the element without changing it: only arrays have views
     _check_views(tree, analysis, buffers - lists - analysis.dicts, describe)
+
+
+def _check_written_operands(tree, analysis, describe) -> None:
+    """A helper of generated code that writes its first operand in place and returns it
+    (kind "writes-first": `d_2 = accum_index(d, x, i, g)`, `take_slot_grad(d, i)`) gives
+    d's object the result's value. So d may not be an input, and may be read after the
+    call only where SSA has bound d to the result again (a loop's `d = d_2` at the end
+    of its body, between the call and the read), and a view of d only where the call does
+    not run between the view's making and its reading; anything else is refused,
+    located."""
+    calls = []
+    for s in analysis.assigns:
+        if isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Call) \
+                and s.value.args and isinstance(s.value.args[0], gast.Name):
+            op = analysis.op(s)
+            if op.kind == "rule" and op.callee is not None \
+                    and "writes-first" in rules.kinds_of(op.callee):
+                calls.append((s, s.value.args[0].id))
+    if not calls:
+        return
+    moved = _MovedLists(analysis, _statement_order(tree), set())
+    for s, d in calls:
+        result = s.targets[0].id
+        if _same_object(d, analysis) & set(analysis.params):
+            raise UnsupportedSyntaxError(
+                f"{s.value.func.id if isinstance(s.value.func, gast.Name) else 'a helper'} "
+                f"writes into {analysis.spelled(d)!r} in place, which may be an input: "
+                f"pullback never modifies its inputs; pass a copy", describe(s))
+        now = moved._family(result)  # the names that hold the result, and for a pair,
+        for t in moved.readers.get(result, []):  # the names read out of it
+            if isinstance(t, gast.Assign) and isinstance(t.targets[0], gast.Name):
+                now |= moved._family(t.targets[0].id)
+        family = moved._family(d)
+        for n in family:
+            again = [r for r in analysis.defs.get(n, []) if PHI.of(r)
+                     and isinstance(r.value, gast.Name) and r.value.id in now]
+            for t in moved.readers.get(n, []):
+                if t is s or PHI.of(t):
+                    continue
+                after = _precedes(s, t, analysis) is not None and not any(
+                    _precedes(s, r, analysis) is not None
+                    and _precedes(r, t, analysis) is not None for r in again)
+                next_trip = any(not any(_inside(r, loop, analysis)
+                                        and _precedes(s, r, analysis) is not None
+                                        for r in again)
+                                for loop in _loops_around_both(s, t, analysis))
+                if after or next_trip:
+                    raise UnsupportedSyntaxError(
+                        f"{analysis.spelled(d)!r} is read after "
+                        f"{s.value.func.id if isinstance(s.value.func, gast.Name) else 'a call'}"
+                        f" wrote into it in place (it writes its first operand), so the read "
+                        f"would see the write pullback does not follow; read the result",
+                        describe(t))
+        for v in views_of(analysis, family):
+            if v in family or v in now or v == result or _consumed_before(v, s, analysis):
+                continue
+            reads = [t for t in moved.readers.get(v, []) if not PHI.of(t) and t is not s]
+            if reads and not all(  # each read after the view is made, the call not between
+                    _precedes(m, t, analysis) is not None and not (
+                        _precedes(m, s, analysis) is not None
+                        and _precedes(s, t, analysis) is not None)
+                    for m in analysis.defs.get(v, []) for t in reads):
+                raise UnsupportedSyntaxError(
+                    f"{analysis.spelled(v)!r} may share memory with {analysis.spelled(d)!r}, "
+                    "which a helper writes in place while it is still read; take a copy",
+                    describe(s))
+
+
+def _loops_around_both(s, t, analysis) -> list:
+    """The loops that hold both s and t (each may run again after the other)."""
+    around_s = {id(a) for a in _ancestors(s, analysis)[1:]}
+    return [a for a in _ancestors(t, analysis)[1:]
+            if id(a) in around_s and isinstance(a, (gast.For, gast.While))]
 
 
 def _an(name, lists) -> str:
