@@ -186,6 +186,42 @@ def _check_written_operands(tree, analysis, describe) -> None:
                     describe(s))
 
 
+def unpacked_as_recorded(analysis, tree, s) -> bool:
+    """Whether `s` is `unused = unpack_check(p, n, False)` of an element p popped off a
+    tape (see `_MovedLists`) that only ever receives tuples of n values: the check cannot
+    fail (a generated gradient's records, unpacked by its adjoint)."""
+    value = getattr(s, "value", None)
+    if not (isinstance(s, gast.Assign) and isinstance(value, gast.Call)
+            and isinstance(value.func, gast.Name) and value.func.id == "unpack_check"
+            and len(value.args) == 3 and isinstance(value.args[0], gast.Name)
+            and isinstance(value.args[1], gast.Constant)
+            and isinstance(value.args[2], gast.Constant) and value.args[2].value is False):
+        return False
+    moved = getattr(analysis, "moved_lists", None)
+    if moved is None:
+        moved = analysis.moved_lists = _MovedLists(analysis, _statement_order(tree), set())
+    if moved.readers.get(s.targets[0].id):
+        return False
+    read = analysis.defs.get(value.args[0].id, [])
+    if len(read) != 1 or not isinstance(read[0].value, gast.Subscript) \
+            or not isinstance(read[0].value.value, gast.Name):
+        return False
+    tape = read[0].value.value.id
+    if not any(LIST_UPDATE.of(u) == "pop" and POPPED.of(u) is read[0]
+               for u in moved.readers.get(tape, [])):
+        return False
+    appends = moved._tape(tape)
+    if not appends:
+        return False
+    for u in appends:
+        made = analysis.defs.get(u.value.args[0].id, [])
+        if len(made) != 1 or not isinstance(made[0].value, gast.Tuple) \
+                or len(made[0].value.elts) != value.args[1].value \
+                or any(isinstance(e, gast.Starred) for e in made[0].value.elts):
+            return False
+    return True
+
+
 def _loops_around_both(s, t, analysis) -> list:
     """The loops that hold both s and t (each may run again after the other)."""
     around_s = {id(a) for a in _ancestors(s, analysis)[1:]}
