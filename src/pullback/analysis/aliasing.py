@@ -186,10 +186,11 @@ def _check_written_operands(tree, analysis, describe) -> None:
                     describe(s))
 
 
-def unpacked_as_recorded(analysis, tree, s) -> bool:
+def unpacked_as_recorded(analysis, tree, s, found: dict) -> bool:
     """Whether `s` is `unused = unpack_check(p, n, False)` of an element p popped off a
     tape (see `_MovedLists`) that only ever receives tuples of n values: the check cannot
-    fail (a generated gradient's records, unpacked by its adjoint)."""
+    fail (a generated gradient's records, unpacked by its adjoint). `found` keeps what
+    was learnt of the function for the next statement."""
     value = getattr(s, "value", None)
     if not (isinstance(s, gast.Assign) and isinstance(value, gast.Call)
             and isinstance(value.func, gast.Name) and value.func.id == "unpack_check"
@@ -197,9 +198,9 @@ def unpacked_as_recorded(analysis, tree, s) -> bool:
             and isinstance(value.args[1], gast.Constant)
             and isinstance(value.args[2], gast.Constant) and value.args[2].value is False):
         return False
-    moved = getattr(analysis, "moved_lists", None)
-    if moved is None:
-        moved = analysis.moved_lists = _MovedLists(analysis, _statement_order(tree), set())
+    if "moved" not in found:
+        found["moved"] = _MovedLists(analysis, _statement_order(tree), set())
+    moved = found["moved"]
     if moved.readers.get(s.targets[0].id):
         return False
     read = analysis.defs.get(value.args[0].id, [])

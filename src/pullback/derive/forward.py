@@ -114,6 +114,7 @@ class Forward:
         self.tangents: dict[str, str] = {}
         self.written = self._written()
         self.written_arrays = self._written(lists=False)
+        self.records: dict = {}  # what aliasing learnt of the records popped, once
 
     # helpers ------------------------------------------------------------------------
 
@@ -250,7 +251,8 @@ class Forward:
     def block(self, stmts) -> list:
         out = []
         for s in stmts:
-            if self.optimize and unpacked_as_recorded(self.analysis, self.tree, s):
+            if self.optimize and unpacked_as_recorded(self.analysis, self.tree, s,
+                                                      self.records):
                 continue  # a record unpacked as it was made: the check cannot fail
             made = self.stmt(s)
             for tangent in made:  # (the statements of a nested block already say theirs)
