@@ -2458,8 +2458,8 @@ def needleman_wunsch_soft(S, gap):
     return rows[n][m]
 
 
-refuse(needleman_wunsch_soft, lambda r: (_n(r, (3, 4)), _u(r, 0.3, 1.0)), (0, 1),
-       'UnsupportedSyntaxError', 'put into a tuple or list')
+# each row is handed on to `rows` when it is complete, and never written after that
+add(needleman_wunsch_soft, lambda r: (_n(r, (3, 4)), _u(r, 0.3, 1.0)), wrt=(0, 1))
 
 
 def kalman_1d(q, r, zs):
@@ -4317,7 +4317,7 @@ def real_attribute(v):
 add(real_attribute, lambda r: (_n(r, 3),))
 
 
-def refused_list_literal_of_appended_list(S, gap):
+def list_literal_of_appended_list(S, gap):
     n, m = S.shape
     first = []
     for j in range(m + 1):
@@ -4332,8 +4332,8 @@ def refused_list_literal_of_appended_list(S, gap):
     return rows[n][m]
 
 
-refuse(refused_list_literal_of_appended_list, lambda r: (_n(r, (3, 4)), _u(r, 0.3, 1.0)),
-       (0, 1), "UnsupportedSyntaxError", "put into a tuple or list")
+# `first` is handed on to `rows` and never written after that: supported
+add(list_literal_of_appended_list, lambda r: (_n(r, (3, 4)), _u(r, 0.3, 1.0)), wrt=(0, 1))
 
 
 def refused_reversed_bound_to_a_name(x, y):

@@ -815,3 +815,32 @@ def test_loop_carried_values_updated_in_place_keep_their_values(f):
         np.testing.assert_allclose(np.ravel(tangent), _fd_along(f, (x,), {}, wheres, [direction]),
                                    rtol=1e-6, atol=1e-8)
     assert " = " in pullback.source(f, mode="jvp")
+
+
+def _uneven_records(x):
+    stack = []
+    stack.append((x, x * x))
+    stack.append((x, x, x))
+    a, b = stack.pop()
+    return a * b
+
+
+def _records_from_outside(x, pair):
+    stack = [pair]
+    stack.append((x, x * x))
+    stack.pop()
+    a, b = stack.pop()
+    return a * b * x
+
+
+def test_an_unpacking_that_may_fail_keeps_its_check():
+    """Forward mode drops the length check of `a, b = records.pop()` only where every
+    record appended is a tuple of that length (a generated gradient's records); here one
+    is not, or comes from outside: the unpacking still raises as Python does."""
+    for make in (lambda f: pullback.jvp(f), lambda f: pullback.jvp(f, optimize=False)):
+        with pytest.raises(ValueError, match="too many values to unpack"):
+            make(_uneven_records)(0.3, 1.0)
+        with pytest.raises(ValueError, match="too many values to unpack"):
+            make(_records_from_outside)(0.3, (1.0, 2.0, 3.0), 1.0)
+        value, tangent = make(_records_from_outside)(0.3, (1.0, 2.0), 1.0)
+        assert value == pytest.approx(0.6) and tangent == pytest.approx(2.0)

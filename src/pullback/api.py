@@ -357,10 +357,11 @@ def _own_names_apart(parsed):
 def _tape_methods_spelled_out(function):
     """In generated code being differentiated, the branch tape's `push = tape.append` and
     `pop = tape.pop` aliases: each call `push(v)` / `pop()` becomes `tape.append(v)` /
-    `tape.pop()`, and the aliases go. Exact: the tape is bound once, to a new list, before
-    the aliases, and the aliases are only ever called; the list updates are then what
-    pullback differentiates in any list (a tangent or gradient list pushed and popped
-    alongside). Anything else is left as it is (and refused where it matters)."""
+    `tape.pop()`, and the aliases go. Exact: the tape is bound once, to a new list (or to
+    a copy of the record's, `_records_copied`), before the aliases, and the aliases are
+    only ever called; the list updates are then what pullback differentiates in any list
+    (a tangent or gradient list pushed and popped alongside). Anything else is left as it
+    is (and refused where it matters)."""
     body = function.body
     stores: dict[str, int] = {}
     for node in gast.walk(function):
@@ -368,7 +369,7 @@ def _tape_methods_spelled_out(function):
             stores[node.id] = stores.get(node.id, 0) + 1
     lists = {s.targets[0].id for s in body if isinstance(s, gast.Assign)
              and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)
-             and isinstance(s.value, gast.List) and not s.value.elts
+             and (isinstance(s.value, gast.List) and not s.value.elts or _copied(s.value))
              and stores.get(s.targets[0].id) == 1}
     aliases = {}
     for s in body:
@@ -395,6 +396,51 @@ def _tape_methods_spelled_out(function):
                                                         annotation=None, type_comment=None),
                                         attr=method, ctx=gast.Load())
         body.remove(alias)
+
+
+def _records_copied(function):
+    """In a generated backward function being differentiated (`def f_backward(record,
+    dout)`, which unpacks its record first), each list of the record it updates in place
+    (the loops' records it pops, the branch tape) is popped from a copy:
+    `saved, tape, u = record` becomes `saved_given, tape_given, u = record` followed by
+    `saved = list(saved_given)` and `tape = list(tape_given)`. Exact: the function returns
+    what it returned, and only no longer empties its caller's lists, which the caller
+    never reads again (generated code passes each record to its backward function once,
+    and then drops it)."""
+    params = function.args.args
+    unpack = next((s for s in function.body if isinstance(s, gast.Assign)
+                   and len(s.targets) == 1 and isinstance(s.targets[0], gast.Tuple)
+                   and isinstance(s.value, gast.Name) and params
+                   and s.value.id == params[0].id), None)
+    if unpack is None or not all(isinstance(e, gast.Name) for e in unpack.targets[0].elts):
+        return
+    updated = {n.value.id for n in gast.walk(function) if isinstance(n, gast.Attribute)
+               and n.attr in ("pop", "append", "extend") and isinstance(n.value, gast.Name)}
+    names = {n.id for n in gast.walk(function) if isinstance(n, gast.Name)}
+    copies = []
+    for element in unpack.targets[0].elts:
+        if element.id in updated:
+            given = f"{element.id}_given"
+            while given in names:
+                given += "_"
+            copies.append(gast.Assign(
+                targets=[gast.Name(id=element.id, ctx=gast.Store(), annotation=None,
+                                   type_comment=None)],
+                value=gast.Call(func=gast.Name(id="list", ctx=gast.Load(), annotation=None,
+                                               type_comment=None),
+                                args=[gast.Name(id=given, ctx=gast.Load(), annotation=None,
+                                                type_comment=None)], keywords=[]),
+                type_comment=None))
+            element.id = given
+    at = function.body.index(unpack) + 1
+    function.body[at:at] = copies
+
+
+def _copied(value) -> bool:
+    """`list(name)`, as `_records_copied` spells a copy of a record's list."""
+    return isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
+        and value.func.id == "list" and len(value.args) == 1 and not value.keywords \
+        and isinstance(value.args[0], gast.Name)
 
 
 def _parts_cleared_anew(function):
@@ -471,6 +517,7 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
     parsed.static = static
     if _generated(func):
         _own_names_apart(parsed)
+        _records_copied(parsed.tree)
         _tape_methods_spelled_out(parsed.tree)
         _parts_cleared_anew(parsed.tree)
     check(parsed.tree, parsed.location)

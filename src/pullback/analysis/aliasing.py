@@ -4,7 +4,11 @@ overwrite is provable.
 Guarantees: `check_writes` returns only if every in-place write `x[i] = v` (and list
 update) in the SSA function writes an array or list the function created itself, known
 under no second name, and no view of it is read after a later write changes it; every
-other write raised `UnsupportedSyntaxError` naming the write, its file and line.
+other write raised `UnsupportedSyntaxError` naming the write, its file and line. A list
+written in place may be handed on (`_MovedLists`): put into a tuple or list and never read
+under its own name again, then taken out of an element popped off a list that is only
+appended to, popped and measured, and written there: one holder at a time, so no other
+name sees the write (a generated gradient hands on its inner loops' records so).
 `views_of` and `shared_sources` tell the reverse pass which names may share memory.
 
 Example: a write into the function's own array is allowed; into an input, refused.
@@ -48,6 +52,7 @@ from ..ir.annotations import (
     MOVED,
     MUST_NOT_BE_VIEW,
     PHI,
+    POPPED,
 )
 from ..rules.methods import SEQUENCE_RULES
 from .classify import NONDIFF_ATTRIBUTES
@@ -61,28 +66,45 @@ def check_writes(tree, analysis, parsed) -> None:
     and no view of it may be read after a later write changes it."""
     describe = parsed.location.describe
     _check_augmented(analysis, describe)
+    _check_written_operands(tree, analysis, describe)
     writes = [s for s in analysis.assigns if isinstance(s.targets[0], gast.Subscript)]
     writes += analysis.updates  # values.append(v): the list is written in place too
     buffers = {_written(s) for s in writes}
     lists = {s.value.func.value.id for s in analysis.updates}
     if not buffers:
         return
+    order = _statement_order(tree)
+    lists_moved = _MovedLists(analysis, order, lists)
     for s in analysis.assigns:  # aliases first: they explain the rest
         value = s.value
         if not PHI.of(s) and not IS_RETURN.of(s) \
                 and not MOVED.of(s) and isinstance(s.targets[0], gast.Name) \
                 and isinstance(value, gast.Name) and (value.id in buffers
-                                                      or s.targets[0].id in buffers):
+                                                      or s.targets[0].id in buffers) \
+                and s.targets[0].id not in lists_moved.taken_out:
             target, source = analysis.spelled(s.targets[0].id), analysis.spelled(value.id)
+            written = value.id if value.id in buffers else s.targets[0].id
             raise UnsupportedSyntaxError(
-                f"{target} = {source} gives a second name to an array that is "
-                f"written in place; use np.copy({source})", describe(s))
+                f"{target} = {source} gives a second name to {_an(written, lists)} that is "
+                f"written in place; use {_copy(source, written, lists)}", describe(s))
     for s in analysis.assigns:  # the returned value runs last: nothing writes after it
-        if not IS_RETURN.of(s) and isinstance(s.value, (gast.Tuple, gast.List)) and any(
-                isinstance(e, gast.Name) and e.id in buffers for e in s.value.elts):
-            raise UnsupportedSyntaxError(
-                "an array that is written in place is put into a tuple or list, which gives it "
-                "a second name; use np.copy(...) of it", describe(s))
+        for e in s.value.elts if isinstance(s.value, (gast.Tuple, gast.List)) \
+                and not IS_RETURN.of(s) else ():
+            if isinstance(e, gast.Name) and e.id in buffers \
+                    and not (e.id in lists and lists_moved.put_away(e.id, s)):
+                name = analysis.spelled(e.id)
+                raise UnsupportedSyntaxError(
+                    f"{_an(e.id, lists)} that is written in place ({name!r}) is put into a "
+                    f"tuple or list and used after that, which gives it a second name; put "
+                    f"{_copy(name, e.id, lists)} there", describe(s))
+    for s in analysis.updates:  # a list put into another list: the same
+        for e in s.value.args if LIST_UPDATE.of(s) == "append" else ():
+            if isinstance(e, gast.Name) and e.id in lists and not lists_moved.put_away(e.id, s):
+                name = analysis.spelled(e.id)
+                raise UnsupportedSyntaxError(
+                    f"the list {name!r} is written in place and put into another list, and "
+                    f"used after that: the other list would see the writes; append "
+                    f"list({name})", describe(s))
     for s in writes:
         base = _written(s)
         if base in analysis.params and isinstance(s, gast.Assign):
@@ -93,10 +115,339 @@ def check_writes(tree, analysis, parsed) -> None:
             raise UnsupportedSyntaxError(
                 f"{LIST_UPDATE.of(s)} on the input list {base!r}: pullback never modifies its "
                 f"inputs; copy it first ({base} = list({base}))", describe(s))
-        _check_fresh(base, analysis, describe, s, set())
+        if base not in lists_moved.taken_out:
+            _check_fresh(base, analysis, describe, s, set())
     # appending never changes the elements already in a list, and writing a list or dict
     # slot replaces the element without changing it: only arrays have views
     _check_views(tree, analysis, buffers - lists - analysis.dicts, describe)
+
+
+def _check_written_operands(tree, analysis, describe) -> None:
+    """A helper of generated code that writes its first operand in place and returns it
+    (kind "writes-first": `d_2 = accum_index(d, x, i, g)`, `take_slot_grad(d, i)`) gives
+    d's object the result's value. So d may not be an input, and may be read after the
+    call only where SSA has bound d to the result again (a loop's `d = d_2` at the end
+    of its body, between the call and the read), and a view of d only where the call does
+    not run between the view's making and its reading; anything else is refused,
+    located."""
+    calls = []
+    for s in analysis.assigns:
+        if isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Call) \
+                and s.value.args and isinstance(s.value.args[0], gast.Name):
+            op = analysis.op(s)
+            if op.kind == "rule" and op.callee is not None \
+                    and "writes-first" in rules.kinds_of(op.callee):
+                calls.append((s, s.value.args[0].id))
+    if not calls:
+        return
+    moved = _MovedLists(analysis, _statement_order(tree), set())
+    for s, d in calls:
+        result = s.targets[0].id
+        if _same_object(d, analysis) & set(analysis.params):
+            raise UnsupportedSyntaxError(
+                f"{s.value.func.id if isinstance(s.value.func, gast.Name) else 'a helper'} "
+                f"writes into {analysis.spelled(d)!r} in place, which may be an input: "
+                f"pullback never modifies its inputs; pass a copy", describe(s))
+        now = moved._family(result)  # the names that hold the result, and for a pair,
+        for t in moved.readers.get(result, []):  # the names read out of it
+            if isinstance(t, gast.Assign) and isinstance(t.targets[0], gast.Name):
+                now |= moved._family(t.targets[0].id)
+        family = moved._family(d)
+        for n in family:
+            again = [r for r in analysis.defs.get(n, []) if PHI.of(r)
+                     and isinstance(r.value, gast.Name) and r.value.id in now]
+            for t in moved.readers.get(n, []):
+                if t is s or PHI.of(t):
+                    continue
+                after = _precedes(s, t, analysis) is not None and not any(
+                    _precedes(s, r, analysis) is not None
+                    and _precedes(r, t, analysis) is not None for r in again)
+                next_trip = any(not any(_inside(r, loop, analysis)
+                                        and _precedes(s, r, analysis) is not None
+                                        for r in again)
+                                for loop in _loops_around_both(s, t, analysis))
+                if after or next_trip:
+                    raise UnsupportedSyntaxError(
+                        f"{analysis.spelled(d)!r} is read after "
+                        f"{s.value.func.id if isinstance(s.value.func, gast.Name) else 'a call'}"
+                        f" wrote into it in place (it writes its first operand), so the read "
+                        f"would see the write pullback does not follow; read the result",
+                        describe(t))
+        for v in views_of(analysis, family):
+            if v in family or v in now or v == result or _consumed_before(v, s, analysis):
+                continue
+            reads = [t for t in moved.readers.get(v, []) if not PHI.of(t) and t is not s]
+            if reads and not all(  # each read after the view is made, the call not between
+                    _precedes(m, t, analysis) is not None and not (
+                        _precedes(m, s, analysis) is not None
+                        and _precedes(s, t, analysis) is not None)
+                    for m in analysis.defs.get(v, []) for t in reads):
+                raise UnsupportedSyntaxError(
+                    f"{analysis.spelled(v)!r} may share memory with {analysis.spelled(d)!r}, "
+                    "which a helper writes in place while it is still read; take a copy",
+                    describe(s))
+
+
+def unpacked_as_recorded(analysis, tree, s, found: dict) -> bool:
+    """Whether `s` is `unused = unpack_check(p, n, False)` of an element p popped off a
+    tape (see `_MovedLists`) that only ever receives tuples of n values: the check cannot
+    fail (a generated gradient's records, unpacked by its adjoint). `found` keeps what
+    was learnt of the function for the next statement."""
+    value = getattr(s, "value", None)
+    if not (isinstance(s, gast.Assign) and isinstance(value, gast.Call)
+            and isinstance(value.func, gast.Name) and value.func.id == "unpack_check"
+            and len(value.args) == 3 and isinstance(value.args[0], gast.Name)
+            and isinstance(value.args[1], gast.Constant)
+            and isinstance(value.args[2], gast.Constant) and value.args[2].value is False):
+        return False
+    if "moved" not in found:
+        found["moved"] = _MovedLists(analysis, _statement_order(tree), set())
+    moved = found["moved"]
+    if moved.readers.get(s.targets[0].id):
+        return False
+    read = analysis.defs.get(value.args[0].id, [])
+    if len(read) != 1 or not isinstance(read[0].value, gast.Subscript) \
+            or not isinstance(read[0].value.value, gast.Name):
+        return False
+    tape = read[0].value.value.id
+    if not any(LIST_UPDATE.of(u) == "pop" and POPPED.of(u) is read[0]
+               for u in moved.readers.get(tape, [])):
+        return False
+    appends = moved._tape(tape)
+    if not appends:
+        return False
+    for u in appends:
+        made = analysis.defs.get(u.value.args[0].id, [])
+        if len(made) != 1 or not isinstance(made[0].value, gast.Tuple) \
+                or len(made[0].value.elts) != value.args[1].value \
+                or any(isinstance(e, gast.Starred) for e in made[0].value.elts):
+            return False
+    return True
+
+
+def _loops_around_both(s, t, analysis) -> list:
+    """The loops that hold both s and t (each may run again after the other)."""
+    around_s = {id(a) for a in _ancestors(s, analysis)[1:]}
+    return [a for a in _ancestors(t, analysis)[1:]
+            if id(a) in around_s and isinstance(a, (gast.For, gast.While))]
+
+
+def _an(name, lists) -> str:
+    return "the list" if name in lists else "an array"
+
+
+def _copy(spelled, name, lists) -> str:
+    return f"list({spelled})" if name in lists else f"np.copy({spelled})"
+
+
+def _statement_order(tree) -> list:
+    """(statement, ids of the loops around it) for each statement, in the order of the
+    source (a loop's body after its header, an if's branches one after the other)."""
+    order: list = []
+
+    def walk(stmts, loops):
+        for s in stmts:
+            order.append((s, loops))
+            for field in ("body", "orelse"):
+                inner = getattr(s, field, None)
+                if inner and isinstance(s, (gast.If, gast.For, gast.While)):
+                    walk(inner, loops + (id(s),) if field == "body"
+                         and not isinstance(s, gast.If) else loops)
+
+    walk(tree.body, ())
+    return order
+
+
+def _names_read(s) -> list[str]:
+    """The names statement `s` reads (a loop or if: in its header), once per reading."""
+    parts = [getattr(s, f) for f in ("test", "iter") if hasattr(s, f)] \
+        if isinstance(s, (gast.If, gast.For, gast.While)) else [s]
+    return [n.id for part in parts for n in nodes.walk(part)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
+
+
+class _MovedLists:
+    """Lists handed on rather than shared, as a generated gradient hands on its records:
+    a loop's record list is put into the record of the loop around it (`saved_2.append(
+    (saved, s))`) and nothing reads it under its own name after that; the adjoint pops
+    that record off (`p = saved_2[-1]; saved_2.pop(-1)`) and takes the list out of it
+    (`saved_3 = p[0]`), then pops the list empty. Each list has one holder at a time, so
+    a write through the holder of the moment is seen by no other name.
+
+    `put_away(name, s)`: `name` (and its SSA copies) is read by no statement that may run
+    after `s`, which reads it once. `taken_out`: the lists written in place whose every
+    value is such a list, taken out of an element popped off a *tape*: a list made
+    empty, read only to append values put away there, to pop, and by `len`, whose
+    popped elements are read only to be unpacked (each slot once) and checked."""
+
+    def __init__(self, analysis, order, lists):
+        self.analysis, self.order, self.lists = analysis, order, lists
+        self.position = {id(s): i for i, (s, _) in enumerate(order)}
+        self.loops = {id(s): loops for s, loops in order}
+        self.readers: dict[str, list] = {}
+        self.copies: dict[str, list] = {}  # name -> the names SSA copies it into
+        for s, _ in order:
+            for name in set(_names_read(s)):
+                self.readers.setdefault(name, []).append(s)
+            if isinstance(s, gast.Assign) and PHI.of(s) and isinstance(s.value, gast.Name) \
+                    and isinstance(s.targets[0], gast.Name):
+                self.copies.setdefault(s.value.id, []).append(s.targets[0].id)
+        self.tapes: dict = {}
+        self.taken_out = self._taken_out()
+
+    def _family(self, name) -> set[str]:
+        family, stack = set(), [name]
+        while stack:
+            n = stack.pop()
+            if n not in family:
+                family.add(n)
+                stack += self.copies.get(n, [])
+        return family
+
+    def put_away(self, name, at) -> bool:
+        if id(at) not in self.position or _names_read(at).count(name) != 1:
+            return False
+        family = self._family(name)
+        made = [self.loops[id(d)] for d in self.analysis.defs.get(name, [])
+                if not PHI.of(d) and id(d) in self.loops]
+        for n in family:
+            for s in self.readers.get(n, []):
+                if s is at or PHI.of(s) and isinstance(s, gast.Assign) \
+                        and s.targets[0].id in family:
+                    continue
+                if self.position[id(s)] > self.position[id(at)]:
+                    return False
+                # in a loop around both, the next trip reads it again, unless the loop
+                # makes it anew
+                if any(loop in self.loops[id(at)] and not (made and all(
+                        loop in m for m in made)) for loop in self.loops[id(s)]):
+                    return False
+        return True
+
+    def _dead_copies(self, name) -> bool:
+        """Whether the SSA copies of `name` are read only to be copied again (the values
+        loops carry out unused)."""
+        family = self._family(name) - {name}
+        return all(PHI.of(s) and isinstance(s, gast.Assign) and s.targets[0].id in family
+                   for n in family for s in self.readers.get(n, []))
+
+    def _tape(self, name, handed=False):
+        """The appends that put the elements of the list `name` holds there, if it is a
+        tape (see the class; `handed`: it may also be put away, once), else None."""
+        if name in self.tapes:
+            return self.tapes[name]
+        self.tapes[name] = None  # while it is being looked at: a cycle is no tape
+        defs = [d for d in self.analysis.defs.get(name, []) if not PHI.of(d)]
+        if len(defs) != 1 or not self._dead_copies(name):
+            return None
+        appends, pops, reads = [], [], []
+        for s in self.readers.get(name, []):
+            update = LIST_UPDATE.of(s)
+            if update == "append" and isinstance(s.value.args[0], gast.Name) \
+                    and s.value.func.value.id == name:
+                appends.append(s)
+            elif update == "pop" and s.value.func.value.id == name:
+                pops.append(POPPED.of(s))
+            elif isinstance(s, gast.Assign) and PHI.of(s) \
+                    and s.targets[0].id in self._family(name) \
+                    or isinstance(s, gast.Assign) and isinstance(s.value, gast.Call) \
+                    and isinstance(s.value.func, gast.Name) and s.value.func.id == "len" \
+                    and _names_read(s) == ["len", name]:
+                pass
+            else:
+                reads.append(s)  # another read: allowed only as a pop's read, or where it
+        if not handed and any(r not in pops for r in reads) or handed and (  # is put away
+                len([r for r in reads if r not in pops]) > 1
+                or any(r not in pops and not self.put_away(name, r) for r in reads)):
+            return None
+        if not all(self.put_away(s.value.args[0].id, s) for s in appends):
+            return None
+        made = defs[0].value
+        if not (isinstance(made, gast.List) and not made.elts):  # else handed on to it
+            held = self._held(defs[0])
+            if held is None:
+                return None
+            for h in held:
+                more = self._tape(h, handed=True)
+                if more is None:
+                    return None
+                appends = appends + more
+        self.tapes[name] = appends
+        return appends
+
+    def _slots_read(self, popped):
+        """{slot (None: the element itself): the name read from it} for an element popped
+        off a tape, if it is read only to be unpacked, each slot once, and checked."""
+        if not self._dead_copies(popped):
+            return None
+        slots: dict = {}
+        for s in self.readers.get(popped, []):
+            value = s.value if isinstance(s, gast.Assign) else None
+            if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
+                    and value.func.id == "unpack_check" and value.args \
+                    and _names_read(s).count(popped) == 1:
+                continue
+            if value is None or not isinstance(s.targets[0], gast.Name) or PHI.of(s):
+                return None
+            if isinstance(value, gast.Name):
+                slot = None
+            elif isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
+                    and isinstance(value.slice, gast.Constant) \
+                    and value.slice.value.__class__ is int:
+                slot = value.slice.value
+            else:
+                return None
+            if slot in slots:
+                return None
+            slots[slot] = s.targets[0].id
+        if None in slots and len(slots) > 1:
+            return None
+        return slots
+
+    def _taken_out(self) -> set[str]:
+        out = set()
+        for name in self.lists:
+            defs = [d for d in self.analysis.defs.get(name, []) if not PHI.of(d)]
+            if defs and all(self._held(d) is not None for d in defs):
+                out.add(name)
+        return out
+
+    def _held(self, d):
+        """If `d` takes a list out of an element popped off a tape (`m = p` or `m = p[k]`),
+        the lists the tape's appends put in that place, each put away there; else None."""
+        value, name = d.value, d.targets[0].id
+        popped = value.id if isinstance(value, gast.Name) else value.value.id \
+            if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
+            else None
+        read = self.analysis.defs.get(popped, [])
+        if len(read) != 1 or not isinstance(read[0].value, gast.Subscript) \
+                or not isinstance(read[0].value.value, gast.Name):
+            return None
+        tape = read[0].value.value.id
+        if not any(LIST_UPDATE.of(s) == "pop" and POPPED.of(s) is read[0]
+                   for s in self.readers.get(tape, [])):
+            return None
+        appends = self._tape(tape)
+        slots = self._slots_read(popped)
+        slot = next((k for k, n in (slots or {}).items() if n == name), "none")
+        if appends is None or slot == "none":
+            return None
+        held = []
+        for s in appends:  # what each append put there, in that slot: a list put away
+            element = s.value.args[0].id
+            if slot is not None:
+                made = self.analysis.defs.get(element, [])
+                if len(made) != 1 or not isinstance(made[0].value, (gast.Tuple, gast.List)) \
+                        or len(made[0].value.elts) <= slot:
+                    return None
+                part = made[0].value.elts[slot]
+                if not isinstance(part, gast.Name) or not self.put_away(part.id, made[0]):
+                    return None
+                element = part.id
+            if element not in self.lists:
+                return None
+            held.append(element)
+        return held
 
 
 def _written(stmt) -> str:
@@ -152,6 +503,12 @@ def _check_fresh(name, analysis, describe, where, seen) -> None:
         elif op.kind == "rule" and fresh_result(analysis, d):  # x * y, np.exp(x), A @ B
             continue
         user = analysis.spelled(name)
+        if LIST_UPDATE.of(where):
+            raise UnsupportedSyntaxError(
+                f"{LIST_UPDATE.of(where)} on {user!r}, which pullback cannot prove is a new "
+                "list that nothing else shares: it updates only lists made in the function "
+                f"([...], list(...), a list taken off a list it pops); copy it first "
+                f"({user} = list({user}))", describe(where))
         raise UnsupportedSyntaxError(
             f"in-place write to {user!r}, which pullback cannot prove is a new array that "
             "nothing else shares: it writes only into arrays the function makes (np.zeros, "
@@ -259,19 +616,7 @@ def _check_views(tree, analysis, buffers, describe) -> None:
     held = _held_by_containers(analysis, buffers)
     if not view_of and not held:
         return
-    # Statements in execution order, with the loops that enclose each one.
-    order: list = []
-
-    def walk(stmts, loops):
-        for s in stmts:
-            order.append((s, loops))
-            for field in ("body", "orelse"):
-                inner = getattr(s, field, None)
-                if inner and isinstance(s, (gast.If, gast.For, gast.While)):
-                    walk(inner, loops + (id(s),) if field == "body"
-                         and not isinstance(s, gast.If) else loops)
-
-    walk(tree.body, ())
+    order = _statement_order(tree)  # in execution order, with the loops around each
     position = {id(s): i for i, (s, _) in enumerate(order)}
 
     def reads(s, name):
@@ -362,6 +707,14 @@ def _consumed_before(view, s, analysis) -> bool:
     return True
 
 
+def _made_after(view, s, analysis) -> bool:
+    """Whether `view` is made only after the update `s` in place has run, for good: s
+    precedes it and no loop holds both (`dx += g` in a loop, then `as_grad(dx, x)` after
+    it). SSA names read after s hold the values it made, so the view sees those."""
+    defs = analysis.defs.get(view, [])
+    return len(defs) == 1 and _precedes(s, defs[0], analysis) == []
+
+
 def _ancestors(t, analysis) -> list:
     chain = [t]
     while id(chain[-1]) in analysis.owner:
@@ -449,7 +802,8 @@ def _check_augmented(analysis, describe) -> None:
         # a += 1 changes b too)
         same = _same_object(name, analysis)  # the names its loop copies came from
         views = [v for v in views_of(analysis, same, False)
-                 if v != s.targets[0].id and not _consumed_before(v, s, analysis)]
+                 if v != s.targets[0].id and not _consumed_before(v, s, analysis)
+                 and not _made_after(v, s, analysis)]
         reads = _element_reads(views, same, analysis)
         for d in reads or ():  # a copy (an element, a fancy index) shares nothing: checked then
             if not MUST_NOT_BE_VIEW.of(d):

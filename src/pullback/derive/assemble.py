@@ -221,8 +221,12 @@ class Assembly:
         # in the user's terms: no as_grad, and the arguments need not be recorded for it.
         grads = [load(self.grad_name(p)) if p in self.defined else const(0.0) for p in self.wrt]
         backward_code = adjoint + [gast.Return(value=tuple_of(*grads))]
-        available = needed | set(self.analysis.params) | ({self.pop} if self.pushes else set())
-        record = sorted(_free_names(backward_code) & available)
+        # the tape itself is recorded, not its `pop` (a bound method): the backward function
+        # binds its own, so that both functions are valid input for pullback (higher order)
+        free = _free_names(backward_code)
+        taped = bool(self.pushes) and self.pop in free
+        record = sorted((free & (needed | set(self.analysis.params))) - {self.pop}
+                        | ({self.tape} if taped else set()))
         top_level = stored_names([s for s in primal if isinstance(s, gast.Assign)]) | set(
             self.analysis.params) | {self.tape, self.push, self.pop}
         # names set only on some paths (in a branch, in a loop that may not run)
@@ -235,6 +239,9 @@ class Assembly:
             gast.Return(value=returned)]
         backward_body = [assign(tuple_of(*[store(n) for n in record], ctx=gast.Store()),
                                 load(record_name))] if record else []
+        if taped:
+            backward_body.append(assign(self.pop, gast.Attribute(
+                value=load(self.tape), attr="pop", ctx=gast.Load())))
         backward_body += backward_code
         param = lambda n: gast.Name(id=n, ctx=gast.Param(), annotation=None,  # noqa: E731
                                     type_comment=None)

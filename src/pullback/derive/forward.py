@@ -18,7 +18,11 @@ otherwise and for calls from other generated code (`tangents_last` on it says wh
 - a rule's tangent comes from the rule (`Rule.pushforward`); a rule without one is
   refused here (NoRuleError, located), never taken as a constant;
 - the code is guarded as the reverse stage guards its code (the same entry checks),
-  and keeps the primal's run-time checks of unset variables and views.
+  and keeps the primal's run-time checks of unset variables and views; with `optimize`,
+  it leaves out the length check of unpacking an element popped off a list that only
+  ever receives tuples of that length (a generated gradient's records:
+  `analysis.aliasing.unpacked_as_recorded`), and a pop lowered as a read and a removal
+  is one `xs.pop(i)` again, with its tangent list's.
 
 Before (the SSA function) and after (its tangent code):
 
@@ -59,6 +63,7 @@ from __future__ import annotations
 import gast
 import numpy as np
 
+from ..analysis.aliasing import unpacked_as_recorded
 from ..errors import NoRuleError
 from ..ir.annotations import (
     BLOCK,
@@ -68,6 +73,7 @@ from ..ir.annotations import (
     LIST_UPDATE,
     MUST_NOT_BE_VIEW,
     PHI,
+    POPPED,
     SENTINEL,
     Shared,
 )
@@ -108,6 +114,7 @@ class Forward:
         self.tangents: dict[str, str] = {}
         self.written = self._written()
         self.written_arrays = self._written(lists=False)
+        self.records: dict = {}  # what aliasing learnt of the records popped, once
 
     # helpers ------------------------------------------------------------------------
 
@@ -244,12 +251,15 @@ class Forward:
     def block(self, stmts) -> list:
         out = []
         for s in stmts:
+            if self.optimize and unpacked_as_recorded(self.analysis, self.tree, s,
+                                                      self.records):
+                continue  # a record unpacked as it was made: the check cannot fail
             made = self.stmt(s)
             for tangent in made:  # (the statements of a nested block already say theirs)
                 if not FROM_PRIMAL.on(tangent):
                     FROM_PRIMAL.set(tangent, Shared(s))
             out += made
-        return out
+        return _popped_at_once(out) if self.optimize else out
 
     def stmt(self, s) -> list:
         if BLOCK.of(s):
@@ -528,6 +538,44 @@ class Forward:
         arg = clone(item) if s.list_update == "pop" else self.tangent_or_zero(item)
         method = gast.Attribute(value=load(self.d(base)), attr=s.list_update, ctx=gast.Load())
         return [gast.Expr(value=call(method, arg))]
+
+
+def _popped_at_once(out) -> list:
+    """`p = xs[i]; dp = dxs[i]; xs.pop(i); dxs.pop(i)` (a pop as lowered, with its
+    tangent) as `p = xs.pop(i); dp = dxs.pop(i)`: the same values, half the steps."""
+    done, k = [], 0
+    while k < len(out):
+        s = out[k]
+        read, tangent = s, None
+        rest = out[k + 1:k + 4]
+        if rest and isinstance(rest[0], gast.Assign) and not LIST_UPDATE.of(rest[0]):
+            tangent, rest = rest[0], rest[1:]
+        pop = rest[0] if rest and LIST_UPDATE.of(rest[0]) == "pop" \
+            and POPPED.of(rest[0]) is read else None
+        if pop is None or (tangent is not None and not _reads_slot(tangent, rest[1:2])):
+            done.append(s)
+            k += 1
+            continue
+        read.value = pop.value
+        done.append(read)
+        if tangent is not None:
+            tangent.value = rest[1].value
+            done.append(tangent)
+        k += 2 + (tangent is not None) * 2
+    return done
+
+
+def _reads_slot(tangent, following) -> bool:
+    """Whether `tangent` is `dp = dxs[i]` and `following` is `[dxs.pop(i)]`."""
+    value = tangent.value
+    if not following or not isinstance(following[0], gast.Expr) \
+            or not isinstance(value, gast.Subscript) or not isinstance(value.value, gast.Name):
+        return False
+    call_ = following[0].value
+    return isinstance(call_, gast.Call) and isinstance(call_.func, gast.Attribute) \
+        and call_.func.attr == "pop" and isinstance(call_.func.value, gast.Name) \
+        and call_.func.value.id == value.value.id and len(call_.args) == 1 \
+        and gast.dump(call_.args[0]) == gast.dump(value.slice)
 
 
 def _key_value(key):

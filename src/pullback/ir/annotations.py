@@ -101,7 +101,8 @@ LIST_UPDATE = _declare(
     "derive/adjoints derive/checkpoint derive/loop_optimizations",
     "an expression statement `xs.append(v)`, `xs.extend(vs)` or `xs.pop(i)`: which one")
 POPPED = _declare(
-    "popped", "gast.Assign", None, "lower/containers", "derive/adjoints",
+    "popped", "gast.Assign", None, "lower/containers",
+    "analysis/aliasing derive/adjoints derive/forward",
     "on a pop update: the statement that read the element it takes off")
 AUGMENTED = _declare(
     "augmented", "str | None", None, "lower/flatten", "analysis/aliasing derive/adjoints",

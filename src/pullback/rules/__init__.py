@@ -33,8 +33,10 @@ A rule also carries its `kinds` (see KINDS), which the analyses ask through
 `kinds_of` instead of keeping lists of their own: "elementwise" and "reduction" (their
 results are new arrays), "fresh" (the result is a new object that shares no memory with
 an operand), "view" (the result may be an operand, a view into one, or a container
-holding one), "allocator" (a new array a user may write into in place) and
-"shape-preserving". A rule that declares neither "fresh" nor a kind implying it is taken
+holding one), "allocator" (a new array a user may write into in place),
+"shape-preserving" and "writes-first" (writes into its first argument in place and
+returns it: analysis/aliasing treats the call as a write of that argument). A rule
+that declares neither "fresh" nor a kind implying it is taken
 to return a view: forgetting to declare a kind can only make pullback refuse, never
 give a wrong gradient. A callable without a rule (a module's NONDIFF, or WITHOUT_RULE
 for one pullback refuses to differentiate through, such as np.arange) declares its kinds
@@ -193,6 +195,8 @@ KINDS = frozenset({
     "allocator",  # a new array the function owns (unless copy= says otherwise): writable
     "shape-preserving",  # the result has the shape of the first argument
     "reads-only",  # called for its effect, it only reads its arguments (a check that raises)
+    "writes-first",  # writes into its first argument in place and returns it (or a pair
+    # holding it): the analyses treat the call as a write of that argument
 })
 FRESH_KINDS = frozenset({"elementwise", "reduction", "fresh"})
 # adjoint templates that take parts of g: the function is not holomorphic, its adjoint

@@ -10,6 +10,9 @@ Guarantees:
 - a helper without a rule here (the slot, record and list machinery of reverse mode, the
   rearrangements of `map_grad`, ...) keeps being refused, with its file and line, when a
   value being differentiated reaches it: nothing here makes a helper a constant;
+- `accum_index` and `take_slot_grad` write into their first operand and return it (kind
+  "writes-first"): analysis/aliasing refuses a read of that operand, or of a view of it,
+  that the write could reach, so taking the call as a function of its operands is exact;
 - the checks (kind "reads-only") are the helpers generated code calls for their effect
   to check values (`not_scalars`, `check_scalar`, `unpack_check`, ...): they only read
   their arguments and raise, so a statement calling one may pass values being
@@ -36,6 +39,7 @@ from . import declare, reductions, rule, support, tangent_support
 
 FRESH = ("fresh",)
 VIEW = ("view",)
+WRITES_FIRST = ("view", "writes-first")  # d[idx] += v in place, d returned
 
 
 def _zero(g) -> bool:
@@ -251,7 +255,7 @@ RULES = {
     runtime.add_grads: rule("a, b", kinds=VIEW, jvp="linear",
                             a="summed_to(g, a)", b="summed_to(g, b)"),
     runtime.sum_grad: rule("d, values", kinds=VIEW, jvp="linear", d="summed_to(g, d)"),
-    runtime.accum_index: rule("d, x, idx, v", kinds=VIEW, jvp="linear",
+    runtime.accum_index: rule("d, x, idx, v", kinds=WRITES_FIRST, jvp="linear",
                               d="accum_index_adjoint_d(g, d)",
                               v="accum_index_adjoint_v(g, idx, v)"),
     runtime.item_grad: rule("d, i", kinds=VIEW, jvp="linear", d="item_grad_adjoint(g, d, i)"),
@@ -261,7 +265,7 @@ RULES = {
                             x="read_slot_adjoint(g, x, idx)"),
     runtime.save_float_slot: rule("x, idx", kinds=FRESH, jvp="linear",
                                   x="read_slot_adjoint(g, x, idx)"),
-    runtime.take_slot_grad: rule("d, idx", kinds=VIEW, jvp="linear",
+    runtime.take_slot_grad: rule("d, idx", kinds=WRITES_FIRST, jvp="linear",
                                  d="take_slot_grad_adjoint(g, d, idx)"),
     support.unreduce: rule("d, x, axis=None, keepdims=False", kinds=FRESH, jvp="linear",
                            d="unreduce_transpose(g, d, axis, keepdims)"),

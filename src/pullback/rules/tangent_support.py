@@ -177,6 +177,9 @@ def _batch_shapes(t, x, name, sizes):
         for k in x:
             _batch_shapes(t[k], x[k], f"{name}[{k!r}]", sizes)
         return
+    if t.__class__ is float and t == 0.0 and not isinstance(
+            x, (np.ndarray, np.number, int, float, complex)):
+        return  # no number (None: a variable not set): the tangent zero_tangent_batch gives
     shape = np.shape(t)
     if shape[1:] != np.shape(x) or not shape:
         raise PullbackError(f"the tangents for {name} have shape {shape}, but {name} has shape "
