@@ -125,13 +125,28 @@ def helper_attribute(dotted: str):
     return obj
 
 
-def _is_guard(stmt) -> bool:
-    """An entry guard: `if ...: rebound(...)` (or the scalar-parameter check)."""
+def _is_guard(stmt, calls=("rebound", "not_scalars", "operands_of_user_class")) -> bool:
+    """An entry guard: `if ...: rebound(...)` (or a check of a parameter's class)."""
     if not isinstance(stmt, gast.If) or len(stmt.body) != 1 or stmt.orelse:
         return False
     call = getattr(stmt.body[0], "value", None)
     return isinstance(call, gast.Call) and isinstance(call.func, gast.Name) \
-        and call.func.id in ("rebound", "not_scalars")
+        and call.func.id in calls
+
+
+def without_operand_checks(stmts) -> list:
+    """`stmts` without the checks that an operator's operand is no object of a user
+    class (objects.operand_of_user_class), for a backend whose compiled code only takes
+    numbers and arrays."""
+    out = []
+    for s in stmts:
+        if _is_guard(s, ("operand_of_user_class",)):
+            continue
+        for block in ("body", "orelse", "finalbody"):
+            if isinstance(getattr(s, block, None), list):
+                setattr(s, block, without_operand_checks(getattr(s, block)))
+        out.append(s)
+    return out
 
 
 class _NegativeLiterals(ast.NodeTransformer):
