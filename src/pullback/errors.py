@@ -7,7 +7,18 @@ from .ir.annotations import ORIGIN
 
 
 class PullbackError(Exception):
-    """Base class of every error pullback raises on purpose."""
+    """Base class of every error pullback raises on purpose. One raised while a generated
+    gradient runs, whose message names no place, names the line of the user's code whose
+    statement (or adjoint) was running, read from its traceback when it is shown."""
+
+    def __str__(self):
+        message = super().__str__()
+        if 'File "' in message or self.__traceback__ is None:
+            return message
+        from .runtime.helpers import where_raised
+
+        where = where_raised(self.__traceback__)
+        return f"{message}\n  {where}" if where else message
 
 
 class Location:

@@ -302,15 +302,52 @@ _SPECIAL = {
 }
 
 
-def _printed(node: ast.AST) -> str:
+def line_table(tree: gast.AST) -> dict:
+    """printed line (1-based, in `to_source(tree)`) -> the gast statement printed from
+    there, for a tree `to_source` printed before (printing it again gives the same text):
+    where an error raised by the generated code stands (runtime/helpers.where_raised).
+    Computed only when asked for, so printing itself keeps no table."""
+    printable = _to_printable(_blocks_as_written(tree))
+    pairs: list = []  # (printable statement, gast statement), in the same order
+
+    def pair(made, source):
+        if isinstance(made, list):
+            for m, s in zip(made, source):  # _to_printable maps blocks one to one
+                pair(m, s)
+            return
+        if isinstance(made, ast.stmt):
+            pairs.append((made, source))
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            inner = getattr(made, field, None)
+            if isinstance(inner, list):
+                pair(inner, getattr(source, field, []))
+
+    pair(printable, tree)
+    unparsed = ast.unparse(printable)
+    reparsed = [n for n in ast.walk(ast.parse(unparsed)) if isinstance(n, ast.stmt)]
+    made = [n for n in ast.walk(printable) if isinstance(n, ast.stmt)]
+    if len(reparsed) != len(made):
+        return {}
+    source_of = {id(m): s for m, s in pairs}
+    final: list = []  # unparsed line (0-based) -> printed line (1-based)
+    _printed(printable, final)
+    return {final[r.lineno - 1]: source_of[id(m)] for r, m in zip(reparsed, made)
+            if id(m) in source_of}
+
+
+def _printed(node: ast.AST, positions=None) -> str:
     lines: list = []
     for line in ast.unparse(node).splitlines():
+        if positions is not None:
+            positions.append(len(lines) + 1)
         stripped = line.strip()
         text = _comment_text(stripped)
         if text is not None:  # comment statements
             line = line[: len(line) - len(line.lstrip())] + text
         if stripped.startswith("rebound(") and lines and lines[-1].lstrip().startswith("if "):
             lines[-1] += " " + stripped  # a guard reads as one line: `if ...: rebound(...)`
+            if positions is not None:
+                positions[-1] -= 1
             continue
         lines.append(line)
     return "\n".join(lines) + "\n"
