@@ -382,3 +382,36 @@ def test_exceptions_of_f_itself_pass_through_unchanged():
 def lambda_free_unpack(x):
     a, b = x
     return a * b
+
+
+def _with_blocks(x):
+    total = 0.0
+    with np.errstate(all="ignore"):
+        total = total + np.sum(np.log(x))
+    try:
+        extra = x[5]
+    except IndexError:
+        extra = 2.0
+    return total * extra
+
+
+@pytest.mark.parametrize("name", ["lecture", "rnn", "piecewise", "running_buffer", "mlp",
+                                  "with"])
+def test_the_line_table_maps_printed_lines_to_the_statements_printed_there(name):
+    """codegen.line_table, which locates run-time errors: each printed line it maps shows
+    the first line of its statement's own printing (guards joined onto their `if`)."""
+    import golden_functions as gf
+
+    from pullback.api import transform
+    from pullback.emit.codegen import line_table, to_source
+
+    func = getattr(gf, name) if name != "with" else _with_blocks
+    for mode in ("grad",) if name == "with" else ("grad", "jvp"):
+        made = transform(func, 0, mode)
+        printed = made.source.splitlines()
+        table = line_table(made.tree)
+        assert len(table) > 5
+        for line, node in table.items():
+            first = to_source(node).splitlines()[0].strip()
+            assert printed[line - 1].strip().endswith(first) or printed[line - 1].strip() \
+                .startswith(first.rstrip(":")), (line, printed[line - 1], first)
