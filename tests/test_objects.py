@@ -791,3 +791,27 @@ def test_operators_on_numbers_arrays_and_built_objects_stay_correct():
 
 def numbers_scalar(v, x):
     return np.sum(numbers_through_the_same_code(v, x))
+
+
+@pytest.mark.parametrize("f, args", [
+    (object_times_float, (Sq(3.0), 2.0)),
+    (float_times_object, (Sq(3.0), 2.0)),
+    (object_held_by_argument, (Holder(Sq(3.0)), 2.0)),
+    (object_in_a_list, ([Sq(3.0), Sq(1.0)], 2.0)),
+    (object_after_a_number, (Sq(3.0), 2.0)),
+], ids=lambda v: getattr(v, "__name__", None) or str(v)[:12])
+def test_forward_mode_refuses_the_same_operators(f, args):
+    lineno, text = _marked(f)
+    for run in (lambda: pullback.jvp(f, wrt=1)(*args, 1.0),
+                lambda: pullback.jacobian(f, wrt=1, mode="fwd")(*args)):
+        with pytest.raises(pullback.NoRuleError) as info:
+            run()
+        message = str(info.value)
+        assert f"line {lineno}" in message and text in message, message
+    # the same code on numbers: the tangent of the number operators
+    value, tangent = pullback.jvp(f, wrt=1)(*[3.0 if isinstance(a, Sq) else
+                                              Holder(3.0) if isinstance(a, Holder) else
+                                              [3.0, 1.0] if isinstance(a, list) else a
+                                              for a in args], 1.0)
+    expected = 4.0 if f is object_in_a_list else 3.0
+    assert tangent == pytest.approx(expected)
