@@ -292,11 +292,11 @@ def operand_of_user_class(value, at):
         if isinstance(method, types.FunctionType) and not is_library(method):
             raise NoRuleError(
                 f"an operator here receives an object of class {cls.__qualname__}, which "
-                f"defines {cls.__qualname__}.{method_name}, and the object was passed to "
-                "f or read from outside it: pullback differentiates the operators of "
-                "objects f builds itself (v = Vector(x); v + w), not of objects it "
-                "receives; build the object inside f from the arrays passed in, or "
-                "operate on its stored arrays (u.a + w.a)", where)
+                f"defines {cls.__qualname__}.{method_name}, and the object came from a "
+                "parameter, an attribute, a container or a call: pullback differentiates "
+                "the operators of objects f builds in its own code (v = Vector(x); v + w), "
+                "not of objects it receives; build the object inside f from the arrays "
+                "passed in, or operate on its stored arrays (u.a + w.a)", where)
 
 
 def operands_of_user_class(values, ats):
