@@ -381,33 +381,35 @@ class Classification:
         placed: dict = {}
         done: set = set()
 
-        def check(name, where, at):
-            if name in done or is_exempt(name):
+        def check(name, at):  # at: the operator statement
+            if (name, id(at)) in done or is_exempt(name):
+                return
+            sources = self.defs.get(name)
+            if not sources and name not in self.params:  # a global, a loop variable:
+                done.add((name, id(at)))  # before each operator reading it
+                placed.setdefault(("before", id(at)), []).append((name, where(at)))
+                return
+            if name in done:
                 return
             done.add(name)
-            sources = self.defs.get(name)
             if not sources:
-                if name in self.params:
-                    entry[name] = where
-                else:  # a global, a loop variable: before the operator
-                    placed.setdefault(("before", id(at)), []).append((name, where))
-                return
-            for s in sources:
+                entry[name] = where(at)
+            for s in sources or ():
                 if isinstance(s.value, gast.Name):
-                    check(s.value.id, where, at)  # a copy: check what it copies
+                    check(s.value.id, at)  # a copy: check what it copies
                 elif not _produces_number(s):
-                    placed.setdefault(("after", id(s)), []).append((name, where))
+                    placed.setdefault(("after", id(s)), []).append((name, where(at)))
+
+        def where(s):
+            return (OPERATOR_METHODS[type(s.value.op)], self.parsed.location.describe(s))
 
         for s in self.assigns:
-            value = s.value
-            if id(s) not in checked:
-                continue
-            operands = [value.left, value.right] if isinstance(value, gast.BinOp) \
-                else [value.operand]
-            where = (OPERATOR_METHODS[type(value.op)], self.parsed.location.describe(s))
-            for operand in operands:
-                if isinstance(operand, gast.Name):
-                    check(operand.id, where, s)
+            if id(s) in checked:
+                value = s.value
+                for operand in [value.left, value.right] if isinstance(value, gast.BinOp) \
+                        else [value.operand]:
+                    if isinstance(operand, gast.Name):
+                        check(operand.id, s)
         self._operand_checks = (entry, placed)
         return self._operand_checks
 
