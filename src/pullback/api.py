@@ -78,9 +78,6 @@ class Transformed:
     tree: object = None  # the final generated tree, for another backend's pass (emit/numba)
     location: object = None  # where the user's source stands, for that pass's errors
     compiled: dict = field(default_factory=dict)  # backend -> what it compiled (emit/numba)
-    # printed line -> statement, made when an error raised in the code needs its line
-    # (runtime/helpers.where_raised)
-    line_table: dict | None = None
 
     def fits(self, func, seen=None) -> bool:
         """Whether `func` has the code this was generated from, and its names and dotted

@@ -15,10 +15,13 @@ class PullbackError(Exception):
         message = super().__str__()
         if 'File "' in message or self.__traceback__ is None:
             return message
-        from .runtime.helpers import where_raised
-
-        where = where_raised(self.__traceback__)
+        where = RAISED_AT[0](self.__traceback__) if RAISED_AT else ""
         return f"{message}\n  {where}" if where else message
+
+
+# where the generated code stood when an exception was raised (traceback -> text), which
+# runtime/helpers.py registers here: errors are defined before the stages that use them
+RAISED_AT: list = []
 
 
 class Location:

@@ -18,11 +18,12 @@ import linecache
 import math as _math
 import sys
 import types
+import weakref
 from collections.abc import Mapping
 
 import numpy
 
-from ..errors import PullbackError, UnsupportedSyntaxError
+from ..errors import RAISED_AT, PullbackError, UnsupportedSyntaxError
 
 
 class _AsImported(types.SimpleNamespace):
@@ -494,6 +495,13 @@ def where_raised(tb) -> str:
     return "" if inner is None else _user_line(inner.tb_frame, inner.tb_lineno)
 
 
+# transform -> its line table, made when an error raised in its code is first shown
+_LINE_TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+RAISED_AT.append(where_raised)  # PullbackError's message adds the line (errors.py)
+
+
 def _user_line(frame, lineno) -> str:
     """Where the user's code stands for line `lineno` of the generated code running in
     `frame`: the statement printed there (its line table, emit/codegen.line_table), or
@@ -509,11 +517,13 @@ def _user_line(frame, lineno) -> str:
     made = _transform_of(frame)
     if made is None or made.location is None or made.tree is None:
         return ""
-    if made.line_table is None:
-        made.line_table = line_table(made.tree)
-    node = made.line_table.get(lineno - 1)  # the file's first line is the scope's def
+    table = _LINE_TABLES.get(made)
+    if table is None:
+        table = _LINE_TABLES[made] = line_table(made.tree)
+    node = table.get(lineno - 1)  # the file's first line is the scope's def
     if node is not None and getattr(node, "lineno", None) is None and not ORIGIN.on(node):
-        node = getattr(FROM_PRIMAL.of(node), "node", None)
+        primal = FROM_PRIMAL.of(node)
+        node = primal.node if primal is not None else None
     if node is None or getattr(node, "lineno", None) is None and not ORIGIN.on(node):
         _, located, targets = _statements(frame)
         text = linecache.getline(frame.f_code.co_filename, lineno).strip()
