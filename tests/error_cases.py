@@ -297,3 +297,52 @@ def passes_lambda_to_nondifferentiable(x):
 
 def stop_gradient(f, x):  # marked non-differentiable by its test
     return f(x)
+
+
+# ------------------------------------------------------------ refused while the gradient runs
+# Errors raised by a rule or a runtime helper when the generated code meets the values
+# (not when it is made): they name the line whose statement, adjoint or tangent ran.
+
+
+class Items:  # indexable, but not an array, list or dict: its items' gradient is refused
+    def __init__(self, a):
+        self.a = a
+
+    def __getitem__(self, i):
+        return self.a[i]
+
+
+def indexes_an_object(v, x):
+    return v[0] * x  # <- here
+
+
+def calls_a_function_indexing_an_object(v, x):
+    y = indexes_an_object(v, x)
+    return y * 2.0
+
+
+def cholesky_of_complex(x):
+    a = np.outer(x, x) + np.eye(2) * (1 + 1j)
+    lower = np.linalg.cholesky(a)  # <- here
+    return np.sum(np.abs(lower))
+
+
+def slogdet_of_complex(x):
+    sign, logdet = np.linalg.slogdet(np.diag(x) * 1j + np.eye(2))  # <- here
+    return logdet
+
+
+def eigh_of_complex(x):
+    scale = x[0] * 2.0
+    w, v = np.linalg.eigh(np.diag(x) * 1j + np.eye(2))  # <- here
+    return np.sum(w) * scale
+
+
+def cholesky_tangent_of_complex(x):
+    a = np.outer(x, x) + np.eye(2) * (1 + 1j)
+    return np.linalg.cholesky(a)  # <- here
+
+
+def operator_on_a_passed_object(v, x):
+    y = np.sin(x)
+    return y * v  # <- here

@@ -673,6 +673,60 @@ def namedtuple_overloaded_operator_index_first(p, q):
     return s[0] * 3.0
 
 
+class Quad:  # operators returning numbers: k * s**2, not a product
+    def __init__(self, k):
+        self.k = k
+
+    def __mul__(self, s):
+        return self.k * s ** 2
+
+    __rmul__ = __add__ = __radd__ = __truediv__ = __mul__
+
+
+class QuadHolder:
+    def __init__(self, q):
+        self.q = q
+
+
+@probe("classes-argument-operator-times-float", Quad(3.0), 2.0, wrt=1, mentions=("Quad",))
+def argument_operator_times_float(q, x):
+    return q * x
+
+
+@probe("classes-argument-operator-reflected", Quad(3.0), 2.0, wrt=1, mentions=("Quad",))
+def argument_operator_reflected(q, x):
+    return 2.0 * x * q
+
+
+@probe("classes-argument-operator-sum", Quad(3.0), 2.0, wrt=1, mentions=("Quad",))
+def argument_operator_sum(q, x):
+    return np.sin(x) + q
+
+
+@probe("classes-held-object-operator", QuadHolder(Quad(3.0)), 2.0, wrt=1,
+       mentions=("Quad",))
+def held_object_operator(h, x):
+    q = h.q
+    return q / x
+
+
+@probe("classes-listed-object-operator", [Quad(3.0), Quad(0.5)], 2.0, wrt=1,
+       mentions=("Quad",))
+def listed_object_operator(qs, x):
+    total = 0.0
+    for q in qs:
+        total = total + q * x
+    return total
+
+
+@control("classes-listed-numbers-operator", [3.0, 0.5], 2.0, wrt=1)
+def listed_numbers_operator(qs, x):
+    total = 0.0
+    for q in qs:
+        total = total + q * x
+    return total
+
+
 # ============================================================ 2. index objects, active inside
 
 

@@ -120,7 +120,7 @@ def test_a_property_is_differentiated_through_its_getter():
 
 
 def test_an_overloaded_operator_on_objects_is_refused():
-    with pytest.raises(pullback.PullbackError, match="operation on the object"):
+    with pytest.raises(pullback.PullbackError, match="(?s)defines Dual.__add__.*class_cases.py"):
         pullback.grad(cc.overloaded_add, wrt=1)(cc.Dual(0.4), cc.Dual(1.5))
 
 

@@ -631,3 +631,187 @@ def test_an_attribute_overwritten_by_a_constant_passes_no_gradient_on():
         pullback.grad(constant_set_on_a_differentiated_argument, wrt=1)(2.0, Box(3.0))
     with pytest.raises(pullback.PullbackError, match=r"(?s)box.v \+= \.\.\.` on an array"):
         pullback.grad(augmented_array_attribute)(X3)
+
+
+# ------------------------------------------- operators on objects f receives (issue 11)
+# Python runs the class's operator method; the operator's rule would differentiate some
+# other function, so the operator is refused, where it stands, when its operand is such an
+# object this time. Operators on objects f builds itself run through the method's
+# transform (above); operators on numbers and arrays stay as they were.
+
+
+class Arrow:
+    def __init__(self, a):
+        self.a = np.asarray(a, float)
+
+    def __add__(self, o):
+        return Arrow(self.a + o.a)
+
+    def __sub__(self, o):
+        return Arrow(self.a - o.a)
+
+    def __matmul__(self, o):
+        return self.a @ o.a
+
+
+class Sq:  # operators that return numbers, not the operands' sum or product
+    def __init__(self, k):
+        self.k = k
+
+    def __mul__(self, s):
+        return self.k * s ** 2
+
+    __rmul__ = __add__ = __radd__ = __mul__
+
+    def __neg__(self):
+        return Sq(-self.k)
+
+
+@dataclasses.dataclass
+class Holder:
+    v: object
+
+
+def passed_vectors(u, w):
+    return np.sum((u + w) @ (u - w))  # <- operator
+
+
+def object_times_float(v, x):
+    return v * x  # <- operator
+
+
+def float_times_object(v, x):
+    return x * v  # <- operator
+
+
+def object_plus_float(v, x):
+    return v + x  # <- operator
+
+
+def object_held_by_argument(m, x):
+    y = m.v  # a stored attribute: an object
+    return y * x  # <- operator
+
+
+def object_in_a_list(vs, x):
+    total = 0.0
+    for i in range(len(vs)):
+        total = total + vs[i] * x  # <- operator
+    return total
+
+
+def object_after_a_number(v, x):
+    y = x * 1.0
+    return y * v  # <- operator
+
+
+def object_negated(v, x):
+    w = -v  # an operator that reaches no gradient: run as Python runs it
+    return w * x  # <- operator
+
+
+def object_global_times_float(x):
+    return SQ_GLOBAL * x  # <- operator
+
+
+SQ_GLOBAL = Sq(3.0)
+
+
+def _marked(f, marker="# <- operator"):
+    import inspect
+
+    lines, first = inspect.getsourcelines(f)
+    at = next(i for i, line in enumerate(lines) if marker in line)
+    return first + at, lines[at].split("#")[0].strip()
+
+
+@pytest.mark.parametrize("f, args, wrt", [
+    (passed_vectors, (Arrow([1.0, 2.0]), Arrow([3.0, 4.0])), (0, 1)),
+    (passed_vectors, (Arrow([1.0, 2.0]), Arrow([3.0, 4.0])), 1),
+    (object_times_float, (Sq(3.0), 2.0), 1),
+    (float_times_object, (Sq(3.0), 2.0), 1),
+    (object_plus_float, (Sq(3.0), 2.0), 1),
+    (object_held_by_argument, (Holder(Sq(3.0)), 2.0), 1),
+    (object_in_a_list, ([Sq(3.0), Sq(1.0)], 2.0), 1),
+    (object_after_a_number, (Sq(3.0), 2.0), 1),
+    (object_negated, (Sq(3.0), 2.0), 1),
+    (object_global_times_float, (2.0,), 0),
+], ids=lambda v: getattr(v, "__name__", None) or str(v)[:12])
+def test_operators_on_objects_passed_in_are_refused_with_the_line(f, args, wrt):
+    lineno, text = _marked(f)
+    for make in (pullback.grad, pullback.value_and_grad):
+        with pytest.raises(pullback.NoRuleError) as info:
+            make(f, wrt=wrt)(*args)
+        message = str(info.value)
+        assert "test_objects.py" in message and f"line {lineno}" in message, message
+        assert text in message and "defines" in message, message
+
+
+def numbers_through_the_same_code(v, x):
+    return v * x + x * v + (v + x) - (-v) * x
+
+
+def sums_of_lists(a, b, x):
+    return np.sum(np.array(a + b) * x)
+
+
+def built_vectors(a, b):
+    u, w = Vec2(a), Vec2(b)
+    return (u + w) @ (u - w)
+
+
+class Vec2:  # a record class (its __init__ only stores): its operators run transformed
+    def __init__(self, a):
+        self.a = a
+
+    def __add__(self, o):
+        return Vec2(self.a + o.a)
+
+    def __sub__(self, o):
+        return Vec2(self.a - o.a)
+
+    def __matmul__(self, o):
+        return self.a @ o.a
+
+
+def test_operators_on_numbers_arrays_and_built_objects_stay_correct():
+    # the same operators, given numbers and arrays, are differentiated by their rules
+    for args in ((3.0, 2.0), (X3, 2.0), (3.0, X3), (np.float64(3.0), X3[:2])):
+        for wrt in (0, 1):
+            assert_grad_matches(numbers_scalar, args, wrt=wrt)
+    assert_grad_matches(sums_of_lists, ([1.0, 2.0], [0.5], X3), wrt=2)
+    assert_grad_matches(object_in_a_list, ([3.0, 1.0, -2.0], 2.0), wrt=1)
+    assert_grad_matches(object_held_by_argument, (Holder(1.5), 2.0), wrt=1)
+    a, b = np.array([1.0, 2.0]), np.array([3.0, -4.0])
+    assert_grad_matches(built_vectors, (a, b), wrt=(0, 1))
+    da, db = pullback.grad(built_vectors, wrt=(0, 1))(a, b)  # (a+b).(a-b) = |a|^2 - |b|^2
+    np.testing.assert_allclose(da, 2 * a)
+    np.testing.assert_allclose(db, -2 * b)
+
+
+def numbers_scalar(v, x):
+    return np.sum(numbers_through_the_same_code(v, x))
+
+
+@pytest.mark.parametrize("f, args", [
+    (object_times_float, (Sq(3.0), 2.0)),
+    (float_times_object, (Sq(3.0), 2.0)),
+    (object_held_by_argument, (Holder(Sq(3.0)), 2.0)),
+    (object_in_a_list, ([Sq(3.0), Sq(1.0)], 2.0)),
+    (object_after_a_number, (Sq(3.0), 2.0)),
+], ids=lambda v: getattr(v, "__name__", None) or str(v)[:12])
+def test_forward_mode_refuses_the_same_operators(f, args):
+    lineno, text = _marked(f)
+    for run in (lambda: pullback.jvp(f, wrt=1)(*args, 1.0),
+                lambda: pullback.jacobian(f, wrt=1, mode="fwd")(*args)):
+        with pytest.raises(pullback.NoRuleError) as info:
+            run()
+        message = str(info.value)
+        assert f"line {lineno}" in message and text in message, message
+    # the same code on numbers: the tangent of the number operators
+    value, tangent = pullback.jvp(f, wrt=1)(*[3.0 if isinstance(a, Sq) else
+                                              Holder(3.0) if isinstance(a, Holder) else
+                                              [3.0, 1.0] if isinstance(a, list) else a
+                                              for a in args], 1.0)
+    expected = 4.0 if f is object_in_a_list else 3.0
+    assert tangent == pytest.approx(expected)

@@ -320,3 +320,98 @@ def test_the_checker_fails_what_it_should():
         chk(cases.returns_none_explicit, (x,), gradient=lambda x: (None, 0.0))
     with pytest.raises(AssertionError):  # a control refused
         Checker(control=True)(f, (x,), gradient=_raises(located))
+
+
+# ------------------------------------------------ refusals raised while the gradient runs
+
+
+class _Quad:
+    def __init__(self, k):
+        self.k = k
+
+    def __mul__(self, s):
+        return self.k * s ** 2
+
+    __rmul__ = __mul__
+
+
+def test_refusals_raised_while_the_gradient_runs_name_the_line():
+    """A rule or runtime helper that refuses when the generated code meets the values
+    (a complex matrix, an object indexed) is located at the user's statement whose
+    adjoint or tangent ran, in the function it stands in (a called one too)."""
+    import error_cases as ec
+    from test_errors import location_problems
+
+    x2 = np.array([1.0, 2.0])
+    calls = [
+        (ec.indexes_an_object, lambda: pullback.grad(ec.indexes_an_object)(
+            ec.Items(x2), 2.0)),
+        (ec.indexes_an_object, lambda: pullback.grad(  # raised in a called function
+            ec.calls_a_function_indexing_an_object)(ec.Items(x2), 2.0)),
+        (ec.cholesky_of_complex, lambda: pullback.grad(ec.cholesky_of_complex)(x2)),
+        (ec.slogdet_of_complex, lambda: pullback.value_and_grad(ec.slogdet_of_complex)(x2)),
+        (ec.eigh_of_complex, lambda: pullback.grad(ec.eigh_of_complex)(x2)),
+        (ec.cholesky_tangent_of_complex, lambda: pullback.jvp(
+            ec.cholesky_tangent_of_complex)(x2, np.ones(2))),
+        (ec.operator_on_a_passed_object, lambda: pullback.grad(
+            ec.operator_on_a_passed_object, wrt=1)(_Quad(3.0), 0.5)),
+    ]
+    for fn, run in calls:
+        with pytest.raises(pullback.PullbackError) as info:
+            run()
+        message = str(info.value)
+        assert not location_problems(message, fn), (location_problems(message, fn), message)
+        assert message.count('File "') == 1, message  # located once
+
+
+def test_exceptions_of_f_itself_pass_through_unchanged():
+    def fails(x):
+        if x > 1.0:
+            raise ValueError("x too large")
+        return np.log(x) * np.array([1.0, 2.0])[3]
+
+    with pytest.raises(ValueError, match="^x too large$"):
+        pullback.grad(fails)(2.0)
+    with pytest.raises(IndexError) as info:
+        pullback.grad(fails)(0.5)
+    assert "File" not in str(info.value)
+    with pytest.raises(ValueError, match="^too many values to unpack"):
+        pullback.grad(lambda_free_unpack)(np.ones(3))
+
+
+def lambda_free_unpack(x):
+    a, b = x
+    return a * b
+
+
+def _with_blocks(x):
+    total = 0.0
+    with np.errstate(all="ignore"):
+        total = total + np.sum(np.log(x))
+    try:
+        extra = x[5]
+    except IndexError:
+        extra = 2.0
+    return total * extra
+
+
+@pytest.mark.parametrize("name", ["lecture", "rnn", "piecewise", "running_buffer", "mlp",
+                                  "with"])
+def test_the_line_table_maps_printed_lines_to_the_statements_printed_there(name):
+    """codegen.line_table, which locates run-time errors: each printed line it maps shows
+    the first line of its statement's own printing (guards joined onto their `if`)."""
+    import golden_functions as gf
+
+    from pullback.api import transform
+    from pullback.emit.codegen import line_table, to_source
+
+    func = getattr(gf, name) if name != "with" else _with_blocks
+    for mode in ("grad",) if name == "with" else ("grad", "jvp"):
+        made = transform(func, 0, mode)
+        printed = made.source.splitlines()
+        table = line_table(made.tree)
+        assert len(table) > 5
+        for line, node in table.items():
+            first = to_source(node).splitlines()[0].strip()
+            assert printed[line - 1].strip().endswith(first) or printed[line - 1].strip() \
+                .startswith(first.rstrip(":")), (line, printed[line - 1], first)

@@ -1101,6 +1101,8 @@ def test_reverse_if_inside_a_loop_uses_the_shared_tape():
             saved = []
             for i in steps:
                 v = xs[i]
+                if v.__class__ not in OPERAND_TYPES:
+                    operand_of_user_class(v, operator_at)
                 cond = v > 0.0
                 if cond:
                     sin = math.sin(v)
@@ -1153,6 +1155,8 @@ def overwrites(x):
 def test_reverse_in_place_write_saves_takes_and_restores_the_slot():
     assert final(overwrites, ("x",)) == expect("""
         def doverwrites(x):
+            if x.__class__ not in OPERAND_TYPES:
+                operands_of_user_class((x,), operators_at)
             b = np.zeros(2)
             mul = x * x
             b_old_3 = save_float_slot(b, 0)
@@ -1165,6 +1169,8 @@ def test_reverse_in_place_write_saves_takes_and_restores_the_slot():
             b[1] = x
             total = np.sum(b)
             b_item_2 = b[0]
+            if b_item_2.__class__ not in OPERAND_TYPES:
+                operand_of_user_class(b_item_2, operator_at)
             out = total * b_item_2
             check_scalar(out, returned_at)
             # adjoint

@@ -7,7 +7,21 @@ from .ir.annotations import ORIGIN
 
 
 class PullbackError(Exception):
-    """Base class of every error pullback raises on purpose."""
+    """Base class of every error pullback raises on purpose. One raised while a generated
+    gradient runs, whose message names no place, names the line of the user's code whose
+    statement (or adjoint) was running, read from its traceback when it is shown."""
+
+    def __str__(self):
+        message = super().__str__()
+        if 'File "' in message or self.__traceback__ is None:
+            return message
+        where = RAISED_AT[0](self.__traceback__) if RAISED_AT else ""
+        return f"{message}\n  {where}" if where else message
+
+
+# where the generated code stood when an exception was raised (traceback -> text), which
+# runtime/helpers.py registers here: errors are defined before the stages that use them
+RAISED_AT: list = []
 
 
 class Location:

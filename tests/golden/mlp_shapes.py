@@ -14,6 +14,8 @@ def dmlp(W1, b1, W2, b2, X, Y):
     if np.max is not np_max_at_transform: rebound('np.max')
     if np.sum is not np_sum_at_transform: rebound('np.sum')
     if np.tanh is not np_tanh_at_transform: rebound('np.tanh')
+    if W1.__class__ not in OPERAND_TYPES or b1.__class__ not in OPERAND_TYPES or W2.__class__ not in OPERAND_TYPES or (b2.__class__ not in OPERAND_TYPES) or (X.__class__ not in OPERAND_TYPES) or (Y.__class__ not in OPERAND_TYPES):
+        operands_of_user_class((W1, b1, W2, b2, X, Y), operators_at)
     matmul = X @ W1
     add = matmul + b1
     hidden = np.tanh(add)

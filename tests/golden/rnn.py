@@ -4,6 +4,8 @@ def drnn(Wh, Wx, xs, h0):
     if np.sum is not np_sum_at_transform: rebound('np.sum')
     if np.tanh is not np_tanh_at_transform: rebound('np.tanh')
     if range is not range_at_transform: rebound('range')
+    if Wh.__class__ not in OPERAND_TYPES or Wx.__class__ not in OPERAND_TYPES or h0.__class__ not in OPERAND_TYPES:
+        operands_of_user_class((Wh, Wx, h0), operators_at)
     shape = xs.shape
     n = shape[0]
     steps = range(n)
@@ -12,6 +14,8 @@ def drnn(Wh, Wx, xs, h0):
     for t in steps:
         matmul = Wh @ h_2
         xs_item = xs[t]
+        if xs_item.__class__ not in OPERAND_TYPES:
+            operand_of_user_class(xs_item, operator_at)
         matmul_2 = Wx @ xs_item
         add = matmul + matmul_2
         h_3 = np.tanh(add)

@@ -33,6 +33,9 @@ def drnn(Wh, Wx, xs, h0):
     if np.sum is not np_sum_at_transform: rebound('np.sum')
     if np.tanh is not np_tanh_at_transform: rebound('np.tanh')
     if range is not range_at_transform: rebound('range')
+    # guards: the operands of operators are numbers or arrays, not objects whose class overloads the operator
+    if Wh.__class__ not in OPERAND_TYPES or Wx.__class__ not in OPERAND_TYPES or h0.__class__ not in OPERAND_TYPES:
+        operands_of_user_class((Wh, Wx, h0), operators_at)
     # line 20: for t in range(xs.shape[0]):
     shape = xs.shape
     n = shape[0]
@@ -43,6 +46,8 @@ def drnn(Wh, Wx, xs, h0):
         # line 21: h = np.tanh(Wh @ h + Wx @ xs[t])
         matmul = Wh @ h_2
         xs_item = xs[t]
+        if xs_item.__class__ not in OPERAND_TYPES:
+            operand_of_user_class(xs_item, operator_at)
         matmul_2 = Wx @ xs_item
         add = matmul + matmul_2
         h_3 = np.tanh(add)

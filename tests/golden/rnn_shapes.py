@@ -6,12 +6,14 @@ def drnn(Wh, Wx, xs, h0):
     #   h0: array of shape (8,), float64
     # helpers that do nothing at these shapes are left out, products written out.
     # what loops keep for the adjoint at these shapes (lines of this code):
-    # line 20, `for t in steps`: each iteration records h_3 (8 floats, 64 B), h_2 (8 floats, 64 B), t (int, 28 B); 20 iterations: 3.0 KiB (+ 1.4 KiB of record tuples)
+    # line 22, `for t in steps`: each iteration records h_3 (8 floats, 64 B), h_2 (8 floats, 64 B), t (int, 28 B); 20 iterations: 3.0 KiB (+ 1.4 KiB of record tuples)
     if user_function.__code__ is not rnn_code_at_transform: rebound('rnn.__code__')
     if module_globals['np'] is not np_at_transform: rebound('np')
     if np.sum is not np_sum_at_transform: rebound('np.sum')
     if np.tanh is not np_tanh_at_transform: rebound('np.tanh')
     if range is not range_at_transform: rebound('range')
+    if Wh.__class__ not in OPERAND_TYPES or Wx.__class__ not in OPERAND_TYPES or h0.__class__ not in OPERAND_TYPES:
+        operands_of_user_class((Wh, Wx, h0), operators_at)
     shape = xs.shape
     n = shape[0]
     steps = range(n)
@@ -20,6 +22,8 @@ def drnn(Wh, Wx, xs, h0):
     for t in steps:
         matmul = Wh @ h_2
         xs_item = xs[t]
+        if xs_item.__class__ not in OPERAND_TYPES:
+            operand_of_user_class(xs_item, operator_at)
         matmul_2 = Wx @ xs_item
         add = matmul + matmul_2
         h_3 = np.tanh(add)

@@ -54,6 +54,8 @@ def drunning_buffer(x):
         saved.append((tanh, add_3, h_old, i))
     # line 39: return h[-1] ** 2
     h_item_2 = h[-1]
+    if h_item_2.__class__ not in OPERAND_TYPES:
+        operand_of_user_class(h_item_2, operator_at)
     out = h_item_2 ** 2
     check_scalar(out, returned_at)
     # adjoint

@@ -323,6 +323,96 @@ class Classification:
         self._objects_found = found
         return found
 
+    def operand_checks(self) -> tuple[dict, dict]:
+        """Where the generated code checks, when it runs, that an operand of an operator
+        differentiated by its rule (`a * x`, `-a`) is not an object of a user class that
+        overloads operators (one f did not build, which `_overloaded` would have seen: a
+        parameter, an attribute or element read, a call's result, a global). Python would
+        run that class's method, not the rule's operator. ({parameter: where}: checked on
+        entry, {id(statement): [(name, where)]}: checked right after the statement that
+        sets the name, or before the operator when nothing in f sets it); where: (the
+        operator's method, the operator's line). An operand is
+        exempt when every value it can hold comes from literals, rules or operators whose
+        own operands are exempt or checked."""
+        if hasattr(self, "_operand_checks"):
+            return self._operand_checks
+        exempt: dict = {}
+
+        def _checked_operator(s) -> bool:  # an operator whose operands are checked
+            return isinstance(s.targets[0], gast.Name) and s.targets[0].id in self.active \
+                and isinstance(s.value, (gast.BinOp, gast.UnaryOp)) \
+                and type(s.value.op) in OPERATOR_METHODS and self.op(s).kind == "rule"
+
+        def is_exempt(name) -> bool:
+            if name in exempt:
+                return exempt[name]
+            exempt[name] = True  # a cycle through phis: decided by its other entries
+            verdict = name in self.scalar or bool(self.defs.get(name)) and all(
+                _produces_number(s) for s in self.defs[name])
+            exempt[name] = verdict
+            return verdict
+
+        def _produces_number(s) -> bool:
+            value, op = s.value, self.op(s)
+            if isinstance(value, gast.Constant):
+                return isinstance(value.value, (int, float, complex, bool))
+            if isinstance(value, gast.Name):
+                return is_exempt(value.id)
+            if op.kind == "rule" and isinstance(value, (gast.BinOp, gast.UnaryOp)):
+                return id(s) in checked or all(is_exempt(v.id) for v in gast.walk(value)
+                           if isinstance(v, gast.Name))
+            if isinstance(value, gast.Attribute) and value.attr in NONDIFF_ATTRIBUTES:
+                return True  # x.shape, x.size: numbers (a tuple of them)
+            if op.kind == "index" and isinstance(value.value, gast.Name):
+                base = value.value  # an element of a NumPy array f made (np.zeros), a size
+                return is_exempt(base.id) and (self.shapes.numpy_value(base) or all(
+                    isinstance(d.value, gast.Attribute) for d in self.defs[base.id]))
+            if op.kind != "rule":
+                return False
+            receiver = value.func.value if isinstance(value, gast.Call) and isinstance(
+                value.func, gast.Attribute) else value.value if isinstance(
+                value, gast.Attribute) else None
+            if isinstance(receiver, gast.Name) and receiver.id in self.locals:
+                return is_exempt(receiver.id)  # x.copy(), x.T: what x is
+            return isinstance(value, gast.Call)  # a NumPy or math function's result
+
+        checked = {id(s) for s in self.assigns if _checked_operator(s)}
+        entry: dict = {}
+        placed: dict = {}
+        done: set = set()
+
+        def check(name, at):  # at: the operator statement
+            if (name, id(at)) in done or is_exempt(name):
+                return
+            sources = self.defs.get(name)
+            if not sources and name not in self.params:  # a global, a loop variable:
+                done.add((name, id(at)))  # before each operator reading it
+                placed.setdefault(("before", id(at)), []).append((name, where(at)))
+                return
+            if name in done:
+                return
+            done.add(name)
+            if not sources:
+                entry[name] = where(at)
+            for s in sources or ():
+                if isinstance(s.value, gast.Name):
+                    check(s.value.id, at)  # a copy: check what it copies
+                elif not _produces_number(s):
+                    placed.setdefault(("after", id(s)), []).append((name, where(at)))
+
+        def where(s):
+            return (OPERATOR_METHODS[type(s.value.op)], self.parsed.location.describe(s))
+
+        for s in self.assigns:
+            if id(s) in checked:
+                value = s.value
+                for operand in [value.left, value.right] if isinstance(value, gast.BinOp) \
+                        else [value.operand]:
+                    if isinstance(operand, gast.Name):
+                        check(operand.id, s)
+        self._operand_checks = (entry, placed)
+        return self._operand_checks
+
     def _method(self, value, callee):
         """`obj.method(args)` or `obj(args)` (its `__call__`) of an object the code holds
         (a local value, or a module global that is an instance of a user class): a call

@@ -307,7 +307,32 @@ class Assembly:
             names = tuple_of(*[const(p) for p in params])
             values = tuple_of(*[load(p) for p in params])
             out.append(if_(test, [gast.Expr(value=call("not_scalars", names, values))]))
+        entry, _ = self.analysis.operand_checks()
+        params = [p for p in self.analysis.params if p in entry]
+        if params:  # one test, as for the scalars
+            at = self.namer.fresh("operators_at")
+            self.constants[at] = tuple(entry[p] for p in params)
+            tests = [gast.Compare(left=gast.Attribute(value=load(p), attr="__class__",
+                                                      ctx=gast.Load()),
+                                  ops=[gast.NotIn()], comparators=[load("OPERAND_TYPES")])
+                     for p in params]
+            test = tests[0] if len(tests) == 1 else gast.BoolOp(op=gast.Or(), values=tests)
+            values = tuple_of(*[load(p) for p in params])
+            out.append(if_(test, [gast.Expr(value=call("operands_of_user_class", values,
+                                                       load(at)))]))
         return out
+
+    def operand_guard(self, name, where):
+        """`if name.__class__ not in OPERAND_TYPES: operand_of_user_class(name, at)`: an
+        operand an operator's rule differentiates is no object overloading operators
+        (classify.operand_checks says which, objects.py refuses)."""
+        at = self.namer.fresh("operator_at")
+        self.constants[at] = where
+        test = gast.Compare(left=gast.Attribute(value=load(name), attr="__class__",
+                                                ctx=gast.Load()),
+                            ops=[gast.NotIn()], comparators=[load("OPERAND_TYPES")])
+        return if_(test, [gast.Expr(value=call("operand_of_user_class", load(name),
+                                               load(at)))])
 
     def final_grad(self, param):
         if not isinstance(param, str):  # an element of *args, a keyword of **kwargs

@@ -291,7 +291,8 @@ class Forward:
 
     def checks(self, s):
         """The primal's run-time checks around `s` (as the reverse stage makes them): a
-        read of a variable that may be unset, an operand or value that must not be a view."""
+        read of a variable that may be unset, an operand or value that must not be a view,
+        an operator's operand that must not be an object overloading it."""
         before, after = [], []
         message = MUST_NOT_BE_VIEW.of(s)
         if message:
@@ -306,6 +307,9 @@ class Forward:
         if message and not checked:
             after.append(gast.Expr(value=call("not_a_view", load(s.targets[0].id),
                                               load(name))))
+        _, operands = self.analysis.operand_checks()  # no objects (analysis/classify)
+        before += [self.reverse.operand_guard(*c) for c in operands.get(("before", id(s)), ())]
+        after += [self.reverse.operand_guard(*c) for c in operands.get(("after", id(s)), ())]
         return before, after
 
     # statements ---------------------------------------------------------------------

@@ -173,7 +173,10 @@ class Records:
                     # the user's `o = w` (or `b[i] = w`) of a variable that may be unset:
                     # Python's read of w raises there, even when o is never used
                     out.append(gast.Expr(value=call("check_bound", load(s.value.id))))
+                _, operands = self.analysis.operand_checks()  # not objects (classify)
+                out += [self.operand_guard(*c) for c in operands.get(("before", id(s)), ())]
                 out.append(s)
+                out += [self.operand_guard(*c) for c in operands.get(("after", id(s)), ())]
                 if message and not checked:  # check the value read
                     out.append(gast.Expr(value=call("not_a_view", load(target.id),
                                                     load(name))))

@@ -54,6 +54,8 @@ def h(x):
 def dh(x):
     if user_function.__code__ is not h_code_at_transform: rebound('h.__code__')
     if range is not range_at_transform: rebound('range')
+    if x.__class__ not in OPERAND_TYPES:
+        operands_of_user_class((x,), operators_at)
     steps = range(3)
     x_2 = x
     for i in steps:

@@ -125,13 +125,28 @@ def helper_attribute(dotted: str):
     return obj
 
 
-def _is_guard(stmt) -> bool:
-    """An entry guard: `if ...: rebound(...)` (or the scalar-parameter check)."""
+def _is_guard(stmt, calls=("rebound", "not_scalars", "operands_of_user_class")) -> bool:
+    """An entry guard: `if ...: rebound(...)` (or a check of a parameter's class)."""
     if not isinstance(stmt, gast.If) or len(stmt.body) != 1 or stmt.orelse:
         return False
     call = getattr(stmt.body[0], "value", None)
     return isinstance(call, gast.Call) and isinstance(call.func, gast.Name) \
-        and call.func.id in ("rebound", "not_scalars")
+        and call.func.id in calls
+
+
+def without_operand_checks(stmts) -> list:
+    """`stmts` without the checks that an operator's operand is no object of a user
+    class (objects.operand_of_user_class), for a backend whose compiled code only takes
+    numbers and arrays."""
+    out = []
+    for s in stmts:
+        if _is_guard(s, ("operand_of_user_class",)):
+            continue
+        for block in ("body", "orelse", "finalbody"):
+            if isinstance(getattr(s, block, None), list):
+                setattr(s, block, without_operand_checks(getattr(s, block)))
+        out.append(s)
+    return out
 
 
 class _NegativeLiterals(ast.NodeTransformer):
@@ -287,15 +302,52 @@ _SPECIAL = {
 }
 
 
-def _printed(node: ast.AST) -> str:
+def line_table(tree: gast.AST) -> dict:
+    """printed line (1-based, in `to_source(tree)`) -> the gast statement printed from
+    there, for a tree `to_source` printed before (printing it again gives the same text):
+    where an error raised by the generated code stands (runtime/helpers.where_raised).
+    Computed only when asked for, so printing itself keeps no table."""
+    printable = _to_printable(_blocks_as_written(tree))
+    pairs: list = []  # (printable statement, gast statement), in the same order
+
+    def pair(made, source):
+        if isinstance(made, list):
+            for m, s in zip(made, source):  # _to_printable maps blocks one to one
+                pair(m, s)
+            return
+        if isinstance(made, ast.stmt):
+            pairs.append((made, source))
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            inner = getattr(made, field, None)
+            if isinstance(inner, list):
+                pair(inner, getattr(source, field, []))
+
+    pair(printable, tree)
+    unparsed = ast.unparse(printable)
+    reparsed = [n for n in ast.walk(ast.parse(unparsed)) if isinstance(n, ast.stmt)]
+    made = [n for n in ast.walk(printable) if isinstance(n, ast.stmt)]
+    if len(reparsed) != len(made):
+        return {}
+    source_of = {id(m): s for m, s in pairs}
+    final: list = []  # unparsed line (0-based) -> printed line (1-based)
+    _printed(printable, final)
+    return {final[r.lineno - 1]: source_of[id(m)] for r, m in zip(reparsed, made)
+            if id(m) in source_of}
+
+
+def _printed(node: ast.AST, positions=None) -> str:
     lines: list = []
     for line in ast.unparse(node).splitlines():
+        if positions is not None:
+            positions.append(len(lines) + 1)
         stripped = line.strip()
         text = _comment_text(stripped)
         if text is not None:  # comment statements
             line = line[: len(line) - len(line.lstrip())] + text
         if stripped.startswith("rebound(") and lines and lines[-1].lstrip().startswith("if "):
             lines[-1] += " " + stripped  # a guard reads as one line: `if ...: rebound(...)`
+            if positions is not None:
+                positions[-1] -= 1
             continue
         lines.append(line)
     return "\n".join(lines) + "\n"

@@ -132,6 +132,11 @@ def _group_guards(function) -> None:
     if scalars:
         grouped.append(comment("# guards: the parameters the code treats as numbers are numbers"))
         grouped += scalars
+    operands = [s for s in body[start:end] if _guard_call(s) == "operands_of_user_class"]
+    if operands:
+        grouped.append(comment("# guards: the operands of operators are numbers or arrays, "
+                               "not objects whose class overloads the operator"))
+        grouped += operands
     body[start:end] = grouped
 
 

@@ -102,7 +102,7 @@ class Split:
         at = 0
         while at < len(fn.body) and codegen._is_guard(fn.body[at]):
             at += 1
-        guards, body = fn.body[:at], fn.body[at:]
+        guards, body = fn.body[:at], codegen.without_operand_checks(fn.body[at:])
         _zeros_shaped(body, self.params, ADJOINT_OF.of(tree))
         _reductions_along_axes(body)
         _spelled_for_numba(body)

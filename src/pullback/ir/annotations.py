@@ -115,7 +115,7 @@ EFFECT = _declare(
     "a call whose result the user's code does not use: called for its effect")
 ORIGIN = _declare(
     "origin", "tuple[Location, int]", None, "lower/flatten lower/inlining lower/generators",
-    "emit/numba emit/explain errors lower/common",
+    "emit/numba emit/explain errors lower/common runtime/helpers",
     "a statement of an inlined function: (the function's location, the line there)")
 INLINED_FROM = _declare(
     "inlined_from", "function", None, "lower/inlining", "emit/codegen",
@@ -194,7 +194,7 @@ class Shared:
 
 FROM_PRIMAL = _declare(
     "from_primal", "Shared(gast.stmt)", None, "derive/adjoints derive/forward derive/records",
-    "derive/records emit/explain",
+    "derive/records emit/explain runtime/helpers",
     "on a statement of the adjoint (or tangent) code: the primal statement it comes from "
     "(printed as a `# from:` comment by `source(explain=True)`)")
 SHAPE_ONLY = _declare(

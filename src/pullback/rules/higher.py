@@ -35,6 +35,7 @@ import numpy as np
 
 from ..errors import PullbackError
 from ..runtime import helpers as runtime
+from ..runtime import objects
 from . import declare, reductions, rule, support, tangent_support
 
 FRESH = ("fresh",)
@@ -327,4 +328,5 @@ NONDIFF = declare(runtime.record_shape, runtime.loop_len, runtime.sort_order,
                   tangent_support.tangent_buffer, runtime.result_seed) | declare(
     runtime.not_scalars, runtime.check_scalar, runtime.check_bound, runtime.unpack_check,
     runtime.rebound, runtime.not_a_view, runtime.not_shared, runtime.raise_own,
-    tangent_support.check_tangent, kinds=("reads-only",))
+    tangent_support.check_tangent, objects.operand_of_user_class,
+    objects.operands_of_user_class, kinds=("reads-only",))

@@ -18,11 +18,12 @@ import linecache
 import math as _math
 import sys
 import types
+import weakref
 from collections.abc import Mapping
 
 import numpy
 
-from ..errors import PullbackError, UnsupportedSyntaxError
+from ..errors import RAISED_AT, PullbackError, UnsupportedSyntaxError
 
 
 class _AsImported(types.SimpleNamespace):
@@ -448,15 +449,22 @@ def _generated_frame(frame):
     return frame
 
 
+def _transform_of(frame):
+    """The transform (api.Transformed) whose generated code runs in `frame`, or None."""
+    from ..api import _SOURCES
+
+    return next((m for m in list(_SOURCES) if m.code is not None
+                 and m.code.co_filename == frame.f_code.co_filename), None)
+
+
 def _statements(frame):
     """(the transform whose code runs in `frame`, printed first line -> statement, target
     name -> statement), over the statements that carry the user's line numbers."""
     import gast
 
-    from ..api import _SOURCES
     from ..emit.codegen import ast_source
-    made = next((m for m in list(_SOURCES) if m.code is not None
-                 and m.code.co_filename == frame.f_code.co_filename), None)
+
+    made = _transform_of(frame)
     located, targets = {}, {}
     for node in gast.walk(made.tree) if made is not None else ():
         if isinstance(node, gast.stmt) and not isinstance(node, gast.FunctionDef) \
@@ -478,26 +486,70 @@ def _statements(frame):
 def running_line() -> str:
     """`File "...", line N` and the text of the line of the user's function that the
     generated code running now (the nearest generated frame on the stack) stands for, or
-    "" when that cannot be told: for the messages of checks made when a gradient runs.
-    A primal statement is found by its text; an adjoint statement by the gradient it
-    reads (`drows` is that of the statement that set `rows`); the save before a write
-    `Z[i] = v` by the array it saves from."""
-    import re
-
+    "" when that cannot be told: for the messages of checks made when a gradient runs."""
     frame = _generated_frame(sys._getframe(1))
     if frame is None:
         return ""
-    text = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
-    made, located, targets = _statements(frame)
-    node = located.get(text)
-    if node is None:
-        read = text.split("=", 1)[-1]
-        candidates = re.findall(r"\bd(\w+)", read)  # gradients read
-        candidates += [f"{n}[]" for n in re.findall(r"\b(\w+)", read)]  # buffers written
-        node = next((targets[n] for n in candidates if n in targets), None)
-    if node is None:
-        return f"in the generated code: {text}" if text else ""
-    return made.location.describe(node)
+    return _user_line(frame, frame.f_lineno) or _shown_generated(frame, frame.f_lineno)
+
+
+def where_raised(tb) -> str:
+    """The same for an exception with traceback `tb`: the user's line whose statement (or
+    its adjoint or tangent) the innermost generated frame was running when it was
+    raised; "" when no generated code ran or the statement stands for no line of the
+    user's (an entry guard). PullbackError's message adds it (errors.py)."""
+    inner = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.startswith("<pullback "):
+            inner = tb
+        tb = tb.tb_next
+    return "" if inner is None else _user_line(inner.tb_frame, inner.tb_lineno)
+
+
+# transform -> its line table, made when an error raised in its code is first shown
+_LINE_TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+RAISED_AT.append(where_raised)  # PullbackError's message adds the line (errors.py)
+
+
+def _user_line(frame, lineno) -> str:
+    """Where the user's code stands for line `lineno` of the generated code running in
+    `frame`: the statement printed there (its line table, emit/codegen.line_table), or
+    for a statement of the adjoint or tangent code the primal statement it comes from;
+    failing that, a primal statement printed with that text, or the statement that set
+    the value whose gradient the line reads (`drows` is that of `rows`), or the buffer
+    it writes. "" when none is found."""
+    import re
+
+    from ..emit.codegen import line_table
+    from ..ir.annotations import FROM_PRIMAL, ORIGIN
+
+    made = _transform_of(frame)
+    if made is None or made.location is None or made.tree is None:
+        return ""
+    table = _LINE_TABLES.get(made)
+    if table is None:
+        table = _LINE_TABLES[made] = line_table(made.tree)
+    node = table.get(lineno - 1)  # the file's first line is the scope's def
+    if node is not None and getattr(node, "lineno", None) is None and not ORIGIN.on(node):
+        primal = FROM_PRIMAL.of(node)
+        node = primal.node if primal is not None else None
+    if node is None or getattr(node, "lineno", None) is None and not ORIGIN.on(node):
+        _, located, targets = _statements(frame)
+        text = linecache.getline(frame.f_code.co_filename, lineno).strip()
+        node = located.get(text)
+        if node is None:
+            read = text.split("=", 1)[-1]
+            candidates = re.findall(r"\bd(\w+)", read)  # gradients read
+            candidates += [f"{n}[]" for n in re.findall(r"\b(\w+)", read)]  # buffers written
+            node = next((targets[n] for n in candidates if n in targets), None)
+    return "" if node is None else made.location.describe(node)
+
+
+def _shown_generated(frame, lineno) -> str:
+    text = linecache.getline(frame.f_code.co_filename, lineno).strip()
+    return f"in the generated code: {text}" if text else ""
 
 
 def _warn_computed_decisions(frame):

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import NoRuleError, PullbackError
-from .helpers import GradRecord, accum_attr, add_grads, as_grad
+from .helpers import GradRecord, accum_attr, add_grads, as_grad, is_foreign_array
 
 
 @dataclass(frozen=True)
@@ -269,6 +269,43 @@ def operator_forward(site, a, *b):
     raise TypeError(f"unsupported operand type(s) for {site.name}: {kinds}\n  {site.where}")
 
 
+# the classes an operator's operand has when no user method can run: numbers, arrays and
+# the sequences whose + and * have rules (checked inline, before `operand_of_user_class`)
+OPERAND_TYPES = frozenset({int, float, bool, complex, list, tuple, np.ndarray,
+                           *np.sctypeDict.values()} - {np.object_, np.void})
+
+
+def operand_of_user_class(value, at):
+    """Refuse an operand of an operator that pullback differentiates by the operator's
+    rule (analysis: nothing in f showed it may be an object) when it is, this time, an
+    object of a user class with its own method for that operator: Python runs the
+    method, whose derivative the rule does not give. `at`: (the operator's method, where
+    it stands). Objects of library classes (Dask arrays, other array types) pass."""
+    from ..frontend.parse import is_library
+
+    name, where = at
+    cls = type(value)
+    if is_foreign_array(value):
+        return  # an array of another library, differentiated by the rules as arrays
+    for method_name in (name, _REFLECTED.get(name)):
+        method = _class_attribute(cls, method_name) if method_name else None
+        if isinstance(method, types.FunctionType) and not is_library(method):
+            raise NoRuleError(
+                f"an operator here receives an object of class {cls.__qualname__}, which "
+                f"defines {cls.__qualname__}.{method_name}, and the object came from a "
+                "parameter, an attribute, a container or a call: pullback differentiates "
+                "the operators of objects f builds in its own code (v = Vector(x); v + w), "
+                "not of objects it receives; build the object inside f from the arrays "
+                "passed in, or operate on its stored arrays (u.a + w.a)", where)
+
+
+def operands_of_user_class(values, ats):
+    """operand_of_user_class for each of several parameters, checked on entry."""
+    for value, at in zip(values, ats):
+        if value.__class__ not in OPERAND_TYPES:
+            operand_of_user_class(value, at)
+
+
 def _operand_params(site, func, swapped) -> tuple:
     """The parameters of `func` (run on the operands, the right one first when
     `swapped`) that receive the site's active operands, in the site's order."""
@@ -460,7 +497,9 @@ def field_grad(g, obj, attrs):
     return total
 
 
-HELPERS = {"method_forward": method_forward, "attribute_forward": attribute_forward,
+HELPERS = {"method_forward": method_forward, "OPERAND_TYPES": OPERAND_TYPES,
+           "operand_of_user_class": operand_of_user_class,
+           "operands_of_user_class": operands_of_user_class, "attribute_forward": attribute_forward,
            "operator_forward": operator_forward,
            "method_backward": method_backward,
            "field_grad": field_grad, "take_attribute_grad": take_attribute_grad}
