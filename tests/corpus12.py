@@ -1703,7 +1703,7 @@ def sorted_keys_params(params):
 
 refuse(sorted_keys_params,
        lambda rng: ({"w": _n(rng, (2, 2)), "b": _n(rng, 2), "a": _n(rng, 1)},), 0,
-       "PullbackError", "over a dict the function did not build", located=False)
+       "PullbackError", "over a dict the function did not build")
 
 
 def sorted_keys_method_params(params):
@@ -1732,7 +1732,7 @@ def set_of_active_indices(x, idx):
 
 
 refuse(set_of_active_indices, lambda rng: (_n(rng, 6), [0, 2, 3, 2, 4]), 0,
-       "PullbackError", "over a set the function did not build", located=False)
+       "PullbackError", "over a set the function did not build")
 
 
 def max_with_default_empty(x):
@@ -2394,8 +2394,7 @@ def parameter_list_getitem(params, x):
 
 refuse(parameter_list_getitem,
        lambda rng: (ParameterList([_n(rng, (3, 3), 0.6) for _ in range(3)]), _n(rng, 3)), (0, 1),
-       "PullbackError", "cannot index the gradient of a value of type ParameterList",
-       located=False)
+       "PullbackError", "cannot index the gradient of a value of type ParameterList")
 
 
 def parameter_list_getitem_wrt_input(x, params):

@@ -314,7 +314,7 @@ def writes_alias(x):
 
 
 def writes_computed(x):
-    b = x * np.ones(3)
+    b = np.reshape(x * np.ones(3), (3,))  # reshape may give a view
     b[0] = 1.0  # <- not fresh
     return np.sum(b)
 
@@ -356,8 +356,9 @@ def test_check_writes_rejects_a_buffer_it_did_not_allocate():
         run_check_writes(writes_computed, ("x",))
     assert str(info.value) == (
         "in-place write to 'b', which pullback cannot prove is a new array that nothing "
-        "else shares: it writes only into arrays made by np.zeros, np.ones, np.copy(...), "
-        "x.copy(), ...; copy it first (b = np.copy(b))\n  "
+        "else shares: it writes only into arrays the function makes (np.zeros, "
+        "np.copy(...), arithmetic, ufuncs and other functions whose result is new); copy it "
+        "first (b = np.copy(b))\n  "
         + located("# <- not fresh", "b[0] = 1.0"))
 
 
