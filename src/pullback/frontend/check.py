@@ -153,14 +153,15 @@ def _check_try(node, reject) -> None:
 
 
 def is_list_update(stmt) -> bool:
-    """`values.append(v)`, `values.extend(vs)` or `values.pop(i)` on a name, as a statement."""
+    """`values.append(v)`, `values.extend(vs)`, `values.pop(i)` or `d.pop(k, default)` on a
+    name, as a statement."""
     value = getattr(stmt, "value", None)
     if not (isinstance(stmt, gast.Expr) and isinstance(value, gast.Call)
             and isinstance(value.func, gast.Attribute) and isinstance(value.func.value, gast.Name)
             and not value.keywords):
         return False
     if value.func.attr == "pop":
-        return len(value.args) <= 1
+        return len(value.args) <= 2  # values.pop(i), d.pop(k, default)
     return value.func.attr in ("append", "extend") and len(value.args) == 1
 
 

@@ -848,17 +848,24 @@ def _popped_at(values, i):
 
 
 def pop_grad(d, values, i):
-    """The gradient of a list before values.pop(i), from its gradient d after the pop:
-    the removed slot gets its gradient through the read of values[i]."""
+    """The gradient of a list before values.pop(i) (or a dict before values.pop(i)),
+    from its gradient d after the pop: the removed slot gets its gradient through the
+    read of values[i]."""
     if d.__class__ is float:
         return d  # a known zero
+    if isinstance(values, dict):
+        d[i] = 0.0
+        return d
     d = list_grad(d)
     d.insert(_popped_at(values, i), 0.0)
     return d
 
 
 def undo_pop(values, i, value):
-    """Put back the element values.pop(i) removed."""
+    """Put back the element values.pop(i) removed (of a dict: the key, last)."""
+    if isinstance(values, dict):
+        values[i] = value
+        return
     if not isinstance(values, list):
         raise PullbackError(f"pop() on a {type(values).__name__} is not differentiated "
                             "(only pop on a list the function built)")
