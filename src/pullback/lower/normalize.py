@@ -120,7 +120,7 @@ def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
     array_namespaces(tree, parsed)
     defaults = function_defaults(tree, parsed, namer)
     # assert / with / try -> marked ifs (blocks.py)
-    tree.body = Blocks(namer, parsed.location, tree).block(tree.body)
+    tree.body = Blocks(namer, parsed.location, tree, resolve=parsed.resolve).block(tree.body)
     # variables that may be read unset start as unbound(name) (unbound.py)
     unset = maybe_unset(tree)
     # break / continue / return -> flags (control_flow.py)

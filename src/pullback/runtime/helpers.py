@@ -18,7 +18,7 @@ import linecache
 import math as _math
 import sys
 import types
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy
 
@@ -667,6 +667,26 @@ def key_list(mapping):
                             ".items(), or dict() of a name): for pairs, write "
                             "dict(zip(keys, values)) or a dict comprehension")
     return list(mapping)
+
+
+def matches_sequence(subject, length, starred):
+    """Whether a sequence pattern of `length` patterns (one of them `*rest` if `starred`)
+    fits `subject` by Python's rule: a Sequence but not str, bytes or bytearray (an
+    ndarray is none), of exactly that length, or at least length - 1 with `*rest`."""
+    if not isinstance(subject, Sequence) or isinstance(subject, (str, bytes, bytearray)):
+        return False
+    return len(subject) >= length - 1 if starred else len(subject) == length
+
+
+def matches_mapping(subject, keys):
+    """Whether a mapping pattern with `keys` fits `subject`: a Mapping holding them all."""
+    return isinstance(subject, Mapping) and all(key in subject for key in keys)
+
+
+def matches_class(subject, cls, attributes):
+    """Whether a class pattern `cls(a=..., ...)` fits `subject`: an instance of `cls`
+    with every attribute the pattern reads."""
+    return isinstance(subject, cls) and all(hasattr(subject, a) for a in attributes)
 
 
 def has_key(mapping, key):
