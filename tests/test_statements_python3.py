@@ -298,3 +298,132 @@ def test_match_patterns_pullback_cannot_follow_are_refused_at_the_line():
         with pytest.raises(pullback.PullbackError) as info:
             pullback.grad(f)(X)
         assert line in str(info.value) and "test_statements_python3.py" in str(info.value)
+
+
+# --------------------------------------------------------------- functions in containers
+
+def _softplus(v):
+    return np.log1p(np.exp(v))
+
+
+def dict_of_activations(x, name):
+    acts = {"relu": lambda v: np.maximum(v, 0.0), "tanh": np.tanh, "soft": _softplus}
+    return np.sum(acts[name](x) * x)
+
+
+def list_of_functions_by_position(x, i):
+    fs = [np.sin, lambda v: v ** 3, _softplus]
+    return np.sum(fs[i](x)) + np.sum(fs[-1](x * fs[0](x)))
+
+
+def inline_tables(x, i):
+    a = (np.exp, np.cos)[i](x)
+    b = {"sq": lambda v: v * v}["sq"](a)
+    return np.sum(b)
+
+
+def loop_over_functions(x):
+    s = 0.0
+    for g in [np.sin, lambda v: v ** 2, _softplus]:
+        s = s + g(x)
+    return np.sum(s)
+
+
+def loop_over_dict_items_and_values(x):
+    acts = {"a": np.tanh, "b": lambda v: np.exp(-v * v)}
+    total = 0.0
+    for k, g in acts.items():
+        total = total + np.sum(g(x)) * (2.0 if k == "a" else 3.0)
+    for g in acts.values():
+        total = total * 0.5 + np.sum(g(x * 2.0))
+    return total
+
+
+def loop_with_enumerate_and_a_nested_def(x):
+    def scaled(v, c=2.0):
+        return v * c
+
+    fs = (scaled, np.sin)
+    h = x
+    for i, g in enumerate(fs):
+        h = g(h) + i * x
+    return np.sum(h * h)
+
+
+def layers_and_activations(x, W):
+    acts = {"relu": lambda v: np.maximum(v, 0.0), "tanh": np.tanh}
+    h = x
+    for name in ["tanh", "relu", "tanh"]:
+        h = acts[name](W @ h)
+    return np.sum(h)
+
+
+W = np.array([[0.5, -0.3, 0.8], [0.1, 0.9, -0.2], [-0.7, 0.4, 0.3]])
+TABLES = [(dict_of_activations, ("tanh",)), (dict_of_activations, ("soft",)),
+          (dict_of_activations, ("relu",)), (list_of_functions_by_position, (0,)),
+          (list_of_functions_by_position, (1,)), (list_of_functions_by_position, (-1,)),
+          (inline_tables, (0,)), (inline_tables, (1,)), (loop_over_functions, ()),
+          (loop_over_dict_items_and_values, ()), (loop_with_enumerate_and_a_nested_def, ()),
+          (layers_and_activations, (W,))]
+
+
+@pytest.mark.parametrize("f, rest", TABLES, ids=[f"{f.__name__}-{r[:1]}" for f, r in TABLES])
+def test_functions_kept_in_lists_and_dicts(f, rest):
+    g = assert_grad_matches(f, (X, *rest))
+    direction = np.array([1.0, 0.5, -2.0])
+    assert pullback.jvp(f)(X, *rest, direction)[1] == pytest.approx(np.dot(g, direction))
+
+
+def test_functions_in_containers_closed_form():
+    np.testing.assert_allclose(pullback.grad(loop_over_functions)(X),
+                               np.cos(X) + 2 * X + 1 / (1 + np.exp(-X)))
+    g = pullback.grad(dict_of_activations)(X, "tanh")
+    np.testing.assert_allclose(g, np.tanh(X) + X * (1 - np.tanh(X) ** 2))
+
+
+def test_a_missing_key_or_position_raises_as_in_python():
+    for f, key, error in [(dict_of_activations, "elu", KeyError),
+                          (list_of_functions_by_position, 3, IndexError),
+                          (list_of_functions_by_position, 1.0, TypeError)]:
+        with pytest.raises(error):
+            f(X, key)
+        with pytest.raises(error):
+            pullback.grad(f)(X, key)
+
+
+def test_tables_that_change_or_escape_stay_refused_at_the_line():
+    def rebound(x, name):
+        acts = {"tanh": lambda v: np.tanh(v)}
+        acts = {"tanh": np.sin}
+        return np.sum(acts[name](x))
+
+    def loop_variable_read_after(x):
+        s = 0.0
+        for g in [np.sin, lambda v: v * 2.0]:
+            s = s + g(x)
+        return np.sum(s + g(x))
+
+    for f, args, line in [(rebound, (X, "tanh"), 'acts = {"tanh": lambda v: np.tanh(v)}'),
+                          (loop_variable_read_after, (X,),
+                           "for g in [np.sin, lambda v: v * 2.0]:")]:
+        with pytest.raises(pullback.PullbackError) as info:
+            pullback.grad(f)(*args)
+        assert line in str(info.value)
+
+
+def test_a_table_that_may_change_is_not_read_as_written():
+    def appended(x):
+        fs = [np.sin]
+        fs.append(np.cos)
+        fs[0] = np.exp
+        return np.sum(fs[0](x))
+
+    def written(x):
+        acts = {"a": np.sin, "b": np.cos}
+        acts["a"] = np.tanh
+        return np.sum(acts["a"](x))
+
+    for f in (appended, written):
+        with pytest.raises(pullback.PullbackError) as info:
+            pullback.grad(f)(X)
+        assert "(x)" in str(info.value)
