@@ -427,3 +427,129 @@ def test_a_table_that_may_change_is_not_read_as_written():
         with pytest.raises(pullback.PullbackError) as info:
             pullback.grad(f)(X)
         assert "(x)" in str(info.value)
+
+
+# --------------------------------------------------------------------------- iter / next
+
+def first_then_the_rest(x, W):
+    layers = [W, W * 0.5, W.T]
+    it = iter(layers)
+    first = next(it)
+    h = np.tanh(first @ x)
+    for layer in it:
+        h = np.tanh(layer @ h)
+    return np.sum(h)
+
+
+def next_with_default(x):
+    it = iter((x, np.sin(x)))
+    a = next(it)
+    b = next(it, x * 3.0)
+    c = next(it, x * 5.0)  # exhausted: the default
+    d = next(it, None)
+    return np.sum(a * b * c) + (0.0 if d is None else 1.0)
+
+
+def iterator_over_zip_and_enumerate(x):
+    pairs = iter(zip([x, x * x], [np.cos(x), 2.0]))
+    a, b = next(pairs)
+    total = np.sum(a * b)
+    for u, v in pairs:
+        total = total + np.sum(u * v)
+    steps = iter(enumerate([x, np.exp(x), x ** 3]))
+    i, first = next(steps)
+    for i, v in steps:
+        total = total + i * np.sum(v * first)
+    return total
+
+
+def iterator_over_rows_and_a_range(x):
+    M = np.outer(x, x)
+    rows = iter(M)
+    top = next(rows)
+    scale = iter(range(1, 5))
+    total = np.sum(top) * next(scale)
+    for row in rows:
+        total = total + np.sum(np.sin(row)) * next(scale)
+    return total
+
+
+def break_then_continue_reading(x):
+    it = iter([x, 2.0 * x, x ** 2, np.sin(x)])
+    total = 0.0
+    for v in it:
+        total = total + np.sum(v)
+        if np.sum(v) > 0.5:
+            break
+    rest = next(it, x)
+    for v in it:
+        total = total + np.sum(v * rest)
+    return total + np.sum(rest)
+
+
+def next_in_a_loop_and_a_branch(x):
+    it = iter([x, x * x, np.cos(x), np.exp(-x)])
+    total = 0.0
+    for i in range(3):
+        if i % 2 == 0:
+            total = total + np.sum(next(it)) * (i + 1)
+        else:
+            total = total * np.sum(next(it))
+    return total
+
+
+ITERATORS = [(first_then_the_rest, (W,)), (next_with_default, ()),
+             (iterator_over_zip_and_enumerate, ()), (iterator_over_rows_and_a_range, ()),
+             (break_then_continue_reading, ()), (next_in_a_loop_and_a_branch, ())]
+
+
+@pytest.mark.parametrize("f, rest", ITERATORS, ids=[f.__name__ for f, _ in ITERATORS])
+def test_iter_and_next(f, rest):
+    g = assert_grad_matches(f, (X, *rest))
+    assert_grad_matches(f, (-X[::-1], *rest))
+    direction = np.array([1.0, 0.5, -2.0])
+    assert pullback.jvp(f)(X, *rest, direction)[1] == pytest.approx(np.dot(g, direction))
+
+
+def test_next_closed_form():
+    g = pullback.grad(next_with_default)(X)
+    np.testing.assert_allclose(g, 5.0 * (2 * X * np.sin(X) + X ** 2 * np.cos(X)))
+
+
+def test_next_of_an_exhausted_iterator_raises_stop_iteration_as_in_python():
+    def too_many(x):
+        it = iter([x, x * 2.0])
+        return np.sum(next(it) * next(it) * next(it))
+
+    def caught(x):
+        it = iter([x])
+        a = next(it)
+        try:
+            b = next(it)
+        except StopIteration:
+            b = np.sin(x)
+        return np.sum(a * b)
+
+    with pytest.raises(StopIteration):
+        too_many(X)
+    with pytest.raises(StopIteration):
+        pullback.grad(too_many)(X)
+    g = assert_grad_matches(caught, (X,))
+    np.testing.assert_allclose(g, np.sin(X) + X * np.cos(X))
+
+
+def test_an_iterator_pullback_cannot_follow_is_refused_at_its_line():
+    def passed_on(x):
+        it = iter([x, x * 2.0])
+        return np.sum(sum(it))
+
+    def over_a_list_that_grows(x):
+        values = [x]
+        it = iter(values)
+        values.append(x * 2.0)
+        return np.sum(next(it))
+
+    for f in (passed_on, over_a_list_that_grows):
+        with pytest.raises(pullback.PullbackError) as info:
+            pullback.grad(f)(X)
+        assert "it = iter(" in str(info.value)
