@@ -816,8 +816,9 @@ CASES = [
      (0.5, -1.5), (0, 1)),
     (FUNCTIONS, "`it = iter(xs)`, `next(it)`, `next(it, default)`, `for v in it`",
      iter_and_next, (0.5, -1.5), (0, 1)),
-    (FUNCTIONS, "functions and lambdas kept in a list or dict: `acts[name](x)`, "
-     "`for g in [np.sin, lambda v: v ** 2]`", functions_in_containers, (0.5, "square"), 0),
+    (FUNCTIONS, "functions and lambdas kept in a list or dict and called from it "
+     "(`for g in [np.sin, lambda v: v ** 2]: s += g(x)`, `acts[name]` called)",
+     functions_in_containers, (0.5, "square"), 0),
     (FUNCTIONS, "`min(a, b, c)`, `max(values, default=d)`", min_max_many_or_default,
      (0.5, -1.5), (0, 1)),
     (FUNCTIONS, "set display or comprehension of values not differentiated",
