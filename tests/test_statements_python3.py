@@ -553,3 +553,21 @@ def test_an_iterator_pullback_cannot_follow_is_refused_at_its_line():
         with pytest.raises(pullback.PullbackError) as info:
             pullback.grad(f)(X)
         assert "it = iter(" in str(info.value)
+
+
+def functions_in_comprehensions(x):
+    fs = [np.sin, lambda v: v ** 2, _softplus]
+    acts = {"a": np.tanh, "b": lambda v: np.exp(-v)}
+    total = sum(np.sum(g(x)) for g in fs)
+    parts = [np.sum(g(x) * w) for w, g in enumerate(fs) if w != 1]
+    named = {k: g(x * 2.0) for k, g in acts.items()}
+    return total + sum(parts) + np.sum(named["a"] * named["b"]) + sum(
+        np.sum(g(x)) for g in acts.values())
+
+
+def test_functions_kept_in_containers_called_in_comprehensions():
+    g = assert_grad_matches(functions_in_comprehensions, (X,))
+    assert_grad_matches(functions_in_comprehensions, (-X,))
+    direction = np.array([1.0, 0.5, -2.0])
+    assert pullback.jvp(functions_in_comprehensions)(X, direction)[1] == pytest.approx(
+        np.dot(g, direction))

@@ -8,8 +8,8 @@ function or lambda of f (already set aside by local_functions.py) or a dotted na
 denotes a callable and is not one of f's own variables (guards catch a rebound global).
 A table is written where it is used, or assigned once to a name at the top level of f,
 which nothing else assigns or deletes, no nested function reads, and f reads only to
-call an element (`T[key](...)`) or loop over it (`T`, `T.values()`, `T.items()`,
-`enumerate(T)`): nothing can change it.
+call an element (`T[key](...)`) or loop over it in a `for` or a comprehension (`T`,
+`T.values()`, `T.items()`, `enumerate(T)`): nothing can change it.
 
 Guarantees, for such a table T of functions f0 ... fn-1:
 - `T[key](args)` after T is bound is `f0(args) if (position := P) == 0 else f1(args) if
@@ -20,7 +20,8 @@ Guarantees, for such a table T of functions f0 ... fn-1:
 - `for g in T` (a list or tuple), `for g in T.values()`, `for k, g in T.items()` and
   `for i, g in enumerate(T)`, where the body only calls g and never assigns it, loop
   over `range(n)` (the keys and positions read from constant tuples) and each `g(args)`
-  is the choice above on the position;
+  is the choice above on the position; so do the `for`s of comprehensions
+  (`sum(g(x) for g in T)`, `[g(x) for k, g in T.items()]`);
 - a table assignment whose name is no longer read is dropped; any other use of a table
   is left as written (a nested function used as a value is then refused, located, by
   local_functions.py; a call through a value holding a NumPy function, by the analysis).
@@ -110,7 +111,7 @@ def _named_tables(tree, local_functions, table_of) -> dict:
         if isinstance(n, gast.Call) and isinstance(n.func, gast.Subscript) \
                 and not isinstance(n.func.slice, gast.Slice):
             dispatching.add(id(n.func.value))
-        elif isinstance(n, gast.For):
+        elif isinstance(n, (gast.For, gast.comprehension)):
             it = n.iter
             dispatching.add(id(it))
             if isinstance(it, gast.Call) and not it.keywords:
@@ -134,6 +135,20 @@ def _named_tables(tree, local_functions, table_of) -> dict:
     return named
 
 
+def _loops(tree):
+    """(target, the nodes its variables are read in) of each for loop and each `for` of
+    a comprehension."""
+    for n in walk(tree):
+        if isinstance(n, gast.For):
+            yield n.target, n.body
+        elif isinstance(n, (gast.ListComp, gast.SetComp, gast.GeneratorExp, gast.DictComp)):
+            results = [n.key, n.value] if isinstance(n, gast.DictComp) else [n.elt]
+            for i, gen in enumerate(n.generators):
+                later = [later.iter for later in n.generators[i + 1:]]
+                yield gen.target, results + later + [c for g in n.generators[i:]
+                                                     for c in g.ifs]
+
+
 class Dispatch(gast.NodeTransformer):
     def __init__(self, namer, named, table_of, trees, enumerate_is_builtin):
         self.namer = namer
@@ -145,15 +160,14 @@ class Dispatch(gast.NodeTransformer):
         # name -> its uses by loops binding it (`for g in ...`, `for k, g in ...`) whose
         # bodies only call it: where that is all its uses, no read sees it after a loop
         self.called_in_loops: dict = {}
-        for loop in (n for n in walk(trees[0]) if isinstance(n, gast.For)):
-            target = loop.target
+        for target, scope in _loops(trees[0]):
             if isinstance(target, gast.Tuple) and len(target.elts) == 2:
                 target = target.elts[1]
             if not isinstance(target, gast.Name):
                 continue
-            callees = {id(n.func) for s in loop.body for n in walk(s)
+            callees = {id(n.func) for s in scope for n in walk(s)
                        if isinstance(n, gast.Call)}
-            reads = [n for s in loop.body for n in walk(s)
+            reads = [n for s in scope for n in walk(s)
                      if isinstance(n, gast.Name) and n.id == target.id]
             if all(isinstance(n.ctx, gast.Load) and id(n) in callees for n in reads):
                 self.called_in_loops[target.id] = \
@@ -225,22 +239,54 @@ class Dispatch(gast.NodeTransformer):
         if loop is None:
             self.generic_visit(node)
             return node
-        function, functions, extra = loop
+        function, functions, others = loop
         position = self.namer.fresh(f"{function}_position")
         node.target = store(position)
         node.iter = call(self.namer.spelled_builtin("range"), const(len(functions)))
-        node.body = [gast.copy_location(assign(target, value), node)
-                     for target, value in extra(position)] + node.body
+        node.body = [gast.copy_location(assign(other, load(position) if keys is None else
+                                               gast.Subscript(value=keys, slice=load(position),
+                                                              ctx=gast.Load())), node)
+                     for other, keys in others] + node.body
         self.looping[function] = (functions, position)
         self.generic_visit(node)
         del self.looping[function]
         return node
 
+    def visit_comprehension_node(self, node):
+        """[... g(x) ... for g in T ...]: each such `for` over the positions (with
+        `enumerate` of the keys or positions for a second loop variable)."""
+        started = []
+        for gen in node.generators:
+            loop = self.table_loop(gen)
+            if loop is None:
+                continue
+            function, functions, others = loop
+            if others and not self.enumerate_is_builtin:
+                continue
+            position = self.namer.fresh(f"{function}_position")
+            steps = call(self.namer.spelled_builtin("range"), const(len(functions)))
+            if others:
+                (other, keys), = others
+                gen.target = tuple_of(store(position), store(other), ctx=gast.Store())
+                gen.iter = call("enumerate", steps if keys is None else keys)
+            else:
+                gen.target, gen.iter = store(position), steps
+            self.looping[function] = (functions, position)
+            started.append(function)
+        self.generic_visit(node)
+        for function in started:
+            del self.looping[function]
+        return node
+
+    visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = \
+        visit_comprehension_node
+
     def table_loop(self, node):
-        """(the loop variable holding a function, the functions, the assignments of the
-        other loop variables from the position) for a loop over a table, or None."""
+        """(the loop variable holding a function, the functions, the other loop variable
+        and the constants it takes (None: the position itself)) for a loop (or a
+        comprehension's `for`) over a table, or None."""
         it, target = node.iter, node.target
-        extra = lambda position: []  # noqa: E731
+        others = []  # (a name the loop also binds, the constants it takes, None: the position)
         table = None
         if isinstance(target, gast.Name):
             table = self.table(it)
@@ -259,21 +305,18 @@ class Dispatch(gast.NodeTransformer):
             if isinstance(it.func, gast.Attribute) and it.func.attr == "items" and not it.args:
                 table = self.table(it.func.value)
                 if table and table[1] is not None:
-                    keys = table[1]
-                    extra = lambda position: [(other, gast.Subscript(  # noqa: E731
-                        value=tuple_of(*[const(k) for k in keys]), slice=load(position),
-                        ctx=gast.Load()))]
+                    others = [(other, tuple_of(*[const(k) for k in table[1]]))]
                 else:
                     table = None
             elif isinstance(it.func, gast.Name) and it.func.id == "enumerate" \
                     and self.enumerate_is_builtin and len(it.args) == 1:
                 table = self.table(it.args[0])
                 if table and table[1] is None:
-                    extra = lambda position: [(other, load(position))]  # noqa: E731
+                    others = [(other, None)]
                 else:
                     table = None
         if table is None or function in self.looping:
             return None
         if self.uses[function] != self.called_in_loops.get(function):
             return None  # g is used other than called in the body of loops binding it
-        return function, table[0], extra
+        return function, table[0], others
