@@ -571,3 +571,20 @@ def test_functions_kept_in_containers_called_in_comprehensions():
     direction = np.array([1.0, 0.5, -2.0])
     assert pullback.jvp(functions_in_comprehensions)(X, direction)[1] == pytest.approx(
         np.dot(g, direction))
+
+
+def test_an_iterator_of_a_lazy_sequence_is_not_made_eager():
+    calls = []
+
+    def noisy(v):
+        calls.append(1)
+        return v * 2.0
+
+    def first_of_a_map(x):
+        it = iter(map(noisy, [x, x * x]))
+        return np.sum(next(it))
+
+    with pytest.raises(pullback.PullbackError) as info:
+        pullback.grad(first_of_a_map)(X)
+    assert "it = iter(map(noisy, [x, x * x]))" in str(info.value)
+    assert not calls

@@ -3,8 +3,10 @@ values and a position in it.
 
 An iterator pullback follows is a name assigned once, by `iter(S)` (the builtin), that f
 reads only as `next(it)`, `next(it, default)` and as the iterable of `for` loops, where
-S is a list, tuple, range, array, zip or enumerate whose names f never changes in place
-(an iterator over a list sees later appends; the list of values would not). Its reads
+S is a name (a list, tuple, array), a display, a list comprehension, or range, zip,
+enumerate, reversed of such, and f never changes S's names in place (an iterator over
+a list sees later appends; the list of values would not). map, filter and generators
+are left alone: their functions would run before the values are asked for. Its reads
 must come after the assignment, in its block or in blocks nested there. Any other
 iterator is left as written (and refused where it meets a value being differentiated).
 
@@ -126,7 +128,8 @@ class Iterators:
                 and isinstance(value, gast.Call) and self.builtin(value.func) is builtins.iter):
             return False
         source = value.args[0]
-        if {n.id for n in walk(source) if isinstance(n, gast.Name)} & self.changed_in_place \
+        names = {n.id for n in walk(source) if isinstance(n, gast.Name)}
+        if not self.eager(source) or names & self.changed_in_place \
                 or self.parsed.lookup("list") is not builtins.list or "list" in self.locals:
             return False
         name = target.id
@@ -140,6 +143,18 @@ class Iterators:
         out.append(assign(at, const(0)))
         self.live_iterators[-1][name] = (values, at)
         return True
+
+    def eager(self, source) -> bool:
+        """Whether making the list of `source`'s values at once does what iterating it
+        lazily does: a name, a display, a list comprehension, or range, zip, enumerate,
+        reversed of such (map, filter, generators would run their functions early)."""
+        if isinstance(source, (gast.Name, gast.List, gast.Tuple, gast.ListComp)):
+            return not any(isinstance(e, gast.Starred) for e in getattr(source, "elts", []))
+        if isinstance(source, gast.Call) and self.builtin(source.func) in (
+                builtins.range, builtins.zip, builtins.enumerate, builtins.reversed):
+            return not any(isinstance(a, gast.Starred) for a in source.args) and all(
+                self.eager(a) or isinstance(a, gast.Constant) for a in source.args)
+        return False
 
     def iterator(self, node):
         """(values, position) of the live iterator `node` names, or None."""
