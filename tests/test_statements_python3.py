@@ -588,3 +588,39 @@ def test_an_iterator_of_a_lazy_sequence_is_not_made_eager():
         pullback.grad(first_of_a_map)(X)
     assert "it = iter(map(noisy, [x, x * x]))" in str(info.value)
     assert not calls
+
+
+def _unpack_layer(p, x):
+    match p:
+        case Point(w, b):  # positions from the dataclass's __match_args__
+            return np.sum(np.tanh(w * x + b))
+        case [w, b]:
+            return np.sum(w * x * b)
+        case n if n > 2.0:
+            return np.sum(x) * n
+    return 0.0
+
+
+def match_in_a_function_f_calls(x):
+    return _unpack_layer(Point(x, 0.5), x) + _unpack_layer([x, 2.0], x) \
+        + _unpack_layer(3.0, x * x)
+
+
+def match_on_an_argument_object(p, x):
+    match p:
+        case Point(x=w, y=b):
+            return np.sum(np.tanh(w * x + b))
+    return 0.0
+
+
+def test_match_in_a_callee_and_on_an_argument_object():
+    g = assert_grad_matches(match_in_a_function_f_calls, (X,))
+    t = np.tanh(X * X + 0.5)
+    np.testing.assert_allclose(
+        g, (1 - t ** 2) * 2 * X + 4.0 * X + 3.0 * 2 * X, rtol=1e-10)
+    p = Point(X.copy(), 0.5)
+    grad = pullback.grad(match_on_an_argument_object)(p, X)
+    t = np.tanh(X * X + 0.5)
+    assert isinstance(grad, Point)
+    np.testing.assert_allclose(grad.x, (1 - t ** 2) * X)
+    assert grad.y == pytest.approx(np.sum(1 - t ** 2))

@@ -57,11 +57,12 @@ from ..ir.nodes import (
     tuple_of,
     walk,
 )
+from .common import captured
 
 
 def dispatch_function_tables(tree, namer, parsed, local_functions) -> None:
     """Rewrite, in place, the calls through function tables of `tree` (see the module)."""
-    own = set(parameters(tree.args)) | set(stored_in_order(tree))
+    own = set(parameters(tree.args)) | set(stored_in_order(tree)) | captured(tree)
 
     def is_function(e):
         if isinstance(e, gast.Name) and e.id in local_functions:
