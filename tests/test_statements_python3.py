@@ -74,9 +74,33 @@ def pop_in_a_branch(x):
     return np.sum(v ** 2) * rest
 
 
+def pop_in_a_comprehension(x):
+    d = {k: x * (i + 1.0) for i, k in enumerate("abc")}
+    got = [d.pop(k) for k in "ca"]
+    return np.sum(got[0] * got[1]) + np.sum(d["b"])
+
+
+def _scaled_sum(x, **opts):
+    s = opts.pop("scale", 1.0)
+    return np.sum(np.sin(x * s)) + len(opts)
+
+
+def pop_kwargs_in_a_callee(x):
+    return _scaled_sum(x, scale=x[0], other=1) + _scaled_sum(x)
+
+
+def pop_maybe_then_get(x):
+    d = {"a": x}
+    if np.sum(x) > 0:
+        d.pop("a")
+    return np.sum(d.get("a", x * 2.0))
+
+
 @pytest.mark.parametrize("f", [pop_then_read_the_rest, pop_with_default_present_and_absent,
                                pop_as_a_statement, pop_in_a_loop, pop_after_iterating,
-                               pop_kwargs, pop_in_a_branch], ids=lambda f: f.__name__)
+                               pop_kwargs, pop_in_a_branch, pop_in_a_comprehension,
+                               pop_kwargs_in_a_callee, pop_maybe_then_get],
+                         ids=lambda f: f.__name__)
 def test_dict_pop(f):
     g = assert_grad_matches(f, (X,))
     assert_grad_matches(f, (-X,))
