@@ -1,8 +1,9 @@
-"""assert, with and try -> `if` statements of the core language, marked with what they
-were (`block="with"` / `block="try"`); the first lowering.
+"""assert, with, try and match -> `if` statements of the core language, marked with what
+they were (`block="with"` / `block="try"`); the first lowering.
 
-Guarantees: see `Blocks`. After it no `assert`, `with` or `try` statement is left; what
-a try may not do is refused here, located at the user's line.
+Guarantees: see `Blocks`. After it no `assert`, `with`, `try` or `match` statement is
+left; what a try may not do, and a pattern pullback cannot follow, is refused here,
+located at the user's line.
 
 >>> from pullback.ir.naming import Namer, all_names
 >>> from pullback.lower.example import parsed, show
@@ -48,7 +49,7 @@ from ..ir.nodes import (
     tuple_of,
     walk,
 )
-from .common import always_exits, at_line, load_counts, located_error
+from .common import always_exits, at_line, captured, load_counts, located_error
 from .unbound import first_use
 
 
@@ -83,7 +84,8 @@ class Blocks:
       flattened), a variable the body assigns that the handler reads, and one read
       after the try while the handler may finish without assigning it (unless the body
       assigns it only in its last statement, a plain assignment: then it is unchanged
-      when the body fails). The except clause re-raises pullback's own errors."""
+      when the body fails). The except clause re-raises pullback's own errors;
+    - `match` -> an `if` chain testing the patterns in order (see `match_`)."""
 
     def __init__(self, namer, location, function, error=None, resolve=None):
         self.namer = namer
@@ -131,11 +133,8 @@ class Blocks:
         `subject[i]`, `subject[key]`, `subject.attr`; their captures bind those reads (a
         `*rest` the list `list(subject[i:-j])`) once the case matched. When a case binds
         names its guard reads, a flag says whether a case has run."""
-        for case in s.cases:  # a fresh name must not be one a pattern binds
-            for p in walk(case.pattern):
-                for name in (getattr(p, "name", None), getattr(p, "rest", None)):
-                    if name is not None:
-                        self.namer.reserve(name)
+        for name in captured(*[case.pattern for case in s.cases]):
+            self.namer.reserve(name)  # a fresh name must not be one a pattern binds
         subject = self.namer.fresh("subject")
         out = [assign(subject, s.subject)]
         cases = [(c, *self.pattern(c.pattern, load(subject))) for c in s.cases]
