@@ -648,3 +648,23 @@ def test_match_in_a_callee_and_on_an_argument_object():
     assert isinstance(grad, Point)
     np.testing.assert_allclose(grad.x, (1 - t ** 2) * X)
     assert grad.y == pytest.approx(np.sum(1 - t ** 2))
+
+
+def _grow(values, v):
+    values.append(v)
+
+
+def test_an_iterator_over_a_list_a_callee_may_change_is_left_alone():
+    def grown_by_a_callee(x):
+        xs = [x]
+        it = iter(xs)
+        _grow(xs, x * 2.0)
+        total = 0.0
+        for v in it:
+            total = total + np.sum(v)
+        return total
+
+    assert grown_by_a_callee(X) == pytest.approx(3.0 * np.sum(X))  # the iterator saw it
+    with pytest.raises(pullback.PullbackError) as info:
+        pullback.grad(grown_by_a_callee)(X)
+    assert "it = iter(xs)" in str(info.value)

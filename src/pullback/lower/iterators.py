@@ -4,8 +4,9 @@ values and a position in it.
 An iterator pullback follows is a name assigned once, by `iter(S)` (the builtin), that f
 reads only as `next(it)`, `next(it, default)` and as the iterable of `for` loops, where
 S is a name (a list, tuple, array), a display, a list comprehension, or range, zip,
-enumerate, reversed of such, and f never changes S's names in place (an iterator over
-a list sees later appends; the list of values would not). map, filter and generators
+enumerate, reversed of such, and f never changes S's names in place nor passes them to
+a call other than of a builtin function or a ufunc (an iterator over a list sees later
+appends; the list of values would not). map, filter and generators
 are left alone: their functions would run before the values are asked for. Its reads
 must come after the assignment, in its block or in blocks nested there. Any other
 iterator is left as written (and refused where it meets a value being differentiated).
@@ -54,8 +55,10 @@ def f(x):
 from __future__ import annotations
 
 import builtins
+import types
 
 import gast
+import numpy
 
 from ..ir.nodes import assign, binop, call, const, load, not_, store, walk
 
@@ -99,11 +102,16 @@ def _is_builtin_call(node, name, parsed) -> bool:
         and node.func.id == name and parsed.lookup(name) is getattr(builtins, name)
 
 
-def changed_in_place(tree) -> set[str]:
-    """Names f changes in place: `xs.append(v)` and the other changing methods,
-    `xs[i] = v`, `xs[i] += v`."""
+def changed_in_place(tree, parsed, local_functions) -> set[str]:
+    """Names f may change in place: `xs.append(v)` and the other changing methods,
+    `xs[i] = v`, `xs[i] += v`, and names passed to any call but of a builtin function or
+    a ufunc (a function, a method, np.random.shuffle may do any of these)."""
     changed = set()
     for n in walk(tree):
+        if isinstance(n, gast.Call) and not _leaves_arguments(n.func, parsed,
+                                                               local_functions):
+            for a in [*n.args, *[k.value for k in n.keywords]]:
+                changed |= {m.id for m in walk(a) if isinstance(m, gast.Name)}
         if isinstance(n, gast.Attribute) and n.attr in _CHANGING \
                 and isinstance(n.value, gast.Name):
             changed.add(n.value.id)
@@ -114,6 +122,17 @@ def changed_in_place(tree) -> set[str]:
                 and isinstance(n.target.value, gast.Name):
             changed.add(n.target.value.id)
     return changed
+
+
+def _leaves_arguments(func, parsed, local_functions) -> bool:
+    """Whether a call of `func` certainly leaves lists it receives as they are: a builtin
+    function or type (len, sorted, zip, list, ...) or a NumPy ufunc."""
+    if isinstance(func, gast.Name) and func.id in local_functions:
+        return False
+    found = parsed.resolve(func)
+    return isinstance(found, numpy.ufunc) or (
+        isinstance(found, (types.BuiltinFunctionType, type))
+        and getattr(builtins, getattr(found, "__name__", ""), None) is found)
 
 
 class Iterators:
