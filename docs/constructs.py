@@ -624,6 +624,41 @@ def match_statement(x, mode):
             return math.sin(x)
 
 
+def match_structure(x, y):
+    total = 0.0
+    for item in ([x, y], {"w": x, "b": y}, (x, y, x * y)):
+        match item:
+            case [a, b]:
+                total = total + a * b
+            case {"w": w, "b": b}:
+                total = total + w * w * b
+            case (first, *rest):
+                total = total + first * sum(rest)
+    return total
+
+
+def dict_pop(x, y):
+    d = {"a": x * y, "b": math.sin(x)}
+    a = d.pop("a")
+    return a * d["b"] + d.pop("c", y)
+
+
+def iter_and_next(x, y):
+    it = iter([x, y, x * y])
+    first = next(it)
+    for v in it:
+        first = first * v
+    return first + next(it, y)
+
+
+def functions_in_containers(x, name):
+    acts = {"tanh": np.tanh, "square": lambda v: v * v}
+    total = acts[name](x)
+    for g in [math.sin, lambda v: v ** 3]:
+        total = total + g(x)
+    return total
+
+
 def tolist_values(v):
     a, b, c = v.tolist()
     return a * b + c
@@ -777,6 +812,13 @@ CASES = [
      (0, 1)),
     (FUNCTIONS, "`d.get`, `d.setdefault`, `dict(zip(...))`, `dict(k=v)`, `dict(d)`",
      dict_methods, (0.5, -1.5), (0, 1)),
+    (FUNCTIONS, "`d.pop(k)`, `d.pop(k, default)` on a dict the function built", dict_pop,
+     (0.5, -1.5), (0, 1)),
+    (FUNCTIONS, "`it = iter(xs)`, `next(it)`, `next(it, default)`, `for v in it`",
+     iter_and_next, (0.5, -1.5), (0, 1)),
+    (FUNCTIONS, "functions and lambdas kept in a list or dict and called from it "
+     "(`for g in [np.sin, lambda v: v ** 2]: s += g(x)`, `acts[name]` called)",
+     functions_in_containers, (0.5, "square"), 0),
     (FUNCTIONS, "`min(a, b, c)`, `max(values, default=d)`", min_max_many_or_default,
      (0.5, -1.5), (0, 1)),
     (FUNCTIONS, "set display or comprehension of values not differentiated",
@@ -831,6 +873,8 @@ CASES = [
     (OTHER, "a generator consumed in f: `for v in gen(x)`, `sum(gen(x))`",
      generator_consumed, (0.5,), 0),
     (OTHER, "`match` with values, alternatives, captures, guards", match_statement, (0.5, 3), 0),
+    (OTHER, "`match` with sequence (`[a, *rest]`), mapping and class patterns",
+     match_structure, (0.5, -1.5), (0, 1)),
     (OTHER, "`x.tolist()`", tolist_values, (_v(),), 0),
     (OTHER, "`del`", del_statement, (0.5,), 0),
     (OTHER, "starred assignment `a, *b = ...`", starred_assignment, (0.5,), 0),

@@ -74,6 +74,7 @@ def uses_del(x):
 
 def uses_lambda(x):
     handlers = [lambda t: t * t]  # <- here
+    handlers.append(np.sin)
     return handlers[0](x) + x
 
 

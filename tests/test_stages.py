@@ -259,10 +259,8 @@ def test_check_accepts_the_supported_subset():
     assert check(p.tree, p.location) is None
 
 
-def rejects_sequence_pattern(x):
-    match x:
-        case [a, b]:  # <- match
-            return a * b
+def rejects_global(x):
+    global COUNT  # <- global
     return x
 
 
@@ -282,8 +280,7 @@ def rejects_for_else(x):
 
 
 REJECTED = [
-    (rejects_sequence_pattern, "sequence pattern in a match statement (case [a, b]:)",
-     "# <- match", "case [a, b]:"),
+    (rejects_global, "global statement", "# <- global", "global COUNT"),
     (rejects_with, "`with ... as` a tuple or attribute (use one name)", "# <- with",
      'with np.errstate(all="ignore") as (a, b):'),
     (rejects_for_else, "else clause on a for loop", "# <- for else", "for _ in range(3):"),

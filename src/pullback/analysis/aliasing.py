@@ -111,7 +111,8 @@ def check_writes(tree, analysis, parsed) -> None:
             raise UnsupportedSyntaxError(
                 f"in-place write to the input array {base!r}: pullback never modifies its "
                 f"inputs; copy it first ({base} = np.copy({base}))", describe(s))
-        if base in analysis.params:
+        kwargs = tree.args.kwarg.id if tree.args.kwarg else None  # a dict made per call
+        if base in analysis.params and not (base == kwargs and LIST_UPDATE.of(s) == "pop"):
             raise UnsupportedSyntaxError(
                 f"{LIST_UPDATE.of(s)} on the input list {base!r}: pullback never modifies its "
                 f"inputs; copy it first ({base} = list({base}))", describe(s))

@@ -34,9 +34,10 @@ ALLOWED = (
     gast.Assign, gast.AugAssign, gast.AnnAssign, gast.If, gast.For, gast.While, gast.Break,
     gast.Continue, gast.Delete, gast.Return, gast.Pass, gast.Expr, gast.Raise, gast.Assert,
     gast.Try, gast.ExceptHandler, gast.With, gast.withitem,
-    # match statements of values, None/True/False, alternatives, captures (lower/blocks.py)
+    # match statements: values, None/True/False, alternatives, captures, sequence, mapping
+    # and class patterns (lower/blocks.py)
     gast.Match, gast.match_case, gast.MatchValue, gast.MatchSingleton, gast.MatchAs,
-    gast.MatchOr,
+    gast.MatchOr, gast.MatchSequence, gast.MatchStar, gast.MatchMapping, gast.MatchClass,
     # expressions
     gast.BinOp, gast.UnaryOp, gast.BoolOp, gast.Compare, gast.Call, gast.IfExp, gast.NamedExpr,
     gast.Name, gast.Constant, gast.Attribute, gast.Subscript, gast.Slice, gast.Tuple, gast.List,
@@ -75,10 +76,6 @@ CONSTRUCT_NAMES = {
     gast.Starred: "starred expression (*x)",
     gast.JoinedStr: "f-string",
     gast.Match: "match statement",
-    gast.MatchSequence: "sequence pattern in a match statement (case [a, b]:)",
-    gast.MatchMapping: "mapping pattern in a match statement (case {'k': v}:)",
-    gast.MatchClass: "class pattern in a match statement (case Point(x=0):)",
-    gast.MatchStar: "starred pattern in a match statement",
 }
 
 
@@ -153,14 +150,15 @@ def _check_try(node, reject) -> None:
 
 
 def is_list_update(stmt) -> bool:
-    """`values.append(v)`, `values.extend(vs)` or `values.pop(i)` on a name, as a statement."""
+    """`values.append(v)`, `values.extend(vs)`, `values.pop(i)` or `d.pop(k, default)` on a
+    name, as a statement."""
     value = getattr(stmt, "value", None)
     if not (isinstance(stmt, gast.Expr) and isinstance(value, gast.Call)
             and isinstance(value.func, gast.Attribute) and isinstance(value.func.value, gast.Name)
             and not value.keywords):
         return False
     if value.func.attr == "pop":
-        return len(value.args) <= 1
+        return len(value.args) <= 2  # values.pop(i), d.pop(k, default)
     return value.func.attr in ("append", "extend") and len(value.args) == 1
 
 

@@ -4,7 +4,9 @@
   per statement, structured loops and branches, calls inlined or named) by running, in
   order, the lowerings of
   - `generators.py`: generators consumed in the function run in place (nested functions);
-  - `local_functions.py`: nested defs and lambdas set aside, to be inlined at calls;
+  - `local_functions.py`: nested defs and lambdas set aside, to be inlined at calls,
+    and (`function_tables.py`) calls through lists and dicts of functions made calls of
+    each function by name;
   - `namespaces.py`: helper-named globals, array namespaces (`xp = np`), function defaults;
   - `blocks.py`: assert, with and try as marked `if`s;
   - `unbound.py`: variables that may be read before they are set;
@@ -13,8 +15,8 @@
     enumerate, zip, dict loops), `calls.py` (call forms, array methods, `*xs`/`**m`,
     in-place NumPy writes), `made_callables.py` (partial, itemgetter, attrgetter),
     `containers.py` (dict calls, d.get, setdefault, pop, min/max), `inlining.py`
-    (user functions inlined at their calls) and `comprehensions.py` (comprehensions,
-    map, filter, sorted and other sequence builders);
+    (user functions inlined at their calls), `comprehensions.py` (comprehensions,
+    map, filter, sorted and other sequence builders) and `iterators.py` (iter, next);
 - `ssa.py`: give every assignment its own name, with loop and branch merges.
 
 `common.py` holds the small helpers they share; `example.py` the helpers of the

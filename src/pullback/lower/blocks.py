@@ -1,8 +1,9 @@
-"""assert, with and try -> `if` statements of the core language, marked with what they
-were (`block="with"` / `block="try"`); the first lowering.
+"""assert, with, try and match -> `if` statements of the core language, marked with what
+they were (`block="with"` / `block="try"`); the first lowering.
 
-Guarantees: see `Blocks`. After it no `assert`, `with` or `try` statement is left; what
-a try may not do is refused here, located at the user's line.
+Guarantees: see `Blocks`. After it no `assert`, `with`, `try` or `match` statement is
+left; what a try may not do, and a pattern pullback cannot follow, is refused here,
+located at the user's line.
 
 >>> from pullback.ir.naming import Namer, all_names
 >>> from pullback.lower.example import parsed, show
@@ -35,8 +36,20 @@ import sys
 import gast
 
 from ..ir.annotations import BLOCK, CATCH, CAUGHT, ENTERED
-from ..ir.nodes import assign, clone, dotted_name, if_, load, not_, stored_in_order, walk
-from .common import always_exits, at_line, load_counts, located_error
+from ..ir.nodes import (
+    assign,
+    call,
+    clone,
+    const,
+    dotted_name,
+    if_,
+    load,
+    not_,
+    stored_in_order,
+    tuple_of,
+    walk,
+)
+from .common import always_exits, at_line, captured, load_counts, located_error
 from .unbound import first_use
 
 
@@ -71,10 +84,12 @@ class Blocks:
       flattened), a variable the body assigns that the handler reads, and one read
       after the try while the handler may finish without assigning it (unless the body
       assigns it only in its last statement, a plain assignment: then it is unchanged
-      when the body fails). The except clause re-raises pullback's own errors."""
+      when the body fails). The except clause re-raises pullback's own errors;
+    - `match` -> an `if` chain testing the patterns in order (see `match_`)."""
 
-    def __init__(self, namer, location, function, error=None):
+    def __init__(self, namer, location, function, error=None, resolve=None):
         self.namer = namer
+        self.resolve = resolve  # what a class pattern's class denotes (None: unknown)
         self.function = function
         self.error = error or (lambda what, node: located_error(what, node, location))
         self.cleanups: set = set()  # the except clauses that stand for finally clauses
@@ -112,16 +127,21 @@ class Blocks:
         """`match subject: case P if guard: body ...` -> the subject in a name, then an
         `if`/`elif` chain testing the cases in order as Python does: a value pattern is
         `subject == value`, None/True/False are `subject is ...`, `P1 | P2` is `or`, `_` and
-        a capture always match (a capture binds the subject). When a case binds names its
-        guard reads, a flag says whether a case has run. Sequence, mapping and class
-        patterns are refused by the check."""
+        a capture always match (a capture binds the subject). A sequence, mapping or class
+        pattern first tests the subject's structure (`matches_sequence`, `matches_mapping`,
+        `matches_class`: Python's rules), then its parts' patterns on the reads
+        `subject[i]`, `subject[key]`, `subject.attr`; their captures bind those reads (a
+        `*rest` the list `list(subject[i:-j])`) once the case matched. When a case binds
+        names its guard reads, a flag says whether a case has run."""
+        for name in captured(*[case.pattern for case in s.cases]):
+            self.namer.reserve(name)  # a fresh name must not be one a pattern binds
         subject = self.namer.fresh("subject")
         out = [assign(subject, s.subject)]
-        cases = [(c, *self.pattern(c.pattern, subject)) for c in s.cases]
+        cases = [(c, *self.pattern(c.pattern, load(subject))) for c in s.cases]
         if not any(c.guard is not None and captures for c, _, captures in cases):
             chain: list = []
             for case, test, captures in reversed(cases):
-                body = [assign(k, load(subject)) for k in captures] + self.block(case.body)
+                body = self.bind(captures) + self.block(case.body)
                 if case.guard is not None:
                     test = case.guard if test is None else gast.BoolOp(
                         op=gast.And(), values=[test, case.guard])
@@ -135,31 +155,110 @@ class Blocks:
                 + self.block(case.body)
             if case.guard is not None:
                 body = [if_(case.guard, body)]
-            body = [assign(k, load(subject)) for k in captures] + body
+            body = self.bind(captures) + body
             if test is not None:
                 body = [if_(test, body)]
             out.append(at_line(if_(load(unmatched), body), case.pattern.lineno))
         return out
 
+    @staticmethod
+    def bind(captures):
+        return [assign(name, clone(read)) for name, read in captures]
+
     def pattern(self, p, subject):
-        """(the test of pattern `p` on the name `subject`, None when it always matches;
-        the names it binds to the subject)."""
+        """(the test of pattern `p` on `subject` (the subject's name, or a read of a part
+        of it), None when it always matches; the (name, read) pairs it binds)."""
         if isinstance(p, gast.MatchValue):
-            return gast.Compare(left=load(subject), ops=[gast.Eq()], comparators=[p.value]), []
+            return gast.Compare(left=clone(subject), ops=[gast.Eq()],
+                                comparators=[p.value]), []
         if isinstance(p, gast.MatchSingleton):
-            return gast.Compare(left=load(subject), ops=[gast.Is()],
+            return gast.Compare(left=clone(subject), ops=[gast.Is()],
                                 comparators=[gast.Constant(value=p.value, kind=None)]), []
         if isinstance(p, gast.MatchAs):
             test, captures = self.pattern(p.pattern, subject) if p.pattern is not None \
                 else (None, [])
-            return test, captures + ([p.name] if p.name is not None else [])
+            return test, captures + ([(p.name, subject)] if p.name is not None else [])
         if isinstance(p, gast.MatchOr):
             parts = [self.pattern(q, subject) for q in p.patterns]
             captures = parts[0][1]  # every alternative binds the same names (Python's rule)
+            if any(sorted((n, gast.dump(r)) for n, r in found) != sorted(
+                    (n, gast.dump(r)) for n, r in captures) for _, found in parts):
+                self.error("alternatives of a match pattern that bind a name to different "
+                           "parts of the subject (match each in its own case)", p)
             if any(test is None for test, _ in parts):
                 return None, captures
             return gast.BoolOp(op=gast.Or(), values=[test for test, _ in parts]), captures
+        if isinstance(p, gast.MatchSequence):
+            return self.sequence_pattern(p, subject)
+        if isinstance(p, gast.MatchMapping):
+            if p.rest is not None:
+                self.error(f"**{p.rest} in a mapping pattern (read the keys you need)", p)
+            test = call("matches_mapping", clone(subject), tuple_of(*p.keys))
+            parts = [self.pattern(q, gast.Subscript(value=clone(subject), slice=clone(key),
+                                                    ctx=gast.Load()))
+                     for key, q in zip(p.keys, p.patterns)]
+            return self.all_of(test, parts)
+        if isinstance(p, gast.MatchClass):
+            return self.class_pattern(p, subject)
         self.error(f"{type(p).__name__} in a match statement", p)
+
+    def sequence_pattern(self, p, subject):
+        """`[a, *rest, b]`: a sequence of at least 2 elements (exactly 2 without *rest)."""
+        stars = [i for i, q in enumerate(p.patterns) if isinstance(q, gast.MatchStar)]
+        n = len(p.patterns)
+        test = call("matches_sequence", clone(subject), const(n), const(bool(stars)))
+        parts, captures = [], []
+        for i, q in enumerate(p.patterns):
+            if isinstance(q, gast.MatchStar):
+                after = n - 1 - i  # the elements after *rest
+                if q.name is not None:
+                    rest = gast.Subscript(value=clone(subject), slice=gast.Slice(
+                        lower=const(i), upper=const(-after) if after else None, step=None),
+                        ctx=gast.Load())
+                    captures.append((q.name, call("list", rest)))
+                continue
+            index = const(i) if not stars or i < stars[0] else const(i - n)
+            parts.append(self.pattern(q, gast.Subscript(value=clone(subject), slice=index,
+                                                        ctx=gast.Load())))
+        test, found = self.all_of(test, parts)
+        return test, found + captures
+
+    SELF_MATCHING = (bool, bytearray, bytes, dict, float, frozenset, int, list, set, str,
+                     tuple)  # `case float(v)`: v is the subject itself
+
+    def class_pattern(self, p, subject):
+        """`Point(a, y=b)`: an instance of Point with attributes x (Point.__match_args__[0])
+        and y, whose patterns a and b test."""
+        names = list(p.kwd_attrs)
+        if p.patterns:
+            cls = self.resolve(p.cls) if self.resolve else None
+            if cls in self.SELF_MATCHING:
+                if len(p.patterns) > 1:
+                    self.error(f"{cls.__name__}() pattern with more than one positional "
+                               "pattern", p)
+                test, captures = self.pattern(p.patterns[0], subject)
+                head = call(self.namer.spelled_builtin("isinstance"), clone(subject),
+                            clone(p.cls))
+                return self.all_of(head, [(test, captures)])
+            match_args = getattr(cls, "__match_args__", None) if isinstance(cls, type) \
+                else None
+            if not isinstance(match_args, tuple) or len(match_args) < len(p.patterns):
+                self.error("positional patterns of a class pullback cannot see the "
+                           "__match_args__ of (name the attributes: Cls(x=a))", p)
+            names = list(match_args[:len(p.patterns)]) + names
+        test = call("matches_class", clone(subject), clone(p.cls),
+                    tuple_of(*[const(n) for n in names]))
+        parts = [self.pattern(q, gast.Attribute(value=clone(subject), attr=name,
+                                                ctx=gast.Load()))
+                 for name, q in zip(names, [*p.patterns, *p.kwd_patterns])]
+        return self.all_of(test, parts)
+
+    @staticmethod
+    def all_of(test, parts):
+        """(`test and` the parts' tests, in order; the parts' captures)."""
+        tests = [test] + [t for t, _ in parts if t is not None]
+        joined = tests[0] if len(tests) == 1 else gast.BoolOp(op=gast.And(), values=tests)
+        return joined, [c for _, found in parts for c in found]
 
     def with_(self, items, body):
         item = items[0]

@@ -57,7 +57,9 @@ class Calls:
             return self.simple(self.call_made(made, expr), out)
         if isinstance(expr.func, gast.Name) and expr.func.id in self.local_functions:
             return self.inline(expr, self.local_functions[expr.func.id], None, out)
-        lowered = self.sequence_call(expr, out)
+        lowered = self.next_call(expr, out)  # next(it) (iterators.py)
+        if lowered is None:
+            lowered = self.sequence_call(expr, out)
         if lowered is None:
             lowered = self.container_call(expr, out)
         if lowered is not None:

@@ -40,10 +40,28 @@ def located_error(what, node, location):
 
 
 def rename(node, mapping) -> None:
-    """Rename, in place, every name in `node` that `mapping` holds."""
+    """Rename, in place, every name in `node` that `mapping` holds (the names a match
+    pattern binds too)."""
     for n in walk(node):
         if isinstance(n, gast.Name) and n.id in mapping:
             n.id = mapping[n.id]
+        elif isinstance(n, (gast.MatchAs, gast.MatchStar)) and n.name in mapping:
+            n.name = mapping[n.name]
+        elif isinstance(n, gast.MatchMapping) and n.rest in mapping:
+            n.rest = mapping[n.rest]
+
+
+def captured(*nodes) -> set[str]:
+    """The names the match patterns in `nodes` bind (`case [a, *rest]`, `case {**more}`),
+    which are no Name nodes until blocks.py lowers the match."""
+    found = set()
+    for node in nodes:
+        for n in walk(node):
+            if isinstance(n, (gast.MatchAs, gast.MatchStar)) and n.name is not None:
+                found.add(n.name)
+            elif isinstance(n, gast.MatchMapping) and n.rest is not None:
+                found.add(n.rest)
+    return found
 
 
 def loaded_names(node) -> set[str]:

@@ -153,20 +153,44 @@ class Containers:
         return built
 
     def pop(self, expr, out):
-        """`values.pop(i)`: a read of values[i], then the update that removes it."""
-        if len(expr.args) > 1 or expr.keywords:
-            self.error("pop() form (use values.pop() or values.pop(i))", expr)
+        """`values.pop(i)`: a read of values[i], then the update that removes it;
+        `d.pop(k)` and `d.pop(k, default)` on a dict the function built likewise."""
         name = expr.func.value.id
         if name in self.dicts:
-            self.error(f"{name}.pop(key) on a dict: pullback does not remove keys from dicts "
-                       f"yet; read {name}[key] (or {name}.get(key, default)) instead", expr)
+            return self.dict_pop(expr, out)
+        if len(expr.args) > 1 or expr.keywords:
+            self.error("pop() form (use values.pop() or values.pop(i))", expr)
         index = self.atom(expr.args[0], out) if expr.args else const(-1)
         popped = self.namer.fresh(f"{name}_popped")
+        out += self.popping(name, index, popped)
+        return load(popped)
+
+    def popping(self, name, index, popped):
+        """[popped = name[index], the update `name.pop(index)` that removes it]."""
         read = assign(popped, gast.Subscript(value=load(name), slice=index, ctx=gast.Load()))
         update = gast.Expr(value=gast.Call(func=gast.Attribute(
             value=load(name), attr="pop", ctx=gast.Load()), args=[clone(index)],
             keywords=[]))
         LIST_UPDATE.set(update, "pop")
         POPPED.set(update, read)  # the value to put back
-        out += [read, update]
+        return [read, update]
+
+    def dict_pop(self, expr, out):
+        """`d.pop(k)`: the read d[k] (a KeyError when k is absent, as in Python), then the
+        update removing k; `d.pop(k, default)`: that if k is in d, else the default (which
+        Python evaluates either way)."""
+        name = expr.func.value.id
+        if expr.keywords or not 1 <= len(expr.args) <= 2:
+            self.error(f"pop() form on a dict (use {name}.pop(key) or "
+                       f"{name}.pop(key, default))", expr)
+        key = self.atom(expr.args[0], out)
+        popped = self.namer.fresh(f"{name}_popped")
+        if len(expr.args) == 1:
+            out += self.popping(name, key, popped)
+            return load(popped)
+        default = self.atom(expr.args[1], out)
+        present = self.namer.fresh("present")
+        out.append(assign(present, call("has_key", load(name), key)))
+        out.append(if_(load(present), self.popping(name, clone(key), popped),
+                       [assign(popped, clone(default))]))
         return load(popped)

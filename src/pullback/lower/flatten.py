@@ -83,6 +83,7 @@ from .common import at_line, located_error, reads_name
 from .comprehensions import Comprehensions
 from .containers import Containers, dict_names
 from .inlining import Inlining
+from .iterators import Iterators, changed_in_place, iterator_names
 from .loops import Loops
 from .made_callables import MadeCallables
 
@@ -134,7 +135,7 @@ def indexing_call(subscript):
     return call(method, gast.Tuple(elts=items, ctx=gast.Load()))
 
 
-class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions):
+class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions, Iterators):
     """Flattens the statements of one function (`block`), lowering each construct."""
 
     def __init__(self, namer, parsed, local_functions, user_names, inline_budget):
@@ -160,6 +161,9 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions)
         if kwarg is not None and kwarg.id not in stored_in_order(*tree.body):
             self.dicts.add(kwarg.id)  # **kwargs is a dict while it is not rebound
         self.locals = set(parameters(tree.args)) | set(stored_in_order(tree))
+        self.iterators = iterator_names(tree, parsed)  # it = iter(xs) (iterators.py)
+        self.changed_in_place = changed_in_place(tree, parsed, local_functions)
+        self.live_iterators: list = [{}]  # per block being flattened: iterator -> names
 
     def error(self, what, node):
         located_error(what, node, self.parsed.location)
@@ -167,6 +171,13 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions)
     # statements ------------------------------------------------------------------
 
     def block(self, stmts):
+        self.live_iterators.append({})  # an iterator started here is read in here only
+        try:
+            return self._block(stmts)
+        finally:
+            self.live_iterators.pop()
+
+    def _block(self, stmts):
         out = []
         for stmt in stmts:
             self.lineno = getattr(stmt, "lineno", self.lineno)
@@ -267,6 +278,8 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions)
         EFFECT.set(out[-1], True)
 
     def assign_to(self, target, value, out):
+        if self.start_iterator(target, value, out):
+            return
         if isinstance(target, gast.Name) and self.bind_callable(target.id, value, out):
             return
         called = self.builtin(value.func) if isinstance(value, gast.Call) else None

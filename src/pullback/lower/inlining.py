@@ -59,7 +59,7 @@ from ..ir.nodes import (
     walk,
 )
 from .blocks import Blocks
-from .common import called_or_passed, located_error, rename
+from .common import called_or_passed, captured, located_error, rename
 from .containers import dict_names
 from .control_flow import ControlFlow
 from .unbound import maybe_unset
@@ -299,7 +299,7 @@ class Inlining:
                 if getattr(node, "lineno", None) is not None:  # errors show the callee's line,
                     ORIGIN.set(node, (callee.location, node.lineno))  # later stages the call's
                     node.lineno = getattr(expr, "lineno", None) or self.lineno
-        stored = set(stored_in_order(*body))
+        stored = set(stored_in_order(*body)) | captured(*body)
         values, fixed = {}, {}  # parameter -> atom bound to it, or expression it stands for
         for p, arg in given.items():  # in the order the arguments are evaluated
             if isinstance(arg, gast.Name) and arg.id in self.local_functions:
@@ -342,8 +342,8 @@ class Inlining:
             args=[store(renamed[p]) for p in values], posonlyargs=[], vararg=None,
             kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]), body=body,
             decorator_list=[], returns=None, type_comment=None, type_params=[])
-        inner.body = body = Blocks(self.namer, self.parsed.location, inner,
-                                    self.error).block(body)
+        inner.body = body = Blocks(self.namer, self.parsed.location, inner, self.error,
+                                    resolve=(callee or self.parsed).resolve).block(body)
         self.dicts |= dict_names(inner, self)
         spelled = {fresh: own for own, fresh in renamed.items()}
         for unset in maybe_unset(inner):  # the error names the variable as written

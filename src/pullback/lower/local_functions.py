@@ -37,6 +37,7 @@ from ..errors import UnsupportedSyntaxError
 from ..ir.annotations import ANONYMOUS
 from ..ir.nodes import assign, load, walk
 from .common import at_line, called_or_passed
+from .function_tables import dispatch_function_tables
 
 
 def extract_local_functions(tree, namer, parsed) -> dict:
@@ -101,6 +102,7 @@ def extract_local_functions(tree, namer, parsed) -> dict:
             return at_line(load(name), getattr(node, "lineno", None))
 
     Extract().visit(tree)
+    dispatch_function_tables(tree, namer, parsed, found)  # T[key](x), for g in T: g(x)
     callees = called_or_passed(tree)  # a local function may only be called, or passed on
     for node in walk(tree):
         if isinstance(node, gast.Name) and node.id in found:

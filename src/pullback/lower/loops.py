@@ -78,6 +78,7 @@ class Loops:
     """The loop lowerings of `Flatten` (flatten.py), whose state they use."""
 
     def for_(self, s, out):
+        s = self.iterator_loop(s) or s  # for v in it (iterators.py)
         if not isinstance(s.target, (gast.Name, gast.Tuple, gast.List)):
             self.error("loop target that is not a name or tuple of names", s)
         steps = self.range_of(s.iter, out) if isinstance(s.target, gast.Name) else None

@@ -31,12 +31,13 @@ Guarantees on the output (a gast FunctionDef with the user's signature):
 
 The lowerings, in the order `normalize` runs them, each in its own module:
 generators.py (generators consumed in f run in place, as nested functions),
-local_functions.py (nested functions and lambdas set aside, to be inlined),
+local_functions.py (nested functions and lambdas set aside, to be inlined; calls
+through lists and dicts of functions made calls by name: function_tables.py),
 namespaces.py (helper-named globals, array namespaces, function defaults),
 blocks.py (assert, with, try), unbound.py (variables that may be read unset),
 control_flow.py (break, continue, return), then flatten.py (one operation per
 statement) with the lowerings it assembles: loops.py, calls.py, made_callables.py,
-containers.py, inlining.py, comprehensions.py.
+containers.py, inlining.py, comprehensions.py, iterators.py.
 
 >>> from pullback.lower.example import lowered, show
 >>> def f(x, n):
@@ -120,7 +121,7 @@ def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
     array_namespaces(tree, parsed)
     defaults = function_defaults(tree, parsed, namer)
     # assert / with / try -> marked ifs (blocks.py)
-    tree.body = Blocks(namer, parsed.location, tree).block(tree.body)
+    tree.body = Blocks(namer, parsed.location, tree, resolve=parsed.resolve).block(tree.body)
     # variables that may be read unset start as unbound(name) (unbound.py)
     unset = maybe_unset(tree)
     # break / continue / return -> flags (control_flow.py)

@@ -19,7 +19,7 @@ import math as _math
 import sys
 import types
 import weakref
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy
 
@@ -732,6 +732,26 @@ def key_list(mapping):
     return list(mapping)
 
 
+def matches_sequence(subject, length, starred):
+    """Whether a sequence pattern of `length` patterns (one of them `*rest` if `starred`)
+    fits `subject` by Python's rule: a Sequence but not str, bytes or bytearray (an
+    ndarray is none), of exactly that length, or at least length - 1 with `*rest`."""
+    if not isinstance(subject, Sequence) or isinstance(subject, (str, bytes, bytearray)):
+        return False
+    return len(subject) >= length - 1 if starred else len(subject) == length
+
+
+def matches_mapping(subject, keys):
+    """Whether a mapping pattern with `keys` fits `subject`: a Mapping holding them all."""
+    return isinstance(subject, Mapping) and all(key in subject for key in keys)
+
+
+def matches_class(subject, cls, attributes):
+    """Whether a class pattern `cls(a=..., ...)` fits `subject`: an instance of `cls`
+    with every attribute the pattern reads."""
+    return isinstance(subject, cls) and all(hasattr(subject, a) for a in attributes)
+
+
 def has_key(mapping, key):
     """`key in mapping` for d.get(key, default) and d.setdefault: of a dict only."""
     if not isinstance(mapping, Mapping):
@@ -911,17 +931,24 @@ def _popped_at(values, i):
 
 
 def pop_grad(d, values, i):
-    """The gradient of a list before values.pop(i), from its gradient d after the pop:
-    the removed slot gets its gradient through the read of values[i]."""
+    """The gradient of a list before values.pop(i) (or a dict before values.pop(i)),
+    from its gradient d after the pop: the removed slot gets its gradient through the
+    read of values[i]."""
     if d.__class__ is float:
         return d  # a known zero
+    if isinstance(values, dict):
+        d[i] = 0.0
+        return d
     d = list_grad(d)
     d.insert(_popped_at(values, i), 0.0)
     return d
 
 
 def undo_pop(values, i, value):
-    """Put back the element values.pop(i) removed."""
+    """Put back the element values.pop(i) removed (of a dict: the key, last)."""
+    if isinstance(values, dict):
+        values[i] = value
+        return
     if not isinstance(values, list):
         raise PullbackError(f"pop() on a {type(values).__name__} is not differentiated "
                             "(only pop on a list the function built)")
