@@ -176,7 +176,10 @@ class LoopOptimizations:
         the values the primal's had, so it computes the same value again instead of
         recording it. Only names the function reads nowhere else are taken (no adjoint
         outside this loop's reads them)."""
-        elsewhere = _reads_outside(self.tree, loop)
+        if not hasattr(self, "_reads_in_f"):  # counted once: a walk per loop is quadratic
+            self._reads_in_f = _read_counts([self.tree])
+        in_loop = _read_counts(loop.body)
+        elsewhere = {n for n, count in self._reads_in_f.items() if count > in_loop.get(n, 0)}
         found, names = [], {loop.target.id}
         for s in loop.body:
             if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
@@ -247,14 +250,11 @@ class LoopOptimizations:
         return hoisted
 
 
-def _reads_outside(tree, loop) -> set:
-    """Names `tree` reads somewhere outside `loop`'s body."""
-    def reads(nodes):
-        counts: dict = {}
-        for node in nodes:
-            for n in walk(node):
-                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
-                    counts[n.id] = counts.get(n.id, 0) + 1
-        return counts
-    inside = reads(loop.body)
-    return {n for n, count in reads([tree]).items() if count > inside.get(n, 0)}
+def _read_counts(nodes) -> dict:
+    """How many times each name is read in `nodes`."""
+    counts: dict = {}
+    for node in nodes:
+        for n in walk(node):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+                counts[n.id] = counts.get(n.id, 0) + 1
+    return counts
