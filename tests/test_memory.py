@@ -382,7 +382,27 @@ def read_after_the_loop(x):  # j is read after the loop: it stays a primal value
     return h[j] * h[j - 1]
 
 
+def nested_carried_offset(x):  # the outer loop's carried k offsets the inner indexes
+    h = np.ones(3 * len(x) + 1)
+    k = 0
+    for _i in range(3):
+        for j in range(len(x)):
+            h[k + j + 1] = math.sin(h[k + j] * x[j]) + h[k]
+        k = k + len(x)
+    return np.sum(h ** 2)
+
+
+def reassigned_counter(x):
+    h = np.ones(len(x) + 1)
+    for i in range(len(x)):
+        i = i + 1
+        h[i] = math.cos(h[i - 1] * x[i - 1])
+    return np.sum(h)
+
+
 INDEX_CASES = [
+    (nested_carried_offset, lambda r: (r.normal(size=4),), 0),
+    (reassigned_counter, lambda r: (r.normal(size=4),), 0),
     (dtw_like, lambda r: (r.normal(size=4), r.normal(size=3)), (0, 1)),
     (offset_buffer, lambda r: (r.normal(size=5),), 0),
     (chained_index, lambda r: (r.normal(size=4),), 0),
