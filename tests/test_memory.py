@@ -322,3 +322,137 @@ def test_a_carried_value_the_loops_adjoint_reads_is_still_recorded():
     (line,) = record_summary(pullback.source(scaled_inside, wrt=(0, 1)))
     assert "s_2" in line.split("records")[1]
     assert_grad_matches(scaled_inside, (0.7, 1.3), wrt=(0, 1))
+
+
+# Index arithmetic of loop counters (`sub = i - 1`) is computed again by the adjoint from
+# the counter it has, not recorded; a value that changes from iteration to iteration in
+# another way (a counter carried by the loop), or that is read after the loop, stays
+# recorded.
+
+def dtw_like(x, y):
+    n, m = x.shape[0], y.shape[0]
+    R = np.zeros((n + 1, m + 1))
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            R[i, j] = (x[i - 1] - y[j - 1]) ** 2 + 0.5 * R[i - 1, j - 1] \
+                + 0.25 * math.tanh(R[i - 1, j] + R[i, j - 1])
+    return R[n, m]
+
+
+def offset_buffer(x):
+    off = len(x) - 2  # a loop-invariant int the adjoint reads as it is
+    h = np.zeros(2 * len(x) + 1)
+    for i in range(len(x)):
+        h[i + off + 1] = math.sin(h[i + off] * x[i]) + x[i]
+    return h[-2] ** 2
+
+
+def chained_index(x):
+    h = np.ones(2 * len(x) + 1)
+    for i in range(len(x)):
+        a = i * 2
+        b = a + 1
+        h[b] = math.tanh(h[a] * x[i])
+        h[b + 1] = h[b] * x[i]
+    return np.sum(h ** 2)
+
+
+def negated_index(x):
+    h = np.ones(len(x) + 1)
+    for i in range(1, len(x) + 1):
+        h[-i - 1] = math.sin(h[-i] + x[-i])
+    return h[0] * h[1]
+
+
+def carried_counter(x):  # k is carried from iteration to iteration: it is recorded
+    h = np.ones(2 * len(x) + 2)
+    k = 0
+    for i in range(len(x)):
+        k = k + 2
+        h[k] = math.cos(h[k - 1] * x[i]) + h[k - 2]
+    return h[k] + h[k - 2]
+
+
+def read_after_the_loop(x):  # j is read after the loop: it stays a primal value
+    h = np.ones(len(x) + 1)
+    j = 0
+    for i in range(len(x)):
+        j = i + 1
+        h[j] = math.sin(h[i] * x[i])
+    return h[j] * h[j - 1]
+
+
+def nested_carried_offset(x):  # the outer loop's carried k offsets the inner indexes
+    h = np.ones(3 * len(x) + 1)
+    k = 0
+    for _i in range(3):
+        for j in range(len(x)):
+            h[k + j + 1] = math.sin(h[k + j] * x[j]) + h[k]
+        k = k + len(x)
+    return np.sum(h ** 2)
+
+
+def reassigned_counter(x):
+    h = np.ones(len(x) + 1)
+    for i in range(len(x)):
+        i = i + 1
+        h[i] = math.cos(h[i - 1] * x[i - 1])
+    return np.sum(h)
+
+
+INDEX_CASES = [
+    (nested_carried_offset, lambda r: (r.normal(size=4),), 0),
+    (reassigned_counter, lambda r: (r.normal(size=4),), 0),
+    (dtw_like, lambda r: (r.normal(size=4), r.normal(size=3)), (0, 1)),
+    (offset_buffer, lambda r: (r.normal(size=5),), 0),
+    (chained_index, lambda r: (r.normal(size=4),), 0),
+    (negated_index, lambda r: (r.normal(size=4),), 0),
+]
+
+
+def _index_arithmetic(code) -> set:
+    """Names the primal of generated `code` computes inside a loop by +, -, * or unary -
+    from loop counters, numbers, names set outside loops, and names so computed."""
+    import ast
+    primal = ast.parse(code.split("# adjoint")[0] + "\n    pass").body[0]
+    loops = [n for n in ast.walk(primal) if isinstance(n, ast.For)]
+    in_loops = {id(s) for loop in loops for s in ast.walk(loop)}
+    known = {loop.target.id for loop in loops} | {
+        t.id for s in ast.walk(primal) if isinstance(s, ast.Assign) and id(s) not in in_loops
+        for t in s.targets if isinstance(t, ast.Name)}
+    found = set()
+    for s in ast.walk(primal):
+        if id(s) in in_loops and isinstance(s, ast.Assign) \
+                and isinstance(s.value, (ast.BinOp, ast.UnaryOp)) \
+                and all(n.id in known | found for n in ast.walk(s.value)
+                        if isinstance(n, ast.Name)):
+            found.add(s.targets[0].id)
+    return found
+
+
+@pytest.mark.parametrize("f, make, wrt", INDEX_CASES, ids=[c[0].__name__ for c in INDEX_CASES])
+def test_index_arithmetic_of_loop_counters_is_computed_again_not_recorded(f, make, wrt):
+    from pullback.derive.records import record_summary
+    code = pullback.source(f, wrt=wrt)
+    kept = [item for line in record_summary(code)
+            for item in line.split("records ")[1].split(", ")]
+    assert kept, code  # the loops still record their float values
+    index = _index_arithmetic(code)
+    assert index, code
+    assert not index & set(kept), code
+    args = make(np.random.default_rng(4))
+    assert_grad_matches(f, args, wrt=wrt)
+    lean, plain = (pullback.grad(f, wrt=wrt, optimize=o)(*args) for o in (True, False))
+    for got, want in zip(*((g,) if wrt == 0 else g for g in (lean, plain))):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("f, name", [(carried_counter, "k"), (read_after_the_loop, "j")])
+def test_index_values_the_adjoint_cannot_recompute_stay_recorded(f, name):
+    code = pullback.source(f, wrt=0)
+    adjoint = code.split("# adjoint")[1]
+    # the adjoint never computes the index again from other values
+    assert not [line for line in adjoint.splitlines()
+                if line.strip().startswith(f"{name} =") or line.strip().startswith(
+                    f"{name}_2 =")], adjoint
+    assert_grad_matches(f, (np.random.default_rng(5).normal(size=5),), wrt=0)

@@ -20,7 +20,7 @@ def drunning_buffer(x):
         add_3 = i + 1
         h_old = save_float_slot(h, add_3)
         h[add_3] = tanh
-        saved.append((tanh, add_3, h_old, i))
+        saved.append((tanh, h_old, i))
     h_item_2 = h[-1]
     if h_item_2.__class__ not in OPERAND_TYPES:
         operand_of_user_class(h_item_2, operator_at)
@@ -32,7 +32,8 @@ def drunning_buffer(x):
     dh = accum_index(0.0, h, -1, dh_item_2)
     dx = 0.0
     while saved:
-        tanh, add_3, h_old, i = saved.pop()
+        tanh, h_old, i = saved.pop()
+        add_3 = i + 1
         dtanh_slot, dh = take_slot_grad(dh, add_3)
         dtanh = unbroadcast(dtanh_slot, tanh)
         h[add_3] = h_old

@@ -24,7 +24,7 @@ def drunning_buffer(x):
     #   i: recorded once per iteration of the loop at line 37 (read by the adjoint of line 38)
     #   h_item_2: kept (read by the adjoint of line 39)
     #   tanh: recorded once per iteration of the loop at line 37 (read by the adjoint of line 38)
-    #   add_3: recorded once per iteration of the loop at line 37 (read by the adjoint of line 38)
+    #   add_3: computed again by the adjoint (arithmetic of values it has) (read by the adjoint of line 38)
     #   h_old: recorded once per iteration of the loop at line 37 (what h held in the slot written next; its adjoint puts it back)
     # guards: f's code, and what each name it calls denotes, are still those this code is for
     if user_function.__code__ is not running_buffer_code_at_transform: rebound('running_buffer.__code__')
@@ -51,7 +51,7 @@ def drunning_buffer(x):
         add_3 = i + 1
         h_old = save_float_slot(h, add_3)
         h[add_3] = tanh
-        saved.append((tanh, add_3, h_old, i))
+        saved.append((tanh, h_old, i))
     # line 39: return h[-1] ** 2
     h_item_2 = h[-1]
     if h_item_2.__class__ not in OPERAND_TYPES:
@@ -68,8 +68,9 @@ def drunning_buffer(x):
     # from: for i in steps:
     dx = 0.0
     while saved:
-        tanh, add_3, h_old, i = saved.pop()
+        tanh, h_old, i = saved.pop()
         # line 38: h[i + 1] = math.tanh(h[i] + x[i])
+        add_3 = i + 1
         # from: h[add_3] = tanh
         dtanh_slot, dh = take_slot_grad(dh, add_3)
         dtanh = unbroadcast(dtanh_slot, tanh)

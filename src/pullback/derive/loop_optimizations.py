@@ -10,7 +10,8 @@ loop value it reads and accumulates by plain addition):
   so a long loop never keeps them all); `part * 0.002` parts are summed, then scaled once;
 - `recompute`: a read `x = a[t]` of an array the function never writes, at the loop's
   index (or a constant index), is done again at the start of the adjoint's iteration
-  instead of being recorded (a view costs more than the index it is computed from).
+  instead of being recorded (a view costs more than the index it is computed from), and
+  so is integer bookkeeping `sub = i - 1` of the loop's counter (`_index_arithmetic`).
 """
 
 from __future__ import annotations
@@ -121,11 +122,12 @@ class LoopOptimizations:
         return True
 
     def recompute(self, loop, body) -> list:
-        """The adjoint body of `loop` with cheap reads `x = a[t]` redone at its start,
-        for the x it reads: statements at the top level of a `for` loop's body that
-        runs every iteration (no break), of a name the loop does not define and nothing
-        writes in place or as a list, at the loop's target or a constant. Their names
-        go into `self.recomputed`: no record keeps them."""
+        """The adjoint body of `loop` with cheap reads `x = a[t]` and index arithmetic
+        (`_index_arithmetic`) redone at its start, for the x it reads: statements at
+        the top level of a `for` loop's body that runs every iteration (no break); a
+        read is of a name the loop does not define and nothing writes in place or as a
+        list, at the loop's target or a constant. Their names go into
+        `self.recomputed`: no record keeps them."""
         if not self.optimize or not isinstance(loop, gast.For) or is_loop_exit(loop.body[-1]) \
                 or not isinstance(loop.target, gast.Name):
             return body
@@ -137,8 +139,16 @@ class LoopOptimizations:
                  and isinstance(n.ctx, gast.Load) and id(n) not in shape_only}
         inside = stored_names(loop.body) | {loop.target.id}
         unsafe = self.shares_memory | self._maybe_changed()
+        arithmetic = self._index_arithmetic(loop, inside, reads)
+        for s in reversed(arithmetic):  # what a recomputed value is computed from
+            if s.targets[0].id in reads:
+                reads |= {n.id for n in walk(s.value) if isinstance(n, gast.Name)}
         redone = []
         for s in loop.body:
+            if any(s is a for a in arithmetic) and s.targets[0].id in reads:
+                redone.append(clone(s))
+                self.recomputed.add(s.targets[0].id)
+                continue
             if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
                     and isinstance(s.value, gast.Subscript) and not PHI.of(s)
                     and s.targets[0].id in reads and s.targets[0].id not in self.unbound):
@@ -156,6 +166,40 @@ class LoopOptimizations:
             return body
         at = 1 if body and isinstance(body[0], PopSlot) else 0
         return body[:at] + redone + body[at:]
+
+    def _index_arithmetic(self, loop, inside, reads) -> list:
+        """The statements of `loop`'s body (top level, in order) computing an inactive
+        scalar by +, - or * (or unary -) from the loop's target, numbers, names the loop
+        does not define, names set before at the body's top level that the adjoint
+        `reads` (so has), and names such statements computed before (`sub = i - 1`,
+        `j_2 = j + 1`, `k_prev = k - 1`): the adjoint's iteration has these operands with
+        the values the primal's had, so it computes the same value again instead of
+        recording it. Only names the function reads nowhere else are taken (no adjoint
+        outside this loop's reads them)."""
+        if not hasattr(self, "_reads_in_f"):  # counted once: a walk per loop is quadratic
+            self._reads_in_f = _read_counts([self.tree])
+        in_loop = _read_counts(loop.body)
+        elsewhere = {n for n, count in self._reads_in_f.items() if count > in_loop.get(n, 0)}
+        found, names = [], {loop.target.id}
+        for s in loop.body:
+            if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                    and not PHI.of(s)):
+                continue
+            if s.targets[0].id in reads:
+                names.add(s.targets[0].id)  # the adjoint has it (recorded or stable)
+            target, value = s.targets[0].id, s.value
+            operands = [value.left, value.right] if isinstance(value, gast.BinOp) and \
+                isinstance(value.op, (gast.Add, gast.Sub, gast.Mult)) else \
+                [value.operand] if isinstance(value, gast.UnaryOp) and \
+                isinstance(value.op, gast.USub) else None
+            if operands is None or target in self.analysis.active or target in elsewhere \
+                    or target in self.unbound or not self.is_scalar(s.targets[0]):
+                continue
+            if all(self.is_scalar(o) and (isinstance(o, gast.Constant) or o.id in names or (
+                    o.id not in inside and o.id not in self.unbound)) for o in operands):
+                found.append(s)
+                names.add(target)
+        return found
 
     def _maybe_changed(self) -> set:
         """Names whose contents something may change: list updates, and the names any
@@ -204,3 +248,13 @@ class LoopOptimizations:
         if not loop.body:
             loop.body = [gast.Pass()]
         return hoisted
+
+
+def _read_counts(nodes) -> dict:
+    """How many times each name is read in `nodes`."""
+    counts: dict = {}
+    for node in nodes:
+        for n in walk(node):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+                counts[n.id] = counts.get(n.id, 0) + 1
+    return counts

@@ -219,8 +219,12 @@ def _header(transformed, func, wrt, primal_part, adjoint_part, forward) -> list[
     records = {loop.test.id for loop in walk(gast.Module(body=adjoint_part, type_ignores=[]))
                if isinstance(loop, gast.While) and isinstance(loop.test, gast.Name)}
     slots = _saved_slots(primal_part, location)
-    again = {n.id for n in walk(gast.Module(body=adjoint_part, type_ignores=[]))
-             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    again = {n.targets[0].id: n.value
+             for n in walk(gast.Module(body=adjoint_part, type_ignores=[]))
+             if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name)}
+    again |= {n.id: None for n in walk(gast.Module(body=adjoint_part, type_ignores=[]))
+              if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+              and n.id not in again}
     described = False
     for name in [*stored, *sorted(primal_names - set(stored))]:
         if name in slots:
@@ -237,8 +241,10 @@ def _header(transformed, func, wrt, primal_part, adjoint_part, forward) -> list[
             described = True
         elif name in reads and name in primal_names and name not in records \
                 and name not in analysis.params:
-            how = "computed again by the adjoint (a read of an array nothing changes)" \
-                if name in again else "kept"
+            how = "kept" if name not in again else \
+                "computed again by the adjoint (a read of an array nothing changes)" \
+                if isinstance(again[name], gast.Subscript) else \
+                "computed again by the adjoint (arithmetic of values it has)"
             lines.append(f"#   {name}: {how}{_read_at(reads[name])}")
             described = True
     if not described:

@@ -327,9 +327,12 @@ def _zeros_shaped(body, params, adjoint_of):
 
 
 def _reductions_along_axes(body):
-    """`np.max(x, axis=0)` (and min, mean; sum with keepdims or a tuple of axes) as the
-    Numba helper `reduce_max(x, 0)`: Numba's own take no axis. Only for an axis and
-    keepdims given as constants (others are left to Numba's typing, which refuses them)."""
+    """`np.max(x, axis=0)` (and min, mean, sum along axes) as the Numba helper
+    `reduce_max(x, 0)`: Numba's own take no axis (np.sum takes one, but compiling it
+    costs about a second per call site's types, its bounds check formatting an error
+    message, where the helper shares the loops `unbroadcast` compiles anyway). Only for
+    an axis and keepdims given as constants (others are left to Numba's typing, which
+    refuses them)."""
     from ..runtime.numba_helpers import REDUCTIONS
     for stmt in body:
         for node in walk(stmt):
@@ -342,9 +345,9 @@ def _reductions_along_axes(body):
             if set(given) - {"a", "axis", "keepdims"} or "a" not in given \
                     or not _constant(axis) or (keep is not None and not _constant(keep)):
                 continue
-            if node.func.attr == "sum" and not isinstance(axis.value, tuple) \
+            if node.func.attr == "sum" and axis.value is None \
                     and (keep is None or keep.value is False):
-                continue  # Numba's np.sum takes one axis
+                continue  # Numba's np.sum of every element
             node.func = _load(REDUCTIONS[node.func.attr])
             node.args = [given["a"], axis] + ([keep] if keep is not None else [])
             node.keywords = []

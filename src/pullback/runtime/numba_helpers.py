@@ -518,7 +518,7 @@ def _accum_index(d, x, idx, g):
     if any(isinstance(i, types.NoneType) for i in parts):
         return _accum_new_axes(parts, g)
     if any(isinstance(i, types.Array) for i in parts):
-        return _accum_scattered(d, x, parts, g)
+        return _accum_scattered(d, x, idx, parts, g)
     if not all(isinstance(i, (types.Integer, types.SliceType)) for i in parts):
         return None
     if _number(d):
@@ -563,9 +563,10 @@ def _accum_new_axes(parts, g):
     return scope["impl"]
 
 
-def _accum_scattered(d, x, parts, g):
+def _accum_scattered(d, x, idx, parts, g):
     """d[idx] += g for an index of integer arrays (one along the first axis, or one per
-    axis of a matrix), as np.add.at adds: a repeated position gets every value."""
+    axis of a matrix), as np.add.at adds: a repeated position gets every value. Which
+    form the index has (an array, or a tuple of them) is decided here, by its type."""
     if not all(isinstance(i, types.Array) and i.ndim == 1
                and isinstance(i.dtype, types.Integer) for i in parts) \
             or len(parts) not in (1, x.ndim) or len(parts) > 2:
@@ -574,9 +575,13 @@ def _accum_scattered(d, x, parts, g):
     start = (lambda d, x: zero_like(x)) if _number(d) else (lambda d, x: d)
     start = register_jitable(start)
     if len(parts) == 1:
+        rows_of = (lambda idx: idx[0]) if isinstance(idx, types.BaseTuple) \
+            else (lambda idx: idx)
+        rows_of = register_jitable(rows_of)
+
         def along_rows(d, x, idx, g):
             out = start(d, x)
-            rows = idx[0] if isinstance(idx, tuple) else idx
+            rows = rows_of(idx)
             for k in range(rows.shape[0]):
                 if numbered:
                     out[rows[k]] += g
