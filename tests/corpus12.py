@@ -1722,8 +1722,7 @@ def dict_pop_option(x, opts):
     return np.sum((scale * x - shift) ** 2)
 
 
-refuse(dict_pop_option, lambda rng: (_n(rng, 3), {"scale": 0.5, "shift": 0.3}), (0, 1),
-       "UnsupportedSyntaxError", r"pop\(\) form")
+add(dict_pop_option, lambda rng: (_n(rng, 3), {"scale": 0.5, "shift": 0.3}), wrt=(0, 1))
 
 
 def set_of_active_indices(x, idx):

@@ -484,8 +484,8 @@ def _check_fresh(name, analysis, describe, where, seen) -> None:
             f"function (np.copy({user}) for an array, list({user}), dict({user})) and return it",
             describe(where))
     for d in analysis.defs.get(name, []):
-        if PHI.of(d) and isinstance(d.value, gast.Name):
-            _check_fresh(d.value.id, analysis, describe, where, seen)
+        if (PHI.of(d) or MOVED.of(d)) and isinstance(d.value, gast.Name):
+            _check_fresh(d.value.id, analysis, describe, where, seen)  # the same object
             continue
         op = analysis.op(d)
         if op.kind == "rule" and op.name in (".copy", ".tolist"):  # a new array or list
