@@ -681,6 +681,11 @@ SAMPLES.update({
                          ("as_grad(x0 * x1, x1)", [(S, ANY), ((2, 3), ANY)]),
                          ("as_grad(x0 * x0, x0)", [(S, ANY)])],
     HELPERS["owned"]: [("owned(x0) * x0", [((3,), ANY)])],
+    HELPERS["as_array"]: [("as_array(x0) * x1", [((3,), ANY), ((3,), ANY)]),
+                          ("as_array([x0, x1 * 2.0]) * x1", [(S, ANY), (S, ANY)])],
+    HELPERS["cumsum_grad"]: [("cumsum_grad(x0 * x1, x1, 0) * x1", [((4,), ANY), ((4,), ANY)]),
+                             ("cumsum_grad(x0, x1, None) * x1", [((6,), ANY), ((2, 3), ANY)]),
+                             ("cumsum_grad(x0, x1, 1)", [((2, 3), ANY), ((2, 3), ANY)])],
     HELPERS["index_trick_grad"]: [
         ("index_trick_grad(x0, np.r_, (x1, slice(0, 2), x1))[2] * x1", [((8,), ANY), ((3,), ANY)]),
         ("index_trick_grad(x0 * x0, np.c_, (x1, x1 * 2.0))[1] * x1", [((3, 2), ANY), ((3,), ANY)])],

@@ -250,6 +250,15 @@ def reduce_tangent_adjoint(g, weight, t, axis=None, keepdims=False, side=0):
 RULES = {
     runtime.as_grad: rule("d, x", kinds=VIEW, jvp="linear", d="summed_to(g, d)"),
     runtime.owned: rule("d", kinds=FRESH, jvp="linear", d="g"),
+    # np.asarray that keeps other libraries' arrays: np.asarray's rule
+    runtime.as_array: rule("x", kinds=VIEW, x="array_grad(g, x, ans)",
+                           jvp={"x": "array_tangent(g, ans, x)"}),
+    # the reversed cumulative sum of d (along axis, or of its flattening): its transpose is
+    # the cumulative sum of g the other way
+    reductions.cumsum_grad: rule(
+        "d, a, axis=None", kinds=FRESH, jvp="linear",
+        d="np.reshape(np.cumsum(np.ravel(g)), np.shape(d)) if axis is None "
+          "else np.cumsum(g, axis=axis)"),
     runtime.unbroadcast: rule("d, x", kinds=VIEW, jvp="linear", d="spread_to(g, d)"),
     runtime.unbroadcast_to: rule("d, recorded", kinds=VIEW, jvp="linear",
                                  d="spread_to(g, d)"),
