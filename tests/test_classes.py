@@ -11,6 +11,7 @@ import copy
 import class_cases as cc
 import numpy as np
 import pytest
+from fd import numeric_grad
 
 import pullback
 
@@ -386,3 +387,64 @@ def test_an_array_written_in_place_set_as_an_attribute_is_refused():
 def _stores_a_list(x, problem):
     problem.weights = [1.0, 2.0, 3.0]
     return np.sum(x * np.array(problem.weights))
+
+
+# ------------------------------------- methods named like an array's, list's or str's
+
+
+class Gauss:
+    """Methods named like ndarray/str methods (sum, mean, var, encode): on an object of
+    this class they are its own, never the NumPy function the array method stands for."""
+
+    def __init__(self, mu, s):
+        self.mu = mu
+        self.s = s
+
+    def mean(self):
+        return self.mu
+
+    def var(self):
+        return self.s ** 2
+
+    def sum(self, x):
+        return np.sum((x - self.mu) ** 2) / self.var()
+
+    def encode(self, x):
+        return np.tanh(x - self.mu)
+
+    def nll(self, x):
+        return 0.5 * self.sum(x) + len(x) * np.log(self.s) + np.sum(self.encode(x))
+
+
+def gauss_built_inside(mu, x):
+    g = Gauss(mu, 2.0)
+    return g.sum(x) + g.mean() ** 2 + np.sum(g.encode(x))
+
+
+def gauss_methods_calling_methods(mu, x):
+    g = Gauss(mu, 1.5)
+    return g.nll(x) * g.var()
+
+
+def gauss_passed_in(g, x):
+    return g.nll(x)
+
+
+@pytest.mark.parametrize("f, make, wrt", [
+    (gauss_built_inside, lambda: (0.4, np.array([0.3, -0.2, 1.1])), (0, 1)),
+    (gauss_methods_calling_methods, lambda: (0.4, np.array([0.3, -0.2, 1.1])), (0, 1)),
+    (gauss_passed_in, lambda: (Gauss(0.4, 1.3), np.array([0.3, -0.2, 1.1])), (1,))],
+    ids=["built-inside", "methods-calling-methods", "passed-in"])
+def test_user_methods_named_like_array_methods(f, make, wrt):
+    args = make()
+    grads = pullback.grad(f, wrt=wrt)(*args)
+    for i, g in zip(wrt, grads):
+        np.testing.assert_allclose(g, numeric_grad(f, args, i), rtol=1e-6, atol=1e-9)
+    # and an array's own methods still are the NumPy functions
+    x = args[1]
+    np.testing.assert_allclose(pullback.grad(array_methods)(x),
+                               numeric_grad(array_methods, (x,), 0), rtol=1e-6, atol=1e-9)
+
+
+def array_methods(v):
+    return v.sum() * v.mean() + v.var()

@@ -426,9 +426,10 @@ class Classification:
             return None
         if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
             receiver, name = func.value, func.attr
-            if receiver.id in self.locals:
+            if receiver.id in self.locals:  # an array's, list's... method keeps its rule,
+                # unless the name holds an object of a user class (`ae.encode(x)`)
                 if any(name in k.__dict__ for kind in (np.ndarray, list, dict, str)
-                       for k in kind.__mro__):
+                       for k in kind.__mro__) and receiver.id not in self._user_objects():
                     return None
             elif not (isinstance(callee, types.MethodType) and _has_source(callee.__func__)):
                 return None

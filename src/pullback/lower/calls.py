@@ -39,7 +39,17 @@ import numpy as np
 from .. import rules
 from ..frontend.parse import MISSING, is_library, passed_through
 from ..ir.annotations import BUILTIN
-from ..ir.nodes import assign, attribute_chain, binop, call, const, dotted_name, load, walk
+from ..ir.nodes import (
+    assign,
+    attribute_chain,
+    binop,
+    call,
+    const,
+    dotted_name,
+    load,
+    parameters,
+    walk,
+)
 
 
 class Calls:
@@ -245,6 +255,8 @@ class Calls:
         head = dotted_name(func.value)
         if head is not None and head.split(".")[0] not in self.locals:
             return None  # a method of a module or global object: resolved as written
+        if isinstance(func.value, gast.Name) and self.user_method(func.value.id, func.attr):
+            return None  # `g.sum(x)` of a user class that defines sum: its own method
         if "np" in self.locals:
             self.error(f"a method call .{func.attr}() in a function with a variable named np: "
                        f"pullback writes array methods as NumPy functions (np.{func.attr}); "
@@ -254,6 +266,22 @@ class Calls:
             args = [gast.Tuple(elts=args, ctx=gast.Load())]
         return gast.Call(func=attribute_chain(function),
                          args=[func.value, *args], keywords=expr.keywords)
+
+    def user_method(self, name, attr) -> bool:
+        """Whether `name.attr` is a method a user class defines, with `name` the `self` of
+        the method being lowered (its class found by its qualified name) or an object f
+        builds of such a class (inlining.built_object_method)."""
+        func = self.parsed.func
+        path = getattr(func, "__qualname__", "").split(".")
+        params = parameters(self.parsed.tree.args)
+        if len(path) > 1 and "<locals>" not in path and params and name == params[0]:
+            owner = getattr(func, "__globals__", {}).get(path[0])
+            for part in path[1:-1]:
+                owner = getattr(owner, part, None)
+            if isinstance(owner, type) and inspect.isfunction(
+                    inspect.getattr_static(owner, attr, None)):
+                return True
+        return self.built_object_method(name, attr) is not None
 
     def callee(self, func, out):
         dotted = dotted_name(func)
