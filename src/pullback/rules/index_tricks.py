@@ -35,17 +35,11 @@ def index_trick_grad(g, trick, key):
     """One gradient per item of `key` in `trick[key]` (0.0 for slices and strings)."""
     if _zero(g):
         return 0.0
-    key = key if isinstance(key, tuple) else (key,)
-    numeric = [i for i, item in enumerate(key) if not isinstance(item, (slice, str))]
-    sizes = [int(np.size(key[i])) for i in numeric]
+    key, numeric, sizes, source, copied = _copies(trick, key)
     starts = np.cumsum([0, *sizes])
-
-    plus, minus = _labelled(trick, key, numeric, sizes, 1.0), \
-        _labelled(trick, key, numeric, sizes, -1.0)
-    copied = plus != minus
-    g = np.broadcast_to(np.asarray(g), plus.shape)
+    g = np.broadcast_to(np.asarray(g), source.shape)
     gathered = np.zeros(int(starts[-1]), dtype=np.result_type(g.dtype, np.float32))
-    scatter_add(gathered, plus[copied].astype(np.intp) - 1, g[copied])
+    scatter_add(gathered, source[copied], g[copied])
     grads = [0.0] * len(key)
     for i, start, size in zip(numeric, starts, sizes):
         grads[i] = _like(gathered[start:start + size].reshape(np.shape(key[i])), key[i])
@@ -55,17 +49,25 @@ def index_trick_grad(g, trick, key):
 def index_trick_tangent(t, trick, key):
     """The tangent of `trick[key]` for the tangents `t` of key's items: each element
     copied from a numeric item carries that element's tangent, the others zero."""
-    key = key if isinstance(key, tuple) else (key,)
+    key, numeric, _, source, copied = _copies(trick, key)
     t = t if isinstance(t, (tuple, list)) else (t,) * len(key)  # one zero for all
+    flat = [np.ravel(np.broadcast_to(t[i], np.shape(key[i]))) for i in numeric]
+    flat = np.concatenate(flat) if flat else np.zeros(0)
+    out = np.zeros(source.shape, dtype=np.result_type(flat.dtype, float))
+    out[copied] = flat[source[copied]]
+    return out
+
+
+def _copies(trick, key):
+    """(key as a tuple, the positions of its numeric items, their sizes, for each element
+    of trick[key] the flat index, over the numeric items in order, of the element it was
+    copied from, and where it was copied at all)."""
+    key = key if isinstance(key, tuple) else (key,)
     numeric = [i for i, item in enumerate(key) if not isinstance(item, (slice, str))]
     sizes = [int(np.size(key[i])) for i in numeric]
     plus = _labelled(trick, key, numeric, sizes, 1.0)
     copied = plus != _labelled(trick, key, numeric, sizes, -1.0)
-    flat = [np.ravel(np.broadcast_to(t[i], np.shape(key[i]))) for i in numeric]
-    flat = np.concatenate(flat) if flat else np.zeros(0)
-    out = np.zeros(plus.shape, dtype=np.result_type(flat.dtype, float))
-    out[copied] = flat[plus[copied].astype(np.intp) - 1]
-    return out
+    return key, numeric, sizes, plus.astype(np.intp) - 1, copied
 
 
 def _labelled(trick, key, numeric, sizes, sign):

@@ -71,15 +71,23 @@ def _name(func):
     return getattr(func, "__qualname__", None) or repr(func)
 
 
+def _check_differentiable(func, full_output, how):
+    """Refuse what odeint's derivatives cannot be taken through: a func that is not a
+    Python function (its products come from pullback.`how`), or full_output."""
+    if full_output:
+        raise PullbackError("scipy.integrate.odeint with full_output=True is not "
+                            "differentiated: call it without full_output")
+    if not inspect.isfunction(func):
+        raise PullbackError(
+            f"scipy.integrate.odeint differentiates func through pullback.{how}, so func must "
+            f"be a Python function of (y, t, *args); got {_name(func)}, which is not")
+
+
 def _products(func, args, tfirst):
     """vjp(y, t, a): (f(y, t), a . df/dy, a . df/dt, [a . df/d args[i] for the
     differentiable i]) by pullback's own reverse mode on func."""
     from .. import api
 
-    if not inspect.isfunction(func):
-        raise PullbackError(
-            f"scipy.integrate.odeint differentiates func through pullback.vjp, so func must "
-            f"be a Python function of (y, t, *args); got {_name(func)}, which is not")
     active = [i for i, a in enumerate(args) if _differentiable(a)]
     order = (1, 0) if tfirst else (0, 1)  # the positions of y and t in func's parameters
     wrt = (*order, *(2 + i for i in active))
@@ -106,9 +114,7 @@ def odeint_grad(g, ans, func, y0, t, args=(), Dfun=None, col_deriv=0, full_outpu
     n_params = 22
     if _zero(g):
         return (0.0,) * n_params
-    if full_output:
-        raise PullbackError("scipy.integrate.odeint with full_output=True is not "
-                            "differentiated: call it without full_output")
+    _check_differentiable(func, full_output, "vjp")
     packed = isinstance(args, tuple)
     entries = args if packed else (args,)
     products, active = _products(func, entries, tfirst)
@@ -168,15 +174,9 @@ def odeint_tangent(ty0, tt, targs, ans, func, y0, t, args=(), Dfun=None, col_der
     df/d. . v are those of `pullback.jvp` on func."""
     from .. import api
 
-    if full_output:
-        raise PullbackError("scipy.integrate.odeint with full_output=True is not "
-                            "differentiated: call it without full_output")
+    _check_differentiable(func, full_output, "jvp")
     packed = isinstance(args, tuple)
     entries = args if packed else (args,)
-    if not inspect.isfunction(func):
-        raise PullbackError(
-            f"scipy.integrate.odeint differentiates func through pullback.jvp, so func must "
-            f"be a Python function of (y, t, *args); got {_name(func)}, which is not")
     targs = (targs if packed else (targs,)) if targs is not None else None
     active = [i for i, a in enumerate(entries) if _differentiable(a)
               and targs is not None and not _zero(targs[i])]
