@@ -147,19 +147,22 @@ FLATTEN = os.path.join(PACKAGE, "lower", "flatten.py")
 @pytest.mark.parametrize("source", [SAMPLE, open(FLATTEN).read()])
 def test_fast_walks_see_what_gast_walks_see(source):
     """The list walks the passes use (nodes.walk, nodes.children, which skip fields that
-    never hold a node) give the nodes gast's walks give, in the same order; clone copies
-    as deepcopy does."""
+    never hold a node) give the nodes gast's walks give, in the same order, but for
+    contexts and operators (read through their node: n.ctx, n.op); clone copies as
+    deepcopy does."""
     import copy
 
     import gast
 
     from pullback.ir import nodes
 
+    markers = (gast.expr_context, gast.operator, gast.unaryop, gast.boolop, gast.cmpop)
     tree = gast.parse(source)
-    fast, slow = nodes.walk(tree), list(gast.walk(tree))
+    fast, slow = nodes.walk(tree), [n for n in gast.walk(tree) if not isinstance(n, markers)]
+    assert any(isinstance(n, markers) for n in gast.walk(tree))
     assert len(fast) == len(slow) and all(a is b for a, b in zip(fast, slow))
     for node in slow:
-        expected = list(gast.iter_child_nodes(node))
+        expected = [n for n in gast.iter_child_nodes(node) if not isinstance(n, markers)]
         found = nodes.children(node)
         assert len(found) == len(expected) and all(a is b for a, b in zip(found, expected))
     copied = nodes.clone(tree)

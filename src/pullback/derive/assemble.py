@@ -25,6 +25,7 @@ from ..ir.nodes import (
     const,
     if_,
     load,
+    skeleton,
     store,
     stored_names,
     tuple_of,
@@ -170,8 +171,8 @@ class Assembly:
                     self.method_site(s, op)  # run through its transform, which checks it
         primal_names = stored_names(primal) | set(self.analysis.params) | set(self.saved.values()) \
             | set(self.call_records.values()) | {  # try flags: set as instrument prints it
-                s.test.id for s in walk(tree) if BLOCK.of(s) == "try"} | {
-                FP_STATE.of(s) for s in walk(tree) if FP_STATE.on(s)}
+                s.test.id for s in skeleton(tree) if BLOCK.of(s) == "try"} | {
+                FP_STATE.of(s) for s in skeleton(tree) if FP_STATE.on(s)}
         read = {n.id for s in adjoint for n in walk(s)
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
         needed = (read & primal_names) - self.recomputed

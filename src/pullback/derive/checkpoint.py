@@ -30,6 +30,7 @@ from ..ir.nodes import (
     if_,
     is_loop_exit,
     load,
+    skeleton,
     store,
     stored_names,
     tuple_of,
@@ -89,11 +90,11 @@ class Checkpointing:
         """Fill `self.checkpointed` (loop id -> budget) and refuse what cannot be."""
         self.checkpointed = {}
         self.checkpoint_refusal = None
-        loops = [n for n in walk(self.tree) if isinstance(n, (gast.For, gast.While))]
+        loops = [n for n in skeleton(self.tree) if isinstance(n, (gast.For, gast.While))]
         marked = [loop for loop in loops if self.marker(loop) is not None]
         if self.mode == "split" or (budget is None and not marked):
             return
-        inner = {id(n) for loop in loops for n in walk(loop) if n is not loop
+        inner = {id(n) for loop in loops for n in skeleton(loop) if n is not loop
                  and isinstance(n, (gast.For, gast.While))}
         for loop in marked or loops:
             reason = self._why_not(loop, inner)
@@ -112,7 +113,7 @@ class Checkpointing:
         if isinstance(loop, gast.For) and not isinstance(loop.target, gast.Name):
             return "its target is not a name"
         made = stored_names(loop.body)
-        for s in walk(loop):
+        for s in skeleton(loop):
             if LIST_UPDATE.of(s) and s.value.func.value.id not in made:
                 return "it updates a list made before it (append, pop, ...)"
             if isinstance(s, gast.Assign) and (
@@ -140,7 +141,7 @@ class Checkpointing:
         uninitialized = set(UNINITIALIZED.of(loop))
         carried = [p for p in PHIS.of(loop) if p not in uninitialized]
         made = stored_names(loop.body)
-        written = sorted({s.targets[0].value.id for s in walk(loop)
+        written = sorted({s.targets[0].value.id for s in skeleton(loop)
                           if isinstance(s, gast.Assign) and isinstance(s.targets[0],
                                                                        gast.Subscript)}
                          - made - set(carried))

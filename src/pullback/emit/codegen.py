@@ -44,7 +44,7 @@ import numpy as np
 from ..errors import PullbackError
 from ..helpers import HELPERS
 from ..ir.annotations import BLOCK, CATCH, CAUGHT, ENTERED, INLINED_FROM
-from ..ir.nodes import comment, walk
+from ..ir.nodes import comment, skeleton, walk
 
 _counter = itertools.count()
 _HELPER_CELLS = {name: types.CellType(value) for name, value in HELPERS.items()}
@@ -176,7 +176,7 @@ def _no_comment_only_blocks(node) -> None:
 def note_inlined(tree: gast.AST) -> None:
     """A `# inlined from NAME` comment before each run of statements that normalize took
     from the body of the function NAME, inlined at its call."""
-    for node in walk(tree):
+    for node in skeleton(tree):
         for field in ("body", "orelse"):
             block = getattr(node, field, None)
             if not isinstance(block, list) or not block or not isinstance(block[0], gast.stmt):
@@ -203,7 +203,7 @@ def to_source(tree: gast.AST) -> str:
 def _blocks_as_written(tree):
     """The `if`s that normalize marked as `with` and `try` blocks, printed as those
     blocks (in place): `with manager as entered:` and `try: ... except T as caught:`."""
-    for node in walk(tree):
+    for node in skeleton(tree):
         for field in ("body", "orelse"):
             block = getattr(node, field, None)
             if not isinstance(block, list):

@@ -47,7 +47,7 @@ import gast
 
 from .. import rules
 from ..ir.annotations import BLOCK, MAY_RAISE, SHAPE_ONLY
-from ..ir.nodes import const, dotted_name, not_, stored_names, walk
+from ..ir.nodes import const, dotted_name, not_, skeleton, stored_names, walk
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul}
 
@@ -392,7 +392,7 @@ def _lean_records(tree, scalars) -> None:
     tuple instead of an array, per iteration (a number in `scalars` is kept as it is)."""
     pushes = {}  # record list name -> the tuple (or name) each iteration appends
     loops = []
-    for node in walk(tree):
+    for node in skeleton(tree):
         if isinstance(node, gast.Expr) and isinstance(node.value, gast.Call) \
                 and isinstance(node.value.func, gast.Attribute) \
                 and node.value.func.attr == "append" \

@@ -3,8 +3,8 @@
 `quote("g * np.cos(x)")` parses a template once (cached) and returns a fresh copy;
 `substitute(tree, {"x": node})` replaces names in it. Builders never share nodes
 between two places in a tree. `clone` copies a tree as `copy.deepcopy` does (every node
-and every attribute a node carries), and `walk` lists the nodes `gast.walk` gives, in its
-order, several times faster than either.
+and every attribute a node carries), and `walk` lists the nodes `gast.walk` gives
+(contexts and operators aside), in its order, several times faster than either.
 """
 
 from __future__ import annotations
@@ -177,7 +177,10 @@ _AST = gast.AST
 _IMMUTABLE = {int, float, str, bool, type(None), complex, bytes}
 # Fields that never hold a node, per node class; `walk` skips them.
 _LEAF_FIELDS = {"id", "attr", "arg", "name", "kind", "type_comment", "level", "module",
-                "conversion", "is_async", "simple", "asname", "kwd_attrs", "rest", "tag"}
+                "conversion", "is_async", "simple", "asname", "kwd_attrs", "rest", "tag",
+                # singleton-like markers a pass reads through their parent (n.ctx, n.op),
+                # never by walking to them: a third of an expression's nodes
+                "ctx", "op", "ops"}
 _CHILD_FIELDS: dict = {}
 
 
@@ -191,7 +194,8 @@ def _child_fields(cls) -> tuple:
 
 
 def children(node: gast.AST) -> list:
-    """The nodes directly under `node`, as `gast.iter_child_nodes` gives them."""
+    """The nodes directly under `node`, as `gast.iter_child_nodes` gives them (contexts
+    and operators aside, as in `walk`)."""
     found = []
     fields = _CHILD_FIELDS.get(node.__class__)
     if fields is None:
@@ -208,7 +212,9 @@ def children(node: gast.AST) -> list:
 def walk(node: gast.AST) -> list:
     """Every node under `node`, itself included, in the order `gast.walk` gives them, as
     a list: several times faster than the generator, for passes that read the tree
-    (a pass that replaces nodes while it walks needs the generator)."""
+    (a pass that replaces nodes while it walks needs the generator). Contexts and
+    operators (`Load()`, `Add()`, the `ops` of a Compare) are left out: a pass reads
+    them through their node (`n.ctx`, `n.op`)."""
     found = [node]
     append = found.append
     fields_of = _CHILD_FIELDS.get
@@ -224,6 +230,32 @@ def walk(node: gast.AST) -> list:
                         append(v)
             elif isinstance(value, _AST):
                 append(value)
+    return found
+
+
+_STATEMENT_LISTS = ("body", "orelse", "handlers", "finalbody", "cases")
+_SKELETON_FIELDS: dict = {}
+
+
+def skeleton(tree: gast.AST) -> list:
+    """The nodes that make `tree`'s statement structure, in the order `walk` lists them:
+    `tree`, every statement, and the except handlers and match cases that hold
+    statements; no expression is visited (for passes that look at statements only:
+    a tenth of the nodes)."""
+    found = [tree]
+    append = found.append
+    fields_of = _SKELETON_FIELDS.get
+    for n in found:
+        fields = fields_of(n.__class__)
+        if fields is None:
+            fields = _SKELETON_FIELDS[n.__class__] = tuple(
+                f for f in n.__class__._fields if f in _STATEMENT_LISTS)
+        for field in fields:
+            value = getattr(n, field, None)
+            if value.__class__ is list:
+                for v in value:
+                    if isinstance(v, _AST):
+                        append(v)
     return found
 
 
