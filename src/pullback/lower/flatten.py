@@ -162,7 +162,8 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions,
             self.dicts.add(kwarg.id)  # **kwargs is a dict while it is not rebound
         self.locals = set(parameters(tree.args)) | set(stored_in_order(tree))
         self.iterators = iterator_names(tree, parsed)  # it = iter(xs) (iterators.py)
-        self.changed_in_place = changed_in_place(tree, parsed, local_functions)
+        self.changed_in_place = changed_in_place(tree, parsed, local_functions) \
+            if self.iterators else set()  # read only to start an iterator
         self.live_iterators: list = [{}]  # per block being flattened: iterator -> names
 
     def error(self, what, node):

@@ -62,6 +62,8 @@ from .common import captured
 
 def dispatch_function_tables(tree, namer, parsed, local_functions) -> None:
     """Rewrite, in place, the calls through function tables of `tree` (see the module)."""
+    if not any(n.__class__ in _DISPLAYS and _may_be_table(n) for n in walk(tree)):
+        return
     own = set(parameters(tree.args)) | set(stored_in_order(tree)) | captured(tree)
 
     def is_function(e):
@@ -93,6 +95,16 @@ def dispatch_function_tables(tree, namer, parsed, local_functions) -> None:
     tree.body = [s for s in tree.body if not (
         isinstance(s, gast.Assign) and id(s) in {id(a) for a, _ in named.values()}
         and s.targets[0].id not in still_read)]
+
+
+_DISPLAYS = (gast.List, gast.Tuple, gast.Dict)
+
+
+def _may_be_table(display) -> bool:
+    """Whether every element of a display is spelled as a function can be (a name or a
+    dotted name): the displays `table_of` may take for tables."""
+    elts = display.values if display.__class__ is gast.Dict else display.elts
+    return bool(elts) and all(e.__class__ in (gast.Name, gast.Attribute) for e in elts)
 
 
 def _named_tables(tree, local_functions, table_of) -> dict:

@@ -44,6 +44,7 @@ def f(x):
 from __future__ import annotations
 
 import builtins
+import functools
 import inspect
 
 import gast
@@ -62,14 +63,19 @@ CONSUMERS = (builtins.sum, builtins.list, builtins.tuple, builtins.sorted, built
 
 def inline_generators(tree, namer, parsed) -> None:
     """Rewrite, in place, the consumptions of the user's generators in `tree`."""
-    Generators(tree, namer, parsed).run()
+    generators = Generators(tree, namer, parsed)
+    if any(generators.generator(n) is not None for n in walk(tree)):
+        generators.run()
 
 
 class Generators:
     def __init__(self, tree, namer, parsed):
         self.tree, self.namer, self.parsed = tree, namer, parsed
-        self.own = {a.id for a in walk(tree.args) if isinstance(a, gast.Name)} | set(
-            stored_in_order(tree))
+
+    @functools.cached_property
+    def own(self) -> set:
+        return {a.id for a in walk(self.tree.args) if isinstance(a, gast.Name)} | set(
+            stored_in_order(self.tree))
 
     def error(self, what, node):
         located_error(what, node, self.parsed.location)

@@ -60,7 +60,7 @@ import types
 import gast
 import numpy
 
-from ..ir.nodes import assign, binop, call, const, load, not_, store, walk
+from ..ir.nodes import assign, binop, call, const, load, not_, skeleton, store, walk
 
 _CHANGING = {"append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse",
              "fill", "resize", "setdefault", "update", "popitem"}
@@ -69,19 +69,18 @@ _CHANGING = {"append", "extend", "insert", "pop", "remove", "clear", "sort", "re
 def iterator_names(tree, parsed) -> set[str]:
     """The names f assigns an iterator it follows (see the module), by their uses alone
     (`Iterators.start_iterator` checks S and the order)."""
+    candidates = {n.targets[0].id for n in skeleton(tree) if isinstance(n, gast.Assign)
+                  and len(n.targets) == 1 and isinstance(n.targets[0], gast.Name)
+                  and _is_builtin_call(n.value, "iter", parsed)
+                  and len(n.value.args) == 1 and not n.value.keywords
+                  and not isinstance(n.value.args[0], gast.Starred)}
+    if not candidates:
+        return candidates
     stores: dict = {}
     for n in walk(tree):
         if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load):
             stores[n.id] = stores.get(n.id, 0) + 1
-    candidates = set()
-    for n in walk(tree):
-        if isinstance(n, gast.Assign) and len(n.targets) == 1 \
-                and isinstance(n.targets[0], gast.Name) and _is_builtin_call(n.value, "iter",
-                                                                             parsed) \
-                and len(n.value.args) == 1 and not n.value.keywords \
-                and not isinstance(n.value.args[0], gast.Starred) \
-                and stores.get(n.targets[0].id) == 1:
-            candidates.add(n.targets[0].id)
+    candidates = {name for name in candidates if stores.get(name) == 1}
     allowed = set()
     for n in walk(tree):
         if isinstance(n, gast.For) and isinstance(n.iter, gast.Name):

@@ -101,8 +101,11 @@ def extract_local_functions(tree, namer, parsed) -> dict:
             ANONYMOUS.set(found[name], True)
             return at_line(load(name), getattr(node, "lineno", None))
 
-    Extract().visit(tree)
+    if any(n.__class__ in (gast.FunctionDef, gast.Lambda) for n in walk(tree)[1:]):
+        Extract().visit(tree)
     dispatch_function_tables(tree, namer, parsed, found)  # T[key](x), for g in T: g(x)
+    if not found:
+        return found
     callees = called_or_passed(tree)  # a local function may only be called, or passed on
     for node in walk(tree):
         if isinstance(node, gast.Name) and node.id in found:

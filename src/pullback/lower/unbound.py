@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import gast
 
-from ..ir.nodes import children, parameters, stored_in_order, walk
+from ..ir.nodes import children, parameters, skeleton, stored_in_order, walk
 from .common import loaded_names
 
 
@@ -42,8 +42,8 @@ def maybe_unset(tree) -> list[str]:
     reads = _OpenReads(tree)
     assigned_before = set(params)  # names surely set before each top-level statement
     for top in tree.body:
-        for compound in walk(top):
-            if isinstance(compound, (gast.If, gast.For, gast.While)):
+        for compound in skeleton(top):
+            if isinstance(compound, _COMPOUND):
                 _unset_in(compound, reads, assigned_before, found)
         if isinstance(top, (gast.Assign, gast.AugAssign, gast.AnnAssign)):
             targets = top.targets if isinstance(top, gast.Assign) else [top.target]
@@ -51,34 +51,38 @@ def maybe_unset(tree) -> list[str]:
     return found
 
 
+_COMPOUND = (gast.If, gast.For, gast.While)
+
+
 class _OpenReads:
     """The reads of each name that no enclosing loop assigns as its own target, by their
-    position in a depth-first numbering of the tree, and each node's span of positions
-    (its own and its descendants')."""
+    position in a depth-first numbering of the tree's names, and each if or loop
+    statement's span of positions (those of the names inside it)."""
 
     def __init__(self, tree):
         self.positions: dict[str, list] = {}
         self.span: dict[int, tuple] = {}
         count = 0
         targets: list = []  # loop targets of the enclosing loops (a multiset)
-        stack = [(tree, False)]
+        stack = [tree]
         while stack:
-            node, leaving = stack.pop()
-            if leaving:
-                self.span[id(node)] = (self.span[id(node)][0], count)
-                if isinstance(node, gast.For):
-                    for name in _loop_targets(node):
+            node = stack.pop()
+            if node.__class__ is tuple:  # leaving the if or loop it holds
+                compound, start = node
+                self.span[id(compound)] = (start, count)
+                if compound.__class__ is gast.For:
+                    for name in _loop_targets(compound):
                         targets.remove(name)
                 continue
-            self.span[id(node)] = (count, None)
-            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) \
-                    and node.id not in targets:
-                self.positions.setdefault(node.id, []).append(count)
-            count += 1
-            if isinstance(node, gast.For):
-                targets.extend(_loop_targets(node))
-            stack.append((node, True))
-            stack.extend((child, False) for child in reversed(children(node)))
+            if node.__class__ is gast.Name:
+                if node.ctx.__class__ is gast.Load and node.id not in targets:
+                    self.positions.setdefault(node.id, []).append(count)
+                count += 1
+            elif node.__class__ in _COMPOUND:
+                if node.__class__ is gast.For:
+                    targets.extend(_loop_targets(node))
+                stack.append((node, count))
+            stack.extend(reversed(children(node)))
 
     def outside(self, name, node) -> bool:
         """Whether some open read of name lies outside node."""
