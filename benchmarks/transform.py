@@ -168,6 +168,8 @@ def main(argv=None):
     print()
     header = ["kind", "n", "optimized", "ms/stmt", "pass off", "ms/stmt", "JAX", "ms/stmt"]
     rows, results = [], {}
+    time_pullback("straight", 10, True)  # untimed: what the first transform of a process
+    # pays once (lazy imports, rule tables) is no part of any size's figure
     for kind in opts.kinds:
         for n in sizes:
             on = time_pullback(kind, n, True)

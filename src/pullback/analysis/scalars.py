@@ -63,9 +63,17 @@ class ScalarInference:
         """(names proven scalar, parameters assumed scalar). Forward inference is sound
         on its own; parameters that flow into scalar-only functions are assumed scalar,
         and the generated gradient checks that assumption when it is called."""
+        known: dict = {}  # assumed -> _forward_scalars(assumed): the rounds repeat some
+
+        def forward(assumed):
+            key = frozenset(assumed)
+            if key not in known:
+                known[key] = self._forward_scalars(key)
+            return known[key]
+
         asserted: set = set()
         while True:
-            scalar = self._forward_scalars(asserted)
+            scalar = forward(asserted)
             grown = {n for n, _ in self._assert_scalars(scalar | asserted)} - asserted
             if not grown:
                 break
@@ -74,14 +82,14 @@ class ScalarInference:
         # a scalar whenever it is set (parameters count as set at the top).
         facts: set = set()
         while True:
-            scalar = self._forward_scalars(facts)
+            scalar = forward(facts)
             grown = {n for n, use in self._assert_scalars(scalar | facts)
                      if self._same_block(n, use)} - facts
             if not grown:
                 break
             facts |= grown
         guarded = (asserted & set(self.params)) - facts
-        return self._forward_scalars(facts | guarded), guarded
+        return set(forward(facts | guarded)), guarded
 
     def _same_block(self, name, use) -> bool:
         if name in self.params:

@@ -194,8 +194,13 @@ def parse_function(func) -> Parsed:
     if not inspect.isfunction(func):
         raise PullbackError(f"pullback differentiates Python functions; got {func!r}")
     code = func.__code__
+    span = None if code.co_name == "<lambda>" else _def_span(func)
     try:
-        lines, first = inspect.getsourcelines(code)
+        if span is not None:  # read from the parse of its module's text, done once
+            filename, first, last = span
+            lines = linecache.getlines(filename, func.__globals__)[first - 1:last]
+        else:
+            lines, first = inspect.getsourcelines(code)
     except (OSError, TypeError) as exc:
         filename = code.co_filename
         if filename.startswith("<") and filename.endswith(">"):  # exec, compile, a REPL
@@ -210,7 +215,8 @@ def parse_function(func) -> Parsed:
             f"cannot read the source of {func.__qualname__}: {exc}. pullback needs the "
             "function's source (define it in a file, a notebook cell, or register a rule)"
         ) from exc
-    filename = inspect.getsourcefile(code) or code.co_filename
+    if span is None:
+        filename = inspect.getsourcefile(code) or code.co_filename
     if code.co_name == "<lambda>":
         tree, source_lines = _lambda_tree(func, filename)
         location = Location(filename, 0, source_lines)
@@ -246,11 +252,9 @@ def _check_compiles_to(func, filename):
     once per text, and the code object defined at func's first line is compared with
     func's by instructions, names and constants."""
     code = func.__code__
-    text = "".join(linecache.getlines(filename, func.__globals__))
-    compiled = _compiled_text(filename, text, code.co_flags & _FUTURE_FLAGS,
-                              "@pytest_ar" in func.__globals__)
-    if not any(_same_code(c, code) for c in compiled.get((code.co_name, code.co_firstlineno),
-                                                         ())):
+    compiled = _compiled(func, filename)
+    if not any(_same_code(c, code) for c in compiled.codes.get(
+            (code.co_name, code.co_firstlineno), ())):
         where = f"{filename}, line {code.co_firstlineno}"
         module = func.__globals__.get("__name__")
         reload = f"reload its module ({module}, with importlib.reload) or " \
@@ -262,20 +266,51 @@ def _check_compiles_to(func, filename):
             "agree" + (f"\n  {where_defined(func)}" if where_defined(func) else ""))
 
 
-_COMPILED: dict = {}  # (filename, flags) -> (text, {(name, first line): [code objects]})
+@dataclass
+class _CompiledText:
+    """A module's text compiled as its module was: the code objects, and the last line
+    of each def, by (name, first line: the first decorator's, as in co_firstlineno)."""
+    codes: dict
+    last_lines: dict  # None where two defs share a name and a first line
 
 
-def _compiled_text(filename, text, flags, rewritten=False) -> dict:
+_COMPILED: dict = {}  # (filename, flags) -> (text, _CompiledText)
+
+
+def _compiled(func, filename) -> _CompiledText:
+    """The text `func`'s source is read from (linecache's, under `filename`), compiled."""
+    code = func.__code__
+    linecache.checkcache(filename)  # a file changed on disk is read again (as inspect does)
+    text = "".join(linecache.getlines(filename, func.__globals__))
+    return _compiled_text(filename, text, code.co_flags & _FUTURE_FLAGS,
+                          "@pytest_ar" in func.__globals__)
+
+
+def _def_span(func):
+    """(file, first line, last line) of `func`'s def in its module's text, found in the
+    text's one parse (not by tokenising the file again per function); None if not there."""
+    filename = func.__code__.co_filename
+    last = _compiled(func, filename).last_lines.get(
+        (func.__code__.co_name, func.__code__.co_firstlineno))
+    return None if last is None else (filename, func.__code__.co_firstlineno, last)
+
+
+def _compiled_text(filename, text, flags, rewritten=False) -> _CompiledText:
     cached = _COMPILED.get((filename, flags))
     if cached is not None and cached[0] == text:
         return cached[1]
     found: dict = {}
+    last_lines: dict = {}
     try:
-        source = text
+        source = compile(text, filename, "exec", flags=flags | ast.PyCF_ONLY_AST,
+                         dont_inherit=True)
+        for node in ast.walk(source):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                key = (node.name, min([node.lineno] + [d.lineno for d in node.decorator_list]))
+                last_lines[key] = None if key in last_lines else node.end_lineno
         if rewritten:  # pytest compiled the module with its asserts rewritten: do as it did
             from _pytest.assertion.rewrite import rewrite_asserts
 
-            source = ast.parse(text, filename)
             rewrite_asserts(source, text.encode(), filename)
         module = compile(source, filename, "exec", flags=flags, dont_inherit=True)
     except (SyntaxError, ValueError, ImportError):
@@ -284,8 +319,8 @@ def _compiled_text(filename, text, flags, rewritten=False) -> dict:
         found.setdefault((c.co_name, c.co_firstlineno), []).append(c)
     if len(_COMPILED) > 64:
         _COMPILED.clear()
-    _COMPILED[filename, flags] = (text, found)
-    return found
+    _COMPILED[filename, flags] = (text, _CompiledText(found, last_lines))
+    return _COMPILED[filename, flags][1]
 
 
 def _code_objects(code):
