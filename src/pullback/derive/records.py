@@ -48,6 +48,7 @@ from ..ir.nodes import (
     is_loop_exit,
     load,
     not_,
+    skeleton,
     store,
     tuple_of,
     walk,
@@ -301,7 +302,7 @@ class Records:
         """The user's statements, except copies and +, -, * on numbers, may raise (an
         IndexError, a shape mismatch, a division by zero): the optimizing pass keeps them
         even when nothing reads their value, so the gradient fails where f fails."""
-        for s in (n for n in walk(gast.Module(body=primal, type_ignores=[]))
+        for s in (n for n in skeleton(gast.Module(body=primal, type_ignores=[]))
                   if isinstance(n, gast.Assign)):
             value = s.value
             safe = SENTINEL.of(s) or isinstance(

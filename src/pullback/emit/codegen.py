@@ -248,6 +248,9 @@ def _to_printable(node):
     special = _SPECIAL.get(cls)
     if special is not None:
         return special(node)
+    marker = _MARKERS.get(cls)
+    if marker is not None:  # Load(), Add(), ...: one shared instance, as ast.parse does
+        return marker
     target = _AST_CLASS.get(cls)
     if target is None:
         target = _AST_CLASS[cls] = getattr(ast, cls.__name__, None)
@@ -294,6 +297,9 @@ def _printable_handler(node):
 
 
 _AST_CLASS: dict = {}
+_MARKERS = {cls: getattr(ast, cls.__name__)() for base in (
+    gast.expr_context, gast.operator, gast.unaryop, gast.boolop, gast.cmpop)
+    for cls in base.__subclasses__() if hasattr(ast, cls.__name__)}
 _SPECIAL = {
     gast.Name: lambda node: ast.Name(id=node.id, ctx=_to_printable(node.ctx)),
     gast.Constant: _printable_constant,

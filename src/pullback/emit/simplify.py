@@ -47,7 +47,7 @@ import gast
 
 from .. import rules
 from ..ir.annotations import BLOCK, MAY_RAISE, SHAPE_ONLY
-from ..ir.nodes import const, dotted_name, not_, skeleton, stored_names, walk
+from ..ir.nodes import child_fields, const, dotted_name, not_, skeleton, stored_names, walk
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul}
 
@@ -59,7 +59,7 @@ def _number(node):
 def _fold(node):
     """node with its parts folded first, then itself (what a NodeTransformer with the
     `_FOLDS` as visit methods does, without its per-node dispatch)."""
-    for field in node._fields:
+    for field in child_fields(node.__class__):
         value = getattr(node, field, None)
         if value.__class__ is list:
             for i, item in enumerate(value):
@@ -204,7 +204,7 @@ def _propagate(stmts: list) -> list:
                 _rename_reads(target, copies)
             elif _is_copy(s) and isinstance(s.value, gast.Name) and s.value.id == target.id:
                 continue  # a = a
-            kill(stored_names(target))
+            kill((target.id,) if target.__class__ is gast.Name else stored_names(target))
             if _is_copy(s) and isinstance(s.value, gast.Name):
                 copies[target.id] = s.value.id
                 copied.setdefault(s.value.id, set()).add(target.id)

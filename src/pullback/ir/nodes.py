@@ -193,6 +193,12 @@ def _child_fields(cls) -> tuple:
     return fields
 
 
+def child_fields(cls) -> tuple:
+    """The fields of a node class that may hold nodes `walk` visits."""
+    fields = _CHILD_FIELDS.get(cls)
+    return _child_fields(cls) if fields is None else fields
+
+
 def children(node: gast.AST) -> list:
     """The nodes directly under `node`, as `gast.iter_child_nodes` gives them (contexts
     and operators aside, as in `walk`)."""
