@@ -174,6 +174,7 @@ def stored_names(tree) -> set[str]:
 
 
 _AST = gast.AST
+_NAME = gast.Name
 _IMMUTABLE = {int, float, str, bool, type(None), complex, bytes}
 # Fields that never hold a node, per node class; `walk` skips them.
 _LEAF_FIELDS = {"id", "attr", "arg", "name", "kind", "type_comment", "level", "module",
@@ -225,9 +226,14 @@ def walk(node: gast.AST) -> list:
     append = found.append
     fields_of = _CHILD_FIELDS.get
     for n in found:  # extended as it goes: breadth first, like ast.walk
-        fields = fields_of(n.__class__)
+        cls = n.__class__
+        if cls is _NAME:  # half the nodes: only a parameter's annotation under it
+            if n.annotation is not None:
+                append(n.annotation)
+            continue
+        fields = fields_of(cls)
         if fields is None:
-            fields = _child_fields(n.__class__)
+            fields = _child_fields(cls)
         for field in fields:
             value = getattr(n, field, None)
             if value.__class__ is list:
