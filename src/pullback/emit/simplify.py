@@ -226,7 +226,9 @@ def _drop_dead_code(tree) -> bool:
     for n in walk(tree):
         if n.__class__ is gast.Name and isinstance(n.ctx, gast.Load):
             loads[n.id] = loads.get(n.id, 0) + 1
-    kept_while_read: set = set()  # names of statements kept only because they were read
+    # name -> the statements assigning it kept because it was read (whether one would go
+    # unread is asked only if its last reader goes)
+    kept_while_read: dict = {}
     again = False
 
     def forget(node):
@@ -234,8 +236,8 @@ def _drop_dead_code(tree) -> bool:
         for n in walk(node):
             if n.__class__ is gast.Name and isinstance(n.ctx, gast.Load):
                 loads[n.id] -= 1
-                if not loads[n.id] and n.id in kept_while_read:
-                    again = True
+                if not loads[n.id] and n.id in kept_while_read and not again:
+                    again = any(map(_is_dead_if_unread, kept_while_read[n.id]))
 
     def sweep(stmts) -> tuple[list, set, set]:
         """The statements kept, and the names they read and store."""
@@ -248,11 +250,12 @@ def _drop_dead_code(tree) -> bool:
             if _is_copy(s) and overwritten.get(s.targets[0].id):
                 forget(s)
                 continue
-            if _is_dead_if_unread(s):
-                if not loads.get(s.targets[0].id):
+            if s.__class__ is gast.Assign and s.targets[0].__class__ is gast.Name:
+                if loads.get(s.targets[0].id):
+                    kept_while_read.setdefault(s.targets[0].id, []).append(s)
+                elif _is_dead_if_unread(s):
                     forget(s)
                     continue
-                kept_while_read.add(s.targets[0].id)
             if isinstance(s, (gast.If, gast.For, gast.While)):
                 s.body, reads, stores = sweep(s.body)
                 s.orelse, else_reads, else_stores = sweep(s.orelse)
