@@ -2,7 +2,8 @@
 
 Work is counted, not timed: every Python function call made while `transform` runs
 (each step of a generator walk is one, since generators count as calls too; each node a
-list walk returns is one too) is charged to the innermost pullback function on the
+list walk returns is one too) and every line a pullback function runs (each iteration
+of a loop or comprehension) is charged to the innermost pullback function on the
 stack, that is, to the pass doing the work.
 For each kind of generated function of benchmarks/transform.py, at n and 4n
 statements, the total and each pass's share must grow by at most 5x: linear plus
@@ -42,30 +43,38 @@ LIST_WALKS = {nodes.walk.__code__, nodes.children.__code__, nodes.skeleton.__cod
 
 
 def charged_calls(func, optimize) -> Counter:
-    """Calls made while transforming func, by the innermost pullback function running."""
+    """Work done while transforming func, by the innermost pullback function running:
+    each call of a Python function, each line a pullback function runs (a loop's every
+    iteration: a comprehension scanning all of f's names per loop makes no calls)."""
     counts: Counter = Counter()
     stack: list = []
 
-    def hook(frame, event, arg):
-        if event == "call":
-            code = frame.f_code
-            if code.co_filename.startswith(PACKAGE):
-                stack.append(code)
-                counts[code] += 1
-            elif stack:
-                counts[stack[-1]] += 1
+    def local(frame, event, arg):  # a pullback function's lines and its return
+        if event == "line":
+            counts[stack[-1]] += 1
         elif event == "return" and stack and frame.f_code is stack[-1]:
             stack.pop()
-            if frame.f_code in LIST_WALKS and stack:  # its loop makes no calls: charge
-                counts[stack[-1]] += len(arg)  # the nodes it visited to whoever asked
+            if frame.f_code in LIST_WALKS and stack:  # its loop runs no lines of ours:
+                counts[stack[-1]] += len(arg)  # charge the nodes it visited to whoever asked
+        return local
+
+    def hook(frame, event, arg):  # every call
+        code = frame.f_code
+        if code.co_filename.startswith(PACKAGE):
+            stack.append(code)
+            counts[code] += 1
+            return local
+        if stack:
+            counts[stack[-1]] += 1
+        return None
 
     cached = dict(api._CACHE)
     api._CACHE.clear()  # equal code objects (the same text in another file) share transforms
-    sys.setprofile(hook)
+    sys.settrace(hook)
     try:
         api.transform(func, optimize=optimize)
     finally:
-        sys.setprofile(None)
+        sys.settrace(None)
         api._CACHE.clear()
         api._CACHE.update(cached)
     return counts

@@ -179,7 +179,9 @@ class LoopOptimizations:
         if not hasattr(self, "_reads_in_f"):  # counted once: a walk per loop is quadratic
             self._reads_in_f = _read_counts([self.tree])
         in_loop = _read_counts(loop.body)
-        elsewhere = {n for n, count in self._reads_in_f.items() if count > in_loop.get(n, 0)}
+
+        def read_elsewhere(name):  # asked per name: a scan of f's names per loop is quadratic
+            return self._reads_in_f.get(name, 0) > in_loop.get(name, 0)
         found, names = [], {loop.target.id}
         for s in loop.body:
             if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
@@ -192,7 +194,7 @@ class LoopOptimizations:
                 isinstance(value.op, (gast.Add, gast.Sub, gast.Mult)) else \
                 [value.operand] if isinstance(value, gast.UnaryOp) and \
                 isinstance(value.op, gast.USub) else None
-            if operands is None or target in self.analysis.active or target in elsewhere \
+            if operands is None or target in self.analysis.active or read_elsewhere(target) \
                     or target in self.unbound or not self.is_scalar(s.targets[0]):
                 continue
             if all(self.is_scalar(o) and (isinstance(o, gast.Constant) or o.id in names or (
