@@ -930,8 +930,8 @@ def method_passed_as_objective(x, problem):
     return f(x) + f(2.0 * x)
 
 
-refuse(method_passed_as_objective, lambda rng: (_n(rng, 3), _lsq(rng)), 0,
-       "NoRuleError", r"the call to f\(\): it runs <method-wrapper")
+add(method_passed_as_objective, lambda rng: (_n(rng, 3), _lsq(rng)),
+    state=lambda fn, args: args[1].nfev)
 
 
 class Stage:
@@ -2960,9 +2960,8 @@ def huber_class_constant_in_subclass(weight, r):
     return wide(r) + tight(r)
 
 
-refuse(huber_class_constant_in_subclass,
-       lambda rng: (_u(rng, 0.5, 2.0), _distinct(rng, 6, -3, 3)), (0, 1),
-       "NoRuleError", "call to wide, a value computed from the inputs")
+add(huber_class_constant_in_subclass,
+    lambda rng: (_u(rng, 0.5, 2.0), _distinct(rng, 6, -3, 3)), wrt=(0, 1))
 
 
 def huber_class_constant_one_per_line(weight, r):

@@ -448,3 +448,99 @@ def test_user_methods_named_like_array_methods(f, make, wrt):
 
 def array_methods(v):
     return v.sum() * v.mean() + v.var()
+
+
+# ------------------------------------------- bound methods held in names and passed on
+
+
+class Counted:
+    """An objective counting its evaluations, in the benchmark suites' style."""
+
+    def __init__(self, A, c):
+        self.A, self.c = A, c
+        self.nfev = 0
+
+    def fun(self, x):
+        self.nfev += 1
+        return 0.5 * x @ self.A @ x + self.c @ x
+
+
+def method_in_a_name(x, problem):
+    f = problem.fun
+    return f(x) + f(2.0 * x)
+
+
+def apply_twice(fun, x):
+    return fun(x) * fun(-x)
+
+
+def method_passed_on(x, problem):
+    return apply_twice(problem.fun, x)
+
+
+def methods_in_a_list(x, p, q):
+    total = 0.0
+    for fun in [p.fun, q.fun]:
+        total = total + fun(x)
+    return total
+
+
+def _counted():
+    A = RNG.normal(size=(3, 3))
+    return Counted(A @ A.T, RNG.normal(size=3))
+
+
+@pytest.mark.parametrize("f, extra", [(method_in_a_name, 1), (method_passed_on, 1),
+                                      (methods_in_a_list, 2)],
+                         ids=["held-in-a-name", "passed-to-a-function", "in-a-list"])
+def test_a_bound_method_held_as_a_value_is_its_method(f, extra):
+    x = RNG.normal(size=3)
+    objs = [_counted() for _ in range(extra)]
+    expected = fd_wrt(lambda v: f(v, *objs), (x,), 0)
+    runs = [o.nfev for o in objs]
+    f(x, *objs)
+    per_call = [o.nfev - r for o, r in zip(objs, runs)]
+    runs = [o.nfev for o in objs]
+    np.testing.assert_allclose(pullback.grad(f)(x, *objs), expected, rtol=1e-6, atol=1e-9)
+    assert [o.nfev - r for o, r in zip(objs, runs)] == per_call  # as often as under f
+
+
+def test_a_bound_method_of_an_object_being_differentiated_held_as_a_value_is_refused():
+    with pytest.raises(pullback.NoRuleError, match="(?s)bound method Counted.fun.*"
+                       "test_classes.py.*f\\(x\\) \\+ f"):
+        pullback.grad(method_in_a_name, wrt=1)(RNG.normal(size=3), _counted())
+
+
+def method_chosen_in_a_loop(x, p, q):
+    fun = p.fun
+    total = 0.0
+    for _ in range(2):
+        total = total + fun(x)
+        fun = q.fun
+    return total
+
+
+def test_a_bound_method_rebound_in_a_loop():
+    x, p, q = RNG.normal(size=3), _counted(), _counted()
+    np.testing.assert_allclose(pullback.grad(method_chosen_in_a_loop)(x, p, q),
+                               fd_wrt(lambda v: method_chosen_in_a_loop(v, p, q), (x,), 0),
+                               rtol=1e-6, atol=1e-9)
+
+
+def layers_built_in_one_line(W, b, x):
+    first, second = cc.Lin(W, b), cc.Relu(2.0 * W, -b)
+    return np.sum(first(x) * second(x))
+
+
+def layer_copied_then_called(W, b, x):
+    layer = cc.Lin(W, b)
+    same = layer
+    return np.sum(same(x) ** 2)
+
+
+@pytest.mark.parametrize("f", [layers_built_in_one_line, layer_copied_then_called])
+def test_callable_objects_built_then_named_again(f):
+    args = (W, B, X)
+    grads = pullback.grad(f, wrt=(0, 1, 2))(*args)
+    for g, i in zip(grads, range(3)):
+        np.testing.assert_allclose(g, fd_wrt(f, args, i), rtol=1e-5, atol=1e-8)

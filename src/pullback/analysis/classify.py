@@ -486,13 +486,16 @@ class Classification:
                 if isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Call)
                 and self.op(s).callee is set_attribute and isinstance(s.value.args[0], gast.Name)]
 
-    def _holds_object(self, name) -> bool:
+    def _holds_object(self, name, seen=frozenset()) -> bool:
         """Whether the local `name` may hold an object whose `__call__` is resolved when
         the code runs: a parameter without a function as its default, or a value taken
-        out of a container or object, or returned by a call. A name bound to functions
-        the code names (`act = np.tanh`) keeps its transform-time refusal."""
+        out of a container or object, or returned by a call, or a copy of such a name (a
+        parameter of an inlined function). A name bound to functions the code names
+        (`act = np.tanh`) keeps its transform-time refusal."""
         defs = [s.value for s in self.assigns
                 if isinstance(s.targets[0], gast.Name) and s.targets[0].id == name]
+        if name in seen:  # a loop's copies: the other definitions decide
+            return True
         if not defs:
             if name not in self.params:
                 return False
@@ -502,7 +505,9 @@ class Classification:
                 or _has_source(getattr(type(default), "__call__", None))  # noqa: B004 (the class's own __call__)
         return all(isinstance(v, (gast.Subscript, gast.Call)) or (
             isinstance(v, gast.Attribute) and isinstance(v.value, gast.Name)
-            and v.value.id in self.locals) for v in defs)
+            and v.value.id in self.locals) or (
+            isinstance(v, gast.Name) and v.id in self.locals
+            and self._holds_object(v.id, seen | {name})) for v in defs)
 
     def _integer_dtype(self, node) -> bool:
         """Whether `node` (the dtype argument of astype or of a rule's callable, such as

@@ -55,8 +55,13 @@ class CallSite:
 
 def _resolve(site, obj):
     """(the Python function the call runs, the object it is bound to or None)."""
-    if site.name == "__call__" and isinstance(obj, types.FunctionType):
-        found = obj
+    if site.name == "__call__" and isinstance(obj, (types.FunctionType, types.MethodType)):
+        found = obj  # a function or bound method held in a name: calling it runs it
+        if isinstance(obj, types.MethodType) and "self" in site.active:
+            site.refuse(f"it is the bound method {obj.__func__.__qualname__} of an object "
+                        "carrying a value being differentiated, taken as a value; call the "
+                        "method on the object (obj.method(x)) so that its gradient goes to "
+                        "the object's attributes")
     else:
         try:
             found = getattr(obj, site.name)
