@@ -544,3 +544,162 @@ def test_callable_objects_built_then_named_again(f):
     grads = pullback.grad(f, wrt=(0, 1, 2))(*args)
     for g, i in zip(grads, range(3)):
         np.testing.assert_allclose(g, fd_wrt(f, args, i), rtol=1e-5, atol=1e-8)
+
+
+# ------------------------------------------------ counters and clocks kept on self
+
+
+class Clocked:
+    """Counts its evaluations and advances a clock that the value then reads."""
+
+    def __init__(self, A, t):
+        self.A, self.t = A, t
+        self.nfev = 0
+
+    def fun(self, x):
+        self.nfev += 1
+        self.t = self.t + 0.5
+        return self.t * np.sum(np.tanh(self.A @ x))
+
+    def twice(self, x):
+        y = self.fun(x)
+        self.nfev = self.nfev + 2
+        self.t -= 0.25
+        return y + self.t * self.fun(2.0 * x)
+
+    def stepped(self, x):
+        dt = 0.25 / len(x)
+        for _ in range(2):
+            self.t += dt
+            self.nfev += 1
+        return self.t * np.sum(x ** 2)
+
+
+def clocked_outer(p, x):
+    y = p.fun(x)
+    return y * p.t + p.nfev * 0.0
+
+
+A_CLOCKED = RNG.normal(size=(2, 3))
+
+
+def _clocked():
+    return Clocked(A_CLOCKED.copy(), 0.7)
+
+
+def _counts(f, make_args):
+    """How far f moves the counters of the objects among its arguments."""
+    args = make_args()
+    before = [(a.nfev, a.t) for a in args if isinstance(a, Clocked)]
+    f(*args)
+    return [(a.nfev - n, a.t - t) for a, (n, t) in
+            zip([a for a in args if isinstance(a, Clocked)], before)]
+
+
+COUNTED = [
+    (Clocked.fun, lambda: (_clocked(), X)),
+    (Clocked.twice, lambda: (_clocked(), X)),
+    (Clocked.stepped, lambda: (_clocked(), X)),
+    (clocked_outer, lambda: (_clocked(), X)),
+]
+
+
+@pytest.mark.parametrize("f, make_args", COUNTED, ids=["fun", "method-calling-method",
+                                                       "in-a-loop", "read-by-the-caller"])
+def test_counters_on_a_differentiated_self_move_as_under_f(f, make_args):
+    args = make_args()
+    expected = fd_object(f, make_args(), 0, ["A", "t"])  # (f moves the counters of args)
+    g = pullback.grad(f)(*args)
+    assert isinstance(g, Clocked)
+    for name in ("A", "t"):
+        np.testing.assert_allclose(getattr(g, name), expected[name], rtol=1e-6, atol=1e-9)
+    expected = _counts(f, make_args)
+    args = make_args()
+    before = (args[0].nfev, args[0].t)
+    pullback.grad(f, wrt=(0, 1))(*args)
+    assert [(args[0].nfev - before[0], args[0].t - before[1])] == expected
+    gx = pullback.grad(f, wrt=1)(*make_args())
+    np.testing.assert_allclose(gx, fd_wrt(lambda v: f(make_args()[0], v), (X,), 0),
+                               rtol=1e-6, atol=1e-9)
+
+
+class Rewritten:
+    def __init__(self, t):
+        self.t = t
+
+    def reset(self, x):
+        self.t = 0.0
+        return self.t * np.sum(x)
+
+    def doubled(self, x):
+        self.t *= 2.0
+        return self.t * np.sum(x)
+
+    def accumulated(self, x):
+        self.t += x[0]
+        return self.t * np.sum(x)
+
+    def through_a_name(self, x):
+        old = self.t
+        self.t = old + 1.0
+        return self.t * np.sum(x)
+
+    def by_an_argument(self, x, dt):
+        self.t += dt
+        return self.t * np.sum(x)
+
+
+@pytest.mark.parametrize("method, line", [
+    (Rewritten.reset, "self.t = 0.0"), (Rewritten.doubled, "self.t *= 2.0"),
+    (Rewritten.accumulated, "self.t += x[0]"),
+    (lambda obj, x: obj.by_an_argument(x, (1.0,)), "self.t += dt")])
+def test_other_writes_to_a_differentiated_self_are_refused_at_their_line(method, line):
+    # (an argument added to it may be a tuple or an array of another shape)
+    with pytest.raises(pullback.NoRuleError, match="attribute 't' of 'self' is set") as info:
+        pullback.grad(method, wrt=(0, 1))(Rewritten(0.3), X)
+    assert "test_classes.py" in str(info.value) and line in str(info.value)
+
+
+def test_an_increment_through_a_name_is_an_increment():
+    expected = fd_object(Rewritten.through_a_name, (Rewritten(0.3), X), 0, ["t"])
+    obj = Rewritten(0.3)
+    g = pullback.grad(Rewritten.through_a_name)(obj, X)
+    assert g.t == pytest.approx(expected["t"]) and obj.t == pytest.approx(1.3)
+
+
+class ClockedBySetter:
+    def __init__(self, t):
+        self._t = t
+
+    @property
+    def t(self):
+        return self._t
+
+    @t.setter
+    def t(self, v):
+        self._t = 2.0 * v
+
+    def fun(self, x):
+        self.t += 1.0
+        return self.t * np.sum(x)
+
+
+class SlottedClock:
+    __slots__ = ("t", "nfev")
+
+    def __init__(self, t):
+        self.t, self.nfev = t, 0
+
+    def fun(self, x):
+        self.nfev += 1
+        self.t += 1.0
+        return self.t * np.sum(x)
+
+
+def test_an_attribute_stored_by_a_setter_is_refused_and_a_slot_is_stored():
+    with pytest.raises(pullback.PullbackError, match="property setter") as info:
+        pullback.grad(ClockedBySetter.fun)(ClockedBySetter(0.5), X)
+    assert "self.t += 1.0" in str(info.value)
+    obj = SlottedClock(0.5)
+    g = pullback.grad(SlottedClock.fun)(obj, X)
+    assert g.t == pytest.approx(np.sum(X)) and (obj.t, obj.nfev) == (1.5, 1)

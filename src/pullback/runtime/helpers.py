@@ -1191,7 +1191,19 @@ def set_attribute(obj, name, value, where=None):
     """`obj.name = value` in a differentiated function: a plain value (a number, a
     string, None, or a tuple of them), such as a counter or a setting, or an array (the
     analysis refuses arrays written in place, which would change the attribute with them).
-    A list or object stored there could change later without pullback seeing it."""
+    A list or object stored there could change later without pullback seeing it. The
+    attribute must be stored as it is: a class's property setter, descriptor or
+    __setattr__ runs code that pullback does not see (and the analysis takes `obj.n +=
+    1` as moving the attribute by one)."""
+    cls = obj.__class__
+    stored_by = getattr(cls, name, None).__class__  # a slot's member descriptor stores it
+    if cls.__setattr__ is not object.__setattr__ or hasattr(stored_by, "__set__") \
+            and stored_by is not types.MemberDescriptorType:
+        raise PullbackError(
+            f"assignment to the attribute {name!r} of a {cls.__qualname__} object, which "
+            f"{cls.__qualname__} stores through its own code (a property setter, a "
+            "descriptor or __setattr__) that pullback does not differentiate; set the "
+            "attribute outside the function, or store it in a plain attribute")
     if not (_plain(value) or value.__class__ is np.ndarray):
         raise PullbackError(
             f"assignment of a {type(value).__name__} to the attribute {name!r}: in a function "
