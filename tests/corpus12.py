@@ -862,7 +862,8 @@ class Problem:
 PROBLEM = Problem(np.random.default_rng(2).normal(size=(6, 3)),
                   np.random.default_rng(3).normal(size=6), 0.1)
 refuse(PROBLEM.objective, lambda rng: (_n(rng, 3),), 0, "NoRuleError",
-       r"history.append\(\) is called for its effect", label="ridge_problem_method_history")
+       r"history.append\(\) grows the list self.history after a call that receives 'self'",
+       label="ridge_problem_method_history")
 
 
 def ridge_problem_wrt_object(problem, w):
@@ -871,7 +872,7 @@ def ridge_problem_wrt_object(problem, w):
 
 refuse(ridge_problem_wrt_object,
        lambda rng: (Problem(_n(rng, (6, 3)), _n(rng, 6), 0.1), _n(rng, 3)), 0,
-       "NoRuleError", r"history.append\(\) is called for its effect")
+       "NoRuleError", r"history.append\(\) grows the list self.history after a call")
 
 
 class LogisticRegression:

@@ -703,3 +703,89 @@ def test_an_attribute_stored_by_a_setter_is_refused_and_a_slot_is_stored():
     obj = SlottedClock(0.5)
     g = pullback.grad(SlottedClock.fun)(obj, X)
     assert g.t == pytest.approx(np.sum(X)) and (obj.t, obj.nfev) == (1.5, 1)
+
+
+# ------------------------------------------------- a history kept in a list on self
+
+
+class Logged:
+    def __init__(self, A):
+        self.A = A
+        self.history, self.events = [], []
+
+    def loss(self, w):
+        return 0.5 * np.sum((self.A @ w) ** 2)
+
+    def objective(self, w):
+        self.history.append(len(self.history))
+        return self.loss(w)
+
+    def objective_extended(self, w):
+        self.events.append("start")
+        self.events.extend("ab")
+        self.history.append(len(self.events))
+        value = 0.5 * np.sum((self.A @ w) ** 2)
+        return value
+
+    def objective_then_logged(self, w):
+        value = self.loss(w)
+        self.history.append(len(self.history))
+        return value
+
+    def objective_logging_its_value(self, w):
+        value = self.loss(w)
+        self.history.append(float(value))
+        return value
+
+    def objective_reading_the_list(self, w):
+        self.history.append(1.0)
+        return np.sum(np.multiply(self.history, w[0]))
+
+
+def logged_outer(problem, w):
+    return problem.objective(w) + problem.objective(2.0 * w)
+
+
+A_LOGGED = RNG.normal(size=(4, 3))
+
+
+@pytest.mark.parametrize("f", [Logged.objective, Logged.objective_extended])
+@pytest.mark.parametrize("wrt", [0, 1])
+def test_a_list_on_self_grows_as_under_f(f, wrt):
+    w = RNG.normal(size=3)
+    expected = fd_object(f, (Logged(A_LOGGED.copy()), w), 0, ["A"]) if wrt == 0 else \
+        fd_wrt(lambda v: f(Logged(A_LOGGED.copy()), v), (w,), 0)
+    under_f = Logged(A_LOGGED.copy())
+    f(under_f, w)
+    problem = Logged(A_LOGGED.copy())
+    g = pullback.grad(f, wrt=wrt)(problem, w)
+    if wrt == 0:
+        assert isinstance(g, Logged)
+        np.testing.assert_allclose(g.A, expected["A"], rtol=1e-6, atol=1e-9)
+    else:
+        np.testing.assert_allclose(g, expected, rtol=1e-6, atol=1e-9)
+    assert (problem.history, problem.events) == (under_f.history, under_f.events)
+
+
+@pytest.mark.parametrize("method, match, line", [
+    (Logged.objective_then_logged, "grows the list self.history after a call that receives "
+     "'self'", "self.history.append(len(self.history))"),
+    (Logged.objective_logging_its_value, "called for its effect on 'history'",
+     "self.history.append(float(value))"),
+    (Logged.objective_reading_the_list, "called for its effect on 'history'",
+     "self.history.append(1.0)")])
+def test_a_list_on_self_that_a_derivative_may_read_is_not_grown(method, match, line):
+    # np.multiply(self.ws, w) keeps the list for its derivative: grown later, it gave the
+    # derivative of the grown list
+    with pytest.raises(pullback.NoRuleError, match=match) as info:
+        pullback.grad(method, wrt=1)(Logged(A_LOGGED.copy()), RNG.normal(size=3))
+    assert "test_classes.py" in str(info.value) and line in str(info.value)
+
+
+def test_a_list_on_self_grown_by_a_method_called_from_f_is_refused():
+    # the caller's earlier derivatives may keep the list (np.multiply(obj.ws, w))
+    with pytest.raises(pullback.NoRuleError, match="Logged.objective grows the list "
+                       "self.history, and is called from a function") as info:
+        pullback.grad(logged_outer, wrt=1)(Logged(A_LOGGED.copy()), RNG.normal(size=3))
+    assert "self.history.append(len(self.history))" in str(info.value)
+    assert "problem.objective(w)" in str(info.value)

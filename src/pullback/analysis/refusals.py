@@ -90,6 +90,8 @@ class Refusals:
         `m(x)`, the index of `r[x]`) count as reads of the value too. A call pullback does
         not know is refused even when its result is unused: it may change its arguments
         (`xs.reverse()`, `b.fill(x)`, `np.copyto(b, x)`, `out=`)."""
+        self.grown_lists: list = []  # where a list an object holds is grown (a refusal
+        # when the function is called from other generated code: api._build)
         self._check_attribute_writes()
         for s in self.assigns:
             target = s.targets[0]
@@ -326,6 +328,8 @@ class Refusals:
                     where)
             return
         name = _atom_name(receiver)
+        if self._grows_a_held_list(value, name, passed):
+            return
         if name in self.varied or name not in self.params:
             raise NoRuleError(
                 f"the method {shown}() is called for its effect on {self.spelled(name)!r}, "
@@ -336,6 +340,47 @@ class Refusals:
             f"the method {shown}() is called for its effect on {name!r}, an array or list, "
             f"which it may change in place; pullback does not follow that\n  {where}"))
         CHECKED_NAME.set(s, name)
+
+    def _grows_a_held_list(self, call, name, passed) -> bool:
+        """Whether the effect call `call` appends to (or extends) a list an object holds,
+        `self.history.append(len(self.history))`, in a way the gradient cannot see: the
+        call is `name.append(v)` or `name.extend(vs)` with `name = obj.attr` read just
+        for it, what it adds carries no gradient, and no read of `obj.attr` in the
+        function reaches the result (so no derivative reads the list, whose length the
+        call changes). Whether it is a list is checked when it runs."""
+        if not (isinstance(call.func, gast.Attribute) and call.func.attr in ("append", "extend")
+                and len(self.defs.get(name, ())) == 1):
+            return False
+        read = self.defs[name][0]
+        if self.op(read).kind != "attr" or not isinstance(read.value, gast.Attribute):
+            return False
+        if any(_atom_name(a) in self.varied for a in passed):
+            return False
+        base, attr = _atom_name(read.value.value), read.value.attr
+        if base is None or any(
+                self.op(t).kind == "attr" and t.targets[0].id in self.useful
+                and _atom_name(t.value.value) == base and t.value.attr == attr
+                for t in self.assigns if isinstance(t.targets[0], gast.Name)
+                and isinstance(t.value, gast.Attribute)):
+            return False
+        # a call before it that receives the object may have kept the list for its
+        # derivative (np.multiply(self.ws, w) keeps self.ws), which would then read the
+        # grown list
+        for t in self.assigns:
+            if t is read:
+                self.grown_lists.append((f"{self.spelled(base)}.{attr}",
+                                         self.parsed.location.describe(read)))
+                return True
+            if isinstance(t.targets[0], gast.Name) and self.op(t).kind in (
+                    "method", "call", "unknown") and isinstance(t.value, gast.Call) and any(
+                    _atom_name(n) == base for n in walk(t.value)):
+                raise NoRuleError(
+                    f"{dotted_name(call.func)}() grows the list {self.spelled(base)}.{attr} "
+                    f"after a call that receives {self.spelled(base)!r} "
+                    f"({self.parsed.location.describe(t).strip()}), whose derivative may "
+                    "read that list and would then see it grown; grow it before such "
+                    "calls, or outside the function", self.parsed.location.describe(read))
+        return False
 
     def _check_untransformed_call(self, s, op) -> None:
         """A Python function called with no value being differentiated runs as it is,
