@@ -404,8 +404,8 @@ def residual_stack(W, b, x):
     return np.sum(x ** 2)
 
 
-refuse(residual_stack, lambda rng: (_n(rng, (3, 3), 0.5), _n(rng, 3, 0.2), _n(rng, 3)), (0, 1, 2),
-       "NoRuleError", r"construction of Residual")
+add(residual_stack, lambda rng: (_n(rng, (3, 3), 0.5), _n(rng, 3, 0.2), _n(rng, 3)),
+    wrt=(0, 1, 2))
 
 
 def residual_wrt_block(block, x):
@@ -699,9 +699,8 @@ def autoencoder_inherited(W, V, X):
     return ae.loss(X)
 
 
-refuse(autoencoder_inherited, lambda rng: (_n(rng, (2, 4), 0.5), _n(rng, (4, 2), 0.5),
-                                        _n(rng, (3, 4))), (0, 1),
-       "NoRuleError", r"construction of Autoencoder")
+add(autoencoder_inherited, lambda rng: (_n(rng, (2, 4), 0.5), _n(rng, (4, 2), 0.5),
+                                     _n(rng, (3, 4))), wrt=(0, 1))
 
 
 def autoencoder_wrt_object(ae, X):

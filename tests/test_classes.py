@@ -789,3 +789,133 @@ def test_a_list_on_self_grown_by_a_method_called_from_f_is_refused():
         pullback.grad(logged_outer, wrt=1)(Logged(A_LOGGED.copy()), RNG.normal(size=3))
     assert "self.history.append(len(self.history))" in str(info.value)
     assert "problem.objective(w)" in str(info.value)
+
+
+# ------------------------------------- objects built inside f whose __init__ calls super()
+
+
+class Affine:
+    def __init__(self, W, b):
+        self.W = W
+        self.b = b
+
+    def __call__(self, x):
+        return self.W @ x + self.b
+
+
+class ScaledAffine(Affine):
+    def __init__(self, W, b, scale):
+        super().__init__(W, b)
+        self.scale = scale
+
+    def __call__(self, x):
+        return x + self.scale * np.tanh(super().__call__(x))
+
+
+class NamedBaseAffine(Affine):
+    def __init__(self, scale, W, b):
+        Affine.__init__(self, W, b=b)
+        self.scale = scale
+
+    def __call__(self, x):
+        return self.scale * np.sin(self.W @ x) + self.b
+
+
+class Deeper(ScaledAffine):
+    def __init__(self, W, b, scale, shift=0.25):
+        super().__init__(W, b, scale)
+        self.shift = shift
+
+    def __call__(self, x):
+        return super().__call__(x) + self.shift
+
+
+class Inheriting(ScaledAffine):
+    pass
+
+
+class DefaultBias(Affine):
+    def __init__(self, W):
+        super().__init__(W, 0.5)
+
+
+def stacked_super(W, b, x):
+    blocks = [ScaledAffine(W, b, 0.5), ScaledAffine(W.T, b, 0.25)]
+    for block in blocks:
+        x = block(x)
+    return np.sum(x ** 2)
+
+
+def named_base(W, b, x):
+    layer = NamedBaseAffine(1.5, W, b)
+    return np.sum(layer(x) ** 2)
+
+
+def two_levels(W, b, x):
+    layer = Deeper(W, b, 0.5)
+    return np.sum(layer(x) * layer(2.0 * x))
+
+
+def inherited_init(W, b, x):
+    layer = Inheriting(W, b, 0.3)
+    return np.sum(layer(x) ** 3)
+
+
+def constant_passed_on(W, b, x):
+    layer = DefaultBias(W)
+    return np.sum(layer(x) ** 2) + np.sum(b * x)
+
+
+SQUARE = RNG.normal(size=(3, 3)) * 0.5
+
+
+@pytest.mark.parametrize("f", [stacked_super, named_base, two_levels, inherited_init,
+                               constant_passed_on])
+def test_objects_whose_init_passes_arguments_to_super(f):
+    args = (SQUARE, RNG.normal(size=3) * 0.3, RNG.normal(size=3))
+    grads = pullback.grad(f, wrt=(0, 1, 2))(*args)
+    for i, g in enumerate(grads):
+        np.testing.assert_allclose(g, fd_wrt(f, args, i), rtol=1e-5, atol=1e-8)
+
+
+class Computed(Affine):
+    def __init__(self, W, b):
+        super().__init__(2.0 * W, b)
+
+
+def computed_super(W, b, x):
+    layer = Computed(W, b)
+    return np.sum(layer(x))
+
+
+def test_a_super_init_of_computed_values_is_refused_at_its_line():
+    with pytest.raises(pullback.NoRuleError, match="construction of Computed") as info:
+        pullback.grad(computed_super)(SQUARE, np.ones(3), np.ones(3))
+    assert "test_classes.py" in str(info.value) and "layer = Computed(W, b)" in str(info.value)
+
+
+def test_a_base_init_redefined_later_is_noticed():
+    class Base:
+        def __init__(self, W, b):
+            self.W, self.b = W, b
+
+    class Child(Base):
+        def __init__(self, W, b):
+            super().__init__(W, b)
+
+    def loss(W, b, x):
+        return np.sum(Child(W, b).W @ x)
+
+    args = (SQUARE, np.ones(3), RNG.normal(size=3))
+    dloss = pullback.grad(loss)
+    np.testing.assert_allclose(dloss(*args), fd_wrt(loss, args, 0), rtol=1e-6, atol=1e-9)
+
+    def swapped(self, W, b):
+        self.W, self.b = 3.0 * W, b
+
+    Base.__init__ = swapped  # W is now stored computed
+    with pytest.raises(pullback.PullbackError,
+                       match="'Child.__base__.__init__' names a different object"):
+        dloss(*args)
+    with pytest.raises(pullback.NoRuleError, match="construction of Child"):
+        pullback.grad(loss)(*args)

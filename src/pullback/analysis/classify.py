@@ -453,7 +453,7 @@ class Classification:
         is a parameter, as it was passed): an object built as Python builds it, whose
         attributes' gradients go back to the arguments they hold. The class's `__init__`
         (and `__new__`) are guarded: the mapping was read from them."""
-        from ..runtime.objects import record_fields
+        from ..runtime.objects import record_fields, record_inits
 
         fields = record_fields(cls)
         if fields is None:
@@ -472,6 +472,10 @@ class Classification:
                 self.bindings[f"{dotted}.{attr}"] = found
                 if inspect.isfunction(found):
                     self.bindings[f"{dotted}.{attr}.__code__"] = found.__code__
+            for path, init, _ in record_inits(cls)[1:]:  # those super().__init__ runs
+                self.bindings[f"{dotted}.{path}"] = init
+                if inspect.isfunction(init):
+                    self.bindings[f"{dotted}.{path}.__code__"] = init.__code__
         inputs = {p: v for p, v in bound.arguments.items() if p in fields}
         return Op("construct", inputs, bound={"fields": fields}, callee=cls,
                   name=dotted or cls.__qualname__)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 import types
 from dataclasses import dataclass, field
 
@@ -424,10 +425,33 @@ def record_fields(cls):
             elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
                 return None
         return out
-    return _simple_init(cls.__init__)
+    return _simple_init(*record_inits(cls)[0][1:])
 
 
-def _simple_init(init):
+def record_inits(cls) -> list:
+    """[(the path from `cls` to it, the `__init__`, the class defining it)] for the
+    `__init__` that constructing `cls` runs and, while one passes its arguments on with
+    `super().__init__(...)`, for those it calls: ("__init__", ...), ("__base__.__init__",
+    ...). Walked through `__base__`, so only along a chain of single inheritance."""
+    out, path, klass = [], "", cls
+    while klass is not None:
+        owner = next((k for k in klass.__mro__ if "__init__" in k.__dict__), object)
+        out.append((f"{path}__init__", owner.__dict__["__init__"], owner))
+        if owner is object or len(owner.__bases__) != 1 or not _passes_on(owner):
+            break
+        path += "__base__." * (klass.__mro__.index(owner) + 1)
+        klass = owner.__base__
+    return out
+
+
+def _passes_on(owner) -> bool:
+    """Whether `owner.__init__` calls its base class's `__init__` (super().__init__(...)
+    or Base.__init__(self, ...))."""
+    code = getattr(owner.__dict__["__init__"], "__code__", None)
+    return code is not None and "__init__" in code.co_names
+
+
+def _simple_init(init, owner=None):
     from ..frontend.parse import is_library, parse_function
 
     if not isinstance(init, types.FunctionType) or is_library(init):
@@ -449,15 +473,59 @@ def _simple_init(init):
             continue
         pairs = _stores(stmt, self_name)
         if pairs is None:
+            pairs = _passed_on(stmt, self_name, owner, out)
+        if pairs is None:
             return None
         for attr, value in pairs:
             if any(attr in stored for stored in out.values()):
                 return None  # stored twice: the second value wins
             if isinstance(value, gast.Name) and value.id in out:
                 out[value.id] += (attr,)
-            elif not (isinstance(value, gast.Constant) and not isinstance(value.value, complex)):
+            elif value is not None and not (isinstance(value, gast.Constant)
+                                            and not isinstance(value.value, complex)):
                 return None
     return out
+
+
+def _passed_on(stmt, self_name, owner, params):
+    """[(attribute, value)] that `super().__init__(args)` (or `Base.__init__(self,
+    args)`) stores, for such a statement in the `__init__` of `owner` whose base class
+    stores its arguments too (`_simple_init`): the value is a parameter of this
+    `__init__`, a constant, or None for a default of the base's. None for any other
+    statement."""
+    import gast
+
+    call = stmt.value if isinstance(stmt, gast.Expr) else None
+    if owner is None or len(owner.__bases__) != 1 or not isinstance(call, gast.Call) \
+            or not isinstance(call.func, gast.Attribute) or call.func.attr != "__init__":
+        return None
+    base, head, args = owner.__base__, call.func.value, list(call.args)
+    if isinstance(head, gast.Call) and isinstance(head.func, gast.Name) \
+            and head.func.id == "super" and not head.args and not head.keywords:
+        pass
+    elif isinstance(head, gast.Name) and args and isinstance(args[0], gast.Name) \
+            and args[0].id == self_name \
+            and owner.__dict__["__init__"].__globals__.get(head.id) is base:
+        args = args[1:]  # Base.__init__(self, ...): checked to be the base when it runs
+    else:
+        return None
+    if any(not isinstance(a, (gast.Name, gast.Constant)) or isinstance(a, gast.Name)
+           and a.id not in params for a in [*args, *(k.value for k in call.keywords)]) \
+            or any(k.arg is None for k in call.keywords):
+        return None
+    init, init_owner = next(((k.__dict__["__init__"], k) for k in base.__mro__
+                             if "__init__" in k.__dict__), (None, None))
+    if init_owner is object:
+        return [] if not args and not call.keywords else None
+    fields = _simple_init(init, init_owner)
+    if fields is None:
+        return None
+    try:
+        bound = inspect.signature(init).bind(None, *args, **{k.arg: k.value
+                                                              for k in call.keywords})
+    except TypeError:
+        return None
+    return [(attr, bound.arguments.get(p)) for p, attrs in fields.items() for attr in attrs]
 
 
 def _stores(stmt, self_name):
