@@ -340,8 +340,7 @@ def dense_layer_built_inside(W, b, X):
     return np.sum(layer(X) ** 2)
 
 
-refuse(dense_layer_built_inside, _mlp_args, (0, 1),
-       "NoRuleError", r"self.activation\(\)")
+add(dense_layer_built_inside, _mlp_args, wrt=(0, 1))
 
 
 def two_dense_layers_sigmoid_out(W, b, X):
@@ -2746,8 +2745,8 @@ def dataclass_with_callable_field(w, reg):
     return np.sum(w ** 2) + reg.strength * np.sum(reg.penalty(w))
 
 
-refuse(dataclass_with_callable_field, lambda rng: (_distinct(rng, 4), Regularizer(0.3)), (0, 1),
-       "NoRuleError", r"reg.penalty\(\)")
+add(dataclass_with_callable_field, lambda rng: (_distinct(rng, 4), Regularizer(0.3)),
+    wrt=(0, 1))
 
 
 class Chained:

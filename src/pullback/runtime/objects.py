@@ -76,9 +76,7 @@ def _resolve(site, obj):
 
     held = obj if site.name == "__call__" else found
     if not isinstance(func, types.FunctionType) and rules.lookup(held) is not None:
-        site.refuse(f"it holds {getattr(held, '__name__', held)!r}, whose derivative rule "
-                    "pullback applies where the code names the function (np.tanh(x)), not "
-                    "through a value holding it, which is known only when the code runs")
+        return held, obj  # method_forward calls it through `_calling`
     if not isinstance(func, types.FunctionType):
         site.refuse(f"it runs {found!r} (of a {type(obj).__qualname__} object), which is not "
                     "a Python function pullback can read; register a rule for it")
@@ -88,6 +86,32 @@ def _resolve(site, obj):
                     "value being differentiated; pullback cannot see what the function "
                     "reads of it (call a method of the object's class instead)")
     return func, receiver
+
+
+_CALLING: dict = {}  # (function with a rule, positional count, keywords) -> its caller
+
+
+def _calling(held, positional, keywords):
+    """A Python function `(obj, a0, .., k=k) -> held(a0, .., k=k)` for a function with a
+    derivative rule that an object holds (`self.activation = np.tanh`, a dataclass field
+    defaulting to np.abs) and a call passing `positional` arguments and `keywords`: its
+    transform applies the rule as if the code named the function. Its source is kept in
+    linecache, as a notebook's is."""
+    key = (id(held), positional, keywords)
+    if key not in _CALLING:
+        import linecache
+
+        passed = [f"a{i}" for i in range(positional)] + [f"{k}={k}" for k in keywords]
+        params = ", ".join(["_held_object", *(f"a{i}" for i in range(positional)),
+                            *keywords])
+        text = f"def calling({params}):\n    return held({', '.join(passed)})\n"
+        name = f"<pullback: {getattr(held, '__name__', 'a function')} held by an object, " \
+               f"called ({len(_CALLING)})>"
+        namespace = {"held": held, "__name__": "pullback_held_calls"}
+        exec(compile(text, name, "exec"), namespace)  # noqa: S102 (the source above)
+        linecache.cache[name] = (len(text), None, text.splitlines(True), name)
+        _CALLING[key] = (namespace["calling"], held)  # (held: kept alive with its id)
+    return _CALLING[key][0]
 
 
 def _params(site, func, bound) -> tuple:
@@ -116,6 +140,8 @@ def method_forward(site, obj, *args, **kwargs):
     """The call `obj.<site.name>(*args, **kwargs)` run by the forward part of its
     function's transform: (result, what method_backward needs)."""
     func, receiver = _resolve(site, obj)
+    if not isinstance(func, types.FunctionType):  # a function with a rule, held
+        func = _calling(func, len(args), tuple(kwargs))
     params = _params(site, func, receiver is not None)
     forward, backward = _split(site, func, params)
     if receiver is None:
