@@ -983,3 +983,68 @@ def test_one_call_site_meeting_different_held_functions():
         np.testing.assert_allclose(dheld(X, holder),
                                    fd_wrt(held_then_the_holder, (X, holder), 0), rtol=1e-6,
                                    atol=1e-9)
+
+
+# ------------------------------------------------------ arrays a class holds in its body
+
+
+class RadialBasis:
+    CENTERS = np.array([-1.0, 0.0, 1.5])
+    POWERS = np.array([1, 2, 3])
+
+    def __init__(self, width):
+        self.width = width
+
+    def features(self, x):
+        return np.exp(-((x[:, None] - self.CENTERS) / self.width) ** 2) * self.POWERS
+
+
+class ShiftedBasis(RadialBasis):
+    CENTERS = np.array([0.5, 2.0, -0.5])
+
+
+def basis_built_inside(width, x):
+    basis = RadialBasis(width)
+    return np.sum(basis.features(x))
+
+
+def subclass_basis_built_inside(width, x):
+    basis = ShiftedBasis(width)
+    return np.sum(basis.features(x) ** 2)
+
+
+def basis_passed_in(basis, x):
+    return np.sum(np.tanh(basis.features(x)))
+
+
+def class_array_written(width, x):
+    basis = RadialBasis(width)
+    centers = basis.CENTERS
+    centers[0] = x[0]
+    return np.sum(basis.features(x))
+
+
+XB = np.array([0.3, -0.5, 1.2, 0.1])
+
+
+@pytest.mark.parametrize("f", [basis_built_inside, subclass_basis_built_inside])
+def test_an_array_a_class_holds_is_data(f):
+    grads = pullback.grad(f, wrt=(0, 1))(0.8, XB)
+    for i, g in enumerate(grads):
+        np.testing.assert_allclose(g, fd_wrt(f, (0.8, XB), i), rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.parametrize("cls", [RadialBasis, ShiftedBasis])
+def test_an_array_a_class_holds_read_through_an_argument(cls):
+    g = pullback.grad(basis_passed_in)(cls(0.8), XB)
+    assert isinstance(g, cls)
+    assert g.width == pytest.approx(fd_object(basis_passed_in, (cls(0.8), XB), 0,
+                                              ["width"])["width"])
+    assert "CENTERS" not in vars(g)  # the class's, not the object's: no gradient
+
+
+def test_an_array_a_class_holds_is_not_written():
+    keep = RadialBasis.CENTERS.copy()
+    with pytest.raises(pullback.UnsupportedSyntaxError, match="in-place write to 'centers'"):
+        pullback.grad(class_array_written)(0.8, XB)
+    np.testing.assert_array_equal(RadialBasis.CENTERS, keep)

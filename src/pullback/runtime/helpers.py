@@ -196,11 +196,14 @@ _NOT_NUMBERS = (str, bytes, type, types.ModuleType, types.FunctionType,
 
 
 def _class_constant(cls, name):
-    """Whether `name` reads a number the class (or a base) defines in its body
-    (`LOG_2PI = math.log(2 * math.pi)`), not a descriptor nor anything `__getattr__` makes."""
+    """Whether `name` reads a number or a numeric array the class (or a base) defines in
+    its body (`LOG_2PI = math.log(2 * math.pi)`, `NODES = np.array([...])`), not a
+    descriptor nor anything `__getattr__` makes: data of the module, as a module-level
+    array is (a function writing into it is refused as for one)."""
     value = next((k.__dict__[name] for k in cls.__mro__ if name in k.__dict__), _MISSING_ATTRIBUTE)
-    return isinstance(value, (int, float, numpy.number)) and not isinstance(value, bool) \
-        and getattr(cls, "__getattr__", None) is None
+    number = isinstance(value, (int, float, numpy.number)) and not isinstance(value, bool) or (
+        value.__class__ is numpy.ndarray and value.dtype.kind in "iuf")
+    return number and getattr(cls, "__getattr__", None) is None
 
 
 def accum_attr(d, x, name, g, where=""):
