@@ -1658,8 +1658,8 @@ def namedtuple_built_and_replaced(x, y):
     return q.x * q.y + p.x ** 2
 
 
-refuse(namedtuple_built_and_replaced, lambda rng: (_n(rng, ()).item(), _n(rng, ()).item()),
-       (0, 1), "NoRuleError", r"p._replace\(\)")
+add(namedtuple_built_and_replaced, lambda rng: (_n(rng, ()).item(), _n(rng, ()).item()),
+    wrt=(0, 1))
 
 
 def edit_distance_soft(a, b, gamma):
@@ -2722,8 +2722,7 @@ def namedtuple_asdict_loop(params):
     return total
 
 
-refuse(namedtuple_asdict_loop, lambda rng: (LinearParams(_n(rng, 3), _n(rng, ()).item()),), 0,
-       "NoRuleError", r"params._asdict\(\)")
+add(namedtuple_asdict_loop, lambda rng: (LinearParams(_n(rng, 3), _n(rng, ()).item()),))
 
 
 def fstring_print_of_values(w, x):

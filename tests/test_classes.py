@@ -6,7 +6,9 @@ differentiate is refused."""
 
 from __future__ import annotations
 
+import collections
 import copy
+from typing import NamedTuple
 
 import class_cases as cc
 import numpy as np
@@ -1048,3 +1050,95 @@ def test_an_array_a_class_holds_is_not_written():
     with pytest.raises(pullback.UnsupportedSyntaxError, match="in-place write to 'centers'"):
         pullback.grad(class_array_written)(0.8, XB)
     np.testing.assert_array_equal(RadialBasis.CENTERS, keep)
+
+
+# -------------------------------------------- a namedtuple's _replace and _asdict
+
+
+class Pair(NamedTuple):
+    a: float
+    b: np.ndarray
+
+
+Triple = collections.namedtuple("Triple", ["x", "y", "z"])
+
+
+def pair_replaced(a, b):
+    p = Pair(a, b)
+    q = p._replace(b=p.b * 2.0)
+    return q.a * np.sum(q.b) + p.a ** 2
+
+
+def triple_replaced_twice(x, y):
+    t = Triple(x, y, 1.5)
+    u = t._replace(x=t.y, y=t.x)._replace(z=t.z * x)
+    return u.x * u.y ** 2 + u.z
+
+
+def triple_as_dict(t):
+    total = 0.0
+    for name, value in t._asdict().items():
+        total = total + (2.0 if name == "y" else 1.0) * value ** 2
+    return total
+
+
+def triple_as_dict_indexed(t):
+    d = t._asdict()
+    return d["x"] * d["z"] + np.sin(d["y"])
+
+
+@pytest.mark.parametrize("f, args", [(pair_replaced, (0.7, np.array([0.3, -1.1]))),
+                                     (triple_replaced_twice, (0.4, -1.3))])
+def test_a_namedtuple_replaced(f, args):
+    grads = pullback.grad(f, wrt=(0, 1))(*args)
+    for i, g in enumerate(grads):
+        np.testing.assert_allclose(g, fd_wrt(f, args, i), rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.parametrize("f", [triple_as_dict, triple_as_dict_indexed])
+def test_a_namedtuple_as_a_dict(f):
+    t = Triple(0.4, -1.3, 0.8)
+    g = check_object_grad(f, (t,), 0, ["x", "y", "z"])
+    assert isinstance(g, Triple)
+
+
+def replaced_with_a_container(t):
+    u = t._asdict()
+    return np.sum(u["x"][0]) + u["y"]
+
+
+def test_a_namedtuple_holding_a_container_as_a_dict_is_refused():
+    with pytest.raises(pullback.NoRuleError, match="_asdict.*library function"):
+        pullback.grad(replaced_with_a_container)(Triple([np.ones(2)], 0.5, 1.0))
+
+
+# ------------------------------- array-named methods of an object passed in (dist.mean())
+
+
+class Moments:
+    def __init__(self, mu, s):
+        self.mu, self.s = mu, s
+
+    def mean(self, *args, **kwargs):  # (NumPy passes axis=, dtype=, out=)
+        return 2.0 * self.mu
+
+    def sum(self, axis=None, dtype=None, out=None):
+        return self.mu + self.s
+
+
+def scaled_mean(x, dist):
+    return x * dist.mean()
+
+
+def scaled_sum(x, dist):
+    return x * dist.sum()
+
+
+@pytest.mark.parametrize("f", [scaled_mean, scaled_sum])
+def test_array_named_methods_of_an_object_passed_in(f):
+    # written as np.mean(dist), which NumPy runs as the class's own method: the value is
+    # f's, and so is the gradient of x; the object's is refused, never zeros
+    dist = Moments(0.5, 0.2)
+    assert pullback.grad(f)(3.0, dist) == pytest.approx(fd_wrt(f, (3.0, dist), 0))
+    with pytest.raises(pullback.PullbackError, match="Moments object arrived as float"):
+        pullback.grad(f, wrt=1)(3.0, dist)

@@ -241,8 +241,12 @@ def accum_attr(d, x, name, g, where=""):
 
 def _object_grad(d, x, stored):
     """The gradient of object x as an object of its class (made without calling its
-    `__init__`) whose attributes are the gradients of x's stored attributes."""
-    if d.__class__ is not float and not (isinstance(d, GradRecord) and d.owner is x):
+    `__init__`) whose attributes are the gradients of x's stored attributes. A number
+    other than the zero that stands for no gradient (0.0) is refused: a derivative rule
+    took the object for an array (np.mean(obj), or obj.mean() written as it, which NumPy
+    runs as the class's own mean)."""
+    if (d.__class__ is not float or d != 0.0) and not (isinstance(d, GradRecord)
+                                                     and d.owner is x):
         if isinstance(d, GradRecord):
             GradRecord._refuse(d)
         raise PullbackError(

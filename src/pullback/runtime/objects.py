@@ -19,6 +19,7 @@ differentiated through `*args`) raises a PullbackError naming the call site.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import functools
 import inspect
@@ -80,6 +81,8 @@ def _resolve(site, obj):
     if not isinstance(func, types.FunctionType):
         site.refuse(f"it runs {found!r} (of a {type(obj).__qualname__} object), which is not "
                     "a Python function pullback can read; register a rule for it")
+    if func.__code__ in _RECORD_CODES and receiver is not None:
+        return func, receiver  # method_forward runs what it does (record_method)
     _check_readable(site, func, "it")
     if receiver is None and "self" in site.active:
         site.refuse(f"{func.__qualname__} is a function held by an object that carries a "
@@ -88,30 +91,70 @@ def _resolve(site, obj):
     return func, receiver
 
 
-_CALLING: dict = {}  # (function with a rule, positional count, keywords) -> its caller
+_EXAMPLE = collections.namedtuple("_EXAMPLE", "a")
+_RECORD_CODES = frozenset({_EXAMPLE._replace.__code__, _EXAMPLE._asdict.__code__})
+_MADE: dict = {}  # key -> (a Python function pullback made, what its namespace holds)
+
+
+def _made(key, text, namespace):
+    """The function `text` defines (`def made(...)`), compiled once per `key` with its
+    source kept in linecache (as a notebook's is), so that pullback can read it."""
+    if key not in _MADE:
+        import linecache
+
+        name = f"<pullback: {key[0]} ({len(_MADE)})>"
+        namespace = {**namespace, "__name__": "pullback_made_calls"}
+        exec(compile(text, name, "exec"), namespace)  # noqa: S102 (source pullback wrote)
+        linecache.cache[name] = (len(text), None, text.splitlines(True), name)
+        _MADE[key] = (namespace["made"], namespace)  # keeps what the key's ids name alive
+    return _MADE[key][0]
 
 
 def _calling(held, positional, keywords):
     """A Python function `(obj, a0, .., k=k) -> held(a0, .., k=k)` for a function with a
     derivative rule that an object holds (`self.activation = np.tanh`, a dataclass field
     defaulting to np.abs) and a call passing `positional` arguments and `keywords`: its
-    transform applies the rule as if the code named the function. Its source is kept in
-    linecache, as a notebook's is."""
-    key = (id(held), positional, keywords)
-    if key not in _CALLING:
-        import linecache
+    transform applies the rule as if the code named the function."""
+    passed = [f"a{i}" for i in range(positional)] + [f"{k}={k}" for k in keywords]
+    params = ", ".join(["_held_object", *(f"a{i}" for i in range(positional)), *keywords])
+    what = f"{getattr(held, '__name__', 'a function')} held by an object"
+    return _made((what, id(held), positional, keywords),
+                 f"def made({params}):\n    return held({', '.join(passed)})\n",
+                 {"held": held})
 
-        passed = [f"a{i}" for i in range(positional)] + [f"{k}={k}" for k in keywords]
-        params = ", ".join(["_held_object", *(f"a{i}" for i in range(positional)),
-                            *keywords])
-        text = f"def calling({params}):\n    return held({', '.join(passed)})\n"
-        name = f"<pullback: {getattr(held, '__name__', 'a function')} held by an object, " \
-               f"called ({len(_CALLING)})>"
-        namespace = {"held": held, "__name__": "pullback_held_calls"}
-        exec(compile(text, name, "exec"), namespace)  # noqa: S102 (the source above)
-        linecache.cache[name] = (len(text), None, text.splitlines(True), name)
-        _CALLING[key] = (namespace["calling"], held)  # (held: kept alive with its id)
-    return _CALLING[key][0]
+
+def record_method(name, obj, positional, keywords):
+    """A Python function doing what the record method `name` (namedtuple's `_replace`
+    and `_asdict`; "replace" and "astuple" for the functions of `dataclasses`) does to
+    `obj`, an object of a record class (record_fields) that stores no container or
+    record (astuple would copy those), for a call passing `keywords`; None when that is
+    not what the call runs. `_replace(y=v)` is `Point(self.x, v)`, `_asdict()` is
+    `{"x": self.x, "y": self.y}`, `astuple()` is `(self.x, self.y)`."""
+    cls = type(obj)
+    fields = record_fields(cls)
+    if fields is None or positional or any(len(stored) != 1 for stored in fields.values()):
+        return None
+    named = isinstance(obj, tuple)
+    if named != (name in ("_replace", "_asdict")) or not set(keywords) <= set(fields) \
+            or any(k.startswith("_") for k in keywords):
+        return None
+    reads = {f: k if k in keywords else f"_self.{stored[0]}" for (f, stored), k
+             in zip(fields.items(), [f if f in keywords else None for f in fields])}
+    if name in ("_replace", "replace"):
+        params = ", ".join(["_self", *keywords])
+        body = f"_cls({', '.join(f'{f}={v}' for f, v in reads.items())})"
+    elif keywords:
+        return None
+    else:
+        params = "_self"
+        if any(isinstance(getattr(obj, stored[0]), (list, tuple, dict)) or
+               dataclasses.is_dataclass(getattr(obj, stored[0])) for stored in fields.values()):
+            return None  # astuple and _asdict copy containers (and astuple records) deeply
+        items = [f"_self.{stored[0]}" for stored in fields.values()]
+        body = "{" + ", ".join(f"{f!r}: {v}" for f, v in zip(fields, items)) + "}" \
+            if name == "_asdict" else f"({', '.join(items)},)"
+    return _made((f"{cls.__qualname__}.{name}", id(cls), keywords),
+                 f"def made({params}):\n    return {body}\n", {"_cls": cls})
 
 
 def _params(site, func, bound) -> tuple:
@@ -142,6 +185,11 @@ def method_forward(site, obj, *args, **kwargs):
     func, receiver = _resolve(site, obj)
     if not isinstance(func, types.FunctionType):  # a function with a rule, held
         func = _calling(func, len(args), tuple(kwargs))
+    elif func.__code__ in _RECORD_CODES:  # p._replace(y=v), p._asdict() of a namedtuple
+        made = record_method(func.__name__, receiver, len(args), tuple(kwargs))
+        if made is None:
+            _check_readable(site, func, "it")  # refused
+        func = made
     params = _params(site, func, receiver is not None)
     forward, backward = _split(site, func, params)
     if receiver is None:
