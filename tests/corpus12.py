@@ -2711,8 +2711,7 @@ def _dense_params(rng):
     return MLPParams(_n(rng, (3, 2), 0.5), _n(rng, 2), _n(rng, 2), 0.0)
 
 
-refuse(dataclass_replace_and_astuple, lambda rng: (_dense_params(rng), _n(rng, 3)), 0,
-       "NoRuleError", "no derivative rule for dataclasses.replace")
+add(dataclass_replace_and_astuple, lambda rng: (_dense_params(rng), _n(rng, 3)))
 
 
 def namedtuple_asdict_loop(params):

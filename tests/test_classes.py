@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import collections
 import copy
+import dataclasses
 from typing import NamedTuple
 
 import class_cases as cc
@@ -1142,3 +1143,69 @@ def test_array_named_methods_of_an_object_passed_in(f):
     assert pullback.grad(f)(3.0, dist) == pytest.approx(fd_wrt(f, (3.0, dist), 0))
     with pytest.raises(pullback.PullbackError, match="Moments object arrived as float"):
         pullback.grad(f, wrt=1)(3.0, dist)
+
+
+# ------------------------------------------------ dataclasses.replace and astuple
+
+
+@dataclasses.dataclass
+class Dense2:
+    W: np.ndarray
+    b: np.ndarray
+    scale: float = 1.0
+
+
+@dataclasses.dataclass
+class Checked:
+    W: np.ndarray
+    b: np.ndarray
+
+    def __post_init__(self):
+        self.W = np.asarray(self.W)
+
+
+dc_replace = dataclasses.replace
+
+
+def replaced_then_tupled(p, x):
+    q = dataclasses.replace(p, b=p.b * 2.0)
+    W, b, scale = dataclasses.astuple(q)
+    return scale * np.sum(np.tanh(W @ x + b))
+
+
+def replaced_by_an_alias(p, x):
+    q = dc_replace(p, W=p.W * p.scale, scale=0.5)
+    return np.sum(q.W @ x) * q.scale + np.sum(p.b)
+
+
+def replaced_built_inside(W, b, x):
+    p = Dense2(W, b, 2.0)
+    q = dataclasses.replace(p, b=b * 3.0)
+    return np.sum(np.sin(q.W @ x + q.b)) * p.scale
+
+
+@pytest.mark.parametrize("f", [replaced_then_tupled, replaced_by_an_alias])
+def test_dataclasses_replace_and_astuple_of_an_argument(f):
+    p = Dense2(W, B, 1.5)
+    g = check_object_grad(f, (p, X), 0, ["W", "b", "scale"])
+    assert isinstance(g, Dense2)
+    np.testing.assert_allclose(pullback.grad(f, wrt=1)(p, X), fd_wrt(f, (p, X), 1),
+                               rtol=1e-6, atol=1e-9)
+
+
+def test_dataclasses_replace_of_an_object_built_inside():
+    grads = pullback.grad(replaced_built_inside, wrt=(0, 1, 2))(W, B, X)
+    for i, g in enumerate(grads):
+        np.testing.assert_allclose(g, fd_wrt(replaced_built_inside, (W, B, X), i),
+                                   rtol=1e-5, atol=1e-8)
+
+
+def replaced_checked(p, x):
+    q = dataclasses.replace(p, b=p.b * 2.0)
+    return np.sum(q.W @ x + q.b)
+
+
+def test_dataclasses_replace_of_a_class_pullback_cannot_see_through_is_refused():
+    with pytest.raises(pullback.NoRuleError, match="dataclasses.replace of a Checked") as info:
+        pullback.grad(replaced_checked)(Checked(W, B), X)
+    assert "test_classes.py" in str(info.value)

@@ -13,6 +13,7 @@ dotted callee names, and records in `bindings` what the choice relied on.
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import inspect
 import logging
 import operator
@@ -77,6 +78,12 @@ class Op:
     name: str = ""  # how the user spelled the callee
     # a call g(a, *P, **M) of a Python function: which parameters P and M fill
     spread: dict | None = None
+
+
+# functions of dataclasses that a method_forward site runs as what they do to an object
+# of a record class (runtime/objects.py: record_method), its first argument the receiver
+RECORD_FUNCTIONS = {dataclasses.replace: "__pullback_replace__",
+                    dataclasses.astuple: "__pullback_astuple__"}
 
 
 def _atom_name(node):
@@ -424,6 +431,14 @@ class Classification:
         if any(isinstance(a, gast.Starred) for a in value.args) \
                 or any(k.arg is None for k in value.keywords):
             return None
+        record = RECORD_FUNCTIONS.get(callee) if isinstance(callee, types.FunctionType) \
+            else None
+        if record is not None and len(value.args) == 1 and isinstance(
+                value.args[0], gast.Name) and value.args[0].id in self.locals:
+            # dataclasses.replace(p, b=v): run as what it does to p's class, when it runs
+            inputs = {"self": value.args[0], **{k.arg: k.value for k in value.keywords}}
+            return Op("method", inputs, bound={"name": record},
+                      name=f"{dotted_name(func) or 'dataclasses.' + callee.__name__}()")
         if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
             receiver, name = func.value, func.attr
             if receiver.id in self.locals:  # an array's, list's... method keeps its rule,

@@ -12,9 +12,14 @@ Guarantees: the function run is the one Python would run for that object at that
 (a method redefined or monkeypatched later is resolved and transformed anew, through the
 transform cache's own checks); only a plain Python function of the user's, with source
 and no registered rule, bound to the object (or a plain function the object holds, when
-no value being differentiated is in the object), is differentiated. Anything else (a
-library object's method, a builtin, a function that takes the value being
-differentiated through `*args`) raises a PullbackError naming the call site.
+no value being differentiated is in the object), is differentiated, besides three kinds
+of call pullback writes as Python of its own (`_made`, source in linecache): a function
+with a derivative rule the object holds (`self.activation = np.tanh`: the rule, as if
+the code named it; the object gets no gradient from it), a namedtuple's `_replace` and
+`_asdict`, and `dataclasses.replace` and `astuple` (record_method: what they do to a
+record class, spelled out). Anything else (a library object's method, a builtin, a
+function that takes the value being differentiated through `*args`) raises a
+PullbackError naming the call site.
 """
 
 from __future__ import annotations
@@ -55,8 +60,13 @@ class CallSite:
         raise NoRuleError(f"cannot differentiate the call to {self.shown}: {why}", self.where)
 
 
+_RECORD_FUNCTIONS = {"__pullback_replace__": "replace", "__pullback_astuple__": "astuple"}
+
+
 def _resolve(site, obj):
     """(the Python function the call runs, the object it is bound to or None)."""
+    if site.name in _RECORD_FUNCTIONS:  # dataclasses.replace(obj, ...) (analysis/classify)
+        return _RECORD_FUNCTIONS[site.name], obj
     if site.name == "__call__" and isinstance(obj, (types.FunctionType, types.MethodType)):
         found = obj  # a function or bound method held in a name: calling it runs it
         if isinstance(obj, types.MethodType) and "self" in site.active:
@@ -145,6 +155,8 @@ def record_method(name, obj, positional, keywords):
         body = f"_cls({', '.join(f'{f}={v}' for f, v in reads.items())})"
     elif keywords:
         return None
+    elif name == "astuple" and len(dataclasses.fields(cls)) != len(fields):
+        return None  # a field not set by __init__ is in the tuple too
     else:
         params = "_self"
         if any(isinstance(getattr(obj, stored[0]), (list, tuple, dict)) or
@@ -183,7 +195,15 @@ def method_forward(site, obj, *args, **kwargs):
     """The call `obj.<site.name>(*args, **kwargs)` run by the forward part of its
     function's transform: (result, what method_backward needs)."""
     func, receiver = _resolve(site, obj)
-    if not isinstance(func, types.FunctionType):  # a function with a rule, held
+    if isinstance(func, str):  # dataclasses.replace(obj, ...): obj is passed again
+        args = args[1:]
+        made = record_method(func, obj, len(args), tuple(kwargs))
+        if made is None or not dataclasses.is_dataclass(obj):
+            site.refuse(f"dataclasses.{func} of a {type(obj).__qualname__} object: pullback "
+                        f"differentiates it for dataclasses with the generated __init__ (no "
+                        f"__post_init__) whose fields hold no containers or dataclasses")
+        func = made
+    elif not isinstance(func, types.FunctionType):  # a function with a rule, held
         func = _calling(func, len(args), tuple(kwargs))
     elif func.__code__ in _RECORD_CODES:  # p._replace(y=v), p._asdict() of a namedtuple
         made = record_method(func.__name__, receiver, len(args), tuple(kwargs))
