@@ -447,10 +447,10 @@ def test_a_table_that_may_change_is_not_read_as_written():
         acts["a"] = np.tanh
         return np.sum(acts["a"](x))
 
-    for f in (appended, written):
-        with pytest.raises(pullback.PullbackError) as info:
-            pullback.grad(f)(X)
-        assert "(x)" in str(info.value)
+    # the function taken out is resolved when the gradient runs (runtime/objects.py), and
+    # its own rule applied: never the function the display first held
+    np.testing.assert_allclose(pullback.grad(appended)(X), np.exp(X), rtol=1e-12)
+    np.testing.assert_allclose(pullback.grad(written)(X), 1.0 - np.tanh(X) ** 2, rtol=1e-12)
 
 
 # --------------------------------------------------------------------------- iter / next

@@ -37,7 +37,7 @@ from .derive.forward import forward
 from .derive.reverse import reverse
 from .emit import codegen
 from .emit.simplify import simplify
-from .errors import PullbackError
+from .errors import NoRuleError, PullbackError
 from .frontend.check import check
 from .frontend.parse import lookup_dotted, parse_function, passed_through, where_defined
 from .ir.annotations import NAMER
@@ -533,6 +533,13 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
     tree = to_ssa(tree, parsed.location.describe)
     stages.keep("ssa", tree)
     analysis = Analysis(tree, parsed, {_parameter_of(n) for n in names}, optimize)
+    if mode == "split" and analysis.grown_lists:  # the caller's derivatives may read it
+        shown, where = analysis.grown_lists[0]
+        raise NoRuleError(
+            f"{func.__qualname__} grows the list {shown}, and is called from a function "
+            "being differentiated, whose calls before it may have kept that list for their "
+            "derivatives (np.multiply(obj.ws, w) keeps obj.ws); grow it in the function "
+            "passed to grad, before calls that receive the object, or outside", where)
     check_writes(tree, analysis, parsed)
     check_marks(analysis)  # pullback.checkpoint over values being differentiated
     callees: list = []

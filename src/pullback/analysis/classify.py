@@ -13,6 +13,7 @@ dotted callee names, and records in `bindings` what the choice relied on.
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import inspect
 import logging
 import operator
@@ -77,6 +78,12 @@ class Op:
     name: str = ""  # how the user spelled the callee
     # a call g(a, *P, **M) of a Python function: which parameters P and M fill
     spread: dict | None = None
+
+
+# functions of dataclasses that a method_forward site runs as what they do to an object
+# of a record class (runtime/objects.py: record_method), its first argument the receiver
+RECORD_FUNCTIONS = {dataclasses.replace: "__pullback_replace__",
+                    dataclasses.astuple: "__pullback_astuple__"}
 
 
 def _atom_name(node):
@@ -424,6 +431,14 @@ class Classification:
         if any(isinstance(a, gast.Starred) for a in value.args) \
                 or any(k.arg is None for k in value.keywords):
             return None
+        record = RECORD_FUNCTIONS.get(callee) if isinstance(callee, types.FunctionType) \
+            else None
+        if record is not None and len(value.args) == 1 and isinstance(
+                value.args[0], gast.Name) and value.args[0].id in self.locals:
+            # dataclasses.replace(p, b=v): run as what it does to p's class, when it runs
+            inputs = {"self": value.args[0], **{k.arg: k.value for k in value.keywords}}
+            return Op("method", inputs, bound={"name": record},
+                      name=f"{dotted_name(func) or 'dataclasses.' + callee.__name__}()")
         if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
             receiver, name = func.value, func.attr
             if receiver.id in self.locals:  # an array's, list's... method keeps its rule,
@@ -453,7 +468,7 @@ class Classification:
         is a parameter, as it was passed): an object built as Python builds it, whose
         attributes' gradients go back to the arguments they hold. The class's `__init__`
         (and `__new__`) are guarded: the mapping was read from them."""
-        from ..runtime.objects import record_fields
+        from ..runtime.objects import record_fields, record_inits
 
         fields = record_fields(cls)
         if fields is None:
@@ -472,6 +487,10 @@ class Classification:
                 self.bindings[f"{dotted}.{attr}"] = found
                 if inspect.isfunction(found):
                     self.bindings[f"{dotted}.{attr}.__code__"] = found.__code__
+            for path, init, _ in record_inits(cls)[1:]:  # those super().__init__ runs
+                self.bindings[f"{dotted}.{path}"] = init
+                if inspect.isfunction(init):
+                    self.bindings[f"{dotted}.{path}.__code__"] = init.__code__
         inputs = {p: v for p, v in bound.arguments.items() if p in fields}
         return Op("construct", inputs, bound={"fields": fields}, callee=cls,
                   name=dotted or cls.__qualname__)
@@ -486,13 +505,16 @@ class Classification:
                 if isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Call)
                 and self.op(s).callee is set_attribute and isinstance(s.value.args[0], gast.Name)]
 
-    def _holds_object(self, name) -> bool:
+    def _holds_object(self, name, seen=frozenset()) -> bool:
         """Whether the local `name` may hold an object whose `__call__` is resolved when
         the code runs: a parameter without a function as its default, or a value taken
-        out of a container or object, or returned by a call. A name bound to functions
-        the code names (`act = np.tanh`) keeps its transform-time refusal."""
+        out of a container or object, or returned by a call, or a copy of such a name (a
+        parameter of an inlined function). A name bound to functions the code names
+        (`act = np.tanh`) keeps its transform-time refusal."""
         defs = [s.value for s in self.assigns
                 if isinstance(s.targets[0], gast.Name) and s.targets[0].id == name]
+        if name in seen:  # a loop's copies: the other definitions decide
+            return True
         if not defs:
             if name not in self.params:
                 return False
@@ -502,7 +524,9 @@ class Classification:
                 or _has_source(getattr(type(default), "__call__", None))  # noqa: B004 (the class's own __call__)
         return all(isinstance(v, (gast.Subscript, gast.Call)) or (
             isinstance(v, gast.Attribute) and isinstance(v.value, gast.Name)
-            and v.value.id in self.locals) for v in defs)
+            and v.value.id in self.locals) or (
+            isinstance(v, gast.Name) and v.id in self.locals
+            and self._holds_object(v.id, seen | {name})) for v in defs)
 
     def _integer_dtype(self, node) -> bool:
         """Whether `node` (the dtype argument of astype or of a rule's callable, such as

@@ -90,6 +90,8 @@ class Refusals:
         `m(x)`, the index of `r[x]`) count as reads of the value too. A call pullback does
         not know is refused even when its result is unused: it may change its arguments
         (`xs.reverse()`, `b.fill(x)`, `np.copyto(b, x)`, `out=`)."""
+        self.grown_lists: list = []  # where a list an object holds is grown (a refusal
+        # when the function is called from other generated code: api._build)
         self._check_attribute_writes()
         for s in self.assigns:
             target = s.targets[0]
@@ -170,7 +172,9 @@ class Refusals:
         and written as `obj.attr = v`. Under a second name, in a container, passed to a
         call or a method, or returned, it could be read or changed where its gradient
         would not see it. No attribute may be set to an array that is written in place
-        (or a view of one): the attribute would change with it."""
+        (or a view of one): the attribute would change with it. An increment by a
+        number carrying no gradient (`self.nfev += 1`, `_is_increment`) may be made on
+        any object, self and parameters included: it moves the attribute exactly."""
         from .aliasing import views_of
 
         writes = self.attribute_writes()
@@ -186,10 +190,12 @@ class Refusals:
                     f"(np.copy({self.spelled(value)}))", self.parsed.location.describe(s))
         # an object holding a value being differentiated, before or after the assignment:
         # reads after it must not pass their gradient on to the value it replaced
-        self.written_objects = {base for _, base, value in writes
+        # (an increment of a base with other writes gets the adjoint of a write, also exact)
+        moving = [w for w in writes if not self._is_increment(*w)]
+        self.written_objects = {base for _, base, value in moving
                                 if value in self.varied or base in self.varied}
         for base in sorted(self.written_objects):
-            first = next(s for s, b, v in writes if b == base and (
+            first = next(s for s, b, v in moving if b == base and (
                 v in self.varied or b in self.varied))
             defs = self.defs.get(base, [])
             if len(defs) != 1 or self.op(defs[0]).kind != "construct":
@@ -214,6 +220,45 @@ class Refusals:
                     "where pullback could not follow what is read or changed through it; "
                     "read its attributes into local names instead",
                     self.parsed.location.describe(other))
+
+    def _is_increment(self, s, base, value) -> bool:
+        """Whether the write `s` (`base.attr = value`) adds a number that carries no
+        gradient to the value the attribute held just before: `obj.n += 1`,
+        `self.nfev = self.nfev + 1`, `obj.t -= dt` with `dt` a constant or a proven scalar
+        not being differentiated, the three statements one after another. The new value
+        then moves with the old one exactly (a derivative of one), so every read, before
+        or after the write, in f, in the methods it calls or in its callers, passes its
+        gradient on to the attribute as it was: the write needs no adjoint, and the
+        object may be a parameter. (An array updated so is refused when it runs, by the
+        check `obj.a += c` carries; a tuple or list cannot be added to a number.)"""
+        owner = self.owner.get(id(s))
+        body = next((b for b in (getattr(owner, "body", None), getattr(owner, "orelse", None))
+                     if b is not None and id(s) in map(id, b)), None)
+        if value is None or body is None:
+            return False
+        at = next(i for i, t in enumerate(body) if t is s)
+        if at < 2:
+            return False
+        read, added = body[at - 2], body[at - 1]
+        if not all(isinstance(t, gast.Assign) and isinstance(t.targets[0], gast.Name)
+                   for t in (read, added)) or added.targets[0].id != value:
+            return False
+        shift = added.value
+        if not isinstance(shift, gast.BinOp) or not isinstance(shift.op, (gast.Add, gast.Sub)):
+            return False
+        old = read.targets[0].id
+        if _atom_name(shift.left) == old:
+            other = shift.right
+        elif _atom_name(shift.right) == old and isinstance(shift.op, gast.Add):
+            other = shift.left
+        else:
+            return False
+        number = isinstance(other, gast.Constant) and type(other.value) in (int, float) or (
+            _atom_name(other) in self.scalar and _atom_name(other) not in self.varied)
+        attr = s.value.args[1]
+        return number and isinstance(read.value, gast.Attribute) \
+            and _atom_name(read.value.value) == base and isinstance(attr, gast.Constant) \
+            and read.value.attr == attr.value
 
     def _other_use(self, name, allowed):
         """The first statement reading `name` other than through the nodes `allowed`."""
@@ -283,6 +328,8 @@ class Refusals:
                     where)
             return
         name = _atom_name(receiver)
+        if self._grows_a_held_list(value, name, passed):
+            return
         if name in self.varied or name not in self.params:
             raise NoRuleError(
                 f"the method {shown}() is called for its effect on {self.spelled(name)!r}, "
@@ -293,6 +340,47 @@ class Refusals:
             f"the method {shown}() is called for its effect on {name!r}, an array or list, "
             f"which it may change in place; pullback does not follow that\n  {where}"))
         CHECKED_NAME.set(s, name)
+
+    def _grows_a_held_list(self, call, name, passed) -> bool:
+        """Whether the effect call `call` appends to (or extends) a list an object holds,
+        `self.history.append(len(self.history))`, in a way the gradient cannot see: the
+        call is `name.append(v)` or `name.extend(vs)` with `name = obj.attr` read just
+        for it, what it adds carries no gradient, and no read of `obj.attr` in the
+        function reaches the result (so no derivative reads the list, whose length the
+        call changes). Whether it is a list is checked when it runs."""
+        if not (isinstance(call.func, gast.Attribute) and call.func.attr in ("append", "extend")
+                and len(self.defs.get(name, ())) == 1):
+            return False
+        read = self.defs[name][0]
+        if self.op(read).kind != "attr" or not isinstance(read.value, gast.Attribute):
+            return False
+        if any(_atom_name(a) in self.varied for a in passed):
+            return False
+        base, attr = _atom_name(read.value.value), read.value.attr
+        if base is None or any(
+                self.op(t).kind == "attr" and t.targets[0].id in self.useful
+                and _atom_name(t.value.value) == base and t.value.attr == attr
+                for t in self.assigns if isinstance(t.targets[0], gast.Name)
+                and isinstance(t.value, gast.Attribute)):
+            return False
+        # a call before it that receives the object may have kept the list for its
+        # derivative (np.multiply(self.ws, w) keeps self.ws), which would then read the
+        # grown list
+        for t in self.assigns:
+            if t is read:
+                self.grown_lists.append((f"{self.spelled(base)}.{attr}",
+                                         self.parsed.location.describe(read)))
+                return True
+            if isinstance(t.targets[0], gast.Name) and self.op(t).kind in (
+                    "method", "call", "unknown") and isinstance(t.value, gast.Call) and any(
+                    _atom_name(n) == base for n in walk(t.value)):
+                raise NoRuleError(
+                    f"{dotted_name(call.func)}() grows the list {self.spelled(base)}.{attr} "
+                    f"after a call that receives {self.spelled(base)!r} "
+                    f"({self.parsed.location.describe(t).strip()}), whose derivative may "
+                    "read that list and would then see it grown; grow it before such "
+                    "calls, or outside the function", self.parsed.location.describe(read))
+        return False
 
     def _check_untransformed_call(self, s, op) -> None:
         """A Python function called with no value being differentiated runs as it is,

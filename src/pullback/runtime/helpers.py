@@ -196,11 +196,14 @@ _NOT_NUMBERS = (str, bytes, type, types.ModuleType, types.FunctionType,
 
 
 def _class_constant(cls, name):
-    """Whether `name` reads a number the class (or a base) defines in its body
-    (`LOG_2PI = math.log(2 * math.pi)`), not a descriptor nor anything `__getattr__` makes."""
+    """Whether `name` reads a number or a numeric array the class (or a base) defines in
+    its body (`LOG_2PI = math.log(2 * math.pi)`, `NODES = np.array([...])`), not a
+    descriptor nor anything `__getattr__` makes: data of the module, as a module-level
+    array is (a function writing into it is refused as for one)."""
     value = next((k.__dict__[name] for k in cls.__mro__ if name in k.__dict__), _MISSING_ATTRIBUTE)
-    return isinstance(value, (int, float, numpy.number)) and not isinstance(value, bool) \
-        and getattr(cls, "__getattr__", None) is None
+    number = isinstance(value, (int, float, numpy.number)) and not isinstance(value, bool) or (
+        value.__class__ is numpy.ndarray and value.dtype.kind in "iuf")
+    return number and getattr(cls, "__getattr__", None) is None
 
 
 def accum_attr(d, x, name, g, where=""):
@@ -238,8 +241,12 @@ def accum_attr(d, x, name, g, where=""):
 
 def _object_grad(d, x, stored):
     """The gradient of object x as an object of its class (made without calling its
-    `__init__`) whose attributes are the gradients of x's stored attributes."""
-    if d.__class__ is not float and not (isinstance(d, GradRecord) and d.owner is x):
+    `__init__`) whose attributes are the gradients of x's stored attributes. A number
+    other than the zero that stands for no gradient (0.0) is refused: a derivative rule
+    took the object for an array (np.mean(obj), or obj.mean() written as it, which NumPy
+    runs as the class's own mean)."""
+    if (d.__class__ is not float or d != 0.0) and not (isinstance(d, GradRecord)
+                                                     and d.owner is x):
         if isinstance(d, GradRecord):
             GradRecord._refuse(d)
         raise PullbackError(
@@ -1191,7 +1198,19 @@ def set_attribute(obj, name, value, where=None):
     """`obj.name = value` in a differentiated function: a plain value (a number, a
     string, None, or a tuple of them), such as a counter or a setting, or an array (the
     analysis refuses arrays written in place, which would change the attribute with them).
-    A list or object stored there could change later without pullback seeing it."""
+    A list or object stored there could change later without pullback seeing it. The
+    attribute must be stored as it is: a class's property setter, descriptor or
+    __setattr__ runs code that pullback does not see (and the analysis takes `obj.n +=
+    1` as moving the attribute by one)."""
+    cls = obj.__class__
+    stored_by = getattr(cls, name, None).__class__  # a slot's member descriptor stores it
+    if cls.__setattr__ is not object.__setattr__ or hasattr(stored_by, "__set__") \
+            and stored_by is not types.MemberDescriptorType:
+        raise PullbackError(
+            f"assignment to the attribute {name!r} of a {cls.__qualname__} object, which "
+            f"{cls.__qualname__} stores through its own code (a property setter, a "
+            "descriptor or __setattr__) that pullback does not differentiate; set the "
+            "attribute outside the function, or store it in a plain attribute")
     if not (_plain(value) or value.__class__ is np.ndarray):
         raise PullbackError(
             f"assignment of a {type(value).__name__} to the attribute {name!r}: in a function "

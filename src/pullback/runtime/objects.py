@@ -12,15 +12,22 @@ Guarantees: the function run is the one Python would run for that object at that
 (a method redefined or monkeypatched later is resolved and transformed anew, through the
 transform cache's own checks); only a plain Python function of the user's, with source
 and no registered rule, bound to the object (or a plain function the object holds, when
-no value being differentiated is in the object), is differentiated. Anything else (a
-library object's method, a builtin, a function that takes the value being
-differentiated through `*args`) raises a PullbackError naming the call site.
+no value being differentiated is in the object), is differentiated, besides three kinds
+of call pullback writes as Python of its own (`_made`, source in linecache): a function
+with a derivative rule the object holds (`self.activation = np.tanh`: the rule, as if
+the code named it; the object gets no gradient from it), a namedtuple's `_replace` and
+`_asdict`, and `dataclasses.replace` and `astuple` (record_method: what they do to a
+record class, spelled out). Anything else (a library object's method, a builtin, a
+function that takes the value being differentiated through `*args`) raises a
+PullbackError naming the call site.
 """
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import functools
+import inspect
 import types
 from dataclasses import dataclass, field
 
@@ -53,10 +60,20 @@ class CallSite:
         raise NoRuleError(f"cannot differentiate the call to {self.shown}: {why}", self.where)
 
 
+_RECORD_FUNCTIONS = {"__pullback_replace__": "replace", "__pullback_astuple__": "astuple"}
+
+
 def _resolve(site, obj):
     """(the Python function the call runs, the object it is bound to or None)."""
-    if site.name == "__call__" and isinstance(obj, types.FunctionType):
-        found = obj
+    if site.name in _RECORD_FUNCTIONS:  # dataclasses.replace(obj, ...) (analysis/classify)
+        return _RECORD_FUNCTIONS[site.name], obj
+    if site.name == "__call__" and isinstance(obj, (types.FunctionType, types.MethodType)):
+        found = obj  # a function or bound method held in a name: calling it runs it
+        if isinstance(obj, types.MethodType) and "self" in site.active:
+            site.refuse(f"it is the bound method {obj.__func__.__qualname__} of an object "
+                        "carrying a value being differentiated, taken as a value; call the "
+                        "method on the object (obj.method(x)) so that its gradient goes to "
+                        "the object's attributes")
     else:
         try:
             found = getattr(obj, site.name)
@@ -70,18 +87,86 @@ def _resolve(site, obj):
 
     held = obj if site.name == "__call__" else found
     if not isinstance(func, types.FunctionType) and rules.lookup(held) is not None:
-        site.refuse(f"it holds {getattr(held, '__name__', held)!r}, whose derivative rule "
-                    "pullback applies where the code names the function (np.tanh(x)), not "
-                    "through a value holding it, which is known only when the code runs")
+        return held, obj  # method_forward calls it through `_calling`
     if not isinstance(func, types.FunctionType):
         site.refuse(f"it runs {found!r} (of a {type(obj).__qualname__} object), which is not "
                     "a Python function pullback can read; register a rule for it")
+    if func.__code__ in _RECORD_CODES and receiver is not None:
+        return func, receiver  # method_forward runs what it does (record_method)
     _check_readable(site, func, "it")
     if receiver is None and "self" in site.active:
         site.refuse(f"{func.__qualname__} is a function held by an object that carries a "
                     "value being differentiated; pullback cannot see what the function "
                     "reads of it (call a method of the object's class instead)")
     return func, receiver
+
+
+_EXAMPLE = collections.namedtuple("_EXAMPLE", "a")
+_RECORD_CODES = frozenset({_EXAMPLE._replace.__code__, _EXAMPLE._asdict.__code__})
+_MADE: dict = {}  # key -> (a Python function pullback made, what its namespace holds)
+
+
+def _made(key, text, namespace):
+    """The function `text` defines (`def made(...)`), compiled once per `key` with its
+    source kept in linecache (as a notebook's is), so that pullback can read it."""
+    if key not in _MADE:
+        import linecache
+
+        name = f"<pullback: {key[0]} ({len(_MADE)})>"
+        namespace = {**namespace, "__name__": "pullback_made_calls"}
+        exec(compile(text, name, "exec"), namespace)  # noqa: S102 (source pullback wrote)
+        linecache.cache[name] = (len(text), None, text.splitlines(True), name)
+        _MADE[key] = (namespace["made"], namespace)  # keeps what the key's ids name alive
+    return _MADE[key][0]
+
+
+def _calling(held, positional, keywords):
+    """A Python function `(obj, a0, .., k=k) -> held(a0, .., k=k)` for a function with a
+    derivative rule that an object holds (`self.activation = np.tanh`, a dataclass field
+    defaulting to np.abs) and a call passing `positional` arguments and `keywords`: its
+    transform applies the rule as if the code named the function."""
+    passed = [f"a{i}" for i in range(positional)] + [f"{k}={k}" for k in keywords]
+    params = ", ".join(["_held_object", *(f"a{i}" for i in range(positional)), *keywords])
+    what = f"{getattr(held, '__name__', 'a function')} held by an object"
+    return _made((what, id(held), positional, keywords),
+                 f"def made({params}):\n    return held({', '.join(passed)})\n",
+                 {"held": held})
+
+
+def record_method(name, obj, positional, keywords):
+    """A Python function doing what the record method `name` (namedtuple's `_replace`
+    and `_asdict`; "replace" and "astuple" for the functions of `dataclasses`) does to
+    `obj`, an object of a record class (record_fields) that stores no container or
+    record (astuple would copy those), for a call passing `keywords`; None when that is
+    not what the call runs. `_replace(y=v)` is `Point(self.x, v)`, `_asdict()` is
+    `{"x": self.x, "y": self.y}`, `astuple()` is `(self.x, self.y)`."""
+    cls = type(obj)
+    fields = record_fields(cls)
+    if fields is None or positional or any(len(stored) != 1 for stored in fields.values()):
+        return None
+    named = isinstance(obj, tuple)
+    if named != (name in ("_replace", "_asdict")) or not set(keywords) <= set(fields) \
+            or any(k.startswith("_") for k in keywords):
+        return None
+    reads = {f: k if k in keywords else f"_self.{stored[0]}" for (f, stored), k
+             in zip(fields.items(), [f if f in keywords else None for f in fields])}
+    if name in ("_replace", "replace"):
+        params = ", ".join(["_self", *keywords])
+        body = f"_cls({', '.join(f'{f}={v}' for f, v in reads.items())})"
+    elif keywords:
+        return None
+    elif name == "astuple" and len(dataclasses.fields(cls)) != len(fields):
+        return None  # a field not set by __init__ is in the tuple too
+    else:
+        params = "_self"
+        if any(isinstance(getattr(obj, stored[0]), (list, tuple, dict)) or
+               dataclasses.is_dataclass(getattr(obj, stored[0])) for stored in fields.values()):
+            return None  # astuple and _asdict copy containers (and astuple records) deeply
+        items = [f"_self.{stored[0]}" for stored in fields.values()]
+        body = "{" + ", ".join(f"{f!r}: {v}" for f, v in zip(fields, items)) + "}" \
+            if name == "_asdict" else f"({', '.join(items)},)"
+    return _made((f"{cls.__qualname__}.{name}", id(cls), keywords),
+                 f"def made({params}):\n    return {body}\n", {"_cls": cls})
 
 
 def _params(site, func, bound) -> tuple:
@@ -110,6 +195,21 @@ def method_forward(site, obj, *args, **kwargs):
     """The call `obj.<site.name>(*args, **kwargs)` run by the forward part of its
     function's transform: (result, what method_backward needs)."""
     func, receiver = _resolve(site, obj)
+    if isinstance(func, str):  # dataclasses.replace(obj, ...): obj is passed again
+        args = args[1:]
+        made = record_method(func, obj, len(args), tuple(kwargs))
+        if made is None or not dataclasses.is_dataclass(obj):
+            site.refuse(f"dataclasses.{func} of a {type(obj).__qualname__} object: pullback "
+                        f"differentiates it for dataclasses with the generated __init__ (no "
+                        f"__post_init__) whose fields hold no containers or dataclasses")
+        func = made
+    elif not isinstance(func, types.FunctionType):  # a function with a rule, held
+        func = _calling(func, len(args), tuple(kwargs))
+    elif func.__code__ in _RECORD_CODES:  # p._replace(y=v), p._asdict() of a namedtuple
+        made = record_method(func.__name__, receiver, len(args), tuple(kwargs))
+        if made is None:
+            _check_readable(site, func, "it")  # refused
+        func = made
     params = _params(site, func, receiver is not None)
     forward, backward = _split(site, func, params)
     if receiver is None:
@@ -419,10 +519,33 @@ def record_fields(cls):
             elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
                 return None
         return out
-    return _simple_init(cls.__init__)
+    return _simple_init(*record_inits(cls)[0][1:])
 
 
-def _simple_init(init):
+def record_inits(cls) -> list:
+    """[(the path from `cls` to it, the `__init__`, the class defining it)] for the
+    `__init__` that constructing `cls` runs and, while one passes its arguments on with
+    `super().__init__(...)`, for those it calls: ("__init__", ...), ("__base__.__init__",
+    ...). Walked through `__base__`, so only along a chain of single inheritance."""
+    out, path, klass = [], "", cls
+    while klass is not None:
+        owner = next((k for k in klass.__mro__ if "__init__" in k.__dict__), object)
+        out.append((f"{path}__init__", owner.__dict__["__init__"], owner))
+        if owner is object or len(owner.__bases__) != 1 or not _passes_on(owner):
+            break
+        path += "__base__." * (klass.__mro__.index(owner) + 1)
+        klass = owner.__base__
+    return out
+
+
+def _passes_on(owner) -> bool:
+    """Whether `owner.__init__` calls its base class's `__init__` (super().__init__(...)
+    or Base.__init__(self, ...))."""
+    code = getattr(owner.__dict__["__init__"], "__code__", None)
+    return code is not None and "__init__" in code.co_names
+
+
+def _simple_init(init, owner=None):
     from ..frontend.parse import is_library, parse_function
 
     if not isinstance(init, types.FunctionType) or is_library(init):
@@ -444,15 +567,59 @@ def _simple_init(init):
             continue
         pairs = _stores(stmt, self_name)
         if pairs is None:
+            pairs = _passed_on(stmt, self_name, owner, out)
+        if pairs is None:
             return None
         for attr, value in pairs:
             if any(attr in stored for stored in out.values()):
                 return None  # stored twice: the second value wins
             if isinstance(value, gast.Name) and value.id in out:
                 out[value.id] += (attr,)
-            elif not (isinstance(value, gast.Constant) and not isinstance(value.value, complex)):
+            elif value is not None and not (isinstance(value, gast.Constant)
+                                            and not isinstance(value.value, complex)):
                 return None
     return out
+
+
+def _passed_on(stmt, self_name, owner, params):
+    """[(attribute, value)] that `super().__init__(args)` (or `Base.__init__(self,
+    args)`) stores, for such a statement in the `__init__` of `owner` whose base class
+    stores its arguments too (`_simple_init`): the value is a parameter of this
+    `__init__`, a constant, or None for a default of the base's. None for any other
+    statement."""
+    import gast
+
+    call = stmt.value if isinstance(stmt, gast.Expr) else None
+    if owner is None or len(owner.__bases__) != 1 or not isinstance(call, gast.Call) \
+            or not isinstance(call.func, gast.Attribute) or call.func.attr != "__init__":
+        return None
+    base, head, args = owner.__base__, call.func.value, list(call.args)
+    if isinstance(head, gast.Call) and isinstance(head.func, gast.Name) \
+            and head.func.id == "super" and not head.args and not head.keywords:
+        pass
+    elif isinstance(head, gast.Name) and args and isinstance(args[0], gast.Name) \
+            and args[0].id == self_name \
+            and owner.__dict__["__init__"].__globals__.get(head.id) is base:
+        args = args[1:]  # Base.__init__(self, ...): checked to be the base when it runs
+    else:
+        return None
+    if any(not isinstance(a, (gast.Name, gast.Constant)) or isinstance(a, gast.Name)
+           and a.id not in params for a in [*args, *(k.value for k in call.keywords)]) \
+            or any(k.arg is None for k in call.keywords):
+        return None
+    init, init_owner = next(((k.__dict__["__init__"], k) for k in base.__mro__
+                             if "__init__" in k.__dict__), (None, None))
+    if init_owner is object:
+        return [] if not args and not call.keywords else None
+    fields = _simple_init(init, init_owner)
+    if fields is None:
+        return None
+    try:
+        bound = inspect.signature(init).bind(None, *args, **{k.arg: k.value
+                                                              for k in call.keywords})
+    except TypeError:
+        return None
+    return [(attr, bound.arguments.get(p)) for p, attrs in fields.items() for attr in attrs]
 
 
 def _stores(stmt, self_name):
