@@ -1209,3 +1209,76 @@ def test_dataclasses_replace_of_a_class_pullback_cannot_see_through_is_refused()
     with pytest.raises(pullback.NoRuleError, match="dataclasses.replace of a Checked") as info:
         pullback.grad(replaced_checked)(Checked(W, B), X)
     assert "test_classes.py" in str(info.value)
+
+
+# -- a method called for its effect may change what a derivative holds -----------------
+
+class _Weights:
+    def __init__(self):
+        self.ws = [3.0]
+        self.a = np.array([3.0])
+        self.calls = 0
+
+    def val(self, w):
+        return np.sum(np.multiply(self.ws, w))
+
+    def grow(self):  # changes in place the list a derivative of val keeps
+        self.ws.append(5.0)
+
+    def bump(self):  # changes in place the array np.sum(self.a * w)'s derivative keeps
+        self.a += 5.0
+
+    def count(self):
+        self.calls += 1
+
+
+def _grows_after_a_method_reads(p, w):
+    v = p.val(w)
+    p.grow()
+    return v
+
+
+def _grows_after_an_attribute_read(p, w):
+    v = np.sum(np.multiply(p.ws, w))
+    p.grow()
+    return v
+
+
+def _bumps_after_a_read_through_a_name(p, w):
+    a = p.a
+    v = np.sum(a * w)
+    p.bump()
+    return v
+
+
+def _grows_an_object_built_inside(w):
+    q = _Weights()
+    v = np.sum(np.multiply(q.ws, w))
+    q.grow()
+    return v
+
+
+@pytest.mark.parametrize("f, args", [
+    (_grows_after_a_method_reads, lambda: (_Weights(), 2.0)),
+    (_grows_after_an_attribute_read, lambda: (_Weights(), 2.0)),
+    (_bumps_after_a_read_through_a_name, lambda: (_Weights(), 2.0)),
+    (_grows_an_object_built_inside, lambda: (2.0,)),
+])
+def test_an_effect_method_on_an_object_the_gradient_reads_is_refused_located(f, args):
+    """The method runs as it is; the derivative would read the changed list or array
+    (the gradient came out 8.0 where it is 3.0)."""
+    wrt = len(args()) - 1
+    with pytest.raises(pullback.NoRuleError, match="called for its effect on") as info:
+        pullback.grad(f, wrt)(*args())
+    assert "test_classes.py" in str(info.value)
+
+
+def _counts_a_logger(x, log):
+    log.count()
+    return np.sum(np.sin(x))
+
+
+def test_an_effect_method_on_an_object_the_gradient_does_not_read_runs():
+    log, x = _Weights(), np.array([0.3, -1.2])
+    np.testing.assert_allclose(pullback.grad(_counts_a_logger)(x, log), np.cos(x))
+    assert log.calls == 1

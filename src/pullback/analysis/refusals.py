@@ -105,6 +105,8 @@ class Refusals:
                 self._check_effect(s, op)
                 if op.kind == "unknown":
                     continue
+            if EFFECT.of(s) and op.kind == "method" and target.id not in self.varied:
+                self._check_effect_method(s, op)
             if op.kind == "call" and target.id not in self.varied:
                 self._check_untransformed_call(s, op)
             if target.id not in self.useful and op.kind != "unknown":
@@ -340,6 +342,39 @@ class Refusals:
             f"the method {shown}() is called for its effect on {name!r}, an array or list, "
             f"which it may change in place; pullback does not follow that\n  {where}"))
         CHECKED_NAME.set(s, name)
+
+    def _check_effect_method(self, s, op) -> None:
+        """A method of a user object called for its effect, with nothing differentiated
+        going through it, runs as it is: it may change in place a list or array the
+        object holds (`self.ws.append(v)`, `self.a += v`), which a derivative recorded
+        from an attribute read (`np.multiply(q.ws, w)` keeps q.ws) would then read
+        changed. Refused when the gradient reads an attribute of that object, or a call
+        whose result the gradient reads receives the object (its derivative may hold an
+        attribute: `p.val(w)` reading p.ws)."""
+        receiver = _atom_name(op.inputs.get("self"))
+        if receiver is None:
+            return
+        for t in self.assigns:
+            if t is s or not isinstance(t.targets[0], gast.Name) \
+                    or t.targets[0].id not in self.useful:
+                continue
+            read = self.op(t)
+            if isinstance(t.value, gast.Attribute) and read.kind == "attr" \
+                    and _atom_name(t.value.value) == receiver:
+                what = f"whose attribute {t.value.attr!r} the gradient reads"
+            elif read.kind in ("method", "call") and any(
+                    _atom_name(a) == receiver for a in read.inputs.values()):
+                what = "which a call whose result the gradient reads receives"
+            else:
+                continue
+            raise NoRuleError(
+                f"the method {op.name or 'call'} is called for its effect on "
+                f"{self.spelled(receiver)!r}, {what} "
+                f"({self.parsed.location.describe(t).strip()}): pullback "
+                "runs the method as it is and cannot see whether it changes that "
+                "attribute in place, which a derivative holding it would then read "
+                "changed; use the method's result, or call it outside the function",
+                self.parsed.location.describe(s))
 
     def _grows_a_held_list(self, call, name, passed) -> bool:
         """Whether the effect call `call` appends to (or extends) a list an object holds,
