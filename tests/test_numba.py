@@ -482,3 +482,63 @@ def test_sum_along_an_axis_compiles_as_the_backends_reduction(f, shape):
     got = pullback.grad(f, backend="numba")(x)
     assert_close(got, pullback.grad(f)(x), rtol=1e-10, atol=1e-12)
     assert_close(got, numeric_grad(f, (x,), wrt=0), rtol=1e-5, atol=1e-7)
+
+
+# Nested loops over ranges: the inner loop's records go on tapes of arrays shared by its
+# runs (a new, larger tape when a run finds no room), not on a list made per run. Runs
+# that are empty, grow, shrink, or nest three deep.
+NESTS = textwrap.dedent("""
+    import math
+
+    def triangular(x):
+        total = 0.0
+        for i in range(x.shape[0]):
+            for j in range(i):
+                total = total * 0.9 + math.sin(x[i] * x[j] + total)
+        return total
+
+    def shrinking(x, scale):
+        acc = 0.0
+        n = x.shape[0]
+        for i in range(n):
+            for j in range(i, n):
+                acc = math.tanh(acc + scale * x[i] * x[j])
+        return acc
+
+    def three_deep(x):
+        s = 1.0
+        n = x.shape[0]
+        for i in range(n):
+            for j in range(1, n):
+                for k in range(j):
+                    s = s * 0.99 + math.cos(x[k] * s) * x[i]
+        return s
+
+    def sometimes_empty(x, m):
+        out = 0.0
+        for i in range(x.shape[0]):
+            for j in range(m[i]):
+                out = out + x[i] * math.exp(-out * 0.1 * j)
+        return out
+""")
+
+
+@pytest.mark.parametrize("name, args, wrt", [
+    ("triangular", (np.linspace(-0.8, 1.1, 9),), 0),
+    ("shrinking", (np.linspace(-0.5, 0.9, 8), 0.7), (0, 1)),
+    ("three_deep", (np.linspace(0.1, 0.6, 5),), 0),
+    ("sometimes_empty", (np.linspace(0.2, 0.9, 7), np.array([0, 3, 0, 0, 9, 1, 40])), 0),
+])
+def test_inner_loops_record_on_shared_tapes(tmp_path, name, args, wrt):
+    path = tmp_path / "nests.py"
+    path.write_text(NESTS)
+    namespace = {}
+    exec(compile(NESTS, str(path), "exec"), namespace)
+    f = namespace[name]
+    core = pullback.source(f, wrt=wrt, backend="numba").split("# compiled by numba.njit")[1]
+    assert "= []" not in core and ".pop()" not in core
+    assert "_tapes = [saved]" in core
+    compiled = pullback.grad(f, wrt=wrt, backend="numba")
+    got = compiled(*args)
+    assert_close(got, pullback.grad(f, wrt=wrt)(*args), rtol=1e-10, atol=1e-12)
+    assert_close(got, numeric_grad(f, args, wrt=wrt), rtol=1e-5, atol=1e-7)

@@ -107,6 +107,7 @@ class Split:
         _reductions_along_axes(body)
         _spelled_for_numba(body)
         _branch_records_by_kind(body, self.params)
+        _inner_records_on_tapes(body, self.params)
         _records_on_tapes(body, self.params)
         _products_added_in_place(body)
         self.extras = self.check(body, transformed.constants)
@@ -430,6 +431,139 @@ def _records_on_tapes(body, params):
                                   keywords=[])
             drain.body.insert(0, gast.AugAssign(target=_store(count), op=gast.Sub(),
                                                 value=gast.Constant(value=1, kind=None)))
+
+
+def _inner_records_on_tapes(body, params):
+    """The records of an inner loop over a range (`for j in steps_2` inside another loop)
+    kept on tapes of preallocated arrays (runtime/numba_helpers.py) shared by its runs,
+    rather than on a list made anew for each run and carried in the outer loop's record:
+
+        saved = []                  saved_size = len(steps_2)
+                                    if saved_count + saved_size > saved_capacity:
+                                        saved_capacity = 2 * saved_capacity + saved_size
+                                        saved_count = 0   # this run starts a new tape
+                                    saved_start = saved_count
+        for j in steps_2:           for j in steps_2:
+            ...                         ... (the tape made at a new tape's first record)
+            saved.append(r)             tape_put(saved, saved_count, r); saved_count += 1
+                                    (a new tape kept on the list saved_tapes)
+        record (saved, i)           record (saved_made, saved_start, saved_count, i)
+        saved, i = pop              saved_made, saved_start, saved_count, i = pop
+        while saved:                saved = saved_tapes[saved_made - 1] (if it recorded)
+                                    while saved_count > saved_start:
+            ... = saved.pop()           saved_count -= 1; ... = tape_get(saved, saved_count)
+
+    A run's trip count is known when it starts, so each run finds room on the tape in use
+    or starts a new one (at least twice as large): the tape is never grown inside the
+    loop. (Numba counts references to a tape assigned there on every iteration; made
+    only at its first record, it is not.) Each run's records lie on one tape between the
+    counts at its start and its end, all three kept in the outer record: each adjoint run
+    reads exactly its own records, whatever the order. Only for a list used in exactly
+    those six places, appended to at most once per iteration (by a statement of the
+    loop's own body), with the outer record made after the loop in the same block and
+    the drain following the unpacking in its block."""
+    taken = set(params) | {n.id for s in body for n in walk(s) if isinstance(n, gast.Name)}
+    ranges = _ranges(body)
+    uses: dict = {}
+    for node in (n for s in body for n in walk(s)):
+        if isinstance(node, gast.Name):
+            uses[node.id] = uses.get(node.id, 0) + 1
+    counters = []
+    for block in list(_blocks(body)):
+        for i, stmt in enumerate(block):
+            name = _empty_list(stmt)
+            if name is None or uses.get(name) != 6:  # made, appended, recorded, unpacked,
+                continue                              # tested, popped
+            loop = _range_loop_appending(block, i, name, ranges)
+            if loop is None:
+                continue
+            record = _tuples_holding(block[block.index(loop) + 1:], name, gast.Load)
+            unpacked = [(b, s, t) for b in _blocks(body) for s in b
+                        if isinstance(s, gast.Assign)
+                        for t in _tuples_holding([s.targets[0]], name, gast.Store)]
+            if len(record) != 1 or len(unpacked) != 1:
+                continue
+            unpack_block, unpack, target = unpacked[0]
+            after = unpack_block[unpack_block.index(unpack) + 1:]
+            drain = next((w for w in after if isinstance(w, gast.While)
+                          and isinstance(w.test, gast.Name) and w.test.id == name
+                          and w.body and _pops(w.body[0], name)), None)
+            if drain is None:
+                continue
+            start, count, capacity, made, tapes, size, new = (
+                _fresh(f"{name}_{part}", taken)
+                for part in ("start", "count", "capacity", "made", "tapes", "size", "record"))
+            counters += [count, capacity, made]
+            zero, one = gast.Constant(value=0, kind=None), gast.Constant(value=1, kind=None)
+            block[i:i + 1] = [
+                _assign(size, _call("len", loop.iter.id)),
+                gast.If(test=gast.Compare(
+                            left=gast.BinOp(left=_load(count), op=gast.Add(),
+                                            right=_load(size)),
+                            ops=[gast.Gt()], comparators=[_load(capacity)]),
+                        body=[_assign(capacity, gast.BinOp(
+                                  left=gast.BinOp(left=gast.Constant(value=2, kind=None),
+                                                  op=gast.Mult(), right=_load(capacity)),
+                                  op=gast.Add(), right=_load(size))),
+                              _assign(count, zero)],
+                        orelse=[]),
+                _assign(start, _load(count))]
+            block.insert(block.index(loop) + 1, gast.If(
+                test=gast.BoolOp(op=gast.And(), values=[
+                    _compare(start, gast.Eq(), zero), _compare(count, gast.Gt(), zero)]),
+                body=[gast.If(test=_compare(made, gast.Eq(), zero),
+                              body=[_assign(tapes, gast.List(elts=[_load(name)],
+                                                             ctx=gast.Load()))],
+                              orelse=[gast.Expr(value=gast.Call(
+                                  func=gast.Attribute(value=_load(tapes), attr="append",
+                                                      ctx=gast.Load()),
+                                  args=[_load(name)], keywords=[]))]),
+                      gast.AugAssign(target=_store(made), op=gast.Add(), value=one)],
+                orelse=[]))
+            at = next(k for k, b in enumerate(loop.body) if _appends(b, name))
+            value = loop.body[at].value.args[0]
+            loop.body[at:at + 1] = [
+                _assign(new, value),
+                gast.If(test=_compare(count, gast.Eq(), zero),
+                        body=[_assign(name, _call("tape_new", new, capacity))], orelse=[]),
+                gast.Expr(value=_call("tape_put", name, count, new)),
+                gast.AugAssign(target=_store(count), op=gast.Add(), value=one)]
+            _replace_element(record[0], name, [_load(made), _load(start), _load(count)])
+            _replace_element(target, name, [_store(made), _store(start), _store(count)])
+            unpack_block.insert(unpack_block.index(drain), gast.If(
+                test=_compare(count, gast.Gt(), _load(start)),
+                body=[_assign(name, gast.Subscript(
+                    value=_load(tapes), slice=gast.BinOp(left=_load(made), op=gast.Sub(),
+                                                         right=one),
+                    ctx=gast.Load()))],
+                orelse=[]))
+            drain.test = _compare(count, gast.Gt(), _load(start))
+            drain.body[0].value = _call("tape_get", name, count)
+            drain.body.insert(0, gast.AugAssign(target=_store(count), op=gast.Sub(),
+                                                value=one))
+    body[0:0] = [_assign(n, gast.Constant(value=0, kind=None)) for n in counters]
+
+
+def _tuples_holding(stmts, name, ctx) -> list:
+    """The tuples among `stmts`' nodes with the name `name` (in context `ctx`) as an
+    element."""
+    return [node for s in stmts for node in walk(s) if isinstance(node, gast.Tuple)
+            and any(isinstance(e, gast.Name) and e.id == name and isinstance(e.ctx, ctx)
+                    for e in node.elts)]
+
+
+def _replace_element(tuple_node, name, replacement):
+    at = next(k for k, e in enumerate(tuple_node.elts)
+              if isinstance(e, gast.Name) and e.id == name)
+    tuple_node.elts[at:at + 1] = replacement
+
+
+def _compare(name, op, right):
+    return gast.Compare(left=_load(name), ops=[op], comparators=[right])
+
+
+def _call(helper, *names):
+    return gast.Call(func=_load(helper), args=[_load(n) for n in names], keywords=[])
 
 
 def _branch_records_by_kind(body, params):

@@ -948,7 +948,9 @@ def _unpack_check(values, n, starred=False):
 # ------------------------------------------------------------------ loop records as arrays
 # A loop over a range knows its trip count when it starts: the pass (emit/numba.py) then
 # keeps its records, one tuple per iteration, in a "tape" made at the first record: one
-# preallocated array per number field, a preallocated list for any other field.
+# preallocated array per number field, a preallocated list for any other field. Reads
+# and writes are calls, not inlined: compiled with the gradient's bounds checks, the
+# inlined code counted references to each of the tape's arrays on every iteration.
 
 
 def _field_kind(t):
@@ -988,7 +990,7 @@ def _tape_new(record, size):
 tape_put = _stub("tape_put")
 
 
-@overload(tape_put, inline="always")
+@overload(tape_put)
 def _tape_put(tape, at, record):
     if not isinstance(record, types.BaseTuple):
         def put_one(tape, at, record):
@@ -1008,7 +1010,7 @@ def _tape_put(tape, at, record):
 tape_get = _stub("tape_get")
 
 
-@overload(tape_get, inline="always")
+@overload(tape_get)
 def _tape_get(tape, at):
     if not isinstance(tape, types.BaseTuple):  # one value per iteration
         return lambda tape, at: tape[at]
