@@ -542,3 +542,52 @@ def test_inner_loops_record_on_shared_tapes(tmp_path, name, args, wrt):
     got = compiled(*args)
     assert_close(got, pullback.grad(f, wrt=wrt)(*args), rtol=1e-10, atol=1e-12)
     assert_close(got, numeric_grad(f, args, wrt=wrt), rtol=1e-5, atol=1e-7)
+
+
+# Gradients of arrays that loops accumulate into, or take a written slot's gradient
+# from, are changed in place rather than assigned the helper's result on each
+# iteration; a gradient that may be a number somewhere keeps the assignment.
+ACCUMULATIONS = textwrap.dedent("""
+    import math
+    import numpy as np
+
+    def rows_products(A):
+        total = 0.0
+        for i in range(A.shape[0]):
+            r = A[i] * 2.0
+            total = total + r[0] * r[1] + math.sin(r[2])
+        return total
+
+    def running_slots(x):
+        buf = np.zeros(x.shape[0] + 1)
+        for i in range(x.shape[0]):
+            buf[i + 1] = buf[i] * 0.5 + math.cos(x[i])
+        return buf[-1] * buf[2]
+
+    def gathered(x, idx):
+        s = 0.0
+        for k in range(idx.shape[0]):
+            s = s + x[idx[k]] * x[k]
+        return s
+""")
+
+
+@pytest.mark.parametrize("name, args, in_place", [
+    ("rows_products", (np.arange(12.0).reshape(4, 3) * 0.1 - 0.3,), ("dA", "dr")),
+    ("running_slots", (np.linspace(-1.0, 2.0, 6),), ("dx", "dbuf")),
+    ("gathered", (np.linspace(-1.0, 2.0, 5), np.array([4, 0, 4, 2, 1])), ("dx",)),
+])
+def test_loops_accumulate_into_gradients_in_place(tmp_path, name, args, in_place):
+    path = tmp_path / "accumulations.py"
+    path.write_text(ACCUMULATIONS)
+    namespace = {}
+    exec(compile(ACCUMULATIONS, str(path), "exec"), namespace)
+    f = namespace[name]
+    core = pullback.source(f, wrt=0, backend="numba").split("# compiled by numba.njit")[1]
+    for d in in_place:
+        assert f"accum_index_in_place({d}, " in core
+        assert f"{d} = accum_index({d}, " not in core
+    compiled = pullback.grad(f, wrt=0, backend="numba")
+    got = compiled(*args)
+    assert_close(got, pullback.grad(f, wrt=0)(*args), rtol=1e-10, atol=1e-12)
+    assert_close(got, numeric_grad(f, args, wrt=0), rtol=1e-5, atol=1e-7)

@@ -110,6 +110,7 @@ class Split:
         _inner_records_on_tapes(body, self.params)
         _records_on_tapes(body, self.params)
         _products_added_in_place(body)
+        _accumulations_in_place(body, self.params)
         self.extras = self.check(body, transformed.constants)
         core = gast.FunctionDef(
             name=f"{fn.name}_compiled", args=_arguments(self.params + self.extras), body=body,
@@ -680,6 +681,72 @@ def _products_added_in_place(body):
             keywords=[]))]
         block.remove(made_stmt)
         after_block.remove(final)
+
+
+def _accumulations_in_place(body, params):
+    """`dR = accum_index(dR, R, idx, g)` as `accum_index_in_place(dR, R, idx, g)`, and
+    `g, dR = take_slot_grad(dR, idx)` as `g = take_slot_grad_in_place(dR, idx)`, for a
+    gradient dR that is an array wherever it is set: every assignment of it is one of
+    these two, `accum_index` of anything (an array: the helper makes R's zeros from a
+    known-zero 0.0), or `zero_like(R)` of an array R it accumulates into. The helpers
+    add in place into an array either way, so the numbers are the same; what changes is
+    that dR is not assigned again. Numba counts references to an array assigned a
+    helper's result on every iteration of a loop (the adjoints of soft DTW, the RNN and
+    the HMM accumulate into such gradients in their loops)."""
+    accumulated, assigned = {}, {}
+    for node in (n for s in body for n in walk(s)):
+        if isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load):
+            assigned.setdefault(node.id, [])
+        if isinstance(node, gast.Assign) and len(node.targets) == 1:
+            for name in _names_of(node.targets[0]) or ():
+                assigned.setdefault(name, []).append(node)
+            call = _helper_call(node.value, "accum_index", 4)
+            if call is not None and isinstance(call.args[1], gast.Name):
+                accumulated.setdefault(_names_of(node.targets[0]), set()).add(call.args[1].id)
+    array = {name[0] for name, xs in accumulated.items()
+             if name is not None and len(name) == 1 and name[0] not in params
+             and all(_sets_an_array(a, name[0], xs) for a in assigned.get(name[0], [None]))
+             and len(assigned[name[0]]) == sum(isinstance(n, gast.Name) and n.id == name[0]
+                                                and not isinstance(n.ctx, gast.Load)
+                                                for s in body for n in walk(s))}
+    for block in _blocks(body):
+        for at, stmt in enumerate(block):
+            if not isinstance(stmt, gast.Assign):
+                continue
+            call, names = stmt.value, _names_of(stmt.targets[0])
+            if _helper_call(call, "accum_index", 4) is not None and names is not None \
+                    and len(names) == 1 and names[0] in array \
+                    and getattr(call.args[0], "id", None) == names[0]:
+                call.func = _load("accum_index_in_place")
+                block[at] = gast.Expr(value=call)
+            elif _helper_call(call, "take_slot_grad", 2) is not None and names is not None \
+                    and len(names) == 2 and names[1] in array \
+                    and getattr(call.args[0], "id", None) == names[1]:
+                call.func = _load("take_slot_grad_in_place")
+                stmt.targets = [stmt.targets[0].elts[0]]
+
+
+def _helper_call(node, helper, count):
+    if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
+            and node.func.id == helper and len(node.args) == count and not node.keywords:
+        return node
+    return None
+
+
+def _sets_an_array(stmt, name, accumulated_into) -> bool:
+    """Whether `stmt` sets `name` to an array (see _accumulations_in_place)."""
+    if stmt is None:
+        return False
+    value, names = stmt.value, _names_of(stmt.targets[0])
+    if names == (name,):
+        if _helper_call(value, "accum_index", 4) is not None:
+            return True
+        zeros = _helper_call(value, "zero_like", 1)
+        return zeros is not None and isinstance(zeros.args[0], gast.Name) \
+            and zeros.args[0].id in accumulated_into
+    take = _helper_call(value, "take_slot_grad", 2)
+    return take is not None and names is not None and len(names) == 2 \
+        and names[1] == name and getattr(take.args[0], "id", None) == name
 
 
 def _appended_pair(stmt):

@@ -535,6 +535,21 @@ def _accum_index(d, x, idx, g):
     return None
 
 
+accum_index_in_place = _stub("accum_index_in_place")
+
+
+@overload(accum_index_in_place)
+def _accum_index_in_place(d, x, idx, g):
+    """accum_index into an array d, in place (emit/numba.py: d is an array wherever it is
+    set), returning nothing: the caller's d is not assigned again."""
+    if not isinstance(d, types.Array):
+        return None
+
+    def add(d, x, idx, g):
+        accum_index(d, x, idx, g)
+    return add
+
+
 def _accum_new_axes(parts, g):
     """d[idx] += g for an index with new axes (None): g without those axes (each of
     length 1) added at the index without them."""
@@ -649,6 +664,20 @@ def _take_slot_grad(d, idx):
         g = d[idx].copy()
         d[idx] = 0.0
         return g, d
+    return take
+
+
+take_slot_grad_in_place = _stub("take_slot_grad_in_place")
+
+
+@overload(take_slot_grad_in_place)
+def _take_slot_grad_in_place(d, idx):
+    """take_slot_grad's gradient of the slot, d changed in place (not returned)."""
+    if not isinstance(d, types.Array):
+        return None
+
+    def take(d, idx):
+        return take_slot_grad(d, idx)[0]
     return take
 
 
