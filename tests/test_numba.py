@@ -591,3 +591,39 @@ def test_loops_accumulate_into_gradients_in_place(tmp_path, name, args, in_place
     got = compiled(*args)
     assert_close(got, pullback.grad(f, wrt=0)(*args), rtol=1e-10, atol=1e-12)
     assert_close(got, numeric_grad(f, args, wrt=0), rtol=1e-5, atol=1e-7)
+
+
+# The backend's reductions along axes and its sum to a broadcast shape are loops made
+# for the argument's number of axes: each agrees with NumPy, NaNs and integers included.
+@pytest.mark.parametrize("op", ["sum", "mean", "max", "min"])
+@pytest.mark.parametrize("shape, axis", [((4, 3), 0), ((4, 3), 1), ((2, 3, 4), 1),
+                                         ((2, 3, 4), (0, 2)), ((5,), 0), ((2, 3), (0, 1))])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_reductions_along_axes_agree_with_numpy(op, shape, axis, keepdims):
+    from pullback.runtime import numba_helpers
+    reduce = getattr(numba_helpers, f"reduce_{op}")
+    scope = {"reduce": reduce}
+    exec(f"def f(x):\n    return reduce(x, {axis!r}, {keepdims})\n", scope)  # noqa: S102
+    f = numba.njit(scope["f"])
+    x = np.random.default_rng(3).normal(size=shape)
+    numpy_op = getattr(np, op)
+    np.testing.assert_allclose(f(x), numpy_op(x, axis=axis, keepdims=keepdims), rtol=1e-13)
+    if op in ("max", "min"):
+        x.flat[1] = np.nan
+        np.testing.assert_array_equal(f(x), numpy_op(x, axis=axis, keepdims=keepdims))
+        ints = np.arange(np.prod(shape)).reshape(shape) * 7 % 11 - 5
+        np.testing.assert_array_equal(f(ints), numpy_op(ints, axis=axis, keepdims=keepdims))
+
+
+@pytest.mark.parametrize("gshape, shape", [((4, 3), (1, 3)), ((4, 3), (4, 1)), ((4, 3), (3,)),
+                                           ((2, 3, 4), (3, 1)), ((2, 3, 4), (2, 3, 4)),
+                                           ((5,), (1,))])
+def test_sums_to_a_broadcast_shape_agree_with_numpy(gshape, shape):
+    from pullback.runtime.numba_helpers import unbroadcast_to
+    f = numba.njit(lambda g, s: unbroadcast_to(g, s))
+    g = np.random.default_rng(4).normal(size=gshape)
+    lead = len(gshape) - len(shape)
+    summed = g.sum(axis=tuple(range(lead))) if lead else g
+    expected = summed.sum(axis=tuple(k for k, n in enumerate(shape) if n == 1), keepdims=True) \
+        if shape != summed.shape else summed
+    np.testing.assert_allclose(f(g, shape), expected.reshape(shape), rtol=1e-13)

@@ -64,62 +64,58 @@ def _axes(axis, ndim) -> tuple:
     return tuple(a % ndim for a in (axis if isinstance(axis, tuple) else (axis,)))
 
 
-@register_jitable
-def _reduce_to(g, shape, op):
-    """g reduced (op 0: summed, 1: maximum, 2: minimum) over the axes it was broadcast
-    along to reach `shape` (a non-empty tuple: g's shape, or its trailing part, with 1
-    for each reduced axis)."""
-    if op == 0:
-        out = np.zeros(shape, dtype=g.dtype)
-    else:
-        out = np.full(shape, np.inf if op == 2 else -np.inf, dtype=g.dtype)
-    flat = out.reshape(out.size)
+_IDENTITY = {"max": "-np.inf", "min": "np.inf"}
+
+
+def _reducing_loops(op, ndim, index, dtype) -> list:
+    """Source lines adding (or taking the maximum or minimum of) each element of an
+    array `g` of `ndim` axes into `out[index]`, as NumPy reduces (a NaN wins a maximum
+    or minimum); `index` is the output's index written with the loop indexes i0, i1..."""
+    lines = [f"{'    ' * (k + 1)}for i{k} in range(g.shape[{k}]):" for k in range(ndim)]
+    pad = "    " * (ndim + 1)
+    element = "g[" + "".join(f"i{k}, " for k in range(ndim)) + "]"
+    if op == "sum":
+        return lines + [f"{pad}out[{index}] += {element}"]
+    better = ">" if op == "max" else "<"
+    nan = " or np.isnan(value)" if isinstance(dtype, types.Float) else ""
+    return lines + [f"{pad}value = {element}",
+                    f"{pad}if value {better} out[{index}]{nan}:",
+                    f"{pad}    out[{index}] = value"]
+
+
+def _identity(op, dtype) -> str:
+    if isinstance(dtype, types.Float):
+        return _IDENTITY[op]
+    info = np.iinfo(as_dtype(dtype))
+    return str(info.min if op == "max" else info.max)
+
+
+def _compiled(source, name):
+    scope = {"np": np, "__name__": __name__}  # a module Numba's cache can import
+    exec(source, scope)  # noqa: S102 - code made from the argument types
+    return scope[name]
+
+
+def _sum_to_stub(g, shape):
+    raise PullbackError("_sum_to runs only compiled")
+
+
+_sum_to = _sum_to_stub
+
+
+@overload(_sum_to)
+def _sum_to_overload(g, shape):
+    """g summed over the axes it was broadcast along to reach `shape` (a non-empty tuple:
+    g's shape, or its trailing part, with 1 for each summed axis), in one pass of
+    nested loops made for g's number of axes."""
     lead = g.ndim - len(shape)
-    gshape = g.shape
-    if g.ndim == 2:  # the common case, without an index computed per element
-        rows = lead == 0 and shape[0] != 1
-        cols = shape[len(shape) - 1] != 1
-        width = shape[len(shape) - 1]
-        for i in range(gshape[0]):
-            base = i * width if rows else 0
-            for j in range(gshape[1]):
-                at = base + j if cols else base
-                value = g[i, j]
-                if op == 0:
-                    flat[at] += value
-                elif op == 1:
-                    if value > flat[at] or np.isnan(value):
-                        flat[at] = value
-                elif value < flat[at] or np.isnan(value):
-                    flat[at] = value
-        return out
-    k = 0
-    for value in g.flat:
-        rest = k
-        at = 0
-        stride = 1
-        for i in range(g.ndim - 1, -1, -1):
-            index = rest % gshape[i]
-            rest //= gshape[i]
-            if i >= lead:
-                n = shape[i - lead]
-                if n != 1:
-                    at += index * stride
-                stride *= n
-        if op == 0:
-            flat[at] += value
-        elif op == 1:
-            if value > flat[at] or np.isnan(value):
-                flat[at] = value
-        elif value < flat[at] or np.isnan(value):
-            flat[at] = value
-        k += 1
-    return out
-
-
-@register_jitable
-def _sum_to(g, shape):
-    return _reduce_to(g, shape, 0)
+    keeps = "".join(f"    s{m} = 0 if shape[{m}] == 1 else 1\n" for m in range(len(shape)))
+    index = "".join(f"i{lead + m} * s{m}, " for m in range(len(shape)))
+    source = (f"def sum_to(g, shape):\n"
+              f"    out = np.zeros(shape, dtype=g.dtype)\n{keeps}"
+              + "\n".join(_reducing_loops("sum", g.ndim, index, g.dtype))
+              + "\n    return out\n")
+    return _compiled(source, "sum_to")
 
 
 # ------------------------------------------------------------------ shapes and broadcasting
@@ -172,16 +168,9 @@ def _unbroadcast(g, x):
 
 def _kept_shape(x, axis):
     """A jitted function: x's shape with the axes `axis` (a literal) set to 1."""
-    reduced = np.array(_axes(axis, x.ndim), dtype=np.int64)
-    ndim = x.ndim
-
-    @register_jitable
-    def kept(x):
-        shape = np.array(x.shape)
-        for a in reduced:
-            shape[a] = 1
-        return to_fixed_tuple(shape, ndim)
-    return kept
+    reduced = _axes(axis, x.ndim)
+    parts = "".join("1, " if a in reduced else f"x.shape[{a}], " for a in range(x.ndim))
+    return register_jitable(_compiled(f"def kept(x):\n    return ({parts})\n", "kept"))
 
 
 unreduce = _stub("unreduce")
@@ -706,31 +695,33 @@ def _reduction(op, name):
             return None
         axes = _axes(_literal(axis), x.ndim)
         keep = _literal(keepdims, False)
-        kept = _kept_shape(x, _literal(axis))
-        dropped = np.array([a for a in range(x.ndim) if a not in axes], dtype=np.int64)
-        ndim_out = x.ndim if keep else x.ndim - len(axes)
-        mean = op == "mean"
-        code = {"sum": 0, "mean": 0, "max": 1, "min": 2}[op]
-
-        def impl(x, axis, keepdims=False):
-            if code != 0 and x.size == 0:
-                raise ValueError("zero-size array to reduction operation which has no "
-                                 "identity")
-            out = _reduce_to(x, kept(x), code)
-            if mean:
-                out = out / (x.size // out.size)
-            if keep:
-                return out
-            shape = np.empty(len(dropped), dtype=np.int64)
-            for i in range(len(dropped)):
-                shape[i] = x.shape[dropped[i]]
-            return np.ascontiguousarray(out).reshape(to_fixed_tuple(shape, ndim_out))
-        if ndim_out == 0:  # every axis: one number
+        if not keep and len(axes) == x.ndim:  # every axis: one number
             return {"sum": lambda x, axis, keepdims=False: x.sum(),
                     "mean": lambda x, axis, keepdims=False: x.mean(),
                     "max": lambda x, axis, keepdims=False: x.max(),
                     "min": lambda x, axis, keepdims=False: x.min()}[op]
-        return impl
+        kind = "sum" if op == "mean" else op
+        shape = "".join("1, " if a in axes else f"x.shape[{a}], " for a in range(x.ndim)
+                        if keep or a not in axes)
+        index = "".join("0, " if a in axes else f"i{a}, " for a in range(x.ndim)
+                        if keep or a not in axes)
+        lines = ["def impl(x, axis, keepdims=False):", "    g = x"]
+        if kind != "sum":
+            lines += ["    if x.size == 0:",
+                      "        raise ValueError('zero-size array to reduction operation "
+                      "which has no identity')"]
+        if kind == "sum":
+            lines += [f"    out = np.zeros(({shape}), dtype=x.dtype)"]
+        else:
+            lines += [f"    out = np.full(({shape}), {_identity(kind, x.dtype)}, "
+                      "dtype=x.dtype)"]
+        lines += _reducing_loops(kind, x.ndim, index, x.dtype)
+        if op == "mean":
+            count = " * ".join(f"x.shape[{a}]" for a in axes)
+            lines += [f"    return out / ({count})"]
+        else:
+            lines += ["    return out"]
+        return _compiled("\n".join(lines) + "\n", "impl")
     return stub
 
 
