@@ -597,7 +597,8 @@ def test_loops_accumulate_into_gradients_in_place(tmp_path, name, args, in_place
 # for the argument's number of axes: each agrees with NumPy, NaNs and integers included.
 @pytest.mark.parametrize("op", ["sum", "mean", "max", "min"])
 @pytest.mark.parametrize("shape, axis", [((4, 3), 0), ((4, 3), 1), ((2, 3, 4), 1),
-                                         ((2, 3, 4), (0, 2)), ((5,), 0), ((2, 3), (0, 1))])
+                                         ((2, 3, 4), (0, 2)), ((5,), 0), ((2, 3), (0, 1)),
+                                         ((2, 3, 4), (0, 1, 2))])
 @pytest.mark.parametrize("keepdims", [False, True])
 def test_reductions_along_axes_agree_with_numpy(op, shape, axis, keepdims):
     from pullback.runtime import numba_helpers
@@ -627,3 +628,17 @@ def test_sums_to_a_broadcast_shape_agree_with_numpy(gshape, shape):
     expected = summed.sum(axis=tuple(k for k, n in enumerate(shape) if n == 1), keepdims=True) \
         if shape != summed.shape else summed
     np.testing.assert_allclose(f(g, shape), expected.reshape(shape), rtol=1e-13)
+
+
+@pytest.mark.parametrize("dshape, xshape", [((3, 4), (3, 4)), ((1, 4), (3, 4)), ((4,), (3, 4)),
+                                            ((3, 1), (3, 4)), ((), (2, 2)), ((5,), (5,))])
+def test_gradients_are_returned_in_their_parameters_shape(dshape, xshape):
+    from pullback.runtime.numba_helpers import as_grad
+    f = numba.njit(lambda d, x: as_grad(d, x))
+    d = np.random.default_rng(5).normal(size=dshape)
+    x = np.zeros(xshape)
+    got = f(d, x)
+    assert got.dtype == np.float64 and got.flags.c_contiguous
+    np.testing.assert_array_equal(got, np.broadcast_to(d, xshape))
+    with pytest.raises(ValueError):
+        f(np.ones((2, 3)), np.zeros((4, 3)))

@@ -413,11 +413,7 @@ def _as_grad(d, x):
         if _number(d):
             return lambda d, x: np.full(x.shape, float(d))
         if isinstance(d, types.Array):
-            def to_shape(d, x):
-                if d.shape == x.shape:
-                    return np.ascontiguousarray(d).astype(np.float64)
-                return np.ascontiguousarray(np.broadcast_to(d, x.shape)).astype(np.float64)
-            return to_shape
+            return _broadcast_copy(d, x)
         return None
     if isinstance(x, (types.Float, types.Integer)) and not isinstance(x, types.Boolean):
         if _number(d):
@@ -425,6 +421,26 @@ def _as_grad(d, x):
         if isinstance(d, types.Array):
             return lambda d, x: float(d.sum())  # one element: as float(d) reads it
     return None
+
+
+def _broadcast_copy(d, x):
+    """A jitted function: a new float64 array of x's shape holding d broadcast to it
+    (np.broadcast_to(d, x.shape) copied), in one loop nest made for the two numbers of
+    axes; a shape that does not broadcast raises ValueError, as NumPy does."""
+    if d.ndim > x.ndim or not isinstance(d.dtype, (types.Float, types.Integer)):
+        return None
+    lead = x.ndim - d.ndim
+    lines = ["def to_shape(d, x):", "    out = np.empty(x.shape)"]
+    for m in range(d.ndim):
+        lines += [f"    s{m} = 0 if d.shape[{m}] == 1 else 1",
+                  f"    if s{m} and d.shape[{m}] != x.shape[{lead + m}]:",
+                  "        raise ValueError('operands could not be broadcast together')"]
+    lines += [f"{'    ' * (k + 1)}for i{k} in range(x.shape[{k}]):" for k in range(x.ndim)]
+    target = "out[" + "".join(f"i{k}, " for k in range(x.ndim)) + "]" if x.ndim else "out[()]"
+    source = "d[" + "".join(f"i{lead + m} * s{m}, " for m in range(d.ndim)) + "]" \
+        if d.ndim else "d[()]"
+    lines += [f"{'    ' * (x.ndim + 1)}{target} = {source}", "    return out"]
+    return _compiled("\n".join(lines) + "\n", "to_shape")
 
 
 class ScalarOutputError(PullbackError):
@@ -695,16 +711,13 @@ def _reduction(op, name):
             return None
         axes = _axes(_literal(axis), x.ndim)
         keep = _literal(keepdims, False)
-        if not keep and len(axes) == x.ndim:  # every axis: one number
-            return {"sum": lambda x, axis, keepdims=False: x.sum(),
-                    "mean": lambda x, axis, keepdims=False: x.mean(),
-                    "max": lambda x, axis, keepdims=False: x.max(),
-                    "min": lambda x, axis, keepdims=False: x.min()}[op]
+        whole = not keep and len(axes) == x.ndim  # every axis: one number
         kind = "sum" if op == "mean" else op
-        shape = "".join("1, " if a in axes else f"x.shape[{a}], " for a in range(x.ndim)
-                        if keep or a not in axes)
-        index = "".join("0, " if a in axes else f"i{a}, " for a in range(x.ndim)
-                        if keep or a not in axes)
+        shape = "1, " if whole else "".join(
+            "1, " if a in axes else f"x.shape[{a}], " for a in range(x.ndim)
+            if keep or a not in axes)
+        index = "0, " if whole else "".join(
+            "0, " if a in axes else f"i{a}, " for a in range(x.ndim) if keep or a not in axes)
         lines = ["def impl(x, axis, keepdims=False):", "    g = x"]
         if kind != "sum":
             lines += ["    if x.size == 0:",
@@ -716,11 +729,14 @@ def _reduction(op, name):
             lines += [f"    out = np.full(({shape}), {_identity(kind, x.dtype)}, "
                       "dtype=x.dtype)"]
         lines += _reducing_loops(kind, x.ndim, index, x.dtype)
-        if op == "mean":
+        result = "out[0]" if whole else "out"
+        if op == "mean" and whole:  # NumPy's mean of no numbers is nan (Numba would raise)
+            lines += ["    return out[0] / x.size if x.size else np.nan"]
+        elif op == "mean":
             count = " * ".join(f"x.shape[{a}]" for a in axes)
             lines += [f"    return out / ({count})"]
         else:
-            lines += ["    return out"]
+            lines += [f"    return {result}"]
         return _compiled("\n".join(lines) + "\n", "impl")
     return stub
 
