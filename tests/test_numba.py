@@ -482,3 +482,163 @@ def test_sum_along_an_axis_compiles_as_the_backends_reduction(f, shape):
     got = pullback.grad(f, backend="numba")(x)
     assert_close(got, pullback.grad(f)(x), rtol=1e-10, atol=1e-12)
     assert_close(got, numeric_grad(f, (x,), wrt=0), rtol=1e-5, atol=1e-7)
+
+
+# Nested loops over ranges: the inner loop's records go on tapes of arrays shared by its
+# runs (a new, larger tape when a run finds no room), not on a list made per run. Runs
+# that are empty, grow, shrink, or nest three deep.
+NESTS = textwrap.dedent("""
+    import math
+
+    def triangular(x):
+        total = 0.0
+        for i in range(x.shape[0]):
+            for j in range(i):
+                total = total * 0.9 + math.sin(x[i] * x[j] + total)
+        return total
+
+    def shrinking(x, scale):
+        acc = 0.0
+        n = x.shape[0]
+        for i in range(n):
+            for j in range(i, n):
+                acc = math.tanh(acc + scale * x[i] * x[j])
+        return acc
+
+    def three_deep(x):
+        s = 1.0
+        n = x.shape[0]
+        for i in range(n):
+            for j in range(1, n):
+                for k in range(j):
+                    s = s * 0.99 + math.cos(x[k] * s) * x[i]
+        return s
+
+    def sometimes_empty(x, m):
+        out = 0.0
+        for i in range(x.shape[0]):
+            for j in range(m[i]):
+                out = out + x[i] * math.exp(-out * 0.1 * j)
+        return out
+""")
+
+
+@pytest.mark.parametrize("name, args, wrt", [
+    ("triangular", (np.linspace(-0.8, 1.1, 9),), 0),
+    ("shrinking", (np.linspace(-0.5, 0.9, 8), 0.7), (0, 1)),
+    ("three_deep", (np.linspace(0.1, 0.6, 5),), 0),
+    ("sometimes_empty", (np.linspace(0.2, 0.9, 7), np.array([0, 3, 0, 0, 9, 1, 40])), 0),
+])
+def test_inner_loops_record_on_shared_tapes(tmp_path, name, args, wrt):
+    path = tmp_path / "nests.py"
+    path.write_text(NESTS)
+    namespace = {}
+    exec(compile(NESTS, str(path), "exec"), namespace)
+    f = namespace[name]
+    core = pullback.source(f, wrt=wrt, backend="numba").split("# compiled by numba.njit")[1]
+    assert "= []" not in core and ".pop()" not in core
+    assert "_tapes = [saved]" in core
+    compiled = pullback.grad(f, wrt=wrt, backend="numba")
+    got = compiled(*args)
+    assert_close(got, pullback.grad(f, wrt=wrt)(*args), rtol=1e-10, atol=1e-12)
+    assert_close(got, numeric_grad(f, args, wrt=wrt), rtol=1e-5, atol=1e-7)
+
+
+# Gradients of arrays that loops accumulate into, or take a written slot's gradient
+# from, are changed in place rather than assigned the helper's result on each
+# iteration; a gradient that may be a number somewhere keeps the assignment.
+ACCUMULATIONS = textwrap.dedent("""
+    import math
+    import numpy as np
+
+    def rows_products(A):
+        total = 0.0
+        for i in range(A.shape[0]):
+            r = A[i] * 2.0
+            total = total + r[0] * r[1] + math.sin(r[2])
+        return total
+
+    def running_slots(x):
+        buf = np.zeros(x.shape[0] + 1)
+        for i in range(x.shape[0]):
+            buf[i + 1] = buf[i] * 0.5 + math.cos(x[i])
+        return buf[-1] * buf[2]
+
+    def gathered(x, idx):
+        s = 0.0
+        for k in range(idx.shape[0]):
+            s = s + x[idx[k]] * x[k]
+        return s
+""")
+
+
+@pytest.mark.parametrize("name, args, in_place", [
+    ("rows_products", (np.arange(12.0).reshape(4, 3) * 0.1 - 0.3,), ("dA", "dr")),
+    ("running_slots", (np.linspace(-1.0, 2.0, 6),), ("dx", "dbuf")),
+    ("gathered", (np.linspace(-1.0, 2.0, 5), np.array([4, 0, 4, 2, 1])), ("dx",)),
+])
+def test_loops_accumulate_into_gradients_in_place(tmp_path, name, args, in_place):
+    path = tmp_path / "accumulations.py"
+    path.write_text(ACCUMULATIONS)
+    namespace = {}
+    exec(compile(ACCUMULATIONS, str(path), "exec"), namespace)
+    f = namespace[name]
+    core = pullback.source(f, wrt=0, backend="numba").split("# compiled by numba.njit")[1]
+    for d in in_place:
+        assert f"accum_index_in_place({d}, " in core
+        assert f"{d} = accum_index({d}, " not in core
+    compiled = pullback.grad(f, wrt=0, backend="numba")
+    got = compiled(*args)
+    assert_close(got, pullback.grad(f, wrt=0)(*args), rtol=1e-10, atol=1e-12)
+    assert_close(got, numeric_grad(f, args, wrt=0), rtol=1e-5, atol=1e-7)
+
+
+# The backend's reductions along axes and its sum to a broadcast shape are loops made
+# for the argument's number of axes: each agrees with NumPy, NaNs and integers included.
+@pytest.mark.parametrize("op", ["sum", "mean", "max", "min"])
+@pytest.mark.parametrize("shape, axis", [((4, 3), 0), ((4, 3), 1), ((2, 3, 4), 1),
+                                         ((2, 3, 4), (0, 2)), ((5,), 0), ((2, 3), (0, 1)),
+                                         ((2, 3, 4), (0, 1, 2))])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_reductions_along_axes_agree_with_numpy(op, shape, axis, keepdims):
+    from pullback.runtime import numba_helpers
+    reduce = getattr(numba_helpers, f"reduce_{op}")
+    scope = {"reduce": reduce}
+    exec(f"def f(x):\n    return reduce(x, {axis!r}, {keepdims})\n", scope)  # noqa: S102
+    f = numba.njit(scope["f"])
+    x = np.random.default_rng(3).normal(size=shape)
+    numpy_op = getattr(np, op)
+    np.testing.assert_allclose(f(x), numpy_op(x, axis=axis, keepdims=keepdims), rtol=1e-13)
+    if op in ("max", "min"):
+        x.flat[1] = np.nan
+        np.testing.assert_array_equal(f(x), numpy_op(x, axis=axis, keepdims=keepdims))
+        ints = np.arange(np.prod(shape)).reshape(shape) * 7 % 11 - 5
+        np.testing.assert_array_equal(f(ints), numpy_op(ints, axis=axis, keepdims=keepdims))
+
+
+@pytest.mark.parametrize("gshape, shape", [((4, 3), (1, 3)), ((4, 3), (4, 1)), ((4, 3), (3,)),
+                                           ((2, 3, 4), (3, 1)), ((2, 3, 4), (2, 3, 4)),
+                                           ((5,), (1,))])
+def test_sums_to_a_broadcast_shape_agree_with_numpy(gshape, shape):
+    from pullback.runtime.numba_helpers import unbroadcast_to
+    f = numba.njit(lambda g, s: unbroadcast_to(g, s))
+    g = np.random.default_rng(4).normal(size=gshape)
+    lead = len(gshape) - len(shape)
+    summed = g.sum(axis=tuple(range(lead))) if lead else g
+    expected = summed.sum(axis=tuple(k for k, n in enumerate(shape) if n == 1), keepdims=True) \
+        if shape != summed.shape else summed
+    np.testing.assert_allclose(f(g, shape), expected.reshape(shape), rtol=1e-13)
+
+
+@pytest.mark.parametrize("dshape, xshape", [((3, 4), (3, 4)), ((1, 4), (3, 4)), ((4,), (3, 4)),
+                                            ((3, 1), (3, 4)), ((), (2, 2)), ((5,), (5,))])
+def test_gradients_are_returned_in_their_parameters_shape(dshape, xshape):
+    from pullback.runtime.numba_helpers import as_grad
+    f = numba.njit(lambda d, x: as_grad(d, x))
+    d = np.random.default_rng(5).normal(size=dshape)
+    x = np.zeros(xshape)
+    got = f(d, x)
+    assert got.dtype == np.float64 and got.flags.c_contiguous
+    np.testing.assert_array_equal(got, np.broadcast_to(d, xshape))
+    with pytest.raises(ValueError):
+        f(np.ones((2, 3)), np.zeros((4, 3)))

@@ -107,8 +107,10 @@ class Split:
         _reductions_along_axes(body)
         _spelled_for_numba(body)
         _branch_records_by_kind(body, self.params)
+        _inner_records_on_tapes(body, self.params)
         _records_on_tapes(body, self.params)
         _products_added_in_place(body)
+        _accumulations_in_place(body, self.params)
         self.extras = self.check(body, transformed.constants)
         core = gast.FunctionDef(
             name=f"{fn.name}_compiled", args=_arguments(self.params + self.extras), body=body,
@@ -432,6 +434,139 @@ def _records_on_tapes(body, params):
                                                 value=gast.Constant(value=1, kind=None)))
 
 
+def _inner_records_on_tapes(body, params):
+    """The records of an inner loop over a range (`for j in steps_2` inside another loop)
+    kept on tapes of preallocated arrays (runtime/numba_helpers.py) shared by its runs,
+    rather than on a list made anew for each run and carried in the outer loop's record:
+
+        saved = []                  saved_size = len(steps_2)
+                                    if saved_count + saved_size > saved_capacity:
+                                        saved_capacity = 2 * saved_capacity + saved_size
+                                        saved_count = 0   # this run starts a new tape
+                                    saved_start = saved_count
+        for j in steps_2:           for j in steps_2:
+            ...                         ... (the tape made at a new tape's first record)
+            saved.append(r)             tape_put(saved, saved_count, r); saved_count += 1
+                                    (a new tape kept on the list saved_tapes)
+        record (saved, i)           record (saved_made, saved_start, saved_count, i)
+        saved, i = pop              saved_made, saved_start, saved_count, i = pop
+        while saved:                saved = saved_tapes[saved_made - 1] (if it recorded)
+                                    while saved_count > saved_start:
+            ... = saved.pop()           saved_count -= 1; ... = tape_get(saved, saved_count)
+
+    A run's trip count is known when it starts, so each run finds room on the tape in use
+    or starts a new one (at least twice as large): the tape is never grown inside the
+    loop. (Numba counts references to a tape assigned there on every iteration; made
+    only at its first record, it is not.) Each run's records lie on one tape between the
+    counts at its start and its end, all three kept in the outer record: each adjoint run
+    reads exactly its own records, whatever the order. Only for a list used in exactly
+    those six places, appended to at most once per iteration (by a statement of the
+    loop's own body), with the outer record made after the loop in the same block and
+    the drain following the unpacking in its block."""
+    taken = set(params) | {n.id for s in body for n in walk(s) if isinstance(n, gast.Name)}
+    ranges = _ranges(body)
+    uses: dict = {}
+    for node in (n for s in body for n in walk(s)):
+        if isinstance(node, gast.Name):
+            uses[node.id] = uses.get(node.id, 0) + 1
+    counters = []
+    for block in list(_blocks(body)):
+        for i, stmt in enumerate(block):
+            name = _empty_list(stmt)
+            if name is None or uses.get(name) != 6:  # made, appended, recorded, unpacked,
+                continue                              # tested, popped
+            loop = _range_loop_appending(block, i, name, ranges)
+            if loop is None:
+                continue
+            record = _tuples_holding(block[block.index(loop) + 1:], name, gast.Load)
+            unpacked = [(b, s, t) for b in _blocks(body) for s in b
+                        if isinstance(s, gast.Assign)
+                        for t in _tuples_holding([s.targets[0]], name, gast.Store)]
+            if len(record) != 1 or len(unpacked) != 1:
+                continue
+            unpack_block, unpack, target = unpacked[0]
+            after = unpack_block[unpack_block.index(unpack) + 1:]
+            drain = next((w for w in after if isinstance(w, gast.While)
+                          and isinstance(w.test, gast.Name) and w.test.id == name
+                          and w.body and _pops(w.body[0], name)), None)
+            if drain is None:
+                continue
+            start, count, capacity, made, tapes, size, new = (
+                _fresh(f"{name}_{part}", taken)
+                for part in ("start", "count", "capacity", "made", "tapes", "size", "record"))
+            counters += [count, capacity, made]
+            zero, one = gast.Constant(value=0, kind=None), gast.Constant(value=1, kind=None)
+            block[i:i + 1] = [
+                _assign(size, _call("len", loop.iter.id)),
+                gast.If(test=gast.Compare(
+                            left=gast.BinOp(left=_load(count), op=gast.Add(),
+                                            right=_load(size)),
+                            ops=[gast.Gt()], comparators=[_load(capacity)]),
+                        body=[_assign(capacity, gast.BinOp(
+                                  left=gast.BinOp(left=gast.Constant(value=2, kind=None),
+                                                  op=gast.Mult(), right=_load(capacity)),
+                                  op=gast.Add(), right=_load(size))),
+                              _assign(count, zero)],
+                        orelse=[]),
+                _assign(start, _load(count))]
+            block.insert(block.index(loop) + 1, gast.If(
+                test=gast.BoolOp(op=gast.And(), values=[
+                    _compare(start, gast.Eq(), zero), _compare(count, gast.Gt(), zero)]),
+                body=[gast.If(test=_compare(made, gast.Eq(), zero),
+                              body=[_assign(tapes, gast.List(elts=[_load(name)],
+                                                             ctx=gast.Load()))],
+                              orelse=[gast.Expr(value=gast.Call(
+                                  func=gast.Attribute(value=_load(tapes), attr="append",
+                                                      ctx=gast.Load()),
+                                  args=[_load(name)], keywords=[]))]),
+                      gast.AugAssign(target=_store(made), op=gast.Add(), value=one)],
+                orelse=[]))
+            at = next(k for k, b in enumerate(loop.body) if _appends(b, name))
+            value = loop.body[at].value.args[0]
+            loop.body[at:at + 1] = [
+                _assign(new, value),
+                gast.If(test=_compare(count, gast.Eq(), zero),
+                        body=[_assign(name, _call("tape_new", new, capacity))], orelse=[]),
+                gast.Expr(value=_call("tape_put", name, count, new)),
+                gast.AugAssign(target=_store(count), op=gast.Add(), value=one)]
+            _replace_element(record[0], name, [_load(made), _load(start), _load(count)])
+            _replace_element(target, name, [_store(made), _store(start), _store(count)])
+            unpack_block.insert(unpack_block.index(drain), gast.If(
+                test=_compare(count, gast.Gt(), _load(start)),
+                body=[_assign(name, gast.Subscript(
+                    value=_load(tapes), slice=gast.BinOp(left=_load(made), op=gast.Sub(),
+                                                         right=one),
+                    ctx=gast.Load()))],
+                orelse=[]))
+            drain.test = _compare(count, gast.Gt(), _load(start))
+            drain.body[0].value = _call("tape_get", name, count)
+            drain.body.insert(0, gast.AugAssign(target=_store(count), op=gast.Sub(),
+                                                value=one))
+    body[0:0] = [_assign(n, gast.Constant(value=0, kind=None)) for n in counters]
+
+
+def _tuples_holding(stmts, name, ctx) -> list:
+    """The tuples among `stmts`' nodes with the name `name` (in context `ctx`) as an
+    element."""
+    return [node for s in stmts for node in walk(s) if isinstance(node, gast.Tuple)
+            and any(isinstance(e, gast.Name) and e.id == name and isinstance(e.ctx, ctx)
+                    for e in node.elts)]
+
+
+def _replace_element(tuple_node, name, replacement):
+    at = next(k for k, e in enumerate(tuple_node.elts)
+              if isinstance(e, gast.Name) and e.id == name)
+    tuple_node.elts[at:at + 1] = replacement
+
+
+def _compare(name, op, right):
+    return gast.Compare(left=_load(name), ops=[op], comparators=[right])
+
+
+def _call(helper, *names):
+    return gast.Call(func=_load(helper), args=[_load(n) for n in names], keywords=[])
+
+
 def _branch_records_by_kind(body, params):
     """The branches inside loops record on one shared list (`push = tape.append`, `pop =
     tape.pop`: derive/records.py), whose records differ in type from branch to branch:
@@ -546,6 +681,72 @@ def _products_added_in_place(body):
             keywords=[]))]
         block.remove(made_stmt)
         after_block.remove(final)
+
+
+def _accumulations_in_place(body, params):
+    """`dR = accum_index(dR, R, idx, g)` as `accum_index_in_place(dR, R, idx, g)`, and
+    `g, dR = take_slot_grad(dR, idx)` as `g = take_slot_grad_in_place(dR, idx)`, for a
+    gradient dR that is an array wherever it is set: every assignment of it is one of
+    these two, `accum_index` of anything (an array: the helper makes R's zeros from a
+    known-zero 0.0), or `zero_like(R)` of an array R it accumulates into. The helpers
+    add in place into an array either way, so the numbers are the same; what changes is
+    that dR is not assigned again. Numba counts references to an array assigned a
+    helper's result on every iteration of a loop (the adjoints of soft DTW, the RNN and
+    the HMM accumulate into such gradients in their loops)."""
+    accumulated, assigned = {}, {}
+    for node in (n for s in body for n in walk(s)):
+        if isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load):
+            assigned.setdefault(node.id, [])
+        if isinstance(node, gast.Assign) and len(node.targets) == 1:
+            for name in _names_of(node.targets[0]) or ():
+                assigned.setdefault(name, []).append(node)
+            call = _helper_call(node.value, "accum_index", 4)
+            if call is not None and isinstance(call.args[1], gast.Name):
+                accumulated.setdefault(_names_of(node.targets[0]), set()).add(call.args[1].id)
+    array = {name[0] for name, xs in accumulated.items()
+             if name is not None and len(name) == 1 and name[0] not in params
+             and all(_sets_an_array(a, name[0], xs) for a in assigned.get(name[0], [None]))
+             and len(assigned[name[0]]) == sum(isinstance(n, gast.Name) and n.id == name[0]
+                                                and not isinstance(n.ctx, gast.Load)
+                                                for s in body for n in walk(s))}
+    for block in _blocks(body):
+        for at, stmt in enumerate(block):
+            if not isinstance(stmt, gast.Assign):
+                continue
+            call, names = stmt.value, _names_of(stmt.targets[0])
+            if _helper_call(call, "accum_index", 4) is not None and names is not None \
+                    and len(names) == 1 and names[0] in array \
+                    and getattr(call.args[0], "id", None) == names[0]:
+                call.func = _load("accum_index_in_place")
+                block[at] = gast.Expr(value=call)
+            elif _helper_call(call, "take_slot_grad", 2) is not None and names is not None \
+                    and len(names) == 2 and names[1] in array \
+                    and getattr(call.args[0], "id", None) == names[1]:
+                call.func = _load("take_slot_grad_in_place")
+                stmt.targets = [stmt.targets[0].elts[0]]
+
+
+def _helper_call(node, helper, count):
+    if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
+            and node.func.id == helper and len(node.args) == count and not node.keywords:
+        return node
+    return None
+
+
+def _sets_an_array(stmt, name, accumulated_into) -> bool:
+    """Whether `stmt` sets `name` to an array (see _accumulations_in_place)."""
+    if stmt is None:
+        return False
+    value, names = stmt.value, _names_of(stmt.targets[0])
+    if names == (name,):
+        if _helper_call(value, "accum_index", 4) is not None:
+            return True
+        zeros = _helper_call(value, "zero_like", 1)
+        return zeros is not None and isinstance(zeros.args[0], gast.Name) \
+            and zeros.args[0].id in accumulated_into
+    take = _helper_call(value, "take_slot_grad", 2)
+    return take is not None and names is not None and len(names) == 2 \
+        and names[1] == name and getattr(take.args[0], "id", None) == name
 
 
 def _appended_pair(stmt):

@@ -64,62 +64,58 @@ def _axes(axis, ndim) -> tuple:
     return tuple(a % ndim for a in (axis if isinstance(axis, tuple) else (axis,)))
 
 
-@register_jitable
-def _reduce_to(g, shape, op):
-    """g reduced (op 0: summed, 1: maximum, 2: minimum) over the axes it was broadcast
-    along to reach `shape` (a non-empty tuple: g's shape, or its trailing part, with 1
-    for each reduced axis)."""
-    if op == 0:
-        out = np.zeros(shape, dtype=g.dtype)
-    else:
-        out = np.full(shape, np.inf if op == 2 else -np.inf, dtype=g.dtype)
-    flat = out.reshape(out.size)
+_IDENTITY = {"max": "-np.inf", "min": "np.inf"}
+
+
+def _reducing_loops(op, ndim, index, dtype) -> list:
+    """Source lines adding (or taking the maximum or minimum of) each element of an
+    array `g` of `ndim` axes into `out[index]`, as NumPy reduces (a NaN wins a maximum
+    or minimum); `index` is the output's index written with the loop indexes i0, i1..."""
+    lines = [f"{'    ' * (k + 1)}for i{k} in range(g.shape[{k}]):" for k in range(ndim)]
+    pad = "    " * (ndim + 1)
+    element = "g[" + "".join(f"i{k}, " for k in range(ndim)) + "]"
+    if op == "sum":
+        return lines + [f"{pad}out[{index}] += {element}"]
+    better = ">" if op == "max" else "<"
+    nan = " or np.isnan(value)" if isinstance(dtype, types.Float) else ""
+    return lines + [f"{pad}value = {element}",
+                    f"{pad}if value {better} out[{index}]{nan}:",
+                    f"{pad}    out[{index}] = value"]
+
+
+def _identity(op, dtype) -> str:
+    if isinstance(dtype, types.Float):
+        return _IDENTITY[op]
+    info = np.iinfo(as_dtype(dtype))
+    return str(info.min if op == "max" else info.max)
+
+
+def _compiled(source, name):
+    scope = {"np": np, "__name__": __name__}  # a module Numba's cache can import
+    exec(source, scope)  # noqa: S102 - code made from the argument types
+    return scope[name]
+
+
+def _sum_to_stub(g, shape):
+    raise PullbackError("_sum_to runs only compiled")
+
+
+_sum_to = _sum_to_stub
+
+
+@overload(_sum_to)
+def _sum_to_overload(g, shape):
+    """g summed over the axes it was broadcast along to reach `shape` (a non-empty tuple:
+    g's shape, or its trailing part, with 1 for each summed axis), in one pass of
+    nested loops made for g's number of axes."""
     lead = g.ndim - len(shape)
-    gshape = g.shape
-    if g.ndim == 2:  # the common case, without an index computed per element
-        rows = lead == 0 and shape[0] != 1
-        cols = shape[len(shape) - 1] != 1
-        width = shape[len(shape) - 1]
-        for i in range(gshape[0]):
-            base = i * width if rows else 0
-            for j in range(gshape[1]):
-                at = base + j if cols else base
-                value = g[i, j]
-                if op == 0:
-                    flat[at] += value
-                elif op == 1:
-                    if value > flat[at] or np.isnan(value):
-                        flat[at] = value
-                elif value < flat[at] or np.isnan(value):
-                    flat[at] = value
-        return out
-    k = 0
-    for value in g.flat:
-        rest = k
-        at = 0
-        stride = 1
-        for i in range(g.ndim - 1, -1, -1):
-            index = rest % gshape[i]
-            rest //= gshape[i]
-            if i >= lead:
-                n = shape[i - lead]
-                if n != 1:
-                    at += index * stride
-                stride *= n
-        if op == 0:
-            flat[at] += value
-        elif op == 1:
-            if value > flat[at] or np.isnan(value):
-                flat[at] = value
-        elif value < flat[at] or np.isnan(value):
-            flat[at] = value
-        k += 1
-    return out
-
-
-@register_jitable
-def _sum_to(g, shape):
-    return _reduce_to(g, shape, 0)
+    keeps = "".join(f"    s{m} = 0 if shape[{m}] == 1 else 1\n" for m in range(len(shape)))
+    index = "".join(f"i{lead + m} * s{m}, " for m in range(len(shape)))
+    source = (f"def sum_to(g, shape):\n"
+              f"    out = np.zeros(shape, dtype=g.dtype)\n{keeps}"
+              + "\n".join(_reducing_loops("sum", g.ndim, index, g.dtype))
+              + "\n    return out\n")
+    return _compiled(source, "sum_to")
 
 
 # ------------------------------------------------------------------ shapes and broadcasting
@@ -172,16 +168,9 @@ def _unbroadcast(g, x):
 
 def _kept_shape(x, axis):
     """A jitted function: x's shape with the axes `axis` (a literal) set to 1."""
-    reduced = np.array(_axes(axis, x.ndim), dtype=np.int64)
-    ndim = x.ndim
-
-    @register_jitable
-    def kept(x):
-        shape = np.array(x.shape)
-        for a in reduced:
-            shape[a] = 1
-        return to_fixed_tuple(shape, ndim)
-    return kept
+    reduced = _axes(axis, x.ndim)
+    parts = "".join("1, " if a in reduced else f"x.shape[{a}], " for a in range(x.ndim))
+    return register_jitable(_compiled(f"def kept(x):\n    return ({parts})\n", "kept"))
 
 
 unreduce = _stub("unreduce")
@@ -424,11 +413,7 @@ def _as_grad(d, x):
         if _number(d):
             return lambda d, x: np.full(x.shape, float(d))
         if isinstance(d, types.Array):
-            def to_shape(d, x):
-                if d.shape == x.shape:
-                    return np.ascontiguousarray(d).astype(np.float64)
-                return np.ascontiguousarray(np.broadcast_to(d, x.shape)).astype(np.float64)
-            return to_shape
+            return _broadcast_copy(d, x)
         return None
     if isinstance(x, (types.Float, types.Integer)) and not isinstance(x, types.Boolean):
         if _number(d):
@@ -436,6 +421,26 @@ def _as_grad(d, x):
         if isinstance(d, types.Array):
             return lambda d, x: float(d.sum())  # one element: as float(d) reads it
     return None
+
+
+def _broadcast_copy(d, x):
+    """A jitted function: a new float64 array of x's shape holding d broadcast to it
+    (np.broadcast_to(d, x.shape) copied), in one loop nest made for the two numbers of
+    axes; a shape that does not broadcast raises ValueError, as NumPy does."""
+    if d.ndim > x.ndim or not isinstance(d.dtype, (types.Float, types.Integer)):
+        return None
+    lead = x.ndim - d.ndim
+    lines = ["def to_shape(d, x):", "    out = np.empty(x.shape)"]
+    for m in range(d.ndim):
+        lines += [f"    s{m} = 0 if d.shape[{m}] == 1 else 1",
+                  f"    if s{m} and d.shape[{m}] != x.shape[{lead + m}]:",
+                  "        raise ValueError('operands could not be broadcast together')"]
+    lines += [f"{'    ' * (k + 1)}for i{k} in range(x.shape[{k}]):" for k in range(x.ndim)]
+    target = "out[" + "".join(f"i{k}, " for k in range(x.ndim)) + "]" if x.ndim else "out[()]"
+    source = "d[" + "".join(f"i{lead + m} * s{m}, " for m in range(d.ndim)) + "]" \
+        if d.ndim else "d[()]"
+    lines += [f"{'    ' * (x.ndim + 1)}{target} = {source}", "    return out"]
+    return _compiled("\n".join(lines) + "\n", "to_shape")
 
 
 class ScalarOutputError(PullbackError):
@@ -533,6 +538,21 @@ def _accum_index(d, x, idx, g):
             return d
         return add
     return None
+
+
+accum_index_in_place = _stub("accum_index_in_place")
+
+
+@overload(accum_index_in_place)
+def _accum_index_in_place(d, x, idx, g):
+    """accum_index into an array d, in place (emit/numba.py: d is an array wherever it is
+    set), returning nothing: the caller's d is not assigned again."""
+    if not isinstance(d, types.Array):
+        return None
+
+    def add(d, x, idx, g):
+        accum_index(d, x, idx, g)
+    return add
 
 
 def _accum_new_axes(parts, g):
@@ -652,6 +672,20 @@ def _take_slot_grad(d, idx):
     return take
 
 
+take_slot_grad_in_place = _stub("take_slot_grad_in_place")
+
+
+@overload(take_slot_grad_in_place)
+def _take_slot_grad_in_place(d, idx):
+    """take_slot_grad's gradient of the slot, d changed in place (not returned)."""
+    if not isinstance(d, types.Array):
+        return None
+
+    def take(d, idx):
+        return take_slot_grad(d, idx)[0]
+    return take
+
+
 pick_grad = _stub("pick_grad")
 
 
@@ -677,31 +711,33 @@ def _reduction(op, name):
             return None
         axes = _axes(_literal(axis), x.ndim)
         keep = _literal(keepdims, False)
-        kept = _kept_shape(x, _literal(axis))
-        dropped = np.array([a for a in range(x.ndim) if a not in axes], dtype=np.int64)
-        ndim_out = x.ndim if keep else x.ndim - len(axes)
-        mean = op == "mean"
-        code = {"sum": 0, "mean": 0, "max": 1, "min": 2}[op]
-
-        def impl(x, axis, keepdims=False):
-            if code != 0 and x.size == 0:
-                raise ValueError("zero-size array to reduction operation which has no "
-                                 "identity")
-            out = _reduce_to(x, kept(x), code)
-            if mean:
-                out = out / (x.size // out.size)
-            if keep:
-                return out
-            shape = np.empty(len(dropped), dtype=np.int64)
-            for i in range(len(dropped)):
-                shape[i] = x.shape[dropped[i]]
-            return np.ascontiguousarray(out).reshape(to_fixed_tuple(shape, ndim_out))
-        if ndim_out == 0:  # every axis: one number
-            return {"sum": lambda x, axis, keepdims=False: x.sum(),
-                    "mean": lambda x, axis, keepdims=False: x.mean(),
-                    "max": lambda x, axis, keepdims=False: x.max(),
-                    "min": lambda x, axis, keepdims=False: x.min()}[op]
-        return impl
+        whole = not keep and len(axes) == x.ndim  # every axis: one number
+        kind = "sum" if op == "mean" else op
+        shape = "1, " if whole else "".join(
+            "1, " if a in axes else f"x.shape[{a}], " for a in range(x.ndim)
+            if keep or a not in axes)
+        index = "0, " if whole else "".join(
+            "0, " if a in axes else f"i{a}, " for a in range(x.ndim) if keep or a not in axes)
+        lines = ["def impl(x, axis, keepdims=False):", "    g = x"]
+        if kind != "sum":
+            lines += ["    if x.size == 0:",
+                      "        raise ValueError('zero-size array to reduction operation "
+                      "which has no identity')"]
+        if kind == "sum":
+            lines += [f"    out = np.zeros(({shape}), dtype=x.dtype)"]
+        else:
+            lines += [f"    out = np.full(({shape}), {_identity(kind, x.dtype)}, "
+                      "dtype=x.dtype)"]
+        lines += _reducing_loops(kind, x.ndim, index, x.dtype)
+        result = "out[0]" if whole else "out"
+        if op == "mean" and whole:  # NumPy's mean of no numbers is nan (Numba would raise)
+            lines += ["    return out[0] / x.size if x.size else np.nan"]
+        elif op == "mean":
+            count = " * ".join(f"x.shape[{a}]" for a in axes)
+            lines += [f"    return out / ({count})"]
+        else:
+            lines += [f"    return {result}"]
+        return _compiled("\n".join(lines) + "\n", "impl")
     return stub
 
 
@@ -948,7 +984,9 @@ def _unpack_check(values, n, starred=False):
 # ------------------------------------------------------------------ loop records as arrays
 # A loop over a range knows its trip count when it starts: the pass (emit/numba.py) then
 # keeps its records, one tuple per iteration, in a "tape" made at the first record: one
-# preallocated array per number field, a preallocated list for any other field.
+# preallocated array per number field, a preallocated list for any other field. Reads
+# and writes are calls, not inlined: compiled with the gradient's bounds checks, the
+# inlined code counted references to each of the tape's arrays on every iteration.
 
 
 def _field_kind(t):
@@ -988,7 +1026,7 @@ def _tape_new(record, size):
 tape_put = _stub("tape_put")
 
 
-@overload(tape_put, inline="always")
+@overload(tape_put)
 def _tape_put(tape, at, record):
     if not isinstance(record, types.BaseTuple):
         def put_one(tape, at, record):
@@ -1008,7 +1046,7 @@ def _tape_put(tape, at, record):
 tape_get = _stub("tape_get")
 
 
-@overload(tape_get, inline="always")
+@overload(tape_get)
 def _tape_get(tape, at):
     if not isinstance(tape, types.BaseTuple):  # one value per iteration
         return lambda tape, at: tape[at]
