@@ -716,6 +716,13 @@ def operator_overloading(x, y):
     return u.a + u.b
 
 
+def star_unpacking_in_displays(x, y):
+    terms = [x * y, y - x]
+    shape = (2,)
+    m = np.reshape(np.stack([*terms, x, y]), (*shape, -1))
+    return np.sum(m * m[::-1]) + max(*terms) - min(x, *terms)
+
+
 def _m():
     return np.array([[1.0, 0.3], [0.2, 2.0]])
 
@@ -810,6 +817,8 @@ CASES = [
     (FUNCTIONS, "`**kwargs`", star_kwargs, (0.5,), 0),
     (FUNCTIONS, "`f(*xs)`, `f(**opts)`, `zip(*rows)`", star_unpacking_in_calls, (0.5, -1.5),
      (0, 1)),
+    (FUNCTIONS, "`(*shape, -1)`, `[*xs, y]`, `{*xs}`, `min(*xs)`, `max(a, *xs)`",
+     star_unpacking_in_displays, (0.5, -1.5), (0, 1)),
     (FUNCTIONS, "`d.get`, `d.setdefault`, `dict(zip(...))`, `dict(k=v)`, `dict(d)`",
      dict_methods, (0.5, -1.5), (0, 1)),
     (FUNCTIONS, "`d.pop(k)`, `d.pop(k, default)` on a dict the function built", dict_pop,

@@ -1187,16 +1187,14 @@ def star_args_max_of_terms(x, *scales):
     return max(terms) + min(*terms)
 
 
-refuse(star_args_max_of_terms, lambda rng: (_n(rng, 3), 1.0, 2.5, 0.5), (0, 1, 2, 3),
-       "UnsupportedSyntaxError", r"\*xs or \*\*mapping in a call to min")
+add(star_args_max_of_terms, lambda rng: (_n(rng, 3), 1.0, 2.5, 0.5), wrt=(0, 1, 2, 3))
 
 
 def star_unpack_shape(x, shape):
     return np.sum(np.reshape(x, (*shape, -1)) ** 2 * np.arange(1.0, 3.0))
 
 
-refuse(star_unpack_shape, lambda rng: (_n(rng, 6), (3,)), 0,
-       "UnsupportedSyntaxError", r"starred expression \(\*x\) outside the arguments of a call")
+add(star_unpack_shape, lambda rng: (_n(rng, 6), (3,)))
 
 
 def kwargs_into_dict_of_params(x, **params):

@@ -120,7 +120,8 @@ class Comprehensions:
         if found in (builtins.map, builtins.reversed, builtins.zip, builtins.enumerate,
                      builtins.filter):
             return self.comprehension(self.as_list_comp(expr), out)  # used up where it stands
-        if found in (builtins.min, builtins.max) and "key" in keywords:
+        if found in (builtins.min, builtins.max) and "key" in keywords \
+                and not any(isinstance(a, gast.Starred) for a in args):
             if set(keywords) != {"key"} or not args:
                 self.error(f"{func.id}() with default= (or without values)", expr)
             seq = args[0] if len(args) == 1 else gast.List(elts=args, ctx=gast.Load())

@@ -77,6 +77,9 @@ class Containers:
         found = self.builtin(func)
         if found is builtins.dict:
             return self.dict_call(expr, out)
+        if found in (builtins.min, builtins.max) and any(isinstance(a, gast.Starred)
+                                                         for a in args):
+            return self.spread_min_max(expr, out)
         if found in (builtins.min, builtins.max) and "key" not in keywords \
                 and None not in keywords and not any(isinstance(a, gast.Starred) for a in args):
             if set(keywords) - {"default"} or ("default" in keywords and len(args) != 1):
@@ -117,6 +120,26 @@ class Containers:
         body.append(assign(gast.Subscript(value=mapping, slice=key, ctx=gast.Store()), value))
         out.append(if_(load(absent), body))
         return gast.Subscript(value=mapping, slice=key, ctx=gast.Load())
+
+    def spread_min_max(self, expr, out):
+        """`min(*xs)`, `max(a, *xs, key=f)`: the positional arguments packed into one tuple
+        P, then `min(P[0])` when P holds one value (Python's min iterates its only
+        argument) and `min(P)` otherwise (a P with no value raises as Python does,
+        though a ValueError where Python raises a TypeError)."""
+        func = expr.func
+        if {k.arg for k in expr.keywords} - {"key"}:
+            self.error(f"{func.id}(*values) with default= or **mapping (Python refuses "
+                       "default= beside several values; write "
+                       f"{func.id}(values, default=...))", expr)
+        packed = self.atom(gast.Tuple(elts=expr.args, ctx=gast.Load()), out, "passed")
+        one = gast.Compare(left=call(self.namer.spelled_builtin("len"), packed),
+                           ops=[gast.Eq()], comparators=[const(1)])
+        first = gast.Subscript(value=clone(packed), slice=const(0), ctx=gast.Load())
+        return self.simple(gast.IfExp(
+            test=one,
+            body=gast.Call(func=clone(func), args=[first], keywords=expr.keywords),
+            orelse=gast.Call(func=clone(func), args=[clone(packed)],
+                             keywords=[clone(k) for k in expr.keywords])), out)
 
     def dict_call(self, expr, out, result=None):
         """dict(k=v, ...), dict(zip(keys, values)), dict(pairs), dict(d): a dict built by a

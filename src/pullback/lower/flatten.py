@@ -7,9 +7,11 @@ is `name = simple` (an atom, or ONE operation over atoms), an in-place write
 the final `return name`; operands are evaluated once, left to right, and `and`, `or`,
 conditional expressions and chained comparisons keep their short-circuit as `if`s;
 augmented assignment and unpacking (swaps included) are plain assignments, an
-unpacking checked to have the right length (`unpack_check`); `obj.attr = v` is a call
-of `set_attribute` made for its effect; an expression statement is `unused = ...`,
-marked `effect`. Every statement carries the line of the user statement it comes from.
+unpacking checked to have the right length (`unpack_check`); a display with starred
+items (`(*shape, -1)`, `[*xs, y]`) is the `+` of tuples (lists) of its parts;
+`obj.attr = v` is a call of `set_attribute` made for its effect; an expression
+statement is `unused = ...`, marked `effect`. Every statement carries the line of the
+user statement it comes from.
 
 `Flatten` is one object assembled from the lowerings of the modules beside this one:
 loops.py (for, while, iteration forms), calls.py (call forms, array methods, in-place
@@ -319,9 +321,7 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions,
 
     def unpack(self, targets, value, out):
         if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(targets) \
-                and not any(isinstance(t, gast.Starred) for t in targets):
-            if any(isinstance(e, gast.Starred) for e in value.elts):
-                self.error("starred expression", value)
+                and not any(isinstance(t, gast.Starred) for t in [*targets, *value.elts]):
             stored = {n.id for t in targets for n in walk(t) if isinstance(n, gast.Name)}
             atoms = []
             for elt in value.elts:
@@ -488,6 +488,9 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions,
                 return self.simple(indexing_call(expr), out)
             base = self.atom(expr.value, out)
             return gast.Subscript(value=base, slice=self.index(expr.slice, out), ctx=gast.Load())
+        if isinstance(expr, (gast.Tuple, gast.List)) \
+                and any(isinstance(e, gast.Starred) for e in expr.elts):
+            return self.starred_display(expr, out)
         if isinstance(expr, (gast.Tuple, gast.List)):
             elts = [self.atom(e, out) for e in expr.elts]
             return type(expr)(elts=elts, ctx=gast.Load())
@@ -509,6 +512,31 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions,
         if isinstance(expr, gast.JoinedStr):  # f"...{v:.{p}f}...": its values as atoms
             return gast.JoinedStr(values=[self.formatted(v, out) for v in expr.values])
         self.error(type(expr).__name__, expr)
+
+    def starred_display(self, expr, out):
+        """`(*shape, -1)` as `tuple(shape) + (-1,)`, `[*a, b]` as `list(a) + [b]`: each
+        starred value made a tuple (a list) by a builtin call pullback writes, each run of
+        plain items a display of them, joined by `+`, all evaluated left to right."""
+        kind = type(expr)
+        maker = builtins.tuple if kind is gast.Tuple else builtins.list
+        parts, run = [], []
+        for e in expr.elts:
+            if not isinstance(e, gast.Starred):
+                run.append(self.atom(e, out))
+                continue
+            if run:
+                parts.append(self.atom(kind(elts=run, ctx=gast.Load()), out, "values"))
+                run = []
+            made = gast.Call(func=load(self.namer.spelled_builtin(maker.__name__)),
+                             args=[e.value], keywords=[])
+            BUILTIN.set(made.func, maker)  # pullback's own call
+            parts.append(self.atom(made, out, "values"))
+        if run:
+            parts.append(self.atom(kind(elts=run, ctx=gast.Load()), out, "values"))
+        joined = parts[0]
+        for part in parts[1:]:
+            joined = self.atom(binop(joined, gast.Add(), part), out, "values")
+        return joined
 
     def formatted(self, part, out):
         if not isinstance(part, gast.FormattedValue):

@@ -1,0 +1,107 @@
+"""Real-Python constructs of issue 12, fourth part: star-unpacking in displays and in
+min/max. Gradients against central finite differences in several spellings, closed
+forms where they are short; what stays refused is refused at its line."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from fd import assert_grad_matches
+
+import pullback
+
+X = np.array([0.3, 0.9, -0.4])
+
+
+# ------------------------------------------------------------------ star-unpacking
+
+def min_max_of_starred_terms(x, *scales):
+    terms = [s * np.sum(np.sin(x) ** 2) for s in scales]
+    return max(*terms) + min(*terms)
+
+
+def max_of_lead_and_starred(x, y):
+    pair = [x * y, y - x]
+    return max(x ** 2, *pair) - min(0.5 * y, *pair, x)
+
+
+def min_of_one_starred_sequence(x):
+    rows = [[x[0] * 2.0, x[1], x[2] ** 2]]  # min(*rows) is min of the one list it holds
+    return min(*rows) + max(*rows)
+
+
+def max_starred_with_key(x):
+    vals = [x[0], -2.0 * x[1], x[2] + 0.1]
+    return max(*vals, key=abs) * min(*vals, key=lambda v: (v - 0.2) ** 2)
+
+
+def reshape_with_starred_shape(x, shape):
+    return np.sum(np.reshape(x, (*shape, -1)) ** 2 * np.arange(1.0, 3.0))
+
+
+def starred_batch_shape(x):
+    batch = x.shape[:-1]
+    m = x.reshape((*batch, 3, 2))
+    return np.sum(np.tanh(m) * np.arange(2.0))
+
+
+def stack_starred_list(a, b):
+    rows = [a, np.sin(a)]
+    return np.sum(np.stack([*rows, b * a]) ** 2 * np.arange(1.0, 4.0)[:, None])
+
+
+def starred_lists_joined(x):
+    head = [x[0], x[1]]
+    tail = (x[2] * 3.0,)
+    both = [*head, x[0] * x[2], *tail]
+    total = 0.0
+    for i, v in enumerate(both):
+        total = total + (i + 1.0) * v ** 2
+    return total + len(both)
+
+
+def starred_tuple_unpacked(x, y):
+    first, *rest, last = (*[x, y * 2.0], x * y, *(y,))
+    return first * last + sum(rest)
+
+
+def starred_in_a_set_for_indices(x):
+    picked = {*[0, 2], 2}
+    return sum(x[i] ** 2 for i in range(len(x)) if i in picked) * len(picked)
+
+
+@pytest.mark.parametrize("f, args, wrt", [
+    (min_max_of_starred_terms, (X, 1.0, 2.5, 0.5), (0, 1, 2, 3)),
+    (max_of_lead_and_starred, (0.7, 1.3), (0, 1)),
+    (max_of_lead_and_starred, (-1.2, 0.4), (0, 1)),
+    (min_of_one_starred_sequence, (X,), 0),
+    (max_starred_with_key, (X,), 0),
+    (reshape_with_starred_shape, (np.linspace(-1.0, 1.0, 6), (3,)), 0),
+    (reshape_with_starred_shape, (np.linspace(-1.0, 1.0, 12), [2, 3]), 0),
+    (starred_batch_shape, (np.linspace(-1.0, 1.0, 24).reshape(4, 6),), 0),
+    (stack_starred_list, (X, np.array([0.5, -1.0, 2.0])), (0, 1)),
+    (starred_lists_joined, (X,), 0),
+    (starred_tuple_unpacked, (0.7, -1.1), (0, 1)),
+    (starred_in_a_set_for_indices, (X,), 0),
+])
+def test_star_unpacking(f, args, wrt):
+    assert_grad_matches(f, args, wrt=wrt)
+
+
+def test_star_unpacking_closed_forms():
+    # max(x*x, x*y, y-x) at x=2, y=0.5: x*x wins, min(0.25, 1.0, -1.5, 2) is y - x
+    got = pullback.grad(max_of_lead_and_starred, (0, 1))(2.0, 0.5)
+    assert np.allclose(got, (2 * 2.0 + 1.0, -1.0))
+    g = pullback.grad(min_max_of_starred_terms, 0)(X, 1.0, 3.0)
+    assert np.allclose(g, 4.0 * np.sin(2 * X))  # (3 + 1) * d/dx sum(sin^2)
+
+
+def test_min_of_no_starred_values_raises():
+    def empty(x, *terms):
+        return x * min(*terms)
+
+    with pytest.raises((TypeError, ValueError)):
+        empty(1.0)
+    with pytest.raises((TypeError, ValueError)):
+        pullback.grad(empty)(1.0)
+
