@@ -723,6 +723,14 @@ def star_unpacking_in_displays(x, y):
     return np.sum(m * m[::-1]) + max(*terms) - min(x, *terms)
 
 
+def in_place_writes_into_parts(v):
+    B = np.zeros((2, 3))
+    np.copyto(B[0], v * v)
+    B[1, 1:].fill(v[0])
+    np.put(B, [2, 3], v[1:])
+    return np.sum(B * np.arange(6.0).reshape(2, 3))
+
+
 def _m():
     return np.array([[1.0, 0.3], [0.2, 2.0]])
 
@@ -891,6 +899,8 @@ CASES = [
     (OTHER, "`warnings.warn`, `logging`, f-strings", warnings_and_logging, (0.5,), 0),
     (OTHER, "`np.fill_diagonal`, `np.copyto`, `out=` into arrays the function made",
      in_place_numpy_writes, (_v(),), 0),
+    (OTHER, "`np.put(a, ind, v)`, `np.copyto(a[i], v)`, `a[i].fill(v)` into arrays the "
+     "function made", in_place_writes_into_parts, (_v(),), 0),
     (OTHER, "a call made for its effect that receives an array (`rng.shuffle(b)`)",
      effect_call_on_an_array, (_v(),), 0),
     (OTHER, "`assert`", assert_statement, (0.5,), 0),

@@ -105,3 +105,107 @@ def test_min_of_no_starred_values_raises():
     with pytest.raises((TypeError, ValueError)):
         pullback.grad(empty)(1.0)
 
+
+
+# ------------------------------------------------- np.put, np.copyto(a[i], v), a[i].fill(v)
+
+def put_at_positions(x):
+    z = np.zeros(6)
+    np.put(z, [0, 2, 4], x)
+    return np.sum(np.cumsum(z) ** 2)
+
+
+def put_into_a_matrix_negative_positions(x):
+    z = np.outer(x, x)
+    np.put(z, [-1, 3, 5], [x[0], x[1] * 2.0, 3.0])
+    return np.sum(z ** 2 * np.arange(9.0).reshape(3, 3))
+
+
+def put_one_value_everywhere(x, a):
+    z = np.tanh(x) * 2.0
+    np.put(z, np.array([2, 0]), a * a)
+    return np.sum(np.exp(z) * x)
+
+
+def put_one_position(x):
+    z = np.sin(x)
+    np.put(z, 1, x[0] * 3.0)
+    return np.prod(z + 2.0)
+
+
+def copyto_row_and_fill_row(x, a):
+    buf = np.zeros((2, len(x)))
+    np.copyto(buf[0], x)
+    buf[1].fill(a)
+    return np.sum(np.tanh(buf) ** 2)
+
+
+def fill_and_copyto_slices(x, a):
+    buf = np.ones((3, 4)) * x[0]
+    buf[1:, ::2].fill(a * 2.0)
+    np.copyto(buf[..., -1], x[:3] ** 2)
+    return np.sum(np.sin(buf) * np.arange(12.0).reshape(3, 4))
+
+
+def copyto_broadcast_into_a_block_in_a_loop(x):
+    out = np.zeros((3, 3))
+    for i in range(3):
+        np.copyto(out[i, i:], x[i] * np.arange(1.0, 4.0 - i))
+    return np.sum(out @ x)
+
+
+@pytest.mark.parametrize("f, args, wrt", [
+    (put_at_positions, (X,), 0),
+    (put_into_a_matrix_negative_positions, (X,), 0),
+    (put_one_value_everywhere, (X, 0.6), (0, 1)),
+    (put_one_position, (X,), 0),
+    (copyto_row_and_fill_row, (X, 0.4), (0, 1)),
+    (fill_and_copyto_slices, (X, -0.7), (0, 1)),
+    (copyto_broadcast_into_a_block_in_a_loop, (X,), 0),
+])
+def test_in_place_numpy_writes_into_parts(f, args, wrt):
+    assert_grad_matches(f, args, wrt=wrt)
+
+
+def test_put_closed_form():
+    # z = [x0, 0, x1, 0, x2, 0]; cumsum = [x0, x0, x0+x1, x0+x1, s, s]
+    x = np.array([0.5, -1.0, 2.0])
+    s01, s = x[0] + x[1], x.sum()
+    expected = 2 * np.array([2 * x[0] + 2 * s01 + 2 * s, 2 * s01 + 2 * s, 2 * s])
+    np.testing.assert_allclose(pullback.grad(put_at_positions)(x), expected)
+
+
+def test_writes_into_parts_that_python_would_not_make_are_refused():
+    def copyto_fancy(x):
+        z = np.zeros(4)
+        np.copyto(z[[0, 1]], x[:2])  # writes into a copy: z is unchanged in Python
+        return np.sum(z * x[:4])
+
+    def fill_one_element(x):
+        z = np.zeros((2, 2))
+        z[0, 1].fill(x[0])  # a NumPy scalar, not a view
+        return np.sum(z)
+
+    def put_repeating_values(x):
+        z = np.zeros(4)
+        np.put(z, [0, 1, 2, 3], x[:2])  # NumPy repeats x[:2]
+        return np.sum(z * z)
+
+    def put_repeated_position(x):
+        z = np.zeros(4)
+        np.put(z, [1, 1], x[:2])
+        return np.sum(z * z)
+
+    def fill_a_row_of_the_input(x):
+        x[0].fill(1.0)
+        return np.sum(x)
+
+    x = np.linspace(0.2, 1.2, 4)
+    for f, what in [(copyto_fancy, "np.copyto(z[[0, 1]], x[:2])"),
+                    (fill_one_element, "z[0, 1].fill(x[0])"),
+                    (put_repeating_values, "np.put(z, [0, 1, 2, 3], x[:2])"),
+                    (put_repeated_position, "np.put(z, [1, 1], x[:2])"),
+                    (fill_a_row_of_the_input, "x[0].fill(1.0)")]:
+        with pytest.raises(pullback.PullbackError) as info:
+            pullback.grad(f)(x.reshape(2, 2) if f is fill_a_row_of_the_input else x)
+        assert what in str(info.value), (f.__name__, str(info.value))

@@ -47,9 +47,11 @@ from __future__ import annotations
 import builtins
 
 import gast
+import numpy as np
 
 from .. import rules
 from ..frontend.check import is_list_update
+from ..frontend.parse import MISSING
 from ..ir.annotations import (
     AUGMENTED,
     BLOCK,
@@ -66,6 +68,7 @@ from ..ir.annotations import (
 from ..ir.naming import op_name
 from ..ir.nodes import (
     assign,
+    attribute_chain,
     binop,
     call,
     clone,
@@ -123,6 +126,11 @@ def _base_name(expr) -> str:
     if isinstance(expr, (gast.Tuple, gast.List)):
         return "values"
     return "value"
+
+
+def _item_of_name(expr) -> bool:
+    """Whether `expr` is `a[index]` of a name `a`."""
+    return isinstance(expr, gast.Subscript) and isinstance(expr.value, gast.Name)
 
 
 def indexing_call(subscript):
@@ -272,12 +280,57 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions,
         `f(..., out=a)` with a derivative rule for f: `a[...] = f(...)`), checked like
         `a[i] = v`. Anything else is kept as `unused = ...`, marked `effect`: activity
         decides whether it may run (see Analysis._check_effect)."""
-        if isinstance(expr, gast.Call) and self.in_place(expr, out):
+        if isinstance(expr, gast.Call) and (self.write_into_part(expr, out)
+                                            or self.in_place(expr, out)):
             return
         value = self.simple(expr, out)
         name = self.namer.fresh("unused")
         out.append(assign(name, value))
         EFFECT.set(out[-1], True)
+
+    def write_into_part(self, expr, out) -> bool:
+        """`np.put(a, ind, v)` as `a[put_index(a, ind, v)] = np.ravel(v)` (the elements of
+        a.flat at `ind`); `np.copyto(a[i], v)` and `a[i].fill(v)`, for a name `a`, as
+        `a[view_index(a, i)] = v` (view_index refuses, as it runs, an index that makes a
+        copy, into which Python's call would write and drop). Checked like `a[i] = v`.
+        False for any other call."""
+        func, args = expr.func, expr.args
+        head = dotted_name(func)
+        callee = MISSING if head is None or head.split(".")[0] in self.locals \
+            else self.parsed.resolve(func)
+        if expr.keywords or any(isinstance(a, gast.Starred) for a in args):
+            return False
+        if callee is np.put and len(args) == 3 and isinstance(args[0], gast.Name):
+            if "np" in self.locals:
+                self.error("np.put in a function with a variable named np: pullback writes "
+                           "its values as np.ravel(values); rename the variable", expr)
+            target, positions = args[0], self.atom(args[1], out)
+            value = self.atom(gast.Call(func=attribute_chain("np.ravel"), args=[args[2]],
+                                        keywords=[]), out, "values")
+            index = call("put_index", load(target.id), positions, clone(value))
+        elif callee is np.copyto and len(args) == 2 and _item_of_name(args[0]):
+            target, value = args[0].value, args[1]
+        elif isinstance(func, gast.Attribute) and func.attr == "fill" and len(args) == 1 \
+                and _item_of_name(func.value) and func.value.value.id in self.locals:
+            target, value = func.value.value, args[0]
+        else:
+            return False
+        if callee is not np.put:
+            item = expr.args[0] if callee is np.copyto else func.value
+            parts = item.slice.elts if isinstance(item.slice, gast.Tuple) else [item.slice]
+            parts = [gast.Call(func=load(self.namer.spelled_builtin("slice")), args=[
+                self.atom(bound, out) if bound is not None else const(None)
+                for bound in (p.lower, p.upper, p.step)], keywords=[])
+                if isinstance(p, gast.Slice) else p for p in parts]
+            where = self.atom(gast.Tuple(elts=parts, ctx=gast.Load())
+                              if isinstance(item.slice, gast.Tuple) else parts[0], out, "where")
+            value = self.atom(value, out)
+            index = call("view_index", load(target.id), where)
+        at = self.namer.fresh("at")
+        out.append(assign(at, index))
+        out.append(assign(gast.Subscript(value=load(target.id), slice=load(at),
+                                         ctx=gast.Store()), value))
+        return True
 
     def assign_to(self, target, value, out):
         if self.start_iterator(target, value, out):
