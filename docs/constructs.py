@@ -731,6 +731,16 @@ def in_place_writes_into_parts(v):
     return np.sum(B * np.arange(6.0).reshape(2, 3))
 
 
+def loop_else(x):
+    for t in (5.0, 0.4):
+        if abs(x) > t:
+            y = t * x * x
+            break
+    else:
+        y = x ** 4
+    return y
+
+
 def _m():
     return np.array([[1.0, 0.3], [0.2, 2.0]])
 
@@ -781,6 +791,7 @@ CASES = [
     (FLOW, "`while`", while_loop, (0.3,), 0),
     (FLOW, "`break`, `continue`", break_and_continue, (1.7,), 0),
     (FLOW, "`return` inside a loop", early_return, (0.9,), 0),
+    (FLOW, "`for ... else`, `while ... else`", loop_else, (0.5,), 0),
     (FLOW, "augmented assignment, tuple swap", augmented_assignment_and_swap,
      (0.5, 1.5), (0, 1)),
     (FLOW, "in-place writes `buf[i] = v`, `buf[i] += v` into `np.zeros`",

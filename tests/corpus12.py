@@ -2883,7 +2883,7 @@ add(counter_in_loop_with_branch, lambda rng: (_n(rng, 3), _lsq(rng)),
     state=lambda fn, args: args[1].nfev)
 
 
-# ============================ K. blocks pullback refuses (each with its file and line)
+# ========================= K. blocks: for/else, handlers reading what the try body set
 
 
 def search_with_for_else(x, thresholds):
@@ -2897,8 +2897,7 @@ def search_with_for_else(x, thresholds):
     return total
 
 
-refuse(search_with_for_else, lambda rng: (_n(rng, 3), [5.0, 10.0]), 0,
-       "UnsupportedSyntaxError", "else clause on a for loop")
+add(search_with_for_else, lambda rng: (_n(rng, 3), [5.0, 10.0]))
 
 
 def safe_sqrt_accumulate(x):
@@ -2913,8 +2912,7 @@ def safe_sqrt_accumulate(x):
     return acc
 
 
-refuse(safe_sqrt_accumulate, lambda rng: (_n(rng, 4),), 0,
-       "UnsupportedSyntaxError", "the except clause reads 'acc'")
+add(safe_sqrt_accumulate, lambda rng: (_n(rng, 4),))
 
 
 def cleanup_in_finally(x):
@@ -2925,8 +2923,7 @@ def cleanup_in_finally(x):
     return y
 
 
-refuse(cleanup_in_finally, lambda rng: (_n(rng, 4),), 0,
-       "UnsupportedSyntaxError", "the finally clause reads 'y'")
+add(cleanup_in_finally, lambda rng: (_n(rng, 4),))
 
 
 # ===================================== L. numbers a class defines in its body (constants)

@@ -4,6 +4,8 @@ forms where they are short; what stays refused is refused at its line."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from fd import assert_grad_matches
@@ -209,3 +211,231 @@ def test_writes_into_parts_that_python_would_not_make_are_refused():
         with pytest.raises(pullback.PullbackError) as info:
             pullback.grad(f)(x.reshape(2, 2) if f is fill_a_row_of_the_input else x)
         assert what in str(info.value), (f.__name__, str(info.value))
+
+
+# --------------------------------------------------------------- for/while ... else
+
+def search_with_for_else(x, thresholds):
+    total = 0.0
+    for t in thresholds:
+        if np.max(np.abs(x)) > t:
+            total = total + t * np.sum(x ** 2)
+            break
+    else:
+        total = np.sum(x ** 4)
+    return total
+
+
+def inner_break_keeps_outer_else(x):
+    total = 0.0
+    for i in range(len(x)):
+        for j in range(len(x)):
+            if j > i:
+                break  # leaves the inner loop only
+            total = total + x[i] * x[j]
+        else:
+            total = total + x[i] ** 3  # the inner loop ran to the end (i is the last)
+    else:
+        total = total * 2.0
+    return total
+
+
+def break_from_an_inner_else(x, limit):
+    hits = 0.0
+    for i in range(len(x)):
+        for v in x[:i]:
+            if v > limit:
+                break
+        else:
+            hits = hits + np.sin(x[i])
+            continue
+        hits = hits + x[i] ** 2
+        break  # the outer loop's own break, from after an inner loop
+    else:
+        hits = hits - 1.0
+    return hits
+
+
+def while_else_newton(a):
+    x = 1.0
+    k = 0
+    while k < 50:
+        step = (x * x - a) / (2.0 * x)
+        x = x - step
+        if abs(step) < 1e-12:
+            break
+        k += 1
+    else:
+        x = x + 1000.0  # never converged
+    return x
+
+
+def return_inside_a_loop_with_else(x):
+    for v in x:
+        if v > 0.8:
+            return v * 3.0
+    else:
+        x = x * 2.0
+    return np.sum(x)
+
+
+def _first_above(x, t):
+    for v in x:
+        if v > t:
+            found = v
+            break
+    else:
+        found = np.sum(x)
+    return found
+
+
+def for_else_in_a_helper(x):
+    return _first_above(x, 0.5) * _first_above(x, 5.0)
+
+
+@pytest.mark.parametrize("f, args, wrt", [
+    (search_with_for_else, (X, [5.0, 10.0]), 0),
+    (search_with_for_else, (X, [0.5, 0.1]), 0),
+    (search_with_for_else, (X, []), 0),
+    (inner_break_keeps_outer_else, (X,), 0),
+    (break_from_an_inner_else, (X, 0.5), 0),
+    (break_from_an_inner_else, (np.array([0.2, 0.1, 0.4]), 0.5), 0),
+    (while_else_newton, (2.0,), 0),
+    (return_inside_a_loop_with_else, (X,), 0),
+    (return_inside_a_loop_with_else, (X * 0.5,), 0),
+    (for_else_in_a_helper, (X,), 0),
+])
+def test_loop_else(f, args, wrt):
+    assert_grad_matches(f, args, wrt=wrt)
+
+
+def test_loop_else_closed_forms():
+    assert pullback.grad(while_else_newton)(2.0) == pytest.approx(0.5 / np.sqrt(2.0))
+    np.testing.assert_allclose(pullback.grad(search_with_for_else)(X, []), 4 * X ** 3)
+
+
+# ---------------------------------------------- try: handlers that read what the body set
+
+def safe_sqrt_accumulate(x):
+    k = 0
+    acc = 0.0
+    while k < len(x):
+        try:
+            acc = acc + math.sqrt(x[k])
+        except ValueError:
+            acc = acc - x[k]
+        k += 1
+    return acc
+
+
+def cholesky_logdet_or_fallback(a, A):
+    logdet = 0.0
+    K = A * a
+    try:
+        L = np.linalg.cholesky(K)
+        logdet = 2.0 * np.sum(np.log(np.diag(L)))
+    except np.linalg.LinAlgError:
+        logdet = logdet + np.sum(np.log(np.abs(np.diag(K))))
+    return logdet
+
+
+def augmented_in_the_body_read_in_two_handlers(x):
+    total = np.sum(x)
+    for v in x:
+        try:
+            total += 1.0 / (v - 0.3) if abs(v - 0.3) > 0.05 else [][0]
+        except ZeroDivisionError:
+            total = total * 2.0
+        except IndexError:
+            total = total - v ** 2
+        else:
+            total = total + v
+    return total
+
+
+def cleanup_in_finally(x):
+    try:
+        y = np.sum(np.log1p(x ** 2))
+    finally:
+        y = y * 2.0
+    return y
+
+
+@pytest.mark.parametrize("f, args, wrt", [
+    (safe_sqrt_accumulate, (X,), 0),  # x[2] < 0: the except clause runs
+    (safe_sqrt_accumulate, (np.abs(X),), 0),
+    (cholesky_logdet_or_fallback, (1.5, np.array([[2.0, 0.3], [0.3, 1.0]])), 0),
+    (cholesky_logdet_or_fallback, (1.5, np.array([[1.0, 2.0], [2.0, 1.0]])), 0),
+    (augmented_in_the_body_read_in_two_handlers, (X,), 0),
+    (augmented_in_the_body_read_in_two_handlers, (np.array([0.31, 0.9, 0.5]),), 0),
+    (cleanup_in_finally, (X,), 0),
+])
+def test_handlers_reading_what_the_body_set(f, args, wrt):
+    assert_grad_matches(f, args, wrt=wrt)
+
+
+def test_safe_sqrt_closed_form():
+    expected = np.where(X >= 0, 0.5 / np.sqrt(np.abs(X)), -1.0)
+    np.testing.assert_allclose(pullback.grad(safe_sqrt_accumulate)(X), expected)
+
+
+def test_a_finally_reading_what_a_failed_body_never_set_fails_as_in_python():
+    def log_then_double(x):
+        try:
+            y = math.log(x)
+        finally:
+            y = y * 2.0
+        return y
+
+    with pytest.raises(UnboundLocalError):
+        log_then_double(-1.0)
+    with pytest.raises(NameError):  # UnboundLocalError is a NameError
+        pullback.grad(log_then_double)(-1.0)
+    assert pullback.grad(log_then_double)(2.0) == pytest.approx(1.0)
+
+
+def test_handlers_reading_what_the_body_may_have_half_done_stay_refused():
+    def earlier_statement(x):
+        acc = 0.0
+        try:
+            acc = acc + x
+            acc = acc + math.sqrt(x)
+        except ValueError:
+            acc = acc - x  # Python sees acc + x here
+        return acc
+
+    def tuple_target(x):
+        a = b = x
+        try:
+            a, b = math.sqrt(x), math.log(x)
+        except ValueError:
+            a = a + b
+        return a
+
+    def finally_reads_earlier(x):
+        y = 0.0
+        try:
+            y = x * 2.0
+            z = math.log(x)
+        finally:
+            y = y + 1.0
+        return y + z
+
+    def finally_after_except(x):  # the try body the finally guards is a try statement
+        out = np.tanh(x)
+        try:
+            out = math.log(x) + out
+        except ValueError:
+            out = out - x
+        finally:
+            out = out * x
+        return out
+
+    for f, reads, line in [(earlier_statement, "acc", "acc = acc - x"),
+                           (tuple_target, "a", "a = a + b"),
+                           (finally_reads_earlier, "y", "y = y + 1.0"),
+                           (finally_after_except, "out", "out = out * x")]:
+        with pytest.raises(pullback.UnsupportedSyntaxError) as info:
+            pullback.grad(f)(0.5)
+        assert f"reads {reads!r}" in str(info.value) and line in str(info.value)
+        assert "test_statements_python4.py" in str(info.value)

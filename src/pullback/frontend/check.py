@@ -125,9 +125,7 @@ def _spread_places(stmt) -> set:
 
 
 def _check_detail(node, reject) -> None:
-    if isinstance(node, (gast.For, gast.While)) and node.orelse:
-        reject(node, f"else clause on a {type(node).__name__.lower()} loop")
-    elif isinstance(node, gast.Return) and node.value is None:
+    if isinstance(node, gast.Return) and node.value is None:
         reject(node, "return without a value (the function must return a number)")
     elif isinstance(node, gast.Expr) and type(node.value) in CONSTRUCT_NAMES:
         reject(node, CONSTRUCT_NAMES[type(node.value)])  # yield x, await y
