@@ -741,6 +741,11 @@ def loop_else(x):
     return y
 
 
+def comprehension_over_a_generator(x):
+    cubes = [v * x for v in generator_function(x) if v > -10.0]
+    return sum(math.tanh(v) for v in generator_function(x)) + cubes[-1]
+
+
 def _m():
     return np.array([[1.0, 0.3], [0.2, 2.0]])
 
@@ -900,6 +905,8 @@ CASES = [
     (OTHER, "a generator function differentiated itself", generator_function, (0.5,), 0),
     (OTHER, "a generator consumed in f: `for v in gen(x)`, `sum(gen(x))`",
      generator_consumed, (0.5,), 0),
+    (OTHER, "a comprehension over a generator: `[e for v in gen(x)]`, "
+     "`sum(e for v in gen(x))`", comprehension_over_a_generator, (0.5,), 0),
     (OTHER, "`match` with values, alternatives, captures, guards", match_statement, (0.5, 3), 0),
     (OTHER, "`match` with sequence (`[a, *rest]`), mapping and class patterns",
      match_structure, (0.5, -1.5), (0, 1)),

@@ -439,3 +439,115 @@ def test_handlers_reading_what_the_body_may_have_half_done_stay_refused():
             pullback.grad(f)(0.5)
         assert f"reads {reads!r}" in str(info.value) and line in str(info.value)
         assert "test_statements_python4.py" in str(info.value)
+
+
+# ------------------------------------- comprehensions over a generator function of f's module
+
+def layer_outputs(Ws, x):
+    for W in Ws:
+        x = np.tanh(W @ x)
+        yield x
+
+
+def scaled_pairs(x, n):
+    for i in range(n):
+        yield i, x * (i + 1.0)
+
+
+def sum_of_a_generator_expression(Ws, x):
+    return sum(np.sum(h) for h in layer_outputs(Ws, x))
+
+
+def list_comprehension_with_a_condition(Ws, x):
+    norms = [np.sum(h ** 2) for h in layer_outputs(Ws, x) if np.max(h) > -5.0]
+    return norms[0] * norms[-1] + len(norms)
+
+
+def max_over_pairs_and_a_nested_loop(x):
+    return max(c * np.sum(v) for i, v in scaled_pairs(x, 3) if i != 1 for c in (0.5, -1.0))
+
+
+def comprehension_names_stay_its_own(Ws, x):
+    h = x * 2.0  # f's own h, which the comprehension's h must not change
+    outs = [np.sum(h * x) for h in layer_outputs(Ws, x)]
+    return sorted(outs)[0] + np.sum(h)
+
+
+WS = np.stack([np.array([[0.5, -0.2, 0.1], [0.3, 0.4, -0.6], [0.2, 0.1, 0.9]]) * (k + 1.0)
+               * 0.6 for k in range(3)])  # three layers, iterated over
+
+
+@pytest.mark.parametrize("f, args, wrt", [
+    (sum_of_a_generator_expression, (WS, X), (0, 1)),
+    (list_comprehension_with_a_condition, (WS, X), (0, 1)),
+    (max_over_pairs_and_a_nested_loop, (X,), 0),
+    (comprehension_names_stay_its_own, (WS, X), (0, 1)),
+])
+def test_comprehensions_over_generators(f, args, wrt):
+    assert_grad_matches(f, args, wrt=wrt)
+
+
+def noisy_squares(x):
+    for v in x:
+        print("yield", round(float(v), 3))
+        yield v * v
+
+
+def printing_comprehension(x):
+    return sum(print("use", round(float(s), 3)) or s for s in noisy_squares(x))
+
+
+def test_a_comprehension_runs_interleaved_with_its_generator(capsys):
+    printing_comprehension(X)
+    expected = capsys.readouterr().out
+    assert pullback.grad(printing_comprehension)(X) == pytest.approx(2 * X)
+    assert capsys.readouterr().out == expected  # yield, use, yield, use, ... as in f
+
+
+def _squares(v):
+    for a in v:
+        yield a * a
+
+
+def test_generators_pullback_cannot_run_first_stay_refused():
+    def inside_another_comprehension(x):
+        return sum(h * c for h in [np.sum(v) for v in layer_outputs(WS, x)] for c in (1, 2))
+
+    def nested_in_a_comprehension(x):
+        return sum([np.sum(h) for h in layer_outputs(WS, y)][0] for y in (x, 2.0 * x))
+
+    def consumer_in_a_comprehension(x):
+        y = x  # the comprehension's y is another one
+        vals = [sum(_squares(y)) for y in (x, 2.0 * x)]
+        return vals[0] + vals[1] + np.sum(y)
+
+    def consumer_in_a_branch(x, flag):
+        return 1.0 if flag else sum(_squares(x))
+
+    def consumer_after_or(x, flag):
+        return flag or max(_squares(x))
+
+    def beside_another_call(x):
+        return np.sum(x) + sum(np.sum(h) for h in layer_outputs(WS, x))
+
+    for f, line, what in [
+            (nested_in_a_comprehension, "for y in (x, 2.0 * x)", "inside a comprehension"),
+            (consumer_in_a_comprehension, "vals = [sum(_squares(y))", "inside a comprehension"),
+            (consumer_in_a_branch, "1.0 if flag else", "may not run"),
+            (consumer_after_or, "flag or max(", "may not run"),
+            (beside_another_call, "np.sum(x) + sum(", "also calls something else")]:
+        with pytest.raises(pullback.UnsupportedSyntaxError) as info:
+            pullback.grad(f)(X, False) if "flag" in f.__code__.co_varnames else \
+                pullback.grad(f)(X)
+        assert line in str(info.value) and what in str(info.value), str(info.value)
+        assert "test_statements_python4.py" in str(info.value)
+    assert_grad_matches(inside_another_comprehension, (X,))  # the list is built at once
+
+
+def consumers_whose_calls_run_after_the_generator(x):
+    top = np.sqrt(1.0 + max(v + 1.0 for v in _squares(x)))
+    return top * np.log(1.0 + sum(_squares(x)))
+
+
+def test_calls_taking_a_consumed_generator_run_after_it():
+    assert_grad_matches(consumers_whose_calls_run_after_the_generator, (X,))
