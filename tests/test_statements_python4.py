@@ -551,3 +551,53 @@ def consumers_whose_calls_run_after_the_generator(x):
 
 def test_calls_taking_a_consumed_generator_run_after_it():
     assert_grad_matches(consumers_whose_calls_run_after_the_generator, (X,))
+
+
+# ----------------------------------------------------------- sets the function builds
+
+X6 = np.array([0.3, -0.5, 0.9, 1.1, 0.2, -0.7])
+
+
+def sorted_set_comprehension(x, idx):
+    active = {i for i in idx if i % 2 == 0}
+    return sum(x[i] ** 2 for i in sorted(active))
+
+
+def loop_min_max_over_a_set(x, idx):
+    seen = set(idx)
+    total = 0.0
+    for i in seen:
+        total = total + np.sin(x[i]) * i
+    return total + x[max(seen)] * x[min(seen)] + len(seen)
+
+
+def set_display_in_a_comprehension(x):
+    picked = {0, 2, *[2, 1]}
+    return np.sum(np.array([x[i] * (i + 1.0) for i in picked]) ** 2)
+
+
+@pytest.mark.parametrize("f, args", [
+    (sorted_set_comprehension, (X6, [0, 2, 3, 2, 4])),
+    (loop_min_max_over_a_set, (X6, [5, 1, 3, 1])),
+    (set_display_in_a_comprehension, (X,)),
+])
+def test_sets_the_function_builds_are_iterated(f, args):
+    assert_grad_matches(f, args)
+
+
+def test_a_name_that_may_hold_another_value_than_a_set_is_refused_as_it_runs():
+    def maybe_a_list(x, flag):
+        s = [0, 1]
+        if flag:
+            s = {1, 2}
+        return sum(x[i] for i in s)
+
+    def a_set_of_differentiated_values(x):
+        s = {x[0] * 2.0, x[1]}
+        return sum(v for v in s)
+
+    assert_grad_matches(maybe_a_list, (X, False))
+    with pytest.raises(pullback.PullbackError, match="over a set the function did not build"):
+        pullback.grad(maybe_a_list)(X, True)
+    with pytest.raises(pullback.NoRuleError, match="no derivative rule for set"):
+        pullback.grad(a_set_of_differentiated_values)(X)

@@ -4,12 +4,13 @@
 
 Guarantees: `dict_names` lists the names the function binds to dicts it builds (a
 name bound to a dict in one place and to another value in another is refused, since
-loops iterate a dict's keys but other sequences' elements); `dict(...)` is a dict
-built by a display or a comprehension; `d.get(k, v)` is `d[k]` if `has_key(d, k)`
-else `v`; `d.setdefault(k, v)` writes `d[k] = v` when the key is absent (only on a
-dict the function built); `values.pop(i)` is a read of `values[i]` and then the list
-update that removes it (marked `list_update`, with `popped` the read);
-`min(a, b, c)` is `min(min(a, b), c)`.
+loops iterate a dict's keys but other sequences' elements), `set_names` those that only
+ever hold sets it builds (iterated, like a dict's keys, as a list of their elements);
+`dict(...)` is a dict built by a display or a comprehension; `d.get(k, v)` is `d[k]`
+if `has_key(d, k)` else `v`; `d.setdefault(k, v)` writes `d[k] = v` when the key is
+absent (only on a dict the function built); `values.pop(i)` is a read of `values[i]`
+and then the list update that removes it (marked `list_update`, with `popped` the
+read); `min(a, b, c)` is `min(min(a, b), c)`.
 
 >>> from pullback.lower.example import lowered, show
 >>> def f(x, weights):
@@ -64,6 +65,37 @@ def dict_names(tree, flatten) -> set[str]:
             flatten.error(f"{name!r} holds a dict in one place and another value in another "
                           "(give the dict its own name)", where)
     return {name for name, found in kinds.items() if found == {True}}
+
+
+def set_names(tree, flatten) -> set[str]:
+    """Names that only ever hold sets the function builds: every binding of the name is
+    an assignment of a set display, a set comprehension or a call of the builtin `set`
+    or `frozenset` (never a parameter, a loop or unpacking target, ...). Loops, `sorted`,
+    `min` and `max` iterate such a set as the list of its elements (`key_list`), which
+    carry no gradient: a set of values being differentiated is refused where it is
+    made (no derivative rule for set)."""
+    def is_set(value):
+        if isinstance(value, (gast.Set, gast.SetComp)):
+            return True
+        if isinstance(value, gast.Call) and isinstance(value.func, gast.Name):
+            found = flatten.parsed.lookup(value.func.id)
+            return found is builtins.set or found is builtins.frozenset
+        return False
+
+    ok: dict = {}
+    assigned = set()
+    for node in walk(tree):
+        if isinstance(node, (gast.Assign, gast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, gast.Assign) else [node.target]
+            for t in targets:
+                if isinstance(t, gast.Name):
+                    assigned.add(id(t))
+                    ok[t.id] = ok.get(t.id, True) and is_set(node.value)
+    for node in walk(tree):
+        if isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load) \
+                and id(node) not in assigned:
+            ok[node.id] = False  # a parameter, loop target, unpacking, del, ...
+    return {name for name, only_sets in ok.items() if only_sets}
 
 
 class Containers:
