@@ -4,6 +4,7 @@ forms where they are short; what stays refused is refused at its line."""
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -601,3 +602,66 @@ def test_a_name_that_may_hold_another_value_than_a_set_is_refused_as_it_runs():
         pullback.grad(maybe_a_list)(X, True)
     with pytest.raises(pullback.NoRuleError, match="no derivative rule for set"):
         pullback.grad(a_set_of_differentiated_values)(X)
+
+
+# ------------------------------- a callee that is a call's result: Kernel(ls)(X), make(p)(x)
+
+class Scale:
+    def __init__(self, a):
+        self.a = a
+
+    def __call__(self, x):
+        return self.a * np.sin(x)
+
+    def twice(self):
+        return Scale(self.a * 2.0)
+
+
+def _make_power(p):
+    return lambda v: v ** p
+
+
+def _make_affine(w, b):
+    def affine(v):
+        return w * v + b
+    return affine
+
+
+def object_made_and_called(a, x):
+    return np.sum(Scale(a)(x) ** 2)
+
+
+def method_result_called(a, x):
+    return np.sum(Scale(a).twice()(x) * x)
+
+
+def partial_made_and_called(x, w):
+    return np.sum(functools.partial(np.dot, w)(x) ** 2)
+
+
+def closure_factory_called(x):
+    return np.sum(_make_power(3)(x))
+
+
+def table_item_called(x, i):
+    return np.sum([np.sin, np.cos][i](x) * x)
+
+
+@pytest.mark.parametrize("f, args, wrt", [
+    (object_made_and_called, (0.7, X), (0, 1)),
+    (method_result_called, (0.7, X), (0, 1)),
+    (partial_made_and_called, (X, np.array([[1.0, 2.0, 0.5], [0.3, -1.0, 2.0]])), (0, 1)),
+    (closure_factory_called, (X,), 0),
+    (table_item_called, (X, 1), 0),
+])
+def test_callee_made_by_a_call(f, args, wrt):
+    assert_grad_matches(f, args, wrt=wrt)
+
+
+def test_a_returned_closure_over_values_stays_refused_at_its_line():
+    def closure_over_values_called(x, w):
+        return np.sum(_make_affine(w, 1.0)(x) ** 2)
+
+    with pytest.raises(pullback.UnsupportedSyntaxError) as info:
+        pullback.grad(closure_over_values_called, (0, 1))(X, 0.7)
+    assert "'affine' used as a value" in str(info.value) and "return affine" in str(info.value)
