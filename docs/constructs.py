@@ -746,6 +746,10 @@ def comprehension_over_a_generator(x):
     return sum(math.tanh(v) for v in generator_function(x)) + cubes[-1]
 
 
+def callee_made_by_a_call(W, x):
+    return np.sum(Layer(W)(x)) + np.sum(functools.partial(np.dot, W)(x))
+
+
 def _m():
     return np.array([[1.0, 0.3], [0.2, 2.0]])
 
@@ -876,6 +880,8 @@ CASES = [
 
     (CLASSES, "a layer object built inside: `m = Layer(W); m(x)`, methods calling methods",
      layer_object, (_m(), np.array([0.5, -0.7])), (0, 1)),
+    (CLASSES, "a callee that is a call's result: `Layer(W)(x)`, `partial(np.dot, W)(x)`",
+     callee_made_by_a_call, (_m(), np.array([0.5, -0.7])), (0, 1)),
     (CLASSES, "a list of layer objects looped over; inheritance, `super()`",
      layers_in_a_loop, (_m(), _m(), np.array([0.5, -0.7])), (0, 1, 2)),
     (CLASSES, "an objective object passed in: `problem.fun(x)`", objective_method,
