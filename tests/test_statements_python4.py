@@ -68,6 +68,21 @@ def starred_tuple_unpacked(x, y):
     return first * last + sum(rest)
 
 
+def starred_array_into_displays(x):
+    t = (*x, 1.0)
+    rows = [x, x * 2.0]
+    joined = np.concatenate([*rows, *rows[:1]])
+    return t[0] * t[-1] + t[1] ** 2 + np.sum(np.array([*x, 1.0]) ** 2) + np.sum(joined ** 2)
+
+
+def list_rebuilt_with_a_star_in_a_loop(x):
+    out = []
+    for i in range(3):
+        out = [*out, x[i] * i]
+    first, *_ = *out[1:], x[0]
+    return sum(out) * first
+
+
 def starred_in_a_set_for_indices(x):
     picked = {*[0, 2], 2}
     return sum(x[i] ** 2 for i in range(len(x)) if i in picked) * len(picked)
@@ -86,6 +101,8 @@ def starred_in_a_set_for_indices(x):
     (starred_lists_joined, (X,), 0),
     (starred_tuple_unpacked, (0.7, -1.1), (0, 1)),
     (starred_in_a_set_for_indices, (X,), 0),
+    (starred_array_into_displays, (X,), 0),
+    (list_rebuilt_with_a_star_in_a_loop, (X,), 0),
 ])
 def test_star_unpacking(f, args, wrt):
     assert_grad_matches(f, args, wrt=wrt)
