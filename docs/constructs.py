@@ -716,6 +716,40 @@ def operator_overloading(x, y):
     return u.a + u.b
 
 
+def star_unpacking_in_displays(x, y):
+    terms = [x * y, y - x]
+    shape = (2,)
+    m = np.reshape(np.stack([*terms, x, y]), (*shape, -1))
+    return np.sum(m * m[::-1]) + max(*terms) - min(x, *terms)
+
+
+def in_place_writes_into_parts(v):
+    B = np.zeros((2, 3))
+    np.copyto(B[0], v * v)
+    B[1, 1:].fill(v[0])
+    np.put(B, [2, 3], v[1:])
+    return np.sum(B * np.arange(6.0).reshape(2, 3))
+
+
+def loop_else(x):
+    for t in (5.0, 0.4):
+        if abs(x) > t:
+            y = t * x * x
+            break
+    else:
+        y = x ** 4
+    return y
+
+
+def comprehension_over_a_generator(x):
+    cubes = [v * x for v in generator_function(x) if v > -10.0]
+    return sum(math.tanh(v) for v in generator_function(x)) + cubes[-1]
+
+
+def callee_made_by_a_call(W, x):
+    return np.sum(Layer(W)(x)) + np.sum(functools.partial(np.dot, W)(x))
+
+
 def _m():
     return np.array([[1.0, 0.3], [0.2, 2.0]])
 
@@ -766,6 +800,7 @@ CASES = [
     (FLOW, "`while`", while_loop, (0.3,), 0),
     (FLOW, "`break`, `continue`", break_and_continue, (1.7,), 0),
     (FLOW, "`return` inside a loop", early_return, (0.9,), 0),
+    (FLOW, "`for ... else`, `while ... else`", loop_else, (0.5,), 0),
     (FLOW, "augmented assignment, tuple swap", augmented_assignment_and_swap,
      (0.5, 1.5), (0, 1)),
     (FLOW, "in-place writes `buf[i] = v`, `buf[i] += v` into `np.zeros`",
@@ -810,6 +845,8 @@ CASES = [
     (FUNCTIONS, "`**kwargs`", star_kwargs, (0.5,), 0),
     (FUNCTIONS, "`f(*xs)`, `f(**opts)`, `zip(*rows)`", star_unpacking_in_calls, (0.5, -1.5),
      (0, 1)),
+    (FUNCTIONS, "`(*shape, -1)`, `[*xs, y]`, `{*xs}`, `min(*xs)`, `max(a, *xs)`",
+     star_unpacking_in_displays, (0.5, -1.5), (0, 1)),
     (FUNCTIONS, "`d.get`, `d.setdefault`, `dict(zip(...))`, `dict(k=v)`, `dict(d)`",
      dict_methods, (0.5, -1.5), (0, 1)),
     (FUNCTIONS, "`d.pop(k)`, `d.pop(k, default)` on a dict the function built", dict_pop,
@@ -843,6 +880,8 @@ CASES = [
 
     (CLASSES, "a layer object built inside: `m = Layer(W); m(x)`, methods calling methods",
      layer_object, (_m(), np.array([0.5, -0.7])), (0, 1)),
+    (CLASSES, "a callee that is a call's result: `Layer(W)(x)`, `partial(np.dot, W)(x)`",
+     callee_made_by_a_call, (_m(), np.array([0.5, -0.7])), (0, 1)),
     (CLASSES, "a list of layer objects looped over; inheritance, `super()`",
      layers_in_a_loop, (_m(), _m(), np.array([0.5, -0.7])), (0, 1, 2)),
     (CLASSES, "an objective object passed in: `problem.fun(x)`", objective_method,
@@ -872,6 +911,8 @@ CASES = [
     (OTHER, "a generator function differentiated itself", generator_function, (0.5,), 0),
     (OTHER, "a generator consumed in f: `for v in gen(x)`, `sum(gen(x))`",
      generator_consumed, (0.5,), 0),
+    (OTHER, "a comprehension over a generator: `[e for v in gen(x)]`, "
+     "`sum(e for v in gen(x))`", comprehension_over_a_generator, (0.5,), 0),
     (OTHER, "`match` with values, alternatives, captures, guards", match_statement, (0.5, 3), 0),
     (OTHER, "`match` with sequence (`[a, *rest]`), mapping and class patterns",
      match_structure, (0.5, -1.5), (0, 1)),
@@ -882,6 +923,8 @@ CASES = [
     (OTHER, "`warnings.warn`, `logging`, f-strings", warnings_and_logging, (0.5,), 0),
     (OTHER, "`np.fill_diagonal`, `np.copyto`, `out=` into arrays the function made",
      in_place_numpy_writes, (_v(),), 0),
+    (OTHER, "`np.put(a, ind, v)`, `np.copyto(a[i], v)`, `a[i].fill(v)` into arrays the "
+     "function made", in_place_writes_into_parts, (_v(),), 0),
     (OTHER, "a call made for its effect that receives an array (`rng.shuffle(b)`)",
      effect_call_on_an_array, (_v(),), 0),
     (OTHER, "`assert`", assert_statement, (0.5,), 0),

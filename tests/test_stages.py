@@ -270,20 +270,18 @@ def rejects_with(x):
     return y
 
 
-def rejects_for_else(x):
-    y = x
-    for _ in range(3):  # <- for else
-        y = y * x
-    else:
-        y = -y
-    return y
+def rejects_del_item(x):
+    y = [x, x]
+    del y[0]  # <- del item
+    return y[0]
 
 
 REJECTED = [
     (rejects_global, "global statement", "# <- global", "global COUNT"),
     (rejects_with, "`with ... as` a tuple or attribute (use one name)", "# <- with",
      'with np.errstate(all="ignore") as (a, b):'),
-    (rejects_for_else, "else clause on a for loop", "# <- for else", "for _ in range(3):"),
+    (rejects_del_item, "del of an item, slice or attribute (del d[key]: use d.pop(key); "
+     "del of names is supported)", "# <- del item", "del y[0]"),
 ]
 
 

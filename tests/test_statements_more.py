@@ -104,9 +104,10 @@ def test_the_clean_up_runs_when_the_body_raises():
 def finally_reads_the_body(x):
     try:
         y = np.sin(x)
+        z = np.log(y)
     finally:
         print(y)
-    return np.sum(y)
+    return np.sum(y * z)
 
 
 def continue_in_finally(x):

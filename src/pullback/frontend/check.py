@@ -90,16 +90,16 @@ def check(tree: gast.FunctionDef, location) -> None:
         reject(tree, "async function")
 
     for stmt in tree.body:
-        in_calls = {id(a) for node in nodes.walk(stmt) if isinstance(node, gast.Call)
-                    for a in node.args}  # f(*xs): the one place a starred value may be
+        spread = _spread_places(stmt)
         nested = {id(inner) for node in nodes.walk(stmt) if isinstance(node, gast.FunctionDef)
                   for inner in node.body}  # statements of a nested function's own body
         for node in nodes.walk(stmt):
             if isinstance(node, gast.Nonlocal) and id(node) in nested:
                 continue  # a nested function sets the function's variable (inlining.py)
-            if isinstance(node, gast.Starred) and id(node) not in in_calls \
+            if isinstance(node, gast.Starred) and id(node) not in spread \
                     and not isinstance(node.ctx, gast.Store):  # targets: _check_target
-                reject(node, "starred expression (*x) outside the arguments of a call")
+                reject(node, "starred expression (*x) outside the arguments of a call "
+                             "and tuple, list and set displays")
             if isinstance(node, ALLOWED):
                 _check_detail(node, reject)
                 continue
@@ -107,10 +107,25 @@ def check(tree: gast.FunctionDef, location) -> None:
             reject(node, what)
 
 
+def _spread_places(stmt) -> set:
+    """Ids of the items a starred value may be: the arguments of a call (`f(*xs)`) and the
+    items of tuple, list and set displays that are read (`(*xs, y)`, `[*xs, y]`,
+    `{*xs, y}`), but not of an index (`x[*i]`)."""
+    places = set()
+    indices = set()
+    for node in nodes.walk(stmt):
+        if isinstance(node, gast.Call):
+            places.update(id(a) for a in node.args)
+        elif isinstance(node, (gast.Tuple, gast.List, gast.Set)) \
+                and not isinstance(getattr(node, "ctx", None), gast.Store):
+            places.update(id(e) for e in node.elts)
+        if isinstance(node, gast.Subscript) and isinstance(node.slice, gast.Tuple):
+            indices.update(id(e) for e in node.slice.elts)
+    return places - indices
+
+
 def _check_detail(node, reject) -> None:
-    if isinstance(node, (gast.For, gast.While)) and node.orelse:
-        reject(node, f"else clause on a {type(node).__name__.lower()} loop")
-    elif isinstance(node, gast.Return) and node.value is None:
+    if isinstance(node, gast.Return) and node.value is None:
         reject(node, "return without a value (the function must return a number)")
     elif isinstance(node, gast.Expr) and type(node.value) in CONSTRUCT_NAMES:
         reject(node, CONSTRUCT_NAMES[type(node.value)])  # yield x, await y

@@ -124,7 +124,8 @@ EXIT_TEST = _declare(
     "exit_test", "gast.expr", None, "lower/control_flow", "lower/loops",
     "on a while loop with break or return: the flags whose truth ends it")
 BUILTIN = _declare(
-    "builtin", "builtin function", None, "lower/calls lower/comprehensions lower/flatten",
+    "builtin", "builtin function", None,
+    "lower/calls lower/comprehensions lower/flatten lower/generators",
     "lower/loops",
     "the callee of a call pullback wrote: the builtin it means, whatever the user's "
     "code binds to that name")

@@ -1,9 +1,10 @@
 """assert, with, try and match -> `if` statements of the core language, marked with what
-they were (`block="with"` / `block="try"`); the first lowering.
+they were (`block="with"` / `block="try"`), and a loop's else clause -> an `if` after
+it; the first lowering.
 
-Guarantees: see `Blocks`. After it no `assert`, `with`, `try` or `match` statement is
-left; what a try may not do, and a pattern pullback cannot follow, is refused here,
-located at the user's line.
+Guarantees: see `Blocks`. After it no `assert`, `with`, `try` or `match` statement, and
+no loop with an else clause, is left; what a try may not do, and a pattern pullback
+cannot follow, is refused here, located at the user's line.
 
 >>> from pullback.ir.naming import Namer, all_names
 >>> from pullback.lower.example import parsed, show
@@ -64,6 +65,25 @@ def _outside_functions(stmt):
         stack.extend(gast.iter_child_nodes(node))
 
 
+def _own_statement_lists(body):
+    """`body` and the statement lists nested in it that a `break` in them would leave the
+    loop whose body it is through: those of ifs, with, try and match blocks, not of
+    nested loops' bodies (a loop's else clause is outside that loop) or functions."""
+    lists = [body]
+    for stmt in body:
+        if isinstance(stmt, (gast.For, gast.While)):
+            lists.extend(_own_statement_lists(stmt.orelse))
+        elif isinstance(stmt, gast.Match):
+            for case in stmt.cases:
+                lists.extend(_own_statement_lists(case.body))
+        elif isinstance(stmt, (gast.If, gast.With, gast.Try)):
+            for part in ("body", "orelse", "finalbody"):
+                lists.extend(_own_statement_lists(getattr(stmt, part, [])))
+            for handler in getattr(stmt, "handlers", []):
+                lists.extend(_own_statement_lists(handler.body))
+    return lists
+
+
 class Blocks:
     """Statements that only wrap others become marked `if`s of the core language, which
     the later stages treat as branches and codegen prints as what they were:
@@ -82,10 +102,12 @@ class Blocks:
       path must not see what a try body stopped midway left behind, so these are
       refused (located): an in-place write or list update in the body (checked once
       flattened), a variable the body assigns that the handler reads, and one read
-      after the try while the handler may finish without assigning it (unless the body
+      after the try while the handler may finish without assigning it, unless the body
       assigns it only in its last statement, a plain assignment: then it is unchanged
-      when the body fails). The except clause re-raises pullback's own errors;
-    - `match` -> an `if` chain testing the patterns in order (see `match_`)."""
+      when the body fails, as the handler sees it. The except clause re-raises
+      pullback's own errors;
+    - `match` -> an `if` chain testing the patterns in order (see `match_`);
+    - `for`/`while ... else: rest` -> the loop, then `if not broke: rest` (`loop_else`)."""
 
     def __init__(self, namer, location, function, error=None, resolve=None):
         self.namer = namer
@@ -118,10 +140,27 @@ class Blocks:
             return [at_line(new, lineno) for new in self.try_(s)]
         if isinstance(s, gast.Match):
             return [at_line(new, lineno) for new in self.match_(s)]
+        if isinstance(s, (gast.For, gast.While)) and s.orelse:
+            return [at_line(new, lineno) for new in self.loop_else(s)]
         if isinstance(s, (gast.If, gast.For, gast.While)):
             s.body = self.block(s.body)
             s.orelse = self.block(s.orelse)
         return [s]
+
+    def loop_else(self, s):
+        """`for t in xs: body else: rest` (or `while`) -> `broke = False`, the loop with
+        each of its own `break`s setting `broke = True` first, then `if not broke: rest`:
+        the else clause runs when the loop ends without a break, as in Python (a return
+        in the loop skips it: control_flow.py guards what follows a return)."""
+        broke = self.namer.fresh("broke")
+        for parent in _own_statement_lists(s.body):
+            for i in reversed(range(len(parent))):
+                if isinstance(parent[i], gast.Break):
+                    parent.insert(i, at_line(assign(broke, const(True)),
+                                             getattr(parent[i], "lineno", None)))
+        rest, s.orelse = s.orelse, []
+        return [assign(broke, const(False)), *self.stmt(s),
+                if_(not_(load(broke)), self.block(rest))]
 
     def match_(self, s):
         """`match subject: case P if guard: body ...` -> the subject in a name, then an
@@ -355,7 +394,10 @@ class Blocks:
         earlier = stored_in_order(*s.body[:-1])
         handled = gast.Module(body=handler.body, type_ignores=[])
         for name in sorted(stored_in_order(*s.body)):
-            if load_counts(handled).get(name):
+            # a name only the body's last statement assigns (a plain assignment, its last
+            # step) holds its value from before the try whenever the body raises
+            unchanged = name in last_only and name not in earlier
+            if load_counts(handled).get(name) and not unchanged:
                 where = next(n for n in walk(handled) if isinstance(n, gast.Name)
                              and n.id == name and isinstance(n.ctx, gast.Load))
                 clause = "finally" if id(handler) in self.cleanups else "except"

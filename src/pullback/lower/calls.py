@@ -292,6 +292,7 @@ class Calls:
         if isinstance(func, gast.Attribute):
             return gast.Attribute(value=self.atom(func.value, out), attr=func.attr,
                                   ctx=gast.Load())
-        if isinstance(func, gast.Subscript):  # layers["a"](x): the object taken out is called
+        if isinstance(func, (gast.Subscript, gast.Call)):  # layers["a"](x), Kernel(s)(x): the
+            # object taken out, or made, is called
             return self.atom(func, out, "callee")
         self.error("call of a computed callee (only names and attributes can be called)", func)

@@ -120,7 +120,8 @@ class Comprehensions:
         if found in (builtins.map, builtins.reversed, builtins.zip, builtins.enumerate,
                      builtins.filter):
             return self.comprehension(self.as_list_comp(expr), out)  # used up where it stands
-        if found in (builtins.min, builtins.max) and "key" in keywords:
+        if found in (builtins.min, builtins.max) and "key" in keywords \
+                and not any(isinstance(a, gast.Starred) for a in args):
             if set(keywords) != {"key"} or not args:
                 self.error(f"{func.id}() with default= (or without values)", expr)
             seq = args[0] if len(args) == 1 else gast.List(elts=args, ctx=gast.Load())
@@ -154,8 +155,8 @@ class Comprehensions:
                 and expr.func.attr in ("items", "values", "keys") and callee is MISSING):
             return self.comprehension(self.as_list_comp(expr), out)
         atom = self.atom(expr, out)
-        if isinstance(atom, gast.Name) and atom.id in self.dicts:
-            keys = self.namer.fresh("keys")  # a dict's values are its keys
+        if isinstance(atom, gast.Name) and (atom.id in self.dicts or atom.id in self.sets):
+            keys = self.namer.fresh("keys")  # a dict's values are its keys (a set's: its own)
             out.append(assign(keys, call("key_list", atom)))
             return load(keys)
         return atom

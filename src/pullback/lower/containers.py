@@ -4,12 +4,13 @@
 
 Guarantees: `dict_names` lists the names the function binds to dicts it builds (a
 name bound to a dict in one place and to another value in another is refused, since
-loops iterate a dict's keys but other sequences' elements); `dict(...)` is a dict
-built by a display or a comprehension; `d.get(k, v)` is `d[k]` if `has_key(d, k)`
-else `v`; `d.setdefault(k, v)` writes `d[k] = v` when the key is absent (only on a
-dict the function built); `values.pop(i)` is a read of `values[i]` and then the list
-update that removes it (marked `list_update`, with `popped` the read);
-`min(a, b, c)` is `min(min(a, b), c)`.
+loops iterate a dict's keys but other sequences' elements), `set_names` those that only
+ever hold sets it builds (iterated, like a dict's keys, as a list of their elements);
+`dict(...)` is a dict built by a display or a comprehension; `d.get(k, v)` is `d[k]`
+if `has_key(d, k)` else `v`; `d.setdefault(k, v)` writes `d[k] = v` when the key is
+absent (only on a dict the function built); `values.pop(i)` is a read of `values[i]`
+and then the list update that removes it (marked `list_update`, with `popped` the
+read); `min(a, b, c)` is `min(min(a, b), c)`.
 
 >>> from pullback.lower.example import lowered, show
 >>> def f(x, weights):
@@ -66,6 +67,37 @@ def dict_names(tree, flatten) -> set[str]:
     return {name for name, found in kinds.items() if found == {True}}
 
 
+def set_names(tree, flatten) -> set[str]:
+    """Names that only ever hold sets the function builds: every binding of the name is
+    an assignment of a set display, a set comprehension or a call of the builtin `set`
+    or `frozenset` (never a parameter, a loop or unpacking target, ...). Loops, `sorted`,
+    `min` and `max` iterate such a set as the list of its elements (`key_list`), which
+    carry no gradient: a set of values being differentiated is refused where it is
+    made (no derivative rule for set)."""
+    def is_set(value):
+        if isinstance(value, (gast.Set, gast.SetComp)):
+            return True
+        if isinstance(value, gast.Call) and isinstance(value.func, gast.Name):
+            found = flatten.parsed.lookup(value.func.id)
+            return found is builtins.set or found is builtins.frozenset
+        return False
+
+    ok: dict = {}
+    assigned = set()
+    for node in walk(tree):
+        if isinstance(node, (gast.Assign, gast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, gast.Assign) else [node.target]
+            for t in targets:
+                if isinstance(t, gast.Name):
+                    assigned.add(id(t))
+                    ok[t.id] = ok.get(t.id, True) and is_set(node.value)
+    for node in walk(tree):
+        if isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load) \
+                and id(node) not in assigned:
+            ok[node.id] = False  # a parameter, loop target, unpacking, del, ...
+    return {name for name, only_sets in ok.items() if only_sets}
+
+
 class Containers:
     """The container lowerings of `Flatten` (flatten.py), whose state they use."""
 
@@ -77,6 +109,9 @@ class Containers:
         found = self.builtin(func)
         if found is builtins.dict:
             return self.dict_call(expr, out)
+        if found in (builtins.min, builtins.max) and any(isinstance(a, gast.Starred)
+                                                         for a in args):
+            return self.spread_min_max(expr, out)
         if found in (builtins.min, builtins.max) and "key" not in keywords \
                 and None not in keywords and not any(isinstance(a, gast.Starred) for a in args):
             if set(keywords) - {"default"} or ("default" in keywords and len(args) != 1):
@@ -117,6 +152,26 @@ class Containers:
         body.append(assign(gast.Subscript(value=mapping, slice=key, ctx=gast.Store()), value))
         out.append(if_(load(absent), body))
         return gast.Subscript(value=mapping, slice=key, ctx=gast.Load())
+
+    def spread_min_max(self, expr, out):
+        """`min(*xs)`, `max(a, *xs, key=f)`: the positional arguments packed into one tuple
+        P, then `min(P[0])` when P holds one value (Python's min iterates its only
+        argument) and `min(P)` otherwise (a P with no value raises as Python does,
+        though a ValueError where Python raises a TypeError)."""
+        func = expr.func
+        if {k.arg for k in expr.keywords} - {"key"}:
+            self.error(f"{func.id}(*values) with default= or **mapping (Python refuses "
+                       "default= beside several values; write "
+                       f"{func.id}(values, default=...))", expr)
+        packed = self.atom(gast.Tuple(elts=expr.args, ctx=gast.Load()), out, "passed")
+        one = gast.Compare(left=call(self.namer.spelled_builtin("len"), packed),
+                           ops=[gast.Eq()], comparators=[const(1)])
+        first = gast.Subscript(value=clone(packed), slice=const(0), ctx=gast.Load())
+        return self.simple(gast.IfExp(
+            test=one,
+            body=gast.Call(func=clone(func), args=[first], keywords=expr.keywords),
+            orelse=gast.Call(func=clone(func), args=[clone(packed)],
+                             keywords=[clone(k) for k in expr.keywords])), out)
 
     def dict_call(self, expr, out, result=None):
         """dict(k=v, ...), dict(zip(keys, values)), dict(pairs), dict(d): a dict built by a

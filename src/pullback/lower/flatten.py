@@ -7,9 +7,11 @@ is `name = simple` (an atom, or ONE operation over atoms), an in-place write
 the final `return name`; operands are evaluated once, left to right, and `and`, `or`,
 conditional expressions and chained comparisons keep their short-circuit as `if`s;
 augmented assignment and unpacking (swaps included) are plain assignments, an
-unpacking checked to have the right length (`unpack_check`); `obj.attr = v` is a call
-of `set_attribute` made for its effect; an expression statement is `unused = ...`,
-marked `effect`. Every statement carries the line of the user statement it comes from.
+unpacking checked to have the right length (`unpack_check`); a display with starred
+items (`(*shape, -1)`, `[*xs, y]`) is the `+` of tuples (lists) of its parts;
+`obj.attr = v` is a call of `set_attribute` made for its effect; an expression
+statement is `unused = ...`, marked `effect`. Every statement carries the line of the
+user statement it comes from.
 
 `Flatten` is one object assembled from the lowerings of the modules beside this one:
 loops.py (for, while, iteration forms), calls.py (call forms, array methods, in-place
@@ -45,9 +47,11 @@ from __future__ import annotations
 import builtins
 
 import gast
+import numpy as np
 
 from .. import rules
 from ..frontend.check import is_list_update
+from ..frontend.parse import MISSING
 from ..ir.annotations import (
     AUGMENTED,
     BLOCK,
@@ -64,6 +68,7 @@ from ..ir.annotations import (
 from ..ir.naming import op_name
 from ..ir.nodes import (
     assign,
+    attribute_chain,
     binop,
     call,
     clone,
@@ -81,7 +86,7 @@ from ..ir.nodes import (
 from .calls import Calls
 from .common import at_line, located_error, reads_name
 from .comprehensions import Comprehensions
-from .containers import Containers, dict_names
+from .containers import Containers, dict_names, set_names
 from .inlining import Inlining
 from .iterators import Iterators, changed_in_place, iterator_names
 from .loops import Loops
@@ -123,6 +128,11 @@ def _base_name(expr) -> str:
     return "value"
 
 
+def _item_of_name(expr) -> bool:
+    """Whether `expr` is `a[index]` of a name `a`."""
+    return isinstance(expr, gast.Subscript) and isinstance(expr.value, gast.Name)
+
+
 def indexing_call(subscript):
     """`np.r_[a, 0:3]` as the call `np.r_.__getitem__((a, slice(0, 3, None)))`: the object
     builds the value by a rule keyed by its bound `__getitem__` (rules.builds_by_indexing)."""
@@ -156,6 +166,7 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions,
         self._object_facts = None  # inlining.py: what f does with its objects (one walk)
         self.object_methods: dict = {}  # (name, method) -> built_object_method's answer
         self.dicts = dict_names(parsed.tree, self)
+        self.sets = set_names(parsed.tree, self)  # iterated as their elements, like dicts
         tree = parsed.tree
         kwarg = tree.args.kwarg
         if kwarg is not None and kwarg.id not in stored_in_order(*tree.body):
@@ -271,12 +282,57 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions,
         `f(..., out=a)` with a derivative rule for f: `a[...] = f(...)`), checked like
         `a[i] = v`. Anything else is kept as `unused = ...`, marked `effect`: activity
         decides whether it may run (see Analysis._check_effect)."""
-        if isinstance(expr, gast.Call) and self.in_place(expr, out):
+        if isinstance(expr, gast.Call) and (self.write_into_part(expr, out)
+                                            or self.in_place(expr, out)):
             return
         value = self.simple(expr, out)
         name = self.namer.fresh("unused")
         out.append(assign(name, value))
         EFFECT.set(out[-1], True)
+
+    def write_into_part(self, expr, out) -> bool:
+        """`np.put(a, ind, v)` as `a[put_index(a, ind, v)] = np.ravel(v)` (the elements of
+        a.flat at `ind`); `np.copyto(a[i], v)` and `a[i].fill(v)`, for a name `a`, as
+        `a[view_index(a, i)] = v` (view_index refuses, as it runs, an index that makes a
+        copy, into which Python's call would write and drop). Checked like `a[i] = v`.
+        False for any other call."""
+        func, args = expr.func, expr.args
+        head = dotted_name(func)
+        callee = MISSING if head is None or head.split(".")[0] in self.locals \
+            else self.parsed.resolve(func)
+        if expr.keywords or any(isinstance(a, gast.Starred) for a in args):
+            return False
+        if callee is np.put and len(args) == 3 and isinstance(args[0], gast.Name):
+            if "np" in self.locals:
+                self.error("np.put in a function with a variable named np: pullback writes "
+                           "its values as np.ravel(values); rename the variable", expr)
+            target, positions = args[0], self.atom(args[1], out)
+            value = self.atom(gast.Call(func=attribute_chain("np.ravel"), args=[args[2]],
+                                        keywords=[]), out, "values")
+            index = call("put_index", load(target.id), positions, clone(value))
+        elif callee is np.copyto and len(args) == 2 and _item_of_name(args[0]):
+            target, value = args[0].value, args[1]
+        elif isinstance(func, gast.Attribute) and func.attr == "fill" and len(args) == 1 \
+                and _item_of_name(func.value) and func.value.value.id in self.locals:
+            target, value = func.value.value, args[0]
+        else:
+            return False
+        if callee is not np.put:
+            item = expr.args[0] if callee is np.copyto else func.value
+            parts = item.slice.elts if isinstance(item.slice, gast.Tuple) else [item.slice]
+            parts = [gast.Call(func=load(self.namer.spelled_builtin("slice")), args=[
+                self.atom(bound, out) if bound is not None else const(None)
+                for bound in (p.lower, p.upper, p.step)], keywords=[])
+                if isinstance(p, gast.Slice) else p for p in parts]
+            where = self.atom(gast.Tuple(elts=parts, ctx=gast.Load())
+                              if isinstance(item.slice, gast.Tuple) else parts[0], out, "where")
+            value = self.atom(value, out)
+            index = call("view_index", load(target.id), where)
+        at = self.namer.fresh("at")
+        out.append(assign(at, index))
+        out.append(assign(gast.Subscript(value=load(target.id), slice=load(at),
+                                         ctx=gast.Store()), value))
+        return True
 
     def assign_to(self, target, value, out):
         if self.start_iterator(target, value, out):
@@ -320,9 +376,7 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions,
 
     def unpack(self, targets, value, out):
         if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(targets) \
-                and not any(isinstance(t, gast.Starred) for t in targets):
-            if any(isinstance(e, gast.Starred) for e in value.elts):
-                self.error("starred expression", value)
+                and not any(isinstance(t, gast.Starred) for t in [*targets, *value.elts]):
             stored = {n.id for t in targets for n in walk(t) if isinstance(n, gast.Name)}
             atoms = []
             for elt in value.elts:
@@ -489,6 +543,9 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions,
                 return self.simple(indexing_call(expr), out)
             base = self.atom(expr.value, out)
             return gast.Subscript(value=base, slice=self.index(expr.slice, out), ctx=gast.Load())
+        if isinstance(expr, (gast.Tuple, gast.List)) \
+                and any(isinstance(e, gast.Starred) for e in expr.elts):
+            return self.starred_display(expr, out)
         if isinstance(expr, (gast.Tuple, gast.List)):
             elts = [self.atom(e, out) for e in expr.elts]
             return type(expr)(elts=elts, ctx=gast.Load())
@@ -510,6 +567,31 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions,
         if isinstance(expr, gast.JoinedStr):  # f"...{v:.{p}f}...": its values as atoms
             return gast.JoinedStr(values=[self.formatted(v, out) for v in expr.values])
         self.error(type(expr).__name__, expr)
+
+    def starred_display(self, expr, out):
+        """`(*shape, -1)` as `tuple(shape) + (-1,)`, `[*a, b]` as `list(a) + [b]`: each
+        starred value made a tuple (a list) by a builtin call pullback writes, each run of
+        plain items a display of them, joined by `+`, all evaluated left to right."""
+        kind = type(expr)
+        maker = builtins.tuple if kind is gast.Tuple else builtins.list
+        parts, run = [], []
+        for e in expr.elts:
+            if not isinstance(e, gast.Starred):
+                run.append(self.atom(e, out))
+                continue
+            if run:
+                parts.append(self.atom(kind(elts=run, ctx=gast.Load()), out, "values"))
+                run = []
+            made = gast.Call(func=load(self.namer.spelled_builtin(maker.__name__)),
+                             args=[e.value], keywords=[])
+            BUILTIN.set(made.func, maker)  # pullback's own call
+            parts.append(self.atom(made, out, "values"))
+        if run:
+            parts.append(self.atom(kind(elts=run, ctx=gast.Load()), out, "values"))
+        joined = parts[0]
+        for part in parts[1:]:
+            joined = self.atom(binop(joined, gast.Add(), part), out, "values")
+        return joined
 
     def formatted(self, part, out):
         if not isinstance(part, gast.FormattedValue):

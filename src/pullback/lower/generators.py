@@ -7,8 +7,11 @@ and BODY then run interleaved exactly as Python runs them (G up to a yield, BODY
 again), and what BODY assigns is f's (`nonlocal`). A `break` in BODY ends the loop
 (it returns from that function), a `continue` ends the trip (BODY is a one-trip loop
 it breaks). `sum(G(args))`, and `list`, `tuple`, `sorted`, `min` and `max` of one, consume
-it at once: the statement is preceded by the loop collecting its values, when nothing
-else in it is called (so nothing else runs between). G's own names are made fresh; the
+it at once: the statement is preceded by the loop collecting its values; so are a list
+comprehension over G, and a generator expression over G given to one of those, whose
+element and conditions that loop evaluates as it goes. Only when Python too would run G
+there, once and before anything else in the statement but the calls G's values are
+passed to (`check_hoistable`). G's own names are made fresh; the
 guards check that the name still denotes G when the gradient runs. Refused, located: a
 `return` in BODY, `yield` used as a value or `yield from`, G with `*args`, `**kwargs`,
 keyword-only parameters, defaults other than constants, or from another module or a
@@ -52,7 +55,7 @@ import gast
 from ..errors import PullbackError
 from ..frontend.check import check
 from ..frontend.parse import is_library, parse_function
-from ..ir.annotations import ORIGIN
+from ..ir.annotations import BUILTIN, ORIGIN
 from ..ir.nodes import assign, call, clone, load, stored_in_order, walk
 from .common import at_line, located_error, rename
 
@@ -130,6 +133,20 @@ class Generators:
             parts = [s]
         out = []
         for part in parts:
+            for comp, at in self.comprehensions_over_generators(part):
+                self.check_hoistable(part, at or comp)
+                values = self.namer.fresh("values")
+                loop = self.comprehension_loop(comp, values)
+                lineno = getattr(s, "lineno", None)
+                out.append(at_line(assign(values, gast.List(elts=[], ctx=gast.Load())), lineno))
+                out += [at_line(new, lineno) for new in self.consumed(loop, self.generator(
+                    loop.iter))]
+                if at is None:  # a new list, as the comprehension's is (built by flatten)
+                    copied = gast.Call(func=load("list"), args=[load(values)], keywords=[])
+                    BUILTIN.set(copied.func, builtins.list)
+                    _replace(part, comp, copied)
+                else:
+                    at.args[0] = load(values)
             calls = [n for n in walk(part) if isinstance(n, gast.Call)] if part else []
             for c in calls:
                 if not (c.args and self.generator(c.args[0]) is not None):
@@ -140,11 +157,7 @@ class Generators:
                     consumer = None
                 if not any(consumer is k for k in CONSUMERS):
                     continue
-                inner = {id(n) for n in walk(c)}
-                if any(isinstance(n, gast.Call) and id(n) not in inner for n in calls):
-                    self.error("a generator consumed in a statement that also calls "
-                               "something else (pullback runs the generator first): "
-                               "collect it into a name on its own line", c)
+                self.check_hoistable(part, c)
                 values, item = self.namer.fresh("values"), self.namer.fresh("item")
                 append = gast.Expr(value=call(gast.Attribute(
                     value=load(values), attr="append", ctx=gast.Load()), load(item)))
@@ -157,6 +170,80 @@ class Generators:
                     loop.iter))]
                 c.args[0] = load(values)
         return out
+
+    def check_hoistable(self, part, node) -> None:
+        """Refuse, located, to run the generator `node` consumes before the statement
+        `part` when Python would not run it there, once, first: when `node` is inside a
+        comprehension (but its first iterable) or a lambda, in a branch of a conditional
+        expression or after the first operand of `and`/`or`, or when `part` makes a call
+        other than `node`'s own and those `node` is an argument of (which run after it)."""
+        parents = {id(child): n for n in walk(part) for child in gast.iter_child_nodes(n)}
+        enclosing, at = set(), node
+        while id(at) in parents:
+            parent = parents[id(at)]
+            if isinstance(parent, (gast.ListComp, gast.GeneratorExp, gast.SetComp,
+                                   gast.DictComp)) and at is not parent.generators[0] \
+                    or isinstance(parent, gast.comprehension) and at is not parent.iter \
+                    or isinstance(parent, gast.Lambda):
+                self.error("a generator consumed inside a comprehension or lambda (pullback "
+                           "runs it before the statement, where their names are not set): "
+                           "write the loop as a for statement", node)
+            if isinstance(parent, gast.IfExp) and at is not parent.test \
+                    or isinstance(parent, gast.BoolOp) and at is not parent.values[0]:
+                self.error("a generator consumed where it may not run (a branch of `a if c "
+                           "else b`, or after `and`/`or`): pullback runs it before the "
+                           "statement; consume it in an if statement", node)
+            enclosing.add(id(parent))
+            at = parent
+        inner = {id(n) for n in walk(node)}
+        if any(isinstance(n, gast.Call) and id(n) not in inner | enclosing for n in walk(part)):
+            self.error("a generator consumed in a statement that also calls something "
+                       "else (pullback runs the generator first): collect it into a name "
+                       "on its own line", node)
+
+    def comprehensions_over_generators(self, part) -> list:
+        """(comprehension, consumer call or None) for each comprehension in `part` whose
+        first `for` iterates over a generator of the user's and that is consumed at once:
+        a list comprehension, or a generator expression as the one argument of sum, list,
+        tuple, sorted, min or max (check_hoistable refuses those it cannot run first)."""
+        found = []
+        for node in walk(part) if part is not None else []:
+            if isinstance(node, gast.ListComp) and self.generator(
+                    node.generators[0].iter) is not None:
+                found.append((node, None))
+            elif isinstance(node, gast.Call) and len(node.args) == 1 and not node.keywords \
+                    and isinstance(node.args[0], gast.GeneratorExp) \
+                    and self.generator(node.args[0].generators[0].iter) is not None:
+                try:
+                    consumer = self.parsed.resolve(node.func)
+                except Exception:  # noqa: BLE001
+                    consumer = None
+                if any(consumer is k for k in CONSUMERS):
+                    found.append((node.args[0], node))
+        return found
+
+    def comprehension_loop(self, comp, values):
+        """`[E for T in G(args) if C for U in us]` -> `for T in G(args): if C: for U in us:
+        values.append(E)`, its targets renamed fresh (a comprehension's names are its
+        own): E and the conditions run interleaved with G, as Python runs them."""
+        targets = set(stored_in_order(*[g.target for g in comp.generators]))
+        renamed = {t: self.namer.fresh(t) for t in sorted(targets)}
+        comp = clone(comp)
+        for g in comp.generators[1:]:
+            rename(g, renamed)
+        for g in comp.generators[:1]:
+            rename(g.target, renamed)
+            for cond in g.ifs:
+                rename(cond, renamed)
+        rename(comp.elt, renamed)
+        body = [gast.Expr(value=call(gast.Attribute(value=load(values), attr="append",
+                                                    ctx=gast.Load()), comp.elt))]
+        for g in reversed(comp.generators):
+            for cond in reversed(g.ifs):
+                body = [gast.If(test=cond, body=body, orelse=[])]
+            body = [gast.For(target=g.target, iter=g.iter, body=body, orelse=[],
+                             type_comment=None)]
+        return body[0]
 
     def consumed(self, loop, func) -> list:
         """`for T in G(args): BODY` -> `def G_run(params): nonlocal ...; <G's body with
@@ -284,6 +371,16 @@ class Generators:
                 handler.body = self.replace_yields(handler.body, target, body)
             out.append(s)
         return out
+
+
+def _replace(tree, old, new) -> None:
+    """Put `new` where `old` is in `tree` (a field or a list item of its parent)."""
+    for node in walk(tree):
+        for field, value in gast.iter_fields(node):
+            if value is old:
+                setattr(node, field, new)
+            elif isinstance(value, list) and any(v is old for v in value):
+                setattr(node, field, [new if v is old else v for v in value])
 
 
 def _is_yield(stmt) -> bool:

@@ -180,8 +180,8 @@ class Loops:
                        "loop", it)
         seq = self.atom(it, out)
         measure = "loop_len"  # refuses a dict it was not told about
-        if isinstance(seq, gast.Name) and seq.id in self.dicts:
-            keys = self.namer.fresh("keys")  # a dict: iterate its keys
+        if isinstance(seq, gast.Name) and (seq.id in self.dicts or seq.id in self.sets):
+            keys = self.namer.fresh("keys")  # a dict: iterate its keys (a set: its elements)
             out.append(assign(keys, call("key_list", seq)))
             seq, measure = load(keys), self.namer.spelled_builtin("len")
         if isinstance(seq, gast.Name) and seq.id in self.rebound:

@@ -17,8 +17,8 @@ Guarantees on the output (a gast FunctionDef with the user's signature):
     `while name: ...`          the test is recomputed at the end of the body;
     `if name: break`           only as the last statement of a `for` body;
     `return name`              only as the last statement of the function;
-- `assert`, `with` and `try`/`except` are gone (see blocks.py: what a try may not do is
-  refused here, located);
+- `assert`, `with`, `try`/`except` and loops' else clauses are gone (see blocks.py: what
+  a try may not do is refused here, located);
 - `break`, `continue` and early `return` are gone: they set boolean flags that
   guard the statements that follow, so every loop iteration runs to the end of
   its body (where loop-exit is decided) and the function has a single exit;

@@ -45,7 +45,8 @@ RULES = {
 NONDIFF = {builtins.len, builtins.range, builtins.int, builtins.round, builtins.bool,
            builtins.isinstance, builtins.type, builtins.print, runtime.sort_order,
            runtime.index_of_min, runtime.index_of_max, runtime.loop_len, runtime.unbound,
-           runtime.whole_array, runtime.diagonal_index, runtime.unpack_check, runtime.reduce_check,
+           runtime.whole_array, runtime.diagonal_index, runtime.put_index,
+           runtime.view_index, runtime.unpack_check, runtime.reduce_check,
            runtime.has_key, runtime.matches_sequence, runtime.matches_mapping,
            runtime.matches_class, runtime.numpy_namespace, runtime.default_function,
            runtime.set_attribute}

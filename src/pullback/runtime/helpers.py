@@ -840,6 +840,40 @@ def diagonal_index(a):
     return (steps,) * a.ndim
 
 
+def put_index(a, ind, v):
+    """The index of the elements np.put(a, ind, v) writes (mode='raise': a.flat[ind],
+    negative positions from the end, one value per position or one value for all); NumPy's
+    own error for a position out of range, and a refusal for values it would repeat or
+    leave out."""
+    whole_array(a)
+    positions = numpy.ravel(numpy.asarray(ind, dtype=numpy.intp))
+    if numpy.any(positions >= a.size) or numpy.any(positions < -a.size):
+        numpy.put(a.copy(), ind, 0)  # raises NumPy's own error
+    if numpy.size(v) not in (1, positions.size):
+        raise PullbackError(f"np.put with {numpy.size(v)} values for {positions.size} "
+                            "positions (NumPy repeats or drops values): pass one value per "
+                            "position")
+    return numpy.unravel_index(positions % a.size, a.shape)
+
+
+def view_index(a, index):
+    """`index` itself, when `a[index]` is a view of the array `a` (ints, slices, None and
+    Ellipsis, not every axis an int), where np.copyto(a[index], v) and a[index].fill(v)
+    write; anything else is refused (a list or array index makes a copy, which Python's
+    call writes into and drops)."""
+    whole_array(a)
+    parts = index if isinstance(index, tuple) else (index,)
+    basic = all(p is None or p is Ellipsis or isinstance(p, slice) or (
+        isinstance(p, (int, numpy.integer)) and not isinstance(p, (bool, numpy.bool_)))
+        for p in parts)
+    if not basic or not isinstance(a[index], numpy.ndarray):
+        raise PullbackError("an in-place NumPy write (np.copyto, .fill) into a[index] with an "
+                            "index that does not give a view of a (a list, an array or an int "
+                            "for every axis), so that Python's call leaves a unchanged; to "
+                            "change a, write a[index] = value")
+    return index
+
+
 def unpack_check(values, n, starred=False):
     """`a, b = values` unpacks exactly n values (`a, *rest, b = values` at least n), or
     raises Python's ValueError."""
