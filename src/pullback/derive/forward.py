@@ -64,6 +64,7 @@ import gast
 import numpy as np
 
 from ..analysis.aliasing import _MovedLists, _statement_order, unpacked_as_recorded
+from ..emit.simplify import _fold_call
 from ..errors import NoRuleError
 from ..ir.annotations import (
     BLOCK,
@@ -529,6 +530,10 @@ class Forward:
         expr = terms[0]
         for term in terms[1:]:
             expr = binop(expr, gast.Add(), term)
+        if name in self.analysis.scalar and not self.batched:
+            if isinstance(expr, gast.Call):  # pow_grad_base(dx, x, 2): dx * 2 * x
+                expr = _fold_call(expr)
+            _float_factors(expr)
         return expr
 
     def each(self, s, op, name):
@@ -614,6 +619,20 @@ class Forward:
         arg = clone(item) if s.list_update == "pop" else self.tangent_or_zero(item)
         method = gast.Attribute(value=load(self.d(base)), attr=s.list_update, ctx=gast.Load())
         return [gast.Expr(value=call(method, arg))]
+
+
+def _float_factors(expr) -> None:
+    """In the tangent of a number, an integer factor of a product (`dx * 2 * x`, from
+    the exponent of `x ** 2`) as a float (`dx * 2.0 * x`): the same product (a
+    tangent is a float, and Python converts the integer to that float first), without
+    the conversion in every call."""
+    for node in gast.walk(expr):
+        if isinstance(node, gast.BinOp) and isinstance(node.op, gast.Mult):
+            for side in ("left", "right"):
+                factor = getattr(node, side)
+                if isinstance(factor, gast.Constant) and factor.value.__class__ is int \
+                        and abs(factor.value) < 2**53:
+                    setattr(node, side, const(float(factor.value)))
 
 
 def _popped_at_once(out) -> list:
