@@ -836,6 +836,8 @@ def loop_while_nonempty(function) -> None:
                 and isinstance(test.value.comparators[0], gast.Constant)
                 and test.value.comparators[0].value == 0):
             continue
+        if not _measured_before(function, loop, tape):
+            continue
         if sum(n.id == tape and not isinstance(n.ctx, gast.Load) for n in names) != 1 \
                 or sum(n.id == loop.test.id and isinstance(n.ctx, gast.Load)
                        for n in names) != 1 \
@@ -846,6 +848,37 @@ def loop_while_nonempty(function) -> None:
             continue
         loop.test = load(tape)
         del loop.body[end - 2:end]
+
+
+def _measured_before(function, loop, tape) -> bool:
+    """Whether `loop` (`while go_2:`) is preceded by `n = len(L); go = n > 0` and then
+    only by copies and constants (`go_2 = go`, phi copies of other values, `dx = 0.0`):
+    its first test is L's truth just before it."""
+    body = next(b for n in gast.walk(function) for b in (getattr(n, "body", None),
+                                                         getattr(n, "orelse", None))
+                if isinstance(b, list) and any(s is loop for s in b))
+    k = _index(body, loop)
+    copies = {}
+    while k > 0 and (_is_copy(body[k - 1]) or isinstance(body[k - 1], gast.Assign)
+                     and _names(body[k - 1].targets)
+                     and isinstance(body[k - 1].value, gast.Constant)):
+        k -= 1
+        copies[body[k].targets[0].id] = getattr(body[k].value, "id", None)
+    test = loop.test.id
+    while test in copies:
+        test = copies.pop(test)
+    if k < 2:
+        return False
+    measure, first = body[k - 2:k]
+    return isinstance(measure, gast.Assign) and isinstance(first, gast.Assign) \
+        and _names(first.targets) == [test] and _names(measure.targets) != [] \
+        and isinstance(measure.value, gast.Call) and not measure.value.keywords \
+        and _names([measure.value.func]) == ["len"] and _names(measure.value.args) == [tape] \
+        and isinstance(first.value, gast.Compare) \
+        and _names([first.value.left]) == [measure.targets[0].id] \
+        and len(first.value.ops) == 1 and isinstance(first.value.ops[0], gast.Gt) \
+        and isinstance(first.value.comparators[0], gast.Constant) \
+        and first.value.comparators[0].value == 0
 
 
 def _names(nodes) -> list:
@@ -903,8 +936,8 @@ def _measured(name, parents, made) -> bool:
     `while L:`, `if L:`."""
     parent = parents.get(id(name))
     if parent is made.value or parent is made or isinstance(name.ctx, gast.Store) and \
-            isinstance(parent, gast.Assign) and isinstance(parent.value, gast.List) \
-            and not parent.value.elts:
+            name.id == made.value.args[0].id and isinstance(parent, gast.Assign) \
+            and isinstance(parent.value, gast.List) and not parent.value.elts:
         return True
     if not isinstance(name.ctx, gast.Load):
         return False
