@@ -64,7 +64,6 @@ import gast
 import numpy as np
 
 from ..analysis.aliasing import _MovedLists, _statement_order, unpacked_as_recorded
-from ..emit.simplify import _fold_call
 from ..errors import NoRuleError
 from ..ir.annotations import (
     BLOCK,
@@ -531,8 +530,7 @@ class Forward:
         for term in terms[1:]:
             expr = binop(expr, gast.Add(), term)
         if name in self.analysis.scalar and not self.batched:
-            if isinstance(expr, gast.Call):  # pow_grad_base(dx, x, 2): dx * 2 * x
-                expr = _fold_call(expr)
+            expr = _power_folded(expr)
             _float_factors(expr)
         return expr
 
@@ -619,6 +617,19 @@ class Forward:
         arg = clone(item) if s.list_update == "pop" else self.tangent_or_zero(item)
         method = gast.Attribute(value=load(self.d(base)), attr=s.list_update, ctx=gast.Load())
         return [gast.Expr(value=call(method, arg))]
+
+
+def _power_folded(expr):
+    """`pow_grad_base(g, a, n)` for an integer n other than 0 and 1 as `g * n * a ** (n -
+    1)` (as emit/simplify writes it), for `_float_factors`; anything else as it is."""
+    if not (isinstance(expr, gast.Call) and _names([expr.func]) == ["pow_grad_base"]
+            and len(expr.args) == 3 and not expr.keywords
+            and isinstance(expr.args[2], gast.Constant)
+            and expr.args[2].value.__class__ is int and expr.args[2].value not in (0, 1)):
+        return expr
+    g, a, n = expr.args
+    power = clone(a) if n.value == 2 else binop(clone(a), gast.Pow(), const(n.value - 1))
+    return binop(binop(g, gast.Mult(), const(n.value)), gast.Mult(), power)
 
 
 def _float_factors(expr) -> None:
