@@ -180,7 +180,7 @@ def test_lecture_jvp_is_the_gradient_along_each_axis():
 def test_tangent_code_interleaves_primal_and_tangent_statements():
     text = pullback.source(g, wrt=(0, 1, 2), mode="jvp")
     lines = [line.strip() for line in text.splitlines()]
-    assert lines.index("a = x ** 2") + 1 == lines.index("da = dx * 2 * x")
+    assert lines.index("a = x ** 2") + 1 == lines.index("da = dx * 2.0 * x")
     assert lines.index("e = math.sin(d)") + 1 == lines.index("de = dd * math.cos(d)")
     assert lines[-1] == "return (out, dout)"
     assert text.startswith("def jvp_g(x, y, z, tangents):\n")
@@ -844,3 +844,19 @@ def test_an_unpacking_that_may_fail_keeps_its_check():
             make(_records_from_outside)(0.3, (1.0, 2.0, 3.0), 1.0)
         value, tangent = make(_records_from_outside)(0.3, (1.0, 2.0), 1.0)
         assert value == pytest.approx(0.6) and tangent == pytest.approx(2.0)
+
+
+def _integer_factors(x, y):
+    return x ** 3 * 2 + 3 * x * y - y ** 2 + math.sin(x)
+
+
+@pytest.mark.parametrize("args", [(1.5, -0.5), (2, 3), (-1.25, 4)])
+def test_integer_factors_of_a_tangent_are_floats_with_the_same_products(args):
+    """Of numbers, `x ** 3` has the tangent `dx * 3.0 * x ** 2`: the product Python
+    computes with the integer 3, converted first (for integer arguments too)."""
+    assert "dx * 3.0 * x ** 2" in pullback.source(_integer_factors, wrt=(0, 1), mode="jvp")
+    x, y = args
+    value, tangent = pullback.jvp(_integer_factors, wrt=(0, 1))(x, y, (0.5, -2.0))
+    assert value == _integer_factors(x, y)
+    expected = (6 * x**2 + 3 * y + math.cos(x)) * 0.5 + (3 * x - 2 * y) * -2.0
+    assert tangent == pytest.approx(expected, rel=1e-14)

@@ -6,7 +6,7 @@ def jvp_lecture(x, y, z, tangents):
     if math.cos is not math_cos_at_transform: rebound('math.cos')
     dx, dy, dz = tangents
     power = x ** 2
-    dpower = dx * 2 * x
+    dpower = dx * 2.0 * x
     exp = math.exp(z)
     dexp = dz * exp
     mul = y * exp

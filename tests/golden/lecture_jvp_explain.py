@@ -24,7 +24,7 @@ def jvp_lecture(x, y, z, tangents):
     dx, dy, dz = tangents
     # line 9: return math.sin(x**2 + y * math.exp(z)) + z
     power = x ** 2
-    dpower = dx * 2 * x
+    dpower = dx * 2.0 * x
     exp = math.exp(z)
     dexp = dz * exp
     mul = y * exp

@@ -63,7 +63,7 @@ from __future__ import annotations
 import gast
 import numpy as np
 
-from ..analysis.aliasing import unpacked_as_recorded
+from ..analysis.aliasing import _MovedLists, _statement_order, unpacked_as_recorded
 from ..errors import NoRuleError
 from ..ir.annotations import (
     BLOCK,
@@ -281,6 +281,8 @@ class Forward:
                 s.orelse = self.block(s.orelse)
             return [s]
         if isinstance(s, (gast.For, gast.While)):
+            if isinstance(s, gast.For) and self.optimize:
+                self.over_range(s)
             if isinstance(s, gast.For) and s.target.id in self.analysis.active:
                 self.refuse(s, "a loop over values being differentiated (forward mode "
                             "differentiates loops over positions, ranges and arrays)")
@@ -288,6 +290,38 @@ class Forward:
             s.body = self.block(s.body) or [gast.Pass()]
             return hoisted + [s]
         return [s]
+
+    def over_range(self, s) -> None:
+        """`for k in steps_2: t = steps[k]` as `for t in steps:`, where `steps_2 =
+        range(loop_len(steps))`, steps is bound once, to a `range(...)` of the builtin
+        range, and k is read nowhere else: the same values, without an index (a loop over
+        a range bound to a name, as a generated gradient's loops are, is lowered as a loop
+        over any sequence is, by position)."""
+        def only(name, callee):
+            defs = self.analysis.defs.get(name.id, []) if isinstance(name, gast.Name) else []
+            value = defs[0].value if len(defs) == 1 else None
+            if isinstance(value, gast.Call) and not value.keywords and (
+                    _names([value.func]) == [callee] if isinstance(callee, str)
+                    else self.analysis.parsed.resolve(value.func) is callee):
+                return value.args
+            return None
+
+        import builtins
+        positions = only(s.iter, builtins.range)
+        length = only(positions[0], "loop_len") if positions and len(positions) == 1 else None
+        first = s.body[0] if s.body else None
+        if not (length and len(length) == 1 and only(length[0], builtins.range) is not None
+                and not s.orelse and isinstance(first, gast.Assign)
+                and _names(first.targets) and first.targets[0].id not in self.analysis.active
+                and isinstance(first.value, gast.Subscript)
+                and _names([first.value.value]) == [length[0].id]
+                and _names([first.value.slice]) == [s.target.id]
+                and sum(isinstance(n, gast.Name) and n.id == s.target.id
+                        for n in gast.walk(self.tree)) == 2):
+            return
+        s.target = clone(first.targets[0])
+        s.iter = load(length[0].id)
+        del s.body[0]
 
     def checks(self, s):
         """The primal's run-time checks around `s` (as the reverse stage makes them): a
@@ -308,9 +342,47 @@ class Forward:
             after.append(gast.Expr(value=call("not_a_view", load(s.targets[0].id),
                                               load(name))))
         _, operands = self.analysis.operand_checks()  # no objects (analysis/classify)
-        before += [self.reverse.operand_guard(*c) for c in operands.get(("before", id(s)), ())]
-        after += [self.reverse.operand_guard(*c) for c in operands.get(("after", id(s)), ())]
+        before += [self.reverse.operand_guard(*c) for c in operands.get(("before", id(s)), ())
+                   if not self.recorded_number(c[0])]
+        after += [self.reverse.operand_guard(*c) for c in operands.get(("after", id(s)), ())
+                  if not self.recorded_number(c[0])]
         return before, after
+
+    def recorded_number(self, name) -> bool:
+        """Whether `name` is `p[i]` of a record p popped off a tape (a list only appended
+        to and popped, `analysis.aliasing`) every append to which is a tuple whose i-th
+        value is a proven number (`analysis.scalar`): a check that it is no object of a
+        user class cannot fail (a generated gradient's records, under hvp)."""
+        if not self.optimize:
+            return False
+        element = self.analysis.defs.get(name, [])
+        if len(element) != 1 or not isinstance(element[0].value, gast.Subscript) \
+                or not _names([element[0].value.value]) \
+                or not isinstance(element[0].value.slice, gast.Constant) \
+                or element[0].value.slice.value.__class__ is not int:
+            return False
+        index = element[0].value.slice.value
+        read = self.analysis.defs.get(element[0].value.value.id, [])
+        if len(read) != 1 or not isinstance(read[0].value, gast.Subscript) \
+                or not _names([read[0].value.value]):
+            return False
+        tape = read[0].value.value.id
+        if "moved" not in self.records:
+            self.records["moved"] = _MovedLists(self.analysis, _statement_order(self.tree),
+                                                set())
+        moved = self.records["moved"]
+        if not any(LIST_UPDATE.of(u) == "pop" and POPPED.of(u) is read[0]
+                   for u in moved.readers.get(tape, [])):
+            return False
+        appends = moved._tape(tape)
+        for u in appends or ():
+            made = self.analysis.defs.get(u.value.args[0].id, [])
+            if len(made) != 1 or not isinstance(made[0].value, gast.Tuple) or not (
+                    0 <= index < len(made[0].value.elts)) or not (
+                    _names([made[0].value.elts[index]])
+                    and made[0].value.elts[index].id in self.analysis.scalar):
+                return False
+        return bool(appends)
 
     # statements ---------------------------------------------------------------------
 
@@ -457,6 +529,9 @@ class Forward:
         expr = terms[0]
         for term in terms[1:]:
             expr = binop(expr, gast.Add(), term)
+        if name in self.analysis.scalar and not self.batched:
+            expr = _power_folded(expr)
+            _float_factors(expr)
         return expr
 
     def each(self, s, op, name):
@@ -542,6 +617,33 @@ class Forward:
         arg = clone(item) if s.list_update == "pop" else self.tangent_or_zero(item)
         method = gast.Attribute(value=load(self.d(base)), attr=s.list_update, ctx=gast.Load())
         return [gast.Expr(value=call(method, arg))]
+
+
+def _power_folded(expr):
+    """`pow_grad_base(g, a, n)` for an integer n other than 0 and 1 as `g * n * a ** (n -
+    1)` (as emit/simplify writes it), for `_float_factors`; anything else as it is."""
+    if not (isinstance(expr, gast.Call) and _names([expr.func]) == ["pow_grad_base"]
+            and len(expr.args) == 3 and not expr.keywords
+            and isinstance(expr.args[2], gast.Constant)
+            and expr.args[2].value.__class__ is int and expr.args[2].value not in (0, 1)):
+        return expr
+    g, a, n = expr.args
+    power = clone(a) if n.value == 2 else binop(clone(a), gast.Pow(), const(n.value - 1))
+    return binop(binop(g, gast.Mult(), const(n.value)), gast.Mult(), power)
+
+
+def _float_factors(expr) -> None:
+    """In the tangent of a number, an integer factor of a product (`dx * 2 * x`, from
+    the exponent of `x ** 2`) as a float (`dx * 2.0 * x`): the same product (a
+    tangent is a float, and Python converts the integer to that float first), without
+    the conversion in every call."""
+    for node in gast.walk(expr):
+        if isinstance(node, gast.BinOp) and isinstance(node.op, gast.Mult):
+            for side in ("left", "right"):
+                factor = getattr(node, side)
+                if isinstance(factor, gast.Constant) and factor.value.__class__ is int \
+                        and abs(factor.value) < 2**53:
+                    setattr(node, side, const(float(factor.value)))
 
 
 def _popped_at_once(out) -> list:
@@ -659,6 +761,238 @@ def coalesce_loop_copies(function) -> None:
             loads[b] -= 1
 
 
+def fuse_tapes(function, namer) -> None:
+    """A list `L = []` whose tangent list `dL` is only ever appended to and popped in step
+    with it, each time a tuple of n values and its tangents (`v = (a, b)`, `dv = (da,
+    db)`, `L.append(v); dL.append(dv)`), popped into names read element by element (`p =
+    L.pop(); dp = dL.pop(); a = p[0]; ...`), and otherwise only measured (`len(L)`,
+    `while L:`), holds the values and their tangents together: `L.append((a, b, da,
+    db))`, `a, b, da, db = L.pop()`, and dL goes (one record, and one tuple, per step
+    instead of two: a generated gradient's records, under hvp). Exact: the records come
+    off in the order they went on, L's length is the number of records, and every record
+    has the n values the unpacking takes."""
+    bodies = [getattr(n, f) for n in gast.walk(function) for f in ("body", "orelse")
+              if isinstance(getattr(n, f, None), list)]
+    for body in bodies:
+        for made in list(body):
+            if not (isinstance(made, gast.Assign) and isinstance(made.value, gast.Call)
+                    and isinstance(made.value.func, gast.Name)
+                    and made.value.func.id in ("tangent_buffer", "tangent_buffer_batch")
+                    and isinstance(made.targets[0], gast.Name) and made.value.args
+                    and isinstance(made.value.args[0], gast.Name)):
+                continue
+            names = [n for n in gast.walk(function) if isinstance(n, gast.Name)]
+            parents = {id(c): n for n in gast.walk(function) for c in gast.iter_child_nodes(n)}
+            tape, dtape = made.value.args[0].id, made.targets[0].id
+            pairs = [(b, b[k], b[k + 1]) for b in bodies for k in range(len(b) - 1)
+                     if _stepped(b[k], b[k + 1], tape, dtape)]
+            paired = {id(n) for _, *two in pairs for st in two for n in gast.walk(st)}
+            if not all(id(n) in paired or _measured(n, parents, made) for n in names
+                       if n.id in (tape, dtape)) or sum(
+                    n.id == tape and not isinstance(n.ctx, gast.Load) for n in names) != 1:
+                continue
+            appends = [(b, first, [_made_tuple(b, first, st.value.args[0], names)
+                                   for st in (first, second)])
+                       for b, first, second in pairs if isinstance(first, gast.Expr)]
+            lengths = {len(t.elts) if t is not None else None
+                       for _, _, made_tuples in appends for t in made_tuples}
+            if not appends or len(lengths) != 1 or None in lengths:
+                continue
+            n = lengths.pop()
+            pops = [(b, first, _element_reads(b, first, second, n, names))
+                    for b, first, second in pairs if isinstance(first, gast.Assign)]
+            if any(reads is None for _, _, reads in pops):
+                continue
+            for b, first, made_tuples in appends:  # L.append((a, b, da, db))
+                for t in made_tuples:
+                    _remove(b, next(st for st in b if getattr(st, "value", None) is t))
+                first.value.args = [tuple_of(*[clone(e) for t in made_tuples for e in t.elts])]
+            for b, first, reads in pops:  # a, b, da, db = L.pop()
+                targets = [clone(reads[i].targets[0]) if i in reads
+                           else store(namer.fresh("unused")) for i in range(2 * n)]
+                first.targets = [tuple_of(*targets, ctx=gast.Store())]
+                first.value.args = []
+                for st in reads.values():
+                    _remove(b, st)
+            for b, _, second in pairs:
+                _remove(b, second)
+            _remove(body, made)
+
+
+def loop_while_nonempty(function) -> None:
+    """`while go: ...; n = len(L); go = n > 0` (a `while L:` lowered for a list L popped
+    in the loop; copies of loop-carried values may follow) as `while L: ...`, where L is
+    only ever bound to a new list and go and n are read nowhere else: a list is true
+    when it is not empty."""
+    names = [n for n in gast.walk(function) if isinstance(n, gast.Name)]
+    lists = {s.targets[0].id for s in gast.walk(function) if isinstance(s, gast.Assign)
+             and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)
+             and isinstance(s.value, gast.List) and not s.value.elts}
+    for loop in [n for n in gast.walk(function) if isinstance(n, gast.While)]:
+        end = len(loop.body)
+        while end > 0 and _is_copy(loop.body[end - 1]):  # phi copies (`x_2 = x_3`)
+            end -= 1
+        if end < 3 or not isinstance(loop.test, gast.Name) or loop.orelse:
+            continue
+        measure, test = loop.body[end - 2:end]
+        if not (isinstance(measure, gast.Assign) and isinstance(test, gast.Assign)
+                and _names(test.targets) == [loop.test.id]
+                and _names(measure.targets) == [count := measure.targets[0].id]
+                and isinstance(measure.value, gast.Call) and not measure.value.keywords
+                and _names([measure.value.func]) == ["len"]
+                and _names(measure.value.args) == [tape := measure.value.args[0].id]
+                and tape in lists and isinstance(test.value, gast.Compare)
+                and _names([test.value.left]) == [count]
+                and len(test.value.ops) == 1 and isinstance(test.value.ops[0], gast.Gt)
+                and isinstance(test.value.comparators[0], gast.Constant)
+                and test.value.comparators[0].value == 0):
+            continue
+        if not _measured_before(function, loop, tape):
+            continue
+        if sum(n.id == tape and not isinstance(n.ctx, gast.Load) for n in names) != 1 \
+                or sum(n.id == loop.test.id and isinstance(n.ctx, gast.Load)
+                       for n in names) != 1 \
+                or sum(n.id == count for n in names) != 2:
+            continue
+        if {tape, count, loop.test.id} & {n.id for st in loop.body[end:]
+                                           for n in gast.walk(st) if isinstance(n, gast.Name)}:
+            continue
+        loop.test = load(tape)
+        del loop.body[end - 2:end]
+
+
+def _measured_before(function, loop, tape) -> bool:
+    """Whether `loop` (`while go_2:`) is preceded by `n = len(L); go = n > 0` and then
+    only by copies and constants (`go_2 = go`, phi copies of other values, `dx = 0.0`):
+    its first test is L's truth just before it."""
+    body = next(b for n in gast.walk(function) for b in (getattr(n, "body", None),
+                                                         getattr(n, "orelse", None))
+                if isinstance(b, list) and any(s is loop for s in b))
+    k = _index(body, loop)
+    copies = {}
+    while k > 0 and (_is_copy(body[k - 1]) or isinstance(body[k - 1], gast.Assign)
+                     and _names(body[k - 1].targets)
+                     and isinstance(body[k - 1].value, gast.Constant)):
+        k -= 1
+        copies[body[k].targets[0].id] = getattr(body[k].value, "id", None)
+    test = loop.test.id
+    while test in copies:
+        test = copies.pop(test)
+    if k < 2:
+        return False
+    measure, first = body[k - 2:k]
+    return isinstance(measure, gast.Assign) and isinstance(first, gast.Assign) \
+        and _names(first.targets) == [test] and _names(measure.targets) != [] \
+        and isinstance(measure.value, gast.Call) and not measure.value.keywords \
+        and _names([measure.value.func]) == ["len"] and _names(measure.value.args) == [tape] \
+        and isinstance(first.value, gast.Compare) \
+        and _names([first.value.left]) == [measure.targets[0].id] \
+        and len(first.value.ops) == 1 and isinstance(first.value.ops[0], gast.Gt) \
+        and isinstance(first.value.comparators[0], gast.Constant) \
+        and first.value.comparators[0].value == 0
+
+
+def _names(nodes) -> list:
+    """The ids of `nodes` if they are all plain names, else []."""
+    return [n.id for n in nodes] if all(isinstance(n, gast.Name) for n in nodes) else []
+
+
+def _remove(body, s) -> None:
+    del body[_index(body, s)]
+
+
+def _index(body, s) -> int:
+    return next(k for k, t in enumerate(body) if t is s)
+
+
+def _made_tuple(body, at, value, names):
+    """The tuple `value` names, when one of the two statements just before `at` makes it
+    (`v = (a, b)`, no starred element) and nothing else reads or sets v; else None."""
+    if not isinstance(value, gast.Name) or sum(n.id == value.id for n in names) != 2:
+        return None
+    k = _index(body, at)
+    for s in body[max(k - 2, 0):k]:
+        if isinstance(s, gast.Assign) and _names(s.targets) == [value.id]:
+            if isinstance(s.value, gast.Tuple) and not any(
+                    isinstance(e, gast.Starred) for e in s.value.elts):
+                return s.value
+    return None
+
+
+def _stepped(first, second, tape, dtape) -> bool:
+    """`L.append(v); dL.append(dv)` or `p = L.pop(i); dp = dL.pop(i)` (i: none or -1)."""
+    def method(s, name):
+        value = s.value if isinstance(s, (gast.Expr, gast.Assign)) else None
+        if not (isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute)
+                and isinstance(value.func.value, gast.Name) and value.func.value.id == name
+                and not value.keywords):
+            return None
+        if isinstance(s, gast.Assign) and not (
+                len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)):
+            return None
+        args = value.args
+        if value.func.attr == "append" and isinstance(s, gast.Expr) and len(args) == 1:
+            return "append"
+        if value.func.attr == "pop" and isinstance(s, gast.Assign) and (not args or len(
+                args) == 1 and isinstance(args[0], gast.Constant) and args[0].value == -1):
+            return "pop"
+        return None
+
+    return method(first, tape) is not None and method(first, tape) == method(second, dtape)
+
+
+def _measured(name, parents, made) -> bool:
+    """Whether `name` (the list L or its tangent list) is L's making (`L = []`), its
+    tangent list's (`dL = tangent_buffer(L)`), or a load only measuring L: `len(L)`,
+    `while L:`, `if L:`."""
+    parent = parents.get(id(name))
+    if parent is made.value or parent is made or isinstance(name.ctx, gast.Store) and \
+            name.id == made.value.args[0].id and isinstance(parent, gast.Assign) \
+            and isinstance(parent.value, gast.List) and not parent.value.elts:
+        return True
+    if not isinstance(name.ctx, gast.Load):
+        return False
+    if isinstance(parent, (gast.While, gast.If)) and parent.test is name:
+        return True
+    return isinstance(parent, gast.Call) and isinstance(parent.func, gast.Name) \
+        and parent.func.id == "len" and parent.args == [name]
+
+
+def _element_reads(body, pop, tangent_pop, n, names):
+    """For `p = L.pop(); dp = dL.pop()` followed in `body` by reads of their elements
+    (`a = p[0]`, `da = dp[1]`, each read once, into a name of its own, p and dp read
+    nowhere else): {k: the statement reading element k of (*p, *dp)}, or None when they
+    are read otherwise, or something between the pop and a read sees the name it sets
+    (which the unpacking sets at the pop)."""
+    p, dp = pop.targets[0].id, tangent_pop.targets[0].id
+    reads: dict = {}
+    start = _index(body, tangent_pop) + 1
+    for s in body[start:]:
+        if isinstance(s, gast.Assign) and len(s.targets) == 1 \
+                and isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Subscript) \
+                and _names([s.value.value]) in ([p], [dp]) \
+                and isinstance(s.value.slice, gast.Constant) \
+                and s.value.slice.value.__class__ is int and 0 <= s.value.slice.value < n:
+            k = s.value.slice.value + n * (s.value.value.id == dp)
+            if k in reads:
+                return None
+            reads[k] = s
+    if sum(n.id in (p, dp) for n in names) != 2 + len(reads):
+        return None
+    targets = [s.targets[0].id for s in reads.values()]
+    if len(set(targets)) != len(targets):
+        return None
+    pending = set(targets)  # names not yet set where they were: nothing may see them
+    for s in body[start:max([_index(body, s) for s in reads.values()], default=0) + 1]:
+        if any(s is t for t in reads.values()):
+            pending.discard(s.targets[0].id)
+        elif any(isinstance(node, gast.Name) and node.id in pending
+                 or isinstance(node, (gast.Break, gast.Continue, gast.Return, gast.Raise))
+                 for node in gast.walk(s)):
+            return None
+    return reads
+
+
 def _is_copy(s) -> bool:
     return isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(
         s.targets[0], gast.Name) and isinstance(s.value, gast.Name)
@@ -676,4 +1010,6 @@ def forward(tree, analysis, wrt, mode="jvp", single=True, calls=None, optimize=T
     made = builder.build()
     if optimize:
         coalesce_loop_copies(made)
+        fuse_tapes(made, builder.namer)
+        loop_while_nonempty(made)
     return made, builder.constants

@@ -5,10 +5,12 @@ Guarantees:
 - every helper with a rule here has an adjoint and a tangent for each parameter whose
   value it depends on differentiably; a parameter read only for its shape, dtype, an
   index or a mask that is piecewise constant in it (`unbroadcast(g, x)`'s x,
-  `unreduce_extreme`'s x and ans) has none, which is exact: the helper's result does not
-  vary with it;
-- a helper without a rule here (the slot, record and list machinery of reverse mode, the
-  rearrangements of `map_grad`, ...) keeps being refused, with its file and line, when a
+  `unreduce_extreme`'s x and ans, `masked_sum_grad`'s a) has none, which is exact: the
+  helper's result does not vary with it;
+- `map_grad(fn, d, ...)` is differentiated as the rearrangement of d's entries it is
+  for every rule that calls it (each entry moved to one place);
+- a helper without a rule here (the slot, record and list machinery of reverse mode,
+  ...) keeps being refused, with its file and line, when a
   value being differentiated reaches it: nothing here makes a helper a constant;
 - `accum_index` and `take_slot_grad` write into their first operand and return it (kind
   "writes-first"): analysis/aliasing refuses a read of that operand, or of a view of it,
@@ -36,7 +38,8 @@ import numpy as np
 from ..errors import PullbackError
 from ..runtime import helpers as runtime
 from ..runtime import objects
-from . import declare, reductions, rule, support, tangent_support
+from . import declare, linear_algebra, reductions, rule, support, tangent_support
+from . import shape as shape_rules
 
 FRESH = ("fresh",)
 VIEW = ("view",)
@@ -247,6 +250,72 @@ def reduce_tangent_adjoint(g, weight, t, axis=None, keepdims=False, side=0):
     return runtime.unbroadcast(spread * (t if side == 0 else weight), weight if side == 0 else t)
 
 
+def _put_back(g, d, moved):
+    """The adjoint of `moved(d)`, a rearrangement of d's entries (each entry of the result
+    one entry of d): each entry of g added where it came from, as moving d's positions
+    instead of its values says."""
+    shape = np.shape(d)
+    source = np.asarray(moved(np.arange(np.size(d)).reshape(shape)))
+    out = np.zeros(np.size(d), dtype=np.result_type(g, float))
+    np.add.at(out, source.ravel(), np.ravel(g))
+    return out.reshape(shape)
+
+
+def map_grad_transpose(g, fn, d, first=..., second=..., third=...):
+    """map_grad(fn, d, ...) rearranges d's entries (np.transpose, swapaxes, moveaxis, flip,
+    roll, fftshift: the rules calling it) with the arguments given (`...`: not given)."""
+    _refuse_container(d)
+    if _zero(g) or d.__class__ is float:  # the known zero: its result is 0.0 whatever d is
+        return 0.0
+    args = [a for a in (first, second, third) if a is not ...]
+    return _put_back(g, d, lambda positions: fn(positions, *args))
+
+
+def reshape_grad_transpose(g, d, a, order="C"):
+    """reshape_grad(d, a, order) reads d into a's shape (a number d: d itself)."""
+    _refuse_container(d)
+    if _zero(g) or d.__class__ is float:
+        return g
+    return _put_back(g, d, lambda positions: shape_rules.reshape_grad(positions, a, order))
+
+
+def outer_grad_a_adjoint_d(g, d, b):
+    """outer_grad_a(d, a, b) = d @ ravel(b) in a's shape: linear in d (of np.outer's
+    shape) and in b."""
+    if _zero(g):
+        return 0.0
+    return np.reshape(np.outer(np.ravel(g), np.ravel(b)), np.shape(d))
+
+
+def outer_grad_a_adjoint_b(g, d, b):
+    if _zero(g) or _zero(d):
+        return 0.0
+    return np.reshape(np.ravel(g) @ d, np.shape(b))
+
+
+def outer_grad_b_adjoint_d(g, d, a):
+    """outer_grad_b(d, a, b) = ravel(a) @ d in b's shape: linear in d and in a."""
+    if _zero(g):
+        return 0.0
+    return np.reshape(np.outer(np.ravel(a), np.ravel(g)), np.shape(d))
+
+
+def outer_grad_b_adjoint_a(g, d, a):
+    if _zero(g) or _zero(d):
+        return 0.0
+    return np.reshape(d @ np.ravel(g), np.shape(a))
+
+
+def masked_sum_grad_transpose(g, d, a, axis, keepdims, where, skip_nan=False):
+    """masked_sum_grad(d, a, axis, keepdims, where, skip_nan) spreads d over the selected
+    entries of a (a mask piecewise constant in a): its adjoint sums g over them."""
+    _refuse_container(d)
+    if _zero(g):
+        return 0.0
+    return unreduce_transpose(np.where(reductions._selected(a, where, skip_nan), g, 0.0), d,
+                              axis, keepdims)
+
+
 RULES = {
     runtime.as_grad: rule("d, x", kinds=VIEW, jvp="linear", d="summed_to(g, d)"),
     runtime.owned: rule("d", kinds=FRESH, jvp="linear", d="g"),
@@ -310,6 +379,22 @@ RULES = {
              "b": "pow_grad_base_exponent(g, d, a, b)"},
         d="pow_grad_base(g, a, b)", a="pow_grad_base_base(g, d, a, b)",
         b="pow_grad_base_exponent(g, d, a, b)"),
+    # the gradients of rearrangements (np.flip, np.roll, np.swapaxes, ...) and of np.outer
+    # and sums with where= / np.nansum: linear in the gradient they are given
+    shape_rules.reshape_grad: rule("d, a, order='C'", kinds=VIEW, jvp="linear",
+                                   d="reshape_grad_transpose(g, d, a, order)"),
+    support.map_grad: rule("fn, d, first=..., second=..., third=...", kinds=FRESH,
+                           jvp="linear",
+                           d="map_grad_transpose(g, fn, d, first, second, third)"),
+    linear_algebra.outer_grad_a: rule("d, a, b", kinds=FRESH, jvp="bilinear",
+                                      d="outer_grad_a_adjoint_d(g, d, b)",
+                                      b="outer_grad_a_adjoint_b(g, d, b)"),
+    linear_algebra.outer_grad_b: rule("d, a, b", kinds=FRESH, jvp="bilinear",
+                                      d="outer_grad_b_adjoint_d(g, d, a)",
+                                      a="outer_grad_b_adjoint_a(g, d, a)"),
+    reductions.masked_sum_grad: rule(
+        "d, a, axis, keepdims, where, skip_nan=False", kinds=FRESH, jvp="linear",
+        d="masked_sum_grad_transpose(g, d, a, axis, keepdims, where, skip_nan)"),
     tangent_support.as_tangent: rule("t, out, where=''", kinds=VIEW, jvp="linear",
                                      t="summed_to(g, t)"),
     tangent_support.broadcast_tangent: rule("t, result", kinds=VIEW, jvp="linear",
@@ -325,7 +410,10 @@ FUNCTIONS = (summed_to, spread_to, unreduce_transpose, unreduce_extreme_transpos
              matmul_grad_b_adjoint_a, accum_index_adjoint_d, accum_index_adjoint_v,
              item_grad_adjoint, read_slot_adjoint, take_slot_grad_adjoint, pow_grad_base_base,
              pow_grad_base_exponent, reduce_tangent_adjoint, sum_matmul_grad_tangent,
-             add_zero, sum_matmul_grad_a_adjoint, sum_matmul_grad_b_adjoint)
+             add_zero, sum_matmul_grad_a_adjoint, sum_matmul_grad_b_adjoint,
+             map_grad_transpose, reshape_grad_transpose, outer_grad_a_adjoint_d,
+             outer_grad_a_adjoint_b, outer_grad_b_adjoint_d, outer_grad_b_adjoint_a,
+             masked_sum_grad_transpose)
 # the helpers the templates above call, beside the rules (Rule.functions)
 RULES = {f: replace(r, functions=tuple((h.__name__, h) for h in FUNCTIONS))
          for f, r in RULES.items()}
