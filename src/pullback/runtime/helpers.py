@@ -909,6 +909,17 @@ def loop_len(values):
     return len(values)
 
 
+def table_position(size, key, kind="list"):
+    """The position `T[key]` takes in a list or tuple (`kind`) of `size` functions, for
+    the call `T[key](...)` (lower/function_tables.py), with Python's errors: IndexError
+    and TypeError as indexing raises them, and for a slice key (T[key] is then a list or
+    tuple) the TypeError calling it raises."""
+    position = range(size)[key]
+    if position.__class__ is not int:
+        raise TypeError(f"'{kind}' object is not callable")
+    return position
+
+
 def sort_order(keys, reverse=False):
     """The positions of `keys` in the order sorted(keys, reverse=reverse) puts them, ties
     kept in their order (as sorted keeps them)."""
