@@ -2494,11 +2494,6 @@ def complex_result_scalar_input(z):
     return z ** 2 + 1.0
 
 
-@probe("complex-result-numpy-complex-scalar", np.complex128(0.8 + 0.3j))
-def complex_result_numpy_scalar(z):
-    return math.sin(z) + z
-
-
 @probe("complex-result-times-1j", V3, mentions=("real-valued",))
 def complex_result_times_1j(v):
     return np.sum(v * 1j)
@@ -2527,11 +2522,6 @@ def complex_result_dtype(v):
 @control("control-complex-abs-of-fft-sum", V4)
 def abs_of_fft_sum(v):
     return np.abs(np.fft.fft(v)).sum()
-
-
-@control("control-complex-real-of-sum-of-complex-input", Z3)
-def real_of_sum_of_complex_input(z):
-    return np.sum(z * z).real + np.linalg.norm(z)
 
 
 @control("control-complex-math-of-parameters", 0.4, -1.3, wrt=(0, 1))

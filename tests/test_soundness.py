@@ -41,10 +41,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::numpy.exceptions.ComplexWarning
 
 # id -> what happens today. Remove an entry when its cause is fixed.
 KNOWN_FAILURES: dict[str, str] = {
-    "complex-result-numpy-complex-scalar": "a NumPy complex scalar given to a parameter that "
-    "a math function takes on every path is taken for real (math casts it, with NumPy's "
-    "ComplexWarning, in f too): grad returns a number for f's complex result; refusing it "
-    "needs an entry check on such parameters (the lecture's gradient would grow by one)",
 }
 
 # ------------------------------------------------------------------- the checker

@@ -51,7 +51,6 @@ import inspect
 import types
 
 import gast
-import numpy as np
 
 from .. import rules
 from ..frontend.parse import MISSING
@@ -68,10 +67,6 @@ from .classify import Classification, Op, _atom_name, _in, _reach
 from .refusals import Refusals
 from .scalars import SCALAR_BUILTINS, ScalarInference, _is_math
 from .shapes import Shapes
-
-# rules whose result is real for complex arguments too (grad's result check: proven_real)
-_REAL_VALUED = {abs, np.abs, np.real, np.imag, np.angle, np.linalg.norm, np.var, np.std,
-                np.nanvar, np.nanstd}
 
 
 class Analysis(Classification, Refusals, ScalarInference):
@@ -149,9 +144,9 @@ class Analysis(Classification, Refusals, ScalarInference):
 
     def proven_real(self, name: str) -> bool:
         """Whether every value `name` can hold is real (not complex), whatever the
-        arguments: built from int/float literals, `math` functions and counts, the
-        real-valued rules (`abs`, `np.real`, `np.angle`, norms, ...), `.real`/`.imag`,
-        and elementwise rules and reductions (no `dtype=`) of real values. A parameter is
+        arguments: built from int/float literals, `math` functions and counts,
+        `.real`/`.imag`, and elementwise rules and reductions (no `dtype=`) of real
+        values. A parameter is
         real where the gradient's entry check refuses a complex one (`guarded`), or
         where a `math` function takes it on every path (Python's complex numbers raise
         there; NumPy's complex scalars are cast to real, with NumPy's ComplexWarning, in
@@ -194,8 +189,6 @@ class Analysis(Classification, Refusals, ScalarInference):
                 return False
             if op.bound.get("dtype") is not None:
                 return False
-            if _in(callee, _REAL_VALUED):
-                return True
             kinds = rules.kinds_of(callee)
             return bool(kinds & {"elementwise", "reduction"}) and all(
                 real_atom(v) for v in op.bound.values())
