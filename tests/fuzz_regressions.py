@@ -78,3 +78,45 @@ def unused_min_in_a_branch(v):
     if 1.0:
         s3 = np.min(v)  # noqa: F841
     return np.sum(v * v)
+
+
+# open world: an array method's name on an object of a user class that defines it was
+# written as the NumPy function (np.dot(u, w)), which crashed or took the object for a number
+class Vec:
+    def __init__(self, x, y):
+        self.x = x
+        self.y = y
+
+    def __add__(self, other):
+        return Vec(self.x + other.x, self.y + other.y)
+
+    def __neg__(self):
+        return Vec(-self.x, -self.y)
+
+    def dot(self, other):
+        return self.x * other.x + self.y * other.y
+
+
+UNIT = Vec(0.5, -0.25)
+
+
+def method_of_an_operator_result(y, x):
+    u = -Vec(y, x)  # an object f builds, through an operator
+    return x + u.dot(UNIT)
+
+
+def method_of_an_expression(x):
+    u = Vec(math.sin(x), 0.5 * x)
+    return math.tanh((u + Vec(x, 0.5)).dot(u))
+
+
+def method_of_a_module_object(x):
+    u = UNIT
+    return x * u.dot(u)
+
+
+def method_in_a_loop_over_objects(x):
+    total = 0.0
+    for it in [Vec(x, 0.5), UNIT]:
+        total = total + (it + it).dot(UNIT)
+    return total

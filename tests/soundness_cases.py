@@ -2466,6 +2466,142 @@ def cos_sin_instead(x):
     return math.cos(x) * x + math.sin(x)
 
 
+# a complex result the analysis proves a scalar (a reduction): grad must refuse it, not
+# return the real part's gradient
+Z3 = np.array([0.5 + 0.2j, -0.3 + 1.0j, 0.9 - 0.4j])
+
+
+@probe("complex-result-sum-of-complex-input", Z3, mentions=("real-valued",))
+def complex_result_sum_of_complex_input(z):
+    return np.sum(z ** 2)
+
+
+@probe("complex-result-mean-of-complex-input", Z3, mentions=("real-valued",))
+def complex_result_mean_of_complex_input(z):
+    return np.mean(z * 2.0) + 1.0
+
+
+@probe("complex-result-loop-over-complex-input", Z3, mentions=("real-valued",))
+def complex_result_loop(z):
+    total = 0.0
+    for w in z:
+        total = total + w * w
+    return total
+
+
+@probe("complex-result-scalar-complex-input", 0.8 + 0.3j, mentions=("real-valued",))
+def complex_result_scalar_input(z):
+    return z ** 2 + 1.0
+
+
+@probe("complex-result-times-1j", V3, mentions=("real-valued",))
+def complex_result_times_1j(v):
+    return np.sum(v * 1j)
+
+
+@probe("complex-result-fft-sum", V3, mentions=("real-valued",))
+def complex_result_fft_sum(v):
+    return np.fft.fft(v).sum()
+
+
+@probe("complex-result-astype", V3, mentions=("real-valued",))
+def complex_result_astype(v):
+    return np.sum(v.astype(complex))
+
+
+@probe("complex-result-sqrt-plus-0j", np.abs(V3), mentions=("real-valued",))
+def complex_result_sqrt(v):
+    return np.sum(np.sqrt(v + 0j))
+
+
+@probe("complex-result-dtype-keyword", V3, mentions=("real-valued",))
+def complex_result_dtype(v):
+    return np.sum(v, dtype=complex) * 2.0
+
+
+@control("control-complex-abs-of-fft-sum", V4)
+def abs_of_fft_sum(v):
+    return np.abs(np.fft.fft(v)).sum()
+
+
+@control("control-complex-math-of-parameters", 0.4, -1.3, wrt=(0, 1))
+def math_of_parameters(x, y):
+    return math.sin(x) * y + math.exp(y)
+
+
+def _square(a):
+    return a * a
+
+
+def _affine(a):
+    return 0.5 * a + 1.0
+
+
+@probe("function-table-slice-variable", 0.3)
+def function_table_slice(x):
+    fs = [_square, _affine]
+    s = slice(0, 2)
+    return fs[s](x)  # Python: TypeError, a list is not callable
+
+
+@probe("function-table-slice-of-tuple", 0.3)
+def function_table_slice_tuple(x):
+    s = slice(1, None)
+    return (_square, _affine)[s](x)
+
+
+@probe("function-table-slice-then-index", 0.3)
+def function_table_slice_then_index(x):
+    fs = [_square, _affine, math.sin]
+    k = slice(0, 2)
+    return fs[k][1](x) + fs[-1](x)
+
+
+@control("control-function-table-negative-index", 0.3)
+def function_table_negative_index(x):
+    fs = [_square, _affine, math.sin]
+    return fs[-1](x) + fs[0](x) * fs[-2](x)
+
+
+@control("control-function-table-numpy-integer", 0.3)
+def function_table_numpy_index(x):
+    fs = (_square, _affine)
+    return fs[np.int64(1)](x) * fs[True](x)
+
+
+def _same_list(values):
+    return values
+
+
+def _same_list_appended(values):
+    values.append(1.0)
+    return values
+
+
+@probe("alias-helper-returns-its-list", 0.3)
+def helper_returns_its_list(x):
+    L = [x]
+    Q = _same_list(L)
+    L.append(x * x)
+    return Q[-1]
+
+
+@probe("alias-helper-appends-and-returns-its-list", 0.3)
+def helper_appends_and_returns_its_list(x):
+    L = [x]
+    Q = _same_list_appended(L)
+    L.append(x * x * x)
+    return Q[-1] + Q[0]
+
+
+@probe("alias-helper-returns-its-array", 0.3)
+def helper_returns_its_array(x):
+    a = np.array([x, 2.0])
+    b = _same_list(a)
+    a[0] = x * x
+    return b[0]
+
+
 # ============================================================ 10. source differs from code
 
 

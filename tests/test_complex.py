@@ -3,6 +3,8 @@ input's gradient is the real part): every function here is real-valued with real
 its gradient must match central finite differences. Complex inputs get conj-style gradients
 (checked against the closed form), complex results are refused by grad."""
 
+import math
+
 import numpy as np
 import pytest
 from fd import assert_grad_matches
@@ -202,3 +204,110 @@ def test_copies_and_reductions_of_complex_inputs(f):
                          ids=lambda f: f.__name__)
 def test_copies_of_complex_intermediates_of_a_real_input(f):
     assert_grad_matches(lambda v: f(v * (1.0 + 0.5j) + 0.2j), (V.copy(),))
+
+
+# ---------------------------------------- a complex result proven a scalar
+# (a reduction's result needed no check, so grad returned the real part's gradient)
+
+def sum_of_squares(x):
+    return np.sum(x ** 2)
+
+
+def mean_of(x):
+    return np.mean(x)
+
+
+def dot_with_itself(x):
+    s = 0.0
+    for v in x:
+        s = s + v * v
+    return s
+
+
+def sum_times_1j(x):
+    return np.sum(x * 1j)
+
+
+def fft_sum_method(x):
+    return np.fft.fft(x).sum()
+
+
+def sum_of_astype(x):
+    return np.sum(x.astype(complex))
+
+
+def sum_of_sqrt_plus_0j(x):
+    return np.sum(np.sqrt(x + 0j))
+
+
+def sum_with_complex_dtype(x):
+    return np.sum(x, dtype=complex)
+
+
+def total_then_scaled(x):
+    total = np.sum(np.cos(x) * (1 + 2j))
+    return total * 3.0
+
+
+def scalar_power(x, y):
+    return math.sin(x) * y + y ** 2
+
+
+@pytest.mark.parametrize("f", [sum_of_squares, mean_of, dot_with_itself],
+                         ids=lambda f: f.__name__)
+def test_complex_result_of_a_complex_input_is_refused(f):
+    with pytest.raises(pullback.PullbackError, match=r"real-valued(.|\n)*line \d+"):
+        pullback.grad(f)(Z.copy())
+    with pytest.raises(pullback.PullbackError, match="real-valued"):
+        pullback.value_and_grad(f)(Z.copy())
+    assert_grad_matches(f, (V.copy(),))  # the same function of a real input: differentiated
+
+
+def test_complex_result_of_a_complex_scalar_is_refused():
+    with pytest.raises(pullback.PullbackError, match=r"real-valued(.|\n)*y \*\* 2"):
+        pullback.grad(scalar_power, wrt=1)(0.4, 0.5 + 1j)
+    assert_grad_matches(scalar_power, (0.4, -1.3), wrt=(0, 1))
+
+
+@pytest.mark.parametrize("f", [sum_times_1j, fft_sum_method, sum_of_astype,
+                               sum_of_sqrt_plus_0j, sum_with_complex_dtype, total_then_scaled],
+                         ids=lambda f: f.__name__)
+def test_complex_result_of_a_real_input_is_refused(f):
+    with pytest.raises(pullback.PullbackError, match=r"real-valued(.|\n)*return"):
+        pullback.grad(f)(np.abs(V) + 0.5)
+
+
+def abs_of_fft_sum(x):
+    return np.abs(np.fft.fft(x)).sum()
+
+
+def abs_squared_total(z):
+    return np.sum(np.abs(z) ** 2)
+
+
+def real_of_total(z):
+    return np.sum(z * z).real
+
+
+def norm_of_rotated(z):
+    return np.linalg.norm(z * 1j) + np.var(z)
+
+
+def math_of_parameters(x, y):
+    return math.sin(x) * y + math.exp(y) - 2.0 * x
+
+
+@pytest.mark.parametrize("f", [abs_of_fft_sum, abs_squared_total, real_of_total,
+                               norm_of_rotated], ids=lambda f: f.__name__)
+def test_real_valued_functions_of_complex_values_stay_differentiated(f):
+    assert_grad_matches(f, (V.copy(),))
+    z = Z + 0.3  # (Z sums to 0: the magnitude of fft(Z)'s first term has no derivative)
+    np.testing.assert_allclose(pullback.grad(f)(z), _complex_fd(f, z), rtol=1e-6, atol=1e-8)
+
+
+def test_a_result_proven_real_gets_no_check():
+    # x and y reach math functions on every path: a complex one raises there
+    code = pullback.source(math_of_parameters, wrt=(0, 1))
+    assert "dout = 1.0" in code and "result_seed" not in code
+    assert_grad_matches(math_of_parameters, (0.4, -1.3), wrt=(0, 1))
+    assert "result_seed" in pullback.source(sum_of_squares)

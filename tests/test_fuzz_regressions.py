@@ -46,3 +46,21 @@ def test_an_unused_min_in_a_branch():
     for optimize in (True, False):
         assert_grad_matches(fr.unused_min_in_a_branch, (v,), optimize=optimize)
     assert "shift" not in pullback.source(fr.unused_min_in_a_branch)
+
+
+@pytest.mark.parametrize("func, args", [
+    (fr.method_of_an_operator_result, (-0.1, -0.2)),
+    (fr.method_of_an_expression, (0.7,)),
+    (fr.method_of_a_module_object, (0.7,)),
+    (fr.method_in_a_loop_over_objects, (-0.4,)),
+], ids=lambda p: getattr(p, "__name__", ""))
+def test_user_class_methods_named_like_array_methods(func, args):
+    wrt = tuple(range(len(args)))
+    try:
+        value, grads = pullback.value_and_grad(func, wrt=wrt)(*args)
+    except pullback.PullbackError as e:  # refused: it must name the line
+        assert "line" in str(e)
+        return
+    assert value == pytest.approx(func(*args))
+    for g, i in zip(grads, wrt):
+        assert g == pytest.approx(numeric_grad(func, args, i), rel=1e-6, abs=1e-9)

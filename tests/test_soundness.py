@@ -415,3 +415,55 @@ def test_the_line_table_maps_printed_lines_to_the_statements_printed_there(name)
             first = to_source(node).splitlines()[0].strip()
             assert printed[line - 1].strip().endswith(first) or printed[line - 1].strip() \
                 .startswith(first.rstrip(":")), (line, printed[line - 1], first)
+
+
+class _Scaled:
+    """A user class with its own operators, given to f from outside (a module object)."""
+
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+
+    def __mul__(self, c):
+        return _Scaled(self.x * c, self.y * c)
+
+    def __add__(self, other):
+        return _Scaled(self.x + other.x, self.y + other.y)
+
+
+_UNIT = _Scaled(0.5, -0.25)
+
+
+def _operators_in_two_branches(x, start):
+    o = start
+    for it in [_UNIT, _UNIT]:
+        if o > 0.25:
+            o = o + (it * x).x
+        else:
+            o = o + (it * (2.0 * x)).y
+    return o
+
+
+def _object_in_the_branch_that_does_not_run(x, start):
+    o = start
+    for it in [_UNIT, _UNIT]:
+        if o > 0.25:
+            o = o + (it * x).x
+        else:
+            o = o + (it + it).y * x
+    return o
+
+
+@pytest.mark.parametrize("start, line", [(1.0, "o = o + (it * x).x"),
+                                         (0.0, "o = o + (it * (2.0 * x)).y")])
+def test_a_loop_object_is_refused_at_the_operator_that_runs(start, line):
+    with pytest.raises(pullback.PullbackError, match=re.escape(line)):
+        pullback.grad(_operators_in_two_branches)(0.3, start)
+
+
+def test_a_loop_object_in_a_branch_that_does_not_run_is_no_refusal():
+    # the object reaches only Python's own operator, on values not differentiated
+    g = pullback.grad(_object_in_the_branch_that_does_not_run)(0.3, 0.0)
+    assert g == pytest.approx(numeric_grad(_object_in_the_branch_that_does_not_run,
+                                           (0.3, 0.0), 0))
+    with pytest.raises(pullback.PullbackError, match=re.escape("o = o + (it * x).x")):
+        pullback.grad(_object_in_the_branch_that_does_not_run)(0.3, 1.0)

@@ -23,6 +23,7 @@ def drnn(Wh, Wx, xs, h0):
     # What the adjoint reads of the primal sweep:
     #   h_2: recorded once per iteration of the loop at line 20 (read by the adjoint of line 21)
     #   t: recorded once per iteration of the loop at line 20
+    #   out: kept
     #   matmul: its shape, recorded once per iteration of the loop at line 20 (read by the adjoint of line 21)
     #   xs_item: computed again by the adjoint (a read of an array nothing changes) (read by the adjoint of line 21)
     #   matmul_2: its shape, recorded once per iteration of the loop at line 20 (read by the adjoint of line 21)
@@ -56,7 +57,7 @@ def drnn(Wh, Wx, xs, h0):
     # line 22: return np.sum(h)
     out = np.sum(h_2)
     # adjoint
-    dout = 1.0
+    dout = result_seed(out, returned_at)
     # from: out = np.sum(h_2)
     dh_2 = unreduce(dout, h_2, None, False)
     # line 20: for t in range(xs.shape[0]):

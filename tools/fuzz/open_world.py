@@ -23,7 +23,9 @@ from __future__ import annotations
 from .generator import CAP, E, Var
 
 CATEGORIES = ("class", "decorator", "view-chain", "global", "list-reduce", "index-trick",
-              "complex", "growing-loop", "one-branch", "returns", "rebind", "effects")
+              "complex", "growing-loop", "one-branch", "returns", "rebind", "effects",
+              "operators", "computed-write", "iterator", "match", "function-table",
+              "reduce-keywords")
 
 PRELUDE = """\
 import contextlib
@@ -416,11 +418,183 @@ def emit_effects(g, sc, ctx):
             f"np.copyto({buf}, {buf} * W3)", f"{o} = np.sum({buf}) * {b.op()}"], o, 4.0, False
 
 
+def emit_operators(g, sc, ctx):
+    """A user class with arithmetic operators and methods: objects f builds (their
+    methods are transformed), and objects read from outside f (module-level ones, whose
+    operators the operator rules must not take for numbers: refused)."""
+    k = next(g.ids)
+    a, b = _active(g, sc, ctx), _active(g, sc, ctx)
+    o, u, w = g.fresh("o"), g.fresh("u"), g.fresh("w")
+    _define(g, f"""
+class Vec{k}:
+    def __init__(self, x, y):
+        self.x = x
+        self.y = y
+
+    def __add__(self, other):
+        return Vec{k}(self.x + other.x, self.y + other.y)
+
+    def __mul__(self, c):
+        return Vec{k}(self.x * c, self.y * c)
+
+    __rmul__ = __mul__
+
+    def __neg__(self):
+        return Vec{k}(-self.x, -self.y)
+
+    def dot(self, other):
+        return self.x * other.x + self.y * other.y
+
+    def norm2(self):
+        return self.dot(self)
+
+
+UNIT{k} = Vec{k}(0.5, -0.25)
+""")
+    form = g.r.choice(["add-dot", "scale-norm", "rmul", "neg", "module-object",
+                       "module-operand", "loop-branches"])
+    if form == "add-dot":
+        return [f"{u} = Vec{k}({a.code}, {b.code})", f"{w} = Vec{k}({b.op()}, 0.5)",
+                f"{o} = ({u} + {w}).dot({u})"], o, 2 * 3.0 * 1.5, False
+    if form == "scale-norm":
+        return [f"{u} = Vec{k}({a.code}, 1.0) * {b.op()}", f"{o} = {u}.norm2()"], o, \
+            2 * 2.25 ** 2, False
+    if form == "rmul":
+        return [f"{u} = {b.op()} * Vec{k}({a.code}, {a.op()} * 0.5)", f"{o} = {u}.x + {u}.y"], \
+            o, 2 * 2.25, False
+    if form == "neg":
+        return [f"{u} = -Vec{k}({a.code}, {b.code})", f"{o} = {u}.dot(UNIT{k})"], o, 1.5, False
+    if form == "module-object":  # a method of an object f did not build
+        return [f"{u} = UNIT{k} * {a.op()}", f"{o} = {u}.norm2() + {b.op()}"], o, 2.0, False
+    if form == "module-operand":  # an operator on it with f's values
+        return [f"{u} = Vec{k}({a.code}, {b.code}) + UNIT{k}", f"{o} = {u}.dot({u})"], o, 8.0, \
+            False
+    it = g.fresh("it")
+    return [f"{o} = 0.0", f"for {it} in [Vec{k}({a.code}, 0.5), UNIT{k}]:",
+            f"    if {o} > 0.25:", f"        {o} = {o} + ({it} * {b.op()}).x",
+            "    else:", f"        {o} = {o} + ({it} + {it}).dot(UNIT{k})"], o, 6.0, False
+
+
+def emit_computed_write(g, sc, ctx):
+    """In-place writes into arrays f computed (not views, not its arguments)."""
+    vec, n = _vector(g, sc, ctx)
+    s = _active(g, sc, ctx)
+    buf, o = g.fresh("g"), g.fresh("o")
+    lines = [f"{buf} = {vec.op()} * 2.0"]
+    write = g.r.choice([
+        f"{buf}[1:] -= {vec.op()}[:-1]", f"{buf}[:-1] += {buf}[1:] * 0.5",
+        f"{buf}[0] = {s.code}", f"{buf} *= {s.op()}", f"{buf}[::2] = {s.op()}",
+        f"{buf}[{buf} > 0.5] = 0.5", f"{buf}[[0, {n - 1}]] += {s.op()}",
+    ])
+    lines.append(write)
+    if g.chance(0.5):
+        lines.append(f"{buf}[-1] = {buf}[0] * {s.op()}")
+    lines.append(f"{o} = np.sum({buf} * {buf}) * 0.1")
+    return lines, o, 0.1 * n * (3.0 + 2 * 1.5 * 1.5) ** 2, False
+
+
+def emit_iterator(g, sc, ctx):
+    """iter/next, enumerate and zip over values f computed."""
+    a, b = _active(g, sc, ctx), _active(g, sc, ctx)
+    it, o = g.fresh("it"), g.fresh("o")
+    form = g.r.choice(["next", "next-default", "zip", "enumerate", "reversed"])
+    if form == "next":
+        return [f"{it} = iter([{a.code}, {b.code}, 0.5])", f"next({it})",
+                f"{o} = next({it}) * next({it})"], o, 0.75, False
+    if form == "next-default":
+        return [f"{it} = iter([{a.code}])", f"{o} = next({it}) + next({it}, {b.op()})"], o, 3.0, \
+            False
+    vec, n = _vector(g, sc, ctx)
+    e, i = g.fresh("e"), g.fresh("i")
+    if form == "zip":
+        return [f"{o} = 0.0", f"for {e}, {i} in zip({vec.code}, [{a.code}, {b.code}, 1.0]):",
+                f"    {o} = {o} + {e} * {i}"], o, 1.5 * 1.5 * 3, False
+    if form == "enumerate":
+        return [f"{o} = 0.0", f"for {i}, {e} in enumerate({vec.code}):",
+                f"    {o} = {o} + {e} * ({i} + {a.op()})"], o, 1.5 * (n + 1.5) * n, False
+    return [f"{o} = 0.0", f"for {e} in reversed(list({vec.code})):",
+            f"    {o} = {o} * 0.5 + {e}"], o, 3.0, False
+
+
+def emit_match(g, sc, ctx):
+    """match statements on a count, a tuple of values, and a class pattern."""
+    a, b = _active(g, sc, ctx), _active(g, sc, ctx)
+    o = g.fresh("o")
+    form = g.r.choice(["literal", "tuple", "guard"])
+    if form == "literal":
+        n = g.r.choice([0, 1, 2])
+        return [f"match {n}:", "    case 0:", f"        {o} = {a.op()} * 2.0",
+                "    case 1 | 2:", f"        {o} = {a.op()} * {b.op()}",
+                "    case _:", f"        {o} = {b.code}"], o, 3.0, False
+    if form == "tuple":
+        p, q = g.fresh("p"), g.fresh("q")
+        return [f"match ({a.code}, {b.code}):", f"    case ({p}, {q}):",
+                f"        {o} = {p} * {q} + {p}"], o, 3.75, False
+    v = g.fresh("v")
+    return [f"match {a.code}:", f"    case {v} if {v} > 0.25:", f"        {o} = {v} * {b.op()}",
+            f"    case {v}:", f"        {o} = {v} - {b.op()}"], o, 3.0, False
+
+
+def emit_function_table(g, sc, ctx):
+    """Functions kept in lists, tuples and dicts, chosen by a count or a key."""
+    k = next(g.ids)
+    a = _active(g, sc, ctx)
+    o = g.fresh("o")
+    _define(g, f"""
+def sq{k}(a):
+    return a * a
+
+
+def lin{k}(a):
+    return 0.5 * a + 1.0
+""")
+    form = g.r.choice(["list", "dict", "tuple-loop", "module-table", "slice"])
+    if form == "list":
+        i = g.r.choice([0, 1, 2, -1])
+        return [f"{o} = [sq{k}, lin{k}, math.sin][{i}]({a.code})"], o, 2.25, False
+    if form == "dict":
+        key = g.r.choice(["sq", "lin", "tanh"])
+        return [f"{o} = {{'sq': sq{k}, 'lin': lin{k}, 'tanh': np.tanh}}['{key}']({a.code})"], \
+            o, 2.25, False
+    if form == "tuple-loop":
+        fn = g.fresh("fn")
+        return [f"{o} = 0.0", f"for {fn} in (sq{k}, lin{k}):", f"    {o} = {o} + {fn}({a.code})"], \
+            o, 4.0, False
+    if form == "module-table":
+        _define(g, f"TABLE{k} = {{'sq': sq{k}, 'lin': lin{k}}}")
+        return [f"{o} = TABLE{k}['lin']({a.code}) * TABLE{k}['sq']({a.code})"], o, 3.5, False
+    sl = g.fresh("sl")  # Python raises TypeError for a list indexed by a slice, then called
+    return [f"{sl} = slice(0, 2)", f"{o} = [sq{k}, lin{k}][{sl}][1]({a.code})"], o, 1.75, False
+
+
+def emit_reduce_keywords(g, sc, ctx):
+    """Reductions with where= and initial=, and complex intermediates of a vector."""
+    vec, n = _vector(g, sc, ctx)
+    a = _active(g, sc, ctx)
+    o = g.fresh("o")
+    text = g.r.choice([
+        f"np.sum({vec.code}, where={vec.op()} > 0.0)",
+        f"np.sum({vec.code} * {a.op()}, initial=0.5)",
+        f"np.max({vec.code}, initial={a.code})",
+        f"np.min({vec.code}, initial=-2.0, where={vec.op()} < 0.5)",
+        f"np.prod({vec.code}, where={vec.op()} > -0.5, initial={a.code})",
+        f"np.mean({vec.code}, where={vec.op()} != 0.0)",
+        f"np.abs(np.fft.fft({vec.code})).sum() * 0.5",
+        f"np.sum(np.abs({vec.code} * (1.0 + {a.op()} * 1j)) ** 2)",
+        f"np.real(np.fft.ifft({vec.code} * {a.op()})).sum()",
+        f"np.sum({vec.code} * 1j)",  # complex result: grad refuses it
+    ])
+    return [f"{o} = {text}"], o, 2 * n * 2.25 + 2.25, False
+
+
 EMITTERS = {
     "class": emit_class, "decorator": emit_decorator, "view-chain": emit_view_chain,
     "global": emit_global, "list-reduce": emit_list_reduce, "index-trick": emit_index_trick,
     "complex": emit_complex, "growing-loop": emit_growing_loop, "one-branch": emit_one_branch,
     "returns": emit_returns, "rebind": emit_rebind, "effects": emit_effects,
+    "operators": emit_operators, "computed-write": emit_computed_write,
+    "iterator": emit_iterator, "match": emit_match, "function-table": emit_function_table,
+    "reduce-keywords": emit_reduce_keywords,
 }
 assert set(EMITTERS) == set(CATEGORIES)
 

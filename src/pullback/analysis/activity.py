@@ -52,6 +52,7 @@ import types
 
 import gast
 
+from .. import rules
 from ..frontend.parse import MISSING
 from ..helpers import HELPERS
 from ..ir.annotations import (
@@ -61,9 +62,10 @@ from ..ir.annotations import (
     SPELLING,
 )
 from ..ir.nodes import parameters, walk
-from .classify import Classification, Op, _atom_name, _reach
+from ..runtime.helpers import loop_len
+from .classify import Classification, Op, _atom_name, _in, _reach
 from .refusals import Refusals
-from .scalars import ScalarInference
+from .scalars import SCALAR_BUILTINS, ScalarInference, _is_math
 from .shapes import Shapes
 
 
@@ -139,6 +141,72 @@ class Analysis(Classification, Refusals, ScalarInference):
                 if not (callable(obj) or isinstance(obj, types.ModuleType) or obj is MISSING):
                     return True
         return False
+
+    def proven_real(self, name: str) -> bool:
+        """Whether every value `name` can hold is real (not complex), whatever the
+        arguments: built from int/float literals, `math` functions and counts,
+        `.real`/`.imag`, and elementwise rules and reductions (no `dtype=`) of real
+        values. A parameter is
+        real where the gradient's entry check refuses a complex one (`guarded`), or
+        where a `math` function takes it on every path (Python's complex numbers raise
+        there; NumPy's complex scalars are cast to real, with NumPy's ComplexWarning, in
+        f's own call too). Anything else may be complex: grad checks such a result."""
+        math_args = self.guarded | {a.id for s in self.assigns if self.owner.get(id(s)) is self.tree
+                     and isinstance(s.value, gast.Call) and _is_math(self.op(s).callee)
+                     for a in s.value.args if isinstance(a, gast.Name)}
+        seen: set[str] = set()  # assumed real while being decided (a loop's own name)
+
+        def real_atom(node) -> bool:
+            if isinstance(node, gast.Name):
+                return real(node.id)
+            if isinstance(node, gast.Constant):
+                return isinstance(node.value, (int, float, str, type(None)))
+            return isinstance(node, (int, float, type(None))) or isinstance(node, tuple) \
+                and all(isinstance(v, int) for v in node)
+
+        def real_def(s) -> bool:
+            if SENTINEL.of(s):
+                return True  # unset: using it raises
+            value, op = s.value, self.op(s)
+            if isinstance(value, gast.Constant) or op.kind == "copy":
+                return real_atom(value)
+            if isinstance(value, gast.Compare):
+                return True
+            if isinstance(value, gast.BinOp):
+                return real_atom(value.left) and real_atom(value.right)
+            if isinstance(value, gast.UnaryOp):
+                return real_atom(value.operand)
+            if isinstance(value, gast.Attribute):
+                return value.attr in ("real", "imag", "ndim", "size", "shape")
+            if isinstance(value, gast.Subscript) and op.kind == "index":
+                return real_atom(value.value)
+            if not isinstance(value, gast.Call):
+                return False
+            callee = op.callee
+            if _in(callee, SCALAR_BUILTINS | {range, loop_len}) or _is_math(callee):
+                return True
+            if op.kind != "rule":
+                return False
+            if op.bound.get("dtype") is not None:
+                return False
+            kinds = rules.kinds_of(callee)
+            return bool(kinds & {"elementwise", "reduction"}) and all(
+                real_atom(v) for v in op.bound.values())
+
+        def real(n) -> bool:
+            if n in seen:
+                return True
+            seen.add(n)
+            if n in self.params:
+                return n in math_args
+            if n in self.loop_targets:  # an element of what the loop walks, or a count
+                return all(real_atom(loop.iter) for loop in walk(self.tree)
+                           if isinstance(loop, gast.For) and n in {
+                               t.id for t in walk(loop.target) if isinstance(t, gast.Name)})
+            defs = self.defs.get(n)
+            return bool(defs) and all(real_def(s) for s in defs)
+
+        return real(name)
 
     def returned_at(self) -> str:
         """Where the user's function returns: its return statement, or its def line when

@@ -206,13 +206,8 @@ def unpacked_as_recorded(analysis, tree, s, found: dict) -> bool:
     moved = found["moved"]
     if moved.readers.get(s.targets[0].id):
         return False
-    read = analysis.defs.get(value.args[0].id, [])
-    if len(read) != 1 or not isinstance(read[0].value, gast.Subscript) \
-            or not isinstance(read[0].value.value, gast.Name):
-        return False
-    tape = read[0].value.value.id
-    if not any(LIST_UPDATE.of(u) == "pop" and POPPED.of(u) is read[0]
-               for u in moved.readers.get(tape, [])):
+    tape = moved.popped_from(value.args[0].id)
+    if tape is None:
         return False
     appends = moved._tape(tape)
     if not appends:
@@ -413,13 +408,9 @@ class _MovedLists:
                 out.add(name)
         return out
 
-    def _held(self, d):
-        """If `d` takes a list out of an element popped off a tape (`m = p` or `m = p[k]`),
-        the lists the tape's appends put in that place, each put away there; else None."""
-        value, name = d.value, d.targets[0].id
-        popped = value.id if isinstance(value, gast.Name) else value.value.id \
-            if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
-            else None
+    def popped_from(self, popped) -> str | None:
+        """The list `popped` was read from as its last element, if that element is then
+        popped off it (`p = saved[-1]; saved.pop(-1)`: the tape a record came from)."""
         read = self.analysis.defs.get(popped, [])
         if len(read) != 1 or not isinstance(read[0].value, gast.Subscript) \
                 or not isinstance(read[0].value.value, gast.Name):
@@ -427,6 +418,18 @@ class _MovedLists:
         tape = read[0].value.value.id
         if not any(LIST_UPDATE.of(s) == "pop" and POPPED.of(s) is read[0]
                    for s in self.readers.get(tape, [])):
+            return None
+        return tape
+
+    def _held(self, d):
+        """If `d` takes a list out of an element popped off a tape (`m = p` or `m = p[k]`),
+        the lists the tape's appends put in that place, each put away there; else None."""
+        value, name = d.value, d.targets[0].id
+        popped = value.id if isinstance(value, gast.Name) else value.value.id \
+            if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
+            else None
+        tape = self.popped_from(popped)
+        if tape is None:
             return None
         appends = self._tape(tape)
         slots = self._slots_read(popped)

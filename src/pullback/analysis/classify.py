@@ -388,11 +388,27 @@ class Classification:
         placed: dict = {}
         done: set = set()
 
+        def branched(d, at) -> bool:  # whether an if holds `at` but not `d`
+            holders, node = set(), d
+            while node is not None:
+                node = self.owner.get(id(node))
+                holders.add(id(node))
+            node = self.owner.get(id(at))
+            while node is not None and id(node) not in holders:
+                if isinstance(node, gast.If):
+                    return True
+                node = self.owner.get(id(node))
+            return False
+
         def check(name, at):  # at: the operator statement
             if (name, id(at)) in done or is_exempt(name):
                 return
             sources = self.defs.get(name)
-            if not sources and name not in self.params:  # a global, a loop variable:
+            if not sources and name not in self.params or any(
+                    branched(d, at) for d in sources or ()):
+                # a global, a loop variable, or a value set outside a branch holding the
+                # operator (a check where it is set would fire where the operator does
+                # not run, naming it while another one runs): before each operator
                 done.add((name, id(at)))  # before each operator reading it
                 placed.setdefault(("before", id(at)), []).append((name, where(at)))
                 return

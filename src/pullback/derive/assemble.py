@@ -117,6 +117,14 @@ class Assembly:
                 and len(source.value.args) >= 1 and known(source.value.args[0])
         return False
 
+    def _only_maybe_complex(self, result) -> bool:
+        """Whether grad checks its result only because it may be complex (a proven
+        scalar, set on every path): the check is then the seed's `result_seed`, so that
+        the printed gradient keeps its `dout = ...` line and grows no other."""
+        analysis = self.analysis
+        return result in analysis.scalar and result in analysis.active \
+            and result not in self.unbound and result not in analysis.maybe_bool()
+
     def build(self) -> gast.FunctionDef:
         tree = self.tree
         primal, ret = tree.body[:-1], tree.body[-1]
@@ -130,7 +138,8 @@ class Assembly:
         check = None
         if self.mode in ("grad", "value_and_grad") and (
                 result not in self.analysis.scalar or result not in self.analysis.active
-                or result in unbound or result in self.analysis.maybe_bool()):
+                or result in unbound or result in self.analysis.maybe_bool()
+                or not self.analysis.proven_real(result)):  # a complex number: refused
             check = "check_scalar"  # a constant result may be None or a bool: no derivative
         elif result in unbound:
             check = "check_bound"
@@ -138,7 +147,7 @@ class Assembly:
         if check == "check_scalar":
             where = self.namer.fresh("returned_at")  # the text lives in a constant
             self.constants[where] = self.analysis.returned_at()
-            if self._never_an_array(result):
+            if self._never_an_array(result) and not self._only_maybe_complex(result):
                 checks.append(gast.Expr(value=call(check, load(result), load(where))))
             elif result in self.analysis.active:
                 seed_call = call("result_seed", load(result), load(where))

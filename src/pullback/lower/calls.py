@@ -255,7 +255,8 @@ class Calls:
         head = dotted_name(func.value)
         if head is not None and head.split(".")[0] not in self.locals:
             return None  # a method of a module or global object: resolved as written
-        if isinstance(func.value, gast.Name) and self.user_method(func.value.id, func.attr):
+        if isinstance(func.value, gast.Name) and self.user_method(func.value.id, func.attr) \
+                or func.attr in self.user_class_methods():
             return None  # `g.sum(x)` of a user class that defines sum: its own method
         if "np" in self.locals:
             self.error(f"a method call .{func.attr}() in a function with a variable named np: "
@@ -282,6 +283,26 @@ class Calls:
                     inspect.getattr_static(owner, attr, None)):
                 return True
         return self.built_object_method(name, attr) is not None
+
+    def user_class_methods(self) -> set[str]:
+        """The names of the plain Python functions that the user classes f names define
+        (a class, or an object of one, read from f's globals): a local value may hold
+        such an object (`u = -Vec(x, y)`, `u = UNIT`), whose `u.dot(w)` is its own
+        method, not NumPy's, so it is not written as np.dot(u, w)."""
+        if getattr(self, "_user_class_methods", None) is None:
+            found = set()
+            for n in walk(self.parsed.tree):
+                if not isinstance(n, gast.Name) or n.id in self.locals:
+                    continue
+                obj = self.parsed.lookup(n.id)
+                cls = obj if isinstance(obj, type) else type(obj)
+                if cls.__module__ in ("builtins", "numpy") or is_library(cls):
+                    continue
+                for klass in cls.__mro__[:-1]:
+                    found.update(k for k, v in vars(klass).items() if inspect.isfunction(v)
+                                 and not is_library(v))
+            self._user_class_methods = found
+        return self._user_class_methods
 
     def callee(self, func, out):
         dotted = dotted_name(func)

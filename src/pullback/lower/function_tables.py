@@ -13,8 +13,9 @@ call an element (`T[key](...)`) or loop over it in a `for` or a comprehension (`
 
 Guarantees, for such a table T of functions f0 ... fn-1:
 - `T[key](args)` after T is bound is `f0(args) if (position := P) == 0 else f1(args) if
-  position == 1 else ... fn-1(args)`, where P is `range(n)[key]` for a list or tuple
-  (negative positions and IndexError as for the list) and `{k0: 0, ...}[key]` for a dict
+  position == 1 else ... fn-1(args)`, where P is `table_position(n, key)` for a list or
+  tuple (negative positions, IndexError and TypeError as for the list; a slice key
+  raises what calling the list it gives raises) and `{k0: 0, ...}[key]` for a dict
   (KeyError as for the dict): the key is evaluated once, before the arguments, and
   exactly one function is called, the one Python calls;
 - `for g in T` (a list or tuple), `for g in T.values()`, `for k, g in T.items()` and
@@ -212,10 +213,12 @@ class Dispatch(gast.NodeTransformer):
             table = self.table(func.value)
             if table is not None:
                 functions, keys = table
-                if keys is None:
-                    where = gast.Subscript(value=call(self.namer.spelled_builtin("range"),
-                                                      const(len(functions))),
-                                           slice=func.slice, ctx=gast.Load())
+                if keys is None:  # (a slice key raises, as calling a list does)
+                    display = self.named[func.value.id][0].value \
+                        if isinstance(func.value, gast.Name) else func.value
+                    kind = "tuple" if isinstance(display, gast.Tuple) else "list"
+                    where = call("table_position", const(len(functions)), func.slice,
+                                 const(kind))
                 else:
                     where = gast.Subscript(value=gast.Dict(
                         keys=[const(k) for k in keys],

@@ -950,6 +950,17 @@ def loop_len(values):
     return len(values)
 
 
+def table_position(size, key, kind="list"):
+    """The position `T[key]` takes in a list or tuple (`kind`) of `size` functions, for
+    the call `T[key](...)` (lower/function_tables.py), with Python's errors: IndexError
+    and TypeError as indexing raises them, and for a slice key (T[key] is then a list or
+    tuple) the TypeError calling it raises."""
+    position = range(size)[key]
+    if position.__class__ is not int:
+        raise TypeError(f"'{kind}' object is not callable")
+    return position
+
+
 def sort_order(keys, reverse=False):
     """The positions of `keys` in the order sorted(keys, reverse=reverse) puts them, ties
     kept in their order (as sorted keeps them)."""
@@ -1000,15 +1011,18 @@ def _like(grads, values):
     return np.array(grads, dtype=float) if isinstance(values, np.ndarray) else GradList(grads)
 
 
+# real numbers: a complex one given where a math function takes it would be cast to
+# real by Python (NumPy's complex scalars) or raise (Python's), in f's own call too
 SCALAR_TYPES = frozenset({float, int, bool, *np.sctypeDict.values()} - {
-    np.ndarray, np.object_, np.str_, np.bytes_, np.void, np.datetime64, np.timedelta64})
+    np.ndarray, np.object_, np.str_, np.bytes_, np.void, np.datetime64, np.timedelta64,
+    np.complex64, np.complex128, np.clongdouble})
 
 
 def not_scalars(names, values):
     bad = [n for n, v in zip(names, values) if v.__class__ not in SCALAR_TYPES]
     raise PullbackError(
         f"this gradient was generated for scalar {', '.join(bad)}: "
-        f"{', '.join(bad)} flow(s) into functions that take numbers (such as math.sin), "
+        f"{', '.join(bad)} flow(s) into functions that take real numbers (such as math.sin), "
         f"but got {', '.join(type(v).__name__ for n, v in zip(names, values) if n in bad)}")
 
 
