@@ -177,3 +177,15 @@ def test_fast_walks_see_what_gast_walks_see(source):
     copied = nodes.clone(tree)
     assert gast.dump(copied) == gast.dump(copy.deepcopy(tree)) == gast.dump(tree)
     assert not {id(n) for n in nodes.walk(copied)} & {id(n) for n in fast}
+
+
+def test_long_dependency_chains_transform():
+    """No pass recurses along a chain of definitions: at 1,000 dependent loops (the
+    result's realness was decided recursively, one Python frame per definition) the
+    transform hit the interpreter's recursion limit."""
+    f = bench.load("loops", 1000, tag="_chain")
+    x, y = 0.3, 0.7
+    value, grad = pullback.value_and_grad(f, (0, 1))(x, y)
+    assert value == pytest.approx(f(x, y))
+    h = 1e-6
+    assert grad[0] == pytest.approx((f(x + h, y) - f(x - h, y)) / (2 * h), rel=1e-5, abs=1e-7)

@@ -61,7 +61,7 @@ from ..ir.annotations import (
     SENTINEL,
     SPELLING,
 )
-from ..ir.nodes import parameters, walk
+from ..ir.nodes import parameters, skeleton, walk
 from ..runtime.helpers import loop_len
 from .classify import Classification, Op, _atom_name, _in, _reach
 from .refusals import Refusals
@@ -154,59 +154,79 @@ class Analysis(Classification, Refusals, ScalarInference):
         math_args = self.guarded | {a.id for s in self.assigns if self.owner.get(id(s)) is self.tree
                      and isinstance(s.value, gast.Call) and _is_math(self.op(s).callee)
                      for a in s.value.args if isinstance(a, gast.Name)}
-        seen: set[str] = set()  # assumed real while being decided (a loop's own name)
+        loops_of: dict = {}  # loop target -> the loops that set it
+        for loop in skeleton(self.tree):
+            if isinstance(loop, gast.For):
+                for t in walk(loop.target):
+                    if isinstance(t, gast.Name):
+                        loops_of.setdefault(t.id, []).append(loop)
 
-        def real_atom(node) -> bool:
+        def atom(node) -> tuple:
+            """(whether it may be real, the names that decide it)."""
             if isinstance(node, gast.Name):
-                return real(node.id)
+                return True, (node.id,)
             if isinstance(node, gast.Constant):
-                return isinstance(node.value, (int, float, str, type(None)))
+                return isinstance(node.value, (int, float, str, type(None))), ()
             return isinstance(node, (int, float, type(None))) or isinstance(node, tuple) \
-                and all(isinstance(v, int) for v in node)
+                and all(isinstance(v, int) for v in node), ()
 
-        def real_def(s) -> bool:
+        def both(*parts) -> tuple:
+            return all(ok for ok, _ in parts), tuple(n for _, names in parts for n in names)
+
+        def of_def(s) -> tuple:
             if SENTINEL.of(s):
-                return True  # unset: using it raises
+                return True, ()  # unset: using it raises
             value, op = s.value, self.op(s)
             if isinstance(value, gast.Constant) or op.kind == "copy":
-                return real_atom(value)
+                return atom(value)
             if isinstance(value, gast.Compare):
-                return True
+                return True, ()
             if isinstance(value, gast.BinOp):
-                return real_atom(value.left) and real_atom(value.right)
+                return both(atom(value.left), atom(value.right))
             if isinstance(value, gast.UnaryOp):
-                return real_atom(value.operand)
+                return atom(value.operand)
             if isinstance(value, gast.Attribute):
-                return value.attr in ("real", "imag", "ndim", "size", "shape")
+                return value.attr in ("real", "imag", "ndim", "size", "shape"), ()
             if isinstance(value, gast.Subscript) and op.kind == "index":
-                return real_atom(value.value)
+                return atom(value.value)
             if not isinstance(value, gast.Call):
-                return False
+                return False, ()
             callee = op.callee
             if _in(callee, SCALAR_BUILTINS | {range, loop_len}) or _is_math(callee):
-                return True
-            if op.kind != "rule":
-                return False
-            if op.bound.get("dtype") is not None:
-                return False
-            kinds = rules.kinds_of(callee)
-            return bool(kinds & {"elementwise", "reduction"}) and all(
-                real_atom(v) for v in op.bound.values())
+                return True, ()
+            if op.kind != "rule" or op.bound.get("dtype") is not None \
+                    or not rules.kinds_of(callee) & {"elementwise", "reduction"}:
+                return False, ()
+            return both(*map(atom, op.bound.values()))
 
-        def real(n) -> bool:
-            if n in seen:
-                return True
-            seen.add(n)
+        def of_name(n) -> tuple:
             if n in self.params:
-                return n in math_args
+                return n in math_args, ()
             if n in self.loop_targets:  # an element of what the loop walks, or a count
-                return all(real_atom(loop.iter) for loop in walk(self.tree)
-                           if isinstance(loop, gast.For) and n in {
-                               t.id for t in walk(loop.target) if isinstance(t, gast.Name)})
+                return both(*(atom(loop.iter) for loop in loops_of.get(n, ())))
             defs = self.defs.get(n)
-            return bool(defs) and all(real_def(s) for s in defs)
+            return both((bool(defs), ()), *map(of_def, defs or ()))
 
-        return real(name)
+        # the names `name` depends on, each once (a worklist: chains are long), then the
+        # ones that may be complex, spread to what reads them; a name read in a loop
+        # before it is set again counts as real there (its other values decide it)
+        facts, readers, todo = {}, {}, [name]
+        while todo:
+            n = todo.pop()
+            if n in facts:
+                continue
+            facts[n] = of_name(n)
+            for m in facts[n][1]:
+                readers.setdefault(m, []).append(n)
+                todo.append(m)
+        complex_ = [n for n, (ok, _) in facts.items() if not ok]
+        may_be_complex = set(complex_)
+        while complex_:
+            for n in readers.get(complex_.pop(), ()):
+                if n not in may_be_complex:
+                    may_be_complex.add(n)
+                    complex_.append(n)
+        return name not in may_be_complex
 
     def returned_at(self) -> str:
         """Where the user's function returns: its return statement, or its def line when
