@@ -1097,16 +1097,18 @@ def test_reverse_if_inside_a_loop_uses_the_shared_tape():
             saved = []
             for i in steps:
                 v = xs[i]
-                if v.__class__ not in OPERAND_TYPES:
-                    operand_of_user_class(v, operator_at)
                 cond = v > 0.0
                 if cond:
                     sin = math.sin(v)
+                    if v.__class__ not in OPERAND_TYPES:
+                        operand_of_user_class(v, operator_at)
                     mul = sin * v
                     total_3 = total_2 + mul
                     total_5 = total_3
                     push((sin, mul))
                 else:
+                    if v.__class__ not in OPERAND_TYPES:
+                        operand_of_user_class(v, operator_at_2)
                     mul_2 = 0.5 * v
                     total_4 = total_2 + mul_2
                     total_5 = total_4
