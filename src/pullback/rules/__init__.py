@@ -26,8 +26,10 @@ adjoint templates are diagonal, so they are its tangent templates too (unless th
 take real or imaginary parts: a function that is not holomorphic needs its own). A
 template "reduction" stands for `reduce_tangent(<adjoint with g = ones>, g, axis,
 keepdims)`, right for a reduction along `axis` whose adjoint spreads g over the
-reduced axes times a weight. A rule with none of these has no forward-mode rule, and
-forward mode refuses to differentiate through it.
+reduced axes times a weight; "real reduction" for one whose result is real even for
+a complex operand (norms, variances), whose tangent keeps only the real part. A rule
+with none of these has no forward-mode rule, and forward mode refuses to
+differentiate through it.
 
 A rule also carries its `kinds` (see KINDS), which the analyses ask through
 `kinds_of` instead of keeping lists of their own: "elementwise" and "reduction" (their
@@ -67,7 +69,7 @@ from dataclasses import dataclass, replace
 import gast
 import numpy as _np
 
-from ..ir.nodes import call, load, quote, substitute
+from ..ir.nodes import call, const, load, quote, substitute
 
 
 @dataclass(frozen=True)
@@ -100,11 +102,12 @@ class Rule:
         """The tangent template for `param` from `templates` (by default pushforward, a
         dict), a fresh expression with the same treatment of list operands as `template`."""
         source = (templates or self.pushforward)[param]
-        if source == "reduction":
+        if source in ("reduction", "real reduction"):
             adjoint = self.template(param, lists)
             ones = call("np.ones", call("np.shape", load("ans")))
             return call("reduce_tangent", substitute(adjoint, {"g": ones}), load("g"),
-                        load("axis"), load("keepdims"))
+                        load("axis"), load("keepdims"),
+                        *[const(True)] if source == "real reduction" else [])
         expr = quote(source)
         if self.arrays and lists:
             expr = _ListsAsArrays(lists).visit(expr)

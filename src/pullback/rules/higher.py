@@ -240,9 +240,13 @@ def pow_grad_base_exponent(t, d, a, b):
         return t * d * np.power(a, b - 1.0) * (1.0 + b * np.log(a))
 
 
-def reduce_tangent_adjoint(g, weight, t, axis=None, keepdims=False, side=0):
+def reduce_tangent_adjoint(g, weight, t, axis=None, keepdims=False, side=0, real=False):
     """reduce_tangent(weight, t, axis, keepdims) = sum(weight * t, axis): the adjoint of
-    weight (side 0) or of t (side 1)."""
+    weight (side 0) or of t (side 1). The real part `real` takes of a complex sum is
+    refused: its adjoint is not written."""
+    if real and (np.iscomplexobj(weight) or np.iscomplexobj(t)):
+        raise PullbackError("second order through the tangent of a real-valued reduction "
+                            "(a norm, a variance) of complex values is not differentiated")
     if _zero(g):
         return 0.0
     shape = np.broadcast_shapes(np.shape(weight), np.shape(t))
@@ -400,9 +404,9 @@ RULES = {
     tangent_support.broadcast_tangent: rule("t, result", kinds=VIEW, jvp="linear",
                                             t="summed_to(g, t)"),
     tangent_support.reduce_tangent: rule(
-        "weight, t, axis=None, keepdims=False", kinds=FRESH, jvp="bilinear",
-        weight="reduce_tangent_adjoint(g, weight, t, axis, keepdims, 0)",
-        t="reduce_tangent_adjoint(g, weight, t, axis, keepdims, 1)"),
+        "weight, t, axis=None, keepdims=False, real=False", kinds=FRESH, jvp="bilinear",
+        weight="reduce_tangent_adjoint(g, weight, t, axis, keepdims, 0, real)",
+        t="reduce_tangent_adjoint(g, weight, t, axis, keepdims, 1, real)"),
 }
 
 FUNCTIONS = (summed_to, spread_to, unreduce_transpose, unreduce_extreme_transpose,

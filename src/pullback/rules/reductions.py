@@ -36,6 +36,7 @@ from .support import (
 # Reductions with axis=None and keepdims=False return a scalar (the activity pass
 # relies on it, so functions that do not, such as cumsum, are kept out of this table).
 _REDUCTION = {"a": "reduction"}  # reduce_tangent (see Rule.pushforward)
+_REAL_REDUCTION = {"a": "real reduction"}  # its result real for a complex a too
 _EXTREME = "unreduce_extreme(g, a, ans, axis, keepdims)"
 # vector mode: the same reduction of the batch of tangents, along the axes after the batch's
 _BATCH = ("np.{}(batched_array(g), axis=batch_axis(axis, a), dtype=dtype, "
@@ -82,11 +83,13 @@ REDUCTIONS = of_kind("reduction", {
     np.var: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False, where=None",
                  a="var_grad(g, a, axis, ddof, keepdims) if where is None else "
                    "masked_var_grad(g, a, ans, axis, ddof, keepdims, where)",
-                 ddof="no_derivative(g, 'the ddof of np.var')", jvp=_REDUCTION, methods=("var",)),
+                 ddof="no_derivative(g, 'the ddof of np.var')", jvp=_REAL_REDUCTION,
+                 methods=("var",)),
     np.std: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False, where=None",
                  a="std_grad(g, a, ans, axis, ddof, keepdims) if where is None else "
                    "masked_var_grad(g, a, ans, axis, ddof, keepdims, where, True)",
-                 ddof="no_derivative(g, 'the ddof of np.std')", jvp=_REDUCTION, methods=("std",)),
+                 ddof="no_derivative(g, 'the ddof of np.std')", jvp=_REAL_REDUCTION,
+                 methods=("std",)),
     np.average: rule("a, axis=None, weights=None, *, keepdims=False",
                      a="average_grad(g, a, ans, axis, weights, keepdims)",
                      weights="average_grad_weights(g, a, ans, axis, weights, keepdims)",
@@ -95,17 +98,17 @@ REDUCTIONS = of_kind("reduction", {
     np.linalg.norm: rule("x, ord=None, axis=None, keepdims=False",
                          x="norm_grad(g, x, ans, ord, axis, keepdims)",
                          ord="no_derivative(g, 'the ord of np.linalg.norm')",
-                         jvp={"x": "reduction"}),
+                         jvp={"x": "real reduction"}),
     np.ptp: rule("a, axis=None, *, keepdims=False", a="ptp_grad(g, a, axis, keepdims)"),
     # the NaN-ignoring reductions: the masked ones, with the NaNs unselected
     np.nanmean: rule("a, axis=None, dtype=None, *, keepdims=False, where=None",
                      a="masked_mean_grad(g, a, axis, keepdims, where, True)", jvp=_REDUCTION),
     np.nanvar: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False, where=None",
                     a="masked_var_grad(g, a, ans, axis, ddof, keepdims, where, False, True)",
-                    ddof="no_derivative(g, 'the ddof of np.nanvar')", jvp=_REDUCTION),
+                    ddof="no_derivative(g, 'the ddof of np.nanvar')", jvp=_REAL_REDUCTION),
     np.nanstd: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False, where=None",
                     a="masked_var_grad(g, a, ans, axis, ddof, keepdims, where, True, True)",
-                    ddof="no_derivative(g, 'the ddof of np.nanstd')", jvp=_REDUCTION),
+                    ddof="no_derivative(g, 'the ddof of np.nanstd')", jvp=_REAL_REDUCTION),
     np.nanprod: rule("a, axis=None, dtype=None, *, keepdims=False, initial=None, where=None",
                      a="masked_prod_grad(g, a, axis, keepdims, where, initial, True)",
                      initial="no_derivative(g, 'the initial of np.nanprod')", jvp=_REDUCTION),

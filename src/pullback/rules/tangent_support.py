@@ -115,9 +115,12 @@ def _described(v):
     return f"a {type(v).__name__}" + (f" of length {len(v)}" if hasattr(v, "__len__") else "")
 
 
-def reduce_tangent(weight, t, axis=None, keepdims=False):
-    """The tangent of a reduction along `axis` whose adjoint spreads g times `weight`."""
-    return np.sum(weight * t, axis=axis, keepdims=keepdims)
+def reduce_tangent(weight, t, axis=None, keepdims=False, real=False):
+    """The tangent of a reduction along `axis` whose adjoint spreads g times `weight`;
+    with `real`, of one whose result is real whatever its operand (a norm, a variance):
+    a complex operand's tangent leaves an imaginary part in the sum, which is not."""
+    out = np.sum(weight * t, axis=axis, keepdims=keepdims)
+    return out.real if real and np.iscomplexobj(out) else out
 
 
 def abs_tangent(t, x):
