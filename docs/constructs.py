@@ -750,6 +750,20 @@ def callee_made_by_a_call(W, x):
     return np.sum(Layer(W)(x)) + np.sum(functools.partial(np.dot, W)(x))
 
 
+class History:
+    def __init__(self):
+        self.weights = [3.0, 1.0, 0.5]
+
+    def grow(self):  # changes in place the list a derivative holds
+        self.weights.append(0.1)
+
+
+def effect_method_on_an_object_read(v, history):
+    s = np.sum(np.multiply(history.weights, v))
+    history.grow()
+    return s
+
+
 def _m():
     return np.array([[1.0, 0.3], [0.2, 2.0]])
 
@@ -893,6 +907,9 @@ CASES = [
      (0, 1)),
     (CLASSES, "a counter on `self` (`self.nfev += 1`)", counter_on_self,
      (_v(), Objective(np.array([0.1, 0.2, 0.3]))), 0),
+    (CLASSES, "a method called for its effect on an object whose attribute the gradient "
+     "reads (`h.grow()` after `np.multiply(h.weights, v)`)", effect_method_on_an_object_read,
+     (_v(), History()), 0),
     (CLASSES, "an `__init__` that computes (`self.v = v / np.sum(v)`)", computing_init,
      (_v(),), 0),
     (CLASSES, "attributes set on an object built inside: `cell.h = np.tanh(W @ cell.h)` "

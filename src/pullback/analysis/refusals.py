@@ -369,12 +369,17 @@ class Refusals:
                 continue
             raise NoRuleError(
                 f"the method {op.name or 'call'} is called for its effect on "
-                f"{self.spelled(receiver)!r}, {what} "
-                f"({self.parsed.location.describe(t).strip()}): pullback "
+                f"{self.spelled(receiver)!r}, {what} (in `{self.source_text(t)}`): "
+                "pullback "
                 "runs the method as it is and cannot see whether it changes that "
                 "attribute in place, which a derivative holding it would then read "
                 "changed; use the method's result, or call it outside the function",
                 self.parsed.location.describe(s))
+
+    def source_text(self, stmt) -> str:
+        """The text of the user's line `stmt` comes from (no file: messages that name
+        a second place keep the file and line for the statement refused)."""
+        return self.parsed.location.describe(stmt).splitlines()[-1].strip()
 
     def _grows_a_held_list(self, call, name, passed) -> bool:
         """Whether the effect call `call` appends to (or extends) a list an object holds,
