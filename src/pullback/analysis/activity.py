@@ -116,6 +116,7 @@ class Analysis(Classification, Refusals, ScalarInference):
         self.result = tree.body[-1].value.id
         self._readers_of = None
         self._scalar_uses_of = None
+        self._needs_of = None
         self.scalar, self.guarded = self._scalars()
         self.shapes = Shapes(self, optimize)
         self.varied = self._varied(set(wrt))

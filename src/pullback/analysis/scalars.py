@@ -28,36 +28,46 @@ def _is_math(callee) -> bool:
 class ScalarInference:
     """Mixed into `Analysis` (activity.py), whose state it reads."""
 
-    def _scalar_producing(self, s, scalar):
+    def _scalar_needs(self, s):
+        """What makes `s`'s value a scalar: None if nothing does, else the names that must
+        all hold scalars (none: it always does). Asked once per definition; the inference's
+        rounds then only look names up."""
         op = self.op(s)
 
-        def is_scalar(node):
-            if isinstance(node, gast.Constant):
-                return isinstance(node.value, (int, float, bool))
-            return isinstance(node, gast.Name) and node.id in scalar
+        def needs(*nodes):
+            names = []
+            for node in nodes:
+                if isinstance(node, gast.Constant):
+                    if not isinstance(node.value, (int, float, bool)):
+                        return None
+                elif isinstance(node, gast.Name):
+                    names.append(node.id)
+                else:
+                    return None
+            return tuple(names)
 
         value = s.value
         if op.kind == "copy":
-            return is_scalar(value)
+            return needs(value)
         if isinstance(value, gast.Compare):
-            return is_scalar(value.left) and is_scalar(value.comparators[0])
+            return needs(value.left, value.comparators[0])
         if isinstance(value, gast.BinOp):
-            return not isinstance(value.op, gast.MatMult) and is_scalar(value.left) \
-                and is_scalar(value.right)
+            return None if isinstance(value.op, gast.MatMult) \
+                else needs(value.left, value.right)
         if isinstance(value, gast.UnaryOp):
-            return is_scalar(value.operand)
+            return needs(value.operand)
         if isinstance(value, gast.Attribute):
-            return value.attr in ("ndim", "size")
+            return () if value.attr in ("ndim", "size") else None
         if isinstance(value, gast.Call):
             callee = op.callee
             if callee in SCALAR_BUILTINS or _is_math(callee):
-                return True
-            args = list(value.args) + [k.value for k in value.keywords]
+                return ()
             if "elementwise" in rules.kinds_of(callee) or callee in (builtins.min, builtins.max):
-                return all(is_scalar(a) for a in args)
+                return needs(*value.args, *(k.value for k in value.keywords))
             if "reduction" in rules.kinds_of(callee):
-                return op.bound.get("axis") is None and not op.bound.get("keepdims")
-        return False
+                return () if op.bound.get("axis") is None and not op.bound.get("keepdims") \
+                    else None
+        return None
 
     def _scalars(self):
         """(names proven scalar, parameters assumed scalar). Forward inference is sound
@@ -68,7 +78,10 @@ class ScalarInference:
         def forward(assumed):
             key = frozenset(assumed)
             if key not in known:
-                known[key] = self._forward_scalars(key)
+                # what fewer assumptions proved stays proven (the inference is monotone)
+                basis = max((found for k, found in known.items() if k <= key),
+                            key=len, default=None)
+                known[key] = self._forward_scalars(key, basis)
             return known[key]
 
         asserted: set = set()
@@ -97,20 +110,31 @@ class ScalarInference:
         defs = self.defs.get(name, [])
         return len(defs) == 1 and self.owner.get(id(defs[0])) is self.owner.get(id(use))
 
-    def _forward_scalars(self, assumed):
-        """Names all of whose values are scalars, if the names in `assumed` are."""
+    def _forward_scalars(self, assumed, basis=None):
+        """Names all of whose values are scalars, if the names in `assumed` are. `basis`:
+        the names proven with fewer assumptions, which need no second look (the largest
+        set all of whose definitions give scalars only grows with `assumed`)."""
         scalar = set(self.defs) | set(assumed) | self.loop_targets
         scalar -= set(self.params) - set(assumed)
         readers = self._readers()
-        work = list(scalar)
+        needs = self._needs_of
+        if needs is None:
+            needs = self._needs_of = {
+                id(s): self._scalar_needs(s)
+                for defs in self.defs.values() for s in defs if not SENTINEL.of(s)}
+        work = list(scalar if basis is None else scalar - basis)
         while work:
             name = work.pop()
             if name not in scalar or name in assumed or name in self.loop_targets:
                 continue
-            if not all(self._scalar_producing(s, scalar) for s in self.defs.get(name, [])
-                       if not SENTINEL.of(s)):
-                scalar.discard(name)
-                work.extend(readers.get(name, ()))  # names whose definitions read it
+            for s in self.defs.get(name, ()):
+                if id(s) not in needs:  # a sentinel
+                    continue
+                need = needs[id(s)]
+                if need is None or not all(n in scalar for n in need):
+                    scalar.discard(name)
+                    work.extend(readers.get(name, ()))  # names whose definitions read it
+                    break
         return scalar
 
     def _readers(self):
