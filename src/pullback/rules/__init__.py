@@ -132,10 +132,45 @@ class Rule:
         return expr
 
     def bind(self, args, kwargs):
-        """Bind call arguments to parameter names (TypeError if they do not fit)."""
+        """Bind call arguments to parameter names, defaults applied, in the signature's
+        order (TypeError if they do not fit), as `inspect.Signature.bind` does: the
+        analysis binds every call, so the common case (a signature without *args or
+        **kwargs, arguments that fit) takes a short path, and anything else inspect's."""
+        plan = _binding_plan(self.signature)
+        if plan is not None:
+            params, positional, keywords = plan
+            if len(args) <= len(positional) and all(
+                    name in keywords and name not in positional[:len(args)]
+                    for name in kwargs):
+                bound = dict(zip(positional, args))
+                bound.update(kwargs)
+                if len(bound) == len(params):
+                    return {p.name: bound[p.name] for p in params}
+                if all(p.name in bound or p.default is not p.empty for p in params):
+                    return {p.name: bound.get(p.name, p.default) for p in params}
         bound = self.signature.bind(*args, **kwargs)
         bound.apply_defaults()
         return dict(bound.arguments)
+
+_PLANS: dict = {}  # id(signature) -> (signature, plan): rules' signatures live as long as they
+_PLAIN_KINDS = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                inspect.Parameter.KEYWORD_ONLY)
+
+
+def _binding_plan(signature):
+    """(parameters, positional names, names that may be passed by keyword) for
+    `Rule.bind`, or None when the signature takes *args or **kwargs."""
+    entry = _PLANS.get(id(signature))
+    if entry is None or entry[0] is not signature:
+        params = list(signature.parameters.values())
+        plan = None
+        if all(p.kind in _PLAIN_KINDS for p in params):
+            plan = (params, [p.name for p in params
+                             if p.kind is not inspect.Parameter.KEYWORD_ONLY],
+                    frozenset(p.name for p in params
+                              if p.kind is not inspect.Parameter.POSITIONAL_ONLY))
+        entry = _PLANS[id(signature)] = (signature, plan)
+    return entry[1]
 
 
 class _ListsAsArrays(gast.NodeTransformer):
