@@ -350,9 +350,10 @@ def test_generated_names_never_shadow_builtins(func, args, wrt):
     own = set(inspecting.signature(func).parameters)
     source_names = set(func.__code__.co_varnames)
     made = transform(func, wrt)
-    stored = {n.id for n in walking(made.tree)
+    tree = made.with_tree(func).tree
+    stored = {n.id for n in walking(tree)
               if n.__class__.__name__ == "Name" and n.ctx.__class__.__name__ == "Store"}
-    stored |= {a.id for f in [made.tree] for a in f.args.args}
+    stored |= {a.id for a in tree.args.args}
     shadowing = {name for name in stored if hasattr(builtins, name)} - source_names - own
     assert not shadowing
     numeric = numeric_grad(func, args, wrt)

@@ -407,7 +407,7 @@ def test_the_line_table_maps_printed_lines_to_the_statements_printed_there(name)
 
     func = getattr(gf, name) if name != "with" else _with_blocks
     for mode in ("grad",) if name == "with" else ("grad", "jvp"):
-        made = transform(func, 0, mode)
+        made = transform(func, 0, mode).with_tree(func)
         printed = made.source.splitlines()
         table = line_table(made.tree)
         assert len(table) > 5

@@ -75,9 +75,28 @@ class Transformed:
     originals: dict = field(default_factory=dict)
     tangents_last: bool = False  # mode "jvp": the generated function takes them last
     lines: tuple = ()  # its linecache entry, put back should linecache be cleared
-    tree: object = None  # the final generated tree, for another backend's pass (emit/numba)
+    # the final generated tree, for another pass (emit/numba, explain, specialize): kept
+    # only by a build that keeps its stages (with_tree makes one), so that a cached
+    # gradient does not hold a tree a tenth the size of a big function's source
+    tree: object = None
+    # (weak reference to the function, names, single, mode, static, optimize, checkpoint)
+    build_args: tuple = ()
     location: object = None  # where the user's source stands, for that pass's errors
     compiled: dict = field(default_factory=dict)  # backend -> what it compiled (emit/numba)
+
+    def with_tree(self, func=None) -> Transformed:
+        """This transform, or the same transform of `func` (by default the function it
+        was made from) built again with its final tree kept (fresh cells: the cached
+        one's stay as they are bound); itself, without a tree, if that function is gone."""
+        if self.tree is not None or not self.build_args:
+            return self
+        owner, names, single, mode, static, optimize, checkpoint = self.build_args
+        func = func if func is not None else owner()
+        if func is None:
+            return self
+        with _LOCK:
+            return _build(func, names, single, mode, (types.CellType(), types.CellType()),
+                          static, optimize, checkpoint=checkpoint, keep_tree=True)
 
     def fits(self, func, seen=None) -> bool:
         """Whether `func` has the code this was generated from, and its names and dotted
@@ -512,7 +531,7 @@ def _explain_wrapper(func, exc):
 
 
 def _build(func, names, single, mode, cells, static, optimize, keep_stages=False,
-           checkpoint=None) -> Transformed:
+           checkpoint=None, keep_tree=False) -> Transformed:
     parsed = parse_function(func)
     parsed.static = static
     if _generated(func):
@@ -582,9 +601,13 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
                          dict(analysis.bindings), cells, dict(parsed.inlined), callees,
                          func.__code__)
     result.originals = originals
-    result.tree, result.location = out, parsed.location
+    result.tree = out if keep_stages or keep_tree else None
+    result.location = parsed.location
+    result.build_args = (weakref.ref(func), names, single, mode, static, optimize, checkpoint)
     if keep_stages:  # for source(explain=True)
         result.analysis = analysis
+    else:  # its parts refer to each other: freed now, not by a collection of the whole build
+        analysis.__dict__.clear()
     result.tangents_last = getattr(functions[0], "tangents_last", False)
     args = parsed.tree.args
     result.declared_defaults = (len(args.defaults), frozenset(

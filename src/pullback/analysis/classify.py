@@ -433,6 +433,8 @@ class Classification:
                         else [value.operand]:
                     if isinstance(operand, gast.Name):
                         check(operand.id, s)
+        # recursive closures: their reference cycle would keep the statements for the collector
+        check = is_exempt = _produces_number = None  # noqa: F811
         self._operand_checks = (entry, placed)
         return self._operand_checks
 

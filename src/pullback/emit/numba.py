@@ -89,7 +89,7 @@ class Split:
     """The Python part (guards, then the call) and the compiled part of one gradient."""
 
     def __init__(self, transformed, func):
-        tree = transformed.tree
+        tree = transformed.with_tree(func).tree
         if transformed.owner is not None or not isinstance(tree, gast.FunctionDef):
             raise PullbackError("the Numba backend compiles grad, value_and_grad and vjp")
         self.func, self.location = func, transformed.location
@@ -866,6 +866,7 @@ class Compiled:
 
     def __init__(self, transformed, func, cache=False):
         nb = numba()
+        transformed = transformed.with_tree(func)  # the tree and constants of one build
         split = Split(transformed, func)
         self.split = split
         if cache:

@@ -287,6 +287,7 @@ def _drop_dead_code(tree) -> bool:
         return out, block_reads, block_stores
 
     tree.body = sweep(tree.body)[0]
+    sweep = None  # a recursive closure: its cycle would hold the statements for the collector
     return again
 
 

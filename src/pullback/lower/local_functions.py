@@ -40,6 +40,51 @@ from .common import at_line, called_or_passed
 from .function_tables import dispatch_function_tables
 
 
+class _Extract(gast.NodeTransformer):
+    """Takes nested functions and lambdas out of `tree` through `define`. A class of the
+    module, not of each call: a class made per call lives in a reference cycle, which
+    would keep the whole tree for the garbage collector."""
+
+    inside = False
+
+    def __init__(self, tree, namer, found, define, reject):
+        self.tree, self.namer, self.found = tree, namer, found
+        self.define, self.reject = define, reject
+
+    def visit_FunctionDef(self, node):
+        if node is self.tree:
+            self.generic_visit(node)
+            return node
+        if self.inside:
+            self.reject(node, "a function defined inside a nested function")
+        self.inside = True
+        self.generic_visit(node)
+        self.inside = False
+        return self.define(node.name, node, node)
+
+    def visit_Assign(self, node):
+        if len(node.targets) == 1 and isinstance(node.targets[0], gast.Name) \
+                and isinstance(node.value, gast.Lambda) and not self.inside:
+            self.inside = True
+            self.generic_visit(node.value)
+            self.inside = False
+            name = node.targets[0].id
+            return self.define(name, lambda_as_def(name, node.value), node)
+        self.generic_visit(node)
+        return node
+
+    def visit_Lambda(self, node):
+        if self.inside:  # its free names would be read in the enclosing function
+            self.reject(node, "a lambda inside a nested function or lambda")
+        self.inside = True
+        self.generic_visit(node)
+        self.inside = False
+        name = self.namer.fresh("lambda")
+        self.found[name] = lambda_as_def(name, node)
+        ANONYMOUS.set(self.found[name], True)
+        return at_line(load(name), getattr(node, "lineno", None))
+
+
 def extract_local_functions(tree, namer, parsed) -> dict:
     """Nested `def`s and lambdas, taken out of the body: each call to one is inlined
     (its parameters bound to the arguments, its names made fresh), so it reads the
@@ -65,44 +110,8 @@ def extract_local_functions(tree, namer, parsed) -> dict:
             fdef.args.defaults[i] = load(holder)
         return holders or None
 
-    class Extract(gast.NodeTransformer):
-        inside = False
-
-        def visit_FunctionDef(self, node):
-            if node is tree:
-                self.generic_visit(node)
-                return node
-            if self.inside:
-                reject(node, "a function defined inside a nested function")
-            self.inside = True
-            self.generic_visit(node)
-            self.inside = False
-            return define(node.name, node, node)
-
-        def visit_Assign(self, node):
-            if len(node.targets) == 1 and isinstance(node.targets[0], gast.Name) \
-                    and isinstance(node.value, gast.Lambda) and not self.inside:
-                self.inside = True
-                self.generic_visit(node.value)
-                self.inside = False
-                name = node.targets[0].id
-                return define(name, lambda_as_def(name, node.value), node)
-            self.generic_visit(node)
-            return node
-
-        def visit_Lambda(self, node):
-            if self.inside:  # its free names would be read in the enclosing function
-                reject(node, "a lambda inside a nested function or lambda")
-            self.inside = True
-            self.generic_visit(node)
-            self.inside = False
-            name = namer.fresh("lambda")
-            found[name] = lambda_as_def(name, node)
-            ANONYMOUS.set(found[name], True)
-            return at_line(load(name), getattr(node, "lineno", None))
-
     if any(n.__class__ in (gast.FunctionDef, gast.Lambda) for n in walk(tree)[1:]):
-        Extract().visit(tree)
+        _Extract(tree, namer, found, define, reject).visit(tree)
     dispatch_function_tables(tree, namer, parsed, found)  # T[key](x), for g in T: g(x)
     if not found:
         return found

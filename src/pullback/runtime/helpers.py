@@ -471,9 +471,9 @@ def _statements(frame):
 
     from ..emit.codegen import ast_source
 
-    made = _transform_of(frame)
+    made = _with_tree(_transform_of(frame))
     located, targets = {}, {}
-    for node in gast.walk(made.tree) if made is not None else ():
+    for node in gast.walk(made.tree) if made is not None and made.tree is not None else ():
         if isinstance(node, gast.stmt) and not isinstance(node, gast.FunctionDef) \
                 and getattr(node, "lineno", None) is not None:
             try:
@@ -515,6 +515,23 @@ def where_raised(tb) -> str:
 
 # transform -> its line table, made when an error raised in its code is first shown
 _LINE_TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# transform -> the same transform with its final tree (a cached one keeps none)
+_WITH_TREE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _with_tree(made):
+    """`made` with its final tree, built again (once) if it keeps none; None when that
+    build fails or prints other code than the code running (no line is then named)."""
+    if made is None or made.tree is not None:
+        return made
+    if made not in _WITH_TREE:
+        try:
+            built = made.with_tree()
+        except Exception:  # a line in a message is not worth a second error
+            built = None
+        _WITH_TREE[made] = built if built is not None and built.tree is not None \
+            and built.source == made.source else None
+    return _WITH_TREE[made]
 
 
 RAISED_AT.append(where_raised)  # PullbackError's message adds the line (errors.py)
@@ -532,7 +549,7 @@ def _user_line(frame, lineno) -> str:
     from ..emit.codegen import line_table
     from ..ir.annotations import FROM_PRIMAL, ORIGIN
 
-    made = _transform_of(frame)
+    made = _with_tree(_transform_of(frame))
     if made is None or made.location is None or made.tree is None:
         return ""
     table = _LINE_TABLES.get(made)
