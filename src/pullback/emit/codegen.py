@@ -240,31 +240,55 @@ def _to_printable(node):
     changes before printing: negative literals as unary minus, a `pass` in blocks of
     only comments. Of the positions, statements keep their line (the printer reads it
     to find type comments)."""
-    if isinstance(node, list):
+    plan = _PLANS.get(node.__class__)
+    if plan is None:
+        plan = _plan(node.__class__)
+    kind, target, fields = plan
+    if kind is _NODE:
+        new = target(**{field: _to_printable(value) for field in fields
+                        if (value := getattr(node, field, _ABSENT)) is not _ABSENT})
+        return new
+    if kind is _STATEMENT:
+        new = target(**{field: _to_printable(value) for field in fields
+                        if (value := getattr(node, field, _ABSENT)) is not _ABSENT})
+        if isinstance(new, ast.stmt):
+            new.lineno = getattr(node, "lineno", 1)
+        for field in ("body", "orelse"):
+            block = getattr(new, field, None)
+            if block.__class__ is list and block and all(_is_comment(s) for s in block):
+                block.append(ast.Pass())
+        return new
+    if kind is _LIST:
         return [_to_printable(n) for n in node]
-    if not isinstance(node, gast.AST):
-        return node
-    cls = node.__class__
-    special = _SPECIAL.get(cls)
-    if special is not None:
-        return special(node)
-    marker = _MARKERS.get(cls)
-    if marker is not None:  # Load(), Add(), ...: one shared instance, as ast.parse does
-        return marker
-    target = _AST_CLASS.get(cls)
-    if target is None:
-        target = _AST_CLASS[cls] = getattr(ast, cls.__name__, None)
+    if kind is _SPECIAL_NODE:
+        return target(node)
+    return target if kind is _MARKER else node  # a marker, or a plain value
+
+
+_ABSENT = object()
+_NODE, _STATEMENT, _LIST, _SPECIAL_NODE, _MARKER, _VALUE = range(6)
+_PLANS: dict = {}  # class -> (kind, ast class or function or marker, gast fields)
+
+
+def _plan(cls):
+    """How `_to_printable` converts an object of class `cls`, decided once per class."""
+    if cls is list:
+        plan = (_LIST, None, ())
+    elif not issubclass(cls, gast.AST):
+        plan = (_VALUE, None, ())
+    elif cls in _SPECIAL:
+        plan = (_SPECIAL_NODE, _SPECIAL[cls], ())
+    elif cls in _MARKERS:  # Load(), Add(), ...: one shared instance, as ast.parse does
+        plan = (_MARKER, _MARKERS[cls], ())
+    else:
+        target = getattr(ast, cls.__name__, None)
         if target is None:  # what gast drops
-            return None
-    new = target(**{field: _to_printable(getattr(node, field)) for field in node._fields
-                    if hasattr(node, field)})
-    if isinstance(new, ast.stmt):
-        new.lineno = getattr(node, "lineno", 1)
-    for field in ("body", "orelse"):
-        block = getattr(new, field, None)
-        if isinstance(block, list) and block and all(_is_comment(s) for s in block):
-            block.append(ast.Pass())
-    return new
+            plan = (_MARKER, None, ())
+        else:
+            holds_blocks = issubclass(target, ast.stmt) or "body" in target._fields
+            plan = (_STATEMENT if holds_blocks else _NODE, target, tuple(cls._fields))
+    _PLANS[cls] = plan
+    return plan
 
 
 def _printable_constant(node):
@@ -296,7 +320,6 @@ def _printable_handler(node):
                              body=_to_printable(node.body))
 
 
-_AST_CLASS: dict = {}
 _MARKERS = {cls: getattr(ast, cls.__name__)() for base in (
     gast.expr_context, gast.operator, gast.unaryop, gast.boolop, gast.cmpop)
     for cls in base.__subclasses__() if hasattr(ast, cls.__name__)}
