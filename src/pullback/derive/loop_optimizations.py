@@ -31,6 +31,7 @@ from ..ir.nodes import (
     if_,
     is_loop_exit,
     load,
+    skeleton,
     store,
     stored_names,
     tuple_of,
@@ -53,10 +54,12 @@ class LoopOptimizations:
         pure operation on values that never change once set (parameters, names
         assigned outside any loop, constants). They need no saving."""
         in_loop = set()
-        for loop in walk(self.tree):
+        for loop in skeleton(self.tree):  # loops are statements
             if isinstance(loop, (gast.For, gast.While)):
                 in_loop |= stored_names(loop.body) | ({loop.target.id}
                                                  if isinstance(loop, gast.For) else set())
+        if not in_loop:
+            return set()
         written = set(self.mutable)
         stable = set()
         changed = True
