@@ -103,19 +103,28 @@ def _sum_to_stub(g, shape):
 _sum_to = _sum_to_stub
 
 
-@overload(_sum_to)
-def _sum_to_overload(g, shape):
-    """g summed over the axes it was broadcast along to reach `shape` (a non-empty tuple:
-    g's shape, or its trailing part, with 1 for each summed axis), in one pass of
-    nested loops made for g's number of axes."""
-    lead = g.ndim - len(shape)
-    keeps = "".join(f"    s{m} = 0 if shape[{m}] == 1 else 1\n" for m in range(len(shape)))
-    index = "".join(f"i{lead + m} * s{m}, " for m in range(len(shape)))
-    source = (f"def sum_to(g, shape):\n"
+def _summing(g, rank, second="shape", shape="shape"):
+    """A jitted function of (g, `second`): g summed over the axes it was broadcast along
+    to reach the shape `shape` (an expression of `second`: a non-empty tuple of `rank`
+    numbers, g's shape or its trailing part with 1 for each summed axis), in one pass of
+    nested loops made for g's number of axes; g itself when it has that shape. One
+    function, not a chain of calls: Numba optimizes each compiled function's code with
+    all it calls linked in, so each level of a chain had the code below it optimized
+    once more on a gradient's first call."""
+    lead = g.ndim - rank
+    keeps = "".join(f"    s{m} = 0 if shape[{m}] == 1 else 1\n" for m in range(rank))
+    index = "".join(f"i{lead + m} * s{m}, " for m in range(rank))
+    same = "    if g.shape == shape:\n        return g\n" if g.ndim == rank else ""
+    source = (f"def sum_to(g, {second}):\n    shape = {shape}\n{same}"
               f"    out = np.zeros(shape, dtype=g.dtype)\n{keeps}"
               + "\n".join(_reducing_loops("sum", g.ndim, index, g.dtype))
               + "\n    return out\n")
     return _compiled(source, "sum_to")
+
+
+@overload(_sum_to)
+def _sum_to_overload(g, shape):
+    return _summing(g, len(shape))
 
 
 # ------------------------------------------------------------------ shapes and broadcasting
@@ -145,13 +154,7 @@ def _unbroadcast_to(g, shape):
         return None
     if len(shape) == 0:
         return lambda g, shape: g.sum()
-    if g.ndim == len(shape):
-        def same_rank(g, shape):
-            if g.shape == shape:
-                return g
-            return _sum_to(g, shape)
-        return same_rank
-    return lambda g, shape: _sum_to(g, shape)
+    return _summing(g, len(shape))
 
 
 unbroadcast = _stub("unbroadcast")
@@ -159,10 +162,14 @@ unbroadcast = _stub("unbroadcast")
 
 @overload(unbroadcast)
 def _unbroadcast(g, x):
+    if _number(g) and (_number(x) or isinstance(x, types.Array)):
+        return lambda g, x: g
+    if not isinstance(g, types.Array):
+        return None
+    if _number(x) or (isinstance(x, types.Array) and x.ndim == 0):
+        return lambda g, x: g.sum()
     if isinstance(x, types.Array):
-        return lambda g, x: unbroadcast_to(g, x.shape)
-    if _number(x):
-        return lambda g, x: unbroadcast_to(g, ())
+        return _summing(g, x.ndim, second="x", shape="x.shape")
     return None
 
 
