@@ -180,6 +180,17 @@ def _kept_shape(x, axis):
     return register_jitable(_compiled(f"def kept(x):\n    return ({parts})\n", "kept"))
 
 
+def _kept_reshape(g, x, axis) -> str:
+    """Source of g reshaped to x's shape with the axes `axis` set to 1, as NumPy's
+    g.reshape (a view of a contiguous g), written out where it is used: each jitted
+    function a helper calls is one more for Numba to compile and optimize again with the
+    helper's code (see _summing)."""
+    reduced = _axes(axis, x.ndim)
+    parts = "".join("1, " if a in reduced else f"x.shape[{a}], " for a in range(x.ndim))
+    source = "g" if g.layout == "C" else "np.ascontiguousarray(g)"
+    return f"{source}.reshape(({parts}))"
+
+
 unreduce = _stub("unreduce")
 
 
@@ -193,13 +204,10 @@ def _unreduce(g, x, axis=None, keepdims=False):
         def spread(g, x, axis=None, keepdims=False):
             return np.full(x.shape, g)
         return spread
-    kept = _kept_shape(x, _literal(axis))
-
-    def spread_array(g, x, axis=None, keepdims=False):
-        out = np.empty(x.shape, dtype=g.dtype)
-        out[...] = np.ascontiguousarray(g).reshape(kept(x))
-        return out
-    return spread_array
+    return _compiled(f"def spread(g, x, axis=None, keepdims=False):\n"
+                     f"    out = np.empty(x.shape, dtype=g.dtype)\n"
+                     f"    out[...] = {_kept_reshape(g, x, _literal(axis))}\n"
+                     f"    return out\n", "spread")
 
 
 expand_reduced = _stub("expand_reduced")
@@ -212,8 +220,8 @@ def _expand_reduced(g, x, axis=None, keepdims=False):
         return lambda g, x, axis=None, keepdims=False: g
     if not isinstance(x, types.Array) or not isinstance(g, types.Array):
         return None
-    kept = _kept_shape(x, axis_value)
-    return lambda g, x, axis=None, keepdims=False: np.ascontiguousarray(g).reshape(kept(x))
+    return _compiled(f"def expand(g, x, axis=None, keepdims=False):\n"
+                     f"    return {_kept_reshape(g, x, axis_value)}\n", "expand")
 
 
 reshape_to = _stub("reshape_to")
