@@ -642,3 +642,49 @@ def test_gradients_are_returned_in_their_parameters_shape(dshape, xshape):
     np.testing.assert_array_equal(got, np.broadcast_to(d, xshape))
     with pytest.raises(ValueError):
         f(np.ones((2, 3)), np.zeros((4, 3)))
+
+
+# A loop's records that hold arrays go whole on one list of records (numbers only: one
+# array per field): arrays whose shape changes from one iteration to the next, rows of
+# a matrix (views), shapes recorded for broadcasting, numbers beside them.
+RECORDS_WITH_ARRAYS = textwrap.dedent("""
+    import numpy as np
+
+    def prefixes(x):
+        total = 0.0
+        for i in range(1, x.shape[0] + 1):
+            p = x[:i] * (1.0 + total)
+            total = total + np.sum(np.sin(p)) * 0.1
+        return total
+
+    def matrix_rows(A, v):
+        h = v
+        for i in range(A.shape[0]):
+            h = np.tanh(A[i] * h + A[i, 0])
+        return np.sum(h * h)
+
+    def broadcast_columns(M, c):
+        acc = c
+        for t in range(3):
+            acc = np.cos(M + acc[:, None]).sum(axis=1) * 0.5
+        return np.sum(acc)
+""")
+
+
+@pytest.mark.parametrize("name, args, wrt", [
+    ("prefixes", (np.linspace(-0.7, 1.2, 6),), 0),
+    ("matrix_rows", (np.linspace(-1, 1, 12).reshape(4, 3), np.array([0.3, -0.2, 0.5])),
+     (0, 1)),
+    ("broadcast_columns", (np.linspace(-1, 1, 6).reshape(3, 2), np.array([0.1, 0.4, -0.3])),
+     (0, 1)),
+])
+def test_records_holding_arrays_go_on_one_list(tmp_path, name, args, wrt):
+    path = tmp_path / "records.py"
+    path.write_text(RECORDS_WITH_ARRAYS)
+    namespace = {}
+    exec(compile(RECORDS_WITH_ARRAYS, str(path), "exec"), namespace)
+    f = namespace[name]
+    assert "tape_new(" in pullback.source(f, wrt=wrt, backend="numba")
+    got = pullback.grad(f, wrt=wrt, backend="numba")(*args)
+    assert_close(got, pullback.grad(f, wrt=wrt)(*args), rtol=1e-10, atol=1e-12)
+    assert_close(got, numeric_grad(f, args, wrt=wrt), rtol=1e-5, atol=1e-7)
