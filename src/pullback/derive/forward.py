@@ -100,9 +100,12 @@ class Forward:
         self.namer = tree.namer
         self.wrt = list(wrt)
         self.mode = mode
-        self.user = mode in ("jvp", "jvp_batch")  # called by the user (else by generated code)
-        # vector mode: each tangent carries a batch of tangents, batch axis first
-        self.batched = mode in ("jvp_batch", "jvp_batch_call")
+        # called by the user (else by generated code)
+        self.user = mode in ("jvp", "jvp_batch", "jvp_batch_strict")
+        # vector mode: each tangent carries a batch of tangents, batch axis first; strict:
+        # a rule without a batch template is refused, not run once per tangent
+        self.batched = mode.startswith("jvp_batch")
+        self.strict = mode.startswith("jvp_batch_strict")
         self.batch = self.namer.fresh("batch") if self.batched else None
         self.within = None  # {tangent name: its one-tangent name} inside each_tangent
         self.single = single
@@ -459,16 +462,23 @@ class Forward:
             self.refuse(s, f"no forward-mode rule for {op.name}, called on a value being "
                         "differentiated: give the rule a tangent (jvp=), or register one "
                         "with @pullback.register_rule(f, jvp=...)")
+        batch = rule.batch if rule.batch is not None and set(active) <= set(rule.batch) \
+            else None  # a template for the batch of each active parameter's tangents
         if self.batched and self.within is None and (
-                rule.batch is not None or "elementwise" not in rule.kinds):
-            if rule.batch is not None:  # a template for the batch as a whole
-                expr = self.terms(op, name, active, rule.batch, s)
+                batch is not None or "elementwise" not in rule.kinds):
+            if batch is not None:  # a template for the batch as a whole
+                expr = self.terms(op, name, active, batch, s)
                 return expr, isinstance(expr, (gast.BinOp, gast.UnaryOp))
             if not (rule.fresh or "allocator" in rule.kinds) and (
                     {name} | {op.inputs[p].id for p in active}) & self.written_arrays:
                 self.refuse(s, f"{op.name} of an array written in place, in vector mode (its "
                             "result may be a view, and a batch of tangents made anew is "
                             "not): use jvp without batched=, or write into a copy")
+            if self.strict:
+                self.refuse(s, f"no batch form of {op.name}'s derivative for vector reverse "
+                            "mode (jacobian mode='rev' carries a batch of seeds through one "
+                            "reverse sweep): give its rule a batch template (batch=), or use "
+                            "mode='fwd'")
             return self.each(s, op, name), True  # its tangent, once per tangent of the batch
         if how in ("linear", "bilinear"):
             return self.same_call(s.value, op, active, how, name), how == "bilinear" or \

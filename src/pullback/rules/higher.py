@@ -39,6 +39,7 @@ from ..errors import PullbackError
 from ..runtime import helpers as runtime
 from ..runtime import objects
 from . import declare, linear_algebra, reductions, rule, support, tangent_support
+from . import numpy as numpy_rules
 from . import shape as shape_rules
 
 FRESH = ("fresh",)
@@ -320,9 +321,369 @@ def masked_sum_grad_transpose(g, d, a, axis, keepdims, where, skip_nan=False):
                               axis, keepdims)
 
 
+# vector reverse mode -----------------------------------------------------------------
+# The adjoint is linear in its seed, so `jacobian(mode="rev")` takes the tangents of the
+# generated vjp along a batch of seeds (vector forward mode over it, strict: a helper
+# without a batch template is refused). The batch templates below get `g`, the batch of
+# tangents of a gradient d (batch axis first: shape (k,) + d's shape), and return the
+# batch of the helper's results. A gradient known to be zero (the float 0.0) has the
+# batch of zeros of shape (k,), which broadcasts as 0.0 does.
+
+
+def _batch(g):
+    g = np.asarray(g)
+    return g.reshape(g.shape + (1,)) if g.ndim == 0 else g
+
+
+def _zero_batch(g, shape):
+    """The batch of tangents of a known zero: zeros, in `shape` after the batch axis."""
+    g = _batch(g)
+    if np.any(g):
+        raise PullbackError("internal error: a nonzero batch of tangents of a gradient known "
+                            "to be zero; please report this")
+    return np.zeros((len(g),) + tuple(shape), dtype=np.result_type(g, float))
+
+
+def _batch_index(idx):
+    return (slice(None),) + idx if idx.__class__ is tuple else (slice(None), idx)
+
+
+def unbroadcast_batch(g, x):
+    """unbroadcast for a batch: each of g's tangents summed down to x's shape."""
+    _refuse_container(x)
+    return _summed_batch(g, np.shape(x))
+
+
+def unbroadcast_to_batch(g, recorded):
+    """unbroadcast_to(d, recorded) for a batch."""
+    return _summed_batch(g, np.shape(recorded[0]) if recorded.__class__ is list
+                         else tuple(recorded))
+
+
+def _summed_batch(g, shape):
+    g = _batch(g)
+    if g.shape[1:] == shape:
+        return g
+    lead = g.ndim - 1 - len(shape)
+    if lead < 0 or any(n != 1 and g.shape[1 + lead + i] != n for i, n in enumerate(shape)):
+        return _zero_batch(g, shape)
+    axes = tuple(range(1, 1 + lead)) + tuple(
+        1 + lead + i for i, n in enumerate(shape) if n == 1 and g.shape[1 + lead + i] != 1)
+    return np.sum(g, axis=axes, keepdims=True).reshape((len(g),) + shape)
+
+
+def spread_batch(g, ans):
+    """g's tangents brought to (k,) + ans's shape: a gradient's tangents added to others
+    (each had its gradient's shape; a known zero's are (k,)). For a list, tuple or dict
+    ans, a GradList or GradDict of such batches."""
+    if isinstance(ans, (list, tuple)):
+        if not isinstance(g, (list, tuple)):
+            g = [_zero_batch(g, ())] * len(ans)
+        return runtime.GradList(spread_batch(t, a) for t, a in zip(g, ans, strict=True))
+    if isinstance(ans, dict):
+        if not isinstance(g, dict):
+            g = dict.fromkeys(ans, _zero_batch(g, ()))
+        return runtime.GradDict({k: spread_batch(g[k], a) for k, a in ans.items()})
+    g, shape = _batch(g), np.shape(ans)
+    if g.shape[1:] == shape:
+        return g
+    missing = len(shape) + 1 - g.ndim
+    if missing > 0:
+        g = g.reshape(g.shape[:1] + (1,) * missing + g.shape[1:])
+    return np.array(np.broadcast_to(g, (len(g),) + shape))
+
+
+def as_grad_batch(g, d, x):
+    """as_grad for a batch: each tangent as x's gradient is returned (real for a real x),
+    an array of shape (k,) + x's shape."""
+    if isinstance(x, (list, tuple)):
+        if d.__class__ is float:
+            return [as_grad_batch(g, 0.0, xi) for xi in x]
+        return [as_grad_batch(t, di, xi) for t, di, xi in zip(g, d, x, strict=True)]
+    if isinstance(x, dict):
+        return {k: as_grad_batch(g if d.__class__ is float else g[k],
+                                 0.0 if d.__class__ is float else d[k], v)
+                for k, v in x.items()}
+    made = unbroadcast_batch(g, x)
+    if np.iscomplexobj(made) and not np.iscomplexobj(x):
+        made = np.real(made)
+    return np.array(made, dtype=np.result_type(made, float))
+
+
+def item_grad_batch(g, d, i):
+    """item_grad(d, i) = d[i] for a batch: the i-th element's batch (g is a list of
+    batches for a list or tuple d), or g[:, i] for an array d."""
+    if d.__class__ is float:
+        return _zero_batch(g if not isinstance(g, (list, tuple, dict)) else
+                           np.zeros(_batch_size(g)), ())
+    if isinstance(g, (list, tuple, dict)):
+        return g[i]
+    return _batch(g)[_batch_index(i)]
+
+
+def accum_index_batch_d(g, d, x):
+    """accum_index(d, x, idx, v)'s tangents from d's: d's, in x's shape (a new array; for a
+    list or dict x, a GradList or GradDict of batches)."""
+    return spread_batch(g, x)
+
+
+def accum_index_batch_v(g, x, idx, v):
+    """accum_index(d, x, idx, v)'s tangents from v's: zeros of x's shape with each of v's
+    tangents added at idx (for a list or dict x: v's batch in element idx, zeros in the
+    others)."""
+    if isinstance(x, (list, tuple, dict)):
+        k = len(_batch(g)) if not isinstance(g, (list, tuple, dict)) else _batch_size(g)
+        out = spread_batch(np.zeros(k), x)
+        out[idx] = spread_batch(g, x[idx])
+        return out
+    g = _batch(g)
+    real = not np.iscomplexobj(x) and np.iscomplexobj(g)
+    out = np.zeros((len(g),) + np.shape(x), dtype=np.result_type(g, float) if not real
+                   else float)
+    key = _batch_index(idx)
+    slot = out[key]
+    missing = slot.ndim - g.ndim
+    if missing > 0:  # v broadcast into the slot: its tangents in the slot's rank
+        g = g.reshape(g.shape[:1] + (1,) * missing + g.shape[1:])
+    if real:
+        g = np.real(g)
+    if runtime._is_basic(idx):
+        out[key] += g
+    else:
+        np.add.at(out, key, g)
+    return out
+
+
+def _batch_size(g):
+    if isinstance(g, (list, tuple)):
+        return _batch_size(g[0])
+    if isinstance(g, dict):
+        return _batch_size(next(iter(g.values())))
+    return len(_batch(g))
+
+
+def concatenate_grad_batch(g, arrays, axis=0):
+    """concatenate_grad for a batch: g's tangents cut where the arrays were joined (along
+    the axis after the batch axis), a batch per array."""
+    g = _batch(g)
+    if axis is None:
+        flat = g.reshape(len(g), -1)
+        parts, start = [], 0
+        for x in arrays:
+            size = int(np.size(x))
+            parts.append(flat[:, start:start + size].reshape((len(g),) + np.shape(x)))
+            start += size
+        return runtime.GradList(parts)
+    return runtime.GradList(shape_rules._cut(
+        g, [np.shape(x)[axis] for x in arrays], axis + 1 if axis >= 0 else axis))
+
+
+def concatenate_grad_transpose(g, d, arrays, axis=0):
+    """The adjoint of concatenate_grad(d, arrays, axis) (d cut into the arrays' parts): the
+    parts' gradients joined again, zeros for a part known to be zero."""
+    if _zero(g):
+        return 0.0
+    parts = [np.zeros(np.shape(x)) if _zero(gi) else np.asarray(gi) for gi, x in zip(g, arrays)]
+    if axis is None:
+        return np.reshape(np.concatenate([np.ravel(p) for p in parts]), np.shape(d))
+    return np.concatenate(parts, axis=axis)
+
+
+def stack_grad_transpose(g, d, arrays, axis=0):
+    """The adjoint of stack_grad(d, arrays, axis) (d taken apart along axis): the parts'
+    gradients stacked again, zeros for a part known to be zero."""
+    if _zero(g):
+        return 0.0
+    return np.stack([np.zeros(np.shape(x)) if _zero(gi) else np.asarray(gi)
+                     for gi, x in zip(g, arrays)], axis=axis)
+
+
+def stack_grad_batch(g, arrays, axis=0):
+    """stack_grad for a batch: each tangent taken apart along the stacked axis."""
+    g = np.moveaxis(_batch(g), axis + 1 if axis >= 0 else axis, 1)
+    return runtime.GradList(g[:, i] for i in range(len(arrays)))
+
+
+def take_slot_grad_batch(g, d, idx):
+    """take_slot_grad(d, idx) for a batch: (each tangent's slot idx, the tangents with that
+    slot zeroed, a new array)."""
+    if d.__class__ is float:
+        return g, g
+    if isinstance(g, (list, dict)):
+        rest = runtime.GradList(g) if isinstance(g, list) else runtime.GradDict(g)
+        slot, rest[idx] = g[idx], _zero_batch(np.zeros(_batch_size(g)), np.shape(d[idx]))
+        return slot, rest
+    g = _batch(g)
+    key = _batch_index(idx)
+    slot = g[key].copy()
+    rest = np.array(g)
+    rest[key] = 0.0
+    return slot, rest
+
+
+def cumsum_grad_batch(g, a, axis=None):
+    """cumsum_grad for a batch: each tangent's reversed cumulative sum."""
+    g = _batch(g)
+    if axis is None:
+        flat = g.reshape(len(g), -1)[:, ::-1]
+        return np.cumsum(flat, axis=1)[:, ::-1].reshape((len(g),) + np.shape(a))
+    axis = axis + 1 if axis >= 0 else axis
+    return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
+
+
+def unreduce_batch(g, x, axis=None, keepdims=False, scale=1.0):
+    """unreduce (times `scale`) for a batch: each tangent spread over x's shape."""
+    g, shape = _batch(g), np.shape(x)
+    if not keepdims and axis is not None:
+        kept = list(shape)
+        for a in support._axes(axis, len(shape)):
+            kept[a] = 1
+        g = g.reshape((len(g),) + tuple(kept))
+    elif g.ndim == 1:
+        g = g.reshape((len(g),) + (1,) * len(shape))
+    return np.array(np.broadcast_to(g * scale if scale != 1.0 else g, (len(g),) + shape),
+                    dtype=np.result_type(g, float))
+
+
+def expand_reduced_batch(g, x, axis=None, keepdims=False):
+    """expand_reduced for a batch: the reduced axes put back as size-1 axes after it."""
+    g = _batch(g)
+    if keepdims or axis is None or g.ndim == 1:
+        return g
+    kept = list(np.shape(x))
+    for a in support._axes(axis, len(kept)):
+        kept[a] = 1
+    return g.reshape((len(g),) + tuple(kept))
+
+
+def reshape_batch_to(g, shape):
+    """A batch of tangents reshaped to (k,) + shape."""
+    g = _batch(g)
+    if g.ndim == 1 and shape and not np.any(g):
+        return _zero_batch(g, shape)
+    return g.reshape((len(g),) + tuple(shape))
+
+
+def map_grad_batch(g, fn, d, first=..., second=..., third=...):
+    """map_grad(fn, d, ...) for a batch: fn rearranges d's entries, so each tangent's
+    entries are gathered from where fn takes them (fn applied once, to d's positions)."""
+    _refuse_container(d)
+    g = _batch(g)
+    shape = np.shape(d)
+    if g.ndim == 1 and shape and not np.any(g):
+        return g  # the tangents of the known zero: zero whatever the shape
+    args = [a for a in (first, second, third) if a is not ...]
+    source = np.asarray(fn(np.arange(int(np.prod(shape))).reshape(shape), *args))
+    return g.reshape(len(g), -1)[:, source.ravel()].reshape((len(g),) + source.shape)
+
+
+def reshape_grad_batch(g, a, order="C"):
+    """reshape_grad(d, a, order) for a batch: each tangent read into a's shape in the
+    order the reshape read a (the batch axis read last)."""
+    g = _batch(g)
+    if order == "A":
+        order = "F" if np.isfortran(np.asarray(a)) else "C"
+    elif order == "K":
+        a = np.asarray(a)
+        order = "F" if a.flags.f_contiguous and not a.flags.c_contiguous else "C"
+    shape = np.shape(a)
+    if order == "C":
+        return reshape_batch_to(g, shape)
+    if g.ndim == 1 and shape and not np.any(g):
+        return _zero_batch(g, shape)
+    return np.moveaxis(np.reshape(np.moveaxis(g, 0, -1), shape + (len(g),), order="F"),
+                       -1, 0)
+
+
+def _matmul_operands(a, b):
+    """a and b as at least 2-D (a vector a as a row, b as a column), and whether each was
+    1-D."""
+    a, b = support._array(a), support._array(b)
+    return (a[None, :] if a.ndim == 1 else a), (b[:, None] if b.ndim == 1 else b), \
+        a.ndim == 1, b.ndim == 1
+
+
+def _matmul_g(g, row, column):
+    """A batch of tangents of a @ b with the axes the 1-D operands dropped put back."""
+    g = _batch(g)
+    if row and column:
+        return g[..., None, None]
+    return g[..., None, :] if row else g[..., None] if column else g
+
+
+def matmul_grad_a_batch(g, a, b):
+    """matmul_grad_a(d, a, b) for a batch of d's tangents: each g_i @ b^T, in a's shape."""
+    a2, b2, row, column = _matmul_operands(a, b)
+    g2 = _matmul_g(g, row, column)
+    made = unbroadcast_batch(g2 @ np.swapaxes(b2, -1, -2), a2)
+    return made[..., 0, :] if row else made
+
+
+def matmul_grad_b_batch(g, a, b):
+    """matmul_grad_b(d, a, b) for a batch of d's tangents: each a^T @ g_i, in b's shape."""
+    a2, b2, row, column = _matmul_operands(a, b)
+    g2 = _matmul_g(g, row, column)
+    made = unbroadcast_batch(np.swapaxes(a2, -1, -2) @ g2, b2)
+    return made[..., 0] if column else made
+
+
+def array_grad_transpose(g, d, obj, ans):
+    """The adjoint of array_grad(d, obj, ans) (d, of np.array(obj)'s shape, split into obj's
+    nesting): the nested gradients joined again, in d's shape."""
+    if _zero(g) or np.asarray(ans).dtype.kind not in "fc":
+        return 0.0
+    return np.reshape(_joined(g, obj), np.shape(d))
+
+
+def _joined(g, obj):
+    if _zero(g):
+        return np.zeros(np.shape(obj))
+    if isinstance(obj, (list, tuple)):
+        return np.stack([_joined(gi, o) for gi, o in zip(g, obj)]) if len(obj) \
+            else np.zeros(np.shape(obj))
+    return np.asarray(g)
+
+
+def array_grad_batch(g, obj, ans):
+    """array_grad for a batch: each tangent split into obj's nesting (a batch per leaf)."""
+    g = _batch(g)
+    if np.asarray(ans).dtype.kind not in "fc":
+        return _zero_batch(np.zeros(len(g)), np.shape(obj))
+    return _split_batch(g.reshape((len(g),) + np.shape(obj)), obj)
+
+
+def _split_batch(g, obj):
+    if isinstance(obj, (list, tuple)):
+        return runtime.GradList(_split_batch(g[:, i], o) for i, o in enumerate(obj))
+    return g
+
+
+def sum_grad_batch(g, values):
+    """sum_grad(d, values) for a batch: each tangent given to every element."""
+    g = _batch(g)
+    if isinstance(values, np.ndarray):
+        return spread_batch(g, values)
+    return runtime.GradList([g] * len(values))
+
+
 RULES = {
-    runtime.as_grad: rule("d, x", kinds=VIEW, jvp="linear", d="summed_to(g, d)"),
-    runtime.owned: rule("d", kinds=FRESH, jvp="linear", d="g"),
+    # the seed of a vjp, checked against the result and copied: the identity on it
+    runtime.seed_for: rule("seed, out", kinds=FRESH, jvp="linear", seed="summed_to(g, seed)",
+                           batch={"seed": "owned(g)"}),
+    # concatenate_grad(d, arrays, axis): d cut into the joined arrays' parts
+    shape_rules.concatenate_grad: rule(
+        "d, arrays, axis=0", kinds=FRESH, jvp="linear",
+        d="concatenate_grad_transpose(g, d, arrays, axis)",
+        batch={"d": "concatenate_grad_batch(g, arrays, axis)"}),
+    numpy_rules.array_grad: rule("d, obj, ans", kinds=FRESH, jvp="linear",
+                                 d="array_grad_transpose(g, d, obj, ans)",
+                                 batch={"d": "array_grad_batch(g, obj, ans)"}),
+    shape_rules.stack_grad: rule("d, arrays, axis=0", kinds=FRESH, jvp="linear",
+                                 d="stack_grad_transpose(g, d, arrays, axis)",
+                                 batch={"d": "stack_grad_batch(g, arrays, axis)"}),
+    runtime.as_grad: rule("d, x", kinds=VIEW, jvp="linear", d="summed_to(g, d)",
+                          batch={"d": "as_grad_batch(g, d, x)"}),
+    runtime.owned: rule("d", kinds=FRESH, jvp="linear", d="g", batch={"d": "owned(g)"}),
     # np.asarray that keeps other libraries' arrays: np.asarray's rule
     runtime.as_array: rule("x", kinds=VIEW, x="array_grad(g, x, ans)",
                            jvp={"x": "array_tangent(g, ans, x)"}),
@@ -331,17 +692,24 @@ RULES = {
     reductions.cumsum_grad: rule(
         "d, a, axis=None", kinds=FRESH, jvp="linear",
         d="np.reshape(np.cumsum(np.ravel(g)), np.shape(d)) if axis is None "
-          "else np.cumsum(g, axis=axis)"),
-    runtime.unbroadcast: rule("d, x", kinds=VIEW, jvp="linear", d="spread_to(g, d)"),
+          "else np.cumsum(g, axis=axis)", batch={"d": "cumsum_grad_batch(g, a, axis)"}),
+    runtime.unbroadcast: rule("d, x", kinds=VIEW, jvp="linear", d="spread_to(g, d)",
+                              batch={"d": "unbroadcast_batch(g, x)"}),
     runtime.unbroadcast_to: rule("d, recorded", kinds=VIEW, jvp="linear",
-                                 d="spread_to(g, d)"),
+                                 d="spread_to(g, d)",
+                                 batch={"d": "unbroadcast_to_batch(g, recorded)"}),
     runtime.add_grads: rule("a, b", kinds=VIEW, jvp="linear",
-                            a="summed_to(g, a)", b="summed_to(g, b)"),
-    runtime.sum_grad: rule("d, values", kinds=VIEW, jvp="linear", d="summed_to(g, d)"),
+                            a="summed_to(g, a)", b="summed_to(g, b)",
+                            batch={"a": "spread_batch(g, ans)", "b": "spread_batch(g, ans)"}),
+    runtime.sum_grad: rule("d, values", kinds=VIEW, jvp="linear", d="summed_to(g, d)",
+                           batch={"d": "sum_grad_batch(g, values)"}),
     runtime.accum_index: rule("d, x, idx, v", kinds=WRITES_FIRST, jvp="linear",
                               d="accum_index_adjoint_d(g, d)",
-                              v="accum_index_adjoint_v(g, idx, v)"),
-    runtime.item_grad: rule("d, i", kinds=VIEW, jvp="linear", d="item_grad_adjoint(g, d, i)"),
+                              v="accum_index_adjoint_v(g, idx, v)",
+                              batch={"d": "accum_index_batch_d(g, d, x)",
+                                     "v": "accum_index_batch_v(g, x, idx, v)"}),
+    runtime.item_grad: rule("d, i", kinds=VIEW, jvp="linear", d="item_grad_adjoint(g, d, i)",
+                            batch={"d": "item_grad_batch(g, d, i)"}),
     # the value a write `x[idx] = v` overwrites: a copy of an array's slot, a list's or
     # dict's element object itself (the write replaces it, never changes it)
     runtime.save_slot: rule("x, idx", kinds=FRESH, jvp="linear",
@@ -349,25 +717,34 @@ RULES = {
     runtime.save_float_slot: rule("x, idx", kinds=FRESH, jvp="linear",
                                   x="read_slot_adjoint(g, x, idx)"),
     runtime.take_slot_grad: rule("d, idx", kinds=WRITES_FIRST, jvp="linear",
-                                 d="take_slot_grad_adjoint(g, d, idx)"),
+                                 d="take_slot_grad_adjoint(g, d, idx)",
+                                 batch={"d": "take_slot_grad_batch(g, d, idx)"}),
     support.unreduce: rule("d, x, axis=None, keepdims=False", kinds=FRESH, jvp="linear",
-                           d="unreduce_transpose(g, d, axis, keepdims)"),
+                           d="unreduce_transpose(g, d, axis, keepdims)",
+                           batch={"d": "unreduce_batch(g, x, axis, keepdims)"}),
     reductions.unreduce_mean: rule(
         "d, x, result, axis=None, keepdims=False", kinds=FRESH, jvp="linear",
-        d="unreduce_transpose(g, d, axis, keepdims, np.size(result) / np.size(x))"),
+        d="unreduce_transpose(g, d, axis, keepdims, np.size(result) / np.size(x))",
+        batch={"d": "unreduce_batch(g, x, axis, keepdims, np.size(result) / np.size(x))"}),
     reductions.unreduce_extreme: rule(
         "d, x, result, axis=None, keepdims=False", kinds=FRESH, jvp="linear",
         d="unreduce_extreme_transpose(g, d, x, result, axis, keepdims)"),
     support.expand_reduced: rule("d, x, axis=None, keepdims=False", kinds=VIEW, jvp="linear",
-                                 d="reshape_like(g, d)"),
-    support.reshape_like: rule("d, a", kinds=VIEW, jvp="linear", d="reshape_like(g, d)"),
-    support.reshape_to: rule("d, recorded", kinds=VIEW, jvp="linear", d="reshape_like(g, d)"),
+                                 d="reshape_like(g, d)",
+                                 batch={"d": "expand_reduced_batch(g, x, axis, keepdims)"}),
+    support.reshape_like: rule("d, a", kinds=VIEW, jvp="linear", d="reshape_like(g, d)",
+                               batch={"d": "reshape_batch_to(g, np.shape(a))"}),
+    support.reshape_to: rule("d, recorded", kinds=VIEW, jvp="linear", d="reshape_like(g, d)",
+                             batch={"d": "reshape_batch_to(g, np.shape(recorded[0]) if "
+                                         "recorded.__class__ is list else recorded)"}),
     support.matmul_grad_a: rule("d, a, b", kinds=FRESH, jvp="bilinear",
                                 d="matmul_grad_a_adjoint_d(g, d, b)",
-                                b="matmul_grad_a_adjoint_b(g, d, b)"),
+                                b="matmul_grad_a_adjoint_b(g, d, b)",
+                                batch={"d": "matmul_grad_a_batch(g, a, b)"}),
     support.matmul_grad_b: rule("d, a, b", kinds=FRESH, jvp="bilinear",
                                 d="matmul_grad_b_adjoint_d(g, d, a)",
-                                a="matmul_grad_b_adjoint_a(g, d, a)"),
+                                a="matmul_grad_b_adjoint_a(g, d, a)",
+                                batch={"d": "matmul_grad_b_batch(g, a, b)"}),
     # the sums a loop's adjoint defers (derive/loop_optimizations.py): lists of pairs
     support.sum_matmul_grad_a: rule(
         "parts, a", kinds=FRESH, jvp={"parts": "sum_matmul_grad_tangent(sum_matmul_grad_a, "
@@ -386,10 +763,12 @@ RULES = {
     # the gradients of rearrangements (np.flip, np.roll, np.swapaxes, ...) and of np.outer
     # and sums with where= / np.nansum: linear in the gradient they are given
     shape_rules.reshape_grad: rule("d, a, order='C'", kinds=VIEW, jvp="linear",
-                                   d="reshape_grad_transpose(g, d, a, order)"),
+                                   d="reshape_grad_transpose(g, d, a, order)",
+                                   batch={"d": "reshape_grad_batch(g, a, order)"}),
     support.map_grad: rule("fn, d, first=..., second=..., third=...", kinds=FRESH,
                            jvp="linear",
-                           d="map_grad_transpose(g, fn, d, first, second, third)"),
+                           d="map_grad_transpose(g, fn, d, first, second, third)",
+                           batch={"d": "map_grad_batch(g, fn, d, first, second, third)"}),
     linear_algebra.outer_grad_a: rule("d, a, b", kinds=FRESH, jvp="bilinear",
                                       d="outer_grad_a_adjoint_d(g, d, b)",
                                       b="outer_grad_a_adjoint_b(g, d, b)"),
@@ -417,7 +796,13 @@ FUNCTIONS = (summed_to, spread_to, unreduce_transpose, unreduce_extreme_transpos
              add_zero, sum_matmul_grad_a_adjoint, sum_matmul_grad_b_adjoint,
              map_grad_transpose, reshape_grad_transpose, outer_grad_a_adjoint_d,
              outer_grad_a_adjoint_b, outer_grad_b_adjoint_d, outer_grad_b_adjoint_a,
-             masked_sum_grad_transpose)
+             masked_sum_grad_transpose, unbroadcast_batch, unbroadcast_to_batch, spread_batch,
+             as_grad_batch, item_grad_batch, accum_index_batch_d, accum_index_batch_v,
+             concatenate_grad_batch, concatenate_grad_transpose, cumsum_grad_batch,
+             unreduce_batch, expand_reduced_batch, reshape_batch_to, matmul_grad_a_batch,
+             matmul_grad_b_batch, sum_grad_batch, array_grad_transpose, array_grad_batch,
+             stack_grad_transpose, stack_grad_batch, take_slot_grad_batch,
+             reshape_grad_batch, map_grad_batch)
 # the helpers the templates above call, beside the rules (Rule.functions)
 RULES = {f: replace(r, functions=tuple((h.__name__, h) for h in FUNCTIONS))
          for f, r in RULES.items()}
