@@ -234,3 +234,10 @@ def test_hessian_through_the_batch_forms_matches_differences_of_the_gradient():
     gradient = pullback.grad(energy, wrt=1)
     expected = _fd_jacobian(lambda x: gradient(W, x), (x,), 0)
     np.testing.assert_allclose(H, expected, rtol=1e-5, atol=1e-7)
+
+
+def test_the_vector_reverse_code_prints():
+    text = pullback.source(matrix_vector, wrt=(0, 1), mode="vjp_batch")
+    assert "matmul_grad_a_batch(" in text and "matmul_grad_b_batch(" in text
+    assert "each_tangent" not in text  # nothing run seed by seed
+    compile(text, "<vjp_batch>", "exec")

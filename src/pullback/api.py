@@ -1096,7 +1096,8 @@ def source(f, wrt=0, mode="grad", stage="final", optimize=True, backend="numpy",
             (forward mode: the tangent code), "jvp_batch" (vector mode: the tangent code
             for a batch of tangents, which `jacobian(mode="fwd")` runs), "hvp" (the jvp
             of the generated gradient, which `hvp` runs) or "hessian" (its vector mode,
-            which `hessian` runs).
+            which `hessian` runs) or "vjp_batch" (vector reverse mode: the tangents of
+            the vjp along a batch of seeds, which `jacobian(mode="rev")` runs).
         stage: "final" (the code that runs) or an earlier stage of the pipeline:
             "parsed", "normalized", "ssa" or "adjoint" (before simplification).
         optimize: as for `grad`.
@@ -1123,13 +1124,16 @@ def source(f, wrt=0, mode="grad", stage="final", optimize=True, backend="numpy",
             if isinstance(wrt, (tuple, list)) else wrt + 1 if isinstance(wrt, int) \
             and wrt >= 0 else wrt
         f = func
-    if (mode in ("hvp", "hessian") or backend != "numpy" or stage != "final") \
+    if (mode in ("hvp", "hessian", "vjp_batch") or backend != "numpy" or stage != "final") \
             and (explain or example_args is not None):
         raise PullbackError("explain and example_args print the final code of grad, "
                             "value_and_grad, vjp and jvp, for the numpy backend")
     if mode in ("hvp", "hessian"):  # forward over reverse: the tangent code of the gradient
         return source(grad(f, wrt, optimize=optimize), wrt,
                       "jvp" if mode == "hvp" else "jvp_batch", stage, optimize)
+    if mode == "vjp_batch":  # vector reverse mode: the vjp's tangents along a batch of seeds
+        adjoint = _named(_bind(transform(f, wrt, "vjp", optimize=optimize), f), f, "vjp")
+        return source(adjoint, 0, "jvp_batch_strict", stage, optimize)
     transformed = transform(f, wrt, mode, optimize=optimize, checkpoint=checkpoint)
     if backend != "numpy":
         if stage != "final" or mode not in ("grad", "value_and_grad", "vjp"):
