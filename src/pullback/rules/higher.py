@@ -666,6 +666,80 @@ def sum_grad_batch(g, values):
     return runtime.GradList([g] * len(values))
 
 
+# second order through the gradients of rearrangements, masks and sums ----------------
+# Each of these gradients is linear in the gradient d it is given (the other operands are
+# read for shapes, orders and masks that are piecewise constant in them): its adjoint is
+# the forward function it is the gradient of, applied to g.
+
+
+def sort_grad_batch(g, a, axis=-1):
+    """sort_grad(d, a, axis) for a batch: each tangent put back where sorting took it from."""
+    g, a = _batch(g), np.asarray(a)
+    out = np.zeros((len(g),) + a.shape, dtype=np.result_type(g, float))
+    if axis is None:
+        out.reshape(len(g), -1)[:, np.argsort(a, axis=None, kind="stable")] = \
+            g.reshape(len(g), -1)
+        return out
+    order = np.broadcast_to(np.argsort(a, axis=axis, kind="stable"), out.shape)
+    np.put_along_axis(out, order, np.broadcast_to(g, out.shape), axis + 1 if axis >= 0 else axis)
+    return out
+
+
+def tile_grad_transpose(g, d, reps):
+    """The adjoint of tile_grad(d, A, reps) (the tiles of d summed): g tiled."""
+    if _zero(g):
+        return 0.0
+    return np.reshape(np.tile(g, reps), np.shape(d))
+
+
+def tile_grad_batch(g, A, reps):
+    """tile_grad for a batch: each tangent's tiles summed."""
+    g, shape = _batch(g), np.shape(A)
+    reps = tuple(reps) if np.ndim(reps) else (int(reps),)
+    n = max(len(shape), len(reps))
+    full = (1,) * (n - len(shape)) + shape
+    reps = (1,) * (n - len(reps)) + reps
+    paired = np.reshape(g, (len(g),) + tuple(m for pair in zip(reps, full) for m in pair))
+    return np.reshape(np.sum(paired, axis=tuple(range(1, 2 * n + 1, 2))), (len(g),) + shape)
+
+
+def repeat_grad_transpose(g, d, repeats, axis=None):
+    """The adjoint of repeat_grad(d, a, repeats, axis) (d summed over the repeats): g
+    repeated."""
+    if _zero(g):
+        return 0.0
+    return np.reshape(np.repeat(g, repeats, axis), np.shape(d))
+
+
+def pad_grad_transpose(g, d, pad_width, mode="constant"):
+    """The adjoint of pad_grad(d, array, pad_width, mode) (d added up per source element): g
+    padded the same way, with zeros for a constant."""
+    if _zero(g):
+        return 0.0
+    return np.reshape(np.pad(g, pad_width, mode=mode), np.shape(d))
+
+
+def diag_grad_transpose(g, d, k=0):
+    """The adjoint of diag_grad(d, v, k) (d's diagonal read, or d put on a diagonal): np.diag
+    of g, which does the other."""
+    if _zero(g):
+        return 0.0
+    return np.reshape(np.diag(g, k), np.shape(d))
+
+
+def sinc_grad_x(t, d, x):
+    """The derivative of sinc_grad(d, x) = d sinc'(x) in x, times t: d sinc''(x), with
+    sinc''(x) = (-pi sin(pi x) - 2 sinc'(x)) / x, and -pi^2 / 3 at x = 0."""
+    x = np.asarray(x)
+    x = x.astype(np.result_type(x, float), copy=False)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        safe = np.where(x == 0, 1.0, x)
+        first = (np.cos(np.pi * x) - np.sinc(x)) / safe
+        second = np.where(x == 0, -np.pi ** 2 / 3,
+                          (-np.pi * np.sin(np.pi * x) - 2.0 * first) / safe)
+    return t * d * second
+
+
 RULES = {
     # the seed of a vjp, checked against the result and copied: the identity on it
     runtime.seed_for: rule("seed, out", kinds=FRESH, jvp="linear", seed="summed_to(g, seed)",
@@ -681,6 +755,31 @@ RULES = {
     shape_rules.stack_grad: rule("d, arrays, axis=0", kinds=FRESH, jvp="linear",
                                  d="stack_grad_transpose(g, d, arrays, axis)",
                                  batch={"d": "stack_grad_batch(g, arrays, axis)"}),
+    numpy_rules.sort_grad: rule("d, a, axis=-1", kinds=FRESH, jvp="linear",
+                                d="sort_tangent(g, a, axis)",
+                                batch={"d": "sort_grad_batch(g, a, axis)"}),
+    # g times a mask piecewise constant in a and the bounds: its own adjoint
+    numpy_rules.clip_grad: rule("d, a, a_min, a_max", kinds=FRESH, jvp="linear",
+                                d="clip_grad(g, a, a_min, a_max)",
+                                batch={"d": "clip_grad(lift(g, ans), a, a_min, a_max)"}),
+    numpy_rules.clip_grad_min: rule("d, a, a_min, a_max", kinds=FRESH, jvp="linear",
+                                    d="clip_grad_min(g, a, a_min, a_max)",
+                                    batch={"d": "clip_grad_min(lift(g, ans), a, a_min, a_max)"}),
+    numpy_rules.clip_grad_max: rule("d, a, a_min, a_max", kinds=FRESH, jvp="linear",
+                                    d="clip_grad_max(g, a, a_min, a_max)",
+                                    batch={"d": "clip_grad_max(lift(g, ans), a, a_min, a_max)"}),
+    numpy_rules.sinc_grad: rule("d, x", broadcast=True, kinds=("elementwise",),
+                                jvp={"d": "sinc_grad(g, x)", "x": "sinc_grad_x(g, d, x)"},
+                                d="sinc_grad(g, x)", x="sinc_grad_x(g, d, x)"),
+    shape_rules.tile_grad: rule("d, A, reps", kinds=FRESH, jvp="linear",
+                                d="tile_grad_transpose(g, d, reps)",
+                                batch={"d": "tile_grad_batch(g, A, reps)"}),
+    shape_rules.repeat_grad: rule("d, a, repeats, axis=None", kinds=FRESH, jvp="linear",
+                                  d="repeat_grad_transpose(g, d, repeats, axis)"),
+    shape_rules.pad_grad: rule("d, array, pad_width, mode='constant'", kinds=FRESH,
+                               jvp="linear", d="pad_grad_transpose(g, d, pad_width, mode)"),
+    linear_algebra.diag_grad: rule("d, v, k=0", kinds=FRESH, jvp="linear",
+                                   d="diag_grad_transpose(g, d, k)"),
     runtime.as_grad: rule("d, x", kinds=VIEW, jvp="linear", d="summed_to(g, d)",
                           batch={"d": "as_grad_batch(g, d, x)"}),
     runtime.owned: rule("d", kinds=FRESH, jvp="linear", d="g", batch={"d": "owned(g)"}),
@@ -802,7 +901,9 @@ FUNCTIONS = (summed_to, spread_to, unreduce_transpose, unreduce_extreme_transpos
              unreduce_batch, expand_reduced_batch, reshape_batch_to, matmul_grad_a_batch,
              matmul_grad_b_batch, sum_grad_batch, array_grad_transpose, array_grad_batch,
              stack_grad_transpose, stack_grad_batch, take_slot_grad_batch,
-             reshape_grad_batch, map_grad_batch)
+             reshape_grad_batch, map_grad_batch, sort_grad_batch, tile_grad_transpose,
+             tile_grad_batch, repeat_grad_transpose, pad_grad_transpose, diag_grad_transpose,
+             sinc_grad_x)
 # the helpers the templates above call, beside the rules (Rule.functions)
 RULES = {f: replace(r, functions=tuple((h.__name__, h) for h in FUNCTIONS))
          for f, r in RULES.items()}
