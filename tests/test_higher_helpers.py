@@ -1,5 +1,5 @@
 """Second order through the gradients of np.sort, np.clip, np.sinc, np.tile, np.repeat,
-np.pad and np.diag (their helpers' rules in rules/higher.py): hessian, hvp and reverse
+np.pad, np.diag and np.var (their helpers' rules in rules/higher.py): hessian, hvp and reverse
 over reverse against central differences of the gradient, each function in more than
 one spelling (axes, modes, bounds, offsets)."""
 
@@ -80,7 +80,22 @@ def diagonal_read(x):
     return np.sum(np.diag(x.reshape(3, 3), 1) ** 3) + np.sum(np.diag(x.reshape(3, 3)) ** 2)
 
 
+def variance(x):
+    return np.var(x) * np.sum(x)
+
+
+def variance_rows(x):
+    return np.sum(np.var(x.reshape(2, 3), axis=1, ddof=1) ** 2)
+
+
+def variance_kept(x):
+    return np.sum(np.sin(np.var(x.reshape(3, 2), axis=0, keepdims=True)) * x.reshape(3, 2))
+
+
 CASES = [
+    (variance, lambda rng: (rng.normal(size=4),)),
+    (variance_rows, lambda rng: (rng.normal(size=6),)),
+    (variance_kept, lambda rng: (rng.normal(size=6),)),
     (sorted_weights, lambda rng: (rng.normal(size=5),)),
     (sorted_rows, lambda rng: (rng.normal(size=6),)),
     (sorted_flat, lambda rng: (rng.normal(size=6),)),

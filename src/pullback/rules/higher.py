@@ -740,6 +740,38 @@ def sinc_grad_x(t, d, x):
     return t * d * second
 
 
+def _variance_parts(a, axis, ddof):
+    """(a as an array, the reduced axes, a centred along them, 2 / (n - ddof)), refusing a
+    complex a (var_grad takes the real part of its direction there: not written)."""
+    a = np.asarray(a)
+    if np.iscomplexobj(a):
+        raise PullbackError("second order through the gradient of np.var or np.std of "
+                            "complex values is not differentiated")
+    axes = support._axes(axis, a.ndim)
+    n = np.prod([a.shape[i] for i in axes], dtype=float)
+    return a, axes, a - np.mean(a, axis=axes, keepdims=True), 2.0 / (n - ddof)
+
+
+def var_grad_adjoint_d(g, d, a, axis=None, ddof=0, keepdims=False):
+    """var_grad(d, a, ...) = d (spread over the reduced axes) 2 (a - mean a) / (n - ddof):
+    its adjoint in d sums g times the second factor over the reduced axes."""
+    if _zero(g):
+        return 0.0
+    a, axes, centred, scale = _variance_parts(a, axis, ddof)
+    summed = np.sum(g * centred, axis=axes, keepdims=keepdims) * scale
+    return np.reshape(summed, np.shape(d))
+
+
+def var_grad_adjoint_a(g, d, a, axis=None, ddof=0, keepdims=False):
+    """The adjoint of var_grad(d, a, ...) in a: centring is its own adjoint, so g times the
+    spread d, centred."""
+    if _zero(g) or _zero(d):
+        return 0.0
+    a, axes, _, scale = _variance_parts(a, axis, ddof)
+    spread = support._keep(d, a.ndim, axes, keepdims) * g * scale
+    return spread - np.mean(spread, axis=axes, keepdims=True)
+
+
 RULES = {
     # the seed of a vjp, checked against the result and copied: the identity on it
     runtime.seed_for: rule("seed, out", kinds=FRESH, jvp="linear", seed="summed_to(g, seed)",
@@ -780,6 +812,11 @@ RULES = {
                                jvp="linear", d="pad_grad_transpose(g, d, pad_width, mode)"),
     linear_algebra.diag_grad: rule("d, v, k=0", kinds=FRESH, jvp="linear",
                                    d="diag_grad_transpose(g, d, k)"),
+    # bilinear in the gradient d and a (a centred): the same call on each tangent
+    reductions.var_grad: rule(
+        "d, a, axis=None, ddof=0, keepdims=False", kinds=FRESH, jvp="bilinear",
+        d="var_grad_adjoint_d(g, d, a, axis, ddof, keepdims)",
+        a="var_grad_adjoint_a(g, d, a, axis, ddof, keepdims)"),
     runtime.as_grad: rule("d, x", kinds=VIEW, jvp="linear", d="summed_to(g, d)",
                           batch={"d": "as_grad_batch(g, d, x)"}),
     runtime.owned: rule("d", kinds=FRESH, jvp="linear", d="g", batch={"d": "owned(g)"}),
@@ -903,7 +940,7 @@ FUNCTIONS = (summed_to, spread_to, unreduce_transpose, unreduce_extreme_transpos
              stack_grad_transpose, stack_grad_batch, take_slot_grad_batch,
              reshape_grad_batch, map_grad_batch, sort_grad_batch, tile_grad_transpose,
              tile_grad_batch, repeat_grad_transpose, pad_grad_transpose, diag_grad_transpose,
-             sinc_grad_x)
+             sinc_grad_x, var_grad_adjoint_d, var_grad_adjoint_a)
 # the helpers the templates above call, beside the rules (Rule.functions)
 RULES = {f: replace(r, functions=tuple((h.__name__, h) for h in FUNCTIONS))
          for f, r in RULES.items()}
