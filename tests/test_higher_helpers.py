@@ -1,7 +1,7 @@
 """Second order through the gradients of np.sort, np.clip, np.sinc, np.tile, np.repeat,
-np.pad, np.diag and np.var (their helpers' rules in rules/higher.py): hessian, hvp and reverse
-over reverse against central differences of the gradient, each function in more than
-one spelling (axes, modes, bounds, offsets)."""
+np.pad, np.diag, np.var and np.std (their helpers' rules in rules/higher.py): hessian,
+hvp and reverse over reverse against central differences of the gradient, each function
+in more than one spelling (axes, modes, bounds, offsets)."""
 
 from __future__ import annotations
 
@@ -92,7 +92,22 @@ def variance_kept(x):
     return np.sum(np.sin(np.var(x.reshape(3, 2), axis=0, keepdims=True)) * x.reshape(3, 2))
 
 
+def deviation(x):
+    return np.std(x) * np.sum(x * x)
+
+
+def deviation_rows(x):
+    return np.sum(np.std(x.reshape(2, 3), axis=1, ddof=1) ** 3)
+
+
+def deviation_kept(x):
+    return np.sum(np.cos(np.std(x.reshape(3, 2), axis=0, keepdims=True)) * x.reshape(3, 2))
+
+
 CASES = [
+    (deviation, lambda rng: (rng.normal(size=4),)),
+    (deviation_rows, lambda rng: (rng.normal(size=6),)),
+    (deviation_kept, lambda rng: (rng.normal(size=6),)),
     (variance, lambda rng: (rng.normal(size=4),)),
     (variance_rows, lambda rng: (rng.normal(size=6),)),
     (variance_kept, lambda rng: (rng.normal(size=6),)),

@@ -772,6 +772,46 @@ def var_grad_adjoint_a(g, d, a, axis=None, ddof=0, keepdims=False):
     return spread - np.mean(spread, axis=axes, keepdims=True)
 
 
+def _std_parts(d, a, ans, axis, ddof, keepdims):
+    """(axes, a centred, d and ans spread over the reduced axes, 1 / (n - ddof))."""
+    a, axes, centred, scale = _variance_parts(a, axis, ddof)
+    return (axes, centred, None if d is None else support._keep(d, a.ndim, axes, keepdims),
+            support._keep(ans, a.ndim, axes, keepdims), scale / 2.0)
+
+
+def std_grad_tangent_ans(t, d, a, ans, axis=None, ddof=0, keepdims=False):
+    """std_grad(d, a, ans, ...) = d (a - mean a) / ((n - ddof) ans), spread: its tangent
+    along t, a tangent of ans, is -(that) t / ans."""
+    if _zero(d):
+        return 0.0
+    axes, centred, spread, kept, scale = _std_parts(d, a, ans, axis, ddof, keepdims)
+    return -spread * centred * scale * support._keep(t, np.ndim(a), axes, keepdims) / kept ** 2
+
+
+def std_grad_adjoint_d(g, d, a, ans, axis=None, ddof=0, keepdims=False):
+    if _zero(g):
+        return 0.0
+    axes, centred, _, kept, scale = _std_parts(None, a, ans, axis, ddof, keepdims)
+    summed = np.sum(g * centred / kept, axis=axes, keepdims=keepdims) * scale
+    return np.reshape(summed, np.shape(d))
+
+
+def std_grad_adjoint_a(g, d, a, ans, axis=None, ddof=0, keepdims=False):
+    if _zero(g) or _zero(d):
+        return 0.0
+    axes, _, spread, kept, scale = _std_parts(d, a, ans, axis, ddof, keepdims)
+    weighted = spread * g * scale / kept
+    return weighted - np.mean(weighted, axis=axes, keepdims=True)
+
+
+def std_grad_adjoint_ans(g, d, a, ans, axis=None, ddof=0, keepdims=False):
+    if _zero(g) or _zero(d):
+        return 0.0
+    axes, centred, spread, kept, scale = _std_parts(d, a, ans, axis, ddof, keepdims)
+    summed = -np.sum(g * spread * centred / kept ** 2, axis=axes, keepdims=keepdims) * scale
+    return np.reshape(summed, np.shape(ans))
+
+
 RULES = {
     # the seed of a vjp, checked against the result and copied: the identity on it
     runtime.seed_for: rule("seed, out", kinds=FRESH, jvp="linear", seed="summed_to(g, seed)",
@@ -781,9 +821,10 @@ RULES = {
         "d, arrays, axis=0", kinds=FRESH, jvp="linear",
         d="concatenate_grad_transpose(g, d, arrays, axis)",
         batch={"d": "concatenate_grad_batch(g, arrays, axis)"}),
-    numpy_rules.array_grad: rule("d, obj, ans", kinds=FRESH, jvp="linear",
-                                 d="array_grad_transpose(g, d, obj, ans)",
-                                 batch={"d": "array_grad_batch(g, obj, ans)"}),
+    # (np.array's result is the parameter `made`: `ans` in a template is the rule's own)
+    numpy_rules.array_grad: rule("d, obj, made", kinds=FRESH, jvp="linear",
+                                 d="array_grad_transpose(g, d, obj, made)",
+                                 batch={"d": "array_grad_batch(g, obj, made)"}),
     shape_rules.stack_grad: rule("d, arrays, axis=0", kinds=FRESH, jvp="linear",
                                  d="stack_grad_transpose(g, d, arrays, axis)",
                                  batch={"d": "stack_grad_batch(g, arrays, axis)"}),
@@ -817,6 +858,16 @@ RULES = {
         "d, a, axis=None, ddof=0, keepdims=False", kinds=FRESH, jvp="bilinear",
         d="var_grad_adjoint_d(g, d, a, axis, ddof, keepdims)",
         a="var_grad_adjoint_a(g, d, a, axis, ddof, keepdims)"),
+    # linear in d and in a (centred), and d / ans (the parameter `deviation`: `ans` in a
+    # template is the rule's own result)
+    reductions.std_grad: rule(
+        "d, a, deviation, axis=None, ddof=0, keepdims=False", kinds=FRESH,
+        jvp={"d": "std_grad(g, a, deviation, axis, ddof, keepdims)",
+             "a": "std_grad(d, g, deviation, axis, ddof, keepdims)",
+             "deviation": "std_grad_tangent_ans(g, d, a, deviation, axis, ddof, keepdims)"},
+        d="std_grad_adjoint_d(g, d, a, deviation, axis, ddof, keepdims)",
+        a="std_grad_adjoint_a(g, d, a, deviation, axis, ddof, keepdims)",
+        deviation="std_grad_adjoint_ans(g, d, a, deviation, axis, ddof, keepdims)"),
     runtime.as_grad: rule("d, x", kinds=VIEW, jvp="linear", d="summed_to(g, d)",
                           batch={"d": "as_grad_batch(g, d, x)"}),
     runtime.owned: rule("d", kinds=FRESH, jvp="linear", d="g", batch={"d": "owned(g)"}),
@@ -940,7 +991,8 @@ FUNCTIONS = (summed_to, spread_to, unreduce_transpose, unreduce_extreme_transpos
              stack_grad_transpose, stack_grad_batch, take_slot_grad_batch,
              reshape_grad_batch, map_grad_batch, sort_grad_batch, tile_grad_transpose,
              tile_grad_batch, repeat_grad_transpose, pad_grad_transpose, diag_grad_transpose,
-             sinc_grad_x, var_grad_adjoint_d, var_grad_adjoint_a)
+             sinc_grad_x, var_grad_adjoint_d, var_grad_adjoint_a,
+             std_grad_tangent_ans, std_grad_adjoint_d, std_grad_adjoint_a, std_grad_adjoint_ans)
 # the helpers the templates above call, beside the rules (Rule.functions)
 RULES = {f: replace(r, functions=tuple((h.__name__, h) for h in FUNCTIONS))
          for f, r in RULES.items()}
