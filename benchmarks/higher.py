@@ -20,6 +20,7 @@ HVP_TARGET = 5.0  # issue 14: hvp/f <= 5
 JACOBIAN_TARGET = 3.0  # issue 14: Jacobian / (f x min(rows, cols)) <= 3
 WIDE_OUTPUTS = 120
 NARROW_OUTPUTS = 20
+FEW_OUTPUTS = 5
 
 
 def wide(x):
@@ -34,6 +35,13 @@ def narrow(x):
     sweep of 100 directions)."""
     y = np.tanh(x) * x
     return np.concatenate([np.cumsum(y)[::10], y[:10] ** 2])
+
+
+def few(x):
+    """100 inputs, 5 outputs: the Jacobian needs 5 reverse sweeps (or one vector-mode
+    sweep of 100 directions)."""
+    y = np.tanh(x) * x
+    return np.concatenate([np.cumsum(y)[::40], y[:2] ** 2])
 
 
 def _direction(args, wrt, rng):
@@ -76,16 +84,19 @@ def run_higher(opts, time_in_one_run, fmt_time, fmt_ratio):
               f"{fmt_time(times['hvp']):>10} = {fmt_ratio(times['hvp'], times['f']):>6} x f")
         rows.append((f"{w.name} hvp/f", ratio, HVP_TARGET, ratio <= HVP_TARGET))
     x = np.linspace(-1.0, 1.0, 100)
-    # both modes on both shapes (forward: one vector-mode sweep of the 100 unit
-    # directions; reverse: one vjp sweep per row, reverse mode having no vector mode yet)
-    for fn, outputs in ((wide, WIDE_OUTPUTS), (narrow, NARROW_OUTPUTS)):
-        by_mode = {m: pullback.jacobian(fn, mode=m) for m in ("fwd", "rev")}
-        if not np.allclose(by_mode["fwd"](x), by_mode["rev"](x), rtol=1e-12, atol=1e-12):
-            raise AssertionError(f"{fn.__name__}: the Jacobians by the two modes differ")
+    # every mode on each shape (forward: one vector-mode sweep of the 100 unit directions;
+    # reverse: one vector-mode reverse sweep of the unit seeds of the rows; auto: the one
+    # it measured faster on its first call)
+    modes = ("fwd", "rev", "auto")
+    for fn, outputs in ((wide, WIDE_OUTPUTS), (narrow, NARROW_OUTPUTS), (few, FEW_OUTPUTS)):
+        by_mode = {m: pullback.jacobian(fn, mode=m) for m in modes}
+        for m in modes[1:]:
+            if not np.allclose(by_mode["fwd"](x), by_mode[m](x), rtol=1e-12, atol=1e-12):
+                raise AssertionError(f"{fn.__name__}: the Jacobians by fwd and {m} differ")
         times = time_in_one_run({"f": (fn, (x,)), **{m: (j, (x,)) for m, j in by_mode.items()}},
                                 opts.repeats, opts.min_time)
         needed = min(outputs, x.size)
-        for m in ("fwd", "rev"):
+        for m in modes:
             ratio = times[m] / (times["f"] * needed)
             print(f"  {fn.__name__ + ' 100->' + str(outputs):<12} f {fmt_time(times['f']):>10}"
                   f"   jacobian ({m}) {fmt_time(times[m]):>10} = {ratio:.2f} x f x {needed}")

@@ -767,6 +767,27 @@ SAMPLES.update({
     HELPERS["reduce_tangent"]: [("reduce_tangent(x0, x1, None, False)", [((3,), ANY), ((3,), ANY)]),
                                 ("reduce_tangent(x0, x1, 1, False)",
                                  [((2, 1), ANY), ((2, 3), ANY)])],
+    # (higher5: second order and vector reverse mode)
+    HELPERS["seed_for"]: [("seed_for(x0, x1) * x1", [((3,), ANY), ((3,), ANY)])],
+    HELPERS["concatenate_grad"]: [("concatenate_grad(x0, [x1, x2], 0)[1] * x2",
+                                   [((5,), ANY), ((2,), ANY), ((3,), ANY)])],
+    HELPERS["stack_grad"]: [("stack_grad(x0, [x1, x1], 1)[0] * x1", [((3, 2), ANY), ((3,), ANY)])],
+    HELPERS["array_grad"]: [("array_grad(x0, [x1, x2], np.array([x1, x2]))[0] * x1",
+                             [((2,), ANY), (S, ANY), (S, ANY)])],
+    HELPERS["sort_grad"]: [("sort_grad(x0, x1, -1) * x1", [((4,), ANY), ((4,), ANY)])],
+    HELPERS["clip_grad"]: [("clip_grad(x0, x1, -0.5, 0.5) * x1", [((4,), ANY), ((4,), ANY)])],
+    HELPERS["clip_grad_min"]: [("clip_grad_min(x0, x1, 0.1, None) * x1",
+                                [((4,), ANY), ((4,), ANY)])],
+    HELPERS["clip_grad_max"]: [("clip_grad_max(x0, x1, None, 0.1) * x1",
+                                [((4,), ANY), ((4,), ANY)])],
+    HELPERS["sinc_grad"]: [("sinc_grad(x0, x1)", [((3,), ANY), ((3,), ANY)])],
+    HELPERS["tile_grad"]: [("tile_grad(x0, x1, 2) * x1", [((6,), ANY), ((3,), ANY)])],
+    HELPERS["repeat_grad"]: [("repeat_grad(x0, x1, 2, None) * x1", [((6,), ANY), ((3,), ANY)])],
+    HELPERS["pad_grad"]: [("pad_grad(x0, x1, 1, 'constant') * x1", [((5,), ANY), ((3,), ANY)])],
+    HELPERS["diag_grad"]: [("diag_grad(x0, x1, 0) * x1", [((3, 3), ANY), ((3,), ANY)])],
+    HELPERS["var_grad"]: [("var_grad(x0, x1, 1, 0, False)", [((2,), ANY), ((2, 3), ANY)])],
+    HELPERS["std_grad"]: [("std_grad(x0, x1, np.std(x1, axis=1), 1, 0, False)",
+                           [((2,), ANY), ((2, 3), ANY)])],
 })
 
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]

@@ -45,12 +45,16 @@ from .ir.naming import RESERVED
 from .ir.nodes import dotted_name, parameters
 from .lower.normalize import normalize
 from .lower.ssa import to_ssa
+from .rules.tangent_support import batched_array
 from .runtime import helpers as runtime
 from .runtime.checkpoint import checkpoint as checkpoint_marker
 
-# jvp_call: a callee's jvp, for other generated code; jvp_batch(_call): vector mode
-FORWARD_MODES = ("jvp", "jvp_call", "jvp_batch", "jvp_batch_call")
-_CALL_MODES = ("split", "jvp_call", "jvp_batch_call")  # bound to one function's cells
+# jvp_call: a callee's jvp, for other generated code; jvp_batch(_call): vector mode;
+# jvp_batch_strict(_call): vector mode refusing any rule without a batch template (vector
+# reverse mode: the tangents of a generated vjp along a batch of seeds)
+FORWARD_MODES = ("jvp", "jvp_call", "jvp_batch", "jvp_batch_call", "jvp_batch_strict",
+                 "jvp_batch_strict_call")
+_CALL_MODES = ("split", "jvp_call", "jvp_batch_call", "jvp_batch_strict_call")
 
 
 @dataclass(eq=False)
@@ -574,7 +578,7 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
         """The cell of a called function's jvp function, for tangents of `params`."""
         callee = passed_through(callee)
         made = transform(callee, tuple(params),
-                         "jvp_batch_call" if mode == "jvp_batch" or mode == "jvp_batch_call"
+                         f"{mode.removesuffix('_call')}_call" if "batch" in mode
                          else "jvp_call", static, optimize)
         callees.append((callee, made))
         return made.cells[0]
@@ -884,18 +888,77 @@ def jacobian(f, wrt=0, mode="auto", optimize=True):
     """`jacobian(f, wrt)(*args)`: the Jacobian of f at args, of shape f's output shape +
     the wrt argument's shape (a tuple of them for a tuple wrt). mode "fwd" takes one
     vector-mode forward sweep whose tangents are the n unit directions of the n input
-    entries, "rev" one reverse sweep (vjp) per output entry (a loop over the seeds),
-    "auto" forward when the inputs have no more entries than the output, else reverse
-    (as jacfwd and jacrev users choose)."""
+    entries; "rev" one vector-mode reverse sweep whose seeds are the m unit directions of
+    the m output entries (where a helper of f's gradient has no batch form, it says so in
+    a RuntimeWarning, with the line, and makes one vjp sweep per output entry instead);
+    "auto" the mode that measured faster: on the first call with given shapes of the
+    arguments it runs both and keeps, for those shapes, the one that took less time (the
+    one that can be made, where the other is refused)."""
     if mode not in ("auto", "fwd", "rev"):
         raise PullbackError(f"jacobian mode must be 'auto', 'fwd' or 'rev', got {mode!r}")
     import numpy as np
 
     single = not isinstance(wrt, (tuple, list))
     forward_sweep = jvp(f, wrt, optimize=optimize, batched=True)
-    reverse_sweep = vjp(f, wrt, optimize=optimize)
     names, _ = _wrt_names(passed_through(f), wrt)
     signature = inspect.signature(f)
+    reverse = []  # the vector reverse sweep, or the reason it was refused, made once
+    chosen = {}  # mode "auto": the shapes of the arguments -> the mode measured faster
+
+    def reverse_sweep():
+        if not reverse:
+            try:
+                reverse.append(_vector_vjp(f, wrt, optimize))
+            except PullbackError as exc:  # refused: a helper without a batch form, ...
+                reverse.append(exc)
+        return reverse[0]
+
+    def by_forward(args, kwargs, given, inputs):
+        if any(isinstance(x, (list, tuple, dict)) for x in given):
+            seeds = [_seeds_like(seed, x) for seed, x in zip(_identity_seeds(inputs), given)]
+        else:
+            seeds = _identity_seeds(inputs)
+        out, batch = forward_sweep(*args, seeds[0] if single else tuple(seeds), **kwargs)
+        _real(given, out)
+        return _split_columns(batch, np.shape(out), inputs)
+
+    def by_reverse(args, kwargs, given, inputs):
+        out = np.asarray(f(*args, **kwargs))
+        _real(given, out)
+        sweep = reverse_sweep()
+        try:
+            if isinstance(sweep, PullbackError):
+                raise sweep
+            # one reverse sweep whose seeds are the unit directions of the output entries
+            seeds = np.eye(out.size).reshape((out.size,) + out.shape)
+            _, rows = sweep(np.zeros(out.shape), *args, seeds, **kwargs)
+        except PullbackError as refused:  # (an error of f's own is raised again below)
+            import warnings
+            warnings.warn(f"jacobian(mode='rev') of {getattr(f, '__qualname__', f)}: no "
+                          f"vector reverse mode, so one vjp sweep per output entry: {refused}",
+                          RuntimeWarning, stacklevel=3)
+            return _rows_by_vjp(f, wrt, optimize, single, args, kwargs, out, inputs)
+        return [np.reshape(batched_array(r), out.shape + x.shape).astype(float)
+                for r, x in zip([rows] if single else rows, inputs)]
+
+    def measured(args, kwargs, given, inputs):
+        """Mode "auto": both modes, once per shapes of the arguments, timed; the faster kept."""
+        key = tuple(np.shape(a) for a in args) + tuple(
+            (k, np.shape(v)) for k, v in sorted(kwargs.items()))
+        use = chosen.get(key)
+        if use is None:
+            if isinstance(reverse_sweep(), PullbackError):
+                use = chosen[key] = by_forward
+            else:
+                import time
+                took = {}
+                for way in (by_forward, by_reverse):
+                    start = time.perf_counter()
+                    blocks = way(args, kwargs, given, inputs)
+                    took[way] = (time.perf_counter() - start, blocks)
+                use = chosen[key] = min(took, key=lambda way: took[way][0])
+                return took[use][1]
+        return use(args, kwargs, given, inputs)
 
     @functools.wraps(f)
     def jacobian_call(*args, **kwargs):
@@ -903,35 +966,48 @@ def jacobian(f, wrt=0, mode="auto", optimize=True):
         given = [bound.arguments[n] for n in names]
         inputs = [np.asarray(x, dtype=float) if not np.iscomplexobj(x) else np.asarray(x)
                   for x in given]
-        use = mode
-        if mode == "auto":  # the size of the output, from one call of f
-            out_size = np.size(f(*args, **kwargs))
-            use = "fwd" if sum(x.size for x in inputs) <= out_size else "rev"
-        if use == "fwd":
-            if any(isinstance(x, (list, tuple, dict)) for x in given):
-                seeds = [_seeds_like(seed, x) for seed, x in zip(_identity_seeds(inputs), given)]
-            else:
-                seeds = _identity_seeds(inputs)
-            out, batch = forward_sweep(*args, seeds[0] if single else tuple(seeds), **kwargs)
-            _real(given, out)
-            blocks = _split_columns(batch, np.shape(out), inputs)
-        else:
-            out = np.asarray(f(*args, **kwargs))
-            _real(given, out)
-            rows = [[] for _ in inputs]
-            for i in range(out.size):
-                seed = np.zeros(out.size)
-                seed[i] = 1.0
-                grads = reverse_sweep(*args, seed.reshape(out.shape) if out.ndim else 1.0,
-                                      **kwargs)
-                for k, grad in enumerate([grads] if single else grads):
-                    rows[k].append(np.reshape(grad, inputs[k].size))
-            blocks = [(np.stack(rows[k]) if rows[k] else np.zeros((0, x.size))).reshape(
-                out.shape + x.shape) for k, x in enumerate(inputs)]
+        way = by_forward if mode == "fwd" else by_reverse if mode == "rev" else measured
+        blocks = way(args, kwargs, given, inputs)
         return blocks[0] if single else tuple(blocks)
 
     jacobian_call.__name__ = f"jacobian_{getattr(f, '__name__', 'f')}"
     return jacobian_call
+
+
+def _rows_by_vjp(f, wrt, optimize, single, args, kwargs, out, inputs):
+    """The Jacobian's blocks by one vjp sweep per output entry (f's output `out`)."""
+    import numpy as np
+
+    sweep = vjp(f, wrt, optimize=optimize)
+    rows = [[] for _ in inputs]
+    for i in range(out.size):
+        seed = np.zeros(out.size)
+        seed[i] = 1.0
+        grads = sweep(*args, seed.reshape(out.shape) if out.ndim else 1.0, **kwargs)
+        for k, grad in enumerate([grads] if single else grads):
+            rows[k].append(np.reshape(grad, inputs[k].size))
+    return [(np.stack(rows[k]) if rows[k] else np.zeros((0, x.size))).reshape(
+        out.shape + x.shape) for k, x in enumerate(inputs)]
+
+
+def _vector_vjp(f, wrt, optimize):
+    """Vector reverse mode: `sweep(seed, *args, seeds)` -> (f's vjp with `seed`, the vjps
+    with each of `seeds`, batch axis first), in one reverse sweep. The adjoint is linear in
+    its seed, so the adjoints of a batch of seeds are the tangents of the generated vjp
+    along them: its vector-mode jvp with respect to the seed, whose primal sweep (f's
+    values, records) runs once and whose adjoint statements each handle the whole batch.
+    Strict: a helper without a batch template is refused, never run seed by seed."""
+    if _method_of(f)[1] is not None:
+        raise PullbackError("jacobian(mode='rev') takes a function, not a bound method or "
+                            "callable object: pass the function and the object as its first "
+                            "argument")
+    g = passed_through(f)
+    adjoint = _named(_bind(transform(g, wrt, "vjp", optimize=optimize), g), g, "vjp")
+    transformed = transform(adjoint, 0, "jvp_batch_strict", optimize=optimize)
+    sweep = _bind(transformed, adjoint)
+    if transformed.tangents_last:
+        return sweep
+    return lambda seed, *args, **kwargs: sweep(args[-1], seed, *args[:-1], **kwargs)
 
 
 def _seeds_like(seed, x):
@@ -1043,7 +1119,8 @@ def source(f, wrt=0, mode="grad", stage="final", optimize=True, backend="numpy",
             (forward mode: the tangent code), "jvp_batch" (vector mode: the tangent code
             for a batch of tangents, which `jacobian(mode="fwd")` runs), "hvp" (the jvp
             of the generated gradient, which `hvp` runs) or "hessian" (its vector mode,
-            which `hessian` runs).
+            which `hessian` runs) or "vjp_batch" (vector reverse mode: the tangents of
+            the vjp along a batch of seeds, which `jacobian(mode="rev")` runs).
         stage: "final" (the code that runs) or an earlier stage of the pipeline:
             "parsed", "normalized", "ssa" or "adjoint" (before simplification).
         optimize: as for `grad`.
@@ -1070,13 +1147,16 @@ def source(f, wrt=0, mode="grad", stage="final", optimize=True, backend="numpy",
             if isinstance(wrt, (tuple, list)) else wrt + 1 if isinstance(wrt, int) \
             and wrt >= 0 else wrt
         f = func
-    if (mode in ("hvp", "hessian") or backend != "numpy" or stage != "final") \
+    if (mode in ("hvp", "hessian", "vjp_batch") or backend != "numpy" or stage != "final") \
             and (explain or example_args is not None):
         raise PullbackError("explain and example_args print the final code of grad, "
                             "value_and_grad, vjp and jvp, for the numpy backend")
     if mode in ("hvp", "hessian"):  # forward over reverse: the tangent code of the gradient
         return source(grad(f, wrt, optimize=optimize), wrt,
                       "jvp" if mode == "hvp" else "jvp_batch", stage, optimize)
+    if mode == "vjp_batch":  # vector reverse mode: the vjp's tangents along a batch of seeds
+        adjoint = _named(_bind(transform(f, wrt, "vjp", optimize=optimize), f), f, "vjp")
+        return source(adjoint, 0, "jvp_batch_strict", stage, optimize)
     transformed = transform(f, wrt, mode, optimize=optimize, checkpoint=checkpoint)
     if backend != "numpy":
         if stage != "final" or mode not in ("grad", "value_and_grad", "vjp"):

@@ -37,7 +37,7 @@ from .derive.records import record_summary
 from .errors import LocatedError, PullbackError
 
 STAGES = ("parsed", "normalized", "ssa", "adjoint", "final")
-MODES = ("grad", "value_and_grad", "vjp", "jvp", "jvp_batch", "hvp", "hessian")
+MODES = ("grad", "value_and_grad", "vjp", "jvp", "jvp_batch", "vjp_batch", "hvp", "hessian")
 COMMANDS = ("show", "check")
 
 EXIT_OK, EXIT_MISMATCH, EXIT_ERROR = 0, 1, 2

@@ -100,9 +100,12 @@ class Forward:
         self.namer = tree.namer
         self.wrt = list(wrt)
         self.mode = mode
-        self.user = mode in ("jvp", "jvp_batch")  # called by the user (else by generated code)
-        # vector mode: each tangent carries a batch of tangents, batch axis first
-        self.batched = mode in ("jvp_batch", "jvp_batch_call")
+        # called by the user (else by generated code)
+        self.user = mode in ("jvp", "jvp_batch", "jvp_batch_strict")
+        # vector mode: each tangent carries a batch of tangents, batch axis first; strict:
+        # a rule without a batch template is refused, not run once per tangent
+        self.batched = mode.startswith("jvp_batch")
+        self.strict = mode.startswith("jvp_batch_strict")
         self.batch = self.namer.fresh("batch") if self.batched else None
         self.within = None  # {tangent name: its one-tangent name} inside each_tangent
         self.single = single
@@ -459,16 +462,23 @@ class Forward:
             self.refuse(s, f"no forward-mode rule for {op.name}, called on a value being "
                         "differentiated: give the rule a tangent (jvp=), or register one "
                         "with @pullback.register_rule(f, jvp=...)")
+        batch = rule.batch if rule.batch is not None and set(active) <= set(rule.batch) \
+            else None  # a template for the batch of each active parameter's tangents
         if self.batched and self.within is None and (
-                rule.batch is not None or "elementwise" not in rule.kinds):
-            if rule.batch is not None:  # a template for the batch as a whole
-                expr = self.terms(op, name, active, rule.batch, s)
+                batch is not None or "elementwise" not in rule.kinds):
+            if batch is not None:  # a template for the batch as a whole
+                expr = self.terms(op, name, active, batch, s)
                 return expr, isinstance(expr, (gast.BinOp, gast.UnaryOp))
             if not (rule.fresh or "allocator" in rule.kinds) and (
                     {name} | {op.inputs[p].id for p in active}) & self.written_arrays:
                 self.refuse(s, f"{op.name} of an array written in place, in vector mode (its "
                             "result may be a view, and a batch of tangents made anew is "
                             "not): use jvp without batched=, or write into a copy")
+            if self.strict:
+                self.refuse(s, f"no batch form of {op.name}'s derivative for vector reverse "
+                            "mode (jacobian mode='rev' carries a batch of seeds through one "
+                            "reverse sweep): give its rule a batch template (batch=), or use "
+                            "mode='fwd'")
             return self.each(s, op, name), True  # its tangent, once per tangent of the batch
         if how in ("linear", "bilinear"):
             return self.same_call(s.value, op, active, how, name), how == "bilinear" or \
@@ -861,6 +871,180 @@ def loop_while_nonempty(function) -> None:
         del loop.body[end - 2:end]
 
 
+# math functions of one number: their value depends on their argument alone
+_PURE_MATH = frozenset({"sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh",
+                        "atan", "asin", "acos", "log1p", "expm1", "erf", "erfc", "log2",
+                        "log10"})
+
+
+def _math_call(node):
+    """The math function name of `math.f(v)` with one name v, else None."""
+    if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+            and _names([node.func.value]) == ["math"] and node.func.attr in _PURE_MATH \
+            and len(node.args) == 1 and isinstance(node.args[0], gast.Name) \
+            and not node.keywords:
+        return node.func.attr
+    return None
+
+
+def _stored(stmts) -> set:
+    return {n.id for st in stmts for n in gast.walk(st)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+
+
+def reuse_recorded_calls(function, namer) -> None:
+    """Where a loop records `L.append((a, x, ...))` after computing `math.f(x)` (as a
+    = math.f(x), or inside an expression) and the loop popping `a_2, x_2, ... = L.pop()`
+    computes `math.f(x_2)` again (the adjoint loop of a gradient, differentiated: it
+    recomputes sin and cos the primal loop computed), the popped loop reads the recorded
+    value instead (recording it, named, where it was not), and a popped value no longer
+    read is not recorded. Exact: the value recorded is math.f of the value x had when it
+    was recorded (x not assigned in between), and L is appended to at that one place and
+    popped at that one place only (otherwise only made, measured or tested), so the
+    records come off as they went on."""
+    names = [n for n in gast.walk(function) if isinstance(n, gast.Name)]
+    bodies = [getattr(n, f) for n in gast.walk(function) for f in ("body", "orelse")
+              if isinstance(getattr(n, f, None), list)]
+    for body in bodies:
+        for pop in list(body):
+            if not (isinstance(pop, gast.Assign) and isinstance(pop.targets[0], gast.Tuple)
+                    and isinstance(pop.value, gast.Call) and not pop.value.args
+                    and isinstance(pop.value.func, gast.Attribute)
+                    and pop.value.func.attr == "pop"
+                    and isinstance(pop.value.func.value, gast.Name)
+                    and all(isinstance(e, gast.Name) for e in pop.targets[0].elts)):
+                continue
+            tape = pop.value.func.value.id
+            appends = [(b, st) for b in bodies for st in b if isinstance(st, gast.Expr)
+                       and isinstance(st.value, gast.Call)
+                       and isinstance(st.value.func, gast.Attribute)
+                       and st.value.func.attr == "append"
+                       and _names([st.value.func.value]) == [tape]]
+            if len(appends) != 1:
+                continue
+            record_body, append = appends[0]
+            made = append.value.args[0] if len(append.value.args) == 1 else None
+            popped = pop.targets[0].elts
+            if not (isinstance(made, gast.Tuple) and len(made.elts) == len(popped)
+                    and all(isinstance(e, gast.Name) for e in made.elts)):
+                continue
+            if not _only_appended_popped(function, tape, append, pop):
+                continue
+            if any(sum(n.id == p.id and not isinstance(n.ctx, gast.Load) for n in names) != 1
+                   for p in popped):
+                continue
+            _reuse(function, namer, record_body, append, made, body, pop, popped)
+
+
+def _evaluated(st):
+    """The nodes a simple statement `t = e` or `e` evaluates whenever it runs (not those
+    under a conditional expression, `and`, `or`, a lambda or a comprehension): a call
+    among them may be made before the statement."""
+    if not isinstance(st, (gast.Assign, gast.Expr)):
+        return
+    stack = [st.value]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, (gast.BinOp, gast.UnaryOp, gast.Call, gast.Tuple, gast.List,
+                             gast.Attribute, gast.Subscript, gast.Compare)):
+            stack.extend(gast.iter_child_nodes(node))
+
+
+def _only_appended_popped(function, tape, append, pop) -> bool:
+    """L is read only by that append and that pop, `len(L)` and loop tests, and bound once
+    to a new empty list."""
+    allowed = {id(append.value.func.value), id(pop.value.func.value)}
+    for node in gast.walk(function):
+        if isinstance(node, gast.Call) and _names([node.func]) == ["len"] \
+                and _names(node.args) == [tape]:
+            allowed.add(id(node.args[0]))
+        elif isinstance(node, (gast.While, gast.If)) and _names([node.test]) == [tape]:
+            allowed.add(id(node.test))
+        elif isinstance(node, gast.Assign) and _names(node.targets) == [tape]:
+            if not (isinstance(node.value, gast.List) and not node.value.elts):
+                return False
+            allowed.add(id(node.targets[0]))
+    return all(id(n) in allowed for n in gast.walk(function)
+               if isinstance(n, gast.Name) and n.id == tape)
+
+
+def _reuse(function, namer, record_body, append, made, pop_body, pop, popped):
+    at = _index(record_body, append)
+    recorded = {e.id: i for i, e in enumerate(made.elts)}
+    # math.f(x) computed in the recording loop before the append, x recorded and not
+    # assigned from there to the append: (f, index of x) -> (statement, call node, name)
+    found = {}
+    for k, st in enumerate(record_body[:at]):
+        later = _stored(record_body[k:at])
+        for node in _evaluated(st):
+            f = _math_call(node)
+            x = node.args[0].id if f else None
+            if f is None or x not in recorded or x in later or (f, recorded[x]) in found:
+                continue
+            name = None
+            if isinstance(st, gast.Assign) and st.value is node and \
+                    _names(st.targets) and st.targets[0].id in recorded \
+                    and st.targets[0].id not in _stored(record_body[k + 1:at]):
+                name = st.targets[0].id
+            found[f, recorded[x]] = (st, node, name)
+    index = {p.id: i for i, p in enumerate(popped)}
+    start = _index(pop_body, pop) + 1
+    replaced = {}
+    for st in pop_body[start:]:
+        for node in gast.walk(st):
+            f = _math_call(node)
+            if f and node.args[0].id in index and (f, index[node.args[0].id]) in found:
+                replaced[id(node)] = found[f, index[node.args[0].id]]
+    if not replaced:
+        return
+    elts, targets = list(made.elts), list(popped)
+    value_of = {}  # (statement, call) in the recording loop -> the popped name holding it
+    for st, node, name in {id(v[1]): v for v in replaced.values()}.values():
+        if name is None:  # record it, named: `cos = math.cos(x)` before its statement
+            name = namer.fresh(node.func.attr)
+            record_body.insert(_index(record_body, st), assign(name, clone(node)))
+            _replace(st, node, load(name))
+            elts.append(load(name))
+            targets.append(store(namer.fresh(f"{node.func.attr}_popped")))
+            value_of[id(node)] = targets[-1].id
+        else:
+            value_of[id(node)] = popped[recorded[name]].id
+    for st in pop_body[start:]:
+        _replace_calls(st, {k: load(value_of[id(v[1])]) for k, v in replaced.items()})
+    _drop_unread_copies(function, pop_body, {t.id for t in targets})
+    read = {n.id for n in gast.walk(function)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    keep = [i for i, t in enumerate(targets) if t.id in read]
+    made.elts = [elts[i] for i in keep]
+    pop.targets[0].elts = [targets[i] for i in keep]
+
+
+def _drop_unread_copies(function, body, popped) -> None:
+    """Remove from `body` the copies `y = p` of popped names p whose y is read nowhere."""
+    read = {n.id for n in gast.walk(function)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    for st in list(body):
+        if _is_copy(st) and _names([st.value]) and st.value.id in popped \
+                and st.targets[0].id not in read:
+            _remove(body, st)
+
+
+def _replace(root, old, new) -> None:
+    _replace_calls(root, {id(old): new})
+
+
+def _replace_calls(root, by_id) -> None:
+    for node in gast.walk(root):
+        for field, value in gast.iter_fields(node):
+            if isinstance(value, list):
+                for i, item in enumerate(value):
+                    if id(item) in by_id:
+                        value[i] = clone(by_id[id(item)])
+            elif id(value) in by_id:
+                setattr(node, field, clone(by_id[id(value)]))
+
+
 def _measured_before(function, loop, tape) -> bool:
     """Whether `loop` (`while go_2:`) is preceded by `n = len(L); go = n > 0` and then
     only by copies and constants (`go_2 = go`, phi copies of other values, `dx = 0.0`):
@@ -1012,4 +1196,5 @@ def forward(tree, analysis, wrt, mode="jvp", single=True, calls=None, optimize=T
         coalesce_loop_copies(made)
         fuse_tapes(made, builder.namer)
         loop_while_nonempty(made)
+        reuse_recorded_calls(made, builder.namer)
     return made, builder.constants

@@ -39,6 +39,7 @@ from ..errors import PullbackError
 from ..runtime import helpers as runtime
 from ..runtime import objects
 from . import declare, linear_algebra, reductions, rule, support, tangent_support
+from . import numpy as numpy_rules
 from . import shape as shape_rules
 
 FRESH = ("fresh",)
@@ -320,9 +321,556 @@ def masked_sum_grad_transpose(g, d, a, axis, keepdims, where, skip_nan=False):
                               axis, keepdims)
 
 
+# vector reverse mode -----------------------------------------------------------------
+# The adjoint is linear in its seed, so `jacobian(mode="rev")` takes the tangents of the
+# generated vjp along a batch of seeds (vector forward mode over it, strict: a helper
+# without a batch template is refused). The batch templates below get `g`, the batch of
+# tangents of a gradient d (batch axis first: shape (k,) + d's shape), and return the
+# batch of the helper's results. A gradient known to be zero (the float 0.0) has the
+# batch of zeros of shape (k,), which broadcasts as 0.0 does.
+
+
+def _batch(g):
+    g = np.asarray(g)
+    return g.reshape(g.shape + (1,)) if g.ndim == 0 else g
+
+
+def _zero_batch(g, shape):
+    """The batch of tangents of a known zero: zeros, in `shape` after the batch axis."""
+    g = _batch(g)
+    if np.any(g):
+        raise PullbackError("internal error: a nonzero batch of tangents of a gradient known "
+                            "to be zero; please report this")
+    return np.zeros((len(g),) + tuple(shape), dtype=np.result_type(g, float))
+
+
+def _batch_index(idx):
+    return (slice(None),) + idx if idx.__class__ is tuple else (slice(None), idx)
+
+
+def unbroadcast_batch(g, x):
+    """unbroadcast for a batch: each of g's tangents summed down to x's shape."""
+    _refuse_container(x)
+    return _summed_batch(g, np.shape(x))
+
+
+def unbroadcast_to_batch(g, recorded):
+    """unbroadcast_to(d, recorded) for a batch."""
+    return _summed_batch(g, np.shape(recorded[0]) if recorded.__class__ is list
+                         else tuple(recorded))
+
+
+def _summed_batch(g, shape):
+    g = _batch(g)
+    if g.shape[1:] == shape:
+        return g
+    lead = g.ndim - 1 - len(shape)
+    if lead < 0 or any(n != 1 and g.shape[1 + lead + i] != n for i, n in enumerate(shape)):
+        return _zero_batch(g, shape)
+    axes = tuple(range(1, 1 + lead)) + tuple(
+        1 + lead + i for i, n in enumerate(shape) if n == 1 and g.shape[1 + lead + i] != 1)
+    return np.sum(g, axis=axes, keepdims=True).reshape((len(g),) + shape)
+
+
+def spread_batch(g, ans):
+    """g's tangents brought to (k,) + ans's shape: a gradient's tangents added to others
+    (each had its gradient's shape; a known zero's are (k,)). For a list, tuple or dict
+    ans, a GradList or GradDict of such batches."""
+    if isinstance(ans, (list, tuple)):
+        if not isinstance(g, (list, tuple)):
+            g = [_zero_batch(g, ())] * len(ans)
+        return runtime.GradList(spread_batch(t, a) for t, a in zip(g, ans, strict=True))
+    if isinstance(ans, dict):
+        if not isinstance(g, dict):
+            g = dict.fromkeys(ans, _zero_batch(g, ()))
+        return runtime.GradDict({k: spread_batch(g[k], a) for k, a in ans.items()})
+    g, shape = _batch(g), np.shape(ans)
+    if g.shape[1:] == shape:
+        return g
+    missing = len(shape) + 1 - g.ndim
+    if missing > 0:
+        g = g.reshape(g.shape[:1] + (1,) * missing + g.shape[1:])
+    return np.array(np.broadcast_to(g, (len(g),) + shape))
+
+
+def as_grad_batch(g, d, x):
+    """as_grad for a batch: each tangent as x's gradient is returned (real for a real x),
+    an array of shape (k,) + x's shape."""
+    if isinstance(x, (list, tuple)):
+        if d.__class__ is float:
+            return [as_grad_batch(g, 0.0, xi) for xi in x]
+        return [as_grad_batch(t, di, xi) for t, di, xi in zip(g, d, x, strict=True)]
+    if isinstance(x, dict):
+        return {k: as_grad_batch(g if d.__class__ is float else g[k],
+                                 0.0 if d.__class__ is float else d[k], v)
+                for k, v in x.items()}
+    made = unbroadcast_batch(g, x)
+    if np.iscomplexobj(made) and not np.iscomplexobj(x):
+        made = np.real(made)
+    return np.array(made, dtype=np.result_type(made, float))
+
+
+def item_grad_batch(g, d, i):
+    """item_grad(d, i) = d[i] for a batch: the i-th element's batch (g is a list of
+    batches for a list or tuple d), or g[:, i] for an array d."""
+    if d.__class__ is float:
+        return _zero_batch(g if not isinstance(g, (list, tuple, dict)) else
+                           np.zeros(_batch_size(g)), ())
+    if isinstance(g, (list, tuple, dict)):
+        return g[i]
+    return _batch(g)[_batch_index(i)]
+
+
+def accum_index_batch_d(g, d, x):
+    """accum_index(d, x, idx, v)'s tangents from d's: d's, in x's shape (a new array; for a
+    list or dict x, a GradList or GradDict of batches)."""
+    return spread_batch(g, x)
+
+
+def accum_index_batch_v(g, x, idx, v):
+    """accum_index(d, x, idx, v)'s tangents from v's: zeros of x's shape with each of v's
+    tangents added at idx (for a list or dict x: v's batch in element idx, zeros in the
+    others)."""
+    if isinstance(x, (list, tuple, dict)):
+        k = len(_batch(g)) if not isinstance(g, (list, tuple, dict)) else _batch_size(g)
+        out = spread_batch(np.zeros(k), x)
+        out[idx] = spread_batch(g, x[idx])
+        return out
+    g = _batch(g)
+    real = not np.iscomplexobj(x) and np.iscomplexobj(g)
+    out = np.zeros((len(g),) + np.shape(x), dtype=np.result_type(g, float) if not real
+                   else float)
+    key = _batch_index(idx)
+    slot = out[key]
+    missing = slot.ndim - g.ndim
+    if missing > 0:  # v broadcast into the slot: its tangents in the slot's rank
+        g = g.reshape(g.shape[:1] + (1,) * missing + g.shape[1:])
+    if real:
+        g = np.real(g)
+    if runtime._is_basic(idx):
+        out[key] += g
+    else:
+        np.add.at(out, key, g)
+    return out
+
+
+def _batch_size(g):
+    if isinstance(g, (list, tuple)):
+        return _batch_size(g[0])
+    if isinstance(g, dict):
+        return _batch_size(next(iter(g.values())))
+    return len(_batch(g))
+
+
+def concatenate_grad_batch(g, arrays, axis=0):
+    """concatenate_grad for a batch: g's tangents cut where the arrays were joined (along
+    the axis after the batch axis), a batch per array."""
+    g = _batch(g)
+    if axis is None:
+        flat = g.reshape(len(g), -1)
+        parts, start = [], 0
+        for x in arrays:
+            size = int(np.size(x))
+            parts.append(flat[:, start:start + size].reshape((len(g),) + np.shape(x)))
+            start += size
+        return runtime.GradList(parts)
+    return runtime.GradList(shape_rules._cut(
+        g, [np.shape(x)[axis] for x in arrays], axis + 1 if axis >= 0 else axis))
+
+
+def concatenate_grad_transpose(g, d, arrays, axis=0):
+    """The adjoint of concatenate_grad(d, arrays, axis) (d cut into the arrays' parts): the
+    parts' gradients joined again, zeros for a part known to be zero."""
+    if _zero(g):
+        return 0.0
+    parts = [np.zeros(np.shape(x)) if _zero(gi) else np.asarray(gi) for gi, x in zip(g, arrays)]
+    if axis is None:
+        return np.reshape(np.concatenate([np.ravel(p) for p in parts]), np.shape(d))
+    return np.concatenate(parts, axis=axis)
+
+
+def stack_grad_transpose(g, d, arrays, axis=0):
+    """The adjoint of stack_grad(d, arrays, axis) (d taken apart along axis): the parts'
+    gradients stacked again, zeros for a part known to be zero."""
+    if _zero(g):
+        return 0.0
+    return np.stack([np.zeros(np.shape(x)) if _zero(gi) else np.asarray(gi)
+                     for gi, x in zip(g, arrays)], axis=axis)
+
+
+def stack_grad_batch(g, arrays, axis=0):
+    """stack_grad for a batch: each tangent taken apart along the stacked axis."""
+    g = np.moveaxis(_batch(g), axis + 1 if axis >= 0 else axis, 1)
+    return runtime.GradList(g[:, i] for i in range(len(arrays)))
+
+
+def take_slot_grad_batch(g, d, idx):
+    """take_slot_grad(d, idx) for a batch: (each tangent's slot idx, the tangents with that
+    slot zeroed, a new array)."""
+    if d.__class__ is float:
+        return g, g
+    if isinstance(g, (list, dict)):
+        rest = runtime.GradList(g) if isinstance(g, list) else runtime.GradDict(g)
+        slot, rest[idx] = g[idx], _zero_batch(np.zeros(_batch_size(g)), np.shape(d[idx]))
+        return slot, rest
+    g = _batch(g)
+    key = _batch_index(idx)
+    slot = g[key].copy()
+    rest = np.array(g)
+    rest[key] = 0.0
+    return slot, rest
+
+
+def cumsum_grad_batch(g, a, axis=None):
+    """cumsum_grad for a batch: each tangent's reversed cumulative sum."""
+    g = _batch(g)
+    if axis is None:
+        flat = g.reshape(len(g), -1)[:, ::-1]
+        return np.cumsum(flat, axis=1)[:, ::-1].reshape((len(g),) + np.shape(a))
+    axis = axis + 1 if axis >= 0 else axis
+    return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
+
+
+def unreduce_batch(g, x, axis=None, keepdims=False, scale=1.0):
+    """unreduce (times `scale`) for a batch: each tangent spread over x's shape."""
+    g, shape = _batch(g), np.shape(x)
+    if not keepdims and axis is not None:
+        kept = list(shape)
+        for a in support._axes(axis, len(shape)):
+            kept[a] = 1
+        g = g.reshape((len(g),) + tuple(kept))
+    elif g.ndim == 1:
+        g = g.reshape((len(g),) + (1,) * len(shape))
+    return np.array(np.broadcast_to(g * scale if scale != 1.0 else g, (len(g),) + shape),
+                    dtype=np.result_type(g, float))
+
+
+def expand_reduced_batch(g, x, axis=None, keepdims=False):
+    """expand_reduced for a batch: the reduced axes put back as size-1 axes after it."""
+    g = _batch(g)
+    if keepdims or axis is None or g.ndim == 1:
+        return g
+    kept = list(np.shape(x))
+    for a in support._axes(axis, len(kept)):
+        kept[a] = 1
+    return g.reshape((len(g),) + tuple(kept))
+
+
+def reshape_batch_to(g, shape):
+    """A batch of tangents reshaped to (k,) + shape."""
+    g = _batch(g)
+    if g.ndim == 1 and shape and not np.any(g):
+        return _zero_batch(g, shape)
+    return g.reshape((len(g),) + tuple(shape))
+
+
+def map_grad_batch(g, fn, d, first=..., second=..., third=...):
+    """map_grad(fn, d, ...) for a batch: fn rearranges d's entries, so each tangent's
+    entries are gathered from where fn takes them (fn applied once, to d's positions)."""
+    _refuse_container(d)
+    g = _batch(g)
+    shape = np.shape(d)
+    if g.ndim == 1 and shape and not np.any(g):
+        return g  # the tangents of the known zero: zero whatever the shape
+    args = [a for a in (first, second, third) if a is not ...]
+    source = np.asarray(fn(np.arange(int(np.prod(shape))).reshape(shape), *args))
+    return g.reshape(len(g), -1)[:, source.ravel()].reshape((len(g),) + source.shape)
+
+
+def reshape_grad_batch(g, a, order="C"):
+    """reshape_grad(d, a, order) for a batch: each tangent read into a's shape in the
+    order the reshape read a (the batch axis read last)."""
+    g = _batch(g)
+    if order == "A":
+        order = "F" if np.isfortran(np.asarray(a)) else "C"
+    elif order == "K":
+        a = np.asarray(a)
+        order = "F" if a.flags.f_contiguous and not a.flags.c_contiguous else "C"
+    shape = np.shape(a)
+    if order == "C":
+        return reshape_batch_to(g, shape)
+    if g.ndim == 1 and shape and not np.any(g):
+        return _zero_batch(g, shape)
+    return np.moveaxis(np.reshape(np.moveaxis(g, 0, -1), shape + (len(g),), order="F"),
+                       -1, 0)
+
+
+def _matmul_operands(a, b):
+    """a and b as at least 2-D (a vector a as a row, b as a column), and whether each was
+    1-D."""
+    a, b = support._array(a), support._array(b)
+    return (a[None, :] if a.ndim == 1 else a), (b[:, None] if b.ndim == 1 else b), \
+        a.ndim == 1, b.ndim == 1
+
+
+def _matmul_g(g, row, column):
+    """A batch of tangents of a @ b with the axes the 1-D operands dropped put back."""
+    g = _batch(g)
+    if row and column:
+        return g[..., None, None]
+    return g[..., None, :] if row else g[..., None] if column else g
+
+
+def matmul_grad_a_batch(g, a, b):
+    """matmul_grad_a(d, a, b) for a batch of d's tangents: each g_i @ b^T, in a's shape."""
+    a2, b2, row, column = _matmul_operands(a, b)
+    g2 = _matmul_g(g, row, column)
+    made = unbroadcast_batch(g2 @ np.swapaxes(b2, -1, -2), a2)
+    return made[..., 0, :] if row else made
+
+
+def matmul_grad_b_batch(g, a, b):
+    """matmul_grad_b(d, a, b) for a batch of d's tangents: each a^T @ g_i, in b's shape."""
+    a2, b2, row, column = _matmul_operands(a, b)
+    g2 = _matmul_g(g, row, column)
+    made = unbroadcast_batch(np.swapaxes(a2, -1, -2) @ g2, b2)
+    return made[..., 0] if column else made
+
+
+def array_grad_transpose(g, d, obj, ans):
+    """The adjoint of array_grad(d, obj, ans) (d, of np.array(obj)'s shape, split into obj's
+    nesting): the nested gradients joined again, in d's shape."""
+    if _zero(g) or np.asarray(ans).dtype.kind not in "fc":
+        return 0.0
+    return np.reshape(_joined(g, obj), np.shape(d))
+
+
+def _joined(g, obj):
+    if _zero(g):
+        return np.zeros(np.shape(obj))
+    if isinstance(obj, (list, tuple)):
+        return np.stack([_joined(gi, o) for gi, o in zip(g, obj)]) if len(obj) \
+            else np.zeros(np.shape(obj))
+    return np.asarray(g)
+
+
+def array_grad_batch(g, obj, ans):
+    """array_grad for a batch: each tangent split into obj's nesting (a batch per leaf)."""
+    g = _batch(g)
+    if np.asarray(ans).dtype.kind not in "fc":
+        return _zero_batch(np.zeros(len(g)), np.shape(obj))
+    return _split_batch(g.reshape((len(g),) + np.shape(obj)), obj)
+
+
+def _split_batch(g, obj):
+    if isinstance(obj, (list, tuple)):
+        return runtime.GradList(_split_batch(g[:, i], o) for i, o in enumerate(obj))
+    return g
+
+
+def sum_grad_batch(g, values):
+    """sum_grad(d, values) for a batch: each tangent given to every element."""
+    g = _batch(g)
+    if isinstance(values, np.ndarray):
+        return spread_batch(g, values)
+    return runtime.GradList([g] * len(values))
+
+
+# second order through the gradients of rearrangements, masks and sums ----------------
+# Each of these gradients is linear in the gradient d it is given (the other operands are
+# read for shapes, orders and masks that are piecewise constant in them): its adjoint is
+# the forward function it is the gradient of, applied to g.
+
+
+def sort_grad_batch(g, a, axis=-1):
+    """sort_grad(d, a, axis) for a batch: each tangent put back where sorting took it from."""
+    g, a = _batch(g), np.asarray(a)
+    out = np.zeros((len(g),) + a.shape, dtype=np.result_type(g, float))
+    if axis is None:
+        out.reshape(len(g), -1)[:, np.argsort(a, axis=None, kind="stable")] = \
+            g.reshape(len(g), -1)
+        return out
+    order = np.broadcast_to(np.argsort(a, axis=axis, kind="stable"), out.shape)
+    np.put_along_axis(out, order, np.broadcast_to(g, out.shape), axis + 1 if axis >= 0 else axis)
+    return out
+
+
+def tile_grad_transpose(g, d, reps):
+    """The adjoint of tile_grad(d, A, reps) (the tiles of d summed): g tiled."""
+    if _zero(g):
+        return 0.0
+    return np.reshape(np.tile(g, reps), np.shape(d))
+
+
+def tile_grad_batch(g, A, reps):
+    """tile_grad for a batch: each tangent's tiles summed."""
+    g, shape = _batch(g), np.shape(A)
+    reps = tuple(reps) if np.ndim(reps) else (int(reps),)
+    n = max(len(shape), len(reps))
+    full = (1,) * (n - len(shape)) + shape
+    reps = (1,) * (n - len(reps)) + reps
+    paired = np.reshape(g, (len(g),) + tuple(m for pair in zip(reps, full) for m in pair))
+    return np.reshape(np.sum(paired, axis=tuple(range(1, 2 * n + 1, 2))), (len(g),) + shape)
+
+
+def repeat_grad_transpose(g, d, repeats, axis=None):
+    """The adjoint of repeat_grad(d, a, repeats, axis) (d summed over the repeats): g
+    repeated."""
+    if _zero(g):
+        return 0.0
+    return np.reshape(np.repeat(g, repeats, axis), np.shape(d))
+
+
+def pad_grad_transpose(g, d, pad_width, mode="constant"):
+    """The adjoint of pad_grad(d, array, pad_width, mode) (d added up per source element): g
+    padded the same way, with zeros for a constant."""
+    if _zero(g):
+        return 0.0
+    return np.reshape(np.pad(g, pad_width, mode=mode), np.shape(d))
+
+
+def diag_grad_transpose(g, d, k=0):
+    """The adjoint of diag_grad(d, v, k) (d's diagonal read, or d put on a diagonal): np.diag
+    of g, which does the other."""
+    if _zero(g):
+        return 0.0
+    return np.reshape(np.diag(g, k), np.shape(d))
+
+
+def sinc_grad_x(t, d, x):
+    """The derivative of sinc_grad(d, x) = d sinc'(x) in x, times t: d sinc''(x), with
+    sinc''(x) = (-pi sin(pi x) - 2 sinc'(x)) / x, and -pi^2 / 3 at x = 0."""
+    x = np.asarray(x)
+    x = x.astype(np.result_type(x, float), copy=False)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        safe = np.where(x == 0, 1.0, x)
+        first = (np.cos(np.pi * x) - np.sinc(x)) / safe
+        second = np.where(x == 0, -np.pi ** 2 / 3,
+                          (-np.pi * np.sin(np.pi * x) - 2.0 * first) / safe)
+    return t * d * second
+
+
+def _variance_parts(a, axis, ddof):
+    """(a as an array, the reduced axes, a centred along them, 2 / (n - ddof)), refusing a
+    complex a (var_grad takes the real part of its direction there: not written)."""
+    a = np.asarray(a)
+    if np.iscomplexobj(a):
+        raise PullbackError("second order through the gradient of np.var or np.std of "
+                            "complex values is not differentiated")
+    axes = support._axes(axis, a.ndim)
+    n = np.prod([a.shape[i] for i in axes], dtype=float)
+    return a, axes, a - np.mean(a, axis=axes, keepdims=True), 2.0 / (n - ddof)
+
+
+def var_grad_adjoint_d(g, d, a, axis=None, ddof=0, keepdims=False):
+    """var_grad(d, a, ...) = d (spread over the reduced axes) 2 (a - mean a) / (n - ddof):
+    its adjoint in d sums g times the second factor over the reduced axes."""
+    if _zero(g):
+        return 0.0
+    a, axes, centred, scale = _variance_parts(a, axis, ddof)
+    summed = np.sum(g * centred, axis=axes, keepdims=keepdims) * scale
+    return np.reshape(summed, np.shape(d))
+
+
+def var_grad_adjoint_a(g, d, a, axis=None, ddof=0, keepdims=False):
+    """The adjoint of var_grad(d, a, ...) in a: centring is its own adjoint, so g times the
+    spread d, centred."""
+    if _zero(g) or _zero(d):
+        return 0.0
+    a, axes, _, scale = _variance_parts(a, axis, ddof)
+    spread = support._keep(d, a.ndim, axes, keepdims) * g * scale
+    return spread - np.mean(spread, axis=axes, keepdims=True)
+
+
+def _std_parts(d, a, ans, axis, ddof, keepdims):
+    """(axes, a centred, d and ans spread over the reduced axes, 1 / (n - ddof))."""
+    a, axes, centred, scale = _variance_parts(a, axis, ddof)
+    return (axes, centred, None if d is None else support._keep(d, a.ndim, axes, keepdims),
+            support._keep(ans, a.ndim, axes, keepdims), scale / 2.0)
+
+
+def std_grad_tangent_ans(t, d, a, ans, axis=None, ddof=0, keepdims=False):
+    """std_grad(d, a, ans, ...) = d (a - mean a) / ((n - ddof) ans), spread: its tangent
+    along t, a tangent of ans, is -(that) t / ans."""
+    if _zero(d):
+        return 0.0
+    axes, centred, spread, kept, scale = _std_parts(d, a, ans, axis, ddof, keepdims)
+    return -spread * centred * scale * support._keep(t, np.ndim(a), axes, keepdims) / kept ** 2
+
+
+def std_grad_adjoint_d(g, d, a, ans, axis=None, ddof=0, keepdims=False):
+    if _zero(g):
+        return 0.0
+    axes, centred, _, kept, scale = _std_parts(None, a, ans, axis, ddof, keepdims)
+    summed = np.sum(g * centred / kept, axis=axes, keepdims=keepdims) * scale
+    return np.reshape(summed, np.shape(d))
+
+
+def std_grad_adjoint_a(g, d, a, ans, axis=None, ddof=0, keepdims=False):
+    if _zero(g) or _zero(d):
+        return 0.0
+    axes, _, spread, kept, scale = _std_parts(d, a, ans, axis, ddof, keepdims)
+    weighted = spread * g * scale / kept
+    return weighted - np.mean(weighted, axis=axes, keepdims=True)
+
+
+def std_grad_adjoint_ans(g, d, a, ans, axis=None, ddof=0, keepdims=False):
+    if _zero(g) or _zero(d):
+        return 0.0
+    axes, centred, spread, kept, scale = _std_parts(d, a, ans, axis, ddof, keepdims)
+    summed = -np.sum(g * spread * centred / kept ** 2, axis=axes, keepdims=keepdims) * scale
+    return np.reshape(summed, np.shape(ans))
+
+
 RULES = {
-    runtime.as_grad: rule("d, x", kinds=VIEW, jvp="linear", d="summed_to(g, d)"),
-    runtime.owned: rule("d", kinds=FRESH, jvp="linear", d="g"),
+    # the seed of a vjp, checked against the result and copied: the identity on it
+    runtime.seed_for: rule("seed, out", kinds=FRESH, jvp="linear", seed="summed_to(g, seed)",
+                           batch={"seed": "owned(g)"}),
+    # concatenate_grad(d, arrays, axis): d cut into the joined arrays' parts
+    shape_rules.concatenate_grad: rule(
+        "d, arrays, axis=0", kinds=FRESH, jvp="linear",
+        d="concatenate_grad_transpose(g, d, arrays, axis)",
+        batch={"d": "concatenate_grad_batch(g, arrays, axis)"}),
+    # (np.array's result is the parameter `made`: `ans` in a template is the rule's own)
+    numpy_rules.array_grad: rule("d, obj, made", kinds=FRESH, jvp="linear",
+                                 d="array_grad_transpose(g, d, obj, made)",
+                                 batch={"d": "array_grad_batch(g, obj, made)"}),
+    shape_rules.stack_grad: rule("d, arrays, axis=0", kinds=FRESH, jvp="linear",
+                                 d="stack_grad_transpose(g, d, arrays, axis)",
+                                 batch={"d": "stack_grad_batch(g, arrays, axis)"}),
+    numpy_rules.sort_grad: rule("d, a, axis=-1", kinds=FRESH, jvp="linear",
+                                d="sort_tangent(g, a, axis)",
+                                batch={"d": "sort_grad_batch(g, a, axis)"}),
+    # g times a mask piecewise constant in a and the bounds: its own adjoint
+    numpy_rules.clip_grad: rule("d, a, a_min, a_max", kinds=FRESH, jvp="linear",
+                                d="clip_grad(g, a, a_min, a_max)",
+                                batch={"d": "clip_grad(lift(g, ans), a, a_min, a_max)"}),
+    numpy_rules.clip_grad_min: rule("d, a, a_min, a_max", kinds=FRESH, jvp="linear",
+                                    d="clip_grad_min(g, a, a_min, a_max)",
+                                    batch={"d": "clip_grad_min(lift(g, ans), a, a_min, a_max)"}),
+    numpy_rules.clip_grad_max: rule("d, a, a_min, a_max", kinds=FRESH, jvp="linear",
+                                    d="clip_grad_max(g, a, a_min, a_max)",
+                                    batch={"d": "clip_grad_max(lift(g, ans), a, a_min, a_max)"}),
+    numpy_rules.sinc_grad: rule("d, x", broadcast=True, kinds=("elementwise",),
+                                jvp={"d": "sinc_grad(g, x)", "x": "sinc_grad_x(g, d, x)"},
+                                d="sinc_grad(g, x)", x="sinc_grad_x(g, d, x)"),
+    shape_rules.tile_grad: rule("d, A, reps", kinds=FRESH, jvp="linear",
+                                d="tile_grad_transpose(g, d, reps)",
+                                batch={"d": "tile_grad_batch(g, A, reps)"}),
+    shape_rules.repeat_grad: rule("d, a, repeats, axis=None", kinds=FRESH, jvp="linear",
+                                  d="repeat_grad_transpose(g, d, repeats, axis)"),
+    shape_rules.pad_grad: rule("d, array, pad_width, mode='constant'", kinds=FRESH,
+                               jvp="linear", d="pad_grad_transpose(g, d, pad_width, mode)"),
+    linear_algebra.diag_grad: rule("d, v, k=0", kinds=FRESH, jvp="linear",
+                                   d="diag_grad_transpose(g, d, k)"),
+    # bilinear in the gradient d and a (a centred): the same call on each tangent
+    reductions.var_grad: rule(
+        "d, a, axis=None, ddof=0, keepdims=False", kinds=FRESH, jvp="bilinear",
+        d="var_grad_adjoint_d(g, d, a, axis, ddof, keepdims)",
+        a="var_grad_adjoint_a(g, d, a, axis, ddof, keepdims)"),
+    # linear in d and in a (centred), and d / ans (the parameter `deviation`: `ans` in a
+    # template is the rule's own result)
+    reductions.std_grad: rule(
+        "d, a, deviation, axis=None, ddof=0, keepdims=False", kinds=FRESH,
+        jvp={"d": "std_grad(g, a, deviation, axis, ddof, keepdims)",
+             "a": "std_grad(d, g, deviation, axis, ddof, keepdims)",
+             "deviation": "std_grad_tangent_ans(g, d, a, deviation, axis, ddof, keepdims)"},
+        d="std_grad_adjoint_d(g, d, a, deviation, axis, ddof, keepdims)",
+        a="std_grad_adjoint_a(g, d, a, deviation, axis, ddof, keepdims)",
+        deviation="std_grad_adjoint_ans(g, d, a, deviation, axis, ddof, keepdims)"),
+    runtime.as_grad: rule("d, x", kinds=VIEW, jvp="linear", d="summed_to(g, d)",
+                          batch={"d": "as_grad_batch(g, d, x)"}),
+    runtime.owned: rule("d", kinds=FRESH, jvp="linear", d="g", batch={"d": "owned(g)"}),
     # np.asarray that keeps other libraries' arrays: np.asarray's rule
     runtime.as_array: rule("x", kinds=VIEW, x="array_grad(g, x, ans)",
                            jvp={"x": "array_tangent(g, ans, x)"}),
@@ -331,17 +879,24 @@ RULES = {
     reductions.cumsum_grad: rule(
         "d, a, axis=None", kinds=FRESH, jvp="linear",
         d="np.reshape(np.cumsum(np.ravel(g)), np.shape(d)) if axis is None "
-          "else np.cumsum(g, axis=axis)"),
-    runtime.unbroadcast: rule("d, x", kinds=VIEW, jvp="linear", d="spread_to(g, d)"),
+          "else np.cumsum(g, axis=axis)", batch={"d": "cumsum_grad_batch(g, a, axis)"}),
+    runtime.unbroadcast: rule("d, x", kinds=VIEW, jvp="linear", d="spread_to(g, d)",
+                              batch={"d": "unbroadcast_batch(g, x)"}),
     runtime.unbroadcast_to: rule("d, recorded", kinds=VIEW, jvp="linear",
-                                 d="spread_to(g, d)"),
+                                 d="spread_to(g, d)",
+                                 batch={"d": "unbroadcast_to_batch(g, recorded)"}),
     runtime.add_grads: rule("a, b", kinds=VIEW, jvp="linear",
-                            a="summed_to(g, a)", b="summed_to(g, b)"),
-    runtime.sum_grad: rule("d, values", kinds=VIEW, jvp="linear", d="summed_to(g, d)"),
+                            a="summed_to(g, a)", b="summed_to(g, b)",
+                            batch={"a": "spread_batch(g, ans)", "b": "spread_batch(g, ans)"}),
+    runtime.sum_grad: rule("d, values", kinds=VIEW, jvp="linear", d="summed_to(g, d)",
+                           batch={"d": "sum_grad_batch(g, values)"}),
     runtime.accum_index: rule("d, x, idx, v", kinds=WRITES_FIRST, jvp="linear",
                               d="accum_index_adjoint_d(g, d)",
-                              v="accum_index_adjoint_v(g, idx, v)"),
-    runtime.item_grad: rule("d, i", kinds=VIEW, jvp="linear", d="item_grad_adjoint(g, d, i)"),
+                              v="accum_index_adjoint_v(g, idx, v)",
+                              batch={"d": "accum_index_batch_d(g, d, x)",
+                                     "v": "accum_index_batch_v(g, x, idx, v)"}),
+    runtime.item_grad: rule("d, i", kinds=VIEW, jvp="linear", d="item_grad_adjoint(g, d, i)",
+                            batch={"d": "item_grad_batch(g, d, i)"}),
     # the value a write `x[idx] = v` overwrites: a copy of an array's slot, a list's or
     # dict's element object itself (the write replaces it, never changes it)
     runtime.save_slot: rule("x, idx", kinds=FRESH, jvp="linear",
@@ -349,25 +904,34 @@ RULES = {
     runtime.save_float_slot: rule("x, idx", kinds=FRESH, jvp="linear",
                                   x="read_slot_adjoint(g, x, idx)"),
     runtime.take_slot_grad: rule("d, idx", kinds=WRITES_FIRST, jvp="linear",
-                                 d="take_slot_grad_adjoint(g, d, idx)"),
+                                 d="take_slot_grad_adjoint(g, d, idx)",
+                                 batch={"d": "take_slot_grad_batch(g, d, idx)"}),
     support.unreduce: rule("d, x, axis=None, keepdims=False", kinds=FRESH, jvp="linear",
-                           d="unreduce_transpose(g, d, axis, keepdims)"),
+                           d="unreduce_transpose(g, d, axis, keepdims)",
+                           batch={"d": "unreduce_batch(g, x, axis, keepdims)"}),
     reductions.unreduce_mean: rule(
         "d, x, result, axis=None, keepdims=False", kinds=FRESH, jvp="linear",
-        d="unreduce_transpose(g, d, axis, keepdims, np.size(result) / np.size(x))"),
+        d="unreduce_transpose(g, d, axis, keepdims, np.size(result) / np.size(x))",
+        batch={"d": "unreduce_batch(g, x, axis, keepdims, np.size(result) / np.size(x))"}),
     reductions.unreduce_extreme: rule(
         "d, x, result, axis=None, keepdims=False", kinds=FRESH, jvp="linear",
         d="unreduce_extreme_transpose(g, d, x, result, axis, keepdims)"),
     support.expand_reduced: rule("d, x, axis=None, keepdims=False", kinds=VIEW, jvp="linear",
-                                 d="reshape_like(g, d)"),
-    support.reshape_like: rule("d, a", kinds=VIEW, jvp="linear", d="reshape_like(g, d)"),
-    support.reshape_to: rule("d, recorded", kinds=VIEW, jvp="linear", d="reshape_like(g, d)"),
+                                 d="reshape_like(g, d)",
+                                 batch={"d": "expand_reduced_batch(g, x, axis, keepdims)"}),
+    support.reshape_like: rule("d, a", kinds=VIEW, jvp="linear", d="reshape_like(g, d)",
+                               batch={"d": "reshape_batch_to(g, np.shape(a))"}),
+    support.reshape_to: rule("d, recorded", kinds=VIEW, jvp="linear", d="reshape_like(g, d)",
+                             batch={"d": "reshape_batch_to(g, np.shape(recorded[0]) if "
+                                         "recorded.__class__ is list else recorded)"}),
     support.matmul_grad_a: rule("d, a, b", kinds=FRESH, jvp="bilinear",
                                 d="matmul_grad_a_adjoint_d(g, d, b)",
-                                b="matmul_grad_a_adjoint_b(g, d, b)"),
+                                b="matmul_grad_a_adjoint_b(g, d, b)",
+                                batch={"d": "matmul_grad_a_batch(g, a, b)"}),
     support.matmul_grad_b: rule("d, a, b", kinds=FRESH, jvp="bilinear",
                                 d="matmul_grad_b_adjoint_d(g, d, a)",
-                                a="matmul_grad_b_adjoint_a(g, d, a)"),
+                                a="matmul_grad_b_adjoint_a(g, d, a)",
+                                batch={"d": "matmul_grad_b_batch(g, a, b)"}),
     # the sums a loop's adjoint defers (derive/loop_optimizations.py): lists of pairs
     support.sum_matmul_grad_a: rule(
         "parts, a", kinds=FRESH, jvp={"parts": "sum_matmul_grad_tangent(sum_matmul_grad_a, "
@@ -386,10 +950,12 @@ RULES = {
     # the gradients of rearrangements (np.flip, np.roll, np.swapaxes, ...) and of np.outer
     # and sums with where= / np.nansum: linear in the gradient they are given
     shape_rules.reshape_grad: rule("d, a, order='C'", kinds=VIEW, jvp="linear",
-                                   d="reshape_grad_transpose(g, d, a, order)"),
+                                   d="reshape_grad_transpose(g, d, a, order)",
+                                   batch={"d": "reshape_grad_batch(g, a, order)"}),
     support.map_grad: rule("fn, d, first=..., second=..., third=...", kinds=FRESH,
                            jvp="linear",
-                           d="map_grad_transpose(g, fn, d, first, second, third)"),
+                           d="map_grad_transpose(g, fn, d, first, second, third)",
+                           batch={"d": "map_grad_batch(g, fn, d, first, second, third)"}),
     linear_algebra.outer_grad_a: rule("d, a, b", kinds=FRESH, jvp="bilinear",
                                       d="outer_grad_a_adjoint_d(g, d, b)",
                                       b="outer_grad_a_adjoint_b(g, d, b)"),
@@ -417,7 +983,16 @@ FUNCTIONS = (summed_to, spread_to, unreduce_transpose, unreduce_extreme_transpos
              add_zero, sum_matmul_grad_a_adjoint, sum_matmul_grad_b_adjoint,
              map_grad_transpose, reshape_grad_transpose, outer_grad_a_adjoint_d,
              outer_grad_a_adjoint_b, outer_grad_b_adjoint_d, outer_grad_b_adjoint_a,
-             masked_sum_grad_transpose)
+             masked_sum_grad_transpose, unbroadcast_batch, unbroadcast_to_batch, spread_batch,
+             as_grad_batch, item_grad_batch, accum_index_batch_d, accum_index_batch_v,
+             concatenate_grad_batch, concatenate_grad_transpose, cumsum_grad_batch,
+             unreduce_batch, expand_reduced_batch, reshape_batch_to, matmul_grad_a_batch,
+             matmul_grad_b_batch, sum_grad_batch, array_grad_transpose, array_grad_batch,
+             stack_grad_transpose, stack_grad_batch, take_slot_grad_batch,
+             reshape_grad_batch, map_grad_batch, sort_grad_batch, tile_grad_transpose,
+             tile_grad_batch, repeat_grad_transpose, pad_grad_transpose, diag_grad_transpose,
+             sinc_grad_x, var_grad_adjoint_d, var_grad_adjoint_a,
+             std_grad_tangent_ans, std_grad_adjoint_d, std_grad_adjoint_a, std_grad_adjoint_ans)
 # the helpers the templates above call, beside the rules (Rule.functions)
 RULES = {f: replace(r, functions=tuple((h.__name__, h) for h in FUNCTIONS))
          for f, r in RULES.items()}
