@@ -1,6 +1,9 @@
 """Lists, comprehensions, builtins over values, tuples and dicts: checked against finite
 differences; the gradient of a dict or list argument has the argument's structure."""
 
+import collections
+from collections import defaultdict
+
 import container_cases as cc
 import numpy as np
 import pytest
@@ -65,3 +68,150 @@ def test_appending_to_an_input_list_is_refused():
 
     with pytest.raises(pullback.PullbackError, match="input"):
         pullback.grad(appends_to_input)
+
+
+# -------------------------------- dicts of lists grown in place (lower/grouping.py)
+
+def setdefault_lists_by_int_key(x, labels):
+    groups = {}
+    for i in range(len(x)):
+        groups.setdefault(labels[i] % 3, []).append(x[i])
+    return sum(np.prod(np.array(v)) + len(v) * v[0] ** 2 for v in groups.values())
+
+
+def defaultdict_lists_sorted_keys(x, labels):
+    by_label = defaultdict(list)
+    for value, label in zip(x, labels):
+        by_label[label].append(np.sin(value))
+    total = 0.0
+    for label in sorted(by_label):
+        total = total + np.mean(np.array(by_label[label])) ** 2 * (1 + len(label))
+    return total
+
+
+def defaultdict_float_weighted(x, labels, w):
+    sums = collections.defaultdict(float)
+    for i, label in enumerate(labels):
+        sums[label] += w * x[i] ** 2
+    return sum(s ** 1.5 for s in sums.values()) + sums["never"]
+
+
+def setdefault_number_then_add(x, labels):
+    totals = {}
+    for value, label in zip(x, labels):
+        totals.setdefault(label, 0.0)
+        totals[label] += np.exp(value)
+    return np.log(sum(t * t for t in totals.values()))
+
+
+def setdefault_extend_and_key_test(x, labels):
+    pieces = {}
+    for value, label in zip(x, labels):
+        if label not in pieces:
+            pieces[label] = [value]
+        else:
+            pieces.setdefault(label, []).extend([value, value ** 2])
+    return sum(np.sum(np.array(p) ** 2) / len(pieces) for p in pieces.values())
+
+
+def grouped_per_row(X, labels):
+    total = 0.0
+    for row in X:
+        cells = {}
+        for v, g in zip(row, labels):
+            cells.setdefault(g, []).append(v * v)
+        total = total + max(sum(c) for c in cells.values())
+    return total
+
+
+def counts_as_weights(x, labels):
+    counts = defaultdict(int)
+    for label in labels:
+        counts[label] += 1
+    means = defaultdict(list)
+    for value, label in zip(x, labels):
+        means[label].append(value / counts[label])
+    return sum(np.sum(np.array(means[k])) ** 2 for k in counts)
+
+
+LABELS = ["a", "bb", "a", "c", "bb", "a"]
+GROUPED = [
+    (setdefault_lists_by_int_key, (RNG.normal(size=6), [0, 1, 3, 4, 2, 6]), 0),
+    (defaultdict_lists_sorted_keys, (RNG.normal(size=6), LABELS), 0),
+    (defaultdict_float_weighted, (RNG.uniform(0.5, 1.5, size=6), LABELS, 0.7), (0, 2)),
+    (setdefault_number_then_add, (RNG.normal(size=6), LABELS), 0),
+    (setdefault_extend_and_key_test, (RNG.normal(size=6), LABELS), 0),
+    (grouped_per_row, (RNG.normal(size=(3, 5)), [1, 2, 1, 1, 2]), 0),
+    (counts_as_weights, (RNG.normal(size=6), LABELS), 0),
+]
+
+
+@pytest.mark.parametrize("func, args, wrt", GROUPED, ids=[c[0].__name__ for c in GROUPED])
+def test_values_grouped_by_key_match_finite_differences(func, args, wrt):
+    got = pullback.grad(func, wrt=wrt)(*args)
+    for g, i in zip(got if isinstance(wrt, tuple) else (got,),
+                    wrt if isinstance(wrt, tuple) else (wrt,)):
+        np.testing.assert_allclose(g, numeric_grad(func, args, i), rtol=1e-6, atol=1e-8)
+
+
+def list_taken_out_then_grown(x, labels):
+    groups = {}
+    for value, label in zip(x, labels):
+        first = groups.setdefault(label, [])
+        first.append(value)
+    return sum(sum(v) ** 2 for v in groups.values())
+
+
+def list_read_between_appends(x, labels):
+    groups = {}
+    seen = []
+    for value, label in zip(x, labels):
+        groups.setdefault(label, []).append(value)
+        seen.append(groups[label])
+    return sum(sum(v) ** 2 for v in seen)
+
+
+@pytest.mark.parametrize("func", [list_taken_out_then_grown, list_read_between_appends])
+def test_a_grouped_list_known_under_another_name_is_refused(func):
+    """The list grows in place under a second name: never the value-flow rewrite."""
+    with pytest.raises(pullback.PullbackError) as info:
+        pullback.grad(func)(np.array([0.3, 0.5, -0.2]), ["a", "b", "a"])
+    assert "test_containers.py" in str(info.value)
+
+
+def augmented_array_in_a_list(x):
+    a = x * 1.0
+    held = [a, 2.0]
+    held[0] += x
+    return np.sum(a * x)
+
+
+def augmented_list_in_a_dict(x):
+    inner = [x]
+    d = {"k": inner}
+    d["k"] += [3.0 * x]
+    return sum(inner)
+
+
+@pytest.mark.parametrize("func, arg", [(augmented_array_in_a_list, np.array([1.0, 2.0])),
+                                       (augmented_list_in_a_dict, 1.5)])
+def test_augmented_slot_holding_an_array_or_list_is_refused(func, arg):
+    """`held[0] += v` changes the array (list) in place, which `a` also names."""
+    with pytest.raises(pullback.PullbackError, match="changes it in place"):
+        pullback.grad(func)(arg)
+
+
+def augmented_numbers_in_slots(x):
+    acc = [0.0] * 3
+    d = {"s": 0.0}
+    for i in range(len(x)):
+        acc[i % 3] += x[i] ** 2
+        d["s"] += acc[i % 3] * x[i]
+    return acc[0] * acc[1] + d["s"]
+
+
+def test_augmented_number_slots_match_finite_differences():
+    x = RNG.normal(size=5)
+    np.testing.assert_allclose(pullback.grad(augmented_numbers_in_slots)(x),
+                               numeric_grad(augmented_numbers_in_slots, (x,), 0),
+                               rtol=1e-6, atol=1e-8)

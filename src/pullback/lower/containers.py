@@ -56,8 +56,8 @@ def dict_names(tree, flatten) -> set[str]:
                     kinds.setdefault(t.id, set()).add(is_dict)
         elif isinstance(node, (gast.For, gast.AugAssign)) or (
                 isinstance(node, gast.comprehension)):
-            for n in walk(node.target):
-                if isinstance(n, gast.Name):
+            for n in walk(node.target):  # d[k] += v rebinds d[k], not d
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
                     kinds.setdefault(n.id, set()).add(False)
     for name, found in kinds.items():
         if found == {True, False}:

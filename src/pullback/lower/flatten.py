@@ -145,6 +145,8 @@ def indexing_call(subscript):
     return call(method, gast.Tuple(elts=items, ctx=gast.Load()))
 
 
+_SIGNS = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/"}
+
 class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions, Iterators):
     """Flattens the statements of one function (`block`), lowering each construct."""
 
@@ -163,6 +165,7 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions,
         self.rebound: set = set()  # names the loop being normalized assigns
         self.resized: set = set()  # lists whose length that loop's body may change
         self.built: set = set()  # fresh names of lists built for a comprehension or builtin
+        self._containers = None  # names only ever bound to lists or dicts (augassign)
         self._object_facts = None  # inlining.py: what f does with its objects (one walk)
         self.object_methods: dict = {}  # (name, method) -> built_object_method's answer
         self.dicts = dict_names(parsed.tree, self)
@@ -440,8 +443,7 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions,
                 made = next(d for d in reversed(out) if isinstance(d, gast.Assign)
                             and isinstance(d.targets[0], gast.Name) and d.targets[0].id == new.id)
                 shown = f"{dotted_name(target.value) or 'obj'}.{target.attr}"
-                sign = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/"}.get(
-                    type(s.op), "op")
+                sign = _SIGNS.get(type(s.op), "op")
                 MUST_NOT_BE_VIEW.set(made, (  # an array would be changed in place
                     f"`{shown} {sign}= ...` on an array changes it in place, and every "
                     f"other name for it, which pullback does not follow; write `{shown} = "
@@ -461,8 +463,50 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions,
         rhs = self.atom(s.value, out)
         new = self.namer.fresh(op_name(s.op))
         out.append(assign(new, binop(load(old), s.op, rhs)))
+        if isinstance(target.value, gast.Name) and self.holds_python_container(target.value.id):
+            # an array or list in a list's or dict's slot is updated in place by `+=`,
+            # and so is every other name for it; pullback computes `d[k] = d[k] + v`
+            shown = f"{target.value.id}[...]"
+            MUST_NOT_BE_VIEW.set(out[-1], (
+                f"`{shown} {_SIGNS.get(type(s.op), 'op')}= ...` on an array or list held in "
+                f"a list or dict changes it in place, and every other name for it, which "
+                f"pullback does not follow; write `{shown} = {shown} "
+                f"{_SIGNS.get(type(s.op), 'op')} ...`\n"
+                f"  {self.parsed.location.describe(s).strip()}"))
+            CHECKED_NAME.set(out[-1], old)
         out.append(assign(gast.Subscript(value=clone(base), slice=clone(index),
                                          ctx=gast.Store()), load(new)))
+
+    def holds_python_container(self, name) -> bool:
+        """Whether `name` only ever holds a list or dict (a display, a comprehension, a
+        list's `+` or `*`, `list(...)`, `dict(...)`), never an array: a slot of it is not
+        a view."""
+        if name in self.dicts:
+            return True
+        if self._containers is None:
+            bound: dict = {}
+            assigned = set()
+            for node in walk(self.parsed.tree):
+                if isinstance(node, gast.Assign):
+                    for t in node.targets:
+                        if isinstance(t, gast.Name):
+                            bound.setdefault(t.id, []).append(node.value)
+                            assigned.add(id(t))
+                elif isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load) \
+                        and id(node) not in assigned:
+                    bound.setdefault(node.id, []).append(None)  # a parameter, loop target
+            self._containers = {n for n, values in bound.items()
+                                if all(map(self._python_container, values))}
+        return name in self._containers
+
+    def _python_container(self, value) -> bool:
+        if isinstance(value, (gast.List, gast.ListComp, gast.Dict, gast.DictComp)):
+            return True
+        if isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Mult)):
+            return isinstance(value.left, (gast.List, gast.ListComp)) or isinstance(
+                value.right, (gast.List, gast.ListComp))
+        return isinstance(value, gast.Call) and self.builtin(value.func) in (builtins.list,
+                                                                            builtins.dict)
 
     # expressions -----------------------------------------------------------------
 

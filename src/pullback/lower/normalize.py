@@ -82,6 +82,7 @@ from .common import at_line
 from .control_flow import ControlFlow
 from .flatten import Flatten
 from .generators import inline_generators
+from .grouping import grow_as_values
 from .local_functions import extract_local_functions
 from .namespaces import (
     MODULE_GLOBALS,  # noqa: F401 (the name the API binds the user's module under)
@@ -113,6 +114,8 @@ def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
     for builtin in WRITTEN_BUILTINS:  # never a temporary's name (`set = c.set`)
         namer.reserve(builtin)
     user_names = set(namer.taken)
+    # dicts of lists grown in place -> the same values built anew (grouping.py)
+    grow_as_values(tree, parsed, namer)
     # generators consumed in f -> nested functions running their bodies (generators.py)
     inline_generators(tree, namer, parsed)
     # what the function's own names denote (local_functions.py, namespaces.py)
