@@ -1695,9 +1695,8 @@ def sorted_keys_params(params):
     return np.sum(vec ** 2 * np.arange(1.0, len(vec) + 1))
 
 
-refuse(sorted_keys_params,
-       lambda rng: ({"w": _n(rng, (2, 2)), "b": _n(rng, 2), "a": _n(rng, 1)},), 0,
-       "PullbackError", "over a dict the function did not build")
+add(sorted_keys_params,
+    lambda rng: ({"w": _n(rng, (2, 2)), "b": _n(rng, 2), "a": _n(rng, 1)},))
 
 
 def sorted_keys_method_params(params):

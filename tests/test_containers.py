@@ -215,3 +215,74 @@ def test_augmented_number_slots_match_finite_differences():
     np.testing.assert_allclose(pullback.grad(augmented_numbers_in_slots)(x),
                                numeric_grad(augmented_numbers_in_slots, (x,), 0),
                                rtol=1e-6, atol=1e-8)
+
+
+# ------------------------------------ a dict argument's keys, known only at run time
+
+
+def sorted_keys_weighted(params):
+    total = 0.0
+    for k in sorted(params):
+        total = total + np.sum(params[k] ** 2) * len(k)
+    return total
+
+
+def keys_bound_then_concatenated(params):
+    names = sorted(params, reverse=True)
+    flat = np.concatenate([np.ravel(params[n]) for n in names])
+    return np.sum(np.sin(flat) * np.arange(1.0, flat.size + 1))
+
+
+def loop_over_dict_skipping_a_key(params, x):
+    out = 0.0
+    for name in params:
+        if name.startswith("w"):
+            out = out + np.sum((params[name] @ x) ** 2)
+    return out + params["bias"] * len(params)
+
+
+def comprehension_over_dict_argument(weights, values):
+    return sum(weights[k] * values[k] ** 2 for k in weights if k in values)
+
+
+DICT_KEYS = [
+    (sorted_keys_weighted, ({"ww": RNG.normal(size=2), "a": RNG.normal(size=(2, 2)),
+                             "mid": 0.7},), 0),
+    (keys_bound_then_concatenated, ({"w": RNG.normal(size=(2, 2)), "b": RNG.normal(size=2),
+                                     "a": RNG.normal(size=1)},), 0),
+    (loop_over_dict_skipping_a_key, ({"w1": RNG.normal(size=(2, 3)), "skip": RNG.normal(size=3),
+                                      "w2": RNG.normal(size=(1, 3)), "bias": 0.4},
+                                     RNG.normal(size=3)), 0),
+    (comprehension_over_dict_argument, ({"a": 0.5, "b": -1.2, "c": 2.0},
+                                        {"a": 0.3, "c": -0.7, "z": 9.0}), (0, 1)),
+]
+
+
+@pytest.mark.parametrize("func, args, wrt", DICT_KEYS, ids=[c[0].__name__ for c in DICT_KEYS])
+def test_loops_over_a_dict_arguments_keys_match_finite_differences(func, args, wrt):
+    """The gradient is a dict of the same keys; a key the code does not read gets zero."""
+    got = pullback.grad(func, wrt=wrt)(*args)
+    for g, i in zip(got if isinstance(wrt, tuple) else (got,),
+                    wrt if isinstance(wrt, tuple) else (wrt,)):
+        assert isinstance(g, dict) and list(g) == list(args[i])
+        for key in args[i]:
+            def along(v, key=key, i=i):
+                moved = list(args)
+                moved[i] = {**args[i], key: v}
+                return func(*moved)
+            np.testing.assert_allclose(g[key], numeric_grad(along, (args[i][key],)),
+                                       rtol=1e-6, atol=1e-8)
+
+
+def test_unread_key_of_a_dict_argument_gets_zero():
+    params, x = DICT_KEYS[2][1]
+    g = pullback.grad(loop_over_dict_skipping_a_key)(params, x)
+    assert np.all(np.asarray(g["skip"]) == 0.0)
+    assert np.shape(g["skip"]) == np.shape(params["skip"])
+
+
+def test_a_list_where_the_function_reads_a_dict_is_refused():
+    """`for k in sorted(params): params[k]` reads a dict: a list there is refused, never
+    iterated as if its values were keys."""
+    with pytest.raises(pullback.PullbackError, match="where pullback reads a dict"):
+        pullback.grad(sorted_keys_weighted)([np.ones(2), np.ones(2)])

@@ -155,7 +155,7 @@ class Comprehensions:
                 and expr.func.attr in ("items", "values", "keys") and callee is MISSING):
             return self.comprehension(self.as_list_comp(expr), out)
         atom = self.atom(expr, out)
-        if isinstance(atom, gast.Name) and (atom.id in self.dicts or atom.id in self.sets):
+        if isinstance(atom, gast.Name) and (atom.id in self.dicts or atom.id in self.keyed):
             keys = self.namer.fresh("keys")  # a dict's values are its keys (a set's: its own)
             out.append(assign(keys, call("key_list", atom)))
             return load(keys)

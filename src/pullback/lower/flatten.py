@@ -86,7 +86,7 @@ from ..ir.nodes import (
 from .calls import Calls
 from .common import at_line, located_error, reads_name
 from .comprehensions import Comprehensions
-from .containers import Containers, dict_names, set_names
+from .containers import Containers, dict_names, mapping_names, set_names
 from .inlining import Inlining
 from .iterators import Iterators, changed_in_place, iterator_names
 from .loops import Loops
@@ -169,7 +169,8 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions,
         self._object_facts = None  # inlining.py: what f does with its objects (one walk)
         self.object_methods: dict = {}  # (name, method) -> built_object_method's answer
         self.dicts = dict_names(parsed.tree, self)
-        self.sets = set_names(parsed.tree, self)  # iterated as their elements, like dicts
+        # iterated as their elements (sets) or keys (mappings read), like dicts
+        self.keyed = set_names(parsed.tree, self) | mapping_names(parsed.tree)
         tree = parsed.tree
         kwarg = tree.args.kwarg
         if kwarg is not None and kwarg.id not in stored_in_order(*tree.body):

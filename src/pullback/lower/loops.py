@@ -180,7 +180,7 @@ class Loops:
                        "loop", it)
         seq = self.atom(it, out)
         measure = "loop_len"  # refuses a dict it was not told about
-        if isinstance(seq, gast.Name) and (seq.id in self.dicts or seq.id in self.sets):
+        if isinstance(seq, gast.Name) and (seq.id in self.dicts or seq.id in self.keyed):
             keys = self.namer.fresh("keys")  # a dict: iterate its keys (a set: its elements)
             out.append(assign(keys, call("key_list", seq)))
             seq, measure = load(keys), self.namer.spelled_builtin("len")
