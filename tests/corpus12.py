@@ -1686,8 +1686,7 @@ def dtw_with_python_lists(a, b):
     return prev[m]
 
 
-refuse(dtw_with_python_lists, lambda rng: (_distinct(rng, 4), _distinct(rng, 4) * 1.1), (0, 1),
-       "UnsupportedSyntaxError", "prev = cur gives a second name")
+add(dtw_with_python_lists, lambda rng: (_distinct(rng, 4), _distinct(rng, 4) * 1.1), wrt=(0, 1))
 
 
 def sorted_keys_params(params):

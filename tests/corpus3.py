@@ -2821,8 +2821,7 @@ def inside_outside_binary_tree(leaf_scores, merge):
     return level[0]
 
 
-refuse(inside_outside_binary_tree, lambda r: (_n(r, 8), _u(r, -1, 1)), (0, 1),
-       'UnsupportedSyntaxError', 'gives a second name')
+add(inside_outside_binary_tree, lambda r: (_n(r, 8), _u(r, -1, 1)), wrt=(0, 1))
 
 
 def polynomial_features_regression(w, x, y):

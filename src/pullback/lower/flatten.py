@@ -166,6 +166,7 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions,
         self.resized: set = set()  # lists whose length that loop's body may change
         self.built: set = set()  # fresh names of lists built for a comprehension or builtin
         self._containers = None  # names only ever bound to lists or dicts (augassign)
+        self.moves: dict = {}  # `a = b` statements after which b is not read (moves.py)
         self._object_facts = None  # inlining.py: what f does with its objects (one walk)
         self.object_methods: dict = {}  # (name, method) -> built_object_method's answer
         self.dicts = dict_names(parsed.tree, self)
@@ -214,6 +215,8 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions,
         if isinstance(s, gast.Assign):
             if len(s.targets) == 1:
                 self.assign_to(s.targets[0], s.value, out)
+                if id(s) in self.moves and len(out) == 1:
+                    MOVED.set(out[0], True)  # `prev = cur`: cur is bound anew before a read
             else:
                 value = self.atom(s.value, out)
                 for target in s.targets:
