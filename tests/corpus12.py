@@ -2306,8 +2306,7 @@ def history_paired_before_appends(W, xs):
     return sum(np.sum(h) for h in record[0])
 
 
-refuse(history_paired_before_appends, lambda rng: (_n(rng, (2, 2)), _n(rng, (3, 2))), 0,
-       "UnsupportedSyntaxError", "put into a tuple or list")
+add(history_paired_before_appends, lambda rng: (_n(rng, (2, 2)), _n(rng, (3, 2))), wrt=(0, 1))
 
 
 # ============================================ I. more classes as libraries write them

@@ -91,6 +91,7 @@ from .namespaces import (
     function_defaults,
     globals_shadowed_by_helpers,
 )
+from .pairs import read_through_pairs
 from .unbound import maybe_unset
 
 # Builtins the lowerings call by name beyond those every stage reserves (RESERVED):
@@ -117,6 +118,8 @@ def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
     user_names = set(namer.taken)
     # dicts of lists grown in place -> the same values built anew (grouping.py)
     grow_as_values(tree, parsed, namer)
+    # record = (history, "tanh"); record[0] -> history (pairs.py)
+    read_through_pairs(tree)
     # generators consumed in f -> nested functions running their bodies (generators.py)
     inline_generators(tree, namer, parsed)
     # what the function's own names denote (local_functions.py, namespaces.py)
