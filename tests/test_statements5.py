@@ -173,3 +173,71 @@ def test_a_pair_read_otherwise_is_refused(f):
     keeps its second name, and the aliasing check refuses the growth."""
     with pytest.raises(pullback.UnsupportedSyntaxError, match="second name"):
         pullback.grad(f)(RNG.normal(size=(2, 2)), RNG.normal(size=(3, 2)))
+
+
+# --------------------------------------------- imports inside the function's body
+
+sp = "a module global that is not scipy.special"
+
+
+def imports_at_the_top(x, y):
+    import math
+
+    from numpy import linalg as la
+    from scipy.special import expit, logsumexp
+
+    return math.exp(0.5) * la.norm(x - y) + logsumexp(x) + np.sum(expit(y))
+
+
+def import_of_a_submodule(x):
+    import numpy.linalg
+    import scipy.special as special
+
+    return numpy.linalg.norm(x) ** 2 + np.sum(special.gammaln(x + 3.0))
+
+
+def lazy_import_after_a_check(x):
+    if x.ndim != 1:
+        raise ValueError("x must be 1-d")
+    from functools import reduce
+
+    return reduce(lambda a, b: a * b, [x[0], x[1] + 1.0, np.sum(x)])
+
+
+IMPORTS = [
+    (imports_at_the_top, (RNG.normal(size=3), RNG.normal(size=3)), (0, 1)),
+    (import_of_a_submodule, (RNG.uniform(0.5, 1.5, size=3),), 0),
+    (lazy_import_after_a_check, (RNG.normal(size=3),), 0),
+]
+
+
+@pytest.mark.parametrize("f, args, wrt", IMPORTS, ids=[c[0].__name__ for c in IMPORTS])
+def test_imports_inside_the_function(f, args, wrt):
+    assert_grad_matches(f, args, wrt=wrt)
+
+
+def import_in_a_branch(x, fast=True):
+    if fast:
+        import math
+    return math.sin(x)
+
+
+def import_hiding_a_global_of_its_name(x):
+    import scipy.special as sp
+
+    return sp.expit(x)
+
+
+def import_then_rebound(x):
+    import math
+
+    math = np  # noqa: F811 (the name rebound: the import stays, refused)
+    return math.sum(x)
+
+
+@pytest.mark.parametrize("f", [import_in_a_branch, import_hiding_a_global_of_its_name,
+                               import_then_rebound])
+def test_imports_pullback_does_not_settle_are_refused(f):
+    with pytest.raises(pullback.UnsupportedSyntaxError, match="import statement") as info:
+        pullback.grad(f)(0.3)
+    assert "test_statements5.py" in str(info.value)
