@@ -286,3 +286,36 @@ def test_a_list_where_the_function_reads_a_dict_is_refused():
     iterated as if its values were keys."""
     with pytest.raises(pullback.PullbackError, match="where pullback reads a dict"):
         pullback.grad(sorted_keys_weighted)([np.ones(2), np.ones(2)])
+
+
+# --------------------------------------------- sets made where they are iterated
+
+
+def loop_over_a_set_comprehension(x, labels):
+    total = 0.0
+    for c in {int(k) for k in labels}:
+        total = total + np.sum(x[np.array(labels) == c]) ** 2 * (c + 1)
+    return total
+
+
+def sorted_set_of_labels(x, labels):
+    classes = sorted(set(labels))
+    return sum(x[labels.index(c)] * (i + 1.0) for i, c in enumerate(classes)) * max(
+        {len(c) for c in classes})
+
+
+def generator_over_a_set_display(x):
+    return sum(x[i] ** 2 for i in {0, 2}) + min(frozenset([1, 3]))
+
+
+SETS = [
+    (loop_over_a_set_comprehension, (RNG.normal(size=6), [2, 0, 2, 1, 0, 2]), 0),
+    (sorted_set_of_labels, (RNG.normal(size=5), ["b", "a", "b", "cc", "a"]), 0),
+    (generator_over_a_set_display, (RNG.normal(size=3),), 0),
+]
+
+
+@pytest.mark.parametrize("func, args, wrt", SETS, ids=[c[0].__name__ for c in SETS])
+def test_sets_made_where_they_are_iterated(func, args, wrt):
+    np.testing.assert_allclose(pullback.grad(func, wrt=wrt)(*args),
+                               numeric_grad(func, args, wrt), rtol=1e-6, atol=1e-8)
