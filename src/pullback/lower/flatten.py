@@ -91,6 +91,7 @@ from .inlining import Inlining
 from .iterators import Iterators, changed_in_place, iterator_names
 from .loops import Loops
 from .made_callables import MadeCallables
+from .moves import moves
 
 
 def _base_name(expr) -> str:
@@ -184,6 +185,13 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions,
 
     def error(self, what, node):
         located_error(what, node, self.parsed.location)
+
+    def function_body(self, body):
+        """The function's body (the control-flow lowering's output), flattened; each
+        `prev = cur` after which cur is bound anew before any read (moves.py) marked
+        moved."""
+        self.moves = moves(body, self.holds_python_container)
+        return self.block(body)
 
     # statements ------------------------------------------------------------------
 

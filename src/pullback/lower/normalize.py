@@ -84,7 +84,6 @@ from .flatten import Flatten
 from .generators import inline_generators
 from .grouping import grow_as_values
 from .local_functions import extract_local_functions
-from .moves import moves
 from .namespaces import (
     MODULE_GLOBALS,  # noqa: F401 (the name the API binds the user's module under)
     array_namespaces,
@@ -135,10 +134,7 @@ def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
     body = ControlFlow(namer).function(tree.body)
     # expressions -> one operation per statement (flatten.py and the modules it assembles)
     budget = inlining.INLINE_BUDGET if inline else 0
-    flatten = Flatten(namer, parsed, local_functions, user_names, budget)
-    # `prev = cur` with cur bound anew before any read: one name at a time (moves.py)
-    flatten.moves = moves(body, flatten.holds_python_container)
-    body = flatten.block(body)
+    body = Flatten(namer, parsed, local_functions, user_names, budget).function_body(body)
     sentinels = []
     for name in unset:
         sentinels.append(at_line(assign(name, call("unbound", const(name))),
