@@ -241,3 +241,25 @@ def test_imports_pullback_does_not_settle_are_refused(f):
     with pytest.raises(pullback.UnsupportedSyntaxError, match="import statement") as info:
         pullback.grad(f)(0.3)
     assert "test_statements5.py" in str(info.value)
+
+
+def kept_in_a_list_display(x):
+    inner = [x]
+    outer = [inner, 2.0]
+    inner.append(x * x)
+    return outer[0][1] * outer[-1]
+
+
+def kept_in_a_tuple(x):
+    inner = [x]
+    pair = (inner, 1.0)
+    inner.append(np.sin(x))
+    return pair[0][1] + pair[0][0] * pair[1]
+
+
+@pytest.mark.parametrize("f, derivative", [(kept_in_a_list_display, lambda x: 4.0 * x),
+                                           (kept_in_a_tuple, lambda x: np.cos(x) + 1.0)])
+def test_a_list_grown_after_pairing_in_both_modes(f, derivative):
+    """grad and jvp read the grown list through the display (once 1.0 for 4x)."""
+    assert pullback.grad(f)(0.7) == pytest.approx(derivative(0.7))
+    assert pullback.jvp(f)(0.7, 1.0)[1] == pytest.approx(derivative(0.7))
