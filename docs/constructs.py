@@ -660,11 +660,11 @@ def dict_argument_keys(params):
 
 
 def rows_moved(x, y):
-    prev = [x, y]
+    prev = [0.0, 1.0]
     for _ in range(3):
         cur = [0.0, 0.0]
-        cur[0] = prev[0] * prev[1]
-        cur[1] = math.sin(prev[1]) + cur[0]
+        cur[0] = prev[0] * x + y
+        cur[1] = math.sin(prev[1]) * y + cur[0]
         prev = cur
     return prev[1]
 

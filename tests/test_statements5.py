@@ -263,3 +263,21 @@ def test_a_list_grown_after_pairing_in_both_modes(f, derivative):
     """grad and jvp read the grown list through the display (once 1.0 for 4x)."""
     assert pullback.grad(f)(0.7) == pytest.approx(derivative(0.7))
     assert pullback.jvp(f)(0.7, 1.0)[1] == pytest.approx(derivative(0.7))
+
+
+def first_row_holds_the_inputs(x):
+    prev = [x[0], x[1]]
+    for _ in range(3):
+        cur = [0.0, 0.0]
+        cur[0] = prev[0] * prev[1]
+        cur[1] = np.sin(prev[1]) + cur[0]
+        prev = cur
+    return prev[1]
+
+
+def test_a_moved_row_whose_first_row_holds_values_is_refused_not_wrong():
+    """The aliasing check's view search does not yet see that `cur` is a new list on each
+    trip once the first row holds values of the function: refused, located."""
+    with pytest.raises(pullback.UnsupportedSyntaxError, match="view into 'cur'") as info:
+        pullback.grad(first_row_holds_the_inputs)(np.array([0.5, -1.5]))
+    assert "test_statements5.py" in str(info.value)
