@@ -193,8 +193,17 @@ def augmented_list_in_a_dict(x):
     return sum(inner)
 
 
+def augmented_array_in_a_copied_list(x):
+    a = x * 1.0
+    held = [a]
+    other = held.copy()
+    other[0] += x
+    return np.sum(a * x)
+
+
 @pytest.mark.parametrize("func, arg", [(augmented_array_in_a_list, np.array([1.0, 2.0])),
-                                       (augmented_list_in_a_dict, 1.5)])
+                                       (augmented_list_in_a_dict, 1.5),
+                                       (augmented_array_in_a_copied_list, np.array([1.0, 2.0]))])
 def test_augmented_slot_holding_an_array_or_list_is_refused(func, arg):
     """`held[0] += v` changes the array (list) in place, which `a` also names."""
     with pytest.raises(pullback.PullbackError, match="changes it in place"):

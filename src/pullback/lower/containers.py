@@ -35,7 +35,19 @@ import builtins
 import gast
 
 from ..ir.annotations import LIST_UPDATE, POPPED
-from ..ir.nodes import assign, call, clone, const, if_, load, not_, store, tuple_of, walk
+from ..ir.nodes import (
+    assign,
+    call,
+    clone,
+    const,
+    if_,
+    load,
+    not_,
+    parameters,
+    store,
+    tuple_of,
+    walk,
+)
 from .comprehensions import for_clause
 
 
@@ -104,7 +116,7 @@ def mapping_names(tree) -> set[str]:
     loop (or comprehension) over `X` or `sorted(X)`. Loops over one, and `sorted`, `min`
     and `max` of one, iterate its keys (`key_list`, which refuses, when it runs, a value
     that is not a mapping or a set: a list or array there is never taken for one)."""
-    params = {n.id for n in walk(tree.args) if isinstance(n, gast.Name)}
+    params = set(parameters(tree.args))  # not names read in defaults or annotations
     rebound = {n.id for s in tree.body for n in walk(s)
                if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load)}
     def iterated(over):  # X for X, sorted(X, ...), list(X), and a name bound once to one

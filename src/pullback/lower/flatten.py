@@ -491,8 +491,8 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions,
 
     def holds_python_container(self, name) -> bool:
         """Whether `name` only ever holds a list or dict (a display, a comprehension, a
-        list's `+` or `*`, `list(...)`, `dict(...)`), never an array: a slot of it is not
-        a view."""
+        list's `+` or `*`, `list(...)`, `dict(...)`, `.tolist()`, the `.copy()` of such a
+        name), never an array: a slot of it is not a view."""
         if name in self.dicts:
             return True
         if self._containers is None:
@@ -507,8 +507,13 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions,
                 elif isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load) \
                         and id(node) not in assigned:
                     bound.setdefault(node.id, []).append(None)  # a parameter, loop target
-            self._containers = {n for n, values in bound.items()
-                                if all(map(self._python_container, values))}
+            self._containers = set()
+            while True:  # to a fixed point: `b = a.copy()` of a container a is one too
+                found = {n for n, values in bound.items()
+                         if all(map(self._python_container, values))}
+                if found == self._containers:
+                    break
+                self._containers = found
         return name in self._containers
 
     def _python_container(self, value) -> bool:
@@ -517,6 +522,10 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions,
         if isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Mult)):
             return isinstance(value.left, (gast.List, gast.ListComp)) or isinstance(
                 value.right, (gast.List, gast.ListComp))
+        if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+                and not value.args and isinstance(value.func.value, gast.Name):
+            return value.func.attr == "tolist" or (  # a list; a container's copy
+                value.func.attr == "copy" and value.func.value.id in self._containers)
         return isinstance(value, gast.Call) and self.builtin(value.func) in (builtins.list,
                                                                             builtins.dict)
 

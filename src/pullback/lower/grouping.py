@@ -222,8 +222,8 @@ class _Grown:
     def default_read(self, n, parent) -> bool:
         """A read of a defaultdict that a plain dict, with setdefault for d[k], answers the
         same way."""
-        if isinstance(parent, gast.Subscript) and parent.value is n:
-            return not isinstance(parent.slice, gast.Slice)
+        if isinstance(parent, gast.Subscript) and parent.value is n:  # a read, not d[k] = v
+            return isinstance(parent.ctx, gast.Load) and not isinstance(parent.slice, gast.Slice)
         if isinstance(parent, gast.Attribute):
             return parent.attr in _READ_METHODS
         if isinstance(parent, (gast.For, gast.comprehension)):
