@@ -201,7 +201,17 @@ def augmented_array_in_a_copied_list(x):
     return np.sum(a * x)
 
 
+def augmented_array_in_joined_lists(x):
+    a = x * 1.0
+    held = [a]
+    joined = held + []
+    both = joined + held
+    both[0] += x
+    return np.sum(a * x)
+
+
 @pytest.mark.parametrize("func, arg", [(augmented_array_in_a_list, np.array([1.0, 2.0])),
+                                       (augmented_array_in_joined_lists, np.array([1.0, 2.0])),
                                        (augmented_list_in_a_dict, 1.5),
                                        (augmented_array_in_a_copied_list, np.array([1.0, 2.0]))])
 def test_augmented_slot_holding_an_array_or_list_is_refused(func, arg):

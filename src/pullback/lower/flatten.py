@@ -520,8 +520,9 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions,
         if isinstance(value, (gast.List, gast.ListComp, gast.Dict, gast.DictComp)):
             return True
         if isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Mult)):
-            return isinstance(value.left, (gast.List, gast.ListComp)) or isinstance(
-                value.right, (gast.List, gast.ListComp))
+            return any(isinstance(side, (gast.List, gast.ListComp)) or (  # a list's + or *
+                isinstance(side, gast.Name) and side.id in self._containers)
+                for side in (value.left, value.right))
         if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
                 and not value.args and isinstance(value.func.value, gast.Name):
             return value.func.attr == "tolist" or (  # a list; a container's copy
