@@ -643,6 +643,47 @@ def dict_pop(x, y):
     return a * d["b"] + d.pop("c", y)
 
 
+def grouped_by_key(x, y):
+    groups = {}
+    sums = collections.defaultdict(float)
+    for v, key in zip([x, y, x * y], ["a", "b", "a"]):
+        groups.setdefault(key, []).append(v)
+        sums[key] += v * v
+    return sum(vs[0] * len(vs) for vs in groups.values()) + sums["a"]
+
+
+def dict_argument_keys(params):
+    total = 0.0
+    for name in sorted(params):
+        total = total + np.sum(params[name] ** 2) * len(name)
+    return total
+
+
+def rows_moved(x, y):
+    prev = [0.0, 1.0]
+    for _ in range(3):
+        cur = [0.0, 0.0]
+        cur[0] = prev[0] * x + y
+        cur[1] = math.sin(prev[1]) * y + cur[0]
+        prev = cur
+    return prev[1]
+
+
+def list_paired_then_grown(x, y):
+    history = []
+    record = (history, "squares")
+    for v in (x, y):
+        history.append(v * v)
+    return sum(record[0])
+
+
+def import_inside(x):
+    import math as m
+
+    from numpy import tanh
+    return m.sin(x) * tanh(x)
+
+
 def iter_and_next(x, y):
     it = iter([x, y, x * y])
     first = next(it)
@@ -865,6 +906,16 @@ CASES = [
      dict_methods, (0.5, -1.5), (0, 1)),
     (FUNCTIONS, "`d.pop(k)`, `d.pop(k, default)` on a dict the function built", dict_pop,
      (0.5, -1.5), (0, 1)),
+    (FUNCTIONS, "values grouped by key: `d.setdefault(k, []).append(v)`, "
+     "`collections.defaultdict(list)` (or `float`, `int`), `d[k] += v`",
+     grouped_by_key, (0.5, -1.5), (0, 1)),
+    (FUNCTIONS, "a dict argument's keys: `for k in sorted(params)`, `for k in params` "
+     "(it reads `params[k]`)", dict_argument_keys,
+     ({"w": np.array([0.5, -1.0]), "b": 0.3},), 0),
+    (FUNCTIONS, "`prev = cur` of a list built anew each row (a dynamic program)", rows_moved,
+     (0.5, -1.5), (0, 1)),
+    (FUNCTIONS, "a list put into a tuple, then grown (`record = (history, tag)`)",
+     list_paired_then_grown, (0.5, -1.5), (0, 1)),
     (FUNCTIONS, "`it = iter(xs)`, `next(it)`, `next(it, default)`, `for v in it`",
      iter_and_next, (0.5, -1.5), (0, 1)),
     (FUNCTIONS, "functions and lambdas kept in a list or dict and called from it "
@@ -886,6 +937,8 @@ CASES = [
     (OTHER, "`try` / `finally`", try_finally, (0.5,), 0),
     (OTHER, "an in-place write in a `try` body", try_body_writes_in_place, (_v(),), 0),
     (OTHER, "`raise` (argument checks, in loops)", raise_statement, (_v(),), 0),
+    (OTHER, "`import` in the function's body (not inside a branch or loop)", import_inside,
+     (0.5,), 0),
     (OTHER, "`with` (`np.errstate`, `warnings.catch_warnings`, timers)", with_statement,
      (0.5,), 0),
     (OTHER, "`with` a manager that swallows an exception (`contextlib.suppress`)",

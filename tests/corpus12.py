@@ -1589,8 +1589,7 @@ def setdefault_group_sums(values, groups):
     return sum(np.sum(np.array(vs)) ** 2 for vs in buckets.values())
 
 
-refuse(setdefault_group_sums, lambda rng: (_n(rng, 6), ["a", "b", "a", "c", "b", "a"]), 0,
-       "NoRuleError", r"setdefault.append\(...\) is called for its effect")
+add(setdefault_group_sums, lambda rng: (_n(rng, 6), ["a", "b", "a", "c", "b", "a"]))
 
 
 def setdefault_group_sums_rebound(values, groups):
@@ -1687,8 +1686,7 @@ def dtw_with_python_lists(a, b):
     return prev[m]
 
 
-refuse(dtw_with_python_lists, lambda rng: (_distinct(rng, 4), _distinct(rng, 4) * 1.1), (0, 1),
-       "UnsupportedSyntaxError", "prev = cur gives a second name")
+add(dtw_with_python_lists, lambda rng: (_distinct(rng, 4), _distinct(rng, 4) * 1.1), wrt=(0, 1))
 
 
 def sorted_keys_params(params):
@@ -1696,9 +1694,8 @@ def sorted_keys_params(params):
     return np.sum(vec ** 2 * np.arange(1.0, len(vec) + 1))
 
 
-refuse(sorted_keys_params,
-       lambda rng: ({"w": _n(rng, (2, 2)), "b": _n(rng, 2), "a": _n(rng, 1)},), 0,
-       "PullbackError", "over a dict the function did not build")
+add(sorted_keys_params,
+    lambda rng: ({"w": _n(rng, (2, 2)), "b": _n(rng, 2), "a": _n(rng, 1)},))
 
 
 def sorted_keys_method_params(params):
@@ -2309,8 +2306,7 @@ def history_paired_before_appends(W, xs):
     return sum(np.sum(h) for h in record[0])
 
 
-refuse(history_paired_before_appends, lambda rng: (_n(rng, (2, 2)), _n(rng, (3, 2))), 0,
-       "UnsupportedSyntaxError", "put into a tuple or list")
+add(history_paired_before_appends, lambda rng: (_n(rng, (2, 2)), _n(rng, (3, 2))), wrt=(0, 1))
 
 
 # ============================================ I. more classes as libraries write them
@@ -3055,3 +3051,425 @@ def sum_of_mixed_priors(priors, w):
 add(sum_of_mixed_priors,
     lambda rng: ([GaussianPrior(_u(rng, 0.5, 2.0)), LaplacePrior(_u(rng, 0.5, 2.0)),
                   HorseshoeLike(_u(rng, 0.5, 2.0))], _n(rng, 3)), wrt=(0, 1))
+
+
+# ====================================================================== constructs5
+# The issue's list once more, in spellings the entries above do not use: grouping by
+# key, a dict argument's keys, rows of a dynamic program, pairs, effects, blocks,
+# functional helpers, containers, structured outputs, exec'd source, array namespaces.
+
+
+def group_means_defaultdict(values, labels):
+    groups = collections.defaultdict(list)
+    for v, label in zip(values, labels):
+        groups[label].append(v)
+    means = {k: sum(vs) / len(vs) for k, vs in groups.items()}
+    return sum((m - 0.1) ** 2 for m in means.values())
+
+
+add(group_means_defaultdict, lambda rng: (list(_n(rng, 7)), [0, 1, 0, 2, 1, 0, 2]))
+
+
+def class_weighted_loss_counts(pred, target, classes):
+    counts = {}
+    for c in classes:
+        counts.setdefault(c, 0)
+        counts[c] += 1
+    loss = 0.0
+    for p, t, c in zip(pred, target, classes):
+        loss = loss + (p - t) ** 2 / counts[c]
+    return loss / len(counts)
+
+
+add(class_weighted_loss_counts, lambda rng: (_n(rng, 6), _n(rng, 6), list("abacab")),
+    wrt=(0, 1))
+
+
+def segment_sums_setdefault_extend(x, boundaries):
+    segments = {}
+    for i, (lo, hi) in enumerate(zip(boundaries[:-1], boundaries[1:])):
+        segments.setdefault(i % 2, []).extend(x[lo:hi])
+    return sum(np.sum(np.array(s) ** 2) * (k + 1) for k, s in segments.items())
+
+
+add(segment_sums_setdefault_extend, lambda rng: (_n(rng, 7), [0, 2, 3, 6, 7]))
+
+
+def l2_penalty_sorted_param_names(params, lam):
+    penalty = 0.0
+    for name in sorted(params):
+        if name.endswith("_b"):
+            continue
+        penalty = penalty + np.sum(params[name] ** 2)
+    return lam * penalty
+
+
+add(l2_penalty_sorted_param_names,
+    lambda rng: ({"l1_W": _n(rng, (2, 3)), "l1_b": _n(rng, 2), "l2_W": _n(rng, (1, 2))},
+                 _u(rng, 0.1, 1.0)), wrt=(0, 1))
+
+
+def flatten_params_in_key_order(params):
+    keys = sorted(params)
+    flat = np.concatenate([np.atleast_1d(params[k]).ravel() for k in keys])
+    return np.sum(np.log1p(flat ** 2)) + flat[0] * flat[-1]
+
+
+add(flatten_params_in_key_order,
+    lambda rng: ({"w": _n(rng, (2, 2)), "b": _n(rng, 2), "s": _n(rng, ()).item()},))
+
+
+def soft_dtw_rows(a, b, gamma):
+    m = len(b)
+    prev = [0.0] + [1e6] * m
+    for i in range(len(a)):
+        cur = [1e6]
+        for j in range(m):
+            options = np.array([prev[j], prev[j + 1], cur[j]])
+            soft = -gamma * np.log(np.sum(np.exp(-(options - np.min(options)) / gamma))) \
+                + np.min(options)
+            cur.append((a[i] - b[j]) ** 2 + soft)
+        prev = cur
+    return prev[-1]
+
+
+add(soft_dtw_rows, lambda rng: (_distinct(rng, 3), _distinct(rng, 4) * 0.9, _u(rng, 0.5, 1.0)),
+    wrt=(0, 1, 2))
+
+
+def lcs_soft_table_rows(x, y):
+    prev = [0.0] * (len(y) + 1)
+    for xi in x:
+        row = [0.0]
+        for j, yj in enumerate(y):
+            row.append(max(prev[j] + np.exp(-(xi - yj) ** 2), prev[j + 1], row[j]))
+        prev = row
+    return prev[-1]
+
+
+add(lcs_soft_table_rows, lambda rng: (_distinct(rng, 3), _distinct(rng, 3) * 1.3), wrt=(0, 1))
+
+
+def rnn_states_paired_with_config(W, U, xs):
+    states = [np.zeros(2)]
+    run = (states, {"act": "tanh"})
+    for x in xs:
+        states.append(np.tanh(W @ states[-1] + U @ x))
+    return np.sum(np.array(run[0][1:]) ** 2)
+
+
+add(rnn_states_paired_with_config, lambda rng: (_n(rng, (2, 2), 0.5), _n(rng, (2, 3), 0.5),
+                                               _n(rng, (3, 3))), wrt=(0, 1))
+
+
+def print_progress_every_other(x, steps):
+    w = np.zeros_like(x)
+    for t in range(steps):
+        grad = 2 * (w - x)
+        w = w - 0.3 * grad
+        if t % 2 == 0:
+            print(f"step {t}: loss={np.sum((w - x) ** 2):.4f}")
+    return np.sum(w ** 2)
+
+
+add(print_progress_every_other, lambda rng: (_n(rng, 3), 4))
+
+
+def log_shapes_and_warn_on_large(X, w):
+    LOG.debug("X has shape %s, w norm %.3f", X.shape, np.linalg.norm(w))
+    z = X @ w
+    if np.max(np.abs(z)) > 1e3:
+        warnings.warn("large activations", RuntimeWarning, stacklevel=2)
+    return np.sum(np.logaddexp(0.0, z))
+
+
+add(log_shapes_and_warn_on_large, lambda rng: (_n(rng, (4, 3)), _n(rng, 3)), wrt=(0, 1))
+
+
+def penalty_by_name_or_raise(w, kind="huber", delta=1.0):
+    if kind == "l2":
+        return np.sum(w ** 2)
+    elif kind == "huber":
+        a = np.abs(w)
+        return np.sum(np.where(a <= delta, 0.5 * w ** 2, delta * (a - 0.5 * delta)))
+    else:
+        raise ValueError(f"unknown penalty {kind!r}")
+
+
+add(penalty_by_name_or_raise, lambda rng: (_n(rng, 4) * 1.5,))
+add(penalty_by_name_or_raise, lambda rng: (_n(rng, 4),), kwargs={"kind": "l2"},
+    label="penalty_by_name_or_raise_l2")
+
+
+def assert_then_log_ratio(p, q):
+    assert p.shape == q.shape, "p and q must match"
+    assert np.all(p > 0), "p must be positive"
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(q > 0, p / q, 0.0)
+    return np.sum(p * np.log(ratio))
+
+
+add(assert_then_log_ratio, lambda rng: (_u(rng, 0.2, 1.0, 4), _u(rng, 0.2, 1.0, 4)),
+    wrt=(0, 1))
+
+
+def gaussian_logpdf_cholesky_jitter(x, mu, A):
+    cov = A @ A.T
+    try:
+        L = np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError:
+        L = np.linalg.cholesky(cov + 1e-6 * np.eye(len(x)))
+    z = np.linalg.solve(L, x - mu)
+    return -0.5 * z @ z - np.sum(np.log(np.diag(L)))
+
+
+add(gaussian_logpdf_cholesky_jitter,
+    lambda rng: (_n(rng, 3), _n(rng, 3), np.eye(3) + _n(rng, (3, 3), 0.2)), wrt=(0, 1, 2))
+
+
+def python_division_fallback(a, b):
+    try:
+        r = a / b
+    except ZeroDivisionError:
+        r = a * 1e3
+    finally:
+        scale = 2.0
+    return scale * r ** 2
+
+
+add(python_division_fallback, lambda rng: (_u(rng, 0.5, 1.5), _u(rng, 0.5, 1.5)), wrt=(0, 1))
+
+
+def chain_of_matrices_reduce(x, A, B, C):
+    M = functools.reduce(lambda acc, m: acc @ m, [A, B, C])
+    return np.sum(np.tanh(M @ x))
+
+
+add(chain_of_matrices_reduce, lambda rng: (_n(rng, 2), _n(rng, (2, 2)), _n(rng, (2, 2)),
+                                           _n(rng, (2, 2))), wrt=(0, 1, 3))
+
+
+def powers_through_partial_map(x):
+    raise_x = functools.partial(np.power, x)
+    return sum(np.sum(p) / k for k, p in enumerate(map(raise_x, [1.0, 2.0, 3.0]), start=1))
+
+
+add(powers_through_partial_map, lambda rng: (_u(rng, 0.2, 1.0, 3),))
+
+
+def top_two_scores_itemgetter(scores, names):
+    ranked = sorted(zip(names, scores), key=operator.itemgetter(1), reverse=True)
+    return sum(s * (2 - rank) for rank, (_, s) in enumerate(ranked[:2]))
+
+
+add(top_two_scores_itemgetter, lambda rng: (_distinct(rng, 4), ["a", "b", "c", "d"]))
+
+
+def dot_with_operator_mul_map(w, x):
+    return sum(map(operator.mul, w, x)) + max(map(abs, w))
+
+
+add(dot_with_operator_mul_map, lambda rng: (list(_distinct(rng, 4)), list(_n(rng, 4))),
+    wrt=(0, 1))
+
+
+def aggregate_defaults(x, reduce=np.mean, activate=np.tanh, scale=2.0):
+    return scale * reduce(activate(x) ** 2)
+
+
+add(aggregate_defaults, lambda rng: (_n(rng, 4),))
+refuse(aggregate_defaults, lambda rng: (_n(rng, 4), np.max), 0, "PullbackError",
+       "generated for reduce=mean", label="aggregate_defaults_passed_max")
+
+
+def aggregate_with_max(x):
+    return aggregate_defaults(x, reduce=np.max, activate=np.sin) - aggregate_defaults(x)
+
+
+add(aggregate_with_max, lambda rng: (_distinct(rng, 4),))
+
+
+def optional_terms_get_on_argument(x, weights):
+    loss = weights.get("data", 1.0) * np.sum(x ** 2)
+    loss = loss + weights.get("smooth", 0.0) * np.sum(np.diff(x) ** 2)
+    return loss + weights.get("missing", 0.0)
+
+
+add(optional_terms_get_on_argument,
+    lambda rng: (_n(rng, 4), {"data": _u(rng, 0.5, 1.0), "smooth": _u(rng, 0.1, 0.5)}),
+    wrt=(0, 1))
+
+
+def named_blocks_from_flat_vector(theta):
+    W, b, log_s = np.split(theta, [4, 6])
+    blocks = dict(zip(["W", "b", "log_s"], [W.reshape(2, 2), b, log_s]))
+    h = np.tanh(blocks["W"] @ blocks["b"])
+    return np.sum(h ** 2) * np.exp(blocks["log_s"][0])
+
+
+add(named_blocks_from_flat_vector, lambda rng: (_n(rng, 7, 0.5),))
+
+
+def normalize_stats_items_update(x):
+    stats = {"mean": np.mean(x), "sq": np.mean(x ** 2), "max": np.max(x)}
+    n = len(x)
+    for key, value in stats.items():
+        stats[key] = value * n / (n - 1)
+    return stats["sq"] - stats["mean"] ** 2 + 0.1 * stats["max"]
+
+
+add(normalize_stats_items_update, lambda rng: (_distinct(rng, 5),))
+
+
+def clipped_min_of_four(a, b, c, d):
+    lo = min(a, b, c, d)
+    hi = max(a * b, c, d * 2.0)
+    extra = max([v for v in (a, b) if v > 10.0], default=0.0)
+    return lo * hi + extra
+
+
+add(clipped_min_of_four, lambda rng: tuple(_distinct(rng, 4)), wrt=(0, 1, 2, 3))
+
+
+NormalParams = collections.namedtuple("NormalParams", "mu log_sigma")
+
+
+def namedtuple_from_star_split(theta, data):
+    p = NormalParams(*theta[:2])
+    z = (data - p.mu) / np.exp(p.log_sigma)
+    return np.sum(0.5 * z ** 2 + p.log_sigma) + theta[2] ** 2
+
+
+refuse(namedtuple_from_star_split, lambda rng: (_n(rng, 3, 0.5), _n(rng, 5)), 0,
+       "UnsupportedSyntaxError", r"\*xs or \*\*mapping in a call to NormalParams")
+
+
+def unique_labels_set_comprehension(x, labels):
+    classes = sorted({int(k) for k in labels})
+    total = 0.0
+    for c in classes:
+        total = total + np.sum(x[np.array(labels) == c]) ** 2
+    return total / len(classes)
+
+
+add(unique_labels_set_comprehension, lambda rng: (_n(rng, 6), [2, 0, 2, 1, 0, 2]))
+
+
+def grads_dict_accumulated_over_items(params, x):
+    acc = {k: 0.0 for k in params}
+    for k, v in params.items():
+        acc[k] += np.sum(v * x[: np.size(v)])
+    return sum(t ** 2 for t in acc.values())
+
+
+add(grads_dict_accumulated_over_items,
+    lambda rng: ({"a": _n(rng, 2), "b": _n(rng, 3)}, _n(rng, 3)), wrt=(0, 1))
+
+
+def loss_and_metrics_dict(w, X, y):
+    r = X @ w - y
+    return {"loss": np.mean(r ** 2), "residuals": r,
+            "parts": (np.sum(np.abs(w)), [np.max(r), np.min(r)])}
+
+
+add_vjp(loss_and_metrics_dict, lambda rng: (_n(rng, 3), _n(rng, (4, 3)), _n(rng, 4)),
+        wrt=(0, 1))
+
+
+def zero_d_array_output(x):
+    return np.asarray(np.sum(np.sin(x) ** 2) - x[0])
+
+
+def numpy_scalar_output(x):
+    return np.float64(np.sum(x ** 3)) + np.prod(x[:2])
+
+
+add(zero_d_array_output, lambda rng: (_n(rng, 3),))
+add(numpy_scalar_output, lambda rng: (_n(rng, 3),))
+
+
+_EXEC_SOURCE = '''\
+def exec_defined_objective(x, c):
+    """Written in a notebook cell: its source lives only in linecache."""
+    total = 0.0
+    for i in range(len(x) - 1):
+        total = total + c * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2
+    return total
+'''
+_EXEC_FILE = "<corpus12-constructs5-cell>"
+
+
+def _exec_defined(source, filename):
+    import linecache
+
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace = {"np": np}
+    exec(compile(source, filename, "exec"), namespace)
+    return namespace["exec_defined_objective"]
+
+
+add(_exec_defined(_EXEC_SOURCE, _EXEC_FILE), lambda rng: (_u(rng, -1.0, 1.0, 4), 10.0),
+    wrt=(0, 1))
+
+
+def namespace_from_scipy_helper(x, y):
+    from scipy._lib._array_api import array_namespace
+
+    xp = array_namespace(x, y)
+    d = xp.sum((x - y) ** 2, axis=0)
+    return xp.sqrt(d + 1e-3) + xp.mean(xp.exp(-x))
+
+
+add(namespace_from_scipy_helper, lambda rng: (_n(rng, 3), _n(rng, 3)), wrt=(0, 1))
+
+
+def np_rebound_to_namespace(x):
+    xp = np
+    np_ = xp
+    return np_.sum(np_.log1p(xp.abs(x))) + xp.linalg.norm(x)
+
+
+add(np_rebound_to_namespace, lambda rng: (_n(rng, 4),))
+
+
+def pairs_generator(x):
+    for i in range(len(x) - 1):
+        yield x[i], x[i + 1]
+
+
+def sum_over_generated_pairs(x):
+    return sum(a * b - 0.5 * a for a, b in pairs_generator(x))
+
+
+add(sum_over_generated_pairs, lambda rng: (_n(rng, 5),))
+
+
+def fixed_point_while_true(a, x0):
+    x = x0
+    n = 0
+    while True:
+        new = 0.5 * (x + a / x)
+        n += 1
+        if abs(new - x) < 1e-12 or n >= 50:
+            break
+        x = new
+    return new
+
+
+add(fixed_point_while_true, lambda rng: (_u(rng, 1.0, 3.0), _u(rng, 1.0, 2.0)))
+
+
+def timed_with_nullcontext(x):
+    import contextlib
+    import time
+
+    start = time.perf_counter()
+    with contextlib.nullcontext():
+        y = np.cumsum(x) ** 2
+    elapsed = time.perf_counter() - start
+    if elapsed < 0:
+        raise RuntimeError("clock went backwards")
+    return np.sum(y)
+
+
+add(timed_with_nullcontext, lambda rng: (_n(rng, 4),))

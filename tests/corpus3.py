@@ -2821,8 +2821,7 @@ def inside_outside_binary_tree(leaf_scores, merge):
     return level[0]
 
 
-refuse(inside_outside_binary_tree, lambda r: (_n(r, 8), _u(r, -1, 1)), (0, 1),
-       'UnsupportedSyntaxError', 'gives a second name')
+add(inside_outside_binary_tree, lambda r: (_n(r, 8), _u(r, -1, 1)), wrt=(0, 1))
 
 
 def polynomial_features_regression(w, x, y):
@@ -4161,10 +4160,20 @@ add(reversed_array_rows, lambda r: (_n(r, (3, 2)), _n(r, 2)), wrt=(0, 1))
 # ----------------------------------------------- not supported yet (refused)
 
 
+def loop_over_dict_argument(d):
+    total = 0.0
+    for k in d:  # its keys (it reads d[k]): once read d[0], d[1], ..., wrong with keys 0, 1
+        total = total + k * d[k]
+    return total + sorted(d)[0]
+
+
+add(loop_over_dict_argument, lambda r: ({0: _u(r, 0.5, 1), 1: _u(r, 0.5, 1), 3: _u(r, 0.5, 1)},))
+
+
 def refused_loop_over_dict_argument(d):
     total = 0.0
-    for k in d:  # once read d[0], d[1], ...: with keys 0 and 1 a wrong value
-        total = total + k * d[k]
+    for k in d:  # nothing says d is a dict: a loop over values
+        total = total + k
     return total + sorted(d)[0]
 
 

@@ -1,6 +1,9 @@
 """Lists, comprehensions, builtins over values, tuples and dicts: checked against finite
 differences; the gradient of a dict or list argument has the argument's structure."""
 
+import collections
+from collections import defaultdict
+
 import container_cases as cc
 import numpy as np
 import pytest
@@ -65,3 +68,273 @@ def test_appending_to_an_input_list_is_refused():
 
     with pytest.raises(pullback.PullbackError, match="input"):
         pullback.grad(appends_to_input)
+
+
+# -------------------------------- dicts of lists grown in place (lower/grouping.py)
+
+def setdefault_lists_by_int_key(x, labels):
+    groups = {}
+    for i in range(len(x)):
+        groups.setdefault(labels[i] % 3, []).append(x[i])
+    return sum(np.prod(np.array(v)) + len(v) * v[0] ** 2 for v in groups.values())
+
+
+def defaultdict_lists_sorted_keys(x, labels):
+    by_label = defaultdict(list)
+    for value, label in zip(x, labels):
+        by_label[label].append(np.sin(value))
+    total = 0.0
+    for label in sorted(by_label):
+        total = total + np.mean(np.array(by_label[label])) ** 2 * (1 + len(label))
+    return total
+
+
+def defaultdict_float_weighted(x, labels, w):
+    sums = collections.defaultdict(float)
+    for i, label in enumerate(labels):
+        sums[label] += w * x[i] ** 2
+    return sum(s ** 1.5 for s in sums.values()) + sums["never"]
+
+
+def setdefault_number_then_add(x, labels):
+    totals = {}
+    for value, label in zip(x, labels):
+        totals.setdefault(label, 0.0)
+        totals[label] += np.exp(value)
+    return np.log(sum(t * t for t in totals.values()))
+
+
+def setdefault_extend_and_key_test(x, labels):
+    pieces = {}
+    for value, label in zip(x, labels):
+        if label not in pieces:
+            pieces[label] = [value]
+        else:
+            pieces.setdefault(label, []).extend([value, value ** 2])
+    return sum(np.sum(np.array(p) ** 2) / len(pieces) for p in pieces.values())
+
+
+def grouped_per_row(X, labels):
+    total = 0.0
+    for row in X:
+        cells = {}
+        for v, g in zip(row, labels):
+            cells.setdefault(g, []).append(v * v)
+        total = total + max(sum(c) for c in cells.values())
+    return total
+
+
+def counts_as_weights(x, labels):
+    counts = defaultdict(int)
+    for label in labels:
+        counts[label] += 1
+    means = defaultdict(list)
+    for value, label in zip(x, labels):
+        means[label].append(value / counts[label])
+    return sum(np.sum(np.array(means[k])) ** 2 for k in counts)
+
+
+LABELS = ["a", "bb", "a", "c", "bb", "a"]
+GROUPED = [
+    (setdefault_lists_by_int_key, (RNG.normal(size=6), [0, 1, 3, 4, 2, 6]), 0),
+    (defaultdict_lists_sorted_keys, (RNG.normal(size=6), LABELS), 0),
+    (defaultdict_float_weighted, (RNG.uniform(0.5, 1.5, size=6), LABELS, 0.7), (0, 2)),
+    (setdefault_number_then_add, (RNG.normal(size=6), LABELS), 0),
+    (setdefault_extend_and_key_test, (RNG.normal(size=6), LABELS), 0),
+    (grouped_per_row, (RNG.normal(size=(3, 5)), [1, 2, 1, 1, 2]), 0),
+    (counts_as_weights, (RNG.normal(size=6), LABELS), 0),
+]
+
+
+@pytest.mark.parametrize("func, args, wrt", GROUPED, ids=[c[0].__name__ for c in GROUPED])
+def test_values_grouped_by_key_match_finite_differences(func, args, wrt):
+    got = pullback.grad(func, wrt=wrt)(*args)
+    for g, i in zip(got if isinstance(wrt, tuple) else (got,),
+                    wrt if isinstance(wrt, tuple) else (wrt,)):
+        np.testing.assert_allclose(g, numeric_grad(func, args, i), rtol=1e-6, atol=1e-8)
+
+
+def list_taken_out_then_grown(x, labels):
+    groups = {}
+    for value, label in zip(x, labels):
+        first = groups.setdefault(label, [])
+        first.append(value)
+    return sum(sum(v) ** 2 for v in groups.values())
+
+
+def list_read_between_appends(x, labels):
+    groups = {}
+    seen = []
+    for value, label in zip(x, labels):
+        groups.setdefault(label, []).append(value)
+        seen.append(groups[label])
+    return sum(sum(v) ** 2 for v in seen)
+
+
+@pytest.mark.parametrize("func", [list_taken_out_then_grown, list_read_between_appends])
+def test_a_grouped_list_known_under_another_name_is_refused(func):
+    """The list grows in place under a second name: never the value-flow rewrite."""
+    with pytest.raises(pullback.PullbackError) as info:
+        pullback.grad(func)(np.array([0.3, 0.5, -0.2]), ["a", "b", "a"])
+    assert "test_containers.py" in str(info.value)
+
+
+def augmented_array_in_a_list(x):
+    a = x * 1.0
+    held = [a, 2.0]
+    held[0] += x
+    return np.sum(a * x)
+
+
+def augmented_list_in_a_dict(x):
+    inner = [x]
+    d = {"k": inner}
+    d["k"] += [3.0 * x]
+    return sum(inner)
+
+
+def augmented_array_in_a_copied_list(x):
+    a = x * 1.0
+    held = [a]
+    other = held.copy()
+    other[0] += x
+    return np.sum(a * x)
+
+
+def augmented_array_in_joined_lists(x):
+    a = x * 1.0
+    held = [a]
+    joined = held + []
+    both = joined + held
+    both[0] += x
+    return np.sum(a * x)
+
+
+@pytest.mark.parametrize("func, arg", [(augmented_array_in_a_list, np.array([1.0, 2.0])),
+                                       (augmented_array_in_joined_lists, np.array([1.0, 2.0])),
+                                       (augmented_list_in_a_dict, 1.5),
+                                       (augmented_array_in_a_copied_list, np.array([1.0, 2.0]))])
+def test_augmented_slot_holding_an_array_or_list_is_refused(func, arg):
+    """`held[0] += v` changes the array (list) in place, which `a` also names."""
+    with pytest.raises(pullback.PullbackError, match="changes it in place"):
+        pullback.grad(func)(arg)
+
+
+def augmented_numbers_in_slots(x):
+    acc = [0.0] * 3
+    d = {"s": 0.0}
+    for i in range(len(x)):
+        acc[i % 3] += x[i] ** 2
+        d["s"] += acc[i % 3] * x[i]
+    return acc[0] * acc[1] + d["s"]
+
+
+def test_augmented_number_slots_match_finite_differences():
+    x = RNG.normal(size=5)
+    np.testing.assert_allclose(pullback.grad(augmented_numbers_in_slots)(x),
+                               numeric_grad(augmented_numbers_in_slots, (x,), 0),
+                               rtol=1e-6, atol=1e-8)
+
+
+# ------------------------------------ a dict argument's keys, known only at run time
+
+
+def sorted_keys_weighted(params):
+    total = 0.0
+    for k in sorted(params):
+        total = total + np.sum(params[k] ** 2) * len(k)
+    return total
+
+
+def keys_bound_then_concatenated(params):
+    names = sorted(params, reverse=True)
+    flat = np.concatenate([np.ravel(params[n]) for n in names])
+    return np.sum(np.sin(flat) * np.arange(1.0, flat.size + 1))
+
+
+def loop_over_dict_skipping_a_key(params, x):
+    out = 0.0
+    for name in params:
+        if name.startswith("w"):
+            out = out + np.sum((params[name] @ x) ** 2)
+    return out + params["bias"] * len(params)
+
+
+def comprehension_over_dict_argument(weights, values):
+    return sum(weights[k] * values[k] ** 2 for k in weights if k in values)
+
+
+DICT_KEYS = [
+    (sorted_keys_weighted, ({"ww": RNG.normal(size=2), "a": RNG.normal(size=(2, 2)),
+                             "mid": 0.7},), 0),
+    (keys_bound_then_concatenated, ({"w": RNG.normal(size=(2, 2)), "b": RNG.normal(size=2),
+                                     "a": RNG.normal(size=1)},), 0),
+    (loop_over_dict_skipping_a_key, ({"w1": RNG.normal(size=(2, 3)), "skip": RNG.normal(size=3),
+                                      "w2": RNG.normal(size=(1, 3)), "bias": 0.4},
+                                     RNG.normal(size=3)), 0),
+    (comprehension_over_dict_argument, ({"a": 0.5, "b": -1.2, "c": 2.0},
+                                        {"a": 0.3, "c": -0.7, "z": 9.0}), (0, 1)),
+]
+
+
+@pytest.mark.parametrize("func, args, wrt", DICT_KEYS, ids=[c[0].__name__ for c in DICT_KEYS])
+def test_loops_over_a_dict_arguments_keys_match_finite_differences(func, args, wrt):
+    """The gradient is a dict of the same keys; a key the code does not read gets zero."""
+    got = pullback.grad(func, wrt=wrt)(*args)
+    for g, i in zip(got if isinstance(wrt, tuple) else (got,),
+                    wrt if isinstance(wrt, tuple) else (wrt,)):
+        assert isinstance(g, dict) and list(g) == list(args[i])
+        for key in args[i]:
+            def along(v, key=key, i=i):
+                moved = list(args)
+                moved[i] = {**args[i], key: v}
+                return func(*moved)
+            np.testing.assert_allclose(g[key], numeric_grad(along, (args[i][key],)),
+                                       rtol=1e-6, atol=1e-8)
+
+
+def test_unread_key_of_a_dict_argument_gets_zero():
+    params, x = DICT_KEYS[2][1]
+    g = pullback.grad(loop_over_dict_skipping_a_key)(params, x)
+    assert np.all(np.asarray(g["skip"]) == 0.0)
+    assert np.shape(g["skip"]) == np.shape(params["skip"])
+
+
+def test_a_list_where_the_function_reads_a_dict_is_refused():
+    """`for k in sorted(params): params[k]` reads a dict: a list there is refused, never
+    iterated as if its values were keys."""
+    with pytest.raises(pullback.PullbackError, match="where pullback reads a dict"):
+        pullback.grad(sorted_keys_weighted)([np.ones(2), np.ones(2)])
+
+
+# --------------------------------------------- sets made where they are iterated
+
+
+def loop_over_a_set_comprehension(x, labels):
+    total = 0.0
+    for c in {int(k) for k in labels}:
+        total = total + np.sum(x[np.array(labels) == c]) ** 2 * (c + 1)
+    return total
+
+
+def sorted_set_of_labels(x, labels):
+    classes = sorted(set(labels))
+    return sum(x[labels.index(c)] * (i + 1.0) for i, c in enumerate(classes)) * max(
+        {len(c) for c in classes})
+
+
+def generator_over_a_set_display(x):
+    return sum(x[i] ** 2 for i in {0, 2}) + min(frozenset([1, 3]))
+
+
+SETS = [
+    (loop_over_a_set_comprehension, (RNG.normal(size=6), [2, 0, 2, 1, 0, 2]), 0),
+    (sorted_set_of_labels, (RNG.normal(size=5), ["b", "a", "b", "cc", "a"]), 0),
+    (generator_over_a_set_display, (RNG.normal(size=3),), 0),
+]
+
+
+@pytest.mark.parametrize("func, args, wrt", SETS, ids=[c[0].__name__ for c in SETS])
+def test_sets_made_where_they_are_iterated(func, args, wrt):
+    np.testing.assert_allclose(pullback.grad(func, wrt=wrt)(*args),
+                               numeric_grad(func, args, wrt), rtol=1e-6, atol=1e-8)

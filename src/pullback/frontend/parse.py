@@ -235,7 +235,57 @@ def parse_function(func) -> Parsed:
         tree.decorator_list = []
         location = Location(filename, first - 1, source.splitlines())
     closure = dict(zip(func.__code__.co_freevars, func.__closure__ or ()))
-    return Parsed(func, tree, location, closure)
+    return Parsed(func, tree, location, closure, aliases=_imports_as_aliases(tree, func))
+
+
+def _imports_as_aliases(tree, func) -> dict:
+    """`import m`, `import m.n as k`, `from m import a as b` among the statements of the
+    function's own body (not nested in a branch or loop, not relative), binding names
+    nothing else in the function binds: each name denotes the object the import gives
+    (found now, as Python finds it when f runs: modules are imported once), and the
+    statement is dropped. Left in place (and refused by check.py) where the import fails
+    or where a global or closure variable of that name denotes another object (an
+    inlined callee resolves its free names there)."""
+    if not isinstance(tree, gast.FunctionDef):
+        return {}
+    bound = {n.id for n in ast.walk(tree) if isinstance(n, gast.Name)
+             and not isinstance(n.ctx, gast.Load)}
+    imported = [a.asname or a.name.split(".")[0] for s in tree.body
+                if isinstance(s, (gast.Import, gast.ImportFrom)) for a in s.names]
+    aliases, kept = {}, []
+    for s in tree.body:
+        found = _imported(s) if isinstance(s, (gast.Import, gast.ImportFrom)) else None
+        if found is None or any(
+                name in bound or imported.count(name) > 1
+                or lookup_free(func, name) not in (_MISSING, obj) for name, obj in found):
+            kept.append(s)
+            continue
+        aliases.update(found)
+    tree.body = kept or [gast.Pass()]
+    return aliases
+
+
+def _imported(s):
+    """[(name, object)] an import statement binds, or None if it cannot be resolved."""
+    import importlib
+
+    if any(a.name == "*" for a in s.names) or getattr(s, "level", 0):
+        return None
+    try:
+        if isinstance(s, gast.Import):  # import a.b binds a (once a.b is imported)
+            return [(a.asname, importlib.import_module(a.name)) if a.asname else
+                    (a.name.split(".")[0], importlib.import_module(a.name.split(".")[0]))
+                    for a in s.names if importlib.import_module(a.name)]
+        module = importlib.import_module(s.module)
+        out = []
+        for a in s.names:
+            obj = getattr(module, a.name, _MISSING)
+            if obj is _MISSING:
+                obj = importlib.import_module(f"{s.module}.{a.name}")
+            out.append((a.asname or a.name, obj))
+        return out
+    except Exception:  # noqa: BLE001 (any failure: the statement stays, and is refused)
+        return None
 
 
 MISSING = _MISSING

@@ -133,8 +133,8 @@ BUILTIN = _declare(
 # on an If standing for a with or try block (printed as the block by codegen)
 BLOCK = _declare(
     "block", "'with' | 'try' | None", None, "lower/blocks",
-    "lower/common lower/control_flow lower/flatten lower/inlining lower/normalize lower/ssa "
-    "derive/adjoints derive/assemble derive/records derive/forward "
+    "lower/common lower/control_flow lower/flatten lower/inlining lower/moves lower/normalize "
+    "lower/ssa derive/adjoints derive/assemble derive/records derive/forward "
     "emit/simplify emit/codegen",
     "the If is the with or try block of the user's code (its test: the manager, or the "
     "flag saying the body completed)")

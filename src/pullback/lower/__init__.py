@@ -3,6 +3,9 @@
 - `normalize.py`: the entry point; desugars into a small core language (one operation
   per statement, structured loops and branches, calls inlined or named) by running, in
   order, the lowerings of
+  - `grouping.py`: dicts of lists grown in place (`d.setdefault(k, []).append(v)`,
+    `defaultdict(list)`) as the same values built anew, where nothing else names them;
+  - `pairs.py`: `record[i]` of a display `record = (history, tag)` read as `history`;
   - `generators.py`: generators consumed in the function run in place (nested functions);
   - `local_functions.py`: nested defs and lambdas set aside, to be inlined at calls,
     and (`function_tables.py`) calls through lists and dicts of functions made calls of
@@ -17,6 +20,7 @@
     `containers.py` (dict calls, d.get, setdefault, pop, min/max), `inlining.py`
     (user functions inlined at their calls), `comprehensions.py` (comprehensions,
     map, filter, sorted and other sequence builders) and `iterators.py` (iter, next);
+    `moves.py` finds the `prev = cur` after which cur is bound anew before any read;
 - `ssa.py`: give every assignment its own name, with loop and branch merges.
 
 `common.py` holds the small helpers they share; `example.py` the helpers of the

@@ -154,12 +154,21 @@ class Comprehensions:
                 isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute)
                 and expr.func.attr in ("items", "values", "keys") and callee is MISSING):
             return self.comprehension(self.as_list_comp(expr), out)
+        made_set = self.makes_set(expr)
         atom = self.atom(expr, out)
-        if isinstance(atom, gast.Name) and (atom.id in self.dicts or atom.id in self.sets):
+        if isinstance(atom, gast.Name) and (atom.id in self.dicts or atom.id in self.keyed
+                                            or made_set):
             keys = self.namer.fresh("keys")  # a dict's values are its keys (a set's: its own)
             out.append(assign(keys, call("key_list", atom)))
             return load(keys)
         return atom
+
+    def makes_set(self, expr) -> bool:
+        """A set display or comprehension, or a call of the builtin set or frozenset:
+        iterated as the list of its elements (key_list)."""
+        return isinstance(expr, (gast.Set, gast.SetComp)) or (
+            isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name)
+            and self.builtin(expr.func) in (builtins.set, builtins.frozenset))
 
     def keys(self, items, key, out):
         """[key(t) for t in items], built under a fresh name."""

@@ -35,7 +35,19 @@ import builtins
 import gast
 
 from ..ir.annotations import LIST_UPDATE, POPPED
-from ..ir.nodes import assign, call, clone, const, if_, load, not_, store, tuple_of, walk
+from ..ir.nodes import (
+    assign,
+    call,
+    clone,
+    const,
+    if_,
+    load,
+    not_,
+    parameters,
+    store,
+    tuple_of,
+    walk,
+)
 from .comprehensions import for_clause
 
 
@@ -56,8 +68,8 @@ def dict_names(tree, flatten) -> set[str]:
                     kinds.setdefault(t.id, set()).add(is_dict)
         elif isinstance(node, (gast.For, gast.AugAssign)) or (
                 isinstance(node, gast.comprehension)):
-            for n in walk(node.target):
-                if isinstance(n, gast.Name):
+            for n in walk(node.target):  # d[k] += v rebinds d[k], not d
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
                     kinds.setdefault(n.id, set()).add(False)
     for name, found in kinds.items():
         if found == {True, False}:
@@ -96,6 +108,56 @@ def set_names(tree, flatten) -> set[str]:
                 and id(node) not in assigned:
             ok[node.id] = False  # a parameter, loop target, unpacking, del, ...
     return {name for name, only_sets in ok.items() if only_sets}
+
+
+def mapping_names(tree) -> set[str]:
+    """Parameters the function never rebinds and reads as mappings: `X.items()`,
+    `X.keys()`, `X.values()`, `X.get(...)`, `X["key"]`, or `X[k]` with k the variable of a
+    loop (or comprehension) over `X` or `sorted(X)`. Loops over one, and `sorted`, `min`
+    and `max` of one, iterate its keys (`key_list`, which refuses, when it runs, a value
+    that is not a mapping or a set: a list or array there is never taken for one)."""
+    params = set(parameters(tree.args))  # not names read in defaults or annotations
+    rebound = {n.id for s in tree.body for n in walk(s)
+               if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load)}
+    def iterated(over):  # X for X, sorted(X, ...), list(X), and a name bound once to one
+        if isinstance(over, gast.Call) and isinstance(over.func, gast.Name) \
+                and over.func.id in ("sorted", "list", "reversed") and len(over.args) == 1:
+            over = over.args[0]
+        if isinstance(over, gast.Name) and over.id in keys_of:
+            return keys_of[over.id]
+        return over.id if isinstance(over, gast.Name) else None
+
+    bindings: dict = {}
+    for node in walk(tree):
+        if isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load):
+            bindings[node.id] = bindings.get(node.id, 0) + 1
+    keys_of: dict = {}  # keys = sorted(X): keys -> X
+    for node in walk(tree):
+        if isinstance(node, gast.Assign) and len(node.targets) == 1 \
+                and isinstance(node.targets[0], gast.Name) \
+                and bindings.get(node.targets[0].id) == 1 and isinstance(node.value, gast.Call):
+            source = iterated(node.value)
+            if source is not None and source != node.targets[0].id:
+                keys_of[node.targets[0].id] = source
+    loop_targets: dict = {}  # X -> the names of loops over X or sorted(X)
+    read: set = set()
+    subscripts = []
+    for node in walk(tree):
+        if isinstance(node, (gast.For, gast.comprehension)) \
+                and isinstance(node.target, gast.Name):
+            over = iterated(node.iter)
+            if over is not None:
+                loop_targets.setdefault(over, set()).add(node.target.id)
+        elif isinstance(node, gast.Attribute) and isinstance(node.value, gast.Name) \
+                and node.attr in ("items", "keys", "values", "get"):
+            read.add(node.value.id)
+        elif isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name):
+            if isinstance(node.slice, gast.Constant) and isinstance(node.slice.value, str):
+                read.add(node.value.id)
+            elif isinstance(node.slice, gast.Name):
+                subscripts.append((node.value.id, node.slice.id))
+    read |= {x for x, k in subscripts if k in loop_targets.get(x, ())}
+    return (read & params) - rebound
 
 
 class Containers:

@@ -86,11 +86,12 @@ from ..ir.nodes import (
 from .calls import Calls
 from .common import at_line, located_error, reads_name
 from .comprehensions import Comprehensions
-from .containers import Containers, dict_names, set_names
+from .containers import Containers, dict_names, mapping_names, set_names
 from .inlining import Inlining
 from .iterators import Iterators, changed_in_place, iterator_names
 from .loops import Loops
 from .made_callables import MadeCallables
+from .moves import moves
 
 
 def _base_name(expr) -> str:
@@ -145,6 +146,8 @@ def indexing_call(subscript):
     return call(method, gast.Tuple(elts=items, ctx=gast.Load()))
 
 
+_SIGNS = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/"}
+
 class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions, Iterators):
     """Flattens the statements of one function (`block`), lowering each construct."""
 
@@ -163,10 +166,13 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions,
         self.rebound: set = set()  # names the loop being normalized assigns
         self.resized: set = set()  # lists whose length that loop's body may change
         self.built: set = set()  # fresh names of lists built for a comprehension or builtin
+        self._containers = None  # names only ever bound to lists or dicts (augassign)
+        self.moves: dict = {}  # `a = b` statements after which b is not read (moves.py)
         self._object_facts = None  # inlining.py: what f does with its objects (one walk)
         self.object_methods: dict = {}  # (name, method) -> built_object_method's answer
         self.dicts = dict_names(parsed.tree, self)
-        self.sets = set_names(parsed.tree, self)  # iterated as their elements, like dicts
+        # iterated as their elements (sets) or keys (mappings read), like dicts
+        self.keyed = set_names(parsed.tree, self) | mapping_names(parsed.tree)
         tree = parsed.tree
         kwarg = tree.args.kwarg
         if kwarg is not None and kwarg.id not in stored_in_order(*tree.body):
@@ -179,6 +185,13 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions,
 
     def error(self, what, node):
         located_error(what, node, self.parsed.location)
+
+    def function_body(self, body):
+        """The function's body (the control-flow lowering's output), flattened; each
+        `prev = cur` after which cur is bound anew before any read (moves.py) marked
+        moved."""
+        self.moves = moves(body, self.holds_python_container)
+        return self.block(body)
 
     # statements ------------------------------------------------------------------
 
@@ -210,6 +223,8 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions,
         if isinstance(s, gast.Assign):
             if len(s.targets) == 1:
                 self.assign_to(s.targets[0], s.value, out)
+                if id(s) in self.moves and len(out) == 1:
+                    MOVED.set(out[0], True)  # `prev = cur`: cur is bound anew before a read
             else:
                 value = self.atom(s.value, out)
                 for target in s.targets:
@@ -440,8 +455,7 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions,
                 made = next(d for d in reversed(out) if isinstance(d, gast.Assign)
                             and isinstance(d.targets[0], gast.Name) and d.targets[0].id == new.id)
                 shown = f"{dotted_name(target.value) or 'obj'}.{target.attr}"
-                sign = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/"}.get(
-                    type(s.op), "op")
+                sign = _SIGNS.get(type(s.op), "op")
                 MUST_NOT_BE_VIEW.set(made, (  # an array would be changed in place
                     f"`{shown} {sign}= ...` on an array changes it in place, and every "
                     f"other name for it, which pullback does not follow; write `{shown} = "
@@ -461,8 +475,60 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions,
         rhs = self.atom(s.value, out)
         new = self.namer.fresh(op_name(s.op))
         out.append(assign(new, binop(load(old), s.op, rhs)))
+        if isinstance(target.value, gast.Name) and self.holds_python_container(target.value.id):
+            # an array or list in a list's or dict's slot is updated in place by `+=`,
+            # and so is every other name for it; pullback computes `d[k] = d[k] + v`
+            shown = f"{target.value.id}[...]"
+            MUST_NOT_BE_VIEW.set(out[-1], (
+                f"`{shown} {_SIGNS.get(type(s.op), 'op')}= ...` on an array or list held in "
+                f"a list or dict changes it in place, and every other name for it, which "
+                f"pullback does not follow; write `{shown} = {shown} "
+                f"{_SIGNS.get(type(s.op), 'op')} ...`\n"
+                f"  {self.parsed.location.describe(s).strip()}"))
+            CHECKED_NAME.set(out[-1], old)
         out.append(assign(gast.Subscript(value=clone(base), slice=clone(index),
                                          ctx=gast.Store()), load(new)))
+
+    def holds_python_container(self, name) -> bool:
+        """Whether `name` only ever holds a list or dict (a display, a comprehension, a
+        list's `+` or `*`, `list(...)`, `dict(...)`, `.tolist()`, the `.copy()` of such a
+        name), never an array: a slot of it is not a view."""
+        if name in self.dicts:
+            return True
+        if self._containers is None:
+            bound: dict = {}
+            assigned = set()
+            for node in walk(self.parsed.tree):
+                if isinstance(node, gast.Assign):
+                    for t in node.targets:
+                        if isinstance(t, gast.Name):
+                            bound.setdefault(t.id, []).append(node.value)
+                            assigned.add(id(t))
+                elif isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load) \
+                        and id(node) not in assigned:
+                    bound.setdefault(node.id, []).append(None)  # a parameter, loop target
+            self._containers = set()
+            while True:  # to a fixed point: `b = a.copy()` of a container a is one too
+                found = {n for n, values in bound.items()
+                         if all(map(self._python_container, values))}
+                if found == self._containers:
+                    break
+                self._containers = found
+        return name in self._containers
+
+    def _python_container(self, value) -> bool:
+        if isinstance(value, (gast.List, gast.ListComp, gast.Dict, gast.DictComp)):
+            return True
+        if isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Mult)):
+            return any(isinstance(side, (gast.List, gast.ListComp)) or (  # a list's + or *
+                isinstance(side, gast.Name) and side.id in self._containers)
+                for side in (value.left, value.right))
+        if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+                and not value.args and isinstance(value.func.value, gast.Name):
+            return value.func.attr == "tolist" or (  # a list; a container's copy
+                value.func.attr == "copy" and value.func.value.id in self._containers)
+        return isinstance(value, gast.Call) and self.builtin(value.func) in (builtins.list,
+                                                                            builtins.dict)
 
     # expressions -----------------------------------------------------------------
 

@@ -178,9 +178,11 @@ class Loops:
                        f"removes, `+=`, slice writes: Python's loop then also sees the new "
                        f"elements); loop over a copy (`for v in list({it.id})`) or use a while "
                        "loop", it)
+        made_set = self.makes_set(it)
         seq = self.atom(it, out)
         measure = "loop_len"  # refuses a dict it was not told about
-        if isinstance(seq, gast.Name) and (seq.id in self.dicts or seq.id in self.sets):
+        if isinstance(seq, gast.Name) and (seq.id in self.dicts or seq.id in self.keyed
+                                           or made_set):
             keys = self.namer.fresh("keys")  # a dict: iterate its keys (a set: its elements)
             out.append(assign(keys, call("key_list", seq)))
             seq, measure = load(keys), self.namer.spelled_builtin("len")

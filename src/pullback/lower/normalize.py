@@ -82,6 +82,7 @@ from .common import at_line
 from .control_flow import ControlFlow
 from .flatten import Flatten
 from .generators import inline_generators
+from .grouping import grow_as_values
 from .local_functions import extract_local_functions
 from .namespaces import (
     MODULE_GLOBALS,  # noqa: F401 (the name the API binds the user's module under)
@@ -89,6 +90,7 @@ from .namespaces import (
     function_defaults,
     globals_shadowed_by_helpers,
 )
+from .pairs import read_through_pairs
 from .unbound import maybe_unset
 
 # Builtins the lowerings call by name beyond those every stage reserves (RESERVED):
@@ -113,6 +115,10 @@ def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
     for builtin in WRITTEN_BUILTINS:  # never a temporary's name (`set = c.set`)
         namer.reserve(builtin)
     user_names = set(namer.taken)
+    # dicts of lists grown in place -> the same values built anew (grouping.py)
+    grow_as_values(tree, parsed, namer)
+    # record = (history, "tanh"); record[0] -> history (pairs.py)
+    read_through_pairs(tree)
     # generators consumed in f -> nested functions running their bodies (generators.py)
     inline_generators(tree, namer, parsed)
     # what the function's own names denote (local_functions.py, namespaces.py)
@@ -128,7 +134,7 @@ def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
     body = ControlFlow(namer).function(tree.body)
     # expressions -> one operation per statement (flatten.py and the modules it assembles)
     budget = inlining.INLINE_BUDGET if inline else 0
-    body = Flatten(namer, parsed, local_functions, user_names, budget).block(body)
+    body = Flatten(namer, parsed, local_functions, user_names, budget).function_body(body)
     sentinels = []
     for name in unset:
         sentinels.append(at_line(assign(name, call("unbound", const(name))),

@@ -748,11 +748,14 @@ def replicate_grad(g, a, b, side):
 
 
 def key_list(mapping):
-    """The keys of a dict, as a list (for loops over d.values() and d.items(), dict(d))."""
-    if isinstance(mapping, (list, tuple)):
+    """The keys of a dict, as a list (for loops over d.values() and d.items(), dict(d));
+    the elements of a set. Anything else (a list, an array: iterating it gives values,
+    not keys) is refused."""
+    if not isinstance(mapping, (Mapping, set, frozenset)):
         raise PullbackError(f"a {type(mapping).__name__} where pullback reads a dict (its "
-                            ".items(), or dict() of a name): for pairs, write "
-                            "dict(zip(keys, values)) or a dict comprehension")
+                            ".items(), .keys() or .values(), its keys in a loop, or dict() of "
+                            "a name): for pairs, write dict(zip(keys, values)) or a dict "
+                            "comprehension")
     return list(mapping)
 
 
