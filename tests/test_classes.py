@@ -1282,3 +1282,75 @@ def test_an_effect_method_on_an_object_the_gradient_does_not_read_runs():
     log, x = _Weights(), np.array([0.3, -1.2])
     np.testing.assert_allclose(pullback.grad(_counts_a_logger)(x, log), np.cos(x))
     assert log.calls == 1
+
+
+# ------------------------------------------- **kwargs and *args passed on to methods
+
+
+class _KwNet:
+    def __init__(self, W, b):
+        self.W = W
+        self.b = b
+
+    def forward(self, x, activation="tanh", scale=1.0):
+        z = self.W @ x + self.b
+        return scale * (np.tanh(z) if activation == "tanh" else np.log1p(np.exp(z)))
+
+    def __call__(self, x, **kwargs):
+        return self.forward(x, **kwargs)
+
+    def softplus(self, x, **options):
+        return self.forward(x, "softplus", **options)
+
+    def passed_on(self, *args, **kwargs):
+        return self.forward(args[0], *args[1:], **kwargs)
+
+
+def _kw_forwarded(net, x):
+    return np.sum(net(x, activation="tanh") ** 2) + np.sum(net(x, activation="softplus"))
+
+
+def _kw_literal(net, x):
+    return np.sum(net.forward(x, **{"activation": "softplus", "scale": 2.0}))
+
+
+def _kw_merged_dict(net, x):
+    return np.sum(net.softplus(x, scale=0.5) * net(x))
+
+
+def _kw_star_constants(net, x):
+    options = {"scale": 3.0}
+    return np.sum(net.passed_on(x, "softplus", **options))
+
+
+@pytest.mark.parametrize("f", [_kw_forwarded, _kw_literal, _kw_merged_dict,
+                               _kw_star_constants])
+def test_keywords_passed_on_with_a_mapping(f):
+    net = _KwNet(W, B)
+    check_object_grad(f, (net, X), 0, ["W", "b"])
+    if f is not _kw_star_constants:  # x goes into *args there: refused (below)
+        g = pullback.grad(f, wrt=1)(net, X)
+        np.testing.assert_allclose(g, numeric_grad(f, (net, X), 1), rtol=1e-6, atol=1e-9)
+
+
+def _kw_active_in_mapping(net, x, s):
+    return np.sum(net(x, scale=s))
+
+
+def _active_mapping(net, x, s):
+    return np.sum(net.forward(x, **{"scale": s}))
+
+
+def _star_active(net, x):
+    return np.sum(net.passed_on(x, activation="tanh"))
+
+
+@pytest.mark.parametrize("f, args, wrt", [
+    (_kw_active_in_mapping, (X, 2.0), 2),
+    (_active_mapping, (X, 2.0), 2),
+    (_star_active, (X,), 1),
+])
+def test_a_differentiated_value_in_a_mapping_or_star_is_refused_located(f, args, wrt):
+    with pytest.raises(pullback.PullbackError, match=r"\*args|\*\*mapping|keyword") as info:
+        pullback.grad(f, wrt)(_KwNet(W, B), *args)
+    assert "test_classes.py" in str(info.value)

@@ -444,9 +444,6 @@ class Classification:
         None for other calls, and for the methods of arrays, lists, dicts and strings,
         which keep their transform-time refusal."""
         func = value.func
-        if any(isinstance(a, gast.Starred) for a in value.args) \
-                or any(k.arg is None for k in value.keywords):
-            return None
         record = RECORD_FUNCTIONS.get(callee) if isinstance(callee, types.FunctionType) \
             else None
         if record is not None and len(value.args) == 1 and isinstance(
@@ -474,8 +471,13 @@ class Classification:
                 return None
         else:
             return None
-        inputs = {"self": receiver, **dict(enumerate(value.args)),
-                  **{k.arg: k.value for k in value.keywords}}
+        # `*P` and `**M` (normalize passes at most one of each): bound by Python as the
+        # call runs; method_forward refuses a differentiated value in them
+        inputs = {"self": receiver}
+        for i, a in enumerate(value.args):
+            inputs["*" if isinstance(a, gast.Starred) else i] = getattr(a, "value", a) \
+                if isinstance(a, gast.Starred) else a
+        inputs.update({k.arg or "**": k.value for k in value.keywords})
         shown = f"{dotted_name(func)}()" if dotted_name(func) else f".{name}()"
         return Op("method", inputs, bound={"name": name}, name=shown)
 

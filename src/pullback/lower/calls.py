@@ -171,6 +171,8 @@ class Calls:
             gathers = {inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD}
             if not starred and not gathers & set(kinds.values()):
                 return None
+        elif starred and self.method_of_value(expr.func):
+            return self.method_spread_call(expr, out)
         elif starred:
             self.error(f"*xs or **mapping in a call to {dotted or 'a computed callee'}, which "
                        "is not a Python function of yours pullback can read (pass the "
@@ -222,6 +224,53 @@ class Calls:
             self.dicts.add(mapping.id)
             keywords.append(gast.keyword(arg=None, value=mapping))
         return gast.Call(func=self.callee(expr.func, out), args=args, keywords=keywords)
+
+    def method_spread_call(self, expr, out):
+        """`obj.m(a, *xs, k=v, **m)` of a local object: the leading plain arguments and the
+        named keywords as written, the rest as one tuple `*P` and one dict `**M`, bound by
+        Python when the call runs (objects.method_forward refuses a differentiated value
+        in P or M, which it cannot hand to a parameter)."""
+        lead, parts, run = [], [], []
+        for a in expr.args:
+            if isinstance(a, gast.Starred):
+                if run:
+                    parts.append(self.atom(gast.Tuple(elts=run, ctx=gast.Load()), out,
+                                           "passed"))
+                    run = []
+                parts.append(self.atom(self.as_tuple(a.value), out, "passed"))
+            elif parts:
+                run.append(a)
+            else:
+                lead.append(self.atom(a, out))
+        if run:
+            parts.append(self.atom(gast.Tuple(elts=run, ctx=gast.Load()), out, "passed"))
+        keywords, mappings = [], []
+        for k in expr.keywords:
+            if k.arg is None:
+                mappings.append(k.value)
+            else:
+                keywords.append(gast.keyword(arg=k.arg, value=self.atom(k.value, out)))
+        if len(mappings) > 1:
+            self.error("more than one **mapping in one call (merge them into one dict "
+                       "first)", expr)
+        args = list(lead)
+        if parts:
+            packed = parts[0]
+            for part in parts[1:]:
+                packed = self.atom(binop(packed, gast.Add(), part), out, "passed")
+            args.append(gast.Starred(value=packed, ctx=gast.Load()))
+        if mappings:
+            keywords.append(gast.keyword(arg=None, value=self.atom(mappings[0], out)))
+        return gast.Call(func=self.callee(expr.func, out), args=args, keywords=keywords)
+
+    def method_of_value(self, func) -> bool:
+        """Whether `func` is `obj.m` (or `obj` itself, called) for a local `obj` that is
+        not a module: a method resolved when the call runs, by the object's class
+        (objects.method_forward), to which Python binds `*P` and `**M` itself."""
+        if isinstance(func, gast.Attribute):
+            func = func.value
+        return isinstance(func, gast.Name) and func.id in self.locals \
+            and func.id not in self.local_functions
 
     def as_tuple(self, expr):
         """`tuple(expr)` (a call pullback writes), or `expr` itself when it is the function's

@@ -177,6 +177,11 @@ def _params(site, func, bound) -> tuple:
     shift = 1 if bound else 0
     out = []
     for key in site.active:
+        if key in ("*", "**"):
+            spelled = "*xs" if key == "*" else "**mapping"
+            site.refuse(f"a value being differentiated is passed in {spelled}, whose "
+                        f"elements pullback does not hand to the parameters of "
+                        f"{func.__qualname__}; pass it by name or position")
         if key == "self":
             out.append(positional[0])
         elif isinstance(key, int):
