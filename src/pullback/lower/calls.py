@@ -67,6 +67,10 @@ class Calls:
             return self.simple(self.call_made(made, expr), out)
         if isinstance(expr.func, gast.Name) and expr.func.id in self.local_functions:
             return self.inline(expr, self.local_functions[expr.func.id], None, out)
+        if self.built_objects or self.object_owners:
+            lowered = self.object_call(expr, out)  # a method of an object f builds
+            if lowered is not None:
+                return lowered
         lowered = self.next_call(expr, out)  # next(it) (iterators.py)
         if lowered is None:
             lowered = self.sequence_call(expr, out)

@@ -478,6 +478,55 @@ def method_backward(saved, g):
     return backward(record, g)
 
 
+_GETITEM_SITES: dict = {}  # class -> the CallSite of its __getitem__'s gradient
+
+
+def getitem_grad(d, obj, idx, g):
+    """d + the gradient that `obj[idx]` (whose gradient is g) gives `obj`, an object of a
+    user class whose `__getitem__` is a Python function of the user's (a container such
+    as a ParameterList): that function's transform, run again on `obj` and `idx`, hands
+    the gradient to the attributes it read (an object gradient of obj's class). Refused
+    when `__getitem__` changes anything (sets an attribute, calls for an effect): running
+    it again would repeat that."""
+    cls = type(obj)
+    site = getitem_site(cls)
+    func = _class_attribute(cls, "__getitem__")
+    forward, backward = _split(site, func, (func.__code__.co_varnames[0],))
+    _, record = forward(obj, idx)
+    (part,) = backward(record, g)
+    return add_grads(d, part)
+
+
+def getitem_site(cls):
+    """The CallSite of the transform of `cls.__getitem__`, once checked to be a Python
+    function of the user's that changes nothing (refused otherwise)."""
+    site = _GETITEM_SITES.get(cls)
+    if site is None:
+        func = _class_attribute(cls, "__getitem__")
+        site = CallSite("__getitem__", ("self",), True, "", f"{cls.__qualname__}.__getitem__")
+        _check_readable(site, func, f"indexing a {cls.__qualname__}")
+        _check_pure(site, func)
+        _GETITEM_SITES[cls] = site
+    return site
+
+
+def _check_pure(site, func):
+    """Refuse a function whose body has statements made for their effect or writes into
+    attributes or elements (only names are assigned)."""
+    import gast
+
+    from ..frontend.parse import parse_function
+
+    body = parse_function(func).tree.body
+    for node in (n for s in body for n in gast.walk(s)):
+        if isinstance(node, (gast.Expr, gast.Global, gast.Nonlocal, gast.AugAssign)) and not (
+                isinstance(node, gast.Expr) and isinstance(node.value, gast.Constant)) \
+                or isinstance(node, (gast.Attribute, gast.Subscript)) \
+                and isinstance(node.ctx, gast.Store):
+            site.refuse(f"{func.__qualname__} changes something as it runs (pullback runs it "
+                        "again to find the gradient of what it returned)")
+
+
 def take_attribute_grad(d, name):
     """(the gradient of the value `obj.name = v` stored, d without it): d is the gradient
     of obj after the assignment (0.0 until materialized); before it, the attribute held
