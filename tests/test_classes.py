@@ -1139,12 +1139,11 @@ def scaled_sum(x, dist):
 
 @pytest.mark.parametrize("f", [scaled_mean, scaled_sum])
 def test_array_named_methods_of_an_object_passed_in(f):
-    # written as np.mean(dist), which NumPy runs as the class's own method: the value is
-    # f's, and so is the gradient of x; the object's is refused, never zeros
+    # the module defines classes with mean and sum: the call is resolved by the kind of
+    # dist when it runs, its own method for an object, and differentiated through it
     dist = Moments(0.5, 0.2)
     assert pullback.grad(f)(3.0, dist) == pytest.approx(fd_wrt(f, (3.0, dist), 0))
-    with pytest.raises(pullback.PullbackError, match="Moments object arrived as float"):
-        pullback.grad(f, wrt=1)(3.0, dist)
+    check_object_grad(f, (3.0, dist), 1, ["mu", "s"])
 
 
 # ------------------------------------------------ dataclasses.replace and astuple
@@ -1628,3 +1627,46 @@ def test_containers_pullback_cannot_follow_are_refused(cls, match):
     with pytest.raises(pullback.PullbackError, match=match) as info:
         pullback.grad(f, wrt=(0, 1))(params, X)
     assert "test_classes.py" in str(info.value)
+
+
+# --------------- a method named like an array method: decided by the receiver's kind
+
+
+class _Dist:
+    def __init__(self, loc, scale):
+        self.loc = loc
+        self.scale = scale
+
+    def mean(self):
+        return self.loc
+
+    def dot(self, v):
+        return self.scale * np.sum(v * self.loc)
+
+
+def _times_mean(dist, x):
+    return np.sum(x * dist.mean()) + dist.dot(x)
+
+
+def _array_dot_beside_a_user_dot(a, b):
+    d = _Dist(1.5, 2.0)
+    return np.sum(a.dot(b) ** 2) + d.dot(b) + a.mean() * b.sum()
+
+
+def _array_receivers(x, y):
+    return np.sum(x.dot(y)) + x.mean() + (x.reshape(3, 1) * y).sum()
+
+
+def test_a_user_object_whose_method_is_named_like_an_array_method():
+    dist, x = _Dist(0.7, 1.3), RNG.normal(size=3)
+    check_object_grad(_times_mean, (dist, x), 0, ["loc", "scale"])
+    np.testing.assert_allclose(pullback.grad(_times_mean, 1)(dist, x),
+                               numeric_grad(_times_mean, (dist, x), 1), rtol=1e-6)
+
+
+@pytest.mark.parametrize("f", [_array_dot_beside_a_user_dot, _array_receivers])
+def test_array_methods_in_a_module_defining_such_methods_stay_numpy_methods(f):
+    args = (RNG.normal(size=(3, 3)), RNG.normal(size=3)) if f is _array_dot_beside_a_user_dot \
+        else (RNG.normal(size=3), RNG.normal(size=3))
+    for i, g in enumerate(pullback.grad(f, wrt=(0, 1))(*args)):
+        np.testing.assert_allclose(g, numeric_grad(f, args, i), rtol=1e-5, atol=1e-8)

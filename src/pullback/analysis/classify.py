@@ -456,8 +456,11 @@ class Classification:
             receiver, name = func.value, func.attr
             if receiver.id in self.locals:  # an array's, list's... method keeps its rule,
                 # unless the name holds an object of a user class (`ae.encode(x)`)
-                if any(name in k.__dict__ for kind in (np.ndarray, list, dict, str)
-                       for k in kind.__mro__) and receiver.id not in self._user_objects():
+                # (the lowering keeps an array method as a call when a user class f names
+                # defines it too: resolved by the receiver's kind when it runs)
+                if receiver.id not in self._user_objects() and (any(
+                        name in k.__dict__ for kind in (list, dict, str) for k in kind.__mro__)
+                        or name in np.ndarray.__dict__ and rules.array_method(name) is None):
                     return None
             elif not (isinstance(callee, types.MethodType) and _has_source(callee.__func__)):
                 return None

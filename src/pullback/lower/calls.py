@@ -309,8 +309,12 @@ class Calls:
         if head is not None and head.split(".")[0] not in self.locals:
             return None  # a method of a module or global object: resolved as written
         if isinstance(func.value, gast.Name) and self.user_method(func.value.id, func.attr) \
-                or func.attr in self.user_class_methods():
-            return None  # `g.sum(x)` of a user class that defines sum: its own method
+                or func.attr in self.user_class_methods() \
+                or isinstance(func.value, gast.Name) \
+                and func.value.id in parameters(self.parsed.tree.args) \
+                and func.attr in self.module_class_methods():
+            return None  # `g.sum(x)` of a user class that defines sum: its own method, or
+            # the array's (objects.method_forward decides by the receiver's kind)
         if "np" in self.locals:
             self.error(f"a method call .{func.attr}() in a function with a variable named np: "
                        f"pullback writes array methods as NumPy functions (np.{func.attr}); "
@@ -356,6 +360,22 @@ class Calls:
                                  and not is_library(v))
             self._user_class_methods = found
         return self._user_class_methods
+
+    def module_class_methods(self) -> set[str]:
+        """The names of the plain Python functions that the classes f's own module
+        defines: a parameter may hold an object of one (`dist.mean()` of a Normal it
+        defines), whose method then runs, not NumPy's."""
+        if getattr(self, "_module_class_methods", None) is None:
+            func = self.parsed.func
+            module = getattr(func, "__module__", None)
+            found = set()
+            for obj in list(getattr(func, "__globals__", {}).values()):
+                if isinstance(obj, type) and obj.__module__ == module and not is_library(obj):
+                    for klass in obj.__mro__[:-1]:
+                        found.update(k for k, v in vars(klass).items()
+                                     if inspect.isfunction(v) and not is_library(v))
+            self._module_class_methods = found
+        return self._module_class_methods
 
     def callee(self, func, out):
         dotted = dotted_name(func)

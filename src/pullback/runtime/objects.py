@@ -133,6 +133,24 @@ def _calling(held, positional, keywords):
                  {"held": held})
 
 
+def _array_calling(name, positional, keywords):
+    """A Python function `(array, a0, .., k=k) -> np.<f>(array, a0, .., k=k)` for the
+    array method `name` (rules.array_method: `x.sum(axis=0)` is np.sum(x, axis=0);
+    `x.reshape(2, 3)` is np.reshape(x, (2, 3))), for a call that resolves, when it runs, to
+    a method of an array (`a.dot(b)` in a function where a user class defines `dot`): the
+    NumPy function's rule differentiates it, as if f had named it."""
+    from .. import rules
+
+    function = rules.array_method(name)
+    passed = [f"a{i}" for i in range(positional)]
+    if name in ("reshape", "transpose") and positional > 1:
+        passed = [f"({', '.join(passed)},)"]
+    params = ", ".join(["_array", *(f"a{i}" for i in range(positional)), *keywords])
+    call_ = ", ".join(["_array", *passed, *(f"{k}={k}" for k in keywords)])
+    return _made((f"the array method .{name}()", name, positional, keywords),
+                 f"def made({params}):\n    return {function}({call_})\n", {"np": np})
+
+
 def record_method(name, obj, positional, keywords):
     """A Python function doing what the record method `name` (namedtuple's `_replace`
     and `_asdict`; "replace" and "astuple" for the functions of `dataclasses`) does to
@@ -199,6 +217,14 @@ def _params(site, func, bound) -> tuple:
 def method_forward(site, obj, *args, **kwargs):
     """The call `obj.<site.name>(*args, **kwargs)` run by the forward part of its
     function's transform: (result, what method_backward needs)."""
+    if obj.__class__ is np.ndarray or isinstance(obj, np.generic):
+        from .. import rules
+
+        if rules.array_method(site.name) is not None:  # the array's own method
+            func = _array_calling(site.name, len(args), tuple(kwargs))
+            forward, backward = _split(site, func, _params(site, func, True))
+            result, record = forward(obj, *args, **kwargs)
+            return result, (backward, record)
     func, receiver = _resolve(site, obj)
     if isinstance(func, str):  # dataclasses.replace(obj, ...): obj is passed again
         args = args[1:]
