@@ -1670,3 +1670,18 @@ def test_array_methods_in_a_module_defining_such_methods_stay_numpy_methods(f):
         else (RNG.normal(size=3), RNG.normal(size=3))
     for i, g in enumerate(pullback.grad(f, wrt=(0, 1))(*args)):
         np.testing.assert_allclose(g, numeric_grad(f, args, i), rtol=1e-5, atol=1e-8)
+
+
+def _called_where_built(W, b, x):
+    return np.sum(_Scaled(W, b, scale=0.7)(x) ** 2)
+
+
+def _attribute_where_built(W, b, x):
+    return np.sum(_Scaled(W, b).weight @ x) + _Child(W, b).apply(x) @ b
+
+
+@pytest.mark.parametrize("f", [_called_where_built, _attribute_where_built])
+def test_objects_used_where_they_are_built(f):
+    args = (RNG.normal(size=(3, 3)) * 0.5, RNG.normal(size=3) * 0.3, RNG.normal(size=3))
+    for i, g in enumerate(pullback.grad(f, wrt=(0, 1, 2))(*args)):
+        np.testing.assert_allclose(g, fd_wrt(f, args, i), rtol=1e-5, atol=1e-7)

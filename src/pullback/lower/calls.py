@@ -67,7 +67,9 @@ class Calls:
             return self.simple(self.call_made(made, expr), out)
         if isinstance(expr.func, gast.Name) and expr.func.id in self.local_functions:
             return self.inline(expr, self.local_functions[expr.func.id], None, out)
-        if self.built_objects or self.object_owners:
+        if self.built_objects or self.object_owners or isinstance(expr.func, gast.Call) \
+                or isinstance(expr.func, gast.Attribute) and isinstance(expr.func.value,
+                                                                        gast.Call):
             lowered = self.object_call(expr, out)  # a method of an object f builds
             if lowered is not None:
                 return lowered

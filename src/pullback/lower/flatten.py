@@ -543,6 +543,10 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
             return load(result)
         if isinstance(expr, gast.Call):
             return self.lower_call(expr, out)
+        if isinstance(expr, gast.Attribute) and isinstance(expr.value, gast.Call):
+            made = self.anonymous_object(expr.value, out)  # C(args).attr (inlining.py)
+            if made is not None:
+                expr = gast.Attribute(value=load(made), attr=expr.attr, ctx=gast.Load())
         if isinstance(expr, gast.Attribute) and self.built_object(expr.value):
             return self.object_attribute(expr, out)
         if isinstance(expr, gast.Attribute):

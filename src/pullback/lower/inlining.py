@@ -633,6 +633,12 @@ class BuiltObjects:
                        "value in one of its methods (passed on, returned or stored); use "
                        "its attributes there", expr)
 
+    def anonymous_object(self, value, out):
+        """The name of the object `C(args)` builds, kept as its attributes, for an object
+        used once where it is built (`C(args).attr`, `C(args)(x)`); None when it is not
+        such an object (see build_object)."""
+        return self.last_built if self.build_object(None, value, out) else None
+
     def build_object(self, name, value, out) -> bool:
         """`name = C(args)` of a user class whose construction pullback cannot follow as a
         record (objects.record_fields: its `__init__` does more than store its arguments)
@@ -656,8 +662,11 @@ class BuiltObjects:
         if record_fields(cls) is not None and not passes_function:
             return False
         facts = self.object_facts()
-        if facts.stores.get(name, 0) != 1 or name in facts.bare_reads:
+        if name is not None and (facts.stores.get(name, 0) != 1 or name in facts.bare_reads):
             return False
+        if name is None:  # `C(args).attr`, `C(args)(x)`: the object has no other use
+            name = self.namer.fresh(cls.__name__.lower())
+            self.locals.add(name)
         init = _static(cls, "__init__")
         if init is not object.__init__:
             try:  # a generated __init__ (a dataclass's) has no source: a record or refused
@@ -670,6 +679,7 @@ class BuiltObjects:
         self.parsed.aliases[alias] = cls
         built = _Built(cls, dotted, alias)
         self.built_objects[name] = built
+        self.last_built = name
         for attr in sorted(_attributes_stored(cls) | facts.stored_on.get(name, set())):
             local = self.namer.fresh(f"{name}_{attr}")  # unset until stored, as in Python
             built.stored[attr] = (load(local), False)  # (what holds it, stored yet)
@@ -793,6 +803,14 @@ class BuiltObjects:
         object `name`, and `name.xs.m(args)` (the method of the value it holds); None for
         any other call."""
         func = expr.func
+        if isinstance(func, gast.Call) or isinstance(func, gast.Attribute) \
+                and isinstance(func.value, gast.Call):
+            made = self.anonymous_object(func if isinstance(func, gast.Call) else func.value,
+                                         out)
+            if made is not None:
+                func = load(made) if isinstance(func, gast.Call) else gast.Attribute(
+                    value=load(made), attr=func.attr, ctx=gast.Load())
+                expr = gast.Call(func=func, args=expr.args, keywords=expr.keywords)
         if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Attribute) \
                 and self.built_object(func.value.value):
             held = self.atom(self.object_attribute(func.value, out), out)
