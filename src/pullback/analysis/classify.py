@@ -460,7 +460,9 @@ class Classification:
                 # defines it too: resolved by the receiver's kind when it runs)
                 if receiver.id not in self._user_objects() and (any(
                         name in k.__dict__ for kind in (list, dict, str) for k in kind.__mro__)
-                        or name in np.ndarray.__dict__ and rules.array_method(name) is None):
+                        or name in np.ndarray.__dict__ and (
+                            rules.array_method(name) is None
+                            or name not in self._module_class_methods())):
                     return None
             elif not (isinstance(callee, types.MethodType) and _has_source(callee.__func__)):
                 return None
@@ -483,6 +485,13 @@ class Classification:
         inputs.update({k.arg or "**": k.value for k in value.keywords})
         shown = f"{dotted_name(func)}()" if dotted_name(func) else f".{name}()"
         return Op("method", inputs, bound={"name": name}, name=shown)
+
+    def _module_class_methods(self) -> set:
+        if not hasattr(self, "_class_methods_found"):
+            from ..runtime.objects import module_class_methods
+
+            self._class_methods_found = module_class_methods(self.parsed.func)
+        return self._class_methods_found
 
     def _construct(self, value, cls):
         """`Cls(args)` of a record class (objects.record_fields: each stored attribute

@@ -368,15 +368,9 @@ class Calls:
         defines: a parameter may hold an object of one (`dist.mean()` of a Normal it
         defines), whose method then runs, not NumPy's."""
         if getattr(self, "_module_class_methods", None) is None:
-            func = self.parsed.func
-            module = getattr(func, "__module__", None)
-            found = set()
-            for obj in list(getattr(func, "__globals__", {}).values()):
-                if isinstance(obj, type) and obj.__module__ == module and not is_library(obj):
-                    for klass in obj.__mro__[:-1]:
-                        found.update(k for k, v in vars(klass).items()
-                                     if inspect.isfunction(v) and not is_library(v))
-            self._module_class_methods = found
+            from ..runtime.objects import module_class_methods
+
+            self._module_class_methods = module_class_methods(self.parsed.func)
         return self._module_class_methods
 
     def callee(self, func, out):

@@ -133,6 +133,22 @@ def _calling(held, positional, keywords):
                  {"held": held})
 
 
+def module_class_methods(func) -> set:
+    """The names of the plain Python functions that the classes `func`'s own module
+    defines (with their bases'): a value of `func` may be an object of one, whose method
+    named like an array method (`dist.mean()`) is then resolved by the receiver's kind."""
+    from ..frontend.parse import is_library
+
+    module = getattr(func, "__module__", None)
+    found = set()
+    for obj in list(getattr(func, "__globals__", {}).values()):
+        if isinstance(obj, type) and obj.__module__ == module and not is_library(obj):
+            for klass in obj.__mro__[:-1]:
+                found.update(k for k, v in vars(klass).items()
+                             if isinstance(v, types.FunctionType) and not is_library(v))
+    return found
+
+
 def _array_calling(name, positional, keywords):
     """A Python function `(array, a0, .., k=k) -> np.<f>(array, a0, .., k=k)` for the
     array method `name` (rules.array_method: `x.sum(axis=0)` is np.sum(x, axis=0);
