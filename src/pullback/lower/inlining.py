@@ -13,6 +13,13 @@ a module-level callee carry `origin` (its location and line, for errors) and
 `inlined_from` (for the generated code's comments). Recursion through nested functions,
 and forms the signature does not fit, are refused, located.
 
+An object f builds of a user class whose construction is not a plain record (its
+`__init__` computes, or it is given a nested function), and which f uses only through its
+attributes, methods and calls (`BuiltObjects`), is kept as a record of named values: each
+attribute a local of f (unset until stored, as in Python), `__init__`, methods, properties
+and `super()` calls inlined with `self` standing for it, the class's methods guarded.
+Such an object used as a value inside one of its methods is refused, located.
+
 >>> from pullback.lower.example import lowered, show
 >>> def f(x):
 ...     def cube(v):

@@ -19,7 +19,10 @@ the code named it; the object gets no gradient from it), a namedtuple's `_replac
 `_asdict`, and `dataclasses.replace` and `astuple` (record_method: what they do to a
 record class, spelled out). Anything else (a library object's method, a builtin, a
 function that takes the value being differentiated through `*args`) raises a
-PullbackError naming the call site.
+PullbackError naming the call site. A method named like an array method whose receiver
+is, when it runs, a NumPy array is that NumPy function, differentiated by its rule
+(`a.dot(b)` is np.dot(a, b)); an object of a user class indexed as `obj[i]` hands its
+gradient back through the transform of its `__getitem__` (which must change nothing).
 """
 
 from __future__ import annotations
