@@ -805,6 +805,66 @@ def effect_method_on_an_object_read(v, history):
     return s
 
 
+class Stack:
+    def __init__(self, *layers):
+        self.layers = list(layers)
+
+    def __call__(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+
+def stack_built_inside(W1, W2, x):
+    net = Stack(Layer(W1), ScaledLayer(W2))
+    return np.sum(net(x))
+
+
+class Forwarding:
+    def __init__(self, W):
+        self.W = W
+
+    def forward(self, x, power=1):
+        return np.tanh(self.W @ x) ** power
+
+    def __call__(self, x, **kwargs):
+        return self.forward(x, **kwargs)
+
+
+def forwarded_kwargs(model, x):
+    return np.sum(model(x, power=2))
+
+
+class Params:
+    def __init__(self, arrays):
+        self.arrays = arrays
+
+    def __len__(self):
+        return len(self.arrays)
+
+    def __getitem__(self, i):
+        return self.arrays[i]
+
+
+def container_getitem(params, x):
+    for W in params:
+        x = np.tanh(W @ x)
+    return np.sum(x) + len(params)
+
+
+class Moments:
+    def __init__(self, mu):
+        self.mu = mu
+
+    def mean(self):
+        return self.mu
+
+
+def array_named_method(dist, x):
+    return np.sum(x * dist.mean())
+
+
+
 def _m():
     return np.array([[1.0, 0.3], [0.2, 2.0]])
 
@@ -965,6 +1025,17 @@ CASES = [
      (_v(), History()), 0),
     (CLASSES, "an `__init__` that computes (`self.v = v / np.sum(v)`)", computing_init,
      (_v(),), 0),
+    (CLASSES, "an object built inside whose `__init__` stores a list of layers "
+     "(`Sequential(*layers)`), lambdas, comprehensions", stack_built_inside,
+     (_m(), _m(), np.array([0.5, -0.7])), (0, 1, 2)),
+    (CLASSES, "`self.forward(x, **kwargs)`: `*xs` and `**mapping` passed on to a method",
+     forwarded_kwargs, (Forwarding(np.array([[0.3, -0.2], [0.1, 0.4]])),
+                        np.array([0.5, -0.7])), 1),
+    (CLASSES, "a container class's `__getitem__` and `__len__` (`params[i]`, `for W in "
+     "params`), the container differentiated", container_getitem,
+     (Params([np.array([[0.3, -0.2], [0.1, 0.4]])] * 2), np.array([0.5, -0.7])), 1),
+    (CLASSES, "a method named like an array method (`dist.mean()`)", array_named_method,
+     (Moments(0.4), np.array([0.5, -0.7])), 1),
     (CLASSES, "attributes set on an object built inside: `cell.h = np.tanh(W @ cell.h)` "
      "in a loop", attribute_state, (_m(), np.array([0.5, -0.7])), (0, 1)),
     (CLASSES, "a method setting attributes of `self` (`self.h = ...`) of an object built "

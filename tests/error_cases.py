@@ -305,11 +305,14 @@ def stop_gradient(f, x):  # marked non-differentiable by its test
 # (not when it is made): they name the line whose statement, adjoint or tangent ran.
 
 
-class Items:  # indexable, but not an array, list or dict: its items' gradient is refused
+class Items:  # indexable through a __getitem__ that counts its reads: refused (pullback
+    # runs it again for the gradient, which would count twice)
     def __init__(self, a):
         self.a = a
+        self.reads = 0
 
     def __getitem__(self, i):
+        self.reads += 1
         return self.a[i]
 
 

@@ -446,9 +446,6 @@ class Classification:
         None for other calls, and for the methods of arrays, lists, dicts and strings,
         which keep their transform-time refusal."""
         func = value.func
-        if any(isinstance(a, gast.Starred) for a in value.args) \
-                or any(k.arg is None for k in value.keywords):
-            return None
         record = RECORD_FUNCTIONS.get(callee) if isinstance(callee, types.FunctionType) \
             else None
         if record is not None and len(value.args) == 1 and isinstance(
@@ -461,8 +458,13 @@ class Classification:
             receiver, name = func.value, func.attr
             if receiver.id in self.locals:  # an array's, list's... method keeps its rule,
                 # unless the name holds an object of a user class (`ae.encode(x)`)
-                if any(name in k.__dict__ for kind in (np.ndarray, list, dict, str)
-                       for k in kind.__mro__) and receiver.id not in self._user_objects():
+                # (the lowering keeps an array method as a call when a user class f names
+                # defines it too: resolved by the receiver's kind when it runs)
+                if receiver.id not in self._user_objects() and (any(
+                        name in k.__dict__ for kind in (list, dict, str) for k in kind.__mro__)
+                        or name in np.ndarray.__dict__ and (
+                            rules.array_method(name) is None
+                            or name not in self._module_class_methods())):
                     return None
             elif not (isinstance(callee, types.MethodType) and _has_source(callee.__func__)):
                 return None
@@ -476,10 +478,22 @@ class Classification:
                 return None
         else:
             return None
-        inputs = {"self": receiver, **dict(enumerate(value.args)),
-                  **{k.arg: k.value for k in value.keywords}}
+        # `*P` and `**M` (normalize passes at most one of each): bound by Python as the
+        # call runs; method_forward refuses a differentiated value in them
+        inputs = {"self": receiver}
+        for i, a in enumerate(value.args):
+            inputs["*" if isinstance(a, gast.Starred) else i] = getattr(a, "value", a) \
+                if isinstance(a, gast.Starred) else a
+        inputs.update({k.arg or "**": k.value for k in value.keywords})
         shown = f"{dotted_name(func)}()" if dotted_name(func) else f".{name}()"
         return Op("method", inputs, bound={"name": name}, name=shown)
+
+    def _module_class_methods(self) -> set:
+        if not hasattr(self, "_class_methods_found"):
+            from ..runtime.objects import module_class_methods
+
+            self._class_methods_found = module_class_methods(self.parsed.func)
+        return self._class_methods_found
 
     def _construct(self, value, cls):
         """`Cls(args)` of a record class (objects.record_fields: each stored attribute

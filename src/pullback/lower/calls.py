@@ -67,6 +67,12 @@ class Calls:
             return self.simple(self.call_made(made, expr), out)
         if isinstance(expr.func, gast.Name) and expr.func.id in self.local_functions:
             return self.inline(expr, self.local_functions[expr.func.id], None, out)
+        if self.built_objects or self.object_owners or isinstance(expr.func, gast.Call) \
+                or isinstance(expr.func, gast.Attribute) and isinstance(expr.func.value,
+                                                                        gast.Call):
+            lowered = self.object_call(expr, out)  # a method of an object f builds
+            if lowered is not None:
+                return lowered
         lowered = self.next_call(expr, out)  # next(it) (iterators.py)
         if lowered is None:
             lowered = self.sequence_call(expr, out)
@@ -171,6 +177,8 @@ class Calls:
             gathers = {inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD}
             if not starred and not gathers & set(kinds.values()):
                 return None
+        elif starred and self.method_of_value(expr.func):
+            return self.method_spread_call(expr, out)
         elif starred:
             self.error(f"*xs or **mapping in a call to {dotted or 'a computed callee'}, which "
                        "is not a Python function of yours pullback can read (pass the "
@@ -223,6 +231,53 @@ class Calls:
             keywords.append(gast.keyword(arg=None, value=mapping))
         return gast.Call(func=self.callee(expr.func, out), args=args, keywords=keywords)
 
+    def method_spread_call(self, expr, out):
+        """`obj.m(a, *xs, k=v, **m)` of a local object: the leading plain arguments and the
+        named keywords as written, the rest as one tuple `*P` and one dict `**M`, bound by
+        Python when the call runs (objects.method_forward refuses a differentiated value
+        in P or M, which it cannot hand to a parameter)."""
+        lead, parts, run = [], [], []
+        for a in expr.args:
+            if isinstance(a, gast.Starred):
+                if run:
+                    parts.append(self.atom(gast.Tuple(elts=run, ctx=gast.Load()), out,
+                                           "passed"))
+                    run = []
+                parts.append(self.atom(self.as_tuple(a.value), out, "passed"))
+            elif parts:
+                run.append(a)
+            else:
+                lead.append(self.atom(a, out))
+        if run:
+            parts.append(self.atom(gast.Tuple(elts=run, ctx=gast.Load()), out, "passed"))
+        keywords, mappings = [], []
+        for k in expr.keywords:
+            if k.arg is None:
+                mappings.append(k.value)
+            else:
+                keywords.append(gast.keyword(arg=k.arg, value=self.atom(k.value, out)))
+        if len(mappings) > 1:
+            self.error("more than one **mapping in one call (merge them into one dict "
+                       "first)", expr)
+        args = list(lead)
+        if parts:
+            packed = parts[0]
+            for part in parts[1:]:
+                packed = self.atom(binop(packed, gast.Add(), part), out, "passed")
+            args.append(gast.Starred(value=packed, ctx=gast.Load()))
+        if mappings:
+            keywords.append(gast.keyword(arg=None, value=self.atom(mappings[0], out)))
+        return gast.Call(func=self.callee(expr.func, out), args=args, keywords=keywords)
+
+    def method_of_value(self, func) -> bool:
+        """Whether `func` is `obj.m` (or `obj` itself, called) for a local `obj` that is
+        not a module: a method resolved when the call runs, by the object's class
+        (objects.method_forward), to which Python binds `*P` and `**M` itself."""
+        if isinstance(func, gast.Attribute):
+            func = func.value
+        return isinstance(func, gast.Name) and func.id in self.locals \
+            and func.id not in self.local_functions
+
     def as_tuple(self, expr):
         """`tuple(expr)` (a call pullback writes), or `expr` itself when it is the function's
         own `*args`, a tuple already (no statement rebinds it)."""
@@ -256,8 +311,12 @@ class Calls:
         if head is not None and head.split(".")[0] not in self.locals:
             return None  # a method of a module or global object: resolved as written
         if isinstance(func.value, gast.Name) and self.user_method(func.value.id, func.attr) \
-                or func.attr in self.user_class_methods():
-            return None  # `g.sum(x)` of a user class that defines sum: its own method
+                or func.attr in self.user_class_methods() \
+                or isinstance(func.value, gast.Name) \
+                and func.value.id in parameters(self.parsed.tree.args) \
+                and func.attr in self.module_class_methods():
+            return None  # `g.sum(x)` of a user class that defines sum: its own method, or
+            # the array's (objects.method_forward decides by the receiver's kind)
         if "np" in self.locals:
             self.error(f"a method call .{func.attr}() in a function with a variable named np: "
                        f"pullback writes array methods as NumPy functions (np.{func.attr}); "
@@ -303,6 +362,16 @@ class Calls:
                                  and not is_library(v))
             self._user_class_methods = found
         return self._user_class_methods
+
+    def module_class_methods(self) -> set[str]:
+        """The names of the plain Python functions that the classes f's own module
+        defines: a parameter may hold an object of one (`dist.mean()` of a Normal it
+        defines), whose method then runs, not NumPy's."""
+        if getattr(self, "_module_class_methods", None) is None:
+            from ..runtime.objects import module_class_methods
+
+            self._module_class_methods = module_class_methods(self.parsed.func)
+        return self._module_class_methods
 
     def callee(self, func, out):
         dotted = dotted_name(func)

@@ -87,7 +87,7 @@ from .calls import Calls
 from .common import at_line, located_error, reads_name
 from .comprehensions import Comprehensions
 from .containers import Containers, dict_names, mapping_names, set_names
-from .inlining import Inlining
+from .inlining import BuiltObjects, Inlining
 from .iterators import Iterators, changed_in_place, iterator_names
 from .loops import Loops
 from .made_callables import MadeCallables
@@ -148,7 +148,9 @@ def indexing_call(subscript):
 
 _SIGNS = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/"}
 
-class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions, Iterators):
+
+class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, Comprehensions,
+              Iterators):
     """Flattens the statements of one function (`block`), lowering each construct."""
 
     def __init__(self, namer, parsed, local_functions, user_names, inline_budget):
@@ -170,6 +172,8 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions,
         self.moves: dict = {}  # `a = b` statements after which b is not read (moves.py)
         self._object_facts = None  # inlining.py: what f does with its objects (one walk)
         self.object_methods: dict = {}  # (name, method) -> built_object_method's answer
+        self.built_objects: dict = {}  # name -> an object kept as its attributes (inlining.py)
+        self.object_owners: list = []  # (object, class) of the methods being inlined
         self.dicts = dict_names(parsed.tree, self)
         # iterated as their elements (sets) or keys (mappings read), like dicts
         self.keyed = set_names(parsed.tree, self) | mapping_names(parsed.tree)
@@ -220,6 +224,8 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions,
 
     def stmt(self, s):
         out: list = []
+        if self.built_objects and isinstance(s, gast.Expr):
+            s = self.object_statement(s)  # obj.xs.append(v) of an object f builds
         if isinstance(s, gast.Assign):
             if len(s.targets) == 1:
                 self.assign_to(s.targets[0], s.value, out)
@@ -354,6 +360,8 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions,
             return
         if isinstance(target, gast.Name) and self.bind_callable(target.id, value, out):
             return
+        if isinstance(target, gast.Name) and self.build_object(target.id, value, out):
+            return
         called = self.builtin(value.func) if isinstance(value, gast.Call) else None
         if isinstance(target, gast.Name) and (isinstance(value, gast.GeneratorExp) or called
                                               in (builtins.map, builtins.reversed,
@@ -382,6 +390,8 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions,
             base = self.atom(target.value, out)
             index = self.index(target.slice, out)
             out.append(assign(gast.Subscript(value=base, slice=index, ctx=gast.Store()), atom))
+        elif isinstance(target, gast.Attribute) and self.built_object(target.value):
+            self.object_store(target, value, out)
         elif isinstance(target, gast.Attribute):
             self.set_attribute(target, self.atom(value, out), out)
         elif isinstance(target, (gast.Tuple, gast.List)):
@@ -440,6 +450,8 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions,
         effect: v may not be a value being differentiated (activity), and must be a
         number, a string, None or a tuple of them (checked as it runs): a counter or a
         setting on an object, never an array whose later changes pullback would not see."""
+        if self.built_object(target.value):
+            return self.object_store(target, atom, out)
         base = self.atom(target.value, out)
         name = self.namer.fresh("unused")
         out.append(assign(name, call("set_attribute", base, const(target.attr), atom)))
@@ -537,6 +549,7 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions,
             if isinstance(expr, gast.Name) and expr.id in self.local_functions:
                 self.error(f"{self.shown(expr.id)} used as a value (only calls to it, and "
                            "passing it to a call, are differentiated)", expr)
+            self.object_escapes(expr)
             return expr
         simple = self.simple(expr, out)
         if is_atom(simple):
@@ -557,6 +570,7 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions,
 
     def simple(self, expr, out):
         if is_atom(expr):
+            self.object_escapes(expr)
             return expr
         if isinstance(expr, gast.NamedExpr):  # (n := value): n is set, the value is used
             value = self.atom(expr.value, out)
@@ -596,6 +610,12 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, Comprehensions,
             return load(result)
         if isinstance(expr, gast.Call):
             return self.lower_call(expr, out)
+        if isinstance(expr, gast.Attribute) and isinstance(expr.value, gast.Call):
+            made = self.anonymous_object(expr.value, out)  # C(args).attr (inlining.py)
+            if made is not None:
+                expr = gast.Attribute(value=load(made), attr=expr.attr, ctx=gast.Load())
+        if isinstance(expr, gast.Attribute) and self.built_object(expr.value):
+            return self.object_attribute(expr, out)
         if isinstance(expr, gast.Attribute):
             dotted = dotted_name(expr)
             if dotted is not None and dotted.split(".")[0] not in self.locals:

@@ -13,6 +13,13 @@ a module-level callee carry `origin` (its location and line, for errors) and
 `inlined_from` (for the generated code's comments). Recursion through nested functions,
 and forms the signature does not fit, are refused, located.
 
+An object f builds of a user class whose construction is not a plain record (its
+`__init__` computes, or it is given a nested function), and which f uses only through its
+attributes, methods and calls (`BuiltObjects`), is kept as a record of named values: each
+attribute a local of f (unset until stored, as in Python), `__init__`, methods, properties
+and `super()` calls inlined with `self` standing for it, the class's methods guarded.
+Such an object used as a value inside one of its methods is refused, located.
+
 >>> from pullback.lower.example import lowered, show
 >>> def f(x):
 ...     def cube(v):
@@ -323,7 +330,7 @@ class Inlining:
             else:
                 fixed[p] = defaults[p]
         start = len(out)  # the arguments are evaluated: what follows is the body
-        self.only_called(body, fixed, label)
+        self.only_called(body, fixed, label, receiver)
         own = ((set(params) - set(fixed)) | stored) - shared
         renamed = {v: self.namer.fresh(f"{name}_{v}") for v in sorted(own)}
         self.locals |= set(renamed.values())
@@ -437,11 +444,18 @@ class Inlining:
         found = self.parsed.resolve(expr)
         return isinstance(found, types.ModuleType) or (found is not MISSING and callable(found))
 
-    def only_called(self, body, fixed, name):
-        """Parameters standing for a nested function may only be called or passed on."""
+    def only_called(self, body, fixed, name, receiver=None):
+        """Parameters standing for a nested function may only be called or passed on (or
+        stored on an object f builds, `self.act = act`, where it stands for itself)."""
         functions = {p for p, v in fixed.items() if isinstance(v, gast.Name)
                      and v.id in self.local_functions}
         callees = called_or_passed(*body)
+        if receiver is not None and self.built_object(fixed.get(receiver)):
+            callees |= {id(n.value) for s in body for n in walk(s)
+                        if isinstance(n, gast.Assign) and len(n.targets) == 1
+                        and isinstance(n.targets[0], gast.Attribute)
+                        and isinstance(n.targets[0].value, gast.Name)
+                        and n.targets[0].value.id == receiver}
         for s in body:
             for node in walk(s):
                 if isinstance(node, gast.Name) and node.id in functions \
@@ -535,7 +549,19 @@ class _ObjectFacts:
         self.attributes_stored: set = set()
         self.attributes_set_on: set = set()
         self.methods_called_on: dict = {}  # name -> {method names, in call order}
+        self.stored_on: dict = {}  # name -> attributes stored on it (`name.a = v`)
+        # names read other than as `name.attr` or called (`name(...)`): passed on, returned
+        self.bare_reads: set = set()
+        as_base: set = set()  # ids of the Name nodes read as `name.attr` or called
         for node in walk(tree):
+            if isinstance(node, gast.Attribute) and isinstance(node.value, gast.Name):
+                as_base.add(id(node.value))
+            elif isinstance(node, gast.Call) and isinstance(node.func, gast.Name):
+                as_base.add(id(node.func))
+        for node in walk(tree):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) \
+                    and id(node) not in as_base:
+                self.bare_reads.add(node.id)
             if isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load):
                 self.stores[node.id] = self.stores.get(node.id, 0) + 1
             elif isinstance(node, gast.Assign) and len(node.targets) == 1 \
@@ -551,6 +577,7 @@ class _ObjectFacts:
                 if isinstance(target.value, gast.Name) and (
                         isinstance(node, gast.AugAssign) or isinstance(target.ctx, gast.Store)):
                     self.attributes_set_on.add(target.value.id)
+                    self.stored_on.setdefault(target.value.id, set()).add(target.attr)
 
 
 def _sets_self(callee) -> bool:
@@ -577,3 +604,312 @@ def _standing_for(fixed):
         return new
 
     return replace
+
+
+class _Built:
+    """An object f builds (`net = Sequential(...)`) kept as a record of named values: each
+    attribute its code stores is a local variable of f, its methods and properties are
+    inlined with `self` standing for it, and the object itself never exists."""
+
+    def __init__(self, cls, dotted, alias):
+        self.cls = cls
+        self.dotted = dotted  # how f names the class (guards)
+        self.alias = alias  # a name of the class in the generated code (class attributes)
+        self.stored: dict = {}  # attribute -> the local holding it, or what it stands for
+        self.fixed: set = set()  # attributes standing for a nested function or global
+        self.from_class: set = set()  # attributes read from the class so far
+
+
+class BuiltObjects:
+    """Objects built in f as records of named values (see `_Built`), for `Flatten`:
+    `build_object` at the assignment, `object_attribute` at each read, `object_store` at
+    each store and `object_call` at each call of a method or of the object. What f does
+    with the object that only a real object allows (passing it on, returning it, storing
+    it, `isinstance`) keeps it a real object; found inside a method, it is refused."""
+
+    def built_object(self, expr) -> bool:
+        """Whether `expr` names an object kept as a record of its attributes."""
+        return isinstance(expr, gast.Name) and expr.id in self.built_objects
+
+    def object_escapes(self, expr):
+        """Refuse a read of a built object as a value (inside one of its methods: f's own
+        reads keep the object real, see build_object)."""
+        if self.built_object(expr):
+            self.error(f"the object {expr.id!r}, built in the function with a class whose "
+                       "construction pullback follows statement by statement, used as a "
+                       "value in one of its methods (passed on, returned or stored); use "
+                       "its attributes there", expr)
+
+    def anonymous_object(self, value, out):
+        """The name of the object `C(args)` builds, kept as its attributes, for an object
+        used once where it is built (`C(args).attr`, `C(args)(x)`); None when it is not
+        such an object (see build_object)."""
+        return self.last_built if self.build_object(None, value, out) else None
+
+    def build_object(self, name, value, out) -> bool:
+        """`name = C(args)` of a user class whose construction pullback cannot follow as a
+        record (objects.record_fields: its `__init__` does more than store its arguments)
+        or that is given a nested function: C's `__init__` inlined, its stores of `self.a`
+        becoming the locals of the record. False (nothing done) for any other assignment,
+        or when f uses `name` other than as `name.attr` and `name.method(...)`, `name(...)`."""
+        if not isinstance(value, gast.Call) or ORIGIN.of(value) \
+                or any(isinstance(a, gast.Starred) for a in value.args) \
+                or any(k.arg is None for k in value.keywords):
+            return False
+        dotted = dotted_name(value.func)
+        if dotted is None or dotted.split(".")[0] in self.locals | set(self.local_functions):
+            return False
+        cls = self.parsed.resolve(value.func)
+        if not _plain_class(cls):
+            return False
+        from ..runtime.objects import record_fields
+
+        passes_function = any(isinstance(a, gast.Name) and a.id in self.local_functions
+                              for a in [*value.args, *(k.value for k in value.keywords)])
+        if record_fields(cls) is not None and not passes_function:
+            return False
+        facts = self.object_facts()
+        if name is not None and (facts.stores.get(name, 0) != 1 or name in facts.bare_reads):
+            return False
+        if name is None:  # `C(args).attr`, `C(args)(x)`: the object has no other use
+            name = self.namer.fresh(cls.__name__.lower())
+            self.locals.add(name)
+        init = _static(cls, "__init__")
+        if init is not object.__init__:
+            try:  # a generated __init__ (a dataclass's) has no source: a record or refused
+                parse_function(init)
+            except PullbackError:
+                return False
+        for part in ("", ".__init__", ".__new__", ".__setattr__", ".__getattribute__"):
+            self.parsed.inlined[None, dotted + part] = _static(cls, part[1:]) if part else cls
+        alias = self.namer.fresh(f"{cls.__name__}_class")
+        self.parsed.aliases[alias] = cls
+        built = _Built(cls, dotted, alias)
+        self.built_objects[name] = built
+        self.last_built = name
+        for attr in sorted(_attributes_stored(cls) | facts.stored_on.get(name, set())):
+            local = self.namer.fresh(f"{name}_{attr}")  # unset until stored, as in Python
+            built.stored[attr] = (load(local), False)  # (what holds it, stored yet)
+            self.locals.add(local)
+            out.append(assign(local, call("unbound", const(f"{name}.{attr}"))))
+            SENTINEL.set(out[-1], True)
+        if init is object.__init__:
+            if value.args or value.keywords:
+                self.error(f"{cls.__qualname__}() takes no arguments", value)
+            return True
+        self.object_method(name, "__init__", init, value, out)
+        return True
+
+    def object_method(self, name, attr, method, expr, out, owner_path=""):
+        """The body of the method `method` of the object `name` in place of the call `expr`
+        (its arguments those of expr), `self` standing for the object."""
+        built = self.built_objects[name]
+        if not inspect.isfunction(method) or is_library(method) \
+                or rules.lookup(method) is not None or method.__code__.co_argcount < 1 \
+                or hasattr(method, "__wrapped__"):
+            self.error(f"{attr} of {built.cls.__qualname__} is not a Python function of "
+                       "yours pullback can read, undecorated (in an object built in the "
+                       "function)", expr)
+        try:
+            callee = parse_function(method)
+        except PullbackError as exc:
+            self.error(f"{built.cls.__qualname__}.{attr}: {exc}", expr)
+        check(callee.tree, callee.location)
+        getter = ".fget" if isinstance(inspect.getattr_static(built.cls, attr, None),
+                                       property) and not owner_path else ""
+        self.parsed.inlined[None, f"{built.dotted}.{owner_path}{attr}{getter}"] = method
+        bound = gast.Call(func=expr.func, args=[load(name), *expr.args],
+                          keywords=expr.keywords)
+        for a in ("lineno", "col_offset"):
+            if hasattr(expr, a):
+                setattr(bound, a, getattr(expr, a))
+        owner = next(k for k in built.cls.__mro__ if k.__dict__.get(attr) is method
+                     or isinstance(k.__dict__.get(attr), property)
+                     and k.__dict__[attr].fget is method)
+        self.object_owners.append((name, owner))
+        try:
+            return self.inline(bound, callee.tree, callee, out,
+                               receiver=method.__code__.co_varnames[0])
+        finally:
+            self.object_owners.pop()
+
+    def object_attribute(self, expr, out):
+        """A read `name.attr` of a built object: the local holding the attribute once the
+        code has stored it; else the class's: a property's getter inlined, a constant read
+        from the class as the code runs. A method taken as a value is refused."""
+        name, attr = expr.value.id, expr.attr
+        built = self.built_objects[name]
+        if attr.startswith("__") and attr.endswith("__"):
+            self.error(f"the attribute {attr} of an object built in the function (pullback "
+                       "keeps such an object as its attributes)", expr)
+        held = built.stored.get(attr)
+        if held is not None and held[1]:
+            return clone(held[0])
+        found = inspect.getattr_static(built.cls, attr, MISSING)
+        if isinstance(found, property):
+            if found.fget is None:
+                self.error(f"property {attr!r} of {built.cls.__qualname__} has no getter", expr)
+            return self.object_method(name, attr, found.fget, gast.Call(
+                func=expr, args=[], keywords=[], lineno=getattr(expr, "lineno", None)), out)
+        if inspect.isfunction(found) or isinstance(found, (staticmethod, classmethod)) \
+                or hasattr(type(found), "__get__"):
+            self.error(f"the method or descriptor {attr!r} of an object built in the function, "
+                       "taken as a value (call it: obj.method(x))", expr)
+        built.from_class.add(attr)
+        return gast.Attribute(value=load(built.alias), attr=attr, ctx=gast.Load())
+
+    def object_store(self, target, value, out):
+        """`name.attr = value` of a built object: the attribute's local is set (a nested
+        function or global function stands for itself)."""
+        name, attr = target.value.id, target.attr
+        built = self.built_objects[name]
+        if attr in built.from_class:
+            self.error(f"the attribute {attr!r} of an object built in the function is set "
+                       "after the class's value was read (pullback reads one or the other "
+                       "at each place, not both; set it in __init__)", target)
+        if hasattr(type(inspect.getattr_static(built.cls, attr, None)), "__set__"):
+            self.error(f"assignment to {attr!r}, a property or descriptor of "
+                       f"{built.cls.__qualname__} (pullback does not run its setter)", target)
+        held, was_set = built.stored.get(attr, (None, False))
+        stands = isinstance(value, gast.Name) and value.id in self.local_functions \
+            or not isinstance(value, gast.Constant) and self.is_fixed(value)
+        if stands or attr in built.fixed:
+            if was_set:
+                self.error(f"the attribute {attr!r} of an object built in the function, "
+                           "holding a function, is set again", target)
+            built.fixed.add(attr)
+            built.stored[attr] = (clone(value), True)
+            return
+        if held is None:  # set outside the class's own code: f's
+            held = load(self.namer.fresh(f"{name}_{attr}"))
+            self.locals.add(held.id)
+        self.assign_to(store(held.id), value, out)  # `self.a = list(xs)`: built in place
+        built.stored[attr] = (held, True)
+
+    def object_statement(self, s):
+        """`name.xs.append(v)` (extend, pop) of a built object: the same update of the local
+        holding `xs`, followed as any list update. Any other statement as it is."""
+        call_ = s.value if isinstance(s, gast.Expr) else None
+        if not (isinstance(call_, gast.Call) and isinstance(call_.func, gast.Attribute)
+                and isinstance(call_.func.value, gast.Attribute)
+                and self.built_object(call_.func.value.value)):
+            return s
+        held = self.built_objects[call_.func.value.value.id].stored.get(call_.func.value.attr)
+        if held is None or not held[1] or not isinstance(held[0], gast.Name):
+            return s
+        new = gast.Expr(value=gast.Call(func=gast.Attribute(
+            value=clone(held[0]), attr=call_.func.attr, ctx=gast.Load()),
+            args=call_.args, keywords=call_.keywords))
+        for attr in ("lineno", "col_offset", "origin"):
+            if hasattr(s, attr):
+                setattr(new, attr, getattr(s, attr))
+        return new
+
+    def object_call(self, expr, out):
+        """`name.m(args)`, `name(args)` or `super().m(args)` inside its methods, for a built
+        object `name`, and `name.xs.m(args)` (the method of the value it holds); None for
+        any other call."""
+        func = expr.func
+        if isinstance(func, gast.Call) or isinstance(func, gast.Attribute) \
+                and isinstance(func.value, gast.Call):
+            made = self.anonymous_object(func if isinstance(func, gast.Call) else func.value,
+                                         out)
+            if made is not None:
+                func = load(made) if isinstance(func, gast.Call) else gast.Attribute(
+                    value=load(made), attr=func.attr, ctx=gast.Load())
+                expr = gast.Call(func=func, args=expr.args, keywords=expr.keywords)
+        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Attribute) \
+                and self.built_object(func.value.value):
+            held = self.atom(self.object_attribute(func.value, out), out)
+            return self.lower_call(gast.Call(func=gast.Attribute(
+                value=held, attr=func.attr, ctx=gast.Load()), args=expr.args,
+                keywords=expr.keywords), out)
+        if isinstance(func, gast.Name) and func.id in self.built_objects:
+            name, attr = func.id, "__call__"
+        elif isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
+                and func.value.id in self.built_objects:
+            name, attr = func.value.id, func.attr
+            held = self.built_objects[name].stored.get(attr)
+            if held is not None and held[1]:  # a function it holds: called as it is
+                return self.lower_call(gast.Call(func=clone(held[0]), args=expr.args,
+                                                 keywords=expr.keywords), out)
+        elif isinstance(func, gast.Attribute) and isinstance(func.value, gast.Call) \
+                and not func.value.args and not func.value.keywords and self.object_owners \
+                and self.parsed.resolve(func.value.func) is builtins.super:
+            name, owner = self.object_owners[-1]
+            built = self.built_objects[name]
+            mro = built.cls.__mro__
+            rest = mro[mro.index(owner) + 1:]
+            chain = [built.cls]
+            while chain[-1] is not owner and len(chain[-1].__bases__) == 1:
+                chain.append(chain[-1].__base__)
+            if chain[-1] is not owner or len(owner.__bases__) != 1:
+                self.error("super() in a class with several bases (in an object built in the "
+                           "function)", expr)
+            method = next((k.__dict__[func.attr] for k in rest if func.attr in k.__dict__),
+                          None)
+            if func.attr == "__init__" and method is object.__init__:
+                if expr.args or expr.keywords:
+                    self.error("object.__init__() takes no arguments", expr)
+                return const(None)
+            path = "__base__." * len(chain)
+            return self.object_method(name, func.attr, method, expr, out, owner_path=path)
+        else:
+            return None
+        built = self.built_objects[name]
+        found = inspect.getattr_static(built.cls, attr, MISSING)
+        if isinstance(found, staticmethod):
+            return self.lower_call(gast.Call(func=gast.Attribute(
+                value=load(built.alias), attr=attr, ctx=gast.Load()), args=expr.args,
+                keywords=expr.keywords), out)
+        if isinstance(found, property):
+            return self.lower_call(gast.Call(func=self.object_attribute(
+                gast.Attribute(value=func.value, attr=attr, ctx=gast.Load()), out),
+                args=expr.args, keywords=expr.keywords), out)
+        if found is MISSING and attr != "__call__":
+            return self.simple(gast.Call(func=self.object_attribute(func, out),
+                                         args=expr.args, keywords=expr.keywords), out)
+        if not inspect.isfunction(found):
+            self.error(f"{built.cls.__qualname__}.{attr} is not a plain method (in an object "
+                       "built in the function)", expr)
+        return self.object_method(name, attr, found, expr, out)
+
+
+def _plain_class(cls) -> bool:
+    """A user class whose objects Python builds with object's `__new__` and reads and sets
+    with object's attribute machinery (no `__slots__`, `__getattr__`, metaclass)."""
+    return isinstance(cls, type) and type(cls) is type and not is_library(cls) \
+        and rules.lookup(cls) is None and cls.__new__ is object.__new__ \
+        and cls.__setattr__ is object.__setattr__ \
+        and cls.__getattribute__ is object.__getattribute__ \
+        and not hasattr(cls, "__getattr__") and not any("__slots__" in k.__dict__
+                                                        for k in cls.__mro__) \
+        and not issubclass(cls, BaseException)
+
+
+def _static(cls, attr):
+    return getattr(cls, attr)
+
+
+def _attributes_stored(cls) -> set:
+    """The attributes the plain functions of `cls` (and its bases) store on their first
+    parameter (`self.a = v`, `self.a += v`)."""
+    found = set()
+    for klass in cls.__mro__[:-1]:
+        for value in vars(klass).values():
+            func = value.fget if isinstance(value, property) else value
+            if not inspect.isfunction(func) or is_library(func) \
+                    or not func.__code__.co_argcount:
+                continue
+            try:
+                tree = parse_function(func).tree
+            except PullbackError:
+                continue
+            me = func.__code__.co_varnames[0]
+            for n in walk(tree):
+                target = n.target if isinstance(n, gast.AugAssign) else n
+                if isinstance(target, gast.Attribute) and isinstance(target.value, gast.Name) \
+                        and target.value.id == me and (isinstance(n, gast.AugAssign)
+                                                       or isinstance(target.ctx, gast.Store)):
+                    found.add(target.attr)
+    return found

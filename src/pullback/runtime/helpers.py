@@ -380,8 +380,20 @@ def _zeros_for(x):
 _COMPLEX = frozenset({complex, np.complex128, np.complex64})
 
 
+def _user_container(x) -> bool:
+    """An object of a user class indexed through its own `__getitem__`."""
+    return not isinstance(x, (list, tuple, dict, np.ndarray, np.generic)) \
+        and hasattr(x.__class__, "__getitem__") and not is_foreign_array(x) \
+        and x.__class__.__module__ not in ("builtins", "numpy")
+
+
 def accum_index(d, x, idx, g):
     """d[idx] += g, where d is the gradient of x (0.0 until it is materialized)."""
+    if d.__class__ is float and x.__class__ is not np.ndarray and _user_container(x) \
+            or d.__class__ is GradRecord:
+        from .objects import getitem_grad  # a user class's container: its __getitem__
+
+        return getitem_grad(d, x, idx, g)
     if d.__class__ is float:
         d = _zeros_for(x)
     elif isinstance(x, np.ndarray) and not isinstance(d, np.ndarray):
@@ -967,7 +979,43 @@ def loop_len(values):
         raise PullbackError(
             f"a loop (or min, max, sorted) over a {type(values).__name__} the function did "
             "not build: write `for k in d.keys()` or `for k, v in d.items()`")
+    if values.__class__ is not np.ndarray and values.__class__ is not list \
+            and _user_container(values):
+        return _indexed_length(values)
     return len(values)
+
+
+def _indexed_length(values):
+    """len(values) for a loop over an object of a user class, which the loop reads as
+    values[0], values[1], ...: Python's loop does the same for a class without
+    `__iter__`, until values[i] raises IndexError, which must then be at len(values)
+    (checked: __getitem__ runs once more, so it must change nothing). A class that
+    defines `__iter__` in Python is refused: it may give other values."""
+    from ..frontend.parse import is_library
+    from .objects import getitem_site
+
+    cls = values.__class__
+    for klass in cls.__mro__:
+        method = klass.__dict__.get("__iter__")
+        if method is None:
+            continue
+        if isinstance(method, types.FunctionType) and not is_library(method):
+            raise PullbackError(
+                f"a loop over an object of class {cls.__qualname__}, which defines "
+                f"{klass.__qualname__}.__iter__: pullback loops over a container by index "
+                "(values[0], values[1], ...), which may differ from what __iter__ gives; "
+                "loop over range(len(values)) and index it, or over the list it holds")
+        break
+    n = len(values)
+    getitem_site(cls)  # refuses a __getitem__ that changes something
+    try:
+        values[n]
+    except IndexError:
+        return n
+    raise PullbackError(
+        f"a loop over an object of class {cls.__qualname__}, whose __getitem__ gives a "
+        f"value at len() = {n}: Python's loop would go on past it (until IndexError), "
+        "pullback's loop stops at len(); loop over range(len(values)) and index it")
 
 
 def table_position(size, key, kind="list"):

@@ -19,7 +19,10 @@ the code named it; the object gets no gradient from it), a namedtuple's `_replac
 `_asdict`, and `dataclasses.replace` and `astuple` (record_method: what they do to a
 record class, spelled out). Anything else (a library object's method, a builtin, a
 function that takes the value being differentiated through `*args`) raises a
-PullbackError naming the call site.
+PullbackError naming the call site. A method named like an array method whose receiver
+is, when it runs, a NumPy array is that NumPy function, differentiated by its rule
+(`a.dot(b)` is np.dot(a, b)); an object of a user class indexed as `obj[i]` hands its
+gradient back through the transform of its `__getitem__` (which must change nothing).
 """
 
 from __future__ import annotations
@@ -133,6 +136,40 @@ def _calling(held, positional, keywords):
                  {"held": held})
 
 
+def module_class_methods(func) -> set:
+    """The names of the plain Python functions that the classes `func`'s own module
+    defines (with their bases'): a value of `func` may be an object of one, whose method
+    named like an array method (`dist.mean()`) is then resolved by the receiver's kind."""
+    from ..frontend.parse import is_library
+
+    module = getattr(func, "__module__", None)
+    found = set()
+    for obj in list(getattr(func, "__globals__", {}).values()):
+        if isinstance(obj, type) and obj.__module__ == module and not is_library(obj):
+            for klass in obj.__mro__[:-1]:
+                found.update(k for k, v in vars(klass).items()
+                             if isinstance(v, types.FunctionType) and not is_library(v))
+    return found
+
+
+def _array_calling(name, positional, keywords):
+    """A Python function `(array, a0, .., k=k) -> np.<f>(array, a0, .., k=k)` for the
+    array method `name` (rules.array_method: `x.sum(axis=0)` is np.sum(x, axis=0);
+    `x.reshape(2, 3)` is np.reshape(x, (2, 3))), for a call that resolves, when it runs, to
+    a method of an array (`a.dot(b)` in a function where a user class defines `dot`): the
+    NumPy function's rule differentiates it, as if f had named it."""
+    from .. import rules
+
+    function = rules.array_method(name)
+    passed = [f"a{i}" for i in range(positional)]
+    if name in ("reshape", "transpose") and positional > 1:
+        passed = [f"({', '.join(passed)},)"]
+    params = ", ".join(["_array", *(f"a{i}" for i in range(positional)), *keywords])
+    call_ = ", ".join(["_array", *passed, *(f"{k}={k}" for k in keywords)])
+    return _made((f"the array method .{name}()", name, positional, keywords),
+                 f"def made({params}):\n    return {function}({call_})\n", {"np": np})
+
+
 def record_method(name, obj, positional, keywords):
     """A Python function doing what the record method `name` (namedtuple's `_replace`
     and `_asdict`; "replace" and "astuple" for the functions of `dataclasses`) does to
@@ -177,6 +214,11 @@ def _params(site, func, bound) -> tuple:
     shift = 1 if bound else 0
     out = []
     for key in site.active:
+        if key in ("*", "**"):
+            spelled = "*xs" if key == "*" else "**mapping"
+            site.refuse(f"a value being differentiated is passed in {spelled}, whose "
+                        f"elements pullback does not hand to the parameters of "
+                        f"{func.__qualname__}; pass it by name or position")
         if key == "self":
             out.append(positional[0])
         elif isinstance(key, int):
@@ -194,6 +236,14 @@ def _params(site, func, bound) -> tuple:
 def method_forward(site, obj, *args, **kwargs):
     """The call `obj.<site.name>(*args, **kwargs)` run by the forward part of its
     function's transform: (result, what method_backward needs)."""
+    if obj.__class__ is np.ndarray or isinstance(obj, np.generic):
+        from .. import rules
+
+        if rules.array_method(site.name) is not None:  # the array's own method
+            func = _array_calling(site.name, len(args), tuple(kwargs))
+            forward, backward = _split(site, func, _params(site, func, True))
+            result, record = forward(obj, *args, **kwargs)
+            return result, (backward, record)
     func, receiver = _resolve(site, obj)
     if isinstance(func, str):  # dataclasses.replace(obj, ...): obj is passed again
         args = args[1:]
@@ -471,6 +521,55 @@ def method_backward(saved, g):
     """The gradients of the call's active inputs, in the site's order."""
     backward, record = saved
     return backward(record, g)
+
+
+_GETITEM_SITES: dict = {}  # class -> the CallSite of its __getitem__'s gradient
+
+
+def getitem_grad(d, obj, idx, g):
+    """d + the gradient that `obj[idx]` (whose gradient is g) gives `obj`, an object of a
+    user class whose `__getitem__` is a Python function of the user's (a container such
+    as a ParameterList): that function's transform, run again on `obj` and `idx`, hands
+    the gradient to the attributes it read (an object gradient of obj's class). Refused
+    when `__getitem__` changes anything (sets an attribute, calls for an effect): running
+    it again would repeat that."""
+    cls = type(obj)
+    site = getitem_site(cls)
+    func = _class_attribute(cls, "__getitem__")
+    forward, backward = _split(site, func, (func.__code__.co_varnames[0],))
+    _, record = forward(obj, idx)
+    (part,) = backward(record, g)
+    return add_grads(d, part)
+
+
+def getitem_site(cls):
+    """The CallSite of the transform of `cls.__getitem__`, once checked to be a Python
+    function of the user's that changes nothing (refused otherwise)."""
+    site = _GETITEM_SITES.get(cls)
+    if site is None:
+        func = _class_attribute(cls, "__getitem__")
+        site = CallSite("__getitem__", ("self",), True, "", f"{cls.__qualname__}.__getitem__")
+        _check_readable(site, func, f"indexing a {cls.__qualname__}")
+        _check_pure(site, func)
+        _GETITEM_SITES[cls] = site
+    return site
+
+
+def _check_pure(site, func):
+    """Refuse a function whose body has statements made for their effect or writes into
+    attributes or elements (only names are assigned)."""
+    import gast
+
+    from ..frontend.parse import parse_function
+
+    body = parse_function(func).tree.body
+    for node in (n for s in body for n in gast.walk(s)):
+        if isinstance(node, (gast.Expr, gast.Global, gast.Nonlocal, gast.AugAssign)) and not (
+                isinstance(node, gast.Expr) and isinstance(node.value, gast.Constant)) \
+                or isinstance(node, (gast.Attribute, gast.Subscript)) \
+                and isinstance(node.ctx, gast.Store):
+            site.refuse(f"{func.__qualname__} changes something as it runs (pullback runs it "
+                        "again to find the gradient of what it returned)")
 
 
 def take_attribute_grad(d, name):
