@@ -991,10 +991,14 @@ def lecture(x, y, z):
 def test_reverse_lecture_example():
     assert src(adjoint(lecture, ("x", "y", "z"))) == expect("""
         def dlecture(x, y, z):
+            if z.__class__ not in SCALAR_TYPES:
+                complex_to_math(('z',), (z,), math_at_2)
             power = x ** 2
             exp = math.exp(z)
             mul = y * exp
             add = power + mul
+            if add.__class__ not in SCALAR_TYPES:
+                complex_to_math(('',), (add,), math_at)
             sin = math.sin(add)
             out = sin + z
             # adjoint
@@ -1012,10 +1016,14 @@ def test_reverse_lecture_example():
         """)
     assert final(lecture, ("x", "y", "z")) == expect("""
         def dlecture(x, y, z):
+            if z.__class__ not in SCALAR_TYPES:
+                complex_to_math(('z',), (z,), math_at_2)
             power = x ** 2
             exp = math.exp(z)
             mul = y * exp
             add = power + mul
+            if add.__class__ not in SCALAR_TYPES:
+                complex_to_math(('',), (add,), math_at)
             sin = math.sin(add)
             # adjoint
             dout = 1.0

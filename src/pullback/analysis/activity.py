@@ -146,14 +146,16 @@ class Analysis(Classification, Refusals, ScalarInference):
         """Whether every value `name` can hold is real (not complex), whatever the
         arguments: built from int/float literals, `math` functions and counts,
         `.real`/`.imag`, and elementwise rules and reductions (no `dtype=`) of real
-        values. A parameter is
-        real where the gradient's entry check refuses a complex one (`guarded`), or
-        where a `math` function takes it on every path (Python's complex numbers raise
-        there; NumPy's complex scalars are cast to real, with NumPy's ComplexWarning, in
-        f's own call too). Anything else may be complex: grad checks such a result."""
-        math_args = self.guarded | {a.id for s in self.assigns if self.owner.get(id(s)) is self.tree
-                     and isinstance(s.value, gast.Call) and _is_math(self.op(s).callee)
-                     for a in s.value.args if isinstance(a, gast.Name)}
+        values, and parameters the gradient's entry checks refuse complex values for
+        (`guarded`, and those of `real_checks`). Taking a parameter in a `math` function
+        proves nothing: `math` casts NumPy's complex scalars to real (with NumPy's
+        ComplexWarning). Anything else may be complex: grad checks such a result."""
+        entry, _ = self.real_checks()
+        return self._realness(name, self.guarded | set(entry))[0]
+
+    def _realness(self, name: str, real_params) -> tuple[bool, set]:
+        """(whether `name` is real if the parameters in `real_params` are, the other
+        parameters it depends on)."""
         loops_of: dict = {}  # loop target -> the loops that set it
         for loop in skeleton(self.tree):
             if isinstance(loop, gast.For):
@@ -201,7 +203,7 @@ class Analysis(Classification, Refusals, ScalarInference):
 
         def of_name(n) -> tuple:
             if n in self.params:
-                return n in math_args, ()
+                return n in real_params, ()
             if n in self.loop_targets:  # an element of what the loop walks, or a count
                 return both(*(atom(loop.iter) for loop in loops_of.get(n, ())))
             defs = self.defs.get(n)
@@ -226,7 +228,51 @@ class Analysis(Classification, Refusals, ScalarInference):
                 if n not in may_be_complex:
                     may_be_complex.add(n)
                     complex_.append(n)
-        return name not in may_be_complex
+        return name not in may_be_complex, {n for n in facts if n in self.params} - real_params
+
+    def real_checks(self) -> tuple[dict, dict]:
+        """Where the generated code checks, when it runs, that a value a `math` function
+        takes is not a NumPy complex scalar. `math` casts one to its real part (with
+        NumPy's ComplexWarning, in f's own call too), but the derivative rules read the
+        value itself (`math.log(z)`'s adjoint is `g / z`), so the gradient would be that
+        of another function. (Python's complex numbers and complex arrays raise in `math`.)
+        Only the arguments of math calls that carry a gradient are checked, and only
+        where they are not proven real: ({parameter: where}: checked on entry, a
+        parameter taken by a math call in f's own block or a scalar one a nested call's
+        argument is computed from; {id(statement): [(name, where)]}: checked before the
+        call); where: the call's line."""
+        if hasattr(self, "_real_checks"):
+            return self._real_checks
+        entry: dict = {}
+        placed: dict = {}
+        calls = [s for s in self.assigns if isinstance(s.value, gast.Call)
+                 and isinstance(s.targets[0], gast.Name) and s.targets[0].id in self.active
+                 and _is_math(self.op(s).callee)]
+        # the nested calls first: the parameters they hoist to the entry can prove the
+        # arguments of the top-level calls real
+        calls.sort(key=lambda s: self.owner.get(id(s)) is self.tree)
+        for s in calls:
+            where = self.parsed.location.describe(s)
+            top = self.owner.get(id(s)) is self.tree
+            args = list(s.value.args) + [k.value for k in s.value.keywords]
+            for arg in args:
+                if not isinstance(arg, gast.Name):
+                    continue  # a literal: int or float, or complex, which math refuses
+                a = arg.id
+                real, params = self._realness(a, self.guarded | set(entry))
+                if real:
+                    continue
+                if a in self.params and (top or a in self.scalar):
+                    entry.setdefault(a, where)
+                    continue
+                if not top and params <= self.scalar \
+                        and self._realness(a, set(self.params))[0]:
+                    for p in sorted(params):
+                        entry.setdefault(p, where)
+                    continue
+                placed.setdefault(id(s), []).append((a, where))
+        self._real_checks = (entry, placed)
+        return self._real_checks
 
     def returned_at(self) -> str:
         """Where the user's function returns: its return statement, or its def line when

@@ -344,6 +344,8 @@ class Forward:
         _, operands = self.analysis.operand_checks()  # no objects (analysis/classify)
         before += [self.reverse.operand_guard(*c) for c in operands.get(("before", id(s)), ())
                    if not self.recorded_number(c[0])]
+        before += [self.reverse.real_guard([n], [at], params=False)
+                   for n, at in self.analysis.real_checks()[1].get(id(s), ())]
         after += [self.reverse.operand_guard(*c) for c in operands.get(("after", id(s)), ())
                   if not self.recorded_number(c[0])]
         return before, after

@@ -1026,6 +1026,23 @@ def not_scalars(names, values):
         f"but got {', '.join(type(v).__name__ for n, v in zip(names, values) if n in bad)}")
 
 
+def complex_to_math(names, values, ats):
+    """Refuse a NumPy complex scalar (or Python complex) among `values`, values given to
+    `math` functions at `ats` (where each is taken: the call's line): `math` casts
+    NumPy's complex scalars to their real part, but the derivative rules read the value
+    itself. `names`: the parameters checked on entry, or "" for a value computed in f.
+    The generated code calls this only for a value whose class is not a real scalar
+    type; anything not complex (a 0-d array, an object with `__float__`) passes."""
+    for name, value, at in zip(names, values, ats):
+        if isinstance(value, (complex, np.complexfloating)):
+            what = f"{name} is a {type(value).__name__}" if name else type(value).__name__
+            raise PullbackError(
+                f"a math function here takes a complex number ({what}): math casts a "
+                "NumPy complex scalar to its real part (NumPy's ComplexWarning), which "
+                "pullback does not differentiate; take np.real(...) first, or call the "
+                f"NumPy function (np.sin, np.log)\n  {at}")
+
+
 def rebound(name):
     """Raised by a gradient's entry guards when something it was generated for changed."""
     owner, _, attr = name.rpartition(".")
