@@ -51,6 +51,8 @@ def jvp_h(x, y, dx, dy):
     if math.sin is not math_sin_at_transform: rebound('math.sin')
     z = x * y
     dz = dx * y + dy * x
+    if z.__class__ not in SCALAR_TYPES:
+        complex_to_math(('',), (z,), math_at)
     sin = math.sin(z)
     dsin = dz * math.cos(z)
     out = sin + x

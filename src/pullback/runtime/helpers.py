@@ -1032,9 +1032,11 @@ def complex_to_math(names, values, ats):
     NumPy's complex scalars to their real part, but the derivative rules read the value
     itself. `names`: the parameters checked on entry, or "" for a value computed in f.
     The generated code calls this only for a value whose class is not a real scalar
-    type; anything not complex (a 0-d array, an object with `__float__`) passes."""
+    type; anything not complex (a 0-d array, an object with `__float__`) passes, and a
+    list or tuple passes when none of its items is complex."""
     for name, value, at in zip(names, values, ats):
-        if isinstance(value, (complex, np.complexfloating)):
+        items = value if isinstance(value, (list, tuple)) else (value,)  # math.fsum(xs)
+        if any(isinstance(v, (complex, np.complexfloating)) for v in items):
             what = f"{name} is a {type(value).__name__}" if name else type(value).__name__
             raise PullbackError(
                 f"a math function here takes a complex number ({what}): math casts a "
