@@ -24,10 +24,13 @@ import builtins
 import cmath
 import collections
 import contextlib
+import copy
 import dataclasses
+import fractions
 import functools
 import math
 import operator
+import pickle
 import statistics
 import sys
 import threading
@@ -5048,3 +5051,297 @@ def math_hypot_unpacked(x):
 @control("control-math-fsum-of-real-items", 0.7)
 def math_fsum_real(x):
     return math.fsum([x, x * x, 1.0])
+
+
+# --- soundness5, second round: NumPy's in-place spellings, ufunc methods, round trips
+
+
+@probe("fancy-augmented-repeated-index", V3)
+def fancy_augmented_repeated(x):
+    b = x * 1.0
+    b[[0, 0, 2]] += x[1]
+    return np.sum(b * b)
+
+
+@probe("fancy-assign-repeated-index-last-wins", V3)
+def fancy_assign_repeated(x):
+    b = np.zeros(3)
+    b[[1, 1]] = x[:2]
+    return np.sum(b * x)
+
+
+@probe("ufunc-add-at-repeated", V3)
+def add_at_repeated(x):
+    b = np.zeros(3)
+    np.add.at(b, [0, 0, 1], x)
+    return np.sum(b * b)
+
+
+@probe("ufunc-reduce-method", V3)
+def ufunc_reduce(x):
+    return np.multiply.reduce(x * 2.0) + np.add.reduce(x)
+
+
+@probe("ufunc-accumulate-method", V3)
+def ufunc_accumulate(x):
+    return np.sum(np.multiply.accumulate(x) ** 2)
+
+
+@probe("ufunc-maximum-reduce", V3)
+def maximum_reduce(x):
+    return np.maximum.reduce(x) * 3.0
+
+
+@probe("np-put-into-copy", V3)
+def np_put_into_copy(x):
+    b = np.zeros(3)
+    np.put(b, [0, 2], x[:2])
+    return np.sum(b * x)
+
+
+@probe("np-putmask", V3)
+def np_putmask(x):
+    b = np.ones(3)
+    np.putmask(b, x > 0, x * 2.0)
+    return np.sum(b * x)
+
+
+@probe("np-place", V3)
+def np_place(x):
+    b = np.ones(3)
+    np.place(b, [True, False, True], x[:2])
+    return np.sum(b)
+
+
+@probe("np-copyto-where", V3)
+def np_copyto_where(x):
+    b = np.zeros(3)
+    np.copyto(b, x, where=x > 0)
+    return np.sum(b * x)
+
+
+@probe("np-fill-diagonal", M33)
+def fill_diagonal(A):
+    b = A * 1.0
+    np.fill_diagonal(b, A[0, 1])
+    return np.sum(b * A)
+
+
+@probe("ellipsis-assign", V3)
+def ellipsis_assign(x):
+    b = np.zeros(3)
+    b[...] = x * 2.0
+    return np.sum(b * x)
+
+
+@probe("empty-tuple-index-assign", 0.7)
+def empty_tuple_assign(x):
+    b = np.zeros(())
+    b[()] = x
+    return float(b * x)
+
+
+@probe("operator-module-mul", V3)
+def operator_mul(x):
+    return np.sum(operator.mul(x, x))
+
+
+@probe("operator-itemgetter", V3)
+def operator_itemgetter(x):
+    return operator.itemgetter(1)(x) * x[0]
+
+
+@probe("functools-reduce-operator", V3)
+def reduce_operator(x):
+    return functools.reduce(operator.mul, x)
+
+
+@probe("map-lambda-summed", V3)
+def map_lambda(x):
+    return sum(map(lambda t: t * t, x))
+
+
+@probe("dunder-mul-called", V3)
+def dunder_mul(x):
+    return np.sum(x.__mul__(x))
+
+
+@probe("ndarray-class-method-called", V3)
+def ndarray_class_method(x):
+    return np.sum(np.ndarray.__mul__(x, x))
+
+
+@probe("type-of-x-method", V3)
+def type_method(x):
+    return np.sum(type(x).__add__(x, x) * x)
+
+
+@probe("bytes-round-trip", V3)
+def bytes_round_trip(x):
+    y = np.frombuffer(x.tobytes())
+    return np.sum(y * x)
+
+
+@probe("tolist-round-trip", V3)
+def tolist_round_trip(x):
+    y = np.array(x.tolist())
+    return np.sum(y * y)
+
+
+@probe("fromiter-generator", V3)
+def fromiter_gen(x):
+    y = np.fromiter((t * t for t in x), float)
+    return np.sum(y)
+
+
+@probe("map-float-round-trip", V3)
+def map_float(x):
+    y = np.array(list(map(float, x)))
+    return np.sum(y * x)
+
+
+@probe("deepcopy-of-array", V3)
+def deepcopy_array(x):
+    y = copy.deepcopy(x)
+    return np.sum(y * x)
+
+
+@probe("pickle-round-trip", V3)
+def pickle_round_trip(x):
+    y = pickle.loads(pickle.dumps(x))
+    return np.sum(y * x)
+
+
+@probe("np-require", V3)
+def np_require(x):
+    y = np.require(x, requirements="C")
+    return np.sum(y * x)
+
+
+@probe("copy-order-f", W23)
+def copy_order_f(W):
+    return np.sum(W.copy(order="F") * W)
+
+
+@probe("divmod-of-x", 0.7)
+def divmod_of_x(x):
+    q, r = divmod(x * 3.0, 1.0)
+    return r * x + q
+
+
+@probe("np-modf", V3)
+def np_modf(x):
+    frac, whole = np.modf(x * 3.0)
+    return np.sum(frac * x + whole)
+
+
+@probe("math-fmod", 0.7)
+def math_fmod(x):
+    return math.fmod(x * 3.0, 1.0) * x
+
+
+@probe("fractions-of-x", 0.7)
+def fraction_of_x(x):
+    return float(fractions.Fraction(x) * 2) * x
+
+
+@probe("sum-where-keyword", V3)
+def sum_where(x):
+    return np.sum(x * x, where=x > 0)
+
+
+@probe("sum-initial-keyword", V3)
+def sum_initial(x):
+    return np.sum(x, initial=x[0])
+
+
+@probe("einsum-optimize", M22)
+def einsum_optimize(A):
+    return np.einsum("ij,jk,ki->", A, A, A, optimize=True)
+
+
+@probe("dot-out-argument", V3)
+def dot_out(x):
+    buf = np.zeros(())
+    np.dot(x, x, out=buf)
+    return float(buf)
+
+
+@probe("nan-to-num-of-x", V3)
+def nan_to_num_x(x):
+    return np.sum(np.nan_to_num(x * 2.0) * x)
+
+
+@probe("np-select", V3)
+def np_select(x):
+    return np.sum(np.select([x < 0, x >= 0], [x * x, x * 3.0]))
+
+
+@probe("tuple-unpack-rows", W23)
+def unpack_rows(W):
+    a, b = W
+    return np.sum(a * b)
+
+
+@probe("sort-in-place-copy", V3)
+def sort_in_place_copy(x):
+    b = x * 1.0
+    b.sort()
+    return b[0] * 2.0 + b[2]
+
+
+@probe("partition-in-place", V4)
+def partition_in_place(x):
+    b = x.copy()
+    b.partition(1)
+    return b[1] * b[3]
+
+
+@probe("dict-get-default-array", V3)
+def dict_get_default(x):
+    d = {"a": x * 2.0}
+    return np.sum(d.get("b", x) * d.get("a", x))
+
+
+@probe("sum-builtin-start", V3)
+def sum_builtin_start(x):
+    return sum(x, x[0])
+
+
+@probe("masked-where-then-sum", V3)
+def masked_where(x):
+    b = np.where(x > 0, x, 0.0)
+    b[b == 0] = x[0]
+    return np.sum(b * x)
+
+
+@probe("boolean-mask-augmented", V3)
+def mask_augmented(x):
+    b = x * 1.0
+    b[x > 0] *= x[x > 0]
+    return np.sum(b)
+
+
+@control("control-add-at-distinct", V3)
+def add_at_distinct(x):
+    b = x * 1.0
+    b[[0, 2]] += x[1]
+    return np.sum(b * b)
+
+
+@control("control-np-where-product", V3)
+def np_where_product(x):
+    return np.sum(np.where(x > 0, x * x, -x))
+
+
+@control("control-functools-reduce-lambda-free", V3)
+def reduce_free(x):
+    p = 1.0
+    for t in x:
+        p = p * t
+    return p
+
+
+@control("control-einsum-plain", M22)
+def einsum_plain(A):
+    return np.einsum("ij,ji->", A, A)
