@@ -5345,3 +5345,27 @@ def reduce_free(x):
 @control("control-einsum-plain", M22)
 def einsum_plain(A):
     return np.einsum("ij,ji->", A, A)
+
+
+def _log_steps(t):
+    s = 0.0
+    for i in range(3):
+        s = s + math.log(t + i)
+    return s
+
+
+@probe("math-complex-into-called-loop-helper", np.complex128(2.0 + 1.0j))
+def complex_into_loop_helper(z):
+    return _log_steps(z) * 2.0
+
+
+@probe("array-into-scalar-loop", np.array([0.5, 0.2]), 2, wrt=0)
+def array_into_scalar_loop(x, n):
+    for i in range(n):
+        x = x + math.sin(x)
+    return x
+
+
+@control("control-math-float-into-called-loop-helper", 2.0)
+def float_into_loop_helper(x):
+    return _log_steps(x) * 2.0

@@ -1023,7 +1023,19 @@ def not_scalars(names, values):
     raise PullbackError(
         f"this gradient was generated for scalar {', '.join(bad)}: "
         f"{', '.join(bad)} flow(s) into functions that take real numbers (such as math.sin), "
-        f"but got {', '.join(type(v).__name__ for n, v in zip(names, values) if n in bad)}")
+        f"but got {', '.join(type(v).__name__ for n, v in zip(names, values) if n in bad)}"
+        + _checking_function())
+
+
+def _checking_function() -> str:
+    """"\n  " and the `def` line of the user's function whose generated code runs an
+    entry check now (a called function's, when the check is its own), or ""."""
+    from ..frontend.parse import where_defined
+
+    frame = _generated_frame(sys._getframe(1))
+    func = frame.f_locals.get("user_function") if frame is not None else None  # a free name
+    at = where_defined(func) if func is not None else ""
+    return f"\n  {at}" if at else ""
 
 
 def complex_to_math(names, values, ats):
