@@ -5369,3 +5369,33 @@ def array_into_scalar_loop(x, n):
 @control("control-math-float-into-called-loop-helper", 2.0)
 def float_into_loop_helper(x):
     return _log_steps(x) * 2.0
+
+
+Z0D = np.array(0.7 + 0.2j)  # a 0-d complex array: math and float() raise on it, NumPy casts
+
+
+@probe("zero-d-complex-into-math", Z0D)
+def zero_d_complex_math(z):
+    return math.sin(z) * 2.0
+
+
+@probe("zero-d-complex-into-float", Z0D)
+def zero_d_complex_float(z):
+    return float(z) * 2.0
+
+
+@probe("zero-d-complex-compared", Z0D)
+def zero_d_complex_compared(z):
+    if z > 0.5:
+        return np.abs(z) ** 2
+    return np.abs(z)
+
+
+@probe("zero-d-complex-into-np-float64", Z0D)
+def zero_d_complex_np_float64(z):
+    return np.float64(z) ** 2
+
+
+@control("control-zero-d-complex-real-part-into-math", Z0D)
+def zero_d_complex_real_math(z):
+    return math.sin(z.real) + np.abs(z)

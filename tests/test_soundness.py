@@ -90,8 +90,9 @@ def _complex_numeric_grad(f, args, wrt):
         def g(t):
             new = list(copy.deepcopy(args))
             new[i] = (z.real + t * 1j) if imag else (t + 1j * z.imag)
-            if np.ndim(args[i]) == 0:  # a NumPy complex scalar stays one (math casts it)
-                kind = type(args[i]) if isinstance(args[i], np.complexfloating) else complex
+            if np.ndim(args[i]) == 0:  # a NumPy complex scalar or 0-d array stays one
+                kind = type(args[i]) if isinstance(args[i], np.complexfloating) else \
+                    np.array if isinstance(args[i], np.ndarray) else complex
                 new[i] = kind(new[i])
             return f(*new)
         base = z.imag if imag else z.real
