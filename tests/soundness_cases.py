@@ -5399,3 +5399,224 @@ def zero_d_complex_np_float64(z):
 @control("control-zero-d-complex-real-part-into-math", Z0D)
 def zero_d_complex_real_math(z):
     return math.sin(z.real) + np.abs(z)
+
+
+# --- soundness5, third round: views by splitting and broadcasting, in-place by keyword
+
+
+@probe("view-np-split-written-after", V4)
+def split_written_after(x):
+    b = x * 1.0
+    lo, hi = np.split(b, 2)
+    b[0] = 3.0
+    return np.sum(lo * hi) + np.sum(lo * x[:2])
+
+
+@probe("view-array-split-written-through", V4)
+def array_split_written_through(x):
+    b = x * 1.0
+    parts = np.array_split(b, 2)
+    parts[0][1] = 0.0
+    return np.sum(b * x)
+
+
+@probe("view-hsplit-of-matrix", W23)
+def hsplit_view(W):
+    b = W * 2.0
+    left, right = np.hsplit(b, [1])
+    b[:, 0] = 1.0
+    return np.sum(left * W[:, :1]) + np.sum(right)
+
+
+@probe("view-broadcast-to-read", V3)
+def broadcast_to_read(x):
+    y = np.broadcast_to(x, (2, 3))
+    return np.sum(y * y)
+
+
+@probe("view-broadcast-arrays-written-after", V3)
+def broadcast_arrays_written(x):
+    b = x * 1.0
+    p, q = np.broadcast_arrays(b, np.ones((2, 1)))
+    b[0] = 0.0
+    return np.sum(p * q * x)
+
+
+@probe("view-np-real-of-real-written", V3)
+def np_real_of_real_written(x):
+    b = x * 1.0
+    r = np.real(b)
+    b[1] = 5.0
+    return np.sum(r * x)
+
+
+@probe("view-atleast-1d-written", V3)
+def atleast_1d_written(x):
+    b = x * 1.0
+    v = np.atleast_1d(b)
+    b[0] = 2.0
+    return np.sum(v * x)
+
+
+@probe("view-newaxis-written", V3)
+def newaxis_written(x):
+    b = x * 1.0
+    v = b[np.newaxis, :]
+    b[2] = 0.0
+    return np.sum(v * x)
+
+
+@probe("in-place-nan-to-num-copy-false", V3)
+def nan_to_num_in_place(x):
+    b = x * 2.0
+    np.nan_to_num(b, copy=False)
+    return np.sum(b * x)
+
+
+@probe("in-place-clip-out-self", V3)
+def clip_out_self(x):
+    b = x * 2.0
+    np.clip(b, -1.0, 1.0, out=b)
+    return np.sum(b * x)
+
+
+@probe("in-place-method-clip-out", V3)
+def method_clip_out(x):
+    b = x * 2.0
+    b.clip(-1.0, 1.0, out=b)
+    return np.sum(b * x)
+
+
+@probe("in-place-negative-out", V3)
+def negative_out(x):
+    b = x * 2.0
+    np.negative(b, out=b)
+    return np.sum(b * x)
+
+
+@probe("in-place-cumsum-out", V3)
+def cumsum_out(x):
+    buf = np.zeros(3)
+    np.cumsum(x, out=buf)
+    return np.sum(buf * x)
+
+
+@probe("in-place-matmul-out", M22)
+def matmul_out(A):
+    c = np.zeros((2, 2))
+    np.matmul(A, A, out=c)
+    return np.sum(c * A)
+
+
+@probe("view-helper-returns-slice", V4)
+def helper_returns_slice(x):
+    b = x * 1.0
+    h = _head(b)
+    b[0] = 9.0
+    return np.sum(h * x[:2])
+
+
+def _head(a):
+    return a[:2]
+
+
+@probe("view-helper-writes-through-slice", V4)
+def helper_writes_through(x):
+    b = x * 1.0
+    _zero_head(b[:2])
+    return np.sum(b * x)
+
+
+def _zero_head(a):
+    a[0] = 0.0
+
+
+@probe("view-returned-tuple-of-views", V4)
+def tuple_of_views(x):
+    b = x * 1.0
+    p, q = _two_views(b)
+    b[1] = 0.0
+    return np.sum(p * q)
+
+
+def _two_views(a):
+    return a[:2], a[2:]
+
+
+@probe("view-dict-holds-view", V4)
+def dict_holds_view(x):
+    b = x * 1.0
+    d = {"v": b[1:]}
+    b[1] = 0.0
+    return np.sum(d["v"] * x[1:])
+
+
+@probe("view-list-of-rows-written", W23)
+def list_of_rows(W):
+    b = W * 1.0
+    rows = list(b)
+    b[0, 0] = 0.0
+    return np.sum(rows[0] * W[0])
+
+
+@probe("view-iterated-rows-written", W23)
+def iterated_rows(W):
+    b = W * 1.0
+    total = 0.0
+    for r in b:
+        b[1, 1] = 0.0
+        total = total + np.sum(r * r)
+    return total
+
+
+@probe("split-then-copy-other-half-written", V4)
+def split_copy_written(x):
+    b = x * 1.0
+    lo, hi = np.split(b, 2)
+    lo = lo.copy()
+    b[0] = 3.0
+    return np.sum(lo * hi)
+
+
+@control("control-helper-returns-copy", V4)
+def helper_returns_copy(x):
+    b = x * 1.0
+    h = np.copy(b[:2])
+    b[0] = 9.0
+    return np.sum(h * x[:2]) + np.sum(b)
+
+
+@probe("view-rows-appended-in-loop-written", W23)
+def rows_appended_written(W):
+    b = W * 1.0
+    rows = []
+    for k in range(2):
+        rows.append(b[k])
+    b[0, 1] = 0.0
+    return np.sum(rows[0] * W[0])
+
+
+@probe("view-list-comprehension-of-rows-written", W23)
+def comprehension_rows_written(W):
+    b = W * 1.0
+    rows = [r for r in b]
+    b[1, 1] = 0.0
+    return np.sum(rows[1] * W[1])
+
+
+@control("control-elements-of-vector-appended-then-written", V3)
+def elements_appended_written(x):
+    b = x * 1.0
+    vals = []
+    for k in range(3):
+        vals.append(b[k])
+    b[0] = 0.0
+    return vals[0] * vals[2] + np.sum(b * x)
+
+
+@control("control-list-of-vector-written", V3)
+def list_of_vector_written(x):
+    b = x * 2.0
+    vals = list(b)
+    b[1] = 0.0
+    return vals[1] * x[0] + np.sum(b)
