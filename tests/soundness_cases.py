@@ -5620,3 +5620,22 @@ def list_of_vector_written(x):
     vals = list(b)
     b[1] = 0.0
     return vals[1] * x[0] + np.sum(b)
+
+
+@control("control-real-of-ifft-recomputed-in-loop", 1.1, 0.6, wrt=0)
+def real_of_ifft_in_loop(y, x):
+    # fuzzer seed 909, program 3407: the zero gradient of the iterations whose value is
+    # overwritten reached np.fft's rule as a complex 0-d zero (IndexError)
+    for i in reversed(range(0, 2)):
+        o = np.real(np.fft.ifft(np.tanh(W3_CONST * np.tanh(x)) * (0.5 * y))).sum()
+    return o
+
+
+@control("control-imag-of-fft-recomputed-in-loop", V3)
+def imag_of_fft_in_loop(x):
+    for i in range(2):
+        o = np.imag(np.fft.fft(x * (i + 1.0))).sum() + np.sum(x * x)
+    return o
+
+
+W3_CONST = np.array([0.5, -1.0, 0.25])

@@ -256,12 +256,17 @@ def sinc_grad(g, x):
 
 
 def real_grad(g, x):
-    """np.real(x): the gradient of the real part, as a complex value when x is complex."""
+    """np.real(x): the gradient of the real part, as a complex value when x is complex
+    (the zero gradient stays the zero marker, which the rules before it skip)."""
+    if _zero(g):
+        return 0.0
     return np.real(g) + 0j if np.iscomplexobj(x) else g
 
 
 def imag_grad(g, x):
     """np.imag(x): -1j * g for a complex x; the imaginary part of a real x is 0."""
+    if _zero(g):
+        return 0.0
     return -1j * np.real(g) if np.iscomplexobj(x) else 0.0 * g
 
 
