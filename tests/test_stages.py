@@ -1107,6 +1107,8 @@ def test_reverse_if_inside_a_loop_uses_the_shared_tape():
                 v = xs[i]
                 cond = v > 0.0
                 if cond:
+                    if v.__class__ not in SCALAR_TYPES:
+                        complex_to_math(('',), (v,), math_at)
                     sin = math.sin(v)
                     if v.__class__ not in OPERAND_TYPES:
                         operand_of_user_class(v, operator_at)
@@ -1168,6 +1170,8 @@ def test_reverse_in_place_write_saves_takes_and_restores_the_slot():
             b_old_3 = save_float_slot(b, 0)
             b[0] = mul
             b_item = b[0]
+            if b_item.__class__ not in SCALAR_TYPES:
+                complex_to_math(('',), (b_item,), math_at)
             sin = math.sin(b_item)
             b_old_2 = save_float_slot(b, 0)
             b[0] = sin
@@ -1396,6 +1400,8 @@ def test_codegen_traceback_in_the_primal_shows_the_generated_line():
             if user_function.__code__ is not logs_code_at_transform: rebound('logs.__code__')
             if module_globals['math'] is not math_at_transform: rebound('math')
             if math.log is not math_log_at_transform: rebound('math.log')
+            if x.__class__ not in SCALAR_TYPES:
+                complex_to_math(('x',), (x,), math_at)
             log = math.log(x)
             # adjoint
             dout = 1.0

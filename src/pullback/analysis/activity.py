@@ -151,11 +151,23 @@ class Analysis(Classification, Refusals, ScalarInference):
         proves nothing: `math` casts NumPy's complex scalars to real (with NumPy's
         ComplexWarning). Anything else may be complex: grad checks such a result."""
         entry, _ = self.real_checks()
-        return self._realness(name, self.guarded | set(entry))[0]
+        return not self._may_be_complex(name, self.guarded | set(entry))
 
-    def _realness(self, name: str, real_params) -> tuple[bool, set]:
-        """(whether `name` is real if the parameters in `real_params` are, the other
-        parameters it depends on)."""
+    def _may_be_complex(self, name: str, real_params) -> bool:
+        """Whether `name` may hold a complex value when the parameters in `real_params`
+        are real: it is reached from a value that may be complex other than through a
+        parameter, or from a parameter not in `real_params`."""
+        others, from_param = self._complex_reach()
+        return name in others or any(name in reached for p, reached in from_param.items()
+                                     if p not in real_params)
+
+    def _complex_reach(self) -> tuple[set, dict]:
+        """(the names a value that may be complex reaches other than through the
+        parameters, {parameter: the names it reaches}), along the flows of values that
+        keep a complex number complex. Computed once, over the whole function (one pass
+        per parameter): the questions of proven_real and real_checks are lookups."""
+        if hasattr(self, "_complex_reach_of"):
+            return self._complex_reach_of
         loops_of: dict = {}  # loop target -> the loops that set it
         for loop in skeleton(self.tree):
             if isinstance(loop, gast.For):
@@ -202,33 +214,36 @@ class Analysis(Classification, Refusals, ScalarInference):
             return both(*map(atom, op.bound.values()))
 
         def of_name(n) -> tuple:
-            if n in self.params:
-                return n in real_params, ()
             if n in self.loop_targets:  # an element of what the loop walks, or a count
                 return both(*(atom(loop.iter) for loop in loops_of.get(n, ())))
             defs = self.defs.get(n)
             return both((bool(defs), ()), *map(of_def, defs or ()))
 
-        # the names `name` depends on, each once (a worklist: chains are long), then the
-        # ones that may be complex, spread to what reads them; a name read in a loop
-        # before it is set again counts as real there (its other values decide it)
-        facts, readers, todo = {}, {}, [name]
-        while todo:
-            n = todo.pop()
-            if n in facts:
+        readers: dict = {}
+        seeds = []
+        for n in {*self.defs, *self.loop_targets}:
+            if n in self.params:
                 continue
-            facts[n] = of_name(n)
-            for m in facts[n][1]:
+            ok, deps = of_name(n)
+            if not ok:
+                seeds.append(n)
+            for m in deps:
                 readers.setdefault(m, []).append(n)
-                todo.append(m)
-        complex_ = [n for n, (ok, _) in facts.items() if not ok]
-        may_be_complex = set(complex_)
-        while complex_:
-            for n in readers.get(complex_.pop(), ()):
-                if n not in may_be_complex:
-                    may_be_complex.add(n)
-                    complex_.append(n)
-        return name not in may_be_complex, {n for n in facts if n in self.params} - real_params
+        # a name read but set nowhere in f (a global): anything
+        seeds += [m for m in readers if m not in self.defs and m not in self.loop_targets
+                  and m not in self.params]
+
+        def reach(start) -> set:
+            found, stack = set(start), list(start)
+            while stack:
+                for n in readers.get(stack.pop(), ()):
+                    if n not in found:
+                        found.add(n)
+                        stack.append(n)
+            return found
+
+        self._complex_reach_of = (reach(seeds), {p: reach([p]) for p in self.params})
+        return self._complex_reach_of
 
     def real_checks(self) -> tuple[dict, dict]:
         """Where the generated code checks, when it runs, that a value a `math` function
@@ -259,14 +274,17 @@ class Analysis(Classification, Refusals, ScalarInference):
                 if not isinstance(arg, gast.Name):
                     continue  # a literal: int or float, or complex, which math refuses
                 a = arg.id
-                real, params = self._realness(a, self.guarded | set(entry))
-                if real:
+                real_params = self.guarded | set(entry)
+                if not self._may_be_complex(a, real_params):
                     continue
+                _, from_param = self._complex_reach()
+                params = {p for p, reached in from_param.items()
+                          if a in reached and p not in real_params}
                 if a in self.params and (top or a in self.scalar):
                     entry.setdefault(a, where)
                     continue
                 if not top and params <= self.scalar \
-                        and self._realness(a, set(self.params))[0]:
+                        and not self._may_be_complex(a, set(self.params)):
                     for p in sorted(params):
                         entry.setdefault(p, where)
                     continue
