@@ -24,10 +24,13 @@ import builtins
 import cmath
 import collections
 import contextlib
+import copy
 import dataclasses
+import fractions
 import functools
 import math
 import operator
+import pickle
 import statistics
 import sys
 import threading
@@ -4121,3 +4124,1518 @@ def container_of_rebound_arrays(x):
         h = np.tanh(x * h + 1.0)
         hs.append(h)
     return np.sum(hs[1] * hs[2])
+
+
+# ============================================== soundness5: a hostile reviewer's spellings
+# Views made by stride tricks and `.view`, `out=` arguments, `.flat`, `np.nditer`, writes
+# through `.real`/`.imag`, state kept between calls (globals, closures, defaults, caches,
+# class attributes), NumPy's function wrappers, inputs of other dtypes and array types,
+# dynamic code, and math functions given complex NumPy scalars.
+
+SW = np.lib.stride_tricks
+
+
+@probe("view-as-strided-written-after", V4)
+def as_strided_written_after(x):
+    b = np.zeros(4) + x
+    w = SW.as_strided(b, shape=(3,), strides=(b.strides[0],))
+    b[0] = 5.0
+    return np.sum(w * x[:3])
+
+
+@probe("view-as-strided-overlapping-windows", V4)
+def as_strided_windows(x):
+    b = x * 2.0
+    w = SW.as_strided(b, shape=(3, 2), strides=(b.strides[0], b.strides[0]))
+    return np.sum(w ** 2)
+
+
+@probe("view-sliding-window-written-after", V4)
+def sliding_window_written_after(x):
+    b = x * 1.0
+    w = SW.sliding_window_view(b, 2)
+    b[1] = 0.0
+    return np.sum(w * w)
+
+
+@probe("view-sliding-window-read-only", V4)
+def sliding_window_read(x):
+    w = np.lib.stride_tricks.sliding_window_view(x, 3)
+    return np.sum(np.prod(w, axis=1))
+
+
+@probe("view-asarray-of-local-written", V3)
+def asarray_of_local_written(x):
+    b = x * 1.0
+    a = np.asarray(b)
+    a[0] = x[1] * 3.0
+    return np.sum(b * x)
+
+
+@probe("view-asanyarray-of-local-written", V3)
+def asanyarray_of_local_written(x):
+    b = x + 0.0
+    a = np.asanyarray(b)
+    a[2] = 0.0
+    return np.sum(b ** 2)
+
+
+@probe("view-asarray-of-argument-read-after-write", V3)
+def asarray_argument_written_through(x):
+    b = np.array(x)
+    c = np.asarray(b, dtype=np.float64)
+    c *= 2.0
+    return np.sum(b * x)
+
+
+@control("control-asarray-then-read", V3)
+def asarray_then_read(x):
+    a = np.asarray(x)
+    return np.sum(a * a * x)
+
+
+@probe("out-ufunc-into-local", V3)
+def ufunc_out_local(x):
+    b = np.zeros(3)
+    np.multiply(x, x, out=b)
+    return np.sum(b)
+
+
+@probe("out-ufunc-in-place-on-copy", V3)
+def ufunc_out_in_place(x):
+    b = x.copy()
+    np.add(b, x, out=b)
+    return np.sum(b * x)
+
+
+@probe("out-ufunc-keyword-tuple", V3)
+def ufunc_out_tuple(x):
+    b = np.empty(3)
+    np.sin(x, out=(b,))
+    return np.sum(b)
+
+
+@probe("out-reduction-into-buffer", W23)
+def reduction_out(W):
+    buf = np.zeros(3)
+    np.sum(W, axis=0, out=buf)
+    return np.sum(buf ** 2)
+
+
+@probe("out-result-returned-from-out-call", V3)
+def exp_out_result(x):
+    b = np.zeros(3)
+    c = np.exp(x, out=b)
+    return np.sum(c)
+
+
+@probe("view-ndarray-view-written-after", V3)
+def ndarray_view_written(x):
+    b = x * 2.0
+    v = b.view()
+    b[1] = x[0]
+    return np.sum(v * x)
+
+
+@probe("view-ndarray-view-dtype", V3)
+def ndarray_view_dtype(x):
+    b = x * 2.0
+    v = b.view(np.float64)
+    b[0] = 1.0
+    return np.sum(v * x)
+
+
+@probe("view-ndarray-view-written-through", V3)
+def ndarray_view_written_through(x):
+    b = x * 2.0
+    v = b.view()
+    v[2] = 0.0
+    return np.sum(b * x)
+
+
+@probe("view-ravel-written-after", W23)
+def ravel_written_after(W):
+    b = W * 1.0
+    r = b.ravel()
+    b[0, 0] = 7.0
+    return np.sum(r * W.ravel())
+
+
+@probe("view-ravel-written-through", W23)
+def ravel_written_through(W):
+    b = W + 0.0
+    r = b.ravel()
+    r[4] = W[0, 0] * 3.0
+    return np.sum(b * W)
+
+
+@probe("flatten-copy-written", W23)
+def flatten_written(W):
+    b = W * 1.0
+    r = b.flatten()
+    r[4] = W[0, 0] * 3.0
+    return np.sum(b * W) + np.sum(r)
+
+
+@probe("view-reshape-minus-one-written-through", W23)
+def reshape_flat_written_through(W):
+    b = W * 1.0
+    r = b.reshape(-1)
+    r[0] = 0.0
+    return np.sum(b * W)
+
+
+@probe("flat-item-write", V3)
+def flat_item_write(x):
+    b = np.zeros(3)
+    b.flat[1] = x[0]
+    return np.sum(b * x)
+
+
+@probe("flat-slice-write", V3)
+def flat_slice_write(x):
+    b = np.ones(3)
+    b.flat[:2] = x[1:]
+    return np.sum(b * x)
+
+
+@probe("flat-whole-assign", W23)
+def flat_whole_assign(W):
+    b = np.zeros((2, 3))
+    b.flat = W.ravel() * 2.0
+    return np.sum(b * W)
+
+
+@probe("flat-read", W23)
+def flat_read(W):
+    return W.flat[4] * W.flat[0]
+
+
+@probe("flat-iterated", V3)
+def flat_iterated(x):
+    s = 0.0
+    for v in x.flat:
+        s = s + v * v
+    return s
+
+
+@probe("nditer-read", V3)
+def nditer_read(x):
+    s = 0.0
+    for v in np.nditer(x):
+        s = s + v * v
+    return s
+
+
+@probe("nditer-readwrite", V3)
+def nditer_readwrite(x):
+    b = x * 1.0
+    with np.nditer(b, op_flags=["readwrite"]) as it:
+        for v in it:
+            v[...] = v * 2.0
+    return np.sum(b * x)
+
+
+@probe("real-part-written", V3)
+def real_part_written(x):
+    c = x * (1.0 + 1.0j)
+    c.real[0] = 0.0
+    return np.sum(np.abs(c) ** 2)
+
+
+@probe("imag-part-assigned", V3)
+def imag_part_assigned(x):
+    c = np.zeros(3, dtype=complex)
+    c.imag = x
+    c.real = x * 2.0
+    return np.sum(np.abs(c))
+
+
+@probe("real-of-real-array-written", V3)
+def real_of_real_written(x):
+    b = x * 1.0
+    b.real[1] = 3.0
+    return np.sum(b * x)
+
+
+@probe("imag-slice-written", V3)
+def imag_slice_written(x):
+    c = x + 0j
+    c.imag[:] = x
+    return np.sum(np.abs(c))
+
+
+G_VALUE = 0.0
+G_LIST = []
+
+
+def _reads_g():
+    return G_VALUE * 2.0
+
+
+@probe("global-statement-passes-value", 0.7, effects=lambda: G_VALUE)
+def global_passes_value(x):
+    global G_VALUE
+    G_VALUE = x * x
+    return _reads_g() + x
+
+
+@probe("global-statement-augmented", 0.7)
+def global_augmented(x):
+    global G_VALUE
+    G_VALUE = 1.0
+    G_VALUE += x
+    return G_VALUE * x
+
+
+@probe("global-statement-rebinds-list", 0.7)
+def global_rebinds_list(x):
+    global G_LIST
+    G_LIST = [x, x * 2.0]
+    return _sum_g_list()
+
+
+def _sum_g_list():
+    return G_LIST[0] + G_LIST[1]
+
+
+def _make_adders():
+    fs = []
+    for k in range(3):
+        fs.append(lambda t: t * k)
+    return fs
+
+
+ADDERS = _make_adders()
+
+
+@probe("closure-over-loop-variable-late-binding", 0.7)
+def closure_late_binding(x):
+    return ADDERS[0](x) + ADDERS[1](x)
+
+
+@probe("closure-over-loop-variable-in-f", 0.7)
+def closure_loop_in_f(x):
+    fs = []
+    for k in range(3):
+        fs.append(lambda t: t * k)
+    return fs[0](x) + fs[1](x)
+
+
+@probe("closure-default-captures-value", 0.7)
+def closure_default_captures(x):
+    fs = []
+    for k in range(3):
+        fs.append(lambda t, k=k: t * k)
+    return fs[0](x) + fs[2](x)
+
+
+@probe("nonlocal-counter", 0.7)
+def nonlocal_counter(x):
+    n = 0
+
+    def step(t):
+        nonlocal n
+        n += 1
+        return t * n
+    return step(x) + step(x)
+
+
+@probe("nonlocal-accumulator", 0.7)
+def nonlocal_accumulator(x):
+    acc = 0.0
+
+    def add(t):
+        nonlocal acc
+        acc = acc + t
+    add(x)
+    add(x * x)
+    return acc
+
+
+def _make_counter():
+    count = [0]
+
+    def counted(t):
+        count[0] += 1
+        return t * count[0]
+    return counted
+
+
+COUNTED = _make_counter()
+
+
+@probe("closure-state-between-calls", 0.7)
+def closure_state_between_calls(x):
+    return COUNTED(x)
+
+
+def _append_default(t, seen=[]):  # noqa: B006 (the spelling under test)
+    seen.append(t)
+    return seen[0] * t
+
+
+@probe("mutable-default-remembers", 0.7)
+def mutable_default_remembers(x):
+    return _append_default(x)
+
+
+@probe("mutable-default-in-f", 0.7)
+def mutable_default_in_f(x, hist=[]):  # noqa: B006
+    hist.append(1.0)
+    return x * hist[0]
+
+
+@probe("mutable-default-dict-cache", 0.7)
+def mutable_default_dict(x, memo={}):  # noqa: B006
+    if "k" not in memo:
+        memo["k"] = x
+    return memo["k"] * x
+
+
+class FactorScaler:
+    factor = 2.0
+
+    def apply(self, t):
+        return t * self.factor
+
+
+@scenario("class-attribute-mutated-between-calls")
+def class_attribute_mutated(chk, tmp_path):
+    g = chk.build(_scaler_objective)
+    chk(_scaler_objective, (0.7,), gradient=g)
+    old = FactorScaler.factor
+    try:
+        FactorScaler.factor = 5.0
+        chk(_scaler_objective, (0.7,), gradient=g)
+        chk(_scaler_objective, (0.7,))
+    finally:
+        FactorScaler.factor = old
+
+
+def _scaler_objective(x):
+    return FactorScaler().apply(x) + x
+
+
+class Counted:
+    calls = 0
+
+    def value(self, t):
+        Counted.calls += 1
+        return t * 2.0
+
+
+@probe("class-attribute-counter-written", 0.7)
+def class_counter_written(x):
+    return Counted().value(x)
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_table(n):
+    return np.arange(float(n))
+
+
+@control("control-lru-cache-of-constant", V3)
+def lru_cache_of_constant(x):
+    return np.sum(x * _cached_table(3))
+
+
+@probe("lru-cache-returns-mutable-written", V3)
+def lru_cache_written(x):
+    t = _cached_table(3)
+    t[0] = 1.0
+    return np.sum(x * t)
+
+
+@functools.cache
+def _cached_square(t):
+    return t * t
+
+
+@probe("functools-cache-of-input", 0.7)
+def functools_cache_of_input(x):
+    return _cached_square(x) + x
+
+
+@scenario("lru-cache-second-call-stale")
+def lru_cache_second_call(chk, tmp_path):
+    g = chk.build(functools_cache_of_input)
+    chk(functools_cache_of_input, (0.7,), gradient=g)
+    chk(functools_cache_of_input, (0.7,), gradient=g)
+    chk(functools_cache_of_input, (1.3,), gradient=g)
+
+
+@probe("np-vectorize-lambda", V3)
+def vectorize_lambda(x):
+    f = np.vectorize(lambda t: t * t if t > 0 else -t)
+    return np.sum(f(x))
+
+
+@probe("np-vectorize-decorator", V3)
+def vectorize_decorated(x):
+    return np.sum(_vec_square(x))
+
+
+@np.vectorize
+def _vec_square(t):
+    return t * t + 1.0
+
+
+@probe("np-frompyfunc", V3)
+def frompyfunc_user(x):
+    uf = np.frompyfunc(lambda t: t * 3.0, 1, 1)
+    return float(np.sum(uf(x)))
+
+
+@probe("np-apply-along-axis", W23)
+def apply_along_axis_user(W):
+    return np.sum(np.apply_along_axis(lambda r: r * r, 1, W))
+
+
+@probe("np-apply-along-axis-named", W23)
+def apply_along_axis_named(W):
+    return np.sum(np.apply_along_axis(_row_norm2, 0, W))
+
+
+def _row_norm2(r):
+    return np.sum(r ** 2)
+
+
+@probe("np-piecewise-with-functions", V3)
+def piecewise_user(x):
+    return np.sum(np.piecewise(x, [x < 0, x >= 0], [lambda t: -t, lambda t: t * t]))
+
+
+@probe("sorted-key-depends-on-x", V3)
+def sorted_key_on_x(x):
+    items = sorted([0, 1, 2], key=lambda i: x[i])
+    return x[items[0]] * 2.0 + x[items[2]]
+
+
+@probe("sorted-values-with-key", V3)
+def sorted_values_key(x):
+    vals = sorted(list(x), key=abs)
+    return vals[0] * vals[2]
+
+
+@probe("max-with-key", V3)
+def max_with_key(x):
+    return max(x, key=lambda t: t * t) * 2.0
+
+
+@probe("min-over-generator", V3)
+def min_over_generator(x):
+    return min(t * t for t in x)
+
+
+@control("control-integer-array-as-index", V3, np.array([2, 0, 1]), wrt=0)
+def int_array_index(x, idx):
+    return np.sum(x[idx] * x)
+
+
+@probe("integer-array-multiplied", V3, np.array([2, 0, 1]), wrt=0)
+def int_array_multiplied(x, k):
+    return np.sum(x * k)
+
+
+@probe("boolean-array-mask-input", V3, np.array([True, False, True]), wrt=0)
+def bool_mask_input(x, mask):
+    return np.sum(x[mask] ** 2)
+
+
+@probe("boolean-array-as-numbers", V3, np.array([True, False, True]), wrt=0)
+def bool_as_numbers(x, mask):
+    return np.sum(x * mask + mask)
+
+
+@probe("float32-input-precision", V3.astype(np.float32))
+def float32_input(x):
+    return np.sum(np.exp(x))
+
+
+@probe("float16-intermediate", V3)
+def float16_intermediate(x):
+    return float(np.sum(np.float16(2.0) * x))
+
+
+@probe("np-matrix-product", M22)
+def matrix_product(A):
+    m = np.matrix(A)
+    return float(np.sum(m * m))
+
+
+@probe("np-asmatrix-power", M22)
+def asmatrix_power(A):
+    m = np.asmatrix(A)
+    return float((m ** 2).sum())
+
+
+@probe("masked-array-sum", V3)
+def masked_sum(x):
+    m = np.ma.masked_less(x, 0.0)
+    return float(np.ma.sum(m * m))
+
+
+@probe("masked-array-filled", V3)
+def masked_filled(x):
+    m = np.ma.array(x, mask=[False, True, False])
+    return float(np.sum(m.filled(0.0) * x))
+
+
+@probe("object-array-of-floats", V3)
+def object_array(x):
+    o = np.array([x[0], x[1], x[2]], dtype=object)
+    return float(np.sum(o * o))
+
+
+@probe("object-array-empty-filled", V3)
+def object_array_filled(x):
+    o = np.empty(3, dtype=object)
+    for i in range(3):
+        o[i] = x[i] * 2.0
+    return float(o.sum())
+
+
+class Tagged(np.ndarray):
+    def __mul__(self, other):
+        return np.ndarray.__mul__(self, other) * 2.0
+
+
+@probe("ndarray-subclass-overrides-mul", V3)
+def subclass_overrides(x):
+    t = x.view(Tagged)
+    return float(np.sum(t * x))
+
+
+@probe("ndarray-subclass-input", V3.view(Tagged))
+def subclass_input(x):
+    return float(np.sum(x * x))
+
+
+def _fact_like(t, n):
+    if n == 0:
+        return 1.0
+    return t * _fact_like(t, n - 1)
+
+
+@probe("recursion-direct", 0.7)
+def recursion_direct(x):
+    return _fact_like(x, 3)
+
+
+def _even_pow(t, n):
+    return 1.0 if n == 0 else t * _odd_pow(t, n - 1)
+
+
+def _odd_pow(t, n):
+    return t * _even_pow(t, n - 1)
+
+
+@probe("recursion-mutual", 0.7)
+def recursion_mutual(x):
+    return _even_pow(x, 4)
+
+
+@probe("eval-in-f", 0.7)
+def eval_in_f(x):
+    return eval("x * x") + x
+
+
+@probe("exec-in-f", 0.7)
+def exec_in_f(x):
+    ns = {"x": x}
+    exec("y = x ** 3", ns)
+    return ns["y"]
+
+
+@probe("compile-and-call", 0.7)
+def compile_and_call(x):
+    code = compile("lambda t: t * t", "<s5>", "eval")
+    return eval(code)(x)
+
+
+class Dyn:
+    def __init__(self, w):
+        self.w = w
+
+    def __getattr__(self, name):
+        return self.w * 2.0
+
+
+@probe("getattr-magic-attribute", 0.7)
+def getattr_magic(x):
+    d = Dyn(x)
+    return d.anything * x
+
+
+class Sided:
+    def __init__(self, w):
+        self._w = w
+        self.reads = 0
+
+    @property
+    def w(self):
+        self.reads += 1
+        return self._w * self.reads
+
+
+@probe("property-with-side-effect", 0.7)
+def property_side_effect(x):
+    s = Sided(x)
+    return s.w + s.w
+
+
+@probe("dict-ordering-values", 0.7)
+def dict_ordering(x):
+    d = {"b": x, "a": x * 2.0}
+    first = list(d.values())[0]
+    d.pop("b")
+    d["b"] = x * 3.0
+    return first * list(d.values())[-1]
+
+
+@probe("dict-popitem-order", 0.7)
+def dict_popitem(x):
+    d = {"a": x, "b": x * x}
+    k, v = d.popitem()
+    return v * 2.0
+
+
+def _gen_running():
+    total = 0.0
+    while True:
+        t = yield total
+        total = total + t * t
+
+
+@probe("generator-send", 0.7)
+def generator_send(x):
+    g = _gen_running()
+    next(g)
+    g.send(x)
+    return g.send(x * 2.0)
+
+
+TLS = threading.local()
+
+
+@probe("threading-local-passes-value", 0.7)
+def threading_local(x):
+    TLS.v = x * x
+    return _read_tls() + x
+
+
+def _read_tls():
+    return TLS.v * 2.0
+
+
+@probe("math-of-complex128-parameter", np.complex128(0.7 + 0.2j))
+def math_of_complex_parameter(z):
+    return math.sin(z) + z
+
+
+@probe("math-log-of-complex-intermediate", V3 + 2.0)
+def math_log_complex_intermediate(x):
+    return math.log(np.sum(x) + 1j)
+
+
+@probe("math-pow-of-rotated", V3 + 1.0)
+def math_pow_rotated(x):
+    return math.pow(np.sum(x) * (1 + 1j), 2)
+
+
+@probe("math-in-loop-over-complex-array", np.array([1.0 + 0.5j, 2.0, 0.5 - 1j]))
+def math_loop_complex(z):
+    s = 0.0
+    for i in range(3):
+        s = s + math.exp(z[i] * 0.5)
+    return s
+
+
+@probe("math-hypot-complex64", np.complex64(0.7 + 0.2j))
+def math_hypot_complex64(z):
+    return math.hypot(z, 2.0)
+
+
+@probe("float-of-complex-then-math", np.complex128(0.7 + 0.2j))
+def float_then_math(z):
+    return math.log(float(z) + 1.0) * 2.0
+
+
+@probe("int-of-complex-count", np.complex128(2.7 + 0.2j), 0.5, wrt=1)
+def int_of_complex(z, x):
+    return x * int(z)
+
+
+@control("control-math-of-real-part", np.complex128(0.7 + 0.2j))
+def math_of_real_part(z):
+    return math.sin(z.real) * 2.0 + np.abs(z)
+
+
+@probe("compare-complex-scalar-branch", np.complex128(0.7 + 0.2j))
+def compare_complex(z):
+    if z > 0.5:
+        return np.abs(z) ** 2
+    return np.abs(z)
+
+
+@probe("round-of-float-input", 0.7)
+def round_of_input(x):
+    return round(x, 1) * x
+
+
+@probe("np-float64-of-complex", np.complex128(0.7 + 0.2j))
+def np_float64_of_complex(z):
+    return np.float64(z) ** 2
+
+
+@probe("astype-float-of-complex", np.array([0.7 + 0.2j, 0.1 - 0.5j]))
+def astype_float_of_complex(z):
+    return np.sum(z.astype(float) ** 2)
+
+
+@probe("setitem-complex-into-real", np.array([0.7 + 0.2j, 0.1 - 0.5j]))
+def setitem_complex_into_real(z):
+    b = np.zeros(2)
+    b[0] = z[0]
+    b[1] = z[1] * z[1]
+    return np.sum(b * b)
+
+
+@control("control-math-of-float64", np.float64(0.7))
+def math_of_float64(x):
+    return math.log(x + 1.0) * math.sin(x)
+
+
+@control("control-math-in-loop-real", V3)
+def math_loop_real(x):
+    s = 0.0
+    for v in x:
+        s = s + math.exp(v * 0.5)
+    return s
+
+
+@control("control-ravel-read-only", W23)
+def ravel_read_only(W):
+    return np.sum(W.ravel() ** 2)
+
+
+@probe("view-method-read-only", V3)
+def view_read_only(x):
+    return np.sum(x.view() * x)
+
+
+@control("control-real-imag-read", V3)
+def real_imag_read(x):
+    c = x * (1.0 + 2.0j)
+    return np.sum(c.real * c.imag)
+
+
+@control("control-nonlocal-free-read", 0.7)
+def nonlocal_free_read(x):
+    k = 3.0
+
+    def scaled(t):
+        return t * k
+    return scaled(x) + x
+
+
+@control("control-recursion-free-equivalent", 0.7)
+def recursion_free(x):
+    return x * x * x
+
+
+@control("control-sorted-indices-of-constant", V3)
+def sorted_of_constant(x):
+    order = sorted(range(3), key=lambda i: -i)
+    return x[order[0]] * 2.0 + x[order[2]]
+
+
+@control("control-float32-cast-back", V3)
+def float32_cast_back(x):
+    return np.sum(x * x)
+
+
+@control("control-global-read-only", 0.7)
+def global_read_only(x):
+    return x * SCALE + x
+
+
+@control("control-copy-then-write", V3)
+def copy_then_write(x):
+    b = x.copy()
+    b[0] = 0.0
+    return np.sum(b * x)
+
+
+@control("control-out-free-ufunc", V3)
+def out_free_ufunc(x):
+    b = np.multiply(x, x)
+    return np.sum(np.add(b, x))
+
+
+@probe("object-array-asarray", V3)
+def object_asarray(x):
+    o = np.asarray(list(x), dtype=object)
+    return float(np.sum(o ** 2))
+
+
+@probe("object-array-astype", V3)
+def object_astype(x):
+    o = (x * 2.0).astype(object)
+    return float(np.sum(o * x))
+
+
+@probe("object-array-of-list-comprehension", V3)
+def object_of_comprehension(x):
+    o = np.array([t * t for t in x], dtype="O")
+    return float(o.sum())
+
+
+@probe("eval-with-locals-name", 0.7)
+def eval_reads_local(x):
+    y = x * 3.0
+    return eval("y + x") * x
+
+
+@probe("eval-with-namespace", 0.7)
+def eval_with_namespace(x):
+    return eval("t * t", {"t": x}) + x
+
+
+@probe("exec-without-namespace", 0.7)
+def exec_without_namespace(x):
+    exec("x + 1")
+    return x * x
+
+
+@probe("locals-read-by-name", 0.7)
+def locals_by_name(x):
+    y = x * x
+    return locals()["y"] * 2.0
+
+
+@probe("vars-read-by-name", 0.7)
+def vars_by_name(x):
+    y = x * 4.0
+    return vars()["y"] + x
+
+
+@probe("frame-locals", 0.7)
+def frame_locals(x):
+    y = x * x
+    return sys._getframe().f_locals["y"] + x
+
+
+@probe("math-fsum-of-complex-items", np.complex128(0.7 + 0.2j))
+def math_fsum_complex_items(z):
+    return math.fsum([z, z * z])
+
+
+@probe("math-exp-of-rotated-sum", V3)
+def math_exp_rotated(x):
+    return math.exp(x.sum() * 1j + 0.5)
+
+
+@probe("math-prod-of-list", 0.7)
+def math_prod_list(x):
+    return math.prod([x, x * 2.0])
+
+
+@probe("math-hypot-unpacked", 0.7)
+def math_hypot_unpacked(x):
+    t = (x, 1.0)
+    return math.hypot(*t)
+
+
+@control("control-math-fsum-of-real-items", 0.7)
+def math_fsum_real(x):
+    return math.fsum([x, x * x, 1.0])
+
+
+# --- soundness5, second round: NumPy's in-place spellings, ufunc methods, round trips
+
+
+@probe("fancy-augmented-repeated-index", V3)
+def fancy_augmented_repeated(x):
+    b = x * 1.0
+    b[[0, 0, 2]] += x[1]
+    return np.sum(b * b)
+
+
+@probe("fancy-assign-repeated-index-last-wins", V3)
+def fancy_assign_repeated(x):
+    b = np.zeros(3)
+    b[[1, 1]] = x[:2]
+    return np.sum(b * x)
+
+
+@probe("ufunc-add-at-repeated", V3)
+def add_at_repeated(x):
+    b = np.zeros(3)
+    np.add.at(b, [0, 0, 1], x)
+    return np.sum(b * b)
+
+
+@probe("ufunc-reduce-method", V3)
+def ufunc_reduce(x):
+    return np.multiply.reduce(x * 2.0) + np.add.reduce(x)
+
+
+@probe("ufunc-accumulate-method", V3)
+def ufunc_accumulate(x):
+    return np.sum(np.multiply.accumulate(x) ** 2)
+
+
+@probe("ufunc-maximum-reduce", V3)
+def maximum_reduce(x):
+    return np.maximum.reduce(x) * 3.0
+
+
+@probe("np-put-into-copy", V3)
+def np_put_into_copy(x):
+    b = np.zeros(3)
+    np.put(b, [0, 2], x[:2])
+    return np.sum(b * x)
+
+
+@probe("np-putmask", V3)
+def np_putmask(x):
+    b = np.ones(3)
+    np.putmask(b, x > 0, x * 2.0)
+    return np.sum(b * x)
+
+
+@probe("np-place", V3)
+def np_place(x):
+    b = np.ones(3)
+    np.place(b, [True, False, True], x[:2])
+    return np.sum(b)
+
+
+@probe("np-copyto-where", V3)
+def np_copyto_where(x):
+    b = np.zeros(3)
+    np.copyto(b, x, where=x > 0)
+    return np.sum(b * x)
+
+
+@probe("np-fill-diagonal", M33)
+def fill_diagonal(A):
+    b = A * 1.0
+    np.fill_diagonal(b, A[0, 1])
+    return np.sum(b * A)
+
+
+@probe("ellipsis-assign", V3)
+def ellipsis_assign(x):
+    b = np.zeros(3)
+    b[...] = x * 2.0
+    return np.sum(b * x)
+
+
+@probe("empty-tuple-index-assign", 0.7)
+def empty_tuple_assign(x):
+    b = np.zeros(())
+    b[()] = x
+    return float(b * x)
+
+
+@probe("operator-module-mul", V3)
+def operator_mul(x):
+    return np.sum(operator.mul(x, x))
+
+
+@probe("operator-itemgetter", V3)
+def operator_itemgetter(x):
+    return operator.itemgetter(1)(x) * x[0]
+
+
+@probe("functools-reduce-operator", V3)
+def reduce_operator(x):
+    return functools.reduce(operator.mul, x)
+
+
+@probe("map-lambda-summed", V3)
+def map_lambda(x):
+    return sum(map(lambda t: t * t, x))
+
+
+@probe("dunder-mul-called", V3)
+def dunder_mul(x):
+    return np.sum(x.__mul__(x))
+
+
+@probe("ndarray-class-method-called", V3)
+def ndarray_class_method(x):
+    return np.sum(np.ndarray.__mul__(x, x))
+
+
+@probe("type-of-x-method", V3)
+def type_method(x):
+    return np.sum(type(x).__add__(x, x) * x)
+
+
+@probe("bytes-round-trip", V3)
+def bytes_round_trip(x):
+    y = np.frombuffer(x.tobytes())
+    return np.sum(y * x)
+
+
+@probe("tolist-round-trip", V3)
+def tolist_round_trip(x):
+    y = np.array(x.tolist())
+    return np.sum(y * y)
+
+
+@probe("fromiter-generator", V3)
+def fromiter_gen(x):
+    y = np.fromiter((t * t for t in x), float)
+    return np.sum(y)
+
+
+@probe("map-float-round-trip", V3)
+def map_float(x):
+    y = np.array(list(map(float, x)))
+    return np.sum(y * x)
+
+
+@probe("deepcopy-of-array", V3)
+def deepcopy_array(x):
+    y = copy.deepcopy(x)
+    return np.sum(y * x)
+
+
+@probe("pickle-round-trip", V3)
+def pickle_round_trip(x):
+    y = pickle.loads(pickle.dumps(x))
+    return np.sum(y * x)
+
+
+@probe("np-require", V3)
+def np_require(x):
+    y = np.require(x, requirements="C")
+    return np.sum(y * x)
+
+
+@probe("copy-order-f", W23)
+def copy_order_f(W):
+    return np.sum(W.copy(order="F") * W)
+
+
+@probe("divmod-of-x", 0.7)
+def divmod_of_x(x):
+    q, r = divmod(x * 3.0, 1.0)
+    return r * x + q
+
+
+@probe("np-modf", V3)
+def np_modf(x):
+    frac, whole = np.modf(x * 3.0)
+    return np.sum(frac * x + whole)
+
+
+@probe("math-fmod", 0.7)
+def math_fmod(x):
+    return math.fmod(x * 3.0, 1.0) * x
+
+
+@probe("fractions-of-x", 0.7)
+def fraction_of_x(x):
+    return float(fractions.Fraction(x) * 2) * x
+
+
+@probe("sum-where-keyword", V3)
+def sum_where(x):
+    return np.sum(x * x, where=x > 0)
+
+
+@probe("sum-initial-keyword", V3)
+def sum_initial(x):
+    return np.sum(x, initial=x[0])
+
+
+@probe("einsum-optimize", M22)
+def einsum_optimize(A):
+    return np.einsum("ij,jk,ki->", A, A, A, optimize=True)
+
+
+@probe("dot-out-argument", V3)
+def dot_out(x):
+    buf = np.zeros(())
+    np.dot(x, x, out=buf)
+    return float(buf)
+
+
+@probe("nan-to-num-of-x", V3)
+def nan_to_num_x(x):
+    return np.sum(np.nan_to_num(x * 2.0) * x)
+
+
+@probe("np-select", V3)
+def np_select(x):
+    return np.sum(np.select([x < 0, x >= 0], [x * x, x * 3.0]))
+
+
+@probe("tuple-unpack-rows", W23)
+def unpack_rows(W):
+    a, b = W
+    return np.sum(a * b)
+
+
+@probe("sort-in-place-copy", V3)
+def sort_in_place_copy(x):
+    b = x * 1.0
+    b.sort()
+    return b[0] * 2.0 + b[2]
+
+
+@probe("partition-in-place", V4)
+def partition_in_place(x):
+    b = x.copy()
+    b.partition(1)
+    return b[1] * b[3]
+
+
+@probe("dict-get-default-array", V3)
+def dict_get_default(x):
+    d = {"a": x * 2.0}
+    return np.sum(d.get("b", x) * d.get("a", x))
+
+
+@probe("sum-builtin-start", V3)
+def sum_builtin_start(x):
+    return sum(x, x[0])
+
+
+@probe("masked-where-then-sum", V3)
+def masked_where(x):
+    b = np.where(x > 0, x, 0.0)
+    b[b == 0] = x[0]
+    return np.sum(b * x)
+
+
+@probe("boolean-mask-augmented", V3)
+def mask_augmented(x):
+    b = x * 1.0
+    b[x > 0] *= x[x > 0]
+    return np.sum(b)
+
+
+@control("control-add-at-distinct", V3)
+def add_at_distinct(x):
+    b = x * 1.0
+    b[[0, 2]] += x[1]
+    return np.sum(b * b)
+
+
+@control("control-np-where-product", V3)
+def np_where_product(x):
+    return np.sum(np.where(x > 0, x * x, -x))
+
+
+@control("control-functools-reduce-lambda-free", V3)
+def reduce_free(x):
+    p = 1.0
+    for t in x:
+        p = p * t
+    return p
+
+
+@control("control-einsum-plain", M22)
+def einsum_plain(A):
+    return np.einsum("ij,ji->", A, A)
+
+
+def _log_steps(t):
+    s = 0.0
+    for i in range(3):
+        s = s + math.log(t + i)
+    return s
+
+
+@probe("math-complex-into-called-loop-helper", np.complex128(2.0 + 1.0j))
+def complex_into_loop_helper(z):
+    return _log_steps(z) * 2.0
+
+
+@probe("array-into-scalar-loop", np.array([0.5, 0.2]), 2, wrt=0)
+def array_into_scalar_loop(x, n):
+    for i in range(n):
+        x = x + math.sin(x)
+    return x
+
+
+@control("control-math-float-into-called-loop-helper", 2.0)
+def float_into_loop_helper(x):
+    return _log_steps(x) * 2.0
+
+
+Z0D = np.array(0.7 + 0.2j)  # a 0-d complex array: math and float() raise on it, NumPy casts
+
+
+@probe("zero-d-complex-into-math", Z0D)
+def zero_d_complex_math(z):
+    return math.sin(z) * 2.0
+
+
+@probe("zero-d-complex-into-float", Z0D)
+def zero_d_complex_float(z):
+    return float(z) * 2.0
+
+
+@probe("zero-d-complex-compared", Z0D)
+def zero_d_complex_compared(z):
+    if z > 0.5:
+        return np.abs(z) ** 2
+    return np.abs(z)
+
+
+@probe("zero-d-complex-into-np-float64", Z0D)
+def zero_d_complex_np_float64(z):
+    return np.float64(z) ** 2
+
+
+@control("control-zero-d-complex-real-part-into-math", Z0D)
+def zero_d_complex_real_math(z):
+    return math.sin(z.real) + np.abs(z)
+
+
+# --- soundness5, third round: views by splitting and broadcasting, in-place by keyword
+
+
+@probe("view-np-split-written-after", V4)
+def split_written_after(x):
+    b = x * 1.0
+    lo, hi = np.split(b, 2)
+    b[0] = 3.0
+    return np.sum(lo * hi) + np.sum(lo * x[:2])
+
+
+@probe("view-array-split-written-through", V4)
+def array_split_written_through(x):
+    b = x * 1.0
+    parts = np.array_split(b, 2)
+    parts[0][1] = 0.0
+    return np.sum(b * x)
+
+
+@probe("view-hsplit-of-matrix", W23)
+def hsplit_view(W):
+    b = W * 2.0
+    left, right = np.hsplit(b, [1])
+    b[:, 0] = 1.0
+    return np.sum(left * W[:, :1]) + np.sum(right)
+
+
+@probe("view-broadcast-to-read", V3)
+def broadcast_to_read(x):
+    y = np.broadcast_to(x, (2, 3))
+    return np.sum(y * y)
+
+
+@probe("view-broadcast-arrays-written-after", V3)
+def broadcast_arrays_written(x):
+    b = x * 1.0
+    p, q = np.broadcast_arrays(b, np.ones((2, 1)))
+    b[0] = 0.0
+    return np.sum(p * q * x)
+
+
+@probe("view-np-real-of-real-written", V3)
+def np_real_of_real_written(x):
+    b = x * 1.0
+    r = np.real(b)
+    b[1] = 5.0
+    return np.sum(r * x)
+
+
+@probe("view-atleast-1d-written", V3)
+def atleast_1d_written(x):
+    b = x * 1.0
+    v = np.atleast_1d(b)
+    b[0] = 2.0
+    return np.sum(v * x)
+
+
+@probe("view-newaxis-written", V3)
+def newaxis_written(x):
+    b = x * 1.0
+    v = b[np.newaxis, :]
+    b[2] = 0.0
+    return np.sum(v * x)
+
+
+@probe("in-place-nan-to-num-copy-false", V3)
+def nan_to_num_in_place(x):
+    b = x * 2.0
+    np.nan_to_num(b, copy=False)
+    return np.sum(b * x)
+
+
+@probe("in-place-clip-out-self", V3)
+def clip_out_self(x):
+    b = x * 2.0
+    np.clip(b, -1.0, 1.0, out=b)
+    return np.sum(b * x)
+
+
+@probe("in-place-method-clip-out", V3)
+def method_clip_out(x):
+    b = x * 2.0
+    b.clip(-1.0, 1.0, out=b)
+    return np.sum(b * x)
+
+
+@probe("in-place-negative-out", V3)
+def negative_out(x):
+    b = x * 2.0
+    np.negative(b, out=b)
+    return np.sum(b * x)
+
+
+@probe("in-place-cumsum-out", V3)
+def cumsum_out(x):
+    buf = np.zeros(3)
+    np.cumsum(x, out=buf)
+    return np.sum(buf * x)
+
+
+@probe("in-place-matmul-out", M22)
+def matmul_out(A):
+    c = np.zeros((2, 2))
+    np.matmul(A, A, out=c)
+    return np.sum(c * A)
+
+
+@probe("view-helper-returns-slice", V4)
+def helper_returns_slice(x):
+    b = x * 1.0
+    h = _head(b)
+    b[0] = 9.0
+    return np.sum(h * x[:2])
+
+
+def _head(a):
+    return a[:2]
+
+
+@probe("view-helper-writes-through-slice", V4)
+def helper_writes_through(x):
+    b = x * 1.0
+    _zero_head(b[:2])
+    return np.sum(b * x)
+
+
+def _zero_head(a):
+    a[0] = 0.0
+
+
+@probe("view-returned-tuple-of-views", V4)
+def tuple_of_views(x):
+    b = x * 1.0
+    p, q = _two_views(b)
+    b[1] = 0.0
+    return np.sum(p * q)
+
+
+def _two_views(a):
+    return a[:2], a[2:]
+
+
+@probe("view-dict-holds-view", V4)
+def dict_holds_view(x):
+    b = x * 1.0
+    d = {"v": b[1:]}
+    b[1] = 0.0
+    return np.sum(d["v"] * x[1:])
+
+
+@probe("view-list-of-rows-written", W23)
+def list_of_rows(W):
+    b = W * 1.0
+    rows = list(b)
+    b[0, 0] = 0.0
+    return np.sum(rows[0] * W[0])
+
+
+@probe("view-iterated-rows-written", W23)
+def iterated_rows(W):
+    b = W * 1.0
+    total = 0.0
+    for r in b:
+        b[1, 1] = 0.0
+        total = total + np.sum(r * r)
+    return total
+
+
+@probe("split-then-copy-other-half-written", V4)
+def split_copy_written(x):
+    b = x * 1.0
+    lo, hi = np.split(b, 2)
+    lo = lo.copy()
+    b[0] = 3.0
+    return np.sum(lo * hi)
+
+
+@control("control-helper-returns-copy", V4)
+def helper_returns_copy(x):
+    b = x * 1.0
+    h = np.copy(b[:2])
+    b[0] = 9.0
+    return np.sum(h * x[:2]) + np.sum(b)
+
+
+@probe("view-rows-appended-in-loop-written", W23)
+def rows_appended_written(W):
+    b = W * 1.0
+    rows = []
+    for k in range(2):
+        rows.append(b[k])
+    b[0, 1] = 0.0
+    return np.sum(rows[0] * W[0])
+
+
+@probe("view-list-comprehension-of-rows-written", W23)
+def comprehension_rows_written(W):
+    b = W * 1.0
+    rows = [r for r in b]
+    b[1, 1] = 0.0
+    return np.sum(rows[1] * W[1])
+
+
+@control("control-elements-of-vector-appended-then-written", V3)
+def elements_appended_written(x):
+    b = x * 1.0
+    vals = []
+    for k in range(3):
+        vals.append(b[k])
+    b[0] = 0.0
+    return vals[0] * vals[2] + np.sum(b * x)
+
+
+@control("control-list-of-vector-written", V3)
+def list_of_vector_written(x):
+    b = x * 2.0
+    vals = list(b)
+    b[1] = 0.0
+    return vals[1] * x[0] + np.sum(b)
+
+
+@control("control-real-of-ifft-recomputed-in-loop", 1.1, 0.6, wrt=0)
+def real_of_ifft_in_loop(y, x):
+    # fuzzer seed 909, program 3407: the zero gradient of the iterations whose value is
+    # overwritten reached np.fft's rule as a complex 0-d zero (IndexError)
+    for i in reversed(range(0, 2)):
+        o = np.real(np.fft.ifft(np.tanh(W3_CONST * np.tanh(x)) * (0.5 * y))).sum()
+    return o
+
+
+@control("control-imag-of-fft-recomputed-in-loop", V3)
+def imag_of_fft_in_loop(x):
+    for i in range(2):
+        o = np.imag(np.fft.fft(x * (i + 1.0))).sum() + np.sum(x * x)
+    return o
+
+
+W3_CONST = np.array([0.5, -1.0, 0.25])

@@ -306,7 +306,7 @@ def test_real_valued_functions_of_complex_values_stay_differentiated(f):
 
 
 def test_a_result_proven_real_gets_no_check():
-    # x and y reach math functions on every path: a complex one raises there
+    # x and y reach math functions on every path: the entry check refuses a complex one
     code = pullback.source(math_of_parameters, wrt=(0, 1))
     assert "dout = 1.0" in code and "result_seed" not in code
     assert_grad_matches(math_of_parameters, (0.4, -1.3), wrt=(0, 1))
@@ -358,3 +358,96 @@ def test_the_tangent_of_a_real_valued_reduction_of_real_values_is_unchanged():
     for f in (_norm_two, _norm_one, _var, _std_method, _nanvar):
         expected = (f(x + h * v) - f(x - h * v)) / (2 * h)
         assert pullback.jvp(f)(x, v)[1] == pytest.approx(expected, rel=1e-6)
+
+
+# -- math casts NumPy's complex scalars to their real part: refused, never differentiated ------
+# (math.sin(np.complex128(1+0.5j)) is sin(1), with NumPy's ComplexWarning; the derivative
+# rules would read the complex value: math.log(z)'s adjoint g / z gave 0.4-0.2j for 0.5)
+
+def _sin_plus(z):
+    return math.sin(z) + z
+
+
+def _log_of(z):
+    return math.log(z)
+
+
+def _hypot_of(z):
+    return math.hypot(z, 1.0)
+
+
+def _log_of_shifted_sum(x):  # a real input, a complex intermediate
+    return math.log(np.sum(x) + 1j)
+
+
+def _log_of_shifted(x):
+    return math.log(x + 1j)
+
+
+def _pow_of_rotated(x):
+    return math.pow(np.sum(x) * (1 + 1j), 2)
+
+
+def _log_in_a_loop(x):
+    s = 0.0
+    for i in range(len(x)):
+        s = s + math.log(x[i] + 2.0)
+    return s
+
+
+def _log_in_a_branch(x, flag):
+    if flag:
+        return math.log(x * 2.0) + 1.0
+    return 1.0
+
+
+def _scalar_in_a_loop(z, n):
+    for _ in range(n):
+        z = z + 0.1 * math.sin(z)
+    return z
+
+
+CAST_CASES = [
+    (_sin_plus, (np.complex128(1 + 0.5j),)),
+    (_sin_plus, (np.complex64(1 + 0.5j),)),
+    (_sin_plus, (np.clongdouble(1 + 0.5j),)),
+    (_log_of, (np.complex128(2 + 1j),)),
+    (_hypot_of, (np.complex128(2 + 1j),)),
+    (_log_of_shifted_sum, (np.array([1.0, 2.0]),)),
+    (_log_of_shifted, (np.float64(2.0),)),
+    (_pow_of_rotated, (np.array([1.0, 2.0]),)),
+    (_log_in_a_loop, (np.array([1.0 + 1j, 2.0]),)),
+    (_log_in_a_branch, (np.complex128(2 + 1j), True)),
+    (_scalar_in_a_loop, (np.complex128(2 + 1j), 3)),
+]
+
+
+@pytest.mark.filterwarnings("ignore::numpy.exceptions.ComplexWarning")
+@pytest.mark.parametrize("f,args", CAST_CASES, ids=lambda c: getattr(c, "__name__", ""))
+def test_a_complex_number_a_math_function_casts_is_refused(f, args):
+    f(*args)  # runs, casting to real
+    # (a parameter the gradient takes for a scalar is refused by that entry check)
+    refused = r"math function here takes a complex|scalar \w+.*complex"
+    with pytest.raises(pullback.PullbackError, match=refused):
+        pullback.grad(f)(*args)
+    with pytest.raises(pullback.PullbackError, match=refused):
+        pullback.jvp(f)(*args, np.ones_like(args[0]))
+
+
+@pytest.mark.parametrize("f,args", [
+    (_sin_plus, (0.7,)), (_sin_plus, (np.float64(0.7),)), (_log_of, (2.0,)),
+    (_hypot_of, (np.float64(1.5),)),
+    (_log_in_a_loop, (np.array([1.0, 2.0]),)), (_log_in_a_branch, (2.0, True)),
+    (_scalar_in_a_loop, (0.4, 3)),
+], ids=lambda c: getattr(c, "__name__", ""))
+def test_real_numbers_given_to_math_functions_stay_differentiated(f, args):
+    assert_grad_matches(f, args, rtol=1e-4)
+
+
+@pytest.mark.filterwarnings("ignore::numpy.exceptions.ComplexWarning")
+def test_the_real_part_taken_first_is_differentiated():
+    z = np.complex128(0.6 - 0.3j)
+    # L = sin(Re z) + Re z: dL/dRe - i dL/dIm = cos(0.6) + 1
+    assert pullback.grad(lambda z: math.sin(np.real(z)) + z.real)(z) == pytest.approx(
+        math.cos(0.6) + 1.0)
+    assert pullback.grad(lambda z: float(z) * 2.0)(z) == pytest.approx(2.0)

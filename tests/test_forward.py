@@ -577,10 +577,21 @@ def test_cli_shows_the_tangent_code(tmp_path):
 # ------------------------------------------------------- the soundness probes
 
 
+# probe id -> what forward mode does today (found by soundness5's probes; remove when fixed)
+FORWARD_KNOWN_FAILURES = {
+    "float-of-complex-then-math": "float(z)'s tangent rule calls float() on the complex "
+                                  "tangent: a raw TypeError",
+    "astype-float-of-complex": "z.astype(float)'s tangent keeps the imaginary part of the "
+                               "complex tangent: 0.32+1.61j for 0.32 (a wrong number)",
+}
+
+
 def _probes():
     import soundness_cases
 
-    return [pytest.param(p, id=p.id) for p in soundness_cases.PROBES if p.f is not None]
+    return [pytest.param(p, id=p.id, marks=[pytest.mark.xfail(
+        strict=True, reason=FORWARD_KNOWN_FAILURES[p.id])] if p.id in FORWARD_KNOWN_FAILURES
+        else []) for p in soundness_cases.PROBES if p.f is not None]
 
 
 def _numeric(value):

@@ -47,6 +47,8 @@ def drunning_buffer(x):
         h_item = h[i]
         x_item = x[i]
         add_2 = h_item + x_item
+        if add_2.__class__ not in SCALAR_TYPES:
+            complex_to_math(('',), (add_2,), math_at)
         tanh = math.tanh(add_2)
         add_3 = i + 1
         h_old = save_float_slot(h, add_3)

@@ -6,7 +6,9 @@ differentiated values, decorators, views made by chains and then written, values
 passed between functions through module-level containers, lists fed to NumPy
 reductions, index tricks (`np.r_`, `np.c_`), complex intermediates, loops over a
 list that grows inside the loop, variables assigned on one branch only,
-functions returning None or a bool, and module attributes rebound between calls.
+functions returning None or a bool, module attributes rebound between calls, `math`
+functions given NumPy complex scalars (which `math` casts to their real part), code
+that reads f's variables by name (`eval`, `locals()`), and arrays of dtype object.
 
 Guarantees: each emitter writes valid Python that runs at the generator's
 sample points (or, for the categories that are meant to fail -- `one-branch`,
@@ -25,7 +27,7 @@ from .generator import CAP, E, Var
 CATEGORIES = ("class", "decorator", "view-chain", "global", "list-reduce", "index-trick",
               "complex", "growing-loop", "one-branch", "returns", "rebind", "effects",
               "operators", "computed-write", "iterator", "match", "function-table",
-              "reduce-keywords")
+              "reduce-keywords", "math-complex", "frame", "object-dtype")
 
 PRELUDE = """\
 import contextlib
@@ -587,6 +589,48 @@ def emit_reduce_keywords(g, sc, ctx):
     return [f"{o} = {text}"], o, 2 * n * 2.25 + 2.25, False
 
 
+def emit_math_complex(g, sc, ctx):
+    """math functions of NumPy complex scalars (math casts them to their real part, the
+    rules would read the complex value: refused) and of their real parts (differentiated)."""
+    a = _active(g, sc, ctx)
+    vec, n = _vector(g, sc, ctx)
+    o = g.fresh("o")
+    z = f"np.sum({vec.code} * (1 + 0.5j))"
+    text, bound = g.r.choice([
+        (f"math.sin({z})", 1.0), (f"math.cos(np.real({z}))", 1.0),
+        (f"math.tanh(0.3 * np.abs({z}))", 1.0), (f"math.exp(0.1 * {z})", 1.6),
+        (f"math.atan({a.op()} * (1 + 1j))", 1.6), (f"0.1 * float({z})", 0.1 * 1.5 * n),
+        (f"math.log(1.0 + np.abs({z})) + math.sin({z}.real)", 4.0),
+        (f"math.hypot({z}, 1.0) * 0.2", 0.2 * (1.5 * 1.2 * n + 1.0)),
+    ])
+    return [f"{o} = {text}"], o, bound, False
+
+
+def emit_frame(g, sc, ctx):
+    """Code that reads f's variables by name, not through arguments: refused."""
+    a = _active(g, sc, ctx)
+    t, o = g.fresh("t"), g.fresh("o")
+    text = g.r.choice([f'eval("{t} * 0.5")', f'locals()["{t}"] * 0.5',
+                       f'eval("{t} * 0.5", {{"{t}": {t}}})', f'vars()["{t}"] * 0.5',
+                       f'0.5 * eval("{t}")'])
+    return [f"{t} = {a.code}", f"{o} = {text}"], o, 0.75, False
+
+
+def emit_object_dtype(g, sc, ctx):
+    """Arrays of dtype object holding differentiated values (refused when the gradient
+    runs), beside float ones (differentiated)."""
+    a, b = _active(g, sc, ctx), _active(g, sc, ctx)
+    vec, n = _vector(g, sc, ctx)
+    arr, o = g.fresh("arr"), g.fresh("o")
+    make, length = g.r.choice([
+        (f"np.array([{a.code}, {b.code}], dtype=object)", 2),
+        (f"({vec.code}).astype(object)", n), (f"np.asarray([{a.code}, {b.code}], dtype='O')", 2),
+        (f"np.array([{a.code}, {b.code}], dtype=float)", 2), (f"({vec.code}).astype(float)", n),
+    ])
+    return [f"{arr} = {make}", f"{o} = 0.2 * float(np.sum({arr} * {arr}))"], o, \
+        0.2 * 2.25 * length, False
+
+
 EMITTERS = {
     "class": emit_class, "decorator": emit_decorator, "view-chain": emit_view_chain,
     "global": emit_global, "list-reduce": emit_list_reduce, "index-trick": emit_index_trick,
@@ -594,7 +638,8 @@ EMITTERS = {
     "returns": emit_returns, "rebind": emit_rebind, "effects": emit_effects,
     "operators": emit_operators, "computed-write": emit_computed_write,
     "iterator": emit_iterator, "match": emit_match, "function-table": emit_function_table,
-    "reduce-keywords": emit_reduce_keywords,
+    "reduce-keywords": emit_reduce_keywords, "math-complex": emit_math_complex,
+    "frame": emit_frame, "object-dtype": emit_object_dtype,
 }
 assert set(EMITTERS) == set(CATEGORIES)
 

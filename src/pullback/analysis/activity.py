@@ -147,14 +147,28 @@ class Analysis(Classification, Refusals, ScalarInference):
         """Whether every value `name` can hold is real (not complex), whatever the
         arguments: built from int/float literals, `math` functions and counts,
         `.real`/`.imag`, and elementwise rules and reductions (no `dtype=`) of real
-        values. A parameter is
-        real where the gradient's entry check refuses a complex one (`guarded`), or
-        where a `math` function takes it on every path (Python's complex numbers raise
-        there; NumPy's complex scalars are cast to real, with NumPy's ComplexWarning, in
-        f's own call too). Anything else may be complex: grad checks such a result."""
-        math_args = self.guarded | {a.id for s in self.assigns if self.owner.get(id(s)) is self.tree
-                     and isinstance(s.value, gast.Call) and _is_math(self.op(s).callee)
-                     for a in s.value.args if isinstance(a, gast.Name)}
+        values, and parameters the gradient's entry checks refuse complex values for
+        (`guarded`, and those of `real_checks`). Taking a parameter in a `math` function
+        proves nothing: `math` casts NumPy's complex scalars to real (with NumPy's
+        ComplexWarning). Anything else may be complex: grad checks such a result."""
+        entry, _ = self.real_checks()
+        return not self._may_be_complex(name, self.guarded | set(entry))
+
+    def _may_be_complex(self, name: str, real_params) -> bool:
+        """Whether `name` may hold a complex value when the parameters in `real_params`
+        are real: it is reached from a value that may be complex other than through a
+        parameter, or from a parameter not in `real_params`."""
+        others, from_param = self._complex_reach()
+        return name in others or any(name in reached for p, reached in from_param.items()
+                                     if p not in real_params)
+
+    def _complex_reach(self) -> tuple[set, dict]:
+        """(the names a value that may be complex reaches other than through the
+        parameters, {parameter: the names it reaches}), along the flows of values that
+        keep a complex number complex. Computed once, over the whole function (one pass
+        per parameter): the questions of proven_real and real_checks are lookups."""
+        if hasattr(self, "_complex_reach_of"):
+            return self._complex_reach_of
         loops_of: dict = {}  # loop target -> the loops that set it
         for loop in skeleton(self.tree):
             if isinstance(loop, gast.For):
@@ -201,33 +215,83 @@ class Analysis(Classification, Refusals, ScalarInference):
             return both(*map(atom, op.bound.values()))
 
         def of_name(n) -> tuple:
-            if n in self.params:
-                return n in math_args, ()
             if n in self.loop_targets:  # an element of what the loop walks, or a count
                 return both(*(atom(loop.iter) for loop in loops_of.get(n, ())))
             defs = self.defs.get(n)
             return both((bool(defs), ()), *map(of_def, defs or ()))
 
-        # the names `name` depends on, each once (a worklist: chains are long), then the
-        # ones that may be complex, spread to what reads them; a name read in a loop
-        # before it is set again counts as real there (its other values decide it)
-        facts, readers, todo = {}, {}, [name]
-        while todo:
-            n = todo.pop()
-            if n in facts:
+        readers: dict = {}
+        seeds = []
+        for n in {*self.defs, *self.loop_targets}:
+            if n in self.params:
                 continue
-            facts[n] = of_name(n)
-            for m in facts[n][1]:
+            ok, deps = of_name(n)
+            if not ok:
+                seeds.append(n)
+            for m in deps:
                 readers.setdefault(m, []).append(n)
-                todo.append(m)
-        complex_ = [n for n, (ok, _) in facts.items() if not ok]
-        may_be_complex = set(complex_)
-        while complex_:
-            for n in readers.get(complex_.pop(), ()):
-                if n not in may_be_complex:
-                    may_be_complex.add(n)
-                    complex_.append(n)
-        return name not in may_be_complex
+        # a name read but set nowhere in f (a global): anything
+        seeds += [m for m in readers if m not in self.defs and m not in self.loop_targets
+                  and m not in self.params]
+
+        def reach(start) -> set:
+            found, stack = set(start), list(start)
+            while stack:
+                for n in readers.get(stack.pop(), ()):
+                    if n not in found:
+                        found.add(n)
+                        stack.append(n)
+            return found
+
+        self._complex_reach_of = (reach(seeds), {p: reach([p]) for p in self.params})
+        return self._complex_reach_of
+
+    def real_checks(self) -> tuple[dict, dict]:
+        """Where the generated code checks, when it runs, that a value a `math` function
+        takes is not a NumPy complex scalar. `math` casts one to its real part (with
+        NumPy's ComplexWarning, in f's own call too), but the derivative rules read the
+        value itself (`math.log(z)`'s adjoint is `g / z`), so the gradient would be that
+        of another function. (Python's complex numbers and complex arrays raise in `math`.)
+        Only the arguments of math calls that carry a gradient are checked, and only
+        where they are not proven real: ({parameter: where}: checked on entry, a
+        parameter taken by a math call in f's own block or a scalar one a nested call's
+        argument is computed from; {id(statement): [(name, where)]}: checked before the
+        call); where: the call's line."""
+        if hasattr(self, "_real_checks"):
+            return self._real_checks
+        entry: dict = {}
+        placed: dict = {}
+        calls = [s for s in self.assigns if isinstance(s.value, gast.Call)
+                 and isinstance(s.targets[0], gast.Name) and s.targets[0].id in self.active
+                 and _is_math(self.op(s).callee)]
+        # the nested calls first: the parameters they hoist to the entry can prove the
+        # arguments of the top-level calls real
+        calls.sort(key=lambda s: self.owner.get(id(s)) is self.tree)
+        for s in calls:
+            where = self.parsed.location.describe(s)
+            top = self.owner.get(id(s)) is self.tree
+            args = list(s.value.args) + [k.value for k in s.value.keywords]
+            for arg in args:
+                if not isinstance(arg, gast.Name):
+                    continue  # a literal: int or float, or complex, which math refuses
+                a = arg.id
+                real_params = self.guarded | set(entry)
+                if not self._may_be_complex(a, real_params):
+                    continue
+                _, from_param = self._complex_reach()
+                params = {p for p, reached in from_param.items()
+                          if a in reached and p not in real_params}
+                if a in self.params and (top or a in self.scalar):
+                    entry.setdefault(a, where)
+                    continue
+                if not top and params <= self.scalar \
+                        and not self._may_be_complex(a, set(self.params)):
+                    for p in sorted(params):
+                        entry.setdefault(p, where)
+                    continue
+                placed.setdefault(id(s), []).append((a, where))
+        self._real_checks = (entry, placed)
+        return self._real_checks
 
     def returned_at(self) -> str:
         """Where the user's function returns: its return statement, or its def line when

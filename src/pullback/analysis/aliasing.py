@@ -664,6 +664,15 @@ def _check_views(tree, analysis, buffers, describe) -> None:
                 f"{c!r} holds the array {b!r} itself (not a copy), and {b!r} is written in "
                 f"place after that, so the element of {c!r} would change too; put a copy "
                 f"there (np.copy({b}))", describe(s))
+    # an element read of one put there (`rows.append(b[k])`, as `list(b)` is lowered):
+    # the container holds a row of a matrix the write changes; checked when it runs
+    reads_of = {v for v in view_of if analysis.defs.get(v) and all(
+        isinstance(d.value, gast.Subscript) and isinstance(d.value.value, gast.Name)
+        for d in analysis.defs[v])}
+    for container, view, s in _held_by_containers(analysis, reads_of):
+        buffer = view_of[view]
+        if id(s) in position and changed_after_sharing(container, buffer, [s], True) is not None:
+            _flag_or_reject(view, buffer, analysis, describe(s))
 
 
 def _flag_or_reject(view, buffer, analysis, where) -> None:

@@ -12,7 +12,9 @@ objects of user classes and indexing objects with differentiated values are refu
 
 from __future__ import annotations
 
+import builtins
 import inspect
+import sys
 import types
 
 import gast
@@ -30,6 +32,10 @@ from ..ir.nodes import dotted_name, walk
 from .classify import TEXT_FUNCTIONS, _atom_name, _in, _reach
 
 _PLAIN_VALUES = (int, float, complex, str, bytes, bool, type(None))
+# functions that read the caller's variables by name, not through their arguments (eval
+# and exec without a namespace of their own, locals(), vars(), the frame)
+_FRAME_READERS = (builtins.eval, builtins.exec, builtins.locals, builtins.vars,
+                  sys._getframe, inspect.currentframe)
 _MUTATING_METHODS = frozenset({
     "fill", "sort", "partition", "put", "itemset", "resize", "setfield", "append", "extend",
     "insert", "pop", "remove", "clear", "reverse", "update", "setdefault", "popitem",
@@ -98,6 +104,13 @@ class Refusals:
             if not isinstance(target, gast.Name):
                 continue
             op = self.op(s)
+            if _in(op.callee, _FRAME_READERS) and self.varied and len(getattr(
+                    s.value, "args", ())) < (2 if op.callee in (eval, exec) else 1):
+                raise UnsupportedSyntaxError(
+                    f"{op.callee.__name__}() here reads the function's variables by name, "
+                    "not through its arguments, so pullback cannot follow what it does with "
+                    "the values being differentiated; write the expression out (or pass "
+                    "the values in a namespace of their own)", self.parsed.location.describe(s))
             if target.id in self.useful and (isinstance(s.value, gast.JoinedStr) or _in(
                     op.callee, TEXT_FUNCTIONS)):
                 self._check_text(s)

@@ -317,6 +317,10 @@ class Assembly:
             names = tuple_of(*[const(p) for p in params])
             values = tuple_of(*[load(p) for p in params])
             out.append(if_(test, [gast.Expr(value=call("not_scalars", names, values))]))
+        entry, _ = self.analysis.real_checks()
+        params = [p for p in self.analysis.params if p in entry]
+        if params:  # math casts a NumPy complex scalar: one test, as for the scalars
+            out.append(self.real_guard(params, [entry[p] for p in params]))
         entry, _ = self.analysis.operand_checks()
         params = [p for p in self.analysis.params if p in entry]
         if params:  # one test, as for the scalars
@@ -331,6 +335,22 @@ class Assembly:
             out.append(if_(test, [gast.Expr(value=call("operands_of_user_class", values,
                                                        load(at)))]))
         return out
+
+    def real_guard(self, names, wheres, params=True):
+        """`if a.__class__ not in SCALAR_TYPES or ...: complex_to_math(...)`: values a
+        `math` function takes are no NumPy complex scalars (analysis.real_checks says
+        which; the helper lets what is not complex pass). The error names parameters
+        only: other values are named by the line."""
+        at = self.namer.fresh("math_at")
+        self.constants[at] = tuple(wheres)
+        tests = [gast.Compare(left=gast.Attribute(value=load(n), attr="__class__",
+                                                  ctx=gast.Load()),
+                              ops=[gast.NotIn()], comparators=[load("SCALAR_TYPES")])
+                 for n in names]
+        test = tests[0] if len(tests) == 1 else gast.BoolOp(op=gast.Or(), values=tests)
+        return if_(test, [gast.Expr(value=call(
+            "complex_to_math", tuple_of(*[const(n if params else "") for n in names]),
+            tuple_of(*[load(n) for n in names]), load(at)))])
 
     def operand_guard(self, name, where):
         """`if name.__class__ not in OPERAND_TYPES: operand_of_user_class(name, at)`: an

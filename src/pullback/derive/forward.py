@@ -51,6 +51,8 @@ def jvp_h(x, y, dx, dy):
     if math.sin is not math_sin_at_transform: rebound('math.sin')
     z = x * y
     dz = dx * y + dy * x
+    if z.__class__ not in SCALAR_TYPES:
+        complex_to_math(('',), (z,), math_at)
     sin = math.sin(z)
     dsin = dz * math.cos(z)
     out = sin + x
@@ -347,6 +349,8 @@ class Forward:
         _, operands = self.analysis.operand_checks()  # no objects (analysis/classify)
         before += [self.reverse.operand_guard(*c) for c in operands.get(("before", id(s)), ())
                    if not self.recorded_number(c[0])]
+        before += [self.reverse.real_guard([n], [at], params=False)
+                   for n, at in self.analysis.real_checks()[1].get(id(s), ())]
         after += [self.reverse.operand_guard(*c) for c in operands.get(("after", id(s)), ())
                   if not self.recorded_number(c[0])]
         return before, after

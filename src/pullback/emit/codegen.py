@@ -125,7 +125,8 @@ def helper_attribute(dotted: str):
     return obj
 
 
-def _is_guard(stmt, calls=("rebound", "not_scalars", "operands_of_user_class")) -> bool:
+def _is_guard(stmt, calls=("rebound", "not_scalars", "complex_to_math",
+                           "operands_of_user_class")) -> bool:
     """An entry guard: `if ...: rebound(...)` (or a check of a parameter's class)."""
     if not isinstance(stmt, gast.If) or len(stmt.body) != 1 or stmt.orelse:
         return False
@@ -140,7 +141,7 @@ def without_operand_checks(stmts) -> list:
     numbers and arrays."""
     out = []
     for s in stmts:
-        if _is_guard(s, ("operand_of_user_class",)):
+        if _is_guard(s, ("operand_of_user_class", "complex_to_math")):
             continue
         for block in ("body", "orelse", "finalbody"):
             if isinstance(getattr(s, block, None), list):

@@ -132,6 +132,10 @@ def _group_guards(function) -> None:
     if scalars:
         grouped.append(comment("# guards: the parameters the code treats as numbers are numbers"))
         grouped += scalars
+    reals = [s for s in body[start:end] if _guard_call(s) == "complex_to_math"]
+    if reals:
+        grouped.append(comment("# guards: the parameters math functions take are not complex"))
+        grouped += reals
     operands = [s for s in body[start:end] if _guard_call(s) == "operands_of_user_class"]
     if operands:
         grouped.append(comment("# guards: the operands of operators are numbers or arrays, "

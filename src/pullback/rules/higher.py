@@ -1002,7 +1002,7 @@ RULES = {f: replace(r, functions=tuple((h.__name__, h) for h in FUNCTIONS))
 NONDIFF = declare(runtime.record_shape, runtime.loop_len, runtime.sort_order,
                   runtime.index_of_min, runtime.index_of_max, tangent_support.zero_tangent,
                   tangent_support.tangent_buffer, runtime.result_seed) | declare(
-    runtime.not_scalars, runtime.check_scalar, runtime.check_bound, runtime.unpack_check,
-    runtime.rebound, runtime.not_a_view, runtime.not_shared, runtime.raise_own,
-    tangent_support.check_tangent, objects.operand_of_user_class,
+    runtime.not_scalars, runtime.complex_to_math, runtime.check_scalar, runtime.check_bound,
+    runtime.unpack_check, runtime.rebound, runtime.not_a_view, runtime.not_shared,
+    runtime.raise_own, tangent_support.check_tangent, objects.operand_of_user_class,
     objects.operands_of_user_class, kinds=("reads-only",))

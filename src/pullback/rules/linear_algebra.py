@@ -30,6 +30,7 @@ from .support import (
     matmul_grad_b,
     np,
     reshape_like,
+    truncated,
     unbroadcast,
 )
 
@@ -437,7 +438,7 @@ def cross_grad(g, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None, wrt="a"):
 def trace_grad(g, a, ans, offset=0, axis1=0, axis2=1):
     """np.trace sums a diagonal: g spread on that diagonal (zero when an integer dtype
     truncated the sum)."""
-    if _zero(g) or as_array(ans).dtype.kind not in "fc":
+    if _zero(g) or truncated(ans):
         return 0.0
     shape = np.shape(a)
     view = np.diagonal(np.empty(shape, dtype=bool), offset, axis1, axis2)

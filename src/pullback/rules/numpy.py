@@ -19,7 +19,7 @@ import numpy as np
 
 from ..runtime.helpers import GradList
 from . import declare, linear_algebra, of_kind, reductions, rule, shape
-from .support import _array, _axes, _zero, as_array, unbroadcast
+from .support import _array, _axes, _zero, as_array, truncated, unbroadcast
 from .tangent_support import zero_tangent
 
 FRESH = ("fresh",)  # returns a new array
@@ -214,7 +214,7 @@ WITHOUT_RULE = declare(np.arange, kinds=ALLOCATOR)
 def full_grad(g, fill_value, ans):
     """The gradient of np.full / np.full_like with respect to the fill value (zero when
     the result's integer dtype truncated it)."""
-    if as_array(ans).dtype.kind not in "fc":
+    if truncated(ans):
         return 0.0
     return unbroadcast(g, fill_value)
 
@@ -256,12 +256,17 @@ def sinc_grad(g, x):
 
 
 def real_grad(g, x):
-    """np.real(x): the gradient of the real part, as a complex value when x is complex."""
+    """np.real(x): the gradient of the real part, as a complex value when x is complex
+    (the zero gradient stays the zero marker, which the rules before it skip)."""
+    if _zero(g):
+        return 0.0
     return np.real(g) + 0j if np.iscomplexobj(x) else g
 
 
 def imag_grad(g, x):
     """np.imag(x): -1j * g for a complex x; the imaginary part of a real x is 0."""
+    if _zero(g):
+        return 0.0
     return -1j * np.real(g) if np.iscomplexobj(x) else 0.0 * g
 
 
@@ -274,7 +279,7 @@ def angle_grad(g, x):
 def array_grad(g, obj, ans):
     """np.array(obj): the gradient split back into obj's nesting (lists of lists of ...),
     or g in obj's shape for an array. Zero when the dtype truncated."""
-    if _zero(g) or as_array(ans).dtype.kind not in "fc":
+    if _zero(g) or truncated(ans):
         return 0.0
     return _split_like(np.reshape(g, np.shape(obj)), obj)
 
@@ -382,7 +387,7 @@ def linspace_grad(g, start, stop, num, endpoint, axis, wrt, ans):
     """np.linspace = start + (stop - start) * t with t from 0 to 1 (or below 1 without the
     endpoint): start gets g summed with weights 1 - t, stop with weights t. Zero when an
     integer dtype truncated the result."""
-    if _zero(g) or as_array(ans).dtype.kind not in "fc":
+    if _zero(g) or truncated(ans):
         return 0.0
     t = np.linspace(0.0, 1.0, num, endpoint=endpoint)
     g = as_array(g)
@@ -450,9 +455,9 @@ def choose_grad(g, a, choices, mode="raise"):
 def array_tangent(t, ans, obj):
     """np.array / np.asarray: the tangent as an array (zero when the dtype truncated),
     sharing the tangent's memory exactly when the result shares obj's."""
-    kind = as_array(ans).dtype.kind
-    if kind not in "fc":
+    if truncated(ans):
         return zero_tangent(np.asarray(ans, dtype=float))
+    kind = as_array(ans).dtype.kind
     if ans is obj or obj.__class__ is np.ndarray and np.may_share_memory(ans, obj):
         return as_array(t)
     return np.array(t, dtype=complex if kind == "c" or np.iscomplexobj(t) else float)
@@ -460,7 +465,7 @@ def array_tangent(t, ans, obj):
 
 def full_tangent(t, ans):
     """np.full / np.full_like with fill value tangent t (zero when the dtype truncated)."""
-    if as_array(ans).dtype.kind not in "fc":
+    if truncated(ans):
         return zero_tangent(np.asarray(ans, dtype=float))
     return np.array(np.broadcast_to(t, np.shape(ans)), dtype=np.result_type(t, float))
 

@@ -243,12 +243,25 @@ def pow_grad_exponent(g, a, ans):
         return np.where(a == 0, 0.0, g * ans * np.log(np.where(a == 0, 1.0, a)))
 
 
+def truncated(ans) -> bool:
+    """Whether a result's dtype dropped its derivative (integer or bool: the conversion
+    truncated, so the gradient is zero); False for float and complex. Any other dtype
+    (object, text, dates) is refused: an object array's elements are Python objects,
+    which the rules do not differentiate (its gradient was dropped as zero)."""
+    kind = np.dtype(as_array(ans).dtype).kind
+    if kind in "fc":
+        return False
+    if kind in "iub":
+        return True
+    raise PullbackError(f"an array of dtype {as_array(ans).dtype} holding values being "
+                        "differentiated: pullback differentiates float and complex arrays; "
+                        "make it one (dtype=float)")
+
+
 def astype_grad(g, ans):
     """x.astype(dtype): the gradient passes for a float result and vanishes for an
     integer one (the conversion truncated)."""
-    if np.dtype(as_array(ans).dtype).kind not in "fc":
-        return 0.0
-    return g
+    return 0.0 if truncated(ans) else g
 
 
 # --------------------------------------------------------------------- elementwise

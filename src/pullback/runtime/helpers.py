@@ -1091,7 +1091,38 @@ def not_scalars(names, values):
     raise PullbackError(
         f"this gradient was generated for scalar {', '.join(bad)}: "
         f"{', '.join(bad)} flow(s) into functions that take real numbers (such as math.sin), "
-        f"but got {', '.join(type(v).__name__ for n, v in zip(names, values) if n in bad)}")
+        f"but got {', '.join(type(v).__name__ for n, v in zip(names, values) if n in bad)}"
+        + _checking_function())
+
+
+def _checking_function() -> str:
+    """"\n  " and the `def` line of the user's function whose generated code runs an
+    entry check now (a called function's, when the check is its own), or ""."""
+    from ..frontend.parse import where_defined
+
+    frame = _generated_frame(sys._getframe(1))
+    func = frame.f_locals.get("user_function") if frame is not None else None  # a free name
+    at = where_defined(func) if func is not None else ""
+    return f"\n  {at}" if at else ""
+
+
+def complex_to_math(names, values, ats):
+    """Refuse a NumPy complex scalar (or Python complex) among `values`, values given to
+    `math` functions at `ats` (where each is taken: the call's line): `math` casts
+    NumPy's complex scalars to their real part, but the derivative rules read the value
+    itself. `names`: the parameters checked on entry, or "" for a value computed in f.
+    The generated code calls this only for a value whose class is not a real scalar
+    type; anything not complex (a 0-d array, an object with `__float__`) passes, and a
+    list or tuple passes when none of its items is complex."""
+    for name, value, at in zip(names, values, ats):
+        items = value if isinstance(value, (list, tuple)) else (value,)  # math.fsum(xs)
+        if any(isinstance(v, (complex, np.complexfloating)) for v in items):
+            what = f"{name} is a {type(value).__name__}" if name else type(value).__name__
+            raise PullbackError(
+                f"a math function here takes a complex number ({what}): math casts a "
+                "NumPy complex scalar to its real part (NumPy's ComplexWarning), which "
+                "pullback does not differentiate; take np.real(...) first, or call the "
+                f"NumPy function (np.sin, np.log)\n  {at}")
 
 
 def rebound(name):
