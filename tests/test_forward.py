@@ -578,12 +578,7 @@ def test_cli_shows_the_tangent_code(tmp_path):
 
 
 # probe id -> what forward mode does today (found by soundness5's probes; remove when fixed)
-FORWARD_KNOWN_FAILURES = {
-    "float-of-complex-then-math": "float(z)'s tangent rule calls float() on the complex "
-                                  "tangent: a raw TypeError",
-    "astype-float-of-complex": "z.astype(float)'s tangent keeps the imaginary part of the "
-                               "complex tangent: 0.32+1.61j for 0.32 (a wrong number)",
-}
+FORWARD_KNOWN_FAILURES: dict = {}  # probe id -> why its jvp is wrong (none known)
 
 
 def _probes():

@@ -10,7 +10,7 @@ from . import rule
 RULES = {
     builtins.abs: rule("x", kinds=["elementwise"], x="abs_grad(g, x)",
                        jvp={"x": "abs_tangent(g, x)"}),
-    builtins.float: rule("x", kinds=["fresh"], jvp="linear", x="g"),
+    builtins.float: rule("x", kinds=["fresh"], jvp={"x": "real_tangent(g)"}, x="g"),
     # NumPy's float64 called like float(): a NumPy scalar of the value
     numpy.float64: rule("x", kinds=["fresh"], x="g"),
     builtins.pow: rule("base, exp", broadcast=True, kinds=["elementwise"],

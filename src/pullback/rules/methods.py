@@ -25,7 +25,7 @@ METHOD_RULES = {
     "copy": rule("self", kinds=["fresh"], self="g", jvp={"self": "owned(g)"}),
     # a new array unless copy=False (aliasing.py's fresh_result asks the bound copy)
     "astype": rule("self, dtype, copy=True", self="astype_grad(g, ans)",
-                   jvp={"self": "astype_grad(g, ans)"}),
+                   jvp={"self": "astype_tangent(g, ans)"}),
     "item": rule("self", kinds=["fresh"], self="reshape_like(g, self)",
                  jvp={"self": "item_tangent(g)"}),
 }

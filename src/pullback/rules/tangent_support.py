@@ -140,6 +140,25 @@ def pick_tangent(t, values, ans):
     raise PullbackError("max()/min(): no element equals the result (a NaN?)")
 
 
+def real_tangent(t):
+    """float(x): the tangent as a Python number, its real part for a complex x (float()
+    of a NumPy complex keeps the real part, with a ComplexWarning)."""
+    return float(np.real(t))
+
+
+def astype_tangent(t, ans):
+    """x.astype(dtype): the tangent cast as x was: none for an integer or boolean
+    result (the conversion truncated), the real part for a real result of a complex x
+    (NumPy drops the imaginary part, with a ComplexWarning)."""
+    from .support import truncated
+
+    if truncated(ans):
+        return 0.0
+    if np.iscomplexobj(t) and not np.iscomplexobj(ans):
+        return np.real(t)
+    return t
+
+
 def item_tangent(t):
     """x.item(): the one element's tangent, as a Python number."""
     return np.asarray(t).item()
