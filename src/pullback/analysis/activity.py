@@ -254,9 +254,10 @@ class Analysis(Classification, Refusals, ScalarInference):
         of another function. (Python's complex numbers and complex arrays raise in `math`.)
         Only the arguments of math calls that carry a gradient are checked, and only
         where they are not proven real: ({parameter: where}: checked on entry, a
-        parameter taken by a math call in f's own block or a scalar one a nested call's
-        argument is computed from; {id(statement): [(name, where)]}: checked before the
-        call); where: the call's line."""
+        parameter taken by a math call in f's own block or a scalar one a call's
+        argument is computed from by operations that keep real values real;
+        {id(statement): [(name, where)]}: checked before the call); where: the call's
+        line."""
         if hasattr(self, "_real_checks"):
             return self._real_checks
         entry: dict = {}
@@ -284,8 +285,7 @@ class Analysis(Classification, Refusals, ScalarInference):
                 if a in self.params and (top or a in self.scalar):
                     entry.setdefault(a, where)
                     continue
-                if not top and params <= self.scalar \
-                        and not self._may_be_complex(a, set(self.params)):
+                if params <= self.scalar and not self._may_be_complex(a, set(self.params)):
                     for p in sorted(params):
                         entry.setdefault(p, where)
                     continue
