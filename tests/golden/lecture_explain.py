@@ -23,13 +23,15 @@ def dlecture(x, y, z):
     if math.sin is not math_sin_at_transform: rebound('math.sin')
     if math.cos is not math_cos_at_transform: rebound('math.cos')
     # guards: the parameters math functions take are not complex
-    if x.__class__ not in SCALAR_TYPES or y.__class__ not in SCALAR_TYPES or z.__class__ not in SCALAR_TYPES:
-        complex_to_math(('x', 'y', 'z'), (x, y, z), math_at)
+    if z.__class__ not in SCALAR_TYPES:
+        complex_to_math(('z',), (z,), math_at_2)
     # line 9: return math.sin(x**2 + y * math.exp(z)) + z
     power = x ** 2
     exp = math.exp(z)
     mul = y * exp
     add = power + mul
+    if add.__class__ not in SCALAR_TYPES:
+        complex_to_math(('',), (add,), math_at)
     sin = math.sin(add)
     # adjoint
     dout = 1.0

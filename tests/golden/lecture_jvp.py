@@ -4,8 +4,8 @@ def jvp_lecture(x, y, z, tangents):
     if math.exp is not math_exp_at_transform: rebound('math.exp')
     if math.sin is not math_sin_at_transform: rebound('math.sin')
     if math.cos is not math_cos_at_transform: rebound('math.cos')
-    if x.__class__ not in SCALAR_TYPES or y.__class__ not in SCALAR_TYPES or z.__class__ not in SCALAR_TYPES:
-        complex_to_math(('x', 'y', 'z'), (x, y, z), math_at)
+    if z.__class__ not in SCALAR_TYPES:
+        complex_to_math(('z',), (z,), math_at_2)
     dx, dy, dz = tangents
     power = x ** 2
     dpower = dx * 2.0 * x
@@ -15,6 +15,8 @@ def jvp_lecture(x, y, z, tangents):
     dmul = dy * exp + dexp * y
     add = power + mul
     dadd = dpower + dmul
+    if add.__class__ not in SCALAR_TYPES:
+        complex_to_math(('',), (add,), math_at)
     sin = math.sin(add)
     dsin = dadd * math.cos(add)
     out = sin + z

@@ -268,6 +268,17 @@ class Analysis(Classification, Refusals, ScalarInference):
         # the nested calls first: the parameters they hoist to the entry can prove the
         # arguments of the top-level calls real
         calls.sort(key=lambda s: self.owner.get(id(s)) is self.tree)
+        _, from_param = self._complex_reach()
+        # parameter -> how many top-level math arguments (not parameters) it reaches: a
+        # check on entry pays where it replaces checks before two calls or more
+        reaching: dict = {}
+        for s in calls:
+            if self.owner.get(id(s)) is self.tree:
+                for arg in list(s.value.args) + [k.value for k in s.value.keywords]:
+                    if isinstance(arg, gast.Name) and arg.id not in self.params:
+                        for p, reached in from_param.items():
+                            if arg.id in reached:
+                                reaching[p] = reaching.get(p, 0) + 1
         for s in calls:
             where = self.parsed.location.describe(s)
             top = self.owner.get(id(s)) is self.tree
@@ -279,13 +290,13 @@ class Analysis(Classification, Refusals, ScalarInference):
                 real_params = self.guarded | set(entry)
                 if not self._may_be_complex(a, real_params):
                     continue
-                _, from_param = self._complex_reach()
                 params = {p for p, reached in from_param.items()
                           if a in reached and p not in real_params}
                 if a in self.params and (top or a in self.scalar):
                     entry.setdefault(a, where)
                     continue
-                if params <= self.scalar and not self._may_be_complex(a, set(self.params)):
+                if params <= self.scalar and not self._may_be_complex(a, set(self.params)) \
+                        and (not top or all(reaching.get(p, 0) > 1 for p in params)):
                     for p in sorted(params):
                         entry.setdefault(p, where)
                     continue
