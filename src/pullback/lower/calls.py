@@ -189,21 +189,7 @@ class Calls:
             inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
         by_name = {n for n, k in kinds.items() if k in (
             inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)}
-        lead, parts, run = [], [], []
-        for a in expr.args:
-            if not parts and not run and not isinstance(a, gast.Starred) \
-                    and len(lead) < len(positional):
-                lead.append(self.atom(a, out))
-            elif isinstance(a, gast.Starred):
-                if run:
-                    parts.append(self.atom(gast.Tuple(elts=run, ctx=gast.Load()), out,
-                                           "passed"))
-                    run = []
-                parts.append(self.atom(self.as_tuple(a.value), out, "passed"))
-            else:
-                run.append(a)
-        if run:
-            parts.append(self.atom(gast.Tuple(elts=run, ctx=gast.Load()), out, "passed"))
+        lead, parts = self.spread_parts(expr, out, len(positional))
         keywords, extra, mappings = [], [], []
         for k in expr.keywords:
             if k.arg is None:
@@ -216,12 +202,7 @@ class Calls:
             self.error("more than one **mapping, or **mapping beside keywords that the "
                        "callee's **kwargs takes, in one call (merge them into one dict first)",
                        expr)
-        args = list(lead)
-        if parts:
-            packed = parts[0]
-            for part in parts[1:]:
-                packed = self.atom(binop(packed, gast.Add(), part), out, "passed")
-            args.append(gast.Starred(value=packed, ctx=gast.Load()))
+        args = self.packed(lead, parts, out)
         if mappings:
             keywords.append(gast.keyword(arg=None, value=self.atom(mappings[0], out)))
         elif extra:
@@ -236,20 +217,7 @@ class Calls:
         named keywords as written, the rest as one tuple `*P` and one dict `**M`, bound by
         Python when the call runs (objects.method_forward refuses a differentiated value
         in P or M, which it cannot hand to a parameter)."""
-        lead, parts, run = [], [], []
-        for a in expr.args:
-            if isinstance(a, gast.Starred):
-                if run:
-                    parts.append(self.atom(gast.Tuple(elts=run, ctx=gast.Load()), out,
-                                           "passed"))
-                    run = []
-                parts.append(self.atom(self.as_tuple(a.value), out, "passed"))
-            elif parts:
-                run.append(a)
-            else:
-                lead.append(self.atom(a, out))
-        if run:
-            parts.append(self.atom(gast.Tuple(elts=run, ctx=gast.Load()), out, "passed"))
+        lead, parts = self.spread_parts(expr, out)
         keywords, mappings = [], []
         for k in expr.keywords:
             if k.arg is None:
@@ -259,15 +227,42 @@ class Calls:
         if len(mappings) > 1:
             self.error("more than one **mapping in one call (merge them into one dict "
                        "first)", expr)
-        args = list(lead)
-        if parts:
-            packed = parts[0]
-            for part in parts[1:]:
-                packed = self.atom(binop(packed, gast.Add(), part), out, "passed")
-            args.append(gast.Starred(value=packed, ctx=gast.Load()))
+        args = self.packed(lead, parts, out)
         if mappings:
             keywords.append(gast.keyword(arg=None, value=self.atom(mappings[0], out)))
         return gast.Call(func=self.callee(expr.func, out), args=args, keywords=keywords)
+
+    def spread_parts(self, expr, out, limit=None) -> tuple[list, list]:
+        """A call's positional arguments as (the leading plain ones, at most `limit`, as
+        atoms; then the rest as tuples to join: each `*xs` as a tuple, each run of plain
+        arguments between them as a tuple display)."""
+        lead, parts, run = [], [], []
+        for a in expr.args:
+            if not parts and not run and not isinstance(a, gast.Starred) \
+                    and (limit is None or len(lead) < limit):
+                lead.append(self.atom(a, out))
+            elif isinstance(a, gast.Starred):
+                if run:
+                    parts.append(self.atom(gast.Tuple(elts=run, ctx=gast.Load()), out,
+                                           "passed"))
+                    run = []
+                parts.append(self.atom(self.as_tuple(a.value), out, "passed"))
+            else:
+                run.append(a)
+        if run:
+            parts.append(self.atom(gast.Tuple(elts=run, ctx=gast.Load()), out, "passed"))
+        return lead, parts
+
+    def packed(self, lead, parts, out) -> list:
+        """The arguments of the call `spread_parts` split: the lead, then one `*P` joining
+        the parts."""
+        args = list(lead)
+        if parts:
+            joined = parts[0]
+            for part in parts[1:]:
+                joined = self.atom(binop(joined, gast.Add(), part), out, "passed")
+            args.append(gast.Starred(value=joined, ctx=gast.Load()))
+        return args
 
     def method_of_value(self, func) -> bool:
         """Whether `func` is `obj.m` (or `obj` itself, called) for a local `obj` that is
