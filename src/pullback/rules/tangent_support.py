@@ -22,6 +22,7 @@ import numpy as np
 
 from ..errors import PullbackError
 from ..runtime.helpers import _refuse_own_operators
+from .support import truncated
 
 
 def zero_tangent(x):
@@ -143,15 +144,13 @@ def pick_tangent(t, values, ans):
 def real_tangent(t):
     """float(x): the tangent as a Python number, its real part for a complex x (float()
     of a NumPy complex keeps the real part, with a ComplexWarning)."""
-    return float(np.real(t))
+    return t if t.__class__ is float else float(np.real(t))
 
 
 def astype_tangent(t, ans):
     """x.astype(dtype): the tangent cast as x was: none for an integer or boolean
     result (the conversion truncated), the real part for a real result of a complex x
     (NumPy drops the imaginary part, with a ComplexWarning)."""
-    from .support import truncated
-
     if truncated(ans):
         return 0.0
     if np.iscomplexobj(t) and not np.iscomplexobj(ans):
