@@ -46,6 +46,7 @@ from ..ir.nodes import (
     if_,
     load,
     not_,
+    skeleton,
     stored_in_order,
     tuple_of,
     walk,
@@ -115,9 +116,12 @@ class Blocks:
         self.function = function
         self.error = error or (lambda what, node: located_error(what, node, location))
         self.cleanups: set = set()  # the except clauses that stand for finally clauses
-        self.loads = load_counts(function)
-        self.own = {a.id for a in function.args.posonlyargs + function.args.args
-                    + function.args.kwonlyargs} | set(stored_in_order(function))
+        # what `check_try` asks of the function as written (only a try needs the walks)
+        self.loads, self.own = {}, set()
+        if any(isinstance(s, gast.Try) for s in skeleton(function)):
+            self.loads = load_counts(function)
+            self.own = {a.id for a in function.args.posonlyargs + function.args.args
+                        + function.args.kwonlyargs} | set(stored_in_order(function))
 
     def block(self, stmts):
         out = []

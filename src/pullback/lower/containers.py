@@ -96,15 +96,14 @@ def set_names(tree, flatten) -> set[str]:
 
     ok: dict = {}
     assigned = set()
-    for node in walk(tree):
+    for node in walk(tree):  # breadth first: an assignment before its targets
         if isinstance(node, (gast.Assign, gast.AnnAssign)) and node.value is not None:
             targets = node.targets if isinstance(node, gast.Assign) else [node.target]
             for t in targets:
                 if isinstance(t, gast.Name):
                     assigned.add(id(t))
                     ok[t.id] = ok.get(t.id, True) and is_set(node.value)
-    for node in walk(tree):
-        if isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load) \
+        elif node.__class__ is gast.Name and not isinstance(node.ctx, gast.Load) \
                 and id(node) not in assigned:
             ok[node.id] = False  # a parameter, loop target, unpacking, del, ...
     return {name for name, only_sets in ok.items() if only_sets}
@@ -117,8 +116,9 @@ def mapping_names(tree) -> set[str]:
     and `max` of one, iterate its keys (`key_list`, which refuses, when it runs, a value
     that is not a mapping or a set: a list or array there is never taken for one)."""
     params = set(parameters(tree.args))  # not names read in defaults or annotations
-    rebound = {n.id for s in tree.body for n in walk(s)
-               if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load)}
+    if not params:
+        return set()
+
     def iterated(over):  # X for X, sorted(X, ...), list(X), and a name bound once to one
         if isinstance(over, gast.Call) and isinstance(over.func, gast.Name) \
                 and over.func.id in ("sorted", "list", "reversed") and len(over.args) == 1:
@@ -127,35 +127,49 @@ def mapping_names(tree) -> set[str]:
             return keys_of[over.id]
         return over.id if isinstance(over, gast.Name) else None
 
+    # one walk collects what the questions below need
+    signature = {id(n) for part in (tree.args, *getattr(tree, "decorator_list", ()),
+                                    getattr(tree, "returns", None))
+                 if part is not None for n in walk(part)}
     bindings: dict = {}
+    rebound: set = set()  # names bound in the body (not the signature)
+    assigns, loops = [], []
+    read: set = set()
+    subscripts = []
     for node in walk(tree):
-        if isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load):
-            bindings[node.id] = bindings.get(node.id, 0) + 1
+        cls = node.__class__
+        if cls is gast.Name:
+            if not isinstance(node.ctx, gast.Load):
+                bindings[node.id] = bindings.get(node.id, 0) + 1
+                if id(node) not in signature:
+                    rebound.add(node.id)
+        elif cls is gast.Assign:
+            assigns.append(node)
+        elif cls is gast.For or cls is gast.comprehension:
+            loops.append(node)
+        elif cls is gast.Attribute and isinstance(node.value, gast.Name) \
+                and node.attr in ("items", "keys", "values", "get"):
+            read.add(node.value.id)
+        elif cls is gast.Subscript and isinstance(node.value, gast.Name):
+            if isinstance(node.slice, gast.Constant) and isinstance(node.slice.value, str):
+                read.add(node.value.id)
+            elif isinstance(node.slice, gast.Name):
+                subscripts.append((node.value.id, node.slice.id))
+    if not read and not subscripts:
+        return set()
     keys_of: dict = {}  # keys = sorted(X): keys -> X
-    for node in walk(tree):
-        if isinstance(node, gast.Assign) and len(node.targets) == 1 \
-                and isinstance(node.targets[0], gast.Name) \
+    for node in assigns:
+        if len(node.targets) == 1 and isinstance(node.targets[0], gast.Name) \
                 and bindings.get(node.targets[0].id) == 1 and isinstance(node.value, gast.Call):
             source = iterated(node.value)
             if source is not None and source != node.targets[0].id:
                 keys_of[node.targets[0].id] = source
     loop_targets: dict = {}  # X -> the names of loops over X or sorted(X)
-    read: set = set()
-    subscripts = []
-    for node in walk(tree):
-        if isinstance(node, (gast.For, gast.comprehension)) \
-                and isinstance(node.target, gast.Name):
+    for node in loops:
+        if isinstance(node.target, gast.Name):
             over = iterated(node.iter)
             if over is not None:
                 loop_targets.setdefault(over, set()).add(node.target.id)
-        elif isinstance(node, gast.Attribute) and isinstance(node.value, gast.Name) \
-                and node.attr in ("items", "keys", "values", "get"):
-            read.add(node.value.id)
-        elif isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name):
-            if isinstance(node.slice, gast.Constant) and isinstance(node.slice.value, str):
-                read.add(node.value.id)
-            elif isinstance(node.slice, gast.Name):
-                subscripts.append((node.value.id, node.slice.id))
     read |= {x for x, k in subscripts if k in loop_targets.get(x, ())}
     return (read & params) - rebound
 

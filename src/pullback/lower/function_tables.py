@@ -61,9 +61,11 @@ from ..ir.nodes import (
 from .common import captured
 
 
-def dispatch_function_tables(tree, namer, parsed, local_functions) -> None:
-    """Rewrite, in place, the calls through function tables of `tree` (see the module)."""
-    if not any(n.__class__ in _DISPLAYS and _may_be_table(n) for n in walk(tree)):
+def dispatch_function_tables(tree, namer, parsed, local_functions, nodes=None) -> None:
+    """Rewrite, in place, the calls through function tables of `tree` (see the module);
+    `nodes`: `walk(tree)`, if the caller has it."""
+    if not any(n.__class__ in _DISPLAYS and _may_be_table(n)
+               for n in (walk(tree) if nodes is None else nodes)):
         return
     own = set(parameters(tree.args)) | set(stored_in_order(tree)) | captured(tree)
 

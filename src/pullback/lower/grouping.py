@@ -60,6 +60,9 @@ _READ_CALLS = (builtins.len, builtins.sorted, builtins.list)
 
 def grow_as_values(tree, parsed, namer) -> None:
     """Rewrite, in place, the dicts of `tree` that qualify (see the module docstring)."""
+    if not any(isinstance(s, gast.Assign) and _may_be_empty_dict(s.value)
+               for block in _blocks(tree.body) for s in block):
+        return  # no candidate: the whole-tree walks below are not needed
     own = set(parameters(tree.args))
     bindings: dict = {}
     for node in walk(tree):
@@ -92,6 +95,12 @@ def _blocks(stmts):
                 yield from _blocks(inner)
         for part in getattr(s, "handlers", []) + getattr(s, "cases", []):
             yield from _blocks(part.body)
+
+
+def _may_be_empty_dict(value) -> bool:
+    """Whether `_empty_dict` may find `value` an empty dict (a quick look at its form)."""
+    return isinstance(value, gast.Dict) and not value.keys \
+        or isinstance(value, gast.Call) and not value.keywords and len(value.args) <= 1
 
 
 def _empty_dict(value, parsed, local):

@@ -110,9 +110,11 @@ def extract_local_functions(tree, namer, parsed) -> dict:
             fdef.args.defaults[i] = load(holder)
         return holders or None
 
-    if any(n.__class__ in (gast.FunctionDef, gast.Lambda) for n in walk(tree)[1:]):
+    nodes = walk(tree)
+    if any(n.__class__ in (gast.FunctionDef, gast.Lambda) for n in nodes[1:]):
         _Extract(tree, namer, found, define, reject).visit(tree)
-    dispatch_function_tables(tree, namer, parsed, found)  # T[key](x), for g in T: g(x)
+        nodes = None  # changed: walked again
+    dispatch_function_tables(tree, namer, parsed, found, nodes)  # T[key](x), for g in T: g(x)
     if not found:
         return found
     callees = called_or_passed(tree)  # a local function may only be called, or passed on

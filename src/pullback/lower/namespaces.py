@@ -53,11 +53,14 @@ def globals_shadowed_by_helpers(tree, parsed, namer) -> list:
     user's global with such a name but another value is read, live, under a new name
     (`owned_global = module_globals['owned']`); its uses in the tree are renamed."""
 
+    named = {n.id for n in walk(tree) if isinstance(n, gast.Name)} & HELPERS.keys()
+    if not named:
+        return []
     params = set(parameters(tree.args))
     stored = set(stored_in_order(tree))
     out = []
-    for name in sorted({n.id for n in walk(tree) if isinstance(n, gast.Name)}):
-        if name not in HELPERS or name in params or name in stored \
+    for name in sorted(named):
+        if name in params or name in stored \
                 or parsed.lookup(name) is HELPERS[name]:
             continue
         if name in parsed.closure:
@@ -78,6 +81,9 @@ def array_namespaces(tree, parsed) -> None:
     namespace call itself is kept, and followed by a check that it gave NumPy (or an
     array-API wrapper of NumPy); any other array library is refused when the gradient
     runs (`numpy_namespace` wraps the call)."""
+    if not any(isinstance(stmt, gast.Assign) and _may_give_namespace(stmt.value, parsed)
+               for stmt in tree.body):
+        return  # no candidate: the walk counting stores is not needed
     stores: dict = {}
     for n in walk(tree):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
@@ -130,8 +136,10 @@ def function_defaults(tree, parsed, namer) -> list:
     the parameter still holds it when the gradient runs (a call passing another function
     is refused there, with where f is defined)."""
     func = parsed.func
-    if not inspect.isfunction(func):
-        return []
+    if not inspect.isfunction(func) or not any(
+            callable(d) and not isinstance(d, type)
+            for d in (*(func.__defaults__ or ()), *(func.__kwdefaults__ or {}).values())):
+        return []  # no function-valued default
     stored = set(stored_in_order(tree))
     called = {dotted_name(n.func).split(".")[0] for n in walk(tree)
               if isinstance(n, gast.Call) and dotted_name(n.func) is not None}
@@ -150,6 +158,21 @@ def function_defaults(tree, parsed, namer) -> list:
             const(parsed.location.describe(tree))))
         out.append(at_line(check, getattr(tree, "lineno", None)))
     return out
+
+
+def _may_give_namespace(value, parsed) -> bool:
+    """Whether `array_namespaces` may take `value` for a namespace, asked before its walk:
+    a free dotted name denoting a module (`np`, `numpy.linalg`), or a call of one that
+    gives a namespace. A name the function binds or receives is none (its global of the
+    same name, if any, is not what it denotes), unless an import in f binds it."""
+    target = value.func if isinstance(value, gast.Call) and not value.keywords else value
+    dotted = dotted_name(target)
+    local = getattr(getattr(parsed.func, "__code__", None), "co_varnames", ())
+    if dotted is None or dotted.split(".")[0] in local \
+            and dotted.split(".")[0] not in parsed.aliases:  # imports in f are aliases
+        return False
+    found = parsed.resolve(target)
+    return isinstance(found, types.ModuleType) if target is value else _gives_namespace(found)
 
 
 def _gives_namespace(func) -> bool:

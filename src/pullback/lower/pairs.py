@@ -38,11 +38,14 @@ from __future__ import annotations
 
 import gast
 
-from ..ir.nodes import clone, load, walk
+from ..ir.nodes import clone, load, skeleton, walk
 
 
 def read_through_pairs(tree) -> None:
     """Rewrite `tree` in place (see the module docstring)."""
+    if not any(isinstance(s, gast.Assign) and isinstance(s.value, (gast.Tuple, gast.List))
+               for s in skeleton(tree)):
+        return  # no display bound to a name: nothing to read through
     bound: dict = {}
     for node in walk(tree):
         if isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load):
