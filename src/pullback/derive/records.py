@@ -314,7 +314,7 @@ class Records:
                 and self.is_scalar(value.left) and self.is_scalar(value.right)) or (
                 isinstance(value, gast.UnaryOp) and isinstance(value.op, gast.USub)
                 and self.is_scalar(value.operand))
-            if safe and not SENTINEL.of(s) and any(
+            if safe and self.unbound and not SENTINEL.of(s) and any(
                     isinstance(n, gast.Name) and n.id in self.unbound for n in walk(value)):
                 safe = False  # a read of a variable that may be unset raises in Python
             MAY_RAISE.set(s, not safe)

@@ -56,19 +56,28 @@ def _number(node):
     return isinstance(node, gast.Constant) and type(node.value) in (int, float)
 
 
-def _fold(node):
+def _fold(node, called=None):
     """node with its parts folded first, then itself (what a NodeTransformer with the
-    `_FOLDS` as visit methods does, without its per-node dispatch)."""
+    `_FOLDS` as visit methods does, without its per-node dispatch; names and constants,
+    half the nodes, hold nothing to fold and are not entered). `called` (a set) gathers
+    the names of the functions called by name."""
     for field in child_fields(node.__class__):
         value = getattr(node, field, None)
         if value.__class__ is list:
             for i, item in enumerate(value):
-                if isinstance(item, gast.AST):
-                    value[i] = _fold(item)
-        elif isinstance(value, gast.AST):
-            setattr(node, field, _fold(value))
+                if item.__class__ not in _LEAVES and isinstance(item, gast.AST):
+                    value[i] = _fold(item, called)
+        elif value.__class__ not in _LEAVES and isinstance(value, gast.AST):
+            folded = _fold(value, called)
+            if folded is not value:
+                setattr(node, field, folded)
+    if called is not None and node.__class__ is gast.Call and node.func.__class__ is gast.Name:
+        called.add(node.func.id)
     fold = _FOLDS.get(node.__class__)
     return node if fold is None else fold(node)
+
+
+_LEAVES = (gast.Name, gast.Constant)
 
 
 def _fold_binop(node):
@@ -377,8 +386,10 @@ def _literal_is(node, value) -> bool:
 
 def simplify(tree: gast.FunctionDef, scalars=frozenset()) -> gast.FunctionDef:
     """`tree` rewritten; `scalars` are names known to hold numbers (recorded as they are)."""
-    tree = _fold(tree)
-    _spread_by_product(tree)
+    called: set = set()
+    tree = _fold(tree, called)
+    if "unreduce" in called:
+        _spread_by_product(tree)
     tree.body = _propagate(tree.body)
     while _drop_dead_code(tree):
         pass
