@@ -70,6 +70,8 @@ def guard_unpatched(tree: gast.AST, guarded, namer, constants: dict, locate) -> 
     for function in functions:
         used = {}
         for node in walk(function):
+            if node.__class__ is not gast.Attribute:
+                continue
             chain = []
             while isinstance(node, gast.Attribute):
                 chain.append(node.attr)
@@ -180,7 +182,8 @@ def note_inlined(tree: gast.AST) -> None:
     for node in skeleton(tree):
         for field in ("body", "orelse"):
             block = getattr(node, field, None)
-            if not isinstance(block, list) or not block or not isinstance(block[0], gast.stmt):
+            if not isinstance(block, list) or not block or not isinstance(block[0], gast.stmt) \
+                    or all(INLINED_FROM.of(stmt) is None for stmt in block):
                 continue
             new, last = [], None
             for stmt in block:
