@@ -30,7 +30,7 @@ from ..helpers import HELPERS
 from ..ir.annotations import (
     EFFECT,
 )
-from ..ir.nodes import dotted_name
+from ..ir.nodes import dotted_name, walk
 from ..rules.methods import ATTRIBUTE_FUNCTIONS, METHOD_RULES, SEQUENCE_RULES
 
 BINOPS = {
@@ -487,6 +487,24 @@ class Classification:
         inputs.update({k.arg or "**": k.value for k in value.keywords})
         shown = f"{dotted_name(func)}()" if dotted_name(func) else f".{name}()"
         return Op("method", inputs, bound={"name": name}, name=shown)
+
+    def growth(self, s, op, mode):
+        """For objects.CallSite.growth: (whether the function is the one passed to grad,
+        its code) when the method call `s` is the first statement to read its receiver, a
+        name no statement binds (a parameter or a free name), and stands in no loop, so
+        that no derivative the function recorded before it can hold a list the object
+        holds: the method may grow one (when the function was itself called so, or passed
+        to grad). Else None."""
+        name = _atom_name(op.inputs.get("self"))
+        if op.kind != "method" or op.bound.get("operator") or name is None \
+                or name in self.defs or self._in_loop(s):
+            return None
+        for t in self.assigns:
+            if t is s:
+                return mode != "split", getattr(self.parsed.func, "__code__", None)
+            if any(isinstance(n, gast.Name) and n.id == name for n in walk(t.value)):
+                return None
+        return None
 
     def _module_class_methods(self) -> set:
         if not hasattr(self, "_class_methods_found"):

@@ -299,7 +299,9 @@ class Adjoints:
                 op.bound["name"], active, self.optimize, self.analysis.parsed.location.describe(s),
                 op.name, stored_only=op.kind == "attr"
                 and _atom_id(receiver) in self.analysis.written_objects,
-                written_in_place=bool(AUGMENTED.of(s)))
+                written_in_place=bool(AUGMENTED.of(s)),
+                grown=tuple(self.analysis.grown_checks.get(id(s), ())),
+                growth=self.analysis.growth(s, op, self.mode))
             self.call_forward[id(s)] = forward
             self.method_prefix[id(s)] = [load(site), clone(receiver)]
             if op.bound.get("operator"):  # a + b: operator_forward(site, a, b)

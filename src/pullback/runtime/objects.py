@@ -28,6 +28,7 @@ gradient back through the transform of its `__getitem__` (which must change noth
 from __future__ import annotations
 
 import collections
+import contextvars
 import dataclasses
 import functools
 import inspect
@@ -55,6 +56,15 @@ class CallSite:
     # only as obj.attr): a property, which could read or return it, is refused
     stored_only: bool = False
     written_in_place: bool = False  # an operator written `a += b`
+    # ((input, attribute), ...): the list that input of the call holds as that attribute,
+    # which the function grows after the call (analysis/refusals: `self.ws.append(v)`);
+    # the call's result and record must not hold it (a derivative would read it grown)
+    grown: tuple = ()
+    # (passed to grad, code of the function) for a method call that may grow lists its
+    # receiver holds (the callee's transform says which): the first read of the receiver,
+    # a parameter, in no loop (analysis/classify: growth), so that no derivative recorded
+    # before it holds one, in a function passed to grad or itself called so (_GROWING)
+    growth: tuple | None = None
     # (function, parameters) -> its split transform: kept alive here, as the transforms of
     # the functions a caller names are kept by the caller's, and reused while it fits
     transforms: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
@@ -63,6 +73,9 @@ class CallSite:
         raise NoRuleError(f"cannot differentiate the call to {self.shown}: {why}", self.where)
 
 
+# (object, code) while a method call that may grow lists of `object` runs the forward
+# part of `code`'s transform: its own first call on that object may grow them too
+_GROWING: contextvars.ContextVar = contextvars.ContextVar("pullback_growing", default=None)
 _RECORD_FUNCTIONS = {"__pullback_replace__": "replace", "__pullback_astuple__": "astuple"}
 
 
@@ -261,12 +274,55 @@ def method_forward(site, obj, *args, **kwargs):
             _check_readable(site, func, "it")  # refused
         func = made
     params = _params(site, func, receiver is not None)
-    forward, backward = _split(site, func, params)
-    if receiver is None:
-        result, record = forward(*args, **kwargs)
-    else:
-        result, record = forward(receiver, *args, **kwargs)
+    growing = _GROWING.get()
+    may_grow = site.growth is not None and (site.growth[0] or growing is not None and (
+        growing[0] is obj and growing[1] is site.growth[1]))
+    forward, backward = _split(site, func, params, may_grow)
+    token = _GROWING.set((obj, func.__code__) if may_grow else None) \
+        if may_grow or growing is not None else None
+    try:
+        if receiver is None:
+            result, record = forward(*args, **kwargs)
+        else:
+            result, record = forward(receiver, *args, **kwargs)
+    finally:
+        if token is not None:
+            _GROWING.reset(token)
+    for key, attr in site.grown:
+        holder = obj if key == "self" else args[key] if isinstance(key, int) else kwargs[key]
+        grown = getattr(holder, attr, None)
+        if isinstance(grown, list) and (_holds(record, grown, False)
+                                        or _holds(result, grown, True)):
+            site.refuse(f"what it returns or keeps for its derivative holds the list .{attr}, "
+                        "which the function grows after the call: the derivative would read "
+                        "it grown; grow it before the call, or outside the function")
     return result, (backward, record)
+
+
+def _holds(value, target, objects) -> bool:
+    """Whether `value` is `target` or holds it, in tuples, lists and dicts (and, when
+    `objects`, in the attributes of objects of user classes), by identity."""
+    stack, seen = [value], set()
+    while stack:
+        value = stack.pop()
+        if value is target:
+            return True
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        if isinstance(value, (tuple, list)):
+            stack.extend(value)
+        elif isinstance(value, dict):
+            stack.extend(value.values())
+        elif objects and not isinstance(value, (type, types.FunctionType, np.ndarray)) \
+                and type(value).__module__.split(".")[0] not in ("builtins", "numpy",
+                                                                 "pullback"):
+            stack.extend(getattr(value, "__dict__", {}).values())
+            for c in type(value).__mro__:
+                slots = getattr(c, "__slots__", ())
+                stack.extend(getattr(value, a, None) for a in (
+                    (slots,) if isinstance(slots, str) else slots))
+    return False
 
 
 def attribute_forward(site, obj):
@@ -498,9 +554,10 @@ def _check_readable(site, func, what):
                     "marked non-differentiable: call it by name so that the rule is used")
 
 
-def _split(site, func, params):
+def _split(site, func, params, may_grow=False):
     """The (forward, backward) functions of `func`'s split transform for `params`, kept
-    on the site while the function's code and guards still fit."""
+    on the site while the function's code and guards still fit. A function that grows a
+    list an object holds is refused unless the call `may_grow` (CallSite.growth)."""
     from ..api import transform
 
     split = site.transforms.get((func, params))
@@ -514,6 +571,13 @@ def _split(site, func, params):
         if len(site.transforms) > 16:  # a site meeting many classes: keep the recent ones
             site.transforms.clear()
         site.transforms[func, params] = split
+    if split.grown_lists and not may_grow:
+        from ..api import grown_list_refusal
+
+        exc = grown_list_refusal(func, split)
+        exc.args = (f"{exc.args[0]}\n  (called from {site.where.strip()})"
+                    if site.where else exc.args[0], *exc.args[1:])
+        raise exc
     return tuple(cell.cell_contents for cell in split.cells)
 
 
