@@ -17,12 +17,14 @@ of call pullback writes as Python of its own (`_made`, source in linecache): a f
 with a derivative rule the object holds (`self.activation = np.tanh`: the rule, as if
 the code named it; the object gets no gradient from it), a namedtuple's `_replace` and
 `_asdict`, and `dataclasses.replace` and `astuple` (record_method: what they do to a
-record class, spelled out). Anything else (a library object's method, a builtin, a
-function that takes the value being differentiated through `*args`) raises a
-PullbackError naming the call site. A method named like an array method whose receiver
-is, when it runs, a NumPy array is that NumPy function, differentiated by its rule
-(`a.dot(b)` is np.dot(a, b)); an object of a user class indexed as `obj[i]` hands its
-gradient back through the transform of its `__getitem__` (which must change nothing).
+record class, spelled out). Anything else (a library object's method, a builtin)
+raises a PullbackError naming the call site. Values being differentiated may be passed
+in `*P` and `**M` and taken by `*args` and `**kwargs`: the gradients of the parameters
+they fill go back to P's elements and M's keys (`_params`, `_handed_backward`). A
+method named like an array method whose receiver is, when it runs, a NumPy array is
+that NumPy function, differentiated by its rule (`a.dot(b)` is np.dot(a, b)); an object
+of a user class indexed as `obj[i]` hands its gradient back through the transform of its
+`__getitem__` (which must change nothing).
 """
 
 from __future__ import annotations
@@ -38,7 +40,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import NoRuleError, PullbackError
-from .helpers import GradRecord, accum_attr, add_grads, as_grad, is_foreign_array
+from .helpers import (
+    GradDict,
+    GradList,
+    GradRecord,
+    accum_attr,
+    add_grads,
+    as_grad,
+    is_foreign_array,
+    item_grad,
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,9 @@ class CallSite:
     # which the function grows after the call (analysis/refusals: `self.ws.append(v)`);
     # the call's result and record must not hold it (a derivative would read it grown)
     grown: tuple = ()
+    # (how many plain positional arguments, the names of the keywords) the call passes
+    # besides its *P and **M
+    given: tuple = (0, ())
     # (passed to grad, code of the function) for a method call that may grow lists its
     # receiver holds (the callee's transform says which): the first read of the receiver,
     # a parameter, in no loop (analysis/classify: growth), so that no derivative recorded
@@ -219,30 +233,81 @@ def record_method(name, obj, positional, keywords):
                  f"def made({params}):\n    return {body}\n", {"_cls": cls})
 
 
-def _params(site, func, bound) -> tuple:
-    """The parameter names of `func` receiving the call's active inputs, in their order."""
+def _params(site, func, bound, args=(), kwargs=None) -> tuple:
+    """(the parameter names of `func` receiving the call's active inputs, in their order;
+    None when each active input is one parameter, else per active input how its gradient
+    is read from theirs, for `_handed_backward`: an element of `*args`, a key of
+    `**kwargs`, or, for a `*P` or `**M` of the call, one such per element or key)."""
     code = func.__code__
     positional = code.co_varnames[:code.co_argcount]
     named = code.co_varnames[code.co_posonlyargcount:code.co_argcount + code.co_kwonlyargcount]
+    count = code.co_argcount + code.co_kwonlyargcount
+    varargs = code.co_varnames[count] if code.co_flags & inspect.CO_VARARGS else None
+    varkw = code.co_varnames[count + (varargs is not None)] \
+        if code.co_flags & inspect.CO_VARKEYWORDS else None
     shift = 1 if bound else 0
-    out = []
-    for key in site.active:
-        if key in ("*", "**"):
-            spelled = "*xs" if key == "*" else "**mapping"
-            site.refuse(f"a value being differentiated is passed in {spelled}, whose "
-                        f"elements pullback does not hand to the parameters of "
-                        f"{func.__qualname__}; pass it by name or position")
-        if key == "self":
-            out.append(positional[0])
-        elif isinstance(key, int):
-            if key + shift >= len(positional):
-                site.refuse(f"argument {key + 1} is taken by *args of {func.__qualname__}, "
-                            "which pullback does not differentiate")
-            out.append(positional[key + shift])
-        elif key in named:
-            out.append(key)
-        else:
+    params: list = []
+
+    def take(name, part=None):
+        if name not in params:
+            params.append(name)
+        return name, part
+
+    def at(i):  # the argument at position i of the call
+        if i + shift < len(positional):
+            return take(positional[i + shift])
+        if varargs is None:
+            site.refuse(f"argument {i + 1} is not taken by any parameter of "
+                        f"{func.__qualname__}")
+        return take(varargs, i + shift - len(positional))
+
+    def keyword(key):
+        if key in named:
+            return take(key)
+        if varkw is None:
             site.refuse(f"keyword {key!r} does not name a parameter of {func.__qualname__}")
+        return take(varkw, key)
+
+    hand = []
+    given, explicit = site.given
+    for key in site.active:
+        if key == "self":
+            hand.append(take(positional[0]))
+        elif key == "*":
+            hand.append(("*", [at(i) for i in range(given, len(args))]))
+        elif key == "**":
+            hand.append(("**", {k: keyword(k) for k in kwargs if k not in explicit}))
+        elif isinstance(key, int):
+            hand.append(at(key))
+        else:
+            hand.append(keyword(key))
+    if all(part is None for name, part in hand if name not in ("*", "**")) \
+            and not {"*", "**"} & set(site.active):
+        return tuple(params), None
+    return tuple(params), hand
+
+
+def _handed_backward(backward, params, hand, record, g):
+    """The gradients of a call's active inputs (`_params`' `hand`), from those of the
+    callee's parameters `params` that `backward` gives."""
+    grads = dict(zip(params, backward(record, g)))
+
+    def one(name, part):
+        d = grads[name]
+        if part is None:
+            return d
+        if isinstance(part, int):
+            return item_grad(d, part)
+        return 0.0 if d.__class__ is float else d.get(part, 0.0)
+
+    out = []
+    for name, part in hand:
+        if name == "*":
+            out.append(GradList(one(*p) for p in part))
+        elif name == "**":
+            out.append(GradDict({k: one(*p) for k, p in part.items()}))
+        else:
+            out.append(one(name, part))
     return tuple(out)
 
 
@@ -254,7 +319,7 @@ def method_forward(site, obj, *args, **kwargs):
 
         if rules.array_method(site.name) is not None:  # the array's own method
             func = _array_calling(site.name, len(args), tuple(kwargs))
-            forward, backward = _split(site, func, _params(site, func, True))
+            forward, backward = _split(site, func, _params(site, func, True)[0])
             result, record = forward(obj, *args, **kwargs)
             return result, (backward, record)
     func, receiver = _resolve(site, obj)
@@ -273,11 +338,13 @@ def method_forward(site, obj, *args, **kwargs):
         if made is None:
             _check_readable(site, func, "it")  # refused
         func = made
-    params = _params(site, func, receiver is not None)
+    params, hand = _params(site, func, receiver is not None, args, kwargs)
     growing = _GROWING.get()
     may_grow = site.growth is not None and (site.growth[0] or growing is not None and (
         growing[0] is obj and growing[1] is site.growth[1]))
     forward, backward = _split(site, func, params, may_grow)
+    if hand is not None:
+        backward = functools.partial(_handed_backward, backward, params, hand)
     token = _GROWING.set((obj, func.__code__) if may_grow else None) \
         if may_grow or growing is not None else None
     try:
