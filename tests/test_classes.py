@@ -1917,3 +1917,67 @@ def test_a_list_spread_into_a_method_gets_a_list_gradient():
             return through_spread(SCALED, X, [v if i == k else p for i, p in enumerate(params)])
         np.testing.assert_allclose(g[k], numeric_grad(moved, (params[k],)), rtol=1e-6,
                                    atol=1e-8)
+
+
+# ------------------------------------ user containers iterated through their own __iter__
+
+
+class _Stack:
+    def __init__(self, layers):
+        self.layers = layers
+
+    def __iter__(self):
+        return iter(self.layers)
+
+    def __len__(self):
+        return len(self.layers)
+
+    def __reversed__(self):
+        return reversed(self.layers)
+
+
+class _GeneratedStack:
+    def __init__(self, layers):
+        self.layers = layers
+
+    def __iter__(self):
+        yield from self.layers
+
+
+class _Tanh:
+    def __init__(self, W):
+        self.W = W
+
+    def __call__(self, x):
+        return np.tanh(self.W @ x)
+
+
+def _through_stack(model, x):
+    for layer in model:
+        x = layer(x)
+    return np.sum(x)
+
+
+def _through_reversed_stack(model, x):
+    for layer in reversed(model):
+        x = layer(x)
+    return np.sum(x)
+
+
+def _through_built_stack(W1, x):
+    for layer in _Stack([_Tanh(W1), _Tanh(W1.T)]):
+        x = layer(x)
+    return np.sum(x)
+
+
+@pytest.mark.parametrize("f, make", [
+    (_through_stack, lambda: (_Stack([_Tanh(W.T @ W), _Tanh(W.T @ W)]), X)),
+    (_through_stack, lambda: (_GeneratedStack([_Tanh(W.T @ W)]), X)),
+    (_through_reversed_stack, lambda: (_Stack([_Tanh(W.T @ W)]), X)),
+    (_through_built_stack, lambda: (W.T @ W, X))])
+def test_a_loop_over_a_user_iterable_is_refused_located(f, make):
+    # pullback's loop reads the iterable by index, which may differ from __iter__ (before:
+    # a raw TypeError, 'object is not subscriptable' or 'has no len()')
+    with pytest.raises(pullback.PullbackError, match="defines .*__iter__") as info:
+        pullback.grad(f, wrt=1)(*make())
+    assert "test_classes.py" in str(info.value) and "for layer in" in str(info.value)
