@@ -1981,3 +1981,60 @@ def test_a_loop_over_a_user_iterable_is_refused_located(f, make):
     with pytest.raises(pullback.PullbackError, match="defines .*__iter__") as info:
         pullback.grad(f, wrt=1)(*make())
     assert "test_classes.py" in str(info.value) and "for layer in" in str(info.value)
+
+
+# ---------------- forward mode: array methods named like a user class's methods (Gauss)
+
+
+class _ArrayNamed:
+    """Methods named like ndarray methods, so that the lowering keeps `x.dot(y)` in this
+    module as a call resolved by the receiver's kind when it runs."""
+
+    def __init__(self, v):
+        self.v = v
+
+    def dot(self, w):
+        return np.sum(self.v * w)
+
+    def reshape(self, *shape):
+        return self.v
+
+    def copy(self):
+        return _ArrayNamed(self.v)
+
+    def clip(self, lo, hi):
+        return self.v
+
+    def transpose(self):
+        return self.v
+
+
+def _array_named_methods(x):
+    y = x.reshape(3, 1).copy()
+    return x.mean() * x.dot(x) + np.sum(y.transpose() ** 3) + x.sum() + np.sum(
+        x.clip(-1.0, 0.5) ** 2)
+
+
+def _user_dot(obj, x):
+    return obj.dot(x) * 2.0
+
+
+@pytest.mark.parametrize("f", [array_methods, _array_named_methods])
+def test_jvp_of_array_methods_named_like_user_methods(f):
+    # jvp refused x.mean() when the module defined a class with a mean method
+    x = np.array([0.3, -1.2, 0.7])
+    v = np.array([1.0, 0.5, -0.25])
+    eps = 1e-6
+    expected = (f(x + eps * v) - f(x - eps * v)) / (2 * eps)
+    value, tangent = pullback.jvp(f)(x, v)
+    assert value == pytest.approx(f(x)) and tangent == pytest.approx(expected, rel=1e-6)
+    assert pullback.grad(f)(x) @ v == pytest.approx(expected, rel=1e-6)
+
+
+def test_a_user_method_named_like_an_array_method_in_both_modes():
+    obj, x = _ArrayNamed(np.array([0.5, -1.0, 2.0])), np.array([0.3, -1.2, 0.7])
+    np.testing.assert_allclose(pullback.grad(_user_dot, wrt=1)(obj, x), 2.0 * obj.v)
+    with pytest.raises(pullback.NoRuleError, match="the method dot of a _ArrayNamed object, "
+                       "which forward mode does not differentiate") as info:
+        pullback.jvp(_user_dot, wrt=1)(obj, x, np.ones(3))
+    assert "test_classes.py" in str(info.value) and "obj.dot(x)" in str(info.value)

@@ -74,6 +74,7 @@ class CallSite:
     # (how many plain positional arguments, the names of the keywords) the call passes
     # besides its *P and **M
     given: tuple = (0, ())
+    mode: str = "split"  # the callee's transform: forward mode's calls take "jvp_call"
     # (passed to grad, code of the function) for a method call that may grow lists its
     # receiver holds (the callee's transform says which): the first read of the receiver,
     # a parameter, in no loop (analysis/classify: growth), so that no derivative recorded
@@ -392,6 +393,22 @@ def _holds(value, target, objects) -> bool:
     return False
 
 
+def array_method_jvp(site, tangents, obj, *args, **kwargs):
+    """Forward mode's `obj.<site.name>(*args, **kwargs)` of a name that both NumPy arrays
+    and a user class of the module have as a method: for an array, (value, tangent) by
+    the transform of the NumPy function the method is, as method_forward takes it; a
+    user object's method is refused (forward mode does not differentiate those)."""
+    from .. import rules
+
+    if not (obj.__class__ is np.ndarray or isinstance(obj, np.generic)) \
+            or rules.array_method(site.name) is None:
+        site.refuse(f"it runs the method {site.name} of a {type(obj).__qualname__} object, "
+                    "which forward mode does not differentiate (reverse mode does)")
+    func = _array_calling(site.name, len(args), tuple(kwargs))
+    jvp = _split(site, func, _params(site, func, True)[0])[0]
+    return jvp(*tangents, obj, *args, **kwargs)
+
+
 def attribute_forward(site, obj):
     """The read `obj.<site.name>` of an object carrying a value being differentiated:
     (its value, what method_backward needs). A stored attribute is read as Python reads
@@ -622,15 +639,16 @@ def _check_readable(site, func, what):
 
 
 def _split(site, func, params, may_grow=False):
-    """The (forward, backward) functions of `func`'s split transform for `params`, kept
-    on the site while the function's code and guards still fit. A function that grows a
+    """The (forward, backward) functions of `func`'s split transform for `params` (the jvp
+    function alone for a site of forward mode), kept on the site while the function's
+    code and guards still fit. A function that grows a
     list an object holds is refused unless the call `may_grow` (CallSite.growth)."""
     from ..api import transform
 
     split = site.transforms.get((func, params))
     if split is None or not split.fits(func):
         try:
-            split = transform(func, params, "split", optimize=site.optimize)
+            split = transform(func, params, site.mode, optimize=site.optimize)
         except PullbackError as exc:
             exc.args = (f"{exc.args[0]}\n  (called from {site.where.strip()})"
                         if site.where else exc.args[0], *exc.args[1:])
@@ -645,7 +663,7 @@ def _split(site, func, params, may_grow=False):
         exc.args = (f"{exc.args[0]}\n  (called from {site.where.strip()})"
                     if site.where else exc.args[0], *exc.args[1:])
         raise exc
-    return tuple(cell.cell_contents for cell in split.cells)
+    return tuple(cell.cell_contents for cell in split.cells[:2 if site.mode == "split" else 1])
 
 
 def method_backward(saved, g):
@@ -894,7 +912,8 @@ def field_grad(g, obj, attrs):
     return total
 
 
-HELPERS = {"method_forward": method_forward, "OPERAND_TYPES": OPERAND_TYPES,
+HELPERS = {"method_forward": method_forward, "array_method_jvp": array_method_jvp,
+           "OPERAND_TYPES": OPERAND_TYPES,
            "operand_of_user_class": operand_of_user_class,
            "operands_of_user_class": operands_of_user_class, "attribute_forward": attribute_forward,
            "operator_forward": operator_forward,
