@@ -2038,3 +2038,66 @@ def test_a_user_method_named_like_an_array_method_in_both_modes():
                        "which forward mode does not differentiate") as info:
         pullback.jvp(_user_dot, wrt=1)(obj, x, np.ones(3))
     assert "test_classes.py" in str(info.value) and "obj.dot(x)" in str(info.value)
+
+
+# -------------- attributes named like an array's (size, shape, T, real) on user objects
+
+
+class _Blob:
+    def __init__(self, v):
+        self.v = v
+
+    @property
+    def size(self):
+        return np.sum(self.v ** 2)
+
+    @property
+    def T(self):
+        return self.v[::-1] * 2.0
+
+    def scaled(self, x):
+        return self.size * x  # self: its own property
+
+
+@dataclasses.dataclass
+class _Sized:
+    size: float
+    real: float
+
+
+def _blob_built(x):
+    b = _Blob(x)
+    return b.size * 1.0 + np.sum(b.T * x)
+
+
+def _blob_method(x, s):
+    return _Blob(x).scaled(s)
+
+
+def _blob_passed(b, x):
+    return b.size * np.sum(x) + np.sum(x.T ** 2) * x.size
+
+
+def _sized_passed(r, x):
+    return r.size * r.real * x
+
+
+def test_attributes_named_like_array_attributes_of_built_objects():
+    # b.size was taken for an array's size, a number with no gradient: a zero gradient
+    x = np.array([0.3, -1.2, 0.7])
+    for f, args in [(_blob_built, (x,)), (_blob_method, (x, 1.7))]:
+        g = pullback.grad(f)(*args)
+        np.testing.assert_allclose(g, numeric_grad(f, args, 0), rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("f, make", [
+    (_blob_passed, lambda: (_Blob(np.array([0.3, -1.2, 0.7])), np.array([2.0, -0.5]))),
+    (_sized_passed, lambda: (_Sized(1.5, 2.0), 3.0))])
+def test_attributes_named_like_array_attributes_of_objects_passed_in(f, make):
+    args = make()
+    # the object is not differentiated: its attribute is a constant, and x's are numbers
+    assert pullback.grad(f, wrt=1)(*args) == pytest.approx(numeric_grad(f, args, 1))
+    with pytest.raises(pullback.NoRuleError, match=r"\.size is read of an object of class") \
+            as info:
+        pullback.grad(f, wrt=0)(*args)
+    assert "test_classes.py" in str(info.value)

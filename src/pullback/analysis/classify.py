@@ -247,11 +247,13 @@ class Classification:
         if isinstance(value, gast.Subscript):
             return Op("index", {"x": value.value})
         if isinstance(value, gast.Attribute):
-            if value.attr in NONDIFF_ATTRIBUTES:
-                return Op("nondiff")
+            # an object of a user class has its own `size`, `T`: read as its attribute
+            own = _atom_name(value.value) in self._user_objects()
+            if value.attr in NONDIFF_ATTRIBUTES and not own:
+                return Op("nondiff")  # (objects.operand_of_user_class checks the receiver)
             if dotted_name(value) and self.resolve(value) is not MISSING:
                 return Op("nondiff")  # a module constant such as np.pi
-            if value.attr in ATTRIBUTE_FUNCTIONS:  # x.T, z.real, z.imag
+            if value.attr in ATTRIBUTE_FUNCTIONS and not own:  # x.T, z.real, z.imag
                 return self._bind(ATTRIBUTE_FUNCTIONS[value.attr], [value.value], [],
                                   f".{value.attr}")
             if isinstance(value.value, gast.Name) and value.value.id in self.locals:
@@ -383,6 +385,11 @@ class Classification:
                 return is_exempt(receiver.id)  # x.copy(), x.T: what x is
             return isinstance(value, gast.Call)  # a NumPy or math function's result
 
+        def _checked_attribute(s) -> bool:  # x.size, x.T of a value being differentiated
+            return isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Attribute) \
+                and (s.value.attr in NONDIFF_ATTRIBUTES or s.value.attr in ATTRIBUTE_FUNCTIONS) \
+                and _atom_name(s.value.value) in self.varied and self.op(s).kind != "attr"
+
         checked = {id(s) for s in self.assigns if _checked_operator(s)}
         entry: dict = {}
         placed: dict = {}
@@ -424,8 +431,13 @@ class Classification:
                     placed.setdefault(("after", id(s)), []).append((name, where(at)))
 
         def where(s):
+            if isinstance(s.value, gast.Attribute):
+                return (f".{s.value.attr}", self.parsed.location.describe(s))
             return (OPERATOR_METHODS[type(s.value.op)], self.parsed.location.describe(s))
 
+        for s in self.assigns:  # first: a check of an attribute read refuses any object
+            if _checked_attribute(s):
+                check(s.value.value.id, s)
         for s in self.assigns:
             if id(s) in checked:
                 value = s.value
@@ -434,7 +446,7 @@ class Classification:
                     if isinstance(operand, gast.Name):
                         check(operand.id, s)
         # recursive closures: their reference cycle would keep the statements for the collector
-        check = is_exempt = _produces_number = None  # noqa: F811
+        check = is_exempt = _produces_number = _checked_attribute = None  # noqa: F811
         self._operand_checks = (entry, placed)
         return self._operand_checks
 

@@ -986,10 +986,13 @@ def loop_len(values):
 
 
 def _user_iterable(x) -> bool:
-    """An object of a class whose `__iter__` is a Python function, which Python's loop
-    runs (refused by _indexed_length: pullback's loop indexes the object)."""
-    return not isinstance(x, (tuple, range, str, np.ndarray)) and isinstance(
-        getattr(x.__class__, "__iter__", None), types.FunctionType)
+    """An object of a class whose `__iter__` is a Python function of the user's, which
+    Python's loop runs (refused by _indexed_length: pullback's loop indexes the object)."""
+    from ..frontend.parse import is_library
+
+    method = getattr(x.__class__, "__iter__", None)
+    return not isinstance(x, (tuple, range, str, np.ndarray)) \
+        and isinstance(method, types.FunctionType) and not is_library(method)
 
 
 def _indexed_length(values):

@@ -577,6 +577,15 @@ def operand_of_user_class(value, at):
     cls = type(value)
     if is_foreign_array(value):
         return  # an array of another library, differentiated by the rules as arrays
+    if name.startswith(".") and cls.__module__ not in ("builtins", "numpy") \
+            and not isinstance(value, np.ndarray):
+        what = "its rule" if name in (".T", ".real", ".imag") else "a number, no gradient"
+        raise NoRuleError(
+            f"{name} is read of an object of class {cls.__qualname__}, where pullback takes "
+            f"it for the NumPy array's attribute ({name} of an array: {what}), and the "
+            "object came from a parameter, an attribute, a container or a call: "
+            "pullback reads an object's own attributes and properties of that name only on "
+            "objects f builds in its own code; read the arrays it holds instead", where)
     for method_name in (name, _REFLECTED.get(name)):
         method = _class_attribute(cls, method_name) if method_name else None
         if isinstance(method, types.FunctionType) and not is_library(method):
