@@ -2101,3 +2101,47 @@ def test_attributes_named_like_array_attributes_of_objects_passed_in(f, make):
             as info:
         pullback.grad(f, wrt=0)(*args)
     assert "test_classes.py" in str(info.value)
+
+
+# ------------------------------------------ import statements inside an inlined callee
+
+
+def _sin_twice(x):
+    import math
+    return math.sin(x) * 2.0
+
+
+def _norm_squared(A):
+    from numpy import linalg as la
+    return la.norm(A) ** 2
+
+
+def _inverse_sum(A):
+    import numpy.linalg
+    return np.sum(numpy.linalg.inv(A))
+
+
+class _Importing:
+    def __init__(self, w):
+        self.w = w
+
+    def energy(self, x):
+        from math import exp
+        return exp(self.w * x)
+
+
+def _calls_importing_helpers(x):
+    return _sin_twice(x) + _sin_twice(2.0 * x) + _Importing(0.5).energy(x)
+
+
+def _calls_linalg_helpers(A):
+    return _norm_squared(A) + _inverse_sum(A)
+
+
+@pytest.mark.parametrize("f, x", [
+    (_calls_importing_helpers, 0.7),
+    (_calls_linalg_helpers, np.eye(2) * 2.0 + 0.3)])
+def test_imports_inside_inlined_callees(f, x):
+    # the callee's own import bound nothing where its body was inlined: refused before
+    g = pullback.grad(f)(x)
+    np.testing.assert_allclose(g, numeric_grad(f, (x,), 0), rtol=1e-6, atol=1e-8)

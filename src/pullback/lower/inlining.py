@@ -511,13 +511,18 @@ class Inlining:
 
     def free_names(self, callee, names, body, out) -> dict:
         """What the free names of an inlined module-level function denote, where the body
-        lands: a name that means the same here is kept; a function or module elsewhere gets
-        a name of its own; other values are read from the callee's module (or closure) as
-        the call runs. Returns the renamings."""
+        lands: a name that means the same here is kept; a function or module elsewhere, or
+        a module the function imports in its body, gets a name of its own; other values are
+        read from the callee's module (or closure) as the call runs. Returns the
+        renamings."""
 
         renamed = {}
         func = callee.func
         for n in sorted(names):
+            if n in callee.aliases:  # its own `import m` (frontend/parse): that module
+                renamed[n] = self.namer.fresh(n)
+                self.parsed.aliases[renamed[n]] = callee.aliases[n]
+                continue
             found = lookup_free(func, n)
             if found is MISSING:
                 node = next(x for s in body for x in walk(s)
