@@ -2145,3 +2145,20 @@ def test_imports_inside_inlined_callees(f, x):
     # the callee's own import bound nothing where its body was inlined: refused before
     g = pullback.grad(f)(x)
     np.testing.assert_allclose(g, numeric_grad(f, (x,), 0), rtol=1e-6, atol=1e-8)
+
+
+class _ScaleSetting(PassesOn):
+    def __init__(self, *args, **kwargs):
+        kwargs["scale"] = 3.0  # the keywords passed on are not those the call gave
+        super().__init__(*args, **kwargs)
+
+
+def _built_with_changed_kwargs(W, b, x):
+    return np.sum(_ScaleSetting(W, b=b)(x))
+
+
+def test_kwargs_changed_before_super_init_are_not_spelled_out():
+    # spelled out as the call gave them, scale would have been dropped: refused instead
+    # (here Python itself would raise: PassesOn takes no scale)
+    with pytest.raises(pullback.UnsupportedSyntaxError, match="does not fit the parameters"):
+        pullback.grad(_built_with_changed_kwargs, wrt=2)(W, B, X)

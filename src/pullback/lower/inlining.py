@@ -352,8 +352,8 @@ class Inlining:
             if isinstance(packed, gast.Tuple) and not any(
                     isinstance(e, gast.Starred) for e in packed.elts):
                 known[renamed[p.id]] = len(packed.elts)
-            elif isinstance(packed, gast.Dict):  # keys: constants (gathered)
-                known[renamed[p.id]] = tuple(k.value for k in packed.keys)
+            elif isinstance(packed, gast.Dict) and _only_spread(body, renamed[p.id]):
+                known[renamed[p.id]] = tuple(k.value for k in packed.keys)  # constants
         inner = gast.FunctionDef(name=name, args=gast.arguments(
             args=[store(renamed[p]) for p in values], posonlyargs=[], vararg=None,
             kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]), body=body,
@@ -622,6 +622,15 @@ class _ObjectFacts:
                         isinstance(node, gast.AugAssign) or isinstance(target.ctx, gast.Store)):
                     self.attributes_set_on.add(target.value.id)
                     self.stored_on.setdefault(target.value.id, set()).add(target.attr)
+
+
+def _only_spread(body, name) -> bool:
+    """Whether every use of `name` in `body` is a `**name` of a call: the dict it holds
+    keeps its keys (nothing writes, pops or reads it otherwise)."""
+    spread = {id(k.value) for s in body for k in walk(s)
+              if isinstance(k, gast.keyword) and k.arg is None}
+    return all(id(n) in spread for s in body for n in walk(s)
+               if isinstance(n, gast.Name) and n.id == name)
 
 
 def _sets_self(callee) -> bool:
