@@ -242,11 +242,23 @@ def _params(site, func, bound, args=(), kwargs=None) -> tuple:
     code = func.__code__
     positional = code.co_varnames[:code.co_argcount]
     named = code.co_varnames[code.co_posonlyargcount:code.co_argcount + code.co_kwonlyargcount]
+    shift = 1 if bound else 0
+    plain = []  # the common call: each active input one named parameter
+    for key in site.active:
+        if key == "self":
+            plain.append(positional[0])
+        elif key.__class__ is int and key + shift < len(positional):
+            plain.append(positional[key + shift])
+        elif key.__class__ is str and key in named:
+            plain.append(key)
+        else:
+            break
+    else:
+        return tuple(plain), None
     count = code.co_argcount + code.co_kwonlyargcount
     varargs = code.co_varnames[count] if code.co_flags & inspect.CO_VARARGS else None
     varkw = code.co_varnames[count + (varargs is not None)] \
         if code.co_flags & inspect.CO_VARKEYWORDS else None
-    shift = 1 if bound else 0
     params: list = []
 
     def take(name, part=None):
@@ -282,9 +294,6 @@ def _params(site, func, bound, args=(), kwargs=None) -> tuple:
             hand.append(at(key))
         else:
             hand.append(keyword(key))
-    if all(part is None for name, part in hand if name not in ("*", "**")) \
-            and not {"*", "**"} & set(site.active):
-        return tuple(params), None
     return tuple(params), hand
 
 
