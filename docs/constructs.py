@@ -865,6 +865,73 @@ def array_named_method(dist, x):
 
 
 
+class Problem:
+    def __init__(self, A):
+        self.A = A
+        self.history = []
+
+    def loss(self, w):
+        return 0.5 * np.sum((self.A @ w) ** 2)
+
+    def objective(self, w):
+        value = self.loss(w)
+        self.history.append(float(value))
+        return value
+
+
+def history_after_calls(problem, w):
+    return problem.objective(w) * 2.0
+
+
+class Scaled:
+    def __init__(self, W):
+        self.W = W
+
+    def forward(self, x, *factors):
+        out = self.W @ x
+        for factor in factors:
+            out = out * factor
+        return np.sum(out)
+
+
+class Affine:
+    def __init__(self, W, b):
+        self.W = W
+        self.b = b
+
+
+class AffinePassingOn(Affine):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+def values_through_star_args(x, p, q):
+    layer = AffinePassingOn(np.eye(2), b=p)
+    return Scaled(layer.W).forward(x, p, q) + np.sum(layer.b)
+
+
+class Blob:
+    def __init__(self, v):
+        self.v = v
+
+    @property
+    def size(self):
+        return np.sum(self.v ** 2)
+
+
+def array_named_attribute(x):
+    return Blob(x).size
+
+
+def _imports_math(t):
+    import math as m
+    return m.sin(t) * 2.0
+
+
+def import_in_callee(x):
+    return _imports_math(x) + _imports_math(2.0 * x)
+
+
 def _m():
     return np.array([[1.0, 0.3], [0.2, 2.0]])
 
@@ -1045,6 +1112,16 @@ CASES = [
      (_v(), Cell(np.eye(3), np.zeros(3))), 0),
     (CLASSES, "operators of user classes (`__add__`, `__mul__`, `__rmul__`, `__neg__`, "
      "`__getitem__`, ...)", operator_overloading, (0.5, -1.5), (0, 1)),
+    (CLASSES, "a list on `self` grown after calls that receive `self` "
+     "(`self.history.append(float(value))` after `value = self.loss(w)`)",
+     history_after_calls, (Problem(np.array([[0.3, -0.2], [0.1, 0.4]])),
+                           np.array([0.5, -0.7])), 1),
+    (CLASSES, "values being differentiated passed through a method's `*args`, and "
+     "`super().__init__(*args, **kwargs)`", values_through_star_args,
+     (np.array([0.5, -0.7]), np.array([1.5, 0.3]), np.array([-0.4, 0.9])), (0, 1, 2)),
+    (CLASSES, "attributes named like an array's (`b.size`, `b.T`) of an object built "
+     "inside", array_named_attribute, (np.array([0.5, -0.7]),), 0),
+    (FUNCTIONS, "`import` inside a function that f calls", import_in_callee, (0.5,), 0),
     (OTHER, "`try` / `except`", try_except, (0.5,), 0),
     (OTHER, "`with`", with_statement, (0.5,), 0),
     (OTHER, "class definition", class_definition, (0.5,), 0),

@@ -43,7 +43,7 @@ NOT_NODE_FACTS = {
     "co_qualname": "a code object",
     "declared_defaults": "api.Transformed", "originals": "api.Transformed",
     "tangents_last": "api.Transformed", "static": "frontend.parse.Parsed",
-    "build_args": "api.Transformed",
+    "build_args": "api.Transformed", "grown_lists": "api.Transformed",
     "message": "an error pullback raises", "wrapper_noted": "an error pullback raises",
     "exp2": "the math module (3.11+)",
     "inline_budget": "lower.normalize's flattener", "local_functions": "the flattener",

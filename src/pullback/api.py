@@ -78,6 +78,8 @@ class Transformed:
     # np./math. names the derivative rules call -> the original (unpatched) objects
     originals: dict = field(default_factory=dict)
     tangents_last: bool = False  # mode "jvp": the generated function takes them last
+    # ((list, where), ...): lists an object holds that the function grows (analysis/refusals)
+    grown_lists: tuple = ()
     lines: tuple = ()  # its linecache entry, put back should linecache be cleared
     # the final generated tree, for another pass (emit/numba, explain, specialize): kept
     # only by a build that keeps its stages (with_tree makes one), so that a cached
@@ -556,13 +558,7 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
     tree = to_ssa(tree, parsed.location.describe)
     stages.keep("ssa", tree)
     analysis = Analysis(tree, parsed, {_parameter_of(n) for n in names}, optimize)
-    if mode == "split" and analysis.grown_lists:  # the caller's derivatives may read it
-        shown, where = analysis.grown_lists[0]
-        raise NoRuleError(
-            f"{func.__qualname__} grows the list {shown}, and is called from a function "
-            "being differentiated, whose calls before it may have kept that list for their "
-            "derivatives (np.multiply(obj.ws, w) keeps obj.ws); grow it in the function "
-            "passed to grad, before calls that receive the object, or outside", where)
+    grown_lists = tuple(analysis.grown_lists)  # the caller's derivatives may read them
     check_writes(tree, analysis, parsed)
     check_marks(analysis)  # pullback.checkpoint over values being differentiated
     callees: list = []
@@ -571,6 +567,8 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
         """The (forward, backward) cells of a called function, differentiated for `params`."""
         callee = passed_through(callee)
         split = transform(callee, tuple(params), "split", static, optimize)
+        if split.grown_lists:
+            raise grown_list_refusal(callee, split)
         callees.append((callee, split))
         return split.cells
 
@@ -605,6 +603,7 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
                          dict(analysis.bindings), cells, dict(parsed.inlined), callees,
                          func.__code__)
     result.originals = originals
+    result.grown_lists = grown_lists
     result.tree = out if keep_stages or keep_tree else None
     result.location = parsed.location
     result.build_args = (weakref.ref(func), names, single, mode, static, optimize, checkpoint)
@@ -625,6 +624,19 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
         for cell, name in zip(cells, function_names):
             cell.cell_contents = codegen.bind(codes[name], func, constants)
     return result
+
+
+def grown_list_refusal(func, split) -> NoRuleError:
+    """The refusal of a call of `func`, whose transform `split` grows a list an object
+    holds, from a function whose derivatives recorded before the call may hold it (the
+    caller's transform decides: objects.CallSite.may_grow)."""
+    shown, where = split.grown_lists[0]
+    return NoRuleError(
+        f"{func.__qualname__} grows the list {shown}, and is called from a function "
+        "being differentiated, whose calls before it may have kept that list for their "
+        "derivatives (np.multiply(obj.ws, w) keeps obj.ws); call it as a method of the "
+        "object first in the function passed to grad (not in a loop), grow the list before "
+        "calls that receive the object, or outside", where)
 
 
 def _where_spelled(parsed, dotted):

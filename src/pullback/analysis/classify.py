@@ -30,7 +30,7 @@ from ..helpers import HELPERS
 from ..ir.annotations import (
     EFFECT,
 )
-from ..ir.nodes import dotted_name
+from ..ir.nodes import dotted_name, walk
 from ..rules.methods import ATTRIBUTE_FUNCTIONS, METHOD_RULES, SEQUENCE_RULES
 
 BINOPS = {
@@ -247,11 +247,13 @@ class Classification:
         if isinstance(value, gast.Subscript):
             return Op("index", {"x": value.value})
         if isinstance(value, gast.Attribute):
-            if value.attr in NONDIFF_ATTRIBUTES:
-                return Op("nondiff")
+            # an object of a user class has its own `size`, `T`: read as its attribute
+            own = _atom_name(value.value) in self._user_objects()
+            if value.attr in NONDIFF_ATTRIBUTES and not own:
+                return Op("nondiff")  # (objects.operand_of_user_class checks the receiver)
             if dotted_name(value) and self.resolve(value) is not MISSING:
                 return Op("nondiff")  # a module constant such as np.pi
-            if value.attr in ATTRIBUTE_FUNCTIONS:  # x.T, z.real, z.imag
+            if value.attr in ATTRIBUTE_FUNCTIONS and not own:  # x.T, z.real, z.imag
                 return self._bind(ATTRIBUTE_FUNCTIONS[value.attr], [value.value], [],
                                   f".{value.attr}")
             if isinstance(value.value, gast.Name) and value.value.id in self.locals:
@@ -383,6 +385,11 @@ class Classification:
                 return is_exempt(receiver.id)  # x.copy(), x.T: what x is
             return isinstance(value, gast.Call)  # a NumPy or math function's result
 
+        def _checked_attribute(s) -> bool:  # x.size, x.T of a value being differentiated
+            return isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Attribute) \
+                and (s.value.attr in NONDIFF_ATTRIBUTES or s.value.attr in ATTRIBUTE_FUNCTIONS) \
+                and _atom_name(s.value.value) in self.varied and self.op(s).kind != "attr"
+
         checked = {id(s) for s in self.assigns if _checked_operator(s)}
         entry: dict = {}
         placed: dict = {}
@@ -424,8 +431,13 @@ class Classification:
                     placed.setdefault(("after", id(s)), []).append((name, where(at)))
 
         def where(s):
+            if isinstance(s.value, gast.Attribute):
+                return (f".{s.value.attr}", self.parsed.location.describe(s))
             return (OPERATOR_METHODS[type(s.value.op)], self.parsed.location.describe(s))
 
+        for s in self.assigns:  # first: a check of an attribute read refuses any object
+            if _checked_attribute(s):
+                check(s.value.value.id, s)
         for s in self.assigns:
             if id(s) in checked:
                 value = s.value
@@ -434,7 +446,7 @@ class Classification:
                     if isinstance(operand, gast.Name):
                         check(operand.id, s)
         # recursive closures: their reference cycle would keep the statements for the collector
-        check = is_exempt = _produces_number = None  # noqa: F811
+        check = is_exempt = _produces_number = _checked_attribute = None  # noqa: F811
         self._operand_checks = (entry, placed)
         return self._operand_checks
 
@@ -487,6 +499,24 @@ class Classification:
         inputs.update({k.arg or "**": k.value for k in value.keywords})
         shown = f"{dotted_name(func)}()" if dotted_name(func) else f".{name}()"
         return Op("method", inputs, bound={"name": name}, name=shown)
+
+    def growth(self, s, op, mode):
+        """For objects.CallSite.growth: (whether the function is the one passed to grad,
+        its code) when the method call `s` is the first statement to read its receiver, a
+        name no statement binds (a parameter or a free name), and stands in no loop, so
+        that no derivative the function recorded before it can hold a list the object
+        holds: the method may grow one (when the function was itself called so, or passed
+        to grad). Else None."""
+        name = _atom_name(op.inputs.get("self"))
+        if op.kind != "method" or op.bound.get("operator") or name is None \
+                or name in self.defs or self._in_loop(s):
+            return None
+        for t in self.assigns:
+            if t is s:
+                return mode != "split", getattr(self.parsed.func, "__code__", None)
+            if any(isinstance(n, gast.Name) and n.id == name for n in walk(t.value)):
+                return None
+        return None
 
     def _module_class_methods(self) -> set:
         if not hasattr(self, "_class_methods_found"):

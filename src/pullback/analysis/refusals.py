@@ -98,6 +98,9 @@ class Refusals:
         (`xs.reverse()`, `b.fill(x)`, `np.copyto(b, x)`, `out=`)."""
         self.grown_lists: list = []  # where a list an object holds is grown (a refusal
         # when the function is called from other generated code: api._build)
+        # id(method call statement) -> [(input, attribute)]: the list that input holds
+        # there, grown later, which the call's record must not hold (CallSite.grown)
+        self.grown_checks: dict = {}
         self._check_attribute_writes()
         for s in self.assigns:
             target = s.targets[0]
@@ -343,7 +346,7 @@ class Refusals:
                     where)
             return
         name = _atom_name(receiver)
-        if self._grows_a_held_list(value, name, passed):
+        if self._grows_a_held_list(value, name):
             return
         if name in self.varied or name not in self.params:
             raise NoRuleError(
@@ -394,20 +397,19 @@ class Refusals:
         a second place keep the file and line for the statement refused)."""
         return self.parsed.location.describe(stmt).splitlines()[-1].strip()
 
-    def _grows_a_held_list(self, call, name, passed) -> bool:
+    def _grows_a_held_list(self, call, name) -> bool:
         """Whether the effect call `call` appends to (or extends) a list an object holds,
         `self.history.append(len(self.history))`, in a way the gradient cannot see: the
         call is `name.append(v)` or `name.extend(vs)` with `name = obj.attr` read just
-        for it, what it adds carries no gradient, and no read of `obj.attr` in the
-        function reaches the result (so no derivative reads the list, whose length the
-        call changes). Whether it is a list is checked when it runs."""
+        for it, and no read of `obj.attr` in the function reaches the result (so no
+        derivative reads the list, whose length the call changes, nor what it adds: a
+        value being differentiated may be logged there). Whether it is a list is checked
+        when it runs."""
         if not (isinstance(call.func, gast.Attribute) and call.func.attr in ("append", "extend")
                 and len(self.defs.get(name, ())) == 1):
             return False
         read = self.defs[name][0]
         if self.op(read).kind != "attr" or not isinstance(read.value, gast.Attribute):
-            return False
-        if any(_atom_name(a) in self.varied for a in passed):
             return False
         base, attr = _atom_name(read.value.value), read.value.attr
         if base is None or any(
@@ -416,23 +418,43 @@ class Refusals:
                 for t in self.assigns if isinstance(t.targets[0], gast.Name)
                 and isinstance(t.value, gast.Attribute)):
             return False
-        # a call before it that receives the object may have kept the list for its
-        # derivative (np.multiply(self.ws, w) keeps self.ws), which would then read the
-        # grown list
+        # a call that receives the object may have kept the list for its derivative
+        # (np.multiply(self.ws, w) keeps self.ws), which would then read the grown list:
+        # a method call run through its transform is checked when it runs (its record
+        # and result must not hold the list: objects.method_forward); any other call
+        # before the growth, or anywhere when the growth is in a loop, is refused
+        in_loop = self._in_loop(read)
+        before = True
         for t in self.assigns:
             if t is read:
-                self.grown_lists.append((f"{self.spelled(base)}.{attr}",
-                                         self.parsed.location.describe(read)))
-                return True
-            if isinstance(t.targets[0], gast.Name) and self.op(t).kind in (
+                before = False
+                continue
+            if not (isinstance(t.targets[0], gast.Name) and self.op(t).kind in (
                     "method", "call", "unknown") and isinstance(t.value, gast.Call) and any(
-                    _atom_name(n) == base for n in walk(t.value)):
+                    _atom_name(n) == base for n in walk(t.value))):
+                continue
+            op = self.op(t)
+            keys = [k for k, a in op.inputs.items() if _atom_name(a) == base]
+            if op.kind == "method" and t.targets[0].id in self.active and keys and not (
+                    {"*", "**"} & set(keys) or op.bound.get("operator")):
+                self.grown_checks.setdefault(id(t), []).extend((k, attr) for k in keys)
+            elif before or in_loop:
                 raise NoRuleError(
                     f"{dotted_name(call.func)}() grows the list {self.spelled(base)}.{attr} "
                     f"after a call that receives {self.spelled(base)!r} "
                     f"({self.parsed.location.describe(t).strip()}), whose derivative may "
                     "read that list and would then see it grown; grow it before such "
                     "calls, or outside the function", self.parsed.location.describe(read))
+        self.grown_lists.append((f"{self.spelled(base)}.{attr}",
+                                 self.parsed.location.describe(read)))
+        return True
+
+    def _in_loop(self, s) -> bool:
+        node = self.owner.get(id(s))
+        while node is not None:
+            if isinstance(node, (gast.For, gast.While)):
+                return True
+            node = self.owner.get(id(node))
         return False
 
     def _check_untransformed_call(self, s, op) -> None:

@@ -299,7 +299,12 @@ class Adjoints:
                 op.bound["name"], active, self.optimize, self.analysis.parsed.location.describe(s),
                 op.name, stored_only=op.kind == "attr"
                 and _atom_id(receiver) in self.analysis.written_objects,
-                written_in_place=bool(AUGMENTED.of(s)))
+                written_in_place=bool(AUGMENTED.of(s)),
+                grown=tuple(self.analysis.grown_checks.get(id(s), ())),
+                growth=self.analysis.growth(s, op, self.mode),
+                given=(sum(isinstance(k, int) for k in inputs),
+                       tuple(k for k in inputs if k not in ("self", "*", "**")
+                             and isinstance(k, str))))
             self.call_forward[id(s)] = forward
             self.method_prefix[id(s)] = [load(site), clone(receiver)]
             if op.bound.get("operator"):  # a + b: operator_forward(site, a, b)

@@ -91,6 +91,7 @@ from ..ir.nodes import (
     substitute,
     tuple_of,
 )
+from ..rules import array_method
 from .reverse import Reverse
 
 
@@ -419,6 +420,9 @@ class Forward:
             expr, fresh = self.rule(s, op, name)
         elif op.kind == "nondiff":  # an array or list the function writes values into
             pass
+        elif op.kind == "method" and array_method(op.bound["name"]) is not None \
+                and not op.bound.get("operator"):
+            return self.array_method(s, op, name)
         else:
             self.refuse(s, f"no forward-mode rule for {op.name or type(s.value).__name__}")
         if expr is None:
@@ -427,6 +431,27 @@ class Forward:
                 op.rule.fresh or isinstance(s.value, (gast.BinOp, gast.UnaryOp)))):
             expr = call("owned", expr)  # a new value written in place: a tangent of its own
         return [s, assign(self.d(name), expr)]
+
+    def array_method(self, s, op, name):
+        """`x.mean()` kept as a method call, as a user class of the module defines `mean`
+        too: objects.array_method_jvp runs the array's rule when the receiver is an array
+        (as reverse mode's method_forward does), and refuses a user object's method."""
+        from ..runtime.objects import CallSite
+
+        active = tuple(k for k, atom in op.inputs.items() if self.active(atom))
+        receiver = op.inputs["self"]
+        site = self.namer.fresh(f"{receiver.id}_{op.bound['name']}_site")
+        self.constants[site] = CallSite(
+            op.bound["name"], active, self.optimize, self.analysis.parsed.location.describe(s),
+            op.name, mode=f"{self.mode.removesuffix('_call')}_call" if self.batched
+            else "jvp_call")
+        tangents = tuple_of(*[load(self.d(op.inputs[k].id)) for k in active])
+        value = call("array_method_jvp", load(site), tangents, clone(receiver),
+                     *[clone(a) for a in s.value.args])
+        value.keywords = [clone(k) for k in s.value.keywords]
+        made = assign(tuple_of(store(name), store(self.d(name)), ctx=gast.Store()), value)
+        made.may_raise = True
+        return [made]
 
     def item(self, base, key, name):
         """The tangent of base[key]: in vector mode, an array's tangents are indexed after

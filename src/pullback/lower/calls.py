@@ -177,8 +177,9 @@ class Calls:
             gathers = {inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD}
             if not starred and not gathers & set(kinds.values()):
                 return None
-        elif starred and self.method_of_value(expr.func):
-            return self.method_spread_call(expr, out)
+        elif starred and (self.method_of_value(expr.func) or inspect.ismethod(func) and (
+                inspect.isfunction(func.__func__) and not is_library(func.__func__))):
+            return self.method_spread_call(expr, out)  # (a module object's too)
         elif starred:
             self.error(f"*xs or **mapping in a call to {dotted or 'a computed callee'}, which "
                        "is not a Python function of yours pullback can read (pass the "
@@ -213,10 +214,10 @@ class Calls:
         return gast.Call(func=self.callee(expr.func, out), args=args, keywords=keywords)
 
     def method_spread_call(self, expr, out):
-        """`obj.m(a, *xs, k=v, **m)` of a local object: the leading plain arguments and the
-        named keywords as written, the rest as one tuple `*P` and one dict `**M`, bound by
-        Python when the call runs (objects.method_forward refuses a differentiated value
-        in P or M, which it cannot hand to a parameter)."""
+        """`obj.m(a, *xs, k=v, **m)` of a local object (or a module's): the leading plain
+        arguments and the named keywords as written, the rest as one tuple `*P` and one
+        dict `**M`, bound by Python when the call runs (objects.method_forward hands the
+        gradients of the parameters they fill back to P's elements and M's keys)."""
         lead, parts = self.spread_parts(expr, out)
         keywords, mappings = [], []
         for k in expr.keywords:

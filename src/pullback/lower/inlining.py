@@ -287,6 +287,7 @@ class Inlining:
         args = fdef.args
         positional = [a.id for a in args.posonlyargs + args.args]
         params = positional + [a.id for a in args.kwonlyargs]
+        expr = self.spread_known(expr)
         given = self.gathered(expr, args, positional, label)
         for k in expr.keywords:
             if k.arg is None or k.arg in given or k.arg in [a.id for a in args.posonlyargs] \
@@ -345,6 +346,14 @@ class Inlining:
         for p in params:
             if p in values:
                 out.append(assign(renamed[p], values[p]))
+        known = self.__dict__.setdefault("known_packs", {})
+        for p in (args.vararg, args.kwarg):
+            packed = given.get(p.id) if p is not None and p.id not in stored else None
+            if isinstance(packed, gast.Tuple) and not any(
+                    isinstance(e, gast.Starred) for e in packed.elts):
+                known[renamed[p.id]] = len(packed.elts)
+            elif isinstance(packed, gast.Dict) and _only_spread(body, renamed[p.id]):
+                known[renamed[p.id]] = tuple(k.value for k in packed.keys)  # constants
         inner = gast.FunctionDef(name=name, args=gast.arguments(
             args=[store(renamed[p]) for p in values], posonlyargs=[], vararg=None,
             kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]), body=body,
@@ -369,6 +378,36 @@ class Inlining:
                 if INLINED_FROM.of(s) is None:
                     INLINED_FROM.set(s, callee.func)
         return stmts[-1].value
+
+    def spread_known(self, expr):
+        """`expr` with each `*args` and `**kwargs` of an inlined function that its call
+        filled with a known number of arguments (and keywords), no statement rebinding
+        it, spelled out (`f(*args)` -> `f(args[0], args[1])`): `super().__init__(*args,
+        **kwargs)` binds them to the named parameters as Python would."""
+        known = self.__dict__.get("known_packs", {})
+
+        def item(name, key):
+            return gast.Subscript(value=load(name), slice=const(key), ctx=gast.Load())
+
+        args, keywords, spelled = [], [], False
+        for a in expr.args:
+            name = getattr(a.value, "id", None) if isinstance(a, gast.Starred) else None
+            if isinstance(known.get(name), int):
+                args += [item(name, i) for i in range(known[name])]
+                spelled = True
+            else:
+                args.append(a)
+        for k in expr.keywords:
+            name = getattr(k.value, "id", None) if k.arg is None else None
+            if isinstance(known.get(name), tuple):
+                keywords += [gast.keyword(arg=key, value=item(name, key)) for key in known[name]]
+                spelled = True
+            else:
+                keywords.append(k)
+        if not spelled:
+            return expr
+        return gast.copy_location(gast.Call(func=expr.func, args=args, keywords=keywords),
+                                  expr)
 
     def gathered(self, expr, args, positional, label) -> dict:
         """Parameter -> argument expression for an inlined call: the leading arguments to
@@ -472,13 +511,18 @@ class Inlining:
 
     def free_names(self, callee, names, body, out) -> dict:
         """What the free names of an inlined module-level function denote, where the body
-        lands: a name that means the same here is kept; a function or module elsewhere gets
-        a name of its own; other values are read from the callee's module (or closure) as
-        the call runs. Returns the renamings."""
+        lands: a name that means the same here is kept; a function or module elsewhere, or
+        a module the function imports in its body, gets a name of its own; other values are
+        read from the callee's module (or closure) as the call runs. Returns the
+        renamings."""
 
         renamed = {}
         func = callee.func
         for n in sorted(names):
+            if n in callee.aliases:  # its own `import m` (frontend/parse): that module
+                renamed[n] = self.namer.fresh(n)
+                self.parsed.aliases[renamed[n]] = callee.aliases[n]
+                continue
             found = lookup_free(func, n)
             if found is MISSING:
                 node = next(x for s in body for x in walk(s)
@@ -578,6 +622,15 @@ class _ObjectFacts:
                         isinstance(node, gast.AugAssign) or isinstance(target.ctx, gast.Store)):
                     self.attributes_set_on.add(target.value.id)
                     self.stored_on.setdefault(target.value.id, set()).add(target.attr)
+
+
+def _only_spread(body, name) -> bool:
+    """Whether every use of `name` in `body` is a `**name` of a call: the dict it holds
+    keeps its keys (nothing writes, pops or reads it otherwise)."""
+    spread = {id(k.value) for s in body for k in walk(s)
+              if isinstance(k, gast.keyword) and k.arg is None}
+    return all(id(n) in spread for s in body for n in walk(s)
+               if isinstance(n, gast.Name) and n.id == name)
 
 
 def _sets_self(callee) -> bool:

@@ -979,10 +979,20 @@ def loop_len(values):
         raise PullbackError(
             f"a loop (or min, max, sorted) over a {type(values).__name__} the function did "
             "not build: write `for k in d.keys()` or `for k, v in d.items()`")
-    if values.__class__ is not np.ndarray and values.__class__ is not list \
-            and _user_container(values):
+    if values.__class__ is not np.ndarray and values.__class__ is not list and (
+            _user_container(values) or _user_iterable(values)):
         return _indexed_length(values)
     return len(values)
+
+
+def _user_iterable(x) -> bool:
+    """An object of a class whose `__iter__` is a Python function of the user's, which
+    Python's loop runs (refused by _indexed_length: pullback's loop indexes the object)."""
+    from ..frontend.parse import is_library
+
+    method = getattr(x.__class__, "__iter__", None)
+    return not isinstance(x, (tuple, range, str, np.ndarray)) \
+        and isinstance(method, types.FunctionType) and not is_library(method)
 
 
 def _indexed_length(values):

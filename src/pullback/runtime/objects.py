@@ -17,17 +17,20 @@ of call pullback writes as Python of its own (`_made`, source in linecache): a f
 with a derivative rule the object holds (`self.activation = np.tanh`: the rule, as if
 the code named it; the object gets no gradient from it), a namedtuple's `_replace` and
 `_asdict`, and `dataclasses.replace` and `astuple` (record_method: what they do to a
-record class, spelled out). Anything else (a library object's method, a builtin, a
-function that takes the value being differentiated through `*args`) raises a
-PullbackError naming the call site. A method named like an array method whose receiver
-is, when it runs, a NumPy array is that NumPy function, differentiated by its rule
-(`a.dot(b)` is np.dot(a, b)); an object of a user class indexed as `obj[i]` hands its
-gradient back through the transform of its `__getitem__` (which must change nothing).
+record class, spelled out). Anything else (a library object's method, a builtin)
+raises a PullbackError naming the call site. Values being differentiated may be passed
+in `*P` and `**M` and taken by `*args` and `**kwargs`: the gradients of the parameters
+they fill go back to P's elements and M's keys (`_params`, `_handed_backward`). A
+method named like an array method whose receiver is, when it runs, a NumPy array is
+that NumPy function, differentiated by its rule (`a.dot(b)` is np.dot(a, b)); an object
+of a user class indexed as `obj[i]` hands its gradient back through the transform of its
+`__getitem__` (which must change nothing).
 """
 
 from __future__ import annotations
 
 import collections
+import contextvars
 import dataclasses
 import functools
 import inspect
@@ -37,7 +40,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import NoRuleError, PullbackError
-from .helpers import GradRecord, accum_attr, add_grads, as_grad, is_foreign_array
+from .helpers import (
+    GradDict,
+    GradList,
+    GradRecord,
+    accum_attr,
+    add_grads,
+    as_grad,
+    is_foreign_array,
+    item_grad,
+)
 
 
 @dataclass(frozen=True)
@@ -55,6 +67,19 @@ class CallSite:
     # only as obj.attr): a property, which could read or return it, is refused
     stored_only: bool = False
     written_in_place: bool = False  # an operator written `a += b`
+    # ((input, attribute), ...): the list that input of the call holds as that attribute,
+    # which the function grows after the call (analysis/refusals: `self.ws.append(v)`);
+    # the call's result and record must not hold it (a derivative would read it grown)
+    grown: tuple = ()
+    # (how many plain positional arguments, the names of the keywords) the call passes
+    # besides its *P and **M
+    given: tuple = (0, ())
+    mode: str = "split"  # the callee's transform: forward mode's calls take "jvp_call"
+    # (passed to grad, code of the function) for a method call that may grow lists its
+    # receiver holds (the callee's transform says which): the first read of the receiver,
+    # a parameter, in no loop (analysis/classify: growth), so that no derivative recorded
+    # before it holds one, in a function passed to grad or itself called so (_GROWING)
+    growth: tuple | None = None
     # (function, parameters) -> its split transform: kept alive here, as the transforms of
     # the functions a caller names are kept by the caller's, and reused while it fits
     transforms: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
@@ -63,6 +88,9 @@ class CallSite:
         raise NoRuleError(f"cannot differentiate the call to {self.shown}: {why}", self.where)
 
 
+# (object, code) while a method call that may grow lists of `object` runs the forward
+# part of `code`'s transform: its own first call on that object may grow them too
+_GROWING: contextvars.ContextVar = contextvars.ContextVar("pullback_growing", default=None)
 _RECORD_FUNCTIONS = {"__pullback_replace__": "replace", "__pullback_astuple__": "astuple"}
 
 
@@ -206,30 +234,90 @@ def record_method(name, obj, positional, keywords):
                  f"def made({params}):\n    return {body}\n", {"_cls": cls})
 
 
-def _params(site, func, bound) -> tuple:
-    """The parameter names of `func` receiving the call's active inputs, in their order."""
+def _params(site, func, bound, args=(), kwargs=None) -> tuple:
+    """(the parameter names of `func` receiving the call's active inputs, in their order;
+    None when each active input is one parameter, else per active input how its gradient
+    is read from theirs, for `_handed_backward`: an element of `*args`, a key of
+    `**kwargs`, or, for a `*P` or `**M` of the call, one such per element or key)."""
     code = func.__code__
     positional = code.co_varnames[:code.co_argcount]
     named = code.co_varnames[code.co_posonlyargcount:code.co_argcount + code.co_kwonlyargcount]
     shift = 1 if bound else 0
-    out = []
+    plain = []  # the common call: each active input one named parameter
     for key in site.active:
-        if key in ("*", "**"):
-            spelled = "*xs" if key == "*" else "**mapping"
-            site.refuse(f"a value being differentiated is passed in {spelled}, whose "
-                        f"elements pullback does not hand to the parameters of "
-                        f"{func.__qualname__}; pass it by name or position")
         if key == "self":
-            out.append(positional[0])
-        elif isinstance(key, int):
-            if key + shift >= len(positional):
-                site.refuse(f"argument {key + 1} is taken by *args of {func.__qualname__}, "
-                            "which pullback does not differentiate")
-            out.append(positional[key + shift])
-        elif key in named:
-            out.append(key)
+            plain.append(positional[0])
+        elif key.__class__ is int and key + shift < len(positional):
+            plain.append(positional[key + shift])
+        elif key.__class__ is str and key in named:
+            plain.append(key)
         else:
+            break
+    else:
+        return tuple(plain), None
+    count = code.co_argcount + code.co_kwonlyargcount
+    varargs = code.co_varnames[count] if code.co_flags & inspect.CO_VARARGS else None
+    varkw = code.co_varnames[count + (varargs is not None)] \
+        if code.co_flags & inspect.CO_VARKEYWORDS else None
+    params: list = []
+
+    def take(name, part=None):
+        if name not in params:
+            params.append(name)
+        return name, part
+
+    def at(i):  # the argument at position i of the call
+        if i + shift < len(positional):
+            return take(positional[i + shift])
+        if varargs is None:
+            site.refuse(f"argument {i + 1} is not taken by any parameter of "
+                        f"{func.__qualname__}")
+        return take(varargs, i + shift - len(positional))
+
+    def keyword(key):
+        if key in named:
+            return take(key)
+        if varkw is None:
             site.refuse(f"keyword {key!r} does not name a parameter of {func.__qualname__}")
+        return take(varkw, key)
+
+    hand = []
+    given, explicit = site.given
+    for key in site.active:
+        if key == "self":
+            hand.append(take(positional[0]))
+        elif key == "*":
+            hand.append(("*", [at(i) for i in range(given, len(args))]))
+        elif key == "**":
+            hand.append(("**", {k: keyword(k) for k in kwargs if k not in explicit}))
+        elif isinstance(key, int):
+            hand.append(at(key))
+        else:
+            hand.append(keyword(key))
+    return tuple(params), hand
+
+
+def _handed_backward(backward, params, hand, record, g):
+    """The gradients of a call's active inputs (`_params`' `hand`), from those of the
+    callee's parameters `params` that `backward` gives."""
+    grads = dict(zip(params, backward(record, g)))
+
+    def one(name, part):
+        d = grads[name]
+        if part is None:
+            return d
+        if isinstance(part, int):
+            return item_grad(d, part)
+        return 0.0 if d.__class__ is float else d.get(part, 0.0)
+
+    out = []
+    for name, part in hand:
+        if name == "*":
+            out.append(GradList(one(*p) for p in part))
+        elif name == "**":
+            out.append(GradDict({k: one(*p) for k, p in part.items()}))
+        else:
+            out.append(one(name, part))
     return tuple(out)
 
 
@@ -241,7 +329,7 @@ def method_forward(site, obj, *args, **kwargs):
 
         if rules.array_method(site.name) is not None:  # the array's own method
             func = _array_calling(site.name, len(args), tuple(kwargs))
-            forward, backward = _split(site, func, _params(site, func, True))
+            forward, backward = _split(site, func, _params(site, func, True)[0])
             result, record = forward(obj, *args, **kwargs)
             return result, (backward, record)
     func, receiver = _resolve(site, obj)
@@ -260,13 +348,74 @@ def method_forward(site, obj, *args, **kwargs):
         if made is None:
             _check_readable(site, func, "it")  # refused
         func = made
-    params = _params(site, func, receiver is not None)
-    forward, backward = _split(site, func, params)
-    if receiver is None:
-        result, record = forward(*args, **kwargs)
-    else:
-        result, record = forward(receiver, *args, **kwargs)
+    params, hand = _params(site, func, receiver is not None, args, kwargs)
+    growing = _GROWING.get()
+    may_grow = site.growth is not None and (site.growth[0] or growing is not None and (
+        growing[0] is obj and growing[1] is site.growth[1]))
+    forward, backward = _split(site, func, params, may_grow)
+    if hand is not None:
+        backward = functools.partial(_handed_backward, backward, params, hand)
+    token = _GROWING.set((obj, func.__code__) if may_grow else None) \
+        if may_grow or growing is not None else None
+    try:
+        if receiver is None:
+            result, record = forward(*args, **kwargs)
+        else:
+            result, record = forward(receiver, *args, **kwargs)
+    finally:
+        if token is not None:
+            _GROWING.reset(token)
+    for key, attr in site.grown:
+        holder = obj if key == "self" else args[key] if isinstance(key, int) else kwargs[key]
+        grown = getattr(holder, attr, None)
+        if isinstance(grown, list) and (_holds(record, grown, False)
+                                        or _holds(result, grown, True)):
+            site.refuse(f"what it returns or keeps for its derivative holds the list .{attr}, "
+                        "which the function grows after the call: the derivative would read "
+                        "it grown; grow it before the call, or outside the function")
     return result, (backward, record)
+
+
+def _holds(value, target, objects) -> bool:
+    """Whether `value` is `target` or holds it, in tuples, lists and dicts (and, when
+    `objects`, in the attributes of objects of user classes), by identity."""
+    stack, seen = [value], set()
+    while stack:
+        value = stack.pop()
+        if value is target:
+            return True
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        if isinstance(value, (tuple, list)):
+            stack.extend(value)
+        elif isinstance(value, dict):
+            stack.extend(value.values())
+        elif objects and not isinstance(value, (type, types.FunctionType, np.ndarray)) \
+                and type(value).__module__.split(".")[0] not in ("builtins", "numpy",
+                                                                 "pullback"):
+            stack.extend(getattr(value, "__dict__", {}).values())
+            for c in type(value).__mro__:
+                slots = getattr(c, "__slots__", ())
+                stack.extend(getattr(value, a, None) for a in (
+                    (slots,) if isinstance(slots, str) else slots))
+    return False
+
+
+def array_method_jvp(site, tangents, obj, *args, **kwargs):
+    """Forward mode's `obj.<site.name>(*args, **kwargs)` of a name that both NumPy arrays
+    and a user class of the module have as a method: for an array, (value, tangent) by
+    the transform of the NumPy function the method is, as method_forward takes it; a
+    user object's method is refused (forward mode does not differentiate those)."""
+    from .. import rules
+
+    if not (obj.__class__ is np.ndarray or isinstance(obj, np.generic)) \
+            or rules.array_method(site.name) is None:
+        site.refuse(f"it runs the method {site.name} of a {type(obj).__qualname__} object, "
+                    "which forward mode does not differentiate (reverse mode does)")
+    func = _array_calling(site.name, len(args), tuple(kwargs))
+    jvp = _split(site, func, _params(site, func, True)[0])[0]
+    return jvp(*tangents, obj, *args, **kwargs)
 
 
 def attribute_forward(site, obj):
@@ -437,6 +586,15 @@ def operand_of_user_class(value, at):
     cls = type(value)
     if is_foreign_array(value):
         return  # an array of another library, differentiated by the rules as arrays
+    if name.startswith(".") and cls.__module__ not in ("builtins", "numpy") \
+            and not isinstance(value, np.ndarray):
+        what = "its rule" if name in (".T", ".real", ".imag") else "a number, no gradient"
+        raise NoRuleError(
+            f"{name} is read of an object of class {cls.__qualname__}, where pullback takes "
+            f"it for the NumPy array's attribute ({name} of an array: {what}), and the "
+            "object came from a parameter, an attribute, a container or a call: "
+            "pullback reads an object's own attributes and properties of that name only on "
+            "objects f builds in its own code; read the arrays it holds instead", where)
     for method_name in (name, _REFLECTED.get(name)):
         method = _class_attribute(cls, method_name) if method_name else None
         if isinstance(method, types.FunctionType) and not is_library(method):
@@ -498,15 +656,17 @@ def _check_readable(site, func, what):
                     "marked non-differentiable: call it by name so that the rule is used")
 
 
-def _split(site, func, params):
-    """The (forward, backward) functions of `func`'s split transform for `params`, kept
-    on the site while the function's code and guards still fit."""
+def _split(site, func, params, may_grow=False):
+    """The (forward, backward) functions of `func`'s split transform for `params` (the jvp
+    function alone for a site of forward mode), kept on the site while the function's
+    code and guards still fit. A function that grows a
+    list an object holds is refused unless the call `may_grow` (CallSite.growth)."""
     from ..api import transform
 
     split = site.transforms.get((func, params))
     if split is None or not split.fits(func):
         try:
-            split = transform(func, params, "split", optimize=site.optimize)
+            split = transform(func, params, site.mode, optimize=site.optimize)
         except PullbackError as exc:
             exc.args = (f"{exc.args[0]}\n  (called from {site.where.strip()})"
                         if site.where else exc.args[0], *exc.args[1:])
@@ -514,7 +674,14 @@ def _split(site, func, params):
         if len(site.transforms) > 16:  # a site meeting many classes: keep the recent ones
             site.transforms.clear()
         site.transforms[func, params] = split
-    return tuple(cell.cell_contents for cell in split.cells)
+    if split.grown_lists and not may_grow:
+        from ..api import grown_list_refusal
+
+        exc = grown_list_refusal(func, split)
+        exc.args = (f"{exc.args[0]}\n  (called from {site.where.strip()})"
+                    if site.where else exc.args[0], *exc.args[1:])
+        raise exc
+    return tuple(cell.cell_contents for cell in split.cells[:2 if site.mode == "split" else 1])
 
 
 def method_backward(saved, g):
@@ -763,7 +930,8 @@ def field_grad(g, obj, attrs):
     return total
 
 
-HELPERS = {"method_forward": method_forward, "OPERAND_TYPES": OPERAND_TYPES,
+HELPERS = {"method_forward": method_forward, "array_method_jvp": array_method_jvp,
+           "OPERAND_TYPES": OPERAND_TYPES,
            "operand_of_user_class": operand_of_user_class,
            "operands_of_user_class": operands_of_user_class, "attribute_forward": attribute_forward,
            "operator_forward": operator_forward,
