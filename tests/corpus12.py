@@ -1562,9 +1562,8 @@ def reduce_compose_layers(W1, W2, x):
     return np.sum(functools.reduce(lambda h, f: f(h), layers, x))
 
 
-refuse(reduce_compose_layers,
-       lambda rng: (_n(rng, (3, 3), 0.5), _n(rng, (2, 3), 0.5), _n(rng, 3)), (0, 1, 2),
-       "NoRuleError", "construction of functools.partial")
+add(reduce_compose_layers,
+    lambda rng: (_n(rng, (3, 3), 0.5), _n(rng, (2, 3), 0.5), _n(rng, 3)), wrt=(0, 1, 2))
 
 
 # ============================================================= F. containers

@@ -1,0 +1,163 @@
+"""Functional helpers of issue 12: `functools.partial` objects made in f and applied
+(directly, from a list of functions, through `functools.reduce`, `map`, loops and user
+functions that receive them), and `functools.reduce` in general. Gradients against
+central finite differences in several spellings; what stays refused is refused at its
+line."""
+
+from __future__ import annotations
+
+import functools
+import operator
+from functools import partial, reduce
+
+import numpy as np
+import pytest
+from fd import assert_grad_matches
+
+import pullback
+
+RNG = np.random.default_rng(6)
+W1 = RNG.normal(0.0, 0.6, (3, 3))
+W2 = RNG.normal(0.0, 0.6, (2, 3))
+X = RNG.normal(0.0, 1.0, 3)
+
+
+def layer(x, W, b=0.0):
+    return np.tanh(W @ x + b)
+
+
+def apply(f, v):
+    return f(v)
+
+
+def apply_twice_and_sum(f, v):
+    first = f(v)
+    second = f(first)
+    total = np.sum(first) + np.sum(second)
+    scaled = total * 0.5
+    return scaled + np.sum(v) * 0.0 + np.max(second) * 0.25
+
+
+# ---------------------------------------------------------------- partial objects
+
+def reduce_compose_partials_and_ufuncs(W1, W2, x):
+    layers = [functools.partial(np.dot, W1), np.tanh, functools.partial(np.dot, W2)]
+    return np.sum(functools.reduce(lambda h, f: f(h), layers, x))
+
+
+def reduce_compose_inline_display(W1, x):
+    return np.sum(reduce(lambda h, f: f(h), (partial(np.dot, W1), np.sin), x) ** 2)
+
+
+def loop_over_partials(W1, W2, x):
+    h = x
+    for f in [partial(layer, W=W1), partial(layer, W=W2[:, :3] @ W1)]:
+        h = f(h)
+    return np.sum(h ** 2)
+
+
+def sum_over_partials_generator(W1, x):
+    fs = [partial(np.multiply, 2.0), partial(np.dot, W1), np.sin]
+    return sum(np.sum(f(x) ** 2) for f in fs)
+
+
+def partial_with_keyword_of_user_function(W1, x):
+    first = partial(layer, W=W1)
+    second = partial(layer, W=W1.T, b=0.5)
+    return np.sum(second(first(x)))
+
+
+def partial_keyword_overridden_at_call(W1, x):
+    step = partial(layer, W=W1, b=1.0)
+    return np.sum(step(x, b=-0.3))
+
+
+def partial_mapped_over_rows(W1, xs):
+    project = partial(np.dot, W1)
+    return sum(np.sum(np.tanh(v)) for v in map(project, xs))
+
+
+def partial_passed_to_small_function(W1, x):
+    p = partial(np.dot, W1)
+    return np.sum(apply(p, x) ** 2)
+
+
+def partial_passed_to_larger_function(W1, x):
+    p = partial(layer, W=W1)
+    return apply_twice_and_sum(p, x)
+
+
+def partial_of_lambda(a, x):
+    scale = partial(lambda k, v: k * np.sin(v), a)
+    return np.sum(scale(x) ** 2)
+
+
+def reduce_partial_step_over_list(a, x):
+    step = partial(lambda h, v, k: h * k + v, k=a)
+    return reduce(step, [x[0], x[1], x[2]], 1.0)
+
+
+@pytest.mark.parametrize("f, args, wrt", [
+    (reduce_compose_partials_and_ufuncs, (W1, W2, X), (0, 1, 2)),
+    (reduce_compose_inline_display, (W1, X), (0, 1)),
+    (loop_over_partials, (W1, W2, X), (0, 1, 2)),
+    (sum_over_partials_generator, (W1, X), (0, 1)),
+    (partial_with_keyword_of_user_function, (W1, X), (0, 1)),
+    (partial_keyword_overridden_at_call, (W1, X), (0, 1)),
+    (partial_mapped_over_rows, (W1, np.stack([X, 2.0 * X, -X])), (0, 1)),
+    (partial_passed_to_small_function, (W1, X), (0, 1)),
+    (partial_passed_to_larger_function, (W1, X), (0, 1)),
+    (partial_of_lambda, (0.7, X), (0, 1)),
+    (reduce_partial_step_over_list, (0.7, X), (0, 1)),
+])
+def test_partial_objects_made_and_applied(f, args, wrt):
+    assert_grad_matches(f, args, wrt=wrt)
+
+
+def test_reduce_over_partials_is_the_composition():
+    """The closed form of the first case: d/dx sum(W2 tanh(W1 x)) = W1^T (1 - t^2) * W2^T 1."""
+    t = np.tanh(W1 @ X)
+    expected = W1.T @ ((1.0 - t ** 2) * (W2.T @ np.ones(2)))
+    got = pullback.grad(reduce_compose_partials_and_ufuncs, wrt=2)(W1, W2, X)
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+# ------------------------------------------------------------- functools.reduce
+
+def mul(a, b):
+    return a * b
+
+
+def reduce_user_function_with_initial(x):
+    return reduce(mul, list(x), 2.0)
+
+
+def reduce_lambda_over_range(x):
+    return reduce(lambda acc, i: acc + x[i] ** 2 * (i + 1), range(len(x)), 0.0)
+
+
+def reduce_without_initial(x):
+    return reduce(lambda a, b: a * b + 1.0, [x[0], x[1], x[2]])
+
+
+def reduce_operator_add_over_arrays(x):
+    return np.sum(reduce(operator.add, [x, np.sin(x), x ** 2]))
+
+
+def reduce_functions_table_without_initial(x):
+    composed = reduce(lambda f, g: f, [np.sin, np.cos])  # the first function
+    return np.sum(composed(x)) + np.sum(reduce(lambda h, f: f(h), [np.sin, np.exp], x))
+
+
+@pytest.mark.parametrize("f", [
+    reduce_user_function_with_initial, reduce_lambda_over_range, reduce_without_initial,
+    reduce_operator_add_over_arrays,
+])
+def test_reduce_with_user_functions_and_lambdas(f):
+    assert_grad_matches(f, (X,))
+
+
+def test_a_reduce_returning_a_function_is_refused_at_its_line():
+    with pytest.raises(pullback.PullbackError) as info:
+        pullback.grad(reduce_functions_table_without_initial)(X)
+    assert "test_functional.py" in str(info.value)
