@@ -161,3 +161,77 @@ def test_a_reduce_returning_a_function_is_refused_at_its_line():
     with pytest.raises(pullback.PullbackError) as info:
         pullback.grad(reduce_functions_table_without_initial)(X)
     assert "test_functional.py" in str(info.value)
+
+
+# ------------------------------------------- functions passed for function defaults
+
+def aggregate(x, reduce=np.mean, activate=np.tanh, scale=2.0):
+    return scale * reduce(activate(x) ** 2)
+
+
+def link_keyword_only(x, *, link=np.exp):
+    return np.sum(link(x) * x)
+
+
+def squared_sum(v):
+    return np.sum(v * v)
+
+
+XD = np.array([0.3, -0.5, 0.9, 0.1])  # distinct: max has no tie
+
+
+@pytest.mark.parametrize("args, kwargs", [
+    ((XD, np.max), {}),
+    ((XD, np.sum, np.sin), {}),
+    ((XD,), {"activate": np.cos}),
+    ((XD,), {"reduce": np.min, "scale": 0.5}),
+    ((XD, squared_sum), {}),
+    ((XD, lambda v: np.sum(v) ** 2), {}),
+    ((XD, max), {}),
+])
+def test_another_function_passed_for_a_function_default(args, kwargs):
+    assert_grad_matches(aggregate, args, kwargs=kwargs)
+
+
+def test_functions_passed_alternately_each_get_their_gradient():
+    g = pullback.grad(aggregate)
+    t = np.tanh(XD)
+    dt2 = 2.0 * t * (1.0 - t ** 2)  # d tanh(x)^2 / dx
+    top = np.eye(len(XD))[np.argmax(t ** 2)]
+    for _ in range(2):
+        np.testing.assert_allclose(g(XD, np.max), 2.0 * dt2 * top, rtol=1e-12)
+        np.testing.assert_allclose(g(XD, np.sum), 2.0 * dt2, rtol=1e-12)
+        np.testing.assert_allclose(g(XD), 2.0 * dt2 / len(XD), rtol=1e-12)
+
+
+def test_keyword_only_function_default_and_other_modes():
+    assert_grad_matches(link_keyword_only, (XD,), kwargs={"link": np.sin})
+    value, grad = pullback.value_and_grad(aggregate)(XD, np.max)
+    assert value == pytest.approx(aggregate(XD, np.max))
+    np.testing.assert_allclose(grad, pullback.grad(aggregate)(XD, np.max), rtol=1e-12)
+    seed = 0.7
+    np.testing.assert_allclose(pullback.vjp(aggregate)(XD, np.max, seed),
+                               seed * pullback.grad(aggregate)(XD, np.max), rtol=1e-12)
+
+
+def test_gradients_for_functions_passed_are_not_kept_beyond_a_bound():
+    import gc
+
+    from pullback import api
+
+    g = pullback.grad(aggregate)
+    g(XD, np.sum)
+    before = len(api._CACHE)
+    for k in range(3 * api.FUNCTION_VARIANTS):
+        scaled = lambda v, k=k: k * np.sum(v)  # noqa: E731 (a new function each time)
+        t = np.tanh(XD)
+        np.testing.assert_allclose(g(XD, scaled), 2.0 * k * 2.0 * t * (1.0 - t ** 2))
+    gc.collect()
+    assert len(api._CACHE) <= before + api.FUNCTION_VARIANTS
+
+
+@pytest.mark.parametrize("value", [None, 3.0])
+def test_a_value_that_is_not_a_function_stays_refused_with_where(value):
+    with pytest.raises(pullback.PullbackError, match="not a function") as info:
+        pullback.grad(aggregate)(XD, value)
+    assert "test_functional.py" in str(info.value) and "def aggregate" in str(info.value)
