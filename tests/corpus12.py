@@ -3335,8 +3335,7 @@ def namedtuple_from_star_split(theta, data):
     return np.sum(0.5 * z ** 2 + p.log_sigma) + theta[2] ** 2
 
 
-refuse(namedtuple_from_star_split, lambda rng: (_n(rng, 3, 0.5), _n(rng, 5)), 0,
-       "UnsupportedSyntaxError", r"\*xs or \*\*mapping in a call to NormalParams")
+add(namedtuple_from_star_split, lambda rng: (_n(rng, 3, 0.5), _n(rng, 5)), wrt=(0, 1))
 
 
 def unique_labels_set_comprehension(x, labels):
