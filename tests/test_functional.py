@@ -7,6 +7,7 @@ line."""
 from __future__ import annotations
 
 import functools
+import itertools
 import operator
 from functools import partial, reduce
 
@@ -235,3 +236,101 @@ def test_a_value_that_is_not_a_function_stays_refused_with_where(value):
     with pytest.raises(pullback.PullbackError, match="not a function") as info:
         pullback.grad(aggregate)(XD, value)
     assert "test_functional.py" in str(info.value) and "def aggregate" in str(info.value)
+
+
+# ------------------------------------------------------ itertools and zip(strict=True)
+
+def running_sums_squared(x):
+    return sum(s ** 2 for s in itertools.accumulate(x))
+
+
+def running_products_and_initial(x):
+    prods = list(itertools.accumulate(x, operator.mul))
+    smoothed = list(itertools.accumulate(x, lambda s, v: 0.5 * s + v, initial=1.0))
+    return prods[-1] + sum(smoothed) + sum(itertools.accumulate(x, max))
+
+
+def total_variation(x):
+    return sum(abs(b - a) for a, b in itertools.pairwise(x))
+
+
+def path_length_of_points(points):
+    total = 0.0
+    for p, q in itertools.pairwise(points):
+        total = total + np.sqrt(np.sum((q - p) ** 2))
+    return total
+
+
+def pair_interactions(x):
+    upper = sum(x[i] * x[j] for i, j in itertools.combinations(range(len(x)), 2))
+    triples = sum(a * b * c for a, b, c in itertools.combinations(x, r=3))
+    return upper + triples
+
+
+def grid_of_products(w):
+    total = sum(np.tanh(w[0] * a + w[1] * b) for a, b in itertools.product([0.1, 0.9], w))
+    return total + sum(u * v for u, v in itertools.product(w, repeat=2))
+
+
+def chained_values(x):
+    head = [x[0] * 2.0, x[1]]
+    flat = list(itertools.chain.from_iterable([head, [np.sin(x[2])]]))
+    return sum(v ** 2 for v in itertools.chain(flat, x[1:])) + flat[2]
+
+
+def strict_zip_dot(w, x):
+    return sum(a * b for a, b in zip(w, x, strict=True)) ** 2
+
+
+def strict_zip_loop(w, x):
+    total = 0.0
+    for a, b in zip(w, np.sin(x), strict=True):
+        total += a * b
+    return total + sum(dict(zip(["a", "b", "c"], w, strict=True)).values())
+
+
+X4 = np.array([0.3, -0.5, 0.9, 0.2])
+
+
+@pytest.mark.parametrize("f", [running_sums_squared, running_products_and_initial,
+                               total_variation, pair_interactions, grid_of_products,
+                               chained_values])
+def test_itertools_iterators_as_the_lists_they_give(f):
+    assert_grad_matches(f, (X4,))
+
+
+def test_itertools_over_rows_and_zip_strict():
+    assert_grad_matches(path_length_of_points, (RNG.normal(size=(4, 2)),))
+    assert_grad_matches(strict_zip_dot, (X, -X ** 2), wrt=(0, 1))
+    assert_grad_matches(strict_zip_loop, (X, X + 1.0), wrt=(0, 1))
+
+
+def test_zip_strict_raises_as_f_does_after_the_loop():
+    for f in (strict_zip_dot, strict_zip_loop):
+        with pytest.raises(ValueError):
+            f(X, X4)
+        with pytest.raises(ValueError):
+            pullback.grad(f)(X, X4)
+
+
+def strict_zip_with_break(w, x):
+    total = 0.0
+    for a, b in zip(w, x, strict=True):
+        total += a * b
+        if total > 10.0:
+            break
+    return total
+
+
+def pairs_kept(x):
+    pairs = itertools.pairwise(x)
+    return sum(a * b for a, b in pairs)
+
+
+def test_forms_that_stay_refused_at_their_line():
+    with pytest.raises(pullback.UnsupportedSyntaxError, match="may stop early") as info:
+        pullback.grad(strict_zip_with_break)(X, X)
+    assert "zip(w, x, strict=True)" in str(info.value)
+    with pytest.raises(pullback.UnsupportedSyntaxError, match="bound to a name") as info:
+        pullback.grad(pairs_kept)(X)
+    assert "pairs = itertools.pairwise(x)" in str(info.value)
