@@ -267,6 +267,13 @@ def pair_interactions(x):
     return upper + triples
 
 
+def orderings_and_multisets(x):
+    ordered = sum(x[i] * x[j] ** 2 for i, j in itertools.permutations(range(len(x)), 2))
+    triples = sum(a * b * c ** 2 for a, b, c in itertools.permutations(x, r=3))
+    return ordered + triples + sum(
+        a * b ** 2 for a, b in itertools.combinations_with_replacement(x, 2))
+
+
 def grid_of_products(w):
     total = sum(np.tanh(w[0] * a + w[1] * b) for a, b in itertools.product([0.1, 0.9], w))
     return total + sum(u * v for u, v in itertools.product(w, repeat=2))
@@ -294,6 +301,7 @@ X4 = np.array([0.3, -0.5, 0.9, 0.2])
 
 @pytest.mark.parametrize("f", [running_sums_squared, running_products_and_initial,
                                total_variation, pair_interactions, grid_of_products,
+                               orderings_and_multisets,
                                chained_values])
 def test_itertools_iterators_as_the_lists_they_give(f):
     assert_grad_matches(f, (X4,))

@@ -57,11 +57,14 @@ from .common import at_line, rename
 
 # The itertools functions whose iterators pullback builds as lists of their values
 # (Comprehensions.itertools_list): pairwise, accumulate, product (repeat= an int written
-# out), chain, chain.from_iterable, combinations (r an int written out).
+# out), chain, chain.from_iterable, combinations, combinations_with_replacement and
+# permutations (r an int written out).
 ITERTOOLS = {"pairwise": itertools.pairwise, "accumulate": itertools.accumulate,
              "product": itertools.product, "chain": itertools.chain,
              "chain.from_iterable": itertools.chain.from_iterable,
-             "combinations": itertools.combinations}
+             "combinations": itertools.combinations,
+             "combinations_with_replacement": itertools.combinations_with_replacement,
+             "permutations": itertools.permutations}
 
 
 def placeholders(sequences, func) -> list[str]:
@@ -252,9 +255,12 @@ class Comprehensions:
         args, keywords = expr.args, {k.arg: k.value for k in expr.keywords}
         forms = {"pairwise": (1, 1, ()), "accumulate": (1, 2, ("func", "initial")),
                  "product": (0, None, ("repeat",)), "chain": (0, None, ()),
-                 "chain.from_iterable": (1, 1, ()), "combinations": (2, 2, ("r",))}
+                 "chain.from_iterable": (1, 1, ()), "combinations": (2, 2, ("r",)),
+                 "combinations_with_replacement": (2, 2, ("r",)),
+                 "permutations": (1, 2, ("r",))}
         least, most, names = forms[tool]
-        if tool == "combinations" and "r" in keywords:
+        chosen = tool in ("combinations", "combinations_with_replacement", "permutations")
+        if chosen and "r" in keywords:
             args, keywords = [*args, keywords.pop("r")], {}
         if any(isinstance(a, gast.Starred) for a in args) or None in keywords \
                 or set(keywords) - set(names) or len(args) < least \
@@ -263,12 +269,14 @@ class Comprehensions:
         lineno = getattr(expr, "lineno", self.lineno)
         if tool == "accumulate":
             return self.accumulate(args, keywords, out, lineno)
-        constant = args[1] if tool == "combinations" else keywords.get("repeat", const(1))
-        if tool in ("product", "combinations") and not (
+        constant = args[1] if chosen and len(args) > 1 else keywords.get("repeat", const(1))
+        if tool == "permutations" and len(args) == 1:
+            self.error("itertools.permutations without r (write r, an int)", expr)
+        if (tool == "product" or chosen) and not (
                 isinstance(constant, gast.Constant) and type(constant.value) is int
                 and constant.value >= 0):
             self.error(f"itertools.{tool} with a count that is not an int written out", expr)
-        seqs = [self.sequence(a, out) for a in args[:1 if tool == "combinations" else None]]
+        seqs = [self.sequence(a, out) for a in args[:1 if chosen else None]]
         names = placeholders(seqs, None)
         if tool == "pairwise":  # [(s[i], s[i + 1]) for i in range(len(s) - 1)]
             at = self.namer.fresh("at")
@@ -284,15 +292,22 @@ class Comprehensions:
                                                   names * constant.value]
             comp = gast.ListComp(elt=tuple_of(*[load(n) for n in names]), generators=[
                 for_clause(store(n), clone(q)) for n, q in zip(names, seqs)])
-        elif tool == "combinations":  # positions i0 < i1 < ... of the sequence
+        elif chosen:  # positions i0 < i1 < ... (<=, all different) of the sequence
             at = [self.namer.fresh("at") for _ in range(constant.value)]
             length = call(self.namer.spelled_builtin("len"), seqs[0])
+            generators = []
+            for i, a in enumerate(at):
+                start = const(0) if i == 0 or tool == "permutations" else load(at[i - 1]) \
+                    if tool == "combinations_with_replacement" else \
+                    binop(load(at[i - 1]), gast.Add(), const(1))
+                generators.append(for_clause(store(a), call(
+                    self.namer.spelled_builtin("range"), start, clone(length))))
+                if tool == "permutations" and i:
+                    generators[-1].ifs = [gast.Compare(left=load(a), ops=[gast.NotIn()],
+                                                       comparators=[tuple_of(*map(load, at[:i]))])]
             comp = gast.ListComp(elt=tuple_of(*[gast.Subscript(
                 value=clone(seqs[0]), slice=load(a), ctx=gast.Load()) for a in at]),
-                generators=[for_clause(store(a), call(
-                    self.namer.spelled_builtin("range"),
-                    binop(load(at[i - 1]), gast.Add(), const(1)) if i else const(0),
-                    clone(length))) for i, a in enumerate(at)])
+                generators=generators)
         else:  # chain(a, b), chain.from_iterable(parts): each part's values in turn
             parts = tuple_of(*seqs) if tool == "chain" else seqs[0]
             part, value = self.namer.fresh("part"), self.namer.fresh("value")

@@ -982,6 +982,11 @@ def loop_len(values):
     if values.__class__ is not np.ndarray and values.__class__ is not list \
             and _user_container(values):
         return _indexed_length(values)
+    if not hasattr(values, "__len__") and hasattr(values, "__iter__"):
+        raise PullbackError(
+            f"a loop (or comprehension, sum, min, max ...) over a {type(values).__name__} "
+            "object, an iterator pullback cannot read by index: make it a list where it is "
+            "made (list(...))")
     return len(values)
 
 
