@@ -611,13 +611,13 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
                                    [*func.__code__.co_freevars, *constants], func.__qualname__)
     result = Transformed(source, codes[function_names[0]], stages, constants,
                          dict(analysis.bindings), cells, dict(parsed.inlined), callees,
-                         func.__code__)
+                         func.__code__, function_defaults=tuple(
+                             (name, value) for name, value in parsed.static.items()
+                             if name not in given))
     result.originals = originals
     result.tree = out if keep_stages or keep_tree else None
     result.location = parsed.location
     result.build_args = (weakref.ref(func), names, single, mode, static, optimize, checkpoint)
-    result.function_defaults = tuple((name, value) for name, value in parsed.static.items()
-                                     if name not in given)
     if keep_stages:  # for source(explain=True)
         result.analysis = analysis
     else:  # its parts refer to each other: freed now, not by a collection of the whole build
