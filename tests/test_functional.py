@@ -342,3 +342,15 @@ def test_forms_that_stay_refused_at_their_line():
     with pytest.raises(pullback.UnsupportedSyntaxError, match="bound to a name") as info:
         pullback.grad(pairs_kept)(X)
     assert "pairs = itertools.pairwise(x)" in str(info.value)
+
+
+def activation_default(x, act=np.tanh):
+    return act(x) * x
+
+
+def test_derivatives_of_a_gradient_with_a_function_default():
+    t = np.tanh(0.3)
+    second = 2.0 * (1.0 - t ** 2) - 2.0 * 0.3 * t * (1.0 - t ** 2)  # (tanh(x) x)''
+    assert pullback.grad(pullback.grad(activation_default))(0.3) == pytest.approx(second)
+    assert pullback.grad(activation_default)(0.3, np.sin) == pytest.approx(
+        np.sin(0.3) + 0.3 * np.cos(0.3))

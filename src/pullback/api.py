@@ -276,6 +276,7 @@ def transform(func, wrt=0, mode="grad", static=None, optimize=True,
 
     The function differentiated is `func` itself, the one that runs: a decorator's
     wrapper is differentiated from its own source, never the function it wraps."""
+    func = _defaults_code(func)
     _refuse_non_functions(func)
     _keep_sources()
     names, single = _wrt_names(func, wrt)
@@ -679,8 +680,15 @@ class _Stages(dict):
 
 def _decorator(f, build):
     if f is None:
-        return lambda g: build(passed_through(g))
-    return build(passed_through(f))
+        return lambda g: build(passed_through(_defaults_code(g)))
+    return build(passed_through(_defaults_code(f)))
+
+
+def _defaults_code(func):
+    """For a gradient that picks its code by the functions passed (_by_function_arguments),
+    its code for the defaults, which is what a derivative of it differentiates (its entry
+    check refuses other functions, located); any other function as it is."""
+    return getattr(func, "__pullback_defaults_code__", func)
 
 
 def _method_of(f):
@@ -1252,6 +1260,7 @@ def _by_function_arguments(func, wrt, mode, optimize, checkpoint, backend, cache
     bound = _bind(transformed, func, backend, wrt, cache)
     if not transformed.function_defaults:
         return bound
+    bound = _named(bound, func, mode)  # (as the gradient returned would be)
     shift = 1 if mode == "vjp" else 0  # the generated vjp takes the seed first
     params = inspect.signature(func, follow_wrapped=False).parameters
     positional = [p.name for p in params.values()
@@ -1288,6 +1297,7 @@ def _by_function_arguments(func, wrt, mode, optimize, checkpoint, backend, cache
         return bound(*args, **kwargs)
 
     by_function_arguments.__pullback_transform__ = transformed
+    by_function_arguments.__pullback_defaults_code__ = bound  # for derivatives of it
     return by_function_arguments
 
 
