@@ -9,6 +9,7 @@ raises. Nothing here is meant to be imported by users.
 import collections
 import contextlib
 import functools
+import itertools
 import logging
 import math
 import operator
@@ -555,6 +556,31 @@ def function_default(x, _reduce=np.sum):
     return _reduce(np.sin(x) * x)
 
 
+def partials_composed(W, x):
+    layers = [functools.partial(np.dot, W), np.tanh, functools.partial(np.multiply, 2.0)]
+    return np.sum(functools.reduce(lambda h, f: f(h), layers, x))
+
+
+def another_function_passed(x, reduce=np.mean):
+    return reduce(np.sin(x) ** 2)
+
+
+def itertools_iterators(x):
+    steps = sum(abs(b - a) for a, b in itertools.pairwise(x))
+    pairs = sum(x[i] * x[j] for i, j in itertools.combinations(range(len(x)), 2))
+    return steps + pairs + sum(itertools.accumulate(x)) + sum(itertools.chain(x, [x[0]]))
+
+
+def zip_strict(x, y):
+    return sum(a * b for a, b in zip(x, y, strict=True))
+
+
+def namedtuple_from_a_sequence(x):
+    p = Pair(*x[:2])
+    q = Pair._make([x[2], p.a])._replace(b=p.b * 3.0)
+    return p.a * q.b + q.a ** 2
+
+
 def _inner(a, b, c=1.0):
     return a * b + c
 
@@ -1058,6 +1084,16 @@ CASES = [
      array_namespace_code, (_v(),), 0),
     (FUNCTIONS, "a function as a default argument `def f(x, _r=np.sum)`", function_default,
      (_v(),), 0),
+    (FUNCTIONS, "another function passed for a function default: `grad(f)(x, np.max)` (the "
+     "gradient made for the function passed)", another_function_passed, (_v(), np.max), 0),
+    (FUNCTIONS, "`functools.partial` objects in a list of functions, composed by "
+     "`functools.reduce`, looped over, passed to a function", partials_composed,
+     (np.eye(3) * 0.5 + 0.1, _v()), (0, 1)),
+    (FUNCTIONS, "`itertools` `accumulate`, `pairwise`, `product`, `combinations`, "
+     "`permutations`, `chain` (not bound to a name)", itertools_iterators, (_v(),), 0),
+    (FUNCTIONS, "`zip(..., strict=True)`", zip_strict, (_v(), _v() * 2.0), (0, 1)),
+    (FUNCTIONS, "a namedtuple built from a sequence: `NT(*xs)`, `NT._make(xs)`, "
+     "`nt._replace(...)`", namedtuple_from_a_sequence, (_v(),), 0),
     (OTHER, "`try` / `except` / `else` (several except clauses)", try_except, (0.5,), 0),
     (OTHER, "`try` / `except T as e`: a fallback the adjoint follows", try_fallback,
      (np.array([[1.0, 2.0], [2.0, 1.0]]),), 0),

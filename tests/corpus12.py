@@ -30,9 +30,11 @@ from __future__ import annotations
 import collections
 import dataclasses
 import functools
+import itertools
 import logging
 import math
 import operator
+import statistics
 import warnings
 import zlib
 from collections.abc import Callable
@@ -1561,9 +1563,8 @@ def reduce_compose_layers(W1, W2, x):
     return np.sum(functools.reduce(lambda h, f: f(h), layers, x))
 
 
-refuse(reduce_compose_layers,
-       lambda rng: (_n(rng, (3, 3), 0.5), _n(rng, (2, 3), 0.5), _n(rng, 3)), (0, 1, 2),
-       "NoRuleError", "construction of functools.partial")
+add(reduce_compose_layers,
+    lambda rng: (_n(rng, (3, 3), 0.5), _n(rng, (2, 3), 0.5), _n(rng, 3)), wrt=(0, 1, 2))
 
 
 # ============================================================= F. containers
@@ -3273,8 +3274,8 @@ def aggregate_defaults(x, reduce=np.mean, activate=np.tanh, scale=2.0):
 
 
 add(aggregate_defaults, lambda rng: (_n(rng, 4),))
-refuse(aggregate_defaults, lambda rng: (_n(rng, 4), np.max), 0, "PullbackError",
-       "generated for reduce=mean", label="aggregate_defaults_passed_max")
+add(aggregate_defaults, lambda rng: (_distinct(rng, 4), np.max),
+    label="aggregate_defaults_passed_max")
 
 
 def aggregate_with_max(x):
@@ -3335,8 +3336,7 @@ def namedtuple_from_star_split(theta, data):
     return np.sum(0.5 * z ** 2 + p.log_sigma) + theta[2] ** 2
 
 
-refuse(namedtuple_from_star_split, lambda rng: (_n(rng, 3, 0.5), _n(rng, 5)), 0,
-       "UnsupportedSyntaxError", r"\*xs or \*\*mapping in a call to NormalParams")
+add(namedtuple_from_star_split, lambda rng: (_n(rng, 3, 0.5), _n(rng, 5)), wrt=(0, 1))
 
 
 def unique_labels_set_comprehension(x, labels):
@@ -3566,3 +3566,483 @@ def softplus_helper_importing(x):
 
 
 add(softplus_helper_importing, lambda rng: (_n(rng, 4),))
+
+
+# ============================================================= constructs6
+# Functions in spellings the cases above do not have yet: generators consumed by sum,
+# list and zip, enumerate(start=1), zip(strict=True), itertools, match, walrus in
+# comprehensions, closures, dict comprehensions over zip, while True / for-else,
+# try/except/else/finally around np.linalg.solve, assert and warnings with f-strings,
+# globals, math.fsum, statistics.fmean and sum(..., start=).
+
+# generators consumed by sum/list/zip
+def _residuals(x, y):
+    for xi, yi in zip(x, y):
+        yield xi - yi
+
+
+def squared_residuals_from_generator(x, y):
+    return sum(r * r for r in _residuals(x, y)) / len(x)
+
+
+add(squared_residuals_from_generator, lambda rng: (_n(rng, 4), _n(rng, 4)), wrt=(0, 1))
+
+
+def _scaled_terms(w, scales):
+    for s in scales:
+        yield np.sum(w * s)
+
+
+def list_of_generated_terms(w):
+    terms = list(_scaled_terms(w, [1.0, 2.0, 3.0]))
+    return terms[0] * terms[1] + np.tanh(terms[2])
+
+
+add(list_of_generated_terms, lambda rng: (_n(rng, 3, 0.5),))
+
+
+def _moments(x):
+    yield np.mean(x)
+    yield np.mean(x ** 2)
+
+
+def zipped_generator_with_weights(x):
+    total = 0.0
+    for m, wt in zip(_moments(x), [0.5, 2.0]):
+        total = total + wt * m
+    return total
+
+
+refuse(zipped_generator_with_weights, lambda rng: (_n(rng, 5),), 0, "UnsupportedSyntaxError",
+       "generator function other than as the iterable")
+
+
+# enumerate(start=1)
+def harmonic_weighted_loss(x):
+    return sum(v ** 2 / k for k, v in enumerate(x, start=1))
+
+
+add(harmonic_weighted_loss, lambda rng: (_n(rng, 4),))
+
+
+def discounted_return(rewards, gamma):
+    total = 0.0
+    for t, r in enumerate(rewards, 1):
+        total += gamma ** t * r
+    return total
+
+
+add(discounted_return, lambda rng: (_n(rng, 5), _u(rng, 0.5, 0.9)), wrt=(0, 1))
+
+
+# zip(strict=True)
+def strict_zip_dot(w, x):
+    return sum(a * b for a, b in zip(w, x, strict=True)) ** 2
+
+
+add(strict_zip_dot, lambda rng: (_n(rng, 4), _n(rng, 4)), wrt=(0, 1))
+
+
+def strict_zip_layers(Ws, bs, x):
+    h = x
+    for W, b in zip(Ws, bs, strict=True):
+        h = np.tanh(W @ h + b)
+    return np.sum(h)
+
+
+add(strict_zip_layers, lambda rng: ([_n(rng, (3, 3), 0.5), _n(rng, (2, 3), 0.5)],
+                                    [_n(rng, 3), _n(rng, 2)], _n(rng, 3)), wrt=(0, 1, 2))
+
+
+# itertools
+def running_max_penalty(x):
+    partial_sums = list(itertools.accumulate(x))
+    return sum(s ** 2 for s in partial_sums)
+
+
+add(running_max_penalty, lambda rng: (_n(rng, 5),))
+
+
+def accumulate_products(x):
+    prods = list(itertools.accumulate(x, operator.mul))
+    return prods[-1] + 0.5 * prods[1]
+
+
+add(accumulate_products, lambda rng: (_u(rng, 0.5, 1.5, 4),))
+
+
+def accumulate_with_initial(x):
+    return sum(itertools.accumulate(x, initial=1.0))
+
+
+add(accumulate_with_initial, lambda rng: (_n(rng, 3),))
+
+
+def total_variation_pairwise(x):
+    return sum(abs(b - a) for a, b in itertools.pairwise(x))
+
+
+add(total_variation_pairwise, lambda rng: (_distinct(rng, 5),))
+
+
+def smooth_path_pairwise(points):
+    return sum(np.sum((q - p) ** 2) for p, q in itertools.pairwise(points))
+
+
+add(smooth_path_pairwise, lambda rng: (_n(rng, (4, 2)),))
+
+
+def pairwise_interaction_product(x):
+    return sum(x[i] * x[j] for i, j in itertools.product(range(len(x)), repeat=2) if i < j)
+
+
+add(pairwise_interaction_product, lambda rng: (_n(rng, 4),))
+
+
+def grid_energy_product(w, xs, ys):
+    return sum(np.tanh(w[0] * a + w[1] * b) for a, b in itertools.product(xs, ys))
+
+
+add(grid_energy_product, lambda rng: (_n(rng, 2), [0.1, 0.5, 0.9], [-1.0, 1.0]), 0)
+
+
+def chained_parameter_norm(params):
+    flat = list(itertools.chain.from_iterable(params))
+    return sum(v ** 2 for v in flat)
+
+
+add(chained_parameter_norm, lambda rng: ([list(_n(rng, 2)), list(_n(rng, 3))],), 0)
+
+
+def chain_two_lists(a, b):
+    return sum(np.sin(v) for v in itertools.chain(a, b))
+
+
+add(chain_two_lists, lambda rng: (list(_n(rng, 2)), list(_n(rng, 3))), wrt=(0, 1))
+
+
+# match
+def match_on_order(x, order):
+    match order:
+        case 1:
+            return np.sum(np.abs(x))
+        case 2:
+            return np.sqrt(np.sum(x ** 2))
+        case _:
+            return np.max(np.abs(x))
+
+
+add(match_on_order, lambda rng: (_n(rng, 4), 2))
+
+
+def match_on_shape_tuple(x):
+    match x.shape:
+        case (n,):
+            return np.sum(x ** 2) / n
+        case (n, m):
+            return np.sum(x ** 2) / (n * m)
+    return 0.0
+
+
+add(match_on_shape_tuple, lambda rng: (_n(rng, (2, 3)),))
+
+
+def match_penalty_kind(w, kind):
+    match kind:
+        case "l1" | "lasso":
+            pen = np.sum(np.abs(w))
+        case "l2":
+            pen = np.sum(w ** 2)
+        case _:
+            raise ValueError(f"unknown penalty {kind}")
+    return pen + np.sum(np.exp(w))
+
+
+add(match_penalty_kind, lambda rng: (_n(rng, 3), "l2"))
+
+
+def match_spec_tuple(w, spec):
+    match spec:
+        case ("l2", lam):
+            pen = lam * np.sum(w ** 2)
+        case ("elastic", lam, ratio):
+            pen = lam * (ratio * np.sum(np.abs(w)) + (1 - ratio) * np.sum(w ** 2))
+        case _:
+            pen = 0.0
+    return pen + np.sum(np.log1p(np.exp(w)))
+
+
+add(match_spec_tuple, lambda rng: (_n(rng, 3), ("elastic", 0.3, 0.25)))
+
+
+add(match_spec_tuple, lambda rng: (_n(rng, 3), ("l2", 0.7)), label="match_spec_tuple_l2")
+
+
+# walrus in comprehensions
+def walrus_kept_terms(x):
+    return sum(t for v in x if (t := v * v) > 0.1)
+
+
+add(walrus_kept_terms, lambda rng: (_n(rng, 5, 2.0),))
+
+
+def walrus_running_state(x):
+    state = 0.0
+    smoothed = [state := 0.5 * state + 0.5 * v for v in x]
+    return sum(s ** 2 for s in smoothed) + state
+
+
+add(walrus_running_state, lambda rng: (_n(rng, 5),))
+
+
+# conditional expressions inside comprehensions
+def clipped_hinge_comprehension(w, X, y):
+    margins = [y[i] * np.dot(w, X[i]) for i in range(len(y))]
+    return sum(1.0 - m if m < 1.0 else 0.0 for m in margins)
+
+
+add(clipped_hinge_comprehension, lambda rng: (_n(rng, 3), _n(rng, (6, 3)), np.sign(_n(rng, 6))))
+
+
+def huber_list_comprehension(r, delta=1.0):
+    return sum([0.5 * v * v if abs(v) <= delta else delta * (abs(v) - 0.5 * delta) for v in r])
+
+
+add(huber_list_comprehension, lambda rng: (_n(rng, 6, 1.5),))
+
+
+# closures returned by nested functions
+def closure_power_family(x):
+    def make_power(p):
+        def power(v):
+            return np.sum(np.abs(v) ** p)
+        return power
+    l2 = make_power(2.0)
+    return l2(x) + make_power(3.0)(x)
+
+
+refuse(closure_power_family, lambda rng: (_n(rng, 4),), 0, "UnsupportedSyntaxError",
+       "a function defined inside a nested function")
+
+
+def _make_power_norm(p):
+    def power(v):
+        return np.sum(np.abs(v) ** p)
+    return power
+
+
+def _make_squashed(scale):
+    return lambda v: np.tanh(scale * v)
+
+
+def module_closure_factories(x, s):
+    l2 = _make_power_norm(2.0)
+    act = _make_squashed(s)
+    return l2(x) + _make_power_norm(3.0)(x) + np.sum(act(x) ** 2)
+
+
+add(module_closure_factories, lambda rng: (_n(rng, 4), _u(rng, 0.5, 1.5)))
+
+
+def closure_over_weights(w, x):
+    def make_model(scale):
+        return lambda v: np.tanh(scale * (w @ v))
+    model = make_model(2.0)
+    return np.sum(model(x) ** 2)
+
+
+refuse(closure_over_weights, lambda rng: (_n(rng, (2, 3), 0.5), _n(rng, 3)), (0, 1),
+       "UnsupportedSyntaxError", "a lambda inside a nested function")
+
+
+# dict comprehensions over zip
+def named_losses_dict_zip(pred, target):
+    names = ["a", "b", "c"]
+    errors = {k: (p - t) ** 2 for k, p, t in zip(names, pred, target)}
+    return errors["a"] + 2.0 * errors["b"] + sum(errors.values())
+
+
+add(named_losses_dict_zip, lambda rng: (_n(rng, 3), _n(rng, 3)), wrt=(0, 1))
+
+
+def weighted_dict_from_zip(x):
+    weights = {name: w for name, w in zip(("x0", "x1"), (0.3, 0.7))}
+    values = dict(zip(("x0", "x1"), (np.sin(x[0]), np.cos(x[1]))))
+    return sum(weights[k] * values[k] for k in weights)
+
+
+add(weighted_dict_from_zip, lambda rng: (_n(rng, 2),))
+
+
+# while True with break
+def newton_sqrt_while_true(a):
+    x = a
+    it = 0
+    while True:
+        x = 0.5 * (x + a / x)
+        it += 1
+        if it >= 8:
+            break
+    return x
+
+
+add(newton_sqrt_while_true, lambda rng: (_u(rng, 1.0, 4.0),))
+
+
+def gradient_descent_while_true(w0, target):
+    w = w0
+    steps = 0
+    while True:
+        w = w - 0.1 * (w - target)
+        steps += 1
+        if steps == 20:
+            break
+    return np.sum(w ** 2)
+
+
+add(gradient_descent_while_true, lambda rng: (_n(rng, 3), _n(rng, 3)), wrt=(0, 1))
+
+
+# for/else
+def first_large_or_sum(x):
+    for v in x:
+        if v > 10.0:
+            out = v
+            break
+    else:
+        out = np.sum(x ** 2)
+    return out
+
+
+add(first_large_or_sum, lambda rng: (_n(rng, 4),))
+
+
+def search_with_else_found(x):
+    total = 0.0
+    for i, v in enumerate(x):
+        total += v * i
+        if total > 100.0:
+            break
+    else:
+        total = total * 2.0
+    return total
+
+
+add(search_with_else_found, lambda rng: (_n(rng, 4),))
+
+
+# try/except/else/finally around np.linalg.solve
+def solve_with_fallback(A, b):
+    attempts = 0
+    try:
+        x = np.linalg.solve(A, b)
+    except np.linalg.LinAlgError:
+        x = np.linalg.pinv(A) @ b
+    else:
+        attempts += 1
+    finally:
+        attempts += 1
+    return np.sum(x ** 2) * attempts
+
+
+add(solve_with_fallback, lambda rng: (_spd(rng, 3), _n(rng, 3)), wrt=(0, 1))
+
+
+def ridge_solve_try_else(X, y, lam):
+    try:
+        w = np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ y)
+    except np.linalg.LinAlgError as err:
+        raise RuntimeError("singular system") from err
+    else:
+        r = y - X @ w
+    return np.sum(r ** 2) + lam * np.sum(w ** 2)
+
+
+add(ridge_solve_try_else, lambda rng: (_n(rng, (6, 3)), _n(rng, 6), _u(rng, 0.5, 1.0)),
+    wrt=(0, 1, 2))
+
+
+# assert with messages
+def assert_shapes_then_loss(W, x):
+    assert W.shape[1] == x.shape[0], f"shape mismatch: {W.shape} vs {x.shape}"
+    assert np.all(np.isfinite(x)), "x must be finite"
+    return np.sum(np.tanh(W @ x) ** 2)
+
+
+add(assert_shapes_then_loss, lambda rng: (_n(rng, (2, 3)), _n(rng, 3)), wrt=(0, 1))
+
+
+# f-strings in warnings.warn
+def warn_on_large_norm(x):
+    norm = np.sqrt(np.sum(x ** 2))
+    if norm > 0.5:
+        warnings.warn(f"large norm {norm:.3f} for {len(x)} values", RuntimeWarning, stacklevel=2)
+    return norm ** 3
+
+
+add(warn_on_large_norm, lambda rng: (_n(rng, 4),))
+
+
+# global constants
+
+
+LOSS_SCALE = 2.5
+
+
+TERM_WEIGHTS = (0.2, 0.3, 0.5)
+
+
+CENTER = np.array([0.1, -0.2, 0.3])
+
+
+def global_constants_read(x):
+    return LOSS_SCALE * sum(w * np.sin(v) for w, v in zip(TERM_WEIGHTS, x)) + np.sum(
+        (x - CENTER) ** 2)
+
+
+add(global_constants_read, lambda rng: (_n(rng, 3),))
+
+
+# math.fsum, statistics.fmean, sum start=
+def fsum_of_squares(x):
+    return math.fsum(v * v for v in x) + math.fsum([x[0], x[1]])
+
+
+add(fsum_of_squares, lambda rng: (list(_n(rng, 4)),))
+
+
+def fmean_of_terms(x):
+    return statistics.fmean([math.exp(v) for v in x]) * statistics.fmean(x)
+
+
+add(fmean_of_terms, lambda rng: (list(_n(rng, 4, 0.5)),))
+
+
+def fmean_weighted(x):
+    return statistics.fmean(x, weights=[1.0, 2.0, 3.0])
+
+
+add(fmean_weighted, lambda rng: (list(_n(rng, 3)),))
+
+
+def fmean_with_weights_passed(x, w):
+    return statistics.fmean(x, weights=w) ** 2 + statistics.fmean(np.sin(x))
+
+
+add(fmean_with_weights_passed, lambda rng: (_n(rng, 3), _u(rng, 0.5, 2.0, 3)), wrt=(0, 1))
+add(fmean_with_weights_passed, lambda rng: (list(_n(rng, 3)), list(_u(rng, 0.5, 2.0, 3))),
+    wrt=(0, 1), label="fmean_with_weights_passed_lists")
+
+
+def sum_with_start_array(xs):
+    return np.sum(sum(xs, start=np.zeros(3)) ** 2)
+
+
+add(sum_with_start_array, lambda rng: (_n(rng, (4, 3)),))
+
+
+def sum_with_start_scalar(x):
+    return sum((v ** 2 for v in x), start=1.0) * sum(x, 0.5)
+
+
+add(sum_with_start_scalar, lambda rng: (_n(rng, 4),))

@@ -2,6 +2,7 @@
 differences; the gradient of a dict or list argument has the argument's structure."""
 
 import collections
+import typing
 from collections import defaultdict
 
 import container_cases as cc
@@ -338,3 +339,98 @@ SETS = [
 def test_sets_made_where_they_are_iterated(func, args, wrt):
     np.testing.assert_allclose(pullback.grad(func, wrt=wrt)(*args),
                                numeric_grad(func, args, wrt), rtol=1e-6, atol=1e-8)
+
+
+# ------------------------------------------- namedtuples built from a sequence
+
+NormalParams = collections.namedtuple("NormalParams", "mu log_sigma")
+
+
+class Affine(typing.NamedTuple):
+    w: float
+    b: float
+    scale: float = 1.0
+
+
+class SubParams(NormalParams):
+    def spread(self):
+        return np.exp(self.log_sigma)
+
+
+def nll_from_star_split(theta, data):
+    p = NormalParams(*theta[:2])
+    z = (data - p.mu) / np.exp(p.log_sigma)
+    return np.sum(0.5 * z ** 2 + p.log_sigma) + theta[2] ** 2
+
+
+def nll_from_make(theta, data):
+    p = NormalParams._make(theta[1:])
+    return np.sum((data - p.mu) ** 2) * np.exp(-p.log_sigma)
+
+
+def make_from_list_and_map(theta, data):
+    p = NormalParams._make([theta[0] * 2.0, theta[1]])
+    q = NormalParams._make(map(np.tanh, theta[:2]))
+    return np.sum((data - p.mu) ** 2) * p.log_sigma + q.mu * q.log_sigma
+
+
+def replaced_field(theta, data):
+    p = NormalParams(*theta[:2])
+    q = p._replace(mu=p.mu * 2.0)
+    return np.sum((data - q.mu) ** 2) * np.exp(q.log_sigma) + p.mu
+
+
+def typed_with_default_from_star(theta, data):
+    short = Affine(*theta[:2])
+    full = Affine(*theta)
+    return np.sum((short.w * data + short.b) ** 2) * short.scale + full.scale * full.w
+
+
+def typed_make_and_replace(theta, data):
+    a = Affine._make(theta)
+    b = a._replace(scale=a.scale + 1.0)
+    return np.sum(np.tanh(b.w * data + b.b)) * b.scale
+
+
+def lead_and_star(theta, data):
+    p = NormalParams(theta[0] ** 2, *theta[1:2])
+    return np.sum(p.mu * data) + p.log_sigma ** 3
+
+
+def subclass_from_star(theta, data):
+    p = SubParams(*theta[:2])
+    return np.sum((data - p.mu) ** 2) * p.spread()
+
+
+THETA3 = np.array([0.3, -0.4, 0.8])
+DATA = RNG.normal(size=5)
+
+
+@pytest.mark.parametrize("func", [
+    nll_from_star_split, nll_from_make, make_from_list_and_map, replaced_field,
+    typed_with_default_from_star, typed_make_and_replace, lead_and_star, subclass_from_star,
+])
+def test_namedtuple_built_from_a_sequence(func):
+    got = pullback.grad(func, wrt=(0, 1))(THETA3, DATA)
+    for g, i in zip(got, (0, 1)):
+        np.testing.assert_allclose(g, numeric_grad(func, (THETA3, DATA), i), rtol=1e-6,
+                                   atol=1e-8)
+
+
+def test_namedtuple_of_a_sequence_of_another_length_raises_type_error_as_f_does():
+    for func in (nll_from_make, typed_make_and_replace, typed_with_default_from_star):
+        theta = np.ones(5)
+        with pytest.raises(TypeError):
+            func(theta, DATA)
+        with pytest.raises(TypeError):
+            pullback.grad(func)(theta, DATA)
+
+
+def test_namedtuple_of_a_mapping_stays_refused_at_its_line():
+    def from_mapping(theta):
+        p = NormalParams(**{"mu": theta[0], "log_sigma": theta[1]})
+        return p.mu * p.log_sigma
+
+    with pytest.raises(pullback.UnsupportedSyntaxError, match="NormalParams") as info:
+        pullback.grad(from_mapping)(THETA3)
+    assert "p = NormalParams(**" in str(info.value)

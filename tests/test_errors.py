@@ -223,7 +223,7 @@ MISUSED_FUNCTIONS = [
     (ec.passes_lambda_to_undefined, ec.reads_undefined_global,
      ["reads 'NOT_DEFINED_ANYWHERE', which is not defined"]),
     (ec.passes_lambda_to_builtin, ec.passes_lambda_to_builtin,
-     ["a lambda passed to itertools.accumulate, which is not a Python function pullback can read"]),
+     ["a lambda passed to itertools.starmap, which is not a Python function pullback can read"]),
     (ec.passes_lambda_to_nondifferentiable, ec.passes_lambda_to_nondifferentiable,
      ["passed to stop_gradient, which has a registered derivative rule or is marked "
       "non-differentiable"]),

@@ -13,6 +13,7 @@ import importlib.util
 import math
 import operator
 import re
+import statistics
 import textwrap
 import warnings
 
@@ -672,6 +673,8 @@ SAMPLES[math.atan2] = [("math.atan2(x0, x1)", [(S, ANY), (S, POS)])]
 SAMPLES[math.fsum] = [("math.fsum([x0, x1 * x0, 2.0])", [(S, ANY), (S, ANY)]),
                       ("math.fsum(x0)", [((4,), ANY)])]
 SAMPLES[math.hypot] = [("math.hypot(x0, x1)", [(S, POS), (S, POS)])]
+SAMPLES[statistics.fmean] = [("statistics.fmean([x0, x1 * x0, 2.0])", [(S, ANY), (S, ANY)]),
+                             ("statistics.fmean(x0, weights=x1)", [((4,), ANY), ((4,), POS)])]
 SAMPLES.update(SCIPY_SAMPLES)  # numpy.fft, and SciPy's rules when it is installed
 
 # The helpers generated code calls (rules/higher.py: generated code differentiated again),
@@ -798,6 +801,7 @@ def _build(expr, n, tmp_path, tag, wrap="np.sum(np.sin({}))"):
     body = wrap.format(expr)
     source = textwrap.dedent(f"""
         import math
+        import statistics
         import numpy as np
         from pullback.runtime.helpers import transposed
         from pullback.helpers import HELPERS

@@ -367,8 +367,12 @@ def test_a_local_named_np_with_array_methods_is_refused_located():
     assert "return np.sum()" in str(info.value)
 
 
-def test_passing_another_function_for_a_function_default_is_refused_clearly():
-    df = pullback.grad(sc.reduce_with_defaults)
+def test_passing_another_function_for_a_function_default_gets_its_gradient():
+    df = pullback.grad(sc.reduce_with_defaults, wrt=(0, 1))
+    for args in [(X3, 0.6, np.mean), (X3, 0.6, np.mean, np.sin), (X3, 0.6)]:
+        got = df(*args)
+        for g, expected in zip(got, numeric_grad(sc.reduce_with_defaults, args, (0, 1))):
+            np.testing.assert_allclose(g, expected, rtol=1e-6)
     with pytest.raises(pullback.PullbackError, match="_reduce=sum .its default.*'mean'") as info:
-        df(X3, 0.6, np.mean)
+        df(X3, 0.6, "mean")
     assert "def reduce_with_defaults" in str(info.value)

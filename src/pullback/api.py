@@ -85,6 +85,9 @@ class Transformed:
     # only by a build that keeps its stages (with_tree makes one), so that a cached
     # gradient does not hold a tree a tenth the size of a big function's source
     tree: object = None
+    # ((parameter, its default), ...): the parameters whose default is a function f calls,
+    # the code made for that function (lower/namespaces.function_defaults)
+    function_defaults: tuple = ()
     # (weak reference to the function, names, single, mode, static, optimize, checkpoint)
     build_args: tuple = ()
     location: object = None  # where the user's source stands, for that pass's errors
@@ -260,7 +263,7 @@ def _keep_sources():
 
 
 def transform(func, wrt=0, mode="grad", static=None, optimize=True,
-              checkpoint=None) -> Transformed:
+              checkpoint=None, own=True) -> Transformed:
     """The generated code for `func` in `mode` ("grad", "value_and_grad", "vjp", or
     "split": a forward and a backward function for calls from other generated code).
     `static` maps parameters that always receive the same function (say, an activation
@@ -269,10 +272,13 @@ def transform(func, wrt=0, mode="grad", static=None, optimize=True,
     small user functions at their calls, and the shape facts, loop-invariant values,
     in-place accumulation and summed matrix products that the reverse stage would use):
     the plain adjoint, for reading and for testing that the optimizations never change
-    a gradient. `checkpoint` (grad, value_and_grad, vjp): see `grad`.
+    a gradient. `checkpoint` (grad, value_and_grad, vjp): see `grad`. With `own=False`
+    the transform is not kept for as long as `func` lives: whoever asked for it keeps it
+    (a gradient's transforms for functions passed, see _by_function_arguments).
 
     The function differentiated is `func` itself, the one that runs: a decorator's
     wrapper is differentiated from its own source, never the function it wraps."""
+    func = _defaults_code(func)
     _refuse_non_functions(func)
     _keep_sources()
     names, single = _wrt_names(func, wrt)
@@ -287,7 +293,8 @@ def transform(func, wrt=0, mode="grad", static=None, optimize=True,
             else None
         if found is not None:
             _check_defaults(func, found)
-            _own(func, key, found)
+            if own:
+                _own(func, key, found)
             return found
         if key in _IN_PROGRESS:  # a recursive call: its cells are filled when the build ends
             return _IN_PROGRESS[key]
@@ -308,7 +315,8 @@ def transform(func, wrt=0, mode="grad", static=None, optimize=True,
         _check_defaults(func, result)
         pending.__dict__.update(result.__dict__)
         _CACHE.setdefault(key, _Variants(func.__code__)).add(result, func, _forgetter(key))
-        _own(func, key, result)
+        if own:
+            _own(func, key, result)
         return result
 
 
@@ -539,6 +547,7 @@ def _explain_wrapper(func, exc):
 def _build(func, names, single, mode, cells, static, optimize, keep_stages=False,
            checkpoint=None, keep_tree=False) -> Transformed:
     parsed = parse_function(func)
+    given = set(static)
     parsed.static = static
     if _generated(func):
         _own_names_apart(parsed)
@@ -601,7 +610,9 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
                                    [*func.__code__.co_freevars, *constants], func.__qualname__)
     result = Transformed(source, codes[function_names[0]], stages, constants,
                          dict(analysis.bindings), cells, dict(parsed.inlined), callees,
-                         func.__code__)
+                         func.__code__, function_defaults=tuple(
+                             (name, value) for name, value in parsed.static.items()
+                             if name not in given))
     result.originals = originals
     result.grown_lists = grown_lists
     result.tree = out if keep_stages or keep_tree else None
@@ -681,8 +692,15 @@ class _Stages(dict):
 
 def _decorator(f, build):
     if f is None:
-        return lambda g: build(passed_through(g))
-    return build(passed_through(f))
+        return lambda g: build(passed_through(_defaults_code(g)))
+    return build(passed_through(_defaults_code(f)))
+
+
+def _defaults_code(func):
+    """For a gradient that picks its code by the functions passed (_by_function_arguments),
+    its code for the defaults, which is what a derivative of it differentiates (its entry
+    check refuses other functions, located); any other function as it is."""
+    return getattr(func, "__pullback_defaults_code__", func)
 
 
 def _method_of(f):
@@ -767,8 +785,8 @@ def grad(f=None, wrt=0, optimize=True, backend="numpy", cache=False, checkpoint=
     if f is not None and _method_of(f)[1] is not None:
         return _bound_method(grad, f, wrt, optimize, backend, cache, checkpoint)
     return _decorator(f, lambda g: _named(
-        _bind(transform(g, wrt, "grad", optimize=optimize, checkpoint=checkpoint), g,
-              backend, wrt, cache), g, "grad"))
+        _by_function_arguments(g, wrt, "grad", optimize, checkpoint, backend, cache),
+        g, "grad"))
 
 
 def value_and_grad(f=None, wrt=0, optimize=True, backend="numpy", cache=False,
@@ -787,8 +805,8 @@ def value_and_grad(f=None, wrt=0, optimize=True, backend="numpy", cache=False,
     if f is not None and _method_of(f)[1] is not None:
         return _bound_method(value_and_grad, f, wrt, optimize, backend, cache, checkpoint)
     return _decorator(f, lambda g: _named(
-        _bind(transform(g, wrt, "value_and_grad", optimize=optimize, checkpoint=checkpoint),
-              g, backend, wrt, cache), g, "value_and_grad"))
+        _by_function_arguments(g, wrt, "value_and_grad", optimize, checkpoint, backend,
+                               cache), g, "value_and_grad"))
 
 
 def vjp(f=None, wrt=0, optimize=True, backend="numpy", cache=False, checkpoint=None):
@@ -811,9 +829,8 @@ def vjp(f=None, wrt=0, optimize=True, backend="numpy", cache=False, checkpoint=N
         return _bound_method(vjp, f, wrt, optimize, backend, cache, checkpoint)
 
     def build(g):
-        inner = _named(_bind(transform(g, wrt, "vjp", optimize=optimize,
-                                       checkpoint=checkpoint), g, backend, wrt, cache),
-                       g, "vjp")
+        inner = _named(_by_function_arguments(g, wrt, "vjp", optimize, checkpoint, backend,
+                                              cache), g, "vjp")
 
         @functools.wraps(g)
         def vjp_call(*args, **kwargs):
@@ -1234,6 +1251,66 @@ def _bind(transformed, func, backend="numpy", wrt=None, cache=False):
                                    bound, cache)
     bound.__pullback_transform__ = transformed  # keeps its linecache entry while it lives
     return bound
+
+
+# How many transforms for other functions passed (_by_function_arguments) one gradient
+# keeps, the most recently used.
+FUNCTION_VARIANTS = 8
+
+
+def _by_function_arguments(func, wrt, mode, optimize, checkpoint, backend, cache):
+    """The bound transform of `func` in `mode` (grad, value_and_grad, vjp). Where `func`
+    has parameters whose default is a function it calls (`def f(x, reduce=np.mean)`, made
+    for that function: lower/namespaces.function_defaults), a gradient that checks, per
+    call, that each receives its default (an identity test per parameter), and where a
+    call passes another callable, runs the transform made for the function passed
+    (`static`): one per identity of the functions passed, the FUNCTION_VARIANTS most
+    recently used kept by this gradient (the global cache holds them weakly). A value
+    that is not callable goes to the default's code, whose entry check refuses it,
+    located."""
+    transformed = transform(func, wrt, mode, optimize=optimize, checkpoint=checkpoint)
+    bound = _bind(transformed, func, backend, wrt, cache)
+    if not transformed.function_defaults:
+        return bound
+    bound = _named(bound, func, mode)  # (as the gradient returned would be)
+    shift = 1 if mode == "vjp" else 0  # the generated vjp takes the seed first
+    params = inspect.signature(func, follow_wrapped=False).parameters
+    positional = [p.name for p in params.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    checks = tuple((name, positional.index(name) + shift if name in positional else None,
+                    default) for name, default in transformed.function_defaults)
+    variants: dict = {}  # ids of the functions passed -> (those functions, bound), LRU order
+
+    def passed(args, kwargs):
+        return tuple(args[index] if index is not None and index < len(args)
+                     else kwargs.get(name, default) for name, index, default in checks)
+
+    def other_functions(args, kwargs, given):
+        static = {name: value for (name, _, default), value in zip(checks, given)
+                  if value is not default and callable(value)}
+        if not static:  # not callable: the default's entry check refuses it
+            return bound(*args, **kwargs)
+        key = tuple(map(id, given))
+        found = variants.pop(key, None)
+        if found is None or any(a is not b for a, b in zip(found[0], given)):
+            made = transform(func, wrt, mode, static=static, optimize=optimize,
+                             checkpoint=checkpoint, own=False)
+            found = (given, _bind(made, func, backend, wrt, cache))
+        variants[key] = found
+        while len(variants) > FUNCTION_VARIANTS:
+            del variants[next(iter(variants))]
+        return found[1](*args, **kwargs)
+
+    def by_function_arguments(*args, **kwargs):
+        for name, index, default in checks:
+            if (args[index] if index is not None and index < len(args)
+                    else kwargs.get(name, default)) is not default:
+                return other_functions(args, kwargs, passed(args, kwargs))
+        return bound(*args, **kwargs)
+
+    by_function_arguments.__pullback_transform__ = transformed
+    by_function_arguments.__pullback_defaults_code__ = bound  # for derivatives of it
+    return by_function_arguments
 
 
 def _named(func, user_func, what):

@@ -89,7 +89,8 @@ class Calls:
         if method is not None:
             return self.simple(method, out)
         passed = [a.id for a in [*expr.args, *[k.value for k in expr.keywords]]
-                  if isinstance(a, gast.Name) and a.id in self.local_functions]
+                  if isinstance(a, gast.Name)
+                  and (a.id in self.local_functions or a.id in self.made)]
         if passed:
             callee = self.readable_callee(expr, passed[0])
             return self.inline(expr, callee.tree, callee, out)

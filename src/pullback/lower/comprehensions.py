@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import itertools
 
 import gast
 
@@ -41,6 +42,7 @@ from ..frontend.parse import MISSING
 from ..ir.annotations import BUILTIN
 from ..ir.nodes import (
     assign,
+    binop,
     call,
     clone,
     const,
@@ -52,6 +54,17 @@ from ..ir.nodes import (
     walk,
 )
 from .common import at_line, rename
+
+# The itertools functions whose iterators pullback builds as lists of their values
+# (Comprehensions.itertools_list): pairwise, accumulate, product (repeat= an int written
+# out), chain, chain.from_iterable, combinations, combinations_with_replacement and
+# permutations (r an int written out).
+ITERTOOLS = {"pairwise": itertools.pairwise, "accumulate": itertools.accumulate,
+             "product": itertools.product, "chain": itertools.chain,
+             "chain.from_iterable": itertools.chain.from_iterable,
+             "combinations": itertools.combinations,
+             "combinations_with_replacement": itertools.combinations_with_replacement,
+             "permutations": itertools.permutations}
 
 
 def placeholders(sequences, func) -> list[str]:
@@ -97,6 +110,9 @@ class Comprehensions:
         if head is not None and head.split(".")[0] not in self.locals \
                 and self.parsed.resolve(func) is functools.reduce:
             return self.reduce(expr, out)
+        tool = self.itertool(expr)
+        if tool is not None:
+            return self.itertools_list(tool, expr, out)
         if isinstance(func, gast.Attribute) and func.attr == "pop" \
                 and isinstance(func.value, gast.Name) and func.value.id in self.locals:
             return self.pop(expr, out)
@@ -222,6 +238,125 @@ class Comprehensions:
                                                                             expr)])
         return gast.ListComp(elt=tuple_of(*[load(n) for n in names]), generators=[for_clause(
             tuple_of(*[store(n) for n in names], ctx=gast.Store()), expr)])
+
+    def itertool(self, expr):
+        """The name of the itertools function a call makes its iterator with (ITERTOOLS),
+        or None."""
+        head = dotted_name(expr.func) if isinstance(expr, gast.Call) else None
+        if head is None or head.split(".")[0] in self.locals | set(self.local_functions):
+            return None
+        found = self.parsed.resolve(expr.func)
+        return next((name for name, tool in ITERTOOLS.items()
+                     if found is tool or (found == tool and callable(found))), None)
+
+    def itertools_list(self, tool, expr, out):
+        """An itertools iterator as the list of the values it gives, built by loops (see
+        ITERTOOLS); its arguments evaluated once, in order."""
+        args, keywords = expr.args, {k.arg: k.value for k in expr.keywords}
+        forms = {"pairwise": (1, 1, ()), "accumulate": (1, 2, ("func", "initial")),
+                 "product": (0, None, ("repeat",)), "chain": (0, None, ()),
+                 "chain.from_iterable": (1, 1, ()), "combinations": (2, 2, ("r",)),
+                 "combinations_with_replacement": (2, 2, ("r",)),
+                 "permutations": (1, 2, ("r",))}
+        least, most, names = forms[tool]
+        chosen = tool in ("combinations", "combinations_with_replacement", "permutations")
+        if chosen and "r" in keywords:
+            args, keywords = [*args, keywords.pop("r")], {}
+        if any(isinstance(a, gast.Starred) for a in args) or None in keywords \
+                or set(keywords) - set(names) or len(args) < least \
+                or (most is not None and len(args) > most):
+            self.error(f"itertools.{tool} form", expr)
+        lineno = getattr(expr, "lineno", self.lineno)
+        if tool == "accumulate":
+            return self.accumulate(args, keywords, out, lineno)
+        constant = args[1] if chosen and len(args) > 1 else keywords.get("repeat", const(1))
+        if tool == "permutations" and len(args) == 1:
+            self.error("itertools.permutations without r (write r, an int)", expr)
+        if (tool == "product" or chosen) and not (
+                isinstance(constant, gast.Constant) and type(constant.value) is int
+                and constant.value >= 0):
+            self.error(f"itertools.{tool} with a count that is not an int written out", expr)
+        seqs = [self.sequence(a, out) for a in args[:1 if chosen else None]]
+        names = placeholders(seqs, None)
+        if tool == "pairwise":  # [(s[i], s[i + 1]) for i in range(len(s) - 1)]
+            at = self.namer.fresh("at")
+            steps = call(self.namer.spelled_builtin("range"), binop(
+                call(self.namer.spelled_builtin("len"), seqs[0]), gast.Sub(), const(1)))
+            pair = tuple_of(gast.Subscript(value=clone(seqs[0]), slice=load(at),
+                                           ctx=gast.Load()),
+                            gast.Subscript(value=clone(seqs[0]), slice=binop(
+                                load(at), gast.Add(), const(1)), ctx=gast.Load()))
+            comp = gast.ListComp(elt=pair, generators=[for_clause(store(at), steps)])
+        elif tool == "product":  # [(a, b) for a in A for b in B], A, B repeated
+            seqs, names = seqs * constant.value, [self.namer.fresh(n) for n in
+                                                  names * constant.value]
+            comp = gast.ListComp(elt=tuple_of(*[load(n) for n in names]), generators=[
+                for_clause(store(n), clone(q)) for n, q in zip(names, seqs)])
+        elif chosen:  # positions i0 < i1 < ... (<=, all different) of the sequence
+            at = [self.namer.fresh("at") for _ in range(constant.value)]
+            length = call(self.namer.spelled_builtin("len"), seqs[0])
+            generators = []
+            for i, a in enumerate(at):
+                start = const(0) if i == 0 or tool == "permutations" else load(at[i - 1]) \
+                    if tool == "combinations_with_replacement" else \
+                    binop(load(at[i - 1]), gast.Add(), const(1))
+                generators.append(for_clause(store(a), call(
+                    self.namer.spelled_builtin("range"), start, clone(length))))
+                if tool == "permutations" and i:
+                    generators[-1].ifs = [gast.Compare(left=load(a), ops=[gast.NotIn()],
+                                                       comparators=[tuple_of(*map(load, at[:i]))])]
+            comp = gast.ListComp(elt=tuple_of(*[gast.Subscript(
+                value=clone(seqs[0]), slice=load(a), ctx=gast.Load()) for a in at]),
+                generators=generators)
+        else:  # chain(a, b), chain.from_iterable(parts): each part's values in turn
+            parts = tuple_of(*seqs) if tool == "chain" else seqs[0]
+            part, value = self.namer.fresh("part"), self.namer.fresh("value")
+            comp = gast.ListComp(elt=load(value), generators=[
+                for_clause(store(part), parts), for_clause(store(value), load(part))])
+        return self.comprehension(at_line(comp, lineno), out)
+
+    def accumulate(self, args, keywords, out, lineno):
+        """itertools.accumulate(values[, func][, initial=v]) as the loop it stands for:
+        `acc = initial` (or the first value) and each later `acc = func(acc, value)`
+        (`acc + value` without func), each appended to a new list."""
+        items = self.sequence(args[0], out)
+        func = args[1] if len(args) > 1 else keywords.get("func")
+        if isinstance(func, gast.Constant) and func.value is None:
+            func = None
+        result, acc, at = (self.namer.fresh(n) for n in ("accumulated", "acc", "at"))
+        self.built.add(result)
+        out.append(at_line(assign(result, gast.List(elts=[], ctx=gast.Load())), lineno))
+
+        def step(value):
+            new = binop(load(acc), gast.Add(), value) if func is None else \
+                gast.Call(func=clone(func), args=[load(acc), value], keywords=[])
+            return [assign(acc, new), gast.Expr(value=call(gast.Attribute(
+                value=load(result), attr="append", ctx=gast.Load()), load(acc)))]
+
+        length = call(self.namer.spelled_builtin("len"), clone(items))
+        initial = keywords.get("initial")
+        if initial is not None and not (isinstance(initial, gast.Constant)
+                                        and initial.value is None):
+            first = [assign(acc, initial), gast.Expr(value=call(gast.Attribute(
+                value=load(result), attr="append", ctx=gast.Load()), load(acc)))]
+            loop = gast.For(target=store(at), iter=call(self.namer.spelled_builtin("range"),
+                                                          length), body=step(
+                gast.Subscript(value=clone(items), slice=load(at), ctx=gast.Load())),
+                orelse=[], type_comment=None)
+            body = first + [loop]
+        else:
+            first = [assign(acc, gast.Subscript(value=clone(items), slice=const(0),
+                                                ctx=gast.Load())),
+                     gast.Expr(value=call(gast.Attribute(value=load(result), attr="append",
+                                                         ctx=gast.Load()), load(acc)))]
+            loop = gast.For(target=store(at), iter=call(self.namer.spelled_builtin("range"),
+                                                          const(1), clone(length)), body=step(
+                gast.Subscript(value=clone(items), slice=load(at), ctx=gast.Load())),
+                orelse=[], type_comment=None)
+            body = [if_(gast.Compare(left=length, ops=[gast.Gt()], comparators=[const(0)]),
+                        first + [loop])]
+        out.extend(self.block([at_line(s, lineno) for s in body]))
+        return load(result)
 
     def reduce(self, expr, out):
         """functools.reduce(function, values[, initial]) as the loop it stands for:

@@ -1,6 +1,6 @@
 """Dicts and list updates -> the reads, tests and writes they stand for: `dict(...)`,
-`d.get`, `d.setdefault`, `values.pop(i)`, and `min`/`max` of several values or with
-`default=`.
+`d.get`, `d.setdefault`, `values.pop(i)`, `min`/`max` of several values or with
+`default=`, and namedtuples built from a sequence (`NT(*xs)`, `NT._make(xs)`).
 
 Guarantees: `dict_names` lists the names the function binds to dicts it builds (a
 name bound to a dict in one place and to another value in another is refused, since
@@ -10,7 +10,9 @@ ever hold sets it builds (iterated, like a dict's keys, as a list of their eleme
 if `has_key(d, k)` else `v`; `d.setdefault(k, v)` writes `d[k] = v` when the key is
 absent (only on a dict the function built); `values.pop(i)` is a read of `values[i]`
 and then the list update that removes it (marked `list_update`, with `popped` the
-read); `min(a, b, c)` is `min(min(a, b), c)`.
+read); `min(a, b, c)` is `min(min(a, b), c)`; `NT(*xs)` and `NT._make(xs)` are
+`NT(P[0], ..., P[n-1])` after Python's TypeError for a length that does not fit
+(`namedtuple_call`).
 
 >>> from pullback.lower.example import lowered, show
 >>> def f(x, weights):
@@ -40,6 +42,7 @@ from ..ir.nodes import (
     call,
     clone,
     const,
+    dotted_name,
     if_,
     load,
     not_,
@@ -48,6 +51,7 @@ from ..ir.nodes import (
     tuple_of,
     walk,
 )
+from .common import at_line
 from .comprehensions import for_clause
 
 
@@ -181,6 +185,9 @@ class Containers:
         """dict(...), d.get, d.setdefault, and min/max of three or more values or with
         default=, as the reads, tests and writes they stand for; None for any other call."""
         func, args = expr.func, expr.args
+        made = self.namedtuple_call(expr, out)
+        if made is not None:
+            return made
         keywords = {k.arg: k.value for k in expr.keywords}
         found = self.builtin(func)
         if found is builtins.dict:
@@ -228,6 +235,85 @@ class Containers:
         body.append(assign(gast.Subscript(value=mapping, slice=key, ctx=gast.Store()), value))
         out.append(if_(load(absent), body))
         return gast.Subscript(value=mapping, slice=key, ctx=gast.Load())
+
+    def namedtuple_class(self, func):
+        """The namedtuple class (collections.namedtuple or typing.NamedTuple, or a class
+        deriving from one without its own `__new__`) that `func` names, or None."""
+        dotted = dotted_name(func)
+        if dotted is None or dotted.split(".")[0] in self.locals:
+            return None
+        cls = self.parsed.resolve(func)
+        if not (isinstance(cls, type) and issubclass(cls, tuple)
+                and isinstance(getattr(cls, "_fields", None), tuple)):
+            return None
+        base = next((k for k in cls.__mro__ if tuple in k.__bases__), None)
+        made = getattr(base, "__dict__", {}).get("_make")
+        new = getattr(base, "__dict__", {}).get("__new__")
+        if base is None or not isinstance(new, staticmethod) or cls.__new__ is not new.__func__ \
+                or not isinstance(made, classmethod) \
+                or getattr(cls._make, "__func__", None) is not made.__func__:
+            return None
+        return cls
+
+    def namedtuple_call(self, expr, out):
+        """`NT(*xs)` (`NT(a, *xs)`) and `NT._make(xs)` of a namedtuple class NT with fields
+        f0 ... fn-1: the values packed into P (a tuple; for `_make`, the values iterating
+        xs give), Python's TypeError raised when len(P) does not fit the fields (for
+        `NT(*xs)`, a field with a default may be left out), then `NT(P[0], ..., P[n-1])`,
+        a field P does not reach taking its default: the construction pullback follows
+        field by field. None for any other call."""
+        func, args = expr.func, expr.args
+        making = isinstance(func, gast.Attribute) and func.attr == "_make"
+        cls = self.namedtuple_class(func.value if making else func)
+        if cls is None or (not making and not any(isinstance(a, gast.Starred)
+                                                  for a in args)):
+            return None
+        fields, defaults = cls._fields, cls._field_defaults
+        name = cls.__name__
+        if making and (len(args) != 1 or expr.keywords
+                       or isinstance(args[0], gast.Starred)):
+            self.error(f"{name}._make form (use {name}._make(values))", expr)
+        if not making and expr.keywords:
+            self.error(f"{name}(*values) beside keyword arguments (pass the fields one by "
+                       "one, or all through *values)", expr)
+        if not making and any(not isinstance(v, (int, float, complex, str, bool, type(None)))
+                              for v in defaults.values()):
+            self.error(f"{name}(*values) of a namedtuple whose defaults are not numbers or "
+                       "strings (pass the fields one by one)", expr)
+        lineno = getattr(expr, "lineno", self.lineno)
+        if making:
+            packed = self.sequence(args[0], out)
+        else:
+            packed = self.atom(gast.Tuple(elts=args, ctx=gast.Load()), out, "passed")
+        count = self.namer.fresh("count")
+        out.append(at_line(assign(count, call(self.namer.spelled_builtin("len"), packed)),
+                           lineno))
+        least = len(fields) if making else len(fields) - len(defaults)
+        if making:
+            message = f"Expected {len(fields)} arguments (the fields of {name})"
+        else:
+            message = (f"{name}() takes {least} to {len(fields)} positional arguments"
+                       if least < len(fields) else
+                       f"{name}() takes {len(fields)} positional arguments") \
+                + f" ({', '.join(fields)})"
+        wrong = gast.BoolOp(op=gast.Or(), values=[
+            gast.Compare(left=load(count), ops=[gast.Lt()], comparators=[const(least)]),
+            gast.Compare(left=load(count), ops=[gast.Gt()],
+                         comparators=[const(len(fields))])])
+        refuse = gast.Raise(exc=gast.Call(func=load("TypeError"), args=[const(message)],
+                                          keywords=[]), cause=None)
+        out.extend(self.block([at_line(if_(wrong, [at_line(refuse, lineno)]), lineno)]))
+        values = []
+        for i, field in enumerate(fields):
+            read = gast.Subscript(value=clone(packed), slice=const(i), ctx=gast.Load())
+            if i >= least:  # a field P may not reach: its default
+                read = gast.IfExp(test=gast.Compare(left=load(count), ops=[gast.Gt()],
+                                                    comparators=[const(i)]),
+                                  body=read, orelse=const(defaults[field]))
+            values.append(read)
+        built = gast.Call(func=clone(func.value if making else func), args=values,
+                          keywords=[])
+        return self.simple(at_line(built, lineno), out)
 
     def spread_min_max(self, expr, out):
         """`min(*xs)`, `max(a, *xs, key=f)`: the positional arguments packed into one tuple

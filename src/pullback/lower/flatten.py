@@ -363,11 +363,13 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
         if isinstance(target, gast.Name) and self.build_object(target.id, value, out):
             return
         called = self.builtin(value.func) if isinstance(value, gast.Call) else None
+        tool = self.itertool(value)
         if isinstance(target, gast.Name) and (isinstance(value, gast.GeneratorExp) or called
                                               in (builtins.map, builtins.reversed,
                                                   builtins.zip, builtins.enumerate,
-                                                  builtins.filter)):
-            what = "a generator" if called is None else f"{called.__name__}()"
+                                                  builtins.filter) or tool is not None):
+            what = "a generator" if called is None and tool is None else \
+                f"itertools.{tool}()" if tool is not None else f"{called.__name__}()"
             self.error(f"{what} bound to a name: pullback makes it a list, which differs once "
                        "it is consumed twice; use a list comprehension or list()", value)
         if isinstance(target, gast.Name) and isinstance(value, gast.DictComp) \

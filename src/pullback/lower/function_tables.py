@@ -43,6 +43,8 @@ def f(x, name):
 
 from __future__ import annotations
 
+import functools
+
 import gast
 
 from ..ir.nodes import (
@@ -68,9 +70,10 @@ def dispatch_function_tables(tree, namer, parsed, local_functions, nodes=None) -
                for n in (walk(tree) if nodes is None else nodes)):
         return
     own = set(parameters(tree.args)) | set(stored_in_order(tree)) | captured(tree)
+    partials: set = set()  # names the partials of tables are bound to (see hoist_partials)
 
     def is_function(e):
-        if isinstance(e, gast.Name) and e.id in local_functions:
+        if isinstance(e, gast.Name) and (e.id in local_functions or e.id in partials):
             return True
         dotted = dotted_name(e)
         if dotted is None or dotted.split(".")[0] in own:
@@ -90,9 +93,22 @@ def dispatch_function_tables(tree, namer, parsed, local_functions, nodes=None) -
             return list(e.values), [k.value for k in e.keys]
         return None
 
-    named = _named_tables(tree, local_functions, table_of)
+    def is_partial(e):
+        return isinstance(e, gast.Call) and e.args and is_function(e.args[0]) \
+            and not any(isinstance(a, gast.Starred) for a in e.args) \
+            and all(k.arg is not None for k in e.keywords) \
+            and (dotted_name(e.func) or ".").split(".")[0] not in own \
+            and parsed.resolve(e.func) is functools.partial
+
+    def is_reduce(e):
+        return (dotted_name(e.func) or ".").split(".")[0] not in own \
+            and parsed.resolve(e.func) is functools.reduce
+
+    partials.update(_hoist_partials(tree, namer, is_function, is_partial))
+    named = _named_tables(tree, local_functions, table_of, is_reduce)
     Dispatch(namer, named, table_of, [tree, *local_functions.values()],
-             parsed.lookup("enumerate") is enumerate and "enumerate" not in own).visit(tree)
+             parsed.lookup("enumerate") is enumerate and "enumerate" not in own,
+             is_reduce).visit(tree)
     still_read = {n.id for n in walk(tree) if isinstance(n, gast.Name)
                   and isinstance(n.ctx, gast.Load)}
     tree.body = [s for s in tree.body if not (
@@ -104,13 +120,51 @@ _DISPLAYS = (gast.List, gast.Tuple, gast.Dict)
 
 
 def _may_be_table(display) -> bool:
-    """Whether every element of a display is spelled as a function can be (a name or a
-    dotted name): the displays `table_of` may take for tables."""
+    """Whether every element of a display is spelled as a function can be (a name, a
+    dotted name, or a call such as `functools.partial(g, a)`): the displays `table_of`
+    may take for tables, once their partials are named (`_hoist_partials`)."""
     elts = display.values if display.__class__ is gast.Dict else display.elts
-    return bool(elts) and all(e.__class__ in (gast.Name, gast.Attribute) for e in elts)
+    return bool(elts) and all(e.__class__ in (gast.Name, gast.Attribute, gast.Call)
+                              for e in elts)
 
 
-def _named_tables(tree, local_functions, table_of) -> dict:
+def _hoist_partials(tree, namer, is_function, is_partial) -> set:
+    """`T = [functools.partial(g, a), np.tanh]` at the top level of f, each element a
+    function or a partial of one: each partial bound first to a name of its own
+    (`partial_g = functools.partial(g, a)`, evaluated in the display's order) that the
+    display holds, so T is a table and made_callables.py follows the calls of each
+    partial. Only where nothing evaluated before the display in the statement comes
+    after the partial's arguments: the display is the statement's whole value or a for
+    loop's iterable, or the partial's arguments are constants and names. Returns the
+    names bound."""
+    hoisted = set()
+    body = []
+    for stmt in tree.body:
+        first = stmt.value if isinstance(stmt, gast.Assign) else \
+            stmt.iter if isinstance(stmt, gast.For) else None  # evaluated first
+        for display in [n for n in walk(stmt) if n.__class__ in _DISPLAYS]:
+            elts = display.values if display.__class__ is gast.Dict else display.elts
+            if not elts or not any(is_partial(e) for e in elts) \
+                    or not all(is_function(e) or is_partial(e) for e in elts):
+                continue
+            if display is not first and not all(
+                    isinstance(a, (gast.Constant, gast.Name))
+                    for e in elts if is_partial(e)
+                    for a in [*e.args[1:], *(k.value for k in e.keywords)]):
+                continue
+            for i, e in enumerate(elts):
+                if is_partial(e):
+                    held = namer.fresh(f"partial_{dotted_name(e.args[0]) or 'function'}"
+                                       .replace(".", "_"))
+                    body.append(gast.copy_location(assign(held, e), stmt))
+                    elts[i] = load(held)
+                    hoisted.add(held)
+        body.append(stmt)
+    tree.body = body
+    return hoisted
+
+
+def _named_tables(tree, local_functions, table_of, is_reduce) -> dict:
     """{name: (its assignment, its table)} for the tables assigned to a name as the
     module docstring says."""
     bound: dict = {}
@@ -127,6 +181,8 @@ def _named_tables(tree, local_functions, table_of) -> dict:
         if isinstance(n, gast.Call) and isinstance(n.func, gast.Subscript) \
                 and not isinstance(n.func.slice, gast.Slice):
             dispatching.add(id(n.func.value))
+        elif isinstance(n, gast.Call) and 2 <= len(n.args) <= 3 and is_reduce(n):
+            dispatching.add(id(n.args[1]))  # functools.reduce(F, T[, initial])
         elif isinstance(n, (gast.For, gast.comprehension)):
             it = n.iter
             dispatching.add(id(it))
@@ -166,8 +222,9 @@ def _loops(tree):
 
 
 class Dispatch(gast.NodeTransformer):
-    def __init__(self, namer, named, table_of, trees, enumerate_is_builtin):
+    def __init__(self, namer, named, table_of, trees, enumerate_is_builtin, is_reduce):
         self.namer = namer
+        self.is_reduce = is_reduce
         self.uses: dict = {}  # name -> how many times f (or a nested function) names it
         for n in (n for t in trees for n in walk(t)):
             if isinstance(n, gast.Name):
@@ -208,6 +265,9 @@ class Dispatch(gast.NodeTransformer):
     def visit_Call(self, node):
         self.generic_visit(node)
         func = node.func
+        unrolled = self.reduce_over_table(node)
+        if unrolled is not None:
+            return unrolled
         if isinstance(func, gast.Name) and func.id in self.looping:
             functions, position = self.looping[func.id]
             return self.choice(functions, load(position), None, node)
@@ -230,6 +290,25 @@ class Dispatch(gast.NodeTransformer):
                 return self.choice(functions, gast.NamedExpr(target=store(position),
                                                              value=where), position, node)
         return node
+
+    def reduce_over_table(self, node):
+        """`functools.reduce(F, T, initial)` over a list or tuple table T of functions
+        f0 ... fn-1 as the calls it makes, `F(...F(F(initial, f0), f1)..., fn-1)` (without
+        `initial`: `F(...F(f0, f1)..., fn-1)`), F a function named or dotted; None for
+        any other call."""
+        args = node.args
+        if node.keywords or not 2 <= len(args) <= 3 or dotted_name(args[0]) is None \
+                or any(isinstance(a, gast.Starred) for a in args) or not self.is_reduce(node):
+            return None
+        table = self.table(args[1])
+        if table is None or table[1] is not None:
+            return None
+        functions = [clone(f) for f in table[0]]
+        acc = args[2] if len(args) == 3 else functions.pop(0)
+        for f in functions:
+            acc = gast.copy_location(gast.Call(func=clone(args[0]), args=[acc, f],
+                                               keywords=[]), node)
+        return acc
 
     @staticmethod
     def choice(functions, first_test, position, node):

@@ -11,7 +11,8 @@ it at once: the statement is preceded by the loop collecting its values; so are 
 comprehension over G, and a generator expression over G given to one of those, whose
 element and conditions that loop evaluates as it goes. Only when Python too would run G
 there, once and before anything else in the statement but the calls G's values are
-passed to (`check_hoistable`). G's own names are made fresh; the
+passed to, and calls of builtin, NumPy and math functions that only compute written
+after it (`check_hoistable`). G's own names are made fresh; the
 guards check that the name still denotes G when the gradient runs. Refused, located: a
 `return` in BODY, `yield` used as a value or `yield from`, G with `*args`, `**kwargs`,
 keyword-only parameters, defaults other than constants, or from another module or a
@@ -51,7 +52,9 @@ import functools
 import inspect
 
 import gast
+import numpy as np
 
+from .. import rules
 from ..errors import PullbackError
 from ..frontend.check import check
 from ..frontend.parse import is_library, parse_function
@@ -62,6 +65,11 @@ from .common import at_line, located_error, rename
 # builtins that consume an iterable at once: a generator passed to one is collected first
 CONSUMERS = (builtins.sum, builtins.list, builtins.tuple, builtins.sorted, builtins.min,
              builtins.max)
+# builtins that only compute: called after a generator in its statement (`sum(G(x)) /
+# len(x)`), they may run after it as they do in Python
+PURE = (builtins.len, builtins.abs, builtins.float, builtins.int, builtins.round,
+        builtins.min, builtins.max, builtins.sum, builtins.pow, builtins.divmod,
+        builtins.range, builtins.bool, builtins.complex)
 
 
 def inline_generators(tree, namer, parsed) -> None:
@@ -196,10 +204,31 @@ class Generators:
             enclosing.add(id(parent))
             at = parent
         inner = {id(n) for n in walk(node)}
-        if any(isinstance(n, gast.Call) and id(n) not in inner | enclosing for n in walk(part)):
+        end = (getattr(node, "end_lineno", None) or 0, getattr(node, "end_col_offset", None)
+               or 0)
+        if any(isinstance(n, gast.Call) and id(n) not in inner | enclosing
+               and not (self.without_effects(n) and (n.lineno, n.col_offset) >= end)
+               for n in walk(part)):
             self.error("a generator consumed in a statement that also calls something "
-                       "else (pullback runs the generator first): collect it into a name "
-                       "on its own line", node)
+                       "else before it, or something that may have effects (pullback runs "
+                       "the generator first): collect it into a name on its own line", node)
+
+    def without_effects(self, node) -> bool:
+        """A call of a builtin, NumPy or math function that only computes (PURE, ufuncs,
+        NumPy and math functions with a derivative rule, not given `out=`): run after
+        the generator, as Python runs a call written after it, it sees nothing the
+        generator's effects could change."""
+        if any(k.arg in ("out", None) for k in node.keywords):
+            return False
+        try:
+            func = self.parsed.resolve(node.func)
+        except Exception:  # noqa: BLE001 (a name that resolves to nothing)
+            return False
+        if any(func is p for p in PURE):
+            return True
+        module = str(getattr(func, "__module__", None) or "")
+        return isinstance(func, np.ufunc) or (
+            module.split(".")[0] in ("numpy", "math") and rules.lookup(func) is not None)
 
     def comprehensions_over_generators(self, part) -> list:
         """(comprehension, consumer call or None) for each comprehension in `part` whose

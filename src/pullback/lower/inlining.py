@@ -310,7 +310,8 @@ class Inlining:
         stored = set(stored_in_order(*body)) | captured(*body)
         values, fixed = {}, {}  # parameter -> atom bound to it, or expression it stands for
         for p, arg in given.items():  # in the order the arguments are evaluated
-            if isinstance(arg, gast.Name) and arg.id in self.local_functions:
+            if isinstance(arg, gast.Name) and (arg.id in self.local_functions
+                                               or arg.id in self.made):
                 if p in stored:
                     where = next(n for s in body for n in walk(s) if isinstance(n, gast.Name)
                                  and n.id == p and isinstance(n.ctx, gast.Store))
@@ -487,7 +488,7 @@ class Inlining:
         """Parameters standing for a nested function may only be called or passed on (or
         stored on an object f builds, `self.act = act`, where it stands for itself)."""
         functions = {p for p, v in fixed.items() if isinstance(v, gast.Name)
-                     and v.id in self.local_functions}
+                     and (v.id in self.local_functions or v.id in self.made)}
         callees = called_or_passed(*body)
         if receiver is not None and self.built_object(fixed.get(receiver)):
             callees |= {id(n.value) for s in body for n in walk(s)
@@ -504,7 +505,9 @@ class Inlining:
                                "call it or pass it to a call)", node)
 
     def shown(self, name) -> str:
-        """A local function as the user knows it."""
+        """A local function (or a made callable, made_callables.py) as the user knows it."""
+        if name in self.made:
+            return f"the {self.made[name][0]} {name!r}"
         if ANONYMOUS.of(self.local_functions[name]):
             return "a lambda"
         return f"the nested function {name!r}"

@@ -74,6 +74,24 @@ def _popped_in(body) -> set[str]:
 
 
 
+def _breaks(body) -> bool:
+    """Whether the statements of a loop body may leave the loop early: a `break` of
+    this loop (control_flow.py has made `return` a flag and a break)."""
+    def found(stmts):
+        for stmt in stmts:
+            if isinstance(stmt, gast.Break):
+                return True
+            if isinstance(stmt, (gast.For, gast.While)):
+                continue  # its breaks are its own
+            for field in ("body", "orelse", "handlers", "finalbody"):
+                inner = getattr(stmt, field, None)
+                if isinstance(inner, list) and found(
+                        [s for s in inner if isinstance(s, (gast.stmt, gast.excepthandler))]):
+                    return True
+        return False
+    return found(body)
+
+
 class Loops:
     """The loop lowerings of `Flatten` (flatten.py), whose state they use."""
 
@@ -91,7 +109,12 @@ class Loops:
         index = self.namer.fresh("k")
         self.rebound = set(stored_in_order(s))
         self.resized = _resized_in(s.body)
+        self.strict_lengths = []
         length, item_targets = self.iteration(s.target, it, index, out)
+        strict, self.strict_lengths = self.strict_lengths, []
+        if strict and _breaks(s.body):
+            self.error("zip(..., strict=True) in a loop that may stop early (break or "
+                       "return): Python checks the lengths only when the loop runs out", it)
         steps = self.namer.fresh("steps")
         out.append(assign(steps, call(self.namer.spelled_builtin("range"), length)))
         body = []
@@ -99,6 +122,16 @@ class Loops:
             self.assign_to(target, item, body)
         out.append(gast.For(target=store(index), iter=load(steps), body=body + self.block(s.body),
                             orelse=[], type_comment=None))
+        for lengths in strict:  # raised where Python's zip finds the lengths differ
+            differ = gast.BoolOp(op=gast.Or(), values=[
+                gast.Compare(left=clone(lengths[0]), ops=[gast.NotEq()],
+                             comparators=[clone(other)]) for other in lengths[1:]]) \
+                if len(lengths) > 2 else gast.Compare(
+                    left=clone(lengths[0]), ops=[gast.NotEq()], comparators=[clone(lengths[1])])
+            error = gast.Raise(exc=gast.Call(func=load("ValueError"), args=[const(
+                "zip() arguments of different lengths (strict=True)")], keywords=[]),
+                cause=None)
+            out.extend(self.block([gast.copy_location(if_(differ, [error]), s)]))
 
     def range_of(self, it, out):
         """`range(...)` or `reversed(range(...))` as a name bound to a range, else None."""
@@ -159,14 +192,20 @@ class Loops:
                 count = binop(load(index), gast.Add(), self.atom(start[0], out))
             return length, [(target.elts[0], count)] + items
         if callee is builtins.zip:
-            if it.keywords or not isinstance(target, (gast.Tuple, gast.List)) \
-                    or len(target.elts) != len(it.args):
-                self.error("zip form (unpack one name per zipped sequence)", it)
+            strict = {k.arg: k.value for k in it.keywords}.get("strict")
+            if any(k.arg != "strict" for k in it.keywords) \
+                    or not isinstance(target, (gast.Tuple, gast.List)) \
+                    or len(target.elts) != len(it.args) or (strict is not None and not (
+                        isinstance(strict, gast.Constant) and strict.value in (True, False))):
+                self.error("zip form (unpack one name per zipped sequence; strict= True or "
+                           "False written out)", it)
             lengths, items = [], []
             for sub_target, arg in zip(target.elts, it.args):
                 length, sub_items = self.iteration(sub_target, arg, index, out)
                 lengths.append(length)
                 items += sub_items
+            if strict is not None and strict.value and len(lengths) > 1:
+                self.strict_lengths.append(lengths)
             length = lengths[0]
             for other in lengths[1:]:
                 shorter = self.namer.fresh("n")

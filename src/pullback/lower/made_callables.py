@@ -5,7 +5,9 @@ Guarantees: a call of `partial(g, a, k=b)(x)` is the call `g(a, x, k=b)`,
 `itemgetter(i, j)(v)` is `(v[i], v[j])`, `attrgetter("a.b")(v)` is `v.a.b`; the bound
 arguments are evaluated once, where the callable is made. A name bound to such a
 callable at the top of the function, never rebound and only called or passed to a call,
-stands for it everywhere; other forms are refused, located.
+stands for it everywhere: also in the body of a function it is passed to, which is
+inlined as for a nested function (inlining.py), and in a list or dict of functions,
+where function_tables.py names the partials it holds; other forms are refused, located.
 
 >>> from pullback.lower.example import lowered, show
 >>> def f(x, y):

@@ -1,6 +1,10 @@
 """Rules for the `math` module (scalar functions; results are Python floats)."""
 
 import math
+import statistics
+from dataclasses import replace
+
+import numpy as np
 
 from . import of_kind, rule
 
@@ -37,6 +41,37 @@ RULES = of_kind("elementwise", {
 })
 # the exactly rounded sum of a list or 1-D array: each value gets the result's gradient
 RULES[math.fsum] = rule("seq", kinds=["fresh"], jvp="linear", seq="sum_grad(g, seq)")
+
+
+def fmean_grad(g, data, weights=None):
+    """The gradient of `statistics.fmean(data, weights)` with respect to data: g / n for
+    each value, or g w_i / sum(w) with weights."""
+    from ..runtime.helpers import GradList, sum_grad
+
+    if weights is None:
+        return sum_grad(g / len(data), data)
+    total = math.fsum(weights)
+    if isinstance(data, np.ndarray):
+        return np.asarray(weights, dtype=float) * (g / total)
+    return GradList([g * w / total for w in weights])
+
+
+def fmean_weights_grad(g, ans, data, weights):
+    """The gradient of `statistics.fmean(data, weights)` with respect to the weights:
+    g (x_i - mean) / sum(w)."""
+    from ..runtime.helpers import GradList
+
+    total = math.fsum(weights)
+    if isinstance(weights, np.ndarray):
+        return (np.asarray(data, dtype=float) - ans) * (g / total)
+    return GradList([g * (x - ans) / total for x in data])
+
+
+# the mean of a list or 1-D array (weighted: sum(w x) / sum(w)), as a float
+RULES[statistics.fmean] = replace(
+    rule("data, weights=None", kinds=["fresh"], data="fmean_grad(g, data, weights)",
+         weights="fmean_weights_grad(g, ans, data, weights)"),
+    functions=(("fmean_grad", fmean_grad), ("fmean_weights_grad", fmean_weights_grad)))
 if hasattr(math, "exp2"):  # Python 3.11
     RULES[math.exp2] = rule("x", kinds=["elementwise"], x="g * ans * 0.6931471805599453")
     RULES[math.cbrt] = rule("x", kinds=["elementwise"], x="g / (3.0 * ans * ans)")

@@ -982,6 +982,11 @@ def loop_len(values):
     if values.__class__ is not np.ndarray and values.__class__ is not list and (
             _user_container(values) or _user_iterable(values)):
         return _indexed_length(values)
+    if not hasattr(values, "__len__") and hasattr(values, "__iter__"):
+        raise PullbackError(
+            f"a loop (or comprehension, sum, min, max ...) over a {type(values).__name__} "
+            "object, an iterator pullback cannot read by index: make it a list where it is "
+            "made (list(...))")
     return len(values)
 
 
@@ -1427,13 +1432,17 @@ def transposed_grad(g, rows):
 
 def default_function(given, default, name, where):
     """A parameter whose default is a function, checked to hold it: the gradient was made
-    with that function's derivative rule."""
+    with that function's derivative rule (a gradient given another function runs the
+    code made for that one, api._by_function_arguments; this refuses anything else)."""
     if given is not default:
         raise PullbackError(
             f"this gradient was generated for {name}={getattr(default, '__name__', default)} "
-            f"(its default), but the call passed {getattr(given, '__name__', given)!r}: "
-            "differentiate a function that passes it (pullback then transforms for the "
-            f"function passed), or one whose default it is\n  {where}")
+            f"(its default), but it received {getattr(given, '__name__', given)!r}"
+            + (", which is not a function: pullback makes the gradient for the function a "
+               "parameter whose default is a function receives" if not callable(given) else
+               " (the default was changed since, or the gradient is called from code "
+               "pullback generated): take the gradient of the function anew")
+            + f"\n  {where}")
     return given
 
 
