@@ -16,7 +16,7 @@ their source; a probe never depends on another having run. Probes that rebind a 
 restore it in a ``finally``.
 """
 # The programs are written as users write them, unused names and all.
-# ruff: noqa: B007, B023, E731, F823, F841
+# ruff: noqa: B006, B007, B010, B023, E731, F823, F841
 
 from __future__ import annotations
 
@@ -5639,3 +5639,230 @@ def imag_of_fft_in_loop(x):
 
 
 W3_CONST = np.array([0.5, -1.0, 0.25])
+
+
+# ===================================== soundness6: augmented writes into a container's slot
+# `x[k] += v` updates the slot's array in place when x is a list, dict or tuple (or holds
+# objects): every other name for that array changes too. pullback computes x[k] = x[k] + v,
+# so it must see that nothing else holds the array, or check it when the code runs.
+
+
+def _aug_add_first(ys, x):
+    ys[0] += x
+    return ys
+
+
+class _Holder:
+    def __init__(self, w):
+        self.w = w
+        self.ws = [w, w]
+
+
+@probe("slot-augmented-list-built-twice", V3)
+def slot_list_built_twice(x):
+    a = np.zeros(3)
+    ys = [a, a]
+    ys[0] += x
+    return np.sum(ys[1] * x)
+
+
+@probe("slot-augmented-list-copy-of-input", V3, [V3 * 0.5, V3 * 0.5])
+def slot_list_copy_of_input(x, ys):
+    ys = list(ys)
+    ys[0] += x
+    return np.sum(ys[1] * x)
+
+
+@probe("slot-augmented-list-copy-of-shared-input", V3, None)
+def slot_list_copy_shared_input(x, unused):
+    a = np.ones(3)
+    zs = [a, a]
+    ys = list(zs)
+    ys[0] -= x
+    return np.sum(ys[1] * x) + np.sum(a)
+
+
+@probe("slot-augmented-list-slice-copy", V3)
+def slot_list_slice_copy(x):
+    a = np.ones(3)
+    zs = [a, a, a]
+    ys = zs[1:]
+    ys[0] *= x
+    return np.sum(ys[1] * x)
+
+
+@probe("slot-augmented-list-times-two", V3)
+def slot_list_repeated(x):
+    ys = [np.ones(3)] * 2
+    ys[1] += x
+    return np.sum(ys[0] * x)
+
+
+@probe("slot-augmented-list-variable-read-after", V3)
+def slot_variable_read_after(x):
+    a = np.ones(3)
+    ys = [a, np.zeros(3)]
+    ys[0] += x
+    return np.sum(a * x)
+
+
+@probe("slot-augmented-dict-values", V3)
+def slot_dict_values(x):
+    a = np.ones(3)
+    d = {"p": a, "q": a}
+    d["p"] += x
+    return np.sum(d["q"] * x)
+
+
+@probe("slot-augmented-dict-divide", V3)
+def slot_dict_divide(x):
+    a = np.full(3, 2.0)
+    d = dict(p=a, q=a)
+    d["q"] /= (x * x + 1.0)
+    return np.sum(d["p"] * x)
+
+
+@probe("slot-augmented-rows-of-matrix-in-list", V3)
+def slot_rows_in_list(x):
+    M = np.ones((2, 3))
+    rows = [M[0], M[1]]
+    rows[0] += x
+    return np.sum(M * x)
+
+
+@probe("slot-augmented-list-of-input-arrays", V3, V3 * 2.0)
+def slot_list_of_inputs(x, c):
+    ys = [c, c]
+    ys[0] += x
+    return np.sum(ys[1] * x)
+
+
+@probe("slot-augmented-in-helper", V3)
+def slot_in_helper(x):
+    a = np.zeros(3)
+    ys = [a, a]
+    _aug_add_first(ys, x)
+    return np.sum(ys[1] * x)
+
+
+@probe("slot-augmented-in-helper-result", V3)
+def slot_in_helper_result(x):
+    a = np.zeros(3)
+    ys = _aug_add_first([a, a], x)
+    return np.sum(ys[1] * x)
+
+
+@probe("slot-augmented-object-list-attribute", V3)
+def slot_object_list_attribute(x):
+    h = _Holder(np.ones(3))
+    h.ws[0] += x
+    return np.sum(h.ws[1] * x)
+
+
+@probe("slot-augmented-list-taken-from-object", V3)
+def slot_list_from_object(x):
+    h = _Holder(np.ones(3))
+    ws = h.ws
+    ws[0] += x
+    return np.sum(h.w * x)
+
+
+@probe("slot-augmented-list-of-lists", V3)
+def slot_list_of_lists(x):
+    a = [np.ones(3)]
+    ys = [a, a]
+    ys[0][0] += x
+    return np.sum(ys[1][0] * x)
+
+
+@probe("slot-augmented-tuple-element-through-name", V3)
+def slot_tuple_element_name(x):
+    a = np.ones(3)
+    t = (a, a)
+    b = t[0]
+    b += x
+    return np.sum(t[1] * x)
+
+
+@probe("slot-augmented-in-loop-shared", V3)
+def slot_in_loop_shared(x):
+    a = np.zeros(3)
+    ys = [a for _ in range(3)]
+    for k in range(3):
+        ys[k] += x * (k + 1)
+    return np.sum(ys[0] * x)
+
+
+@probe("slot-augmented-list-appended-twice", V3)
+def slot_appended_twice(x):
+    a = np.ones(3)
+    ys = []
+    ys.append(a)
+    ys.append(a)
+    ys[0] += x
+    return np.sum(ys[1] * x)
+
+
+@probe("slot-augmented-object-array", V3)
+def slot_object_array(x):
+    a = np.ones(3)
+    holder = np.empty(2, dtype=object)
+    holder[0] = a
+    holder[1] = a
+    holder[0] += x
+    return np.sum(holder[1] * x)
+
+
+@probe("slot-augmented-sublist-of-input-list", V3, [[V3 * 0.5], [V3 * 0.1]])
+def slot_sublist_input(x, rows):
+    rs = list(rows)
+    r = rs[0]
+    r[0] += x
+    return np.sum(rows[0][0] * x)
+
+
+@control("control-slot-augmented-row-of-own-matrix", V3)
+def slot_row_own_matrix(x):
+    M = np.ones((2, 3))
+    M[0] += x
+    M[1] *= x
+    return np.sum(M * x)
+
+
+@control("control-slot-augmented-row-of-matrix-in-loop", V3)
+def slot_row_matrix_loop(x):
+    M = np.zeros((3, 3))
+    for k in range(3):
+        M[k] += x * (k + 1)
+        M[:, k] -= 0.5 * x[k]
+    return np.sum(M * M)
+
+
+@control("control-slot-augmented-column-of-product", V3)
+def slot_column_of_product(x):
+    M = np.outer(x, x)
+    M[:, 0] += x
+    return np.sum(M ** 2)
+
+
+@control("control-slot-augmented-list-of-floats", 0.7)
+def slot_list_of_floats(t):
+    ys = [0.0, 1.0, 2.0]
+    ys[1] += t
+    ys[2] *= t
+    return ys[1] * ys[2]
+
+
+@control("control-slot-augmented-dict-of-floats", 0.7)
+def slot_dict_of_floats(t):
+    d = {"a": 1.0, "b": 2.0}
+    d["a"] += t * t
+    d["b"] -= t
+    return d["a"] * d["b"]
+
+
+@control("control-slot-augmented-copy-of-matrix", W23)
+def slot_copy_of_matrix(W):
+    B = W.copy()
+    B[1] += W[0]
+    return np.sum(B * W)

@@ -40,6 +40,7 @@ pullback.errors.UnsupportedSyntaxError: in-place write to the input array 'x': .
 from __future__ import annotations
 
 import gast
+import numpy as np
 
 from .. import rules
 from ..errors import UnsupportedSyntaxError
@@ -804,6 +805,17 @@ def _check_augmented(analysis, describe) -> None:
         name = s.value.left.id if isinstance(s.value.left, gast.Name) else None
         if name is None:
             continue
+        base = _slot_base(name, analysis) if augmented.endswith("[...]") else None
+        if base is not None:  # `x[k] += v`: name holds the slot's value
+            if not _certainly_array(base, analysis, set()):  # a slot of an array: its memory
+                MUST_NOT_BE_VIEW.set(s, (
+                    f"`{augmented} {_sign(s)}= ...` on an array or list held in a list, dict, "
+                    "tuple or object changes it in place, and every other name for it "
+                    "(another slot, a variable, the caller's), which pullback does not "
+                    f"follow; write `{augmented[:-5]}[k] = {augmented[:-5]}[k] {_sign(s)} ...`"
+                    f"\n  {describe(s)}"))
+                CHECKED_NAME.set(s, (base, name))
+            continue
         if name in analysis.params:  # an input array would be changed for the caller
             MUST_NOT_BE_VIEW.set(s, (
                 f"augmented assignment to the input {augmented!r}: on an array it would "
@@ -850,3 +862,72 @@ def _check_augmented(analysis, describe) -> None:
                 "share memory with another name, which would change too; write "
                 f"`x = x + ...` or take a copy first\n  {describe(s)}"))
             CHECKED_NAME.set(s, name)
+
+
+def checked_call(checked) -> tuple[str, tuple[str, ...]]:
+    """The run-time check of an operand named by `CHECKED_NAME` (a name, or for a slot
+    written `x[k] += v` the pair (x, the slot's value)): the helper and what it reads."""
+    if isinstance(checked, str):
+        return "not_shared", (checked,)
+    return "slot_not_shared", tuple(checked)
+
+
+def _sign(s) -> str:
+    return {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.FloorDiv: "//",
+            gast.Pow: "**", gast.MatMult: "@"}.get(type(s.value.op), "op")
+
+
+def _slot_base(name, analysis):
+    """The name `base` if `name` is read from a slot, `name = base[k]`, else None."""
+    defs = analysis.defs.get(name, [])
+    if len(defs) == 1 and isinstance(defs[0].value, gast.Subscript) \
+            and isinstance(defs[0].value.value, gast.Name):
+        return defs[0].value.value.id
+    return None
+
+
+# NumPy functions whose result is always a new ndarray (never a list, tuple or scalar
+# object), beside the rule kinds "allocator", "elementwise" and "reduction"
+_ARRAY_RESULTS = frozenset(map(id, (
+    np.concatenate, np.stack, np.vstack, np.hstack, np.column_stack, np.outer, np.kron,
+    np.dot, np.tile, np.repeat, np.linalg.inv, np.copy, np.diag, np.tril, np.triu,
+    np.cumsum, np.cumprod, np.where, np.clip, np.sort)))
+
+
+def _certainly_array(name, analysis, seen) -> bool:
+    """Whether `name` certainly holds a NumPy array of numbers (not of objects) whenever
+    it is read: each of its definitions (through loop and branch copies) is a NumPy
+    function declared to make one, arithmetic with such an array, or its `.copy()`. A
+    slot of it is then its own memory, and `x[k] += v` writes nothing but x."""
+    if name in seen:
+        return True  # a loop copy of itself: decided by the other definitions
+    seen.add(name)
+    defs = analysis.defs.get(name, [])
+    if not defs:
+        return False
+    for d in defs:
+        value = d.value
+        if isinstance(value, gast.Name) and PHI.of(d):
+            if not _certainly_array(value.id, analysis, seen):
+                return False
+            continue
+        if analysis.shapes.numpy_value(d.targets[0]) and not isinstance(value, gast.Name):
+            continue
+        op = analysis.op(d)
+        if op.kind not in ("rule", "nondiff"):  # np.zeros(n) of no active input: nondiff
+            return False
+        dtype = op.bound.get("dtype")
+        if isinstance(dtype, gast.Name) and dtype.id == "object" or isinstance(
+                dtype, gast.Attribute) and dtype.attr in ("object_", "object"):
+            return False
+        if op.callee is not None and (_is_allocator(op.callee) or id(op.callee) in _ARRAY_RESULTS
+                                      or rules.kinds_of(op.callee) & {"elementwise",
+                                                                      "reduction"}):
+            continue
+        if op.name in (".copy", ".astype") and isinstance(value, gast.Call) \
+                and isinstance(value.func, gast.Attribute) \
+                and isinstance(value.func.value, gast.Name) \
+                and _certainly_array(value.func.value.id, analysis, seen):
+            continue
+        return False
+    return True
