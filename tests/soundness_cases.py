@@ -5866,3 +5866,694 @@ def slot_copy_of_matrix(W):
     B = W.copy()
     B[1] += W[0]
     return np.sum(B * W)
+
+
+# ===================================== soundness6: hostile spellings (round 6)
+
+
+@probe("adv6-nditer-readwrite", V3)
+def adv6_nditer_readwrite(x):
+    b = x * 1.0
+    with np.nditer(b, op_flags=["readwrite"]) as it:
+        for v in it:
+            v[...] = v * 2.0
+    return np.sum(b * x)
+
+
+@probe("adv6-place", V3)
+def adv6_place(x):
+    b = x * 1.0
+    np.place(b, b > 0, 0.0)
+    return np.sum(b * x)
+
+
+@probe("adv6-putmask", V3)
+def adv6_putmask(x):
+    b = x * 1.0
+    np.putmask(b, b > 0, x * 3.0)
+    return np.sum(b * x)
+
+
+@probe("adv6-copyto-where", V3)
+def adv6_copyto_where(x):
+    b = np.zeros(3)
+    np.copyto(b, x * x, where=x > 0)
+    return np.sum(b)
+
+
+@probe("adv6-copyto-where-input-mask", V3)
+def adv6_copyto_where_mask(x):
+    b = x * 2.0
+    mask = np.array([True, False, True])
+    np.copyto(b, x, where=mask)
+    return np.sum(b * x)
+
+
+@probe("adv6-resize-method", V3)
+def adv6_resize(x):
+    b = x * 1.0
+    b.resize(5, refcheck=False)
+    return np.sum(b * b)
+
+
+@probe("adv6-np-resize", V3)
+def adv6_np_resize(x):
+    b = np.resize(x, 5)
+    return np.sum(b * b)
+
+
+@probe("adv6-sort-in-place-then-read", V3)
+def adv6_sort_in_place(x):
+    b = x * 1.0
+    b.sort()
+    return b[0] * 2.0 + b[2]
+
+
+@probe("adv6-sort-in-place-then-read-original-name", V3)
+def adv6_sort_in_place_alias(x):
+    b = x * 1.0
+    c = b[:]
+    b.sort()
+    return np.sum(c * np.array([1.0, 2.0, 3.0]))
+
+
+@probe("adv6-setflags", V3)
+def adv6_setflags(x):
+    b = x * 1.0
+    b.setflags(write=False)
+    return np.sum(b * x)
+
+
+@probe("adv6-sum-out-slice", W23)
+def adv6_sum_out_slice(W):
+    b = np.zeros(4)
+    np.sum(W * W, axis=0, out=b[:3])
+    return np.sum(b * np.arange(4.0))
+
+
+@probe("adv6-add-out-slice-of-computed", V3)
+def adv6_add_out_slice(x):
+    b = x * 2.0
+    np.add(x, x, out=b[0:2] if False else b)
+    return np.sum(b * x)
+
+
+@probe("adv6-multiply-out-self", V3)
+def adv6_multiply_out_self(x):
+    b = x + 1.0
+    np.multiply(b, b, out=b)
+    return np.sum(b)
+
+
+@probe("adv6-add-at", V3)
+def adv6_add_at(x):
+    b = np.zeros(3)
+    np.add.at(b, [0, 0, 2], x)
+    return np.sum(b * b)
+
+
+@probe("adv6-subtract-at", V3)
+def adv6_subtract_at(x):
+    b = x * 1.0
+    np.subtract.at(b, [1, 1], x[:2])
+    return np.sum(b * b)
+
+
+@probe("adv6-maximum-at", V3)
+def adv6_maximum_at(x):
+    b = np.zeros(3)
+    np.maximum.at(b, [0, 0, 1], x)
+    return np.sum(b * x)
+
+
+@probe("adv6-multiply-at", V3)
+def adv6_multiply_at(x):
+    b = np.ones(3)
+    np.multiply.at(b, [0, 0], x[:2])
+    return np.sum(b)
+
+
+@probe("adv6-fancy-iadd-repeated-list", V3)
+def adv6_fancy_iadd_repeated(x):
+    b = np.zeros(3)
+    b[[0, 0, 1]] += x
+    return np.sum(b * b)
+
+
+@probe("adv6-fancy-iadd-repeated-array", V3)
+def adv6_fancy_iadd_repeated_arr(x):
+    b = np.zeros(3)
+    idx = np.array([2, 2, 2])
+    b[idx] += x
+    return np.sum(b * x)
+
+
+@probe("adv6-fancy-assign-repeated", V3)
+def adv6_fancy_assign_repeated(x):
+    b = np.zeros(3)
+    b[[1, 1, 0]] = x
+    return np.sum(b * x)
+
+
+@probe("adv6-fancy-isub-repeated", V3)
+def adv6_fancy_isub_repeated(x):
+    b = x * 1.0
+    b[[0, 0]] -= x[1:]
+    return np.sum(b * b)
+
+
+@probe("adv6-bool-mask-iadd", V3)
+def adv6_bool_mask_iadd(x):
+    b = x * 1.0
+    b[b > 0] += 1.0
+    return np.sum(b * b)
+
+
+@probe("adv6-einsum-out", V3)
+def adv6_einsum_out(x):
+    b = np.zeros(3)
+    np.einsum("i,i->i", x, x, out=b)
+    return np.sum(b)
+
+
+@probe("adv6-dot-out", M22, np.array([0.5, -0.3]))
+def adv6_dot_out(A, v):
+    b = np.zeros(2)
+    np.dot(A, v, out=b)
+    return np.sum(b * b)
+
+
+@probe("adv6-matmul-out", M22)
+def adv6_matmul_out(A):
+    b = np.zeros((2, 2))
+    np.matmul(A, A, out=b)
+    return np.sum(b)
+
+
+@probe("adv6-operator-iadd", V3)
+def adv6_operator_iadd(x):
+    a = x * 1.0
+    c = a
+    operator.iadd(a, x)
+    return np.sum(c * x)
+
+
+@probe("adv6-operator-iadd-result", V3)
+def adv6_operator_iadd_result(x):
+    a = np.ones(3)
+    a = operator.iadd(a, x)
+    return np.sum(a * x)
+
+
+@probe("adv6-operator-imul-alias", V3)
+def adv6_operator_imul_alias(x):
+    a = np.ones(3) + x
+    b = a
+    operator.imul(b, x)
+    return np.sum(a)
+
+
+@probe("adv6-dunder-iadd", V3)
+def adv6_dunder_iadd(x):
+    a = x * 1.0
+    a.__iadd__(x)
+    return np.sum(a * x)
+
+
+@probe("adv6-dunder-setitem", V3)
+def adv6_dunder_setitem(x):
+    a = np.zeros(3)
+    a.__setitem__(0, x[1])
+    return np.sum(a * x)
+
+
+@probe("adv6-dunder-imul-result", V3)
+def adv6_dunder_imul_result(x):
+    a = np.ones(3)
+    b = a.__imul__(x)
+    return np.sum(a * b)
+
+
+class _W:
+    def __init__(self, w):
+        self.w = w
+
+
+@probe("adv6-setattr-builtin", V3)
+def adv6_setattr(x):
+    o = _W(np.ones(3))
+    setattr(o, "w", x * 2.0)
+    return np.sum(o.w * x)
+
+
+@probe("adv6-setattr-then-augment", V3)
+def adv6_setattr_aug(x):
+    a = np.ones(3)
+    o = _W(a)
+    o.w += x
+    return np.sum(a * x)
+
+
+@probe("adv6-object-setattr", V3)
+def adv6_object_setattr(x):
+    o = _W(np.ones(3))
+    object.__setattr__(o, "w", x * 3.0)
+    return np.sum(o.w * x)
+
+
+@dataclass
+class _P:
+    w: object
+    b: float = 0.0
+
+
+@probe("adv6-dataclass-replace", V3)
+def adv6_dataclass_replace(x):
+    p = _P(x)
+    q = dataclasses.replace(p, b=1.5)
+    return np.sum(q.w * x) + q.b
+
+
+@probe("adv6-dataclass-replace-shares-array", V3)
+def adv6_dataclass_replace_shared(x):
+    p = _P(np.ones(3))
+    q = dataclasses.replace(p, b=1.0)
+    q.w += x
+    return np.sum(p.w * x)
+
+
+@probe("adv6-copy-copy-object-written", V3)
+def adv6_copy_copy_object(x):
+    o = _W(np.ones(3))
+    p = copy.copy(o)
+    p.w += x
+    return np.sum(o.w * x)
+
+
+@probe("adv6-copy-copy-list-written", V3)
+def adv6_copy_copy_list(x):
+    ys = [np.ones(3), np.zeros(3)]
+    zs = copy.copy(ys)
+    zs[0] += x
+    return np.sum(ys[0] * x)
+
+
+@probe("adv6-copy-deepcopy-list-written", V3)
+def adv6_copy_deepcopy_list(x):
+    ys = [np.ones(3), np.zeros(3)]
+    zs = copy.deepcopy(ys)
+    zs[0] += x
+    return np.sum(ys[0] * x) + np.sum(zs[0] * x)
+
+
+@probe("adv6-broadcast-to-copied-written", V3)
+def adv6_broadcast_copy(x):
+    b = np.broadcast_to(x, (2, 3)).copy()
+    b[0, 0] = 0.0
+    return np.sum(b * b)
+
+
+@probe("adv6-broadcast-to-written", V3)
+def adv6_broadcast_written(x):
+    b = np.broadcast_to(x * 1.0, (2, 3))
+    b[0, 0] = 0.0
+    return np.sum(b)
+
+
+@probe("adv6-broadcast-arrays-written", V3)
+def adv6_broadcast_arrays(x):
+    a, b = np.broadcast_arrays(x * 1.0, np.zeros((2, 1)))
+    a = a.copy()
+    a[1, 1] = 0.0
+    return np.sum(a * a)
+
+
+@probe("adv6-memoryview-write", V3)
+def adv6_memoryview(x):
+    b = x * 1.0
+    m = memoryview(b)
+    m[0] = 4.0
+    return np.sum(b * x)
+
+
+@probe("adv6-frombuffer", V3)
+def adv6_frombuffer(x):
+    b = x * 1.0
+    c = np.frombuffer(b)
+    return np.sum(c * x)
+
+
+@probe("adv6-int64-overflow-index", V4)
+def adv6_int64_overflow(x):
+    i = np.int64(2) ** 62 * 4 + 1  # wraps to 1
+    return x[i % 4] * x[0]
+
+
+@probe("adv6-int-overflow-multiplier", V3)
+def adv6_int_overflow_mult(x):
+    k = np.int64(2) ** 63 - 1
+    n = k + 2  # wraps to a negative number
+    return np.sum(x * float(n > 0))
+
+
+@probe("adv6-nan-in-branch", V3)
+def adv6_nan_branch(x):
+    s = np.sum(x)
+    t = s if s == s else 0.0
+    return t * t
+
+
+@probe("adv6-nan-compare", V3)
+def adv6_nan_compare(x):
+    y = np.where(np.isnan(x / x), 0.0, x)
+    return np.sum(y * y)
+
+
+@probe("adv6-inf-branch", V3)
+def adv6_inf_branch(x):
+    s = np.sum(x * x)
+    if np.isinf(s):
+        return 0.0
+    return s
+
+
+@probe("adv6-nan-max", V3)
+def adv6_nan_max(x):
+    return np.nanmax(np.where(x > 0, x, np.nan)) * 2.0
+
+
+@probe("adv6-fmax-nan", V3)
+def adv6_fmax(x):
+    return np.sum(np.fmax(x, np.nan) * x)
+
+
+@probe("adv6-ravel-written", W23)
+def adv6_ravel_written(W):
+    b = W * 1.0
+    r = b.ravel()
+    r[0] = 0.0
+    return np.sum(b * W)
+
+
+@probe("adv6-reshape-method-written", W23)
+def adv6_reshape_written(W):
+    b = W * 1.0
+    r = b.reshape(6)
+    r[1] = 0.0
+    return np.sum(b * W)
+
+
+@probe("adv6-flat-assign", W23)
+def adv6_flat_assign(W):
+    b = W * 1.0
+    b.flat[0] = 0.0
+    return np.sum(b * W)
+
+
+@probe("adv6-flat-iadd", W23)
+def adv6_flat_iadd(W):
+    b = W * 1.0
+    b.flat[[0, 0]] += 1.0
+    return np.sum(b * W)
+
+
+@probe("adv6-real-view-written", V3)
+def adv6_real_view_written(x):
+    z = x * (1.0 + 0.0j)
+    r = z.real
+    r[0] = 0.0
+    return np.sum(np.abs(z))
+
+
+@probe("adv6-T-written", W23)
+def adv6_T_written(W):
+    b = W * 1.0
+    t = b.T
+    t[0, 1] = 0.0
+    return np.sum(b * W)
+
+
+@probe("adv6-swapaxes-written", W23)
+def adv6_swapaxes_written(W):
+    b = W * 1.0
+    t = np.swapaxes(b, 0, 1)
+    t[0, 0] = 0.0
+    return np.sum(b * W)
+
+
+@probe("adv6-diagonal-written", M33)
+def adv6_diagonal_written(A):
+    b = A * 1.0
+    d = np.diagonal(b)
+    return np.sum(d) + np.sum(b * A)
+
+
+@probe("adv6-fill-diagonal-view", M33)
+def adv6_fill_diagonal_view(A):
+    b = A * 1.0
+    c = b[:2, :2]
+    np.fill_diagonal(c, 0.0)
+    return np.sum(b * A)
+
+
+@probe("adv6-ufunc-out-tuple", V3)
+def adv6_ufunc_out_tuple(x):
+    b = x * 1.0
+    np.exp(x, out=(b,))
+    return np.sum(b * x)
+
+
+@probe("adv6-ufunc-out-view", W23)
+def adv6_ufunc_out_view(W):
+    b = W * 1.0
+    np.exp(W[0], out=b[1])
+    return np.sum(b * W)
+
+
+@probe("adv6-cumsum-out", V3)
+def adv6_cumsum_out(x):
+    b = np.zeros(3)
+    np.cumsum(x, out=b)
+    return np.sum(b * b)
+
+
+@probe("adv6-clip-out-self", V3)
+def adv6_clip_out(x):
+    b = x * 2.0
+    np.clip(b, -1.0, 1.0, out=b)
+    return np.sum(b * x)
+
+
+@probe("adv6-negative-out-alias", V3)
+def adv6_negative_out_alias(x):
+    b = x * 1.0
+    c = b
+    np.negative(b, out=b)
+    return np.sum(c * x)
+
+
+@probe("adv6-augmented-through-tuple-slot", V3)
+def adv6_aug_tuple_slot(x):
+    a = np.ones(3)
+    t = (a,)
+    t[0][...] += x
+    return np.sum(a * x)
+
+
+@probe("adv6-augmented-ellipsis-alias", V3)
+def adv6_aug_ellipsis_alias(x):
+    a = x * 1.0
+    b = a
+    b[...] += x
+    return np.sum(a * x)
+
+
+@probe("adv6-augmented-full-slice-alias", V3)
+def adv6_aug_full_slice_alias(x):
+    a = x * 1.0
+    b = a[:]
+    b[:] *= x
+    return np.sum(a)
+
+
+@probe("adv6-swap-via-tuple", V3)
+def adv6_swap_tuple(x):
+    b = x * 1.0
+    b[0], b[1] = b[1], b[0]
+    return b[0] * 3.0 + b[1]
+
+
+@probe("adv6-swap-rows-view", W23)
+def adv6_swap_rows_view(W):
+    b = W * 1.0
+    b[0], b[1] = b[1], b[0]  # a famous trap: the views make both rows equal
+    return np.sum(b * W)
+
+
+@probe("adv6-swap-rows-fancy", W23)
+def adv6_swap_rows_fancy(W):
+    b = W * 1.0
+    b[[0, 1]] = b[[1, 0]]
+    return np.sum(b * W)
+
+
+@probe("adv6-chained-assignment-shares", V3)
+def adv6_chained_assign(x):
+    a = b = np.zeros(3)
+    a[0] = x[0]
+    return np.sum(b * x)
+
+
+@probe("adv6-default-mutable-list", V3)
+def adv6_default_list(x, acc=[]):
+    acc.append(x)
+    return np.sum(acc[-1] * x)
+
+
+@probe("adv6-walrus-alias", V3)
+def adv6_walrus_alias(x):
+    if (b := np.ones(3)) is not None:
+        c = b
+    b += x
+    return np.sum(c * x)
+
+
+@probe("adv6-list-insert-alias", V3)
+def adv6_list_insert_alias(x):
+    a = np.ones(3)
+    ys = [np.zeros(3)]
+    ys.insert(0, a)
+    ys[0] += x
+    return np.sum(a * x)
+
+
+@probe("adv6-dict-setdefault-alias", V3)
+def adv6_setdefault_alias(x):
+    a = np.ones(3)
+    d = {}
+    d.setdefault("k", a)
+    d["k"] += x
+    return np.sum(a * x)
+
+
+@probe("adv6-dict-update-alias", V3)
+def adv6_dict_update_alias(x):
+    a = np.ones(3)
+    d = {"k": np.zeros(3)}
+    d.update(k=a)
+    d["k"] += x
+    return np.sum(a * x)
+
+
+@probe("adv6-list-extend-alias", V3)
+def adv6_list_extend_alias(x):
+    a = np.ones(3)
+    ys = []
+    ys.extend([a, a])
+    ys[0] += x
+    return np.sum(ys[1] * x)
+
+
+@probe("adv6-zip-rows-alias", W23)
+def adv6_zip_rows_alias(W):
+    b = W * 1.0
+    for r, w in zip(b, W):
+        r += w
+    return np.sum(b * W)
+
+
+@probe("adv6-for-rows-iadd", W23)
+def adv6_for_rows_iadd(W):
+    b = W * 1.0
+    for r in b:
+        r *= 2.0
+    return np.sum(b * W)
+
+
+@probe("adv6-enumerate-rows-iadd", W23)
+def adv6_enumerate_rows_iadd(W):
+    b = W * 1.0
+    for i, r in enumerate(b):
+        r += i * W[i]
+    return np.sum(b * W)
+
+
+@probe("adv6-list-of-arrays-loop-iadd", V3)
+def adv6_list_loop_iadd(x):
+    a = np.ones(3)
+    ys = [a, a]
+    for y in ys:
+        y += x
+    return np.sum(a * x)
+
+
+@control("control-adv6-list-of-fresh-loop-iadd-rebound", V3)
+def adv6_ctrl_loop_rebind(x):
+    ys = [np.ones(3), np.zeros(3)]
+    out = []
+    for y in ys:
+        y = y + x
+        out.append(y)
+    return np.sum(out[0] * out[1])
+
+
+@control("control-adv6-fancy-write-distinct", V3)
+def adv6_ctrl_fancy_distinct(x):
+    b = np.zeros(3)
+    b[[2, 0]] = x[:2]
+    b[[1]] += x[2]
+    return np.sum(b * x)
+
+
+@control("control-adv6-add-at-replacement", V3)
+def adv6_ctrl_add_at_replacement(x):
+    b = np.zeros(3)
+    for i in [0, 0, 2]:
+        b[i] = b[i] + x[i]
+    return np.sum(b * b)
+
+
+@control("control-adv6-copy-then-sort", V3)
+def adv6_ctrl_sort_function(x):
+    b = np.sort(x * 1.0)
+    return b[0] * 2.0 + b[2]
+
+
+@control("control-adv6-out-of-fresh-buffer-then-read", V3)
+def adv6_ctrl_out_fresh(x):
+    b = np.empty(3)
+    np.multiply(x, x, out=b)
+    return np.sum(b)
+
+
+@control("control-adv6-nan-to-num", V3)
+def adv6_ctrl_nan_to_num(x):
+    return np.sum(np.nan_to_num(x / (x + 0.9)) * x)
+
+
+@control("control-adv6-where-finite", V3)
+def adv6_ctrl_where_finite(x):
+    y = x * 2.0
+    return np.sum(np.where(np.isfinite(y), y, 0.0) ** 2)
+
+
+@control("control-adv6-swap-scalars", V3)
+def adv6_ctrl_swap_scalars(x):
+    b = x * 1.0
+    t = b[0]
+    b[0] = b[1]
+    b[1] = t
+    return b[0] * 3.0 + b[1]
+
+
+@probe("adv6-deepcopy-list", V3)
+def adv6_ctrl_deepcopy(x):
+    ys = [x * 1.0, x * 2.0]
+    zs = copy.deepcopy(ys)
+    return np.sum(zs[0] * zs[1])
+
+
+@control("control-adv6-rows-rebuilt", W23)
+def adv6_ctrl_rows_rebuilt(W):
+    rows = [w * 2.0 for w in W]
+    return np.sum(np.stack(rows) * W)
