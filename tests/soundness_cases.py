@@ -6557,3 +6557,273 @@ def adv6_ctrl_deepcopy(x):
 def adv6_ctrl_rows_rebuilt(W):
     rows = [w * 2.0 for w in W]
     return np.sum(np.stack(rows) * W)
+
+
+# ====================================== soundness6: writes into copies and unread views
+# x.flatten() is a copy; x.copy(order="F") and np.copy(x, order="F") are copies; a
+# write through a view (a reshape, a transpose, a piece of np.split) of an array the
+# function made and reads nowhere else changes no value another name shows.
+
+
+@control("control-write-into-flatten-of-input", M22)
+def write_flatten_input(x):
+    b = x.flatten()
+    b[0] = 2.0
+    return np.sum(b * x.ravel())
+
+
+@control("control-write-into-flatten-fortran-order", W23)
+def write_flatten_fortran(W):
+    b = W.flatten(order="F")
+    b[1] *= 3.0
+    return np.sum(b ** 2) + np.sum(W)
+
+
+@control("control-write-into-flatten-then-input-read", M22)
+def write_flatten_input_read(x):
+    b = x.flatten()
+    b[3] = b[0] * 2.0
+    return np.sum(b * b) + x[1, 1] * x[0, 0]
+
+
+@control("control-write-into-copy-fortran-order", M22)
+def write_copy_fortran(x):
+    b = x.copy(order="F")
+    b[0, 0] = 1.0
+    return np.sum(b * x)
+
+
+@control("control-write-into-np-copy-fortran-order", M22)
+def write_np_copy_fortran(x):
+    b = np.copy(x, order="F")
+    b[1, 0] += x[0, 1]
+    return np.sum(b * x)
+
+
+@control("control-write-into-split-piece", V4)
+def write_split_piece(x):
+    y = x * 2.0
+    a, b = np.split(y, 2)
+    a[0] = 5.0
+    return np.sum(a * b)
+
+
+@control("control-write-into-array-split-piece", V4)
+def write_array_split_piece(x):
+    y = x + 0.0
+    parts = np.array_split(y, 3)
+    p = parts[0]
+    p[1] = 0.0
+    return np.sum(p * x[:2]) + np.sum(parts[2] * x[3])
+
+
+@control("control-write-into-hsplit-pieces", W23 @ W23.T)
+def write_hsplit_pieces(A):
+    y = A * 1.0
+    left, right = np.hsplit(y, 2)
+    left[0, 0] = 0.0
+    right[1, 0] = left[1, 0] * 2.0
+    return np.sum(left * right)
+
+
+@control("control-write-into-reshape-of-copy", M22)
+def write_reshape_of_copy(x):
+    b = np.copy(x).reshape(4)
+    b[0] = 0.0
+    return np.sum(b ** 2)
+
+
+@control("control-write-into-squeeze-of-product", M22)
+def write_squeeze_of_product(x):
+    b = np.squeeze(x[None] * 1.0)
+    b[0, 0] = 1.0
+    return np.sum(b * x)
+
+
+@control("control-write-into-transpose-of-product", W23)
+def write_transpose_of_product(W):
+    t = (W * 2.0).T
+    t[0, 1] = 0.0
+    return np.sum(t * W.T)
+
+
+@control("control-write-into-view-chain-of-product", W23)
+def write_view_chain(W):
+    b = (W * W).T.reshape(6)
+    b[5] = 1.0
+    return np.sum(b * W.T.ravel())
+
+
+@control("control-write-into-slice-of-product", V4)
+def write_slice_of_product(x):
+    b = np.exp(x)[1:]
+    b[0] = 0.0
+    return np.sum(b * x[1:])
+
+
+@control("control-write-into-reshape-in-loop-made-afresh", V4)
+def write_reshape_in_loop(x):
+    total = 0.0
+    for k in range(3):
+        y = x * (k + 1.0)
+        b = y.reshape(2, 2)
+        b[0, 0] = 0.0
+        total = total + np.sum(b * b)
+    return total
+
+
+@probe("view-written-source-read-after", V4)
+def view_written_source_read(x):
+    y = x * 1.0
+    b = y.reshape(2, 2)
+    b[0, 0] = 0.0
+    return np.sum(y * x)
+
+
+@probe("view-written-source-read-before-and-after", V4)
+def view_written_source_read_twice(x):
+    y = x * 1.0
+    s = np.sum(y)
+    b = y.reshape(2, 2)
+    b[1, 1] = s
+    return np.sum(y * x)
+
+
+@probe("view-written-made-in-loop-from-outer-array", V4)
+def view_written_outer_in_loop(x):
+    y = np.zeros(4)
+    total = 0.0
+    for k in range(3):
+        b = y.reshape(2, 2)
+        b[0, 0] += x[k]
+        total = total + b[0, 0] * x[3]
+    return total
+
+
+@probe("view-written-two-views-of-one-array", V4)
+def view_written_two_views(x):
+    y = x * 1.0
+    a = y[:3]
+    c = y[1:]
+    a[1] = 0.0
+    return np.sum(c * x[1:])
+
+
+@probe("view-written-split-piece-twice-by-sign", V4)
+def view_written_split_negative(x):
+    y = x * 1.0
+    parts = np.split(y, 2)
+    p = parts[1]
+    q = parts[-1]
+    p[0] = 0.0
+    return np.sum(q * x[2:])
+
+
+@probe("view-written-split-piece-read-twice", V4)
+def view_written_split_twice(x):
+    y = x * 1.0
+    parts = np.split(y, 2)
+    p = parts[0]
+    q = parts[0]
+    p[0] = 0.0
+    return np.sum(q * x[:2])
+
+
+@probe("view-written-split-list-read-again", V4)
+def view_written_split_list(x):
+    y = x * 1.0
+    parts = np.split(y, 2)
+    p = parts[0]
+    p[1] = 0.0
+    return np.sum(np.concatenate(parts) * x)
+
+
+@probe("view-written-split-of-input", V4)
+def view_written_split_input(x):
+    a, b = np.split(x, 2)
+    a[0] = 0.0
+    return np.sum(a * b)
+
+
+@probe("view-written-split-source-read-after", V4)
+def view_written_split_source(x):
+    y = x * 1.0
+    a, b = np.split(y, 2)
+    a[0] = 0.0
+    return np.sum(y * x)
+
+
+@probe("view-written-flatten-view-of-input", M22)
+def view_written_ravel_input(x):
+    b = x.ravel()
+    b[0] = 0.0
+    return np.sum(b * x.ravel())
+
+
+@probe("view-written-in-branch-source-merged", V4)
+def view_written_branch_merge(x):
+    if x[0] > 0:
+        y = x * 1.0
+    else:
+        y = x * 2.0
+    b = y.reshape(2, 2)
+    b[0, 0] = 0.0
+    return np.sum(b) + np.sum(y)
+
+
+@probe("view-written-source-in-condition", V4)
+def view_written_source_condition(x):
+    y = x * 1.0
+    b = y[:2]
+    b[0] = 0.0
+    if y[0] == 0.0:
+        return np.sum(b * x[:2])
+    return np.sum(x)
+
+
+@probe("view-written-source-captured-by-lambda", V4)
+def view_written_lambda(x):
+    y = x * 1.0
+    b = y[:2]
+    total = lambda: np.sum(y)
+    b[0] = 0.0
+    return total() * x[0]
+
+
+@probe("view-written-diagonal-read-only", M33)
+def view_written_diagonal(A):
+    d = np.diagonal(A * 1.0)
+    d[0] = 0.0
+    return np.sum(d)
+
+
+@probe("view-written-broadcast-read-only", V3)
+def view_written_broadcast(x):
+    b = np.broadcast_to(x * 1.0, (2, 3))
+    b[0, 0] = 0.0
+    return np.sum(b)
+
+
+@probe("view-written-view-method", V4)
+def view_written_view_method(x):
+    y = x * 1.0
+    v = y.view()
+    v[0] = 3.0
+    return np.sum(v * x)
+
+
+@probe("view-written-element-of-list", V4)
+def view_written_list_element(x):
+    y = x * 1.0
+    rows = [y, y]
+    b = rows[0]
+    b[0] = 0.0
+    return np.sum(rows[1] * x)
+
+
+@probe("view-written-element-of-repeated-list", V4, [V4 * 0.5])
+def view_written_repeated_list_element(x, ys):
+    zs = ys * 2
+    b = zs[0]
+    b[0] = x[0]
+    return np.sum(zs[1] * x)

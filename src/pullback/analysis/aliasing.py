@@ -9,6 +9,12 @@ written in place may be handed on (`_MovedLists`): put into a tuple or list and 
 under its own name again, then taken out of an element popped off a list that is only
 appended to, popped and measured, and written there: one holder at a time, so no other
 name sees the write (a generated gradient hands on its inner loops' records so).
+A write through a view is allowed only where the array viewed is new, read by nothing
+but the view's making (a piece of `np.split`: each piece read once), and made afresh in
+every loop around it (`_sole_view`). `x += v` and `x[k] += v` update in place: where
+another name may show the object changed, `x` (for a slot: `x[k]`, unless `x` is proven
+an array of numbers) gets a run-time check that
+refuses an array or list (`not_shared`, `slot_not_shared`; `checked_call`).
 `views_of` and `shared_sources` tell the reverse pass which names may share memory.
 
 Example: a write into the function's own array is allowed; into an input, refused.
@@ -507,6 +513,8 @@ def _check_fresh(name, analysis, describe, where, seen) -> None:
                 continue
         elif op.kind == "rule" and fresh_result(analysis, d):  # x * y, np.exp(x), A @ B
             continue
+        if _sole_view(d, analysis, where):  # the only name for the memory it shows
+            continue
         user = analysis.spelled(name)
         if LIST_UPDATE.of(where):
             raise UnsupportedSyntaxError(
@@ -931,3 +939,72 @@ def _certainly_array(name, analysis, seen) -> bool:
             continue
         return False
     return True
+
+
+# functions whose result is a list of disjoint views of their first argument
+_SPLITS = frozenset(map(id, (np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit)))
+
+
+def _sole_view(d, analysis, where) -> bool:
+    """Whether `d` makes a view (or the object itself) of an array that nothing else
+    ever reads, so that writing through it changes no value another name shows:
+    `b = np.reshape(x * 2.0, 4)`, `r = b.T` of a `b` read only there, a piece of
+    `np.split(y, 2)` (its pieces are disjoint; each read once, by its own constant
+    index). The array viewed is itself new (or such a view), made once, afresh in each
+    loop around `d`, and read by `d` alone (by the split alone, for a piece)."""
+    value = d.value
+    if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
+        source = value.value.id
+        pieces = analysis.defs.get(source, [])
+        if len(pieces) == 1 and isinstance(pieces[0].value, gast.Call) \
+                and analysis.op(pieces[0]).callee is not None \
+                and id(analysis.op(pieces[0]).callee) in _SPLITS:
+            return _distinct_pieces(source, analysis) \
+                and _sole_view(pieces[0], analysis, where)
+        if not _certainly_array(source, analysis, set()):
+            return False  # an element of a list may have other names
+    else:  # a view function's first operand, or an attribute's object (b.T, z.real)
+        viewed = value.args[0] if isinstance(value, gast.Call) and value.args else \
+            value.value if isinstance(value, gast.Attribute) else None
+        op = analysis.op(d)
+        if not isinstance(viewed, gast.Name) or op.kind != "rule" or op.callee is None \
+                or "view" not in rules.kinds_of(op.callee):
+            return False
+        source = viewed.id
+    made = analysis.defs.get(source, [])
+    if source in analysis.params or len(made) != 1 or PHI.of(made[0]) or MOVED.of(made[0]):
+        return False
+    if [t for t in _statements(analysis) if _reads_name(t, source)] != [d]:
+        return False
+    loops = [a for a in _ancestors(d, analysis)[1:] if isinstance(a, (gast.For, gast.While))]
+    if not all(_inside(made[0], loop, analysis) for loop in loops):
+        return False
+    try:
+        _check_fresh(source, analysis, lambda s: "", where, set())
+    except UnsupportedSyntaxError:
+        return False
+    return True
+
+
+def _distinct_pieces(pieces, analysis) -> bool:
+    """Whether the list `pieces` is read only by `unpack_check` and by reads of distinct
+    constant positions (`a, b = np.split(y, 2)`): no piece has a second name."""
+    seen = set()
+    for t in _statements(analysis):
+        if not _reads_name(t, pieces):
+            continue
+        value = getattr(t, "value", None)
+        if isinstance(t, gast.Assign) and isinstance(value, gast.Subscript) \
+                and isinstance(value.slice, gast.Constant) \
+                and isinstance(value.slice.value, int) and value.slice.value >= 0 \
+                and value.slice.value not in seen:
+            seen.add(value.slice.value)
+        elif not (isinstance(t, gast.Assign) and isinstance(value, gast.Call)
+                  and isinstance(value.func, gast.Name) and value.func.id == "unpack_check"):
+            return False
+    return True
+
+
+def _statements(analysis) -> list:
+    return [t for t in nodes.walk(analysis.tree) if isinstance(t, gast.stmt)
+            and t is not analysis.tree]
