@@ -6827,3 +6827,115 @@ def view_written_repeated_list_element(x, ys):
     b = zs[0]
     b[0] = x[0]
     return np.sum(zs[1] * x)
+
+
+# `c[k] += v` into a list or dict whose every value is new and named nowhere else, and
+# read through its slots only after the updates: no run-time check, no refusal
+
+
+@control("control-slot-augmented-accumulators-comprehension", V3)
+def slot_accumulators(x):
+    grads = [np.zeros(3) for _ in range(2)]
+    for i in range(2):
+        grads[i] += x * (i + 1)
+    return np.sum(grads[0] * grads[1])
+
+
+@control("control-slot-augmented-list-of-new-arrays", V3)
+def slot_list_new_arrays(x):
+    ys = [np.ones(3), np.zeros(3)]
+    ys[0] += x
+    ys[1] -= x * x
+    return np.sum(ys[0] * x) + np.sum(ys[1] * x)
+
+
+@control("control-slot-augmented-dict-of-new-arrays", V3)
+def slot_dict_new_arrays(x):
+    d = {"p": np.ones(3), "q": x * 2.0}
+    d["p"] *= x
+    d["q"] += 1.0
+    return np.sum(d["p"] * d["q"])
+
+
+@control("control-slot-augmented-appended-new-arrays", V3)
+def slot_appended_new(x):
+    acc = []
+    for k in range(3):
+        acc.append(np.full(3, k + 1.0))
+    for k in range(3):
+        acc[k] *= x
+    return np.sum(acc[0] + acc[1] * acc[2])
+
+
+@probe("slot-augmented-new-arrays-read-before", V3)
+def slot_new_read_before(x):
+    ys = [np.ones(3), np.zeros(3)]
+    t = ys[0]
+    ys[0] += x
+    return np.sum(t * x)
+
+
+@probe("slot-augmented-new-arrays-read-in-loop", V3)
+def slot_new_read_in_loop(x):
+    ys = [np.ones(3), np.zeros(3)]
+    total = 0.0
+    for k in range(2):
+        t = ys[0]
+        ys[0] += x
+        total = total + np.sum(t * x)
+    return total
+
+
+@probe("slot-augmented-new-array-appended-twice", V3)
+def slot_new_appended_twice(x):
+    e = np.ones(3)
+    ys = []
+    ys.append(e)
+    ys.append(e)
+    ys[0] += x
+    return np.sum(ys[1] * x)
+
+
+@probe("slot-augmented-slot-copied-to-slot", V3)
+def slot_copied_to_slot(x):
+    ys = [np.ones(3), np.zeros(3)]
+    ys[1] = ys[0]
+    ys[0] += x
+    return np.sum(ys[1] * x)
+
+
+@probe("slot-augmented-new-arrays-passed-on", V3)
+def slot_new_passed_on(x):
+    ys = [np.ones(3), np.zeros(3)]
+    zs = ys
+    ys[0] += x
+    return np.sum(zs[0] * x)
+
+
+@probe("slot-augmented-comprehension-of-rows", W23)
+def slot_comprehension_rows(W):
+    b = W * 1.0
+    rows = [r for r in b]
+    rows[0] += W[1]
+    return np.sum(b * W)
+
+
+@probe("slot-augmented-in-branch-lists", V3)
+def slot_branch_lists(x):
+    a = np.ones(3)
+    if x[0] > 0:
+        ys = [a, np.zeros(3)]
+    else:
+        ys = [np.zeros(3), a]
+    ys[0] += x
+    return np.sum(a * x)
+
+
+@probe("slot-augmented-same-new-array-appended-in-loop", V3)
+def slot_same_appended_in_loop(x):
+    a = np.zeros(3)
+    ys = []
+    for k in range(2):
+        ys.append(a)
+    ys[0] += x
+    return np.sum(ys[1] * x)

@@ -13,7 +13,7 @@ A write through a view is allowed only where the array viewed is new, read by no
 but the view's making (a piece of `np.split`: each piece read once), and made afresh in
 every loop around it (`_sole_view`). `x += v` and `x[k] += v` update in place: where
 another name may show the object changed, `x` (for a slot: `x[k]`, unless `x` is proven
-an array of numbers) gets a run-time check that
+an array of numbers or a container of new unnamed values) gets a run-time check that
 refuses an array or list (`not_shared`, `slot_not_shared`; `checked_call`).
 `views_of` and `shared_sources` tell the reverse pass which names may share memory.
 
@@ -62,6 +62,7 @@ from ..ir.annotations import (
     POPPED,
 )
 from ..rules.methods import SEQUENCE_RULES
+from ..runtime.helpers import loop_len
 from .classify import NONDIFF_ATTRIBUTES
 
 
@@ -815,7 +816,8 @@ def _check_augmented(analysis, describe) -> None:
             continue
         base = _slot_base(name, analysis) if augmented.endswith("[...]") else None
         if base is not None:  # `x[k] += v`: name holds the slot's value
-            if not _certainly_array(base, analysis, set()):  # a slot of an array: its memory
+            if not _certainly_array(base, analysis, set()) \
+                    and not _unshared_elements(base, analysis):  # a slot of an array: its memory
                 MUST_NOT_BE_VIEW.set(s, (
                     f"`{augmented} {_sign(s)}= ...` on an array or list held in a list, dict, "
                     "tuple or object changes it in place, and every other name for it "
@@ -1008,3 +1010,78 @@ def _distinct_pieces(pieces, analysis) -> bool:
 def _statements(analysis) -> list:
     return [t for t in nodes.walk(analysis.tree) if isinstance(t, gast.stmt)
             and t is not analysis.tree]
+
+
+def _unshared_elements(container, analysis) -> bool:
+    """Whether every value the list or dict `container` ever holds is an array (or other
+    object) nothing else names: the container is made by a display or comprehension of
+    new values (`[np.zeros(3) for w in ws]`, `{"a": np.ones(2)}`), only receives new
+    values (appended, stored, or computed by `c[k] += v` itself), and is read only
+    through its slots, each read (but those of `c[k] += v`) made after every `c[k] += v`
+    has run for good. `c[k] += v` then changes an array no other name shows."""
+    family = _same_object(container, analysis)
+    if family & set(analysis.params):
+        return False
+    augmented = [s for s in analysis.assigns if AUGMENTED.of(s)
+                 and str(AUGMENTED.of(s)).endswith("[...]")
+                 and isinstance(s.value, gast.BinOp) and isinstance(s.value.left, gast.Name)
+                 and _slot_base(s.value.left.id, analysis) in family]
+    own_reads = {id(d) for s in augmented for d in analysis.defs[s.value.left.id]}
+    for t in _statements(analysis):
+        if not any(_reads_name(t, n) for n in family):
+            continue
+        value = getattr(t, "value", None)
+        if isinstance(t, gast.Assign) and PHI.of(t) and isinstance(value, gast.Name) \
+                and t.targets[0].id in family:
+            continue  # a loop or branch copy of the container
+        if isinstance(t, gast.Assign) and isinstance(t.targets[0], gast.Subscript) \
+                and isinstance(t.targets[0].value, gast.Name) \
+                and t.targets[0].value.id in family:
+            if not (isinstance(value, gast.Name) and _new_and_unnamed(value.id, t, analysis)):
+                return False
+            continue  # c[k] = v of a new value
+        if t in analysis.updates and LIST_UPDATE.of(t) in ("append", "pop") \
+                and t.value.func.value.id in family:
+            if not all(isinstance(a, gast.Name) and _new_and_unnamed(a.id, t, analysis)
+                       for a in (t.value.args if LIST_UPDATE.of(t) == "append" else ())):
+                return False
+            continue
+        if id(t) in own_reads:
+            continue
+        if isinstance(t, gast.Assign) and isinstance(value, gast.Subscript) \
+                and isinstance(value.value, gast.Name) and value.value.id in family \
+                and all(_precedes(a, t, analysis) == [] for a in augmented):
+            continue  # a slot read after the updates in place are over
+        if isinstance(t, gast.Assign) and isinstance(value, gast.Call) \
+                and analysis.op(t).callee in (len, loop_len):
+            continue
+        return False
+    for n in family:
+        for d in analysis.defs.get(n, []):
+            if PHI.of(d) and isinstance(d.value, gast.Name):
+                continue
+            if isinstance(d.value, gast.List):
+                elements = d.value.elts
+            elif isinstance(d.value, gast.Dict):
+                elements = d.value.values
+            else:
+                return False
+            if not all(isinstance(e, gast.Name) and _new_and_unnamed(e.id, d, analysis)
+                       for e in elements):
+                return False
+    return True
+
+
+def _new_and_unnamed(name, user, analysis) -> bool:
+    """Whether `name` holds a new object (its rule declares a new result, or it is a
+    number) read by the statement `user` alone."""
+    defs = analysis.defs.get(name, [])
+    if len(defs) != 1 or not isinstance(defs[0], gast.Assign):
+        return False
+    if not (isinstance(defs[0].value, gast.Constant) or fresh_result(analysis, defs[0])):
+        return False
+    readers = [t for t in _statements(analysis) if _reads_name(t, name)]
+    if readers != [user] or _names_read(user).count(name) != 1:  # not [a, a]
+        return False
+    loops = [a for a in _ancestors(user, analysis)[1:] if isinstance(a, (gast.For, gast.While))]
+    return all(_inside(defs[0], loop, analysis) for loop in loops)  # made in each trip
