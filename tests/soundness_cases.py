@@ -6939,3 +6939,19 @@ def slot_same_appended_in_loop(x):
         ys.append(a)
     ys[0] += x
     return np.sum(ys[1] * x)
+
+
+@control("control-write-into-reshape-of-sum-rebound-in-loop", V3, 0.7, wrt=(0, 1))
+def write_into_rebound_reshape(a, x):
+    buf = np.zeros(3)
+    for i in range(3):
+        buf = np.reshape(buf + a, (3,))
+        buf[i] = x * buf[i]
+    return np.sum(buf)
+
+
+@control("control-write-through-reshape-of-product", W23)
+def write_through_reshape_product(W):
+    r = np.reshape(W * 2.0, (2, 3))
+    r[0, 0] = 1.0
+    return np.sum(r * W)
