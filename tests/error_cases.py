@@ -194,8 +194,10 @@ def writes_into_array_not_copied(a, x):
 def writes_into_rebound_buffer(a, x):
     buf = np.zeros(3)
     for i in range(3):
-        buf = np.reshape(buf + a, (3,))  # may be a view of what buf + a made
+        made = buf + a
+        buf = np.reshape(made, (3,))  # may be a view of made, which is read below
         buf[i] = x * buf[i]  # <- here
+        x = x + made[0]
     return np.sum(buf)
 
 

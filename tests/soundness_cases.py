@@ -16,7 +16,7 @@ their source; a probe never depends on another having run. Probes that rebind a 
 restore it in a ``finally``.
 """
 # The programs are written as users write them, unused names and all.
-# ruff: noqa: B007, B023, E731, F823, F841
+# ruff: noqa: B006, B007, B010, B023, E731, F823, F841
 
 from __future__ import annotations
 
@@ -5639,3 +5639,1319 @@ def imag_of_fft_in_loop(x):
 
 
 W3_CONST = np.array([0.5, -1.0, 0.25])
+
+
+# ===================================== soundness6: augmented writes into a container's slot
+# `x[k] += v` updates the slot's array in place when x is a list, dict or tuple (or holds
+# objects): every other name for that array changes too. pullback computes x[k] = x[k] + v,
+# so it must see that nothing else holds the array, or check it when the code runs.
+
+
+def _aug_add_first(ys, x):
+    ys[0] += x
+    return ys
+
+
+class _Holder:
+    def __init__(self, w):
+        self.w = w
+        self.ws = [w, w]
+
+
+@probe("slot-augmented-list-built-twice", V3)
+def slot_list_built_twice(x):
+    a = np.zeros(3)
+    ys = [a, a]
+    ys[0] += x
+    return np.sum(ys[1] * x)
+
+
+@probe("slot-augmented-list-copy-of-input", V3, [V3 * 0.5, V3 * 0.5])
+def slot_list_copy_of_input(x, ys):
+    ys = list(ys)
+    ys[0] += x
+    return np.sum(ys[1] * x)
+
+
+@probe("slot-augmented-list-copy-of-shared-input", V3, None)
+def slot_list_copy_shared_input(x, unused):
+    a = np.ones(3)
+    zs = [a, a]
+    ys = list(zs)
+    ys[0] -= x
+    return np.sum(ys[1] * x) + np.sum(a)
+
+
+@probe("slot-augmented-list-slice-copy", V3)
+def slot_list_slice_copy(x):
+    a = np.ones(3)
+    zs = [a, a, a]
+    ys = zs[1:]
+    ys[0] *= x
+    return np.sum(ys[1] * x)
+
+
+@probe("slot-augmented-list-times-two", V3)
+def slot_list_repeated(x):
+    ys = [np.ones(3)] * 2
+    ys[1] += x
+    return np.sum(ys[0] * x)
+
+
+@probe("slot-augmented-list-variable-read-after", V3)
+def slot_variable_read_after(x):
+    a = np.ones(3)
+    ys = [a, np.zeros(3)]
+    ys[0] += x
+    return np.sum(a * x)
+
+
+@probe("slot-augmented-dict-values", V3)
+def slot_dict_values(x):
+    a = np.ones(3)
+    d = {"p": a, "q": a}
+    d["p"] += x
+    return np.sum(d["q"] * x)
+
+
+@probe("slot-augmented-dict-divide", V3)
+def slot_dict_divide(x):
+    a = np.full(3, 2.0)
+    d = dict(p=a, q=a)
+    d["q"] /= (x * x + 1.0)
+    return np.sum(d["p"] * x)
+
+
+@probe("slot-augmented-rows-of-matrix-in-list", V3)
+def slot_rows_in_list(x):
+    M = np.ones((2, 3))
+    rows = [M[0], M[1]]
+    rows[0] += x
+    return np.sum(M * x)
+
+
+@probe("slot-augmented-list-of-input-arrays", V3, V3 * 2.0)
+def slot_list_of_inputs(x, c):
+    ys = [c, c]
+    ys[0] += x
+    return np.sum(ys[1] * x)
+
+
+@probe("slot-augmented-in-helper", V3)
+def slot_in_helper(x):
+    a = np.zeros(3)
+    ys = [a, a]
+    _aug_add_first(ys, x)
+    return np.sum(ys[1] * x)
+
+
+@probe("slot-augmented-in-helper-result", V3)
+def slot_in_helper_result(x):
+    a = np.zeros(3)
+    ys = _aug_add_first([a, a], x)
+    return np.sum(ys[1] * x)
+
+
+@probe("slot-augmented-object-list-attribute", V3)
+def slot_object_list_attribute(x):
+    h = _Holder(np.ones(3))
+    h.ws[0] += x
+    return np.sum(h.ws[1] * x)
+
+
+@probe("slot-augmented-list-taken-from-object", V3)
+def slot_list_from_object(x):
+    h = _Holder(np.ones(3))
+    ws = h.ws
+    ws[0] += x
+    return np.sum(h.w * x)
+
+
+@probe("slot-augmented-list-of-lists", V3)
+def slot_list_of_lists(x):
+    a = [np.ones(3)]
+    ys = [a, a]
+    ys[0][0] += x
+    return np.sum(ys[1][0] * x)
+
+
+@probe("slot-augmented-tuple-element-through-name", V3)
+def slot_tuple_element_name(x):
+    a = np.ones(3)
+    t = (a, a)
+    b = t[0]
+    b += x
+    return np.sum(t[1] * x)
+
+
+@probe("slot-augmented-in-loop-shared", V3)
+def slot_in_loop_shared(x):
+    a = np.zeros(3)
+    ys = [a for _ in range(3)]
+    for k in range(3):
+        ys[k] += x * (k + 1)
+    return np.sum(ys[0] * x)
+
+
+@probe("slot-augmented-list-appended-twice", V3)
+def slot_appended_twice(x):
+    a = np.ones(3)
+    ys = []
+    ys.append(a)
+    ys.append(a)
+    ys[0] += x
+    return np.sum(ys[1] * x)
+
+
+@probe("slot-augmented-object-array", V3)
+def slot_object_array(x):
+    a = np.ones(3)
+    holder = np.empty(2, dtype=object)
+    holder[0] = a
+    holder[1] = a
+    holder[0] += x
+    return np.sum(holder[1] * x)
+
+
+@probe("slot-augmented-sublist-of-input-list", V3, [[V3 * 0.5], [V3 * 0.1]])
+def slot_sublist_input(x, rows):
+    rs = list(rows)
+    r = rs[0]
+    r[0] += x
+    return np.sum(rows[0][0] * x)
+
+
+@control("control-slot-augmented-row-of-own-matrix", V3)
+def slot_row_own_matrix(x):
+    M = np.ones((2, 3))
+    M[0] += x
+    M[1] *= x
+    return np.sum(M * x)
+
+
+@control("control-slot-augmented-row-of-matrix-in-loop", V3)
+def slot_row_matrix_loop(x):
+    M = np.zeros((3, 3))
+    for k in range(3):
+        M[k] += x * (k + 1)
+        M[:, k] -= 0.5 * x[k]
+    return np.sum(M * M)
+
+
+@control("control-slot-augmented-column-of-product", V3)
+def slot_column_of_product(x):
+    M = np.outer(x, x)
+    M[:, 0] += x
+    return np.sum(M ** 2)
+
+
+@control("control-slot-augmented-list-of-floats", 0.7)
+def slot_list_of_floats(t):
+    ys = [0.0, 1.0, 2.0]
+    ys[1] += t
+    ys[2] *= t
+    return ys[1] * ys[2]
+
+
+@control("control-slot-augmented-dict-of-floats", 0.7)
+def slot_dict_of_floats(t):
+    d = {"a": 1.0, "b": 2.0}
+    d["a"] += t * t
+    d["b"] -= t
+    return d["a"] * d["b"]
+
+
+@control("control-slot-augmented-copy-of-matrix", W23)
+def slot_copy_of_matrix(W):
+    B = W.copy()
+    B[1] += W[0]
+    return np.sum(B * W)
+
+
+# ===================================== soundness6: hostile spellings (round 6)
+
+
+@probe("adv6-nditer-readwrite", V3)
+def adv6_nditer_readwrite(x):
+    b = x * 1.0
+    with np.nditer(b, op_flags=["readwrite"]) as it:
+        for v in it:
+            v[...] = v * 2.0
+    return np.sum(b * x)
+
+
+@probe("adv6-place", V3)
+def adv6_place(x):
+    b = x * 1.0
+    np.place(b, b > 0, 0.0)
+    return np.sum(b * x)
+
+
+@probe("adv6-putmask", V3)
+def adv6_putmask(x):
+    b = x * 1.0
+    np.putmask(b, b > 0, x * 3.0)
+    return np.sum(b * x)
+
+
+@probe("adv6-copyto-where", V3)
+def adv6_copyto_where(x):
+    b = np.zeros(3)
+    np.copyto(b, x * x, where=x > 0)
+    return np.sum(b)
+
+
+@probe("adv6-copyto-where-input-mask", V3)
+def adv6_copyto_where_mask(x):
+    b = x * 2.0
+    mask = np.array([True, False, True])
+    np.copyto(b, x, where=mask)
+    return np.sum(b * x)
+
+
+@probe("adv6-resize-method", V3)
+def adv6_resize(x):
+    b = x * 1.0
+    b.resize(5, refcheck=False)
+    return np.sum(b * b)
+
+
+@probe("adv6-np-resize", V3)
+def adv6_np_resize(x):
+    b = np.resize(x, 5)
+    return np.sum(b * b)
+
+
+@probe("adv6-sort-in-place-then-read", V3)
+def adv6_sort_in_place(x):
+    b = x * 1.0
+    b.sort()
+    return b[0] * 2.0 + b[2]
+
+
+@probe("adv6-sort-in-place-then-read-original-name", V3)
+def adv6_sort_in_place_alias(x):
+    b = x * 1.0
+    c = b[:]
+    b.sort()
+    return np.sum(c * np.array([1.0, 2.0, 3.0]))
+
+
+@probe("adv6-setflags", V3)
+def adv6_setflags(x):
+    b = x * 1.0
+    b.setflags(write=False)
+    return np.sum(b * x)
+
+
+@probe("adv6-sum-out-slice", W23)
+def adv6_sum_out_slice(W):
+    b = np.zeros(4)
+    np.sum(W * W, axis=0, out=b[:3])
+    return np.sum(b * np.arange(4.0))
+
+
+@probe("adv6-add-out-slice-of-computed", V3)
+def adv6_add_out_slice(x):
+    b = x * 2.0
+    np.add(x, x, out=b[0:2] if False else b)
+    return np.sum(b * x)
+
+
+@probe("adv6-multiply-out-self", V3)
+def adv6_multiply_out_self(x):
+    b = x + 1.0
+    np.multiply(b, b, out=b)
+    return np.sum(b)
+
+
+@probe("adv6-add-at", V3)
+def adv6_add_at(x):
+    b = np.zeros(3)
+    np.add.at(b, [0, 0, 2], x)
+    return np.sum(b * b)
+
+
+@probe("adv6-subtract-at", V3)
+def adv6_subtract_at(x):
+    b = x * 1.0
+    np.subtract.at(b, [1, 1], x[:2])
+    return np.sum(b * b)
+
+
+@probe("adv6-maximum-at", V3)
+def adv6_maximum_at(x):
+    b = np.zeros(3)
+    np.maximum.at(b, [0, 0, 1], x)
+    return np.sum(b * x)
+
+
+@probe("adv6-multiply-at", V3)
+def adv6_multiply_at(x):
+    b = np.ones(3)
+    np.multiply.at(b, [0, 0], x[:2])
+    return np.sum(b)
+
+
+@probe("adv6-fancy-iadd-repeated-list", V3)
+def adv6_fancy_iadd_repeated(x):
+    b = np.zeros(3)
+    b[[0, 0, 1]] += x
+    return np.sum(b * b)
+
+
+@probe("adv6-fancy-iadd-repeated-array", V3)
+def adv6_fancy_iadd_repeated_arr(x):
+    b = np.zeros(3)
+    idx = np.array([2, 2, 2])
+    b[idx] += x
+    return np.sum(b * x)
+
+
+@probe("adv6-fancy-assign-repeated", V3)
+def adv6_fancy_assign_repeated(x):
+    b = np.zeros(3)
+    b[[1, 1, 0]] = x
+    return np.sum(b * x)
+
+
+@probe("adv6-fancy-isub-repeated", V3)
+def adv6_fancy_isub_repeated(x):
+    b = x * 1.0
+    b[[0, 0]] -= x[1:]
+    return np.sum(b * b)
+
+
+@probe("adv6-bool-mask-iadd", V3)
+def adv6_bool_mask_iadd(x):
+    b = x * 1.0
+    b[b > 0] += 1.0
+    return np.sum(b * b)
+
+
+@probe("adv6-einsum-out", V3)
+def adv6_einsum_out(x):
+    b = np.zeros(3)
+    np.einsum("i,i->i", x, x, out=b)
+    return np.sum(b)
+
+
+@probe("adv6-dot-out", M22, np.array([0.5, -0.3]))
+def adv6_dot_out(A, v):
+    b = np.zeros(2)
+    np.dot(A, v, out=b)
+    return np.sum(b * b)
+
+
+@probe("adv6-matmul-out", M22)
+def adv6_matmul_out(A):
+    b = np.zeros((2, 2))
+    np.matmul(A, A, out=b)
+    return np.sum(b)
+
+
+@probe("adv6-operator-iadd", V3)
+def adv6_operator_iadd(x):
+    a = x * 1.0
+    c = a
+    operator.iadd(a, x)
+    return np.sum(c * x)
+
+
+@probe("adv6-operator-iadd-result", V3)
+def adv6_operator_iadd_result(x):
+    a = np.ones(3)
+    a = operator.iadd(a, x)
+    return np.sum(a * x)
+
+
+@probe("adv6-operator-imul-alias", V3)
+def adv6_operator_imul_alias(x):
+    a = np.ones(3) + x
+    b = a
+    operator.imul(b, x)
+    return np.sum(a)
+
+
+@probe("adv6-dunder-iadd", V3)
+def adv6_dunder_iadd(x):
+    a = x * 1.0
+    a.__iadd__(x)
+    return np.sum(a * x)
+
+
+@probe("adv6-dunder-setitem", V3)
+def adv6_dunder_setitem(x):
+    a = np.zeros(3)
+    a.__setitem__(0, x[1])
+    return np.sum(a * x)
+
+
+@probe("adv6-dunder-imul-result", V3)
+def adv6_dunder_imul_result(x):
+    a = np.ones(3)
+    b = a.__imul__(x)
+    return np.sum(a * b)
+
+
+class _W:
+    def __init__(self, w):
+        self.w = w
+
+
+@probe("adv6-setattr-builtin", V3)
+def adv6_setattr(x):
+    o = _W(np.ones(3))
+    setattr(o, "w", x * 2.0)
+    return np.sum(o.w * x)
+
+
+@probe("adv6-setattr-then-augment", V3)
+def adv6_setattr_aug(x):
+    a = np.ones(3)
+    o = _W(a)
+    o.w += x
+    return np.sum(a * x)
+
+
+@probe("adv6-object-setattr", V3)
+def adv6_object_setattr(x):
+    o = _W(np.ones(3))
+    object.__setattr__(o, "w", x * 3.0)
+    return np.sum(o.w * x)
+
+
+@dataclass
+class _P:
+    w: object
+    b: float = 0.0
+
+
+@probe("adv6-dataclass-replace", V3)
+def adv6_dataclass_replace(x):
+    p = _P(x)
+    q = dataclasses.replace(p, b=1.5)
+    return np.sum(q.w * x) + q.b
+
+
+@probe("adv6-dataclass-replace-shares-array", V3)
+def adv6_dataclass_replace_shared(x):
+    p = _P(np.ones(3))
+    q = dataclasses.replace(p, b=1.0)
+    q.w += x
+    return np.sum(p.w * x)
+
+
+@probe("adv6-copy-copy-object-written", V3)
+def adv6_copy_copy_object(x):
+    o = _W(np.ones(3))
+    p = copy.copy(o)
+    p.w += x
+    return np.sum(o.w * x)
+
+
+@probe("adv6-copy-copy-list-written", V3)
+def adv6_copy_copy_list(x):
+    ys = [np.ones(3), np.zeros(3)]
+    zs = copy.copy(ys)
+    zs[0] += x
+    return np.sum(ys[0] * x)
+
+
+@probe("adv6-copy-deepcopy-list-written", V3)
+def adv6_copy_deepcopy_list(x):
+    ys = [np.ones(3), np.zeros(3)]
+    zs = copy.deepcopy(ys)
+    zs[0] += x
+    return np.sum(ys[0] * x) + np.sum(zs[0] * x)
+
+
+@probe("adv6-broadcast-to-copied-written", V3)
+def adv6_broadcast_copy(x):
+    b = np.broadcast_to(x, (2, 3)).copy()
+    b[0, 0] = 0.0
+    return np.sum(b * b)
+
+
+@probe("adv6-broadcast-to-written", V3)
+def adv6_broadcast_written(x):
+    b = np.broadcast_to(x * 1.0, (2, 3))
+    b[0, 0] = 0.0
+    return np.sum(b)
+
+
+@probe("adv6-broadcast-arrays-written", V3)
+def adv6_broadcast_arrays(x):
+    a, b = np.broadcast_arrays(x * 1.0, np.zeros((2, 1)))
+    a = a.copy()
+    a[1, 1] = 0.0
+    return np.sum(a * a)
+
+
+@probe("adv6-memoryview-write", V3)
+def adv6_memoryview(x):
+    b = x * 1.0
+    m = memoryview(b)
+    m[0] = 4.0
+    return np.sum(b * x)
+
+
+@probe("adv6-frombuffer", V3)
+def adv6_frombuffer(x):
+    b = x * 1.0
+    c = np.frombuffer(b)
+    return np.sum(c * x)
+
+
+@probe("adv6-int64-overflow-index", V4)
+def adv6_int64_overflow(x):
+    i = np.int64(2) ** 62 * 4 + 1  # wraps to 1
+    return x[i % 4] * x[0]
+
+
+@probe("adv6-int-overflow-multiplier", V3)
+def adv6_int_overflow_mult(x):
+    k = np.int64(2) ** 63 - 1
+    n = k + 2  # wraps to a negative number
+    return np.sum(x * float(n > 0))
+
+
+@probe("adv6-nan-in-branch", V3)
+def adv6_nan_branch(x):
+    s = np.sum(x)
+    t = s if s == s else 0.0
+    return t * t
+
+
+@probe("adv6-nan-compare", V3)
+def adv6_nan_compare(x):
+    y = np.where(np.isnan(x / x), 0.0, x)
+    return np.sum(y * y)
+
+
+@probe("adv6-inf-branch", V3)
+def adv6_inf_branch(x):
+    s = np.sum(x * x)
+    if np.isinf(s):
+        return 0.0
+    return s
+
+
+@probe("adv6-nan-max", V3)
+def adv6_nan_max(x):
+    return np.nanmax(np.where(x > 0, x, np.nan)) * 2.0
+
+
+@probe("adv6-fmax-nan", V3)
+def adv6_fmax(x):
+    return np.sum(np.fmax(x, np.nan) * x)
+
+
+@probe("adv6-ravel-written", W23)
+def adv6_ravel_written(W):
+    b = W * 1.0
+    r = b.ravel()
+    r[0] = 0.0
+    return np.sum(b * W)
+
+
+@probe("adv6-reshape-method-written", W23)
+def adv6_reshape_written(W):
+    b = W * 1.0
+    r = b.reshape(6)
+    r[1] = 0.0
+    return np.sum(b * W)
+
+
+@probe("adv6-flat-assign", W23)
+def adv6_flat_assign(W):
+    b = W * 1.0
+    b.flat[0] = 0.0
+    return np.sum(b * W)
+
+
+@probe("adv6-flat-iadd", W23)
+def adv6_flat_iadd(W):
+    b = W * 1.0
+    b.flat[[0, 0]] += 1.0
+    return np.sum(b * W)
+
+
+@probe("adv6-real-view-written", V3)
+def adv6_real_view_written(x):
+    z = x * (1.0 + 0.0j)
+    r = z.real
+    r[0] = 0.0
+    return np.sum(np.abs(z))
+
+
+@probe("adv6-T-written", W23)
+def adv6_T_written(W):
+    b = W * 1.0
+    t = b.T
+    t[0, 1] = 0.0
+    return np.sum(b * W)
+
+
+@probe("adv6-swapaxes-written", W23)
+def adv6_swapaxes_written(W):
+    b = W * 1.0
+    t = np.swapaxes(b, 0, 1)
+    t[0, 0] = 0.0
+    return np.sum(b * W)
+
+
+@probe("adv6-diagonal-written", M33)
+def adv6_diagonal_written(A):
+    b = A * 1.0
+    d = np.diagonal(b)
+    return np.sum(d) + np.sum(b * A)
+
+
+@probe("adv6-fill-diagonal-view", M33)
+def adv6_fill_diagonal_view(A):
+    b = A * 1.0
+    c = b[:2, :2]
+    np.fill_diagonal(c, 0.0)
+    return np.sum(b * A)
+
+
+@probe("adv6-ufunc-out-tuple", V3)
+def adv6_ufunc_out_tuple(x):
+    b = x * 1.0
+    np.exp(x, out=(b,))
+    return np.sum(b * x)
+
+
+@probe("adv6-ufunc-out-view", W23)
+def adv6_ufunc_out_view(W):
+    b = W * 1.0
+    np.exp(W[0], out=b[1])
+    return np.sum(b * W)
+
+
+@probe("adv6-cumsum-out", V3)
+def adv6_cumsum_out(x):
+    b = np.zeros(3)
+    np.cumsum(x, out=b)
+    return np.sum(b * b)
+
+
+@probe("adv6-clip-out-self", V3)
+def adv6_clip_out(x):
+    b = x * 2.0
+    np.clip(b, -1.0, 1.0, out=b)
+    return np.sum(b * x)
+
+
+@probe("adv6-negative-out-alias", V3)
+def adv6_negative_out_alias(x):
+    b = x * 1.0
+    c = b
+    np.negative(b, out=b)
+    return np.sum(c * x)
+
+
+@probe("adv6-augmented-through-tuple-slot", V3)
+def adv6_aug_tuple_slot(x):
+    a = np.ones(3)
+    t = (a,)
+    t[0][...] += x
+    return np.sum(a * x)
+
+
+@probe("adv6-augmented-ellipsis-alias", V3)
+def adv6_aug_ellipsis_alias(x):
+    a = x * 1.0
+    b = a
+    b[...] += x
+    return np.sum(a * x)
+
+
+@probe("adv6-augmented-full-slice-alias", V3)
+def adv6_aug_full_slice_alias(x):
+    a = x * 1.0
+    b = a[:]
+    b[:] *= x
+    return np.sum(a)
+
+
+@probe("adv6-swap-via-tuple", V3)
+def adv6_swap_tuple(x):
+    b = x * 1.0
+    b[0], b[1] = b[1], b[0]
+    return b[0] * 3.0 + b[1]
+
+
+@probe("adv6-swap-rows-view", W23)
+def adv6_swap_rows_view(W):
+    b = W * 1.0
+    b[0], b[1] = b[1], b[0]  # a famous trap: the views make both rows equal
+    return np.sum(b * W)
+
+
+@probe("adv6-swap-rows-fancy", W23)
+def adv6_swap_rows_fancy(W):
+    b = W * 1.0
+    b[[0, 1]] = b[[1, 0]]
+    return np.sum(b * W)
+
+
+@probe("adv6-chained-assignment-shares", V3)
+def adv6_chained_assign(x):
+    a = b = np.zeros(3)
+    a[0] = x[0]
+    return np.sum(b * x)
+
+
+@probe("adv6-default-mutable-list", V3)
+def adv6_default_list(x, acc=[]):
+    acc.append(x)
+    return np.sum(acc[-1] * x)
+
+
+@probe("adv6-walrus-alias", V3)
+def adv6_walrus_alias(x):
+    if (b := np.ones(3)) is not None:
+        c = b
+    b += x
+    return np.sum(c * x)
+
+
+@probe("adv6-list-insert-alias", V3)
+def adv6_list_insert_alias(x):
+    a = np.ones(3)
+    ys = [np.zeros(3)]
+    ys.insert(0, a)
+    ys[0] += x
+    return np.sum(a * x)
+
+
+@probe("adv6-dict-setdefault-alias", V3)
+def adv6_setdefault_alias(x):
+    a = np.ones(3)
+    d = {}
+    d.setdefault("k", a)
+    d["k"] += x
+    return np.sum(a * x)
+
+
+@probe("adv6-dict-update-alias", V3)
+def adv6_dict_update_alias(x):
+    a = np.ones(3)
+    d = {"k": np.zeros(3)}
+    d.update(k=a)
+    d["k"] += x
+    return np.sum(a * x)
+
+
+@probe("adv6-list-extend-alias", V3)
+def adv6_list_extend_alias(x):
+    a = np.ones(3)
+    ys = []
+    ys.extend([a, a])
+    ys[0] += x
+    return np.sum(ys[1] * x)
+
+
+@probe("adv6-zip-rows-alias", W23)
+def adv6_zip_rows_alias(W):
+    b = W * 1.0
+    for r, w in zip(b, W):
+        r += w
+    return np.sum(b * W)
+
+
+@probe("adv6-for-rows-iadd", W23)
+def adv6_for_rows_iadd(W):
+    b = W * 1.0
+    for r in b:
+        r *= 2.0
+    return np.sum(b * W)
+
+
+@probe("adv6-enumerate-rows-iadd", W23)
+def adv6_enumerate_rows_iadd(W):
+    b = W * 1.0
+    for i, r in enumerate(b):
+        r += i * W[i]
+    return np.sum(b * W)
+
+
+@probe("adv6-list-of-arrays-loop-iadd", V3)
+def adv6_list_loop_iadd(x):
+    a = np.ones(3)
+    ys = [a, a]
+    for y in ys:
+        y += x
+    return np.sum(a * x)
+
+
+@control("control-adv6-list-of-fresh-loop-iadd-rebound", V3)
+def adv6_ctrl_loop_rebind(x):
+    ys = [np.ones(3), np.zeros(3)]
+    out = []
+    for y in ys:
+        y = y + x
+        out.append(y)
+    return np.sum(out[0] * out[1])
+
+
+@control("control-adv6-fancy-write-distinct", V3)
+def adv6_ctrl_fancy_distinct(x):
+    b = np.zeros(3)
+    b[[2, 0]] = x[:2]
+    b[[1]] += x[2]
+    return np.sum(b * x)
+
+
+@control("control-adv6-add-at-replacement", V3)
+def adv6_ctrl_add_at_replacement(x):
+    b = np.zeros(3)
+    for i in [0, 0, 2]:
+        b[i] = b[i] + x[i]
+    return np.sum(b * b)
+
+
+@control("control-adv6-copy-then-sort", V3)
+def adv6_ctrl_sort_function(x):
+    b = np.sort(x * 1.0)
+    return b[0] * 2.0 + b[2]
+
+
+@control("control-adv6-out-of-fresh-buffer-then-read", V3)
+def adv6_ctrl_out_fresh(x):
+    b = np.empty(3)
+    np.multiply(x, x, out=b)
+    return np.sum(b)
+
+
+@control("control-adv6-nan-to-num", V3)
+def adv6_ctrl_nan_to_num(x):
+    return np.sum(np.nan_to_num(x / (x + 0.9)) * x)
+
+
+@control("control-adv6-where-finite", V3)
+def adv6_ctrl_where_finite(x):
+    y = x * 2.0
+    return np.sum(np.where(np.isfinite(y), y, 0.0) ** 2)
+
+
+@control("control-adv6-swap-scalars", V3)
+def adv6_ctrl_swap_scalars(x):
+    b = x * 1.0
+    t = b[0]
+    b[0] = b[1]
+    b[1] = t
+    return b[0] * 3.0 + b[1]
+
+
+@probe("adv6-deepcopy-list", V3)
+def adv6_ctrl_deepcopy(x):
+    ys = [x * 1.0, x * 2.0]
+    zs = copy.deepcopy(ys)
+    return np.sum(zs[0] * zs[1])
+
+
+@control("control-adv6-rows-rebuilt", W23)
+def adv6_ctrl_rows_rebuilt(W):
+    rows = [w * 2.0 for w in W]
+    return np.sum(np.stack(rows) * W)
+
+
+# ====================================== soundness6: writes into copies and unread views
+# x.flatten() is a copy; x.copy(order="F") and np.copy(x, order="F") are copies; a
+# write through a view (a reshape, a transpose, a piece of np.split) of an array the
+# function made and reads nowhere else changes no value another name shows.
+
+
+@control("control-write-into-flatten-of-input", M22)
+def write_flatten_input(x):
+    b = x.flatten()
+    b[0] = 2.0
+    return np.sum(b * x.ravel())
+
+
+@control("control-write-into-flatten-fortran-order", W23)
+def write_flatten_fortran(W):
+    b = W.flatten(order="F")
+    b[1] *= 3.0
+    return np.sum(b ** 2) + np.sum(W)
+
+
+@control("control-write-into-flatten-then-input-read", M22)
+def write_flatten_input_read(x):
+    b = x.flatten()
+    b[3] = b[0] * 2.0
+    return np.sum(b * b) + x[1, 1] * x[0, 0]
+
+
+@control("control-write-into-copy-fortran-order", M22)
+def write_copy_fortran(x):
+    b = x.copy(order="F")
+    b[0, 0] = 1.0
+    return np.sum(b * x)
+
+
+@control("control-write-into-np-copy-fortran-order", M22)
+def write_np_copy_fortran(x):
+    b = np.copy(x, order="F")
+    b[1, 0] += x[0, 1]
+    return np.sum(b * x)
+
+
+@control("control-write-into-split-piece", V4)
+def write_split_piece(x):
+    y = x * 2.0
+    a, b = np.split(y, 2)
+    a[0] = 5.0
+    return np.sum(a * b)
+
+
+@control("control-write-into-array-split-piece", V4)
+def write_array_split_piece(x):
+    y = x + 0.0
+    parts = np.array_split(y, 3)
+    p = parts[0]
+    p[1] = 0.0
+    return np.sum(p * x[:2]) + np.sum(parts[2] * x[3])
+
+
+@control("control-write-into-hsplit-pieces", W23 @ W23.T)
+def write_hsplit_pieces(A):
+    y = A * 1.0
+    left, right = np.hsplit(y, 2)
+    left[0, 0] = 0.0
+    right[1, 0] = left[1, 0] * 2.0
+    return np.sum(left * right)
+
+
+@control("control-write-into-reshape-of-copy", M22)
+def write_reshape_of_copy(x):
+    b = np.copy(x).reshape(4)
+    b[0] = 0.0
+    return np.sum(b ** 2)
+
+
+@control("control-write-into-squeeze-of-product", M22)
+def write_squeeze_of_product(x):
+    b = np.squeeze(x[None] * 1.0)
+    b[0, 0] = 1.0
+    return np.sum(b * x)
+
+
+@control("control-write-into-transpose-of-product", W23)
+def write_transpose_of_product(W):
+    t = (W * 2.0).T
+    t[0, 1] = 0.0
+    return np.sum(t * W.T)
+
+
+@control("control-write-into-view-chain-of-product", W23)
+def write_view_chain(W):
+    b = (W * W).T.reshape(6)
+    b[5] = 1.0
+    return np.sum(b * W.T.ravel())
+
+
+@control("control-write-into-slice-of-product", V4)
+def write_slice_of_product(x):
+    b = np.exp(x)[1:]
+    b[0] = 0.0
+    return np.sum(b * x[1:])
+
+
+@control("control-write-into-reshape-in-loop-made-afresh", V4)
+def write_reshape_in_loop(x):
+    total = 0.0
+    for k in range(3):
+        y = x * (k + 1.0)
+        b = y.reshape(2, 2)
+        b[0, 0] = 0.0
+        total = total + np.sum(b * b)
+    return total
+
+
+@probe("view-written-source-read-after", V4)
+def view_written_source_read(x):
+    y = x * 1.0
+    b = y.reshape(2, 2)
+    b[0, 0] = 0.0
+    return np.sum(y * x)
+
+
+@probe("view-written-source-read-before-and-after", V4)
+def view_written_source_read_twice(x):
+    y = x * 1.0
+    s = np.sum(y)
+    b = y.reshape(2, 2)
+    b[1, 1] = s
+    return np.sum(y * x)
+
+
+@probe("view-written-made-in-loop-from-outer-array", V4)
+def view_written_outer_in_loop(x):
+    y = np.zeros(4)
+    total = 0.0
+    for k in range(3):
+        b = y.reshape(2, 2)
+        b[0, 0] += x[k]
+        total = total + b[0, 0] * x[3]
+    return total
+
+
+@probe("view-written-two-views-of-one-array", V4)
+def view_written_two_views(x):
+    y = x * 1.0
+    a = y[:3]
+    c = y[1:]
+    a[1] = 0.0
+    return np.sum(c * x[1:])
+
+
+@probe("view-written-split-piece-twice-by-sign", V4)
+def view_written_split_negative(x):
+    y = x * 1.0
+    parts = np.split(y, 2)
+    p = parts[1]
+    q = parts[-1]
+    p[0] = 0.0
+    return np.sum(q * x[2:])
+
+
+@probe("view-written-split-piece-read-twice", V4)
+def view_written_split_twice(x):
+    y = x * 1.0
+    parts = np.split(y, 2)
+    p = parts[0]
+    q = parts[0]
+    p[0] = 0.0
+    return np.sum(q * x[:2])
+
+
+@probe("view-written-split-list-read-again", V4)
+def view_written_split_list(x):
+    y = x * 1.0
+    parts = np.split(y, 2)
+    p = parts[0]
+    p[1] = 0.0
+    return np.sum(np.concatenate(parts) * x)
+
+
+@probe("view-written-split-of-input", V4)
+def view_written_split_input(x):
+    a, b = np.split(x, 2)
+    a[0] = 0.0
+    return np.sum(a * b)
+
+
+@probe("view-written-split-source-read-after", V4)
+def view_written_split_source(x):
+    y = x * 1.0
+    a, b = np.split(y, 2)
+    a[0] = 0.0
+    return np.sum(y * x)
+
+
+@probe("view-written-flatten-view-of-input", M22)
+def view_written_ravel_input(x):
+    b = x.ravel()
+    b[0] = 0.0
+    return np.sum(b * x.ravel())
+
+
+@probe("view-written-in-branch-source-merged", V4)
+def view_written_branch_merge(x):
+    if x[0] > 0:
+        y = x * 1.0
+    else:
+        y = x * 2.0
+    b = y.reshape(2, 2)
+    b[0, 0] = 0.0
+    return np.sum(b) + np.sum(y)
+
+
+@probe("view-written-source-in-condition", V4)
+def view_written_source_condition(x):
+    y = x * 1.0
+    b = y[:2]
+    b[0] = 0.0
+    if y[0] == 0.0:
+        return np.sum(b * x[:2])
+    return np.sum(x)
+
+
+@probe("view-written-source-captured-by-lambda", V4)
+def view_written_lambda(x):
+    y = x * 1.0
+    b = y[:2]
+    total = lambda: np.sum(y)
+    b[0] = 0.0
+    return total() * x[0]
+
+
+@probe("view-written-diagonal-read-only", M33)
+def view_written_diagonal(A):
+    d = np.diagonal(A * 1.0)
+    d[0] = 0.0
+    return np.sum(d)
+
+
+@probe("view-written-broadcast-read-only", V3)
+def view_written_broadcast(x):
+    b = np.broadcast_to(x * 1.0, (2, 3))
+    b[0, 0] = 0.0
+    return np.sum(b)
+
+
+@probe("view-written-view-method", V4)
+def view_written_view_method(x):
+    y = x * 1.0
+    v = y.view()
+    v[0] = 3.0
+    return np.sum(v * x)
+
+
+@probe("view-written-element-of-list", V4)
+def view_written_list_element(x):
+    y = x * 1.0
+    rows = [y, y]
+    b = rows[0]
+    b[0] = 0.0
+    return np.sum(rows[1] * x)
+
+
+@probe("view-written-element-of-repeated-list", V4, [V4 * 0.5])
+def view_written_repeated_list_element(x, ys):
+    zs = ys * 2
+    b = zs[0]
+    b[0] = x[0]
+    return np.sum(zs[1] * x)
+
+
+# `c[k] += v` into a list or dict whose every value is new and named nowhere else, and
+# read through its slots only after the updates: no run-time check, no refusal
+
+
+@control("control-slot-augmented-accumulators-comprehension", V3)
+def slot_accumulators(x):
+    grads = [np.zeros(3) for _ in range(2)]
+    for i in range(2):
+        grads[i] += x * (i + 1)
+    return np.sum(grads[0] * grads[1])
+
+
+@control("control-slot-augmented-list-of-new-arrays", V3)
+def slot_list_new_arrays(x):
+    ys = [np.ones(3), np.zeros(3)]
+    ys[0] += x
+    ys[1] -= x * x
+    return np.sum(ys[0] * x) + np.sum(ys[1] * x)
+
+
+@control("control-slot-augmented-dict-of-new-arrays", V3)
+def slot_dict_new_arrays(x):
+    d = {"p": np.ones(3), "q": x * 2.0}
+    d["p"] *= x
+    d["q"] += 1.0
+    return np.sum(d["p"] * d["q"])
+
+
+@control("control-slot-augmented-appended-new-arrays", V3)
+def slot_appended_new(x):
+    acc = []
+    for k in range(3):
+        acc.append(np.full(3, k + 1.0))
+    for k in range(3):
+        acc[k] *= x
+    return np.sum(acc[0] + acc[1] * acc[2])
+
+
+@probe("slot-augmented-new-arrays-read-before", V3)
+def slot_new_read_before(x):
+    ys = [np.ones(3), np.zeros(3)]
+    t = ys[0]
+    ys[0] += x
+    return np.sum(t * x)
+
+
+@probe("slot-augmented-new-arrays-read-in-loop", V3)
+def slot_new_read_in_loop(x):
+    ys = [np.ones(3), np.zeros(3)]
+    total = 0.0
+    for k in range(2):
+        t = ys[0]
+        ys[0] += x
+        total = total + np.sum(t * x)
+    return total
+
+
+@probe("slot-augmented-new-array-appended-twice", V3)
+def slot_new_appended_twice(x):
+    e = np.ones(3)
+    ys = []
+    ys.append(e)
+    ys.append(e)
+    ys[0] += x
+    return np.sum(ys[1] * x)
+
+
+@probe("slot-augmented-slot-copied-to-slot", V3)
+def slot_copied_to_slot(x):
+    ys = [np.ones(3), np.zeros(3)]
+    ys[1] = ys[0]
+    ys[0] += x
+    return np.sum(ys[1] * x)
+
+
+@probe("slot-augmented-new-arrays-passed-on", V3)
+def slot_new_passed_on(x):
+    ys = [np.ones(3), np.zeros(3)]
+    zs = ys
+    ys[0] += x
+    return np.sum(zs[0] * x)
+
+
+@probe("slot-augmented-comprehension-of-rows", W23)
+def slot_comprehension_rows(W):
+    b = W * 1.0
+    rows = [r for r in b]
+    rows[0] += W[1]
+    return np.sum(b * W)
+
+
+@probe("slot-augmented-in-branch-lists", V3)
+def slot_branch_lists(x):
+    a = np.ones(3)
+    if x[0] > 0:
+        ys = [a, np.zeros(3)]
+    else:
+        ys = [np.zeros(3), a]
+    ys[0] += x
+    return np.sum(a * x)
+
+
+@probe("slot-augmented-same-new-array-appended-in-loop", V3)
+def slot_same_appended_in_loop(x):
+    a = np.zeros(3)
+    ys = []
+    for k in range(2):
+        ys.append(a)
+    ys[0] += x
+    return np.sum(ys[1] * x)
+
+
+@control("control-write-into-reshape-of-sum-rebound-in-loop", V3, 0.7, wrt=(0, 1))
+def write_into_rebound_reshape(a, x):
+    buf = np.zeros(3)
+    for i in range(3):
+        buf = np.reshape(buf + a, (3,))
+        buf[i] = x * buf[i]
+    return np.sum(buf)
+
+
+@control("control-write-through-reshape-of-product", W23)
+def write_through_reshape_product(W):
+    r = np.reshape(W * 2.0, (2, 3))
+    r[0, 0] = 1.0
+    return np.sum(r * W)

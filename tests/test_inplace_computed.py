@@ -108,9 +108,10 @@ def view_then_write(x):
 
 
 def write_through_reshape(x):
-    r = np.reshape(x * 2.0, (2, 3))
+    y = x * 2.0
+    r = np.reshape(y, (2, 3))  # may be a view of y, which is read below
     r[0, 0] = 1.0
-    return np.sum(r)
+    return np.sum(r) + np.sum(y)
 
 
 def second_name(x):

@@ -309,9 +309,10 @@ def writes_alias(x):
 
 
 def writes_computed(x):
-    b = np.reshape(x * np.ones(3), (3,))  # reshape may give a view
+    c = x * np.ones(3)
+    b = np.reshape(c, (3,))  # reshape may give a view of c, which is read below
     b[0] = 1.0  # <- not fresh
-    return np.sum(b)
+    return np.sum(b) + np.sum(c)
 
 
 def writes_fresh(x, v):

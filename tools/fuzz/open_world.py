@@ -27,7 +27,8 @@ from .generator import CAP, E, Var
 CATEGORIES = ("class", "decorator", "view-chain", "global", "list-reduce", "index-trick",
               "complex", "growing-loop", "one-branch", "returns", "rebind", "effects",
               "operators", "computed-write", "iterator", "match", "function-table",
-              "reduce-keywords", "math-complex", "frame", "object-dtype")
+              "reduce-keywords", "math-complex", "frame", "object-dtype", "slot-write",
+              "unread-view")
 
 PRELUDE = """\
 import contextlib
@@ -631,6 +632,86 @@ def emit_object_dtype(g, sc, ctx):
         0.2 * 2.25 * length, False
 
 
+def emit_slot_write(g, sc, ctx):
+    """`c[k] += v` where c[k] is an array held in a list, dict or row list, shared with
+    another slot or name or not (in f or in a helper it calls), a number in a list, or
+    a row of f's own matrix."""
+    k = next(g.ids)
+    a, s = _active(g, sc, ctx), _active(g, sc, ctx)
+    c, base, m, o = g.fresh("c"), g.fresh("a"), g.fresh("m"), g.fresh("o")
+    op = g.r.choice(["+=", "-=", "*="])
+    lines = [f"{base} = np.tanh(W3 * {a.op()})", f"{m} = np.outer(W2, W3) * {a.op()}"]
+    form = g.r.choice(["shared-list", "distinct-list", "dict-shared", "dict-distinct", "rows",
+                       "name-read", "repeat", "floats", "matrix", "helper"])
+    write, read = f"{c}[0] {op} {s.op()}", f"np.sum({c}[1] * W3)"
+    if form == "shared-list":
+        lines.append(f"{c} = [{base}, {base}]")
+    elif form == "distinct-list":
+        lines.append(f"{c} = [{base}, np.copy({base})]")
+        read = f"np.sum({c}[0] * {c}[1])"
+    elif form in ("dict-shared", "dict-distinct"):
+        other = base if form == "dict-shared" else f"{base} * 2.0"
+        lines.append(f"{c} = {{'p': {base}, 'q': {other}}}")
+        write, read = f"{c}['p'] {op} {s.op()}", f"np.sum({c}['q'] * {c}['p'])"
+    elif form == "rows":
+        lines.append(f"{c} = [{m}[0], {m}[1]]")
+        read = f"np.sum({m} * {m})"
+    elif form == "name-read":
+        lines.append(f"{c} = [{base}, W3 * 1.0]")
+        read = f"np.sum({base} * W3)"
+    elif form == "repeat":
+        lines.append(f"{c} = [{base}] * 2")
+    elif form == "floats":
+        lines.append(f"{c} = [{a.code}, 1.0]")
+        read = f"{c}[0] * {c}[1]"
+    elif form == "matrix":
+        write, read = f"{m}[1] {op} {s.op()}", f"np.sum({m} * {m})"
+    else:
+        _define(g, f"""
+def bump{k}(ys, v):
+    ys[0] += v
+    return ys
+""")
+        lines.append(f"{c} = bump{k}([{base}, {base}], {s.op()})")
+        write = None
+    if write:
+        lines.append(write)
+    lines.append(f"{o} = 0.1 * {read}")
+    return lines, o, 0.1 * 6 * 2.7 ** 2, False
+
+
+def emit_unread_view(g, sc, ctx):
+    """Writes through a view of an array f made (a piece of np.split, a reshape, a
+    transpose), into a copy (flatten, copy(order='F')), or through a loop over rows; the
+    array viewed is read afterwards or not."""
+    a, s = _active(g, sc, ctx), _active(g, sc, ctx)
+    y, p, q, o = g.fresh("y"), g.fresh("p"), g.fresh("q"), g.fresh("o")
+    outer = f"np.outer(W2, W3) * {a.op()}"
+    after = f" + 0.1 * np.sum({y})" if g.chance(0.3) else ""
+    form = g.r.choice(["split", "reshape", "transpose", "flatten", "copy-f", "rows", "slice"])
+    if form == "split":
+        lines = [f"{y} = np.concatenate([W2, W2]) * {a.op()}", f"{p}, {q} = np.split({y}, 2)",
+                 f"{p}[0] = {s.code}", f"{o} = 0.2 * np.sum({p} * {q}){after}"]
+    elif form == "reshape":
+        lines = [f"{y} = {outer}", f"{p} = {y}.reshape(6)", f"{p}[0] = {s.code}",
+                 f"{o} = 0.1 * np.sum({p} * {p}){after}"]
+    elif form == "transpose":
+        lines = [f"{y} = {outer}", f"{p} = {y}.T", f"{p}[1, 0] = {s.code}",
+                 f"{o} = 0.1 * np.sum({p} * {p}){after}"]
+    elif form in ("flatten", "copy-f"):
+        made = f"{y}.flatten()" if form == "flatten" else f"{y}.copy(order='F')"
+        at = "[2]" if form == "flatten" else "[0, 1]"
+        lines = [f"{y} = {outer}", f"{p} = {made}", f"{p}{at} *= {s.op()}",
+                 f"{o} = 0.1 * np.sum({p} * {p}) + 0.1 * np.sum({y})"]
+    elif form == "rows":
+        lines = [f"{y} = {outer}", f"for {p} in {y}:", f"    {p} *= {s.op()}",
+                 f"{o} = 0.1 * np.sum({y} * {y})"]
+    else:
+        lines = [f"{y} = np.tanh(W3 * {a.op()})", f"{p} = {y}[:2]", f"{p}[0] = {s.code}",
+                 f"{o} = 0.2 * np.sum({p} * W2){after}"]
+    return lines, o, 0.2 * 6 * 2.3 ** 2 + 1.0, False
+
+
 EMITTERS = {
     "class": emit_class, "decorator": emit_decorator, "view-chain": emit_view_chain,
     "global": emit_global, "list-reduce": emit_list_reduce, "index-trick": emit_index_trick,
@@ -639,7 +720,8 @@ EMITTERS = {
     "operators": emit_operators, "computed-write": emit_computed_write,
     "iterator": emit_iterator, "match": emit_match, "function-table": emit_function_table,
     "reduce-keywords": emit_reduce_keywords, "math-complex": emit_math_complex,
-    "frame": emit_frame, "object-dtype": emit_object_dtype,
+    "frame": emit_frame, "object-dtype": emit_object_dtype, "slot-write": emit_slot_write,
+    "unread-view": emit_unread_view,
 }
 assert set(EMITTERS) == set(CATEGORIES)
 

@@ -9,6 +9,12 @@ written in place may be handed on (`_MovedLists`): put into a tuple or list and 
 under its own name again, then taken out of an element popped off a list that is only
 appended to, popped and measured, and written there: one holder at a time, so no other
 name sees the write (a generated gradient hands on its inner loops' records so).
+A write through a view is allowed only where the array viewed is new, read by nothing
+but the view's making (a piece of `np.split`: each piece read once), and made afresh in
+every loop around it (`_sole_view`). `x += v` and `x[k] += v` update in place: where
+another name may show the object changed, `x` (for a slot: `x[k]`, unless `x` is proven
+an array of numbers or a container of new unnamed values) gets a run-time check that
+refuses an array or list (`not_shared`, `slot_not_shared`; `checked_call`).
 `views_of` and `shared_sources` tell the reverse pass which names may share memory.
 
 Example: a write into the function's own array is allowed; into an input, refused.
@@ -40,6 +46,7 @@ pullback.errors.UnsupportedSyntaxError: in-place write to the input array 'x': .
 from __future__ import annotations
 
 import gast
+import numpy as np
 
 from .. import rules
 from ..errors import UnsupportedSyntaxError
@@ -55,6 +62,7 @@ from ..ir.annotations import (
     POPPED,
 )
 from ..rules.methods import SEQUENCE_RULES
+from ..runtime.helpers import loop_len
 from .classify import NONDIFF_ATTRIBUTES
 
 
@@ -506,6 +514,8 @@ def _check_fresh(name, analysis, describe, where, seen) -> None:
                 continue
         elif op.kind == "rule" and fresh_result(analysis, d):  # x * y, np.exp(x), A @ B
             continue
+        if _sole_view(d, analysis, where):  # the only name for the memory it shows
+            continue
         user = analysis.spelled(name)
         if LIST_UPDATE.of(where):
             raise UnsupportedSyntaxError(
@@ -804,6 +814,18 @@ def _check_augmented(analysis, describe) -> None:
         name = s.value.left.id if isinstance(s.value.left, gast.Name) else None
         if name is None:
             continue
+        base = _slot_base(name, analysis) if augmented.endswith("[...]") else None
+        if base is not None:  # `x[k] += v`: name holds the slot's value
+            if not _certainly_array(base, analysis, set()) \
+                    and not _unshared_elements(base, analysis):  # a slot of an array: its memory
+                MUST_NOT_BE_VIEW.set(s, (
+                    f"`{augmented} {_sign(s)}= ...` on an array or list held in a list, dict, "
+                    "tuple or object changes it in place, and every other name for it "
+                    "(another slot, a variable, the caller's), which pullback does not "
+                    f"follow; write `{augmented[:-5]}[k] = {augmented[:-5]}[k] {_sign(s)} ...`"
+                    f"\n  {describe(s)}"))
+                CHECKED_NAME.set(s, (base, name))
+            continue
         if name in analysis.params:  # an input array would be changed for the caller
             MUST_NOT_BE_VIEW.set(s, (
                 f"augmented assignment to the input {augmented!r}: on an array it would "
@@ -850,3 +872,216 @@ def _check_augmented(analysis, describe) -> None:
                 "share memory with another name, which would change too; write "
                 f"`x = x + ...` or take a copy first\n  {describe(s)}"))
             CHECKED_NAME.set(s, name)
+
+
+def checked_call(checked) -> tuple[str, tuple[str, ...]]:
+    """The run-time check of an operand named by `CHECKED_NAME` (a name, or for a slot
+    written `x[k] += v` the pair (x, the slot's value)): the helper and what it reads."""
+    if isinstance(checked, str):
+        return "not_shared", (checked,)
+    return "slot_not_shared", tuple(checked)
+
+
+def _sign(s) -> str:
+    return {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.FloorDiv: "//",
+            gast.Pow: "**", gast.MatMult: "@"}.get(type(s.value.op), "op")
+
+
+def _slot_base(name, analysis):
+    """The name `base` if `name` is read from a slot, `name = base[k]`, else None."""
+    defs = analysis.defs.get(name, [])
+    if len(defs) == 1 and isinstance(defs[0].value, gast.Subscript) \
+            and isinstance(defs[0].value.value, gast.Name):
+        return defs[0].value.value.id
+    return None
+
+
+# NumPy functions whose result is always a new ndarray (never a list, tuple or scalar
+# object), beside the rule kinds "allocator", "elementwise" and "reduction"
+_ARRAY_RESULTS = frozenset(map(id, (
+    np.concatenate, np.stack, np.vstack, np.hstack, np.column_stack, np.outer, np.kron,
+    np.dot, np.tile, np.repeat, np.linalg.inv, np.copy, np.diag, np.tril, np.triu,
+    np.cumsum, np.cumprod, np.where, np.clip, np.sort)))
+
+
+def _certainly_array(name, analysis, seen) -> bool:
+    """Whether `name` certainly holds a NumPy array of numbers (not of objects) whenever
+    it is read: each of its definitions (through loop and branch copies) is a NumPy
+    function declared to make one, arithmetic with such an array, or its `.copy()`. A
+    slot of it is then its own memory, and `x[k] += v` writes nothing but x."""
+    if name in seen:
+        return True  # a loop copy of itself: decided by the other definitions
+    seen.add(name)
+    defs = analysis.defs.get(name, [])
+    if not defs:
+        return False
+    for d in defs:
+        value = d.value
+        if isinstance(value, gast.Name) and PHI.of(d):
+            if not _certainly_array(value.id, analysis, seen):
+                return False
+            continue
+        if analysis.shapes.numpy_value(d.targets[0]) and not isinstance(value, gast.Name):
+            continue
+        op = analysis.op(d)
+        if op.kind not in ("rule", "nondiff"):  # np.zeros(n) of no active input: nondiff
+            return False
+        dtype = op.bound.get("dtype")
+        if isinstance(dtype, gast.Name) and dtype.id == "object" or isinstance(
+                dtype, gast.Attribute) and dtype.attr in ("object_", "object"):
+            return False
+        if op.callee is not None and (_is_allocator(op.callee) or id(op.callee) in _ARRAY_RESULTS
+                                      or rules.kinds_of(op.callee) & {"elementwise",
+                                                                      "reduction"}):
+            continue
+        if op.name in (".copy", ".astype") and isinstance(value, gast.Call) \
+                and isinstance(value.func, gast.Attribute) \
+                and isinstance(value.func.value, gast.Name) \
+                and _certainly_array(value.func.value.id, analysis, seen):
+            continue
+        return False
+    return True
+
+
+# functions whose result is a list of disjoint views of their first argument
+_SPLITS = frozenset(map(id, (np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit)))
+
+
+def _sole_view(d, analysis, where) -> bool:
+    """Whether `d` makes a view (or the object itself) of an array that nothing else
+    ever reads, so that writing through it changes no value another name shows:
+    `b = np.reshape(x * 2.0, 4)`, `r = b.T` of a `b` read only there, a piece of
+    `np.split(y, 2)` (its pieces are disjoint; each read once, by its own constant
+    index). The array viewed is itself new (or such a view), made once, afresh in each
+    loop around `d`, and read by `d` alone (by the split alone, for a piece)."""
+    value = d.value
+    if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
+        source = value.value.id
+        pieces = analysis.defs.get(source, [])
+        if len(pieces) == 1 and isinstance(pieces[0].value, gast.Call) \
+                and analysis.op(pieces[0]).callee is not None \
+                and id(analysis.op(pieces[0]).callee) in _SPLITS:
+            return _distinct_pieces(source, analysis) \
+                and _sole_view(pieces[0], analysis, where)
+        if not _certainly_array(source, analysis, set()):
+            return False  # an element of a list may have other names
+    else:  # a view function's first operand, or an attribute's object (b.T, z.real)
+        viewed = value.args[0] if isinstance(value, gast.Call) and value.args else \
+            value.value if isinstance(value, gast.Attribute) else None
+        op = analysis.op(d)
+        if not isinstance(viewed, gast.Name) or op.kind != "rule" or op.callee is None \
+                or "view" not in rules.kinds_of(op.callee):
+            return False
+        source = viewed.id
+    made = analysis.defs.get(source, [])
+    if source in analysis.params or len(made) != 1 or PHI.of(made[0]) or MOVED.of(made[0]):
+        return False
+    if [t for t in _statements(analysis) if _reads_name(t, source)] != [d]:
+        return False
+    loops = [a for a in _ancestors(d, analysis)[1:] if isinstance(a, (gast.For, gast.While))]
+    if not all(_inside(made[0], loop, analysis) for loop in loops):
+        return False
+    try:
+        _check_fresh(source, analysis, lambda s: "", where, set())
+    except UnsupportedSyntaxError:
+        return False
+    return True
+
+
+def _distinct_pieces(pieces, analysis) -> bool:
+    """Whether the list `pieces` is read only by `unpack_check` and by reads of distinct
+    constant positions (`a, b = np.split(y, 2)`): no piece has a second name."""
+    seen = set()
+    for t in _statements(analysis):
+        if not _reads_name(t, pieces):
+            continue
+        value = getattr(t, "value", None)
+        if isinstance(t, gast.Assign) and isinstance(value, gast.Subscript) \
+                and isinstance(value.slice, gast.Constant) \
+                and isinstance(value.slice.value, int) and value.slice.value >= 0 \
+                and value.slice.value not in seen:
+            seen.add(value.slice.value)
+        elif not (isinstance(t, gast.Assign) and isinstance(value, gast.Call)
+                  and isinstance(value.func, gast.Name) and value.func.id == "unpack_check"):
+            return False
+    return True
+
+
+def _statements(analysis) -> list:
+    return [t for t in nodes.walk(analysis.tree) if isinstance(t, gast.stmt)
+            and t is not analysis.tree]
+
+
+def _unshared_elements(container, analysis) -> bool:
+    """Whether every value the list or dict `container` ever holds is an array (or other
+    object) nothing else names: the container is made by a display or comprehension of
+    new values (`[np.zeros(3) for w in ws]`, `{"a": np.ones(2)}`), only receives new
+    values (appended, stored, or computed by `c[k] += v` itself), and is read only
+    through its slots, each read (but those of `c[k] += v`) made after every `c[k] += v`
+    has run for good. `c[k] += v` then changes an array no other name shows."""
+    family = _same_object(container, analysis)
+    if family & set(analysis.params):
+        return False
+    augmented = [s for s in analysis.assigns if AUGMENTED.of(s)
+                 and str(AUGMENTED.of(s)).endswith("[...]")
+                 and isinstance(s.value, gast.BinOp) and isinstance(s.value.left, gast.Name)
+                 and _slot_base(s.value.left.id, analysis) in family]
+    own_reads = {id(d) for s in augmented for d in analysis.defs[s.value.left.id]}
+    for t in _statements(analysis):
+        if not any(_reads_name(t, n) for n in family):
+            continue
+        value = getattr(t, "value", None)
+        if isinstance(t, gast.Assign) and PHI.of(t) and isinstance(value, gast.Name) \
+                and t.targets[0].id in family:
+            continue  # a loop or branch copy of the container
+        if isinstance(t, gast.Assign) and isinstance(t.targets[0], gast.Subscript) \
+                and isinstance(t.targets[0].value, gast.Name) \
+                and t.targets[0].value.id in family:
+            if not (isinstance(value, gast.Name) and _new_and_unnamed(value.id, t, analysis)):
+                return False
+            continue  # c[k] = v of a new value
+        if t in analysis.updates and LIST_UPDATE.of(t) in ("append", "pop") \
+                and t.value.func.value.id in family:
+            if not all(isinstance(a, gast.Name) and _new_and_unnamed(a.id, t, analysis)
+                       for a in (t.value.args if LIST_UPDATE.of(t) == "append" else ())):
+                return False
+            continue
+        if id(t) in own_reads:
+            continue
+        if isinstance(t, gast.Assign) and isinstance(value, gast.Subscript) \
+                and isinstance(value.value, gast.Name) and value.value.id in family \
+                and all(_precedes(a, t, analysis) == [] for a in augmented):
+            continue  # a slot read after the updates in place are over
+        if isinstance(t, gast.Assign) and isinstance(value, gast.Call) \
+                and analysis.op(t).callee in (len, loop_len):
+            continue
+        return False
+    for n in family:
+        for d in analysis.defs.get(n, []):
+            if PHI.of(d) and isinstance(d.value, gast.Name):
+                continue
+            if isinstance(d.value, gast.List):
+                elements = d.value.elts
+            elif isinstance(d.value, gast.Dict):
+                elements = d.value.values
+            else:
+                return False
+            if not all(isinstance(e, gast.Name) and _new_and_unnamed(e.id, d, analysis)
+                       for e in elements):
+                return False
+    return True
+
+
+def _new_and_unnamed(name, user, analysis) -> bool:
+    """Whether `name` holds a new object (its rule declares a new result, or it is a
+    number) read by the statement `user` alone."""
+    defs = analysis.defs.get(name, [])
+    if len(defs) != 1 or not isinstance(defs[0], gast.Assign):
+        return False
+    if not (isinstance(defs[0].value, gast.Constant) or fresh_result(analysis, defs[0])):
+        return False
+    readers = [t for t in _statements(analysis) if _reads_name(t, name)]
+    if readers != [user] or _names_read(user).count(name) != 1:  # not [a, a]
+        return False
+    loops = [a for a in _ancestors(user, analysis)[1:] if isinstance(a, (gast.For, gast.While))]
+    return all(_inside(defs[0], loop, analysis) for loop in loops)  # made in each trip

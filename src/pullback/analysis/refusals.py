@@ -170,6 +170,9 @@ class Refusals:
                 what = (f"call to {self.spelled(head)}{dot}{rest}, which pullback cannot "
                         "resolve to a known function (methods on values are not "
                         "differentiated yet)")
+                if op.name.endswith(".view()"):  # the same memory, or its bits as another type
+                    what += ("; x.view() of a float array is x under a second name: use x "
+                             "itself, or np.copy(x) for an array to write into")
             elif HELPERS.get(op.name) is op.callee:  # in code pullback generated
                 what = (f"no derivative rule for {op.name}, a helper of the code pullback "
                         "generated, called on a value being differentiated: this derivative "

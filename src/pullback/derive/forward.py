@@ -65,7 +65,12 @@ from __future__ import annotations
 import gast
 import numpy as np
 
-from ..analysis.aliasing import _MovedLists, _statement_order, unpacked_as_recorded
+from ..analysis.aliasing import (
+    _MovedLists,
+    _statement_order,
+    checked_call,
+    unpacked_as_recorded,
+)
 from ..errors import NoRuleError
 from ..ir.annotations import (
     BLOCK,
@@ -340,7 +345,8 @@ class Forward:
             self.constants[name] = message
         checked = CHECKED_NAME.of(s)
         if message and checked:
-            before.append(gast.Expr(value=call("not_shared", load(checked), load(name))))
+            helper, names = checked_call(checked)
+            before.append(gast.Expr(value=call(helper, *map(load, names), load(name))))
         if isinstance(s.value, gast.Name) and s.value.id in self.reverse.unbound and not any(
                 fact.of(s) for fact in (PHI, IS_RETURN, SENTINEL)):
             before.append(gast.Expr(value=call("check_bound", load(s.value.id))))

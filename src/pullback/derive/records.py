@@ -21,6 +21,7 @@ import ast
 
 import gast
 
+from ..analysis.aliasing import checked_call
 from ..ir.annotations import (
     BLOCK,
     CATCH,
@@ -168,7 +169,8 @@ class Records:
                     self.constants[name] = message
                 checked = CHECKED_NAME.of(s)
                 if message and checked:  # check the operand before an augmented assignment
-                    out.append(gast.Expr(value=call("not_shared", load(checked), load(name))))
+                    helper, names = checked_call(checked)
+                    out.append(gast.Expr(value=call(helper, *map(load, names), load(name))))
                 if isinstance(s.value, gast.Name) and s.value.id in self.unbound and not any(
                         fact.of(s) for fact in (PHI, IS_RETURN, SENTINEL)):
                     # the user's `o = w` (or `b[i] = w`) of a variable that may be unset:

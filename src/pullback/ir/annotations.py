@@ -106,7 +106,8 @@ POPPED = _declare(
     "on a pop update: the statement that read the element it takes off")
 AUGMENTED = _declare(
     "augmented", "str | None", None, "lower/flatten", "analysis/aliasing derive/adjoints",
-    "`x = x + v` written `x += v` (NumPy would update an array in place): the name x")
+    "`x = x + v` written `x += v` (NumPy would update an array in place): the name x "
+    "(`x[...]` for a slot's `x[k] += v`)")
 MOVED = _declare(
     "moved", bool, False, "lower/flatten", "analysis/aliasing",
     "`a = b` of a list just built: a is the list's only name from here on")
@@ -174,9 +175,11 @@ MUST_NOT_BE_VIEW = _declare(
     "the value (or `checked_name`) must not share memory with an input when it runs: the "
     "message refusing it")
 CHECKED_NAME = _declare(
-    "checked_name", "str | None", None, "analysis/refusals analysis/aliasing lower/flatten",
+    "checked_name", "str | tuple[str, str] | None", None,
+    "analysis/refusals analysis/aliasing lower/flatten",
     "derive/forward derive/records",
-    "with must_not_be_view: the operand checked before the statement, not its result")
+    "with must_not_be_view: the operand checked before the statement, not its result (for "
+    "`x[k] += v`, the pair (x, the slot's value): aliasing.checked_call)")
 MAY_RAISE = _declare(
     "may_raise", bool, False, "derive/records derive/forward", "emit/simplify",
     "the statement may raise where f raises: kept even when nothing reads its value")

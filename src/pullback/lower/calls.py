@@ -321,8 +321,11 @@ class Calls:
         args = list(expr.args)
         if func.attr in ("reshape", "transpose") and len(args) > 1:  # x.reshape(2, 3)
             args = [gast.Tuple(elts=args, ctx=gast.Load())]
-        return gast.Call(func=attribute_chain(function),
-                         args=[func.value, *args], keywords=expr.keywords)
+        call = gast.Call(func=attribute_chain(function), args=[func.value, *args],
+                         keywords=expr.keywords)
+        if func.attr == "flatten":  # a copy, where np.ravel may return a view
+            return gast.Call(func=attribute_chain("np.copy"), args=[call], keywords=[])
+        return call
 
     def user_method(self, name, attr) -> bool:
         """Whether `name.attr` is a method a user class defines, with `name` the `self` of

@@ -489,17 +489,9 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
         rhs = self.atom(s.value, out)
         new = self.namer.fresh(op_name(s.op))
         out.append(assign(new, binop(load(old), s.op, rhs)))
-        if isinstance(target.value, gast.Name) and self.holds_python_container(target.value.id):
-            # an array or list in a list's or dict's slot is updated in place by `+=`,
-            # and so is every other name for it; pullback computes `d[k] = d[k] + v`
-            shown = f"{target.value.id}[...]"
-            MUST_NOT_BE_VIEW.set(out[-1], (
-                f"`{shown} {_SIGNS.get(type(s.op), 'op')}= ...` on an array or list held in "
-                f"a list or dict changes it in place, and every other name for it, which "
-                f"pullback does not follow; write `{shown} = {shown} "
-                f"{_SIGNS.get(type(s.op), 'op')} ...`\n"
-                f"  {self.parsed.location.describe(s).strip()}"))
-            CHECKED_NAME.set(out[-1], old)
+        # `+=` on the slot's value updates an array or list in place (and a user object
+        # through __iadd__); analysis/aliasing checks whatever else may hold it
+        AUGMENTED.set(out[-1], f"{dotted_name(target.value) or 'x'}[...]")
         out.append(assign(gast.Subscript(value=clone(base), slice=clone(index),
                                          ctx=gast.Store()), load(new)))
 

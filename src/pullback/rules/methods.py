@@ -22,7 +22,7 @@ ATTRIBUTE_FUNCTIONS = {"T": np.transpose, "real": np.real, "imag": np.imag}
 
 # Methods kept as written in the primal (lists have copy too); the receiver is `self`.
 METHOD_RULES = {
-    "copy": rule("self", kinds=["fresh"], self="g", jvp={"self": "owned(g)"}),
+    "copy": rule("self, order='K'", kinds=["fresh"], self="g", jvp={"self": "owned(g)"}),
     # a new array unless copy=False (aliasing.py's fresh_result asks the bound copy)
     "astype": rule("self, dtype, copy=True", self="astype_grad(g, ans)",
                    jvp={"self": "astype_tangent(g, ans)"}),

@@ -950,6 +950,17 @@ def not_shared(value, message):
         raise PullbackError(message)
 
 
+def slot_not_shared(base, value, message):
+    """x[k] += v updates the slot's value in place: harmless in an array of numbers (the
+    slot is x's own memory, which pullback follows), but an array or list held in a
+    list, dict, tuple or object array may have other names, which would change too
+    (pullback computes x[k] = x[k] + v). One type test where x is an array."""
+    if type(base) is np.ndarray and base.dtype != object:
+        return
+    if isinstance(value, (np.ndarray, list)) or is_foreign_array(value):
+        raise PullbackError(message)
+
+
 def pick_grad(g, values, ans):
     """max(values) / min(values): the gradient goes to the first element equal to the
     result, the one Python returns."""

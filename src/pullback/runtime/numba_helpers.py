@@ -969,6 +969,18 @@ def _not_shared(value, message):
     return lambda value, message: None
 
 
+slot_not_shared = _stub("slot_not_shared")
+
+
+@overload(slot_not_shared)
+def _slot_not_shared(base, value, message):
+    """`x[k] += v` of an array or list held in a list may change other names for it; a
+    slot of an array of numbers is the array's own memory."""
+    if isinstance(base, types.Array) and isinstance(base.dtype, (types.Number, types.Boolean)):
+        return lambda base, value, message: None
+    return lambda base, value, message: not_shared(value, message)
+
+
 unpack_check = _stub("unpack_check")
 
 
