@@ -812,6 +812,71 @@ def std_grad_adjoint_ans(g, d, a, ans, axis=None, ddof=0, keepdims=False):
     return np.reshape(summed, np.shape(ans))
 
 
+def _real_second_order(what, *values):
+    """Refuse complex values in a second derivative through `what` (its helpers' rules
+    below are derived for real values only)."""
+    if any(np.iscomplexobj(v) for v in values if not _zero(v)):
+        raise PullbackError(f"a second derivative through {what} of complex values: "
+                            "pullback differentiates its gradient for real values only")
+
+
+def inv_grad_tangent_inverse(t, d, inverse):
+    """inv_grad(d, inverse) = -(T d T) with T = inverse^T: its tangent along the tangent t
+    of inverse, -(t^T d T + T d t^T)."""
+    if _zero(t) or _zero(d):
+        return 0.0
+    _real_second_order("np.linalg.inv", t, d, inverse)
+    T, dT = linear_algebra._mT(inverse), linear_algebra._mT(t)
+    return -(dT @ d @ T + T @ d @ dT)
+
+
+def inv_grad_adjoint_d(g, inverse):
+    """<g, -(T d T)> = <-(inverse g inverse), d>: linear in d."""
+    if _zero(g):
+        return 0.0
+    _real_second_order("np.linalg.inv", g, inverse)
+    return -(inverse @ g @ inverse)
+
+
+def inv_grad_adjoint_inverse(g, d, inverse):
+    """The adjoint of inv_grad(d, inverse) in inverse: -(d T g^T + g^T T d), T = inverse^T."""
+    if _zero(g) or _zero(d):
+        return 0.0
+    _real_second_order("np.linalg.inv", g, d, inverse)
+    T, G = linear_algebra._mT(inverse), linear_algebra._mT(g)
+    return -(d @ T @ G + G @ T @ d)
+
+
+def tensordot_grad_tangent(t, d, k, a, b, axes, side):
+    """tensordot_grad(d, k, a, b, axes) is linear in the operand other than k (operand k
+    itself is read for its shape only): its tangent along operand `side`'s tangent t."""
+    if side == k or _zero(t) or _zero(d):
+        return 0.0
+    _real_second_order("np.tensordot", t, d, a, b)
+    return linear_algebra.tensordot_grad(d, k, t if side == 0 else a, t if side == 1 else b,
+                                         axes)
+
+
+def tensordot_grad_adjoint_d(g, k, a, b, axes):
+    """tensordot_grad(d, 0, a, b) is the transpose of a -> tensordot(a, b), so its adjoint
+    in d is tensordot(g, b); for k = 1, tensordot(a, g)."""
+    if _zero(g):
+        return 0.0
+    _real_second_order("np.tensordot", g, a, b)
+    return np.tensordot(g, b, axes) if k == 0 else np.tensordot(a, g, axes)
+
+
+def tensordot_grad_adjoint_operand(g, d, k, a, b, axes, side):
+    """The adjoint of tensordot_grad(d, k, a, b, axes) in operand `side`: none in operand
+    k (read for its shape), else <g, vjp_k(d)> = <d, tensordot with g for operand k>,
+    whose gradient in the other operand is tensordot_grad again."""
+    if side == k or _zero(g) or _zero(d):
+        return 0.0
+    _real_second_order("np.tensordot", g, d, a, b)
+    return linear_algebra.tensordot_grad(d, side, g if k == 0 else a, g if k == 1 else b,
+                                         axes)
+
+
 RULES = {
     # the seed of a vjp, checked against the result and copied: the identity on it
     runtime.seed_for: rule("seed, out", kinds=FRESH, jvp="linear", seed="summed_to(g, seed)",
@@ -868,6 +933,22 @@ RULES = {
         d="std_grad_adjoint_d(g, d, a, deviation, axis, ddof, keepdims)",
         a="std_grad_adjoint_a(g, d, a, deviation, axis, ddof, keepdims)",
         deviation="std_grad_adjoint_ans(g, d, a, deviation, axis, ddof, keepdims)"),
+    # -(T d T) with T = inverse^T: linear in d, quadratic in the inverse (`ans` in a
+    # template is the rule's own result, so the parameter is `inverse`)
+    linear_algebra.inv_grad: rule(
+        "d, inverse", kinds=FRESH,
+        jvp={"d": "inv_grad(g, inverse)",
+             "inverse": "inv_grad_tangent_inverse(g, d, inverse)"},
+        d="inv_grad_adjoint_d(g, inverse)", inverse="inv_grad_adjoint_inverse(g, d, inverse)"),
+    # bilinear in d and the operand other than k; operand k is read for its shape only
+    linear_algebra.tensordot_grad: rule(
+        "d, k, a, b, axes=2", kinds=FRESH,
+        jvp={"d": "tensordot_grad(g, k, a, b, axes)",
+             "a": "tensordot_grad_tangent(g, d, k, a, b, axes, 0)",
+             "b": "tensordot_grad_tangent(g, d, k, a, b, axes, 1)"},
+        d="tensordot_grad_adjoint_d(g, k, a, b, axes)",
+        a="tensordot_grad_adjoint_operand(g, d, k, a, b, axes, 0)",
+        b="tensordot_grad_adjoint_operand(g, d, k, a, b, axes, 1)"),
     runtime.as_grad: rule("d, x", kinds=VIEW, jvp="linear", d="summed_to(g, d)",
                           batch={"d": "as_grad_batch(g, d, x)"}),
     runtime.owned: rule("d", kinds=FRESH, jvp="linear", d="g", batch={"d": "owned(g)"}),
@@ -992,7 +1073,9 @@ FUNCTIONS = (summed_to, spread_to, unreduce_transpose, unreduce_extreme_transpos
              reshape_grad_batch, map_grad_batch, sort_grad_batch, tile_grad_transpose,
              tile_grad_batch, repeat_grad_transpose, pad_grad_transpose, diag_grad_transpose,
              sinc_grad_x, var_grad_adjoint_d, var_grad_adjoint_a,
-             std_grad_tangent_ans, std_grad_adjoint_d, std_grad_adjoint_a, std_grad_adjoint_ans)
+             std_grad_tangent_ans, std_grad_adjoint_d, std_grad_adjoint_a, std_grad_adjoint_ans,
+             inv_grad_tangent_inverse, inv_grad_adjoint_d, inv_grad_adjoint_inverse,
+             tensordot_grad_tangent, tensordot_grad_adjoint_d, tensordot_grad_adjoint_operand)
 # the helpers the templates above call, beside the rules (Rule.functions)
 RULES = {f: replace(r, functions=tuple((h.__name__, h) for h in FUNCTIONS))
          for f, r in RULES.items()}
