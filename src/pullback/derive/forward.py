@@ -1241,4 +1241,5 @@ def forward(tree, analysis, wrt, mode="jvp", single=True, calls=None, optimize=T
         fuse_tapes(made, builder.namer)
         loop_while_nonempty(made)
         reuse_recorded_calls(made, builder.namer)
+        coalesce_loop_copies(made)  # a value no longer recorded may now update in place
     return made, builder.constants
