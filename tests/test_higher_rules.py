@@ -1,5 +1,6 @@
 """Second order through the gradients of np.linalg.inv and np.tensordot (their helpers'
-rules in rules/higher.py), and forward mode through np.fft.fftshift / ifftshift (their
+rules in rules/higher.py), through the gradient of the 2-norm and the Frobenius norm
+(np.linalg.norm), and forward mode through np.fft.fftshift / ifftshift (their
 tangent in rules/fft.py): hessian, hvp and reverse over reverse against central
 differences of the gradient, jvp against central differences of f, each function in
 more than one spelling."""
@@ -73,6 +74,28 @@ def contracted_constant_first(x):
     return np.sum(np.cos(np.tensordot(np.arange(1.0, 5.0).reshape(2, 2), b, axes=1)))
 
 
+def norm_times_sum(x):
+    return np.linalg.norm(x) * np.sum(x)
+
+
+def row_norms(x):
+    return np.sum(np.linalg.norm(x.reshape(2, 3), axis=1) ** 3 * np.array([1.0, 2.0]))
+
+
+def frobenius(x):
+    return np.sin(np.linalg.norm(x.reshape(2, 2), "fro")) * x[0]
+
+
+def normalized_columns(x):
+    m = x.reshape(3, 2)
+    weights = np.arange(6.0).reshape(3, 2)
+    return np.sum(m / np.linalg.norm(m, ord=2, axis=0, keepdims=True) * weights)
+
+
+def norm_of_a_stack(x):
+    return np.linalg.norm(x.reshape(2, 2, 2)) ** 2 + np.linalg.norm(np.cos(x))
+
+
 CASES = [
     (shifted, lambda rng: (rng.normal(size=5),)),
     (shifted_back, lambda rng: (rng.normal(size=5),)),
@@ -86,6 +109,11 @@ CASES = [
     (contracted_all, lambda rng: (rng.normal(size=4),)),
     (contracted_axes, lambda rng: (rng.normal(size=6),)),
     (contracted_constant_first, lambda rng: (rng.normal(size=6),)),
+    (norm_times_sum, lambda rng: (rng.normal(size=4),)),
+    (row_norms, lambda rng: (rng.normal(size=6),)),
+    (frobenius, lambda rng: (rng.normal(size=4),)),
+    (normalized_columns, lambda rng: (rng.normal(size=6),)),
+    (norm_of_a_stack, lambda rng: (rng.normal(size=8),)),
 ]
 IDS = [f.__name__ for f, _ in CASES]
 
@@ -149,3 +177,14 @@ def test_second_order_helpers_refuse_complex_values():
         higher.inv_grad_tangent_inverse(np.eye(2), np.eye(2), np.linalg.inv(m))
     with pytest.raises(pullback.PullbackError, match="complex values"):
         higher.tensordot_grad_adjoint_d(np.eye(2), 0, m, m, 1)
+
+
+@pytest.mark.parametrize("order", [1, np.inf, 3])
+def test_second_derivative_through_another_norm_is_refused(order):
+    def f(x):
+        return np.linalg.norm(x, order) * np.sum(x)
+
+    x = np.array([0.3, -1.2, 0.5])
+    pullback.grad(f)(x)  # the gradient itself is fine
+    with pytest.raises(pullback.PullbackError, match="ord="):
+        pullback.hvp(f)(x, np.ones(3))

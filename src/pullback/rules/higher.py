@@ -877,6 +877,69 @@ def tensordot_grad_adjoint_operand(g, d, k, a, b, axes, side):
                                          axes)
 
 
+def _two_norm(d, x, norm, ord, axis, keepdims):
+    """For norm_grad(d, x, norm, ord, axis, keepdims) of a 2-norm or Frobenius norm, which
+    is D x / N (D and N: d and the norm with the reduced axes kept; 0 where N is 0): x as
+    an array, the reduced axes, D and 1 / N (0 where N is 0). Other norms are refused."""
+    x = np.asarray(x)
+    _real_second_order("np.linalg.norm", d, x)
+    axes = support._axes(axis, x.ndim)
+    if axis is None and x.ndim > 2:  # (norm_grad: the 2-norm of the flattened array)
+        ord = None
+    if not (ord is None or ord == "fro" or (ord == 2 and len(axes) == 1)):
+        raise PullbackError(f"a second derivative through np.linalg.norm with ord={ord!r}: "
+                            "pullback differentiates the gradients of the 2-norm and the "
+                            "Frobenius norm only")
+    N = _kept(norm, x, axes, keepdims)
+    zero = N == 0
+    return x, axes, _kept(d, x, axes, keepdims), np.where(zero, 0.0, 1.0 / np.where(zero, 1.0, N))
+
+
+def _kept(v, x, axes, keepdims):
+    """v, a reduction's result over `axes` of x (or a number), in a shape that broadcasts
+    against x."""
+    return v if np.ndim(v) == 0 else support._keep(v, x.ndim, axes, keepdims)
+
+
+def norm_grad_tangent_x(t, d, x, norm, ord=None, axis=None, keepdims=False):
+    """D x / N is linear in x (N given): D t / N."""
+    if _zero(t) or _zero(d):
+        return 0.0
+    x, axes, D, inverse = _two_norm(d, x, norm, ord, axis, keepdims)
+    return D * t * inverse
+
+
+def norm_grad_tangent_norm(t, d, x, norm, ord=None, axis=None, keepdims=False):
+    """D x / N along the tangent t of N: -D x T / N^2."""
+    if _zero(t) or _zero(d):
+        return 0.0
+    x, axes, D, inverse = _two_norm(d, x, norm, ord, axis, keepdims)
+    return -D * x * _kept(t, x, axes, keepdims) * inverse ** 2
+
+
+def norm_grad_adjoint_d(g, d, x, norm, ord=None, axis=None, keepdims=False):
+    """<g, D x / N> summed over the reduced axes, in d's shape."""
+    if _zero(g):
+        return 0.0
+    x, axes, D, inverse = _two_norm(d, x, norm, ord, axis, keepdims)
+    return runtime.unbroadcast(np.sum(g * x * inverse, axis=axes, keepdims=keepdims), d)
+
+
+def norm_grad_adjoint_x(g, d, x, norm, ord=None, axis=None, keepdims=False):
+    if _zero(g) or _zero(d):
+        return 0.0
+    x, axes, D, inverse = _two_norm(d, x, norm, ord, axis, keepdims)
+    return runtime.unbroadcast(D * g * inverse, x)
+
+
+def norm_grad_adjoint_norm(g, d, x, norm, ord=None, axis=None, keepdims=False):
+    if _zero(g) or _zero(d):
+        return 0.0
+    x, axes, D, inverse = _two_norm(d, x, norm, ord, axis, keepdims)
+    return runtime.unbroadcast(-np.sum(g * D * x * inverse ** 2, axis=axes,
+                                       keepdims=keepdims), norm)
+
+
 RULES = {
     # the seed of a vjp, checked against the result and copied: the identity on it
     runtime.seed_for: rule("seed, out", kinds=FRESH, jvp="linear", seed="summed_to(g, seed)",
@@ -949,6 +1012,16 @@ RULES = {
         d="tensordot_grad_adjoint_d(g, k, a, b, axes)",
         a="tensordot_grad_adjoint_operand(g, d, k, a, b, axes, 0)",
         b="tensordot_grad_adjoint_operand(g, d, k, a, b, axes, 1)"),
+    # linear in d for every norm; for the 2-norm and the Frobenius norm, D x / N: linear in
+    # x, and in 1 / N (the parameter `norm`: `ans` in a template is the rule's own result)
+    reductions.norm_grad: rule(
+        "d, x, norm, ord=None, axis=None, keepdims=False", kinds=FRESH,
+        jvp={"d": "norm_grad(g, x, norm, ord, axis, keepdims)",
+             "x": "norm_grad_tangent_x(g, d, x, norm, ord, axis, keepdims)",
+             "norm": "norm_grad_tangent_norm(g, d, x, norm, ord, axis, keepdims)"},
+        d="norm_grad_adjoint_d(g, d, x, norm, ord, axis, keepdims)",
+        x="norm_grad_adjoint_x(g, d, x, norm, ord, axis, keepdims)",
+        norm="norm_grad_adjoint_norm(g, d, x, norm, ord, axis, keepdims)"),
     runtime.as_grad: rule("d, x", kinds=VIEW, jvp="linear", d="summed_to(g, d)",
                           batch={"d": "as_grad_batch(g, d, x)"}),
     runtime.owned: rule("d", kinds=FRESH, jvp="linear", d="g", batch={"d": "owned(g)"}),
@@ -1075,7 +1148,9 @@ FUNCTIONS = (summed_to, spread_to, unreduce_transpose, unreduce_extreme_transpos
              sinc_grad_x, var_grad_adjoint_d, var_grad_adjoint_a,
              std_grad_tangent_ans, std_grad_adjoint_d, std_grad_adjoint_a, std_grad_adjoint_ans,
              inv_grad_tangent_inverse, inv_grad_adjoint_d, inv_grad_adjoint_inverse,
-             tensordot_grad_tangent, tensordot_grad_adjoint_d, tensordot_grad_adjoint_operand)
+             tensordot_grad_tangent, tensordot_grad_adjoint_d, tensordot_grad_adjoint_operand,
+             norm_grad_tangent_x, norm_grad_tangent_norm, norm_grad_adjoint_d,
+             norm_grad_adjoint_x, norm_grad_adjoint_norm)
 # the helpers the templates above call, beside the rules (Rule.functions)
 RULES = {f: replace(r, functions=tuple((h.__name__, h) for h in FUNCTIONS))
          for f, r in RULES.items()}
