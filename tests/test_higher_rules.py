@@ -1,7 +1,7 @@
-"""Second order through the gradients of np.linalg.inv and np.tensordot (their helpers'
-rules in rules/higher.py), through the gradient of the 2-norm and the Frobenius norm
-(np.linalg.norm), and forward mode through np.fft.fftshift / ifftshift (their
-tangent in rules/fft.py): hessian, hvp and reverse over reverse against central
+"""Second order through the gradients of np.linalg.inv and np.tensordot, of the 2-norm
+and the Frobenius norm (np.linalg.norm) and of np.cumprod of an array without zeros (their
+helpers' rules in rules/higher.py), and forward mode through np.fft.fftshift / ifftshift
+(their tangent in rules/fft.py): hessian, hvp and reverse over reverse against central
 differences of the gradient, jvp against central differences of f, each function in
 more than one spelling."""
 
@@ -96,6 +96,23 @@ def norm_of_a_stack(x):
     return np.linalg.norm(x.reshape(2, 2, 2)) ** 2 + np.linalg.norm(np.cos(x))
 
 
+def cumulative(x):
+    return np.sum(np.cumprod(x) * x)
+
+
+def cumulative_rows(x):
+    return np.sum(np.sin(np.cumprod(x.reshape(2, 3), axis=1)))
+
+
+def cumulative_flattened(x):
+    return np.sum(np.cumprod(x.reshape(3, 2)) ** 2 * np.arange(1.0, 7.0))
+
+
+def cumulative_columns(x):
+    m = x.reshape(3, 2)
+    return np.sum(np.cumprod(m * m + 0.5, axis=0)[-1] * m[0])
+
+
 CASES = [
     (shifted, lambda rng: (rng.normal(size=5),)),
     (shifted_back, lambda rng: (rng.normal(size=5),)),
@@ -114,6 +131,10 @@ CASES = [
     (frobenius, lambda rng: (rng.normal(size=4),)),
     (normalized_columns, lambda rng: (rng.normal(size=6),)),
     (norm_of_a_stack, lambda rng: (rng.normal(size=8),)),
+    (cumulative, lambda rng: (rng.uniform(0.5, 1.5, size=5) * rng.choice([-1, 1], size=5),)),
+    (cumulative_rows, lambda rng: (rng.uniform(0.5, 1.5, size=6),)),
+    (cumulative_flattened, lambda rng: (rng.uniform(-1.5, -0.5, size=6),)),
+    (cumulative_columns, lambda rng: (rng.normal(size=6),)),
 ]
 IDS = [f.__name__ for f, _ in CASES]
 
@@ -188,3 +209,10 @@ def test_second_derivative_through_another_norm_is_refused(order):
     pullback.grad(f)(x)  # the gradient itself is fine
     with pytest.raises(pullback.PullbackError, match="ord="):
         pullback.hvp(f)(x, np.ones(3))
+
+
+def test_second_derivative_through_a_cumulative_product_with_a_zero_is_refused():
+    x = np.array([0.5, 0.0, 2.0])
+    pullback.grad(cumulative)(x)  # the gradient itself is fine
+    with pytest.raises(pullback.PullbackError, match="np.cumprod of an array with zeros"):
+        pullback.hvp(cumulative)(x, np.ones(3))

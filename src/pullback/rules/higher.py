@@ -940,6 +940,62 @@ def norm_grad_adjoint_norm(g, d, x, norm, ord=None, axis=None, keepdims=False):
                                        keepdims=keepdims), norm)
 
 
+def _cumprod_parts(a, axis, *values):
+    """For cumprod_grad(d, a, ans, axis) of an a without zeros, which is R(d, ans) / a with
+    R the reversed cumulative sum of d * ans along the axis (of the flattening for axis
+    None): a (flattened for axis None), the axis, and a's shape. An a with zeros (whose
+    gradient is formed otherwise) is refused."""
+    a = np.asarray(a)
+    _real_second_order("np.cumprod", a, *values)
+    if not np.all(a != 0):
+        raise PullbackError("a second derivative through np.cumprod of an array with zeros: "
+                            "pullback differentiates its gradient where no entry is zero")
+    return (np.ravel(a), 0, a.shape) if axis is None else (a, axis, a.shape)
+
+
+def _reversed_cumsum(v, axis):
+    return np.flip(np.cumsum(np.flip(v, axis), axis=axis), axis)
+
+
+def cumprod_grad_tangent_ans(t, d, a, ans, axis=None):
+    """R(d, ans) / a along the tangent t of ans: R(d, t) / a."""
+    if _zero(t) or _zero(d):
+        return 0.0
+    a, axis, shape = _cumprod_parts(a, axis, t, d)
+    return np.reshape(_reversed_cumsum(d * t, axis) / a, shape)
+
+
+def cumprod_grad_tangent_a(t, d, a, ans, axis=None):
+    """R(d, ans) / a along the tangent t of a: -R(d, ans) t / a^2."""
+    if _zero(t) or _zero(d):
+        return 0.0
+    flat, axis, shape = _cumprod_parts(a, axis, t, d)
+    return np.reshape(-_reversed_cumsum(d * ans, axis) / flat ** 2, shape) * t
+
+
+def cumprod_grad_adjoint_d(g, d, a, ans, axis=None):
+    """<g, R(d, ans) / a> = <cumsum(g / a) ans, d> (the cumulative sum is the reversed
+    one's transpose)."""
+    if _zero(g):
+        return 0.0
+    a, axis, _ = _cumprod_parts(a, axis, g)
+    return runtime.unbroadcast(np.cumsum(np.reshape(g, a.shape) / a, axis=axis) * ans, d)
+
+
+def cumprod_grad_adjoint_ans(g, d, a, ans, axis=None):
+    if _zero(g) or _zero(d):
+        return 0.0
+    a, axis, _ = _cumprod_parts(a, axis, g, d)
+    return runtime.unbroadcast(np.cumsum(np.reshape(g, a.shape) / a, axis=axis) * d, ans)
+
+
+def cumprod_grad_adjoint_a(g, d, a, ans, axis=None):
+    if _zero(g) or _zero(d):
+        return 0.0
+    flat, axis, shape = _cumprod_parts(a, axis, g, d)
+    return -g * np.reshape(_reversed_cumsum(d * ans, axis) / flat ** 2, shape)
+
+
 RULES = {
     # the seed of a vjp, checked against the result and copied: the identity on it
     runtime.seed_for: rule("seed, out", kinds=FRESH, jvp="linear", seed="summed_to(g, seed)",
@@ -1022,6 +1078,16 @@ RULES = {
         d="norm_grad_adjoint_d(g, d, x, norm, ord, axis, keepdims)",
         x="norm_grad_adjoint_x(g, d, x, norm, ord, axis, keepdims)",
         norm="norm_grad_adjoint_norm(g, d, x, norm, ord, axis, keepdims)"),
+    # linear in d; for an a without zeros, R(d, ans) / a: linear in ans, and in 1 / a
+    # (the parameter `made`: `ans` in a template is the rule's own result)
+    reductions.cumprod_grad: rule(
+        "d, a, made, axis=None", kinds=FRESH,
+        jvp={"d": "cumprod_grad(g, a, made, axis)",
+             "a": "cumprod_grad_tangent_a(g, d, a, made, axis)",
+             "made": "cumprod_grad_tangent_ans(g, d, a, made, axis)"},
+        d="cumprod_grad_adjoint_d(g, d, a, made, axis)",
+        a="cumprod_grad_adjoint_a(g, d, a, made, axis)",
+        made="cumprod_grad_adjoint_ans(g, d, a, made, axis)"),
     runtime.as_grad: rule("d, x", kinds=VIEW, jvp="linear", d="summed_to(g, d)",
                           batch={"d": "as_grad_batch(g, d, x)"}),
     runtime.owned: rule("d", kinds=FRESH, jvp="linear", d="g", batch={"d": "owned(g)"}),
@@ -1150,7 +1216,9 @@ FUNCTIONS = (summed_to, spread_to, unreduce_transpose, unreduce_extreme_transpos
              inv_grad_tangent_inverse, inv_grad_adjoint_d, inv_grad_adjoint_inverse,
              tensordot_grad_tangent, tensordot_grad_adjoint_d, tensordot_grad_adjoint_operand,
              norm_grad_tangent_x, norm_grad_tangent_norm, norm_grad_adjoint_d,
-             norm_grad_adjoint_x, norm_grad_adjoint_norm)
+             norm_grad_adjoint_x, norm_grad_adjoint_norm, cumprod_grad_tangent_ans,
+             cumprod_grad_tangent_a, cumprod_grad_adjoint_d, cumprod_grad_adjoint_ans,
+             cumprod_grad_adjoint_a)
 # the helpers the templates above call, beside the rules (Rule.functions)
 RULES = {f: replace(r, functions=tuple((h.__name__, h) for h in FUNCTIONS))
          for f, r in RULES.items()}
