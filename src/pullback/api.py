@@ -920,7 +920,7 @@ def jacobian(f, wrt=0, mode="auto", optimize=True):
             size = math.prod(shape)
             seeds = seeds_for[shape] = np.eye(size).reshape((size,) + shape), np.zeros(shape)
             for seed in seeds:  # shared between calls: the sweep copies what it writes
-                seed.flags.writeable = False
+                seed.setflags(write=False)
         return seeds
 
     def reverse_sweep():
