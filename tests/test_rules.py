@@ -791,6 +791,16 @@ SAMPLES.update({
     HELPERS["var_grad"]: [("var_grad(x0, x1, 1, 0, False)", [((2,), ANY), ((2, 3), ANY)])],
     HELPERS["std_grad"]: [("std_grad(x0, x1, np.std(x1, axis=1), 1, 0, False)",
                            [((2,), ANY), ((2, 3), ANY)])],
+    # (higher6) the second-order rules of np.linalg.inv's, np.tensordot's, np.linalg.norm's
+    # and np.cumprod's gradients
+    HELPERS["inv_grad"]: [("inv_grad(x0, x1)", [((2, 2), ANY), ((2, 2), ANY)])],
+    HELPERS["tensordot_grad"]: [
+        ("tensordot_grad(x0, 0, x1, x2, 1)", [((2, 2), ANY), ((2, 3), ANY), ((3, 2), ANY)]),
+        ("tensordot_grad(x0, 1, x1, x2, 1)", [((2, 2), ANY), ((2, 3), ANY), ((3, 2), ANY)])],
+    HELPERS["norm_grad"]: [("norm_grad(x0, x1, np.linalg.norm(x1, axis=1), None, 1, False)",
+                            [((2,), ANY), ((2, 3), POS)])],
+    HELPERS["cumprod_grad"]: [("cumprod_grad(x0, x1, np.cumprod(x1), None)",
+                               [((4,), ANY), ((4,), POS)])],
 })
 
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]

@@ -22,6 +22,7 @@ import functools
 import gc
 import inspect
 import linecache
+import math
 import threading
 import types
 import weakref
@@ -928,11 +929,28 @@ def jacobian(f, wrt=0, mode="auto", optimize=True):
     import numpy as np
 
     single = not isinstance(wrt, (tuple, list))
-    forward_sweep = jvp(f, wrt, optimize=optimize, batched=True)
     names, _ = _wrt_names(passed_through(f), wrt)
     signature = inspect.signature(f)
+    positions = _positions(signature, names)
+    forward = []  # the vector forward sweep, made on first use (mode "rev" never needs it)
     reverse = []  # the vector reverse sweep, or the reason it was refused, made once
     chosen = {}  # mode "auto": the shapes of the arguments -> the mode measured faster
+    seeds_for = {}  # (n, shape) -> the n unit seeds of that shape, read-only, made once
+
+    def forward_sweep(*args, **kwargs):
+        if not forward:
+            forward.append(jvp(f, wrt, optimize=optimize, batched=True))
+        return forward[0](*args, **kwargs)
+
+    def unit_seeds(shape):
+        """The unit seeds of the entries of an array of `shape` (batch axis first)."""
+        seeds = seeds_for.get(shape)
+        if seeds is None:
+            size = math.prod(shape)
+            seeds = seeds_for[shape] = np.eye(size).reshape((size,) + shape), np.zeros(shape)
+            for seed in seeds:  # shared between calls: the sweep copies what it writes
+                seed.setflags(write=False)
+        return seeds
 
     def reverse_sweep():
         if not reverse:
@@ -945,6 +963,8 @@ def jacobian(f, wrt=0, mode="auto", optimize=True):
     def by_forward(args, kwargs, given, inputs):
         if any(isinstance(x, (list, tuple, dict)) for x in given):
             seeds = [_seeds_like(seed, x) for seed, x in zip(_identity_seeds(inputs), given)]
+        elif single:
+            seeds = [unit_seeds(inputs[0].shape)[0]]
         else:
             seeds = _identity_seeds(inputs)
         out, batch = forward_sweep(*args, seeds[0] if single else tuple(seeds), **kwargs)
@@ -959,15 +979,15 @@ def jacobian(f, wrt=0, mode="auto", optimize=True):
             if isinstance(sweep, PullbackError):
                 raise sweep
             # one reverse sweep whose seeds are the unit directions of the output entries
-            seeds = np.eye(out.size).reshape((out.size,) + out.shape)
-            _, rows = sweep(np.zeros(out.shape), *args, seeds, **kwargs)
+            seeds, zero = unit_seeds(out.shape)
+            _, rows = sweep(zero, *args, seeds, **kwargs)
         except PullbackError as refused:  # (an error of f's own is raised again below)
             import warnings
             warnings.warn(f"jacobian(mode='rev') of {getattr(f, '__qualname__', f)}: no "
                           f"vector reverse mode, so one vjp sweep per output entry: {refused}",
                           RuntimeWarning, stacklevel=3)
             return _rows_by_vjp(f, wrt, optimize, single, args, kwargs, out, inputs)
-        return [np.reshape(batched_array(r), out.shape + x.shape).astype(float)
+        return [np.reshape(batched_array(r), out.shape + x.shape).astype(float, copy=False)
                 for r, x in zip([rows] if single else rows, inputs)]
 
     def measured(args, kwargs, given, inputs):
@@ -991,8 +1011,11 @@ def jacobian(f, wrt=0, mode="auto", optimize=True):
 
     @functools.wraps(f)
     def jacobian_call(*args, **kwargs):
-        bound = signature.bind(*args, **kwargs)
-        given = [bound.arguments[n] for n in names]
+        if positions is not None and not kwargs and len(args) > max(positions):
+            given = [args[k] for k in positions]  # (too many arguments: f says so)
+        else:
+            bound = signature.bind(*args, **kwargs)
+            given = [bound.arguments[n] for n in names]
         inputs = [np.asarray(x, dtype=float) if not np.iscomplexobj(x) else np.asarray(x)
                   for x in given]
         way = by_forward if mode == "fwd" else by_reverse if mode == "rev" else measured
@@ -1001,6 +1024,20 @@ def jacobian(f, wrt=0, mode="auto", optimize=True):
 
     jacobian_call.__name__ = f"jacobian_{getattr(f, '__name__', 'f')}"
     return jacobian_call
+
+
+def _positions(signature, names):
+    """The positions of the parameters `names` when each can be given by position (an
+    ordinary parameter before any *args), else None."""
+    params = list(signature.parameters.values())
+    ordinary = []
+    for p in params:
+        if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            break
+        ordinary.append(p.name)
+    if not all(n in ordinary for n in names):
+        return None
+    return [ordinary.index(n) for n in names]
 
 
 def _rows_by_vjp(f, wrt, optimize, single, args, kwargs, out, inputs):

@@ -1045,14 +1045,54 @@ def _reuse(function, namer, record_body, append, made, pop_body, pop, popped):
             value_of[id(node)] = targets[-1].id
         else:
             value_of[id(node)] = popped[recorded[name]].id
+    arguments = {node.args[0].id for st in pop_body[start:] for node in gast.walk(st)
+                 if id(node) in replaced}
     for st in pop_body[start:]:
         _replace_calls(st, {k: load(value_of[id(v[1])]) for k, v in replaced.items()})
+    _drop_unneeded_real_checks(pop_body, start, arguments)
     _drop_unread_copies(function, pop_body, {t.id for t in targets})
     read = {n.id for n in gast.walk(function)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
     keep = [i for i, t in enumerate(targets) if t.id in read]
     made.elts = [elts[i] for i in keep]
     pop.targets[0].elts = [targets[i] for i in keep]
+
+
+def _drop_unneeded_real_checks(body, start, arguments) -> None:
+    """Remove from body[start:] the checks that popped values given to a math call are not
+    complex (`if x.__class__ not in SCALAR_TYPES: complex_to_math(...)`) where the values
+    checked were arguments of the calls just replaced by their recorded results and are
+    no longer given to a math call there: the recording loop's call of the same function
+    on the same value is checked where it is made (or proven real), so the recorded
+    result is what the check let through."""
+    still = {n.args[0].id for st in body[start:] for n in gast.walk(st) if _math_call(n)}
+    for st in list(body[start:]):
+        checked = _real_check_of(st)
+        if checked and set(checked) <= arguments and not set(checked) & still:
+            _remove(body, st)
+
+
+def _real_check_of(st):
+    """The names `if a.__class__ not in SCALAR_TYPES or ...: complex_to_math(...)` checks
+    (and only checks), else None."""
+    if not (isinstance(st, gast.If) and not st.orelse and len(st.body) == 1
+            and isinstance(st.body[0], gast.Expr) and isinstance(st.body[0].value, gast.Call)
+            and _names([st.body[0].value.func]) == ["complex_to_math"]):
+        return None
+    tests = st.test.values if isinstance(st.test, gast.BoolOp) and isinstance(
+        st.test.op, gast.Or) else [st.test]
+    names = []
+    for t in tests:
+        if not (isinstance(t, gast.Compare) and len(t.ops) == 1
+                and isinstance(t.ops[0], gast.NotIn) and _names(t.comparators) == ["SCALAR_TYPES"]
+                and isinstance(t.left, gast.Attribute) and t.left.attr == "__class__"
+                and isinstance(t.left.value, gast.Name)):
+            return None
+        names.append(t.left.value.id)
+    checked = st.body[0].value.args[1]
+    if not (isinstance(checked, gast.Tuple) and _names(checked.elts) == names):
+        return None
+    return names
 
 
 def _drop_unread_copies(function, body, popped) -> None:
@@ -1232,4 +1272,5 @@ def forward(tree, analysis, wrt, mode="jvp", single=True, calls=None, optimize=T
         fuse_tapes(made, builder.namer)
         loop_while_nonempty(made)
         reuse_recorded_calls(made, builder.namer)
+        coalesce_loop_copies(made)  # a value no longer recorded may now update in place
     return made, builder.constants

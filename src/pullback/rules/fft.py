@@ -156,9 +156,10 @@ RULES = {
     fft.irfftn: _rule(_ANY, a="irfft_grad(g, a, s, axes, norm)"),
     fft.hfft: _rule(_ONE, a="hfft_grad(g, a, n, axis, norm)"),
     fft.ihfft: _rule(_ONE, a="ihfft_grad(g, a, n, axis, norm)"),
-    fft.fftshift: rule("x, axes=None", kinds=("fresh",),
+    # rearrangements of x's entries: linear, so the tangent is the same call on it
+    fft.fftshift: rule("x, axes=None", kinds=("fresh",), jvp="linear",
                        x="map_grad(np.fft.ifftshift, g, axes)"),
-    fft.ifftshift: rule("x, axes=None", kinds=("fresh",),
+    fft.ifftshift: rule("x, axes=None", kinds=("fresh",), jvp="linear",
                         x="map_grad(np.fft.fftshift, g, axes)"),
 }
 ARRAY_LIKE = True  # list arguments are read as arrays, by the functions and their rules

@@ -812,6 +812,190 @@ def std_grad_adjoint_ans(g, d, a, ans, axis=None, ddof=0, keepdims=False):
     return np.reshape(summed, np.shape(ans))
 
 
+def _real_second_order(what, *values):
+    """Refuse complex values in a second derivative through `what` (its helpers' rules
+    below are derived for real values only)."""
+    if any(np.iscomplexobj(v) for v in values if not _zero(v)):
+        raise PullbackError(f"a second derivative through {what} of complex values: "
+                            "pullback differentiates its gradient for real values only")
+
+
+def inv_grad_tangent_inverse(t, d, inverse):
+    """inv_grad(d, inverse) = -(T d T) with T = inverse^T: its tangent along the tangent t
+    of inverse, -(t^T d T + T d t^T)."""
+    if _zero(t) or _zero(d):
+        return 0.0
+    _real_second_order("np.linalg.inv", t, d, inverse)
+    T, dT = linear_algebra._mT(inverse), linear_algebra._mT(t)
+    return -(dT @ d @ T + T @ d @ dT)
+
+
+def inv_grad_adjoint_d(g, inverse):
+    """<g, -(T d T)> = <-(inverse g inverse), d>: linear in d."""
+    if _zero(g):
+        return 0.0
+    _real_second_order("np.linalg.inv", g, inverse)
+    return -(inverse @ g @ inverse)
+
+
+def inv_grad_adjoint_inverse(g, d, inverse):
+    """The adjoint of inv_grad(d, inverse) in inverse: -(d T g^T + g^T T d), T = inverse^T."""
+    if _zero(g) or _zero(d):
+        return 0.0
+    _real_second_order("np.linalg.inv", g, d, inverse)
+    T, G = linear_algebra._mT(inverse), linear_algebra._mT(g)
+    return -(d @ T @ G + G @ T @ d)
+
+
+def tensordot_grad_tangent(t, d, k, a, b, axes, side):
+    """tensordot_grad(d, k, a, b, axes) is linear in the operand other than k (operand k
+    itself is read for its shape only): its tangent along operand `side`'s tangent t."""
+    if side == k or _zero(t) or _zero(d):
+        return 0.0
+    _real_second_order("np.tensordot", t, d, a, b)
+    return linear_algebra.tensordot_grad(d, k, t if side == 0 else a, t if side == 1 else b,
+                                         axes)
+
+
+def tensordot_grad_adjoint_d(g, k, a, b, axes):
+    """tensordot_grad(d, 0, a, b) is the transpose of a -> tensordot(a, b), so its adjoint
+    in d is tensordot(g, b); for k = 1, tensordot(a, g)."""
+    if _zero(g):
+        return 0.0
+    _real_second_order("np.tensordot", g, a, b)
+    return np.tensordot(g, b, axes) if k == 0 else np.tensordot(a, g, axes)
+
+
+def tensordot_grad_adjoint_operand(g, d, k, a, b, axes, side):
+    """The adjoint of tensordot_grad(d, k, a, b, axes) in operand `side`: none in operand
+    k (read for its shape), else <g, vjp_k(d)> = <d, tensordot with g for operand k>,
+    whose gradient in the other operand is tensordot_grad again."""
+    if side == k or _zero(g) or _zero(d):
+        return 0.0
+    _real_second_order("np.tensordot", g, d, a, b)
+    return linear_algebra.tensordot_grad(d, side, g if k == 0 else a, g if k == 1 else b,
+                                         axes)
+
+
+def _two_norm(d, x, norm, ord, axis, keepdims):
+    """For norm_grad(d, x, norm, ord, axis, keepdims) of a 2-norm or Frobenius norm, which
+    is D x / N (D and N: d and the norm with the reduced axes kept; 0 where N is 0): x as
+    an array, the reduced axes, D and 1 / N (0 where N is 0). Other norms are refused."""
+    x = np.asarray(x)
+    _real_second_order("np.linalg.norm", d, x)
+    axes = support._axes(axis, x.ndim)
+    if axis is None and x.ndim > 2:  # (norm_grad: the 2-norm of the flattened array)
+        ord = None
+    if not (ord is None or ord == "fro" or (ord == 2 and len(axes) == 1)):
+        raise PullbackError(f"a second derivative through np.linalg.norm with ord={ord!r}: "
+                            "pullback differentiates the gradients of the 2-norm and the "
+                            "Frobenius norm only")
+    N = _kept(norm, x, axes, keepdims)
+    zero = N == 0
+    return x, axes, _kept(d, x, axes, keepdims), np.where(zero, 0.0, 1.0 / np.where(zero, 1.0, N))
+
+
+def _kept(v, x, axes, keepdims):
+    """v, a reduction's result over `axes` of x (or a number), in a shape that broadcasts
+    against x."""
+    return v if np.ndim(v) == 0 else support._keep(v, x.ndim, axes, keepdims)
+
+
+def norm_grad_tangent_x(t, d, x, norm, ord=None, axis=None, keepdims=False):
+    """D x / N is linear in x (N given): D t / N."""
+    if _zero(t) or _zero(d):
+        return 0.0
+    x, axes, D, inverse = _two_norm(d, x, norm, ord, axis, keepdims)
+    return D * t * inverse
+
+
+def norm_grad_tangent_norm(t, d, x, norm, ord=None, axis=None, keepdims=False):
+    """D x / N along the tangent t of N: -D x T / N^2."""
+    if _zero(t) or _zero(d):
+        return 0.0
+    x, axes, D, inverse = _two_norm(d, x, norm, ord, axis, keepdims)
+    return -D * x * _kept(t, x, axes, keepdims) * inverse ** 2
+
+
+def norm_grad_adjoint_d(g, d, x, norm, ord=None, axis=None, keepdims=False):
+    """<g, D x / N> summed over the reduced axes, in d's shape."""
+    if _zero(g):
+        return 0.0
+    x, axes, D, inverse = _two_norm(d, x, norm, ord, axis, keepdims)
+    return runtime.unbroadcast(np.sum(g * x * inverse, axis=axes, keepdims=keepdims), d)
+
+
+def norm_grad_adjoint_x(g, d, x, norm, ord=None, axis=None, keepdims=False):
+    if _zero(g) or _zero(d):
+        return 0.0
+    x, axes, D, inverse = _two_norm(d, x, norm, ord, axis, keepdims)
+    return runtime.unbroadcast(D * g * inverse, x)
+
+
+def norm_grad_adjoint_norm(g, d, x, norm, ord=None, axis=None, keepdims=False):
+    if _zero(g) or _zero(d):
+        return 0.0
+    x, axes, D, inverse = _two_norm(d, x, norm, ord, axis, keepdims)
+    return runtime.unbroadcast(-np.sum(g * D * x * inverse ** 2, axis=axes,
+                                       keepdims=keepdims), norm)
+
+
+def _cumprod_parts(a, axis, *values):
+    """For cumprod_grad(d, a, ans, axis) of an a without zeros, which is R(d, ans) / a with
+    R the reversed cumulative sum of d * ans along the axis (of the flattening for axis
+    None): a (flattened for axis None), the axis, and a's shape. An a with zeros (whose
+    gradient is formed otherwise) is refused."""
+    a = np.asarray(a)
+    _real_second_order("np.cumprod", a, *values)
+    if not np.all(a != 0):
+        raise PullbackError("a second derivative through np.cumprod of an array with zeros: "
+                            "pullback differentiates its gradient where no entry is zero")
+    return (np.ravel(a), 0, a.shape) if axis is None else (a, axis, a.shape)
+
+
+def _reversed_cumsum(v, axis):
+    return np.flip(np.cumsum(np.flip(v, axis), axis=axis), axis)
+
+
+def cumprod_grad_tangent_ans(t, d, a, ans, axis=None):
+    """R(d, ans) / a along the tangent t of ans: R(d, t) / a."""
+    if _zero(t) or _zero(d):
+        return 0.0
+    a, axis, shape = _cumprod_parts(a, axis, t, d)
+    return np.reshape(_reversed_cumsum(d * t, axis) / a, shape)
+
+
+def cumprod_grad_tangent_a(t, d, a, ans, axis=None):
+    """R(d, ans) / a along the tangent t of a: -R(d, ans) t / a^2."""
+    if _zero(t) or _zero(d):
+        return 0.0
+    flat, axis, shape = _cumprod_parts(a, axis, t, d)
+    return np.reshape(-_reversed_cumsum(d * ans, axis) / flat ** 2, shape) * t
+
+
+def cumprod_grad_adjoint_d(g, d, a, ans, axis=None):
+    """<g, R(d, ans) / a> = <cumsum(g / a) ans, d> (the cumulative sum is the reversed
+    one's transpose)."""
+    if _zero(g):
+        return 0.0
+    a, axis, _ = _cumprod_parts(a, axis, g)
+    return runtime.unbroadcast(np.cumsum(np.reshape(g, a.shape) / a, axis=axis) * ans, d)
+
+
+def cumprod_grad_adjoint_ans(g, d, a, ans, axis=None):
+    if _zero(g) or _zero(d):
+        return 0.0
+    a, axis, _ = _cumprod_parts(a, axis, g, d)
+    return runtime.unbroadcast(np.cumsum(np.reshape(g, a.shape) / a, axis=axis) * d, ans)
+
+
+def cumprod_grad_adjoint_a(g, d, a, ans, axis=None):
+    if _zero(g) or _zero(d):
+        return 0.0
+    flat, axis, shape = _cumprod_parts(a, axis, g, d)
+    return -g * np.reshape(_reversed_cumsum(d * ans, axis) / flat ** 2, shape)
+
+
 RULES = {
     # the seed of a vjp, checked against the result and copied: the identity on it
     runtime.seed_for: rule("seed, out", kinds=FRESH, jvp="linear", seed="summed_to(g, seed)",
@@ -868,6 +1052,42 @@ RULES = {
         d="std_grad_adjoint_d(g, d, a, deviation, axis, ddof, keepdims)",
         a="std_grad_adjoint_a(g, d, a, deviation, axis, ddof, keepdims)",
         deviation="std_grad_adjoint_ans(g, d, a, deviation, axis, ddof, keepdims)"),
+    # -(T d T) with T = inverse^T: linear in d, quadratic in the inverse (`ans` in a
+    # template is the rule's own result, so the parameter is `inverse`)
+    linear_algebra.inv_grad: rule(
+        "d, inverse", kinds=FRESH,
+        jvp={"d": "inv_grad(g, inverse)",
+             "inverse": "inv_grad_tangent_inverse(g, d, inverse)"},
+        d="inv_grad_adjoint_d(g, inverse)", inverse="inv_grad_adjoint_inverse(g, d, inverse)"),
+    # bilinear in d and the operand other than k; operand k is read for its shape only
+    linear_algebra.tensordot_grad: rule(
+        "d, k, a, b, axes=2", kinds=FRESH,
+        jvp={"d": "tensordot_grad(g, k, a, b, axes)",
+             "a": "tensordot_grad_tangent(g, d, k, a, b, axes, 0)",
+             "b": "tensordot_grad_tangent(g, d, k, a, b, axes, 1)"},
+        d="tensordot_grad_adjoint_d(g, k, a, b, axes)",
+        a="tensordot_grad_adjoint_operand(g, d, k, a, b, axes, 0)",
+        b="tensordot_grad_adjoint_operand(g, d, k, a, b, axes, 1)"),
+    # linear in d for every norm; for the 2-norm and the Frobenius norm, D x / N: linear in
+    # x, and in 1 / N (the parameter `norm`: `ans` in a template is the rule's own result)
+    reductions.norm_grad: rule(
+        "d, x, norm, ord=None, axis=None, keepdims=False", kinds=FRESH,
+        jvp={"d": "norm_grad(g, x, norm, ord, axis, keepdims)",
+             "x": "norm_grad_tangent_x(g, d, x, norm, ord, axis, keepdims)",
+             "norm": "norm_grad_tangent_norm(g, d, x, norm, ord, axis, keepdims)"},
+        d="norm_grad_adjoint_d(g, d, x, norm, ord, axis, keepdims)",
+        x="norm_grad_adjoint_x(g, d, x, norm, ord, axis, keepdims)",
+        norm="norm_grad_adjoint_norm(g, d, x, norm, ord, axis, keepdims)"),
+    # linear in d; for an a without zeros, R(d, ans) / a: linear in ans, and in 1 / a
+    # (the parameter `made`: `ans` in a template is the rule's own result)
+    reductions.cumprod_grad: rule(
+        "d, a, made, axis=None", kinds=FRESH,
+        jvp={"d": "cumprod_grad(g, a, made, axis)",
+             "a": "cumprod_grad_tangent_a(g, d, a, made, axis)",
+             "made": "cumprod_grad_tangent_ans(g, d, a, made, axis)"},
+        d="cumprod_grad_adjoint_d(g, d, a, made, axis)",
+        a="cumprod_grad_adjoint_a(g, d, a, made, axis)",
+        made="cumprod_grad_adjoint_ans(g, d, a, made, axis)"),
     runtime.as_grad: rule("d, x", kinds=VIEW, jvp="linear", d="summed_to(g, d)",
                           batch={"d": "as_grad_batch(g, d, x)"}),
     runtime.owned: rule("d", kinds=FRESH, jvp="linear", d="g", batch={"d": "owned(g)"}),
@@ -992,7 +1212,13 @@ FUNCTIONS = (summed_to, spread_to, unreduce_transpose, unreduce_extreme_transpos
              reshape_grad_batch, map_grad_batch, sort_grad_batch, tile_grad_transpose,
              tile_grad_batch, repeat_grad_transpose, pad_grad_transpose, diag_grad_transpose,
              sinc_grad_x, var_grad_adjoint_d, var_grad_adjoint_a,
-             std_grad_tangent_ans, std_grad_adjoint_d, std_grad_adjoint_a, std_grad_adjoint_ans)
+             std_grad_tangent_ans, std_grad_adjoint_d, std_grad_adjoint_a, std_grad_adjoint_ans,
+             inv_grad_tangent_inverse, inv_grad_adjoint_d, inv_grad_adjoint_inverse,
+             tensordot_grad_tangent, tensordot_grad_adjoint_d, tensordot_grad_adjoint_operand,
+             norm_grad_tangent_x, norm_grad_tangent_norm, norm_grad_adjoint_d,
+             norm_grad_adjoint_x, norm_grad_adjoint_norm, cumprod_grad_tangent_ans,
+             cumprod_grad_tangent_a, cumprod_grad_adjoint_d, cumprod_grad_adjoint_ans,
+             cumprod_grad_adjoint_a)
 # the helpers the templates above call, beside the rules (Rule.functions)
 RULES = {f: replace(r, functions=tuple((h.__name__, h) for h in FUNCTIONS))
          for f, r in RULES.items()}

@@ -1,0 +1,218 @@
+"""Second order through the gradients of np.linalg.inv and np.tensordot, of the 2-norm
+and the Frobenius norm (np.linalg.norm) and of np.cumprod of an array without zeros (their
+helpers' rules in rules/higher.py), and forward mode through np.fft.fftshift / ifftshift
+(their tangent in rules/fft.py): hessian, hvp and reverse over reverse against central
+differences of the gradient, jvp against central differences of f, each function in
+more than one spelling."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_higher import _fd_hessian, _flat, _hessian_matrix, _split
+
+import pullback
+
+
+def shifted(x):
+    return np.sum(np.fft.fftshift(x) * np.arange(1.0, 6.0) * x)
+
+
+def shifted_back(x):
+    return np.sum(np.sin(np.fft.ifftshift(x)) * x ** 2)
+
+
+def shifted_axes(x):
+    m = x.reshape(2, 3)
+    return np.sum(np.fft.fftshift(m, axes=1) ** 3 * np.arange(6.0).reshape(2, 3))
+
+
+def shifted_both(x):
+    return np.sum(np.fft.ifftshift(x.reshape(2, 3)) * np.cos(x.reshape(2, 3)))
+
+
+def _matrix(x):
+    return x.reshape(2, 2) + 3.0 * np.eye(2)
+
+
+def inverse_weighted(x):
+    return np.sum(np.linalg.inv(_matrix(x)) * x.reshape(2, 2))
+
+
+def inverse_squared(x):
+    inverse = np.linalg.inv(_matrix(x))
+    return np.sum(inverse @ inverse)
+
+
+def inverse_solve(x):
+    return np.sum(np.linalg.inv(_matrix(x)) @ np.array([1.0, -2.0]) * x[:2])
+
+
+def inverse_stacked(x):
+    stack = x.reshape(2, 2, 2) + 4.0 * np.eye(2)
+    return np.sum(np.sin(np.linalg.inv(stack)))
+
+
+def contracted(x):
+    m = x.reshape(2, 2)
+    return np.sum(np.tensordot(m, m, 1) ** 2)
+
+
+def contracted_all(x):
+    m = x.reshape(2, 2)
+    return np.tensordot(m, np.sin(m)) * np.sum(x)
+
+
+def contracted_axes(x):
+    a = x[:6].reshape(2, 3)
+    b = np.arange(1.0, 7.0).reshape(3, 2)
+    return np.sum(np.tensordot(a, b, axes=([1], [0])) ** 3)
+
+
+def contracted_constant_first(x):
+    b = x.reshape(2, 3)
+    return np.sum(np.cos(np.tensordot(np.arange(1.0, 5.0).reshape(2, 2), b, axes=1)))
+
+
+def norm_times_sum(x):
+    return np.linalg.norm(x) * np.sum(x)
+
+
+def row_norms(x):
+    return np.sum(np.linalg.norm(x.reshape(2, 3), axis=1) ** 3 * np.array([1.0, 2.0]))
+
+
+def frobenius(x):
+    return np.sin(np.linalg.norm(x.reshape(2, 2), "fro")) * x[0]
+
+
+def normalized_columns(x):
+    m = x.reshape(3, 2)
+    weights = np.arange(6.0).reshape(3, 2)
+    return np.sum(m / np.linalg.norm(m, ord=2, axis=0, keepdims=True) * weights)
+
+
+def norm_of_a_stack(x):
+    return np.linalg.norm(x.reshape(2, 2, 2)) ** 2 + np.linalg.norm(np.cos(x))
+
+
+def cumulative(x):
+    return np.sum(np.cumprod(x) * x)
+
+
+def cumulative_rows(x):
+    return np.sum(np.sin(np.cumprod(x.reshape(2, 3), axis=1)))
+
+
+def cumulative_flattened(x):
+    return np.sum(np.cumprod(x.reshape(3, 2)) ** 2 * np.arange(1.0, 7.0))
+
+
+def cumulative_columns(x):
+    m = x.reshape(3, 2)
+    return np.sum(np.cumprod(m * m + 0.5, axis=0)[-1] * m[0])
+
+
+CASES = [
+    (shifted, lambda rng: (rng.normal(size=5),)),
+    (shifted_back, lambda rng: (rng.normal(size=5),)),
+    (shifted_axes, lambda rng: (rng.normal(size=6),)),
+    (shifted_both, lambda rng: (rng.normal(size=6),)),
+    (inverse_weighted, lambda rng: (rng.normal(size=4),)),
+    (inverse_squared, lambda rng: (rng.normal(size=4),)),
+    (inverse_solve, lambda rng: (rng.normal(size=4),)),
+    (inverse_stacked, lambda rng: (rng.normal(size=8),)),
+    (contracted, lambda rng: (rng.normal(size=4),)),
+    (contracted_all, lambda rng: (rng.normal(size=4),)),
+    (contracted_axes, lambda rng: (rng.normal(size=6),)),
+    (contracted_constant_first, lambda rng: (rng.normal(size=6),)),
+    (norm_times_sum, lambda rng: (rng.normal(size=4),)),
+    (row_norms, lambda rng: (rng.normal(size=6),)),
+    (frobenius, lambda rng: (rng.normal(size=4),)),
+    (normalized_columns, lambda rng: (rng.normal(size=6),)),
+    (norm_of_a_stack, lambda rng: (rng.normal(size=8),)),
+    (cumulative, lambda rng: (rng.uniform(0.5, 1.5, size=5) * rng.choice([-1, 1], size=5),)),
+    (cumulative_rows, lambda rng: (rng.uniform(0.5, 1.5, size=6),)),
+    (cumulative_flattened, lambda rng: (rng.uniform(-1.5, -0.5, size=6),)),
+    (cumulative_columns, lambda rng: (rng.normal(size=6),)),
+]
+IDS = [f.__name__ for f, _ in CASES]
+
+
+@pytest.mark.parametrize("index", range(len(CASES)), ids=IDS)
+def test_hessian_and_hvp_match_differences_of_the_gradient(index):
+    fn, make = CASES[index]
+    rng = np.random.default_rng(index)
+    args = make(rng)
+    expected = _fd_hessian(fn, args, 0)
+    assert np.any(np.abs(expected) > 1e-3)  # a second derivative there is to check
+    H = _hessian_matrix(pullback.hessian(fn)(*args), args, 0)
+    np.testing.assert_allclose(H, expected, rtol=1e-5, atol=1e-6)
+    v = rng.normal(size=expected.shape[0])
+    hv = pullback.hvp(fn)(*args, _split(v, args, 0))
+    np.testing.assert_allclose(_flat(hv), expected @ v, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("index", range(len(CASES)), ids=IDS)
+def test_reverse_over_reverse_matches_differences_of_the_gradient(index):
+    fn, make = CASES[index]
+    args = make(np.random.default_rng(100 + index))
+    expected = _fd_hessian(fn, args, 0)
+    reverse = pullback.vjp(pullback.grad(fn))
+    rows = [_flat(reverse(*args, _split(e, args, 0))) for e in np.eye(expected.shape[0])]
+    np.testing.assert_allclose(np.stack(rows), expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("shift", [np.fft.fftshift, np.fft.ifftshift], ids=["fft", "ifft"])
+@pytest.mark.parametrize("axes", [None, 0, (1,)])
+def test_jvp_of_a_shift_matches_differences(shift, axes):
+    def f(x):
+        return np.fft.fftshift(np.sin(x), axes=axes) if shift is np.fft.fftshift \
+            else np.fft.ifftshift(np.sin(x), axes=axes)
+
+    rng = np.random.default_rng(7)
+    x, v = rng.normal(size=(3, 5)), rng.normal(size=(3, 5))
+    value, tangent = pullback.jvp(f)(x, v)
+    h = 1e-6
+    np.testing.assert_allclose(value, f(x))
+    np.testing.assert_allclose(tangent, (f(x + h * v) - f(x - h * v)) / (2 * h),
+                               rtol=1e-6, atol=1e-8)
+    # and the tangent is the shifted tangent of sin, not the shifted value
+    np.testing.assert_allclose(tangent, shift(np.cos(x) * v, axes=axes), rtol=1e-12)
+
+
+def test_grad_of_grad_through_an_inverse_in_closed_form():
+    def f(a):
+        return np.sum(np.linalg.inv(a * np.eye(1)))  # 1 / a, as a 1 x 1 matrix
+
+    second = pullback.grad(pullback.grad(f))
+    for a in (0.5, 2.0, -3.0):
+        assert second(a) == pytest.approx(2.0 / a ** 3, rel=1e-12)
+
+
+def test_second_order_helpers_refuse_complex_values():
+    from pullback.rules import higher
+
+    m = np.array([[2.0, 1j], [0.5, 3.0]])
+    with pytest.raises(pullback.PullbackError, match="complex values"):
+        higher.inv_grad_tangent_inverse(np.eye(2), np.eye(2), np.linalg.inv(m))
+    with pytest.raises(pullback.PullbackError, match="complex values"):
+        higher.tensordot_grad_adjoint_d(np.eye(2), 0, m, m, 1)
+
+
+@pytest.mark.parametrize("order", [1, np.inf, 3])
+def test_second_derivative_through_another_norm_is_refused(order):
+    def f(x):
+        return np.linalg.norm(x, order) * np.sum(x)
+
+    x = np.array([0.3, -1.2, 0.5])
+    pullback.grad(f)(x)  # the gradient itself is fine
+    with pytest.raises(pullback.PullbackError, match="ord="):
+        pullback.hvp(f)(x, np.ones(3))
+
+
+def test_second_derivative_through_a_cumulative_product_with_a_zero_is_refused():
+    x = np.array([0.5, 0.0, 2.0])
+    pullback.grad(cumulative)(x)  # the gradient itself is fine
+    with pytest.raises(pullback.PullbackError, match="np.cumprod of an array with zeros"):
+        pullback.hvp(cumulative)(x, np.ones(3))
