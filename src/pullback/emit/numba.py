@@ -355,24 +355,42 @@ def _reductions_along_axes(body):
             node.keywords = []
 
 
+# NumPy calls (with this many positional arguments) written as a call of the helper
+# that makes the same call: the helper's compiled code is cached on disk, where Numba's
+# implementation called from the gradient itself is compiled again in every process.
+CACHED_CALLS = {"np.matmul": ("nb_matmul", 2), "np.sum": ("nb_sum", 1),
+                "np.full": ("nb_full", 2)}
+
+
 def _spelled_for_numba(body):
-    """NumPy calls Numba lacks, in a form it has: `np.matmul(a, b)` as `a @ b`, and
-    `np.squeeze(x, axis=k)` with a constant axis as the helper `squeeze_axes(x, k)`
-    (without an axis, which axes go depends on the values: left to Numba, which refuses)."""
+    """NumPy calls Numba lacks, in a form it has, and calls whose Numba implementation
+    compiles slowly, as calls of cached helpers: `a @ b` and `np.matmul(a, b)` as
+    `matmul(a, b)` (and the others in CACHED_CALLS), and `np.squeeze(x, axis=k)` with a
+    constant axis as the helper `squeeze_axes(x, k)` (without an axis, which axes go
+    depends on the values: left to Numba, which refuses). A helper's name that the
+    gradient uses for a value of its own is not called."""
+    taken = {n.id for s in body for n in walk(s) if isinstance(n, gast.Name)}
     for stmt in body:
         for node in walk(stmt):
             for field, value in gast.iter_fields(node):
                 if isinstance(value, gast.expr):
-                    setattr(node, field, _respelled(value))
+                    setattr(node, field, _respelled(value, taken))
                 elif isinstance(value, list):
-                    value[:] = [_respelled(v) if isinstance(v, gast.expr) else v
+                    value[:] = [_respelled(v, taken) if isinstance(v, gast.expr) else v
                                 for v in value]
 
 
-def _respelled(node):
+def _respelled(node, taken):
+    if isinstance(node, gast.BinOp) and isinstance(node.op, gast.MatMult):
+        node = gast.Call(func=gast.Attribute(value=_load("np"), attr="matmul",
+                                             ctx=gast.Load()),
+                         args=[node.left, node.right], keywords=[])
     if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)):
         return node
     name = _dotted(node.func)
+    if name in CACHED_CALLS and len(node.args) == CACHED_CALLS[name][1] \
+            and not node.keywords and CACHED_CALLS[name][0] not in taken:
+        return gast.Call(func=_load(CACHED_CALLS[name][0]), args=node.args, keywords=[])
     if name == "np.matmul" and len(node.args) == 2 and not node.keywords:
         return gast.BinOp(left=node.args[0], op=gast.MatMult(), right=node.args[1])
     if name == "np.squeeze":
