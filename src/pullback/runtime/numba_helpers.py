@@ -523,10 +523,20 @@ def _zero_like(x):
     if _number(x):
         return lambda x: 0.0
     if isinstance(x, types.Array):
-        if isinstance(x.dtype, (types.Float, types.Complex)):
-            return lambda x: np.zeros(x.shape, dtype=x.dtype)
-        return lambda x: np.zeros(x.shape)
+        if x.dtype == types.float64 or not isinstance(x.dtype, (types.Float, types.Complex)):
+            return _zeros(x.ndim)  # float64: an integer array's, as NumPy's would be
+        return lambda x: np.zeros(x.shape, dtype=x.dtype)
     return None
+
+
+def _zeros(ndim):
+    """A jitted function: float64 zeros of x's shape, as np.empty and a loop nest
+    writing zeros (np.zeros is three more compilations: itself, np.empty and its fill)."""
+    lines = ["def zeros(x):", "    out = np.empty(x.shape, dtype=np.float64)"]
+    lines += [f"{'    ' * (k + 1)}for i{k} in range(x.shape[{k}]):" for k in range(ndim)]
+    target = "out[" + "".join(f"i{k}, " for k in range(ndim)) + "]" if ndim else "out[()]"
+    lines += [f"{'    ' * (ndim + 1)}{target} = 0.0", "    return out"]
+    return _compiled("\n".join(lines) + "\n", "zeros")
 
 
 as_array = _stub("as_array")
@@ -581,7 +591,7 @@ def _broadcast_copy(d, x):
     if d.ndim > x.ndim or not isinstance(d.dtype, (types.Float, types.Integer)):
         return None
     lead = x.ndim - d.ndim
-    lines = ["def to_shape(d, x):", "    out = np.empty(x.shape)"]
+    lines = ["def to_shape(d, x):", "    out = np.empty(x.shape, dtype=np.float64)"]
     for m in range(d.ndim):
         lines += [f"    s{m} = 0 if d.shape[{m}] == 1 else 1",
                   f"    if s{m} and d.shape[{m}] != x.shape[{lead + m}]:",
@@ -635,6 +645,9 @@ def _result_seed(out, where=""):
                                         "outputs")
             return np.ones(out.shape)
         return ones
+
+    if isinstance(out, (types.Float, types.Integer)) and not isinstance(out, types.Boolean):
+        return lambda out, where="": 1.0  # without check_scalar: one compilation less
 
     def one(out, where=""):
         check_scalar(out, where)
