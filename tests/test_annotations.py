@@ -46,7 +46,6 @@ NOT_NODE_FACTS = {
     "build_args": "api.Transformed",
     "message": "an error pullback raises", "wrapper_noted": "an error pullback raises",
     "exp2": "the math module (3.11+)",
-    "OPT": "numba.core.config's optimization level (emit/numba)",
     "inline_budget": "lower.normalize's flattener", "local_functions": "the flattener",
     "user_names": "the flattener", "loads": "lower.ssa's renamer",
     "owner": "runtime.helpers.GradRecord", "where": "runtime.helpers.GradRecord",
