@@ -982,7 +982,6 @@ class Runner:
             func.__code__.co_argcount:func.__code__.co_argcount
             + func.__code__.co_kwonlyargcount])
         self.refused: set = set()  # argument types the compiled part could not take
-        self.compiled_for: set = set()  # and those it was compiled for
 
     def __call__(self, *values):
         key = tuple((v.__class__, getattr(v, "dtype", None), getattr(v, "ndim", None))
@@ -991,12 +990,7 @@ class Runner:
             reason = self._unsupported_input(values)
             if reason is None:
                 try:
-                    if key in self.compiled_for:
-                        return self.compiled.dispatcher(*values)
-                    with _optimization_level():
-                        result = self.compiled.dispatcher(*values)
-                    self.compiled_for.add(key)
-                    return result
+                    return self.compiled.dispatcher(*values)
                 except numba().core.errors.NumbaError as exc:
                     reason = _first_lines(str(exc))
             message = (f"the Numba backend cannot compile the gradient of "
@@ -1024,30 +1018,6 @@ class Runner:
             return (f"{self.params[i]} is {kind}; compiled gradients are of float64 arrays "
                     "and Python or float64 numbers")
         return None
-
-
-# LLVM's optimization level for compiling a gradient (Numba's default is 3). At 2, LLVM
-# does not unswitch loops on conditions that do not change in them (the bounds checks
-# and the broadcasting tests of array expressions), which was a fifth of the HMM
-# gradient's optimization, and the code emitted is as fast on the loop workloads within
-# a few percent either way (docs/backends.md, "The first call").
-OPTIMIZATION = 2
-
-
-class _optimization_level:
-    """Numba's optimization level set to OPTIMIZATION (or $PULLBACK_NUMBA_OPT) while a
-    gradient compiles, unless the user set $NUMBA_OPT. Numba reads the level as it builds
-    each pass pipeline; another thread compiling at the same time would get it too."""
-
-    def __enter__(self):
-        config = numba().core.config
-        self.saved = config.OPT
-        if "NUMBA_OPT" not in os.environ:
-            level = int(os.environ.get("PULLBACK_NUMBA_OPT", OPTIMIZATION))
-            config.OPT = config._OptLevel(level)
-
-    def __exit__(self, *exc):
-        numba().core.config.OPT = self.saved
 
 
 def _first_lines(text, count=6) -> str:
