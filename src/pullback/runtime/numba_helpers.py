@@ -365,24 +365,14 @@ def _squeeze_axes(x, axis):
 
 # ------------------------------------------------------------------ matrix products
 
-nb_matmul = _stub("nb_matmul")
-
-
-@overload(nb_matmul)
-def _nb_matmul(a, b):
-    """a @ b (emit/numba.py writes the operator and np.matmul so: Numba's implementation
-    takes a tenth of a second to compile, and this helper's compiled code is cached)."""
-    if isinstance(a, types.Array) and isinstance(b, types.Array):
-        return lambda a, b: a @ b
-    return None
-
-
 nb_sum = _stub("nb_sum")
 
 
 @overload(nb_sum)
 def _nb_sum(x):
-    """np.sum(x) of every element (as `nb_matmul`: cached, where Numba's is compiled anew)."""
+    """np.sum(x) of every element (emit/numba.py writes it so: Numba's implementation,
+    called from the gradient, is four compilations in every process, and this helper's
+    compiled code is cached)."""
     if isinstance(x, types.Array):
         return lambda x: np.sum(x)
     if _number(x):
@@ -395,7 +385,7 @@ nb_full = _stub("nb_full")
 
 @overload(nb_full)
 def _nb_full(shape, value):
-    """np.full(shape, value) (as `nb_matmul`: cached, where Numba's is compiled anew)."""
+    """np.full(shape, value) (as `nb_sum`: cached, where Numba's is compiled anew)."""
     if isinstance(shape, (types.Integer, types.BaseTuple)) and _number(value):
         return lambda shape, value: np.full(shape, value)
     return None
