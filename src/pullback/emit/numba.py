@@ -355,19 +355,13 @@ def _reductions_along_axes(body):
             node.keywords = []
 
 
-# NumPy calls (with this many positional arguments) written as a call of the helper
-# that makes the same call: the helper's compiled code is cached on disk, where Numba's
-# implementation called from the gradient itself is compiled again in every process.
-# (Not a @ b: through a helper, the RNN's gradient ran 7% slower.)
-CACHED_CALLS = {"np.sum": ("nb_sum", 1), "np.full": ("nb_full", 2)}
-
-
 def _spelled_for_numba(body):
     """NumPy calls Numba lacks, in a form it has, and calls whose Numba implementation
     compiles slowly, as calls of cached helpers: `np.sum(x)` as `nb_sum(x)` (and the
-    others in CACHED_CALLS), `np.matmul(a, b)` as `a @ b`, and `np.squeeze(x, axis=k)` with a
-    constant axis as the helper `squeeze_axes(x, k)` (without an axis, which axes go
-    depends on the values: left to Numba, which refuses). A helper's name that the
+    others in numba_helpers.CACHED_CALLS), `np.matmul(a, b)` as `a @ b`, and
+    `np.squeeze(x, axis=k)` with a constant axis as the helper `squeeze_axes(x, k)`
+    (without an axis, which axes go depends on the values: left to Numba, which
+    refuses). A helper's name that the
     gradient uses for a value of its own is not called."""
     taken = {n.id for s in body for n in walk(s) if isinstance(n, gast.Name)}
     for stmt in body:
@@ -384,9 +378,11 @@ def _respelled(node, taken):
     if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)):
         return node
     name = _dotted(node.func)
-    if name in CACHED_CALLS and len(node.args) == CACHED_CALLS[name][1] \
-            and not node.keywords and CACHED_CALLS[name][0] not in taken:
-        return gast.Call(func=_load(CACHED_CALLS[name][0]), args=node.args, keywords=[])
+    from ..runtime.numba_helpers import CACHED_CALLS
+    helper, count = CACHED_CALLS.get(name[3:] if name.startswith("np.") else "", (None, 0))
+    if helper is not None and len(node.args) == count and not node.keywords \
+            and helper not in taken:
+        return gast.Call(func=_load(helper), args=node.args, keywords=[])
     if name == "np.matmul" and len(node.args) == 2 and not node.keywords:
         return gast.BinOp(left=node.args[0], op=gast.MatMult(), right=node.args[1])
     if name == "np.squeeze":
@@ -933,13 +929,6 @@ def bind(transformed, func, wrt_names, backend, fallback, cache=False):
     return built.bind(func, wrt_names, fallback, backend)
 
 
-def cache_directory() -> str:
-    """Where `cache=True` keeps compiled parts: $PULLBACK_CACHE_DIR, else
-    ~/.cache/pullback/numba."""
-    return os.environ.get("PULLBACK_CACHE_DIR") or os.path.join(
-        os.path.expanduser("~"), ".cache", "pullback", "numba")
-
-
 def _on_disk(split):
     """The compiled part as a function of a module file named by the hash of its source
     and of the Numba helpers' source, so that Numba's on-disk cache (kept beside it)
@@ -949,7 +938,7 @@ def _on_disk(split):
     with open(numba_helpers.__file__, "rb") as f:
         helpers = f.read()
     digest = hashlib.sha256(split.core_source.encode() + b"\0" + helpers).hexdigest()[:24]
-    directory = cache_directory()
+    directory = numba_helpers.cache_directory()
     os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, f"pullback_{digest}.py")
     if not os.path.exists(path):
