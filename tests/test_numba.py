@@ -303,6 +303,52 @@ def test_cache_true_keeps_the_compiled_gradient_on_disk_for_the_next_process(tmp
     assert len(list((tmp_path / "cache").glob("pullback_*.py"))) == 2
 
 
+HELPERS_COMPILED = """
+import json, sys
+import numpy as np
+sys.path.insert(0, {bench!r})
+from numba.core import event
+import pullback, workloads
+compiled = []
+
+
+class Compiles(event.Listener):
+    def on_start(self, ev):
+        module = ev.data["dispatcher"].py_func.__module__ or ""
+        if module.startswith(("pullback.runtime", "pullback_helper_")):
+            compiled.append(ev.data["dispatcher"].py_func.__qualname__)
+
+    def on_end(self, ev):
+        pass
+
+
+df = pullback.grad(workloads.{name}, wrt=(0, 1), backend="numba")
+with event.install_listener("numba:compile", Compiles()):
+    grads = df(*workloads.{name}_args(small=True))
+print(json.dumps({{"helpers": compiled, "grads": [np.asarray(g).tolist() for g in grads]}}))
+"""
+
+
+def test_helpers_compiled_in_one_process_are_loaded_by_the_next(tmp_path):
+    env = {**os.environ, "PYTHONPATH": os.path.join(ROOT, "src"),
+           "PULLBACK_CACHE_DIR": str(tmp_path / "cache")}
+    script = HELPERS_COMPILED.format(bench=os.path.join(ROOT, "benchmarks"), name="rnn")
+    runs = []
+    for _ in range(2):
+        result = subprocess.run([sys.executable, "-c", script], capture_output=True,
+                                text=True, timeout=600, env=env)
+        assert result.returncode == 0, result.stderr
+        import json
+        runs.append(json.loads(result.stdout.strip().splitlines()[-1]))
+    first, second = runs
+    assert first["helpers"] and not second["helpers"]
+    assert list((tmp_path / "cache" / "helpers").glob("pullback_helper_*.py"))
+    assert second["grads"] == first["grads"]
+    w = _workload("rnn")
+    for got, want in zip(second["grads"], w.hand(*w.make_args(small=True))):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
 def test_loops_that_run_no_iteration_or_record_nothing():
     # loops over empty ranges: the tape is never made, and a record may be empty
     compiled = pullback.grad(corpus.empty_ranges, backend="numba")

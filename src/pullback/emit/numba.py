@@ -356,23 +356,33 @@ def _reductions_along_axes(body):
 
 
 def _spelled_for_numba(body):
-    """NumPy calls Numba lacks, in a form it has: `np.matmul(a, b)` as `a @ b`, and
+    """NumPy calls Numba lacks, in a form it has, and calls whose Numba implementation
+    compiles slowly, as calls of cached helpers: `np.sum(x)` as `nb_sum(x)` (and the
+    others in numba_helpers.CACHED_CALLS), `np.matmul(a, b)` as `a @ b`, and
     `np.squeeze(x, axis=k)` with a constant axis as the helper `squeeze_axes(x, k)`
-    (without an axis, which axes go depends on the values: left to Numba, which refuses)."""
+    (without an axis, which axes go depends on the values: left to Numba, which
+    refuses). A helper's name that the
+    gradient uses for a value of its own is not called."""
+    taken = {n.id for s in body for n in walk(s) if isinstance(n, gast.Name)}
     for stmt in body:
         for node in walk(stmt):
             for field, value in gast.iter_fields(node):
                 if isinstance(value, gast.expr):
-                    setattr(node, field, _respelled(value))
+                    setattr(node, field, _respelled(value, taken))
                 elif isinstance(value, list):
-                    value[:] = [_respelled(v) if isinstance(v, gast.expr) else v
+                    value[:] = [_respelled(v, taken) if isinstance(v, gast.expr) else v
                                 for v in value]
 
 
-def _respelled(node):
+def _respelled(node, taken):
     if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)):
         return node
     name = _dotted(node.func)
+    from ..runtime.numba_helpers import CACHED_CALLS
+    helper, count = CACHED_CALLS.get(name[3:] if name.startswith("np.") else "", (None, 0))
+    if helper is not None and len(node.args) == count and not node.keywords \
+            and helper not in taken:
+        return gast.Call(func=_load(helper), args=node.args, keywords=[])
     if name == "np.matmul" and len(node.args) == 2 and not node.keywords:
         return gast.BinOp(left=node.args[0], op=gast.MatMult(), right=node.args[1])
     if name == "np.squeeze":
@@ -919,13 +929,6 @@ def bind(transformed, func, wrt_names, backend, fallback, cache=False):
     return built.bind(func, wrt_names, fallback, backend)
 
 
-def cache_directory() -> str:
-    """Where `cache=True` keeps compiled parts: $PULLBACK_CACHE_DIR, else
-    ~/.cache/pullback/numba."""
-    return os.environ.get("PULLBACK_CACHE_DIR") or os.path.join(
-        os.path.expanduser("~"), ".cache", "pullback", "numba")
-
-
 def _on_disk(split):
     """The compiled part as a function of a module file named by the hash of its source
     and of the Numba helpers' source, so that Numba's on-disk cache (kept beside it)
@@ -935,7 +938,7 @@ def _on_disk(split):
     with open(numba_helpers.__file__, "rb") as f:
         helpers = f.read()
     digest = hashlib.sha256(split.core_source.encode() + b"\0" + helpers).hexdigest()[:24]
-    directory = cache_directory()
+    directory = numba_helpers.cache_directory()
     os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, f"pullback_{digest}.py")
     if not os.path.exists(path):

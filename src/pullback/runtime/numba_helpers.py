@@ -12,16 +12,29 @@ typing error when Numba compiles the gradient (which the backend reports, or, fo
 `backend="auto"`, answers by running the NumPy gradient) -- never other numbers. Each
 helper is a Python stub, which refuses to run uncompiled, with an `@overload` that is
 what compiled code calls.
+
+Numba keeps the helpers' compiled code on disk (unless $PULLBACK_NUMBA_HELPER_CACHE is
+0; see `cached`), for the next process to load rather than compile: an implementation
+is keyed by its argument types, its closure's values and its source file, which Numba
+checks for changes, and a helper generated for given types is a module file named by
+the hash of its source and of this module's source. A helper never depends on the
+user's function, so a cached one is the same code the process would compile.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.abc
+import importlib.util
 import math
+import os
+import sys
 
 import numpy as np
 from numba import types
 from numba.core.errors import TypingError
-from numba.extending import overload, register_jitable
+from numba.extending import overload as _overload
+from numba.extending import register_jitable
 from numba.np.numpy_support import as_dtype
 from numba.np.unsafe.ndarray import to_fixed_tuple
 
@@ -91,9 +104,102 @@ def _identity(op, dtype) -> str:
 
 
 def _compiled(source, name):
-    scope = {"np": np, "__name__": __name__}  # a module Numba's cache can import
-    exec(source, scope)  # noqa: S102 - code made from the argument types
-    return scope[name]
+    """The function `name` that `source` (code made from argument types) defines, taken
+    from a module file in the helpers' cache directory (see `cached`) so that Numba can
+    keep its compiled code on disk. The file is named by the hash of the source and of
+    this module's source: the code a generated helper calls from here is part of its
+    compiled code, so changed helpers are another file."""
+    directory = helper_directory()
+    if directory is None:
+        scope = {"np": np, "math": math, "__name__": __name__, **HELPERS}
+        exec(source, scope)  # noqa: S102 - code made from the argument types
+        return scope[name]
+    text = ("import math\n\nimport numpy as np\n\n"
+            "from pullback.runtime.numba_helpers import *  # noqa: F403\n\n\n" + source)
+    digest = hashlib.sha256(_own_source() + b"\0" + text.encode()).hexdigest()[:24]
+    module_name = f"{_PREFIX}{digest}"
+    if module_name not in sys.modules:
+        path = os.path.join(directory, module_name + ".py")
+        if not os.path.exists(path):
+            partial = f"{path}.{os.getpid()}.tmp"
+            with open(partial, "w") as f:
+                f.write(text)
+            os.replace(partial, path)  # whole, even with other processes writing it too
+    return getattr(importlib.import_module(module_name), name)
+
+
+_PREFIX = "pullback_helper_"
+
+
+class _HelperModules(importlib.abc.MetaPathFinder):
+    """Imports a generated helper's module by its name, as Numba's cache does when it
+    loads compiled code that refers to it (a cached gradient, or a helper calling one)."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if not fullname.startswith(_PREFIX) or helper_directory() is None:
+            return None
+        directory = helper_directory()
+        location = os.path.join(directory, fullname + ".py")
+        if not os.path.exists(location):
+            return None
+        return importlib.util.spec_from_file_location(fullname, location)
+
+
+_SOURCE: list = []
+
+
+def _own_source() -> bytes:
+    if not _SOURCE:
+        with open(__file__, "rb") as f:
+            _SOURCE.append(f.read())
+    return _SOURCE[0]
+
+
+def cached() -> bool:
+    """Whether compiled helpers are kept on disk by Numba's cache, to be loaded by the
+    next process rather than compiled again: unless $PULLBACK_NUMBA_HELPER_CACHE is 0.
+    Helpers do not depend on the user's function (a gradient's own code is cached only
+    with grad(..., cache=True)); Numba keys a helper's cache by its argument types and
+    its source file, which it checks for changes, and by the values its closure holds."""
+    return os.environ.get("PULLBACK_NUMBA_HELPER_CACHE", "1") != "0"
+
+
+def cache_directory() -> str:
+    """Where the Numba backend keeps compiled code on disk: $PULLBACK_CACHE_DIR, else
+    ~/.cache/pullback/numba (grad(..., cache=True)'s gradients, and helpers/)."""
+    return os.environ.get("PULLBACK_CACHE_DIR") or os.path.join(
+        os.path.expanduser("~"), ".cache", "pullback", "numba")
+
+
+_DIRECTORY: list = []
+
+
+def helper_directory():
+    """Where generated helpers' module files go ($PULLBACK_CACHE_DIR or
+    ~/.cache/pullback/numba, under helpers/), or None when helpers are not cached or the
+    directory cannot be written."""
+    if not _DIRECTORY:
+        directory = None
+        if cached():
+            directory = os.path.join(cache_directory(), "helpers")
+            try:
+                os.makedirs(directory, exist_ok=True)
+            except OSError:
+                directory = None
+            if directory is not None and not os.access(directory, os.W_OK):
+                directory = None
+        _DIRECTORY.append(directory)
+    return _DIRECTORY[0]
+
+
+if not any(isinstance(f, _HelperModules) for f in sys.meta_path):
+    sys.meta_path.append(_HelperModules())
+
+
+def overload(function):
+    """numba's @overload, with Numba's on-disk cache for the implementations when
+    helpers are cached (see `cached`)."""
+    return _overload(function, jit_options={"cache": True} if cached() else {})
 
 
 def _sum_to_stub(g, shape):
@@ -265,6 +371,38 @@ def _squeeze_axes(x, axis):
 
 # ------------------------------------------------------------------ matrix products
 
+# NumPy calls (by name, with this many positional arguments) that emit/numba.py writes
+# as a call of the helper making the same call: the helper's compiled code is cached on
+# disk, where Numba's implementation called from the gradient itself is compiled again
+# in every process. (Not a @ b: through a helper, the RNN's gradient ran 7% slower.)
+CACHED_CALLS = {"sum": ("nb_sum", 1), "full": ("nb_full", 2)}
+
+nb_sum = _stub("nb_sum")
+
+
+@overload(nb_sum)
+def _nb_sum(x):
+    """np.sum(x) of every element (emit/numba.py writes it so: Numba's implementation,
+    called from the gradient, is four compilations in every process, and this helper's
+    compiled code is cached)."""
+    if isinstance(x, types.Array):
+        return lambda x: np.sum(x)
+    if _number(x):
+        return lambda x: x
+    return None
+
+
+nb_full = _stub("nb_full")
+
+
+@overload(nb_full)
+def _nb_full(shape, value):
+    """np.full(shape, value) (as `nb_sum`: cached, where Numba's is compiled anew)."""
+    if isinstance(shape, (types.Integer, types.BaseTuple)) and _number(value):
+        return lambda shape, value: np.full(shape, value)
+    return None
+
+
 
 @register_jitable
 def _outer(a, b):
@@ -387,10 +525,20 @@ def _zero_like(x):
     if _number(x):
         return lambda x: 0.0
     if isinstance(x, types.Array):
-        if isinstance(x.dtype, (types.Float, types.Complex)):
-            return lambda x: np.zeros(x.shape, dtype=x.dtype)
-        return lambda x: np.zeros(x.shape)
+        if x.dtype == types.float64 or not isinstance(x.dtype, (types.Float, types.Complex)):
+            return _zeros(x.ndim)  # float64: an integer array's, as NumPy's would be
+        return lambda x: np.zeros(x.shape, dtype=x.dtype)
     return None
+
+
+def _zeros(ndim):
+    """A jitted function: float64 zeros of x's shape, as np.empty and a loop nest
+    writing zeros (np.zeros is three more compilations: itself, np.empty and its fill)."""
+    lines = ["def zeros(x):", "    out = np.empty(x.shape, dtype=np.float64)"]
+    lines += [f"{'    ' * (k + 1)}for i{k} in range(x.shape[{k}]):" for k in range(ndim)]
+    target = "out[" + "".join(f"i{k}, " for k in range(ndim)) + "]" if ndim else "out[()]"
+    lines += [f"{'    ' * (ndim + 1)}{target} = 0.0", "    return out"]
+    return _compiled("\n".join(lines) + "\n", "zeros")
 
 
 as_array = _stub("as_array")
@@ -445,7 +593,7 @@ def _broadcast_copy(d, x):
     if d.ndim > x.ndim or not isinstance(d.dtype, (types.Float, types.Integer)):
         return None
     lead = x.ndim - d.ndim
-    lines = ["def to_shape(d, x):", "    out = np.empty(x.shape)"]
+    lines = ["def to_shape(d, x):", "    out = np.empty(x.shape, dtype=np.float64)"]
     for m in range(d.ndim):
         lines += [f"    s{m} = 0 if d.shape[{m}] == 1 else 1",
                   f"    if s{m} and d.shape[{m}] != x.shape[{lead + m}]:",
@@ -499,6 +647,9 @@ def _result_seed(out, where=""):
                                         "outputs")
             return np.ones(out.shape)
         return ones
+
+    if isinstance(out, (types.Float, types.Integer)) and not isinstance(out, types.Boolean):
+        return lambda out, where="": 1.0  # without check_scalar: one compilation less
 
     def one(out, where=""):
         check_scalar(out, where)
@@ -578,8 +729,6 @@ def _accum_new_axes(parts, g):
     rest = [k for k, p in enumerate(parts) if not isinstance(p, types.NoneType)]
     rest_index = "(" + "".join(f"idx[{k}], " for k in rest) + ")" if len(rest) != 1 \
         else f"idx[{rest[0]}]"
-    scope = {"np": np, "accum_index": accum_index, "to_fixed_tuple": to_fixed_tuple,
-             "__name__": __name__}  # a module Numba's cache can import
     if _number(g):
         source = f"def impl(d, x, idx, g):\n    return accum_index(d, x, {rest_index}, g)\n"
     else:
@@ -594,8 +743,7 @@ def _accum_new_axes(parts, g):
         source = (f"def impl(d, x, idx, g):\n"
                   f"    kept = np.ascontiguousarray(g).reshape({shape})\n"
                   f"    return accum_index(d, x, {rest_index}, kept)\n")
-    exec(source, scope)  # noqa: S102 - code made from the index's parts
-    return scope["impl"]
+    return _compiled(source, "impl")
 
 
 def _accum_scattered(d, x, idx, parts, g):
@@ -1039,19 +1187,22 @@ def _tape_new(record, size):
             return lambda record, size: np.empty(size, dtype=dtype)
         return lambda record, size: [record] * size
     parts = []
-    scope = {"np": np, "__name__": __name__}  # a module Numba's cache can import
     for i, t in enumerate(record):
         kind = _field_kind(t)
         if kind == "number":
-            scope[f"dtype_{i}"] = as_dtype(t)
-            parts.append(f"np.empty(size, dtype=dtype_{i})")
+            parts.append(f"np.empty(size, dtype=np.{_dtype_name(t)})")
         elif kind == "empty":
             parts.append("0")
         else:
             parts.append(f"[record[{i}]] * size")
     source = f"def new(record, size):\n    return ({''.join(p + ', ' for p in parts)})\n"
-    exec(source, scope)  # noqa: S102 - code made from the record's field types
-    return scope["new"]
+    return _compiled(source, "new")
+
+
+def _dtype_name(t) -> str:
+    """The name of NumPy's scalar type for the Numba number type t."""
+    name = as_dtype(t).name
+    return "bool_" if name == "bool" else name
 
 
 tape_put = _stub("tape_put")
@@ -1069,9 +1220,7 @@ def _tape_put(tape, at, record):
         if kind != "empty":
             lines.append(f"    tape[{i}][at] = record[{i}]")
     lines.append("    return None")
-    scope = {"np": np, "__name__": __name__}  # a module Numba's cache can import
-    exec("\n".join(lines) + "\n", scope)  # noqa: S102 - code made from the field types
-    return scope["put"]
+    return _compiled("\n".join(lines) + "\n", "put")
 
 
 tape_get = _stub("tape_get")
@@ -1088,6 +1237,4 @@ def _tape_get(tape, at):
         else:
             parts.append(f"tape[{i}][at]")
     source = f"def get(tape, at):\n    return ({''.join(p + ', ' for p in parts)})\n"
-    scope = {"np": np, "__name__": __name__}  # a module Numba's cache can import
-    exec(source, scope)  # noqa: S102 - code made from the tape's field types
-    return scope["get"]
+    return _compiled(source, "get")
