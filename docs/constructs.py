@@ -920,13 +920,13 @@ class Scaled:
         return np.sum(out)
 
 
-class Affine:
+class AffineInit:
     def __init__(self, W, b):
         self.W = W
         self.b = b
 
 
-class AffinePassingOn(Affine):
+class AffinePassingOn(AffineInit):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
 
