@@ -167,7 +167,8 @@ def _may_give_namespace(value, parsed) -> bool:
     same name, if any, is not what it denotes), unless an import in f binds it."""
     target = value.func if isinstance(value, gast.Call) and not value.keywords else value
     dotted = dotted_name(target)
-    local = getattr(getattr(parsed.func, "__code__", None), "co_varnames", ())
+    code = getattr(parsed.func, "__code__", None)
+    local = () if code is None else code.co_varnames
     if dotted is None or dotted.split(".")[0] in local \
             and dotted.split(".")[0] not in parsed.aliases:  # imports in f are aliases
         return False
