@@ -120,30 +120,6 @@ class Analysis(Classification, Refusals, ScalarInference):
                 self.defs.setdefault(s.targets[0].id, []).append(s)
         self.ops = {id(s): self._classify(s) for s in self.assigns
                     if isinstance(s.targets[0], gast.Name)}
-        self.locals = set(params)
-        self.assigns = []
-        # values.append(v) / values.extend(vs): like in-place writes, they put v into values
-        self.updates = []
-        self.loop_targets = set()
-        self.owner = {}  # statement -> the def/if/loop whose body holds it directly
-        self.phi_loop = {}  # loop name -> its loop
-        for node in walk(tree):  # one scan of every node for all of these
-            cls = node.__class__
-            if cls is gast.Name:
-                if isinstance(node.ctx, gast.Store):
-                    self.locals.add(node.id)
-                continue
-            if cls is gast.Assign:
-                self.assigns.append(node)
-            if LIST_UPDATE.of(node):
-                self.updates.append(node)
-            if cls in (gast.FunctionDef, gast.If, gast.For, gast.While):
-                for child in node.body + getattr(node, "orelse", []):
-                    self.owner[id(child)] = node
-                if cls is gast.For:
-                    self.loop_targets.add(node.target.id)
-                if cls is not gast.If and cls is not gast.FunctionDef:
-                    self.phi_loop.update({p: node for p in PHIS.of(node)})
         self.result = tree.body[-1].value.id
         self._readers_of = None
         self._scalar_uses_of = None
