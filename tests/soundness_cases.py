@@ -6955,3 +6955,37 @@ def write_through_reshape_product(W):
     r = np.reshape(W * 2.0, (2, 3))
     r[0, 0] = 1.0
     return np.sum(r * W)
+
+
+# ====================================== a list grown through one parameter, read through another
+
+
+class _ListHolder:
+    def __init__(self):
+        self.ws = [1.0]
+
+    def scaled(self, w):
+        return np.multiply(self.ws, w)
+
+
+_HELD = _ListHolder()
+
+
+@probe("grown-list-read-by-a-rule-through-a-second-parameter", _HELD, _HELD, 1.5, wrt=2)
+def grown_list_second_name_rule(p, q, w):
+    a = np.multiply(q.ws, w)
+    p.ws.append(1.0)
+    return np.sum(a)
+
+
+@probe("grown-list-kept-by-a-method-of-a-second-parameter", _HELD, _HELD, 1.5, wrt=2)
+def grown_list_second_name_method(p, q, w):
+    a = q.scaled(w)
+    p.ws.append(1.0)
+    return np.sum(a)
+
+
+@probe("grown-list-read-through-a-second-parameter-after-growth", _HELD, _HELD, 1.5, wrt=2)
+def grown_list_second_name_after(p, q, w):
+    p.ws.append(1.0)
+    return np.sum(np.multiply(q.ws, w))

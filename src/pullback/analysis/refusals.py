@@ -406,8 +406,9 @@ class Refusals:
         call is `name.append(v)` or `name.extend(vs)` with `name = obj.attr` read just
         for it, and no read of `obj.attr` in the function reaches the result (so no
         derivative reads the list, whose length the call changes, nor what it adds: a
-        value being differentiated may be logged there). Whether it is a list is checked
-        when it runs."""
+        value being differentiated may be logged there), nor any read of an attribute
+        of the same name on another object (which may be this one under another name).
+        Whether it is a list is checked when it runs."""
         if not (isinstance(call.func, gast.Attribute) and call.func.attr in ("append", "extend")
                 and len(self.defs.get(name, ())) == 1):
             return False
@@ -415,12 +416,29 @@ class Refusals:
         if self.op(read).kind != "attr" or not isinstance(read.value, gast.Attribute):
             return False
         base, attr = _atom_name(read.value.value), read.value.attr
+        # (a read of `other.attr` counts too: `other` may be the same object under a
+        # second name, `q.ws` read by a rule and `p.ws` grown with p is q)
         if base is None or any(
                 self.op(t).kind == "attr" and t.targets[0].id in self.useful
-                and _atom_name(t.value.value) == base and t.value.attr == attr
+                and t.value.attr == attr
                 for t in self.assigns if isinstance(t.targets[0], gast.Name)
                 and isinstance(t.value, gast.Attribute)):
             return False
+        # another parameter used as an object (an attribute no array has) may be this one
+        # under a second name: its methods may keep the list for their derivatives
+        if base in self.params:
+            for t in self.assigns:
+                used = t.value.func if isinstance(t.value, gast.Call) else t.value
+                other = used.value if isinstance(used, gast.Attribute) else None
+                if isinstance(other, gast.Name) and other.id != base \
+                        and other.id in self.params and not hasattr(np.ndarray, used.attr):
+                    raise NoRuleError(
+                        f"{dotted_name(call.func)}() grows the list {self.spelled(base)}.{attr} "
+                        f"of the parameter {self.spelled(base)!r}, and the function also uses "
+                        f"the parameter {other.id!r} as an object "
+                        f"({self.parsed.location.describe(t).strip()}): if both are the same "
+                        "object, a derivative may read that list grown; grow it before the "
+                        "function is called, or outside it", self.parsed.location.describe(read))
         # a call that receives the object may have kept the list for its derivative
         # (np.multiply(self.ws, w) keeps self.ws), which would then read the grown list:
         # a method call run through its transform is checked when it runs (its record
