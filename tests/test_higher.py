@@ -284,6 +284,27 @@ def _hessian_matrix(value, args, wrt):
                      for i, row in enumerate(value)])
 
 
+def check_second_order(fn, args, rng, nonzero=False):
+    """hessian and hvp of fn (first argument) against central differences of its gradient;
+    with `nonzero`, the Hessian there must not vanish (so the check checks something)."""
+    expected = _fd_hessian(fn, args, 0)
+    if nonzero:
+        assert np.any(np.abs(expected) > 1e-3)  # a second derivative there is to check
+    H = _hessian_matrix(pullback.hessian(fn)(*args), args, 0)
+    np.testing.assert_allclose(H, expected, rtol=1e-5, atol=1e-6)
+    v = rng.normal(size=expected.shape[0])
+    hv = pullback.hvp(fn)(*args, _split(v, args, 0))
+    np.testing.assert_allclose(_flat(hv), expected @ v, rtol=1e-5, atol=1e-6)
+
+
+def check_reverse_over_reverse(fn, args):
+    """vjp of grad(fn), row by row, against central differences of the gradient."""
+    expected = _fd_hessian(fn, args, 0)
+    reverse = pullback.vjp(pullback.grad(fn))
+    rows = [_flat(reverse(*args, _split(e, args, 0))) for e in np.eye(expected.shape[0])]
+    np.testing.assert_allclose(np.stack(rows), expected, rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize("index", range(len(CORPUS)), ids=IDS)
 def test_hessian_and_hvp_match_differences_of_the_gradient(index):
     fn, make, wrt = CORPUS[index]
