@@ -451,3 +451,34 @@ def test_the_real_part_taken_first_is_differentiated():
     assert pullback.grad(lambda z: math.sin(np.real(z)) + z.real)(z) == pytest.approx(
         math.cos(0.6) + 1.0)
     assert pullback.grad(lambda z: float(z) * 2.0)(z) == pytest.approx(2.0)
+
+
+def _complex_part_in_a_loop(v):
+    for _ in range(1):  # found by the open-world fuzzer (seed 2020, program 3312)
+        re = float(np.sum(v * 0.5j))
+        th = np.sum(np.tanh(v).astype(float))
+    return re + th
+
+
+def _complex_factor_in_a_loop(v):
+    s = 0.0
+    for _ in range(3):
+        s = s + np.sum(np.tanh(v)) + float(np.sum(v * (1.0 + 0.5j)))
+    return s
+
+
+def _complex_array_in_a_loop(v):
+    s = 0.0
+    w = v * np.exp(1j * np.arange(3.0))
+    for _ in range(2):
+        s = s + np.sum(v ** 2) + np.sum(np.abs(w))
+    return s
+
+
+@pytest.mark.filterwarnings("ignore::numpy.exceptions.ComplexWarning")
+@pytest.mark.parametrize("f", [_complex_part_in_a_loop, _complex_factor_in_a_loop,
+                               _complex_array_in_a_loop], ids=lambda f: f.__name__)
+def test_complex_gradients_accumulate_in_loops_over_real_ones(f):
+    # A loop's gradient of a real array that first gets a real part and then a complex
+    # one is not accumulated in place (a real array's += cannot take a complex value).
+    assert_grad_matches(f, (np.array([0.8, -0.9, -1.3]),), rtol=1e-5)

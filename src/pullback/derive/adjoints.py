@@ -111,6 +111,19 @@ class Adjoints:
             out += made
         return out
 
+    def complex_gradients_possible(self) -> bool:
+        """Whether f visibly makes complex values (a complex literal, `complex`, `np.fft`),
+        asked once. (A real array's `+=` cannot take a complex gradient: such functions
+        accumulate by `d = d + g`, and as_grad keeps the real part.)"""
+        if self._complex_gradients is None:
+            self._complex_gradients = any(
+                isinstance(node, gast.Constant) and isinstance(node.value, complex)
+                or isinstance(node, gast.Name) and "complex" in node.id
+                or isinstance(node, gast.Attribute) and ("complex" in node.attr
+                                                         or node.attr == "fft")
+                for node in walk(self.analysis.tree))
+        return self._complex_gradients
+
     def adjoint_stmt(self, s):
         if LIST_UPDATE.of(s):
             return self.adjoint_update(s)
@@ -493,7 +506,7 @@ class Adjoints:
             self.defined.add(v)
         # Gradients of values the loop only reads accumulate in place, on a private copy.
         new_accumulators = touched - phis - self.accumulators - self.list_grads \
-            if self.optimize else set()
+            if self.optimize and not self.complex_gradients_possible() else set()
         for v in sorted(new_accumulators):
             if v not in self.analysis.scalar and not any(
                     isinstance(p, gast.Assign) and p.targets[0].id == self.grad_name(v)

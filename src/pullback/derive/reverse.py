@@ -105,6 +105,7 @@ class Reverse(Assembly, Adjoints, Records, LoopOptimizations, Checkpointing):
         self.analysis = analysis
         self.namer = NAMER.of(tree)
         self.wrt = list(wrt)
+        self._complex_gradients = None
         self.mode = mode
         self.adjoints: dict[str, str] = {}
         self.defined: set[str] = set()  # names whose adjoint variable holds a value
