@@ -273,6 +273,8 @@ def std_grad(g, a, ans, axis=None, ddof=0, keepdims=False):
     axes = _axes(axis, a.ndim)
     centred = a - np.mean(a, axis=axes, keepdims=True)
     n = np.prod([a.shape[i] for i in axes], dtype=float)
+    if n == 1:  # the std of one number is 0 whatever it is (not 0 / 0)
+        return np.zeros_like(centred * _keep(g, a.ndim, axes, keepdims))
     scale = _keep(g, a.ndim, axes, keepdims) / ((n - ddof) * _keep(ans, a.ndim, axes, keepdims))
     return scale * centred
 
