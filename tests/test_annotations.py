@@ -56,6 +56,8 @@ NOT_NODE_FACTS = {
     "lines": "api.Transformed",
     "tree": "api.Transformed", "location": "api.Transformed", "ndim": "an array",
     "analysis": "api.Transformed",
+    "_is_autograd_primitive": "an autograd primitive", "fun": "an autograd primitive",
+    "_is_primitive": "an autograd notrace primitive", "signature": "a rules.Rule",
 }
 
 

@@ -21,14 +21,17 @@ from __future__ import annotations
 import functools
 import gc
 import inspect
+import keyword
 import linecache
 import math
+import sysconfig
 import threading
 import types
 import weakref
 from dataclasses import dataclass, field
 
 import gast
+import numpy as np
 
 from . import rules
 from .analysis.activity import Analysis
@@ -40,7 +43,13 @@ from .emit import codegen
 from .emit.simplify import simplify
 from .errors import NoRuleError, PullbackError
 from .frontend.check import check
-from .frontend.parse import lookup_dotted, parse_function, passed_through, where_defined
+from .frontend.parse import (
+    is_library,
+    lookup_dotted,
+    parse_function,
+    passed_through,
+    where_defined,
+)
 from .ir.annotations import NAMER
 from .ir.naming import RESERVED
 from .ir.nodes import dotted_name, parameters
@@ -693,8 +702,104 @@ class _Stages(dict):
 
 def _decorator(f, build):
     if f is None:
-        return lambda g: build(passed_through(_defaults_code(g)))
-    return build(passed_through(_defaults_code(f)))
+        return lambda g: build(passed_through(_defaults_code(_library_as_function(g))))
+    return build(passed_through(_defaults_code(_library_as_function(f))))
+
+
+def _installed_library(func) -> bool:
+    """A Python function of an installed library (NumPy, SciPy, autograd, the standard
+    library: is_library), by where its code lies (a function a doctest or a notebook
+    defines may name a library's module)."""
+    filename = func.__code__.co_filename
+    return is_library(func) and (
+        "site-packages" in filename or "dist-packages" in filename
+        or filename.startswith(tuple(sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib"))))
+
+
+_LIBRARY_FUNCTIONS: dict = {}  # library callable -> the Python function that calls it
+_LITERALS = (type(None), bool, int, float, str)
+
+
+def _literal(value) -> bool:
+    """Whether `repr(value)` writes `value` back (a default a generated def can spell)."""
+    return type(value) in _LITERALS or type(value) is tuple and all(map(_literal, value))
+
+
+def _library_as_function(func):
+    """A NumPy, SciPy, math or autograd function handed to pullback itself
+    (`pullback.grad(np.sin)`), as a Python function that calls it, `def sin(x): return
+    sin_function(x)` (the parameters of its signature its rule also knows, where their
+    defaults can be written), so that its derivative rule applies: a library's source is
+    never transformed, and one without a rule is refused with a "no derivative rule"
+    error naming it. Anything else is returned as it is.
+
+    >>> import numpy as np
+    >>> f = _library_as_function(np.sin)
+    >>> f.__name__, float(f(0.0)), _library_as_function(f) is f, grad(np.sin)(0.0)
+    ('sin', 0.0, True, 1.0)
+    """
+    if func is None or _generated(func) or getattr(func, "__wrapped_function__", None):
+        return func
+    try:
+        made = _LIBRARY_FUNCTIONS.get(func)
+    except TypeError:  # unhashable: not a library function
+        return func
+    if made is not None:
+        return made
+    rules.adopt_wrapper(func)
+    rule = rules.lookup(func)
+    if not callable(func) or rule is None and not (
+            inspect.isfunction(func) and _installed_library(func)):
+        return func
+    primitive = getattr(func, "_is_autograd_primitive", None) is True
+    try:  # (an autograd primitive's own signature is (*args, **kwargs): its fun's)
+        signature = inspect.signature(func.fun if primitive else func)
+    except (TypeError, ValueError):
+        signature = None
+    if signature is None or any(p.kind is p.VAR_POSITIONAL
+                                for p in signature.parameters.values()):
+        # (a SciPy ufunc: its rule's parameters, when they are all required ones)
+        signature = getattr(rule, "signature", None)
+        if signature is None or any(p.default is not p.empty or p.kind is p.VAR_POSITIONAL
+                                    for p in signature.parameters.values()):
+            return func
+    # the parameters the rule also knows, each passed only with the function's own
+    # default (np.sum's where=<no value> cannot be spelled, so it is left out); autograd's
+    # own definitions (std(x, axis, ddof, keepdims)) take what they take
+    own = str(getattr(func, "__module__", "")).startswith("autograd.") and not primitive
+    known = rule.signature.parameters if isinstance(rule, rules.Rule) and not own else None
+    name = getattr(func, "__name__", "")
+    if not name.isidentifier() or keyword.iskeyword(name):
+        return func
+    params, passed, kind, skipped = [], [], None, False
+    for p in signature.parameters.values():
+        default = p.default
+        if p.name == "keepdims" and default is np._NoValue:
+            default = False  # what NumPy's reductions do for arrays when it is not given
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or (
+                default is not p.empty and not _literal(default)) or (
+                known is not None and p.name not in known) or (
+                known is None and not own and default is not p.empty):
+            skipped = True
+            continue  # (not passed: the function's own default applies)
+        if p.kind is p.KEYWORD_ONLY and kind is not p.KEYWORD_ONLY:
+            params.append("*")
+        kind = p.kind
+        params.append(p.name if default is p.empty else f"{p.name}={default!r}")
+        by_position = p.kind is p.POSITIONAL_ONLY or (
+            p.kind is p.POSITIONAL_OR_KEYWORD and not skipped and not (own and passed))
+        passed.append(p.name if by_position else f"{p.name}={p.name}")
+    callee = f"{name}_function"
+    text = (f"def make({callee}):\n"
+            f"    def {name}({', '.join(params)}):\n"
+            f"        return {callee}({', '.join(passed)})\n"
+            f"    return {name}\n")
+    filename = f"<pullback: {getattr(func, '__module__', None) or ''}.{name} as a function>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    namespace: dict = {}
+    exec(compile(text, filename, "exec"), namespace)  # noqa: S102 (names checked above)
+    made = _LIBRARY_FUNCTIONS[func] = namespace["make"](func)
+    return made
 
 
 def _defaults_code(func):

@@ -177,7 +177,11 @@ class Classification:
             found = self.parsed.resolve(func)
         # the derivative is only right for this object (a builtin too: a module global of
         # that name, defined later, would hide it)
-        if self.parsed.is_rebindable(head) or hasattr(builtins, head):
+        rules.adopt_wrapper(found)  # autograd.numpy.sin: NumPy's sin with its rule
+        # (an alias normalize bound to a module: what its attributes name may change too)
+        if self.parsed.is_rebindable(head) or hasattr(builtins, head) \
+                or head not in HELPERS \
+                and isinstance(self.parsed.aliases.get(head), types.ModuleType):
             self.bindings.update(self.parsed.guards(name, found))
         return found
 

@@ -38,6 +38,7 @@ from ..ir.nodes import (
     clone,
     const,
     dotted_name,
+    if_,
     load,
     parameters,
     stored_in_order,
@@ -70,7 +71,17 @@ def globals_shadowed_by_helpers(tree, parsed, namer) -> list:
         alias = namer.fresh(f"{name}_global")
         rename(tree, {name: alias})
         read = gast.Subscript(value=load(MODULE_GLOBALS), slice=const(name), ctx=gast.Load())
-        out.append(at_line(assign(alias, read), getattr(tree, "lineno", None)))
+        found = parsed.lookup(name)
+        if isinstance(found, types.ModuleType):
+            # A module of the user's own under a helper's name (`import mylib.backend as
+            # np`): its functions are known now (np.sum is NumPy's when it re-exports it),
+            # so the alias is bound to it, with a check that the global still names it.
+            parsed.aliases[alias] = found
+            stmt = if_(gast.Compare(left=read, ops=[gast.IsNot()], comparators=[load(alias)]),
+                       [gast.Expr(value=call("rebound", const(name)))])
+        else:
+            stmt = assign(alias, read)
+        out.append(at_line(stmt, getattr(tree, "lineno", None)))
     return out
 
 

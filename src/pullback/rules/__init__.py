@@ -64,6 +64,7 @@ from __future__ import annotations
 import inspect
 import keyword
 import math as _math
+import sys
 from dataclasses import dataclass, replace
 
 import gast
@@ -199,6 +200,8 @@ class _ListsAsArrays(gast.NodeTransformer):
 
     def visit_Compare(self, node):
         self.generic_visit(node)
+        if any(isinstance(op, (gast.Is, gast.IsNot)) for op in node.ops):
+            return node  # `axes is None` asks of the object itself: as_array(None) is not None
         node.left, *node.comparators = self._operands(node, [node.left, *node.comparators])
         return node
 
@@ -374,6 +377,7 @@ def kinds_of(obj) -> frozenset:
     what every analysis asks instead of keeping a list of functions of its own. A
     callable pullback knows nothing of has none."""
     try:
+        obj = _ADOPTED.get(obj, obj)
         found = RULES.get(obj) or DECLARED.get(obj)
     except TypeError:  # unhashable callables have no rule
         return frozenset()
@@ -425,9 +429,69 @@ def builds_by_indexing(obj) -> bool:
         return False
 
 
+def adopt_wrapper(obj) -> None:
+    """Give an autograd function the rule (or declaration) of the NumPy or SciPy function
+    it runs, so that code written for autograd (`import autograd.numpy as np`) is
+    differentiated as the NumPy code it runs: called without autograd's boxes, a primitive
+    calls the function it wraps (its `fun`) with the same arguments and nothing else, and
+    autograd's own `np.array`, `np.concatenate`, ... compute NumPy's result. `lookup` and
+    `kinds_of` then answer for it as for that function (the tables stay as declared).
+    Anything else, and a function without a rule, is left as it is.
+
+    >>> import numpy as np
+    >>> def sin(x): return np.sin(x)
+    >>> sin.fun, sin._is_autograd_primitive = np.sin, True
+    >>> adopt_wrapper(sin); lookup(sin) is lookup(np.sin)
+    True
+    """
+    try:
+        if obj in _ADOPTED or obj in RULES or obj in NONDIFF or obj in DECLARED:
+            return
+    except TypeError:  # unhashable: not a function
+        return
+    inner = autograd_wrapped(obj)
+    try:
+        if inner in RULES or inner in NONDIFF or inner in DECLARED:
+            _ADOPTED[obj] = inner
+    except TypeError:
+        return
+
+
+_ADOPTED: dict = {}  # an autograd function -> the NumPy or SciPy function it runs
+
+
+# autograd.numpy's own Python definitions (functions and lambdas) that, given no boxes,
+# compute what NumPy's function of the same name does with the same arguments (as
+# autograd's source reads).
+_AUTOGRAD_AS_NUMPY = {
+    "autograd.numpy": (_np, ("append", "array", "column_stack", "concatenate", "hstack",
+                             "mean", "row_stack", "select", "stack", "std", "var", "vstack",
+                             "where")),
+    "autograd.numpy.linalg": (_np.linalg, ("norm",)),  # np.array of a list, then the norm
+}
+
+
+def autograd_wrapped(obj):
+    """The NumPy (or SciPy) function an autograd function runs when no argument is boxed,
+    or None when `obj` is not one."""
+    if getattr(obj, "_is_autograd_primitive", None) is True:  # primitive(f): obj.fun
+        return getattr(obj, "fun", None)
+    if not str(getattr(obj, "__module__", "")).startswith("autograd."):
+        return None
+    if getattr(obj, "_is_primitive", None) is True:  # notrace_primitive(f): shape, ndim
+        return getattr(obj, "__wrapped__", None)
+    for module, (numpy_module, names) in _AUTOGRAD_AS_NUMPY.items():
+        namespace = sys.modules.get(module)
+        for name in names:
+            if getattr(namespace, name, None) is obj:
+                return getattr(numpy_module, name, None)
+    return None
+
+
 def lookup(obj):
     """The Rule for a callable, NONDIFF_MARK for non-differentiable ones, or None."""
     try:
+        obj = _ADOPTED.get(obj, obj)
         if obj in RULES:
             return RULES[obj]
         if obj in NONDIFF:
