@@ -814,3 +814,125 @@ def test_forward_mode_refuses_the_same_operators(f, args):
                                               for a in args], 1.0)
     expected = 4.0 if f is object_in_a_list else 3.0
     assert tangent == pytest.approx(expected)
+
+
+# Caches and counters held in dict attributes of objects f builds (objects7): they run
+# exactly as in f; a value stored and read back in the same call carries its gradient.
+
+
+class CachedLayer:
+    def __init__(self, W):
+        self.W = W
+        self.cache = {}
+        self.stats = {"calls": 0, "hits": 0}
+
+    def features(self, x):  # stores, then reads back the stored value
+        self.cache["features"] = np.tanh(self.W @ x)
+        return self.cache["features"]
+
+    def memoized(self, x):  # the second call reads what the first stored
+        if "m" in self.cache:
+            self.stats["hits"] += 1
+            return self.cache["m"]
+        value = np.sin(self.W @ x)
+        self.cache["m"] = value
+        return value
+
+    def through_get(self, x):
+        found = self.cache.get("g")
+        if found is None:
+            found = np.cos(self.W @ x) * 2.0
+            self.cache["g"] = found
+        return found
+
+    def __call__(self, x):
+        self.stats["calls"] += 1
+        return np.tanh(self.W @ x) + x
+
+
+def cache_written_and_read(W, x):
+    layer = CachedLayer(W)
+    return np.sum(layer.features(x) ** 2)
+
+
+def cache_memoized_across_calls(W, x):
+    layer = CachedLayer(W)
+    first = layer.memoized(x)
+    second = layer.memoized(2.0 * x)  # the cached value: sin(W @ x), not sin(W @ 2x)
+    return np.sum(first) + np.sum(second ** 2) + layer.stats["hits"]
+
+
+def cache_through_get(W, x):
+    layer = CachedLayer(W)
+    return np.sum(layer.through_get(x)) * np.sum(layer.through_get(x) ** 2)
+
+
+def counter_in_a_dict(W, x):
+    layer = CachedLayer(W)
+    y = layer(layer(x))
+    return np.sum(y) * layer.stats["calls"]
+
+
+def cache_read_in_f(W, x):
+    layer = CachedLayer(W)
+    layer.features(x)
+    layer.cache["extra"] = layer.cache["features"] * x
+    return np.sum(layer.cache["extra"]) + len(layer.cache)
+
+
+@pytest.mark.parametrize("f", [cache_written_and_read, cache_memoized_across_calls,
+                               cache_through_get, counter_in_a_dict, cache_read_in_f])
+def test_caches_and_counters_in_dict_attributes(f):
+    assert_grad_matches(f, (W[:, :2] @ W[:, :2].T, X[:2]), wrt=(0, 1))
+
+
+def test_memoized_value_is_the_cached_one():
+    # closed form: the second call returns sin(W x), so d/dx of sum(sin(Wx)) + sum(sin(Wx)^2)
+    Wsq, x = W[:, :2] @ W[:, :2].T, X[:2]
+    z = Wsq @ x
+    expected = Wsq.T @ (np.cos(z) + 2.0 * np.sin(z) * np.cos(z))
+    np.testing.assert_allclose(pullback.grad(cache_memoized_across_calls, wrt=1)(Wsq, x),
+                               expected)
+    assert cache_memoized_across_calls(Wsq, x) == pytest.approx(
+        np.sum(np.sin(z)) + np.sum(np.sin(z) ** 2) + 1)
+
+
+class LazyCache:
+    def __init__(self, W):
+        self.W = W
+
+    def features(self, x):
+        if not hasattr(self, "_cache"):
+            self._cache = {}
+        self._cache["a"] = self.W @ x
+        return self._cache["a"]
+
+
+def lazy_cache(W, x):
+    return np.sum(np.sin(LazyCache(W).features(x)))
+
+
+RECEIVED = CachedLayer(np.eye(2))
+
+
+def cache_of_received_object(x):
+    return np.sum(RECEIVED.memoized(x) ** 2)
+
+
+def cache_of_argument(layer, x):
+    layer.cache["x"] = x * 2.0
+    return np.sum(layer.cache["x"])
+
+
+@pytest.mark.parametrize("f, args, line", [
+    (lazy_cache, (W[:, :2], X[:2]), 'self._cache["a"] = self.W @ x'),
+    (cache_of_received_object, (X[:2],), 'self.stats["hits"] += 1'),
+    (cache_of_argument, (CachedLayer(W[:, :2]), X[:2]), 'layer.cache["x"] = x * 2.0'),
+])
+def test_writes_into_containers_of_kept_objects_are_refused(f, args, line):
+    for wrt in range(len(args)):
+        with pytest.raises(pullback.PullbackError) as info:
+            pullback.grad(f, wrt=wrt)(*args)
+        message = str(info.value)
+        assert "a container held by an object" in message and line in message \
+            and "test_objects.py" in message, message

@@ -388,6 +388,7 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
             if isinstance(simple, gast.Name) and simple.id in self.built:
                 MOVED.set(out[-1], True)  # the new list's only name from now on
         elif isinstance(target, gast.Subscript):
+            self.attribute_item_write(target)
             atom = self.atom(value, out)
             base = self.atom(target.value, out)
             index = self.index(target.slice, out)
@@ -482,6 +483,7 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
             out.append(assign(target.id, binop(load(target.id), s.op, rhs)))
             AUGMENTED.set(out[-1], target.id)  # NumPy would update the array in place
             return
+        self.attribute_item_write(target)
         base = self.atom(target.value, out)
         index = self.index(target.slice, out)
         old = self.namer.fresh(_base_name(target))

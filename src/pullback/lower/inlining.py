@@ -696,6 +696,21 @@ class BuiltObjects:
                        "value in one of its methods (passed on, returned or stored); use "
                        "its attributes there", expr)
 
+    def attribute_item_write(self, target):
+        """Refuse `obj.d[key] = v` (and `+=`) unless `obj` is an object f builds, whose
+        attribute `d` is a local of f (a cache or counter dict set in `__init__`): the
+        container an object f receives holds outlives the call, and a gradient of what is
+        written there would be lost between calls."""
+        base = target.value
+        if isinstance(base, gast.Attribute) and not self.built_object(base.value):
+            shown = dotted_name(base) or "obj.attr"
+            self.error(f"a write into {shown}[...], a container held by an object "
+                       "pullback keeps as a Python object (one the function receives, or "
+                       "uses as a value: passes on, returns, asks hasattr of); pullback "
+                       "follows caches and counters on objects the function builds and "
+                       "uses through their attributes and methods (m = Model(W)); set the "
+                       "container in __init__, or keep the cache in a local dict", target)
+
     def anonymous_object(self, value, out):
         """The name of the object `C(args)` builds, kept as its attributes, for an object
         used once where it is built (`C(args).attr`, `C(args)(x)`); None when it is not
