@@ -620,6 +620,8 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
                 return gast.Attribute(value=expr.value, attr=expr.attr, ctx=gast.Load())
             return gast.Attribute(value=self.atom(expr.value, out), attr=expr.attr,
                                   ctx=gast.Load())
+        if isinstance(expr, gast.Subscript) and self.built_object(expr.value):
+            return self.container_protocol(expr, out)  # obj[i]: its __getitem__
         if isinstance(expr, gast.Subscript):
             if rules.builds_by_indexing(self.parsed.resolve(expr.value)):  # np.r_[x, c]
                 return self.simple(indexing_call(expr), out)

@@ -599,16 +599,27 @@ class _ObjectFacts:
         self.stored_on: dict = {}  # name -> attributes stored on it (`name.a = v`)
         # names read other than as `name.attr` or called (`name(...)`): passed on, returned
         self.bare_reads: set = set()
+        # names used through the container protocol (`for v in name`, `len(name)`,
+        # `reversed(name)`, `name[i]`): a built object's __iter__, __len__, __getitem__ ...
+        self.protocol_reads: set = set()
         as_base: set = set()  # ids of the Name nodes read as `name.attr` or called
+        protocol: set = set()
         for node in walk(tree):
             if isinstance(node, gast.Attribute) and isinstance(node.value, gast.Name):
                 as_base.add(id(node.value))
             elif isinstance(node, gast.Call) and isinstance(node.func, gast.Name):
                 as_base.add(id(node.func))
+                if node.func.id in ("len", "reversed") and len(node.args) == 1 \
+                        and not node.keywords:
+                    protocol.add(id(node.args[0]))
+            elif isinstance(node, (gast.For, gast.comprehension)):
+                protocol.add(id(node.iter))
+            elif isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Load):
+                protocol.add(id(node.value))
         for node in walk(tree):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) \
                     and id(node) not in as_base:
-                self.bare_reads.add(node.id)
+                (self.protocol_reads if id(node) in protocol else self.bare_reads).add(node.id)
             if isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load):
                 self.stores[node.id] = self.stores.get(node.id, 0) + 1
             elif isinstance(node, gast.Assign) and len(node.targets) == 1 \
@@ -711,13 +722,133 @@ class BuiltObjects:
                        "uses through their attributes and methods (m = Model(W)); set the "
                        "container in __init__, or keep the cache in a local dict", target)
 
-    def anonymous_object(self, value, out):
+    def iterated_object(self, it, out, reverse=False):
+        """What `for v in obj` iterates, for an object f builds (or `C(args)` built where
+        it is iterated) whose class defines `__iter__` as `return iter(E)`, `yield from E`
+        or `for v in E: yield v`: E, `self` standing for the object (the iterable
+        materialized; __iter__ guarded). Refused, located, for any other __iter__ and for
+        a class iterated through `__getitem__` alone. None when `it` is no such object."""
+        where = it  # errors show the loop's line
+        if isinstance(it, gast.Call) and not self.built_object(it):
+            made = self.anonymous_object(it, out, as_container=True)
+            if made is None:
+                return None
+            it = load(made)
+        if isinstance(it, gast.Name) and not self.built_object(it):
+            return self.iterated_record(it, reverse)
+        if not self.built_object(it):
+            return None
+        built = self.built_objects[it.id]
+        if reverse:  # reversed(obj): __reversed__, else __len__ and __getitem__ as Python
+            method = inspect.getattr_static(built.cls, "__reversed__", None)
+            if method is None and all(hasattr(built.cls, d) for d in ("__len__",
+                                                                      "__getitem__")):
+                k = self.namer.fresh("k")
+                return gast.ListComp(elt=gast.Subscript(
+                    value=load(it.id), slice=load(k), ctx=gast.Load()), generators=[
+                    gast.comprehension(target=store(k), iter=gast.Call(
+                        func=load(self.namer.spelled_builtin("range")), args=[gast.Call(
+                            func=load(self.namer.spelled_builtin("len")),
+                            args=[load(it.id)], keywords=[])], keywords=[]),
+                        ifs=[], is_async=0)])
+            iterated = _iterated_by(method, "reversed")
+            if iterated is None:
+                self.error(f"reversed() of an object of {built.cls.__qualname__}, whose "
+                           "__reversed__ is not `return reversed(self.items)` (or which has "
+                           "no __len__ and __getitem__)", where)
+            self.parsed.inlined[None, f"{built.dotted}.__reversed__"] = method  # guarded
+            me = method.__code__.co_varnames[0]
+            return map_names(clone(iterated), _standing_for({me: load(it.id)}))
+        method = inspect.getattr_static(built.cls, "__iter__", None)
+        if method is None:
+            self.error(f"a loop over an object of {built.cls.__qualname__}, which has no "
+                       "__iter__ (Python iterates __getitem__ until IndexError, which "
+                       "pullback does not follow; define __iter__)", where)
+        iterated = _iterated_by(method)
+        if iterated is None:
+            self.error(f"a loop over an object of {built.cls.__qualname__}, whose __iter__ "
+                       "is not `return iter(self.items)`, `yield from self.items` or `for "
+                       "v in self.items: yield v` (pullback loops over what __iter__ "
+                       "iterates, read from the object)", where)
+        self.parsed.inlined[None, f"{built.dotted}.__iter__"] = method  # guarded
+        me = method.__code__.co_varnames[0]
+        return map_names(clone(iterated), _standing_for({me: load(it.id)}))
+
+    def iterated_record(self, it, reverse):
+        """For `for v in obj` where f assigns `obj` once, `obj = C(args)` of a record class
+        (a dataclass, or an `__init__` that stores its arguments: a Python object whose
+        attributes the gradient follows) whose `__iter__` has a form `_iterated_by` knows:
+        what it iterates, read from the object; None otherwise."""
+        facts = self.object_facts()
+        defs = facts.single_assigns.get(it.id, [])
+        if reverse or facts.stores.get(it.id, 0) != 1 or len(defs) != 1 \
+                or not isinstance(defs[0].value, gast.Call):
+            return None
+        cls = self.parsed.resolve(defs[0].value.func)
+        method = inspect.getattr_static(cls, "__iter__", None) if _plain_class(cls) else None
+        iterated = _iterated_by(method) if method is not None else None
+        if iterated is None:
+            return None
+        from ..runtime.objects import record_fields
+
+        dotted = dotted_name(defs[0].value.func)
+        if record_fields(cls) is None or dotted is None:
+            return None
+        self.parsed.inlined[None, dotted] = cls
+        self.parsed.inlined[None, f"{dotted}.__iter__"] = method  # guarded
+        me = method.__code__.co_varnames[0]
+        return map_names(clone(iterated), _standing_for({me: load(it.id)}))
+
+    def container_protocol(self, expr, out):
+        """`len(obj)` and `obj[i]` of an object f builds, as its `__len__` and
+        `__getitem__` inlined; None for anything else."""
+        if isinstance(expr, gast.Subscript) and self.built_object(expr.value):
+            attr, obj, arg = "__getitem__", expr.value, expr.slice
+            if isinstance(arg, gast.Slice):
+                arg = gast.Call(func=load(self.namer.spelled_builtin("slice")), args=[
+                    p if p is not None else const(None)
+                    for p in (arg.lower, arg.upper, arg.step)], keywords=[])
+            args = [arg]
+        elif isinstance(expr, gast.Call) and len(expr.args) == 1 and not expr.keywords \
+                and self.built_object(expr.args[0]) and isinstance(expr.func, gast.Name) \
+                and expr.func.id not in self.locals \
+                and self.parsed.resolve(expr.func) is builtins.len:
+            attr, obj, args = "__len__", expr.args[0], []
+        else:
+            return None
+        built = self.built_objects[obj.id]
+        method = inspect.getattr_static(built.cls, attr, None)
+        if not inspect.isfunction(method):
+            self.error(f"{attr} of {built.cls.__qualname__} is not a plain method (in an "
+                       "object built in the function)", expr)
+        call_ = gast.Call(func=gast.Attribute(value=load(obj.id), attr=attr,
+                                              ctx=gast.Load()), args=args, keywords=[])
+        gast.copy_location(call_, expr)
+        return self.object_method(obj.id, attr, method, call_, out)
+
+    def anonymous_object(self, value, out, as_container=False):
         """The name of the object `C(args)` builds, kept as its attributes, for an object
         used once where it is built (`C(args).attr`, `C(args)(x)`); None when it is not
         such an object (see build_object)."""
-        return self.last_built if self.build_object(None, value, out) else None
+        return self.last_built if self.build_object(None, value, out, as_container) \
+            else None
 
-    def build_object(self, name, value, out) -> bool:
+    def build_object(self, name, value, out, as_container=False) -> bool:
+        """`name = C(args)` (see `_build_object`), also spelled `name = C.make(args)` with
+        an alternative constructor (`classmethod_construction`), which is then `C(args)`
+        even where C's objects are not kept as records."""
+        if name is None or not isinstance(value, gast.Call) or ORIGIN.of(value):
+            return self._build_object(name, value, out, as_container)
+        pending: list = []  # the arguments, evaluated once
+        made = self.classmethod_construction(value, pending)
+        if made is None:
+            return self._build_object(name, value, out, as_container)
+        if not self._build_object(name, made, pending, as_container):
+            pending.append(assign(name, self.simple(made, pending)))
+        out.extend(pending)
+        return True
+
+    def _build_object(self, name, value, out, as_container=False) -> bool:
         """`name = C(args)` of a user class whose construction pullback cannot follow as a
         record (objects.record_fields: its `__init__` does more than store its arguments)
         or that is given a nested function: C's `__init__` inlined, its stores of `self.a`
@@ -737,9 +868,12 @@ class BuiltObjects:
 
         passes_function = any(isinstance(a, gast.Name) and a.id in self.local_functions
                               for a in [*value.args, *(k.value for k in value.keywords)])
-        if record_fields(cls) is not None and not passes_function:
-            return False
         facts = self.object_facts()
+        as_container = as_container or name in facts.protocol_reads
+        if as_container and not any(hasattr(cls, d) for d in _CONTAINER_METHODS):
+            return False  # Python's own error (not iterable, no len) as the code runs
+        if record_fields(cls) is not None and not passes_function and not as_container:
+            return False
         if name is not None and (facts.stores.get(name, 0) != 1 or name in facts.bare_reads):
             return False
         if name is None:  # `C(args).attr`, `C(args)(x)`: the object has no other use
@@ -770,6 +904,57 @@ class BuiltObjects:
             return True
         self.object_method(name, "__init__", init, value, out)
         return True
+
+    def classmethod_construction(self, value, out):
+        """`C(args')` for `C.make(args)`, a classmethod of a plain user class C whose body
+        is `return cls(...)` of its parameters (an alternative constructor): the arguments
+        evaluated once, in order, the classmethod guarded; None for any other call (or
+        when nothing but the construction can follow)."""
+        func = value.func
+        dotted = dotted_name(func)
+        if not isinstance(func, gast.Attribute) or dotted is None \
+                or dotted.split(".")[0] in self.locals | set(self.local_functions):
+            return None
+        cls = self.parsed.resolve(func.value)
+        found = inspect.getattr_static(cls, func.attr, None) if _plain_class(cls) else None
+        if not isinstance(found, classmethod) or not inspect.isfunction(found.__func__) \
+                or is_library(found.__func__):
+            return None
+        method = found.__func__
+        try:
+            tree = parse_function(method).tree
+        except PullbackError:
+            return None
+        args = tree.args
+        body = [s for s in tree.body if not (isinstance(s, gast.Expr)
+                                             and isinstance(s.value, gast.Constant))]
+        if len(body) != 1 or not isinstance(body[0], gast.Return) \
+                or not isinstance(body[0].value, gast.Call) or args.vararg or args.kwarg \
+                or args.kwonlyargs or args.posonlyargs or not args.args:
+            return None
+        me, *params = [a.id for a in args.args]
+        made = body[0].value
+        if not (isinstance(made.func, gast.Name) and made.func.id == me) \
+                or any(isinstance(n, gast.Name) and n.id not in params and n is not made.func
+                       for n in walk(made)) \
+                or len(value.args) > len(params) \
+                or any(k.arg not in params[len(value.args):] for k in value.keywords):
+            return None
+        given = dict(zip(params, value.args)) | {k.arg: k.value for k in value.keywords}
+        defaults = dict(zip(params[len(params) - len(method.__defaults__ or ()):],
+                            method.__defaults__ or ()))
+        bound = {}
+        for p in params:
+            if p in given:
+                bound[p] = self.atom(given[p], out)
+            elif p in defaults and (defaults[p] is None or type(defaults[p]) in (
+                    bool, int, float, str)):
+                bound[p] = const(defaults[p])
+            else:
+                return None  # Python's own error, or a default pullback does not copy
+        self.parsed.inlined[None, f"{dotted}.__func__"] = method  # guarded
+        new = map_names(clone(made), _standing_for({me: func.value, **bound}))
+        return gast.copy_location(new, value)
 
     def object_method(self, name, attr, method, expr, out, owner_path=""):
         """The body of the method `method` of the object `name` in place of the call `expr`
@@ -880,6 +1065,9 @@ class BuiltObjects:
         """`name.m(args)`, `name(args)` or `super().m(args)` inside its methods, for a built
         object `name`, and `name.xs.m(args)` (the method of the value it holds); None for
         any other call."""
+        protocol = self.container_protocol(expr, out)  # len(obj)
+        if protocol is not None:
+            return protocol
         func = expr.func
         if isinstance(func, gast.Call) or isinstance(func, gast.Attribute) \
                 and isinstance(func.value, gast.Call):
@@ -944,6 +1132,46 @@ class BuiltObjects:
             self.error(f"{built.cls.__qualname__}.{attr} is not a plain method (in an object "
                        "built in the function)", expr)
         return self.object_method(name, attr, found, expr, out)
+
+
+_CONTAINER_METHODS = ("__iter__", "__len__", "__getitem__", "__reversed__")
+
+
+def _iterated_by(method, builtin="iter"):
+    """E for an `__iter__` whose body (after a docstring) is `return iter(E)`, `yield
+    from E` or `for v in E: yield v`, where E reads nothing but the method's `self`;
+    else None."""
+    if not inspect.isfunction(method) or is_library(method):
+        return None
+    try:
+        tree = parse_function(method).tree
+    except PullbackError:
+        return None
+    body = tree.body
+    if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
+        body = body[1:]
+    if len(body) != 1 or not tree.args.args:
+        return None
+    s, found = body[0], None
+    if isinstance(s, gast.Return) and isinstance(s.value, gast.Call) \
+            and isinstance(s.value.func, gast.Name) and s.value.func.id == builtin \
+            and len(s.value.args) == 1 and not s.value.keywords \
+            and builtin not in method.__globals__:
+        found = s.value.args[0]
+    elif builtin != "iter":
+        return None
+    elif isinstance(s, gast.Expr) and isinstance(s.value, gast.YieldFrom):
+        found = s.value.value
+    elif isinstance(s, gast.For) and isinstance(s.target, gast.Name) and not s.orelse \
+            and len(s.body) == 1 and isinstance(s.body[0], gast.Expr) \
+            and isinstance(s.body[0].value, gast.Yield) \
+            and isinstance(s.body[0].value.value, gast.Name) \
+            and s.body[0].value.value.id == s.target.id:
+        found = s.iter
+    me = tree.args.args[0].id
+    if found is None or any(isinstance(n, gast.Name) and n.id != me for n in walk(found)):
+        return None
+    return found
 
 
 def _plain_class(cls) -> bool:
