@@ -14,7 +14,7 @@ from typing import NamedTuple
 import class_cases as cc
 import numpy as np
 import pytest
-from fd import numeric_grad
+from fd import assert_grad_matches, numeric_grad
 
 import pullback
 
@@ -1646,11 +1646,27 @@ class _Chained:
         self.w = self.w * a
         return self
 
+    def maybe(self, a):
+        if a > 0:
+            return self
+        return self.w
+
 
 def _returns_self(w, x):
     obj = _Chained(w)
     obj.scaled(2.0)
     return np.sum(obj.w * x)
+
+
+def _returns_self_or_a_value(w, x):
+    obj = _Chained(w)
+    obj.maybe(2.0)
+    return np.sum(obj.w * x)
+
+
+def test_a_method_returning_self_is_the_object():
+    g = assert_grad_matches(_returns_self, (W, X), wrt=(0, 1))
+    np.testing.assert_allclose(g[1], 2.0 * np.sum(W, axis=0))
 
 
 def _escapes_in_f(w, x):
@@ -1659,7 +1675,8 @@ def _escapes_in_f(w, x):
 
 
 @pytest.mark.parametrize("f, error, match", [
-    (_returns_self, pullback.UnsupportedSyntaxError, "used as a value in one of its methods"),
+    (_returns_self_or_a_value, pullback.UnsupportedSyntaxError,
+     "used as a value in one of its methods"),
     (_escapes_in_f, pullback.NoRuleError, "construction of _Chained"),
 ])
 def test_a_built_object_used_as_a_value_is_refused_located(f, error, match):

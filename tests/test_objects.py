@@ -1156,3 +1156,78 @@ def test_containers_pullback_cannot_follow_are_refused_located():
 
 def classmethod_used_in_place(W1, x):
     return np.sum(RecordLayer.from_weights(W1, x)(x))
+
+
+# Methods that grow a list on self, called more than once, and fluent methods returning
+# self (objects7).
+
+
+class History:
+    def __init__(self, W):
+        self.W = W
+        self.seen = []
+
+    def step(self, x):
+        self.seen.append(np.tanh(self.W @ x))
+        return self
+
+    def record(self, x):
+        self.seen.append(np.sin(self.W @ x))
+
+    def loss(self):
+        return sum(np.sum(h ** 2) for h in self.seen)
+
+
+def grown_twice(W, x):
+    h = History(W)
+    h.record(x)
+    h.record(2.0 * x)
+    return h.loss() * len(h.seen)
+
+
+def fluent_statements(W, x):
+    h = History(W)
+    h.step(x)
+    h.step(3.0 * x)
+    return h.loss() + len(h.seen)
+
+
+def fluent_chain(W, x):
+    return History(W).step(x).step(x * 3.0).loss()
+
+
+def fluent_second_name(W, x):
+    h = History(W)
+    same = h.step(x)
+    same.step(-x)
+    return h.loss() + np.sum(same.seen[0] * h.seen[1])
+
+
+@pytest.mark.parametrize("f", [grown_twice, fluent_statements, fluent_chain,
+                               fluent_second_name])
+def test_lists_grown_on_self_and_fluent_methods(f):
+    Wsq, x = W[:, :2] @ W[:, :2].T, X[:2]
+    assert_grad_matches(f, (Wsq, x), wrt=(0, 1))
+    value, _ = pullback.value_and_grad(f, wrt=1)(Wsq, x)
+    assert value == pytest.approx(f(Wsq, x))
+
+
+def test_a_list_grown_twice_holds_both_entries():
+    Wsq, x = W[:, :2] @ W[:, :2].T, X[:2]
+    # closed form: (|sin(Wx)|^2 + |sin(2Wx)|^2) * 2
+    z = Wsq @ x
+    expected = 2.0 * Wsq.T @ (2 * np.sin(z) * np.cos(z) + 4 * np.sin(2 * z) * np.cos(2 * z))
+    np.testing.assert_allclose(pullback.grad(grown_twice, wrt=1)(Wsq, x), expected)
+
+
+def fluent_rebound(W, x):
+    h = History(W)
+    other = h.step(x)
+    other = History(2.0 * W)
+    return np.sum(other.step(x).seen[0]) + h.loss()
+
+
+def test_second_name_bound_again_is_refused_located():
+    with pytest.raises(pullback.PullbackError, match="given the name 'other'") as info:
+        pullback.grad(fluent_rebound)(W[:, :2] @ W[:, :2].T, X[:2])
+    assert "other = h.step(x)" in str(info.value)

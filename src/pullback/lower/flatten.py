@@ -307,6 +307,8 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
                                             or self.in_place(expr, out)):
             return
         value = self.simple(expr, out)
+        if self.built_object(value):
+            return  # obj.fit(x) of a fluent method: the object, kept as its attributes
         name = self.namer.fresh("unused")
         out.append(assign(name, value))
         EFFECT.set(out[-1], True)
@@ -360,7 +362,8 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
             return
         if isinstance(target, gast.Name) and self.bind_callable(target.id, value, out):
             return
-        if isinstance(target, gast.Name) and self.build_object(target.id, value, out):
+        if isinstance(target, gast.Name) and (self.build_object(target.id, value, out)
+                                              or self.alias_object(target.id, value, out)):
             return
         called = self.builtin(value.func) if isinstance(value, gast.Call) else None
         tool = self.itertool(value)

@@ -59,6 +59,7 @@ from ..ir.nodes import (
     const,
     dotted_name,
     if_,
+    is_atom,
     load,
     map_names,
     store,
@@ -799,6 +800,36 @@ class BuiltObjects:
         me = method.__code__.co_varnames[0]
         return map_names(clone(iterated), _standing_for({me: load(it.id)}))
 
+    def alias_object(self, name, value, out) -> bool:
+        """`name = obj.fit(x)` where the call gives a built object back (a fluent method):
+        `name` is a second name of the same record. Refused, located, when `name` is
+        bound more than once or read as a value (see build_object)."""
+        if not (isinstance(value, gast.Call) and self.calls_built_object(value)):
+            return False
+        held = self.simple(value, out)
+        if not self.built_object(held):
+            out.append(assign(name, held))
+            return True
+        facts = self.object_facts()
+        if facts.stores.get(name, 0) != 1 or name in facts.bare_reads:
+            self.error(f"the object a method returns (its self) given the name {name!r}, "
+                       "which the function binds again or uses as a value (pullback keeps "
+                       "the object as its attributes; use the first name)", value)
+        self.built_objects[name] = self.built_objects[held.id]
+        return True
+
+    def calls_built_object(self, expr) -> bool:
+        """Whether `expr` calls a method of an object f builds (or builds where it calls
+        it), directly or on what such a call returns (`obj.fit(x)`, `obj.fit(x).step(y)`,
+        `C(w).fit(x).step(y)`)."""
+        while isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute):
+            expr = expr.func.value
+            if self.built_object(expr):
+                return True
+        return isinstance(expr, gast.Call) and dotted_name(expr.func) is not None \
+            and dotted_name(expr.func).split(".")[0] not in self.locals \
+            and _plain_class(self.parsed.resolve(expr.func))  # C(args).fit(x).loss()
+
     def container_protocol(self, expr, out):
         """`len(obj)` and `obj[i]` of an object f builds, as its `__len__` and
         `__getitem__` inlined; None for anything else."""
@@ -983,11 +1014,13 @@ class BuiltObjects:
                      or isinstance(k.__dict__.get(attr), property)
                      and k.__dict__[attr].fget is method)
         self.object_owners.append((name, owner))
+        me = method.__code__.co_varnames[0]
+        fdef = _fluent(callee.tree, me)  # `return self`: the call is the object itself
         try:
-            return self.inline(bound, callee.tree, callee, out,
-                               receiver=method.__code__.co_varnames[0])
+            value = self.inline(bound, fdef or callee.tree, callee, out, receiver=me)
         finally:
             self.object_owners.pop()
+        return load(name) if fdef is not None else value
 
     def object_attribute(self, expr, out):
         """A read `name.attr` of a built object: the local holding the attribute once the
@@ -1077,6 +1110,17 @@ class BuiltObjects:
                 func = load(made) if isinstance(func, gast.Call) else gast.Attribute(
                     value=load(made), attr=func.attr, ctx=gast.Load())
                 expr = gast.Call(func=func, args=expr.args, keywords=expr.keywords)
+        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Call) \
+                and self.calls_built_object(func.value):
+            # obj.fit(x).loss(): the inner call first; a fluent method gives the object
+            inner = self.lower_call(func.value, out)
+            if not is_atom(inner):
+                held = self.namer.fresh("result")
+                out.append(assign(held, inner))
+                inner = load(held)
+            return self.lower_call(gast.Call(func=gast.Attribute(
+                value=inner, attr=func.attr, ctx=gast.Load()), args=expr.args,
+                keywords=expr.keywords), out)
         if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Attribute) \
                 and self.built_object(func.value.value):
             held = self.atom(self.object_attribute(func.value, out), out)
@@ -1172,6 +1216,22 @@ def _iterated_by(method, builtin="iter"):
     if found is None or any(isinstance(n, gast.Name) and n.id != me for n in walk(found)):
         return None
     return found
+
+
+def _fluent(tree, me):
+    """A copy of the method `tree` with each `return me` made `return None`, when every
+    return of it is `return me` (a fluent method: `m.fit(x).loss()`); else None."""
+    returns = [n for n in walk(tree) if isinstance(n, gast.Return)]
+    if not returns or any(not (isinstance(n.value, gast.Name) and n.value.id == me)
+                          for n in returns) \
+            or any(isinstance(n, (gast.FunctionDef, gast.Lambda)) and n is not tree
+                   for n in walk(tree)):
+        return None
+    tree = clone(tree)
+    for n in walk(tree):
+        if isinstance(n, gast.Return):
+            n.value = const(None)
+    return tree
 
 
 def _plain_class(cls) -> bool:
