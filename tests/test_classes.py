@@ -2180,3 +2180,33 @@ def test_kwargs_changed_before_super_init_are_not_spelled_out():
     # (here Python itself would raise: PassesOn takes no scale)
     with pytest.raises(pullback.UnsupportedSyntaxError, match="does not fit the parameters"):
         pullback.grad(_built_with_changed_kwargs, wrt=2)(W, B, X)
+
+
+# --------- second derivatives of x.mean() where a user class of the module defines mean
+
+
+class _WithMean:
+    def __init__(self, v):
+        self.v = v
+
+    def mean(self):
+        return np.sum(self.v) / 2.0
+
+
+def _array_mean_in_module_with_mean(x):
+    return x.mean() * np.sum(x ** 2)
+
+
+def test_second_derivative_of_an_ambiguous_method_is_refused_with_the_users_line():
+    x = np.array([0.3, -1.2, 0.5])
+    # the first derivative decides by the receiver's kind as it runs: the array's mean
+    g = pullback.grad(_array_mean_in_module_with_mean)(x)
+    np.testing.assert_allclose(g, numeric_grad(_array_mean_in_module_with_mean, (x,)),
+                               rtol=1e-6, atol=1e-8)
+    for run in (lambda: pullback.hessian(_array_mean_in_module_with_mean)(x),
+                lambda: pullback.hvp(_array_mean_in_module_with_mean)(x, np.ones(3))):
+        with pytest.raises(pullback.NoRuleError) as info:
+            run()
+        message = str(info.value)
+        assert "np.mean(x) for x.mean()" in message and "test_classes.py" in message \
+            and "return x.mean() * np.sum(x ** 2)" in message, message
