@@ -5,6 +5,7 @@ the line."""
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 import functools
 import re
@@ -1231,3 +1232,194 @@ def test_second_name_bound_again_is_refused_located():
     with pytest.raises(pullback.PullbackError, match="given the name 'other'") as info:
         pullback.grad(fluent_rebound)(W[:, :2] @ W[:, :2].T, X[:2])
     assert "other = h.step(x)" in str(info.value)
+
+
+# __init__ that computes, in the spellings of class-based code: abc bases, mixins,
+# super().__init__, loops building lists, dataclasses with default_factory and
+# __post_init__, frozen dataclasses, __slots__ (objects7).
+
+
+class Activation(abc.ABC):
+    def __init__(self, W):
+        self.W = np.asarray(W)
+        self.n = self.W.shape[0]
+        self.reset()
+
+    def reset(self):
+        self.count = 0
+
+    @abc.abstractmethod
+    def act(self, z):
+        ...
+
+    @staticmethod
+    def square(z):
+        return z * z
+
+    def __call__(self, x):
+        self.count += 1
+        return self.act(self.W @ x)
+
+
+class TanhActivation(Activation):
+    def act(self, z):
+        return np.tanh(z) + 0.1 * self.square(z)
+
+
+class PenaltyMixin:
+    def penalty(self):
+        return 0.01 * np.sum(self.W ** 2)
+
+
+class PenalizedTanh(PenaltyMixin, TanhActivation):
+    pass
+
+
+class Grown(Activation):
+    def __init__(self, W, k):
+        super().__init__(W)
+        self.layers = []
+        for i in range(k):
+            self.layers.append(self.W * (i + 1.0))
+
+    def act(self, z):
+        return z
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = np.sin(layer @ x)
+        return x
+
+
+@dataclasses.dataclass
+class PostInit:
+    W: np.ndarray
+    scale: float = 0.5
+    layers: list = dataclasses.field(default_factory=list)
+    cache: dict = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self):
+        self.layers.append(self.scale * self.W)
+        self.layers.append(self.W.T)
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = np.sin(layer @ x)
+        self.cache["out"] = x
+        return self.cache["out"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Frozen:
+    W: np.ndarray
+    scale: float = 2.0
+
+    @property
+    def scaled(self):
+        return self.scale * self.W
+
+    def bump(self):
+        self.scale = 3.0
+
+
+class SlottedComputing:
+    __slots__ = ("W", "k")
+
+    def __init__(self, W):
+        self.W = W * 1.0
+        self.k = 3
+
+    def __call__(self, x):
+        return self.k * np.tanh(self.W @ x)
+
+    def misuse(self):
+        self.extra = 1.0
+
+
+class Delegating:
+    def __init__(self, W):
+        self.W = W + 0.0
+
+    def forward(self, x):
+        return np.tanh(self.W @ x)
+
+    def __call__(self, x):
+        return self.forward(x)
+
+
+def abc_base_counter(W, x):
+    layer = TanhActivation(W)
+    y = layer(layer(x))
+    return np.sum(y) * layer.count
+
+
+def mixin_method(W, x):
+    layer = PenalizedTanh(W)
+    return np.sum(layer(x)) + layer.penalty()
+
+
+def super_init_and_loop(W, x):
+    return np.sum(Grown(W, 3).forward(x))
+
+
+def dataclass_post_init(W, x):
+    model = PostInit(W)
+    return np.sum(model.forward(x)) + len(model.layers)
+
+
+def dataclass_post_init_keywords(W, x):
+    return np.sum(PostInit(W, scale=2.0, layers=[W]).forward(x))
+
+
+def frozen_dataclass_property(W, x):
+    return np.sum(np.tanh(Frozen(W, scale=1.5).scaled @ x))
+
+
+def slots_computing_init(W, x):
+    return np.sum(SlottedComputing(W)(x))
+
+
+def call_delegates_to_forward(W, x):
+    return np.sum(Delegating(W)(x))
+
+
+@pytest.mark.parametrize("f", [abc_base_counter, mixin_method, super_init_and_loop,
+                               dataclass_post_init, dataclass_post_init_keywords,
+                               frozen_dataclass_property, slots_computing_init,
+                               call_delegates_to_forward])
+def test_init_that_computes(f):
+    assert_grad_matches(f, (0.5 * W[:, :2] @ W[:, :2].T, X[:2]), wrt=(0, 1))
+
+
+def test_post_init_list_holds_what_python_holds():
+    Wsq, x = 0.5 * W[:, :2] @ W[:, :2].T, X[:2]
+    value, _ = pullback.value_and_grad(dataclass_post_init, wrt=1)(Wsq, x)
+    assert value == pytest.approx(dataclass_post_init(Wsq, x))
+    # closed form of the frozen dataclass: sum(tanh(1.5 W x)), d/dx = 1.5 W^T (1 - tanh^2)
+    z = 1.5 * Wsq @ x
+    np.testing.assert_allclose(pullback.grad(frozen_dataclass_property, wrt=1)(Wsq, x),
+                               1.5 * Wsq.T @ (1 - np.tanh(z) ** 2))
+
+
+def frozen_store(W, x):
+    f = Frozen(W)
+    f.bump()
+    return np.sum(f.scaled @ x)
+
+
+def slots_store(W, x):
+    s = SlottedComputing(W)
+    s.misuse()
+    return np.sum(s(x))
+
+
+@pytest.mark.parametrize("f, match, line", [
+    (frozen_store, "frozen dataclass Frozen", "self.scale = 3.0"),
+    (slots_store, "not in the __slots__ of SlottedComputing", "self.extra = 1.0"),
+])
+def test_stores_python_refuses_are_refused_located(f, match, line):
+    with pytest.raises(pullback.PullbackError, match=match) as info:
+        pullback.grad(f)(W[:, :2], X[:2])
+    assert line in str(info.value) and "test_objects.py" in str(info.value)
+    with pytest.raises((AttributeError, dataclasses.FrozenInstanceError)):  # Python refuses it too
+        f(W[:, :2], X[:2])

@@ -38,7 +38,9 @@ def f(x):
 
 from __future__ import annotations
 
+import abc
 import builtins
+import dataclasses
 import inspect
 import types
 
@@ -911,8 +913,9 @@ class BuiltObjects:
             name = self.namer.fresh(cls.__name__.lower())
             self.locals.add(name)
         init = _static(cls, "__init__")
-        if init is not object.__init__:
-            try:  # a generated __init__ (a dataclass's) has no source: a record or refused
+        fields = _dataclass_fields(cls)  # its generated __init__, spelled out below
+        if fields is None and init is not object.__init__:
+            try:  # a generated __init__ of another kind has no source: refused
                 parse_function(init)
             except PullbackError:
                 return False
@@ -923,18 +926,72 @@ class BuiltObjects:
         built = _Built(cls, dotted, alias)
         self.built_objects[name] = built
         self.last_built = name
-        for attr in sorted(_attributes_stored(cls) | facts.stored_on.get(name, set())):
+        for attr in sorted(_attributes_stored(cls) | facts.stored_on.get(name, set())
+                           | {f.name for f in fields or ()}):
             local = self.namer.fresh(f"{name}_{attr}")  # unset until stored, as in Python
             built.stored[attr] = (load(local), False)  # (what holds it, stored yet)
             self.locals.add(local)
             out.append(assign(local, call("unbound", const(f"{name}.{attr}"))))
             SENTINEL.set(out[-1], True)
+        if fields is not None:
+            self.dataclass_init(name, fields, value, out)
+            return True
         if init is object.__init__:
             if value.args or value.keywords:
                 self.error(f"{cls.__qualname__}() takes no arguments", value)
             return True
         self.object_method(name, "__init__", init, value, out)
         return True
+
+    def dataclass_init(self, name, fields, value, out):
+        """The generated `__init__` of a dataclass, spelled out: each field stored from its
+        argument, its default (the default object itself, as Python's) or a call of its
+        default_factory, in the order of the fields; then `__post_init__` inlined."""
+        built = self.built_objects[name]
+        params = [f for f in fields if f.init]
+        if len(value.args) > len(params):
+            self.error(f"too many arguments for {built.cls.__qualname__}()", value)
+        given = dict(zip([f.name for f in params], value.args))
+        for k in value.keywords:
+            if k.arg in given or k.arg not in {f.name for f in params}:
+                self.error(f"argument {k.arg!r} does not fit {built.cls.__qualname__}()",
+                           value)
+            given[k.arg] = k.value
+        # in the call's order; a display of atoms, which nothing can change meanwhile,
+        # is built in the field itself (a new list the code may then grow)
+        atoms = {n: v if isinstance(v, (gast.List, gast.Dict)) and all(
+            is_atom(e) for e in [*getattr(v, "elts", ()), *getattr(v, "keys", ()),
+                                 *getattr(v, "values", ())]) else self.atom(v, out)
+            for n, v in given.items()}
+        for f in fields:
+            if f.name in atoms:
+                stored = atoms[f.name]
+            elif f.default is not dataclasses.MISSING:
+                if f.default is None or type(f.default) in (bool, int, float, str):
+                    stored = const(f.default)
+                else:
+                    stored = load(self.namer.fresh(f"{f.name}_default"))
+                    self.parsed.aliases[stored.id] = f.default
+            elif f.default_factory in (list, dict):  # a new list or dict, as a display
+                stored = gast.List(elts=[], ctx=gast.Load()) if f.default_factory is list \
+                    else gast.Dict(keys=[], values=[])
+            elif f.default_factory is not dataclasses.MISSING:
+                factory = self.namer.fresh(f"{f.name}_factory")
+                self.parsed.aliases[factory] = f.default_factory
+                self.parsed.inlined[None, f"{built.dotted}.__dataclass_fields__"] = \
+                    built.cls.__dataclass_fields__
+                stored = self.atom(gast.Call(func=load(factory), args=[], keywords=[]), out)
+            else:
+                self.error(f"missing argument {f.name!r} for {built.cls.__qualname__}()",
+                           value)
+            held = built.stored[f.name][0]
+            self.assign_to(store(held.id), stored, out)  # a display: built in place
+            built.stored[f.name] = (held, True)
+        post = inspect.getattr_static(built.cls, "__post_init__", None)
+        if post is not None:
+            self.object_method(name, "__post_init__", post, gast.copy_location(gast.Call(
+                func=gast.Attribute(value=load(name), attr="__post_init__",
+                                    ctx=gast.Load()), args=[], keywords=[]), value), out)
 
     def classmethod_construction(self, value, out):
         """`C(args')` for `C.make(args)`, a classmethod of a plain user class C whose body
@@ -1056,7 +1113,15 @@ class BuiltObjects:
             self.error(f"the attribute {attr!r} of an object built in the function is set "
                        "after the class's value was read (pullback reads one or the other "
                        "at each place, not both; set it in __init__)", target)
-        if hasattr(type(inspect.getattr_static(built.cls, attr, None)), "__set__"):
+        if _frozen(built.cls):
+            self.error(f"assignment to {attr!r} of a frozen dataclass "
+                       f"{built.cls.__qualname__} (Python raises FrozenInstanceError)", target)
+        slots = _slots(built.cls)
+        if slots is not None and attr not in slots:
+            self.error(f"assignment to {attr!r}, which is not in the __slots__ of "
+                       f"{built.cls.__qualname__} (Python raises AttributeError)", target)
+        if hasattr(type(inspect.getattr_static(built.cls, attr, None)), "__set__") \
+                and not (slots is not None and attr in slots):
             self.error(f"assignment to {attr!r}, a property or descriptor of "
                        f"{built.cls.__qualname__} (pullback does not run its setter)", target)
         held, was_set = built.stored.get(attr, (None, False))
@@ -1236,14 +1301,44 @@ def _fluent(tree, me):
 
 def _plain_class(cls) -> bool:
     """A user class whose objects Python builds with object's `__new__` and reads and sets
-    with object's attribute machinery (no `__slots__`, `__getattr__`, metaclass)."""
-    return isinstance(cls, type) and type(cls) is type and not is_library(cls) \
+    with object's attribute machinery (no `__getattr__`, no metaclass but abc's, no
+    abstract method left; `__slots__` only limit the attributes stored, `_slots`)."""
+    return isinstance(cls, type) and type(cls) in (type, abc.ABCMeta) \
+        and not getattr(cls, "__abstractmethods__", None) and not is_library(cls) \
         and rules.lookup(cls) is None and cls.__new__ is object.__new__ \
-        and cls.__setattr__ is object.__setattr__ \
+        and (cls.__setattr__ is object.__setattr__ or _frozen(cls)) \
         and cls.__getattribute__ is object.__getattribute__ \
-        and not hasattr(cls, "__getattr__") and not any("__slots__" in k.__dict__
-                                                        for k in cls.__mro__) \
-        and not issubclass(cls, BaseException)
+        and not hasattr(cls, "__getattr__") and not issubclass(cls, BaseException)
+
+
+def _dataclass_fields(cls):
+    """The fields of a dataclass whose `__init__` is the generated one (no InitVar or
+    keyword-only fields), or None."""
+    init = cls.__dict__.get("__init__") if dataclasses.is_dataclass(cls) else None
+    code = getattr(init, "__code__", None)
+    if code is None or code.co_filename != "<string>" or code.co_kwonlyargcount:
+        return None
+    fields = dataclasses.fields(cls)
+    if len(getattr(cls, "__dataclass_fields__", {})) != len(fields):
+        return None  # InitVar or ClassVar pseudo-fields
+    return fields
+
+
+def _frozen(cls) -> bool:
+    params = getattr(cls, "__dataclass_params__", None)
+    return bool(params is not None and params.frozen)
+
+
+def _slots(cls):
+    """The attributes objects of `cls` can hold when every class of its MRO declares
+    `__slots__` (without `__dict__`); None when they can hold any."""
+    found = set()
+    for klass in cls.__mro__[:-1]:
+        if "__slots__" not in klass.__dict__:
+            return None
+        declared = klass.__dict__["__slots__"]
+        found |= {declared} if isinstance(declared, str) else set(declared)
+    return None if "__dict__" in found else found
 
 
 def _static(cls, attr):
