@@ -735,7 +735,6 @@ def _marked(f, marker="# <- operator"):
     (object_in_a_list, ([Sq(3.0), Sq(1.0)], 2.0), 1),
     (object_after_a_number, (Sq(3.0), 2.0), 1),
     (object_negated, (Sq(3.0), 2.0), 1),
-    (object_global_times_float, (2.0,), 0),
 ], ids=lambda v: getattr(v, "__name__", None) or str(v)[:12])
 def test_operators_on_objects_passed_in_are_refused_with_the_line(f, args, wrt):
     lineno, text = _marked(f)
@@ -745,6 +744,12 @@ def test_operators_on_objects_passed_in_are_refused_with_the_line(f, args, wrt):
         message = str(info.value)
         assert "test_objects.py" in message and f"line {lineno}" in message, message
         assert text in message and "defines" in message, message
+
+
+def test_operators_of_a_global_object_run_its_methods():
+    # SQ_GLOBAL * x is 3 x^2 (Sq.__mul__), not 3 x: d/dx = 6 x (objects7; refused before)
+    assert pullback.grad(object_global_times_float)(2.0) == pytest.approx(12.0)
+    assert_grad_matches(object_global_times_float, (2.0,))
 
 
 def numbers_through_the_same_code(v, x):
@@ -1423,3 +1428,80 @@ def test_stores_python_refuses_are_refused_located(f, match, line):
     assert line in str(info.value) and "test_objects.py" in str(info.value)
     with pytest.raises((AttributeError, dataclasses.FrozenInstanceError)):  # Python refuses it too
         f(W[:, :2], X[:2])
+
+
+# Operators of objects f does not build but which its module (or closure) holds when f is
+# transformed: run through the class's methods, decided by the operands' classes as the
+# code runs (objects7).
+
+
+class Weights:
+    def __init__(self, v):
+        self.v = v
+
+    def __mul__(self, other):
+        return Weights(self.v * (other.v if isinstance(other, Weights) else other))
+
+    def __rmul__(self, other):
+        return Weights(other * self.v)
+
+    def __add__(self, other):
+        return Weights(self.v + other.v)
+
+    def __neg__(self):
+        return Weights(-self.v)
+
+    def __matmul__(self, other):
+        return self.v @ other
+
+    def __getitem__(self, i):
+        return self.v[i]
+
+
+SCALES = Weights(np.array([1.0, 2.0, -0.5]))
+
+
+def global_object_times_array(x):
+    return np.sum((SCALES * x).v ** 2)
+
+
+def global_object_through_a_copy(x):
+    w = SCALES
+    return np.sum((-(w * x) + w).v * x) + w[1] * x[0] + np.sum(2.0 * np.tanh(w @ x))
+
+
+def global_object_reflected(x):
+    return np.sum((x[0] * SCALES).v) * x[1]
+
+
+def closure_object(scales):
+    def f(x):
+        return np.sum(np.sin((scales * x).v))
+    return f
+
+
+@pytest.mark.parametrize("f", [global_object_times_array, global_object_through_a_copy,
+                               global_object_reflected,
+                               closure_object(Weights(np.array([0.5, 1.5, 2.0])))])
+def test_operators_of_objects_the_module_holds(f):
+    assert_grad_matches(f, (X,))
+
+
+def test_operators_of_a_global_object_closed_form():
+    # d/dx sum((s x)^2) = 2 s^2 x
+    np.testing.assert_allclose(pullback.grad(global_object_times_array)(X),
+                               2.0 * SCALES.v ** 2 * X)
+
+
+def received_object_times_array(w, x):
+    return np.sum((w * x).v)
+
+
+def test_operators_of_received_objects_stay_refused_located():
+    with pytest.raises(pullback.NoRuleError, match="defines Weights.__mul__") as info:
+        pullback.grad(received_object_times_array, wrt=1)(SCALES, X)
+    assert "return np.sum((w * x).v)" in str(info.value)
+    with pytest.raises(pullback.PullbackError) as info:  # forward mode: refused, located
+        pullback.jvp(global_object_times_array)(X, np.ones(3))
+    assert "global_object_times_array" in str(info.value) or "(SCALES * x)" in str(
+        info.value), str(info.value)
