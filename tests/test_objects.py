@@ -1505,3 +1505,74 @@ def test_operators_of_received_objects_stay_refused_located():
         pullback.jvp(global_object_times_array)(X, np.ones(3))
     assert "global_object_times_array" in str(info.value) or "(SCALES * x)" in str(
         info.value), str(info.value)
+
+
+class IndexedOnly:  # no __iter__: Python's loop calls __getitem__ until IndexError
+    def __init__(self, Ws):
+        self.Ws = [W + 0.0 for W in Ws]
+
+    def __len__(self):
+        return len(self.Ws)
+
+    def __getitem__(self, i):
+        return self.Ws[i]
+
+
+class IndexedRecord:
+    def __init__(self, Ws):
+        self.Ws = Ws
+
+    def __len__(self):
+        return len(self.Ws)
+
+    def __getitem__(self, i):
+        return self.Ws[i]
+
+
+def loop_through_getitem(W1, W2, x):
+    for W in IndexedOnly([W1, W2]):
+        x = np.sin(W @ x)
+    for W in IndexedRecord([W2, W1]):
+        x = np.cos(W @ x)
+    return np.sum(x)
+
+
+def test_loop_over_a_built_container_without_iter():
+    W1 = W[:, :2] @ W[:, :2].T
+    assert_grad_matches(loop_through_getitem, (W1, 0.5 * W1.T, X[:2]), wrt=(0, 1, 2))
+
+
+class MaybeFluent:
+    def __init__(self, w):
+        self.w = w * 1.0
+
+    def scale(self, a):
+        self.w = self.w * a
+        if a > 0:
+            return self  # and None when a <= 0
+
+
+def falls_off_the_end(w):
+    m = MaybeFluent(w)
+    m.scale(2.0)
+    return np.sum(m.w)
+
+
+@dataclasses.dataclass
+class Unset:
+    W: np.ndarray
+    later: float = dataclasses.field(init=False)
+
+    def __post_init__(self):
+        self.later = 2.0
+
+
+def dataclass_field_set_in_post_init(W, x):
+    u = Unset(W)
+    return u.later * np.sum(u.W @ x)
+
+
+def test_methods_returning_self_only_on_some_paths_and_init_false_fields():
+    with pytest.raises(pullback.PullbackError, match="used as a value in one of its methods"):
+        pullback.grad(falls_off_the_end)(X)
+    assert_grad_matches(dataclass_field_set_in_post_init, (W, X), wrt=(0, 1))

@@ -742,18 +742,21 @@ class BuiltObjects:
         if not self.built_object(it):
             return None
         built = self.built_objects[it.id]
-        if reverse:  # reversed(obj): __reversed__, else __len__ and __getitem__ as Python
-            method = inspect.getattr_static(built.cls, "__reversed__", None)
-            if method is None and all(hasattr(built.cls, d) for d in ("__len__",
-                                                                      "__getitem__")):
-                k = self.namer.fresh("k")
-                return gast.ListComp(elt=gast.Subscript(
-                    value=load(it.id), slice=load(k), ctx=gast.Load()), generators=[
-                    gast.comprehension(target=store(k), iter=gast.Call(
-                        func=load(self.namer.spelled_builtin("range")), args=[gast.Call(
-                            func=load(self.namer.spelled_builtin("len")),
-                            args=[load(it.id)], keywords=[])], keywords=[]),
-                        ifs=[], is_async=0)])
+        # reversed(obj): __reversed__, else __len__ and __getitem__ as Python; a loop over
+        # an object without __iter__: __getitem__ at 0, 1, ... below __len__ (as the loop
+        # over such an object that f receives, runtime loop_len)
+        method = inspect.getattr_static(built.cls, "__reversed__" if reverse else "__iter__",
+                                        None)
+        if method is None and all(hasattr(built.cls, d) for d in ("__len__", "__getitem__")):
+            k = self.namer.fresh("k")
+            return gast.ListComp(elt=gast.Subscript(
+                value=load(it.id), slice=load(k), ctx=gast.Load()), generators=[
+                gast.comprehension(target=store(k), iter=gast.Call(
+                    func=load(self.namer.spelled_builtin("range")), args=[gast.Call(
+                        func=load(self.namer.spelled_builtin("len")),
+                        args=[load(it.id)], keywords=[])], keywords=[]),
+                    ifs=[], is_async=0)])
+        if reverse:
             iterated = _iterated_by(method, "reversed")
             if iterated is None:
                 self.error(f"reversed() of an object of {built.cls.__qualname__}, whose "
@@ -762,11 +765,10 @@ class BuiltObjects:
             self.parsed.inlined[None, f"{built.dotted}.__reversed__"] = method  # guarded
             me = method.__code__.co_varnames[0]
             return map_names(clone(iterated), _standing_for({me: load(it.id)}))
-        method = inspect.getattr_static(built.cls, "__iter__", None)
         if method is None:
             self.error(f"a loop over an object of {built.cls.__qualname__}, which has no "
-                       "__iter__ (Python iterates __getitem__ until IndexError, which "
-                       "pullback does not follow; define __iter__)", where)
+                       "__iter__ and not both __len__ and __getitem__ (define __iter__)",
+                       where)
         iterated = _iterated_by(method)
         if iterated is None:
             self.error(f"a loop over an object of {built.cls.__qualname__}, whose __iter__ "
@@ -981,6 +983,8 @@ class BuiltObjects:
                 self.parsed.inlined[None, f"{built.dotted}.__dataclass_fields__"] = \
                     built.cls.__dataclass_fields__
                 stored = self.atom(gast.Call(func=load(factory), args=[], keywords=[]), out)
+            elif not f.init:
+                continue  # Python's __init__ leaves it unset
             else:
                 self.error(f"missing argument {f.name!r} for {built.cls.__qualname__}()",
                            value)
@@ -1285,10 +1289,12 @@ def _iterated_by(method, builtin="iter"):
 
 def _fluent(tree, me):
     """A copy of the method `tree` with each `return me` made `return None`, when every
-    return of it is `return me` (a fluent method: `m.fit(x).loss()`); else None."""
+    return of it is `return me` and it ends with one, so that no path returns None (a
+    fluent method: `m.fit(x).loss()`); else None."""
     returns = [n for n in walk(tree) if isinstance(n, gast.Return)]
-    if not returns or any(not (isinstance(n.value, gast.Name) and n.value.id == me)
-                          for n in returns) \
+    if not returns or not isinstance(tree.body[-1], gast.Return) \
+            or any(not (isinstance(n.value, gast.Name) and n.value.id == me)
+                   for n in returns) \
             or any(isinstance(n, (gast.FunctionDef, gast.Lambda)) and n is not tree
                    for n in walk(tree)):
         return None
