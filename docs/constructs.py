@@ -14,7 +14,7 @@ import logging
 import math
 import operator
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -949,6 +949,102 @@ def array_named_attribute(x):
     return Blob(x).size
 
 
+class Memo:
+    def __init__(self, W):
+        self.W = W
+        self.cache = {}
+
+    def features(self, x):
+        if "h" not in self.cache:
+            self.cache["h"] = np.tanh(self.W @ x)
+        return self.cache["h"]
+
+
+def cache_on_self(W, x):
+    m = Memo(W)
+    return np.sum(m.features(x)) * np.sum(m.features(x))
+
+
+class Layers:
+    def __init__(self, *Ws):
+        self.Ws = [W * 1.0 for W in Ws]
+
+    def __iter__(self):
+        yield from self.Ws
+
+    def __len__(self):
+        return len(self.Ws)
+
+    def __getitem__(self, i):
+        return self.Ws[i]
+
+
+def container_built_inside(W1, W2, x):
+    for W in reversed(Layers(W1, W2)):
+        x = np.tanh(W @ x)
+    net = Layers(W1, W2)
+    return sum(np.sum(W @ x) for W in net) + np.sum(net[0]) * len(net)
+
+
+class Fit:
+    def __init__(self, w):
+        self.w = w
+        self.losses = []
+
+    def step(self, x):
+        self.losses.append(np.sum((self.w * x - 1.0) ** 2))
+        self.w = self.w - 0.1 * x
+        return self
+
+    def total(self):
+        return sum(self.losses)
+
+
+def fluent_methods(w, x):
+    return Fit(w).step(x).step(x).total()
+
+
+@dataclass(frozen=True)
+class FrozenScale:
+    s: float
+    W: np.ndarray
+
+    @property
+    def scaled(self):
+        return self.s * self.W
+
+
+@dataclass
+class PostInitStack:
+    W: np.ndarray
+    layers: list = field(default_factory=list)
+
+    def __post_init__(self):
+        self.layers.append(self.W)
+        self.layers.append(self.W.T)
+
+
+def dataclasses_that_compute(W, x):
+    for L in PostInitStack(W).layers:
+        x = np.tanh(L @ x)
+    return np.sum(FrozenScale(2.0, W).scaled @ x)
+
+
+class Affinity:
+    def __init__(self, a):
+        self.a = a
+
+    def __mul__(self, x):
+        return self.a * x ** 2
+
+
+AFFINITY = Affinity(np.array([0.5, -1.0]))
+
+
+def module_object_operator(x):
+    return np.sum(AFFINITY * x)
+
+
 def _imports_math(t):
     import math as m
     return m.sin(t) * 2.0
@@ -1157,6 +1253,20 @@ CASES = [
      (np.array([0.5, -0.7]), np.array([1.5, 0.3]), np.array([-0.4, 0.9])), (0, 1, 2)),
     (CLASSES, "attributes named like an array's (`b.size`, `b.T`) of an object built "
      "inside", array_named_attribute, (np.array([0.5, -0.7]),), 0),
+    (CLASSES, "caches and counters in dicts on `self` (`self.cache[key] = v`, memoized "
+     "methods) of an object built inside", cache_on_self, (_m(), np.array([0.5, -0.7])),
+     (0, 1)),
+    (CLASSES, "a container class built inside iterated through its `__iter__` (`return "
+     "iter(...)`, `yield from`), `reversed`, `len`, `model[i]`", container_built_inside,
+     (_m(), _m(), np.array([0.5, -0.7])), (0, 1, 2)),
+    (CLASSES, "fluent methods (`return self`): `Fit(w).step(x).step(x).total()`, a list "
+     "grown on `self` by each call", fluent_methods,
+     (np.array([0.5, -0.7]), np.array([1.5, 0.3])), (0, 1)),
+    (CLASSES, "dataclasses with `field(default_factory=...)` and `__post_init__`, frozen "
+     "dataclasses, built inside", dataclasses_that_compute,
+     (_m(), np.array([0.5, -0.7])), (0, 1)),
+    (CLASSES, "operators of an object the module holds (`AFFINITY * x`)",
+     module_object_operator, (np.array([0.5, -0.7]),), 0),
     (FUNCTIONS, "`import` inside a function that f calls", import_in_callee, (0.5,), 0),
     (OTHER, "`try` / `except`", try_except, (0.5,), 0),
     (OTHER, "`with`", with_statement, (0.5,), 0),

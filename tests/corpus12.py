@@ -4046,3 +4046,164 @@ def sum_with_start_scalar(x):
 
 
 add(sum_with_start_scalar, lambda rng: (_n(rng, 4),))
+
+
+# objects7: caches on self, __init__ that computes, user containers, fluent methods,
+# operators of module-level objects
+
+
+class MemoKernel:
+    """An RBF kernel that memoizes its Gram matrix within one evaluation."""
+
+    def __init__(self, lengthscale):
+        self.lengthscale = lengthscale
+        self._cache = {}
+        self.stats = {"calls": 0, "hits": 0}
+
+    def gram(self, X):
+        self.stats["calls"] += 1
+        if "K" in self._cache:
+            self.stats["hits"] += 1
+            return self._cache["K"]
+        d2 = np.sum((X[:, None, :] - X[None, :, :]) ** 2, axis=-1)
+        K = np.exp(-0.5 * d2 / self.lengthscale ** 2)
+        self._cache["K"] = K
+        return K
+
+
+def gp_quadratic_form_memoized(X, y, lengthscale):
+    kernel = MemoKernel(lengthscale)
+    K = kernel.gram(X) + 0.5 * np.eye(X.shape[0])
+    alpha = np.linalg.solve(K, y)
+    return y @ alpha + np.trace(kernel.gram(X)) * kernel.stats["hits"]
+
+
+add(gp_quadratic_form_memoized, lambda rng: (_n(rng, (4, 2)), _n(rng, 4), _u(rng, 0.7, 1.5)),
+    wrt=(0, 1, 2))
+
+
+class ResidualStack:
+    """Layers built from one weight tensor in __init__, iterated through __iter__."""
+
+    def __init__(self, weights, scale=None):
+        self.depth = weights.shape[0]
+        self.scale = scale if scale is not None else 1.0 / np.sqrt(self.depth)
+        self.blocks = []
+        for i in range(self.depth):
+            self.blocks.append(weights[i])
+
+    def __iter__(self):
+        return iter(self.blocks)
+
+    def __len__(self):
+        return len(self.blocks)
+
+
+def residual_stack_through_iter(weights, x):
+    h = x
+    net = ResidualStack(weights)
+    for W in net:
+        h = h + net.scale * np.tanh(W @ h)
+    return np.sum(h ** 2) / len(net)
+
+
+add(residual_stack_through_iter, lambda rng: (_n(rng, (3, 4, 4), 0.4), _n(rng, 4)),
+    wrt=(0, 1))
+
+
+class GeneratorSequential:
+    def __init__(self, *layers):
+        self.layers = list(layers)
+
+    def __iter__(self):
+        yield from self.layers
+
+    def __getitem__(self, i):
+        return self.layers[i]
+
+    def __len__(self):
+        return len(self.layers)
+
+
+def sequential_reversed_decoder(W1, W2, z):
+    model = GeneratorSequential(W1, W2)
+    for W in reversed(model):
+        z = np.tanh(W.T @ z)
+    return np.sum(z) + np.sum(model[0] * model[-1])
+
+
+add(sequential_reversed_decoder, lambda rng: (_n(rng, (3, 3), 0.5), _n(rng, (3, 3), 0.5),
+                                               _n(rng, 3)), wrt=(0, 1, 2))
+
+
+class Trainer:
+    """A fluent optimizer loop: every step returns self."""
+
+    def __init__(self, w, lr=0.1):
+        self.w = w * 1.0
+        self.lr = lr
+        self.losses = []
+
+    def step(self, X, y):
+        r = X @ self.w - y
+        self.losses.append(np.mean(r ** 2))
+        self.w = self.w - self.lr * X.T @ r / len(y)
+        return self
+
+    def final_loss(self):
+        return self.losses[-1] + 0.1 * sum(self.losses)
+
+
+def unrolled_fluent_training(w, X, y):
+    return Trainer(w).step(X, y).step(X, y).step(X, y).final_loss()
+
+
+add(unrolled_fluent_training, lambda rng: (_n(rng, 3), _n(rng, (5, 3)), _n(rng, 5)),
+    wrt=(0, 1))
+
+
+@dataclasses.dataclass
+class PostInitMixture:
+    logits: np.ndarray
+    means: np.ndarray
+    components: list = dataclasses.field(default_factory=list)
+
+    def __post_init__(self):
+        for k in range(len(self.means)):
+            self.components.append(self.means[k])
+
+    def log_density(self, x):
+        w = np.exp(self.logits - np.max(self.logits))
+        w = w / np.sum(w)
+        dens = sum(w[k] * np.exp(-0.5 * (x - m) ** 2) for k, m in enumerate(self.components))
+        return np.log(dens)
+
+
+def mixture_post_init_nll(logits, means, x):
+    return -np.sum(PostInitMixture(logits, means).log_density(x))
+
+
+add(mixture_post_init_nll, lambda rng: (_n(rng, 3), _n(rng, 3), _n(rng, 4)), wrt=(0, 1, 2))
+
+
+class Quaternionish:
+    """A module-level constant object whose operators are the user's."""
+
+    def __init__(self, a):
+        self.a = a
+
+    def __mul__(self, x):
+        return self.a[0] * x + self.a[1] * x ** 2
+
+    def __rmul__(self, x):
+        return self.a[2] * x
+
+
+BASIS = Quaternionish(np.array([0.5, -1.0, 2.0]))
+
+
+def module_object_operators(x):
+    return np.sum(BASIS * x) + np.sum(x * 1.0) * np.sum(np.sin(x))
+
+
+add(module_object_operators, lambda rng: (_n(rng, 4),))

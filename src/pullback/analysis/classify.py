@@ -289,12 +289,30 @@ class Classification:
             operands, name = [value.value, value.slice], "__getitem__"
         else:
             return None
-        if not any(_atom_name(v) in self._user_objects() for v in operands[:1 if isinstance(
-                value, gast.Subscript) else 2]):
+        if not any(_atom_name(v) in self._user_objects() or self._global_object(v)
+                   for v in operands[:1 if isinstance(value, gast.Subscript) else 2]):
             return None
         inputs = {"self": operands[0], **dict(enumerate(operands[1:]))}
         return Op("method", inputs, bound={"name": name, "operator": True},
                   name=f"the operator {name}")
+
+    def _global_object(self, node) -> bool:
+        """Whether `node` names a global (or closure) value that is, as the function is
+        transformed, an object of a user class defining an operator method (`UNIT * x` of
+        a module-level `UNIT = Vec(...)`): its operators run through
+        objects.operator_forward, which decides by the operands' classes when it runs."""
+        name = _atom_name(node)
+        if name is None or name in self.locals:
+            return False
+        value = self.parsed.lookup(name)
+        cls = type(value)
+        if value is MISSING or cls.__module__ in ("builtins", "numpy") or is_library(cls) \
+                or isinstance(value, (type, types.ModuleType, types.FunctionType,
+                                      types.MethodType, np.ndarray, np.generic)) \
+                or rules.lookup(cls) is not None:
+            return False
+        return any(isinstance(klass.__dict__.get(n), types.FunctionType)
+                   for klass in cls.__mro__[:-1] for n in _OPERATOR_NAMES | {"__getitem__"})
 
     def _user_objects(self) -> set:
         """Names that may hold an object of a user class: what a class that is neither
@@ -329,7 +347,8 @@ class Classification:
                 elif isinstance(value, gast.UnaryOp):
                     new = _atom_name(value.operand) in found
                 else:
-                    new = isinstance(value, gast.Name) and value.id in found
+                    new = isinstance(value, gast.Name) and (value.id in found
+                                                            or self._global_object(value))
                 if new:
                     found.add(target.id)
                     changed = True

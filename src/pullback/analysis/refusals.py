@@ -20,6 +20,7 @@ import types
 import gast
 import numpy as np
 
+from .. import rules
 from ..errors import NoRuleError, PullbackError, UnsupportedSyntaxError
 from ..frontend.parse import MISSING, is_library, parse_function, passed_through
 from ..helpers import HELPERS
@@ -177,7 +178,7 @@ class Refusals:
                 what = (f"no derivative rule for {op.name}, a helper of the code pullback "
                         "generated, called on a value being differentiated: this derivative "
                         "of a derivative is not supported yet (rules for the helpers: "
-                        "pullback/rules/higher.py)")
+                        "pullback/rules/higher.py)") + _method_site_hint(self.parsed, s)
             else:
                 what = (f"no derivative rule for {op.name}, called on a value being "
                         "differentiated: register one with @pullback.register_rule, or wrap "
@@ -585,3 +586,23 @@ class Refusals:
                 f"by name, or differentiate a function that calls {func.__name__} and passes "
                 f"it explicitly ({func.__name__}(..., {name}={shown})): pullback then "
                 f"transforms {func.__name__} for the function passed")
+
+
+def _method_site_hint(parsed, s) -> str:
+    """For a method call of generated code (`method_forward(site, obj, ...)`): the user's
+    call it stands for, where it is, and how to spell it for a second derivative."""
+    from ..runtime.objects import CallSite
+
+    first = s.value.args[0] if isinstance(s.value, gast.Call) and s.value.args else None
+    site = parsed.lookup(first.id) if isinstance(first, gast.Name) else None
+    if not isinstance(site, CallSite):
+        return ""
+    where = f"\n  {site.where.strip()}"
+    if rules.array_method(site.name) is None:
+        return (f"; it is the call {site.shown}, a method of an object, which the first "
+                "derivative resolves when it runs" + where)
+    return (f"; it is the call {site.shown}, which the first derivative resolves when it "
+            "runs, by the receiver's class (a user class your code names defines "
+            f".{site.name}() too, so an array's own method and the class's are told apart "
+            f"only then); on an array, spell it as the NumPy function (np.{site.name}(x) "
+            f"for x.{site.name}()) for a derivative of a derivative" + where)

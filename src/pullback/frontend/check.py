@@ -189,8 +189,10 @@ def _check_target(target, reject, stmt) -> None:
         for elt in target.elts:
             _check_target(elt.value if isinstance(elt, gast.Starred) else elt, reject, stmt)
         return
-    if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
-        return
+    if isinstance(target, gast.Subscript) and (
+            isinstance(target.value, gast.Name) or isinstance(target.value, gast.Attribute)
+            and isinstance(target.value.value, gast.Name)):
+        return  # x[i] = v; self.cache[key] = v (lower/inlining.py: on objects f builds)
     if isinstance(target, gast.Attribute) and isinstance(target.value, gast.Name) \
             and isinstance(stmt, (gast.Assign, gast.AugAssign)):
         return  # obj.attr = v: a plain value only (runtime.set_attribute checks it)

@@ -307,6 +307,8 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
                                             or self.in_place(expr, out)):
             return
         value = self.simple(expr, out)
+        if self.built_object(value):
+            return  # obj.fit(x) of a fluent method: the object, kept as its attributes
         name = self.namer.fresh("unused")
         out.append(assign(name, value))
         EFFECT.set(out[-1], True)
@@ -360,7 +362,8 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
             return
         if isinstance(target, gast.Name) and self.bind_callable(target.id, value, out):
             return
-        if isinstance(target, gast.Name) and self.build_object(target.id, value, out):
+        if isinstance(target, gast.Name) and (self.build_object(target.id, value, out)
+                                              or self.alias_object(target.id, value, out)):
             return
         called = self.builtin(value.func) if isinstance(value, gast.Call) else None
         tool = self.itertool(value)
@@ -388,6 +391,7 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
             if isinstance(simple, gast.Name) and simple.id in self.built:
                 MOVED.set(out[-1], True)  # the new list's only name from now on
         elif isinstance(target, gast.Subscript):
+            self.attribute_item_write(target)
             atom = self.atom(value, out)
             base = self.atom(target.value, out)
             index = self.index(target.slice, out)
@@ -482,6 +486,7 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
             out.append(assign(target.id, binop(load(target.id), s.op, rhs)))
             AUGMENTED.set(out[-1], target.id)  # NumPy would update the array in place
             return
+        self.attribute_item_write(target)
         base = self.atom(target.value, out)
         index = self.index(target.slice, out)
         old = self.namer.fresh(_base_name(target))
@@ -618,6 +623,8 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
                 return gast.Attribute(value=expr.value, attr=expr.attr, ctx=gast.Load())
             return gast.Attribute(value=self.atom(expr.value, out), attr=expr.attr,
                                   ctx=gast.Load())
+        if isinstance(expr, gast.Subscript) and self.built_object(expr.value):
+            return self.container_protocol(expr, out)  # obj[i]: its __getitem__
         if isinstance(expr, gast.Subscript):
             if rules.builds_by_indexing(self.parsed.resolve(expr.value)):  # np.r_[x, c]
                 return self.simple(indexing_call(expr), out)

@@ -38,7 +38,9 @@ def f(x):
 
 from __future__ import annotations
 
+import abc
 import builtins
+import dataclasses
 import inspect
 import types
 
@@ -59,6 +61,7 @@ from ..ir.nodes import (
     const,
     dotted_name,
     if_,
+    is_atom,
     load,
     map_names,
     store,
@@ -599,16 +602,27 @@ class _ObjectFacts:
         self.stored_on: dict = {}  # name -> attributes stored on it (`name.a = v`)
         # names read other than as `name.attr` or called (`name(...)`): passed on, returned
         self.bare_reads: set = set()
+        # names used through the container protocol (`for v in name`, `len(name)`,
+        # `reversed(name)`, `name[i]`): a built object's __iter__, __len__, __getitem__ ...
+        self.protocol_reads: set = set()
         as_base: set = set()  # ids of the Name nodes read as `name.attr` or called
+        protocol: set = set()
         for node in walk(tree):
             if isinstance(node, gast.Attribute) and isinstance(node.value, gast.Name):
                 as_base.add(id(node.value))
             elif isinstance(node, gast.Call) and isinstance(node.func, gast.Name):
                 as_base.add(id(node.func))
+                if node.func.id in ("len", "reversed") and len(node.args) == 1 \
+                        and not node.keywords:
+                    protocol.add(id(node.args[0]))
+            elif isinstance(node, (gast.For, gast.comprehension)):
+                protocol.add(id(node.iter))
+            elif isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Load):
+                protocol.add(id(node.value))
         for node in walk(tree):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) \
                     and id(node) not in as_base:
-                self.bare_reads.add(node.id)
+                (self.protocol_reads if id(node) in protocol else self.bare_reads).add(node.id)
             if isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load):
                 self.stores[node.id] = self.stores.get(node.id, 0) + 1
             elif isinstance(node, gast.Assign) and len(node.targets) == 1 \
@@ -696,13 +710,180 @@ class BuiltObjects:
                        "value in one of its methods (passed on, returned or stored); use "
                        "its attributes there", expr)
 
-    def anonymous_object(self, value, out):
+    def attribute_item_write(self, target):
+        """Refuse `obj.d[key] = v` (and `+=`) unless `obj` is an object f builds, whose
+        attribute `d` is a local of f (a cache or counter dict set in `__init__`): the
+        container an object f receives holds outlives the call, and a gradient of what is
+        written there would be lost between calls."""
+        base = target.value
+        if isinstance(base, gast.Attribute) and not self.built_object(base.value):
+            shown = dotted_name(base) or "obj.attr"
+            self.error(f"a write into {shown}[...], a container held by an object "
+                       "pullback keeps as a Python object (one the function receives, or "
+                       "uses as a value: passes on, returns, asks hasattr of); pullback "
+                       "follows caches and counters on objects the function builds and "
+                       "uses through their attributes and methods (m = Model(W)); set the "
+                       "container in __init__, or keep the cache in a local dict", target)
+
+    def iterated_object(self, it, out, reverse=False):
+        """What `for v in obj` iterates, for an object f builds (or `C(args)` built where
+        it is iterated) whose class defines `__iter__` as `return iter(E)`, `yield from E`
+        or `for v in E: yield v`: E, `self` standing for the object (the iterable
+        materialized; __iter__ guarded). Refused, located, for any other __iter__ and for
+        a class iterated through `__getitem__` alone. None when `it` is no such object."""
+        where = it  # errors show the loop's line
+        if isinstance(it, gast.Call) and not self.built_object(it):
+            made = self.anonymous_object(it, out, as_container=True)
+            if made is None:
+                return None
+            it = load(made)
+        if isinstance(it, gast.Name) and not self.built_object(it):
+            return self.iterated_record(it, reverse)
+        if not self.built_object(it):
+            return None
+        built = self.built_objects[it.id]
+        # reversed(obj): __reversed__, else __len__ and __getitem__ as Python; a loop over
+        # an object without __iter__: __getitem__ at 0, 1, ... below __len__ (as the loop
+        # over such an object that f receives, runtime loop_len)
+        method = inspect.getattr_static(built.cls, "__reversed__" if reverse else "__iter__",
+                                        None)
+        if method is None and all(hasattr(built.cls, d) for d in ("__len__", "__getitem__")):
+            k = self.namer.fresh("k")
+            return gast.ListComp(elt=gast.Subscript(
+                value=load(it.id), slice=load(k), ctx=gast.Load()), generators=[
+                gast.comprehension(target=store(k), iter=gast.Call(
+                    func=load(self.namer.spelled_builtin("range")), args=[gast.Call(
+                        func=load(self.namer.spelled_builtin("len")),
+                        args=[load(it.id)], keywords=[])], keywords=[]),
+                    ifs=[], is_async=0)])
+        if reverse:
+            iterated = _iterated_by(method, "reversed")
+            if iterated is None:
+                self.error(f"reversed() of an object of {built.cls.__qualname__}, whose "
+                           "__reversed__ is not `return reversed(self.items)` (or which has "
+                           "no __len__ and __getitem__)", where)
+            self.parsed.inlined[None, f"{built.dotted}.__reversed__"] = method  # guarded
+            me = method.__code__.co_varnames[0]
+            return map_names(clone(iterated), _standing_for({me: load(it.id)}))
+        if method is None:
+            self.error(f"a loop over an object of {built.cls.__qualname__}, which has no "
+                       "__iter__ and not both __len__ and __getitem__ (define __iter__)",
+                       where)
+        iterated = _iterated_by(method)
+        if iterated is None:
+            self.error(f"a loop over an object of {built.cls.__qualname__}, whose __iter__ "
+                       "is not `return iter(self.items)`, `yield from self.items` or `for "
+                       "v in self.items: yield v` (pullback loops over what __iter__ "
+                       "iterates, read from the object)", where)
+        self.parsed.inlined[None, f"{built.dotted}.__iter__"] = method  # guarded
+        me = method.__code__.co_varnames[0]
+        return map_names(clone(iterated), _standing_for({me: load(it.id)}))
+
+    def iterated_record(self, it, reverse):
+        """For `for v in obj` where f assigns `obj` once, `obj = C(args)` of a record class
+        (a dataclass, or an `__init__` that stores its arguments: a Python object whose
+        attributes the gradient follows) whose `__iter__` has a form `_iterated_by` knows:
+        what it iterates, read from the object; None otherwise."""
+        facts = self.object_facts()
+        defs = facts.single_assigns.get(it.id, [])
+        if reverse or facts.stores.get(it.id, 0) != 1 or len(defs) != 1 \
+                or not isinstance(defs[0].value, gast.Call):
+            return None
+        cls = self.parsed.resolve(defs[0].value.func)
+        method = inspect.getattr_static(cls, "__iter__", None) if _plain_class(cls) else None
+        iterated = _iterated_by(method) if method is not None else None
+        if iterated is None:
+            return None
+        from ..runtime.objects import record_fields
+
+        dotted = dotted_name(defs[0].value.func)
+        if record_fields(cls) is None or dotted is None:
+            return None
+        self.parsed.inlined[None, dotted] = cls
+        self.parsed.inlined[None, f"{dotted}.__iter__"] = method  # guarded
+        me = method.__code__.co_varnames[0]
+        return map_names(clone(iterated), _standing_for({me: load(it.id)}))
+
+    def alias_object(self, name, value, out) -> bool:
+        """`name = obj.fit(x)` where the call gives a built object back (a fluent method):
+        `name` is a second name of the same record. Refused, located, when `name` is
+        bound more than once or read as a value (see build_object)."""
+        if not (isinstance(value, gast.Call) and self.calls_built_object(value)):
+            return False
+        held = self.simple(value, out)
+        if not self.built_object(held):
+            out.append(assign(name, held))
+            return True
+        facts = self.object_facts()
+        if facts.stores.get(name, 0) != 1 or name in facts.bare_reads:
+            self.error(f"the object a method returns (its self) given the name {name!r}, "
+                       "which the function binds again or uses as a value (pullback keeps "
+                       "the object as its attributes; use the first name)", value)
+        self.built_objects[name] = self.built_objects[held.id]
+        return True
+
+    def calls_built_object(self, expr) -> bool:
+        """Whether `expr` calls a method of an object f builds (or builds where it calls
+        it), directly or on what such a call returns (`obj.fit(x)`, `obj.fit(x).step(y)`,
+        `C(w).fit(x).step(y)`)."""
+        while isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute):
+            expr = expr.func.value
+            if self.built_object(expr):
+                return True
+        return isinstance(expr, gast.Call) and dotted_name(expr.func) is not None \
+            and dotted_name(expr.func).split(".")[0] not in self.locals \
+            and _plain_class(self.parsed.resolve(expr.func))  # C(args).fit(x).loss()
+
+    def container_protocol(self, expr, out):
+        """`len(obj)` and `obj[i]` of an object f builds, as its `__len__` and
+        `__getitem__` inlined; None for anything else."""
+        if isinstance(expr, gast.Subscript) and self.built_object(expr.value):
+            attr, obj, arg = "__getitem__", expr.value, expr.slice
+            if isinstance(arg, gast.Slice):
+                arg = gast.Call(func=load(self.namer.spelled_builtin("slice")), args=[
+                    p if p is not None else const(None)
+                    for p in (arg.lower, arg.upper, arg.step)], keywords=[])
+            args = [arg]
+        elif isinstance(expr, gast.Call) and len(expr.args) == 1 and not expr.keywords \
+                and self.built_object(expr.args[0]) and isinstance(expr.func, gast.Name) \
+                and expr.func.id not in self.locals \
+                and self.parsed.resolve(expr.func) is builtins.len:
+            attr, obj, args = "__len__", expr.args[0], []
+        else:
+            return None
+        built = self.built_objects[obj.id]
+        method = inspect.getattr_static(built.cls, attr, None)
+        if not inspect.isfunction(method):
+            self.error(f"{attr} of {built.cls.__qualname__} is not a plain method (in an "
+                       "object built in the function)", expr)
+        call_ = gast.Call(func=gast.Attribute(value=load(obj.id), attr=attr,
+                                              ctx=gast.Load()), args=args, keywords=[])
+        gast.copy_location(call_, expr)
+        return self.object_method(obj.id, attr, method, call_, out)
+
+    def anonymous_object(self, value, out, as_container=False):
         """The name of the object `C(args)` builds, kept as its attributes, for an object
         used once where it is built (`C(args).attr`, `C(args)(x)`); None when it is not
         such an object (see build_object)."""
-        return self.last_built if self.build_object(None, value, out) else None
+        return self.last_built if self.build_object(None, value, out, as_container) \
+            else None
 
-    def build_object(self, name, value, out) -> bool:
+    def build_object(self, name, value, out, as_container=False) -> bool:
+        """`name = C(args)` (see `_build_object`), also spelled `name = C.make(args)` with
+        an alternative constructor (`classmethod_construction`), which is then `C(args)`
+        even where C's objects are not kept as records."""
+        if name is None or not isinstance(value, gast.Call) or ORIGIN.of(value):
+            return self._build_object(name, value, out, as_container)
+        pending: list = []  # the arguments, evaluated once
+        made = self.classmethod_construction(value, pending)
+        if made is None:
+            return self._build_object(name, value, out, as_container)
+        if not self._build_object(name, made, pending, as_container):
+            pending.append(assign(name, self.simple(made, pending)))
+        out.extend(pending)
+        return True
+
+    def _build_object(self, name, value, out, as_container=False) -> bool:
         """`name = C(args)` of a user class whose construction pullback cannot follow as a
         record (objects.record_fields: its `__init__` does more than store its arguments)
         or that is given a nested function: C's `__init__` inlined, its stores of `self.a`
@@ -722,17 +903,21 @@ class BuiltObjects:
 
         passes_function = any(isinstance(a, gast.Name) and a.id in self.local_functions
                               for a in [*value.args, *(k.value for k in value.keywords)])
-        if record_fields(cls) is not None and not passes_function:
-            return False
         facts = self.object_facts()
+        as_container = as_container or name in facts.protocol_reads
+        if as_container and not any(hasattr(cls, d) for d in _CONTAINER_METHODS):
+            return False  # Python's own error (not iterable, no len) as the code runs
+        if record_fields(cls) is not None and not passes_function and not as_container:
+            return False
         if name is not None and (facts.stores.get(name, 0) != 1 or name in facts.bare_reads):
             return False
         if name is None:  # `C(args).attr`, `C(args)(x)`: the object has no other use
             name = self.namer.fresh(cls.__name__.lower())
             self.locals.add(name)
         init = _static(cls, "__init__")
-        if init is not object.__init__:
-            try:  # a generated __init__ (a dataclass's) has no source: a record or refused
+        fields = _dataclass_fields(cls)  # its generated __init__, spelled out below
+        if fields is None and init is not object.__init__:
+            try:  # a generated __init__ of another kind has no source: refused
                 parse_function(init)
             except PullbackError:
                 return False
@@ -743,18 +928,125 @@ class BuiltObjects:
         built = _Built(cls, dotted, alias)
         self.built_objects[name] = built
         self.last_built = name
-        for attr in sorted(_attributes_stored(cls) | facts.stored_on.get(name, set())):
+        for attr in sorted(_attributes_stored(cls) | facts.stored_on.get(name, set())
+                           | {f.name for f in fields or ()}):
             local = self.namer.fresh(f"{name}_{attr}")  # unset until stored, as in Python
             built.stored[attr] = (load(local), False)  # (what holds it, stored yet)
             self.locals.add(local)
             out.append(assign(local, call("unbound", const(f"{name}.{attr}"))))
             SENTINEL.set(out[-1], True)
+        if fields is not None:
+            self.dataclass_init(name, fields, value, out)
+            return True
         if init is object.__init__:
             if value.args or value.keywords:
                 self.error(f"{cls.__qualname__}() takes no arguments", value)
             return True
         self.object_method(name, "__init__", init, value, out)
         return True
+
+    def dataclass_init(self, name, fields, value, out):
+        """The generated `__init__` of a dataclass, spelled out: each field stored from its
+        argument, its default (the default object itself, as Python's) or a call of its
+        default_factory, in the order of the fields; then `__post_init__` inlined."""
+        built = self.built_objects[name]
+        params = [f for f in fields if f.init]
+        if len(value.args) > len(params):
+            self.error(f"too many arguments for {built.cls.__qualname__}()", value)
+        given = dict(zip([f.name for f in params], value.args))
+        for k in value.keywords:
+            if k.arg in given or k.arg not in {f.name for f in params}:
+                self.error(f"argument {k.arg!r} does not fit {built.cls.__qualname__}()",
+                           value)
+            given[k.arg] = k.value
+        # in the call's order; a display of atoms, which nothing can change meanwhile,
+        # is built in the field itself (a new list the code may then grow)
+        atoms = {n: v if isinstance(v, (gast.List, gast.Dict)) and all(
+            is_atom(e) for e in [*getattr(v, "elts", ()), *getattr(v, "keys", ()),
+                                 *getattr(v, "values", ())]) else self.atom(v, out)
+            for n, v in given.items()}
+        for f in fields:
+            if f.name in atoms:
+                stored = atoms[f.name]
+            elif f.default is not dataclasses.MISSING:
+                if f.default is None or type(f.default) in (bool, int, float, str):
+                    stored = const(f.default)
+                else:
+                    stored = load(self.namer.fresh(f"{f.name}_default"))
+                    self.parsed.aliases[stored.id] = f.default
+            elif f.default_factory in (list, dict):  # a new list or dict, as a display
+                stored = gast.List(elts=[], ctx=gast.Load()) if f.default_factory is list \
+                    else gast.Dict(keys=[], values=[])
+            elif f.default_factory is not dataclasses.MISSING:
+                factory = self.namer.fresh(f"{f.name}_factory")
+                self.parsed.aliases[factory] = f.default_factory
+                self.parsed.inlined[None, f"{built.dotted}.__dataclass_fields__"] = \
+                    built.cls.__dataclass_fields__
+                stored = self.atom(gast.Call(func=load(factory), args=[], keywords=[]), out)
+            elif not f.init:
+                continue  # Python's __init__ leaves it unset
+            else:
+                self.error(f"missing argument {f.name!r} for {built.cls.__qualname__}()",
+                           value)
+            held = built.stored[f.name][0]
+            self.assign_to(store(held.id), stored, out)  # a display: built in place
+            built.stored[f.name] = (held, True)
+        post = inspect.getattr_static(built.cls, "__post_init__", None)
+        if post is not None:
+            self.object_method(name, "__post_init__", post, gast.copy_location(gast.Call(
+                func=gast.Attribute(value=load(name), attr="__post_init__",
+                                    ctx=gast.Load()), args=[], keywords=[]), value), out)
+
+    def classmethod_construction(self, value, out):
+        """`C(args')` for `C.make(args)`, a classmethod of a plain user class C whose body
+        is `return cls(...)` of its parameters (an alternative constructor): the arguments
+        evaluated once, in order, the classmethod guarded; None for any other call (or
+        when nothing but the construction can follow)."""
+        func = value.func
+        dotted = dotted_name(func)
+        if not isinstance(func, gast.Attribute) or dotted is None \
+                or dotted.split(".")[0] in self.locals | set(self.local_functions):
+            return None
+        cls = self.parsed.resolve(func.value)
+        found = inspect.getattr_static(cls, func.attr, None) if _plain_class(cls) else None
+        if not isinstance(found, classmethod) or not inspect.isfunction(found.__func__) \
+                or is_library(found.__func__):
+            return None
+        method = found.__func__
+        try:
+            tree = parse_function(method).tree
+        except PullbackError:
+            return None
+        args = tree.args
+        body = [s for s in tree.body if not (isinstance(s, gast.Expr)
+                                             and isinstance(s.value, gast.Constant))]
+        if len(body) != 1 or not isinstance(body[0], gast.Return) \
+                or not isinstance(body[0].value, gast.Call) or args.vararg or args.kwarg \
+                or args.kwonlyargs or args.posonlyargs or not args.args:
+            return None
+        me, *params = [a.id for a in args.args]
+        made = body[0].value
+        if not (isinstance(made.func, gast.Name) and made.func.id == me) \
+                or any(isinstance(n, gast.Name) and n.id not in params and n is not made.func
+                       for n in walk(made)) \
+                or len(value.args) > len(params) \
+                or any(k.arg not in params[len(value.args):] for k in value.keywords):
+            return None
+        given = dict(zip(params, value.args)) | {k.arg: k.value for k in value.keywords}
+        defaults = dict(zip(params[len(params) - len(method.__defaults__ or ()):],
+                            method.__defaults__ or ()))
+        bound = {}
+        for p in params:
+            if p in given:
+                bound[p] = self.atom(given[p], out)
+            elif p in defaults and (defaults[p] is None or type(defaults[p]) in (
+                    bool, int, float, str)):
+                bound[p] = const(defaults[p])
+            else:
+                return None  # Python's own error, or a default pullback does not copy
+        self.parsed.inlined[None, f"{dotted}.__func__"] = method  # guarded
+        new = map_names(clone(made), _standing_for({me: func.value, **bound}))
+        return gast.copy_location(new, value)
 
     def object_method(self, name, attr, method, expr, out, owner_path=""):
         """The body of the method `method` of the object `name` in place of the call `expr`
@@ -783,11 +1075,13 @@ class BuiltObjects:
                      or isinstance(k.__dict__.get(attr), property)
                      and k.__dict__[attr].fget is method)
         self.object_owners.append((name, owner))
+        me = method.__code__.co_varnames[0]
+        fdef = _fluent(callee.tree, me)  # `return self`: the call is the object itself
         try:
-            return self.inline(bound, callee.tree, callee, out,
-                               receiver=method.__code__.co_varnames[0])
+            value = self.inline(bound, fdef or callee.tree, callee, out, receiver=me)
         finally:
             self.object_owners.pop()
+        return load(name) if fdef is not None else value
 
     def object_attribute(self, expr, out):
         """A read `name.attr` of a built object: the local holding the attribute once the
@@ -823,7 +1117,15 @@ class BuiltObjects:
             self.error(f"the attribute {attr!r} of an object built in the function is set "
                        "after the class's value was read (pullback reads one or the other "
                        "at each place, not both; set it in __init__)", target)
-        if hasattr(type(inspect.getattr_static(built.cls, attr, None)), "__set__"):
+        if _frozen(built.cls):
+            self.error(f"assignment to {attr!r} of a frozen dataclass "
+                       f"{built.cls.__qualname__} (Python raises FrozenInstanceError)", target)
+        slots = _slots(built.cls)
+        if slots is not None and attr not in slots:
+            self.error(f"assignment to {attr!r}, which is not in the __slots__ of "
+                       f"{built.cls.__qualname__} (Python raises AttributeError)", target)
+        if hasattr(type(inspect.getattr_static(built.cls, attr, None)), "__set__") \
+                and not (slots is not None and attr in slots):
             self.error(f"assignment to {attr!r}, a property or descriptor of "
                        f"{built.cls.__qualname__} (pullback does not run its setter)", target)
         held, was_set = built.stored.get(attr, (None, False))
@@ -865,6 +1167,9 @@ class BuiltObjects:
         """`name.m(args)`, `name(args)` or `super().m(args)` inside its methods, for a built
         object `name`, and `name.xs.m(args)` (the method of the value it holds); None for
         any other call."""
+        protocol = self.container_protocol(expr, out)  # len(obj)
+        if protocol is not None:
+            return protocol
         func = expr.func
         if isinstance(func, gast.Call) or isinstance(func, gast.Attribute) \
                 and isinstance(func.value, gast.Call):
@@ -874,6 +1179,17 @@ class BuiltObjects:
                 func = load(made) if isinstance(func, gast.Call) else gast.Attribute(
                     value=load(made), attr=func.attr, ctx=gast.Load())
                 expr = gast.Call(func=func, args=expr.args, keywords=expr.keywords)
+        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Call) \
+                and self.calls_built_object(func.value):
+            # obj.fit(x).loss(): the inner call first; a fluent method gives the object
+            inner = self.lower_call(func.value, out)
+            if not is_atom(inner):
+                held = self.namer.fresh("result")
+                out.append(assign(held, inner))
+                inner = load(held)
+            return self.lower_call(gast.Call(func=gast.Attribute(
+                value=inner, attr=func.attr, ctx=gast.Load()), args=expr.args,
+                keywords=expr.keywords), out)
         if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Attribute) \
                 and self.built_object(func.value.value):
             held = self.atom(self.object_attribute(func.value, out), out)
@@ -931,16 +1247,104 @@ class BuiltObjects:
         return self.object_method(name, attr, found, expr, out)
 
 
+_CONTAINER_METHODS = ("__iter__", "__len__", "__getitem__", "__reversed__")
+
+
+def _iterated_by(method, builtin="iter"):
+    """E for an `__iter__` whose body (after a docstring) is `return iter(E)`, `yield
+    from E` or `for v in E: yield v`, where E reads nothing but the method's `self`;
+    else None."""
+    if not inspect.isfunction(method) or is_library(method):
+        return None
+    try:
+        tree = parse_function(method).tree
+    except PullbackError:
+        return None
+    body = tree.body
+    if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
+        body = body[1:]
+    if len(body) != 1 or not tree.args.args:
+        return None
+    s, found = body[0], None
+    if isinstance(s, gast.Return) and isinstance(s.value, gast.Call) \
+            and isinstance(s.value.func, gast.Name) and s.value.func.id == builtin \
+            and len(s.value.args) == 1 and not s.value.keywords \
+            and builtin not in method.__globals__:
+        found = s.value.args[0]
+    elif builtin != "iter":
+        return None
+    elif isinstance(s, gast.Expr) and isinstance(s.value, gast.YieldFrom):
+        found = s.value.value
+    elif isinstance(s, gast.For) and isinstance(s.target, gast.Name) and not s.orelse \
+            and len(s.body) == 1 and isinstance(s.body[0], gast.Expr) \
+            and isinstance(s.body[0].value, gast.Yield) \
+            and isinstance(s.body[0].value.value, gast.Name) \
+            and s.body[0].value.value.id == s.target.id:
+        found = s.iter
+    me = tree.args.args[0].id
+    if found is None or any(isinstance(n, gast.Name) and n.id != me for n in walk(found)):
+        return None
+    return found
+
+
+def _fluent(tree, me):
+    """A copy of the method `tree` with each `return me` made `return None`, when every
+    return of it is `return me` and it ends with one, so that no path returns None (a
+    fluent method: `m.fit(x).loss()`); else None."""
+    returns = [n for n in walk(tree) if isinstance(n, gast.Return)]
+    if not returns or not isinstance(tree.body[-1], gast.Return) \
+            or any(not (isinstance(n.value, gast.Name) and n.value.id == me)
+                   for n in returns) \
+            or any(isinstance(n, (gast.FunctionDef, gast.Lambda)) and n is not tree
+                   for n in walk(tree)):
+        return None
+    tree = clone(tree)
+    for n in walk(tree):
+        if isinstance(n, gast.Return):
+            n.value = const(None)
+    return tree
+
+
 def _plain_class(cls) -> bool:
     """A user class whose objects Python builds with object's `__new__` and reads and sets
-    with object's attribute machinery (no `__slots__`, `__getattr__`, metaclass)."""
-    return isinstance(cls, type) and type(cls) is type and not is_library(cls) \
+    with object's attribute machinery (no `__getattr__`, no metaclass but abc's, no
+    abstract method left; `__slots__` only limit the attributes stored, `_slots`)."""
+    return isinstance(cls, type) and type(cls) in (type, abc.ABCMeta) \
+        and not getattr(cls, "__abstractmethods__", None) and not is_library(cls) \
         and rules.lookup(cls) is None and cls.__new__ is object.__new__ \
-        and cls.__setattr__ is object.__setattr__ \
+        and (cls.__setattr__ is object.__setattr__ or _frozen(cls)) \
         and cls.__getattribute__ is object.__getattribute__ \
-        and not hasattr(cls, "__getattr__") and not any("__slots__" in k.__dict__
-                                                        for k in cls.__mro__) \
-        and not issubclass(cls, BaseException)
+        and not hasattr(cls, "__getattr__") and not issubclass(cls, BaseException)
+
+
+def _dataclass_fields(cls):
+    """The fields of a dataclass whose `__init__` is the generated one (no InitVar or
+    keyword-only fields), or None."""
+    init = cls.__dict__.get("__init__") if dataclasses.is_dataclass(cls) else None
+    code = getattr(init, "__code__", None)
+    if code is None or code.co_filename != "<string>" or code.co_kwonlyargcount:
+        return None
+    fields = dataclasses.fields(cls)
+    if len(getattr(cls, "__dataclass_fields__", {})) != len(fields):
+        return None  # InitVar or ClassVar pseudo-fields
+    return fields
+
+
+def _frozen(cls) -> bool:
+    params = getattr(cls, "__dataclass_params__", None)
+    return bool(params is not None and params.frozen)
+
+
+def _slots(cls):
+    """The attributes objects of `cls` can hold when every class of its MRO declares
+    `__slots__` (without `__dict__`); None when they can hold any."""
+    found = set()
+    for klass in cls.__mro__[:-1]:
+        if "__slots__" not in klass.__dict__:
+            return None
+        declared = klass.__dict__["__slots__"]
+        found |= {declared} if isinstance(declared, str) else set(declared)
+    return None if "__dict__" in found else found
 
 
 def _static(cls, attr):

@@ -154,11 +154,13 @@ class Loops:
     def iteration(self, target, it, index, out):
         """(length atom, [(target, element expr)]) for iterating `it` with index `index`."""
         it = self.starred_zip(it)
+        it = self.iterated_object(it, out) or it  # for v in model: its __iter__ (inlining.py)
         callee = BUILTIN.of(it) or (
             self.parsed.resolve(it.func) if isinstance(it, gast.Call) else None)
         if callee is builtins.reversed and len(it.args) == 1 and not it.keywords:
             backwards = self.namer.fresh("back")  # the index from the end
-            length, items = self.iteration(target, it.args[0], backwards, out)
+            inner = self.iterated_object(it.args[0], out, reverse=True) or it.args[0]
+            length, items = self.iteration(target, inner, backwards, out)
             last = binop(binop(length, gast.Sub(), const(1)), gast.Sub(), load(index))
             return length, [(store(backwards), last)] + items
         if isinstance(it, gast.Call) and isinstance(it.func, gast.Attribute) \

@@ -98,6 +98,12 @@ def _resolve(site, obj):
     """(the Python function the call runs, the object it is bound to or None)."""
     if site.name in _RECORD_FUNCTIONS:  # dataclasses.replace(obj, ...) (analysis/classify)
         return _RECORD_FUNCTIONS[site.name], obj
+    if site.name == "__call__" and isinstance(obj, type):
+        site.refuse(f"it constructs an object of {obj.__qualname__} through a name that "
+                    "holds the class (`cls(...)` in a classmethod, a class passed as a "
+                    "value), from a value being differentiated; pullback follows "
+                    f"constructions written with the class's own name ({obj.__name__}(...)) "
+                    "and alternative constructors `return cls(...)` assigned to a name")
     if site.name == "__call__" and isinstance(obj, (types.FunctionType, types.MethodType)):
         found = obj  # a function or bound method held in a name: calling it runs it
         if isinstance(obj, types.MethodType) and "self" in site.active:
