@@ -250,6 +250,18 @@ def lambda_inside_nested_function(x):
     return inner(x)
 
 
+def closures_returned_by_a_nested_function(W, x):
+    def layer(A):
+        return lambda h: np.tanh(A @ h)
+
+    layers = [layer(W), layer(W.T @ W)]
+    h = x
+    for lay in layers:
+        h = lay(h)
+    first = layer(W)
+    return np.sum(h) + sum(map(first, [x, h]))[0]
+
+
 def list_comprehension(x):
     terms = [x**k for k in range(4)]
     return sum(terms)
@@ -1028,6 +1040,9 @@ CASES = [
      (0, 1)),
     (FUNCTIONS, "`lambda` inside a nested `def` or `lambda`", lambda_inside_nested_function,
      (0.5,), 0),
+    (FUNCTIONS, "closures a nested function returns (`def layer(W): return lambda h: "
+     "np.tanh(W @ h)`), called, kept in lists, looped over, passed to `map`",
+     closures_returned_by_a_nested_function, (_m(), _v()[:2]), (0, 1)),
     (FUNCTIONS, "list comprehension", list_comprehension, (0.5,), 0),
     (FUNCTIONS, "generator expression in `sum(...)`", generator_expression,
      (_v(),), 0),
