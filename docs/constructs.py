@@ -820,6 +820,20 @@ def loop_else(x):
     return y
 
 
+def _spliced(x):
+    yield x
+    yield from [x * x, math.sin(x)]
+
+
+def generator_zipped_enumerated_and_tested(x):
+    total = 0.0
+    for v, w in zip(generator_function(x), [0.5, 2.0]):
+        total = total + w * v
+    for k, u in enumerate(_spliced(x), start=1):
+        total = total + k * u
+    return total * any(t > 0.1 for t in generator_function(x))
+
+
 def comprehension_over_a_generator(x):
     cubes = [v * x for v in generator_function(x) if v > -10.0]
     return sum(math.tanh(v) for v in generator_function(x)) + cubes[-1]
@@ -1182,6 +1196,9 @@ CASES = [
      generator_consumed, (0.5,), 0),
     (OTHER, "a comprehension over a generator: `[e for v in gen(x)]`, "
      "`sum(e for v in gen(x))`", comprehension_over_a_generator, (0.5,), 0),
+    (OTHER, "a generator function's values zipped or enumerated in a loop, tested by "
+     "`any`/`all`, with `yield from` an iterable", generator_zipped_enumerated_and_tested,
+     (0.5,), 0),
     (OTHER, "`match` with values, alternatives, captures, guards", match_statement, (0.5, 3), 0),
     (OTHER, "`match` with sequence (`[a, *rest]`), mapping and class patterns",
      match_structure, (0.5, -1.5), (0, 1)),

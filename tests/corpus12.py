@@ -3613,8 +3613,7 @@ def zipped_generator_with_weights(x):
     return total
 
 
-refuse(zipped_generator_with_weights, lambda rng: (_n(rng, 5),), 0, "UnsupportedSyntaxError",
-       "generator function other than as the iterable")
+add(zipped_generator_with_weights, lambda rng: (_n(rng, 5),))
 
 
 # enumerate(start=1)
