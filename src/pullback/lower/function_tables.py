@@ -10,7 +10,7 @@ A table is written where it is used, or assigned once to a name at the top level
 which nothing else assigns or deletes, no nested function reads, and f reads only to
 call an element (`T[key](...)`), loop over it in a `for` or a comprehension (`T`,
 `T.values()`, `T.items()`, `enumerate(T)`) or ask whether a dict table holds a key
-(`key in T`, `key not in T`: asked of the tuple of its constant keys): nothing can
+(`key in T`, `key not in T`: asked of a dict of its constant keys): nothing can
 change it.
 
 Guarantees, for such a table T of functions f0 ... fn-1:
@@ -268,14 +268,16 @@ class Dispatch(gast.NodeTransformer):
         return node
 
     def visit_Compare(self, node):
-        """`key in T` (`not in`) of a dict table T: whether its constant keys hold key."""
+        """`key in T` (`not in`) of a dict table T: asked of a dict of its constant keys (a
+        key that cannot be hashed raises as it does for T)."""
         self.generic_visit(node)
         held = node.comparators[0] if len(node.ops) == 1 and isinstance(
             node.ops[0], (gast.In, gast.NotIn)) else None
         table = self.table(held) if isinstance(held, gast.Name) else None
         if table is not None and table[1] is not None:
-            node.comparators = [gast.copy_location(tuple_of(*[const(k) for k in table[1]]),
-                                                   held)]
+            keys = gast.Dict(keys=[const(k) for k in table[1]],
+                             values=[const(0) for _ in table[1]])
+            node.comparators = [gast.copy_location(keys, held)]
         return node
 
     def visit_Call(self, node):
