@@ -4343,7 +4343,8 @@ add(gamma_loglik, lambda rng: (_u(rng, 0.5, 2.0, 5), _u(rng, -0.3, 0.3), _u(rng,
 add(logistic_regression_nll, lambda rng: (_n(rng, 3), _X64, _Y01))
 add(logistic_nll_stable, lambda rng: (_n(rng, 3), _X64, _Y01), wrt=(0, 1))
 add(softmax_regression_nll, lambda rng: (_n(rng, (3, 4)), _X64, np.array([0, 1, 2, 3, 1, 0])))
-add(poisson_glm_nll_errstate, lambda rng: (_n(rng, 3, 0.3), _X64, np.array([1.0, 0.0, 3.0, 2.0, 1.0, 4.0])))
+add(poisson_glm_nll_errstate, lambda rng: (_n(rng, 3, 0.3), _X64,
+                                           np.array([1.0, 0.0, 3.0, 2.0, 1.0, 4.0])))
 add(robust_mean_with_warning, lambda rng: (_distinct(rng, 6, -1.0, 1.0),))
 add(robust_mean_with_warning, lambda rng: (_distinct(rng, 2, -0.5, 0.5),),
     label="robust_mean_with_warning_few_samples")
