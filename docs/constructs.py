@@ -250,6 +250,16 @@ def lambda_inside_nested_function(x):
     return inner(x)
 
 
+def loop_over_a_list_it_grows(x):
+    ts = [x]
+    total = 0.0
+    for t in ts:
+        if abs(t) > 0.1:
+            ts.append(t * 0.5)
+        total = total + t * t
+    return total
+
+
 def closures_returned_by_a_nested_function(W, x):
     def layer(A):
         return lambda h: np.tanh(A @ h)
@@ -1057,6 +1067,8 @@ CASES = [
     (FUNCTIONS, "closures a nested function returns (`def layer(W): return lambda h: "
      "np.tanh(W @ h)`), called, kept in lists, looped over, passed to `map`",
      closures_returned_by_a_nested_function, (_m(), _v()[:2]), (0, 1)),
+    (FUNCTIONS, "a `for` loop over a list its body grows (`for t in ts: ... "
+     "ts.append(...)`: the loop sees the new items)", loop_over_a_list_it_grows, (0.9,), 0),
     (FUNCTIONS, "list comprehension", list_comprehension, (0.5,), 0),
     (FUNCTIONS, "generator expression in `sum(...)`", generator_expression,
      (_v(),), 0),
