@@ -126,6 +126,15 @@ def three_levels(x):
     return np.sum(outer(2.0)(x[0])(x))
 
 
+def parameter_named_as_a_factory(x):
+    def make(k):
+        return lambda v: v * k
+
+    def apply(make, v):  # this `make` is the parameter, not the factory
+        return make(v)
+    return np.sum(apply(np.sin, x)) + np.sum(make(2.0)(x))
+
+
 def factory_capturing_nothing(x):
     def make():
         return lambda v: v * 2.0
@@ -180,6 +189,7 @@ CASES = [
     (curried_lambdas, (X, 0.7), (0, 1)),
     (three_levels, (X,), 0),
     (factory_capturing_nothing, (X,), 0),
+    (parameter_named_as_a_factory, (X,), 0),
     (helper_def_inside_nested_function, (X, 0.3), (0, 1)),
     (lambda_mapped_inside_nested_function, (X,), 0),
     (key_lambda_inside_nested_function, (np.array([0.9, -0.7, 0.35, 0.5]),), 0),

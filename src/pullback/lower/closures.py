@@ -264,6 +264,7 @@ class _Scopes:
         self.tree, self.found, self.factories = tree, found, factories
         self.namer, self.reject = namer, reject
         self.passed = set()  # ids of the closures passed to their function, rewritten
+        self.local: set = set()  # the names the scope being rewritten binds
 
     def rewrite(self):
         outer = self.scope(self.tree, {}, own=True)
@@ -276,7 +277,7 @@ class _Scopes:
         """G' for an expression holding one closure of G, else None."""
         if isinstance(expr, gast.Call):
             if isinstance(expr.func, gast.Name) and expr.func.id in self.factories \
-                    and expr.func.id not in kinds:
+                    and expr.func.id not in kinds and expr.func.id not in self.local:
                 return self.factories[expr.func.id]
             inner = self.kind(expr.func, kinds)
             return self.factories.get(inner) if inner is not None else None
@@ -327,6 +328,7 @@ class _Scopes:
                  and not isinstance(n.ctx, gast.Load)}
         if isinstance(root, gast.FunctionDef):
             local |= set(parameters(root.args))
+        self.local = local  # names of the scope: a parameter `make` is not the factory
         kinds = {k: v for k, v in outer.items() if k not in local}
         for _ in range(8):
             stores: dict = {}
