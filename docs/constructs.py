@@ -250,6 +250,28 @@ def lambda_inside_nested_function(x):
     return inner(x)
 
 
+def loop_over_a_list_it_grows(x):
+    ts = [x]
+    total = 0.0
+    for t in ts:
+        if abs(t) > 0.1:
+            ts.append(t * 0.5)
+        total = total + t * t
+    return total
+
+
+def closures_returned_by_a_nested_function(W, x):
+    def layer(A):
+        return lambda h: np.tanh(A @ h)
+
+    layers = [layer(W), layer(W.T @ W)]
+    h = x
+    for lay in layers:
+        h = lay(h)
+    first = layer(W)
+    return np.sum(h) + sum(map(first, [x, h]))[0]
+
+
 def list_comprehension(x):
     terms = [x**k for k in range(4)]
     return sum(terms)
@@ -808,6 +830,20 @@ def loop_else(x):
     return y
 
 
+def _spliced(x):
+    yield x
+    yield from [x * x, math.sin(x)]
+
+
+def generator_zipped_enumerated_and_tested(x):
+    total = 0.0
+    for v, w in zip(generator_function(x), [0.5, 2.0]):
+        total = total + w * v
+    for k, u in enumerate(_spliced(x), start=1):
+        total = total + k * u
+    return total * any(t > 0.1 for t in generator_function(x))
+
+
 def comprehension_over_a_generator(x):
     cubes = [v * x for v in generator_function(x) if v > -10.0]
     return sum(math.tanh(v) for v in generator_function(x)) + cubes[-1]
@@ -1124,6 +1160,11 @@ CASES = [
      (0, 1)),
     (FUNCTIONS, "`lambda` inside a nested `def` or `lambda`", lambda_inside_nested_function,
      (0.5,), 0),
+    (FUNCTIONS, "closures a nested function returns (`def layer(W): return lambda h: "
+     "np.tanh(W @ h)`), called, kept in lists, looped over, passed to `map`",
+     closures_returned_by_a_nested_function, (_m(), _v()[:2]), (0, 1)),
+    (FUNCTIONS, "a `for` loop over a list its body grows (`for t in ts: ... "
+     "ts.append(...)`: the loop sees the new items)", loop_over_a_list_it_grows, (0.9,), 0),
     (FUNCTIONS, "list comprehension", list_comprehension, (0.5,), 0),
     (FUNCTIONS, "generator expression in `sum(...)`", generator_expression,
      (_v(),), 0),
@@ -1277,6 +1318,9 @@ CASES = [
      generator_consumed, (0.5,), 0),
     (OTHER, "a comprehension over a generator: `[e for v in gen(x)]`, "
      "`sum(e for v in gen(x))`", comprehension_over_a_generator, (0.5,), 0),
+    (OTHER, "a generator function's values zipped or enumerated in a loop, tested by "
+     "`any`/`all`, with `yield from` an iterable", generator_zipped_enumerated_and_tested,
+     (0.5,), 0),
     (OTHER, "`match` with values, alternatives, captures, guards", match_statement, (0.5, 3), 0),
     (OTHER, "`match` with sequence (`[a, *rest]`), mapping and class patterns",
      match_structure, (0.5, -1.5), (0, 1)),

@@ -92,16 +92,21 @@ def uses_starred(x):
     return total
 
 
-def lambda_inside_nested_def(x):
-    def g(t):
-        return sum(map(lambda u: u * t, [1.0, 2.0]))  # <- here
+def closure_returned_on_one_path(x):
+    def make(k):  # <- here
+        if k > 1.0:
+            return lambda v: v * k
+        return k
 
-    return g(x)
+    return make(2.0)(x)
 
 
-def lambda_inside_lambda(x):
-    g = lambda t: sum(map(lambda u: u * t, [1.0, 2.0]))  # noqa: E731  # <- here
-    return g(x)
+def closure_kept_in_a_dict(x):
+    def make(k):
+        return lambda v: v * k
+
+    table = {"double": make(2.0)}  # <- here
+    return table["double"](x)
 
 
 def nested_function_put_in_a_list(x):

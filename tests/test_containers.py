@@ -8,7 +8,7 @@ from collections import defaultdict
 import container_cases as cc
 import numpy as np
 import pytest
-from fd import numeric_grad
+from fd import assert_grad_matches, numeric_grad
 
 import pullback
 
@@ -434,3 +434,49 @@ def test_namedtuple_of_a_mapping_stays_refused_at_its_line():
     with pytest.raises(pullback.UnsupportedSyntaxError, match="NormalParams") as info:
         pullback.grad(from_mapping)(THETA3)
     assert "p = NormalParams(**" in str(info.value)
+
+
+# ------------------------------------------- extend by one element (a wrong gradient once)
+
+def _extend_one(x):
+    xs = [x]
+    xs.extend([x + 1.0])
+    return xs[1] ** 2
+
+
+def _extend_one_tuple_in_a_loop(x):
+    xs = [x]
+    for _ in range(3):
+        xs.extend((np.sin(xs[-1]),))
+    return sum(v * v for v in xs)
+
+
+def _extend_one_then_two_then_none(x):
+    xs = []
+    xs.extend([x * 2.0])
+    xs.extend([x ** 2, x + 3.0])
+    xs.extend([])
+    return xs[0] * xs[1] + xs[2] ** 2
+
+
+def _extend_one_in_a_while_loop(x):
+    xs = [x]
+    total = 0.0
+    p = 0
+    while p < 3:
+        v = xs[p]
+        p = p + 1
+        xs.extend([v + 1.0])
+        total = total + v * v
+    return total
+
+
+@pytest.mark.parametrize("f", [_extend_one, _extend_one_tuple_in_a_loop,
+                               _extend_one_then_two_then_none, _extend_one_in_a_while_loop])
+def test_extend_by_one_element_carries_its_gradient(f):
+    assert_grad_matches(f, (0.7,))
+
+
+def test_extend_by_one_element_closed_form():
+    """xs[1] ** 2 with xs[1] = x + 1: 2 (x + 1)."""
+    np.testing.assert_allclose(pullback.grad(_extend_one)(0.7), 3.4, rtol=1e-13)

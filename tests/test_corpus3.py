@@ -30,7 +30,6 @@ CRASHES: set[str] = set()
 # Cases that once gave wrong numbers or crashed and are now refused with a clear error:
 # (pullback error class, message fragment, raised when grad is called or when it runs).
 NOW_REFUSED = {
-    "closure_two_levels": ("UnsupportedSyntaxError", "inside a nested function"),
     "closure_lambda_rebound": ("UnsupportedSyntaxError", "defined more than once"),
     "closure_def_in_branch": ("UnsupportedSyntaxError", "defined more than once"),
     "rnn_inplace_state_appended": ("PullbackError", "augmented assignment"),

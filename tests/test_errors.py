@@ -81,8 +81,8 @@ UNSUPPORTED = [
     (ec.uses_nested_def, [(("nested", "def"), HERE)]),
     (ec.uses_starred, [(("star",), HERE)]),
     (ec.unsupported_after_supported_code, [(("try",), HERE)]),
-    (ec.lambda_inside_nested_def, [(("lambda inside a nested function",), HERE)]),
-    (ec.lambda_inside_lambda, [(("lambda inside a nested function or lambda",), HERE)]),
+    (ec.closure_returned_on_one_path, [(("returns a function", "other values"), HERE)]),
+    (ec.closure_kept_in_a_dict, [(("closure", "used other than called"), HERE)]),
     (ec.nested_function_put_in_a_list, [(("lambda used as a value",), HERE)]),
 ]
 

@@ -354,3 +354,29 @@ def test_derivatives_of_a_gradient_with_a_function_default():
     assert pullback.grad(pullback.grad(activation_default))(0.3) == pytest.approx(second)
     assert pullback.grad(activation_default)(0.3, np.sin) == pytest.approx(
         np.sin(0.3) + 0.3 * np.cos(0.3))
+
+
+# ------------------------------------------- membership in a dict of functions
+
+def activation_by_name(x, name="softplus"):
+    acts = {"tanh": np.tanh, "softplus": lambda z: np.logaddexp(0.0, z)}
+    if name not in acts:
+        name = "tanh"
+    scale = 2.0 if "relu" in acts else 1.0
+    return scale * np.sum(acts[name](x) ** 2)
+
+
+@pytest.mark.parametrize("name", ["softplus", "tanh", "unknown"])
+def test_a_key_asked_of_a_function_table(name):
+    assert_grad_matches(activation_by_name, (X,), kwargs={"name": name})
+
+
+def test_a_key_asked_of_a_function_table_closed_form():
+    t = np.tanh(X)
+    got = pullback.grad(activation_by_name)(X, "unknown")
+    np.testing.assert_allclose(got, 2.0 * t * (1.0 - t ** 2), rtol=1e-12)
+
+
+def test_an_unhashable_key_raises_as_for_the_dict():
+    with pytest.raises(TypeError):
+        pullback.grad(activation_by_name)(X, ["tanh"])

@@ -77,7 +77,7 @@ SPELLING = _declare(
     "spelling", "dict[str, str]", MappingProxyType({}), "lower/ssa", "analysis/activity",
     "SSA name -> the user's name it versions (`h_2` -> `h`), for messages")
 ANONYMOUS = _declare(
-    "anonymous", bool, False, "lower/local_functions", "lower/inlining",
+    "anonymous", bool, False, "lower/local_functions lower/closures", "lower/inlining",
     "a local FunctionDef made from a lambda: messages call it by its place, not its name")
 
 # on statements, set when lowering

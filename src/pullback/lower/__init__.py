@@ -8,8 +8,11 @@
   - `pairs.py`: `record[i]` of a display `record = (history, tag)` read as `history`;
   - `generators.py`: generators consumed in the function run in place (nested functions);
   - `local_functions.py`: nested defs and lambdas set aside, to be inlined at calls,
-    and (`function_tables.py`) calls through lists and dicts of functions made calls of
-    each function by name;
+    those inside them lifted with what they capture (`closures.py`, which also follows
+    the closures nested functions return), and (`function_tables.py`) calls through
+    lists and dicts of functions made calls of each function by name;
+  - `growing.py`: a for loop over a list its body resizes as a while loop over a
+    position;
   - `namespaces.py`: helper-named globals, array namespaces (`xp = np`), function defaults;
   - `blocks.py`: assert, with and try as marked `if`s;
   - `unbound.py`: variables that may be read before they are set;

@@ -8,8 +8,10 @@ function or lambda of f (already set aside by local_functions.py) or a dotted na
 denotes a callable and is not one of f's own variables (guards catch a rebound global).
 A table is written where it is used, or assigned once to a name at the top level of f,
 which nothing else assigns or deletes, no nested function reads, and f reads only to
-call an element (`T[key](...)`) or loop over it in a `for` or a comprehension (`T`,
-`T.values()`, `T.items()`, `enumerate(T)`): nothing can change it.
+call an element (`T[key](...)`), loop over it in a `for` or a comprehension (`T`,
+`T.values()`, `T.items()`, `enumerate(T)`) or ask whether a dict table holds a key
+(`key in T`, `key not in T`: asked of a dict of its constant keys): nothing can
+change it.
 
 Guarantees, for such a table T of functions f0 ... fn-1:
 - `T[key](args)` after T is bound is `f0(args) if (position := P) == 0 else f1(args) if
@@ -183,6 +185,9 @@ def _named_tables(tree, local_functions, table_of, is_reduce) -> dict:
             dispatching.add(id(n.func.value))
         elif isinstance(n, gast.Call) and 2 <= len(n.args) <= 3 and is_reduce(n):
             dispatching.add(id(n.args[1]))  # functools.reduce(F, T[, initial])
+        elif isinstance(n, gast.Compare) and len(n.ops) == 1 \
+                and isinstance(n.ops[0], (gast.In, gast.NotIn)):
+            dispatching.add(id(n.comparators[0]))  # key in T: a dict table's keys
         elif isinstance(n, (gast.For, gast.comprehension)):
             it = n.iter
             dispatching.add(id(it))
@@ -260,6 +265,19 @@ class Dispatch(gast.NodeTransformer):
             self.visit(s)
             if isinstance(s, gast.Assign) and any(s is a for a, _ in self.named.values()):
                 self.bound.add(s.targets[0].id)
+        return node
+
+    def visit_Compare(self, node):
+        """`key in T` (`not in`) of a dict table T: asked of a dict of its constant keys (a
+        key that cannot be hashed raises as it does for T)."""
+        self.generic_visit(node)
+        held = node.comparators[0] if len(node.ops) == 1 and isinstance(
+            node.ops[0], (gast.In, gast.NotIn)) else None
+        table = self.table(held) if isinstance(held, gast.Name) else None
+        if table is not None and table[1] is not None:
+            keys = gast.Dict(keys=[const(k) for k in table[1]],
+                             values=[const(0) for _ in table[1]])
+            node.comparators = [gast.copy_location(keys, held)]
         return node
 
     def visit_Call(self, node):

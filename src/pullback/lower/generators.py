@@ -6,15 +6,21 @@ defined in f's module, becomes a nested function holding G's body in which each
 and BODY then run interleaved exactly as Python runs them (G up to a yield, BODY, G
 again), and what BODY assigns is f's (`nonlocal`). A `break` in BODY ends the loop
 (it returns from that function), a `continue` ends the trip (BODY is a one-trip loop
-it breaks). `sum(G(args))`, and `list`, `tuple`, `sorted`, `min` and `max` of one, consume
-it at once: the statement is preceded by the loop collecting its values; so are a list
-comprehension over G, and a generator expression over G given to one of those, whose
-element and conditions that loop evaluates as it goes. Only when Python too would run G
+it breaks). A loop over `zip(G(args), B, ...)` (G first) takes `list(B)` first (B a display
+without calls, a range, or a name neither f nor G changes in place) and at each value of
+G stops when a list has no value left, as zip does after asking G; over `enumerate(G(args),
+start)` it counts from start. `sum(G(args))`, and `list`, `tuple`, `sorted`, `min`, `max`
+and `np.fromiter` (with a dtype: the array of the list) of one, consume it at once: the
+statement is preceded by the loop collecting its values; `any` and `all` of one stop at the
+value that decides, as Python does; so are a list comprehension over G, and a generator
+expression over G given to one of those, whose element and conditions that loop evaluates
+as it goes. `yield from E` in G is `for v in E: yield v`. Only when Python too would run G
 there, once and before anything else in the statement but the calls G's values are
 passed to, and calls of builtin, NumPy and math functions that only compute written
 after it (`check_hoistable`). G's own names are made fresh; the
 guards check that the name still denotes G when the gradient runs. Refused, located: a
-`return` in BODY, `yield` used as a value or `yield from`, G with `*args`, `**kwargs`,
+`return` in BODY, `yield` or `yield from` used as a value, G consuming another generator
+(`yield from G2(...)`), G with `*args`, `**kwargs`,
 keyword-only parameters, defaults other than constants, or from another module or a
 closure, G reading a global that f's names hide, and any other use of a generator of
 the user's (kept, passed on, iterated by hand), which the check of f refuses anyway.
@@ -61,10 +67,13 @@ from ..frontend.parse import is_library, parse_function
 from ..ir.annotations import BUILTIN, ORIGIN
 from ..ir.nodes import assign, call, clone, load, stored_in_order, walk
 from .common import at_line, located_error, rename
+from .iterators import changed_in_place
 
 # builtins that consume an iterable at once: a generator passed to one is collected first
 CONSUMERS = (builtins.sum, builtins.list, builtins.tuple, builtins.sorted, builtins.min,
              builtins.max)
+# builtins that stop at the first value deciding their result: run with a break
+DECIDERS = (builtins.any, builtins.all)
 # builtins that only compute: called after a generator in its statement (`sum(G(x)) /
 # len(x)`), they may run after it as they do in Python
 PURE = (builtins.len, builtins.abs, builtins.float, builtins.int, builtins.round,
@@ -108,8 +117,9 @@ class Generators:
         for node in walk(self.tree):
             if self.generator(node) is not None:
                 self.error("a call of a generator function other than as the iterable of "
-                           "a for loop (in f) or the argument of sum, "
-                           "list, tuple, sorted, min or max: pullback runs a generator in "
+                           "a for loop (in f, also as the first argument of zip or "
+                           "enumerate there) or the argument of sum, list, tuple, sorted, "
+                           "min, max, any, all or np.fromiter: pullback runs a generator in "
                            "place where it is consumed, not kept or passed on", node)
 
     def block(self, stmts):
@@ -124,11 +134,87 @@ class Generators:
                 handler.body = self.block(handler.body)
             for case in getattr(s, "cases", []):
                 case.body = self.block(case.body)
-            if isinstance(s, gast.For) and self.generator(s.iter) is not None:
-                out += self.consumed(s, self.generator(s.iter))
+            if isinstance(s, gast.For) and self.loop_generator(s.iter) is not None:
+                out += self.run_loop(s)
             else:
                 out.append(s)
         return out
+
+    def loop_generator(self, iterable):
+        """The generator function a loop over `iterable` runs: `G(args)`, or `zip(G(args),
+        ...)` or `enumerate(G(args)[, start])` (G first); None for any other."""
+        if self.generator(iterable) is not None:
+            return self.generator(iterable)
+        if not (isinstance(iterable, gast.Call) and iterable.args and not any(
+                isinstance(a, gast.Starred) for a in iterable.args)):
+            return None
+        try:
+            consumer = self.parsed.resolve(iterable.func)
+        except Exception:  # noqa: BLE001 (a name that resolves to nothing: not ours)
+            return None
+        if consumer is builtins.zip or consumer is builtins.enumerate:
+            return self.generator(iterable.args[0])
+        return None
+
+    def run_loop(self, loop) -> list:
+        """`for T in G(args): BODY` run in place (`consumed`); over `zip(G(args), B, ...)`,
+        the lists `list(B)` (B a display without calls, a range of names and constants, or
+        a name neither f nor G changes in place) taken first, and at each value of G:
+        stop when a list has no value left (as zip does, after asking G), else `T = (value,
+        B[k], ...)`; over `enumerate(G(args), start)`: `T = (k, value)`, k counting from
+        start (evaluated first)."""
+        if self.generator(loop.iter) is not None:
+            return self.consumed(loop, self.generator(loop.iter))
+        zipped, lineno = loop.iter, getattr(loop, "lineno", None)
+        func = self.generator(zipped.args[0])
+        at, item = self.namer.fresh("zip_at"), self.namer.fresh("item")
+        out, parts = [], [load(item)]
+        if self.parsed.resolve(zipped.func) is builtins.enumerate:
+            start = zipped.args[1:] + [k.value for k in zipped.keywords if k.arg == "start"]
+            if len(zipped.args) > 2 or any(k.arg != "start" for k in zipped.keywords):
+                self.error("enumerate of a generator with other than a start", zipped)
+            out.append(assign(at, start[0] if start else gast.Constant(value=0, kind=None)))
+            parts, head = [load(at), load(item)], []
+        else:
+            if zipped.keywords:
+                self.error("zip of a generator with keyword arguments", zipped)
+            changed = changed_in_place(self.tree, self.parsed, {}) | changed_in_place(
+                self.callee(loop, func).tree, self.parsed, {})
+            out.append(assign(at, gast.Constant(value=0, kind=None)))
+            head = []
+            for other in zipped.args[1:]:
+                if not self.snapshot_safe(other, changed):
+                    self.error("zip of a generator with an iterable other than a display, a "
+                               "range, or a name f and the generator never change in place",
+                               other)
+                rest = self.namer.fresh("zip_rest")
+                out.append(assign(rest, gast.Call(func=load("list"), args=[other],
+                                                  keywords=[])))
+                BUILTIN.set(out[-1].value.func, builtins.list)
+                ended = gast.Compare(left=load(at), ops=[gast.GtE()], comparators=[
+                    call(self.namer.spelled_builtin("len"), load(rest))])
+                head.append(gast.If(test=ended, body=[gast.Break()], orelse=[]))
+                parts.append(gast.Subscript(value=load(rest), slice=load(at), ctx=gast.Load()))
+        head.append(gast.Assign(targets=[loop.target], value=gast.Tuple(elts=parts,
+                                                                         ctx=gast.Load())))
+        head.append(assign(at, gast.BinOp(left=load(at), op=gast.Add(),
+                                          right=gast.Constant(value=1, kind=None))))
+        simple = gast.For(target=gast.Name(id=item, ctx=gast.Store(), annotation=None,
+                                           type_comment=None),
+                          iter=zipped.args[0], body=[at_line(h, lineno) for h in head]
+                          + loop.body, orelse=[], type_comment=None)
+        simple.lineno = lineno
+        return [at_line(s, lineno) for s in out] + self.consumed(simple, func)
+
+    def snapshot_safe(self, node, changed) -> bool:
+        """A display without calls, a range of names and constants, or a name not in
+        `changed`: its list, taken before the loop, is what zip would read."""
+        if isinstance(node, gast.Name):
+            return node.id not in changed
+        if isinstance(node, (gast.List, gast.Tuple)):
+            return not any(isinstance(n, gast.Call) for n in walk(node))
+        return isinstance(node, gast.Call) and self.parsed.resolve(node.func) is builtins.range \
+            and all(isinstance(a, (gast.Name, gast.Constant)) for a in node.args)
 
     def collected(self, s) -> list:
         """`sum(G(args))` in statement `s` -> the loop that collects G's values before
@@ -144,12 +230,21 @@ class Generators:
             for comp, at in self.comprehensions_over_generators(part):
                 self.check_hoistable(part, at or comp)
                 values = self.namer.fresh("values")
-                loop = self.comprehension_loop(comp, values)
+                decider = self.consumer(at) if at is not None else None
+                decider = decider if decider in DECIDERS else None
+                if decider is not None and len(comp.generators) > 1:
+                    self.error(f"{decider.__name__} of a generator expression with two `for` "
+                               "clauses over a generator (its break would end the inner "
+                               "loop only): write the loops as for statements", at)
+                loop = self.comprehension_loop(comp, values, decider)
                 lineno = getattr(s, "lineno", None)
-                out.append(at_line(assign(values, gast.List(elts=[], ctx=gast.Load())), lineno))
-                out += [at_line(new, lineno) for new in self.consumed(loop, self.generator(
-                    loop.iter))]
-                if at is None:  # a new list, as the comprehension's is (built by flatten)
+                start = gast.List(elts=[], ctx=gast.Load()) if decider is None else \
+                    gast.Constant(value=decider is builtins.all, kind=None)
+                out.append(at_line(assign(values, start), lineno))
+                out += [at_line(new, lineno) for new in self.run_loop(loop)]
+                if decider is not None:
+                    _replace(part, at, load(values))
+                elif at is None:  # a new list, as the comprehension's is (built by flatten)
                     copied = gast.Call(func=load("list"), args=[load(values)], keywords=[])
                     BUILTIN.set(copied.func, builtins.list)
                     _replace(part, comp, copied)
@@ -163,21 +258,47 @@ class Generators:
                     consumer = self.parsed.resolve(c.func)
                 except Exception:  # noqa: BLE001
                     consumer = None
-                if not any(consumer is k for k in CONSUMERS):
+                if not any(consumer is k for k in CONSUMERS + DECIDERS) \
+                        and consumer is not np.fromiter:
                     continue
                 self.check_hoistable(part, c)
                 values, item = self.namer.fresh("values"), self.namer.fresh("item")
-                append = gast.Expr(value=call(gast.Attribute(
-                    value=load(values), attr="append", ctx=gast.Load()), load(item)))
+                lineno = getattr(s, "lineno", None)
+                if consumer in DECIDERS:  # any / all: stop at the value that decides
+                    first = consumer is builtins.all
+                    test = load(item) if not first else gast.UnaryOp(op=gast.Not(),
+                                                                      operand=load(item))
+                    body = [gast.If(test=test, body=[assign(values, gast.Constant(
+                        value=not first, kind=None)), gast.Break()], orelse=[])]
+                    start = gast.Constant(value=first, kind=None)
+                else:
+                    body = [gast.Expr(value=call(gast.Attribute(
+                        value=load(values), attr="append", ctx=gast.Load()), load(item)))]
+                    start = gast.List(elts=[], ctx=gast.Load())
                 loop = gast.For(target=gast.Name(id=item, ctx=gast.Store(), annotation=None,
                                                  type_comment=None),
-                                iter=c.args[0], body=[append], orelse=[], type_comment=None)
-                lineno = getattr(s, "lineno", None)
-                out.append(at_line(assign(values, gast.List(elts=[], ctx=gast.Load())), lineno))
+                                iter=c.args[0], body=body, orelse=[], type_comment=None)
+                out.append(at_line(assign(values, start), lineno))
                 out += [at_line(new, lineno) for new in self.consumed(loop, self.generator(
                     loop.iter))]
+                if consumer in DECIDERS:
+                    _replace(part, c, load(values))
+                    continue
                 c.args[0] = load(values)
+                if consumer is np.fromiter:  # of a list: the array of its values
+                    if len(c.args) != 2 or c.keywords:
+                        self.error("np.fromiter of a generator with other than a dtype", c)
+                    array = self.namer.fresh("array")
+                    self.parsed.aliases[array] = np.array
+                    c.func = load(array)
         return out
+
+    def consumer(self, c):
+        """What the call `c` calls, or None."""
+        try:
+            return self.parsed.resolve(c.func)
+        except Exception:  # noqa: BLE001 (a name that resolves to nothing)
+            return None
 
     def check_hoistable(self, part, node) -> None:
         """Refuse, located, to run the generator `node` consumes before the statement
@@ -237,21 +358,21 @@ class Generators:
         tuple, sorted, min or max (check_hoistable refuses those it cannot run first)."""
         found = []
         for node in walk(part) if part is not None else []:
-            if isinstance(node, gast.ListComp) and self.generator(
+            if isinstance(node, gast.ListComp) and self.loop_generator(
                     node.generators[0].iter) is not None:
                 found.append((node, None))
             elif isinstance(node, gast.Call) and len(node.args) == 1 and not node.keywords \
                     and isinstance(node.args[0], gast.GeneratorExp) \
-                    and self.generator(node.args[0].generators[0].iter) is not None:
+                    and self.loop_generator(node.args[0].generators[0].iter) is not None:
                 try:
                     consumer = self.parsed.resolve(node.func)
                 except Exception:  # noqa: BLE001
                     consumer = None
-                if any(consumer is k for k in CONSUMERS):
+                if any(consumer is k for k in CONSUMERS + DECIDERS):
                     found.append((node.args[0], node))
         return found
 
-    def comprehension_loop(self, comp, values):
+    def comprehension_loop(self, comp, values, decider=None):
         """`[E for T in G(args) if C for U in us]` -> `for T in G(args): if C: for U in us:
         values.append(E)`, its targets renamed fresh (a comprehension's names are its
         own): E and the conditions run interleaved with G, as Python runs them."""
@@ -267,6 +388,11 @@ class Generators:
         rename(comp.elt, renamed)
         body = [gast.Expr(value=call(gast.Attribute(value=load(values), attr="append",
                                                     ctx=gast.Load()), comp.elt))]
+        if decider is not None:  # any / all: stop at the value that decides
+            first = decider is builtins.all
+            test = comp.elt if not first else gast.UnaryOp(op=gast.Not(), operand=comp.elt)
+            body = [gast.If(test=test, body=[assign(values, gast.Constant(
+                value=not first, kind=None)), gast.Break()], orelse=[])]
         for g in reversed(comp.generators):
             for cond in reversed(g.ifs):
                 body = [gast.If(test=cond, body=body, orelse=[])]
@@ -280,7 +406,7 @@ class Generators:
         callee = self.callee(loop, func)
         body = self.loop_body(loop)
         shared = sorted(set(stored_in_order(*body, loop.target)))
-        fdef = clone(callee.tree)
+        fdef = _without_yield_from(clone(callee.tree))
         params = [a.id for a in fdef.args.args + fdef.args.posonlyargs]
         own = sorted(set(params) | set(stored_in_order(*fdef.body)))
         renamed = {v: self.namer.fresh(f"{func.__name__}_{v}") for v in own}
@@ -329,10 +455,8 @@ class Generators:
                 not isinstance(d, gast.Constant) for d in args.defaults):
             self.error(f"generator {name!r} with *args, **kwargs, keyword-only parameters or "
                        "defaults other than constants", loop.iter)
-        tree = clone(callee.tree)
+        tree = _without_yield_from(clone(callee.tree))
         for node in walk(tree):
-            if isinstance(node, gast.YieldFrom):
-                located_error("yield from", node, callee.location)
             if isinstance(node, gast.Yield) and not any(
                     isinstance(s, gast.Expr) and s.value is node for s in walk(tree)):
                 located_error("yield used as a value (x = yield ...)", node, callee.location)
@@ -410,6 +534,34 @@ def _replace(tree, old, new) -> None:
                 setattr(node, field, new)
             elif isinstance(value, list) and any(v is old for v in value):
                 setattr(node, field, [new if v is old else v for v in value])
+
+
+def _without_yield_from(tree):
+    """`tree` with each statement `yield from E` written `for v in E: yield v` (what it
+    does for a plain iterable; the value of `yield from` as an expression, other than a
+    statement, stays refused as a yield used as a value)."""
+    taken = set(stored_in_order(tree)) | {n.id for n in walk(tree) if isinstance(n, gast.Name)}
+    for node in walk(tree):
+        for field in ("body", "orelse", "finalbody"):
+            stmts = getattr(node, field, None)
+            if not isinstance(stmts, list):
+                continue
+            for i, s in enumerate(stmts):
+                if isinstance(s, gast.Expr) and isinstance(s.value, gast.YieldFrom):
+                    name = next(f"yielded_{k}" for k in range(len(taken) + 1)
+                                if f"yielded_{k}" not in taken)
+                    taken.add(name)
+                    target = gast.Name(id=name, ctx=gast.Store(), annotation=None,
+                                       type_comment=None)
+                    loop = gast.For(target=target, iter=s.value.value, body=[
+                        gast.Expr(value=gast.Yield(value=load(name)))], orelse=[],
+                                    type_comment=None)
+                    stmts[i] = gast.copy_location(loop, s)
+                    for n in walk(loop):
+                        if getattr(n, "lineno", None) is None and isinstance(
+                                n, (gast.stmt, gast.expr)):
+                            n.lineno = s.lineno
+    return tree
 
 
 def _is_yield(stmt) -> bool:

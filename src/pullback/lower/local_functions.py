@@ -36,6 +36,7 @@ import gast
 from ..errors import UnsupportedSyntaxError
 from ..ir.annotations import ANONYMOUS
 from ..ir.nodes import assign, load, walk
+from .closures import convert_closures
 from .common import at_line, called_or_passed
 from .function_tables import dispatch_function_tables
 
@@ -55,8 +56,8 @@ class _Extract(gast.NodeTransformer):
         if node is self.tree:
             self.generic_visit(node)
             return node
-        if self.inside:
-            self.reject(node, "a function defined inside a nested function")
+        if self.inside:  # a def inside a nested function: closures.py lifts it
+            return node
         self.inside = True
         self.generic_visit(node)
         self.inside = False
@@ -74,8 +75,8 @@ class _Extract(gast.NodeTransformer):
         return node
 
     def visit_Lambda(self, node):
-        if self.inside:  # its free names would be read in the enclosing function
-            self.reject(node, "a lambda inside a nested function or lambda")
+        if self.inside:  # inside a nested function or lambda: closures.py lifts it
+            return node
         self.inside = True
         self.generic_visit(node)
         self.inside = False
@@ -113,6 +114,7 @@ def extract_local_functions(tree, namer, parsed) -> dict:
     nodes = walk(tree)
     if any(n.__class__ in (gast.FunctionDef, gast.Lambda) for n in nodes[1:]):
         _Extract(tree, namer, found, define, reject).visit(tree)
+        convert_closures(tree, found, namer, parsed, reject)  # defs inside nested functions
         nodes = None  # changed: walked again
     dispatch_function_tables(tree, namer, parsed, found, nodes)  # T[key](x), for g in T: g(x)
     if not found:

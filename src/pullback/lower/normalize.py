@@ -31,8 +31,10 @@ Guarantees on the output (a gast FunctionDef with the user's signature):
 
 The lowerings, in the order `normalize` runs them, each in its own module:
 generators.py (generators consumed in f run in place, as nested functions),
-local_functions.py (nested functions and lambdas set aside, to be inlined; calls
-through lists and dicts of functions made calls by name: function_tables.py),
+local_functions.py (nested functions and lambdas set aside, to be inlined, those inside
+them lifted with their captures: closures.py; calls through lists and dicts of functions
+made calls by name: function_tables.py), growing.py (a for loop over a list its body
+resizes made a while loop over a position),
 namespaces.py (helper-named globals, array namespaces, function defaults),
 blocks.py (assert, with, try), unbound.py (variables that may be read unset),
 control_flow.py (break, continue, return), then flatten.py (one operation per
@@ -83,6 +85,7 @@ from .control_flow import ControlFlow
 from .flatten import Flatten
 from .generators import inline_generators
 from .grouping import grow_as_values
+from .growing import loops_over_growing_lists
 from .local_functions import extract_local_functions
 from .namespaces import (
     MODULE_GLOBALS,  # noqa: F401 (the name the API binds the user's module under)
@@ -123,6 +126,8 @@ def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
     inline_generators(tree, namer, parsed)
     # what the function's own names denote (local_functions.py, namespaces.py)
     local_functions = extract_local_functions(tree, namer, parsed)
+    # for v in xs: ... xs.append(...) -> a while loop over a position (growing.py)
+    loops_over_growing_lists(tree, namer)
     shadowed = globals_shadowed_by_helpers(tree, parsed, namer)
     array_namespaces(tree, parsed)
     defaults = function_defaults(tree, parsed, namer)

@@ -810,15 +810,16 @@ def list_grad(d):
                         "please report this")
 
 
-def take_last_grads(d, n):
+def take_last_grads(d, n, extended=False):
     """(the gradients of the last n elements of a list, its gradient without them),
-    for the adjoint of append (n = 1, one value) and extend (a list of n)."""
+    for the adjoint of append (one value) and extend (`extended`: a list of n, even of
+    one or none)."""
     if d.__class__ is float:  # a known zero
-        return (0.0 if n == 1 else GradList([0.0] * n)), d
+        return (0.0 if not extended else GradList([0.0] * n)), d
     d = list_grad(d)
     taken = d[len(d) - n:]
     del d[len(d) - n:]
-    return (taken[0] if n == 1 else GradList(taken)), d
+    return (taken[0] if not extended else GradList(taken)), d
 
 
 def undo_append(values, n):
