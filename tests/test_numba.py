@@ -227,6 +227,41 @@ def test_inputs_it_does_not_compile_are_refused_or_fall_back():
         assert_close(auto(Wh, Wx, xs, h0), w.hand(Wh, Wx, xs, h0), rtol=1e-9, atol=1e-12)
 
 
+def test_the_gradient_compiles_at_level_2_and_numbas_level_is_restored(tmp_path):
+    # LLVM's level 2 for the gradient (a faster first call, the same numbers); Numba's
+    # own setting is put back after each compilation, also one that fails at typing
+    from numba.core import config, event
+
+    from pullback.emit.numba import OPTIMIZATION_LEVEL
+    seen = []
+
+    class Levels(event.Listener):
+        def on_start(self, ev):
+            seen.append((ev.data["dispatcher"].py_func.__name__, int(config.OPT)))
+
+        def on_end(self, ev):
+            pass
+
+    before = config.OPT
+    w = _workload("scalar_loop")
+    args = w.make_args(small=True)
+    compiled = pullback.grad(w.f, wrt=w.wrt, backend="numba")
+    with event.install_listener("numba:compile", Levels()):
+        got = compiled(*args)
+    assert ("dscalar_loop_compiled", OPTIMIZATION_LEVEL) in seen
+    assert config.OPT is before
+    assert_close(got, pullback.grad(w.f, wrt=w.wrt)(*args), rtol=1e-12, atol=1e-14)
+    module, _ = _module(tmp_path, """
+        import numpy as np
+
+        def scaled(x, k):
+            return np.sum(x * k)
+    """, "scaled")
+    with pytest.raises(pullback.UnsupportedSyntaxError, match="for these arguments"):
+        pullback.grad(module.scaled, backend="numba")(np.ones(2), [1.0, 2.0])  # typing
+    assert config.OPT is before
+
+
 def test_an_unknown_backend_is_an_error():
     with pytest.raises(pullback.PullbackError, match="backend must be one of"):
         pullback.grad(workloads.lecture, backend="jax")
