@@ -16,6 +16,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import textwrap
 import types
 import warnings
@@ -364,10 +365,28 @@ print(json.dumps({{"helpers": compiled, "grads": [np.asarray(g).tolist() for g i
 """
 
 
+def test_the_tests_cache_in_a_directory_of_their_own():
+    # tests/conftest.py: never the user's ~/.cache/pullback or their $PULLBACK_CACHE_DIR
+    from pullback.runtime import numba_helpers
+    directory = numba_helpers.cache_directory()
+    assert os.path.basename(directory).startswith("pullback-test-cache-")
+    assert os.path.dirname(directory) == tempfile.gettempdir()
+    assert numba_helpers.helper_directory().startswith(directory)
+
+
+def _numba_files_beside_the_helpers():
+    """Numba's cache files in the __pycache__ beside numba_helpers.py, with their times."""
+    beside = os.path.join(ROOT, "src", "pullback", "runtime", "__pycache__")
+    names = os.listdir(beside) if os.path.isdir(beside) else []
+    return {n: os.stat(os.path.join(beside, n)).st_mtime_ns for n in names
+            if n.endswith((".nbi", ".nbc"))}
+
+
 def test_helpers_compiled_in_one_process_are_loaded_by_the_next(tmp_path):
     env = {**os.environ, "PYTHONPATH": os.path.join(ROOT, "src"),
            "PULLBACK_CACHE_DIR": str(tmp_path / "cache")}
     script = HELPERS_COMPILED.format(bench=os.path.join(ROOT, "benchmarks"), name="rnn")
+    beside = _numba_files_beside_the_helpers()
     runs = []
     for _ in range(2):
         result = subprocess.run([sys.executable, "-c", script], capture_output=True,
@@ -378,6 +397,10 @@ def test_helpers_compiled_in_one_process_are_loaded_by_the_next(tmp_path):
     first, second = runs
     assert first["helpers"] and not second["helpers"]
     assert list((tmp_path / "cache" / "helpers").glob("pullback_helper_*.py"))
+    # Numba's files for the helpers of numba_helpers.py itself are in the cache
+    # directory too, and none is written beside the source
+    assert list((tmp_path / "cache" / "helpers" / "__pycache__").glob("numba_helpers.*.nbi"))
+    assert _numba_files_beside_the_helpers() == beside
     assert second["grads"] == first["grads"]
     w = _workload("rnn")
     for got, want in zip(second["grads"], w.hand(*w.make_args(small=True))):

@@ -14,10 +14,11 @@ helper is a Python stub, which refuses to run uncompiled, with an `@overload` th
 what compiled code calls.
 
 Numba keeps the helpers' compiled code on disk (unless $PULLBACK_NUMBA_HELPER_CACHE is
-0; see `cached`), for the next process to load rather than compile: an implementation
-is keyed by its argument types, its closure's values and its source file, which Numba
-checks for changes, and a helper generated for given types is a module file named by
-the hash of its source and of this module's source. A helper never depends on the
+0; see `cached`), under the cache directory (never beside this file), for the next
+process to load rather than compile: an implementation is keyed by its argument types,
+its closure's values and its source file, which Numba checks for changes, and a helper
+generated for given types is a module file named by the hash of its source and of this
+module's source. A helper never depends on the
 user's function, so a cached one is the same code the process would compile.
 """
 
@@ -32,6 +33,7 @@ import sys
 
 import numpy as np
 from numba import types
+from numba.core import caching
 from numba.core.errors import TypingError
 from numba.extending import overload as _overload
 from numba.extending import register_jitable
@@ -194,6 +196,33 @@ def helper_directory():
 
 if not any(isinstance(f, _HelperModules) for f in sys.meta_path):
     sys.meta_path.append(_HelperModules())
+
+
+_IN_TREE = getattr(caching, "InTreeCacheLocator", None) or caching._InTreeCacheLocator
+
+
+class _HelperCacheLocator(_IN_TREE):
+    """Where Numba keeps the compiled code of the helpers defined in this file: beside the
+    generated helpers' (helpers/__pycache__ in the cache directory), not in the
+    __pycache__ beside this file, which holds only Python's own files (and may belong
+    to an installation the user does not write to). Other functions are not located
+    here (Numba asks the next locator), and Numba still checks this file for changes."""
+
+    def __init__(self, py_func, py_file):
+        super().__init__(py_func, py_file)
+        self._cache_path = os.path.join(helper_directory(), "__pycache__")
+
+    @classmethod
+    def from_function(cls, py_func, py_file):
+        if os.path.abspath(py_file) != os.path.abspath(__file__) \
+                or helper_directory() is None:
+            return None
+        return super().from_function(py_func, py_file)
+
+
+_LOCATORS = (getattr(caching, "CacheImpl", None) or caching._CacheImpl)._locator_classes
+if not any(getattr(c, "__name__", "") == "_HelperCacheLocator" for c in _LOCATORS):
+    _LOCATORS.insert(0, _HelperCacheLocator)
 
 
 def overload(function):
