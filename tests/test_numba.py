@@ -243,21 +243,29 @@ def test_the_gradient_compiles_at_level_2_and_numbas_level_is_restored(tmp_path)
         def on_end(self, ev):
             pass
 
-    before = config.OPT
-    w = _workload("scalar_loop")
-    args = w.make_args(small=True)
-    compiled = pullback.grad(w.f, wrt=w.wrt, backend="numba")
-    with event.install_listener("numba:compile", Levels()):
-        got = compiled(*args)
-    assert ("dscalar_loop_compiled", OPTIMIZATION_LEVEL) in seen
-    assert config.OPT is before
-    assert_close(got, pullback.grad(w.f, wrt=w.wrt)(*args), rtol=1e-12, atol=1e-14)
     module, _ = _module(tmp_path, """
+        import math
+
         import numpy as np
+
+        def stepped(x, a):
+            for _ in range(4):
+                x = math.sin(a * x) + x
+            return x
 
         def scaled(x, k):
             return np.sum(x * k)
-    """, "scaled")
+    """, "levels")
+    before = config.OPT
+    compiled = pullback.grad(module.stepped, wrt=(0, 1), backend="numba")
+    with event.install_listener("numba:compile", Levels()):
+        got = compiled(0.3, 1.7)
+    assert ("dstepped_compiled", OPTIMIZATION_LEVEL) in seen
+    assert config.OPT is before
+    assert_close(got, pullback.grad(module.stepped, wrt=(0, 1))(0.3, 1.7), rtol=1e-12,
+                 atol=1e-14)
+    assert_close(got, numeric_grad(module.stepped, (0.3, 1.7), wrt=(0, 1)), rtol=1e-6,
+                 atol=1e-8)
     with pytest.raises(pullback.UnsupportedSyntaxError, match="for these arguments"):
         pullback.grad(module.scaled, backend="numba")(np.ones(2), [1.0, 2.0])  # typing
     assert config.OPT is before
@@ -792,3 +800,24 @@ def test_records_holding_arrays_go_on_one_list(tmp_path, name, args, wrt):
     got = pullback.grad(f, wrt=wrt, backend="numba")(*args)
     assert_close(got, pullback.grad(f, wrt=wrt)(*args), rtol=1e-10, atol=1e-12)
     assert_close(got, numeric_grad(f, args, wrt=wrt), rtol=1e-5, atol=1e-7)
+
+
+def test_a_tape_of_numbers_gives_back_each_record_as_put():
+    # records of numbers of several types (and the empty shapes of numbers) go on one
+    # array per type, a row per iteration: each record comes back field by field
+    from pullback.runtime.numba_helpers import tape_get, tape_new, tape_put
+
+    @numba.njit
+    def round_trip(xs, ks):
+        tape = tape_new((xs[0], ks[0], xs[0] > 0.0, (), -xs[0], ks[0] == 1), xs.shape[0])
+        for t in range(xs.shape[0]):
+            tape_put(tape, t, (xs[t], ks[t], xs[t] > 0.0, (), -xs[t], ks[t] == 1))
+        return [tape_get(tape, t) for t in range(xs.shape[0] - 1, -1, -1)]
+
+    xs, ks = np.array([0.5, -1.25, 3.0]), np.array([1, 7, -2])
+    want = [(float(x), int(k), bool(x > 0), (), float(-x), bool(k == 1))
+            for x, k in zip(xs[::-1], ks[::-1])]
+    got = round_trip(xs, ks)
+    assert [tuple(r) for r in got] == want
+    assert [tuple(type(v) for v in r) for r in got] == [tuple(type(v) for v in r)
+                                                         for r in want]
