@@ -56,6 +56,7 @@ NOT_NODE_FACTS = {
     "lines": "api.Transformed",
     "tree": "api.Transformed", "location": "api.Transformed", "ndim": "an array",
     "analysis": "api.Transformed",
+    "OPT": "Numba's config (emit/numba)", "compile": "a Numba dispatcher (emit/numba)",
 }
 
 

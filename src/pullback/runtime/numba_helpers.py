@@ -198,7 +198,10 @@ if not any(isinstance(f, _HelperModules) for f in sys.meta_path):
     sys.meta_path.append(_HelperModules())
 
 
-_IN_TREE = getattr(caching, "InTreeCacheLocator", None) or caching._InTreeCacheLocator
+try:
+    _IN_TREE, _CACHE_IMPL = caching.InTreeCacheLocator, caching.CacheImpl
+except AttributeError:  # their names before Numba 0.61
+    _IN_TREE, _CACHE_IMPL = caching._InTreeCacheLocator, caching._CacheImpl
 
 
 class _HelperCacheLocator(_IN_TREE):
@@ -220,9 +223,8 @@ class _HelperCacheLocator(_IN_TREE):
         return super().from_function(py_func, py_file)
 
 
-_LOCATORS = (getattr(caching, "CacheImpl", None) or caching._CacheImpl)._locator_classes
-if not any(getattr(c, "__name__", "") == "_HelperCacheLocator" for c in _LOCATORS):
-    _LOCATORS.insert(0, _HelperCacheLocator)
+if not any(c.__name__ == "_HelperCacheLocator" for c in _CACHE_IMPL._locator_classes):
+    _CACHE_IMPL._locator_classes.insert(0, _HelperCacheLocator)
 
 
 def overload(function):
