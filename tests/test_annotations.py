@@ -58,6 +58,7 @@ NOT_NODE_FACTS = {
     "analysis": "api.Transformed",
     "_is_autograd_primitive": "an autograd primitive", "fun": "an autograd primitive",
     "_is_primitive": "an autograd notrace primitive", "signature": "a rules.Rule",
+    "OPT": "Numba's config (emit/numba)", "compile": "a Numba dispatcher (emit/numba)",
 }
 
 

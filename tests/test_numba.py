@@ -16,6 +16,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import textwrap
 import types
 import warnings
@@ -227,6 +228,49 @@ def test_inputs_it_does_not_compile_are_refused_or_fall_back():
         assert_close(auto(Wh, Wx, xs, h0), w.hand(Wh, Wx, xs, h0), rtol=1e-9, atol=1e-12)
 
 
+def test_the_gradient_compiles_at_level_2_and_numbas_level_is_restored(tmp_path):
+    # LLVM's level 2 for the gradient (a faster first call, the same numbers); Numba's
+    # own setting is put back after each compilation, also one that fails at typing
+    from numba.core import config, event
+
+    from pullback.emit.numba import OPTIMIZATION_LEVEL
+    seen = []
+
+    class Levels(event.Listener):
+        def on_start(self, ev):
+            seen.append((ev.data["dispatcher"].py_func.__name__, int(config.OPT)))
+
+        def on_end(self, ev):
+            pass
+
+    module, _ = _module(tmp_path, """
+        import math
+
+        import numpy as np
+
+        def stepped(x, a):
+            for _ in range(4):
+                x = math.sin(a * x) + x
+            return x
+
+        def scaled(x, k):
+            return np.sum(x * k)
+    """, "levels")
+    before = config.OPT
+    compiled = pullback.grad(module.stepped, wrt=(0, 1), backend="numba")
+    with event.install_listener("numba:compile", Levels()):
+        got = compiled(0.3, 1.7)
+    assert ("dstepped_compiled", OPTIMIZATION_LEVEL) in seen
+    assert config.OPT is before
+    assert_close(got, pullback.grad(module.stepped, wrt=(0, 1))(0.3, 1.7), rtol=1e-12,
+                 atol=1e-14)
+    assert_close(got, numeric_grad(module.stepped, (0.3, 1.7), wrt=(0, 1)), rtol=1e-6,
+                 atol=1e-8)
+    with pytest.raises(pullback.UnsupportedSyntaxError, match="for these arguments"):
+        pullback.grad(module.scaled, backend="numba")(np.ones(2), [1.0, 2.0])  # typing
+    assert config.OPT is before
+
+
 def test_an_unknown_backend_is_an_error():
     with pytest.raises(pullback.PullbackError, match="backend must be one of"):
         pullback.grad(workloads.lecture, backend="jax")
@@ -329,10 +373,28 @@ print(json.dumps({{"helpers": compiled, "grads": [np.asarray(g).tolist() for g i
 """
 
 
+def test_the_tests_cache_in_a_directory_of_their_own():
+    # tests/conftest.py: never the user's ~/.cache/pullback or their $PULLBACK_CACHE_DIR
+    from pullback.runtime import numba_helpers
+    directory = numba_helpers.cache_directory()
+    assert os.path.basename(directory).startswith("pullback-test-cache-")
+    assert os.path.dirname(directory) == tempfile.gettempdir()
+    assert numba_helpers.helper_directory().startswith(directory)
+
+
+def _numba_files_beside_the_helpers():
+    """Numba's cache files in the __pycache__ beside numba_helpers.py, with their times."""
+    beside = os.path.join(ROOT, "src", "pullback", "runtime", "__pycache__")
+    names = os.listdir(beside) if os.path.isdir(beside) else []
+    return {n: os.stat(os.path.join(beside, n)).st_mtime_ns for n in names
+            if n.endswith((".nbi", ".nbc"))}
+
+
 def test_helpers_compiled_in_one_process_are_loaded_by_the_next(tmp_path):
     env = {**os.environ, "PYTHONPATH": os.path.join(ROOT, "src"),
            "PULLBACK_CACHE_DIR": str(tmp_path / "cache")}
     script = HELPERS_COMPILED.format(bench=os.path.join(ROOT, "benchmarks"), name="rnn")
+    beside = _numba_files_beside_the_helpers()
     runs = []
     for _ in range(2):
         result = subprocess.run([sys.executable, "-c", script], capture_output=True,
@@ -343,6 +405,10 @@ def test_helpers_compiled_in_one_process_are_loaded_by_the_next(tmp_path):
     first, second = runs
     assert first["helpers"] and not second["helpers"]
     assert list((tmp_path / "cache" / "helpers").glob("pullback_helper_*.py"))
+    # Numba's files for the helpers of numba_helpers.py itself are in the cache
+    # directory too, and none is written beside the source
+    assert list((tmp_path / "cache" / "helpers" / "__pycache__").glob("numba_helpers.*.nbi"))
+    assert _numba_files_beside_the_helpers() == beside
     assert second["grads"] == first["grads"]
     w = _workload("rnn")
     for got, want in zip(second["grads"], w.hand(*w.make_args(small=True))):
@@ -734,3 +800,24 @@ def test_records_holding_arrays_go_on_one_list(tmp_path, name, args, wrt):
     got = pullback.grad(f, wrt=wrt, backend="numba")(*args)
     assert_close(got, pullback.grad(f, wrt=wrt)(*args), rtol=1e-10, atol=1e-12)
     assert_close(got, numeric_grad(f, args, wrt=wrt), rtol=1e-5, atol=1e-7)
+
+
+def test_a_tape_of_numbers_gives_back_each_record_as_put():
+    # records of numbers of several types (and the empty shapes of numbers) go on one
+    # array per type, a row per iteration: each record comes back field by field
+    from pullback.runtime.numba_helpers import tape_get, tape_new, tape_put
+
+    @numba.njit
+    def round_trip(xs, ks):
+        tape = tape_new((xs[0], ks[0], xs[0] > 0.0, (), -xs[0], ks[0] == 1), xs.shape[0])
+        for t in range(xs.shape[0]):
+            tape_put(tape, t, (xs[t], ks[t], xs[t] > 0.0, (), -xs[t], ks[t] == 1))
+        return [tape_get(tape, t) for t in range(xs.shape[0] - 1, -1, -1)]
+
+    xs, ks = np.array([0.5, -1.25, 3.0]), np.array([1, 7, -2])
+    want = [(float(x), int(k), bool(x > 0), (), float(-x), bool(k == 1))
+            for x, k in zip(xs[::-1], ks[::-1])]
+    got = round_trip(xs, ks)
+    assert [tuple(r) for r in got] == want
+    assert [tuple(type(v) for v in r) for r in got] == [tuple(type(v) for v in r)
+                                                         for r in want]

@@ -889,6 +889,8 @@ class Compiled:
             exec(compile(split.core_source, filename, "exec"), namespace)  # noqa: S102
             core = namespace[split.core.name]
         self.dispatcher = nb.njit(core, cache=cache, boundscheck=True)  # IndexError, as NumPy
+        compile_types = self.dispatcher.compile  # what a call with new argument types runs
+        self.dispatcher.compile = lambda sig: _at_level(OPTIMIZATION_LEVEL, compile_types, sig)
         self.constants = dict(transformed.constants)
         codes = codegen.compile_source(split.wrapper_source, [split.wrapper.name],
                                        [*func.__code__.co_freevars, *self.constants, RUN],
@@ -927,6 +929,30 @@ def bind(transformed, func, wrt_names, backend, fallback, cache=False):
                       stacklevel=4)
         return fallback
     return built.bind(func, wrt_names, fallback, backend)
+
+
+# LLVM's optimization level for the gradient (Numba's default is 3). Level 3 adds the
+# unswitching of loops on conditions that do not change in them (the broadcasting tests
+# of each array expression), which doubled the HMM gradient's code and took a third of
+# its first call, for the same speed once compiled (benchmarks/numba_compile.py).
+OPTIMIZATION_LEVEL = 2
+
+
+def _at_level(level, compile_types, sig):
+    """compile_types(sig) with LLVM's optimization level at most `level` for what it
+    compiles: Numba reads its config.OPT each time it builds a pass pipeline. Under
+    Numba's compiler lock, so that no other thread compiles at this level meanwhile; a
+    level the user chose lower, or "max", is kept."""
+    from numba.core import config
+    from numba.core.compiler_lock import global_compiler_lock
+    with global_compiler_lock:
+        chosen = config.OPT
+        if not chosen.is_opt_max and int(chosen) > level:
+            config.OPT = config._OptLevel(level)
+        try:
+            return compile_types(sig)
+        finally:
+            config.OPT = chosen
 
 
 def _on_disk(split):

@@ -14,10 +14,11 @@ helper is a Python stub, which refuses to run uncompiled, with an `@overload` th
 what compiled code calls.
 
 Numba keeps the helpers' compiled code on disk (unless $PULLBACK_NUMBA_HELPER_CACHE is
-0; see `cached`), for the next process to load rather than compile: an implementation
-is keyed by its argument types, its closure's values and its source file, which Numba
-checks for changes, and a helper generated for given types is a module file named by
-the hash of its source and of this module's source. A helper never depends on the
+0; see `cached`), under the cache directory (never beside this file), for the next
+process to load rather than compile: an implementation is keyed by its argument types,
+its closure's values and its source file, which Numba checks for changes, and a helper
+generated for given types is a module file named by the hash of its source and of this
+module's source. A helper never depends on the
 user's function, so a cached one is the same code the process would compile.
 """
 
@@ -32,6 +33,7 @@ import sys
 
 import numpy as np
 from numba import types
+from numba.core import caching
 from numba.core.errors import TypingError
 from numba.extending import overload as _overload
 from numba.extending import register_jitable
@@ -194,6 +196,35 @@ def helper_directory():
 
 if not any(isinstance(f, _HelperModules) for f in sys.meta_path):
     sys.meta_path.append(_HelperModules())
+
+
+try:
+    _IN_TREE, _CACHE_IMPL = caching.InTreeCacheLocator, caching.CacheImpl
+except AttributeError:  # their names before Numba 0.61
+    _IN_TREE, _CACHE_IMPL = caching._InTreeCacheLocator, caching._CacheImpl
+
+
+class _HelperCacheLocator(_IN_TREE):
+    """Where Numba keeps the compiled code of the helpers defined in this file: beside the
+    generated helpers' (helpers/__pycache__ in the cache directory), not in the
+    __pycache__ beside this file, which holds only Python's own files (and may belong
+    to an installation the user does not write to). Other functions are not located
+    here (Numba asks the next locator), and Numba still checks this file for changes."""
+
+    def __init__(self, py_func, py_file):
+        super().__init__(py_func, py_file)
+        self._cache_path = os.path.join(helper_directory(), "__pycache__")
+
+    @classmethod
+    def from_function(cls, py_func, py_file):
+        if os.path.abspath(py_file) != os.path.abspath(__file__) \
+                or helper_directory() is None:
+            return None
+        return super().from_function(py_func, py_file)
+
+
+if not any(c.__name__ == "_HelperCacheLocator" for c in _CACHE_IMPL._locator_classes):
+    _CACHE_IMPL._locator_classes.insert(0, _HelperCacheLocator)
 
 
 def overload(function):
@@ -1159,8 +1190,10 @@ def _unpack_check(values, n, starred=False):
 # ------------------------------------------------------------------ loop records as arrays
 # A loop over a range knows its trip count when it starts: the pass (emit/numba.py) then
 # keeps its records, one tuple per iteration, in a "tape" made at the first record: for
-# a record of numbers, one preallocated array per field; for a record holding anything
-# else (an array, a shape), a preallocated list of the records. (A tuple of one list
+# a record of numbers, one preallocated array per type of number, a row per iteration
+# (one array per field had Numba count the references of each, soft DTW's fourteen,
+# wherever the tape is passed or assigned); for a record holding anything else (an
+# array, a shape), a preallocated list of the records. (A tuple of one list
 # per field, which it was, has each list's references counted at every read and write:
 # the RNN's gradient took 1.35x the hand-written one's time, 1.2x as a list of records.)
 # Reads and writes are calls, not inlined: compiled with the gradient's bounds checks,
@@ -1178,6 +1211,16 @@ def _field_kind(t):
 tape_new = _stub("tape_new")
 
 
+def _number_fields(record) -> dict:
+    """For a record of numbers (and empty shapes): NumPy dtype name -> the positions of
+    the record's fields of that type, in order."""
+    groups: dict = {}
+    for i, t in enumerate(record):
+        if _field_kind(t) == "number":
+            groups.setdefault(_dtype_name(t), []).append(i)
+    return groups
+
+
 @overload(tape_new)
 def _tape_new(record, size):
     if not isinstance(record, types.BaseTuple) or any(
@@ -1186,16 +1229,12 @@ def _tape_new(record, size):
             dtype = as_dtype(record)
             return lambda record, size: np.empty(size, dtype=dtype)
         return lambda record, size: [record] * size
-    parts = []
-    for i, t in enumerate(record):
-        kind = _field_kind(t)
-        if kind == "number":
-            parts.append(f"np.empty(size, dtype=np.{_dtype_name(t)})")
-        elif kind == "empty":
-            parts.append("0")
-        else:
-            parts.append(f"[record[{i}]] * size")
-    source = f"def new(record, size):\n    return ({''.join(p + ', ' for p in parts)})\n"
+    # one array of (size, fields) per type of number, then the first record, whose
+    # type says where each field is (it holds numbers: no references are counted)
+    parts = [f"np.empty((size, {len(fields)}), dtype=np.{name})"
+             for name, fields in _number_fields(record).items()]
+    source = (f"def new(record, size):\n"
+              f"    return ({''.join(p + ', ' for p in parts)}record, )\n")
     return _compiled(source, "new")
 
 
@@ -1215,10 +1254,8 @@ def _tape_put(tape, at, record):
             tape[at] = record
         return put_one
     lines = ["def put(tape, at, record):"]
-    for i, t in enumerate(record):
-        kind = _field_kind(t)
-        if kind != "empty":
-            lines.append(f"    tape[{i}][at] = record[{i}]")
+    for g, fields in enumerate(_number_fields(record).values()):
+        lines += [f"    tape[{g}][at, {k}] = record[{i}]" for k, i in enumerate(fields)]
     lines.append("    return None")
     return _compiled("\n".join(lines) + "\n", "put")
 
@@ -1230,11 +1267,10 @@ tape_get = _stub("tape_get")
 def _tape_get(tape, at):
     if not isinstance(tape, types.BaseTuple):  # one value per iteration
         return lambda tape, at: tape[at]
-    parts = []
-    for i, t in enumerate(tape):
-        if isinstance(t, types.Integer):
-            parts.append("()")  # an empty shape: a number's
-        else:
-            parts.append(f"tape[{i}][at]")
+    record = tape[len(tape) - 1]
+    parts = ["()"] * len(record)  # an empty shape: a number's
+    for g, fields in enumerate(_number_fields(record).values()):
+        for k, i in enumerate(fields):
+            parts[i] = f"tape[{g}][at, {k}]"
     source = f"def get(tape, at):\n    return ({''.join(p + ', ' for p in parts)})\n"
     return _compiled(source, "get")
