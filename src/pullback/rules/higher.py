@@ -331,6 +331,8 @@ def masked_sum_grad_transpose(g, d, a, axis, keepdims, where, skip_nan=False):
 
 
 def _batch(g):
+    if g.__class__ is np.ndarray and g.ndim:
+        return g
     g = np.asarray(g)
     return g.reshape(g.shape + (1,)) if g.ndim == 0 else g
 
@@ -405,7 +407,7 @@ def as_grad_batch(g, d, x):
                                  0.0 if d.__class__ is float else d[k], v)
                 for k, v in x.items()}
     made = unbroadcast_batch(g, x)
-    if np.iscomplexobj(made) and not np.iscomplexobj(x):
+    if made.dtype.kind == "c" and not np.iscomplexobj(x):
         made = np.real(made)
     return np.array(made, dtype=np.result_type(made, float))
 
@@ -437,9 +439,12 @@ def accum_index_batch_v(g, x, idx, v):
         out[idx] = spread_batch(g, x[idx])
         return out
     g = _batch(g)
-    real = not np.iscomplexobj(x) and np.iscomplexobj(g)
-    out = np.zeros((len(g),) + np.shape(x), dtype=np.result_type(g, float) if not real
-                   else float)
+    if g.dtype.kind == "f" and x.__class__ is np.ndarray:  # the common case, at once
+        real, out = False, np.zeros((len(g),) + x.shape, dtype=np.result_type(g, float))
+    else:
+        real = not np.iscomplexobj(x) and np.iscomplexobj(g)
+        out = np.zeros((len(g),) + np.shape(x), dtype=np.result_type(g, float) if not real
+                       else float)
     key = _batch_index(idx)
     slot = out[key]
     missing = slot.ndim - g.ndim
