@@ -452,8 +452,8 @@ def accum_index_batch_v(g, x, idx, v):
         g = g.reshape(g.shape[:1] + (1,) * missing + g.shape[1:])
     if real:
         g = np.real(g)
-    if runtime._is_basic(idx):
-        out[key] += g
+    if runtime._is_basic(idx):  # each position once, into zeros: a copy is the sum
+        out[key] = g
     else:
         np.add.at(out, key, g)
     return out
@@ -529,11 +529,14 @@ def take_slot_grad_batch(g, d, idx):
 def cumsum_grad_batch(g, a, axis=None):
     """cumsum_grad for a batch: each tangent's reversed cumulative sum."""
     g = _batch(g)
+    # np.add.accumulate is np.cumsum without its dispatch, for float tangents (np.cumsum
+    # widens small integer types, which tangents never are)
+    summed = np.add.accumulate if g.dtype.kind in "fc" else np.cumsum
     if axis is None:
         flat = g.reshape(len(g), -1)[:, ::-1]
-        return np.cumsum(flat, axis=1)[:, ::-1].reshape((len(g),) + np.shape(a))
+        return summed(flat, axis=1)[:, ::-1].reshape((len(g),) + np.shape(a))
     axis = axis + 1 if axis >= 0 else axis
-    return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
+    return np.flip(summed(np.flip(g, axis), axis=axis), axis)
 
 
 def unreduce_batch(g, x, axis=None, keepdims=False, scale=1.0):
