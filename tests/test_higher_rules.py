@@ -1,9 +1,9 @@
-"""Second order through the gradients of np.linalg.inv and np.tensordot, of the 2-norm
-and the Frobenius norm (np.linalg.norm) and of np.cumprod of an array without zeros (their
-helpers' rules in rules/higher.py), and forward mode through np.fft.fftshift / ifftshift
-(their tangent in rules/fft.py): hessian, hvp and reverse over reverse against central
-differences of the gradient, jvp against central differences of f, each function in
-more than one spelling."""
+"""Second order through the gradients of np.tril / np.triu, np.trace, np.take,
+np.linalg.inv and np.tensordot, of the 2-norm and the Frobenius norm (np.linalg.norm) and
+of np.cumprod of an array without zeros (their helpers' rules in rules/higher.py), and
+forward mode through np.fft.fftshift / ifftshift (their tangent in rules/fft.py): hessian,
+hvp and reverse over reverse against central differences of the gradient, jvp against
+central differences of f, each function in more than one spelling."""
 
 from __future__ import annotations
 
@@ -113,7 +113,59 @@ def cumulative_columns(x):
     return np.sum(np.cumprod(m * m + 0.5, axis=0)[-1] * m[0])
 
 
+def lower_triangle(x):
+    return np.sum(np.sin(np.tril(x.reshape(3, 3))) * x.reshape(3, 3))
+
+
+def upper_band(x):
+    return np.sum(np.triu(x.reshape(3, 3), -1) ** 3)
+
+
+def triangle_of_a_vector(x):
+    return np.sum(np.tril(x, 1) ** 2 * np.arange(9.0).reshape(3, 3))
+
+
+def triangles_of_a_stack(x):
+    return np.sum(np.cos(np.triu(x.reshape(2, 2, 2))) * x.reshape(2, 2, 2))
+
+
+def trace_squared(x):
+    return np.trace(np.outer(x, x) * x) ** 2
+
+
+def trace_off_diagonal(x):
+    m = x.reshape(3, 3)
+    return np.sin(np.trace(m * m, 1)) + np.trace(m @ m)
+
+
+def trace_of_a_stack(x):
+    return np.sum(np.trace(x.reshape(2, 2, 2), axis1=1, axis2=2) ** 3)
+
+
+def taken(x):
+    return np.sum(np.take(x, [0, 2, 2, -1]) ** 3)
+
+
+def taken_columns(x):
+    return np.sum(np.sin(np.take(x.reshape(2, 3), [2, 0, 2], axis=1)) * x[:2].reshape(2, 1))
+
+
+def taken_wrapped(x):
+    return np.sum(np.take(x, [-1, 5, 0], mode="wrap") ** 2 * x[:3]) + np.sum(
+        np.take(x, [0, 7], mode="clip") ** 3)
+
+
 CASES = [
+    (lower_triangle, lambda rng: (rng.normal(size=9),)),
+    (upper_band, lambda rng: (rng.normal(size=9),)),
+    (triangle_of_a_vector, lambda rng: (rng.normal(size=3),)),
+    (triangles_of_a_stack, lambda rng: (rng.normal(size=8),)),
+    (trace_squared, lambda rng: (rng.normal(size=3),)),
+    (trace_off_diagonal, lambda rng: (rng.normal(size=9),)),
+    (trace_of_a_stack, lambda rng: (rng.normal(size=8),)),
+    (taken, lambda rng: (rng.normal(size=4),)),
+    (taken_columns, lambda rng: (rng.normal(size=6),)),
+    (taken_wrapped, lambda rng: (rng.normal(size=4),)),
     (shifted, lambda rng: (rng.normal(size=5),)),
     (shifted_back, lambda rng: (rng.normal(size=5),)),
     (shifted_axes, lambda rng: (rng.normal(size=6),)),

@@ -735,6 +735,38 @@ def diag_grad_transpose(g, d, k=0):
     return np.reshape(np.diag(g, k), np.shape(d))
 
 
+def tri_grad_transpose(g, d, k, upper):
+    """The adjoint of tri_grad(d, m, k, upper) (one triangle of d kept, summed over the
+    rows for a 1-D m): g spread over d's rows, that triangle kept."""
+    if _zero(g):
+        return 0.0
+    g = np.broadcast_to(g, np.shape(d))
+    return np.triu(g, k) if upper else np.tril(g, k)
+
+
+def tri_grad_batch(g, m, k, upper):
+    """tri_grad for a batch: each tangent's triangle (np.triu and np.tril keep it in the
+    last two axes), summed over the rows for a 1-D m."""
+    kept = np.triu(_batch(g), k) if upper else np.tril(_batch(g), k)
+    return np.sum(kept, axis=1) if np.ndim(m) == 1 else kept
+
+
+def trace_grad_transpose(g, d, made, offset=0, axis1=0, axis2=1):
+    """The adjoint of trace_grad(d, a, made, ...) (d spread on a diagonal): the trace of g,
+    which sums that diagonal (zero where an integer trace `made` had no gradient)."""
+    if _zero(g) or support.truncated(made):
+        return 0.0
+    return summed_to(np.trace(g, offset, axis1, axis2), d)
+
+
+def take_grad_transpose(g, d, indices, axis=None, mode="raise"):
+    """The adjoint of take_grad(d, a, indices, axis, mode) (d scattered to the positions
+    np.take read): g read at those positions, by np.take."""
+    if _zero(g):
+        return 0.0
+    return summed_to(np.take(g, indices, axis=axis, mode=mode), d)
+
+
 def sinc_grad_x(t, d, x):
     """The derivative of sinc_grad(d, x) = d sinc'(x) in x, times t: d sinc''(x), with
     sinc''(x) = (-pi sin(pi x) - 2 sinc'(x)) / x, and -pi^2 / 3 at x = 0."""
@@ -1045,6 +1077,17 @@ RULES = {
                                jvp="linear", d="pad_grad_transpose(g, d, pad_width, mode)"),
     linear_algebra.diag_grad: rule("d, v, k=0", kinds=FRESH, jvp="linear",
                                    d="diag_grad_transpose(g, d, k)"),
+    # linear in d: one triangle kept (its own transpose), the trace's diagonal, np.take's
+    # scatter-add (whose transpose is np.take); the other parameters are not differentiated
+    shape_rules.tri_grad: rule("d, m, k, upper", kinds=FRESH, jvp="linear",
+                               d="tri_grad_transpose(g, d, k, upper)",
+                               batch={"d": "tri_grad_batch(g, m, k, upper)"}),
+    linear_algebra.trace_grad: rule("d, a, made, offset=0, axis1=0, axis2=1", kinds=FRESH,
+                                    jvp="linear",
+                                    d="trace_grad_transpose(g, d, made, offset, axis1, axis2)"),
+    shape_rules.take_grad: rule("d, a, indices, axis=None, mode='raise'", kinds=FRESH,
+                                jvp="linear",
+                                d="take_grad_transpose(g, d, indices, axis, mode)"),
     # bilinear in the gradient d and a (a centred): the same call on each tangent
     reductions.var_grad: rule(
         "d, a, axis=None, ddof=0, keepdims=False", kinds=FRESH, jvp="bilinear",
@@ -1226,7 +1269,8 @@ FUNCTIONS = (summed_to, spread_to, unreduce_transpose, unreduce_extreme_transpos
              norm_grad_tangent_x, norm_grad_tangent_norm, norm_grad_adjoint_d,
              norm_grad_adjoint_x, norm_grad_adjoint_norm, cumprod_grad_tangent_ans,
              cumprod_grad_tangent_a, cumprod_grad_adjoint_d, cumprod_grad_adjoint_ans,
-             cumprod_grad_adjoint_a)
+             cumprod_grad_adjoint_a, tri_grad_transpose, tri_grad_batch, trace_grad_transpose,
+             take_grad_transpose)
 # the helpers the templates above call, beside the rules (Rule.functions)
 RULES = {f: replace(r, functions=tuple((h.__name__, h) for h in FUNCTIONS))
          for f, r in RULES.items()}
