@@ -1,4 +1,4 @@
-"""Second order through the gradients of np.tril / np.triu, np.trace, np.take,
+"""Second order through the gradients of np.kron, np.tril / np.triu, np.trace, np.take,
 np.linalg.inv and np.tensordot, of the 2-norm and the Frobenius norm (np.linalg.norm) and
 of np.cumprod of an array without zeros (their helpers' rules in rules/higher.py), and
 forward mode through np.fft.fftshift / ifftshift (their tangent in rules/fft.py): hessian,
@@ -155,7 +155,24 @@ def taken_wrapped(x):
         np.take(x, [0, 7], mode="clip") ** 3)
 
 
+def kron_square(x):
+    return np.sum(np.kron(x, x) ** 2 * np.arange(9.0))
+
+
+def kron_matrices(x):
+    m = x.reshape(2, 3)
+    return np.sum(np.sin(np.kron(m[:, :2], m)))
+
+
+def kron_with_a_constant(x):
+    return np.sum(np.kron(np.array([[1.0], [-0.5]]), x.reshape(2, 2)) ** 3) + np.sum(
+        np.kron(x, np.array([2.0, -1.0])) ** 3)
+
+
 CASES = [
+    (kron_square, lambda rng: (rng.normal(size=3),)),
+    (kron_matrices, lambda rng: (rng.normal(size=6),)),
+    (kron_with_a_constant, lambda rng: (rng.normal(size=4),)),
     (lower_triangle, lambda rng: (rng.normal(size=9),)),
     (upper_band, lambda rng: (rng.normal(size=9),)),
     (triangle_of_a_vector, lambda rng: (rng.normal(size=3),)),
@@ -257,3 +274,26 @@ def test_second_derivative_through_a_cumulative_product_with_a_zero_is_refused()
     pullback.grad(cumulative)(x)  # the gradient itself is fine
     with pytest.raises(pullback.PullbackError, match="np.cumprod of an array with zeros"):
         pullback.hvp(cumulative)(x, np.ones(3))
+
+
+@pytest.mark.parametrize("batched", [False, True])
+def test_jvp_of_kron_matches_differences(batched):
+    def f(a, b):
+        return np.kron(a, b) * np.kron(b, a)
+
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(size=(2, 3)), rng.normal(size=3)
+    directions = [(rng.normal(size=a.shape), rng.normal(size=b.shape)) for _ in range(3)]
+    h = 1e-6
+    expected = [(f(a + h * da, b + h * db) - f(a - h * da, b - h * db)) / (2 * h)
+                for da, db in directions]
+    jvp = pullback.jvp(f, wrt=(0, 1), batched=batched)
+    if batched:
+        value, tangents = jvp(a, b, tuple(np.stack(part) for part in zip(*directions)))
+    else:
+        value, tangents = None, []
+        for direction in directions:
+            value, tangent = jvp(a, b, direction)
+            tangents.append(tangent)
+    np.testing.assert_allclose(value, f(a, b))
+    np.testing.assert_allclose(np.stack(tangents), np.stack(expected), rtol=1e-6, atol=1e-8)

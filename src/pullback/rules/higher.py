@@ -767,6 +767,37 @@ def take_grad_transpose(g, d, indices, axis=None, mode="raise"):
     return summed_to(np.take(g, indices, axis=axis, mode=mode), d)
 
 
+def kron_grad_tangent(t, d, a, b, wrt, operand):
+    """The tangent of kron_grad(d, a, b, wrt) along `operand`'s tangent t: it reads the
+    operand whose gradient it is for its shape only (zeros), and is linear in the other
+    (the same contraction with t)."""
+    _real_second_order("np.kron", t, d, a, b)
+    if operand == wrt:
+        return np.zeros(np.shape(a if wrt == "a" else b))
+    return linear_algebra.kron_grad(d, t, b, "b") if operand == "a" else \
+        linear_algebra.kron_grad(d, a, t, "a")
+
+
+def kron_grad_adjoint_d(g, d, a, b, wrt):
+    """The adjoint of kron_grad(d, a, b, wrt) in d (a contraction of d with the other
+    operand): np.kron of g with the other operand, in d's shape."""
+    _real_second_order("np.kron", g, a, b)
+    if _zero(g):
+        return 0.0
+    return np.reshape(np.kron(g, b) if wrt == "a" else np.kron(a, g), np.shape(d))
+
+
+def kron_grad_adjoint_operand(g, d, a, b, wrt, operand):
+    """The adjoint of kron_grad(d, a, b, wrt) in `operand`: none in the one whose gradient
+    it is (read for its shape), and for the other, d contracted with g (in the shape of
+    the gradient kron_grad made) over the axes of that gradient's operand."""
+    _real_second_order("np.kron", g, d, a, b)
+    if _zero(g) or operand == wrt:
+        return 0.0
+    return linear_algebra.kron_grad(d, a, g, "a") if operand == "a" else \
+        linear_algebra.kron_grad(d, g, b, "b")
+
+
 def sinc_grad_x(t, d, x):
     """The derivative of sinc_grad(d, x) = d sinc'(x) in x, times t: d sinc''(x), with
     sinc''(x) = (-pi sin(pi x) - 2 sinc'(x)) / x, and -pi^2 / 3 at x = 0."""
@@ -1082,6 +1113,15 @@ RULES = {
     shape_rules.tri_grad: rule("d, m, k, upper", kinds=FRESH, jvp="linear",
                                d="tri_grad_transpose(g, d, k, upper)",
                                batch={"d": "tri_grad_batch(g, m, k, upper)"}),
+    # linear in d and in the operand other than `wrt` (np.kron's gradient contracts d with
+    # it); operand `wrt` is read for its shape only
+    linear_algebra.kron_grad: rule(
+        "d, a, b, wrt", kinds=FRESH,
+        jvp={"d": "kron_grad(g, a, b, wrt)", "a": "kron_grad_tangent(g, d, a, b, wrt, 'a')",
+             "b": "kron_grad_tangent(g, d, a, b, wrt, 'b')"},
+        d="kron_grad_adjoint_d(g, d, a, b, wrt)",
+        a="kron_grad_adjoint_operand(g, d, a, b, wrt, 'a')",
+        b="kron_grad_adjoint_operand(g, d, a, b, wrt, 'b')"),
     linear_algebra.trace_grad: rule("d, a, made, offset=0, axis1=0, axis2=1", kinds=FRESH,
                                     jvp="linear",
                                     d="trace_grad_transpose(g, d, made, offset, axis1, axis2)"),
@@ -1270,7 +1310,8 @@ FUNCTIONS = (summed_to, spread_to, unreduce_transpose, unreduce_extreme_transpos
              norm_grad_adjoint_x, norm_grad_adjoint_norm, cumprod_grad_tangent_ans,
              cumprod_grad_tangent_a, cumprod_grad_adjoint_d, cumprod_grad_adjoint_ans,
              cumprod_grad_adjoint_a, tri_grad_transpose, tri_grad_batch, trace_grad_transpose,
-             take_grad_transpose)
+             take_grad_transpose, kron_grad_tangent, kron_grad_adjoint_d,
+             kron_grad_adjoint_operand)
 # the helpers the templates above call, beside the rules (Rule.functions)
 RULES = {f: replace(r, functions=tuple((h.__name__, h) for h in FUNCTIONS))
          for f, r in RULES.items()}
