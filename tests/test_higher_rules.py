@@ -1,9 +1,9 @@
-"""Second order through the gradients of np.linalg.inv and np.tensordot, of the 2-norm
-and the Frobenius norm (np.linalg.norm) and of np.cumprod of an array without zeros (their
-helpers' rules in rules/higher.py), and forward mode through np.fft.fftshift / ifftshift
-(their tangent in rules/fft.py): hessian, hvp and reverse over reverse against central
-differences of the gradient, jvp against central differences of f, each function in
-more than one spelling."""
+"""Second order through the gradients of np.kron, np.tril / np.triu, np.trace, np.take,
+np.linalg.inv and np.tensordot, of the 2-norm and the Frobenius norm (np.linalg.norm) and
+of np.cumprod of an array without zeros (their helpers' rules in rules/higher.py), and
+forward mode through np.fft.fftshift / ifftshift (their tangent in rules/fft.py): hessian,
+hvp and reverse over reverse against central differences of the gradient, jvp against
+central differences of f, each function in more than one spelling."""
 
 from __future__ import annotations
 
@@ -113,7 +113,76 @@ def cumulative_columns(x):
     return np.sum(np.cumprod(m * m + 0.5, axis=0)[-1] * m[0])
 
 
+def lower_triangle(x):
+    return np.sum(np.sin(np.tril(x.reshape(3, 3))) * x.reshape(3, 3))
+
+
+def upper_band(x):
+    return np.sum(np.triu(x.reshape(3, 3), -1) ** 3)
+
+
+def triangle_of_a_vector(x):
+    return np.sum(np.tril(x, 1) ** 2 * np.arange(9.0).reshape(3, 3))
+
+
+def triangles_of_a_stack(x):
+    return np.sum(np.cos(np.triu(x.reshape(2, 2, 2))) * x.reshape(2, 2, 2))
+
+
+def trace_squared(x):
+    return np.trace(np.outer(x, x) * x) ** 2
+
+
+def trace_off_diagonal(x):
+    m = x.reshape(3, 3)
+    return np.sin(np.trace(m * m, 1)) + np.trace(m @ m)
+
+
+def trace_of_a_stack(x):
+    return np.sum(np.trace(x.reshape(2, 2, 2), axis1=1, axis2=2) ** 3)
+
+
+def taken(x):
+    return np.sum(np.take(x, [0, 2, 2, -1]) ** 3)
+
+
+def taken_columns(x):
+    return np.sum(np.sin(np.take(x.reshape(2, 3), [2, 0, 2], axis=1)) * x[:2].reshape(2, 1))
+
+
+def taken_wrapped(x):
+    return np.sum(np.take(x, [-1, 5, 0], mode="wrap") ** 2 * x[:3]) + np.sum(
+        np.take(x, [0, 7], mode="clip") ** 3)
+
+
+def kron_square(x):
+    return np.sum(np.kron(x, x) ** 2 * np.arange(9.0))
+
+
+def kron_matrices(x):
+    m = x.reshape(2, 3)
+    return np.sum(np.sin(np.kron(m[:, :2], m)))
+
+
+def kron_with_a_constant(x):
+    return np.sum(np.kron(np.array([[1.0], [-0.5]]), x.reshape(2, 2)) ** 3) + np.sum(
+        np.kron(x, np.array([2.0, -1.0])) ** 3)
+
+
 CASES = [
+    (kron_square, lambda rng: (rng.normal(size=3),)),
+    (kron_matrices, lambda rng: (rng.normal(size=6),)),
+    (kron_with_a_constant, lambda rng: (rng.normal(size=4),)),
+    (lower_triangle, lambda rng: (rng.normal(size=9),)),
+    (upper_band, lambda rng: (rng.normal(size=9),)),
+    (triangle_of_a_vector, lambda rng: (rng.normal(size=3),)),
+    (triangles_of_a_stack, lambda rng: (rng.normal(size=8),)),
+    (trace_squared, lambda rng: (rng.normal(size=3),)),
+    (trace_off_diagonal, lambda rng: (rng.normal(size=9),)),
+    (trace_of_a_stack, lambda rng: (rng.normal(size=8),)),
+    (taken, lambda rng: (rng.normal(size=4),)),
+    (taken_columns, lambda rng: (rng.normal(size=6),)),
+    (taken_wrapped, lambda rng: (rng.normal(size=4),)),
     (shifted, lambda rng: (rng.normal(size=5),)),
     (shifted_back, lambda rng: (rng.normal(size=5),)),
     (shifted_axes, lambda rng: (rng.normal(size=6),)),
@@ -205,3 +274,26 @@ def test_second_derivative_through_a_cumulative_product_with_a_zero_is_refused()
     pullback.grad(cumulative)(x)  # the gradient itself is fine
     with pytest.raises(pullback.PullbackError, match="np.cumprod of an array with zeros"):
         pullback.hvp(cumulative)(x, np.ones(3))
+
+
+@pytest.mark.parametrize("batched", [False, True])
+def test_jvp_of_kron_matches_differences(batched):
+    def f(a, b):
+        return np.kron(a, b) * np.kron(b, a)
+
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(size=(2, 3)), rng.normal(size=3)
+    directions = [(rng.normal(size=a.shape), rng.normal(size=b.shape)) for _ in range(3)]
+    h = 1e-6
+    expected = [(f(a + h * da, b + h * db) - f(a - h * da, b - h * db)) / (2 * h)
+                for da, db in directions]
+    jvp = pullback.jvp(f, wrt=(0, 1), batched=batched)
+    if batched:
+        value, tangents = jvp(a, b, tuple(np.stack(part) for part in zip(*directions)))
+    else:
+        value, tangents = None, []
+        for direction in directions:
+            value, tangent = jvp(a, b, direction)
+            tangents.append(tangent)
+    np.testing.assert_allclose(value, f(a, b))
+    np.testing.assert_allclose(np.stack(tangents), np.stack(expected), rtol=1e-6, atol=1e-8)

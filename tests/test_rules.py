@@ -801,6 +801,20 @@ SAMPLES.update({
                             [((2,), ANY), ((2, 3), POS)])],
     HELPERS["cumprod_grad"]: [("cumprod_grad(x0, x1, np.cumprod(x1), None)",
                                [((4,), ANY), ((4,), POS)])],
+    # (higher7) the second-order rules of np.kron's, np.tril's / np.triu's, np.trace's and
+    # np.take's gradients
+    HELPERS["kron_grad"]: [("kron_grad(x0, x1, x2, 'a') * x1",
+                            [((6,), ANY), ((2,), ANY), ((3,), ANY)]),
+                           ("kron_grad(x0, x1, x2, 'b') * x2",
+                            [((2, 6), ANY), ((2, 2), ANY), ((1, 3), ANY)])],
+    HELPERS["tri_grad"]: [("tri_grad(x0, x1, 0, True) * x1", [((3, 3), ANY), ((3, 3), ANY)]),
+                          ("tri_grad(x0, x1, -1, False) * x1", [((3, 3), ANY), ((3,), ANY)])],
+    HELPERS["trace_grad"]: [("trace_grad(x0, x1, np.trace(x1, 1, 1, 2), 1, 1, 2) * x1",
+                             [((2,), ANY), ((2, 3, 3), ANY)])],
+    HELPERS["take_grad"]: [("take_grad(x0, x1, [0, 2, 2], None, 'raise') * x1",
+                            [((3,), ANY), ((4,), ANY)]),
+                           ("take_grad(x0, x1, [1, -1], 1, 'wrap') * x1",
+                            [((2, 2), ANY), ((2, 3), ANY)])],
 })
 
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]

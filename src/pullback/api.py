@@ -1073,12 +1073,12 @@ def jacobian(f, wrt=0, mode="auto", optimize=True):
         else:
             seeds = _identity_seeds(inputs)
         out, batch = forward_sweep(*args, seeds[0] if single else tuple(seeds), **kwargs)
-        _real(given, out)
+        _real(inputs, np.asarray(out))
         return _split_columns(batch, np.shape(out), inputs)
 
     def by_reverse(args, kwargs, given, inputs):
         out = np.asarray(f(*args, **kwargs))
-        _real(given, out)
+        _real(inputs, out)
         sweep = reverse_sweep()
         try:
             if isinstance(sweep, PullbackError):
@@ -1121,7 +1121,8 @@ def jacobian(f, wrt=0, mode="auto", optimize=True):
         else:
             bound = signature.bind(*args, **kwargs)
             given = [bound.arguments[n] for n in names]
-        inputs = [np.asarray(x, dtype=float) if not np.iscomplexobj(x) else np.asarray(x)
+        inputs = [x if x.__class__ is np.ndarray and x.dtype == float else
+                  np.asarray(x, dtype=float) if not np.iscomplexobj(x) else np.asarray(x)
                   for x in given]
         way = by_forward if mode == "fwd" else by_reverse if mode == "rev" else measured
         blocks = way(args, kwargs, given, inputs)
@@ -1197,10 +1198,9 @@ def _seeds_like(seed, x):
     return seed
 
 
-def _real(given, out):
-    import numpy as np
-
-    if any(np.iscomplexobj(x) for x in given) or np.iscomplexobj(out):
+def _real(inputs, out):
+    """Refuses complex wrt arrays `inputs` (as jacobian_call made them) or output `out`."""
+    if out.dtype.kind == "c" or any(x.dtype.kind == "c" for x in inputs):
         raise PullbackError("jacobian takes real inputs and outputs (for complex values, "
                             "use jvp and vjp, whose conventions differ)")
 

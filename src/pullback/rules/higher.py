@@ -331,6 +331,8 @@ def masked_sum_grad_transpose(g, d, a, axis, keepdims, where, skip_nan=False):
 
 
 def _batch(g):
+    if g.__class__ is np.ndarray and g.ndim:
+        return g
     g = np.asarray(g)
     return g.reshape(g.shape + (1,)) if g.ndim == 0 else g
 
@@ -405,7 +407,7 @@ def as_grad_batch(g, d, x):
                                  0.0 if d.__class__ is float else d[k], v)
                 for k, v in x.items()}
     made = unbroadcast_batch(g, x)
-    if np.iscomplexobj(made) and not np.iscomplexobj(x):
+    if made.dtype.kind == "c" and not np.iscomplexobj(x):
         made = np.real(made)
     return np.array(made, dtype=np.result_type(made, float))
 
@@ -437,9 +439,12 @@ def accum_index_batch_v(g, x, idx, v):
         out[idx] = spread_batch(g, x[idx])
         return out
     g = _batch(g)
-    real = not np.iscomplexobj(x) and np.iscomplexobj(g)
-    out = np.zeros((len(g),) + np.shape(x), dtype=np.result_type(g, float) if not real
-                   else float)
+    if g.dtype.kind == "f" and x.__class__ is np.ndarray:  # the common case, at once
+        real, out = False, np.zeros((len(g),) + x.shape, dtype=np.result_type(g, float))
+    else:
+        real = not np.iscomplexobj(x) and np.iscomplexobj(g)
+        out = np.zeros((len(g),) + np.shape(x), dtype=np.result_type(g, float) if not real
+                       else float)
     key = _batch_index(idx)
     slot = out[key]
     missing = slot.ndim - g.ndim
@@ -447,8 +452,8 @@ def accum_index_batch_v(g, x, idx, v):
         g = g.reshape(g.shape[:1] + (1,) * missing + g.shape[1:])
     if real:
         g = np.real(g)
-    if runtime._is_basic(idx):
-        out[key] += g
+    if runtime._is_basic(idx):  # each position once, into zeros: a copy is the sum
+        out[key] = g
     else:
         np.add.at(out, key, g)
     return out
@@ -524,11 +529,14 @@ def take_slot_grad_batch(g, d, idx):
 def cumsum_grad_batch(g, a, axis=None):
     """cumsum_grad for a batch: each tangent's reversed cumulative sum."""
     g = _batch(g)
+    # np.add.accumulate is np.cumsum without its dispatch, for float tangents (np.cumsum
+    # widens small integer types, which tangents never are)
+    summed = np.add.accumulate if g.dtype.kind in "fc" else np.cumsum
     if axis is None:
         flat = g.reshape(len(g), -1)[:, ::-1]
-        return np.cumsum(flat, axis=1)[:, ::-1].reshape((len(g),) + np.shape(a))
+        return summed(flat, axis=1)[:, ::-1].reshape((len(g),) + np.shape(a))
     axis = axis + 1 if axis >= 0 else axis
-    return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
+    return np.flip(summed(np.flip(g, axis), axis=axis), axis)
 
 
 def unreduce_batch(g, x, axis=None, keepdims=False, scale=1.0):
@@ -725,6 +733,69 @@ def diag_grad_transpose(g, d, k=0):
     if _zero(g):
         return 0.0
     return np.reshape(np.diag(g, k), np.shape(d))
+
+
+def tri_grad_transpose(g, d, k, upper):
+    """The adjoint of tri_grad(d, m, k, upper) (one triangle of d kept, summed over the
+    rows for a 1-D m): g spread over d's rows, that triangle kept."""
+    if _zero(g):
+        return 0.0
+    g = np.broadcast_to(g, np.shape(d))
+    return np.triu(g, k) if upper else np.tril(g, k)
+
+
+def tri_grad_batch(g, m, k, upper):
+    """tri_grad for a batch: each tangent's triangle (np.triu and np.tril keep it in the
+    last two axes), summed over the rows for a 1-D m."""
+    kept = np.triu(_batch(g), k) if upper else np.tril(_batch(g), k)
+    return np.sum(kept, axis=1) if np.ndim(m) == 1 else kept
+
+
+def trace_grad_transpose(g, d, made, offset=0, axis1=0, axis2=1):
+    """The adjoint of trace_grad(d, a, made, ...) (d spread on a diagonal): the trace of g,
+    which sums that diagonal (zero where an integer trace `made` had no gradient)."""
+    if _zero(g) or support.truncated(made):
+        return 0.0
+    return summed_to(np.trace(g, offset, axis1, axis2), d)
+
+
+def take_grad_transpose(g, d, indices, axis=None, mode="raise"):
+    """The adjoint of take_grad(d, a, indices, axis, mode) (d scattered to the positions
+    np.take read): g read at those positions, by np.take."""
+    if _zero(g):
+        return 0.0
+    return summed_to(np.take(g, indices, axis=axis, mode=mode), d)
+
+
+def kron_grad_tangent(t, d, a, b, wrt, operand):
+    """The tangent of kron_grad(d, a, b, wrt) along `operand`'s tangent t: it reads the
+    operand whose gradient it is for its shape only (zeros), and is linear in the other
+    (the same contraction with t)."""
+    _real_second_order("np.kron", t, d, a, b)
+    if operand == wrt:
+        return np.zeros(np.shape(a if wrt == "a" else b))
+    return linear_algebra.kron_grad(d, t, b, "b") if operand == "a" else \
+        linear_algebra.kron_grad(d, a, t, "a")
+
+
+def kron_grad_adjoint_d(g, d, a, b, wrt):
+    """The adjoint of kron_grad(d, a, b, wrt) in d (a contraction of d with the other
+    operand): np.kron of g with the other operand, in d's shape."""
+    _real_second_order("np.kron", g, a, b)
+    if _zero(g):
+        return 0.0
+    return np.reshape(np.kron(g, b) if wrt == "a" else np.kron(a, g), np.shape(d))
+
+
+def kron_grad_adjoint_operand(g, d, a, b, wrt, operand):
+    """The adjoint of kron_grad(d, a, b, wrt) in `operand`: none in the one whose gradient
+    it is (read for its shape), and for the other, d contracted with g (in the shape of
+    the gradient kron_grad made) over the axes of that gradient's operand."""
+    _real_second_order("np.kron", g, d, a, b)
+    if _zero(g) or operand == wrt:
+        return 0.0
+    return linear_algebra.kron_grad(d, a, g, "a") if operand == "a" else \
+        linear_algebra.kron_grad(d, g, b, "b")
 
 
 def sinc_grad_x(t, d, x):
@@ -1037,6 +1108,26 @@ RULES = {
                                jvp="linear", d="pad_grad_transpose(g, d, pad_width, mode)"),
     linear_algebra.diag_grad: rule("d, v, k=0", kinds=FRESH, jvp="linear",
                                    d="diag_grad_transpose(g, d, k)"),
+    # linear in d: one triangle kept (its own transpose), the trace's diagonal, np.take's
+    # scatter-add (whose transpose is np.take); the other parameters are not differentiated
+    shape_rules.tri_grad: rule("d, m, k, upper", kinds=FRESH, jvp="linear",
+                               d="tri_grad_transpose(g, d, k, upper)",
+                               batch={"d": "tri_grad_batch(g, m, k, upper)"}),
+    # linear in d and in the operand other than `wrt` (np.kron's gradient contracts d with
+    # it); operand `wrt` is read for its shape only
+    linear_algebra.kron_grad: rule(
+        "d, a, b, wrt", kinds=FRESH,
+        jvp={"d": "kron_grad(g, a, b, wrt)", "a": "kron_grad_tangent(g, d, a, b, wrt, 'a')",
+             "b": "kron_grad_tangent(g, d, a, b, wrt, 'b')"},
+        d="kron_grad_adjoint_d(g, d, a, b, wrt)",
+        a="kron_grad_adjoint_operand(g, d, a, b, wrt, 'a')",
+        b="kron_grad_adjoint_operand(g, d, a, b, wrt, 'b')"),
+    linear_algebra.trace_grad: rule("d, a, made, offset=0, axis1=0, axis2=1", kinds=FRESH,
+                                    jvp="linear",
+                                    d="trace_grad_transpose(g, d, made, offset, axis1, axis2)"),
+    shape_rules.take_grad: rule("d, a, indices, axis=None, mode='raise'", kinds=FRESH,
+                                jvp="linear",
+                                d="take_grad_transpose(g, d, indices, axis, mode)"),
     # bilinear in the gradient d and a (a centred): the same call on each tangent
     reductions.var_grad: rule(
         "d, a, axis=None, ddof=0, keepdims=False", kinds=FRESH, jvp="bilinear",
@@ -1218,7 +1309,9 @@ FUNCTIONS = (summed_to, spread_to, unreduce_transpose, unreduce_extreme_transpos
              norm_grad_tangent_x, norm_grad_tangent_norm, norm_grad_adjoint_d,
              norm_grad_adjoint_x, norm_grad_adjoint_norm, cumprod_grad_tangent_ans,
              cumprod_grad_tangent_a, cumprod_grad_adjoint_d, cumprod_grad_adjoint_ans,
-             cumprod_grad_adjoint_a)
+             cumprod_grad_adjoint_a, tri_grad_transpose, tri_grad_batch, trace_grad_transpose,
+             take_grad_transpose, kron_grad_tangent, kron_grad_adjoint_d,
+             kron_grad_adjoint_operand)
 # the helpers the templates above call, beside the rules (Rule.functions)
 RULES = {f: replace(r, functions=tuple((h.__name__, h) for h in FUNCTIONS))
          for f, r in RULES.items()}

@@ -64,7 +64,8 @@ LINEAR_ALGEBRA = {
     np.trace: rule("a, offset=0, axis1=0, axis2=1, dtype=None", kinds=FRESH,
                    a="trace_grad(g, a, ans, offset, axis1, axis2)", jvp="linear",
                    methods=("trace",)),
-    np.kron: rule("a, b", kinds=FRESH, a="kron_grad(g, a, b, 'a')", b="kron_grad(g, a, b, 'b')"),
+    np.kron: rule("a, b", kinds=FRESH, a="kron_grad(g, a, b, 'a')", b="kron_grad(g, a, b, 'b')",
+                  jvp="bilinear"),
     np.cross: rule("a, b, axisa=-1, axisb=-1, axisc=-1, axis=None", kinds=FRESH,
                    **{p: f"cross_grad(g, a, b, axisa, axisb, axisc, axis, {p!r})"
                       for p in ("a", "b")}),

@@ -230,7 +230,10 @@ def tangent_buffer_batch(x, batch):
 def lift(t, ans):
     """Batched tangents `t` of an operand put in the rank of the result `ans` (ones
     inserted after the batch axis), so that they broadcast as the operand did."""
-    missing = np.ndim(ans) + 1 - np.ndim(t)
+    if t.__class__ is np.ndarray:
+        missing = (ans.ndim if ans.__class__ is np.ndarray else np.ndim(ans)) + 1 - t.ndim
+    else:
+        missing = np.ndim(ans) + 1 - np.ndim(t)
     if missing <= 0:
         return t
     t = np.asarray(t)
@@ -255,7 +258,8 @@ def as_tangent_batch(t, out, batch, where=""):
     if isinstance(out, dict):
         return {k: as_tangent_batch(t[k] if isinstance(t, dict) else t, v, batch, where)
                 for k, v in out.items()}
-    as_tangent(0.0, out, where)  # the same refusal of results without a derivative
+    if out.__class__ is not np.ndarray or out.dtype.kind not in "fciu":
+        as_tangent(0.0, out, where)  # the same refusal of results without a derivative
     shape = (batch,) + np.shape(out)
     if t.__class__ is np.ndarray and t.shape == shape and t.flags.writeable:
         return t
