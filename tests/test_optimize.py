@@ -394,3 +394,26 @@ def test_constant_scaled_gradients_are_summed_then_scaled_once():
     assert "dw += dw_unscaled * 2.5" in optimized and "unscaled" not in plain
     rng = np.random.default_rng(11)
     _both_match_fd(scaled_in_loop, (rng.normal(size=3), rng.normal(size=(4, 3)) * 0.3), 0)
+
+
+def column_log_normalizers(v):
+    return np.sum(np.log(np.sum(np.exp(v), axis=0)) ** 2)
+
+
+def row_log_normalizers(v):  # axis 1 of a matrix: the sums must be put back as (n, 1)
+    return np.sum(np.log(np.sum(np.exp(v), axis=1)) ** 2)
+
+
+@pytest.mark.parametrize("fn, shape, spread", [
+    (column_log_normalizers, (3, 4), False),
+    (column_log_normalizers, (2, 3, 4), False),
+    (column_log_normalizers, (5,), False),
+    (row_log_normalizers, (3, 4), True),
+    (row_log_normalizers, (4, 4), True),
+])
+def test_a_sum_along_the_leading_axis_spreads_by_broadcasting(fn, shape, spread):
+    # d/dv of sum(exp(v), axis) is exp(v) times the gradient put back over v: along
+    # the leading axis NumPy broadcasting puts it back by itself (no expand_reduced call)
+    assert "unreduce" in pullback.source(fn, optimize=False)
+    assert ("expand_reduced" in pullback.source(fn)) is spread
+    _both_match_fd(fn, (np.random.default_rng(12).normal(size=shape),), 0)
