@@ -394,3 +394,71 @@ def test_constant_scaled_gradients_are_summed_then_scaled_once():
     assert "dw += dw_unscaled * 2.5" in optimized and "unscaled" not in plain
     rng = np.random.default_rng(11)
     _both_match_fd(scaled_in_loop, (rng.normal(size=3), rng.normal(size=(4, 3)) * 0.3), 0)
+
+
+def column_log_normalizers(v):
+    return np.sum(np.log(np.sum(np.exp(v), axis=0)) ** 2)
+
+
+def row_log_normalizers(v):  # axis 1 of a matrix: the sums must be put back as (n, 1)
+    return np.sum(np.log(np.sum(np.exp(v), axis=1)) ** 2)
+
+
+@pytest.mark.parametrize("fn, shape, spread", [
+    (column_log_normalizers, (3, 4), False),
+    (column_log_normalizers, (2, 3, 4), False),
+    (column_log_normalizers, (5,), False),
+    (row_log_normalizers, (3, 4), True),
+    (row_log_normalizers, (4, 4), True),
+])
+def test_a_sum_along_the_leading_axis_spreads_by_broadcasting(fn, shape, spread):
+    # d/dv of sum(exp(v), axis) is exp(v) times the gradient put back over v: along
+    # the leading axis NumPy broadcasting puts it back by itself (no expand_reduced call)
+    assert "unreduce" in pullback.source(fn, optimize=False)
+    assert ("expand_reduced" in pullback.source(fn)) is spread
+    _both_match_fd(fn, (np.random.default_rng(12).normal(size=shape),), 0)
+
+
+def matrix_vector_steps(W, V, h, x):
+    for _ in range(3):
+        h = np.tanh(W @ h + V @ x)
+    return np.sum(h * h)
+
+
+def matrix_matrix_steps(W, V, h, x):
+    for _ in range(3):
+        h = np.tanh(W @ h + x @ V)
+    return np.sum(np.sin(h))
+
+
+@pytest.mark.parametrize("fn, h_shape, x_shape", [
+    (matrix_vector_steps, (4,), (3,)),
+    (matrix_vector_steps, (4, 2), (3, 2)),
+    (matrix_matrix_steps, (4, 4), (4, 3)),
+])
+def test_matrix_product_gradients_in_loops_match_finite_differences(fn, h_shape, x_shape):
+    # matmul_grad_a/b compute a plain ndarray's 1-D and 2-D products by ndarray.dot
+    rng = np.random.default_rng(13)
+    V_shape = (4, 3) if fn is matrix_vector_steps else (3, 4)
+    args = (rng.normal(size=(4, 4)) * 0.5, rng.normal(size=V_shape) * 0.5,
+            rng.normal(size=h_shape), rng.normal(size=x_shape))
+    _both_match_fd(fn, args, (0, 1, 2, 3))
+
+
+@pytest.mark.parametrize("a_shape, b_shape", [
+    ((3, 4), (4,)), ((3, 4), (4, 2)), ((4,), (4, 2)), ((2, 3, 4), (4, 2)), ((3, 4), (2, 4, 5)),
+])
+def test_matrix_product_helpers_equal_the_matmul_formulas(a_shape, b_shape):
+    from pullback.rules.support import matmul_grad_a, matmul_grad_b
+    rng = np.random.default_rng(14)
+    for dtype in (np.float64, np.float32):
+        a = rng.normal(size=a_shape).astype(dtype)
+        b = rng.normal(size=b_shape).astype(dtype)
+        g = rng.normal(size=np.shape(a @ b)).astype(dtype)
+        # <g, a @ b> is linear in each factor: its gradient is the pairing's coefficient
+        da, db = matmul_grad_a(g, a, b), matmul_grad_b(g, a, b)
+        assert da.shape == a.shape and db.shape == b.shape and da.dtype == dtype
+        e = rng.normal(size=a_shape)
+        assert_close(np.sum(da * e), np.sum(g * (e @ b)), rtol=1e-4, atol=1e-4)
+        e = rng.normal(size=b_shape)
+        assert_close(np.sum(db * e), np.sum(g * (a @ e)), rtol=1e-4, atol=1e-4)

@@ -9,8 +9,8 @@ Guarantees:
   assigns neither keeps the copy valid; a loop or branch that assigns either
   ends it); self-assignments `a = a` disappear;
 - `d = unreduce(g, x, ...)` read only in `d * x` becomes `expand_reduced(g, x, ...)`,
-  or `g` itself when it kept its dimensions: the product broadcasts g over x's shape
-  itself, with the same values;
+  or `g` itself when it kept its dimensions or lost only the leading one (axis 0):
+  the product broadcasts g over x's shape itself, with the same values;
 - dead code: copies (`a = b`, `a = <literal>`) whose `a` is never read, or is
   assigned again before any read, and pure assignments (arithmetic, indexing,
   attributes, and calls of NumPy functions from the rule tables or of the helpers
@@ -351,7 +351,8 @@ def _spread_by_product(tree) -> None:
             if user is not None and user > i and not where.stores_between(x, i, user) \
                     and isinstance(block[user], gast.Assign):
                 _, _, axis, keepdims = stmt.value.args
-                if _literal_is(keepdims, True) or _literal_is(axis, None):
+                if _literal_is(keepdims, True) or _literal_is(axis, None) \
+                        or _leading_axis(axis):
                     stmt.value = stmt.value.args[0]  # g already broadcasts against x
                 else:
                     stmt.value.func = gast.Name(id="expand_reduced", ctx=gast.Load(),
@@ -378,6 +379,12 @@ class _Positions:
         at = self.stored_at.get(name, [])
         k = bisect.bisect_right(at, start)
         return k < len(at) and at[k] < stop
+
+
+def _leading_axis(node) -> bool:
+    """Whether node is the literal axis 0: a reduction along the leading axis leaves the
+    trailing ones, and NumPy broadcasting lines a value of that shape up with them."""
+    return isinstance(node, gast.Constant) and type(node.value) is int and node.value == 0
 
 
 def _literal_is(node, value) -> bool:

@@ -126,6 +126,9 @@ def matmul_grad_a(g, a, b):
     """Gradient of a @ b with respect to a (NumPy's matmul rules, 1-D cases included)."""
     if g.__class__ is float and g == 0.0:  # a gradient known to be zero
         return 0.0
+    if g.__class__ is np.ndarray and a.__class__ is np.ndarray and b.__class__ is np.ndarray \
+            and a.ndim == 2 and b.ndim == 2:
+        return g.dot(b.T)  # = g @ b.T, without matmul's fixed cost (half a microsecond)
     if a.__class__ is not np.ndarray or b.__class__ is not np.ndarray:
         a, b = _array(a), _array(b)
     an, bn = _ndim(a), _ndim(b)
@@ -148,6 +151,12 @@ def matmul_grad_b(g, a, b):
     """Gradient of a @ b with respect to b."""
     if g.__class__ is float and g == 0.0:
         return 0.0
+    if g.__class__ is np.ndarray and a.__class__ is np.ndarray and b.__class__ is np.ndarray \
+            and a.ndim == 2 and b.ndim < 3:
+        # a loop's matrix-vector step: ndarray.dot is the same product for 1-D and 2-D
+        # operands, without matmul's fixed cost (half a microsecond, more than a 32 x 32
+        # product itself)
+        return a.T.dot(g) if b.ndim == 2 else g.dot(a)
     if a.__class__ is not np.ndarray or b.__class__ is not np.ndarray:
         a, b = _array(a), _array(b)
     an, bn = _ndim(a), _ndim(b)

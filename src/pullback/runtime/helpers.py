@@ -283,9 +283,7 @@ def record_shape(x):
     simplify's lean records): an array's shape, `()` for a number, else `[x]`."""
     if x.__class__ is np.ndarray:
         shape = x.shape
-        if len(_SHAPES) > 4096:
-            _SHAPES.clear()
-        return _SHAPES.setdefault(shape, shape)  # one tuple per shape, not per record
+        return _SHAPES.get(shape) or _shared_shape(shape)  # one tuple per shape, not per record
     if isinstance(x, (float, int, complex, np.generic)):
         return ()
     return [x]  # a list or tuple operand, or a variable not set yet: kept as it is
@@ -294,12 +292,22 @@ def record_shape(x):
 _SHAPES: dict = {}
 
 
+def _shared_shape(shape):
+    """record_shape's first record of a shape (or of `()`, which is shared anyway)."""
+    if len(_SHAPES) > 4096:
+        _SHAPES.clear()
+    return _SHAPES.setdefault(shape, shape)
+
+
 def unbroadcast_to(g, recorded):
     """`unbroadcast(g, x)` from `record_shape(x)`."""
+    if g.__class__ is np.ndarray:
+        if g.shape == recorded:  # (never equal to a list)
+            return g
+    elif g.__class__ is float:
+        return g
     if recorded.__class__ is list:
         return unbroadcast(g, recorded[0])
-    if g.__class__ is float or (g.__class__ is np.ndarray and g.shape == recorded):
-        return g
     return unbroadcast(g, _Shaped(recorded))
 
 
