@@ -6989,3 +6989,146 @@ def grown_list_second_name_method(p, q, w):
 def grown_list_second_name_after(p, q, w):
     p.ws.append(1.0)
     return np.sum(np.multiply(q.ws, w))
+
+
+# ============ a list grown through one parameter, read before under another name (soundness7)
+# The growth is checked when it runs (list_not_kept): refused when the list read before is
+# the one grown (the same object passed twice, or the list itself passed), correct when
+# the objects differ.
+
+
+class _Held2:
+    def __init__(self):
+        self.ws = [1.0, 2.0]
+        self.d = {"ws": self.ws}
+        self.t = (self.ws, 0)
+
+    def scaled(self, w):
+        return np.multiply(self.ws, w)
+
+
+def _held_alias():
+    """An object whose .vs is the list another object holds as .ws."""
+    a, b = _Held2(), _Held2()
+    b.vs = a.ws
+    return a, b
+
+
+def _helper_reading(o, w):
+    return np.multiply(o.ws, w)
+
+
+def grown_rule(p, q, w):
+    a = np.multiply(q.ws, w)
+    p.ws.append(1.0)
+    return np.sum(a)
+
+
+def grown_method(p, q, w):
+    a = q.scaled(w)
+    p.ws.append(1.0)
+    return np.sum(a)
+
+
+def grown_builtin_sum(p, q, w):
+    a = sum(q.ws) * w
+    p.ws.append(1.0)
+    return a
+
+
+def grown_held_in_dict(p, q, w):
+    a = np.multiply(q.d["ws"], w)
+    p.ws.append(1.0)
+    return np.sum(a)
+
+
+def grown_held_in_tuple(p, q, w):
+    a = np.multiply(q.t[0], w)
+    p.ws.append(1.0)
+    return np.sum(a)
+
+
+def grown_list_passed(p, ws, w):
+    a = np.multiply(ws, w)
+    p.ws.append(1.0)
+    return np.sum(a)
+
+
+def grown_helper(p, q, w):
+    a = _helper_reading(q, w)
+    p.ws.append(1.0)
+    return np.sum(a)
+
+
+def grown_dot(p, q, w):
+    a = np.dot(q.ws, np.ones(2) * w)
+    p.ws.append(1.0)
+    return a * 2.0
+
+
+def grown_other_name(p, q, w):
+    a = np.multiply(q.vs, w)
+    p.ws.append(1.0)
+    return np.sum(a)
+
+
+def grown_in_a_loop_read_before(p, q, w):
+    a = np.multiply(q.ws, w)
+    total = 0.0
+    for _ in range(2):
+        p.ws.append(1.0)
+        total = total + np.sum(a)
+    return total
+
+
+def _same():
+    o = _Held2()
+    return o, o
+
+
+for _name, _f, _pair in [
+        ("rule", grown_rule, _same), ("method", grown_method, _same),
+        ("builtin-sum", grown_builtin_sum, _same), ("held-in-dict", grown_held_in_dict, _same),
+        ("held-in-tuple", grown_held_in_tuple, _same), ("helper", grown_helper, _same),
+        ("np-dot", grown_dot, _same), ("in-a-loop", grown_in_a_loop_read_before, _same),
+        ("other-attribute-name", grown_other_name, _held_alias)]:
+    _p, _q = _pair()
+    probe(f"grown-list-same-object-{_name}", _p, _q, 1.5, wrt=2)(_f)
+    if _name != "other-attribute-name":
+        control(f"grown-list-two-objects-{_name}", _Held2(), _Held2(), 1.5, wrt=2)(_f)
+_o = _Held2()
+probe("grown-list-passed-as-the-list-itself", _o, _o.ws, 1.5, wrt=2)(grown_list_passed)
+control("grown-list-another-list-passed", _Held2(), [1.0, 3.0], 1.5, wrt=2)(grown_list_passed)
+_a, _b = _held_alias()
+control("grown-list-other-attribute-name-distinct", _Held2(), _b, 1.5, wrt=2)(grown_other_name)
+
+
+@probe("grown-list-read-in-a-branch-before", _Held2(), _Held2(), 1.5, True, wrt=2)
+def grown_read_in_a_branch(p, q, w, flag):
+    a = w * 1.0
+    if flag:
+        a = np.multiply(q.ws, w)
+    p.ws.append(1.0)
+    return np.sum(a)
+
+
+@probe("grown-list-read-later-in-the-loop", _Held2(), _Held2(), 1.5, wrt=2)
+def grown_read_later_in_the_loop(p, q, w):
+    total = 0.0
+    for _ in range(2):
+        p.ws.append(1.0)
+        total = total + np.sum(np.multiply(q.ws, w))
+    return total
+
+
+@control("grown-list-read-after-the-growth", _Held2(), _Held2(), 1.5, wrt=2)
+def grown_read_after(p, q, w):
+    p.ws.append(1.0)
+    return np.sum(np.multiply(q.ws, w))
+
+
+@control("grown-list-array-parameter-read-before", _Held2(), np.array([1.0, 2.0]), 1.5, wrt=2)
+def grown_array_read_before(p, x, w):
+    a = x * w
+    p.ws.append(1.0)
+    return np.sum(a)
