@@ -7608,3 +7608,47 @@ def r7_inf_masked(x):
 
 def r7_nansum(x):
     return np.nansum(x * x)
+
+
+# ========== a bare `return` on a path the point does not take (soundness7): `return None`,
+# refused when it runs (check_scalar), not when the function is transformed
+
+
+@control("bare-return-path-not-taken", 0.7, wrt=0)
+def bare_return_not_taken(x):
+    if x > 5.0:
+        return
+    return x * x
+
+
+@probe("bare-return-path-taken", 6.0, wrt=0, located="any")
+def bare_return_taken(x):
+    if x > 5.0:
+        return
+    return x * x
+
+
+@control("bare-return-in-a-loop-not-taken", 0.7, 3, wrt=0)
+def bare_return_loop(x, n):
+    t = 0.0
+    for i in range(n):
+        if i > 10:
+            return
+        t = t + x * i
+    return t
+
+
+def _bare_return_helper(a):
+    if a > 3.0:
+        return
+    return a * 2.0
+
+
+@control("bare-return-in-a-helper-not-taken", 0.7, wrt=0)
+def bare_return_helper(x):
+    return _bare_return_helper(x) * x
+
+
+@probe("bare-return-in-a-helper-taken", 4.0, wrt=0)
+def bare_return_helper_taken(x):
+    return _bare_return_helper(x) * x
