@@ -7652,3 +7652,29 @@ def bare_return_helper(x):
 @probe("bare-return-in-a-helper-taken", 4.0, wrt=0)
 def bare_return_helper_taken(x):
     return _bare_return_helper(x) * x
+
+
+def grown_object_from_a_tuple(p, q, w):
+    pair = (q, 1.0)
+    held = pair[0]
+    a = held.scaled(w)
+    p.ws.append(1.0)
+    return np.sum(a)
+
+
+_o2 = _Held2()
+probe("grown-list-same-object-taken-from-a-tuple", _o2, _o2, 1.5, wrt=2)(
+    grown_object_from_a_tuple)
+control("grown-list-two-objects-taken-from-a-tuple", _Held2(), _Held2(), 1.5, wrt=2)(
+    grown_object_from_a_tuple)
+
+
+@control("grown-list-after-a-loop-over-array-slices", _Held2(), _Held2(),
+         np.array([0.3, -0.7]), wrt=2)
+def grown_after_array_loop(p, q, x):
+    r = x * 1.0
+    for _ in range(2):
+        r = r + 0.25 * np.tanh(r[:])
+    a = np.multiply(q.ws, r)
+    p.ws.append(1.0)
+    return np.sum(a * a)

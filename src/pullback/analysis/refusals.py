@@ -480,7 +480,8 @@ class Refusals:
             if target not in self.useful or target in self.scalar or self.op(t).kind not in (
                     "attr", "index", "name", "method", "call", "super") or self.op(
                     t).kind in ("method", "call") and any(
-                    _atom_name(a) == base for a in self.op(t).inputs.values()):
+                    _atom_name(a) == base for a in self.op(t).inputs.values()) \
+                    or not self._may_be_held(target, set()):
                 continue  # (a call receiving the object itself: checked or refused below)
             order = self._order(t, s)
             if order == "dominates":
@@ -494,6 +495,30 @@ class Refusals:
                     "and read it grown; grow the list before the function is called, or "
                     "outside it", self.parsed.location.describe(read))
         return kept
+
+    def _may_be_held(self, name, seen) -> bool:
+        """Whether `name` may be an object the function did not make (a list an object
+        holds): a parameter, or read from one (an attribute, a call's result), or an item
+        or copy of such a value; not an item of an array the function computed."""
+        if name in seen:
+            return False
+        seen.add(name)
+        if name in self.params:
+            return True
+        for d in self.defs.get(name, ()):
+            if isinstance(d.value, gast.Name):
+                if self._may_be_held(d.value.id, seen):
+                    return True
+            elif isinstance(d.value, gast.Subscript):
+                if _atom_name(d.value.value) is None or self._may_be_held(
+                        _atom_name(d.value.value), seen):
+                    return True
+            elif isinstance(d.value, (gast.Tuple, gast.List, gast.Dict)):
+                return True  # a display may hold a parameter, an object
+            elif not isinstance(d.value, gast.Constant) and self.op(d).kind not in (
+                    "rule", "construct", "nondiff", "copy"):  # (new values)
+                return True
+        return False
 
     def _loops_around(self, s) -> set:
         """The ids of the loops whose bodies hold `s`."""
