@@ -7678,3 +7678,7 @@ def grown_after_array_loop(p, q, x):
     a = np.multiply(q.ws, r)
     p.ws.append(1.0)
     return np.sum(a * a)
+
+
+_o3 = _Held2()
+probe("grown-list-same-object-read-after-the-growth", _o3, _o3, 1.5, wrt=2)(grown_read_after)
