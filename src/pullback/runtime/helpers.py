@@ -398,8 +398,8 @@ def accum_index(d, x, idx, g):
         d = _zeros_for(x)
     elif isinstance(x, np.ndarray) and not isinstance(d, np.ndarray):
         d = _zeros_for(x) + d  # a scalar gradient (say, a NumPy zero) spread over x
-        if d.__class__ is not np.ndarray:  # x 0-d: the sum is a NumPy scalar
-            d = np.asarray(d)
+        if isinstance(d, np.generic):  # x 0-d: the sum is a NumPy scalar (not a Dask
+            d = np.asarray(d)  # array, say, which stays lazy)
     if isinstance(d, (list, dict)):
         d[idx] = add_grads(d[idx], g)
         return d
