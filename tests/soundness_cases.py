@@ -1180,7 +1180,7 @@ def class_decorated(x):
     return x ** 3
 
 
-@functools.lru_cache(maxsize=None)  # noqa: UP033 (the spelling under test)
+@functools.lru_cache(maxsize=128)  # noqa: UP033 (the spelling under test)
 def cached_sq(t):
     return t * t + 1.0
 
@@ -1191,7 +1191,7 @@ def uses_cached(x):
 
 
 @probe("decorators-lru-cache-on-f", 0.8)
-@functools.lru_cache(maxsize=None)  # noqa: UP033 (the spelling under test)
+@functools.lru_cache(maxsize=128)  # noqa: UP033 (the spelling under test)
 def cached_objective(x):
     return math.exp(x) * x
 
@@ -6989,3 +6989,696 @@ def grown_list_second_name_method(p, q, w):
 def grown_list_second_name_after(p, q, w):
     p.ws.append(1.0)
     return np.sum(np.multiply(q.ws, w))
+
+
+# ============ a list grown through one parameter, read before under another name (soundness7)
+# The growth is checked when it runs (list_not_kept): refused when the list read before is
+# the one grown (the same object passed twice, or the list itself passed), correct when
+# the objects differ.
+
+
+class _Held2:
+    def __init__(self):
+        self.ws = [1.0, 2.0]
+        self.d = {"ws": self.ws}
+        self.t = (self.ws, 0)
+
+    def scaled(self, w):
+        return np.multiply(self.ws, w)
+
+
+def _held_alias():
+    """An object whose .vs is the list another object holds as .ws."""
+    a, b = _Held2(), _Held2()
+    b.vs = a.ws
+    return a, b
+
+
+def _helper_reading(o, w):
+    return np.multiply(o.ws, w)
+
+
+def grown_rule(p, q, w):
+    a = np.multiply(q.ws, w)
+    p.ws.append(1.0)
+    return np.sum(a)
+
+
+def grown_method(p, q, w):
+    a = q.scaled(w)
+    p.ws.append(1.0)
+    return np.sum(a)
+
+
+def grown_builtin_sum(p, q, w):
+    a = sum(q.ws) * w
+    p.ws.append(1.0)
+    return a
+
+
+def grown_held_in_dict(p, q, w):
+    a = np.multiply(q.d["ws"], w)
+    p.ws.append(1.0)
+    return np.sum(a)
+
+
+def grown_held_in_tuple(p, q, w):
+    a = np.multiply(q.t[0], w)
+    p.ws.append(1.0)
+    return np.sum(a)
+
+
+def grown_list_passed(p, ws, w):
+    a = np.multiply(ws, w)
+    p.ws.append(1.0)
+    return np.sum(a)
+
+
+def grown_helper(p, q, w):
+    a = _helper_reading(q, w)
+    p.ws.append(1.0)
+    return np.sum(a)
+
+
+def grown_dot(p, q, w):
+    a = np.dot(q.ws, np.ones(2) * w)
+    p.ws.append(1.0)
+    return a * 2.0
+
+
+def grown_other_name(p, q, w):
+    a = np.multiply(q.vs, w)
+    p.ws.append(1.0)
+    return np.sum(a)
+
+
+def grown_in_a_loop_read_before(p, q, w):
+    a = np.multiply(q.ws, w)
+    total = 0.0
+    for _ in range(2):
+        p.ws.append(1.0)
+        total = total + np.sum(a)
+    return total
+
+
+def _same():
+    o = _Held2()
+    return o, o
+
+
+for _name, _f, _pair in [
+        ("rule", grown_rule, _same), ("method", grown_method, _same),
+        ("builtin-sum", grown_builtin_sum, _same), ("held-in-dict", grown_held_in_dict, _same),
+        ("held-in-tuple", grown_held_in_tuple, _same), ("helper", grown_helper, _same),
+        ("np-dot", grown_dot, _same), ("in-a-loop", grown_in_a_loop_read_before, _same),
+        ("other-attribute-name", grown_other_name, _held_alias)]:
+    _p, _q = _pair()
+    probe(f"grown-list-same-object-{_name}", _p, _q, 1.5, wrt=2)(_f)
+    if _name != "other-attribute-name":
+        control(f"grown-list-two-objects-{_name}", _Held2(), _Held2(), 1.5, wrt=2)(_f)
+_o = _Held2()
+probe("grown-list-passed-as-the-list-itself", _o, _o.ws, 1.5, wrt=2)(grown_list_passed)
+control("grown-list-another-list-passed", _Held2(), [1.0, 3.0], 1.5, wrt=2)(grown_list_passed)
+_a, _b = _held_alias()
+control("grown-list-other-attribute-name-distinct", _Held2(), _b, 1.5, wrt=2)(grown_other_name)
+
+
+@probe("grown-list-read-in-a-branch-before", _Held2(), _Held2(), 1.5, True, wrt=2)
+def grown_read_in_a_branch(p, q, w, flag):
+    a = w * 1.0
+    if flag:
+        a = np.multiply(q.ws, w)
+    p.ws.append(1.0)
+    return np.sum(a)
+
+
+@probe("grown-list-read-later-in-the-loop", _Held2(), _Held2(), 1.5, wrt=2)
+def grown_read_later_in_the_loop(p, q, w):
+    total = 0.0
+    for _ in range(2):
+        p.ws.append(1.0)
+        total = total + np.sum(np.multiply(q.ws, w))
+    return total
+
+
+@control("grown-list-read-after-the-growth", _Held2(), _Held2(), 1.5, wrt=2)
+def grown_read_after(p, q, w):
+    p.ws.append(1.0)
+    return np.sum(np.multiply(q.ws, w))
+
+
+@control("grown-list-array-parameter-read-before", _Held2(), np.array([1.0, 2.0]), 1.5, wrt=2)
+def grown_array_read_before(p, x, w):
+    a = x * w
+    p.ws.append(1.0)
+    return np.sum(a)
+
+
+# ================= a slot written `c[k] += v` whose array has no other name after the
+# container is made (soundness7): read before only into new values, so pullback's
+# `c[k] = c[k] + v` is what Python computes; a read of it after the write stays refused
+
+_W3S = np.array([0.5, -1.0, 0.25])
+
+
+@control("slot-write-distinct-list-copy-beside", 0.7, 0.3, wrt=(0, 1))
+def slot_write_distinct_copy(x, s):
+    a = np.tanh(_W3S * x)
+    c = [a, np.copy(a)]
+    c[0] += s
+    return 0.1 * np.sum(c[0] * c[1])
+
+
+@control("slot-write-dict-distinct-product-beside", 0.7, 0.3, wrt=(0, 1))
+def slot_write_dict_distinct(x, s):
+    a = np.tanh(_W3S * x)
+    c = {"p": a, "q": a * 2.0}
+    c["p"] *= s
+    return np.sum(c["q"] * c["p"])
+
+
+@control("slot-write-read-into-a-sum-before", 0.7, 0.3, wrt=(0, 1))
+def slot_write_read_before(x, s):
+    a = np.tanh(_W3S * x)
+    y = np.sum(a * a)
+    c = [a, _W3S * 1.0]
+    c[0] -= s
+    return y * np.sum(c[0] * c[1])
+
+
+@probe("slot-write-name-read-after", 0.7, 0.3, wrt=(0, 1))
+def slot_write_name_read_after(x, s):
+    a = np.tanh(_W3S * x)
+    c = [a, np.copy(a)]
+    c[0] += s
+    return np.sum(c[0] * c[1]) + np.sum(a)
+
+
+@probe("slot-write-name-copied-before", 0.7, 0.3, wrt=(0, 1))
+def slot_write_name_copied_before(x, s):
+    a = np.tanh(_W3S * x)
+    b = a
+    c = [a, np.copy(a)]
+    c[0] += s
+    return np.sum(c[0] * c[1]) + np.sum(b)
+
+
+@probe("slot-write-view-made-before", 0.7, 0.3, wrt=(0, 1))
+def slot_write_view_made_before(x, s):
+    a = np.tanh(_W3S * x)
+    v = a[:2]
+    c = [a, np.copy(a)]
+    c[0] += s
+    return np.sum(c[0] * c[1]) + np.sum(v)
+
+
+# ======================== probe round 7 (soundness7): spellings no earlier probe used
+_V3R = np.array([0.3, -0.7, 1.1])
+
+
+@probe("r7-setdefault-alias-written", _V3R.copy(), 0.4, wrt=(0, 1))
+def r7_setdefault_alias(x, y):
+    d = {}
+    a = d.setdefault("k", x * 1.0)
+    a[0] = y
+    return np.sum(d["k"] * x)
+
+
+@control("r7-setdefault-read-only", _V3R.copy(), 0.4, wrt=(0, 1))
+def r7_setdefault_read(x, y):
+    d = {}
+    a = d.setdefault("k", x * y)
+    return np.sum(a * x)
+
+
+@probe("r7-extend-arrays-then-written", _V3R.copy(), 0.4, wrt=(0, 1))
+def r7_extend_written(x, y):
+    b = x * 2.0
+    items = []
+    items.extend([b, x * 3.0])
+    b[0] = y
+    return np.sum(items[0] * items[1])
+
+
+@probe("r7-extend-arrays-slot-written", _V3R.copy(), 0.4, wrt=(0, 1))
+def r7_extend_slot_written(x, y):
+    b = x * 2.0
+    items = []
+    items.extend([b, x * 3.0])
+    items[0][1] = y
+    return np.sum(b * x) + np.sum(items[1])
+
+
+@control("r7-extend-arrays-read", _V3R.copy(), 0.4, wrt=(0, 1))
+def r7_extend_read(x, y):
+    items = []
+    items.extend([x * 2.0, x * y])
+    return np.sum(items[0] * items[1])
+
+
+@control("r7-asarray-of-list-is-a-copy", _V3R.copy(), 0.4, wrt=(0, 1))
+def r7_asarray_list_copy(x, y):
+    b = x * 2.0
+    m = np.asarray([b, x * y])
+    m[0, 0] = y
+    return np.sum(m * m) + np.sum(b)
+
+
+@probe("r7-asarray-of-array-same-object-written", _V3R.copy(), 0.4, wrt=(0, 1))
+def r7_asarray_same_written(x, y):
+    b = x * 2.0
+    m = np.asarray(b)
+    m[0] = y
+    return np.sum(b * x)
+
+
+@probe("r7-asanyarray-of-array-written", _V3R.copy(), 0.4, wrt=(0, 1))
+def r7_asanyarray_written(x, y):
+    b = x * 2.0
+    m = np.asanyarray(b)
+    m[1] = y
+    return np.sum(b * b)
+
+
+@control("r7-ellipsis-write-own-array", _V3R.copy(), 0.4, wrt=(0, 1))
+def r7_ellipsis_write(x, y):
+    b = np.zeros(3)
+    b[...] = x * y
+    return np.sum(b * x)
+
+
+@probe("r7-ellipsis-write-view", _V3R.copy(), 0.4, wrt=(0, 1))
+def r7_ellipsis_write_view(x, y):
+    b = x * 2.0
+    v = b[1:]
+    v[...] = y
+    return np.sum(b * x)
+
+
+@probe("r7-empty-tuple-write-0d", np.array(0.6), 0.4, wrt=(0, 1))
+def r7_empty_tuple_write(x, y):
+    b = x * 2.0
+    b[()] = b * y
+    return b * x
+
+
+@probe("r7-empty-tuple-write-parameter", np.array(0.6), 0.4, wrt=(0, 1))
+def r7_empty_tuple_write_param(x, y):
+    x[()] = y * 2.0
+    return x * y
+
+
+@control("r7-fill-own-array", _V3R.copy(), 0.4, wrt=(0, 1))
+def r7_fill_own(x, y):
+    b = np.empty(3)
+    b.fill(y)
+    return np.sum(b * x)
+
+
+@probe("r7-fill-a-view", _V3R.copy(), 0.4, wrt=(0, 1))
+def r7_fill_view(x, y):
+    b = x * 2.0
+    b[:2].fill(y)
+    return np.sum(b * x)
+
+
+@probe("r7-fill-a-named-view", _V3R.copy(), 0.4, wrt=(0, 1))
+def r7_fill_named_view(x, y):
+    b = x * 2.0
+    v = b[1:]
+    v.fill(y)
+    return np.sum(b * x)
+
+
+@probe("r7-fill-parameter", _V3R.copy(), 0.4, wrt=(0, 1))
+def r7_fill_param(x, y):
+    x.fill(y)
+    return np.sum(x * y)
+
+
+@probe("r7-copyto-into-a-view", _V3R.copy(), 0.4, wrt=(0, 1))
+def r7_copyto_view(x, y):
+    b = np.zeros(3)
+    np.copyto(b[:2], x[1:] * y)
+    return np.sum(b * x)
+
+
+@probe("r7-copyto-into-a-named-view-read-base", _V3R.copy(), 0.4, wrt=(0, 1))
+def r7_copyto_named_view(x, y):
+    b = x * 1.0
+    v = b[1:]
+    np.copyto(v, y)
+    return np.sum(b * x)
+
+
+@probe("r7-ufunc-out-parameter-slice", _V3R.copy(), 0.4, wrt=(0, 1))
+def r7_out_param_slice(x, y):
+    np.multiply(x[:2], y, out=x[:2])
+    return np.sum(x * x)
+
+
+@probe("r7-ufunc-out-own-slice", _V3R.copy(), 0.4, wrt=(0, 1))
+def r7_out_own_slice(x, y):
+    b = np.zeros(3)
+    np.multiply(x[:2], y, out=b[:2])
+    return np.sum(b * x)
+
+
+@probe("r7-ufunc-out-own-array", _V3R.copy(), 0.4, wrt=(0, 1))
+def r7_out_own(x, y):
+    b = np.empty(3)
+    np.add(x, y, out=b)
+    return np.sum(b * b)
+
+
+@probe("r7-sliding-window-view-read", np.array([0.3, -0.7, 1.1, 0.5]), wrt=0)
+def r7_sliding_read(x):
+    w = np.lib.stride_tricks.sliding_window_view(x, 2)
+    return np.sum(w * w)
+
+
+@probe("r7-sliding-window-view-written", np.array([0.3, -0.7, 1.1, 0.5]), 0.4, wrt=(0, 1))
+def r7_sliding_written(x, y):
+    b = x * 1.0
+    w = np.lib.stride_tricks.sliding_window_view(b, 2, writeable=True)
+    w[0, 1] = y
+    return np.sum(b * x)
+
+
+@probe("r7-as-strided-read", np.array([0.3, -0.7, 1.1, 0.5]), wrt=0)
+def r7_as_strided_read(x):
+    w = np.lib.stride_tricks.as_strided(x, shape=(3, 2), strides=(8, 8))
+    return np.sum(w * w)
+
+
+@probe("r7-as-strided-written", np.array([0.3, -0.7, 1.1, 0.5]), 0.4, wrt=(0, 1))
+def r7_as_strided_written(x, y):
+    b = x * 1.0
+    w = np.lib.stride_tricks.as_strided(b, shape=(3, 2), strides=(8, 8))
+    w[1, 0] = y
+    return np.sum(b * x)
+
+
+class _ArrayLike:
+    def __init__(self, a):
+        self.a = a
+
+    def __array__(self, dtype=None, copy=None):
+        return self.a
+
+
+class _UfuncLike:
+    def __init__(self, a):
+        self.a = a
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        inputs = [i.a if isinstance(i, _UfuncLike) else i for i in inputs]
+        return getattr(ufunc, method)(*inputs, **kwargs) * 2.0
+
+
+@probe("r7-array-protocol-returns-stored-array", _V3R.copy(), wrt=0)
+def r7_array_protocol(x):
+    holder = _ArrayLike(x * 2.0)
+    return np.sum(np.asarray(holder) * x)
+
+
+@probe("r7-array-protocol-written-through", _V3R.copy(), 0.4, wrt=(0, 1))
+def r7_array_protocol_written(x, y):
+    b = x * 2.0
+    m = np.asarray(_ArrayLike(b))
+    m[0] = y
+    return np.sum(b * x)
+
+
+@probe("r7-array-ufunc-class", _V3R.copy(), wrt=0)
+def r7_array_ufunc(x):
+    return np.sum(np.sin(_UfuncLike(x)))
+
+
+def _square_scalar(t):
+    return t * t
+
+
+@probe("r7-vectorize-user-function", _V3R.copy(), wrt=0)
+def r7_vectorize(x):
+    return np.sum(np.vectorize(_square_scalar)(x))
+
+
+@probe("r7-vectorize-lambda", _V3R.copy(), wrt=0)
+def r7_vectorize_lambda(x):
+    sq = np.vectorize(lambda t: math.sin(t) * t)
+    return np.sum(sq(x))
+
+
+@probe("r7-methodcaller-sum", _V3R.copy(), wrt=0)
+def r7_methodcaller(x):
+    total = operator.methodcaller("sum")
+    return total(x * x)
+
+
+@probe("r7-methodcaller-clip", _V3R.copy(), wrt=0)
+def r7_methodcaller_clip(x):
+    return np.sum(operator.methodcaller("clip", -0.5, 0.5)(x) * x)
+
+
+@probe("r7-getattr-numpy-computed-name", _V3R.copy(), wrt=0)
+def r7_getattr_np(x):
+    name = "si" + "n"
+    return np.sum(getattr(np, name)(x))
+
+
+@probe("r7-getattr-numpy-name-from-list", _V3R.copy(), 1, wrt=0)
+def r7_getattr_np_list(x, k):
+    names = ["cos", "tanh"]
+    return np.sum(getattr(np, names[k])(x))
+
+
+@probe("r7-globals-lookup-call", 0.7, wrt=0)
+def r7_globals_call(x):
+    return globals()["_square_scalar"](x) * 3.0
+
+
+@probe("r7-globals-computed-name", 0.7, wrt=0)
+def r7_globals_computed(x):
+    name = "_square" + "_scalar"
+    return globals()[name](x)
+
+
+@probe("r7-eval-expression-with-namespace", 0.7, wrt=0)
+def r7_eval_namespace(x):
+    return eval("t * t + 1.0", {"t": x})
+
+
+@probe("r7-exec-assignment", 0.7, wrt=0)
+def r7_exec(x):
+    space = {"t": x}
+    exec("u = t * t", space)
+    return space["u"]
+
+
+@functools.lru_cache(maxsize=128)
+def _cached_square(t):
+    return t * t
+
+
+@functools.lru_cache(maxsize=128)
+def _cached_scaled(n):
+    return _R7_SCALE["w"] * n
+
+
+_R7_SCALE = {"w": 2.0}
+
+
+@probe("r7-lru-cache-helper", 0.7, wrt=0)
+def r7_lru(x):
+    return _cached_square(x) * 2.0
+
+
+@probe("r7-lru-cache-helper-of-int", 0.7, 3, wrt=0)
+def r7_lru_int(x, n):
+    return _cached_scaled(n) * x
+
+
+@scenario("r7-lru-cache-stale-across-calls")
+def _(chk, tmp_path):
+    g = chk.build(r7_lru, 0)
+    chk(r7_lru, (0.7,), 0, gradient=g)
+    chk(r7_lru, (1.3,), 0, gradient=g)  # a cached value of another x must not be reused
+    chk(r7_lru, (0.7,), 0, gradient=g)
+
+
+class _Acts:
+    @staticmethod
+    def act(t):
+        return np.tanh(t)
+
+
+def r7_static_act(x):
+    return np.sum(_Acts.act(x) * x)
+
+
+@scenario("r7-staticmethod-rebound")
+def _(chk, tmp_path):
+    _rebinding(chk, r7_static_act, (_V3R.copy(),), _Acts, "act",
+               staticmethod(lambda t: t * t))
+
+
+class _SharedBuffer:
+    buf = np.zeros(3)
+
+    def put(self, v):
+        self.buf[0] = v
+        return self
+
+
+@probe("r7-class-attribute-shared-written", 0.7, wrt=0)
+def r7_class_attr_written(x):
+    a, b = _SharedBuffer(), _SharedBuffer()
+    a.put(x * 2.0)
+    return np.sum(b.buf) * x
+
+
+@probe("r7-class-attribute-list-shared-appended", 0.7, wrt=0)
+def r7_class_attr_list(x):
+    a = _SharedList()
+    a.items.append(x * 2.0)
+    return sum(_SharedList().items) * x
+
+
+class _SharedList:
+    items: list = []
+
+
+def r7_int_input(x):  # (closed form in test_soundness: the FD harness takes floats)
+    return x * x * 0.5 + math.sin(x)
+
+
+@probe("r7-integer-array-input", np.array([1, 2, 3]), wrt=0, located="any")
+def r7_int_array_input(x):
+    return np.sum(np.tanh(x * 0.3))
+
+
+@control("r7-bool-mask-input", _V3R.copy(), np.array([True, False, True]), wrt=0)
+def r7_bool_mask(x, mask):
+    return np.sum(x[mask] ** 2)
+
+
+@control("r7-bool-mask-where", _V3R.copy(), np.array([True, False, True]), wrt=0)
+def r7_bool_mask_where(x, mask):
+    return np.sum(np.where(mask, x * x, -x))
+
+
+@control("r7-zero-d-array-input", np.array(0.6), wrt=0)
+def r7_zero_d(x):
+    return np.sin(x) * x
+
+
+@control("r7-zero-d-array-indexed", np.array(0.6), wrt=0)
+def r7_zero_d_indexed(x):
+    return x[()] * np.exp(x)
+
+
+@control("r7-zero-d-array-ellipsis-indexed", np.array(0.6), wrt=0)
+def r7_zero_d_ellipsis(x):
+    return x[...] * x[()] + np.sin(x[()])
+
+
+@control("r7-zero-d-array-indexed-twice", np.array(0.6), 0.4, wrt=(0, 1))
+def r7_zero_d_twice(x, y):
+    return x[()] * y + x[()] * x[()]
+
+
+@control("r7-float32-input", np.array([0.3, -0.7, 1.1], dtype=np.float32), wrt=0)
+def r7_float32(x):
+    return np.sum(np.tanh(x) * x)
+
+
+def r7_float32_scalar(x):  # (closed form in test_soundness)
+    return x * x * 3.0
+
+
+def r7_nan_unused(x):
+    return x[0] * x[2]
+
+
+def r7_inf_masked(x):
+    ok = np.isfinite(x)
+    return np.sum(x[ok] ** 2)
+
+
+def r7_nansum(x):
+    return np.nansum(x * x)
+
+
+# ========== a bare `return` on a path the point does not take (soundness7): `return None`,
+# refused when it runs (check_scalar), not when the function is transformed
+
+
+@control("bare-return-path-not-taken", 0.7, wrt=0)
+def bare_return_not_taken(x):
+    if x > 5.0:
+        return
+    return x * x
+
+
+@probe("bare-return-path-taken", 6.0, wrt=0, located="any")
+def bare_return_taken(x):
+    if x > 5.0:
+        return
+    return x * x
+
+
+@control("bare-return-in-a-loop-not-taken", 0.7, 3, wrt=0)
+def bare_return_loop(x, n):
+    t = 0.0
+    for i in range(n):
+        if i > 10:
+            return
+        t = t + x * i
+    return t
+
+
+def _bare_return_helper(a):
+    if a > 3.0:
+        return
+    return a * 2.0
+
+
+@control("bare-return-in-a-helper-not-taken", 0.7, wrt=0)
+def bare_return_helper(x):
+    return _bare_return_helper(x) * x
+
+
+@probe("bare-return-in-a-helper-taken", 4.0, wrt=0)
+def bare_return_helper_taken(x):
+    return _bare_return_helper(x) * x
+
+
+def grown_object_from_a_tuple(p, q, w):
+    pair = (q, 1.0)
+    held = pair[0]
+    a = held.scaled(w)
+    p.ws.append(1.0)
+    return np.sum(a)
+
+
+_o2 = _Held2()
+probe("grown-list-same-object-taken-from-a-tuple", _o2, _o2, 1.5, wrt=2)(
+    grown_object_from_a_tuple)
+control("grown-list-two-objects-taken-from-a-tuple", _Held2(), _Held2(), 1.5, wrt=2)(
+    grown_object_from_a_tuple)
+
+
+@control("grown-list-after-a-loop-over-array-slices", _Held2(), _Held2(),
+         np.array([0.3, -0.7]), wrt=2)
+def grown_after_array_loop(p, q, x):
+    r = x * 1.0
+    for _ in range(2):
+        r = r + 0.25 * np.tanh(r[:])
+    a = np.multiply(q.ws, r)
+    p.ws.append(1.0)
+    return np.sum(a * a)
+
+
+_o3 = _Held2()
+probe("grown-list-same-object-read-after-the-growth", _o3, _o3, 1.5, wrt=2)(grown_read_after)

@@ -76,7 +76,10 @@ def emit_class(g, sc, ctx):
     k = next(g.ids)
     a, b = _active(g, sc, ctx), _active(g, sc, ctx)
     o = g.fresh("o")
-    form = g.r.choice(["call", "method", "attribute", "set-attribute", "property", "vector"])
+    form = g.r.choice(["call", "method", "attribute", "set-attribute", "property", "vector",
+                       "grown-list"])
+    if form == "grown-list":  # a list read for a derivative, then grown under another name
+        return _grown_list(g, k, a, o)
     if form in ("call", "method", "vector"):
         method = "__call__" if form != "method" else "apply"
         body = ("return np.sum(np.tanh(self.w * a))" if form == "vector"
@@ -112,6 +115,28 @@ class Box{k}:
         return [f"{m} = Box{k}(0.5)", f"{m}.w = {a.code}",
                 f"{o} = math.sin({m}.w) * {b.op()}"], o, 1.5, False
     return [f"{m} = Box{k}({a.code})", f"{o} = {m}.double * {b.op()}"], o, 4.5, False
+
+
+def _grown_list(g, k, a, o):
+    """Objects holding a list [0.5, -0.25]: the list read (by a rule, a method, sum, through
+    a dict or a tuple) then grown through a second name for the same object, or through a
+    distinct object."""
+    _define(g, f"""
+class Held{k}:
+    def __init__(self):
+        self.ws = [0.5, -0.25]
+        self.box = {{"ws": self.ws}}
+
+    def scaled(self, w):
+        return np.multiply(self.ws, w)
+""")
+    p, q, t = g.fresh("p"), g.fresh("q"), g.fresh("t")
+    other = p if g.chance(0.5) else f"Held{k}()"
+    read = g.r.choice([f"np.multiply({q}.ws, {a.op()})", f"{q}.scaled({a.op()})",
+                       f"np.multiply({q}.box['ws'], {a.op()})",
+                       f"np.multiply(({q}, 1.0)[0].ws, {a.op()})", f"sum({q}.ws) * {a.op()}"])
+    return [f"{p} = Held{k}()", f"{q} = {other}", f"{t} = {read}", f"{p}.ws.append(1.0)",
+            f"{o} = np.sum({t} * {t})"], o, 0.3125 * 9, False
 
 
 def emit_decorator(g, sc, ctx):
@@ -279,6 +304,7 @@ def emit_index_trick(g, sc, ctx):
         f"np.sum(np.c_[{vec.code}, {vec.code}] ** 2)", f"np.r_[{a.code}, {a.op()} * 2.0][1]",
         f"np.sum(np.r_[{vec.code}[:2], {a.code}])", f"np.sum(np.take({vec.code}, [0, {n - 1}]))",
         f"np.sum({vec.op()}[[0, {n - 1}, 0]])", f"np.sum(np.hstack([{vec.code}, [{a.code}]]))",
+        f"np.asarray({a.code})[()] * {a.op()}", f"np.sum(np.array({a.op()} * 2.0)[...] ** 2)",
     ])
     return [f"{o} = {text}"], o, 2 * (n + 2) * 2.25, False
 

@@ -876,9 +876,13 @@ def _check_augmented(analysis, describe) -> None:
 
 def checked_call(checked) -> tuple[str, tuple[str, ...]]:
     """The run-time check of an operand named by `CHECKED_NAME` (a name, or for a slot
-    written `x[k] += v` the pair (x, the slot's value)): the helper and what it reads."""
+    written `x[k] += v` the pair (x, the slot's value), or ("list_not_kept", the list a
+    held-list growth grows, the values read before it that must not hold it: refusals)):
+    the helper and what it reads."""
     if isinstance(checked, str):
         return "not_shared", (checked,)
+    if checked[0] == "list_not_kept":
+        return checked[0], tuple(checked[1:])
     return "slot_not_shared", tuple(checked)
 
 
@@ -1074,14 +1078,20 @@ def _unshared_elements(container, analysis) -> bool:
 
 def _new_and_unnamed(name, user, analysis) -> bool:
     """Whether `name` holds a new object (its rule declares a new result, or it is a
-    number) read by the statement `user` alone."""
+    number) read by the statement `user` alone, or besides only by statements that run
+    before it and make new values of it (`c = [a, np.copy(a)]`, `{"p": a, "q": a * 2}`:
+    no other name for `a`, and nothing reads it after `user` hands it on)."""
     defs = analysis.defs.get(name, [])
     if len(defs) != 1 or not isinstance(defs[0], gast.Assign):
         return False
     if not (isinstance(defs[0].value, gast.Constant) or fresh_result(analysis, defs[0])):
         return False
     readers = [t for t in _statements(analysis) if _reads_name(t, name)]
-    if readers != [user] or _names_read(user).count(name) != 1:  # not [a, a]
+    if not any(t is user for t in readers) or _names_read(user).count(name) != 1:  # [a, a]
+        return False
+    if not all(t is user or isinstance(t, gast.Assign) and isinstance(t.targets[0], gast.Name)
+               and fresh_result(analysis, t) and _precedes(t, user, analysis) is not None
+               for t in readers):
         return False
     loops = [a for a in _ancestors(user, analysis)[1:] if isinstance(a, (gast.For, gast.While))]
     return all(_inside(defs[0], loop, analysis) for loop in loops)  # made in each trip

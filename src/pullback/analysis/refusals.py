@@ -350,7 +350,7 @@ class Refusals:
                     where)
             return
         name = _atom_name(receiver)
-        if self._grows_a_held_list(value, name):
+        if self._grows_a_held_list(s, value, name):
             return
         if name in self.varied or name not in self.params:
             raise NoRuleError(
@@ -401,15 +401,18 @@ class Refusals:
         a second place keep the file and line for the statement refused)."""
         return self.parsed.location.describe(stmt).splitlines()[-1].strip()
 
-    def _grows_a_held_list(self, call, name) -> bool:
-        """Whether the effect call `call` appends to (or extends) a list an object holds,
-        `self.history.append(len(self.history))`, in a way the gradient cannot see: the
-        call is `name.append(v)` or `name.extend(vs)` with `name = obj.attr` read just
-        for it, and no read of `obj.attr` in the function reaches the result (so no
-        derivative reads the list, whose length the call changes, nor what it adds: a
-        value being differentiated may be logged there), nor any read of an attribute
-        of the same name on another object (which may be this one under another name).
-        Whether it is a list is checked when it runs."""
+    def _grows_a_held_list(self, s, call, name) -> bool:
+        """Whether the effect call `call` (statement `s`) appends to (or extends) a list
+        an object holds, `self.history.append(len(self.history))`, in a way the gradient
+        cannot see: the call is `name.append(v)` or `name.extend(vs)` with `name =
+        obj.attr` read just for it, and no read of `obj.attr` in the function reaches the
+        result (so no derivative reads the list, whose length the call changes, nor what
+        it adds: a value being differentiated may be logged there). Whether it is a list
+        is checked when it runs, and so is whether it is a value read before the growth
+        under another name (`q.ws`, `q`, `d["ws"]`, with p is q) that a derivative may
+        keep (`list_not_kept`, set up here on `s`); such a value read where that check
+        cannot see it (in a branch before, or later in the loop that grows the list) is
+        refused."""
         if not (isinstance(call.func, gast.Attribute) and call.func.attr in ("append", "extend")
                 and len(self.defs.get(name, ())) == 1):
             return False
@@ -417,59 +420,140 @@ class Refusals:
         if self.op(read).kind != "attr" or not isinstance(read.value, gast.Attribute):
             return False
         base, attr = _atom_name(read.value.value), read.value.attr
-        # (a read of `other.attr` counts too: `other` may be the same object under a
-        # second name, `q.ws` read by a rule and `p.ws` grown with p is q)
         if base is None or any(
                 self.op(t).kind == "attr" and t.targets[0].id in self.useful
-                and t.value.attr == attr
+                and _atom_name(t.value.value) == base and t.value.attr == attr
                 for t in self.assigns if isinstance(t.targets[0], gast.Name)
                 and isinstance(t.value, gast.Attribute)):
             return False
-        # another parameter used as an object (an attribute no array has) may be this one
-        # under a second name: its methods may keep the list for their derivatives
-        if base in self.params:
-            for t in self.assigns:
-                used = t.value.func if isinstance(t.value, gast.Call) else t.value
-                other = used.value if isinstance(used, gast.Attribute) else None
-                if isinstance(other, gast.Name) and other.id != base \
-                        and other.id in self.params and not hasattr(np.ndarray, used.attr):
-                    raise NoRuleError(
-                        f"{dotted_name(call.func)}() grows the list {self.spelled(base)}.{attr} "
-                        f"of the parameter {self.spelled(base)!r}, and the function also uses "
-                        f"the parameter {other.id!r} as an object "
-                        f"({self.parsed.location.describe(t).strip()}): if both are the same "
-                        "object, a derivative may read that list grown; grow it before the "
-                        "function is called, or outside it", self.parsed.location.describe(read))
+        kept = self._kept_before(s, read, call, base, attr)
         # a call that receives the object may have kept the list for its derivative
         # (np.multiply(self.ws, w) keeps self.ws), which would then read the grown list:
         # a method call run through its transform is checked when it runs (its record
         # and result must not hold the list: objects.method_forward); any other call
-        # before the growth, or anywhere when the growth is in a loop, is refused
+        # before the growth, or anywhere when the growth is in a loop, is refused (an
+        # object under another name, q with p is q, is checked with the values kept)
         in_loop = self._in_loop(read)
-        before = True
         for t in self.assigns:
-            if t is read:
-                before = False
-                continue
-            if not (isinstance(t.targets[0], gast.Name) and self.op(t).kind in (
-                    "method", "call", "unknown") and isinstance(t.value, gast.Call) and any(
-                    _atom_name(n) == base for n in walk(t.value))):
+            if t is read or not (isinstance(t.targets[0], gast.Name) and self.op(t).kind in (
+                    "method", "call", "unknown") and isinstance(t.value, gast.Call)):
                 continue
             op = self.op(t)
             keys = [k for k, a in op.inputs.items() if _atom_name(a) == base]
-            if op.kind == "method" and t.targets[0].id in self.active and keys and not (
+            if not keys:
+                continue
+            order = self._order(t, s)
+            if op.kind == "method" and t.targets[0].id in self.active and not (
                     {"*", "**"} & set(keys) or op.bound.get("operator")):
                 self.grown_checks.setdefault(id(t), []).extend((k, attr) for k in keys)
-            elif before or in_loop:
+            elif order != "after" or in_loop:
                 raise NoRuleError(
                     f"{dotted_name(call.func)}() grows the list {self.spelled(base)}.{attr} "
                     f"after a call that receives {self.spelled(base)!r} "
-                    f"({self.parsed.location.describe(t).strip()}), whose derivative may "
+                    f"({self.source_text(t)}), whose derivative may "
                     "read that list and would then see it grown; grow it before such "
                     "calls, or outside the function", self.parsed.location.describe(read))
+        if kept:
+            MUST_NOT_BE_VIEW.set(s, (
+                f"{self.spelled(base)}.{attr}.{call.func.attr}() grows the list "
+                f"{self.spelled(base)}.{attr}, "
+                "which the function read before under another name for a derivative "
+                "(the same object passed twice?): the derivative would read it grown; "
+                "grow it before the function is called, or outside it\n  "
+                f"{self.parsed.location.describe(read)}"))
+            CHECKED_NAME.set(s, ("list_not_kept", name, *kept))
         self.grown_lists.append((f"{self.spelled(base)}.{attr}",
                                  self.parsed.location.describe(read)))
         return True
+
+    def _kept_before(self, s, read, call, base, attr) -> list:
+        """The names a derivative may keep that may be the list grown at `s` (a parameter
+        other than `base`, or a value read: an attribute, an item, a call's result), read
+        where they are bound when `s` runs; such a value read elsewhere before `s` (in a
+        branch), or after it in a loop around `s`, is refused."""
+        loops = self._loops_around(s)
+        kept = [p for p in self.params if p != base and p in self.useful
+                and p not in self.scalar]
+        for t in self.assigns:
+            if t is read or t is s or not isinstance(t.targets[0], gast.Name):
+                continue
+            target = t.targets[0].id
+            if target not in self.useful or target in self.scalar or self.op(t).kind not in (
+                    "attr", "index", "name", "method", "call", "super") or self.op(
+                    t).kind in ("method", "call") and any(
+                    _atom_name(a) == base for a in self.op(t).inputs.values()) \
+                    or not self._may_be_held(target, set()):
+                continue  # (a call receiving the object itself: checked or refused below)
+            order = self._order(t, s)
+            if order == "dominates":
+                kept.append(target)
+            elif order == "before" or loops & self._loops_around(t):
+                raise NoRuleError(
+                    f"{dotted_name(call.func)}() grows the list {self.spelled(base)}.{attr}, "
+                    f"and the function reads a value that may be that list under another "
+                    f"name ({self.source_text(t)}) where pullback cannot check it when it "
+                    "runs (a branch before, or later in the loop): a derivative may keep it "
+                    "and read it grown; grow the list before the function is called, or "
+                    "outside it", self.parsed.location.describe(read))
+        return kept
+
+    def _may_be_held(self, name, seen) -> bool:
+        """Whether `name` may be an object the function did not make (a list an object
+        holds): a parameter, or read from one (an attribute, a call's result), or an item
+        or copy of such a value; not an item of an array the function computed."""
+        if name in seen:
+            return False
+        seen.add(name)
+        if name in self.params:
+            return True
+        for d in self.defs.get(name, ()):
+            if isinstance(d.value, gast.Name):
+                if self._may_be_held(d.value.id, seen):
+                    return True
+            elif isinstance(d.value, gast.Subscript):
+                if _atom_name(d.value.value) is None or self._may_be_held(
+                        _atom_name(d.value.value), seen):
+                    return True
+            elif isinstance(d.value, (gast.Tuple, gast.List, gast.Dict)):
+                return True  # a display may hold a parameter, an object
+            elif not isinstance(d.value, gast.Constant) and self.op(d).kind not in (
+                    "rule", "construct", "nondiff", "copy"):  # (new values)
+                return True
+        return False
+
+    def _loops_around(self, s) -> set:
+        """The ids of the loops whose bodies hold `s`."""
+        found, node = set(), self.owner.get(id(s))
+        while node is not None:
+            if isinstance(node, (gast.For, gast.While)):
+                found.add(id(node))
+            node = self.owner.get(id(node))
+        return found
+
+    def _order(self, t, s) -> str:
+        """"dominates" if statement `t` runs before `s` whenever `s` runs (earlier in the
+        same body as `s` or as a block around it), else "before" or "after" in the
+        text."""
+        if not hasattr(self, "_positions"):
+            self._positions = {}
+            stack = [self.tree]
+            while stack:
+                node = stack.pop()
+                self._positions[id(node)] = len(self._positions)
+                for field in ("orelse", "body"):
+                    stack.extend(reversed(getattr(node, field, None) or ()))
+        parent = self.owner.get(id(t))
+        node = s
+        while node is not None:
+            up = self.owner.get(id(node))
+            if up is parent and up is not None:
+                for body in (up.body, getattr(up, "orelse", None) or ()):
+                    if any(c is t for c in body) and any(c is node for c in body):
+                        if self._positions[id(t)] < self._positions[id(node)]:
+                            return "dominates"
+                break
+            node = up
+        return "before" if self._positions[id(t)] < self._positions[id(s)] else "after"
 
     def _in_loop(self, s) -> bool:
         node = self.owner.get(id(s))

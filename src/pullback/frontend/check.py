@@ -126,7 +126,10 @@ def _spread_places(stmt) -> set:
 
 def _check_detail(node, reject) -> None:
     if isinstance(node, gast.Return) and node.value is None:
-        reject(node, "return without a value (the function must return a number)")
+        # `return` is `return None`: refused when it runs (check_scalar), not when a
+        # path that never takes it is differentiated
+        node.value = gast.Constant(value=None, kind=None)
+        gast.copy_location(node.value, node)
     elif isinstance(node, gast.Expr) and type(node.value) in CONSTRUCT_NAMES:
         reject(node, CONSTRUCT_NAMES[type(node.value)])  # yield x, await y
     elif isinstance(node, gast.Try):

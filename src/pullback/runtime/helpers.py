@@ -406,6 +406,8 @@ def accum_index(d, x, idx, g):
         d = _zeros_for(x)
     elif isinstance(x, np.ndarray) and not isinstance(d, np.ndarray):
         d = _zeros_for(x) + d  # a scalar gradient (say, a NumPy zero) spread over x
+        if isinstance(d, np.generic):  # x 0-d: the sum is a NumPy scalar (not a Dask
+            d = np.asarray(d)  # array, say, which stays lazy)
     if isinstance(d, (list, dict)):
         d[idx] = add_grads(d[idx], g)
         return d
@@ -968,6 +970,38 @@ def slot_not_shared(base, value, message):
         return
     if isinstance(value, (np.ndarray, list)) or is_foreign_array(value):
         raise PullbackError(message)
+
+
+def list_not_kept(grown, *kept_and_message):
+    """Before `grown.append(v)` (or `.extend`) of a list an object holds: none of the
+    values read before it that a derivative may keep (`kept`) is that list or holds it
+    (in tuples, lists, dicts and the attributes of objects of user classes), by
+    identity; else the growth would change what the derivative reads
+    (`np.multiply(q.ws, w)` keeps q.ws, and `q.scaled(w)` may, grown later through
+    `p.ws` when p is q). Costs one identity test per value kept, and a walk over the
+    containers and user objects among them."""
+    *kept, message = kept_and_message
+    if not isinstance(grown, list):
+        return
+    stack, seen = kept, set()
+    while stack:
+        value = stack.pop()
+        if value is grown:
+            raise PullbackError(message)
+        if id(value) in seen or type(value) in SCALAR_TYPES or isinstance(value, (
+                str, bytes, np.ndarray, type, types.FunctionType, types.ModuleType)):
+            continue
+        seen.add(id(value))
+        if isinstance(value, (tuple, list)):
+            stack.extend(value)
+        elif isinstance(value, dict):
+            stack.extend(value.values())
+        elif type(value).__module__.split(".")[0] not in ("builtins", "numpy", "pullback"):
+            stack.extend(getattr(value, "__dict__", {}).values())
+            for c in type(value).__mro__:
+                slots = getattr(c, "__slots__", ())
+                stack.extend(getattr(value, a, None) for a in (
+                    (slots,) if isinstance(slots, str) else slots))
 
 
 def pick_grad(g, values, ans):
