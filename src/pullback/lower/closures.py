@@ -121,18 +121,19 @@ class _TakeOut(gast.NodeTransformer):
         if len(node.targets) == 1 and isinstance(node.targets[0], gast.Name) \
                 and isinstance(node.value, gast.Lambda):
             name = node.targets[0].id
-            self.inner[name] = (_lambda_def(name, node.value), False)
+            self.inner[name] = (lambda_as_def(name, node.value), False)
             return None
         self.generic_visit(node)
         return node
 
     def visit_Lambda(self, node):
         name = self.namer.fresh("lambda")
-        self.inner[name] = (_lambda_def(name, node), True)
+        self.inner[name] = (lambda_as_def(name, node), True)
         return at_line(load(name), getattr(node, "lineno", None))
 
 
-def _lambda_def(name, node):
+def lambda_as_def(name, node):
+    """`lambda args: body` as `def name(args): return body`."""
     lineno = getattr(node, "lineno", None)
     fdef = gast.FunctionDef(name=name, args=node.args,
                             body=[at_line(gast.Return(value=node.body), lineno)],

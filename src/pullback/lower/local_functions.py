@@ -36,7 +36,7 @@ import gast
 from ..errors import UnsupportedSyntaxError
 from ..ir.annotations import ANONYMOUS
 from ..ir.nodes import assign, load, walk
-from .closures import convert_closures
+from .closures import convert_closures, lambda_as_def
 from .common import at_line, called_or_passed
 from .function_tables import dispatch_function_tables
 
@@ -128,13 +128,3 @@ def extract_local_functions(tree, namer, parsed) -> dict:
                 reject(node, f"nested function {node.id!r} used as a value (only calls to it, "
                              "and passing it to a call, are differentiated)")
     return found
-
-
-def lambda_as_def(name, node):
-    """`lambda args: body` as `def name(args): return body`."""
-    lineno = getattr(node, "lineno", None)
-    fdef = gast.FunctionDef(name=name, args=node.args,
-                            body=[at_line(gast.Return(value=node.body), lineno)],
-                            decorator_list=[], returns=None, type_comment=None, type_params=[])
-    fdef.lineno = lineno
-    return fdef
