@@ -7682,3 +7682,34 @@ def grown_after_array_loop(p, q, x):
 
 _o3 = _Held2()
 probe("grown-list-same-object-read-after-the-growth", _o3, _o3, 1.5, wrt=2)(grown_read_after)
+
+
+class _HeldInF:
+    def __init__(self):
+        self.ws = [0.5, -0.25]
+        self.box = {"ws": self.ws}  # (kept as a Python object: methods run transformed)
+
+    def scaled(self, w):
+        return np.multiply(self.ws, w)
+
+
+# found by the open-world fuzzer (seed 1010, program 4663): the object f built, under a
+# second name, kept its list for a method's derivative; growing it under the first name
+# crashed the derivative (the record read the grown list)
+@probe("grown-list-of-an-object-built-in-f-under-a-second-name", np.array([0.3, -0.7]),
+       wrt=0)
+def grown_under_a_second_name(m):
+    p = _HeldInF()
+    q = p
+    t = q.scaled(np.mean(m))
+    p.ws.append(1.0)
+    return np.sum(t)
+
+
+@control("grown-list-of-an-object-built-in-f-after-its-use", np.array([0.3, -0.7]), wrt=0)
+def grown_after_use(m):
+    p = _HeldInF()
+    q = p
+    p.ws.append(1.0)
+    t = q.scaled(np.mean(m))
+    return np.sum(t)

@@ -434,19 +434,30 @@ class Refusals:
         # before the growth, or anywhere when the growth is in a loop, is refused (an
         # object under another name, q with p is q, is checked with the values kept)
         in_loop = self._in_loop(read)
+        same = {base}  # the object under its other names in f (q = p: copies of it)
+        grown = True
+        while grown:
+            grown = False
+            for t in self.assigns:
+                if isinstance(t.targets[0], gast.Name) and t.targets[0].id not in same \
+                        and self.op(t).kind == "copy" and _atom_name(t.value) in same:
+                    same.add(t.targets[0].id)
+                    grown = True
         for t in self.assigns:
             if t is read or not (isinstance(t.targets[0], gast.Name) and self.op(t).kind in (
                     "method", "call", "unknown") and isinstance(t.value, gast.Call)):
                 continue
             op = self.op(t)
-            keys = [k for k, a in op.inputs.items() if _atom_name(a) == base]
+            keys = [k for k, a in op.inputs.items() if _atom_name(a) in same]
             if not keys:
                 continue
             order = self._order(t, s)
+            if order == "after" and not in_loop:
+                continue  # (it reads the list grown already, in both sweeps)
             if op.kind == "method" and t.targets[0].id in self.active and not (
                     {"*", "**"} & set(keys) or op.bound.get("operator")):
                 self.grown_checks.setdefault(id(t), []).extend((k, attr) for k in keys)
-            elif order != "after" or in_loop:
+            else:
                 raise NoRuleError(
                     f"{dotted_name(call.func)}() grows the list {self.spelled(base)}.{attr} "
                     f"after a call that receives {self.spelled(base)!r} "
