@@ -1562,3 +1562,19 @@ def test_the_std_of_one_number_has_a_zero_gradient():
     assert np.allclose(pullback.grad(_std_of_one)(x),
                        numeric_grad(_std_of_one, (x,)))
     assert pullback.grad(lambda v: np.std(v))(np.array(1.5)) == 0.0
+
+
+def _mean_on_the_branch_not_taken(m, flag=1.0):
+    a = np.mean(m, axis=0) / np.tanh(1.0)
+    b = np.mean(m, axis=1) * 2.0
+    t = 1.0 if flag else a
+    return t + np.sum(b ** 2) + (0.0 if flag else np.sum(a))
+
+
+def test_a_zero_made_a_numpy_number_spreads_over_a_reduced_axis():
+    # found by the open-world fuzzer (seed 3030, program 4391): the not-taken branch's
+    # zero gradient, divided by np.tanh(1.0), became np.float64(0.0), which unreduce
+    # reshaped to the reduced axes ("cannot reshape array of size 1 into shape (1,3)")
+    m = np.array([[1.1, -1.4, 1.5], [0.7, -1.1, 1.4]])
+    assert np.allclose(pullback.grad(_mean_on_the_branch_not_taken)(m),
+                       numeric_grad(_mean_on_the_branch_not_taken, (m,)))

@@ -67,7 +67,9 @@ def unreduce(g, x, axis=None, keepdims=False):
     shape = _shape(x)
     if not shape:
         return g
-    if not keepdims and axis is not None and g.__class__ is not float:
+    # (a number g, as from a zero that arithmetic made np.float64(0.0), is the same for
+    # every element: it spreads as it is)
+    if not keepdims and axis is not None and g.__class__ is not float and np.ndim(g):
         kept = list(shape)
         for a in _axes(axis, len(shape)):
             kept[a] = 1
