@@ -981,13 +981,18 @@ def list_not_kept(grown, *kept_and_message):
     `p.ws` when p is q). Costs one identity test per value kept, and a walk over the
     containers and user objects among them."""
     *kept, message = kept_and_message
-    if not isinstance(grown, list):
-        return
-    stack, seen = kept, set()
+    if isinstance(grown, list) and holds(kept, grown):
+        raise PullbackError(message)
+
+
+def holds(value, target, objects=True) -> bool:
+    """Whether `value` is `target` or holds it, in tuples, lists and dicts (and, when
+    `objects`, in the attributes of objects of user classes), by identity."""
+    stack, seen = [value], set()
     while stack:
         value = stack.pop()
-        if value is grown:
-            raise PullbackError(message)
+        if value is target:
+            return True
         if id(value) in seen or type(value) in SCALAR_TYPES or isinstance(value, (
                 str, bytes, np.ndarray, type, types.FunctionType, types.ModuleType)):
             continue
@@ -996,12 +1001,14 @@ def list_not_kept(grown, *kept_and_message):
             stack.extend(value)
         elif isinstance(value, dict):
             stack.extend(value.values())
-        elif type(value).__module__.split(".")[0] not in ("builtins", "numpy", "pullback"):
+        elif objects and type(value).__module__.split(".")[0] not in (
+                "builtins", "numpy", "pullback"):
             stack.extend(getattr(value, "__dict__", {}).values())
             for c in type(value).__mro__:
                 slots = getattr(c, "__slots__", ())
                 stack.extend(getattr(value, a, None) for a in (
                     (slots,) if isinstance(slots, str) else slots))
+    return False
 
 
 def pick_grad(g, values, ans):

@@ -47,6 +47,7 @@ from .helpers import (
     accum_attr,
     add_grads,
     as_grad,
+    holds,
     is_foreign_array,
     item_grad,
 )
@@ -374,38 +375,12 @@ def method_forward(site, obj, *args, **kwargs):
     for key, attr in site.grown:
         holder = obj if key == "self" else args[key] if isinstance(key, int) else kwargs[key]
         grown = getattr(holder, attr, None)
-        if isinstance(grown, list) and (_holds(record, grown, False)
-                                        or _holds(result, grown, True)):
+        if isinstance(grown, list) and (holds(record, grown, False)
+                                        or holds(result, grown, True)):
             site.refuse(f"what it returns or keeps for its derivative holds the list .{attr}, "
                         "which the function grows after the call: the derivative would read "
                         "it grown; grow it before the call, or outside the function")
     return result, (backward, record)
-
-
-def _holds(value, target, objects) -> bool:
-    """Whether `value` is `target` or holds it, in tuples, lists and dicts (and, when
-    `objects`, in the attributes of objects of user classes), by identity."""
-    stack, seen = [value], set()
-    while stack:
-        value = stack.pop()
-        if value is target:
-            return True
-        if id(value) in seen:
-            continue
-        seen.add(id(value))
-        if isinstance(value, (tuple, list)):
-            stack.extend(value)
-        elif isinstance(value, dict):
-            stack.extend(value.values())
-        elif objects and not isinstance(value, (type, types.FunctionType, np.ndarray)) \
-                and type(value).__module__.split(".")[0] not in ("builtins", "numpy",
-                                                                 "pullback"):
-            stack.extend(getattr(value, "__dict__", {}).values())
-            for c in type(value).__mro__:
-                slots = getattr(c, "__slots__", ())
-                stack.extend(getattr(value, a, None) for a in (
-                    (slots,) if isinstance(slots, str) else slots))
-    return False
 
 
 def array_method_jvp(site, tangents, obj, *args, **kwargs):
