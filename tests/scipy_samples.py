@@ -285,6 +285,18 @@ if signal is not None:
         (f"scipy.signal.convolve(x0, x1, method='fft') * {W(6)}", [((4,), ANY), ((3,), ANY)]))
 
 try:
+    import scipy.optimize as optimize
+except ImportError:
+    optimize = None
+if optimize is not None:  # the Rosenbrock function and its derivatives (rules/scipy_optimize)
+    SAMPLES[optimize.rosen] = [("scipy.optimize.rosen(x0)", [((5,), ANY)]),
+                               (f"scipy.optimize.rosen(x0) * {W(3)}", [((4, 3), ANY)])]
+    SAMPLES[optimize.rosen_der] = [(f"scipy.optimize.rosen_der(x0) * {W(5)}", [((5,), ANY)])]
+    SAMPLES[optimize.rosen_hess_prod] = [
+        (f"scipy.optimize.rosen_hess_prod(np.array([0.5, -1.0, 1.5, 0.2]), x0) * {W(4)}",
+         [((4,), ANY)])]
+
+try:
     import scipy.integrate as integrate
 except ImportError:
     integrate = None

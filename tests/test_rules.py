@@ -830,7 +830,8 @@ def _build(expr, n, tmp_path, tag, wrap="np.sum(np.sin({}))"):
         from pullback.runtime.helpers import transposed
         from pullback.helpers import HELPERS
         globals().update(HELPERS)  # the helpers of generated code, for rules/higher.py
-        {"import scipy.special, scipy.stats, scipy.linalg, scipy.signal" if scipy else ""}
+        {"import scipy.special, scipy.stats, scipy.linalg, scipy.signal, scipy.optimize"
+         if scipy else ""}
         {"import scipy.integrate, scipy_samples" if scipy else ""}
 
 

@@ -481,3 +481,70 @@ def test_odeint_tangents_match_finite_differences():
                 moved[0][i], moved[1][i] = args[i] + eps * step, args[i] - eps * step
             want = (f(*moved[0]) - f(*moved[1])) / (2 * eps)
             assert tangent == pytest.approx(want, rel=1e-5, abs=1e-7), (f.__name__, wrt)
+
+
+# ----------------------------------------------------------------------------- optimize
+# scipy.optimize's Rosenbrock function inside objectives: benchmark suites write
+# `def fun(self, x, *args): self.nfev += 1; return rosen(x)`
+
+import scipy.optimize  # noqa: E402
+from scipy.optimize import rosen, rosen_der, rosen_hess, rosen_hess_prod  # noqa: E402
+
+
+def rosen_spelled_from_import(x):
+    return rosen(x) + 0.5 * np.sum(x ** 2)
+
+
+def rosen_spelled_through_module(x):
+    return scipy.optimize.rosen(np.tanh(x)) * scipy.optimize.rosen(x[::-1])
+
+
+def rosen_gradient_norm(x):  # grad of a function of rosen_der: the Hessian product
+    return np.sum(rosen_der(x) ** 2)
+
+
+def rosen_hessian_product(x, p):
+    return np.sum(np.sin(rosen_hess_prod(x, p)))
+
+
+class RosenbrockProblem:
+    def __init__(self):
+        self.nfev = 0
+
+    def fun(self, x, *args):
+        self.nfev += 1
+        return rosen(x)
+
+
+@pytest.mark.parametrize("f", [rosen_spelled_from_import, rosen_spelled_through_module,
+                               rosen_gradient_norm])
+def test_rosenbrock_in_programs(f):
+    assert_grad_matches(f, (RNG.normal(size=5),))
+
+
+def test_rosenbrock_gradient_is_scipys_rosen_der_and_hessian_its_rosen_hess():
+    x = RNG.normal(size=4)
+    assert np.allclose(pullback.grad(rosen_spelled_from_import)(x), rosen_der(x) + x)
+    problem = RosenbrockProblem()
+    assert np.allclose(pullback.hessian(problem.fun)(x), rosen_hess(x))
+    assert problem.nfev == 1  # the objective's counter moved as one call of f moves it
+    v = RNG.normal(size=4)
+    assert np.allclose(pullback.hvp(problem.fun)(x, v), rosen_hess(x) @ v)
+
+
+def test_rosen_hess_prod_is_differentiated_in_its_vector_only():
+    x, p = RNG.normal(size=4), RNG.normal(size=4)
+    assert_grad_matches(rosen_hessian_product, (x, p), wrt=1)
+    with pytest.raises(pullback.PullbackError, match="rosen_hess_prod with respect to x"):
+        pullback.grad(rosen_hessian_product, wrt=0)(x, p)
+
+
+def test_rosenbrock_of_a_matrix_sums_along_axis_0():
+    def columns(x):
+        return rosen(x)
+    x, seed = RNG.normal(size=(4, 3)), RNG.normal(size=3)
+    vjp = pullback.vjp(columns)(x, seed)
+    expected = numeric_grad(lambda x: float(np.dot(rosen(x), seed)), (x,))
+    assert np.allclose(vjp, expected, atol=1e-6)
+    with pytest.raises(pullback.PullbackError, match="rosen_der of a 2-d array"):
+        pullback.grad(lambda x: np.sum(rosen_der(x) ** 2))(x)
