@@ -870,3 +870,39 @@ def test_second_order_through_outer_rearrangements_and_masked_sums(f):
         return np.sum(grad(y) * v)
 
     np.testing.assert_allclose(pullback.grad(contracted)(x), want, rtol=1e-6, atol=1e-8)
+
+
+def powers_of_a_loop_counter(x):
+    total = 0.0
+    for k in range(1, 4):
+        total = total + np.sum(x ** (k + 1)) + np.sum(np.power(x, k))
+    return total
+
+
+def test_an_integer_exponent_from_a_loop_record_on_a_negative_base_is_not_nan():
+    """The exponent's tangent is zero (it does not move), so log of the negative base never
+    enters: the Hessian is the polynomial's, not nan (it was nan for x < 0)."""
+    x = np.array([-0.5, 0.7, -1.3])
+    expected = np.diag(2 + 6 * x + 12 * x ** 2 + 2 + 6 * x)
+    assert np.allclose(pullback.hessian(powers_of_a_loop_counter)(x), expected)
+    v = np.array([1.0, -2.0, 0.5])
+    assert np.allclose(pullback.hvp(powers_of_a_loop_counter)(x, v), expected @ v)
+    assert np.allclose(pullback.jvp(powers_of_a_loop_counter)(x, v)[1],
+                       pullback.grad(powers_of_a_loop_counter)(x) @ v)
+
+
+def power(x, k):
+    return x ** k
+
+
+def math_power(x, k):
+    return math.pow(x, k)
+
+
+@pytest.mark.parametrize("f", [power, math_power])
+def test_the_gradient_in_the_exponent_of_a_negative_base_is_nan_not_a_crash(f):
+    """(-0.5) ** k is not real-differentiable in k: nan, as NumPy's log gives for arrays
+    (it raised 'math domain error' for numbers); a positive base keeps its log."""
+    assert math.isnan(pullback.grad(f, wrt=1)(-0.5, 2.0))
+    assert np.isclose(pullback.grad(f, wrt=1)(0.5, 2.0), 0.25 * math.log(0.5))
+    assert pullback.grad(f, wrt=0)(-0.5, 2.0) == -1.0

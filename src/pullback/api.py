@@ -821,18 +821,23 @@ def _method_of(f):
     return f, None
 
 
-def _bound_method(make, f, wrt, optimize, backend="numpy", cache=False, checkpoint=None):
-    """`make` (grad, value_and_grad, vjp) of a bound method or callable object: the
-    function under it, differentiated with `wrt` counted after the object (positions move
-    by one, names stay), called with the object first. None for anything else."""
+def _bound_method(make, f, wrt, optimize, backend="numpy", cache=False, checkpoint=None,
+                  **options):
+    """`make` (grad, value_and_grad, vjp, jvp, hvp, hessian, jacobian) of a bound method or
+    callable object: the function under it, differentiated with `wrt` counted after the
+    object (positions move by one, names stay), called with the object first. None for
+    anything else. `options` are `make`'s own (jvp's batched, jacobian's mode)."""
     func, receiver = _method_of(f)
     if receiver is None:
         return None
     shift = lambda w: w + 1 if isinstance(w, int) and not isinstance(w, bool) \
         and w >= 0 else w  # noqa: E731
+    if backend != "numpy" or cache:
+        options.update(backend=backend, cache=cache)
+    if checkpoint is not None:
+        options["checkpoint"] = checkpoint
     inner = make(func, wrt=tuple(map(shift, wrt)) if isinstance(wrt, (tuple, list))
-                 else shift(wrt), optimize=optimize, backend=backend, cache=cache,
-                 **({"checkpoint": checkpoint} if checkpoint is not None else {}))
+                 else shift(wrt), optimize=optimize, **options)
 
     @functools.wraps(inner)
     def bound(*args, **kwargs):
@@ -960,6 +965,8 @@ def jvp(f=None, wrt=0, optimize=True, batched=False):
     leading axis (shape (k,) + the argument's shape; (k,) for a number), all pushed
     forward in one sweep; the result's tangents have the batch axis first too
     (`pullback.source(f, mode="jvp_batch")` prints that code)."""
+    if f is not None and _method_of(f)[1] is not None:
+        return _bound_method(jvp, f, wrt, optimize, batched=batched)
     mode = "jvp_batch" if batched else "jvp"
 
     def build(g):
@@ -1031,6 +1038,8 @@ def jacobian(f, wrt=0, mode="auto", optimize=True):
     one that can be made, where the other is refused)."""
     if mode not in ("auto", "fwd", "rev"):
         raise PullbackError(f"jacobian mode must be 'auto', 'fwd' or 'rev', got {mode!r}")
+    if _method_of(f)[1] is not None:
+        return _bound_method(jacobian, f, wrt, optimize, mode=mode)
     import numpy as np
 
     single = not isinstance(wrt, (tuple, list))
@@ -1169,10 +1178,6 @@ def _vector_vjp(f, wrt, optimize):
     along them: its vector-mode jvp with respect to the seed, whose primal sweep (f's
     values, records) runs once and whose adjoint statements each handle the whole batch.
     Strict: a helper without a batch template is refused, never run seed by seed."""
-    if _method_of(f)[1] is not None:
-        raise PullbackError("jacobian(mode='rev') takes a function, not a bound method or "
-                            "callable object: pass the function and the object as its first "
-                            "argument")
     g = passed_through(f)
     adjoint = _named(_bind(transform(g, wrt, "vjp", optimize=optimize), g), g, "vjp")
     transformed = transform(adjoint, 0, "jvp_batch_strict", optimize=optimize)
@@ -1221,6 +1226,9 @@ def hvp(f=None, wrt=0, optimize=True):
         ```
     """
 
+    if f is not None and _method_of(f)[1] is not None:
+        return _bound_method(hvp, f, wrt, optimize)
+
     def build(g):
         forward_sweep = _hvp_sweep(g, wrt, optimize)
 
@@ -1240,9 +1248,6 @@ def hvp(f=None, wrt=0, optimize=True):
 
 def _hvp_sweep(f, wrt, optimize, batched=False):
     """jvp of f's generated gradient: (gradient, H v) from (*args, v)."""
-    if _method_of(f)[1] is not None:
-        raise PullbackError("hvp and hessian take a function, not a bound method or callable "
-                            "object: pass the function and the object as its first argument")
     return jvp(grad(f, wrt, optimize=optimize), wrt, optimize=optimize, batched=batched)
 
 
@@ -1255,6 +1260,8 @@ def hessian(f, wrt=0, optimize=True):
     (`pullback.source(f, mode="hessian")` prints it)."""
     import numpy as np
 
+    if _method_of(f)[1] is not None:
+        return _bound_method(hessian, f, wrt, optimize)
     single = not isinstance(wrt, (tuple, list))
     forward_sweep = _hvp_sweep(f, wrt, optimize, batched=True)
     names, _ = _wrt_names(passed_through(f), wrt)

@@ -1264,9 +1264,11 @@ def forward(tree, analysis, wrt, mode="jvp", single=True, calls=None, optimize=T
     """(the generated FunctionDef, {name: object} the code refers to beyond helpers and
     globals). `calls(function, params, static)` gives the cell of the jvp function of a
     Python function called with active arguments for `params`."""
-    if tree.args.vararg or tree.args.kwarg:
-        raise NoRuleError("forward mode of a function taking *args or **kwargs (reverse mode "
-                          "differentiates it; forward mode does not yet)",
+    packed = [a.id for a in (tree.args.vararg, tree.args.kwarg) if a is not None]
+    if set(packed) & {w[0] if isinstance(w, tuple) else w for w in wrt}:  # ("args", 0)
+        raise NoRuleError("forward mode with respect to values passed through *args or "
+                          "**kwargs (reverse mode differentiates them; forward mode does not "
+                          "yet: name them as parameters)",
                           analysis.parsed.location.describe(analysis.parsed.tree))
     builder = Forward(tree, analysis, wrt, mode, single, calls, optimize)
     made = builder.build()

@@ -235,10 +235,14 @@ def pow_grad_base_base(t, d, a, b):
 
 
 def pow_grad_base_exponent(t, d, a, b):
-    """The derivative of pow_grad_base(d, a, b) in b, times t: d a^(b-1) (1 + b log a)."""
+    """The derivative of pow_grad_base(d, a, b) in b, times t: d a^(b-1) (1 + b log a);
+    zero where t is (the exponent does not move: an integer exponent of a negative base,
+    whose log is nan, contributes nothing there)."""
+    if _zero(t):
+        return 0.0
     a, b = support._array(a), support._array(b)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return t * d * np.power(a, b - 1.0) * (1.0 + b * np.log(a))
+        return np.where(t == 0, 0.0, t * d * np.power(a, b - 1.0) * (1.0 + b * np.log(a)))
 
 
 def reduce_tangent_adjoint(g, weight, t, axis=None, keepdims=False, side=0, real=False):

@@ -246,12 +246,19 @@ def pow_grad_base(g, a, b):
 
 
 def pow_grad_exponent(g, a, ans):
-    """The gradient of a ** b with respect to b; zero where a == 0 (its limit for b > 0)."""
+    """The gradient of a ** b with respect to b; zero where a == 0 (its limit for b > 0)
+    and where g is (an exponent that does not move — forward mode's zero tangent of an
+    integer exponent taken from a loop's record — contributes nothing, even on a negative
+    base); nan where a < 0 otherwise (a ** b is not real-differentiable in b there)."""
     a = _array(a)
-    if np.ndim(a) == 0:
-        return g * 0.0 if a == 0 else g * ans * math.log(a)
+    if np.ndim(a) == 0 and np.ndim(g) == 0:
+        if g == 0 or a == 0:
+            return g * 0.0
+        if np.iscomplexobj(a):
+            return g * ans * np.log(a)
+        return g * ans * math.log(a) if a > 0 else g * ans * math.nan
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(a == 0, 0.0, g * ans * np.log(np.where(a == 0, 1.0, a)))
+        return np.where((a == 0) | (g == 0), 0.0, g * ans * np.log(np.where(a == 0, 1.0, a)))
 
 
 def truncated(ans) -> bool:
