@@ -192,6 +192,17 @@ def write_into_input(v):
     return np.sum(v * v)
 
 
+def append_to_input_list(xs, t):
+    xs.append(t * t)
+    xs[0] = xs[0] * t
+    return sum(xs)
+
+
+def write_into_input_dict(d):
+    d["scaled"] = d["w"] * 2.0
+    return d["w"] * d["scaled"]
+
+
 def annotated_assignment(x):
     y: float = x * 2.0
     return y * y
@@ -1145,7 +1156,11 @@ CASES = [
      (0.5, 1.5), (0, 1)),
     (FLOW, "in-place writes `buf[i] = v`, `buf[i] += v` into `np.zeros`",
      in_place_writes, (_v(),), 0),
-    (FLOW, "in-place write into an input array", write_into_input, (_v(),), 0),
+    (FLOW, "in-place write into an input array (made on a copy, which the caller's array "
+     "receives when f returns)", write_into_input, (_v(),), 0),
+    (FLOW, "`append` and slot writes into an input list", append_to_input_list,
+     ([0.5, 1.5], 0.7), 1),
+    (FLOW, "new keys written into an input dict", write_into_input_dict, ({"w": 0.3},), 0),
     (FLOW, "annotated assignment `y: float = ...`", annotated_assignment, (0.5,), 0),
     (FLOW, "`pass`, docstrings", pass_and_docstring, (0.5,), 0),
     (FUNCTIONS, "default and keyword arguments",

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import importlib.util
 import inspect
 import io
@@ -151,8 +152,9 @@ def _numeric_gradient(func, args, position, h=1e-6):
     """Central differences of func with respect to args[position] (a float, array or dict)."""
     x = args[position]
 
-    def at(value):
-        return float(func(*args[:position], value, *args[position + 1:]))
+    def at(value):  # on copies of the other arguments: f may write into them
+        rest = copy.deepcopy((args[:position], args[position + 1:]))
+        return float(func(*rest[0], value, *rest[1]))
 
     if isinstance(x, dict):
         return {k: _numeric_gradient(lambda v, k=k: func(*args[:position],
@@ -177,7 +179,7 @@ def construct_status(func, args, wrt) -> str:
     """'supported' if pullback's gradient matches finite differences, else what the user sees."""
     try:
         with contextlib.redirect_stdout(io.StringIO()):
-            gradient = pullback.grad(func, wrt=wrt)(*args)
+            gradient = pullback.grad(func, wrt=wrt)(*copy.deepcopy(args))  # f may write them
     except pullback.PullbackError as exc:
         message = getattr(exc, "message", None) or str(exc)
         return f"`{type(exc).__name__}`: {_one_line(message)}"

@@ -4207,7 +4207,7 @@ def refused_helper_mutates_callers_list(x):
 
 
 refuse(refused_helper_mutates_callers_list, lambda r: (_u(r, -1, 1),), 0,
-       "UnsupportedSyntaxError", "append on the input list")
+       "UnsupportedSyntaxError", "append on the input 'vals' of push_doubled, a function called")
 
 
 def refused_map_bound_to_name(v):

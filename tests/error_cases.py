@@ -175,6 +175,12 @@ def writes_into_input(x):
     return np.sum(x**2)
 
 
+def writes_into_input_then_rebinds(x):
+    x[0] = 1.0  # <- here
+    x = x * 2.0
+    return np.sum(x**2)
+
+
 def augments_input_slice(x):
     y = np.sin(x)
     x[1:3] *= 2.0  # <- here

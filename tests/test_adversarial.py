@@ -1212,8 +1212,9 @@ def alias_buffer(x):
     return np.sum(other)
 
 
-def write_input(x):
+def write_input_then_rebind(x):
     x[0] = 1.0
+    x = x * 2.0  # x no longer names the array written: its copy cannot be written back
     return np.sum(x)
 
 
@@ -1484,8 +1485,9 @@ REFUSED = [
     pytest.param(fancy_repeat_write, (np.array([0.7, 0.2, 0.3]),),
                  id="fancy_repeat_write (legitimate: repeated positions in a fancy write)"),
     pytest.param(alias_buffer, (0.7,), id="alias_buffer (legitimate: second name of a buffer)"),
-    pytest.param(write_input, (np.array([0.7, 0.2, 0.3]),),
-                 id="write_input (legitimate: write into an input array)"),
+    pytest.param(write_input_then_rebind, (np.array([0.7, 0.2, 0.3]),),
+                 id="write_input_then_rebind (a write into an input array, which is made on "
+                    "a copy, and the name rebound)"),
 ]
 
 

@@ -43,6 +43,7 @@ NOT_NODE_FACTS = {
     "co_qualname": "a code object",
     "declared_defaults": "api.Transformed", "originals": "api.Transformed",
     "tangents_last": "api.Transformed", "static": "frontend.parse.Parsed",
+    "owned_inputs": "frontend.parse.Parsed",
     "build_args": "api.Transformed", "grown_lists": "api.Transformed",
     "message": "an error pullback raises", "wrapper_noted": "an error pullback raises",
     "exp2": "the math module (3.11+)",

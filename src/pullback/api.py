@@ -41,7 +41,7 @@ from .derive.forward import forward
 from .derive.reverse import reverse
 from .emit import codegen
 from .emit.simplify import simplify
-from .errors import NoRuleError, PullbackError
+from .errors import InputWrittenInPlace, NoRuleError, PullbackError
 from .frontend.check import check
 from .frontend.parse import (
     is_library,
@@ -53,6 +53,7 @@ from .frontend.parse import (
 from .ir.annotations import NAMER
 from .ir.naming import RESERVED
 from .ir.nodes import dotted_name, parameters
+from .lower.inputs import rebound
 from .lower.normalize import normalize
 from .lower.ssa import to_ssa
 from .rules.tangent_support import batched_array
@@ -555,10 +556,11 @@ def _explain_wrapper(func, exc):
 
 
 def _build(func, names, single, mode, cells, static, optimize, keep_stages=False,
-           checkpoint=None, keep_tree=False) -> Transformed:
+           checkpoint=None, keep_tree=False, owned=frozenset()) -> Transformed:
     parsed = parse_function(func)
     given = set(static)
     parsed.static = static
+    parsed.owned_inputs = owned  # parameters f writes in place (lower/inputs.py)
     if _generated(func):
         _own_names_apart(parsed)
         _records_copied(parsed.tree)
@@ -578,7 +580,24 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
     stages.keep("ssa", tree)
     analysis = Analysis(tree, parsed, {_parameter_of(n) for n in names}, optimize)
     grown_lists = tuple(analysis.grown_lists)  # the caller's derivatives may read them
-    check_writes(tree, analysis, parsed)
+    try:
+        check_writes(tree, analysis, parsed)
+    except InputWrittenInPlace as exc:  # f's writes into an input: made on a copy of it
+        if mode == "split" or mode.endswith("_call"):  # a callee: its caller's object
+            raise InputWrittenInPlace(
+                f"{exc.message} of {func.__qualname__}, a function called with values being "
+                "differentiated: the caller's object would change, which its gradient does "
+                f"not follow; copy it first ({exc.parameter} = np.copy({exc.parameter}), or "
+                "list(...), dict(...))", exc.where, exc.parameter) from None
+        if exc.parameter in owned or rebound(parse_function(func).tree, exc.parameter):
+            raise InputWrittenInPlace(
+                f"{exc.message}, which the function also rebinds: pullback makes a "
+                "function's writes into an input on a copy, written back when it returns, "
+                "only where the name keeps the object it was given; copy it first "
+                f"({exc.parameter} = np.copy({exc.parameter}), or list(...), dict(...))",
+                exc.where, exc.parameter) from None
+        return _build(func, names, single, mode, cells, static, optimize, keep_stages,
+                      checkpoint, keep_tree, owned | {exc.parameter})
     check_marks(analysis)  # pullback.checkpoint over values being differentiated
     callees: list = []
 

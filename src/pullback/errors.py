@@ -64,5 +64,16 @@ class UnsupportedSyntaxError(LocatedError):
     """A Python construct pullback cannot differentiate correctly."""
 
 
+class InputWrittenInPlace(UnsupportedSyntaxError):
+    """An in-place write into a parameter (`x[0] = v`, `xs.append(v)`, `d[k] = v`). The
+    transform catches it and makes f's writes on a copy written back into the caller's
+    object when f returns (lower/inputs.py); the user sees it only where that cannot be
+    done (the parameter is also rebound)."""
+
+    def __init__(self, message: str, where: str = "", parameter: str = ""):
+        super().__init__(message, where)
+        self.parameter = parameter
+
+
 class NoRuleError(LocatedError):
     """A call, on a value being differentiated, to a function with no derivative rule."""

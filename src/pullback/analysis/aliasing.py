@@ -17,7 +17,8 @@ an array of numbers or a container of new unnamed values) gets a run-time check 
 refuses an array or list (`not_shared`, `slot_not_shared`; `checked_call`).
 `views_of` and `shared_sources` tell the reverse pass which names may share memory.
 
-Example: a write into the function's own array is allowed; into an input, refused.
+Example: a write into the function's own array is allowed; into an input, refused here
+(the transform then makes the writes on a copy: lower/inputs.py).
 
 >>> from pullback.frontend.parse import parse_function
 >>> from pullback.lower.normalize import normalize
@@ -40,7 +41,8 @@ Example: a write into the function's own array is allowed; into an input, refuse
 >>> check_writes(*lowered(theirs))
 Traceback (most recent call last):
 ...
-pullback.errors.UnsupportedSyntaxError: in-place write to the input array 'x': ...
+pullback.errors.InputWrittenInPlace: in-place write to the input 'x'
+...
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ import gast
 import numpy as np
 
 from .. import rules
-from ..errors import UnsupportedSyntaxError
+from ..errors import InputWrittenInPlace, UnsupportedSyntaxError
 from ..ir import nodes
 from ..ir.annotations import (
     AUGMENTED,
@@ -115,15 +117,14 @@ def check_writes(tree, analysis, parsed) -> None:
                     f"list({name})", describe(s))
     for s in writes:
         base = _written(s)
-        if base in analysis.params and isinstance(s, gast.Assign):
-            raise UnsupportedSyntaxError(
-                f"in-place write to the input array {base!r}: pullback never modifies its "
-                f"inputs; copy it first ({base} = np.copy({base}))", describe(s))
         kwargs = tree.args.kwarg.id if tree.args.kwarg else None  # a dict made per call
-        if base in analysis.params and not (base == kwargs and LIST_UPDATE.of(s) == "pop"):
-            raise UnsupportedSyntaxError(
-                f"{LIST_UPDATE.of(s)} on the input list {base!r}: pullback never modifies its "
-                f"inputs; copy it first ({base} = list({base}))", describe(s))
+        if base in analysis.params and (isinstance(s, gast.Assign) or not (
+                base == kwargs and LIST_UPDATE.of(s) == "pop")):
+            # api makes f's writes on a copy of the input (lower/inputs.py) and comes back
+            # here only where that cannot be done
+            what = "in-place write to" if isinstance(s, gast.Assign) else \
+                f"{LIST_UPDATE.of(s)} on"
+            raise InputWrittenInPlace(f"{what} the input {base!r}", describe(s), base)
         if base not in lists_moved.taken_out:
             _check_fresh(base, analysis, describe, s, set())
     # appending never changes the elements already in a list, and writing a list or dict

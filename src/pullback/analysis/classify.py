@@ -62,6 +62,9 @@ EFFECT_ONLY = {builtins.print, warnings.warn, warnings.warn_explicit} | {
     getattr(logging, level) for level in _LOG_LEVELS} | {
     getattr(logging.Logger, level) for level in _LOG_LEVELS} | {
     getattr(logging.LoggerAdapter, level) for level in _LOG_LEVELS}
+# and write_back (lower/inputs.py), which writes only the caller's object, at the return,
+# where nothing of the function reads it again
+EFFECT_ONLY.add(HELPERS["write_back"])
 
 
 @dataclass

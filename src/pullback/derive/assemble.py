@@ -14,6 +14,7 @@ import numpy as np
 
 from ..helpers import HELPERS
 from ..ir.annotations import (
+    AT_EXIT,
     BLOCK,
     FP_STATE,
 )
@@ -128,6 +129,8 @@ class Assembly:
     def build(self) -> gast.FunctionDef:
         tree = self.tree
         primal, ret = tree.body[:-1], tree.body[-1]
+        at_exit = [s for s in primal if AT_EXIT.of(s)]  # write_back of inputs: run last
+        primal = [s for s in primal if not AT_EXIT.of(s)] if at_exit else primal
         self.mark_what_may_raise(primal)
         result = ret.value.id
         split = self.mode == "split"
@@ -196,7 +199,7 @@ class Assembly:
                      assign(self.pop, gast.Attribute(value=load(self.tape), attr="pop",
                                                      ctx=gast.Load()))]
         if split:
-            return self.build_split(primal, checks, setup, adjoint, result, needed)
+            return self.build_split(primal, checks + at_exit, setup, adjoint, result, needed)
         self.complex_possible = self.analysis.complex_possible(
             {p if isinstance(p, str) else p[0] for p in self.wrt})
         grads = [self.final_grad(p) for p in self.wrt]
@@ -212,6 +215,10 @@ class Assembly:
         body = self.guards() + setup + primal + checks
         if adjoint:
             body += [comment("# adjoint")] + adjoint
+        if at_exit:  # the gradient is shaped by the inputs as given: before write_back
+            made = self.namer.fresh("returned")
+            body += [assign(made, returned)] + at_exit
+            returned = load(made)
         body.append(gast.Return(value=returned))
         args = clone(tree.args)
         if seed:

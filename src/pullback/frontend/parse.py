@@ -62,6 +62,8 @@ class Parsed:
     aliases: dict[str, object] = field(default_factory=dict)
     # (function, or None for this one; free name) -> the object an inlined body assumed
     inlined: dict[tuple, object] = field(default_factory=dict)
+    # parameters f writes in place, whose writes are made on a copy (lower/inputs.py)
+    owned_inputs: frozenset = frozenset()
 
     def lookup(self, name: str):
         """The object a free name denotes (closure cell, global, builtin), or _MISSING."""

@@ -111,8 +111,12 @@ AUGMENTED = _declare(
 MOVED = _declare(
     "moved", bool, False, "lower/flatten", "analysis/aliasing",
     "`a = b` of a list just built: a is the list's only name from here on")
+AT_EXIT = _declare(
+    "at_exit", bool, False, "lower/inputs", "derive/assemble",
+    "write_back of an input written in place: runs last, after the adjoint, so the gradient "
+    "is shaped by the input as it was given")
 EFFECT = _declare(
-    "effect", bool, False, "lower/flatten", "analysis/classify analysis/refusals",
+    "effect", bool, False, "lower/flatten lower/inputs", "analysis/classify analysis/refusals",
     "a call whose result the user's code does not use: called for its effect")
 ORIGIN = _declare(
     "origin", "tuple[Location, int]", None, "lower/flatten lower/inlining lower/generators",

@@ -27,11 +27,13 @@ def parsed(func):
     return found
 
 
-def lowered(func, inline=True):
-    """`func` after every lowering of normalize."""
+def lowered(func, inline=True, owned=()):
+    """`func` after every lowering of normalize (`owned`: parameters it writes in place,
+    as the transform finds them: lower/inputs.py)."""
     from .normalize import normalize
 
     found = parsed(func)
+    found.owned_inputs = frozenset(owned)
     return normalize(found.tree, found, inline=inline)
 
 

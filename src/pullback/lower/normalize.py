@@ -39,7 +39,8 @@ namespaces.py (helper-named globals, array namespaces, function defaults),
 blocks.py (assert, with, try), unbound.py (variables that may be read unset),
 control_flow.py (break, continue, return), then flatten.py (one operation per
 statement) with the lowerings it assembles: loops.py, calls.py, made_callables.py,
-containers.py, inlining.py, comprehensions.py, iterators.py.
+containers.py, inlining.py, comprehensions.py, iterators.py; last, inputs.py (inputs
+written in place: the writes made on a copy, written back at the return).
 
 >>> from pullback.lower.example import lowered, show
 >>> def f(x, n):
@@ -86,6 +87,7 @@ from .flatten import Flatten
 from .generators import inline_generators
 from .grouping import grow_as_values
 from .growing import loops_over_growing_lists
+from .inputs import own_inputs
 from .local_functions import extract_local_functions
 from .namespaces import (
     MODULE_GLOBALS,  # noqa: F401 (the name the API binds the user's module under)
@@ -146,6 +148,8 @@ def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
                                  getattr(tree, "lineno", None)))
         SENTINEL.set(sentinels[-1], True)
     body = shadowed + defaults + sentinels + body
+    # inputs written in place -> writes on a copy, written back at the return (inputs.py)
+    body = own_inputs(body, tree, parsed.owned_inputs, namer)
     new = gast.FunctionDef(
         name=tree.name, args=tree.args, body=body, decorator_list=[], returns=None,
         type_comment=None, type_params=[],

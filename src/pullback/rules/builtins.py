@@ -37,6 +37,8 @@ RULES = {
     # zip(*rows), as normalize writes it: new tuples of the same elements
     runtime.transposed: rule("rows", kinds=["fresh"], jvp="linear",
                              rows="transposed_grad(g, rows)"),
+    # the copy a function's writes into an input are made on (lower/inputs.py)
+    runtime.own_input: rule("x, name, others", kinds=["fresh"], jvp="linear", x="g"),
 }
 
 # normalize writes sorted(), and min() and max() with key=, as reads at the positions
@@ -49,5 +51,5 @@ NONDIFF = {builtins.len, builtins.range, builtins.int, builtins.round, builtins.
            runtime.view_index, runtime.unpack_check, runtime.reduce_check,
            runtime.has_key, runtime.matches_sequence, runtime.matches_mapping,
            runtime.matches_class, runtime.numpy_namespace, runtime.default_function,
-           runtime.set_attribute}
+           runtime.set_attribute, runtime.final_state, runtime.write_back}
 

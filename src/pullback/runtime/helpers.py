@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import linecache
 import math as _math
+import numbers
 import sys
 import types
 import weakref
@@ -1289,6 +1290,60 @@ def check_bound(out):
     """The function's result is a value, not a variable that was never set."""
     if out.__class__ is Unbound:
         out._fail()
+
+
+def own_input(x, name, others):
+    """The copy on which a function's writes into its input `name` are made
+    (lower/inputs.py): of an ndarray (its dtype and memory order kept), a list or a dict.
+    A read-only array raises as f's write would; an input another argument is, or shares
+    memory with, or holds, is refused (f's writes would show there too, which the copy
+    would not); any other mutable object is refused; a number, string or tuple is
+    returned as it is (f's write into it raises)."""
+    cls = x.__class__
+    if cls is np.ndarray:
+        if not x.flags.writeable:
+            raise ValueError("assignment destination is read-only")
+    elif cls is not list and cls is not dict:
+        if cls in SCALAR_TYPES or isinstance(x, (str, bytes, tuple, numbers.Number)) \
+                or x is None:
+            return x
+        raise PullbackError(
+            f"the function writes in place into its input {name!r}, a {cls.__qualname__}: "
+            "pullback makes such writes on a copy written back when the function returns, "
+            "for an ndarray, a list or a dict; copy it into one of those in the function")
+    for other in others:
+        if holds(other, x) or (cls is np.ndarray and other.__class__ is np.ndarray
+                               and np.may_share_memory(x, other)):
+            raise PullbackError(
+                f"the function writes in place into its input {name!r}, which shares its "
+                "memory with another argument (the same object, a view of it, or a "
+                "container holding it): the function's writes would show there too, which "
+                "pullback's copy of the input would not; pass a copy")
+    return x.copy(order="K") if cls is np.ndarray else cls(x)
+
+
+def final_state(x):
+    """A copy of what the function left in its copy of an input (own_input), taken where
+    the function returns: the gradient's adjoint then restores the values its writes
+    overwrote, in that copy."""
+    cls = x.__class__
+    return x.copy() if cls is np.ndarray else cls(x) if cls is list or cls is dict else x
+
+
+def write_back(given, final):
+    """The caller's object `given` takes the state the function left in its copy
+    `final` (own_input): what the function's writes into its input leave there."""
+    if given is final:
+        return None
+    cls = given.__class__
+    if cls is np.ndarray:
+        given[...] = final
+    elif cls is list:
+        given[:] = final
+    elif cls is dict:
+        given.clear()
+        given.update(final)
+    return None
 
 
 NUMBER_TYPES = frozenset({float, int, np.float64, np.float32, np.float16, np.longdouble,
