@@ -131,6 +131,33 @@ def test_an_input_passed_twice_or_as_a_view_is_refused():
     assert np.all(x == 1.0)
 
 
+TABLE = np.array([1.0, 2.0, 3.0])
+ROWS = [TABLE]
+
+
+def writes_and_reads_a_global(x):
+    x[0] = 5.0
+    return np.sum(TABLE * x)
+
+
+def writes_and_reads_a_global_list(x):
+    x[0] = 5.0
+    return np.sum(ROWS[0] * x)
+
+
+@pytest.mark.parametrize("f", [writes_and_reads_a_global, writes_and_reads_a_global_list])
+def test_an_input_that_is_a_module_level_value_f_reads_is_refused(f):
+    """f(TABLE) sees its own write through TABLE; the copy would not (it gave [0, 2, 3]
+    for [0, 4, 6])."""
+    with pytest.raises(pullback.PullbackError, match="module-level value the function reads"):
+        pullback.grad(f)(TABLE)
+    np.testing.assert_array_equal(TABLE, [1.0, 2.0, 3.0])
+    x = np.array([0.5, 0.5, 0.5])  # another array: fine
+    g = pullback.grad(f)(x)
+    np.testing.assert_allclose(g, [0.0, 2.0, 3.0])
+    np.testing.assert_array_equal(x, [5.0, 0.5, 0.5])
+
+
 def test_a_read_only_array_raises_as_f_does():
     x = np.ones(3)
     x.setflags(write=False)

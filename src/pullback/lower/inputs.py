@@ -20,7 +20,8 @@ the second of which the generated gradient runs last, after its adjoint (`AT_EXI
 gradient is shaped by the input as given, before an append or a new key). `own_input` copies an
 ndarray (same dtype and memory order), a list or a dict; it raises as f would for a
 read-only array, refuses (a PullbackError naming the parameter) an object another
-argument shares (f's writes would show through the other name) and any other mutable
+argument or a module-level array, list or dict f reads shares (f's writes would show
+through the other name) and any other mutable
 type, and leaves numbers, strings and tuples as they are (f's write raises on them).
 The gradient with respect to x is the one with respect to the values x held on entry.
 A raise inside f leaves the caller's object as it was on entry, where f would leave it
@@ -49,6 +50,7 @@ def f(x, y):
 from __future__ import annotations
 
 import gast
+import numpy as np
 
 from ..ir.annotations import AT_EXIT, EFFECT
 from ..ir.nodes import assign, call, const, load, parameters, tuple_of, walk
@@ -63,18 +65,28 @@ def rebound(tree, name: str) -> bool:
                and isinstance(node.ctx, (gast.Store, gast.Del)) for node in walk(tree))
 
 
-def own_inputs(body: list, tree, owned, namer) -> list:
+def own_inputs(body: list, tree, owned, namer, lookup) -> list:
     """`body` (normalized, ending in its single return) with the copies made on entry and
-    written back before the return, for the parameters in `owned`."""
+    written back before the return, for the parameters in `owned`. `lookup(name)` gives
+    what a free name denotes: the module-level arrays, lists and dicts the body reads are
+    checked against the input too (f would see its writes through them)."""
     if not owned:
         return body
     line = getattr(tree, "lineno", None)
     params = parameters(tree.args)
+    stored = set(params)
+    read = set()
+    for s in body:
+        for node in walk(s):
+            if isinstance(node, gast.Name):
+                (read if isinstance(node.ctx, gast.Load) else stored).add(node.id)
+    outer = sorted(n for n in read - stored
+                   if isinstance(lookup(n), (np.ndarray, list, dict)))
     start, end = [], []
     for name in (p for p in params if p in owned):
         given = namer.fresh(f"{name}_given")
         start.append(assign(given, load(name)))
-        others = [p for p in params if p != name]
+        others = [p for p in params if p != name] + outer
         if others:
             packed = namer.fresh("others")
             start.append(assign(packed, tuple_of(*map(load, others))))

@@ -149,7 +149,7 @@ def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
         SENTINEL.set(sentinels[-1], True)
     body = shadowed + defaults + sentinels + body
     # inputs written in place -> writes on a copy, written back at the return (inputs.py)
-    body = own_inputs(body, tree, parsed.owned_inputs, namer)
+    body = own_inputs(body, tree, parsed.owned_inputs, namer, parsed.lookup)
     new = gast.FunctionDef(
         name=tree.name, args=tree.args, body=body, decorator_list=[], returns=None,
         type_comment=None, type_params=[],

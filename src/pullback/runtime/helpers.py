@@ -1295,10 +1295,11 @@ def check_bound(out):
 def own_input(x, name, others):
     """The copy on which a function's writes into its input `name` are made
     (lower/inputs.py): of an ndarray (its dtype and memory order kept), a list or a dict.
-    A read-only array raises as f's write would; an input another argument is, or shares
-    memory with, or holds, is refused (f's writes would show there too, which the copy
-    would not); any other mutable object is refused; a number, string or tuple is
-    returned as it is (f's write into it raises)."""
+    A read-only array raises as f's write would; an input that one of `others` (the other
+    arguments, the module-level arrays, lists and dicts f reads) is, shares memory with,
+    or holds, is refused (f's writes would show there too, which the copy would not); any
+    other mutable object is refused; a number, string or tuple is returned as it is (f's
+    write into it raises)."""
     cls = x.__class__
     if cls is np.ndarray:
         if not x.flags.writeable:
@@ -1316,9 +1317,10 @@ def own_input(x, name, others):
                                and np.may_share_memory(x, other)):
             raise PullbackError(
                 f"the function writes in place into its input {name!r}, which shares its "
-                "memory with another argument (the same object, a view of it, or a "
-                "container holding it): the function's writes would show there too, which "
-                "pullback's copy of the input would not; pass a copy")
+                "memory with another argument or a module-level value the function reads "
+                "(the same object, a view of it, or a container holding it): the function's "
+                "writes would show there too, which pullback's copy of the input would not; "
+                "pass a copy")
     return x.copy(order="K") if cls is np.ndarray else cls(x)
 
 
