@@ -69,6 +69,7 @@ def guard_unpatched(tree: gast.AST, guarded, namer, constants: dict, locate) -> 
     expected: dict = {}  # dotted name -> name of the constant holding the original
     for function in functions:
         used = {}
+        looked = set()  # the chains looked up already (`math.sin` on every other line)
         for node in walk(function):
             if node.__class__ is not gast.Attribute:
                 continue
@@ -78,6 +79,10 @@ def guard_unpatched(tree: gast.AST, guarded, namer, constants: dict, locate) -> 
                 node = node.value
             if not chain or not isinstance(node, gast.Name) or node.id not in ("np", "math"):
                 continue
+            key = (node.id, *chain)
+            if key in looked:
+                continue
+            looked.add(key)
             obj, spelled = HELPERS[node.id], node.id
             for attr in reversed(chain):
                 module, pristine = _PRISTINE.get(id(obj), (None, {}))
