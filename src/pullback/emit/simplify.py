@@ -174,9 +174,14 @@ def _is_dead_if_unread(stmt) -> bool:
         and _is_pure(stmt.value)
 
 
-def _propagate(stmts: list) -> list:
+def _propagate(stmts: list, stored=None) -> list:
+    """The statements with copies propagated; the names they assign are added to `stored`
+    (a compound statement's, found as its blocks are propagated, so that nested blocks
+    are not walked again for them)."""
     copies: dict[str, str] = {}  # a -> b after `a = b`
     copied: dict[str, set] = {}  # b -> the names a holding a copy of it
+    if stored is None:
+        stored = set()
 
     def kill(names):
         for name in names:
@@ -188,22 +193,27 @@ def _propagate(stmts: list) -> list:
 
     out = []
     for s in stmts:
-        if isinstance(s, gast.With):  # (the adjoint of a with body): a block of its own
-            for item in s.items:
-                _rename_reads(item.context_expr, copies)
-            kill(stored_names(s))
-            s.body = _propagate(s.body) or [gast.Pass()]
-            out.append(s)
-            continue
-        if isinstance(s, (gast.If, gast.For, gast.While)):
+        if isinstance(s, (gast.With, gast.If, gast.For, gast.While)):
+            # its blocks start with no copies: propagated first, they tell what it assigns
+            inner: set = set()
+            s.body = _propagate(s.body, inner) or [gast.Pass()]
+            if isinstance(s, gast.With):  # (the adjoint of a with body): a block of its own
+                parts = s.items
+            else:
+                s.orelse = _propagate(s.orelse, inner)
+                parts = [getattr(s, field) for field in ("test", "target", "iter")
+                         if getattr(s, field, None) is not None]
+            for part in parts:
+                inner |= stored_names(part)
             if isinstance(s, gast.While):  # its test runs again after the body
-                kill(stored_names(s))
-            for field in ("test", "iter"):
-                if getattr(s, field, None) is not None:
-                    _rename_reads(getattr(s, field), copies)
-            kill(stored_names(s))
-            s.body = _propagate(s.body) or [gast.Pass()]
-            s.orelse = _propagate(s.orelse)
+                kill(inner)
+            for part in parts:  # (a loop's target is not read)
+                if isinstance(s, gast.With):
+                    _rename_reads(part.context_expr, copies)
+                elif not (isinstance(s, gast.For) and part is s.target):
+                    _rename_reads(part, copies)
+            kill(inner)
+            stored |= inner
             out.append(s)
             continue
         if isinstance(s, gast.Assign):
@@ -212,14 +222,19 @@ def _propagate(stmts: list) -> list:
             if isinstance(target, gast.Subscript):
                 _rename_reads(target, copies)
             elif _is_copy(s) and isinstance(s.value, gast.Name) and s.value.id == target.id:
+                stored.add(target.id)
                 continue  # a = a
-            kill((target.id,) if target.__class__ is gast.Name else stored_names(target))
+            names = (target.id,) if target.__class__ is gast.Name else stored_names(target)
+            kill(names)
+            stored.update(names)
             if _is_copy(s) and isinstance(s.value, gast.Name):
                 copies[target.id] = s.value.id
                 copied.setdefault(s.value.id, set()).add(target.id)
         else:
             _rename_reads(s, copies)
-            kill(stored_names(s))
+            names = stored_names(s)
+            kill(names)
+            stored |= names
         out.append(s)
     return out
 
