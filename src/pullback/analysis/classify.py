@@ -391,7 +391,7 @@ class Classification:
             if isinstance(value, gast.Name):
                 return is_exempt(value.id)
             if op.kind == "rule" and isinstance(value, (gast.BinOp, gast.UnaryOp)):
-                return id(s) in checked or all(is_exempt(v.id) for v in gast.walk(value)
+                return id(s) in checked or all(is_exempt(v.id) for v in walk(value)
                            if isinstance(v, gast.Name))
             if isinstance(value, gast.Attribute) and value.attr in NONDIFF_ATTRIBUTES:
                 return True  # x.shape, x.size: numbers (a tuple of them)
