@@ -47,7 +47,16 @@ import gast
 
 from .. import rules
 from ..ir.annotations import BLOCK, MAY_RAISE, SHAPE_ONLY
-from ..ir.nodes import child_fields, const, dotted_name, not_, skeleton, stored_names, walk
+from ..ir.nodes import (
+    child_fields,
+    const,
+    dotted_name,
+    names,
+    not_,
+    skeleton,
+    stored_names,
+    walk,
+)
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul}
 
@@ -141,8 +150,8 @@ _FOLDS = {gast.BinOp: _fold_binop, gast.Call: _fold_call, gast.Compare: _fold_co
 def _rename_reads(node, mapping) -> None:
     """Reads of the names `mapping` holds renamed in place."""
     if mapping:
-        for n in walk(node):
-            if n.__class__ is gast.Name and n.id in mapping and isinstance(n.ctx, gast.Load):
+        for n in names(node):
+            if n.id in mapping and isinstance(n.ctx, gast.Load):
                 n.id = mapping[n.id]
 
 
@@ -247,8 +256,8 @@ def _drop_dead_code(tree) -> bool:
     statement kept because its name was read lost its last reader to a later removal
     (a read earlier in a loop body, of a name the body sets after it)."""
     loads: dict[str, int] = {}
-    for n in walk(tree):
-        if n.__class__ is gast.Name and isinstance(n.ctx, gast.Load):
+    for n in names(tree):
+        if isinstance(n.ctx, gast.Load):
             loads[n.id] = loads.get(n.id, 0) + 1
     # name -> the statements assigning it kept because it was read (whether one would go
     # unread is asked only if its last reader goes)
@@ -257,8 +266,8 @@ def _drop_dead_code(tree) -> bool:
 
     def forget(node):
         nonlocal again
-        for n in walk(node):
-            if n.__class__ is gast.Name and isinstance(n.ctx, gast.Load):
+        for n in names(node):
+            if isinstance(n.ctx, gast.Load):
                 loads[n.id] -= 1
                 if not loads[n.id] and n.id in kept_while_read and not again:
                     again = any(map(_is_dead_if_unread, kept_while_read[n.id]))
@@ -318,12 +327,11 @@ def _drop_dead_code(tree) -> bool:
 def _mentions(node) -> tuple[set, set]:
     """(names read, names stored) anywhere in node."""
     reads, stores = set(), set()
-    for n in walk(node):
-        if n.__class__ is gast.Name:
-            if isinstance(n.ctx, gast.Load):
-                reads.add(n.id)
-            elif isinstance(n.ctx, gast.Store):
-                stores.add(n.id)
+    for n in names(node):
+        if isinstance(n.ctx, gast.Load):
+            reads.add(n.id)
+        elif isinstance(n.ctx, gast.Store):
+            stores.add(n.id)
     return reads, stores
 
 

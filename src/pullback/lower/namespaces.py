@@ -40,6 +40,7 @@ from ..ir.nodes import (
     dotted_name,
     if_,
     load,
+    names,
     parameters,
     stored_in_order,
     walk,
@@ -55,11 +56,10 @@ def globals_shadowed_by_helpers(tree, parsed, namer) -> list:
     (`owned_global = module_globals['owned']`); its uses in the tree are renamed."""
 
     named, stored = set(), set()  # from one walk
-    for n in walk(tree):
-        if n.__class__ is gast.Name:
-            named.add(n.id)
-            if isinstance(n.ctx, gast.Store):
-                stored.add(n.id)
+    for n in names(tree):
+        named.add(n.id)
+        if isinstance(n.ctx, gast.Store):
+            stored.add(n.id)
     named &= HELPERS.keys()
     if not named:
         return []
