@@ -117,6 +117,32 @@ def clone(node):
     return new
 
 
+def quote_with(source: str, mapping: dict[str, gast.AST]) -> gast.AST:
+    """`substitute(quote(source), mapping)`, made in one copy of the parsed template."""
+    return _instantiate(_parse_expr(source), mapping)
+
+
+def _instantiate(template: gast.AST, mapping: dict[str, gast.AST]) -> gast.AST:
+    """`substitute(clone(template), mapping)` in one pass: a copy of `template` sharing
+    nothing with it, each Name whose id `mapping` holds copied from its node instead."""
+    if template.__class__ is _NAME and template.id in mapping:
+        return clone(mapping[template.id])
+    new = template.__class__.__new__(template.__class__)
+    attributes = new.__dict__
+    attributes.update(template.__dict__)
+    for key, value in attributes.items():
+        if value.__class__ in _IMMUTABLE:
+            continue
+        if isinstance(value, _AST):
+            attributes[key] = _instantiate(value, mapping)
+        elif value.__class__ is list:
+            attributes[key] = [_instantiate(v, mapping) if isinstance(v, _AST)
+                               else copy.deepcopy(v) for v in value]
+        else:
+            attributes[key] = copy.deepcopy(value)
+    return new
+
+
 def substitute(tree: gast.AST, mapping: dict[str, gast.AST]) -> gast.AST:
     """`tree` with each Name whose id `mapping` holds replaced by a fresh copy of its
     node (the copies are not searched again)."""
