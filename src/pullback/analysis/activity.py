@@ -184,6 +184,8 @@ class Analysis(Classification, Refusals, ScalarInference):
                     if isinstance(t, gast.Name):
                         loops_of.setdefault(t.id, []).append(loop)
 
+        counts = SCALAR_BUILTINS | {range, loop_len}
+
         def atom(node) -> tuple:
             """(whether it may be real, the names that decide it)."""
             if isinstance(node, gast.Name):
@@ -215,7 +217,7 @@ class Analysis(Classification, Refusals, ScalarInference):
             if not isinstance(value, gast.Call):
                 return False, ()
             callee = op.callee
-            if _in(callee, SCALAR_BUILTINS | {range, loop_len}) or _is_math(callee):
+            if _in(callee, counts) or _is_math(callee):
                 return True, ()
             if op.kind != "rule" or op.bound.get("dtype") is not None \
                     or not rules.kinds_of(callee) & {"elementwise", "reduction"}:
