@@ -393,7 +393,7 @@ def _printed(node: ast.AST, positions=None) -> str:
         if positions is not None:
             positions.append(len(lines) + 1)
         stripped = line.strip()
-        text = _comment_text(stripped)
+        text = _comment_text(stripped) if stripped[:1] in ("'", '"') else None
         if text is not None:  # comment statements
             line = line[: len(line) - len(line.lstrip())] + text
         if stripped.startswith("rebound(") and lines and lines[-1].lstrip().startswith("if "):
