@@ -131,7 +131,7 @@ class ScalarInference:
                 if id(s) not in needs:  # a sentinel
                     continue
                 need = needs[id(s)]
-                if need is None or not all(n in scalar for n in need):
+                if need is None or not scalar.issuperset(need):
                     scalar.discard(name)
                     work.extend(readers.get(name, ()))  # names whose definitions read it
                     break
