@@ -39,7 +39,8 @@ NOTICEABLE = 1000  # calls at the larger size below which a pass is noise
 
 # Walks that return lists visit nodes without making calls; the nodes they return are
 # charged as calls to the pass that asked for them.
-LIST_WALKS = {nodes.walk.__code__, nodes.children.__code__, nodes.skeleton.__code__}
+LIST_WALKS = {nodes.walk.__code__, nodes.children.__code__, nodes.skeleton.__code__,
+              nodes.names.__code__}
 
 
 def charged_calls(func, optimize) -> Counter:

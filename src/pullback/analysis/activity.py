@@ -126,6 +126,7 @@ class Analysis(Classification, Refusals, ScalarInference):
         self._needs_of = None
         self.scalar, self.guarded = self._scalars()
         self.shapes = Shapes(self, optimize)
+        self.flows = self._flows()  # computed once: both directions read it
         self.varied = self._varied(set(wrt))
         self.useful = self._useful()
         self.active = self.varied & self.useful
@@ -183,6 +184,8 @@ class Analysis(Classification, Refusals, ScalarInference):
                     if isinstance(t, gast.Name):
                         loops_of.setdefault(t.id, []).append(loop)
 
+        counts = SCALAR_BUILTINS | {range, loop_len}
+
         def atom(node) -> tuple:
             """(whether it may be real, the names that decide it)."""
             if isinstance(node, gast.Name):
@@ -214,7 +217,7 @@ class Analysis(Classification, Refusals, ScalarInference):
             if not isinstance(value, gast.Call):
                 return False, ()
             callee = op.callee
-            if _in(callee, SCALAR_BUILTINS | {range, loop_len}) or _is_math(callee):
+            if _in(callee, counts) or _is_math(callee):
                 return True, ()
             if op.kind != "rule" or op.bound.get("dtype") is not None \
                     or not rules.kinds_of(callee) & {"elementwise", "reduction"}:
@@ -387,7 +390,7 @@ class Analysis(Classification, Refusals, ScalarInference):
 
     def _varied(self, varied):
         """The names reachable from `varied` along the flows."""
-        return _reach(varied, self._flows())
+        return _reach(varied, self.flows)
 
     def update_pairs(self):
         """(list, name of the value appended or extended with) for each list update."""
@@ -400,7 +403,7 @@ class Analysis(Classification, Refusals, ScalarInference):
         such a call is transformed even when its result is unused, so what it does to its
         arguments or to module state is checked (and refused) like the rest of f."""
         backward: dict[str, list] = {}
-        for source, targets in self._flows().items():
+        for source, targets in self.flows.items():
             for target in targets:
                 backward.setdefault(target, []).append(source)
         effects = [s.targets[0].id for s in self.assigns

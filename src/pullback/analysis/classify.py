@@ -394,7 +394,7 @@ class Classification:
             if isinstance(value, gast.Name):
                 return is_exempt(value.id)
             if op.kind == "rule" and isinstance(value, (gast.BinOp, gast.UnaryOp)):
-                return id(s) in checked or all(is_exempt(v.id) for v in gast.walk(value)
+                return id(s) in checked or all(is_exempt(v.id) for v in walk(value)
                            if isinstance(v, gast.Name))
             if isinstance(value, gast.Attribute) and value.attr in NONDIFF_ATTRIBUTES:
                 return True  # x.shape, x.size: numbers (a tuple of them)
@@ -589,9 +589,13 @@ class Classification:
         None for a literal)."""
         from ..runtime.helpers import set_attribute
 
-        return [(s, s.value.args[0].id, _atom_name(s.value.args[2])) for s in self.assigns
+        if not hasattr(self, "_attribute_writes"):  # asked four times: one scan
+            self._attribute_writes = [
+                (s, s.value.args[0].id, _atom_name(s.value.args[2])) for s in self.assigns
                 if isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Call)
-                and self.op(s).callee is set_attribute and isinstance(s.value.args[0], gast.Name)]
+                and self.op(s).callee is set_attribute
+                and isinstance(s.value.args[0], gast.Name)]
+        return self._attribute_writes
 
     def _holds_object(self, name, seen=frozenset()) -> bool:
         """Whether the local `name` may hold an object whose `__call__` is resolved when

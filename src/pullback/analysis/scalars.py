@@ -16,7 +16,7 @@ from .. import rules
 from ..ir.annotations import (
     SENTINEL,
 )
-from ..ir.nodes import walk
+from ..ir.nodes import names
 
 SCALAR_BUILTINS = {builtins.len, builtins.int, builtins.float, builtins.bool, builtins.round}
 
@@ -131,7 +131,7 @@ class ScalarInference:
                 if id(s) not in needs:  # a sentinel
                     continue
                 need = needs[id(s)]
-                if need is None or not all(n in scalar for n in need):
+                if need is None or not scalar.issuperset(need):
                     scalar.discard(name)
                     work.extend(readers.get(name, ()))  # names whose definitions read it
                     break
@@ -143,9 +143,8 @@ class ScalarInference:
             self._readers_of = {}
             for name, defs in self.defs.items():
                 for s in defs:
-                    for n in walk(s.value):
-                        if isinstance(n, gast.Name):
-                            self._readers_of.setdefault(n.id, []).append(name)
+                    for n in names(s.value):
+                        self._readers_of.setdefault(n.id, []).append(name)
         return self._readers_of
 
     def _assert_scalars(self, scalar):

@@ -40,10 +40,9 @@ from ..ir.nodes import (
     is_loop_exit,
     load,
     not_,
-    quote,
+    quote_with,
     store,
     stored_names,
-    substitute,
     tuple_of,
     walk,
 )
@@ -180,7 +179,7 @@ class Adjoints:
                            for p, v in op.bound.items()}
                 mapping["g"] = g
                 mapping["ans"] = load(name)
-                expr = substitute(op.rule.template(param, lists), mapping)
+                expr = op.rule.instance(param, mapping, lists)
                 self.constants.update(op.rule.functions)
                 if param in op.rule.broadcast and not self.analysis.shapes.same_shape(
                         name, atom.id) and not all(self.is_scalar(op.bound[q])
@@ -250,7 +249,7 @@ class Adjoints:
                 unused = unused or self.namer.fresh("unused")
                 targets.append(unused)
         out.append(assign(tuple_of(*[store(n) for n in targets], ctx=gast.Store()),
-                          substitute(quote(op.rule.joint), mapping)))
+                          quote_with(op.rule.joint, mapping)))
         for p, target in zip(op.rule.signature.parameters, targets):
             if self.active(op.inputs.get(p)):
                 self.contribute(op.inputs[p].id, load(target), False, out)

@@ -26,6 +26,7 @@ from ..ir.nodes import (
     const,
     if_,
     load,
+    names,
     skeleton,
     store,
     stored_names,
@@ -185,8 +186,7 @@ class Assembly:
             | set(self.call_records.values()) | {  # try flags: set as instrument prints it
                 s.test.id for s in skeleton(tree) if BLOCK.of(s) == "try"} | {
                 FP_STATE.of(s) for s in skeleton(tree) if FP_STATE.on(s)}
-        read = {n.id for s in adjoint for n in walk(s)
-                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+        read = {n.id for n in names(*adjoint) if isinstance(n.ctx, gast.Load)}
         needed = (read & primal_names) - self.recomputed
         primal = self.instrument(primal, None, False, needed)
         self.check_checkpointed()

@@ -69,6 +69,7 @@ def guard_unpatched(tree: gast.AST, guarded, namer, constants: dict, locate) -> 
     expected: dict = {}  # dotted name -> name of the constant holding the original
     for function in functions:
         used = {}
+        looked = set()  # the chains looked up already (`math.sin` on every other line)
         for node in walk(function):
             if node.__class__ is not gast.Attribute:
                 continue
@@ -78,6 +79,10 @@ def guard_unpatched(tree: gast.AST, guarded, namer, constants: dict, locate) -> 
                 node = node.value
             if not chain or not isinstance(node, gast.Name) or node.id not in ("np", "math"):
                 continue
+            key = (node.id, *chain)
+            if key in looked:
+                continue
+            looked.add(key)
             obj, spelled = HELPERS[node.id], node.id
             for attr in reversed(chain):
                 module, pristine = _PRISTINE.get(id(obj), (None, {}))
@@ -249,12 +254,9 @@ def _to_printable(node):
         plan = _plan(node.__class__)
     kind, target, fields = plan
     if kind is _NODE:
-        new = target(**{field: _to_printable(value) for field in fields
-                        if (value := getattr(node, field, _ABSENT)) is not _ABSENT})
-        return new
+        return target(node)
     if kind is _STATEMENT:
-        new = target(**{field: _to_printable(value) for field in fields
-                        if (value := getattr(node, field, _ABSENT)) is not _ABSENT})
+        new = target(node)
         if isinstance(new, ast.stmt):
             new.lineno = getattr(node, "lineno", 1)
         for field in ("body", "orelse"):
@@ -290,9 +292,26 @@ def _plan(cls):
             plan = (_MARKER, None, ())
         else:
             holds_blocks = issubclass(target, ast.stmt) or "body" in target._fields
-            plan = (_STATEMENT if holds_blocks else _NODE, target, tuple(cls._fields))
+            plan = (_STATEMENT if holds_blocks else _NODE, _converter(target, cls._fields),
+                    None)
     _PLANS[cls] = plan
     return plan
+
+
+def _converter(target, fields):
+    """A function making the `target` node of a gast node with `fields`, each converted:
+    written out per class (a call per node, no loop over its fields), with the general
+    form for a node missing some field."""
+    def general(node):
+        return target(**{field: _to_printable(value) for field in fields
+                         if (value := getattr(node, field, _ABSENT)) is not _ABSENT})
+
+    text = ("def convert(node):\n    try:\n        return target("
+            + ", ".join(f"{f}=convert_field(node.{f})" for f in fields)
+            + ")\n    except AttributeError:\n        return general(node)\n")
+    scope = {"target": target, "convert_field": _to_printable, "general": general}
+    exec(text, scope)  # noqa: S102 (field names of gast's node classes)
+    return scope["convert"]
 
 
 def _printable_constant(node):
@@ -328,7 +347,7 @@ _MARKERS = {cls: getattr(ast, cls.__name__)() for base in (
     gast.expr_context, gast.operator, gast.unaryop, gast.boolop, gast.cmpop)
     for cls in base.__subclasses__() if hasattr(ast, cls.__name__)}
 _SPECIAL = {
-    gast.Name: lambda node: ast.Name(id=node.id, ctx=_to_printable(node.ctx)),
+    gast.Name: lambda node: ast.Name(id=node.id, ctx=_MARKERS.get(node.ctx.__class__)),
     gast.Constant: _printable_constant,
     gast.arguments: _printable_arguments,
     gast.ExceptHandler: _printable_handler,
@@ -374,7 +393,7 @@ def _printed(node: ast.AST, positions=None) -> str:
         if positions is not None:
             positions.append(len(lines) + 1)
         stripped = line.strip()
-        text = _comment_text(stripped)
+        text = _comment_text(stripped) if stripped[:1] in ("'", '"') else None
         if text is not None:  # comment statements
             line = line[: len(line) - len(line.lstrip())] + text
         if stripped.startswith("rebound(") and lines and lines[-1].lstrip().startswith("if "):

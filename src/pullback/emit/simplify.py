@@ -47,7 +47,16 @@ import gast
 
 from .. import rules
 from ..ir.annotations import BLOCK, MAY_RAISE, SHAPE_ONLY
-from ..ir.nodes import child_fields, const, dotted_name, not_, skeleton, stored_names, walk
+from ..ir.nodes import (
+    child_fields,
+    const,
+    dotted_name,
+    names,
+    not_,
+    skeleton,
+    stored_names,
+    walk,
+)
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul}
 
@@ -141,8 +150,8 @@ _FOLDS = {gast.BinOp: _fold_binop, gast.Call: _fold_call, gast.Compare: _fold_co
 def _rename_reads(node, mapping) -> None:
     """Reads of the names `mapping` holds renamed in place."""
     if mapping:
-        for n in walk(node):
-            if n.__class__ is gast.Name and n.id in mapping and isinstance(n.ctx, gast.Load):
+        for n in names(node):
+            if n.id in mapping and isinstance(n.ctx, gast.Load):
                 n.id = mapping[n.id]
 
 
@@ -174,9 +183,14 @@ def _is_dead_if_unread(stmt) -> bool:
         and _is_pure(stmt.value)
 
 
-def _propagate(stmts: list) -> list:
+def _propagate(stmts: list, stored=None) -> list:
+    """The statements with copies propagated; the names they assign are added to `stored`
+    (a compound statement's, found as its blocks are propagated, so that nested blocks
+    are not walked again for them)."""
     copies: dict[str, str] = {}  # a -> b after `a = b`
     copied: dict[str, set] = {}  # b -> the names a holding a copy of it
+    if stored is None:
+        stored = set()
 
     def kill(names):
         for name in names:
@@ -188,22 +202,27 @@ def _propagate(stmts: list) -> list:
 
     out = []
     for s in stmts:
-        if isinstance(s, gast.With):  # (the adjoint of a with body): a block of its own
-            for item in s.items:
-                _rename_reads(item.context_expr, copies)
-            kill(stored_names(s))
-            s.body = _propagate(s.body) or [gast.Pass()]
-            out.append(s)
-            continue
-        if isinstance(s, (gast.If, gast.For, gast.While)):
+        if isinstance(s, (gast.With, gast.If, gast.For, gast.While)):
+            # its blocks start with no copies: propagated first, they tell what it assigns
+            inner: set = set()
+            s.body = _propagate(s.body, inner) or [gast.Pass()]
+            if isinstance(s, gast.With):  # (the adjoint of a with body): a block of its own
+                parts = s.items
+            else:
+                s.orelse = _propagate(s.orelse, inner)
+                parts = [getattr(s, field) for field in ("test", "target", "iter")
+                         if getattr(s, field, None) is not None]
+            for part in parts:
+                inner |= stored_names(part)
             if isinstance(s, gast.While):  # its test runs again after the body
-                kill(stored_names(s))
-            for field in ("test", "iter"):
-                if getattr(s, field, None) is not None:
-                    _rename_reads(getattr(s, field), copies)
-            kill(stored_names(s))
-            s.body = _propagate(s.body) or [gast.Pass()]
-            s.orelse = _propagate(s.orelse)
+                kill(inner)
+            for part in parts:  # (a loop's target is not read)
+                if isinstance(s, gast.With):
+                    _rename_reads(part.context_expr, copies)
+                elif not (isinstance(s, gast.For) and part is s.target):
+                    _rename_reads(part, copies)
+            kill(inner)
+            stored |= inner
             out.append(s)
             continue
         if isinstance(s, gast.Assign):
@@ -212,14 +231,19 @@ def _propagate(stmts: list) -> list:
             if isinstance(target, gast.Subscript):
                 _rename_reads(target, copies)
             elif _is_copy(s) and isinstance(s.value, gast.Name) and s.value.id == target.id:
+                stored.add(target.id)
                 continue  # a = a
-            kill((target.id,) if target.__class__ is gast.Name else stored_names(target))
+            names = (target.id,) if target.__class__ is gast.Name else stored_names(target)
+            kill(names)
+            stored.update(names)
             if _is_copy(s) and isinstance(s.value, gast.Name):
                 copies[target.id] = s.value.id
                 copied.setdefault(s.value.id, set()).add(target.id)
         else:
             _rename_reads(s, copies)
-            kill(stored_names(s))
+            names = stored_names(s)
+            kill(names)
+            stored |= names
         out.append(s)
     return out
 
@@ -232,8 +256,8 @@ def _drop_dead_code(tree) -> bool:
     statement kept because its name was read lost its last reader to a later removal
     (a read earlier in a loop body, of a name the body sets after it)."""
     loads: dict[str, int] = {}
-    for n in walk(tree):
-        if n.__class__ is gast.Name and isinstance(n.ctx, gast.Load):
+    for n in names(tree):
+        if isinstance(n.ctx, gast.Load):
             loads[n.id] = loads.get(n.id, 0) + 1
     # name -> the statements assigning it kept because it was read (whether one would go
     # unread is asked only if its last reader goes)
@@ -242,8 +266,8 @@ def _drop_dead_code(tree) -> bool:
 
     def forget(node):
         nonlocal again
-        for n in walk(node):
-            if n.__class__ is gast.Name and isinstance(n.ctx, gast.Load):
+        for n in names(node):
+            if isinstance(n.ctx, gast.Load):
                 loads[n.id] -= 1
                 if not loads[n.id] and n.id in kept_while_read and not again:
                     again = any(map(_is_dead_if_unread, kept_while_read[n.id]))
@@ -303,12 +327,11 @@ def _drop_dead_code(tree) -> bool:
 def _mentions(node) -> tuple[set, set]:
     """(names read, names stored) anywhere in node."""
     reads, stores = set(), set()
-    for n in walk(node):
-        if n.__class__ is gast.Name:
-            if isinstance(n.ctx, gast.Load):
-                reads.add(n.id)
-            elif isinstance(n.ctx, gast.Store):
-                stores.add(n.id)
+    for n in names(node):
+        if isinstance(n.ctx, gast.Load):
+            reads.add(n.id)
+        elif isinstance(n.ctx, gast.Store):
+            stores.add(n.id)
     return reads, stores
 
 

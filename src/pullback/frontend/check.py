@@ -90,10 +90,11 @@ def check(tree: gast.FunctionDef, location) -> None:
         reject(tree, "async function")
 
     for stmt in tree.body:
-        spread = _spread_places(stmt)
-        nested = {id(inner) for node in nodes.walk(stmt) if isinstance(node, gast.FunctionDef)
+        found = nodes.walk(stmt)  # one walk for the three questions
+        spread = _spread_places(stmt, found)
+        nested = {id(inner) for node in found if isinstance(node, gast.FunctionDef)
                   for inner in node.body}  # statements of a nested function's own body
-        for node in nodes.walk(stmt):
+        for node in found:
             if isinstance(node, gast.Nonlocal) and id(node) in nested:
                 continue  # a nested function sets the function's variable (inlining.py)
             if isinstance(node, gast.Starred) and id(node) not in spread \
@@ -107,13 +108,13 @@ def check(tree: gast.FunctionDef, location) -> None:
             reject(node, what)
 
 
-def _spread_places(stmt) -> set:
+def _spread_places(stmt, found=None) -> set:
     """Ids of the items a starred value may be: the arguments of a call (`f(*xs)`) and the
     items of tuple, list and set displays that are read (`(*xs, y)`, `[*xs, y]`,
-    `{*xs, y}`), but not of an index (`x[*i]`)."""
+    `{*xs, y}`), but not of an index (`x[*i]`). (`found`: `walk(stmt)`, if made.)"""
     places = set()
     indices = set()
-    for node in nodes.walk(stmt):
+    for node in nodes.walk(stmt) if found is None else found:
         if isinstance(node, gast.Call):
             places.update(id(a) for a in node.args)
         elif isinstance(node, (gast.Tuple, gast.List, gast.Set)) \

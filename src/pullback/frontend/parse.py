@@ -45,7 +45,7 @@ import gast
 
 from ..errors import Location, PullbackError
 from ..helpers import HELPERS
-from ..ir.nodes import dotted_name
+from ..ir.nodes import dotted_name, names
 
 _MISSING = object()
 
@@ -250,10 +250,11 @@ def _imports_as_aliases(tree, func) -> dict:
     inlined callee resolves its free names there)."""
     if not isinstance(tree, gast.FunctionDef):
         return {}
-    bound = {n.id for n in ast.walk(tree) if isinstance(n, gast.Name)
-             and not isinstance(n.ctx, gast.Load)}
     imported = [a.asname or a.name.split(".")[0] for s in tree.body
                 if isinstance(s, (gast.Import, gast.ImportFrom)) for a in s.names]
+    if not imported:  # (most functions: no walk of the tree)
+        return {}
+    bound = {n.id for n in names(tree) if not isinstance(n.ctx, gast.Load)}
     aliases, kept = {}, []
     for s in tree.body:
         found = _imported(s) if isinstance(s, (gast.Import, gast.ImportFrom)) else None

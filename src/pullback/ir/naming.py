@@ -25,7 +25,7 @@ import gast
 from ..rules import FUNCTION_NAMES
 from ..rules import HELPERS as RULE_HELPERS
 from ..runtime.helpers import HELPERS
-from .nodes import walk
+from .nodes import names
 
 # Names the generated code binds for itself (closure variables of the gradient), and the
 # builtins it calls (a temporary named `min` would hide min()).
@@ -105,4 +105,4 @@ def identifier(text) -> str:
 
 
 def all_names(tree: gast.AST) -> set[str]:
-    return {n.id for n in walk(tree) if n.__class__ is gast.Name}
+    return {n.id for n in names(tree)}

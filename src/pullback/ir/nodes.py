@@ -117,6 +117,32 @@ def clone(node):
     return new
 
 
+def quote_with(source: str, mapping: dict[str, gast.AST]) -> gast.AST:
+    """`substitute(quote(source), mapping)`, made in one copy of the parsed template."""
+    return _instantiate(_parse_expr(source), mapping)
+
+
+def _instantiate(template: gast.AST, mapping: dict[str, gast.AST]) -> gast.AST:
+    """`substitute(clone(template), mapping)` in one pass: a copy of `template` sharing
+    nothing with it, each Name whose id `mapping` holds copied from its node instead."""
+    if template.__class__ is _NAME and template.id in mapping:
+        return clone(mapping[template.id])
+    new = template.__class__.__new__(template.__class__)
+    attributes = new.__dict__
+    attributes.update(template.__dict__)
+    for key, value in attributes.items():
+        if value.__class__ in _IMMUTABLE:
+            continue
+        if isinstance(value, _AST):
+            attributes[key] = _instantiate(value, mapping)
+        elif value.__class__ is list:
+            attributes[key] = [_instantiate(v, mapping) if isinstance(v, _AST)
+                               else copy.deepcopy(v) for v in value]
+        else:
+            attributes[key] = copy.deepcopy(value)
+    return new
+
+
 def substitute(tree: gast.AST, mapping: dict[str, gast.AST]) -> gast.AST:
     """`tree` with each Name whose id `mapping` holds replaced by a fresh copy of its
     node (the copies are not searched again)."""
@@ -160,21 +186,49 @@ def is_loop_exit(stmt) -> bool:
 
 def stored_in_order(*nodes) -> list[str]:
     """The names the nodes assign, each once, in the order first assigned."""
-    found: dict[str, None] = {}
-    for node in nodes:
-        for n in walk(node):
-            if n.__class__ is gast.Name and isinstance(n.ctx, gast.Store):
-                found[n.id] = None
-    return list(found)
+    return list(dict.fromkeys([n.id for n in names(*nodes) if n.ctx.__class__ is _STORE]))
 
 
 def stored_names(tree) -> set[str]:
     """The names assigned anywhere in `tree` (a node, or a list of statements)."""
-    return set(stored_in_order(*tree) if isinstance(tree, list) else stored_in_order(tree))
+    return {n.id for n in (names(*tree) if isinstance(tree, list) else names(tree))
+            if n.ctx.__class__ is _STORE}
+
+
+def names(*nodes) -> list:
+    """The Name nodes under the nodes (themselves included), in the order `walk` lists
+    them: `walk`'s loop, keeping only the names (for passes that look at names only, a
+    fifth faster than filtering `walk`)."""
+    found = []
+    keep = found.append
+    fields_of = _CHILD_FIELDS.get
+    for node in nodes:
+        todo = [node]
+        append = todo.append
+        for n in todo:
+            cls = n.__class__
+            if cls is _NAME:
+                keep(n)
+                if n.annotation is not None:
+                    append(n.annotation)
+                continue
+            fields = fields_of(cls)
+            if fields is None:
+                fields = _child_fields(cls)
+            for field in fields:
+                value = getattr(n, field, None)
+                if value.__class__ is list:
+                    for v in value:
+                        if isinstance(v, _AST):
+                            append(v)
+                elif isinstance(value, _AST):
+                    append(value)
+    return found
 
 
 _AST = gast.AST
 _NAME = gast.Name
+_STORE = gast.Store
 _IMMUTABLE = {int, float, str, bool, type(None), complex, bytes}
 # Fields that never hold a node, per node class; `walk` skips them.
 _LEAF_FIELDS = {"id", "attr", "arg", "name", "kind", "type_comment", "level", "module",

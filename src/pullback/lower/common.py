@@ -20,7 +20,7 @@ import gast
 
 from ..errors import UnsupportedSyntaxError
 from ..ir.annotations import BLOCK, ORIGIN
-from ..ir.nodes import walk
+from ..ir.nodes import names, walk
 
 
 def at_line(node, lineno):
@@ -68,8 +68,7 @@ def loaded_names(node) -> set[str]:
     """The names `node` reads (none for None)."""
     if node is None:
         return set()
-    return {n.id for n in walk(node) if isinstance(n, gast.Name)
-            and isinstance(n.ctx, gast.Load)}
+    return {n.id for n in names(node) if isinstance(n.ctx, gast.Load)}
 
 
 def reads_name(node, name) -> bool:
@@ -87,8 +86,8 @@ def called_or_passed(*nodes) -> set[int]:
 def load_counts(node) -> dict[str, int]:
     """How many times `node` reads each name."""
     counts: dict[str, int] = {}
-    for n in walk(node):
-        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+    for n in names(node):
+        if isinstance(n.ctx, gast.Load):
             counts[n.id] = counts.get(n.id, 0) + 1
     return counts
 

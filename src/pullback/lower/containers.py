@@ -55,12 +55,13 @@ from .common import at_line
 from .comprehensions import for_clause
 
 
-def dict_names(tree, flatten) -> set[str]:
+def dict_names(tree, flatten, nodes=None) -> set[str]:
     """Names the function binds to dicts it builds (displays and comprehensions). A name
     bound to a dict in one place and to something else in another is refused: loops
-    iterate a dict's keys and other sequences' elements, and pullback must know which."""
+    iterate a dict's keys and other sequences' elements, and pullback must know which.
+    (`nodes`: `walk(tree)`, when the caller has it.)"""
     kinds: dict = {}
-    for node in walk(tree):
+    for node in walk(tree) if nodes is None else nodes:
         if isinstance(node, (gast.Assign, gast.AnnAssign)) and node.value is not None:
             targets = node.targets if isinstance(node, gast.Assign) else [node.target]
             is_dict = isinstance(node.value, (gast.Dict, gast.DictComp)) or (
@@ -83,7 +84,7 @@ def dict_names(tree, flatten) -> set[str]:
     return {name for name, found in kinds.items() if found == {True}}
 
 
-def set_names(tree, flatten) -> set[str]:
+def set_names(tree, flatten, nodes=None) -> set[str]:
     """Names that only ever hold sets the function builds: every binding of the name is
     an assignment of a set display, a set comprehension or a call of the builtin `set`
     or `frozenset` (never a parameter, a loop or unpacking target, ...). Loops, `sorted`,
@@ -100,7 +101,8 @@ def set_names(tree, flatten) -> set[str]:
 
     ok: dict = {}
     assigned = set()
-    for node in walk(tree):  # breadth first: an assignment before its targets
+    for node in walk(tree) if nodes is None else nodes:  # breadth first: an assignment
+        # before its targets
         if isinstance(node, (gast.Assign, gast.AnnAssign)) and node.value is not None:
             targets = node.targets if isinstance(node, gast.Assign) else [node.target]
             for t in targets:
@@ -113,7 +115,7 @@ def set_names(tree, flatten) -> set[str]:
     return {name for name, only_sets in ok.items() if only_sets}
 
 
-def mapping_names(tree) -> set[str]:
+def mapping_names(tree, nodes=None) -> set[str]:
     """Parameters the function never rebinds and reads as mappings: `X.items()`,
     `X.keys()`, `X.values()`, `X.get(...)`, `X["key"]`, or `X[k]` with k the variable of a
     loop (or comprehension) over `X` or `sorted(X)`. Loops over one, and `sorted`, `min`
@@ -140,7 +142,7 @@ def mapping_names(tree) -> set[str]:
     assigns, loops = [], []
     read: set = set()
     subscripts = []
-    for node in walk(tree):
+    for node in walk(tree) if nodes is None else nodes:
         cls = node.__class__
         if cls is gast.Name:
             if not isinstance(node.ctx, gast.Load):

@@ -174,14 +174,16 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
         self.object_methods: dict = {}  # (name, method) -> built_object_method's answer
         self.built_objects: dict = {}  # name -> an object kept as its attributes (inlining.py)
         self.object_owners: list = []  # (object, class) of the methods being inlined
-        self.dicts = dict_names(parsed.tree, self)
-        # iterated as their elements (sets) or keys (mappings read), like dicts
-        self.keyed = set_names(parsed.tree, self) | mapping_names(parsed.tree)
         tree = parsed.tree
+        nodes = walk(tree)  # one walk for the questions below
+        self.dicts = dict_names(tree, self, nodes)
+        # iterated as their elements (sets) or keys (mappings read), like dicts
+        self.keyed = set_names(tree, self, nodes) | mapping_names(tree, nodes)
         kwarg = tree.args.kwarg
         if kwarg is not None and kwarg.id not in stored_in_order(*tree.body):
             self.dicts.add(kwarg.id)  # **kwargs is a dict while it is not rebound
-        self.locals = set(parameters(tree.args)) | set(stored_in_order(tree))
+        self.locals = set(parameters(tree.args)) | {
+            n.id for n in nodes if n.__class__ is gast.Name and isinstance(n.ctx, gast.Store)}
         self.iterators = iterator_names(tree, parsed)  # it = iter(xs) (iterators.py)
         self.changed_in_place = changed_in_place(tree, parsed, local_functions) \
             if self.iterators else set()  # read only to start an iterator

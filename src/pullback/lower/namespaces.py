@@ -40,6 +40,7 @@ from ..ir.nodes import (
     dotted_name,
     if_,
     load,
+    names,
     parameters,
     stored_in_order,
     walk,
@@ -54,11 +55,15 @@ def globals_shadowed_by_helpers(tree, parsed, namer) -> list:
     user's global with such a name but another value is read, live, under a new name
     (`owned_global = module_globals['owned']`); its uses in the tree are renamed."""
 
-    named = {n.id for n in walk(tree) if isinstance(n, gast.Name)} & HELPERS.keys()
+    named, stored = set(), set()  # from one walk
+    for n in names(tree):
+        named.add(n.id)
+        if isinstance(n.ctx, gast.Store):
+            stored.add(n.id)
+    named &= HELPERS.keys()
     if not named:
         return []
     params = set(parameters(tree.args))
-    stored = set(stored_in_order(tree))
     out = []
     for name in sorted(named):
         if name in params or name in stored \

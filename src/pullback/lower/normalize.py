@@ -77,8 +77,8 @@ import builtins
 import gast
 
 from ..ir.annotations import SENTINEL
-from ..ir.naming import Namer, all_names
-from ..ir.nodes import assign, call, const, parameters, stored_in_order, walk
+from ..ir.naming import Namer
+from ..ir.nodes import assign, call, const, parameters, walk
 from . import inlining
 from .blocks import Blocks
 from .common import at_line
@@ -110,9 +110,15 @@ CALLED_BUILTINS = ("set", "tuple", "isinstance", "range", "len", "min", "slice",
 def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
     """`tree` in the core language; with `inline`, calls of small user functions are
     replaced by their bodies (see inlining.py)."""
-    namer = Namer(all_names(tree))
-    own = set(parameters(tree.args)) | set(stored_in_order(tree)) | {
-        node.name for node in walk(tree) if isinstance(node, gast.FunctionDef)}
+    names, own = set(), set(parameters(tree.args))  # from one walk
+    for node in walk(tree):
+        if node.__class__ is gast.Name:
+            names.add(node.id)
+            if isinstance(node.ctx, gast.Store):
+                own.add(node.id)
+        elif isinstance(node, gast.FunctionDef):
+            own.add(node.name)
+    namer = Namer(names)
     namer.hidden_builtins = frozenset(
         name for name in CALLED_BUILTINS
         if name in own or parsed.lookup(name) is not getattr(builtins, name))

@@ -70,7 +70,7 @@ from dataclasses import dataclass, replace
 import gast
 import numpy as _np
 
-from ..ir.nodes import call, const, load, quote, substitute
+from ..ir.nodes import call, const, load, quote, quote_with, substitute
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,13 @@ class Rule:
         if self.arrays and lists:
             expr = _ListsAsArrays(lists).visit(expr)
         return expr
+
+    def instance(self, param, mapping, lists=frozenset()):
+        """`substitute(self.template(param, lists), mapping)`, made in one copy of the
+        parsed template where no operand needs `as_array`."""
+        if self.arrays and lists:
+            return substitute(self.template(param, lists), mapping)
+        return quote_with(self.partials[param], mapping)
 
     def bind(self, args, kwargs):
         """Bind call arguments to parameter names, defaults applied, in the signature's
