@@ -821,3 +821,25 @@ def test_a_tape_of_numbers_gives_back_each_record_as_put():
     assert [tuple(r) for r in got] == want
     assert [tuple(type(v) for v in r) for r in got] == [tuple(type(v) for v in r)
                                                          for r in want]
+
+
+def test_new_array_is_numpys_empty_and_full():
+    """The helpers' allocation intrinsic gives NumPy's np.empty / np.full arrays: shape as
+    an int, a tuple or (), dtype as a class, an array's dtype or the value's type."""
+    from pullback.runtime.numba_helpers import new_array
+
+    @numba.njit
+    def make(x, n):
+        return (new_array(n, 2.5, np.float64), new_array((n, 3), 0, x.dtype),
+                new_array(x.shape, 7, None), new_array((), 1.0, np.float64),
+                new_array((n, 0), None, np.int64).shape, new_array((2, n), True, np.bool_))
+
+    x = np.arange(6.0).reshape(2, 3)
+    a, b, c, d, e, f = make(x, 4)
+    for got, want in ((a, np.full(4, 2.5)), (b, np.zeros((4, 3))), (c, np.full((2, 3), 7)),
+                      (d, np.full((), 1.0)), (f, np.full((2, 4), True))):
+        assert got.dtype == want.dtype and got.shape == want.shape
+        assert np.array_equal(got, want)
+    assert e == (4, 0)
+    with pytest.raises(ValueError, match="negative dimensions"):
+        make(x, -1)

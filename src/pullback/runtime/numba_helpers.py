@@ -33,10 +33,11 @@ import sys
 
 import numpy as np
 from numba import types
-from numba.core import caching
+from numba.core import caching, cgutils
 from numba.core.errors import TypingError
+from numba.extending import intrinsic, register_jitable
 from numba.extending import overload as _overload
-from numba.extending import register_jitable
+from numba.np.arrayobj import _empty_nd_impl
 from numba.np.numpy_support import as_dtype
 from numba.np.unsafe.ndarray import to_fixed_tuple
 
@@ -113,7 +114,8 @@ def _compiled(source, name):
     compiled code, so changed helpers are another file."""
     directory = helper_directory()
     if directory is None:
-        scope = {"np": np, "math": math, "__name__": __name__, **HELPERS}
+        scope = {"np": np, "math": math, "__name__": __name__, "new_array": new_array,
+                 **HELPERS}
         exec(source, scope)  # noqa: S102 - code made from the argument types
         return scope[name]
     text = ("import math\n\nimport numpy as np\n\n"
@@ -233,6 +235,64 @@ def overload(function):
     return _overload(function, jit_options={"cache": True} if cached() else {})
 
 
+def _array_type(shape, value, dtype):
+    """The Numba array type `new_array(shape, value, dtype)` returns, or None."""
+    if isinstance(shape, types.Integer):
+        ndim = 1
+    elif isinstance(shape, types.BaseTuple) and all(isinstance(t, types.Integer)
+                                                     for t in shape):
+        ndim = len(shape)
+    else:
+        return None
+    if isinstance(dtype, types.NumberClass):
+        element = dtype.instance_type
+    elif isinstance(dtype, types.DType):
+        element = dtype.dtype
+    elif isinstance(dtype, (types.NoneType, types.Omitted)) and _number(value):
+        element = value  # np.full's dtype: the value's
+    else:
+        return None
+    if isinstance(element, types.Literal):
+        element = element.literal_type
+    return types.Array(element, ndim, "C") if _number(element) else None
+
+
+@intrinsic
+def new_array(typingctx, shape, value, dtype):
+    """np.empty(shape, dtype) when `value` is None, else np.full(shape, value, dtype),
+    written into the function that calls it. (Numba's np.empty, np.zeros and np.full
+    are each a function of their own to compile, once per type of shape and dtype, and
+    np.zeros is three: on a machine's first gradient these were a third of the helpers'
+    compilations.) dtype None is the value's type, as np.full's."""
+    array = _array_type(shape, value, dtype)
+    if array is None or not (isinstance(value, types.NoneType) or _number(value)):
+        return None
+
+    def codegen(context, builder, sig, args):
+        if isinstance(sig.args[0], types.Integer):
+            sizes = [context.cast(builder, args[0], sig.args[0], types.intp)]
+        else:
+            sizes = [context.cast(builder, v, t, types.intp) for v, t in zip(
+                cgutils.unpack_tuple(builder, args[0]), sig.args[0], strict=True)]
+        for size in sizes:
+            with builder.if_then(builder.icmp_signed("<", size, size.type(0)),
+                                 likely=False):
+                context.call_conv.return_user_exc(
+                    builder, ValueError, ("negative dimensions are not allowed",))
+        out = _empty_nd_impl(context, builder, array, sizes)
+        if not isinstance(sig.args[1], types.NoneType):
+            filler = context.cast(builder, args[1], sig.args[1], array.dtype)
+            count = out.nitems
+            with cgutils.for_range(builder, count) as loop:
+                context.pack_value(builder, array.dtype, filler,
+                                   builder.gep(out.data, [loop.index]))
+        return out._getvalue()
+    return array(shape, value, dtype), codegen
+
+
+__all__.append("new_array")  # generated helpers call it
+
+
 def _sum_to_stub(g, shape):
     raise PullbackError("_sum_to runs only compiled")
 
@@ -253,7 +313,7 @@ def _summing(g, rank, second="shape", shape="shape"):
     index = "".join(f"i{lead + m} * s{m}, " for m in range(rank))
     same = "    if g.shape == shape:\n        return g\n" if g.ndim == rank else ""
     source = (f"def sum_to(g, {second}):\n    shape = {shape}\n{same}"
-              f"    out = np.zeros(shape, dtype=g.dtype)\n{keeps}"
+              f"    out = new_array(shape, 0, g.dtype)\n{keeps}"
               + "\n".join(_reducing_loops("sum", g.ndim, index, g.dtype))
               + "\n    return out\n")
     return _compiled(source, "sum_to")
@@ -339,10 +399,10 @@ def _unreduce(g, x, axis=None, keepdims=False):
         return None
     if _number(g):
         def spread(g, x, axis=None, keepdims=False):
-            return np.full(x.shape, g)
+            return new_array(x.shape, g, None)
         return spread
     return _compiled(f"def spread(g, x, axis=None, keepdims=False):\n"
-                     f"    out = np.empty(x.shape, dtype=g.dtype)\n"
+                     f"    out = new_array(x.shape, None, g.dtype)\n"
                      f"    out[...] = {_kept_reshape(g, x, _literal(axis))}\n"
                      f"    return out\n", "spread")
 
@@ -393,7 +453,7 @@ def _squeeze_axes(x, axis):
             if x.shape[a] != 1:
                 raise ValueError("cannot select an axis to squeeze out which has size "
                                  "not equal to one")
-        shape = np.empty(size, dtype=np.int64)
+        shape = new_array(size, None, np.int64)
         for k in range(size):
             shape[k] = x.shape[kept_axes[k]]
         return np.ascontiguousarray(x).reshape(to_fixed_tuple(shape, size))
@@ -430,7 +490,7 @@ nb_full = _stub("nb_full")
 def _nb_full(shape, value):
     """np.full(shape, value) (as `nb_sum`: cached, where Numba's is compiled anew)."""
     if isinstance(shape, (types.Integer, types.BaseTuple)) and _number(value):
-        return lambda shape, value: np.full(shape, value)
+        return lambda shape, value: new_array(shape, value, None)
     return None
 
 
@@ -438,7 +498,7 @@ def _nb_full(shape, value):
 @register_jitable
 def _outer(a, b):
     """np.outer(a, b) of two vectors (Numba's own takes seconds to compile)."""
-    out = np.empty((a.shape[0], b.shape[0]))  # float64: a complex product does not type
+    out = new_array((a.shape[0], b.shape[0]), None, np.float64)  # a complex one: no type
     for i in range(a.shape[0]):
         ai = a[i]
         for j in range(b.shape[0]):
@@ -489,7 +549,7 @@ def _sum_matmul_grad_a(parts, a):
     if isinstance(pair, types.BaseTuple) and len(pair) == 2 and a.ndim == 2 \
             and all(isinstance(t, types.Array) and t.ndim == 1 for t in pair):
         def outer_products(parts, a):  # sum of g b^T, without one array per part
-            total = np.zeros(a.shape)
+            total = new_array(a.shape, 0.0, np.float64)
             for g, b in parts:
                 for i in range(g.shape[0]):
                     gi = g[i]
@@ -499,7 +559,7 @@ def _sum_matmul_grad_a(parts, a):
         return outer_products
 
     def summed(parts, a):
-        total = np.zeros(a.shape)
+        total = new_array(a.shape, 0.0, np.float64)
         for g, b in parts:
             total += matmul_grad_a(g, a, b)
         return total
@@ -557,19 +617,10 @@ def _zero_like(x):
         return lambda x: 0.0
     if isinstance(x, types.Array):
         if x.dtype == types.float64 or not isinstance(x.dtype, (types.Float, types.Complex)):
-            return _zeros(x.ndim)  # float64: an integer array's, as NumPy's would be
-        return lambda x: np.zeros(x.shape, dtype=x.dtype)
+            # float64: an integer array's, as NumPy's would be
+            return lambda x: new_array(x.shape, 0.0, np.float64)
+        return lambda x: new_array(x.shape, 0, x.dtype)
     return None
-
-
-def _zeros(ndim):
-    """A jitted function: float64 zeros of x's shape, as np.empty and a loop nest
-    writing zeros (np.zeros is three more compilations: itself, np.empty and its fill)."""
-    lines = ["def zeros(x):", "    out = np.empty(x.shape, dtype=np.float64)"]
-    lines += [f"{'    ' * (k + 1)}for i{k} in range(x.shape[{k}]):" for k in range(ndim)]
-    target = "out[" + "".join(f"i{k}, " for k in range(ndim)) + "]" if ndim else "out[()]"
-    lines += [f"{'    ' * (ndim + 1)}{target} = 0.0", "    return out"]
-    return _compiled("\n".join(lines) + "\n", "zeros")
 
 
 as_array = _stub("as_array")
@@ -605,7 +656,7 @@ def _as_grad(d, x):
         if x.dtype != types.float64:
             return None  # the backend's entry lets only float64 arrays be differentiated
         if _number(d):
-            return lambda d, x: np.full(x.shape, float(d))
+            return lambda d, x: new_array(x.shape, float(d), np.float64)
         if isinstance(d, types.Array):
             return _broadcast_copy(d, x)
         return None
@@ -624,7 +675,7 @@ def _broadcast_copy(d, x):
     if d.ndim > x.ndim or not isinstance(d.dtype, (types.Float, types.Integer)):
         return None
     lead = x.ndim - d.ndim
-    lines = ["def to_shape(d, x):", "    out = np.empty(x.shape, dtype=np.float64)"]
+    lines = ["def to_shape(d, x):", "    out = new_array(x.shape, None, np.float64)"]
     for m in range(d.ndim):
         lines += [f"    s{m} = 0 if d.shape[{m}] == 1 else 1",
                   f"    if s{m} and d.shape[{m}] != x.shape[{lead + m}]:",
@@ -676,7 +727,7 @@ def _result_seed(out, where=""):
                 raise ScalarOutputError("grad needs a function with one real number as its "
                                         "output; use pullback.vjp(f)(*args, seed) for array "
                                         "outputs")
-            return np.ones(out.shape)
+            return new_array(out.shape, 1.0, np.float64)
         return ones
 
     if isinstance(out, (types.Float, types.Integer)) and not isinstance(out, types.Boolean):
@@ -918,10 +969,9 @@ def _reduction(op, name):
                       "        raise ValueError('zero-size array to reduction operation "
                       "which has no identity')"]
         if kind == "sum":
-            lines += [f"    out = np.zeros(({shape}), dtype=x.dtype)"]
+            lines += [f"    out = new_array(({shape}), 0, x.dtype)"]
         else:
-            lines += [f"    out = np.full(({shape}), {_identity(kind, x.dtype)}, "
-                      "dtype=x.dtype)"]
+            lines += [f"    out = new_array(({shape}), {_identity(kind, x.dtype)}, x.dtype)"]
         lines += _reducing_loops(kind, x.ndim, index, x.dtype)
         result = "out[0]" if whole else "out"
         if op == "mean" and whole:  # NumPy's mean of no numbers is nan (Numba would raise)
@@ -1057,7 +1107,7 @@ def _trace_grad(g, a, ans, offset=0, axis1=0, axis2=1):
     real = not isinstance(ans, types.Integer)
 
     def impl(g, a, ans, offset=0, axis1=0, axis2=1):
-        out = np.zeros(a.shape)
+        out = new_array(a.shape, 0.0, np.float64)
         if real:
             rows, cols = a.shape
             for i in range(max(0, -offset), min(rows, cols - offset)):
@@ -1227,11 +1277,11 @@ def _tape_new(record, size):
             _field_kind(t) == "other" for t in record):
         if _field_kind(record) == "number":  # one number per iteration
             dtype = as_dtype(record)
-            return lambda record, size: np.empty(size, dtype=dtype)
+            return lambda record, size: new_array(size, None, dtype)
         return lambda record, size: [record] * size
     # one array of (size, fields) per type of number, then the first record, whose
     # type says where each field is (it holds numbers: no references are counted)
-    parts = [f"np.empty((size, {len(fields)}), dtype=np.{name})"
+    parts = [f"new_array((size, {len(fields)}), None, np.{name})"
              for name, fields in _number_fields(record).items()]
     source = (f"def new(record, size):\n"
               f"    return ({''.join(p + ', ' for p in parts)}record, )\n")
