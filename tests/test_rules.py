@@ -815,6 +815,29 @@ SAMPLES.update({
                             [((3,), ANY), ((4,), ANY)]),
                            ("take_grad(x0, x1, [1, -1], 1, 'wrap') * x1",
                             [((2, 2), ANY), ((2, 3), ANY)])],
+    # (higher8) the second-order rules of the gradients of products, np.linalg.det,
+    # slogdet and solve (rules/higher_products.py)
+    HELPERS["einsum_grad"]: [
+        ("einsum_grad(x0, 1, ('ij,jk->ik', x1, x2, None, None, None, None, None, None)) * x1",
+         [((2, 2), ANY), ((2, 3), ANY), ((3, 2), ANY)]),
+        ("einsum_grad(x0, 2, (x1, [0, 1], x2, [1], None, None, None, None, None)) * x2",
+         [((2,), ANY), ((2, 3), ANY), ((3,), ANY)])],
+    HELPERS["inner_grad"]: [("inner_grad(x0, 0, x1, x2) * x1",
+                             [((2,), ANY), ((2, 3), ANY), ((3,), ANY)])],
+    HELPERS["cross_grad"]: [("cross_grad(x0, x1, x2, -1, -1, -1, None, 'a') * x1",
+                             [((3,), ANY), ((3,), ANY), ((3,), ANY)])],
+    HELPERS["convolve_grad"]: [("convolve_grad(x0, x1, x2, 'full', 'a') * x1",
+                                [((5,), ANY), ((3,), ANY), ((3,), ANY)])],
+    HELPERS["prod_grad"]: [("prod_grad(x0, x1, 1, False)", [((2,), ANY), ((2, 3), POS)])],
+    HELPERS["det_grad"]: [("det_grad(x0, x1 + 2.0 * np.eye(2), np.linalg.det(x1 + 2.0 * "
+                           "np.eye(2)))", [(S, ANY), ((2, 2), ANY)])],
+    HELPERS["slogdet_grad"]: [("slogdet_grad((0.0, 1.5), x0 + 2.0 * np.eye(2))",
+                               [((2, 2), ANY)])],
+    HELPERS["solve_grad_b"]: [("solve_grad_b(x0, x1 + 3.0 * np.eye(3), x2) * x2",
+                               [((3,), ANY), ((3, 3), ANY), ((3,), ANY)])],
+    HELPERS["solve_grad_a"]: [("solve_grad_a(x0, x1 + 3.0 * np.eye(3), x2, np.linalg.solve("
+                               "x1 + 3.0 * np.eye(3), x2))",
+                               [((3, 2), ANY), ((3, 3), ANY), ((3, 2), ANY)])],
 })
 
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]

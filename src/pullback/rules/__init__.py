@@ -293,7 +293,7 @@ def of_kind(kind: str, table: dict) -> dict:
 # modules of this package
 TABLES = ("operators", "math", "builtins", "numpy", "linalg", "fft", "scipy", "scipy_stats",
           "scipy_linalg", "scipy_signal", "scipy_integrate", "index_tricks",
-          "higher")
+          "higher", "higher_products")
 
 
 OPTIONAL = ("scipy",)  # libraries whose rule modules are skipped when not installed

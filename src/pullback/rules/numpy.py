@@ -126,7 +126,7 @@ DIFFERENCES = {
                       **{f"spacing{i}": "no_derivative(g, 'the spacing of np.gradient')"
                          for i in range(3)}),
     np.convolve: rule("a, v, mode='full'", kinds=FRESH, a="convolve_grad(g, a, v, mode, 'a')",
-                      v="convolve_grad(g, a, v, mode, 'v')"),
+                      v="convolve_grad(g, a, v, mode, 'v')", jvp="bilinear"),
 }
 
 LINEAR_ALGEBRA = linear_algebra.LINEAR_ALGEBRA

@@ -1,0 +1,239 @@
+"""Second order through the gradients of np.einsum, np.inner, np.cross, np.convolve,
+np.prod, np.linalg.det, np.linalg.slogdet, np.linalg.solve and scipy.special.logsumexp
+(their helpers' rules in rules/higher_products.py), and forward mode through np.convolve
+and np.cross: hessian, hvp and reverse over reverse against central differences of the
+gradient, jvp against central differences of f, each function in several spellings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.special
+from test_higher import check_reverse_over_reverse, check_second_order
+
+import pullback
+
+C = np.arange(1.0, 7.0).reshape(2, 3) / 3.0
+
+
+def einsum_chain(x):
+    m = x.reshape(2, 2)
+    return np.einsum("ij,jk->", m, m) ** 2
+
+
+def einsum_with_a_constant(x):
+    return np.sum(np.sin(np.einsum("ij,jk->ik", x.reshape(3, 2), C)))
+
+
+def einsum_interleaved(x):
+    m = x.reshape(2, 3)
+    return np.sum(np.einsum(m, [0, 1], m, [2, 1], [0, 2]) ** 2)
+
+
+def einsum_trace(x):
+    m = x.reshape(3, 3)
+    return np.einsum("ii", m) * np.einsum("ij,ij->", m, m)
+
+
+def einsum_three(x):
+    return np.einsum("i,i,i->", x, x, np.cos(x))
+
+
+def einsum_batched(x):
+    s = x.reshape(2, 2, 2)
+    return np.sum(np.einsum("...ij,...jk->...ik", s, s) ** 2)
+
+
+def einsum_broadcast(x):
+    m = x[:6].reshape(2, 3)
+    return np.sum(np.exp(np.einsum("ij,j->i", m, x[6:])))
+
+
+def inner_vectors(x):
+    return np.inner(x, x) ** 2 + np.inner(x, np.arange(4.0))
+
+
+def inner_matrix(x):
+    return np.sum(np.inner(x.reshape(2, 3), x[:3]) ** 3)
+
+
+def inner_scalar(x):
+    return np.sum(np.inner(x[0], x) ** 2)
+
+
+def cross_3(x):
+    return np.sum(np.cross(x[:3], x[3:]) ** 2)
+
+
+def cross_columns(x):
+    m = x.reshape(2, 3)
+    return np.sum(np.cross(m, np.array([1.0, -1.0, 2.0]), axisa=1) * m ** 2)
+
+
+def cross_stacked(x):
+    m = x.reshape(3, 2)
+    return np.sum(np.sin(np.cross(m, m[::-1] * 2.0, axis=0)))
+
+
+def convolve_full(x):
+    return np.sum(np.convolve(x, x) ** 2)
+
+
+def convolve_same(x):
+    return np.sum(np.sin(np.convolve(x, np.array([1.0, -2.0, 0.5]), "same")) * x)
+
+
+def convolve_valid_short(x):
+    return np.sum(np.convolve(x[:2], x, mode="valid") ** 3)
+
+
+def prod_all(x):
+    return np.prod(x) * np.sum(x)
+
+
+def prod_rows(x):
+    return np.sum(np.prod(x.reshape(2, 3), axis=1) ** 2)
+
+
+def prod_method(x):
+    return np.sum(np.sin(x.reshape(3, 2).prod(axis=0, keepdims=True)) * x.reshape(3, 2))
+
+
+def _matrix(x):
+    return x.reshape(3, 3) + 3.0 * np.eye(3)
+
+
+def det_plain(x):
+    return np.linalg.det(_matrix(x))
+
+
+def det_squared(x):
+    return np.linalg.det(_matrix(x)) ** 2 * x[0]
+
+
+def det_stacked(x):
+    return np.sum(np.sin(np.linalg.det(x.reshape(2, 2, 2) + 2.0 * np.eye(2))))
+
+
+def slogdet_log(x):
+    sign, logdet = np.linalg.slogdet(_matrix(x))
+    return logdet * sign
+
+
+def slogdet_stacked(x):
+    return np.sum(np.linalg.slogdet(x.reshape(2, 2, 2) + 3.0 * np.eye(2))[1] ** 2)
+
+
+def solve_vector(x):
+    return np.sum(np.linalg.solve(_matrix(x), x[:3]) ** 2)
+
+
+def solve_matrix(x):
+    return np.sum(np.sin(np.linalg.solve(_matrix(x), x.reshape(3, 3)[:, :2])))
+
+
+def solve_constant_matrix(x):
+    return np.sum(np.linalg.solve(np.array([[2.0, 1.0], [0.5, 3.0]]), x.reshape(2, 2)) ** 3)
+
+
+def solve_stacked(x):
+    stack = x[:8].reshape(2, 2, 2) + 3.0 * np.eye(2)
+    return np.sum(np.linalg.solve(stack, x[8:].reshape(2, 2, 1)) ** 2)
+
+
+def solve_stack_one_vector(x):
+    stack = x.reshape(2, 2, 2) + 3.0 * np.eye(2)
+    return np.sum(np.linalg.solve(stack, x[:2]) ** 3)
+
+
+def logsumexp_all(x):
+    return scipy.special.logsumexp(x) ** 2
+
+
+def logsumexp_rows(x):
+    return np.sum(scipy.special.logsumexp(x.reshape(2, 3), axis=1) * np.array([1.0, -2.0]))
+
+
+def logsumexp_kept(x):
+    m = x.reshape(2, 3)
+    return np.sum(np.exp(m - scipy.special.logsumexp(m, axis=0, keepdims=True)) * m)
+
+
+def _normal(n):
+    return lambda rng: (rng.normal(size=n),)
+
+
+def _away_from_zero(n):
+    return lambda rng: (rng.uniform(0.5, 1.5, size=n) * rng.choice([-1.0, 1.0], size=n),)
+
+
+def _small(n):
+    return lambda rng: (0.3 * rng.normal(size=n),)
+
+
+CASES = [
+    (einsum_chain, _normal(4)), (einsum_with_a_constant, _normal(6)),
+    (einsum_interleaved, _normal(6)), (einsum_trace, _normal(9)), (einsum_three, _normal(3)),
+    (einsum_batched, _normal(8)), (einsum_broadcast, _small(9)),
+    (inner_vectors, _normal(4)), (inner_matrix, _normal(6)), (inner_scalar, _normal(3)),
+    (cross_3, _normal(6)), (cross_columns, _normal(6)), (cross_stacked, _normal(6)),
+    (convolve_full, _normal(4)), (convolve_same, _normal(5)),
+    (convolve_valid_short, _normal(4)),
+    (prod_all, _away_from_zero(4)), (prod_rows, _away_from_zero(6)),
+    (prod_method, _away_from_zero(6)),
+    (det_plain, _small(9)), (det_squared, _small(9)), (det_stacked, _normal(8)),
+    (slogdet_log, _small(9)), (slogdet_stacked, _normal(8)),
+    (solve_vector, _small(9)), (solve_matrix, _small(9)), (solve_constant_matrix, _normal(4)),
+    (solve_stacked, _small(12)), (solve_stack_one_vector, _small(8)),
+    (logsumexp_all, _normal(4)), (logsumexp_rows, _normal(6)), (logsumexp_kept, _normal(6)),
+]
+IDS = [f.__name__ for f, _ in CASES]
+
+
+@pytest.mark.parametrize("index", range(len(CASES)), ids=IDS)
+def test_hessian_and_hvp_match_differences_of_the_gradient(index):
+    fn, make = CASES[index]
+    rng = np.random.default_rng(index)
+    check_second_order(fn, make(rng), rng, nonzero=True)
+
+
+@pytest.mark.parametrize("index", range(len(CASES)), ids=IDS)
+def test_reverse_over_reverse_matches_differences_of_the_gradient(index):
+    fn, make = CASES[index]
+    args = make(np.random.default_rng(100 + index))
+    if fn in (slogdet_log, slogdet_stacked):  # slogdet's gradient is a pair: refused here
+        with pytest.raises(pullback.PullbackError, match="list, tuple or dict"):
+            check_reverse_over_reverse(fn, args)
+        return
+    check_reverse_over_reverse(fn, args)
+
+
+def test_grad_of_grad_of_a_determinant_in_closed_form():
+    def f(a):
+        return np.linalg.det(a * np.eye(3))  # a ** 3
+
+    second = pullback.grad(pullback.grad(f))
+    for a in (0.5, 2.0, -3.0):
+        assert second(a) == pytest.approx(6.0 * a, rel=1e-12)
+
+
+@pytest.mark.parametrize("fn", [convolve_full, convolve_same, cross_3, cross_stacked])
+def test_jvp_of_bilinear_products_matches_differences(fn):
+    rng = np.random.default_rng(5)
+    n = 6 if fn in (cross_3, cross_stacked) else 5
+    x, v = rng.normal(size=n), rng.normal(size=n)
+    value, tangent = pullback.jvp(fn)(x, v)
+    h = 1e-6
+    assert value == pytest.approx(fn(x))
+    assert tangent == pytest.approx((fn(x + h * v) - fn(x - h * v)) / (2 * h), rel=1e-6)
+
+
+@pytest.mark.parametrize("fn, x, match", [
+    (prod_all, np.array([0.5, 0.0, 2.0, 1.0]), "np.prod of an array with zeros"),
+    (det_plain, np.array([-3.0, 0, 0, 0, -2.0, 0, 0, 0, 1.0]), "np.linalg.det at a singular"),
+    (lambda x: scipy.special.logsumexp(x, b=np.arange(1.0, 4.0)) ** 2, np.ones(3), "weights b"),
+])
+def test_second_derivative_where_it_is_not_derived_is_refused(fn, x, match):
+    pullback.grad(fn)(x)  # the gradient itself is fine
+    with pytest.raises(pullback.PullbackError, match=match):
+        pullback.hvp(fn)(x, np.ones(len(x)))
