@@ -1,9 +1,10 @@
 """Second order through the gradients of np.kron, np.tril / np.triu, np.trace, np.take,
-np.linalg.inv and np.tensordot, of the 2-norm and the Frobenius norm (np.linalg.norm) and
-of np.cumprod of an array without zeros (their helpers' rules in rules/higher.py), and
-forward mode through np.fft.fftshift / ifftshift (their tangent in rules/fft.py): hessian,
-hvp and reverse over reverse against central differences of the gradient, jvp against
-central differences of f, each function in more than one spelling."""
+np.diff, np.median / np.quantile / np.percentile, np.linalg.inv and np.tensordot, of the
+2-norm and the Frobenius norm (np.linalg.norm) and of np.cumprod of an array without zeros
+(their helpers' rules in rules/higher.py), and forward mode through np.fft.fftshift /
+ifftshift (their tangent in rules/fft.py), np.diff and the quantiles: hessian, hvp and
+reverse over reverse against central differences of the gradient, jvp against central
+differences of f, each function in more than one spelling."""
 
 from __future__ import annotations
 
@@ -169,6 +170,32 @@ def kron_with_a_constant(x):
         np.kron(x, np.array([2.0, -1.0])) ** 3)
 
 
+def differences(x):
+    return np.sum(np.diff(x * np.arange(1.0, 6.0) + x ** 2) ** 3)
+
+
+def second_differences_of_rows(x):
+    return np.sum(np.sin(np.diff(x.reshape(2, 3), n=2, axis=1)) * x[:2])
+
+
+def differences_with_ends(x):
+    return np.sum(np.diff(x, prepend=x[-1], append=np.array([0.5, -1.0])) ** 2 * x[0]) + \
+        np.sum(np.diff(x.reshape(3, 2), axis=0, prepend=x[:2].reshape(1, 2) * 2.0) ** 3)
+
+
+def median_times(x):
+    return np.median(x) * np.sum(x ** 2)
+
+
+def median_rows(x):
+    return np.sum(np.median(x.reshape(2, 3) ** 2, axis=1, keepdims=True) * x.reshape(2, 3))
+
+
+def quantiles(x):
+    m = x.reshape(2, 3)
+    return np.sum(np.quantile(m, [0.3, 0.8], axis=0) ** 3) + np.percentile(x, 40.0) * x[1]
+
+
 CASES = [
     (kron_square, lambda rng: (rng.normal(size=3),)),
     (kron_matrices, lambda rng: (rng.normal(size=6),)),
@@ -204,6 +231,12 @@ CASES = [
     (cumulative_rows, lambda rng: (rng.uniform(0.5, 1.5, size=6),)),
     (cumulative_flattened, lambda rng: (rng.uniform(-1.5, -0.5, size=6),)),
     (cumulative_columns, lambda rng: (rng.normal(size=6),)),
+    (differences, lambda rng: (rng.normal(size=5),)),
+    (second_differences_of_rows, lambda rng: (rng.normal(size=6),)),
+    (differences_with_ends, lambda rng: (rng.normal(size=6),)),
+    (median_times, lambda rng: (rng.normal(size=5),)),
+    (median_rows, lambda rng: (rng.normal(size=6),)),
+    (quantiles, lambda rng: (rng.normal(size=6),)),
 ]
 IDS = [f.__name__ for f, _ in CASES]
 
@@ -297,3 +330,14 @@ def test_jvp_of_kron_matches_differences(batched):
             tangents.append(tangent)
     np.testing.assert_allclose(value, f(a, b))
     np.testing.assert_allclose(np.stack(tangents), np.stack(expected), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("fn", [differences, differences_with_ends, median_rows, quantiles])
+def test_jvp_of_differences_and_quantiles_matches_differences(fn):
+    rng = np.random.default_rng(11)
+    n = 5 if fn is differences else 6
+    x, v = rng.normal(size=n), rng.normal(size=n)
+    value, tangent = pullback.jvp(fn)(x, v)
+    h = 1e-6
+    assert value == pytest.approx(fn(x))
+    assert tangent == pytest.approx((fn(x + h * v) - fn(x - h * v)) / (2 * h), rel=1e-6)

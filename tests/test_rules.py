@@ -828,6 +828,10 @@ SAMPLES.update({
                              [((3,), ANY), ((3,), ANY), ((3,), ANY)])],
     HELPERS["convolve_grad"]: [("convolve_grad(x0, x1, x2, 'full', 'a') * x1",
                                 [((5,), ANY), ((3,), ANY), ((3,), ANY)])],
+    HELPERS["diff_grad"]: [("diff_grad(x0, x1, 2, 0, None, x2, 'a') * x1",
+                            [((3, 2), ANY), ((3, 2), ANY), ((2, 2), ANY)])],
+    HELPERS["quantile_grad"]: [("quantile_grad(x0, x1, [0.2, 0.7], 1, False) * x1",
+                                [((2, 2), ANY), ((2, 3), ANY)])],
     HELPERS["prod_grad"]: [("prod_grad(x0, x1, 1, False)", [((2,), ANY), ((2, 3), POS)])],
     HELPERS["det_grad"]: [("det_grad(x0, x1 + 2.0 * np.eye(2), np.linalg.det(x1 + 2.0 * "
                            "np.eye(2)))", [(S, ANY), ((2, 2), ANY)])],

@@ -767,6 +767,40 @@ def take_grad_transpose(g, d, indices, axis=None, mode="raise"):
     return summed_to(np.take(g, indices, axis=axis, mode=mode), d)
 
 
+def diff_grad_transpose(g, d, a, n=1, axis=-1, prepend=None, append=None, wrt="a"):
+    """The adjoint of diff_grad(d, a, n, axis, prepend, append, wrt) (the transpose of the
+    differences, cut to the piece `wrt` of the joined array): g put in its piece of zeros
+    of the joined array's shape (spread over it for a number's piece), differenced n times
+    along the axis."""
+    _refuse_container(d)
+    if _zero(g):
+        return 0.0
+    axis = axis % max(np.ndim(a), 1)
+    shape = list(np.shape(a))
+    extent = [0 if v is None else (np.shape(v)[axis] if np.ndim(v) else 1)
+              for v in (prepend, append)]
+    size = shape[axis]
+    shape[axis] = extent[0] + size + extent[1]
+    start, stop = {"a": (extent[0], extent[0] + size), "prepend": (0, extent[0]),
+                   "append": (extent[0] + size, shape[axis])}[wrt]
+    joined = np.zeros(shape, dtype=np.result_type(g, float))
+    piece = [slice(None)] * len(shape)
+    piece[axis] = slice(start, stop)
+    joined[tuple(piece)] = g
+    return np.reshape(np.diff(joined, n, axis=axis), np.shape(d))
+
+
+def quantile_grad_transpose(g, d, a, q, axis=None, keepdims=False, method="linear",
+                            scale=1.0):
+    """The adjoint of quantile_grad(d, a, q, ...) (d put back on the two order statistics
+    of a each quantile interpolates, with their weights): the same interpolation read from
+    g, which is the quantile's tangent along g."""
+    _refuse_container(d)
+    if _zero(g):
+        return 0.0
+    return reductions.quantile_tangent(g, a, d, q, axis, keepdims, method, scale)
+
+
 def kron_grad_tangent(t, d, a, b, wrt, operand):
     """The tangent of kron_grad(d, a, b, wrt) along `operand`'s tangent t: it reads the
     operand whose gradient it is for its shape only (zeros), and is linear in the other
@@ -1125,6 +1159,13 @@ RULES = {
     linear_algebra.trace_grad: rule("d, a, made, offset=0, axis1=0, axis2=1", kinds=FRESH,
                                     jvp="linear",
                                     d="trace_grad_transpose(g, d, made, offset, axis1, axis2)"),
+    numpy_rules.diff_grad: rule(
+        "d, a, n=1, axis=-1, prepend=None, append=None, wrt='a'", kinds=FRESH, jvp="linear",
+        d="diff_grad_transpose(g, d, a, n, axis, prepend, append, wrt)"),
+    # (np.median, np.quantile, np.percentile: a read for its order only)
+    reductions.quantile_grad: rule(
+        "d, a, q, axis=None, keepdims=False, method='linear', scale=1.0", kinds=FRESH,
+        jvp="linear", d="quantile_grad_transpose(g, d, a, q, axis, keepdims, method, scale)"),
     shape_rules.take_grad: rule("d, a, indices, axis=None, mode='raise'", kinds=FRESH,
                                 jvp="linear",
                                 d="take_grad_transpose(g, d, indices, axis, mode)"),
@@ -1310,7 +1351,8 @@ FUNCTIONS = (summed_to, spread_to, unreduce_transpose, unreduce_extreme_transpos
              norm_grad_adjoint_x, norm_grad_adjoint_norm, cumprod_grad_tangent_ans,
              cumprod_grad_tangent_a, cumprod_grad_adjoint_d, cumprod_grad_adjoint_ans,
              cumprod_grad_adjoint_a, tri_grad_transpose, tri_grad_batch, trace_grad_transpose,
-             take_grad_transpose, kron_grad_tangent, kron_grad_adjoint_d,
+             take_grad_transpose, diff_grad_transpose, quantile_grad_transpose,
+             kron_grad_tangent, kron_grad_adjoint_d,
              kron_grad_adjoint_operand)
 # the helpers the templates above call, beside the rules (Rule.functions)
 RULES = {f: replace(r, functions=tuple((h.__name__, h) for h in FUNCTIONS))
