@@ -1,5 +1,6 @@
 """Second order through the gradients of np.einsum, np.inner, np.cross, np.convolve,
-np.prod, np.linalg.det, np.linalg.slogdet, np.linalg.solve and scipy.special.logsumexp
+np.prod, np.linalg.det, np.linalg.slogdet, np.linalg.solve, np.linalg.cholesky and
+scipy.special.logsumexp
 (their helpers' rules in rules/higher_products.py), and forward mode through np.convolve
 and np.cross: hessian, hvp and reverse over reverse against central differences of the
 gradient, jvp against central differences of f, each function in several spellings."""
@@ -146,6 +147,33 @@ def solve_stack_one_vector(x):
     return np.sum(np.linalg.solve(stack, x[:2]) ** 3)
 
 
+def _spd(x):
+    m = x.reshape(3, 3)
+    return m @ m.T + 2.0 * np.eye(3)
+
+
+def cholesky_squares(x):
+    return np.sum(np.linalg.cholesky(_spd(x)) ** 2 * np.arange(9.0).reshape(3, 3))
+
+
+def cholesky_log_determinant(x):
+    return 2.0 * np.sum(np.log(np.diagonal(np.linalg.cholesky(_spd(x)))))
+
+
+def cholesky_upper(x):
+    return np.sum(np.sin(np.linalg.cholesky(_spd(x), upper=True)))
+
+
+def cholesky_stacked(x):
+    s = x.reshape(2, 2, 2)
+    return np.sum(np.linalg.cholesky(s @ np.swapaxes(s, -1, -2) + np.eye(2)) ** 3)
+
+
+def cholesky_lower_triangle_read(x):
+    m = x.reshape(3, 3) + 4.0 * np.eye(3)  # not symmetric: NumPy reads the lower triangle
+    return np.sum(np.cos(np.linalg.cholesky(m)))
+
+
 def logsumexp_all(x):
     return scipy.special.logsumexp(x) ** 2
 
@@ -185,6 +213,9 @@ CASES = [
     (slogdet_log, _small(9)), (slogdet_stacked, _normal(8)),
     (solve_vector, _small(9)), (solve_matrix, _small(9)), (solve_constant_matrix, _normal(4)),
     (solve_stacked, _small(12)), (solve_stack_one_vector, _small(8)),
+    (cholesky_squares, _normal(9)), (cholesky_log_determinant, _normal(9)),
+    (cholesky_upper, _normal(9)), (cholesky_stacked, _normal(8)),
+    (cholesky_lower_triangle_read, _small(9)),
     (logsumexp_all, _normal(4)), (logsumexp_rows, _normal(6)), (logsumexp_kept, _normal(6)),
 ]
 IDS = [f.__name__ for f, _ in CASES]

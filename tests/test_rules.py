@@ -832,6 +832,10 @@ SAMPLES.update({
                             [((3, 2), ANY), ((3, 2), ANY), ((2, 2), ANY)])],
     HELPERS["quantile_grad"]: [("quantile_grad(x0, x1, [0.2, 0.7], 1, False) * x1",
                                 [((2, 2), ANY), ((2, 3), ANY)])],
+    HELPERS["diagonal_grad"]: [("diagonal_grad(x0, x1, 1, 1, 2) * x1",
+                                [((2, 2), ANY), ((2, 3, 3), ANY)])],
+    HELPERS["cholesky_grad"]: [("cholesky_grad(x0, np.linalg.cholesky(x1 @ x1.T + 2.0 * "
+                                "np.eye(2)), False)", [((2, 2), ANY), ((2, 2), ANY)])],
     HELPERS["prod_grad"]: [("prod_grad(x0, x1, 1, False)", [((2,), ANY), ((2, 3), POS)])],
     HELPERS["det_grad"]: [("det_grad(x0, x1 + 2.0 * np.eye(2), np.linalg.det(x1 + 2.0 * "
                            "np.eye(2)))", [(S, ANY), ((2, 2), ANY)])],

@@ -759,6 +759,15 @@ def trace_grad_transpose(g, d, made, offset=0, axis1=0, axis2=1):
     return summed_to(np.trace(g, offset, axis1, axis2), d)
 
 
+def diagonal_grad_transpose(g, d, offset=0, axis1=0, axis2=1):
+    """The adjoint of diagonal_grad(d, a, offset, axis1, axis2) (d put on a diagonal of
+    zeros): that diagonal of g, which np.diagonal reads."""
+    _refuse_container(d)
+    if _zero(g):
+        return 0.0
+    return summed_to(np.diagonal(g, offset, axis1, axis2).copy(), d)
+
+
 def take_grad_transpose(g, d, indices, axis=None, mode="raise"):
     """The adjoint of take_grad(d, a, indices, axis, mode) (d scattered to the positions
     np.take read): g read at those positions, by np.take."""
@@ -1166,6 +1175,9 @@ RULES = {
     reductions.quantile_grad: rule(
         "d, a, q, axis=None, keepdims=False, method='linear', scale=1.0", kinds=FRESH,
         jvp="linear", d="quantile_grad_transpose(g, d, a, q, axis, keepdims, method, scale)"),
+    linear_algebra.diagonal_grad: rule(
+        "d, a, offset=0, axis1=0, axis2=1", kinds=FRESH, jvp="linear",
+        d="diagonal_grad_transpose(g, d, offset, axis1, axis2)"),
     shape_rules.take_grad: rule("d, a, indices, axis=None, mode='raise'", kinds=FRESH,
                                 jvp="linear",
                                 d="take_grad_transpose(g, d, indices, axis, mode)"),
@@ -1351,8 +1363,8 @@ FUNCTIONS = (summed_to, spread_to, unreduce_transpose, unreduce_extreme_transpos
              norm_grad_adjoint_x, norm_grad_adjoint_norm, cumprod_grad_tangent_ans,
              cumprod_grad_tangent_a, cumprod_grad_adjoint_d, cumprod_grad_adjoint_ans,
              cumprod_grad_adjoint_a, tri_grad_transpose, tri_grad_batch, trace_grad_transpose,
-             take_grad_transpose, diff_grad_transpose, quantile_grad_transpose,
-             kron_grad_tangent, kron_grad_adjoint_d,
+             take_grad_transpose, diagonal_grad_transpose, diff_grad_transpose,
+             quantile_grad_transpose, kron_grad_tangent, kron_grad_adjoint_d,
              kron_grad_adjoint_operand)
 # the helpers the templates above call, beside the rules (Rule.functions)
 RULES = {f: replace(r, functions=tuple((h.__name__, h) for h in FUNCTIONS))

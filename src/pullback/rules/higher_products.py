@@ -416,6 +416,71 @@ def solve_grad_a_adjoint_a(g, d, a, b, x):
     return runtime.unbroadcast(D @ _mT(H), a)
 
 
+# np.linalg.cholesky: cholesky_grad(d, L) = T(S), S = L^-T Phi(L^T D) L^-1 (Murray 2016),
+# Phi the lower triangle with its diagonal halved, T(S) = S + S^T below the diagonal and S
+# on it (the triangle NumPy reads); for upper=True, the same of the transposes -----------
+
+
+def _phi(x):
+    return np.tril(x) - 0.5 * (x * np.eye(x.shape[-1]))
+
+
+def _cholesky_parts(d, factor, upper, *values):
+    """(L lower, D in L's orientation, L^-1, S) for cholesky_grad(d, factor, upper)."""
+    _real("np.linalg.cholesky", d, factor, *values)
+    L = _mT(factor) if upper else np.asarray(factor)
+    D = (_mT(d) if upper else np.asarray(d)) if not _zero(d) else None
+    inverse = np.linalg.inv(L)
+    S = None if D is None else _mT(inverse) @ _phi(_mT(L) @ D) @ inverse
+    return L, D, inverse, S
+
+
+def _in_triangle(x, upper):
+    """T(x): the gradient of the lower triangle NumPy reads (of the upper one, transposed)."""
+    made = np.tril(x + _mT(x), -1) + x * np.eye(x.shape[-1])
+    return _mT(made) if upper else made
+
+
+def _symmetric_from(g, upper):
+    """T's transpose: g (in L's orientation) as the symmetric matrix of its lower triangle."""
+    g = _mT(g) if upper else np.asarray(g)
+    return np.tril(g) + _mT(np.tril(g, -1))
+
+
+def cholesky_grad_tangent_factor(t, d, factor, upper=False):
+    """T(dS) along the tangent t of L: dS = -L^-T t^T S + L^-T Phi(t^T D) L^-1 - S t L^-1."""
+    if _zero(t) or _zero(d):
+        return 0.0
+    L, D, inverse, S = _cholesky_parts(d, factor, upper, t)
+    dL = _mT(t) if upper else np.asarray(t)
+    dS = -_mT(inverse) @ _mT(dL) @ S + _mT(inverse) @ _phi(_mT(dL) @ D) @ inverse \
+        - S @ dL @ inverse
+    return _in_triangle(dS, upper)
+
+
+def cholesky_grad_adjoint_d(g, d, factor, upper=False):
+    """<g, T(L^-T Phi(L^T D) L^-1)> = <L Phi(Z), D>, Z = L^-1 Y L^-T, Y = T's transpose of g
+    (np.linalg.cholesky's own tangent along g)."""
+    if _zero(g):
+        return 0.0
+    L, _, inverse, _ = _cholesky_parts(0.0, factor, upper, g)
+    Z = inverse @ _symmetric_from(g, upper) @ _mT(inverse)
+    made = L @ _phi(Z)
+    return np.reshape(_mT(made) if upper else made, np.shape(d))
+
+
+def cholesky_grad_adjoint_factor(g, d, factor, upper=False):
+    """The transpose of the tangent above: -(S Y + S^T Y) L^-T + D Phi(Z)^T, in L's lower
+    triangle (L's upper one is zero, never read)."""
+    if _zero(g) or _zero(d):
+        return 0.0
+    L, D, inverse, S = _cholesky_parts(d, factor, upper, g)
+    Y = _symmetric_from(g, upper)
+    Z = inverse @ Y @ _mT(inverse)
+    made = np.tril(-(S @ Y + _mT(S) @ Y) @ _mT(inverse) + D @ _mT(_phi(Z)))
+    return _mT(made) if upper else made
+
+
 # scipy.special.logsumexp without weights: D exp(a - L), L the result, D and L with the
 # reduced axes kept --------------------------------------------------------------------
 
@@ -525,6 +590,13 @@ def _rules():
             a="solve_grad_a_adjoint_a(g, d, a, b, x)",
             x="solve_grad_a_adjoint_x(g, d, a, b, x)"),
     }
+    # (`factor`: cholesky's result)
+    rules[linear_algebra.cholesky_grad] = rule(
+        "d, factor, upper=False", kinds=FRESH,
+        jvp={"d": "cholesky_grad(g, factor, upper)",
+             "factor": "cholesky_grad_tangent_factor(g, d, factor, upper)"},
+        d="cholesky_grad_adjoint_d(g, d, factor, upper)",
+        factor="cholesky_grad_adjoint_factor(g, d, factor, upper)")
     try:
         from . import scipy as scipy_rules
     except ImportError:
