@@ -6,6 +6,8 @@ weights (`K(...)`, fixed phases) make the real and imaginary parts of each trans
 
 import numpy as np
 
+from pullback.rules.linalg import linalg_eigvalsh_grad  # noqa: F401 (read by the samples)
+
 ANY, POS, UNIT = (-2.0, 2.0), (0.5, 2.0), (-0.8, 0.8)
 S = ()
 
@@ -230,6 +232,8 @@ except ImportError:
     linalg = None
 
 if linalg is not None:
+    from pullback.rules.scipy_linalg import expm_grad
+
     sl = "scipy.linalg"
     SPD = "x0 @ x0.T + np.eye(3)"  # symmetric positive definite from x0 (3, 3)
     M3 = "x0 + 3.0 * np.eye(3)"  # well conditioned, not symmetric
@@ -259,6 +263,8 @@ if linalg is not None:
                        (f"{sl}.sqrtm({M3})", [((3, 3), UNIT)])],
         linalg.expm: [(f"{sl}.expm(x0)", [((3, 3), UNIT)]),
                       (f"{sl}.expm(x0)", [((2, 2, 2), UNIT)])],
+        # its gradient's helper (rules/higher_products.py: second order through it)
+        expm_grad: [("scipy_samples.expm_grad(x0, x1)", [((2, 2), ANY), ((2, 2), UNIT)])],
         linalg.solve_sylvester: [
             (f"{sl}.solve_sylvester({M3}, x1 + 2.0 * np.eye(2), x2)",
              [((3, 3), UNIT), ((2, 2), UNIT), ((3, 2), ANY)])],

@@ -1,6 +1,6 @@
 """Second order through the gradients of np.einsum, np.inner, np.cross, np.convolve,
-np.prod, np.linalg.det, np.linalg.slogdet, np.linalg.solve, np.linalg.cholesky and
-scipy.special.logsumexp
+np.prod, np.linalg.det, np.linalg.slogdet, np.linalg.solve, np.linalg.cholesky,
+np.linalg.eigvalsh, scipy.linalg.expm and scipy.special.logsumexp
 (their helpers' rules in rules/higher_products.py), and forward mode through np.convolve
 and np.cross: hessian, hvp and reverse over reverse against central differences of the
 gradient, jvp against central differences of f, each function in several spellings."""
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.linalg
 import scipy.special
 from test_higher import check_reverse_over_reverse, check_second_order
 
@@ -174,6 +175,38 @@ def cholesky_lower_triangle_read(x):
     return np.sum(np.cos(np.linalg.cholesky(m)))
 
 
+def eigenvalues_cubed(x):
+    return np.sum(np.linalg.eigvalsh(x.reshape(3, 3)) ** 3)
+
+
+def eigenvalues_upper(x):
+    w = np.linalg.eigvalsh(x.reshape(3, 3) * np.arange(1.0, 10.0).reshape(3, 3), UPLO="U")
+    return np.sum(np.exp(w) * np.array([1.0, -0.5, 2.0]))
+
+
+def eigenvalues_stacked(x):
+    s = x.reshape(2, 2, 2)
+    return np.sum(np.sin(np.linalg.eigvalsh(s + np.swapaxes(s, -1, -2))))
+
+
+def exponential(x):
+    return np.sum(scipy.linalg.expm(x.reshape(3, 3)) ** 2)
+
+
+def exponential_stacked(x):
+    return np.sum(np.sin(scipy.linalg.expm(0.5 * x.reshape(2, 2, 2))) * x.reshape(2, 2, 2))
+
+
+def scipy_determinant_and_inverse(x):
+    m = _matrix(x)
+    return scipy.linalg.det(m) * np.sum(scipy.linalg.inv(m) ** 2)
+
+
+def scipy_cholesky(x):
+    return np.sum(scipy.linalg.cholesky(_spd(x), lower=True) ** 3) + np.sum(
+        np.cos(scipy.linalg.cholesky(_spd(x))))
+
+
 def logsumexp_all(x):
     return scipy.special.logsumexp(x) ** 2
 
@@ -216,6 +249,10 @@ CASES = [
     (cholesky_squares, _normal(9)), (cholesky_log_determinant, _normal(9)),
     (cholesky_upper, _normal(9)), (cholesky_stacked, _normal(8)),
     (cholesky_lower_triangle_read, _small(9)),
+    (eigenvalues_cubed, _normal(9)), (eigenvalues_upper, _small(9)),
+    (eigenvalues_stacked, _normal(8)),
+    (exponential, _small(9)), (exponential_stacked, _normal(8)),
+    (scipy_determinant_and_inverse, _small(9)), (scipy_cholesky, _normal(9)),
     (logsumexp_all, _normal(4)), (logsumexp_rows, _normal(6)), (logsumexp_kept, _normal(6)),
 ]
 IDS = [f.__name__ for f, _ in CASES]
@@ -248,11 +285,13 @@ def test_grad_of_grad_of_a_determinant_in_closed_form():
         assert second(a) == pytest.approx(6.0 * a, rel=1e-12)
 
 
-@pytest.mark.parametrize("fn", [convolve_full, convolve_same, cross_3, cross_stacked])
-def test_jvp_of_bilinear_products_matches_differences(fn):
+@pytest.mark.parametrize("fn, n", [
+    (convolve_full, 5), (convolve_same, 5), (cross_3, 6), (cross_stacked, 6),
+    (eigenvalues_upper, 9), (eigenvalues_stacked, 8), (exponential_stacked, 8),
+    (scipy_determinant_and_inverse, 9), (scipy_cholesky, 9)])
+def test_jvp_matches_differences(fn, n):
     rng = np.random.default_rng(5)
-    n = 6 if fn in (cross_3, cross_stacked) else 5
-    x, v = rng.normal(size=n), rng.normal(size=n)
+    x, v = 0.5 * rng.normal(size=n), rng.normal(size=n)
     value, tangent = pullback.jvp(fn)(x, v)
     h = 1e-6
     assert value == pytest.approx(fn(x))

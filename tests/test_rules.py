@@ -26,6 +26,7 @@ from scipy_samples import SAMPLES as SCIPY_SAMPLES
 import pullback
 from pullback.helpers import HELPERS
 from pullback.rules import RULES
+from pullback.rules.linalg import linalg_eigvalsh_grad
 
 try:
     import scipy.linalg
@@ -836,6 +837,8 @@ SAMPLES.update({
                                 [((2, 2), ANY), ((2, 3, 3), ANY)])],
     HELPERS["cholesky_grad"]: [("cholesky_grad(x0, np.linalg.cholesky(x1 @ x1.T + 2.0 * "
                                 "np.eye(2)), False)", [((2, 2), ANY), ((2, 2), ANY)])],
+    linalg_eigvalsh_grad: [("scipy_samples.linalg_eigvalsh_grad(x0, x1, 'L') * x1[0, 0]",
+                            [((3,), ANY), ((3, 3), ANY)])],
     HELPERS["prod_grad"]: [("prod_grad(x0, x1, 1, False)", [((2,), ANY), ((2, 3), POS)])],
     HELPERS["det_grad"]: [("det_grad(x0, x1 + 2.0 * np.eye(2), np.linalg.det(x1 + 2.0 * "
                            "np.eye(2)))", [(S, ANY), ((2, 2), ANY)])],

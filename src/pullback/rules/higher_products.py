@@ -531,6 +531,117 @@ def logsumexp_grad_adjoint_made(g, d, a, made, axis=None, b=None, keepdims=False
     return np.reshape(-np.sum(g * D * weight, axis=axes, keepdims=keepdims), np.shape(made))
 
 
+# np.linalg.eigvalsh: eigvalsh_grad(d, a) = T(V diag(d) V^T), V the eigenvectors of the
+# symmetric matrix a's triangle stands for, T as for cholesky in that triangle; along its
+# tangent, V moves by V (F o M), M = V^T dA V, F[i, j] = 1 / (w_j - w_i) -----------------
+
+
+def _eigvalsh_parts(a, UPLO, *values):
+    """(w, V, F) of the symmetric matrix a's triangle UPLO stands for (repeated
+    eigenvalues refused: the vectors, which the second derivative reads, are not unique)."""
+    from . import linalg
+
+    _real("np.linalg.eigvalsh", a, *values)
+    w, V = np.linalg.eigh(a, UPLO)
+    return w, V, linalg._inverse_gaps(w, "np.linalg.eigvalsh (a second derivative)", True)
+
+
+def _triangle_transposed(g, upper):
+    """The transpose of linalg._triangle: g's triangle as the symmetric matrix it stands for."""
+    g = np.asarray(g)
+    kept = np.triu(g) if upper else np.tril(g)
+    return kept + _mT(np.triu(g, 1) if upper else np.tril(g, -1))
+
+
+def _diag(v):
+    return np.asarray(v)[..., :, None] * np.eye(np.shape(v)[-1])
+
+
+def eigvalsh_grad_tangent_a(t, d, a, UPLO="L"):
+    """T(V (K D - D K) V^T), K = F o (V^T dA V), D = diag(d), dA the symmetric tangent."""
+    from . import linalg
+
+    if _zero(t) or _zero(d):
+        return 0.0
+    w, V, F = _eigvalsh_parts(a, UPLO, t, d)
+    upper = UPLO.upper() == "U"
+    K = F * (_mT(V) @ _triangle_transposed(t, upper) @ V)
+    D = _diag(d)
+    return linalg._triangle(V @ (K @ D - D @ K) @ _mT(V), UPLO)
+
+
+def eigvalsh_grad_adjoint_d(g, d, a, UPLO="L"):
+    """diag(V^T Y V), Y the symmetric matrix g's triangle stands for (eigvalsh's tangent)."""
+    if _zero(g):
+        return 0.0
+    w, V, _ = _eigvalsh_parts(a, UPLO, g)
+    Y = _triangle_transposed(g, UPLO.upper() == "U")
+    return np.reshape(np.einsum("...ji,...jk,...ki->...i", V, Y, V), np.shape(d))
+
+
+def eigvalsh_grad_adjoint_a(g, d, a, UPLO="L"):
+    """T(V (F o (W D - D W)) V^T), W = V^T Y V: the transpose of the tangent above."""
+    from . import linalg
+
+    if _zero(g) or _zero(d):
+        return 0.0
+    w, V, F = _eigvalsh_parts(a, UPLO, g, d)
+    W = _mT(V) @ _triangle_transposed(g, UPLO.upper() == "U") @ V
+    D = _diag(d)
+    return linalg._triangle(V @ (F * (W @ D - D @ W)) @ _mT(V), UPLO)
+
+
+# scipy.linalg.expm: expm_grad(d, a) = L(A^T, d), L(X, E) expm's Frechet derivative at X
+# along E, the top right block of expm([[X, E], [0, X]]): so its tangent is the top right
+# block of L(B, dB) with B = [[A^T, d], [0, A^T]], and L(X, .)'s transpose is L(X^T, .) ---
+
+
+def _blocks(top_left, top_right, bottom_right):
+    zeros = np.zeros(np.shape(top_left))
+    return np.concatenate([np.concatenate([top_left, top_right], -1),
+                           np.concatenate([zeros, bottom_right], -1)], -2)
+
+
+def _frechet(x, e):
+    """L(x, e) for each matrix of a stack."""
+    from scipy import linalg as scipy_linalg
+
+    x, e = np.asarray(x), np.broadcast_to(e, np.shape(x))
+    out = np.empty(x.shape, dtype=np.result_type(x, e, float))
+    for index in np.ndindex(x.shape[:-2]):
+        out[index] = scipy_linalg.expm_frechet(x[index], e[index], compute_expm=False)
+    return out
+
+
+def expm_grad_tangent_a(t, d, a):
+    if _zero(t) or _zero(d):
+        return 0.0
+    _real("scipy.linalg.expm", t, d, a)
+    n = np.shape(a)[-1]
+    at, tt = _mT(np.asarray(a)), _mT(np.broadcast_to(t, np.shape(a)))
+    d = np.broadcast_to(d, np.shape(a))
+    return _frechet(_blocks(at, d, at), _blocks(tt, np.zeros(np.shape(a)), tt))[..., :n, n:]
+
+
+def expm_grad_adjoint_d(g, d, a):
+    if _zero(g):
+        return 0.0
+    _real("scipy.linalg.expm", g, a)
+    return runtime.unbroadcast(_frechet(a, g), d)
+
+
+def expm_grad_adjoint_a(g, d, a):
+    """With Q = L(B^T, [[0, g], [0, 0]]): (Q's top left + bottom right blocks)^T."""
+    if _zero(g) or _zero(d):
+        return 0.0
+    _real("scipy.linalg.expm", g, d, a)
+    n = np.shape(a)[-1]
+    at, zeros = _mT(np.asarray(a)), np.zeros(np.shape(a))
+    big = _blocks(at, np.broadcast_to(d, np.shape(a)), at)
+    Q = _frechet(_mT(big), _blocks(zeros, np.broadcast_to(g, np.shape(a)), zeros))
+    return _mT(Q[..., :n, :n] + Q[..., n:, n:])
+
+
 def _rules():
     rules = {
         # multilinear: linear in d and the other operands, operand k read for its shape
@@ -597,6 +708,13 @@ def _rules():
              "factor": "cholesky_grad_tangent_factor(g, d, factor, upper)"},
         d="cholesky_grad_adjoint_d(g, d, factor, upper)",
         factor="cholesky_grad_adjoint_factor(g, d, factor, upper)")
+    from . import linalg
+
+    rules[linalg.linalg_eigvalsh_grad] = rule(
+        "d, a, UPLO='L'", kinds=FRESH,
+        jvp={"d": "linalg_eigvalsh_grad(g, a, UPLO)",
+             "a": "eigvalsh_grad_tangent_a(g, d, a, UPLO)"},
+        d="eigvalsh_grad_adjoint_d(g, d, a, UPLO)", a="eigvalsh_grad_adjoint_a(g, d, a, UPLO)")
     try:
         from . import scipy as scipy_rules
     except ImportError:
@@ -609,6 +727,12 @@ def _rules():
         d="logsumexp_grad_adjoint_d(g, d, a, made, axis, b, keepdims, wrt)",
         a="logsumexp_grad_adjoint_a(g, d, a, made, axis, b, keepdims, wrt)",
         made="logsumexp_grad_adjoint_made(g, d, a, made, axis, b, keepdims, wrt)")
+    from . import scipy_linalg
+
+    rules[scipy_linalg.expm_grad] = rule(
+        "d, a", kinds=FRESH,
+        jvp={"d": "expm_grad(g, a)", "a": "expm_grad_tangent_a(g, d, a)"},
+        d="expm_grad_adjoint_d(g, d, a)", a="expm_grad_adjoint_a(g, d, a)")
     return rules
 
 
@@ -616,6 +740,7 @@ FUNCTIONS = tuple(f for name, f in list(globals().items())
                   if callable(f) and not name.startswith("_") and "_grad_" in name
                   and getattr(f, "__module__", None) == __name__)
 # the helpers the templates call, beside the rules (Rule.functions)
-RULES = {f: replace(r, functions=tuple((h.__name__, h) for h in FUNCTIONS))
+# (with the helper itself, which its tangent in d calls by name)
+RULES = {f: replace(r, functions=tuple((h.__name__, h) for h in (*FUNCTIONS, f)))
          for f, r in _rules().items()}
 NONDIFF: set = set()

@@ -147,6 +147,16 @@ def linalg_eigvalsh_grad(g, a, UPLO="L"):
     return _triangle((v * np.asarray(g)[..., None, :]) @ _mT(v), UPLO)
 
 
+def linalg_eigvalsh_tangent(t, a, UPLO="L"):
+    """np.linalg.eigvalsh along t: diag(V^T T V), T the symmetric matrix t's triangle
+    UPLO stands for."""
+    _, v = np.linalg.eigh(_real_matrix(a, "np.linalg.eigvalsh"), UPLO)
+    t = np.asarray(t)
+    kept = np.triu(t) if UPLO.upper() == "U" else np.tril(t)
+    symmetric = kept + _mT(np.triu(t, 1) if UPLO.upper() == "U" else np.tril(t, -1))
+    return np.einsum("...ji,...jk,...ki->...i", v, symmetric, v)
+
+
 def linalg_eig_grad(g, a, ans):
     """np.linalg.eig (w, V) of a real matrix with real eigenvalues, V's columns of unit
     length: V^-T (diag(gw) + F o (V^T gV')) V^T, where gV' = gV - V diag(V^T gV) keeps
@@ -228,9 +238,9 @@ def linalg_multi_dot_grad(g, arrays):
                     for i, x in enumerate(arrays))
 
 
-def _with_helper(r, helper):
-    """The rule, carrying the helper its templates call."""
-    return replace(r, functions=((helper.__name__, helper),))
+def _with_helper(r, *helpers):
+    """The rule, carrying the helpers its templates call."""
+    return replace(r, functions=tuple((helper.__name__, helper) for helper in helpers))
 
 
 RULES = {
@@ -241,8 +251,9 @@ RULES = {
     np.linalg.eigh: _with_helper(rule("a, UPLO='L'", kinds=FRESH,
                                       a="linalg_eigh_grad(g, a, ans, UPLO)"), linalg_eigh_grad),
     np.linalg.eigvalsh: _with_helper(rule("a, UPLO='L'", kinds=FRESH,
-                                          a="linalg_eigvalsh_grad(g, a, UPLO)"),
-                                     linalg_eigvalsh_grad),
+                                          a="linalg_eigvalsh_grad(g, a, UPLO)",
+                                          jvp={"a": "linalg_eigvalsh_tangent(g, a, UPLO)"}),
+                                     linalg_eigvalsh_grad, linalg_eigvalsh_tangent),
     np.linalg.eig: _with_helper(rule("a", kinds=FRESH, a="linalg_eig_grad(g, a, ans)"),
                                 linalg_eig_grad),
     np.linalg.eigvals: _with_helper(rule("a", kinds=FRESH, a="linalg_eig_grad(g, a, ans)"),
