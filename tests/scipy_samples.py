@@ -6,7 +6,11 @@ weights (`K(...)`, fixed phases) make the real and imaginary parts of each trans
 
 import numpy as np
 
-from pullback.rules.linalg import linalg_eigvalsh_grad  # noqa: F401 (read by the samples)
+from pullback.rules.linalg import (  # noqa: F401 (read by the samples)
+    linalg_eigvalsh_grad,
+    linalg_matrix_power_grad,
+    linalg_multi_dot_grad,
+)
 
 ANY, POS, UNIT = (-2.0, 2.0), (0.5, 2.0), (-0.8, 0.8)
 S = ()

@@ -1,6 +1,6 @@
 """Second order through the gradients of np.einsum, np.inner, np.cross, np.convolve,
-np.prod, np.linalg.det, np.linalg.slogdet, np.linalg.solve, np.linalg.cholesky,
-np.linalg.eigvalsh, scipy.linalg.expm and scipy.special.logsumexp
+np.prod, np.linalg.det, slogdet, solve, cholesky, eigvalsh, matrix_power and multi_dot,
+scipy.linalg.expm and scipy.special.logsumexp
 (their helpers' rules in rules/higher_products.py), and forward mode through np.convolve
 and np.cross: hessian, hvp and reverse over reverse against central differences of the
 gradient, jvp against central differences of f, each function in several spellings."""
@@ -148,6 +148,24 @@ def solve_stack_one_vector(x):
     return np.sum(np.linalg.solve(stack, x[:2]) ** 3)
 
 
+def power_squared(x):
+    return np.sum(np.linalg.matrix_power(x.reshape(3, 3), 2) * np.arange(9.0).reshape(3, 3))
+
+
+def power_cubed_stacked(x):
+    return np.sum(np.sin(np.linalg.matrix_power(x.reshape(2, 2, 2), 3)))
+
+
+def chained(x):
+    m = x.reshape(3, 3)
+    return np.sum(np.linalg.multi_dot([m, np.cos(m), m.T]) ** 2)
+
+
+def chained_vectors(x):
+    m = x[:6].reshape(2, 3)
+    return np.linalg.multi_dot([x[6:8], m, np.arange(1.0, 10.0).reshape(3, 3), x[:3]]) ** 2
+
+
 def _spd(x):
     m = x.reshape(3, 3)
     return m @ m.T + 2.0 * np.eye(3)
@@ -246,6 +264,8 @@ CASES = [
     (slogdet_log, _small(9)), (slogdet_stacked, _normal(8)),
     (solve_vector, _small(9)), (solve_matrix, _small(9)), (solve_constant_matrix, _normal(4)),
     (solve_stacked, _small(12)), (solve_stack_one_vector, _small(8)),
+    (power_squared, _normal(9)), (power_cubed_stacked, _small(8)),
+    (chained, _small(9)), (chained_vectors, _normal(8)),
     (cholesky_squares, _normal(9)), (cholesky_log_determinant, _normal(9)),
     (cholesky_upper, _normal(9)), (cholesky_stacked, _normal(8)),
     (cholesky_lower_triangle_read, _small(9)),
@@ -269,7 +289,8 @@ def test_hessian_and_hvp_match_differences_of_the_gradient(index):
 def test_reverse_over_reverse_matches_differences_of_the_gradient(index):
     fn, make = CASES[index]
     args = make(np.random.default_rng(100 + index))
-    if fn in (slogdet_log, slogdet_stacked):  # slogdet's gradient is a pair: refused here
+    if fn in (slogdet_log, slogdet_stacked, chained, chained_vectors):
+        # slogdet's gradient is a pair, multi_dot's a list: refused here
         with pytest.raises(pullback.PullbackError, match="list, tuple or dict"):
             check_reverse_over_reverse(fn, args)
         return
@@ -288,7 +309,9 @@ def test_grad_of_grad_of_a_determinant_in_closed_form():
 @pytest.mark.parametrize("fn, n", [
     (convolve_full, 5), (convolve_same, 5), (cross_3, 6), (cross_stacked, 6),
     (eigenvalues_upper, 9), (eigenvalues_stacked, 8), (exponential_stacked, 8),
-    (scipy_determinant_and_inverse, 9), (scipy_cholesky, 9)])
+    (scipy_determinant_and_inverse, 9), (scipy_cholesky, 9), (power_cubed_stacked, 8),
+    (chained, 9), (chained_vectors, 8),
+    (lambda x: np.sum(np.linalg.matrix_power(_matrix(x), -2) ** 2), 9)])
 def test_jvp_matches_differences(fn, n):
     rng = np.random.default_rng(5)
     x, v = 0.5 * rng.normal(size=n), rng.normal(size=n)
@@ -302,6 +325,8 @@ def test_jvp_matches_differences(fn, n):
     (prod_all, np.array([0.5, 0.0, 2.0, 1.0]), "np.prod of an array with zeros"),
     (det_plain, np.array([-3.0, 0, 0, 0, -2.0, 0, 0, 0, 1.0]), "np.linalg.det at a singular"),
     (lambda x: scipy.special.logsumexp(x, b=np.arange(1.0, 4.0)) ** 2, np.ones(3), "weights b"),
+    (lambda x: np.sum(np.linalg.matrix_power(_matrix(x), -2) ** 2), np.zeros(9),
+     "negative power"),
 ])
 def test_second_derivative_where_it_is_not_derived_is_refused(fn, x, match):
     pullback.grad(fn)(x)  # the gradient itself is fine

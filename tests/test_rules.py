@@ -26,7 +26,11 @@ from scipy_samples import SAMPLES as SCIPY_SAMPLES
 import pullback
 from pullback.helpers import HELPERS
 from pullback.rules import RULES
-from pullback.rules.linalg import linalg_eigvalsh_grad
+from pullback.rules.linalg import (
+    linalg_eigvalsh_grad,
+    linalg_matrix_power_grad,
+    linalg_multi_dot_grad,
+)
 
 try:
     import scipy.linalg
@@ -839,6 +843,10 @@ SAMPLES.update({
                                 "np.eye(2)), False)", [((2, 2), ANY), ((2, 2), ANY)])],
     linalg_eigvalsh_grad: [("scipy_samples.linalg_eigvalsh_grad(x0, x1, 'L') * x1[0, 0]",
                             [((3,), ANY), ((3, 3), ANY)])],
+    linalg_matrix_power_grad: [("scipy_samples.linalg_matrix_power_grad(x0, x1, 3)",
+                                [((2, 2), ANY), ((2, 2), ANY)])],
+    linalg_multi_dot_grad: [("scipy_samples.linalg_multi_dot_grad(x0, [x1, x2, x1])[1] * x2",
+                             [((2, 3), ANY), ((2, 3), ANY), ((3, 2), ANY)])],
     HELPERS["prod_grad"]: [("prod_grad(x0, x1, 1, False)", [((2,), ANY), ((2, 3), POS)])],
     HELPERS["det_grad"]: [("det_grad(x0, x1 + 2.0 * np.eye(2), np.linalg.det(x1 + 2.0 * "
                            "np.eye(2)))", [(S, ANY), ((2, 2), ANY)])],

@@ -318,8 +318,9 @@ def _tables():
     rules: dict = {}
     nondiff: set = set()
     for module in _modules():
-        if getattr(module, "ARRAY_LIKE", False):
-            rules.update({f: replace(r, arrays=True) for f, r in module.RULES.items()})
+        if getattr(module, "ARRAY_LIKE", False):  # but for LISTS_OF_ARRAYS' list parameters
+            lists = getattr(module, "LISTS_OF_ARRAYS", ())
+            rules.update({f: replace(r, arrays=f not in lists) for f, r in module.RULES.items()})
         else:
             rules.update(module.RULES)
         nondiff.update(module.NONDIFF)

@@ -188,6 +188,141 @@ def convolve_grad_adjoint_operand(g, d, a, v, mode, wrt, side):
     return numpy_rules.convolve_grad(d, *_two(_SIDE[wrt], g, a, v), mode, side)
 
 
+# products of several matrices: np.linalg.multi_dot (the factors of a list) and
+# np.linalg.matrix_power (n factors a): multilinear in the factors, as above -------------
+
+
+def _chain(factors):
+    out = factors[0]
+    for f in factors[1:]:
+        out = out @ f
+    return out
+
+
+def _chain_grad(d, factors, i):
+    """The gradient of <d, f_0 @ ... @ f_(n-1)> in factor i (matrices, stacks broadcast):
+    (the product before it)^T d (the product after it)^T."""
+    out = d
+    if i:
+        out = _mT(_chain(factors[:i])) @ out
+    if i + 1 < len(factors):
+        out = out @ _mT(_chain(factors[i + 1:]))
+    return out
+
+
+def _multi_factors(arrays):
+    """multi_dot's factors as matrices (a first vector a row, a last one a column)."""
+    factors = [np.asarray(x) for x in arrays]
+    if factors[0].ndim == 1:
+        factors[0] = factors[0][None, :]
+    if factors[-1].ndim == 1:
+        factors[-1] = factors[-1][:, None]
+    return factors
+
+
+def _matrix_of(v, like):
+    return np.reshape(v, np.shape(like))
+
+
+def multi_dot_grad_tangent(t, d, arrays):
+    """Factor i's gradient along the tangents t of the factors: the sum over j != i of the
+    same gradient with factor j replaced by its tangent."""
+    if _zero(t) or _zero(d):
+        return 0.0
+    _real("np.linalg.multi_dot", d, *arrays)
+    factors = _multi_factors(arrays)
+    D = np.reshape(d, (factors[0].shape[0], factors[-1].shape[1]))
+    out = [0.0] * len(arrays)
+    for j, tj in enumerate(t):
+        if _zero(tj):
+            continue
+        _real("np.linalg.multi_dot", tj)
+        moved = factors[:j] + [np.reshape(tj, factors[j].shape)] + factors[j + 1:]
+        for i in range(len(arrays)):
+            if i != j:
+                part = _matrix_of(_chain_grad(D, moved, i), arrays[i])
+                out[i] = part if _zero(out[i]) else out[i] + part
+    return runtime.GradList(out)
+
+
+def multi_dot_grad_adjoint_d(g, d, arrays):
+    """<g, multi_dot_grad(d, arrays)> = <d, the sum over i of the product with factor i
+    replaced by g_i>."""
+    if _zero(g):
+        return 0.0
+    _real("np.linalg.multi_dot", *arrays)
+    factors = _multi_factors(arrays)
+    total = 0.0
+    for i, gi in enumerate(g):
+        if not _zero(gi):
+            _real("np.linalg.multi_dot", gi)
+            part = _chain(factors[:i] + [np.reshape(gi, factors[i].shape)] + factors[i + 1:])
+            total = part if _zero(total) else total + part
+    return total if _zero(total) else np.reshape(total, np.shape(d))
+
+
+def multi_dot_grad_adjoint_arrays(g, d, arrays):
+    """Factor j's: the sum over i != j of factor j's gradient with factor i replaced by g_i."""
+    if _zero(g) or _zero(d):
+        return 0.0
+    _real("np.linalg.multi_dot", d, *arrays)
+    factors = _multi_factors(arrays)
+    D = np.reshape(d, (factors[0].shape[0], factors[-1].shape[1]))
+    out = [0.0] * len(arrays)
+    for i, gi in enumerate(g):
+        if _zero(gi):
+            continue
+        _real("np.linalg.multi_dot", gi)
+        moved = factors[:i] + [np.reshape(gi, factors[i].shape)] + factors[i + 1:]
+        for j in range(len(arrays)):
+            if j != i:
+                part = _matrix_of(_chain_grad(D, moved, j), arrays[j])
+                out[j] = part if _zero(out[j]) else out[j] + part
+    return runtime.GradList(out)
+
+
+def _power_factors(a, n, *values):
+    if n < 0:
+        raise PullbackError("a second derivative through np.linalg.matrix_power with a "
+                            "negative power: pullback differentiates its gradient for n >= 0")
+    _real("np.linalg.matrix_power", a, *values)
+    return [np.asarray(a)] * n
+
+
+def _power_pairs(d, factors, other):
+    """The sum over i and j != i of factor i's gradient with factor j replaced by `other`."""
+    total = 0.0
+    for j in range(len(factors)):
+        moved = factors[:j] + [other] + factors[j + 1:]
+        for i in range(len(factors)):
+            if i != j:
+                part = _chain_grad(d, moved, i)
+                total = part if _zero(total) else total + part
+    return total
+
+
+def matrix_power_grad_tangent_a(t, d, a, n):
+    if _zero(t) or _zero(d) or n in (0, 1):
+        return 0.0
+    factors = _power_factors(a, n, t, d)
+    return runtime.unbroadcast(_power_pairs(d, factors, np.asarray(t)), a)
+
+
+def matrix_power_grad_adjoint_d(g, d, a, n):
+    if _zero(g) or n == 0:
+        return 0.0
+    factors = _power_factors(a, n, g)
+    total = sum(_chain(factors[:i] + [np.asarray(g)] + factors[i + 1:]) for i in range(n))
+    return runtime.unbroadcast(total, d)
+
+
+def matrix_power_grad_adjoint_a(g, d, a, n):
+    if _zero(g) or _zero(d) or n in (0, 1):
+        return 0.0
+    factors = _power_factors(a, n, g, d)
+    return runtime.unbroadcast(_power_pairs(d, factors, np.asarray(g)), a)
+
+
 # np.prod: prod_grad(d, a, axis, keepdims) = D P / a for an a without zeros -------------
 
 
@@ -710,6 +845,17 @@ def _rules():
         factor="cholesky_grad_adjoint_factor(g, d, factor, upper)")
     from . import linalg
 
+    rules[linalg.linalg_multi_dot_grad] = rule(
+        "d, arrays", kinds=FRESH,
+        jvp={"d": "linalg_multi_dot_grad(g, arrays)",
+             "arrays": "multi_dot_grad_tangent(g, d, arrays)"},
+        d="multi_dot_grad_adjoint_d(g, d, arrays)",
+        arrays="multi_dot_grad_adjoint_arrays(g, d, arrays)")
+    rules[linalg.linalg_matrix_power_grad] = rule(
+        "d, a, n", kinds=FRESH,
+        jvp={"d": "linalg_matrix_power_grad(g, a, n)",
+             "a": "matrix_power_grad_tangent_a(g, d, a, n)"},
+        d="matrix_power_grad_adjoint_d(g, d, a, n)", a="matrix_power_grad_adjoint_a(g, d, a, n)")
     rules[linalg.linalg_eigvalsh_grad] = rule(
         "d, a, UPLO='L'", kinds=FRESH,
         jvp={"d": "linalg_eigvalsh_grad(g, a, UPLO)",
