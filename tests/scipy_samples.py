@@ -92,7 +92,7 @@ except ImportError:  # SciPy is optional: its rules are then not in RULES either
     special = None
 
 if special is not None:
-    from pullback.rules.scipy import logsumexp_grad
+    from pullback.rules.scipy import log_softmax_grad, logsumexp_grad, softmax_grad
 
     sp = "scipy.special"
     PROB = (0.1, 0.9)
@@ -166,6 +166,10 @@ if special is not None:
             (f"{sp}.log_softmax(x0, axis=1) * {W(2, 3)}", [((2, 3), ANY)]),
             (f"{sp}.log_softmax(x0 * 400.0, axis=0) * {W(2, 3)}", [((2, 3), ANY)])],
         # its gradient's helper (rules/higher_products.py: second order through it)
+        softmax_grad: [("softmax_grad(x0, scipy.special.softmax(x1, axis=1), 1)",
+                        [((2, 3), ANY), ((2, 3), ANY)])],
+        log_softmax_grad: [("log_softmax_grad(x0, scipy.special.log_softmax(x1), None)",
+                            [((3,), ANY), ((3,), ANY)])],
         logsumexp_grad: [(f"logsumexp_grad(x0, x1, {sp}.logsumexp(x1, axis=1), 1, None, "
                           "False, 'a')", [((2,), ANY), ((2, 3), ANY)])],
     })

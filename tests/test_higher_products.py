@@ -1,6 +1,6 @@
-"""Second order through the gradients of np.einsum, np.inner, np.cross, np.convolve,
+"""Second order through the gradients of np.dot, np.einsum, np.inner, np.cross, np.convolve,
 np.prod, np.linalg.det, slogdet, solve, cholesky, eigvalsh, matrix_power and multi_dot,
-scipy.linalg.expm and scipy.special.logsumexp
+scipy.linalg.expm and scipy.special's logsumexp, softmax and log_softmax
 (their helpers' rules in rules/higher_products.py), and forward mode through np.convolve
 and np.cross: hessian, hvp and reverse over reverse against central differences of the
 gradient, jvp against central differences of f, each function in several spellings."""
@@ -61,6 +61,19 @@ def inner_matrix(x):
 
 def inner_scalar(x):
     return np.sum(np.inner(x[0], x) ** 2)
+
+
+def dot_vectors(x):
+    return np.dot(x, x) ** 2 + np.dot(np.arange(4.0), np.sin(x))
+
+
+def dot_matrix_vector(x):
+    return np.sum(np.dot(x.reshape(2, 2), x[:2]) ** 3) + np.sum(np.dot(x[0], x) ** 2)
+
+
+def dot_matrices(x):
+    m = x.reshape(2, 3)
+    return np.sum(np.cos(m.dot(m.T)))
 
 
 def cross_3(x):
@@ -225,6 +238,19 @@ def scipy_cholesky(x):
         np.cos(scipy.linalg.cholesky(_spd(x))))
 
 
+def softmax_weighted(x):
+    return np.sum(scipy.special.softmax(x) * np.arange(4.0) * x)
+
+
+def softmax_rows(x):
+    weights = np.arange(6.0).reshape(2, 3)
+    return np.sum(scipy.special.softmax(x.reshape(2, 3), axis=1) ** 2 * weights)
+
+
+def log_softmax_columns(x):
+    return np.sum(scipy.special.log_softmax(x.reshape(2, 3), axis=0) ** 2)
+
+
 def logsumexp_all(x):
     return scipy.special.logsumexp(x) ** 2
 
@@ -254,6 +280,8 @@ CASES = [
     (einsum_chain, _normal(4)), (einsum_with_a_constant, _normal(6)),
     (einsum_interleaved, _normal(6)), (einsum_trace, _normal(9)), (einsum_three, _normal(3)),
     (einsum_batched, _normal(8)), (einsum_broadcast, _small(9)),
+    (dot_vectors, _normal(4)), (dot_matrix_vector, _normal(4)), (dot_matrices, _normal(6)),
+    (softmax_weighted, _normal(4)), (softmax_rows, _normal(6)), (log_softmax_columns, _normal(6)),
     (inner_vectors, _normal(4)), (inner_matrix, _normal(6)), (inner_scalar, _normal(3)),
     (cross_3, _normal(6)), (cross_columns, _normal(6)), (cross_stacked, _normal(6)),
     (convolve_full, _normal(4)), (convolve_same, _normal(5)),

@@ -847,6 +847,10 @@ SAMPLES.update({
                                 [((2, 2), ANY), ((2, 2), ANY)])],
     linalg_multi_dot_grad: [("scipy_samples.linalg_multi_dot_grad(x0, [x1, x2, x1])[1] * x2",
                              [((2, 3), ANY), ((2, 3), ANY), ((3, 2), ANY)])],
+    HELPERS["dot_grad_a"]: [("dot_grad_a(x0, x1, x2) * x1",
+                             [((2,), ANY), ((2, 3), ANY), ((3,), ANY)])],
+    HELPERS["dot_grad_b"]: [("dot_grad_b(x0, x1, x2) * x2",
+                             [((2, 2), ANY), ((2, 3), ANY), ((3, 2), ANY)])],
     HELPERS["prod_grad"]: [("prod_grad(x0, x1, 1, False)", [((2,), ANY), ((2, 3), POS)])],
     HELPERS["det_grad"]: [("det_grad(x0, x1 + 2.0 * np.eye(2), np.linalg.det(x1 + 2.0 * "
                            "np.eye(2)))", [(S, ANY), ((2, 2), ANY)])],

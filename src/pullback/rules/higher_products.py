@@ -167,6 +167,31 @@ def cross_grad_adjoint_operand(g, d, a, b, axisa, axisb, axisc, axis, wrt, side)
                                      side)
 
 
+def dot_grad_tangent(t, d, a, b, wrt, side):
+    """dot_grad_a(d, a, b) (wrt 0) is linear in d and b, reads a for its shape; dot_grad_b
+    (wrt 1) the other way round."""
+    if side == wrt or _zero(t) or _zero(d):
+        return 0.0
+    _real("np.dot", t, d, a, b)
+    grad = linear_algebra.dot_grad_a if wrt == 0 else linear_algebra.dot_grad_b
+    return grad(d, *_two(side, t, a, b))
+
+
+def dot_grad_adjoint_d(g, d, a, b, wrt):
+    if _zero(g):
+        return 0.0
+    _real("np.dot", g, a, b)
+    return runtime.unbroadcast(np.dot(*_two(wrt, g, a, b)), d)
+
+
+def dot_grad_adjoint_operand(g, d, a, b, wrt, side):
+    if side == wrt or _zero(g) or _zero(d):
+        return 0.0
+    _real("np.dot", g, d, a, b)
+    grad = linear_algebra.dot_grad_a if side == 0 else linear_algebra.dot_grad_b
+    return grad(d, *_two(wrt, g, a, b))
+
+
 def convolve_grad_tangent(t, d, a, v, mode, wrt, side):
     if side == wrt or _zero(t) or _zero(d):
         return 0.0
@@ -620,6 +645,49 @@ def cholesky_grad_adjoint_factor(g, d, factor, upper=False):
 # reduced axes kept --------------------------------------------------------------------
 
 
+def _softmax_sum(v, axis):
+    return np.sum(v, axis=axis, keepdims=True)
+
+
+def softmax_grad_tangent_s(t, d, s, axis=None):
+    """softmax_grad(d, s, axis) = s (d - sum(d s)): bilinear in d and s; along s's tangent
+    t, t (d - sum(d s)) - s sum(d t)."""
+    if _zero(t) or _zero(d):
+        return 0.0
+    _real("scipy.special.softmax", t, d, s)
+    return t * (d - _softmax_sum(d * s, axis)) - s * _softmax_sum(d * t, axis)
+
+
+def softmax_grad_adjoint_s(g, d, s, axis=None):
+    if _zero(g) or _zero(d):
+        return 0.0
+    _real("scipy.special.softmax", g, d, s)
+    return g * (d - _softmax_sum(d * s, axis)) - d * _softmax_sum(g * s, axis)
+
+
+def log_softmax_grad_tangent_l(t, d, logs, axis=None):
+    """log_softmax_grad(d, logs, axis) = d - exp(logs) sum(d): along logs's tangent t,
+    -exp(logs) t sum(d)."""
+    if _zero(t) or _zero(d):
+        return 0.0
+    _real("scipy.special.log_softmax", t, d, logs)
+    return -np.exp(logs) * t * _softmax_sum(d, axis)
+
+
+def log_softmax_grad_adjoint_d(g, d, logs, axis=None):
+    if _zero(g):
+        return 0.0
+    _real("scipy.special.log_softmax", g, logs)
+    return runtime.unbroadcast(g - _softmax_sum(g * np.exp(logs), axis), d)
+
+
+def log_softmax_grad_adjoint_l(g, d, logs, axis=None):
+    if _zero(g) or _zero(d):
+        return 0.0
+    _real("scipy.special.log_softmax", g, d, logs)
+    return -g * np.exp(logs) * _softmax_sum(d, axis)
+
+
 def _logsumexp_parts(d, a, made, axis, b, keepdims, *values):
     if b is not None:
         raise PullbackError("a second derivative through scipy.special.logsumexp with "
@@ -800,6 +868,20 @@ def _rules():
             d="cross_grad_adjoint_d(g, d, a, b, axisa, axisb, axisc, axis, wrt)",
             **{p: f"cross_grad_adjoint_operand(g, d, a, b, axisa, axisb, axisc, axis, wrt, {p!r})"
                for p in "ab"}),
+        linear_algebra.dot_grad_a: rule(
+            "d, a, b", kinds=FRESH,
+            jvp={"d": "dot_grad_a(g, a, b)", "a": "dot_grad_tangent(g, d, a, b, 0, 0)",
+                 "b": "dot_grad_tangent(g, d, a, b, 0, 1)"},
+            d="dot_grad_adjoint_d(g, d, a, b, 0)",
+            a="dot_grad_adjoint_operand(g, d, a, b, 0, 0)",
+            b="dot_grad_adjoint_operand(g, d, a, b, 0, 1)"),
+        linear_algebra.dot_grad_b: rule(
+            "d, a, b", kinds=FRESH,
+            jvp={"d": "dot_grad_b(g, a, b)", "a": "dot_grad_tangent(g, d, a, b, 1, 0)",
+                 "b": "dot_grad_tangent(g, d, a, b, 1, 1)"},
+            d="dot_grad_adjoint_d(g, d, a, b, 1)",
+            a="dot_grad_adjoint_operand(g, d, a, b, 1, 0)",
+            b="dot_grad_adjoint_operand(g, d, a, b, 1, 1)"),
         numpy_rules.convolve_grad: rule(
             "d, a, v, mode, wrt", kinds=FRESH,
             jvp={"d": "convolve_grad(g, a, v, mode, wrt)",
@@ -873,6 +955,17 @@ def _rules():
         d="logsumexp_grad_adjoint_d(g, d, a, made, axis, b, keepdims, wrt)",
         a="logsumexp_grad_adjoint_a(g, d, a, made, axis, b, keepdims, wrt)",
         made="logsumexp_grad_adjoint_made(g, d, a, made, axis, b, keepdims, wrt)")
+    # s (d - sum(d s)) is its own transpose in d (the softmax's Jacobian is symmetric)
+    rules[scipy_rules.softmax_grad] = rule(
+        "d, s, axis=None", kinds=FRESH,
+        jvp={"d": "softmax_grad(g, s, axis)", "s": "softmax_grad_tangent_s(g, d, s, axis)"},
+        d="softmax_grad(g, s, axis)", s="softmax_grad_adjoint_s(g, d, s, axis)")
+    rules[scipy_rules.log_softmax_grad] = rule(
+        "d, logs, axis=None", kinds=FRESH,
+        jvp={"d": "log_softmax_grad(g, logs, axis)",
+             "logs": "log_softmax_grad_tangent_l(g, d, logs, axis)"},
+        d="log_softmax_grad_adjoint_d(g, d, logs, axis)",
+        logs="log_softmax_grad_adjoint_l(g, d, logs, axis)")
     from . import scipy_linalg
 
     rules[scipy_linalg.expm_grad] = rule(
