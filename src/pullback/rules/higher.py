@@ -810,6 +810,45 @@ def quantile_grad_transpose(g, d, a, q, axis=None, keepdims=False, method="linea
     return reductions.quantile_tangent(g, a, d, q, axis, keepdims, method, scale)
 
 
+def abs_grad_transpose(g, d, x):
+    """abs_grad(d, x) = d sign(x) for a real x (a sign piecewise constant in x): its
+    adjoint in d is g sign(x), summed to d's shape. A complex x is refused."""
+    _real_second_order("abs", g, x)
+    if _zero(g):
+        return 0.0
+    return summed_to(g * np.sign(x), d)
+
+
+def real_grad_transpose(g, d, x):
+    """real_grad(d, x) is d itself for a real x; a complex x is refused."""
+    _real_second_order("np.real", g, x)
+    return summed_to(g, d)
+
+
+def pow_grad_exponent_base(t, d, a, made):
+    """The derivative of pow_grad_exponent(d, a, made) = d made log(a) in a, times t:
+    d made / a (0 where a == 0, as the gradient is)."""
+    a = support._array(a)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(a == 0, 0.0, t * d * made / np.where(a == 0, 1.0, a))
+
+
+def pow_grad_exponent_made(t, d, a, made):
+    """... in made (the power's result), times t: d log(a) (0 where a == 0)."""
+    a = support._array(a)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(a == 0, 0.0, t * d * np.log(np.where(a == 0, 1.0, a)))
+
+
+def stacked_grad_transpose(g, d, tup, stack):
+    """The adjoint of hstack_grad / vstack_grad(d, tup) (d cut into the stacked parts): the
+    parts' gradients stacked again by `stack`, zeros for a part known to be zero."""
+    if _zero(g):
+        return 0.0
+    parts = [np.zeros(np.shape(x)) if _zero(gi) else np.asarray(gi) for gi, x in zip(g, tup)]
+    return np.reshape(stack(parts), np.shape(d))
+
+
 def kron_grad_tangent(t, d, a, b, wrt, operand):
     """The tangent of kron_grad(d, a, b, wrt) along `operand`'s tangent t: it reads the
     operand whose gradient it is for its shape only (zeros), and is linear in the other
@@ -1305,6 +1344,20 @@ RULES = {
         "parts, b", kinds=FRESH, jvp={"parts": "sum_matmul_grad_tangent(sum_matmul_grad_b, "
                                       "parts, g, b)"},
         parts="sum_matmul_grad_b_adjoint(g, parts)"),
+    support.abs_grad: rule("d, x", kinds=FRESH, jvp="linear", d="abs_grad_transpose(g, d, x)"),
+    numpy_rules.real_grad: rule("d, x", kinds=FRESH, jvp="linear",
+                                d="real_grad_transpose(g, d, x)"),
+    shape_rules.hstack_grad: rule("d, tup", kinds=FRESH, jvp="linear",
+                                  d="stacked_grad_transpose(g, d, tup, np.hstack)"),
+    shape_rules.vstack_grad: rule("d, tup", kinds=FRESH, jvp="linear",
+                                  d="stacked_grad_transpose(g, d, tup, np.vstack)"),
+    # d made log(a) (`made`: the power's result)
+    support.pow_grad_exponent: rule(
+        "d, a, made", broadcast=True, kinds=("elementwise",),
+        jvp={"d": "pow_grad_exponent(g, a, made)", "a": "pow_grad_exponent_base(g, d, a, made)",
+             "made": "pow_grad_exponent_made(g, d, a, made)"},
+        d="pow_grad_exponent(g, a, made)", a="pow_grad_exponent_base(g, d, a, made)",
+        made="pow_grad_exponent_made(g, d, a, made)"),
     support.pow_grad_base: rule(
         "d, a, b", broadcast=True, kinds=("elementwise",),
         jvp={"d": "pow_grad_base(g, a, b)", "a": "pow_grad_base_base(g, d, a, b)",
@@ -1364,7 +1417,9 @@ FUNCTIONS = (summed_to, spread_to, unreduce_transpose, unreduce_extreme_transpos
              cumprod_grad_tangent_a, cumprod_grad_adjoint_d, cumprod_grad_adjoint_ans,
              cumprod_grad_adjoint_a, tri_grad_transpose, tri_grad_batch, trace_grad_transpose,
              take_grad_transpose, diagonal_grad_transpose, diff_grad_transpose,
-             quantile_grad_transpose, kron_grad_tangent, kron_grad_adjoint_d,
+             quantile_grad_transpose, abs_grad_transpose, real_grad_transpose,
+             pow_grad_exponent_base, pow_grad_exponent_made, stacked_grad_transpose,
+             kron_grad_tangent, kron_grad_adjoint_d,
              kron_grad_adjoint_operand)
 # the helpers the templates above call, beside the rules (Rule.functions)
 RULES = {f: replace(r, functions=tuple((h.__name__, h) for h in FUNCTIONS))
