@@ -6,6 +6,12 @@ weights (`K(...)`, fixed phases) make the real and imaginary parts of each trans
 
 import numpy as np
 
+from pullback.rules.linalg import (  # noqa: F401 (read by the samples)
+    linalg_eigvalsh_grad,
+    linalg_matrix_power_grad,
+    linalg_multi_dot_grad,
+)
+
 ANY, POS, UNIT = (-2.0, 2.0), (0.5, 2.0), (-0.8, 0.8)
 S = ()
 
@@ -86,6 +92,8 @@ except ImportError:  # SciPy is optional: its rules are then not in RULES either
     special = None
 
 if special is not None:
+    from pullback.rules.scipy import log_softmax_grad, logsumexp_grad, softmax_grad
+
     sp = "scipy.special"
     PROB = (0.1, 0.9)
     SAMPLES.update({
@@ -157,6 +165,13 @@ if special is not None:
             (f"{sp}.log_softmax(x0) * {W(2, 3)}", [((2, 3), ANY)]),
             (f"{sp}.log_softmax(x0, axis=1) * {W(2, 3)}", [((2, 3), ANY)]),
             (f"{sp}.log_softmax(x0 * 400.0, axis=0) * {W(2, 3)}", [((2, 3), ANY)])],
+        # its gradient's helper (rules/higher_products.py: second order through it)
+        softmax_grad: [("softmax_grad(x0, scipy.special.softmax(x1, axis=1), 1)",
+                        [((2, 3), ANY), ((2, 3), ANY)])],
+        log_softmax_grad: [("log_softmax_grad(x0, scipy.special.log_softmax(x1), None)",
+                            [((3,), ANY), ((3,), ANY)])],
+        logsumexp_grad: [(f"logsumexp_grad(x0, x1, {sp}.logsumexp(x1, axis=1), 1, None, "
+                          "False, 'a')", [((2,), ANY), ((2, 3), ANY)])],
     })
 
 try:
@@ -225,6 +240,8 @@ except ImportError:
     linalg = None
 
 if linalg is not None:
+    from pullback.rules.scipy_linalg import expm_grad
+
     sl = "scipy.linalg"
     SPD = "x0 @ x0.T + np.eye(3)"  # symmetric positive definite from x0 (3, 3)
     M3 = "x0 + 3.0 * np.eye(3)"  # well conditioned, not symmetric
@@ -254,6 +271,8 @@ if linalg is not None:
                        (f"{sl}.sqrtm({M3})", [((3, 3), UNIT)])],
         linalg.expm: [(f"{sl}.expm(x0)", [((3, 3), UNIT)]),
                       (f"{sl}.expm(x0)", [((2, 2, 2), UNIT)])],
+        # its gradient's helper (rules/higher_products.py: second order through it)
+        expm_grad: [("scipy_samples.expm_grad(x0, x1)", [((2, 2), ANY), ((2, 2), UNIT)])],
         linalg.solve_sylvester: [
             (f"{sl}.solve_sylvester({M3}, x1 + 2.0 * np.eye(2), x2)",
              [((3, 3), UNIT), ((2, 2), UNIT), ((3, 2), ANY)])],

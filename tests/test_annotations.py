@@ -36,6 +36,8 @@ SOURCE = pathlib.Path(pullback.__file__).parent
 NOT_NODE_FACTS = {
     "_attributes": "a gast node class's list of position attributes",
     "ARRAY_LIKE": "a rules module marks that its functions take lists as arrays",
+    "LISTS_OF_ARRAYS": "a rules module names the functions whose list parameters are lists "
+                       "of arrays of different shapes, not arrays",
     "_fields": "a namedtuple's field names",
     "_negative_number_matcher": "argparse's parser (cli)",
     "cell_contents": "a closure cell",

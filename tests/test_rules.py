@@ -26,6 +26,11 @@ from scipy_samples import SAMPLES as SCIPY_SAMPLES
 import pullback
 from pullback.helpers import HELPERS
 from pullback.rules import RULES
+from pullback.rules.linalg import (
+    linalg_eigvalsh_grad,
+    linalg_matrix_power_grad,
+    linalg_multi_dot_grad,
+)
 
 try:
     import scipy.linalg
@@ -815,6 +820,55 @@ SAMPLES.update({
                             [((3,), ANY), ((4,), ANY)]),
                            ("take_grad(x0, x1, [1, -1], 1, 'wrap') * x1",
                             [((2, 2), ANY), ((2, 3), ANY)])],
+    # (higher8) the second-order rules of the gradients of products, np.linalg.det,
+    # slogdet and solve (rules/higher_products.py)
+    HELPERS["einsum_grad"]: [
+        ("einsum_grad(x0, 1, ('ij,jk->ik', x1, x2, None, None, None, None, None, None)) * x1",
+         [((2, 2), ANY), ((2, 3), ANY), ((3, 2), ANY)]),
+        ("einsum_grad(x0, 2, (x1, [0, 1], x2, [1], None, None, None, None, None)) * x2",
+         [((2,), ANY), ((2, 3), ANY), ((3,), ANY)])],
+    HELPERS["inner_grad"]: [("inner_grad(x0, 0, x1, x2) * x1",
+                             [((2,), ANY), ((2, 3), ANY), ((3,), ANY)])],
+    HELPERS["cross_grad"]: [("cross_grad(x0, x1, x2, -1, -1, -1, None, 'a') * x1",
+                             [((3,), ANY), ((3,), ANY), ((3,), ANY)])],
+    HELPERS["convolve_grad"]: [("convolve_grad(x0, x1, x2, 'full', 'a') * x1",
+                                [((5,), ANY), ((3,), ANY), ((3,), ANY)])],
+    HELPERS["diff_grad"]: [("diff_grad(x0, x1, 2, 0, None, x2, 'a') * x1",
+                            [((3, 2), ANY), ((3, 2), ANY), ((2, 2), ANY)])],
+    HELPERS["quantile_grad"]: [("quantile_grad(x0, x1, [0.2, 0.7], 1, False) * x1",
+                                [((2, 2), ANY), ((2, 3), ANY)])],
+    HELPERS["diagonal_grad"]: [("diagonal_grad(x0, x1, 1, 1, 2) * x1",
+                                [((2, 2), ANY), ((2, 3, 3), ANY)])],
+    HELPERS["cholesky_grad"]: [("cholesky_grad(x0, np.linalg.cholesky(x1 @ x1.T + 2.0 * "
+                                "np.eye(2)), False)", [((2, 2), ANY), ((2, 2), ANY)])],
+    linalg_eigvalsh_grad: [("scipy_samples.linalg_eigvalsh_grad(x0, x1, 'L') * x1[0, 0]",
+                            [((3,), ANY), ((3, 3), ANY)])],
+    linalg_matrix_power_grad: [("scipy_samples.linalg_matrix_power_grad(x0, x1, 3)",
+                                [((2, 2), ANY), ((2, 2), ANY)])],
+    linalg_multi_dot_grad: [("scipy_samples.linalg_multi_dot_grad(x0, [x1, x2, x1])[1] * x2",
+                             [((2, 3), ANY), ((2, 3), ANY), ((3, 2), ANY)])],
+    HELPERS["dot_grad_a"]: [("dot_grad_a(x0, x1, x2) * x1",
+                             [((2,), ANY), ((2, 3), ANY), ((3,), ANY)])],
+    HELPERS["dot_grad_b"]: [("dot_grad_b(x0, x1, x2) * x2",
+                             [((2, 2), ANY), ((2, 3), ANY), ((3, 2), ANY)])],
+    HELPERS["abs_grad"]: [("abs_grad(x0, x1) * x1", [((3,), ANY), ((3,), ANY)])],
+    HELPERS["real_grad"]: [("real_grad(x0, x1) * x1", [((3,), ANY), ((3,), ANY)])],
+    HELPERS["hstack_grad"]: [("hstack_grad(x0, [x1, x1 * 2.0])[1] * x0[:2]",
+                              [((4,), ANY), ((2,), ANY)])],
+    HELPERS["vstack_grad"]: [("vstack_grad(x0, [x1, x1 * 2.0])[0] * x1",
+                              [((2, 3), ANY), ((3,), ANY)])],
+    HELPERS["pow_grad_exponent"]: [("pow_grad_exponent(x0, x1, x1 ** x2)",
+                                    [((3,), ANY), ((3,), POS), ((3,), ANY)])],
+    HELPERS["prod_grad"]: [("prod_grad(x0, x1, 1, False)", [((2,), ANY), ((2, 3), POS)])],
+    HELPERS["det_grad"]: [("det_grad(x0, x1 + 2.0 * np.eye(2), np.linalg.det(x1 + 2.0 * "
+                           "np.eye(2)))", [(S, ANY), ((2, 2), ANY)])],
+    HELPERS["slogdet_grad"]: [("slogdet_grad((0.0, 1.5), x0 + 2.0 * np.eye(2))",
+                               [((2, 2), ANY)])],
+    HELPERS["solve_grad_b"]: [("solve_grad_b(x0, x1 + 3.0 * np.eye(3), x2) * x2",
+                               [((3,), ANY), ((3, 3), ANY), ((3,), ANY)])],
+    HELPERS["solve_grad_a"]: [("solve_grad_a(x0, x1 + 3.0 * np.eye(3), x2, np.linalg.solve("
+                               "x1 + 3.0 * np.eye(3), x2))",
+                               [((3, 2), ANY), ((3, 3), ANY), ((3, 2), ANY)])],
 })
 
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]

@@ -178,7 +178,8 @@ class Refusals:
                 what = (f"no derivative rule for {op.name}, a helper of the code pullback "
                         "generated, called on a value being differentiated: this derivative "
                         "of a derivative is not supported yet (rules for the helpers: "
-                        "pullback/rules/higher.py)") + _method_site_hint(self.parsed, s)
+                        "pullback/rules/higher.py and higher_products.py)"
+                        ) + _method_site_hint(self.parsed, s)
             else:
                 what = (f"no derivative rule for {op.name}, called on a value being "
                         "differentiated: register one with @pullback.register_rule, or wrap "

@@ -300,7 +300,7 @@ def of_kind(kind: str, table: dict) -> dict:
 # modules of this package
 TABLES = ("operators", "math", "builtins", "numpy", "linalg", "fft", "scipy", "scipy_stats",
           "scipy_linalg", "scipy_signal", "scipy_integrate", "scipy_optimize", "index_tricks",
-          "higher")
+          "higher", "higher_products")
 
 
 OPTIONAL = ("scipy",)  # libraries whose rule modules are skipped when not installed
@@ -325,8 +325,9 @@ def _tables():
     rules: dict = {}
     nondiff: set = set()
     for module in _modules():
-        if getattr(module, "ARRAY_LIKE", False):
-            rules.update({f: replace(r, arrays=True) for f, r in module.RULES.items()})
+        if getattr(module, "ARRAY_LIKE", False):  # but for LISTS_OF_ARRAYS' list parameters
+            lists = getattr(module, "LISTS_OF_ARRAYS", ())
+            rules.update({f: replace(r, arrays=f not in lists) for f, r in module.RULES.items()})
         else:
             rules.update(module.RULES)
         nondiff.update(module.NONDIFF)

@@ -763,12 +763,94 @@ def trace_grad_transpose(g, d, made, offset=0, axis1=0, axis2=1):
     return summed_to(np.trace(g, offset, axis1, axis2), d)
 
 
+def diagonal_grad_transpose(g, d, offset=0, axis1=0, axis2=1):
+    """The adjoint of diagonal_grad(d, a, offset, axis1, axis2) (d put on a diagonal of
+    zeros): that diagonal of g, which np.diagonal reads."""
+    _refuse_container(d)
+    if _zero(g):
+        return 0.0
+    return summed_to(np.diagonal(g, offset, axis1, axis2).copy(), d)
+
+
 def take_grad_transpose(g, d, indices, axis=None, mode="raise"):
     """The adjoint of take_grad(d, a, indices, axis, mode) (d scattered to the positions
     np.take read): g read at those positions, by np.take."""
     if _zero(g):
         return 0.0
     return summed_to(np.take(g, indices, axis=axis, mode=mode), d)
+
+
+def diff_grad_transpose(g, d, a, n=1, axis=-1, prepend=None, append=None, wrt="a"):
+    """The adjoint of diff_grad(d, a, n, axis, prepend, append, wrt) (the transpose of the
+    differences, cut to the piece `wrt` of the joined array): g put in its piece of zeros
+    of the joined array's shape (spread over it for a number's piece), differenced n times
+    along the axis."""
+    _refuse_container(d)
+    if _zero(g):
+        return 0.0
+    axis = axis % max(np.ndim(a), 1)
+    shape = list(np.shape(a))
+    extent = [0 if v is None else (np.shape(v)[axis] if np.ndim(v) else 1)
+              for v in (prepend, append)]
+    size = shape[axis]
+    shape[axis] = extent[0] + size + extent[1]
+    start, stop = {"a": (extent[0], extent[0] + size), "prepend": (0, extent[0]),
+                   "append": (extent[0] + size, shape[axis])}[wrt]
+    joined = np.zeros(shape, dtype=np.result_type(g, float))
+    piece = [slice(None)] * len(shape)
+    piece[axis] = slice(start, stop)
+    joined[tuple(piece)] = g
+    return np.reshape(np.diff(joined, n, axis=axis), np.shape(d))
+
+
+def quantile_grad_transpose(g, d, a, q, axis=None, keepdims=False, method="linear",
+                            scale=1.0):
+    """The adjoint of quantile_grad(d, a, q, ...) (d put back on the two order statistics
+    of a each quantile interpolates, with their weights): the same interpolation read from
+    g, which is the quantile's tangent along g."""
+    _refuse_container(d)
+    if _zero(g):
+        return 0.0
+    return reductions.quantile_tangent(g, a, d, q, axis, keepdims, method, scale)
+
+
+def abs_grad_transpose(g, d, x):
+    """abs_grad(d, x) = d sign(x) for a real x (a sign piecewise constant in x): its
+    adjoint in d is g sign(x), summed to d's shape. A complex x is refused."""
+    _real_second_order("abs", g, x)
+    if _zero(g):
+        return 0.0
+    return summed_to(g * np.sign(x), d)
+
+
+def real_grad_transpose(g, d, x):
+    """real_grad(d, x) is d itself for a real x; a complex x is refused."""
+    _real_second_order("np.real", g, x)
+    return summed_to(g, d)
+
+
+def pow_grad_exponent_base(t, d, a, made):
+    """The derivative of pow_grad_exponent(d, a, made) = d made log(a) in a, times t:
+    d made / a (0 where a == 0, as the gradient is)."""
+    a = support._array(a)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(a == 0, 0.0, t * d * made / np.where(a == 0, 1.0, a))
+
+
+def pow_grad_exponent_made(t, d, a, made):
+    """... in made (the power's result), times t: d log(a) (0 where a == 0)."""
+    a = support._array(a)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(a == 0, 0.0, t * d * np.log(np.where(a == 0, 1.0, a)))
+
+
+def stacked_grad_transpose(g, d, tup, stack):
+    """The adjoint of hstack_grad / vstack_grad(d, tup) (d cut into the stacked parts): the
+    parts' gradients stacked again by `stack`, zeros for a part known to be zero."""
+    if _zero(g):
+        return 0.0
+    parts = [np.zeros(np.shape(x)) if _zero(gi) else np.asarray(gi) for gi, x in zip(g, tup)]
+    return np.reshape(stack(parts), np.shape(d))
 
 
 def kron_grad_tangent(t, d, a, b, wrt, operand):
@@ -1129,6 +1211,16 @@ RULES = {
     linear_algebra.trace_grad: rule("d, a, made, offset=0, axis1=0, axis2=1", kinds=FRESH,
                                     jvp="linear",
                                     d="trace_grad_transpose(g, d, made, offset, axis1, axis2)"),
+    numpy_rules.diff_grad: rule(
+        "d, a, n=1, axis=-1, prepend=None, append=None, wrt='a'", kinds=FRESH, jvp="linear",
+        d="diff_grad_transpose(g, d, a, n, axis, prepend, append, wrt)"),
+    # (np.median, np.quantile, np.percentile: a read for its order only)
+    reductions.quantile_grad: rule(
+        "d, a, q, axis=None, keepdims=False, method='linear', scale=1.0", kinds=FRESH,
+        jvp="linear", d="quantile_grad_transpose(g, d, a, q, axis, keepdims, method, scale)"),
+    linear_algebra.diagonal_grad: rule(
+        "d, a, offset=0, axis1=0, axis2=1", kinds=FRESH, jvp="linear",
+        d="diagonal_grad_transpose(g, d, offset, axis1, axis2)"),
     shape_rules.take_grad: rule("d, a, indices, axis=None, mode='raise'", kinds=FRESH,
                                 jvp="linear",
                                 d="take_grad_transpose(g, d, indices, axis, mode)"),
@@ -1256,6 +1348,20 @@ RULES = {
         "parts, b", kinds=FRESH, jvp={"parts": "sum_matmul_grad_tangent(sum_matmul_grad_b, "
                                       "parts, g, b)"},
         parts="sum_matmul_grad_b_adjoint(g, parts)"),
+    support.abs_grad: rule("d, x", kinds=FRESH, jvp="linear", d="abs_grad_transpose(g, d, x)"),
+    numpy_rules.real_grad: rule("d, x", kinds=FRESH, jvp="linear",
+                                d="real_grad_transpose(g, d, x)"),
+    shape_rules.hstack_grad: rule("d, tup", kinds=FRESH, jvp="linear",
+                                  d="stacked_grad_transpose(g, d, tup, np.hstack)"),
+    shape_rules.vstack_grad: rule("d, tup", kinds=FRESH, jvp="linear",
+                                  d="stacked_grad_transpose(g, d, tup, np.vstack)"),
+    # d made log(a) (`made`: the power's result)
+    support.pow_grad_exponent: rule(
+        "d, a, made", broadcast=True, kinds=("elementwise",),
+        jvp={"d": "pow_grad_exponent(g, a, made)", "a": "pow_grad_exponent_base(g, d, a, made)",
+             "made": "pow_grad_exponent_made(g, d, a, made)"},
+        d="pow_grad_exponent(g, a, made)", a="pow_grad_exponent_base(g, d, a, made)",
+        made="pow_grad_exponent_made(g, d, a, made)"),
     support.pow_grad_base: rule(
         "d, a, b", broadcast=True, kinds=("elementwise",),
         jvp={"d": "pow_grad_base(g, a, b)", "a": "pow_grad_base_base(g, d, a, b)",
@@ -1314,7 +1420,10 @@ FUNCTIONS = (summed_to, spread_to, unreduce_transpose, unreduce_extreme_transpos
              norm_grad_adjoint_x, norm_grad_adjoint_norm, cumprod_grad_tangent_ans,
              cumprod_grad_tangent_a, cumprod_grad_adjoint_d, cumprod_grad_adjoint_ans,
              cumprod_grad_adjoint_a, tri_grad_transpose, tri_grad_batch, trace_grad_transpose,
-             take_grad_transpose, kron_grad_tangent, kron_grad_adjoint_d,
+             take_grad_transpose, diagonal_grad_transpose, diff_grad_transpose,
+             quantile_grad_transpose, abs_grad_transpose, real_grad_transpose,
+             pow_grad_exponent_base, pow_grad_exponent_made, stacked_grad_transpose,
+             kron_grad_tangent, kron_grad_adjoint_d,
              kron_grad_adjoint_operand)
 # the helpers the templates above call, beside the rules (Rule.functions)
 RULES = {f: replace(r, functions=tuple((h.__name__, h) for h in FUNCTIONS))

@@ -147,6 +147,16 @@ def linalg_eigvalsh_grad(g, a, UPLO="L"):
     return _triangle((v * np.asarray(g)[..., None, :]) @ _mT(v), UPLO)
 
 
+def linalg_eigvalsh_tangent(t, a, UPLO="L"):
+    """np.linalg.eigvalsh along t: diag(V^T T V), T the symmetric matrix t's triangle
+    UPLO stands for."""
+    _, v = np.linalg.eigh(_real_matrix(a, "np.linalg.eigvalsh"), UPLO)
+    t = np.asarray(t)
+    kept = np.triu(t) if UPLO.upper() == "U" else np.tril(t)
+    symmetric = kept + _mT(np.triu(t, 1) if UPLO.upper() == "U" else np.tril(t, -1))
+    return np.einsum("...ji,...jk,...ki->...i", v, symmetric, v)
+
+
 def linalg_eig_grad(g, a, ans):
     """np.linalg.eig (w, V) of a real matrix with real eigenvalues, V's columns of unit
     length: V^-T (diag(gw) + F o (V^T gV')) V^T, where gV' = gV - V diag(V^T gV) keeps
@@ -228,9 +238,44 @@ def linalg_multi_dot_grad(g, arrays):
                     for i, x in enumerate(arrays))
 
 
-def _with_helper(r, helper):
-    """The rule, carrying the helper its templates call."""
-    return replace(r, functions=((helper.__name__, helper),))
+def _product_tangent(factors, tangents):
+    """The tangent of factors[0] @ ... @ factors[-1]: the sum over the factors with a
+    tangent of the product with that factor replaced by it (0.0: none has one)."""
+    total = 0.0
+    for i, t in enumerate(tangents):
+        if t.__class__ is float and t == 0.0:
+            continue
+        product = None
+        for j, f in enumerate(factors):
+            f = np.asarray(t if j == i else f)
+            product = f if product is None else product @ f
+        total = product if _zero(total) else total + product
+    return total
+
+
+def linalg_multi_dot_tangent(t, arrays):
+    """np.linalg.multi_dot along the tangents t of its factors (a list, 0.0 for a factor
+    without one): multilinear in them."""
+    if _zero(t):
+        return 0.0
+    return _product_tangent(arrays, t)
+
+
+def linalg_matrix_power_tangent(t, a, n):
+    """np.linalg.matrix_power(A, n) along t: the sum over the n factors of the product with
+    that factor replaced by t (for a negative n, the factors are inv(A), whose tangent is
+    -inv(A) t inv(A))."""
+    if n == 0:
+        return np.zeros(np.shape(a))
+    if n < 0:
+        b = np.linalg.inv(a)
+        a, t, n = b, -(b @ t @ b), -n
+    return _product_tangent([a] * n, [t] * n)
+
+
+def _with_helper(r, *helpers):
+    """The rule, carrying the helpers its templates call."""
+    return replace(r, functions=tuple((helper.__name__, helper) for helper in helpers))
 
 
 RULES = {
@@ -241,8 +286,9 @@ RULES = {
     np.linalg.eigh: _with_helper(rule("a, UPLO='L'", kinds=FRESH,
                                       a="linalg_eigh_grad(g, a, ans, UPLO)"), linalg_eigh_grad),
     np.linalg.eigvalsh: _with_helper(rule("a, UPLO='L'", kinds=FRESH,
-                                          a="linalg_eigvalsh_grad(g, a, UPLO)"),
-                                     linalg_eigvalsh_grad),
+                                          a="linalg_eigvalsh_grad(g, a, UPLO)",
+                                          jvp={"a": "linalg_eigvalsh_tangent(g, a, UPLO)"}),
+                                     linalg_eigvalsh_grad, linalg_eigvalsh_tangent),
     np.linalg.eig: _with_helper(rule("a", kinds=FRESH, a="linalg_eig_grad(g, a, ans)"),
                                 linalg_eig_grad),
     np.linalg.eigvals: _with_helper(rule("a", kinds=FRESH, a="linalg_eig_grad(g, a, ans)"),
@@ -252,11 +298,16 @@ RULES = {
                                  linalg_pinv_grad),
     # n=1 returns a itself
     np.linalg.matrix_power: _with_helper(rule("a, n", kinds=("view",),
-                                              a="linalg_matrix_power_grad(g, a, n)"),
-                                         linalg_matrix_power_grad),
+                                              a="linalg_matrix_power_grad(g, a, n)",
+                                              jvp={"a": "linalg_matrix_power_tangent(g, a, n)"}),
+                                         linalg_matrix_power_grad, linalg_matrix_power_tangent),
     np.linalg.multi_dot: _with_helper(rule("arrays", kinds=FRESH,
-                                           arrays="linalg_multi_dot_grad(g, arrays)"),
-                                      linalg_multi_dot_grad),
+                                           arrays="linalg_multi_dot_grad(g, arrays)",
+                                           jvp={"arrays": "linalg_multi_dot_tangent(g, arrays)"}),
+                                      linalg_multi_dot_grad, linalg_multi_dot_tangent),
 }
 ARRAY_LIKE = True
+# multi_dot's list holds matrices of different shapes, never one array: its tangent is a
+# list of their tangents
+LISTS_OF_ARRAYS = (np.linalg.multi_dot,)
 NONDIFF: set = set()

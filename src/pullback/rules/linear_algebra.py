@@ -68,7 +68,7 @@ LINEAR_ALGEBRA = {
                   jvp="bilinear"),
     np.cross: rule("a, b, axisa=-1, axisb=-1, axisc=-1, axis=None", kinds=FRESH,
                    **{p: f"cross_grad(g, a, b, axisa, axisb, axisc, axis, {p!r})"
-                      for p in ("a", "b")}),
+                      for p in ("a", "b")}, jvp="bilinear"),
     np.diag: rule("v, k=0", kinds=VIEW, v="diag_grad(g, v, k)", jvp="linear"),
     np.diagonal: rule("a, offset=0, axis1=0, axis2=1", kinds=VIEW,
                       a="diagonal_grad(g, a, offset, axis1, axis2)", jvp="linear",

@@ -118,7 +118,7 @@ DIFFERENCES = {
     # n=0 returns a itself
     np.diff: rule("a, n=1, axis=-1, prepend=None, append=None", kinds=VIEW,
                   **{p: f"diff_grad(g, a, n, axis, prepend, append, {p!r})"
-                     for p in ("a", "prepend", "append")}),
+                     for p in ("a", "prepend", "append")}, jvp="linear"),
     # the spacings are *varargs, which a rule cannot name: slots for up to three
     np.gradient: rule("f, spacing0=None, spacing1=None, spacing2=None, *, axis=None, "
                       "edge_order=1", kinds=FRESH,
@@ -126,7 +126,7 @@ DIFFERENCES = {
                       **{f"spacing{i}": "no_derivative(g, 'the spacing of np.gradient')"
                          for i in range(3)}),
     np.convolve: rule("a, v, mode='full'", kinds=FRESH, a="convolve_grad(g, a, v, mode, 'a')",
-                      v="convolve_grad(g, a, v, mode, 'v')"),
+                      v="convolve_grad(g, a, v, mode, 'v')", jvp="bilinear"),
 }
 
 LINEAR_ALGEBRA = linear_algebra.LINEAR_ALGEBRA

@@ -116,17 +116,21 @@ REDUCTIONS = of_kind("reduction", {
     np.nanmin: _extreme("nanmin", skip_nan=True),
     # linear interpolation between two order statistics (the default method)
     np.median: rule("a, axis=None, *, keepdims=False",
-                    a="quantile_grad(g, a, 0.5, axis, keepdims)"),
+                    a="quantile_grad(g, a, 0.5, axis, keepdims)",
+                    jvp={"a": "quantile_tangent(g, a, ans, 0.5, axis, keepdims)"}),
 })
 
 # np.quantile and np.percentile with an array q return an array even with axis=None.
 QUANTILES = of_kind("fresh", {
     np.quantile: rule("a, q, axis=None, *, method='linear', keepdims=False",
                       a="quantile_grad(g, a, q, axis, keepdims, method)",
-                      q="no_derivative(g, 'the q of np.quantile')"),
+                      q="no_derivative(g, 'the q of np.quantile')",
+                      jvp={"a": "quantile_tangent(g, a, ans, q, axis, keepdims, method)"}),
     np.percentile: rule("a, q, axis=None, *, method='linear', keepdims=False",
                         a="quantile_grad(g, a, q, axis, keepdims, method, 0.01)",
-                        q="no_derivative(g, 'the q of np.percentile')"),
+                        q="no_derivative(g, 'the q of np.percentile')",
+                        jvp={"a": "quantile_tangent(g, a, ans, q, axis, keepdims, method, "
+                                  "0.01)"}),
 })
 
 CUMULATIVE = of_kind("fresh", {
@@ -449,6 +453,33 @@ def quantile_grad(g, a, q, axis=None, keepdims=False, method="linear", scale=1.0
             out += part
     out = out.reshape(moved.shape)
     return np.transpose(out, np.argsort(rest + list(axes)))
+
+
+def quantile_tangent(t, a, ans, q, axis=None, keepdims=False, method="linear", scale=1.0):
+    """The tangent of np.quantile / percentile / median with linear interpolation along t:
+    each result's interpolation of two order statistics, read from t at the positions a's
+    order gives (the order is piecewise constant in a), in the result's shape."""
+    if method != "linear":
+        raise PullbackError(f"np.quantile is differentiated for method='linear', not {method!r}")
+    a = as_array(a)
+    axes = _axes(axis, a.ndim)
+    rest = [i for i in range(a.ndim) if i not in axes]
+    moved = np.transpose(a, rest + list(axes))
+    flat = moved.reshape(moved.shape[:len(rest)] + (-1,))
+    taken = np.transpose(np.broadcast_to(t, a.shape), rest + list(axes)).reshape(flat.shape)
+    order = np.argsort(flat, axis=-1, kind="stable")
+    n = flat.shape[-1]
+    q = np.asarray(q, dtype=float) * scale
+    values = []
+    for k in np.ndindex(q.shape):
+        h = (n - 1) * q[k]
+        lo = int(np.floor(h))
+        hi = min(lo + 1, n - 1)
+        w = h - lo
+        low = np.take_along_axis(taken, order[..., lo:lo + 1], -1)[..., 0]
+        high = np.take_along_axis(taken, order[..., hi:hi + 1], -1)[..., 0]
+        values.append((1.0 - w) * low + w * high)
+    return np.reshape(np.stack(values).reshape(q.shape + flat.shape[:-1]), np.shape(ans))
 
 
 def ptp_grad(g, a, axis=None, keepdims=False):

@@ -148,6 +148,16 @@ def expm_grad(g, a):
     return out
 
 
+def expm_tangent(t, a):
+    """expm's Frechet derivative at A along t, matrix by matrix of a stack."""
+    a = np.asarray(a)
+    t = np.broadcast_to(t, a.shape)
+    out = np.empty(a.shape, dtype=np.result_type(a, t, float))
+    for index in np.ndindex(a.shape[:-2]):
+        out[index] = linalg.expm_frechet(a[index], t[index], compute_expm=False)
+    return out
+
+
 def solve_sylvester_grad(g, a, b, ans, wrt):
     """A X + X B = Q: Z solves A^T Z + Z B^T = G; grad Q = Z, A = -Z X^T, B = -X^T Z."""
     if _zero(g):
@@ -190,11 +200,11 @@ def solve_banded_grad(g, l_and_u, ab, b, ans, wrt):
 
 _FUNCTIONS = tuple((f.__name__, f) for f in (
     solve_triangular_grad, cho_factor_grad, cho_solve_grad, solve_grad, sqrtm_grad, expm_grad,
-    solve_sylvester_grad, solve_banded_grad))
+    expm_tangent, solve_sylvester_grad, solve_banded_grad))
 
 
-def _rule(params, **partials):
-    return replace(rule(params, kinds=("fresh",), **partials), functions=_FUNCTIONS)
+def _rule(params, jvp=None, **partials):
+    return replace(rule(params, kinds=("fresh",), jvp=jvp, **partials), functions=_FUNCTIONS)
 
 
 RULES = {
@@ -203,7 +213,8 @@ RULES = {
         **{p: f"solve_triangular_grad(g, a, b, ans, trans, lower, unit_diagonal, '{p}')"
            for p in ("a", "b")}),
     linalg.cholesky: _rule("a, lower=False, check_finite=True",
-                           a="cholesky_grad(g, ans, not lower)"),
+                           a="cholesky_grad(g, ans, not lower)",
+                           jvp={"a": "cholesky_tangent(g, ans, not lower)"}),
     linalg.cho_factor: _rule("a, lower=False, check_finite=True",
                              a="cho_factor_grad(g, ans, lower)"),
     linalg.cho_solve: _rule("c_and_lower, b, check_finite=True",
@@ -212,10 +223,12 @@ RULES = {
     linalg.solve: _rule("a, b, lower=False, check_finite=True, assume_a=None",
                         **{p: f"solve_grad(g, a, b, ans, assume_a, lower, '{p}')"
                            for p in ("a", "b")}),
-    linalg.det: _rule("a, check_finite=True", a="det_grad(g, a, ans)"),
-    linalg.inv: _rule("a, check_finite=True", a="inv_grad(g, ans)"),
+    linalg.det: _rule("a, check_finite=True", a="det_grad(g, a, ans)",
+                      jvp={"a": "det_tangent(g, a, ans)"}),
+    linalg.inv: _rule("a, check_finite=True", a="inv_grad(g, ans)",
+                      jvp={"a": "-(ans @ g @ ans)"}),
     linalg.sqrtm: _rule("A", A="sqrtm_grad(g, ans)"),
-    linalg.expm: _rule("A", A="expm_grad(g, A)"),
+    linalg.expm: _rule("A", A="expm_grad(g, A)", jvp={"A": "expm_tangent(g, A)"}),
     linalg.solve_sylvester: _rule("a, b, q", **{p: f"solve_sylvester_grad(g, a, b, ans, '{p}')"
                                                 for p in ("a", "b", "q")}),
     linalg.solve_banded: _rule("l_and_u, ab, b, check_finite=True",
