@@ -7713,3 +7713,156 @@ def grown_after_use(m):
     p.ws.append(1.0)
     t = q.scaled(np.mean(m))
     return np.sum(t)
+
+
+# ========== a list or dict changed in place while another container holds it (soundness8):
+# the holder shows the change, which the gradient did not follow (a wrong number before)
+
+
+@probe("held-list-in-a-dict-display-appended", 0.7, wrt=0)
+def held_dict_display(x):
+    xs = [x]
+    d = {"a": xs}
+    xs.append(x * x)
+    return sum(d["a"])
+
+
+@probe("held-list-in-dict-call-appended", 0.7, wrt=0)
+def held_dict_call(x):
+    xs = [x]
+    d = dict(a=xs)
+    xs.append(x * x)
+    return sum(d["a"])
+
+
+@probe("held-list-in-a-dict-slot-extended", 0.7, wrt=0)
+def held_dict_slot(x):
+    xs = [x]
+    d = {}
+    d["a"] = xs
+    xs.extend([x * x, 3.0])
+    return sum(d["a"])
+
+
+@probe("held-list-in-a-list-slot-appended", 0.7, wrt=0)
+def held_list_slot(x):
+    xs = [x]
+    rows = [None]
+    rows[0] = xs
+    xs.append(x * x)
+    return sum(rows[0])
+
+
+@probe("held-list-in-a-dict-popped", 0.7, wrt=0)
+def held_dict_popped(x):
+    xs = [x, x * x]
+    d = {"a": xs}
+    xs.pop(0)
+    return sum(d["a"])
+
+
+@probe("held-list-through-dict-values", 0.7, wrt=0)
+def held_dict_values(x):
+    xs = [x]
+    d = {"a": xs}
+    vs = list(d.values())
+    xs.append(x * x)
+    return sum(vs[0])
+
+
+@probe("held-list-by-an-object-built-in-f", 0.7, wrt=0)
+def held_by_object(x):
+    xs = [x]
+    h = _Holder(xs)
+    xs.append(x * x)
+    return sum(h.v)
+
+
+@probe("held-list-of-two-in-one-dict", 0.7, wrt=0)
+def held_second_of_two(x):
+    xs = [x]
+    ys = [x]
+    d = {"a": xs, "b": ys}
+    ys.append(x * x)
+    return sum(d["b"])
+
+
+@probe("held-dict-in-a-dict-written", 0.7, wrt=0)
+def held_dict_in_dict(x):
+    inner = {"v": x}
+    d = {"in": inner}
+    inner["v"] = x * x
+    return d["in"]["v"]
+
+
+@probe("held-list-grown-by-a-loop-over-it", 0.7, wrt=0)
+def held_grown_loop(x):
+    xs = [x]
+    d = {"a": xs}
+    for t in xs:
+        if len(xs) < 4:
+            xs.append(t * 0.5)
+    return sum(d["a"])
+
+
+@probe("held-list-read-in-the-loop-that-appends", 0.7, wrt=0)
+def held_read_in_loop(x):
+    xs = [x]
+    d = {"a": xs}
+    s = 0.0
+    for i in range(3):
+        s = s + sum(d["a"])
+        xs.append(x * i)
+    return s
+
+
+class _Holder:
+    def __init__(self, v):
+        self.v = v
+
+
+@control("held-list-made-anew-each-trip", 0.7, wrt=0)
+def held_made_anew(x):
+    rows = []
+    for i in range(3):
+        row = [x * i]
+        row.append(x * x)
+        rows.append(row)
+    return sum(rows[2]) + sum(rows[0])
+
+
+@control("held-list-made-anew-each-trip-in-a-dict", 0.7, wrt=0)
+def held_made_anew_dict(x):
+    table = {}
+    for i in range(3):
+        row = [x * i]
+        table[i] = row
+        s = sum(table[i])
+        row2 = [s]
+        row2.append(x)
+        table[i] = list(row2)
+    return sum(table[2]) * sum(table[0])
+
+
+@control("held-list-changed-before-it-is-held", 0.7, wrt=0)
+def held_after_changes(x):
+    xs = [x]
+    xs.append(x * x)
+    d = {"a": xs}
+    return sum(d["a"])
+
+
+@control("held-a-copy-of-the-list", 0.7, wrt=0)
+def held_a_copy(x):
+    xs = [x]
+    d = {"a": list(xs)}
+    xs.append(x * x)
+    return sum(d["a"]) + sum(xs)
+
+
+@control("held-elements-of-the-list", 0.7, wrt=0)
+def held_elements(x):
+    xs = [x, 2.0 * x]
+    d = {"first": xs[0], "n": len(xs)}
+    xs.append(x * x)
+    return d["first"] * sum(xs)

@@ -1383,6 +1383,8 @@ def stop_gradient(x):
 rules.NONDIFF.add(stop_gradient)
 rules.NONDIFF.add(checkpoint_marker)  # derive/checkpoint.py reads the loops it marks
 rules.NONDIFF.add(runtime.key_list)
+# a new list of a dict's keys (hashable, so never a list or dict it holds): nothing shared
+rules.FRESH_NONDIFF = rules.FRESH_NONDIFF | {runtime.key_list}
 
 
 def _bind(transformed, func, backend="numpy", wrt=None, cache=False):
