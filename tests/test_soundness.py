@@ -511,3 +511,14 @@ def test_round7_inputs_the_fd_harness_does_not_take():
     y = np.array([0.3, np.inf, 1.1])
     np.testing.assert_allclose(pullback.grad(cases.r7_inf_masked)(y), [0.6, 0.0, 2.2])
     assert np.isnan(x[1]) and np.isinf(y[1])  # the inputs are left as they were
+
+
+@pytest.mark.parametrize("f, line", [(cases.bare_return_taken, "return"),
+                                     (cases.none_return_among_several, "return None")])
+def test_a_result_none_is_located_at_the_return_that_gave_it(f, line):
+    lines, first = inspect.getsourcelines(f)
+    lineno = first + next(i for i, text in enumerate(lines) if text.strip() == line)
+    for make in (pullback.grad, pullback.value_and_grad):
+        with pytest.raises(pullback.PullbackError) as e:
+            make(f)(6.0)
+        assert f", line {lineno}\n" in str(e.value), str(e.value)
