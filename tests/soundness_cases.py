@@ -7621,7 +7621,7 @@ def bare_return_not_taken(x):
     return x * x
 
 
-@probe("bare-return-path-taken", 6.0, wrt=0, located="any")
+@probe("bare-return-path-taken", 6.0, wrt=0)
 def bare_return_taken(x):
     if x > 5.0:
         return
@@ -7866,3 +7866,23 @@ def held_elements(x):
     d = {"first": xs[0], "n": len(xs)}
     xs.append(x * x)
     return d["first"] * sum(xs)
+
+
+@probe("none-return-taken-among-several", 6.0, wrt=0)
+def none_return_among_several(x):
+    if x > 5.0:
+        return None
+    if x < -5.0:
+        return -x
+    return x * x
+
+
+# ========== library functions handed to grad whose NumPy defaults cannot be written (soundness8):
+# np.clip's a_min=<no value> was left out of the function pullback made, so three arguments
+# were a raw TypeError
+
+
+control("library-clip-handed-to-grad-with-both-bounds", 0.5, 0.0, 1.0, wrt=0, located="any")(
+    np.clip)
+control("library-clip-handed-to-grad-above-its-bound", 1.5, None, 1.0, wrt=0, located="any")(
+    np.clip)

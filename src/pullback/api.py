@@ -776,6 +776,10 @@ def _library_as_function(func):
         default = p.default
         if p.name == "keepdims" and default is np._NoValue:
             default = False  # what NumPy's reductions do for arrays when it is not given
+        ruled = known.get(p.name) if known is not None else None
+        if default is np._NoValue and ruled is not None and _literal(ruled.default) \
+                and ruled.kind is not ruled.KEYWORD_ONLY:
+            default = ruled.default  # np.clip's a_min: the rule's, as NumPy's (None)
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or (
                 default is not p.empty and not _literal(default)) or (
                 known is not None and p.name not in known) or (
