@@ -794,9 +794,9 @@ def _check_holders(tree, analysis, containers, describe) -> None:
                     kind = "dict" if container in analysis.dicts else "list"
                     raise UnsupportedSyntaxError(
                         f"{h!r} holds the {kind} {c!r} itself (not a copy), and {c!r} is "
-                        f"changed in place after that (line {_line(change, describe)}), "
-                        f"so {h!r} would show the change, which the gradient would not "
-                        f"follow; put a copy there ({kind}({c}))", describe(s))
+                        f"changed in place after that, so {h!r} would show the change, "
+                        f"which the gradient would not follow; put a copy there "
+                        f"({kind}({c}))\n  the change: {describe(change).strip()}", describe(s))
 
 
 def _copies_of(name, analysis) -> set[str]:
@@ -812,13 +812,6 @@ def _copies_of(name, analysis) -> set[str]:
             found.add(n)
             stack += copies.get(n, [])
     return found
-
-
-def _line(s, describe) -> str:
-    text = describe(s)
-    for part in text.split(", line ")[1:2]:
-        return part.split()[0].rstrip(",:")
-    return "?"
 
 
 def _flag_or_reject(view, buffer, analysis, where) -> None:
