@@ -28,6 +28,7 @@ import copy
 import dataclasses
 import fractions
 import functools
+import itertools
 import math
 import operator
 import pickle
@@ -7908,3 +7909,237 @@ def grown_read_before_and_after(p, q, w):
     a = np.sum(np.multiply(q.ws, w))
     p.ws.append(1.0)
     return a + np.sum(np.multiply(q.ws, w))
+
+
+# ========== this session's constructs tried the awkward way (soundness8): closures and their
+# cells, functools / operator / itertools, keys of sorted, max and min, dict.get and
+# setdefault, with / try / exceptions for control flow, recursion. Correct today: controls.
+
+
+@control("s8-closure-cell-rebound-after-the-closure-is-made", 0.7, wrt=0)
+def s8_cell_rebound(x):
+    a = 1.0
+    def g(t):
+        return a * t
+    a = x * x
+    return g(x)
+
+
+@control("s8-closure-nonlocal-accumulates", 0.7, wrt=0)
+def s8_nonlocal(x):
+    acc = 0.0
+    def add(t):
+        nonlocal acc
+        acc = acc + t * t
+    add(x)
+    add(2.0 * x)
+    return acc
+
+
+@control("s8-closure-cell-array-written-before-the-call", V3.copy(), wrt=0)
+def s8_cell_array(v):
+    b = v * 1.0
+    def g():
+        return b[0] * b[1]
+    b[0] = 3.0 * v[2]
+    return g()
+
+
+@control("s8-closure-reads-a-list-appended-between-calls", 0.7, wrt=0)
+def s8_closure_list(x):
+    xs = [x]
+    def total():
+        return sum(xs) * x
+    a = total()
+    xs.append(x * x)
+    return a + total()
+
+
+@control("s8-reduce-with-a-closure-appending", V3.copy(), wrt=0)
+def s8_reduce_closure(v):
+    seen = []
+    def step(a, b):
+        seen.append(b)
+        return a + b * len(seen)
+    return functools.reduce(step, v, 0.0)
+
+
+@control("s8-partial-of-a-user-function-keyword", 0.7, wrt=0)
+def s8_partial(x):
+    def h(a, b):
+        return a * b * b
+    p = functools.partial(h, b=x)
+    return p(2.0) + p(x)
+
+
+@control("s8-itemgetter-of-a-dict", V3.copy(), wrt=0)
+def s8_itemgetter(v):
+    d = {"a": v[0], "b": v[1]}
+    a, b = operator.itemgetter("a", "b")(d)
+    return a * b
+
+
+@control("s8-map-over-two-iterables", V3.copy(), V3 + 1.0, wrt=(0, 1))
+def s8_map_two(v, w):
+    return sum(map(operator.mul, v, w))
+
+
+@control("s8-sorted-key-closing-over-an-array", V3.copy(), wrt=0)
+def s8_sorted_key(v):
+    w = v * 2.0
+    idx = sorted(range(3), key=lambda i: w[i])
+    return v[idx[0]] * 10.0 + v[idx[2]]
+
+
+@control("s8-max-key-over-pairs", V3.copy(), wrt=0)
+def s8_max_key(v):
+    pairs = [(v[0], 1.0), (v[1], 2.0)]
+    best = max(pairs, key=lambda p: p[0])
+    return best[0] * best[1]
+
+
+@control("s8-min-key-dict-get", V3.copy(), wrt=0)
+def s8_min_key_get(v):
+    d = {"a": v[0], "b": v[2]}
+    k = min(d, key=d.get)
+    return d[k] * 3.0
+
+
+@control("s8-min-with-a-default-over-a-generator", V3.copy(), wrt=0)
+def s8_min_default(v):
+    return min((t for t in v if t > 0.5), default=0.0) * 2.0
+
+
+@control("s8-dict-get-active-default", 0.7, wrt=0)
+def s8_get_default(x):
+    d = {"a": x}
+    return d.get("b", x * 3.0) + d.get("a", 0.0) * 2.0
+
+
+@control("s8-setdefault-keeps-the-first", V3.copy(), wrt=0)
+def s8_setdefault(v):
+    d = {"a": v[0]}
+    r = d.setdefault("a", v[1])
+    d.setdefault("b", v[2] * v[2])
+    return r * 3.0 + d["a"] + d["b"]
+
+
+@control("s8-itertools-accumulate-chain-product-pairwise", V3.copy(), wrt=0)
+def s8_itertools(v):
+    a = sum(itertools.accumulate(v))
+    b = sum(itertools.chain(v, [v[0] * 2.0]))
+    c = sum(p * q for p, q in itertools.product(v, v))
+    d = sum(p * q for p, q in itertools.pairwise(v))
+    return a + b + c * 0.1 + d
+
+
+@control("s8-early-return-inside-with", 0.7, wrt=0)
+def s8_with_return(x):
+    with contextlib.suppress(ValueError):
+        if x > 0.5:
+            return x * x
+    return x
+
+
+@control("s8-exception-for-control-flow-in-a-loop", V3.copy(), wrt=0)
+def s8_exception_loop(v):
+    s = 0.0
+    for t in v:
+        try:
+            if t < 0:
+                raise ValueError
+            s = s + t * t
+        except ValueError:
+            s = s - t
+    return s
+
+
+@control("s8-stop-iteration-ends-a-while-loop", 0.7, wrt=0)
+def s8_stop_iteration(x):
+    it = iter([x, x * 2.0])
+    s = 0.0
+    while True:
+        try:
+            s = s + next(it)
+        except StopIteration:
+            break
+    return s
+
+
+def _s8_tree(t, depth):
+    if depth == 0:
+        return t
+    return _s8_tree(t * 0.5, depth - 1) + _s8_tree(t * t, depth - 1)
+
+
+@control("s8-recursion-two-calls-deep", 0.7, wrt=0)
+def s8_recursion(x):
+    return _s8_tree(x, 3)
+
+
+@control("s8-try-finally-rebinding", 0.7, wrt=0)
+def s8_finally(x):
+    try:
+        y = x * 2.0
+    finally:
+        y = x * 3.0
+    return y
+
+
+# ... and refused, located
+
+
+def _s8_with_default(t, acc=[]):
+    acc.append(t)
+    return sum(acc)
+
+
+@probe("s8-mutable-default-appended", 0.7, wrt=0)
+def s8_mutable_default(x):
+    return _s8_with_default(x) * x
+
+
+@probe("s8-closure-appends-to-a-list-a-dict-holds", 0.7, wrt=0)
+def s8_closure_appends_held(x):
+    xs = [x]
+    d = {"a": xs}
+    def add(t):
+        xs.append(t)
+    add(x * x)
+    return sum(d["a"])
+
+
+@probe("s8-generator-bound-and-consumed-twice", V3.copy(), wrt=0)
+def s8_generator_twice(v):
+    g = (t * t for t in v)
+    return sum(g) + sum(g)
+
+
+class _S8ClassCache:
+    cache = {}
+
+    def __init__(self, w):
+        self.w = w
+
+    def sq(self, k):
+        if k not in self.cache:
+            self.cache[k] = self.w * self.w
+        return self.cache[k]
+
+
+@probe("s8-cache-in-a-class-attribute", 0.7, wrt=0)
+def s8_class_cache(x):
+    return _S8ClassCache(x).sq("a") * x
+
+
+_S8_G = [0.0]
+
+
+def _s8_store(t):
+    _S8_G[0] = t
+
+
+@probe("s8-helper-writes-a-module-list", 0.7, wrt=0)
+def s8_global_write(x):
+    _s8_store(x * x)
+    return _S8_G[0] * 2.0
