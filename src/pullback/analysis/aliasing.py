@@ -796,7 +796,7 @@ def _check_holders(tree, analysis, containers, describe) -> None:
                         f"{h!r} holds the {kind} {c!r} itself (not a copy), and {c!r} is "
                         f"changed in place after that, so {h!r} would show the change, "
                         f"which the gradient would not follow; put a copy there "
-                        f"({kind}({c}))\n  the change: {describe(change).strip()}", describe(s))
+                        f"({kind}({c}))", f"{describe(s)}\n  the change: {describe(change)}")
 
 
 def _copies_of(name, analysis) -> set[str]:
