@@ -59,9 +59,9 @@ def _get(args, kwargs, where):
 
 
 def _with(args, kwargs, where, value):
-    """Fresh deep copies of args/kwargs with the argument at `where` replaced by `value`."""
-    args = [copy.deepcopy(a) for a in args]
-    kwargs = {k: copy.deepcopy(v) for k, v in kwargs.items()}
+    """Fresh deep copies of args/kwargs with the argument at `where` replaced by `value`;
+    copied together, so one object passed twice (f(p, p)) stays one object."""
+    args, kwargs = copy.deepcopy((list(args), dict(kwargs)))
     kind, key = where
     if kind == "pos":
         args[key] = value

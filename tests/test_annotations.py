@@ -48,6 +48,7 @@ NOT_NODE_FACTS = {
     "owned_inputs": "frontend.parse.Parsed",
     "build_args": "api.Transformed", "grown_lists": "api.Transformed",
     "message": "an error pullback raises", "wrapper_noted": "an error pullback raises",
+    "if_none": "runtime.helpers.ReturnSite", "FRESH_NONDIFF": "the rules package's table",
     "exp2": "the math module (3.11+)",
     "inline_budget": "lower.normalize's flattener", "local_functions": "the flattener",
     "user_names": "the flattener", "loads": "lower.ssa's renamer",

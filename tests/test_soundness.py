@@ -511,3 +511,35 @@ def test_round7_inputs_the_fd_harness_does_not_take():
     y = np.array([0.3, np.inf, 1.1])
     np.testing.assert_allclose(pullback.grad(cases.r7_inf_masked)(y), [0.6, 0.0, 2.2])
     assert np.isnan(x[1]) and np.isinf(y[1])  # the inputs are left as they were
+
+
+@pytest.mark.parametrize("f, line", [(cases.bare_return_taken, "return"),
+                                     (cases.none_return_among_several, "return None")])
+def test_a_result_none_is_located_at_the_return_that_gave_it(f, line):
+    lines, first = inspect.getsourcelines(f)
+    lineno = first + next(i for i, text in enumerate(lines) if text.strip() == line)
+    for make in (pullback.grad, pullback.value_and_grad):
+        with pytest.raises(pullback.PullbackError) as e:
+            make(f)(6.0)
+        assert f", line {lineno}\n" in str(e.value), str(e.value)
+
+
+@pytest.mark.parametrize("f", [cases.grown_read_in_loop, cases.grown_read_before_and_after,
+                               cases.grown_list_second_name_rule])
+def test_forward_mode_takes_a_list_grown_after_its_read(f):
+    """A list read, then grown through another name for the same object: reverse mode
+    refuses (its derivative would read the list grown), forward mode makes each tangent
+    at once and is correct (no run-time check of the growth)."""
+    def args():
+        p = cases._Held2()
+        return (p, 1.5) if f.__code__.co_argcount == 2 else (p, p, 1.5)  # p is q
+    wrt = f.__code__.co_argcount - 1
+    with pytest.raises(pullback.PullbackError):
+        pullback.grad(f, wrt=wrt)(*args())
+    value, tangent = pullback.jvp(f, wrt=wrt)(*args(), 1.0)
+    h = 1e-6
+    up, down = list(args()), list(args())
+    up[wrt] += h
+    down[wrt] -= h
+    assert value == pytest.approx(f(*args()))
+    assert tangent == pytest.approx((f(*up) - f(*down)) / (2 * h), rel=1e-6)

@@ -795,6 +795,10 @@ def _library_as_function(func):
         default = p.default
         if p.name == "keepdims" and default is np._NoValue:
             default = False  # what NumPy's reductions do for arrays when it is not given
+        ruled = known.get(p.name) if known is not None else None
+        if default is np._NoValue and ruled is not None and _literal(ruled.default) \
+                and ruled.kind is not ruled.KEYWORD_ONLY:
+            default = ruled.default  # np.clip's a_min: the rule's, as NumPy's (None)
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or (
                 default is not p.empty and not _literal(default)) or (
                 known is not None and p.name not in known) or (
@@ -1409,6 +1413,8 @@ def stop_gradient(x):
 rules.NONDIFF.add(stop_gradient)
 rules.NONDIFF.add(checkpoint_marker)  # derive/checkpoint.py reads the loops it marks
 rules.NONDIFF.add(runtime.key_list)
+# a new list of a dict's keys (hashable, so never a list or dict it holds): nothing shared
+rules.FRESH_NONDIFF = rules.FRESH_NONDIFF | {runtime.key_list}
 
 
 def _bind(transformed, func, backend="numpy", wrt=None, cache=False):

@@ -28,7 +28,7 @@ CATEGORIES = ("class", "decorator", "view-chain", "global", "list-reduce", "inde
               "complex", "growing-loop", "one-branch", "returns", "rebind", "effects",
               "operators", "computed-write", "iterator", "match", "function-table",
               "reduce-keywords", "math-complex", "frame", "object-dtype", "slot-write",
-              "unread-view")
+              "unread-view", "held-container")
 
 PRELUDE = """\
 import contextlib
@@ -738,6 +738,61 @@ def emit_unread_view(g, sc, ctx):
     return lines, o, 0.2 * 6 * 2.3 ** 2 + 1.0, False
 
 
+def emit_held_container(g, sc, ctx):
+    """A list or dict f made, held by another name (a dict display, dict(), a dict or list
+    slot, a tuple, an object of a user class made with it, list(d.values()), or a copy),
+    then changed in place (append, extend, pop, a slot written) after, before or in a
+    loop around the holding, or made anew each trip; the holder read for the result."""
+    k = next(g.ids)
+    a, b = _active(g, sc, ctx), _active(g, sc, ctx)
+    xs, h, o, i = g.fresh("xs"), g.fresh("h"), g.fresh("o"), g.fresh("i")
+    is_dict = g.chance(0.25)
+    made = f"{{'p': {a.code}, 'q': 0.5}}" if is_dict else f"[{a.code}, 0.5]"
+    holder = g.r.choice(["dict-display", "dict-call", "dict-slot", "list-slot", "tuple",
+                         "object", "values", "copy"])
+    copy = f"dict({xs})" if is_dict else f"list({xs})"
+    hold, get = {
+        "dict-display": (f"{h} = {{'a': {xs}}}", f"{h}['a']"),
+        "dict-call": (f"{h} = dict(a={xs})", f"{h}['a']"),
+        "dict-slot": (f"{h} = {{}}\n{h}['a'] = {xs}", f"{h}['a']"),
+        "list-slot": (f"{h} = [None, 1.0]\n{h}[0] = {xs}", f"{h}[0]"),
+        "tuple": (f"{h} = ({xs}, 1.0)", f"{h}[0]"),
+        "object": (f"{h} = Box{k}({xs})", f"{h}.v"),
+        "values": (f"{h} = list({{'a': {xs}}}.values())", f"{h}[0]"),
+        "copy": (f"{h} = {{'a': {copy}}}", f"{h}['a']"),
+    }[holder]
+    if holder == "object":
+        _define(g, f"""
+class Box{k}:
+    def __init__(self, v):
+        self.v = v
+""")
+    when = g.r.choice(["after", "before", "loop", "anew"])
+    if is_dict:
+        change = g.r.choice([f"{xs}['p'] = {b.code}", f"{xs}['r'] = {b.code}"]
+                            + ([f"{xs}.pop('q')"] if when != "loop" else []))
+        read = g.r.choice([f"sum({get}.values())", f"{get}['p'] * 0.5",
+                           f"len({get}) * {get}['p'] * 0.25"])
+    else:
+        change = g.r.choice([f"{xs}.append({b.code} * 0.5)", f"{xs}.extend([{b.code}, 0.25])",
+                             f"{xs}.pop()", f"{xs}.pop(0)", f"{xs}[0] = {b.code}"])
+        read = g.r.choice([f"sum({get})", f"np.sum(np.array({get}))", f"{get}[-1]",
+                           f"len({get}) * {get}[0] * 0.25"])
+    lines = [f"{o} = 0.0"]
+    if when == "after":
+        lines += [f"{xs} = {made}", *hold.split("\n"), change, f"{o} = 0.2 * {read}"]
+    elif when == "before":
+        lines += [f"{xs} = {made}", change, *hold.split("\n"), f"{o} = 0.2 * {read}"]
+    elif when == "loop":
+        lines += [f"{xs} = {made}", *hold.split("\n"), f"for {i} in range(2):",
+                  f"    {o} = {o} + 0.1 * {read}", f"    {change}"]
+    else:
+        lines += [f"for {i} in range(2):", f"    {xs} = {made}",
+                  *["    " + line for line in hold.split("\n")], f"    {change}",
+                  f"    {o} = {o} + 0.1 * {read}"]
+    return lines, o, 0.2 * 4 * 1.5 + 0.5, False
+
+
 EMITTERS = {
     "class": emit_class, "decorator": emit_decorator, "view-chain": emit_view_chain,
     "global": emit_global, "list-reduce": emit_list_reduce, "index-trick": emit_index_trick,
@@ -747,7 +802,7 @@ EMITTERS = {
     "iterator": emit_iterator, "match": emit_match, "function-table": emit_function_table,
     "reduce-keywords": emit_reduce_keywords, "math-complex": emit_math_complex,
     "frame": emit_frame, "object-dtype": emit_object_dtype, "slot-write": emit_slot_write,
-    "unread-view": emit_unread_view,
+    "unread-view": emit_unread_view, "held-container": emit_held_container,
 }
 assert set(EMITTERS) == set(CATEGORIES)
 

@@ -47,6 +47,7 @@ Example: `y` depends on x and reaches the result; `scale` does not depend on x a
 
 from __future__ import annotations
 
+import ast
 import inspect
 import types
 
@@ -62,7 +63,7 @@ from ..ir.annotations import (
     SPELLING,
 )
 from ..ir.nodes import parameters, skeleton, walk
-from ..runtime.helpers import loop_len
+from ..runtime.helpers import ReturnSite, loop_len
 from .classify import Classification, Op, _atom_name, _in, _reach
 from .refusals import Refusals
 from .scalars import SCALAR_BUILTINS, ScalarInference, _is_math
@@ -316,10 +317,23 @@ class Analysis(Classification, Refusals, ScalarInference):
 
     def returned_at(self) -> str:
         """Where the user's function returns: its return statement, or its def line when
-        it has several."""
-        returns = [n for n in walk(self.parsed.tree) if isinstance(n, gast.Return)]
-        where = returns[0] if len(returns) == 1 else self.parsed.tree
-        return self.parsed.location.describe(where)
+        it has several; for a result None (`ReturnSite.if_none`), the one `return` or
+        `return None` it has, where it cannot also end without a return."""
+        tree = self.parsed.tree
+        returns = [n for n in walk(tree) if isinstance(n, gast.Return)]
+        where = returns[0] if len(returns) == 1 else tree
+        site = ReturnSite(self.parsed.location.describe(where))
+        try:  # the returns as written (the body's are lowered to assignments by now)
+            written = ast.parse("\n".join(self.parsed.location.source_lines)).body[0]
+        except (SyntaxError, IndexError):
+            return site
+        if not isinstance(written, ast.FunctionDef):
+            return site
+        nones = [r for r in _own_nodes(written) if isinstance(r, ast.Return) and (
+            r.value is None or isinstance(r.value, ast.Constant) and r.value.value is None)]
+        if len(nones) == 1 and isinstance(written.body[-1], (ast.Return, ast.Raise)):
+            site.if_none = self.parsed.location.describe(nones[0])
+        return site
 
     def maybe_unbound(self) -> set[str]:
         """Names that may hold the placeholder of a variable not set on every path: the
@@ -411,3 +425,15 @@ class Analysis(Classification, Refusals, ScalarInference):
                    and self.op(s).kind in ("call", "method")
                    and any(_atom_name(a) in self.varied for a in self.op(s).inputs.values())]
         return _reach([self.result, *effects], backward)
+
+
+def _own_nodes(tree):
+    """The nodes of a function's body (an `ast` tree), not those of the functions, lambdas
+    and classes it defines."""
+    stack = list(tree.body)
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
+                                 ast.ClassDef)):
+            stack.extend(ast.iter_child_nodes(node))

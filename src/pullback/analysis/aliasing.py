@@ -15,6 +15,9 @@ every loop around it (`_sole_view`). `x += v` and `x[k] += v` update in place: w
 another name may show the object changed, `x` (for a slot: `x[k]`, unless `x` is proven
 an array of numbers or a container of new unnamed values) gets a run-time check that
 refuses an array or list (`not_shared`, `slot_not_shared`; `checked_call`).
+A list or dict changed in place (append, extend, pop, a slot written) is not read
+through another name holding it (a dict or list it was put in, an object made with it,
+what is read out of those) after a change that follows the holding (`_check_holders`).
 `views_of` and `shared_sources` tell the reverse pass which names may share memory.
 
 Example: a write into the function's own array is allowed; into an input, refused here
@@ -130,6 +133,7 @@ def check_writes(tree, analysis, parsed) -> None:
     # appending never changes the elements already in a list, and writing a list or dict
     # slot replaces the element without changing it: only arrays have views
     _check_views(tree, analysis, buffers - lists - analysis.dicts, describe)
+    _check_holders(tree, analysis, buffers & (lists | analysis.dicts), describe)
 
 
 def _check_written_operands(tree, analysis, describe) -> None:
@@ -684,6 +688,131 @@ def _check_views(tree, analysis, buffers, describe) -> None:
         buffer = view_of[view]
         if id(s) in position and changed_after_sharing(container, buffer, [s], True) is not None:
             _flag_or_reject(view, buffer, analysis, describe(s))
+
+
+def _check_holders(tree, analysis, containers, describe) -> None:
+    """A list or dict changed in place (`xs.append(v)`, `extend`, `pop`, `d[k] = v`) is
+    changed under every name that holds it itself: a dict or tuple it was put in
+    (`{"a": xs}`, `dict(a=xs)`, `d[k] = xs`), an object made with it (`Holder(xs)`), what
+    is read out of those (`d["a"]`, `h.v`). A holder read after such a change that follows
+    its making would show the change, which the gradient does not follow: refused there.
+    An element read of the container itself (`xs[0]`) is a value, not the container, and
+    its loop and branch copies (SSA) are the container under its own name. One pass over
+    a worklist: each (holder, container) pair is reached once."""
+    if not containers:
+        return
+    root = {}
+    for c in containers:
+        for n in _same_object(c, analysis) | _copies_of(c, analysis):
+            root.setdefault(n, c)
+    family: dict = {}
+    for n, c in root.items():
+        family.setdefault(c, set()).add(n)
+    edges: dict = {}  # name -> (the name that may hold its object, the statement making it so)
+    for s in analysis.assigns:
+        target = s.targets[0]
+        if PHI.of(s):
+            continue
+        if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
+            if isinstance(s.value, gast.Name):  # c[k] = xs: c holds xs from here on
+                edges.setdefault(s.value.id, []).append((target.value.id, s, None))
+            continue
+        if not isinstance(target, gast.Name):
+            continue
+        value = s.value
+        element_of = value.value.id if isinstance(value, gast.Subscript) \
+            and isinstance(value.value, gast.Name) else None
+        for source in shared_sources(analysis, s):
+            edges.setdefault(source, []).append((target.id, s, element_of))
+    for s in analysis.updates:  # c.append(xs)
+        if LIST_UPDATE.of(s) != "pop":
+            for arg in s.value.args:
+                if isinstance(arg, gast.Name):
+                    edges.setdefault(arg.id, []).append((s.value.func.value.id, s, None))
+    holder_of: dict[str, set] = {}  # holder -> the containers it may hold or be
+    captured: dict = {}  # container -> the statements where something takes hold of it
+    stack = [(n, c) for c, names in family.items() for n in names]
+    while stack:  # each (holder, container) once
+        name, container = stack.pop()
+        for target, made, element_of in edges.get(name, ()):
+            if element_of in family[container] or target in family[container]:
+                continue  # an element of the container, or the container under its name
+            if name in family[container]:
+                captured.setdefault(container, []).append(made)
+            if container not in holder_of.setdefault(target, set()):
+                holder_of[target].add(container)
+                stack.append((target, container))
+    if not holder_of:
+        return
+    order = _statement_order(tree)
+    position = {id(s): i for i, (s, _) in enumerate(order)}
+    changes: dict = {}  # container -> [(position, statement)] of its changes
+    for i, (s, _) in enumerate(order):
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript) \
+                and isinstance(s.targets[0].value, gast.Name):
+            changed = s.targets[0].value.id
+        elif LIST_UPDATE.of(s):
+            changed = s.value.func.value.id
+        else:
+            continue
+        if changed in root:
+            changes.setdefault(root[changed], []).append((i, s))
+    loop_at = {id(s): s for s, _ in order}
+    remade = {c: [position[id(d)] for n in names for d in analysis.defs.get(n, [])
+                  if not PHI.of(d) and id(d) in position  # made on every run of its block
+                  and analysis.owner.get(id(d)) is (loop_at[order[position[id(d)]][1][-1]]
+                                                    if order[position[id(d)]][1] else tree)]
+              for c, names in family.items()}
+
+    def reaches(a, b):  # some run goes from statement position a to position b
+        return a < b or bool(set(order[a][1]) & set(order[b][1]))
+
+    def remade_between(p, q, container):  # every run from p to q makes it anew first
+        for m in remade[container]:
+            outer = order[m][1]
+            if m > q or outer and outer[-1] not in order[q][1]:
+                continue  # m does not run before q in q's run of m's block
+            if set(order[p][1]) & set(order[q][1]) - set(outer):
+                continue  # a loop inside m's block goes from p back to q without m
+            if p < m or outer and (outer[-1] not in order[p][1] or p > q):
+                return True  # p, m, q in a run; entering m's loop; m's loop's next trip
+        return False
+
+    for u, (s, _) in enumerate(order):
+        for name in set(_names_read(s)):
+            if name not in holder_of:
+                continue
+            for container, d in ((c, d) for c in sorted(holder_of[name])
+                                 for d in captured.get(c, ())):
+                if id(d) not in position:
+                    continue
+                p = position[id(d)]
+                for q, change in changes.get(container, ()):
+                    if change is s or not (reaches(p, q) and reaches(q, u)) \
+                            or remade_between(p, q, container):
+                        continue
+                    h, c = analysis.spelled(name), analysis.spelled(container)
+                    kind = "dict" if container in analysis.dicts else "list"
+                    raise UnsupportedSyntaxError(
+                        f"{h!r} holds the {kind} {c!r} itself (not a copy), and {c!r} is "
+                        f"changed in place after that, so {h!r} would show the change, "
+                        f"which the gradient would not follow; put a copy there "
+                        f"({kind}({c}))", f"{describe(s)}\n  the change: {describe(change)}")
+
+
+def _copies_of(name, analysis) -> set[str]:
+    """The names SSA copies `name` into (its loop and branch versions), transitively."""
+    copies: dict = {}
+    for s in analysis.assigns:
+        if PHI.of(s) and isinstance(s.value, gast.Name) and isinstance(s.targets[0], gast.Name):
+            copies.setdefault(s.value.id, []).append(s.targets[0].id)
+    found, stack = set(), [name]
+    while stack:
+        n = stack.pop()
+        if n not in found:
+            found.add(n)
+            stack += copies.get(n, [])
+    return found
 
 
 def _flag_or_reject(view, buffer, analysis, where) -> None:

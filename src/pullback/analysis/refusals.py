@@ -485,7 +485,7 @@ class Refusals:
         branch), or after it in a loop around `s`, is refused."""
         loops = self._loops_around(s)
         kept = [p for p in self.params if p != base and p in self.useful
-                and p not in self.scalar]
+                and p not in self.scalar and self._read_before(p, s, loops)]
         for t in self.assigns:
             if t is read or t is s or not isinstance(t.targets[0], gast.Name):
                 continue
@@ -508,6 +508,17 @@ class Refusals:
                     "and read it grown; grow the list before the function is called, or "
                     "outside it", self.parsed.location.describe(read))
         return kept
+
+    def _read_before(self, name, s, loops) -> bool:
+        """Whether a statement that reads `name` may run before `s` (earlier in the text,
+        or in a loop around `s`): only a value read then can a derivative keep, to read
+        it after `s` grew the list (a read after `s` sees the list grown, in both sweeps)."""
+        for t in self.assigns:
+            if t is not s and any(isinstance(n, gast.Name) and n.id == name
+                                  for n in gast.walk(t.value)) \
+                    and (self._order(t, s) != "after" or loops & self._loops_around(t)):
+                return True
+        return False
 
     def _may_be_held(self, name, seen) -> bool:
         """Whether `name` may be an object the function did not make (a list an object

@@ -1353,10 +1353,19 @@ NUMBER_TYPES = frozenset({float, int, np.float64, np.float32, np.float16, np.lon
                           np.uint16, np.uint8})
 
 
+class ReturnSite(str):
+    """Where a function returns (the text of a location), and `if_none`: where it returns
+    None, when one statement does."""
+
+    if_none = None
+
+
 def check_scalar(out, where=""):
     """grad's function returned one real number; `where` is its return statement."""
     if out.__class__ is float or out.__class__ in NUMBER_TYPES:
         return
+    if out is None and getattr(where, "if_none", None):
+        where = where.if_none  # the `return` that ran
     check_bound(out)
     if is_foreign_array(out) and out.ndim == 0 and _real_dtype(out):
         return  # a 0-d array of Dask, CuPy or an array-API library, left as it is
