@@ -8,10 +8,15 @@ once; what stays unsupported is refused with the construct and the line."""
 
 from __future__ import annotations
 
+import collections
+import decimal
+import fractions
+
 import numpy as np
 import numpy.typing as npt
 import pytest
 from fd import assert_grad_matches, numeric_grad
+from test_classes import check_object_grad, fd_object
 
 import pullback
 
@@ -93,3 +98,198 @@ def test_string_annotation_and_objects_beside_annotated_arrays():
     h = pullback.hessian(mean_of_stats, wrt=1)(s, X)
     np.testing.assert_allclose(h, np.zeros((3, 3)), atol=1e-12)  # linear in x
     assert_grad_matches(mean_of_rebound, (X,))
+
+
+# ------------------------------------------------- operators of objects passed in
+
+
+class Vec:
+    """Array attribute, operators with numbers, arrays and other Vecs, reflected ones."""
+
+    def __init__(self, a):
+        self.a = a
+
+    def __add__(self, other):
+        return Vec(self.a + (other.a if isinstance(other, Vec) else other))
+
+    def __radd__(self, other):
+        return Vec(other + self.a)
+
+    def __sub__(self, other):
+        return Vec(self.a - other.a)
+
+    def __mul__(self, other):
+        return Vec(self.a * (other.a if isinstance(other, Vec) else other))
+
+    def __rmul__(self, other):
+        return Vec(other * self.a)
+
+    def __matmul__(self, other):
+        return self.a @ other.a
+
+    def __neg__(self):
+        return Vec(-self.a)
+
+    def __getitem__(self, i):
+        return self.a[i]
+
+
+class Dual:
+    """Scalar value and derivative: the operators of a forward-mode number."""
+
+    def __init__(self, v, d):
+        self.v = v
+        self.d = d
+
+    def __add__(self, o):
+        o = o if isinstance(o, Dual) else Dual(o, 0.0)
+        return Dual(self.v + o.v, self.d + o.d)
+
+    __radd__ = __add__
+
+    def __mul__(self, o):
+        o = o if isinstance(o, Dual) else Dual(o, 0.0)
+        return Dual(self.v * o.v, self.d * o.v + self.v * o.d)
+
+    __rmul__ = __mul__
+
+    def __neg__(self):
+        return Dual(-self.v, -self.d)
+
+
+def vec_sum_and_scale(a, b):
+    c = a + b
+    d = 2.0 * c + 1.0
+    e = -d * a
+    return np.sum(e.a) + e[0]
+
+
+def vec_inner(a, b):
+    return (a - b) @ (a + b) + a[1] * b[2]
+
+
+def vec_with_array(x, a):  # the object is a constant, x is differentiated
+    v = a * x
+    return np.sum(np.tanh((v + x).a)) + (3.0 + v)[0]
+
+
+def vec_or_array(x, a):  # works with an array a, or a Vec
+    v = a * x
+    return np.tanh((v + x)[0]) * (3.0 + v)[1] - (-v)[2]
+
+
+def vec_in_a_loop(a, b, n=3):
+    for _ in range(n):
+        a = a * b + 0.5 * a
+    return np.sum(a.a ** 2)
+
+
+def dual_poly(p, q):
+    r = p * p + 3.0 * q + 1.0
+    s = -(r * q) + 2.0
+    return s.v + 0.5 * s.d
+
+
+def vec_of_keyword(x, *, a):
+    return np.sum((a + x).a ** 2)
+
+
+def _vec_args():
+    return Vec(X.copy()), Vec(RNG.normal(size=3))
+
+
+@pytest.mark.parametrize("f", [vec_sum_and_scale, vec_inner, vec_in_a_loop])
+def test_operators_of_objects_passed_in_match_finite_differences(f):
+    a, b = _vec_args()
+    for i in (0, 1):
+        check_object_grad(f, (a, b), i, ["a"])
+    ga, gb = pullback.grad(f, wrt=(0, 1))(a, b)
+    assert isinstance(ga, Vec) and isinstance(gb, Vec)
+    np.testing.assert_allclose(ga.a, fd_object(f, (a, b), 0, ["a"])["a"], rtol=1e-6)
+
+
+def test_operators_of_a_constant_object_and_a_differentiated_array():
+    a = Vec(RNG.normal(size=3))
+    g = pullback.grad(vec_with_array)(X, a)
+    np.testing.assert_allclose(g, numeric_grad(vec_with_array, (X, a)), rtol=1e-6)
+    g = pullback.grad(vec_of_keyword)(X, a=a)
+    np.testing.assert_allclose(g, numeric_grad(vec_of_keyword, (X,), kwargs={"a": a}),
+                               rtol=1e-6)
+    value, g = pullback.value_and_grad(vec_with_array)(X, a)
+    assert value == pytest.approx(vec_with_array(X, a))
+    # an array passed where the object was: the array code (operators by their rules)
+    assert_grad_matches(vec_or_array, (X, X * 0.5))
+    assert_grad_matches(vec_or_array, (X, X * 0.5), wrt=1)
+
+
+def test_operators_of_dual_numbers_passed_in():
+    p, q = Dual(0.7, -0.3), Dual(-1.2, 0.8)
+    for i in (0, 1):
+        g = check_object_grad(dual_poly, (p, q), i, ["v", "d"])
+        assert isinstance(g, Dual)
+    f = lambda t: dual_poly(Dual(t, 1.0), q)  # noqa: E731
+    assert pullback.grad(f)(0.7) == pytest.approx(numeric_grad(f, (0.7,)), rel=1e-6)
+
+
+def test_operator_objects_are_not_changed_and_calls_alternate():
+    a, b = _vec_args()
+    before = a.a.copy()
+    df = pullback.grad(vec_or_array)
+    for arg in (a, X * 0.5, b, X):  # object, array, another object, array again
+        np.testing.assert_allclose(df(X, arg), numeric_grad(vec_or_array, (X, arg)),
+                                   rtol=1e-6)
+    np.testing.assert_array_equal(a.a, before)
+
+
+def vec_from_a_list(x, vs):
+    return np.sum((vs[0] + x).a)
+
+
+def vec_vjp(x, a):
+    return (a * x + a).a
+
+
+def test_vjp_of_operators_of_objects_passed_in():
+    a = Vec(RNG.normal(size=3))
+    seed = RNG.normal(size=3)
+    np.testing.assert_allclose(pullback.vjp(vec_vjp)(X, a, seed), seed * a.a, rtol=1e-12)
+    g = pullback.vjp(vec_vjp, wrt=1)(X, a, seed)
+    assert isinstance(g, Vec)
+    np.testing.assert_allclose(g.a, seed * (X + 1.0), rtol=1e-12)
+
+
+def test_operators_of_objects_in_containers_stay_refused_with_the_line():
+    with pytest.raises(pullback.PullbackError,
+                       match=r"(?s)Vec.__add__.*test_objects_received.py.*vs\[0\] \+ x"):
+        pullback.grad(vec_from_a_list)(X, [Vec(X)])
+
+
+# ------------------------------------------- objects of classes pullback has no source for
+
+
+def sum_of(d):
+    return sum(d)
+
+
+def times_float(q, y=2.0):
+    return y * float(q)
+
+
+def not_read(q, y):
+    return y * 3.0
+
+
+@pytest.mark.parametrize("f, args", [
+    (sum_of, (collections.deque([1.0, 2.0]),)),
+    (times_float, (fractions.Fraction(1, 3),)),
+    (times_float, (decimal.Decimal("1.5"),)),
+    (not_read, (fractions.Fraction(1, 3), 2.0)),  # never a constant zero
+    (not_read, (collections.deque([1.0]), 2.0)),
+], ids=lambda v: getattr(v, "__name__", None) or type(v[0]).__name__)
+def test_a_differentiated_object_of_a_class_without_source_is_refused_by_name(f, args):
+    name = type(args[0]).__name__
+    with pytest.raises(pullback.PullbackError, match=f"object of class {name} .*defined in C"):
+        pullback.grad(f)(*args)
+    if f is times_float:  # the other argument's gradient, the object a constant
+        assert pullback.grad(f, wrt=1)(args[0], 2.0) == pytest.approx(float(args[0]))
+

@@ -188,6 +188,25 @@ _NOT_RECORDS = (int, float, complex, bool, str, bytes, list, tuple, dict, set, f
                 types.MethodType, numpy.ndarray, numpy.generic)
 
 
+def _sourceless_class(cls) -> bool:
+    """A class whose objects are no record of the user's: defined in C (a static type, or
+    a class of an extension module) or in the standard library (deque, Fraction,
+    Decimal). types.SimpleNamespace is a record: its attributes are what it stores."""
+    from ..frontend.parse import _STDLIB
+
+    if cls is types.SimpleNamespace:
+        return False
+    if not cls.__flags__ & _HEAPTYPE:
+        return True
+    module = sys.modules.get(cls.__module__)
+    file = str(getattr(module, "__file__", None) or "")
+    return file.endswith((".so", ".pyd")) or file.startswith(_STDLIB) \
+        and "site-packages" not in file and "dist-packages" not in file
+
+
+_HEAPTYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class made by a class statement (or type())
+
+
 _OPERATORS = ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
               "__rtruediv__", "__matmul__", "__rmatmul__", "__neg__", "__pow__", "__array__",
               "__getitem__")
@@ -1399,6 +1418,12 @@ def as_grad(d, x):
         return complex(d) if x.__class__ in (complex, np.complex128) else x.__class__(d)
     if x.__class__ is bool or isinstance(x, (np.bool_, np.integer)):
         _not_differentiable(x)
+    if not isinstance(x, (int, float, np.generic)) and _sourceless_class(x.__class__):
+        raise PullbackError(
+            f"a gradient with respect to an object of class {x.__class__.__qualname__} (of "
+            f"{x.__class__.__module__}), a class defined in C or in the standard library: "
+            "pullback does not take such an object apart, nor treat it as a constant; pass "
+            "the numbers or arrays it holds (float(q), list(d), np.array(d)) instead")
     stored = stored_attributes(x) if not isinstance(x, (int, float)) else None
     if stored is not None:
         return _object_grad(d, x, stored)
