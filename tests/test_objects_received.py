@@ -293,3 +293,131 @@ def test_a_differentiated_object_of_a_class_without_source_is_refused_by_name(f,
     if f is times_float:  # the other argument's gradient, the object a constant
         assert pullback.grad(f, wrt=1)(args[0], 2.0) == pytest.approx(float(args[0]))
 
+
+
+# ------------------------------------------- containers with __iter__ passed in
+
+
+class Lin:
+    def __init__(self, W, b):
+        self.W = W
+        self.b = b
+
+    def __call__(self, h):
+        return np.tanh(self.W @ h + self.b)
+
+
+class Layers:
+    """A container of layers: iterated, measured and indexed (one list behind each)."""
+
+    def __init__(self, layers):
+        self.layers = list(layers)
+
+    def __iter__(self):
+        return iter(self.layers)
+
+    def __len__(self):
+        return len(self.layers)
+
+    def __getitem__(self, i):
+        return self.layers[i]
+
+
+class YieldingLayers(Layers):
+    def __iter__(self):
+        yield from self.layers
+
+
+class Rows:
+    """Iterates the rows of a matrix it holds: views made anew by each read."""
+
+    def __init__(self, M):
+        self.M = M
+
+    def __iter__(self):
+        for row in self.M:  # noqa: UP028 (a spelling under test)
+            yield row
+
+    def __len__(self):
+        return self.M.shape[0]
+
+    def __getitem__(self, i):
+        return self.M[i]
+
+
+class Shuffled(Layers):  # __iter__ gives the layers in another order than __getitem__
+    def __iter__(self):
+        return iter(self.layers[::-1])
+
+
+class IterOnly:
+    def __init__(self, layers):
+        self.layers = layers
+
+    def __iter__(self):
+        return iter(self.layers)
+
+
+def through_layers(x, layers):
+    h = x
+    for layer in layers:
+        h = layer(h)
+    return np.sum(h ** 2)
+
+
+def through_layers_enumerated(x, layers):
+    h = x
+    for i, layer in enumerate(layers):
+        h = layer(h) * (i + 1.0)
+    return np.sum(h)
+
+
+def layer_outputs_summed(x, layers):
+    return sum(np.sum(layer(x)) for layer in layers) + np.sum(
+        np.array([np.sum(layer.W) for layer in layers]) ** 2)
+
+
+def rows_weighted(x, rows):
+    total = 0.0
+    for row, v in zip(rows, x):
+        total = total + np.sum(np.sin(row * v))
+    return total
+
+
+def _layers(cls=Layers):
+    return cls([Lin(W, X * 0.1), Lin(W.T * 0.7, -X * 0.2), Lin(W * 1.3, X * 0.3)])
+
+
+@pytest.mark.parametrize("cls", [Layers, YieldingLayers])
+@pytest.mark.parametrize("f", [through_layers, through_layers_enumerated, layer_outputs_summed])
+def test_a_container_with_iter_passed_in_is_looped_over(f, cls):
+    layers = _layers(cls)
+    np.testing.assert_allclose(pullback.grad(f)(X, layers), numeric_grad(f, (X, layers)),
+                               rtol=1e-6, atol=1e-9)
+    g = pullback.grad(f, wrt=1)(X, layers)  # the layers' own gradients
+    assert isinstance(g, cls) and len(g.layers) == 3
+    for k in range(3):
+        for name in ("W", "b"):
+            def moved(v, k=k, name=name):
+                new = cls([Lin(lay.W, lay.b) for lay in layers.layers])
+                setattr(new.layers[k], name, v)
+                return f(X, new)
+            expected = numeric_grad(moved, (getattr(layers.layers[k], name),))
+            np.testing.assert_allclose(getattr(g.layers[k], name), expected, rtol=1e-6,
+                                       atol=1e-9)
+
+
+def test_a_container_iterating_array_rows_passed_in():
+    rows = Rows(W.copy())
+    np.testing.assert_allclose(pullback.grad(rows_weighted)(X, rows),
+                               numeric_grad(rows_weighted, (X, rows)), rtol=1e-6)
+    g = pullback.grad(rows_weighted, wrt=1)(X, rows)
+    np.testing.assert_allclose(g.M, fd_object(rows_weighted, (X, rows), 1, ["M"])["M"],
+                               rtol=1e-6, atol=1e-9)
+
+
+def test_a_container_whose_iter_differs_from_its_items_is_refused():
+    with pytest.raises(pullback.PullbackError, match=r"Shuffled.*Shuffled.__iter__.*item 0"):
+        pullback.grad(through_layers)(X, _layers(Shuffled))
+    with pytest.raises(pullback.PullbackError, match=r"IterOnly.*no __len__ and __getitem__"):
+        pullback.grad(through_layers)(X, IterOnly(_layers().layers))

@@ -1080,12 +1080,49 @@ def _user_iterable(x) -> bool:
         and isinstance(method, types.FunctionType) and not is_library(method)
 
 
+def _iterated_length(values, method):
+    """len(values) for a loop over an object whose class defines `__iter__` in Python,
+    which pullback's loop reads as values[0], values[1], ...: __iter__ runs once, as
+    Python's loop runs it, and what it gives must be what __getitem__ gives at 0, 1, ...
+    below len(values) (the same objects; arrays: the same memory), so that the values and
+    their gradients (through __getitem__'s transform) are those of Python's loop."""
+    from .objects import getitem_site
+
+    cls = values.__class__
+    refusal = (f"a loop over an object of class {cls.__qualname__}, which defines {method}: "
+               "pullback loops over a container by index (values[0], values[1], ...) and "
+               "takes a class's own __iter__ only where it gives the objects __getitem__ "
+               "gives at 0, 1, ... below len()")
+    items = list(values)  # Python's loop: __iter__, once
+    if not hasattr(cls, "__getitem__") or not hasattr(cls, "__len__"):
+        raise PullbackError(f"{refusal}; {cls.__qualname__} has no __len__ and __getitem__ "
+                            "(define them, or loop over the list it holds)")
+    n = len(values)
+    getitem_site(cls)  # refuses a __getitem__ that changes something
+    for k in range(n):
+        if k >= len(items) or not _same_item(values[k], items[k]):
+            raise PullbackError(f"{refusal}; its item {k} differs (loop over "
+                                "range(len(values)) and index it, or over the list it holds)")
+    if len(items) != n:
+        raise PullbackError(f"{refusal}; it gives {len(items)} items, len() says {n}")
+    return n
+
+
+def _same_item(a, b) -> bool:
+    """The same object, or arrays over the same memory (views made anew by each read)."""
+    if a is b:
+        return True
+    return a.__class__ is np.ndarray and b.__class__ is np.ndarray \
+        and a.__array_interface__["data"] == b.__array_interface__["data"] \
+        and a.shape == b.shape and a.strides == b.strides and a.dtype == b.dtype
+
+
 def _indexed_length(values):
     """len(values) for a loop over an object of a user class, which the loop reads as
     values[0], values[1], ...: Python's loop does the same for a class without
     `__iter__`, until values[i] raises IndexError, which must then be at len(values)
     (checked: __getitem__ runs once more, so it must change nothing). A class that
-    defines `__iter__` in Python is refused: it may give other values."""
+    defines `__iter__` in Python: `_iterated_length`."""
     from ..frontend.parse import is_library
     from .objects import getitem_site
 
@@ -1095,11 +1132,7 @@ def _indexed_length(values):
         if method is None:
             continue
         if isinstance(method, types.FunctionType) and not is_library(method):
-            raise PullbackError(
-                f"a loop over an object of class {cls.__qualname__}, which defines "
-                f"{klass.__qualname__}.__iter__: pullback loops over a container by index "
-                "(values[0], values[1], ...), which may differ from what __iter__ gives; "
-                "loop over range(len(values)) and index it, or over the list it holds")
+            return _iterated_length(values, f"{klass.__qualname__}.__iter__")
         break
     n = len(values)
     getitem_site(cls)  # refuses a __getitem__ that changes something
