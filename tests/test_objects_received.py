@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import decimal
 import fractions
+import re
 
 import numpy as np
 import numpy.typing as npt
@@ -421,3 +422,92 @@ def test_a_container_whose_iter_differs_from_its_items_is_refused():
         pullback.grad(through_layers)(X, _layers(Shuffled))
     with pytest.raises(pullback.PullbackError, match=r"IterOnly.*no __len__ and __getitem__"):
         pullback.grad(through_layers)(X, IterOnly(_layers().layers))
+
+
+# ------------------------------------------- counters, histories and records on self
+
+
+class Problem:
+    """An objective that counts its calls, keeps a history and the last point."""
+
+    def __init__(self, w):
+        self.w = w
+        self.nfev = 0
+        self.history = []
+
+    def fun(self, x):
+        self.nfev += 1
+        f = np.sum(np.sin(x) * self.w) + np.sum(x ** 2)
+        self.history.append(float(f))
+        self.last_x = x.copy()
+        self.last_f = f
+        return f
+
+    def fun_scaled(self, x, scale=2.0):
+        v = np.sum(self.w * x ** 3)
+        self.nfev = self.nfev + 1
+        self.last = v * scale
+        return v * scale
+
+    def early_record(self, x):  # the record, then a read of another attribute
+        self.last_x = x.copy()
+        return np.sum(self.w * x)
+
+    def read_back(self, x):
+        self.last = x * 2.0
+        return np.sum(self.last ** 2)
+
+    def record_in_a_loop(self, x):
+        v = 0.0
+        for i in range(2):
+            self.last = x * i
+            v = v + np.sum(self.w * x)
+        return v
+
+
+def _state(p):
+    return {k: (v.copy() if isinstance(v, np.ndarray) else list(v) if isinstance(v, list)
+                else v) for k, v in vars(p).items()}
+
+
+def _same_state(a, b):
+    assert a.keys() == b.keys()
+    for k in a:
+        np.testing.assert_array_equal(np.asarray(a[k], dtype=float), np.asarray(b[k], dtype=float),
+                                      err_msg=k)
+
+
+@pytest.mark.parametrize("method", ["fun", "fun_scaled"])
+def test_counters_histories_and_records_on_self_run_as_in_f(method):
+    called, bound_p, unbound_p = Problem(X * 0.5), Problem(X * 0.5), Problem(X * 0.5)
+    getattr(called, method)(X)
+    expected = numeric_grad(getattr(Problem(X * 0.5), method), (X,))
+    g = pullback.grad(getattr(bound_p, method))(X)  # grad(problem.fun)
+    np.testing.assert_allclose(g, expected, rtol=1e-6)
+    _same_state(_state(bound_p), _state(called))
+    g = pullback.grad(getattr(Problem, method), wrt=1)(unbound_p, X)  # grad(Cls.fun)
+    np.testing.assert_allclose(g, expected, rtol=1e-6)
+    _same_state(_state(unbound_p), _state(called))
+    pullback.grad(getattr(bound_p, method))(X)  # a second call: counted again
+    assert bound_p.nfev == 2
+    value, _ = pullback.value_and_grad(getattr(bound_p, method))(X)
+    assert value == pytest.approx(getattr(Problem(X * 0.5), method)(X)) and bound_p.nfev == 3
+
+
+def test_records_on_self_with_the_object_differentiated():
+    p = Problem(X * 0.5)
+    g = pullback.grad(Problem.fun, wrt=0)(p, X)
+    np.testing.assert_allclose(g.w, np.sin(X), rtol=1e-12)
+    assert p.nfev == 1 and p.last_f == pytest.approx(Problem(X * 0.5).fun(X))
+
+
+@pytest.mark.parametrize("method, line", [
+    ("early_record", "self.last_x = x.copy()"),  # self.w read after it: refused
+    ("read_back", "self.last = x * 2.0"),
+    ("record_in_a_loop", "self.last = x * i"),
+])
+def test_records_read_back_or_before_other_reads_are_refused_with_the_line(method, line):
+    p = Problem(X * 0.5)
+    with pytest.raises(pullback.PullbackError, match=f"(?s)never reads.*{re.escape(line)}"):
+        pullback.grad(getattr(p, method))(X)
+    assert not hasattr(p, "last") and not hasattr(p, "last_x")

@@ -220,6 +220,9 @@ class Refusals:
             first = next(s for s, b, v in moving if b == base and (
                 v in self.varied or b in self.varied))
             defs = self.defs.get(base, [])
+            if (len(defs) != 1 or self.op(defs[0]).kind != "construct") \
+                    and self._stored_only(base, writes, moving):
+                continue
             if len(defs) != 1 or self.op(defs[0]).kind != "construct":
                 user = self.spelled(base)
                 raise NoRuleError(
@@ -228,7 +231,10 @@ class Refusals:
                     f"{user!r} is not an object this function builds once ({user} = "
                     "Cls(...)): pullback differentiates attributes set on such objects only "
                     "(not on self or an argument, whose other readers the gradient would not "
-                    "see); keep the value in a local name, or return it",
+                    "see), and on self or an argument an attribute f sets and never reads "
+                    "back, after its last read of the object's other attributes that reaches "
+                    "the result, and without passing the object on (self.last_x = x.copy() "
+                    "at the end); keep the value in a local name, or return it",
                     self.parsed.location.describe(first))
             allowed = {id(s.value.value) for s in self.assigns
                        if isinstance(s.targets[0], gast.Name) and self.op(s).kind == "attr"}
@@ -242,6 +248,36 @@ class Refusals:
                     "where pullback could not follow what is read or changed through it; "
                     "read its attributes into local names instead",
                     self.parsed.location.describe(other))
+
+    def _stored_only(self, base, writes, moving) -> bool:
+        """Whether the attributes f sets on `base`, an object it does not build (`self`, a
+        parameter: `self.last_x = x.copy()`), are set and never read back in f, and
+        `base` is used only as `base.attr` and `base.attr = v`, and no attribute read of it
+        that may run after a write (a property could read the attribute written) reaches
+        f's result: then the write is an effect, run as f runs it (the object holds the
+        value f computed, as after calling f), with no reader in this call to pass a
+        gradient on; a later call reads the attribute as a value of its own inputs.
+        `base` leaves `written_objects`. (`moving`: the writes that are no increments.)"""
+        if base not in self.params or self.defs.get(base):
+            return False  # a name f binds may be a second name of an object f reads
+        mine = [s for s, b, _ in moving if b == base]
+        if not all(isinstance(s.value.args[1], gast.Constant) for s in mine):
+            return False
+        written = {s.value.args[1].value for s in mine}
+        reads = [s for s in self.assigns if isinstance(s.targets[0], gast.Name)
+                 and self.op(s).kind == "attr" and _atom_name(s.value.value) == base]
+        if any(s.value.attr in written for s in reads):
+            return False
+        order = {id(s): i for i, s in enumerate(self.assigns)}
+        first = -1 if any(self._in_loop(s) for s in mine) else min(order[id(s)] for s in mine)
+        if any(order[id(s)] > first and s.targets[0].id in self.useful for s in reads):
+            return False
+        allowed = {id(s.value.value) for s in reads}
+        allowed |= {id(s.value.args[0]) for s, b, _ in writes if b == base}
+        if self._other_use(base, allowed) is not None:
+            return False
+        self.written_objects.discard(base)
+        return True
 
     def _is_increment(self, s, base, value) -> bool:
         """Whether the write `s` (`base.attr = value`) adds a number that carries no

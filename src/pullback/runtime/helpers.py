@@ -1451,7 +1451,9 @@ def as_grad(d, x):
         return complex(d) if x.__class__ in (complex, np.complex128) else x.__class__(d)
     if x.__class__ is bool or isinstance(x, (np.bool_, np.integer)):
         _not_differentiable(x)
-    if not isinstance(x, (int, float, np.generic)) and _sourceless_class(x.__class__):
+    # (a function an object holds, a builtin value: as before)
+    if not isinstance(x, (int, float, np.generic)) and not callable(x) \
+            and x.__class__.__module__ != "builtins" and _sourceless_class(x.__class__):
         raise PullbackError(
             f"a gradient with respect to an object of class {x.__class__.__qualname__} (of "
             f"{x.__class__.__module__}), a class defined in C or in the standard library: "
