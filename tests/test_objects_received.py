@@ -511,3 +511,101 @@ def test_records_read_back_or_before_other_reads_are_refused_with_the_line(metho
     with pytest.raises(pullback.PullbackError, match=f"(?s)never reads.*{re.escape(line)}"):
         pullback.grad(getattr(p, method))(X)
     assert not hasattr(p, "last") and not hasattr(p, "last_x")
+
+
+# ------------------------------------------- factories passed on, closures kept in tables
+
+
+def make_power(k):
+    return lambda v: v ** k
+
+
+def make_scaled_sin(k, s):
+    def f(v):
+        return s * np.sin(v) ** k
+    return f
+
+
+def factory_into_map(x):
+    xs = [x, 2.0 * x]
+    return sum(np.sum(v) for v in list(map(make_power(2), xs)))
+
+
+def factory_into_map_of_elements(x):
+    k = 3
+    return np.sum(np.array(list(map(make_power(k), x))))
+
+
+def factory_def_into_map(x):
+    return np.sum(list(map(make_scaled_sin(2, 0.5), [x, x * x]))[1])
+
+
+def factory_called_at_once(x):
+    return np.sum(make_power(3)(x)) + sum(map(make_scaled_sin(1, 2.0), x))
+
+
+def factory_into_sorted(x):
+    return np.sum(sorted(map(make_power(2), x)))
+
+
+def lambdas_in_a_dict(x):
+    name = "sq"
+    ops = {"sq": lambda v: v * v, "cube": lambda v: v ** 3}
+    return np.sum(ops[name](x)) + np.sum(ops["cube"](x))
+
+
+def lambdas_in_a_dict_by_default_key(x, name="cube"):
+    ops = {"sq": lambda v: v * v, "cube": lambda v: v ** 3}
+    return np.sum(ops[name](x))
+
+
+def lambda_and_factory_in_a_dict(x):
+    w = 2.0
+    ops = {"lin": lambda v: w * v, "q": make_power(2)}
+    return np.sum(ops["lin"](x) + ops["q"](x))
+
+
+def lambda_and_factory_in_a_list(x):
+    fs = [lambda v: 2.0 * v, make_power(2), make_scaled_sin(2, 1.5)]
+    return sum(np.sum(f(x)) for f in fs) + np.sum(fs[1](x))
+
+
+def factories_in_a_dict_looped(x):
+    ops = {"a": make_power(2), "b": make_scaled_sin(1, 3.0)}
+    total = 0.0
+    for name, op in ops.items():
+        total = total + np.sum(op(x)) * len(name)
+    return total
+
+
+OPS = {"sq": lambda v: v * v, "sin": np.sin}
+
+
+def module_dict_of_functions(x):
+    return np.sum(OPS["sq"](x)) + np.sum(OPS["sin"](x))
+
+
+@pytest.mark.parametrize("f", [
+    factory_into_map, factory_into_map_of_elements, factory_def_into_map,
+    factory_called_at_once, factory_into_sorted, lambdas_in_a_dict,
+    lambdas_in_a_dict_by_default_key, lambda_and_factory_in_a_dict,
+    lambda_and_factory_in_a_list, factories_in_a_dict_looped, module_dict_of_functions])
+def test_factories_passed_on_and_closures_kept_in_tables(f):
+    assert_grad_matches(f, (X,))
+
+
+def test_a_factory_in_a_table_runs_once_where_the_table_is_made():
+    calls = []
+
+    def counted(k):
+        calls.append(k)
+        return lambda v: v ** k
+
+    def f(x):
+        ops = {"lin": lambda v: 2.0 * v, "q": counted(2)}
+        return np.sum(ops["q"](x)) + np.sum(ops["lin"](x))
+
+    f(X)
+    assert calls == [2]
+    np.testing.assert_allclose(pullback.grad(f)(X), 2.0 * X + 2.0)
+    assert calls == [2, 2]
