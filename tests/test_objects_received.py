@@ -609,3 +609,72 @@ def test_a_factory_in_a_table_runs_once_where_the_table_is_made():
     assert calls == [2]
     np.testing.assert_allclose(pullback.grad(f)(X), 2.0 * X + 2.0)
     assert calls == [2, 2]
+
+
+# ------------------------------------------- caches on self: stores made as f makes them
+
+
+class Cached:
+    def __init__(self, w):
+        self.w = w
+        self.cache = {}
+        self.grads = {}
+        self.nfev = 0
+
+    def fun(self, x):
+        self.nfev += 1
+        v = np.sum(np.tanh(x) * self.w)
+        self.cache[tuple(x)] = v
+        return v
+
+    def fun_two_stores(self, x, tag="last"):
+        v = np.sum(x ** 3) * self.w[0]
+        self.cache[tag] = v
+        self.grads[tag] = 3.0 * x ** 2
+        return v
+
+    def read_back(self, x):
+        v = np.sum(x ** 2)
+        self.cache["v"] = v
+        return self.cache["v"] * 2.0
+
+    def other_attribute_after(self, x):
+        v = np.sum(x ** 2)
+        self.cache["v"] = v
+        return v * self.w[0]
+
+    def stored_in_a_loop(self, x):
+        total = 0.0
+        for i in range(2):
+            total = total + x[i]
+            self.cache[i] = total
+        return total
+
+
+@pytest.mark.parametrize("method", ["fun", "fun_two_stores"])
+def test_stores_into_caches_on_self_are_made_as_f_makes_them(method):
+    called, p, q = Cached(X * 0.5), Cached(X * 0.5), Cached(X * 0.5)
+    getattr(called, method)(X)
+    expected = numeric_grad(getattr(Cached(X * 0.5), method), (X,))
+    np.testing.assert_allclose(pullback.grad(getattr(p, method))(X), expected, rtol=1e-6)
+    np.testing.assert_allclose(pullback.grad(getattr(Cached, method), wrt=1)(q, X), expected,
+                               rtol=1e-6)
+    for obj in (p, q):
+        assert obj.nfev == called.nfev
+        for name in ("cache", "grads"):
+            got, want = getattr(obj, name), getattr(called, name)
+            assert got.keys() == want.keys()
+            for k in want:
+                np.testing.assert_array_equal(got[k], want[k])
+
+
+@pytest.mark.parametrize("method, line", [
+    ("read_back", 'self.cache["v"] = v'),
+    ("other_attribute_after", 'self.cache["v"] = v'),
+    ("stored_in_a_loop", "self.cache[i] = total"),
+])
+def test_stores_into_caches_read_back_are_refused_with_the_line(method, line):
+    p = Cached(X * 0.5)
+    with pytest.raises(pullback.PullbackError, match=f"(?s)reads it back.*{re.escape(line)}"):
+        pullback.grad(getattr(p, method))(X)
+    assert p.cache == {}

@@ -1502,6 +1502,19 @@ def set_attribute(obj, name, value, where=None):
     setattr(obj, name, value)
 
 
+def store_item(container, key, value):
+    """`obj.cache[key] = value` in a differentiated function, where obj is self or a
+    parameter (the analysis: an item f stores and reads back in no way that reaches its
+    result after the write): made as f makes it, an effect. The value is stored as f
+    stores it (a number, an array, a string, None or a tuple of them)."""
+    if not (_plain(value) or value.__class__ is np.ndarray):
+        raise PullbackError(
+            f"storing a {type(value).__name__} into a container an object holds: in a "
+            "function pullback differentiates, a number, an array, a string, None or a "
+            "tuple of them may be stored so, not a list or object")
+    container[key] = value
+
+
 def _plain(value) -> bool:
     if value is None or isinstance(value, (bool, int, float, complex, str, np.generic)):
         return True
