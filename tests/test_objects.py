@@ -953,8 +953,11 @@ def test_writes_into_containers_of_kept_objects_are_refused(f, args, line):
         with pytest.raises(pullback.PullbackError) as info:
             pullback.grad(f, wrt=wrt)(*args)
         message = str(info.value)
-        assert "a container held by an object" in message and line in message \
-            and "test_objects.py" in message, message
+        # (a store into a container of a received object read back: refused by the
+        # analysis, issue 12; the others by the lowering)
+        assert ("a container held by an object" in message
+                or "a container an object f receives holds" in message) \
+            and line in message and "test_objects.py" in message, message
 
 
 # User containers built in f and iterated, measured and indexed through their own
