@@ -1033,6 +1033,34 @@ def container_built_inside(W1, W2, x):
     return sum(np.sum(W @ x) for W in net) + np.sum(net[0]) * len(net)
 
 
+def container_received(layers, x):
+    for W in layers:
+        x = np.tanh(W @ x)
+    return np.sum(x)
+
+
+def operators_of_arguments(u, t):
+    return (u * t + u).a
+
+
+class Recorder:
+    def __init__(self, A):
+        self.A = A
+        self.nfev = 0
+        self.cache = {}
+
+    def objective(self, w):
+        self.nfev += 1
+        value = 0.5 * np.sum((self.A @ w) ** 2)
+        self.cache[tuple(w)] = value
+        self.last_w = w.copy()
+        return value
+
+
+def records_on_a_received_object(recorder, w):
+    return recorder.objective(w) * 2.0
+
+
 class Fit:
     def __init__(self, w):
         self.w = w
@@ -1315,6 +1343,16 @@ CASES = [
     (CLASSES, "a container class built inside iterated through its `__iter__` (`return "
      "iter(...)`, `yield from`), `reversed`, `len`, `model[i]`", container_built_inside,
      (_m(), _m(), np.array([0.5, -0.7])), (0, 1, 2)),
+    (CLASSES, "a container received as an argument, looped over through its `__iter__` "
+     "(its items those of `__getitem__`)", container_received,
+     (Layers(np.eye(2) * 0.5, np.ones((2, 2))), np.array([0.5, -0.7])), 1),
+    (CLASSES, "operators of user-class objects received as arguments (`u * t + u`, "
+     "reflected ones with a number on the left)", operators_of_arguments,
+     (Dual(0.5, 1.0), 1.5), 1),
+    (CLASSES, "counters, caches and records on a received object, made as `f` makes them "
+     "(`self.nfev += 1`, `self.cache[key] = value`, `self.last_w = w.copy()`, none read "
+     "back)", records_on_a_received_object,
+     (Recorder(np.array([[0.3, -0.2], [0.1, 0.4]])), np.array([0.5, -0.7])), 1),
     (CLASSES, "fluent methods (`return self`): `Fit(w).step(x).step(x).total()`, a list "
      "grown on `self` by each call", fluent_methods,
      (np.array([0.5, -0.7]), np.array([1.5, 0.3])), (0, 1)),

@@ -530,9 +530,9 @@ def held_closure_reads_self(h, x):
     return np.sum(h.f(x))
 
 
-@probe("classes-overloaded-operator-on-arguments", Dual(0.4), Dual(1.5), wrt=1)
-def overloaded_operator_on_arguments(a, b):
-    return (a + b).v
+@probe("classes-overloaded-operator-on-arguments", Dual(0.4), 1.5, wrt=1)
+def overloaded_operator_on_arguments(a, t):  # a passed in: its __add__ runs (issue 12)
+    return (a + Dual(t)).v
 
 
 class Counter:

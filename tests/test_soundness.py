@@ -357,7 +357,7 @@ def test_refusals_raised_while_the_gradient_runs_name_the_line():
         (ec.cholesky_tangent_of_complex, lambda: pullback.jvp(
             ec.cholesky_tangent_of_complex)(x2, np.ones(2))),
         (ec.operator_on_a_passed_object, lambda: pullback.grad(
-            ec.operator_on_a_passed_object, wrt=1)(_Quad(3.0), 0.5)),
+            ec.operator_on_a_passed_object, wrt=1)([_Quad(3.0)], 0.5)),
     ]
     for fn, run in calls:
         with pytest.raises(pullback.PullbackError) as info:

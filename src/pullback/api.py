@@ -58,6 +58,7 @@ from .lower.normalize import normalize
 from .lower.ssa import to_ssa
 from .rules.tangent_support import batched_array
 from .runtime import helpers as runtime
+from .runtime import objects
 from .runtime.checkpoint import checkpoint as checkpoint_marker
 
 # jvp_call: a callee's jvp, for other generated code; jvp_batch(_call): vector mode;
@@ -559,7 +560,10 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
            checkpoint=None, keep_tree=False, owned=frozenset()) -> Transformed:
     parsed = parse_function(func)
     given = set(static)
-    parsed.static = static
+    parsed.object_params = {name for name, value in static.items()
+                            if value is objects.OBJECT_OPERAND}
+    parsed.static = {name: value for name, value in static.items()
+                     if name not in parsed.object_params}
     parsed.owned_inputs = owned  # parameters f writes in place (lower/inputs.py)
     if _generated(func):
         _own_names_apart(parsed)
@@ -1445,7 +1449,9 @@ def _by_function_arguments(func, wrt, mode, optimize, checkpoint, backend, cache
     transformed = transform(func, wrt, mode, optimize=optimize, checkpoint=checkpoint)
     bound = _bind(transformed, func, backend, wrt, cache)
     if not transformed.function_defaults:
-        return bound
+        return _with_operand_objects(bound, transformed, func, lambda static: _bind(
+            transform(func, wrt, mode, static=static, optimize=optimize,
+                      checkpoint=checkpoint, own=False), func, backend, wrt, cache), mode)
     bound = _named(bound, func, mode)  # (as the gradient returned would be)
     shift = 1 if mode == "vjp" else 0  # the generated vjp takes the seed first
     params = inspect.signature(func, follow_wrapped=False).parameters
@@ -1485,6 +1491,50 @@ def _by_function_arguments(func, wrt, mode, optimize, checkpoint, backend, cache
     by_function_arguments.__pullback_transform__ = transformed
     by_function_arguments.__pullback_defaults_code__ = bound  # for derivatives of it
     return by_function_arguments
+
+
+def _with_operand_objects(bound, transformed, func, made, mode):
+    """`bound`, or where its entry checks refuse an operator's operand that is an object
+    of a user class (`a + b` with `a` a Vec the caller passes), a gradient that then runs
+    the transform made with those parameters holding objects (`made(static)`; their
+    operators run through objects.operator_forward, as those of objects f builds), one
+    per set of such parameters. The entry check runs before anything of f, so the call
+    is made anew from its start; a refusal from any other check (a callee's, an object
+    in an element or attribute) stands."""
+    ats = [value for name, value in transformed.constants.items()
+           if name.startswith("operators_at")]
+    if not ats:
+        return bound
+    bound = _named(bound, func, mode)  # (as the gradient returned would be)
+    shift = 1 if mode == "vjp" else 0  # the generated vjp takes the seed first
+    signature = inspect.signature(func, follow_wrapped=False)
+    variants: dict = {}
+
+    def with_operand_objects(*args, **kwargs):
+        try:
+            return bound(*args, **kwargs)
+        except objects.OperatorOfObject as exc:
+            if not any(exc.ats is at for at in ats):
+                raise
+            try:
+                given = signature.bind(*args[shift:], **kwargs).arguments
+            except TypeError:
+                raise exc from None
+            names = frozenset(
+                name for name, value in given.items()
+                if signature.parameters[name].kind in (
+                    inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                    inspect.Parameter.KEYWORD_ONLY) and objects.overloads_operators(value))
+            if not names:
+                raise
+        found = variants.get(names)
+        if found is None:
+            found = variants[names] = made(dict.fromkeys(names, objects.OBJECT_OPERAND))
+        return found(*args, **kwargs)
+
+    with_operand_objects.__pullback_transform__ = transformed
+    with_operand_objects.__pullback_defaults_code__ = bound  # for derivatives of it
+    return with_operand_objects
 
 
 def _named(func, user_func, what):

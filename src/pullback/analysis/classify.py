@@ -186,7 +186,10 @@ class Classification:
                 or head not in HELPERS \
                 and isinstance(self.parsed.aliases.get(head), types.ModuleType):
             self.bindings.update(self.parsed.guards(name, found))
-        return found
+        # a gradient pullback made that picks its code by the arguments
+        # (api._with_operand_objects): the code it runs for plain ones
+        return getattr(found, "__pullback_defaults_code__", found) \
+            if isinstance(found, types.FunctionType) else found
 
     def _classify(self, stmt) -> Op:
         value = stmt.value
@@ -326,7 +329,8 @@ class Classification:
         anyway, see objects.operator_forward)."""
         if hasattr(self, "_objects_found"):
             return self._objects_found
-        found: set = set()
+        # parameters that hold such objects this call (api._with_operand_objects)
+        found: set = set(getattr(self.parsed, "object_params", ()))
         func = self.parsed.func
         qualname = getattr(func, "__qualname__", "").split(".")
         if len(qualname) > 1 and qualname[-2] != "<locals>" and self.params:

@@ -217,10 +217,14 @@ class Refusals:
         moving = [w for w in writes if not self._is_increment(*w)]
         self.written_objects = {base for _, base, value in moving
                                 if value in self.varied or base in self.varied}
+        self._check_item_writes(writes, moving)
         for base in sorted(self.written_objects):
             first = next(s for s, b, v in moving if b == base and (
                 v in self.varied or b in self.varied))
             defs = self.defs.get(base, [])
+            if (len(defs) != 1 or self.op(defs[0]).kind != "construct") \
+                    and self._stored_only(base, writes, moving):
+                continue
             if len(defs) != 1 or self.op(defs[0]).kind != "construct":
                 user = self.spelled(base)
                 raise NoRuleError(
@@ -229,7 +233,10 @@ class Refusals:
                     f"{user!r} is not an object this function builds once ({user} = "
                     "Cls(...)): pullback differentiates attributes set on such objects only "
                     "(not on self or an argument, whose other readers the gradient would not "
-                    "see); keep the value in a local name, or return it",
+                    "see), and on self or an argument an attribute f sets and never reads "
+                    "back, after its last read of the object's other attributes that reaches "
+                    "the result, and without passing the object on (self.last_x = x.copy() "
+                    "at the end); keep the value in a local name, or return it",
                     self.parsed.location.describe(first))
             allowed = {id(s.value.value) for s in self.assigns
                        if isinstance(s.targets[0], gast.Name) and self.op(s).kind == "attr"}
@@ -243,6 +250,82 @@ class Refusals:
                     "where pullback could not follow what is read or changed through it; "
                     "read its attributes into local names instead",
                     self.parsed.location.describe(other))
+
+    def _check_item_writes(self, writes, moving):
+        """`self.cache[key] = v` (lowered as `store_item(c, key, v)` with `c = self.cache`,
+        self a parameter f never binds: lower/inlining) of a value being differentiated:
+        stored only (`_stored_only`, the containers' attributes counted as written, each
+        container's name read by the stores alone), or refused, located."""
+        from ..runtime.helpers import store_item
+
+        stores = [s for s in self.assigns if isinstance(s.value, gast.Call)
+                  and self.op(s).callee is store_item]
+        by_base: dict = {}
+        refused = None
+        for s in stores:
+            container = _atom_name(s.value.args[0])
+            read = self.defs.get(container, [])
+            base = _atom_name(read[0].value.value) if len(read) == 1 and isinstance(
+                read[0].value, gast.Attribute) else None
+            uses = [n for t in self.assigns for n in walk(t.value)
+                    if isinstance(n, gast.Name) and n.id == container]
+            if base is None or self._in_loop(read[0]) or len(uses) != sum(
+                    1 for t in stores if _atom_name(t.value.args[0]) == container):
+                refused = refused or (s, base, read[0].value.attr if base else "attr")
+                continue
+            by_base.setdefault(base, []).append((s, read[0], read[0].value.attr))
+        for base, items in by_base.items():
+            varied = base in self.varied or any(
+                _atom_name(s.value.args[2]) in self.varied for s, _, _ in items)
+            if varied and not self._stored_only(base, writes, moving, tuple(items)):
+                refused = refused or (items[0][0], base, items[0][2])
+        if refused is not None and (refused[1] in self.varied or _atom_name(
+                refused[0].value.args[2]) in self.varied or refused[1] is None):
+            s, base, attr = refused
+            raise NoRuleError(
+                f"a value being differentiated stored into {self.spelled(base or 'obj')}."
+                f"{attr}[...], a container an object f receives holds, which f reads back "
+                "(or reads other attributes of the object after, in a way that reaches the "
+                "result), writes in a loop, or passes the object on: pullback makes such "
+                "a store as f makes it only where nothing in this call reads it back; keep "
+                "the value in a local name too, and read that",
+                self.parsed.location.describe(s))
+
+    def _stored_only(self, base, writes, moving, items=()) -> bool:
+        """Whether the attributes f sets on `base`, an object it does not build (`self`, a
+        parameter: `self.last_x = x.copy()`), are set and never read back in f, and
+        `base` is used only as `base.attr` and `base.attr = v`, and no attribute read of it
+        that may run after a write (a property could read the attribute written) reaches
+        f's result: then the write is an effect, run as f runs it (the object holds the
+        value f computed, as after calling f), with no reader in this call to pass a
+        gradient on; a later call reads the attribute as a value of its own inputs.
+        `base` leaves `written_objects`. (`moving`: the writes that are no increments;
+        `items`: (statement, the read of the container, its attribute) of stores into
+        containers `base` holds, `base.cache[key] = v`.)"""
+        if base not in self.params or self.defs.get(base):
+            return False  # a name f binds may be a second name of an object f reads
+        mine = [s for s, b, _ in moving if b == base]
+        if not all(isinstance(s.value.args[1], gast.Constant) for s in mine):
+            return False
+        written = {s.value.args[1].value for s in mine} | {attr for _, _, attr in items}
+        containers = {id(r) for _, r, _ in items}
+        reads = [s for s in self.assigns if isinstance(s.targets[0], gast.Name)
+                 and self.op(s).kind == "attr" and _atom_name(s.value.value) == base
+                 and id(s) not in containers]
+        mine += [s for s, _, _ in items]
+        if any(s.value.attr in written for s in reads):
+            return False
+        order = {id(s): i for i, s in enumerate(self.assigns)}
+        first = -1 if any(self._in_loop(s) for s in mine) else min(order[id(s)] for s in mine)
+        if any(order[id(s)] > first and s.targets[0].id in self.useful for s in reads):
+            return False
+        allowed = {id(s.value.value) for s in reads}
+        allowed |= {id(s.value.args[0]) for s, b, _ in writes if b == base}
+        allowed |= {id(r.value.value) for _, r, _ in items}
+        if self._other_use(base, allowed) is not None:
+            return False
+        self.written_objects.discard(base)
+        return True
 
     def _is_increment(self, s, base, value) -> bool:
         """Whether the write `s` (`base.attr = value`) adds a number that carries no

@@ -170,7 +170,10 @@ def where_defined(func) -> str:
 def passed_through(func):
     """The function `func` runs when `func` is a decorator's wrapper whose whole body is
     `return fn(*args, **kwargs)` with `fn` the closure variable holding `__wrapped__`
-    (it computes exactly what fn computes); else `func` itself."""
+    (it computes exactly what fn computes); a gradient pullback made that picks its code
+    by the arguments, the code it runs for plain ones; else `func` itself."""
+    if isinstance(func, types.FunctionType):
+        func = getattr(func, "__pullback_defaults_code__", func)
     inner = getattr(func, "__wrapped__", None)
     code = getattr(func, "__code__", None)
     if not inspect.isfunction(inner) or code is None or not inspect.isfunction(func) \

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import builtins
 import inspect
+import typing
 
 import gast
 import numpy as np
@@ -307,11 +308,13 @@ class Calls:
         head = dotted_name(func.value)
         if head is not None and head.split(".")[0] not in self.locals:
             return None  # a method of a module or global object: resolved as written
-        if isinstance(func.value, gast.Name) and self.user_method(func.value.id, func.attr) \
-                or func.attr in self.user_class_methods() \
-                or isinstance(func.value, gast.Name) \
-                and func.value.id in parameters(self.parsed.tree.args) \
-                and func.attr in self.module_class_methods():
+        if not (isinstance(func.value, gast.Name) and self.annotated_array(func.value.id)) \
+                and (isinstance(func.value, gast.Name)
+                     and self.user_method(func.value.id, func.attr)
+                     or func.attr in self.user_class_methods()
+                     or isinstance(func.value, gast.Name)
+                     and func.value.id in parameters(self.parsed.tree.args)
+                     and func.attr in self.module_class_methods()):
             return None  # `g.sum(x)` of a user class that defines sum: its own method, or
             # the array's (objects.method_forward decides by the receiver's kind)
         if "np" in self.locals:
@@ -326,6 +329,20 @@ class Calls:
         if func.attr == "flatten":  # a copy, where np.ravel may return a view
             return gast.Call(func=attribute_chain("np.copy"), args=[call], keywords=[])
         return call
+
+    def annotated_array(self, name) -> bool:
+        """Whether the parameter `name` is annotated as a NumPy array (`x: np.ndarray`,
+        `x: NDArray[np.float64]`, as a string too) and no statement binds it again: its
+        methods are the array's, whatever classes the module defines."""
+        func = self.parsed.func
+        try:
+            found = inspect.get_annotations(func, eval_str=True).get(name)
+        except Exception:  # noqa: BLE001 (an annotation that does not evaluate says nothing)
+            return False
+        if found is None or not (found is np.ndarray or typing.get_origin(found) is np.ndarray):
+            return False
+        return not any(isinstance(n, gast.Name) and n.id == name
+                       and isinstance(n.ctx, gast.Store) for n in walk(self.parsed.tree))
 
     def user_method(self, name, attr) -> bool:
         """Whether `name.attr` is a method a user class defines, with `name` the `self` of

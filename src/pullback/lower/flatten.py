@@ -393,11 +393,17 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
             if isinstance(simple, gast.Name) and simple.id in self.built:
                 MOVED.set(out[-1], True)  # the new list's only name from now on
         elif isinstance(target, gast.Subscript):
-            self.attribute_item_write(target)
+            effect = self.attribute_item_write(target)
             atom = self.atom(value, out)
             base = self.atom(target.value, out)
             index = self.index(target.slice, out)
-            out.append(assign(gast.Subscript(value=base, slice=index, ctx=gast.Store()), atom))
+            if effect:  # self.cache[key] = v: made as f makes it (store_item)
+                out.append(assign(self.namer.fresh("unused"), call("store_item", base,
+                                                                   index, atom)))
+                EFFECT.set(out[-1], True)
+            else:
+                out.append(assign(gast.Subscript(value=base, slice=index, ctx=gast.Store()),
+                                  atom))
         elif isinstance(target, gast.Attribute) and self.built_object(target.value):
             self.object_store(target, value, out)
         elif isinstance(target, gast.Attribute):
@@ -488,7 +494,7 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
             out.append(assign(target.id, binop(load(target.id), s.op, rhs)))
             AUGMENTED.set(out[-1], target.id)  # NumPy would update the array in place
             return
-        self.attribute_item_write(target)
+        self.attribute_item_write(target, augmented=True)
         base = self.atom(target.value, out)
         index = self.index(target.slice, out)
         old = self.namer.fresh(_base_name(target))

@@ -46,9 +46,11 @@ def f(x, name):
 from __future__ import annotations
 
 import functools
+import inspect
 
 import gast
 
+from ..frontend.parse import is_library
 from ..ir.nodes import (
     assign,
     call,
@@ -96,17 +98,26 @@ def dispatch_function_tables(tree, namer, parsed, local_functions, nodes=None) -
         return None
 
     def is_partial(e):
-        return isinstance(e, gast.Call) and e.args and is_function(e.args[0]) \
-            and not any(isinstance(a, gast.Starred) for a in e.args) \
-            and all(k.arg is not None for k in e.keywords) \
-            and (dotted_name(e.func) or ".").split(".")[0] not in own \
-            and parsed.resolve(e.func) is functools.partial
+        """functools.partial(g, ...), or a call of a factory of the user's (`make(2)`,
+        a Python function with source: what it returns is called where the table is)"""
+        if not isinstance(e, gast.Call) or any(isinstance(a, gast.Starred) for a in e.args) \
+                or not all(k.arg is not None for k in e.keywords) \
+                or (dotted_name(e.func) or ".").split(".")[0] in own:
+            return False
+        found = parsed.resolve(e.func)
+        if found is functools.partial:
+            return bool(e.args) and is_function(e.args[0])
+        return is_factory(e)
+
+    def is_factory(e):
+        found = parsed.resolve(e.func)
+        return inspect.isfunction(found) and not is_library(found)
 
     def is_reduce(e):
         return (dotted_name(e.func) or ".").split(".")[0] not in own \
             and parsed.resolve(e.func) is functools.reduce
 
-    partials.update(_hoist_partials(tree, namer, is_function, is_partial))
+    partials.update(_hoist_partials(tree, namer, is_function, is_partial, is_factory))
     named = _named_tables(tree, local_functions, table_of, is_reduce)
     Dispatch(namer, named, table_of, [tree, *local_functions.values()],
              parsed.lookup("enumerate") is enumerate and "enumerate" not in own,
@@ -130,15 +141,17 @@ def _may_be_table(display) -> bool:
                               for e in elts)
 
 
-def _hoist_partials(tree, namer, is_function, is_partial) -> set:
+def _hoist_partials(tree, namer, is_function, is_partial, is_factory) -> set:
     """`T = [functools.partial(g, a), np.tanh]` at the top level of f, each element a
     function or a partial of one: each partial bound first to a name of its own
     (`partial_g = functools.partial(g, a)`, evaluated in the display's order) that the
     display holds, so T is a table and made_callables.py follows the calls of each
     partial. Only where nothing evaluated before the display in the statement comes
     after the partial's arguments: the display is the statement's whole value or a for
-    loop's iterable, or the partial's arguments are constants and names. Returns the
-    names bound."""
+    loop's iterable, or the partial's arguments are constants and names. A call of a
+    factory of the user's (`{"q": make(2), "lin": lambda v: 2 * v}`, which runs code)
+    is named so only where the display is the statement's whole value or a for loop's
+    iterable. Returns the names bound."""
     hoisted = set()
     body = []
     for stmt in tree.body:
@@ -149,15 +162,17 @@ def _hoist_partials(tree, namer, is_function, is_partial) -> set:
             if not elts or not any(is_partial(e) for e in elts) \
                     or not all(is_function(e) or is_partial(e) for e in elts):
                 continue
-            if display is not first and not all(
+            if display is not first and (any(is_factory(e) for e in elts if is_partial(e))
+                                         or not all(
                     isinstance(a, (gast.Constant, gast.Name))
                     for e in elts if is_partial(e)
-                    for a in [*e.args[1:], *(k.value for k in e.keywords)]):
+                    for a in [*e.args[1:], *(k.value for k in e.keywords)])):
                 continue
             for i, e in enumerate(elts):
                 if is_partial(e):
-                    held = namer.fresh(f"partial_{dotted_name(e.args[0]) or 'function'}"
-                                       .replace(".", "_"))
+                    held = namer.fresh(
+                        (f"made_{dotted_name(e.func) or 'function'}" if is_factory(e) else
+                         f"partial_{dotted_name(e.args[0]) or 'function'}").replace(".", "_"))
                     body.append(gast.copy_location(assign(held, e), stmt))
                     elts[i] = load(held)
                     hoisted.add(held)

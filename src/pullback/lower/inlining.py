@@ -64,6 +64,7 @@ from ..ir.nodes import (
     is_atom,
     load,
     map_names,
+    parameters,
     store,
     stored_in_order,
     walk,
@@ -710,12 +711,22 @@ class BuiltObjects:
                        "value in one of its methods (passed on, returned or stored); use "
                        "its attributes there", expr)
 
-    def attribute_item_write(self, target):
+    def attribute_item_write(self, target, augmented=False) -> bool:
         """Refuse `obj.d[key] = v` (and `+=`) unless `obj` is an object f builds, whose
-        attribute `d` is a local of f (a cache or counter dict set in `__init__`): the
-        container an object f receives holds outlives the call, and a gradient of what is
-        written there would be lost between calls."""
+        attribute `d` is a local of f (a cache or counter dict set in `__init__`), or
+        (True, not augmented) `obj` is a parameter f never binds (`self.cache[key] = v`):
+        written then as an effect (`store_item`), whose value the analysis lets no read
+        after it pass on (analysis/refusals: stored only). The container an object f
+        receives holds outlives the call, and a gradient of what is written there would
+        be lost between calls."""
         base = target.value
+        if isinstance(base, gast.Attribute) and isinstance(base.value, gast.Name) \
+                and not augmented and not self.built_object(base.value) \
+                and base.value.id in parameters(self.parsed.tree.args) and not any(
+                    isinstance(n, gast.Name) and n.id == base.value.id
+                    and isinstance(n.ctx, (gast.Store, gast.Del))
+                    for n in walk(self.parsed.tree)):
+            return True
         if isinstance(base, gast.Attribute) and not self.built_object(base.value):
             shown = dotted_name(base) or "obj.attr"
             self.error(f"a write into {shown}[...], a container held by an object "

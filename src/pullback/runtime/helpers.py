@@ -189,6 +189,25 @@ _NOT_RECORDS = (int, float, complex, bool, str, bytes, list, tuple, dict, set, f
                 types.MethodType, numpy.ndarray, numpy.generic)
 
 
+def _sourceless_class(cls) -> bool:
+    """A class whose objects are no record of the user's: defined in C (a static type, or
+    a class of an extension module) or in the standard library (deque, Fraction,
+    Decimal). types.SimpleNamespace is a record: its attributes are what it stores."""
+    from ..frontend.parse import _STDLIB
+
+    if cls is types.SimpleNamespace:
+        return False
+    if not cls.__flags__ & _HEAPTYPE:
+        return True
+    module = sys.modules.get(cls.__module__)
+    file = str(getattr(module, "__file__", None) or "")
+    return file.endswith((".so", ".pyd")) or file.startswith(_STDLIB) \
+        and "site-packages" not in file and "dist-packages" not in file
+
+
+_HEAPTYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class made by a class statement (or type())
+
+
 _OPERATORS = ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
               "__rtruediv__", "__matmul__", "__rmatmul__", "__neg__", "__pow__", "__array__",
               "__getitem__")
@@ -1062,12 +1081,49 @@ def _user_iterable(x) -> bool:
         and isinstance(method, types.FunctionType) and not is_library(method)
 
 
+def _iterated_length(values, method):
+    """len(values) for a loop over an object whose class defines `__iter__` in Python,
+    which pullback's loop reads as values[0], values[1], ...: __iter__ runs once, as
+    Python's loop runs it, and what it gives must be what __getitem__ gives at 0, 1, ...
+    below len(values) (the same objects; arrays: the same memory), so that the values and
+    their gradients (through __getitem__'s transform) are those of Python's loop."""
+    from .objects import getitem_site
+
+    cls = values.__class__
+    refusal = (f"a loop over an object of class {cls.__qualname__}, which defines {method}: "
+               "pullback loops over a container by index (values[0], values[1], ...) and "
+               "takes a class's own __iter__ only where it gives the objects __getitem__ "
+               "gives at 0, 1, ... below len()")
+    items = list(values)  # Python's loop: __iter__, once
+    if not hasattr(cls, "__getitem__") or not hasattr(cls, "__len__"):
+        raise PullbackError(f"{refusal}; {cls.__qualname__} has no __len__ and __getitem__ "
+                            "(define them, or loop over the list it holds)")
+    n = len(values)
+    getitem_site(cls)  # refuses a __getitem__ that changes something
+    for k in range(n):
+        if k >= len(items) or not _same_item(values[k], items[k]):
+            raise PullbackError(f"{refusal}; its item {k} differs (loop over "
+                                "range(len(values)) and index it, or over the list it holds)")
+    if len(items) != n:
+        raise PullbackError(f"{refusal}; it gives {len(items)} items, len() says {n}")
+    return n
+
+
+def _same_item(a, b) -> bool:
+    """The same object, or arrays over the same memory (views made anew by each read)."""
+    if a is b:
+        return True
+    return a.__class__ is np.ndarray and b.__class__ is np.ndarray \
+        and a.__array_interface__["data"] == b.__array_interface__["data"] \
+        and a.shape == b.shape and a.strides == b.strides and a.dtype == b.dtype
+
+
 def _indexed_length(values):
     """len(values) for a loop over an object of a user class, which the loop reads as
     values[0], values[1], ...: Python's loop does the same for a class without
     `__iter__`, until values[i] raises IndexError, which must then be at len(values)
     (checked: __getitem__ runs once more, so it must change nothing). A class that
-    defines `__iter__` in Python is refused: it may give other values."""
+    defines `__iter__` in Python: `_iterated_length`."""
     from ..frontend.parse import is_library
     from .objects import getitem_site
 
@@ -1077,11 +1133,7 @@ def _indexed_length(values):
         if method is None:
             continue
         if isinstance(method, types.FunctionType) and not is_library(method):
-            raise PullbackError(
-                f"a loop over an object of class {cls.__qualname__}, which defines "
-                f"{klass.__qualname__}.__iter__: pullback loops over a container by index "
-                "(values[0], values[1], ...), which may differ from what __iter__ gives; "
-                "loop over range(len(values)) and index it, or over the list it holds")
+            return _iterated_length(values, f"{klass.__qualname__}.__iter__")
         break
     n = len(values)
     getitem_site(cls)  # refuses a __getitem__ that changes something
@@ -1465,6 +1517,14 @@ def as_grad(d, x):
         return complex(d) if x.__class__ in (complex, np.complex128) else x.__class__(d)
     if x.__class__ is bool or isinstance(x, (np.bool_, np.integer)):
         _not_differentiable(x)
+    # (a function an object holds, a builtin value: as before)
+    if not isinstance(x, (int, float, np.generic)) and not callable(x) \
+            and x.__class__.__module__ != "builtins" and _sourceless_class(x.__class__):
+        raise PullbackError(
+            f"a gradient with respect to an object of class {x.__class__.__qualname__} (of "
+            f"{x.__class__.__module__}), a class defined in C or in the standard library: "
+            "pullback does not take such an object apart, nor treat it as a constant; pass "
+            "the numbers or arrays it holds (float(q), list(d), np.array(d)) instead")
     stored = stored_attributes(x) if not isinstance(x, (int, float)) else None
     if stored is not None:
         return _object_grad(d, x, stored)
@@ -1506,6 +1566,19 @@ def set_attribute(obj, name, value, where=None):
             "pullback differentiates, an attribute may be set to a number, an array, a "
             "string, None or a tuple of them, not to a list or object")
     setattr(obj, name, value)
+
+
+def store_item(container, key, value):
+    """`obj.cache[key] = value` in a differentiated function, where obj is self or a
+    parameter (the analysis: an item f stores and reads back in no way that reaches its
+    result after the write): made as f makes it, an effect. The value is stored as f
+    stores it (a number, an array, a string, None or a tuple of them)."""
+    if not (_plain(value) or value.__class__ is np.ndarray):
+        raise PullbackError(
+            f"storing a {type(value).__name__} into a container an object holds: in a "
+            "function pullback differentiates, a number, an array, a string, None or a "
+            "tuple of them may be stored so, not a list or object")
+    container[key] = value
 
 
 def _plain(value) -> bool:

@@ -119,8 +119,9 @@ def _resolve(site, obj):
             raise AttributeError(f"{exc}\n  {site.where}") from None
     if isinstance(found, types.MethodType):
         func, receiver = found.__func__, found.__self__
-    else:
-        func, receiver = found, None
+    else:  # a gradient pullback made (api._with_operand_objects): the code it runs first
+        func, receiver = getattr(found, "__pullback_defaults_code__", found) if isinstance(
+            found, types.FunctionType) else found, None
     from .. import rules
 
     held = obj if site.name == "__call__" else found
@@ -579,20 +580,61 @@ def operand_of_user_class(value, at):
     for method_name in (name, _REFLECTED.get(name)):
         method = _class_attribute(cls, method_name) if method_name else None
         if isinstance(method, types.FunctionType) and not is_library(method):
-            raise NoRuleError(
+            raise OperatorOfObject(
                 f"an operator here receives an object of class {cls.__qualname__}, which "
-                f"defines {cls.__qualname__}.{method_name}, and the object came from a "
-                "parameter, an attribute, a container or a call: pullback differentiates "
-                "the operators of objects f builds in its own code (v = Vector(x); v + w), "
-                "not of objects it receives; build the object inside f from the arrays "
-                "passed in, or operate on its stored arrays (u.a + w.a)", where)
+                f"defines {cls.__qualname__}.{method_name}, and the object came from an "
+                "attribute, a container, a call, or a parameter of a function f calls: "
+                "pullback differentiates the operators of objects f builds in its own code "
+                "(v = Vector(x); v + w) and of objects passed to f as its parameters; pass "
+                "the object as a parameter, build it inside f from the arrays passed in, "
+                "or operate on its stored arrays (u.a + w.a)", where)
+
+
+class OperatorOfObject(NoRuleError):
+    """An operator meets an object of a user class overloading it where the transform
+    applies the operator's rule. Raised by a function's entry check (`ats`: the check's
+    table), before the function has done anything, it makes the gradient run the
+    transform in which those parameters hold objects (api._with_operand_objects)."""
+
+    ats = None
+
+
+class _ObjectOperand:
+    """The `static` value of a parameter that holds, this call, an object of a user class
+    overloading operators: its operators run through operator_forward."""
+
+    def __repr__(self):
+        return "OBJECT_OPERAND"
+
+
+OBJECT_OPERAND = _ObjectOperand()
+
+
+def overloads_operators(value) -> bool:
+    """Whether `value` is an object of a user class with a Python method for an operator
+    (operand_of_user_class would refuse it)."""
+    if value.__class__ in OPERAND_TYPES or is_foreign_array(value):
+        return False
+    try:
+        operand_of_user_class(value, ("__getitem__", ""))
+        for name in _PLAIN:
+            operand_of_user_class(value, (name, ""))
+    except OperatorOfObject:
+        return True
+    except NoRuleError:
+        return False
+    return False
 
 
 def operands_of_user_class(values, ats):
     """operand_of_user_class for each of several parameters, checked on entry."""
     for value, at in zip(values, ats):
         if value.__class__ not in OPERAND_TYPES:
-            operand_of_user_class(value, at)
+            try:
+                operand_of_user_class(value, at)
+            except OperatorOfObject as exc:
+                exc.ats = ats
+                raise
 
 
 def _operand_params(site, func, swapped) -> tuple:
