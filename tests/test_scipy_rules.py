@@ -506,7 +506,7 @@ def rosen_gradient_norm(x):  # grad of a function of rosen_der: the Hessian prod
 
 
 def rosen_hessian_product(x, p):
-    return np.sum(np.sin(rosen_hess_prod(x, p)))
+    return np.sum(np.tanh(1e-3 * rosen_hess_prod(x, p)) ** 2)
 
 
 class RosenbrockProblem:

@@ -64,6 +64,8 @@ class Parsed:
     inlined: dict[tuple, object] = field(default_factory=dict)
     # parameters f writes in place, whose writes are made on a copy (lower/inputs.py)
     owned_inputs: frozenset = frozenset()
+    # parameters holding objects of user classes with operators (api's operand retry)
+    object_params: set = field(default_factory=set)
 
     def lookup(self, name: str):
         """The object a free name denotes (closure cell, global, builtin), or _MISSING."""
