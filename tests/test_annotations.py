@@ -41,7 +41,7 @@ NOT_NODE_FACTS = {
     "cell_contents": "a closure cell",
     "co_filename": "a code object", "co_positions": "a code object",
     "co_qualname": "a code object",
-    "declared_defaults": "api.Transformed", "originals": "api.Transformed",
+    "declared_defaults": "api.Transformed", "bound_chains": "api.Transformed",
     "tangents_last": "api.Transformed", "static": "frontend.parse.Parsed",
     "build_args": "api.Transformed", "grown_lists": "api.Transformed",
     "message": "an error pullback raises", "wrapper_noted": "an error pullback raises",
