@@ -43,7 +43,7 @@ NOT_NODE_FACTS = {
     "cell_contents": "a closure cell",
     "co_filename": "a code object", "co_positions": "a code object",
     "co_qualname": "a code object",
-    "declared_defaults": "api.Transformed", "originals": "api.Transformed",
+    "declared_defaults": "api.Transformed", "bound_chains": "api.Transformed",
     "tangents_last": "api.Transformed", "static": "frontend.parse.Parsed",
     "owned_inputs": "frontend.parse.Parsed", "object_params": "frontend.parse.Parsed",
     "ats": "an error pullback raises (runtime.objects.OperatorOfObject)",

@@ -181,7 +181,8 @@ def test_tangent_code_interleaves_primal_and_tangent_statements():
     text = pullback.source(g, wrt=(0, 1, 2), mode="jvp")
     lines = [line.strip() for line in text.splitlines()]
     assert lines.index("a = x ** 2") + 1 == lines.index("da = dx * 2.0 * x")
-    assert lines.index("e = math.sin(d)") + 1 == lines.index("de = dd * math.cos(d)")
+    # math.cos, which only the tangent rule calls, is bound as a constant (codegen)
+    assert lines.index("e = math.sin(d)") + 1 == lines.index("de = dd * math_cos(d)")
     assert lines[-1] == "return (out, dout)"
     assert text.startswith("def jvp_g(x, y, z, tangents):\n")
     assert "    dx, dy, dz = tangents\n" in text

@@ -87,8 +87,9 @@ class Transformed:
     # how many positional defaults the source gives, and the keyword-only names it gives
     # one: the generated function takes the user function's defaults (codegen.bind)
     declared_defaults: tuple = (0, frozenset())
-    # np./math. names the derivative rules call -> the original (unpatched) objects
-    originals: dict = field(default_factory=dict)
+    # constants bound to the np./math. functions only derivative rules call -> the
+    # dotted names they stand for (codegen.guard_unpatched; the Numba backend spells them)
+    bound_chains: dict = field(default_factory=dict)
     tangents_last: bool = False  # mode "jvp": the generated function takes them last
     # ((list, where), ...): lists an object holds that the function grows (analysis/refusals)
     grown_lists: tuple = ()
@@ -121,8 +122,8 @@ class Transformed:
 
     def fits(self, func, seen=None) -> bool:
         """Whether `func` has the code this was generated from, and its names and dotted
-        names, those of the functions whose bodies it inlined, the NumPy and math
-        functions its rules call, and (through their own transforms) those of the
+        names, those of the functions whose bodies it inlined, and (through their own
+        transforms) those of the
         functions it calls still denote what this transform assumed."""
         seen = set() if seen is None else seen
         if id(self) in seen:  # recursion: already being checked
@@ -135,8 +136,6 @@ class Transformed:
             and all(lookup_dotted(func, name) is obj for name, obj in self.bindings.items()) \
             and all(lookup_dotted(owner or func, name) is obj
                     for (owner, name), obj in self.inlined.items()) \
-            and all(codegen.helper_attribute(name) is obj
-                    for name, obj in self.originals.items()) \
             and all(t.fits(f, seen) for f, t in self.callees)
 
 
@@ -633,7 +632,7 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
     functions = out.body if isinstance(out, gast.Module) else [out]
     for function in functions if optimize else ():
         simplify(function, analysis.scalar)
-    originals = codegen.guard_unpatched(out, analysis.bindings, NAMER.of(tree), constants,
+    bound_chains = codegen.guard_unpatched(out, analysis.bindings, NAMER.of(tree), constants,
                             lambda dotted: _where_spelled(parsed, dotted) or where_defined(func))
     codegen.note_inlined(out)
     source = codegen.to_source(out)
@@ -646,7 +645,7 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
                          func.__code__, function_defaults=tuple(
                              (name, value) for name, value in parsed.static.items()
                              if name not in given))
-    result.originals = originals
+    result.bound_chains = bound_chains
     result.grown_lists = grown_lists
     result.tree = out if keep_stages or keep_tree else None
     result.location = parsed.location

@@ -3,7 +3,6 @@ def dlecture(x, y, z):
     if module_globals['math'] is not math_at_transform: rebound('math')
     if math.exp is not math_exp_at_transform: rebound('math.exp')
     if math.sin is not math_sin_at_transform: rebound('math.sin')
-    if math.cos is not math_cos_at_transform: rebound('math.cos')
     if z.__class__ not in SCALAR_TYPES:
         complex_to_math(('z',), (z,), math_at_2)
     power = x ** 2
@@ -15,7 +14,7 @@ def dlecture(x, y, z):
     sin = math.sin(add)
     # adjoint
     dout = 1.0
-    dadd = dout * math.cos(add)
+    dadd = dout * math_cos(add)
     dy = dadd * exp
     dexp = dadd * y
     dz = dout + dexp * exp

@@ -21,7 +21,6 @@ def dlecture(x, y, z):
     if module_globals['math'] is not math_at_transform: rebound('math')
     if math.exp is not math_exp_at_transform: rebound('math.exp')
     if math.sin is not math_sin_at_transform: rebound('math.sin')
-    if math.cos is not math_cos_at_transform: rebound('math.cos')
     # guards: the parameters math functions take are not complex
     if z.__class__ not in SCALAR_TYPES:
         complex_to_math(('z',), (z,), math_at_2)
@@ -36,7 +35,7 @@ def dlecture(x, y, z):
     # adjoint
     dout = 1.0
     # from: sin = math.sin(add)
-    dadd = dout * math.cos(add)
+    dadd = dout * math_cos(add)
     # from: mul = y * exp
     dy = dadd * exp
     dexp = dadd * y

@@ -3,7 +3,6 @@ def jvp_lecture(x, y, z, tangents):
     if module_globals['math'] is not math_at_transform: rebound('math')
     if math.exp is not math_exp_at_transform: rebound('math.exp')
     if math.sin is not math_sin_at_transform: rebound('math.sin')
-    if math.cos is not math_cos_at_transform: rebound('math.cos')
     if z.__class__ not in SCALAR_TYPES:
         complex_to_math(('z',), (z,), math_at_2)
     dx, dy, dz = tangents
@@ -18,7 +17,7 @@ def jvp_lecture(x, y, z, tangents):
     if add.__class__ not in SCALAR_TYPES:
         complex_to_math(('',), (add,), math_at)
     sin = math.sin(add)
-    dsin = dadd * math.cos(add)
+    dsin = dadd * math_cos(add)
     out = sin + z
     dout = dsin + dz
     return (out, dout)

@@ -3,7 +3,6 @@ def dpiecewise(x):
     if module_globals['math'] is not math_at_transform: rebound('math')
     if math.log is not math_log_at_transform: rebound('math.log')
     if math.sin is not math_sin_at_transform: rebound('math.sin')
-    if math.cos is not math_cos_at_transform: rebound('math.cos')
     if x.__class__ not in SCALAR_TYPES:
         not_scalars(('x',), (x,))
     cond = x < 0.0
@@ -25,7 +24,7 @@ def dpiecewise(x):
         dy_3 = dout_3 * x
         dx = dout_3 * y_3
         if cond_2:
-            dx = dx + dy_3 * math.cos(x)
+            dx = dx + dy_3 * math_cos(x)
         else:
             dx = dx + dy_3 / x
     return dx

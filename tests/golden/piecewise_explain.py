@@ -21,7 +21,6 @@ def dpiecewise(x):
     if module_globals['math'] is not math_at_transform: rebound('math')
     if math.log is not math_log_at_transform: rebound('math.log')
     if math.sin is not math_sin_at_transform: rebound('math.sin')
-    if math.cos is not math_cos_at_transform: rebound('math.cos')
     # guards: the parameters the code treats as numbers are numbers
     if x.__class__ not in SCALAR_TYPES:
         not_scalars(('x',), (x,))
@@ -56,7 +55,7 @@ def dpiecewise(x):
         # from: if cond_2:
         if cond_2:
             # from: y = math.sin(x)
-            dx = dx + dy_3 * math.cos(x)
+            dx = dx + dy_3 * math_cos(x)
         else:
             # line 31: y = math.log(x) + 1.0
             # from: log = math.log(x)

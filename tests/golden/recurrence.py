@@ -3,7 +3,6 @@ def drecurrence(x, a):
     if module_globals['math'] is not math_at_transform: rebound('math')
     if math.sin is not math_sin_at_transform: rebound('math.sin')
     if range is not range_at_transform: rebound('range')
-    if math.cos is not math_cos_at_transform: rebound('math.cos')
     if x.__class__ not in SCALAR_TYPES or a.__class__ not in SCALAR_TYPES:
         not_scalars(('x', 'a'), (x, a))
     steps = range(1000)
@@ -25,7 +24,7 @@ def drecurrence(x, a):
         sin, x_2 = saved.pop()
         dmul = dx_2 * sin
         dsin = dx_2 * mul
-        dx_2 = dx_2 + dsin * math.cos(x_2)
+        dx_2 = dx_2 + dsin * math_cos(x_2)
         da_unscaled += dmul
     da += da_unscaled * 0.002
     return (dx_2, da)

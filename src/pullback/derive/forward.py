@@ -62,6 +62,8 @@ def jvp_h(x, y, dx, dy):
 
 from __future__ import annotations
 
+import math
+
 import gast
 import numpy as np
 
@@ -932,6 +934,33 @@ def _stored(stmts) -> set:
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
 
+def _spell_math_constants(function, closure) -> None:
+    """A call of a closure variable bound to one of `math`'s functions of one number as
+    pullback found it (`math_cos(x)`: a gradient being differentiated calls so what only
+    its derivative rules call, codegen.guard_unpatched) is spelled `math.cos(x)`, the
+    same function, so that `reuse_recorded_calls` sees it as the call it is (codegen
+    binds it again, or refuses a `math.cos` replaced since)."""
+    from ..emit.codegen import _PRISTINE
+
+    pristine = _PRISTINE[id(math)][1]
+    named = {}
+    for name, cell in closure.items():
+        try:
+            value = cell.cell_contents
+        except ValueError:
+            continue
+        for f in _PURE_MATH:
+            if pristine.get(f) is value:
+                named[name] = f
+    if not named:
+        return
+    for node in gast.walk(function):
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
+                and node.func.id in named:
+            node.func = gast.Attribute(value=load("math"), attr=named[node.func.id],
+                                       ctx=gast.Load())
+
+
 def reuse_recorded_calls(function, namer) -> None:
     """Where a loop records `L.append((a, x, ...))` after computing `math.f(x)` (as a
     = math.f(x), or inside an expression) and the loop popping `a_2, x_2, ... = L.pop()`
@@ -1278,6 +1307,7 @@ def forward(tree, analysis, wrt, mode="jvp", single=True, calls=None, optimize=T
         coalesce_loop_copies(made)
         fuse_tapes(made, builder.namer)
         loop_while_nonempty(made)
+        _spell_math_constants(made, analysis.parsed.closure)
         reuse_recorded_calls(made, builder.namer)
         coalesce_loop_copies(made)  # a value no longer recorded may now update in place
     return made, builder.constants

@@ -6,9 +6,9 @@ a compiled gradient's globals are the user's module globals (read live, never
 written), and its helpers (`np`, `math`, runtime helpers) and the user's closure
 cells are bound as closure variables, and so are, per function object, the objects
 its entry guards compare (`PER_FUNCTION`). Generated code never calls a NumPy or `math`
-function that was replaced after pullback was imported: such code is refused, and each
-function's entry guards check the ones its rules call are still the originals
-(`guard_unpatched`).
+function that was replaced after pullback was imported: such code is refused; the
+ones f calls have entry guards, and the ones only derivative rules call are bound as
+they were found, as constants (`guard_unpatched`).
 
 Example: a gast tree printed (a `comment` statement as a comment line) and compiled.
 
@@ -59,14 +59,15 @@ _PRISTINE = {id(m): (m, dict(vars(m))) for m in (math, np, np.linalg, np.fft, np
 def guard_unpatched(tree: gast.AST, guarded, namer, constants: dict, locate) -> dict:
     """Refuse generated code that calls, through `np` or `math`, a function replaced
     (monkeypatched) since pullback was imported (`locate(dotted)` says where: the line
-    of the user's code that spells it, else the function's def line); and give each
-    generated function an entry guard for each such name it reads that the guards of
-    `reverse` do not already check (those in `guarded`: the names the user's code
-    calls), so that one replaced later is noticed too. These are the names derivative
-    rules call (`math.cos` in the adjoint of `math.sin`). Returns what those guards
-    compare: dotted name -> the original object (see `helper_attribute`)."""
+    of the user's code that spells it, else the function's def line). The names the
+    user's code calls (`guarded`) have entry guards of their own (`reverse`), so a
+    later replacement is noticed. The others are what derivative rules call (`math.cos`
+    in the adjoint of `math.sin`): f never calls them, so what they are bound to later
+    cannot change f, and the generated code calls them as pullback found them, bound
+    when transforming (`math_cos`, a constant of the generated code) and never read
+    again, so they need no guard. Returns those constants: name -> dotted name."""
     functions = tree.body if isinstance(tree, gast.Module) else [tree]
-    expected: dict = {}  # dotted name -> name of the constant holding the original
+    bound: dict = {}  # dotted name -> name of the constant holding the original
     for function in functions:
         used = {}
         looked = set()  # the chains looked up already (`math.sin` on every other line)
@@ -96,31 +97,59 @@ def guard_unpatched(tree: gast.AST, guarded, namer, constants: dict, locate) -> 
                         + (f"\n  {locate(spelled)}" if locate(spelled) else ""))
                 obj = pristine[attr]
                 used[spelled] = obj
-        # the longest chains only: `np.linalg.solve` also checks what `np.linalg` is
-        chains = sorted(name for name in used if name not in guarded
-                        and not any(other.startswith(name + ".") for other in used))
-        guards = []
-        for name in chains:
-            if name not in expected:
-                expected[name] = namer.fresh(f"{name}_at_transform")
-                constants[expected[name]] = used[name]
-            head, *rest = name.split(".")
-            live = gast.Name(id=head, ctx=gast.Load(), annotation=None, type_comment=None)
-            for attr in rest:
-                live = gast.Attribute(value=live, attr=attr, ctx=gast.Load())
-            test = gast.Compare(left=live, ops=[gast.IsNot()], comparators=[gast.Name(
-                id=expected[name], ctx=gast.Load(), annotation=None, type_comment=None)])
-            guards.append(gast.If(test=test, body=[gast.Expr(value=gast.Call(
-                func=gast.Name(id="rebound", ctx=gast.Load(), annotation=None,
-                               type_comment=None),
-                args=[gast.Constant(value=name, kind=None)], keywords=[]))], orelse=[]))
-        at, end = 0, 0  # after the last identity guard: the scalar checks come after them
-        while end < len(function.body) and _is_guard(function.body[end]):
-            end += 1
-            if function.body[end - 1].body[0].value.func.id == "rebound":
-                at = end
-        function.body[at:at] = guards
-    return {name: constants[constant] for name, constant in expected.items()}
+        # the longest chains only: `np.linalg.solve` also reads `np.linalg`
+        chains = {name for name in used if name not in guarded
+                  and not any(other.startswith(name + ".") for other in used)}
+        for name in sorted(chains):
+            if name not in bound:
+                bound[name] = namer.fresh(name.replace(".", "_"))
+                constants[bound[name]] = used[name]
+        if chains:
+            _bind_chains(function, {name: bound[name] for name in chains})
+    return {constant: name for name, constant in bound.items()}
+
+
+def _bind_chains(function, names: dict) -> None:
+    """Replace each dotted name `np.linalg.solve` in `names` (the whole chain, not a
+    part of a longer one) by the name of the constant it is bound to."""
+    _replace(function, lambda item: item.__class__ is gast.Attribute and _dotted(item) in names,
+             lambda item: gast.Name(id=names[_dotted(item)], ctx=gast.Load(), annotation=None,
+                                    type_comment=None))
+
+
+def spell_bound_chains(function, chains: dict) -> None:
+    """Undo `_bind_chains` in `function`: each constant named in `chains` (as
+    `guard_unpatched` returns them) is spelled as the dotted name again (for a backend
+    that compiles calls of `np`'s and `math`'s functions by their names)."""
+    def dotted(item):
+        head, *rest = chains[item.id].split(".")
+        node = gast.Name(id=head, ctx=gast.Load(), annotation=None, type_comment=None)
+        for attr in rest:
+            node = gast.Attribute(value=node, attr=attr, ctx=gast.Load())
+        return node
+    _replace(function, lambda item: item.__class__ is gast.Name and item.id in chains, dotted)
+
+
+def _replace(function, matches, new) -> None:
+    """Replace each node under `function` that `matches` by `new(node)`."""
+    for node in walk(function):
+        for field, value in gast.iter_fields(node):
+            items = value if isinstance(value, list) else [value]
+            for i, item in enumerate(items):
+                if isinstance(item, gast.AST) and matches(item):
+                    if value is items:
+                        value[i] = new(item)
+                    else:
+                        setattr(node, field, new(item))
+
+
+def _dotted(node):
+    """`np.linalg.solve` for that chain of attributes on a name, else None."""
+    chain = []
+    while node.__class__ is gast.Attribute:
+        chain.append(node.attr)
+        node = node.value
+    return ".".join([node.id, *reversed(chain)]) if node.__class__ is gast.Name else None
 
 
 def helper_attribute(dotted: str):

@@ -94,6 +94,7 @@ class Split:
             raise PullbackError("the Numba backend compiles grad, value_and_grad and vjp")
         self.func, self.location = func, transformed.location
         fn = copy.deepcopy(tree)
+        codegen.spell_bound_chains(fn, transformed.bound_chains)
         args = fn.args
         if args.vararg is not None or args.kwarg is not None:
             raise self.refuse(fn, f"*{getattr(args.vararg or args.kwarg, 'id', 'args')} "
