@@ -454,11 +454,6 @@ def refused_method_on_local_list(v):
     return values[0] * v[2]
 
 
-def refused_fill_diagonal_of_input(A):
-    np.fill_diagonal(A, 0.0)  # <- here
-    return np.sum(A * A)
-
-
 def try_nested_pushes_then_fail(v):
     total = 0.0
     for i in range(v.shape[0]):

@@ -74,8 +74,8 @@ def _moved(value, direction, h):
         return {k: _moved(v, direction[k], h) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return type(value)(_moved(v, t, h) for v, t in zip(value, direction))
-    if isinstance(value, np.ndarray):
-        return value + h * direction
+    if isinstance(value, np.ndarray):  # an array still (a 0-d one's sum is a scalar)
+        return np.asarray(value + h * direction, dtype=np.result_type(value, float))
     return value + h * direction
 
 

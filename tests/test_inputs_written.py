@@ -66,10 +66,26 @@ def normalised_in_a_loop(x):
     return np.dot(x, x)
 
 
+def diagonal_zeroed(A):
+    np.fill_diagonal(A, 0.0)
+    return np.sum(A * A)
+
+
+def first_row_filled(A):
+    A[0].fill(1.0)
+    return np.sum(A * np.cos(A))
+
+
 @pytest.mark.parametrize("f", [product_written_first, square_written_into_its_input,
                                normalised_in_a_loop])
 def test_arrays_written_in_place(f):
     _check(f, (RNG.normal(size=5),))
+
+
+@pytest.mark.parametrize("f", [diagonal_zeroed, first_row_filled])
+def test_numpy_writes_into_an_input_matrix(f):
+    g = _check(f, (RNG.normal(size=(3, 3)),))
+    assert np.all(g[0] == 0.0) if f is first_row_filled else np.all(np.diag(g) == 0.0)
 
 
 def test_in_place_updates_with_a_second_argument():

@@ -871,6 +871,11 @@ SAMPLES.update({
                                [((3, 2), ANY), ((3, 3), ANY), ((3, 2), ANY)])],
 })
 
+# the copy an input written in place is written on (lower/inputs.py); last, so that the
+# cases above keep their positions (each case's random inputs are seeded by its position)
+SAMPLES[HELPERS["own_input"]] = [
+    ("np.sum(own_input(x0, 'x', ()) * x1)", [((3,), ANY), ((3,), ANY)]),
+    ("own_input(x0, 'x', (x1,))[2] * x1[0]", [((3,), ANY), ((2,), ANY)])]
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 
@@ -1031,6 +1036,7 @@ def _sample_calls(f, expr, args):
     """(positional, keyword) arguments of each call to f in a sample expression."""
     env = {"np": np, "math": math, "builtins": builtins, "scipy": scipy,
            "transposed": HELPERS["transposed"], "scipy_samples": scipy_samples,
+           "own_input": HELPERS["own_input"],
            **{f"x{i}": a for i, a in enumerate(args)}}
 
     def value(node):

@@ -1037,9 +1037,11 @@ def test_reverse_lecture_example():
             dx = dadd * 2 * x
             return (dx, dy, dz)
         """)
-    # the same code, but for the entry guards (codegen adds those of the rules' callees)
+    # the same code, but for the entry guards, and math.cos, which only the adjoint calls,
+    # bound when transforming (math_cos) rather than read behind a guard (codegen)
     assert "".join(line for line in pullback.source(lecture, wrt=("x", "y", "z")).splitlines(
-        True) if ": rebound(" not in line) == src(simplify(adjoint(lecture, ("x", "y", "z"))))
+        True) if ": rebound(" not in line).replace("math_cos(", "math.cos(") == src(
+        simplify(adjoint(lecture, ("x", "y", "z"))))
     c = math.cos(3.0)  # x**2 + y*exp(z) = 3 at (2, -1, 0)
     assert pullback.grad(lecture, wrt=(0, 1, 2))(2.0, -1.0, 0.0) == pytest.approx(
         (4.0 * c, c, 1.0 - c), rel=1e-15)
@@ -1433,7 +1435,8 @@ def weighted(x):
 def test_codegen_bind_reads_globals_live_and_never_writes_them(monkeypatch):
     before = set(vars(THIS_MODULE))
     df = pullback.grad(weighted)
-    assert df.__globals__ is vars(THIS_MODULE)
+    generated = getattr(df, "__pullback_defaults_code__", df)  # under api's operand retry
+    assert generated.__globals__ is vars(THIS_MODULE)
     np.testing.assert_array_equal(df(np.ones(2)), [1.0, 2.0])
     monkeypatch.setattr(THIS_MODULE, "WEIGHTS", np.array([3.0, -4.0]))
     np.testing.assert_array_equal(df(np.ones(2)), [3.0, -4.0])
@@ -1453,6 +1456,7 @@ def test_codegen_closures_of_one_def_get_their_own_cells():
     g2, g5 = pullback.grad(f2), pullback.grad(f5)
     assert g2(3.0) == 12.0
     assert g5(3.0) == 30.0
+    g2, g5 = (getattr(g, "__pullback_defaults_code__", g) for g in (g2, g5))
     assert g2.__code__ is g5.__code__
     k2 = g2.__closure__[g2.__code__.co_freevars.index("k")]
     assert k2 is f2.__closure__[0]

@@ -338,7 +338,6 @@ def test_try_in_vjp_and_value_and_grad():
     (sc.refused_effect_on_module_list, "module-level list"),
     (sc.refused_effect_on_module_array, "module-level ndarray"),
     (sc.refused_method_on_local_list, "reverse"),
-    (sc.refused_fill_diagonal_of_input, "input array"),
     (sc.refused_out_bound_to_a_name, "second name"),
     (sc.refused_out_without_rule, "out= of np.ldexp"),
 ])

@@ -216,18 +216,13 @@ def test_writes_into_parts_that_python_would_not_make_are_refused():
         np.put(z, [1, 1], x[:2])
         return np.sum(z * z)
 
-    def fill_a_row_of_the_input(x):
-        x[0].fill(1.0)
-        return np.sum(x)
-
     x = np.linspace(0.2, 1.2, 4)
     for f, what in [(copyto_fancy, "np.copyto(z[[0, 1]], x[:2])"),
                     (fill_one_element, "z[0, 1].fill(x[0])"),
                     (put_repeating_values, "np.put(z, [0, 1, 2, 3], x[:2])"),
-                    (put_repeated_position, "np.put(z, [1, 1], x[:2])"),
-                    (fill_a_row_of_the_input, "x[0].fill(1.0)")]:
+                    (put_repeated_position, "np.put(z, [1, 1], x[:2])")]:
         with pytest.raises(pullback.PullbackError) as info:
-            pullback.grad(f)(x.reshape(2, 2) if f is fill_a_row_of_the_input else x)
+            pullback.grad(f)(x)
         assert what in str(info.value), (f.__name__, str(info.value))
 
 

@@ -1531,6 +1531,8 @@ def _with_operand_objects(bound, transformed, func, made, mode):
             found = variants[names] = made(dict.fromkeys(names, objects.OBJECT_OPERAND))
         return found(*args, **kwargs)
 
+    for attr in ("__name__", "__qualname__", "__doc__"):  # named as the gradient it runs
+        setattr(with_operand_objects, attr, getattr(bound, attr, None))
     with_operand_objects.__pullback_transform__ = transformed
     with_operand_objects.__pullback_defaults_code__ = bound  # for derivatives of it
     return with_operand_objects

@@ -711,7 +711,7 @@ def _check_holders(tree, analysis, containers, describe) -> None:
     edges: dict = {}  # name -> (the name that may hold its object, the statement making it so)
     for s in analysis.assigns:
         target = s.targets[0]
-        if PHI.of(s):
+        if PHI.of(s) or IS_RETURN.of(s):  # the returned value: nothing runs after it
             continue
         if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
             if isinstance(s.value, gast.Name):  # c[k] = xs: c holds xs from here on

@@ -940,9 +940,8 @@ def _spell_math_constants(function, closure) -> None:
     its derivative rules call, codegen.guard_unpatched) is spelled `math.cos(x)`, the
     same function, so that `reuse_recorded_calls` sees it as the call it is (codegen
     binds it again, or refuses a `math.cos` replaced since)."""
-    from ..emit.codegen import _PRISTINE
+    from ..runtime.helpers import math as as_imported  # math as pullback found it
 
-    pristine = _PRISTINE[id(math)][1]
     named = {}
     for name, cell in closure.items():
         try:
@@ -950,7 +949,7 @@ def _spell_math_constants(function, closure) -> None:
         except ValueError:
             continue
         for f in _PURE_MATH:
-            if pristine.get(f) is value:
+            if getattr(as_imported, f, None) is value:
                 named[name] = f
     if not named:
         return

@@ -24,6 +24,8 @@
     (user functions inlined at their calls), `comprehensions.py` (comprehensions,
     map, filter, sorted and other sequence builders) and `iterators.py` (iter, next);
     `moves.py` finds the `prev = cur` after which cur is bound anew before any read;
+  - `inputs.py`: last, an input written in place (`x[0] = v`, `xs.append(v)`) gets a copy
+    its writes are made on, written back into the caller's object at the return;
 - `ssa.py`: give every assignment its own name, with loop and branch merges.
 
 `common.py` holds the small helpers they share; `example.py` the helpers of the

@@ -38,7 +38,8 @@ RULES = {
     runtime.transposed: rule("rows", kinds=["fresh"], jvp="linear",
                              rows="transposed_grad(g, rows)"),
     # the copy a function's writes into an input are made on (lower/inputs.py)
-    runtime.own_input: rule("x, name, others", kinds=["fresh"], jvp="linear", x="g"),
+    runtime.own_input: rule("x, name, others", kinds=["fresh"], x="g",
+                            jvp={"x": "own_tangent(g, x)"}),
 }
 
 # normalize writes sorted(), and min() and max() with key=, as reads at the positions

@@ -1376,6 +1376,15 @@ def own_input(x, name, others):
     return x.copy(order="K") if cls is np.ndarray else cls(x)
 
 
+def own_tangent(t, x):
+    """The tangent of own_input(x): a private, writable copy of x's tangent t (forward mode
+    writes into it where the function writes into its copy of x), an array of x's shape
+    for an array (a number tangent of a 0-d array made one)."""
+    if x.__class__ is np.ndarray:
+        return np.array(np.broadcast_to(t, x.shape), dtype=np.result_type(t, float))
+    return t.__class__(t) if t.__class__ is list or t.__class__ is dict else t
+
+
 def final_state(x):
     """A copy of what the function left in its copy of an input (own_input), taken where
     the function returns: the gradient's adjoint then restores the values its writes
