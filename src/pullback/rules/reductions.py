@@ -420,12 +420,10 @@ def _matrix_norm_grad(x, A, ord, axes):
     raise PullbackError(f"np.linalg.norm with ord={ord!r} is not differentiated")
 
 
-def quantile_grad(g, a, q, axis=None, keepdims=False, method="linear", scale=1.0):
-    """np.quantile / percentile / median with linear interpolation: each result is
-    (1 - w) x_(lo) + w x_(hi) for two order statistics of its slice, which get the
-    gradient back where they came from (ties ranked stably)."""
-    if _zero(g):
-        return 0.0
+def _quantile_slices(a, axis, method):
+    """(a as an array, the axes kept, the axes reduced, a with those moved last, the same
+    with them flattened into one, the stable order of each slice): what the quantiles'
+    gradient and tangent read; a method other than linear interpolation is refused."""
     if method != "linear":
         raise PullbackError(f"np.quantile is differentiated for method='linear', not {method!r}")
     a = as_array(a)
@@ -433,8 +431,17 @@ def quantile_grad(g, a, q, axis=None, keepdims=False, method="linear", scale=1.0
     rest = [i for i in range(a.ndim) if i not in axes]
     moved = np.transpose(a, rest + list(axes))
     flat = moved.reshape(moved.shape[:len(rest)] + (-1,))
+    return a, rest, axes, moved, flat, np.argsort(flat, axis=-1, kind="stable")
+
+
+def quantile_grad(g, a, q, axis=None, keepdims=False, method="linear", scale=1.0):
+    """np.quantile / percentile / median with linear interpolation: each result is
+    (1 - w) x_(lo) + w x_(hi) for two order statistics of its slice, which get the
+    gradient back where they came from (ties ranked stably)."""
+    if _zero(g):
+        return 0.0
+    a, rest, axes, moved, flat, order = _quantile_slices(a, axis, method)
     n = flat.shape[-1]
-    order = np.argsort(flat, axis=-1, kind="stable")
     q = np.asarray(q, dtype=float) * scale
     g = as_array(g)
     if keepdims:  # drop the kept reduced axes, leaving q's axes then the others
@@ -459,15 +466,8 @@ def quantile_tangent(t, a, ans, q, axis=None, keepdims=False, method="linear", s
     """The tangent of np.quantile / percentile / median with linear interpolation along t:
     each result's interpolation of two order statistics, read from t at the positions a's
     order gives (the order is piecewise constant in a), in the result's shape."""
-    if method != "linear":
-        raise PullbackError(f"np.quantile is differentiated for method='linear', not {method!r}")
-    a = as_array(a)
-    axes = _axes(axis, a.ndim)
-    rest = [i for i in range(a.ndim) if i not in axes]
-    moved = np.transpose(a, rest + list(axes))
-    flat = moved.reshape(moved.shape[:len(rest)] + (-1,))
+    a, rest, axes, moved, flat, order = _quantile_slices(a, axis, method)
     taken = np.transpose(np.broadcast_to(t, a.shape), rest + list(axes)).reshape(flat.shape)
-    order = np.argsort(flat, axis=-1, kind="stable")
     n = flat.shape[-1]
     q = np.asarray(q, dtype=float) * scale
     values = []
