@@ -94,3 +94,21 @@ def test_forward_mode_with_respect_to_a_star_args_entry_is_refused_located():
     # reverse mode differentiates it (counted as passed: wrt=1 is args[0])
     g = pullback.grad(spread, wrt=1)(np.ones(2), 0.5)
     assert np.isclose(g, 2 * np.exp(0.5))
+
+
+def hartmann_like(x):
+    """The spelling of SciPy's Hartmann3/6 and Schwefel02 objectives: np.atleast_2d of the
+    point (forward mode had no tangent for it, so their Hessians were refused)."""
+    X = np.atleast_2d(x)
+    inner = np.sum(np.atleast_1d(np.array([1.0, 0.5, 2.0])) * (X - 0.3) ** 2, axis=1)
+    return -np.sum(np.exp(-inner)) + np.sum(np.atleast_3d(x) ** 3)
+
+
+def test_atleast_nd_in_forward_mode_and_second_order():
+    x = RNG.normal(size=3)
+    v = RNG.normal(size=3)
+    g = assert_grad_matches(hartmann_like, (x,))
+    assert np.isclose(pullback.jvp(hartmann_like)(x, v)[1], g @ v)
+    h = pullback.hessian(hartmann_like)(x)
+    assert np.allclose(h, _fd_hessian(hartmann_like, x), atol=1e-5)
+    assert np.allclose(pullback.jacobian(hartmann_like, mode="fwd")(x), g)

@@ -62,8 +62,6 @@ def jvp_h(x, y, dx, dy):
 
 from __future__ import annotations
 
-import math
-
 import gast
 import numpy as np
 

@@ -82,9 +82,9 @@ SHAPE = {
     np.rot90: rule("m, k=1, axes=(0, 1)", kinds=VIEW, m="rot90_grad(g, k, axes)"),
     np.rollaxis: rule("a, axis, start=0", kinds=VIEW, a="rollaxis_grad(g, a, axis, start)"),
     # one array only: given several, they return a list
-    np.atleast_1d: rule("ary", kinds=VIEW, ary="reshape_like(g, ary)"),
-    np.atleast_2d: rule("ary", kinds=VIEW, ary="reshape_like(g, ary)"),
-    np.atleast_3d: rule("ary", kinds=VIEW, ary="reshape_like(g, ary)"),
+    np.atleast_1d: rule("ary", kinds=VIEW, jvp="linear", ary="reshape_like(g, ary)"),
+    np.atleast_2d: rule("ary", kinds=VIEW, jvp="linear", ary="reshape_like(g, ary)"),
+    np.atleast_3d: rule("ary", kinds=VIEW, jvp="linear", ary="reshape_like(g, ary)"),
     np.roll: rule("a, shift, axis=None", kinds=FRESH,
                   a="map_grad(np.roll, g, np.negative(shift), axis)", jvp="linear"),
     np.pad: rule("array, pad_width, mode='constant', constant_values=0", kinds=FRESH,
