@@ -112,3 +112,21 @@ def test_atleast_nd_in_forward_mode_and_second_order():
     h = pullback.hessian(hartmann_like)(x)
     assert np.allclose(h, _fd_hessian(hartmann_like, x), atol=1e-5)
     assert np.allclose(pullback.jacobian(hartmann_like, mode="fwd")(x), g)
+
+
+def largest_term(x):
+    """max over a list of values (SciPy's Schwefel06, Schwefel21, OddSquare, Zimmerman
+    spell their objectives so): the picked term's Hessian, the others' zero."""
+    terms = [np.sum(x ** 2), np.sum(np.sin(x)) + 3.0, x[0] * x[1]]
+    return max(terms) + min(x[0] ** 3, x[1] * 2.0)
+
+
+def test_max_and_min_over_values_at_second_order():
+    x = np.array([1.5, -0.4, 0.7])
+    g = assert_grad_matches(largest_term, (x,))
+    h = pullback.hessian(largest_term)(x)
+    assert np.allclose(h, _fd_hessian(largest_term, x), atol=1e-5)
+    assert np.allclose(h, np.diag(-np.sin(x)))  # the sines' term is the largest; 2 x[1] the min
+    v = np.array([0.3, 1.0, -2.0])
+    assert np.allclose(pullback.hvp(largest_term)(x, v), h @ v)
+    assert np.isclose(pullback.jvp(largest_term)(x, v)[1], g @ v)

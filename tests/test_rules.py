@@ -728,6 +728,8 @@ SAMPLES.update({
     HELPERS["take_slot_grad"]: [
         ("take_slot_grad(x0 * 1.0, 1)[1] * x1", [((3,), ANY), ((3,), ANY)]),
         ("take_slot_grad(x0 * 1.0, 1)[0] * x1", [((3, 2), ANY), ((2,), ANY)])],
+    HELPERS["pick_grad"]: [("np.sum(pick_grad(x0, x1, np.max(x1)) * x1)", [(S, ANY), ((4,), ANY)]),
+                           ("np.sum(pick_grad(x0 * x0, x1, np.min(x1)))", [(S, ANY), ((3,), ANY)])],
     HELPERS["sum_grad"]: [("sum_grad(x0, x1) * x1", [((3,), ANY), ((2, 3), ANY)]),
                           ("sum_grad(x0, x1) * x1", [(S, ANY), ((4,), ANY)])],
     HELPERS["item_grad"]: [("item_grad(x0, 1) * x1", [((3, 2), ANY), ((2,), ANY)])],

@@ -161,6 +161,19 @@ def item_grad_adjoint(g, d, i):
     return out
 
 
+def pick_grad_adjoint(g, values, picked):
+    """pick_grad(d, values, picked) puts d at the first element of values equal to picked
+    (the one max or min returns): its adjoint reads g there (0.0 when g is the known zero).
+    The choice is piecewise constant in values, which get no gradient from it."""
+    if _zero(g):
+        return 0.0
+    _refuse_container(g)
+    for i, v in enumerate(list(values)):
+        if v is picked or np.all(v == picked):
+            return g[i]
+    return 0.0
+
+
 def read_slot_adjoint(g, x, idx):
     """save_slot(x, idx) reads x[idx]: its adjoint puts g there, in zeros of x's shape."""
     _refuse_container(x)
@@ -1295,6 +1308,8 @@ RULES = {
     runtime.add_grads: rule("a, b", kinds=VIEW, jvp="linear",
                             a="summed_to(g, a)", b="summed_to(g, b)",
                             batch={"a": "spread_batch(g, ans)", "b": "spread_batch(g, ans)"}),
+    runtime.pick_grad: rule("d, values, picked", kinds=FRESH, jvp="linear",  # (ans: its result)
+                            d="pick_grad_adjoint(g, values, picked)"),
     runtime.sum_grad: rule("d, values", kinds=VIEW, jvp="linear", d="summed_to(g, d)",
                            batch={"d": "sum_grad_batch(g, values)"}),
     runtime.accum_index: rule("d, x, idx, v", kinds=WRITES_FIRST, jvp="linear",
@@ -1399,7 +1414,8 @@ RULES = {
 FUNCTIONS = (summed_to, spread_to, unreduce_transpose, unreduce_extreme_transpose,
              matmul_grad_a_adjoint_d, matmul_grad_a_adjoint_b, matmul_grad_b_adjoint_d,
              matmul_grad_b_adjoint_a, accum_index_adjoint_d, accum_index_adjoint_v,
-             item_grad_adjoint, read_slot_adjoint, take_slot_grad_adjoint, pow_grad_base_base,
+             item_grad_adjoint, pick_grad_adjoint, read_slot_adjoint, take_slot_grad_adjoint,
+             pow_grad_base_base,
              pow_grad_base_exponent, reduce_tangent_adjoint, sum_matmul_grad_tangent,
              add_zero, sum_matmul_grad_a_adjoint, sum_matmul_grad_b_adjoint,
              map_grad_transpose, reshape_grad_transpose, outer_grad_a_adjoint_d,
