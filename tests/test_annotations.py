@@ -54,7 +54,7 @@ NOT_NODE_FACTS = {
     "inline_budget": "lower.normalize's flattener", "local_functions": "the flattener",
     "user_names": "the flattener", "loads": "lower.ssa's renamer",
     "owner": "runtime.helpers.GradRecord", "where": "runtime.helpers.GradRecord",
-    "shape": "an array", "spread": "analysis.activity.Op",
+    "shape": "an array", "spread": "analysis.activity.Op", "receiver": "analysis.activity.Op",
     "dtype": "an array", "HELPERS": "a rules module's helper table",
     "WITHOUT_RULE": "a rules module's kinds of functions without a rule",
     "hidden_builtins": "ir.naming.Namer", "bound_builtins": "ir.naming.Namer",

@@ -81,6 +81,9 @@ class Op:
     name: str = ""  # how the user spelled the callee
     # a call g(a, *P, **M) of a Python function: which parameters P and M fill
     spread: dict | None = None
+    # `obj.method(x)` of a module global or closure variable, called as the function
+    # under the method: the receiver, passed to it first (the call's args do not hold it)
+    receiver: object = None
 
 
 # functions of dataclasses that a method_forward site runs as what they do to an object
@@ -243,6 +246,16 @@ class Classification:
                 built = self._construct(value, callee)
                 if built is not None:
                     return built
+            if isinstance(callee, types.MethodType) and _has_source(callee.__func__) \
+                    and isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
+                # `obj.method(x)` of a module global or closure variable: the function
+                # under it, the object passed first (both guarded by `resolve`), so it is
+                # transformed as a call is, to any order (else: resolved when it runs)
+                op = self._bind(callee.__func__, [func.value, *value.args], value.keywords,
+                                dotted_name(func), stmt)
+                if op.kind == "call":
+                    op.receiver = func.value
+                    return op
             op = self._bind(callee, value.args, value.keywords, dotted_name(value.func)
                             or "call", stmt)
             if op.kind == "unknown":
@@ -516,7 +529,9 @@ class Classification:
                 return None
             if func.id not in self.locals and not (
                     callee is not MISSING and not isinstance(callee, type)
-                    and _has_source(getattr(type(callee), "__call__", None))):  # noqa: B004 (the class's own __call__)
+                    and _has_source(getattr(type(callee), "__call__", None))  # noqa: B004 (the class's own __call__)
+                    or isinstance(callee, types.MethodType)
+                    and _has_source(callee.__func__)):  # a bound method held in a name
                 return None
         else:
             return None

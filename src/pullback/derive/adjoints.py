@@ -268,6 +268,8 @@ class Adjoints:
         self.constants[forward_name] = forward
         self.constants[backward_name] = backward
         self.call_forward[id(s)] = forward_name
+        if op.receiver is not None:  # obj.method(x): the function under it, obj first
+            self.method_prefix[id(s)] = [clone(op.receiver)]
         callee = op.callee.__name__
         parts = [self.namer.fresh(f"d{op.inputs[p].id}_{callee}" if p in op.bound
                                   else f"d{p}_{callee}") for p in params]

@@ -96,7 +96,6 @@ from ..ir.nodes import (
     substitute,
     tuple_of,
 )
-from ..rules import array_method
 from .reverse import Reverse
 
 
@@ -428,9 +427,8 @@ class Forward:
             expr, fresh = self.rule(s, op, name)
         elif op.kind == "nondiff":  # an array or list the function writes values into
             pass
-        elif op.kind == "method" and array_method(op.bound["name"]) is not None \
-                and not op.bound.get("operator"):
-            return self.array_method(s, op, name)
+        elif op.kind == "method" and not op.bound.get("operator"):
+            return self.method(s, op, name)
         else:
             self.refuse(s, f"no forward-mode rule for {op.name or type(s.value).__name__}")
         if expr is None:
@@ -440,10 +438,10 @@ class Forward:
             expr = call("owned", expr)  # a new value written in place: a tangent of its own
         return [s, assign(self.d(name), expr)]
 
-    def array_method(self, s, op, name):
-        """`x.mean()` kept as a method call, as a user class of the module defines `mean`
-        too: objects.array_method_jvp runs the array's rule when the receiver is an array
-        (as reverse mode's method_forward does), and refuses a user object's method."""
+    def method(self, s, op, name):
+        """`obj.m(args)` or `obj(args)` of an object the code holds, resolved when it runs
+        (objects.method_jvp): an array's method by its NumPy function's rule, a user
+        class's by the forward-mode transform of the Python function it runs."""
         from ..runtime.objects import CallSite
 
         active = tuple(k for k, atom in op.inputs.items() if self.active(atom))
@@ -454,7 +452,7 @@ class Forward:
             op.name, mode=f"{self.mode.removesuffix('_call')}_call" if self.batched
             else "jvp_call")
         tangents = tuple_of(*[load(self.d(op.inputs[k].id)) for k in active])
-        value = call("array_method_jvp", load(site), tangents, clone(receiver),
+        value = call("method_jvp", load(site), tangents, clone(receiver),
                      *[clone(a) for a in s.value.args])
         value.keywords = [clone(k) for k in s.value.keywords]
         made = assign(tuple_of(store(name), store(self.d(name)), ctx=gast.Store()), value)
@@ -638,7 +636,9 @@ class Forward:
         function = self.namer.fresh(f"{op.callee.__name__}_jvp")
         self.constants[function] = cell
         tangents = [load(self.d(op.inputs[p].id)) for p in params]
-        value = gast.Call(func=load(function), args=tangents + [clone(a) for a in s.value.args],
+        receiver = [] if op.receiver is None else [clone(op.receiver)]  # obj.method(x)
+        value = gast.Call(func=load(function), args=tangents + receiver + [
+            clone(a) for a in s.value.args],
                           keywords=[clone(k) for k in s.value.keywords])
         made = assign(tuple_of(store(name), store(self.d(name)), ctx=gast.Store()), value)
         made.may_raise = True

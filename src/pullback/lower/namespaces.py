@@ -29,8 +29,10 @@ import inspect
 import types
 
 import gast
+import numpy as np
 
 from ..errors import UnsupportedSyntaxError
+from ..frontend.parse import is_library
 from ..helpers import HELPERS
 from ..ir.nodes import (
     assign,
@@ -143,6 +145,72 @@ def array_namespaces(tree, parsed) -> None:
     Substitute().visit(tree)
     for stmt in aliases:
         tree.body.remove(stmt)
+
+
+def library_aliases(tree, parsed) -> None:
+    """A name bound once, by a statement at the top of the function, to a library
+    function or a number read through a free dotted name (`tanh = np.tanh`,
+    `pi, sqrt, tanh = np.pi, np.sqrt, np.tanh`, `erf = math.erf`): the statements after
+    that one read the dotted name itself, so each call is resolved to its rule (and
+    guarded, like any call through a dotted name). The binding is kept, for the reads
+    before it and those in code pullback does not rewrite. A name bound by any other
+    statement, declared global or nonlocal, or read before its binding is left alone."""
+    candidates = [stmt for stmt in tree.body if isinstance(stmt, gast.Assign)
+                  and len(stmt.targets) == 1 and _alias_pairs(stmt, parsed)]
+    if not candidates:
+        return  # the walk counting stores is not needed
+    stores: dict = {}
+    declared = set()
+    for n in walk(tree):
+        if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load):
+            stores[n.id] = stores.get(n.id, 0) + 1
+        elif isinstance(n, (gast.Global, gast.Nonlocal)):
+            declared.update(n.names)
+    found: dict = {}
+    firsts = {id(stmt) for stmt in candidates}
+
+    class Substitute(gast.NodeTransformer):
+        def visit_Name(self, node):
+            if isinstance(node.ctx, gast.Load) and node.id in found:
+                return gast.copy_location(clone(found[node.id]), node)
+            return node
+
+    for stmt in tree.body:
+        if found:
+            Substitute().visit(stmt)
+        if id(stmt) in firsts:
+            for target, value in _alias_pairs(stmt, parsed):
+                head = dotted_name(value).split(".")[0]
+                if stores.get(target) == 1 and target not in declared \
+                        and head not in stores:
+                    found[target] = value
+
+
+def _alias_pairs(stmt, parsed) -> list:
+    """(name, dotted value) for each name `stmt` binds to a library function or a number
+    read through a dotted name; [] unless every name it binds is such a pair."""
+    target, value = stmt.targets[0], stmt.value
+    if isinstance(target, gast.Tuple) and isinstance(value, gast.Tuple) \
+            and len(target.elts) == len(value.elts):
+        pairs = list(zip(target.elts, value.elts))
+    else:
+        pairs = [(target, value)]
+    out = []
+    for t, v in pairs:
+        if not isinstance(t, gast.Name) or dotted_name(v) is None:
+            return []
+        code = getattr(parsed.func, "__code__", None)
+        if not isinstance(v, gast.Attribute) and code is not None \
+                and dotted_name(v) in code.co_varnames:
+            return []  # another local name: not what its global denotes
+        found = parsed.resolve(v)
+        number = isinstance(found, (int, float)) and not isinstance(found, bool)
+        if not (number or isinstance(found, np.ufunc)
+                or inspect.isbuiltin(found)
+                or inspect.isroutine(found) and is_library(found)):
+            return []
+        out.append((t.id, v))
+    return out
 
 
 def function_defaults(tree, parsed, namer) -> list:

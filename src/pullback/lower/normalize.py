@@ -94,6 +94,7 @@ from .namespaces import (
     array_namespaces,
     function_defaults,
     globals_shadowed_by_helpers,
+    library_aliases,
 )
 from .pairs import read_through_pairs
 from .unbound import maybe_unset
@@ -138,6 +139,7 @@ def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
     loops_over_growing_lists(tree, namer)
     shadowed = globals_shadowed_by_helpers(tree, parsed, namer)
     array_namespaces(tree, parsed)
+    library_aliases(tree, parsed)
     defaults = function_defaults(tree, parsed, namer)
     # assert / with / try -> marked ifs (blocks.py)
     tree.body = Blocks(namer, parsed.location, tree, resolve=parsed.resolve).block(tree.body)

@@ -384,20 +384,35 @@ def method_forward(site, obj, *args, **kwargs):
     return result, (backward, record)
 
 
-def array_method_jvp(site, tangents, obj, *args, **kwargs):
-    """Forward mode's `obj.<site.name>(*args, **kwargs)` of a name that both NumPy arrays
-    and a user class of the module have as a method: for an array, (value, tangent) by
-    the transform of the NumPy function the method is, as method_forward takes it; a
-    user object's method is refused (forward mode does not differentiate those)."""
-    from .. import rules
+def method_jvp(site, tangents, obj, *args, **kwargs):
+    """Forward mode's `obj.<site.name>(*args, **kwargs)` (or `obj(...)`): (value, tangent).
+    For an array, by the transform of the NumPy function the method is, as method_forward
+    takes it; for an object of a user class, by the forward-mode transform of the Python
+    function the call runs, resolved now as Python resolves it. The tangent of the object
+    itself (a method of an object carrying values being differentiated) is refused."""
+    if obj.__class__ is np.ndarray or isinstance(obj, np.generic):
+        from .. import rules
 
-    if not (obj.__class__ is np.ndarray or isinstance(obj, np.generic)) \
-            or rules.array_method(site.name) is None:
-        site.refuse(f"it runs the method {site.name} of a {type(obj).__qualname__} object, "
-                    "which forward mode does not differentiate (reverse mode does)")
-    func = _array_calling(site.name, len(args), tuple(kwargs))
-    jvp = _split(site, func, _params(site, func, True)[0])[0]
-    return jvp(*tangents, obj, *args, **kwargs)
+        if rules.array_method(site.name) is not None:
+            func = _array_calling(site.name, len(args), tuple(kwargs))
+            jvp = _split(site, func, _params(site, func, True)[0])[0]
+            return jvp(*tangents, obj, *args, **kwargs)
+    if "self" in site.active:
+        site.refuse(f"it runs the method {site.name} of a {type(obj).__qualname__} object "
+                    "carrying values being differentiated, which forward mode does not "
+                    "differentiate (reverse mode does)")
+    func, receiver = _resolve(site, obj)
+    if not isinstance(func, types.FunctionType) or func.__code__ in _RECORD_CODES:
+        site.refuse(f"it runs {func!r} of a {type(obj).__qualname__} object, which forward "
+                    "mode does not differentiate (reverse mode does)")
+    params, hand = _params(site, func, receiver is not None, args, kwargs)
+    if hand is not None:
+        site.refuse("a value being differentiated reaches *args or **kwargs of "
+                    f"{func.__qualname__}, which forward mode does not differentiate yet")
+    jvp = _split(site, func, params)[0]
+    if receiver is None:
+        return jvp(*tangents, *args, **kwargs)
+    return jvp(*tangents, receiver, *args, **kwargs)
 
 
 def attribute_forward(site, obj):
@@ -953,7 +968,7 @@ def field_grad(g, obj, attrs):
     return total
 
 
-HELPERS = {"method_forward": method_forward, "array_method_jvp": array_method_jvp,
+HELPERS = {"method_forward": method_forward, "method_jvp": method_jvp,
            "OPERAND_TYPES": OPERAND_TYPES,
            "operand_of_user_class": operand_of_user_class,
            "operands_of_user_class": operands_of_user_class, "attribute_forward": attribute_forward,
