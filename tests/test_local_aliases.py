@@ -218,3 +218,30 @@ def test_forward_mode_of_a_method_of_an_object_being_differentiated_is_refused_l
     with pytest.raises(PullbackError, match="carrying values being differentiated") as info:
         pullback.jvp(_apply, wrt=0)(act, z, Scaled(1.0))
     assert "act.fn(z)" in str(info.value)
+
+
+# ------------- one code object, several functions with different function defaults
+
+
+class Layer:
+    def __init__(self, k):
+        self.k = k
+
+    def __call__(self, z):
+        return np.tanh(self.k * z)
+
+
+def test_functions_made_in_a_loop_with_function_defaults_each_get_their_gradient():
+    # `lambda x, f=f: ...` in a comprehension: one code object, a default per function
+    fs = [lambda x, f=f: f(x) * 2 for f in (np.sin, np.cos, np.exp)]
+    got = [pullback.grad(f)(0.5) for f in fs]
+    assert np.allclose(got, [2 * np.cos(0.5), -2 * np.sin(0.5), 2 * np.exp(0.5)])
+    for k in (1.0, 2.0, 3.0):
+        made = Layer(k)
+
+        def loss(z, layer=made):
+            return np.sum(layer(z))
+        z = RNG.normal(size=2)
+        assert np.allclose(pullback.grad(loss)(z), k * (1 - np.tanh(k * z) ** 2))
+    # a gradient handed another function runs the code made for that one
+    assert np.isclose(pullback.grad(fs[0])(0.5, np.cos), -2 * np.sin(0.5))

@@ -139,6 +139,15 @@ class Transformed:
             and all(t.fits(f, seen) for f, t in self.callees)
 
 
+def _function_defaults(func) -> tuple:
+    """The ids of the functions `func` has as defaults (`def loss(z, fn=act.fn)`, made
+    anew in a loop): the code made for one calls that function's rule or transform (see
+    namespaces.function_defaults), so two such functions of one code object are two
+    transforms (the transform holds the default, so its id is not reused meanwhile)."""
+    defaults = (*(func.__defaults__ or ()), *(func.__kwdefaults__ or {}).values())
+    return tuple(id(d) for d in defaults if callable(d) and not isinstance(d, type))
+
+
 def _objects_key(func, names, per_function) -> tuple:
     ids = tuple(id(lookup_dotted(func, name)) for name in names)
     return (id(func), *ids) if per_function else ids
@@ -297,7 +306,8 @@ def transform(func, wrt=0, mode="grad", static=None, optimize=True,
     # by the code object's identity (equal code objects of two functions are two keys);
     # _Variants holds the code object, so the id is not reused while the entry lives
     key = (id(func.__code__), names, single, mode, rules.VERSION[0],
-           tuple(sorted(static.items(), key=lambda item: item[0])), optimize, checkpoint)
+           tuple(sorted(static.items(), key=lambda item: item[0])), optimize, checkpoint,
+           _function_defaults(func))
     with _LOCK:
         variants = _CACHE.get(key)
         found = variants.find(func, mode in _CALL_MODES) if variants is not None \
