@@ -389,8 +389,10 @@ class Refusals:
         turns out not to be an array or list (checked when the gradient runs). Functions
         declared to only read their arguments (EFFECT_ONLY: print, warnings.warn,
         logging) take anything; Python functions receiving a value being differentiated
-        are transformed and checked like f."""
-        if op.kind == "call" and any(_atom_name(a) in self.varied for a in op.inputs.values()):
+        are transformed and checked like f; those receiving none run as they are, checked
+        as when their result is used (_check_untransformed_call: argument checks such as
+        `is_binary(y)`)."""
+        if op.kind == "call":
             return
         where = self.parsed.location.describe(s)
         value = s.value
@@ -454,13 +456,17 @@ class Refusals:
         from an attribute read (`np.multiply(q.ws, w)` keeps q.ws) would then read
         changed. Refused when the gradient reads an attribute of that object, or a call
         whose result the gradient reads receives the object (its derivative may hold an
-        attribute: `p.val(w)` reading p.ws)."""
+        attribute: `p.val(w)` reading p.ws), unless that read runs after the call
+        whenever both run (later in the text, no loop around both: a lazy initialization
+        `if not self.ready: self._init_params()` before the reads)."""
         receiver = _atom_name(op.inputs.get("self"))
         if receiver is None:
             return
+        loops = self._loops_around(s)
         for t in self.assigns:
             if t is s or not isinstance(t.targets[0], gast.Name) \
-                    or t.targets[0].id not in self.useful:
+                    or t.targets[0].id not in self.useful \
+                    or self._order(t, s) == "after" and not loops & self._loops_around(t):
                 continue
             read = self.op(t)
             if isinstance(t.value, gast.Attribute) and read.kind == "attr" \
