@@ -322,7 +322,8 @@ class Calls:
                        f"pullback writes array methods as NumPy functions (np.{func.attr}); "
                        "rename the variable", expr)
         args = list(expr.args)
-        if func.attr in ("reshape", "transpose") and len(args) > 1:  # x.reshape(2, 3)
+        if func.attr in ("reshape", "transpose") and (len(args) > 1 or any(
+                isinstance(a, gast.Starred) for a in args)):  # x.reshape(2, 3), (*shape)
             args = [gast.Tuple(elts=args, ctx=gast.Load())]
         call = gast.Call(func=attribute_chain(function), args=[func.value, *args],
                          keywords=expr.keywords)

@@ -1,5 +1,6 @@
-"""Names the function binds to library functions, and methods of objects it reads from
-its module or a closure: the spellings numpy-ml's activations and losses use.
+"""Spellings numpy-ml's activations, losses and layers use: names the function binds
+to library functions, methods of objects it reads from its module or a closure, and
+array methods given their shape spread (`X.reshape(*rs)`).
 
 - `pi, sqrt, tanh = np.pi, np.sqrt, np.tanh` (or `tanh = np.tanh`, `e = math.erf`) at the
   top of a function: the calls after it are calls of the library function, with its rule
@@ -245,3 +246,25 @@ def test_functions_made_in_a_loop_with_function_defaults_each_get_their_gradient
         assert np.allclose(pullback.grad(loss)(z), k * (1 - np.tanh(k * z) ** 2))
     # a gradient handed another function runs the code made for that one
     assert np.isclose(pullback.grad(fs[0])(0.5, np.cos), -2 * np.sin(0.5))
+
+
+# ------------------------------------------- x.reshape(*shape), x.transpose(*axes)
+
+
+def reshape_spread(X):
+    rs = (X.shape[0], -1)
+    return np.sum(X.reshape(*rs) ** 2 @ np.ones(12))
+
+
+def transpose_spread(X):
+    axes = [2, 0, 1]
+    return np.sum(X.transpose(*axes)[0] * np.arange(6.0).reshape(2, 3))
+
+
+def reshape_spread_and_more(X):
+    return np.sum(X.reshape(*X.shape[:1], -1) ** 3) + np.sum(X.reshape(*(4, 6)) ** 2)
+
+
+@pytest.mark.parametrize("f", [reshape_spread, transpose_spread, reshape_spread_and_more])
+def test_array_methods_given_their_shape_spread(f):
+    assert_grad_matches(f, (RNG.normal(size=(2, 3, 4)),))
