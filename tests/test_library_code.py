@@ -110,6 +110,16 @@ def test_numpy_and_math_functions_are_differentiated_by_their_rules():
     assert pullback.hessian(np.sin)(0.3) == pytest.approx(-math.sin(0.3))
 
 
+@pytest.mark.parametrize("name, args, wrt", [
+    ("iv", (1.0, 2.0), 1), ("ive", (1.5, 0.7), 1), ("jv", (1.0, 2.0), 1),
+    ("gammainc", (1.2, 2.0), 1), ("gammaincc", (1.2, 2.0), 1), ("betaln", (1.0, 2.0), (0, 1)),
+    ("betainc", (1.0, 2.0, 0.3), 2), ("xlogy", (1.5, 2.0), (0, 1))])
+def test_scipy_ufuncs_handed_directly_take_their_rules_parameters(name, args, wrt):
+    # their signature is (x1, x2, /, ...): the positions are the rule's (iv(v, x))
+    special = pytest.importorskip("scipy.special")
+    assert_grad_matches(getattr(special, name), args, wrt=wrt)
+
+
 def test_keywords_of_a_library_function_are_passed_on():
     seed = np.array([1.0, 2.0])
     A = np.arange(6.0).reshape(2, 3)

@@ -1214,6 +1214,31 @@ def test_svd_full_matrices_of_unique_parts_and_repeated_values_alone():
     assert pullback.grad(_svd_repeated_values_only)(1.5) == pytest.approx(2 * 3 * 1.5)
 
 
+def _eigh_values_of_repeated(x):
+    w, v = np.linalg.eigh(np.outer(x, x) + 2.0 * np.eye(3))  # 2, 2, 2 + |x|^2
+    return np.sum(w ** 2)
+
+
+def _svd_values_of_repeated(x):
+    u, s, vh = np.linalg.svd(np.outer(x, x) + 2.0 * np.eye(3))
+    return np.sum(s ** 2)
+
+
+def _eig_values_of_repeated(x):
+    w, v = np.linalg.eig(np.outer(x, x) + 2.0 * np.eye(3))
+    return np.sum(w ** 2)
+
+
+@pytest.mark.parametrize("f", [_eigh_values_of_repeated, _svd_values_of_repeated,
+                               _eig_values_of_repeated])
+def test_values_alone_of_a_full_decomposition_at_repeated_values(f):
+    """The vectors are computed but unused: the repeated values do not matter, and the
+    gradient is that of the values (here sum(w^2) = trace(A^2), A = x x^T + 2 I: its
+    gradient is 4 (|x|^2 + 2) x); it was nan (1/0 times a zero gradient)."""
+    x = np.array([0.3, -0.5, 0.8])
+    np.testing.assert_allclose(pullback.grad(f)(x), 4 * (x @ x + 2) * x, rtol=1e-8)
+
+
 # --------------------------------------------------------------------------- dtypes
 # A float32 input gets a float32 gradient, computed in float32 where NumPy keeps it
 # there; booleans and NumPy integers have no gradient (an error); a Python int is the

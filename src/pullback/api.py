@@ -804,7 +804,13 @@ def _library_as_function(func):
     if not name.isidentifier() or keyword.iskeyword(name):
         return func
     params, passed, kind, skipped = [], [], None, False
-    for p in signature.parameters.values():
+    # positional-only names are no part of the function's API (a SciPy ufunc's x1, x2):
+    # its parameters in that position are the rule's (iv(v, x))
+    by_place = [n for n, q in known.items() if q.kind in (q.POSITIONAL_ONLY,
+                q.POSITIONAL_OR_KEYWORD)] if known is not None else []
+    for place, p in enumerate(signature.parameters.values()):
+        if p.kind is p.POSITIONAL_ONLY and place < len(by_place) and p.name not in known:
+            p = p.replace(name=by_place[place])
         default = p.default
         if p.name == "keepdims" and default is np._NoValue:
             default = False  # what NumPy's reductions do for arrays when it is not given

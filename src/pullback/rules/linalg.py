@@ -54,8 +54,8 @@ def _inverse_gaps(values, what, needed):
         raise PullbackError(
             f"{what} has repeated values, so its vectors are not unique and have no "
             "derivative; only a function of the values alone can be differentiated here")
-    with np.errstate(divide="ignore"):
-        return np.where(off, 1.0 / np.where(off, gaps, 1.0), 0.0)
+    off = off & (gaps != 0)  # (repeated values, not needed: they meet zeros, not inf)
+    return np.where(off, 1.0 / np.where(off, gaps, 1.0), 0.0)
 
 
 def _part(g, i, like):
