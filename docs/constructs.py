@@ -1137,6 +1137,56 @@ def _v():
     return np.array([0.5, -1.2, 0.8])
 
 
+# ------------------------------------------- spellings found in numpy-ml (session 13)
+
+
+def library_aliases(z):
+    pi, sqrt, tanh = np.pi, np.sqrt, np.tanh
+    return np.sum(0.5 * z * (1 + tanh(sqrt(2 / pi) * (z + 0.044715 * z**3))))
+
+
+SIGMOID = Objective(np.array([0.1, 0.2, 0.3]))
+
+
+def module_object_method(x):
+    return SIGMOID.fun(x) + np.sum(SIGMOID.residual(x))
+
+
+class LazyLayer:
+    def __init__(self):
+        self.ready = False
+
+    def _init_params(self, n):
+        self.W = np.linspace(-1.0, 1.0, n * 2).reshape(n, 2)
+        self.ready = True
+
+    def forward(self, X):
+        if not self.ready:
+            self._init_params(X.shape[-1])
+        return np.tanh(X @ self.W)
+
+
+def lazy_initialization(x, layer):
+    return np.sum(layer.forward(x))
+
+
+def check_probabilities(p):
+    assert np.all(p >= 0) and np.isclose(np.sum(p), 1.0), "not a distribution"
+    return True
+
+
+def argument_check_call(z, target):
+    p = np.exp(z) / np.sum(np.exp(z))
+    check_probabilities(p)
+    check_probabilities(target)
+    return -np.sum(target * np.log(p))
+
+
+def reshape_spread(x):
+    rs = (2, -1)
+    return np.sum(x.reshape(*rs).transpose(*(1, 0)) ** 2)
+
+
 ARITHMETIC = "Arithmetic and calls"
 INDEXING = "Indexing"
 FLOW = "Control flow and assignment"
@@ -1165,9 +1215,13 @@ CASES = [
      (_m(),), 0),
     (ARITHMETIC, "non-differentiable calls (`np.argmax`, `len`, `float`)",
      non_differentiable_helpers, (_v(),), 0),
+    (ARITHMETIC, "a library function under a local name (`tanh = np.tanh`, "
+     "`pi, sqrt, tanh = np.pi, np.sqrt, np.tanh`)", library_aliases, (_v(),), 0),
     (INDEXING, "ints, negative ints, slices, `None`", indexing_ints_slices, (_m(),), 0),
     (INDEXING, "integer-array indexing", integer_array_indexing, (_v(),), 0),
     (INDEXING, "boolean-mask indexing `v[v > 0]`", boolean_mask_indexing, (_v(),), 0),
+    (INDEXING, "`x.reshape(*shape)`, `x.transpose(*axes)`", reshape_spread,
+     (np.arange(1.0, 7.0) / 7,), 0),
     (FLOW, "`if` / `elif` / `else`", if_elif_else, (0.5,), 0),
     (FLOW, "conditional expression `a if c else b`", conditional_expression,
      (0.5,), 0),
@@ -1361,6 +1415,11 @@ CASES = [
      (_m(), np.array([0.5, -0.7])), (0, 1)),
     (CLASSES, "operators of an object the module holds (`AFFINITY * x`)",
      module_object_operator, (np.array([0.5, -0.7]),), 0),
+    (CLASSES, "a method of an object the module holds (`SIGMOID.fun(x)`), to any order",
+     module_object_method, (_v(),), 0),
+    (CLASSES, "a lazy initialization called for its effect before the object's reads "
+     "(`if not self.ready: self._init_params(n)`)", lazy_initialization,
+     (np.array([[0.5, -0.7], [0.2, 0.1]]), LazyLayer()), 0),
     (FUNCTIONS, "`import` inside a function that f calls", import_in_callee, (0.5,), 0),
     (OTHER, "`try` / `except`", try_except, (0.5,), 0),
     (OTHER, "`with`", with_statement, (0.5,), 0),
@@ -1390,6 +1449,8 @@ CASES = [
      effect_call_on_an_array, (_v(),), 0),
     (OTHER, "`assert`", assert_statement, (0.5,), 0),
     (OTHER, "assignment expression `:=`", walrus, (0.8,), 0),
+    (OTHER, "an argument check of the user's called for its effect (`check(p)`, an assert "
+     "inside)", argument_check_call, (_v(), np.array([0.2, 0.3, 0.5])), 0),
     (NO_RULE, "a `math` function without a derivative rule", function_without_rule,
      (2.5,), 0),
     (NO_RULE, "a NumPy function without a derivative rule", numpy_function_without_rule,
