@@ -62,7 +62,7 @@ def describe(error: BaseException) -> tuple[str, str]:
     if isinstance(error, pullback.PullbackError):
         lines = str(error).splitlines()
         where = next((line.strip() for line in lines[1:] if line.strip().startswith("File ")),
-                     "")
+                     lines[1].strip() if len(lines) > 1 else "")
         return "refused", " | ".join(part for part in (lines[0][:200], where) if part)
     frame = traceback.extract_tb(error.__traceback__)[-1]
     return "crash", (f"{type(error).__name__}: {str(error)[:160]} "
