@@ -81,9 +81,15 @@ def load(folder: str, package: str, rewrite=None) -> types.ModuleType:
     root.__path__ = []
     common = types.ModuleType(package + ".common")
     common.safe_import = _safe_import
+    for name in [name for name in sys.modules if name.split(".")[0] == package]:
+        del sys.modules[name]  # a folder loaded before under this name
     sys.modules[package], sys.modules[package + ".common"] = root, common
-    sys.meta_path.insert(0, _Finder(package, os.path.abspath(folder), rewrite))
-    return importlib.import_module(package + ".go_benchmark_functions")
+    finder = _Finder(package, os.path.abspath(folder), rewrite)
+    sys.meta_path.insert(0, finder)
+    try:
+        return importlib.import_module(package + ".go_benchmark_functions")
+    finally:
+        sys.meta_path.remove(finder)
 
 
 def objectives(module) -> list:
