@@ -7,8 +7,10 @@ kept on `self`), each with a hand-written derivative to check pullback against.
   differences of the gradient and against their `act.grad2(z)`.
 - losses: SquaredError, CrossEntropy, VAELoss (as static methods, instances, and composed
   with an activation or a softmax): pullback.grad against differences and their `grad`.
-- layers: `np.sum(layer.forward(X) * R)`: pullback.grad with respect to X against
-  differences and against their `backward(R)` after a forward of a layer made alike.
+- layers: `np.sum(layer.forward(X) * R)` (and with `retain_derived=False`, which keeps no
+  cache on the layer; a recurrent cell's first step after `flush_gradients()`): pullback.grad
+  with respect to X against differences and against their `backward(R)` after a forward of
+  a layer made alike.
 
 Differences are judged as in tools/outside.py (correct, wrong, unsettled, nan, refused,
 crash). A check pullback gets right while numpy-ml's own derivative disagrees with both

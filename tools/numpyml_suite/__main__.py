@@ -159,56 +159,75 @@ def losses(report: Report) -> None:
 def _layer_cases():
     from numpy_ml.neural_nets.layers import layers as ly
 
-    # (name, make, shape of X, whether forward returns (A, C), whether backward(R) gives dX)
+    # (name, make, shape of X, the loss of X); backward(R) after one forward gives dX.
     return [
-        ("FullyConnected(Tanh)", lambda: ly.FullyConnected(3, act_fn="Tanh"), (4, 5), 0, 1),
-        ("FullyConnected(ReLU)", lambda: ly.FullyConnected(3, act_fn="ReLU"), (4, 5), 0, 1),
-        ("BatchNorm1D", lambda: ly.BatchNorm1D(), (4, 5), 0, 1),
-        ("LayerNorm1D", lambda: ly.LayerNorm1D(), (4, 5), 0, 1),
-        ("Softmax", lambda: ly.Softmax(), (4, 5), 0, 1),
-        ("Flatten", lambda: ly.Flatten(), (2, 3, 4), 0, 1),
-        ("RNNCell", lambda: ly.RNNCell(3), (4, 5), 0, 0),
-        ("LSTMCell", lambda: ly.LSTMCell(3), (4, 5), 1, 0),
-        ("Conv1D", lambda: ly.Conv1D(2, 3, pad="same"), (2, 6, 3), 0, 1),
-        ("Conv2D", lambda: ly.Conv2D(2, (2, 2), pad=0), (2, 4, 4, 3), 0, 1),
-        ("Pool2D(max)", lambda: ly.Pool2D((2, 2), stride=2, mode="max"), (2, 4, 4, 3), 0, 1),
+        ("FullyConnected(Tanh)", lambda: ly.FullyConnected(3, act_fn="Tanh"), (4, 5), _output),
+        ("FullyConnected(ReLU)", lambda: ly.FullyConnected(3, act_fn="ReLU"), (4, 5), _output),
+        ("BatchNorm1D", lambda: ly.BatchNorm1D(), (4, 5), _output),
+        ("LayerNorm1D", lambda: ly.LayerNorm1D(), (4, 5), _output),
+        ("Softmax", lambda: ly.Softmax(), (4, 5), _output),
+        ("Flatten", lambda: ly.Flatten(), (2, 3, 4), _output),
+        ("RNNCell", lambda: ly.RNNCell(3), (4, 5), _first_step),
+        ("LSTMCell", lambda: ly.LSTMCell(3), (4, 5), _first_step_state),
+        ("Conv1D", lambda: ly.Conv1D(2, 3, pad="same"), (2, 6, 3), _output),
+        ("Conv2D", lambda: ly.Conv2D(2, (2, 2), pad=0), (2, 4, 4, 3), _output),
+        ("Pool2D(max)", lambda: ly.Pool2D((2, 2), stride=2, mode="max"), (2, 4, 4, 3), _output),
         ("Pool2D(average)", lambda: ly.Pool2D((2, 2), stride=2, mode="average"),
-         (2, 4, 4, 3), 0, 1),
-        ("BatchNorm2D", lambda: ly.BatchNorm2D(), (2, 3, 3, 2), 0, 1),
-        ("LayerNorm2D", lambda: ly.LayerNorm2D(), (2, 3, 3, 2), 0, 1),
-        ("Deconv2D", lambda: ly.Deconv2D(2, (2, 2)), (2, 3, 3, 2), 0, 1),
+         (2, 4, 4, 3), _output),
+        ("BatchNorm2D", lambda: ly.BatchNorm2D(), (2, 3, 3, 2), _output),
+        ("LayerNorm2D", lambda: ly.LayerNorm2D(), (2, 3, 3, 2), _output),
+        ("Deconv2D", lambda: ly.Deconv2D(2, (2, 2)), (2, 3, 3, 2), _output),
     ]
 
 
-def _output_loss(layer, R):
+def _output(layer, R):
     def loss(X):
         return np.sum(layer.forward(X) * R)
     return loss
 
 
-def _state_loss(layer, R):
+def _output_not_kept(layer, R):
     def loss(X):
+        return np.sum(layer.forward(X, retain_derived=False) * R)
+    return loss
+
+
+def _first_step(layer, R):
+    """A recurrent cell's first step from a zero state (a cell keeps its earlier steps)."""
+    def loss(X):
+        layer.flush_gradients()
+        return np.sum(layer.forward(X) * R)
+    return loss
+
+
+def _first_step_state(layer, R):
+    def loss(X):
+        layer.flush_gradients()
         return np.sum(layer.forward(X)[0] * R)
     return loss
 
 
 def layers(report: Report) -> None:
     rng = np.random.default_rng(2)
-    for name, make, shape, pair, has_backward in _layer_cases():
-        case = f"{name} grad wrt X"
+    for name, make, shape, loss_of in _layer_cases():
         X = rng.normal(size=shape)
         np.random.seed(0)  # numpy-ml draws its weights from np.random
         layer = make()
         out = layer.forward(X.copy())
-        R = rng.normal(size=np.shape(out[0] if pair else out))
+        out = out[0] if isinstance(out, tuple) else out
+        R = rng.normal(size=np.shape(out))
+        np.random.seed(0)
+        twin = make()
+        first = twin.forward(X.copy())
         theirs = None
-        if has_backward:
-            np.random.seed(0)
-            twin = make()
-            if close(twin.forward(X.copy()), out, 1e-12):
-                theirs = twin.backward(R)
-        loss = (_state_loss if pair else _output_loss)(layer, R)
-        check_grad(report, case, loss, (X,), 0, theirs, "backward(R)")
+        if close(first[0] if isinstance(first, tuple) else first, out, 1e-12):
+            theirs = twin.backward(R)
+        check_grad(report, f"{name} grad wrt X", loss_of(layer, R), (X,), 0, theirs,
+                   "backward(R)")
+        if loss_of is _output:  # without the caches kept for backward (BatchNorm then
+            # normalizes with its running statistics: their backward is no reference)
+            check_grad(report, f"{name} grad wrt X, retain_derived=False",
+                       _output_not_kept(layer, R), (X,), 0)
 
 
 def main(argv=None) -> int:
