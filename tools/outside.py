@@ -32,8 +32,8 @@ FAILING = ("wrong", "crash")
 class Report:
     """Rows (case, outcome, detail) and their counts."""
 
-    def __init__(self, title: str):
-        self.title = title
+    def __init__(self, title: str, quiet: str = "correct"):
+        self.title, self.quiet = title, quiet  # rows of the quiet outcome show with -v only
         self.rows: list = []
 
     def add(self, case: str, outcome: str, detail: str = "") -> str:
@@ -46,7 +46,7 @@ class Report:
     def show(self, verbose: bool) -> None:
         width = max((len(case) for case, _, _ in self.rows), default=0)
         for case, outcome, detail in self.rows:
-            if verbose or outcome != "correct":
+            if verbose or outcome != self.quiet:
                 print(f"{case:{width}}  {outcome:10}  {detail}".rstrip())
         counts = self.counts()
         print(f"{self.title}: {len(self.rows)} checks, "
