@@ -45,6 +45,7 @@ from ..errors import PullbackError
 from ..helpers import HELPERS
 from ..ir.annotations import BLOCK, CATCH, CAUGHT, ENTERED, INLINED_FROM
 from ..ir.nodes import comment, skeleton, walk
+from .printing import printed
 
 _counter = itertools.count()
 _HELPER_CELLS = {name: types.CellType(value) for name, value in HELPERS.items()}
@@ -233,9 +234,9 @@ def note_inlined(tree: gast.AST) -> None:
 
 
 def to_source(tree: gast.AST) -> str:
-    """The source of a gast tree: what `ast_source(gast.gast_to_ast(tree))` prints, from
-    one conversion that also makes the printing's changes (a third of the time)."""
-    return _printed(_to_printable(_blocks_as_written(tree)))
+    """The source of a gast tree: what `ast_source(gast.gast_to_ast(tree))` prints,
+    printed from the gast tree itself (emit/printing.py)."""
+    return _as_written(printed(_blocks_as_written(tree)))
 
 
 def _blocks_as_written(tree):
@@ -417,8 +418,14 @@ def line_table(tree: gast.AST) -> dict:
 
 
 def _printed(node: ast.AST, positions=None) -> str:
+    return _as_written(ast.unparse(node), positions)
+
+
+def _as_written(unparsed: str, positions=None) -> str:
+    """Printed text with comment statements as comments and each guard on one line;
+    `positions` gets the line each line of `unparsed` went to."""
     lines: list = []
-    for line in ast.unparse(node).splitlines():
+    for line in unparsed.splitlines():
         if positions is not None:
             positions.append(len(lines) + 1)
         stripped = line.strip()
