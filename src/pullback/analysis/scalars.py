@@ -144,7 +144,7 @@ class ScalarInference:
         set all of whose definitions give scalars only grows with `assumed`)."""
         scalar = set(self.defs) | set(assumed) | self.loop_targets
         scalar -= set(self.params) - set(assumed)
-        readers = self._readers()
+        readers = self.name_readers()
         needs = self._needs_of
         if needs is None:
             needs = self._needs_of = {
@@ -165,8 +165,9 @@ class ScalarInference:
                     break
         return scalar
 
-    def _readers(self):
-        """name -> the names whose definitions read it."""
+    def name_readers(self):
+        """name -> the names whose definitions read it (a name once per read; shared with
+        the shape facts, shapes.py)."""
         if self._readers_of is None:
             self._readers_of = {}
             for name, defs in self.defs.items():
