@@ -39,6 +39,7 @@ NOT_NODE_FACTS = {
     "LISTS_OF_ARRAYS": "a rules module names the functions whose list parameters are lists "
                        "of arrays of different shapes, not arrays",
     "_fields": "a namedtuple's field names",
+    "_indent": "ast's unparser, printing a rare statement (emit/printing)",
     "_negative_number_matcher": "argparse's parser (cli)",
     "cell_contents": "a closure cell",
     "co_filename": "a code object", "co_positions": "a code object",

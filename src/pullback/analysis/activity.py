@@ -124,6 +124,7 @@ class Analysis(Classification, Refusals, ScalarInference):
         self.result = tree.body[-1].value.id
         self._readers_of = None
         self._scalar_uses_of = None
+        self._scalar_names_of: dict = {}
         self._needs_of = None
         self.scalar, self.guarded = self._scalars()
         self.shapes = Shapes(self, optimize)

@@ -87,7 +87,7 @@ class ScalarInference:
         asserted: set = set()
         while True:
             scalar = forward(asserted)
-            grown = {n for n, _ in self._assert_scalars(scalar | asserted)} - asserted
+            grown = self._consumed(scalar, asserted, same_block=False) - asserted
             if not grown:
                 break
             asserted |= grown
@@ -96,8 +96,7 @@ class ScalarInference:
         facts: set = set()
         while True:
             scalar = forward(facts)
-            grown = {n for n, use in self._assert_scalars(scalar | facts)
-                     if self._same_block(n, use)} - facts
+            grown = self._consumed(scalar, facts, same_block=True) - facts
             if not grown:
                 break
             facts |= grown
@@ -110,13 +109,42 @@ class ScalarInference:
         defs = self.defs.get(name, [])
         return len(defs) == 1 and self.owner.get(id(defs[0])) is self.owner.get(id(use))
 
+    def _consumed(self, scalar, assumed, same_block):
+        """The names that statements consume as scalars (in a scalar-only function, or
+        in an elementwise operation with a scalar result), if the names in `scalar` and
+        `assumed` hold scalars; with `same_block`, only those
+        consumed in the block of their one definition. The uses are sorted once, so that
+        each round of the inference only looks names up."""
+        always, if_scalar = self._scalar_uses_by_name(same_block)
+        found = set(always)
+        for target, consumed in if_scalar.items():
+            if target in scalar or target in assumed:
+                found.update(consumed)
+        return found
+
+    def _scalar_uses_by_name(self, same_block):
+        """`_scalar_uses` by name (of those in the same block, if asked): the names
+        always consumed as scalars, and target -> the names consumed as scalars if the
+        target is one."""
+        cached = self._scalar_names_of.get(same_block)
+        if cached is None:
+            always, if_scalar = set(), {}
+            for target, pairs, if_pairs in self._scalar_uses():
+                always.update(n for n, use in pairs
+                              if not same_block or self._same_block(n, use))
+                consumed = [n for n, use in if_pairs if not same_block or self._same_block(n, use)]
+                if consumed:
+                    if_scalar.setdefault(target, []).extend(consumed)
+            cached = self._scalar_names_of[same_block] = (always, if_scalar)
+        return cached
+
     def _forward_scalars(self, assumed, basis=None):
         """Names all of whose values are scalars, if the names in `assumed` are. `basis`:
         the names proven with fewer assumptions, which need no second look (the largest
         set all of whose definitions give scalars only grows with `assumed`)."""
         scalar = set(self.defs) | set(assumed) | self.loop_targets
         scalar -= set(self.params) - set(assumed)
-        readers = self._readers()
+        readers = self.name_readers()
         needs = self._needs_of
         if needs is None:
             needs = self._needs_of = {
@@ -137,8 +165,9 @@ class ScalarInference:
                     break
         return scalar
 
-    def _readers(self):
-        """name -> the names whose definitions read it."""
+    def name_readers(self):
+        """name -> the names whose definitions read it (a name once per read; shared with
+        the shape facts, shapes.py)."""
         if self._readers_of is None:
             self._readers_of = {}
             for name, defs in self.defs.items():
@@ -146,16 +175,6 @@ class ScalarInference:
                     for n in names(s.value):
                         self._readers_of.setdefault(n.id, []).append(name)
         return self._readers_of
-
-    def _assert_scalars(self, scalar):
-        """(name, statement) pairs: the statement consumes the name as a scalar (in a
-        scalar-only function, or in an elementwise operation with a scalar result)."""
-        found = set()
-        for target, always, if_scalar in self._scalar_uses():
-            found.update(always)
-            if if_scalar and target in scalar:
-                found.update(if_scalar)
-        return found
 
     def _scalar_uses(self):
         """Per assignment to a name: (its name, the (name, statement) pairs it consumes

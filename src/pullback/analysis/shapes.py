@@ -134,12 +134,9 @@ class Shapes:
         names = sorted(set(self.analysis.defs) | set(self.analysis.params))
         self.tokens = dict.fromkeys(names, TOP)
         position = {name: i for i, name in enumerate(names)}
-        readers: dict[str, set] = {}  # name -> positions of the names computed from it
-        for name in names:
-            for d in self.analysis.defs.get(name, ()):
-                for n in walk(d.value):
-                    if isinstance(n, gast.Name) and n.id in position:
-                        readers.setdefault(n.id, set()).add(position[name])
+        # name -> positions of the names computed from it
+        readers = {read: {position[name] for name in by}
+                   for read, by in self.analysis.name_readers().items() if read in position}
         visits = [(0, i) for i in range(len(names))]  # (round, position): a heap already
         queued = set(visits)
         while visits:

@@ -44,7 +44,8 @@ import numpy as np
 from ..errors import PullbackError
 from ..helpers import HELPERS
 from ..ir.annotations import BLOCK, CATCH, CAUGHT, ENTERED, INLINED_FROM
-from ..ir.nodes import comment, skeleton, walk
+from ..ir.nodes import child_fields, comment, skeleton, walk
+from .printing import printed
 
 _counter = itertools.count()
 _HELPER_CELLS = {name: types.CellType(value) for name, value in HELPERS.items()}
@@ -71,15 +72,12 @@ def guard_unpatched(tree: gast.AST, guarded, namer, constants: dict, locate) -> 
     for function in functions:
         used = {}
         looked = set()  # the chains looked up already (`math.sin` on every other line)
-        for node in walk(function):
-            if node.__class__ is not gast.Attribute:
-                continue
+        places = _chains_under(function)
+        for _, _, _, node in places:
             chain = []
-            while isinstance(node, gast.Attribute):
+            while node.__class__ is gast.Attribute:
                 chain.append(node.attr)
                 node = node.value
-            if not chain or not isinstance(node, gast.Name) or node.id not in ("np", "math"):
-                continue
             key = (node.id, *chain)
             if key in looked:
                 continue
@@ -105,16 +103,55 @@ def guard_unpatched(tree: gast.AST, guarded, namer, constants: dict, locate) -> 
                 bound[name] = namer.fresh(name.replace(".", "_"))
                 constants[bound[name]] = used[name]
         if chains:
-            _bind_chains(function, {name: bound[name] for name in chains})
+            _bind_chains(places, {name: bound[name] for name in chains})
     return {constant: name for name, constant in bound.items()}
 
 
-def _bind_chains(function, names: dict) -> None:
+def _chains_under(function) -> list:
+    """(parent, field, index in the field's list or None, node) of each whole chain of
+    attributes on `np` or `math` under `function` (`np.linalg.solve`, not its
+    `np.linalg`), found in one walk."""
+    places = []
+    for parent in walk(function):
+        if parent.__class__ is gast.Attribute:  # a link of a longer chain, or on no name
+            continue
+        for field in child_fields(parent.__class__):
+            value = getattr(parent, field, None)
+            if value.__class__ is list:
+                for i, item in enumerate(value):
+                    if item.__class__ is gast.Attribute and _root(item) in _CHAINED:
+                        places.append((parent, field, i, item))
+            elif value.__class__ is gast.Attribute and _root(value) in _CHAINED:
+                places.append((parent, field, None, value))
+    return places
+
+
+_CHAINED = ("np", "math")
+
+
+def _root(node):
+    """The name a chain of attributes starts from, or None."""
+    while node.__class__ is gast.Attribute:
+        node = node.value
+    return node.id if node.__class__ is gast.Name else None
+
+
+def _bind_chains(places, names: dict) -> None:
     """Replace each dotted name `np.linalg.solve` in `names` (the whole chain, not a
-    part of a longer one) by the name of the constant it is bound to."""
-    _replace(function, lambda item: item.__class__ is gast.Attribute and _dotted(item) in names,
-             lambda item: gast.Name(id=names[_dotted(item)], ctx=gast.Load(), annotation=None,
-                                    type_comment=None))
+    part of a longer one) by the name of the constant it is bound to, at the `places`
+    `_chains_under` found (the longest link of a chain that `names` holds)."""
+    for parent, field, index, node in places:
+        while node.__class__ is gast.Attribute:
+            dotted = _dotted(node)
+            if dotted in names:
+                new = gast.Name(id=names[dotted], ctx=gast.Load(), annotation=None,
+                                type_comment=None)
+                if index is None:
+                    setattr(parent, field, new)
+                else:
+                    getattr(parent, field)[index] = new
+                break
+            parent, field, index, node = node, "value", None, node.value
 
 
 def spell_bound_chains(function, chains: dict) -> None:
@@ -233,9 +270,9 @@ def note_inlined(tree: gast.AST) -> None:
 
 
 def to_source(tree: gast.AST) -> str:
-    """The source of a gast tree: what `ast_source(gast.gast_to_ast(tree))` prints, from
-    one conversion that also makes the printing's changes (a third of the time)."""
-    return _printed(_to_printable(_blocks_as_written(tree)))
+    """The source of a gast tree: what `ast_source(gast.gast_to_ast(tree))` prints,
+    printed from the gast tree itself (emit/printing.py)."""
+    return _as_written(printed(_blocks_as_written(tree)))
 
 
 def _blocks_as_written(tree):
@@ -417,8 +454,14 @@ def line_table(tree: gast.AST) -> dict:
 
 
 def _printed(node: ast.AST, positions=None) -> str:
+    return _as_written(ast.unparse(node), positions)
+
+
+def _as_written(unparsed: str, positions=None) -> str:
+    """Printed text with comment statements as comments and each guard on one line;
+    `positions` gets the line each line of `unparsed` went to."""
     lines: list = []
-    for line in ast.unparse(node).splitlines():
+    for line in unparsed.splitlines():
         if positions is not None:
             positions.append(len(lines) + 1)
         stripped = line.strip()

@@ -255,19 +255,39 @@ def _drop_dead_code(tree) -> bool:
     name again before reading it. Whether another sweep may remove more: whether a
     statement kept because its name was read lost its last reader to a later removal
     (a read earlier in a loop body, of a name the body sets after it)."""
+    # each statement's Name nodes (of a branch or loop: of its test, target and iterator),
+    # listed once: they give the read counts, a kept statement's mentions, a removed
+    # one's reads to forget
+    mentioned: dict = {}
     loads: dict[str, int] = {}
-    for n in names(tree):
-        if isinstance(n.ctx, gast.Load):
-            loads[n.id] = loads.get(n.id, 0) + 1
+
+    def collect(stmts):
+        for s in stmts:
+            if isinstance(s, (gast.If, gast.For, gast.While)):
+                found = names(s.test) if not isinstance(s, gast.For) \
+                    else names(s.target, s.iter)
+                collect(s.body)
+                collect(s.orelse)
+            else:
+                found = names(s)
+            mentioned[id(s)] = found
+            for n in found:
+                if n.ctx.__class__ is gast.Load:
+                    loads[n.id] = loads.get(n.id, 0) + 1
+
+    collect(tree.body)
+    collect = None  # recursive: its cycle would hold the lists for the collector
     # name -> the statements assigning it kept because it was read (whether one would go
     # unread is asked only if its last reader goes)
     kept_while_read: dict = {}
     again = False
 
-    def forget(node):
+    def forget(s):
+        """Forget the reads of a statement removed (of a branch: of its test; what
+        its blocks read went as they were emptied)."""
         nonlocal again
-        for n in names(node):
-            if isinstance(n.ctx, gast.Load):
+        for n in mentioned[id(s)]:
+            if n.ctx.__class__ is gast.Load:
                 loads[n.id] -= 1
                 if not loads[n.id] and n.id in kept_while_read and not again:
                     again = any(map(_is_dead_if_unread, kept_while_read[n.id]))
@@ -302,12 +322,11 @@ def _drop_dead_code(tree) -> bool:
                     s.body = [gast.Pass()]
                 reads |= else_reads
                 stores |= else_stores
-                for part in (s.test,) if not isinstance(s, gast.For) else (s.target, s.iter):
-                    part_reads, part_stores = _mentions(part)
-                    reads |= part_reads
-                    stores |= part_stores
+                part_reads, part_stores = _mentions(mentioned[id(s)])
+                reads |= part_reads
+                stores |= part_stores
             else:
-                reads, stores = _mentions(s)
+                reads, stores = _mentions(mentioned[id(s)])
             whole = isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
             for name in stores:
                 overwritten[name] = whole
@@ -324,13 +343,14 @@ def _drop_dead_code(tree) -> bool:
     return again
 
 
-def _mentions(node) -> tuple[set, set]:
-    """(names read, names stored) anywhere in node."""
+def _mentions(found) -> tuple[set, set]:
+    """(names read, names stored) of the Name nodes `found`."""
     reads, stores = set(), set()
-    for n in names(node):
-        if isinstance(n.ctx, gast.Load):
+    for n in found:
+        ctx = n.ctx.__class__
+        if ctx is gast.Load:
             reads.add(n.id)
-        elif isinstance(n.ctx, gast.Store):
+        elif ctx is gast.Store:
             stores.add(n.id)
     return reads, stores
 
