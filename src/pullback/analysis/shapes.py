@@ -318,7 +318,7 @@ class Shapes:
         if token not in (None, ("root", t.targets[0].id)) or op.kind != "rule" \
                 or op.callee not in BINARY:
             return {token}
-        out = {SCALAR}
+        out, substituted = {SCALAR}, False
         for p in op.rule.broadcast:
             operand = op.bound[p]
             options = {self.token(operand)}
@@ -329,8 +329,9 @@ class Shapes:
                 shape_only = SHAPE_ONLY.get(made.callee, ()) if made.kind == "rule" else ()
                 if len(shape_only) == 1:
                     options = {self.token(made.bound[next(iter(shape_only))]), SCALAR}
+                    substituted = True
             out = {_broadcast(a, b) for a in out for b in options}
-        return out
+        return out if substituted else {token}
 
     def _unused(self, t) -> bool:
         """Whether `t` assigns a name the function never reads."""
