@@ -1034,7 +1034,7 @@ def test_reverse_lecture_example():
             dy = dadd * exp
             dexp = dadd * y
             dz = dout + dexp * exp
-            dx = dadd * 2 * x
+            dx = dadd * 2.0 * x
             return (dx, dy, dz)
         """)
     # the same code, but for the entry guards, and math.cos, which only the adjoint calls,

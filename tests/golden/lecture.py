@@ -18,5 +18,5 @@ def dlecture(x, y, z):
     dy = dadd * exp
     dexp = dadd * y
     dz = dout + dexp * exp
-    dx = dadd * 2 * x
+    dx = dadd * 2.0 * x
     return (dx, dy, dz)

@@ -42,5 +42,5 @@ def dlecture(x, y, z):
     # from: exp = math.exp(z)
     dz = dout + dexp * exp
     # from: power = x ** 2
-    dx = dadd * 2 * x
+    dx = dadd * 2.0 * x
     return (dx, dy, dz)

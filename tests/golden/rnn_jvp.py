@@ -28,5 +28,5 @@ def jvp_rnn(Wh, Wx, xs, h0, tangents):
         dh_2 = dadd * (1.0 - h_3 * h_3)
         h_2 = h_3
     out = np.sum(h_2)
-    dout = np.sum(dh_2)
+    dout = sum_tangent(dh_2)
     return (out, dout)

@@ -30,7 +30,7 @@ def drunning_buffer(x):
     check_scalar(out, returned_at)
     # adjoint
     dout = 1.0
-    dh_item_2 = dout * 2 * h_item_2
+    dh_item_2 = dout * 2.0 * h_item_2
     dh = accum_index(0.0, h, -1, dh_item_2)
     dx = 0.0
     while saved:

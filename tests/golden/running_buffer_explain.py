@@ -63,7 +63,7 @@ def drunning_buffer(x):
     # adjoint
     dout = 1.0
     # from: out = h_item_2 ** 2
-    dh_item_2 = dout * 2 * h_item_2
+    dh_item_2 = dout * 2.0 * h_item_2
     # from: h_item_2 = h[-1]
     dh = accum_index(0.0, h, -1, dh_item_2)
     # line 37: for i in range(len(x)):

@@ -60,7 +60,7 @@ import gast
 from ..ir.annotations import SENTINEL
 from ..ir.nodes import walk
 from ..rules import kinds_of
-from ..rules.shifts import ADD, BINARY, SHIFT_PRESERVING, SHIFTABLE, UNARY
+from ..rules.shifts import ADD, BINARY, SHAPE_ONLY, SHIFT_PRESERVING, SHIFTABLE, UNARY
 
 SCALAR = ("scalar",)
 OPERATORS = {operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
@@ -294,8 +294,8 @@ class Shapes:
             if result is False:
                 return False
             # m broadcast into the result keeps its axis (a scalar m fits anywhere)
-            if result is not None and axis is not None and self.token(t.targets[0]) not in (
-                    v, ("keep", v, axis), ("drop", v, axis)):
+            if result is not None and axis is not None and not self._tokens_of(t) <= {
+                    v, ("keep", v, axis), ("drop", v, axis)}:
                 return False
             if result is not None:
                 shifted[t.targets[0].id] = result
@@ -304,6 +304,31 @@ class Shapes:
         # is no shift.
         return bool(consumed) and _count_reads(self.analysis.tree, shifted) == sum(
             _count_reads(t, shifted) for t in consumed + unused)
+
+    def _tokens_of(self, t) -> set:
+        """The tokens t's result may have: its own, or where that is not known, those of
+        the broadcast of its operands, an operand made by a helper that reads an array
+        for its shape only (`unbroadcast(g, log)`: log's shape, or a number when g is
+        the zero 0.0) taken as either."""
+        token = self.token(t.targets[0])
+        op = self.analysis.op(t)
+        if token not in (None, ("root", t.targets[0].id)) or op.kind != "rule" \
+                or op.callee not in BINARY:
+            return {token}
+        out, substituted = {SCALAR}, False
+        for p in op.rule.broadcast:
+            operand = op.bound[p]
+            options = {self.token(operand)}
+            defs = self.analysis.defs.get(operand.id, ()) if isinstance(
+                operand, gast.Name) else ()
+            if len(defs) == 1 and options <= {None, ("root", operand.id)}:
+                made = self.analysis.op(defs[0])
+                shape_only = SHAPE_ONLY.get(made.callee, ()) if made.kind == "rule" else ()
+                if len(shape_only) == 1:
+                    options = {self.token(made.bound[next(iter(shape_only))]), SCALAR}
+                    substituted = True
+            out = {_broadcast(a, b) for a in out for b in options}
+        return out if substituted else {token}
 
     def _unused(self, t) -> bool:
         """Whether `t` assigns a name the function never reads."""
@@ -326,6 +351,8 @@ class Shapes:
         operands = {p: shifted.get(a.id) if isinstance(a, gast.Name) else None
                     for p, a in op.bound.items()}
         carried = [p for p, k in operands.items() if k]
+        if callee in SHAPE_ONLY and set(carried) <= SHAPE_ONLY[callee]:
+            return None  # the shift does not reach the result
         if callee in BINARY:
             want, sign = BINARY[callee]
             x, y = (operands[p] for p in op.rule.broadcast)

@@ -96,6 +96,7 @@ from ..ir.nodes import (
     substitute,
     tuple_of,
 )
+from ..rules.tangent_support import SPELLED_TANGENTS
 from .reverse import Reverse
 
 
@@ -574,9 +575,7 @@ class Forward:
         if len(terms) == 2 and gast.dump(terms[0]) == gast.dump(terms[1]) and (
                 name in self.analysis.scalar or self.analysis.shapes.numpy_value(load(name))):
             terms = [binop(terms[0], gast.Mult(), const(2))]  # x * x: t + t is exactly 2 t
-        expr = terms[0]
-        for term in terms[1:]:
-            expr = binop(expr, gast.Add(), term)
+        expr = _summed(terms)
         if name in self.analysis.scalar and not self.batched:
             expr = _power_folded(expr)
             _float_factors(expr)
@@ -616,12 +615,15 @@ class Forward:
             return new
 
         if how == "linear":
-            return replaced(None)
-        terms = [replaced(p) for p in active]
-        expr = terms[0]
-        for term in terms[1:]:
-            expr = binop(expr, gast.Add(), term)
-        return expr
+            made = replaced(None)
+            spelled = SPELLED_TANGENTS.get(op.callee)
+            if spelled is not None and isinstance(made, gast.Call) and all(
+                    p in spelled[1] or v is None or (isinstance(v, gast.Constant)
+                                                    and v.value is None)
+                    for p, v in op.bound.items()):
+                made.func = load(spelled[0])  # np.sum(dx, 1): its reduction, no dispatch
+            return made
+        return _summed([replaced(p) for p in active])
 
     def call(self, s, op):
         """name, dname = h_jvp(<tangents of the active arguments>, <the arguments>)."""
@@ -667,6 +669,29 @@ class Forward:
         arg = clone(item) if s.list_update == "pop" else self.tangent_or_zero(item)
         method = gast.Attribute(value=load(self.d(base)), attr=s.list_update, ctx=gast.Load())
         return [gast.Expr(value=call(method, arg))]
+
+
+def _summed(terms):
+    """The sum of the tangent terms, a negated term subtracted (`dx - dy`, not `dx + -dy`:
+    the same numbers, one operation fewer on arrays)."""
+    expr = terms[0]
+    for term in terms[1:]:
+        positive = _without_sign(term)
+        expr = binop(expr, gast.Add(), term) if positive is None else \
+            binop(expr, gast.Sub(), positive)
+    return expr
+
+
+def _without_sign(term):
+    """`-a` -> a, `-a * b / c` -> a * b / c (a product's sign is its first factor's,
+    exactly: rounding is symmetric), None for a term not so negated."""
+    if isinstance(term, gast.UnaryOp) and isinstance(term.op, gast.USub):
+        return term.operand
+    if isinstance(term, gast.BinOp) and isinstance(term.op, (gast.Mult, gast.Div)):
+        left = _without_sign(term.left)
+        if left is not None:
+            return gast.BinOp(left=left, op=term.op, right=term.right)
+    return None
 
 
 def _power_folded(expr):

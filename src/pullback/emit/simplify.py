@@ -106,8 +106,13 @@ def _fold_call(node):
         if b.value == 0:
             return const(0.0)
         power = gast.BinOp(left=a, op=gast.Pow(), right=const(b.value - 1))
+        # the factor as a float (`dadd * 2.0 * x`): g is a gradient, a float or float array
+        # Python and NumPy multiply by the integer converted first; the float skips that
+        # conversion in every call (CPython multiplies two floats on its fast path)
+        factor = const(float(b.value)) if type(b.value) is int and abs(b.value) < 2**53 else b
         return _fold(gast.BinOp(
-            left=gast.BinOp(left=g, op=gast.Mult(), right=b), op=gast.Mult(), right=power))
+            left=gast.BinOp(left=g, op=gast.Mult(), right=factor), op=gast.Mult(),
+            right=power))
     return node
 
 

@@ -1405,6 +1405,12 @@ RULES = {
                                      t="summed_to(g, t)"),
     tangent_support.broadcast_tangent: rule("t, result", kinds=VIEW, jvp="linear",
                                             t="summed_to(g, t)"),
+    tangent_support.sum_tangent: rule("a, axis=None, dtype=None, *, keepdims=False",
+                                      kinds=("fresh", "reduction"), jvp="linear",
+                                      a="unreduce(g, a, axis, keepdims)"),
+    tangent_support.mean_tangent: rule(
+        "a, axis=None, dtype=None, *, keepdims=False", kinds=("fresh", "reduction"),
+        jvp="linear", a="unreduce_mean(g, a, ans, axis, keepdims)"),
     tangent_support.reduce_tangent: rule(
         "weight, t, axis=None, keepdims=False, real=False", kinds=FRESH, jvp="bilinear",
         weight="reduce_tangent_adjoint(g, weight, t, axis, keepdims, 0, real)",

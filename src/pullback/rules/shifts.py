@@ -14,6 +14,9 @@ import operator
 
 import numpy as np
 
+from ..runtime import helpers as runtime
+from . import support
+
 ADD, MUL = "add", "mul"
 # The reductions whose result may be the shift m itself.
 SHIFTABLE = frozenset({np.max, np.min, np.amax, np.amin})
@@ -26,6 +29,10 @@ BINARY = {  # callee -> (shift kind it combines, sign of the second operand)
     operator.mul: (MUL, 1), np.multiply: (MUL, 1), operator.truediv: (MUL, -1),
     np.divide: (MUL, -1),
 }
+# Helpers of generated gradients reading an operand for its shape (and type) only: the
+# result of `unbroadcast(g, log)` does not depend on the shift log carries, so a
+# gradient's own use of a shifted value (jvp of a gradient: hvp) does not keep m.
+SHAPE_ONLY = {runtime.unbroadcast: {"x"}, support.unreduce: {"x"}}
 UNARY = {  # (callee, shift kind of its operand) -> the shift of its result
     (operator.neg, ADD): lambda c: (ADD, -c), (np.negative, ADD): lambda c: (ADD, -c),
     (operator.pos, ADD): lambda c: (ADD, c), (operator.pos, MUL): lambda c: (MUL, c),

@@ -124,6 +124,30 @@ def reduce_tangent(weight, t, axis=None, keepdims=False, real=False):
     return out.real if real and np.iscomplexobj(out) else out
 
 
+def sum_tangent(a, axis=None, dtype=None, *, keepdims=False):
+    """`np.sum(a, axis, dtype, keepdims=...)` of a tangent: of an array by the reduction
+    np.sum runs, without its dispatch (the same numbers)."""
+    if a.__class__ is np.ndarray and dtype is None:
+        return np.add.reduce(a, axis, None, None, keepdims)
+    return np.sum(a, axis=axis, dtype=dtype, keepdims=keepdims)
+
+
+def mean_tangent(a, axis=None, dtype=None, *, keepdims=False):
+    """`np.mean(a, axis, dtype, keepdims=...)` of a tangent: of a float64 array by the
+    sum and the division np.mean makes, without its dispatch (the same numbers)."""
+    if a.__class__ is np.ndarray and dtype is None and a.dtype.char == "d" and a.size:
+        total = np.add.reduce(a, axis, None, None, keepdims)
+        if total.size:
+            return total / (a.size // total.size)
+    return np.mean(a, axis=axis, dtype=dtype, keepdims=keepdims)
+
+
+# The linear rules whose tangent, the call itself on the tangent, is spelled with a
+# helper above when the call passes no other arguments than these (derive/forward).
+SPELLED_TANGENTS = {np.sum: ("sum_tangent", {"a", "axis", "dtype", "keepdims"}),
+                    np.mean: ("mean_tangent", {"a", "axis", "dtype", "keepdims"})}
+
+
 def abs_tangent(t, x):
     """|x|: sign(x) t for a real x (0 at 0, as the adjoint), Re(conj(x) t) / |x| for a
     complex one."""
