@@ -932,6 +932,38 @@ SAMPLES.update({
     HELPERS["cumulative_sum_grad"]: [("cumulative_sum_grad(x0, x1, 1, True) * x1",
                                       [((2, 4), ANY), ((2, 3), ANY)])],
 })
+if scipy:  # (rules9) rules/special_added.py
+    _sp = "scipy.special"
+    SAMPLES.update({
+        scipy.special.softplus: [(f"{_sp}.softplus(x0)", [((3,), ANY)])],
+        scipy.special.log_expit: [(f"{_sp}.log_expit(x0)", [((3,), ANY)])],
+        scipy.special.exp2: [(f"{_sp}.exp2(x0)", [((3,), ANY)])],
+        scipy.special.exp10: [(f"{_sp}.exp10(x0)", [((3,), UNIT)])],
+        scipy.special.cosm1: [(f"{_sp}.cosm1(x0)", [((3,), ANY)])],
+        scipy.special.erfi: [(f"{_sp}.erfi(x0)", [((3,), UNIT)])],
+        scipy.special.dawsn: [(f"{_sp}.dawsn(x0)", [((3,), ANY)])],
+        scipy.special.i0e: [(f"{_sp}.i0e(x0)", [((3,), ANY)])],
+        scipy.special.i1e: [(f"{_sp}.i1e(x0)", [((3,), ANY)])],
+        scipy.special.exp1: [(f"{_sp}.exp1(x0)", [((3,), POS)])],
+        scipy.special.expi: [(f"{_sp}.expi(x0)", [((3,), POS)])],
+        scipy.special.ndtri_exp: [(f"{_sp}.ndtri_exp(-x0)", [((3,), POS)])],
+        scipy.special.boxcox: [(f"{_sp}.boxcox(x0, x1)", [((3,), POS), (S, UNIT)]),
+                               (f"{_sp}.boxcox(x0, x1)", [((2, 3), POS), ((3,), UNIT)])],
+        scipy.special.boxcox1p: [(f"{_sp}.boxcox1p(x0, x1)", [((3,), POS), ((3,), UNIT)])],
+        scipy.special.inv_boxcox: [(f"{_sp}.inv_boxcox(x0, x1)", [((3,), UNIT), (S, UNIT)])],
+        scipy.special.inv_boxcox1p: [(f"{_sp}.inv_boxcox1p(x0, x1)",
+                                      [((3,), UNIT), ((3,), UNIT)])],
+        scipy.special.huber: [(f"{_sp}.huber(x0, x1)", [(S, (0.5, 1.0)), ((4,), ANY)])],
+        scipy.special.pseudo_huber: [(f"{_sp}.pseudo_huber(x0, x1)", [((3,), POS), ((3,), ANY)])],
+        scipy.special.powm1: [(f"{_sp}.powm1(x0, x1)", [((3,), POS), (S, ANY)])],
+        scipy.special.binom: [(f"{_sp}.binom(x0, x1)", [((3,), (3.0, 5.0)), ((3,), POS)])],
+        scipy.special.poch: [(f"{_sp}.poch(x0, x1)", [((3,), POS), (S, POS)])],
+        scipy.special.owens_t: [(f"{_sp}.owens_t(x0, x1)", [((3,), ANY), (S, ANY)])],
+        scipy.special.stdtr: [(f"{_sp}.stdtr(3.5, x0)", [((3,), ANY)])],
+        scipy.special.gammaincinv: [(f"{_sp}.gammaincinv(2.0, x0)", [((3,), (0.1, 0.9))])],
+        scipy.special.gammainccinv: [(f"{_sp}.gammainccinv(2.0, x0)", [((3,), (0.1, 0.9))])],
+        scipy.special.betaincinv: [(f"{_sp}.betaincinv(2.0, 1.5, x0)", [((3,), (0.1, 0.9))])],
+    })
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 

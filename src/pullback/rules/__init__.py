@@ -299,8 +299,8 @@ def of_kind(kind: str, table: dict) -> dict:
 
 # modules of this package
 TABLES = ("operators", "math", "builtins", "numpy", "numpy_added", "linalg", "fft", "scipy",
-          "scipy_stats", "scipy_linalg", "scipy_signal", "scipy_integrate", "scipy_optimize",
-          "index_tricks", "higher", "higher_products")
+          "special_added", "scipy_stats", "scipy_linalg", "scipy_signal", "scipy_integrate",
+          "scipy_optimize", "index_tricks", "higher", "higher_products")
 
 
 OPTIONAL = ("scipy",)  # libraries whose rule modules are skipped when not installed
