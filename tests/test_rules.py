@@ -964,6 +964,55 @@ if scipy:  # (rules9) rules/special_added.py
         scipy.special.gammainccinv: [(f"{_sp}.gammainccinv(2.0, x0)", [((3,), (0.1, 0.9))])],
         scipy.special.betaincinv: [(f"{_sp}.betaincinv(2.0, 1.5, x0)", [((3,), (0.1, 0.9))])],
     })
+# (rules9) rules/higher_simple.py: the second-order rules of simple helpers
+SAMPLES.update({
+    HELPERS["rot90_grad"]: [("rot90_grad(x0, 1, (0, 1)) * x1", [((3, 2), ANY), ((2, 3), ANY)])],
+    HELPERS["rollaxis_grad"]: [("rollaxis_grad(x0, x1, 2, 0) * x1",
+                                [((3, 1, 2), ANY), ((1, 2, 3), ANY)])],
+    HELPERS["append_grad"]: [("append_grad(x0, x1, x2, None, 'values') * x2",
+                              [((5,), ANY), ((2,), ANY), ((3,), ANY)]),
+                             ("append_grad(x0, x1, x2, 1, 'arr') * x1",
+                              [((2, 3), ANY), ((2, 1), ANY), ((2, 2), ANY)])],
+    HELPERS["column_stack_grad"]: [("column_stack_grad(x0, [x1, x1])[1] * x1",
+                                    [((3, 2), ANY), ((3,), ANY)])],
+    HELPERS["dstack_grad"]: [("dstack_grad(x0, [x1, x1])[0] * x1",
+                              [((1, 3, 2), ANY), ((3,), ANY)])],
+    HELPERS["split_grad"]: [("split_grad([x0, x1 * 2.0], x2, np.split(x2, [2]), 0) * x2",
+                             [((2,), ANY), ((3,), ANY), ((5,), ANY)])],
+    HELPERS["split_sections_grad"]: [
+        ("split_sections_grad([x0, x0 * x0], x1, np.vsplit(x1, 2), 'v') * x1",
+         [((1, 2), ANY), ((2, 2), ANY)])],
+    HELPERS["ptp_grad"]: [(f"ptp_grad(x0, x1 * {W(2, 3)}, 1, False) * x1",
+                           [((2,), ANY), ((2, 3), POS)])],
+    HELPERS["nancumsum_grad"]: [("nancumsum_grad(x0, x1, None) * x1", [((4,), ANY), ((4,), ANY)])],
+    HELPERS["average_grad"]: [("average_grad(x0, x1, x0, 0, None, False) * x1",
+                               [((3,), ANY), ((2, 3), ANY)]),
+                              ("average_grad(x0, x1, x0, 1, [1.0, 2.0, 0.5], False) * x1",
+                               [((2,), ANY), ((2, 3), ANY)])],
+    HELPERS["masked_mean_grad"]: [(f"masked_mean_grad(x0, x1, 1, False, {MASK23}) * x1",
+                                   [((2,), ANY), ((2, 3), ANY)])],
+    HELPERS["masked_extreme_grad"]: [
+        (f"masked_extreme_grad(x0, x1 * {W(2, 3)}, np.max(x1 * {W(2, 3)}, axis=1, "
+         f"where={MASK23}, initial=-9.0), 1, False, {MASK23}) * x1", [((2,), ANY), ((2, 3), POS)])],
+    HELPERS["initial_grad"]: [("initial_grad(x0 * x1) * x1[0]", [((3,), ANY), ((3,), ANY)])],
+    HELPERS["gradient_grad"]: [("gradient_grad(x0, x1, (0.5, None, None), None, 1) * x1",
+                                [((4,), ANY), ((4,), ANY)])],
+    HELPERS["vdot_grad"]: [
+        ("vdot_grad(x0, x1, x2, 1) * x2", [(S, ANY), ((3,), ANY), ((3,), ANY)]),
+        ("vdot_grad(x0, x1, x2, 0) * x1", [(S, ANY), ((2, 2), ANY), ((4,), ANY)])],
+    HELPERS["linspace_grad"]: [("linspace_grad(x0, x1, x1, 4, True, 0, 'stop', x0) * x1",
+                                [((4,), ANY), (S, ANY)])],
+    HELPERS["partition_grad"]: [(f"partition_grad(x0, x1 * {W(4)}, np.partition(x1 * {W(4)}, 1),"
+                                 " -1) * x1", [((4,), ANY), ((4,), ANY)])],
+    HELPERS["select_grad"]: [("select_grad(x0, [x1 > 0.0], [x1 * 2.0], x0)[0] * x1",
+                              [((3,), ANY), ((3,), ANY)])],
+    HELPERS["select_default_grad"]: [("select_default_grad(x0, [x1 > 0.0], x1, x0) * x1",
+                                      [((3,), ANY), ((3,), ANY)])],
+    HELPERS["choose_grad"]: [("choose_grad(x0, np.array([0, 1, 0]), [x1, x1 * 2.0])[1] * x1",
+                              [((3,), ANY), ((3,), ANY)])],
+    HELPERS["ediff1d_grad"]: [("ediff1d_grad(x0, x1, None, x1[0], 'ary') * x1",
+                               [((4,), ANY), ((4,), ANY)])],
+})
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 
