@@ -1013,6 +1013,13 @@ SAMPLES.update({
     HELPERS["ediff1d_grad"]: [("ediff1d_grad(x0, x1, None, x1[0], 'ary') * x1",
                                [((4,), ANY), ((4,), ANY)])],
 })
+SAMPLES.update({  # (rules9) statistics
+    np.cov: [(f"np.cov(x0) * {W(2, 2)}", [((2, 4), ANY)]),
+             ("np.cov(x0, x1, rowvar=False, aweights=[1.0, 0.5, 2.0])",
+              [((3, 2), ANY), ((3,), ANY)])],
+    np.corrcoef: [(f"np.corrcoef(x0) * {W(3, 3)}", [((3, 4), ANY)]),
+                  ("np.corrcoef(x0, x1)", [((4,), ANY), ((4,), ANY)])],
+})
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 

@@ -285,3 +285,54 @@ def _lstsq_rank_deficient(x):
 def test_refusals_name_what(f, message):
     with pytest.raises(pullback.PullbackError, match=message):
         pullback.grad(f)(np.array([0.4, 1.3, 2.2]) if f is not _qr_wide else np.arange(6.0))
+
+
+def covariance(x):
+    a = x.reshape(2, 4)
+    return np.sum(np.cov(a) * np.array([[1.0, 0.5], [-0.3, 2.0]])) + np.cov(x) * x[0]
+
+
+def covariance_columns(x):
+    a = x.reshape(4, 2)
+    return np.sum(np.cov(a, rowvar=False, bias=True) ** 2) + np.sum(
+        np.cov(a[:, 0], a[:, 1] ** 2, ddof=2))
+
+
+def covariance_weights(x):
+    a = x.reshape(2, 4)
+    return np.sum(np.cov(a, fweights=[1, 2, 1, 3], aweights=[0.5, 1.0, 2.0, 1.0]) ** 2) + \
+        np.sum(np.cov(a, aweights=[0.5, 1.0, 2.0, 1.0], ddof=0))
+
+
+def correlation(x):
+    a = x.reshape(3, 3)
+    return np.sum(np.corrcoef(a) * np.arange(9.0).reshape(3, 3)) + np.sum(
+        np.corrcoef(a[0], a[1] ** 2) ** 2) + np.sum(np.corrcoef(a, rowvar=False)[0] ** 3)
+
+
+STATISTICS = [(covariance, 8), (covariance_columns, 8), (covariance_weights, 8),
+              (correlation, 9)]
+
+
+@pytest.mark.parametrize("f, n", STATISTICS, ids=lambda v: getattr(v, "__name__", ""))
+def test_cov_and_corrcoef(f, n):
+    x = np.random.default_rng(n).normal(size=n)
+    expected = numeric_grad(f, (x,))
+    np.testing.assert_allclose(pullback.grad(f)(x), expected, rtol=1e-5, atol=1e-7)
+    v = np.random.default_rng(1).normal(size=n)
+    _, t = pullback.jvp(f)(x, v)
+    np.testing.assert_allclose(t, expected @ v, rtol=1e-5, atol=1e-7)
+
+
+def binned(x):
+    bins = np.array([-0.5, 0.0, 0.5])
+    which = np.digitize(x, bins)
+    order = np.argpartition(x, 1)
+    finite = ~np.isposinf(x) & np.isin(which, [1, 2, 3])
+    return np.sum(np.where(finite, x ** 2, 0.0) * which) + x[order[0]] * np.isscalar(x[0])
+
+
+def test_tests_and_indices_carry_no_gradient():
+    x = np.array([-0.7, -0.2, 0.3, 0.9])
+    np.testing.assert_allclose(pullback.grad(binned)(x), numeric_grad(binned, (x,)),
+                               rtol=1e-6, atol=1e-8)

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..errors import PullbackError
 from ..runtime.helpers import GradList
-from . import linear_algebra, rule
+from . import declare, linear_algebra, rule
 from .support import _axes, _keep, _zero, abs_grad, as_array, unbroadcast
 
 FRESH = ("fresh",)
@@ -507,6 +507,112 @@ def lstsq_tangent(t, a, b, wrt):
     return GradList([dx, np.reshape(res, (-1,)), 0.0, ds])
 
 
+# ------------------------------------------------------------- np.cov, np.corrcoef
+
+def _cov_parts(m, y, rowvar, bias, ddof, fweights, aweights):
+    """(X with the variables as rows, its centred values times the weights, the centred
+    values, the divisor) of np.cov's computation."""
+    X = np.atleast_2d(as_array(m))
+    if not rowvar and X.shape[0] != 1:
+        X = X.T
+    if y is not None:
+        Y = np.atleast_2d(as_array(y))
+        if not rowvar and Y.shape[0] != 1:
+            Y = Y.T
+        X = np.concatenate([X, Y], axis=0)
+    if np.iscomplexobj(X):
+        raise PullbackError("no derivative rule for np.cov or np.corrcoef of complex values: "
+                            "pullback differentiates them for real values")
+    if ddof is None:
+        ddof = 0 if bias else 1
+    w = None
+    if fweights is not None:
+        w = np.asarray(fweights, dtype=float)
+    if aweights is not None:
+        w = np.asarray(aweights, dtype=float) if w is None else w * np.asarray(aweights, float)
+    if w is None:
+        centred = X - np.mean(X, axis=1, keepdims=True)
+        return X, centred, centred, X.shape[1] - ddof
+    total = np.sum(w)
+    centred = X - (X @ w / total)[:, None]
+    if ddof == 0:
+        fact = total
+    elif aweights is None:
+        fact = total - ddof
+    else:
+        fact = total - ddof * np.sum(w * np.asarray(aweights, float)) / total
+    return X, centred * w, centred, fact
+
+
+def _cov_split(gX, m, y, rowvar):
+    """The gradient of the stacked rows split back into m's and y's shapes."""
+    rows = np.atleast_2d(as_array(m))
+    k = rows.shape[0] if (rowvar or rows.shape[0] == 1) else rows.shape[1]
+    parts = []
+    for piece, value in ((gX[:k], m), (gX[k:], y)):
+        if value is None:
+            parts.append(None)
+            continue
+        shaped = np.atleast_2d(as_array(value))
+        if not rowvar and shaped.shape[0] != 1:
+            piece = piece.T
+        parts.append(np.reshape(piece, np.shape(value)))
+    return parts
+
+
+def cov_grad(g, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None,
+             wrt="m"):
+    """np.cov = Xc W Xc^T / fact: (G + G^T) Xc W / fact for the rows (the centring adds
+    nothing: the weighted rows of Xc sum to 0), split back into m and y."""
+    if _zero(g):
+        return 0.0
+    X, weighted, _, fact = _cov_parts(m, y, rowvar, bias, ddof, fweights, aweights)
+    G = np.reshape(as_array(g), (X.shape[0], X.shape[0]))
+    gX = (G + G.T) @ weighted / fact
+    return _cov_split(gX, m, y, rowvar)[0 if wrt == "m" else 1]
+
+
+def cov_tangent(tm, ty, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None,
+                aweights=None):
+    """np.cov along the tangents of m and y (0.0 for one without): dXc W Xc^T + its
+    transpose, over fact."""
+    X, weighted, _, fact = _cov_parts(m, y, rowvar, bias, ddof, fweights, aweights)
+    T = np.zeros(X.shape)
+    if not _zero(tm) or not _zero(ty):
+        T, *_ = _cov_parts(np.zeros(np.shape(m)) if _zero(tm) else np.broadcast_to(
+            tm, np.shape(m)), None if y is None else (np.zeros(np.shape(y)) if _zero(ty)
+                                                         else np.broadcast_to(ty, np.shape(y))),
+            rowvar, bias, ddof, fweights, aweights)
+    part = T @ weighted.T / fact
+    out = part + part.T
+    return out.reshape(()) if X.shape[0] == 1 else out
+
+
+def corrcoef_grad(g, x, y=None, rowvar=True, wrt="x"):
+    """R = C / sqrt(d d^T), d = diag(C): the gradient of C, G / sqrt(d d^T) less, on the
+    diagonal, sum_j (G_ij + G_ji) R_ij / (2 d_i), through np.cov's."""
+    if _zero(g):
+        return 0.0
+    C = np.atleast_2d(np.cov(x, y, rowvar))
+    d = np.diag(C)
+    S = np.sqrt(np.outer(d, d))
+    R = C / S
+    G = np.reshape(as_array(g), C.shape)
+    gC = G / S - np.diag(np.sum((G + G.T) * R, axis=1) / (2.0 * d))
+    return cov_grad(gC, x, y, rowvar, wrt="m" if wrt == "x" else "y")
+
+
+def corrcoef_tangent(tx, ty, x, y=None, rowvar=True):
+    """dR = dC / sqrt(d d^T) - R (dd_i / d_i + dd_j / d_j) / 2."""
+    C = np.atleast_2d(np.cov(x, y, rowvar))
+    dC = np.atleast_2d(cov_tangent(tx, ty, x, y, rowvar))
+    d = np.diag(C)
+    R = C / np.sqrt(np.outer(d, d))
+    ratio = np.diag(dC) / d
+    out = dC / np.sqrt(np.outer(d, d)) - 0.5 * R * (ratio[:, None] + ratio[None, :])
+    return out.reshape(()) if C.shape[0] == 1 else out
+
+
 _CORRELATE_V = "np.conj(np.flip(v))"  # correlate(a, v) = convolve(a, conj(flip(v))), full
 _CORRELATE_G = "correlate_full_grad(g, a, v, mode)"
 
@@ -568,6 +674,20 @@ FUNCTIONS = {
                                      jvp="linear"),
     np.matrix_transpose: rule("x", kinds=VIEW, x="map_grad(np.swapaxes, g, -1, -2)",
                               jvp="linear"),
+    np.cov: rule("m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, "
+                 "*, dtype=None", kinds=FRESH,
+                 m="cov_grad(g, m, y, rowvar, bias, ddof, fweights, aweights, 'm')",
+                 y="cov_grad(g, m, y, rowvar, bias, ddof, fweights, aweights, 'y')",
+                 fweights="no_derivative(g, 'the fweights of np.cov')",
+                 aweights="no_derivative(g, 'the aweights of np.cov')",
+                 jvp={"m": "cov_tangent(g, 0.0, m, y, rowvar, bias, ddof, fweights, aweights)",
+                      "y": "cov_tangent(0.0, g, m, y, rowvar, bias, ddof, fweights, "
+                           "aweights)"}),
+    np.corrcoef: rule("x, y=None, rowvar=True, *, dtype=None", kinds=FRESH,
+                      x="corrcoef_grad(g, x, y, rowvar, 'x')",
+                      y="corrcoef_grad(g, x, y, rowvar, 'y')",
+                      jvp={"x": "corrcoef_tangent(g, 0.0, x, y, rowvar)",
+                           "y": "corrcoef_tangent(0.0, g, x, y, rowvar)"}),
     np.linalg.qr: rule("a, mode='reduced'", kinds=FRESH, a="qr_grad(g, a, ans, mode)",
                        jvp={"a": "qr_tangent(g, a, ans, mode)"}),
     np.linalg.lstsq: rule("a, b, rcond=None", kinds=FRESH, a="lstsq_grad(g, a, b, 'a')",
@@ -604,7 +724,13 @@ HELPER_RULES = {
 RULES = {**FUNCTIONS, **HELPER_RULES}
 
 ARRAY_LIKE = True  # list arguments are read as arrays, by the functions and their rules
-NONDIFF: dict = {}
+# tests, indices, counts and types: piecewise constant in the values they are given
+NONDIFF = declare(
+    np.isposinf, np.isneginf, np.iscomplex, np.isreal, np.iscomplexobj, np.isrealobj,
+    np.isscalar, np.argpartition, np.lexsort, np.digitize, np.isin, np.array_equiv,
+    np.result_type, np.can_cast, np.min_scalar_type, np.broadcast_shapes, np.spacing,
+    np.diag_indices_from, np.tril_indices_from, np.triu_indices_from, np.logical_xor,
+    np.may_share_memory, np.shares_memory)
 HELPERS = {name: obj for name, obj in list(globals().items())
            if callable(obj) and not name.startswith("_") and getattr(obj, "__module__", "")
            == __name__}
