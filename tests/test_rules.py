@@ -1012,6 +1012,9 @@ SAMPLES.update({
                               [((3,), ANY), ((3,), ANY)])],
     HELPERS["ediff1d_grad"]: [("ediff1d_grad(x0, x1, None, x1[0], 'ary') * x1",
                                [((4,), ANY), ((4,), ANY)])],
+    HELPERS["vector_norm_grad"]: [
+        ("vector_norm_grad(x0, x1, np.linalg.vector_norm(x1, axis=1), 1, False, 2)",
+         [((2,), ANY), ((2, 3), POS)])],
 })
 SAMPLES.update({  # (rules9) statistics
     np.cov: [(f"np.cov(x0) * {W(2, 2)}", [((2, 4), ANY)]),

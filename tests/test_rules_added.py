@@ -130,6 +130,12 @@ def vector_norms(x):
                 np.linalg.vector_norm(a, ord=3, axis=0, keepdims=True)))
 
 
+def vector_norms_2(x):
+    a = x.reshape(2, 3)
+    return np.linalg.vector_norm(x) ** 3 + np.sum(np.linalg.vector_norm(a, axis=1) * x[:2]) + \
+        np.sum(np.linalg.vector_norm(a.reshape(1, 2, 3), axis=(0, 2), keepdims=True) ** 2)
+
+
 def matrix_norms(x):
     a = x.reshape(2, 3)
     return np.linalg.matrix_norm(a) * x[1] + np.linalg.matrix_norm(a, ord=1) ** 2
@@ -191,7 +197,7 @@ CASES = [
     (differences, 6), (differences_ends, 6),
     (trapezoid_y, 5), (trapezoid_x, 4), (trapezoid_axis, 6), (trapezoid_dx, 5),
     (cumulative, 4), (cumulative_initial, 6),
-    (vector_norms, 6), (matrix_norms, 6), (matrix_norms_fro, 6), (array_api, 15),
+    (vector_norms, 6), (vector_norms_2, 6), (matrix_norms, 6), (matrix_norms_fro, 6), (array_api, 15),
     (qr_reduced, 6), (qr_square, 9), (qr_r, 8), (qr_result, 6),
     (least_squares, 9), (least_squares_solution, 12),
 ]
@@ -201,7 +207,7 @@ SECOND_ORDER = {"taken", "taken_sorted", "taken_flat", "taken_broadcast", "inter
                 "interpolated_fp", "interpolated_both", "interpolated_bounds",
                 "interpolated_scalar", "polynomial", "polynomial_p", "polynomial_both",
                 "correlated", "correlated_valid", "correlated_same", "cumulative",
-                "cumulative_initial", "matrix_norms_fro"}
+                "cumulative_initial", "matrix_norms_fro", "vector_norms_2"}
 
 
 def _point(spec, seed):

@@ -2,7 +2,7 @@
 np.rollaxis, np.append, np.column_stack, np.dstack, np.split (and hsplit, vsplit,
 dsplit), np.ptp, np.nancumsum, np.gradient, np.vdot, np.average (without weights),
 np.linspace, np.partition, np.select, np.choose, the reductions with `where=` (mean and
-max/min) or `initial=` (sum), and np.ediff1d's.
+max/min) or `initial=` (sum), np.ediff1d's and np.linalg.vector_norm's (the 2-norm).
 
 Guarantees (as for rules/higher.py):
 - each helper here is linear in the gradient it is given (`d`), and every other
@@ -29,7 +29,15 @@ from ..runtime.helpers import GradList
 from . import linear_algebra as products
 from . import numpy as numpy_rules
 from . import numpy_added, reductions, rule, shape
-from .higher import stacked_grad_transpose, unreduce_extreme_transpose
+from .higher import (
+    norm_grad_adjoint_d,
+    norm_grad_adjoint_norm,
+    norm_grad_adjoint_x,
+    norm_grad_tangent_norm,
+    norm_grad_tangent_x,
+    stacked_grad_transpose,
+    unreduce_extreme_transpose,
+)
 from .support import _axes, _zero, as_array
 
 FRESH = ("fresh",)
@@ -320,7 +328,20 @@ RULES = {
         "d, ary, to_end, to_begin, wrt",
         d="ediff1d_grad_transpose(g, d, ary, to_end, to_begin, wrt)", **_LINEAR),
 }
-_FUNCTIONS = (("stacked_grad_transpose", stacked_grad_transpose),)
+# np.linalg.vector_norm's gradient of the 2-norm is norm_grad's of ord=None over the same
+# axes: the same second-order helpers (which refuse other orders, and complex values)
+_ORD = "(None if ord == 2 else ord)"
+RULES[numpy_added.vector_norm_grad] = rule(
+    "d, x, norm, axis=None, keepdims=False, ord=2", kinds=FRESH,
+    jvp={"d": "vector_norm_grad(g, x, norm, axis, keepdims, ord)",
+         "x": f"norm_grad_tangent_x(g, d, x, norm, {_ORD}, axis, keepdims)",
+         "norm": f"norm_grad_tangent_norm(g, d, x, norm, {_ORD}, axis, keepdims)"},
+    d=f"norm_grad_adjoint_d(g, d, x, norm, {_ORD}, axis, keepdims)",
+    x=f"norm_grad_adjoint_x(g, d, x, norm, {_ORD}, axis, keepdims)",
+    norm=f"norm_grad_adjoint_norm(g, d, x, norm, {_ORD}, axis, keepdims)")
+_FUNCTIONS = tuple((f.__name__, f) for f in (
+    stacked_grad_transpose, norm_grad_adjoint_d, norm_grad_adjoint_x, norm_grad_adjoint_norm,
+    norm_grad_tangent_x, norm_grad_tangent_norm))
 RULES = {f: replace(r, functions=_FUNCTIONS) for f, r in RULES.items()}
 
 NONDIFF: dict = {}
