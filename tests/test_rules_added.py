@@ -197,7 +197,8 @@ CASES = [
     (differences, 6), (differences_ends, 6),
     (trapezoid_y, 5), (trapezoid_x, 4), (trapezoid_axis, 6), (trapezoid_dx, 5),
     (cumulative, 4), (cumulative_initial, 6),
-    (vector_norms, 6), (vector_norms_2, 6), (matrix_norms, 6), (matrix_norms_fro, 6), (array_api, 15),
+    (vector_norms, 6), (vector_norms_2, 6), (matrix_norms, 6), (matrix_norms_fro, 6),
+    (array_api, 15),
     (qr_reduced, 6), (qr_square, 9), (qr_r, 8), (qr_result, 6),
     (least_squares, 9), (least_squares_solution, 12),
 ]
