@@ -1016,6 +1016,15 @@ SAMPLES.update({
         ("vector_norm_grad(x0, x1, np.linalg.vector_norm(x1, axis=1), 1, False, 2)",
          [((2,), ANY), ((2, 3), POS)])],
 })
+SAMPLES.update({  # (rules9) conversions, singular values
+    np.asanyarray: [("np.asanyarray(x0)", [((3,), ANY)])],
+    np.ascontiguousarray: [("np.ascontiguousarray(x0.T)", [((2, 3), ANY)])],
+    np.asfortranarray: [("np.asfortranarray(x0)", [((2, 3), ANY)])],
+    np.asarray_chkfinite: [("np.asarray_chkfinite(x0)", [((3,), ANY)])],
+    np.linalg.svdvals: [("np.linalg.svdvals(x0)", [((3, 2), ANY)])],
+})
+if scipy:
+    SAMPLES[scipy.special.cbrt] = [("scipy.special.cbrt(x0)", [((3,), POS)])]
 SAMPLES.update({  # (rules9) statistics
     np.cov: [(f"np.cov(x0) * {W(2, 2)}", [((2, 4), ANY)]),
              ("np.cov(x0, x1, rowvar=False, aweights=[1.0, 0.5, 2.0])",

@@ -343,3 +343,25 @@ def test_tests_and_indices_carry_no_gradient():
     x = np.array([-0.7, -0.2, 0.3, 0.9])
     np.testing.assert_allclose(pullback.grad(binned)(x), numeric_grad(binned, (x,)),
                                rtol=1e-6, atol=1e-8)
+
+
+def conversions(x):
+    a = np.asanyarray(x.reshape(2, 3)) * np.ascontiguousarray(x.reshape(2, 3).T).T
+    return np.sum(np.asfortranarray(a) ** 2) + np.sum(np.asarray_chkfinite([x[0], x[1] ** 2]))
+
+
+def singular_values(x):
+    return np.sum(np.linalg.svdvals(x.reshape(3, 2)) * np.array([1.0, 0.3])) + np.sum(
+        np.linalg.svdvals(x.reshape(1, 2, 3)) ** 2)
+
+
+@pytest.mark.parametrize("f", [conversions, singular_values], ids=lambda f: f.__name__)
+def test_conversions_and_singular_values(f):
+    x = np.random.default_rng(7).normal(size=6)
+    expected = numeric_grad(f, (x,))
+    np.testing.assert_allclose(pullback.grad(f)(x), expected, rtol=1e-5, atol=1e-7)
+    v = np.random.default_rng(8).normal(size=6)
+    _, t = pullback.jvp(f)(x, v)
+    np.testing.assert_allclose(t, expected @ v, rtol=1e-5, atol=1e-7)
+    if f is conversions:
+        check_second_order(f, (x,), np.random.default_rng(9))

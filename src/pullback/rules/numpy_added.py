@@ -25,11 +25,14 @@ Guarantees:
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from ..errors import PullbackError
 from ..runtime.helpers import GradList
 from . import declare, linear_algebra, rule
+from .linalg import linalg_svd_grad
 from .support import _axes, _keep, _zero, abs_grad, as_array, unbroadcast
 
 FRESH = ("fresh",)
@@ -383,6 +386,20 @@ def correlate_window(g, d, a, v, mode):
     return np.reshape(as_array(g)[start:start + size], np.shape(d))
 
 
+def svdvals_tangent(t, x):
+    """The singular values along t: diag(U^T t V) (real matrices)."""
+    x = _real_matrix(x)
+    u, _, vh = np.linalg.svd(x, full_matrices=False)
+    return np.einsum("...ij,...ik,...jk->...j", u, np.broadcast_to(t, x.shape), vh)
+
+
+def _real_matrix(x):
+    x = as_array(x)
+    if np.iscomplexobj(x):
+        raise PullbackError("no forward-mode rule for np.linalg.svdvals of a complex matrix")
+    return x
+
+
 def _mT(a):
     return np.swapaxes(a, -1, -2)
 
@@ -689,6 +706,18 @@ FUNCTIONS = {
                       y="corrcoef_grad(g, x, y, rowvar, 'y')",
                       jvp={"x": "corrcoef_tangent(g, 0.0, x, y, rowvar)",
                            "y": "corrcoef_tangent(0.0, g, x, y, rowvar)"}),
+    # the array conversions np.asarray's rule covers, under their other names
+    np.asanyarray: rule("a, dtype=None, order=None", kinds=VIEW, a="array_grad(g, a, ans)",
+                        jvp={"a": "array_tangent(g, ans, a)"}),
+    np.ascontiguousarray: rule("a, dtype=None", kinds=VIEW, a="array_grad(g, a, ans)",
+                               jvp={"a": "array_tangent(g, ans, a)"}),
+    np.asfortranarray: rule("a, dtype=None", kinds=VIEW, a="array_grad(g, a, ans)",
+                            jvp={"a": "array_tangent(g, ans, a)"}),
+    np.asarray_chkfinite: rule("a, dtype=None, order=None", kinds=VIEW,
+                               a="array_grad(g, a, ans)", jvp={"a": "array_tangent(g, ans, a)"}),
+    np.linalg.svdvals: replace(rule("x", kinds=FRESH, x="linalg_svd_grad(g, x, ans, False, False)",
+                                    jvp={"x": "svdvals_tangent(g, x)"}),
+                               functions=(("linalg_svd_grad", linalg_svd_grad),)),
     np.linalg.qr: rule("a, mode='reduced'", kinds=FRESH, a="qr_grad(g, a, ans, mode)",
                        jvp={"a": "qr_tangent(g, a, ans, mode)"}),
     np.linalg.lstsq: rule("a, b, rcond=None", kinds=FRESH, a="lstsq_grad(g, a, b, 'a')",

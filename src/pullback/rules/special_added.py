@@ -1,5 +1,5 @@
 """Rules for the `scipy.special` functions likelihoods, losses and transforms call that the
-first table (`rules.scipy`) lacked: softplus, log_expit, exp2, exp10, cosm1, erfi, dawsn,
+first table (`rules.scipy`) lacked: softplus, log_expit, exp2, exp10, cosm1, cbrt, erfi, dawsn,
 i0e, i1e, exp1, expi, ndtri_exp, the Box-Cox transforms (boxcox, boxcox1p, inv_boxcox,
 inv_boxcox1p, in x and in lambda), huber and pseudo_huber (in delta and r), powm1,
 binom, poch, owens_t, the Student t distribution function stdtr (in t), and the
@@ -55,6 +55,7 @@ RULES = _rules(_elementwise({
     special.exp2: rule("x", x=f"g * ans * {_LN2}"),
     special.exp10: rule("x", x=f"g * ans * {_LN10}"),
     special.cosm1: rule("x", x="-g * np.sin(x)"),
+    special.cbrt: rule("x", x="g / (3.0 * ans * ans)"),
     special.erfi: rule("x", x="g * 1.1283791670955126 * np.exp(x * x)"),
     special.dawsn: rule("x", x="g * (1.0 - 2.0 * x * ans)"),
     # i0e = e^-|x| I0(x): I0' = I1; i1e = e^-|x| I1(x): I1' = I0 - I1 / x (1/2 at x = 0)
