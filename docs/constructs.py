@@ -657,13 +657,12 @@ def function_without_rule(x):
 
 
 def numpy_function_without_rule(A):
-    q, r = np.linalg.qr(A)
-    return np.sum(r)
+    return np.linalg.cond(A) * np.sum(A)
 
 
 def no_rule_on_constant_data(x):
-    q, r = np.linalg.qr(np.eye(2))
-    return x * np.sum(r)
+    c = np.linalg.cond(np.eye(2))
+    return x * c
 
 
 def generator_consumed(x):

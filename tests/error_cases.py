@@ -138,15 +138,15 @@ def gamma_active(x):
     return math.gamma(y) * x  # <- here
 
 
-def qr_active(A):
+def cond_active(A):
     S = A + np.transpose(A)
-    q, r = np.linalg.qr(S)  # <- here
-    return np.sum(r * r)
+    c = np.linalg.cond(S)  # <- here
+    return c * c
 
 
-def lstsq_active(x):
-    fit = np.linalg.lstsq(np.outer(x, x) + np.eye(3), x)  # <- here
-    return np.sum(fit[0])
+def unwrap_active(x):
+    phase = np.unwrap(np.outer(x, x) + np.eye(3))  # <- here
+    return np.sum(phase[0])
 
 
 def gamma_of_second_argument(x, n):

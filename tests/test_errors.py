@@ -131,8 +131,8 @@ def test_refusal_does_not_poison_later_transforms():
 
 NO_RULE = [
     (ec.gamma_active, 0, "math.gamma"),
-    (ec.lstsq_active, 0, "np.linalg.lstsq"),
-    (ec.qr_active, 0, "np.linalg.qr"),
+    (ec.unwrap_active, 0, "np.unwrap"),
+    (ec.cond_active, 0, "np.linalg.cond"),
     (ec.gamma_of_second_argument, 1, "math.gamma"),
     (ec.gamma_of_second_argument, "n", "math.gamma"),
     (ec.gamma_of_second_argument, (0, 1), "math.gamma"),

@@ -436,7 +436,7 @@ def odeint_full_output(y0, k):
 
 
 def no_rule_rhs(y, t):
-    return -np.linalg.lstsq(np.eye(1), y, rcond=None)[0]
+    return -np.unwrap(y)
 
 
 def odeint_no_rule(y0):

@@ -27,7 +27,9 @@ take real or imaginary parts: a function that is not holomorphic needs its own).
 template "reduction" stands for `reduce_tangent(<adjoint with g = ones>, g, axis,
 keepdims)`, right for a reduction along `axis` whose adjoint spreads g over the
 reduced axes times a weight; "real reduction" for one whose result is real even for
-a complex operand (norms, variances), whose tangent keeps only the real part. A rule
+a complex operand (norms, variances), whose tangent keeps only the real part; "nan
+reduction" and "real nan reduction" for the NaN-ignoring ones, whose tangent leaves out
+the NaN entries' tangents. A rule
 with none of these has no forward-mode rule, and forward mode refuses to
 differentiate through it.
 
@@ -103,12 +105,15 @@ class Rule:
         """The tangent template for `param` from `templates` (by default pushforward, a
         dict), a fresh expression with the same treatment of list operands as `template`."""
         source = (templates or self.pushforward)[param]
-        if source in ("reduction", "real reduction"):
+        if source in _REDUCTION_TANGENTS:
             adjoint = self.template(param, lists)
             ones = call("np.ones", call("np.shape", load("ans")))
-            return call("reduce_tangent", substitute(adjoint, {"g": ones}), load("g"),
+            tangent = load("g")
+            if "nan" in source:  # entries the reduction skips: their tangent may be NaN too
+                tangent = call("np.where", call("np.isnan", load(param)), const(0.0), tangent)
+            return call("reduce_tangent", substitute(adjoint, {"g": ones}), tangent,
                         load("axis"), load("keepdims"),
-                        *[const(True)] if source == "real reduction" else [])
+                        *[const(True)] if source.startswith("real") else [])
         expr = quote(source)
         if self.arrays and lists:
             expr = _ListsAsArrays(lists).visit(expr)
@@ -247,6 +252,11 @@ KINDS = frozenset({
     # holding it): the analyses treat the call as a write of that argument
 })
 FRESH_KINDS = frozenset({"elementwise", "reduction", "fresh"})
+# the tangents Rule.tangent_template makes from a reduction's adjoint: "nan" for the
+# NaN-ignoring reductions (the tangent at a NaN entry, NaN itself when the NaN was
+# computed from a value being differentiated, is left out as the entry is), "real" for
+# those whose result is real for a complex operand
+_REDUCTION_TANGENTS = ("reduction", "real reduction", "nan reduction", "real nan reduction")
 # adjoint templates that take parts of g: the function is not holomorphic, its adjoint
 # (autograd's convention for complex values) is not its tangent
 _NOT_HOLOMORPHIC = ("real(", "imag(", "conj(", "angle(")
@@ -298,9 +308,9 @@ def of_kind(kind: str, table: dict) -> dict:
 
 
 # modules of this package
-TABLES = ("operators", "math", "builtins", "numpy", "linalg", "fft", "scipy", "scipy_stats",
-          "scipy_linalg", "scipy_signal", "scipy_integrate", "scipy_optimize", "index_tricks",
-          "higher", "higher_products")
+TABLES = ("operators", "math", "builtins", "numpy", "numpy_added", "linalg", "fft", "scipy",
+          "special_added", "scipy_stats", "scipy_linalg", "scipy_signal", "scipy_integrate",
+          "scipy_optimize", "index_tricks", "higher", "higher_products", "higher_simple")
 
 
 OPTIONAL = ("scipy",)  # libraries whose rule modules are skipped when not installed

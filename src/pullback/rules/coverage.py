@@ -49,7 +49,7 @@ AUTOGRAD = tuple(f"numpy.{name}" for name in """
     linalg.sqrtm linalg.solve_triangular linalg.solve_banded linalg.solve_sylvester
     signal.convolve integrate.odeint""".split())
 # The rule modules whose tables get the autograd column.
-_COMPARED = ("numpy", "linalg", "fft", "scipy", "scipy_stats", "scipy_linalg", "scipy_signal",
+_COMPARED = ("numpy", "numpy_added", "linalg", "fft", "scipy", "scipy_stats", "scipy_linalg", "scipy_signal",
              "scipy_integrate")
 
 # Where users find the callables, searched in this order.

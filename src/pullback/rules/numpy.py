@@ -123,6 +123,8 @@ DIFFERENCES = {
     np.gradient: rule("f, spacing0=None, spacing1=None, spacing2=None, *, axis=None, "
                       "edge_order=1", kinds=FRESH,
                       f="gradient_grad(g, f, (spacing0, spacing1, spacing2), axis, edge_order)",
+                      jvp={"f": "gradient_tangent(g, (spacing0, spacing1, spacing2), axis, "
+                                "edge_order)"},
                       **{f"spacing{i}": "no_derivative(g, 'the spacing of np.gradient')"
                          for i in range(3)}),
     np.convolve: rule("a, v, mode='full'", kinds=FRESH, a="convolve_grad(g, a, v, mode, 'a')",
@@ -162,12 +164,13 @@ CONSTRUCTION = {
     np.linspace: rule("start, stop, num=50, endpoint=True, *, dtype=None, axis=0",
                       kinds=FRESH + ALLOCATOR,
                       **{p: f"linspace_grad(g, start, stop, num, endpoint, axis, {p!r}, ans)"
-                         for p in ("start", "stop")}),
+                         for p in ("start", "stop")}, jvp="linear"),
     np.select: rule("condlist, choicelist, default=0", kinds=FRESH,
                     choicelist="select_grad(g, condlist, choicelist, ans)",
-                    default="select_default_grad(g, condlist, default, ans)"),
+                    default="select_default_grad(g, condlist, default, ans)", jvp="linear"),
     np.choose: rule("a, choices, *, mode='raise'", kinds=FRESH,
-                    choices="choose_grad(g, a, choices, mode)", methods=("choose",)),
+                    choices="choose_grad(g, a, choices, mode)", methods=("choose",),
+                    jvp="linear"),
 }
 
 
@@ -177,7 +180,8 @@ SORTING = {
     np.sort: rule("a, axis=-1, kind=None, order=None, *, stable=None", kinds=FRESH,
                   a="sort_grad(g, a, axis)", jvp={"a": "sort_tangent(g, a, axis)"}),
     np.partition: rule("a, kth, axis=-1, kind='introselect', order=None", kinds=FRESH,
-                       a="partition_grad(g, a, ans, axis)"),
+                       a="partition_grad(g, a, ans, axis)",
+                       jvp={"a": "partition_tangent(g, a, ans, axis)"}),
 }
 
 # NumPy functions read list arguments as arrays, so their gradient templates do too.
@@ -367,6 +371,13 @@ def gradient_grad(g, f, spacings, axis=None, edge_order=1):
     return total
 
 
+def gradient_tangent(t, spacings, axis=None, edge_order=1):
+    """np.gradient is linear in f: the same differences of its tangent (a list of them
+    along several axes)."""
+    return np.gradient(t, *[s for s in spacings if s is not None], axis=axis,
+                       edge_order=edge_order)
+
+
 def partition_grad(g, a, ans, axis=-1):
     """np.partition permutes a: the k-th smallest value of the result goes back to the
     k-th smallest of a (both ranked stably), which matches values to where they came from."""
@@ -380,6 +391,20 @@ def partition_grad(g, a, ans, axis=-1):
     out = np.zeros(a.shape, dtype=np.result_type(a, g, float))
     np.put_along_axis(out, source, np.take_along_axis(np.broadcast_to(g, a.shape), target,
                                                       axis), axis)
+    return out
+
+
+def partition_tangent(t, a, ans, axis=-1):
+    """np.partition moves each value of a to its place in the result: its tangent with it
+    (the k-th smallest of a, ranked stably, to the k-th smallest of the result)."""
+    a = as_array(a)
+    t = np.broadcast_to(t, a.shape)
+    if axis is None:
+        return partition_tangent(np.ravel(t), np.ravel(a), ans, 0)
+    source = np.argsort(a, axis=axis, kind="stable")
+    target = np.argsort(ans, axis=axis, kind="stable")
+    out = np.zeros(a.shape, dtype=np.result_type(t, float))
+    np.put_along_axis(out, target, np.take_along_axis(t, source, axis), axis)
     return out
 
 

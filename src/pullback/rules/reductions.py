@@ -37,6 +37,8 @@ from .support import (
 # relies on it, so functions that do not, such as cumsum, are kept out of this table).
 _REDUCTION = {"a": "reduction"}  # reduce_tangent (see Rule.pushforward)
 _REAL_REDUCTION = {"a": "real reduction"}  # its result real for a complex a too
+_NAN_REDUCTION = {"a": "nan reduction"}  # NaN entries (and their tangents) left out
+_REAL_NAN_REDUCTION = {"a": "real nan reduction"}
 _EXTREME = "unreduce_extreme(g, a, ans, axis, keepdims)"
 # vector mode: the same reduction of the batch of tangents, along the axes after the batch's
 _BATCH = ("np.{}(batched_array(g), axis=batch_axis(axis, a), dtype=dtype, "
@@ -50,7 +52,8 @@ def _extreme(name, skip_nan=False):
     return rule("a, axis=None, *, keepdims=False, initial=None, where=None",
                 a=masked if skip_nan else f"{_EXTREME} if where is None and initial is None "
                 f"else {masked}", initial=f"no_derivative(g, 'the initial of np.{name}')",
-                jvp=_REDUCTION, methods=(name,) if name in ("max", "min") else ())
+                jvp=_NAN_REDUCTION if skip_nan else _REDUCTION,
+                methods=(name,) if name in ("max", "min") else ())
 
 
 # a sum's scalar `initial`: its batch of tangents added to each of the sum's results
@@ -99,19 +102,22 @@ REDUCTIONS = of_kind("reduction", {
                          x="norm_grad(g, x, ans, ord, axis, keepdims)",
                          ord="no_derivative(g, 'the ord of np.linalg.norm')",
                          jvp={"x": "real reduction"}),
-    np.ptp: rule("a, axis=None, *, keepdims=False", a="ptp_grad(g, a, axis, keepdims)"),
+    np.ptp: rule("a, axis=None, *, keepdims=False", a="ptp_grad(g, a, axis, keepdims)",
+                 jvp=_REDUCTION),
     # the NaN-ignoring reductions: the masked ones, with the NaNs unselected
     np.nanmean: rule("a, axis=None, dtype=None, *, keepdims=False, where=None",
-                     a="masked_mean_grad(g, a, axis, keepdims, where, True)", jvp=_REDUCTION),
+                     a="masked_mean_grad(g, a, axis, keepdims, where, True)",
+                     jvp=_NAN_REDUCTION),
     np.nanvar: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False, where=None",
                     a="masked_var_grad(g, a, ans, axis, ddof, keepdims, where, False, True)",
-                    ddof="no_derivative(g, 'the ddof of np.nanvar')", jvp=_REAL_REDUCTION),
+                    ddof="no_derivative(g, 'the ddof of np.nanvar')", jvp=_REAL_NAN_REDUCTION),
     np.nanstd: rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False, where=None",
                     a="masked_var_grad(g, a, ans, axis, ddof, keepdims, where, True, True)",
-                    ddof="no_derivative(g, 'the ddof of np.nanstd')", jvp=_REAL_REDUCTION),
+                    ddof="no_derivative(g, 'the ddof of np.nanstd')", jvp=_REAL_NAN_REDUCTION),
     np.nanprod: rule("a, axis=None, dtype=None, *, keepdims=False, initial=None, where=None",
                      a="masked_prod_grad(g, a, axis, keepdims, where, initial, True)",
-                     initial="no_derivative(g, 'the initial of np.nanprod')", jvp=_REDUCTION),
+                     initial="no_derivative(g, 'the initial of np.nanprod')",
+                     jvp=_NAN_REDUCTION),
     np.nanmax: _extreme("nanmax", skip_nan=True),
     np.nanmin: _extreme("nanmin", skip_nan=True),
     # linear interpolation between two order statistics (the default method)
@@ -138,7 +144,8 @@ CUMULATIVE = of_kind("fresh", {
                     methods=("cumsum",), batch={"a": "cumsum_batch(g, axis, dtype)"}),
     np.cumprod: rule("a, axis=None, dtype=None", a="cumprod_grad(g, a, ans, axis)",
                      jvp={"a": "cumprod_tangent(g, a, axis)"}, methods=("cumprod",)),
-    np.nancumsum: rule("a, axis=None, dtype=None", a="nancumsum_grad(g, a, axis)"),
+    np.nancumsum: rule("a, axis=None, dtype=None", a="nancumsum_grad(g, a, axis)",
+                       jvp={"a": "np.cumsum(np.where(np.isnan(a), 0.0, g), axis=axis)"}),
 })
 
 # The reduce and accumulate methods of NumPy's ufuncs, keyed by their bound methods (a
