@@ -272,6 +272,10 @@ def rule(params: str, broadcast: bool = False, kinds=(), jvp=None, methods=(), b
     (without it, an elementwise rule's tangent broadcasts over the batch, and any other
     rule's tangent is taken once per tangent of the batch)."""
     sig = _signature(params)
+    reserved = {"g", "ans"} & set(sig.parameters)  # the templates' own names
+    if reserved:
+        raise ValueError(f"a rule's parameter may not be named {sorted(reserved)[0]!r}: "
+                         "templates read g as the gradient given and ans as the result")
     required = [n for n, p in sig.parameters.items() if p.default is inspect.Parameter.empty]
     if jvp == "diagonal":
         jvp = dict(partials)
