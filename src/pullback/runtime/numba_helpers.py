@@ -465,8 +465,8 @@ def _squeeze_axes(x, axis):
 # NumPy calls (by name, with this many positional arguments) that emit/numba.py writes
 # as a call of the helper making the same call: the helper's compiled code is cached on
 # disk, where Numba's implementation called from the gradient itself is compiled again
-# in every process. (Not a @ b: through a helper, the RNN's gradient ran 7% slower.)
-CACHED_CALLS = {"sum": ("nb_sum", 1), "full": ("nb_full", 2)}
+# in every process. (`a @ b` is `nb_matmul`, below.)
+CACHED_CALLS = {"sum": ("nb_sum", 1), "full": ("nb_full", 2), "dot": ("nb_dot", 2)}
 
 nb_sum = _stub("nb_sum")
 
@@ -494,6 +494,104 @@ def _nb_full(shape, value):
     return None
 
 
+# Products whose sizes multiply to at most this many are loops here; larger matrix
+# products call BLAS (np.dot). A matrix-vector product is always loops: BLAS's call
+# costs about 80 ns (a 32x32 product: 190 ns with the allocation, 65 ns as loops).
+SMALL_PRODUCT = 32 ** 3
+
+
+def _fast_overload(function):
+    """`overload` whose implementation may reassociate sums (and fuse a multiply and an
+    add): the products' sums are vectorized, in another order than a naive loop's, as
+    BLAS's are. Numbers differ from NumPy's by rounding only; NaN and inf are kept."""
+    options = {"fastmath": {"reassoc", "contract"}}
+    if cached():
+        options["cache"] = True
+    return _overload(function, jit_options=options)
+
+
+nb_matmul = _stub("nb_matmul")
+
+
+@_fast_overload(nb_matmul)
+def _nb_matmul(a, b):
+    """a @ b (emit/numba.py writes every `@` so): for float64 vectors and matrices, loops
+    written into the gradient's code and cached with the helpers, where Numba's own `@`
+    is a BLAS call of about 80 ns for any size and seven compilations in every process
+    (its matrix-vector product, the RNN's). Larger matrix products call BLAS. Other
+    operands go to Numba's `@` (which refuses what it does not implement)."""
+    if not (isinstance(a, types.Array) and isinstance(b, types.Array)
+            and a.dtype == types.float64 and b.dtype == types.float64
+            and a.ndim in (1, 2) and b.ndim in (1, 2)):
+        return lambda a, b: a @ b
+    return _product(a, b)
+
+
+nb_dot = _stub("nb_dot")
+
+
+@_fast_overload(nb_dot)
+def _nb_dot(a, b):
+    """np.dot(a, b): `nb_matmul`'s loops for float64 vectors and matrices (where the two
+    are the same product), else Numba's np.dot."""
+    if not (isinstance(a, types.Array) and isinstance(b, types.Array)
+            and a.dtype == types.float64 and b.dtype == types.float64
+            and a.ndim in (1, 2) and b.ndim in (1, 2)):
+        return lambda a, b: np.dot(a, b)
+    return _product(a, b)
+
+
+def _product(a, b):
+    """The jitted product of float64 vectors and matrices (see nb_matmul)."""
+    mismatch = "matmul: Input operand 1 has a mismatch in its core dimension 0"
+    case = (a.ndim, b.ndim)
+    if case == (1, 1):
+        def inner(a, b):
+            if a.shape[0] != b.shape[0]:
+                raise ValueError(mismatch)
+            total = 0.0
+            for i in range(a.shape[0]):
+                total += a[i] * b[i]
+            return total
+        return inner
+    if case == (2, 1):
+        def matvec(a, b):
+            if a.shape[1] != b.shape[0]:
+                raise ValueError(mismatch)
+            out = new_array(a.shape[0], None, np.float64)
+            for i in range(a.shape[0]):
+                total = 0.0
+                for j in range(a.shape[1]):
+                    total += a[i, j] * b[j]
+                out[i] = total
+            return out
+        return matvec
+    if case == (1, 2):
+        def vecmat(a, b):
+            if a.shape[0] != b.shape[0]:
+                raise ValueError(mismatch)
+            out = new_array(b.shape[1], 0.0, np.float64)
+            for i in range(b.shape[0]):
+                ai = a[i]
+                for j in range(b.shape[1]):
+                    out[j] += ai * b[i, j]
+            return out
+        return vecmat
+
+    def matmat(a, b):
+        if a.shape[1] != b.shape[0]:
+            raise ValueError(mismatch)
+        if a.shape[0] * a.shape[1] * b.shape[1] > SMALL_PRODUCT:
+            return np.dot(np.ascontiguousarray(a), np.ascontiguousarray(b))
+        out = new_array((a.shape[0], b.shape[1]), 0.0, np.float64)
+        for i in range(a.shape[0]):
+            for k in range(a.shape[1]):
+                aik = a[i, k]
+                for j in range(b.shape[1]):
+                    out[i, j] += aik * b[k, j]
+        return out
+    return matmat
+
 
 @register_jitable
 def _outer(a, b):
@@ -516,11 +614,11 @@ def _matmul_grad(g, a, b, wrt_a):
     if not isinstance(g, types.Array):
         return None
     if wrt_a:
-        return {(2, 2): lambda g, a, b: g @ np.ascontiguousarray(b.T),
+        return {(2, 2): lambda g, a, b: nb_matmul(g, b.T),
                 (2, 1): lambda g, a, b: _outer(g, b),
-                (1, 2): lambda g, a, b: b @ g}[case]
-    return {(2, 2): lambda g, a, b: np.ascontiguousarray(a.T) @ g,
-            (2, 1): lambda g, a, b: g @ a,
+                (1, 2): lambda g, a, b: nb_matmul(b, g)}[case]
+    return {(2, 2): lambda g, a, b: nb_matmul(a.T, g),
+            (2, 1): lambda g, a, b: nb_matmul(g, a),
             (1, 2): lambda g, a, b: _outer(a, g)}[case]
 
 
