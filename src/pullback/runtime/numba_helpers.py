@@ -496,8 +496,10 @@ def _nb_full(shape, value):
 
 # Products whose sizes multiply to at most this many are loops here; larger matrix
 # products call BLAS (np.dot). A matrix-vector product is always loops: BLAS's call
-# costs about 80 ns (a 32x32 product: 190 ns with the allocation, 65 ns as loops).
-SMALL_PRODUCT = 32 ** 3
+# costs about 80 ns (a 32x32 matrix times a vector: 190 ns with the allocation, 70 ns as
+# loops; a 32x32 matrix product 1.9 us in BLAS, 2.1 us as loops, a 16x16 one 460 and
+# 415 ns).
+SMALL_PRODUCT = 16384
 
 
 def _fast_overload(function):
@@ -555,15 +557,25 @@ def _product(a, b):
             return total
         return inner
     if case == (2, 1):
-        def matvec(a, b):
+        def matvec(a, b):  # two rows at a time: each element of b read once for both
             if a.shape[1] != b.shape[0]:
                 raise ValueError(mismatch)
-            out = new_array(a.shape[0], None, np.float64)
-            for i in range(a.shape[0]):
+            m, n = a.shape
+            out = new_array(m, None, np.float64)
+            for i in range(0, m - 1, 2):
+                first = 0.0
+                second = 0.0
+                for j in range(n):
+                    bj = b[j]
+                    first += a[i, j] * bj
+                    second += a[i + 1, j] * bj
+                out[i] = first
+                out[i + 1] = second
+            if m % 2:
                 total = 0.0
-                for j in range(a.shape[1]):
-                    total += a[i, j] * b[j]
-                out[i] = total
+                for j in range(n):
+                    total += a[m - 1, j] * b[j]
+                out[m - 1] = total
             return out
         return matvec
     if case == (1, 2):
@@ -571,10 +583,7 @@ def _product(a, b):
             if a.shape[0] != b.shape[0]:
                 raise ValueError(mismatch)
             out = new_array(b.shape[1], 0.0, np.float64)
-            for i in range(b.shape[0]):
-                ai = a[i]
-                for j in range(b.shape[1]):
-                    out[j] += ai * b[i, j]
+            _add_rows(out, a, b)
             return out
         return vecmat
 
@@ -585,12 +594,24 @@ def _product(a, b):
             return np.dot(np.ascontiguousarray(a), np.ascontiguousarray(b))
         out = new_array((a.shape[0], b.shape[1]), 0.0, np.float64)
         for i in range(a.shape[0]):
-            for k in range(a.shape[1]):
-                aik = a[i, k]
-                for j in range(b.shape[1]):
-                    out[i, j] += aik * b[k, j]
+            _add_rows(out[i], a[i], b)
         return out
     return matmat
+
+
+@register_jitable
+def _add_rows(out, a, b):
+    """out += a @ b (a vector, b a matrix), four rows of b at a time (out read and written a
+    quarter as often as row by row: a 32x32 product in 77 ns rather than 114)."""
+    m, n = b.shape
+    for i in range(0, m - 3, 4):
+        a0, a1, a2, a3 = a[i], a[i + 1], a[i + 2], a[i + 3]
+        for j in range(n):
+            out[j] += (a0 * b[i, j] + a1 * b[i + 1, j]) + (a2 * b[i + 2, j] + a3 * b[i + 3, j])
+    for i in range(m - m % 4, m):
+        ai = a[i]
+        for j in range(n):
+            out[j] += ai * b[i, j]
 
 
 @register_jitable
