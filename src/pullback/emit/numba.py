@@ -359,7 +359,9 @@ def _reductions_along_axes(body):
 def _spelled_for_numba(body):
     """NumPy calls Numba lacks, in a form it has, and calls whose Numba implementation
     compiles slowly, as calls of cached helpers: `np.sum(x)` as `nb_sum(x)` (and the
-    others in numba_helpers.CACHED_CALLS), `np.matmul(a, b)` as `a @ b`, and
+    others in numba_helpers.CACHED_CALLS), `a @ b` and `np.matmul(a, b)` as
+    `nb_matmul(a, b)` (loops for small float64 products, faster than Numba's BLAS call
+    and compiled once per machine, where Numba's `@` is compiled in every process), and
     `np.squeeze(x, axis=k)` with a constant axis as the helper `squeeze_axes(x, k)`
     (without an axis, which axes go depends on the values: left to Numba, which
     refuses). A helper's name that the
@@ -376,6 +378,9 @@ def _spelled_for_numba(body):
 
 
 def _respelled(node, taken):
+    if isinstance(node, gast.BinOp) and isinstance(node.op, gast.MatMult) \
+            and "nb_matmul" not in taken:
+        return gast.Call(func=_load("nb_matmul"), args=[node.left, node.right], keywords=[])
     if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)):
         return node
     name = _dotted(node.func)
@@ -385,7 +390,8 @@ def _respelled(node, taken):
             and helper not in taken:
         return gast.Call(func=_load(helper), args=node.args, keywords=[])
     if name == "np.matmul" and len(node.args) == 2 and not node.keywords:
-        return gast.BinOp(left=node.args[0], op=gast.MatMult(), right=node.args[1])
+        return _respelled(gast.BinOp(left=node.args[0], op=gast.MatMult(),
+                                     right=node.args[1]), taken)
     if name == "np.squeeze":
         given = dict(zip(("a", "axis"), node.args))
         given.update({k.arg: k.value for k in node.keywords})
