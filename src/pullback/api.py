@@ -762,6 +762,7 @@ def _library_as_function(func):
     """
     if func is None or _generated(func) or getattr(func, "__wrapped_function__", None):
         return func
+    _refuse_classes_and_constants(func)
     try:
         made = _LIBRARY_FUNCTIONS.get(func)
     except TypeError:  # unhashable: not a library function
@@ -826,6 +827,31 @@ def _library_as_function(func):
     exec(compile(text, filename, "exec"), namespace)  # noqa: S102 (names checked above)
     made = _LIBRARY_FUNCTIONS[func] = namespace["make"](func)
     return made
+
+
+def _refuse_classes_and_constants(func):
+    """Refuse, naming it, a class handed to pullback in place of a function
+    (`grad(np.float64)`, `grad(int)`, `grad(MyModel)`: calling it constructs an object) and
+    a callable marked non-differentiable (`grad(len)`, `grad(np.argmax)`: its result
+    carries no gradient)."""
+    if isinstance(func, type):
+        name = f"{func.__module__}.{func.__qualname__}".removeprefix("builtins.")
+        raise PullbackError(
+            f"pullback was given the class {name}, not a function: calling a class constructs "
+            "an object, which pullback does not differentiate on its own. Differentiate a "
+            f"function that uses it (pullback.grad(lambda x: ... {func.__name__}(x) ...)); "
+            "for a model object, pass the object (its __call__) or its bound method")
+    try:
+        marked = rules.lookup(func) == rules.NONDIFF_MARK
+    except TypeError:  # unhashable: no rule
+        return
+    if marked:
+        name = getattr(func, "__qualname__", None) or repr(func)
+        raise PullbackError(
+            f"pullback was given {name}, which is marked non-differentiable: its result (a "
+            "count, an index, a rounded value, a comparison) carries no gradient, so there is "
+            "none to compute. Differentiate a function whose result varies smoothly with its "
+            "inputs")
 
 
 def _defaults_code(func):
