@@ -360,10 +360,13 @@ def test_attribute_writes_pullback_cannot_follow_are_refused_with_the_line():
     for f, line in cases:
         with pytest.raises(pullback.PullbackError, match=f"(?s)test_objects.py.*{re.escape(line)}"):
             pullback.grad(f)(X3)
-    with pytest.raises(pullback.PullbackError, match="(?s)not an object this function builds"):
-        pullback.grad(on_an_argument, wrt=1)(Acc(1.0), X3)
-    with pytest.raises(pullback.PullbackError,
-                       match="(?s)not an object this function builds.*self.total = self.total"):
+    # set and read back on an argument: the value set carries the gradient, the one it
+    # replaced none (tests/test_objects_cached.py)
+    g = pullback.grad(on_an_argument, wrt=(0, 1))(Acc(1.0), X3)
+    assert g[0].total == 0.0 and np.allclose(g[1], [0.0, 3.0, 0.0])
+    with pytest.raises(pullback.PullbackError,  # the caller reads it after the method
+                       match="(?s)sets an attribute of its parameter 'self'.*self.total = "
+                       "self.total.*called from"):
         pullback.grad(set_in_a_method)(X3, Adder(0.0))
 
 
@@ -626,9 +629,8 @@ class Box:
 
 def test_an_attribute_overwritten_by_a_constant_passes_no_gradient_on():
     assert pullback.grad(overwritten_by_a_constant_on_a_built_object)(2.0) == 1.0
-    with pytest.raises(pullback.NoRuleError, match="(?s)holds values being differentiated"
-                       ".*box.v = 1.0"):
-        pullback.grad(constant_set_on_a_differentiated_argument, wrt=1)(2.0, Box(3.0))
+    g = pullback.grad(constant_set_on_a_differentiated_argument, wrt=(0, 1))(2.0, Box(3.0))
+    assert g[0] == 1.0 and g[1].v == 0.0
     with pytest.raises(pullback.PullbackError, match=r"(?s)box.v \+= \.\.\.` on an array"):
         pullback.grad(augmented_array_attribute)(X3)
 

@@ -501,16 +501,14 @@ def test_records_on_self_with_the_object_differentiated():
     assert p.nfev == 1 and p.last_f == pytest.approx(Problem(X * 0.5).fun(X))
 
 
-@pytest.mark.parametrize("method, line", [
-    ("early_record", "self.last_x = x.copy()"),  # self.w read after it: refused
-    ("read_back", "self.last = x * 2.0"),
-    ("record_in_a_loop", "self.last = x * i"),
-])
-def test_records_read_back_or_before_other_reads_are_refused_with_the_line(method, line):
+@pytest.mark.parametrize("method", ["early_record", "read_back", "record_in_a_loop"])
+def test_records_read_back_or_before_other_reads(method):
+    # (read back in the same call: the gradient follows them, tests/test_objects_cached.py)
     p = Problem(X * 0.5)
-    with pytest.raises(pullback.PullbackError, match=f"(?s)never reads.*{re.escape(line)}"):
-        pullback.grad(getattr(p, method))(X)
-    assert not hasattr(p, "last") and not hasattr(p, "last_x")
+    np.testing.assert_allclose(pullback.grad(getattr(p, method))(X),
+                               numeric_grad(getattr(Problem(X * 0.5), method), (X,)),
+                               rtol=1e-6, atol=1e-9)
+    assert hasattr(p, "last") or hasattr(p, "last_x")
 
 
 # ------------------------------------------- factories passed on, closures kept in tables

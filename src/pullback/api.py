@@ -93,6 +93,10 @@ class Transformed:
     tangents_last: bool = False  # mode "jvp": the generated function takes them last
     # ((list, where), ...): lists an object holds that the function grows (analysis/refusals)
     grown_lists: tuple = ()
+    # ((parameter, where), ...): objects the function receives whose attributes (or
+    # containers' items) it sets to values being differentiated (analysis/refusals):
+    # a caller reading them after the call would get no gradient through them
+    received_writes: tuple = ()
     lines: tuple = ()  # its linecache entry, put back should linecache be cleared
     # the final generated tree, for another pass (emit/numba, explain, specialize): kept
     # only by a build that keeps its stages (with_tree makes one), so that a cached
@@ -583,6 +587,7 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
     stages.keep("ssa", tree)
     analysis = Analysis(tree, parsed, {_parameter_of(n) for n in names}, optimize)
     grown_lists = tuple(analysis.grown_lists)  # the caller's derivatives may read them
+    received_writes = tuple((p, where) for p, (where, _) in analysis.received_writes.items())
     try:
         check_writes(tree, analysis, parsed)
     except InputWrittenInPlace as exc:  # f's writes into an input: made on a copy of it
@@ -610,6 +615,8 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
         split = transform(callee, tuple(params), "split", static, optimize)
         if split.grown_lists:
             raise grown_list_refusal(callee, split)
+        if split.received_writes:
+            raise received_write_refusal(callee, split)
         callees.append((callee, split))
         return split.cells
 
@@ -647,6 +654,7 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
                              if name not in given))
     result.bound_chains = bound_chains
     result.grown_lists = grown_lists
+    result.received_writes = received_writes
     result.tree = out if keep_stages or keep_tree else None
     result.location = parsed.location
     result.build_args = (weakref.ref(func), names, single, mode, static, optimize, checkpoint)
@@ -680,6 +688,21 @@ def grown_list_refusal(func, split) -> NoRuleError:
         "derivatives (np.multiply(obj.ws, w) keeps obj.ws); call it as a method of the "
         "object first in the function passed to grad (not in a loop), grow the list before "
         "calls that receive the object, or outside", where)
+
+
+def received_write_refusal(func, split) -> NoRuleError:
+    """The refusal of a call of `func`, whose transform `split` sets attributes of an
+    object it receives to values being differentiated, where its caller may read them
+    after the call (the caller's transform decides: objects.CallSite.writing)."""
+    param, where = split.received_writes[0]
+    return NoRuleError(
+        f"{func.__qualname__} sets an attribute of its parameter {param!r} (or an item of a "
+        "container it holds) to a value being differentiated, and is called from a function "
+        "being differentiated that may read it back after the call (or calls it in a loop, "
+        "or is itself called so), where no gradient would follow it; pullback follows such "
+        "writes within one function, and in a method call that is the last use of its "
+        "object in the function passed to grad (return obj.method(x)): return the value "
+        "from the method and store it in the caller, or read it in the method", where)
 
 
 def _where_spelled(parsed, dotted):

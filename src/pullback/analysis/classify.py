@@ -548,6 +548,29 @@ class Classification:
                 return None
         return None
 
+    def writing(self, s, op, mode) -> bool:
+        """For objects.CallSite.writing: whether the method call `s`, in the function
+        passed to grad (not a callee's transform), is on a parameter no statement binds,
+        stands in no loop, and is the last statement to read that parameter: the method
+        may set attributes of it to values being differentiated, which nothing in this
+        run reads after it (the call checks the object is reachable through no other
+        argument: objects.method_forward_apart)."""
+        name = _atom_name(op.inputs.get("self"))
+        if mode == "split" or mode.endswith("_call") or op.kind != "method" \
+                or op.bound.get("operator") or name not in self.params \
+                or name in self.defs or self._in_loop(s):
+            return False
+        after = False
+        for t in self.assigns:
+            if after and any(isinstance(n, gast.Name) and n.id == name for n in walk(t.value)):
+                return False
+            after = after or t is s
+        return after and not any(
+            isinstance(n, gast.Name) and n.id == name for t in walk(self.tree)
+            if isinstance(t, (gast.If, gast.While, gast.For, gast.Return))
+            for part in (getattr(t, "test", None), getattr(t, "iter", None),
+                         getattr(t, "value", None)) if part is not None for n in walk(part))
+
     def _module_class_methods(self) -> set:
         if not hasattr(self, "_class_methods_found"):
             from ..runtime.objects import module_class_methods

@@ -102,6 +102,10 @@ class Refusals:
         # id(method call statement) -> [(input, attribute)]: the list that input holds
         # there, grown later, which the call's record must not hold (CallSite.grown)
         self.grown_checks: dict = {}
+        # parameter -> where f first sets one of its attributes (or an item of a container
+        # it holds) to a value being differentiated: checked when the gradient runs to be
+        # reachable through no other argument (runtime/objects: objects_apart)
+        self.received_writes: dict = {}
         self._check_attribute_writes()
         for s in self.assigns:
             target = s.targets[0]
@@ -225,18 +229,18 @@ class Refusals:
             if (len(defs) != 1 or self.op(defs[0]).kind != "construct") \
                     and self._stored_only(base, writes, moving):
                 continue
-            if len(defs) != 1 or self.op(defs[0]).kind != "construct":
+            received = base in self.params and not defs
+            if received:
+                self._received_write(base, first)
+            if (len(defs) != 1 or self.op(defs[0]).kind != "construct") and not received:
                 user = self.spelled(base)
                 raise NoRuleError(
                     f"the attribute {first.value.args[1].value!r} of {user!r} is set, and "
                     f"{user!r} holds values being differentiated (or is given one here), but "
-                    f"{user!r} is not an object this function builds once ({user} = "
-                    "Cls(...)): pullback differentiates attributes set on such objects only "
-                    "(not on self or an argument, whose other readers the gradient would not "
-                    "see), and on self or an argument an attribute f sets and never reads "
-                    "back, after its last read of the object's other attributes that reaches "
-                    "the result, and without passing the object on (self.last_x = x.copy() "
-                    "at the end); keep the value in a local name, or return it",
+                    f"{user!r} is neither an object this function builds once ({user} = "
+                    "Cls(...)) nor a parameter it never rebinds: pullback differentiates "
+                    "attributes set on such objects only, which it reads as obj.attr; keep "
+                    "the value in a local name, or return it",
                     self.parsed.location.describe(first))
             allowed = {id(s.value.value) for s in self.assigns
                        if isinstance(s.targets[0], gast.Name) and self.op(s).kind == "attr"}
@@ -325,7 +329,31 @@ class Refusals:
         if self._other_use(base, allowed) is not None:
             return False
         self.written_objects.discard(base)
+        self._received_write(base, mine[0])
         return True
+
+    def _received_write(self, base, s):
+        """Note `base`, a parameter whose attributes (or containers' items) f sets to
+        values being differentiated, first at `s`, with the attributes f reads of it that
+        could lead back to it (not those only grown or stored into: a history list of
+        numbers is not walked on each call)."""
+        if base in self.received_writes:
+            return
+        from ..runtime.helpers import store_item
+
+        only_grown = {s.value.func.value.id for s in self.updates}
+        only_grown |= {_atom_name(t.value.args[0]) for t in self.assigns
+                       if isinstance(t.value, gast.Call) and self.op(t).callee is store_item}
+        used = {n.id for t in self.assigns for n in walk(t.value) if isinstance(n, gast.Name)
+                and not (isinstance(t.value, gast.Call) and self.op(t).callee is store_item
+                         and n is t.value.args[0])}
+        used |= {n.id for t in walk(self.tree) if isinstance(t, (gast.If, gast.While, gast.For))
+                 for n in walk(t.test if not isinstance(t, gast.For) else t.iter)
+                 if isinstance(n, gast.Name)}
+        read = sorted({t.value.attr for t in self.assigns if isinstance(t.targets[0], gast.Name)
+                       and self.op(t).kind == "attr" and _atom_name(t.value.value) == base
+                       and (t.targets[0].id not in only_grown or t.targets[0].id in used)})
+        self.received_writes[base] = (self.parsed.location.describe(s), tuple(read))
 
     def _is_increment(self, s, base, value) -> bool:
         """Whether the write `s` (`base.attr = value`) adds a number that carries no

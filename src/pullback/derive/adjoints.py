@@ -314,11 +314,20 @@ class Adjoints:
                 written_in_place=bool(AUGMENTED.of(s)),
                 grown=tuple(self.analysis.grown_checks.get(id(s), ())),
                 growth=self.analysis.growth(s, op, self.mode),
+                writing=self.analysis.writing(s, op, self.mode),
                 given=(sum(isinstance(k, int) for k in inputs),
                        tuple(k for k in inputs if k not in ("self", "*", "**")
                              and isinstance(k, str))))
             self.call_forward[id(s)] = forward
             self.method_prefix[id(s)] = [load(site), clone(receiver)]
+            if self.constants[site].writing:  # the other arguments, for objects_apart
+                others = self.namer.fresh("global_objects")
+                self.constants[others] = tuple(
+                    v for k, v in sorted(self.analysis.bindings.items()) if "." not in k)
+                self.call_forward[id(s)] = "method_forward_apart"
+                self.method_prefix[id(s)].insert(1, binop(tuple_of(*[
+                    load(p) for p in self.analysis.params if p != receiver.id]), gast.Add(),
+                    load(others)))
             if op.bound.get("operator"):  # a + b: operator_forward(site, a, b)
                 self.call_forward[id(s)] = "operator_forward"
                 self.method_prefix[id(s)] += [clone(inputs[0])] if 0 in inputs else []
