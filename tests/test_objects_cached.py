@@ -285,3 +285,145 @@ def test_a_method_setting_attributes_read_after_it_is_refused_with_the_line(f, l
                        match=f"(?s)sets an attribute of its parameter 'self'.*{re.escape(line)}"
                        ".*called from"):
         pullback.grad(f)(X, p)
+
+
+# ------------------------------------------- caches on a received object read back
+
+
+class Cache:
+    def __init__(self, w):
+        self.w = w
+        self.cache = {}
+        self.memo = {}
+        self.hist = []
+
+    def read_back(self, x):
+        y = np.sin(x) * self.w
+        self.cache["k"] = y
+        z = self.cache["k"] * 2.0
+        return np.sum(z ** 2)
+
+    def memo_value(self, x, k=2.0):
+        if k in self.memo:
+            return self.memo[k]
+        v = np.sum(np.sin(x) * self.w) * k
+        self.memo[k] = v
+        return v
+
+    def memo_by_get(self, x, k=3.0):
+        found = self.memo.get(k)
+        if found is not None:
+            return found
+        v = np.sum(np.cos(x) * self.w) * k
+        self.memo[k] = v
+        return v
+
+    def filled_then_read(self, x):
+        key = "a"
+        if key not in self.cache:
+            self.cache[key] = np.sin(x) * self.w
+        return np.sum(self.cache[key] ** 2)
+
+    def stored_in_a_loop(self, x):
+        total = 0.0
+        for i in range(3):
+            total = total + x[i] ** 2 * self.w[i]
+            self.cache[i] = total
+        return total + self.cache[1] * 2.0
+
+    def read_in_a_loop(self, x):
+        self.cache["s"] = np.sin(x)
+        total = 0.0
+        for i in range(3):
+            total = total + self.cache["s"][i] * x[i]
+        return total
+
+    def augmented_item(self, x):
+        self.cache["t"] = np.sum(x ** 2)
+        self.cache["t"] += np.sum(x * self.w)
+        return self.cache["t"] * 3.0
+
+    def lazy_by_hasattr(self, x):
+        if not hasattr(self, "_cache"):
+            self._cache = {}
+        v = np.sum(x ** 2 * self.w)
+        self._cache["v"] = v
+        return v + self._cache["v"] ** 2
+
+    def lazy_by_getattr(self, x):
+        if getattr(self, "_c", None) is None:
+            self._c = dict()
+        v = np.sum(np.tanh(x) * self.w)
+        self._c[len(self._c)] = v
+        return v * 2.0
+
+    def lazy_list(self, x):
+        if not hasattr(self, "_hist"):
+            self._hist = []
+        v = np.sum(x ** 3)
+        self._hist.append(float(v))
+        return v
+
+    def counter_in_a_dict(self, x):
+        if "n" not in self.cache:
+            self.cache["n"] = 0
+        self.cache["n"] += 1
+        return np.sum(x ** 3 * self.w)
+
+    def history_in_a_loop(self, x):
+        v = 0.0
+        for i in range(3):
+            v = v + np.sum(np.sin(x * i) * self.w)
+            self.hist.append(float(v))
+        return v
+
+
+CACHED = ["read_back", "memo_value", "filled_then_read", "stored_in_a_loop",
+          "read_in_a_loop", "augmented_item", "lazy_by_hasattr", "lazy_by_getattr",
+          "lazy_list", "counter_in_a_dict", "history_in_a_loop"]
+
+
+@pytest.mark.parametrize("method", CACHED)
+def test_caches_filled_and_read_in_the_same_call_carry_their_gradient(method):
+    w = RNG.normal(size=3)
+    expected = fd_x(lambda v: getattr(Cache(w.copy()), method)(v), X)
+    called, bound, unbound = Cache(w.copy()), Cache(w.copy()), Cache(w.copy())
+    getattr(called, method)(X)
+    np.testing.assert_allclose(pullback.grad(getattr(bound, method))(X), expected,
+                               rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(pullback.grad(getattr(Cache, method), wrt=1)(unbound, X),
+                               expected, rtol=1e-6, atol=1e-9)
+    for obj in (bound, unbound):  # the object is left as calling f once leaves it
+        same_state(state(obj), state(called))
+
+
+@pytest.mark.parametrize("method", CACHED)
+def test_a_cache_filled_by_an_earlier_call_is_a_constant_of_this_one(method):
+    # the second call reads what the first stored (computed from the first call's x):
+    # the gradient is f's as it runs, through what it computes anew only
+    w = RNG.normal(size=3)
+    obj, twin = Cache(w.copy()), Cache(w.copy())
+    getattr(obj, method)(X * 0.5)
+    getattr(twin, method)(X * 0.5)
+    got = pullback.grad(getattr(obj, method))(X)
+
+    def again(v):  # each evaluation on a copy of the object as the first call left it
+        fresh = Cache(w.copy())
+        fresh.__dict__.update({k: (dict(v_) if isinstance(v_, dict) else list(v_)
+                                   if isinstance(v_, list) else v_)
+                               for k, v_ in vars(twin).items()})
+        return getattr(fresh, method)(v)
+
+    np.testing.assert_allclose(got, fd_x(again, X), rtol=1e-6, atol=1e-9)
+    getattr(twin, method)(X)
+    same_state(state(obj), state(twin))
+
+
+def test_the_gradient_of_a_cache_object_read_back():
+    w = RNG.normal(size=3)
+    g = pullback.grad(Cache.read_back)(Cache(w.copy()), X)
+    assert isinstance(g, Cache)
+
+    def moved(v):
+        return Cache(v).read_back(X)
+    np.testing.assert_allclose(g.w, fd_x(moved, w.copy()), rtol=1e-6, atol=1e-9)

@@ -610,17 +610,38 @@ class Classification:
         return Op("construct", inputs, bound={"fields": fields}, callee=cls,
                   name=dotted or cls.__qualname__)
 
+    def item_writes(self) -> list:
+        """(statement, object, attribute, key, value) for each `obj.attr[key] = v` of an
+        object f does not build (lowered by flatten as `c = obj.attr` and `unused =
+        store_item(c, key, v)`), c read from the object by one statement; the names as
+        written there (the key and value None for literals)."""
+        from ..runtime.helpers import store_item
+
+        if not hasattr(self, "_item_writes"):
+            self._item_writes = []
+            for s in self.assigns:
+                if not (isinstance(s.value, gast.Call) and isinstance(s.targets[0], gast.Name)
+                        and self.op(s).callee is store_item):
+                    continue
+                read = self.defs.get(_atom_name(s.value.args[0]), [])
+                if len(read) == 1 and isinstance(read[0].value, gast.Attribute) \
+                        and isinstance(read[0].value.value, gast.Name):
+                    self._item_writes.append(
+                        (s, read[0].value.value.id, read[0].value.attr,
+                         _atom_name(s.value.args[1]), _atom_name(s.value.args[2])))
+        return self._item_writes
+
     def attribute_writes(self) -> list:
         """(statement, object, value) for each `obj.attr = v` (lowered by flatten as
         `unused = set_attribute(obj, 'attr', v)`), the names as written there (the value
         None for a literal)."""
-        from ..runtime.helpers import set_attribute
+        from ..runtime.helpers import set_attribute, set_new_container
 
         if not hasattr(self, "_attribute_writes"):  # asked four times: one scan
             self._attribute_writes = [
                 (s, s.value.args[0].id, _atom_name(s.value.args[2])) for s in self.assigns
                 if isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Call)
-                and self.op(s).callee is set_attribute
+                and self.op(s).callee in (set_attribute, set_new_container)
                 and isinstance(s.value.args[0], gast.Name)]
         return self._attribute_writes
 

@@ -131,6 +131,8 @@ class Adjoints:
                 return self.adjoint_write(s)
             if id(s) in self.attribute_writes:
                 return self.adjoint_attribute_write(s, *self.attribute_writes[id(s)])
+            if id(s) in self.item_writes:
+                return self.adjoint_item_write(*self.item_writes[id(s)])
             return self.adjoint_assign(s)
         if isinstance(s, gast.If):
             return [] if is_loop_exit(s) else self.adjoint_if(s)
@@ -415,6 +417,22 @@ class Adjoints:
                 self.contribute(value, load(part), False, out)
         return out
 
+    def adjoint_item_write(self, base, attr, key, value):
+        """obj.d[k] = v (`store_item(c, k, v)`, c = obj.d, obj a parameter read only as
+        obj.attr): the gradient of that item, gathered from the reads after the store,
+        goes to v, and the item's gradient starts again at zero for the value it held."""
+        out: list = []
+        if base in self.defined and base in self.analysis.active:
+            active = value is not None and self.active(load(value))
+            part = self.namer.fresh(f"d{value}_item") if active else "_"
+            out.append(assign(tuple_of(store(part), store(self.grad_name(base)),
+                                       ctx=gast.Store()),
+                              call("take_item_grad", load(self.grad_name(base)), const(attr),
+                                   clone(key))))
+            if active:
+                self.contribute(value, load(part), False, out)
+        return out
+
     def adjoint_update(self, s):
         """values.append(v) / values.extend(vs): hand the last elements' gradients to v
         (or vs) and take them off, then take the elements off the list itself.
@@ -506,6 +524,9 @@ class Adjoints:
                     touched.add(sub.value.id)
             elif id(sub) in self.attribute_writes:  # obj.h = v
                 touched |= set(self.attribute_writes[id(sub)]) - {None}
+            elif id(sub) in self.item_writes:  # obj.d[k] = v
+                base, _, _, value = self.item_writes[id(sub)]
+                touched |= {base, value} - {None}
             else:
                 touched |= set(self.analysis._inputs(sub))
         touched = {v for v in touched if v in self.analysis.active and v not in assigned} \

@@ -799,6 +799,28 @@ def take_attribute_grad(d, name):
     return d[name], rest
 
 
+def take_item_grad(d, name, key):
+    """(the gradient of the value `obj.name[key] = v` stored, d without it): d is the
+    gradient of obj after the store (0.0 until materialized), whose attribute `name` holds
+    a dict or list; before the store, the item held another value (or none), whose
+    gradient starts at zero."""
+    inner = 0.0 if d.__class__ is float else d.get(name, 0.0)
+    if inner.__class__ is float:
+        return 0.0, d
+    if isinstance(inner, dict):
+        if key not in inner:
+            return 0.0, d
+        rest_inner = GradDict(inner)
+    else:
+        rest_inner = GradList(inner)
+    part = inner[key]
+    rest_inner[key] = 0.0
+    rest = GradRecord(d)
+    rest.owner, rest.where = d.owner, getattr(d, "where", "")
+    rest[name] = rest_inner
+    return part, rest
+
+
 def record_fields(cls):
     """parameter -> the attributes it is stored in, for a class whose construction only
     stores its arguments as they were passed: a namedtuple; a dataclass with its generated
@@ -1031,4 +1053,5 @@ HELPERS = {"method_forward": method_forward, "objects_apart": objects_apart,
            "operands_of_user_class": operands_of_user_class, "attribute_forward": attribute_forward,
            "operator_forward": operator_forward,
            "method_backward": method_backward,
-           "field_grad": field_grad, "take_attribute_grad": take_attribute_grad}
+           "field_grad": field_grad, "take_attribute_grad": take_attribute_grad,
+           "take_item_grad": take_item_grad}
