@@ -377,12 +377,18 @@ class Refusals:
             return
         from ..runtime.helpers import store_item
 
-        only_grown = {s.value.func.value.id for s in self.updates}
+        grows = [t.value.func.value for t in self.assigns if isinstance(t.value, gast.Call)
+                 and isinstance(t.value.func, gast.Attribute)
+                 and t.value.func.attr in ("append", "extend", "insert")
+                 and isinstance(t.value.func.value, gast.Name)]
+        only_grown = {n.id for n in grows}
         only_grown |= {_atom_name(t.value.args[0]) for t in self.assigns
                        if isinstance(t.value, gast.Call) and self.op(t).callee is store_item}
+        skipped = {id(n) for n in grows}
+        skipped |= {id(t.value.args[0]) for t in self.assigns if isinstance(t.value, gast.Call)
+                    and self.op(t).callee is store_item}
         used = {n.id for t in self.assigns for n in walk(t.value) if isinstance(n, gast.Name)
-                and not (isinstance(t.value, gast.Call) and self.op(t).callee is store_item
-                         and n is t.value.args[0])}
+                and id(n) not in skipped}
         used |= {n.id for t in walk(self.tree) if isinstance(t, (gast.If, gast.While, gast.For))
                  for n in walk(t.test if not isinstance(t, gast.For) else t.iter)
                  if isinstance(n, gast.Name)}

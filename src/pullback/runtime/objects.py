@@ -1017,6 +1017,12 @@ def _holders(value):
     return held.values() if isinstance(held, dict) else ()
 
 
+# classes whose values lead to no object (objects_apart ends its walk there at once)
+_LEAVES = (OPERAND_TYPES - {list, tuple}) | {
+    type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.MethodType,
+    str, bytes, type(None), functools.partial, np.ufunc}
+
+
 def objects_apart(written, others, wheres):
     """Refuse when an object f sets attributes (or container items) of, received as an
     argument (`written`; `wheres`: per object, where f writes it first and the
@@ -1031,6 +1037,8 @@ def objects_apart(written, others, wheres):
                  *(getattr(obj, a, None) for a in attributes)]
         while stack:
             value = stack.pop()
+            if value.__class__ in _LEAVES:
+                continue
             if value is obj:
                 raise NoRuleError(
                     f"the {type(obj).__qualname__} object whose attributes f sets to values "
@@ -1039,8 +1047,7 @@ def objects_apart(written, others, wheres):
                     "held by another object), where f could read back what it stored with no "
                     "gradient following; pass it once, and read what f stores through the "
                     "name f sets it on", where)
-            if id(value) in seen or value.__class__ in OPERAND_TYPES \
-                    and value.__class__ not in (list, tuple):
+            if id(value) in seen:
                 continue
             seen.add(id(value))
             stack.extend(_holders(value))
