@@ -1060,6 +1060,40 @@ def records_on_a_received_object(recorder, w):
     return recorder.objective(w) * 2.0
 
 
+class MemoOnSelf:
+    def __init__(self, A):
+        self.A = A
+        self.memo = {}
+
+    def value(self, w, key="v"):
+        if not hasattr(self, "_seen"):
+            self._seen = {}
+        if "calls" not in self._seen:
+            self._seen["calls"] = 0
+        self._seen["calls"] += 1
+        if key not in self.memo:
+            self.memo[key] = np.tanh(self.A @ w)
+        self.last = np.sum(self.memo[key] ** 2)
+        return self.last * 2.0
+
+
+def cache_read_back_on_self(memo, w):
+    return memo.value(w)
+
+
+class Stepper:
+    def __init__(self, w):
+        self.w = w
+
+    def step(self, x):
+        self.h = np.sin(x) * self.w
+
+
+def attribute_set_by_a_method_read_after(stepper, x):
+    stepper.step(x)
+    return np.sum(stepper.h)
+
+
 class Fit:
     def __init__(self, w):
         self.w = w
@@ -1406,6 +1440,14 @@ CASES = [
      "(`self.nfev += 1`, `self.cache[key] = value`, `self.last_w = w.copy()`, none read "
      "back)", records_on_a_received_object,
      (Recorder(np.array([[0.3, -0.2], [0.1, 0.4]])), np.array([0.5, -0.7])), 1),
+    (CLASSES, "caches and attributes on a received object filled and read back in the same "
+     "call (`self.memo[key] = v` then `self.memo[key]`, `self.last = v; return self.last`), "
+     "lazy caches (`if not hasattr(self, '_c'): self._c = {}`); a value cached by an "
+     "earlier call is a constant of this one", cache_read_back_on_self,
+     (MemoOnSelf(np.array([[0.3, -0.2], [0.1, 0.4]])), np.array([0.5, -0.7])), 1),
+    (CLASSES, "an attribute a method sets on an object it receives, read by the caller after "
+     "the call (`obj.step(x); obj.h`)", attribute_set_by_a_method_read_after,
+     (Stepper(np.array([0.3, -0.2])), np.array([0.5, -0.7])), 1),
     (CLASSES, "fluent methods (`return self`): `Fit(w).step(x).step(x).total()`, a list "
      "grown on `self` by each call", fluent_methods,
      (np.array([0.5, -0.7]), np.array([1.5, 0.3])), (0, 1)),

@@ -360,10 +360,13 @@ def test_attribute_writes_pullback_cannot_follow_are_refused_with_the_line():
     for f, line in cases:
         with pytest.raises(pullback.PullbackError, match=f"(?s)test_objects.py.*{re.escape(line)}"):
             pullback.grad(f)(X3)
-    with pytest.raises(pullback.PullbackError, match="(?s)not an object this function builds"):
-        pullback.grad(on_an_argument, wrt=1)(Acc(1.0), X3)
-    with pytest.raises(pullback.PullbackError,
-                       match="(?s)not an object this function builds.*self.total = self.total"):
+    # set and read back on an argument: the value set carries the gradient, the one it
+    # replaced none (tests/test_objects_cached.py)
+    g = pullback.grad(on_an_argument, wrt=(0, 1))(Acc(1.0), X3)
+    assert g[0].total == 0.0 and np.allclose(g[1], [0.0, 3.0, 0.0])
+    with pytest.raises(pullback.PullbackError,  # the caller reads it after the method
+                       match="(?s)sets an attribute of its parameter 'self'.*self.total = "
+                       "self.total.*called from"):
         pullback.grad(set_in_a_method)(X3, Adder(0.0))
 
 
@@ -626,9 +629,8 @@ class Box:
 
 def test_an_attribute_overwritten_by_a_constant_passes_no_gradient_on():
     assert pullback.grad(overwritten_by_a_constant_on_a_built_object)(2.0) == 1.0
-    with pytest.raises(pullback.NoRuleError, match="(?s)holds values being differentiated"
-                       ".*box.v = 1.0"):
-        pullback.grad(constant_set_on_a_differentiated_argument, wrt=1)(2.0, Box(3.0))
+    g = pullback.grad(constant_set_on_a_differentiated_argument, wrt=(0, 1))(2.0, Box(3.0))
+    assert g[0] == 1.0 and g[1].v == 0.0
     with pytest.raises(pullback.PullbackError, match=r"(?s)box.v \+= \.\.\.` on an array"):
         pullback.grad(augmented_array_attribute)(X3)
 
@@ -946,7 +948,6 @@ def cache_of_argument(layer, x):
 @pytest.mark.parametrize("f, args, line", [
     (lazy_cache, (W[:, :2], X[:2]), 'self._cache["a"] = self.W @ x'),
     (cache_of_received_object, (X[:2],), 'self.stats["hits"] += 1'),
-    (cache_of_argument, (CachedLayer(W[:, :2]), X[:2]), 'layer.cache["x"] = x * 2.0'),
 ])
 def test_writes_into_containers_of_kept_objects_are_refused(f, args, line):
     for wrt in range(len(args)):
@@ -956,8 +957,17 @@ def test_writes_into_containers_of_kept_objects_are_refused(f, args, line):
         # (a store into a container of a received object read back: refused by the
         # analysis, issue 12; the others by the lowering)
         assert ("a container held by an object" in message
-                or "a container an object f receives holds" in message) \
+                or "a container an object f receives holds" in message
+                or "sets an attribute of its parameter 'self'" in message) \
             and line in message and "test_objects.py" in message, message
+
+
+def test_a_container_of_an_argument_written_and_read_back():
+    # (read back in the same call: the gradient follows it, tests/test_objects_cached.py)
+    layer = CachedLayer(W[:, :2])
+    np.testing.assert_allclose(pullback.grad(cache_of_argument, wrt=1)(layer, X[:2]),
+                               [2.0, 2.0])
+    assert layer.cache["x"] == pytest.approx(X[:2] * 2.0)
 
 
 # User containers built in f and iterated, measured and indexed through their own

@@ -11,7 +11,6 @@ from __future__ import annotations
 import collections
 import decimal
 import fractions
-import re
 
 import numpy as np
 import numpy.typing as npt
@@ -501,16 +500,14 @@ def test_records_on_self_with_the_object_differentiated():
     assert p.nfev == 1 and p.last_f == pytest.approx(Problem(X * 0.5).fun(X))
 
 
-@pytest.mark.parametrize("method, line", [
-    ("early_record", "self.last_x = x.copy()"),  # self.w read after it: refused
-    ("read_back", "self.last = x * 2.0"),
-    ("record_in_a_loop", "self.last = x * i"),
-])
-def test_records_read_back_or_before_other_reads_are_refused_with_the_line(method, line):
+@pytest.mark.parametrize("method", ["early_record", "read_back", "record_in_a_loop"])
+def test_records_read_back_or_before_other_reads(method):
+    # (read back in the same call: the gradient follows them, tests/test_objects_cached.py)
     p = Problem(X * 0.5)
-    with pytest.raises(pullback.PullbackError, match=f"(?s)never reads.*{re.escape(line)}"):
-        pullback.grad(getattr(p, method))(X)
-    assert not hasattr(p, "last") and not hasattr(p, "last_x")
+    np.testing.assert_allclose(pullback.grad(getattr(p, method))(X),
+                               numeric_grad(getattr(Problem(X * 0.5), method), (X,)),
+                               rtol=1e-6, atol=1e-9)
+    assert hasattr(p, "last") or hasattr(p, "last_x")
 
 
 # ------------------------------------------- factories passed on, closures kept in tables
@@ -668,13 +665,11 @@ def test_stores_into_caches_on_self_are_made_as_f_makes_them(method):
                 np.testing.assert_array_equal(got[k], want[k])
 
 
-@pytest.mark.parametrize("method, line", [
-    ("read_back", 'self.cache["v"] = v'),
-    ("other_attribute_after", 'self.cache["v"] = v'),
-    ("stored_in_a_loop", "self.cache[i] = total"),
-])
-def test_stores_into_caches_read_back_are_refused_with_the_line(method, line):
+@pytest.mark.parametrize("method", ["read_back", "other_attribute_after", "stored_in_a_loop"])
+def test_stores_into_caches_read_back(method):
+    # (read back in the same call: the gradient follows them, tests/test_objects_cached.py)
     p = Cached(X * 0.5)
-    with pytest.raises(pullback.PullbackError, match=f"(?s)reads it back.*{re.escape(line)}"):
-        pullback.grad(getattr(p, method))(X)
-    assert p.cache == {}
+    np.testing.assert_allclose(pullback.grad(getattr(p, method))(X),
+                               numeric_grad(getattr(Cached(X * 0.5), method), (X,)),
+                               rtol=1e-6, atol=1e-9)
+    assert p.cache != {}

@@ -93,6 +93,10 @@ class Transformed:
     tangents_last: bool = False  # mode "jvp": the generated function takes them last
     # ((list, where), ...): lists an object holds that the function grows (analysis/refusals)
     grown_lists: tuple = ()
+    # ((parameter, where), ...): objects the function receives whose attributes (or
+    # containers' items) it sets to values being differentiated (analysis/refusals):
+    # a caller reading them after the call would get no gradient through them
+    received_writes: tuple = ()
     lines: tuple = ()  # its linecache entry, put back should linecache be cleared
     # the final generated tree, for another pass (emit/numba, explain, specialize): kept
     # only by a build that keeps its stages (with_tree makes one), so that a cached
@@ -593,6 +597,7 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
     stages.keep("ssa", tree)
     analysis = Analysis(tree, parsed, {_parameter_of(n) for n in names}, optimize)
     grown_lists = tuple(analysis.grown_lists)  # the caller's derivatives may read them
+    received_writes = tuple((p, where) for p, (where, _) in analysis.received_writes.items())
     try:
         check_writes(tree, analysis, parsed)
     except InputWrittenInPlace as exc:  # f's writes into an input: made on a copy of it
@@ -620,6 +625,8 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
         split = transform(callee, tuple(params), "split", static, optimize)
         if split.grown_lists:
             raise grown_list_refusal(callee, split)
+        if split.received_writes:
+            raise received_write_refusal(callee, split)
         callees.append((callee, split))
         return split.cells
 
@@ -657,6 +664,7 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
                              if name not in given))
     result.bound_chains = bound_chains
     result.grown_lists = grown_lists
+    result.received_writes = received_writes
     result.tree = out if keep_stages or keep_tree else None
     result.location = parsed.location
     result.build_args = (weakref.ref(func), names, single, mode, static, optimize, checkpoint)
@@ -690,6 +698,21 @@ def grown_list_refusal(func, split) -> NoRuleError:
         "derivatives (np.multiply(obj.ws, w) keeps obj.ws); call it as a method of the "
         "object first in the function passed to grad (not in a loop), grow the list before "
         "calls that receive the object, or outside", where)
+
+
+def received_write_refusal(func, split) -> NoRuleError:
+    """The refusal of a call of `func`, whose transform `split` sets attributes of an
+    object it receives to values being differentiated, where its caller may read them
+    after the call (the caller's transform decides: objects.CallSite.writing)."""
+    param, where = split.received_writes[0]
+    return NoRuleError(
+        f"{func.__qualname__} sets an attribute of its parameter {param!r} (or an item of a "
+        "container it holds) to a value being differentiated, and is called from a function "
+        "being differentiated that may read it back after the call (or calls it in a loop, "
+        "or is itself called so), where no gradient would follow it; pullback follows such "
+        "writes within one function, and in a method call that is the last use of its "
+        "object in the function passed to grad (return obj.method(x)): return the value "
+        "from the method and store it in the caller, or read it in the method", where)
 
 
 def _where_spelled(parsed, dotted):
@@ -772,6 +795,7 @@ def _library_as_function(func):
     """
     if func is None or _generated(func) or getattr(func, "__wrapped_function__", None):
         return func
+    _refuse_classes_and_constants(func)
     try:
         made = _LIBRARY_FUNCTIONS.get(func)
     except TypeError:  # unhashable: not a library function
@@ -842,6 +866,31 @@ def _library_as_function(func):
     exec(compile(text, filename, "exec"), namespace)  # noqa: S102 (names checked above)
     made = _LIBRARY_FUNCTIONS[func] = namespace["make"](func)
     return made
+
+
+def _refuse_classes_and_constants(func):
+    """Refuse, naming it, a class handed to pullback in place of a function
+    (`grad(np.float64)`, `grad(int)`, `grad(MyModel)`: calling it constructs an object) and
+    a callable marked non-differentiable (`grad(len)`, `grad(np.argmax)`: its result
+    carries no gradient)."""
+    if isinstance(func, type):
+        name = f"{func.__module__}.{func.__qualname__}".removeprefix("builtins.")
+        raise PullbackError(
+            f"pullback was given the class {name}, not a function: calling a class constructs "
+            "an object, which pullback does not differentiate on its own. Differentiate a "
+            f"function that uses it (pullback.grad(lambda x: ... {func.__name__}(x) ...)); "
+            "for a model object, pass the object (its __call__) or its bound method")
+    try:
+        marked = rules.lookup(func) == rules.NONDIFF_MARK
+    except TypeError:  # unhashable: no rule
+        return
+    if marked:
+        name = getattr(func, "__qualname__", None) or repr(func)
+        raise PullbackError(
+            f"pullback was given {name}, which is marked non-differentiable: its result (a "
+            "count, an index, a rounded value, a comparison) carries no gradient, so there is "
+            "none to compute. Differentiate a function whose result varies smoothly with its "
+            "inputs")
 
 
 def _defaults_code(func):

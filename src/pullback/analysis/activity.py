@@ -401,6 +401,9 @@ class Analysis(Classification, Refusals, ScalarInference):
         for _, base, v in self.attribute_writes():  # obj.h = v: obj now holds v
             if v is not None:
                 flows.setdefault(v, []).append(base)
+        for _, base, _, _, v in self.item_writes():  # obj.d[k] = v: obj now holds v
+            if v is not None:
+                flows.setdefault(v, []).append(base)
         return flows
 
     def _varied(self, varied):

@@ -563,6 +563,29 @@ class Classification:
                 return None
         return None
 
+    def writing(self, s, op, mode) -> bool:
+        """For objects.CallSite.writing: whether the method call `s`, in the function
+        passed to grad (not a callee's transform), is on a parameter no statement binds,
+        stands in no loop, and is the last statement to read that parameter: the method
+        may set attributes of it to values being differentiated, which nothing in this
+        run reads after it (the call checks the object is reachable through no other
+        argument: objects.method_forward_apart)."""
+        name = _atom_name(op.inputs.get("self"))
+        if mode == "split" or mode.endswith("_call") or op.kind != "method" \
+                or op.bound.get("operator") or name not in self.params \
+                or name in self.defs or self._in_loop(s):
+            return False
+        after = False
+        for t in self.assigns:
+            if after and any(isinstance(n, gast.Name) and n.id == name for n in walk(t.value)):
+                return False
+            after = after or t is s
+        return after and not any(
+            isinstance(n, gast.Name) and n.id == name for t in walk(self.tree)
+            if isinstance(t, (gast.If, gast.While, gast.For, gast.Return))
+            for part in (getattr(t, "test", None), getattr(t, "iter", None),
+                         getattr(t, "value", None)) if part is not None for n in walk(part))
+
     def _module_class_methods(self) -> set:
         if not hasattr(self, "_class_methods_found"):
             from ..runtime.objects import module_class_methods
@@ -602,17 +625,38 @@ class Classification:
         return Op("construct", inputs, bound={"fields": fields}, callee=cls,
                   name=dotted or cls.__qualname__)
 
+    def item_writes(self) -> list:
+        """(statement, object, attribute, key, value) for each `obj.attr[key] = v` of an
+        object f does not build (lowered by flatten as `c = obj.attr` and `unused =
+        store_item(c, key, v)`), c read from the object by one statement; the names as
+        written there (the key and value None for literals)."""
+        from ..runtime.helpers import store_item
+
+        if not hasattr(self, "_item_writes"):
+            self._item_writes = []
+            for s in self.assigns:
+                if not (isinstance(s.value, gast.Call) and isinstance(s.targets[0], gast.Name)
+                        and self.op(s).callee is store_item):
+                    continue
+                read = self.defs.get(_atom_name(s.value.args[0]), [])
+                if len(read) == 1 and isinstance(read[0].value, gast.Attribute) \
+                        and isinstance(read[0].value.value, gast.Name):
+                    self._item_writes.append(
+                        (s, read[0].value.value.id, read[0].value.attr,
+                         _atom_name(s.value.args[1]), _atom_name(s.value.args[2])))
+        return self._item_writes
+
     def attribute_writes(self) -> list:
         """(statement, object, value) for each `obj.attr = v` (lowered by flatten as
         `unused = set_attribute(obj, 'attr', v)`), the names as written there (the value
         None for a literal)."""
-        from ..runtime.helpers import set_attribute
+        from ..runtime.helpers import set_attribute, set_new_container
 
         if not hasattr(self, "_attribute_writes"):  # asked four times: one scan
             self._attribute_writes = [
                 (s, s.value.args[0].id, _atom_name(s.value.args[2])) for s in self.assigns
                 if isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Call)
-                and self.op(s).callee is set_attribute
+                and self.op(s).callee in (set_attribute, set_new_container)
                 and isinstance(s.value.args[0], gast.Name)]
         return self._attribute_writes
 

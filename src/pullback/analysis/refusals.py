@@ -102,6 +102,10 @@ class Refusals:
         # id(method call statement) -> [(input, attribute)]: the list that input holds
         # there, grown later, which the call's record must not hold (CallSite.grown)
         self.grown_checks: dict = {}
+        # parameter -> where f first sets one of its attributes (or an item of a container
+        # it holds) to a value being differentiated: checked when the gradient runs to be
+        # reachable through no other argument (runtime/objects: objects_apart)
+        self.received_writes: dict = {}
         self._check_attribute_writes()
         for s in self.assigns:
             target = s.targets[0]
@@ -140,6 +144,10 @@ class Refusals:
                 self._check_index(s, op)
             if op.kind != "unknown":
                 continue
+            if target.id not in self.useful and op.callee in (hasattr, getattr) \
+                    and len(s.value.args) in (2, 3) and not s.value.keywords \
+                    and isinstance(s.value.args[1], gast.Constant):
+                continue  # a test of an attribute (a lazy cache): reads, changes nothing
             read = {n.id for n in walk(s.value)
                     if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
             if not (read | set(map(_atom_name, op.inputs.values()))) & self.varied:
@@ -218,30 +226,31 @@ class Refusals:
         self.written_objects = {base for _, base, value in moving
                                 if value in self.varied or base in self.varied}
         self._check_item_writes(writes, moving)
+        read_back = {b for b, _, _, _ in self.item_writes_read_back.values()}
         for base in sorted(self.written_objects):
-            first = next(s for s, b, v in moving if b == base and (
-                v in self.varied or b in self.varied))
+            first = next((s for s, b, v in moving if b == base and (
+                v in self.varied or b in self.varied)), None)
             defs = self.defs.get(base, [])
             if (len(defs) != 1 or self.op(defs[0]).kind != "construct") \
-                    and self._stored_only(base, writes, moving):
+                    and base not in read_back and self._stored_only(base, writes, moving):
                 continue
-            if len(defs) != 1 or self.op(defs[0]).kind != "construct":
+            received = base in self.params and not defs
+            if received and first is not None:
+                self._received_write(base, first)
+            if (len(defs) != 1 or self.op(defs[0]).kind != "construct") and not received:
                 user = self.spelled(base)
                 raise NoRuleError(
                     f"the attribute {first.value.args[1].value!r} of {user!r} is set, and "
                     f"{user!r} holds values being differentiated (or is given one here), but "
-                    f"{user!r} is not an object this function builds once ({user} = "
-                    "Cls(...)): pullback differentiates attributes set on such objects only "
-                    "(not on self or an argument, whose other readers the gradient would not "
-                    "see), and on self or an argument an attribute f sets and never reads "
-                    "back, after its last read of the object's other attributes that reaches "
-                    "the result, and without passing the object on (self.last_x = x.copy() "
-                    "at the end); keep the value in a local name, or return it",
+                    f"{user!r} is neither an object this function builds once ({user} = "
+                    "Cls(...)) nor a parameter it never rebinds: pullback differentiates "
+                    "attributes set on such objects only, which it reads as obj.attr; keep "
+                    "the value in a local name, or return it",
                     self.parsed.location.describe(first))
             allowed = {id(s.value.value) for s in self.assigns
                        if isinstance(s.targets[0], gast.Name) and self.op(s).kind == "attr"}
             allowed |= {id(s.value.args[0]) for s, b, _ in writes if b == base}
-            other = self._other_use(base, allowed)
+            other = self._other_use(base, allowed | self._probes(base))
             if other is not None:
                 raise NoRuleError(
                     f"{self.spelled(base)!r}, whose attributes are set to values being "
@@ -255,41 +264,72 @@ class Refusals:
         """`self.cache[key] = v` (lowered as `store_item(c, key, v)` with `c = self.cache`,
         self a parameter f never binds: lower/inlining) of a value being differentiated:
         stored only (`_stored_only`, the containers' attributes counted as written, each
-        container's name read by the stores alone), or refused, located."""
+        container's name read by the stores alone), an effect; else, the object used only
+        through its attributes, read back (`item_writes`: the store's adjoint takes the
+        gradient the reads after it gave that item, derive/adjoints); or refused, located."""
         from ..runtime.helpers import store_item
 
-        stores = [s for s in self.assigns if isinstance(s.value, gast.Call)
-                  and self.op(s).callee is store_item]
+        self.item_writes_read_back: dict = {}  # id(store) -> (object, attribute, key, value)
         by_base: dict = {}
         refused = None
-        for s in stores:
+        for s, base, attr, _, _ in self.item_writes():
             container = _atom_name(s.value.args[0])
-            read = self.defs.get(container, [])
-            base = _atom_name(read[0].value.value) if len(read) == 1 and isinstance(
-                read[0].value, gast.Attribute) else None
             uses = [n for t in self.assigns for n in walk(t.value)
                     if isinstance(n, gast.Name) and n.id == container]
-            if base is None or self._in_loop(read[0]) or len(uses) != sum(
-                    1 for t in stores if _atom_name(t.value.args[0]) == container):
-                refused = refused or (s, base, read[0].value.attr if base else "attr")
+            if len(uses) != 1:
+                refused = refused or (s, base, attr)
                 continue
-            by_base.setdefault(base, []).append((s, read[0], read[0].value.attr))
+            by_base.setdefault(base, []).append((s, self.defs[container][0], attr))
+        stored = {id(s) for items in by_base.values() for s, _, _ in items}
+        for s in self.assigns:  # a container pullback did not find read from an object
+            if isinstance(s.value, gast.Call) and isinstance(s.targets[0], gast.Name) \
+                    and self.op(s).callee is store_item and id(s) not in stored:
+                refused = refused or (s, None, "attr")
         for base, items in by_base.items():
             varied = base in self.varied or any(
                 _atom_name(s.value.args[2]) in self.varied for s, _, _ in items)
-            if varied and not self._stored_only(base, writes, moving, tuple(items)):
+            if not varied or self._stored_only(base, writes, moving, tuple(items)):
+                continue
+            if base in self.params and not self.defs.get(base):
+                self.written_objects.add(base)
+                for s, _, attr in items:
+                    self.item_writes_read_back[id(s)] = (
+                        base, attr, s.value.args[1], _atom_name(s.value.args[2]))
+                self._received_write(base, next(
+                    (s for s, _, _ in items if _atom_name(s.value.args[2]) in self.varied),
+                    items[0][0]))
+            else:
                 refused = refused or (items[0][0], base, items[0][2])
         if refused is not None and (refused[1] in self.varied or _atom_name(
                 refused[0].value.args[2]) in self.varied or refused[1] is None):
             s, base, attr = refused
             raise NoRuleError(
                 f"a value being differentiated stored into {self.spelled(base or 'obj')}."
-                f"{attr}[...], a container an object f receives holds, which f reads back "
-                "(or reads other attributes of the object after, in a way that reaches the "
-                "result), writes in a loop, or passes the object on: pullback makes such "
-                "a store as f makes it only where nothing in this call reads it back; keep "
+                f"{attr}[...], a container an object f receives holds, which f reads under "
+                "another name, or of an object f binds: pullback follows such a store on a "
+                "parameter f never rebinds, whose containers it reads as obj.attr[key]; keep "
                 "the value in a local name too, and read that",
                 self.parsed.location.describe(s))
+
+    def _probes(self, base) -> set:
+        """The ids of `base`'s Name nodes in `hasattr(base, "name")` and `getattr(base,
+        "name", default)` calls whose result reaches f's result by no data flow (a test:
+        `if not hasattr(self, "_cache"): self._cache = {}`, a lazy cache)."""
+        if base is None:
+            return set()
+        if not hasattr(self, "_probes_found"):
+            self._probes_found: dict = {}
+        if base in self._probes_found:
+            return self._probes_found[base]
+        found = self._probes_found[base] = set()
+        for s in self.assigns:
+            value = s.value
+            if isinstance(value, gast.Call) and self.op(s).callee in (hasattr, getattr) \
+                    and len(value.args) in (2, 3) and _atom_name(value.args[0]) == base \
+                    and isinstance(value.args[1], gast.Constant) \
+                    and s.targets[0].id not in self.useful:
+                found.add(id(value.args[0]))
+        return found
 
     def _stored_only(self, base, writes, moving, items=()) -> bool:
         """Whether the attributes f sets on `base`, an object it does not build (`self`, a
@@ -322,10 +362,40 @@ class Refusals:
         allowed = {id(s.value.value) for s in reads}
         allowed |= {id(s.value.args[0]) for s, b, _ in writes if b == base}
         allowed |= {id(r.value.value) for _, r, _ in items}
-        if self._other_use(base, allowed) is not None:
+        if self._other_use(base, allowed | self._probes(base)) is not None:
             return False
         self.written_objects.discard(base)
+        self._received_write(base, mine[0])
         return True
+
+    def _received_write(self, base, s):
+        """Note `base`, a parameter whose attributes (or containers' items) f sets to
+        values being differentiated, first at `s`, with the attributes f reads of it that
+        could lead back to it (not those only grown or stored into: a history list of
+        numbers is not walked on each call)."""
+        if base in self.received_writes:
+            return
+        from ..runtime.helpers import store_item
+
+        grows = [t.value.func.value for t in self.assigns if isinstance(t.value, gast.Call)
+                 and isinstance(t.value.func, gast.Attribute)
+                 and t.value.func.attr in ("append", "extend", "insert")
+                 and isinstance(t.value.func.value, gast.Name)]
+        only_grown = {n.id for n in grows}
+        only_grown |= {_atom_name(t.value.args[0]) for t in self.assigns
+                       if isinstance(t.value, gast.Call) and self.op(t).callee is store_item}
+        skipped = {id(n) for n in grows}
+        skipped |= {id(t.value.args[0]) for t in self.assigns if isinstance(t.value, gast.Call)
+                    and self.op(t).callee is store_item}
+        used = {n.id for t in self.assigns for n in walk(t.value) if isinstance(n, gast.Name)
+                and id(n) not in skipped}
+        used |= {n.id for t in walk(self.tree) if isinstance(t, (gast.If, gast.While, gast.For))
+                 for n in walk(t.test if not isinstance(t, gast.For) else t.iter)
+                 if isinstance(n, gast.Name)}
+        read = sorted({t.value.attr for t in self.assigns if isinstance(t.targets[0], gast.Name)
+                       and self.op(t).kind == "attr" and _atom_name(t.value.value) == base
+                       and (t.targets[0].id not in only_grown or t.targets[0].id in used)})
+        self.received_writes[base] = (self.parsed.location.describe(s), tuple(read))
 
     def _is_increment(self, s, base, value) -> bool:
         """Whether the write `s` (`base.attr = value`) adds a number that carries no
@@ -539,8 +609,9 @@ class Refusals:
                 continue
             op = self.op(t)
             keys = [k for k, a in op.inputs.items() if _atom_name(a) in same]
-            if not keys:
-                continue
+            if not keys or id(t.value.args[0] if t.value.args else None) in self._probes(
+                    _atom_name(t.value.args[0]) if t.value.args else None):
+                continue  # (hasattr(self, "_hist"): keeps nothing for a derivative)
             order = self._order(t, s)
             if order == "after" and not in_loop:
                 continue  # (it reads the list grown already, in both sweeps)

@@ -131,6 +131,8 @@ class Adjoints:
                 return self.adjoint_write(s)
             if id(s) in self.attribute_writes:
                 return self.adjoint_attribute_write(s, *self.attribute_writes[id(s)])
+            if id(s) in self.item_writes:
+                return self.adjoint_item_write(*self.item_writes[id(s)])
             return self.adjoint_assign(s)
         if isinstance(s, gast.If):
             return [] if is_loop_exit(s) else self.adjoint_if(s)
@@ -316,11 +318,20 @@ class Adjoints:
                 written_in_place=bool(AUGMENTED.of(s)),
                 grown=tuple(self.analysis.grown_checks.get(id(s), ())),
                 growth=self.analysis.growth(s, op, self.mode),
+                writing=self.analysis.writing(s, op, self.mode),
                 given=(sum(isinstance(k, int) for k in inputs),
                        tuple(k for k in inputs if k not in ("self", "*", "**")
                              and isinstance(k, str))))
             self.call_forward[id(s)] = forward
             self.method_prefix[id(s)] = [load(site), clone(receiver)]
+            if self.constants[site].writing:  # the other arguments, for objects_apart
+                others = self.namer.fresh("global_objects")
+                self.constants[others] = tuple(
+                    v for k, v in sorted(self.analysis.bindings.items()) if "." not in k)
+                self.call_forward[id(s)] = "method_forward_apart"
+                self.method_prefix[id(s)].insert(1, binop(tuple_of(*[
+                    load(p) for p in self.analysis.params if p != receiver.id]), gast.Add(),
+                    load(others)))
             if op.bound.get("operator"):  # a + b: operator_forward(site, a, b)
                 self.call_forward[id(s)] = "operator_forward"
                 self.method_prefix[id(s)] += [clone(inputs[0])] if 0 in inputs else []
@@ -404,6 +415,22 @@ class Adjoints:
             out.append(assign(tuple_of(store(part), store(self.grad_name(base)), ctx=gast.Store()),
                               call("take_attribute_grad", load(self.grad_name(base)),
                                    clone(s.value.args[1]))))
+            if active:
+                self.contribute(value, load(part), False, out)
+        return out
+
+    def adjoint_item_write(self, base, attr, key, value):
+        """obj.d[k] = v (`store_item(c, k, v)`, c = obj.d, obj a parameter read only as
+        obj.attr): the gradient of that item, gathered from the reads after the store,
+        goes to v, and the item's gradient starts again at zero for the value it held."""
+        out: list = []
+        if base in self.defined and base in self.analysis.active:
+            active = value is not None and self.active(load(value))
+            part = self.namer.fresh(f"d{value}_item") if active else "_"
+            out.append(assign(tuple_of(store(part), store(self.grad_name(base)),
+                                       ctx=gast.Store()),
+                              call("take_item_grad", load(self.grad_name(base)), const(attr),
+                                   clone(key))))
             if active:
                 self.contribute(value, load(part), False, out)
         return out
@@ -499,6 +526,9 @@ class Adjoints:
                     touched.add(sub.value.id)
             elif id(sub) in self.attribute_writes:  # obj.h = v
                 touched |= set(self.attribute_writes[id(sub)]) - {None}
+            elif id(sub) in self.item_writes:  # obj.d[k] = v
+                base, _, _, value = self.item_writes[id(sub)]
+                touched |= {base, value} - {None}
             else:
                 touched |= set(self.analysis._inputs(sub))
         touched = {v for v in touched if v in self.analysis.active and v not in assigned} \

@@ -20,6 +20,7 @@ from ..ir.annotations import (
 )
 from ..ir.nodes import (
     assign,
+    binop,
     call,
     clone,
     comment,
@@ -328,6 +329,17 @@ class Assembly:
         params = [p for p in self.analysis.params if p in entry]
         if params:  # math casts a NumPy complex scalar: one test, as for the scalars
             out.append(self.real_guard(params, [entry[p] for p in params]))
+        written = [p for p in self.analysis.params if p in self.analysis.received_writes]
+        if written:  # f sets attributes of objects it receives: reachable only so
+            at = self.namer.fresh("written_at")
+            self.constants[at] = tuple(self.analysis.received_writes[p] for p in written)
+            roots = self.namer.fresh("global_objects")
+            self.constants[roots] = tuple(
+                v for k, v in sorted(self.analysis.bindings.items()) if "." not in k)
+            others = [load(p) for p in self.analysis.params if p not in written]
+            out.append(gast.Expr(value=call(
+                "objects_apart", tuple_of(*[load(p) for p in written]),
+                binop(tuple_of(*others), gast.Add(), load(roots)), load(at))))
         entry, _ = self.analysis.operand_checks()
         params = [p for p in self.analysis.params if p in entry]
         if params:  # one test, as for the scalars

@@ -130,6 +130,8 @@ class Reverse(Assembly, Adjoints, Records, LoopOptimizations, Checkpointing):
         self.attribute_writes = {id(s): (base, value) for s, base, value
                                  in analysis.attribute_writes()
                                  if base in analysis.written_objects}
+        # obj.d[k] = v stores read back (analysis.item_writes_read_back) -> (obj, d, k, v)
+        self.item_writes = analysis.item_writes_read_back
         self.single = single  # one wrt parameter: the gradient is not a tuple
         self.calls = calls  # (function, params, static) -> (forward cell, backward cell)
         self.optimize = optimize

@@ -406,6 +406,10 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
                                   atom))
         elif isinstance(target, gast.Attribute) and self.built_object(target.value):
             self.object_store(target, value, out)
+        elif isinstance(target, gast.Attribute) and _empty_container(value) is not None \
+                and (not isinstance(value, gast.Call)
+                     or self.parsed.lookup(value.func.id) in (dict, list)):
+            self.set_attribute(target, None, out, _empty_container(value))
         elif isinstance(target, gast.Attribute):
             self.set_attribute(target, self.atom(value, out), out)
         elif isinstance(target, (gast.Tuple, gast.List)):
@@ -459,7 +463,7 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
             item = binop(load(length), gast.Sub(), const(after - j))
             self.assign_to(target, gast.Subscript(value=seq, slice=item, ctx=gast.Load()), out)
 
-    def set_attribute(self, target, atom, out):
+    def set_attribute(self, target, atom, out, empty=None):
         """obj.attr = v as `unused = set_attribute(obj, 'attr', v)`, a call made for its
         effect: v may not be a value being differentiated (activity), and must be a
         number, a string, None or a tuple of them (checked as it runs): a counter or a
@@ -468,7 +472,11 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
             return self.object_store(target, atom, out)
         base = self.atom(target.value, out)
         name = self.namer.fresh("unused")
-        out.append(assign(name, call("set_attribute", base, const(target.attr), atom)))
+        if empty is not None:  # self._cache = {}: a new container, held by the object alone
+            out.append(assign(name, call("set_new_container", base, const(target.attr),
+                                         const(empty))))
+        else:
+            out.append(assign(name, call("set_attribute", base, const(target.attr), atom)))
         EFFECT.set(out[-1], True)
 
     def augassign(self, s, out):
@@ -493,6 +501,18 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
             rhs = self.atom(s.value, out)
             out.append(assign(target.id, binop(load(target.id), s.op, rhs)))
             AUGMENTED.set(out[-1], target.id)  # NumPy would update the array in place
+            return
+        if self.attribute_item_write(target):  # self.cache[k] += v on a parameter
+            base = self.atom(target.value, out)
+            index = self.index(target.slice, out)
+            old = self.namer.fresh(_base_name(target))
+            out.append(assign(old, gast.Subscript(value=base, slice=index, ctx=gast.Load())))
+            new = self.atom(gast.BinOp(left=load(old), op=s.op, right=s.value), out)
+            # the item is read again for the store (read by it alone: analysis/refusals)
+            store_in = self.atom(clone(target.value), out)
+            out.append(assign(self.namer.fresh("unused"),
+                              call("store_item", store_in, clone(index), new)))
+            EFFECT.set(out[-1], True)
             return
         self.attribute_item_write(target, augmented=True)
         base = self.atom(target.value, out)
@@ -721,3 +741,16 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
         if isinstance(index, gast.Tuple):
             return tuple_of(*[self.index(e, out) for e in index.elts])
         return self.atom(index, out)
+
+
+def _empty_container(value):
+    """"dict" or "list" for an empty display or call (`{}`, `[]`, `dict()`, `list()`),
+    else None."""
+    if isinstance(value, gast.Dict) and not value.keys:
+        return "dict"
+    if isinstance(value, gast.List) and not value.elts:
+        return "list"
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
+            and value.func.id in ("dict", "list") and not value.args and not value.keywords:
+        return value.func.id
+    return None

@@ -1577,6 +1577,15 @@ def set_attribute(obj, name, value, where=None):
     setattr(obj, name, value)
 
 
+def set_new_container(obj, name, kind):
+    """`obj.name = {}` (or `[]`, `dict()`, `list()`) in a differentiated function: a new
+    empty container only the object holds (a lazy cache, `if not hasattr(self, "_cache"):
+    self._cache = {}`), filled later through `obj.name[key] = v` and `obj.name.append(v)`,
+    which pullback follows like the object's other attributes."""
+    set_attribute(obj, name, None)  # the checks of the class's own storing code
+    setattr(obj, name, {} if kind == "dict" else [])
+
+
 def store_item(container, key, value):
     """`obj.cache[key] = value` in a differentiated function, where obj is self or a
     parameter (the analysis: an item f stores and reads back in no way that reaches its

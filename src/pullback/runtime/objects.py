@@ -81,6 +81,10 @@ class CallSite:
     # a parameter, in no loop (analysis/classify: growth), so that no derivative recorded
     # before it holds one, in a function passed to grad or itself called so (_GROWING)
     growth: tuple | None = None
+    # for a method call on a parameter of the function passed to grad that is the last
+    # read of it, in no loop (analysis/classify: writing): the callee may set attributes
+    # of the receiver to values being differentiated (nothing in this run reads them after)
+    writing: bool = False
     # (function, parameters) -> its split transform: kept alive here, as the transforms of
     # the functions a caller names are kept by the caller's, and reused while it fits
     transforms: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
@@ -329,7 +333,13 @@ def _handed_backward(backward, params, hand, record, g):
     return tuple(out)
 
 
-def method_forward(site, obj, *args, **kwargs):
+def method_forward_apart(site, others, obj, *args, **kwargs):
+    """method_forward for a call that may set attributes of `obj` (CallSite.writing):
+    `others` are the caller's other arguments and the globals it reads."""
+    return method_forward(site, obj, *args, _apart=others, **kwargs)
+
+
+def method_forward(site, obj, *args, _apart=None, **kwargs):
     """The call `obj.<site.name>(*args, **kwargs)` run by the forward part of its
     function's transform: (result, what method_backward needs)."""
     if obj.__class__ is np.ndarray or isinstance(obj, np.generic):
@@ -360,7 +370,8 @@ def method_forward(site, obj, *args, **kwargs):
     growing = _GROWING.get()
     may_grow = site.growth is not None and (site.growth[0] or growing is not None and (
         growing[0] is obj and growing[1] is site.growth[1]))
-    forward, backward = _split(site, func, params, may_grow)
+    forward, backward = _split(site, func, params, may_grow, (obj, _apart)
+                               if _apart is not None and receiver is not None else None)
     if hand is not None:
         backward = functools.partial(_handed_backward, backward, params, hand)
     token = _GROWING.set((obj, func.__code__) if may_grow else None) \
@@ -694,11 +705,15 @@ def _check_readable(site, func, what):
                     "marked non-differentiable: call it by name so that the rule is used")
 
 
-def _split(site, func, params, may_grow=False):
+def _split(site, func, params, may_grow=False, apart=None):
     """The (forward, backward) functions of `func`'s split transform for `params` (the jvp
     function alone for a site of forward mode), kept on the site while the function's
     code and guards still fit. A function that grows a
-    list an object holds is refused unless the call `may_grow` (CallSite.growth)."""
+    list an object holds is refused unless the call `may_grow` (CallSite.growth); one
+    that sets attributes of an object it receives to values being differentiated, unless
+    that object is the receiver of a method call that may write it (CallSite.writing;
+    `apart`: (the receiver, the caller's other arguments and globals), reachable from
+    none of which it must be: objects_apart)."""
     from ..api import transform
 
     split = site.transforms.get((func, params))
@@ -712,6 +727,16 @@ def _split(site, func, params, may_grow=False):
         if len(site.transforms) > 16:  # a site meeting many classes: keep the recent ones
             site.transforms.clear()
         site.transforms[func, params] = split
+    if split.received_writes and not (apart is not None and all(
+            p == func.__code__.co_varnames[0] for p, _ in split.received_writes)):
+        from ..api import received_write_refusal
+
+        exc = received_write_refusal(func, split)
+        exc.args = (f"{exc.args[0]}\n  (called from {site.where.strip()})"
+                    if site.where else exc.args[0], *exc.args[1:])
+        raise exc
+    if split.received_writes:
+        objects_apart((apart[0],), apart[1], ((site.where, ()),))
     if split.grown_lists and not may_grow:
         from ..api import grown_list_refusal
 
@@ -787,6 +812,28 @@ def take_attribute_grad(d, name):
     rest.owner, rest.where = d.owner, getattr(d, "where", "")
     rest[name] = 0.0
     return d[name], rest
+
+
+def take_item_grad(d, name, key):
+    """(the gradient of the value `obj.name[key] = v` stored, d without it): d is the
+    gradient of obj after the store (0.0 until materialized), whose attribute `name` holds
+    a dict or list; before the store, the item held another value (or none), whose
+    gradient starts at zero."""
+    inner = 0.0 if d.__class__ is float else d.get(name, 0.0)
+    if inner.__class__ is float:
+        return 0.0, d
+    if isinstance(inner, dict):
+        if key not in inner:
+            return 0.0, d
+        rest_inner = GradDict(inner)
+    else:
+        rest_inner = GradList(inner)
+    part = inner[key]
+    rest_inner[key] = 0.0
+    rest = GradRecord(d)
+    rest.owner, rest.where = d.owner, getattr(d, "where", "")
+    rest[name] = rest_inner
+    return part, rest
 
 
 def record_fields(cls):
@@ -968,10 +1015,65 @@ def field_grad(g, obj, attrs):
     return total
 
 
-HELPERS = {"method_forward": method_forward, "method_jvp": method_jvp,
+def _holders(value):
+    """What a value holds that may lead to an object: a container's elements (a dict's
+    values), an object of a user class's attributes; nothing for numbers, arrays,
+    strings, functions, classes and modules."""
+    cls = value.__class__
+    if cls in (list, tuple, set, frozenset) or isinstance(value, (list, tuple)):
+        return value
+    if isinstance(value, dict):
+        return value.values()
+    if cls.__module__ in ("builtins", "numpy") or isinstance(
+            value, (type, types.ModuleType, types.FunctionType, types.MethodType,
+                    types.BuiltinFunctionType, functools.partial, np.ndarray, np.generic)):
+        return ()
+    held = getattr(value, "__dict__", None)
+    return held.values() if isinstance(held, dict) else ()
+
+
+# classes whose values lead to no object (objects_apart ends its walk there at once)
+_LEAVES = (OPERAND_TYPES - {list, tuple}) | {
+    type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.MethodType,
+    str, bytes, type(None), functools.partial, np.ufunc}
+
+
+def objects_apart(written, others, wheres):
+    """Refuse when an object f sets attributes (or container items) of, received as an
+    argument (`written`; `wheres`: per object, where f writes it first and the
+    attributes f reads of it), is also reachable from another argument, a global object
+    f reads (`others`), or the attributes f reads of it: an object's attributes and a
+    container's elements are walked: f could read back there, under
+    another name, a value it stored, and the gradient follows the object's own reads only.
+    Arrays and numbers end the walk, so the check costs what the objects hold besides."""
+    for i, (obj, (where, attributes)) in enumerate(zip(written, wheres)):
+        seen = {id(obj)}
+        stack = [*others, *written[:i], *written[i + 1:],
+                 *(getattr(obj, a, None) for a in attributes)]
+        while stack:
+            value = stack.pop()
+            if value.__class__ in _LEAVES:
+                continue
+            if value is obj:
+                raise NoRuleError(
+                    f"the {type(obj).__qualname__} object whose attributes f sets to values "
+                    "being differentiated is also reachable through another argument, a "
+                    "global or one of its own attributes (passed twice, kept in a list or "
+                    "held by another object), where f could read back what it stored with no "
+                    "gradient following; pass it once, and read what f stores through the "
+                    "name f sets it on", where)
+            if id(value) in seen:
+                continue
+            seen.add(id(value))
+            stack.extend(_holders(value))
+
+
+HELPERS = {"method_forward": method_forward, "objects_apart": objects_apart,
+           "method_forward_apart": method_forward_apart, "method_jvp": method_jvp,
            "OPERAND_TYPES": OPERAND_TYPES,
            "operand_of_user_class": operand_of_user_class,
            "operands_of_user_class": operands_of_user_class, "attribute_forward": attribute_forward,
            "operator_forward": operator_forward,
            "method_backward": method_backward,
-           "field_grad": field_grad, "take_attribute_grad": take_attribute_grad}
+           "field_grad": field_grad, "take_attribute_grad": take_attribute_grad,
+           "take_item_grad": take_item_grad}
