@@ -65,6 +65,7 @@ from __future__ import annotations
 import gast
 import numpy as np
 
+from .. import rules
 from ..analysis.aliasing import (
     _MovedLists,
     _statement_order,
@@ -96,7 +97,6 @@ from ..ir.nodes import (
     substitute,
     tuple_of,
 )
-from ..rules.tangent_support import SPELLED_TANGENTS
 from .reverse import Reverse
 
 
@@ -616,7 +616,7 @@ class Forward:
 
         if how == "linear":
             made = replaced(None)
-            spelled = SPELLED_TANGENTS.get(op.callee)
+            spelled = rules.spelled_tangent(op.callee)
             if spelled is not None and isinstance(made, gast.Call) and all(
                     p in spelled[1] or v is None or (isinstance(v, gast.Constant)
                                                     and v.value is None)

@@ -437,6 +437,18 @@ def array_method(name: str) -> str | None:
     return _ARRAY_METHODS.get(name)
 
 
+def spelled_tangent(callee):
+    """(helper, the parameters a call may pass) when forward mode spells the tangent of
+    the linear rule of `callee` (the call itself on the tangent) with a helper of the
+    same numbers and no NumPy dispatch (`np.sum` -> `sum_tangent`), else None."""
+    from .tangent_support import SPELLED_TANGENTS
+
+    try:
+        return SPELLED_TANGENTS.get(callee)
+    except TypeError:  # unhashable
+        return None
+
+
 def builds_by_indexing(obj) -> bool:
     """Whether `obj[key]` builds a value by a rule keyed by `obj.__getitem__` (np.r_ and
     np.c_ do: rules/index_tricks.py), so the lowering writes it as that call.
