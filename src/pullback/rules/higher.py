@@ -195,6 +195,42 @@ def take_slot_grad_adjoint(g, d, idx):
     return out
 
 
+def _repeats(a, b) -> bool:
+    """Whether `a * b` repeated a list or tuple (replicate_grad's first case)."""
+    seq, count = (a, b) if isinstance(a, (list, tuple)) else (b, a)
+    return isinstance(seq, (list, tuple)) and isinstance(count, (int, np.integer))
+
+
+def replicate_grad_tangent(t, d, a, b, side, along):
+    """replicate_grad(d, a, b, side) along the tangent t of operand `along` (0: a, 1: b): the
+    product rule's gradient unbroadcast(d * other, own) is linear in the other operand and
+    reads its own for the shape; a repeated list's gradient reads the list for its length."""
+    if along == side or _zero(t) or _zero(d) or _repeats(a, b):
+        return 0.0
+    return runtime.replicate_grad(d, t, b, side) if along == 0 \
+        else runtime.replicate_grad(d, a, t, side)
+
+
+def replicate_grad_adjoint_d(g, d, a, b, side):
+    """The transpose of d -> unbroadcast(d * other, own): g times the other operand, summed
+    to d's shape; of a repeated list's d -> the sums of each element's copies: each copy
+    gets its element's g."""
+    if _zero(g) or _zero(d):
+        return 0.0
+    if _repeats(a, b):
+        if (b if side else a).__class__ not in (list, tuple):  # the count's: none
+            return 0.0
+        return runtime.GradList(g[k % len(g)] for k in range(len(d)))
+    return runtime.unbroadcast(g * (a if side else b), d)
+
+
+def replicate_grad_adjoint_operand(g, d, a, b, side, along):
+    """The transpose of the tangent above in the other operand: g times d, summed to it."""
+    if along == side or _zero(g) or _zero(d) or _repeats(a, b):
+        return 0.0
+    return runtime.unbroadcast(g * d, b if along else a)
+
+
 def _pairs(parts, dparts):
     """The recorded (g, u) pairs of a `sum_matmul_grad_*` with their tangents (dg, du),
     paired; a pair's tangent is a known zero 0.0 as a whole or in either place."""
@@ -1317,6 +1353,15 @@ RULES = {
                               v="accum_index_adjoint_v(g, idx, v)",
                               batch={"d": "accum_index_batch_d(g, d, x)",
                                      "v": "accum_index_batch_v(g, x, idx, v)"}),
+    # the gradients of `a * b` where an operand may be a list (methods.py's rule of *)
+    runtime.replicate_grad: rule(
+        "d, a, b, side", kinds=FRESH,
+        jvp={"d": "replicate_grad(g, a, b, side)",
+             "a": "replicate_grad_tangent(g, d, a, b, side, 0)",
+             "b": "replicate_grad_tangent(g, d, a, b, side, 1)"},
+        d="replicate_grad_adjoint_d(g, d, a, b, side)",
+        a="replicate_grad_adjoint_operand(g, d, a, b, side, 0)",
+        b="replicate_grad_adjoint_operand(g, d, a, b, side, 1)"),
     runtime.item_grad: rule("d, i", kinds=VIEW, jvp="linear", d="item_grad_adjoint(g, d, i)",
                             batch={"d": "item_grad_batch(g, d, i)"}),
     # the value a write `x[idx] = v` overwrites: a copy of an array's slot, a list's or
@@ -1440,7 +1485,8 @@ FUNCTIONS = (summed_to, spread_to, unreduce_transpose, unreduce_extreme_transpos
              quantile_grad_transpose, abs_grad_transpose, real_grad_transpose,
              pow_grad_exponent_base, pow_grad_exponent_made, stacked_grad_transpose,
              kron_grad_tangent, kron_grad_adjoint_d,
-             kron_grad_adjoint_operand)
+             kron_grad_adjoint_operand, replicate_grad_tangent, replicate_grad_adjoint_d,
+             replicate_grad_adjoint_operand)
 # the helpers the templates above call, beside the rules (Rule.functions)
 RULES = {f: replace(r, functions=tuple((h.__name__, h) for h in FUNCTIONS))
          for f, r in RULES.items()}
