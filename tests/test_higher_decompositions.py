@@ -60,6 +60,46 @@ def correlate_2d_same(x):
     return np.sum(scipy.signal.correlate(m, m[:, :2], mode="same") ** 2)
 
 
+def eigh_values_and_vectors(x):
+    a = x.reshape(3, 3)
+    w, v = np.linalg.eigh(a + a.T)
+    return np.sum(w ** 3) + np.sum(v[:, 0] ** 4)
+
+
+def eigh_upper(x):
+    w, v = np.linalg.eigh(x.reshape(3, 3), UPLO="U")
+    return np.sum(np.sin(v) * w)
+
+
+def eigh_vectors_only(x):
+    a = x.reshape(3, 3)
+    v = np.linalg.eigh(a @ a.T + np.eye(3))[1]
+    return np.sum(v[:, -1] * np.arange(1.0, 4.0)) ** 2
+
+
+def eigh_stacked(x):
+    s = x.reshape(2, 2, 2)
+    w, v = np.linalg.eigh(s + np.swapaxes(s, -1, -2))
+    return np.sum(w ** 2 * v[..., 0, :] ** 3)
+
+
+def pinv_wide(x):
+    return np.sum(np.linalg.pinv(x.reshape(2, 3)) ** 3)
+
+
+def pinv_tall_method(x):
+    a = x.reshape(3, 2)
+    return np.sum(np.linalg.pinv(a) @ a[:, ::-1] * 1.5) + np.sum(np.linalg.pinv(a) ** 2)
+
+
+def pinv_hermitian(x):
+    return np.sum(np.sin(np.linalg.pinv(x.reshape(3, 3), hermitian=True)))
+
+
+def pinv_stacked(x):
+    return np.sum(np.cos(np.linalg.pinv(x.reshape(2, 2, 3))))
+
+
 def _normal(n):
     return lambda rng: (rng.normal(size=n),)
 
@@ -73,7 +113,14 @@ CASES = [
     (signal_fft_method, _normal(4)), (signal_fftconvolve, _normal(6)), (signal_2d, _normal(9)),
     (correlate_full, _normal(4)), (correlate_same_self, _normal(5)),
     (correlate_valid_kernel, _normal(4)), (correlate_2d_same, _normal(6)),
+    (eigh_values_and_vectors, _normal(9)), (eigh_upper, _normal(9)),
+    (eigh_vectors_only, _normal(9)), (eigh_stacked, _normal(8)),
+    (pinv_wide, _normal(6)), (pinv_tall_method, _normal(6)), (pinv_hermitian, _normal(9)),
+    (pinv_stacked, _normal(12)),
 ]
+# reverse over reverse refuses the gradient of a pair (eigh's (w, V)) flowing through a
+# helper (accum_index): hessian and hvp take it
+PAIRS = {eigh_values_and_vectors, eigh_upper, eigh_vectors_only, eigh_stacked}
 IDS = [f.__name__ for f, _ in CASES]
 
 
@@ -87,10 +134,15 @@ def test_hessian_and_hvp_match_differences_of_the_gradient(index):
 @pytest.mark.parametrize("index", range(len(CASES)), ids=IDS)
 def test_reverse_over_reverse_matches_differences_of_the_gradient(index):
     fn, make = CASES[index]
+    if fn in PAIRS:
+        pytest.skip("refused: see PAIRS")
     check_reverse_over_reverse(fn, make(np.random.default_rng(100 + index)))
 
 
-@pytest.mark.parametrize("fn, n", [(signal_full, 4), (signal_2d, 9), (correlate_same_self, 5)])
+@pytest.mark.parametrize("fn, n", [(signal_full, 4), (signal_2d, 9), (correlate_same_self, 5),
+                                   (eigh_values_and_vectors, 9), (eigh_upper, 9),
+                                   (eigh_stacked, 8), (pinv_wide, 6), (pinv_hermitian, 9),
+                                   (pinv_stacked, 12)])
 def test_jvp_matches_differences(fn, n):
     rng = np.random.default_rng(5)
     x, v = rng.normal(size=n), rng.normal(size=n)
@@ -110,3 +162,39 @@ def test_every_rule_helper_name_names_one_function():
     for r in RULES.values():
         for name, function in r.functions:
             assert named.setdefault(name, function) is function, name
+
+
+def _pair_dot(u, v):
+    if isinstance(u, (list, tuple)):
+        return sum(_pair_dot(a, b) for a, b in zip(u, v))
+    return float(np.sum(np.asarray(u) * np.asarray(v)))
+
+
+def test_eigh_grad_adjoints_are_the_transposes_of_its_tangents():
+    """<g, tangent(t)> = <adjoint(g), t> for linalg_eigh_grad in its gradient d and in
+    eigh's result (the reverse-over-reverse path, which a pair's gradient does not reach
+    yet through accum_index)."""
+    from pullback.rules import higher_decompositions as hd
+    from pullback.rules.linalg import linalg_eigh_grad
+
+    rng = np.random.default_rng(3)
+    for uplo in ("L", "U"):
+        a = rng.normal(size=(3, 3))
+        made = np.linalg.eigh(a, UPLO=uplo)
+        d = (rng.normal(size=3), rng.normal(size=(3, 3)))
+        g = rng.normal(size=(3, 3))
+        t_d = (rng.normal(size=3), rng.normal(size=(3, 3)))
+        assert _pair_dot(g, linalg_eigh_grad(t_d, a, made, uplo)) == pytest.approx(
+            _pair_dot(hd.eigh_grad_adjoint_d(g, d, a, made, uplo), t_d), rel=1e-10)
+        t_made = (rng.normal(size=3), rng.normal(size=(3, 3)))
+        assert _pair_dot(g, hd.eigh_grad_tangent_ans(t_made, d, a, made, uplo)) == \
+            pytest.approx(_pair_dot(hd.eigh_grad_adjoint_ans(g, d, a, made, uplo), t_made),
+                          rel=1e-10)
+
+
+def test_eigh_tangent_at_repeated_eigenvalues_is_refused():
+    def f(x):
+        return np.sum(np.linalg.eigh(x * np.eye(2))[1])
+
+    with pytest.raises(pullback.PullbackError, match="repeated values"):
+        pullback.jvp(f)(1.0, 1.0)
