@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.linalg
 import scipy.signal
 from test_higher import check_reverse_over_reverse, check_second_order
 
@@ -100,6 +101,39 @@ def pinv_stacked(x):
     return np.sum(np.cos(np.linalg.pinv(x.reshape(2, 2, 3))))
 
 
+M = np.array([[3.0, 0.5, 0.2], [0.1, 2.5, -0.3], [0.4, 0.2, 2.0]])
+
+
+def scipy_solve_general(x):
+    return np.sum(scipy.linalg.solve(x[:9].reshape(3, 3) + M, x[9:]) ** 3)
+
+
+def scipy_solve_positive_lower(x):
+    a = x[:9].reshape(3, 3) + M
+    return np.sum(scipy.linalg.solve(a, np.sin(x[9:]), assume_a="pos", lower=True) ** 3)
+
+
+def scipy_solve_symmetric_matrix(x):
+    a = x[:9].reshape(3, 3) + M
+    return np.sum(scipy.linalg.solve(a, np.outer(x[9:], x[9:]) + M, assume_a="sym") ** 2)
+
+
+def triangular_lower(x):
+    a = x[:9].reshape(3, 3) + M
+    return np.sum(scipy.linalg.solve_triangular(a, x[9:], lower=True) ** 3)
+
+
+def triangular_unit_transposed(x):
+    a = x[:9].reshape(3, 3) + M
+    b = np.outer(x[9:], x[9:])
+    return np.sum(np.cos(scipy.linalg.solve_triangular(a, b, trans="T", unit_diagonal=True)))
+
+
+def triangular_upper_trans_1(x):
+    a = x[:9].reshape(3, 3) + M
+    return np.sum(scipy.linalg.solve_triangular(a, x[9:] * 3.0, trans=1) ** 4)
+
+
 def _normal(n):
     return lambda rng: (rng.normal(size=n),)
 
@@ -117,6 +151,9 @@ CASES = [
     (eigh_vectors_only, _normal(9)), (eigh_stacked, _normal(8)),
     (pinv_wide, _normal(6)), (pinv_tall_method, _normal(6)), (pinv_hermitian, _normal(9)),
     (pinv_stacked, _normal(12)),
+    (scipy_solve_general, _small(12)), (scipy_solve_positive_lower, _small(12)),
+    (scipy_solve_symmetric_matrix, _small(12)), (triangular_lower, _small(12)),
+    (triangular_unit_transposed, _small(12)), (triangular_upper_trans_1, _normal(12)),
 ]
 # reverse over reverse refuses the gradient of a pair (eigh's (w, V)) flowing through a
 # helper (accum_index): hessian and hvp take it
@@ -142,7 +179,8 @@ def test_reverse_over_reverse_matches_differences_of_the_gradient(index):
 @pytest.mark.parametrize("fn, n", [(signal_full, 4), (signal_2d, 9), (correlate_same_self, 5),
                                    (eigh_values_and_vectors, 9), (eigh_upper, 9),
                                    (eigh_stacked, 8), (pinv_wide, 6), (pinv_hermitian, 9),
-                                   (pinv_stacked, 12)])
+                                   (pinv_stacked, 12), (scipy_solve_positive_lower, 12),
+                                   (triangular_unit_transposed, 12)])
 def test_jvp_matches_differences(fn, n):
     rng = np.random.default_rng(5)
     x, v = rng.normal(size=n), rng.normal(size=n)

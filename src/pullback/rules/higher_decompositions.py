@@ -225,9 +225,68 @@ def pinv_grad_adjoint(g, d, a, ans, hermitian, symbol):
     return out
 
 
+# scipy.linalg.solve and solve_triangular: x = M(a)^-1 b, M linear in a (plus a constant);
+# their gradients are np.linalg.solve's at M (whose second-order helpers are in
+# higher_products) mapped back through M's transpose --------------------------------------
+
+
+def _solve_like(kind, a, options):
+    from . import scipy_linalg
+
+    return scipy_linalg._solve_like(kind, a, options)
+
+
+def solve_like_grad_tangent(t, d, a, b, made, kind, options, wrt, along):
+    """The gradient of `kind` in wrt along the tangent t of a (along='a') or of x ('x')."""
+    from . import higher_products as products
+
+    if _zero(t) or _zero(d) or (wrt == "b" and along == "x"):
+        return 0.0
+    _real(f"scipy.linalg.{kind}", t, d, b, made)
+    full, linear, transposed = _solve_like(kind, a, options)
+    if wrt == "b":
+        return products.solve_grad_b_tangent_a(linear(t), d, full, b)
+    if along == "a":
+        return transposed(products.solve_grad_a_tangent_a(linear(t), d, full, b, made))
+    return transposed(products.solve_grad_a_tangent_x(t, d, full, b, made))
+
+
+def solve_like_grad_adjoint(g, d, a, b, made, kind, options, wrt, along):
+    """The transposes of the tangents above, and of the gradient's map from d."""
+    from . import higher_products as products
+
+    if _zero(g) or (wrt == "b" and along == "x") or (along != "d" and _zero(d)):
+        return 0.0
+    _real(f"scipy.linalg.{kind}", g, d, b, made)
+    full, linear, transposed = _solve_like(kind, a, options)
+    if wrt == "b":
+        if along == "d":
+            return products.solve_grad_b_adjoint_d(g, d, full, b)
+        return transposed(products.solve_grad_b_adjoint_a(g, d, full, b))
+    g = linear(g)  # the transpose of the map back through M's transpose
+    if along == "d":
+        return products.solve_grad_a_adjoint_d(g, d, full, b, made)
+    if along == "a":
+        return transposed(products.solve_grad_a_adjoint_a(g, d, full, b, made))
+    return products.solve_grad_a_adjoint_x(g, d, full, b, made)
+
+
+def _solve_like_rule(helper, params, kind, options):
+    """linear in d: its tangent in d is the gradient itself at d's tangent."""
+    along = {"a": "a", "made": "x"}
+    return rule(
+        params, kinds=FRESH,
+        jvp={"d": f"{helper}(g, a, b, made, {options[1:-1]}, wrt)",
+             **{p: f"solve_like_grad_tangent(g, d, a, b, made, {kind!r}, {options}, wrt, "
+                   f"{s!r})" for p, s in along.items()}},
+        d=f"solve_like_grad_adjoint(g, d, a, b, made, {kind!r}, {options}, wrt, 'd')",
+        **{p: f"solve_like_grad_adjoint(g, d, a, b, made, {kind!r}, {options}, wrt, {s!r})"
+           for p, s in along.items()})
+
+
 def _rules():
     # (`made`: the decomposition's result; `ans` in a template is the rule's own)
-    return {
+    rules = {
         linalg.linalg_eigh_grad: rule(
             "d, a, made, UPLO='L'", kinds=FRESH,
             jvp={"d": "linalg_eigh_grad(g, a, made, UPLO)",
@@ -241,6 +300,16 @@ def _rules():
             **{p: f"pinv_grad_adjoint(g, d, a, made, hermitian, {s!r})"
                for p, s in (("d", "g"), ("a", "a"), ("made", "p"))}),
     }
+    try:
+        from . import scipy_linalg
+    except ImportError:
+        return rules
+    rules[scipy_linalg.solve_grad] = _solve_like_rule(
+        "solve_grad", "d, a, b, made, assume_a, lower, wrt", "solve", "(assume_a, lower)")
+    rules[scipy_linalg.solve_triangular_grad] = _solve_like_rule(
+        "solve_triangular_grad", "d, a, b, made, trans, lower, unit_diagonal, wrt",
+        "triangular", "(trans, lower, unit_diagonal)")
+    return rules
 
 
 FUNCTIONS = tuple(f for name, f in list(globals().items())
