@@ -300,7 +300,8 @@ def of_kind(kind: str, table: dict) -> dict:
 # modules of this package
 TABLES = ("operators", "math", "builtins", "numpy", "linalg", "fft", "scipy", "scipy_stats",
           "scipy_linalg", "scipy_signal", "scipy_integrate", "scipy_optimize", "index_tricks",
-          "higher", "higher_products", "higher_decompositions")
+          "higher", "higher_products", "higher_decompositions",
+          "higher_special")
 
 
 OPTIONAL = ("scipy",)  # libraries whose rule modules are skipped when not installed

@@ -872,6 +872,29 @@ def abs_grad_transpose(g, d, x):
     return summed_to(g * np.sign(x), d)
 
 
+def abs_grad_tangent_x(t, d, x):
+    """abs_grad(d, x) along the tangent t of x: zero for a real x (its sign is piecewise
+    constant); for a complex x, abs_grad = Re(d) conj(x) / |x| moves by
+    Re(d) (conj(t) / |x| - conj(x) Re(conj(x) t) / |x|^3)."""
+    if _zero(t) or _zero(d) or not np.iscomplexobj(x):
+        return 0.0
+    x = np.asarray(x)
+    size = np.abs(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        moved = np.real(d) * (np.conj(t) / size - np.conj(x) * np.real(np.conj(x) * t)
+                              / size ** 3)
+    if np.any(size == 0):
+        raise PullbackError("a second derivative of abs at a complex zero: |x| has no "
+                            "derivative there")
+    return moved
+
+
+def abs_grad_adjoint_x(g, d, x):
+    """abs_grad's adjoint in x: none for a real x; a complex x is refused."""
+    _real_second_order("abs", g, x)
+    return 0.0
+
+
 def real_grad_transpose(g, d, x):
     """real_grad(d, x) is d itself for a real x; a complex x is refused."""
     _real_second_order("np.real", g, x)
@@ -1408,7 +1431,10 @@ RULES = {
         "parts, b", kinds=FRESH, jvp={"parts": "sum_matmul_grad_tangent(sum_matmul_grad_b, "
                                       "parts, g, b)"},
         parts="sum_matmul_grad_b_adjoint(g, parts)"),
-    support.abs_grad: rule("d, x", kinds=FRESH, jvp="linear", d="abs_grad_transpose(g, d, x)"),
+    # for a complex x, abs_grad varies with x too
+    support.abs_grad: rule("d, x", kinds=FRESH,
+                           jvp={"d": "abs_grad(g, x)", "x": "abs_grad_tangent_x(g, d, x)"},
+                           d="abs_grad_transpose(g, d, x)", x="abs_grad_adjoint_x(g, d, x)"),
     numpy_rules.real_grad: rule("d, x", kinds=FRESH, jvp="linear",
                                 d="real_grad_transpose(g, d, x)"),
     shape_rules.hstack_grad: rule("d, tup", kinds=FRESH, jvp="linear",
@@ -1486,7 +1512,7 @@ FUNCTIONS = (summed_to, spread_to, unreduce_transpose, unreduce_extreme_transpos
              pow_grad_exponent_base, pow_grad_exponent_made, stacked_grad_transpose,
              kron_grad_tangent, kron_grad_adjoint_d,
              kron_grad_adjoint_operand, replicate_grad_tangent, replicate_grad_adjoint_d,
-             replicate_grad_adjoint_operand)
+             replicate_grad_adjoint_operand, abs_grad_tangent_x, abs_grad_adjoint_x)
 # the helpers the templates above call, beside the rules (Rule.functions)
 RULES = {f: replace(r, functions=tuple((h.__name__, h) for h in FUNCTIONS))
          for f, r in RULES.items()}
