@@ -70,19 +70,15 @@ _FUNCTIONS = (("scipy_special", special), ("real_only", real_only),
               ("multigammaln_grad", multigammaln_grad))
 
 
-def _rules(table, elementwise=()):
-    """Each rule a fresh result, with the helpers above at hand; those in `elementwise`
-    (ufuncs) of that kind too, so that forward mode takes their adjoint templates as
-    their tangents (each is the derivative times g)."""
-    return {f: replace(r, kinds=r.kinds | {"fresh"} | ({"elementwise"} if f in elementwise
-                                                       else set()), functions=_FUNCTIONS)
-            for f, r in table.items()}
-
-
-def _ufuncs(table, *besides):
-    """The functions of `table` that are ufuncs (elementwise), but those `besides` (wofz:
-    complex-valued at real arguments, its template takes a real part)."""
-    return {f for f in table if isinstance(f, np.ufunc) and f not in besides}
+def _rules(table):
+    """Each rule a fresh result, with the helpers above at hand; the ufuncs (and
+    polygamma, a function over one) elementwise too, so that forward mode takes their
+    adjoint templates as their tangents (each is the derivative times g), but wofz
+    (complex-valued at real arguments: its template takes a real part)."""
+    return {f: replace(r, kinds=r.kinds | {"fresh"} | (
+        {"elementwise"} if (isinstance(f, np.ufunc) or f is special.polygamma)
+        and f is not special.wofz else set()), functions=_FUNCTIONS)
+        for f, r in table.items()}
 
 
 def _refused(name, param):
@@ -101,7 +97,7 @@ def digamma_grad(g, x):
     return g * special.polygamma(1, x)
 
 
-_GAMMA = {
+GAMMA = _rules({
     special.gamma: rule("x", x=f"g * ans * {sp}.digamma(x)"),
     special.gammaln: rule("x", x="gammaln_grad(g, x)", jvp="diagonal"),
     special.loggamma: rule("x", x=f"g * {sp}.digamma(x)"),
@@ -129,11 +125,10 @@ _GAMMA = {
     special.gammaincc: rule("a, x", broadcast=True,
                             x=f"-g * np.exp((a - 1.0) * np.log(x) - x - {sp}.gammaln(a))",
                             a=_refused("gammaincc", "a")),
-}
-GAMMA = _rules(_GAMMA, _ufuncs(_GAMMA) | {special.polygamma})  # (a function over a ufunc)
+})
 
 # Bessel functions: derivatives in x by the recurrences (orders are not differentiated)
-_BESSEL = {
+BESSEL = _rules({
     special.i0: rule("x", x=f"g * {sp}.i1(x)"),
     special.i1: rule("x", x=f"g * 0.5 * ({sp}.i0(x) + {sp}.iv(2, x))"),
     special.iv: rule("v, x", broadcast=True,
@@ -159,10 +154,9 @@ _BESSEL = {
     special.kv: rule("v, x", broadcast=True,
                      x=f"-g * 0.5 * ({sp}.kv(v - 1, x) + {sp}.kv(v + 1, x))",
                      v=_refused("kv", "v")),
-}
-BESSEL = _rules(_BESSEL, _ufuncs(_BESSEL))
+})
 
-_ERROR_FUNCTIONS = {
+ERROR_FUNCTIONS = _rules({
     special.erf: rule("x", x=f"g * {_TWO_OVER_SQRT_PI} * np.exp(-x * x)", jvp="diagonal"),
     special.erfc: rule("x", x=f"-g * {_TWO_OVER_SQRT_PI} * np.exp(-x * x)"),
     special.erfcx: rule("x", x=f"g * (2.0 * x * ans - {_TWO_OVER_SQRT_PI})"),
@@ -172,10 +166,9 @@ _ERROR_FUNCTIONS = {
     special.ndtr: rule("x", x=f"g * np.exp(-0.5 * x * x) / {_SQRT_2PI}"),
     special.log_ndtr: rule("x", x=f"g * np.exp(-0.5 * x * x - ans) / {_SQRT_2PI}"),
     special.ndtri: rule("y", y=f"g * {_SQRT_2PI} * np.exp(0.5 * ans * ans)"),
-}
-ERROR_FUNCTIONS = _rules(_ERROR_FUNCTIONS, _ufuncs(_ERROR_FUNCTIONS, special.wofz))
+})
 
-_LOGISTIC_AND_ENTROPY = {
+LOGISTIC_AND_ENTROPY = _rules({
     special.expit: rule("x", x="g * ans * (1.0 - ans)", jvp="diagonal"),
     special.logit: rule("x", x="g / (x * (1.0 - x))", jvp="diagonal"),
     special.log1p: rule("x", x="g / (1.0 + x)"),
@@ -187,8 +180,7 @@ _LOGISTIC_AND_ENTROPY = {
     special.rel_entr: rule("x, y", broadcast=True, x="g * (np.log(x / y) + 1.0)",
                            y="-g * x / y"),
     special.kl_div: rule("x, y", broadcast=True, x="g * np.log(x / y)", y="g * (1.0 - x / y)"),
-}
-LOGISTIC_AND_ENTROPY = _rules(_LOGISTIC_AND_ENTROPY, _ufuncs(_LOGISTIC_AND_ENTROPY))
+})
 
 def logsumexp_grad(g, a, ans, axis=None, b=None, keepdims=False, wrt="a"):
     """d logsumexp / d a_i = b_i exp(a_i - ans) (a softmax of the inputs, never overflowing);
