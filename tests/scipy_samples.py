@@ -6,10 +6,28 @@ weights (`K(...)`, fixed phases) make the real and imaginary parts of each trans
 
 import numpy as np
 
+from pullback.rules.fft import (  # noqa: F401 (read by the samples)
+    fft_grad,
+    hfft_grad,
+    ihfft_grad,
+    irfft_grad,
+    rfft_grad,
+)
 from pullback.rules.linalg import (  # noqa: F401 (read by the samples)
+    linalg_eigh_grad,
     linalg_eigvalsh_grad,
     linalg_matrix_power_grad,
     linalg_multi_dot_grad,
+    linalg_pinv_grad,
+)
+from pullback.rules.scipy import real_only  # noqa: F401 (read by the samples)
+from pullback.rules.scipy_linalg import (  # noqa: F401 (read by the samples)
+    solve_grad,
+    solve_triangular_grad,
+)
+from pullback.rules.scipy_signal import (  # noqa: F401 (read by the samples)
+    signal_convolve_grad,
+    signal_correlate_grad,
 )
 
 ANY, POS, UNIT = (-2.0, 2.0), (0.5, 2.0), (-0.8, 0.8)

@@ -1032,6 +1032,46 @@ SAMPLES.update({  # (rules9) statistics
     np.corrcoef: [(f"np.corrcoef(x0) * {W(3, 3)}", [((3, 4), ANY)]),
                   ("np.corrcoef(x0, x1)", [((4,), ANY), ((4,), ANY)])],
 })
+# (higher9) the second-order rules of the gradients of list * array, scipy.signal's
+# convolutions, np.linalg.eigh and pinv, scipy.linalg.solve and solve_triangular, the FFTs
+# and scipy.special (rules/higher_decompositions.py, rules/higher_special.py); after
+# own_input, so that the cases above keep their positions
+_SS = "scipy_samples."
+_A3 = "x1 + 3.0 * np.eye(3)"
+SAMPLES.update({
+    HELPERS["replicate_grad"]: [("replicate_grad(x0, x1, x2, 0) * x2",
+                                 [((3,), ANY), ((3,), ANY), ((3,), ANY)])],
+    scipy_samples.signal_convolve_grad: [
+        (f"{_SS}signal_convolve_grad(x0, x1, x2, 'same', 'in2') * x2",
+         [((4,), ANY), ((4,), ANY), ((3,), ANY)])],
+    scipy_samples.signal_correlate_grad: [
+        (f"{_SS}signal_correlate_grad(x0, x1, x2, 'full', 'in1') * x1",
+         [((6,), ANY), ((4,), ANY), ((3,), ANY)])],
+    scipy_samples.linalg_eigh_grad: [
+        (f"{_SS}linalg_eigh_grad([x0, x1], x2, np.linalg.eigh(x2 + x2.T + 6.0 * np.eye(3)))",
+         [((3,), ANY), ((3, 3), ANY), ((3, 3), ANY)])],
+    scipy_samples.linalg_pinv_grad: [(f"{_SS}linalg_pinv_grad(x0, x1, np.linalg.pinv(x1))",
+                                      [((3, 2), ANY), ((2, 3), ANY)])],
+    scipy_samples.solve_grad: [
+        (f"{_SS}solve_grad(x0, {_A3}, x2, scipy.linalg.solve({_A3}, x2), 'sym', True, 'a')",
+         [((3,), ANY), ((3, 3), ANY), ((3,), ANY)])],
+    scipy_samples.solve_triangular_grad: [
+        (f"{_SS}solve_triangular_grad(x0, {_A3}, x2, scipy.linalg.solve_triangular({_A3}, x2, "
+         "1, True), 1, True, False, 'a')", [((3,), ANY), ((3, 3), ANY), ((3,), ANY)])],
+    scipy_samples.fft_grad: [(f"{_SS}fft_grad(x0, x1, None, -1, None) * x1",
+                              [((4,), ANY), ((4,), ANY)])],
+    scipy_samples.rfft_grad: [(f"{_SS}rfft_grad(x0, x1, None, -1, None) * x1",
+                               [((3,), ANY), ((4,), ANY)])],
+    scipy_samples.irfft_grad: [(f"{_SS}irfft_grad(x0, x1, None, -1, None) * x1",
+                                [((4,), ANY), ((3,), ANY)])],
+    scipy_samples.hfft_grad: [(f"{_SS}hfft_grad(x0, x1, None, -1, None) * x1",
+                               [((4,), ANY), ((3,), ANY)])],
+    scipy_samples.ihfft_grad: [(f"{_SS}ihfft_grad(x0, x1, None, -1, None) * x1",
+                                [((3,), ANY), ((4,), ANY)])],
+    scipy_samples.real_only: [(f"{_SS}real_only(x0, 'f', x1) * x1", [((3,), ANY), ((3,), ANY)])],
+    HELPERS["gammaln_grad"]: [("gammaln_grad(x0, x1)", [((3,), ANY), ((3,), POS)])],
+    HELPERS["digamma_grad"]: [("digamma_grad(x0, x1)", [((3,), ANY), ((3,), POS)])],
+})
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 

@@ -155,6 +155,9 @@ def _check_written_operands(tree, analysis, describe) -> None:
     if not calls:
         return
     moved = _MovedLists(analysis, _statement_order(tree), set())
+    written_by: dict = {}  # an operand -> the results of the calls that write into it
+    for s, d in calls:
+        written_by.setdefault(d, []).append(s.targets[0].id)
     for s, d in calls:
         result = s.targets[0].id
         if _same_object(d, analysis) & set(analysis.params):
@@ -166,6 +169,12 @@ def _check_written_operands(tree, analysis, describe) -> None:
         for t in moved.readers.get(result, []):  # the names read out of it
             if isinstance(t, gast.Assign) and isinstance(t.targets[0], gast.Name):
                 now |= moved._family(t.targets[0].id)
+        stack = list(now)  # and the results of the calls that write into those again
+        while stack:  # (the same object: `d_3 = accum_index(d_2, ...)` after this one)
+            for r in written_by.get(stack.pop(), []):
+                for n in moved._family(r) - now:
+                    now.add(n)
+                    stack.append(n)
         family = moved._family(d)
         for n in family:
             again = [r for r in analysis.defs.get(n, []) if PHI.of(r)
@@ -576,6 +585,8 @@ def shared_sources(analysis, stmt) -> list[str]:
     op = analysis.op(stmt) if isinstance(value, gast.Call) else None
     if op is not None and op.kind == "rule" and getattr(op.callee, "__module__", "").startswith(
             "pullback."):  # a helper of generated code: reads the others for their shape
+        if "writes-first" in rules.kinds_of(op.callee) and isinstance(value.args[0], gast.Name):
+            return [value.args[0].id]  # it adds the others into its first operand, a copy
         return [a.id for a in op.inputs.values() if isinstance(a, gast.Name)]
     return [n.id for n in nodes.walk(value)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]

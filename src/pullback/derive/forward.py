@@ -75,6 +75,8 @@ from ..analysis.aliasing import (
 from ..errors import NoRuleError
 from ..ir.annotations import (
     BLOCK,
+    CATCH,
+    CAUGHT,
     CHECKED_NAME,
     FROM_PRIMAL,
     IS_RETURN,
@@ -91,8 +93,10 @@ from ..ir.nodes import (
     call,
     clone,
     const,
+    if_,
     is_loop_exit,
     load,
+    not_,
     store,
     substitute,
     tuple_of,
@@ -273,9 +277,10 @@ class Forward:
         return _popped_at_once(out) if self.optimize else out
 
     def stmt(self, s) -> list:
-        if BLOCK.of(s):
-            self.refuse(s, f"a {s.block} block in forward mode (reverse mode differentiates "
-                        "it; forward mode does not yet)")
+        if BLOCK.of(s) == "try":
+            return self.try_block(s)
+        if BLOCK.of(s) == "with":
+            return self.with_block(s)
         if LIST_UPDATE.of(s):
             return [s, *self.update(s)]
         if isinstance(s, gast.Assign):
@@ -300,6 +305,33 @@ class Forward:
             hoisted = self.block(self.reverse.hoist(s))  # `0.002 * a`: once, before
             s.body = self.block(s.body) or [gast.Pass()]
             return hoisted + [s]
+        return [s]
+
+    def with_block(self, s) -> list:
+        """A with block: its body, each statement followed by its tangent (which runs under
+        the manager too: np.errstate), then, as in reverse mode, a refusal when the manager
+        swallowed an exception raised midway through the body (contextlib.suppress)."""
+        s.body = self.block(s.body)
+        done, message = self.namer.fresh("body_done"), self.namer.fresh("with_at")
+        self.constants[message] = self.analysis.parsed.location.describe(s)
+        s.body.append(assign(done, const(True)))
+        return [assign(done, const(False)), s,
+                if_(not_(load(done)), [gast.Expr(value=call("manager_swallowed",
+                                                             load(message)))])]
+
+    def try_block(self, s) -> list:
+        """A try block (an `if` marked by normalize, printed as the block): its body and
+        its except clause, each statement followed by its tangent, as the primal runs
+        them; the except clause first passes pullback's own errors on (`raise_own`). What
+        the handler may read of a body stopped midway was refused by lowering, for a value
+        and so for its tangent."""
+        s.body = self.block(s.body) or [gast.Pass()]
+        if CAUGHT.of(s) is None:
+            CAUGHT.set(s, self.namer.fresh("caught"))
+        if CATCH.of(s) is None:
+            CATCH.set(s, load("BaseException"))
+        s.orelse = [gast.Expr(value=call("raise_own", load(CAUGHT.of(s)))),
+                    *self.block(s.orelse)]
         return [s]
 
     def over_range(self, s) -> None:

@@ -147,12 +147,12 @@ ENTERED = _declare(
     "entered", "str | None", None, "lower/blocks", "emit/codegen",
     "on a with block: the name bound to what the manager's __enter__ returned")
 CATCH = _declare(
-    "catch", "gast.expr | None", None, "derive/records lower/blocks",
-    "derive/records emit/codegen",
+    "catch", "gast.expr | None", None, "derive/forward derive/records lower/blocks",
+    "derive/forward derive/records emit/codegen",
     "on a try block: the exception class its except clause catches")
 CAUGHT = _declare(
-    "caught", "str | None", None, "derive/records lower/blocks",
-    "derive/records emit/codegen",
+    "caught", "str | None", None, "derive/forward derive/records lower/blocks",
+    "derive/forward derive/records emit/codegen",
     "on a try block: the name the except clause binds the exception to")
 FP_STATE = _declare(
     "fp_state", "str | None", None, "derive/adjoints", "derive/assemble derive/records",

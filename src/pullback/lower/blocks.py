@@ -55,6 +55,15 @@ from .common import always_exits, at_line, captured, load_counts, located_error
 from .unbound import first_use
 
 
+def _flag_set(stmt, value):
+    """F when `stmt` is `F = value` (True or False), else None."""
+    if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+            and isinstance(stmt.targets[0], gast.Name) \
+            and isinstance(stmt.value, gast.Constant) and stmt.value.value is value:
+        return stmt.targets[0].id
+    return None
+
+
 def _outside_functions(stmt):
     """The nodes of `stmt`, not those of functions or lambdas defined in it."""
     stack = [stmt]
@@ -118,6 +127,7 @@ class Blocks:
         self.cleanups: set = set()  # the except clauses that stand for finally clauses
         # what `check_try` asks of the function as written (only a try needs the walks)
         self.loads, self.own = {}, set()
+        self.before = None  # the statement before the try being lowered
         if any(isinstance(s, gast.Try) for s in skeleton(function)):
             self.loads = load_counts(function)
             self.own = {a.id for a in function.args.posonlyargs + function.args.args
@@ -125,7 +135,9 @@ class Blocks:
 
     def block(self, stmts):
         out = []
-        for s in stmts:
+        for i, s in enumerate(stmts):
+            if isinstance(s, gast.Try):
+                self.before = stmts[i - 1] if i else None  # for `guarded_reads`
             out.extend(self.stmt(s))
         return out
 
@@ -384,6 +396,39 @@ class Blocks:
         return [at_line(if_(test, body, self.handlers(rest, caught)), getattr(first, "lineno",
                                                                          None))]
 
+    def guarded_reads(self, s, handler, name) -> bool:
+        """Whether every read of `name` outside the try `s` is in the body of an `if F:`,
+        F a flag that says the body completed: set `F = True` by the statement just before
+        the try, `F = False` by a statement of the except clause's own (before any break
+        or continue), and assigned nowhere else. Such a read runs only when the body
+        completed, as the reads of the gradients pullback generates for a try do."""
+        flag = _flag_set(self.before, True)
+        if flag is None:
+            return False
+        for stmt in handler.body:
+            if _flag_set(stmt, False) == flag:
+                break
+            if any(isinstance(n, (gast.Break, gast.Continue)) for n in walk(stmt)):
+                return False
+        else:
+            return False
+        if sum(isinstance(n, gast.Name) and n.id == flag and not isinstance(n.ctx, gast.Load)
+               for n in walk(self.function)) != 2:
+            return False
+        guarded, stack = 0, [self.function]
+        while stack:  # the name's reads in `if F:` bodies, outside the try
+            node = stack.pop()
+            if node is s:
+                continue
+            if isinstance(node, gast.If) and isinstance(node.test, gast.Name) \
+                    and node.test.id == flag:
+                guarded += load_counts(gast.Module(body=node.body, type_ignores=[])).get(
+                    name, 0)
+                stack.extend(node.orelse)
+            else:
+                stack.extend(gast.iter_child_nodes(node))
+        return guarded == self.loads.get(name, 0) - load_counts(s).get(name, 0)
+
     def check_try(self, s, handler):
         for part in handler.type.elts if isinstance(handler.type, gast.Tuple) \
                 else [handler.type] if handler.type is not None else []:
@@ -415,7 +460,8 @@ class Blocks:
             read_after = self.loads.get(name, 0) > load_counts(s).get(name, 0)
             if read_after and (name in earlier or name not in last_only) \
                     and not always_exits(handler.body) \
-                    and first_use(handler.body, name) != "assigned":
+                    and first_use(handler.body, name) != "assigned" \
+                    and not self.guarded_reads(s, handler, name):
                 self.error(f"{name!r} is assigned in the try body and read after the try, "
                            "but the except clause may finish without assigning it: after "
                            "an exception midway through the body it would hold what the "

@@ -314,7 +314,8 @@ def of_kind(kind: str, table: dict) -> dict:
 # modules of this package
 TABLES = ("operators", "math", "builtins", "numpy", "numpy_added", "linalg", "fft", "scipy",
           "special_added", "scipy_stats", "scipy_linalg", "scipy_signal", "scipy_integrate",
-          "scipy_optimize", "index_tricks", "higher", "higher_products", "higher_simple")
+          "scipy_optimize", "index_tricks", "higher", "higher_products", "higher_simple",
+          "higher_decompositions", "higher_special")
 
 
 OPTIONAL = ("scipy",)  # libraries whose rule modules are skipped when not installed
@@ -378,7 +379,21 @@ RULES, NONDIFF = _tables()
 DECLARED, HELPERS, _PURE_HELPERS = _declarations()
 # The names the tables' own helpers (Rule.functions) go by in generated code: reserved,
 # so that no user variable of that name hides one.
-FUNCTION_NAMES = frozenset(name for r in RULES.values() for name, _ in r.functions)
+def _function_names() -> frozenset:
+    """The names of the tables' own helpers, each naming one function: generated code binds
+    a helper by its name, so two of one name (a rule module's `convolve_grad` beside
+    another's) would make a generated gradient call the wrong one, or be refused when it is
+    differentiated again."""
+    named = dict(HELPERS)
+    for r in RULES.values():
+        for name, function in r.functions:
+            if named.setdefault(name, function) is not function:
+                raise ImportError(f"two rule helpers are named {name!r}: rename one "
+                                  f"({named[name].__module__}, {function.__module__})")
+    return frozenset(name for r in RULES.values() for name, _ in r.functions)
+
+
+FUNCTION_NAMES = _function_names()
 # The non-differentiable functions of the tables return new values (counts, indices,
 # masks); those a user marks (stop_gradient, nondifferentiable) may return an operand.
 FRESH_NONDIFF = frozenset(NONDIFF)

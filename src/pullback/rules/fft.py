@@ -133,7 +133,8 @@ _HELPERS = (fft_grad, rfft_grad, irfft_grad, hfft_grad, ihfft_grad)
 
 
 def _rule(params, **partials):
-    return replace(rule(params, kinds=("fresh",), **partials),
+    # every transform is real-linear in a: its tangent is the transform of a's tangent
+    return replace(rule(params, kinds=("fresh",), jvp="linear", **partials),
                    functions=tuple((f.__name__, f) for f in _HELPERS))
 
 

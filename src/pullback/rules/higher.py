@@ -195,6 +195,42 @@ def take_slot_grad_adjoint(g, d, idx):
     return out
 
 
+def _repeats(a, b) -> bool:
+    """Whether `a * b` repeated a list or tuple (replicate_grad's first case)."""
+    seq, count = (a, b) if isinstance(a, (list, tuple)) else (b, a)
+    return isinstance(seq, (list, tuple)) and isinstance(count, (int, np.integer))
+
+
+def replicate_grad_tangent(t, d, a, b, side, along):
+    """replicate_grad(d, a, b, side) along the tangent t of operand `along` (0: a, 1: b): the
+    product rule's gradient unbroadcast(d * other, own) is linear in the other operand and
+    reads its own for the shape; a repeated list's gradient reads the list for its length."""
+    if along == side or _zero(t) or _zero(d) or _repeats(a, b):
+        return 0.0
+    return runtime.replicate_grad(d, t, b, side) if along == 0 \
+        else runtime.replicate_grad(d, a, t, side)
+
+
+def replicate_grad_adjoint_d(g, d, a, b, side):
+    """The transpose of d -> unbroadcast(d * other, own): g times the other operand, summed
+    to d's shape; of a repeated list's d -> the sums of each element's copies: each copy
+    gets its element's g."""
+    if _zero(g) or _zero(d):
+        return 0.0
+    if _repeats(a, b):
+        if (b if side else a).__class__ not in (list, tuple):  # the count's: none
+            return 0.0
+        return runtime.GradList(g[k % len(g)] for k in range(len(d)))
+    return runtime.unbroadcast(g * (a if side else b), d)
+
+
+def replicate_grad_adjoint_operand(g, d, a, b, side, along):
+    """The transpose of the tangent above in the other operand: g times d, summed to it."""
+    if along == side or _zero(g) or _zero(d) or _repeats(a, b):
+        return 0.0
+    return runtime.unbroadcast(g * d, b if along else a)
+
+
 def _pairs(parts, dparts):
     """The recorded (g, u) pairs of a `sum_matmul_grad_*` with their tangents (dg, du),
     paired; a pair's tangent is a known zero 0.0 as a whole or in either place."""
@@ -836,6 +872,29 @@ def abs_grad_transpose(g, d, x):
     return summed_to(g * np.sign(x), d)
 
 
+def abs_grad_tangent_x(t, d, x):
+    """abs_grad(d, x) along the tangent t of x: zero for a real x (its sign is piecewise
+    constant); for a complex x, abs_grad = Re(d) conj(x) / |x| moves by
+    Re(d) (conj(t) / |x| - conj(x) Re(conj(x) t) / |x|^3)."""
+    if _zero(t) or _zero(d) or not np.iscomplexobj(x):
+        return 0.0
+    x = np.asarray(x)
+    size = np.abs(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        moved = np.real(d) * (np.conj(t) / size - np.conj(x) * np.real(np.conj(x) * t)
+                              / size ** 3)
+    if np.any(size == 0):
+        raise PullbackError("a second derivative of abs at a complex zero: |x| has no "
+                            "derivative there")
+    return moved
+
+
+def abs_grad_adjoint_x(g, d, x):
+    """abs_grad's adjoint in x: none for a real x; a complex x is refused."""
+    _real_second_order("abs", g, x)
+    return 0.0
+
+
 def real_grad_transpose(g, d, x):
     """real_grad(d, x) is d itself for a real x; a complex x is refused."""
     _real_second_order("np.real", g, x)
@@ -1317,6 +1376,15 @@ RULES = {
                               v="accum_index_adjoint_v(g, idx, v)",
                               batch={"d": "accum_index_batch_d(g, d, x)",
                                      "v": "accum_index_batch_v(g, x, idx, v)"}),
+    # the gradients of `a * b` where an operand may be a list (methods.py's rule of *)
+    runtime.replicate_grad: rule(
+        "d, a, b, side", kinds=FRESH,
+        jvp={"d": "replicate_grad(g, a, b, side)",
+             "a": "replicate_grad_tangent(g, d, a, b, side, 0)",
+             "b": "replicate_grad_tangent(g, d, a, b, side, 1)"},
+        d="replicate_grad_adjoint_d(g, d, a, b, side)",
+        a="replicate_grad_adjoint_operand(g, d, a, b, side, 0)",
+        b="replicate_grad_adjoint_operand(g, d, a, b, side, 1)"),
     runtime.item_grad: rule("d, i", kinds=VIEW, jvp="linear", d="item_grad_adjoint(g, d, i)",
                             batch={"d": "item_grad_batch(g, d, i)"}),
     # the value a write `x[idx] = v` overwrites: a copy of an array's slot, a list's or
@@ -1363,7 +1431,10 @@ RULES = {
         "parts, b", kinds=FRESH, jvp={"parts": "sum_matmul_grad_tangent(sum_matmul_grad_b, "
                                       "parts, g, b)"},
         parts="sum_matmul_grad_b_adjoint(g, parts)"),
-    support.abs_grad: rule("d, x", kinds=FRESH, jvp="linear", d="abs_grad_transpose(g, d, x)"),
+    # for a complex x, abs_grad varies with x too
+    support.abs_grad: rule("d, x", kinds=FRESH,
+                           jvp={"d": "abs_grad(g, x)", "x": "abs_grad_tangent_x(g, d, x)"},
+                           d="abs_grad_transpose(g, d, x)", x="abs_grad_adjoint_x(g, d, x)"),
     numpy_rules.real_grad: rule("d, x", kinds=FRESH, jvp="linear",
                                 d="real_grad_transpose(g, d, x)"),
     shape_rules.hstack_grad: rule("d, tup", kinds=FRESH, jvp="linear",
@@ -1446,7 +1517,8 @@ FUNCTIONS = (summed_to, spread_to, unreduce_transpose, unreduce_extreme_transpos
              quantile_grad_transpose, abs_grad_transpose, real_grad_transpose,
              pow_grad_exponent_base, pow_grad_exponent_made, stacked_grad_transpose,
              kron_grad_tangent, kron_grad_adjoint_d,
-             kron_grad_adjoint_operand)
+             kron_grad_adjoint_operand, replicate_grad_tangent, replicate_grad_adjoint_d,
+             replicate_grad_adjoint_operand, abs_grad_tangent_x, abs_grad_adjoint_x)
 # the helpers the templates above call, beside the rules (Rule.functions)
 RULES = {f: replace(r, functions=tuple((h.__name__, h) for h in FUNCTIONS))
          for f, r in RULES.items()}

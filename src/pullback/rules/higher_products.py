@@ -140,7 +140,7 @@ def inner_grad_adjoint_operand(g, d, k, a, b, side):
     return linear_algebra.inner_grad(d, side, *_two(k, g, a, b))
 
 
-_SIDE = {"a": 0, "b": 1, "v": 1}
+_SIDE = {"a": 0, "b": 1, "v": 1, "in1": 0, "in2": 1}
 
 
 def cross_grad_tangent(t, d, a, b, axisa, axisb, axisc, axis, wrt, side):
@@ -211,6 +211,43 @@ def convolve_grad_adjoint_operand(g, d, a, v, mode, wrt, side):
         return 0.0
     _real("np.convolve", g, d, a, v)
     return numpy_rules.convolve_grad(d, *_two(_SIDE[wrt], g, a, v), mode, side)
+
+
+# scipy.signal's convolve / fftconvolve / correlate: real-bilinear in (in1, in2), so their
+# gradients are as np.convolve's (`kind` names the forward function) -----------------------
+
+
+def _signal(kind):
+    from scipy import signal
+
+    from . import scipy_signal
+    if kind == "convolve":
+        return signal.convolve, scipy_signal.signal_convolve_grad
+    return signal.correlate, scipy_signal.signal_correlate_grad
+
+
+def signal_grad_tangent(t, d, in1, in2, mode, wrt, side, kind):
+    """signal_<kind>_grad(d, in1, in2, mode, wrt) is linear in d and in the operand other
+    than wrt (wrt read for its shape)."""
+    if side == wrt or _zero(t) or _zero(d):
+        return 0.0
+    _real(f"scipy.signal.{kind}", t, d, in1, in2)
+    return _signal(kind)[1](d, *_two(_SIDE[side], t, in1, in2), mode, wrt)
+
+
+def signal_grad_adjoint_d(g, d, in1, in2, mode, wrt, kind):
+    """The transpose of d -> the gradient in wrt: the function with operand wrt replaced."""
+    if _zero(g):
+        return 0.0
+    _real(f"scipy.signal.{kind}", g, in1, in2)
+    return np.reshape(_signal(kind)[0](*_two(_SIDE[wrt], g, in1, in2), mode), np.shape(d))
+
+
+def signal_grad_adjoint_operand(g, d, in1, in2, mode, wrt, side, kind):
+    if side == wrt or _zero(g) or _zero(d):
+        return 0.0
+    _real(f"scipy.signal.{kind}", g, d, in1, in2)
+    return _signal(kind)[1](d, *_two(_SIDE[wrt], g, in1, in2), mode, side)
 
 
 # products of several matrices: np.linalg.multi_dot (the factors of a list) and
@@ -955,6 +992,18 @@ def _rules():
         d="logsumexp_grad_adjoint_d(g, d, a, made, axis, b, keepdims, wrt)",
         a="logsumexp_grad_adjoint_a(g, d, a, made, axis, b, keepdims, wrt)",
         made="logsumexp_grad_adjoint_made(g, d, a, made, axis, b, keepdims, wrt)")
+    from . import scipy_signal
+
+    for kind in ("convolve", "correlate"):
+        helper = f"signal_{kind}_grad"
+        rules[getattr(scipy_signal, helper)] = rule(
+            "d, in1, in2, mode, wrt", kinds=FRESH,
+            jvp={"d": f"{helper}(g, in1, in2, mode, wrt)",
+                 **{p: f"signal_grad_tangent(g, d, in1, in2, mode, wrt, {p!r}, {kind!r})"
+                    for p in ("in1", "in2")}},
+            d=f"signal_grad_adjoint_d(g, d, in1, in2, mode, wrt, {kind!r})",
+            **{p: f"signal_grad_adjoint_operand(g, d, in1, in2, mode, wrt, {p!r}, {kind!r})"
+               for p in ("in1", "in2")})
     # s (d - sum(d s)) is its own transpose in d (the softmax's Jacobian is symmetric)
     rules[scipy_rules.softmax_grad] = rule(
         "d, s, axis=None", kinds=FRESH,

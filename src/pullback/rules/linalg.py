@@ -196,6 +196,36 @@ def linalg_pinv_grad(g, a, ans, hermitian=False):
     return first + second + third
 
 
+def _symmetric_of(t, uplo):
+    """The symmetric matrix the triangle `uplo` of t stands for."""
+    t = np.asarray(t)
+    if uplo.upper() == "U":
+        return np.triu(t) + _mT(np.triu(t, 1))
+    return np.tril(t) + _mT(np.tril(t, -1))
+
+
+def linalg_eigh_tangent(t, a, ans, UPLO="L"):
+    """(dw, dV) of np.linalg.eigh along t: (diag(M), V (F o M)), M = V^T T V, T the
+    symmetric matrix t's triangle UPLO stands for, F[i, j] = 1 / (w_j - w_i); repeated
+    eigenvalues are refused (their eigenvectors have no derivative)."""
+    _real_matrix(a, "np.linalg.eigh")
+    w, V = ans
+    F = _inverse_gaps(w, "np.linalg.eigh (its tangent)", True)
+    M = _mT(V) @ _symmetric_of(t, UPLO) @ V
+    return np.diagonal(M, axis1=-2, axis2=-1), V @ (F * M)
+
+
+def linalg_pinv_tangent(t, a, ans, hermitian=False):
+    """np.linalg.pinv along t (Golub and Pereyra 1973): -P dA P + (I - P A) dA^T P^T P
+    + P P^T dA^T (I - A P)."""
+    a = _real_matrix(_symmetric(a) if hermitian else a, "np.linalg.pinv")
+    t = _symmetric(t) if hermitian else np.asarray(t)
+    p = ans
+    tT = _mT(t)
+    return -(p @ t @ p) + (tT - p @ (a @ tT)) @ (_mT(p) @ p) \
+        + (p @ _mT(p)) @ (tT - (tT @ a) @ p)
+
+
 def _power_grad(g, a, n):
     """The gradient of A^n (n >= 1): the sum over k of (A^T)^k g (A^T)^(n-1-k)."""
     powers = [np.broadcast_to(np.eye(a.shape[-1]), a.shape)]
@@ -284,7 +314,9 @@ RULES = {
         a="linalg_svd_grad(g, a, ans, full_matrices, compute_uv, hermitian)"),
         linalg_svd_grad),
     np.linalg.eigh: _with_helper(rule("a, UPLO='L'", kinds=FRESH,
-                                      a="linalg_eigh_grad(g, a, ans, UPLO)"), linalg_eigh_grad),
+                                      a="linalg_eigh_grad(g, a, ans, UPLO)",
+                                      jvp={"a": "linalg_eigh_tangent(g, a, ans, UPLO)"}),
+                                 linalg_eigh_grad, linalg_eigh_tangent),
     np.linalg.eigvalsh: _with_helper(rule("a, UPLO='L'", kinds=FRESH,
                                           a="linalg_eigvalsh_grad(g, a, UPLO)",
                                           jvp={"a": "linalg_eigvalsh_tangent(g, a, UPLO)"}),
@@ -294,8 +326,9 @@ RULES = {
     np.linalg.eigvals: _with_helper(rule("a", kinds=FRESH, a="linalg_eig_grad(g, a, ans)"),
                                     linalg_eig_grad),
     np.linalg.pinv: _with_helper(rule("a, rcond=None, hermitian=False, *, rtol=None",
-                                      kinds=FRESH, a="linalg_pinv_grad(g, a, ans, hermitian)"),
-                                 linalg_pinv_grad),
+                                      kinds=FRESH, a="linalg_pinv_grad(g, a, ans, hermitian)",
+                                      jvp={"a": "linalg_pinv_tangent(g, a, ans, hermitian)"}),
+                                 linalg_pinv_grad, linalg_pinv_tangent),
     # n=1 returns a itself
     np.linalg.matrix_power: _with_helper(rule("a, n", kinds=("view",),
                                               a="linalg_matrix_power_grad(g, a, n)",

@@ -71,9 +71,14 @@ _FUNCTIONS = (("scipy_special", special), ("real_only", real_only),
 
 
 def _rules(table):
-    """Each rule a fresh result, with the helpers above at hand."""
-    return {f: replace(r, kinds=r.kinds | {"fresh"}, functions=_FUNCTIONS)
-            for f, r in table.items()}
+    """Each rule a fresh result, with the helpers above at hand; the ufuncs (and
+    polygamma, a function over one) elementwise too, so that forward mode takes their
+    adjoint templates as their tangents (each is the derivative times g), but wofz
+    (complex-valued at real arguments: its template takes a real part)."""
+    return {f: replace(r, kinds=r.kinds | {"fresh"} | (
+        {"elementwise"} if (isinstance(f, np.ufunc) or f is special.polygamma)
+        and f is not special.wofz else set()), functions=_FUNCTIONS)
+        for f, r in table.items()}
 
 
 def _refused(name, param):

@@ -129,6 +129,46 @@ def solve_grad(g, a, b, ans, assume_a, lower, wrt):
     return ga if assume_a in _GENERAL else _lower_read(ga, lower)
 
 
+def _solve_like(kind, a, options):
+    """(the matrix M(a) that `kind` solves with, M's linear part, its transpose): for
+    'solve' the symmetric matrix of a triangle with assume_a='sym'/'pos' (else a), for
+    'triangular' op(T), T the triangle of a SciPy reads (plus the unit diagonal it
+    assumes with unit_diagonal)."""
+    a = np.asarray(a)
+    if np.iscomplexobj(a):
+        raise PullbackError(f"forward mode or a second derivative of a scipy.linalg {kind} "
+                            "of a complex matrix: pullback takes real matrices here")
+    if kind == "solve":
+        assume_a, lower = options
+        if assume_a in _GENERAL:
+            return a, (lambda t: t), (lambda y: y)
+        if assume_a not in _SYMMETRIC:
+            raise PullbackError(f"no derivative rule for scipy.linalg.solve with "
+                                f"assume_a={assume_a!r}: use the default or 'sym'/'pos'")
+        part = (lambda t: np.tril(t) + _mT(np.tril(t, -1))) if lower else \
+            (lambda t: np.triu(t) + _mT(np.triu(t, 1)))
+        return part(a), part, (lambda y: _lower_read(y, lower))
+    trans, lower, unit = options
+    swap = _trans(trans) != 0
+    op = (lambda m: _mT(m)) if swap else (lambda m: m)
+    skip = 1 if unit else 0
+    tri = (lambda t: np.tril(t, -skip)) if lower else (lambda t: np.triu(t, skip))
+    full = tri(a) + (np.eye(a.shape[-1]) if unit else 0.0)
+    return op(full), (lambda t: op(tri(np.asarray(t)))), (lambda y: tri(op(np.asarray(y))))
+
+
+def solve_like_tangent(t, a, ans, kind, options, wrt):
+    """The tangent of scipy.linalg.solve / solve_triangular's x = M(a)^-1 b along a's
+    tangent (-M^-1 dM x) or b's (M^-1 db)."""
+    from .linear_algebra import solve_tangent_a
+
+    full, linear, _ = _solve_like(kind, a, options)
+    if wrt == "b":
+        return np.linalg.solve(full, t) if np.ndim(t) > 1 else \
+            np.linalg.solve(full, np.asarray(t)[:, None])[:, 0]
+    return solve_tangent_a(linear(t), full, ans)
+
+
 def sqrtm_grad(g, ans):
     """X X = A: the adjoint solves X^T Z + Z X^T = G (a Sylvester equation)."""
     if _zero(g):
@@ -200,7 +240,7 @@ def solve_banded_grad(g, l_and_u, ab, b, ans, wrt):
 
 _FUNCTIONS = tuple((f.__name__, f) for f in (
     solve_triangular_grad, cho_factor_grad, cho_solve_grad, solve_grad, sqrtm_grad, expm_grad,
-    expm_tangent, solve_sylvester_grad, solve_banded_grad))
+    expm_tangent, solve_sylvester_grad, solve_banded_grad, solve_like_tangent))
 
 
 def _rule(params, jvp=None, **partials):
@@ -210,6 +250,8 @@ def _rule(params, jvp=None, **partials):
 RULES = {
     linalg.solve_triangular: _rule(
         "a, b, trans=0, lower=False, unit_diagonal=False, check_finite=True",
+        jvp={p: f"solve_like_tangent(g, a, ans, 'triangular', (trans, lower, unit_diagonal), "
+                f"{p!r})" for p in ("a", "b")},
         **{p: f"solve_triangular_grad(g, a, b, ans, trans, lower, unit_diagonal, '{p}')"
            for p in ("a", "b")}),
     linalg.cholesky: _rule("a, lower=False, check_finite=True",
@@ -221,6 +263,8 @@ RULES = {
                             c_and_lower="cho_solve_grad(g, c_and_lower, b, ans, 'c')",
                             b="cho_solve_grad(g, c_and_lower, b, ans, 'b')"),
     linalg.solve: _rule("a, b, lower=False, check_finite=True, assume_a=None",
+                        jvp={p: f"solve_like_tangent(g, a, ans, 'solve', (assume_a, lower), "
+                                f"{p!r})" for p in ("a", "b")},
                         **{p: f"solve_grad(g, a, b, ans, assume_a, lower, '{p}')"
                            for p in ("a", "b")}),
     linalg.det: _rule("a, check_finite=True", a="det_grad(g, a, ans)",

@@ -4,8 +4,10 @@
 A 'valid' or 'same' result is a crop of the full convolution, so its transpose pads the
 gradient back to the full size; the transpose of a full convolution with k is a valid
 correlation with k (without conjugating k: autograd's convention for holomorphic maps).
-`correlate(a, b)` is the convolution of a with b reversed and conjugated. `fftconvolve`'s
-`axes` is not in its signature, so a call using it is refused at transform time.
+`correlate(a, b)` is the convolution of a with b reversed and conjugated. The helpers are
+named `signal_*` (generated code binds helpers by name, and np.convolve's is
+`convolve_grad`). `fftconvolve`'s `axes` is not in its signature, so a call using it is
+refused at transform time.
 """
 
 import importlib.util
@@ -42,7 +44,7 @@ def _like(d, x):
     return d if np.iscomplexobj(x) else np.real(d)
 
 
-def convolve_grad(g, in1, in2, mode, wrt):
+def signal_convolve_grad(g, in1, in2, mode, wrt):
     """d/d in1 of convolve(in1, in2, mode): the full gradient correlated with in2."""
     if _zero(g):
         return 0.0
@@ -52,29 +54,32 @@ def convolve_grad(g, in1, in2, mode, wrt):
     return _like(signal.correlate(full, np.conj(other), mode="valid"), own)
 
 
-def correlate_grad(g, in1, in2, mode, wrt):
+def signal_correlate_grad(g, in1, in2, mode, wrt):
     """correlate(in1, in2) = convolve(in1, conj(reversed in2))."""
     if _zero(g):
         return 0.0
     flipped = np.conj(np.flip(np.asarray(in2)))
     if wrt == "in1":
-        return convolve_grad(g, in1, flipped, mode, "in1")
-    return _like(np.conj(np.flip(convolve_grad(g, in1, flipped, mode, "in2"))), in2)
+        return signal_convolve_grad(g, in1, flipped, mode, "in1")
+    return _like(np.conj(np.flip(signal_convolve_grad(g, in1, flipped, mode, "in2"))), in2)
 
 
-_FUNCTIONS = (("convolve_grad", convolve_grad), ("correlate_grad", correlate_grad))
+_FUNCTIONS = (("signal_convolve_grad", signal_convolve_grad),
+              ("signal_correlate_grad", signal_correlate_grad))
 
 
 def _rule(params, helper):
-    return replace(rule(params, kinds=("fresh",),
+    # real-bilinear in (in1, in2) (correlate conjugates in2, a real-linear map): the tangent
+    # is the call with one operand replaced by its tangent, summed over the operands
+    return replace(rule(params, kinds=("fresh",), jvp="bilinear",
                         **{p: f"{helper}(g, in1, in2, mode, '{p}')" for p in ("in1", "in2")}),
                    functions=_FUNCTIONS)
 
 
 RULES = {
-    signal.convolve: _rule("in1, in2, mode='full', method='auto'", "convolve_grad"),
-    signal.fftconvolve: _rule("in1, in2, mode='full'", "convolve_grad"),
-    signal.correlate: _rule("in1, in2, mode='full', method='auto'", "correlate_grad"),
+    signal.convolve: _rule("in1, in2, mode='full', method='auto'", "signal_convolve_grad"),
+    signal.fftconvolve: _rule("in1, in2, mode='full'", "signal_convolve_grad"),
+    signal.correlate: _rule("in1, in2, mode='full', method='auto'", "signal_correlate_grad"),
 }
 ARRAY_LIKE = True  # list arguments are read as arrays, by the functions and their rules
 NONDIFF: set = set()
