@@ -64,8 +64,10 @@ def _rules():
         from . import scipy as special_rules
     except ImportError:
         return rules
-    rules[special_rules.real_only] = rule("g, name, *values", kinds=("view",), jvp="linear",
-                                          g="g")
+    # (real_only's own parameter g is the gradient it passes on: named d here, as the
+    # templates read g as the gradient given)
+    rules[special_rules.real_only] = rule("d, name, *values", kinds=("view",), jvp="linear",
+                                          d="g")
     rules[special_rules.gammaln_grad] = rule(
         "d, x", broadcast=True, kinds=("elementwise",), d="gammaln_grad(g, x)",
         x="digamma_grad(g * d, x)")
