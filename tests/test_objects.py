@@ -947,7 +947,10 @@ def cache_of_argument(layer, x):
 
 @pytest.mark.parametrize("f, args, line", [
     (lazy_cache, (W[:, :2], X[:2]), 'self._cache["a"] = self.W @ x'),
-    (cache_of_received_object, (X[:2],), 'self.stats["hits"] += 1'),
+    # (RECEIVED.memoized(x): the method of a module object, transformed as a call with
+    # the object passed first; its writes into self's containers meet the received-object
+    # checks at the first read of self.cache)
+    (cache_of_received_object, (X[:2],), 'if "m" in self.cache:'),
 ])
 def test_writes_into_containers_of_kept_objects_are_refused(f, args, line):
     for wrt in range(len(args)):
@@ -958,7 +961,8 @@ def test_writes_into_containers_of_kept_objects_are_refused(f, args, line):
         # analysis, issue 12; the others by the lowering)
         assert ("a container held by an object" in message
                 or "a container an object f receives holds" in message
-                or "sets an attribute of its parameter 'self'" in message) \
+                or "sets an attribute of its parameter 'self'" in message
+                or "whose attributes are set to values being differentiated" in message) \
             and line in message and "test_objects.py" in message, message
 
 

@@ -1072,6 +1072,14 @@ SAMPLES.update({
     HELPERS["gammaln_grad"]: [("gammaln_grad(x0, x1)", [((3,), ANY), ((3,), POS)])],
     HELPERS["digamma_grad"]: [("digamma_grad(x0, x1)", [((3,), ANY), ((3,), POS)])],
 })
+# (speed9) the reductions forward mode spells a sum's and a mean's tangent with; last
+SAMPLES.update({
+    HELPERS["sum_tangent"]: [("sum_tangent(x0, 1, keepdims=True) * x1",
+                              [((2, 3), ANY), ((2, 1), ANY)]),
+                             ("sum_tangent(x0)", [((3,), ANY)])],
+    HELPERS["mean_tangent"]: [("mean_tangent(x0, 0) * x1", [((2, 3), ANY), ((3,), ANY)]),
+                              ("mean_tangent(x0, keepdims=True)", [((3, 2), ANY)])],
+})
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 
