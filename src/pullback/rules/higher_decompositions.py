@@ -19,28 +19,11 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..errors import PullbackError
 from ..runtime import helpers as runtime
 from . import linalg, rule
+from .higher_products import _mT, _real, _zero
 
 FRESH = ("fresh",)
-
-
-def _zero(g) -> bool:
-    return g.__class__ is float and g == 0.0
-
-
-def _mT(a):
-    return np.swapaxes(a, -1, -2)
-
-
-def _real(what, *values):
-    for v in values:
-        if isinstance(v, (list, tuple)):
-            _real(what, *v)
-        elif not _zero(v) and np.iscomplexobj(v):
-            raise PullbackError(f"a second derivative through {what} of complex values: "
-                                "pullback differentiates it for real values only")
 
 
 def _diag(v):
