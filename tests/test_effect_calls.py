@@ -121,3 +121,28 @@ def test_an_effect_after_a_read_of_the_object_is_refused_located():
     with pytest.raises(pullback.NoRuleError, match="called for its effect") as info:
         pullback.grad(rescaled_loss)(RNG.normal(size=(4, 3)), layer)
     assert "self.rescale()" in str(info.value)
+
+
+class Recording:
+    """numpy-ml's `retain_derived` spelling: the inputs kept on the layer."""
+
+    def __init__(self):
+        self.X = []
+        self.derived = {"Z": []}
+
+    def forward(self, X):
+        self.X.append(X)
+        Z = np.tanh(X) * 2.0
+        self.derived["Z"].append(Z)
+        return Z
+
+
+def recorded_loss(X, layer):
+    return np.sum(layer.forward(X))
+
+
+def test_a_refused_effect_call_names_the_receiver_as_written():
+    # (an array being differentiated kept in a list the object holds: refused, issue 12)
+    with pytest.raises(pullback.NoRuleError, match=r"self\.X\.append\(\.\.\.\)") as info:
+        pullback.grad(recorded_loss)(RNG.normal(size=3), Recording())
+    assert "test_effect_calls.py" in str(info.value) and "X_" not in str(info.value)

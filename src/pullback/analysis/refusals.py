@@ -466,7 +466,7 @@ class Refusals:
             return
         where = self.parsed.location.describe(s)
         value = s.value
-        shown = dotted_name(value.func) if isinstance(value, gast.Call) else None
+        shown = self._callee_as_written(value.func) if isinstance(value, gast.Call) else None
         shown = shown or (op.name or "the call")
         if isinstance(value, gast.Call):
             passed = [*value.args, *[k.value for k in value.keywords]]
@@ -518,6 +518,26 @@ class Refusals:
             f"the method {shown}() is called for its effect on {name!r}, an array or list, "
             f"which it may change in place; pullback does not follow that\n  {where}"))
         CHECKED_NAME.set(s, name)
+
+    def _callee_as_written(self, func) -> str | None:
+        """`self.X.append` for the callee `X_2.append` whose receiver the lowering read into
+        a name (`X_2 = self.X`; `item = d_2["k"]` with `d_2 = self.d`: `self.d[...]`), the
+        user's names for SSA names; None for a callee that is no dotted name."""
+        dotted = dotted_name(func)
+        if dotted is None:
+            return None
+        head, dot, rest = dotted.partition(".")
+        return f"{self._read_as_written(head, 4)}{dot}{rest}"
+
+    def _read_as_written(self, name, depth) -> str:
+        defs = self.defs.get(name, [])
+        if depth and len(defs) == 1 and isinstance(
+                defs[0].value, (gast.Attribute, gast.Subscript)) \
+                and isinstance(defs[0].value.value, gast.Name):
+            read = defs[0].value
+            base = self._read_as_written(read.value.id, depth - 1)
+            return f"{base}.{read.attr}" if isinstance(read, gast.Attribute) else f"{base}[...]"
+        return self.spelled(name)
 
     def _check_effect_method(self, s, op) -> None:
         """A method of a user object called for its effect, with nothing differentiated
