@@ -323,26 +323,6 @@ def multi_dot_grad_adjoint_d(g, d, arrays):
     return total if _zero(total) else np.reshape(total, np.shape(d))
 
 
-def multi_dot_grad_adjoint_arrays(g, d, arrays):
-    """Factor j's: the sum over i != j of factor j's gradient with factor i replaced by g_i."""
-    if _zero(g) or _zero(d):
-        return 0.0
-    _real("np.linalg.multi_dot", d, *arrays)
-    factors = _multi_factors(arrays)
-    D = np.reshape(d, (factors[0].shape[0], factors[-1].shape[1]))
-    out = [0.0] * len(arrays)
-    for i, gi in enumerate(g):
-        if _zero(gi):
-            continue
-        _real("np.linalg.multi_dot", gi)
-        moved = factors[:i] + [np.reshape(gi, factors[i].shape)] + factors[i + 1:]
-        for j in range(len(arrays)):
-            if j != i:
-                part = _matrix_of(_chain_grad(D, moved, j), arrays[j])
-                out[j] = part if _zero(out[j]) else out[j] + part
-    return runtime.GradList(out)
-
-
 def _power_factors(a, n, *values):
     if n < 0:
         raise PullbackError("a second derivative through np.linalg.matrix_power with a "
@@ -969,7 +949,9 @@ def _rules():
         jvp={"d": "linalg_multi_dot_grad(g, arrays)",
              "arrays": "multi_dot_grad_tangent(g, d, arrays)"},
         d="multi_dot_grad_adjoint_d(g, d, arrays)",
-        arrays="multi_dot_grad_adjoint_arrays(g, d, arrays)")
+        # (factor j's adjoint, the sum over i != j of its gradient with factor i replaced
+        # by g_i, is the tangent's formula: multilinear, the same products)
+        arrays="multi_dot_grad_tangent(g, d, arrays)")
     rules[linalg.linalg_matrix_power_grad] = rule(
         "d, a, n", kinds=FRESH,
         jvp={"d": "linalg_matrix_power_grad(g, a, n)",
