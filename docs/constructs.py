@@ -830,6 +830,13 @@ def in_place_writes_into_parts(v):
     return np.sum(B * np.arange(6.0).reshape(2, 3))
 
 
+def scatter_adds(v):
+    counts = np.zeros(3)
+    np.add.at(counts, [0, 2, 0], v)  # a repeated position gets every value
+    np.subtract.at(counts, ([1, 1],), v[:2] ** 2)
+    return np.sum(counts ** 3)
+
+
 def loop_else(x):
     for t in (5.0, 0.4):
         if abs(x) > t:
@@ -1486,6 +1493,8 @@ CASES = [
      in_place_numpy_writes, (_v(),), 0),
     (OTHER, "`np.put(a, ind, v)`, `np.copyto(a[i], v)`, `a[i].fill(v)` into arrays the "
      "function made", in_place_writes_into_parts, (_v(),), 0),
+    (OTHER, "`np.add.at(a, ind, v)`, `np.subtract.at` (scatter-adds) into arrays the function "
+     "made", scatter_adds, (_v(),), 0),
     (OTHER, "a call made for its effect that receives an array (`rng.shuffle(b)`)",
      effect_call_on_an_array, (_v(),), 0),
     (OTHER, "`assert`", assert_statement, (0.5,), 0),

@@ -1080,6 +1080,18 @@ SAMPLES.update({
     HELPERS["mean_tangent"]: [("mean_tangent(x0, 0) * x1", [((2, 3), ANY), ((3,), ANY)]),
                               ("mean_tangent(x0, keepdims=True)", [((3, 2), ANY)])],
 })
+# np.add.at and np.subtract.at as the lowering writes them (added_at), and the helpers of
+# its gradient and tangent; last
+SAMPLES.update({
+    HELPERS["added_at"]: [("added_at(x0, [0, 2, 0], x1)", [((3,), ANY), ((3,), ANY)]),
+                          ("added_at(x0, ([0, 1, 0], [1, 1, 2]), x1)",
+                           [((2, 3), ANY), ((3,), ANY)]),
+                          ("added_at(x0, [1, 1], x1)", [((3, 2), ANY), ((2,), ANY)])],
+    HELPERS["added_at_grad"]: [("added_at_grad(x0, [0, 2, 0], x1) * x1",
+                                [((3,), ANY), ((3,), ANY)])],
+    HELPERS["added_at_tangent"]: [("added_at_tangent(x0, x1, [0, 2, 0]) * x1",
+                                   [((3,), ANY), ((3,), ANY)])],
+})
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 
