@@ -866,6 +866,19 @@ def comprehension_over_a_generator(x):
     return sum(math.tanh(v) for v in generator_function(x)) + cubes[-1]
 
 
+def generator_defined_in_f(x):
+    scale = 2.0
+
+    def powers(v):
+        for k in range(1, 4):
+            yield scale * v ** k / k  # f's scale, read when the generator resumes
+    total = sum(powers(x))
+    scale = 0.5
+    for p in powers(x * 3.0):
+        total = total + p ** 2
+    return total
+
+
 def callee_made_by_a_call(W, x):
     return np.sum(Layer(W)(x)) + np.sum(functools.partial(np.dot, W)(x))
 
@@ -1478,6 +1491,8 @@ CASES = [
      generator_consumed, (0.5,), 0),
     (OTHER, "a comprehension over a generator: `[e for v in gen(x)]`, "
      "`sum(e for v in gen(x))`", comprehension_over_a_generator, (0.5,), 0),
+    (OTHER, "a generator function defined by a `def` in f and consumed there",
+     generator_defined_in_f, (0.5,), 0),
     (OTHER, "a generator function's values zipped or enumerated in a loop, tested by "
      "`any`/`all`, with `yield from` an iterable", generator_zipped_enumerated_and_tested,
      (0.5,), 0),
