@@ -1091,6 +1091,12 @@ SAMPLES.update({
                                 [((3,), ANY), ((3,), ANY)])],
     HELPERS["added_at_tangent"]: [("added_at_tangent(x0, x1, [0, 2, 0]) * x1",
                                    [((3,), ANY), ((3,), ANY)])],
+    # the adjoint of append/extend (rules/higher.py), both parts of its pair read
+    HELPERS["take_last_grads"]: [
+        ("(p := take_last_grads([x0, x1 * x0, x1], 1))[0] * p[1][0] + p[1][1]",
+         [((2,), ANY), ((2,), ANY)]),
+        ("(p := take_last_grads([x0, x1 * x0, x1], 2, True))[0][1] * p[1][0] + p[0][0]",
+         [((2,), ANY), ((2,), ANY)])],
 })
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
