@@ -682,8 +682,9 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
     if mode in _CALL_MODES:
         result.owner = weakref.ref(func)
         result.defaults = (func.__defaults__, func.__kwdefaults__)
-        for cell, name in zip(cells, function_names):
-            cell.cell_contents = codegen.bind(codes[name], func, constants)
+        for cell, name in zip(cells, function_names):  # (the first takes f's parameters)
+            cell.cell_contents = codegen.bind(codes[name], func, constants,
+                                              defaults=name == function_names[0])
     return result
 
 
