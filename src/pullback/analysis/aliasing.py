@@ -67,6 +67,7 @@ from ..ir.annotations import (
     POPPED,
 )
 from ..rules.methods import SEQUENCE_RULES
+from ..rules.shifts import SHAPE_ONLY
 from ..runtime.helpers import loop_len
 from .classify import NONDIFF_ATTRIBUTES
 
@@ -652,6 +653,11 @@ def _check_views(tree, analysis, buffers, describe) -> None:
     def reads(s, name):
         parts = [s.value] if isinstance(s, gast.Assign) else \
             [getattr(s, "test", None), getattr(s, "iter", None)]
+        op = analysis.ops.get(id(s)) if isinstance(s, gast.Assign) else None
+        if op is not None and op.kind == "rule" and op.callee in SHAPE_ONLY:
+            # `unbroadcast(g, v)` reads only v's shape, which no write into its memory changes
+            parts = [a for p, a in op.bound.items()
+                     if p not in SHAPE_ONLY[op.callee] and isinstance(a, gast.AST)]
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript):
             parts.append(s.targets[0])
         return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load)
