@@ -14,6 +14,7 @@ change them.
 
 from __future__ import annotations
 
+import collections
 import linecache
 import math as _math
 import numbers
@@ -992,6 +993,9 @@ def slot_not_shared(base, value, message):
         raise PullbackError(message)
 
 
+_GROWN_TYPES = (list, collections.deque)  # (held_list)
+
+
 def list_not_kept(grown, *kept_and_message):
     """Before `grown.append(v)` (or `.extend`) of a list an object holds: none of the
     values read before it that a derivative may keep (`kept`) is that list or holds it
@@ -1002,6 +1006,18 @@ def list_not_kept(grown, *kept_and_message):
     containers and user objects among them."""
     *kept, message = kept_and_message
     if isinstance(grown, list) and holds(kept, grown):
+        raise PullbackError(message)
+
+
+def held_list(grown, *kept_and_message):
+    """Before `obj.ws.append(v)` (`.extend`, `.insert`, deque's `.appendleft`) of a value
+    of the function (an array being differentiated, a shape) into a list an object
+    holds: the receiver is a list or a collections.deque, whose growth changes neither
+    the value appended nor anything else (another class's `append` could write into
+    it), and none of the values read before it that a derivative may keep (`kept`)
+    holds it (as list_not_kept)."""
+    *kept, message = kept_and_message
+    if grown.__class__ not in _GROWN_TYPES or kept and holds(kept, grown):
         raise PullbackError(message)
 
 

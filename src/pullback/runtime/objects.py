@@ -728,7 +728,7 @@ def _split(site, func, params, may_grow=False, apart=None):
             site.transforms.clear()
         site.transforms[func, params] = split
     if split.received_writes and not (apart is not None and all(
-            p == func.__code__.co_varnames[0] for p, _ in split.received_writes)):
+            p == func.__code__.co_varnames[0] for p, _, _ in split.received_writes)):
         from ..api import received_write_refusal
 
         exc = received_write_refusal(func, split)
@@ -736,7 +736,7 @@ def _split(site, func, params, may_grow=False, apart=None):
                     if site.where else exc.args[0], *exc.args[1:])
         raise exc
     if split.received_writes:
-        objects_apart((apart[0],), apart[1], ((site.where, ()),))
+        objects_apart((apart[0],), apart[1], ((site.where, (), held_lists(split)),))
     if split.grown_lists and not may_grow:
         from ..api import grown_list_refusal
 
@@ -745,6 +745,24 @@ def _split(site, func, params, may_grow=False, apart=None):
                     if site.where else exc.args[0], *exc.args[1:])
         raise exc
     return tuple(cell.cell_contents for cell in split.cells[:2 if site.mode == "split" else 1])
+
+
+def held_lists(split) -> tuple:
+    """The lists (attribute, key) the transform `split` appends values being
+    differentiated to on its first parameter (the receiver)."""
+    return tuple(h for _, _, held in split.received_writes for h in held)
+
+
+def call_forward_apart(at, forward, others, obj, *args, **kwargs):
+    """`forward(obj, *args, **kwargs)` of a method of `obj`, an object the function
+    reads by a module-level or closure name, called once (the only read of that name,
+    in no loop) in the function passed to grad, that sets attributes of obj (or grows
+    lists it holds) to values being differentiated: obj (and those lists) must be
+    reachable through none of the function's other arguments and globals (`others`),
+    where the function could read back what the method stored (`at`: where the call is,
+    (), the lists: objects_apart)."""
+    objects_apart((obj,), others, (at,))
+    return forward(obj, *args, **kwargs)
 
 
 def method_backward(saved, g):
@@ -1040,21 +1058,31 @@ _LEAVES = (OPERAND_TYPES - {list, tuple}) | {
 
 def objects_apart(written, others, wheres):
     """Refuse when an object f sets attributes (or container items) of, received as an
-    argument (`written`; `wheres`: per object, where f writes it first and the
-    attributes f reads of it), is also reachable from another argument, a global object
+    argument (`written`; `wheres`: per object, where f writes it first, the
+    attributes f reads of it and, optionally, the lists it holds that f appends values
+    being differentiated to, (attribute, key or None)), or one of those lists, is also
+    reachable from another argument, a global object
     f reads (`others`), or the attributes f reads of it: an object's attributes and a
     container's elements are walked: f could read back there, under
     another name, a value it stored, and the gradient follows the object's own reads only.
     Arrays and numbers end the walk, so the check costs what the objects hold besides."""
-    for i, (obj, (where, attributes)) in enumerate(zip(written, wheres)):
-        seen = {id(obj)}
+    for i, (obj, (where, attributes, *held)) in enumerate(zip(written, wheres)):
+        targets = {id(obj)}
+        for attr, key in held[0] if held else ():  # lists f appends values being
+            found = getattr(obj, "__dict__", {}).get(attr)  # differentiated to
+            found = found.get(key) if key is not None and isinstance(found, dict) else \
+                found if key is None else None
+            if isinstance(found, (list, collections.deque)):
+                targets.add(id(found))
+        seen = set(targets)
         stack = [*others, *written[:i], *written[i + 1:],
-                 *(getattr(obj, a, None) for a in attributes)]
+                 *(v for v in (getattr(obj, a, None) for a in attributes)
+                   if v is obj or id(v) not in targets)]  # (f's read of a list: len(obj.ws))
         while stack:
             value = stack.pop()
-            if value.__class__ in _LEAVES:
+            if value.__class__ in _LEAVES and value.__class__ not in (list, tuple):
                 continue
-            if value is obj:
+            if value is obj or id(value) in targets:
                 raise NoRuleError(
                     f"the {type(obj).__qualname__} object whose attributes f sets to values "
                     "being differentiated is also reachable through another argument, a "
@@ -1069,6 +1097,7 @@ def objects_apart(written, others, wheres):
 
 
 HELPERS = {"method_forward": method_forward, "objects_apart": objects_apart,
+           "call_forward_apart": call_forward_apart,
            "method_forward_apart": method_forward_apart, "method_jvp": method_jvp,
            "OPERAND_TYPES": OPERAND_TYPES,
            "operand_of_user_class": operand_of_user_class,
