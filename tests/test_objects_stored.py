@@ -288,3 +288,77 @@ def test_a_class_whose_append_is_its_own_is_refused_when_it_runs():
     with pytest.raises(PullbackError) as info:
         pullback.grad(Keeper().f)(X[0])
     assert "collections.deque" in str(info.value)
+
+
+# ------------------------------------------- callable objects an object holds
+
+
+class Activation:
+    def __call__(self, z):
+        if z.ndim == 1:
+            z = z.reshape(1, -1)
+        return self.fn(z)
+
+
+class Tanh(Activation):
+    def fn(self, z):
+        return np.tanh(z)
+
+
+class Scaled(Activation):
+    def __init__(self, k):
+        self.k = k
+
+    def fn(self, z):
+        return self.k * np.sin(z)
+
+
+class WithActivation:
+    def __init__(self, W, act):
+        self.W = W
+        self.act = act
+        self.inputs = []
+
+    def forward(self, X):
+        Z = X @ self.W
+        Y = self.act(Z)  # an object's __call__, held as an attribute
+        self.inputs.append(X)
+        return Y
+
+    def forward_named(self, X):
+        act = self.act
+        return act(X @ self.W)
+
+
+@pytest.mark.parametrize("act", [Tanh(), Scaled(0.7)], ids=["tanh", "scaled"])
+@pytest.mark.parametrize("x", [X, X[0]], ids=["matrix", "vector"])
+def test_a_callable_object_held_as_an_attribute_is_called_through_its_class(act, x):
+    layer = WithActivation(W, act)
+
+    def loss(X):
+        return np.sum(layer.forward(X) ** 2)
+
+    g = pullback.grad(loss)(x)
+    np.testing.assert_allclose(g, numeric_grad(loss, (x,)), rtol=1e-6, atol=1e-9)
+    assert len(layer.inputs) == 2 * x.size + 1  # (each difference called f twice)
+    g = pullback.grad(lambda X, obj: np.sum(obj.forward(X)))(x, WithActivation(W, act))
+    np.testing.assert_allclose(g, numeric_grad(lambda X: np.sum(WithActivation(W, act).forward(
+        X)), (x,)), rtol=1e-6, atol=1e-9)
+
+
+def test_a_callable_object_held_by_an_object_differentiated():
+    def loss(obj):
+        return np.sum(obj.forward(X))
+
+    with pytest.raises(PullbackError, match=r"read it into a name first") as info:
+        pullback.grad(loss)(WithActivation(W, Scaled(0.7)))
+    assert "Y = self.act(Z)" in str(info.value)
+
+    def named(obj):
+        return np.sum(obj.forward_named(X))
+
+    g = pullback.grad(named)(WithActivation(W, Scaled(0.7)))
+    np.testing.assert_allclose(g.W, numeric_grad(lambda w: np.sum(WithActivation(
+        w, Scaled(0.7)).forward_named(X)), (W,)), rtol=1e-6)
+    np.testing.assert_allclose(g.act.k, numeric_grad(lambda k: np.sum(WithActivation(
+        W, Scaled(k)).forward_named(X)), (0.7,)), rtol=1e-6)

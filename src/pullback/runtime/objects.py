@@ -121,6 +121,17 @@ def _resolve(site, obj):
             found = getattr(obj, site.name)
         except AttributeError as exc:
             raise AttributeError(f"{exc}\n  {site.where}") from None
+        if not isinstance(found, (types.FunctionType, types.MethodType, type)) \
+                and isinstance(getattr(type(found), "__call__", None), types.FunctionType):
+            # self.act_fn(z): an object the receiver holds, called: its class's __call__
+            # runs, bound to that object (which gets no gradient: the receiver's would)
+            if "self" in site.active:
+                site.refuse(f"it calls the {type(found).__qualname__} object the "
+                            f"{type(obj).__qualname__} object holds as .{site.name}, and "
+                            "the gradient goes to that object itself, which pullback "
+                            f"does not follow through .{site.name}; read it into a name "
+                            f"first (fn = self.{site.name}; fn(z))")
+            found = types.MethodType(type(found).__call__, found)
     if isinstance(found, types.MethodType):
         func, receiver = found.__func__, found.__self__
     else:  # a gradient pullback made (api._with_operand_objects): the code it runs first
