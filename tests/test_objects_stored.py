@@ -362,3 +362,59 @@ def test_a_callable_object_held_by_an_object_differentiated():
         w, Scaled(0.7)).forward_named(X)), (W,)), rtol=1e-6)
     np.testing.assert_allclose(g.act.k, numeric_grad(lambda k: np.sum(WithActivation(
         W, Scaled(k)).forward_named(X)), (0.7,)), rtol=1e-6)
+
+
+# ------------------------------------------- a history read before it grows
+
+
+class History:
+    def __init__(self):
+        self.hist = [np.full(3, 0.5)]
+        self.derived = {"A": [np.full(3, -0.25)], "n": 0}
+
+    def step(self, x):
+        k = len(self.hist)
+        prev = self.hist[-1]  # an item read before the list grows: a constant
+        y = np.tanh(x * prev) * k
+        self.hist.append(y)
+        return np.sum(y ** 2)
+
+    def step_nested(self, x):
+        prev = self.derived["A"][-1]
+        y = np.sin(x + prev)
+        self.derived["A"].append(y)
+        return np.sum(y * x)
+
+    def step_keeps_the_list(self, x):
+        h = self.hist
+        y = x * np.sum(np.stack(h))  # the list itself, read for the result: refused
+        self.hist.append(y)
+        return np.sum(y)
+
+
+@pytest.mark.parametrize("method", ["step", "step_nested"])
+def test_items_of_a_history_read_before_it_grows(method):
+    h, twin = History(), History()
+    x = X[0]
+    g = pullback.grad(getattr(h, method))(x)
+    getattr(twin, method)(x)
+    np.testing.assert_allclose(g, numeric_grad(lambda v: getattr(History(), method)(v), (x,)),
+                               rtol=1e-6)
+    _same(_state(h), _state(twin))
+    hist, kept = list(twin.hist), list(twin.derived["A"])
+
+    def from_here(v):
+        new = History()
+        new.hist, new.derived["A"] = list(hist), list(kept)
+        return getattr(new, method)(v)
+
+    g = pullback.grad(getattr(h, method))(x)  # the second step reads the first one's value
+    np.testing.assert_allclose(g, numeric_grad(from_here, (x,)), rtol=1e-6)
+    getattr(twin, method)(x)
+    _same(_state(h), _state(twin))
+
+
+def test_a_history_read_as_a_whole_before_it_grows_is_refused():
+    with pytest.raises(PullbackError) as info:
+        pullback.grad(History().step_keeps_the_list)(X[0])
+    assert "test_objects_stored.py" in str(info.value)

@@ -666,6 +666,7 @@ class Refusals:
         if base is None or any(
                 self.op(t).kind == "attr" and t.targets[0].id in self.useful
                 and _atom_name(t.value.value) == base and t.value.attr == attr
+                and not self._items_only(t.targets[0].id, getattr(key, "value", None), 2)
                 for t in self.assigns if isinstance(t.targets[0], gast.Name)
                 and isinstance(t.value, gast.Attribute)):
             return False
@@ -710,8 +711,9 @@ class Refusals:
                 # (W, b = self._get_params()): checked not to hold the list when it grows
             else:
                 raise NoRuleError(
-                    f"{dotted_name(call.func)}() grows the list {self.spelled(base)}.{attr} "
-                    f"after a call that receives {self.spelled(base)!r} "
+                    f"{self._callee_as_written(call.func)}() grows the list "
+                    f"{self.spelled(base)}.{attr} after a call that receives "
+                    f"{self.spelled(base)!r} "
                     f"({self.source_text(t)}), whose derivative may "
                     "read that list and would then see it grown; grow it before such "
                     "calls, or outside the function", self.parsed.location.describe(read))
@@ -739,6 +741,40 @@ class Refusals:
         self.grown_lists.append((f"{self.spelled(base)}.{attr}",
                                  self.parsed.location.describe(read)))
         return True
+
+    def _items_only(self, name, key, depth) -> bool:
+        """Whether the function reads only items and the length of `name`, the list an
+        object holds (`As[-1]`, `len(As)`; or, for a `key`, of the dict holding it under
+        that key), and grows it: no derivative can then keep the list itself, which a
+        growth would change under it (an item read is checked where it is kept:
+        _kept_before)."""
+        for t in self.assigns:
+            if not any(isinstance(n, gast.Name) and n.id == name for n in walk(t.value)):
+                continue
+            value = t.value
+            if isinstance(value, gast.Subscript) and _atom_name(value.value) == name \
+                    and not any(isinstance(n, gast.Name) and n.id == name
+                                for n in walk(value.slice)):
+                if key is not None and (not isinstance(value.slice, gast.Constant) or (
+                        value.slice.value == key and not (depth and self._items_only(
+                            t.targets[0].id, None, depth - 1)))):
+                    return False
+                continue
+            if isinstance(value, gast.Call) and value.args and not value.keywords \
+                    and _atom_name(value.args[0]) == name and len(value.args) == 1 \
+                    and self.op(t).callee is len:
+                continue
+            if key is None and EFFECT.of(t) and isinstance(value, gast.Call) \
+                    and isinstance(value.func, gast.Attribute) and value.func.attr in _GROWING \
+                    and _atom_name(value.func.value) == name and not any(
+                        _atom_name(a) == name for a in value.args):
+                continue
+            return False
+        return not any(isinstance(n, gast.Name) and n.id == name for t in walk(self.tree)
+                       if isinstance(t, (gast.If, gast.While, gast.For, gast.Return))
+                       for part in (getattr(t, "test", None), getattr(t, "iter", None),
+                                    getattr(t, "value", None)) if part is not None
+                       for n in walk(part))
 
     def _appended(self, s, call, values, base, attr, key, same) -> list:
         """Check `values`, values of the function `s` appends to the list `base.attr`
@@ -818,20 +854,45 @@ class Refusals:
                     "attr", "index", "name", "method", "call", "super") or self.op(
                     t).kind in ("method", "call") and any(
                     _atom_name(a) == base for a in self.op(t).inputs.values()) \
-                    or not self._may_be_held(target, set()):
-                continue  # (a call receiving the object itself: checked or refused below)
+                    or not self._may_be_held(target, set()) \
+                    or self._items_only(target, None, 0):
+                continue  # (a call receiving the object itself: checked or refused below;
+                # a value read only for its items and length: no derivative keeps it)
             order = self._order(t, s)
             if order == "dominates":
                 kept.append(target)
             elif order == "before" or loops & self._loops_around(t):
+                source = self._item_source(t, s)
+                if source is not None:  # an item of a value bound when s runs: if that
+                    kept.append(source)  # holds no list grown, nor do its items
+                    continue
                 raise NoRuleError(
-                    f"{dotted_name(call.func)}() grows the list {self.spelled(base)}.{attr}, "
+                    f"{self._callee_as_written(call.func)}() grows the list "
+                    f"{self.spelled(base)}.{attr}, "
                     f"and the function reads a value that may be that list under another "
                     f"name ({self.source_text(t)}) where pullback cannot check it when it "
                     "runs (a branch before, or later in the loop): a derivative may keep it "
                     "and read it grown; grow the list before the function is called, or "
                     "outside it", self.parsed.location.describe(read))
         return kept
+
+    def _item_source(self, t, s) -> str | None:
+        """For `t`, `v = c[k]` (an item of an item...), the first container `c` up the
+        chain that is a parameter or whose one definition runs before `s` whenever `s`
+        runs (`xi = X_pad[m, i0:i1]` in a loop, X_pad bound before it), else None."""
+        seen = set()
+        while isinstance(t.value, gast.Subscript) and isinstance(t.value.value, gast.Name):
+            name = t.value.value.id
+            defs = self.defs.get(name, ())
+            if name in seen or name in self.params and not defs:
+                return name if name not in seen else None
+            seen.add(name)
+            if len(defs) != 1:
+                return None
+            if self._order(defs[0], s) == "dominates":
+                return name
+            t = defs[0]
+        return None
 
     def _read_before(self, name, s, loops) -> bool:
         """Whether a statement that reads `name` may run before `s` (earlier in the text,

@@ -1087,26 +1087,29 @@ def objects_apart(written, others, wheres):
                 found if key is None else None
             if isinstance(found, (list, collections.deque)):
                 targets.add(id(found))
-        seen = set(targets)
-        stack = [*others, *written[:i], *written[i + 1:],
-                 *(v for v in (getattr(obj, a, None) for a in attributes)
-                   if v is obj or id(v) not in targets)]  # (f's read of a list: len(obj.ws))
-        while stack:
-            value = stack.pop()
-            if value.__class__ in _LEAVES and value.__class__ not in (list, tuple):
-                continue
-            if value is obj or id(value) in targets:
-                raise NoRuleError(
-                    f"the {type(obj).__qualname__} object whose attributes f sets to values "
-                    "being differentiated is also reachable through another argument, a "
-                    "global or one of its own attributes (passed twice, kept in a list or "
-                    "held by another object), where f could read back what it stored with no "
-                    "gradient following; pass it once, and read what f stores through the "
-                    "name f sets it on", where)
-            if id(value) in seen:
-                continue
-            seen.add(id(value))
-            stack.extend(_holders(value))
+        _reach_refused(obj, targets, [*others, *written[:i], *written[i + 1:]], where)
+        # (f's own reads of obj, before it appends: only obj itself is looked for there)
+        _reach_refused(obj, {id(obj)}, [getattr(obj, a, None) for a in attributes], where)
+
+
+def _reach_refused(obj, targets, stack, where):
+    seen = set(targets)
+    while stack:
+        value = stack.pop()
+        if value.__class__ in _LEAVES:
+            continue
+        if id(value) in targets:
+            raise NoRuleError(
+                f"the {type(obj).__qualname__} object whose attributes f sets to values "
+                "being differentiated (or a list it holds that f appends them to) is also "
+                "reachable through another argument, a global or one of its own attributes "
+                "(passed twice, kept in a list or held by another object), where f could "
+                "read back what it stored with no gradient following; pass it once, and "
+                "read what f stores through the name f sets it on", where)
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        stack.extend(_holders(value))
 
 
 HELPERS = {"method_forward": method_forward, "objects_apart": objects_apart,
