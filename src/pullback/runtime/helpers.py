@@ -1354,6 +1354,14 @@ def unbound(name):
     return Unbound(name)
 
 
+def chosen_is(value, function) -> bool:
+    """`value is function`, for a variable bound to one of several functions
+    (lower/chosen_functions.py); reading it unset raises as f's call of it would."""
+    if value.__class__ is Unbound:
+        value._fail()
+    return value is function
+
+
 def check_bound(out):
     """The function's result is a value, not a variable that was never set."""
     if out.__class__ is Unbound:
