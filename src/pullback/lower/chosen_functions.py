@@ -9,10 +9,10 @@ callable that is none of f's own variables (guards catch a rebound global); that
 nested function of f reads, and that f reads only as the callee of calls `name(args)`.
 
 Guarantee: each such call is `F0(args) if chosen_is(name, F0) else F1(args) if
-chosen_is(name, F1) else ... Fn(args)` (`chosen_is`: `name is F`, raising
-UnboundLocalError for a name never set, as f's call does) over the distinct functions assigned, in the order of the text: `name` is
-read first (unbound, it raises where f's call raises), exactly one function is called,
-the one Python calls (whenever `name` is bound it holds one of them), and the arguments
+chosen_is(name, F1) else ... Fn(args)` over the distinct functions assigned, in the
+order of the text (`chosen_is`: `name is F`, raising UnboundLocalError for a name never
+set, as f's call does): `name` is read first, exactly one function is called, the one
+Python calls (whenever `name` is bound it holds one of them), and the arguments
 are evaluated once, after it, as in f.
 
 >>> from pullback.lower.example import parsed, show
