@@ -36,9 +36,9 @@ import gast
 from ..errors import UnsupportedSyntaxError
 from ..ir.annotations import ANONYMOUS
 from ..ir.nodes import assign, load, walk
+from .chosen_functions import dispatch_chosen_functions
 from .closures import convert_closures, lambda_as_def
 from .common import at_line, called_or_passed
-from .chosen_functions import dispatch_chosen_functions
 from .function_tables import dispatch_function_tables
 
 
