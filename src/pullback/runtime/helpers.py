@@ -1237,7 +1237,40 @@ def not_scalars(names, values):
         f"this gradient was generated for scalar {', '.join(bad)}: "
         f"{', '.join(bad)} flow(s) into functions that take real numbers (such as math.sin), "
         f"but got {', '.join(type(v).__name__ for n, v in zip(names, values) if n in bad)}"
-        + _checking_function())
+        + (_scalar_use(bad) or _checking_function()))
+
+
+def _scalar_use(bad) -> str:
+    """"\n  " and the line of the first call of a `math` function in the user's function
+    whose generated code runs the entry check now, that names one of `bad` in its
+    arguments (where f takes the parameter as a number), or "" if none is found."""
+    import ast
+    import inspect as _inspect
+    import textwrap
+
+    frame = _generated_frame(sys._getframe(2))
+    func = frame.f_locals.get("user_function") if frame is not None else None
+    code = getattr(func, "__code__", None)
+    try:
+        lines, first = _inspect.getsourcelines(func)
+        tree = ast.parse(textwrap.dedent("".join(lines)))
+    except (OSError, TypeError, SyntaxError):
+        return ""
+    spaces = getattr(func, "__globals__", {})
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not any(
+                isinstance(n, ast.Name) and n.id in bad
+                for a in [*node.args, *(k.value for k in node.keywords)] for n in ast.walk(a)):
+            continue
+        callee = node.func
+        found = spaces.get(callee.id) if isinstance(callee, ast.Name) else getattr(
+            spaces.get(callee.value.id), callee.attr, None) if isinstance(
+            callee, ast.Attribute) and isinstance(callee.value, ast.Name) else None
+        if getattr(found, "__module__", None) == "math" or found is _math:
+            number = first + node.lineno - 1
+            text = linecache.getline(code.co_filename, number).strip()
+            return f'\n  File "{code.co_filename}", line {number}\n    {text}'
+    return ""
 
 
 def _checking_function() -> str:
