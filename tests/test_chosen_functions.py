@@ -101,3 +101,19 @@ def test_a_chosen_function_read_as_a_value_stays_refused_with_the_line():
     with pytest.raises(pullback.PullbackError) as info:
         pullback.grad(passed_on)(X[0], 1)
     assert "test_chosen_functions.py" in str(info.value) and "h(x)" in str(info.value)
+
+
+def none_checked(x, c):
+    if c > 0:
+        a = x * 2.0
+    if a is None:  # unset when c <= 0: f raises here
+        return np.sum(x)
+    return np.sum(a * x) if a is not None else 0.0
+
+
+def test_an_identity_test_of_a_variable_never_set_raises_as_f_does():
+    with pytest.raises(UnboundLocalError):
+        none_checked(X[0], -1)
+    with pytest.raises(UnboundLocalError, match="'a'"):
+        pullback.grad(none_checked)(X[0], -1)
+    np.testing.assert_allclose(pullback.grad(none_checked)(X[0], 1), 4.0 * X[0], rtol=1e-12)

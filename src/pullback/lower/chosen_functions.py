@@ -8,10 +8,10 @@ a plain assignment `name = F` (or `name = F if c else G`), to a dotted name F de
 callable that is none of f's own variables (guards catch a rebound global); that no
 nested function of f reads, and that f reads only as the callee of calls `name(args)`.
 
-Guarantee: each such call is `F0(args) if chosen_is(name, F0) else F1(args) if
-chosen_is(name, F1) else ... Fn(args)` over the distinct functions assigned, in the
-order of the text (`chosen_is`: `name is F`, raising UnboundLocalError for a name never
-set, as f's call does): `name` is read first, exactly one function is called, the one
+Guarantee: each such call is `F0(args) if name is F0 else F1(args) if name is F1 else
+... Fn(args)` over the distinct functions assigned, in the order of the text: `name` is
+read first (never set, it raises there as f's call does: unbound.identity_reads),
+exactly one function is called, the one
 Python calls (whenever `name` is bound it holds one of them), and the arguments
 are evaluated once, after it, as in f.
 
@@ -30,7 +30,7 @@ def f(x, mode):
         pool = np.max
     else:
         pool = np.mean
-    return np.max(x) if chosen_is(pool, np.max) else np.mean(x)
+    return np.max(x) if pool is np.max else np.mean(x)
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from __future__ import annotations
 import gast
 
 from ..frontend.parse import MISSING
-from ..ir.nodes import call, clone, dotted_name, load, parameters, stored_in_order, walk
+from ..ir.nodes import clone, dotted_name, load, parameters, stored_in_order, walk
 from .common import captured
 
 
@@ -113,7 +113,8 @@ class _Dispatch(gast.NodeTransformer):
 
         out = calling(distinct[-1])
         for spelled in reversed(distinct[:-1]):
-            test = call("chosen_is", load(node.func.id), clone(spelled))
+            test = gast.Compare(left=load(node.func.id), ops=[gast.Is()],
+                                comparators=[clone(spelled)])
             out = gast.copy_location(gast.IfExp(test=test, body=calling(spelled),
                                                 orelse=out), node)
         return out

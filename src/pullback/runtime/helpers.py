@@ -1387,12 +1387,12 @@ def unbound(name):
     return Unbound(name)
 
 
-def chosen_is(value, function) -> bool:
-    """`value is function`, for a variable bound to one of several functions
-    (lower/chosen_functions.py); reading it unset raises as f's call of it would."""
+def bound_value(value):
+    """`value`, read in `value is other` (lower/unbound.py: identity_reads): a variable
+    never set raises as Python's read of it does."""
     if value.__class__ is Unbound:
         value._fail()
-    return value is function
+    return value
 
 
 def check_bound(out):
