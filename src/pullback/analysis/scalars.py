@@ -14,6 +14,7 @@ import gast
 
 from .. import rules
 from ..ir.annotations import (
+    BLOCK,
     SENTINEL,
 )
 from ..ir.nodes import names
@@ -108,14 +109,15 @@ class ScalarInference:
         too (`if x < 1.0: math.sin(x)`: x is a number on that path whenever f runs it with
         a number there); not where a branch's test reads only other inputs (an object's
         flag), which leave `name` free to be an array on the other path."""
-        node = self.owner.get(id(s))
+        child, node = s, self.owner.get(id(s))
         while node is not None and node is not self.tree:
             if isinstance(node, gast.If) and not (
+                    BLOCK.of(node) and any(c is child for c in node.body)) and not (
                     self._params_reaching(node.test.id if isinstance(node.test, gast.Name)
                                           else None)
                     & self._params_reaching(name)):
-                return False
-            node = self.owner.get(id(node))
+                return False  # (the body of a `with` or `try`, a marked if, runs)
+            child, node = node, self.owner.get(id(node))
         return True
 
     def _params_reaching(self, name) -> frozenset:
