@@ -418,3 +418,22 @@ def test_a_history_read_as_a_whole_before_it_grows_is_refused():
     with pytest.raises(PullbackError) as info:
         pullback.grad(History().step_keeps_the_list)(X[0])
     assert "test_objects_stored.py" in str(info.value)
+
+
+def test_a_module_object_read_after_its_method_kept_a_value_is_refused():
+    layer = Dense(W)
+
+    def read_after(X):
+        y = layer.forward(X)
+        return np.sum(y) + np.sum(layer.inputs[-1])  # the value kept: no gradient there
+
+    def in_a_loop(X):
+        total = 0.0
+        for _ in range(2):
+            total = total + np.sum(layer.forward(X))
+        return total
+
+    for f in (read_after, in_a_loop):
+        with pytest.raises(PullbackError) as info:
+            pullback.grad(f)(X)
+        assert "self.inputs.append(X)" in str(info.value), f.__name__

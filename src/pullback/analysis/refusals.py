@@ -666,7 +666,7 @@ class Refusals:
         if base is None or any(
                 self.op(t).kind == "attr" and t.targets[0].id in self.useful
                 and _atom_name(t.value.value) == base and t.value.attr == attr
-                and not self._items_only(t.targets[0].id, getattr(key, "value", None), 2)
+                and not self._items_only(t.targets[0].id, key, 2)
                 for t in self.assigns if isinstance(t.targets[0], gast.Name)
                 and isinstance(t.value, gast.Attribute)):
             return False
@@ -744,10 +744,10 @@ class Refusals:
 
     def _items_only(self, name, key, depth) -> bool:
         """Whether the function reads only items and the length of `name`, the list an
-        object holds (`As[-1]`, `len(As)`; or, for a `key`, of the dict holding it under
-        that key), and grows it: no derivative can then keep the list itself, which a
-        growth would change under it (an item read is checked where it is kept:
-        _kept_before)."""
+        object holds (`As[-1]`, `len(As)`; or, for a `key` (a Constant node), of the dict
+        holding it under that key), and grows it: no derivative can then keep the list
+        itself, which a growth would change under it (an item read is checked where it is
+        kept: _kept_before)."""
         for t in self.assigns:
             if not any(isinstance(n, gast.Name) and n.id == name for n in walk(t.value)):
                 continue
@@ -756,7 +756,7 @@ class Refusals:
                     and not any(isinstance(n, gast.Name) and n.id == name
                                 for n in walk(value.slice)):
                 if key is not None and (not isinstance(value.slice, gast.Constant) or (
-                        value.slice.value == key and not (depth and self._items_only(
+                        value.slice.value == key.value and not (depth and self._items_only(
                             t.targets[0].id, None, depth - 1)))):
                     return False
                 continue

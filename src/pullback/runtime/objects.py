@@ -122,9 +122,8 @@ def _resolve(site, obj):
         except AttributeError as exc:
             raise AttributeError(f"{exc}\n  {site.where}") from None
         if not isinstance(found, (types.FunctionType, types.MethodType, type)) \
-                and isinstance(vars(type(found)).get("__call__") or next((
-                    vars(c)["__call__"] for c in type(found).__mro__
-                    if "__call__" in vars(c)), None), types.FunctionType):
+                and isinstance(next((vars(c)["__call__"] for c in type(found).__mro__
+                                     if "__call__" in vars(c)), None), types.FunctionType):
             # self.act_fn(z): an object the receiver holds, called: its class's __call__
             # runs, bound to that object (which gets no gradient: the receiver's would)
             if "self" in site.active:
