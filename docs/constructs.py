@@ -975,6 +975,38 @@ def history_after_calls(problem, w):
     return problem.objective(w) * 2.0
 
 
+class KeepingLayer:
+    """A layer that keeps its inputs for a backward of its own (numpy-ml's spelling)."""
+
+    def __init__(self, W, mode="max"):
+        self.W = W
+        self.mode = mode
+        self.ready = False
+        self.inputs = []
+        self.derived = {"Z": []}
+        self.stats = {}
+
+    def _init(self):
+        self.stats = {"mean": np.zeros(self.W.shape[1])}
+        self.ready = True
+
+    def forward(self, X, retain=True):
+        if not self.ready:
+            self._init()
+        mean = self.stats["mean"]
+        Z = X @ self.W
+        pool = np.max if self.mode == "max" else np.mean
+        if retain:
+            self.stats["mean"] = 0.9 * mean + 0.1 * Z.mean(axis=0)
+            self.inputs.append(X)
+            self.derived["Z"].append(Z)
+        return np.tanh(Z) * pool(Z)
+
+
+def values_kept_on_self(layer, X):
+    return np.sum(layer.forward(X) ** 2)
+
+
 class Scaled:
     def __init__(self, W):
         self.W = W
@@ -1478,6 +1510,11 @@ CASES = [
      module_object_operator, (np.array([0.5, -0.7]),), 0),
     (CLASSES, "a method of an object the module holds (`SIGMOID.fun(x)`), to any order",
      module_object_method, (_v(),), 0),
+    (CLASSES, "values a method keeps on `self` for later (`self.X.append(X)`, "
+     "`self.derived['Z'].append(Z)`, `self.stats['mean'] = ...` under `if retain:`, after a "
+     "lazy `if not self.ready: self._init()`), a function chosen by an attribute "
+     "(`pool = np.max if self.mode == 'max' else np.mean`)", values_kept_on_self,
+     (KeepingLayer(np.array([[0.3, -0.2], [0.1, 0.4]])), np.array([[0.5, -0.7]])), 1),
     (CLASSES, "a lazy initialization called for its effect before the object's reads "
      "(`if not self.ready: self._init_params(n)`)", lazy_initialization,
      (np.array([[0.5, -0.7], [0.2, 0.1]]), LazyLayer()), 0),

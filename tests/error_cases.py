@@ -225,7 +225,8 @@ def calls_rebound_local_function(x, c):
     act = np.tanh
     if c > 0:
         act = np.sin
-    return np.sum(act(x))  # <- here
+    name = act.__name__  # read as a value too: no choice between calls by name
+    return np.sum(act(x)) + len(name)  # <- here
 
 
 # ------------------------------------- functions that receive a nested function

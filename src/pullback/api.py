@@ -597,7 +597,8 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
     stages.keep("ssa", tree)
     analysis = Analysis(tree, parsed, {_parameter_of(n) for n in names}, optimize)
     grown_lists = tuple(analysis.grown_lists)  # the caller's derivatives may read them
-    received_writes = tuple((p, where) for p, (where, _) in analysis.received_writes.items())
+    received_writes = tuple((p, where, tuple(analysis.held_lists.get(p, ())))
+                            for p, (where, _) in analysis.received_writes.items())
     try:
         check_writes(tree, analysis, parsed)
     except InputWrittenInPlace as exc:  # f's writes into an input: made on a copy of it
@@ -619,15 +620,25 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
     check_marks(analysis)  # pullback.checkpoint over values being differentiated
     callees: list = []
 
-    def calls(callee, params, static=None):
-        """The (forward, backward) cells of a called function, differentiated for `params`."""
+    def calls(callee, params, static=None, apart=False):
+        """The (forward, backward) cells of a called function, differentiated for `params`;
+        `apart`: a method called on an object f reads by a free name, called once, in no
+        loop, in the function passed to grad, which may grow lists that object holds and
+        set its attributes to values being differentiated (its first parameter's): then
+        (forward, backward, the lists, or None if it sets nothing; call_forward_apart)."""
         callee = passed_through(callee)
         split = transform(callee, tuple(params), "split", static, optimize)
-        if split.grown_lists:
+        if split.grown_lists and not apart:
             raise grown_list_refusal(callee, split)
-        if split.received_writes:
+        receiver = callee.__code__.co_varnames[:1]
+        if split.received_writes and not (apart and all(
+                p in receiver for p, _, _ in split.received_writes)):
             raise received_write_refusal(callee, split)
         callees.append((callee, split))
+        if apart:
+            from .runtime.objects import held_lists
+
+            return (*split.cells[:2], held_lists(split) if split.received_writes else None)
         return split.cells
 
     def jvp_calls(callee, params, static=None):
@@ -705,7 +716,7 @@ def received_write_refusal(func, split) -> NoRuleError:
     """The refusal of a call of `func`, whose transform `split` sets attributes of an
     object it receives to values being differentiated, where its caller may read them
     after the call (the caller's transform decides: objects.CallSite.writing)."""
-    param, where = split.received_writes[0]
+    param, where, _ = split.received_writes[0]
     return NoRuleError(
         f"{func.__qualname__} sets an attribute of its parameter {param!r} (or an item of a "
         "container it holds) to a value being differentiated, and is called from a function "

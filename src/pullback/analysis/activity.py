@@ -128,11 +128,28 @@ class Analysis(Classification, Refusals, ScalarInference):
         self._needs_of = None
         self.scalar, self.guarded = self._scalars()
         self.shapes = Shapes(self, optimize)
-        self.flows = self._flows()  # computed once: both directions read it
-        self.varied = self._varied(set(wrt))
-        self.useful = self._useful()
-        self.active = self.varied & self.useful
-        self._check_rules()
+        self._settle(set(wrt))
+
+    def _settle(self, wrt):
+        """`flows`, `varied`, `useful`, `active` and the refusals (`_check_rules`). The
+        parameters f only stores values into (`stored_bases`: `self.stats["m"] = v`,
+        never read back, refusals._stored_only) hold nothing that reaches the result in
+        this call: the flows into them are dropped and the analysis made once more, so
+        that a method called on one before the store (`self._init()`) is no call on a
+        value being differentiated. Kept only if that second analysis finds them stored
+        only again (else the first one stands)."""
+        skip: frozenset = frozenset()
+        for attempt in range(3):
+            self.flows = self._flows(skip)  # computed once a pass: both directions read it
+            self.varied = self._varied(wrt)
+            self.useful = self._useful()
+            self.active = self.varied & self.useful
+            self.__dict__.pop("_probes_found", None)
+            self._check_rules()
+            found = frozenset(self.stored_bases - wrt)
+            if attempt == 2 or found == skip or skip and found >= skip:
+                return
+            skip = found if not skip else frozenset()
 
     def complex_possible(self, wrt) -> bool:
         """Whether a value being differentiated may become complex other than through a
@@ -380,11 +397,11 @@ class Analysis(Classification, Refusals, ScalarInference):
             return []
         return [n for n in map(_atom_name, op.inputs.values()) if n]
 
-    def _flows(self):
+    def _flows(self, skip=frozenset()):
         """name -> the names a gradient-carrying value may flow into from it directly:
         the targets of statements with it among their inputs, the arrays it is written
         into (`x[i] = v`), the lists it is appended to and the objects whose attribute
-        it is set to (`obj.h = v`)."""
+        it is set to (`obj.h = v`), but for the objects in `skip` (stored into only)."""
         flows: dict[str, list] = {}
         for s in self.assigns:
             target = s.targets[0]
@@ -399,10 +416,10 @@ class Analysis(Classification, Refusals, ScalarInference):
             if v is not None:
                 flows.setdefault(v, []).append(base)
         for _, base, v in self.attribute_writes():  # obj.h = v: obj now holds v
-            if v is not None:
+            if v is not None and base not in skip:
                 flows.setdefault(v, []).append(base)
         for _, base, _, _, v in self.item_writes():  # obj.d[k] = v: obj now holds v
-            if v is not None:
+            if v is not None and base not in skip:
                 flows.setdefault(v, []).append(base)
         return flows
 

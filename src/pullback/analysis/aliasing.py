@@ -1024,11 +1024,12 @@ def _check_augmented(analysis, describe) -> None:
 def checked_call(checked) -> tuple[str, tuple[str, ...]]:
     """The run-time check of an operand named by `CHECKED_NAME` (a name, or for a slot
     written `x[k] += v` the pair (x, the slot's value), or ("list_not_kept", the list a
-    held-list growth grows, the values read before it that must not hold it: refusals)):
+    held-list growth grows, the values read before it that must not hold it: refusals;
+    "held_list" when it appends a value of the function, the list's class checked too)):
     the helper and what it reads."""
     if isinstance(checked, str):
         return "not_shared", (checked,)
-    if checked[0] == "list_not_kept":
+    if checked[0] in ("list_not_kept", "held_list"):
         return checked[0], tuple(checked[1:])
     return "slot_not_shared", tuple(checked)
 

@@ -586,6 +586,30 @@ class Classification:
             for part in (getattr(t, "test", None), getattr(t, "iter", None),
                          getattr(t, "value", None)) if part is not None for n in walk(part))
 
+    def called_apart(self, s, receiver, mode) -> bool:
+        """Whether `s`, a call of a method of an object the function reads by a module-level
+        or closure name (`receiver`, resolved now), in the function passed to grad, stands
+        in no loop and is the last statement to read that name, any earlier one reaching
+        no result (`layer.reset()` before): the method may grow lists the object holds and
+        set its attributes to values being differentiated (objects.call_forward_apart
+        checks the object is reachable through no other argument)."""
+        name = _atom_name(receiver)
+        if mode == "split" or mode.endswith("_call") or name is None or name in self.locals \
+                or self._in_loop(s):
+            return False
+        after = False
+        for t in self.assigns:
+            reads = any(isinstance(n, gast.Name) and n.id == name for n in walk(t.value))
+            if t is not s and reads and (after or not isinstance(t.targets[0], gast.Name)
+                                         or t.targets[0].id in self.useful):
+                return False
+            after = after or t is s
+        return after and not any(
+            isinstance(n, gast.Name) and n.id == name for t in walk(self.tree)
+            if isinstance(t, (gast.If, gast.While, gast.For, gast.Return))
+            for part in (getattr(t, "test", None), getattr(t, "iter", None),
+                         getattr(t, "value", None)) if part is not None for n in walk(part))
+
     def _module_class_methods(self) -> set:
         if not hasattr(self, "_class_methods_found"):
             from ..runtime.objects import module_class_methods

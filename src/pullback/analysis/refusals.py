@@ -41,6 +41,9 @@ _MUTATING_METHODS = frozenset({
     "fill", "sort", "partition", "put", "itemset", "resize", "setfield", "append", "extend",
     "insert", "pop", "remove", "clear", "reverse", "update", "setdefault", "popitem",
     "add", "discard"})
+# the methods of a list (and deque) that grow it, as f may call them on a list an object
+# holds (_grows_a_held_list)
+_GROWING = frozenset({"append", "extend", "insert", "appendleft", "extendleft"})
 _WRITES: dict = {}  # (code object, parameter) -> what _scan_writes found
 
 
@@ -106,6 +109,11 @@ class Refusals:
         # it holds) to a value being differentiated: checked when the gradient runs to be
         # reachable through no other argument (runtime/objects: objects_apart)
         self.received_writes: dict = {}
+        # parameter -> [(attribute, key or None)]: the lists it holds (obj.attr,
+        # obj.attr[key]) f appends values being differentiated to (objects_apart: no other
+        # argument may hold them)
+        self.held_lists: dict = {}
+        self.stored_bases: set = set()  # parameters f only stores into (_stored_only)
         self._check_attribute_writes()
         for s in self.assigns:
             target = s.targets[0]
@@ -206,12 +214,8 @@ class Refusals:
         (or a view of one): the attribute would change with it. An increment by a
         number carrying no gradient (`self.nfev += 1`, `_is_increment`) may be made on
         any object, self and parameters included: it moves the attribute exactly."""
-        from .aliasing import views_of
-
         writes = self.attribute_writes()
-        buffers = {s.targets[0].value.id for s in self.assigns
-                   if isinstance(s.targets[0], gast.Subscript)}
-        shared = buffers | set(views_of(self, buffers)) if buffers else set()
+        shared = self._shared_buffers()
         for s, _, value in writes:
             if value in shared:
                 raise UnsupportedSyntaxError(
@@ -333,8 +337,12 @@ class Refusals:
 
     def _stored_only(self, base, writes, moving, items=()) -> bool:
         """Whether the attributes f sets on `base`, an object it does not build (`self`, a
-        parameter: `self.last_x = x.copy()`), are set and never read back in f, and
-        `base` is used only as `base.attr` and `base.attr = v`, and no attribute read of it
+        parameter: `self.last_x = x.copy()`), are set and never read back in f (read
+        before the first write of a value being differentiated, and a container stored
+        into only for its items), and
+        `base` is used only as `base.attr` and `base.attr = v` (and as the receiver of
+        methods called before every write whose results reach nothing), and no attribute
+        read of it
         that may run after a write (a property could read the attribute written) reaches
         f's result: then the write is an effect, run as f runs it (the object holds the
         value f computed, as after calling f), with no reader in this call to pass a
@@ -353,20 +361,57 @@ class Refusals:
                  and self.op(s).kind == "attr" and _atom_name(s.value.value) == base
                  and id(s) not in containers]
         mine += [s for s, _, _ in items]
-        if any(s.value.attr in written for s in reads):
+        order = self._text_positions()
+        # (a write of a value not being differentiated, `self.n = X.shape[1]`, is read
+        # after it as f reads it: the reads that matter follow the first of the others)
+        varied = [s for s in mine if _atom_name(s.value.args[2]) in self.varied] or mine
+        first = -1 if any(self._in_loop(s) for s in varied) else min(
+            order[id(s)] for s in varied)
+        # read back: a written attribute read after the first such write; or a container
+        # stored into read before it other than for its items (`rm = self.params["mean"]`
+        # reads the old item; the dict itself, kept, would be read changed)
+        stored_into = {attr for _, _, attr in items}
+        if any(s.value.attr in written and (order[id(s)] > first or s.value.attr in stored_into
+                                            and not self._only_indexed(s.targets[0].id))
+               for s in reads):
             return False
-        order = {id(s): i for i, s in enumerate(self.assigns)}
-        first = -1 if any(self._in_loop(s) for s in mine) else min(order[id(s)] for s in mine)
         if any(order[id(s)] > first and s.targets[0].id in self.useful for s in reads):
             return False
         allowed = {id(s.value.value) for s in reads}
         allowed |= {id(s.value.args[0]) for s, b, _ in writes if b == base}
         allowed |= {id(r.value.value) for _, r, _ in items}
+        # a method of base's called before every write (in no loop), whose result reaches
+        # nothing (`if not self.ready: self._init_params()`): it cannot read what f stores
+        allowed |= {id(s.value.func.value) for s in self.assigns
+                    if isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Call)
+                    and isinstance(s.value.func, gast.Attribute)
+                    and _atom_name(s.value.func.value) == base and first >= 0
+                    and order[id(s)] < first and not self._read(s.targets[0].id)}
         if self._other_use(base, allowed | self._probes(base)) is not None:
             return False
         self.written_objects.discard(base)
+        self.stored_bases.add(base)
         self._received_write(base, mine[0])
         return True
+
+    def _read(self, name) -> bool:
+        """Whether a statement reads `name`."""
+        if not hasattr(self, "_read_names"):
+            self._read_names = {n.id for t in walk(self.tree)
+                                if isinstance(t, gast.stmt) and not isinstance(t, gast.FunctionDef)
+                                for part in (getattr(t, f, None) for f in (
+                                    "value", "test", "iter"))
+                                if isinstance(part, gast.AST) for n in walk(part)
+                                if isinstance(n, gast.Name)}
+        return name in self._read_names
+
+    def _only_indexed(self, name) -> bool:
+        """Whether every statement reading `name` reads an item of it, `v = name[k]`."""
+        return all(isinstance(t.value, gast.Subscript) and _atom_name(t.value.value) == name
+                   and not any(isinstance(n, gast.Name) and n.id == name
+                               for n in walk(t.value.slice))
+                   for t in self.assigns if any(isinstance(n, gast.Name) and n.id == name
+                                                for n in walk(t.value)))
 
     def _received_write(self, base, s):
         """Note `base`, a parameter whose attributes (or containers' items) f sets to
@@ -381,6 +426,11 @@ class Refusals:
                  and isinstance(t.value.func, gast.Attribute)
                  and t.value.func.attr in ("append", "extend", "insert")
                  and isinstance(t.value.func.value, gast.Name)]
+        for n in list(grows):  # self.d["k"].append(v): d read to reach the list
+            defs = self.defs.get(n.id, ())
+            if len(defs) == 1 and isinstance(defs[0].value, gast.Subscript) \
+                    and isinstance(defs[0].value.value, gast.Name):
+                grows.append(defs[0].value.value)
         only_grown = {n.id for n in grows}
         only_grown |= {_atom_name(t.value.args[0]) for t in self.assigns
                        if isinstance(t.value, gast.Call) and self.op(t).callee is store_item}
@@ -473,9 +523,12 @@ class Refusals:
             receiver = value.func.value if isinstance(value.func, gast.Attribute) else None
         else:
             passed, receiver = [n for n in walk(value) if isinstance(n, gast.Name)], None
+        grows = _atom_name(receiver) in self.locals and self._grows_a_held_list(
+            s, value, _atom_name(receiver), passed)
         for atom in passed:
             name = _atom_name(atom)
-            if name is None or name in self.scalar or self._is_text(name):
+            if name is None or name in self.scalar or self._is_text(name) \
+                    or grows and name in self.locals:
                 continue
             if name not in self.locals:
                 found = self.parsed.lookup(name)
@@ -506,7 +559,7 @@ class Refusals:
                     where)
             return
         name = _atom_name(receiver)
-        if self._grows_a_held_list(s, value, name):
+        if grows:
             return
         if name in self.varied or name not in self.params:
             raise NoRuleError(
@@ -581,31 +634,44 @@ class Refusals:
         a second place keep the file and line for the statement refused)."""
         return self.parsed.location.describe(stmt).splitlines()[-1].strip()
 
-    def _grows_a_held_list(self, s, call, name) -> bool:
-        """Whether the effect call `call` (statement `s`) appends to (or extends) a list
-        an object holds, `self.history.append(len(self.history))`, in a way the gradient
-        cannot see: the call is `name.append(v)` or `name.extend(vs)` with `name =
-        obj.attr` read just for it, and no read of `obj.attr` in the function reaches the
-        result (so no derivative reads the list, whose length the call changes, nor what
-        it adds: a value being differentiated may be logged there). Whether it is a list
-        is checked when it runs, and so is whether it is a value read before the growth
-        under another name (`q.ws`, `q`, `d["ws"]`, with p is q) that a derivative may
-        keep (`list_not_kept`, set up here on `s`); such a value read where that check
-        cannot see it (in a branch before, or later in the loop that grows the list) is
-        refused."""
-        if not (isinstance(call.func, gast.Attribute) and call.func.attr in ("append", "extend")
+    def _grows_a_held_list(self, s, call, name, passed) -> bool:
+        """Whether the effect call `call` (statement `s`) appends to (extends, inserts
+        into) a list an object holds, `self.history.append(len(self.history))`,
+        `self.cache["Z"].append(Z)`, in a way the gradient cannot see: the call is
+        `name.append(v)` with `name = obj.attr` (or `name = c[k]`, `c = obj.attr`) read
+        just for it, and no read of `obj.attr` in the function reaches the result (so no
+        derivative reads the list, whose length the call changes). A value of the
+        function appended (`passed`: an array being differentiated, kept for a later
+        backward, or a shape) is appended as f appends it (`_appended`). Whether it is a
+        list is checked when it runs, and so is whether it is a value read before the
+        growth under another name (`q.ws`, `q`, `d["ws"]`, with p is q) that a derivative
+        may keep (`list_not_kept`, `held_list`, set up here on `s`); such a value read
+        where that check cannot see it (in a branch before, or later in the loop that
+        grows the list) is refused."""
+        if not (isinstance(call.func, gast.Attribute) and call.func.attr in _GROWING
                 and len(self.defs.get(name, ())) == 1):
             return False
         read = self.defs[name][0]
+        key = None
+        if isinstance(read.value, gast.Subscript) and isinstance(read.value.value, gast.Name):
+            held = read.value.value.id  # self.d["k"].append(v): a list a dict it holds holds
+            key = read.value.slice
+            if len(self.defs.get(held, ())) != 1 or held in self.useful or not isinstance(
+                    key, gast.Constant) or self.op(read).kind not in ("index", "nondiff"):
+                return False
+            read = self.defs[held][0]
         if self.op(read).kind != "attr" or not isinstance(read.value, gast.Attribute):
             return False
         base, attr = _atom_name(read.value.value), read.value.attr
         if base is None or any(
                 self.op(t).kind == "attr" and t.targets[0].id in self.useful
                 and _atom_name(t.value.value) == base and t.value.attr == attr
+                and not self._items_only(t.targets[0].id, key, 2)
                 for t in self.assigns if isinstance(t.targets[0], gast.Name)
                 and isinstance(t.value, gast.Attribute)):
             return False
+        values = [v for v in map(_atom_name, passed) if v in self.locals
+                  and v not in self.scalar and not self._is_text(v)]
         kept = self._kept_before(s, read, call, base, attr)
         # a call that receives the object may have kept the list for its derivative
         # (np.multiply(self.ws, w) keeps self.ws), which would then read the grown list:
@@ -633,19 +699,37 @@ class Refusals:
                     _atom_name(t.value.args[0]) if t.value.args else None):
                 continue  # (hasattr(self, "_hist"): keeps nothing for a derivative)
             order = self._order(t, s)
-            if order == "after" and not in_loop:
-                continue  # (it reads the list grown already, in both sweeps)
+            if order == "after" and not in_loop or t.targets[0].id not in self.useful:
+                continue  # (it reads the list grown already, in both sweeps; or no
+                # derivative reads what it returns: self._init_params())
             if op.kind == "method" and t.targets[0].id in self.active and not (
                     {"*", "**"} & set(keys) or op.bound.get("operator")):
                 self.grown_checks.setdefault(id(t), []).extend((k, attr) for k in keys)
+            elif t.targets[0].id not in self.varied and order == "dominates" \
+                    and not in_loop and t.targets[0].id not in self.scalar:
+                kept.append(t.targets[0].id)  # a constant it returns, kept by derivatives
+                # (W, b = self._get_params()): checked not to hold the list when it grows
             else:
                 raise NoRuleError(
-                    f"{dotted_name(call.func)}() grows the list {self.spelled(base)}.{attr} "
-                    f"after a call that receives {self.spelled(base)!r} "
+                    f"{self._callee_as_written(call.func)}() grows the list "
+                    f"{self.spelled(base)}.{attr} after a call that receives "
+                    f"{self.spelled(base)!r} "
                     f"({self.source_text(t)}), whose derivative may "
                     "read that list and would then see it grown; grow it before such "
                     "calls, or outside the function", self.parsed.location.describe(read))
-        if kept:
+        if values:
+            kept += self._appended(s, call, values, base, attr, key, same)
+            shown = self._callee_as_written(call.func)
+            MUST_NOT_BE_VIEW.set(s, (
+                f"{shown}() keeps {self.spelled(values[0])!r}, a value of the function, in "
+                f"{shown.rpartition('.')[0]}, which must then be a list or a "
+                "collections.deque (another class's method could change what it receives), "
+                "and which no other argument the function reads may hold (the function "
+                "would read it there with no gradient following, or a derivative would read "
+                f"it grown); keep the value in a list the object holds, reached by one name"
+                f"\n  {self.parsed.location.describe(s)}"))
+            CHECKED_NAME.set(s, ("held_list", name, *kept))
+        elif kept:
             MUST_NOT_BE_VIEW.set(s, (
                 f"{self.spelled(base)}.{attr}.{call.func.attr}() grows the list "
                 f"{self.spelled(base)}.{attr}, "
@@ -657,6 +741,102 @@ class Refusals:
         self.grown_lists.append((f"{self.spelled(base)}.{attr}",
                                  self.parsed.location.describe(read)))
         return True
+
+    def _items_only(self, name, key, depth) -> bool:
+        """Whether the function reads only items and the length of `name`, the list an
+        object holds (`As[-1]`, `len(As)`; or, for a `key` (a Constant node), of the dict
+        holding it under that key), and grows it: no derivative can then keep the list
+        itself, which a growth would change under it (an item read is checked where it is
+        kept: _kept_before)."""
+        for t in self.assigns:
+            if not any(isinstance(n, gast.Name) and n.id == name for n in walk(t.value)):
+                continue
+            value = t.value
+            if isinstance(value, gast.Subscript) and _atom_name(value.value) == name \
+                    and not any(isinstance(n, gast.Name) and n.id == name
+                                for n in walk(value.slice)):
+                if key is not None and (not isinstance(value.slice, gast.Constant) or (
+                        value.slice.value == key.value and not (depth and self._items_only(
+                            t.targets[0].id, None, depth - 1)))):
+                    return False
+                continue
+            if isinstance(value, gast.Call) and value.args and not value.keywords \
+                    and _atom_name(value.args[0]) == name and len(value.args) == 1 \
+                    and self.op(t).callee is len:
+                continue
+            if key is None and EFFECT.of(t) and isinstance(value, gast.Call) \
+                    and isinstance(value.func, gast.Attribute) and value.func.attr in _GROWING \
+                    and _atom_name(value.func.value) == name and not any(
+                        _atom_name(a) == name for a in value.args):
+                continue
+            return False
+        return not any(isinstance(n, gast.Name) and n.id == name for t in walk(self.tree)
+                       if isinstance(t, (gast.If, gast.While, gast.For, gast.Return))
+                       for part in (getattr(t, "test", None), getattr(t, "iter", None),
+                                    getattr(t, "value", None)) if part is not None
+                       for n in walk(part))
+
+    def _appended(self, s, call, values, base, attr, key, same) -> list:
+        """Check `values`, values of the function `s` appends to the list `base.attr`
+        (`base.attr[key]`) holds: none is an array written in place, or a view of one (the
+        list would change with it; the gradient restores the slots it writes). A value being
+        differentiated kept there is, for the gradient, a value stored on `base` (as
+        `base.attr = v`, `_received_write`): no statement reading `base` (or its copies
+        `same`) or a module-level object may reach the result after `s`, where the value
+        could be read back with no gradient following. Returns the parameters besides
+        `base` that the result reads (which the run-time check `held_list` looks into:
+        none may hold the list)."""
+        shown = self._callee_as_written(call.func)
+        where = self.parsed.location.describe(s)
+        shared = self._shared_buffers()
+        for v in values:
+            if v in shared:
+                raise UnsupportedSyntaxError(
+                    f"{shown}() keeps {self.spelled(v)!r}, an array written in place (or a "
+                    "view of one), which would change the list with it; keep a copy "
+                    f"(np.copy({self.spelled(v)}))", where)
+        if not set(values) & self.varied:
+            return []
+        loops = self._loops_around(s)
+        for t in self.assigns:
+            if t is s or not isinstance(t.targets[0], gast.Name) \
+                    or t.targets[0].id not in self.useful \
+                    or self._order(t, s) != "after" and not loops & self._loops_around(t):
+                continue
+            for n in walk(t.value):
+                if not (isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)):
+                    continue
+                if n.id in self.locals:
+                    if n.id not in same:
+                        continue
+                else:
+                    found = self.parsed.lookup(n.id)
+                    if found is MISSING or isinstance(found, (
+                            *_PLAIN_VALUES, types.ModuleType, types.FunctionType,
+                            types.BuiltinFunctionType, type, np.ufunc)):
+                        continue
+                raise NoRuleError(
+                    f"{shown}() keeps {self.spelled(values[0])!r}, a value being "
+                    f"differentiated, in a list {self.spelled(base)!r} holds, and the "
+                    f"function reads {self.spelled(n.id)!r} after it "
+                    f"(`{self.source_text(t)}`), where it could read that value back with no "
+                    "gradient following; keep the value in a local name too and read that, "
+                    "or append it last", where)
+        if base in self.params and not self.defs.get(base):
+            self._received_write(base, s)
+            self.held_lists.setdefault(base, []).append((attr, key.value if key else None))
+        return [p for p in self.params if p != base and p in self.useful
+                and p not in self.scalar]
+
+    def _shared_buffers(self) -> set:
+        """The arrays the function writes in place (`b[k] = v`) and their views."""
+        if not hasattr(self, "_shared_found"):
+            from .aliasing import views_of
+
+            buffers = {s.targets[0].value.id for s in self.assigns
+                       if isinstance(s.targets[0], gast.Subscript)}
+            self._shared_found = buffers | set(views_of(self, buffers)) if buffers else set()
+        return self._shared_found
 
     def _kept_before(self, s, read, call, base, attr) -> list:
         """The names a derivative may keep that may be the list grown at `s` (a parameter
@@ -674,20 +854,45 @@ class Refusals:
                     "attr", "index", "name", "method", "call", "super") or self.op(
                     t).kind in ("method", "call") and any(
                     _atom_name(a) == base for a in self.op(t).inputs.values()) \
-                    or not self._may_be_held(target, set()):
-                continue  # (a call receiving the object itself: checked or refused below)
+                    or not self._may_be_held(target, set()) \
+                    or self._items_only(target, None, 0):
+                continue  # (a call receiving the object itself: checked or refused below;
+                # a value read only for its items and length: no derivative keeps it)
             order = self._order(t, s)
             if order == "dominates":
                 kept.append(target)
             elif order == "before" or loops & self._loops_around(t):
+                source = self._item_source(t, s)
+                if source is not None:  # an item of a value bound when s runs: if that
+                    kept.append(source)  # holds no list grown, nor do its items
+                    continue
                 raise NoRuleError(
-                    f"{dotted_name(call.func)}() grows the list {self.spelled(base)}.{attr}, "
+                    f"{self._callee_as_written(call.func)}() grows the list "
+                    f"{self.spelled(base)}.{attr}, "
                     f"and the function reads a value that may be that list under another "
                     f"name ({self.source_text(t)}) where pullback cannot check it when it "
                     "runs (a branch before, or later in the loop): a derivative may keep it "
                     "and read it grown; grow the list before the function is called, or "
                     "outside it", self.parsed.location.describe(read))
         return kept
+
+    def _item_source(self, t, s) -> str | None:
+        """For `t`, `v = c[k]` (an item of an item...), the first container `c` up the
+        chain that is a parameter or whose one definition runs before `s` whenever `s`
+        runs (`xi = X_pad[m, i0:i1]` in a loop, X_pad bound before it), else None."""
+        seen = set()
+        while isinstance(t.value, gast.Subscript) and isinstance(t.value.value, gast.Name):
+            name = t.value.value.id
+            defs = self.defs.get(name, ())
+            if name in seen or name in self.params and not defs:
+                return name if name not in seen else None
+            seen.add(name)
+            if len(defs) != 1:
+                return None
+            if self._order(defs[0], s) == "dominates":
+                return name
+            t = defs[0]
+        return None
 
     def _read_before(self, name, s, loops) -> bool:
         """Whether a statement that reads `name` may run before `s` (earlier in the text,
@@ -737,14 +942,7 @@ class Refusals:
         """"dominates" if statement `t` runs before `s` whenever `s` runs (earlier in the
         same body as `s` or as a block around it), else "before" or "after" in the
         text."""
-        if not hasattr(self, "_positions"):
-            self._positions = {}
-            stack = [self.tree]
-            while stack:
-                node = stack.pop()
-                self._positions[id(node)] = len(self._positions)
-                for field in ("orelse", "body"):
-                    stack.extend(reversed(getattr(node, field, None) or ()))
+        self._text_positions()
         parent = self.owner.get(id(t))
         node = s
         while node is not None:
@@ -757,6 +955,18 @@ class Refusals:
                 break
             node = up
         return "before" if self._positions[id(t)] < self._positions[id(s)] else "after"
+
+    def _text_positions(self) -> dict:
+        """id(statement) -> its place in the text (self.assigns is breadth first)."""
+        if not hasattr(self, "_positions"):
+            self._positions = {}
+            stack = [self.tree]
+            while stack:
+                node = stack.pop()
+                self._positions[id(node)] = len(self._positions)
+                for field in ("orelse", "body"):
+                    stack.extend(reversed(getattr(node, field, None) or ()))
+        return self._positions
 
     def _in_loop(self, s) -> bool:
         node = self.owner.get(id(s))

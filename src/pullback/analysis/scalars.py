@@ -14,6 +14,7 @@ import gast
 
 from .. import rules
 from ..ir.annotations import (
+    BLOCK,
     SENTINEL,
 )
 from ..ir.nodes import names
@@ -103,6 +104,40 @@ class ScalarInference:
         guarded = (asserted & set(self.params)) - facts
         return set(forward(facts | guarded)), guarded
 
+    def _decided_by(self, name, s) -> bool:
+        """Whether every `if` around `s` is decided by a parameter that `name` depends on
+        too (`if x < 1.0: math.sin(x)`: x is a number on that path whenever f runs it with
+        a number there); not where a branch's test reads only other inputs (an object's
+        flag), which leave `name` free to be an array on the other path."""
+        child, node = s, self.owner.get(id(s))
+        while node is not None and node is not self.tree:
+            if isinstance(node, gast.If) and not (
+                    BLOCK.of(node) and any(c is child for c in node.body)) and not (
+                    self._params_reaching(node.test.id if isinstance(node.test, gast.Name)
+                                          else None)
+                    & self._params_reaching(name)):
+                return False  # (the body of a `with` or `try`, a marked if, runs)
+            child, node = node, self.owner.get(id(node))
+        return True
+
+    def _params_reaching(self, name) -> frozenset:
+        """The parameters whose values `name`'s value is computed from (one walk over
+        the readers per parameter, once)."""
+        if not hasattr(self, "_reaching"):
+            reaching: dict = {}
+            readers = self.name_readers()
+            for p in self.params:
+                reaching.setdefault(p, set()).add(p)
+                stack, seen = [p], {p}
+                while stack:
+                    for r in readers.get(stack.pop(), ()):
+                        if r not in seen:
+                            seen.add(r)
+                            reaching.setdefault(r, set()).add(p)
+                            stack.append(r)
+            self._reaching = reaching
+        return frozenset(self._reaching.get(name, ()))
+
     def _same_block(self, name, use) -> bool:
         if name in self.params:
             return self.owner.get(id(use)) is self.tree
@@ -130,8 +165,12 @@ class ScalarInference:
         if cached is None:
             always, if_scalar = set(), {}
             for target, pairs, if_pairs in self._scalar_uses():
+                # (assumed, not same_block: a use in a branch that the inputs reaching the
+                # use do not decide assumes nothing: f may take an array on the other path,
+                # GELU's `if self.approximate: np.tanh(...)` beside math.erf)
                 always.update(n for n, use in pairs
-                              if not same_block or self._same_block(n, use))
+                              if (self._same_block(n, use) if same_block
+                                  else self._decided_by(n, use)))
                 consumed = [n for n, use in if_pairs if not same_block or self._same_block(n, use)]
                 if consumed:
                     if_scalar.setdefault(target, []).extend(consumed)

@@ -262,7 +262,10 @@ class Adjoints:
         params, static = self.call_params(op)
         if not params:
             return
-        forward, backward = self.calls(op.callee, params, static)
+        apart = op.receiver is not None and self.analysis.called_apart(s, op.receiver,
+                                                                       self.mode)
+        forward, backward, *held = self.calls(op.callee, params, static, apart=True) \
+            if apart else self.calls(op.callee, params, static)
         name = s.targets[0].id
         record = self.call_records.setdefault(id(s), self.namer.fresh(f"{name}_record"))
         forward_name = self.namer.fresh(f"{op.callee.__name__}_forward")
@@ -272,6 +275,16 @@ class Adjoints:
         self.call_forward[id(s)] = forward_name
         if op.receiver is not None:  # obj.method(x): the function under it, obj first
             self.method_prefix[id(s)] = [clone(op.receiver)]
+        if held and held[0] is not None:  # it stores on obj: reachable no other way
+            at, others = self.namer.fresh("written_at"), self.namer.fresh("global_objects")
+            self.constants[at] = (self.analysis.parsed.location.describe(s), (), held[0])
+            self.constants[others] = tuple(
+                v for k, v in sorted(self.analysis.bindings.items())
+                if "." not in k and k != op.receiver.id)
+            self.call_forward[id(s)] = "call_forward_apart"
+            self.method_prefix[id(s)] = [load(at), load(forward_name), binop(tuple_of(*[
+                load(p) for p in self.analysis.params]), gast.Add(), load(others)),
+                clone(op.receiver)]
         callee = op.callee.__name__
         parts = [self.namer.fresh(f"d{op.inputs[p].id}_{callee}" if p in op.bound
                                   else f"d{p}_{callee}") for p in params]

@@ -332,7 +332,8 @@ class Assembly:
         written = [p for p in self.analysis.params if p in self.analysis.received_writes]
         if written:  # f sets attributes of objects it receives: reachable only so
             at = self.namer.fresh("written_at")
-            self.constants[at] = tuple(self.analysis.received_writes[p] for p in written)
+            self.constants[at] = tuple((*self.analysis.received_writes[p], tuple(
+                self.analysis.held_lists.get(p, ()))) for p in written)
             roots = self.namer.fresh("global_objects")
             self.constants[roots] = tuple(
                 v for k, v in sorted(self.analysis.bindings.items()) if "." not in k)

@@ -378,8 +378,10 @@ class Forward:
         checked = CHECKED_NAME.of(s)
         if message and checked:
             helper, names = checked_call(checked)
-            if helper != "list_not_kept":  # (a tangent is made at once: nothing kept to
+            if helper == "held_list":  # (a tangent is made at once: nothing kept to
                 # read the list grown later, as a reverse derivative would)
+                names = names[:1]
+            if helper != "list_not_kept":
                 before.append(gast.Expr(value=call(helper, *map(load, names), load(name))))
         if isinstance(s.value, gast.Name) and s.value.id in self.reverse.unbound and not any(
                 fact.of(s) for fact in (PHI, IS_RETURN, SENTINEL)):

@@ -139,7 +139,7 @@ BUILTIN = _declare(
 BLOCK = _declare(
     "block", "'with' | 'try' | None", None, "lower/blocks",
     "lower/common lower/control_flow lower/flatten lower/inlining lower/moves lower/normalize "
-    "lower/ssa derive/adjoints derive/assemble derive/records derive/forward "
+    "lower/ssa analysis/scalars derive/adjoints derive/assemble derive/records derive/forward "
     "emit/simplify emit/codegen",
     "the If is the with or try block of the user's code (its test: the manager, or the "
     "flag saying the body completed)")

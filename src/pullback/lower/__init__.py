@@ -10,7 +10,8 @@
   - `local_functions.py`: nested defs and lambdas set aside, to be inlined at calls,
     those inside them lifted with what they capture (`closures.py`, which also follows
     the closures nested functions return), and (`function_tables.py`) calls through
-    lists and dicts of functions made calls of each function by name;
+    lists and dicts of functions made calls of each function by name, as are the calls
+    of a variable bound to one of several functions (`chosen_functions.py`);
   - `growing.py`: a for loop over a list its body resizes as a while loop over a
     position;
   - `namespaces.py`: helper-named globals, array namespaces (`xp = np`), function defaults;

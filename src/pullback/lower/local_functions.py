@@ -36,6 +36,7 @@ import gast
 from ..errors import UnsupportedSyntaxError
 from ..ir.annotations import ANONYMOUS
 from ..ir.nodes import assign, load, walk
+from .chosen_functions import dispatch_chosen_functions
 from .closures import convert_closures, lambda_as_def
 from .common import at_line, called_or_passed
 from .function_tables import dispatch_function_tables
@@ -117,6 +118,7 @@ def extract_local_functions(tree, namer, parsed) -> dict:
         convert_closures(tree, found, namer, parsed, reject)  # defs inside nested functions
         nodes = None  # changed: walked again
     dispatch_function_tables(tree, namer, parsed, found, nodes)  # T[key](x), for g in T: g(x)
+    dispatch_chosen_functions(tree, parsed, found)  # pool = np.max (or np.mean); pool(x)
     if not found:
         return found
     callees = called_or_passed(tree)  # a local function may only be called, or passed on

@@ -97,7 +97,7 @@ from .namespaces import (
     library_aliases,
 )
 from .pairs import read_through_pairs
-from .unbound import maybe_unset
+from .unbound import identity_reads, maybe_unset
 
 # Builtins the lowerings call by name beyond those every stage reserves (RESERVED):
 # `set(items)` for a set display, `tuple(xs)` for `*xs` passed on.
@@ -145,6 +145,7 @@ def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
     tree.body = Blocks(namer, parsed.location, tree, resolve=parsed.resolve).block(tree.body)
     # variables that may be read unset start as unbound(name) (unbound.py)
     unset = maybe_unset(tree)
+    identity_reads(tree, unset)  # (`a is None` of an unset a raises, as in Python)
     # break / continue / return -> flags (control_flow.py)
     body = ControlFlow(namer).function(tree.body)
     # expressions -> one operation per statement (flatten.py and the modules it assembles)

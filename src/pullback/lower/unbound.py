@@ -6,7 +6,9 @@ and read where that assignment may not have run (after the statement, or earlier
 later iteration), so the copies that later merge paths never read a name that was
 never set, and the placeholder's first use raises UnboundLocalError as Python would.
 `read_before_write` and `first_use` answer the same question for one name over a block
-of user-level statements. Nothing here changes the tree.
+of user-level statements. Nothing here changes the tree but `identity_reads`, which
+makes `a is b` of such a variable read it through `bound_value` (raising as Python's
+read does).
 
 >>> from pullback.lower.example import parsed
 >>> def f(x, n):
@@ -28,7 +30,7 @@ from __future__ import annotations
 
 import gast
 
-from ..ir.nodes import children, parameters, skeleton, stored_in_order, walk
+from ..ir.nodes import call, children, parameters, skeleton, stored_in_order, walk
 from .common import loaded_names
 
 
@@ -49,6 +51,22 @@ def maybe_unset(tree) -> list[str]:
             targets = top.targets if isinstance(top, gast.Assign) else [top.target]
             assigned_before.update(stored_in_order(*targets))
     return found
+
+
+def identity_reads(tree, unset) -> None:
+    """Make `a is b` and `a is not b` of a variable in `unset` read it as
+    `bound_value(a)` (in place): Python's read of the variable raises UnboundLocalError
+    there, and the placeholder cannot intercept `is`, which would compare it quietly."""
+    unset = set(unset)
+    if not unset:
+        return
+    for node in walk(tree):
+        if isinstance(node, gast.Compare) and any(
+                isinstance(op, (gast.Is, gast.IsNot)) for op in node.ops):
+            node.left, *node.comparators = [
+                call("bound_value", side) if isinstance(side, gast.Name)
+                and isinstance(side.ctx, gast.Load) and side.id in unset else side
+                for side in (node.left, *node.comparators)]
 
 
 _COMPOUND = (gast.If, gast.For, gast.While)

@@ -62,5 +62,5 @@ NONDIFF = {builtins.len, builtins.range, builtins.int, builtins.round, builtins.
            runtime.has_key, runtime.matches_sequence, runtime.matches_mapping,
            runtime.matches_class, runtime.numpy_namespace, runtime.default_function,
            runtime.set_attribute, runtime.set_new_container, runtime.store_item,
-           runtime.final_state, runtime.write_back}
+           runtime.final_state, runtime.write_back, runtime.bound_value}
 

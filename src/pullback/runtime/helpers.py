@@ -14,6 +14,7 @@ change them.
 
 from __future__ import annotations
 
+import collections
 import linecache
 import math as _math
 import numbers
@@ -1024,6 +1025,9 @@ def slot_not_shared(base, value, message):
         raise PullbackError(message)
 
 
+_GROWN_TYPES = (list, collections.deque)  # (held_list)
+
+
 def list_not_kept(grown, *kept_and_message):
     """Before `grown.append(v)` (or `.extend`) of a list an object holds: none of the
     values read before it that a derivative may keep (`kept`) is that list or holds it
@@ -1034,6 +1038,18 @@ def list_not_kept(grown, *kept_and_message):
     containers and user objects among them."""
     *kept, message = kept_and_message
     if isinstance(grown, list) and holds(kept, grown):
+        raise PullbackError(message)
+
+
+def held_list(grown, *kept_and_message):
+    """Before `obj.ws.append(v)` (`.extend`, `.insert`, deque's `.appendleft`) of a value
+    of the function (an array being differentiated, a shape) into a list an object
+    holds: the receiver is a list or a collections.deque, whose growth changes neither
+    the value appended nor anything else (another class's `append` could write into
+    it), and none of the values read before it that a derivative may keep (`kept`)
+    holds it (as list_not_kept)."""
+    *kept, message = kept_and_message
+    if grown.__class__ not in _GROWN_TYPES or kept and holds(kept, grown):
         raise PullbackError(message)
 
 
@@ -1253,7 +1269,40 @@ def not_scalars(names, values):
         f"this gradient was generated for scalar {', '.join(bad)}: "
         f"{', '.join(bad)} flow(s) into functions that take real numbers (such as math.sin), "
         f"but got {', '.join(type(v).__name__ for n, v in zip(names, values) if n in bad)}"
-        + _checking_function())
+        + (_scalar_use(bad) or _checking_function()))
+
+
+def _scalar_use(bad) -> str:
+    """"\n  " and the line of the first call of a `math` function in the user's function
+    whose generated code runs the entry check now, that names one of `bad` in its
+    arguments (where f takes the parameter as a number), or "" if none is found."""
+    import ast
+    import inspect as _inspect
+    import textwrap
+
+    frame = _generated_frame(sys._getframe(2))
+    func = frame.f_locals.get("user_function") if frame is not None else None
+    code = getattr(func, "__code__", None)
+    try:
+        lines, first = _inspect.getsourcelines(func)
+        tree = ast.parse(textwrap.dedent("".join(lines)))
+    except (OSError, TypeError, SyntaxError):
+        return ""
+    spaces = getattr(func, "__globals__", {})
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not any(
+                isinstance(n, ast.Name) and n.id in bad
+                for a in [*node.args, *(k.value for k in node.keywords)] for n in ast.walk(a)):
+            continue
+        callee = node.func
+        found = spaces.get(callee.id) if isinstance(callee, ast.Name) else getattr(
+            spaces.get(callee.value.id), callee.attr, None) if isinstance(
+            callee, ast.Attribute) and isinstance(callee.value, ast.Name) else None
+        if getattr(found, "__module__", None) == "math" or found is _math:
+            number = first + node.lineno - 1
+            text = linecache.getline(code.co_filename, number).strip()
+            return f'\n  File "{code.co_filename}", line {number}\n    {text}'
+    return ""
 
 
 def _checking_function() -> str:
@@ -1368,6 +1417,14 @@ class Unbound:
 def unbound(name):
     """The placeholder a variable holds before the assignment that sets it has run."""
     return Unbound(name)
+
+
+def bound_value(value):
+    """`value`, read in `value is other` (lower/unbound.py: identity_reads): a variable
+    never set raises as Python's read of it does."""
+    if value.__class__ is Unbound:
+        value._fail()
+    return value
 
 
 def check_bound(out):

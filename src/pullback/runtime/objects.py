@@ -121,6 +121,18 @@ def _resolve(site, obj):
             found = getattr(obj, site.name)
         except AttributeError as exc:
             raise AttributeError(f"{exc}\n  {site.where}") from None
+        if not isinstance(found, (types.FunctionType, types.MethodType, type)) \
+                and isinstance(next((vars(c)["__call__"] for c in type(found).__mro__
+                                     if "__call__" in vars(c)), None), types.FunctionType):
+            # self.act_fn(z): an object the receiver holds, called: its class's __call__
+            # runs, bound to that object (which gets no gradient: the receiver's would)
+            if "self" in site.active:
+                site.refuse(f"it calls the {type(found).__qualname__} object the "
+                            f"{type(obj).__qualname__} object holds as .{site.name}, and "
+                            "the gradient goes to that object itself, which pullback "
+                            f"does not follow through .{site.name}; read it into a name "
+                            f"first (fn = self.{site.name}; fn(z))")
+            found = types.MethodType(type(found).__call__, found)
     if isinstance(found, types.MethodType):
         func, receiver = found.__func__, found.__self__
     else:  # a gradient pullback made (api._with_operand_objects): the code it runs first
@@ -728,7 +740,7 @@ def _split(site, func, params, may_grow=False, apart=None):
             site.transforms.clear()
         site.transforms[func, params] = split
     if split.received_writes and not (apart is not None and all(
-            p == func.__code__.co_varnames[0] for p, _ in split.received_writes)):
+            p == func.__code__.co_varnames[0] for p, _, _ in split.received_writes)):
         from ..api import received_write_refusal
 
         exc = received_write_refusal(func, split)
@@ -736,7 +748,7 @@ def _split(site, func, params, may_grow=False, apart=None):
                     if site.where else exc.args[0], *exc.args[1:])
         raise exc
     if split.received_writes:
-        objects_apart((apart[0],), apart[1], ((site.where, ()),))
+        objects_apart((apart[0],), apart[1], ((site.where, (), held_lists(split)),))
     if split.grown_lists and not may_grow:
         from ..api import grown_list_refusal
 
@@ -745,6 +757,24 @@ def _split(site, func, params, may_grow=False, apart=None):
                     if site.where else exc.args[0], *exc.args[1:])
         raise exc
     return tuple(cell.cell_contents for cell in split.cells[:2 if site.mode == "split" else 1])
+
+
+def held_lists(split) -> tuple:
+    """The lists (attribute, key) the transform `split` appends values being
+    differentiated to on its first parameter (the receiver)."""
+    return tuple(h for _, _, held in split.received_writes for h in held)
+
+
+def call_forward_apart(at, forward, others, obj, *args, **kwargs):
+    """`forward(obj, *args, **kwargs)` of a method of `obj`, an object the function
+    reads by a module-level or closure name, called once (the only read of that name,
+    in no loop) in the function passed to grad, that sets attributes of obj (or grows
+    lists it holds) to values being differentiated: obj (and those lists) must be
+    reachable through none of the function's other arguments and globals (`others`),
+    where the function could read back what the method stored (`at`: where the call is,
+    (), the lists: objects_apart)."""
+    objects_apart((obj,), others, (at,))
+    return forward(obj, *args, **kwargs)
 
 
 def method_backward(saved, g):
@@ -1040,35 +1070,49 @@ _LEAVES = (OPERAND_TYPES - {list, tuple}) | {
 
 def objects_apart(written, others, wheres):
     """Refuse when an object f sets attributes (or container items) of, received as an
-    argument (`written`; `wheres`: per object, where f writes it first and the
-    attributes f reads of it), is also reachable from another argument, a global object
+    argument (`written`; `wheres`: per object, where f writes it first, the
+    attributes f reads of it and, optionally, the lists it holds that f appends values
+    being differentiated to, (attribute, key or None)), or one of those lists, is also
+    reachable from another argument, a global object
     f reads (`others`), or the attributes f reads of it: an object's attributes and a
     container's elements are walked: f could read back there, under
     another name, a value it stored, and the gradient follows the object's own reads only.
     Arrays and numbers end the walk, so the check costs what the objects hold besides."""
-    for i, (obj, (where, attributes)) in enumerate(zip(written, wheres)):
-        seen = {id(obj)}
-        stack = [*others, *written[:i], *written[i + 1:],
-                 *(getattr(obj, a, None) for a in attributes)]
-        while stack:
-            value = stack.pop()
-            if value.__class__ in _LEAVES:
-                continue
-            if value is obj:
-                raise NoRuleError(
-                    f"the {type(obj).__qualname__} object whose attributes f sets to values "
-                    "being differentiated is also reachable through another argument, a "
-                    "global or one of its own attributes (passed twice, kept in a list or "
-                    "held by another object), where f could read back what it stored with no "
-                    "gradient following; pass it once, and read what f stores through the "
-                    "name f sets it on", where)
-            if id(value) in seen:
-                continue
-            seen.add(id(value))
-            stack.extend(_holders(value))
+    for i, (obj, (where, attributes, *held)) in enumerate(zip(written, wheres)):
+        targets = {id(obj)}
+        for attr, key in held[0] if held else ():  # lists f appends values being
+            found = getattr(obj, "__dict__", {}).get(attr)  # differentiated to
+            found = found.get(key) if key is not None and isinstance(found, dict) else \
+                found if key is None else None
+            if isinstance(found, (list, collections.deque)):
+                targets.add(id(found))
+        _reach_refused(obj, targets, [*others, *written[:i], *written[i + 1:]], where)
+        # (f's own reads of obj, before it appends: only obj itself is looked for there)
+        _reach_refused(obj, {id(obj)}, [getattr(obj, a, None) for a in attributes], where)
+
+
+def _reach_refused(obj, targets, stack, where):
+    seen = set(targets)
+    while stack:
+        value = stack.pop()
+        if value.__class__ in _LEAVES:
+            continue
+        if id(value) in targets:
+            raise NoRuleError(
+                f"the {type(obj).__qualname__} object whose attributes f sets to values "
+                "being differentiated (or a list it holds that f appends them to) is also "
+                "reachable through another argument, a global or one of its own attributes "
+                "(passed twice, kept in a list or held by another object), where f could "
+                "read back what it stored with no gradient following; pass it once, and "
+                "read what f stores through the name f sets it on", where)
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        stack.extend(_holders(value))
 
 
 HELPERS = {"method_forward": method_forward, "objects_apart": objects_apart,
+           "call_forward_apart": call_forward_apart,
            "method_forward_apart": method_forward_apart, "method_jvp": method_jvp,
            "OPERAND_TYPES": OPERAND_TYPES,
            "operand_of_user_class": operand_of_user_class,
