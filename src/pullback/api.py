@@ -682,8 +682,8 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
     if mode in _CALL_MODES:
         result.owner = weakref.ref(func)
         result.defaults = (func.__defaults__, func.__kwdefaults__)
-        for cell, name in zip(cells, function_names):
-            cell.cell_contents = codegen.bind(codes[name], func, constants)
+        for i, (cell, name) in enumerate(zip(cells, function_names)):
+            cell.cell_contents = codegen.bind(codes[name], func, constants, defaults=i == 0)
     return result
 
 

@@ -518,10 +518,12 @@ PER_FUNCTION = {
 }
 
 
-def bind(code: types.CodeType, user_func, constants=None) -> types.FunctionType:
+def bind(code: types.CodeType, user_func, constants=None, defaults=True) -> types.FunctionType:
     """A live function running `code` with `user_func`'s globals, defaults and cells,
     and `constants` (name -> object) bound to the generated code's own names. The
-    defaults are `user_func`'s own tuple and dict (its guards compare them by identity)."""
+    defaults are `user_func`'s own tuple and dict (its guards compare them by identity);
+    without `defaults`, none (a split transform's backward function, whose parameters
+    are the record and the gradient, not the user's)."""
     user_cells = dict(zip(user_func.__code__.co_freevars, user_func.__closure__ or ()))
     constants = constants or {}
 
@@ -534,7 +536,7 @@ def bind(code: types.CodeType, user_func, constants=None) -> types.FunctionType:
         return user_cells[name] if name in user_cells else _HELPER_CELLS[name]
 
     cells = tuple(cell(v) for v in code.co_freevars)
-    func = types.FunctionType(code, user_func.__globals__, code.co_name, user_func.__defaults__,
-                              cells)
-    func.__kwdefaults__ = user_func.__kwdefaults__
+    func = types.FunctionType(code, user_func.__globals__, code.co_name,
+                              user_func.__defaults__ if defaults else None, cells)
+    func.__kwdefaults__ = user_func.__kwdefaults__ if defaults else None
     return func
