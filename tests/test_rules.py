@@ -1080,6 +1080,34 @@ SAMPLES.update({
     HELPERS["mean_tangent"]: [("mean_tangent(x0, 0) * x1", [((2, 3), ANY), ((3,), ANY)]),
                               ("mean_tangent(x0, keepdims=True)", [((3, 2), ANY)])],
 })
+# (higher10) the second-order rules of the gradients of scipy.linalg's sqrtm,
+# solve_sylvester, solve_banded, cho_factor and cho_solve (rules/higher_decompositions2.py)
+_SPD = "x1 @ x1.T + 3.0 * np.eye(3)"
+_BAND = "np.array([[0.0, 0.5, -0.3], [4.0, 3.0, 5.0], [0.4, -0.2, 0.0]]) + 0.1 * x1"
+if scipy is not None:
+    SAMPLES.update({
+        scipy_samples.sqrtm_grad: [(f"{_SS}sqrtm_grad(x0, scipy.linalg.sqrtm({_SPD}))",
+                                    [((3, 3), ANY), ((3, 3), ANY)])],
+        scipy_samples.solve_sylvester_grad: [
+            (f"{_SS}solve_sylvester_grad(x0, {_SPD}, x2 @ x2.T + 2.0 * np.eye(2), "
+             f"scipy.linalg.solve_sylvester({_SPD}, x2 @ x2.T + 2.0 * np.eye(2), x3), '{w}')",
+             [((3, 2), ANY), ((3, 3), ANY), ((2, 2), ANY), ((3, 2), ANY)])
+            for w in ("a", "b", "q")],
+        scipy_samples.solve_banded_grad: [
+            (f"{_SS}solve_banded_grad(x0, (1, 1), {_BAND}, x2, "
+             f"scipy.linalg.solve_banded((1, 1), {_BAND}, x2), '{w}')",
+             [((3,), ANY), ((3, 3), ANY), ((3,), ANY)]) for w in ("ab", "b")],
+        scipy_samples.cho_factor_grad: [
+            (f"{_SS}cho_factor_grad((np.tril(x0), False), scipy.linalg.cho_factor({_SPD}, "
+             "lower=True), True)", [((3, 3), ANY), ((3, 3), ANY)])],
+        scipy_samples.cho_solve_grad: [
+            (f"{_SS}cho_solve_grad(x0, scipy.linalg.cho_factor({_SPD}), x2, "
+             f"scipy.linalg.cho_solve(scipy.linalg.cho_factor({_SPD}), x2), 'b')",
+             [((3,), ANY), ((3, 3), ANY), ((3,), ANY)]),
+            (f"{_SS}cho_solve_grad(x0, scipy.linalg.cho_factor({_SPD}, lower=True), x2, "
+             f"scipy.linalg.cho_solve(scipy.linalg.cho_factor({_SPD}, lower=True), x2), "
+             "'c')[0]", [((3,), ANY), ((3, 3), ANY), ((3,), ANY)])],
+    })
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 

@@ -1,0 +1,242 @@
+"""Rules for more of the decompositions' gradient helpers, so that a second derivative
+(hessian, hvp, grad of grad) goes through them: scipy.linalg's sqrtm, solve_sylvester,
+solve_banded, cho_factor and cho_solve, and np.linalg's svd, eig, qr and lstsq (their
+own tangents are beside their gradients, in linalg.py, scipy_linalg.py and
+numpy_added.py).
+
+Guarantees:
+- each tangent below is the derivative of its helper's formula, line by line (the
+  product rule; an implicitly defined factor, a Sylvester or linear solve, by
+  differentiating the equation it solves), along one argument with the others fixed;
+  the gradient in `d` (the first-order gradient received) is linear: its tangent is the
+  helper itself at the tangent;
+- an adjoint (reverse over reverse) is the exact transpose of the tangent it belongs to,
+  formed one entry at a time (`adjoint_by_entries`: the tangent along each unit direction, its
+  inner product with g), so it costs one tangent per entry of the argument (a tuple's,
+  such as svd's factors or cho_factor's (c, lower), one per entry of its float arrays);
+- the conditions the first derivative refuses (repeated singular values or eigenvalues
+  when vectors are read, complex values, rank-deficient non-square svd) are refused by
+  the same helpers here; complex values are refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from ..runtime import helpers as runtime
+from . import higher_products as products
+from . import rule
+from .higher_products import _mT, _real, _zero
+
+FRESH = ("fresh",)
+
+
+def adjoint_by_entries(g, like, tangent, *args):
+    """The adjoint at g of the linear map t -> tangent(t, *args), t shaped like `like`:
+    for each entry k, <g, tangent(e_k)>. Exact, one tangent per entry. For a tuple
+    `like` (a decomposition's factors, cho_factor's (c, lower)), a list of the adjoints
+    in each float array of it (0.0 for the others), the rest of t zero."""
+    if _zero(g):
+        return 0.0
+    if not isinstance(like, (list, tuple)):
+        return _transposed(g, like, lambda t: tangent(t, *args))
+    parts = []
+    for i, item in enumerate(like):
+        if not (isinstance(item, (np.ndarray, float)) and np.asarray(item).dtype.kind == "f"):
+            parts.append(0.0)
+            continue
+        parts.append(_transposed(g, item, lambda t, i=i: tangent(
+            tuple(t if j == i else 0.0 for j in range(len(like))), *args)))
+    return runtime.GradList(parts)
+
+
+def _transposed(g, like, tangent):
+    like = np.asarray(like)
+    out = np.zeros(like.shape)
+    unit = np.zeros(like.shape)
+    for k in np.ndindex(like.shape):
+        unit[k] = 1.0
+        out[k] = _inner(g, tangent(unit.copy()))
+        unit[k] = 0.0
+    return out if like.shape else float(out)
+
+
+def _inner(g, made) -> float:
+    """<g, made>, over the entries of tuples too (0.0: none)."""
+    if _zero(g) or _zero(made):
+        return 0.0
+    if isinstance(g, (list, tuple)) or isinstance(made, (list, tuple)):
+        return sum(_inner(a, b) for a, b in zip(g, made))
+    return float(np.sum(np.asarray(g) * np.asarray(made)))
+
+
+def _first(v):
+    """The array of a pair's tangent (c, lower): its first entry, 0.0 for none."""
+    if _zero(v):
+        return 0.0
+    return v[0] if isinstance(v, (list, tuple)) else v
+
+
+# scipy.linalg.sqrtm: Y = sqrtm_grad(d, X) solves X^T Y + Y X^T = D ----------------------
+
+
+def sqrtm_grad_tangent_made(t, d, made):
+    """Along the tangent t of X: X^T dY + dY X^T = -(t^T Y + Y t^T)."""
+    if _zero(t) or _zero(d):
+        return 0.0
+    from . import scipy_linalg
+
+    _real("scipy.linalg.sqrtm", t, d, made)
+    Y = scipy_linalg.sqrtm_grad(d, made)
+    X = _mT(np.asarray(made))
+    return scipy_linalg.linalg.solve_sylvester(X, X, -(_mT(t) @ Y + Y @ _mT(t)))
+
+
+# scipy.linalg.solve_sylvester: Z solves A^T Z + Z B^T = D; the gradients Z, -Z X^T,
+# -X^T Z -------------------------------------------------------------------------------
+
+
+def solve_sylvester_grad_tangent(t, d, a, b, made, wrt, along):
+    """Along the tangent t of a (dZ solves A^T dZ + dZ B^T = -t^T Z), of b (= -Z t^T), or
+    of X (Z fixed, the gradients in a and b move with X)."""
+    if _zero(t) or _zero(d):
+        return 0.0
+    from . import scipy_linalg
+
+    _real("scipy.linalg.solve_sylvester", t, d, a, b, made)
+    a, b, X = np.asarray(a), np.asarray(b), np.asarray(made)
+    Z = scipy_linalg.linalg.solve_sylvester(_mT(a), _mT(b), d)
+    if along == "x":
+        return 0.0 if wrt == "q" else -(Z @ _mT(t)) if wrt == "a" else -(_mT(t) @ Z)
+    rhs = -(_mT(t) @ Z) if along == "a" else -(Z @ _mT(t))
+    dZ = scipy_linalg.linalg.solve_sylvester(_mT(a), _mT(b), rhs)
+    return dZ if wrt == "q" else -(dZ @ _mT(X)) if wrt == "a" else -(_mT(X) @ dZ)
+
+
+# scipy.linalg.cho_factor: cholesky_grad of the factor triangle --------------------------
+
+
+def cho_factor_grad_tangent_made(t, d, made, lower):
+    """Along the tangent of (c, lower): cholesky_grad's along the factor triangle of dc."""
+    from . import scipy_linalg
+
+    t, d = _first(t), _first(d)
+    if _zero(t) or _zero(d):
+        return 0.0
+    factor = scipy_linalg._factor
+    return products.cholesky_grad_tangent_factor(
+        factor(np.asarray(t), lower), factor(np.asarray(d), lower),
+        factor(np.asarray(made[0]), lower), not lower)
+
+
+def cho_factor_grad_in_factor(t, made, lower):
+    """cho_factor_grad of t's factor triangle: the map whose transpose is its adjoint in d
+    (a gradient in c's other triangle is refused by the first derivative)."""
+    from . import scipy_linalg
+
+    t = _first(t)
+    if _zero(t):
+        return 0.0
+    return scipy_linalg.cho_factor_grad((scipy_linalg._factor(np.asarray(t), lower), 0.0),
+                                        made, lower)
+
+
+# scipy.linalg.cho_solve: gb = A^-1 d; in c: T(-(gb x^T + x gb^T) L) ----------------------
+
+
+def cho_solve_grad_tangent(t, d, c_and_lower, b, made, wrt, along):
+    """Along the tangent of (c, lower) (dA = dL L^T + L dL^T: dgb = -A^-1 dA gb, and L
+    moves in the factor's gradient) or of x (the factor's gradient moves with x)."""
+    from . import scipy_linalg
+
+    t = _first(t) if along == "c" else t
+    if _zero(t) or _zero(d) or (wrt == "b" and along == "x"):
+        return 0.0
+    c, lower = c_and_lower
+    _real("scipy.linalg.cho_solve", t, d, c, made)
+    solve = scipy_linalg.linalg.cho_solve
+    gb = solve((c, lower), d)
+    dgb = -solve((c, lower), scipy_linalg._cho_matrix_tangent(t, c, lower) @ gb) \
+        if along == "c" else np.zeros(np.shape(gb))
+    if wrt == "b":
+        return dgb
+    x, gbm = scipy_linalg._column(made, gb)
+    dx, dgbm = scipy_linalg._column(made, dgb)
+    if along == "x":
+        dx = scipy_linalg._column(made, t)[1]
+    else:
+        dx = np.zeros(np.shape(x))
+    ga = -(gbm @ _mT(x))
+    dga = -(dgbm @ _mT(x) + gbm @ _mT(dx))
+    sym, dsym = ga + _mT(ga), dga + _mT(dga)
+    F = scipy_linalg._factor(np.asarray(c), lower)
+    dF = scipy_linalg._factor(np.asarray(t), lower) if along == "c" else 0.0
+    if lower:
+        dgc = np.tril(dsym @ F + (sym @ dF if along == "c" else 0.0))
+    else:
+        dgc = np.triu(F @ dsym + (dF @ sym if along == "c" else 0.0))
+    return runtime.GradList([dgc, 0.0])
+
+
+def _rules():
+    from . import scipy_linalg
+
+    rules = {
+        scipy_linalg.sqrtm_grad: rule(
+            "d, made", kinds=FRESH,
+            jvp={"d": "sqrtm_grad(g, made)",
+                 "made": "sqrtm_grad_tangent_made(g, d, made)"},
+            d="adjoint_by_entries(g, d, sqrtm_grad, made)",
+            made="adjoint_by_entries(g, made, sqrtm_grad_tangent_made, d, made)"),
+        scipy_linalg.solve_sylvester_grad: rule(
+            "d, a, b, made, wrt", kinds=FRESH,
+            jvp={"d": "solve_sylvester_grad(g, a, b, made, wrt)",
+                 **{p: f"solve_sylvester_grad_tangent(g, d, a, b, made, wrt, {s!r})"
+                    for p, s in (("a", "a"), ("b", "b"), ("made", "x"))}},
+            d="adjoint_by_entries(g, d, solve_sylvester_grad, a, b, made, wrt)",
+            **{p: f"adjoint_by_entries(g, {p}, solve_sylvester_grad_tangent, d, a, b, made, "
+                  f"wrt, {s!r})" for p, s in (("a", "a"), ("b", "b"), ("made", "x"))}),
+        scipy_linalg.solve_banded_grad: rule(
+            "d, l_and_u, ab, b, made, wrt", kinds=FRESH,
+            jvp={"d": "solve_banded_grad(g, l_and_u, ab, b, made, wrt)",
+                 **{p: f"solve_like_grad_tangent(g, d, ab, b, made, 'banded', l_and_u, "
+                       f"wrt, {s!r})" for p, s in (("ab", "a"), ("made", "x"))}},
+            **{p: f"solve_like_grad_adjoint(g, d, ab, b, made, 'banded', l_and_u, wrt, "
+                  f"{s!r})" for p, s in (("d", "d"), ("ab", "a"), ("made", "x"))}),
+        scipy_linalg.cho_factor_grad: rule(
+            "d, made, lower", kinds=FRESH,
+            jvp={"d": "cho_factor_grad(g, made, lower)",
+                 "made": "cho_factor_grad_tangent_made(g, d, made, lower)"},
+            d="adjoint_by_entries(g, d, cho_factor_grad_in_factor, made, lower)",
+            made="adjoint_by_entries(g, made, cho_factor_grad_tangent_made, d, made, lower)"),
+        scipy_linalg.cho_solve_grad: rule(
+            "d, c_and_lower, b, made, wrt", kinds=FRESH,
+            jvp={"d": "cho_solve_grad(g, c_and_lower, b, made, wrt)",
+                 **{p: f"cho_solve_grad_tangent(g, d, c_and_lower, b, made, wrt, {s!r})"
+                    for p, s in (("c_and_lower", "c"), ("made", "x"))}},
+            d="adjoint_by_entries(g, d, cho_solve_grad, c_and_lower, b, made, wrt)",
+            **{p: f"adjoint_by_entries(g, {p}, cho_solve_grad_tangent, d, c_and_lower, b, "
+                  f"made, wrt, {s!r})" for p, s in (("c_and_lower", "c"), ("made", "x"))}),
+    }
+    return rules
+
+
+def _functions():
+    from . import higher_decompositions, scipy_linalg
+
+    own = [f for name, f in list(globals().items()) if callable(f) and not name.startswith("_")
+           and getattr(f, "__module__", None) == __name__ and f is not rule]
+    return tuple((f.__name__, f) for f in (
+        *own, higher_decompositions.solve_like_grad_tangent,
+        higher_decompositions.solve_like_grad_adjoint, scipy_linalg.sqrtm_grad,
+        scipy_linalg.solve_sylvester_grad, scipy_linalg.solve_banded_grad,
+        scipy_linalg.cho_factor_grad, scipy_linalg.cho_solve_grad))
+
+
+try:
+    RULES = {f: replace(r, functions=_functions()) for f, r in _rules().items()}
+except ImportError:  # SciPy not installed
+    RULES = {}
+NONDIFF: set = set()
