@@ -19,6 +19,7 @@ from pullback.rules.linalg import (  # noqa: F401 (read by the samples)
     linalg_matrix_power_grad,
     linalg_multi_dot_grad,
     linalg_pinv_grad,
+    linalg_svd_grad,
 )
 from pullback.rules.scipy import real_only  # noqa: F401 (read by the samples)
 from pullback.rules.scipy_linalg import (  # noqa: F401 (read by the samples)

@@ -150,3 +150,92 @@ def test_reverse_over_reverse_through_a_pair_is_refused():
     with pytest.raises(pullback.PullbackError) as info:
         check_reverse_over_reverse(cho_factor_lower, _args(9, 11))
     assert "tuple" in str(info.value) and "cho_factor" in str(info.value)
+
+
+# np.linalg.svd ---------------------------------------------------------------------------
+M43 = np.array([[1.0, 0.2, -0.3], [0.4, 2.0, 0.1], [-0.5, 0.3, 3.0], [0.2, -0.1, 0.6]])
+
+
+def svd_nuclear(x):
+    return np.sum(np.linalg.svd(M43 + 0.3 * x.reshape(4, 3), compute_uv=False) ** 3)
+
+
+def svd_values_of_full(x):
+    u, s, vh = np.linalg.svd(x.reshape(3, 3) + np.diag([3.0, 1.5, 0.5]))
+    return np.sum(np.sin(s))
+
+
+def svd_vectors_thin(x):
+    u, s, vh = np.linalg.svd(M43 + 0.3 * x.reshape(4, 3), full_matrices=False)
+    return np.sum(u[:, 0] * np.arange(1.0, 5.0)) ** 2 + np.sum(vh[1] ** 3) + np.sum(s)
+
+
+def svd_wide(x):
+    u, s, vh = np.linalg.svd(M43.T + 0.3 * x.reshape(3, 4), full_matrices=False)
+    return np.sum((u[:, :2] * s[:2]) @ vh[:2] * M43.T) + np.sum(np.abs(vh[0]) ** 3)
+
+
+def svd_full_square(x):
+    u, s, vh = np.linalg.svd(np.diag([4.0, 2.0, 1.0]) + 0.3 * x.reshape(3, 3))
+    return np.sum(u @ np.diag(s ** 2) @ vh * x.reshape(3, 3)) + np.sum(np.cos(u[:, 1]))
+
+
+def svd_full_tall_values(x):
+    u, s, vh = np.linalg.svd(M43 + 0.3 * x.reshape(4, 3))
+    return np.sum(u[:, :3] * np.arange(12.0).reshape(4, 3)) + np.sum(s ** 2 * vh[0])
+
+
+def svd_hermitian_values(x):
+    m = x.reshape(3, 3)
+    return np.sum(np.linalg.svd(m + m.T + np.diag([5.0, -2.0, 1.0]), compute_uv=False,
+                                hermitian=True) ** 2 * np.array([1.0, 2.0, 3.0]))
+
+
+def svd_hermitian_vectors(x):
+    m = x.reshape(3, 3)
+    u, s, vh = np.linalg.svd(m + m.T + np.diag([5.0, -2.0, 1.0]), hermitian=True)
+    return np.sum(s ** 3) + np.sum((u[:, 0] * vh[0]) * np.array([1.0, -1.0, 2.0]))
+
+
+def svdvals_stacked(x):
+    return np.sum(np.linalg.svdvals(x.reshape(3, 2)) * np.array([1.0, 0.3])) + np.sum(
+        np.linalg.svdvals(x.reshape(1, 2, 3)) ** 3)
+
+
+NUMPY = [(svdvals_stacked, 6), (svd_nuclear, 12), (svd_values_of_full, 9),
+         (svd_vectors_thin, 12), (svd_wide, 12), (svd_full_square, 9),
+         (svd_full_tall_values, 12), (svd_hermitian_values, 9), (svd_hermitian_vectors, 9)]
+
+
+@pytest.mark.parametrize("fn, n", NUMPY, ids=[f.__name__ for f, _ in NUMPY])
+def test_numpy_decompositions_second_order(fn, n):
+    rng = np.random.default_rng(n)
+    check_second_order(fn, _args(n, 7), rng, nonzero=True)
+
+
+@pytest.mark.parametrize("fn, n", NUMPY, ids=[f.__name__ for f, _ in NUMPY])
+def test_numpy_decompositions_jvp(fn, n):
+    (x,) = _args(n, 5)
+    v = np.random.default_rng(1).normal(size=n)
+    value, tangent = pullback.jvp(fn)(x, v)
+    h = 1e-6
+    expected = (fn(x + h * v) - fn(x - h * v)) / (2 * h)
+    np.testing.assert_allclose(value, fn(x), rtol=1e-12)
+    np.testing.assert_allclose(tangent, expected, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("fn, n", [(svd_nuclear, 12), (svd_hermitian_values, 9),
+                                   (svdvals_stacked, 6)],
+                         ids=["svd_nuclear", "svd_hermitian_values", "svdvals_stacked"])
+def test_numpy_decompositions_reverse_over_reverse(fn, n):
+    check_reverse_over_reverse(fn, _args(n, 11))
+
+
+def test_svd_tangent_of_the_extra_vectors_is_undefined():
+    """full_matrices=True on a tall matrix: U's extra columns are not unique; their
+    tangent is NaN (the gradient refuses them), the others' are the thin SVD's."""
+    du, ds, dvh = pullback.jvp(lambda a: np.linalg.svd(a))(M43, np.ones((4, 3)))[1]
+    assert np.all(np.isnan(du[:, 3])) and not np.any(np.isnan(du[:, :3]))
+    thin = pullback.jvp(lambda a: np.linalg.svd(a, full_matrices=False))(M43, np.ones((4, 3)))
+    np.testing.assert_allclose(du[:, :3], thin[1][0], rtol=1e-12)
+    np.testing.assert_allclose(ds, thin[1][1], rtol=1e-12)

@@ -1107,6 +1107,11 @@ if scipy is not None:
             (f"{_SS}cho_solve_grad(x0, scipy.linalg.cho_factor({_SPD}, lower=True), x2, "
              f"scipy.linalg.cho_solve(scipy.linalg.cho_factor({_SPD}, lower=True), x2), "
              "'c')[0]", [((3,), ANY), ((3, 3), ANY), ((3,), ANY)])],
+        scipy_samples.linalg_svd_grad: [
+            (f"{_SS}linalg_svd_grad(x0, x1, np.linalg.svd(x1, compute_uv=False), True, False)",
+             [((3,), ANY), ((4, 3), ANY)]),
+            (f"{_SS}linalg_svd_grad(x0, x1, np.linalg.svd(x1, compute_uv=False), True, False, "
+             "True)", [((3,), ANY), ((3, 3), ANY)])],
     })
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 

@@ -44,8 +44,8 @@ def adjoint_by_entries(g, like, tangent, *args):
         return _transposed(g, like, lambda t: tangent(t, *args))
     parts = []
     for i, item in enumerate(like):
-        if not (isinstance(item, (np.ndarray, float)) and np.asarray(item).dtype.kind == "f"):
-            parts.append(0.0)
+        if not (isinstance(item, np.ndarray) and item.dtype.kind == "f"):
+            parts.append(0.0)  # a flag, or the known zero (a gradient that is none)
             continue
         parts.append(_transposed(g, item, lambda t, i=i: tangent(
             tuple(t if j == i else 0.0 for j in range(len(like))), *args)))
@@ -180,8 +180,105 @@ def cho_solve_grad_tangent(t, d, c_and_lower, b, made, wrt, along):
     return runtime.GradList([dgc, 0.0])
 
 
+def linalg_svd_grad_in_domain(t, a, made, full_matrices=True, compute_uv=True,
+                              hermitian=False):
+    """linalg_svd_grad of t without its extra vectors' entries (full_matrices on a
+    non-square matrix): the map whose transpose is its adjoint in d (a gradient reaching
+    those vectors is refused by the first derivative)."""
+    from . import linalg
+
+    m, n = np.shape(a)[-2:]
+    if compute_uv and full_matrices and m != n and not _zero(t):
+        k = min(m, n)
+        gu, gs, gvh = _parts(t, made)
+        gu, gvh = gu.copy(), gvh.copy()
+        gu[..., :, k:] = 0.0
+        gvh[..., k:, :] = 0.0
+        t = (gu, gs, gvh)
+    return linalg.linalg_svd_grad(t, a, made, full_matrices, compute_uv, hermitian)
+
+
+# np.linalg.svd: linalg_svd_grad(d, a, (U, s, Vh)) (Townsend 2016); along a it reads a
+# only for compute_uv=False (U diag(d) Vh of a's own SVD), along its factors only
+# otherwise -----------------------------------------------------------------------------
+
+
+def _parts(v, like):
+    """The entries of a tuple's tangent or gradient, zeros for those it has none of."""
+    from . import linalg
+
+    return [linalg._part(v, i, x) for i, x in enumerate(like)]
+
+
+def linalg_svd_grad_tangent_a(t, d, a, made, full_matrices=True, compute_uv=True,
+                              hermitian=False):
+    """compute_uv=False: U diag(d) Vh along a's tangent (the SVD's own tangent)."""
+    from . import linalg
+
+    if _zero(t) or _zero(d) or compute_uv:
+        return 0.0
+    _real("np.linalg.svd", t, d, a)
+    if hermitian:
+        return linalg._triangle(linalg_svd_grad_tangent_a(
+            linalg._symmetric(t), d, linalg._symmetric(a), made, full_matrices, False), "L")
+    a = np.asarray(a)
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    du, _, dvh = linalg._svd_tangent_parts(np.asarray(t, dtype=float), u, s, vh)
+    d = np.asarray(d)[..., None, :]
+    return (du * d) @ vh + (u * d) @ dvh
+
+
+def linalg_svd_grad_tangent_made(t, d, a, made, full_matrices=True, compute_uv=True,
+                                 hermitian=False):
+    """linalg_svd_grad along the tangent (dU, ds, dVh) of its factors: each line of the
+    gradient's formula by the product rule, F's tangent -F^2 o (d(s_j^2) - d(s_i^2))."""
+    from . import linalg
+
+    if _zero(t) or _zero(d) or not compute_uv:
+        return 0.0
+    if hermitian:
+        return linalg._triangle(linalg_svd_grad_tangent_made(
+            t, d, linalg._symmetric(a), made, full_matrices), "L")
+    _real("np.linalg.svd", t, d, a, made)
+    u, s, vh = made
+    du, ds, dvh = _parts(t, made)
+    gu, gs, gvh = _parts(d, made)
+    m, n = np.shape(a)[-2:]
+    k = min(m, n)
+    if full_matrices and m != n:
+        linalg.linalg_svd_grad(d, a, made, full_matrices)  # refuses the extra vectors' gradient
+        u, du, gu = u[..., :, :k], du[..., :, :k], gu[..., :, :k]
+        vh, dvh, gvh = vh[..., :k, :], dvh[..., :k, :], gvh[..., :k, :]
+    v, dv, gv = _mT(vh), _mT(dvh), _mT(gvh)
+    vectors = bool(np.any(gu != 0) or np.any(gv != 0))
+    F = linalg._inverse_gaps(s * s, "np.linalg.svd", vectors)
+    dsq = 2 * s * ds
+    dF = -F * F * (dsq[..., None, :] - dsq[..., :, None])
+    Ju, Kv = _mT(u) @ gu - _mT(gu) @ u, _mT(v) @ gv - _mT(gv) @ v
+    J, K = F * Ju, F * Kv
+    dJ = dF * Ju + F * (_mT(du) @ gu - _mT(gu) @ du)
+    dK = dF * Kv + F * (_mT(dv) @ gv - _mT(gv) @ dv)
+    inner = J * s[..., None, :] + linalg._diag(gs) + s[..., :, None] * K
+    dinner = dJ * s[..., None, :] + J * ds[..., None, :] + ds[..., :, None] * K \
+        + s[..., :, None] * dK
+    out = du @ inner @ vh + u @ dinner @ vh + u @ inner @ dvh
+    if vectors and m != n:
+        if m > k:
+            R = gu - u @ (_mT(u) @ gu)
+            dR = -(du @ (_mT(u) @ gu) + u @ (_mT(du) @ gu))
+            S = s[..., None, :]
+            out = out + (dR / S - R * ds[..., None, :] / (S * S)) @ vh + (R / S) @ dvh
+        if n > k:
+            Q = gv - v @ (_mT(v) @ gv)
+            dQ = -(dv @ (_mT(v) @ gv) + v @ (_mT(dv) @ gv))
+            S = s[..., :, None]
+            out = out + du @ (_mT(Q) / S) + u @ (_mT(dQ) / S - _mT(Q) * ds[..., :, None]
+                                                  / (S * S))
+    return out
+
+
 def _rules():
-    from . import scipy_linalg
+    from . import linalg, scipy_linalg
 
     rules = {
         scipy_linalg.sqrtm_grad: rule(
@@ -219,12 +316,21 @@ def _rules():
             d="adjoint_by_entries(g, d, cho_solve_grad, c_and_lower, b, made, wrt)",
             **{p: f"adjoint_by_entries(g, {p}, cho_solve_grad_tangent, d, c_and_lower, b, "
                   f"made, wrt, {s!r})" for p, s in (("c_and_lower", "c"), ("made", "x"))}),
+        linalg.linalg_svd_grad: rule(
+            "d, a, made, full_matrices=True, compute_uv=True, hermitian=False", kinds=FRESH,
+            jvp={"d": "linalg_svd_grad(g, a, made, full_matrices, compute_uv, hermitian)",
+                 **{p: f"linalg_svd_grad_tangent_{p}(g, d, a, made, full_matrices, "
+                       "compute_uv, hermitian)" for p in ("a", "made")}},
+            d="adjoint_by_entries(g, d, linalg_svd_grad_in_domain, a, made, full_matrices, "
+              "compute_uv, hermitian)",
+            **{p: f"adjoint_by_entries(g, {p}, linalg_svd_grad_tangent_{p}, d, a, made, "
+                  "full_matrices, compute_uv, hermitian)" for p in ("a", "made")}),
     }
     return rules
 
 
 def _functions():
-    from . import higher_decompositions, scipy_linalg
+    from . import higher_decompositions, linalg, scipy_linalg
 
     own = [f for name, f in list(globals().items()) if callable(f) and not name.startswith("_")
            and getattr(f, "__module__", None) == __name__ and f is not rule]
@@ -232,7 +338,7 @@ def _functions():
         *own, higher_decompositions.solve_like_grad_tangent,
         higher_decompositions.solve_like_grad_adjoint, scipy_linalg.sqrtm_grad,
         scipy_linalg.solve_sylvester_grad, scipy_linalg.solve_banded_grad,
-        scipy_linalg.cho_factor_grad, scipy_linalg.cho_solve_grad))
+        scipy_linalg.cho_factor_grad, scipy_linalg.cho_solve_grad, linalg.linalg_svd_grad))
 
 
 try:
