@@ -14,6 +14,7 @@ from pullback.rules.fft import (  # noqa: F401 (read by the samples)
     rfft_grad,
 )
 from pullback.rules.linalg import (  # noqa: F401 (read by the samples)
+    linalg_eig_grad,
     linalg_eigh_grad,
     linalg_eigvalsh_grad,
     linalg_matrix_power_grad,

@@ -202,7 +202,32 @@ def svdvals_stacked(x):
         np.linalg.svdvals(x.reshape(1, 2, 3)) ** 3)
 
 
-NUMPY = [(svdvals_stacked, 6), (svd_nuclear, 12), (svd_values_of_full, 9),
+N3 = np.array([[3.0, 1.0, 0.4], [0.2, 1.5, -0.6], [0.1, 0.3, -1.0]])  # real eigenvalues
+
+
+def eigvals_moments(x):
+    return np.sum(np.linalg.eigvals(N3 + 0.2 * x.reshape(3, 3)) ** 3)
+
+
+def eig_values_and_vectors(x):
+    w, v = np.linalg.eig(N3 + 0.2 * x.reshape(3, 3))
+    return np.sum(np.sin(w)) + (v[:, 0] @ np.array([1.0, 2.0, -1.0])) ** 2 \
+        + np.sum(v[:, 2] ** 4)
+
+
+def eig_vectors_only(x):
+    v = np.linalg.eig(N3 * x[0] + np.diag(x[1:4]))[1]
+    return np.sum((v * v[:, :1]) ** 2 * np.arange(9.0).reshape(3, 3))
+
+
+def eig_stacked(x):
+    m = np.stack([N3, N3.T + np.eye(3)]) + 0.2 * x.reshape(2, 3, 3)
+    w, v = np.linalg.eig(m)
+    return np.sum(w ** 2 * w[:, :1]) + np.sum(v[:, 1, :] ** 2 * v[:, 0, :])
+
+
+NUMPY = [(eigvals_moments, 9), (eig_values_and_vectors, 9), (eig_vectors_only, 4),
+         (eig_stacked, 18), (svdvals_stacked, 6), (svd_nuclear, 12), (svd_values_of_full, 9),
          (svd_vectors_thin, 12), (svd_wide, 12), (svd_full_square, 9),
          (svd_full_tall_values, 12), (svd_hermitian_values, 9), (svd_hermitian_vectors, 9)]
 
@@ -225,8 +250,9 @@ def test_numpy_decompositions_jvp(fn, n):
 
 
 @pytest.mark.parametrize("fn, n", [(svd_nuclear, 12), (svd_hermitian_values, 9),
-                                   (svdvals_stacked, 6)],
-                         ids=["svd_nuclear", "svd_hermitian_values", "svdvals_stacked"])
+                                   (svdvals_stacked, 6), (eigvals_moments, 9)],
+                         ids=["svd_nuclear", "svd_hermitian_values", "svdvals_stacked",
+                              "eigvals_moments"])
 def test_numpy_decompositions_reverse_over_reverse(fn, n):
     check_reverse_over_reverse(fn, _args(n, 11))
 

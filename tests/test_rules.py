@@ -1083,6 +1083,7 @@ SAMPLES.update({
 # (higher10) the second-order rules of the gradients of scipy.linalg's sqrtm,
 # solve_sylvester, solve_banded, cho_factor and cho_solve (rules/higher_decompositions2.py)
 _SPD = "x1 @ x1.T + 3.0 * np.eye(3)"
+_TRI = "np.triu(np.arange(1.0, 10.0).reshape(3, 3)) + 0.1 * x1"  # eigenvalues near 1, 5, 9
 _BAND = "np.array([[0.0, 0.5, -0.3], [4.0, 3.0, 5.0], [0.4, -0.2, 0.0]]) + 0.1 * x1"
 if scipy is not None:
     SAMPLES.update({
@@ -1112,6 +1113,9 @@ if scipy is not None:
              [((3,), ANY), ((4, 3), ANY)]),
             (f"{_SS}linalg_svd_grad(x0, x1, np.linalg.svd(x1, compute_uv=False), True, False, "
              "True)", [((3,), ANY), ((3, 3), ANY)])],
+        scipy_samples.linalg_eig_grad: [
+            (f"{_SS}linalg_eig_grad(x0, {_TRI}, np.linalg.eigvals({_TRI}))",
+             [((3,), ANY), ((3, 3), ANY)])],
     })
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 

@@ -277,6 +277,53 @@ def linalg_svd_grad_tangent_made(t, d, a, made, full_matrices=True, compute_uv=T
     return out
 
 
+# np.linalg.eig: linalg_eig_grad(d, a, (w, V)) = V^-T (diag(gw) + F o V^T gV') V^T, gV'
+# = gV - V diag(V^T gV); np.linalg.eigvals: the same at a's own (w, V), gV = 0 ---------
+
+
+def linalg_eig_grad_tangent_made(t, d, a, made):
+    """Along the tangent (dw, dV) of (w, V): dF = -F^2 o (dw_j - dw_i), the product rule
+    through gV', and d(V^-T) = -V^-T dV^T V^-T."""
+    from . import linalg
+
+    if _zero(t) or _zero(d):
+        return 0.0
+    _real("np.linalg.eig", t, d, a, made)
+    if not isinstance(made, tuple):  # eigvals: its gradient reads a's eigenvectors
+        return 0.0
+    w, V = made
+    dw, dV = _parts(t, made)
+    gw, gV = _parts(d, made)
+    if np.iscomplexobj(w):
+        linalg.linalg_eig_grad(d, a, made)  # refused
+    vectors = bool(np.any(gV != 0))
+    F = linalg._inverse_gaps(w, "np.linalg.eig", vectors)
+    dF = -F * F * (dw[..., None, :] - dw[..., :, None])
+    along = np.sum(V * gV, axis=-2, keepdims=True)
+    gV1 = gV - V * along
+    dgV1 = -(dV * along + V * np.sum(dV * gV, axis=-2, keepdims=True))
+    X = _mT(V) @ gV1
+    dX = _mT(dV) @ gV1 + _mT(V) @ dgV1
+    inner = linalg._diag(gw) + F * X
+    dinner = dF * X + F * dX
+    grad = np.linalg.solve(_mT(V), inner @ _mT(V))
+    return np.linalg.solve(_mT(V), dinner @ _mT(V) + inner @ _mT(dV) - _mT(dV) @ grad)
+
+
+def linalg_eig_grad_tangent_a(t, d, a, made):
+    """np.linalg.eigvals: its gradient along a's tangent, through a's (w, V)."""
+    from . import linalg
+
+    if _zero(t) or _zero(d) or isinstance(made, tuple):
+        return 0.0
+    _real("np.linalg.eig", t, d, a)
+    w, V = np.linalg.eig(a)
+    if np.iscomplexobj(w):
+        linalg.linalg_eig_grad(d, a, made)  # refused
+    dw, dV = linalg._eig_tangent_parts(np.asarray(t, dtype=float), w, V)
+    return linalg_eig_grad_tangent_made((dw, dV), (np.asarray(d), 0.0), a, (w, V))
+
+
 def _rules():
     from . import linalg, scipy_linalg
 
@@ -325,6 +372,13 @@ def _rules():
               "compute_uv, hermitian)",
             **{p: f"adjoint_by_entries(g, {p}, linalg_svd_grad_tangent_{p}, d, a, made, "
                   "full_matrices, compute_uv, hermitian)" for p in ("a", "made")}),
+        linalg.linalg_eig_grad: rule(
+            "d, a, made", kinds=FRESH,
+            jvp={"d": "linalg_eig_grad(g, a, made)",
+                 **{p: f"linalg_eig_grad_tangent_{p}(g, d, a, made)" for p in ("a", "made")}},
+            d="adjoint_by_entries(g, d, linalg_eig_grad, a, made)",
+            **{p: f"adjoint_by_entries(g, {p}, linalg_eig_grad_tangent_{p}, d, a, made)"
+               for p in ("a", "made")}),
     }
     return rules
 
@@ -338,7 +392,8 @@ def _functions():
         *own, higher_decompositions.solve_like_grad_tangent,
         higher_decompositions.solve_like_grad_adjoint, scipy_linalg.sqrtm_grad,
         scipy_linalg.solve_sylvester_grad, scipy_linalg.solve_banded_grad,
-        scipy_linalg.cho_factor_grad, scipy_linalg.cho_solve_grad, linalg.linalg_svd_grad))
+        scipy_linalg.cho_factor_grad, scipy_linalg.cho_solve_grad, linalg.linalg_svd_grad,
+        linalg.linalg_eig_grad))
 
 
 try:

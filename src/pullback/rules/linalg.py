@@ -224,6 +224,30 @@ def linalg_eig_grad(g, a, ans):
     return np.linalg.solve(_mT(v), inner @ _mT(v))
 
 
+def _eig_tangent_parts(t, w, v):
+    """(dw, dV) of A V = V diag(w) along t, V's columns of unit length: with
+    P = V^-1 t V and F[i, j] = 1 / (w_j - w_i), dw = diag(P) and dV = V C - V diag(V^T V C),
+    C = F o P (the last term keeps each column's length)."""
+    P = np.linalg.solve(v, t @ v)
+    F = _inverse_gaps(w, "np.linalg.eig (its tangent)", True)
+    dv = v @ (F * P)
+    return (np.diagonal(P, axis1=-2, axis2=-1),
+            dv - v * np.sum(v * dv, axis=-2, keepdims=True))
+
+
+def linalg_eig_tangent(t, a, ans):
+    """np.linalg.eig (w, V) along t (np.linalg.eigvals: w), for a real matrix with real
+    eigenvalues (repeated ones refused: their eigenvectors have no derivative)."""
+    _real_matrix(a, "np.linalg.eig")
+    t = _real_matrix(t, "np.linalg.eig")
+    w, v = ans if isinstance(ans, tuple) else np.linalg.eig(a)
+    if np.iscomplexobj(w):
+        raise PullbackError("np.linalg.eig of a matrix with complex eigenvalues: pullback "
+                            "differentiates it when every eigenvalue is real")
+    dw, dv = _eig_tangent_parts(np.broadcast_to(t, np.shape(v)), w, v)
+    return (dw, dv) if isinstance(ans, tuple) else dw
+
+
 def linalg_pinv_grad(g, a, ans, hermitian=False):
     """np.linalg.pinv, where the rank is constant (Golub and Pereyra 1973): with P = A^+,
     -P^T G P^T + (I - A P) G^T P P^T + P^T P G^T (I - P A); in the lower triangle, which
@@ -366,10 +390,12 @@ RULES = {
                                           a="linalg_eigvalsh_grad(g, a, UPLO)",
                                           jvp={"a": "linalg_eigvalsh_tangent(g, a, UPLO)"}),
                                      linalg_eigvalsh_grad, linalg_eigvalsh_tangent),
-    np.linalg.eig: _with_helper(rule("a", kinds=FRESH, a="linalg_eig_grad(g, a, ans)"),
-                                linalg_eig_grad),
-    np.linalg.eigvals: _with_helper(rule("a", kinds=FRESH, a="linalg_eig_grad(g, a, ans)"),
-                                    linalg_eig_grad),
+    np.linalg.eig: _with_helper(rule("a", kinds=FRESH, a="linalg_eig_grad(g, a, ans)",
+                                     jvp={"a": "linalg_eig_tangent(g, a, ans)"}),
+                                linalg_eig_grad, linalg_eig_tangent),
+    np.linalg.eigvals: _with_helper(rule("a", kinds=FRESH, a="linalg_eig_grad(g, a, ans)",
+                                         jvp={"a": "linalg_eig_tangent(g, a, ans)"}),
+                                    linalg_eig_grad, linalg_eig_tangent),
     np.linalg.pinv: _with_helper(rule("a, rcond=None, hermitian=False, *, rtol=None",
                                       kinds=FRESH, a="linalg_pinv_grad(g, a, ans, hermitian)",
                                       jvp={"a": "linalg_pinv_tangent(g, a, ans, hermitian)"}),
