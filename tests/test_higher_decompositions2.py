@@ -226,7 +226,39 @@ def eig_stacked(x):
     return np.sum(w ** 2 * w[:, :1]) + np.sum(v[:, 1, :] ** 2 * v[:, 0, :])
 
 
-NUMPY = [(eigvals_moments, 9), (eig_values_and_vectors, 9), (eig_vectors_only, 4),
+def qr_both(x):
+    q, r = np.linalg.qr(M43 + 0.3 * x.reshape(4, 3))
+    return np.sum(q[:, 0] * np.arange(4.0)) ** 2 + np.sum(np.diag(r) ** 3)
+
+
+def qr_r_only(x):
+    return np.sum(np.linalg.qr(M43 * x[0] + 0.3 * x[1:].reshape(4, 3), mode="r") ** 2)
+
+
+def qr_complete_square(x):
+    q, r = np.linalg.qr(A3 + 0.3 * x.reshape(3, 3), mode="complete")
+    return np.sum(np.sin(q @ r.T)) + np.sum(q * A3)
+
+
+def lstsq_solution(x):
+    sol = np.linalg.lstsq(M43 + 0.3 * x[:12].reshape(4, 3), x[12:] ** 2, rcond=None)[0]
+    return np.sum(sol ** 3)
+
+
+def lstsq_everything(x):
+    sol, res, rank, sv = np.linalg.lstsq(M43 + 0.3 * x[:12].reshape(4, 3), x[12:], rcond=None)
+    return np.sum(np.cos(sol)) + np.sum(res) * 2.0 + np.sum(sv ** 2 * sol)
+
+
+def lstsq_matrix_rhs(x):
+    b = np.stack([x[:4], x[4:] * 2.0], axis=1)
+    sol, res, rank, sv = np.linalg.lstsq(M43, b ** 2, rcond=None)
+    return np.sum(sol * sol[0]) + np.sum(res ** 2)
+
+
+NUMPY = [(qr_both, 12), (qr_r_only, 13), (qr_complete_square, 9), (lstsq_solution, 16),
+         (lstsq_everything, 16), (lstsq_matrix_rhs, 8), (eigvals_moments, 9),
+         (eig_values_and_vectors, 9), (eig_vectors_only, 4),
          (eig_stacked, 18), (svdvals_stacked, 6), (svd_nuclear, 12), (svd_values_of_full, 9),
          (svd_vectors_thin, 12), (svd_wide, 12), (svd_full_square, 9),
          (svd_full_tall_values, 12), (svd_hermitian_values, 9), (svd_hermitian_vectors, 9)]
@@ -250,9 +282,9 @@ def test_numpy_decompositions_jvp(fn, n):
 
 
 @pytest.mark.parametrize("fn, n", [(svd_nuclear, 12), (svd_hermitian_values, 9),
-                                   (svdvals_stacked, 6), (eigvals_moments, 9)],
+                                   (svdvals_stacked, 6), (eigvals_moments, 9), (qr_r_only, 13)],
                          ids=["svd_nuclear", "svd_hermitian_values", "svdvals_stacked",
-                              "eigvals_moments"])
+                              "eigvals_moments", "qr_r_only"])
 def test_numpy_decompositions_reverse_over_reverse(fn, n):
     check_reverse_over_reverse(fn, _args(n, 11))
 
@@ -265,3 +297,14 @@ def test_svd_tangent_of_the_extra_vectors_is_undefined():
     thin = pullback.jvp(lambda a: np.linalg.svd(a, full_matrices=False))(M43, np.ones((4, 3)))
     np.testing.assert_allclose(du[:, :3], thin[1][0], rtol=1e-12)
     np.testing.assert_allclose(ds, thin[1][1], rtol=1e-12)
+
+
+@pytest.mark.parametrize("fn, n", [(qr_both, 12), (lstsq_solution, 16),
+                                   (eig_values_and_vectors, 9), (svd_vectors_thin, 12)],
+                         ids=["qr_both", "lstsq_solution", "eig", "svd"])
+def test_reverse_over_reverse_through_a_decompositions_tuple_is_refused(fn, n):
+    """The factors' gradient is a tuple, taken apart by the first derivative's helpers,
+    which reverse over reverse refuses (hessian and hvp take it: above)."""
+    with pytest.raises(pullback.PullbackError) as info:
+        check_reverse_over_reverse(fn, _args(n, 11))
+    assert "tuple" in str(info.value) and fn.__name__ in str(info.value)

@@ -1116,6 +1116,11 @@ if scipy is not None:
         scipy_samples.linalg_eig_grad: [
             (f"{_SS}linalg_eig_grad(x0, {_TRI}, np.linalg.eigvals({_TRI}))",
              [((3,), ANY), ((3, 3), ANY)])],
+        HELPERS["qr_grad"]: [("qr_grad(x0, x1, np.linalg.qr(x1, mode='r'), 'r')",
+                              [((3, 3), ANY), ((4, 3), ANY)])],
+        HELPERS["lstsq_grad"]: [
+            (f"lstsq_grad((x0, np.zeros(1), 0.0, x2), x1, x3, '{w}')",
+             [((3,), ANY), ((4, 3), ANY), ((3,), ANY), ((4,), ANY)]) for w in ("a", "b")],
     })
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 

@@ -324,8 +324,87 @@ def linalg_eig_grad_tangent_a(t, d, a, made):
     return linalg_eig_grad_tangent_made((dw, dV), (np.asarray(d), 0.0), a, (w, V))
 
 
+# np.linalg.qr: qr_grad(d, a, made, mode) = (gQ + Q copyltu(M)) R^-T, M = R gR^T - gQ^T Q,
+# at a's own factorization (`made` is not read) --------------------------------------------
+
+
+def _copyltu(m):
+    low = np.tril(m, -1)
+    return low + _mT(low) + np.eye(m.shape[-1]) * np.diagonal(m, 0, -2, -1)[..., None, :]
+
+
+def qr_grad_tangent_a(t, d, a, made, mode="reduced"):
+    """Along a's tangent: Q and R move by qr's own tangent, and each line of qr_grad by
+    the product rule (d(rhs R^-T) = (d rhs - out dR^T) R^-T)."""
+    from . import numpy_added
+
+    if _zero(t) or _zero(d):
+        return 0.0
+    _real("np.linalg.qr", t, d, a)
+    numpy_added.qr_grad(d, a, made, mode)  # refuses what the gradient refuses
+    q, r = np.linalg.qr(np.asarray(a))
+    dq, dr = numpy_added.qr_tangent(t, a, made, "reduced")
+    gq, gr = numpy_added._qr_parts(d, made, mode)
+    gq = np.zeros_like(q) if _zero(gq) else np.asarray(gq)
+    gr = np.zeros_like(r) if _zero(gr) else np.asarray(gr)
+    m = r @ _mT(gr) - _mT(gq) @ q
+    dm = dr @ _mT(gr) - _mT(gq) @ dq
+    sym, dsym = _copyltu(m), _copyltu(dm)
+    rhs = gq + q @ sym
+    out = _mT(np.linalg.solve(r, _mT(rhs)))
+    drhs = dq @ sym + q @ dsym
+    return _mT(np.linalg.solve(r, _mT(drhs - out @ _mT(dr))))
+
+
+# np.linalg.lstsq: lstsq_grad(d, a, b, wrt), d = (gx, gres, grank, gs), at a's and b's
+# own solution x and residual r = b - A x ------------------------------------------------
+
+
+def lstsq_grad_tangent(t, d, a, b, wrt, along):
+    """Along the tangent t of a or of b: x and r move (A^T A dx = A^T dr-free part:
+    along b A^T t, along a t^T r - A^T t x; dr = db - dA x - A dx), z = (A^T A)^-1 gx by
+    -(A^T A)^-1 (t^T A + A^T t) z (along a), the singular values' part by svd's tangent."""
+    from . import linalg, numpy_added
+
+    if _zero(t) or _zero(d):
+        return 0.0
+    _real("np.linalg.lstsq", t, d, a, b)
+    a, b, x, r = numpy_added._lstsq_parts(a, b)
+    t = np.asarray(t, dtype=float)
+    gx, gres, _, gs = d
+    vec = b.ndim == 1
+    col = (lambda v: np.asarray(v)[:, None]) if vec else np.asarray
+    X, R = col(x), col(r)
+    ata = a.T @ a
+    ta = t if along == "a" else np.zeros(a.shape)
+    tb = col(t) if along == "b" else np.zeros(R.shape)
+    dX = np.linalg.solve(ata, a.T @ tb + ta.T @ R - a.T @ (ta @ X))
+    dR = tb - ta @ X - a @ dX
+    dgb = np.zeros(R.shape)
+    dga = np.zeros(a.shape)
+    if not _zero(gx):
+        z = np.linalg.solve(ata, np.reshape(np.asarray(gx), X.shape))
+        dz = -np.linalg.solve(ata, (ta.T @ a + a.T @ ta) @ z)
+        az, daz = a @ z, ta @ z + a @ dz
+        dgb = dgb + daz
+        dga = dga + dR @ z.T + R @ dz.T - daz @ X.T - az @ dX.T
+    if not _zero(gres) and np.size(gres):
+        gres = np.reshape(np.asarray(gres), (1, -1))
+        w, dw = 2.0 * R * gres, 2.0 * dR * gres
+        dgb = dgb + dw
+        dga = dga - dw @ X.T - w @ dX.T
+    if wrt == "b":
+        return np.reshape(dgb, b.shape)
+    if not _zero(gs) and along == "a":
+        u, s, vt = np.linalg.svd(a, full_matrices=False)
+        du, _, dvt = linalg._svd_tangent_parts(t, u, s, vt)
+        gs = np.asarray(gs)
+        dga = dga + (du * gs) @ vt + (u * gs) @ dvt
+    return dga
+
+
 def _rules():
-    from . import linalg, scipy_linalg
+    from . import linalg, numpy_added, scipy_linalg
 
     rules = {
         scipy_linalg.sqrtm_grad: rule(
@@ -379,12 +458,24 @@ def _rules():
             d="adjoint_by_entries(g, d, linalg_eig_grad, a, made)",
             **{p: f"adjoint_by_entries(g, {p}, linalg_eig_grad_tangent_{p}, d, a, made)"
                for p in ("a", "made")}),
+        numpy_added.qr_grad: rule(
+            "d, a, made, mode='reduced'", kinds=FRESH,
+            jvp={"d": "qr_grad(g, a, made, mode)", "a": "qr_grad_tangent_a(g, d, a, made, mode)"},
+            d="adjoint_by_entries(g, d, qr_grad, a, made, mode)",
+            a="adjoint_by_entries(g, a, qr_grad_tangent_a, d, a, made, mode)"),
+        numpy_added.lstsq_grad: rule(
+            "d, a, b, wrt", kinds=FRESH,
+            jvp={"d": "lstsq_grad(g, a, b, wrt)",
+                 **{p: f"lstsq_grad_tangent(g, d, a, b, wrt, {p!r})" for p in ("a", "b")}},
+            d="adjoint_by_entries(g, d, lstsq_grad, a, b, wrt)",
+            **{p: f"adjoint_by_entries(g, {p}, lstsq_grad_tangent, d, a, b, wrt, {p!r})"
+               for p in ("a", "b")}),
     }
     return rules
 
 
 def _functions():
-    from . import higher_decompositions, linalg, scipy_linalg
+    from . import higher_decompositions, linalg, numpy_added, scipy_linalg
 
     own = [f for name, f in list(globals().items()) if callable(f) and not name.startswith("_")
            and getattr(f, "__module__", None) == __name__ and f is not rule]
@@ -393,7 +484,7 @@ def _functions():
         higher_decompositions.solve_like_grad_adjoint, scipy_linalg.sqrtm_grad,
         scipy_linalg.solve_sylvester_grad, scipy_linalg.solve_banded_grad,
         scipy_linalg.cho_factor_grad, scipy_linalg.cho_solve_grad, linalg.linalg_svd_grad,
-        linalg.linalg_eig_grad))
+        linalg.linalg_eig_grad, numpy_added.qr_grad, numpy_added.lstsq_grad))
 
 
 try:
