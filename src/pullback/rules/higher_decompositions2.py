@@ -404,9 +404,44 @@ def lstsq_grad_tangent(t, d, a, b, wrt, along):
 
 
 def _rules():
-    from . import linalg, numpy_added, scipy_linalg
+    """{helper: its rule}, and None for the other helpers the templates name."""
+    from . import linalg, numpy_added
 
     rules = {
+        linalg.linalg_svd_grad: rule(
+            "d, a, made, full_matrices=True, compute_uv=True, hermitian=False", kinds=FRESH,
+            jvp={"d": "linalg_svd_grad(g, a, made, full_matrices, compute_uv, hermitian)",
+                 **{p: f"linalg_svd_grad_tangent_{p}(g, d, a, made, full_matrices, "
+                       "compute_uv, hermitian)" for p in ("a", "made")}},
+            d="adjoint_by_entries(g, d, linalg_svd_grad_in_domain, a, made, full_matrices, "
+              "compute_uv, hermitian)",
+            **{p: f"adjoint_by_entries(g, {p}, linalg_svd_grad_tangent_{p}, d, a, made, "
+                  "full_matrices, compute_uv, hermitian)" for p in ("a", "made")}),
+        linalg.linalg_eig_grad: rule(
+            "d, a, made", kinds=FRESH,
+            jvp={"d": "linalg_eig_grad(g, a, made)",
+                 **{p: f"linalg_eig_grad_tangent_{p}(g, d, a, made)" for p in ("a", "made")}},
+            d="adjoint_by_entries(g, d, linalg_eig_grad, a, made)",
+            **{p: f"adjoint_by_entries(g, {p}, linalg_eig_grad_tangent_{p}, d, a, made)"
+               for p in ("a", "made")}),
+        numpy_added.qr_grad: rule(
+            "d, a, made, mode='reduced'", kinds=FRESH,
+            jvp={"d": "qr_grad(g, a, made, mode)", "a": "qr_grad_tangent_a(g, d, a, made, mode)"},
+            d="adjoint_by_entries(g, d, qr_grad, a, made, mode)",
+            a="adjoint_by_entries(g, a, qr_grad_tangent_a, d, a, made, mode)"),
+        numpy_added.lstsq_grad: rule(
+            "d, a, b, wrt", kinds=FRESH,
+            jvp={"d": "lstsq_grad(g, a, b, wrt)",
+                 **{p: f"lstsq_grad_tangent(g, d, a, b, wrt, {p!r})" for p in ("a", "b")}},
+            d="adjoint_by_entries(g, d, lstsq_grad, a, b, wrt)",
+            **{p: f"adjoint_by_entries(g, {p}, lstsq_grad_tangent, d, a, b, wrt, {p!r})"
+               for p in ("a", "b")}),
+    }
+    try:
+        from . import higher_decompositions, scipy_linalg
+    except ImportError:  # SciPy is not installed
+        return rules
+    rules.update({
         scipy_linalg.sqrtm_grad: rule(
             "d, made", kinds=FRESH,
             jvp={"d": "sqrtm_grad(g, made)",
@@ -442,53 +477,16 @@ def _rules():
             d="adjoint_by_entries(g, d, cho_solve_grad, c_and_lower, b, made, wrt)",
             **{p: f"adjoint_by_entries(g, {p}, cho_solve_grad_tangent, d, c_and_lower, b, "
                   f"made, wrt, {s!r})" for p, s in (("c_and_lower", "c"), ("made", "x"))}),
-        linalg.linalg_svd_grad: rule(
-            "d, a, made, full_matrices=True, compute_uv=True, hermitian=False", kinds=FRESH,
-            jvp={"d": "linalg_svd_grad(g, a, made, full_matrices, compute_uv, hermitian)",
-                 **{p: f"linalg_svd_grad_tangent_{p}(g, d, a, made, full_matrices, "
-                       "compute_uv, hermitian)" for p in ("a", "made")}},
-            d="adjoint_by_entries(g, d, linalg_svd_grad_in_domain, a, made, full_matrices, "
-              "compute_uv, hermitian)",
-            **{p: f"adjoint_by_entries(g, {p}, linalg_svd_grad_tangent_{p}, d, a, made, "
-                  "full_matrices, compute_uv, hermitian)" for p in ("a", "made")}),
-        linalg.linalg_eig_grad: rule(
-            "d, a, made", kinds=FRESH,
-            jvp={"d": "linalg_eig_grad(g, a, made)",
-                 **{p: f"linalg_eig_grad_tangent_{p}(g, d, a, made)" for p in ("a", "made")}},
-            d="adjoint_by_entries(g, d, linalg_eig_grad, a, made)",
-            **{p: f"adjoint_by_entries(g, {p}, linalg_eig_grad_tangent_{p}, d, a, made)"
-               for p in ("a", "made")}),
-        numpy_added.qr_grad: rule(
-            "d, a, made, mode='reduced'", kinds=FRESH,
-            jvp={"d": "qr_grad(g, a, made, mode)", "a": "qr_grad_tangent_a(g, d, a, made, mode)"},
-            d="adjoint_by_entries(g, d, qr_grad, a, made, mode)",
-            a="adjoint_by_entries(g, a, qr_grad_tangent_a, d, a, made, mode)"),
-        numpy_added.lstsq_grad: rule(
-            "d, a, b, wrt", kinds=FRESH,
-            jvp={"d": "lstsq_grad(g, a, b, wrt)",
-                 **{p: f"lstsq_grad_tangent(g, d, a, b, wrt, {p!r})" for p in ("a", "b")}},
-            d="adjoint_by_entries(g, d, lstsq_grad, a, b, wrt)",
-            **{p: f"adjoint_by_entries(g, {p}, lstsq_grad_tangent, d, a, b, wrt, {p!r})"
-               for p in ("a", "b")}),
-    }
+    })
+    rules.update({f: None for f in (higher_decompositions.solve_like_grad_tangent,  # named
+                                    higher_decompositions.solve_like_grad_adjoint)})
     return rules
 
 
-def _functions():
-    from . import higher_decompositions, linalg, numpy_added, scipy_linalg
-
-    own = [f for name, f in list(globals().items()) if callable(f) and not name.startswith("_")
-           and getattr(f, "__module__", None) == __name__ and f is not rule]
-    return tuple((f.__name__, f) for f in (
-        *own, higher_decompositions.solve_like_grad_tangent,
-        higher_decompositions.solve_like_grad_adjoint, scipy_linalg.sqrtm_grad,
-        scipy_linalg.solve_sylvester_grad, scipy_linalg.solve_banded_grad,
-        scipy_linalg.cho_factor_grad, scipy_linalg.cho_solve_grad, linalg.linalg_svd_grad,
-        linalg.linalg_eig_grad, numpy_added.qr_grad, numpy_added.lstsq_grad))
-
-
-try:
-    RULES = {f: replace(r, functions=_functions()) for f, r in _rules().items()}
-except ImportError:  # SciPy not installed
-    RULES = {}
+_ALL = _rules()
+# the helpers the templates call by name: this module's, and the helpers themselves
+_FUNCTIONS = tuple((f.__name__, f) for f in (
+    *(f for name, f in list(globals().items()) if callable(f) and not name.startswith("_")
+      and getattr(f, "__module__", None) == __name__), *_ALL))
+RULES = {f: replace(r, functions=_FUNCTIONS) for f, r in _ALL.items() if r is not None}
 NONDIFF: set = set()
