@@ -127,7 +127,44 @@ def twice(z):
     return np.sum(TANH(TANH(z)) * SOFTPLUS.fn(z))
 
 
+class Poly:
+    def __call__(self, z):
+        s = 0.0
+        for k in range(3):
+            s = s + np.sin(z * (k + 1)) * self.weights[k]
+        return s
+
+    def __init__(self):
+        self.weights = [1.0, -0.5, 0.25]
+
+
+POLY = Poly()
+
+
+def method_with_a_loop(z):
+    """The method's backward accumulates `dz += ...` in its loop, then returns (dz,):
+    forward mode over it takes that update as made on an array of its own."""
+    return np.sum(POLY(z) * z)
+
+
+def _series(z):
+    s = 0.0
+    for k in range(4):
+        s = s + np.cos(z * k) / (k + 1)
+    t = s * s
+    u = t + s
+    v = u * 0.5
+    w = v - 1.0
+    return w * z
+
+
+def named_function_with_a_loop(z):
+    return np.sum(_series(z))
+
+
 CASES = [
+    (method_with_a_loop, lambda r: (r.normal(size=3),)),
+    (named_function_with_a_loop, lambda r: (r.normal(size=3),)),
     (callable_object, lambda r: (r.normal(size=4),)),
     (bound_method_global, lambda r: (r.normal(size=3),)),
     (method_calling_method, lambda r: (r.normal(size=4),)),
@@ -196,3 +233,35 @@ def test_tangent_of_an_object_is_refused_at_the_call():
     with pytest.raises(NoRuleError) as info:
         pullback.hessian(object_built_from_the_input)(0.7, np.array([0.5, -1.0]))
     assert "object_built_from_the_input" in str(info.value)
+
+
+def _accumulated_then_paired(x):
+    b = x * 1.0
+    for i in range(3):
+        b += x * (i + 1.0)
+    pair = (b, 2.0)
+    return np.sum(pair[0] ** 2 * pair[1])
+
+
+def _paired_then_accumulated(x):
+    b = x * 1.0
+    total = 0.0
+    for i in range(3):
+        pair = (b, 2.0)
+        b += x * (i + 1.0)
+        total = total + np.sum(pair[0])
+    return total
+
+
+def test_an_update_in_place_then_put_in_a_tuple_for_good():
+    """`b += v` in a loop, b put into a tuple after the loop: the tuple holds the final
+    array, which nothing updates again (differentiated); a tuple made before an update
+    in the loop would see it change (refused)."""
+    from fd import numeric_grad
+
+    x = np.array([0.5, -1.0, 2.0])
+    np.testing.assert_allclose(pullback.grad(_accumulated_then_paired)(x),
+                               numeric_grad(_accumulated_then_paired, (x,)), rtol=1e-6)
+    with pytest.raises(pullback.PullbackError) as info:
+        pullback.grad(_paired_then_accumulated)(x)
+    assert "b += x * (i + 1.0)" in str(info.value)
