@@ -265,3 +265,18 @@ def test_an_update_in_place_then_put_in_a_tuple_for_good():
     with pytest.raises(pullback.PullbackError) as info:
         pullback.grad(_paired_then_accumulated)(x)
     assert "b += x * (i + 1.0)" in str(info.value)
+
+
+def test_callable_object_and_bound_method_passed_to_hessian():
+    """The object itself, or its bound method, passed to hessian: the function under it
+    with the object first, its own calls of self's methods resolved when they run."""
+    x = 0.3
+    t = np.tanh(x)
+    np.testing.assert_allclose(pullback.hessian(TANH)(x), -2 * t * (1 - t ** 2), rtol=1e-10)
+    e = np.exp(2.0 * x)  # softplus(2x) / 2: second derivative 2 e / (1 + e)^2
+    np.testing.assert_allclose(pullback.hessian(SoftPlus().fn)(x, beta=2.0),
+                               2 * e / (1 + e) ** 2, rtol=1e-10)
+    z = np.array([0.2, -0.4, 0.9])
+    h = pullback.hvp(lambda v: np.sum(SELU_ACT(v) ** 2))(z, np.ones(3))
+    expected = pullback.jvp(pullback.grad(lambda v: np.sum(SELU_ACT(v) ** 2)))(z, np.ones(3))
+    np.testing.assert_allclose(h, expected[1], rtol=1e-12)
