@@ -830,6 +830,13 @@ def in_place_writes_into_parts(v):
     return np.sum(B * np.arange(6.0).reshape(2, 3))
 
 
+def scatter_adds(v):
+    counts = np.zeros(3)
+    np.add.at(counts, [0, 2, 0], v)  # a repeated position gets every value
+    np.subtract.at(counts, ([1, 1],), v[:2] ** 2)
+    return np.sum(counts ** 3)
+
+
 def loop_else(x):
     for t in (5.0, 0.4):
         if abs(x) > t:
@@ -857,6 +864,19 @@ def generator_zipped_enumerated_and_tested(x):
 def comprehension_over_a_generator(x):
     cubes = [v * x for v in generator_function(x) if v > -10.0]
     return sum(math.tanh(v) for v in generator_function(x)) + cubes[-1]
+
+
+def generator_defined_in_f(x):
+    scale = 2.0
+
+    def powers(v):
+        for k in range(1, 4):
+            yield scale * v ** k / k  # f's scale, read when the generator resumes
+    total = sum(powers(x))
+    scale = 0.5
+    for p in powers(x * 3.0):
+        total = total + p ** 2
+    return total
 
 
 def callee_made_by_a_call(W, x):
@@ -1471,6 +1491,8 @@ CASES = [
      generator_consumed, (0.5,), 0),
     (OTHER, "a comprehension over a generator: `[e for v in gen(x)]`, "
      "`sum(e for v in gen(x))`", comprehension_over_a_generator, (0.5,), 0),
+    (OTHER, "a generator function defined by a `def` in f and consumed there",
+     generator_defined_in_f, (0.5,), 0),
     (OTHER, "a generator function's values zipped or enumerated in a loop, tested by "
      "`any`/`all`, with `yield from` an iterable", generator_zipped_enumerated_and_tested,
      (0.5,), 0),
@@ -1486,6 +1508,8 @@ CASES = [
      in_place_numpy_writes, (_v(),), 0),
     (OTHER, "`np.put(a, ind, v)`, `np.copyto(a[i], v)`, `a[i].fill(v)` into arrays the "
      "function made", in_place_writes_into_parts, (_v(),), 0),
+    (OTHER, "`np.add.at(a, ind, v)`, `np.subtract.at` (scatter-adds) into arrays the function "
+     "made", scatter_adds, (_v(),), 0),
     (OTHER, "a call made for its effect that receives an array (`rng.shuffle(b)`)",
      effect_call_on_an_array, (_v(),), 0),
     (OTHER, "`assert`", assert_statement, (0.5,), 0),

@@ -1080,8 +1080,27 @@ SAMPLES.update({
     HELPERS["mean_tangent"]: [("mean_tangent(x0, 0) * x1", [((2, 3), ANY), ((3,), ANY)]),
                               ("mean_tangent(x0, keepdims=True)", [((3, 2), ANY)])],
 })
-# (higher10) the second-order rules of the gradients of scipy.linalg's sqrtm,
-# solve_sylvester, solve_banded, cho_factor and cho_solve (rules/higher_decompositions2.py)
+# np.add.at and np.subtract.at as the lowering writes them (added_at), and the helpers of
+# its gradient and tangent
+SAMPLES.update({
+    HELPERS["added_at"]: [("added_at(x0, [0, 2, 0], x1)", [((3,), ANY), ((3,), ANY)]),
+                          ("added_at(x0, ([0, 1, 0], [1, 1, 2]), x1)",
+                           [((2, 3), ANY), ((3,), ANY)]),
+                          ("added_at(x0, [1, 1], x1)", [((3, 2), ANY), ((2,), ANY)])],
+    HELPERS["added_at_grad"]: [("added_at_grad(x0, [0, 2, 0], x1) * x1",
+                                [((3,), ANY), ((3,), ANY)])],
+    HELPERS["added_at_tangent"]: [("added_at_tangent(x0, x1, [0, 2, 0]) * x1",
+                                   [((3,), ANY), ((3,), ANY)])],
+    # the adjoint of append/extend (rules/higher.py), both parts of its pair read
+    HELPERS["take_last_grads"]: [
+        ("(p := take_last_grads([x0, x1 * x0, x1], 1))[0] * p[1][0] + p[1][1]",
+         [((2,), ANY), ((2,), ANY)]),
+        ("(p := take_last_grads([x0, x1 * x0, x1], 2, True))[0][1] * p[1][0] + p[0][0]",
+         [((2,), ANY), ((2,), ANY)])],
+})
+# (higher10) the second-order rules of the gradients of np.linalg.svd, eig, qr and lstsq,
+# and scipy.linalg's sqrtm, solve_sylvester, solve_banded, cho_factor and cho_solve
+# (rules/higher_decompositions2.py); last
 _SPD = "x1 @ x1.T + 3.0 * np.eye(3)"
 _TRI = "np.triu(np.arange(1.0, 10.0).reshape(3, 3)) + 0.1 * x1"  # eigenvalues near 1, 5, 9
 _BAND = "np.array([[0.0, 0.5, -0.3], [4.0, 3.0, 5.0], [0.4, -0.2, 0.0]]) + 0.1 * x1"

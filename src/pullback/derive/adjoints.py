@@ -462,8 +462,8 @@ class Adjoints:
 
     def adjoint_update(self, s):
         """values.append(v) / values.extend(vs): hand the last elements' gradients to v
-        (or vs) and take them off, then take the elements off the list itself.
-        values.pop(i): put the element back."""
+        (or vs) and take them off, then take the elements off the list itself
+        (`values.pop()` after an append). values.pop(i): put the element back."""
         base = s.value.func.value.id
         item = s.value.args[0]
         if LIST_UPDATE.of(s) == "pop":  # give the slot back (its gradient comes from the read)
@@ -486,7 +486,11 @@ class Adjoints:
                               taken))
             if self.active(item):
                 self.contribute(item.id, load(part), False, out)
-        out.append(gast.Expr(value=call("undo_append", load(base), clone(count))))
+        if LIST_UPDATE.of(s) == "append":  # a list update pullback reads (second order)
+            out.append(gast.Expr(value=gast.Call(func=gast.Attribute(
+                value=load(base), attr="pop", ctx=gast.Load()), args=[], keywords=[])))
+        else:
+            out.append(gast.Expr(value=call("undo_append", load(base), clone(count))))
         return out
 
     def adjoint_if(self, s):

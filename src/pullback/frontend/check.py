@@ -94,9 +94,13 @@ def check(tree: gast.FunctionDef, location) -> None:
         spread = _spread_places(stmt, found)
         nested = {id(inner) for node in found if isinstance(node, gast.FunctionDef)
                   for inner in node.body}  # statements of a nested function's own body
+        # `yield v` statements of a generator defined in f's body (lower/generators.py)
+        yields = {id(part) for s in own_yields(stmt) for part in (s, s.value)}
         for node in found:
             if isinstance(node, gast.Nonlocal) and id(node) in nested:
                 continue  # a nested function sets the function's variable (inlining.py)
+            if id(node) in yields:
+                continue
             if isinstance(node, gast.Starred) and id(node) not in spread \
                     and not isinstance(node.ctx, gast.Store):  # targets: _check_target
                 reject(node, "starred expression (*x) outside the arguments of a call "
@@ -106,6 +110,21 @@ def check(tree: gast.FunctionDef, location) -> None:
                 continue
             what = CONSTRUCT_NAMES.get(type(node), f"{type(node).__name__} node")
             reject(node, what)
+
+
+def own_yields(stmt) -> list:
+    """The `yield v` and `yield from v` statements of `stmt` when it is a def (a generator
+    defined in f's body), outside the functions and lambdas inside it; [] otherwise."""
+    if not isinstance(stmt, gast.FunctionDef):
+        return []
+    out, todo = [], list(stmt.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, gast.Expr) and isinstance(node.value, (gast.Yield, gast.YieldFrom)):
+            out.append(node)
+        elif not isinstance(node, (gast.FunctionDef, gast.Lambda)):
+            todo.extend(gast.iter_child_nodes(node))
+    return out
 
 
 def _spread_places(stmt, found=None) -> set:

@@ -317,7 +317,8 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
 
     def write_into_part(self, expr, out) -> bool:
         """`np.put(a, ind, v)` as `a[put_index(a, ind, v)] = np.ravel(v)` (the elements of
-        a.flat at `ind`); `np.copyto(a[i], v)` and `a[i].fill(v)`, for a name `a`, as
+        a.flat at `ind`); `np.add.at(a, ind, v)` as `a[...] = added_at(a, ind, v)`
+        (np.subtract.at with -v); `np.copyto(a[i], v)` and `a[i].fill(v)`, for a name `a`, as
         `a[view_index(a, i)] = v` (view_index refuses, as it runs, an index that makes a
         copy, into which Python's call would write and drop). Checked like `a[i] = v`.
         False for any other call."""
@@ -327,6 +328,7 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
             else self.parsed.resolve(func)
         if expr.keywords or any(isinstance(a, gast.Starred) for a in args):
             return False
+        index = None
         if callee is np.put and len(args) == 3 and isinstance(args[0], gast.Name):
             if "np" in self.locals:
                 self.error("np.put in a function with a variable named np: pullback writes "
@@ -335,6 +337,14 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
             value = self.atom(gast.Call(func=attribute_chain("np.ravel"), args=[args[2]],
                                         keywords=[]), out, "values")
             index = call("put_index", load(target.id), positions, clone(value))
+        elif callee in (np.add.at, np.subtract.at) and len(args) == 3 \
+                and isinstance(args[0], gast.Name):
+            target, positions = args[0], self.atom(args[1], out)
+            value = args[2] if callee == np.add.at else gast.UnaryOp(op=gast.USub(),
+                                                                     operand=args[2])
+            value = self.atom(call("added_at", load(target.id), positions,
+                                   self.atom(value, out)), out, "added")
+            index = call("whole_array", load(target.id))
         elif callee is np.copyto and len(args) == 2 and _item_of_name(args[0]):
             target, value = args[0].value, args[1]
         elif isinstance(func, gast.Attribute) and func.attr == "fill" and len(args) == 1 \
@@ -342,7 +352,7 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
             target, value = func.value.value, args[0]
         else:
             return False
-        if callee is not np.put:
+        if index is None:
             item = expr.args[0] if callee is np.copyto else func.value
             parts = item.slice.elts if isinstance(item.slice, gast.Tuple) else [item.slice]
             parts = [gast.Call(func=load(self.namer.spelled_builtin("slice")), args=[

@@ -62,10 +62,10 @@ import numpy as np
 
 from .. import rules
 from ..errors import PullbackError
-from ..frontend.check import check
+from ..frontend.check import check, own_yields
 from ..frontend.parse import is_library, parse_function
 from ..ir.annotations import BUILTIN, ORIGIN
-from ..ir.nodes import assign, call, clone, load, stored_in_order, walk
+from ..ir.nodes import assign, call, clone, load, names, stored_in_order, walk
 from .common import at_line, located_error, rename
 from .iterators import changed_in_place
 
@@ -84,13 +84,22 @@ PURE = (builtins.len, builtins.abs, builtins.float, builtins.int, builtins.round
 def inline_generators(tree, namer, parsed) -> None:
     """Rewrite, in place, the consumptions of the user's generators in `tree`."""
     generators = Generators(tree, namer, parsed)
-    if any(generators.generator(n) is not None for n in walk(tree)):
+    if generators.nested or any(generators.generator(n) is not None for n in walk(tree)):
         generators.run()
+
+
+class _Nested:
+    """A generator function defined by a `def` in f's body (its tree, not an object)."""
+
+    def __init__(self, fdef, location):
+        self.__name__, self.tree, self.location = fdef.name, fdef, location
 
 
 class Generators:
     def __init__(self, tree, namer, parsed):
         self.tree, self.namer, self.parsed = tree, namer, parsed
+        self.nested = {s.name: _Nested(s, parsed.location) for s in tree.body
+                       if own_yields(s)}  # (the check of f allows yields only there)
 
     @functools.cached_property
     def own(self) -> set:
@@ -104,6 +113,8 @@ class Generators:
         """The generator function a call `node` makes, or None."""
         if not isinstance(node, gast.Call):
             return None
+        if isinstance(node.func, gast.Name) and node.func.id in self.nested:
+            return self.nested[node.func.id]
         try:
             func = self.parsed.resolve(node.func)
         except Exception:  # noqa: BLE001 (a name that resolves to nothing: not ours)
@@ -113,7 +124,15 @@ class Generators:
         return func
 
     def run(self):
+        self.check_nested()
         self.tree.body = self.block(self.tree.body)
+        self.tree.body = [s for s in self.tree.body if s.__class__ is not gast.FunctionDef
+                          or s.name not in self.nested]  # each ran where it was consumed
+        for node in walk(self.tree):
+            if isinstance(node, gast.Name) and node.id in self.nested:
+                self.error(f"generator {node.id!r} used other than as the iterable of a for "
+                           "loop or the argument of sum, list, tuple, sorted, min, max, any, "
+                           "all or np.fromiter", node)
         for node in walk(self.tree):
             if self.generator(node) is not None:
                 self.error("a call of a generator function other than as the iterable of "
@@ -121,6 +140,25 @@ class Generators:
                            "enumerate there) or the argument of sum, list, tuple, sorted, "
                            "min, max, any, all or np.fromiter: pullback runs a generator in "
                            "place where it is consumed, not kept or passed on", node)
+
+    def check_nested(self) -> None:
+        """A generator defined in f's body is run in place only when its name is bound by
+        its def alone, is read only after the def, and the def neither declares nonlocal
+        or global names nor sits among the names the lowering reads as globals."""
+        stored = [n.id for n in names(*self.tree.body) if n.ctx.__class__ is gast.Store]
+        seen = set()
+        for s in self.tree.body:
+            if s.__class__ is gast.FunctionDef and s.name in self.nested:
+                seen.add(s.name)
+                if any(isinstance(n, (gast.Nonlocal, gast.Global)) for n in walk(s)):
+                    self.error(f"nonlocal or global in generator {s.name!r}", s)
+                if stored.count(s.name):
+                    self.error(f"generator {s.name!r} is also assigned in f: pullback runs a "
+                               "generator defined in f in place only under its one name", s)
+                continue
+            for n in names(s):
+                if n.id in self.nested and n.id not in seen:
+                    self.error(f"generator {n.id!r} read before its def", n)
 
     def block(self, stmts):
         out = []
@@ -434,22 +472,26 @@ class Generators:
         lineno = getattr(loop, "lineno", None)
         fdef.lineno = lineno
         head = loop.iter.func.id if isinstance(loop.iter.func, gast.Name) else None
-        if head is not None and self.parsed.is_rebindable(head):
+        if head is not None and func.__class__ is not _Nested \
+                and self.parsed.is_rebindable(head):
             self.parsed.inlined[None, head] = func  # guarded: the name must still be G
         return [fdef, at_line(run, lineno)]
 
     def callee(self, loop, func):
         """G's checked Parsed, refusing the forms this lowering does not cover."""
         name = func.__name__
-        if func.__globals__ is not getattr(self.parsed.func, "__globals__", None) \
+        if func.__class__ is _Nested:
+            callee = func
+        elif func.__globals__ is not getattr(self.parsed.func, "__globals__", None) \
                 or func.__closure__:
-            self.error(f"generator {name!r} defined in another module or inside a function: "
-                       "pullback runs a generator in place when it is a module-level "
-                       "function of f's module", loop.iter)
-        try:
-            callee = parse_function(func)
-        except PullbackError as exc:
-            self.error(f"generator {name!r}: {exc}", loop.iter)
+            self.error(f"generator {name!r} defined in another module or inside a function "
+                       "other than f: pullback runs a generator in place when it is a "
+                       "module-level function of f's module or defined in f", loop.iter)
+        else:
+            try:
+                callee = parse_function(func)
+            except PullbackError as exc:
+                self.error(f"generator {name!r}: {exc}", loop.iter)
         args = callee.tree.args
         if args.vararg or args.kwarg or args.kwonlyargs or any(
                 not isinstance(d, gast.Constant) for d in args.defaults):
@@ -471,7 +513,7 @@ class Generators:
         free = {n.id for n in walk(callee.tree) if isinstance(n, gast.Name)} - set(
             stored_in_order(callee.tree)) - {a.id for a in walk(args) if isinstance(a, gast.Name)}
         hidden = sorted(free & (self.own | set(stored_in_order(*loop.body, loop.target))))
-        if hidden:
+        if hidden and func.__class__ is not _Nested:  # (one defined in f reads f's names)
             self.error(f"generator {name!r} reads the global {hidden[0]!r}, which f's own "
                        f"variable of that name hides where the generator runs in place; "
                        "rename one of them", loop.iter)

@@ -40,6 +40,15 @@ RULES = {
     # the copy a function's writes into an input are made on (lower/inputs.py)
     runtime.own_input: rule("x, name, others", kinds=["fresh"], x="g",
                             jvp={"x": "own_tangent(g, x)"}),
+    # np.add.at(a, index, v) and np.subtract.at, as lower/flatten.py writes them
+    runtime.added_at: rule("a, index, values", kinds=["fresh"], a="g",
+                           values="added_at_grad(g, index, values)",
+                           jvp={"a": "g", "values": "added_at_tangent(g, a, index)"}),
+    # its two helpers are linear in their first argument and each other's adjoint
+    runtime.added_at_grad: rule("d, index, values", kinds=["fresh"], jvp="linear",
+                                d="added_at_tangent(g, d, index)"),
+    runtime.added_at_tangent: rule("t, a, index", kinds=["fresh"], jvp="linear",
+                                   t="added_at_grad(g, index, t)"),
 }
 
 # normalize writes sorted(), and min() and max() with key=, as reads at the positions

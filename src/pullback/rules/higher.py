@@ -196,6 +196,28 @@ def take_slot_grad_adjoint(g, d, idx):
     return out
 
 
+def take_last_grads_adjoint(g, n, extended):
+    """take_last_grads(d, n) splits a list's gradient d into (its last n elements', the
+    rest's): the adjoint joins a gradient of that pair back into one list, the rest's
+    elements then the taken ones. When the rest's gradient is the known zero, its length
+    is not known here (the call shortened the list in place, and later calls may have
+    shortened it again), so that case is refused rather than given a list of a guessed
+    length; forward over reverse never needs it."""
+    taken, rest = runtime.item_grad(g, 0), runtime.item_grad(g, 1)
+    if _zero(taken) and _zero(rest):
+        return 0.0
+    if rest.__class__ is float:
+        raise PullbackError(
+            "a second derivative by reverse over reverse through the gradient of a list "
+            "built by append or extend whose other elements' gradient is not known here: "
+            "use pullback.hessian or pullback.hvp (forward over reverse)")
+    if not extended:
+        taken = [taken]
+    elif taken.__class__ is float:
+        taken = [0.0] * n
+    return runtime.GradList([*rest, *taken])
+
+
 def _repeats(a, b) -> bool:
     """Whether `a * b` repeated a list or tuple (replicate_grad's first case)."""
     seq, count = (a, b) if isinstance(a, (list, tuple)) else (b, a)
@@ -1397,6 +1419,11 @@ RULES = {
     runtime.take_slot_grad: rule("d, idx", kinds=WRITES_FIRST, jvp="linear",
                                  d="take_slot_grad_adjoint(g, d, idx)",
                                  batch={"d": "take_slot_grad_batch(g, d, idx)"}),
+    # the adjoint of append and extend: (the last n elements' gradients, the rest), d
+    # shortened in place; a tangent list (a batch of tangents per element) is split alike
+    runtime.take_last_grads: rule("d, n, extended=False", kinds=WRITES_FIRST, jvp="linear",
+                                  d="take_last_grads_adjoint(g, n, extended)",
+                                  batch={"d": "take_last_grads(g, n, extended)"}),
     support.unreduce: rule("d, x, axis=None, keepdims=False", kinds=FRESH, jvp="linear",
                            d="unreduce_transpose(g, d, axis, keepdims)",
                            batch={"d": "unreduce_batch(g, x, axis, keepdims)"}),
@@ -1519,7 +1546,8 @@ FUNCTIONS = (summed_to, spread_to, unreduce_transpose, unreduce_extreme_transpos
              pow_grad_exponent_base, pow_grad_exponent_made, stacked_grad_transpose,
              kron_grad_tangent, kron_grad_adjoint_d,
              kron_grad_adjoint_operand, replicate_grad_tangent, replicate_grad_adjoint_d,
-             replicate_grad_adjoint_operand, abs_grad_tangent_x, abs_grad_adjoint_x)
+             replicate_grad_adjoint_operand, abs_grad_tangent_x, abs_grad_adjoint_x,
+             take_last_grads_adjoint)
 # the helpers the templates above call, beside the rules (Rule.functions)
 RULES = {f: replace(r, functions=tuple((h.__name__, h) for h in FUNCTIONS))
          for f, r in RULES.items()}

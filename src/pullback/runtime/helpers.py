@@ -890,7 +890,7 @@ def whole_array(a):
     NumPy's writing into it may do something else."""
     if not isinstance(a, np.ndarray):
         raise PullbackError(f"pullback differentiates in-place NumPy writes (fill, copyto, "
-                            f"out=) into arrays only, not into a {type(a).__name__}")
+                            f"np.add.at, out=) into arrays only, not into a {type(a).__name__}")
     return Ellipsis
 
 
@@ -935,6 +935,38 @@ def view_index(a, index):
                             "for every axis), so that Python's call leaves a unchanged; to "
                             "change a, write a[index] = value")
     return index
+
+
+def added_at(a, index, values):
+    """A copy of the array `a` with `np.add.at(a, index, values)` applied: unbuffered, so
+    an element that `index` names twice gets both values. The lowering writes
+    `np.add.at(a, index, v)` as `a[...] = added_at(a, index, v)` (np.subtract.at with -v),
+    checked like any in-place write; NumPy's own errors (an index out of range, a cast) as
+    they are.
+
+    >>> added_at(numpy.zeros(3), [0, 2, 0], numpy.array([1.0, 2.0, 3.0]))
+    array([4., 0., 2.])
+    """
+    whole_array(a)
+    out = a.copy()
+    numpy.add.at(out, index, values)
+    return out
+
+
+def added_at_grad(g, index, values):
+    """The gradient of added_at(a, index, values) in `values`: g read at `index` (each
+    position as often as it is named), summed down to the shape of `values`."""
+    if g.__class__ is float:
+        return g
+    return unbroadcast(numpy.asarray(g)[index], values)
+
+
+def added_at_tangent(t, a, index):
+    """The tangent of added_at(a, index, values) for the tangent `t` of `values`: the
+    tangents added at `index` into zeros of a's shape."""
+    out = numpy.zeros(numpy.shape(a), dtype=numpy.result_type(a, t, float))
+    numpy.add.at(out, index, t)
+    return out
 
 
 def unpack_check(values, n, starred=False):
