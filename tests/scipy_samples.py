@@ -14,16 +14,23 @@ from pullback.rules.fft import (  # noqa: F401 (read by the samples)
     rfft_grad,
 )
 from pullback.rules.linalg import (  # noqa: F401 (read by the samples)
+    linalg_eig_grad,
     linalg_eigh_grad,
     linalg_eigvalsh_grad,
     linalg_matrix_power_grad,
     linalg_multi_dot_grad,
     linalg_pinv_grad,
+    linalg_svd_grad,
 )
 from pullback.rules.scipy import real_only  # noqa: F401 (read by the samples)
 from pullback.rules.scipy_linalg import (  # noqa: F401 (read by the samples)
+    cho_factor_grad,
+    cho_solve_grad,
+    solve_banded_grad,
     solve_grad,
+    solve_sylvester_grad,
     solve_triangular_grad,
+    sqrtm_grad,
 )
 from pullback.rules.scipy_signal import (  # noqa: F401 (read by the samples)
     signal_convolve_grad,

@@ -1081,7 +1081,7 @@ SAMPLES.update({
                               ("mean_tangent(x0, keepdims=True)", [((3, 2), ANY)])],
 })
 # np.add.at and np.subtract.at as the lowering writes them (added_at), and the helpers of
-# its gradient and tangent; last
+# its gradient and tangent
 SAMPLES.update({
     HELPERS["added_at"]: [("added_at(x0, [0, 2, 0], x1)", [((3,), ANY), ((3,), ANY)]),
                           ("added_at(x0, ([0, 1, 0], [1, 1, 2]), x1)",
@@ -1098,6 +1098,49 @@ SAMPLES.update({
         ("(p := take_last_grads([x0, x1 * x0, x1], 2, True))[0][1] * p[1][0] + p[0][0]",
          [((2,), ANY), ((2,), ANY)])],
 })
+# (higher10) the second-order rules of the gradients of np.linalg.svd, eig, qr and lstsq,
+# and scipy.linalg's sqrtm, solve_sylvester, solve_banded, cho_factor and cho_solve
+# (rules/higher_decompositions2.py); last
+_SPD = "x1 @ x1.T + 3.0 * np.eye(3)"
+_TRI = "np.triu(np.arange(1.0, 10.0).reshape(3, 3)) + 0.1 * x1"  # eigenvalues near 1, 5, 9
+_BAND = "np.array([[0.0, 0.5, -0.3], [4.0, 3.0, 5.0], [0.4, -0.2, 0.0]]) + 0.1 * x1"
+if scipy is not None:
+    SAMPLES.update({
+        scipy_samples.sqrtm_grad: [(f"{_SS}sqrtm_grad(x0, scipy.linalg.sqrtm({_SPD}))",
+                                    [((3, 3), ANY), ((3, 3), ANY)])],
+        scipy_samples.solve_sylvester_grad: [
+            (f"{_SS}solve_sylvester_grad(x0, {_SPD}, x2 @ x2.T + 2.0 * np.eye(2), "
+             f"scipy.linalg.solve_sylvester({_SPD}, x2 @ x2.T + 2.0 * np.eye(2), x3), '{w}')",
+             [((3, 2), ANY), ((3, 3), ANY), ((2, 2), ANY), ((3, 2), ANY)])
+            for w in ("a", "b", "q")],
+        scipy_samples.solve_banded_grad: [
+            (f"{_SS}solve_banded_grad(x0, (1, 1), {_BAND}, x2, "
+             f"scipy.linalg.solve_banded((1, 1), {_BAND}, x2), '{w}')",
+             [((3,), ANY), ((3, 3), ANY), ((3,), ANY)]) for w in ("ab", "b")],
+        scipy_samples.cho_factor_grad: [
+            (f"{_SS}cho_factor_grad((np.tril(x0), False), scipy.linalg.cho_factor({_SPD}, "
+             "lower=True), True)", [((3, 3), ANY), ((3, 3), ANY)])],
+        scipy_samples.cho_solve_grad: [
+            (f"{_SS}cho_solve_grad(x0, scipy.linalg.cho_factor({_SPD}), x2, "
+             f"scipy.linalg.cho_solve(scipy.linalg.cho_factor({_SPD}), x2), 'b')",
+             [((3,), ANY), ((3, 3), ANY), ((3,), ANY)]),
+            (f"{_SS}cho_solve_grad(x0, scipy.linalg.cho_factor({_SPD}, lower=True), x2, "
+             f"scipy.linalg.cho_solve(scipy.linalg.cho_factor({_SPD}, lower=True), x2), "
+             "'c')[0]", [((3,), ANY), ((3, 3), ANY), ((3,), ANY)])],
+        scipy_samples.linalg_svd_grad: [
+            (f"{_SS}linalg_svd_grad(x0, x1, np.linalg.svd(x1, compute_uv=False), True, False)",
+             [((3,), ANY), ((4, 3), ANY)]),
+            (f"{_SS}linalg_svd_grad(x0, x1, np.linalg.svd(x1, compute_uv=False), True, False, "
+             "True)", [((3,), ANY), ((3, 3), ANY)])],
+        scipy_samples.linalg_eig_grad: [
+            (f"{_SS}linalg_eig_grad(x0, {_TRI}, np.linalg.eigvals({_TRI}))",
+             [((3,), ANY), ((3, 3), ANY)])],
+        HELPERS["qr_grad"]: [("qr_grad(x0, x1, np.linalg.qr(x1, mode='r'), 'r')",
+                              [((3, 3), ANY), ((4, 3), ANY)])],
+        HELPERS["lstsq_grad"]: [
+            (f"lstsq_grad((x0, np.zeros(1), 0.0, x2), x1, x3, '{w}')",
+             [((3,), ANY), ((4, 3), ANY), ((3,), ANY), ((4,), ANY)]) for w in ("a", "b")],
+    })
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 

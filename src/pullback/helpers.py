@@ -19,11 +19,12 @@ import math
 import numpy as np
 
 from .rules import HELPERS as RULE_HELPERS
-from .runtime import checkpoint, objects
+from .runtime import checkpoint, method_tangents, objects
 from .runtime import helpers as runtime
 
 HELPERS = {"np": np, "math": math}
-for _helpers in (runtime.HELPERS, RULE_HELPERS, objects.HELPERS, checkpoint.HELPERS):
+for _helpers in (runtime.HELPERS, RULE_HELPERS, objects.HELPERS, checkpoint.HELPERS,
+                 method_tangents.HELPERS):
     if set(_helpers) & set(HELPERS):  # one would silently hide the other
         raise ImportError(f"helpers defined twice: {set(_helpers) & set(HELPERS)}")
     HELPERS.update(_helpers)

@@ -995,9 +995,10 @@ def _check_augmented(analysis, describe) -> None:
                     "that would change too (it may share memory with it): take a copy "
                     f"(np.copy) or write `{augmented} = {augmented} + ...`\n  "
                     f"{describe(d)}"))
-        shared = reads is None or any(
+        shared = reads is None or any(  # put into a tuple or list (but for good after s)
             isinstance(e, gast.Name) and e.id in same for p in analysis.assigns
-            if isinstance(p.value, (gast.Tuple, gast.List)) for e in p.value.elts) or any(
+            if isinstance(p.value, (gast.Tuple, gast.List))
+            and _precedes(s, p, analysis) != [] for e in p.value.elts) or any(
             v in same for _, v in analysis.update_pairs()) or any(  # put into a list
             isinstance(p.targets[0], gast.Subscript) and isinstance(p.value, gast.Name)
             and p.value.id in same and _holds_references(p.targets[0].value.id, analysis)

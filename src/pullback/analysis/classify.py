@@ -259,7 +259,7 @@ class Classification:
             op = self._bind(callee, value.args, value.keywords, dotted_name(value.func)
                             or "call", stmt)
             if op.kind == "unknown":
-                method = self._method(value, callee)
+                method = self._method(value, callee) or self._dispatched(value, callee)
                 if method is not None:
                     return method
             if op.kind == "unknown" and isinstance(func, gast.Attribute) \
@@ -544,6 +544,36 @@ class Classification:
         inputs.update({k.arg or "**": k.value for k in value.keywords})
         shown = f"{dotted_name(func)}()" if dotted_name(func) else f".{name}()"
         return Op("method", inputs, bound={"name": name}, name=shown)
+
+    def _dispatched(self, value, callee):
+        """A generated gradient's `method_forward(site, obj, *args)` (`_apart(site,
+        others, obj, *args)`) or `method_backward(saved, g)`: a method call resolved when
+        it runs (its inputs: the object, or the record, as "self", and the call's own
+        arguments), which forward mode differentiates (runtime/method_tangents); None for
+        anything else, and for arguments passed as *P or **M."""
+        from ..runtime.method_tangents import DISPATCHED
+
+        try:
+            if callee not in DISPATCHED:
+                return None
+        except TypeError:  # unhashable
+            return None
+        args = value.args
+        if any(isinstance(a, gast.Starred) for a in args) or any(
+                k.arg is None for k in value.keywords):
+            return None
+        skip = {"method_forward": 1, "method_forward_apart": 2}.get(callee.__name__, 0)
+        if len(args) < skip + 1 + (not skip):
+            return None
+        inputs = {"self": args[skip], **dict(enumerate(args[skip + 1:]))}
+        inputs.update({k.arg: k.value for k in value.keywords})
+        from ..runtime.objects import CallSite
+
+        site = self.parsed.lookup(args[0].id) if skip and isinstance(args[0], gast.Name) \
+            else None
+        shown = site.shown if isinstance(site, CallSite) else f"{callee.__name__}()"
+        return Op("method", inputs, bound={"name": callee.__name__, "dispatched": True},
+                  name=shown)
 
     def growth(self, s, op, mode):
         """For objects.CallSite.growth: (whether the function is the one passed to grad,

@@ -481,13 +481,15 @@ class Forward:
 
         active = tuple(k for k, atom in op.inputs.items() if self.active(atom))
         receiver = op.inputs["self"]
+        dispatched = op.bound.get("dispatched")  # a generated gradient's method_forward
         site = self.namer.fresh(f"{receiver.id}_{op.bound['name']}_site")
         self.constants[site] = CallSite(
             op.bound["name"], active, self.optimize, self.analysis.parsed.location.describe(s),
             op.name, mode=f"{self.mode.removesuffix('_call')}_call" if self.batched
             else "jvp_call")
         tangents = tuple_of(*[load(self.d(op.inputs[k].id)) for k in active])
-        value = call("method_jvp", load(site), tangents, clone(receiver),
+        value = call("method_dispatch_jvp" if dispatched else "method_jvp", load(site),
+                     tangents, *[] if dispatched else [clone(receiver)],
                      *[clone(a) for a in s.value.args])
         value.keywords = [clone(k) for k in s.value.keywords]
         made = assign(tuple_of(store(name), store(self.d(name)), ctx=gast.Store()), value)

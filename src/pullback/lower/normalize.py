@@ -151,6 +151,7 @@ def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
     # expressions -> one operation per statement (flatten.py and the modules it assembles)
     budget = inlining.INLINE_BUDGET if inline else 0
     body = Flatten(namer, parsed, local_functions, user_names, budget).function_body(body)
+    explicit_super(body, tree, parsed)
     sentinels = []
     for name in unset:
         sentinels.append(at_line(assign(name, call("unbound", const(name))),
@@ -166,3 +167,20 @@ def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
     new.namer = namer
     return new
 
+
+def explicit_super(body, tree, parsed) -> None:
+    """`super()` -> `super(__class__, self)` (self: the first parameter): the generated
+    code keeps the call, and the functions made from it need not take the object first
+    (forward mode passes tangents first), where `super()` would read another argument."""
+    code = getattr(parsed.func, "__code__", None)
+    args = tree.args.posonlyargs + tree.args.args
+    if not args or code is None or "__class__" not in code.co_freevars:
+        return
+    for node in (n for s in body for n in walk(s)):
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
+                and node.func.id == "super" and not node.args and not node.keywords \
+                and parsed.resolve(node.func) is builtins.super:
+            node.args = [gast.Name(id="__class__", ctx=gast.Load(), annotation=None,
+                                   type_comment=None),
+                         gast.Name(id=args[0].id, ctx=gast.Load(), annotation=None,
+                                   type_comment=None)]

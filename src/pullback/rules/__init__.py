@@ -315,7 +315,7 @@ def of_kind(kind: str, table: dict) -> dict:
 TABLES = ("operators", "math", "builtins", "numpy", "numpy_added", "linalg", "fft", "scipy",
           "special_added", "scipy_stats", "scipy_linalg", "scipy_signal", "scipy_integrate",
           "scipy_optimize", "index_tricks", "higher", "higher_products", "higher_simple",
-          "higher_decompositions", "higher_special")
+          "higher_decompositions", "higher_special", "higher_decompositions2")
 
 
 OPTIONAL = ("scipy",)  # libraries whose rule modules are skipped when not installed

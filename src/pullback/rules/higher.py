@@ -145,6 +145,7 @@ def accum_index_adjoint_d(g, d):
 
 def accum_index_adjoint_v(g, idx, v):
     _refuse_container(v)
+    _refuse_container(g)  # the gradient of a tuple, indexed (a pair's entry accumulated)
     if _zero(g):
         return 0.0
     return runtime.unbroadcast(np.real(g[idx]) if np.iscomplexobj(g) and not np.iscomplexobj(v)

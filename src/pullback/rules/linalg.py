@@ -112,6 +112,50 @@ def linalg_svd_grad(g, a, ans, full_matrices=True, compute_uv=True, hermitian=Fa
     return grad
 
 
+def _svd_tangent_parts(t, u, s, vh):
+    """(du, ds, dvh) of the thin SVD A = U diag(s) V^T along t (Townsend 2016): with
+    P = U^T t V and F[i, j] = 1 / (s_j^2 - s_i^2), ds = diag(P),
+    dU = U (F o (P S + S P^T)) + (I - U U^T) t V S^-1,
+    dV = V (F o (S P + P^T S)) + (I - V V^T) t^T U S^-1."""
+    v = _mT(vh)
+    P = _mT(u) @ t @ v
+    ds = np.diagonal(P, axis1=-2, axis2=-1)
+    F = _inverse_gaps(s * s, "np.linalg.svd (its tangent)", True)
+    S = s[..., None, :]  # scales columns
+    du = u @ (F * (P * S + _mT(P * S)))
+    dv = v @ (F * (_mT(P) * S + _mT(_mT(P) * S)))
+    m, n = t.shape[-2:]
+    if m != n and np.any(s == 0):
+        raise PullbackError("np.linalg.svd of a rank-deficient non-square matrix: its "
+                            "singular vectors have no derivative")
+    if m > s.shape[-1]:
+        du = du + (t @ v - u @ (P)) / S
+    if n > s.shape[-1]:
+        dv = dv + (_mT(t) @ u - v @ _mT(P)) / S
+    return du, ds, _mT(dv)
+
+
+def linalg_svd_tangent(t, a, ans, full_matrices=True, compute_uv=True, hermitian=False):
+    """np.linalg.svd along t: the singular values' diag(U^T t V), and with compute_uv the
+    vectors' tangents (_svd_tangent_parts); with full_matrices on a non-square matrix
+    the extra vectors, which are not unique, get NaN (nothing computed from them has a
+    derivative: the gradient refuses them). hermitian=True reads the lower triangle."""
+    a = _real_matrix(_symmetric(a) if hermitian else a, "np.linalg.svd")
+    t = _real_matrix(_symmetric(t) if hermitian else np.asarray(t), "np.linalg.svd")
+    if not compute_uv:
+        u, _, vh = np.linalg.svd(a, full_matrices=False)
+        return np.einsum("...ji,...jk,...ki->...i", u, t, _mT(vh))
+    u, s, vh = ans
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    du, ds, dvh = _svd_tangent_parts(t, u[..., :, :k], s, vh[..., :k, :])
+    if full_matrices and m > n:
+        du = np.concatenate([du, np.full(u.shape[:-1] + (m - k,), np.nan)], axis=-1)
+    if full_matrices and n > m:
+        dvh = np.concatenate([dvh, np.full(vh.shape[:-2] + (n - k, n), np.nan)], axis=-2)
+    return du, ds, dvh
+
+
 def _triangle(x, uplo):
     """The gradient with respect to a matrix of which only the triangle `uplo` is read
     (as the symmetric matrix it stands for): x + x^T off the diagonal there, x on it."""
@@ -178,6 +222,30 @@ def linalg_eig_grad(g, a, ans):
     gv = gv - v * np.sum(v * gv, axis=-2, keepdims=True)
     inner = _diag(gw) + F * (_mT(v) @ gv)
     return np.linalg.solve(_mT(v), inner @ _mT(v))
+
+
+def _eig_tangent_parts(t, w, v):
+    """(dw, dV) of A V = V diag(w) along t, V's columns of unit length: with
+    P = V^-1 t V and F[i, j] = 1 / (w_j - w_i), dw = diag(P) and dV = V C - V diag(V^T V C),
+    C = F o P (the last term keeps each column's length)."""
+    P = np.linalg.solve(v, t @ v)
+    F = _inverse_gaps(w, "np.linalg.eig (its tangent)", True)
+    dv = v @ (F * P)
+    return (np.diagonal(P, axis1=-2, axis2=-1),
+            dv - v * np.sum(v * dv, axis=-2, keepdims=True))
+
+
+def linalg_eig_tangent(t, a, ans):
+    """np.linalg.eig (w, V) along t (np.linalg.eigvals: w), for a real matrix with real
+    eigenvalues (repeated ones refused: their eigenvectors have no derivative)."""
+    _real_matrix(a, "np.linalg.eig")
+    t = _real_matrix(t, "np.linalg.eig")
+    w, v = ans if isinstance(ans, tuple) else np.linalg.eig(a)
+    if np.iscomplexobj(w):
+        raise PullbackError("np.linalg.eig of a matrix with complex eigenvalues: pullback "
+                            "differentiates it when every eigenvalue is real")
+    dw, dv = _eig_tangent_parts(np.broadcast_to(t, np.shape(v)), w, v)
+    return (dw, dv) if isinstance(ans, tuple) else dw
 
 
 def linalg_pinv_grad(g, a, ans, hermitian=False):
@@ -311,8 +379,9 @@ def _with_helper(r, *helpers):
 RULES = {
     np.linalg.svd: _with_helper(rule(
         "a, full_matrices=True, compute_uv=True, hermitian=False", kinds=FRESH,
-        a="linalg_svd_grad(g, a, ans, full_matrices, compute_uv, hermitian)"),
-        linalg_svd_grad),
+        a="linalg_svd_grad(g, a, ans, full_matrices, compute_uv, hermitian)",
+        jvp={"a": "linalg_svd_tangent(g, a, ans, full_matrices, compute_uv, hermitian)"}),
+        linalg_svd_grad, linalg_svd_tangent),
     np.linalg.eigh: _with_helper(rule("a, UPLO='L'", kinds=FRESH,
                                       a="linalg_eigh_grad(g, a, ans, UPLO)",
                                       jvp={"a": "linalg_eigh_tangent(g, a, ans, UPLO)"}),
@@ -321,10 +390,12 @@ RULES = {
                                           a="linalg_eigvalsh_grad(g, a, UPLO)",
                                           jvp={"a": "linalg_eigvalsh_tangent(g, a, UPLO)"}),
                                      linalg_eigvalsh_grad, linalg_eigvalsh_tangent),
-    np.linalg.eig: _with_helper(rule("a", kinds=FRESH, a="linalg_eig_grad(g, a, ans)"),
-                                linalg_eig_grad),
-    np.linalg.eigvals: _with_helper(rule("a", kinds=FRESH, a="linalg_eig_grad(g, a, ans)"),
-                                    linalg_eig_grad),
+    np.linalg.eig: _with_helper(rule("a", kinds=FRESH, a="linalg_eig_grad(g, a, ans)",
+                                     jvp={"a": "linalg_eig_tangent(g, a, ans)"}),
+                                linalg_eig_grad, linalg_eig_tangent),
+    np.linalg.eigvals: _with_helper(rule("a", kinds=FRESH, a="linalg_eig_grad(g, a, ans)",
+                                         jvp={"a": "linalg_eig_tangent(g, a, ans)"}),
+                                    linalg_eig_grad, linalg_eig_tangent),
     np.linalg.pinv: _with_helper(rule("a, rcond=None, hermitian=False, *, rtol=None",
                                       kinds=FRESH, a="linalg_pinv_grad(g, a, ans, hermitian)",
                                       jvp={"a": "linalg_pinv_tangent(g, a, ans, hermitian)"}),

@@ -20,7 +20,7 @@ from dataclasses import replace
 from ..errors import PullbackError
 from ..runtime.helpers import GradList, unbroadcast
 from . import rule
-from .linear_algebra import _mT, cholesky_grad
+from .linear_algebra import _mT, cholesky_grad, cholesky_tangent
 from .support import _zero, np
 
 if importlib.util.find_spec("scipy") is None:
@@ -148,6 +148,9 @@ def _solve_like(kind, a, options):
         part = (lambda t: np.tril(t) + _mT(np.tril(t, -1))) if lower else \
             (lambda t: np.triu(t) + _mT(np.triu(t, 1)))
         return part(a), part, (lambda y: _lower_read(y, lower))
+    if kind == "banded":  # options: l_and_u; M the dense matrix of the band storage a
+        return (_banded(options, a)[0], (lambda t: _banded(options, np.asarray(t))[0]),
+                (lambda y: _band_of(options, a, y)))
     trans, lower, unit = options
     swap = _trans(trans) != 0
     op = (lambda m: _mT(m)) if swap else (lambda m: m)
@@ -167,6 +170,55 @@ def solve_like_tangent(t, a, ans, kind, options, wrt):
         return np.linalg.solve(full, t) if np.ndim(t) > 1 else \
             np.linalg.solve(full, np.asarray(t)[:, None])[:, 0]
     return solve_tangent_a(linear(t), full, ans)
+
+
+def _real_solve(what, *values):
+    for v in values:
+        if np.iscomplexobj(v):
+            raise PullbackError(f"forward mode or a second derivative of {what} of complex "
+                                "values: pullback takes real matrices here")
+
+
+def sqrtm_tangent(t, ans):
+    """X X = A: X dX + dX X = dA, a Sylvester equation."""
+    _real_solve("scipy.linalg.sqrtm", t, ans)
+    return linalg.solve_sylvester(ans, ans, np.broadcast_to(t, np.shape(ans)))
+
+
+def solve_sylvester_tangent(t, a, b, ans, wrt):
+    """A X + X B = Q: A dX + dX B = dQ - dA X - X dB."""
+    _real_solve("scipy.linalg.solve_sylvester", t, a, b, ans)
+    rhs = t if wrt == "q" else -(t @ ans) if wrt == "a" else -(ans @ t)
+    return linalg.solve_sylvester(a, b, np.broadcast_to(rhs, np.shape(ans)))
+
+
+def cho_factor_tangent(t, ans, lower):
+    """(dc, 0.0): cholesky's tangent in c's factor triangle; NaN in the other triangle,
+    whose values SciPy does not specify (a gradient reaching them is refused)."""
+    factor = _factor(ans[0], lower)
+    dc = cholesky_tangent(t, factor, not lower)
+    other = ~np.tri(*np.shape(factor)[-2:], dtype=bool) if lower else \
+        ~np.tri(*np.shape(factor)[-2:], dtype=bool).T
+    return (np.where(other, np.nan, dc), 0.0)
+
+
+def _cho_matrix_tangent(dc, c, lower):
+    """dA for A = L L^T (U^T U) along the tangent dc of the factor's triangle of c."""
+    F, dF = _factor(np.asarray(c), lower), _factor(np.asarray(dc), lower)
+    return dF @ _mT(F) + F @ _mT(dF) if lower else _mT(dF) @ F + _mT(F) @ dF
+
+
+def cho_solve_tangent(t, c_and_lower, b, ans, wrt):
+    """x = A^-1 b: along b, A^-1 db; along c, -A^-1 dA x (dA from c's factor triangle)."""
+    c, lower = c_and_lower
+    _real_solve("scipy.linalg.cho_solve", t if wrt == "b" else 0.0, c, ans)
+    if wrt == "b":
+        return linalg.cho_solve((c, lower), np.broadcast_to(t, np.shape(ans)))
+    dc = t if _zero(t) else t[0]
+    if _zero(dc):
+        return np.zeros(np.shape(ans))
+    _real_solve("scipy.linalg.cho_solve", dc)
+    return -linalg.cho_solve((c, lower), _cho_matrix_tangent(dc, c, lower) @ ans)
 
 
 def sqrtm_grad(g, ans):
@@ -219,6 +271,16 @@ def _banded(l_and_u, ab):
     return dense, i, cols, valid
 
 
+def _band_of(l_and_u, ab, y):
+    """The band storage entries of the dense matrix y (ab's shape; entries outside the
+    matrix 0): the transpose of building the dense matrix from ab."""
+    _, i, cols, valid = _banded(l_and_u, ab)
+    y = np.asarray(y)
+    out = np.zeros(np.shape(ab), dtype=y.dtype)
+    out[valid] = y[i[valid], cols[valid]]
+    return out
+
+
 def solve_banded_grad(g, l_and_u, ab, b, ans, wrt):
     """solve with the band matrix of ab; ab's gradient is read back from the dense one
     (entries outside the matrix get none)."""
@@ -240,7 +302,8 @@ def solve_banded_grad(g, l_and_u, ab, b, ans, wrt):
 
 _FUNCTIONS = tuple((f.__name__, f) for f in (
     solve_triangular_grad, cho_factor_grad, cho_solve_grad, solve_grad, sqrtm_grad, expm_grad,
-    expm_tangent, solve_sylvester_grad, solve_banded_grad, solve_like_tangent))
+    expm_tangent, solve_sylvester_grad, solve_banded_grad, solve_like_tangent, sqrtm_tangent,
+    solve_sylvester_tangent, cho_factor_tangent, cho_solve_tangent))
 
 
 def _rule(params, jvp=None, **partials):
@@ -258,10 +321,13 @@ RULES = {
                            a="cholesky_grad(g, ans, not lower)",
                            jvp={"a": "cholesky_tangent(g, ans, not lower)"}),
     linalg.cho_factor: _rule("a, lower=False, check_finite=True",
-                             a="cho_factor_grad(g, ans, lower)"),
+                             a="cho_factor_grad(g, ans, lower)",
+                             jvp={"a": "cho_factor_tangent(g, ans, lower)"}),
     linalg.cho_solve: _rule("c_and_lower, b, check_finite=True",
                             c_and_lower="cho_solve_grad(g, c_and_lower, b, ans, 'c')",
-                            b="cho_solve_grad(g, c_and_lower, b, ans, 'b')"),
+                            b="cho_solve_grad(g, c_and_lower, b, ans, 'b')",
+                            jvp={p: f"cho_solve_tangent(g, c_and_lower, b, ans, {p[0]!r})"
+                                 for p in ("c_and_lower", "b")}),
     linalg.solve: _rule("a, b, lower=False, check_finite=True, assume_a=None",
                         jvp={p: f"solve_like_tangent(g, a, ans, 'solve', (assume_a, lower), "
                                 f"{p!r})" for p in ("a", "b")},
@@ -271,13 +337,19 @@ RULES = {
                       jvp={"a": "det_tangent(g, a, ans)"}),
     linalg.inv: _rule("a, check_finite=True", a="inv_grad(g, ans)",
                       jvp={"a": "-(ans @ g @ ans)"}),
-    linalg.sqrtm: _rule("A", A="sqrtm_grad(g, ans)"),
+    linalg.sqrtm: _rule("A", A="sqrtm_grad(g, ans)", jvp={"A": "sqrtm_tangent(g, ans)"}),
     linalg.expm: _rule("A", A="expm_grad(g, A)", jvp={"A": "expm_tangent(g, A)"}),
     linalg.solve_sylvester: _rule("a, b, q", **{p: f"solve_sylvester_grad(g, a, b, ans, '{p}')"
-                                                for p in ("a", "b", "q")}),
+                                                for p in ("a", "b", "q")},
+                                  jvp={p: f"solve_sylvester_tangent(g, a, b, ans, '{p}')"
+                                       for p in ("a", "b", "q")}),
     linalg.solve_banded: _rule("l_and_u, ab, b, check_finite=True",
                                **{p: f"solve_banded_grad(g, l_and_u, ab, b, ans, '{p}')"
-                                  for p in ("ab", "b")}),
+                                  for p in ("ab", "b")},
+                               jvp={p: f"solve_like_tangent(g, ab, ans, 'banded', l_and_u, "
+                                       f"{'b' if p == 'b' else 'a'!r})" for p in ("ab", "b")}),
 }
 ARRAY_LIKE = True  # list arguments are read as arrays, by the functions and their rules
+# (but for cho_solve's pair (c, lower), whose tangent is a pair too)
+LISTS_OF_ARRAYS = (linalg.cho_solve,)
 NONDIFF: set = set()

@@ -351,15 +351,20 @@ def method_forward_apart(site, others, obj, *args, **kwargs):
     return method_forward(site, obj, *args, _apart=others, **kwargs)
 
 
-def method_forward(site, obj, *args, _apart=None, **kwargs):
+def method_forward(site, obj, *args, _apart=None, _tangent=None, **kwargs):
     """The call `obj.<site.name>(*args, **kwargs)` run by the forward part of its
-    function's transform: (result, what method_backward needs)."""
+    function's transform: (result, what method_backward needs). `_tangent` (forward mode
+    of the generated code: method_tangents) makes the forward part run by the function
+    it returns for (func, receiver, params, hand, forward, args, kwargs)."""
     if obj.__class__ is np.ndarray or isinstance(obj, np.generic):
         from .. import rules
 
         if rules.array_method(site.name) is not None:  # the array's own method
             func = _array_calling(site.name, len(args), tuple(kwargs))
-            forward, backward = _split(site, func, _params(site, func, True)[0])
+            params = _params(site, func, True)[0]
+            forward, backward = _split(site, func, params)
+            if _tangent is not None:
+                forward = _tangent(func, obj, params, None, forward, args, kwargs)
             result, record = forward(obj, *args, **kwargs)
             return result, (backward, record)
     func, receiver = _resolve(site, obj)
@@ -386,6 +391,8 @@ def method_forward(site, obj, *args, _apart=None, **kwargs):
                                if _apart is not None and receiver is not None else None)
     if hand is not None:
         backward = functools.partial(_handed_backward, backward, params, hand)
+    if _tangent is not None:
+        forward = _tangent(func, receiver, params, hand, forward, args, kwargs)
     token = _GROWING.set((obj, func.__code__) if may_grow else None) \
         if may_grow or growing is not None else None
     try:

@@ -1,0 +1,119 @@
+"""Forward mode through the calls a gradient resolves when it runs (objects.py), so that
+a gradient of a function calling methods or callable objects is itself differentiated
+by forward mode: `hvp`, `hessian`, `jvp(grad(f))`.
+
+A first derivative writes `obj.m(x)` (or `obj(x)`) as `y, r = method_forward(site, obj,
+x)`, which resolves the call as Python does and runs the forward part of the resolved
+function's split transform, and `dx, = method_backward(r, dy)`, which runs its backward
+part. Forward mode writes each as `method_dispatch_jvp(jsite, tangents, <the call's own
+arguments>)`: the forward part is resolved by method_forward itself (the same code, so
+the function differentiated is the one the first derivative runs), and run by its own
+forward-mode transform; the backward part (the function method_forward recorded) by its
+forward-mode transform, with the tangent of the record.
+
+Guarantees: each tangent is the forward-mode transform (jvp_call, or jvp_batch_call
+for a batch of tangents) of a Python function pullback generated, exactly as for a
+generated call of a named function (`h_forward`, `h_backward`); the function kept in the
+record has no tangent (it is the same function along any direction). Refused with the
+call's place: a tangent of the object itself (an object carrying values being
+differentiated: forward mode does not take tangents of an object's attributes), a
+value being differentiated reaching `*args` or `**kwargs` of the method, and a
+backward part that is not such a function.
+"""
+
+from __future__ import annotations
+
+import types
+
+import numpy as np
+
+from . import objects
+
+
+def _refuse(jsite, site, why):
+    shown = site.shown if site is not None else jsite.shown
+    raise objects.NoRuleError(
+        f"cannot differentiate the call to {shown} a second time: {why}",
+        jsite.where + (f"\n  {site.where.strip()}" if site is not None and site.where else ""))
+
+
+def _tangent(jsite, site, given):
+    """The hook method_forward calls with the resolved function: the forward part run by
+    its forward-mode transform, ((result, its tangent), (record, its tangent))."""
+
+    def hook(func, receiver, params, hand, forward, args, kwargs):
+        if hand is not None:
+            _refuse(jsite, site, "a value being differentiated reaches *args or **kwargs of "
+                    f"{func.__qualname__}, which forward mode does not differentiate yet")
+        keys = tuple(given)
+        if "self" in keys and not isinstance(receiver, (np.ndarray, np.generic)):
+            _refuse(jsite, site, f"it runs a method of a {type(receiver).__qualname__} "
+                    "object carrying values being differentiated, whose tangent forward "
+                    "mode does not take (reverse mode does: grad of a gradient taken with "
+                    "respect to other inputs)")
+        if {"*", "**"} & set(keys):
+            _refuse(jsite, site, "a value being differentiated is passed in *args or "
+                    "**kwargs, which forward mode does not differentiate yet")
+        names, spread = objects._params(_with_active(site, keys), func, receiver is not None,
+                                        args, kwargs)
+        if spread is not None:
+            _refuse(jsite, site, "a value being differentiated reaches *args or **kwargs of "
+                    f"{func.__qualname__}, which forward mode does not differentiate yet")
+        jvp = objects._split(jsite, forward, names)[0]
+        tangents = [given[k] for k in keys]
+
+        def run(*a, **kw):
+            (result, record), (dresult, drecord) = jvp(*tangents, *a, **kw)
+            return (result, dresult), (record, drecord)
+
+        return run
+
+    return hook
+
+
+def _with_active(site, keys):
+    """What objects._params reads of a site, with the inputs that carry tangents."""
+    return types.SimpleNamespace(active=keys, given=site.given, refuse=site.refuse)
+
+
+def method_dispatch_jvp(jsite, tangents, *args, **kwargs):
+    """(value, tangent) of the generated call `<jsite.name>(*args, **kwargs)`
+    (method_forward, method_forward_apart or method_backward), `tangents` being those of
+    its inputs jsite.active names ("self": the object, or the record; a position or
+    keyword: the method's own arguments, or method_backward's g)."""
+    given = dict(zip(jsite.active, tangents))
+    if jsite.name == "method_backward":
+        return _backward(jsite, given, *args)
+    site, rest = args[0], args[1:]
+    apart = None
+    if jsite.name == "method_forward_apart":
+        apart, rest = rest[0], rest[1:]
+    (result, dresult), (backward, (record, drecord)) = objects.method_forward(
+        site, rest[0], *rest[1:], _apart=apart, _tangent=_tangent(jsite, site, given),
+        **kwargs)
+    return (result, (backward, record)), (dresult, (0.0, drecord))
+
+
+def _backward(jsite, given, saved, g):
+    backward, record = saved
+    if not isinstance(backward, types.FunctionType) or backward.__code__.co_argcount != 2:
+        _refuse(jsite, None, "its derivative is not one pullback generated as a function "
+                "of (record, gradient) (an attribute read, or the gradients of *args and "
+                "**kwargs handed back), which forward mode does not differentiate yet")
+    dsaved = given.get("self", 0.0)
+    drecord = 0.0 if dsaved.__class__ is float else dsaved[1]
+    names, tangents = [], []
+    for name, key, tangent in zip(backward.__code__.co_varnames, ("self", 0), (drecord,
+                                                                               given.get(0))):
+        if key in given and not (tangent.__class__ is float and tangent == 0.0):
+            names.append(name)
+            tangents.append(tangent)
+    if not names:
+        return backward(record, g), 0.0
+    jvp = objects._split(jsite, backward, tuple(names))[0]
+    return jvp(*tangents, record, g)
+
+
+HELPERS = {"method_dispatch_jvp": method_dispatch_jvp}
+DISPATCHED = frozenset({objects.method_forward, objects.method_forward_apart,
+                        objects.method_backward})
