@@ -1,0 +1,97 @@
+"""The transform's work grows linearly for spellings the benchmark kinds do not use
+(issue 19): array methods of a parameter annotated as an array (`x.sum()`, asked per
+call whether the parameter is bound again), calls passing `*args` on (asked per call
+whether `args` is bound again), `self.cache[k] = v` on a received object, and calls
+of module functions (`math.sin(a)`, asked whether `math` is an object f builds). Each
+such question was a walk of the whole function per call. Counted as in
+tests/test_growth.py: work at n and 4n statements, each pass's share at most 5x."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+
+import numpy as np
+import pytest
+
+import pullback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+_spec = importlib.util.spec_from_file_location(
+    "growth_counts", os.path.join(HERE, "test_growth.py"))
+growth = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(growth)
+
+
+def source(kind, n) -> str:
+    lines = ["import math", "import numpy as np", ""]
+    if kind == "annotated":
+        lines += ["def f(x: np.ndarray, y):", "    a = y"]
+        lines += [f"    a = a * {(i % 5 + 1) / 10} + x.sum() * y" for i in range(n)]
+    elif kind == "spread":
+        lines += ["def g(a, b, c):", "    return a * b + c", "",
+                  "def f(x, y, *args):", "    a = x"]
+        lines += [f"    a = g(a, *args) + {(i % 5 + 1) / 10} * y" for i in range(n)]
+    elif kind == "cache":
+        lines += ["class Holder:", "    def __init__(self):", "        self.cache = {}", "",
+                  "def f(x, y, h):", "    a = x"]
+        lines += [f"    a = math.sin(a) * y + {(i % 5 + 1) / 10}\n    h.cache[{i}] = 1.0"
+                  for i in range(n)]
+    lines.append("    return a")
+    return "\n".join(lines) + "\n"
+
+
+def load(kind, n):
+    name = f"growth_spellings_{kind}_{n}"
+    path = os.path.join(growth.bench._DIR, name + ".py")
+    with open(path, "w") as fh:
+        fh.write(source(kind, n))
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+KINDS = ("annotated", "spread", "cache")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_work_grows_linearly(kind):
+    small = growth.charged_calls(load(kind, growth.N).f, True)
+    large = growth.charged_calls(load(kind, growth.GROWTH * growth.N).f, True)
+    total = sum(large.values()) / sum(small.values())
+    assert total <= growth.LIMIT, f"{kind}: the work grew {total:.1f}x for 4x size"
+    offenders = growth.outgrown(small, large)
+    assert not offenders, "; ".join(f"{r:.1f}x {name} ({a} -> {b})"
+                                    for r, name, a, b in offenders)
+
+
+def _fd(f, args, i, h=1e-6):
+    lo, hi = list(args), list(args)
+    lo[i], hi[i] = args[i] - h, args[i] + h
+    return (f(*hi) - f(*lo)) / (2 * h)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_gradients_of_these_spellings(kind):
+    module = load(kind, 5)
+    if kind == "annotated":
+        x, y = np.array([0.3, -0.2, 0.5]), 0.7
+        g = pullback.grad(module.f, 0)(x, y)
+        fd = [(module.f(x + h, y) - module.f(x - h, y)) / 2e-6
+              for h in np.eye(3) * 1e-6]
+        np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)
+        assert pullback.grad(module.f, 1)(x, y) == pytest.approx(
+            (module.f(x, y + 1e-6) - module.f(x, y - 1e-6)) / 2e-6, rel=1e-6)
+    elif kind == "spread":
+        args = (0.3, 0.7, 1.1, 0.3)
+        g = pullback.grad(module.f, 0)(*args)
+        assert g == pytest.approx(_fd(module.f, args, 0), rel=1e-6)
+    else:
+        h = module.Holder()
+        g = pullback.grad(module.f, 0)(0.3, 0.7, h)
+        assert g == pytest.approx(_fd(lambda x, y: module.f(x, y, module.Holder()),
+                                      (0.3, 0.7), 0), rel=1e-6)
+        assert h.cache == {i: 1.0 for i in range(5)}
