@@ -1,9 +1,11 @@
 """The transform's work grows linearly for spellings the benchmark kinds do not use
 (issue 19): array methods of a parameter annotated as an array (`x.sum()`, asked per
 call whether the parameter is bound again), calls passing `*args` on (asked per call
-whether `args` is bound again), `self.cache[k] = v` on a received object, and calls
-of module functions (`math.sin(a)`, asked whether `math` is an object f builds). Each
-such question was a walk of the whole function per call. Counted as in
+whether `args` is bound again), `self.cache[k] = v` on a received object, calls of
+module functions (`math.sin(a)`, asked whether `math` is an object f builds), and
+method calls on a received object (asked whether an earlier or a later statement reads
+it). Each such question was a walk of the whole function, or of every assignment, per
+call. Counted as in
 tests/test_growth.py: work at n and 4n statements, each pass's share at most 5x."""
 
 from __future__ import annotations
@@ -38,6 +40,11 @@ def source(kind, n) -> str:
                   "def f(x, y, h):", "    a = x"]
         lines += [f"    a = math.sin(a) * y + {(i % 5 + 1) / 10}\n    h.cache[{i}] = 1.0"
                   for i in range(n)]
+    elif kind == "methods":  # methods of a received object, resolved when they run
+        lines += ["class Stepper:", "    def __init__(self, k):", "        self.k = k", "",
+                  "    def step(self, a, y):", "        return math.sin(a) * y + self.k", "",
+                  "def f(x, y, s):", "    a = x"]
+        lines += ["    a = s.step(a, y)" for i in range(n)]
     lines.append("    return a")
     return "\n".join(lines) + "\n"
 
@@ -54,7 +61,7 @@ def load(kind, n):
     return module
 
 
-KINDS = ("annotated", "spread", "cache")
+KINDS = ("annotated", "spread", "cache", "methods")
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -89,6 +96,11 @@ def test_gradients_of_these_spellings(kind):
         args = (0.3, 0.7, 1.1, 0.3)
         g = pullback.grad(module.f, 0)(*args)
         assert g == pytest.approx(_fd(module.f, args, 0), rel=1e-6)
+    elif kind == "methods":
+        stepper = module.Stepper(0.3)
+        g = pullback.grad(module.f, 0)(0.4, 0.7, stepper)
+        assert g == pytest.approx(_fd(lambda x, y: module.f(x, y, stepper), (0.4, 0.7), 0),
+                                  rel=1e-6)
     else:
         h = module.Holder()
         g = pullback.grad(module.f, 0)(0.3, 0.7, h)
