@@ -4,8 +4,9 @@ call whether the parameter is bound again), calls passing `*args` on (asked per 
 whether `args` is bound again), `self.cache[k] = v` on a received object, calls of
 module functions (`math.sin(a)`, asked whether `math` is an object f builds), and
 method calls on a received object (asked whether an earlier or a later statement reads
-it). Each such question was a walk of the whole function, or of every assignment, per
-call. Counted as in
+it), `a += v` (asked whether `a` may share memory), lists appended to, items of tuples
+and dicts, and comprehensions. Each such question was a walk of the whole function, or
+of every assignment, per statement. Counted as in
 tests/test_growth.py: work at n and 4n statements, each pass's share at most 5x."""
 
 from __future__ import annotations
@@ -45,6 +46,22 @@ def source(kind, n) -> str:
                   "    def step(self, a, y):", "        return math.sin(a) * y + self.k", "",
                   "def f(x, y, s):", "    a = x"]
         lines += ["    a = s.step(a, y)" for i in range(n)]
+    elif kind == "augmented":  # `a += ...` (checked for shared memory per statement)
+        lines += ["def f(x, y):", "    a = x"]
+        lines += [f"    a += math.sin(a) * y * {(i % 5 + 1) / 10}" for i in range(n)]
+    elif kind == "appended":  # values appended to a list, summed
+        lines += ["def f(x, y):", "    xs = []", "    a = x"]
+        lines += [f"    a = math.sin(a) * y + {(i % 5 + 1) / 10}\n    xs.append(a)"
+                  for i in range(n)]
+        lines += ["    a = sum(xs)"]
+    elif kind == "indexed":  # items of a tuple and of a dict (whose constructions are
+        lines += ["def f(x, y):", "    a = x", "    d = {}"]  # looked for per read)
+        lines += [f"    t = (a, y)\n    d['k{i}'] = math.sin(t[0]) * t[1]\n"
+                  f"    a = d['k{i}'] + {(i % 5 + 1) / 10}" for i in range(n)]
+    elif kind == "comprehension":
+        lines += ["def f(x, y):", "    a = x"]
+        lines += [f"    a = sum([math.sin(a) * y for _ in range(2)]) + {(i % 5 + 1) / 10}"
+                  for i in range(n)]
     lines.append("    return a")
     return "\n".join(lines) + "\n"
 
@@ -61,7 +78,8 @@ def load(kind, n):
     return module
 
 
-KINDS = ("annotated", "spread", "cache", "methods")
+KINDS = ("annotated", "spread", "cache", "methods", "augmented", "appended", "indexed",
+         "comprehension")
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -101,6 +119,10 @@ def test_gradients_of_these_spellings(kind):
         g = pullback.grad(module.f, 0)(0.4, 0.7, stepper)
         assert g == pytest.approx(_fd(lambda x, y: module.f(x, y, stepper), (0.4, 0.7), 0),
                                   rel=1e-6)
+    elif kind in ("augmented", "appended", "indexed", "comprehension"):
+        g = pullback.grad(module.f, (0, 1))(0.4, 0.7)
+        assert g[0] == pytest.approx(_fd(module.f, (0.4, 0.7), 0), rel=1e-6)
+        assert g[1] == pytest.approx(_fd(module.f, (0.4, 0.7), 1), rel=1e-6)
     else:
         h = module.Holder()
         g = pullback.grad(module.f, 0)(0.3, 0.7, h)

@@ -834,12 +834,11 @@ class Refusals:
             if n in seen:
                 continue
             seen.add(n)
-            for t in self.assigns:
-                if isinstance(t.targets[0], gast.Name) and t.targets[0].id == n:
-                    if self.op(t).kind == "construct":
-                        found.append(t)
-                    elif isinstance(t.value, gast.Name):
-                        work.append(t.value.id)
+            for t in self.defs.get(n, ()):  # (not a scan of every assignment per name)
+                if self.op(t).kind == "construct":
+                    found.append(t)
+                elif isinstance(t.value, gast.Name):
+                    work.append(t.value.id)
         return found
 
     def _check_index(self, s, op):
