@@ -2,12 +2,13 @@
 (issue 19): array methods of a parameter annotated as an array (`x.sum()`, asked per
 call whether the parameter is bound again), calls passing `*args` on (asked per call
 whether `args` is bound again), `self.cache[k] = v` on a received object, calls of
-module functions (`math.sin(a)`, asked whether `math` is an object f builds), and
-method calls on a received object (asked whether an earlier or a later statement reads
-it), `a += v` (asked whether `a` may share memory), lists appended to, items of tuples
-and dicts, and comprehensions. Each such question was a walk of the whole function, or
-of every assignment, per statement. Counted as in
-tests/test_growth.py: work at n and 4n statements, each pass's share at most 5x."""
+module functions (`math.sin(a)`, asked whether `math` is an object f builds), method
+calls on a received object (asked whether an earlier or a later statement reads it),
+`a += v` (asked whether `a` may share memory), lists appended to, items of tuples and
+dicts, comprehensions, and asserts (each nested the rest of the function one level).
+Each such question was a walk of the whole function, or of every assignment, per
+statement. Counted as in tests/test_growth.py: work at n and 4n statements, each
+pass's share at most 5x."""
 
 from __future__ import annotations
 
@@ -62,6 +63,10 @@ def source(kind, n) -> str:
         lines += ["def f(x, y):", "    a = x"]
         lines += [f"    a = sum([math.sin(a) * y for _ in range(2)]) + {(i % 5 + 1) / 10}"
                   for i in range(n)]
+    elif kind == "asserted":  # an assert before each statement
+        lines += ["def f(x, y):", "    a = x"]
+        lines += [f"    assert y > -100, 'y too small'\n"
+                  f"    a = math.sin(a) * y + {(i % 5 + 1) / 10}" for i in range(n)]
     lines.append("    return a")
     return "\n".join(lines) + "\n"
 
@@ -79,7 +84,7 @@ def load(kind, n):
 
 
 KINDS = ("annotated", "spread", "cache", "methods", "augmented", "appended", "indexed",
-         "comprehension")
+         "comprehension", "asserted")
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -119,7 +124,7 @@ def test_gradients_of_these_spellings(kind):
         g = pullback.grad(module.f, 0)(0.4, 0.7, stepper)
         assert g == pytest.approx(_fd(lambda x, y: module.f(x, y, stepper), (0.4, 0.7), 0),
                                   rel=1e-6)
-    elif kind in ("augmented", "appended", "indexed", "comprehension"):
+    elif kind in ("augmented", "appended", "indexed", "comprehension", "asserted"):
         g = pullback.grad(module.f, (0, 1))(0.4, 0.7)
         assert g[0] == pytest.approx(_fd(module.f, (0.4, 0.7), 0), rel=1e-6)
         assert g[1] == pytest.approx(_fd(module.f, (0.4, 0.7), 1), rel=1e-6)
@@ -129,3 +134,16 @@ def test_gradients_of_these_spellings(kind):
         assert g == pytest.approx(_fd(lambda x, y: module.f(x, y, module.Holder()),
                                       (0.3, 0.7), 0), rel=1e-6)
         assert h.cache == {i: 1.0 for i in range(5)}
+
+
+def test_a_function_of_many_asserts():
+    """`assert c` (an `if not c: raise`) used to put the rest of the function in its
+    other branch: 150 asserts nested 150 levels deep, past Python's limit of 100
+    indentation levels (an IndentationError from compiling the gradient). The rest
+    now stays after it; the gradient is exact, and a failing assert still raises."""
+    module = load("asserted", 150)
+    g = pullback.grad(module.f, (0, 1))(0.4, 0.7)
+    assert g[0] == pytest.approx(_fd(module.f, (0.4, 0.7), 0), rel=1e-5)
+    assert g[1] == pytest.approx(_fd(module.f, (0.4, 0.7), 1), rel=1e-5)
+    with pytest.raises(AssertionError, match="y too small"):
+        pullback.grad(module.f)(0.4, -200.0)
