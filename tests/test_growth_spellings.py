@@ -5,7 +5,8 @@ whether `args` is bound again), `self.cache[k] = v` on a received object, calls 
 module functions (`math.sin(a)`, asked whether `math` is an object f builds), method
 calls on a received object (asked whether an earlier or a later statement reads it),
 `a += v` (asked whether `a` may share memory), lists appended to, items of tuples and
-dicts, comprehensions, and asserts (each nested the rest of the function one level).
+dicts, comprehensions, asserts (each nested the rest of the function one level), and
+slots of arrays and lists written and read (each read checked against every write).
 Each such question was a walk of the whole function, or of every assignment, per
 statement. Counted as in tests/test_growth.py: work at n and 4n statements, each
 pass's share at most 5x."""
@@ -67,6 +68,12 @@ def source(kind, n) -> str:
         lines += ["def f(x, y):", "    a = x"]
         lines += [f"    assert y > -100, 'y too small'\n"
                   f"    a = math.sin(a) * y + {(i % 5 + 1) / 10}" for i in range(n)]
+    elif kind == "slots":  # an array written and read by slot (views checked per read)
+        lines += ["def f(x, y):", "    v = np.zeros(4)", "    xs = [x, y, x]", "    a = x"]
+        lines += [f"    v[{i % 4}] = math.sin(a) * y\n    xs[{i % 3}] = a * y\n"
+                  f"    a = v[{(i + 1) % 4}] + xs[{(i + 2) % 3}] * {(i % 5 + 1) / 10} + x"
+                  for i in range(n)]
+        lines += ["    a = a + np.sum(v)"]
     lines.append("    return a")
     return "\n".join(lines) + "\n"
 
@@ -84,7 +91,7 @@ def load(kind, n):
 
 
 KINDS = ("annotated", "spread", "cache", "methods", "augmented", "appended", "indexed",
-         "comprehension", "asserted")
+         "comprehension", "asserted", "slots")
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -124,7 +131,7 @@ def test_gradients_of_these_spellings(kind):
         g = pullback.grad(module.f, 0)(0.4, 0.7, stepper)
         assert g == pytest.approx(_fd(lambda x, y: module.f(x, y, stepper), (0.4, 0.7), 0),
                                   rel=1e-6)
-    elif kind in ("augmented", "appended", "indexed", "comprehension", "asserted"):
+    elif kind in ("augmented", "appended", "indexed", "comprehension", "asserted", "slots"):
         g = pullback.grad(module.f, (0, 1))(0.4, 0.7)
         assert g[0] == pytest.approx(_fd(module.f, (0.4, 0.7), 0), rel=1e-6)
         assert g[1] == pytest.approx(_fd(module.f, (0.4, 0.7), 1), rel=1e-6)

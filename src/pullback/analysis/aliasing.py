@@ -50,6 +50,8 @@ pullback.errors.InputWrittenInPlace: in-place write to the input 'x'
 
 from __future__ import annotations
 
+import bisect
+
 import gast
 import numpy as np
 
@@ -677,6 +679,8 @@ def _check_views(tree, analysis, buffers, describe) -> None:
         for name in read:
             reads_at.setdefault(name, []).append(u)
 
+    write_facts: dict = {}  # buffer -> (positions of its writes, ids of loops around them)
+
     def changed_after_sharing(view, buffer, shared_at, accumulates=False):
         """The first read of `view` that a write to `buffer` made after one of the
         statements `shared_at` (which make `view` share its memory) may reach. A view
@@ -684,16 +688,29 @@ def _check_views(tree, analysis, buffers, describe) -> None:
         list appended to): a write later in the loop, or in its next trip, reaches it."""
         defs = [position[id(d)] for d in shared_at]
         writes = writes_of.get(buffer, [])
+        if not writes:
+            return None
+        # the writes' positions (in order) and the loops around any of them: whether a
+        # write lies between two statements, or in a loop, is then a lookup, not a scan
+        # of every write per read (quadratic for a buffer written once per statement)
+        if buffer not in write_facts:
+            write_facts[buffer] = ([q for q, _ in writes],
+                                   {id(loop) for _, q_loops in writes for loop in q_loops})
+        at, in_loops = write_facts[buffer]
         for u in reads_at.get(view, ()):
             s, u_loops = order[u]
             for p in defs:
-                for q, q_loops in writes:
-                    in_loop_after = any(loop in u_loops and loop not in order[p][1]
-                                        for loop in q_loops)
-                    next_trip = accumulates and set(order[p][1]) & set(q_loops) and (
-                        u > p or set(order[p][1]) & set(u_loops))
-                    if p < q < u or in_loop_after or next_trip:
-                        return s
+                p_loops = {id(loop) for loop in order[p][1]}
+                first = bisect.bisect_right(at, p)  # the first write after p
+                between = first < len(at) and at[first] < u
+                # a write in a loop around the read, not around the sharing
+                in_loop_after = any(id(loop) in in_loops and id(loop) not in p_loops
+                                    for loop in u_loops)
+                # a write in a loop around the sharing, reaching it in the next trip
+                next_trip = accumulates and not p_loops.isdisjoint(in_loops) and (
+                    u > p or not p_loops.isdisjoint(id(loop) for loop in u_loops))
+                if between or in_loop_after or next_trip:
+                    return s
         return None
 
     for view, buffer in view_of.items():
