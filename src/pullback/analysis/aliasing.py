@@ -50,6 +50,8 @@ pullback.errors.InputWrittenInPlace: in-place write to the input 'x'
 
 from __future__ import annotations
 
+import bisect
+
 import gast
 import numpy as np
 
@@ -146,6 +148,7 @@ def _check_written_operands(tree, analysis, describe) -> None:
     not run between the view's making and its reading; anything else is refused,
     located."""
     calls = []
+    readers = None
     for s in analysis.assigns:
         if isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Call) \
                 and s.value.args and isinstance(s.value.args[0], gast.Name):
@@ -197,7 +200,9 @@ def _check_written_operands(tree, analysis, describe) -> None:
                         f" wrote into it in place (it writes its first operand), so the read "
                         f"would see the write pullback does not follow; read the result",
                         describe(t))
-        for v in views_of(analysis, family):
+        if readers is None:
+            readers = sharing(analysis)
+        for v in views_of(analysis, family, readers=readers):
             if v in family or v in now or v == result or _consumed_before(v, s, analysis):
                 continue
             reads = [t for t in moved.readers.get(v, []) if not PHI.of(t) and t is not s]
@@ -593,24 +598,34 @@ def shared_sources(analysis, stmt) -> list[str]:
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
 
 
-def views_of(analysis, buffers, through_phis=True) -> dict[str, str]:
-    """Names that may share memory with an array written in place -> that array.
-    One pass over a worklist: each name is reached once, from the first buffer found."""
-    readers: dict = {}  # name -> the assignments that may share its memory
+def sharing(analysis) -> dict:
+    """name -> (target, whether a loop or branch copy) of each assignment to a name whose
+    value may share that name's memory (`shared_sources`), in the order of the
+    assignments: what `views_of` follows, found once for a pass that asks it per
+    statement (a scan of every assignment per question was quadratic)."""
+    readers: dict = {}
     for s in analysis.assigns:
         target = s.targets[0]
-        if not isinstance(target, gast.Name) or target.id in buffers:
-            continue
-        loop_copy = not through_phis and PHI.of(s)
-        for source in shared_sources(analysis, s):
-            if loop_copy and source in buffers:
-                continue  # the buffer's own loop versions (given in `buffers`), not a new name
-            readers.setdefault(source, []).append(target.id)
+        if isinstance(target, gast.Name):
+            phi = PHI.of(s)
+            for source in shared_sources(analysis, s):
+                readers.setdefault(source, []).append((target.id, phi))
+    return readers
+
+
+def views_of(analysis, buffers, through_phis=True, readers=None) -> dict[str, str]:
+    """Names that may share memory with an array written in place -> that array.
+    One pass over a worklist: each name is reached once, from the first buffer found.
+    `readers`: `sharing(analysis)`, if the caller has it."""
+    if readers is None:
+        readers = sharing(analysis)
     view_of: dict[str, str] = {}
     stack = [(b, b) for b in buffers]
     while stack:
         name, buffer = stack.pop()
-        for target in readers.get(name, ()):
+        for target, phi in readers.get(name, ()):
+            if target in buffers or not through_phis and phi and name in buffers:
+                continue  # (without phis: the buffer's own loop versions, not a new name)
             if target not in view_of:
                 view_of[target] = buffer
                 stack.append((target, buffer))
@@ -650,7 +665,11 @@ def _check_views(tree, analysis, buffers, describe) -> None:
     order = _statement_order(tree)  # in execution order, with the loops around each
     position = {id(s): i for i, (s, _) in enumerate(order)}
 
-    def reads(s, name):
+    # name -> the positions of the statements that read it; buffer -> the positions
+    # (and loops) of the writes into it: found once (a scan per view was quadratic)
+    reads_at: dict = {}
+    writes_of: dict = {}
+    for u, (s, loops) in enumerate(order):
         parts = [s.value] if isinstance(s, gast.Assign) else \
             [getattr(s, "test", None), getattr(s, "iter", None)]
         op = analysis.ops.get(id(s)) if isinstance(s, gast.Assign) else None
@@ -660,8 +679,13 @@ def _check_views(tree, analysis, buffers, describe) -> None:
                      if p not in SHAPE_ONLY[op.callee] and isinstance(a, gast.AST)]
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript):
             parts.append(s.targets[0])
-        return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load)
-                   for p in parts if p is not None for n in nodes.walk(p))
+            writes_of.setdefault(s.targets[0].value.id, []).append((u, loops))
+        read = {n.id for p in parts if p is not None for n in nodes.names(p)
+                if isinstance(n.ctx, gast.Load)}
+        for name in read:
+            reads_at.setdefault(name, []).append(u)
+
+    write_facts: dict = {}  # buffer -> (positions of its writes, ids of loops around them)
 
     def changed_after_sharing(view, buffer, shared_at, accumulates=False):
         """The first read of `view` that a write to `buffer` made after one of the
@@ -669,20 +693,30 @@ def _check_views(tree, analysis, buffers, describe) -> None:
         `accumulates` when it keeps what it was given in earlier trips of a loop (a
         list appended to): a write later in the loop, or in its next trip, reaches it."""
         defs = [position[id(d)] for d in shared_at]
-        writes = [(i, loops) for i, (s, loops) in enumerate(order)
-                  if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript)
-                  and s.targets[0].value.id == buffer]
-        for u, (s, u_loops) in enumerate(order):
-            if not reads(s, view):
-                continue
+        writes = writes_of.get(buffer, [])
+        if not writes:
+            return None
+        # the writes' positions (in order) and the loops around any of them: whether a
+        # write lies between two statements, or in a loop, is then a lookup, not a scan
+        # of every write per read (quadratic for a buffer written once per statement)
+        if buffer not in write_facts:
+            write_facts[buffer] = ([q for q, _ in writes],
+                                   {id(loop) for _, q_loops in writes for loop in q_loops})
+        at, in_loops = write_facts[buffer]
+        for u in reads_at.get(view, ()):
+            s, u_loops = order[u]
             for p in defs:
-                for q, q_loops in writes:
-                    in_loop_after = any(loop in u_loops and loop not in order[p][1]
-                                        for loop in q_loops)
-                    next_trip = accumulates and set(order[p][1]) & set(q_loops) and (
-                        u > p or set(order[p][1]) & set(u_loops))
-                    if p < q < u or in_loop_after or next_trip:
-                        return s
+                p_loops = {id(loop) for loop in order[p][1]}
+                first = bisect.bisect_right(at, p)  # the first write after p
+                between = first < len(at) and at[first] < u
+                # a write in a loop around the read, not around the sharing
+                in_loop_after = any(id(loop) in in_loops and id(loop) not in p_loops
+                                    for loop in u_loops)
+                # a write in a loop around the sharing, reaching it in the next trip
+                next_trip = accumulates and not p_loops.isdisjoint(in_loops) and (
+                    u > p or not p_loops.isdisjoint(id(loop) for loop in u_loops))
+                if between or in_loop_after or next_trip:
+                    return s
         return None
 
     for view, buffer in view_of.items():
@@ -719,8 +753,9 @@ def _check_holders(tree, analysis, containers, describe) -> None:
     if not containers:
         return
     root = {}
+    copies = _phi_copies(analysis)  # (once: a scan per container was quadratic)
     for c in containers:
-        for n in _same_object(c, analysis) | _copies_of(c, analysis):
+        for n in _same_object(c, analysis) | _copies_of(c, analysis, copies):
             root.setdefault(n, c)
     family: dict = {}
     for n, c in root.items():
@@ -817,12 +852,20 @@ def _check_holders(tree, analysis, containers, describe) -> None:
                         f"({kind}({c}))", f"{describe(s)}\n  the change: {describe(change)}")
 
 
-def _copies_of(name, analysis) -> set[str]:
-    """The names SSA copies `name` into (its loop and branch versions), transitively."""
+def _phi_copies(analysis) -> dict:
+    """name -> the names SSA copies it into (its loop and branch versions)."""
     copies: dict = {}
     for s in analysis.assigns:
         if PHI.of(s) and isinstance(s.value, gast.Name) and isinstance(s.targets[0], gast.Name):
             copies.setdefault(s.value.id, []).append(s.targets[0].id)
+    return copies
+
+
+def _copies_of(name, analysis, copies=None) -> set[str]:
+    """The names SSA copies `name` into (its loop and branch versions), transitively
+    (`copies`: `_phi_copies(analysis)`, if the caller has it)."""
+    if copies is None:
+        copies = _phi_copies(analysis)
     found, stack = set(), [name]
     while stack:
         n = stack.pop()
@@ -954,6 +997,7 @@ def _check_augmented(analysis, describe) -> None:
     memory changes too; pullback computes `x = x + v`. Where `x` may share memory
     (it was read out of another array, or copied from another name), the
     generated code checks at run time that `x` is not an array."""
+    readers = packed = appended = slotted = None
     for s in analysis.assigns:
         augmented = AUGMENTED.of(s)
         if not augmented:
@@ -983,7 +1027,20 @@ def _check_augmented(analysis, describe) -> None:
         # another name was given this object or a view of it (b = a or b = a[0:1]; then
         # a += 1 changes b too)
         same = _same_object(name, analysis)  # the names its loop copies came from
-        views = [v for v in views_of(analysis, same, False)
+        if readers is None:  # (found once, at the first `x += v` that asks)
+            readers = sharing(analysis)
+            packed = {}  # name -> the tuple and list displays it is put into
+            for p in analysis.assigns:
+                if isinstance(p.value, (gast.Tuple, gast.List)):
+                    for e in p.value.elts:
+                        if isinstance(e, gast.Name):
+                            packed.setdefault(e.id, []).append(p)
+            appended = {v for _, v in analysis.update_pairs()}
+            slotted = {p.value.id for p in analysis.assigns
+                       if isinstance(p.targets[0], gast.Subscript)
+                       and isinstance(p.value, gast.Name)
+                       and _holds_references(p.targets[0].value.id, analysis)}
+        views = [v for v in views_of(analysis, same, False, readers)
                  if v != s.targets[0].id and not _consumed_before(v, s, analysis)
                  and not _made_after(v, s, analysis)]
         reads = _element_reads(views, same, analysis)
@@ -995,14 +1052,10 @@ def _check_augmented(analysis, describe) -> None:
                     "that would change too (it may share memory with it): take a copy "
                     f"(np.copy) or write `{augmented} = {augmented} + ...`\n  "
                     f"{describe(d)}"))
-        shared = reads is None or any(  # put into a tuple or list (but for good after s)
-            isinstance(e, gast.Name) and e.id in same for p in analysis.assigns
-            if isinstance(p.value, (gast.Tuple, gast.List))
-            and _precedes(s, p, analysis) != [] for e in p.value.elts) or any(
-            v in same for _, v in analysis.update_pairs()) or any(  # put into a list
-            isinstance(p.targets[0], gast.Subscript) and isinstance(p.value, gast.Name)
-            and p.value.id in same and _holds_references(p.targets[0].value.id, analysis)
-            for p in analysis.assigns)  # or into a list's or dict's slot
+        # in a tuple or list display, put into a list, or into a list's or dict's slot
+        shared = reads is None or any(  # (a display made for good after s holds s's result)
+            _precedes(s, p, analysis) != [] for n in same for p in packed.get(n, ())) \
+            or not same.isdisjoint(appended) or not same.isdisjoint(slotted)
         stack, seen = [name], set()
         while stack:
             current = stack.pop()

@@ -30,7 +30,7 @@ from ..helpers import HELPERS
 from ..ir.annotations import (
     EFFECT,
 )
-from ..ir.nodes import dotted_name, walk
+from ..ir.nodes import dotted_name, names, walk
 from ..rules.methods import ATTRIBUTE_FUNCTIONS, METHOD_RULES, SEQUENCE_RULES
 
 BINOPS = {
@@ -586,12 +586,24 @@ class Classification:
         if op.kind != "method" or op.bound.get("operator") or name is None \
                 or name in self.defs or self._in_loop(s):
             return None
-        for t in self.assigns:
-            if t is s:
-                return mode != "split", getattr(self.parsed.func, "__code__", None)
-            if any(isinstance(n, gast.Name) and n.id == name for n in walk(t.value)):
-                return None
-        return None
+        position, span = self._readers_span()
+        if id(s) not in position or span.get(name, (position[id(s)],))[0] < position[id(s)]:
+            return None  # an assignment before it reads the name
+        return mode != "split", getattr(self.parsed.func, "__code__", None)
+
+    def _readers_span(self) -> tuple[dict, dict]:
+        """(id of each assignment -> its position in `assigns`, name -> the positions of
+        the first and the last assignment whose value reads it): built once (growth and
+        writing ask per method call; a scan of every assignment each was quadratic)."""
+        if not hasattr(self, "_readers_span_of"):
+            position: dict = {}
+            span: dict = {}
+            for i, t in enumerate(self.assigns):
+                position[id(t)] = i
+                for n in names(t.value):
+                    span[n.id] = (span.get(n.id, (i,))[0], i)
+            self._readers_span_of = position, span
+        return self._readers_span_of
 
     def writing(self, s, op, mode) -> bool:
         """For objects.CallSite.writing: whether the method call `s`, in the function
@@ -605,12 +617,10 @@ class Classification:
                 or op.bound.get("operator") or name not in self.params \
                 or name in self.defs or self._in_loop(s):
             return False
-        after = False
-        for t in self.assigns:
-            if after and any(isinstance(n, gast.Name) and n.id == name for n in walk(t.value)):
-                return False
-            after = after or t is s
-        return after and not any(
+        position, span = self._readers_span()
+        if id(s) not in position or span.get(name, (0, 0))[1] > position[id(s)]:
+            return False  # an assignment after it reads the name
+        return not any(
             isinstance(n, gast.Name) and n.id == name for t in walk(self.tree)
             if isinstance(t, (gast.If, gast.While, gast.For, gast.Return))
             for part in (getattr(t, "test", None), getattr(t, "iter", None),

@@ -29,7 +29,7 @@ from ..ir.annotations import (
     EFFECT,
     MUST_NOT_BE_VIEW,
 )
-from ..ir.nodes import dotted_name, walk
+from ..ir.nodes import dotted_name, names, walk
 from .classify import TEXT_FUNCTIONS, _atom_name, _in, _reach
 
 _PLAIN_VALUES = (int, float, complex, str, bytes, bool, type(None))
@@ -276,11 +276,14 @@ class Refusals:
         self.item_writes_read_back: dict = {}  # id(store) -> (object, attribute, key, value)
         by_base: dict = {}
         refused = None
-        for s, base, attr, _, _ in self.item_writes():
+        item_writes = self.item_writes()
+        reads: dict = {}  # name -> how many times the assignments' values read it
+        for t in self.assigns if item_writes else ():  # (counted once: a count per
+            for n in names(t.value):  # write was quadratic)
+                reads[n.id] = reads.get(n.id, 0) + 1
+        for s, base, attr, _, _ in item_writes:
             container = _atom_name(s.value.args[0])
-            uses = [n for t in self.assigns for n in walk(t.value)
-                    if isinstance(n, gast.Name) and n.id == container]
-            if len(uses) != 1:
+            if reads.get(container, 0) != 1:
                 refused = refused or (s, base, attr)
                 continue
             by_base.setdefault(base, []).append((s, self.defs[container][0], attr))
@@ -1041,12 +1044,11 @@ class Refusals:
             if n in seen:
                 continue
             seen.add(n)
-            for t in self.assigns:
-                if isinstance(t.targets[0], gast.Name) and t.targets[0].id == n:
-                    if self.op(t).kind == "construct":
-                        found.append(t)
-                    elif isinstance(t.value, gast.Name):
-                        work.append(t.value.id)
+            for t in self.defs.get(n, ()):  # (not a scan of every assignment per name)
+                if self.op(t).kind == "construct":
+                    found.append(t)
+                elif isinstance(t.value, gast.Name):
+                    work.append(t.value.id)
         return found
 
     def _check_index(self, s, op):

@@ -177,9 +177,9 @@ class Reverse(Assembly, Adjoints, Records, LoopOptimizations, Checkpointing):
             elif op.kind == "copy" and "x" in op.inputs:
                 copies.append((target.id, op.inputs["x"].id))
         mutable |= {base for base, _ in self.analysis.update_pairs()}
+        extended = any(LIST_UPDATE.of(s) == "extend" for s in self.analysis.updates)
         list_valued |= mutable | self.analysis.sequences | {
-            v for _, v in self.analysis.update_pairs()
-            if v is not None and any(LIST_UPDATE.of(s) == "extend" for s in self.analysis.updates)}
+            v for _, v in self.analysis.update_pairs() if v is not None and extended}
         changed = True
         while changed:
             changed = False

@@ -281,8 +281,7 @@ class Calls:
         own `*args`, a tuple already (no statement rebinds it)."""
         vararg = self.parsed.tree.args.vararg
         if isinstance(expr, gast.Name) and vararg is not None and expr.id == vararg.id \
-                and not any(isinstance(n, gast.Name) and n.id == expr.id
-                            and isinstance(n.ctx, gast.Store) for n in walk(self.parsed.tree)):
+                and expr.id not in self.stored:
             return expr
         whole = gast.Call(func=load(self.namer.spelled_builtin("tuple")), args=[expr], keywords=[])
         BUILTIN.set(whole.func, builtins.tuple)  # pullback's own call
@@ -342,8 +341,7 @@ class Calls:
             return False
         if found is None or not (found is np.ndarray or typing.get_origin(found) is np.ndarray):
             return False
-        return not any(isinstance(n, gast.Name) and n.id == name
-                       and isinstance(n.ctx, gast.Store) for n in walk(self.parsed.tree))
+        return name not in self.stored
 
     def user_method(self, name, attr) -> bool:
         """Whether `name.attr` is a method a user class defines, with `name` the `self` of

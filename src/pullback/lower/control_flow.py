@@ -50,6 +50,12 @@ from ..ir.nodes import assign, binop, const, if_, load, not_
 from .common import always_exits, at_line
 
 
+def _raises(stmts) -> bool:
+    """Whether the statements end in a `raise` (no return among them can run)."""
+    return bool(stmts) and isinstance(stmts[-1], gast.Raise) \
+        and not any(isinstance(s, gast.Return) for s in stmts)
+
+
 class _LoopFlags:
     """The flags of one loop, named when first needed: `broke` (a break ran) and
     `skipped` (a continue ran: the rest of this iteration does not)."""
@@ -115,7 +121,11 @@ class ControlFlow:
                 # rest must not run inside it (guarded by flags instead)
                 # `if c: return a` followed by more code: the rest belongs in the other branch.
                 rest = stmts[i + 1:]
-                if always_exits(stmt.body) and not always_exits(stmt.orelse):
+                if _raises(stmt.body) and not stmt.orelse or _raises(stmt.orelse):
+                    pass  # `if c: raise E` (an assert): the rest stays after it, unnested
+                    # (the SSA merges only the branch that falls through); nested, a
+                    # hundred asserts passed Python's limit of 100 indentation levels
+                elif always_exits(stmt.body) and not always_exits(stmt.orelse):
                     stmt.orelse = stmt.orelse + rest
                     last = True
                 elif always_exits(stmt.orelse) and not always_exits(stmt.body):

@@ -182,8 +182,13 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
         kwarg = tree.args.kwarg
         if kwarg is not None and kwarg.id not in stored_in_order(*tree.body):
             self.dicts.add(kwarg.id)  # **kwargs is a dict while it is not rebound
-        self.locals = set(parameters(tree.args)) | {
-            n.id for n in nodes if n.__class__ is gast.Name and isinstance(n.ctx, gast.Store)}
+        # names f binds (`x = ...`, a loop target) and deletes: read per call of
+        # `as_tuple`, `annotated_array`, `attribute_item_write` (a walk each was quadratic)
+        self.stored = {n.id for n in nodes
+                       if n.__class__ is gast.Name and n.ctx.__class__ is gast.Store}
+        self.deleted = {n.id for n in nodes
+                        if n.__class__ is gast.Name and n.ctx.__class__ is gast.Del}
+        self.locals = set(parameters(tree.args)) | self.stored
         self.iterators = iterator_names(tree, parsed)  # it = iter(xs) (iterators.py)
         self.changed_in_place = changed_in_place(tree, parsed, local_functions) \
             if self.iterators else set()  # read only to start an iterator

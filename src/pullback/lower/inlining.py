@@ -241,6 +241,8 @@ class Inlining:
         record_fields, so what its `__init__` stores is known, and none of it is `attr`,
         which f sets on no object either), and `C.attr` is a plain Python function of the
         user's; else None."""
+        if name not in self.locals:  # a module or global: f assigns it no object (and
+            return None  # the facts, a walk of f, are not needed for `math.sin(a)`)
         if (name, attr) not in self.object_methods:
             self.object_methods[name, attr] = self._built_object_method(name, attr)
         return self.object_methods[name, attr]
@@ -722,10 +724,8 @@ class BuiltObjects:
         base = target.value
         if isinstance(base, gast.Attribute) and isinstance(base.value, gast.Name) \
                 and not augmented and not self.built_object(base.value) \
-                and base.value.id in parameters(self.parsed.tree.args) and not any(
-                    isinstance(n, gast.Name) and n.id == base.value.id
-                    and isinstance(n.ctx, (gast.Store, gast.Del))
-                    for n in walk(self.parsed.tree)):
+                and base.value.id in parameters(self.parsed.tree.args) \
+                and base.value.id not in self.stored and base.value.id not in self.deleted:
             return True
         if isinstance(base, gast.Attribute) and not self.built_object(base.value):
             shown = dotted_name(base) or "obj.attr"
