@@ -106,7 +106,7 @@ class Split:
         guards, body = fn.body[:at], codegen.without_operand_checks(fn.body[at:])
         _zeros_shaped(body, self.params, ADJOINT_OF.of(tree))
         _reductions_along_axes(body)
-        _spelled_for_numba(body)
+        _spelled_for_numba(body, transformed.constants)
         _branch_records_by_kind(body, self.params)
         _inner_records_on_tapes(body, self.params)
         _records_on_tapes(body, self.params)
@@ -356,9 +356,12 @@ def _reductions_along_axes(body):
             node.keywords = []
 
 
-def _spelled_for_numba(body):
+def _spelled_for_numba(body, constants):
     """NumPy calls Numba lacks, in a form it has, and calls whose Numba implementation
-    compiles slowly, as calls of cached helpers: `np.sum(x)` as `nb_sum(x)` (and the
+    compiles slowly, as calls of cached helpers; a constant holding a NumPy function
+    (`np_transpose`, which a rule of `x.T` names) as that function, `np.transpose`,
+    which compiled code resolves when it is compiled (a value passed in would be a
+    Python object); `np.sum(x)` as `nb_sum(x)` (and the
     others in numba_helpers.CACHED_CALLS), `a @ b` and `np.matmul(a, b)` as
     `nb_matmul(a, b)` (loops for small float64 products, faster than Numba's BLAS call
     and compiled once per machine, where Numba's `@` is compiled in every process), and
@@ -367,17 +370,22 @@ def _spelled_for_numba(body):
     refuses). A helper's name that the
     gradient uses for a value of its own is not called."""
     taken = {n.id for s in body for n in walk(s) if isinstance(n, gast.Name)}
+    numpy = {name: value.__name__ for name, value in constants.items()
+             if callable(value) and getattr(value, "__name__", None)
+             and getattr(np, value.__name__, None) is value}
     for stmt in body:
         for node in walk(stmt):
             for field, value in gast.iter_fields(node):
                 if isinstance(value, gast.expr):
-                    setattr(node, field, _respelled(value, taken))
+                    setattr(node, field, _respelled(value, taken, numpy))
                 elif isinstance(value, list):
-                    value[:] = [_respelled(v, taken) if isinstance(v, gast.expr) else v
-                                for v in value]
+                    value[:] = [_respelled(v, taken, numpy) if isinstance(v, gast.expr)
+                                else v for v in value]
 
 
-def _respelled(node, taken):
+def _respelled(node, taken, numpy):
+    if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and node.id in numpy:
+        return gast.Attribute(value=_load("np"), attr=numpy[node.id], ctx=gast.Load())
     if isinstance(node, gast.BinOp) and isinstance(node.op, gast.MatMult) \
             and "nb_matmul" not in taken:
         return gast.Call(func=_load("nb_matmul"), args=[node.left, node.right], keywords=[])
@@ -391,7 +399,7 @@ def _respelled(node, taken):
         return gast.Call(func=_load(helper), args=node.args, keywords=[])
     if name == "np.matmul" and len(node.args) == 2 and not node.keywords:
         return _respelled(gast.BinOp(left=node.args[0], op=gast.MatMult(),
-                                     right=node.args[1]), taken)
+                                     right=node.args[1]), taken, numpy)
     if name == "np.squeeze":
         given = dict(zip(("a", "axis"), node.args))
         given.update({k.arg: k.value for k in node.keywords})
