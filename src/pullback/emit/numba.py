@@ -33,6 +33,7 @@ import importlib.util
 import linecache
 import math
 import os
+import re
 import sys
 import types
 import warnings
@@ -905,7 +906,9 @@ class Compiled:
             core = namespace[split.core.name]
         self.dispatcher = nb.njit(core, cache=cache, boundscheck=True)  # IndexError, as NumPy
         compile_types = self.dispatcher.compile  # what a call with new argument types runs
-        self.dispatcher.compile = lambda sig: _at_level(OPTIMIZATION_LEVEL, compile_types, sig)
+        called = None if cache else split.core.name  # a cached gradient links everything
+        self.dispatcher.compile = lambda sig: _at_level(OPTIMIZATION_LEVEL, compile_types, sig,
+                                                        called)
         self.constants = dict(transformed.constants)
         codes = codegen.compile_source(split.wrapper_source, [split.wrapper.name],
                                        [*func.__code__.co_freevars, *self.constants, RUN],
@@ -946,6 +949,10 @@ def bind(transformed, func, wrt_names, backend, fallback, cache=False):
     return built.bind(func, wrt_names, fallback, backend)
 
 
+# The mangled names of functions of pullback.runtime.numba_helpers and of the helper
+# modules it generates (pullback_helper_<hash>).
+_HELPER_SYMBOL = re.compile(r"_ZN(8pullback7runtime13numba_helpers|\d+pullback_helper_)")
+
 # LLVM's optimization level for the gradient (Numba's default is 3). Level 3 adds the
 # unswitching of loops on conditions that do not change in them (the broadcasting tests
 # of each array expression), which doubled the HMM gradient's code and took a third of
@@ -953,21 +960,71 @@ def bind(transformed, func, wrt_names, backend, fallback, cache=False):
 OPTIMIZATION_LEVEL = 2
 
 
-def _at_level(level, compile_types, sig):
+def _at_level(level, compile_types, sig, called=None):
     """compile_types(sig) with LLVM's optimization level at most `level` for what it
     compiles: Numba reads its config.OPT each time it builds a pass pipeline. Under
     Numba's compiler lock, so that no other thread compiles at this level meanwhile; a
-    level the user chose lower, or "max", is kept."""
+    level the user chose lower, or "max", is kept. With `called` (the compiled part's
+    name), the large runtime helpers that function calls are called, not linked into
+    it (see `_calling_large_helpers`)."""
+    from numba.core import codegen as nb_codegen
     from numba.core import config
     from numba.core.compiler_lock import global_compiler_lock
     with global_compiler_lock:
-        chosen = config.OPT
+        chosen, link = config.OPT, nb_codegen.CPUCodeLibrary.add_linking_library
         if not chosen.is_opt_max and int(chosen) > level:
             config.OPT = config._OptLevel(level)
+        if called is not None:
+            nb_codegen.CPUCodeLibrary.add_linking_library = _calling_large_helpers(called, link)
         try:
             return compile_types(sig)
         finally:
             config.OPT = chosen
+            nb_codegen.CPUCodeLibrary.add_linking_library = link
+
+
+# A runtime helper whose own code is more than this many LLVM instructions is called by
+# the gradient, not linked into it (see `_calling_large_helpers`). The small ones (a
+# tape's put and get, a slot's read, an index's accumulation: called per iteration,
+# where a call costs as much as their work) stay linked, and inlined.
+CALLED_HELPER_SIZE = 100
+
+
+def _calling_large_helpers(name, link):
+    """Numba's `CodeLibrary.add_linking_library` (`link`), except that the library of the
+    function `name` (the gradient) does not link in a large runtime helper: it calls the
+    helper's compiled code, already in Numba's execution engine (compiled in this
+    process, or loaded from the helpers' disk cache), by its symbol. Numba links every
+    function a function calls into its module, and LLVM then optimizes and generates
+    machine code for all of it again, for each gradient: the matrix products' loops, the
+    tapes' allocation, the generated reductions. Calling them instead halved the RNN's
+    and HMM's LLVM time (benchmarks/numba_compile.py) for the same speed once compiled.
+    Only for a gradient not cached on disk: a cached one is loaded in processes where
+    the helpers may not be in the engine, so it must hold their code. Numba's own
+    library (NumPy's functions, the runtime) is linked as before; Numba never removes
+    a compiled module from its engine, and the gradient's library keeps the helper's
+    library alive besides."""
+    def add_linking_library(library, other):
+        if library.name != name or _helper_size(other) <= CALLED_HELPER_SIZE:
+            return link(library, other)
+        other._ensure_finalized()
+        library._reload_init.update(other._reload_init)
+        library.__dict__.setdefault("_pullback_called", []).append(other)
+        return None
+    return add_linking_library
+
+
+def _helper_size(library) -> int:
+    """The number of LLVM instructions of pullback's own functions in `library` (0 for
+    Numba's libraries), counted once per library."""
+    size = library.__dict__.get("_pullback_size")
+    if size is None:
+        size = sum(len(list(block.instructions))
+                   for fn in library._get_module_for_linking().functions
+                   if not fn.is_declaration and _HELPER_SYMBOL.match(fn.name)
+                   for block in fn.blocks)
+        library.__dict__["_pullback_size"] = size
+    return size
 
 
 def _on_disk(split):
