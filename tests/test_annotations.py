@@ -53,6 +53,8 @@ NOT_NODE_FACTS = {
     "message": "an error pullback raises", "wrapper_noted": "an error pullback raises",
     "if_none": "runtime.helpers.ReturnSite", "FRESH_NONDIFF": "the rules package's table",
     "exp2": "the math module (3.11+)",
+    "add_linking_library": "Numba's CodeLibrary (emit/numba: large helpers called)",
+    "typing_key": "a Numba function type (runtime/numba_helpers)",
     "inline_budget": "lower.normalize's flattener", "local_functions": "the flattener",
     "user_names": "the flattener", "loads": "lower.ssa's renamer",
     "owner": "runtime.helpers.GradRecord", "where": "runtime.helpers.GradRecord",

@@ -33,6 +33,7 @@ import importlib.util
 import linecache
 import math
 import os
+import re
 import sys
 import types
 import warnings
@@ -106,7 +107,7 @@ class Split:
         guards, body = fn.body[:at], codegen.without_operand_checks(fn.body[at:])
         _zeros_shaped(body, self.params, ADJOINT_OF.of(tree))
         _reductions_along_axes(body)
-        _spelled_for_numba(body)
+        _spelled_for_numba(body, transformed.constants)
         _branch_records_by_kind(body, self.params)
         _inner_records_on_tapes(body, self.params)
         _records_on_tapes(body, self.params)
@@ -356,9 +357,12 @@ def _reductions_along_axes(body):
             node.keywords = []
 
 
-def _spelled_for_numba(body):
+def _spelled_for_numba(body, constants):
     """NumPy calls Numba lacks, in a form it has, and calls whose Numba implementation
-    compiles slowly, as calls of cached helpers: `np.sum(x)` as `nb_sum(x)` (and the
+    compiles slowly, as calls of cached helpers; a constant holding a NumPy function
+    (`np_transpose`, which a rule of `x.T` names) as that function, `np.transpose`,
+    which compiled code resolves when it is compiled (a value passed in would be a
+    Python object); `np.sum(x)` as `nb_sum(x)` (and the
     others in numba_helpers.CACHED_CALLS), `a @ b` and `np.matmul(a, b)` as
     `nb_matmul(a, b)` (loops for small float64 products, faster than Numba's BLAS call
     and compiled once per machine, where Numba's `@` is compiled in every process), and
@@ -367,17 +371,22 @@ def _spelled_for_numba(body):
     refuses). A helper's name that the
     gradient uses for a value of its own is not called."""
     taken = {n.id for s in body for n in walk(s) if isinstance(n, gast.Name)}
+    numpy = {name: value.__name__ for name, value in constants.items()
+             if callable(value) and getattr(value, "__name__", None)
+             and getattr(np, value.__name__, None) is value}
     for stmt in body:
         for node in walk(stmt):
             for field, value in gast.iter_fields(node):
                 if isinstance(value, gast.expr):
-                    setattr(node, field, _respelled(value, taken))
+                    setattr(node, field, _respelled(value, taken, numpy))
                 elif isinstance(value, list):
-                    value[:] = [_respelled(v, taken) if isinstance(v, gast.expr) else v
-                                for v in value]
+                    value[:] = [_respelled(v, taken, numpy) if isinstance(v, gast.expr)
+                                else v for v in value]
 
 
-def _respelled(node, taken):
+def _respelled(node, taken, numpy):
+    if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and node.id in numpy:
+        return gast.Attribute(value=_load("np"), attr=numpy[node.id], ctx=gast.Load())
     if isinstance(node, gast.BinOp) and isinstance(node.op, gast.MatMult) \
             and "nb_matmul" not in taken:
         return gast.Call(func=_load("nb_matmul"), args=[node.left, node.right], keywords=[])
@@ -391,7 +400,7 @@ def _respelled(node, taken):
         return gast.Call(func=_load(helper), args=node.args, keywords=[])
     if name == "np.matmul" and len(node.args) == 2 and not node.keywords:
         return _respelled(gast.BinOp(left=node.args[0], op=gast.MatMult(),
-                                     right=node.args[1]), taken)
+                                     right=node.args[1]), taken, numpy)
     if name == "np.squeeze":
         given = dict(zip(("a", "axis"), node.args))
         given.update({k.arg: k.value for k in node.keywords})
@@ -897,7 +906,9 @@ class Compiled:
             core = namespace[split.core.name]
         self.dispatcher = nb.njit(core, cache=cache, boundscheck=True)  # IndexError, as NumPy
         compile_types = self.dispatcher.compile  # what a call with new argument types runs
-        self.dispatcher.compile = lambda sig: _at_level(OPTIMIZATION_LEVEL, compile_types, sig)
+        called = None if cache else split.core.name  # a cached gradient links everything
+        self.dispatcher.compile = lambda sig: _at_level(OPTIMIZATION_LEVEL, compile_types, sig,
+                                                        called)
         self.constants = dict(transformed.constants)
         codes = codegen.compile_source(split.wrapper_source, [split.wrapper.name],
                                        [*func.__code__.co_freevars, *self.constants, RUN],
@@ -938,6 +949,10 @@ def bind(transformed, func, wrt_names, backend, fallback, cache=False):
     return built.bind(func, wrt_names, fallback, backend)
 
 
+# The mangled names of functions of pullback.runtime.numba_helpers and of the helper
+# modules it generates (pullback_helper_<hash>).
+_HELPER_SYMBOL = re.compile(r"_ZN(8pullback7runtime13numba_helpers|\d+pullback_helper_)")
+
 # LLVM's optimization level for the gradient (Numba's default is 3). Level 3 adds the
 # unswitching of loops on conditions that do not change in them (the broadcasting tests
 # of each array expression), which doubled the HMM gradient's code and took a third of
@@ -945,21 +960,71 @@ def bind(transformed, func, wrt_names, backend, fallback, cache=False):
 OPTIMIZATION_LEVEL = 2
 
 
-def _at_level(level, compile_types, sig):
+def _at_level(level, compile_types, sig, called=None):
     """compile_types(sig) with LLVM's optimization level at most `level` for what it
     compiles: Numba reads its config.OPT each time it builds a pass pipeline. Under
     Numba's compiler lock, so that no other thread compiles at this level meanwhile; a
-    level the user chose lower, or "max", is kept."""
+    level the user chose lower, or "max", is kept. With `called` (the compiled part's
+    name), the large runtime helpers that function calls are called, not linked into
+    it (see `_calling_large_helpers`)."""
+    from numba.core import codegen as nb_codegen
     from numba.core import config
     from numba.core.compiler_lock import global_compiler_lock
     with global_compiler_lock:
-        chosen = config.OPT
+        chosen, link = config.OPT, nb_codegen.CPUCodeLibrary.add_linking_library
         if not chosen.is_opt_max and int(chosen) > level:
             config.OPT = config._OptLevel(level)
+        if called is not None:
+            nb_codegen.CPUCodeLibrary.add_linking_library = _calling_large_helpers(called, link)
         try:
             return compile_types(sig)
         finally:
             config.OPT = chosen
+            nb_codegen.CPUCodeLibrary.add_linking_library = link
+
+
+# A runtime helper whose own code is more than this many LLVM instructions is called by
+# the gradient, not linked into it (see `_calling_large_helpers`). The small ones (a
+# tape's put and get, a slot's read, an index's accumulation: called per iteration,
+# where a call costs as much as their work) stay linked, and inlined.
+CALLED_HELPER_SIZE = 100
+
+
+def _calling_large_helpers(name, link):
+    """Numba's `CodeLibrary.add_linking_library` (`link`), except that the library of the
+    function `name` (the gradient) does not link in a large runtime helper: it calls the
+    helper's compiled code, already in Numba's execution engine (compiled in this
+    process, or loaded from the helpers' disk cache), by its symbol. Numba links every
+    function a function calls into its module, and LLVM then optimizes and generates
+    machine code for all of it again, for each gradient: the matrix products' loops, the
+    tapes' allocation, the generated reductions. Calling them instead halved the RNN's
+    and HMM's LLVM time (benchmarks/numba_compile.py) for the same speed once compiled.
+    Only for a gradient not cached on disk: a cached one is loaded in processes where
+    the helpers may not be in the engine, so it must hold their code. Numba's own
+    library (NumPy's functions, the runtime) is linked as before; Numba never removes
+    a compiled module from its engine, and the gradient's library keeps the helper's
+    library alive besides."""
+    def add_linking_library(library, other):
+        if library.name != name or _helper_size(other) <= CALLED_HELPER_SIZE:
+            return link(library, other)
+        other._ensure_finalized()
+        library._reload_init.update(other._reload_init)
+        library.__dict__.setdefault("_pullback_called", []).append(other)
+        return None
+    return add_linking_library
+
+
+def _helper_size(library) -> int:
+    """The number of LLVM instructions of pullback's own functions in `library` (0 for
+    Numba's libraries), counted once per library."""
+    size = library.__dict__.get("_pullback_size")
+    if size is None:
+        size = sum(len(list(block.instructions))
+                   for fn in library._get_module_for_linking().functions
+                   if not fn.is_declaration and _HELPER_SYMBOL.match(fn.name)
+                   for block in fn.blocks)
+        library.__dict__["_pullback_size"] = size
+    return size
 
 
 def _on_disk(split):

@@ -466,7 +466,8 @@ def _squeeze_axes(x, axis):
 # as a call of the helper making the same call: the helper's compiled code is cached on
 # disk, where Numba's implementation called from the gradient itself is compiled again
 # in every process. (`a @ b` is `nb_matmul`, below.)
-CACHED_CALLS = {"sum": ("nb_sum", 1), "full": ("nb_full", 2), "dot": ("nb_dot", 2)}
+CACHED_CALLS = {"sum": ("nb_sum", 1), "full": ("nb_full", 2), "dot": ("nb_dot", 2),
+                "argsort": ("nb_argsort", 1)}
 
 nb_sum = _stub("nb_sum")
 
@@ -480,6 +481,21 @@ def _nb_sum(x):
         return lambda x: np.sum(x)
     if _number(x):
         return lambda x: x
+    return None
+
+
+nb_argsort = _stub("nb_argsort")
+
+
+@overload(nb_argsort)
+def _nb_argsort(x):
+    """np.argsort(x), of a tuple of integers too (an array, as NumPy's; the inverse of a
+    transpose's axes in its gradient), which Numba's takes only as an array. Stable, as
+    NumPy's sort of a short sequence is (an insertion sort)."""
+    if isinstance(x, types.Array):
+        return lambda x: np.argsort(x)
+    if isinstance(x, types.UniTuple) and isinstance(x.dtype, types.Integer):
+        return lambda x: np.argsort(np.array(x), kind="mergesort")
     return None
 
 
@@ -1289,6 +1305,33 @@ def _item_grad(d, i):
         at = i.literal_value
         return lambda d, i: d[at]
     return None
+
+
+map_grad = _stub("map_grad")
+
+
+@_overload(map_grad)  # not kept on disk: Numba cannot write a NumPy function's type there
+def _map_grad(fn, g, *args):
+    """fn(g, *args): the gradient of a rearrangement of an array's entries (a transpose,
+    swapaxes, moveaxis, flip) is the inverse rearrangement of g, which `fn` (a NumPy
+    function, as the rule names it) does; the known-zero float stays the known zero."""
+    if _number(g):
+        return lambda fn, g, *args: 0.0
+    if not isinstance(g, types.Array):
+        return None
+    axes = args[0].type if args and isinstance(args[0], types.Optional) else \
+        args[0] if args else None
+    if getattr(fn, "typing_key", None) is np.transpose and len(args) == 1 \
+            and isinstance(axes, types.Array):  # the axes np.argsort made; Numba takes a tuple
+        n = g.ndim
+
+        def transposed(fn, g, *args):
+            axes = args[0]
+            if axes is None:
+                return np.transpose(g)
+            return np.transpose(g, to_fixed_tuple(np.asarray(axes), n))
+        return transposed
+    return lambda fn, g, *args: fn(g, *args)
 
 
 not_a_view = _stub("not_a_view")
