@@ -474,21 +474,27 @@ def _records_copied(function):
         return
     updated = {n.value.id for n in gast.walk(function) if isinstance(n, gast.Attribute)
                and n.attr in ("pop", "append", "extend") and isinstance(n.value, gast.Name)}
+    written = {t.value.id for n in gast.walk(function) if isinstance(n, gast.Assign)
+               for t in n.targets if isinstance(t, gast.Subscript)
+               and isinstance(t.value, gast.Name)}  # (`x[i] = x_old`: a slot restored)
     names = {n.id for n in gast.walk(function) if isinstance(n, gast.Name)}
     copies = []
     for element in unpack.targets[0].elts:
-        if element.id in updated:
+        if element.id in updated or element.id in written:
             given = f"{element.id}_given"
             while given in names:
                 given += "_"
+            load_given = gast.Name(id=given, ctx=gast.Load(), annotation=None, type_comment=None)
+            copied = gast.Call(func=gast.Name(id="list", ctx=gast.Load(), annotation=None,
+                                              type_comment=None), args=[load_given], keywords=[]) \
+                if element.id in updated else \
+                gast.Call(func=gast.Name(id="own_input", ctx=gast.Load(), annotation=None,
+                                         type_comment=None),
+                          args=[load_given, gast.Constant(value=element.id, kind=None),
+                                gast.Tuple(elts=[], ctx=gast.Load())], keywords=[])
             copies.append(gast.Assign(
                 targets=[gast.Name(id=element.id, ctx=gast.Store(), annotation=None,
-                                   type_comment=None)],
-                value=gast.Call(func=gast.Name(id="list", ctx=gast.Load(), annotation=None,
-                                               type_comment=None),
-                                args=[gast.Name(id=given, ctx=gast.Load(), annotation=None,
-                                                type_comment=None)], keywords=[]),
-                type_comment=None))
+                                   type_comment=None)], value=copied, type_comment=None))
             element.id = given
     at = function.body.index(unpack) + 1
     function.body[at:at] = copies

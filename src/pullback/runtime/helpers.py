@@ -880,7 +880,11 @@ def owned(g):
 
 
 def not_a_view(value, message):
-    """Element reads of a buffer that is written later must be copies, not views."""
+    """Element reads of a buffer that is written later must be copies, not views: a
+    number, or an array that owns its memory (`b[mask]`, `b[[0, 2]]` of a 1-D b); any
+    other array (a view, or a copy NumPy made through an internal array) is refused."""
+    if value.__class__ is np.ndarray and value.base is None:
+        return
     if isinstance(value, np.ndarray) or is_foreign_array(value):
         raise PullbackError(message)
 
