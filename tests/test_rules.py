@@ -1080,6 +1080,25 @@ SAMPLES.update({
     HELPERS["mean_tangent"]: [("mean_tangent(x0, 0) * x1", [((2, 3), ANY), ((3,), ANY)]),
                               ("mean_tangent(x0, keepdims=True)", [((3, 2), ANY)])],
 })
+# (rules10) rules/stdlib.py: the standard library's numeric functions
+SAMPLES.update({
+    math.prod: [("math.prod([x0, x1, x0 * x1])", [(S, ANY), (S, ANY)]),
+                ("math.prod(x0, start=x1)", [((3,), ANY), (S, ANY)])],
+    math.dist: [("math.dist([x0, x1], [1.0, x1 * x0])", [(S, ANY), (S, ANY)]),
+                ("math.dist(x0, x1)", [((3,), ANY), ((3,), ANY)])],
+    HELPERS["math_hypot_n"]: [("math.hypot(x0, x1, 2.0)", [(S, ANY), (S, ANY)]),
+                              ("math.hypot(*x0)", [((4,), ANY)])],
+    divmod: [("divmod(x0, x1)[1] * divmod(x0, x1)[0]", [(S, ANY), (S, POS)])],
+    math.fmod: [("math.fmod(x0 * 3.0, x1)", [(S, ANY), (S, POS)])],
+    math.remainder: [("math.remainder(x0 * 3.0, x1)", [(S, ANY), (S, POS)])],
+    statistics.mean: [("statistics.mean([x0, x1, 2.0])", [(S, ANY), (S, ANY)]),
+                      ("statistics.mean(x0)", [((4,), ANY)])],
+    statistics.variance: [("statistics.variance(x0)", [((4,), ANY)]),
+                          ("statistics.variance([x0, x1, 1.0], xbar=x1)", [(S, ANY), (S, ANY)])],
+    statistics.stdev: [("statistics.stdev(x0)", [((4,), ANY)])],
+    statistics.pvariance: [("statistics.pvariance(x0, mu=x1)", [((3,), ANY), (S, ANY)])],
+    statistics.pstdev: [("statistics.pstdev([x0, x1, 0.5])", [(S, ANY), (S, ANY)])],
+})
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 
