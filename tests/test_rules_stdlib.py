@@ -178,3 +178,12 @@ def test_none_passed_on_where_the_function_takes_it():
     x = np.array([-1.0, 0.2, 3.0])
     seed = np.array([1.0, 2.0, 3.0])
     np.testing.assert_array_equal(pullback.vjp(np.clip)(x, -0.5, None, seed), [0.0, 2.0, 3.0])
+
+
+def test_autograd_function_with_none_for_absent():
+    anp = pytest.importorskip("autograd.numpy")
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(3, 4))
+    seed = rng.normal(size=(3, 2))
+    got = pullback.vjp(anp.diff)(x, seed, n=2)
+    np.testing.assert_allclose(got, _fd_vjp(lambda x: np.diff(x, n=2), x, seed), atol=1e-7)

@@ -519,8 +519,10 @@ _ADOPTED: dict = {}  # an autograd function -> the NumPy or SciPy function it ru
 
 
 def adopt(obj, func) -> None:
-    """`obj` computes what `func` does with the same arguments: it has `func`'s rule."""
-    _ADOPTED[obj] = func
+    """`obj` computes what `func` does with the same arguments: it has `func`'s rule (an
+    autograd function's: NumPy's)."""
+    adopt_wrapper(func)
+    _ADOPTED[obj] = _ADOPTED.get(func, func)
 
 
 # autograd.numpy's own Python definitions (functions and lambdas) that, given no boxes,
