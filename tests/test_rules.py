@@ -1099,6 +1099,38 @@ SAMPLES.update({
     statistics.pvariance: [("statistics.pvariance(x0, mu=x1)", [((3,), ANY), (S, ANY)])],
     statistics.pstdev: [("statistics.pstdev([x0, x1, 0.5])", [(S, ANY), (S, ANY)])],
 })
+# (rules10) rules/higher_simple2.py: more helpers' second-order rules
+SAMPLES.update({
+    HELPERS["full_grad"]: [("full_grad(x0, x1, x0) * x1", [((2, 3), ANY), (S, ANY)]),
+                           ("full_grad(x0, x1, x0)", [((2, 3), ANY), ((3,), ANY)])],
+    HELPERS["copysign_grad"]: [("copysign_grad(x0, x1, x2)",
+                                [((2, 3), ANY), ((3,), ANY), ((2, 3), ANY)])],
+    HELPERS["remainder_grad_divisor"]: [
+        ("remainder_grad_divisor(x0, x1 * 3.0, x2, False)", [((3,), ANY), ((3,), ANY), (S, POS)]),
+        ("remainder_grad_divisor(x0, x1 * 3.0, x2, True)", [((3,), ANY), ((3,), ANY), ((3,), POS)])],
+    HELPERS["pad_grad_values"]: [
+        ("pad_grad_values(x0, np.ones(2), 1, x1) * x1", [((4,), ANY), (S, ANY)]),
+        ("pad_grad_values(x0, np.ones((2, 1)), ((1, 2), (0, 1)), ((x1, 2.0), (0.5, 1.5)))",
+         [((5, 2), ANY), (S, ANY)])],
+    HELPERS["imag_grad"]: [("imag_grad(x0, x1) + x0 * x1", [((3,), ANY), ((3,), ANY)])],
+    HELPERS["masked_var_grad"]: [
+        (f"masked_var_grad(x0, x1, np.var(x1, axis=1, where={MASK23}), 1, 0, False, {MASK23})"
+         " * x1", [((2,), ANY), ((2, 3), ANY)]),
+        (f"masked_var_grad(x0, x1, x2, 1, 0, True, {MASK23}, True)",
+         [((2, 1), ANY), ((2, 3), ANY), ((2, 1), POS)])],
+    HELPERS["masked_prod_grad"]: [(f"masked_prod_grad(x0, x1, 1, False, {MASK23}, 2.0)",
+                                   [((2,), ANY), ((2, 3), POS)])],
+    HELPERS["trapezoid_grad"]: [
+        ("trapezoid_grad(x0, x1, x2, 1.0, -1, 'y')", [(S, ANY), ((4,), ANY), ((4,), ANY)]),
+        ("trapezoid_grad(x0, x1, None, x2, 0, 'y')", [((3,), ANY), ((4, 3), ANY), (S, POS)]),
+        ("trapezoid_grad(x0, np.array([1.0, 2.0, 0.5]), x1, 1.0, -1, 'x')",
+         [(S, ANY), ((3,), ANY)]),
+        ("trapezoid_grad(x0, np.array([[1.0, 2.0], [0.5, 3.0]]), None, x1, 0, 'dx')",
+         [((2,), ANY), (S, POS)]),
+        ("trapezoid_grad(x0, x1, x2, 1.0, 0, 'x')", [((2,), ANY), ((3, 2), ANY), ((3,), ANY)]),
+        ("trapezoid_grad(x0, x1, x2, 1.0, 1, 'x')", [((2,), ANY), ((2, 3), ANY), ((2, 3), ANY)]),
+        ("trapezoid_grad(x0, x1, None, x2, -1, 'dx')", [((2,), ANY), ((2, 3), ANY), ((2,), POS)])],
+})
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 
