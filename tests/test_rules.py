@@ -1106,8 +1106,10 @@ SAMPLES.update({
     HELPERS["copysign_grad"]: [("copysign_grad(x0, x1, x2)",
                                 [((2, 3), ANY), ((3,), ANY), ((2, 3), ANY)])],
     HELPERS["remainder_grad_divisor"]: [
-        ("remainder_grad_divisor(x0, x1 * 3.0, x2, False)", [((3,), ANY), ((3,), ANY), (S, POS)]),
-        ("remainder_grad_divisor(x0, x1 * 3.0, x2, True)", [((3,), ANY), ((3,), ANY), ((3,), POS)])],
+        ("remainder_grad_divisor(x0, x1 * 3.0, x2, False)",
+         [((3,), ANY), ((3,), ANY), (S, POS)]),
+        ("remainder_grad_divisor(x0, x1 * 3.0, x2, True)",
+         [((3,), ANY), ((3,), ANY), ((3,), POS)])],
     HELPERS["pad_grad_values"]: [
         ("pad_grad_values(x0, np.ones(2), 1, x1) * x1", [((4,), ANY), (S, ANY)]),
         ("pad_grad_values(x0, np.ones((2, 1)), ((1, 2), (0, 1)), ((x1, 2.0), (0.5, 1.5)))",

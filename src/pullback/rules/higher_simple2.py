@@ -148,8 +148,9 @@ def masked_var_grad_adjoint_deviation(g, d, a, deviation, axis=None, ddof=0, kee
         return 0.0
     a, axes, mask, centred, scale = _masked_parts(a, axis, ddof, where, skip_nan)
     kept = _keep(deviation, a.ndim, axes, keepdims)
-    summed = -np.sum(np.where(mask, g, 0.0) * _spread(d, deviation, a, axes, keepdims, std) * scale * centred
-                     / kept, axis=axes, keepdims=keepdims)
+    spread = _spread(d, deviation, a, axes, keepdims, std)
+    summed = -np.sum(np.where(mask, g, 0.0) * spread * scale * centred / kept, axis=axes,
+                     keepdims=keepdims)
     return np.reshape(summed, np.shape(deviation))
 
 
