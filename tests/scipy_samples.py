@@ -20,7 +20,12 @@ from pullback.rules.linalg import (  # noqa: F401 (read by the samples)
     linalg_multi_dot_grad,
     linalg_pinv_grad,
 )
-from pullback.rules.scipy import real_only  # noqa: F401 (read by the samples)
+from pullback.rules.scipy import (  # noqa: F401 (read by the samples)
+    exprel_grad,
+    multigammaln_grad,
+    real_only,
+    wofz_grad,
+)
 from pullback.rules.scipy_linalg import (  # noqa: F401 (read by the samples)
     solve_grad,
     solve_triangular_grad,

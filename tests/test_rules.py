@@ -1133,6 +1133,13 @@ SAMPLES.update({
         ("trapezoid_grad(x0, x1, x2, 1.0, 1, 'x')", [((2,), ANY), ((2, 3), ANY), ((2, 3), ANY)]),
         ("trapezoid_grad(x0, x1, None, x2, -1, 'dx')", [((2,), ANY), ((2, 3), ANY), ((2,), POS)])],
 })
+SAMPLES.update({  # (rules10) rules/higher_special2.py
+    scipy_samples.exprel_grad: [(f"{_SS}exprel_grad(x0, x1)", [((3,), ANY), ((3,), ANY)])],
+    scipy_samples.multigammaln_grad: [(f"{_SS}multigammaln_grad(x0, x1 + 2.0, 3)",
+                                       [((3,), ANY), ((3,), POS)])],
+    scipy_samples.wofz_grad: [(f"{_SS}wofz_grad(x0, x1, x2)",
+                               [((3,), ANY), ((3,), ANY), ((3,), ANY)])],
+} if scipy else {})
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 

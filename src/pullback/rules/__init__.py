@@ -324,7 +324,7 @@ def of_kind(kind: str, table: dict) -> dict:
 TABLES = ("operators", "math", "builtins", "numpy", "numpy_added", "linalg", "fft", "scipy",
           "special_added", "scipy_stats", "scipy_linalg", "scipy_signal", "scipy_integrate",
           "scipy_optimize", "index_tricks", "stdlib", "higher", "higher_products", "higher_simple",
-          "higher_decompositions", "higher_special", "higher_simple2")
+          "higher_decompositions", "higher_special", "higher_simple2", "higher_special2")
 
 
 OPTIONAL = ("scipy",)  # libraries whose rule modules are skipped when not installed
