@@ -137,3 +137,34 @@ def test_prod_with_a_selected_zero_is_refused():
     x = np.array([0.0, 1.0, 2.0, 3.0, 0.5, 1.5])
     with pytest.raises(PullbackError, match="np.prod of an array with zeros"):
         pullback.hessian(masked_prod)(x)
+
+
+# ---------------------------------------------------------------------------- np.cov
+W9 = np.arange(1.0, 10.0).reshape(3, 3)
+
+
+def cov_rows(x):
+    return np.sum(np.cov(x.reshape(3, 4)) ** 2 * W9)
+
+
+def cov_columns_weighted(x):
+    return np.sum(np.sin(np.cov(x.reshape(4, 3), rowvar=False, aweights=[1.0, 0.5, 2.0, 1.5]))
+                  * W9)
+
+
+def cov_pair(x):
+    a = x.reshape(3, 4)
+    return np.sum(np.cov(a[0], a[1] ** 2, bias=True) ** 2 * W9[:2, :2]) + np.cov(a[2]) ** 2
+
+
+def cov_frequencies(x):
+    return np.sum(np.cov(x.reshape(2, 6), fweights=[1, 2, 1, 3, 1, 1], ddof=0) ** 3)
+
+
+@pytest.mark.parametrize("fn", [cov_rows, cov_columns_weighted, cov_pair, cov_frequencies],
+                         ids=lambda f: f.__name__)
+def test_cov_second_order(fn):
+    rng = np.random.default_rng(len(fn.__name__))
+    x = rng.normal(size=12)
+    check_second_order(fn, (x,), rng, nonzero=True)
+    check_reverse_over_reverse(fn, (x,))

@@ -1132,6 +1132,11 @@ SAMPLES.update({
         ("trapezoid_grad(x0, x1, x2, 1.0, 0, 'x')", [((2,), ANY), ((3, 2), ANY), ((3,), ANY)]),
         ("trapezoid_grad(x0, x1, x2, 1.0, 1, 'x')", [((2,), ANY), ((2, 3), ANY), ((2, 3), ANY)]),
         ("trapezoid_grad(x0, x1, None, x2, -1, 'dx')", [((2,), ANY), ((2, 3), ANY), ((2,), POS)])],
+    HELPERS["cov_grad"]: [
+        ("cov_grad(x0, x1, None, True, False, None, None, None, 'm') * x1",
+         [((2, 2), ANY), ((2, 4), ANY)]),
+        ("cov_grad(x0, x1, x2, False, True, None, None, [1.0, 2.0, 0.5], 'y')",
+         [((2, 2), ANY), ((3,), ANY), ((3,), ANY)])],
 })
 SAMPLES.update({  # (rules10) rules/higher_special2.py
     scipy_samples.exprel_grad: [(f"{_SS}exprel_grad(x0, x1)", [((3,), ANY), ((3,), ANY)])],

@@ -2,7 +2,7 @@
 np.full_like (in the fill value), np.copysign, np.remainder and np.fmod (in the divisor),
 np.pad (in constant_values), np.imag, np.var / np.std with `where=` and np.nanvar /
 np.nanstd (masked_var_grad), np.prod with `where=` or `initial=` and np.nanprod
-(masked_prod_grad), and np.trapezoid (trapezoid_grad).
+(masked_prod_grad), np.trapezoid (trapezoid_grad) and np.cov (cov_grad).
 
 Guarantees (as for rules/higher.py):
 - full_grad, copysign_grad, remainder_grad_divisor, pad_grad_values and imag_grad are
@@ -16,7 +16,9 @@ Guarantees (as for rules/higher.py):
   prod_grad of the selected entries (the others count as 1) times `initial`, whose
   second-order helpers it uses, so an array with a selected zero is refused as np.prod's
   is; trapezoid_grad is linear in d and, for y, bilinear in d and the sample points x
-  (or the spacing dx);
+  (or the spacing dx); cov_grad is bilinear in d and the stacked rows of m and y (centred
+  and weighted: the weights and the divisor are constants; fweights and aweights are
+  refused where a gradient reaches them, as np.cov's rule refuses them);
 - the adjoint of each in each parameter it varies with is the transpose of that linear
   map; complex values are refused where a second derivative reaches them (imag_grad of a
   complex value in reverse over reverse: forward over reverse takes it, linear), and a
@@ -329,3 +331,68 @@ NONDIFF: dict = {}
 HELPERS = {name: obj for name, obj in list(globals().items())
            if callable(obj) and not name.startswith("_") and getattr(obj, "__module__", "")
            == __name__}
+
+
+# --------------------------------------------------------------------------- np.cov
+# cov_grad(d, m, y, ...) = (D + D^T) Xc W / fact, split into m's and y's parts: linear in d
+# and in the stacked rows X (centred, weighted); fact and the weights are constants.
+
+def _cov_zeros(value):
+    return None if value is None else np.zeros(np.shape(value))
+
+
+def cov_grad_tangent(t, d, m, y, rowvar, bias, ddof, fweights, aweights, wrt, along):
+    """cov_grad along the tangent t of d, m or y (the other operand's tangent zero)."""
+    if _zero(t) or along != "d" and _zero(d):
+        return 0.0
+    if along == "d":
+        return numpy_added.cov_grad(t, m, y, rowvar, bias, ddof, fweights, aweights, wrt)
+    t = np.broadcast_to(t, np.shape(m if along == "m" else y))
+    moved_m, moved_y = (t, _cov_zeros(y)) if along == "m" else (np.zeros(np.shape(m)), t)
+    return numpy_added.cov_grad(d, moved_m, moved_y, rowvar, bias, ddof, fweights, aweights,
+                                wrt)
+
+
+def _stacked(g, m, y, rowvar, wrt):
+    """The cotangent g of cov_grad's part `wrt` as a cotangent of the stacked rows X."""
+    zero_m, zero_y = np.zeros(np.shape(m)), _cov_zeros(y)
+    parts = (g, zero_y) if wrt == "m" else (zero_m, g)
+    X, *_ = numpy_added._cov_parts(parts[0], parts[1], rowvar, True, 0, None, None)
+    return X
+
+
+def cov_grad_adjoint(g, d, m, y, rowvar, bias, ddof, fweights, aweights, wrt, along):
+    """The adjoint of cov_grad in d ((H Wc^T + its transpose) / fact, H the stacked
+    cotangent) or in m or y (the centring and weighting transposed, after (D + D^T) H)."""
+    if _zero(g) or along != "d" and _zero(d):
+        return 0.0
+    X, weighted, centred, fact = numpy_added._cov_parts(m, y, rowvar, bias, ddof, fweights,
+                                                        aweights)
+    H = _stacked(np.broadcast_to(g, np.shape(m if wrt == "m" else y)), m, y, rowvar, wrt)
+    if along == "d":
+        part = H @ weighted.T / fact
+        return np.reshape(part + part.T, np.shape(d))
+    D = np.reshape(as_array(d), (X.shape[0], X.shape[0]))
+    P = (D + D.T) @ H / fact
+    w = None
+    if fweights is not None:
+        w = np.asarray(fweights, dtype=float)
+    if aweights is not None:
+        w = np.asarray(aweights, dtype=float) if w is None else w * np.asarray(aweights, float)
+    if w is None:
+        gX = P - np.mean(P, axis=1, keepdims=True)
+    else:
+        Pw = P * w
+        gX = Pw - np.sum(Pw, axis=1, keepdims=True) * w / np.sum(w)
+    return numpy_added._cov_split(gX, m, y, rowvar)[0 if along == "m" else 1]
+
+
+_COV = "d, m, y, rowvar, bias, ddof, fweights, aweights, wrt"
+RULES[numpy_added.cov_grad] = replace(rule(
+    "d, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, wrt='m'",
+    kinds=FRESH,
+    jvp={p: f"cov_grad_tangent(g, {_COV}, {p!r})" for p in ("d", "m", "y")},
+    **{p: f"cov_grad_adjoint(g, {_COV}, {p!r})" for p in ("d", "m", "y")},
+    fweights="no_derivative(g, 'the fweights of np.cov')",
+    aweights="no_derivative(g, 'the aweights of np.cov')"), functions=_FUNCTIONS)
+HELPERS.update(cov_grad_tangent=cov_grad_tangent, cov_grad_adjoint=cov_grad_adjoint)
