@@ -168,3 +168,28 @@ def test_cov_second_order(fn):
     x = rng.normal(size=12)
     check_second_order(fn, (x,), rng, nonzero=True)
     check_reverse_over_reverse(fn, (x,))
+
+
+# ------------------------------------------------------------ np.average, in its weights
+def average_row_weights(x):
+    a = x[:6].reshape(2, 3)
+    return np.sum(np.average(a ** 2, axis=1, weights=x[6:9] ** 2 + 0.5) * np.array([1.0, 2.0]))
+
+
+def average_full_weights(x):
+    a = x[:6].reshape(2, 3)
+    return np.average(np.sin(a), weights=a * a + 1.0) ** 2
+
+
+def average_kept(x):
+    a = x[:6].reshape(2, 3)
+    return np.sum(np.average(a, axis=0, weights=x[6:8] + 1.0, keepdims=True) ** 3)
+
+
+@pytest.mark.parametrize("fn", [average_row_weights, average_full_weights, average_kept],
+                         ids=lambda f: f.__name__)
+def test_average_second_order_in_its_weights(fn):
+    rng = np.random.default_rng(len(fn.__name__))
+    x = rng.uniform(0.3, 1.2, size=9)
+    check_second_order(fn, (x,), rng, nonzero=True)
+    check_reverse_over_reverse(fn, (x,))

@@ -1132,6 +1132,11 @@ SAMPLES.update({
         ("trapezoid_grad(x0, x1, x2, 1.0, 0, 'x')", [((2,), ANY), ((3, 2), ANY), ((3,), ANY)]),
         ("trapezoid_grad(x0, x1, x2, 1.0, 1, 'x')", [((2,), ANY), ((2, 3), ANY), ((2, 3), ANY)]),
         ("trapezoid_grad(x0, x1, None, x2, -1, 'dx')", [((2,), ANY), ((2, 3), ANY), ((2,), POS)])],
+    HELPERS["average_grad_weights"]: [
+        ("average_grad_weights(x0, x1, np.average(x1, axis=1, weights=x2), 1, x2) * x1[0]",
+         [((2,), ANY), ((2, 3), ANY), ((3,), POS)]),
+        ("average_grad_weights(x0, x1, np.average(x1, weights=x2), None, x2)",
+         [(S, ANY), ((2, 3), ANY), ((2, 3), POS)])],
     HELPERS["cov_grad"]: [
         ("cov_grad(x0, x1, None, True, False, None, None, None, 'm') * x1",
          [((2, 2), ANY), ((2, 4), ANY)]),

@@ -396,3 +396,107 @@ RULES[numpy_added.cov_grad] = replace(rule(
     fweights="no_derivative(g, 'the fweights of np.cov')",
     aweights="no_derivative(g, 'the aweights of np.cov')"), functions=_FUNCTIONS)
 HELPERS.update(cov_grad_tangent=cov_grad_tangent, cov_grad_adjoint=cov_grad_adjoint)
+
+
+# ---------------------------------------------------------- np.average, in its weights
+# average = sum(W a) / total over the axes, W the weights laid against a, total = sum(W):
+# average_grad(d, ...) = D W / total (d kept over the axes, as D) and
+# average_grad_weights(d, ...) = to_weights(D (a - average) / total), to_weights the sum
+# of an a-shaped array down to the weights' shape (the transpose of laying them out).
+
+def _average_parts(a, weights, axis):
+    """(a, the axes, W laid against a and broadcast, total kept)."""
+    a = as_array(a)
+    _real("np.average", a, weights)
+    axes = _axes(axis, a.ndim)
+    W = np.broadcast_to(reductions._weights_like(weights, a, axes), a.shape)
+    return a, axes, W, np.sum(W, axis=axes, keepdims=True)
+
+
+def _to_weights(full, weights, a, axes):
+    """An a-shaped array summed down to the weights' shape (as average_grad_weights)."""
+    if np.shape(weights) == a.shape:
+        return full
+    others = tuple(i for i in range(a.ndim) if i not in axes)
+    reduced = np.sum(full, axis=others)
+    order = sorted(axes)
+    return np.transpose(reduced, [order.index(i) for i in axes]).reshape(np.shape(weights))
+
+
+def _laid(h, weights, a, axes):
+    """A weights-shaped h laid against a and broadcast (the transpose of _to_weights)."""
+    return np.broadcast_to(reductions._weights_like(h, a, axes), a.shape)
+
+
+def average_grad_tangent_weights(t, d, a, axis=None, weights=None, keepdims=False):
+    """average_grad = D W / total along the weights' tangent t: D (T / total - W sum(T) /
+    total^2), T the tangent laid against a."""
+    if _zero(t) or _zero(d):
+        return 0.0
+    a, axes, W, total = _average_parts(a, weights, axis)
+    T = _laid(np.broadcast_to(t, np.shape(weights)), weights, a, axes)
+    D = _keep(d, a.ndim, axes, keepdims)
+    return D * (T / total - W * np.sum(T, axis=axes, keepdims=True) / total ** 2)
+
+
+def average_grad_adjoint_weights(g, d, a, axis=None, weights=None, keepdims=False):
+    if _zero(g) or _zero(d):
+        return 0.0
+    a, axes, W, total = _average_parts(a, weights, axis)
+    K = np.broadcast_to(g, a.shape) * _keep(d, a.ndim, axes, keepdims) / total
+    q = np.sum(K * W, axis=axes, keepdims=True) / total
+    return _to_weights(K - q, weights, a, axes)
+
+
+def average_grad_weights_tangent(t, d, a, result, axis=None, weights=None, keepdims=False,
+                                 along="d"):
+    """average_grad_weights(d, a, result, ...) along the tangent t of d, a, the average
+    (`result`) or the weights (through total only)."""
+    if _zero(t) or along != "d" and _zero(d):
+        return 0.0
+    a, axes, W, total = _average_parts(a, weights, axis)
+    D = _keep(t if along == "d" else d, a.ndim, axes, keepdims)
+    R = _keep(result, a.ndim, axes, keepdims)
+    if along == "d":
+        full = D * (a - R) / total
+    elif along == "a":
+        full = D * t / total
+    elif along == "result":
+        full = -D * _keep(t, a.ndim, axes, keepdims) / total
+    else:
+        T = _laid(np.broadcast_to(t, np.shape(weights)), weights, a, axes)
+        full = -D * (a - R) * np.sum(T, axis=axes, keepdims=True) / total ** 2
+    return _to_weights(np.broadcast_to(full, a.shape), weights, a, axes)
+
+
+def average_grad_weights_adjoint(g, d, a, result, axis=None, weights=None, keepdims=False,
+                                 along="d"):
+    """The adjoint of average_grad_weights in d, a, the average or the weights."""
+    if _zero(g) or along != "d" and _zero(d):
+        return 0.0
+    a, axes, W, total = _average_parts(a, weights, axis)
+    H = _laid(np.broadcast_to(g, np.shape(weights)), weights, a, axes)
+    R = _keep(result, a.ndim, axes, keepdims)
+    if along == "d":
+        return np.reshape(np.sum(H * (a - R) / total, axis=axes, keepdims=keepdims),
+                          np.shape(d))
+    D = _keep(d, a.ndim, axes, keepdims)
+    if along == "a":
+        return H * D / total
+    if along == "result":
+        return np.reshape(-np.sum(H * D / total, axis=axes, keepdims=keepdims),
+                          np.shape(result))
+    q = -np.sum(H * D * (a - R), axis=axes, keepdims=True) / total ** 2
+    return _to_weights(np.broadcast_to(q, a.shape), weights, a, axes)
+
+
+_AVERAGE = "d, a, result, axis, weights, keepdims"
+RULES[reductions.average_grad_weights] = replace(rule(
+    "d, a, result, axis=None, weights=None, keepdims=False", kinds=FRESH,
+    jvp={p: f"average_grad_weights_tangent(g, {_AVERAGE}, {p!r})"
+         for p in ("d", "a", "result", "weights")},
+    **{p: f"average_grad_weights_adjoint(g, {_AVERAGE}, {p!r})"
+       for p in ("d", "a", "result", "weights")}), functions=_FUNCTIONS)
+HELPERS.update({f.__name__: f for f in (
+    average_grad_tangent_weights, average_grad_adjoint_weights, average_grad_weights_tangent,
+    average_grad_weights_adjoint)})
