@@ -193,3 +193,25 @@ def test_average_second_order_in_its_weights(fn):
     x = rng.uniform(0.3, 1.2, size=9)
     check_second_order(fn, (x,), rng, nonzero=True)
     check_reverse_over_reverse(fn, (x,))
+
+
+# -------------------------------------------------------------------------- np.angle
+def angle_complex(x):
+    return np.sum(np.angle(x * (1 + 2j) + x[::-1] ** 2 * 1j) ** 2)
+
+
+def angle_degrees(x):
+    return np.sum(np.angle(x[:2] + 1j * x[2:], deg=True) * x[:2])
+
+
+def angle_real(x):  # 0 or pi: piecewise constant, no second derivative
+    return np.sum(np.angle(x - 0.5) * x)
+
+
+@pytest.mark.parametrize("fn", [angle_complex, angle_degrees, angle_real],
+                         ids=lambda f: f.__name__)
+def test_angle_second_order(fn):
+    rng = np.random.default_rng(len(fn.__name__))
+    x = rng.uniform(0.3, 1.2, size=4)
+    check_second_order(fn, (x,), rng, nonzero=fn is not angle_real)
+    check_reverse_over_reverse(fn, (x,))

@@ -1137,6 +1137,10 @@ SAMPLES.update({
          [((2,), ANY), ((2, 3), ANY), ((3,), POS)]),
         ("average_grad_weights(x0, x1, np.average(x1, weights=x2), None, x2)",
          [(S, ANY), ((2, 3), ANY), ((2, 3), POS)])],
+    HELPERS["angle_grad"]: [
+        ("np.real(angle_grad(x0, x1 + 1j * x2)) + np.imag(angle_grad(x0, x1 + 1j * x2))",
+         [((3,), ANY), ((3,), POS), ((3,), ANY)]),
+        ("np.imag(angle_grad(x0, x1))", [((3,), ANY), ((3,), POS)])],
     HELPERS["cov_grad"]: [
         ("cov_grad(x0, x1, None, True, False, None, None, None, 'm') * x1",
          [((2, 2), ANY), ((2, 4), ANY)]),

@@ -2,7 +2,8 @@
 np.full_like (in the fill value), np.copysign, np.remainder and np.fmod (in the divisor),
 np.pad (in constant_values), np.imag, np.var / np.std with `where=` and np.nanvar /
 np.nanstd (masked_var_grad), np.prod with `where=` or `initial=` and np.nanprod
-(masked_prod_grad), np.trapezoid (trapezoid_grad) and np.cov (cov_grad).
+(masked_prod_grad), np.trapezoid (trapezoid_grad), np.cov (cov_grad), np.average in its
+weights (average_grad's, and average_grad_weights) and np.angle (angle_grad).
 
 Guarantees (as for rules/higher.py):
 - full_grad, copysign_grad, remainder_grad_divisor, pad_grad_values and imag_grad are
@@ -19,6 +20,9 @@ Guarantees (as for rules/higher.py):
   (or the spacing dx); cov_grad is bilinear in d and the stacked rows of m and y (centred
   and weighted: the weights and the divisor are constants; fweights and aweights are
   refused where a gradient reaches them, as np.cov's rule refuses them);
+- average_grad_weights is linear in d, a and the average, and in the weights through
+  1 / sum(w); angle_grad = -1j Re(d) / x is real-linear in d and holomorphic in x (no
+  derivative at x = 0, as np.angle has none there);
 - the adjoint of each in each parameter it varies with is the transpose of that linear
   map; complex values are refused where a second derivative reaches them (imag_grad of a
   complex value in reverse over reverse: forward over reverse takes it, linear), and a
@@ -500,3 +504,37 @@ RULES[reductions.average_grad_weights] = replace(rule(
 HELPERS.update({f.__name__: f for f in (
     average_grad_tangent_weights, average_grad_adjoint_weights, average_grad_weights_tangent,
     average_grad_weights_adjoint)})
+
+
+# -------------------------------------------------------------------------- np.angle
+# angle_grad(d, x) = -1j Re(d) conj(x) / |x|^2 = -1j Re(d) / x: real-linear in d,
+# holomorphic in x (its derivative 1j Re(d) / x^2); no derivative at x = 0, as np.angle's.
+
+def _inverse(x):
+    x = as_array(x)
+    return np.conj(x) / (x.real ** 2 + x.imag ** 2)
+
+
+def angle_grad_tangent_x(t, d, x):
+    if _zero(t) or _zero(d):
+        return 0.0
+    return 1j * np.real(d) * t * _inverse(x) ** 2
+
+
+def angle_grad_adjoint(g, d, x, along):
+    """In d: Re(g c) with c = -1j / x (Re(d) c has that adjoint, dL/dRe - i dL/dIm); in x:
+    g times the derivative, its real part for a real x."""
+    if _zero(g) or along == "x" and _zero(d):
+        return 0.0
+    if along == "d":
+        return summed_to(np.real(-1j * g * _inverse(x)), d)
+    moved = 1j * g * np.real(d) * _inverse(x) ** 2
+    return summed_to(moved if np.iscomplexobj(x) else np.real(moved), x)
+
+
+RULES[numpy_rules.angle_grad] = replace(rule(
+    "d, x", kinds=FRESH,
+    jvp={"d": "angle_grad(g, x)", "x": "angle_grad_tangent_x(g, d, x)"},
+    d="angle_grad_adjoint(g, d, x, 'd')", x="angle_grad_adjoint(g, d, x, 'x')"),
+    functions=_FUNCTIONS)
+HELPERS.update({f.__name__: f for f in (angle_grad_tangent_x, angle_grad_adjoint)})
