@@ -842,7 +842,7 @@ def _library_as_function(func):
         if default is np._NoValue and ruled is not None and _literal(ruled.default) \
                 and ruled.kind is not ruled.KEYWORD_ONLY:
             default = ruled.default  # np.clip's a_min: the rule's, as NumPy's (None)
-            if p.name in getattr(rule, "absent", ()):  # np.diff's prepend: None "not given"
+            if isinstance(rule, rules.Rule) and p.name in rule.absent:  # np.diff's prepend
                 absent.append(p.name)
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or (
                 default is not p.empty and not _literal(default)) or (

@@ -138,6 +138,12 @@ def math_hypot_n(coordinates):
 
 # ------------------------------------------------------------ divmod, fmod, remainder
 
+def quotient(a, b, how):
+    """The integer part of a / b math.fmod ('trunc') or math.remainder ('round') takes
+    (NaN for b = 0, where they raise)."""
+    return _quotient(a, b, how)
+
+
 def _quotient(a, b, how):
     with np.errstate(divide="ignore", invalid="ignore"):
         if how == "floor":
@@ -248,10 +254,10 @@ RULES = {
     divmod: rule("a, b", kinds=FRESH, a="divmod_grad(g, a, b, 'a')",
                  b="divmod_grad(g, a, b, 'b')",
                  jvp={"a": "divmod_tangent(g, a, b, 'a')", "b": "divmod_tangent(g, a, b, 'b')"}),
-    math.fmod: rule("x, y", kinds=("elementwise",), x="g",
-                    y="remainder_grad(g, x, y, 'trunc', 'divisor')"),
+    # (elementwise: no unbroadcast in the templates, which a batch of tangents takes too)
+    math.fmod: rule("x, y", kinds=("elementwise",), x="g", y="-g * quotient(x, y, 'trunc')"),
     math.remainder: rule("x, y", kinds=("elementwise",), x="g",
-                         y="remainder_grad(g, x, y, 'round', 'divisor')"),
+                         y="-g * quotient(x, y, 'round')"),
     statistics.mean: rule("data", kinds=FRESH, data="mean_grad(g, data)",
                           jvp={"data": "mean_tangent_of(g, data)"}),
     statistics.variance: _spread("variance", "xbar", 1, False),
