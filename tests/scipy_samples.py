@@ -34,6 +34,7 @@ from pullback.rules.scipy_signal import (  # noqa: F401 (read by the samples)
     signal_convolve_grad,
     signal_correlate_grad,
 )
+from pullback.rules.scipy_stats import stats_grad  # noqa: F401 (read by the samples)
 
 ANY, POS, UNIT = (-2.0, 2.0), (0.5, 2.0), (-0.8, 0.8)
 S = ()

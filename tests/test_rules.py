@@ -31,6 +31,7 @@ from pullback.rules.linalg import (
     linalg_matrix_power_grad,
     linalg_multi_dot_grad,
 )
+from pullback.rules.stdlib import RULES as STDLIB_RULES
 
 try:
     import scipy.linalg
@@ -654,8 +655,8 @@ DOMAINS = {"tan": UNIT, "arcsin": UNIT, "arccos": UNIT, "asin": UNIT, "acos": UN
            "cbrt": POS, "reciprocal": POS}
 for f in RULES:
     module = getattr(f, "__module__", None) or ("numpy" if isinstance(f, np.ufunc) else None)
-    if f in SAMPLES or module not in ("math", "numpy", None):
-        continue
+    if f in SAMPLES or f in STDLIB_RULES or module not in ("math", "numpy", None):
+        continue  # (rules/stdlib.py's samples come last: cases are seeded by position)
     name = f.__name__
     params = list(RULES[f].signature.parameters)
     required = [p for p in params if RULES[f].signature.parameters[p].default is
@@ -1153,6 +1154,11 @@ SAMPLES.update({  # (rules10) rules/higher_special2.py
                                        [((3,), ANY), ((3,), POS)])],
     scipy_samples.wofz_grad: [(f"{_SS}wofz_grad(x0, x1, x2)",
                                [((3,), ANY), ((3,), ANY), ((3,), ANY)])],
+    scipy_samples.stats_grad: [
+        (f"{_SS}stats_grad(x0, 0.0, 'norm', 'logpdf', 'scale', x1, (), x2, x3)",
+         [((3,), ANY), ((3,), ANY), (S, ANY), (S, POS)]),
+        (f"{_SS}stats_grad(x0, scipy.stats.norm.pdf(x1, 0.2, x2), 'norm', 'pdf', 'x', x1, (), "
+         "0.2, x2)", [((3,), ANY), ((3,), ANY), (S, POS)])],
 } if scipy else {})
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
