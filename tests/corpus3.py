@@ -3293,8 +3293,7 @@ def math_hypot_three(x, y, z):
     return math.hypot(x, y, z) + math.log(x, 2.0) + math.pow(x, y) + math.copysign(y, -1.0)
 
 
-refuse(math_hypot_three, lambda r: (_u(r, 0.5, 2), _u(r, 0.3, 1), _u(r, -1, 1)), (0, 1, 2),
-       'NoRuleError', 'math.hypot')
+add(math_hypot_three, lambda r: (_u(r, 0.5, 2), _u(r, 0.3, 1), _u(r, -1, 1)), (0, 1, 2))
 
 
 def list_replicated(x, y):

@@ -22,7 +22,12 @@ from pullback.rules.linalg import (  # noqa: F401 (read by the samples)
     linalg_pinv_grad,
     linalg_svd_grad,
 )
-from pullback.rules.scipy import real_only  # noqa: F401 (read by the samples)
+from pullback.rules.scipy import (  # noqa: F401 (read by the samples)
+    exprel_grad,
+    multigammaln_grad,
+    real_only,
+    wofz_grad,
+)
 from pullback.rules.scipy_linalg import (  # noqa: F401 (read by the samples)
     cho_factor_grad,
     cho_solve_grad,
@@ -36,6 +41,7 @@ from pullback.rules.scipy_signal import (  # noqa: F401 (read by the samples)
     signal_convolve_grad,
     signal_correlate_grad,
 )
+from pullback.rules.scipy_stats import stats_grad  # noqa: F401 (read by the samples)
 
 ANY, POS, UNIT = (-2.0, 2.0), (0.5, 2.0), (-0.8, 0.8)
 S = ()

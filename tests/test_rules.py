@@ -31,6 +31,7 @@ from pullback.rules.linalg import (
     linalg_matrix_power_grad,
     linalg_multi_dot_grad,
 )
+from pullback.rules.stdlib import RULES as STDLIB_RULES
 
 try:
     import scipy.linalg
@@ -654,8 +655,8 @@ DOMAINS = {"tan": UNIT, "arcsin": UNIT, "arccos": UNIT, "asin": UNIT, "acos": UN
            "cbrt": POS, "reciprocal": POS}
 for f in RULES:
     module = getattr(f, "__module__", None) or ("numpy" if isinstance(f, np.ufunc) else None)
-    if f in SAMPLES or module not in ("math", "numpy", None):
-        continue
+    if f in SAMPLES or f in STDLIB_RULES or module not in ("math", "numpy", None):
+        continue  # (rules/stdlib.py's samples come last: cases are seeded by position)
     name = f.__name__
     params = list(RULES[f].signature.parameters)
     required = [p for p in params if RULES[f].signature.parameters[p].default is
@@ -1141,6 +1142,85 @@ if scipy is not None:
             (f"lstsq_grad((x0, np.zeros(1), 0.0, x2), x1, x3, '{w}')",
              [((3,), ANY), ((4, 3), ANY), ((3,), ANY), ((4,), ANY)]) for w in ("a", "b")],
     })
+# (rules10) rules/stdlib.py: the standard library's numeric functions
+SAMPLES.update({
+    math.prod: [("math.prod([x0, x1, x0 * x1])", [(S, ANY), (S, ANY)]),
+                ("math.prod(x0, start=x1)", [((3,), ANY), (S, ANY)])],
+    math.dist: [("math.dist([x0, x1], [1.0, x1 * x0])", [(S, ANY), (S, ANY)]),
+                ("math.dist(x0, x1)", [((3,), ANY), ((3,), ANY)])],
+    HELPERS["math_hypot_n"]: [("math.hypot(x0, x1, 2.0)", [(S, ANY), (S, ANY)]),
+                              ("math.hypot(*x0)", [((4,), ANY)])],
+    divmod: [("divmod(x0, x1)[1] * divmod(x0, x1)[0]", [(S, ANY), (S, POS)])],
+    math.fmod: [("math.fmod(x0 * 3.0, x1)", [(S, ANY), (S, POS)])],
+    math.remainder: [("math.remainder(x0 * 3.0, x1)", [(S, ANY), (S, POS)])],
+    statistics.mean: [("statistics.mean([x0, x1, 2.0])", [(S, ANY), (S, ANY)]),
+                      ("statistics.mean(x0)", [((4,), ANY)])],
+    statistics.variance: [("statistics.variance(x0)", [((4,), ANY)]),
+                          ("statistics.variance([x0, x1, 1.0], xbar=x1)", [(S, ANY), (S, ANY)])],
+    statistics.stdev: [("statistics.stdev(x0)", [((4,), ANY)])],
+    statistics.pvariance: [("statistics.pvariance(x0, mu=x1)", [((3,), ANY), (S, ANY)])],
+    statistics.pstdev: [("statistics.pstdev([x0, x1, 0.5])", [(S, ANY), (S, ANY)])],
+})
+# (rules10) rules/higher_simple2.py: more helpers' second-order rules
+SAMPLES.update({
+    HELPERS["full_grad"]: [("full_grad(x0, x1, x0) * x1", [((2, 3), ANY), (S, ANY)]),
+                           ("full_grad(x0, x1, x0)", [((2, 3), ANY), ((3,), ANY)])],
+    HELPERS["copysign_grad"]: [("copysign_grad(x0, x1, x2)",
+                                [((2, 3), ANY), ((3,), ANY), ((2, 3), ANY)])],
+    HELPERS["remainder_grad_divisor"]: [
+        ("remainder_grad_divisor(x0, x1 * 3.0, x2, False)",
+         [((3,), ANY), ((3,), ANY), (S, POS)]),
+        ("remainder_grad_divisor(x0, x1 * 3.0, x2, True)",
+         [((3,), ANY), ((3,), ANY), ((3,), POS)])],
+    HELPERS["pad_grad_values"]: [
+        ("pad_grad_values(x0, np.ones(2), 1, x1) * x1", [((4,), ANY), (S, ANY)]),
+        ("pad_grad_values(x0, np.ones((2, 1)), ((1, 2), (0, 1)), ((x1, 2.0), (0.5, 1.5)))",
+         [((5, 2), ANY), (S, ANY)])],
+    HELPERS["imag_grad"]: [("imag_grad(x0, x1) + x0 * x1", [((3,), ANY), ((3,), ANY)])],
+    HELPERS["masked_var_grad"]: [
+        (f"masked_var_grad(x0, x1, np.var(x1, axis=1, where={MASK23}), 1, 0, False, {MASK23})"
+         " * x1", [((2,), ANY), ((2, 3), ANY)]),
+        (f"masked_var_grad(x0, x1, x2, 1, 0, True, {MASK23}, True)",
+         [((2, 1), ANY), ((2, 3), ANY), ((2, 1), POS)])],
+    HELPERS["masked_prod_grad"]: [(f"masked_prod_grad(x0, x1, 1, False, {MASK23}, 2.0)",
+                                   [((2,), ANY), ((2, 3), POS)])],
+    HELPERS["trapezoid_grad"]: [
+        ("trapezoid_grad(x0, x1, x2, 1.0, -1, 'y')", [(S, ANY), ((4,), ANY), ((4,), ANY)]),
+        ("trapezoid_grad(x0, x1, None, x2, 0, 'y')", [((3,), ANY), ((4, 3), ANY), (S, POS)]),
+        ("trapezoid_grad(x0, np.array([1.0, 2.0, 0.5]), x1, 1.0, -1, 'x')",
+         [(S, ANY), ((3,), ANY)]),
+        ("trapezoid_grad(x0, np.array([[1.0, 2.0], [0.5, 3.0]]), None, x1, 0, 'dx')",
+         [((2,), ANY), (S, POS)]),
+        ("trapezoid_grad(x0, x1, x2, 1.0, 0, 'x')", [((2,), ANY), ((3, 2), ANY), ((3,), ANY)]),
+        ("trapezoid_grad(x0, x1, x2, 1.0, 1, 'x')", [((2,), ANY), ((2, 3), ANY), ((2, 3), ANY)]),
+        ("trapezoid_grad(x0, x1, None, x2, -1, 'dx')", [((2,), ANY), ((2, 3), ANY), ((2,), POS)])],
+    HELPERS["average_grad_weights"]: [
+        ("average_grad_weights(x0, x1, np.average(x1, axis=1, weights=x2), 1, x2) * x1[0]",
+         [((2,), ANY), ((2, 3), ANY), ((3,), POS)]),
+        ("average_grad_weights(x0, x1, np.average(x1, weights=x2), None, x2)",
+         [(S, ANY), ((2, 3), ANY), ((2, 3), POS)])],
+    HELPERS["angle_grad"]: [
+        ("np.real(angle_grad(x0, x1 + 1j * x2)) + np.imag(angle_grad(x0, x1 + 1j * x2))",
+         [((3,), ANY), ((3,), POS), ((3,), ANY)]),
+        ("np.imag(angle_grad(x0, x1))", [((3,), ANY), ((3,), POS)])],
+    HELPERS["cov_grad"]: [
+        ("cov_grad(x0, x1, None, True, False, None, None, None, 'm') * x1",
+         [((2, 2), ANY), ((2, 4), ANY)]),
+        ("cov_grad(x0, x1, x2, False, True, None, None, [1.0, 2.0, 0.5], 'y')",
+         [((2, 2), ANY), ((3,), ANY), ((3,), ANY)])],
+})
+SAMPLES.update({  # (rules10) rules/higher_special2.py
+    scipy_samples.exprel_grad: [(f"{_SS}exprel_grad(x0, x1)", [((3,), ANY), ((3,), ANY)])],
+    scipy_samples.multigammaln_grad: [(f"{_SS}multigammaln_grad(x0, x1 + 2.0, 3)",
+                                       [((3,), ANY), ((3,), POS)])],
+    scipy_samples.wofz_grad: [(f"{_SS}wofz_grad(x0, x1, x2)",
+                               [((3,), ANY), ((3,), ANY), ((3,), ANY)])],
+    scipy_samples.stats_grad: [
+        (f"{_SS}stats_grad(x0, 0.0, 'norm', 'logpdf', 'scale', x1, (), x2, x3)",
+         [((3,), ANY), ((3,), ANY), (S, ANY), (S, POS)]),
+        (f"{_SS}stats_grad(x0, scipy.stats.norm.pdf(x1, 0.2, x2), 'norm', 'pdf', 'x', x1, (), "
+         "0.2, x2)", [((3,), ANY), ((3,), ANY), (S, POS)])],
+} if scipy else {})
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 

@@ -845,7 +845,7 @@ def _library_as_function(func):
     name = getattr(func, "__name__", "")
     if not name.isidentifier() or keyword.iskeyword(name):
         return func
-    params, passed, kind, skipped = [], [], None, False
+    params, passed, kind, skipped, absent = [], [], None, False, []
     # positional-only names are no part of the function's API (a SciPy ufunc's x1, x2):
     # its parameters in that position are the rule's (iv(v, x))
     by_place = [n for n, q in known.items() if q.kind in (q.POSITIONAL_ONLY,
@@ -860,6 +860,8 @@ def _library_as_function(func):
         if default is np._NoValue and ruled is not None and _literal(ruled.default) \
                 and ruled.kind is not ruled.KEYWORD_ONLY:
             default = ruled.default  # np.clip's a_min: the rule's, as NumPy's (None)
+            if isinstance(rule, rules.Rule) and p.name in rule.absent:  # np.diff's prepend
+                absent.append(p.name)
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or (
                 default is not p.empty and not _literal(default)) or (
                 known is not None and p.name not in known) or (
@@ -872,7 +874,7 @@ def _library_as_function(func):
         params.append(p.name if default is p.empty else f"{p.name}={default!r}")
         by_position = p.kind is p.POSITIONAL_ONLY or (
             p.kind is p.POSITIONAL_OR_KEYWORD and not skipped and not (own and passed))
-        passed.append(p.name if by_position else f"{p.name}={p.name}")
+        passed.append(p.name if by_position and not absent else f"{p.name}={p.name}")
     callee = f"{name}_function"
     text = (f"def make({callee}):\n"
             f"    def {name}({', '.join(params)}):\n"
@@ -882,8 +884,26 @@ def _library_as_function(func):
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
     namespace: dict = {}
     exec(compile(text, filename, "exec"), namespace)  # noqa: S102 (names checked above)
-    made = _LIBRARY_FUNCTIONS[func] = namespace["make"](func)
+    made = _LIBRARY_FUNCTIONS[func] = namespace["make"](
+        _omitting_none(func, absent) if absent else func)
     return made
+
+
+def _omitting_none(func, names):
+    """`func` called without those of the parameters `names` that are None: parameters
+    whose rule reads None as not given (`Rule.absent`) while the function, whose own
+    default is NumPy's no-value sentinel, would take None for a value (np.diff's prepend
+    and append; np.clip's a_min takes None, and is passed as it is). It has `func`'s
+    rule."""
+    names = frozenset(names)
+
+    def call(*args, **kwargs):
+        return func(*args, **{k: v for k, v in kwargs.items()
+                              if not (v is None and k in names)})
+
+    call.__name__ = call.__qualname__ = getattr(func, "__name__", "call")
+    rules.adopt(call, func)
+    return call
 
 
 def _refuse_classes_and_constants(func):

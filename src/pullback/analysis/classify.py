@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+import functools
 import inspect
 import logging
 import operator
@@ -191,6 +192,9 @@ class Classification:
             self.bindings.update(self.parsed.guards(name, found))
         # a gradient pullback made that picks its code by the arguments
         # (api._with_operand_objects): the code it runs for plain ones
+        if isinstance(found, functools._lru_cache_wrapper) \
+                and isinstance(found.__wrapped__, types.FunctionType):
+            found = found.__wrapped__  # (functools.cache): a hit returns what it computes
         return getattr(found, "__pullback_defaults_code__", found) \
             if isinstance(found, types.FunctionType) else found
 

@@ -33,6 +33,7 @@ def f(x, weights):
 from __future__ import annotations
 
 import builtins
+import math
 
 import gast
 
@@ -194,6 +195,18 @@ class Containers:
         found = self.builtin(func)
         if found is builtins.dict:
             return self.dict_call(expr, out)
+        if isinstance(func, (gast.Name, gast.Attribute)) and dotted_name(func) is not None \
+                and dotted_name(func).endswith("hypot") and not keywords \
+                and (len(args) != 2 or isinstance(args[0], gast.Starred)) \
+                and dotted_name(func).split(".")[0] not in self.locals \
+                and self.parsed.resolve(func) is math.hypot:
+            # math.hypot(a, b, c) and math.hypot(*xs): math_hypot_n of one sequence, whose
+            # rule differentiates in each coordinate (rules/stdlib.py)
+            if len(args) == 1 and isinstance(args[0], gast.Starred):
+                return self.simple(call("math_hypot_n", args[0].value), out)
+            if not any(isinstance(a, gast.Starred) for a in args):
+                return self.simple(call("math_hypot_n", gast.Tuple(elts=list(args),
+                                                                   ctx=gast.Load())), out)
         if found in (builtins.min, builtins.max) and any(isinstance(a, gast.Starred)
                                                          for a in args):
             return self.spread_min_max(expr, out)

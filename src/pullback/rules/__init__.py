@@ -87,6 +87,9 @@ class Rule:
     jvp: object = None  # "linear" | "bilinear" | {param: tangent template} | None
     methods: tuple = ()  # array methods that are this function: x.clip(0, 1) is np.clip(x, 0, 1)
     batch: object = None  # {param: tangent template} for a batch of tangents (vector mode)
+    # parameters whose default None the rule reads as "not given" while the function takes
+    # None for a value (np.diff's prepend): a call pullback makes passes them only when given
+    absent: tuple = ()
 
     @property
     def pushforward(self):
@@ -263,24 +266,30 @@ _NOT_HOLOMORPHIC = ("real(", "imag(", "conj(", "angle(")
 
 
 def rule(params: str, broadcast: bool = False, kinds=(), jvp=None, methods=(), batch=None,
-         **partials: str) -> Rule:
+         absent=(), **partials: str) -> Rule:
     """A rule for a callable with parameters `params` ('x, axis=None', like a def);
     `jvp` gives its tangent when its kinds do not (see `Rule.pushforward`): "diagonal"
     says that the adjoint templates are the tangent templates too. `methods` are the
     array methods that call the function with the array first. `batch` gives tangent
     templates for vector mode, where `g` holds a batch of tangents, batch axis first
     (without it, an elementwise rule's tangent broadcasts over the batch, and any other
-    rule's tangent is taken once per tangent of the batch)."""
+    rule's tangent is taken once per tangent of the batch). `absent` names the parameters
+    whose None the rule reads as not given but the function would take for a value."""
     sig = _signature(params)
     reserved = {"g", "ans"} & set(sig.parameters)  # the templates' own names
     if reserved:
         raise ValueError(f"a rule's parameter may not be named {sorted(reserved)[0]!r}: "
                          "templates read g as the gradient given and ans as the result")
+    gathering = [n for n, p in sig.parameters.items() if p.kind in (
+        inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD) and n in partials]
+    if gathering:  # the analysis binds atoms to names: a *args tuple would get no gradient
+        raise ValueError(f"a rule's *args or **kwargs parameter ({gathering[0]}) cannot have "
+                         "a gradient template: take the values as one sequence parameter")
     required = [n for n, p in sig.parameters.items() if p.default is inspect.Parameter.empty]
     if jvp == "diagonal":
         jvp = dict(partials)
     return Rule(sig, partials, tuple(required) if broadcast else (), kinds=_kinds(kinds),
-                jvp=jvp, methods=tuple(methods), batch=batch)
+                jvp=jvp, methods=tuple(methods), batch=batch, absent=tuple(absent))
 
 
 @dataclass(frozen=True)
@@ -314,8 +323,9 @@ def of_kind(kind: str, table: dict) -> dict:
 # modules of this package
 TABLES = ("operators", "math", "builtins", "numpy", "numpy_added", "linalg", "fft", "scipy",
           "special_added", "scipy_stats", "scipy_linalg", "scipy_signal", "scipy_integrate",
-          "scipy_optimize", "index_tricks", "higher", "higher_products", "higher_simple",
-          "higher_decompositions", "higher_special", "higher_decompositions2")
+          "scipy_optimize", "index_tricks", "stdlib", "higher", "higher_products",
+          "higher_simple", "higher_decompositions", "higher_special", "higher_decompositions2",
+          "higher_simple2", "higher_special2")
 
 
 OPTIONAL = ("scipy",)  # libraries whose rule modules are skipped when not installed
@@ -507,6 +517,13 @@ def adopt_wrapper(obj) -> None:
 
 
 _ADOPTED: dict = {}  # an autograd function -> the NumPy or SciPy function it runs
+
+
+def adopt(obj, func) -> None:
+    """`obj` computes what `func` does with the same arguments: it has `func`'s rule (an
+    autograd function's: NumPy's)."""
+    adopt_wrapper(func)
+    _ADOPTED[obj] = _ADOPTED.get(func, func)
 
 
 # autograd.numpy's own Python definitions (functions and lambdas) that, given no boxes,

@@ -9,8 +9,8 @@ Guarantees (as for rules/higher.py):
   parameter it reads is read for a shape, an index, a mask or a permutation that is
   piecewise constant in it, so it has no derivative there; the exceptions are the
   operand of vdot_grad (bilinear: a rule for it, real values only) and np.average's
-  weights, which are refused when a second derivative reaches them (average_grad_weights,
-  the weights' own gradient, has no rule yet);
+  weights (average_grad's tangent and adjoint in them, and average_grad_weights's rule,
+  are in rules/higher_simple2.py);
 - the adjoint of each helper in `d` is the transpose of the linear map it applies (the
   function itself, for the gradients of rearrangements and joins), and its tangent is
   the same helper applied to the tangent of `d`;
@@ -292,8 +292,9 @@ RULES = {
     reductions.average_grad: rule(
         "d, a, result, axis=None, weights=None, keepdims=False", kinds=FRESH,
         d="average_grad_transpose(g, d, a, result, axis, weights, keepdims)",
-        weights="no_derivative(g, 'the gradient of np.average with respect to its weights')",
-        jvp={"d": "average_grad(g, a, result, axis, weights, keepdims)"}),
+        weights="average_grad_adjoint_weights(g, d, a, axis, weights, keepdims)",
+        jvp={"d": "average_grad(g, a, result, axis, weights, keepdims)",
+             "weights": "average_grad_tangent_weights(g, d, a, axis, weights, keepdims)"}),
     reductions.masked_mean_grad: rule(
         "d, a, axis, keepdims, where, skip_nan=False",
         d="masked_mean_grad_transpose(g, d, a, axis, keepdims, where, skip_nan)", **_LINEAR),

@@ -118,7 +118,8 @@ DIFFERENCES = {
     # n=0 returns a itself
     np.diff: rule("a, n=1, axis=-1, prepend=None, append=None", kinds=VIEW,
                   **{p: f"diff_grad(g, a, n, axis, prepend, append, {p!r})"
-                     for p in ("a", "prepend", "append")}, jvp="linear"),
+                     for p in ("a", "prepend", "append")}, jvp="linear",
+                  absent=("prepend", "append")),
     # the spacings are *varargs, which a rule cannot name: slots for up to three
     np.gradient: rule("f, spacing0=None, spacing1=None, spacing2=None, *, axis=None, "
                       "edge_order=1", kinds=FRESH,

@@ -10,7 +10,8 @@ Guarantees:
   interp_grad_fp, interp_grad_bound, poly_derivative, polyval_grad_p,
   correlate_full_grad, cumulative_sum_grad) have rules here, so hessian, hvp and
   grad(grad(f)) go through these functions (vector_norm_grad's, of the 2-norm, is in
-  rules/higher_simple.py; trapezoid, qr, lstsq, cov and corrcoef have none yet); the
+  rules/higher_simple.py, trapezoid's and cov's in rules/higher_simple2.py; qr, lstsq and
+  corrcoef have none yet); the
   helpers of the second-order rules have none (a third derivative is refused where it
   reaches them);
 - np.interp is piecewise linear in x: its derivative is the slope of the segment

@@ -108,7 +108,8 @@ GAMMA = _rules({
                             x=f"real_only(g, 'scipy.special.polygamma', x)"
                               f" * {sp}.polygamma(n + 1, x)",
                             n=_refused("polygamma", "n")),
-    special.multigammaln: rule("a, d", a="multigammaln_grad(g, a, d)"),
+    special.multigammaln: rule("a, d", a="multigammaln_grad(g, a, d)",
+                               jvp={"a": "multigammaln_grad(g, a, d)"}),
     special.beta: rule("a, b", broadcast=True,
                        a=f"g * ans * ({sp}.digamma(a) - {sp}.digamma(a + b))",
                        b=f"g * ans * ({sp}.digamma(b) - {sp}.digamma(a + b))"),
@@ -162,7 +163,9 @@ ERROR_FUNCTIONS = _rules({
     special.erfcx: rule("x", x=f"g * (2.0 * x * ans - {_TWO_OVER_SQRT_PI})"),
     special.erfinv: rule("x", x="g * 0.5 * 1.7724538509055159 * np.exp(ans * ans)"),
     special.erfcinv: rule("x", x="-g * 0.5 * 1.7724538509055159 * np.exp(ans * ans)"),
-    special.wofz: rule("z", z="wofz_grad(g, z, ans)"),
+    # (its tangent is complex for a real z too; the gradient of a real z takes the real part)
+    special.wofz: rule("z", z="wofz_grad(g, z, ans)",
+                       jvp={"z": "g * (-2.0 * z * ans + 1.1283791670955126j)"}),
     special.ndtr: rule("x", x=f"g * np.exp(-0.5 * x * x) / {_SQRT_2PI}"),
     special.log_ndtr: rule("x", x=f"g * np.exp(-0.5 * x * x - ans) / {_SQRT_2PI}"),
     special.ndtri: rule("y", y=f"g * {_SQRT_2PI} * np.exp(0.5 * ans * ans)"),

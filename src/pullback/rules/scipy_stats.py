@@ -125,6 +125,20 @@ def stats_grad(g, ans, family, method, wrt, x, shapes, loc, scale):
     """The gradient of family.method(x, *shapes, loc, scale) with respect to `wrt`."""
     if _zero(g):
         return 0.0
+    d, target = _stats_slope(g, ans, family, method, wrt, x, shapes, loc, scale)
+    return unbroadcast(g * d, target)
+
+
+def stats_tangent(t, ans, family, method, wrt, x, shapes, loc, scale):
+    """The tangent of family.method(x, *shapes, loc, scale) along the tangent t of `wrt`
+    (elementwise: in the result's shape, never summed to wrt's)."""
+    if _zero(t):
+        return 0.0
+    return t * _stats_slope(t, ans, family, method, wrt, x, shapes, loc, scale)[0]
+
+
+def _stats_slope(g, ans, family, method, wrt, x, shapes, loc, scale):
+    """(the derivative of family.method in `wrt`, elementwise; the value of wrt)."""
     real_only(g, f"scipy.stats.{family}.{method}", x, loc, scale, *shapes)
     standard, names = _FAMILIES[family]
     shapes = tuple(np.asarray(s, dtype=float) for s in shapes)
@@ -145,7 +159,7 @@ def stats_grad(g, ans, family, method, wrt, x, shapes, loc, scale):
         if method == "pdf":
             d = d * ans
     target = {"x": x, "loc": loc, "scale": scale, **dict(zip(names, shapes))}[wrt]
-    return unbroadcast(g * d, target)
+    return d, target
 
 
 def poisson_grad(g, ans, method, k, mu, loc):
@@ -224,12 +238,12 @@ def mvn_grad(g, ans, method, wrt, x, mean, cov):
     return 2.0 * np.tril(full, -1) + np.diag(np.diagonal(full))
 
 
-_FUNCTIONS = tuple((f.__name__, f) for f in (stats_grad, poisson_grad, dirichlet_grad, mvn_grad,
-                                             no_derivative))
+_FUNCTIONS = tuple((f.__name__, f) for f in (stats_grad, stats_tangent, poisson_grad,
+                                             dirichlet_grad, mvn_grad, no_derivative))
 
 
-def _rule(params, **partials):
-    return replace(rule(params, kinds=("fresh",), **partials), functions=_FUNCTIONS)
+def _rule(params, jvp=None, **partials):
+    return replace(rule(params, kinds=("fresh",), jvp=jvp, **partials), functions=_FUNCTIONS)
 
 
 def _family_rules():
@@ -241,10 +255,14 @@ def _family_rules():
         for method in ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"):
             partials = {p: f"stats_grad(g, ans, '{family}', '{method}', '{p}', x, {packed}, "
                            "loc, scale)" for p in ("x", *names, "loc", "scale")}
+            tangents = {p: template.replace("stats_grad(", "stats_tangent(")
+                        for p, template in partials.items()}
             if method not in ("logpdf", "pdf"):
                 partials.update({p: f"no_derivative(g, 'scipy.stats.{family}.{method} with "
                                     f"respect to {p}')" for p in names})
-            table[getattr(dist, method)] = _rule(f"x, {shapes}loc=0.0, scale=1.0", **partials)
+                tangents = {p: t for p, t in tangents.items() if p not in names}
+            table[getattr(dist, method)] = _rule(f"x, {shapes}loc=0.0, scale=1.0",
+                                                 jvp=tangents, **partials)
     return table
 
 

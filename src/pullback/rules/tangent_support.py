@@ -26,7 +26,11 @@ from .support import truncated
 
 
 def zero_tangent(x):
-    """The tangent of a value that does not vary: zeros with x's structure."""
+    """The tangent of a value that does not vary: zeros with x's structure (None for
+    None: a linear function's tangent is the same call on the tangents, and None there
+    is an option not given, as np.diff's prepend=None, never the number 0)."""
+    if x is None:
+        return None
     if x.__class__ is np.ndarray:
         return np.zeros(x.shape, dtype=complex if x.dtype.kind == "c" else float)
     if isinstance(x, list):
