@@ -1173,7 +1173,9 @@ def jacobian(f, wrt=0, mode="auto", optimize=True):
 
     single = not isinstance(wrt, (tuple, list))
     names, _ = _wrt_names(passed_through(f), wrt)
-    signature = inspect.signature(f)
+    # the parameters as `names` counts them (a gradient pullback made, f's own wrapper of
+    # it taking *args, binds as the function it differentiates)
+    signature = inspect.signature(passed_through(f))
     positions = _positions(signature, names)
     forward = []  # the vector forward sweep, made on first use (mode "rev" never needs it)
     reverse = []  # the vector reverse sweep, or the reason it was refused, made once
