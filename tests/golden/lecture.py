@@ -3,18 +3,17 @@ def dlecture(x, y, z):
     if module_globals['math'] is not math_at_transform: rebound('math')
     if math.exp is not math_exp_at_transform: rebound('math.exp')
     if math.sin is not math_sin_at_transform: rebound('math.sin')
-    if z.__class__ not in SCALAR_TYPES:
+    if z.__class__ is not builtin_float and z.__class__ not in SCALAR_TYPES:
         complex_to_math(('z',), (z,), math_at_2)
     power = x ** 2
     exp = math.exp(z)
     mul = y * exp
     add = power + mul
-    if add.__class__ not in SCALAR_TYPES:
+    if add.__class__ is not builtin_float and add.__class__ not in SCALAR_TYPES:
         complex_to_math(('',), (add,), math_at)
-    sin = math.sin(add)
     # adjoint
     dout = 1.0
-    dadd = dout * math_cos(add)
+    dadd = math_cos(add)
     dy = dadd * exp
     dexp = dadd * y
     dz = dout + dexp * exp

@@ -11,7 +11,6 @@ def dlecture(x, y, z):
     #   exp: active (depends on input z, reaches the output)
     #   mul: active (depends on inputs y, z, reaches the output)
     #   add: active (depends on inputs x, y, z, reaches the output)
-    #   sin: active (depends on inputs x, y, z, reaches the output)
     #
     # What the adjoint reads of the primal sweep:
     #   exp: kept (read by the adjoint of line 9)
@@ -22,20 +21,19 @@ def dlecture(x, y, z):
     if math.exp is not math_exp_at_transform: rebound('math.exp')
     if math.sin is not math_sin_at_transform: rebound('math.sin')
     # guards: the parameters math functions take are not complex
-    if z.__class__ not in SCALAR_TYPES:
+    if z.__class__ is not builtin_float and z.__class__ not in SCALAR_TYPES:
         complex_to_math(('z',), (z,), math_at_2)
     # line 9: return math.sin(x**2 + y * math.exp(z)) + z
     power = x ** 2
     exp = math.exp(z)
     mul = y * exp
     add = power + mul
-    if add.__class__ not in SCALAR_TYPES:
+    if add.__class__ is not builtin_float and add.__class__ not in SCALAR_TYPES:
         complex_to_math(('',), (add,), math_at)
-    sin = math.sin(add)
     # adjoint
     dout = 1.0
     # from: sin = math.sin(add)
-    dadd = dout * math_cos(add)
+    dadd = math_cos(add)
     # from: mul = y * exp
     dy = dadd * exp
     dexp = dadd * y

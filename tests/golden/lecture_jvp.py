@@ -3,7 +3,7 @@ def jvp_lecture(x, y, z, tangents):
     if module_globals['math'] is not math_at_transform: rebound('math')
     if math.exp is not math_exp_at_transform: rebound('math.exp')
     if math.sin is not math_sin_at_transform: rebound('math.sin')
-    if z.__class__ not in SCALAR_TYPES:
+    if z.__class__ is not builtin_float and z.__class__ not in SCALAR_TYPES:
         complex_to_math(('z',), (z,), math_at_2)
     dx, dy, dz = tangents
     power = x ** 2
@@ -14,7 +14,7 @@ def jvp_lecture(x, y, z, tangents):
     dmul = dy * exp + dexp * y
     add = power + mul
     dadd = dpower + dmul
-    if add.__class__ not in SCALAR_TYPES:
+    if add.__class__ is not builtin_float and add.__class__ not in SCALAR_TYPES:
         complex_to_math(('',), (add,), math_at)
     sin = math.sin(add)
     dsin = dadd * math_cos(add)

@@ -21,7 +21,7 @@ def jvp_lecture(x, y, z, tangents):
     if math.exp is not math_exp_at_transform: rebound('math.exp')
     if math.sin is not math_sin_at_transform: rebound('math.sin')
     # guards: the parameters math functions take are not complex
-    if z.__class__ not in SCALAR_TYPES:
+    if z.__class__ is not builtin_float and z.__class__ not in SCALAR_TYPES:
         complex_to_math(('z',), (z,), math_at_2)
     dx, dy, dz = tangents
     # line 9: return math.sin(x**2 + y * math.exp(z)) + z
@@ -34,7 +34,7 @@ def jvp_lecture(x, y, z, tangents):
     add = power + mul
     dadd = dpower + dmul
     # from: sin = math.sin(add)
-    if add.__class__ not in SCALAR_TYPES:
+    if add.__class__ is not builtin_float and add.__class__ not in SCALAR_TYPES:
         complex_to_math(('',), (add,), math_at)
     sin = math.sin(add)
     dsin = dadd * math_cos(add)

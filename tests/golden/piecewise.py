@@ -3,7 +3,7 @@ def dpiecewise(x):
     if module_globals['math'] is not math_at_transform: rebound('math')
     if math.log is not math_log_at_transform: rebound('math.log')
     if math.sin is not math_sin_at_transform: rebound('math.sin')
-    if x.__class__ not in SCALAR_TYPES:
+    if x.__class__ is not builtin_float and x.__class__ not in SCALAR_TYPES:
         not_scalars(('x',), (x,))
     cond = x < 0.0
     if not cond:

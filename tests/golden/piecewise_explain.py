@@ -22,7 +22,7 @@ def dpiecewise(x):
     if math.log is not math_log_at_transform: rebound('math.log')
     if math.sin is not math_sin_at_transform: rebound('math.sin')
     # guards: the parameters the code treats as numbers are numbers
-    if x.__class__ not in SCALAR_TYPES:
+    if x.__class__ is not builtin_float and x.__class__ not in SCALAR_TYPES:
         not_scalars(('x',), (x,))
     # line 26: if x < 0.0:
     cond = x < 0.0

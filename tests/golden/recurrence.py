@@ -3,7 +3,7 @@ def drecurrence(x, a):
     if module_globals['math'] is not math_at_transform: rebound('math')
     if math.sin is not math_sin_at_transform: rebound('math.sin')
     if range is not range_at_transform: rebound('range')
-    if x.__class__ not in SCALAR_TYPES or a.__class__ not in SCALAR_TYPES:
+    if x.__class__ is not builtin_float and x.__class__ not in SCALAR_TYPES or (a.__class__ is not builtin_float and a.__class__ not in SCALAR_TYPES):
         not_scalars(('x', 'a'), (x, a))
     steps = range(1000)
     x_2 = x

@@ -47,7 +47,7 @@ def drunning_buffer(x):
         h_item = h[i]
         x_item = x[i]
         add_2 = h_item + x_item
-        if add_2.__class__ not in SCALAR_TYPES:
+        if add_2.__class__ is not builtin_float and add_2.__class__ not in SCALAR_TYPES:
             complex_to_math(('',), (add_2,), math_at)
         tanh = math.tanh(add_2)
         add_3 = i + 1
@@ -61,9 +61,8 @@ def drunning_buffer(x):
     out = h_item_2 ** 2
     check_scalar(out, returned_at)
     # adjoint
-    dout = 1.0
     # from: out = h_item_2 ** 2
-    dh_item_2 = dout * 2.0 * h_item_2
+    dh_item_2 = 2.0 * h_item_2
     # from: h_item_2 = h[-1]
     dh = accum_index(0.0, h, -1, dh_item_2)
     # line 37: for i in range(len(x)):

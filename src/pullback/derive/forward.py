@@ -51,7 +51,7 @@ def jvp_h(x, y, dx, dy):
     if math.sin is not math_sin_at_transform: rebound('math.sin')
     z = x * y
     dz = dx * y + dy * x
-    if z.__class__ not in SCALAR_TYPES:
+    if z.__class__ is not builtin_float and z.__class__ not in SCALAR_TYPES:
         complex_to_math(('',), (z,), math_at)
     sin = math.sin(z)
     dsin = dz * math.cos(z)
@@ -101,6 +101,7 @@ from ..ir.nodes import (
     substitute,
     tuple_of,
 )
+from .assemble import scalar_class_test
 from .reverse import Reverse
 
 
@@ -1165,24 +1166,15 @@ def _drop_unneeded_real_checks(body, start, arguments) -> None:
 
 
 def _real_check_of(st):
-    """The names `if a.__class__ not in SCALAR_TYPES or ...: complex_to_math(...)` checks
-    (and only checks), else None."""
+    """The names `if <scalar_class_test(a, ...)>: complex_to_math(...)` checks (and only
+    checks), else None."""
     if not (isinstance(st, gast.If) and not st.orelse and len(st.body) == 1
             and isinstance(st.body[0], gast.Expr) and isinstance(st.body[0].value, gast.Call)
             and _names([st.body[0].value.func]) == ["complex_to_math"]):
         return None
-    tests = st.test.values if isinstance(st.test, gast.BoolOp) and isinstance(
-        st.test.op, gast.Or) else [st.test]
-    names = []
-    for t in tests:
-        if not (isinstance(t, gast.Compare) and len(t.ops) == 1
-                and isinstance(t.ops[0], gast.NotIn) and _names(t.comparators) == ["SCALAR_TYPES"]
-                and isinstance(t.left, gast.Attribute) and t.left.attr == "__class__"
-                and isinstance(t.left.value, gast.Name)):
-            return None
-        names.append(t.left.value.id)
     checked = st.body[0].value.args[1]
-    if not (isinstance(checked, gast.Tuple) and _names(checked.elts) == names):
+    names = _names(checked.elts) if isinstance(checked, gast.Tuple) else None
+    if not names or gast.dump(st.test) != gast.dump(scalar_class_test(names)):
         return None
     return names
 

@@ -7,7 +7,9 @@ Guarantees:
 - copy propagation: after `a = b`, reads of `a` in the same straight-line block
   read `b` instead, until either name is assigned again (a statement that
   assigns neither keeps the copy valid; a loop or branch that assigns either
-  ends it); self-assignments `a = a` disappear;
+  ends it); self-assignments `a = a` disappear; after `a = 1.0` (a scalar result's
+  seed), `a * v` is `v` where v is a Python float (a float literal, a `math` call or a
+  name it was assigned to in the block);
 - `d = unreduce(g, x, ...)` read only in `d * x` becomes `expand_reduced(g, x, ...)`,
   or `g` itself when it kept its dimensions or lost only the leading one (axis 0):
   the product broadcasts g over x's shape itself, with the same values;
@@ -16,7 +18,9 @@ Guarantees:
   attributes, and calls of NumPy functions from the rule tables or of the helpers
   that never mutate) whose name is never read, are removed, until none is left;
   the user's own statements only when they cannot raise (the reverse stage marks
-  the others `may_raise`), so the gradient fails wherever f fails.
+  the others `may_raise`), so the gradient fails wherever f fails, or when the next
+  statement that can raise raises for the same arguments with the same error (an unread
+  `s = math.sin(a)` followed by the adjoint's `math.cos(a)`: `_raises_next`).
 Statements with effects (other calls, subscript writes, pushes and pops) are never
 removed or reordered.
 
@@ -188,16 +192,66 @@ def _is_dead_if_unread(stmt) -> bool:
         and _is_pure(stmt.value)
 
 
+# `math` functions that return a Python float whatever they are given (never an int:
+# not floor, ceil, trunc, factorial, comb, perm, gcd, lcm, isqrt, prod)
+_FLOAT_MATH = frozenset(f"math.{name}" for name in (
+    "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cbrt", "copysign", "cos",
+    "cosh", "degrees", "erf", "erfc", "exp", "exp2", "expm1", "fabs", "fmod", "fsum", "gamma",
+    "hypot", "ldexp", "lgamma", "log", "log10", "log1p", "log2", "pow", "radians",
+    "remainder", "sin", "sinh", "sqrt", "tan", "tanh", "dist"))
+
+
+def _is_one(node, ones) -> bool:
+    return node.__class__ is gast.Name and node.id in ones and isinstance(node.ctx, gast.Load)
+
+
+def _is_float(node, floats) -> bool:
+    """Whether node is a Python float: a float literal, a `math` call returning one, or a
+    name in `floats` (assigned such a call)."""
+    cls = node.__class__
+    return cls is gast.Constant and node.value.__class__ is float \
+        or cls is gast.Call and dotted_name(node.func) in _FLOAT_MATH \
+        or cls is gast.Name and node.id in floats
+
+
+def _unit_products(node, ones, floats):
+    """node with each product of a name holding the literal 1.0 (`ones`: a scalar result's
+    seed, `dout = 1.0`) and a Python float (`_is_float`) replaced by that float: 1.0 * v
+    is v exactly, NaN and -0.0 included. A product with anything else (an int, an array,
+    whose type or identity the product changes) is left as it is."""
+    if node.__class__ is gast.BinOp and node.op.__class__ is gast.Mult:
+        node.left = _unit_products(node.left, ones, floats)
+        node.right = _unit_products(node.right, ones, floats)
+        for one, other in ((node.left, node.right), (node.right, node.left)):
+            if _is_one(one, ones) and _is_float(other, floats):
+                return other
+        return node
+    for field in child_fields(node.__class__):
+        value = getattr(node, field, None)
+        if value.__class__ is list:
+            for i, item in enumerate(value):
+                if isinstance(item, gast.expr):
+                    value[i] = _unit_products(item, ones, floats)
+        elif isinstance(value, gast.expr):
+            setattr(node, field, _unit_products(value, ones, floats))
+    return node
+
+
 def _propagate(stmts: list, stored=None) -> list:
     """The statements with copies propagated; the names they assign are added to `stored`
     (a compound statement's, found as its blocks are propagated, so that nested blocks
-    are not walked again for them)."""
+    are not walked again for them). A name holding the literal 1.0 is taken out of the
+    products that `_unit_products` makes exact."""
     copies: dict[str, str] = {}  # a -> b after `a = b`
     copied: dict[str, set] = {}  # b -> the names a holding a copy of it
+    ones: set = set()  # names holding the literal 1.0 (float)
+    floats: set = set()  # names holding what a `math` call returning a float returned
     if stored is None:
         stored = set()
 
     def kill(names):
+        ones.difference_update(names)
+        floats.difference_update(names)
         for name in names:
             source = copies.pop(name, None)
             if source is not None:
@@ -232,6 +286,8 @@ def _propagate(stmts: list, stored=None) -> list:
             continue
         if isinstance(s, gast.Assign):
             _rename_reads(s.value, copies)
+            if ones:
+                s.value = _unit_products(s.value, ones, floats)
             target = s.targets[0]
             if isinstance(target, gast.Subscript):
                 _rename_reads(target, copies)
@@ -244,6 +300,11 @@ def _propagate(stmts: list, stored=None) -> list:
             if _is_copy(s) and isinstance(s.value, gast.Name):
                 copies[target.id] = s.value.id
                 copied.setdefault(s.value.id, set()).add(target.id)
+            elif _is_copy(s) and s.value.value.__class__ is float and s.value.value == 1.0:
+                ones.add(target.id)
+            elif target.__class__ is gast.Name and s.value.__class__ is gast.Call \
+                    and dotted_name(s.value.func) in _FLOAT_MATH:
+                floats.add(target.id)
         else:
             _rename_reads(s, copies)
             names = stored_names(s)
@@ -251,6 +312,60 @@ def _propagate(stmts: list, stored=None) -> list:
             stored |= names
         out.append(s)
     return out
+
+
+# `math` functions that raise for exactly the same arguments, with the same exception
+# and message (ValueError "math domain error" for an infinity, TypeError for what is no
+# number): the derivative of each calls the other
+_RAISES_AS = {"math.sin": "math.cos", "math.cos": "math.sin"}
+
+
+def _first_call(expr):
+    """The call an expression evaluates first, when only names, literals and negated names
+    are evaluated before it and its arguments are names or literals; else None."""
+    cls = expr.__class__
+    if cls is gast.Call:
+        plain = all(a.__class__ in (gast.Name, gast.Constant) for a in expr.args)
+        return expr if plain and not expr.keywords else None
+    if cls is gast.BinOp:
+        left = expr.left
+        if left.__class__ is gast.UnaryOp and left.op.__class__ is gast.USub:
+            left = left.operand
+        if left.__class__ in (gast.Name, gast.Constant):
+            return _first_call(expr.right)
+        return _first_call(expr.left)
+    return None
+
+
+def _raises_next(s, later) -> bool:
+    """Whether s, an unread `t = math.sin(a)` kept only because it may raise, raises
+    exactly when the next statement that can raise does, with nothing between but
+    comments and copies (`later`: the statements kept after s, nearest last): that one
+    calls `math.cos(a)` first. Dropping s moves the error to that line: the gradient still
+    fails with f's exception, for the same arguments."""
+    value = s.value
+    if not (MAY_RAISE.of(s) and value.__class__ is gast.Call and len(value.args) == 1
+            and not value.keywords and value.args[0].__class__ is gast.Name
+            and dotted_name(value.func) in _RAISES_AS):
+        return False
+    arg = value.args[0].id
+    for t in reversed(later):
+        if t.__class__ is gast.Expr and t.value.__class__ is gast.Constant:
+            continue  # a comment
+        if not (t.__class__ is gast.Assign and t.targets[0].__class__ is gast.Name):
+            return False
+        if t.targets[0].id == arg:
+            return False
+        if _is_copy(t):
+            continue
+        first = _first_call(t.value)
+        if first is not None and dotted_name(first.func) == _RAISES_AS[
+                dotted_name(value.func)] and len(first.args) == 1 \
+                and first.args[0].__class__ is gast.Name and first.args[0].id == arg:
+            MAY_RAISE.set(t, True)  # it raises for s now: kept even if its value goes unread
+            return True
+        return False
+    return False
 
 
 def _drop_dead_code(tree) -> bool:
@@ -311,7 +426,7 @@ def _drop_dead_code(tree) -> bool:
             if s.__class__ is gast.Assign and s.targets[0].__class__ is gast.Name:
                 if loads.get(s.targets[0].id):
                     kept_while_read.setdefault(s.targets[0].id, []).append(s)
-                elif _is_dead_if_unread(s):
+                elif _is_dead_if_unread(s) or _raises_next(s, out):
                     forget(s)
                     continue
             if isinstance(s, (gast.If, gast.For, gast.While)):

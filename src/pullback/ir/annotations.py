@@ -185,7 +185,7 @@ CHECKED_NAME = _declare(
     "with must_not_be_view: the operand checked before the statement, not its result (for "
     "`x[k] += v`, the pair (x, the slot's value): aliasing.checked_call)")
 MAY_RAISE = _declare(
-    "may_raise", bool, False, "derive/records derive/forward", "emit/simplify",
+    "may_raise", bool, False, "derive/records derive/forward emit/simplify", "emit/simplify",
     "the statement may raise where f raises: kept even when nothing reads its value")
 class Shared:
     """A fact's value that is another node, shared (not copied) when `clone` copies the

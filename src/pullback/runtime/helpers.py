@@ -1821,10 +1821,10 @@ HELPERS = {
 HELPERS["SCALAR_TYPES"] = SCALAR_TYPES
 # The builtins the lowering writes calls of (a set display's set(...), tuple(xs) for *xs
 # passed on, isinstance for except clauses, range/len/min/slice/reversed for loops and
-# records), under names nothing in the user's function can hide: used where the
-# function's own locals or globals hide the builtin's name.
+# records; float for the entry checks' identity test), under names nothing in the user's
+# function can hide: used where the function's own locals or globals hide the builtin's name.
 HELPERS.update({f"builtin_{f.__name__}": f
-                for f in (set, tuple, isinstance, range, len, min, slice, reversed)})
+                for f in (set, tuple, isinstance, range, len, min, slice, reversed, float)})
 # The helpers here that compute a value and do nothing else (the optimizer may drop a
 # call whose result is unread: rules.PURE_CALLS)
 PURE = frozenset({"unbroadcast", "owned", "as_grad", "as_array", "zeros_like", "item_grad",
