@@ -378,11 +378,7 @@ def cov_grad_adjoint(g, d, m, y, rowvar, bias, ddof, fweights, aweights, wrt, al
         return np.reshape(part + part.T, np.shape(d))
     D = np.reshape(as_array(d), (X.shape[0], X.shape[0]))
     P = (D + D.T) @ H / fact
-    w = None
-    if fweights is not None:
-        w = np.asarray(fweights, dtype=float)
-    if aweights is not None:
-        w = np.asarray(aweights, dtype=float) if w is None else w * np.asarray(aweights, float)
+    w = numpy_added._cov_weights(fweights, aweights)
     if w is None:
         gX = P - np.mean(P, axis=1, keepdims=True)
     else:

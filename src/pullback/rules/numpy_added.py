@@ -528,6 +528,16 @@ def lstsq_tangent(t, a, b, wrt):
 
 # ------------------------------------------------------------- np.cov, np.corrcoef
 
+def _cov_weights(fweights, aweights):
+    """np.cov's weight of each observation: fweights times aweights (None: unweighted)."""
+    w = None
+    if fweights is not None:
+        w = np.asarray(fweights, dtype=float)
+    if aweights is not None:
+        w = np.asarray(aweights, dtype=float) if w is None else w * np.asarray(aweights, float)
+    return w
+
+
 def _cov_parts(m, y, rowvar, bias, ddof, fweights, aweights):
     """(X with the variables as rows, its centred values times the weights, the centred
     values, the divisor) of np.cov's computation."""
@@ -544,11 +554,7 @@ def _cov_parts(m, y, rowvar, bias, ddof, fweights, aweights):
                             "pullback differentiates them for real values")
     if ddof is None:
         ddof = 0 if bias else 1
-    w = None
-    if fweights is not None:
-        w = np.asarray(fweights, dtype=float)
-    if aweights is not None:
-        w = np.asarray(aweights, dtype=float) if w is None else w * np.asarray(aweights, float)
+    w = _cov_weights(fweights, aweights)
     if w is None:
         centred = X - np.mean(X, axis=1, keepdims=True)
         return X, centred, centred, X.shape[1] - ddof

@@ -193,22 +193,23 @@ def spread_grad(g, data, c, ans, divisor, root, wrt):
     (-2 sum(x_i - c) / (n - divisor))."""
     if _zero(g):
         return 0.0
-    values = _values(data)
-    scale = 2.0 / (len(values) - divisor)
-    if root:
-        scale = scale / (2.0 * ans)
-    center = _center(values, c)
+    values, scale, center = _spread_parts(data, c, ans, divisor, root)
     if wrt == "data":
         return _shaped([g * scale * (x - center) for x in values], data)
     return -g * scale * math.fsum(x - center for x in values)
 
 
-def spread_tangent(t, data, c, ans, divisor, root, wrt):
+def _spread_parts(data, c, ans, divisor, root):
+    """(the values, the factor 2 / (n - divisor), over 2 ans for a root, the center)."""
     values = _values(data)
     scale = 2.0 / (len(values) - divisor)
     if root:
         scale = scale / (2.0 * ans)
-    center = _center(values, c)
+    return values, scale, _center(values, c)
+
+
+def spread_tangent(t, data, c, ans, divisor, root, wrt):
+    values, scale, center = _spread_parts(data, c, ans, divisor, root)
     if wrt == "data":
         return _sum(scale * ti * (x - center)
                     for ti, x in zip(_items(t, len(values)), values) if not _zero(ti))
