@@ -1221,6 +1221,22 @@ SAMPLES.update({  # (rules10) rules/higher_special2.py
         (f"{_SS}stats_grad(x0, scipy.stats.norm.pdf(x1, 0.2, x2), 'norm', 'pdf', 'x', x1, (), "
          "0.2, x2)", [((3,), ANY), ((3,), ANY), (S, POS)])],
 } if scipy else {})
+# np.insert and the helpers of its gradient (rules/numpy_added.py); last
+SAMPLES.update({
+    np.insert: [("np.insert(x0, [1, 3, 3], x1)", [((4,), ANY), ((3,), ANY)]),
+                ("np.insert(x0, 1, x1, axis=1)", [((2, 3), ANY), ((2,), ANY)]),
+                ("np.insert(x0, [0, 2], x1, axis=0)", [((2, 3), ANY), (S, ANY)])],
+    HELPERS["insert_grad"]: [
+        ("insert_grad(x0, x1, [1, 3, 3], x2, None, 'arr') * x1", [((7,), ANY), ((4,), ANY),
+                                                                 ((3,), ANY)]),
+        ("insert_grad(x0, x1, 1, x2, 1, 'values') * x2", [((2, 4), ANY), ((2, 3), ANY),
+                                                         ((2,), ANY)])],
+    HELPERS["insert_grad_transpose"]: [
+        ("insert_grad_transpose(x0, x1, [1, 3, 3], x2, None, 'arr')", [((4,), ANY), ((4,), ANY),
+                                                                       ((3,), ANY)]),
+        ("insert_grad_transpose(x0, x1, 1, x2, 1, 'values')", [((2,), ANY), ((2, 3), ANY),
+                                                              ((2,), ANY)])],
+})
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 

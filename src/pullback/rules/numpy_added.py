@@ -638,10 +638,62 @@ def corrcoef_tangent(tx, ty, x, y=None, rowvar=True):
     return out.reshape(()) if C.shape[0] == 1 else out
 
 
+# ------------------------------------------------------------------ np.insert
+
+def _inserted_from(arr, obj, values, axis):
+    """For each element of np.insert(arr, obj, values, axis): 1 + the flat index of the
+    element of arr it is (0 where a value was inserted), and 1 + the flat index of the
+    element of values it is (0 where it is arr's). Built by inserting labels the same way,
+    so NumPy's own broadcasting and placement of `values` decide both."""
+    shape, vshape = np.shape(arr), np.shape(values)
+    of_arr = np.insert(np.arange(1, int(np.prod(shape)) + 1).reshape(shape), obj, 0, axis)
+    of_values = np.insert(np.zeros(shape, dtype=np.intp), obj,
+                          np.arange(1, int(np.prod(vshape)) + 1).reshape(vshape), axis)
+    return of_arr, of_values
+
+
+def insert_grad(g, arr, obj, values, axis=None, wrt="arr"):
+    """np.insert(arr, obj, values, axis) copies each element of arr once and each element
+    of values to every place it was broadcast to: arr's gradient is g read at its
+    elements' places; values' is g summed over each value's places."""
+    if _zero(g):
+        return 0.0
+    g = as_array(g)
+    of_arr, of_values = _inserted_from(arr, obj, values, axis)
+    like = arr if wrt == "arr" else values
+    dtype = np.result_type(g, float) if np.iscomplexobj(like) else np.result_type(
+        np.real(g), float)
+    part = g if np.iscomplexobj(like) else np.real(g)
+    out = np.zeros(int(np.prod(np.shape(like))), dtype=dtype)
+    if wrt == "arr":
+        kept = of_arr > 0
+        out[of_arr[kept] - 1] = part[kept]
+    else:
+        kept = of_values > 0
+        np.add.at(out, of_values[kept] - 1, part[kept])
+    return out.reshape(np.shape(like))
+
+
+def insert_grad_transpose(g, arr, obj, values, axis=None, wrt="arr"):
+    """The adjoint of insert_grad(d, arr, obj, values, axis, wrt) in d: g inserted the way
+    np.insert inserts (arr's part, with zeros where values went; or values' part, in zeros
+    where arr's elements went)."""
+    if _zero(g):
+        return 0.0
+    if wrt == "arr":
+        return np.insert(np.reshape(g, np.shape(arr)), obj, 0.0, axis)
+    zeros = np.zeros(np.shape(arr), dtype=np.result_type(g, float))
+    return np.insert(zeros, obj, np.reshape(g, np.shape(values)), axis)
+
+
 _CORRELATE_V = "np.conj(np.flip(v))"  # correlate(a, v) = convolve(a, conj(flip(v))), full
 _CORRELATE_G = "correlate_full_grad(g, a, v, mode)"
 
 FUNCTIONS = {
+    # linear in (arr, values): its tangent is np.insert of the tangents
+    np.insert: rule("arr, obj, values, axis=None", kinds=FRESH, jvp="linear",
+                    arr="insert_grad(g, arr, obj, values, axis, 'arr')",
+                    values="insert_grad(g, arr, obj, values, axis, 'values')"),
     np.take_along_axis: rule("arr, indices, axis=-1", kinds=FRESH,
                              arr="take_along_axis_grad(g, arr, indices, axis)", jvp="linear"),
     np.interp: rule("x, xp, fp, left=None, right=None, period=None", kinds=FRESH,
@@ -735,6 +787,10 @@ FUNCTIONS = {
 
 # Second order: the helpers the adjoints above call, each linear in its first argument
 HELPER_RULES = {
+    insert_grad: rule("d, arr, obj, values, axis=None, wrt='arr'", kinds=FRESH, jvp="linear",
+                      d="insert_grad_transpose(g, arr, obj, values, axis, wrt)"),
+    insert_grad_transpose: rule("d, arr, obj, values, axis=None, wrt='arr'", kinds=FRESH,
+                                jvp="linear", d="insert_grad(g, arr, obj, values, axis, wrt)"),
     take_along_axis_grad: rule("d, arr, indices, axis=-1", kinds=FRESH, jvp="linear",
                                d="take_along_axis_grad_transpose(g, d, indices, axis)"),
     interp_slope: rule("x, xp, fp, period=None", kinds=FRESH,
