@@ -79,8 +79,20 @@ def early_break(x):
     return best
 
 
+def _helper_with_generator(x, scale=1.0):
+    def terms(v):
+        for k in range(1, 4):
+            yield v ** k / k
+    return sum(terms(x)) * scale
+
+
+def in_callees(x):
+    """A callee inlined, and one called with a default (not inlined), each defining one."""
+    return np.sum(_helper_with_generator(x)) * 2.0 + np.sum(_helper_with_generator(x, 0.5))
+
+
 CASES = [(series, (0.7,)), (closure_read_on_resume, (X, 0.6)), (enumerated_and_max, (X,)),
-         (comprehension_and_zip, (X,)), (early_break, (X,))]
+         (comprehension_and_zip, (X,)), (early_break, (X,)), (in_callees, (X,))]
 
 
 @pytest.mark.parametrize("fn, args", CASES, ids=[c[0].__name__ for c in CASES])

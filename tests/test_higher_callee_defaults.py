@@ -43,11 +43,31 @@ def keyword_only_defaults(x):
     return smoothed(x) * smoothed(x, eps=0.5)
 
 
+def series_terms(x, scale=1.0):
+    vals = []
+    for k in range(1, 4):
+        vals.append(x ** k / k)
+    return sum(vals) * scale
+
+
+def list_in_a_callee(x):
+    """The callee's backward reads its loop's steps (a range) from its record, whose
+    tangent is the float zero: under hvp it read that zero as a sequence (TypeError)."""
+    return np.sum(series_terms(x)) + np.sum(np.sin(series_terms(x, 0.5)))
+
+
 @pytest.mark.parametrize("fn", [product_of_penalties, depth_default, keyword_only_defaults])
 def test_hessian_hvp_and_reverse_over_reverse(fn):
     args = (X,)
     check_second_order(fn, args, np.random.default_rng(2), nonzero=True)
     check_reverse_over_reverse(fn, args)
+
+
+def test_a_list_in_a_callee_by_forward_over_reverse():
+    check_second_order(list_in_a_callee, (X,), np.random.default_rng(3), nonzero=True)
+    from pullback.errors import PullbackError
+    with pytest.raises(PullbackError, match="use pullback.hessian or pullback.hvp"):
+        check_reverse_over_reverse(list_in_a_callee, (X,))
 
 
 def test_closed_form():

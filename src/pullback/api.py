@@ -465,12 +465,8 @@ def _records_copied(function):
     what it returned, and only no longer empties its caller's lists, which the caller
     never reads again (generated code passes each record to its backward function once,
     and then drops it)."""
-    params = function.args.args
-    unpack = next((s for s in function.body if isinstance(s, gast.Assign)
-                   and len(s.targets) == 1 and isinstance(s.targets[0], gast.Tuple)
-                   and isinstance(s.value, gast.Name) and params
-                   and s.value.id == params[0].id), None)
-    if unpack is None or not all(isinstance(e, gast.Name) for e in unpack.targets[0].elts):
+    unpack = _record_unpack(function)
+    if unpack is None:
         return
     updated = {n.value.id for n in gast.walk(function) if isinstance(n, gast.Attribute)
                and n.attr in ("pop", "append", "extend") and isinstance(n.value, gast.Name)}
@@ -498,6 +494,19 @@ def _records_copied(function):
             element.id = given
     at = function.body.index(unpack) + 1
     function.body[at:at] = copies
+
+
+def _record_unpack(function):
+    """`a, b, c = record`: the statement a generated backward function unpacks its first
+    parameter with, into names (None if it has none)."""
+    params = function.args.args
+    unpack = next((s for s in function.body if isinstance(s, gast.Assign)
+                   and len(s.targets) == 1 and isinstance(s.targets[0], gast.Tuple)
+                   and isinstance(s.value, gast.Name) and params
+                   and s.value.id == params[0].id), None)
+    if unpack is None or not all(isinstance(e, gast.Name) for e in unpack.targets[0].elts):
+        return None
+    return unpack
 
 
 def _copied(value) -> bool:
@@ -585,6 +594,9 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
                      if name not in parsed.object_params}
     parsed.owned_inputs = owned  # parameters f writes in place (lower/inputs.py)
     if _generated(func):
+        unpack = _record_unpack(parsed.tree)
+        if unpack is not None:
+            parsed.record_names = frozenset(e.id for e in unpack.targets[0].elts)
         _own_names_apart(parsed)
         _records_copied(parsed.tree)
         _tape_methods_spelled_out(parsed.tree)

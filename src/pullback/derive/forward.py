@@ -501,6 +501,10 @@ class Forward:
         """The tangent of base[key]: in vector mode, an array's tangents are indexed after
         the batch axis (a container's tangent is a container of batches)."""
         dbase = load(self.d(base.id))
+        if not self.batched and self.analysis.spelled(base.id) in self.analysis.parsed.record_names:
+            # a generated gradient's record holds ranges and other values without numbers,
+            # whose tangent is the float zero (`steps[back]` of a loop's reversed steps)
+            return call("item_of_tangent", dbase, _key_value(key))
         if not self.batched:
             return gast.Subscript(value=dbase, slice=clone(key), ctx=gast.Load())
         if base.id in self.written:  # a number read from it is a copy: its tangents too

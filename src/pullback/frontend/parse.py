@@ -66,6 +66,9 @@ class Parsed:
     owned_inputs: frozenset = frozenset()
     # parameters holding objects of user classes with operators (api's operand retry)
     object_params: set = field(default_factory=set)
+    # in code pullback generated (a backward function being differentiated again): the
+    # names its record is unpacked into (api._record_unpack)
+    record_names: frozenset = frozenset()
 
     def lookup(self, name: str):
         """The object a free name denotes (closure cell, global, builtin), or _MISSING."""

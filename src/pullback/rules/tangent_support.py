@@ -186,6 +186,12 @@ def astype_tangent(t, ans):
     return t
 
 
+def item_of_tangent(t, key):
+    """The tangent of x[key] from x's tangent t: t[key], or the float zero when t is the
+    known zero (x a range, or another value without numbers, in a generated record)."""
+    return t if t.__class__ is float else t[key]
+
+
 def item_tangent(t):
     """x.item(): the one element's tangent, as a Python number."""
     return np.asarray(t).item()
@@ -303,7 +309,10 @@ def batch_key(key):
 def item_batch(t, x, key, value=None):
     """x[key]'s tangents: the array's tangents indexed after the batch axis, a list's,
     tuple's or dict's tangent element. Given the value x[key], a copy when it is one (a
-    number read from an array): never a view of tangents that a later write changes."""
+    number read from an array): never a view of tangents that a later write changes. A
+    float tangent is the known zero of every element (of a range, say)."""
+    if t.__class__ is float:
+        return t
     if isinstance(x, np.ndarray):
         made = t[batch_key(key)]
         if value is not None and value.__class__ is not np.ndarray:
