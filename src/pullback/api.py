@@ -1181,6 +1181,7 @@ def jacobian(f, wrt=0, mode="auto", optimize=True):
         raise PullbackError(f"jacobian mode must be 'auto', 'fwd' or 'rev', got {mode!r}")
     if _method_of(f)[1] is not None:
         return _bound_method(jacobian, f, wrt, optimize, mode=mode)
+    f = _library_as_function(f)  # (np.diff handed to jacobian itself, as to grad)
     import numpy as np
 
     single = not isinstance(wrt, (tuple, list))
