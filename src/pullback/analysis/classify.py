@@ -834,7 +834,8 @@ class Classification:
         everything = {i: a for i, a in enumerate(args)}
         everything.update({k.arg: k.value for k in keywords})
         everything.update(spread)
-        if found == rules.NONDIFF_MARK and not spread:
+        if found == rules.NONDIFF_MARK and not spread \
+                or callee is slice and self.parsed.generated:  # positions of x[a:b] read
             return Op("nondiff", callee=callee, name=name)
         if found is None and _has_source(callee):
             try:  # a Python function: differentiated by transforming it too
