@@ -1416,9 +1416,10 @@ def hessian(f, wrt=0, optimize=True):
     def hessian_call(*args, **kwargs):
         bound = signature.bind(*args, **kwargs)
         given = [bound.arguments[n] for n in names]
-        if any(isinstance(x, (list, tuple, dict)) or np.iscomplexobj(x) for x in given):
+        if any(isinstance(x, (list, tuple, dict)) or not (
+                np.isscalar(x) or hasattr(x, "shape")) or np.iscomplexobj(x) for x in given):
             raise PullbackError("hessian takes real numbers and arrays as its wrt arguments "
-                                "(for lists, tuples and dicts, use hvp)")
+                                "(for lists, tuples, dicts and objects, use hvp)")
         inputs = [np.asarray(x, dtype=float) for x in given]
         seeds = _identity_seeds(inputs)
         _, columns = forward_sweep(*args, seeds[0] if single else tuple(seeds), **kwargs)

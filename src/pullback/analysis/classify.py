@@ -582,7 +582,8 @@ class Classification:
         if any(isinstance(a, gast.Starred) for a in args) or any(
                 k.arg is None for k in value.keywords):
             return None
-        skip = {"method_forward": 1, "method_forward_apart": 2}.get(callee.__name__, 0)
+        skip = {"method_forward": 1, "method_forward_apart": 2,
+                "attribute_forward": 1}.get(callee.__name__, 0)
         if len(args) < skip + 1 + (not skip):
             return None
         inputs = {"self": args[skip], **dict(enumerate(args[skip + 1:]))}

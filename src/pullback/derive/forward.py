@@ -465,6 +465,8 @@ class Forward:
             pass
         elif op.kind == "method" and not op.bound.get("operator"):
             return self.method(s, op, name)
+        elif op.kind == "attr" and not self.batched:
+            return self.attribute(s, op, name)
         else:
             self.refuse(s, f"no forward-mode rule for {op.name or type(s.value).__name__}")
         if expr is None:
@@ -494,6 +496,29 @@ class Forward:
                      *[clone(a) for a in s.value.args])
         value.keywords = [clone(k) for k in s.value.keywords]
         made = assign(tuple_of(store(name), store(self.d(name)), ctx=gast.Store()), value)
+        made.may_raise = True
+        return [made]
+
+    def attribute(self, s, op, name):
+        """`obj.name` of an object carrying values being differentiated, read when it runs
+        (objects.attribute_jvp): a stored attribute's tangent is that attribute of the
+        object's tangent; a property runs its getter's forward-mode transform."""
+        from ..runtime.objects import CallSite
+
+        receiver = op.inputs["x"]
+        if not self.active(receiver):
+            return [s, assign(self.d(name), self.zero(s.targets[0]))]
+        if receiver.id in self.analysis.written_objects:
+            self.refuse(s, f"no forward-mode rule for {op.name} of an object whose "
+                        "attributes the function sets to values being differentiated "
+                        "(reverse mode differentiates it)")
+        site = self.namer.fresh(f"{receiver.id}_{op.bound['name'].strip('_')}_site")
+        self.constants[site] = CallSite(
+            op.bound["name"], ("self",), self.optimize,
+            self.analysis.parsed.location.describe(s), op.name, mode="jvp_call")
+        made = assign(tuple_of(store(name), store(self.d(name)), ctx=gast.Store()),
+                      call("attribute_jvp", load(site), clone(receiver),
+                           load(self.d(receiver.id))))
         made.may_raise = True
         return [made]
 
