@@ -1240,6 +1240,19 @@ SAMPLES.update({
         ("insert_grad_transpose(x0, x1, 1, x2, 1, 'values')", [((2,), ANY), ((2, 3), ANY),
                                                               ((2,), ANY)])],
 })
+# the gradients a call g(*P, **M) hands back to P and M (rules/builtins.py), and of an
+# operand of a + b (lists joined, or arrays); last
+_LAYOUT = ("{'positional': ('a', 'b'), 'offset': 0, 'varargs': None, 'named': ('a', 'b'), "
+           "'varkw': None}")
+SAMPLES.update({
+    HELPERS["spread_grads"]: [
+        (f"(p := spread_grads({{'a': x0, 'b': x1 * x0}}, {_LAYOUT}, (x1,), {{'b': x1}}))[0][0]"
+         " * x1 + p[1]['b'] * x0", [((3,), ANY), ((3,), ANY)])],
+    HELPERS["join_grad"]: [
+        ("join_grad(x0 * x1, x0, x1, 1) * x0", [((3,), ANY), ((3,), ANY)]),
+        ("join_grad([x0, x1 * x0, x1], [x0], [x1, x1], 1)[1] * x0 + join_grad([x0, x1], [x0], "
+         "[x1], 0)[0] * x1", [((3,), ANY), ((3,), ANY)])],
+})
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 

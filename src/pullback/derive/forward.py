@@ -62,6 +62,8 @@ def jvp_h(x, y, dx, dy):
 
 from __future__ import annotations
 
+import inspect
+
 import gast
 import numpy as np
 
@@ -696,14 +698,37 @@ class Forward:
         params, static = self.reverse.call_params(op)
         if not params:
             return None
-        if "*" in op.inputs or "**" in op.inputs:
-            self.refuse(s, f"a call of {op.name} with *args or **kwargs in forward mode "
-                        "(reverse mode differentiates it; forward mode does not yet)")
+        spread = [k for k in ("*", "**") if self.active(op.inputs.get(k))]
+        layout = None
+        if spread:  # g(a, *P, **M): the tangents of the parameters P and M fill
+            if any(p in (op.spread["varargs"], op.spread["varkw"]) for p in params):
+                self.refuse(s, f"a call of {op.name} passing values being differentiated "
+                            "to its *args or **kwargs in forward mode (reverse mode "
+                            "differentiates it)")
+            layout = self.namer.fresh(f"{op.callee.__name__}_layout")
+            self.constants[layout] = op.spread
         cell = self.calls(op.callee, params, static)
         name = s.targets[0].id
         function = self.namer.fresh(f"{op.callee.__name__}_jvp")
         self.constants[function] = cell
-        tangents = [load(self.d(op.inputs[p].id)) for p in params]
+
+        def packed(k):  # (its tangent, itself) for a spread, or (None, None)
+            atom = op.inputs.get(k)
+            if atom is None:
+                return const(None), const(None)
+            return self.tangent_or_zero(atom), clone(atom)
+
+        def filled(p):  # (in vector mode: the default, whose zero batch a missing p has)
+            made = call("spread_arg_tangent", load(layout), const(p), *packed("*"),
+                        *packed("**"))
+            if self.batched:
+                default = self.namer.fresh(f"{p}_default")
+                self.constants[default] = inspect.signature(op.callee).parameters[p].default
+                made.args.append(load(default))
+            return made
+
+        tangents = [load(self.d(op.inputs[p].id)) if p in op.inputs and p not in ("*", "**")
+                    else filled(p) for p in params]
         receiver = [] if op.receiver is None else [clone(op.receiver)]  # obj.method(x)
         value = gast.Call(func=load(function), args=tangents + receiver + [
             clone(a) for a in s.value.args],

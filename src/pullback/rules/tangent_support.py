@@ -471,8 +471,30 @@ def matmul_batch_b(a, g):
     return np.stack([a @ gi for gi in g])
 
 
+def spread_arg_tangent(layout, param, dpacked, packed, dmapping, mapping, *default):
+    """The tangent of parameter `param` of a call g(a, *packed, **mapping) of a Python
+    function that `packed` or `mapping` fills (layout: analysis's `_spread_layout`): the
+    tangent of the element or key that fills it, 0.0 when neither does (its default; in
+    vector mode, given the default: a zero batch of the others' batch size)."""
+    if packed is not None and param in layout["positional"]:
+        i = layout["positional"].index(param) - layout["offset"]
+        if 0 <= i < len(packed):
+            return 0.0 if dpacked.__class__ is float else dpacked[i]
+    if mapping is not None and param in mapping:
+        return 0.0 if dmapping.__class__ is float else dmapping[param]
+    if not default:
+        return 0.0
+    for given in (dpacked, dmapping):
+        for leaf in (given.values() if isinstance(given, dict)
+                     else given if isinstance(given, (list, tuple)) else ()):
+            if np.ndim(leaf):
+                return np.zeros((np.shape(leaf)[0],) + np.shape(default[0]))
+    return 0.0
+
+
 HELPERS = {
     name: obj
     for name, obj in globals().items()
     if callable(obj) and not name.startswith("_") and obj.__module__ == __name__
 }
+
