@@ -129,6 +129,18 @@ def _base_name(expr) -> str:
     return "value"
 
 
+def _held_read(value) -> bool:
+    """`obj.attr`, `obj.attr[k]`, `obj.a.b["k"][0]`: what a name's object holds, under
+    constant keys."""
+    while isinstance(value, gast.Subscript) and isinstance(value.slice, gast.Constant):
+        value = value.value
+    if not isinstance(value, gast.Attribute):
+        return False
+    while isinstance(value, gast.Attribute):
+        value = value.value
+    return isinstance(value, gast.Name)
+
+
 def _item_of_name(expr) -> bool:
     """Whether `expr` is `a[index]` of a name `a`."""
     return isinstance(expr, gast.Subscript) and isinstance(expr.value, gast.Name)
@@ -169,6 +181,7 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
         self.resized: set = set()  # lists whose length that loop's body may change
         self.built: set = set()  # fresh names of lists built for a comprehension or builtin
         self._containers = None  # names only ever bound to lists or dicts (augassign)
+        self._held = None  # names only ever bound to an object's attribute (or its item)
         self.moves: dict = {}  # `a = b` statements after which b is not read (moves.py)
         self._object_facts = None  # inlining.py: what f does with its objects (one walk)
         self.object_methods: dict = {}  # (name, method) -> built_object_method's answer
@@ -249,7 +262,8 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
             self.augassign(s, out)
         elif isinstance(s, gast.Expr) and is_list_update(s) and s.value.func.attr == "pop":
             self.pop(s.value, out)
-        elif isinstance(s, gast.Expr) and is_list_update(s):
+        elif isinstance(s, gast.Expr) and is_list_update(s) \
+                and not self.holds_an_objects_list(s.value.func.value.id):
             item = self.atom(s.value.args[0], out)
             update = gast.Expr(value=gast.Call(func=gast.Attribute(
                 value=load(s.value.func.value.id), attr=s.value.func.attr, ctx=gast.Load()),
@@ -569,6 +583,29 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
                     break
                 self._containers = found
         return name in self._containers
+
+    def holds_an_objects_list(self, name) -> bool:
+        """Whether `name` is only ever bound, in f's own body, to what an object holds:
+        `As = self.derived["A"]`, `hist = self.hist` (an attribute of a name, or an item of
+        one under constant keys). `As.append(v)` then grows that object's list, as
+        `self.derived["A"].append(v)` does: an effect call, checked as one
+        (Analysis._grows_a_held_list), not an update of a list f made."""
+        if self._held is None:
+            bound: dict = {}
+            assigned = set()
+            for node in walk(self.parsed.tree):
+                if isinstance(node, gast.Assign):
+                    for t in node.targets:
+                        if isinstance(t, gast.Name):
+                            ok = len(node.targets) == 1 and _held_read(node.value)
+                            bound.setdefault(t.id, []).append(ok)
+                            assigned.add(id(t))
+                elif isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load) \
+                        and id(node) not in assigned:
+                    bound.setdefault(node.id, []).append(False)
+            params = set(parameters(self.parsed.tree.args))
+            self._held = {n for n, oks in bound.items() if all(oks) and n not in params}
+        return name in self._held
 
     def _python_container(self, value) -> bool:
         if isinstance(value, (gast.List, gast.ListComp, gast.Dict, gast.DictComp)):
