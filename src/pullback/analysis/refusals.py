@@ -254,6 +254,7 @@ class Refusals:
             allowed = {id(s.value.value) for s in self.assigns
                        if isinstance(s.targets[0], gast.Name) and self.op(s).kind == "attr"}
             allowed |= {id(s.value.args[0]) for s, b, _ in writes if b == base}
+            allowed |= self._checked_apart(base)
             other = self._other_use(base, allowed | self._probes(base))
             if other is not None:
                 raise NoRuleError(
@@ -488,6 +489,16 @@ class Refusals:
         return number and isinstance(read.value, gast.Attribute) \
             and _atom_name(read.value.value) == base and isinstance(attr, gast.Constant) \
             and read.value.attr == attr.value
+
+    def _checked_apart(self, base) -> set:
+        """The reads of `base` by a generated gradient's entry check `objects_apart(...,
+        base)` (the function differentiated again is a gradient): a check that only reads
+        it, as the first derivative's own analysis required."""
+        from ..runtime.objects import objects_apart
+
+        return {id(a) for s in self.assigns if EFFECT.of(s) and isinstance(s.value, gast.Call)
+                and self.op(s).callee is objects_apart
+                for a in s.value.args[2:] if _atom_name(a) == base}
 
     def _other_use(self, name, allowed):
         """The first statement reading `name` other than through the nodes `allowed`."""

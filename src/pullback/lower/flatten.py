@@ -131,7 +131,7 @@ def _base_name(expr) -> str:
 
 def _held_read(value) -> bool:
     """`obj.attr`, `obj.attr[k]`, `obj.a.b["k"][0]`: what a name's object holds, under
-    constant keys."""
+    constant keys (None: no value)."""
     while isinstance(value, gast.Subscript) and isinstance(value.slice, gast.Constant):
         value = value.value
     if not isinstance(value, gast.Attribute):
@@ -246,7 +246,11 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
         out: list = []
         if self.built_objects and isinstance(s, gast.Expr):
             s = self.object_statement(s)  # obj.xs.append(v) of an object f builds
-        if isinstance(s, gast.Assign):
+        if isinstance(s, gast.Assign) and len(s.targets) == 1 \
+                and isinstance(s.targets[0], gast.Name) and self.grows_an_objects_list(s.value):
+            self.effect(s.value, out)  # `unused = As.append(v)` (a gradient's own line):
+            out.append(assign(s.targets[0].id, const(None)))  # the growth, and its None
+        elif isinstance(s, gast.Assign):
             if len(s.targets) == 1:
                 self.assign_to(s.targets[0], s.value, out)
                 if id(s) in self.moves and len(out) == 1:
@@ -584,6 +588,14 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
                 self._containers = found
         return name in self._containers
 
+    def grows_an_objects_list(self, value) -> bool:
+        """Whether `value` is `As.append(v)` (extend, insert, appendleft, extendleft) of a
+        name for a list an object holds (holds_an_objects_list)."""
+        return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+            and value.func.attr in ("append", "extend", "insert", "appendleft", "extendleft") \
+            and isinstance(value.func.value, gast.Name) \
+            and self.holds_an_objects_list(value.func.value.id)
+
     def holds_an_objects_list(self, name) -> bool:
         """Whether `name` is only ever bound, in f's own body, to what an object holds:
         `As = self.derived["A"]`, `hist = self.hist` (an attribute of a name, or an item of
@@ -597,14 +609,22 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
                 if isinstance(node, gast.Assign):
                     for t in node.targets:
                         if isinstance(t, gast.Name):
-                            ok = len(node.targets) == 1 and _held_read(node.value)
-                            bound.setdefault(t.id, []).append(ok)
+                            value = node.value if len(node.targets) == 1 else None
+                            bound.setdefault(t.id, []).append(value)
                             assigned.add(id(t))
                 elif isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load) \
                         and id(node) not in assigned:
-                    bound.setdefault(node.id, []).append(False)
+                    bound.setdefault(node.id, []).append(None)
             params = set(parameters(self.parsed.tree.args))
-            self._held = {n for n, oks in bound.items() if all(oks) and n not in params}
+            self._held = set()
+            while True:  # to a fixed point: `d = self.derived; As = d["A"]` (a gradient's)
+                found = {n for n, values in bound.items() if n not in params and all(
+                    _held_read(v) or isinstance(v, gast.Subscript) and isinstance(
+                        v.slice, gast.Constant) and isinstance(v.value, gast.Name)
+                    and v.value.id in self._held for v in values)}
+                if found == self._held:
+                    break
+                self._held = found
         return name in self._held
 
     def _python_container(self, value) -> bool:
