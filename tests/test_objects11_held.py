@@ -207,3 +207,46 @@ def test_the_length_read_after_the_append_is_the_same_in_f():
         twin.length_after(x)
         np.testing.assert_allclose(g, expected, rtol=1e-6, atol=1e-9)
         _same(_state(r), _state(twin))
+
+
+class Holder:
+    def __init__(self):
+        self.hist = []
+
+
+def grow_then_len(x, m):  # a function (not a method) given the object
+    As = m.hist
+    y = np.sin(x)
+    As.append(y)
+    z = m.hist
+    return np.sum(y * len(z))
+
+
+def grow_then_read(x, m):
+    As = m.hist
+    As.append(x * 2.0)
+    return np.sum(m.hist[-1] * x)  # <- read back: refused
+
+
+def test_a_function_growing_the_list_of_an_object_it_receives():
+    m, twin = Holder(), Holder()
+    x = XS[0, 0]
+    g = pullback.grad(grow_then_len)(x, m)
+    grow_then_len(x, twin)
+    np.testing.assert_allclose(g, numeric_grad(lambda x: grow_then_len(x, Holder()), (x,)),
+                               rtol=1e-6, atol=1e-9)
+    _same(_state(m), _state(twin))
+    with pytest.raises(PullbackError) as info:
+        pullback.grad(grow_then_read)(x, Holder())
+    assert "As.append(x * 2.0)" in str(info.value)
+
+
+def test_the_list_of_an_object_built_in_f_stays_f_own():
+    def built(x):
+        m = Holder()
+        As = m.hist
+        As.append(x * 2.0)
+        return np.sum(As[-1] * x)
+
+    with pytest.raises(PullbackError, match="second name"):
+        pullback.grad(built)(XS[0, 0])

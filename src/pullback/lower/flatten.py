@@ -601,7 +601,8 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
         `As = self.derived["A"]`, `hist = self.hist` (an attribute of a name, or an item of
         one under constant keys). `As.append(v)` then grows that object's list, as
         `self.derived["A"].append(v)` does: an effect call, checked as one
-        (Analysis._grows_a_held_list), not an update of a list f made."""
+        (Analysis._grows_a_held_list), not an update of a list f made (nor of an object
+        f builds, whose lists are f's own)."""
         if self._held is None:
             bound: dict = {}
             assigned = set()
@@ -625,7 +626,23 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
                 if found == self._held:
                     break
                 self._held = found
-        return name in self._held
+            self._held_bound = bound
+        return name in self._held and not self._roots(name, set()) & set(self.built_objects)
+
+    def _roots(self, name, seen) -> set:
+        """The names of the objects whose attribute `name` (a held name) is read from (an
+        object f builds is kept as its attributes: its lists are f's own)."""
+        roots = set()
+        if name in seen:
+            return roots
+        seen.add(name)
+        for v in self._held_bound.get(name, ()):
+            head = v
+            while isinstance(head, (gast.Subscript, gast.Attribute)):
+                head = head.value
+            if isinstance(head, gast.Name):
+                roots |= self._roots(head.id, seen) if head.id in self._held else {head.id}
+        return roots
 
     def _python_container(self, value) -> bool:
         if isinstance(value, (gast.List, gast.ListComp, gast.Dict, gast.DictComp)):
