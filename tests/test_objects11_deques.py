@@ -111,3 +111,14 @@ def test_a_deque_used_otherwise_is_refused_with_the_line():
         pullback.grad(rotated)(X)
     assert "q = deque([x, x * 2.0])" in str(info.value)
     assert "test_objects11_deques.py" in str(info.value)
+
+
+def test_popleft_and_pop_as_values_in_an_expression():
+    def f(x):
+        window = deque(maxlen=2)
+        for k in range(3):
+            window.append(x * (k + 1.0))
+        window.appendleft(np.sin(x))
+        return np.sum(window.popleft() * 2.0 + sum(window) - window.pop())
+
+    np.testing.assert_allclose(pullback.grad(f)(X), numeric_grad(f, (X,)), rtol=1e-6)

@@ -7,7 +7,7 @@
     q.append(v)      ->  q.append(v), and with a maxlen: if len(q) > k: q.pop(0)
     q.extend(vs)     ->  q.extend(vs), and with a maxlen: while len(q) > k: q.pop(0)
     q.appendleft(v)  ->  q = [v] + q, and with a maxlen: if len(q) > k: q.pop()
-    q.popleft()      ->  q.pop(0)  (as a statement, or v = q.popleft())
+    q.popleft()      ->  q.pop(0)  (a statement, or a value anywhere, as q.pop() is)
 
 so that the values it holds are a list's, whose gradient pullback follows element by
 element (a deque's methods are library code, refused where a value being differentiated
@@ -16,7 +16,7 @@ reaches them).
 Guarantee: it rewrites only where a list in place of the deque changes nothing Python can
 observe: `q` is no parameter, is bound once, by `q = deque(...)` with `collections.deque`
 (no iterable together with a maxlen), and every other use of it is one of the statements
-above, `q.pop()` (as a statement or `v = q.pop()`), `len(q)`, `q[i]` (not a slice: a deque
+above (the growths as statements), `q.pop()`, `len(q)`, `q[i]` (not a slice: a deque
 has none), a truth test, `v in q`, the iterable of a for loop (whose body does not update
 it: Python raises there) or comprehension, an argument of zip, the first of enumerate, or
 the one argument of sum, list, tuple, sorted, min, max, any, all, reversed, np.sum,
@@ -137,10 +137,11 @@ def _as_list(n, parents, parsed, updates) -> bool:
         if len(use.args) != count[parent.attr] or any(
                 isinstance(a, gast.Starred) for a in use.args):
             return False
+        if parent.attr in ("popleft", "pop"):  # a value anywhere: a list's pop(0), pop()
+            updates.append((use, parent.attr, use))
+            return True
         stmt = parents.get(id(use))
-        if isinstance(stmt, gast.Expr) or parent.attr in ("popleft", "pop") and isinstance(
-                stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(
-                stmt.targets[0], gast.Name):
+        if isinstance(stmt, gast.Expr):
             updates.append((stmt, parent.attr, use))
             return True
         return False
