@@ -180,3 +180,26 @@ def test_what_stays_refused_names_the_line(f, line):
     with pytest.raises(PullbackError) as info:
         pullback.grad(f)(X)
     assert line in str(info.value) and "test_objects11_generators.py" in str(info.value)
+
+
+SCALE = 3.0
+
+
+def _scaled_by_global(x):
+    yield x * SCALE
+
+
+def _hides_the_global(x):
+    SCALE = 100.0  # noqa: N806 (the point: a local named like the global it delegates to)
+    yield from _scaled_by_global(x)  # <- here
+    yield x * SCALE
+
+
+def use_hidden(x):
+    return sum(_hides_the_global(x))
+
+
+def test_a_delegated_generator_reading_a_global_the_delegating_one_hides_is_refused():
+    with pytest.raises(PullbackError) as info:  # (it read the local 100.0: a wrong gradient)
+        pullback.grad(use_hidden)(0.5)
+    assert "SCALE" in str(info.value) and "yield from _scaled_by_global(x)" in str(info.value)

@@ -505,14 +505,18 @@ class Generators:
             run = gast.If(test=guard, body=[run], orelse=[])
         return [fdef, at_line(run, lineno)]
 
-    def expanded(self, tree, running, location):
+    def expanded(self, tree, running, location, outer=frozenset()):
         """`tree` (a generator's def) with each statement `yield from G2(args)`, G2 a
         generator function of the user's, replaced by G2's body: its parameters bound to
         the arguments first, its names made fresh, its yields G's own (what delegating to
         it does: G2 runs up to each of its yields, which G's consumer receives). G2's
         own `yield from` are expanded alike; refused, located: G2 among the generators
         being expanded (`running`: it would never end), a `return` in G2 (it would end
-        G), arguments other than positional and keyword ones."""
+        G), arguments other than positional and keyword ones, G2 reading a global that a
+        name of G (or of a generator G delegates from: `outer`) hides where G2's body
+        runs."""
+        outer = outer | {a.id for a in walk(tree.args) if isinstance(a, gast.Name)} | set(
+            stored_in_order(*tree.body))
         for node in walk(tree):
             for field in ("body", "orelse", "finalbody"):
                 stmts = getattr(node, field, None)
@@ -523,11 +527,11 @@ class Generators:
                 for st in stmts:
                     inner = self.generator(st.value.value) if _delegates(st) else None
                     out += [st] if inner is None else self.delegated(
-                        st.value.value, inner, running, location)
+                        st.value.value, inner, running, location, outer)
                 setattr(node, field, out)
         return tree
 
-    def delegated(self, made, func, running, location) -> list:
+    def delegated(self, made, func, running, location, outer) -> list:
         """The statements `yield from func(...)` (the call `made`, in the generator whose
         file and lines `location` has) stands for."""
         name = func.__name__
@@ -544,7 +548,14 @@ class Generators:
         where = gast.For(target=gast.Name(id="_", ctx=gast.Store(), annotation=None,
                                           type_comment=None), iter=made, body=[], orelse=[])
         callee = self.callee(where, func, location)
-        tree = self.expanded(clone(callee.tree), [*running, func], callee.location)
+        args = {a.id for a in walk(callee.tree.args) if isinstance(a, gast.Name)}
+        free = {n.id for n in walk(callee.tree) if isinstance(n, gast.Name)} - set(
+            stored_in_order(callee.tree)) - args
+        if free & outer:  # (one defined in f reads f's names: hidden there too)
+            error(f"generator {name!r} reads the global {sorted(free & outer)[0]!r}, which a "
+                  "name of the generator delegating to it hides where its body runs in place; "
+                  "rename one of them")
+        tree = self.expanded(clone(callee.tree), [*running, func], callee.location, outer)
         for node in walk(tree):
             if isinstance(node, gast.Return):
                 located_error(f"return in generator {name!r}, which a generator delegates to "
