@@ -2,8 +2,9 @@
 
 `vectorized_calls(tree, parsed, namer)` rewrites, in the function's own statements, a call
 `V(a, b)` of a vectorize object V = `np.vectorize(fn, ...)` (made in the call, bound once
-to a local name only called, or a module-level one such as a function decorated with
-`@np.vectorize`) into statements run just before the statement holding it:
+to a local name only called, by a statement of f's body itself, or a module-level one such
+as a function decorated with `@np.vectorize`) into statements run just before the
+statement holding it:
 
     v_a, v_b = a, b                                    (the arguments, once, in order)
     v_shape = np.broadcast_shapes(np.shape(v_a), np.shape(v_b))
@@ -66,7 +67,7 @@ class _Calls:
                 stores.setdefault(n.id, []).append(n)
         self.locals = {}
         parents = {id(c): n for n in walk(tree) for c in gast.iter_child_nodes(n)}
-        for s in walk(tree):
+        for s in tree.body:  # (bound where f always runs it: its calls may then run)
             if isinstance(s, gast.Assign) and len(s.targets) == 1 \
                     and isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Call) \
                     and self.resolve(s.value.func) is np.vectorize \
