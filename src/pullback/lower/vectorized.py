@@ -26,7 +26,8 @@ cache=True), and the result has its dtype and shape. Rewritten only where runnin
 statements first changes nothing else: the call is not inside a comprehension, lambda,
 conditional expression, `and`/`or` operand or while test, and every other call of the
 statement that runs before it only computes. Refused, located: `excluded`, `signature`,
-more than one output type, keyword arguments of the call, `*args`.
+more than one output type, keyword arguments of the call, `*args`, a function given as a
+call's result (`np.vectorize(make())`).
 """
 
 from __future__ import annotations
@@ -146,6 +147,10 @@ class _Calls:
         cache = kw.get("cache")
         if cache is not None and not isinstance(cache, gast.Constant):
             located_error("np.vectorize(..., cache=<not a constant>)", made,
+                          self.parsed.location)
+        if not isinstance(made.args[0], gast.Lambda) and any(  # (read at each call)
+                isinstance(n, gast.Call) for n in walk(made.args[0])):
+            located_error("np.vectorize(<a call>): name the function first", made,
                           self.parsed.location)
         return clone(made.args[0]), otypes, bool(cache.value) if cache is not None else False
 
