@@ -53,7 +53,7 @@ def vectorized_calls(tree, parsed, namer) -> None:
     if not found.locals and not any(found.vectorize(n) for n in walk(tree)
                                     if isinstance(n, gast.Call)):
         return
-    tree.body = found.block(tree.body)
+    tree.body = found.statements(tree.body)
 
 
 class _Calls:
@@ -156,7 +156,7 @@ class _Calls:
 
     # statements -----------------------------------------------------------------------
 
-    def block(self, stmts):
+    def statements(self, stmts):
         out = []
         for s in stmts:
             if id(s) in self.made:
@@ -164,9 +164,9 @@ class _Calls:
             for field in ("body", "orelse", "finalbody"):
                 inner = getattr(s, field, None)
                 if isinstance(inner, list) and not isinstance(s, gast.FunctionDef):
-                    setattr(s, field, self.block(inner))
+                    setattr(s, field, self.statements(inner))
             for handler in getattr(s, "handlers", []):
-                handler.body = self.block(handler.body)
+                handler.body = self.statements(handler.body)
             if isinstance(s, gast.FunctionDef):
                 out.append(s)
                 continue
