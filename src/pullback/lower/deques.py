@@ -97,6 +97,9 @@ def _changed_while_iterated(n, parents, updates) -> bool:
 
 
 def _is_deque(func, parsed) -> bool:
+    if not (isinstance(func, gast.Name) and func.id == "deque" or isinstance(
+            func, gast.Attribute) and func.attr == "deque"):
+        return False  # (as collections spells it: other names are not resolved)
     try:
         return parsed.resolve(func) is collections.deque
     except Exception:  # noqa: BLE001 (a name that resolves to nothing)

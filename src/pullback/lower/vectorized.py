@@ -38,7 +38,7 @@ import gast
 import numpy as np
 
 from .. import rules
-from ..ir.nodes import assign, call, clone, const, load, walk
+from ..ir.nodes import assign, call, clone, const, dotted_name, load, walk
 from .common import at_line, located_error
 
 _PURE = (builtins.len, builtins.abs, builtins.float, builtins.int, builtins.round,
@@ -47,11 +47,11 @@ _PURE = (builtins.len, builtins.abs, builtins.float, builtins.int, builtins.roun
 
 def vectorized_calls(tree, parsed, namer) -> None:
     """Rewrite, in place, the vectorize calls of `tree` (the module docstring)."""
-    if not any(isinstance(n, gast.Call) for n in walk(tree)):
+    calls = [n for n in walk(tree) if isinstance(n, gast.Call)]
+    if not calls:
         return
     found = _Calls(tree, parsed, namer)
-    if not found.locals and not any(found.vectorize(n) for n in walk(tree)
-                                    if isinstance(n, gast.Call)):
+    if not found.locals and not any(found.vectorize(n) for n in calls):
         return
     tree.body = found.statements(tree.body)
 
@@ -61,23 +61,25 @@ class _Calls:
         self.tree, self.parsed, self.namer = tree, parsed, namer
         self.named: dict = {}  # function -> the fresh name it is read under
         self.params = {n.id for n in walk(tree.args) if isinstance(n, gast.Name)}
-        # local names bound once to np.vectorize(...) and only called -> that call
-        stores: dict = {}
-        for n in walk(tree):
-            if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load):
-                stores.setdefault(n.id, []).append(n)
-        self.locals = {}
-        parents = {id(c): n for n in walk(tree) for c in gast.iter_child_nodes(n)}
-        for s in tree.body:  # (bound where f always runs it: its calls may then run)
-            if isinstance(s, gast.Assign) and len(s.targets) == 1 \
-                    and isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Call) \
-                    and self.resolve(s.value.func) is np.vectorize \
-                    and len(stores.get(s.targets[0].id, ())) == 1:
+        self.resolved: dict = {}  # dotted name -> what it denotes
+        self.locals = {}  # local names bound once to np.vectorize(...), only called
+        made = [s for s in tree.body  # (bound where f always runs it: its calls may run)
+                if isinstance(s, gast.Assign) and len(s.targets) == 1
+                and isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Call)
+                and self.resolve(s.value.func) is np.vectorize]
+        if made:
+            stores, loads, parents = {}, {}, {}
+            for n in walk(tree):
+                for c in gast.iter_child_nodes(n):
+                    parents[id(c)] = n
+                if isinstance(n, gast.Name):
+                    (loads if isinstance(n.ctx, gast.Load) else stores).setdefault(
+                        n.id, []).append(n)
+            for s in made:
                 name = s.targets[0].id
-                uses = [n for n in walk(tree) if isinstance(n, gast.Name) and n.id == name
-                        and isinstance(n.ctx, gast.Load)]
-                if all(isinstance(parents.get(id(u)), gast.Call)
-                       and parents[id(u)].func is u for u in uses):
+                if len(stores.get(name, ())) == 1 and all(
+                        isinstance(parents.get(id(u)), gast.Call) and parents[id(u)].func is u
+                        for u in loads.get(name, ())):
                     self.locals[name] = s
         self.made = {id(s) for s in self.locals.values()}
 
@@ -89,6 +91,16 @@ class _Calls:
         return load(self.named[func])
 
     def resolve(self, node):
+        """What the name or dotted name `node` denotes (None: a parameter, a local, or
+        anything else), resolved once per spelling."""
+        key = dotted_name(node)
+        if key is None:
+            return None
+        if key not in self.resolved:
+            self.resolved[key] = self._resolve(node)
+        return self.resolved[key]
+
+    def _resolve(self, node):
         head = node
         while isinstance(head, gast.Attribute):
             head = head.value
