@@ -8,7 +8,7 @@ statement holding it:
 
     v_a, v_b = a, b                                    (the arguments, once, in order)
     v_shape = np.broadcast_shapes(np.shape(v_a), np.shape(v_b))
-    v_a_items = np.ravel(np.broadcast_to(v_a, v_shape))    (one argument: np.ravel(v_a))
+    v_a_items = np.ravel(np.broadcast_to(v_a, v_shape)).tolist()  (one argument: of v_a)
     v_first = fn(v_a_items[0], v_b_items[0])           (no otypes: NumPy's call that finds
                                                         the output type; none with cache=True)
     v_values = [fn(p, q) for p, q in zip(v_a_items, v_b_items)]
@@ -20,14 +20,14 @@ element by element, as the comprehension is: the gradient of each element is fn'
 derivative there, and a result the output type truncates (an int first result) carries
 none, as np.array's rule says.
 
-Guarantee: fn runs on the same elements, as many times and in the same order as
-np.vectorize runs it (the first element once more first, unless otypes is given or
-cache=True), and the result has its dtype and shape. Rewritten only where running those
-statements first changes nothing else: the call is not inside a comprehension, lambda,
-conditional expression, `and`/`or` operand or while test, and every other call of the
-statement that runs before it only computes. Refused, located: `excluded`, `signature`,
-more than one output type, keyword arguments of the call, `*args`, a function given as a
-call's result (`np.vectorize(make())`).
+Guarantee: fn runs on the same elements (Python numbers, as NumPy passes them), as many
+times and in the same order as np.vectorize runs it (the first element once more first,
+unless otypes is given or cache=True), and the result has its dtype and shape. Rewritten
+only where running those statements first changes nothing else: the call is not inside a
+comprehension, lambda, conditional expression, `and`/`or` operand or while test, and every
+other call of the statement that runs before it only computes. Refused, located:
+`excluded`, `signature`, more than one output type, keyword arguments of the call,
+`*args`, a function given as a call's result (`np.vectorize(make())`).
 """
 
 from __future__ import annotations
@@ -227,7 +227,8 @@ class _Calls:
             name = fresh(f"{a}_items")
             spread = load(a) if len(args) == 1 else call(self.function(np.broadcast_to), load(a),
                                                          load(shape))
-            out.append(assign(name, call(self.function(np.ravel), spread)))
+            out.append(assign(name, call(gast.Attribute(  # Python numbers, as NumPy passes
+                value=call(self.function(np.ravel), spread), attr="tolist", ctx=gast.Load()))))
             items.append(name)
         if otypes is None:
             dtype = None
