@@ -810,7 +810,7 @@ def _split(site, func, params, may_grow=False, apart=None):
                     if site.where else exc.args[0], *exc.args[1:])
         raise exc
     if split.received_writes:
-        objects_apart((apart[0],), apart[1], ((site.where, (), held_lists(split)),))
+        objects_apart(apart[1], ((site.where, (), held_lists(split)),), apart[0])
     if split.grown_lists and not may_grow:
         from ..api import grown_list_refusal
 
@@ -835,7 +835,7 @@ def call_forward_apart(at, forward, others, obj, *args, **kwargs):
     reachable through none of the function's other arguments and globals (`others`),
     where the function could read back what the method stored (`at`: where the call is,
     (), the lists: objects_apart)."""
-    objects_apart((obj,), others, (at,))
+    objects_apart(others, (at,), obj)
     return forward(obj, *args, **kwargs)
 
 
@@ -1130,16 +1130,17 @@ _LEAVES = (OPERAND_TYPES - {list, tuple}) | {
     str, bytes, type(None), functools.partial, np.ufunc}
 
 
-def objects_apart(written, others, wheres):
-    """Refuse when an object f sets attributes (or container items) of, received as an
-    argument (`written`; `wheres`: per object, where f writes it first, the
-    attributes f reads of it and, optionally, the lists it holds that f appends values
-    being differentiated to, (attribute, key or None)), or one of those lists, is also
-    reachable from another argument, a global object
-    f reads (`others`), or the attributes f reads of it: an object's attributes and a
-    container's elements are walked: f could read back there, under
-    another name, a value it stored, and the gradient follows the object's own reads only.
-    Arrays and numbers end the walk, so the check costs what the objects hold besides."""
+def objects_apart(others, wheres, *written):
+    """Refuse when an object f sets attributes (or container items) of, received as an argument
+    (`written`, each passed on its own: the analysis of a generated gradient,
+    differentiated again, reads them as what this check only reads; `wheres`: per object,
+    where f writes it first, the attributes f reads of it and, optionally, the lists it
+    holds that f appends values being differentiated to, (attribute, key or None)), or
+    one of those lists, is also reachable from another argument, a global object f reads
+    (`others`), or the attributes f reads of it: an object's attributes and a container's
+    elements are walked: f could read back there, under another name, a value it stored,
+    and the gradient follows the object's own reads only. Arrays and numbers end the
+    walk, so the check costs what the objects hold besides."""
     for i, (obj, (where, attributes, *held)) in enumerate(zip(written, wheres)):
         targets = {id(obj)}
         for attr, key in held[0] if held else ():  # lists f appends values being
