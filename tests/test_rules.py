@@ -1240,6 +1240,25 @@ SAMPLES.update({
         ("insert_grad_transpose(x0, x1, 1, x2, 1, 'values')", [((2,), ANY), ((2, 3), ANY),
                                                               ((2,), ANY)])],
 })
+SAMPLES.update({  # (rules11) rules/higher_stdlib.py: the standard library's helpers; last
+    HELPERS["math_prod_grad"]: [("math_prod_grad(x0, [x1, x2, x3], x1)", [(S, ANY)] * 4),
+                                ("math_prod_grad(x0, x1, 2.0)", [(S, ANY), ((3,), ANY)])],
+    HELPERS["math_prod_grad_start"]: [("math_prod_grad_start(x0, [x1, x2], x3)",
+                                       [(S, ANY)] * 4)],
+    HELPERS["math_dist_grad"]: [("math_dist_grad(x0, [x1, x2], [x3, 0.5], x4, -1.0)",
+                                 [(S, ANY)] * 4 + [(S, POS)]),
+                                ("math_dist_grad(x0, x1, x2, x3)",
+                                 [(S, ANY), ((3,), ANY), ((3,), ANY), (S, POS)])],
+    HELPERS["math_hypot_grad"]: [("math_hypot_grad(x0, (x1, x2), x3)",
+                                  [(S, ANY)] * 3 + [(S, POS)])],
+    HELPERS["divmod_grad"]: [("divmod_grad((0.0, x0), x1, 0.7, 'a') * x1", [(S, ANY)] * 2),
+                             ("divmod_grad((x1, x0), 2.5, x1 + 1.0, 'b')", [(S, ANY)] * 2)],
+    HELPERS["mean_grad"]: [("mean_grad(x0, [x1, x2])[0] * x1", [(S, ANY)] * 3)],
+    HELPERS["spread_grad"]: [
+        ("spread_grad(x0, [x1, x2, x3], None, x4, 1, True, 'data')", [(S, ANY)] * 4 + [(S, POS)]),
+        ("spread_grad(x0, [x1, x2, x3], x4, 0.7, 0, False, 'center')", [(S, ANY)] * 5),
+        ("spread_grad(x0, x1, x2, 0.7, 1, False, 'data')", [(S, ANY), ((3,), ANY), (S, ANY)])],
+})
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 
