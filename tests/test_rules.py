@@ -1259,6 +1259,20 @@ SAMPLES.update({  # (rules11) rules/higher_stdlib.py: the standard library's hel
         ("spread_grad(x0, [x1, x2, x3], x4, 0.7, 0, False, 'center')", [(S, ANY)] * 5),
         ("spread_grad(x0, x1, x2, 0.7, 1, False, 'data')", [(S, ANY), ((3,), ANY), (S, ANY)])],
 })
+SAMPLES.update({  # (rules11) rules/higher_stats.py: poisson's and dirichlet's helpers; last
+    scipy_samples.poisson_grad: [
+        (f"{_SS}poisson_grad(x0, 0.0, 'logpmf', np.array([1.0, 3.0, 0.0]), x1, 0)",
+         [((3,), ANY), ((3,), POS)]),
+        (f"{_SS}poisson_grad(x0, x2, 'pmf', np.array([1.0, 3.0, 0.0]), x1, 0)",
+         [((3,), ANY), (S, POS), ((3,), ANY)]),
+        (f"{_SS}poisson_grad(x0, x2, 'logsf', np.array([1.0, 3.0, 0.0]), x1, 0)",
+         [((3,), ANY), ((3,), POS), ((3,), ANY)])],
+    scipy_samples.dirichlet_grad: [
+        (f"{_SS}dirichlet_grad(x0, x3, 'pdf', 'x', x1, x2)",
+         [(S, ANY), ((3,), POS), ((3,), POS), (S, ANY)]),
+        (f"{_SS}dirichlet_grad(x0, 0.0, 'logpdf', 'alpha', x1, x2)",
+         [((2,), ANY), ((3, 2), POS), ((3,), POS)])],
+} if scipy else {})
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 

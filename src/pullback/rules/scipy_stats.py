@@ -179,6 +179,33 @@ def poisson_grad(g, ans, method, k, mu, loc):
     return unbroadcast(g * d, mu)
 
 
+def poisson_tangent(t, ans, method, k, mu, loc):
+    """The tangent of poisson.method(k, mu, loc) along mu's tangent t (elementwise: in the
+    result's shape)."""
+    if _zero(t):
+        return 0.0
+    ones = np.ones(np.broadcast_shapes(np.shape(k), np.shape(mu), np.shape(ans)))
+    return t * poisson_grad(ones, ans, method, k, ones * mu, loc)
+
+
+def dirichlet_tangent(t, ans, method, wrt, x, alpha):
+    """The tangent of dirichlet.logpdf/pdf(x, alpha) along the tangent t of x or alpha:
+    sum_i (alpha_i - 1) t_i / x_i, or sum_i t_i (log x_i - digamma(alpha_i)) + digamma(
+    sum(alpha)) sum_i t_i (times the density for pdf), one per sample."""
+    if _zero(t):
+        return 0.0
+    x, alpha = np.asarray(x, dtype=float), np.asarray(alpha, dtype=float)
+    a = alpha.reshape((-1,) + (1,) * (x.ndim - 1))
+    t = np.asarray(t, dtype=float)
+    if wrt == "x":
+        out = np.sum((a - 1.0) * t / x, axis=0)
+    else:
+        t = t.reshape(a.shape)
+        out = np.sum(t * (np.log(x) - special.digamma(a)), axis=0) \
+            + special.digamma(np.sum(alpha)) * np.sum(t)
+    return out * ans if method == "pdf" else out
+
+
 def dirichlet_grad(g, ans, method, wrt, x, alpha):
     """dirichlet.logpdf/pdf(x, alpha), x of shape (k,) or (k, n) holding every component."""
     if _zero(g):
@@ -238,8 +265,9 @@ def mvn_grad(g, ans, method, wrt, x, mean, cov):
     return 2.0 * np.tril(full, -1) + np.diag(np.diagonal(full))
 
 
-_FUNCTIONS = tuple((f.__name__, f) for f in (stats_grad, stats_tangent, poisson_grad,
-                                             dirichlet_grad, mvn_grad, no_derivative))
+_FUNCTIONS = tuple((f.__name__, f) for f in (
+    stats_grad, stats_tangent, poisson_grad, poisson_tangent, dirichlet_grad,
+    dirichlet_tangent, mvn_grad, no_derivative))
 
 
 def _rule(params, jvp=None, **partials):
@@ -267,13 +295,16 @@ def _family_rules():
 
 
 CONTINUOUS = _family_rules()
-DISCRETE = {getattr(stats.poisson, m): _rule("k, mu, loc=0",
-                                             mu=f"poisson_grad(g, ans, '{m}', k, mu, loc)")
-            for m in ("logpmf", "pmf", "cdf", "logcdf", "sf", "logsf")}
+DISCRETE = {getattr(stats.poisson, m): _rule(
+    "k, mu, loc=0", mu=f"poisson_grad(g, ans, '{m}', k, mu, loc)",
+    jvp={"mu": f"poisson_tangent(g, ans, '{m}', k, mu, loc)"})
+    for m in ("logpmf", "pmf", "cdf", "logcdf", "sf", "logsf")}
 MULTIVARIATE = {
     **{getattr(stats.dirichlet, m): _rule(
         "x, alpha", **{p: f"dirichlet_grad(g, ans, '{m}', '{p}', x, alpha)"
-                       for p in ("x", "alpha")}) for m in ("logpdf", "pdf")},
+                       for p in ("x", "alpha")},
+        jvp={p: f"dirichlet_tangent(g, ans, '{m}', '{p}', x, alpha)" for p in ("x", "alpha")})
+       for m in ("logpdf", "pdf")},
     **{getattr(stats.multivariate_normal, m): _rule(
         "x, mean=None, cov=1", **{p: f"mvn_grad(g, ans, '{m}', '{p}', x, mean, cov)"
                                   for p in ("x", "mean", "cov")}) for m in ("logpdf", "pdf")},
