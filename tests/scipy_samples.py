@@ -43,6 +43,8 @@ from pullback.rules.scipy_signal import (  # noqa: F401 (read by the samples)
 )
 from pullback.rules.scipy_stats import (  # noqa: F401 (read by the samples)
     dirichlet_grad,
+    mvn_entropy_grad,
+    mvn_grad,
     poisson_grad,
     stats_grad,
 )

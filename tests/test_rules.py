@@ -1272,6 +1272,15 @@ SAMPLES.update({  # (rules11) rules/higher_stats.py: poisson's and dirichlet's h
          [(S, ANY), ((3,), POS), ((3,), POS), (S, ANY)]),
         (f"{_SS}dirichlet_grad(x0, 0.0, 'logpdf', 'alpha', x1, x2)",
          [((2,), ANY), ((3, 2), POS), ((3,), POS)])],
+    scipy_samples.mvn_grad: [
+        (f"{_SS}mvn_grad(x0, x3, 'pdf', 'cov', x1, x2, np.eye(2) * 2.0 + x4)",
+         [(S, ANY), ((2,), ANY), ((2,), ANY), (S, POS), ((2, 2), UNIT)]),
+        (f"{_SS}mvn_grad(x0, 0.0, 'logpdf', 'x', x1, x2, np.eye(2) + x3 * x3)",
+         [((3,), ANY), ((3, 2), ANY), ((2,), ANY), ((2,), ANY)]),
+        (f"{_SS}mvn_grad(x0, 0.0, 'logpdf', 'mean', x1, x2, x3)",
+         [((3,), ANY), ((3, 2), ANY), ((2,), ANY), ((2,), POS)])],
+    scipy_samples.mvn_entropy_grad: [
+        (f"{_SS}mvn_entropy_grad(x0, np.eye(2) * 2.0 + x1)", [(S, ANY), ((2, 2), UNIT)])],
 } if scipy else {})
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 

@@ -161,3 +161,64 @@ def test_poisson_hessian_closed_form():
     k = np.array([2.0, 0.0, 5.0])
     H = pullback.hessian(lambda mu: np.sum(st.poisson.logpmf(k, mu)))(1.7)
     assert H == pytest.approx(-7.0 / 1.7 ** 2, rel=1e-12)
+
+
+# ------------------------------------------------------------ multivariate_normal
+
+def _spd(x):
+    A = np.array([[1.5, 0.2, 0.1], [0.3, 1.2, -0.2], [0.0, 0.4, 1.1]])
+    return A @ A.T + np.diag(x[:3] * x[:3])
+
+
+def mvn_logpdf_one(x):
+    return st.multivariate_normal.logpdf(x[:3] * x[3], x[::-1][:3], _spd(x))
+
+
+def mvn_pdf_samples(x):
+    samples = np.outer([1.0, -0.5, 0.3, 0.8], x[:3]) + x[3]
+    return np.sum(st.multivariate_normal.pdf(samples, x[1:] * 0.5, _spd(x[::-1])) * x)
+
+
+def mvn_lower_triangle(x):  # SciPy reads cov's lower triangle: the upper one is ignored
+    cov = _spd(x) + np.triu(np.outer(x[:3], x[1:]), 1)
+    return st.multivariate_normal.logpdf(np.array([0.2, -0.4, 0.5]) * x[0], x[1:], cov)
+
+
+def mvn_diagonal_and_scalar(x):
+    return (st.multivariate_normal.logpdf(x[:2], x[2:], x[:2] + 1.0)
+            + np.sum(st.multivariate_normal.logpdf(x, None, x[0] * 2.0))
+            + np.sum(st.multivariate_normal.pdf(x * x, x[1], 1.0 + x[3])))
+
+
+def mvn_entropy(x):
+    return st.multivariate_normal.entropy(None, _spd(x)) * x[0] \
+        + st.multivariate_normal.entropy(np.zeros(2), x[:2] + 0.5)
+
+
+MVN = [mvn_logpdf_one, mvn_pdf_samples, mvn_lower_triangle, mvn_diagonal_and_scalar,
+       mvn_entropy]
+
+
+@pytest.mark.parametrize("fn", MVN, ids=lambda f: f.__name__)
+def test_multivariate_normal(fn):
+    rng = np.random.default_rng(len(fn.__name__))
+    x = rng.uniform(0.4, 1.1, size=4)
+    check_second_order(fn, (x,), rng, nonzero=True)
+    check_reverse_over_reverse(fn, (x,))
+
+
+@pytest.mark.parametrize("fn", MVN, ids=lambda f: f.__name__)
+def test_multivariate_normal_tangents(fn):
+    rng = np.random.default_rng(8)
+    x, v = rng.uniform(0.4, 1.1, size=4), rng.normal(size=4)
+    value, tangent = pullback.jvp(fn)(x, v)
+    assert value == pytest.approx(fn(x), rel=1e-12)
+    assert tangent == pytest.approx(float(numeric_grad(fn, (x,)) @ v), rel=1e-6)
+
+
+def test_mvn_hessian_in_the_mean_closed_form():
+    """d2/dmean2 logpdf(x; mean, S) = -inv(S)."""
+    S = np.array([[2.0, 0.3], [0.3, 1.0]])
+    H = pullback.hessian(lambda m: st.multivariate_normal.logpdf(np.array([0.5, 1.0]), m, S))(
+        np.array([0.1, -0.2]))
+    np.testing.assert_allclose(H, -np.linalg.inv(S), rtol=1e-12)

@@ -28,6 +28,8 @@ Guarantees:
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from ..runtime.helpers import GradList, unbroadcast
@@ -312,9 +314,82 @@ def dirichlet_grad_adjoint(g, d, value, method, wrt, x, alpha, along):
                         - special.polygamma(1, alpha) * g)
 
 
+# ------------------------------------------------------------ multivariate_normal
+# mvn_grad(d, value, method, wrt, x, mean, cov) is the gradient in wrt of L = sum_s G_s
+# l_s(x, mean, cov), G = d (logpdf) or d value (pdf), l_s the log density of sample s. Its
+# derivative in another parameter p is a mixed second derivative of L, so the transpose
+# of mvn_grad(wrt)'s derivative in p is mvn_grad(p)'s derivative in wrt; in G, the
+# adjoint is the tangent of l_s along g (mvn_tangent).
+
+def _mvn_moved(t, d, value, method, x, mean, cov, along, sigma):
+    """(dG, dr, dS): the moves of G, of the samples' residuals and of Sigma along the
+    tangent t of d, value, x, mean or cov (zeros where t does not move them)."""
+    n_dims = sigma.shape[0]
+    zero = 0.0
+    if along == "d":
+        return np.reshape(t * value if method == "pdf" else t, (-1,)), zero, zero
+    if along == "value":
+        return (np.reshape(d * t, (-1,)) if method == "pdf" else zero), zero, zero
+    if along == "x":
+        return zero, np.reshape(np.asarray(t, dtype=float), (-1, n_dims)), zero
+    if along == "mean":
+        return zero, -np.broadcast_to(np.reshape(t, (-1,)), (n_dims,)), zero
+    return zero, zero, scipy_stats._covariance(np.asarray(t, dtype=float), n_dims)
+
+
+def mvn_grad_tangent(t, d, value, method, wrt, x, mean, cov, along):
+    """mvn_grad(d, value, method, wrt, ...) along the tangent t of d, value, x, mean or
+    cov: with sr = inv(S) r per sample, dsr = inv(S) (dr - dS sr), the gradients -G sr
+    (x), sum G sr (mean) and (sr^T G sr - sum(G) inv(S)) / 2 (cov, read back as SciPy
+    reads it) moved."""
+    if _zero(t) or along != "d" and _zero(d) or along == "value" and method != "pdf":
+        return 0.0
+    samples, mean_, sigma = scipy_stats.mvn_parts(x, mean, cov)
+    G = np.reshape(d * value if method == "pdf" else d, (-1,)) * np.ones(len(samples))
+    dG, dr, dS = _mvn_moved(t, d, value, method, x, mean, cov, along, sigma)
+    inverse = np.linalg.inv(sigma)
+    sr = (samples - mean_) @ inverse
+    moved_r = dr if _zero(dS) else dr - sr @ dS
+    dsr = np.zeros_like(sr) if _zero(moved_r) else (moved_r + 0.0 * sr) @ inverse
+    if wrt in ("x", "mean"):
+        moved = dG[:, None] * sr + G[:, None] * dsr if not _zero(dG) else G[:, None] * dsr
+        if wrt == "x":
+            return (-moved).reshape(np.shape(x))
+        return np.sum(moved, axis=0).reshape(np.shape(mean))
+    half = dsr.T @ (G[:, None] * sr)
+    full = 0.5 * (half + half.T)
+    if not _zero(dS):
+        full = full + 0.5 * np.sum(G) * (inverse @ dS @ inverse)
+    if not _zero(dG):
+        full = full + 0.5 * (sr.T @ (dG[:, None] * sr) - np.sum(dG) * inverse)
+    return scipy_stats.covariance_transpose(full, cov)
+
+
+def mvn_grad_adjoint(g, d, value, method, wrt, x, mean, cov, along):
+    """The adjoint of mvn_grad(wrt) in d, value, x, mean or cov (see above)."""
+    if _zero(g) or along != "d" and _zero(d) or along == "value" and method != "pdf":
+        return 0.0
+    if along in ("d", "value"):
+        moved = scipy_stats.mvn_slope(g, wrt, x, mean, cov).reshape(np.shape(d))
+        return moved * (value if method == "pdf" else 1.0) if along == "d" else moved * d
+    return mvn_grad_tangent(g, d, value, method, along, x, mean, cov, wrt)
+
+
+def mvn_entropy_grad_tangent(t, d, cov):
+    """mvn_entropy_grad(d, cov) = inv(S) d / 2 (read back) along cov's tangent t:
+    -inv(S) dS inv(S) d / 2; symmetric, its own adjoint."""
+    if _zero(t) or _zero(d):
+        return 0.0
+    cov_ = np.asarray(cov, dtype=float)
+    inverse = np.linalg.inv(scipy_stats._covariance(cov_, cov_.shape[0] if cov_.ndim else 1))
+    dS = scipy_stats._covariance(np.asarray(t, dtype=float), inverse.shape[0])
+    return scipy_stats.covariance_transpose(-0.5 * d * inverse @ dS @ inverse, cov)
+
+
 _STATS = "d, value, family, method, wrt, x, shapes, loc, scale"
 _POISSON = "d, value, method, k, mu, loc"
 _DIRICHLET = "d, value, method, wrt, x, alpha"
+_MVN = "d, value, method, wrt, x, mean, cov"
 RULES = {
     scipy_stats.stats_grad: rule(
         _STATS, kinds=FRESH,
@@ -334,6 +409,16 @@ RULES = {
              for p in ("d", "value", "x", "alpha")},
         **{p: f"dirichlet_grad_adjoint(g, {_DIRICHLET}, {p!r})"
            for p in ("d", "value", "x", "alpha")}),
+    scipy_stats.mvn_grad: rule(
+        _MVN, kinds=FRESH,
+        jvp={p: f"mvn_grad_tangent(g, {_MVN}, {p!r})" for p in ("d", "value", "x", "mean", "cov")},
+        **{p: f"mvn_grad_adjoint(g, {_MVN}, {p!r})" for p in ("d", "value", "x", "mean", "cov")}),
+    scipy_stats.mvn_entropy_grad: replace(rule(
+        "d, cov", kinds=FRESH,
+        jvp={"d": "mvn_entropy_grad(g, cov)", "cov": "mvn_entropy_grad_tangent(g, d, cov)"},
+        d="mvn_entropy_tangent(g, cov)", cov="mvn_entropy_grad_tangent(g, d, cov)"),
+        functions=(("mvn_entropy_grad", scipy_stats.mvn_entropy_grad),
+                   ("mvn_entropy_tangent", scipy_stats.mvn_entropy_tangent))),
 }
 NONDIFF: set = set()
 HELPERS = {name: obj for name, obj in list(globals().items())
