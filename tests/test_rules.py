@@ -1254,6 +1254,11 @@ SAMPLES.update({  # (rules11) rules/higher_stdlib.py: the standard library's hel
     HELPERS["divmod_grad"]: [("divmod_grad((0.0, x0), x1, 0.7, 'a') * x1", [(S, ANY)] * 2),
                              ("divmod_grad((x1, x0), 2.5, x1 + 1.0, 'b')", [(S, ANY)] * 2)],
     HELPERS["mean_grad"]: [("mean_grad(x0, [x1, x2])[0] * x1", [(S, ANY)] * 3)],
+    HELPERS["corrcoef_grad"]: [  # (rules/higher_corrcoef.py)
+        ("corrcoef_grad(x0, x1, None, True, 'x')", [((3, 3), ANY), ((3, 5), ANY)]),
+        ("corrcoef_grad(x0, x1, x2, True, 'y')", [((2, 2), ANY), ((4,), ANY), ((4,), ANY)]),
+        ("corrcoef_grad(x0, x1, x2, False, 'x') * x1", [((4, 4), ANY), ((5, 2), ANY),
+                                                       ((5, 2), ANY)])],
     HELPERS["spread_grad"]: [
         ("spread_grad(x0, [x1, x2, x3], None, x4, 1, True, 'data')", [(S, ANY)] * 4 + [(S, POS)]),
         ("spread_grad(x0, [x1, x2, x3], x4, 0.7, 0, False, 'center')", [(S, ANY)] * 5),
