@@ -534,6 +534,8 @@ _AUTOGRAD_AS_NUMPY = {
                              "mean", "row_stack", "select", "stack", "std", "var", "vstack",
                              "where")),
     "autograd.numpy.linalg": (_np.linalg, ("norm",)),  # np.array of a list, then the norm
+    # autograd's tuple: a subclass of Python's, made of the same elements
+    "autograd.builtins": (__import__("builtins"), ("tuple",)),
 }
 
 
