@@ -483,7 +483,9 @@ def builds_by_indexing(obj) -> bool:
     (True, False, False)
     """
     try:
-        return isinstance(lookup(getattr(obj, "__getitem__", None)), Rule)
+        getitem = getattr(obj, "__getitem__", None)
+        adopt_wrapper(getitem)  # (autograd's r_ and c_: NumPy's)
+        return isinstance(lookup(getitem), Rule)
     except TypeError:  # an unhashable object's bound method
         return False
 
@@ -548,6 +550,13 @@ def autograd_wrapped(obj):
         return None
     if getattr(obj, "_is_primitive", None) is True:  # notrace_primitive(f): shape, ndim
         return getattr(obj, "__wrapped__", None)
+    owner = getattr(obj, "__self__", None)  # autograd's r_[...] and c_[...]: NumPy's
+    if owner is not None and getattr(obj, "__name__", None) == "__getitem__":
+        namespace = sys.modules.get("autograd.numpy")
+        for name in ("r_", "c_"):
+            if owner is getattr(namespace, name, None):
+                return getattr(_np, name).__getitem__
+        return None
     for module, (numpy_module, names) in _AUTOGRAD_AS_NUMPY.items():
         namespace = sys.modules.get(module)
         for name in names:

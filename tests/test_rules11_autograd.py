@@ -1,7 +1,8 @@
-"""autograd's own tuple (`from autograd import tuple`, a subclass of Python's made of the
-same elements) has the rule of Python's tuple: code written for autograd that returns
-`tuple((u, s, v))` of a decomposition is differentiated (it was refused as the
-construction of a class); vjp against central differences, in several spellings."""
+"""autograd's own objects that compute what NumPy's or Python's do: its tuple (`from
+autograd import tuple`, a subclass of Python's made of the same elements) has the rule of
+Python's tuple (code returning `tuple((u, s, v))` of a decomposition was refused as the
+construction of a class), and its r_ and c_ NumPy's (indexing them was refused); vjp
+against central differences, in several spellings."""
 
 from __future__ import annotations
 
@@ -50,3 +51,30 @@ def test_vjp_against_differences(fn):
     numeric = (_inner(seed, fn(x + eps * direction)) - _inner(seed, fn(x - eps * direction))) \
         / (2 * eps)
     assert _inner(grad, direction) == pytest.approx(numeric, rel=1e-6)
+
+
+# autograd's r_ and c_ (objects of its own whose [...] computes NumPy's r_[...], c_[...])
+# have the rules of NumPy's
+
+
+def r_joined(x):
+    return anp.r_[x, x * 2.0, 1.0]
+
+
+def c_columns(x):
+    return anp.c_[x, x ** 2]
+
+
+def r_with_a_range(x):
+    return anp.r_[x[:2], 0.5:1.5:3j, x]
+
+
+@pytest.mark.parametrize("fn", [r_joined, c_columns, r_with_a_range], ids=lambda f: f.__name__)
+def test_index_tricks(fn):
+    x = np.array([0.3, 1.2, -0.4])
+    seed = np.random.default_rng(0).normal(size=np.shape(fn(x)))
+    got = pullback.vjp(fn)(x, seed)
+    eps = 1e-6
+    numeric = [(np.sum(fn(x + eps * e) * seed) - np.sum(fn(x - eps * e) * seed)) / (2 * eps)
+               for e in np.eye(3)]
+    np.testing.assert_allclose(got, numeric, rtol=1e-6)
