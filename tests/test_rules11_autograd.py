@@ -1,8 +1,9 @@
 """autograd's own objects that compute what NumPy's or Python's do: its tuple (`from
 autograd import tuple`, a subclass of Python's made of the same elements) has the rule of
 Python's tuple (code returning `tuple((u, s, v))` of a decomposition was refused as the
-construction of a class), and its r_ and c_ NumPy's (indexing them was refused); vjp
-against central differences, in several spellings."""
+construction of a class), its r_ and c_ NumPy's (indexing them was refused), and
+autograd.numpy.linalg.T NumPy's matrix_transpose; vjp against central differences, in
+several spellings."""
 
 from __future__ import annotations
 
@@ -78,3 +79,19 @@ def test_index_tricks(fn):
     numeric = [(np.sum(fn(x + eps * e) * seed) - np.sum(fn(x - eps * e) * seed)) / (2 * eps)
                for e in np.eye(3)]
     np.testing.assert_allclose(got, numeric, rtol=1e-6)
+
+
+def transposed(x):  # autograd.numpy.linalg.T: np.swapaxes(x, -1, -2), NumPy's matrix_transpose
+    return anp.linalg.T(x) * anp.linalg.T(x * x)[::-1]
+
+
+@pytest.mark.skipif(not hasattr(np.linalg, "matrix_transpose"), reason="NumPy 2's")
+def test_autograd_linalg_T():
+    x = np.random.default_rng(4).normal(size=(2, 4, 3))
+    seed = np.random.default_rng(5).normal(size=(2, 3, 4))
+    got = pullback.vjp(transposed)(x, seed)
+    eps = 1e-6
+    direction = np.random.default_rng(6).normal(size=x.shape)
+    numeric = (np.sum(transposed(x + eps * direction) * seed)
+               - np.sum(transposed(x - eps * direction) * seed)) / (2 * eps)
+    assert np.sum(got * direction) == pytest.approx(numeric, rel=1e-6)

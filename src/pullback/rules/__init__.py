@@ -541,6 +541,10 @@ _AUTOGRAD_AS_NUMPY = {
 }
 
 
+# autograd's own definitions that compute what a NumPy function of another name does
+_AUTOGRAD_RENAMED = {("autograd.numpy.linalg", "T"): (_np.linalg, "matrix_transpose")}
+
+
 def autograd_wrapped(obj):
     """The NumPy (or SciPy) function an autograd function runs when no argument is boxed,
     or None when `obj` is not one."""
@@ -562,6 +566,9 @@ def autograd_wrapped(obj):
         for name in names:
             if getattr(namespace, name, None) is obj:
                 return getattr(numpy_module, name, None)
+    for (module, name), (numpy_module, numpy_name) in _AUTOGRAD_RENAMED.items():
+        if getattr(sys.modules.get(module), name, None) is obj:
+            return getattr(numpy_module, numpy_name, None)
     return None
 
 
