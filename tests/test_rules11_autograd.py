@@ -1,9 +1,10 @@
 """autograd's own objects that compute what NumPy's or Python's do: its tuple (`from
 autograd import tuple`, a subclass of Python's made of the same elements) has the rule of
 Python's tuple (code returning `tuple((u, s, v))` of a decomposition was refused as the
-construction of a class), its r_ and c_ NumPy's (indexing them was refused), and
-autograd.numpy.linalg.T NumPy's matrix_transpose; vjp against central differences, in
-several spellings."""
+construction of a class), its r_ and c_ NumPy's (indexing them was refused),
+autograd.numpy.linalg.T NumPy's matrix_transpose, and its tensor convolution
+(autograd.scipy.signal.convolve) the rule of rules/autograd_signal.py; vjp against
+central differences, in several spellings."""
 
 from __future__ import annotations
 
@@ -94,4 +95,55 @@ def test_autograd_linalg_T():
     direction = np.random.default_rng(6).normal(size=x.shape)
     numeric = (np.sum(transposed(x + eps * direction) * seed)
                - np.sum(transposed(x - eps * direction) * seed)) / (2 * eps)
+    assert np.sum(got * direction) == pytest.approx(numeric, rel=1e-6)
+
+
+# autograd's own tensor convolution (autograd.scipy.signal.convolve): the rule of
+# rules/autograd_signal.py, checked against autograd's result and central differences
+
+signal = pytest.importorskip("autograd.scipy.signal")
+CONVOLUTIONS = [((5,), (3,), None, [(), ()], "full"), ((3,), (5,), None, [(), ()], "valid"),
+                ((5,), (3,), None, [(), ()], "same"), ((3,), (5,), None, [(), ()], "same"),
+                ((4, 5), (2, 3), None, [(), ()], "full"),
+                ((2, 3, 6, 6), (4, 3, 3, 3), ([2, 3], [2, 3]), ([1], [1]), "valid"),
+                ((6, 4), (3, 2), ([0], [0]), ([], []), "full")]
+
+
+@pytest.mark.parametrize("shapes_a, shapes_b, axes, dot_axes, mode", CONVOLUTIONS, ids=str)
+def test_autograd_convolve(shapes_a, shapes_b, axes, dot_axes, mode):
+    from pullback.rules.autograd_signal import autograd_convolve
+
+    rng = np.random.default_rng(len(shapes_a) + len(shapes_b))
+    A, B = rng.normal(size=shapes_a), rng.normal(size=shapes_b)
+
+    def conv(A, B):
+        return signal.convolve(A, B, axes=axes, dot_axes=dot_axes, mode=mode)
+
+    out = conv(A, B)
+    np.testing.assert_allclose(autograd_convolve(A, B, axes, dot_axes, mode), out, atol=1e-12)
+    seed = rng.normal(size=out.shape)
+    gA, gB = pullback.vjp(conv, wrt=(0, 1))(A, B, seed)
+    tA, tB = rng.normal(size=A.shape), rng.normal(size=B.shape)
+    eps = 1e-6
+    numeric = (np.sum(conv(A + eps * tA, B + eps * tB) * seed)
+               - np.sum(conv(A - eps * tA, B - eps * tB) * seed)) / (2 * eps)
+    assert np.sum(gA * tA) + np.sum(gB * tB) == pytest.approx(numeric, rel=1e-6)
+    _, tangent = pullback.jvp(conv, wrt=(0, 1))(A, B, (tA, tB))
+    np.testing.assert_allclose(tangent, conv(tA, B) + conv(A, tB), atol=1e-10)
+
+
+def convnet_layer(filters, inputs):  # autograd's convnet example's layer, and a loss
+    out = signal.convolve(inputs, filters, axes=([2, 3], [2, 3]), dot_axes=([1], [0]),
+                          mode="valid")
+    return anp.sum(anp.tanh(out) ** 2)
+
+
+def test_autograd_convnet_layer():
+    rng = np.random.default_rng(3)
+    filters, inputs = rng.normal(size=(2, 4, 3, 3)), rng.normal(size=(5, 2, 7, 7))
+    got = pullback.grad(convnet_layer)(filters, inputs)
+    direction = rng.normal(size=filters.shape)
+    eps = 1e-6
+    numeric = (convnet_layer(filters + eps * direction, inputs)
+               - convnet_layer(filters - eps * direction, inputs)) / (2 * eps)
     assert np.sum(got * direction) == pytest.approx(numeric, rel=1e-6)

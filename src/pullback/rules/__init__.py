@@ -325,7 +325,8 @@ TABLES = ("operators", "math", "builtins", "numpy", "numpy_added", "linalg", "ff
           "special_added", "scipy_stats", "scipy_linalg", "scipy_signal", "scipy_integrate",
           "scipy_optimize", "index_tricks", "stdlib", "higher", "higher_products",
           "higher_simple", "higher_decompositions", "higher_special", "higher_decompositions2",
-          "higher_simple2", "higher_special2", "higher_stdlib", "higher_stats", "higher_corrcoef")
+          "higher_simple2", "higher_special2", "higher_stdlib", "higher_stats", "higher_corrcoef",
+          "autograd_signal")
 
 
 OPTIONAL = ("scipy",)  # libraries whose rule modules are skipped when not installed
@@ -541,13 +542,21 @@ _AUTOGRAD_AS_NUMPY = {
 }
 
 
-# autograd's own definitions that compute what a NumPy function of another name does
-_AUTOGRAD_RENAMED = {("autograd.numpy.linalg", "T"): (_np.linalg, "matrix_transpose")}
+# autograd's own definitions that compute what a NumPy function of another name does, or
+# pullback's own function with the rule (autograd's tensor convolution: rules/autograd_signal)
+_AUTOGRAD_RENAMED = {("autograd.numpy.linalg", "T"): (_np.linalg, "matrix_transpose"),
+                     ("autograd.scipy.signal", "convolve"): (
+                         f"{__name__}.autograd_signal", "autograd_convolve")}
 
 
 def autograd_wrapped(obj):
     """The NumPy (or SciPy) function an autograd function runs when no argument is boxed,
     or None when `obj` is not one."""
+    for (module, name), (numpy_module, numpy_name) in _AUTOGRAD_RENAMED.items():
+        if module in sys.modules and getattr(sys.modules[module], name, None) is obj:
+            if isinstance(numpy_module, str):
+                numpy_module = sys.modules.get(numpy_module)
+            return getattr(numpy_module, numpy_name, None)
     if getattr(obj, "_is_autograd_primitive", None) is True:  # primitive(f): obj.fun
         return getattr(obj, "fun", None)
     if not str(getattr(obj, "__module__", "")).startswith("autograd."):
@@ -566,9 +575,6 @@ def autograd_wrapped(obj):
         for name in names:
             if getattr(namespace, name, None) is obj:
                 return getattr(numpy_module, name, None)
-    for (module, name), (numpy_module, numpy_name) in _AUTOGRAD_RENAMED.items():
-        if getattr(sys.modules.get(module), name, None) is obj:
-            return getattr(numpy_module, numpy_name, None)
     return None
 
 
