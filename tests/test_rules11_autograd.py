@@ -147,3 +147,21 @@ def test_autograd_convnet_layer():
     numeric = (convnet_layer(filters + eps * direction, inputs)
                - convnet_layer(filters - eps * direction, inputs)) / (2 * eps)
     assert np.sum(got * direction) == pytest.approx(numeric, rel=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["full", "valid", "same"])
+@pytest.mark.parametrize("dot_axes", [([0], [2]), ([0], [0])])
+def test_autograd_convolve_handed_to_vjp_itself(mode, dot_axes):
+    """Its default dot_axes=[(), ()] is a list: the function pullback makes takes the rule's
+    equal tuple (the parameter was left out, and passing it a TypeError)."""
+    rng = np.random.default_rng(7)
+    A, B = rng.normal(size=(3, 3, 2)), rng.normal(size=(3, 2, 3))
+    keywords = {"axes": ([1], [1]), "dot_axes": dot_axes, "mode": mode}
+    out = signal.convolve(A, B, **keywords)
+    seed = rng.normal(size=out.shape)
+    gA, gB = pullback.vjp(signal.convolve, wrt=(0, 1))(A, B, seed, **keywords)
+    tA, tB = rng.normal(size=A.shape), rng.normal(size=B.shape)
+    eps = 1e-6
+    numeric = (np.sum(signal.convolve(A + eps * tA, B + eps * tB, **keywords) * seed)
+               - np.sum(signal.convolve(A - eps * tA, B - eps * tB, **keywords) * seed)) / (2 * eps)
+    assert np.sum(gA * tA) + np.sum(gB * tB) == pytest.approx(numeric, rel=1e-6)

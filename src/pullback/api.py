@@ -810,6 +810,11 @@ def _literal(value) -> bool:
     return type(value) in _LITERALS or type(value) is tuple and all(map(_literal, value))
 
 
+def _tuples(value):
+    """`value` with its lists written as tuples (a default compared with a rule's)."""
+    return tuple(map(_tuples, value)) if isinstance(value, (list, tuple)) else value
+
+
 def _library_as_function(func):
     """A NumPy, SciPy, math or autograd function handed to pullback itself
     (`pullback.grad(np.sin)`), as a Python function that calls it, `def sin(x): return
@@ -882,6 +887,9 @@ def _library_as_function(func):
             default = ruled.default  # np.clip's a_min: the rule's, as NumPy's (None)
             if isinstance(rule, rules.Rule) and p.name in rule.absent:  # np.diff's prepend
                 absent.append(p.name)
+        elif default is not p.empty and not _literal(default) and ruled is not None \
+                and _literal(ruled.default) and _tuples(ruled.default) == _tuples(default):
+            default = ruled.default  # (autograd's convolve: dot_axes=[(), ()], as a tuple)
         if from_rule and default is None:
             absent.append(p.name)
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or (
