@@ -1254,10 +1254,12 @@ SAMPLES.update({  # (rules11) rules/higher_stdlib.py: the standard library's hel
     HELPERS["divmod_grad"]: [("divmod_grad((0.0, x0), x1, 0.7, 'a') * x1", [(S, ANY)] * 2),
                              ("divmod_grad((x1, x0), 2.5, x1 + 1.0, 'b')", [(S, ANY)] * 2)],
     HELPERS["mean_grad"]: [("mean_grad(x0, [x1, x2])[0] * x1", [(S, ANY)] * 3)],
-    HELPERS["autograd_convolve"]: [  # (rules/autograd_signal.py: autograd's convolve)
+    HELPERS["autograd_convolve"]: [  # (rules/autograd_own.py: autograd's convolve)
         ("autograd_convolve(x0, x1, None, ((), ()), 'valid')", [((5,), ANY), ((3,), ANY)]),
         ("autograd_convolve(x0, x1, ([1], [0]), ([0], [1]), 'same')",
          [((2, 5), ANY), ((3, 2), ANY)])],
+    HELPERS["autograd_make_diagonal"]: [("autograd_make_diagonal(x0) * x1",
+                                         [((2, 3), ANY), ((3, 3), ANY)])],
     HELPERS["corrcoef_grad"]: [  # (rules/higher_corrcoef.py)
         ("corrcoef_grad(x0, x1, None, True, 'x')", [((3, 3), ANY), ((3, 5), ANY)]),
         ("corrcoef_grad(x0, x1, x2, True, 'y')", [((2, 2), ANY), ((4,), ANY), ((4,), ANY)]),

@@ -3,8 +3,8 @@ autograd import tuple`, a subclass of Python's made of the same elements) has th
 Python's tuple (code returning `tuple((u, s, v))` of a decomposition was refused as the
 construction of a class), its r_ and c_ NumPy's (indexing them was refused),
 autograd.numpy.linalg.T NumPy's matrix_transpose, and its tensor convolution
-(autograd.scipy.signal.convolve) the rule of rules/autograd_signal.py; vjp against
-central differences, in several spellings."""
+(autograd.scipy.signal.convolve) and make_diagonal the rules of rules/autograd_own.py;
+vjp against central differences, in several spellings."""
 
 from __future__ import annotations
 
@@ -99,7 +99,7 @@ def test_autograd_linalg_T():
 
 
 # autograd's own tensor convolution (autograd.scipy.signal.convolve): the rule of
-# rules/autograd_signal.py, checked against autograd's result and central differences
+# rules/autograd_own.py, checked against autograd's result and central differences
 
 signal = pytest.importorskip("autograd.scipy.signal")
 CONVOLUTIONS = [((5,), (3,), None, [(), ()], "full"), ((3,), (5,), None, [(), ()], "valid"),
@@ -111,7 +111,7 @@ CONVOLUTIONS = [((5,), (3,), None, [(), ()], "full"), ((3,), (5,), None, [(), ()
 
 @pytest.mark.parametrize("shapes_a, shapes_b, axes, dot_axes, mode", CONVOLUTIONS, ids=str)
 def test_autograd_convolve(shapes_a, shapes_b, axes, dot_axes, mode):
-    from pullback.rules.autograd_signal import autograd_convolve
+    from pullback.rules.autograd_own import autograd_convolve
 
     rng = np.random.default_rng(len(shapes_a) + len(shapes_b))
     A, B = rng.normal(size=shapes_a), rng.normal(size=shapes_b)
@@ -165,3 +165,22 @@ def test_autograd_convolve_handed_to_vjp_itself(mode, dot_axes):
     numeric = (np.sum(signal.convolve(A + eps * tA, B + eps * tB, **keywords) * seed)
                - np.sum(signal.convolve(A - eps * tA, B - eps * tB, **keywords) * seed)) / (2 * eps)
     assert np.sum(gA * tA) + np.sum(gB * tB) == pytest.approx(numeric, rel=1e-6)
+
+
+def diagonal_matrices(D):
+    A = anp.make_diagonal(D, axis1=-1, axis2=-2)
+    return anp.sum(anp.sin(A) * anp.arange(A.size).reshape(A.shape)) + anp.sum(A @ A)
+
+
+def test_autograd_make_diagonal():
+    from pullback.rules.autograd_own import autograd_make_diagonal
+
+    D = np.random.default_rng(8).normal(size=(2, 3))
+    np.testing.assert_array_equal(autograd_make_diagonal(D),
+                                  anp.make_diagonal(D, axis1=-1, axis2=-2))
+    got = pullback.grad(diagonal_matrices)(D)
+    eps = 1e-6
+    numeric = np.array([(diagonal_matrices(D + eps * e.reshape(D.shape))
+                         - diagonal_matrices(D - eps * e.reshape(D.shape))) / (2 * eps)
+                        for e in np.eye(D.size)]).reshape(D.shape)
+    np.testing.assert_allclose(got, numeric, rtol=1e-6, atol=1e-8)

@@ -326,7 +326,7 @@ TABLES = ("operators", "math", "builtins", "numpy", "numpy_added", "linalg", "ff
           "scipy_optimize", "index_tricks", "stdlib", "higher", "higher_products",
           "higher_simple", "higher_decompositions", "higher_special", "higher_decompositions2",
           "higher_simple2", "higher_special2", "higher_stdlib", "higher_stats", "higher_corrcoef",
-          "autograd_signal")
+          "autograd_own")
 
 
 OPTIONAL = ("scipy",)  # libraries whose rule modules are skipped when not installed
@@ -543,10 +543,12 @@ _AUTOGRAD_AS_NUMPY = {
 
 
 # autograd's own definitions that compute what a NumPy function of another name does, or
-# pullback's own function with the rule (autograd's tensor convolution: rules/autograd_signal)
+# pullback's own function with the rule (rules/autograd_own.py)
 _AUTOGRAD_RENAMED = {("autograd.numpy.linalg", "T"): (_np.linalg, "matrix_transpose"),
                      ("autograd.scipy.signal", "convolve"): (
-                         f"{__name__}.autograd_signal", "autograd_convolve")}
+                         f"{__name__}.autograd_own", "autograd_convolve"),
+                     ("autograd.numpy", "make_diagonal"): (
+                         f"{__name__}.autograd_own", "autograd_make_diagonal")}
 
 
 def autograd_wrapped(obj):

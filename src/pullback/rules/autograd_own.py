@@ -1,7 +1,10 @@
-"""A rule for autograd's own tensor convolution, `autograd.scipy.signal.convolve(A, B,
-axes=None, dot_axes=[(), ()], mode='full')` (autograd's function, not SciPy's: code
-written for autograd calls it, its convnet example among them). rules.autograd_wrapped
-gives autograd's function the rule of `autograd_convolve` here, which computes the same.
+"""Rules for autograd's own functions that no NumPy or SciPy function computes: its
+tensor convolution, `autograd.scipy.signal.convolve(A, B, axes=None, dot_axes=[(), ()],
+mode='full')` (autograd's function, not SciPy's: code written for autograd calls it, its
+convnet example among them), and `autograd.numpy.make_diagonal(D, offset=0, axis1=-1,
+axis2=-2)` (D laid on the diagonal of its last axis and a new one). rules.autograd_wrapped
+gives autograd's functions the rules of `autograd_convolve` and `autograd_make_diagonal`
+here, which compute the same.
 
 Guarantees:
 - the convolution is bilinear: with each pair of convolved axes related by a 0/1 tensor
@@ -13,7 +16,10 @@ Guarantees:
 - the gradient checks that einsum against the result autograd's function returned (a
   PullbackError if they differ, never a gradient of another function); its tangent is
   the convolution itself on the tangents (bilinear); no second order (a second derivative
-  is refused where it reaches autograd_convolve_grad).
+  is refused where it reaches autograd_convolve_grad);
+- make_diagonal is linear: its gradient is the diagonal of g it wrote D on, its tangent
+  make_diagonal of the tangent (autograd's function takes only offset=0, axis1=-1,
+  axis2=-2, and raises for the others).
 """
 
 from __future__ import annotations
@@ -90,11 +96,22 @@ def autograd_convolve_grad(g, ans, A, B, axes, dot_axes, mode, side):
     return np.einsum(*args, la if side == 0 else lb)
 
 
+def autograd_make_diagonal(D, offset=0, axis1=-1, axis2=-2):
+    """autograd.numpy.make_diagonal: D on the diagonal of its last axis and a new one."""
+    if not (offset == 0 and axis1 == -1 and axis2 == -2):
+        raise NotImplementedError("make_diagonal takes offset=0, axis1=-1, axis2=-2 only")
+    D = np.asarray(D)
+    return np.where(np.eye(D.shape[-1], dtype=bool), D[..., None], 0.0)
+
+
 RULES = {
+    autograd_make_diagonal: rule("D, offset=0, axis1=-1, axis2=-2", kinds=("fresh",),
+                                 jvp="linear", D="np.diagonal(g, offset, axis1, axis2)"),
     autograd_convolve: rule(
         "A, B, axes=None, dot_axes=((), ()), mode='full'", kinds=("fresh",), jvp="bilinear",
         A="autograd_convolve_grad(g, ans, A, B, axes, dot_axes, mode, 0)",
         B="autograd_convolve_grad(g, ans, A, B, axes, dot_axes, mode, 1)"),
 }
 NONDIFF: set = set()
-HELPERS = {"autograd_convolve": autograd_convolve, "autograd_convolve_grad": autograd_convolve_grad}
+HELPERS = {f.__name__: f for f in (autograd_convolve, autograd_convolve_grad,
+                                   autograd_make_diagonal)}
