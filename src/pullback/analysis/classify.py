@@ -437,7 +437,9 @@ class Classification:
                 return True  # x.shape, x.size: numbers (a tuple of them)
             if op.kind == "index" and isinstance(value.value, gast.Name):
                 base = value.value  # an element of a NumPy array f made (np.zeros), a size
-                return is_exempt(base.id) and (self.shapes.numpy_value(base) or all(
+                # (a parameter has no definition: a scalar one indexed is not known)
+                return is_exempt(base.id) and (self.shapes.numpy_value(base) or bool(
+                    self.defs.get(base.id)) and all(
                     isinstance(d.value, gast.Attribute) for d in self.defs[base.id]))
             if op.kind != "rule":
                 return False
