@@ -26,6 +26,26 @@ drops from the other end, as a deque does); nothing of it is in a nested def or 
 Anything else (`q` returned, stored, passed on, printed, `q.rotate`, `q.maxlen`) leaves
 the deque as it is, for the later stages to refuse where a value being differentiated
 reaches it.
+
+>>> from collections import deque
+>>> from pullback.ir.naming import Namer, all_names
+>>> from pullback.lower.example import parsed, show
+>>> def f(x):
+...     q = deque(maxlen=2)
+...     for v in x:
+...         q.append(v * v)
+...     return sum(q)
+>>> p = parsed(f)
+>>> deques_as_lists(p.tree, p, Namer(all_names(p.tree)))
+>>> show(p.tree)
+def f(x):
+    q_maxlen = deque(maxlen=2).maxlen
+    q = []
+    for v in x:
+        q.append(v * v)
+        if len(q) > q_maxlen:
+            q.pop(0)
+    return sum(q)
 """
 
 from __future__ import annotations

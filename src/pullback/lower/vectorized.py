@@ -28,6 +28,22 @@ comprehension, lambda, conditional expression, `and`/`or` operand or while test,
 other call of the statement that runs before it only computes. Refused, located:
 `excluded`, `signature`, more than one output type, keyword arguments of the call,
 `*args`, a function given as a call's result (`np.vectorize(make())`).
+
+>>> from pullback.ir.naming import Namer, all_names
+>>> from pullback.lower.example import parsed, show
+>>> def f(x):
+...     return np.sum(np.vectorize(abs)(x))
+>>> p = parsed(f)
+>>> vectorized_calls(p.tree, p, Namer(all_names(p.tree)))
+>>> show(p.tree)  # doctest: +ELLIPSIS
+def f(x):
+    vectorized_arg = x
+    vectorized_shape = vectorized_shape_2(vectorized_arg)
+    vectorized_arg_items = vectorized_ravel(vectorized_arg).tolist()
+    vectorized_first = abs(vectorized_arg_items[0])
+    vectorized_values = [abs(item) for item in vectorized_arg_items]
+    vectorized = vectorized_reshape(vectorized_array(vectorized_values, ...), vectorized_shape)
+    return np.sum(vectorized)
 """
 
 from __future__ import annotations
