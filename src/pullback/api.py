@@ -128,19 +128,30 @@ class Transformed:
         """Whether `func` has the code this was generated from, and its names and dotted
         names, those of the functions whose bodies it inlined, and (through their own
         transforms) those of the
-        functions it calls still denote what this transform assumed."""
-        seen = set() if seen is None else seen
-        if id(self) in seen:  # recursion: already being checked
+        functions it calls still denote what this transform assumed. (Run per call for
+        the calls a gradient resolves when it runs (runtime/objects._split): plain loops,
+        not generators, and the `seen` set only made where there are callees.)"""
+        if seen is not None and id(self) in seen:  # recursion: already being checked
             return True
-        seen.add(id(self))
-        return (self.owner is None or (self.owner() is func
-                                       and self.defaults[0] is func.__defaults__
-                                       and self.defaults[1] is func.__kwdefaults__)) \
-            and func.__code__ is self.source_code \
-            and all(lookup_dotted(func, name) is obj for name, obj in self.bindings.items()) \
-            and all(lookup_dotted(owner or func, name) is obj
-                    for (owner, name), obj in self.inlined.items()) \
-            and all(t.fits(f, seen) for f, t in self.callees)
+        owner = self.owner
+        if owner is not None and (owner() is not func or self.defaults[0] is not func.__defaults__
+                                  or self.defaults[1] is not func.__kwdefaults__):
+            return False
+        if func.__code__ is not self.source_code:
+            return False
+        for name, obj in self.bindings.items():
+            if lookup_dotted(func, name) is not obj:
+                return False
+        for (owner, name), obj in self.inlined.items():
+            if lookup_dotted(owner or func, name) is not obj:
+                return False
+        if self.callees:
+            seen = set() if seen is None else seen
+            seen.add(id(self))
+            for f, t in self.callees:
+                if not t.fits(f, seen):
+                    return False
+        return True
 
 
 def _function_defaults(func) -> tuple:
