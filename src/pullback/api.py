@@ -90,6 +90,8 @@ class Transformed:
     # constants bound to the np./math. functions only derivative rules call -> the
     # dotted names they stand for (codegen.guard_unpatched; the Numba backend spells them)
     bound_chains: dict = field(default_factory=dict)
+    # helper names the code reads as globals of f's module (codegen.module_reads)
+    module_reads: tuple = ()
     tangents_last: bool = False  # mode "jvp": the generated function takes them last
     # ((list, where), ...): lists an object holds that the function grows (analysis/refusals)
     grown_lists: tuple = ()
@@ -695,14 +697,17 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
     source = codegen.to_source(out)
     stages["final"] = source
     function_names = [f.name for f in functions]
+    reads = codegen.module_reads(analysis.bindings, parsed.closure)
     codes = codegen.compile_source(source, function_names,
-                                   [*func.__code__.co_freevars, *constants], func.__qualname__)
+                                   [*func.__code__.co_freevars, *constants], func.__qualname__,
+                                   reads)
     result = Transformed(source, codes[function_names[0]], stages, constants,
                          dict(analysis.bindings), cells, dict(parsed.inlined), callees,
                          func.__code__, function_defaults=tuple(
                              (name, value) for name, value in parsed.static.items()
                              if name not in given))
     result.bound_chains = bound_chains
+    result.module_reads = reads
     result.grown_lists = grown_lists
     result.received_writes = received_writes
     result.tree = out if keep_stages or keep_tree else None

@@ -105,12 +105,14 @@ class _Late:
     microsecond per call (importlib's handling of the names imported), and the calls a
     gradient resolves when it runs (method_forward, _split) made a dozen per call."""
 
+    MODULES = {"rules": "..rules", "parse": "..frontend.parse", "api": "..api"}
+
     def __getattr__(self, name):
         import importlib
 
-        module = importlib.import_module(
-            {"rules": "..rules", "parse": "..frontend.parse", "api": "..api"}[name],
-            __package__)
+        if name not in self.MODULES:
+            raise AttributeError(name)
+        module = importlib.import_module(self.MODULES[name], __package__)
         setattr(self, name, module)
         return module
 
