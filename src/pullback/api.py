@@ -1178,7 +1178,9 @@ def _split_columns(batch, out_shape, inputs):
     blocks, start = [], 0
     for x in inputs:
         columns = batch[start:start + x.size].reshape((x.size,) + out_shape)
-        blocks.append(np.moveaxis(columns, 0, -1).reshape(out_shape + x.shape))
+        # the batch axis last (np.moveaxis's axis checks cost more than the transpose)
+        blocks.append(columns.transpose((*range(1, columns.ndim), 0)).reshape(
+            out_shape + x.shape))
         start += x.size
     return blocks
 
