@@ -16,6 +16,8 @@ import workloads
 
 FORWARD = ("lecture", "scalar_loop", "mlp")
 TARGET = 2.0  # issue 14: jvp/f <= 2
+# hand-written jvps (workloads.py), timed in the same run: the baseline of forward mode
+HAND_JVP = {"lecture": workloads.lecture_jvp_hand, "scalar_loop": workloads.scalar_loop_jvp_hand}
 
 
 def _direction(args, wrt, rng):
@@ -60,6 +62,13 @@ def run_forward(opts, time_in_one_run, fmt_time, fmt_ratio, peers):
         if not np.allclose(tangent, expected, rtol=1e-8, atol=1e-10):
             raise AssertionError(f"{w.name}: jvp {tangent} != grad . v {expected}")
         candidates = {"f": (w.f, args), "jvp": (f_jvp, (*args, direction))}
+        hand = HAND_JVP.get(w.name)
+        if hand is not None:
+            hand_value, hand_tangent = hand(*args, direction)
+            if not np.allclose((hand_value, hand_tangent), (value, tangent), rtol=1e-8,
+                               atol=1e-10):
+                raise AssertionError(f"{w.name}: the hand-written jvp differs from pullback's")
+            candidates["hand"] = (hand, (*args, direction))
         if "autograd" in peers:
             peer = _autograd_jvp(w, args)
             _, peer_tangent = peer(direction)
@@ -70,6 +79,10 @@ def run_forward(opts, time_in_one_run, fmt_time, fmt_ratio, peers):
         ratio = times["jvp"] / times["f"]
         line = (f"  {w.name:<12} f {fmt_time(times['f']):>10}   pullback jvp "
                 f"{fmt_time(times['jvp']):>10} = {fmt_ratio(times['jvp'], times['f']):>6} x f")
+        if "hand" in times:
+            line += (f"   hand-written {fmt_time(times['hand']):>10} = "
+                     f"{fmt_ratio(times['hand'], times['f']):>6} x f (pullback / hand "
+                     f"{times['jvp'] / times['hand']:.2f})")
         if "autograd" in times:
             line += (f"   autograd jvp {fmt_time(times['autograd']):>10} = "
                      f"{fmt_ratio(times['autograd'], times['f']):>6} x f")

@@ -16,6 +16,8 @@ import numpy as np
 import workloads
 
 HIGHER = ("scalar_loop", "mlp")
+# hand-written forward-over-reverse (workloads.py), timed in the same run
+HAND_HVP = {"scalar_loop": workloads.scalar_loop_hvp_hand}
 HVP_TARGET = 5.0  # issue 14: hvp/f <= 5
 JACOBIAN_TARGET = 3.0  # issue 14: Jacobian / (f x min(rows, cols)) <= 3
 WIDE_OUTPUTS = 120
@@ -77,11 +79,21 @@ def run_higher(opts, time_in_one_run, fmt_time, fmt_ratio):
             expected = (np.asarray(a) - np.asarray(b)) / (2 * h)
             if not np.allclose(got, expected, rtol=1e-4, atol=1e-6):
                 raise AssertionError(f"{w.name}: hvp differs from differences of the gradient")
-        times = time_in_one_run({"f": (w.f, args), "hvp": (hvp, (*args, direction))},
-                                opts.repeats, opts.min_time)
+        candidates = {"f": (w.f, args), "hvp": (hvp, (*args, direction))}
+        hand = HAND_HVP.get(w.name)
+        if hand is not None:
+            if not np.allclose(hand(*args, direction), hv, rtol=1e-8, atol=1e-10):
+                raise AssertionError(f"{w.name}: the hand-written hvp differs from pullback's")
+            candidates["hand"] = (hand, (*args, direction))
+        times = time_in_one_run(candidates, opts.repeats, opts.min_time)
         ratio = times["hvp"] / times["f"]
-        print(f"  {w.name:<12} f {fmt_time(times['f']):>10}   pullback hvp "
-              f"{fmt_time(times['hvp']):>10} = {fmt_ratio(times['hvp'], times['f']):>6} x f")
+        line = (f"  {w.name:<12} f {fmt_time(times['f']):>10}   pullback hvp "
+                f"{fmt_time(times['hvp']):>10} = {fmt_ratio(times['hvp'], times['f']):>6} x f")
+        if "hand" in times:
+            line += (f"   hand-written {fmt_time(times['hand']):>10} = "
+                     f"{fmt_ratio(times['hand'], times['f']):>6} x f (pullback / hand "
+                     f"{times['hvp'] / times['hand']:.2f})")
+        print(line)
         rows.append((f"{w.name} hvp/f", ratio, HVP_TARGET, ratio <= HVP_TARGET))
     x = np.linspace(-1.0, 1.0, 100)
     # every mode on each shape (forward: one vector-mode sweep of the 100 unit directions;

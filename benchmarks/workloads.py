@@ -61,6 +61,14 @@ def lecture_hand(x, y, z):
     return (c * 2.0 * x, c * e, c * y * e + 1.0)
 
 
+def lecture_jvp_hand(x, y, z, tangents):
+    """A hand-written jvp (forward mode, wrt all three): f and its directional derivative."""
+    dx, dy, dz = tangents
+    e = math.exp(z)
+    a = x**2 + y * e
+    return (math.sin(a) + z, math.cos(a) * (2.0 * x * dx + dy * e + y * e * dz) + dz)
+
+
 def lecture_torch(x, y, z):
     return torch.sin(x**2 + y * torch.exp(z)) + z
 
@@ -104,6 +112,45 @@ def scalar_loop_hand(x, a):
         gc += gx * si
         gx *= 1.0 + c * math.cos(xi)
     return (gx, 0.002 * gc)
+
+
+def scalar_loop_jvp_hand(x, a, tangents):
+    """A hand-written jvp: the tangent carried beside x through the same loop."""
+    dx, da = tangents
+    c = 0.002 * a
+    dc = 0.002 * da
+    for _ in range(1000):
+        s = math.sin(x)
+        dx = dx + dc * s + c * math.cos(x) * dx
+        x = x + c * s
+    return (x, dx)
+
+
+def scalar_loop_hvp_hand(x, a, v):
+    """A hand-written Hessian-vector product, forward over reverse: the hand-written
+    gradient's two loops with a tangent beside each value (the records keep sin, cos, and
+    the tangents the reverse loop reads)."""
+    vx, va = v
+    c = 0.002 * a
+    dc = 0.002 * va
+    rec = []
+    dx = vx
+    for _ in range(1000):
+        s = math.sin(x)
+        co = math.cos(x)
+        ds = co * dx
+        rec.append((s, ds, dx, co))
+        dx = dx + dc * s + c * ds
+        x = x + c * s
+    gx, dgx, gc, dgc = 1.0, 0.0, 0.0, 0.0
+    for s, ds, dxi, co in reversed(rec):
+        gc += gx * s
+        dgc += dgx * s + gx * ds
+        t = 1.0 + c * co
+        dt = dc * co - c * s * dxi
+        dgx = dgx * t + gx * dt
+        gx = gx * t
+    return (dgx, 0.002 * dgc)
 
 
 def scalar_loop_torch(x, a):

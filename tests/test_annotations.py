@@ -50,7 +50,7 @@ NOT_NODE_FACTS = {
     "owned_inputs": "frontend.parse.Parsed", "object_params": "frontend.parse.Parsed",
     "ats": "an error pullback raises (runtime.objects.OperatorOfObject)",
     "build_args": "api.Transformed", "grown_lists": "api.Transformed",
-    "received_writes": "api.Transformed",
+    "received_writes": "api.Transformed", "module_reads": "api.Transformed",
     "message": "an error pullback raises", "wrapper_noted": "an error pullback raises",
     "if_none": "runtime.helpers.ReturnSite", "FRESH_NONDIFF": "the rules package's table",
     "exp2": "the math module (3.11+)",

@@ -90,6 +90,8 @@ class Transformed:
     # constants bound to the np./math. functions only derivative rules call -> the
     # dotted names they stand for (codegen.guard_unpatched; the Numba backend spells them)
     bound_chains: dict = field(default_factory=dict)
+    # helper names the code reads as globals of f's module (codegen.module_reads)
+    module_reads: tuple = ()
     tangents_last: bool = False  # mode "jvp": the generated function takes them last
     # ((list, where), ...): lists an object holds that the function grows (analysis/refusals)
     grown_lists: tuple = ()
@@ -128,19 +130,30 @@ class Transformed:
         """Whether `func` has the code this was generated from, and its names and dotted
         names, those of the functions whose bodies it inlined, and (through their own
         transforms) those of the
-        functions it calls still denote what this transform assumed."""
-        seen = set() if seen is None else seen
-        if id(self) in seen:  # recursion: already being checked
+        functions it calls still denote what this transform assumed. (Run per call for
+        the calls a gradient resolves when it runs (runtime/objects._split): plain loops,
+        not generators, and the `seen` set only made where there are callees.)"""
+        if seen is not None and id(self) in seen:  # recursion: already being checked
             return True
-        seen.add(id(self))
-        return (self.owner is None or (self.owner() is func
-                                       and self.defaults[0] is func.__defaults__
-                                       and self.defaults[1] is func.__kwdefaults__)) \
-            and func.__code__ is self.source_code \
-            and all(lookup_dotted(func, name) is obj for name, obj in self.bindings.items()) \
-            and all(lookup_dotted(owner or func, name) is obj
-                    for (owner, name), obj in self.inlined.items()) \
-            and all(t.fits(f, seen) for f, t in self.callees)
+        owner = self.owner
+        if owner is not None and (owner() is not func or self.defaults[0] is not func.__defaults__
+                                  or self.defaults[1] is not func.__kwdefaults__):
+            return False
+        if func.__code__ is not self.source_code:
+            return False
+        for name, obj in self.bindings.items():
+            if lookup_dotted(func, name) is not obj:
+                return False
+        for (owner, name), obj in self.inlined.items():
+            if lookup_dotted(owner or func, name) is not obj:
+                return False
+        if self.callees:
+            seen = set() if seen is None else seen
+            seen.add(id(self))
+            for f, t in self.callees:
+                if not t.fits(f, seen):
+                    return False
+        return True
 
 
 def _function_defaults(func) -> tuple:
@@ -685,14 +698,17 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
     source = codegen.to_source(out)
     stages["final"] = source
     function_names = [f.name for f in functions]
+    reads = codegen.module_reads(analysis.bindings, parsed.closure)
     codes = codegen.compile_source(source, function_names,
-                                   [*func.__code__.co_freevars, *constants], func.__qualname__)
+                                   [*func.__code__.co_freevars, *constants], func.__qualname__,
+                                   reads)
     result = Transformed(source, codes[function_names[0]], stages, constants,
                          dict(analysis.bindings), cells, dict(parsed.inlined), callees,
                          func.__code__, function_defaults=tuple(
                              (name, value) for name, value in parsed.static.items()
                              if name not in given))
     result.bound_chains = bound_chains
+    result.module_reads = reads
     result.grown_lists = grown_lists
     result.received_writes = received_writes
     result.tree = out if keep_stages or keep_tree else None
@@ -1195,7 +1211,9 @@ def _split_columns(batch, out_shape, inputs):
     blocks, start = [], 0
     for x in inputs:
         columns = batch[start:start + x.size].reshape((x.size,) + out_shape)
-        blocks.append(np.moveaxis(columns, 0, -1).reshape(out_shape + x.shape))
+        # the batch axis last (np.moveaxis's axis checks cost more than the transpose)
+        blocks.append(columns.transpose((*range(1, columns.ndim), 0)).reshape(
+            out_shape + x.shape))
         start += x.size
     return blocks
 

@@ -1,6 +1,6 @@
 def dlecture(x, y, z):
     if user_function.__code__ is not lecture_code_at_transform: rebound('lecture.__code__')
-    if module_globals['math'] is not math_at_transform: rebound('math')
+    if math is not math_at_transform: rebound('math')
     if math.exp is not math_exp_at_transform: rebound('math.exp')
     if math.sin is not math_sin_at_transform: rebound('math.sin')
     if z.__class__ is not builtin_float and z.__class__ not in SCALAR_TYPES:

@@ -17,7 +17,7 @@ def jvp_lecture(x, y, z, tangents):
     # Nothing is recorded: each tangent is computed as soon as its value is.
     # guards: f's code, and what each name it calls denotes, are still those this code is for
     if user_function.__code__ is not lecture_code_at_transform: rebound('lecture.__code__')
-    if module_globals['math'] is not math_at_transform: rebound('math')
+    if math is not math_at_transform: rebound('math')
     if math.exp is not math_exp_at_transform: rebound('math.exp')
     if math.sin is not math_sin_at_transform: rebound('math.sin')
     # guards: the parameters math functions take are not complex

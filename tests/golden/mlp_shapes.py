@@ -8,7 +8,7 @@ def dmlp(W1, b1, W2, b2, X, Y):
     #   Y: array of shape (100, 10), float64
     # helpers that do nothing at these shapes are left out, products written out.
     if user_function.__code__ is not mlp_code_at_transform: rebound('mlp.__code__')
-    if module_globals['np'] is not np_at_transform: rebound('np')
+    if np is not np_at_transform: rebound('np')
     if np.exp is not np_exp_at_transform: rebound('np.exp')
     if np.log is not np_log_at_transform: rebound('np.log')
     if np.max is not np_max_at_transform: rebound('np.max')

@@ -1,6 +1,6 @@
 def dpiecewise(x):
     if user_function.__code__ is not piecewise_code_at_transform: rebound('piecewise.__code__')
-    if module_globals['math'] is not math_at_transform: rebound('math')
+    if math is not math_at_transform: rebound('math')
     if math.log is not math_log_at_transform: rebound('math.log')
     if math.sin is not math_sin_at_transform: rebound('math.sin')
     if x.__class__ is not builtin_float and x.__class__ not in SCALAR_TYPES:

@@ -18,7 +18,7 @@ def dpiecewise(x):
     #   y_3: kept (read by the adjoint of line 32)
     # guards: f's code, and what each name it calls denotes, are still those this code is for
     if user_function.__code__ is not piecewise_code_at_transform: rebound('piecewise.__code__')
-    if module_globals['math'] is not math_at_transform: rebound('math')
+    if math is not math_at_transform: rebound('math')
     if math.log is not math_log_at_transform: rebound('math.log')
     if math.sin is not math_sin_at_transform: rebound('math.sin')
     # guards: the parameters the code treats as numbers are numbers

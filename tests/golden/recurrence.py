@@ -1,6 +1,6 @@
 def drecurrence(x, a):
     if user_function.__code__ is not recurrence_code_at_transform: rebound('recurrence.__code__')
-    if module_globals['math'] is not math_at_transform: rebound('math')
+    if math is not math_at_transform: rebound('math')
     if math.sin is not math_sin_at_transform: rebound('math.sin')
     if range is not range_at_transform: rebound('range')
     if x.__class__ is not builtin_float and x.__class__ not in SCALAR_TYPES or (a.__class__ is not builtin_float and a.__class__ not in SCALAR_TYPES):

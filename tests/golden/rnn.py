@@ -1,6 +1,6 @@
 def drnn(Wh, Wx, xs, h0):
     if user_function.__code__ is not rnn_code_at_transform: rebound('rnn.__code__')
-    if module_globals['np'] is not np_at_transform: rebound('np')
+    if np is not np_at_transform: rebound('np')
     if np.sum is not np_sum_at_transform: rebound('np.sum')
     if np.tanh is not np_tanh_at_transform: rebound('np.tanh')
     if range is not range_at_transform: rebound('range')

@@ -30,7 +30,7 @@ def drnn(Wh, Wx, xs, h0):
     #   h_3: recorded once per iteration of the loop at line 20 (read by the adjoint of line 21)
     # guards: f's code, and what each name it calls denotes, are still those this code is for
     if user_function.__code__ is not rnn_code_at_transform: rebound('rnn.__code__')
-    if module_globals['np'] is not np_at_transform: rebound('np')
+    if np is not np_at_transform: rebound('np')
     if np.sum is not np_sum_at_transform: rebound('np.sum')
     if np.tanh is not np_tanh_at_transform: rebound('np.tanh')
     if range is not range_at_transform: rebound('range')

@@ -8,7 +8,7 @@ def drnn(Wh, Wx, xs, h0):
     # what loops keep for the adjoint at these shapes (lines of this code):
     # line 22, `for t in steps`: each iteration records h_3 (8 floats, 64 B), h_2 (8 floats, 64 B), t (int, 28 B); 20 iterations: 3.0 KiB (+ 1.4 KiB of record tuples)
     if user_function.__code__ is not rnn_code_at_transform: rebound('rnn.__code__')
-    if module_globals['np'] is not np_at_transform: rebound('np')
+    if np is not np_at_transform: rebound('np')
     if np.sum is not np_sum_at_transform: rebound('np.sum')
     if np.tanh is not np_tanh_at_transform: rebound('np.tanh')
     if range is not range_at_transform: rebound('range')

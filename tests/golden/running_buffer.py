@@ -1,9 +1,9 @@
 def drunning_buffer(x):
     if user_function.__code__ is not running_buffer_code_at_transform: rebound('running_buffer.__code__')
     if len is not len_at_transform: rebound('len')
-    if module_globals['math'] is not math_at_transform: rebound('math')
+    if math is not math_at_transform: rebound('math')
     if math.tanh is not math_tanh_at_transform: rebound('math.tanh')
-    if module_globals['np'] is not np_at_transform: rebound('np')
+    if np is not np_at_transform: rebound('np')
     if np.zeros is not np_zeros_at_transform: rebound('np.zeros')
     if range is not range_at_transform: rebound('range')
     n = len(x)

@@ -1,6 +1,6 @@
 def dsearch(x):
     if user_function.__code__ is not search_code_at_transform: rebound('search.__code__')
-    if module_globals['math'] is not math_at_transform: rebound('math')
+    if math is not math_at_transform: rebound('math')
     if math.exp is not math_exp_at_transform: rebound('math.exp')
     if x.__class__ is not builtin_float and x.__class__ not in SCALAR_TYPES:
         not_scalars(('x',), (x,))

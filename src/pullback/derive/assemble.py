@@ -12,6 +12,7 @@ from __future__ import annotations
 import gast
 import numpy as np
 
+from ..emit.codegen import module_reads
 from ..helpers import HELPERS
 from ..ir.annotations import (
     AT_EXIT,
@@ -311,10 +312,11 @@ class Assembly:
         if any(d is not None for d in args.kw_defaults):
             checks.append((_chain("user_function", "__kwdefaults__"),
                            load("kwdefaults_at_bind"), own + "__kwdefaults__"))
+        reads = module_reads(self.analysis.bindings, self.analysis.parsed.closure)
         for name, obj in sorted(self.analysis.bindings.items()):
             head, *rest = name.split(".")
             live = load(head)
-            if head in HELPERS:  # the generated code reads the helper, not the user's name
+            if head in HELPERS and head not in reads:  # the code reads the helper, not f's name
                 if head in self.analysis.parsed.closure:
                     continue  # a closure variable named np or math: a fresh grad checks it
                 if not rest:

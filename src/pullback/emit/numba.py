@@ -912,7 +912,8 @@ class Compiled:
         self.constants = dict(transformed.constants)
         codes = codegen.compile_source(split.wrapper_source, [split.wrapper.name],
                                        [*func.__code__.co_freevars, *self.constants, RUN],
-                                       f"{func.__qualname__} (numba)")
+                                       f"{func.__qualname__} (numba)",
+                                       transformed.module_reads)
         self.code = codes[split.wrapper.name]
 
     def bind(self, func, wrt_names, fallback, backend):

@@ -193,7 +193,8 @@ def specialize(transformed, func, example_args, mode, wrt, numbered=True) -> Non
                  "observe_record": observe_record}
     code = codegen.compile_source(text, [instrumented.name],
                                   [*func.__code__.co_freevars, *constants],
-                                  f"{func.__qualname__} specialized")[instrumented.name]
+                                  f"{func.__qualname__} specialized",
+                                  transformed.module_reads)[instrumented.name]
     run = codegen.bind(code, func, constants)
     args = tuple(example_args)
     rng = np.random.default_rng(0)

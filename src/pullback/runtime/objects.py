@@ -99,6 +99,27 @@ _GROWING: contextvars.ContextVar = contextvars.ContextVar("pullback_growing", de
 _RECORD_FUNCTIONS = {"__pullback_replace__": "replace", "__pullback_astuple__": "astuple"}
 
 
+class _Late:
+    """The modules this one calls that import it (rules, frontend.parse, api), imported
+    on first use and kept: a relative import inside a function costs about a
+    microsecond per call (importlib's handling of the names imported), and the calls a
+    gradient resolves when it runs (method_forward, _split) made a dozen per call."""
+
+    MODULES = {"rules": "..rules", "parse": "..frontend.parse", "api": "..api"}
+
+    def __getattr__(self, name):
+        import importlib
+
+        if name not in self.MODULES:
+            raise AttributeError(name)
+        module = importlib.import_module(self.MODULES[name], __package__)
+        setattr(self, name, module)
+        return module
+
+
+_late = _Late()
+
+
 def _resolve(site, obj):
     """(the Python function the call runs, the object it is bound to or None)."""
     if site.name in _RECORD_FUNCTIONS:  # dataclasses.replace(obj, ...) (analysis/classify)
@@ -138,8 +159,7 @@ def _resolve(site, obj):
     else:  # a gradient pullback made (api._with_operand_objects): the code it runs first
         func, receiver = getattr(found, "__pullback_defaults_code__", found) if isinstance(
             found, types.FunctionType) else found, None
-    from .. import rules
-
+    rules = _late.rules
     held = obj if site.name == "__call__" else found
     if not isinstance(func, types.FunctionType) and rules.lookup(held) is not None:
         return held, obj  # method_forward calls it through `_calling`
@@ -357,8 +377,7 @@ def method_forward(site, obj, *args, _apart=None, _tangent=None, **kwargs):
     of the generated code: method_tangents) makes the forward part run by the function
     it returns for (func, receiver, params, hand, forward, args, kwargs)."""
     if obj.__class__ is np.ndarray or isinstance(obj, np.generic):
-        from .. import rules
-
+        rules = _late.rules
         if rules.array_method(site.name) is not None:  # the array's own method
             func = _array_calling(site.name, len(args), tuple(kwargs))
             params = _params(site, func, True)[0]
@@ -765,9 +784,7 @@ def _stored_backward(saved, g):
 
 
 def _check_readable(site, func, what):
-    from .. import rules
-    from ..frontend.parse import is_library
-
+    rules, is_library = _late.rules, _late.parse.is_library
     if not isinstance(func, types.FunctionType):
         site.refuse(f"{what} runs {func!r}, which is not a Python function pullback can "
                     "read; register a rule for it")
@@ -788,8 +805,7 @@ def _split(site, func, params, may_grow=False, apart=None):
     that object is the receiver of a method call that may write it (CallSite.writing;
     `apart`: (the receiver, the caller's other arguments and globals), reachable from
     none of which it must be: objects_apart)."""
-    from ..api import transform
-
+    transform = _late.api.transform
     split = site.transforms.get((func, params))
     if split is None or not split.fits(func):
         try:
@@ -818,7 +834,9 @@ def _split(site, func, params, may_grow=False, apart=None):
         exc.args = (f"{exc.args[0]}\n  (called from {site.where.strip()})"
                     if site.where else exc.args[0], *exc.args[1:])
         raise exc
-    return tuple(cell.cell_contents for cell in split.cells[:2 if site.mode == "split" else 1])
+    cells = split.cells
+    return (cells[0].cell_contents, cells[1].cell_contents) if site.mode == "split" \
+        else (cells[0].cell_contents,)
 
 
 def held_lists(split) -> tuple:
