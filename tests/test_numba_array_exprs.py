@@ -3,8 +3,8 @@ their outputs allocated without Numba's `_broadcast_onto` (emit/numba_array_expr
 Checked: the gradients equal the NumPy backend's and finite differences for broadcasting,
 constants, integer operands, comparisons and powers; NaN and inf come out as NumPy's; a
 shape mismatch is still a ValueError; the compiled gradient holds neither Numba's array
-expression kernels nor `_broadcast_onto`; Numba's own lowering is back after each
-gradient, for every other function."""
+expression kernels nor `_broadcast_onto`; Numba's own lowering, and Python's garbage
+collector (off while a gradient compiles), are back after each gradient."""
 
 from __future__ import annotations
 
@@ -151,3 +151,21 @@ def test_numbas_own_lowering_is_back_for_other_functions(tmp_path):
     a, b = RNG.normal(size=(3, 2)), RNG.normal(size=2)
     np.testing.assert_allclose(elsewhere(a, b), np.exp(a - b) * 2.0, rtol=1e-15)
     assert "__numba_array_expr" in elsewhere.inspect_llvm(elsewhere.signatures[0])
+
+
+def test_the_garbage_collector_is_as_it_was_after_compiling(tmp_path):
+    # off while Numba compiles a gradient (emit/numba.py, COLLECTING), then as before
+    import gc
+    module = _module(tmp_path, "array_exprs_collector")
+    args, wrt = CASES["layer"][0](), (0, 1, 2)
+    assert gc.isenabled()
+    pullback.grad(module.layer, wrt=wrt, backend="numba")(*args)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        pullback.grad(module.layer, wrt=wrt, backend="numba")(*(a * 2.0 for a in args))
+        x = np.ones(3)
+        pullback.grad(module.logs, backend="numba")(x)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

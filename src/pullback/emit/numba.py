@@ -27,6 +27,7 @@ Numba is imported only when this backend is asked for.
 from __future__ import annotations
 
 import copy
+import gc
 import hashlib
 import importlib
 import importlib.util
@@ -959,6 +960,13 @@ _HELPER_SYMBOL = re.compile(r"_ZN(8pullback7runtime13numba_helpers|\d+pullback_h
 # its first call, for the same speed once compiled (benchmarks/numba_compile.py).
 OPTIMIZATION_LEVEL = 2
 
+# COLLECTING: Python's cyclic garbage collector is off while Numba compiles a gradient
+# (then on again, and the youngest generation collected once, about 25 ms). Numba's
+# compiler makes hundreds of thousands of objects, and the collector, run every 700
+# allocations, walked them over and over: 20 to 30 % of soft DTW's and the HMM's first
+# call (benchmarks/numba_compile.py). What a compilation leaves is freed by reference
+# counting as before, the few cycles by that one collection.
+
 
 def _at_level(level, compile_types, sig, called=None, name=None):
     """compile_types(sig) with LLVM's optimization level at most `level` for what it
@@ -986,6 +994,8 @@ def _at_level(level, compile_types, sig, called=None, name=None):
             nb_codegen.CPUCodeLibrary.add_linking_library = _calling_large_helpers(called, link)
         if name is not None:
             special["arrayexpr"] = numba_array_exprs.lowering_in_place(name, stock)
+        collecting = gc.isenabled()
+        gc.disable()  # see COLLECTING
         try:
             return compile_types(sig)
         finally:
@@ -993,6 +1003,9 @@ def _at_level(level, compile_types, sig, called=None, name=None):
             nb_codegen.CPUCodeLibrary.add_linking_library = link
             special["arrayexpr"] = stock
             npyimpl._build_array = build_array
+            if collecting:
+                gc.enable()
+                gc.collect(0)
 
 
 # A runtime helper whose own code is more than this many LLVM instructions is called by
