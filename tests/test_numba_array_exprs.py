@@ -49,6 +49,12 @@ def loop(h, W):
         h = np.tanh(W @ h) * 0.5 + h * h * 0.25
     return np.sum(h)
 
+def scaled(x, y):
+    # names holding constants (typed as literals by Numba), a boolean mask
+    k = 3
+    c = 0.5
+    return np.sum(x * k + x ** k * c + (x > y) * y * x)
+
 def reciprocal(x):
     return np.sum(1.0 / x)
 
@@ -75,6 +81,7 @@ CASES = {
     "leaky": (lambda: (RNG.normal(size=(3, 5)), RNG.normal(size=5)), (0, 1)),
     "counts": (lambda: (RNG.normal(size=6), RNG.integers(0, 4, size=6)), (0,)),
     "softmax_loss": (lambda: (RNG.normal(size=(5, 4)), RNG.normal(size=(4, 3))), (0, 1)),
+    "scaled": (lambda: (RNG.normal(size=(2, 3)), RNG.normal(size=3)), (0, 1)),
     "loop": (lambda: (RNG.normal(size=4) * 0.5, RNG.normal(size=(4, 4)) * 0.5), (0, 1)),
 }
 

@@ -59,7 +59,7 @@ def _plan(tree, typeof, context):
     def plan(node):
         if isinstance(node, ir.Var):
             t = typeof(node.name)
-            t = t.dtype if isinstance(t, types.Array) else t
+            t = t.dtype if isinstance(t, types.Array) else types.unliteral(t)
             return ("var", node.name, t) if isinstance(t, (types.Number, types.Boolean)) \
                 else None
         if isinstance(node, ir.Const):
