@@ -27,6 +27,7 @@ Numba is imported only when this backend is asked for.
 from __future__ import annotations
 
 import copy
+import gc
 import hashlib
 import importlib
 import importlib.util
@@ -46,7 +47,7 @@ from ..frontend.parse import where_defined
 from ..helpers import HELPERS
 from ..ir.annotations import ADJOINT_OF
 from ..ir.nodes import walk
-from . import codegen
+from . import codegen, numba_array_exprs
 
 BACKENDS = ("numpy", "numba", "auto")
 RUN = "_pullback_compiled"  # the name the Python part calls the compiled part by
@@ -908,7 +909,7 @@ class Compiled:
         compile_types = self.dispatcher.compile  # what a call with new argument types runs
         called = None if cache else split.core.name  # a cached gradient links everything
         self.dispatcher.compile = lambda sig: _at_level(OPTIMIZATION_LEVEL, compile_types, sig,
-                                                        called)
+                                                        called, split.core.name)
         self.constants = dict(transformed.constants)
         codes = codegen.compile_source(split.wrapper_source, [split.wrapper.name],
                                        [*func.__code__.co_freevars, *self.constants, RUN],
@@ -960,28 +961,52 @@ _HELPER_SYMBOL = re.compile(r"_ZN(8pullback7runtime13numba_helpers|\d+pullback_h
 # its first call, for the same speed once compiled (benchmarks/numba_compile.py).
 OPTIMIZATION_LEVEL = 2
 
+# COLLECTING: Python's cyclic garbage collector is off while Numba compiles a gradient
+# (then on again, and the youngest generation collected once, about 25 ms). Numba's
+# compiler makes hundreds of thousands of objects, and the collector, run every 700
+# allocations, walked them over and over: 20 to 30 % of soft DTW's and the HMM's first
+# call (benchmarks/numba_compile.py). What a compilation leaves is freed by reference
+# counting as before, the few cycles by that one collection.
 
-def _at_level(level, compile_types, sig, called=None):
+
+def _at_level(level, compile_types, sig, called=None, name=None):
     """compile_types(sig) with LLVM's optimization level at most `level` for what it
     compiles: Numba reads its config.OPT each time it builds a pass pipeline. Under
     Numba's compiler lock, so that no other thread compiles at this level meanwhile; a
     level the user chose lower, or "max", is kept. With `called` (the compiled part's
     name), the large runtime helpers that function calls are called, not linked into
-    it (see `_calling_large_helpers`)."""
+    it (see `_calling_large_helpers`). With `name` (the compiled part's name, cached on
+    disk or not), its array expressions are calls to kernels compiled once per machine
+    (emit/numba_array_exprs.py)."""
     from numba.core import codegen as nb_codegen
     from numba.core import config
     from numba.core.compiler_lock import global_compiler_lock
+    from numba.core.registry import cpu_target
+    from numba.np import npyimpl
+    from numba.np.ufunc.array_exprs import _lower_array_expr
+    special = cpu_target.target_context.special_ops
     with global_compiler_lock:
         chosen, link = config.OPT, nb_codegen.CPUCodeLibrary.add_linking_library
+        stock, build_array = special.get("arrayexpr", _lower_array_expr), npyimpl._build_array
+        npyimpl._build_array = numba_array_exprs.allocating_in_place(build_array)
         if not chosen.is_opt_max and int(chosen) > level:
             config.OPT = config._OptLevel(level)
         if called is not None:
             nb_codegen.CPUCodeLibrary.add_linking_library = _calling_large_helpers(called, link)
+        if name is not None:
+            special["arrayexpr"] = numba_array_exprs.lowering_in_place(name, stock)
+        collecting = gc.isenabled()
+        gc.disable()  # see COLLECTING
         try:
             return compile_types(sig)
         finally:
             config.OPT = chosen
             nb_codegen.CPUCodeLibrary.add_linking_library = link
+            special["arrayexpr"] = stock
+            npyimpl._build_array = build_array
+            if collecting:
+                gc.enable()
+                gc.collect(0)
 
 
 # A runtime helper whose own code is more than this many LLVM instructions is called by
