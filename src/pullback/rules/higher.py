@@ -1416,12 +1416,13 @@ RULES = {
                             x="read_slot_adjoint(g, x, idx)"),
     runtime.save_float_slot: rule("x, idx", kinds=FRESH, jvp="linear",
                                   x="read_slot_adjoint(g, x, idx)"),
-    runtime.take_slot_grad: rule("d, idx", kinds=WRITES_FIRST, jvp="linear",
+    runtime.take_slot_grad: rule("d, idx", kinds=(*WRITES_FIRST, "takes-out"), jvp="linear",
                                  d="take_slot_grad_adjoint(g, d, idx)",
                                  batch={"d": "take_slot_grad_batch(g, d, idx)"}),
     # the adjoint of append and extend: (the last n elements' gradients, the rest), d
     # shortened in place; a tangent list (a batch of tangents per element) is split alike
-    runtime.take_last_grads: rule("d, n, extended=False", kinds=WRITES_FIRST, jvp="linear",
+    runtime.take_last_grads: rule("d, n, extended=False", kinds=(*WRITES_FIRST, "takes-out"),
+                                  jvp="linear",
                                   d="take_last_grads_adjoint(g, n, extended)",
                                   batch={"d": "take_last_grads(g, n, extended)"}),
     support.unreduce: rule("d, x, axis=None, keepdims=False", kinds=FRESH, jvp="linear",
@@ -1562,3 +1563,7 @@ NONDIFF = declare(runtime.record_shape, runtime.loop_len, runtime.sort_order,
     runtime.slot_not_shared, runtime.list_not_kept, runtime.held_list,
     runtime.raise_own, tangent_support.check_tangent, objects.operand_of_user_class,
     objects.operands_of_user_class, kinds=("reads-only",))
+
+# a record's copy of a view (derive/records.py `keep_recorded_views`): the identity
+RULES[runtime.kept] = rule("value", kinds=FRESH, jvp="linear", value="g",
+                           batch={"value": "kept(g)"})

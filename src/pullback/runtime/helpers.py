@@ -879,6 +879,15 @@ def owned(g):
     return g  # scalars are immutable
 
 
+def kept(value):
+    """A copy of a view a record of the generated gradient keeps (`kept(y[1:])`), made
+    before the writes into the array it views change it: an array is copied, anything
+    else returned as it is."""
+    if value.__class__ is np.ndarray:
+        return value.copy()
+    return copied(value) if is_foreign_array(value) else value
+
+
 def not_a_view(value, message):
     """Element reads of a buffer that is written later must be copies, not views: a
     number, or an array that owns its memory (`b[mask]`, `b[[0, 2]]` of a 1-D b); any
