@@ -169,14 +169,18 @@ def _check_written_operands(tree, analysis, describe) -> None:
                 f"{s.value.func.id if isinstance(s.value.func, gast.Name) else 'a helper'} "
                 f"writes into {analysis.spelled(d)!r} in place, which may be an input: "
                 f"pullback never modifies its inputs; pass a copy", describe(s))
-        now = moved._family(result)  # the names that hold the result, and for a pair,
-        for t in moved.readers.get(result, []):  # the names read out of it
-            if isinstance(t, gast.Assign) and isinstance(t.targets[0], gast.Name):
-                now |= moved._family(t.targets[0].id)
+        def holding(r):  # the names that hold result r, and for a pair, those read out of it
+            held = moved._family(r)
+            for t in moved.readers.get(r, []):
+                if isinstance(t, gast.Assign) and isinstance(t.targets[0], gast.Name):
+                    held |= moved._family(t.targets[0].id)
+            return held
+
+        now = holding(result)
         stack = list(now)  # and the results of the calls that write into those again
-        while stack:  # (the same object: `d_3 = accum_index(d_2, ...)` after this one)
-            for r in written_by.get(stack.pop(), []):
-                for n in moved._family(r) - now:
+        while stack:  # (the same object: `d_3 = accum_index(d_2, ...)` after this one,
+            for r in written_by.get(stack.pop(), []):  # `g, d_4 = take_last_grads(d_3, 1)`)
+                for n in holding(r) - now:
                     now.add(n)
                     stack.append(n)
         family = moved._family(d)

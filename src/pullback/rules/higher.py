@@ -1567,3 +1567,150 @@ NONDIFF = declare(runtime.record_shape, runtime.loop_len, runtime.sort_order,
 # a record's copy of a view (derive/records.py `keep_recorded_views`): the identity
 RULES[runtime.kept] = rule("value", kinds=FRESH, jvp="linear", value="g",
                            batch={"value": "kept(g)"})
+
+
+# Second order of np.linalg.norm's gradient for every norm it differentiates (the rule
+# above takes the 2-norm and the Frobenius norm only). norm_grad(d, x, N) is D J(x, N)
+# with J: the 2-norm's x / N; a vector p-norm's sign(x) (|x| / N)^(p-1); the nuclear
+# norm's polar factor U V^T (of x = U S V^T, full rank), whose derivative in x is the
+# symmetric map L below (it is the nuclear norm's Hessian); and for the vector 1-, inf-,
+# -inf- and 0-norms and the matrix 1-, -1-, inf- and -inf-norms, a J constant in x and N
+# away from ties and zeros (their derivatives there are zero). The matrix 2- and
+# -2-norms (one singular pair) are refused.
+
+def _norm_case(d, x, norm, ord, axis, keepdims):
+    """(x as an array, the reduced axes, D and N with those kept, the kind: "two",
+    "p" (with p), "nuc" or "flat")."""
+    x = np.asarray(x)
+    _real_second_order("np.linalg.norm", d, x)
+    axes = support._axes(axis, x.ndim)
+    if axis is None and x.ndim > 2:
+        ord = None
+    D, N = _kept(d, x, axes, keepdims), _kept(norm, x, axes, keepdims)
+    if ord is None or ord == "fro" or (ord == 2 and len(axes) == 1):
+        return x, axes, D, N, ("two", None)
+    if len(axes) == 1:
+        if ord in (0, 1, np.inf, -np.inf):
+            return x, axes, D, N, ("flat", None)
+        return x, axes, D, N, ("p", float(ord))
+    if ord == "nuc":
+        return x, axes, D, N, ("nuc", None)
+    if ord in (1, -1, np.inf, -np.inf):
+        return x, axes, D, N, ("flat", None)
+    raise PullbackError(f"a second derivative through np.linalg.norm with ord={ord!r} of a "
+                        "matrix: pullback differentiates the gradients of the other norms")
+
+
+def _p_norm_curvature(x, N, p):
+    """(p - 1) |x|^(p-2) / N^(p-1): the derivative of sign(x) (|x| / N)^(p-1) in x (0
+    where N is 0)."""
+    zero = N == 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(zero, 0.0, (p - 1.0) * np.abs(x) ** (p - 2.0)
+                        / np.where(zero, 1.0, N) ** (p - 1.0))
+
+
+def _p_norm_slope(x, N, p):
+    """-(p - 1) sign(x) |x|^(p-1) / N^p: the derivative of sign(x) (|x| / N)^(p-1) in N."""
+    zero = N == 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(zero, 0.0, -(p - 1.0) * np.sign(x) * np.abs(x) ** (p - 1.0)
+                        / np.where(zero, 1.0, N) ** p)
+
+
+def _polar_derivative(x, t, axes):
+    """The derivative of the polar factor U V^T of x (x = U S V^T, over the two `axes`)
+    along t: U Ω V^T with Ω = (M - M^T) / (s_i + s_j), M = U^T t V, plus for a tall x
+    (I - U U^T) t V S^-1 V^T, for a wide one U S^-1 U^T t (I - V V^T). Symmetric in
+    (t, its adjoint), as a Hessian is."""
+    row, col = axes
+    xm = np.moveaxis(x, (row, col), (-2, -1))
+    tm = np.moveaxis(np.broadcast_to(t, x.shape), (row, col), (-2, -1))
+    u, s, vt = np.linalg.svd(xm, full_matrices=False)
+    if np.any(s <= 0):
+        raise PullbackError("a second derivative through np.linalg.norm(..., 'nuc') of a "
+                            "matrix without full rank: its gradient has no derivative there")
+    v = np.swapaxes(vt, -1, -2)
+    ut = np.swapaxes(u, -1, -2)
+    M = ut @ tm @ v
+    omega = (M - np.swapaxes(M, -1, -2)) / (s[..., :, None] + s[..., None, :])
+    out = u @ omega @ vt
+    m, n = xm.shape[-2:]
+    if m > n:
+        out = out + (tm - u @ (ut @ tm)) @ (v / s[..., None, :]) @ vt
+    elif m < n:
+        out = out + (u / s[..., None, :]) @ ut @ (tm - (tm @ v) @ vt)
+    return np.moveaxis(out, (-2, -1), (row, col))
+
+
+def any_norm_grad_tangent_x(t, d, x, norm, ord=None, axis=None, keepdims=False):
+    if _zero(t) or _zero(d):
+        return 0.0
+    x, axes, D, N, (kind, p) = _norm_case(d, x, norm, ord, axis, keepdims)
+    if kind == "two":
+        return norm_grad_tangent_x(t, d, x, norm, ord, axis, keepdims)
+    if kind == "p":
+        return D * _p_norm_curvature(x, N, p) * t
+    if kind == "nuc":
+        return D * _polar_derivative(x, t, axes)
+    return np.zeros(x.shape)
+
+
+def any_norm_grad_tangent_norm(t, d, x, norm, ord=None, axis=None, keepdims=False):
+    if _zero(t) or _zero(d):
+        return 0.0
+    x, axes, D, N, (kind, p) = _norm_case(d, x, norm, ord, axis, keepdims)
+    if kind == "two":
+        return norm_grad_tangent_norm(t, d, x, norm, ord, axis, keepdims)
+    if kind == "p":
+        return D * _p_norm_slope(x, N, p) * _kept(t, x, axes, keepdims)
+    return np.zeros(x.shape)
+
+
+def any_norm_grad_adjoint_d(g, d, x, norm, ord=None, axis=None, keepdims=False):
+    """<g, J> over the reduced axes, in d's shape (J: norm_grad of a gradient of ones)."""
+    if _zero(g):
+        return 0.0
+    x, axes, D, N, (kind, p) = _norm_case(d, x, norm, ord, axis, keepdims)
+    if kind == "two":
+        return norm_grad_adjoint_d(g, d, x, norm, ord, axis, keepdims)
+    J = reductions.norm_grad(np.ones(np.shape(norm)), x, norm, ord, axis, keepdims)
+    return runtime.unbroadcast(np.sum(g * J, axis=axes, keepdims=keepdims), d)
+
+
+def any_norm_grad_adjoint_x(g, d, x, norm, ord=None, axis=None, keepdims=False):
+    if _zero(g) or _zero(d):
+        return 0.0
+    x, axes, D, N, (kind, p) = _norm_case(d, x, norm, ord, axis, keepdims)
+    if kind == "two":
+        return norm_grad_adjoint_x(g, d, x, norm, ord, axis, keepdims)
+    if kind == "p":
+        return runtime.unbroadcast(D * _p_norm_curvature(x, N, p) * g, x)
+    if kind == "nuc":
+        return D * _polar_derivative(x, g, axes)
+    return np.zeros(x.shape)
+
+
+def any_norm_grad_adjoint_norm(g, d, x, norm, ord=None, axis=None, keepdims=False):
+    if _zero(g) or _zero(d):
+        return 0.0
+    x, axes, D, N, (kind, p) = _norm_case(d, x, norm, ord, axis, keepdims)
+    if kind == "two":
+        return norm_grad_adjoint_norm(g, d, x, norm, ord, axis, keepdims)
+    if kind == "p":
+        return runtime.unbroadcast(np.sum(g * D * _p_norm_slope(x, N, p), axis=axes,
+                                          keepdims=keepdims), norm)
+    return runtime.unbroadcast(np.zeros(np.shape(norm)), norm)
+
+
+RULES[reductions.norm_grad] = replace(rule(
+    "d, x, norm, ord=None, axis=None, keepdims=False", kinds=FRESH,
+    jvp={"d": "norm_grad(g, x, norm, ord, axis, keepdims)",
+         "x": "any_norm_grad_tangent_x(g, d, x, norm, ord, axis, keepdims)",
+         "norm": "any_norm_grad_tangent_norm(g, d, x, norm, ord, axis, keepdims)"},
+    d="any_norm_grad_adjoint_d(g, d, x, norm, ord, axis, keepdims)",
+    x="any_norm_grad_adjoint_x(g, d, x, norm, ord, axis, keepdims)",
+    norm="any_norm_grad_adjoint_norm(g, d, x, norm, ord, axis, keepdims)"),
+    functions=tuple((h.__name__, h) for h in (
+        *FUNCTIONS, any_norm_grad_tangent_x, any_norm_grad_tangent_norm,
+        any_norm_grad_adjoint_d, any_norm_grad_adjoint_x, any_norm_grad_adjoint_norm)))
