@@ -210,15 +210,23 @@ def _check_written_operands(tree, analysis, describe) -> None:
             if v in family or v in now or v == result or _consumed_before(v, s, analysis):
                 continue
             reads = [t for t in moved.readers.get(v, []) if not PHI.of(t) and t is not s]
-            if reads and not all(  # each read after the view is made, the call not between
-                    _precedes(m, t, analysis) is not None and not (
-                        _precedes(m, s, analysis) is not None
-                        and _precedes(s, t, analysis) is not None)
-                    for m in analysis.defs.get(v, []) for t in reads):
+            if reads and any(_stale(m, t, s, analysis)
+                             for m in analysis.defs.get(v, []) for t in reads):
                 raise UnsupportedSyntaxError(
                     f"{analysis.spelled(v)!r} may share memory with {analysis.spelled(d)!r}, "
                     "which a helper writes in place while it is still read; take a copy",
                     describe(s))
+
+
+def _stale(m, t, s, analysis) -> bool:
+    """Whether the call `s` may write the object a name made at `m` holds between m and
+    its read at `t`: unless t follows m and s does not lie between. A loop's copy at the
+    end of its body (`d_3 = d_4`, SSA's back edge) reaches a read in the next trip, which
+    s, outside every loop around both, cannot come between."""
+    if _precedes(m, t, analysis) is not None:
+        return _precedes(m, s, analysis) is not None and _precedes(s, t, analysis) is not None
+    around = _loops_around_both(m, t, analysis)
+    return not (PHI.of(m) and around) or any(_inside(s, loop, analysis) for loop in around)
 
 
 def unpacked_as_recorded(analysis, tree, s, found: dict) -> bool:

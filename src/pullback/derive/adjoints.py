@@ -491,9 +491,8 @@ class Adjoints:
             load(self.saved.setdefault(id(s), self.namer.fresh(f"{base}_added")))
         out: list = []
         if base in self.defined and base in self.analysis.active:
-            taken = call("take_last_grads", load(self.grad_name(base)), count) \
-                if LIST_UPDATE.of(s) == "append" else \
-                call("take_last_grads", load(self.grad_name(base)), count, const(True))
+            taken = call("take_last_grads", load(self.grad_name(base)), count,
+                         const(LIST_UPDATE.of(s) != "append"), load(base))
             part = self.namer.fresh(f"d{item.id}_item") if self.active(item) else "_"
             out.append(assign(tuple_of(store(part), store(self.grad_name(base)), ctx=gast.Store()),
                               taken))

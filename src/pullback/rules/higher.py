@@ -60,12 +60,26 @@ def _refuse_container(value):
 
 
 def summed_to(g, like):
-    """The adjoint of broadcasting `like` to g's shape: g summed down to like's shape."""
-    _refuse_container(g)
-    _refuse_container(like)
+    """The adjoint of broadcasting `like` to g's shape: g summed down to like's shape. A
+    list's gradient g (one per element) for a `like` that is not a list is the adjoint of
+    spreading like over the list (sum_grad): its elements summed, each down to like's
+    shape; for a list `like`, g itself."""
     if _zero(g):
         return 0.0
+    if isinstance(g, list) and not isinstance(like, (list, tuple, dict)):
+        return _sum_of_grads([runtime.unbroadcast(e, like) for e in g if not _zero(e)])
+    if isinstance(g, list) and isinstance(like, list) and len(g) == len(like):
+        return runtime.GradList(g)
+    _refuse_container(g)
+    _refuse_container(like)
     return runtime.unbroadcast(g, like)
+
+
+def _sum_of_grads(parts):
+    total = 0.0
+    for p in parts:
+        total = total + p
+    return total
 
 
 def spread_to(g, like):
@@ -136,27 +150,39 @@ def matmul_grad_b_adjoint_a(g, d, a):
 
 
 def accum_index_adjoint_d(g, d):
-    """accum_index(d, x, idx, v) adds v into d (d a float: the known zero, not read)."""
-    _refuse_container(d)
+    """accum_index(d, x, idx, v) adds v into d (d a float: the known zero, not read); of
+    a list's gradient d, g (one per element) is its own adjoint (d, written in place by
+    the calls after this one, is not read)."""
     if _zero(g) or d.__class__ is float:
         return 0.0
+    if isinstance(d, list) and isinstance(g, list):
+        return runtime.GradList(g)
+    _refuse_container(d)
     return summed_to(g, d)
 
 
 def accum_index_adjoint_v(g, idx, v):
     _refuse_container(v)
-    _refuse_container(g)  # the gradient of a tuple, indexed (a pair's entry accumulated)
     if _zero(g):
         return 0.0
+    if g.__class__ is runtime.GradList and isinstance(idx, (int, np.integer)):
+        return 0.0 if _zero(g[idx]) else runtime.unbroadcast(g[idx], v)  # a list's element
+    _refuse_container(g)  # the gradient of a tuple, indexed (a pair's entry accumulated)
     return runtime.unbroadcast(np.real(g[idx]) if np.iscomplexobj(g) and not np.iscomplexobj(v)
                                else g[idx], v)
 
 
 def item_grad_adjoint(g, d, i):
-    """item_grad(d, i) reads d[i] (0.0 when d is the known zero)."""
-    _refuse_container(d)
+    """item_grad(d, i) reads d[i] (0.0 when d is the known zero). Of a list's gradient d
+    (item_grad hands a list display's elements their gradients: nothing writes d after
+    it), a list of d's length with g at i."""
     if _zero(g) or d.__class__ is float:
         return 0.0
+    if d.__class__ is runtime.GradList and isinstance(i, (int, np.integer)):
+        out = runtime.GradList([0.0] * len(d))
+        out[i] = g
+        return out
+    _refuse_container(d)
     out = np.zeros(np.shape(d), dtype=np.result_type(d, float))
     out[i] += g
     return out
@@ -168,7 +194,8 @@ def pick_grad_adjoint(g, values, picked):
     The choice is piecewise constant in values, which get no gradient from it."""
     if _zero(g):
         return 0.0
-    _refuse_container(g)
+    if g.__class__ is not runtime.GradList:
+        _refuse_container(g)
     for i, v in enumerate(list(values)):
         if v is picked or np.all(v == picked):
             return g[i]
@@ -196,16 +223,18 @@ def take_slot_grad_adjoint(g, d, idx):
     return out
 
 
-def take_last_grads_adjoint(g, n, extended):
+def take_last_grads_adjoint(g, n, extended, values=None):
     """take_last_grads(d, n) splits a list's gradient d into (its last n elements', the
     rest's): the adjoint joins a gradient of that pair back into one list, the rest's
     elements then the taken ones. When the rest's gradient is the known zero, its length
-    is not known here (the call shortened the list in place, and later calls may have
-    shortened it again), so that case is refused rather than given a list of a guessed
-    length; forward over reverse never needs it."""
+    is that of `values` (the list, as it was at the call: reverse over reverse undoes the
+    list's later pops first) less n; without `values` (code generated before it was
+    passed) it is not known, and refused rather than guessed."""
     taken, rest = runtime.item_grad(g, 0), runtime.item_grad(g, 1)
     if _zero(taken) and _zero(rest):
         return 0.0
+    if rest.__class__ is float and isinstance(values, list):
+        rest = [0.0] * (len(values) - n)
     if rest.__class__ is float:
         raise PullbackError(
             "a second derivative by reverse over reverse through the gradient of a list "
@@ -1421,9 +1450,9 @@ RULES = {
                                  batch={"d": "take_slot_grad_batch(g, d, idx)"}),
     # the adjoint of append and extend: (the last n elements' gradients, the rest), d
     # shortened in place; a tangent list (a batch of tangents per element) is split alike
-    runtime.take_last_grads: rule("d, n, extended=False", kinds=(*WRITES_FIRST, "takes-out"),
-                                  jvp="linear",
-                                  d="take_last_grads_adjoint(g, n, extended)",
+    runtime.take_last_grads: rule("d, n, extended=False, values=None",
+                                  kinds=(*WRITES_FIRST, "takes-out"), jvp="linear",
+                                  d="take_last_grads_adjoint(g, n, extended, values)",
                                   batch={"d": "take_last_grads(g, n, extended)"}),
     support.unreduce: rule("d, x, axis=None, keepdims=False", kinds=FRESH, jvp="linear",
                            d="unreduce_transpose(g, d, axis, keepdims)",

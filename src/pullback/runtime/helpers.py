@@ -841,10 +841,11 @@ def list_grad(d):
                         "please report this")
 
 
-def take_last_grads(d, n, extended=False):
+def take_last_grads(d, n, extended=False, values=None):
     """(the gradients of the last n elements of a list, its gradient without them),
     for the adjoint of append (one value) and extend (`extended`: a list of n, even of
-    one or none)."""
+    one or none). `values`, the list itself (as long as d when d is a list), is read
+    only by the rule of its own adjoint (second order): the length of the rest."""
     if d.__class__ is float:  # a known zero
         return (0.0 if not extended else GradList([0.0] * n)), d
     d = list_grad(d)
