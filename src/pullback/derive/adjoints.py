@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import gast
 
-from ..errors import NoRuleError
 from ..frontend.parse import MISSING
 from ..ir.annotations import (
     AUGMENTED,
@@ -317,13 +316,19 @@ class Adjoints:
         `y, y_record = method_forward(site, obj, ...)` (`attribute_forward(site, obj)`)."""
         inputs = {"self": op.inputs["x"]} if op.kind == "attr" else op.inputs
         active = tuple(k for k, atom in inputs.items() if self.active(atom))
-        if op.bound.get("dispatched"):  # a gradient's method_forward: forward mode only
-            shown, user = self.dispatched_site(s)
-            raise NoRuleError(
-                f"reverse mode through the call {shown}, a method of an object that a "
-                "gradient resolves when it runs: a derivative of that gradient is taken by "
-                "forward mode (pullback.hvp, pullback.hessian, jvp of the gradient), not yet "
-                "by reverse mode" + user, self.analysis.parsed.location.describe(s))
+        if op.bound.get("dispatched") and id(s) not in self.call_records:
+            # a gradient's method_forward / method_backward: `y, y_record =
+            # dispatched_forward(site, <its arguments>)` (runtime/method_tangents)
+            from ..runtime.objects import CallSite
+
+            name = s.targets[0].id
+            self.call_records[id(s)] = self.namer.fresh(f"{name}_record")
+            site = self.namer.fresh(f"{op.bound['name']}_site")
+            self.constants[site] = CallSite(
+                op.bound["name"], active, self.optimize,
+                self.analysis.parsed.location.describe(s), op.name)
+            self.call_forward[id(s)] = "dispatched_forward"
+            self.method_prefix[id(s)] = [load(site)]
         if id(s) not in self.call_records:
             from ..runtime.objects import CallSite
 
@@ -357,23 +362,6 @@ class Adjoints:
                 self.call_forward[id(s)] = "operator_forward"
                 self.method_prefix[id(s)] += [clone(inputs[0])] if 0 in inputs else []
         return active
-
-    def dispatched_site(self, s) -> tuple:
-        """(the user's call, "\n  where it is") that the generated method_forward or
-        method_backward statement `s` stands for (method_backward: through its record,
-        an item of method_forward's result)."""
-        todo, seen = [s], set()
-        while todo and len(seen) < 16:
-            s = todo.pop()
-            seen.add(id(s))
-            op = self.analysis.op(s)
-            if op.kind == "method" and op.bound["name"] != "method_backward":
-                site = self.analysis.parsed.lookup(s.value.args[0].id)
-                return op.name, f"\n  {site.where.strip()}" if site.where else ""
-            head = op.inputs.get("self", op.inputs.get("x"))
-            todo += [t for t in self.analysis.defs.get(getattr(head, "id", None), ())
-                     if id(t) not in seen]
-        return "of a method", ""
 
     def call_params(self, op):
         """(the callee's parameters that receive active arguments, the functions passed to
