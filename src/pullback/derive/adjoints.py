@@ -472,8 +472,28 @@ class Adjoints:
             if base in self.defined and base in self.analysis.active:
                 out.append(assign(self.grad_name(base), call("pop_grad", load(self.grad_name(base)),
                                                      load(base), clone(item))))
-            out.append(gast.Expr(value=call("undo_pop", load(base), clone(item),
-                                            load(POPPED.of(s).targets[0].id))))
+            popped = load(POPPED.of(s).targets[0].id)
+            if base in self.analysis.dicts:
+                out.append(gast.Expr(value=call("undo_pop", load(base), clone(item), popped)))
+            else:  # a list update pullback reads (second order)
+                out.append(gast.Expr(value=gast.Call(func=gast.Attribute(
+                    value=load(base), attr="insert", ctx=gast.Load()), args=[
+                        call("popped_at", load(base), clone(item)), popped], keywords=[])))
+            return out
+        if LIST_UPDATE.of(s) == "insert":  # hand the element's gradient back, take it off
+            index, item = s.value.args
+            out = []
+            if base in self.defined and base in self.analysis.active:
+                part = self.namer.fresh(f"d{item.id}_item") if self.active(item) else "_"
+                out.append(assign(tuple_of(store(part), store(self.grad_name(base)),
+                                           ctx=gast.Store()),
+                                  call("take_inserted_grad", load(self.grad_name(base)),
+                                       load(base), clone(index))))
+                if self.active(item):
+                    self.contribute(item.id, load(part), False, out)
+            out.append(gast.Expr(value=gast.Call(func=gast.Attribute(
+                value=load(base), attr="pop", ctx=gast.Load()), args=[
+                    call("inserted_at", load(base), clone(index))], keywords=[])))
             return out
         count = const(1) if LIST_UPDATE.of(s) == "append" else \
             load(self.saved.setdefault(id(s), self.namer.fresh(f"{base}_added")))
@@ -486,11 +506,14 @@ class Adjoints:
                               taken))
             if self.active(item):
                 self.contribute(item.id, load(part), False, out)
-        if LIST_UPDATE.of(s) == "append":  # a list update pullback reads (second order)
-            out.append(gast.Expr(value=gast.Call(func=gast.Attribute(
-                value=load(base), attr="pop", ctx=gast.Load()), args=[], keywords=[])))
-        else:
-            out.append(gast.Expr(value=call("undo_append", load(base), clone(count))))
+        pop = gast.Expr(value=gast.Call(func=gast.Attribute(  # list updates pullback reads
+            value=load(base), attr="pop", ctx=gast.Load()), args=[], keywords=[]))  # (again)
+        if LIST_UPDATE.of(s) == "append":
+            out.append(pop)
+        else:  # the elements extend added, one pop each
+            out.append(gast.For(target=store(self.namer.fresh("rep")), iter=call(
+                self.namer.spelled_builtin("range"), clone(count)), body=[pop], orelse=[],
+                type_comment=None))
         return out
 
     def adjoint_if(self, s):

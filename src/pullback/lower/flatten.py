@@ -250,10 +250,10 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
         elif isinstance(s, gast.Expr) and is_list_update(s) and s.value.func.attr == "pop":
             self.pop(s.value, out)
         elif isinstance(s, gast.Expr) and is_list_update(s):
-            item = self.atom(s.value.args[0], out)
+            items = [self.atom(a, out) for a in s.value.args]  # (insert: the index first)
             update = gast.Expr(value=gast.Call(func=gast.Attribute(
                 value=load(s.value.func.value.id), attr=s.value.func.attr, ctx=gast.Load()),
-                args=[item], keywords=[]))
+                args=items, keywords=[]))
             LIST_UPDATE.set(update, s.value.func.attr)
             out.append(update)
         elif isinstance(s, gast.Expr) and not isinstance(s.value, gast.Constant):

@@ -1743,3 +1743,46 @@ RULES[reductions.norm_grad] = replace(rule(
     functions=tuple((h.__name__, h) for h in (
         *FUNCTIONS, any_norm_grad_tangent_x, any_norm_grad_tangent_norm,
         any_norm_grad_adjoint_d, any_norm_grad_adjoint_x, any_norm_grad_adjoint_norm)))
+
+
+# The list updates of a generated gradient, second order: pop(i)'s adjoint gives the slot
+# back (`pop_grad`, then `values.insert(popped_at(values, i), popped)`); insert(i, v)'s
+# takes the element's gradient out (`take_inserted_grad`, then `values.pop(inserted_at(
+# values, i))`). Each is linear in the list's gradient d; its adjoint undoes the slot
+# (values is the list as it was at the call: reverse over reverse undoes the list's later
+# updates first).
+
+def pop_grad_adjoint(g, values, i):
+    """pop_grad(d, values, i) puts a zero slot into d where values.pop(i) took its element
+    from: its adjoint takes that slot out of g."""
+    if _zero(g):
+        return 0.0
+    if isinstance(values, dict):
+        _refuse_container(g)
+    g = list(runtime.list_grad(g))
+    del g[runtime.popped_at(values, i)]
+    return runtime.GradList(g)
+
+
+def take_inserted_grad_adjoint(g, values, i):
+    """take_inserted_grad(d, values, i) splits d into (the inserted element's gradient,
+    the rest's): the adjoint puts the first back into the second at its place (the rest
+    the known zero: one zero per element of values but the inserted one)."""
+    taken, rest = runtime.item_grad(g, 0), runtime.item_grad(g, 1)
+    if _zero(taken) and _zero(rest):
+        return 0.0
+    out = runtime.GradList([0.0] * (len(values) - 1) if rest.__class__ is float else rest)
+    out.insert(runtime.inserted_at(values, i), taken)
+    return out
+
+
+_LIST_UPDATE_FUNCTIONS = tuple((h.__name__, h) for h in (
+    *FUNCTIONS, pop_grad_adjoint, take_inserted_grad_adjoint))
+RULES[runtime.pop_grad] = replace(rule(
+    "d, values, i", kinds=WRITES_FIRST, jvp="linear", d="pop_grad_adjoint(g, values, i)",
+    batch={"d": "pop_grad(g, values, i)"}), functions=_LIST_UPDATE_FUNCTIONS)
+RULES[runtime.take_inserted_grad] = replace(rule(
+    "d, values, i", kinds=(*WRITES_FIRST, "takes-out"), jvp="linear",
+    d="take_inserted_grad_adjoint(g, values, i)",
+    batch={"d": "take_inserted_grad(g, values, i)"}), functions=_LIST_UPDATE_FUNCTIONS)
+NONDIFF = NONDIFF | declare(runtime.popped_at, runtime.inserted_at)

@@ -424,6 +424,8 @@ def accum_index(d, x, idx, g):
 
         return getitem_grad(d, x, idx, g)
     if d.__class__ is float:
+        if x.__class__ is range:  # its integers carry no gradient (a loop's steps,
+            return d  # read by a gradient differentiated again)
         d = _zeros_for(x)
     elif isinstance(x, np.ndarray) and not isinstance(d, np.ndarray):
         d = _zeros_for(x) + d  # a scalar gradient (say, a NumPy zero) spread over x
@@ -854,11 +856,6 @@ def take_last_grads(d, n, extended=False, values=None):
     return (taken[0] if not extended else GradList(taken)), d
 
 
-def undo_append(values, n):
-    """Restore a list to its length before an append (n = 1) or an extend."""
-    del values[len(values) - n:]
-
-
 def owned(g):
     """A private, writable copy of gradient g, for a gradient updated in place."""
     if isinstance(g, GradRecord):
@@ -1253,6 +1250,34 @@ def pop_grad(d, values, i):
     d = list_grad(d)
     d.insert(_popped_at(values, i), 0.0)
     return d
+
+
+def popped_at(values, i):
+    """Where values.pop(i) took its element from, given `values` after the pop: where
+    the adjoint puts it back (`values.insert(popped_at(values, i), popped)`)."""
+    return _popped_at(values, i)
+
+
+def inserted_at(values, i):
+    """Where values.insert(i, v) put v, given `values` after the insert (Python's rule:
+    a negative i counts from the end, clipped to the list)."""
+    n = len(values) - 1
+    if i < 0:
+        i = max(i + n, 0)
+    return min(i, n)
+
+
+def take_inserted_grad(d, values, i):
+    """(the gradient of the element values.insert(i, v) put in, the list's gradient
+    without it), given `values` after the insert: the adjoint of insert, d shortened in
+    place."""
+    if d.__class__ is float:
+        return 0.0, d
+    d = list_grad(d)
+    at = inserted_at(values, i)
+    taken = d[at]
+    del d[at]
+    return taken, d
 
 
 def undo_pop(values, i, value):
