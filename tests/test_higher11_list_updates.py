@@ -2,7 +2,8 @@
 `values.insert(i, v)` is a list update of its own (its adjoint takes the element's
 gradient out, `take_inserted_grad`, then `values.pop(inserted_at(values, i))`); pop(i)'s
 adjoint puts the element back with `values.insert(popped_at(values, i), popped)`, and
-extend's with one `values.pop()` per element added: list updates pullback reads, so the
+extend's with one `values.pop()` per element added (an array extended with hands its
+elements' gradients back as an array: `extended_grad`): list updates pullback reads, so the
 generated gradient is differentiated again (pop_grad and take_inserted_grad have rules).
 Gradients, hessian, hvp and vjp of grad against central differences, in loops and in
 callees inlined and not."""
@@ -94,7 +95,20 @@ def callee_inlined(x):
     return _rotate(x * 1.5) + np.sum(x)
 
 
-CASES = [pop_index, pop_last, pop_front_in_a_loop, pop_negative, insert_front,
+def extend_with_an_array(x):
+    v = [x[0]]
+    v.extend(x[1:] ** 2)
+    return sum(v) * v[1]
+
+
+def extend_with_rows(x):
+    rows = []
+    rows.extend(np.tanh(x.reshape(2, 2)))
+    rows.extend(x.reshape(2, 2) * 2.0)
+    return sum(np.sum(r ** 2) for r in rows) * np.sum(rows[0])
+
+
+CASES = [extend_with_an_array, extend_with_rows, pop_index, pop_last, pop_front_in_a_loop, pop_negative, insert_front,
          insert_out_of_range, extend_in_a_loop, extend_pop_insert, callee_not_inlined,
          callee_inlined]
 

@@ -504,8 +504,9 @@ class Adjoints:
             part = self.namer.fresh(f"d{item.id}_item") if self.active(item) else "_"
             out.append(assign(tuple_of(store(part), store(self.grad_name(base)), ctx=gast.Store()),
                               taken))
-            if self.active(item):
-                self.contribute(item.id, load(part), False, out)
+            if self.active(item):  # (extend: as the iterable is, an array's as an array)
+                self.contribute(item.id, load(part) if LIST_UPDATE.of(s) == "append" else call(
+                    "extended_grad", load(part), load(item.id)), False, out)
         pop = gast.Expr(value=gast.Call(func=gast.Attribute(  # list updates pullback reads
             value=load(base), attr="pop", ctx=gast.Load()), args=[], keywords=[]))  # (again)
         if LIST_UPDATE.of(s) == "append":

@@ -708,6 +708,8 @@ class Forward:
             return []
         *index, item = s.value.args
         arg = clone(item) if s.list_update == "pop" else self.tangent_or_zero(item)
+        if s.list_update == "extend" and self.batched:  # an array's batch: element by element
+            arg = call("batch_elements", arg, clone(item))
         method = gast.Attribute(value=load(self.d(base)), attr=s.list_update, ctx=gast.Load())
         return [gast.Expr(value=call(method, *[clone(i) for i in index], arg))]
 

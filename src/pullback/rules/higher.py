@@ -1786,3 +1786,33 @@ RULES[runtime.take_inserted_grad] = replace(rule(
     d="take_inserted_grad_adjoint(g, values, i)",
     batch={"d": "take_inserted_grad(g, values, i)"}), functions=_LIST_UPDATE_FUNCTIONS)
 NONDIFF = NONDIFF | declare(runtime.popped_at, runtime.inserted_at)
+
+
+def extended_grad_adjoint(g, values):
+    """extended_grad(d, values) stacks a list's gradient d into an array's: the adjoint
+    splits g back into one gradient per element."""
+    if _zero(g):
+        return 0.0
+    if isinstance(values, np.ndarray) and isinstance(g, np.ndarray):
+        return runtime.GradList(g[i] for i in range(len(g)))
+    return g
+
+
+def extended_grad_batch(g, values):
+    """extended_grad for a batch of tangents (each element's with the batch axis first):
+    the array's, batch axis first."""
+    if not (isinstance(values, np.ndarray) and isinstance(g, list)):
+        return g
+    sizes = [np.shape(e)[0] for e in g if np.ndim(e) == values.ndim]
+    if not sizes:
+        return 0.0  # every element's tangent the known zero
+    out = np.zeros((sizes[0],) + values.shape, dtype=np.result_type(values, float))
+    for i, e in enumerate(g):
+        out[:, i] = e
+    return out
+
+
+RULES[runtime.extended_grad] = replace(rule(
+    "d, values", kinds=FRESH, jvp="linear", d="extended_grad_adjoint(g, values)",
+    batch={"d": "extended_grad_batch(g, values)"}), functions=tuple(
+        (h.__name__, h) for h in (*FUNCTIONS, extended_grad_adjoint, extended_grad_batch)))

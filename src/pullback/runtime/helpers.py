@@ -843,6 +843,27 @@ def list_grad(d):
                         "please report this")
 
 
+def extended_grad(g, values):
+    """The gradient of the iterable `values` that extend took its elements from, from
+    theirs (g, one per element): an array's as an array of its shape."""
+    if isinstance(values, np.ndarray) and isinstance(g, list):
+        rows = np.zeros(values.shape, dtype=np.result_type(values, float))
+        for i, e in enumerate(g):
+            rows[i] = e
+        return rows
+    return g
+
+
+def batch_elements(t, values):
+    """The tangents of the elements `values` gives `extend`, from its batch of tangents t
+    (vector mode: an array's with the batch axis first): one batch per element."""
+    if isinstance(values, np.ndarray) and isinstance(t, np.ndarray):
+        return [t[:, i] for i in range(len(values))]
+    if t.__class__ is float:
+        return [t] * len(values)
+    return t
+
+
 def take_last_grads(d, n, extended=False, values=None):
     """(the gradients of the last n elements of a list, its gradient without them),
     for the adjoint of append (one value) and extend (`extended`: a list of n, even of
