@@ -108,8 +108,8 @@ def extend_with_rows(x):
     return sum(np.sum(r ** 2) for r in rows) * np.sum(rows[0])
 
 
-CASES = [extend_with_an_array, extend_with_rows, pop_index, pop_last, pop_front_in_a_loop, pop_negative, insert_front,
-         insert_out_of_range, extend_in_a_loop, extend_pop_insert, callee_not_inlined,
+CASES = [extend_with_an_array, extend_with_rows, pop_index, pop_last, pop_front_in_a_loop,
+         pop_negative, insert_front, insert_out_of_range, extend_in_a_loop, extend_pop_insert, callee_not_inlined,
          callee_inlined]
 
 
