@@ -109,8 +109,8 @@ def extend_with_rows(x):
 
 
 CASES = [extend_with_an_array, extend_with_rows, pop_index, pop_last, pop_front_in_a_loop,
-         pop_negative, insert_front, insert_out_of_range, extend_in_a_loop, extend_pop_insert, callee_not_inlined,
-         callee_inlined]
+         pop_negative, insert_front, insert_out_of_range, extend_in_a_loop,
+         extend_pop_insert, callee_not_inlined, callee_inlined]
 
 
 @pytest.mark.parametrize("fn", CASES, ids=lambda f: f.__name__)
