@@ -70,7 +70,7 @@ from ..ir.annotations import (
 )
 from ..rules.methods import SEQUENCE_RULES
 from ..rules.shifts import SHAPE_ONLY
-from ..runtime.helpers import loop_len, record_shape
+from ..runtime.helpers import loop_len, record_shape, save_float_slot, save_slot
 from .classify import NONDIFF_ATTRIBUTES
 
 
@@ -773,19 +773,16 @@ def _check_views(tree, analysis, buffers, describe) -> None:
             _flag_or_reject(view, buffer, analysis, describe(s))
 
 
-_SAVES = ("save_slot", "save_float_slot")
-
-
 def _saved_by(name, buffer, analysis):
-    """The statement `name = save_slot(buffer, idx)` (or save_float_slot) that defines
-    `name`, or None."""
+    """The statement `name = save_slot(buffer, idx)` (or save_float_slot, pullback's
+    own) that defines `name`, or None."""
     defs = analysis.defs.get(name, [])
     if len(defs) != 1:
         return None
     value = defs[0].value
-    if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
-            and value.func.id in _SAVES and value.args and isinstance(value.args[0], gast.Name) \
-            and value.args[0].id == buffer:
+    if isinstance(value, gast.Call) and value.args and isinstance(value.args[0], gast.Name) \
+            and value.args[0].id == buffer and analysis.op(defs[0]).callee in (
+                save_slot, save_float_slot):
         return defs[0]
     return None
 
