@@ -137,3 +137,9 @@ def test_a_write_not_undone_before_the_read_is_still_refused():
     with pytest.raises(PullbackError, match="view into") as caught:
         pullback.grad(sliced_read_then_write)(X)
     assert "test_higher11_views.py" in str(caught.value)
+
+
+def test_the_numba_backend_copies_the_recorded_view_too():
+    pytest.importorskip("numba")
+    np.testing.assert_allclose(pullback.grad(in_a_loop, backend="numba")(X),
+                               pullback.grad(in_a_loop)(X), rtol=1e-12)
