@@ -96,8 +96,29 @@ def split_callee_loop(x):
     return np.sum(np.sin(_head_loop(x)))
 
 
+def rows_in_a_loop(x):
+    Y = x.reshape(2, 3) * 1.0
+    for i in range(1, 2):
+        Y[i] = Y[i] * np.sin(Y[i - 1])
+    Y[:, 1:] *= Y[:, :-1]
+    return np.sum(Y ** 2)
+
+
+def strided(x):
+    y = x * 2.0
+    y[::2] = y[::2] * y[1::2][:3]
+    return np.sum(np.exp(y))
+
+
 CASES = [value_read, augmented_product, two_writes, in_a_loop, while_loop, branch_in_loop,
          inlined_callee, split_callee, split_callee_loop]
+SIX = np.array([0.3, -0.5, 0.8, 0.1, 0.9, -0.4])
+
+
+@pytest.mark.parametrize("fn", [rows_in_a_loop, strided], ids=lambda f: f.__name__)
+def test_rows_columns_and_strides(fn):
+    check_second_order(fn, (SIX,), np.random.default_rng(6), nonzero=True)
+    check_reverse_over_reverse(fn, (SIX,))
 
 
 @pytest.mark.parametrize("fn", CASES, ids=lambda f: f.__name__)
