@@ -46,7 +46,7 @@ NOT_NODE_FACTS = {
     "co_qualname": "a code object",
     "declared_defaults": "api.Transformed", "bound_chains": "api.Transformed",
     "tangents_last": "api.Transformed", "static": "frontend.parse.Parsed",
-    "record_names": "frontend.parse.Parsed",
+    "record_names": "frontend.parse.Parsed", "generated": "frontend.parse.Parsed",
     "owned_inputs": "frontend.parse.Parsed", "object_params": "frontend.parse.Parsed",
     "ats": "an error pullback raises (runtime.objects.OperatorOfObject)",
     "build_args": "api.Transformed", "grown_lists": "api.Transformed",

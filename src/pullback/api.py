@@ -594,6 +594,7 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
                      if name not in parsed.object_params}
     parsed.owned_inputs = owned  # parameters f writes in place (lower/inputs.py)
     if _generated(func):
+        parsed.generated = True
         unpack = _record_unpack(parsed.tree)
         if unpack is not None:
             parsed.record_names = frozenset(e.id for e in unpack.targets[0].elts)

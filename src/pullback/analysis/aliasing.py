@@ -206,27 +206,72 @@ def _check_written_operands(tree, analysis, describe) -> None:
                         describe(t))
         if readers is None:
             readers = sharing(analysis)
+        born = _born(d, analysis)
         for v in views_of(analysis, family, readers=readers):
             if v in family or v in now or v == result or _consumed_before(v, s, analysis):
                 continue
             reads = [t for t in moved.readers.get(v, []) if not PHI.of(t) and t is not s]
-            if reads and any(_stale(m, t, s, analysis)
-                             for m in analysis.defs.get(v, []) for t in reads):
+            # a value made before the object the call writes was made (in this run of
+            # their block) is not that object: it may hold an earlier trip's
+            makings = [m for m in analysis.defs.get(v, [])
+                       if born is None or _precedes(born, m, analysis) is not None]
+            if reads and any(_stale(m, t, s, born, analysis)
+                             for m in makings for t in reads):
                 raise UnsupportedSyntaxError(
                     f"{analysis.spelled(v)!r} may share memory with {analysis.spelled(d)!r}, "
                     "which a helper writes in place while it is still read; take a copy",
                     describe(s))
 
 
-def _stale(m, t, s, analysis) -> bool:
+def _stale(m, t, s, born, analysis) -> bool:
     """Whether the call `s` may write the object a name made at `m` holds between m and
-    its read at `t`: unless t follows m and s does not lie between. A loop's copy at the
-    end of its body (`d_3 = d_4`, SSA's back edge) reaches a read in the next trip, which
-    s, outside every loop around both, cannot come between."""
+    its read at `t` (not `_read_unchanged`). A loop's copy at the end of its body (`d_3 =
+    d_4`, SSA's back edge) reaches a read in the next trip, which s, outside every loop
+    around both, cannot come between."""
+    if _read_unchanged(m, t, s, born, analysis):
+        return False
     if _precedes(m, t, analysis) is not None:
-        return _precedes(m, s, analysis) is not None and _precedes(s, t, analysis) is not None
+        return True
     around = _loops_around_both(m, t, analysis)
     return not (PHI.of(m) and around) or any(_inside(s, loop, analysis) for loop in around)
+
+
+def _read_unchanged(m, t, s, born, analysis) -> bool:
+    """Whether read `t` of a view made by `m` cannot see the write `s` makes into the
+    object made by `born` (None: not known to be made new): t reads a value m made
+    before s runs, or after, each time. A read before `born` (in each run of their
+    block) reads an earlier trip's value, which s changed before m made it when s
+    precedes m."""
+    if born is not None and _precedes(t, born, analysis) is not None:
+        return _precedes(s, m, analysis) is not None
+    return _precedes(m, t, analysis) is not None and not (
+        _precedes(m, s, analysis) is not None and _precedes(s, t, analysis) is not None)
+
+
+def _born(name, analysis):
+    """The statement that makes `name`'s object new, if its binding does: a fresh result
+    (fresh_result), or a generated-code helper writing into a first operand that is a
+    constant (`accum_index(0.0, x, i, g)` makes the array it writes), followed back
+    through the helpers that write into it again (`d_2 = accum_index(d, x, j, g)`: the
+    same object); else None."""
+    for _ in range(len(analysis.assigns) + 1):  # (a chain is at most that long)
+        defs = analysis.defs.get(name, [])
+        if len(defs) != 1 or PHI.of(defs[0]) or not isinstance(defs[0].targets[0], gast.Name):
+            return None
+        made = defs[0]
+        value = made.value
+        if not (isinstance(value, gast.Call) and value.args
+                and isinstance(value.args[0], (gast.Constant, gast.Name))):
+            break
+        op = analysis.op(made)
+        if not (op.kind == "rule" and op.callee is not None
+                and getattr(op.callee, "__module__", "").startswith("pullback.")
+                and "writes-first" in rules.kinds_of(op.callee)):
+            break
+        if isinstance(value.args[0], gast.Constant):
+            return made
+        name = value.args[0].id
+    return made if not isinstance(value, gast.Name) and fresh_result(analysis, made) else None
 
 
 def unpacked_as_recorded(analysis, tree, s, found: dict) -> bool:

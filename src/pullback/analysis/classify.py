@@ -93,6 +93,21 @@ RECORD_FUNCTIONS = {dataclasses.replace: "__pullback_replace__",
                     dataclasses.astuple: "__pullback_astuple__"}
 
 
+def _as_declared(func):
+    """What the class body that defines `func` holds under its name (a `staticmethod`
+    wrapper, a `classmethod`, the function itself), found from its module by its
+    qualified name; None when that path does not lead there (a class made in a function,
+    a name bound again since)."""
+    owner = getattr(func, "__globals__", {})
+    parts = getattr(func, "__qualname__", "").split(".")
+    for part in parts[:-1]:
+        owner = owner.get(part) if isinstance(owner, dict) else vars(owner).get(part)
+        if not isinstance(owner, type):
+            return None
+    declared = vars(owner).get(parts[-1]) if isinstance(owner, type) else None
+    return declared if getattr(declared, "__func__", declared) is func else None
+
+
 def _atom_name(node):
     return node.id if isinstance(node, gast.Name) else None
 
@@ -350,8 +365,9 @@ class Classification:
         found: set = set(getattr(self.parsed, "object_params", ()))
         func = self.parsed.func
         qualname = getattr(func, "__qualname__", "").split(".")
-        if len(qualname) > 1 and qualname[-2] != "<locals>" and self.params:
-            found.add(self.params[0])  # a method's self
+        if len(qualname) > 1 and qualname[-2] != "<locals>" and self.params \
+                and not isinstance(_as_declared(func), staticmethod):
+            found.add(self.params[0])  # a method's self (a static method has none)
             if qualname[-1] in _OPERATOR_NAMES:  # and an operator method's other operand
                 found.update(self.params)
         changed = True
@@ -818,7 +834,8 @@ class Classification:
         everything = {i: a for i, a in enumerate(args)}
         everything.update({k.arg: k.value for k in keywords})
         everything.update(spread)
-        if found == rules.NONDIFF_MARK and not spread:
+        if found == rules.NONDIFF_MARK and not spread \
+                or callee is slice and self.parsed.generated:  # positions of x[a:b] read
             return Op("nondiff", callee=callee, name=name)
         if found is None and _has_source(callee):
             try:  # a Python function: differentiated by transforming it too

@@ -69,6 +69,10 @@ class Parsed:
     # in code pullback generated (a backward function being differentiated again): the
     # names its record is unpacked into (api._record_unpack)
     record_names: frozenset = frozenset()
+    # whether the function is code pullback generated: its slices (`slice(i, add,
+    # None)`, the positions of a read `x[i:add]` of the function it differentiates, which
+    # its runtime refuses unless they are integers) carry no derivative
+    generated: bool = False
 
     def lookup(self, name: str):
         """The object a free name denotes (closure cell, global, builtin), or _MISSING."""

@@ -149,8 +149,9 @@ def array_namespaces(tree, parsed) -> None:
 
 def library_aliases(tree, parsed) -> None:
     """A name bound once, by a statement at the top of the function, to a library
-    function or a number read through a free dotted name (`tanh = np.tanh`,
-    `pi, sqrt, tanh = np.pi, np.sqrt, np.tanh`, `erf = math.erf`): the statements after
+    function, a user's function (or class method) or a number read through a free
+    dotted name (`tanh = np.tanh`, `pi, sqrt, tanh = np.pi, np.sqrt, np.tanh`,
+    `erf = math.erf`, `act = relu`, `step = Solver.step`): the statements after
     that one read the dotted name itself, so each call is resolved to its rule (and
     guarded, like any call through a dotted name). The binding is kept, for the reads
     before it and those in code pullback does not rewrite. A name bound by any other
@@ -207,7 +208,9 @@ def _alias_pairs(stmt, parsed) -> list:
         number = isinstance(found, (int, float)) and not isinstance(found, bool)
         if not (number or isinstance(found, np.ufunc)
                 or inspect.isbuiltin(found)
-                or inspect.isroutine(found) and is_library(found)):
+                or inspect.isroutine(found) and is_library(found)
+                or inspect.isfunction(found)  # the user's own (`act = relu`)
+                or inspect.ismethod(found) and isinstance(found.__self__, type)):
             return []
         out.append((t.id, v))
     return out
