@@ -473,7 +473,7 @@ class Adjoints:
                 out.append(assign(self.grad_name(base), call("pop_grad", load(self.grad_name(base)),
                                                      load(base), clone(item))))
             popped = load(POPPED.of(s).targets[0].id)
-            if base in self.analysis.dicts:
+            if not self.certainly_list(base):  # (a dict, say **kwargs)
                 out.append(gast.Expr(value=call("undo_pop", load(base), clone(item), popped)))
             else:  # a list update pullback reads (second order)
                 out.append(gast.Expr(value=gast.Call(func=gast.Attribute(
@@ -516,6 +516,28 @@ class Adjoints:
                 self.namer.spelled_builtin("range"), clone(count)), body=[pop], orelse=[],
                 type_comment=None))
         return out
+
+    def certainly_list(self, name) -> bool:
+        """Whether `name` holds a list the function made: every binding, followed back
+        through copies, a list display or a call of `list`."""
+        import builtins
+
+        seen, stack = set(), [name]
+        while stack:
+            n = stack.pop()
+            if n in seen:
+                continue
+            seen.add(n)
+            defs = self.analysis.defs.get(n, [])
+            if not defs:
+                return False  # a parameter, a free name
+            for d in defs:
+                if isinstance(d.value, gast.Name):
+                    stack.append(d.value.id)
+                elif not (isinstance(d.value, gast.List) or isinstance(d.value, gast.Call)
+                          and self.analysis.op(d).callee is builtins.list):
+                    return False
+        return True
 
     def adjoint_if(self, s):
         if BLOCK.of(s) == "with":  # the body always ran: so does its adjoint,
