@@ -861,6 +861,51 @@ def generator_zipped_enumerated_and_tested(x):
     return total * any(t > 0.1 for t in generator_function(x))
 
 
+def _delegating(x):
+    yield from _spliced(x * 0.5)
+    yield math.cos(x)
+
+
+def generator_delegating_zipped_second(x):
+    total = 0.0
+    for w, v in zip([0.5, 2.0, -1.0], _delegating(x)):  # (stops before resuming it)
+        total = total + w * v
+    return total
+
+
+def deque_as_a_queue(x):
+    window = collections.deque(maxlen=2)
+    for k in range(3):
+        window.append(x * (k + 1.0))
+    window.appendleft(math.sin(x))
+    return window.popleft() + sum(window)
+
+
+def _bump(t):
+    return t * t if t > 0 else math.sin(t)
+
+
+def vectorized_user_function(x):
+    return np.sum(np.vectorize(_bump)(x) * x)
+
+
+class _Recurrent:
+    def __init__(self):
+        self.derived = {"A": []}
+
+    def step(self, x):
+        states = self.derived["A"]  # a local name for the list the object holds
+        if not states:
+            states.append(np.zeros_like(x))
+        new = np.tanh(states[-1] + x)
+        self.derived["A"].append(new)
+        return new
+
+
+def held_list_named_locally(x, cell):
+    return np.sum(cell.step(x) ** 2)
+
+
 def comprehension_over_a_generator(x):
     cubes = [v * x for v in generator_function(x) if v > -10.0]
     return sum(math.tanh(v) for v in generator_function(x)) + cubes[-1]
@@ -1519,6 +1564,8 @@ CASES = [
      "(`if not self.ready: self._init_params(n)`)", lazy_initialization,
      (np.array([[0.5, -0.7], [0.2, 0.1]]), LazyLayer()), 0),
     (FUNCTIONS, "`import` inside a function that f calls", import_in_callee, (0.5,), 0),
+    (FUNCTIONS, "`np.vectorize(fn)(x)`, `@np.vectorize` of a user function",
+     vectorized_user_function, (_v(),), 0),
     (OTHER, "`try` / `except`", try_except, (0.5,), 0),
     (OTHER, "`with`", with_statement, (0.5,), 0),
     (OTHER, "class definition", class_definition, (0.5,), 0),
@@ -1530,9 +1577,16 @@ CASES = [
      "`sum(e for v in gen(x))`", comprehension_over_a_generator, (0.5,), 0),
     (OTHER, "a generator function defined by a `def` in f and consumed there",
      generator_defined_in_f, (0.5,), 0),
+    (CLASSES, "a local name for a list an object holds, grown through either name "
+     "(`As = self.derived['A']; if not As: As.append(...)`)", held_list_named_locally,
+     (np.array([0.5, -0.7]), _Recurrent()), 0),
     (OTHER, "a generator function's values zipped or enumerated in a loop, tested by "
      "`any`/`all`, with `yield from` an iterable", generator_zipped_enumerated_and_tested,
      (0.5,), 0),
+    (OTHER, "a generator anywhere among `zip`'s arguments, `yield from` another generator",
+     generator_delegating_zipped_second, (0.5,), 0),
+    (OTHER, "a `collections.deque` used as a queue (`append`, `appendleft`, `popleft`, "
+     "`maxlen`, iteration)", deque_as_a_queue, (0.5,), 0),
     (OTHER, "`match` with values, alternatives, captures, guards", match_statement, (0.5, 3), 0),
     (OTHER, "`match` with sequence (`[a, *rest]`), mapping and class patterns",
      match_structure, (0.5, -1.5), (0, 1)),

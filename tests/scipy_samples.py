@@ -41,7 +41,13 @@ from pullback.rules.scipy_signal import (  # noqa: F401 (read by the samples)
     signal_convolve_grad,
     signal_correlate_grad,
 )
-from pullback.rules.scipy_stats import stats_grad  # noqa: F401 (read by the samples)
+from pullback.rules.scipy_stats import (  # noqa: F401 (read by the samples)
+    dirichlet_grad,
+    mvn_entropy_grad,
+    mvn_grad,
+    poisson_grad,
+    stats_grad,
+)
 
 ANY, POS, UNIT = (-2.0, 2.0), (0.5, 2.0), (-0.8, 0.8)
 S = ()

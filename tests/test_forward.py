@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import math
+import types
 
 import corpus
 import corpus3
@@ -66,7 +67,19 @@ def _direction(value, rng):
         return tuple(_direction(v, rng) for v in value)
     if isinstance(value, np.ndarray):
         return rng.normal(size=value.shape)
+    if _user_object(value):  # an object's tangent: an object of its class
+        made = copy.copy(value)
+        for k, v in vars(value).items():
+            if isinstance(v, (float, np.ndarray, list, tuple, dict)) or _user_object(v):
+                made.__dict__[k] = _direction(v, rng)
+        return made
     return float(rng.normal())
+
+
+def _user_object(value) -> bool:
+    return hasattr(value, "__dict__") and type(value).__module__ not in ("builtins", "numpy") \
+        and not isinstance(value, type) and not callable(getattr(value, "__func__", None)) \
+        and not isinstance(value, types.FunctionType)
 
 
 def _moved(value, direction, h):
@@ -76,6 +89,12 @@ def _moved(value, direction, h):
         return type(value)(_moved(v, t, h) for v, t in zip(value, direction))
     if isinstance(value, np.ndarray):  # an array still (a 0-d one's sum is a scalar)
         return np.asarray(value + h * direction, dtype=np.result_type(value, float))
+    if _user_object(value) and type(direction) is type(value):
+        made = copy.copy(value)
+        for k, v in vars(value).items():
+            if isinstance(v, (float, np.ndarray, list, tuple, dict)) or _user_object(v):
+                made.__dict__[k] = _moved(v, direction.__dict__[k], h)
+        return made
     return value + h * direction
 
 
@@ -89,6 +108,9 @@ def _dot(a, b):
 
 
 def _flat(value):
+    if _user_object(value):
+        return _flat([v for v in vars(value).values()
+                      if isinstance(v, (float, np.ndarray)) or _user_object(v)])
     if isinstance(value, dict):
         return np.concatenate([_flat(value[k]) for k in value]) if value else np.zeros(0)
     if isinstance(value, (list, tuple)):

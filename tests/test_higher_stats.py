@@ -2,7 +2,7 @@
 family's methods have a tangent now (jvp against differences of the function), and
 scipy.stats.norm's logpdf and pdf have second order (hessian, hvp and reverse over
 reverse against central differences of the gradient, in x, loc and scale); the other
-families' second derivatives are refused by name, with the generated line."""
+families' second order: tests/test_rules11_stats_second.py."""
 
 from __future__ import annotations
 
@@ -71,12 +71,3 @@ def test_distribution_tangents(fn):
     value, tangent = pullback.jvp(fn)(x, v)
     assert value == pytest.approx(fn(x), rel=1e-12)
     assert tangent == pytest.approx(float(numeric_grad(fn, (x,)) @ v), rel=1e-6)
-
-
-@pytest.mark.parametrize("second", [lambda f, x: pullback.hessian(f)(x),
-                                    lambda f, x: pullback.vjp(pullback.grad(f))(x, x)])
-def test_other_families_refuse_second_order_by_name(second):
-    with pytest.raises(pullback.PullbackError,
-                       match=r"(?s)(scipy.stats.t.pdf|shape parameters): pullback has it "
-                             r"for scipy.stats.norm.*stats_grad\("):
-        second(t_pdf, np.array([0.3, 0.5, 0.9, 1.1]))

@@ -1240,6 +1240,72 @@ SAMPLES.update({
         ("insert_grad_transpose(x0, x1, 1, x2, 1, 'values')", [((2,), ANY), ((2, 3), ANY),
                                                               ((2,), ANY)])],
 })
+SAMPLES.update({  # (rules11) rules/higher_stdlib.py: the standard library's helpers; last
+    HELPERS["math_prod_grad"]: [("math_prod_grad(x0, [x1, x2, x3], x1)", [(S, ANY)] * 4),
+                                ("math_prod_grad(x0, x1, 2.0)", [(S, ANY), ((3,), ANY)])],
+    HELPERS["math_prod_grad_start"]: [("math_prod_grad_start(x0, [x1, x2], x3)",
+                                       [(S, ANY)] * 4)],
+    HELPERS["math_dist_grad"]: [("math_dist_grad(x0, [x1, x2], [x3, 0.5], x4, -1.0)",
+                                 [(S, ANY)] * 4 + [(S, POS)]),
+                                ("math_dist_grad(x0, x1, x2, x3)",
+                                 [(S, ANY), ((3,), ANY), ((3,), ANY), (S, POS)])],
+    HELPERS["math_hypot_grad"]: [("math_hypot_grad(x0, (x1, x2), x3)",
+                                  [(S, ANY)] * 3 + [(S, POS)])],
+    HELPERS["divmod_grad"]: [("divmod_grad((0.0, x0), x1, 0.7, 'a') * x1", [(S, ANY)] * 2),
+                             ("divmod_grad((x1, x0), 2.5, x1 + 1.0, 'b')", [(S, ANY)] * 2)],
+    HELPERS["mean_grad"]: [("mean_grad(x0, [x1, x2])[0] * x1", [(S, ANY)] * 3)],
+    HELPERS["autograd_convolve"]: [  # (rules/autograd_own.py: autograd's convolve)
+        ("autograd_convolve(x0, x1, None, ((), ()), 'valid')", [((5,), ANY), ((3,), ANY)]),
+        ("autograd_convolve(x0, x1, ([1], [0]), ([0], [1]), 'same')",
+         [((2, 5), ANY), ((3, 2), ANY)])],
+    HELPERS["autograd_make_diagonal"]: [("autograd_make_diagonal(x0) * x1",
+                                         [((2, 3), ANY), ((3, 3), ANY)])],
+    HELPERS["corrcoef_grad"]: [  # (rules/higher_corrcoef.py)
+        ("corrcoef_grad(x0, x1, None, True, 'x')", [((3, 3), ANY), ((3, 5), ANY)]),
+        ("corrcoef_grad(x0, x1, x2, True, 'y')", [((2, 2), ANY), ((4,), ANY), ((4,), ANY)]),
+        ("corrcoef_grad(x0, x1, x2, False, 'x') * x1", [((4, 4), ANY), ((5, 2), ANY),
+                                                       ((5, 2), ANY)])],
+    HELPERS["spread_grad"]: [
+        ("spread_grad(x0, [x1, x2, x3], None, x4, 1, True, 'data')", [(S, ANY)] * 4 + [(S, POS)]),
+        ("spread_grad(x0, [x1, x2, x3], x4, 0.7, 0, False, 'center')", [(S, ANY)] * 5),
+        ("spread_grad(x0, x1, x2, 0.7, 1, False, 'data')", [(S, ANY), ((3,), ANY), (S, ANY)])],
+})
+SAMPLES.update({  # (rules11) rules/higher_stats.py: poisson's and dirichlet's helpers; last
+    scipy_samples.poisson_grad: [
+        (f"{_SS}poisson_grad(x0, 0.0, 'logpmf', np.array([1.0, 3.0, 0.0]), x1, 0)",
+         [((3,), ANY), ((3,), POS)]),
+        (f"{_SS}poisson_grad(x0, x2, 'pmf', np.array([1.0, 3.0, 0.0]), x1, 0)",
+         [((3,), ANY), (S, POS), ((3,), ANY)]),
+        (f"{_SS}poisson_grad(x0, x2, 'logsf', np.array([1.0, 3.0, 0.0]), x1, 0)",
+         [((3,), ANY), ((3,), POS), ((3,), ANY)])],
+    scipy_samples.dirichlet_grad: [
+        (f"{_SS}dirichlet_grad(x0, x3, 'pdf', 'x', x1, x2)",
+         [(S, ANY), ((3,), POS), ((3,), POS), (S, ANY)]),
+        (f"{_SS}dirichlet_grad(x0, 0.0, 'logpdf', 'alpha', x1, x2)",
+         [((2,), ANY), ((3, 2), POS), ((3,), POS)])],
+    scipy_samples.mvn_grad: [
+        (f"{_SS}mvn_grad(x0, x3, 'pdf', 'cov', x1, x2, np.eye(2) * 2.0 + x4)",
+         [(S, ANY), ((2,), ANY), ((2,), ANY), (S, POS), ((2, 2), UNIT)]),
+        (f"{_SS}mvn_grad(x0, 0.0, 'logpdf', 'x', x1, x2, np.eye(2) + x3 * x3)",
+         [((3,), ANY), ((3, 2), ANY), ((2,), ANY), ((2,), ANY)]),
+        (f"{_SS}mvn_grad(x0, 0.0, 'logpdf', 'mean', x1, x2, x3)",
+         [((3,), ANY), ((3, 2), ANY), ((2,), ANY), ((2,), POS)])],
+    scipy_samples.mvn_entropy_grad: [
+        (f"{_SS}mvn_entropy_grad(x0, np.eye(2) * 2.0 + x1)", [(S, ANY), ((2, 2), UNIT)])],
+} if scipy else {})
+# the gradients a call g(*P, **M) hands back to P and M (rules/builtins.py), and of an
+# operand of a + b (lists joined, or arrays); last
+_LAYOUT = ("{'positional': ('a', 'b'), 'offset': 0, 'varargs': None, 'named': ('a', 'b'), "
+           "'varkw': None}")
+SAMPLES.update({
+    HELPERS["spread_grads"]: [
+        (f"(p := spread_grads({{'a': x0, 'b': x1 * x0}}, {_LAYOUT}, (x1,), {{'b': x1}}))[0][0]"
+         " * x1 + p[1]['b'] * x0", [((3,), ANY), ((3,), ANY)])],
+    HELPERS["join_grad"]: [
+        ("join_grad(x0 * x1, x0, x1, 1) * x0", [((3,), ANY), ((3,), ANY)]),
+        ("join_grad([x0, x1 * x0, x1], [x0], [x1, x1], 1)[1] * x0 + join_grad([x0, x1], [x0], "
+         "[x1], 0)[0] * x1", [((3,), ANY), ((3,), ANY)])],
+})
 # (higher11) the helpers of list updates and recorded views of a generated gradient
 # (rules/higher.py), after every other sample (their seeds come last)
 SAMPLES.update({

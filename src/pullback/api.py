@@ -811,6 +811,11 @@ def _literal(value) -> bool:
     return type(value) in _LITERALS or type(value) is tuple and all(map(_literal, value))
 
 
+def _tuples(value):
+    """`value` with its lists written as tuples (a default compared with a rule's)."""
+    return tuple(map(_tuples, value)) if isinstance(value, (list, tuple)) else value
+
+
 def _library_as_function(func):
     """A NumPy, SciPy, math or autograd function handed to pullback itself
     (`pullback.grad(np.sin)`), as a Python function that calls it, `def sin(x): return
@@ -843,19 +848,27 @@ def _library_as_function(func):
         signature = inspect.signature(func.fun if primitive else func)
     except (TypeError, ValueError):
         signature = None
+    from_rule = False
     if signature is None or any(p.kind is p.VAR_POSITIONAL
                                 for p in signature.parameters.values()):
-        # (a SciPy ufunc: its rule's parameters, when they are all required ones)
+        # its rule's parameters (a SciPy ufunc's; np.einsum, a distribution's method and
+        # autograd's wrappers take *args): their defaults literals the rule reads as the
+        # function's own, a None one left out of the call when it is None (trailing
+        # positions, keywords: the function's own default applies)
         signature = getattr(rule, "signature", None)
-        if signature is None or any(p.default is not p.empty or p.kind is p.VAR_POSITIONAL
-                                    for p in signature.parameters.values()):
+        if signature is None or any(
+                p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or p.default is not p.empty
+                and not _literal(p.default) for p in signature.parameters.values()):
             return func
+        from_rule = True
     # the parameters the rule also knows, each passed only with the function's own
     # default (np.sum's where=<no value> cannot be spelled, so it is left out); autograd's
     # own definitions (std(x, axis, ddof, keepdims)) take what they take
     own = str(getattr(func, "__module__", "")).startswith("autograd.") and not primitive
     known = rule.signature.parameters if isinstance(rule, rules.Rule) and not own else None
     name = getattr(func, "__name__", "")
+    if not name.isidentifier() and rules.autograd_wrapped(func) is not None:
+        name = getattr(rules.autograd_wrapped(func), "__name__", "")  # (a lambda of autograd's)
     if not name.isidentifier() or keyword.iskeyword(name):
         return func
     params, passed, kind, skipped, absent = [], [], None, False, []
@@ -875,6 +888,11 @@ def _library_as_function(func):
             default = ruled.default  # np.clip's a_min: the rule's, as NumPy's (None)
             if isinstance(rule, rules.Rule) and p.name in rule.absent:  # np.diff's prepend
                 absent.append(p.name)
+        elif default is not p.empty and not _literal(default) and ruled is not None \
+                and _literal(ruled.default) and _tuples(ruled.default) == _tuples(default):
+            default = ruled.default  # (autograd's convolve: dot_axes=[(), ()], as a tuple)
+        if from_rule and default is None:
+            absent.append(p.name)
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or (
                 default is not p.empty and not _literal(default)) or (
                 known is not None and p.name not in known) or (
@@ -887,7 +905,11 @@ def _library_as_function(func):
         params.append(p.name if default is p.empty else f"{p.name}={default!r}")
         by_position = p.kind is p.POSITIONAL_ONLY or (
             p.kind is p.POSITIONAL_OR_KEYWORD and not skipped and not (own and passed))
-        passed.append(p.name if by_position and not absent else f"{p.name}={p.name}")
+        if from_rule:  # (the rule's order of positions is the function's)
+            by_position, absent_before = p.kind is not p.KEYWORD_ONLY, False
+        else:
+            absent_before = bool(absent)
+        passed.append(p.name if by_position and not absent_before else f"{p.name}={p.name}")
     callee = f"{name}_function"
     text = (f"def make({callee}):\n"
             f"    def {name}({', '.join(params)}):\n"
@@ -897,22 +919,29 @@ def _library_as_function(func):
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
     namespace: dict = {}
     exec(compile(text, filename, "exec"), namespace)  # noqa: S102 (names checked above)
+    positions = [q.name for q in signature.parameters.values() if from_rule
+                 and q.kind is not q.KEYWORD_ONLY]
     made = _LIBRARY_FUNCTIONS[func] = namespace["make"](
-        _omitting_none(func, absent) if absent else func)
+        _omitting_none(func, absent, positions) if absent else func)
     return made
 
 
-def _omitting_none(func, names):
+def _omitting_none(func, names, positions=()):
     """`func` called without those of the parameters `names` that are None: parameters
     whose rule reads None as not given (`Rule.absent`) while the function, whose own
     default is NumPy's no-value sentinel, would take None for a value (np.diff's prepend
-    and append; np.clip's a_min takes None, and is passed as it is). It has `func`'s
-    rule."""
+    and append; np.clip's a_min takes None, and is passed as it is); passed by position
+    (`positions` names them), only the trailing ones (np.einsum's operands). It has
+    `func`'s rule."""
     names = frozenset(names)
 
     def call(*args, **kwargs):
-        return func(*args, **{k: v for k, v in kwargs.items()
-                              if not (v is None and k in names)})
+        end = len(args)
+        while end and args[end - 1] is None and end <= len(positions) \
+                and positions[end - 1] in names:
+            end -= 1
+        return func(*args[:end], **{k: v for k, v in kwargs.items()
+                                    if not (v is None and k in names)})
 
     call.__name__ = call.__qualname__ = getattr(func, "__name__", "call")
     rules.adopt(call, func)
@@ -953,8 +982,11 @@ def _defaults_code(func):
 
 def _method_of(f):
     """(function, the object it is bound to) for a bound method of a Python function
-    (`obj.fun`) or a callable object of a user class (its `__call__`); else (f, None)."""
+    (`obj.fun`) or a callable object of a user class (its `__call__`); else (f, None).
+    A bound method with a rule (scipy.stats.norm.pdf) is a library function: its rule's."""
     if isinstance(f, types.MethodType) and inspect.isfunction(f.__func__):
+        if rules.lookup(f) is not None:
+            return f, None
         return f.__func__, f.__self__
     call = getattr(type(f), "__call__", None)  # noqa: B004 (the class's own __call__)
     if not inspect.isfunction(f) and not isinstance(f, type) and inspect.isfunction(call) \
@@ -1416,9 +1448,10 @@ def hessian(f, wrt=0, optimize=True):
     def hessian_call(*args, **kwargs):
         bound = signature.bind(*args, **kwargs)
         given = [bound.arguments[n] for n in names]
-        if any(isinstance(x, (list, tuple, dict)) or np.iscomplexobj(x) for x in given):
+        if any(isinstance(x, (list, tuple, dict)) or not (
+                np.isscalar(x) or hasattr(x, "shape")) or np.iscomplexobj(x) for x in given):
             raise PullbackError("hessian takes real numbers and arrays as its wrt arguments "
-                                "(for lists, tuples and dicts, use hvp)")
+                                "(for lists, tuples, dicts and objects, use hvp)")
         inputs = [np.asarray(x, dtype=float) for x in given]
         seeds = _identity_seeds(inputs)
         _, columns = forward_sweep(*args, seeds[0] if single else tuple(seeds), **kwargs)

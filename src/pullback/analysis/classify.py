@@ -437,7 +437,9 @@ class Classification:
                 return True  # x.shape, x.size: numbers (a tuple of them)
             if op.kind == "index" and isinstance(value.value, gast.Name):
                 base = value.value  # an element of a NumPy array f made (np.zeros), a size
-                return is_exempt(base.id) and (self.shapes.numpy_value(base) or all(
+                # (a parameter has no definition: a scalar one indexed is not known)
+                return is_exempt(base.id) and (self.shapes.numpy_value(base) or bool(
+                    self.defs.get(base.id)) and all(
                     isinstance(d.value, gast.Attribute) for d in self.defs[base.id]))
             if op.kind != "rule":
                 return False
@@ -582,7 +584,8 @@ class Classification:
         if any(isinstance(a, gast.Starred) for a in args) or any(
                 k.arg is None for k in value.keywords):
             return None
-        skip = {"method_forward": 1, "method_forward_apart": 2}.get(callee.__name__, 0)
+        skip = {"method_forward": 1, "method_forward_apart": 2,
+                "attribute_forward": 1}.get(callee.__name__, 0)
         if len(args) < skip + 1 + (not skip):
             return None
         inputs = {"self": args[skip], **dict(enumerate(args[skip + 1:]))}

@@ -254,6 +254,7 @@ class Refusals:
             allowed = {id(s.value.value) for s in self.assigns
                        if isinstance(s.targets[0], gast.Name) and self.op(s).kind == "attr"}
             allowed |= {id(s.value.args[0]) for s, b, _ in writes if b == base}
+            allowed |= self._checked_apart(base)
             other = self._other_use(base, allowed | self._probes(base))
             if other is not None:
                 raise NoRuleError(
@@ -489,6 +490,16 @@ class Refusals:
             and _atom_name(read.value.value) == base and isinstance(attr, gast.Constant) \
             and read.value.attr == attr.value
 
+    def _checked_apart(self, base) -> set:
+        """The reads of `base` by a generated gradient's entry check `objects_apart(...,
+        base)` (the function differentiated again is a gradient): a check that only reads
+        it, as the first derivative's own analysis required."""
+        from ..runtime.objects import objects_apart
+
+        return {id(a) for s in self.assigns if EFFECT.of(s) and isinstance(s.value, gast.Call)
+                and self.op(s).callee is objects_apart
+                for a in s.value.args[2:] if _atom_name(a) == base}
+
     def _other_use(self, name, allowed):
         """The first statement reading `name` other than through the nodes `allowed`."""
         for stmt in walk(self.tree):
@@ -659,9 +670,10 @@ class Refusals:
         if isinstance(read.value, gast.Subscript) and isinstance(read.value.value, gast.Name):
             held = read.value.value.id  # self.d["k"].append(v): a list a dict it holds holds
             key = read.value.slice
-            if len(self.defs.get(held, ())) != 1 or held in self.useful or not isinstance(
-                    key, gast.Constant) or self.op(read).kind not in ("index", "nondiff"):
-                return False
+            if len(self.defs.get(held, ())) != 1 or not isinstance(key, gast.Constant) \
+                    or self.op(read).kind not in ("index", "nondiff") \
+                    or held in self.useful and not self._items_only(held, key, 2):
+                return False  # (the dict read for items of the list only: As[-1], len(As))
             read = self.defs[held][0]
         if self.op(read).kind != "attr" or not isinstance(read.value, gast.Attribute):
             return False
@@ -675,7 +687,7 @@ class Refusals:
             return False
         values = [v for v in map(_atom_name, passed) if v in self.locals
                   and v not in self.scalar and not self._is_text(v)]
-        kept = self._kept_before(s, read, call, base, attr)
+        kept = self._kept_before(s, read, call, base, attr, key)
         # a call that receives the object may have kept the list for its derivative
         # (np.multiply(self.ws, w) keeps self.ws), which would then read the grown list:
         # a method call run through its transform is checked when it runs (its record
@@ -765,8 +777,11 @@ class Refusals:
                 continue
             if isinstance(value, gast.Call) and value.args and not value.keywords \
                     and _atom_name(value.args[0]) == name and len(value.args) == 1 \
-                    and self.op(t).callee is len:
+                    and self.op(t).callee in (len, bool):
                 continue
+            if isinstance(value, gast.UnaryOp) and isinstance(value.op, gast.Not) \
+                    and _atom_name(value.operand) == name:
+                continue  # `if not As:` (its length)
             if key is None and EFFECT.of(t) and isinstance(value, gast.Call) \
                     and isinstance(value.func, gast.Attribute) and value.func.attr in _GROWING \
                     and _atom_name(value.func.value) == name and not any(
@@ -775,6 +790,8 @@ class Refusals:
             return False
         return not any(isinstance(n, gast.Name) and n.id == name for t in walk(self.tree)
                        if isinstance(t, (gast.If, gast.While, gast.For, gast.Return))
+                       and not (isinstance(t, (gast.If, gast.While))  # `if As:`
+                                and _atom_name(t.test) == name)
                        for part in (getattr(t, "test", None), getattr(t, "iter", None),
                                     getattr(t, "value", None)) if part is not None
                        for n in walk(part))
@@ -801,16 +818,19 @@ class Refusals:
         if not set(values) & self.varied:
             return []
         loops = self._loops_around(s)
+        holders = self._holders(same, attr, key)
         for t in self.assigns:
             if t is s or not isinstance(t.targets[0], gast.Name) \
                     or t.targets[0].id not in self.useful \
                     or self._order(t, s) != "after" and not loops & self._loops_around(t):
                 continue
+            if holders and self.op(t).callee is len:
+                continue  # len(As): the same in f and in the gradient
             for n in walk(t.value):
                 if not (isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)):
                     continue
                 if n.id in self.locals:
-                    if n.id not in same:
+                    if n.id not in same and n.id not in holders:
                         continue
                 else:
                     found = self.parsed.lookup(n.id)
@@ -831,6 +851,34 @@ class Refusals:
         return [p for p in self.params if p != base and p in self.useful
                 and p not in self.scalar]
 
+    def _holders(self, same, attr, key) -> set:
+        """The local names that may hold the list `obj.attr` (`obj.attr[key]`) of an
+        object named by `same`: `As = obj.attr`, `d = obj.attr; As = d[key]` (an item under
+        another constant key is not it), and their copies. A read of one after a value
+        being differentiated is appended reads the list grown (`As[-1]`), with no gradient
+        following."""
+        holders: set = set()
+        grown = True
+        while grown:
+            grown = False
+            for t in self.assigns:
+                if not isinstance(t.targets[0], gast.Name) or t.targets[0].id in holders:
+                    continue
+                value, kind = t.value, self.op(t).kind
+                if kind == "attr" and isinstance(value, gast.Attribute):
+                    found = value.attr == attr and _atom_name(value.value) in same
+                elif kind == "copy":
+                    found = _atom_name(value) in holders
+                elif isinstance(value, gast.Subscript) and _atom_name(value.value) in holders:
+                    found = key is not None and (not isinstance(value.slice, gast.Constant)
+                                                 or value.slice.value == key.value)
+                else:
+                    found = False
+                if found:
+                    holders.add(t.targets[0].id)
+                    grown = True
+        return holders
+
     def _shared_buffers(self) -> set:
         """The arrays the function writes in place (`b[k] = v`) and their views."""
         if not hasattr(self, "_shared_found"):
@@ -841,12 +889,15 @@ class Refusals:
             self._shared_found = buffers | set(views_of(self, buffers)) if buffers else set()
         return self._shared_found
 
-    def _kept_before(self, s, read, call, base, attr) -> list:
+    def _kept_before(self, s, read, call, base, attr, key) -> list:
         """The names a derivative may keep that may be the list grown at `s` (a parameter
         other than `base`, or a value read: an attribute, an item, a call's result), read
         where they are bound when `s` runs; such a value read elsewhere before `s` (in a
-        branch), or after it in a loop around `s`, is refused."""
+        branch), or after it in a loop around `s`, is refused. An item of the grown list
+        itself read in a branch before (`if h: prev = h[-1]`) is an element the growth does
+        not change (the list's names are read for items and length only, checked first)."""
         loops = self._loops_around(s)
+        grown = self._holders({base}, attr, key)
         kept = [p for p in self.params if p != base and p in self.useful
                 and p not in self.scalar and self._read_before(p, s, loops)]
         for t in self.assigns:
@@ -867,7 +918,8 @@ class Refusals:
             elif order == "before" or loops & self._loops_around(t):
                 source = self._item_source(t, s)
                 if source is not None:  # an item of a value bound when s runs: if that
-                    kept.append(source)  # holds no list grown, nor do its items
+                    if source not in grown:  # holds no list grown, nor do its items
+                        kept.append(source)
                     continue
                 raise NoRuleError(
                     f"{self._callee_as_written(call.func)}() grows the list "

@@ -353,8 +353,8 @@ class Assembly:
                 v for k, v in sorted(self.analysis.bindings.items()) if "." not in k)
             others = [load(p) for p in self.analysis.params if p not in written]
             out.append(gast.Expr(value=call(
-                "objects_apart", tuple_of(*[load(p) for p in written]),
-                binop(tuple_of(*others), gast.Add(), load(roots)), load(at))))
+                "objects_apart", binop(tuple_of(*others), gast.Add(), load(roots)), load(at),
+                *[load(p) for p in written])))
         entry, _ = self.analysis.operand_checks()
         params = [p for p in self.analysis.params if p in entry]
         if params:  # one test, as for the scalars

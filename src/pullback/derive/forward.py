@@ -62,6 +62,8 @@ def jvp_h(x, y, dx, dy):
 
 from __future__ import annotations
 
+import inspect
+
 import gast
 import numpy as np
 
@@ -465,6 +467,8 @@ class Forward:
             pass
         elif op.kind == "method" and not op.bound.get("operator"):
             return self.method(s, op, name)
+        elif op.kind == "attr" and not self.batched:
+            return self.attribute(s, op, name)
         else:
             self.refuse(s, f"no forward-mode rule for {op.name or type(s.value).__name__}")
         if expr is None:
@@ -494,6 +498,29 @@ class Forward:
                      *[clone(a) for a in s.value.args])
         value.keywords = [clone(k) for k in s.value.keywords]
         made = assign(tuple_of(store(name), store(self.d(name)), ctx=gast.Store()), value)
+        made.may_raise = True
+        return [made]
+
+    def attribute(self, s, op, name):
+        """`obj.name` of an object carrying values being differentiated, read when it runs
+        (objects.attribute_jvp): a stored attribute's tangent is that attribute of the
+        object's tangent; a property runs its getter's forward-mode transform."""
+        from ..runtime.objects import CallSite
+
+        receiver = op.inputs["x"]
+        if not self.active(receiver):
+            return [s, assign(self.d(name), self.zero(s.targets[0]))]
+        if receiver.id in self.analysis.written_objects:
+            self.refuse(s, f"no forward-mode rule for {op.name} of an object whose "
+                        "attributes the function sets to values being differentiated "
+                        "(reverse mode differentiates it)")
+        site = self.namer.fresh(f"{receiver.id}_{op.bound['name'].strip('_')}_site")
+        self.constants[site] = CallSite(
+            op.bound["name"], ("self",), self.optimize,
+            self.analysis.parsed.location.describe(s), op.name, mode="jvp_call")
+        made = assign(tuple_of(store(name), store(self.d(name)), ctx=gast.Store()),
+                      call("attribute_jvp", load(site), clone(receiver),
+                           load(self.d(receiver.id))))
         made.may_raise = True
         return [made]
 
@@ -671,14 +698,37 @@ class Forward:
         params, static = self.reverse.call_params(op)
         if not params:
             return None
-        if "*" in op.inputs or "**" in op.inputs:
-            self.refuse(s, f"a call of {op.name} with *args or **kwargs in forward mode "
-                        "(reverse mode differentiates it; forward mode does not yet)")
+        spread = [k for k in ("*", "**") if self.active(op.inputs.get(k))]
+        layout = None
+        if spread:  # g(a, *P, **M): the tangents of the parameters P and M fill
+            if any(p in (op.spread["varargs"], op.spread["varkw"]) for p in params):
+                self.refuse(s, f"a call of {op.name} passing values being differentiated "
+                            "to its *args or **kwargs in forward mode (reverse mode "
+                            "differentiates it)")
+            layout = self.namer.fresh(f"{op.callee.__name__}_layout")
+            self.constants[layout] = op.spread
         cell = self.calls(op.callee, params, static)
         name = s.targets[0].id
         function = self.namer.fresh(f"{op.callee.__name__}_jvp")
         self.constants[function] = cell
-        tangents = [load(self.d(op.inputs[p].id)) for p in params]
+
+        def packed(k):  # (its tangent, itself) for a spread, or (None, None)
+            atom = op.inputs.get(k)
+            if atom is None:
+                return const(None), const(None)
+            return self.tangent_or_zero(atom), clone(atom)
+
+        def filled(p):  # (in vector mode: the default, whose zero batch a missing p has)
+            made = call("spread_arg_tangent", load(layout), const(p), *packed("*"),
+                        *packed("**"))
+            if self.batched:
+                default = self.namer.fresh(f"{p}_default")
+                self.constants[default] = inspect.signature(op.callee).parameters[p].default
+                made.args.append(load(default))
+            return made
+
+        tangents = [load(self.d(op.inputs[p].id)) if p in op.inputs and p not in ("*", "**")
+                    else filled(p) for p in params]
         receiver = [] if op.receiver is None else [clone(op.receiver)]  # obj.method(x)
         value = gast.Call(func=load(function), args=tangents + receiver + [
             clone(a) for a in s.value.args],

@@ -131,7 +131,7 @@ EXIT_TEST = _declare(
     "on a while loop with break or return: the flags whose truth ends it")
 BUILTIN = _declare(
     "builtin", "builtin function", None,
-    "lower/calls lower/comprehensions lower/flatten lower/generators",
+    "lower/calls lower/comprehensions lower/deques lower/flatten lower/generators",
     "lower/loops",
     "the callee of a call pullback wrote: the builtin it means, whatever the user's "
     "code binds to that name")

@@ -6,6 +6,8 @@
   - `grouping.py`: dicts of lists grown in place (`d.setdefault(k, []).append(v)`,
     `defaultdict(list)`) as the same values built anew, where nothing else names them;
   - `pairs.py`: `record[i]` of a display `record = (history, tag)` read as `history`;
+  - `deques.py`: a `collections.deque` made in the function and used as a queue, a list;
+  - `vectorized.py`: calls of `np.vectorize` objects as the loop over elements they run;
   - `generators.py`: generators consumed in the function run in place (nested functions);
   - `local_functions.py`: nested defs and lambdas set aside, to be inlined at calls,
     those inside them lifted with what they capture (`closures.py`, which also follows

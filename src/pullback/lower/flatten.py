@@ -129,6 +129,18 @@ def _base_name(expr) -> str:
     return "value"
 
 
+def _held_read(value) -> bool:
+    """`obj.attr`, `obj.attr[k]`, `obj.a.b["k"][0]`: what a name's object holds, under
+    constant keys (None: no value)."""
+    while isinstance(value, gast.Subscript) and isinstance(value.slice, gast.Constant):
+        value = value.value
+    if not isinstance(value, gast.Attribute):
+        return False
+    while isinstance(value, gast.Attribute):
+        value = value.value
+    return isinstance(value, gast.Name)
+
+
 def _item_of_name(expr) -> bool:
     """Whether `expr` is `a[index]` of a name `a`."""
     return isinstance(expr, gast.Subscript) and isinstance(expr.value, gast.Name)
@@ -169,6 +181,7 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
         self.resized: set = set()  # lists whose length that loop's body may change
         self.built: set = set()  # fresh names of lists built for a comprehension or builtin
         self._containers = None  # names only ever bound to lists or dicts (augassign)
+        self._held = None  # names only ever bound to an object's attribute (or its item)
         self.moves: dict = {}  # `a = b` statements after which b is not read (moves.py)
         self._object_facts = None  # inlining.py: what f does with its objects (one walk)
         self.object_methods: dict = {}  # (name, method) -> built_object_method's answer
@@ -233,7 +246,11 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
         out: list = []
         if self.built_objects and isinstance(s, gast.Expr):
             s = self.object_statement(s)  # obj.xs.append(v) of an object f builds
-        if isinstance(s, gast.Assign):
+        if isinstance(s, gast.Assign) and len(s.targets) == 1 \
+                and isinstance(s.targets[0], gast.Name) and self.grows_an_objects_list(s.value):
+            self.effect(s.value, out)  # `unused = As.append(v)` (a gradient's own line):
+            out.append(assign(s.targets[0].id, const(None)))  # the growth, and its None
+        elif isinstance(s, gast.Assign):
             if len(s.targets) == 1:
                 self.assign_to(s.targets[0], s.value, out)
                 if id(s) in self.moves and len(out) == 1:
@@ -249,7 +266,8 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
             self.augassign(s, out)
         elif isinstance(s, gast.Expr) and is_list_update(s) and s.value.func.attr == "pop":
             self.pop(s.value, out)
-        elif isinstance(s, gast.Expr) and is_list_update(s):
+        elif isinstance(s, gast.Expr) and is_list_update(s) \
+                and not self.holds_an_objects_list(s.value.func.value.id):
             items = [self.atom(a, out) for a in s.value.args]  # (insert: the index first)
             update = gast.Expr(value=gast.Call(func=gast.Attribute(
                 value=load(s.value.func.value.id), attr=s.value.func.attr, ctx=gast.Load()),
@@ -569,6 +587,62 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
                     break
                 self._containers = found
         return name in self._containers
+
+    def grows_an_objects_list(self, value) -> bool:
+        """Whether `value` is `As.append(v)` (extend, insert, appendleft, extendleft) of a
+        name for a list an object holds (holds_an_objects_list)."""
+        return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+            and value.func.attr in ("append", "extend", "insert", "appendleft", "extendleft") \
+            and isinstance(value.func.value, gast.Name) \
+            and self.holds_an_objects_list(value.func.value.id)
+
+    def holds_an_objects_list(self, name) -> bool:
+        """Whether `name` is only ever bound, in f's own body, to what an object holds:
+        `As = self.derived["A"]`, `hist = self.hist` (an attribute of a name, or an item of
+        one under constant keys). `As.append(v)` then grows that object's list, as
+        `self.derived["A"].append(v)` does: an effect call, checked as one
+        (Analysis._grows_a_held_list), not an update of a list f made (nor of an object
+        f builds, whose lists are f's own)."""
+        if self._held is None:
+            bound: dict = {}
+            assigned = set()
+            for node in walk(self.parsed.tree):
+                if isinstance(node, gast.Assign):
+                    for t in node.targets:
+                        if isinstance(t, gast.Name):
+                            value = node.value if len(node.targets) == 1 else None
+                            bound.setdefault(t.id, []).append(value)
+                            assigned.add(id(t))
+                elif isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load) \
+                        and id(node) not in assigned:
+                    bound.setdefault(node.id, []).append(None)
+            params = set(parameters(self.parsed.tree.args))
+            self._held = set()
+            while True:  # to a fixed point: `d = self.derived; As = d["A"]` (a gradient's)
+                found = {n for n, values in bound.items() if n not in params and all(
+                    _held_read(v) or isinstance(v, gast.Subscript) and isinstance(
+                        v.slice, gast.Constant) and isinstance(v.value, gast.Name)
+                    and v.value.id in self._held for v in values)}
+                if found == self._held:
+                    break
+                self._held = found
+            self._held_bound = bound
+        return name in self._held and not self._roots(name, set()) & set(self.built_objects)
+
+    def _roots(self, name, seen) -> set:
+        """The names of the objects whose attribute `name` (a held name) is read from (an
+        object f builds is kept as its attributes: its lists are f's own)."""
+        roots = set()
+        if name in seen:
+            return roots
+        seen.add(name)
+        for v in self._held_bound.get(name, ()):
+            head = v
+            while isinstance(head, (gast.Subscript, gast.Attribute)):
+                head = head.value
+            if isinstance(head, gast.Name):
+                roots |= self._roots(head.id, seen) if head.id in self._held else {head.id}
+        return roots
 
     def _python_container(self, value) -> bool:
         if isinstance(value, (gast.List, gast.ListComp, gast.Dict, gast.DictComp)):

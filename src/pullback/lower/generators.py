@@ -1,29 +1,33 @@
 """Generator functions consumed where they are called -> their bodies, run in place.
 
 Guarantees: `for T in G(args): BODY`, where G is a generator function of the user's
-defined in f's module, becomes a nested function holding G's body in which each
-`yield e` is `T = e` followed by BODY, called once with the arguments: G's statements
-and BODY then run interleaved exactly as Python runs them (G up to a yield, BODY, G
-again), and what BODY assigns is f's (`nonlocal`). A `break` in BODY ends the loop
-(it returns from that function), a `continue` ends the trip (BODY is a one-trip loop
-it breaks). A loop over `zip(G(args), B, ...)` (G first) takes `list(B)` first (B a display
-without calls, a range, or a name neither f nor G changes in place) and at each value of
-G stops when a list has no value left, as zip does after asking G; over `enumerate(G(args),
-start)` it counts from start. `sum(G(args))`, and `list`, `tuple`, `sorted`, `min`, `max`
-and `np.fromiter` (with a dtype: the array of the list) of one, consume it at once: the
-statement is preceded by the loop collecting its values; `any` and `all` of one stop at the
-value that decides, as Python does; so are a list comprehension over G, and a generator
-expression over G given to one of those, whose element and conditions that loop evaluates
-as it goes. `yield from E` in G is `for v in E: yield v`. Only when Python too would run G
-there, once and before anything else in the statement but the calls G's values are
-passed to, and calls of builtin, NumPy and math functions that only compute written
-after it (`check_hoistable`). G's own names are made fresh; the
-guards check that the name still denotes G when the gradient runs. Refused, located: a
-`return` in BODY, `yield` or `yield from` used as a value, G consuming another generator
-(`yield from G2(...)`), G with `*args`, `**kwargs`,
-keyword-only parameters, defaults other than constants, or from another module or a
-closure, G reading a global that f's names hide, and any other use of a generator of
-the user's (kept, passed on, iterated by hand), which the check of f refuses anyway.
+defined in f's module, becomes a nested function holding G's body in which each `yield e`
+is `T = e` followed by BODY, called once with the arguments: G's statements and BODY then
+run interleaved exactly as Python runs them (G up to a yield, BODY, G again), and what
+BODY assigns is f's (`nonlocal`). A `break` in BODY ends the loop (it returns from that
+function), a `continue` ends the trip (BODY is a one-trip loop it breaks). A loop over
+`zip(A, G(args), B, ...)` (one generator, anywhere) takes `list(A)`, `list(B)` first (each
+a display without calls, a range, or a name neither f nor G changes in place) and at each
+value of G stops when a list after G has no value left, as zip does after asking G; once a
+list before G has none left it stops after that trip's BODY, without resuming G (zip asks
+those first), and does not start G when one is empty; over `enumerate(G(args), start)` it
+counts from start. `sum(G(args))`, and `list`, `tuple`, `sorted`, `min`, `max` and
+`np.fromiter` (with a dtype: the array of the list) of one, consume it at once: the
+statement is preceded by the loop collecting its values; `any` and `all` of one stop at
+the value that decides, as Python does; so are a list comprehension over G, and a
+generator expression over G given to one of those, whose element and conditions that loop
+evaluates as it goes. `yield from E` in G is `for v in E: yield v`; `yield from G2(args)`
+of a generator function G2 of the user's is G2's body in its place, its parameters bound
+to the arguments first (G2 without `return`, not delegating to itself). Only when Python
+too would run G there, once and before anything else in the statement but the calls G's
+values are passed to, and calls of builtin, NumPy and math functions that only compute
+written after it (`check_hoistable`). G's own names are made fresh; the guards check that
+the name still denotes G when the gradient runs. Refused, located: a `return` in BODY,
+`yield` or `yield from` used as a value, G consuming another generator other than by
+`yield from G2(...)`, zip of two generators, G with `*args`, `**kwargs`, keyword-only
+parameters, defaults other than constants, or from another module or a closure, G reading
+a global that f's names hide, and any other use of a generator of the user's (kept, passed
+on, iterated by hand), which the check of f refuses anyway.
 
 >>> from pullback.ir.naming import Namer, all_names
 >>> from pullback.lower.example import parsed, show
@@ -136,8 +140,8 @@ class Generators:
         for node in walk(self.tree):
             if self.generator(node) is not None:
                 self.error("a call of a generator function other than as the iterable of "
-                           "a for loop (in f, also as the first argument of zip or "
-                           "enumerate there) or the argument of sum, list, tuple, sorted, "
+                           "a for loop (in f, also as one argument of zip, or the first of "
+                           "enumerate, there) or the argument of sum, list, tuple, sorted, "
                            "min, max, any, all or np.fromiter: pullback runs a generator in "
                            "place where it is consumed, not kept or passed on", node)
 
@@ -179,8 +183,8 @@ class Generators:
         return out
 
     def loop_generator(self, iterable):
-        """The generator function a loop over `iterable` runs: `G(args)`, or `zip(G(args),
-        ...)` or `enumerate(G(args)[, start])` (G first); None for any other."""
+        """The generator function a loop over `iterable` runs: `G(args)`, `zip(..., G(args),
+        ...)` (G its one generator) or `enumerate(G(args)[, start])`; None for any other."""
         if self.generator(iterable) is not None:
             return self.generator(iterable)
         if not (isinstance(iterable, gast.Call) and iterable.args and not any(
@@ -190,23 +194,29 @@ class Generators:
             consumer = self.parsed.resolve(iterable.func)
         except Exception:  # noqa: BLE001 (a name that resolves to nothing: not ours)
             return None
-        if consumer is builtins.zip or consumer is builtins.enumerate:
+        if consumer is builtins.enumerate:
             return self.generator(iterable.args[0])
+        if consumer is builtins.zip:  # the one generator among its arguments
+            found = [self.generator(a) for a in iterable.args if self.generator(a) is not None]
+            return found[0] if len(found) == 1 else None
         return None
 
     def run_loop(self, loop) -> list:
-        """`for T in G(args): BODY` run in place (`consumed`); over `zip(G(args), B, ...)`,
-        the lists `list(B)` (B a display without calls, a range of names and constants, or
-        a name neither f nor G changes in place) taken first, and at each value of G:
-        stop when a list has no value left (as zip does, after asking G), else `T = (value,
-        B[k], ...)`; over `enumerate(G(args), start)`: `T = (k, value)`, k counting from
-        start (evaluated first)."""
+        """`for T in G(args): BODY` run in place (`consumed`); over `zip(A, G(args), B,
+        ...)`, the lists `list(A)`, `list(B)` (each a display without calls, a range of names
+        and constants, or a name neither f nor G changes in place) taken first, and at each
+        value of G: stop when a list after G has no value left (as zip does, after asking
+        G), else `T = (A[k], value, B[k], ...)`, and after BODY stop (G not resumed) when a
+        list before G has no value left; G not started when one is empty. Over
+        `enumerate(G(args), start)`: `T = (k, value)`, k counting from start (evaluated
+        first)."""
         if self.generator(loop.iter) is not None:
             return self.consumed(loop, self.generator(loop.iter))
         zipped, lineno = loop.iter, getattr(loop, "lineno", None)
-        func = self.generator(zipped.args[0])
+        func = self.loop_generator(zipped)
+        position = next(k for k, a in enumerate(zipped.args) if self.generator(a) is not None)
         at, item = self.namer.fresh("zip_at"), self.namer.fresh("item")
-        out, parts = [], [load(item)]
+        out, parts, tail, before = [], [load(item)], [], []
         if self.parsed.resolve(zipped.func) is builtins.enumerate:
             start = zipped.args[1:] + [k.value for k in zipped.keywords if k.arg == "start"]
             if len(zipped.args) > 2 or any(k.arg != "start" for k in zipped.keywords):
@@ -219,8 +229,11 @@ class Generators:
             changed = changed_in_place(self.tree, self.parsed, {}) | changed_in_place(
                 self.callee(loop, func).tree, self.parsed, {})
             out.append(assign(at, gast.Constant(value=0, kind=None)))
-            head = []
-            for other in zipped.args[1:]:
+            head, parts = [], []
+            for k, other in enumerate(zipped.args):
+                if k == position:
+                    parts.append(load(item))
+                    continue
                 if not self.snapshot_safe(other, changed):
                     self.error("zip of a generator with an iterable other than a display, a "
                                "range, or a name f and the generator never change in place",
@@ -231,18 +244,28 @@ class Generators:
                 BUILTIN.set(out[-1].value.func, builtins.list)
                 ended = gast.Compare(left=load(at), ops=[gast.GtE()], comparators=[
                     call(self.namer.spelled_builtin("len"), load(rest))])
-                head.append(gast.If(test=ended, body=[gast.Break()], orelse=[]))
+                if k < position:  # asked before G: once it has no value left, zip stops
+                    before.append(ended)  # without resuming G
+                else:  # asked after G has given its value
+                    head.append(gast.If(test=ended, body=[gast.Break()], orelse=[]))
                 parts.append(gast.Subscript(value=load(rest), slice=load(at), ctx=gast.Load()))
+            if before:  # checked after each trip's body (a continue too): G not resumed
+                ended = before[0] if len(before) == 1 else gast.BoolOp(op=gast.Or(),
+                                                                       values=before)
+                tail = [gast.If(test=ended, body=[gast.Return(value=gast.Constant(
+                    value=None, kind=None))], orelse=[])]
         head.append(gast.Assign(targets=[loop.target], value=gast.Tuple(elts=parts,
                                                                          ctx=gast.Load())))
         head.append(assign(at, gast.BinOp(left=load(at), op=gast.Add(),
                                           right=gast.Constant(value=1, kind=None))))
         simple = gast.For(target=gast.Name(id=item, ctx=gast.Store(), annotation=None,
                                            type_comment=None),
-                          iter=zipped.args[0], body=[at_line(h, lineno) for h in head]
+                          iter=zipped.args[position], body=[at_line(h, lineno) for h in head]
                           + loop.body, orelse=[], type_comment=None)
         simple.lineno = lineno
-        return [at_line(s, lineno) for s in out] + self.consumed(simple, func)
+        guard = gast.UnaryOp(op=gast.Not(), operand=clone(tail[0].test)) if before else None
+        return [at_line(s, lineno) for s in out] + self.consumed(
+            simple, func, [at_line(t, lineno) for t in tail], guard)
 
     def snapshot_safe(self, node, changed) -> bool:
         """A display without calls, a range of names and constants, or a name not in
@@ -438,19 +461,21 @@ class Generators:
                              type_comment=None)]
         return body[0]
 
-    def consumed(self, loop, func) -> list:
+    def consumed(self, loop, func, tail=(), guard=None) -> list:
         """`for T in G(args): BODY` -> `def G_run(params): nonlocal ...; <G's body with
-        each yield: T = e; BODY>` and `G_run(args)`."""
+        each yield: T = e; BODY; TAIL>` and `G_run(args)` (TAIL: statements run after each
+        trip's body, a `continue` in it too; `guard`: a test the call runs under)."""
         callee = self.callee(loop, func)
-        body = self.loop_body(loop)
+        body = self.loop_body(loop) + list(tail)
         shared = sorted(set(stored_in_order(*body, loop.target)))
-        fdef = _without_yield_from(clone(callee.tree))
+        fdef = _without_yield_from(self.expanded(clone(callee.tree), [func], callee.location))
         params = [a.id for a in fdef.args.args + fdef.args.posonlyargs]
         own = sorted(set(params) | set(stored_in_order(*fdef.body)))
         renamed = {v: self.namer.fresh(f"{func.__name__}_{v}") for v in own}
         for node in walk(fdef):
             if getattr(node, "lineno", None) is not None:
-                ORIGIN.set(node, (callee.location, node.lineno))
+                if ORIGIN.of(node) is None:  # (a generator's it delegates to: its own)
+                    ORIGIN.set(node, (callee.location, node.lineno))
                 node.lineno = getattr(loop, "lineno", None)
         rename(fdef.args, renamed)
         for s in fdef.body:
@@ -461,8 +486,9 @@ class Generators:
         fdef.body = self.replace_yields(fdef.body, loop.target, body)
         for node in walk(fdef):
             if self.generator(node) is not None:
-                self.error(f"generator {func.__name__!r} consumes another generator: "
-                           "pullback runs generators in place one level deep", node)
+                self.error(f"generator {func.__name__!r} consumes another generator other "
+                           "than by `yield from G(...)`: pullback runs generators in place "
+                           "where they are consumed", node)
         if shared:
             fdef.body.insert(0, gast.Nonlocal(names=shared))
         fdef.name = self.namer.fresh(f"{func.__name__}_run")
@@ -475,28 +501,116 @@ class Generators:
         if head is not None and func.__class__ is not _Nested \
                 and self.parsed.is_rebindable(head):
             self.parsed.inlined[None, head] = func  # guarded: the name must still be G
+        if guard is not None:
+            run = gast.If(test=guard, body=[run], orelse=[])
         return [fdef, at_line(run, lineno)]
 
-    def callee(self, loop, func):
-        """G's checked Parsed, refusing the forms this lowering does not cover."""
+    def expanded(self, tree, running, location, outer=frozenset()):
+        """`tree` (a generator's def) with each statement `yield from G2(args)`, G2 a
+        generator function of the user's, replaced by G2's body: its parameters bound to
+        the arguments first, its names made fresh, its yields G's own (what delegating to
+        it does: G2 runs up to each of its yields, which G's consumer receives). G2's
+        own `yield from` are expanded alike; refused, located: G2 among the generators
+        being expanded (`running`: it would never end), a `return` in G2 (it would end
+        G), arguments other than positional and keyword ones, G2 reading a global that a
+        name of G (or of a generator G delegates from: `outer`) hides where G2's body
+        runs."""
+        outer = outer | {a.id for a in walk(tree.args) if isinstance(a, gast.Name)} | set(
+            stored_in_order(*tree.body))
+        for node in walk(tree):
+            for field in ("body", "orelse", "finalbody"):
+                stmts = getattr(node, field, None)
+                if not isinstance(stmts, list) or not any(
+                        _delegates(st) and self.generator(st.value.value) for st in stmts):
+                    continue
+                out = []
+                for st in stmts:
+                    inner = self.generator(st.value.value) if _delegates(st) else None
+                    out += [st] if inner is None else self.delegated(
+                        st.value.value, inner, running, location, outer)
+                setattr(node, field, out)
+        return tree
+
+    def delegated(self, made, func, running, location, outer) -> list:
+        """The statements `yield from func(...)` (the call `made`, in the generator whose
+        file and lines `location` has) stands for."""
+        name = func.__name__
+
+        def error(what):
+            located_error(what, made, location)
+
+        if func in running:
+            error(f"generator {name!r} delegates to itself (yield from): pullback runs "
+                  "generators in place, which a recursive one has no end of")
+        if any(isinstance(a, gast.Starred) for a in made.args) or any(
+                k.arg is None for k in made.keywords):
+            error(f"yield from {name}(...) with *args or **kwargs")
+        where = gast.For(target=gast.Name(id="_", ctx=gast.Store(), annotation=None,
+                                          type_comment=None), iter=made, body=[], orelse=[])
+        callee = self.callee(where, func, location)
+        args = {a.id for a in walk(callee.tree.args) if isinstance(a, gast.Name)}
+        free = {n.id for n in walk(callee.tree) if isinstance(n, gast.Name)} - set(
+            stored_in_order(callee.tree)) - args
+        if free & outer:  # (one defined in f reads f's names: hidden there too)
+            error(f"generator {name!r} reads the global {sorted(free & outer)[0]!r}, which a "
+                  "name of the generator delegating to it hides where its body runs in place; "
+                  "rename one of them")
+        tree = self.expanded(clone(callee.tree), [*running, func], callee.location, outer)
+        for node in walk(tree):
+            if isinstance(node, gast.Return):
+                located_error(f"return in generator {name!r}, which a generator delegates to "
+                              "(yield from): pullback runs its body in place of the yield from, "
+                              "where a return would end the generator around it", node,
+                              callee.location)
+            if getattr(node, "lineno", None) is not None and ORIGIN.of(node) is None:
+                ORIGIN.set(node, (callee.location, node.lineno))
+        params = [a.id for a in tree.args.posonlyargs + tree.args.args]
+        defaults = dict(zip(params[len(params) - len(tree.args.defaults):],
+                            tree.args.defaults))
+        given = dict(zip(params, made.args))
+        for k in made.keywords:
+            if k.arg not in params or k.arg in given:
+                error(f"yield from {name}(...) with an argument {name} does not take")
+            given[k.arg] = k.value
+        if len(made.args) > len(params) or set(params) - set(given) - set(defaults):
+            error(f"yield from {name}(...) with too many or too few arguments")
+        own = sorted(set(params) | set(stored_in_order(*tree.body)))
+        renamed = {v: self.namer.fresh(f"{name}_{v}") for v in own}
+        for st in tree.body:
+            rename(st, renamed)
+        bound = []  # the arguments in the order written, then the defaults
+        for p in [*[p for p in params if p in given and p in dict(zip(params, made.args))],
+                  *[k.arg for k in made.keywords]]:
+            bound.append(assign(renamed[p], given[p]))
+        bound += [assign(renamed[p], clone(defaults[p])) for p in params if p not in given]
+        line = getattr(made, "lineno", None)
+        return [at_line(b, line) for b in bound] + tree.body
+
+    def callee(self, loop, func, location=None):
+        """G's checked Parsed, refusing the forms this lowering does not cover (located in
+        f, or at `location`: the generator delegating to G)."""
+
+        def error(what, node):
+            located_error(what, node, location or self.parsed.location)
+
         name = func.__name__
         if func.__class__ is _Nested:
             callee = func
         elif func.__globals__ is not getattr(self.parsed.func, "__globals__", None) \
                 or func.__closure__:
-            self.error(f"generator {name!r} defined in another module or inside a function "
-                       "other than f: pullback runs a generator in place when it is a "
-                       "module-level function of f's module or defined in f", loop.iter)
+            error(f"generator {name!r} defined in another module or inside a function "
+                  "other than f: pullback runs a generator in place when it is a "
+                  "module-level function of f's module or defined in f", loop.iter)
         else:
             try:
                 callee = parse_function(func)
             except PullbackError as exc:
-                self.error(f"generator {name!r}: {exc}", loop.iter)
+                error(f"generator {name!r}: {exc}", loop.iter)
         args = callee.tree.args
         if args.vararg or args.kwarg or args.kwonlyargs or any(
                 not isinstance(d, gast.Constant) for d in args.defaults):
-            self.error(f"generator {name!r} with *args, **kwargs, keyword-only parameters or "
-                       "defaults other than constants", loop.iter)
+            error(f"generator {name!r} with *args, **kwargs, keyword-only parameters or "
+                  "defaults other than constants", loop.iter)
         tree = _without_yield_from(clone(callee.tree))
         for node in walk(tree):
             if isinstance(node, gast.Yield) and not any(
@@ -514,9 +628,9 @@ class Generators:
             stored_in_order(callee.tree)) - {a.id for a in walk(args) if isinstance(a, gast.Name)}
         hidden = sorted(free & (self.own | set(stored_in_order(*loop.body, loop.target))))
         if hidden and func.__class__ is not _Nested:  # (one defined in f reads f's names)
-            self.error(f"generator {name!r} reads the global {hidden[0]!r}, which f's own "
-                       f"variable of that name hides where the generator runs in place; "
-                       "rename one of them", loop.iter)
+            error(f"generator {name!r} reads the global {hidden[0]!r}, which f's own "
+                  f"variable of that name hides where the generator runs in place; "
+                  "rename one of them", loop.iter)
         return callee
 
     def loop_body(self, loop) -> list:
@@ -576,6 +690,12 @@ def _replace(tree, old, new) -> None:
                 setattr(node, field, new)
             elif isinstance(value, list) and any(v is old for v in value):
                 setattr(node, field, [new if v is old else v for v in value])
+
+
+def _delegates(stmt) -> bool:
+    """`yield from <call>` as a statement."""
+    return isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.YieldFrom) \
+        and isinstance(stmt.value.value, gast.Call)
 
 
 def _without_yield_from(tree):

@@ -30,7 +30,9 @@ Guarantees on the output (a gast FunctionDef with the user's signature):
   comes from, so later stages can point errors at the user's source.
 
 The lowerings, in the order `normalize` runs them, each in its own module:
-generators.py (generators consumed in f run in place, as nested functions),
+deques.py (a deque used as a queue, a list), vectorized.py (np.vectorize calls as loops),
+generators.py (generators consumed in f
+run in place, as nested functions),
 local_functions.py (nested functions and lambdas set aside, to be inlined, those inside
 them lifted with their captures: closures.py; calls through lists and dicts of functions
 made calls by name: function_tables.py), growing.py (a for loop over a list its body
@@ -83,6 +85,7 @@ from . import inlining
 from .blocks import Blocks
 from .common import at_line
 from .control_flow import ControlFlow
+from .deques import deques_as_lists
 from .flatten import Flatten
 from .generators import inline_generators
 from .grouping import grow_as_values
@@ -98,6 +101,7 @@ from .namespaces import (
 )
 from .pairs import read_through_pairs
 from .unbound import identity_reads, maybe_unset
+from .vectorized import vectorized_calls
 
 # Builtins the lowerings call by name beyond those every stage reserves (RESERVED):
 # `set(items)` for a set display, `tuple(xs)` for `*xs` passed on.
@@ -131,6 +135,10 @@ def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
     grow_as_values(tree, parsed, namer)
     # record = (history, "tanh"); record[0] -> history (pairs.py)
     read_through_pairs(tree)
+    # a deque made in f and used as a queue -> a list (deques.py)
+    deques_as_lists(tree, parsed, namer)
+    # calls of np.vectorize objects -> the loop over elements they run (vectorized.py)
+    vectorized_calls(tree, parsed, namer)
     # generators consumed in f -> nested functions running their bodies (generators.py)
     inline_generators(tree, namer, parsed)
     # what the function's own names denote (local_functions.py, namespaces.py)

@@ -327,7 +327,8 @@ TABLES = ("operators", "math", "builtins", "numpy", "numpy_added", "linalg", "ff
           "special_added", "scipy_stats", "scipy_linalg", "scipy_signal", "scipy_integrate",
           "scipy_optimize", "index_tricks", "stdlib", "higher", "higher_products",
           "higher_simple", "higher_decompositions", "higher_special", "higher_decompositions2",
-          "higher_simple2", "higher_special2")
+          "higher_simple2", "higher_special2", "higher_stdlib", "higher_stats", "higher_corrcoef",
+          "autograd_own")
 
 
 OPTIONAL = ("scipy",)  # libraries whose rule modules are skipped when not installed
@@ -485,7 +486,9 @@ def builds_by_indexing(obj) -> bool:
     (True, False, False)
     """
     try:
-        return isinstance(lookup(getattr(obj, "__getitem__", None)), Rule)
+        getitem = getattr(obj, "__getitem__", None)
+        adopt_wrapper(getitem)  # (autograd's r_ and c_: NumPy's)
+        return isinstance(lookup(getitem), Rule)
     except TypeError:  # an unhashable object's bound method
         return False
 
@@ -536,18 +539,41 @@ _AUTOGRAD_AS_NUMPY = {
                              "mean", "row_stack", "select", "stack", "std", "var", "vstack",
                              "where")),
     "autograd.numpy.linalg": (_np.linalg, ("norm",)),  # np.array of a list, then the norm
+    # autograd's tuple: a subclass of Python's, made of the same elements
+    "autograd.builtins": (__import__("builtins"), ("tuple",)),
 }
+
+
+# autograd's own definitions that compute what a NumPy function of another name does, or
+# pullback's own function with the rule (rules/autograd_own.py)
+_AUTOGRAD_RENAMED = {("autograd.numpy.linalg", "T"): (_np.linalg, "matrix_transpose"),
+                     ("autograd.scipy.signal", "convolve"): (
+                         f"{__name__}.autograd_own", "autograd_convolve"),
+                     ("autograd.numpy", "make_diagonal"): (
+                         f"{__name__}.autograd_own", "autograd_make_diagonal")}
 
 
 def autograd_wrapped(obj):
     """The NumPy (or SciPy) function an autograd function runs when no argument is boxed,
     or None when `obj` is not one."""
+    for (module, name), (numpy_module, numpy_name) in _AUTOGRAD_RENAMED.items():
+        if module in sys.modules and getattr(sys.modules[module], name, None) is obj:
+            if isinstance(numpy_module, str):
+                numpy_module = sys.modules.get(numpy_module)
+            return getattr(numpy_module, numpy_name, None)
     if getattr(obj, "_is_autograd_primitive", None) is True:  # primitive(f): obj.fun
         return getattr(obj, "fun", None)
     if not str(getattr(obj, "__module__", "")).startswith("autograd."):
         return None
     if getattr(obj, "_is_primitive", None) is True:  # notrace_primitive(f): shape, ndim
         return getattr(obj, "__wrapped__", None)
+    owner = getattr(obj, "__self__", None)  # autograd's r_[...] and c_[...]: NumPy's
+    if owner is not None and getattr(obj, "__name__", None) == "__getitem__":
+        namespace = sys.modules.get("autograd.numpy")
+        for name in ("r_", "c_"):
+            if owner is getattr(namespace, name, None):
+                return getattr(_np, name).__getitem__
+        return None
     for module, (numpy_module, names) in _AUTOGRAD_AS_NUMPY.items():
         namespace = sys.modules.get(module)
         for name in names:

@@ -47,6 +47,16 @@ RULES = {
     # its two helpers are linear in their first argument and each other's adjoint
     runtime.added_at_grad: rule("d, index, values", kinds=["fresh"], jvp="linear",
                                 d="added_at_tangent(g, d, index)"),
+    # the gradients a call g(a, *P, **M) hands back to P's elements and M's keys: linear
+    # in the gradients of g's parameters, P and M giving only the layout
+    runtime.spread_grads: rule("grads, layout, packed, mapping", kinds=["fresh"],
+                               jvp="linear",
+                               grads="spread_grads_transpose(g, grads, layout, packed, "
+                                     "mapping)"),
+    # the gradient of an operand of a + b: its elements' part of a joined list's or
+    # tuple's gradient, or g summed to its shape
+    runtime.join_grad: rule("d, a, b, side", kinds=["fresh"], jvp="linear",
+                            d="join_grad_adjoint(g, d, a, b, side)"),
     runtime.added_at_tangent: rule("t, a, index", kinds=["fresh"], jvp="linear",
                                    t="added_at_grad(g, index, t)"),
 }
@@ -64,3 +74,52 @@ NONDIFF = {builtins.len, builtins.range, builtins.int, builtins.round, builtins.
            runtime.set_attribute, runtime.set_new_container, runtime.store_item,
            runtime.final_state, runtime.write_back, runtime.bound_value}
 
+
+
+
+def spread_grads_transpose(g, grads, layout, packed, mapping):
+    """The adjoint of spread_grads with respect to `grads` (parameter -> gradient): each
+    parameter's part of g, the gradients of (P's elements, M's values), read back from
+    the element or key that filled it (a tuple of them for *args, a dict for **kwargs)."""
+    given, named = runtime.item_grad(g, 0), runtime.item_grad(g, 1)
+    positional, offset = layout["positional"], layout["offset"]
+
+    def element(i):
+        return 0.0 if given.__class__ is float else given[i]
+
+    def value(key):
+        return 0.0 if named.__class__ is float else named[key]
+
+    out = {}
+    for param in grads:
+        part = 0.0
+        if packed is not None and param in positional \
+                and 0 <= positional.index(param) - offset < len(packed):
+            part = element(positional.index(param) - offset)
+        elif packed is not None and param == layout["varargs"]:
+            part = tuple(element(i) for i in range(max(len(positional) - offset, 0),
+                                                   len(packed)))
+        elif mapping is not None and param in mapping:
+            part = value(param)
+        elif mapping is not None and param == layout["varkw"]:
+            part = {k: value(k) for k in mapping if k not in layout["named"]}
+        out[param] = part
+    return out
+
+
+def join_grad_adjoint(g, d, a, b, side):
+    """The adjoint of join_grad with respect to d: for joined sequences, g put at the
+    operand's elements of a gradient of the whole (zeros at the other's); otherwise the
+    adjoint of summing d to the operand's shape, g broadcast back to d's."""
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        if g.__class__ is float and g == 0.0:
+            return 0.0
+        zeros = [0.0] * (len(b) if side == 0 else len(a))
+        return runtime.GradList(list(g) + zeros if side == 0 else zeros + list(g))
+    from .higher import spread_to
+
+    return spread_to(g, d)
+
+
+HELPERS = {"spread_grads_transpose": spread_grads_transpose,
+           "join_grad_adjoint": join_grad_adjoint}

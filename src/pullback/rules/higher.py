@@ -1591,7 +1591,7 @@ NONDIFF = declare(runtime.record_shape, runtime.loop_len, runtime.sort_order,
     runtime.unpack_check, runtime.rebound, runtime.not_a_view, runtime.not_shared,
     runtime.slot_not_shared, runtime.list_not_kept, runtime.held_list,
     runtime.raise_own, tangent_support.check_tangent, objects.operand_of_user_class,
-    objects.operands_of_user_class, kinds=("reads-only",))
+    objects.operands_of_user_class, objects.objects_apart, kinds=("reads-only",))
 
 # a record's copy of a view (derive/records.py `keep_recorded_views`): the identity
 RULES[runtime.kept] = rule("value", kinds=FRESH, jvp="linear", value="g",

@@ -1,6 +1,6 @@
 """Second-order rules for the gradients' helpers of scipy.special.exprel,
-scipy.special.multigammaln, scipy.special.wofz and scipy.stats.norm (logpdf, pdf), so that
-hessian, hvp and reverse over reverse go through them.
+scipy.special.multigammaln and scipy.special.wofz, so that hessian, hvp and reverse over
+reverse go through them (scipy.stats' helpers have theirs in rules/higher_stats.py).
 
 Guarantees:
 - `exprel_grad(d, x) = d E'(x)` with E = exprel is elementwise: linear in d, and its
@@ -8,11 +8,6 @@ Guarantees:
   near 0, as exprel_grad uses its own series there);
 - `multigammaln_grad(d, a, dim) = d sum_j digamma(a - j/2)`: linear in d, its derivative
   in a the same sum of trigamma; the dimension is an integer (no derivative);
-- scipy.stats' `stats_grad(d, value, family, method, wrt, x, shapes, loc, scale)` is
-  linear in d and elementwise in x, loc, scale and the density `value` (pdf's factor):
-  its derivatives are written for scipy.stats.norm's logpdf and pdf; the other families
-  and methods, and the shape parameters (t's df, ...), are refused where a second
-  derivative reaches them;
 - `wofz_grad(d, z, w) = d (-2 z w + 2i/sqrt(pi))` (its real part for a real z) is linear
   in d, in z and in w = wofz(z): its tangent is that of each factor, its adjoint g times
   it (a real z: Re(u k) of a complex u has the adjoint g k, autograd's dL/dRe - i dL/dIm).
@@ -25,8 +20,6 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..errors import PullbackError
-from ..runtime.helpers import unbroadcast
 from . import rule
 
 FRESH = ("fresh",)
@@ -84,95 +77,13 @@ def wofz_grad_adjoint(g, d, z, value, along):
     return moved if np.iscomplexobj(z) else np.real(moved)
 
 
-# ------------------------------------------------------------ scipy.stats.norm
-# stats_grad(d, value, 'norm', method, wrt, x, (), loc, scale) = unbroadcast(d D_wrt, wrt)
-# with z = (x - loc) / s, u = 1 / s: D_x = -z u, D_loc = z u, D_scale = (z^2 - 1) u for
-# logpdf (times the density `value` for pdf). Their derivatives in x, loc and scale:
-_NORM_SECOND = {  # (wrt, along) -> the derivative of D_wrt in `along`, over u^2, in z
-    ("x", "x"): lambda z: -1.0, ("x", "loc"): lambda z: 1.0, ("x", "scale"): lambda z: 2 * z,
-    ("loc", "x"): lambda z: 1.0, ("loc", "loc"): lambda z: -1.0,
-    ("loc", "scale"): lambda z: -2 * z,
-    ("scale", "x"): lambda z: 2 * z, ("scale", "loc"): lambda z: -2 * z,
-    ("scale", "scale"): lambda z: 1.0 - 3.0 * z * z,
-}
-_NORM_FIRST = {"x": lambda z: -z, "loc": lambda z: z, "scale": lambda z: z * z - 1.0}
-
-
-def _norm_factor(value, family, method, wrt, x, loc, scale, along):
-    """The derivative of stats_grad's factor of d in `along` (x, loc, scale, or the density
-    `value`, a parameter of its own for pdf), elementwise; only scipy.stats.norm's logpdf
-    and pdf are written."""
-    if family != "norm" or method not in ("logpdf", "pdf"):
-        raise PullbackError(f"a second derivative through scipy.stats.{family}.{method}: "
-                            "pullback has it for scipy.stats.norm.logpdf and pdf only")
-    s = np.asarray(scale, dtype=float)
-    z = (np.asarray(x, dtype=float) - np.asarray(loc, dtype=float)) / s
-    if along == "value":
-        return _NORM_FIRST[wrt](z) / s if method == "pdf" else 0.0 * z
-    factor = _NORM_SECOND[wrt, along](z) / (s * s) + 0.0 * z
-    return factor * value if method == "pdf" else factor
-
-
-def _targets(x, loc, scale, value):
-    return {"x": x, "loc": loc, "scale": scale, "value": value}
-
-
-def stats_grad_tangent(t, d, value, family, method, wrt, x, shapes, loc, scale, along):
-    """stats_grad(d, value, ...) along the tangent t of d, x, loc, scale or value."""
-    from . import scipy_stats
-
-    if _zero(t) or along != "d" and _zero(d):
-        return 0.0
-    if along == "d":
-        return scipy_stats.stats_grad(t, value, family, method, wrt, x, shapes, loc, scale)
-    factor = _norm_factor(value, family, method, wrt, x, loc, scale, along)
-    return unbroadcast(d * factor * t, _targets(x, loc, scale, value)[wrt])
-
-
-def stats_grad_adjoint(g, d, value, family, method, wrt, x, shapes, loc, scale, along):
-    """The transpose of stats_grad_tangent: g spread to the full shape, times the same
-    factor (in d: stats_grad's own), summed to the parameter's shape."""
-    from . import scipy_stats
-
-    if _zero(g) or along != "d" and _zero(d):
-        return 0.0
-    if along == "d":
-        _norm_factor(value, family, method, wrt, x, loc, scale, "x")  # (refuses the others)
-        factor, _ = scipy_stats._stats_slope(g, value, family, method, wrt, x, shapes, loc,
-                                             scale)
-        like = d
-    else:
-        factor = d * _norm_factor(value, family, method, wrt, x, loc, scale, along)
-        like = _targets(x, loc, scale, value)[along]
-    full = np.broadcast_to(g, np.broadcast_shapes(np.shape(g), np.shape(factor)))
-    return unbroadcast(full * factor, like)
-
-
-def stats_shapes_refused(g):
-    """A second derivative reaching a distribution's shape parameters (t's df, ...)."""
-    if _zero(g) or isinstance(g, (tuple, list)) and all(_zero(v) for v in g):
-        return 0.0
-    raise PullbackError("a second derivative through a scipy.stats distribution in its shape "
-                        "parameters: pullback has it for scipy.stats.norm.logpdf and pdf only")
-
-
 def _rules():
     try:
         from . import scipy as special_rules
-        from . import scipy_stats
     except ImportError:
         return {}
     elementwise = ("elementwise",)
-    stats = "d, value, family, method, wrt, x, shapes, loc, scale"
     return {
-        scipy_stats.stats_grad: rule(
-            stats, kinds=FRESH,
-            jvp={**{p: f"stats_grad_tangent(g, {stats}, {p!r})"
-                    for p in ("d", "value", "x", "loc", "scale")},
-                 "shapes": "stats_shapes_refused(g)"},
-            **{p: f"stats_grad_adjoint(g, {stats}, {p!r})"
-               for p in ("d", "value", "x", "loc", "scale")},
-            shapes="stats_shapes_refused(g)"),
         special_rules.exprel_grad: rule("d, x", broadcast=True, kinds=elementwise,
                                         d="exprel_grad(g, x)", x="g * d * exprel_second(x)"),
         special_rules.multigammaln_grad: rule(

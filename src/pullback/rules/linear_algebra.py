@@ -86,26 +86,29 @@ LINEAR_ALGEBRA = {
 }
 
 
-def _check_dot(a, b):
-    if np.ndim(a) > 2 or np.ndim(b) > 2:
-        raise PullbackError("np.dot of arrays with more than 2 dimensions: use np.matmul or @")
+def _dot_axes(a, b):
+    """The axes np.dot contracts beyond two dimensions, as np.tensordot's: a's last with
+    b's second to last (its only one for a vector)."""
+    return ([np.ndim(a) - 1], [max(np.ndim(b) - 2, 0)])
 
 
 def dot_grad_a(g, a, b):
-    _check_dot(a, b)
     if g.__class__ is float and g == 0.0:
         return 0.0
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         return unbroadcast(g * b, a)
+    if np.ndim(a) > 2 or np.ndim(b) > 2:  # np.dot is then np.tensordot over those axes
+        return tensordot_grad(g, 0, a, b, _dot_axes(a, b))
     return matmul_grad_a(g, a, b)
 
 
 def dot_grad_b(g, a, b):
-    _check_dot(a, b)
     if g.__class__ is float and g == 0.0:
         return 0.0
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         return unbroadcast(g * a, b)
+    if np.ndim(a) > 2 or np.ndim(b) > 2:
+        return tensordot_grad(g, 1, a, b, _dot_axes(a, b))
     return matmul_grad_b(g, a, b)
 
 

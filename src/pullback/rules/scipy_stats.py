@@ -179,6 +179,33 @@ def poisson_grad(g, ans, method, k, mu, loc):
     return unbroadcast(g * d, mu)
 
 
+def poisson_tangent(t, ans, method, k, mu, loc):
+    """The tangent of poisson.method(k, mu, loc) along mu's tangent t (elementwise: in the
+    result's shape)."""
+    if _zero(t):
+        return 0.0
+    ones = np.ones(np.broadcast_shapes(np.shape(k), np.shape(mu), np.shape(ans)))
+    return t * poisson_grad(ones, ans, method, k, ones * mu, loc)
+
+
+def dirichlet_tangent(t, ans, method, wrt, x, alpha):
+    """The tangent of dirichlet.logpdf/pdf(x, alpha) along the tangent t of x or alpha:
+    sum_i (alpha_i - 1) t_i / x_i, or sum_i t_i (log x_i - digamma(alpha_i)) + digamma(
+    sum(alpha)) sum_i t_i (times the density for pdf), one per sample."""
+    if _zero(t):
+        return 0.0
+    x, alpha = np.asarray(x, dtype=float), np.asarray(alpha, dtype=float)
+    a = alpha.reshape((-1,) + (1,) * (x.ndim - 1))
+    t = np.asarray(t, dtype=float)
+    if wrt == "x":
+        out = np.sum((a - 1.0) * t / x, axis=0)
+    else:
+        t = t.reshape(a.shape)
+        out = np.sum(t * (np.log(x) - special.digamma(a)), axis=0) \
+            + special.digamma(np.sum(alpha)) * np.sum(t)
+    return out * ans if method == "pdf" else out
+
+
 def dirichlet_grad(g, ans, method, wrt, x, alpha):
     """dirichlet.logpdf/pdf(x, alpha), x of shape (k,) or (k, n) holding every component."""
     if _zero(g):
@@ -207,12 +234,8 @@ def _covariance(cov, d):
     return lower + np.tril(cov, -1).T
 
 
-def mvn_grad(g, ans, method, wrt, x, mean, cov):
-    """multivariate_normal.logpdf/pdf(x, mean, cov): -inv(cov) r, inv(cov) r and
-    (inv(cov) r r^T inv(cov) - inv(cov)) / 2 summed over the samples, with r = x - mean."""
-    if _zero(g):
-        return 0.0
-    real_only(g, f"scipy.stats.multivariate_normal.{method}", x, mean, cov)
+def mvn_parts(x, mean, cov):
+    """(the samples as rows, mean (d,), Sigma as SciPy reads cov), as mvn_grad reads them."""
     x = np.asarray(x, dtype=float)
     mean_ = np.zeros(1) if mean is None else np.atleast_1d(np.asarray(mean, dtype=float))
     cov_ = np.asarray(cov, dtype=float)
@@ -222,24 +245,78 @@ def mvn_grad(g, ans, method, wrt, x, mean, cov):
         samples = x.reshape(-1, 1)  # a 1-D x of scalar samples
     else:
         samples = x.reshape(-1, d)
+    return samples, mean_, _covariance(cov_, d)
+
+
+def mvn_tangent(t, ans, method, wrt, x, mean, cov):
+    """The tangent of multivariate_normal.logpdf/pdf along the tangent t of x, mean or
+    cov: -r^T inv(cov) dr - tr(inv(cov) dS) / 2 + r^T inv(cov) dS inv(cov) r / 2 per
+    sample (dr = t for x, -t for the mean; dS = t read as SciPy reads cov), times the
+    density for pdf."""
+    if _zero(t):
+        return 0.0
+    real_only(t, f"scipy.stats.multivariate_normal.{method}", x, mean, cov)
+    out = mvn_slope(t, wrt, x, mean, cov).reshape(np.shape(ans))
+    return out * ans if method == "pdf" else out
+
+
+def mvn_slope(t, wrt, x, mean, cov):
+    """The log density's tangent along t of x, mean or cov, one per sample (flat)."""
+    samples, mean_, sigma = mvn_parts(x, mean, cov)
+    sr = np.linalg.solve(sigma, (samples - mean_).T).T
+    if wrt == "cov":
+        dS = _covariance(np.asarray(t, dtype=float), sigma.shape[0])
+        out = 0.5 * (np.sum((sr @ dS) * sr, axis=1) - np.trace(np.linalg.solve(sigma, dS)))
+    else:
+        dr = np.reshape(np.asarray(t, dtype=float), (-1, sigma.shape[0])) if wrt == "x" \
+            else -np.broadcast_to(np.reshape(t, (-1,)), mean_.shape)
+        out = -np.sum(sr * dr, axis=1)
+    return out
+
+
+def mvn_entropy_tangent(t, cov):
+    """multivariate_normal.entropy along cov's tangent t: tr(inv(cov) dS) / 2."""
+    if _zero(t):
+        return 0.0
+    cov_ = np.asarray(cov, dtype=float)
+    d = cov_.shape[0] if cov_.ndim else 1
+    return 0.5 * np.trace(np.linalg.solve(_covariance(cov_, d),
+                                          _covariance(np.asarray(t, dtype=float), d)))
+
+
+def mvn_grad(g, ans, method, wrt, x, mean, cov):
+    """multivariate_normal.logpdf/pdf(x, mean, cov): -inv(cov) r, inv(cov) r and
+    (inv(cov) r r^T inv(cov) - inv(cov)) / 2 summed over the samples, with r = x - mean."""
+    if _zero(g):
+        return 0.0
+    real_only(g, f"scipy.stats.multivariate_normal.{method}", x, mean, cov)
+    samples, mean_, sigma = mvn_parts(x, mean, cov)
     g = np.asarray(g * ans if method == "pdf" else g, dtype=float).reshape(-1)
-    sigma = _covariance(cov_, d)
     r = samples - mean_
     sr = np.linalg.solve(sigma, r.T).T  # inv(cov) r, one row per sample
     if wrt == "x":
-        return (-g[:, None] * sr).reshape(x.shape)
+        return (-g[:, None] * sr).reshape(np.shape(x))
     if wrt == "mean":
         return np.sum(g[:, None] * sr, axis=0).reshape(np.shape(mean))
     full = 0.5 * (sr.T @ (g[:, None] * sr) - np.sum(g) * np.linalg.inv(sigma))
-    if cov_.ndim == 0:
+    return covariance_transpose(full, cov)
+
+
+def covariance_transpose(full, cov):
+    """The adjoint of reading cov as SciPy does (_covariance) at a symmetric `full`: its
+    trace for a scalar cov, its diagonal for a 1-D one, the lower triangle counted twice
+    off the diagonal for a matrix."""
+    ndim = np.ndim(cov)
+    if ndim == 0:
         return np.trace(full)
-    if cov_.ndim == 1:
+    if ndim == 1:
         return np.diagonal(full).copy()
     return 2.0 * np.tril(full, -1) + np.diag(np.diagonal(full))
 
 
-_FUNCTIONS = tuple((f.__name__, f) for f in (stats_grad, stats_tangent, poisson_grad,
-                                             dirichlet_grad, mvn_grad, no_derivative))
+_FUNCTIONS = tuple((f.__name__, f) for f in (
+    stats_grad, stats_tangent, poisson_grad, poisson_tangent, dirichlet_grad,
+    dirichlet_tangent, mvn_grad, mvn_tangent, no_derivative))
 
 
 def _rule(params, jvp=None, **partials):
@@ -267,16 +344,21 @@ def _family_rules():
 
 
 CONTINUOUS = _family_rules()
-DISCRETE = {getattr(stats.poisson, m): _rule("k, mu, loc=0",
-                                             mu=f"poisson_grad(g, ans, '{m}', k, mu, loc)")
-            for m in ("logpmf", "pmf", "cdf", "logcdf", "sf", "logsf")}
+DISCRETE = {getattr(stats.poisson, m): _rule(
+    "k, mu, loc=0", mu=f"poisson_grad(g, ans, '{m}', k, mu, loc)",
+    jvp={"mu": f"poisson_tangent(g, ans, '{m}', k, mu, loc)"})
+    for m in ("logpmf", "pmf", "cdf", "logcdf", "sf", "logsf")}
 MULTIVARIATE = {
     **{getattr(stats.dirichlet, m): _rule(
         "x, alpha", **{p: f"dirichlet_grad(g, ans, '{m}', '{p}', x, alpha)"
-                       for p in ("x", "alpha")}) for m in ("logpdf", "pdf")},
+                       for p in ("x", "alpha")},
+        jvp={p: f"dirichlet_tangent(g, ans, '{m}', '{p}', x, alpha)" for p in ("x", "alpha")})
+       for m in ("logpdf", "pdf")},
     **{getattr(stats.multivariate_normal, m): _rule(
         "x, mean=None, cov=1", **{p: f"mvn_grad(g, ans, '{m}', '{p}', x, mean, cov)"
-                                  for p in ("x", "mean", "cov")}) for m in ("logpdf", "pdf")},
+                                  for p in ("x", "mean", "cov")},
+        jvp={p: f"mvn_tangent(g, ans, '{m}', '{p}', x, mean, cov)" for p in ("x", "mean", "cov")})
+       for m in ("logpdf", "pdf")},
 }
 
 
@@ -289,19 +371,16 @@ def mvn_entropy_grad(g, cov):
     real_only(g, "scipy.stats.multivariate_normal.entropy", cov)
     cov_ = np.asarray(cov, dtype=float)
     d = cov_.shape[0] if cov_.ndim else 1
-    full = 0.5 * g * np.linalg.inv(_covariance(cov_, d))
-    if cov_.ndim == 0:
-        return np.trace(full)
-    if cov_.ndim == 1:
-        return np.diagonal(full).copy()
-    return 2.0 * np.tril(full, -1) + np.diag(np.diagonal(full))
+    return covariance_transpose(0.5 * g * np.linalg.inv(_covariance(cov_, d)), cov_)
 
 
 # the entropy does not vary with the mean: its gradient there is zero
 MULTIVARIATE[stats.multivariate_normal.entropy] = replace(
     rule("mean=None, cov=1", kinds=("fresh",), mean="np.zeros(np.shape(mean))",
-         cov="mvn_entropy_grad(g, cov)"),
-    functions=(("mvn_entropy_grad", mvn_entropy_grad),))
+         cov="mvn_entropy_grad(g, cov)",
+         jvp={"mean": "0.0", "cov": "mvn_entropy_tangent(g, cov)"}),
+    functions=(("mvn_entropy_grad", mvn_entropy_grad),
+               ("mvn_entropy_tangent", mvn_entropy_tangent)))
 
 ARRAY_LIKE = True  # list arguments are read as arrays, by the functions and their rules
 RULES = {**CONTINUOUS, **DISCRETE, **MULTIVARIATE}

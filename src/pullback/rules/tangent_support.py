@@ -18,6 +18,8 @@ runs a rule's one-tangent template once per tangent of the batch and stacks the 
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from ..errors import PullbackError
@@ -70,6 +72,8 @@ def as_tangent(t, out, where=""):
     if isinstance(out, (list, tuple)):
         ts = t if isinstance(t, (list, tuple)) else [t] * len(out)
         made = [as_tangent(ti, oi, where) for ti, oi in zip(ts, out, strict=True)]
+        if hasattr(out, "_fields"):  # a NamedTuple: a tangent of its class
+            return type(out)(*made)
         return tuple(made) if isinstance(out, tuple) else made
     if isinstance(out, dict):
         return {k: as_tangent(t[k] if isinstance(t, dict) else t, v, where)
@@ -82,6 +86,13 @@ def as_tangent(t, out, where=""):
             return t
         dtype = complex if np.iscomplexobj(t) or out.dtype.kind == "c" else float
         return np.array(np.broadcast_to(t, out.shape), dtype=dtype)
+    if type(t) is type(out) and hasattr(out, "__dict__") and not isinstance(
+            out, (int, float, complex, np.number)):  # an object's tangent (a gradient's)
+        made = copy.copy(t)
+        for k, v in vars(out).items():  # (None where the gradient has no part: kept)
+            if v is not None and not isinstance(v, (bool, np.bool_, str)):
+                setattr(made, k, as_tangent(getattr(t, k, 0.0), v, where))
+        return made
     if out is None or isinstance(out, (bool, np.bool_)) or not isinstance(
             out, (int, float, complex, np.number)):
         raise PullbackError(f"f returns {type(out).__name__} {out!r:.60}, which has no "
@@ -110,6 +121,18 @@ def check_tangent(t, x, name):
                                 f"got {_described(t)}")
         for k in x:
             check_tangent(t[k], x[k], f"{name}[{k!r}]")
+        return
+    if hasattr(x, "__dict__") and type(x).__module__ not in ("builtins", "numpy") \
+            and not isinstance(x, type) and not hasattr(x, "shape"):  # a user class's
+        if type(t) is not type(x) and not isinstance(t, dict):
+            raise PullbackError(
+                f"the tangent for {name} must be a {type(x).__qualname__} object (as grad "
+                f"returns) or a dict of its attributes; got {_described(t)}")
+        for k, v in vars(x).items():
+            part = t.get(k, 0.0) if isinstance(t, dict) else getattr(t, k, 0.0)
+            if isinstance(v, (float, np.ndarray)) and not (
+                    part.__class__ is float and part == 0.0):
+                check_tangent(part, v, f"{name}.{k}")
         return
     if np.shape(t) != np.shape(x):
         raise PullbackError(f"the tangent for {name} has shape {np.shape(t)}, but {name} has "
@@ -448,8 +471,30 @@ def matmul_batch_b(a, g):
     return np.stack([a @ gi for gi in g])
 
 
+def spread_arg_tangent(layout, param, dpacked, packed, dmapping, mapping, *default):
+    """The tangent of parameter `param` of a call g(a, *packed, **mapping) of a Python
+    function that `packed` or `mapping` fills (layout: analysis's `_spread_layout`): the
+    tangent of the element or key that fills it, 0.0 when neither does (its default; in
+    vector mode, given the default: a zero batch of the others' batch size)."""
+    if packed is not None and param in layout["positional"]:
+        i = layout["positional"].index(param) - layout["offset"]
+        if 0 <= i < len(packed):
+            return 0.0 if dpacked.__class__ is float else dpacked[i]
+    if mapping is not None and param in mapping:
+        return 0.0 if dmapping.__class__ is float else dmapping[param]
+    if not default:
+        return 0.0
+    for given in (dpacked, dmapping):
+        for leaf in (given.values() if isinstance(given, dict)
+                     else given if isinstance(given, (list, tuple)) else ()):
+            if np.ndim(leaf):
+                return np.zeros((np.shape(leaf)[0],) + np.shape(default[0]))
+    return 0.0
+
+
 HELPERS = {
     name: obj
     for name, obj in globals().items()
     if callable(obj) and not name.startswith("_") and obj.__module__ == __name__
 }
+

@@ -16,14 +16,16 @@ Guarantees: each tangent is the forward-mode transform (jvp_call, or jvp_batch_c
 for a batch of tangents) of a Python function pullback generated, exactly as for a
 generated call of a named function (`h_forward`, `h_backward`); the function kept in the
 record has no tangent (it is the same function along any direction). Refused with the
-call's place: a tangent of the object itself (an object carrying values being
-differentiated: forward mode does not take tangents of an object's attributes), a
-value being differentiated reaching `*args` or `**kwargs` of the method, and a
-backward part that is not such a function.
+call's place: a value being differentiated reaching `*args` or `**kwargs` of the
+method, a backward part that is not such a function, and a property read at second
+order. A read of a stored attribute (`attribute_forward`) has the attribute of the
+object's tangent for its tangent; its backward part (`_stored_backward`) is linear in
+the gradient and reads the object only for its structure.
 """
 
 from __future__ import annotations
 
+import functools
 import types
 
 import numpy as np
@@ -47,11 +49,6 @@ def _tangent(jsite, site, given):
             _refuse(jsite, site, "a value being differentiated reaches *args or **kwargs of "
                     f"{func.__qualname__}, which forward mode does not differentiate yet")
         keys = tuple(given)
-        if "self" in keys and not isinstance(receiver, (np.ndarray, np.generic)):
-            _refuse(jsite, site, f"it runs a method of a {type(receiver).__qualname__} "
-                    "object carrying values being differentiated, whose tangent forward "
-                    "mode does not take (reverse mode does: grad of a gradient taken with "
-                    "respect to other inputs)")
         if {"*", "**"} & set(keys):
             _refuse(jsite, site, "a value being differentiated is passed in *args or "
                     "**kwargs, which forward mode does not differentiate yet")
@@ -85,6 +82,8 @@ def method_dispatch_jvp(jsite, tangents, *args, **kwargs):
     given = dict(zip(jsite.active, tangents))
     if jsite.name == "method_backward":
         return _backward(jsite, given, *args)
+    if jsite.name == "attribute_forward":
+        return _attribute(jsite, given, *args)
     site, rest = args[0], args[1:]
     apart = None
     if jsite.name == "method_forward_apart":
@@ -95,8 +94,27 @@ def method_dispatch_jvp(jsite, tangents, *args, **kwargs):
     return (result, (backward, record)), (dresult, (0.0, drecord))
 
 
+def _attribute(jsite, given, site, obj):
+    """attribute_forward's read of a stored attribute, with its tangent: that attribute
+    of the object's tangent; the record's tangent is the object's (_stored_backward reads
+    the object only for its structure)."""
+    found = objects._class_attribute(type(obj), site.name)
+    if isinstance(found, (property, functools.cached_property)):
+        _refuse(jsite, site, f"{site.name!r} is computed by a {type(found).__name__} of "
+                f"{type(obj).__qualname__}, whose second derivative pullback does not "
+                "take yet (its first, and forward mode, it does)")
+    value, record = objects.attribute_forward(site, obj)
+    dobj = given.get("self", 0.0)
+    _, dvalue = objects.stored_tangent(site, obj, dobj)
+    return (value, record), (dvalue, (0.0, (0.0, dobj)))
+
+
 def _backward(jsite, given, saved, g):
     backward, record = saved
+    if backward is objects._stored_backward:  # linear in g; the object gives the structure
+        dg = given.get(0, 0.0)
+        return backward(record, g), (0.0 if dg.__class__ is float and dg == 0.0
+                                     else backward(record, dg))
     if not isinstance(backward, types.FunctionType) or backward.__code__.co_argcount != 2:
         _refuse(jsite, None, "its derivative is not one pullback generated as a function "
                 "of (record, gradient) (an attribute read, or the gradients of *args and "
@@ -117,7 +135,7 @@ def _backward(jsite, given, saved, g):
 
 HELPERS = {"method_dispatch_jvp": method_dispatch_jvp}
 DISPATCHED = frozenset({objects.method_forward, objects.method_forward_apart,
-                        objects.method_backward})
+                        objects.method_backward, objects.attribute_forward})
 
 
 # Reverse mode through the same calls (reverse over reverse: grad or vjp of a gradient
@@ -140,6 +158,10 @@ def dispatched_forward(dsite, *args, **kwargs):
     its value."""
     if dsite.name == "method_backward":
         return _dispatched_backward_part(dsite, *args)
+    if dsite.name not in ("method_forward", "method_forward_apart"):
+        _refuse(dsite, None, f"reverse mode of a gradient through its {dsite.name} call "
+                "(an attribute read resolved when it runs) is not differentiated yet; "
+                "pullback.hessian and pullback.hvp take it")
     site, rest = args[0], args[1:]
     apart = None
     if dsite.name == "method_forward_apart":

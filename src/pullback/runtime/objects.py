@@ -418,8 +418,10 @@ def method_jvp(site, tangents, obj, *args, **kwargs):
     """Forward mode's `obj.<site.name>(*args, **kwargs)` (or `obj(...)`): (value, tangent).
     For an array, by the transform of the NumPy function the method is, as method_forward
     takes it; for an object of a user class, by the forward-mode transform of the Python
-    function the call runs, resolved now as Python resolves it. The tangent of the object
-    itself (a method of an object carrying values being differentiated) is refused."""
+    function the call runs, resolved now as Python resolves it, the object's own tangent
+    among the tangents when it carries values being differentiated (attribute_jvp reads
+    its attributes' tangents). A function the object merely holds, called with such a
+    tangent, is refused."""
     if obj.__class__ is np.ndarray or isinstance(obj, np.generic):
         from .. import rules
 
@@ -427,11 +429,11 @@ def method_jvp(site, tangents, obj, *args, **kwargs):
             func = _array_calling(site.name, len(args), tuple(kwargs))
             jvp = _split(site, func, _params(site, func, True)[0])[0]
             return jvp(*tangents, obj, *args, **kwargs)
-    if "self" in site.active:
-        site.refuse(f"it runs the method {site.name} of a {type(obj).__qualname__} object "
-                    "carrying values being differentiated, which forward mode does not "
-                    "differentiate (reverse mode does)")
     func, receiver = _resolve(site, obj)
+    if "self" in site.active and receiver is None:
+        site.refuse(f"it calls {func!r}, held by a {type(obj).__qualname__} object carrying "
+                    "values being differentiated, which forward mode does not differentiate "
+                    "(reverse mode does)")
     if not isinstance(func, types.FunctionType) or func.__code__ in _RECORD_CODES:
         site.refuse(f"it runs {func!r} of a {type(obj).__qualname__} object, which forward "
                     "mode does not differentiate (reverse mode does)")
@@ -477,6 +479,59 @@ def attribute_forward(site, obj):
                     "properties of plain classes are differentiated, and so are the "
                     "attributes an object stores")
     return getattr(obj, site.name), (_stored_backward, (site, obj))
+
+
+def attribute_jvp(site, obj, dobj):
+    """Forward mode's read `obj.<site.name>` of an object carrying values being
+    differentiated: (value, tangent). A stored attribute (an instance's, a dataclass's or
+    a NamedTuple's field) has that attribute of the object's tangent (an object of the
+    same class, as grad returns, or a dict of its attributes; the number 0 along a
+    direction that leaves the object alone); a property runs the forward-mode transform
+    of its getter. Refused as attribute_forward refuses: other computed attributes."""
+    cls = type(obj)
+    found = _class_attribute(cls, site.name)
+    _plain_reads(site, cls)
+    if isinstance(found, property) and not site.stored_only:
+        getter = found.fget
+        if getter is None:
+            raise AttributeError(f"property {site.name!r} of {cls.__qualname__!r} object "
+                                 f"has no getter\n  {site.where}")
+        _check_readable(site, getter, f"the property {cls.__qualname__}.{site.name}")
+        jvp = _split(site, getter, (getter.__code__.co_varnames[0],))[0]
+        return jvp(dobj, obj)
+    if isinstance(found, (property, functools.cached_property)):
+        attribute_forward(site, obj)  # refused there, with its reason
+    return stored_tangent(site, obj, dobj)
+
+
+def _plain_reads(site, cls):
+    """Refuse a class of the user's (or a base of it) defining how attributes are read."""
+    if any(k.__module__ != "builtins" and ("__getattribute__" in vars(k) or "__getattr__"
+                                           in vars(k)) for k in cls.__mro__):
+        site.refuse(f"{cls.__qualname__} defines its own __getattribute__ or __getattr__, "
+                    f"which decides what .{site.name} reads: forward mode does not follow "
+                    "it (reverse mode differentiates stored attributes and properties of "
+                    "plain classes)")
+
+
+def stored_tangent(site, obj, dobj):
+    """(obj.<site.name>, its tangent) for a stored attribute: that attribute of the
+    object's tangent `dobj` (see attribute_jvp)."""
+    cls = type(obj)
+    _plain_reads(site, cls)
+    value = getattr(obj, site.name)
+    if dobj.__class__ is float and dobj == 0.0:
+        return value, 0.0
+    if isinstance(dobj, dict):
+        return value, dobj.get(site.name, 0.0)
+    if isinstance(obj, tuple) and hasattr(cls, "_fields") and isinstance(dobj, tuple) \
+            and len(dobj) == len(obj) and site.name in cls._fields:  # a rule's NamedTuple
+        return value, dobj[cls._fields.index(site.name)]
+    if type(dobj) is not cls:
+        site.refuse(f"the tangent given for the {cls.__qualname__} object is a "
+                    f"{type(dobj).__qualname__}: a tangent of an object is an object of "
+                    "its class (as grad returns), or a dict of its attributes")
+    return value, getattr(dobj, site.name, 0.0)
 
 
 _REFLECTED = {"__add__": "__radd__", "__sub__": "__rsub__", "__mul__": "__rmul__",
@@ -755,7 +810,7 @@ def _split(site, func, params, may_grow=False, apart=None):
                     if site.where else exc.args[0], *exc.args[1:])
         raise exc
     if split.received_writes:
-        objects_apart((apart[0],), apart[1], ((site.where, (), held_lists(split)),))
+        objects_apart(apart[1], ((site.where, (), held_lists(split)),), apart[0])
     if split.grown_lists and not may_grow:
         from ..api import grown_list_refusal
 
@@ -780,7 +835,7 @@ def call_forward_apart(at, forward, others, obj, *args, **kwargs):
     reachable through none of the function's other arguments and globals (`others`),
     where the function could read back what the method stored (`at`: where the call is,
     (), the lists: objects_apart)."""
-    objects_apart((obj,), others, (at,))
+    objects_apart(others, (at,), obj)
     return forward(obj, *args, **kwargs)
 
 
@@ -1075,16 +1130,17 @@ _LEAVES = (OPERAND_TYPES - {list, tuple}) | {
     str, bytes, type(None), functools.partial, np.ufunc}
 
 
-def objects_apart(written, others, wheres):
-    """Refuse when an object f sets attributes (or container items) of, received as an
-    argument (`written`; `wheres`: per object, where f writes it first, the
-    attributes f reads of it and, optionally, the lists it holds that f appends values
-    being differentiated to, (attribute, key or None)), or one of those lists, is also
-    reachable from another argument, a global object
-    f reads (`others`), or the attributes f reads of it: an object's attributes and a
-    container's elements are walked: f could read back there, under
-    another name, a value it stored, and the gradient follows the object's own reads only.
-    Arrays and numbers end the walk, so the check costs what the objects hold besides."""
+def objects_apart(others, wheres, *written):
+    """Refuse when an object f sets attributes (or container items) of, received as an argument
+    (`written`, each passed on its own: the analysis of a generated gradient,
+    differentiated again, reads them as what this check only reads; `wheres`: per object,
+    where f writes it first, the attributes f reads of it and, optionally, the lists it
+    holds that f appends values being differentiated to, (attribute, key or None)), or
+    one of those lists, is also reachable from another argument, a global object f reads
+    (`others`), or the attributes f reads of it: an object's attributes and a container's
+    elements are walked: f could read back there, under another name, a value it stored,
+    and the gradient follows the object's own reads only. Arrays and numbers end the
+    walk, so the check costs what the objects hold besides."""
     for i, (obj, (where, attributes, *held)) in enumerate(zip(written, wheres)):
         targets = {id(obj)}
         for attr, key in held[0] if held else ():  # lists f appends values being
@@ -1121,6 +1177,7 @@ def _reach_refused(obj, targets, stack, where):
 HELPERS = {"method_forward": method_forward, "objects_apart": objects_apart,
            "call_forward_apart": call_forward_apart,
            "method_forward_apart": method_forward_apart, "method_jvp": method_jvp,
+           "attribute_jvp": attribute_jvp,
            "OPERAND_TYPES": OPERAND_TYPES,
            "operand_of_user_class": operand_of_user_class,
            "operands_of_user_class": operands_of_user_class, "attribute_forward": attribute_forward,

@@ -1,0 +1,76 @@
+"""Forward mode and second order through calls that spread a tuple or dict into a
+function's parameters (`model(**params, x=x)`, `g(*pair)`, `g(a, *rest, scale=s)`): each
+parameter P or M fills gets the tangent of the element or key that fills it (0 for a
+parameter left to its default), and at second order the gradients handed back to P and
+M (`spread_grads`, `join_grad`) are differentiated: hvp and hessian against differences
+of the gradient (reverse over reverse refuses the gradient of the dict or tuple,
+located). A value being differentiated that reaches the callee's own *args or **kwargs
+stays refused by forward mode, with its line."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_higher import check_second_order
+
+import pullback
+from pullback.errors import PullbackError
+
+
+def model(a, b, x, c=0.5):
+    return np.sum(a * x ** 2 + np.sin(b * x)) * c
+
+
+def dict_spread(x):
+    params = {"a": x[0], "b": x[1] ** 2}
+    return model(**params, x=x)
+
+
+def tuple_spread(x):
+    pair = (x ** 2, np.cos(x))
+    return model(*pair, x, c=x[0])
+
+
+def mixed_spread(x):
+    rest = (np.tanh(x),)
+    options = {"c": x[1] * x[2]}
+    return model(x, *rest, x=x ** 2, **options)
+
+
+def default_left_alone(x):
+    return model(**{"a": x, "b": 2.0 * x}, x=x[::-1])
+
+
+def stars(*xs):
+    return sum(np.sum(v ** 2) for v in xs)
+
+
+def into_varargs(x):
+    return stars(*(x, x ** 2))
+
+
+CASES = [dict_spread, tuple_spread, mixed_spread, default_left_alone]
+
+
+@pytest.mark.parametrize("fn", CASES, ids=lambda f: f.__name__)
+def test_jvp_against_differences(fn):
+    rng = np.random.default_rng(1)
+    x, v = rng.normal(size=3), rng.normal(size=3)
+    value, tangent = pullback.jvp(fn)(x, v)
+    h = 1e-6
+    assert value == pytest.approx(fn(x), rel=1e-12)
+    assert tangent == pytest.approx((fn(x + h * v) - fn(x - h * v)) / (2 * h), rel=1e-6)
+
+
+@pytest.mark.parametrize("fn", CASES, ids=lambda f: f.__name__)
+def test_hessian_and_hvp(fn):
+    rng = np.random.default_rng(2)
+    check_second_order(fn, (rng.normal(size=3),), rng, nonzero=True)
+
+
+def test_values_reaching_the_callees_varargs_are_refused_at_the_call():
+    x = np.array([0.5, -1.0, 2.0])
+    assert np.allclose(pullback.grad(into_varargs)(x), 2 * x + 4 * x ** 3)
+    with pytest.raises(PullbackError) as info:
+        pullback.jvp(into_varargs)(x, np.ones(3))
+    assert "*args" in str(info.value) and "stars(*(x, x ** 2))" in str(info.value)
