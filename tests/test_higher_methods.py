@@ -4,7 +4,8 @@ objects and bound methods held in names, against central differences of the grad
 in several spellings (a callable object calling another method of its own, a bound
 method passed to hessian, inheritance and super(), an object passed as an argument or
 taken from a list, keywords, a call in a loop, an array's method resolved when it runs);
-reverse over reverse and forward tangents of an object refused with the user's line."""
+forward tangents of an object refused with the user's line (reverse over reverse:
+tests/test_higher11_methods.py)."""
 
 from __future__ import annotations
 
@@ -205,14 +206,6 @@ def test_bound_method_differentiated_directly():
     alpha, scale = SELU_ACT.alpha, SELU_ACT.scale
     np.testing.assert_allclose(H, np.diag(np.where(z > 0, 0.0, scale * alpha * np.exp(z))),
                                rtol=1e-10)
-
-
-def test_reverse_over_reverse_through_a_method_is_refused_at_the_call():
-    with pytest.raises(NoRuleError) as info:
-        pullback.vjp(pullback.grad(callable_object))(np.ones(3), np.ones(3))
-    message = str(info.value)
-    assert "TANH()" in message and "forward mode" in message
-    assert "return np.sum(TANH(z) * z)" in message
 
 
 class Scaled:

@@ -1306,6 +1306,23 @@ SAMPLES.update({
         ("join_grad([x0, x1 * x0, x1], [x0], [x1, x1], 1)[1] * x0 + join_grad([x0, x1], [x0], "
          "[x1], 0)[0] * x1", [((3,), ANY), ((3,), ANY)])],
 })
+# (higher11) the helpers of list updates and recorded views of a generated gradient
+# (rules/higher.py), after every other sample (their seeds come last)
+SAMPLES.update({
+    HELPERS["kept"]: [("kept(x0 * x1)", [((3,), ANY), ((3,), ANY)])],
+    HELPERS["pop_grad"]: [
+        ("(q := pop_grad([x0 * 1.0, x1 * x0], [x0, x1], 0))[0] + q[1] * q[2]",
+         [((2,), ANY), ((2,), ANY)]),
+        ("(q := pop_grad([x0 * 1.0, x1], [x0, x1], -1))[1] * q[0] + q[2]",
+         [((2,), ANY), ((2,), ANY)])],
+    HELPERS["take_inserted_grad"]: [
+        ("(p := take_inserted_grad([x0, x1 * x0, x1], [x0, x1, x1], 1))[0] * p[1][0] + p[1][1]",
+         [((2,), ANY), ((2,), ANY)]),
+        ("(p := take_inserted_grad([x0, x1 * x0], [x0, x1], -1))[0] * p[1][0]",
+         [((2,), ANY), ((2,), ANY)])],
+    HELPERS["extended_grad"]: [("extended_grad([x0, x1 * x0], np.ones((2, 3)))",
+                                [((3,), ANY), ((3,), ANY)])],
+})
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 

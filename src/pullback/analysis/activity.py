@@ -429,8 +429,8 @@ class Analysis(Classification, Refusals, ScalarInference):
 
     def update_pairs(self):
         """(list, name of the value appended or extended with) for each list update."""
-        return [(s.value.func.value.id, _atom_name(s.value.args[0])) for s in self.updates
-                if LIST_UPDATE.of(s) != "pop"]
+        return [(s.value.func.value.id, _atom_name(s.value.args[-1])) for s in self.updates
+                if LIST_UPDATE.of(s) != "pop"]  # (insert(i, v): v)
 
     def _useful(self):
         """The names from which the result is reachable along the flows, and from which

@@ -70,7 +70,7 @@ from ..ir.annotations import (
 )
 from ..rules.methods import SEQUENCE_RULES
 from ..rules.shifts import SHAPE_ONLY
-from ..runtime.helpers import loop_len
+from ..runtime.helpers import loop_len, record_shape, save_float_slot, save_slot
 from .classify import NONDIFF_ATTRIBUTES
 
 
@@ -169,14 +169,18 @@ def _check_written_operands(tree, analysis, describe) -> None:
                 f"{s.value.func.id if isinstance(s.value.func, gast.Name) else 'a helper'} "
                 f"writes into {analysis.spelled(d)!r} in place, which may be an input: "
                 f"pullback never modifies its inputs; pass a copy", describe(s))
-        now = moved._family(result)  # the names that hold the result, and for a pair,
-        for t in moved.readers.get(result, []):  # the names read out of it
-            if isinstance(t, gast.Assign) and isinstance(t.targets[0], gast.Name):
-                now |= moved._family(t.targets[0].id)
+        def holding(r):  # the names that hold result r, and for a pair, those read out of it
+            held = moved._family(r)
+            for t in moved.readers.get(r, []):
+                if isinstance(t, gast.Assign) and isinstance(t.targets[0], gast.Name):
+                    held |= moved._family(t.targets[0].id)
+            return held
+
+        now = holding(result)
         stack = list(now)  # and the results of the calls that write into those again
-        while stack:  # (the same object: `d_3 = accum_index(d_2, ...)` after this one)
-            for r in written_by.get(stack.pop(), []):
-                for n in moved._family(r) - now:
+        while stack:  # (the same object: `d_3 = accum_index(d_2, ...)` after this one,
+            for r in written_by.get(stack.pop(), []):  # `g, d_4 = take_last_grads(d_3, 1)`)
+                for n in holding(r) - now:
                     now.add(n)
                     stack.append(n)
         family = moved._family(d)
@@ -211,12 +215,25 @@ def _check_written_operands(tree, analysis, describe) -> None:
             # their block) is not that object: it may hold an earlier trip's
             makings = [m for m in analysis.defs.get(v, [])
                        if born is None or _precedes(born, m, analysis) is not None]
-            if reads and not all(_read_unchanged(m, t, s, born, analysis)
-                                 for m in makings for t in reads):
+            if reads and any(_stale(m, t, s, born, analysis)
+                             for m in makings for t in reads):
                 raise UnsupportedSyntaxError(
                     f"{analysis.spelled(v)!r} may share memory with {analysis.spelled(d)!r}, "
                     "which a helper writes in place while it is still read; take a copy",
                     describe(s))
+
+
+def _stale(m, t, s, born, analysis) -> bool:
+    """Whether the call `s` may write the object a name made at `m` holds between m and
+    its read at `t` (not `_read_unchanged`). A loop's copy at the end of its body (`d_3 =
+    d_4`, SSA's back edge) reaches a read in the next trip, which s, outside every loop
+    around both, cannot come between."""
+    if _read_unchanged(m, t, s, born, analysis):
+        return False
+    if _precedes(m, t, analysis) is not None:
+        return True
+    around = _loops_around_both(m, t, analysis)
+    return not (PHI.of(m) and around) or any(_inside(s, loop, analysis) for loop in around)
 
 
 def _read_unchanged(m, t, s, born, analysis) -> bool:
@@ -628,6 +645,8 @@ def shared_sources(analysis, stmt) -> list[str]:
         return []
     if not isinstance(value, gast.Name) and fresh_result(analysis, stmt):
         return []
+    if _taken_out(value, analysis):
+        return []
     op = analysis.op(stmt) if isinstance(value, gast.Call) else None
     if op is not None and op.kind == "rule" and getattr(op.callee, "__module__", "").startswith(
             "pullback."):  # a helper of generated code: reads the others for their shape
@@ -636,6 +655,20 @@ def shared_sources(analysis, stmt) -> list[str]:
         return [a.id for a in op.inputs.values() if isinstance(a, gast.Name)]
     return [n.id for n in nodes.walk(value)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
+
+
+def _taken_out(value, analysis) -> bool:
+    """Whether `value` is `pair[0]` of a pair a helper of kind "takes-out" returned
+    (`take_slot_grad(d, i)`: a copy of d's slot, taken out of d): it shares no memory
+    with the operand the helper writes."""
+    if not (isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)
+            and isinstance(value.slice, gast.Constant) and value.slice.value == 0):
+        return False
+    defs = analysis.defs.get(value.value.id, [])
+    if len(defs) != 1 or not isinstance(defs[0].value, gast.Call):
+        return False
+    op = analysis.op(defs[0])
+    return op is not None and op.kind == "rule" and "takes-out" in rules.kinds_of(op.callee)
 
 
 def sharing(analysis) -> dict:
@@ -717,6 +750,8 @@ def _check_views(tree, analysis, buffers, describe) -> None:
             # `unbroadcast(g, v)` reads only v's shape, which no write into its memory changes
             parts = [a for p, a in op.bound.items()
                      if p not in SHAPE_ONLY[op.callee] and isinstance(a, gast.AST)]
+        elif op is not None and op.callee is record_shape:
+            parts = []  # a loop record's shape of an array (these buffers are arrays)
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript):
             parts.append(s.targets[0])
             writes_of.setdefault(s.targets[0].value.id, []).append((u, loops))
@@ -755,6 +790,8 @@ def _check_views(tree, analysis, buffers, describe) -> None:
                 # a write in a loop around the sharing, reaching it in the next trip
                 next_trip = accumulates and not p_loops.isdisjoint(in_loops) and (
                     u > p or not p_loops.isdisjoint(id(loop) for loop in u_loops))
+                if between and _restored_between(p, u, buffer, order, analysis):
+                    between = False  # every write between is undone before the read
                 if between or in_loop_after or next_trip:
                     return s
         return None
@@ -779,6 +816,61 @@ def _check_views(tree, analysis, buffers, describe) -> None:
         buffer = view_of[view]
         if id(s) in position and changed_after_sharing(container, buffer, [s], True) is not None:
             _flag_or_reject(view, buffer, analysis, describe(s))
+
+
+def _saved_by(name, buffer, analysis):
+    """The statement `name = save_slot(buffer, idx)` (or save_float_slot, pullback's
+    own) that defines `name`, or None."""
+    defs = analysis.defs.get(name, [])
+    if len(defs) != 1:
+        return None
+    value = defs[0].value
+    if isinstance(value, gast.Call) and value.args and isinstance(value.args[0], gast.Name) \
+            and value.args[0].id == buffer and analysis.op(defs[0]).callee in (
+                save_slot, save_float_slot):
+        return defs[0]
+    return None
+
+
+def _restored_between(p, u, buffer, order, analysis) -> bool:
+    """Whether `buffer` holds at position u the values it held at position p: every write
+    into it between them is a generated gradient's write with its save just before it
+    (`old = save_float_slot(y, i)`, `y[i] = v`) and its restore after it (`y[i] = old`),
+    in the same block, nested as a stack (the last write made is the first undone), with
+    no loop around them that is not around p and u too. A view of it made at p and read
+    at u then reads the values it was made with (the first-order gradient reads the
+    views its forward made after restoring what the forward overwrote)."""
+    loops = order[p][1]
+    if order[u][1] != loops:
+        return False
+    open_writes: list = []  # (the saved name, the slot written) of the writes not undone
+    for q in range(p + 1, u):
+        s, q_loops = order[q]
+        if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript)
+                and isinstance(s.targets[0].value, gast.Name)
+                and s.targets[0].value.id == buffer):
+            if isinstance(s, (gast.For, gast.While)) and q_loops == loops and any(
+                    isinstance(t, gast.Assign) and isinstance(t.targets[0], gast.Subscript)
+                    and isinstance(t.targets[0].value, gast.Name)
+                    and t.targets[0].value.id == buffer for t in nodes.walk(s)):
+                return False  # (a write in a loop between: not followed here)
+            continue
+        if q_loops != loops:
+            return False
+        slot = gast.dump(s.targets[0].slice)
+        owner = analysis.owner.get(id(s))
+        if isinstance(s.value, gast.Name) and _saved_by(s.value.id, buffer, analysis):
+            if not open_writes or open_writes[-1] != (s.value.id, slot, owner):
+                return False
+            open_writes.pop()
+            continue
+        before = order[q - 1][0]
+        if not (isinstance(before, gast.Assign) and isinstance(before.targets[0], gast.Name)
+                and _saved_by(before.targets[0].id, buffer, analysis) is before
+                and analysis.owner.get(id(before)) is owner):
+            return False
+        open_writes.append((before.targets[0].id, slot, owner))
+    return not open_writes
 
 
 def _check_holders(tree, analysis, containers, describe) -> None:

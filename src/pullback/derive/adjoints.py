@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import gast
 
-from ..errors import NoRuleError
 from ..frontend.parse import MISSING
 from ..ir.annotations import (
     AUGMENTED,
@@ -317,13 +316,19 @@ class Adjoints:
         `y, y_record = method_forward(site, obj, ...)` (`attribute_forward(site, obj)`)."""
         inputs = {"self": op.inputs["x"]} if op.kind == "attr" else op.inputs
         active = tuple(k for k, atom in inputs.items() if self.active(atom))
-        if op.bound.get("dispatched"):  # a gradient's method_forward: forward mode only
-            shown, user = self.dispatched_site(s)
-            raise NoRuleError(
-                f"reverse mode through the call {shown}, a method of an object that a "
-                "gradient resolves when it runs: a derivative of that gradient is taken by "
-                "forward mode (pullback.hvp, pullback.hessian, jvp of the gradient), not yet "
-                "by reverse mode" + user, self.analysis.parsed.location.describe(s))
+        if op.bound.get("dispatched") and id(s) not in self.call_records:
+            # a gradient's method_forward / method_backward: `y, y_record =
+            # dispatched_forward(site, <its arguments>)` (runtime/method_tangents)
+            from ..runtime.objects import CallSite
+
+            name = s.targets[0].id
+            self.call_records[id(s)] = self.namer.fresh(f"{name}_record")
+            site = self.namer.fresh(f"{op.bound['name']}_site")
+            self.constants[site] = CallSite(
+                op.bound["name"], active, self.optimize,
+                self.analysis.parsed.location.describe(s), op.name)
+            self.call_forward[id(s)] = "dispatched_forward"
+            self.method_prefix[id(s)] = [load(site)]
         if id(s) not in self.call_records:
             from ..runtime.objects import CallSite
 
@@ -357,23 +362,6 @@ class Adjoints:
                 self.call_forward[id(s)] = "operator_forward"
                 self.method_prefix[id(s)] += [clone(inputs[0])] if 0 in inputs else []
         return active
-
-    def dispatched_site(self, s) -> tuple:
-        """(the user's call, "\n  where it is") that the generated method_forward or
-        method_backward statement `s` stands for (method_backward: through its record,
-        an item of method_forward's result)."""
-        todo, seen = [s], set()
-        while todo and len(seen) < 16:
-            s = todo.pop()
-            seen.add(id(s))
-            op = self.analysis.op(s)
-            if op.kind == "method" and op.bound["name"] != "method_backward":
-                site = self.analysis.parsed.lookup(s.value.args[0].id)
-                return op.name, f"\n  {site.where.strip()}" if site.where else ""
-            head = op.inputs.get("self", op.inputs.get("x"))
-            todo += [t for t in self.analysis.defs.get(getattr(head, "id", None), ())
-                     if id(t) not in seen]
-        return "of a method", ""
 
     def call_params(self, op):
         """(the callee's parameters that receive active arguments, the functions passed to
@@ -484,27 +472,72 @@ class Adjoints:
             if base in self.defined and base in self.analysis.active:
                 out.append(assign(self.grad_name(base), call("pop_grad", load(self.grad_name(base)),
                                                      load(base), clone(item))))
-            out.append(gast.Expr(value=call("undo_pop", load(base), clone(item),
-                                            load(POPPED.of(s).targets[0].id))))
+            popped = load(POPPED.of(s).targets[0].id)
+            if not self.certainly_list(base):  # (a dict, say **kwargs)
+                out.append(gast.Expr(value=call("undo_pop", load(base), clone(item), popped)))
+            else:  # a list update pullback reads (second order)
+                out.append(gast.Expr(value=gast.Call(func=gast.Attribute(
+                    value=load(base), attr="insert", ctx=gast.Load()), args=[
+                        call("popped_at", load(base), clone(item)), popped], keywords=[])))
+            return out
+        if LIST_UPDATE.of(s) == "insert":  # hand the element's gradient back, take it off
+            index, item = s.value.args
+            out = []
+            if base in self.defined and base in self.analysis.active:
+                part = self.namer.fresh(f"d{item.id}_item") if self.active(item) else "_"
+                out.append(assign(tuple_of(store(part), store(self.grad_name(base)),
+                                           ctx=gast.Store()),
+                                  call("take_inserted_grad", load(self.grad_name(base)),
+                                       load(base), clone(index))))
+                if self.active(item):
+                    self.contribute(item.id, load(part), False, out)
+            out.append(gast.Expr(value=gast.Call(func=gast.Attribute(
+                value=load(base), attr="pop", ctx=gast.Load()), args=[
+                    call("inserted_at", load(base), clone(index))], keywords=[])))
             return out
         count = const(1) if LIST_UPDATE.of(s) == "append" else \
             load(self.saved.setdefault(id(s), self.namer.fresh(f"{base}_added")))
         out: list = []
         if base in self.defined and base in self.analysis.active:
-            taken = call("take_last_grads", load(self.grad_name(base)), count) \
-                if LIST_UPDATE.of(s) == "append" else \
-                call("take_last_grads", load(self.grad_name(base)), count, const(True))
+            taken = call("take_last_grads", load(self.grad_name(base)), count,
+                         const(LIST_UPDATE.of(s) != "append"), load(base))
             part = self.namer.fresh(f"d{item.id}_item") if self.active(item) else "_"
             out.append(assign(tuple_of(store(part), store(self.grad_name(base)), ctx=gast.Store()),
                               taken))
-            if self.active(item):
-                self.contribute(item.id, load(part), False, out)
-        if LIST_UPDATE.of(s) == "append":  # a list update pullback reads (second order)
-            out.append(gast.Expr(value=gast.Call(func=gast.Attribute(
-                value=load(base), attr="pop", ctx=gast.Load()), args=[], keywords=[])))
-        else:
-            out.append(gast.Expr(value=call("undo_append", load(base), clone(count))))
+            if self.active(item):  # (extend: as the iterable is, an array's as an array)
+                self.contribute(item.id, load(part) if LIST_UPDATE.of(s) == "append" else call(
+                    "extended_grad", load(part), load(item.id)), False, out)
+        pop = gast.Expr(value=gast.Call(func=gast.Attribute(  # list updates pullback reads
+            value=load(base), attr="pop", ctx=gast.Load()), args=[], keywords=[]))  # (again)
+        if LIST_UPDATE.of(s) == "append":
+            out.append(pop)
+        else:  # the elements extend added, one pop each
+            out.append(gast.For(target=store(self.namer.fresh("rep")), iter=call(
+                self.namer.spelled_builtin("range"), clone(count)), body=[pop], orelse=[],
+                type_comment=None))
         return out
+
+    def certainly_list(self, name) -> bool:
+        """Whether `name` holds a list the function made: every binding, followed back
+        through copies, a list display or a call of `list`."""
+        import builtins
+
+        seen, stack = set(), [name]
+        while stack:
+            n = stack.pop()
+            if n in seen:
+                continue
+            seen.add(n)
+            defs = self.analysis.defs.get(n, [])
+            if not defs:
+                return False  # a parameter, a free name
+            for d in defs:
+                if isinstance(d.value, gast.Name):
+                    stack.append(d.value.id)
+                elif not (isinstance(d.value, gast.List) or isinstance(d.value, gast.Call)
+                          and self.analysis.op(d).callee is builtins.list):
+                    return False
+        return True
 
     def adjoint_if(self, s):
         if BLOCK.of(s) == "with":  # the body always ran: so does its adjoint,

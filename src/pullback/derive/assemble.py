@@ -204,6 +204,10 @@ class Assembly:
         read = {n.id for n in names(*adjoint) if isinstance(n.ctx, gast.Load)}
         needed = (read & primal_names) - self.recomputed
         primal = self.instrument(primal, None, False, needed)
+        self.keep_recorded_views({n for mode, names in self.loop_modes.values()
+                                  if mode in ("record", "checkpoint") for n in names[1]},
+                                 adjoint)
+        self.keep_recorded_views({n for names in self.pushes.values() for n in names})
         self.check_checkpointed()
         adjoint = self.fill_pops(adjoint)
         setup = []
@@ -259,6 +263,7 @@ class Assembly:
         taped = bool(self.pushes) and self.pop in free
         record = sorted((free & (needed | set(self.analysis.params))) - {self.pop}
                         | ({self.tape} if taped else set()))
+        self.keep_recorded_views(set(record))
         top_level = stored_names([s for s in primal if isinstance(s, gast.Assign)]) | set(
             self.analysis.params) | {self.tape, self.push, self.pop}
         # names set only on some paths (in a branch, in a loop that may not run)

@@ -752,14 +752,16 @@ class Forward:
         return [assign(slot, value)]
 
     def update(self, s) -> list:
-        """values.append(v) / extend(vs) / pop(i) on the tangent list too."""
+        """values.append(v) / extend(vs) / insert(i, v) / pop(i) on the tangent list too."""
         base = s.value.func.value.id
         if base not in self.analysis.active:
             return []
-        item = s.value.args[0]
+        *index, item = s.value.args
         arg = clone(item) if s.list_update == "pop" else self.tangent_or_zero(item)
+        if s.list_update == "extend" and self.batched:  # an array's batch: element by element
+            arg = call("batch_elements", arg, clone(item))
         method = gast.Attribute(value=load(self.d(base)), attr=s.list_update, ctx=gast.Load())
-        return [gast.Expr(value=call(method, arg))]
+        return [gast.Expr(value=call(method, *[clone(i) for i in index], arg))]
 
 
 def _summed(terms):

@@ -21,7 +21,7 @@ import ast
 
 import gast
 
-from ..analysis.aliasing import checked_call
+from ..analysis.aliasing import checked_call, views_of
 from ..ir.annotations import (
     BLOCK,
     CATCH,
@@ -260,6 +260,37 @@ class Records:
                 at -= 1
         out.insert(at, push)
         return out
+
+    def keep_recorded_views(self, recorded, adjoint=None) -> None:
+        """A view of an array the function writes in place, kept by a record (a loop's,
+        a branch's in a loop, a split function's), is made as a copy (`kept(y[1:])`). The
+        first-order adjoint reads it after restoring what the writes overwrote, so the view
+        shows its first values again; but differentiated again (second order), that code
+        has a view which later writes change, held by a record the writes outlive: the copy
+        holds the values the view was made with, which every primal read of it sees too (a
+        read after a write is refused or checked: MUST_NOT_BE_VIEW, left as it is). With
+        `adjoint`, a view the adjoint reads only for its shape (`unbroadcast(g, v)`, which
+        simplify records as `record_shape(v)`) is left as it is."""
+        buffers = {s.targets[0].value.id for s in self.analysis.assigns
+                   if isinstance(s.targets[0], gast.Subscript)
+                   and isinstance(s.targets[0].value, gast.Name)}
+        views = {v for v in views_of(self.analysis, buffers) if v in recorded and v not in buffers}
+        if not views:
+            return
+        if adjoint is not None:
+            found = list(walk(gast.Module(body=adjoint, type_ignores=[])))
+            shape_only = {id(node.args[1]) for node in found if isinstance(node, gast.Call)
+                          and isinstance(node.func, gast.Name) and len(node.args) > 1
+                          and node.func.id in ("unbroadcast", "reshape_like")}
+            for_values = {n.id for n in found if isinstance(n, gast.Name) and n.id in views
+                          and id(n) not in shape_only}
+            views &= for_values
+        for name in views:  # (kept copies an array only: a list's element is the same)
+            for d in self.analysis.defs.get(name, []):
+                if PHI.of(d) or MUST_NOT_BE_VIEW.of(d) or id(d) in self.call_records \
+                        or not isinstance(d.targets[0], gast.Name):
+                    continue
+                d.value = call("kept", d.value)
 
     def instrument_block(self, s, in_loop, needed, defs) -> list:
         """The primal of a `with` or `try` block (an `if` marked by normalize, which codegen

@@ -188,8 +188,8 @@ def _check_try(node, reject) -> None:
 
 
 def is_list_update(stmt) -> bool:
-    """`values.append(v)`, `values.extend(vs)`, `values.pop(i)` or `d.pop(k, default)` on a
-    name, as a statement."""
+    """`values.append(v)`, `values.extend(vs)`, `values.insert(i, v)`, `values.pop(i)` or
+    `d.pop(k, default)` on a name, as a statement."""
     value = getattr(stmt, "value", None)
     if not (isinstance(stmt, gast.Expr) and isinstance(value, gast.Call)
             and isinstance(value.func, gast.Attribute) and isinstance(value.func.value, gast.Name)
@@ -197,6 +197,8 @@ def is_list_update(stmt) -> bool:
         return False
     if value.func.attr == "pop":
         return len(value.args) <= 2  # values.pop(i), d.pop(k, default)
+    if value.func.attr == "insert":
+        return len(value.args) == 2  # values.insert(i, v)
     return value.func.attr in ("append", "extend") and len(value.args) == 1
 
 

@@ -99,7 +99,8 @@ LIST_UPDATE = _declare(
     "list_update", "str | None", None, "lower/containers lower/flatten",
     "analysis/activity analysis/aliasing derive/reverse derive/forward derive/records "
     "derive/adjoints derive/checkpoint derive/loop_optimizations",
-    "an expression statement `xs.append(v)`, `xs.extend(vs)` or `xs.pop(i)`: which one")
+    "an expression statement `xs.append(v)`, `xs.extend(vs)`, `xs.insert(i, v)` or "
+    "`xs.pop(i)`: which one")
 POPPED = _declare(
     "popped", "gast.Assign", None, "lower/containers",
     "analysis/aliasing derive/adjoints derive/forward",

@@ -268,10 +268,10 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
             self.pop(s.value, out)
         elif isinstance(s, gast.Expr) and is_list_update(s) \
                 and not self.holds_an_objects_list(s.value.func.value.id):
-            item = self.atom(s.value.args[0], out)
+            items = [self.atom(a, out) for a in s.value.args]  # (insert: the index first)
             update = gast.Expr(value=gast.Call(func=gast.Attribute(
                 value=load(s.value.func.value.id), attr=s.value.func.attr, ctx=gast.Load()),
-                args=[item], keywords=[]))
+                args=items, keywords=[]))
             LIST_UPDATE.set(update, s.value.func.attr)
             out.append(update)
         elif isinstance(s, gast.Expr) and not isinstance(s.value, gast.Constant):

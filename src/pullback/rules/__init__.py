@@ -253,6 +253,8 @@ KINDS = frozenset({
     "reads-only",  # called for its effect, it only reads its arguments (a check that raises)
     "writes-first",  # writes into its first argument in place and returns it (or a pair
     # holding it): the analyses treat the call as a write of that argument
+    "takes-out",  # a pair (a value taken out of the first argument, which no longer holds
+    # it, the argument): element 0 shares no memory with the argument
 })
 FRESH_KINDS = frozenset({"elementwise", "reduction", "fresh"})
 # the tangents Rule.tangent_template makes from a reduction's adjoint: "nan" for the

@@ -60,12 +60,26 @@ def _refuse_container(value):
 
 
 def summed_to(g, like):
-    """The adjoint of broadcasting `like` to g's shape: g summed down to like's shape."""
-    _refuse_container(g)
-    _refuse_container(like)
+    """The adjoint of broadcasting `like` to g's shape: g summed down to like's shape. A
+    list's gradient g (one per element) for a `like` that is not a list is the adjoint of
+    spreading like over the list (sum_grad): its elements summed, each down to like's
+    shape; for a list `like`, g itself."""
     if _zero(g):
         return 0.0
+    if isinstance(g, list) and not isinstance(like, (list, tuple, dict)):
+        return _sum_of_grads([runtime.unbroadcast(e, like) for e in g if not _zero(e)])
+    if isinstance(g, list) and isinstance(like, list) and len(g) == len(like):
+        return runtime.GradList(g)
+    _refuse_container(g)
+    _refuse_container(like)
     return runtime.unbroadcast(g, like)
+
+
+def _sum_of_grads(parts):
+    total = 0.0
+    for p in parts:
+        total = total + p
+    return total
 
 
 def spread_to(g, like):
@@ -136,27 +150,39 @@ def matmul_grad_b_adjoint_a(g, d, a):
 
 
 def accum_index_adjoint_d(g, d):
-    """accum_index(d, x, idx, v) adds v into d (d a float: the known zero, not read)."""
-    _refuse_container(d)
+    """accum_index(d, x, idx, v) adds v into d (d a float: the known zero, not read); of
+    a list's gradient d, g (one per element) is its own adjoint (d, written in place by
+    the calls after this one, is not read)."""
     if _zero(g) or d.__class__ is float:
         return 0.0
+    if isinstance(d, list) and isinstance(g, list):
+        return runtime.GradList(g)
+    _refuse_container(d)
     return summed_to(g, d)
 
 
 def accum_index_adjoint_v(g, idx, v):
     _refuse_container(v)
-    _refuse_container(g)  # the gradient of a tuple, indexed (a pair's entry accumulated)
     if _zero(g):
         return 0.0
+    if g.__class__ is runtime.GradList and isinstance(idx, (int, np.integer)):
+        return 0.0 if _zero(g[idx]) else runtime.unbroadcast(g[idx], v)  # a list's element
+    _refuse_container(g)  # the gradient of a tuple, indexed (a pair's entry accumulated)
     return runtime.unbroadcast(np.real(g[idx]) if np.iscomplexobj(g) and not np.iscomplexobj(v)
                                else g[idx], v)
 
 
 def item_grad_adjoint(g, d, i):
-    """item_grad(d, i) reads d[i] (0.0 when d is the known zero)."""
-    _refuse_container(d)
+    """item_grad(d, i) reads d[i] (0.0 when d is the known zero). Of a list's gradient d
+    (item_grad hands a list display's elements their gradients: nothing writes d after
+    it), a list of d's length with g at i."""
     if _zero(g) or d.__class__ is float:
         return 0.0
+    if d.__class__ is runtime.GradList and isinstance(i, (int, np.integer)):
+        out = runtime.GradList([0.0] * len(d))
+        out[i] = g
+        return out
+    _refuse_container(d)
     out = np.zeros(np.shape(d), dtype=np.result_type(d, float))
     out[i] += g
     return out
@@ -168,7 +194,8 @@ def pick_grad_adjoint(g, values, picked):
     The choice is piecewise constant in values, which get no gradient from it."""
     if _zero(g):
         return 0.0
-    _refuse_container(g)
+    if g.__class__ is not runtime.GradList:
+        _refuse_container(g)
     for i, v in enumerate(list(values)):
         if v is picked or np.all(v == picked):
             return g[i]
@@ -196,16 +223,18 @@ def take_slot_grad_adjoint(g, d, idx):
     return out
 
 
-def take_last_grads_adjoint(g, n, extended):
+def take_last_grads_adjoint(g, n, extended, values=None):
     """take_last_grads(d, n) splits a list's gradient d into (its last n elements', the
     rest's): the adjoint joins a gradient of that pair back into one list, the rest's
     elements then the taken ones. When the rest's gradient is the known zero, its length
-    is not known here (the call shortened the list in place, and later calls may have
-    shortened it again), so that case is refused rather than given a list of a guessed
-    length; forward over reverse never needs it."""
+    is that of `values` (the list, as it was at the call: reverse over reverse undoes the
+    list's later pops first) less n; without `values` (code generated before it was
+    passed) it is not known, and refused rather than guessed."""
     taken, rest = runtime.item_grad(g, 0), runtime.item_grad(g, 1)
     if _zero(taken) and _zero(rest):
         return 0.0
+    if rest.__class__ is float and isinstance(values, list):
+        rest = [0.0] * (len(values) - n)
     if rest.__class__ is float:
         raise PullbackError(
             "a second derivative by reverse over reverse through the gradient of a list "
@@ -1416,13 +1445,14 @@ RULES = {
                             x="read_slot_adjoint(g, x, idx)"),
     runtime.save_float_slot: rule("x, idx", kinds=FRESH, jvp="linear",
                                   x="read_slot_adjoint(g, x, idx)"),
-    runtime.take_slot_grad: rule("d, idx", kinds=WRITES_FIRST, jvp="linear",
+    runtime.take_slot_grad: rule("d, idx", kinds=(*WRITES_FIRST, "takes-out"), jvp="linear",
                                  d="take_slot_grad_adjoint(g, d, idx)",
                                  batch={"d": "take_slot_grad_batch(g, d, idx)"}),
     # the adjoint of append and extend: (the last n elements' gradients, the rest), d
     # shortened in place; a tangent list (a batch of tangents per element) is split alike
-    runtime.take_last_grads: rule("d, n, extended=False", kinds=WRITES_FIRST, jvp="linear",
-                                  d="take_last_grads_adjoint(g, n, extended)",
+    runtime.take_last_grads: rule("d, n, extended=False, values=None",
+                                  kinds=(*WRITES_FIRST, "takes-out"), jvp="linear",
+                                  d="take_last_grads_adjoint(g, n, extended, values)",
                                   batch={"d": "take_last_grads(g, n, extended)"}),
     support.unreduce: rule("d, x, axis=None, keepdims=False", kinds=FRESH, jvp="linear",
                            d="unreduce_transpose(g, d, axis, keepdims)",
@@ -1562,3 +1592,227 @@ NONDIFF = declare(runtime.record_shape, runtime.loop_len, runtime.sort_order,
     runtime.slot_not_shared, runtime.list_not_kept, runtime.held_list,
     runtime.raise_own, tangent_support.check_tangent, objects.operand_of_user_class,
     objects.operands_of_user_class, objects.objects_apart, kinds=("reads-only",))
+
+# a record's copy of a view (derive/records.py `keep_recorded_views`): the identity
+RULES[runtime.kept] = rule("value", kinds=FRESH, jvp="linear", value="g",
+                           batch={"value": "kept(g)"})
+
+
+# Second order of np.linalg.norm's gradient for every norm it differentiates (the rule
+# above takes the 2-norm and the Frobenius norm only). norm_grad(d, x, N) is D J(x, N)
+# with J: the 2-norm's x / N; a vector p-norm's sign(x) (|x| / N)^(p-1); the nuclear
+# norm's polar factor U V^T (of x = U S V^T, full rank), whose derivative in x is the
+# symmetric map L below (it is the nuclear norm's Hessian); and for the vector 1-, inf-,
+# -inf- and 0-norms and the matrix 1-, -1-, inf- and -inf-norms, a J constant in x and N
+# away from ties and zeros (their derivatives there are zero). The matrix 2- and
+# -2-norms (one singular pair) are refused.
+
+def _norm_case(d, x, norm, ord, axis, keepdims):
+    """(x as an array, the reduced axes, D and N with those kept, the kind: "two",
+    "p" (with p), "nuc" or "flat")."""
+    x = np.asarray(x)
+    _real_second_order("np.linalg.norm", d, x)
+    axes = support._axes(axis, x.ndim)
+    if axis is None and x.ndim > 2:
+        ord = None
+    D, N = _kept(d, x, axes, keepdims), _kept(norm, x, axes, keepdims)
+    if ord is None or ord == "fro" or (ord == 2 and len(axes) == 1):
+        return x, axes, D, N, ("two", None)
+    if len(axes) == 1:
+        if ord in (0, 1, np.inf, -np.inf):
+            return x, axes, D, N, ("flat", None)
+        return x, axes, D, N, ("p", float(ord))
+    if ord == "nuc":
+        return x, axes, D, N, ("nuc", None)
+    if ord in (1, -1, np.inf, -np.inf):
+        return x, axes, D, N, ("flat", None)
+    raise PullbackError(f"a second derivative through np.linalg.norm with ord={ord!r} of a "
+                        "matrix: pullback differentiates the gradients of the other norms")
+
+
+def _p_norm_curvature(x, N, p):
+    """(p - 1) |x|^(p-2) / N^(p-1): the derivative of sign(x) (|x| / N)^(p-1) in x (0
+    where N is 0)."""
+    zero = N == 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(zero, 0.0, (p - 1.0) * np.abs(x) ** (p - 2.0)
+                        / np.where(zero, 1.0, N) ** (p - 1.0))
+
+
+def _p_norm_slope(x, N, p):
+    """-(p - 1) sign(x) |x|^(p-1) / N^p: the derivative of sign(x) (|x| / N)^(p-1) in N."""
+    zero = N == 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(zero, 0.0, -(p - 1.0) * np.sign(x) * np.abs(x) ** (p - 1.0)
+                        / np.where(zero, 1.0, N) ** p)
+
+
+def _polar_derivative(x, t, axes):
+    """The derivative of the polar factor U V^T of x (x = U S V^T, over the two `axes`)
+    along t: U Ω V^T with Ω = (M - M^T) / (s_i + s_j), M = U^T t V, plus for a tall x
+    (I - U U^T) t V S^-1 V^T, for a wide one U S^-1 U^T t (I - V V^T). Symmetric in
+    (t, its adjoint), as a Hessian is."""
+    row, col = axes
+    xm = np.moveaxis(x, (row, col), (-2, -1))
+    tm = np.moveaxis(np.broadcast_to(t, x.shape), (row, col), (-2, -1))
+    u, s, vt = np.linalg.svd(xm, full_matrices=False)
+    if np.any(s <= 0):
+        raise PullbackError("a second derivative through np.linalg.norm(..., 'nuc') of a "
+                            "matrix without full rank: its gradient has no derivative there")
+    v = np.swapaxes(vt, -1, -2)
+    ut = np.swapaxes(u, -1, -2)
+    M = ut @ tm @ v
+    omega = (M - np.swapaxes(M, -1, -2)) / (s[..., :, None] + s[..., None, :])
+    out = u @ omega @ vt
+    m, n = xm.shape[-2:]
+    if m > n:
+        out = out + (tm - u @ (ut @ tm)) @ (v / s[..., None, :]) @ vt
+    elif m < n:
+        out = out + (u / s[..., None, :]) @ ut @ (tm - (tm @ v) @ vt)
+    return np.moveaxis(out, (-2, -1), (row, col))
+
+
+def any_norm_grad_tangent_x(t, d, x, norm, ord=None, axis=None, keepdims=False):
+    if _zero(t) or _zero(d):
+        return 0.0
+    x, axes, D, N, (kind, p) = _norm_case(d, x, norm, ord, axis, keepdims)
+    if kind == "two":
+        return norm_grad_tangent_x(t, d, x, norm, ord, axis, keepdims)
+    if kind == "p":
+        return D * _p_norm_curvature(x, N, p) * t
+    if kind == "nuc":
+        return D * _polar_derivative(x, t, axes)
+    return np.zeros(x.shape)
+
+
+def any_norm_grad_tangent_norm(t, d, x, norm, ord=None, axis=None, keepdims=False):
+    if _zero(t) or _zero(d):
+        return 0.0
+    x, axes, D, N, (kind, p) = _norm_case(d, x, norm, ord, axis, keepdims)
+    if kind == "two":
+        return norm_grad_tangent_norm(t, d, x, norm, ord, axis, keepdims)
+    if kind == "p":
+        return D * _p_norm_slope(x, N, p) * _kept(t, x, axes, keepdims)
+    return np.zeros(x.shape)
+
+
+def any_norm_grad_adjoint_d(g, d, x, norm, ord=None, axis=None, keepdims=False):
+    """<g, J> over the reduced axes, in d's shape (J: norm_grad of a gradient of ones)."""
+    if _zero(g):
+        return 0.0
+    x, axes, D, N, (kind, p) = _norm_case(d, x, norm, ord, axis, keepdims)
+    if kind == "two":
+        return norm_grad_adjoint_d(g, d, x, norm, ord, axis, keepdims)
+    J = reductions.norm_grad(np.ones(np.shape(norm)), x, norm, ord, axis, keepdims)
+    return runtime.unbroadcast(np.sum(g * J, axis=axes, keepdims=keepdims), d)
+
+
+def any_norm_grad_adjoint_x(g, d, x, norm, ord=None, axis=None, keepdims=False):
+    if _zero(g) or _zero(d):
+        return 0.0
+    x, axes, D, N, (kind, p) = _norm_case(d, x, norm, ord, axis, keepdims)
+    if kind == "two":
+        return norm_grad_adjoint_x(g, d, x, norm, ord, axis, keepdims)
+    if kind == "p":
+        return runtime.unbroadcast(D * _p_norm_curvature(x, N, p) * g, x)
+    if kind == "nuc":
+        return D * _polar_derivative(x, g, axes)
+    return np.zeros(x.shape)
+
+
+def any_norm_grad_adjoint_norm(g, d, x, norm, ord=None, axis=None, keepdims=False):
+    if _zero(g) or _zero(d):
+        return 0.0
+    x, axes, D, N, (kind, p) = _norm_case(d, x, norm, ord, axis, keepdims)
+    if kind == "two":
+        return norm_grad_adjoint_norm(g, d, x, norm, ord, axis, keepdims)
+    if kind == "p":
+        return runtime.unbroadcast(np.sum(g * D * _p_norm_slope(x, N, p), axis=axes,
+                                          keepdims=keepdims), norm)
+    return runtime.unbroadcast(np.zeros(np.shape(norm)), norm)
+
+
+RULES[reductions.norm_grad] = replace(rule(
+    "d, x, norm, ord=None, axis=None, keepdims=False", kinds=FRESH,
+    jvp={"d": "norm_grad(g, x, norm, ord, axis, keepdims)",
+         "x": "any_norm_grad_tangent_x(g, d, x, norm, ord, axis, keepdims)",
+         "norm": "any_norm_grad_tangent_norm(g, d, x, norm, ord, axis, keepdims)"},
+    d="any_norm_grad_adjoint_d(g, d, x, norm, ord, axis, keepdims)",
+    x="any_norm_grad_adjoint_x(g, d, x, norm, ord, axis, keepdims)",
+    norm="any_norm_grad_adjoint_norm(g, d, x, norm, ord, axis, keepdims)"),
+    functions=tuple((h.__name__, h) for h in (
+        *FUNCTIONS, any_norm_grad_tangent_x, any_norm_grad_tangent_norm,
+        any_norm_grad_adjoint_d, any_norm_grad_adjoint_x, any_norm_grad_adjoint_norm)))
+
+
+# The list updates of a generated gradient, second order: pop(i)'s adjoint gives the slot
+# back (`pop_grad`, then `values.insert(popped_at(values, i), popped)`); insert(i, v)'s
+# takes the element's gradient out (`take_inserted_grad`, then `values.pop(inserted_at(
+# values, i))`). Each is linear in the list's gradient d; its adjoint undoes the slot
+# (values is the list as it was at the call: reverse over reverse undoes the list's later
+# updates first).
+
+def pop_grad_adjoint(g, values, i):
+    """pop_grad(d, values, i) puts a zero slot into d where values.pop(i) took its element
+    from: its adjoint takes that slot out of g."""
+    if _zero(g):
+        return 0.0
+    if isinstance(values, dict):
+        _refuse_container(g)
+    g = list(runtime.list_grad(g))
+    del g[runtime.popped_at(values, i)]
+    return runtime.GradList(g)
+
+
+def take_inserted_grad_adjoint(g, values, i):
+    """take_inserted_grad(d, values, i) splits d into (the inserted element's gradient,
+    the rest's): the adjoint puts the first back into the second at its place (the rest
+    the known zero: one zero per element of values but the inserted one)."""
+    taken, rest = runtime.item_grad(g, 0), runtime.item_grad(g, 1)
+    if _zero(taken) and _zero(rest):
+        return 0.0
+    out = runtime.GradList([0.0] * (len(values) - 1) if rest.__class__ is float else rest)
+    out.insert(runtime.inserted_at(values, i), taken)
+    return out
+
+
+_LIST_UPDATE_FUNCTIONS = tuple((h.__name__, h) for h in (
+    *FUNCTIONS, pop_grad_adjoint, take_inserted_grad_adjoint))
+RULES[runtime.pop_grad] = replace(rule(
+    "d, values, i", kinds=WRITES_FIRST, jvp="linear", d="pop_grad_adjoint(g, values, i)",
+    batch={"d": "pop_grad(g, values, i)"}), functions=_LIST_UPDATE_FUNCTIONS)
+RULES[runtime.take_inserted_grad] = replace(rule(
+    "d, values, i", kinds=(*WRITES_FIRST, "takes-out"), jvp="linear",
+    d="take_inserted_grad_adjoint(g, values, i)",
+    batch={"d": "take_inserted_grad(g, values, i)"}), functions=_LIST_UPDATE_FUNCTIONS)
+NONDIFF = NONDIFF | declare(runtime.popped_at, runtime.inserted_at)
+
+
+def extended_grad_adjoint(g, values):
+    """extended_grad(d, values) stacks a list's gradient d into an array's: the adjoint
+    splits g back into one gradient per element."""
+    if _zero(g):
+        return 0.0
+    if isinstance(values, np.ndarray) and isinstance(g, np.ndarray):
+        return runtime.GradList(g[i] for i in range(len(g)))
+    return g
+
+
+def extended_grad_batch(g, values):
+    """extended_grad for a batch of tangents (each element's with the batch axis first):
+    the array's, batch axis first."""
+    if not (isinstance(values, np.ndarray) and isinstance(g, list)):
+        return g
+    sizes = [np.shape(e)[0] for e in g if np.ndim(e) == values.ndim]
+    if not sizes:
+        return 0.0  # every element's tangent the known zero
+    out = np.zeros((sizes[0],) + values.shape, dtype=np.result_type(values, float))
+    for i, e in enumerate(g):
+        out[:, i] = e
+    return out
+
+
+RULES[runtime.extended_grad] = replace(rule(
+    "d, values", kinds=FRESH, jvp="linear", d="extended_grad_adjoint(g, values)",
+    batch={"d": "extended_grad_batch(g, values)"}), functions=tuple(
+        (h.__name__, h) for h in (*FUNCTIONS, extended_grad_adjoint, extended_grad_batch)))

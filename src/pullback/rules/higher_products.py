@@ -25,7 +25,7 @@ import numpy as np
 
 from ..errors import PullbackError
 from ..runtime import helpers as runtime
-from . import higher, linear_algebra, reductions, rule
+from . import linear_algebra, reductions, rule
 from . import numpy as numpy_rules
 from .support import _axes, _keep
 
@@ -486,11 +486,12 @@ def slogdet_grad_tangent_a(t, d, a):
 
 
 def slogdet_grad_adjoint_d(g, d, a):
-    """d is the gradient of the pair (sign, log|det|): reverse over reverse refuses it, as
-    it refuses every gradient of a tuple flowing through a helper (forward over reverse,
-    hvp and hessian, takes the tangent above)."""
-    higher._refuse_container(d)
-    return 0.0
+    """d is the gradient of the pair (sign, log|det|), and slogdet_grad(d, a) = d[1] C
+    (C = inv(a)^T): the adjoint is the pair (0, <g, C> over each matrix)."""
+    if _zero(g):
+        return 0.0
+    C = _inverse_transposed(a, "np.linalg.slogdet", g)
+    return runtime.GradList([0.0, np.sum(g * C, axis=(-2, -1))])
 
 
 def slogdet_grad_adjoint_a(g, d, a):

@@ -424,6 +424,8 @@ def accum_index(d, x, idx, g):
 
         return getitem_grad(d, x, idx, g)
     if d.__class__ is float:
+        if x.__class__ is range:  # its integers carry no gradient (a loop's steps,
+            return d  # read by a gradient differentiated again)
         d = _zeros_for(x)
     elif isinstance(x, np.ndarray) and not isinstance(d, np.ndarray):
         d = _zeros_for(x) + d  # a scalar gradient (say, a NumPy zero) spread over x
@@ -841,21 +843,38 @@ def list_grad(d):
                         "please report this")
 
 
-def take_last_grads(d, n, extended=False):
+def extended_grad(g, values):
+    """The gradient of the iterable `values` that extend took its elements from, from
+    theirs (g, one per element): an array's as an array of its shape."""
+    if isinstance(values, np.ndarray) and isinstance(g, list):
+        rows = np.zeros(values.shape, dtype=np.result_type(values, float))
+        for i, e in enumerate(g):
+            rows[i] = e
+        return rows
+    return g
+
+
+def batch_elements(t, values):
+    """The tangents of the elements `values` gives `extend`, from its batch of tangents t
+    (vector mode: an array's with the batch axis first): one batch per element."""
+    if isinstance(values, np.ndarray) and isinstance(t, np.ndarray):
+        return [t[:, i] for i in range(len(values))]
+    if t.__class__ is float:
+        return [t] * len(values)
+    return t
+
+
+def take_last_grads(d, n, extended=False, values=None):
     """(the gradients of the last n elements of a list, its gradient without them),
     for the adjoint of append (one value) and extend (`extended`: a list of n, even of
-    one or none)."""
+    one or none). `values`, the list itself (as long as d when d is a list), is read
+    only by the rule of its own adjoint (second order): the length of the rest."""
     if d.__class__ is float:  # a known zero
         return (0.0 if not extended else GradList([0.0] * n)), d
     d = list_grad(d)
     taken = d[len(d) - n:]
     del d[len(d) - n:]
     return (taken[0] if not extended else GradList(taken)), d
-
-
-def undo_append(values, n):
-    """Restore a list to its length before an append (n = 1) or an extend."""
-    del values[len(values) - n:]
 
 
 def owned(g):
@@ -877,6 +896,15 @@ def owned(g):
     if np.ndim(g):
         return np.array(g, dtype=np.result_type(g, float))
     return g  # scalars are immutable
+
+
+def kept(value):
+    """A copy of a view a record of the generated gradient keeps (`kept(y[1:])`), made
+    before the writes into the array it views change it: an array is copied, anything
+    else returned as it is."""
+    if value.__class__ is np.ndarray:
+        return value.copy()
+    return copied(value) if is_foreign_array(value) else value
 
 
 def not_a_view(value, message):
@@ -1243,6 +1271,34 @@ def pop_grad(d, values, i):
     d = list_grad(d)
     d.insert(_popped_at(values, i), 0.0)
     return d
+
+
+def popped_at(values, i):
+    """Where values.pop(i) took its element from, given `values` after the pop: where
+    the adjoint puts it back (`values.insert(popped_at(values, i), popped)`)."""
+    return _popped_at(values, i)
+
+
+def inserted_at(values, i):
+    """Where values.insert(i, v) put v, given `values` after the insert (Python's rule:
+    a negative i counts from the end, clipped to the list)."""
+    n = len(values) - 1
+    if i < 0:
+        i = max(i + n, 0)
+    return min(i, n)
+
+
+def take_inserted_grad(d, values, i):
+    """(the gradient of the element values.insert(i, v) put in, the list's gradient
+    without it), given `values` after the insert: the adjoint of insert, d shortened in
+    place."""
+    if d.__class__ is float:
+        return 0.0, d
+    d = list_grad(d)
+    at = inserted_at(values, i)
+    taken = d[at]
+    del d[at]
+    return taken, d
 
 
 def undo_pop(values, i, value):

@@ -1,6 +1,7 @@
-"""Forward mode through the calls a gradient resolves when it runs (objects.py), so that
-a gradient of a function calling methods or callable objects is itself differentiated
-by forward mode: `hvp`, `hessian`, `jvp(grad(f))`.
+"""Forward and reverse mode through the calls a gradient resolves when it runs
+(objects.py), so that a gradient of a function calling methods or callable objects is
+itself differentiated: by forward mode (`hvp`, `hessian`, `jvp(grad(f))`) and by reverse
+mode (`grad(grad(f))`, `vjp(grad(f))`: `dispatched_forward`, below).
 
 A first derivative writes `obj.m(x)` (or `obj(x)`) as `y, r = method_forward(site, obj,
 x)`, which resolves the call as Python does and runs the forward part of the resolved
@@ -26,6 +27,8 @@ from __future__ import annotations
 
 import functools
 import types
+
+import numpy as np
 
 from . import objects
 
@@ -133,3 +136,96 @@ def _backward(jsite, given, saved, g):
 HELPERS = {"method_dispatch_jvp": method_dispatch_jvp}
 DISPATCHED = frozenset({objects.method_forward, objects.method_forward_apart,
                         objects.method_backward, objects.attribute_forward})
+
+
+# Reverse mode through the same calls (reverse over reverse: grad or vjp of a gradient
+# that calls methods resolved when it runs). The generated gradient's `y, r =
+# method_forward(site, obj, x)` becomes `(y, r), r2 = dispatched_forward(dsite, site, obj,
+# x)`: the call resolved by method_forward itself, its forward part run by the forward
+# part of that function's own split transform, whose backward part (with its record) is
+# what `method_backward(r2, g)` runs; `dx, = method_backward(r, dy)` becomes the split
+# transform of the backward part method_forward recorded. The gradients come back in
+# the order of dsite.active, as method_backward's do.
+
+def _item(g, i):
+    return 0.0 if g.__class__ is float or g is None else g[i]
+
+
+def dispatched_forward(dsite, *args, **kwargs):
+    """(value, (backward, record)) of the generated call `<dsite.name>(*args, **kwargs)`
+    (method_forward, method_forward_apart or method_backward), where `backward(record,
+    g)` hands back the gradients of its inputs dsite.active names from the gradient g of
+    its value."""
+    if dsite.name == "method_backward":
+        return _dispatched_backward_part(dsite, *args)
+    if dsite.name not in ("method_forward", "method_forward_apart"):
+        _refuse(dsite, None, f"reverse mode of a gradient through its {dsite.name} call "
+                "(an attribute read resolved when it runs) is not differentiated yet; "
+                "pullback.hessian and pullback.hvp take it")
+    site, rest = args[0], args[1:]
+    apart = None
+    if dsite.name == "method_forward_apart":
+        apart, rest = rest[0], rest[1:]
+    keys = tuple(dsite.active)
+    made = []
+
+    def hook(func, receiver, params, hand, forward, a, kw):
+        if hand is not None or {"*", "**"} & set(keys):
+            _refuse(dsite, site, "a value being differentiated reaches *args or **kwargs of "
+                    f"{func.__qualname__}, which reverse mode of a gradient does not "
+                    "differentiate yet")
+        if "self" in keys and not isinstance(receiver, (np.ndarray, np.generic)):
+            _refuse(dsite, site, f"it runs a method of a {type(receiver).__qualname__} "
+                    "object carrying values being differentiated, whose gradient a second "
+                    "derivative does not take (a gradient taken with respect to other "
+                    "inputs does)")
+        names, spread = objects._params(_with_active(site, keys), func, receiver is not None,
+                                        a, kw)
+        if spread is not None:
+            _refuse(dsite, site, "a value being differentiated reaches *args or **kwargs of "
+                    f"{func.__qualname__}")
+        split_forward, split_backward = objects._split(dsite, forward, names)
+
+        def run(*a2, **kw2):
+            (result, record), record2 = split_forward(*a2, **kw2)
+            made.append((split_backward, record2))
+            return result, record
+
+        return run
+
+    result, saved = objects.method_forward(site, rest[0], *rest[1:], _apart=apart,
+                                           _tangent=hook, **kwargs)
+    split_backward, record2 = made[0]
+
+    def backward(record, g):  # g: the gradient of (result, (backward, record))
+        from .helpers import GradList
+
+        given = GradList([_item(g, 0), _item(_item(g, 1), 1)])
+        return tuple(split_backward(record, given))
+
+    return (result, saved), (backward, record2)
+
+
+def _dispatched_backward_part(dsite, saved, g):
+    """`method_backward(saved, g)` by the split transform of the backward part that
+    method_forward recorded in `saved` (its record: "self"; g: position 0)."""
+    from .helpers import GradList
+
+    backward, record = saved
+    if not isinstance(backward, types.FunctionType) or backward.__code__.co_argcount != 2:
+        _refuse(dsite, None, "its derivative is not one pullback generated as a function "
+                "of (record, gradient) (an attribute read, or the gradients of *args and "
+                "**kwargs handed back), which reverse mode does not differentiate yet")
+    keys = tuple(k for k in dsite.active if k in ("self", 0))
+    names = tuple(backward.__code__.co_varnames[0 if k == "self" else 1] for k in keys)
+    split_forward, split_backward = objects._split(dsite, backward, names)
+    value, record2 = split_forward(record, g)
+
+    def back(record2, gg):
+        grads = split_backward(record2, gg)
+        return tuple(GradList([0.0, d]) if k == "self" else d for k, d in zip(keys, grads))
+
+    return value, (back, record2)
+
+
+HELPERS["dispatched_forward"] = dispatched_forward

@@ -782,6 +782,19 @@ def _owned(g):
     return None
 
 
+kept = _stub("kept")
+
+
+@overload(kept)
+def _kept(value):
+    """kept(v): a record's copy of a view, an array copied, a number as it is."""
+    if isinstance(value, types.Array):
+        return lambda value: value.copy()
+    if _number(value):
+        return lambda value: value
+    return None
+
+
 as_grad = _stub("as_grad")
 
 
