@@ -222,14 +222,16 @@ _IN_PROGRESS: dict = {}  # key -> placeholder for recursive calls (the building 
 def _forgetter(key):
     """The callback that drops a dead transform's index entry (and the key's, if empty)."""
 
-    def forget(variants, index_key, ref):
-        with _LOCK:
+    def forget(variants, index_key, ref, cache=_CACHE, lock=_LOCK):
+        # (the cache and lock held here: at interpreter exit the module's names may be
+        # None already when the last transforms die)
+        with lock:
             if variants.index.get(index_key) is ref:
                 del variants.index[index_key]
             if ref in variants.others:
                 variants.others.remove(ref)
-            if not variants.index and not variants.others and _CACHE.get(key) is variants:
-                del _CACHE[key]
+            if not variants.index and not variants.others and cache.get(key) is variants:
+                del cache[key]
 
     return forget
 

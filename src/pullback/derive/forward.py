@@ -469,6 +469,15 @@ class Forward:
             return self.method(s, op, name)
         elif op.kind == "attr" and not self.batched:
             return self.attribute(s, op, name)
+        elif op.kind == "construct" and not self.batched:
+            parts = gast.Dict(keys=[], values=[])
+            for param, attrs in op.bound["fields"].items():
+                atom = op.inputs.get(param)
+                for attr in attrs:
+                    parts.keys.append(const(attr))
+                    parts.values.append(self.tangent_or_zero(atom) if atom is not None
+                                        else const(0.0))
+            return [s, assign(self.d(name), call("record_tangent", load(name), parts))]
         else:
             self.refuse(s, f"no forward-mode rule for {op.name or type(s.value).__name__}")
         if expr is None:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import collections
 import contextvars
+import copy
 import dataclasses
 import functools
 import inspect
@@ -531,6 +532,20 @@ def _plain_reads(site, cls):
                     f"which decides what .{site.name} reads: forward mode does not follow "
                     "it (reverse mode differentiates stored attributes and properties of "
                     "plain classes)")
+
+
+def record_tangent(made, parts):
+    """The tangent of an object of a record class just built (`Pt(a, b)`, a dataclass,
+    a class whose __init__ stores its arguments): an object of its class whose
+    attributes are the tangents `parts` (attribute -> tangent; 0.0 for one holding no
+    value being differentiated), as attribute_jvp reads it."""
+    cls = type(made)
+    if isinstance(made, tuple) and hasattr(cls, "_fields"):
+        return cls(*[parts.get(name, 0.0) for name in cls._fields])
+    tangent = copy.copy(made)
+    for name in list(getattr(made, "__dict__", {})) + list(getattr(cls, "__slots__", ())):
+        object.__setattr__(tangent, name, parts.get(name, 0.0))
+    return tangent
 
 
 def stored_tangent(site, obj, dobj):
@@ -1195,7 +1210,7 @@ def _reach_refused(obj, targets, stack, where):
 HELPERS = {"method_forward": method_forward, "objects_apart": objects_apart,
            "call_forward_apart": call_forward_apart,
            "method_forward_apart": method_forward_apart, "method_jvp": method_jvp,
-           "attribute_jvp": attribute_jvp,
+           "attribute_jvp": attribute_jvp, "record_tangent": record_tangent,
            "OPERAND_TYPES": OPERAND_TYPES,
            "operand_of_user_class": operand_of_user_class,
            "operands_of_user_class": operands_of_user_class, "attribute_forward": attribute_forward,
