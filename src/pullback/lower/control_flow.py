@@ -7,7 +7,10 @@ each loop runs every iteration to the end of its body, where a `for` loop ends w
 ends in its one `return out`, `out` holding the value of the `return` that ran (falling
 off the end returns None, as in Python). A statement after one that may set a flag runs
 under `if not flag:`. `if c: return a` followed by more code puts that code in the
-other branch instead of guarding it.
+other branch instead of guarding it. Nesting stops a few levels deep (`_NESTED`): past
+them, each part of a block after a statement that may set a flag runs under its own
+guard beside the last (`if not (flags so far):`), so that the output's depth, and the
+work of the passes after this one, do not grow with the number of early exits.
 
 >>> from pullback.ir.naming import Namer, all_names
 >>> from pullback.lower.example import parsed, show
