@@ -14,7 +14,6 @@ import functools
 
 import gast
 
-
 # The builders below make the nodes gast's constructors make (the same attributes, in
 # the same order) without their keyword-argument loop: they are most of the nodes the
 # stages build.

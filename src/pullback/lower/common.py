@@ -22,6 +22,8 @@ from ..errors import UnsupportedSyntaxError
 from ..ir.annotations import BLOCK, ORIGIN
 from ..ir.nodes import child_fields, names, walk
 
+_COMPOUND = (gast.If, gast.For, gast.While, gast.With, gast.Try, gast.FunctionDef)
+
 
 def at_line(node, lineno, done=None):
     """`node`, with `lineno` given to each statement and expression in it that has none.
@@ -29,7 +31,7 @@ def at_line(node, lineno, done=None):
     lowered before the statement holding it), not entered again: a pass that gives lines
     to each statement it makes, inner blocks first, then visits each node once, not once
     per level of nesting above it."""
-    if not done:
+    if not done or not isinstance(node, _COMPOUND):  # (nothing to skip under it)
         for sub in walk(node):
             if isinstance(sub, (gast.stmt, gast.expr)) and getattr(sub, "lineno", None) is None:
                 sub.lineno = lineno
