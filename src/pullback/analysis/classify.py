@@ -416,29 +416,56 @@ class Classification:
                 and type(s.value.op) in OPERATOR_METHODS and self.op(s).kind == "rule"
 
         def is_exempt(name) -> bool:
-            if name in exempt:
-                return exempt[name]
+            return exempt[name] if name in exempt else _decided(_exempt(name))
+
+        def _decided(step) -> bool:
+            """What `step` (an `_exempt` or `_produces_number` generator) returns, run depth
+            first with a stack of the steps it waits on, not by recursion (a chain of a
+            thousand merges, one per guarded part of a function, would pass Python's
+            recursion limit)."""
+            stack, verdict = [step], None
+            while stack:
+                try:
+                    wanted = stack[-1].send(verdict)
+                except StopIteration as stop:
+                    stack.pop()
+                    verdict = stop.value
+                    continue
+                verdict = exempt.get(wanted)
+                if verdict is None:
+                    stack.append(_exempt(wanted))
+            return verdict
+
+        def _exempt(name):  # yields the names whose verdicts it needs, returns its own
             exempt[name] = True  # a cycle through phis: decided by its other entries
-            verdict = name in self.scalar or bool(self.defs.get(name)) and all(
-                _produces_number(s) for s in self.defs[name])
+            verdict = name in self.scalar or bool(self.defs.get(name))
+            if verdict and name not in self.scalar:
+                for s in self.defs[name]:
+                    if not (yield from _produces_number(s)):
+                        verdict = False
+                        break
             exempt[name] = verdict
             return verdict
 
-        def _produces_number(s) -> bool:
+        def _produces_number(s):  # yields the names whose verdicts it needs
             value, op = s.value, self.op(s)
             if isinstance(value, gast.Constant):
                 return isinstance(value.value, (int, float, complex, bool))
             if isinstance(value, gast.Name):
-                return is_exempt(value.id)
+                return (yield value.id)
             if op.kind == "rule" and isinstance(value, (gast.BinOp, gast.UnaryOp)):
-                return id(s) in checked or all(is_exempt(v.id) for v in walk(value)
-                           if isinstance(v, gast.Name))
+                if id(s) in checked:
+                    return True
+                for v in walk(value):
+                    if isinstance(v, gast.Name) and not (yield v.id):
+                        return False
+                return True
             if isinstance(value, gast.Attribute) and value.attr in NONDIFF_ATTRIBUTES:
                 return True  # x.shape, x.size: numbers (a tuple of them)
             if op.kind == "index" and isinstance(value.value, gast.Name):
                 base = value.value  # an element of a NumPy array f made (np.zeros), a size
                 # (a parameter has no definition: a scalar one indexed is not known)
-                return is_exempt(base.id) and (self.shapes.numpy_value(base) or bool(
+                return (yield base.id) and bool(self.shapes.numpy_value(base) or bool(
                     self.defs.get(base.id)) and all(
                     isinstance(d.value, gast.Attribute) for d in self.defs[base.id]))
             if op.kind != "rule":
@@ -447,7 +474,7 @@ class Classification:
                 value.func, gast.Attribute) else value.value if isinstance(
                 value, gast.Attribute) else None
             if isinstance(receiver, gast.Name) and receiver.id in self.locals:
-                return is_exempt(receiver.id)  # x.copy(), x.T: what x is
+                return (yield receiver.id)  # x.copy(), x.T: what x is
             return isinstance(value, gast.Call)  # a NumPy or math function's result
 
         def _checked_attribute(s) -> bool:  # x.size, x.T of a value being differentiated
@@ -492,7 +519,7 @@ class Classification:
             for s in sources or ():
                 if isinstance(s.value, gast.Name):
                     check(s.value.id, at)  # a copy: check what it copies
-                elif not _produces_number(s):
+                elif not _decided(_produces_number(s)):
                     placed.setdefault(("after", id(s)), []).append((name, where(at)))
 
         def where(s):
@@ -512,6 +539,7 @@ class Classification:
                         check(operand.id, s)
         # recursive closures: their reference cycle would keep the statements for the collector
         check = is_exempt = _produces_number = _checked_attribute = None  # noqa: F811
+        _exempt = _decided = None  # noqa: F841
         self._operand_checks = (entry, placed)
         return self._operand_checks
 

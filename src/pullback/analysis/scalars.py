@@ -185,19 +185,18 @@ class ScalarInference:
         scalar -= set(self.params) - set(assumed)
         readers = self.name_readers()
         needs = self._needs_of
-        if needs is None:
+        if needs is None:  # name -> what makes each of its definitions (but sentinels) a
+            # scalar, in order: the rounds look them up by name only
             needs = self._needs_of = {
-                id(s): self._scalar_needs(s)
-                for defs in self.defs.values() for s in defs if not SENTINEL.of(s)}
+                name: [self._scalar_needs(s) for s in defs if not SENTINEL.of(s)]
+                for name, defs in self.defs.items()}
         work = list(scalar if basis is None else scalar - basis)
+        fixed = self.loop_targets
         while work:
             name = work.pop()
-            if name not in scalar or name in assumed or name in self.loop_targets:
+            if name not in scalar or name in assumed or name in fixed:
                 continue
-            for s in self.defs.get(name, ()):
-                if id(s) not in needs:  # a sentinel
-                    continue
-                need = needs[id(s)]
+            for need in needs.get(name, ()):
                 if need is None or not scalar.issuperset(need):
                     scalar.discard(name)
                     work.extend(readers.get(name, ()))  # names whose definitions read it

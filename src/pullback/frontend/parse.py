@@ -46,6 +46,7 @@ import gast
 from ..errors import Location, PullbackError
 from ..helpers import HELPERS
 from ..ir.nodes import dotted_name, names
+from .to_gast import to_gast
 
 _MISSING = object()
 
@@ -238,7 +239,7 @@ def parse_function(func) -> Parsed:
     else:
         source = textwrap.dedent("".join(lines))
         try:
-            tree = gast.parse(source).body[0]
+            tree = to_gast(ast.parse(source)).body[0]
         except SyntaxError as exc:
             raise PullbackError(f"cannot parse the source of {func.__qualname__} "
                                 f"({filename}, line {first}): {exc.msg}") from None

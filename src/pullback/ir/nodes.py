@@ -14,23 +14,37 @@ import functools
 
 import gast
 
+# The builders below make the nodes gast's constructors make (the same attributes, in
+# the same order) without their keyword-argument loop: they are most of the nodes the
+# stages build.
+_new = gast.AST.__new__
+
 
 def load(name: str) -> gast.Name:
-    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+    node = _new(gast.Name)
+    node.__dict__ = {"id": name, "ctx": _new(gast.Load), "annotation": None,
+                     "type_comment": None}
+    return node
 
 
 def store(name: str) -> gast.Name:
-    return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
+    node = _new(gast.Name)
+    node.__dict__ = {"id": name, "ctx": _new(gast.Store), "annotation": None,
+                     "type_comment": None}
+    return node
 
 
 def const(value) -> gast.Constant:
-    return gast.Constant(value=value, kind=None)
+    node = _new(gast.Constant)
+    node.__dict__ = {"value": value, "kind": None}
+    return node
 
 
 def assign(target: str | gast.AST, value: gast.AST) -> gast.Assign:
-    if isinstance(target, str):
-        target = store(target)
-    return gast.Assign(targets=[target], value=value, type_comment=None)
+    node = _new(gast.Assign)
+    node.__dict__ = {"targets": [store(target) if isinstance(target, str) else target],
+                     "value": value, "type_comment": None}
+    return node
 
 
 def call(func: str | gast.AST, *args: gast.AST, **keywords: gast.AST) -> gast.Call:

@@ -46,22 +46,31 @@ def dispatch_chosen_functions(tree, parsed, local_functions, nodes=None) -> None
     """Rewrite, in place, the calls of the chosen functions of `tree` (see the module);
     `nodes`: `walk(tree)`, if the caller has it."""
     nodes = walk(tree) if nodes is None else nodes
-    own = set(parameters(tree.args)) | set(stored_in_order(tree)) | captured(tree)
     bindings: dict = {}  # name -> how many times f binds it (or deletes it)
     chosen: dict = {}  # name -> [(dotted name node, the object it denotes)]
     callees: set = set()
+    assigns = []  # `name = value`, in order
     for n in nodes:
         cls = n.__class__
         if cls is gast.Name and not isinstance(n.ctx, gast.Load):
             bindings[n.id] = bindings.get(n.id, 0) + 1
         elif cls is gast.Assign and len(n.targets) == 1 \
                 and isinstance(n.targets[0], gast.Name):
-            functions = _functions(n.value, own, parsed)
-            if functions is not None:
-                chosen.setdefault(n.targets[0].id, []).append(functions)
+            assigns.append(n)
         elif cls is gast.Call and isinstance(n.func, gast.Name):
             callees.add(id(n.func))
     params = set(parameters(tree.args))
+    # Only a dotted name or a conditional expression may choose a function, and not a
+    # copy `a = b` of one of f's own names: set aside before f's own names are collected
+    # (two more walks of f), most functions have no such assignment.
+    assigns = [n for n in assigns if n.value.__class__ in (gast.Attribute, gast.IfExp)
+               or n.value.__class__ is gast.Name and n.value.id not in bindings
+               and n.value.id not in params]
+    own = set(params) | set(stored_in_order(tree)) | captured(tree) if assigns else set()
+    for n in assigns:
+        functions = _functions(n.value, own, parsed)
+        if functions is not None:
+            chosen.setdefault(n.targets[0].id, []).append(functions)
     inner = {n.id for fdef in local_functions.values() for n in walk(fdef)
              if isinstance(n, gast.Name)}
     chosen = {name: [f for fs in functions for f in fs] for name, functions in chosen.items()

@@ -20,14 +20,35 @@ import gast
 
 from ..errors import UnsupportedSyntaxError
 from ..ir.annotations import BLOCK, ORIGIN
-from ..ir.nodes import names, walk
+from ..ir.nodes import child_fields, names, walk
+
+_COMPOUND = (gast.If, gast.For, gast.While, gast.With, gast.Try, gast.FunctionDef)
 
 
-def at_line(node, lineno):
-    """`node`, with `lineno` given to each statement and expression in it that has none."""
-    for sub in walk(node):
+def at_line(node, lineno, done=None):
+    """`node`, with `lineno` given to each statement and expression in it that has none.
+    `done`: {id: statement} of statements whose every node has a line already (a block
+    lowered before the statement holding it), not entered again: a pass that gives lines
+    to each statement it makes, inner blocks first, then visits each node once, not once
+    per level of nesting above it."""
+    if not done or not isinstance(node, _COMPOUND):  # (nothing to skip under it)
+        for sub in walk(node):
+            if isinstance(sub, (gast.stmt, gast.expr)) and getattr(sub, "lineno", None) is None:
+                sub.lineno = lineno
+        return node
+    todo = [node]
+    append = todo.append
+    for sub in todo:
         if isinstance(sub, (gast.stmt, gast.expr)) and getattr(sub, "lineno", None) is None:
             sub.lineno = lineno
+        for field in child_fields(sub.__class__):
+            value = getattr(sub, field, None)
+            if value.__class__ is list:
+                for v in value:
+                    if isinstance(v, gast.AST) and id(v) not in done:
+                        append(v)
+            elif isinstance(value, gast.AST):
+                append(value)
     return node
 
 

@@ -7,7 +7,10 @@ each loop runs every iteration to the end of its body, where a `for` loop ends w
 ends in its one `return out`, `out` holding the value of the `return` that ran (falling
 off the end returns None, as in Python). A statement after one that may set a flag runs
 under `if not flag:`. `if c: return a` followed by more code puts that code in the
-other branch instead of guarding it.
+other branch instead of guarding it. Nesting stops a few levels deep (`_NESTED`): past
+them, each part of a block after a statement that may set a flag runs under its own
+guard beside the last (`if not (flags so far):`), so that the output's depth, and the
+work of the passes after this one, do not grow with the number of early exits.
 
 >>> from pullback.ir.naming import Namer, all_names
 >>> from pullback.lower.example import parsed, show
@@ -48,6 +51,13 @@ import gast
 from ..ir.annotations import BLOCK, EXIT_TEST, IS_RETURN
 from ..ir.nodes import assign, binop, const, if_, load, not_
 from .common import always_exits, at_line
+
+# Up to this many levels, the rest of a block after an early exit is nested under it (in
+# the other branch of `if c: return a`, or under `if not flag:`); deeper, each further
+# part runs under its own guard beside the last, `if not (flags so far):`, so that a
+# function of a hundred early returns neither passes Python's limit of 100 indentation
+# levels nor costs the SSA environments a level per return (quadratic).
+_NESTED = 4
 
 
 def _raises(stmts) -> bool:
@@ -92,6 +102,7 @@ class ControlFlow:
         self.namer = namer
         self.result = namer.fresh("out")
         self.returned_name = None
+        self.depth = 0  # the levels of `if` this pass has nested the rest of a block in
 
     @property
     def returned(self):
@@ -113,12 +124,14 @@ class ControlFlow:
 
     def block(self, stmts, loop, tail):
         out, seen = [], set()
+        place = out  # where the next statement goes: `out`, or the open guard's body
         stmts = list(stmts)
         for i, stmt in enumerate(stmts):
             last = i == len(stmts) - 1
+            nested = False
             if tail and not last and isinstance(stmt, gast.If) \
-                    and not BLOCK.of(stmt):  # a try body or with body: the
-                # rest must not run inside it (guarded by flags instead)
+                    and not BLOCK.of(stmt) and self.depth < _NESTED:  # (not in a try
+                # body or with body: the rest must not run inside it, but under flags)
                 # `if c: return a` followed by more code: the rest belongs in the other branch.
                 rest = stmts[i + 1:]
                 if _raises(stmt.body) and not stmt.orelse or _raises(stmt.orelse):
@@ -127,21 +140,31 @@ class ControlFlow:
                     # hundred asserts passed Python's limit of 100 indentation levels
                 elif always_exits(stmt.body) and not always_exits(stmt.orelse):
                     stmt.orelse = stmt.orelse + rest
-                    last = True
+                    last = nested = True
                 elif always_exits(stmt.orelse) and not always_exits(stmt.body):
                     stmt.body = stmt.body + rest
-                    last = True
+                    last = nested = True
+            self.depth += nested
             new, flags = self.stmt(stmt, loop, tail and last)
-            out.extend(new)
+            self.depth -= nested
+            place.extend(new)
             seen |= flags
             if last:
                 break
-            if flags:
+            if flags and self.depth < _NESTED:
+                self.depth += 1
                 rest, rest_flags = self.block(stmts[i + 1:], loop, tail)
+                self.depth -= 1
                 if rest:
                     guard = if_(not_(_any_flag(flags)), rest)
-                    out.append(at_line(guard, getattr(stmts[i + 1], "lineno", None)))
+                    place.append(at_line(guard, getattr(stmts[i + 1], "lineno", None)))
                 return out, seen | rest_flags
+            if flags:  # deep: what follows runs under a new guard beside this one, unnested
+                guard = if_(not_(_any_flag(seen)), [])
+                out.append(at_line(guard, getattr(stmts[i + 1], "lineno", None)))
+                place = guard.body
+        if place is not out and not place:
+            out.pop()
         return out, seen
 
     def stmt(self, stmt, loop, tail):

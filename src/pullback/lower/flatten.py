@@ -169,6 +169,7 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
         self.namer = namer
         self.parsed = parsed
         self.lineno = None
+        self.lined: dict = {}  # id -> each statement a block's lowering gave lines to
         self.local_functions: dict = local_functions  # name -> its definition (inlined)
         self.made: dict = {}  # name -> a callable functools.partial or operator made
         self.user_names: set = user_names  # names of the user's function, and reserved ones
@@ -234,12 +235,13 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
             new = self.stmt(stmt)
             origin = ORIGIN.of(stmt)  # a statement of an inlined function
             for node in new:
-                at_line(node, lineno)
+                at_line(node, lineno, self.lined)
                 if origin is not None and ORIGIN.of(node) is None:
                     ORIGIN.set(node, origin)
                 if IS_RETURN.of(stmt):  # the result may alias what it returns
                     IS_RETURN.set(node, True)
             out.extend(new)
+        self.lined.update((id(s), s) for s in out)  # (kept: no id is reused while they are)
         return out
 
     def stmt(self, s):
