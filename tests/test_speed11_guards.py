@@ -1,4 +1,4 @@
-"""Entry guards of helper-named globals read as f reads them (emit/codegen.module_reads):
+"""Entry guards of helper-named globals read as f reads them (helpers.module_reads):
 where f's module binds `math` or `np` to the modules pullback's helpers use, the
 generated code reads the name as a global of f's module (a few ns, where reading the
 module's namespace took tens) and its guard compares that read. Checked in several

@@ -50,6 +50,7 @@ from .frontend.parse import (
     passed_through,
     where_defined,
 )
+from .helpers import module_reads
 from .ir.annotations import NAMER
 from .ir.naming import RESERVED
 from .ir.nodes import dotted_name, parameters
@@ -90,7 +91,7 @@ class Transformed:
     # constants bound to the np./math. functions only derivative rules call -> the
     # dotted names they stand for (codegen.guard_unpatched; the Numba backend spells them)
     bound_chains: dict = field(default_factory=dict)
-    # helper names the code reads as globals of f's module (codegen.module_reads)
+    # helper names the code reads as globals of f's module (helpers.module_reads)
     module_reads: tuple = ()
     tangents_last: bool = False  # mode "jvp": the generated function takes them last
     # ((list, where), ...): lists an object holds that the function grows (analysis/refusals)
@@ -700,7 +701,7 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
     source = codegen.to_source(out)
     stages["final"] = source
     function_names = [f.name for f in functions]
-    reads = codegen.module_reads(analysis.bindings, parsed.closure)
+    reads = module_reads(analysis.bindings, parsed.closure)
     codes = codegen.compile_source(source, function_names,
                                    [*func.__code__.co_freevars, *constants], func.__qualname__,
                                    reads)

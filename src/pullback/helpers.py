@@ -28,3 +28,15 @@ for _helpers in (runtime.HELPERS, RULE_HELPERS, objects.HELPERS, checkpoint.HELP
     if set(_helpers) & set(HELPERS):  # one would silently hide the other
         raise ImportError(f"helpers defined twice: {set(_helpers) & set(HELPERS)}")
     HELPERS.update(_helpers)
+
+
+def module_reads(bindings, closure) -> tuple:
+    """The helper names (`np`, `math`) that f reads as globals of its module, there bound
+    to the helper's own object (`import numpy as np`): the generated code reads them as f
+    does, as globals of f's module (a global read costs a few ns, where the entry guard
+    `module_globals['np'] is not np_at_transform` took tens), its entry guard compares
+    what that read finds (`if np is not np_at_transform: rebound('np')`), and every other
+    read of the name finds the object the guard passed, which is the helper's. `bindings`:
+    what f's free names denoted when transformed; `closure`: f's closure variables."""
+    return tuple(sorted(name for name, obj in bindings.items()
+                        if name in HELPERS and obj is HELPERS[name] and name not in closure))

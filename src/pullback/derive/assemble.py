@@ -12,8 +12,7 @@ from __future__ import annotations
 import gast
 import numpy as np
 
-from ..emit.codegen import module_reads
-from ..helpers import HELPERS
+from ..helpers import HELPERS, module_reads
 from ..ir.annotations import (
     AT_EXIT,
     BLOCK,

@@ -490,18 +490,6 @@ def _comment_text(stripped: str):
     return None
 
 
-def module_reads(bindings, closure) -> tuple:
-    """The helper names (`np`, `math`) that f reads as globals of its module, there bound
-    to the helper's own object (`import numpy as np`): the generated code reads them as f
-    does, as globals of f's module (a global read costs a few ns, where the entry guard
-    `module_globals['np'] is not np_at_transform` took tens), its entry guard compares
-    what that read finds (`if np is not np_at_transform: rebound('np')`), and every other
-    read of the name finds the object the guard passed, which is the helper's. `bindings`:
-    what f's free names denoted when transformed; `closure`: f's closure variables."""
-    return tuple(sorted(name for name, obj in bindings.items()
-                        if name in HELPERS and obj is HELPERS[name] and name not in closure))
-
-
 def compile_source(source: str, names, freevars, label: str, module_reads=()) -> dict:
     """The code objects of the functions `names` defined by `source`, compiled so that
     helper names and `freevars` (the user's closure variables and the generated

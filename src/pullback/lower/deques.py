@@ -54,15 +54,14 @@ import builtins
 import collections
 
 import gast
-import numpy as np
 
+from .. import rules
 from ..ir.annotations import BUILTIN
 from ..ir.nodes import assign, call, const, load, parameters, walk
 from .common import at_line
 
 _READERS = (builtins.sum, builtins.list, builtins.tuple, builtins.sorted, builtins.min,
-            builtins.max, builtins.any, builtins.all, builtins.reversed, builtins.len, np.sum,
-            np.array, np.stack, np.asarray, np.mean)
+            builtins.max, builtins.any, builtins.all, builtins.reversed, builtins.len)
 _UPDATES = ("append", "extend", "appendleft", "popleft", "pop")
 
 
@@ -189,9 +188,17 @@ def _as_list(n, parents, parsed, updates) -> bool:
             return True
         if func is builtins.enumerate:
             return parent.args[0] is n
-        return len(parent.args) == 1 and not parent.keywords and any(
-            func is r for r in _READERS)
+        return len(parent.args) == 1 and not parent.keywords and (any(
+            func is r for r in _READERS) or _reads_as_array(func))
     return False
+
+
+def _reads_as_array(func) -> bool:
+    """A NumPy function whose rule takes a list argument as the array NumPy makes of it
+    (np.sum, np.array, np.stack, np.mean, ...): it makes the same array of a deque."""
+    found = rules.lookup(func) if getattr(func, "__module__", "") and str(
+        func.__module__).startswith("numpy") else None
+    return found is not None and getattr(found, "arrays", False) is True
 
 
 def _rewrite(tree, made, name, iterable, maxlen, updates, namer) -> None:

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import collections
 import contextvars
-import copy
 import dataclasses
 import functools
 import inspect
@@ -542,8 +541,9 @@ def record_tangent(made, parts):
     cls = type(made)
     if isinstance(made, tuple) and hasattr(cls, "_fields"):
         return cls(*[parts.get(name, 0.0) for name in cls._fields])
-    tangent = copy.copy(made)
-    for name in list(getattr(made, "__dict__", {})) + list(getattr(cls, "__slots__", ())):
+    tangent = object.__new__(cls)  # (no copy: a class's __getattr__ may recurse there)
+    names = list(vars(made)) if "__dict__" in dir(cls) else []
+    for name in names + [n for n in getattr(cls, "__slots__", ()) if n != "__dict__"]:
         object.__setattr__(tangent, name, parts.get(name, 0.0))
     return tangent
 
