@@ -13,7 +13,6 @@ import pytest
 from fd import assert_grad_matches, numeric_grad
 
 import pullback
-from pullback.errors import PullbackError
 
 
 @functools.lru_cache
