@@ -264,3 +264,17 @@ def assert_grad_matches(f, args, wrt=0, kwargs=None, rtol=1e-5, atol=1e-7, eps=1
     expected = numeric_grad(f, args, wrt=wrt, kwargs=kwargs, eps=eps)
     assert_close(got, expected, rtol=rtol, atol=atol, what=f"grad of {f.__name__} wrt {wrt!r}")
     return got
+
+
+def assert_jvp_matches(f, shape, seed, rel=1e-6):
+    """pullback.jvp of f (one array argument of `shape`) at a random point along a random
+    direction: the value is f's, the tangent central differences' along the direction."""
+    import pullback
+
+    rng = np.random.default_rng(seed)
+    x, v = rng.normal(size=shape), rng.normal(size=shape)
+    value, tangent = pullback.jvp(f)(x, v)
+    h = 1e-6
+    assert np.isclose(value, f(x), rtol=1e-12, atol=0)
+    numeric = (f(x + h * v) - f(x - h * v)) / (2 * h)
+    assert np.isclose(tangent, numeric, rtol=rel, atol=1e-9), (tangent, numeric)

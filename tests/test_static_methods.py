@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from fd import assert_grad_matches
+from fd import assert_grad_matches, assert_jvp_matches
 from test_higher import check_second_order
 
 import pullback
@@ -86,12 +86,7 @@ def test_gradient(fn):
 
 @pytest.mark.parametrize("fn", CASES, ids=lambda f: f.__name__)
 def test_jvp_against_differences(fn):
-    rng = np.random.default_rng(1)
-    x, v = rng.normal(size=4), rng.normal(size=4)
-    value, tangent = pullback.jvp(fn)(x, v)
-    h = 1e-6
-    assert value == pytest.approx(fn(x))
-    assert tangent == pytest.approx((fn(x + h * v) - fn(x - h * v)) / (2 * h), rel=1e-6)
+    assert_jvp_matches(fn, 4, 1)
 
 
 @pytest.mark.parametrize("fn", CASES, ids=lambda f: f.__name__)
