@@ -37,6 +37,7 @@ NOT_NODE_FACTS = {
     "_attributes": "a gast node class's list of position attributes",
     "_build_array": "Numba's npyimpl, lowered in place while a gradient compiles (emit/numba)",
     "nargs": "a Numba ufunc description's argument count (emit/numba_array_exprs)",
+    "arrays": "a rule's flag: its list parameters are read as arrays (lower/deques)",
     "ARRAY_LIKE": "a rules module marks that its functions take lists as arrays",
     "LISTS_OF_ARRAYS": "a rules module names the functions whose list parameters are lists "
                        "of arrays of different shapes, not arrays",

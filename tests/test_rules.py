@@ -1323,6 +1323,13 @@ SAMPLES.update({
     HELPERS["extended_grad"]: [("extended_grad([x0, x1 * x0], np.ones((2, 3)))",
                                 [((3,), ANY), ((3,), ANY)])],
 })
+# the gradient an object f built hands back to an argument it stores (runtime/objects.py),
+# of a NamedTuple's; last
+_PAIR = "__import__('collections').namedtuple('Pair', 'a b')"
+SAMPLES.update({
+    HELPERS["field_grad"]: [(f"field_grad((x0 * x1, x1), {_PAIR}(1.0, 2.0), ('a', 'b')) * x0",
+                             [((3,), ANY), ((3,), ANY)])],
+})
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 

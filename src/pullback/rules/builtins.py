@@ -4,7 +4,9 @@ import builtins
 
 import numpy
 
+from ..errors import PullbackError
 from ..runtime import helpers as runtime
+from ..runtime import objects
 from . import rule
 
 RULES = {
@@ -57,6 +59,10 @@ RULES = {
     # tuple's gradient, or g summed to its shape
     runtime.join_grad: rule("d, a, b, side", kinds=["fresh"], jvp="linear",
                             d="join_grad_adjoint(g, d, a, b, side)"),
+    # the gradient of an argument stored in attributes of an object f built: linear in
+    # the object's gradient (its reverse over reverse: field_grad_adjoint refuses)
+    objects.field_grad: rule("d, obj, attrs", kinds=["fresh"], jvp="linear",
+                             d="field_grad_adjoint(g, d, obj, attrs)"),
     runtime.added_at_tangent: rule("t, a, index", kinds=["fresh"], jvp="linear",
                                    t="added_at_grad(g, index, t)"),
 }
@@ -121,5 +127,24 @@ def join_grad_adjoint(g, d, a, b, side):
     return spread_to(g, d)
 
 
+def field_grad_adjoint(g, d, obj, attrs):
+    """The adjoint of field_grad with respect to the object's gradient d: for a
+    NamedTuple, g at the fields `attrs` (zeros at the others); for any other object,
+    refused (forward over reverse, hvp and hessian, takes it)."""
+    if g.__class__ is float and g == 0.0:
+        return 0.0
+    if isinstance(obj, tuple) and hasattr(obj, "_fields"):
+        parts = [0.0] * len(obj)
+        for attr in attrs:
+            at = obj._fields.index(attr)
+            parts[at] = runtime.add_grads(parts[at], g)
+        return tuple(parts)
+    raise PullbackError(
+        f"a second derivative by reverse over reverse through the gradient of the "
+        f"{type(obj).__qualname__} object f builds (its attributes {', '.join(attrs)}): "
+        "use pullback.hvp (forward over reverse)")
+
+
 HELPERS = {"spread_grads_transpose": spread_grads_transpose,
+           "field_grad_adjoint": field_grad_adjoint,
            "join_grad_adjoint": join_grad_adjoint}
