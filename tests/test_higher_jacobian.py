@@ -182,7 +182,8 @@ def test_the_sweep_is_one_call_with_a_batch_of_seeds():
     x = np.linspace(-1.0, 1.0, 7)
     sweep = _vector_vjp(joined, 0, True)
     seeds = np.random.default_rng(0).normal(size=(4, 7))
-    _, rows = sweep(np.zeros(7), x, seeds)
+    (out, _), (_, rows) = sweep(np.zeros(7), x, seeds)
+    np.testing.assert_array_equal(out, joined(x))  # f's result, from the same sweep
     vjp = pullback.vjp(joined)
     for seed, row in zip(seeds, rows):
         np.testing.assert_allclose(row, vjp(x, seed), rtol=1e-12, atol=1e-14)
@@ -233,13 +234,20 @@ def test_a_helper_without_a_batch_form_is_said_and_the_rows_are_still_right():
 
 @pytest.mark.parametrize("f,args,wrt", CASES[:6], ids=lambda v: getattr(v, "__name__", ""))
 def test_auto_measures_and_keeps_its_choice(f, args, wrt):
+    """The first call takes forward mode, the second reverse mode, and the later calls the
+    one of them that was faster."""
     jacobian = pullback.jacobian(f, wrt=wrt)
-    first, second = jacobian(*args), jacobian(*args)
+    first, second, third, fourth = (jacobian(*args) for _ in range(4))
     expected = _fd_jacobian(f, args, wrt)
-    for a, b, want in zip(*(v if isinstance(wrt, tuple) else (v,)
-                            for v in (first, second, expected))):
-        np.testing.assert_allclose(a, want, rtol=1e-6, atol=1e-8)
-        np.testing.assert_array_equal(a, b)  # the same mode on the second call
+    single = not isinstance(wrt, tuple)
+    for a, b, c, d, want in zip(*((v,) if single else v
+                                  for v in (first, second, third, fourth, expected))):
+        for got in (a, b, c):
+            np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-8)
+        np.testing.assert_array_equal(c, d)  # the choice kept
+    blocks = [(v,) if single else v for v in (first, second, third)]
+    assert all(np.array_equal(x, y) for x, y in zip(blocks[2], blocks[0])) or all(
+        np.array_equal(x, y) for x, y in zip(blocks[2], blocks[1]))
 
 
 def test_hessian_through_the_batch_forms_matches_differences_of_the_gradient():
@@ -260,3 +268,39 @@ def test_the_vector_reverse_code_prints():
     assert "matmul_grad_a_batch(" in text and "matmul_grad_b_batch(" in text
     assert "each_tangent" not in text  # nothing run seed by seed
     compile(text, "<vjp_batch>", "exec")
+
+
+def test_f_runs_once_per_call_in_every_mode(capsys):
+    """jacobian runs f's statements once per call (its prints, its draws), whichever mode;
+    reverse mode alone calls f once more the first time it meets given shapes, for its
+    result's shape, and again when that shape changes for arguments of the same shapes."""
+    def logged(x, n):
+        print("f runs")
+        return np.sin(x)[:n] * x[0]
+
+    x = np.linspace(-1.0, 1.0, 6)
+    expected = {n: _fd_jacobian(lambda x, n=n: logged(x, n), (x,), 0) for n in (2, 3, 4)}
+    capsys.readouterr()
+    for mode, first in (("fwd", 1), ("auto", 1), ("rev", 2)):
+        jacobian = pullback.jacobian(logged, mode=mode)
+        for call in range(4):
+            J = jacobian(x, 3)
+            runs = capsys.readouterr().out.count("f runs")
+            assert runs == (first if call == 0 else 1), (mode, call, runs)
+            np.testing.assert_allclose(J, expected[3], rtol=1e-6, atol=1e-8)
+    jacobian = pullback.jacobian(logged, mode="rev")
+    for n in (3, 4, 2, 2):  # the result's shape changes for arguments of the same shapes
+        J = jacobian(x, n)
+        assert J.shape == (n, 6)
+        np.testing.assert_allclose(J, expected[n], rtol=1e-6, atol=1e-8)
+
+
+def test_a_result_turning_complex_is_refused_by_reverse_mode_too():
+    def rooted(x, p):
+        return np.array([float(x[0]) ** p, x[1]])  # complex where x[0] < 0 and p is not whole
+
+    jacobian = pullback.jacobian(rooted, mode="rev")
+    np.testing.assert_allclose(jacobian(np.array([2.0, 1.0]), 0.5),
+                               [[0.5 / np.sqrt(2.0), 0.0], [0.0, 1.0]], rtol=1e-12)
+    with pytest.raises(pullback.PullbackError, match="real inputs and outputs"):
+        jacobian(np.array([-2.0, 1.0]), 0.5)

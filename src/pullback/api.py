@@ -1228,9 +1228,12 @@ def jacobian(f, wrt=0, mode="auto", optimize=True):
     entries; "rev" one vector-mode reverse sweep whose seeds are the m unit directions of
     the m output entries (where a helper of f's gradient has no batch form, it says so in
     a RuntimeWarning, with the line, and makes one vjp sweep per output entry instead);
-    "auto" the mode that measured faster: on the first call with given shapes of the
-    arguments it runs both and keeps, for those shapes, the one that took less time (the
-    one that can be made, where the other is refused)."""
+    "auto" the mode that measured faster: for given shapes of the arguments, the first
+    call takes forward mode and the second reverse mode, each timed, and later calls the
+    one that took less time (the one that can be made, where the other is refused).
+    f runs once per call (reverse mode calls it once more the first time it meets given
+    shapes of the arguments, for the shape of its result, unless forward mode has met
+    them)."""
     if mode not in ("auto", "fwd", "rev"):
         raise PullbackError(f"jacobian mode must be 'auto', 'fwd' or 'rev', got {mode!r}")
     if _method_of(f)[1] is not None:
@@ -1246,13 +1249,21 @@ def jacobian(f, wrt=0, mode="auto", optimize=True):
     positions = _positions(signature, names)
     forward = []  # the vector forward sweep, made on first use (mode "rev" never needs it)
     reverse = []  # the vector reverse sweep, or the reason it was refused, made once
-    chosen = {}  # mode "auto": the shapes of the arguments -> the mode measured faster
+    # mode "auto": the shapes of the arguments -> the mode measured faster (or the first
+    # call's time by forward mode, until the second call times reverse mode)
+    chosen = {}
+    out_shapes = {}  # the shapes of the arguments -> the shape of f's result
     seeds_for = {}  # (n, shape) -> the n unit seeds of that shape, read-only, made once
 
     def forward_sweep(*args, **kwargs):
+        return forward_sweep.made()(*args, **kwargs)
+
+    def made_forward():
         if not forward:
             forward.append(jvp(f, wrt, optimize=optimize, batched=True))
-        return forward[0](*args, **kwargs)
+        return forward[0]
+
+    forward_sweep.made = made_forward
 
     def unit_seeds(shape):
         """The unit seeds of the entries of an array of `shape` (batch axis first)."""
@@ -1281,45 +1292,78 @@ def jacobian(f, wrt=0, mode="auto", optimize=True):
             seeds = _identity_seeds(inputs)
         out, batch = forward_sweep(*args, seeds[0] if single else tuple(seeds), **kwargs)
         _real(inputs, np.asarray(out))
+        out_shapes[shapes_of(args, kwargs)] = np.shape(out)  # (for reverse mode's seeds)
         return _split_columns(batch, np.shape(out), inputs)
 
-    def by_reverse(args, kwargs, given, inputs):
+    def shapes_of(args, kwargs):
+        return tuple(np.shape(a) for a in args) + tuple(
+            (k, np.shape(v)) for k, v in sorted(kwargs.items()))
+
+    def result_shape(args, kwargs):
+        """The shape of f's result: one call of f, the first time for these shapes."""
         out = np.asarray(f(*args, **kwargs))
-        _real(inputs, out)
+        out_shapes[shapes_of(args, kwargs)] = out.shape
+        return out
+
+    def by_reverse(args, kwargs, given, inputs):
+        shape = out_shapes.get(shapes_of(args, kwargs))
+        out = result_shape(args, kwargs) if shape is None else None
         sweep = reverse_sweep()
         try:
             if isinstance(sweep, PullbackError):
                 raise sweep
-            # one reverse sweep whose seeds are the unit directions of the output entries
-            seeds, zero = unit_seeds(out.shape)
-            _, rows = sweep(zero, *args, seeds, **kwargs)
+            # one reverse sweep whose seeds are the unit directions of the output entries,
+            # made by the shape f's result had (the sweep checks it has it again: its
+            # result is f's, so f runs once)
+            try:
+                seeds, zero = unit_seeds(out.shape if shape is None else shape)
+                (out, _), (_, rows) = sweep(zero, *args, seeds, **kwargs)
+            except runtime.SeedShapeError:  # a new shape for arguments of the same shapes
+                out = result_shape(args, kwargs)
+                seeds, zero = unit_seeds(out.shape)
+                (out, _), (_, rows) = sweep(zero, *args, seeds, **kwargs)
         except PullbackError as refused:  # (an error of f's own is raised again below)
             import warnings
             warnings.warn(f"jacobian(mode='rev') of {getattr(f, '__qualname__', f)}: no "
                           f"vector reverse mode, so one vjp sweep per output entry: {refused}",
                           RuntimeWarning, stacklevel=3)
+            out = result_shape(args, kwargs) if out is None else np.asarray(out)
+            _real(inputs, out)
             return _rows_by_vjp(f, wrt, optimize, single, args, kwargs, out, inputs)
+        out = np.asarray(out)
+        _real(inputs, out)
         return [np.reshape(batched_array(r), out.shape + x.shape).astype(float, copy=False)
                 for r, x in zip([rows] if single else rows, inputs)]
 
     def measured(args, kwargs, given, inputs):
-        """Mode "auto": both modes, once per shapes of the arguments, timed; the faster kept."""
-        key = tuple(np.shape(a) for a in args) + tuple(
-            (k, np.shape(v)) for k, v in sorted(kwargs.items()))
+        """Mode "auto": for given shapes of the arguments, the first call takes forward mode
+        and the second reverse mode, each timed (f runs once per call); from the third on,
+        the faster. Where one mode is refused, the other."""
+        key = shapes_of(args, kwargs)
         use = chosen.get(key)
+        if use is not None and not isinstance(use, float):
+            return use(args, kwargs, given, inputs)
+        import time
+        if use is None:  # the first call: forward mode, unless it is refused
+            try:
+                forward_sweep.made()
+            except PullbackError:
+                chosen[key] = by_reverse
+                return by_reverse(args, kwargs, given, inputs)
+            way = by_forward
+        elif isinstance(reverse_sweep(), PullbackError):
+            chosen[key] = by_forward
+            return by_forward(args, kwargs, given, inputs)
+        else:  # the second: reverse mode, against the first call's time
+            way = by_reverse
+        start = time.perf_counter()
+        blocks = way(args, kwargs, given, inputs)
+        took = time.perf_counter() - start
         if use is None:
-            if isinstance(reverse_sweep(), PullbackError):
-                use = chosen[key] = by_forward
-            else:
-                import time
-                took = {}
-                for way in (by_forward, by_reverse):
-                    start = time.perf_counter()
-                    blocks = way(args, kwargs, given, inputs)
-                    took[way] = (time.perf_counter() - start, blocks)
-                use = chosen[key] = min(took, key=lambda way: took[way][0])
-                return took[use][1]
-        return use(args, kwargs, given, inputs)
+            chosen[key] = took
+        else:
+            chosen[key] = by_reverse if took < use else by_forward
+        return blocks
 
     @functools.wraps(f)
     def jacobian_call(*args, **kwargs):
@@ -1370,14 +1414,15 @@ def _rows_by_vjp(f, wrt, optimize, single, args, kwargs, out, inputs):
 
 
 def _vector_vjp(f, wrt, optimize):
-    """Vector reverse mode: `sweep(seed, *args, seeds)` -> (f's vjp with `seed`, the vjps
-    with each of `seeds`, batch axis first), in one reverse sweep. The adjoint is linear in
+    """Vector reverse mode: `sweep(seed, *args, seeds)` -> ((f's result, f's vjp with
+    `seed`), (a zero, the vjps with each of `seeds`, batch axis first)), in one reverse
+    sweep. The adjoint is linear in
     its seed, so the adjoints of a batch of seeds are the tangents of the generated vjp
     along them: its vector-mode jvp with respect to the seed, whose primal sweep (f's
     values, records) runs once and whose adjoint statements each handle the whole batch.
     Strict: a helper without a batch template is refused, never run seed by seed."""
     g = passed_through(f)
-    adjoint = _named(_bind(transform(g, wrt, "vjp", optimize=optimize), g), g, "vjp")
+    adjoint = _named(_bind(transform(g, wrt, "vjp_value", optimize=optimize), g), g, "vjp")
     transformed = transform(adjoint, 0, "jvp_batch_strict", optimize=optimize)
     sweep = _bind(transformed, adjoint)
     if transformed.tangents_last:
@@ -1532,7 +1577,8 @@ def source(f, wrt=0, mode="grad", stage="final", optimize=True, backend="numpy",
         return source(grad(f, wrt, optimize=optimize), wrt,
                       "jvp" if mode == "hvp" else "jvp_batch", stage, optimize)
     if mode == "vjp_batch":  # vector reverse mode: the vjp's tangents along a batch of seeds
-        adjoint = _named(_bind(transform(f, wrt, "vjp", optimize=optimize), f), f, "vjp")
+        adjoint = _named(_bind(transform(f, wrt, "vjp_value", optimize=optimize), f), f,
+                         "vjp")  # (returning f's result too: jacobian's reverse mode)
         return source(adjoint, 0, "jvp_batch_strict", stage, optimize)
     transformed = transform(f, wrt, mode, optimize=optimize, checkpoint=checkpoint)
     if backend != "numpy":

@@ -149,7 +149,7 @@ class Assembly:
         self.mark_what_may_raise(primal)
         result = ret.value.id
         split = self.mode == "split"
-        seed = self.namer.fresh("seed") if self.mode == "vjp" else None
+        seed = self.namer.fresh("seed") if self.mode in ("vjp", "vjp_value") else None
         adjoint: list = []
         checks: list = []
         unbound = self.unbound
@@ -222,7 +222,7 @@ class Assembly:
             {p if isinstance(p, str) else p[0] for p in self.wrt})
         grads = [self.final_grad(p) for p in self.wrt]
         grad_value = grads[0] if self.single else tuple_of(*grads)
-        if self.mode == "value_and_grad":
+        if self.mode in ("value_and_grad", "vjp_value"):  # (vjp_value: jacobian's)
             value = result
             if result in self.shares_memory:
                 value = self.namer.fresh(f"{result}_value")
@@ -242,7 +242,8 @@ class Assembly:
         if seed:
             seed_arg = gast.Name(id=seed, ctx=gast.Param(), annotation=None, type_comment=None)
             (args.posonlyargs if args.posonlyargs else args.args).insert(0, seed_arg)
-        prefix = {"grad": "d", "value_and_grad": "value_and_d", "vjp": "vjp_"}[self.mode]
+        prefix = {"grad": "d", "value_and_grad": "value_and_d", "vjp": "vjp_",
+                  "vjp_value": "vjp_"}[self.mode]
         self.name = self.namer.fresh(f"{prefix}{tree.name}")
         return gast.FunctionDef(name=self.name, args=args, body=body, decorator_list=[],
                                 returns=None, type_comment=None, type_params=[])

@@ -1417,6 +1417,12 @@ def rebound(name):
     raise PullbackError(f"{what}; call pullback.grad (or value_and_grad, vjp) again{where}")
 
 
+class SeedShapeError(PullbackError):
+    """A vjp's seed whose shape is not that of f's result (jacobian's reverse mode makes
+    its seeds by the shape f's result had for arguments of the same shapes, and makes them
+    again when it changed)."""
+
+
 def seed_for(seed, out):
     """The gradient vjp starts from: `seed`, checked to have the structure and shapes of
     f's result `out` (a tuple or list of seeds for a tuple or list result), as a private
@@ -1433,7 +1439,7 @@ def seed_for(seed, out):
                                 f"same keys {sorted(out, key=repr)}; got {_described(seed)}")
         return GradDict({k: seed_for(seed[k], v) for k, v in out.items()})
     if isinstance(seed, (tuple, list, dict)) or np.shape(seed) != np.shape(out):
-        raise PullbackError(f"vjp: the seed must have the shape of f's result, "
+        raise SeedShapeError(f"vjp: the seed must have the shape of f's result, "
                             f"{np.shape(out)}; got {_described(seed)}")
     return owned(seed)
 
