@@ -55,6 +55,10 @@ NONDIFF_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
 # value being differentiated may only go where no gradient is wanted (a message, a print,
 # an exception), never into the result (`float(str(x))`): _check_text.
 TEXT_FUNCTIONS = {builtins.str, builtins.repr, builtins.format, builtins.ascii}
+# The methods of str ("{:.3f}".format(x), sep.join(parts)): text, ints, bools or lists of
+# text, whatever their arguments are, so none carries a gradient (see _check_text)
+TEXT_METHODS = {name: f for name, f in vars(str).items() if not name.startswith("_")}
+TEXT_FUNCTIONS |= set(TEXT_METHODS.values())
 _LOG_LEVELS = ("debug", "info", "warning", "error", "critical", "exception", "log")
 # Functions called for their effect that only read their arguments (format, print, log,
 # warn) and change none of them: a statement calling one may pass any value, differentiated
@@ -247,6 +251,9 @@ class Classification:
                     return Op("nondiff", name=".astype")  # integers and booleans: steps
                 inputs = {"self": func.value}
                 return Op("rule", inputs, found, bound, None, f".{func.attr}")
+            if isinstance(func, gast.Attribute) and func.attr in TEXT_METHODS \
+                    and self._is_text(func.value):  # "{:.3f}".format(x): text, no gradient
+                return Op("nondiff", callee=TEXT_METHODS[func.attr], name=f"str.{func.attr}")
             callee = self.resolve(value.func)
             if EFFECT.of(stmt) and _effect_only(callee):
                 return Op("nondiff", callee=callee, name=dotted_name(value.func) or "call")
@@ -310,6 +317,16 @@ class Classification:
         if isinstance(value, gast.Dict):  # bound: position -> key
             return Op("pack", dict(enumerate(value.values)), bound=dict(enumerate(value.keys)))
         return Op("unknown", name=type(value).__name__)
+
+    def _is_text(self, atom) -> bool:
+        """Whether `atom` (a node or a name) is a string literal, or a name each of whose
+        definitions is one or an f-string."""
+        if isinstance(atom, gast.Constant):
+            return isinstance(atom.value, str)
+        defs = self.defs.get(_atom_name(atom) if isinstance(atom, gast.AST) else atom)
+        return bool(defs) and all(
+            isinstance(d.value, gast.JoinedStr) or isinstance(d.value, gast.Constant)
+            and isinstance(d.value.value, str) for d in defs)
 
     def _overloaded(self, value):
         """`a + b`, `-a`, `a[i]` where an operand is an object of a user class the function

@@ -541,7 +541,7 @@ class Refusals:
             s, value, _atom_name(receiver), passed)
         for atom in passed:
             name = _atom_name(atom)
-            if name is None or name in self.scalar or self._is_text(name) \
+            if name is None or name in self.scalar or self._is_text(atom) \
                     or grows and name in self.locals:
                 continue
             if name not in self.locals:
@@ -1056,13 +1056,6 @@ class Refusals:
                 f"text made from {self.spelled(sorted(read)[0])!r}, a value being "
                 "differentiated, flows into the result: text carries no gradient (use it "
                 "in messages, prints and exceptions only)", self.parsed.location.describe(s))
-
-    def _is_text(self, name) -> bool:
-        """Whether every definition of name is a string literal or an f-string."""
-        defs = self.defs.get(name)
-        return bool(defs) and all(
-            isinstance(d.value, gast.JoinedStr) or isinstance(d.value, gast.Constant)
-            and isinstance(d.value.value, str) for d in defs)
 
     def _check_no_object_operand(self, s, op):
         """An operator or NumPy function given an object the code built (`Dual(x) +
