@@ -655,7 +655,8 @@ DOMAINS = {"tan": UNIT, "arcsin": UNIT, "arccos": UNIT, "asin": UNIT, "acos": UN
            "cbrt": POS, "reciprocal": POS}
 # rules added later, whose samples come last (cases are seeded by position: a function
 # the loop below reached first would shift every case after it)
-SAMPLED_LAST = {*STDLIB_RULES, np.insert}
+SAMPLED_LAST = {*STDLIB_RULES, np.insert, np.maximum.accumulate, np.minimum.accumulate,
+                np.logaddexp.reduce, np.logaddexp2.reduce}
 for f in RULES:
     module = getattr(f, "__module__", None) or ("numpy" if isinstance(f, np.ufunc) else None)
     if f in SAMPLES or f in SAMPLED_LAST or module not in ("math", "numpy", None):
@@ -1329,6 +1330,29 @@ _PAIR = "__import__('collections').namedtuple('Pair', 'a b')"
 SAMPLES.update({
     HELPERS["field_grad"]: [(f"field_grad((x0 * x1, x1), {_PAIR}(1.0, 2.0), ('a', 'b')) * x0",
                              [((3,), ANY), ((3,), ANY)])],
+})
+# running extremes and log-sum-exp as ufunc methods (rules/ufunc_scans.py), and their
+# gradients' own rules; last
+SAMPLES.update({
+    np.maximum.accumulate: [(f"np.maximum.accumulate(x0) * {W(12)}.reshape(3, 4)",
+                             [((3, 4), ANY)]),
+                            ("np.maximum.accumulate(x0, axis=-1) ** 2", [((2, 5), ANY)])],
+    np.minimum.accumulate: [(f"np.minimum.accumulate(x0, axis=1) * {W(12)}.reshape(3, 4)",
+                             [((3, 4), ANY)])],
+    np.logaddexp.reduce: [("np.logaddexp.reduce(x0)", [((3, 4), ANY)]),
+                          ("np.logaddexp.reduce(x0, axis=1, keepdims=True) ** 2",
+                           [((3, 4), ANY)]),
+                          ("np.logaddexp.reduce(x0, axis=None)", [((3, 4), ANY)])],
+    np.logaddexp2.reduce: [("np.logaddexp2.reduce(x0, axis=-1) ** 2", [((3, 4), ANY)])],
+    HELPERS["scan_grad"]: [("scan_grad(x0, x1, np.maximum.accumulate(x1), 0) * x1",
+                            [((5,), ANY), ((5,), ANY)])],
+    HELPERS["scan_tangent"]: [("scan_tangent(x0, x1, np.minimum.accumulate(x1), 1) * x0",
+                               [((2, 4), ANY), ((2, 4), ANY)])],
+    HELPERS["logaddexp_reduce_grad"]: [
+        ("logaddexp_reduce_grad(x0, x1, np.logaddexp.reduce(x1, axis=1), 1) * x1",
+         [((3,), ANY), ((3, 4), ANY)]),
+        ("logaddexp_reduce_grad(x0, x1, x2, 0, False, 2.0)", [((4,), ANY), ((3, 4), ANY),
+                                                             ((4,), ANY)])],
 })
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 

@@ -1255,15 +1255,13 @@ def jacobian(f, wrt=0, mode="auto", optimize=True):
     out_shapes = {}  # the shapes of the arguments -> the shape of f's result
     seeds_for = {}  # (n, shape) -> the n unit seeds of that shape, read-only, made once
 
-    def forward_sweep(*args, **kwargs):
-        return forward_sweep.made()(*args, **kwargs)
-
     def made_forward():
         if not forward:
             forward.append(jvp(f, wrt, optimize=optimize, batched=True))
         return forward[0]
 
-    forward_sweep.made = made_forward
+    def forward_sweep(*args, **kwargs):
+        return made_forward()(*args, **kwargs)
 
     def unit_seeds(shape):
         """The unit seeds of the entries of an array of `shape` (batch axis first)."""
@@ -1346,7 +1344,7 @@ def jacobian(f, wrt=0, mode="auto", optimize=True):
         import time
         if use is None:  # the first call: forward mode, unless it is refused
             try:
-                forward_sweep.made()
+                made_forward()
             except PullbackError:
                 chosen[key] = by_reverse
                 return by_reverse(args, kwargs, given, inputs)
