@@ -113,8 +113,9 @@ def _backward(jsite, given, saved, g):
     backward, record = saved
     if backward is objects._stored_backward:  # linear in g; the object gives the structure
         dg = given.get(0, 0.0)
-        return backward(record, g), (0.0 if dg.__class__ is float and dg == 0.0
-                                     else backward(record, dg))
+        grads = backward(record, g)
+        return grads, (_zeros_like(grads) if dg.__class__ is float and dg == 0.0
+                       else backward(record, dg))
     if not isinstance(backward, types.FunctionType) or backward.__code__.co_argcount != 2:
         _refuse(jsite, None, "its derivative is not one pullback generated as a function "
                 "of (record, gradient) (an attribute read, or the gradients of *args and "
@@ -128,9 +129,16 @@ def _backward(jsite, given, saved, g):
             names.append(name)
             tangents.append(tangent)
     if not names:
-        return backward(record, g), 0.0
+        grads = backward(record, g)
+        return grads, _zeros_like(grads)
     jvp = objects._split(jsite, backward, tuple(names))[0]
     return jvp(*tangents, record, g)
+
+
+def _zeros_like(grads):
+    """The zero tangent of a backward function's gradients (a tuple, one per input: the
+    code reading them reads each): zeros with that structure."""
+    return tuple(0.0 for _ in grads) if isinstance(grads, tuple) else 0.0
 
 
 HELPERS = {"method_dispatch_jvp": method_dispatch_jvp}
