@@ -9,6 +9,7 @@ through a trivial seed.
 
 import ast
 import builtins
+import cmath
 import importlib.util
 import math
 import operator
@@ -1354,6 +1355,17 @@ SAMPLES.update({
         ("logaddexp_reduce_grad(x0, x1, x2, 0, False, 2.0)", [((4,), ANY), ((3, 4), ANY),
                                                              ((4,), ANY)])],
 })
+# the cmath module (rules/cmath.py): a real number of a complex one; last
+_Z = "complex(x0, 0.5 * x1)"
+SAMPLES.update({
+    **{getattr(cmath, name): [(f"abs(cmath.{name}({_Z})) + cmath.{name}({_Z}).imag * x1",
+                               [(S, UNIT), (S, UNIT)])]
+       for name in ("exp", "log10", "sqrt", "sin", "cos", "tan", "sinh", "cosh", "tanh",
+                    "asin", "acos", "atan", "asinh", "acosh", "atanh")},
+    cmath.log: [(f"abs(cmath.log({_Z}))", [(S, POS), (S, UNIT)]),
+                (f"cmath.log({_Z}, x1 + 2.0).real", [(S, POS), (S, UNIT)])],
+    cmath.phase: [(f"cmath.phase({_Z}) * x0", [(S, POS), (S, UNIT)])],
+})
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 
@@ -1361,6 +1373,7 @@ def _build(expr, n, tmp_path, tag, wrap="np.sum(np.sin({}))"):
     args = ", ".join(f"x{i}" for i in range(n))
     body = wrap.format(expr)
     source = textwrap.dedent(f"""
+        import cmath
         import math
         import statistics
         import numpy as np

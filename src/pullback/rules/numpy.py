@@ -107,7 +107,10 @@ ELEMENTWISE[np.nan_to_num] = rule(
     "x, copy=True, nan=0.0, posinf=None, neginf=None", kinds=VIEW + ("shape-preserving",),
     x="np.where(np.isfinite(x), g, 0.0)", nan="np.sum(np.where(np.isnan(x), g, 0.0))",
     posinf="np.sum(np.where(np.isposinf(x), g, 0.0))",
-    neginf="np.sum(np.where(np.isneginf(x), g, 0.0))")
+    neginf="np.sum(np.where(np.isneginf(x), g, 0.0))",
+    jvp={"x": "np.where(np.isfinite(x), g, 0.0)", "nan": "np.where(np.isnan(x), g, 0.0)",
+         "posinf": "np.where(np.isposinf(x), g, 0.0)",
+         "neginf": "np.where(np.isneginf(x), g, 0.0)"})
 
 REDUCTIONS = reductions.REDUCTIONS
 QUANTILES = reductions.QUANTILES
