@@ -465,6 +465,9 @@ class Forward:
             expr, fresh = self.rule(s, op, name)
         elif op.kind == "nondiff":  # an array or list the function writes values into
             pass
+        elif op.kind == "super":  # super() is the object: its tangent is the object's
+            if self.active(op.inputs["x"]):
+                expr, fresh = self.tangent(op.inputs["x"]), False
         elif op.kind == "method" and not op.bound.get("operator"):
             return self.method(s, op, name)
         elif op.kind == "attr" and not self.batched:
