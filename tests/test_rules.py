@@ -657,7 +657,7 @@ DOMAINS = {"tan": UNIT, "arcsin": UNIT, "arccos": UNIT, "asin": UNIT, "acos": UN
 # rules added later, whose samples come last (cases are seeded by position: a function
 # the loop below reached first would shift every case after it)
 SAMPLED_LAST = {*STDLIB_RULES, np.insert, np.maximum.accumulate, np.minimum.accumulate,
-                np.logaddexp.reduce, np.logaddexp2.reduce}
+                np.logaddexp.reduce, np.logaddexp2.reduce, np.meshgrid, np.broadcast_arrays}
 for f in RULES:
     module = getattr(f, "__module__", None) or ("numpy" if isinstance(f, np.ufunc) else None)
     if f in SAMPLES or f in SAMPLED_LAST or module not in ("math", "numpy", None):
@@ -1365,6 +1365,20 @@ SAMPLES.update({
     cmath.log: [(f"abs(cmath.log({_Z}))", [(S, POS), (S, UNIT)]),
                 (f"cmath.log({_Z}, x1 + 2.0).real", [(S, POS), (S, UNIT)])],
     cmath.phase: [(f"cmath.phase({_Z}) * x0", [(S, POS), (S, UNIT)])],
+})
+# grids (rules/grids.py) and their gradients' own rules; last
+SAMPLES.update({
+    np.meshgrid: [("(m := np.meshgrid(x0, x1))[0] * m[1] ** 2", [((3,), ANY), ((4,), ANY)]),
+                  ("np.meshgrid(x0, x1, indexing='ij', sparse=True)[1] * x0[:, None]",
+                   [((3,), ANY), ((2,), ANY)])],
+    np.broadcast_arrays: [("(b := np.broadcast_arrays(x0[:, None], x1))[0] * b[1]",
+                           [((3,), ANY), ((4,), ANY)])],
+    HELPERS["meshgrid_grad"]: [
+        ("meshgrid_grad([x0, x1 * x1], 1, x1[0], np.meshgrid(x1[0], x1[1]), 'xy')",
+         [((4, 4), ANY), ((4, 4), ANY)])],
+    HELPERS["broadcast_arrays_grad"]: [
+        ("broadcast_arrays_grad([x0, x1], 0, x1[:, :1], np.broadcast_arrays(x1[:, :1], x1))",
+         [((2, 3), ANY), ((2, 3), ANY)])],
 })
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
