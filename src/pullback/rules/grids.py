@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import rule
 from ..runtime.helpers import GradList
+from . import rule
 from .support import _zero, as_array, unbroadcast
 
 _SLOTS = tuple(f"x{k}" for k in range(8))
