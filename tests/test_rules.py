@@ -1330,6 +1330,12 @@ SAMPLES.update({
     HELPERS["field_grad"]: [(f"field_grad((x0 * x1, x1), {_PAIR}(1.0, 2.0), ('a', 'b')) * x0",
                              [((3,), ANY), ((3,), ANY)])],
 })
+# (higher12) a dict slot's restore spelled out in a generated gradient differentiated
+# again (rules/higher.py); last
+SAMPLES.update({
+    HELPERS["without_slot"]: [("without_slot({'a': x0 * x1, 'b': x1}, 'b')['a'] * x0",
+                               [((3,), ANY), ((3,), ANY)])],
+})
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 

@@ -489,6 +489,9 @@ def _records_copied(function):
     written = {t.value.id for n in gast.walk(function) if isinstance(n, gast.Assign)
                for t in n.targets if isinstance(t, gast.Subscript)
                and isinstance(t.value, gast.Name)}  # (`x[i] = x_old`: a slot restored)
+    written |= {n.args[0].id for n in gast.walk(function) if isinstance(n, gast.Call)
+                and isinstance(n.func, gast.Name) and n.func.id == "restore_slot"
+                and n.args and isinstance(n.args[0], gast.Name)}  # (of a dict)
     names = {n.id for n in gast.walk(function) if isinstance(n, gast.Name)}
     copies = []
     for element in unpack.targets[0].elts:
@@ -530,6 +533,49 @@ def _copied(value) -> bool:
     return isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
         and value.func.id == "list" and len(value.args) == 1 and not value.keywords \
         and isinstance(value.args[0], gast.Name)
+
+
+def _slots_restored_spelled_out(function):
+    """In generated code being differentiated, the undoing of a dict slot write, `dd =
+    restore_slot(d, k, d_old, dd)` (or the call alone), becomes the updates pullback
+    reads: `if slot_added(d_old): d.pop(k); dd = without_slot(dd, k)` (the write added
+    the key: it goes, from the gradient too) `else: d[k] = d_old`. Exact: restore_slot
+    does just that."""
+    from .ir.nodes import assign, call, clone
+
+    def spelled(s):
+        value = s.value if isinstance(s, (gast.Assign, gast.Expr)) else None
+        if not (isinstance(value, gast.Call) and isinstance(value.func, gast.Name)
+                and value.func.id == "restore_slot" and not value.keywords
+                and len(value.args) in (3, 4)
+                and all(isinstance(a, (gast.Name, gast.Constant)) for a in value.args)) \
+                or isinstance(s, gast.Assign) and not (
+                    len(value.args) == 4 and len(s.targets) == 1
+                    and isinstance(s.targets[0], gast.Name)
+                    and isinstance(value.args[3], gast.Name)
+                    and s.targets[0].id == value.args[3].id):
+            return None
+        base, key, saved = value.args[:3]
+        if not isinstance(base, gast.Name):
+            return None
+        added = [gast.Expr(value=gast.Call(func=gast.Attribute(
+            value=clone(base), attr="pop", ctx=gast.Load()), args=[clone(key)], keywords=[]))]
+        if isinstance(s, gast.Assign):
+            added.append(assign(s.targets[0].id,
+                                call("without_slot", clone(value.args[3]), clone(key))))
+        restored = assign(gast.Subscript(value=clone(base), slice=clone(key),
+                                         ctx=gast.Store()), clone(saved))
+        return gast.If(test=call("slot_added", clone(saved)), body=added, orelse=[restored])
+
+    for node in list(gast.walk(function)):
+        for part in ("body", "orelse", "finalbody"):
+            stmts = getattr(node, part, None)
+            if isinstance(stmts, list):
+                for k, s in enumerate(stmts):
+                    new = spelled(s)
+                    if new is not None:
+                        stmts[k] = gast.copy_location(new, s)
+                        gast.fix_missing_locations(stmts[k])
 
 
 def _parts_cleared_anew(function):
@@ -618,6 +664,7 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
         _records_copied(parsed.tree)
         _tape_methods_spelled_out(parsed.tree)
         _parts_cleared_anew(parsed.tree)
+        _slots_restored_spelled_out(parsed.tree)
     check(parsed.tree, parsed.location)
     stages = _Stages(keep_stages)
     stages.keep("parsed", parsed.tree)

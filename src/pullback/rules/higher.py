@@ -1807,8 +1807,8 @@ def pop_grad_adjoint(g, values, i):
     from: its adjoint takes that slot out of g."""
     if _zero(g):
         return 0.0
-    if isinstance(values, dict):
-        _refuse_container(g)
+    if isinstance(values, dict):  # the key goes (pop_grad put it back, last)
+        return {k: v for k, v in g.items() if k != i} if isinstance(g, dict) else g
     g = list(runtime.list_grad(g))
     del g[runtime.popped_at(values, i)]
     return runtime.GradList(g)
@@ -1866,3 +1866,20 @@ RULES[runtime.extended_grad] = replace(rule(
     "d, values", kinds=FRESH, jvp="linear", d="extended_grad_adjoint(g, values)",
     batch={"d": "extended_grad_batch(g, values)"}), functions=tuple(
         (h.__name__, h) for h in (*FUNCTIONS, extended_grad_adjoint, extended_grad_batch)))
+
+
+# A dict slot write undone in generated code differentiated again (api's
+# `_slots_restored_spelled_out`): `dd = without_slot(dd, k)` drops the key the write
+# added from the gradient; linear in dd, its adjoint puts a zero slot back.
+
+def without_slot_adjoint(g, idx):
+    if isinstance(g, dict):
+        return {**g, idx: 0.0}
+    return g
+
+
+RULES[runtime.without_slot] = replace(rule(
+    "d, idx", kinds=WRITES_FIRST, jvp="linear", d="without_slot_adjoint(g, idx)",
+    batch={"d": "without_slot(g, idx)"}), functions=(
+        *_LIST_UPDATE_FUNCTIONS, ("without_slot_adjoint", without_slot_adjoint)))
+NONDIFF = NONDIFF | declare(runtime.slot_added)

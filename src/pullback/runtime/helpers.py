@@ -749,6 +749,19 @@ def restore_slot(x, idx, saved, d=0.0):
     return d
 
 
+def slot_added(saved) -> bool:
+    """Whether the dict write that saved `saved` (save_slot) added its key."""
+    return saved is ABSENT
+
+
+def without_slot(d, idx):
+    """A dict's gradient d without the key idx (the key a write added, undone: the
+    spelled-out restore_slot of generated code differentiated again), in place."""
+    if isinstance(d, dict):
+        del d[idx]
+    return d
+
+
 def add_grads(a, b):
     """a + b for gradients that may be lists (of list or tuple values) or dicts."""
     if isinstance(b, (list, dict)) and not isinstance(a, (list, dict)) and not np.any(a):
