@@ -1882,4 +1882,4 @@ RULES[runtime.without_slot] = replace(rule(
     "d, idx", kinds=WRITES_FIRST, jvp="linear", d="without_slot_adjoint(g, idx)",
     batch={"d": "without_slot(g, idx)"}), functions=(
         *_LIST_UPDATE_FUNCTIONS, ("without_slot_adjoint", without_slot_adjoint)))
-NONDIFF = NONDIFF | declare(runtime.slot_added)
+NONDIFF = NONDIFF | declare(runtime.slot_added, runtime.errstate_of)

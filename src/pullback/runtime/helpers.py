@@ -749,6 +749,12 @@ def restore_slot(x, idx, saved, d=0.0):
     return d
 
 
+def errstate_of(state):
+    """np.errstate(**state): the floating-point error state np.geterr() gave, as a
+    context manager (generated code differentiated again spells it so)."""
+    return np.errstate(**state)
+
+
 def slot_added(saved) -> bool:
     """Whether the dict write that saved `saved` (save_slot) added its key."""
     return saved is ABSENT
