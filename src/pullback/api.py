@@ -1535,9 +1535,10 @@ def hessian(f, wrt=0, optimize=True):
         bound = signature.bind(*args, **kwargs)
         given = [bound.arguments[n] for n in names]
         if any(isinstance(x, (list, tuple, dict)) or not (
-                np.isscalar(x) or hasattr(x, "shape")) or np.iscomplexobj(x) for x in given):
-            raise PullbackError("hessian takes real numbers and arrays as its wrt arguments "
-                                "(for lists, tuples, dicts and objects, use hvp)")
+                np.isscalar(x) or hasattr(x, "shape")) for x in given):
+            return _structured_hessian(f, wrt, optimize, single, given, args, kwargs)
+        if any(np.iscomplexobj(x) for x in given):
+            raise PullbackError("hessian takes real numbers and arrays as its wrt arguments")
         inputs = [np.asarray(x, dtype=float) for x in given]
         seeds = _identity_seeds(inputs)
         _, columns = forward_sweep(*args, seeds[0] if single else tuple(seeds), **kwargs)
@@ -1548,6 +1549,46 @@ def hessian(f, wrt=0, optimize=True):
 
     hessian_call.__name__ = f"hessian_{getattr(f, '__name__', 'f')}"
     return hessian_call
+
+
+def _structured_hessian(f, wrt, optimize, single, given, args, kwargs):
+    """The Hessian with respect to objects, NamedTuples, dataclasses, tuples, lists or
+    dicts (runtime/structures.py): one hvp per real entry they hold (n sweeps, where
+    numbers and arrays take one vector-mode sweep), the blocks nested as JAX nests them
+    for a pytree: H[a][b] for a tuple wrt, each the structure of argument a whose every
+    leaf i holds the structure of argument b whose leaf j is the block of shape
+    shape_i + shape_j (a float for two numbers)."""
+    import numpy as np
+
+    from .runtime.structures import leaves, leaves_like, rebuild
+
+    product = hvp(f, wrt, optimize=optimize)
+    per_arg = [[np.asarray(leaf, dtype=float) for leaf in leaves(x)] for x in given]
+    flat = [leaf for arg in per_arg for leaf in arg]
+    if not flat:
+        raise PullbackError("hessian: the wrt argument holds no real number or float array")
+    columns: list = [[] for _ in flat]  # columns[j]: H v for each unit v in leaf j
+    for j, leaf in enumerate(flat):
+        for e in range(leaf.size):
+            units = [np.zeros(other.shape) for other in flat]
+            units[j].flat[e] = 1.0
+            units = iter([u if u.ndim else float(u) for u in units])
+            direction = [rebuild(x, units) for x in given]
+            out = product(*args, direction[0] if single else tuple(direction), **kwargs)
+            columns[j].append([np.asarray(c, dtype=float) for x, part in zip(
+                given, [out] if single else out) for c in leaves_like(x, part)])
+
+    def block(i, j):
+        stacked = np.stack([column[i] for column in columns[j]], axis=-1)
+        b = stacked.reshape(flat[i].shape + flat[j].shape)
+        return b if b.ndim else float(b)
+
+    starts = np.cumsum([0] + [len(arg) for arg in per_arg])
+    rows = tuple(tuple(
+        rebuild(xa, iter([rebuild(xb, iter([block(i, j) for j in range(starts[b], starts[b + 1])]))
+                          for i in range(starts[a], starts[a + 1])]))
+        for b, xb in enumerate(given)) for a, xa in enumerate(given))
+    return rows[0][0] if single else rows
 
 
 def source(f, wrt=0, mode="grad", stage="final", optimize=True, backend="numpy",

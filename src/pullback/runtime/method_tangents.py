@@ -109,12 +109,19 @@ def _attribute(jsite, given, site, obj):
     return (value, record), (dvalue, (0.0, (0.0, dobj)))
 
 
+def _zero_like(result):
+    """The known zero tangent of a backward part's result: one per gradient it hands
+    back (the generated code reads them by position)."""
+    return tuple(0.0 for _ in result) if isinstance(result, tuple) else 0.0
+
+
 def _backward(jsite, given, saved, g):
     backward, record = saved
     if backward is objects._stored_backward:  # linear in g; the object gives the structure
         dg = given.get(0, 0.0)
-        return backward(record, g), (0.0 if dg.__class__ is float and dg == 0.0
-                                     else backward(record, dg))
+        result = backward(record, g)
+        return result, (_zero_like(result) if dg.__class__ is float and dg == 0.0
+                        else backward(record, dg))
     if not isinstance(backward, types.FunctionType) or backward.__code__.co_argcount != 2:
         _refuse(jsite, None, "its derivative is not one pullback generated as a function "
                 "of (record, gradient) (an attribute read, or the gradients of *args and "
@@ -128,7 +135,8 @@ def _backward(jsite, given, saved, g):
             names.append(name)
             tangents.append(tangent)
     if not names:
-        return backward(record, g), 0.0
+        result = backward(record, g)
+        return result, _zero_like(result)
     jvp = objects._split(jsite, backward, tuple(names))[0]
     return jvp(*tangents, record, g)
 
