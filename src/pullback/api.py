@@ -37,7 +37,7 @@ from . import rules
 from .analysis.activity import Analysis
 from .analysis.aliasing import check_writes
 from .derive.checkpoint import check_marks
-from .derive.forward import forward
+from .derive.forward import NoBatchedObjects, forward
 from .derive.reverse import reverse
 from .emit import codegen
 from .emit.simplify import simplify
@@ -1526,7 +1526,10 @@ def hessian(f, wrt=0, optimize=True):
     if _method_of(f)[1] is not None:
         return _bound_method(hessian, f, wrt, optimize)
     single = not isinstance(wrt, (tuple, list))
-    forward_sweep = _hvp_sweep(f, wrt, optimize, batched=True)
+    try:
+        forward_sweep = _hvp_sweep(f, wrt, optimize, batched=True)
+    except NoBatchedObjects:  # objects f builds: one hvp per entry
+        forward_sweep = None
     names, _ = _wrt_names(passed_through(f), wrt)
     signature = inspect.signature(f)
 
@@ -1534,14 +1537,17 @@ def hessian(f, wrt=0, optimize=True):
     def hessian_call(*args, **kwargs):
         bound = signature.bind(*args, **kwargs)
         given = [bound.arguments[n] for n in names]
-        if any(isinstance(x, (list, tuple, dict)) or not (
+        if forward_sweep is None or any(isinstance(x, (list, tuple, dict)) or not (
                 np.isscalar(x) or hasattr(x, "shape")) for x in given):
             return _structured_hessian(f, wrt, optimize, single, given, args, kwargs)
         if any(np.iscomplexobj(x) for x in given):
             raise PullbackError("hessian takes real numbers and arrays as its wrt arguments")
         inputs = [np.asarray(x, dtype=float) for x in given]
         seeds = _identity_seeds(inputs)
-        _, columns = forward_sweep(*args, seeds[0] if single else tuple(seeds), **kwargs)
+        try:
+            _, columns = forward_sweep(*args, seeds[0] if single else tuple(seeds), **kwargs)
+        except NoBatchedObjects:  # objects f builds: one hvp per entry
+            return _structured_hessian(f, wrt, optimize, single, given, args, kwargs)
         # the i-th gradient's tangents along the unit directions: the rows of blocks (i, .)
         out = [[b if b.ndim else float(b) for b in _split_columns(column, x.shape, inputs)]
                for column, x in zip([columns] if single else columns, inputs)]
@@ -1553,8 +1559,9 @@ def hessian(f, wrt=0, optimize=True):
 
 def _structured_hessian(f, wrt, optimize, single, given, args, kwargs):
     """The Hessian with respect to objects, NamedTuples, dataclasses, tuples, lists or
-    dicts (runtime/structures.py): one hvp per real entry they hold (n sweeps, where
-    numbers and arrays take one vector-mode sweep), the blocks nested as JAX nests them
+    dicts (runtime/structures.py), or through objects f builds, which vector mode does
+    not take: one hvp per real entry (n sweeps, where numbers and arrays take one
+    vector-mode sweep), the blocks nested as JAX nests them
     for a pytree: H[a][b] for a tuple wrt, each the structure of argument a whose every
     leaf i holds the structure of argument b whose leaf j is the block of shape
     shape_i + shape_j (a float for two numbers)."""

@@ -85,6 +85,8 @@ def method_dispatch_jvp(jsite, tangents, *args, **kwargs):
     if jsite.name == "attribute_forward":
         return _attribute(jsite, given, *args)
     site, rest = args[0], args[1:]
+    if site.name in objects._RECORD_FUNCTIONS:  # dataclasses.replace(obj, ...): obj is
+        given.pop(0, None)  # passed again, its tangent the object's ("self")
     apart = None
     if jsite.name == "method_forward_apart":
         apart, rest = rest[0], rest[1:]
