@@ -1335,6 +1335,7 @@ SAMPLES.update({
 SAMPLES.update({
     HELPERS["without_slot"]: [("without_slot({'a': x0 * x1, 'b': x1}, 'b')['a'] * x0",
                                [((3,), ANY), ((3,), ANY)])],
+    HELPERS["kept_copy"]: [("kept_copy(x0 * x1)", [((3,), ANY), ((3,), ANY)])],
 })
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 

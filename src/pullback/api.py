@@ -578,6 +578,17 @@ def _slots_restored_spelled_out(function):
                         gast.fix_missing_locations(stmts[k])
 
 
+def _views_copied(function):
+    """In generated code being differentiated, a view a record keeps, `kept(y[:-1])`
+    (the identity: the first-order adjoint reads it after the array's later writes are
+    undone), becomes `kept_copy(y[:-1])`: differentiated again, the code reads it where
+    those writes are not undone, so the record holds a copy made before them."""
+    for node in gast.walk(function):
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
+                and node.func.id == "kept":
+            node.func.id = "kept_copy"
+
+
 def _error_states_passed_whole(function):
     """In generated code being differentiated, `with np.errstate(**fp_state):` (an
     adjoint run under the floating-point error state its body saw) becomes `with
@@ -683,6 +694,7 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
         _parts_cleared_anew(parsed.tree)
         _slots_restored_spelled_out(parsed.tree)
         _error_states_passed_whole(parsed.tree)
+        _views_copied(parsed.tree)
     check(parsed.tree, parsed.location)
     stages = _Stages(keep_stages)
     stages.keep("parsed", parsed.tree)

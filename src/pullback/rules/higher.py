@@ -1593,8 +1593,9 @@ NONDIFF = declare(runtime.record_shape, runtime.loop_len, runtime.sort_order,
     runtime.raise_own, tangent_support.check_tangent, objects.operand_of_user_class,
     objects.operands_of_user_class, objects.objects_apart, kinds=("reads-only",))
 
-# a record's copy of a view (derive/records.py `keep_recorded_views`): the identity
-RULES[runtime.kept] = rule("value", kinds=FRESH, jvp="linear", value="g",
+# a record's view (derive/records.py `keep_recorded_views`), and its copy at second
+# order: the identity
+RULES[runtime.kept] = rule("value", kinds=VIEW, jvp="linear", value="g",
                            batch={"value": "kept(g)"})
 
 
@@ -1883,3 +1884,9 @@ RULES[runtime.without_slot] = replace(rule(
     batch={"d": "without_slot(g, idx)"}), functions=(
         *_LIST_UPDATE_FUNCTIONS, ("without_slot_adjoint", without_slot_adjoint)))
 NONDIFF = NONDIFF | declare(runtime.slot_added, runtime.errstate_of)
+
+
+# the copy a record keeps of a view, in a generated gradient differentiated again (api's
+# `_views_copied`: `kept(v)` read as `kept_copy(v)`): the identity, a new array
+RULES[runtime.kept_copy] = rule("value", kinds=FRESH, jvp="linear", value="g",
+                                batch={"value": "kept_copy(g)"})

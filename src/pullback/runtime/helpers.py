@@ -918,9 +918,17 @@ def owned(g):
 
 
 def kept(value):
-    """A copy of a view a record of the generated gradient keeps (`kept(y[1:])`), made
-    before the writes into the array it views change it: an array is copied, anything
-    else returned as it is."""
+    """A view a record of the generated gradient keeps (`kept(y[1:])`), as it is: the
+    first-order adjoint reads it after restoring what later writes overwrote, so it shows
+    the values it was made with. The gradient differentiated again reads it where those
+    writes are not undone: pullback reads `kept` there as `kept_copy`."""
+    return value
+
+
+def kept_copy(value):
+    """A copy of a view a record keeps (`kept(y[1:])` of a gradient differentiated
+    again), made before the writes into the array it views change it: an array is
+    copied, anything else returned as it is."""
     if value.__class__ is np.ndarray:
         return value.copy()
     return copied(value) if is_foreign_array(value) else value
