@@ -4,7 +4,7 @@ as `p.a`, through a property, by the object's methods, by the methods of objects
 holds). The tangent of an object is an object of its class, as grad returns its
 gradient (or a dict of its attributes); jvp reads each attribute's tangent from it,
 hvp returns one. Checked against central differences along the direction; hessian
-keeps to numbers and arrays (refused, saying to use hvp)."""
+nests its blocks as the object is."""
 
 from __future__ import annotations
 
@@ -174,11 +174,15 @@ def test_jvp_through_a_property_and_its_second_order_refused_located():
     assert "property" in str(info.value) and "net.gain" in str(info.value)
 
 
-def test_hessian_of_an_object_says_to_use_hvp():
-    with pytest.raises(PullbackError, match="objects, use hvp"):
-        pullback.hessian(namedtuple_reads)(Params(np.ones(3), 0.5), X3)
-    with pytest.raises(PullbackError, match="objects, use hvp"):
-        pullback.hessian(dataclass_methods)(Affine(np.ones(3), 0.5), X3)
+def test_hessian_of_an_object_is_nested_as_the_object():
+    # one hvp per entry (tests/test_higher12_hessian_objects.py checks the numbers)
+    p = Params(np.array([0.3, -0.2, 0.5]), 0.5)
+    H = pullback.hessian(namedtuple_reads)(p, X3)
+    column = pullback.hvp(namedtuple_reads)(p, X3, Params(np.zeros(3), 1.0))
+    np.testing.assert_allclose(H.w.b, column.w, rtol=1e-12)
+    assert H.b.b == pytest.approx(column.b, rel=1e-12)
+    m = pullback.hessian(dataclass_methods)(Affine(np.array([0.3, -0.2, 0.5]), 0.5), X3)
+    assert isinstance(m.w, Affine) and m.w.w.shape == (3, 3) and m.scale.w.shape == (3,)
 
 
 def test_a_tangent_of_the_wrong_class_is_refused():

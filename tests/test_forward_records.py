@@ -4,8 +4,8 @@ a (frozen) dataclass, a class whose __init__ stores its arguments (`Lin(W, b)` t
 tangents of the arguments its attributes hold (0 for the others), which the attribute
 reads and methods of forward mode take (tests/test_forward_objects.py). jvp, and hvp
 (forward over reverse: `field_grad`, the gradient handed back from the object to its
-arguments, is linear), against central differences; hessian (vector mode) refuses the
-object built, with the line."""
+arguments, is linear), against central differences; hessian, which vector mode does not
+take through the object built, by hvp's columns."""
 
 from __future__ import annotations
 
@@ -95,8 +95,10 @@ def test_reverse_over_reverse_of_a_dataclass_step():
     check_reverse_over_reverse(dataclass_step, (np.array([0.3, -0.2, 0.8]),))
 
 
-def test_hessian_through_an_object_built_is_refused_at_its_line():
-    # vector mode has no tangent of an object yet: hvp row by row is the way
-    with pytest.raises(pullback.NoRuleError, match="no forward-mode rule for Lin") as info:
-        pullback.hessian(layer_built)(np.ones((2, 3)))
-    assert "layer = Lin(W, ones)" in str(info.value)
+@pytest.mark.parametrize("fn,shape", CASES, ids=[c[0].__name__ for c in CASES])
+def test_hessian_through_the_object_built(fn, shape):
+    # vector mode has no batch of tangents of an object: hessian takes hvp's columns
+    from test_higher import check_second_order
+
+    check_second_order(fn, (np.random.default_rng(6).normal(size=shape),),
+                       np.random.default_rng(7))

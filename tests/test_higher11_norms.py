@@ -103,6 +103,6 @@ def test_the_one_norm_has_no_curvature():
                                   np.zeros((4, 4)))
 
 
-def test_the_matrix_two_norm_is_refused_with_its_ord():
-    with pytest.raises(PullbackError, match="ord=2 of a matrix"):
-        pullback.hessian(lambda a: np.linalg.norm(a, 2))(A)
+def test_the_matrix_two_norm_at_a_repeated_singular_value_is_refused_with_its_ord():
+    with pytest.raises(PullbackError, match="ord=2 of a matrix whose singular value"):
+        pullback.hessian(lambda a: np.linalg.norm(a, 2))(np.eye(3))

@@ -1380,6 +1380,13 @@ SAMPLES.update({
         ("broadcast_arrays_grad([x0, x1], 0, x1[:, :1], np.broadcast_arrays(x1[:, :1], x1))",
          [((2, 3), ANY), ((2, 3), ANY)])],
 })
+# (higher12) a dict slot's restore spelled out in a generated gradient differentiated
+# again (rules/higher.py); last
+SAMPLES.update({
+    HELPERS["without_slot"]: [("without_slot({'a': x0 * x1, 'b': x1}, 'b')['a'] * x0",
+                               [((3,), ANY), ((3,), ANY)])],
+    HELPERS["kept_copy"]: [("kept_copy(x0 * x1)", [((3,), ANY), ((3,), ANY)])],
+})
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 

@@ -37,7 +37,7 @@ from . import rules
 from .analysis.activity import Analysis
 from .analysis.aliasing import check_writes
 from .derive.checkpoint import check_marks
-from .derive.forward import forward
+from .derive.forward import NoBatchedObjects, forward
 from .derive.reverse import reverse
 from .emit import codegen
 from .emit.simplify import simplify
@@ -489,6 +489,9 @@ def _records_copied(function):
     written = {t.value.id for n in gast.walk(function) if isinstance(n, gast.Assign)
                for t in n.targets if isinstance(t, gast.Subscript)
                and isinstance(t.value, gast.Name)}  # (`x[i] = x_old`: a slot restored)
+    written |= {n.args[0].id for n in gast.walk(function) if isinstance(n, gast.Call)
+                and isinstance(n.func, gast.Name) and n.func.id == "restore_slot"
+                and n.args and isinstance(n.args[0], gast.Name)}  # (of a dict)
     names = {n.id for n in gast.walk(function) if isinstance(n, gast.Name)}
     copies = []
     for element in unpack.targets[0].elts:
@@ -530,6 +533,77 @@ def _copied(value) -> bool:
     return isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
         and value.func.id == "list" and len(value.args) == 1 and not value.keywords \
         and isinstance(value.args[0], gast.Name)
+
+
+def _slots_restored_spelled_out(function):
+    """In generated code being differentiated, the undoing of a dict slot write, `dd =
+    restore_slot(d, k, d_old, dd)` (or the call alone), becomes the updates pullback
+    reads: `if slot_added(d_old): d.pop(k); dd = without_slot(dd, k)` (the write added
+    the key: it goes, from the gradient too) `else: d[k] = d_old`. Exact: restore_slot
+    does just that."""
+    from .ir.nodes import assign, call, clone
+
+    def spelled(s):
+        value = s.value if isinstance(s, (gast.Assign, gast.Expr)) else None
+        if not (isinstance(value, gast.Call) and isinstance(value.func, gast.Name)
+                and value.func.id == "restore_slot" and not value.keywords
+                and len(value.args) in (3, 4)
+                and all(isinstance(a, (gast.Name, gast.Constant)) for a in value.args)) \
+                or isinstance(s, gast.Assign) and not (
+                    len(value.args) == 4 and len(s.targets) == 1
+                    and isinstance(s.targets[0], gast.Name)
+                    and isinstance(value.args[3], gast.Name)
+                    and s.targets[0].id == value.args[3].id):
+            return None
+        base, key, saved = value.args[:3]
+        if not isinstance(base, gast.Name):
+            return None
+        added = [gast.Expr(value=gast.Call(func=gast.Attribute(
+            value=clone(base), attr="pop", ctx=gast.Load()), args=[clone(key)], keywords=[]))]
+        if isinstance(s, gast.Assign):
+            added.append(assign(s.targets[0].id,
+                                call("without_slot", clone(value.args[3]), clone(key))))
+        restored = assign(gast.Subscript(value=clone(base), slice=clone(key),
+                                         ctx=gast.Store()), clone(saved))
+        return gast.If(test=call("slot_added", clone(saved)), body=added, orelse=[restored])
+
+    for node in list(gast.walk(function)):
+        for part in ("body", "orelse", "finalbody"):
+            stmts = getattr(node, part, None)
+            if isinstance(stmts, list):
+                for k, s in enumerate(stmts):
+                    new = spelled(s)
+                    if new is not None:
+                        stmts[k] = gast.copy_location(new, s)
+                        gast.fix_missing_locations(stmts[k])
+
+
+def _views_copied(function):
+    """In generated code being differentiated, a view a record keeps, `kept(y[:-1])`
+    (the identity: the first-order adjoint reads it after the array's later writes are
+    undone), becomes `kept_copy(y[:-1])`: differentiated again, the code reads it where
+    those writes are not undone, so the record holds a copy made before them."""
+    for node in gast.walk(function):
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
+                and node.func.id == "kept":
+            node.func.id = "kept_copy"
+
+
+def _error_states_passed_whole(function):
+    """In generated code being differentiated, `with np.errstate(**fp_state):` (an
+    adjoint run under the floating-point error state its body saw) becomes `with
+    errstate_of(fp_state):`, a call pullback reads (it takes no `**mapping` in a call to
+    a library function). Exact: errstate_of(state) is np.errstate(**state)."""
+    for node in gast.walk(function):
+        if isinstance(node, gast.withitem) and isinstance(node.context_expr, gast.Call):
+            made = node.context_expr
+            if not made.args and len(made.keywords) == 1 and made.keywords[0].arg is None \
+                    and isinstance(made.keywords[0].value, gast.Name) \
+                    and dotted_name(made.func) == "np.errstate":
+                node.context_expr = gast.Call(func=gast.Name(
+                    id="errstate_of", ctx=gast.Load(), annotation=None, type_comment=None),
+                    args=[made.keywords[0].value], keywords=[])
+                gast.copy_location(node.context_expr, made)
 
 
 def _parts_cleared_anew(function):
@@ -618,6 +692,9 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
         _records_copied(parsed.tree)
         _tape_methods_spelled_out(parsed.tree)
         _parts_cleared_anew(parsed.tree)
+        _slots_restored_spelled_out(parsed.tree)
+        _error_states_passed_whole(parsed.tree)
+        _views_copied(parsed.tree)
     check(parsed.tree, parsed.location)
     stages = _Stages(keep_stages)
     stages.keep("parsed", parsed.tree)
@@ -1504,7 +1581,10 @@ def hessian(f, wrt=0, optimize=True):
     if _method_of(f)[1] is not None:
         return _bound_method(hessian, f, wrt, optimize)
     single = not isinstance(wrt, (tuple, list))
-    forward_sweep = _hvp_sweep(f, wrt, optimize, batched=True)
+    try:
+        forward_sweep = _hvp_sweep(f, wrt, optimize, batched=True)
+    except NoBatchedObjects:  # objects f builds: one hvp per entry
+        forward_sweep = None
     names, _ = _wrt_names(passed_through(f), wrt)
     signature = inspect.signature(f)
 
@@ -1512,13 +1592,17 @@ def hessian(f, wrt=0, optimize=True):
     def hessian_call(*args, **kwargs):
         bound = signature.bind(*args, **kwargs)
         given = [bound.arguments[n] for n in names]
-        if any(isinstance(x, (list, tuple, dict)) or not (
-                np.isscalar(x) or hasattr(x, "shape")) or np.iscomplexobj(x) for x in given):
-            raise PullbackError("hessian takes real numbers and arrays as its wrt arguments "
-                                "(for lists, tuples, dicts and objects, use hvp)")
+        if forward_sweep is None or any(isinstance(x, (list, tuple, dict)) or not (
+                np.isscalar(x) or hasattr(x, "shape")) for x in given):
+            return _structured_hessian(f, wrt, optimize, single, given, args, kwargs)
+        if any(np.iscomplexobj(x) for x in given):
+            raise PullbackError("hessian takes real numbers and arrays as its wrt arguments")
         inputs = [np.asarray(x, dtype=float) for x in given]
         seeds = _identity_seeds(inputs)
-        _, columns = forward_sweep(*args, seeds[0] if single else tuple(seeds), **kwargs)
+        try:
+            _, columns = forward_sweep(*args, seeds[0] if single else tuple(seeds), **kwargs)
+        except NoBatchedObjects:  # objects f builds: one hvp per entry
+            return _structured_hessian(f, wrt, optimize, single, given, args, kwargs)
         # the i-th gradient's tangents along the unit directions: the rows of blocks (i, .)
         out = [[b if b.ndim else float(b) for b in _split_columns(column, x.shape, inputs)]
                for column, x in zip([columns] if single else columns, inputs)]
@@ -1526,6 +1610,47 @@ def hessian(f, wrt=0, optimize=True):
 
     hessian_call.__name__ = f"hessian_{getattr(f, '__name__', 'f')}"
     return hessian_call
+
+
+def _structured_hessian(f, wrt, optimize, single, given, args, kwargs):
+    """The Hessian with respect to objects, NamedTuples, dataclasses, tuples, lists or
+    dicts (runtime/structures.py), or through objects f builds, which vector mode does
+    not take: one hvp per real entry (n sweeps, where numbers and arrays take one
+    vector-mode sweep), the blocks nested as JAX nests them
+    for a pytree: H[a][b] for a tuple wrt, each the structure of argument a whose every
+    leaf i holds the structure of argument b whose leaf j is the block of shape
+    shape_i + shape_j (a float for two numbers)."""
+    import numpy as np
+
+    from .runtime.structures import leaves, leaves_like, rebuild
+
+    product = hvp(f, wrt, optimize=optimize)
+    per_arg = [[np.asarray(leaf, dtype=float) for leaf in leaves(x)] for x in given]
+    flat = [leaf for arg in per_arg for leaf in arg]
+    if not flat:
+        raise PullbackError("hessian: the wrt argument holds no real number or float array")
+    columns: list = [[] for _ in flat]  # columns[j]: H v for each unit v in leaf j
+    for j, leaf in enumerate(flat):
+        for e in range(leaf.size):
+            units = [np.zeros(other.shape) for other in flat]
+            units[j].flat[e] = 1.0
+            units = iter([u if u.ndim else float(u) for u in units])
+            direction = [rebuild(x, units) for x in given]
+            out = product(*args, direction[0] if single else tuple(direction), **kwargs)
+            columns[j].append([np.asarray(c, dtype=float) for x, part in zip(
+                given, [out] if single else out) for c in leaves_like(x, part)])
+
+    def block(i, j):
+        stacked = np.stack([column[i] for column in columns[j]], axis=-1)
+        b = stacked.reshape(flat[i].shape + flat[j].shape)
+        return b if b.ndim else float(b)
+
+    starts = np.cumsum([0] + [len(arg) for arg in per_arg])
+    rows = tuple(tuple(
+        rebuild(xa, iter([rebuild(xb, iter([block(i, j) for j in range(starts[b], starts[b + 1])]))
+                          for i in range(starts[a], starts[a + 1])]))
+        for b, xb in enumerate(given)) for a, xa in enumerate(given))
+    return rows[0][0] if single else rows
 
 
 def source(f, wrt=0, mode="grad", stage="final", optimize=True, backend="numpy",

@@ -9,6 +9,9 @@ written in place may be handed on (`_MovedLists`): put into a tuple or list and 
 under its own name again, then taken out of an element popped off a list that is only
 appended to, popped and measured, and written there: one holder at a time, so no other
 name sees the write (a generated gradient hands on its inner loops' records so).
+A list put into a tuple that only checks read (rules of kind "reads-only", which keep
+nothing) gets no second name; a name bound on some path only to the `unbound`
+placeholder (any use of which raises) is new there.
 A write through a view is allowed only where the array viewed is new, read by nothing
 but the view's making (a piece of `np.split`: each piece read once), and made afresh in
 every loop around it (`_sole_view`). `x += v` and `x[k] += v` update in place: where
@@ -70,7 +73,7 @@ from ..ir.annotations import (
 )
 from ..rules.methods import SEQUENCE_RULES
 from ..rules.shifts import SHAPE_ONLY
-from ..runtime.helpers import loop_len, record_shape, save_float_slot, save_slot
+from ..runtime.helpers import loop_len, record_shape, save_float_slot, save_slot, unbound
 from .classify import NONDIFF_ATTRIBUTES
 
 
@@ -107,7 +110,8 @@ def check_writes(tree, analysis, parsed) -> None:
         for e in s.value.elts if isinstance(s.value, (gast.Tuple, gast.List)) \
                 and not IS_RETURN.of(s) else ():
             if isinstance(e, gast.Name) and e.id in buffers \
-                    and not (e.id in lists and lists_moved.put_away(e.id, s)):
+                    and not (e.id in lists and lists_moved.put_away(e.id, s)) \
+                    and not _only_checked(s.targets[0].id, analysis, lists_moved):
                 name = analysis.spelled(e.id)
                 raise UnsupportedSyntaxError(
                     f"{_an(e.id, lists)} that is written in place ({name!r}) is put into a "
@@ -539,6 +543,17 @@ class _MovedLists:
         return held
 
 
+def _only_checked(name, analysis, moved) -> bool:
+    """Whether the tuple or list `name` is read only by checks (rules of kind
+    "reads-only": `complex_to_math((...), (items,), at)` in a generated gradient), which
+    read their arguments and keep nothing: no second name for what it holds."""
+    readers = moved.readers.get(name, [])
+    return bool(readers) and all(
+        isinstance(r, gast.Assign) and isinstance(r.value, gast.Call)
+        and analysis.op(r).callee is not None
+        and "reads-only" in rules.kinds_of(analysis.op(r).callee) for r in readers)
+
+
 def _written(stmt) -> str:
     """The name of the array or list a write or list update changes."""
     if isinstance(stmt, gast.Assign):
@@ -584,6 +599,8 @@ def _check_fresh(name, analysis, describe, where, seen) -> None:
             continue
         if isinstance(d.value, (gast.List, gast.Dict)) or (  # a display, or lists joined
                 isinstance(d.value, gast.BinOp) and op.rule in SEQUENCE_RULES.values()):
+            continue
+        if op.callee is unbound:  # never set on this path: any use of it raises
             continue
         if op.callee is not None and _is_allocator(op.callee):
             copy = op.bound.get("copy", True)  # np.array(x, copy=None) may return x itself

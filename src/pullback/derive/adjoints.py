@@ -473,7 +473,10 @@ class Adjoints:
                 out.append(assign(self.grad_name(base), call("pop_grad", load(self.grad_name(base)),
                                                      load(base), clone(item))))
             popped = load(POPPED.of(s).targets[0].id)
-            if not self.certainly_list(base):  # (a dict, say **kwargs)
+            if self.certainly_dict(base):  # a slot write pullback reads (second order)
+                out.append(assign(gast.Subscript(value=load(base), slice=clone(item),
+                                                 ctx=gast.Store()), popped))
+            elif not self.certainly_list(base):  # (a dict, say **kwargs)
                 out.append(gast.Expr(value=call("undo_pop", load(base), clone(item), popped)))
             else:  # a list update pullback reads (second order)
                 out.append(gast.Expr(value=gast.Call(func=gast.Attribute(
@@ -522,6 +525,15 @@ class Adjoints:
         through copies, a list display or a call of `list`."""
         import builtins
 
+        return self._certainly_made(name, gast.List, builtins.list)
+
+    def certainly_dict(self, name) -> bool:
+        """Whether `name` holds a dict the function made (a display or a call of `dict`)."""
+        import builtins
+
+        return self._certainly_made(name, gast.Dict, builtins.dict)
+
+    def _certainly_made(self, name, display, maker) -> bool:
         seen, stack = set(), [name]
         while stack:
             n = stack.pop()
@@ -534,8 +546,8 @@ class Adjoints:
             for d in defs:
                 if isinstance(d.value, gast.Name):
                     stack.append(d.value.id)
-                elif not (isinstance(d.value, gast.List) or isinstance(d.value, gast.Call)
-                          and self.analysis.op(d).callee is builtins.list):
+                elif not (isinstance(d.value, display) or isinstance(d.value, gast.Call)
+                          and self.analysis.op(d).callee is maker):
                     return False
         return True
 

@@ -107,6 +107,11 @@ from .assemble import scalar_class_test
 from .reverse import Reverse
 
 
+class NoBatchedObjects(NoRuleError):
+    """Vector mode's refusal of an object f builds or reads the attributes of (its
+    tangent is one object, not a batch): hessian then takes hvp's columns one by one."""
+
+
 class Forward:
     def __init__(self, tree, analysis, wrt, mode="jvp", single=True, calls=None,
                  optimize=True):
@@ -481,6 +486,9 @@ class Forward:
                     parts.values.append(self.tangent_or_zero(atom) if atom is not None
                                         else const(0.0))
             return [s, assign(self.d(name), call("record_tangent", load(name), parts))]
+        elif op.kind in ("attr", "construct"):  # (batched: hessian takes hvp's columns)
+            raise NoBatchedObjects(f"no forward-mode rule for {op.name} in vector mode",
+                                   self.analysis.parsed.location.describe(s))
         else:
             self.refuse(s, f"no forward-mode rule for {op.name or type(s.value).__name__}")
         if expr is None:

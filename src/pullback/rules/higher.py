@@ -1593,8 +1593,9 @@ NONDIFF = declare(runtime.record_shape, runtime.loop_len, runtime.sort_order,
     runtime.raise_own, tangent_support.check_tangent, objects.operand_of_user_class,
     objects.operands_of_user_class, objects.objects_apart, kinds=("reads-only",))
 
-# a record's copy of a view (derive/records.py `keep_recorded_views`): the identity
-RULES[runtime.kept] = rule("value", kinds=FRESH, jvp="linear", value="g",
+# a record's view (derive/records.py `keep_recorded_views`), and its copy at second
+# order: the identity
+RULES[runtime.kept] = rule("value", kinds=VIEW, jvp="linear", value="g",
                            batch={"value": "kept(g)"})
 
 
@@ -1604,8 +1605,8 @@ RULES[runtime.kept] = rule("value", kinds=FRESH, jvp="linear", value="g",
 # norm's polar factor U V^T (of x = U S V^T, full rank), whose derivative in x is the
 # symmetric map L below (it is the nuclear norm's Hessian); and for the vector 1-, inf-,
 # -inf- and 0-norms and the matrix 1-, -1-, inf- and -inf-norms, a J constant in x and N
-# away from ties and zeros (their derivatives there are zero). The matrix 2- and
-# -2-norms (one singular pair) are refused.
+# away from ties and zeros (their derivatives there are zero); the matrix 2- and -2-norms'
+# u_k v_k^T (one singular pair), whose derivative is the singular value's Hessian.
 
 def _norm_case(d, x, norm, ord, axis, keepdims):
     """(x as an array, the reduced axes, D and N with those kept, the kind: "two",
@@ -1626,6 +1627,8 @@ def _norm_case(d, x, norm, ord, axis, keepdims):
         return x, axes, D, N, ("nuc", None)
     if ord in (1, -1, np.inf, -np.inf):
         return x, axes, D, N, ("flat", None)
+    if ord in (2, -2):
+        return x, axes, D, N, ("singular", 0 if ord == 2 else -1)
     raise PullbackError(f"a second derivative through np.linalg.norm with ord={ord!r} of a "
                         "matrix: pullback differentiates the gradients of the other norms")
 
@@ -1672,6 +1675,50 @@ def _polar_derivative(x, t, axes):
     return np.moveaxis(out, (-2, -1), (row, col))
 
 
+def _singular_pair_derivative(x, t, axes, k):
+    """The derivative of u_k v_k^T (the matrix 2-norm's gradient for k = 0, the -2-norm's
+    for k = -1; x = U S V^T over the two `axes`, thin) along t. With M = U^T t V and s the
+    singular values, u_k moves by U a + (I - U U^T) t v_k / s_k and v_k by V b + (I - V
+    V^T) t^T u_k / s_k, where for j != k a_j = (s_k M_jk + s_j M_kj) / (s_k^2 - s_j^2),
+    b_j = (s_j M_jk + s_k M_kj) / (s_k^2 - s_j^2) and a_k = b_k = 0 (from x v = s u, x^T u
+    = s v and |u| = |v| = 1). The map is the Hessian of s_k, so it is its own adjoint.
+    Refused where s_k is repeated, or is zero beside a complement (no derivative there)."""
+    row, col = axes
+    xm = np.moveaxis(x, (row, col), (-2, -1))
+    tm = np.moveaxis(np.broadcast_to(t, x.shape), (row, col), (-2, -1))
+    u, s, vt = np.linalg.svd(xm, full_matrices=False)
+    m, n = xm.shape[-2:]
+    r = s.shape[-1]
+    k = k % r
+    sk = s[..., k:k + 1]
+    others = np.delete(s, k, axis=-1)
+    gap = np.min(np.abs(others - sk), axis=-1, initial=np.inf)
+    scale = np.max(s, axis=-1, initial=0.0)
+    if np.any(gap <= 1e-12 * scale) or (m != n and np.any(sk <= 1e-12 * scale[..., None])):
+        raise PullbackError(f"a second derivative through np.linalg.norm with ord="
+                            f"{2 if k == 0 else -2} of a matrix whose singular value there "
+                            "is repeated or zero: its gradient has no derivative there")
+    v = np.swapaxes(vt, -1, -2)
+    ut = np.swapaxes(u, -1, -2)
+    uk, vk = u[..., :, k:k + 1], v[..., :, k:k + 1]
+    M = ut @ tm @ v
+    col_k, row_k = M[..., :, k], M[..., k, :]  # M_jk and M_kj over j
+    with np.errstate(divide="ignore", invalid="ignore"):
+        denominator = sk ** 2 - s ** 2
+        a = np.where(np.arange(r) == k, 0.0, (sk * col_k + s * row_k) / denominator)
+        b = np.where(np.arange(r) == k, 0.0, (s * col_k + sk * row_k) / denominator)
+    du = u @ a[..., None]
+    dv = v @ b[..., None]
+    if m > r:
+        tv = tm @ vk
+        du = du + (tv - u @ (ut @ tv)) / sk[..., None]
+    if n > r:
+        tu = np.swapaxes(tm, -1, -2) @ uk
+        dv = dv + (tu - v @ (vt @ tu)) / sk[..., None]
+    out = du @ np.swapaxes(vk, -1, -2) + uk @ np.swapaxes(dv, -1, -2)
+    return np.moveaxis(out, (-2, -1), (row, col))
+
+
 def any_norm_grad_tangent_x(t, d, x, norm, ord=None, axis=None, keepdims=False):
     if _zero(t) or _zero(d):
         return 0.0
@@ -1682,6 +1729,8 @@ def any_norm_grad_tangent_x(t, d, x, norm, ord=None, axis=None, keepdims=False):
         return D * _p_norm_curvature(x, N, p) * t
     if kind == "nuc":
         return D * _polar_derivative(x, t, axes)
+    if kind == "singular":
+        return D * _singular_pair_derivative(x, t, axes, p)
     return np.zeros(x.shape)
 
 
@@ -1717,6 +1766,8 @@ def any_norm_grad_adjoint_x(g, d, x, norm, ord=None, axis=None, keepdims=False):
         return runtime.unbroadcast(D * _p_norm_curvature(x, N, p) * g, x)
     if kind == "nuc":
         return D * _polar_derivative(x, g, axes)
+    if kind == "singular":
+        return D * _singular_pair_derivative(x, g, axes, p)
     return np.zeros(x.shape)
 
 
@@ -1757,8 +1808,8 @@ def pop_grad_adjoint(g, values, i):
     from: its adjoint takes that slot out of g."""
     if _zero(g):
         return 0.0
-    if isinstance(values, dict):
-        _refuse_container(g)
+    if isinstance(values, dict):  # the key goes (pop_grad put it back, last)
+        return {k: v for k, v in g.items() if k != i} if isinstance(g, dict) else g
     g = list(runtime.list_grad(g))
     del g[runtime.popped_at(values, i)]
     return runtime.GradList(g)
@@ -1816,3 +1867,26 @@ RULES[runtime.extended_grad] = replace(rule(
     "d, values", kinds=FRESH, jvp="linear", d="extended_grad_adjoint(g, values)",
     batch={"d": "extended_grad_batch(g, values)"}), functions=tuple(
         (h.__name__, h) for h in (*FUNCTIONS, extended_grad_adjoint, extended_grad_batch)))
+
+
+# A dict slot write undone in generated code differentiated again (api's
+# `_slots_restored_spelled_out`): `dd = without_slot(dd, k)` drops the key the write
+# added from the gradient; linear in dd, its adjoint puts a zero slot back.
+
+def without_slot_adjoint(g, idx):
+    if isinstance(g, dict):
+        return {**g, idx: 0.0}
+    return g
+
+
+RULES[runtime.without_slot] = replace(rule(
+    "d, idx", kinds=WRITES_FIRST, jvp="linear", d="without_slot_adjoint(g, idx)",
+    batch={"d": "without_slot(g, idx)"}), functions=(
+        *_LIST_UPDATE_FUNCTIONS, ("without_slot_adjoint", without_slot_adjoint)))
+NONDIFF = NONDIFF | declare(runtime.slot_added, runtime.errstate_of)
+
+
+# the copy a record keeps of a view, in a generated gradient differentiated again (api's
+# `_views_copied`: `kept(v)` read as `kept_copy(v)`): the identity, a new array
+RULES[runtime.kept_copy] = rule("value", kinds=FRESH, jvp="linear", value="g",
+                                batch={"value": "kept_copy(g)"})

@@ -13,7 +13,7 @@ Guarantees:
   exact for every shape the first-order gradient takes, broadcasting included;
 - the rest are derived in closed form where the function is smooth, and refuse (a
   PullbackError naming the function) where the gradient was formed otherwise: np.prod of
-  an array with zeros, np.linalg.det of a singular matrix, logsumexp with weights `b`;
+  an array with zeros, np.linalg.det of a singular matrix;
 - complex values are refused: these derivations are for real values.
 """
 
@@ -707,49 +707,81 @@ def log_softmax_grad_adjoint_l(g, d, logs, axis=None):
 
 
 def _logsumexp_parts(d, a, made, axis, b, keepdims, *values):
-    if b is not None:
-        raise PullbackError("a second derivative through scipy.special.logsumexp with "
-                            "weights b: pullback differentiates its gradient without b")
+    """a as an array, the reduced axes, D (d with them kept) and the weight exp(a - made)
+    broadcast against b: logsumexp_grad(d, ...) is unbroadcast(D weight b, a) in a and
+    unbroadcast(D weight, b) in b."""
     a = np.asarray(a)
-    _real("scipy.special.logsumexp", a, d, made, *values)
-    axes = _axes(axis, a.ndim)
-    weight = np.exp(a - _keep(made, a.ndim, axes, keepdims))
-    return a, axes, (0.0 if d is None else _keep(d, a.ndim, axes, keepdims)), weight
+    _real("scipy.special.logsumexp", a, b, d, made, *values)
+    ndim = a.ndim if b is None else np.broadcast(a, b).ndim
+    axes = _axes(axis, ndim)
+    weight = np.exp(a - _keep(made, ndim, axes, keepdims))
+    if b is not None:
+        weight = np.broadcast_to(weight, np.broadcast_shapes(weight.shape, np.shape(b)))
+    return a, ndim, axes, (0.0 if d is None else _keep(d, ndim, axes, keepdims)), weight
+
+
+def _logsumexp_out(p, a, b, wrt):
+    """The gradient logsumexp_grad forms from p = D weight (or its tangent)."""
+    if wrt == "a":
+        return runtime.unbroadcast(p if b is None else p * b, a)
+    return runtime.unbroadcast(p, b)
 
 
 def logsumexp_grad_tangent_a(t, d, a, made, axis=None, b=None, keepdims=False, wrt="a"):
     if _zero(t) or _zero(d):
         return 0.0
-    a, axes, D, weight = _logsumexp_parts(d, a, made, axis, b, keepdims, t)
-    return D * weight * t
+    a, ndim, axes, D, weight = _logsumexp_parts(d, a, made, axis, b, keepdims, t)
+    return _logsumexp_out(D * weight * t, a, b, wrt)
 
 
 def logsumexp_grad_tangent_made(t, d, a, made, axis=None, b=None, keepdims=False, wrt="a"):
     if _zero(t) or _zero(d):
         return 0.0
-    a, axes, D, weight = _logsumexp_parts(d, a, made, axis, b, keepdims, t)
-    return -D * weight * _keep(t, a.ndim, axes, keepdims)
+    a, ndim, axes, D, weight = _logsumexp_parts(d, a, made, axis, b, keepdims, t)
+    return _logsumexp_out(-D * weight * _keep(t, ndim, axes, keepdims), a, b, wrt)
+
+
+def logsumexp_grad_tangent_b(t, d, a, made, axis=None, b=None, keepdims=False, wrt="a"):
+    """The gradient in a is linear in b (D weight b); the one in b does not read b."""
+    if _zero(t) or _zero(d) or wrt != "a":
+        return 0.0
+    a, ndim, axes, D, weight = _logsumexp_parts(d, a, made, axis, b, keepdims, t)
+    return runtime.unbroadcast(D * weight * t, a)
+
+
+def _logsumexp_seed(g, b, wrt):
+    """The adjoint of p = D weight, from the adjoint g of the gradient it forms."""
+    return g * b if wrt == "a" and b is not None else g
 
 
 def logsumexp_grad_adjoint_d(g, d, a, made, axis=None, b=None, keepdims=False, wrt="a"):
     if _zero(g):
         return 0.0
-    a, axes, _, weight = _logsumexp_parts(None, a, made, axis, b, keepdims, g)
-    return np.reshape(np.sum(g * weight, axis=axes, keepdims=keepdims), np.shape(d))
+    a, ndim, axes, _, weight = _logsumexp_parts(None, a, made, axis, b, keepdims, g)
+    summed = np.sum(_logsumexp_seed(g, b, wrt) * weight, axis=axes, keepdims=keepdims)
+    return np.reshape(summed, np.shape(d))
 
 
 def logsumexp_grad_adjoint_a(g, d, a, made, axis=None, b=None, keepdims=False, wrt="a"):
     if _zero(g) or _zero(d):
         return 0.0
-    a, axes, D, weight = _logsumexp_parts(d, a, made, axis, b, keepdims, g)
-    return g * D * weight
+    a, ndim, axes, D, weight = _logsumexp_parts(d, a, made, axis, b, keepdims, g)
+    return runtime.unbroadcast(_logsumexp_seed(g, b, wrt) * D * weight, a)
 
 
 def logsumexp_grad_adjoint_made(g, d, a, made, axis=None, b=None, keepdims=False, wrt="a"):
     if _zero(g) or _zero(d):
         return 0.0
-    a, axes, D, weight = _logsumexp_parts(d, a, made, axis, b, keepdims, g)
-    return np.reshape(-np.sum(g * D * weight, axis=axes, keepdims=keepdims), np.shape(made))
+    a, ndim, axes, D, weight = _logsumexp_parts(d, a, made, axis, b, keepdims, g)
+    summed = np.sum(_logsumexp_seed(g, b, wrt) * D * weight, axis=axes, keepdims=keepdims)
+    return np.reshape(-summed, np.shape(made))
+
+
+def logsumexp_grad_adjoint_b(g, d, a, made, axis=None, b=None, keepdims=False, wrt="a"):
+    if _zero(g) or _zero(d) or wrt != "a":
+        return 0.0
+    a, ndim, axes, D, weight = _logsumexp_parts(d, a, made, axis, b, keepdims, g)
+    return runtime.unbroadcast(g * D * weight, b)
 
 
 # np.linalg.eigvalsh: eigvalsh_grad(d, a) = T(V diag(d) V^T), V the eigenvectors of the
@@ -971,10 +1003,12 @@ def _rules():
         "d, a, made, axis=None, b=None, keepdims=False, wrt='a'", kinds=FRESH,
         jvp={"d": "logsumexp_grad(g, a, made, axis, b, keepdims, wrt)",
              "a": "logsumexp_grad_tangent_a(g, d, a, made, axis, b, keepdims, wrt)",
-             "made": "logsumexp_grad_tangent_made(g, d, a, made, axis, b, keepdims, wrt)"},
+             "made": "logsumexp_grad_tangent_made(g, d, a, made, axis, b, keepdims, wrt)",
+             "b": "logsumexp_grad_tangent_b(g, d, a, made, axis, b, keepdims, wrt)"},
         d="logsumexp_grad_adjoint_d(g, d, a, made, axis, b, keepdims, wrt)",
         a="logsumexp_grad_adjoint_a(g, d, a, made, axis, b, keepdims, wrt)",
-        made="logsumexp_grad_adjoint_made(g, d, a, made, axis, b, keepdims, wrt)")
+        made="logsumexp_grad_adjoint_made(g, d, a, made, axis, b, keepdims, wrt)",
+        b="logsumexp_grad_adjoint_b(g, d, a, made, axis, b, keepdims, wrt)")
     from . import scipy_signal
 
     for kind in ("convolve", "correlate"):

@@ -194,6 +194,8 @@ def logsumexp_grad(g, a, ans, axis=None, b=None, keepdims=False, wrt="a"):
     axes = _axes(axis, ndim)
     with np.errstate(invalid="ignore"):
         weight = np.exp(a - _keep(ans, ndim, axes, keepdims))
+    if b is not None:  # (b may have more dimensions than a, or longer ones)
+        weight = np.broadcast_to(weight, np.broadcast_shapes(np.shape(weight), np.shape(b)))
     d = _keep(g, ndim, axes, keepdims) * weight
     if wrt == "a":
         return unbroadcast(d if b is None else d * b, a)

@@ -749,6 +749,25 @@ def restore_slot(x, idx, saved, d=0.0):
     return d
 
 
+def errstate_of(state):
+    """np.errstate(**state): the floating-point error state np.geterr() gave, as a
+    context manager (generated code differentiated again spells it so)."""
+    return np.errstate(**state)
+
+
+def slot_added(saved) -> bool:
+    """Whether the dict write that saved `saved` (save_slot) added its key."""
+    return saved is ABSENT
+
+
+def without_slot(d, idx):
+    """A dict's gradient d without the key idx (the key a write added, undone: the
+    spelled-out restore_slot of generated code differentiated again), in place."""
+    if isinstance(d, dict):
+        del d[idx]
+    return d
+
+
 def add_grads(a, b):
     """a + b for gradients that may be lists (of list or tuple values) or dicts."""
     if isinstance(b, (list, dict)) and not isinstance(a, (list, dict)) and not np.any(a):
@@ -899,9 +918,17 @@ def owned(g):
 
 
 def kept(value):
-    """A copy of a view a record of the generated gradient keeps (`kept(y[1:])`), made
-    before the writes into the array it views change it: an array is copied, anything
-    else returned as it is."""
+    """A view a record of the generated gradient keeps (`kept(y[1:])`), as it is: the
+    first-order adjoint reads it after restoring what later writes overwrote, so it shows
+    the values it was made with. The gradient differentiated again reads it where those
+    writes are not undone: pullback reads `kept` there as `kept_copy`."""
+    return value
+
+
+def kept_copy(value):
+    """A copy of a view a record keeps (`kept(y[1:])` of a gradient differentiated
+    again), made before the writes into the array it views change it: an array is
+    copied, anything else returned as it is."""
     if value.__class__ is np.ndarray:
         return value.copy()
     return copied(value) if is_foreign_array(value) else value

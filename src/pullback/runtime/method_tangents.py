@@ -85,6 +85,8 @@ def method_dispatch_jvp(jsite, tangents, *args, **kwargs):
     if jsite.name == "attribute_forward":
         return _attribute(jsite, given, *args)
     site, rest = args[0], args[1:]
+    if site.name in objects._RECORD_FUNCTIONS:  # dataclasses.replace(obj, ...): obj is
+        given.pop(0, None)  # passed again, its tangent the object's ("self")
     apart = None
     if jsite.name == "method_forward_apart":
         apart, rest = rest[0], rest[1:]
@@ -109,13 +111,19 @@ def _attribute(jsite, given, site, obj):
     return (value, record), (dvalue, (0.0, (0.0, dobj)))
 
 
+def _zero_like(result):
+    """The known zero tangent of a backward part's result: one per gradient it hands
+    back (the generated code reads them by position)."""
+    return tuple(0.0 for _ in result) if isinstance(result, tuple) else 0.0
+
+
 def _backward(jsite, given, saved, g):
     backward, record = saved
     if backward is objects._stored_backward:  # linear in g; the object gives the structure
         dg = given.get(0, 0.0)
-        grads = backward(record, g)
-        return grads, (_zeros_like(grads) if dg.__class__ is float and dg == 0.0
-                       else backward(record, dg))
+        result = backward(record, g)
+        return result, (_zero_like(result) if dg.__class__ is float and dg == 0.0
+                        else backward(record, dg))
     if not isinstance(backward, types.FunctionType) or backward.__code__.co_argcount != 2:
         _refuse(jsite, None, "its derivative is not one pullback generated as a function "
                 "of (record, gradient) (an attribute read, or the gradients of *args and "
@@ -129,16 +137,10 @@ def _backward(jsite, given, saved, g):
             names.append(name)
             tangents.append(tangent)
     if not names:
-        grads = backward(record, g)
-        return grads, _zeros_like(grads)
+        result = backward(record, g)
+        return result, _zero_like(result)
     jvp = objects._split(jsite, backward, tuple(names))[0]
     return jvp(*tangents, record, g)
-
-
-def _zeros_like(grads):
-    """The zero tangent of a backward function's gradients (a tuple, one per input: the
-    code reading them reads each): zeros with that structure."""
-    return tuple(0.0 for _ in grads) if isinstance(grads, tuple) else 0.0
 
 
 HELPERS = {"method_dispatch_jvp": method_dispatch_jvp}

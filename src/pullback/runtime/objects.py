@@ -453,6 +453,12 @@ def method_jvp(site, tangents, obj, *args, **kwargs):
         site.refuse(f"it calls {func!r}, held by a {type(obj).__qualname__} object carrying "
                     "values being differentiated, which forward mode does not differentiate "
                     "(reverse mode does)")
+    if isinstance(func, str) and dataclasses.is_dataclass(obj):  # dataclasses.replace(obj,
+        args = args[1:]  # ...): obj is passed again
+        func = record_method(func, obj, len(args), tuple(kwargs)) or func
+    elif isinstance(func, types.FunctionType) and func.__code__ in _RECORD_CODES:
+        made = record_method(func.__name__, receiver, len(args), tuple(kwargs))
+        func = func if made is None else made  # p._replace(y=v): Point(p.x, v)
     if not isinstance(func, types.FunctionType) or func.__code__ in _RECORD_CODES:
         site.refuse(f"it runs {func!r} of a {type(obj).__qualname__} object, which forward "
                     "mode does not differentiate (reverse mode does)")
