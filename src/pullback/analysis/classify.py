@@ -327,8 +327,12 @@ class Classification:
             operands, name = [value.value, value.slice], "__getitem__"
         else:
             return None
-        if not any(_atom_name(v) in self._user_objects() or self._global_object(v)
-                   for v in operands[:1 if isinstance(value, gast.Subscript) else 2]):
+        objects = self._user_objects()
+        for v in operands[:1 if isinstance(value, gast.Subscript) else 2]:
+            if v.__class__ is gast.Name and (v.id in objects or v.id not in self.locals
+                                             and self._global_object(v)):
+                break
+        else:
             return None
         inputs = {"self": operands[0], **dict(enumerate(operands[1:]))}
         return Op("method", inputs, bound={"name": name, "operator": True},
@@ -370,28 +374,40 @@ class Classification:
             found.add(self.params[0])  # a method's self (a static method has none)
             if qualname[-1] in _OPERATOR_NAMES:  # and an operator method's other operand
                 found.update(self.params)
-        changed = True
-        while changed:
-            changed = False
-            for s in self.assigns:
-                target, value = s.targets[0], s.value
-                if not isinstance(target, gast.Name) or target.id in found:
-                    continue
-                if isinstance(value, gast.Call):
-                    callee = self.resolve(value.func)
-                    new = isinstance(callee, type) and callee.__module__ != "builtins" \
-                        and not is_library(callee) and rules.lookup(callee) is None \
-                        and not issubclass(callee, (BaseException, tuple, list, dict))
-                elif isinstance(value, gast.BinOp):
-                    new = _atom_name(value.left) in found or _atom_name(value.right) in found
-                elif isinstance(value, gast.UnaryOp):
-                    new = _atom_name(value.operand) in found
-                else:
-                    new = isinstance(value, gast.Name) and (value.id in found
-                                                            or self._global_object(value))
-                if new:
-                    found.add(target.id)
-                    changed = True
+        # one pass for the sources (a user class's construction, a global object), then
+        # a worklist along the copies and operators that pass an object on
+        passes_on: dict = {}  # name -> the targets of copies and operators reading it
+        work = list(found)
+        for s in self.assigns:
+            target, value = s.targets[0], s.value
+            if not isinstance(target, gast.Name) or target.id in found:
+                continue
+            if isinstance(value, gast.Call):
+                callee = self.resolve(value.func)
+                new = isinstance(callee, type) and callee.__module__ != "builtins" \
+                    and not is_library(callee) and rules.lookup(callee) is None \
+                    and not issubclass(callee, (BaseException, tuple, list, dict))
+            elif isinstance(value, gast.BinOp):
+                for operand in (value.left, value.right):
+                    if isinstance(operand, gast.Name):
+                        passes_on.setdefault(operand.id, []).append(target.id)
+                new = False
+            elif isinstance(value, gast.UnaryOp):
+                if isinstance(value.operand, gast.Name):
+                    passes_on.setdefault(value.operand.id, []).append(target.id)
+                new = False
+            else:
+                new = isinstance(value, gast.Name) and self._global_object(value)
+                if isinstance(value, gast.Name):
+                    passes_on.setdefault(value.id, []).append(target.id)
+            if new and target.id not in found:
+                found.add(target.id)
+                work.append(target.id)
+        while work:
+            for target in passes_on.get(work.pop(), ()):
+                if target not in found:
+                    found.add(target)
+                    work.append(target)
         self._objects_found = found
         return found
 

@@ -135,8 +135,8 @@ class ScalarInference:
                             seen.add(r)
                             reaching.setdefault(r, set()).add(p)
                             stack.append(r)
-            self._reaching = reaching
-        return frozenset(self._reaching.get(name, ()))
+            self._reaching = {n: frozenset(ps) for n, ps in reaching.items()}
+        return self._reaching.get(name, frozenset())
 
     def _same_block(self, name, use) -> bool:
         if name in self.params:
