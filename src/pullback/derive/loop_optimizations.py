@@ -31,6 +31,7 @@ from ..ir.nodes import (
     if_,
     is_loop_exit,
     load,
+    names,
     skeleton,
     store,
     stored_names,
@@ -267,8 +268,7 @@ class LoopOptimizations:
 def _read_counts(nodes) -> dict:
     """How many times each name is read in `nodes`."""
     counts: dict = {}
-    for node in nodes:
-        for n in walk(node):
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
-                counts[n.id] = counts.get(n.id, 0) + 1
+    for n in names(*nodes):
+        if n.ctx.__class__ is gast.Load:
+            counts[n.id] = counts.get(n.id, 0) + 1
     return counts

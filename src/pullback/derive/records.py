@@ -54,6 +54,9 @@ from ..ir.nodes import (
     tuple_of,
     walk,
 )
+from ..ir.nodes import (
+    names as names_under,
+)
 from .adjoints import LoopHeader, PopSlot, index_expr
 
 
@@ -228,8 +231,8 @@ class Records:
                 return out  # the adjoint never revisits this loop
             # a value the adjoint reads only outside this loop's adjoint is read there
             # before this loop's adjoint runs: the loop's last value, which it still holds
-            inside = self.header_reads | {n.id for n in walk(header) if isinstance(
-                n, gast.Name) and isinstance(n.ctx, gast.Load)}
+            inside = self.header_reads | {n.id for n in names_under(header)
+                                          if n.ctx.__class__ is gast.Load}
             names = [n for n in names if n in inside]
             target = loop.target.id if isinstance(loop, gast.For) else None
             if target in needed and target in inside and (names or _counts_its_trips(loop)):
