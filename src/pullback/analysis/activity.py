@@ -164,11 +164,13 @@ class Analysis(Classification, Refusals, ScalarInference):
         if any(op.kind in ("call", "method") or op.kind != "nondiff" and others & set(
                 map(_atom_name, op.inputs.values())) for op in self.ops.values()):
             return True  # (a called function's gradient may be complex too)
+        looked_up = set(self.locals) | set(HELPERS)  # (each free name looked up once)
         for node in self.nodes:  # (the function as analysed: not the code added since)
             if isinstance(node, gast.Constant) and isinstance(node.value, complex):
                 return True
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) \
-                    and node.id not in self.locals and node.id not in HELPERS:
+                    and node.id not in looked_up:
+                looked_up.add(node.id)
                 obj = self.parsed.lookup(node.id)
                 if not (callable(obj) or isinstance(obj, types.ModuleType) or obj is MISSING):
                     return True

@@ -426,11 +426,6 @@ class Classification:
             return self._operand_checks
         exempt: dict = {}
 
-        def _checked_operator(s) -> bool:  # an operator whose operands are checked
-            return isinstance(s.targets[0], gast.Name) and s.targets[0].id in self.active \
-                and isinstance(s.value, (gast.BinOp, gast.UnaryOp)) \
-                and type(s.value.op) in OPERATOR_METHODS and self.op(s).kind == "rule"
-
         def is_exempt(name) -> bool:
             return exempt[name] if name in exempt else _decided(_exempt(name))
 
@@ -498,7 +493,11 @@ class Classification:
                 and (s.value.attr in NONDIFF_ATTRIBUTES or s.value.attr in ATTRIBUTE_FUNCTIONS) \
                 and _atom_name(s.value.value) in self.varied and self.op(s).kind != "attr"
 
-        checked = {id(s) for s in self.assigns if _checked_operator(s)}
+        # the operators whose operands are checked (a comprehension: once a statement)
+        active, ops = self.active, self.ops
+        checked = {id(s) for s in self.assigns if isinstance(s.targets[0], gast.Name)
+                   and s.targets[0].id in active and isinstance(s.value, (gast.BinOp, gast.UnaryOp))
+                   and type(s.value.op) in OPERATOR_METHODS and ops[id(s)].kind == "rule"}
         entry: dict = {}
         placed: dict = {}
         done: set = set()

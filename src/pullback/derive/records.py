@@ -274,10 +274,13 @@ class Records:
         read after a write is refused or checked: MUST_NOT_BE_VIEW, left as it is). With
         `adjoint`, a view the adjoint reads only for its shape (`unbroadcast(g, v)`, which
         simplify records as `record_shape(v)`) is left as it is."""
-        buffers = {s.targets[0].value.id for s in self.analysis.assigns
-                   if isinstance(s.targets[0], gast.Subscript)
-                   and isinstance(s.targets[0].value, gast.Name)}
-        views = {v for v in views_of(self.analysis, buffers) if v in recorded and v not in buffers}
+        if not hasattr(self, "_written_views"):  # asked twice: found once
+            buffers = {s.targets[0].value.id for s in self.analysis.assigns
+                       if isinstance(s.targets[0], gast.Subscript)
+                       and isinstance(s.targets[0].value, gast.Name)}
+            self._written_views = (buffers, views_of(self.analysis, buffers))
+        buffers, view_of = self._written_views
+        views = {v for v in view_of if v in recorded and v not in buffers}
         if not views:
             return
         if adjoint is not None:
