@@ -87,7 +87,10 @@ class Analysis(Classification, Refusals, ScalarInference):
         self.loop_targets = set()
         self.owner = {}  # statement -> the def/if/loop whose body holds it directly
         self.phi_loop = {}  # loop name -> its loop
-        for node in walk(tree):  # one scan of every node for all of these
+        # every node of the function as analysed (kept: later questions about the whole
+        # function read this list instead of walking the tree again)
+        self.nodes = walk(tree)
+        for node in self.nodes:  # one scan of every node for all of these
             cls = node.__class__
             if cls is gast.Name:
                 if isinstance(node.ctx, gast.Store):
@@ -95,7 +98,8 @@ class Analysis(Classification, Refusals, ScalarInference):
                 continue
             if cls is gast.Assign:
                 self.assigns.append(node)
-            if LIST_UPDATE.of(node):
+                continue  # (a statement: the nodes under it are walked on their own)
+            if cls is gast.Expr and LIST_UPDATE.of(node):  # (set on Expr statements only)
                 self.updates.append(node)
             if cls in (gast.FunctionDef, gast.If, gast.For, gast.While):
                 for child in node.body + getattr(node, "orelse", []):
@@ -160,11 +164,13 @@ class Analysis(Classification, Refusals, ScalarInference):
         if any(op.kind in ("call", "method") or op.kind != "nondiff" and others & set(
                 map(_atom_name, op.inputs.values())) for op in self.ops.values()):
             return True  # (a called function's gradient may be complex too)
-        for node in walk(self.tree):
+        looked_up = set(self.locals) | set(HELPERS)  # (each free name looked up once)
+        for node in self.nodes:  # (the function as analysed: not the code added since)
             if isinstance(node, gast.Constant) and isinstance(node.value, complex):
                 return True
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) \
-                    and node.id not in self.locals and node.id not in HELPERS:
+                    and node.id not in looked_up:
+                looked_up.add(node.id)
                 obj = self.parsed.lookup(node.id)
                 if not (callable(obj) or isinstance(obj, types.ModuleType) or obj is MISSING):
                     return True
@@ -403,11 +409,16 @@ class Analysis(Classification, Refusals, ScalarInference):
         into (`x[i] = v`), the lists it is appended to and the objects whose attribute
         it is set to (`obj.h = v`), but for the objects in `skip` (stored into only)."""
         flows: dict[str, list] = {}
+        ops, shifts = self.ops, self.shapes.shift_constants
         for s in self.assigns:
             target = s.targets[0]
-            if isinstance(target, gast.Name):
-                for n in self._inputs(s):
-                    flows.setdefault(n, []).append(target.id)
+            if isinstance(target, gast.Name):  # (self._inputs(s), inlined: once a statement)
+                op = ops[id(s)]
+                if op.kind == "nondiff" or target.id in shifts:
+                    continue
+                for a in op.inputs.values():
+                    if isinstance(a, gast.Name):
+                        flows.setdefault(a.id, []).append(target.id)
             else:  # x[i] = v: x now holds v
                 base, v = target.value.id, _atom_name(s.value)
                 if v is not None:
@@ -443,8 +454,8 @@ class Analysis(Classification, Refusals, ScalarInference):
                 backward.setdefault(target, []).append(source)
         effects = [s.targets[0].id for s in self.assigns
                    if isinstance(s.targets[0], gast.Name)
-                   and self.op(s).kind in ("call", "method")
-                   and any(_atom_name(a) in self.varied for a in self.op(s).inputs.values())]
+                   and self.ops[id(s)].kind in ("call", "method")
+                   and any(_atom_name(a) in self.varied for a in self.ops[id(s)].inputs.values())]
         return _reach([self.result, *effects], backward)
 
 

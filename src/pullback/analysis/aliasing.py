@@ -707,6 +707,8 @@ def views_of(analysis, buffers, through_phis=True, readers=None) -> dict[str, st
     """Names that may share memory with an array written in place -> that array.
     One pass over a worklist: each name is reached once, from the first buffer found.
     `readers`: `sharing(analysis)`, if the caller has it."""
+    if not buffers:  # nothing written in place: no scan of the assignments
+        return {}
     if readers is None:
         readers = sharing(analysis)
     view_of: dict[str, str] = {}

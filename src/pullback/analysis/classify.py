@@ -344,8 +344,12 @@ class Classification:
             operands, name = [value.value, value.slice], "__getitem__"
         else:
             return None
-        if not any(_atom_name(v) in self._user_objects() or self._global_object(v)
-                   for v in operands[:1 if isinstance(value, gast.Subscript) else 2]):
+        objects = self._user_objects()
+        for v in operands[:1 if isinstance(value, gast.Subscript) else 2]:
+            if v.__class__ is gast.Name and (v.id in objects or v.id not in self.locals
+                                             and self._global_object(v)):
+                break
+        else:
             return None
         inputs = {"self": operands[0], **dict(enumerate(operands[1:]))}
         return Op("method", inputs, bound={"name": name, "operator": True},
@@ -387,28 +391,40 @@ class Classification:
             found.add(self.params[0])  # a method's self (a static method has none)
             if qualname[-1] in _OPERATOR_NAMES:  # and an operator method's other operand
                 found.update(self.params)
-        changed = True
-        while changed:
-            changed = False
-            for s in self.assigns:
-                target, value = s.targets[0], s.value
-                if not isinstance(target, gast.Name) or target.id in found:
-                    continue
-                if isinstance(value, gast.Call):
-                    callee = self.resolve(value.func)
-                    new = isinstance(callee, type) and callee.__module__ != "builtins" \
-                        and not is_library(callee) and rules.lookup(callee) is None \
-                        and not issubclass(callee, (BaseException, tuple, list, dict))
-                elif isinstance(value, gast.BinOp):
-                    new = _atom_name(value.left) in found or _atom_name(value.right) in found
-                elif isinstance(value, gast.UnaryOp):
-                    new = _atom_name(value.operand) in found
-                else:
-                    new = isinstance(value, gast.Name) and (value.id in found
-                                                            or self._global_object(value))
-                if new:
-                    found.add(target.id)
-                    changed = True
+        # one pass for the sources (a user class's construction, a global object), then
+        # a worklist along the copies and operators that pass an object on
+        passes_on: dict = {}  # name -> the targets of copies and operators reading it
+        work = list(found)
+        for s in self.assigns:
+            target, value = s.targets[0], s.value
+            if not isinstance(target, gast.Name) or target.id in found:
+                continue
+            if isinstance(value, gast.Call):
+                callee = self.resolve(value.func)
+                new = isinstance(callee, type) and callee.__module__ != "builtins" \
+                    and not is_library(callee) and rules.lookup(callee) is None \
+                    and not issubclass(callee, (BaseException, tuple, list, dict))
+            elif isinstance(value, gast.BinOp):
+                for operand in (value.left, value.right):
+                    if isinstance(operand, gast.Name):
+                        passes_on.setdefault(operand.id, []).append(target.id)
+                new = False
+            elif isinstance(value, gast.UnaryOp):
+                if isinstance(value.operand, gast.Name):
+                    passes_on.setdefault(value.operand.id, []).append(target.id)
+                new = False
+            else:
+                new = isinstance(value, gast.Name) and self._global_object(value)
+                if isinstance(value, gast.Name):
+                    passes_on.setdefault(value.id, []).append(target.id)
+            if new and target.id not in found:
+                found.add(target.id)
+                work.append(target.id)
+        while work:
+            for target in passes_on.get(work.pop(), ()):
+                if target not in found:
+                    found.add(target)
+                    work.append(target)
         self._objects_found = found
         return found
 
@@ -426,11 +442,6 @@ class Classification:
         if hasattr(self, "_operand_checks"):
             return self._operand_checks
         exempt: dict = {}
-
-        def _checked_operator(s) -> bool:  # an operator whose operands are checked
-            return isinstance(s.targets[0], gast.Name) and s.targets[0].id in self.active \
-                and isinstance(s.value, (gast.BinOp, gast.UnaryOp)) \
-                and type(s.value.op) in OPERATOR_METHODS and self.op(s).kind == "rule"
 
         def is_exempt(name) -> bool:
             return exempt[name] if name in exempt else _decided(_exempt(name))
@@ -499,7 +510,11 @@ class Classification:
                 and (s.value.attr in NONDIFF_ATTRIBUTES or s.value.attr in ATTRIBUTE_FUNCTIONS) \
                 and _atom_name(s.value.value) in self.varied and self.op(s).kind != "attr"
 
-        checked = {id(s) for s in self.assigns if _checked_operator(s)}
+        # the operators whose operands are checked (a comprehension: once a statement)
+        active, ops = self.active, self.ops
+        checked = {id(s) for s in self.assigns if isinstance(s.targets[0], gast.Name)
+                   and s.targets[0].id in active and isinstance(s.value, (gast.BinOp, gast.UnaryOp))
+                   and type(s.value.op) in OPERATOR_METHODS and ops[id(s)].kind == "rule"}
         entry: dict = {}
         placed: dict = {}
         done: set = set()

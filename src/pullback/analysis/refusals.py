@@ -1069,6 +1069,8 @@ class Refusals:
                         and isinstance(t.value, gast.Name):
                     flows.setdefault(t.value.id, []).append(t.targets[0].id)
             self._objects = _reach(seeds, flows)
+        if not self._objects:  # no object built: nothing to refuse
+            return
         for atom in op.inputs.values():
             if op.kind == "index" and any(issubclass(self.op(t).callee, tuple)
                                           for t in self.defs_of_object(atom)):

@@ -26,6 +26,20 @@ def _is_math(callee) -> bool:
     return getattr(callee, "__module__", None) == "math"
 
 
+def _needs(*nodes):
+    """The names among `nodes` (None if one is neither a name nor a number literal)."""
+    names = []
+    for node in nodes:
+        if isinstance(node, gast.Constant):
+            if not isinstance(node.value, (int, float, bool)):
+                return None
+        elif isinstance(node, gast.Name):
+            names.append(node.id)
+        else:
+            return None
+    return tuple(names)
+
+
 class ScalarInference:
     """Mixed into `Analysis` (activity.py), whose state it reads."""
 
@@ -34,19 +48,7 @@ class ScalarInference:
         all hold scalars (none: it always does). Asked once per definition; the inference's
         rounds then only look names up."""
         op = self.op(s)
-
-        def needs(*nodes):
-            names = []
-            for node in nodes:
-                if isinstance(node, gast.Constant):
-                    if not isinstance(node.value, (int, float, bool)):
-                        return None
-                elif isinstance(node, gast.Name):
-                    names.append(node.id)
-                else:
-                    return None
-            return tuple(names)
-
+        needs = _needs
         value = s.value
         if op.kind == "copy":
             return needs(value)
@@ -135,8 +137,8 @@ class ScalarInference:
                             seen.add(r)
                             reaching.setdefault(r, set()).add(p)
                             stack.append(r)
-            self._reaching = reaching
-        return frozenset(self._reaching.get(name, ()))
+            self._reaching = {n: frozenset(ps) for n, ps in reaching.items()}
+        return self._reaching.get(name, frozenset())
 
     def _same_block(self, name, use) -> bool:
         if name in self.params:

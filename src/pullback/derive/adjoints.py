@@ -41,10 +41,10 @@ from ..ir.nodes import (
     load,
     not_,
     quote_with,
+    skeleton,
     store,
     stored_names,
     tuple_of,
-    walk,
 )
 
 
@@ -120,7 +120,7 @@ class Adjoints:
                 or isinstance(node, gast.Name) and "complex" in node.id
                 or isinstance(node, gast.Attribute) and ("complex" in node.attr
                                                          or node.attr == "fft")
-                for node in walk(self.analysis.tree))
+                for node in self.analysis.nodes)
         return self._complex_gradients
 
     def adjoint_stmt(self, s):
@@ -174,13 +174,15 @@ class Adjoints:
             lists = {p for p, v in op.bound.items()  # arguments that may be Python lists
                      if isinstance(v, gast.Name) and not self.is_scalar(v)
                      and not self.analysis.shapes.numpy_value(v)}
+            mapping = None  # (the template's copy clones what it takes from it)
             for param, atom in op.inputs.items():
                 if not self.active(atom):
                     continue
-                mapping = {p: (v if isinstance(v, gast.AST) else const(v))
-                           for p, v in op.bound.items()}
-                mapping["g"] = g
-                mapping["ans"] = load(name)
+                if mapping is None:
+                    mapping = {p: (v if isinstance(v, gast.AST) else const(v))
+                               for p, v in op.bound.items()}
+                    mapping["g"] = g
+                    mapping["ans"] = load(name)
                 expr = op.rule.instance(param, mapping, lists)
                 self.constants.update(op.rule.functions)
                 if param in op.rule.broadcast and not self.analysis.shapes.same_shape(
@@ -583,7 +585,7 @@ class Adjoints:
         return [if_(clone(s.test), body, orelse)]
 
     def _needs_adjoint(self, loop) -> bool:
-        for s in walk(loop):
+        for s in skeleton(loop):  # (statements only: what it looks for are statements)
             if LIST_UPDATE.of(s):
                 return True  # its list must be restored
             if isinstance(s, gast.Assign):
@@ -598,7 +600,7 @@ class Adjoints:
         assigned = stored_names(s.body)
         phis = set(PHIS.of(s))
         touched = set()
-        for sub in walk(s):
+        for sub in skeleton(s):  # (statements only: what it looks for are statements)
             if LIST_UPDATE.of(sub):
                 touched.add(sub.value.func.value.id)
                 touched.add(sub.value.args[0].id if isinstance(sub.value.args[0], gast.Name)

@@ -197,10 +197,13 @@ class Assembly:
                 elif active and op.kind == "method":
                     self.method_site(s, op)  # run through its transform, which checks it
         primal_names = stored_names(primal) | set(self.analysis.params) | set(self.saved.values()) \
-            | set(self.call_records.values()) | {  # try flags: set as instrument prints it
-                s.test.id for s in skeleton(tree) if BLOCK.of(s) == "try"} | {
-                FP_STATE.of(s) for s in skeleton(tree) if FP_STATE.on(s)}
-        read = {n.id for n in names(*adjoint) if isinstance(n.ctx, gast.Load)}
+            | set(self.call_records.values())
+        for s in skeleton(tree):  # try flags (set as instrument prints it), fp states
+            if BLOCK.of(s) == "try":
+                primal_names.add(s.test.id)
+            if FP_STATE.on(s):
+                primal_names.add(FP_STATE.of(s))
+        read = {n.id for n in names(*adjoint) if n.ctx.__class__ is gast.Load}
         needed = (read & primal_names) - self.recomputed
         primal = self.instrument(primal, None, False, needed)
         self.keep_recorded_views({n for mode, names in self.loop_modes.values()

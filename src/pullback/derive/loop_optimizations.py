@@ -31,6 +31,7 @@ from ..ir.nodes import (
     if_,
     is_loop_exit,
     load,
+    names,
     skeleton,
     store,
     stored_names,
@@ -62,27 +63,36 @@ class LoopOptimizations:
             return set()
         written = set(self.mutable)
         stable = set()
-        changed = True
-        while changed:
-            changed = False
-            for s in self.analysis.assigns:
-                target = s.targets[0]
-                if not isinstance(target, gast.Name) or target.id in stable \
-                        or target.id not in in_loop or target.id in written \
-                        or len(self.analysis.defs.get(target.id, ())) != 1:
+        # a worklist over the def-use graph: a candidate whose reads are not all settled
+        # waits on one unsettled read, and is looked at again when that one turns stable
+        waiting: dict = {}  # name -> the candidates waiting on it
+        work = []
+        for s in self.analysis.assigns:
+            target = s.targets[0]
+            if not isinstance(target, gast.Name) or target.id not in in_loop \
+                    or target.id in written or len(self.analysis.defs.get(target.id, ())) != 1:
+                continue
+            value = s.value
+            if isinstance(value, gast.Call):
+                op = self.analysis.op(s)  # custom rules may be impure
+                if op.kind != "rule" or op.rule.functions:
                     continue
-                value = s.value
-                if isinstance(value, gast.Call):
-                    op = self.analysis.op(s)  # custom rules may be impure
-                    if op.kind != "rule" or op.rule.functions:
-                        continue
-                elif not isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Compare)):
-                    continue
-                reads = {n.id for n in walk(value) if isinstance(n, gast.Name)
-                         and isinstance(n.ctx, gast.Load)} & self.analysis.locals
-                if all(r in stable or (r not in in_loop and r not in written) for r in reads):
-                    stable.add(target.id)
-                    changed = True
+            elif not isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Compare)):
+                continue
+            reads = {n.id for n in walk(value) if isinstance(n, gast.Name)
+                     and isinstance(n.ctx, gast.Load)} & self.analysis.locals
+            work.append((target.id, [r for r in reads if r in in_loop or r in written]))
+        while work:
+            name, pending = work.pop()
+            if name in stable:
+                continue
+            while pending and pending[-1] in stable:
+                pending.pop()
+            if not pending:
+                stable.add(name)
+                work.extend(waiting.pop(name, ()))
+            elif pending[-1] not in written:  # (written: never stable)
+                waiting.setdefault(pending[-1], []).append((name, pending))
         return stable
 
     def defer(self, name, expr, out) -> bool:
@@ -258,8 +268,7 @@ class LoopOptimizations:
 def _read_counts(nodes) -> dict:
     """How many times each name is read in `nodes`."""
     counts: dict = {}
-    for node in nodes:
-        for n in walk(node):
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
-                counts[n.id] = counts.get(n.id, 0) + 1
+    for n in names(*nodes):
+        if n.ctx.__class__ is gast.Load:
+            counts[n.id] = counts.get(n.id, 0) + 1
     return counts

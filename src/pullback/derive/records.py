@@ -54,6 +54,9 @@ from ..ir.nodes import (
     tuple_of,
     walk,
 )
+from ..ir.nodes import (
+    names as names_under,
+)
 from .adjoints import LoopHeader, PopSlot, index_expr
 
 
@@ -228,8 +231,8 @@ class Records:
                 return out  # the adjoint never revisits this loop
             # a value the adjoint reads only outside this loop's adjoint is read there
             # before this loop's adjoint runs: the loop's last value, which it still holds
-            inside = self.header_reads | {n.id for n in walk(header) if isinstance(
-                n, gast.Name) and isinstance(n.ctx, gast.Load)}
+            inside = self.header_reads | {n.id for n in names_under(header)
+                                          if n.ctx.__class__ is gast.Load}
             names = [n for n in names if n in inside]
             target = loop.target.id if isinstance(loop, gast.For) else None
             if target in needed and target in inside and (names or _counts_its_trips(loop)):
@@ -271,10 +274,13 @@ class Records:
         read after a write is refused or checked: MUST_NOT_BE_VIEW, left as it is). With
         `adjoint`, a view the adjoint reads only for its shape (`unbroadcast(g, v)`, which
         simplify records as `record_shape(v)`) is left as it is."""
-        buffers = {s.targets[0].value.id for s in self.analysis.assigns
-                   if isinstance(s.targets[0], gast.Subscript)
-                   and isinstance(s.targets[0].value, gast.Name)}
-        views = {v for v in views_of(self.analysis, buffers) if v in recorded and v not in buffers}
+        if not hasattr(self, "_written_views"):  # asked twice: found once
+            buffers = {s.targets[0].value.id for s in self.analysis.assigns
+                       if isinstance(s.targets[0], gast.Subscript)
+                       and isinstance(s.targets[0].value, gast.Name)}
+            self._written_views = (buffers, views_of(self.analysis, buffers))
+        buffers, view_of = self._written_views
+        views = {v for v in view_of if v in recorded and v not in buffers}
         if not views:
             return
         if adjoint is not None:

@@ -96,6 +96,9 @@ class Namer:
 def identifier(text) -> str:
     """`text` made into a name: each run of underscores and of characters an identifier
     cannot hold becomes one `_`, leading and trailing ones go, and an empty result is `t`."""
+    if text.__class__ is str and text.isascii() and text.isidentifier() \
+            and text[0] != "_" and text[-1] != "_" and "__" not in text:
+        return text  # (most bases: what the rewriting below leaves as it is)
     base = re.sub(r"[\W_]+", "_", str(text)).strip("_") or "t"
     if base[0].isdigit():
         base = "t" + base
