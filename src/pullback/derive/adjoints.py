@@ -27,6 +27,7 @@ from ..ir.annotations import (
     PHI,
     PHIS,
     POPPED,
+    SENTINEL,
     Shared,
 )
 from ..ir.nodes import (
@@ -519,8 +520,11 @@ class Adjoints:
 
     def certainly_list(self, name) -> bool:
         """Whether `name` holds a list the function made: every binding, followed back
-        through copies, a list display or a call of `list`."""
+        through copies, a list display or a call of `list` (or the placeholder of a
+        variable not set on that path, which no pop reaches: every use of it raises)."""
         import builtins
+
+        from ..runtime.helpers import unbound
 
         seen, stack = set(), [name]
         while stack:
@@ -534,8 +538,9 @@ class Adjoints:
             for d in defs:
                 if isinstance(d.value, gast.Name):
                     stack.append(d.value.id)
-                elif not (isinstance(d.value, gast.List) or isinstance(d.value, gast.Call)
-                          and self.analysis.op(d).callee is builtins.list):
+                elif not (isinstance(d.value, gast.List) or SENTINEL.of(d)
+                          or isinstance(d.value, gast.Call)
+                          and self.analysis.op(d).callee in (builtins.list, unbound)):
                     return False
         return True
 
