@@ -59,6 +59,8 @@ def _special(name: str, rng):
         return [(dict(a=a, b=b, c=c),) for a, b, c in triples]
     if name in ("unpacking_args_saxpy", "dict_wrapper", "passthru_unpack"):
         return [(t,) for t in triples]
+    if name == "listcomp":  # (tangent leaves it out: it iterates its `a`, given a number)
+        return [(rng.standard_normal(n),) for n in (3, 5)]
     if name == "nested_dict":
         return [(dict(i=dict(j=3.0, k=4.0)),)]
     return None
