@@ -759,6 +759,11 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
         made = transform(callee, tuple(params),
                          f"{mode.removesuffix('_call')}_call" if "batch" in mode
                          else "jvp_call", static, optimize)
+        # A jvp function returns the tangents of its result only: what it stores in an
+        # object it receives (a list grown, an attribute set) would leave without its
+        # tangent, so such a call is refused as in reverse mode.
+        if made.grown_lists or made.received_writes:
+            raise stored_tangent_refusal(callee, made)
         callees.append((callee, made))
         return made.cells[0]
 
@@ -825,6 +830,23 @@ def grown_list_refusal(func, split) -> NoRuleError:
         "derivatives (np.multiply(obj.ws, w) keeps obj.ws); call it as a method of the "
         "object first in the function passed to grad (not in a loop), grow the list before "
         "calls that receive the object, or outside", where)
+
+
+def stored_tangent_refusal(func, made) -> NoRuleError:
+    """The refusal, in forward mode, of a call of `func` whose jvp function `made` stores
+    values being differentiated in an object it receives (grows a list it holds, sets an
+    attribute): the jvp function hands back the tangent of its result alone."""
+    if made.grown_lists:
+        shown, where = made.grown_lists[0]
+        what = f"grows the list {shown} with"
+    else:
+        parameter, where, _ = made.received_writes[0]
+        what = f"sets an attribute of its parameter {parameter!r} to"
+    return NoRuleError(
+        f"{func.__qualname__} {what} a value being differentiated, and is called "
+        "from a function differentiated in forward mode, which follows the tangent of what "
+        "a call returns, not of what it stores in an object it is given; return the value "
+        "and store it in the caller, or use reverse mode", where)
 
 
 def received_write_refusal(func, split) -> NoRuleError:

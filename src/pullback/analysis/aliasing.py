@@ -70,6 +70,7 @@ from ..ir.annotations import (
     MUST_NOT_BE_VIEW,
     PHI,
     POPPED,
+    SENTINEL,
 )
 from ..rules.methods import SEQUENCE_RULES
 from ..rules.shifts import SHAPE_ONLY
@@ -587,6 +588,10 @@ def _check_fresh(name, analysis, describe, where, seen) -> None:
             f"function (np.copy({user}) for an array, list({user}), dict({user})) and return it",
             describe(where))
     for d in analysis.defs.get(name, []):
+        if _placeholder(d, analysis) or isinstance(d.value, gast.Name) and all(
+                _placeholder(e, analysis) for e in analysis.defs.get(d.value.id, [None])):
+            continue  # a variable not set on this path (set in one branch only), or a copy
+            # of one (in a generated gradient): every use of it raises, nothing writes it
         if (PHI.of(d) or MOVED.of(d)) and isinstance(d.value, gast.Name):
             _check_fresh(d.value.id, analysis, describe, where, seen)  # the same object
             continue
@@ -622,6 +627,11 @@ def _check_fresh(name, analysis, describe, where, seen) -> None:
             "nothing else shares: it writes only into arrays the function makes (np.zeros, "
             "np.copy(...), arithmetic, ufuncs and other functions whose result is new); "
             f"copy it first ({user} = np.copy({user}))", describe(where))
+
+
+def _placeholder(d, analysis) -> bool:
+    """Whether the binding `d` gives a variable the placeholder of an unset one."""
+    return d is not None and (SENTINEL.of(d) or analysis.op(d).callee is unbound)
 
 
 def _is_allocator(callee) -> bool:

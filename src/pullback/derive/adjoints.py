@@ -27,6 +27,7 @@ from ..ir.annotations import (
     PHI,
     PHIS,
     POPPED,
+    SENTINEL,
     Shared,
 )
 from ..ir.nodes import (
@@ -524,7 +525,8 @@ class Adjoints:
 
     def certainly_list(self, name) -> bool:
         """Whether `name` holds a list the function made: every binding, followed back
-        through copies, a list display or a call of `list`."""
+        through copies, a list display or a call of `list` (or the placeholder of a
+        variable not set on that path, which no pop reaches: every use of it raises)."""
         import builtins
 
         return self._certainly_made(name, gast.List, builtins.list)
@@ -536,6 +538,8 @@ class Adjoints:
         return self._certainly_made(name, gast.Dict, builtins.dict)
 
     def _certainly_made(self, name, display, maker) -> bool:
+        from ..runtime.helpers import unbound
+
         seen, stack = set(), [name]
         while stack:
             n = stack.pop()
@@ -548,8 +552,9 @@ class Adjoints:
             for d in defs:
                 if isinstance(d.value, gast.Name):
                     stack.append(d.value.id)
-                elif not (isinstance(d.value, display) or isinstance(d.value, gast.Call)
-                          and self.analysis.op(d).callee is maker):
+                elif not (isinstance(d.value, display) or SENTINEL.of(d)
+                          or isinstance(d.value, gast.Call)
+                          and self.analysis.op(d).callee in (maker, unbound)):
                     return False
         return True
 

@@ -89,7 +89,8 @@ PHI = _declare(
     "end of a loop body): not a statement of the user's")
 SENTINEL = _declare(
     "sentinel", bool, False, "lower/flatten lower/inlining lower/normalize",
-    "analysis/activity analysis/scalars analysis/shapes derive/forward derive/records lower/ssa",
+    "analysis/activity analysis/aliasing analysis/scalars analysis/shapes derive/adjoints "
+    "derive/forward derive/records lower/ssa",
     "assigns the placeholder of a variable not set on every path (it may be read unset)")
 IS_RETURN = _declare(
     "is_return", bool, False, "lower/control_flow lower/flatten",

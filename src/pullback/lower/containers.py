@@ -374,9 +374,13 @@ class Containers:
             comp = gast.DictComp(key=load(k), value=load(v), generators=[for_clause(
                 tuple_of(store(k), store(v), ctx=gast.Store()), items)])
             built = self.comprehension(comp, out, result)
-        else:
+        else:  # dict(k=v, ...): the display {'k': v, ...} (its values in the same order)
             built = load(result or self.namer.fresh("mapping"))
-            out.append(assign(built.id, gast.Dict(keys=[], values=[])))
+            values = [self.atom(keyword.value, out) for keyword in expr.keywords]
+            out.append(assign(built.id, gast.Dict(
+                keys=[const(keyword.arg) for keyword in expr.keywords], values=values)))
+            self.dicts.add(built.id)
+            return built
         for keyword in expr.keywords:
             value = self.atom(keyword.value, out)
             out.append(assign(gast.Subscript(value=load(built.id), slice=const(keyword.arg),
