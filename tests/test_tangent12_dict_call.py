@@ -78,11 +78,6 @@ def test_array_argument(f):
     h = 1e-6
     tangent = pullback.jvp(f)(ARRAY, v)[1]
     assert np.isclose(tangent, (f(ARRAY + h * v) - f(ARRAY - h * v)) / (2 * h), rtol=1e-6)
-    if f in (written_after, with_pairs_and_keywords):  # a write into the dict (a key set
-        # after it is made): the write's undo, restore_slot, has no derivative yet
-        with pytest.raises(pullback.PullbackError, match=r"(?s)restore_slot.*line"):
-            pullback.hvp(f)(ARRAY, v)
-        return
     np.testing.assert_allclose(pullback.hvp(f)(ARRAY, v), _fd_hvp(f, (ARRAY,), 0, v),
                                rtol=1e-6, atol=1e-8)
 
