@@ -41,11 +41,12 @@ import gast
 from ..ir.nodes import clone, load, skeleton, walk
 
 
-def read_through_pairs(tree) -> None:
-    """Rewrite `tree` in place (see the module docstring)."""
+def read_through_pairs(tree) -> bool:
+    """Rewrite `tree` in place (see the module docstring). Whether it may have changed
+    the tree (False: no display bound to a name, nothing looked at)."""
     if not any(isinstance(s, gast.Assign) and isinstance(s.value, (gast.Tuple, gast.List))
                for s in skeleton(tree)):
-        return  # no display bound to a name: nothing to read through
+        return False  # no display bound to a name: nothing to read through
     bound: dict = {}
     for node in walk(tree):
         if isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load):
@@ -76,6 +77,7 @@ def read_through_pairs(tree) -> None:
         for (parent, _), element in zip(reads, picked):
             _become(parent, element)
         _drop(tree, s)
+    return True
 
 
 def _element(parent, child, elts, once, nested):
