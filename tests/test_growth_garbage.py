@@ -80,3 +80,46 @@ def nested_generator(x):
 ])
 def test_rare_constructs_are_lowered(func, args):
     assert_grad_matches(func, args)
+
+
+def test_reading_through_pairs_grows_linearly():
+    """`p = (a, y)` then `p[0]`, `p[1]` (lower/pairs.py), with a display per statement:
+    the reads of each display were found by a walk of the whole function per display,
+    and the display dropped by another (1,000 displays: 27 s)."""
+    import test_growth as growth
+
+    def load(n):
+        lines = ["import math", "", "def f(x, y):", "    a = x"]
+        for i in range(n):
+            lines += [f"    p{i} = (a, y)", f"    a = math.sin(p{i}[0]) * p{i}[1] + {i % 3}"]
+        lines.append("    return a")
+        path = os.path.join(bench._DIR, f"growth_pairs_{n}.py")
+        with open(path, "w") as fh:
+            fh.write("\n".join(lines) + "\n")
+        spec = importlib.util.spec_from_file_location(f"growth_pairs_{n}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module.f
+
+    small = growth.charged_calls(load(growth.N), True)
+    large = growth.charged_calls(load(growth.GROWTH * growth.N), True)
+    total = sum(large.values()) / sum(small.values())
+    assert total <= growth.LIMIT, f"the work grew {total:.1f}x for 4x size"
+    offenders = growth.outgrown(small, large)
+    assert not offenders, "; ".join(f"{r:.1f}x {name} ({a} -> {b})"
+                                    for r, name, a, b in offenders)
+    assert_grad_matches(load(6), (0.4, 0.7), wrt=(0, 1))
+
+
+def chained_records(x, y):
+    inner = (x, y)
+    outer = (inner, 2.0)
+    if x > 0:
+        nested = (outer, x)
+        return nested[0][0][0] * outer[0][1] * nested[0][1] * nested[1]
+    return outer[0][0] * outer[1]
+
+
+@pytest.mark.parametrize("x", [0.6, -0.4])
+def test_records_of_records(x):
+    assert_grad_matches(chained_records, (x, 0.7), wrt=(0, 1))

@@ -35,6 +35,7 @@ they cannot follow.
 >>> from pullback.emit.codegen import to_source
 >>> p = parse_function(f)
 >>> grow_as_values(p.tree, p, Namer(all_names(p.tree)))
+True
 >>> print(to_source(p.tree).strip())
 def f(values, groups):
     buckets = {}
