@@ -110,19 +110,32 @@ def guard_unpatched(tree: gast.AST, guarded, namer, constants: dict, locate) -> 
 def _chains_under(function) -> list:
     """(parent, field, index in the field's list or None, node) of each whole chain of
     attributes on `np` or `math` under `function` (`np.linalg.solve`, not its
-    `np.linalg`), found in one walk."""
+    `np.linalg`), found in one walk (`walk`'s loop, breadth first, each parent's
+    children looked at as they are listed)."""
     places = []
-    for parent in walk(function):
-        if parent.__class__ is gast.Attribute:  # a link of a longer chain, or on no name
+    found = [function]
+    append = found.append
+    attribute, name, ast_node = gast.Attribute, gast.Name, gast.AST
+    for parent in found:
+        cls = parent.__class__
+        if cls is name:  # only a parameter's annotation under it
+            if parent.annotation is not None:
+                append(parent.annotation)
             continue
-        for field in child_fields(parent.__class__):
+        link = cls is attribute  # a link of a longer chain, or on no name: not a parent
+        for field in child_fields(cls):
             value = getattr(parent, field, None)
             if value.__class__ is list:
                 for i, item in enumerate(value):
-                    if item.__class__ is gast.Attribute and _root(item) in _CHAINED:
-                        places.append((parent, field, i, item))
-            elif value.__class__ is gast.Attribute and _root(value) in _CHAINED:
-                places.append((parent, field, None, value))
+                    if isinstance(item, ast_node):
+                        append(item)
+                        if not link and item.__class__ is attribute \
+                                and _root(item) in _CHAINED:
+                            places.append((parent, field, i, item))
+            elif isinstance(value, ast_node):
+                append(value)
+                if not link and value.__class__ is attribute and _root(value) in _CHAINED:
+                    places.append((parent, field, None, value))
     return places
 
 

@@ -289,18 +289,20 @@ def _propagate(stmts: list, stored=None) -> list:
             if ones:
                 s.value = _unit_products(s.value, ones, floats)
             target = s.targets[0]
+            value = s.value
+            copy = target.__class__ is gast.Name and value.__class__ in (gast.Name, gast.Constant)
             if isinstance(target, gast.Subscript):
                 _rename_reads(target, copies)
-            elif _is_copy(s) and isinstance(s.value, gast.Name) and s.value.id == target.id:
+            elif copy and value.__class__ is gast.Name and value.id == target.id:
                 stored.add(target.id)
                 continue  # a = a
             names = (target.id,) if target.__class__ is gast.Name else stored_names(target)
             kill(names)
             stored.update(names)
-            if _is_copy(s) and isinstance(s.value, gast.Name):
-                copies[target.id] = s.value.id
-                copied.setdefault(s.value.id, set()).add(target.id)
-            elif _is_copy(s) and s.value.value.__class__ is float and s.value.value == 1.0:
+            if copy and value.__class__ is gast.Name:
+                copies[target.id] = value.id
+                copied.setdefault(value.id, set()).add(target.id)
+            elif copy and value.value.__class__ is float and value.value == 1.0:
                 ones.add(target.id)
             elif target.__class__ is gast.Name and s.value.__class__ is gast.Call \
                     and dotted_name(s.value.func) in _FLOAT_MATH:
@@ -378,8 +380,10 @@ def _drop_dead_code(tree) -> bool:
     # each statement's Name nodes (of a branch or loop: of its test, target and iterator),
     # listed once: they give the read counts, a kept statement's mentions, a removed
     # one's reads to forget
+    # (the names read, each as often as read; the names stored) per statement
     mentioned: dict = {}
     loads: dict[str, int] = {}
+    load, store = gast.Load, gast.Store
 
     def collect(stmts):
         for s in stmts:
@@ -390,10 +394,15 @@ def _drop_dead_code(tree) -> bool:
                 collect(s.orelse)
             else:
                 found = names(s)
-            mentioned[id(s)] = found
+            reads, stores = [], set()
             for n in found:
-                if n.ctx.__class__ is gast.Load:
+                ctx = n.ctx.__class__
+                if ctx is load:
+                    reads.append(n.id)
                     loads[n.id] = loads.get(n.id, 0) + 1
+                elif ctx is store:
+                    stores.add(n.id)
+            mentioned[id(s)] = (reads, stores)
 
     collect(tree.body)
     collect = None  # recursive: its cycle would hold the lists for the collector
@@ -406,11 +415,10 @@ def _drop_dead_code(tree) -> bool:
         """Forget the reads of a statement removed (of a branch: of its test; what
         its blocks read went as they were emptied)."""
         nonlocal again
-        for n in mentioned[id(s)]:
-            if n.ctx.__class__ is gast.Load:
-                loads[n.id] -= 1
-                if not loads[n.id] and n.id in kept_while_read and not again:
-                    again = any(map(_is_dead_if_unread, kept_while_read[n.id]))
+        for name in mentioned[id(s)][0]:
+            loads[name] -= 1
+            if not loads[name] and name in kept_while_read and not again:
+                again = any(map(_is_dead_if_unread, kept_while_read[name]))
 
     def sweep(stmts) -> tuple[list, set, set]:
         """The statements kept, and the names they read and store."""
@@ -442,11 +450,12 @@ def _drop_dead_code(tree) -> bool:
                     s.body = [gast.Pass()]
                 reads |= else_reads
                 stores |= else_stores
-                part_reads, part_stores = _mentions(mentioned[id(s)])
-                reads |= part_reads
+                part_reads, part_stores = mentioned[id(s)]
+                reads.update(part_reads)
                 stores |= part_stores
             else:
-                reads, stores = _mentions(mentioned[id(s)])
+                part_reads, stores = mentioned[id(s)]
+                reads = set(part_reads)
             whole = isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
             for name in stores:
                 overwritten[name] = whole
@@ -461,18 +470,6 @@ def _drop_dead_code(tree) -> bool:
     tree.body = sweep(tree.body)[0]
     sweep = None  # a recursive closure: its cycle would hold the statements for the collector
     return again
-
-
-def _mentions(found) -> tuple[set, set]:
-    """(names read, names stored) of the Name nodes `found`."""
-    reads, stores = set(), set()
-    for n in found:
-        ctx = n.ctx.__class__
-        if ctx is gast.Load:
-            reads.add(n.id)
-        elif ctx is gast.Store:
-            stores.add(n.id)
-    return reads, stores
 
 
 def _spread_by_product(tree) -> None:

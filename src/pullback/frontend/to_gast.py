@@ -23,7 +23,11 @@ _MISSING = object()
 
 def to_gast(tree: ast.AST) -> gast.AST:
     """`gast.ast_to_gast(tree)`."""
-    return _ToGast().visit(tree)
+    converter = _ToGast()
+    try:
+        return converter.visit(tree)
+    finally:  # its handlers hold its bound methods: a cycle, left for the collector
+        converter._handlers.clear()
 
 
 class _ToGast(Ast3ToGAst):

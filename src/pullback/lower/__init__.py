@@ -2,7 +2,9 @@
 
 - `normalize.py`: the entry point; desugars into a small core language (one operation
   per statement, structured loops and branches, calls inlined or named) by running, in
-  order, the lowerings of
+  order, the lowerings of (`census.py`: one walk tells which of the rare constructs'
+  lowerings, deques, vectorize and generators, have anything to find; the others are
+  not run)
   - `grouping.py`: dicts of lists grown in place (`d.setdefault(k, []).append(v)`,
     `defaultdict(list)`) as the same values built anew, where nothing else names them;
   - `pairs.py`: `record[i]` of a display `record = (history, tag)` read as `history`;

@@ -35,6 +35,7 @@ they cannot follow.
 >>> from pullback.emit.codegen import to_source
 >>> p = parse_function(f)
 >>> grow_as_values(p.tree, p, Namer(all_names(p.tree)))
+True
 >>> print(to_source(p.tree).strip())
 def f(values, groups):
     buckets = {}
@@ -58,11 +59,12 @@ _READ_METHODS = ("values", "items", "keys", "get")
 _READ_CALLS = (builtins.len, builtins.sorted, builtins.list)
 
 
-def grow_as_values(tree, parsed, namer) -> None:
-    """Rewrite, in place, the dicts of `tree` that qualify (see the module docstring)."""
+def grow_as_values(tree, parsed, namer) -> bool:
+    """Rewrite, in place, the dicts of `tree` that qualify (see the module docstring).
+    Whether it may have changed the tree (False: no candidate, nothing looked at)."""
     if not any(isinstance(s, gast.Assign) and _may_be_empty_dict(s.value)
                for block in _blocks(tree.body) for s in block):
-        return  # no candidate: the whole-tree walks below are not needed
+        return False  # no candidate: the whole-tree walks below are not needed
     own = set(parameters(tree.args))
     bindings: dict = {}
     for node in walk(tree):
@@ -81,6 +83,7 @@ def grow_as_values(tree, parsed, namer) -> None:
             factory = _empty_dict(s.value, parsed, own | set(bindings))
             if factory is not False:
                 _Grown(name, factory, namer, tree).rewrite(block, i)
+    return True
 
 
 def _blocks(stmts):

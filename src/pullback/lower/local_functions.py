@@ -87,10 +87,11 @@ class _Extract(gast.NodeTransformer):
         return at_line(load(name), getattr(node, "lineno", None))
 
 
-def extract_local_functions(tree, namer, parsed) -> dict:
+def extract_local_functions(tree, namer, parsed, nodes=None) -> dict:
     """Nested `def`s and lambdas, taken out of the body: each call to one is inlined
     (its parameters bound to the arguments, its names made fresh), so it reads the
-    enclosing function's variables as they are at the call, as a closure does."""
+    enclosing function's variables as they are at the call, as a closure does.
+    `nodes`: `walk(tree)`, if the caller has it."""
     found: dict = {}
 
     def reject(node, what):
@@ -112,7 +113,7 @@ def extract_local_functions(tree, namer, parsed) -> dict:
             fdef.args.defaults[i] = load(holder)
         return holders or None
 
-    nodes = walk(tree)
+    nodes = walk(tree) if nodes is None else nodes
     if any(n.__class__ in (gast.FunctionDef, gast.Lambda) for n in nodes[1:]):
         _Extract(tree, namer, found, define, reject).visit(tree)
         convert_closures(tree, found, namer, parsed, reject)  # defs inside nested functions

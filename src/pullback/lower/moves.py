@@ -58,6 +58,7 @@ def moves(body, is_container) -> dict:
                 visit(s.orelse, rest)
 
     visit(body, [])
+    visit = None  # a recursive closure: its cycle would hold the function's trees for the collector
     return found
 
 

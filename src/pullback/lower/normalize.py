@@ -29,10 +29,11 @@ Guarantees on the output (a gast FunctionDef with the user's signature):
 - every generated statement carries the `lineno` of the user statement it
   comes from, so later stages can point errors at the user's source.
 
-The lowerings, in the order `normalize` runs them, each in its own module:
-deques.py (a deque used as a queue, a list), vectorized.py (np.vectorize calls as loops),
-generators.py (generators consumed in f
-run in place, as nested functions),
+The lowerings, in the order `normalize` runs them, each in its own module (census.py,
+one walk, tells which of the rare constructs' lowerings have anything to find; the others
+are not run): deques.py (a deque used as a queue, a list), vectorized.py (np.vectorize
+calls as loops), generators.py (generators consumed in f run in place, as nested
+functions),
 local_functions.py (nested functions and lambdas set aside, to be inlined, those inside
 them lifted with their captures: closures.py; calls through lists and dicts of functions
 made calls by name: function_tables.py), growing.py (a for loop over a list its body
@@ -83,6 +84,7 @@ from ..ir.naming import Namer
 from ..ir.nodes import assign, call, const, parameters, walk
 from . import inlining
 from .blocks import Blocks
+from .census import Census
 from .common import at_line
 from .control_flow import ControlFlow
 from .deques import deques_as_lists
@@ -115,8 +117,9 @@ CALLED_BUILTINS = ("set", "tuple", "isinstance", "range", "len", "min", "slice",
 def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
     """`tree` in the core language; with `inline`, calls of small user functions are
     replaced by their bodies (see inlining.py)."""
-    names, own = set(), set(parameters(tree.args))  # from one walk
-    for node in walk(tree):
+    census = Census(tree, parsed)  # the one walk the rare constructs' lowerings share
+    names, own = set(), set(parameters(tree.args))
+    for node in census.nodes:
         if node.__class__ is gast.Name:
             names.add(node.id)
             if isinstance(node.ctx, gast.Store):
@@ -131,18 +134,35 @@ def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
     for builtin in WRITTEN_BUILTINS:  # never a temporary's name (`set = c.set`)
         namer.reserve(builtin)
     user_names = set(namer.taken)
+
+    def current() -> Census:
+        """The census of the tree as it is now (walked again after a lowering ran)."""
+        nonlocal census
+        if census is None:
+            census = Census(tree, parsed)
+        return census
+
     # dicts of lists grown in place -> the same values built anew (grouping.py)
-    grow_as_values(tree, parsed, namer)
+    if grow_as_values(tree, parsed, namer):
+        census = None
     # record = (history, "tanh"); record[0] -> history (pairs.py)
-    read_through_pairs(tree)
+    if read_through_pairs(tree):
+        census = None
     # a deque made in f and used as a queue -> a list (deques.py)
-    deques_as_lists(tree, parsed, namer)
+    if current().deques:
+        deques_as_lists(tree, parsed, namer)
+        census = None
     # calls of np.vectorize objects -> the loop over elements they run (vectorized.py)
-    vectorized_calls(tree, parsed, namer)
+    if current().vectorize:
+        vectorized_calls(tree, parsed, namer)
+        census = None
     # generators consumed in f -> nested functions running their bodies (generators.py)
-    inline_generators(tree, namer, parsed)
+    if current().generators:
+        inline_generators(tree, namer, parsed)
+        census = None
     # what the function's own names denote (local_functions.py, namespaces.py)
-    local_functions = extract_local_functions(tree, namer, parsed)
+    local_functions = extract_local_functions(tree, namer, parsed, current().nodes)
+    census = None
     # for v in xs: ... xs.append(...) -> a while loop over a position (growing.py)
     loops_over_growing_lists(tree, namer)
     shadowed = globals_shadowed_by_helpers(tree, parsed, namer)

@@ -26,6 +26,7 @@ element.
 ...     return sum(record[0]), record[-1]
 ... ''').body[0]
 >>> read_through_pairs(tree)
+True
 >>> print(to_source(tree).strip())
 def f(W, xs):
     history = []
@@ -41,11 +42,12 @@ import gast
 from ..ir.nodes import clone, load, skeleton, walk
 
 
-def read_through_pairs(tree) -> None:
-    """Rewrite `tree` in place (see the module docstring)."""
+def read_through_pairs(tree) -> bool:
+    """Rewrite `tree` in place (see the module docstring). Whether it may have changed
+    the tree (False: no display bound to a name, nothing looked at)."""
     if not any(isinstance(s, gast.Assign) and isinstance(s.value, (gast.Tuple, gast.List))
                for s in skeleton(tree)):
-        return  # no display bound to a name: nothing to read through
+        return False  # no display bound to a name: nothing to read through
     bound: dict = {}
     for node in walk(tree):
         if isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load):
@@ -57,7 +59,25 @@ def read_through_pairs(tree) -> None:
         s.targets[0].id for s in tree.body if isinstance(s, gast.Assign)
         and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)
         and bound.get(s.targets[0].id) == 1}  # bound once, by a statement no loop repeats
-    for s in list(walk(tree)):
+    # one walk: the reads of each name, (parent, the Name node), in the order the walk
+    # meets them; each node's parent; the statement list holding each statement. Kept up
+    # to date as displays are read through (a read `record[i]` becoming a read of the
+    # element's name) and dropped (their reads gone), instead of walking again per display
+    nodes = walk(tree)
+    reads_of: dict = {}
+    parent_of: dict = {}
+    block_of: dict = {}
+    for parent in nodes:
+        for child in gast.iter_child_nodes(parent):
+            parent_of[id(child)] = parent
+            if isinstance(child, gast.Name) and isinstance(child.ctx, gast.Load):
+                reads_of.setdefault(child.id, {})[id(child)] = (parent, child)
+        for field in ("body", "orelse", "finalbody"):
+            stmts = getattr(parent, field, None)
+            if isinstance(stmts, list):
+                for statement in stmts:
+                    block_of.setdefault(id(statement), stmts)
+    for s in nodes:
         if not (isinstance(s, gast.Assign) and len(s.targets) == 1
                 and isinstance(s.targets[0], gast.Name)
                 and isinstance(s.value, (gast.Tuple, gast.List))):
@@ -66,16 +86,20 @@ def read_through_pairs(tree) -> None:
         if bound.get(name) != 1 or name in nested or any(
                 isinstance(e, gast.Starred) for e in elts):
             continue
-        reads = [(parent, child) for parent in walk(tree)
-                 for child in gast.iter_child_nodes(parent)
-                 if isinstance(child, gast.Name) and child.id == name
-                 and isinstance(child.ctx, gast.Load)]
+        reads = list(reads_of.get(name, {}).values())
         picked = [_element(parent, child, elts, once, nested) for parent, child in reads]
         if not reads or any(p is None for p in picked):
             continue
         for (parent, _), element in zip(reads, picked):
             _become(parent, element)
-        _drop(tree, s)
+            if isinstance(element, gast.Name):  # a read of the element's name now
+                reads_of.setdefault(element.id, {})[id(parent)] = (parent_of[id(parent)],
+                                                                    parent)
+        for n in walk(s):  # its reads go with it
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+                reads_of.get(n.id, {}).pop(id(n), None)
+        _drop(block_of, s)
+    return True
 
 
 def _element(parent, child, elts, once, nested):
@@ -108,10 +132,7 @@ def _become(node, element):
         setattr(node, field, getattr(new, field))
 
 
-def _drop(tree, statement):
-    for node in walk(tree):
-        for field in ("body", "orelse", "finalbody"):
-            stmts = getattr(node, field, None)
-            if isinstance(stmts, list) and any(s is statement for s in stmts):
-                stmts[:] = [s for s in stmts if s is not statement] or [gast.Pass()]
-                return
+def _drop(block_of, statement):
+    stmts = block_of.get(id(statement))
+    if stmts is not None:
+        stmts[:] = [s for s in stmts if s is not statement] or [gast.Pass()]

@@ -1,0 +1,83 @@
+"""What occurs in a function's tree, from one walk: which of normalize's rare-construct
+lowerings (deques, np.vectorize, the user's generators) could find anything to rewrite.
+
+Guarantee: a lowering that `Census` says has nothing to find (`deques`, `vectorize`,
+`generators` False) would find nothing and leave the tree as it is: each answer is a
+necessary condition of that lowering's own first test (the spelling `deque` called; a
+call whose callee, or its callee's callee, is a dotted name denoting np.vectorize or an
+np.vectorize object, or a callee that is itself a call; a nested def, or a dotted callee
+denoting a generator function). A census describes the tree as it was walked: normalize
+takes a new one after any lowering that may have changed the tree. Each callee spelling
+is resolved once, not once per call and per lowering.
+
+>>> from collections import deque
+>>> from pullback.lower.example import parsed
+>>> def f(x):
+...     q = deque([x])
+...     return sum(q) * 2.0
+>>> p = parsed(f)
+>>> census = Census(p.tree, p)
+>>> sorted(census.callees), census.deques, census.vectorize, census.generators
+(['deque', 'sum'], True, False, False)
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import gast
+import numpy as np
+
+from ..frontend.parse import MISSING
+from ..ir.nodes import dotted_name, walk
+
+
+class Census:
+    def __init__(self, tree, parsed):
+        self.parsed = parsed
+        self.nodes = walk(tree)
+        self.calls = [n for n in self.nodes if n.__class__ is gast.Call]
+        self.nested = any(n.__class__ in (gast.FunctionDef, gast.Lambda)
+                          for n in self.nodes[1:])
+        self.tails = set()  # the last name of each callee spelled by name (`deque`)
+        self.callees = set()  # each dotted callee, spelled once (`np.sin`)
+        self.called_calls = False  # a callee that is itself a call (`np.vectorize(g)(x)`)
+        for c in self.calls:
+            func = c.func
+            if func.__class__ is gast.Name:
+                self.tails.add(func.id)
+            elif func.__class__ is gast.Attribute:
+                self.tails.add(func.attr)
+            elif func.__class__ is gast.Call:
+                self.called_calls = True
+            dotted = dotted_name(func)
+            if dotted is not None:
+                self.callees.add(dotted)
+        self._denoted = None
+
+    def denoted(self) -> list:
+        """What each dotted callee denotes (as the lowerings resolve it: a failure is
+        nothing)."""
+        if self._denoted is None:
+            self._denoted = []
+            for dotted in self.callees:
+                try:
+                    self._denoted.append(self.parsed.resolve_dotted(dotted))
+                except Exception:  # noqa: BLE001 (a name resolving to nothing: not ours)
+                    continue
+        return self._denoted
+
+    @property
+    def deques(self) -> bool:
+        return "deque" in self.tails
+
+    @property
+    def vectorize(self) -> bool:
+        return self.called_calls or any(
+            found is np.vectorize or isinstance(found, np.vectorize)
+            for found in self.denoted())
+
+    @property
+    def generators(self) -> bool:
+        return self.nested or any(found is not MISSING and inspect.isgeneratorfunction(found)
+                                  for found in self.denoted())
