@@ -159,12 +159,12 @@ def sin_of_a_sum(x):
 
 
 @pytest.mark.parametrize("f, args, wrt, gone, kept, bad_at", [
-    (lecture, (0.3, -0.4, 0.2), (0, 1, 2), "sin = math.sin(add)", None, 0),
+    (lecture, (0.3, -0.4, 0.2), (0, 1, 2), "sin = math_sin(add)", None, 0),
     # cos(x*y) stays: the next statement that raises is the adjoint's cos(y), another
     # argument; sin(y) goes, and its adjoint's cos(y) raises where it did
-    (ends_in_cos, (0.3, 1.4), (0, 1), "sin = math.sin(y)", "cos = math.cos(mul)", 1),
-    (ends_in_cos, (0.3, 1.4), (0, 1), "sin = math.sin(y)", "cos = math.cos(mul)", 0),
-    (sin_of_a_sum, (0.8,), 0, "sin = math.sin(add)", None, 0),
+    (ends_in_cos, (0.3, 1.4), (0, 1), "sin = math_sin(y)", "cos = math_cos(mul)", 1),
+    (ends_in_cos, (0.3, 1.4), (0, 1), "sin = math_sin(y)", "cos = math_cos(mul)", 0),
+    (sin_of_a_sum, (0.8,), 0, "sin = math_sin(add)", None, 0),
 ])
 def test_an_unread_sin_or_cos_is_left_to_its_adjoint(f, args, wrt, gone, kept, bad_at):
     text = pullback.source(f, wrt=wrt)
@@ -187,7 +187,7 @@ def test_an_unread_sin_or_cos_is_left_to_its_adjoint(f, args, wrt, gone, kept, b
 
 def test_a_sin_before_another_error_stays():
     text = pullback.source(sin_then_index, wrt=0)
-    assert "math.sin(x)" in text
+    assert "math_sin(x)" in text
     df = pullback.grad(sin_then_index, wrt=0)
     with pytest.raises(ValueError, match="math domain error"):
         sin_then_index(math.inf, 5)
@@ -199,4 +199,4 @@ def test_a_sin_before_another_error_stays():
 def test_value_and_grad_and_jvp_keep_the_value():
     value, g = pullback.value_and_grad(lecture, wrt=(0, 1, 2))(0.3, -0.4, 0.2)
     assert value == lecture(0.3, -0.4, 0.2)
-    assert "sin = math.sin(add)" in pullback.source(lecture, wrt=(0, 1, 2), mode="jvp")
+    assert "sin = math_sin(add)" in pullback.source(lecture, wrt=(0, 1, 2), mode="jvp")

@@ -72,8 +72,8 @@ def test_which_calls_are_spelled():
     assert "mean_tangent(" in pullback.source(means, mode="jvp")
     tangents = [line.strip() for line in pullback.source(sums_with_where, mode="jvp")
                 .splitlines() if line.strip().startswith("d")]
-    assert any(t.count("np.sum(") and "where=" in t for t in tangents)
-    assert any(t.count("np.mean(") and "where=" in t for t in tangents)
+    assert any(t.count("np_sum(") and "where=" in t for t in tangents)
+    assert any(t.count("np_mean(") and "where=" in t for t in tangents)
 
 
 @pytest.mark.parametrize("axis", [None, 0, 1, -1, (0, 2), (2, 1)])

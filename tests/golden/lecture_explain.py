@@ -18,14 +18,14 @@ def dlecture(x, y, z):
     # guards: f's code, and what each name it calls denotes, are still those this code is for
     if user_function.__code__ is not lecture_code_at_transform: rebound('lecture.__code__')
     if math is not math_at_transform: rebound('math')
-    if math.exp is not math_exp_at_transform: rebound('math.exp')
+    if math.exp is not math_exp: rebound('math.exp')
     if math.sin is not math_sin_at_transform: rebound('math.sin')
     # guards: the parameters math functions take are not complex
     if z.__class__ is not builtin_float and z.__class__ not in SCALAR_TYPES:
         complex_to_math(('z',), (z,), math_at_2)
     # line 9: return math.sin(x**2 + y * math.exp(z)) + z
     power = x ** 2
-    exp = math.exp(z)
+    exp = math_exp(z)
     mul = y * exp
     add = power + mul
     if add.__class__ is not builtin_float and add.__class__ not in SCALAR_TYPES:
@@ -37,7 +37,7 @@ def dlecture(x, y, z):
     # from: mul = y * exp
     dy = dadd * exp
     dexp = dadd * y
-    # from: exp = math.exp(z)
+    # from: exp = math_exp(z)
     dz = dout + dexp * exp
     # from: power = x ** 2
     dx = dadd * 2.0 * x

@@ -9,27 +9,27 @@ def dmlp(W1, b1, W2, b2, X, Y):
     # helpers that do nothing at these shapes are left out, products written out.
     if user_function.__code__ is not mlp_code_at_transform: rebound('mlp.__code__')
     if np is not np_at_transform: rebound('np')
-    if np.exp is not np_exp_at_transform: rebound('np.exp')
-    if np.log is not np_log_at_transform: rebound('np.log')
-    if np.max is not np_max_at_transform: rebound('np.max')
-    if np.sum is not np_sum_at_transform: rebound('np.sum')
-    if np.tanh is not np_tanh_at_transform: rebound('np.tanh')
+    if np.exp is not np_exp: rebound('np.exp')
+    if np.log is not np_log: rebound('np.log')
+    if np.max is not np_max: rebound('np.max')
+    if np.sum is not np_sum: rebound('np.sum')
+    if np.tanh is not np_tanh: rebound('np.tanh')
     if W1.__class__ not in OPERAND_TYPES or b1.__class__ not in OPERAND_TYPES or W2.__class__ not in OPERAND_TYPES or (b2.__class__ not in OPERAND_TYPES) or (X.__class__ not in OPERAND_TYPES) or (Y.__class__ not in OPERAND_TYPES):
         operands_of_user_class((W1, b1, W2, b2, X, Y), operators_at)
     matmul = X @ W1
     add = matmul + b1
-    hidden = np.tanh(add)
+    hidden = np_tanh(add)
     matmul_2 = hidden @ W2
     logits = matmul_2 + b2
-    m = np.max(logits, axis=1, keepdims=True)
+    m = np_max(logits, axis=1, keepdims=True)
     sub = logits - m
-    exp = np.exp(sub)
-    total = np.sum(exp, axis=1, keepdims=True)
-    log = np.log(total)
+    exp = np_exp(sub)
+    total = np_sum(exp, axis=1, keepdims=True)
+    log = np_log(total)
     log_norm = m + log
     sub_2 = logits - log_norm
     mul = Y * sub_2
-    total_2 = np.sum(mul)
+    total_2 = np_sum(mul)
     neg = -total_2
     shape = X.shape
     n = shape[0]

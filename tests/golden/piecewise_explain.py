@@ -19,8 +19,8 @@ def dpiecewise(x):
     # guards: f's code, and what each name it calls denotes, are still those this code is for
     if user_function.__code__ is not piecewise_code_at_transform: rebound('piecewise.__code__')
     if math is not math_at_transform: rebound('math')
-    if math.log is not math_log_at_transform: rebound('math.log')
-    if math.sin is not math_sin_at_transform: rebound('math.sin')
+    if math.log is not math_log: rebound('math.log')
+    if math.sin is not math_sin: rebound('math.sin')
     # guards: the parameters the code treats as numbers are numbers
     if x.__class__ is not builtin_float and x.__class__ not in SCALAR_TYPES:
         not_scalars(('x',), (x,))
@@ -30,11 +30,12 @@ def dpiecewise(x):
         # line 28: elif x < 1.0:
         cond_2 = x < 1.0
         if cond_2:
-            y = math.sin(x)
+            # line 29: y = math.sin(x)
+            y = math_sin(x)
             y_3 = y
         else:
             # line 31: y = math.log(x) + 1.0
-            log = math.log(x)
+            log = math_log(x)
             y_2 = log + 1.0
             y_3 = y_2
     # adjoint
@@ -54,10 +55,11 @@ def dpiecewise(x):
         # line 28: elif x < 1.0:
         # from: if cond_2:
         if cond_2:
-            # from: y = math.sin(x)
+            # line 29: y = math.sin(x)
+            # from: y = math_sin(x)
             dx = dx + dy_3 * math_cos(x)
         else:
             # line 31: y = math.log(x) + 1.0
-            # from: log = math.log(x)
+            # from: log = math_log(x)
             dx = dx + dy_3 / x
     return dx

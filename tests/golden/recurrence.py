@@ -1,7 +1,7 @@
 def drecurrence(x, a):
     if user_function.__code__ is not recurrence_code_at_transform: rebound('recurrence.__code__')
     if math is not math_at_transform: rebound('math')
-    if math.sin is not math_sin_at_transform: rebound('math.sin')
+    if math.sin is not math_sin: rebound('math.sin')
     if range is not range_at_transform: rebound('range')
     if x.__class__ is not builtin_float and x.__class__ not in SCALAR_TYPES or (a.__class__ is not builtin_float and a.__class__ not in SCALAR_TYPES):
         not_scalars(('x', 'a'), (x, a))
@@ -10,7 +10,7 @@ def drecurrence(x, a):
     mul = 0.002 * a
     saved = []
     for _ in steps:
-        sin = math.sin(x_2)
+        sin = math_sin(x_2)
         mul_2 = mul * sin
         x_3 = x_2 + mul_2
         saved.append((sin, x_2))

@@ -31,8 +31,8 @@ def drnn(Wh, Wx, xs, h0):
     # guards: f's code, and what each name it calls denotes, are still those this code is for
     if user_function.__code__ is not rnn_code_at_transform: rebound('rnn.__code__')
     if np is not np_at_transform: rebound('np')
-    if np.sum is not np_sum_at_transform: rebound('np.sum')
-    if np.tanh is not np_tanh_at_transform: rebound('np.tanh')
+    if np.sum is not np_sum: rebound('np.sum')
+    if np.tanh is not np_tanh: rebound('np.tanh')
     if range is not range_at_transform: rebound('range')
     # guards: the operands of operators are numbers or arrays, not objects whose class overloads the operator
     if Wh.__class__ not in OPERAND_TYPES or Wx.__class__ not in OPERAND_TYPES or h0.__class__ not in OPERAND_TYPES:
@@ -51,14 +51,14 @@ def drnn(Wh, Wx, xs, h0):
             operand_of_user_class(xs_item, operator_at)
         matmul_2 = Wx @ xs_item
         add = matmul + matmul_2
-        h_3 = np.tanh(add)
+        h_3 = np_tanh(add)
         saved.append((record_shape(matmul), record_shape(matmul_2), h_3, h_2, t))
         h_2 = h_3
     # line 22: return np.sum(h)
-    out = np.sum(h_2)
+    out = np_sum(h_2)
     # adjoint
     dout = result_seed(out, returned_at)
-    # from: out = np.sum(h_2)
+    # from: out = np_sum(h_2)
     dh_2 = unreduce(dout, h_2, None, False)
     # line 20: for t in range(xs.shape[0]):
     # from: for t in steps:
@@ -70,7 +70,7 @@ def drnn(Wh, Wx, xs, h0):
         matmul_shape, matmul_2_shape, h_3, h_2, t = saved.pop()
         # line 21: h = np.tanh(Wh @ h + Wx @ xs[t])
         xs_item = xs[t]
-        # from: h_3 = np.tanh(add)
+        # from: h_3 = np_tanh(add)
         dadd = dh_2 * (1.0 - h_3 * h_3)
         # from: add = matmul + matmul_2
         dmatmul = unbroadcast_to(dadd, matmul_shape)

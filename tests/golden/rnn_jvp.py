@@ -1,8 +1,8 @@
 def jvp_rnn(Wh, Wx, xs, h0, tangents):
     if user_function.__code__ is not rnn_code_at_transform: rebound('rnn.__code__')
     if np is not np_at_transform: rebound('np')
-    if np.sum is not np_sum_at_transform: rebound('np.sum')
-    if np.tanh is not np_tanh_at_transform: rebound('np.tanh')
+    if np.sum is not np_sum: rebound('np.sum')
+    if np.tanh is not np_tanh: rebound('np.tanh')
     if range is not range_at_transform: rebound('range')
     if Wh.__class__ not in OPERAND_TYPES or Wx.__class__ not in OPERAND_TYPES or h0.__class__ not in OPERAND_TYPES:
         operands_of_user_class((Wh, Wx, h0), operators_at)
@@ -24,9 +24,9 @@ def jvp_rnn(Wh, Wx, xs, h0, tangents):
         dmatmul_2 = dWx @ xs_item
         add = matmul + matmul_2
         dadd = dmatmul + dmatmul_2
-        h_3 = np.tanh(add)
+        h_3 = np_tanh(add)
         dh_2 = dadd * (1.0 - h_3 * h_3)
         h_2 = h_3
-    out = np.sum(h_2)
+    out = np_sum(h_2)
     dout = sum_tangent(dh_2)
     return (out, dout)

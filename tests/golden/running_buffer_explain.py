@@ -30,14 +30,14 @@ def drunning_buffer(x):
     if user_function.__code__ is not running_buffer_code_at_transform: rebound('running_buffer.__code__')
     if len is not len_at_transform: rebound('len')
     if math is not math_at_transform: rebound('math')
-    if math.tanh is not math_tanh_at_transform: rebound('math.tanh')
+    if math.tanh is not math_tanh: rebound('math.tanh')
     if np is not np_at_transform: rebound('np')
-    if np.zeros is not np_zeros_at_transform: rebound('np.zeros')
+    if np.zeros is not np_zeros: rebound('np.zeros')
     if range is not range_at_transform: rebound('range')
     # line 36: h = np.zeros(len(x) + 1)
     n = len(x)
     add = n + 1
-    h = np.zeros(add)
+    h = np_zeros(add)
     # line 37: for i in range(len(x)):
     n_2 = len(x)
     steps = range(n_2)
@@ -49,7 +49,7 @@ def drunning_buffer(x):
         add_2 = h_item + x_item
         if add_2.__class__ is not builtin_float and add_2.__class__ not in SCALAR_TYPES:
             complex_to_math(('',), (add_2,), math_at)
-        tanh = math.tanh(add_2)
+        tanh = math_tanh(add_2)
         add_3 = i + 1
         h_old = save_float_slot(h, add_3)
         h[add_3] = tanh
@@ -76,7 +76,7 @@ def drunning_buffer(x):
         dtanh_slot, dh = take_slot_grad(dh, add_3)
         dtanh = unbroadcast(dtanh_slot, tanh)
         h[add_3] = h_old
-        # from: tanh = math.tanh(add_2)
+        # from: tanh = math_tanh(add_2)
         dadd_2 = dtanh * (1.0 - tanh * tanh)
         # from: x_item = x[i]
         dx = accum_index(dx, x, i, dadd_2)

@@ -1,7 +1,7 @@
 def dsearch(x):
     if user_function.__code__ is not search_code_at_transform: rebound('search.__code__')
     if math is not math_at_transform: rebound('math')
-    if math.exp is not math_exp_at_transform: rebound('math.exp')
+    if math.exp is not math_exp: rebound('math.exp')
     if x.__class__ is not builtin_float and x.__class__ not in SCALAR_TYPES:
         not_scalars(('x',), (x,))
     total = 0.0
@@ -14,7 +14,7 @@ def dsearch(x):
     saved = []
     while go_2:
         neg = -x_2
-        exp = math.exp(neg)
+        exp = math_exp(neg)
         total_3 = total_2 + exp
         cond = total_3 > 2.0
         if cond:

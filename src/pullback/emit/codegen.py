@@ -7,7 +7,8 @@ written), and its helpers (`np`, `math`, runtime helpers) and the user's closure
 cells are bound as closure variables, and so are, per function object, the objects
 its entry guards compare (`PER_FUNCTION`). Generated code never calls a NumPy or `math`
 function that was replaced after pullback was imported: such code is refused; the
-ones f calls have entry guards, and the ones only derivative rules call are bound as
+ones f calls have entry guards, and past them are called through the constant the guard
+compares (`_call_checked`), and the ones only derivative rules call are bound as
 they were found, as constants (`guard_unpatched`).
 
 Example: a gast tree printed (a `comment` statement as a comment line) and compiled.
@@ -69,7 +70,9 @@ def guard_unpatched(tree: gast.AST, guarded, namer, constants: dict, locate) -> 
     again, so they need no guard. Returns those constants: name -> dotted name."""
     functions = tree.body if isinstance(tree, gast.Module) else [tree]
     bound: dict = {}  # dotted name -> name of the constant holding the original
+    checked: dict = {}  # constant an entry guard compares -> its dotted name
     for function in functions:
+        checked.update(_call_checked(function, guarded, namer, constants))
         used = {}
         looked = set()  # the chains looked up already (`math.sin` on every other line)
         places = _chains_under(function)
@@ -104,7 +107,52 @@ def guard_unpatched(tree: gast.AST, guarded, namer, constants: dict, locate) -> 
                 constants[bound[name]] = used[name]
         if chains:
             _bind_chains(places, {name: bound[name] for name in chains})
-    return {constant: name for name, constant in bound.items()}
+    return {**{constant: name for name, constant in bound.items()}, **checked}
+
+
+def _call_checked(function, guarded, namer, constants) -> dict:
+    """Bind each chain f calls or reads (`math.sin`, in `guarded`) that an entry guard
+    compares (`if math.sin is not math_sin: rebound('math.sin')`) to that guard's
+    constant after the guards: past them the chain holds exactly that object, so the
+    body calls `math_sin(x)`, one closure read instead of a global read and an attribute
+    lookup on every call (in a loop, on every pass), and the function called is the one
+    the rule was chosen for. The constant is named after the chain. Returns constant
+    name -> dotted name (a backend compiling calls by name spells them back)."""
+    body = function.body
+    k = 0
+    while k < len(body) and _is_guard(body[k]):
+        k += 1
+    names = {}  # dotted name -> the guard's constant
+    for guard in body[:k]:
+        test, call = guard.test, guard.body[0].value
+        if test.__class__ is gast.Compare and len(test.ops) == 1 \
+                and test.ops[0].__class__ is gast.IsNot \
+                and test.left.__class__ is gast.Attribute and _root(test.left) in _CHAINED \
+                and test.comparators[0].__class__ is gast.Name \
+                and test.comparators[0].id in constants and call.func.id == "rebound":
+            dotted = _dotted(test.left)
+            if dotted in guarded and call.args[0].__class__ is gast.Constant \
+                    and call.args[0].value == dotted:
+                names[dotted] = test.comparators[0]
+    if not names:
+        return {}
+    places = [p for s in body[k:] for p in _chains_under(s)
+              if isinstance(p[3].ctx, gast.Load)]
+    read = {}
+    for place in places:  # the longest link a guard compares, as _bind_chains takes it
+        node = place[3]
+        while node.__class__ is gast.Attribute and _dotted(node) not in names:
+            node = node.value
+        if node.__class__ is gast.Attribute:
+            read[_dotted(node)] = names[_dotted(node)]
+    out = {}
+    for dotted, constant in sorted(read.items()):
+        name = namer.fresh(dotted.replace(".", "_"))
+        constants[name] = constants.pop(constant.id)
+        constant.id = name
+        out[name] = dotted
+    _bind_chains(places, {dotted: constant.id for dotted, constant in read.items()})
+    return out
 
 
 def _chains_under(function) -> list:
@@ -177,7 +225,11 @@ def spell_bound_chains(function, chains: dict) -> None:
         for attr in rest:
             node = gast.Attribute(value=node, attr=attr, ctx=gast.Load())
         return node
-    _replace(function, lambda item: item.__class__ is gast.Name and item.id in chains, dotted)
+    at = 0  # the entry guards compare the chains with the constants: left as they are
+    while at < len(function.body) and _is_guard(function.body[at]):
+        at += 1
+    for stmt in function.body[at:]:
+        _replace(stmt, lambda item: item.__class__ is gast.Name and item.id in chains, dotted)
 
 
 def _replace(function, matches, new) -> None:
