@@ -98,7 +98,9 @@ def run_higher(opts, time_in_one_run, fmt_time, fmt_ratio):
     x = np.linspace(-1.0, 1.0, 100)
     # every mode on each shape (forward: one vector-mode sweep of the 100 unit directions;
     # reverse: one vector-mode reverse sweep of the unit seeds of the rows; auto: the one
-    # it measured faster on its first call)
+    # it measured faster on its first two calls). Issue 14's target: the Jacobian by vector
+    # mode within 3 x f x min(rows, cols), which is the cost of the mode that needs that
+    # many directions, and of auto, which picks it
     modes = ("fwd", "rev", "auto")
     for fn, outputs in ((wide, WIDE_OUTPUTS), (narrow, NARROW_OUTPUTS), (few, FEW_OUTPUTS)):
         by_mode = {m: pullback.jacobian(fn, mode=m) for m in modes}
@@ -108,12 +110,20 @@ def run_higher(opts, time_in_one_run, fmt_time, fmt_ratio):
         times = time_in_one_run({"f": (fn, (x,)), **{m: (j, (x,)) for m, j in by_mode.items()}},
                                 opts.repeats, opts.min_time)
         needed = min(outputs, x.size)
+        # the mode whose sweep carries `needed` directions (forward: one per column,
+        # reverse: one per row) and auto are held to the target; the other mode carries
+        # more directions than the target counts, and is shown for comparison
+        matching = "fwd" if x.size <= outputs else "rev"
         for m in modes:
             ratio = times[m] / (times["f"] * needed)
+            held = m in (matching, "auto")
             print(f"  {fn.__name__ + ' 100->' + str(outputs):<12} f {fmt_time(times['f']):>10}"
-                  f"   jacobian ({m}) {fmt_time(times[m]):>10} = {ratio:.2f} x f x {needed}")
-            rows.append((f"{fn.__name__} jacobian {m}/(f x {needed})", ratio, JACOBIAN_TARGET,
-                         ratio <= JACOBIAN_TARGET))
+                  f"   jacobian ({m}) {fmt_time(times[m]):>10} = {ratio:.2f} x f x {needed}"
+                  + ("" if held else f"   ({max(outputs, x.size)} directions: shown, "
+                                     "not a target)"))
+            if held:
+                rows.append((f"{fn.__name__} jacobian {m}/(f x {needed})", ratio,
+                             JACOBIAN_TARGET, ratio <= JACOBIAN_TARGET))
     print(f"  (targets: hvp/f <= {HVP_TARGET:g}, Jacobian <= {JACOBIAN_TARGET:g} x f x "
           "min(rows, cols); checked against differences of the gradient and reverse mode)")
     print()
