@@ -589,17 +589,20 @@ def _views_copied(function):
             node.func.id = "kept_copy"
 
 
-def _error_states_passed_whole(function):
+def _error_states_passed_whole(parsed):
     """In generated code being differentiated, `with np.errstate(**fp_state):` (an
-    adjoint run under the floating-point error state its body saw) becomes `with
+    adjoint run under the floating-point error state its body saw; spelled
+    `np_errstate(...)` where an entry guard bound the chain) becomes `with
     errstate_of(fp_state):`, a call pullback reads (it takes no `**mapping` in a call to
     a library function). Exact: errstate_of(state) is np.errstate(**state)."""
-    for node in gast.walk(function):
+    import numpy as np
+
+    for node in gast.walk(parsed.tree):
         if isinstance(node, gast.withitem) and isinstance(node.context_expr, gast.Call):
             made = node.context_expr
             if not made.args and len(made.keywords) == 1 and made.keywords[0].arg is None \
                     and isinstance(made.keywords[0].value, gast.Name) \
-                    and dotted_name(made.func) == "np.errstate":
+                    and parsed.resolve(made.func) is np.errstate:
                 node.context_expr = gast.Call(func=gast.Name(
                     id="errstate_of", ctx=gast.Load(), annotation=None, type_comment=None),
                     args=[made.keywords[0].value], keywords=[])
@@ -693,7 +696,7 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
         _tape_methods_spelled_out(parsed.tree)
         _parts_cleared_anew(parsed.tree)
         _slots_restored_spelled_out(parsed.tree)
-        _error_states_passed_whole(parsed.tree)
+        _error_states_passed_whole(parsed)
         _views_copied(parsed.tree)
     check(parsed.tree, parsed.location)
     stages = _Stages(keep_stages)
