@@ -25,9 +25,8 @@ bench = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(bench)
 
 
-# "calls" is left out: derive/assemble.py's recursive closures (_never_an_array's
-# `known`, _free_names' `scan`) still hold a callee's trees in a cycle
-@pytest.mark.parametrize("kind", ["straight", "branches", "loops", "nested", "long_loop"])
+@pytest.mark.parametrize("kind", ["straight", "branches", "loops", "nested", "calls",
+                                  "long_loop"])
 @pytest.mark.parametrize("optimize", [True, False])
 def test_no_tree_is_left_to_the_collector(kind, optimize):
     f = bench.load(kind, 30, tag="_garbage")
@@ -123,3 +122,25 @@ def chained_records(x, y):
 @pytest.mark.parametrize("x", [0.6, -0.4])
 def test_records_of_records(x):
     assert_grad_matches(chained_records, (x, 0.7), wrt=(0, 1))
+
+
+def test_a_module_level_function_is_made_from_its_module_parse():
+    """A def at column 0 is converted from the node of its module's one parse (numbered
+    from its own first line), not parsed again: the same tree, positions included, as a
+    parse of its own text gives."""
+    import ast
+    import linecache
+    import textwrap
+
+    from pullback.frontend import parse as parse_module
+    from pullback.frontend.to_gast import to_gast
+
+    f = bench.load("branches", 30, tag="_parsed_once")
+    span = parse_module._def_span(f)
+    assert span is not None and span[3] is not None
+    made = parse_module.parse_function(f).tree
+    text = "".join(linecache.getlines(span[0])[span[1] - 1:span[2]])
+    again = to_gast(ast.parse(textwrap.dedent(text))).body[0]
+    again.decorator_list = []
+    assert gast.dump(made, include_attributes=True) == gast.dump(again,
+                                                                  include_attributes=True)

@@ -60,37 +60,40 @@ def scalar_class_test(names):
 def _free_names(stmts) -> set[str]:
     """Names the statements read before (definitely) assigning them."""
     free: set[str] = set()
-
-    def scan(block, bound):
-        bound = set(bound)
-        for s in block:
-            if isinstance(s, gast.With):  # the adjoint of a with body
-                free.update(n.id for item in s.items for n in walk(item)
-                            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
-                            and n.id not in bound)
-                scan(s.body, bound)
-                bound |= stored_names(s.body)
-                continue
-            if isinstance(s, (gast.If, gast.For, gast.While)):
-                for part in (getattr(s, "test", None), getattr(s, "iter", None)):
-                    if part is not None:
-                        free.update(n.id for n in walk(part) if isinstance(n, gast.Name)
-                                    and isinstance(n.ctx, gast.Load) and n.id not in bound)
-                inner = bound | ({n.id for n in walk(s.target) if isinstance(n, gast.Name)}
-                                 if isinstance(s, gast.For) else set())
-                scan(s.body, inner)
-                scan(s.orelse, bound)
-                continue
-            value = getattr(s, "value", None)
-            loads = [n.id for n in walk(s) if isinstance(n, gast.Name)
-                     and isinstance(n.ctx, gast.Load)] if value is not None or \
-                isinstance(s, gast.AugAssign) else []
-            free.update(n for n in loads if n not in bound)
-            bound |= {n.id for n in walk(s) if isinstance(n, gast.Name)
-                      and isinstance(n.ctx, gast.Store)}
-
-    scan(stmts, set())
+    _scan_free(stmts, set(), free)
     return free
+
+
+def _scan_free(block, bound, free):
+    """Adds to `free` the names `block` reads before assigning them, `bound` being bound
+    already. (A function of its own, not a closure calling itself: that would be a
+    reference cycle, leaving the trees it saw to the garbage collector.)"""
+    bound = set(bound)
+    for s in block:
+        if isinstance(s, gast.With):  # the adjoint of a with body
+            free.update(n.id for item in s.items for n in walk(item)
+                        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
+                        and n.id not in bound)
+            _scan_free(s.body, bound, free)
+            bound |= stored_names(s.body)
+            continue
+        if isinstance(s, (gast.If, gast.For, gast.While)):
+            for part in (getattr(s, "test", None), getattr(s, "iter", None)):
+                if part is not None:
+                    free.update(n.id for n in walk(part) if isinstance(n, gast.Name)
+                                and isinstance(n.ctx, gast.Load) and n.id not in bound)
+            inner = bound | ({n.id for n in walk(s.target) if isinstance(n, gast.Name)}
+                             if isinstance(s, gast.For) else set())
+            _scan_free(s.body, inner, free)
+            _scan_free(s.orelse, bound, free)
+            continue
+        value = getattr(s, "value", None)
+        loads = [n.id for n in walk(s) if isinstance(n, gast.Name)
+                 and isinstance(n.ctx, gast.Load)] if value is not None or \
+            isinstance(s, gast.AugAssign) else []
+        free.update(n for n in loads if n not in bound)
+        bound |= {n.id for n in walk(s) if isinstance(n, gast.Name)
+                  and isinstance(n.ctx, gast.Store)}
 
 
 class Assembly:
@@ -110,9 +113,9 @@ class Assembly:
         seen = seen | {name}
         value = defs[0].value
 
-        def known(node):
-            if isinstance(node, gast.UnaryOp):
-                return known(node.operand)
+        def known(node):  # (not calling itself: no reference cycle)
+            while isinstance(node, gast.UnaryOp):
+                node = node.operand
             if isinstance(node, gast.Constant):
                 return isinstance(node.value, (int, float))
             return isinstance(node, gast.Name) and self._never_an_array(node.id, seen)

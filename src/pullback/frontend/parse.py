@@ -45,7 +45,7 @@ import gast
 
 from ..errors import Location, PullbackError
 from ..helpers import HELPERS
-from ..ir.nodes import dotted_name, names
+from ..ir.nodes import dotted_name, names, walk
 from .to_gast import to_gast
 
 _MISSING = object()
@@ -212,7 +212,7 @@ def parse_function(func) -> Parsed:
     span = None if code.co_name == "<lambda>" else _def_span(func)
     try:
         if span is not None:  # read from the parse of its module's text, done once
-            filename, first, last = span
+            filename, first, last, node = span
             lines = linecache.getlines(filename, func.__globals__)[first - 1:last]
         else:
             lines, first = inspect.getsourcelines(code)
@@ -239,7 +239,10 @@ def parse_function(func) -> Parsed:
     else:
         source = textwrap.dedent("".join(lines))
         try:
-            tree = to_gast(ast.parse(source)).body[0]
+            if span is not None and span[3] is not None:  # the module's node, at column 0
+                tree = _numbered_from_one(to_gast(span[3]), first)
+            else:
+                tree = to_gast(ast.parse(source)).body[0]
         except SyntaxError as exc:
             raise PullbackError(f"cannot parse the source of {func.__qualname__} "
                                 f"({filename}, line {first}): {exc.msg}") from None
@@ -251,6 +254,19 @@ def parse_function(func) -> Parsed:
         location = Location(filename, first - 1, source.splitlines())
     closure = dict(zip(func.__code__.co_freevars, func.__closure__ or ()))
     return Parsed(func, tree, location, closure, aliases=_imports_as_aliases(tree, func))
+
+
+def _numbered_from_one(tree, first):
+    """`tree` (a def parsed with its module, its lines numbered in the module's text)
+    numbered as a parse of its own text from line `first` on numbers it: from 1."""
+    shift = first - 1
+    if shift:
+        for n in walk(tree):
+            if getattr(n, "lineno", None) is not None:
+                n.lineno -= shift
+                if getattr(n, "end_lineno", None) is not None:
+                    n.end_lineno -= shift
+    return tree
 
 
 def _imports_as_aliases(tree, func) -> dict:
@@ -338,6 +354,10 @@ class _CompiledText:
     of each def, by (name, first line: the first decorator's, as in co_firstlineno)."""
     codes: dict
     last_lines: dict  # None where two defs share a name and a first line
+    # the module-level defs' nodes of the text's parse (none where pytest rewrote the
+    # asserts of that parse in place), by the same keys: a function's tree is made from
+    # its node, not by parsing its text again
+    defs: dict = None
 
 
 _COMPILED: dict = {}  # (filename, flags) -> (text, _CompiledText)
@@ -353,12 +373,14 @@ def _compiled(func, filename) -> _CompiledText:
 
 
 def _def_span(func):
-    """(file, first line, last line) of `func`'s def in its module's text, found in the
-    text's one parse (not by tokenising the file again per function); None if not there."""
+    """(file, first line, last line, the def's node or None) of `func`'s def in its
+    module's text, found in the text's one parse (not by tokenising the file again per
+    function); None if not there."""
     filename = func.__code__.co_filename
-    last = _compiled(func, filename).last_lines.get(
-        (func.__code__.co_name, func.__code__.co_firstlineno))
-    return None if last is None else (filename, func.__code__.co_firstlineno, last)
+    compiled = _compiled(func, filename)
+    key = (func.__code__.co_name, func.__code__.co_firstlineno)
+    last = compiled.last_lines.get(key)
+    return None if last is None else (filename, key[1], last, compiled.defs.get(key))
 
 
 def _compiled_text(filename, text, flags, rewritten=False) -> _CompiledText:
@@ -367,6 +389,7 @@ def _compiled_text(filename, text, flags, rewritten=False) -> _CompiledText:
         return cached[1]
     found: dict = {}
     last_lines: dict = {}
+    defs: dict = {}
     try:
         source = compile(text, filename, "exec", flags=flags | ast.PyCF_ONLY_AST,
                          dont_inherit=True)
@@ -374,6 +397,8 @@ def _compiled_text(filename, text, flags, rewritten=False) -> _CompiledText:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 key = (node.name, min([node.lineno] + [d.lineno for d in node.decorator_list]))
                 last_lines[key] = None if key in last_lines else node.end_lineno
+                if node.col_offset == 0 and not rewritten:
+                    defs[key] = node
         if rewritten:  # pytest compiled the module with its asserts rewritten: do as it did
             from _pytest.assertion.rewrite import rewrite_asserts
 
@@ -385,7 +410,7 @@ def _compiled_text(filename, text, flags, rewritten=False) -> _CompiledText:
         found.setdefault((c.co_name, c.co_firstlineno), []).append(c)
     if len(_COMPILED) > 64:
         _COMPILED.clear()
-    _COMPILED[filename, flags] = (text, _CompiledText(found, last_lines))
+    _COMPILED[filename, flags] = (text, _CompiledText(found, last_lines, defs))
     return _COMPILED[filename, flags][1]
 
 
