@@ -1323,6 +1323,9 @@ def _split_columns(batch, out_shape, inputs):
     return blocks
 
 
+TRIALS = 3  # jacobian(mode="auto"): the timed calls of each mode before it keeps one
+
+
 def jacobian(f, wrt=0, mode="auto", optimize=True):
     """`jacobian(f, wrt)(*args)`: the Jacobian of f at args, of shape f's output shape +
     the wrt argument's shape (a tuple of them for a tuple wrt). mode "fwd" takes one
@@ -1331,8 +1334,9 @@ def jacobian(f, wrt=0, mode="auto", optimize=True):
     the m output entries (where a helper of f's gradient has no batch form, it says so in
     a RuntimeWarning, with the line, and makes one vjp sweep per output entry instead);
     "auto" the mode that measured faster: for given shapes of the arguments, the first
-    call takes forward mode and the second reverse mode, each timed, and later calls the
-    one that took less time (the one that can be made, where the other is refused).
+    calls take forward and reverse mode in turn (three each), timed, and later calls the
+    one whose fastest call was faster (the one that can be made, where the other is
+    refused).
     f runs once per call (reverse mode calls it once more the first time it meets given
     shapes of the arguments, for the shape of its result, unless forward mode has met
     them)."""
@@ -1351,8 +1355,8 @@ def jacobian(f, wrt=0, mode="auto", optimize=True):
     positions = _positions(signature, names)
     forward = []  # the vector forward sweep, made on first use (mode "rev" never needs it)
     reverse = []  # the vector reverse sweep, or the reason it was refused, made once
-    # mode "auto": the shapes of the arguments -> the mode measured faster (or the first
-    # call's time by forward mode, until the second call times reverse mode)
+    # mode "auto": the shapes of the arguments -> the mode measured faster (or, until
+    # each has run TRIALS times, the times of each mode's calls)
     chosen = {}
     out_shapes = {}  # the shapes of the arguments -> the shape of f's result
     seeds_for = {}  # (n, shape) -> the n unit seeds of that shape, read-only, made once
@@ -1436,33 +1440,31 @@ def jacobian(f, wrt=0, mode="auto", optimize=True):
                 for r, x in zip([rows] if single else rows, inputs)]
 
     def measured(args, kwargs, given, inputs):
-        """Mode "auto": for given shapes of the arguments, the first call takes forward mode
-        and the second reverse mode, each timed (f runs once per call); from the third on,
-        the faster. Where one mode is refused, the other."""
+        """Mode "auto": for given shapes of the arguments, the first calls take forward
+        and reverse mode in turn (TRIALS each), timed, f running once per call; later
+        calls the mode whose fastest call was faster. Where one mode is refused, the
+        other."""
         key = shapes_of(args, kwargs)
         use = chosen.get(key)
-        if use is not None and not isinstance(use, float):
+        if use is not None and not isinstance(use, dict):
             return use(args, kwargs, given, inputs)
-        import time
-        if use is None:  # the first call: forward mode, unless it is refused
+        if use is None:  # the first call: can each mode be made?
             try:
                 made_forward()
             except PullbackError:
                 chosen[key] = by_reverse
                 return by_reverse(args, kwargs, given, inputs)
-            way = by_forward
-        elif isinstance(reverse_sweep(), PullbackError):
-            chosen[key] = by_forward
-            return by_forward(args, kwargs, given, inputs)
-        else:  # the second: reverse mode, against the first call's time
-            way = by_reverse
+            if isinstance(reverse_sweep(), PullbackError):
+                chosen[key] = by_forward
+                return by_forward(args, kwargs, given, inputs)
+            use = chosen[key] = {by_forward: [], by_reverse: []}
+        way = by_forward if len(use[by_forward]) <= len(use[by_reverse]) else by_reverse
+        import time
         start = time.perf_counter()
         blocks = way(args, kwargs, given, inputs)
-        took = time.perf_counter() - start
-        if use is None:
-            chosen[key] = took
-        else:
-            chosen[key] = by_reverse if took < use else by_forward
+        use[way].append(time.perf_counter() - start)
+        if len(use[by_reverse]) == TRIALS:
+            chosen[key] = min(use, key=lambda w: min(use[w]))
         return blocks
 
     @functools.wraps(f)
