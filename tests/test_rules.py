@@ -1387,6 +1387,32 @@ SAMPLES.update({
                                [((3,), ANY), ((3,), ANY)])],
     HELPERS["kept_copy"]: [("kept_copy(x0 * x1)", [((3,), ANY), ((3,), ANY)])],
 })
+# (lu12) scipy.linalg's LU factorization (rules/scipy_lu.py) and its gradients' own
+# rules; last
+_LU = "x1 + 3.0 * np.eye(3)"
+if scipy is not None:
+    SAMPLES.update({
+        scipy.linalg.lu_factor: [(f"scipy.linalg.lu_factor({_LU})[0]", [((3, 3), ANY)] * 2)],
+        scipy.linalg.lu: [
+            (f"(q := scipy.linalg.lu({_LU}))[1] * q[2]", [((3, 3), ANY)] * 2),
+            (f"scipy.linalg.lu({_LU}, permute_l=True)[0]", [((3, 3), ANY)] * 2)],
+        scipy.linalg.lu_solve: [
+            (f"scipy.linalg.lu_solve(scipy.linalg.lu_factor({_LU}), x0)",
+             [((3, 2), ANY), ((3, 3), ANY)]),
+            (f"scipy.linalg.lu_solve(scipy.linalg.lu_factor({_LU}), x0[:, 0], trans=1)",
+             [((3, 2), ANY), ((3, 3), ANY)])],
+        HELPERS["lu_factor_grad"]: [
+            (f"lu_factor_grad((x0, 0.0), scipy.linalg.lu_factor({_LU}))",
+             [((3, 3), ANY), ((3, 3), ANY)])],
+        HELPERS["lu_grad"]: [
+            (f"lu_grad((0.0, x0, x0 * x0), {_LU}, scipy.linalg.lu({_LU}))",
+             [((3, 3), ANY), ((3, 3), ANY)])],
+        HELPERS["lu_solve_grad"]: [
+            (f"lu_solve_grad(x0, scipy.linalg.lu_factor({_LU}), x0, "
+             f"scipy.linalg.lu_solve(scipy.linalg.lu_factor({_LU}), x0), 0, '{w}')"
+             f"{'[0]' if w == 'c' else ''}", [((3,), ANY), ((3, 3), ANY)])
+            for w in ("b", "c")],
+    })
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 

@@ -195,12 +195,15 @@ def lu_grad(g, a, made, permute_l=False, p_indices=False):
 
 
 def lu_tangent(t, a, made, permute_l=False, p_indices=False):
-    """(0.0, dL, dU), or (P dL, dU) with permute_l."""
+    """(dP, dL, dU) with dP zeros (0.0 for p_indices' integers), or (P dL, dU) with
+    permute_l."""
     a = _square("lu", a)
     _check("lu", t)
     L, U, perm = _lu_order(a, made, permute_l, p_indices)
     dL, dU = _factor_tangent(np.broadcast_to(t, a.shape)[perm], L, U)
-    return (_scatter(dL, perm), dU) if permute_l else (0.0, dL, dU)
+    if permute_l:
+        return (_scatter(dL, perm), dU)
+    return (0.0 if p_indices else np.zeros(np.shape(made[0])), dL, dU)
 
 
 def lu_grad_tangent_made(t, d, a, made, permute_l=False, p_indices=False):
