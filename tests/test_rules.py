@@ -657,7 +657,8 @@ DOMAINS = {"tan": UNIT, "arcsin": UNIT, "arccos": UNIT, "asin": UNIT, "acos": UN
 # rules added later, whose samples come last (cases are seeded by position: a function
 # the loop below reached first would shift every case after it)
 SAMPLED_LAST = {*STDLIB_RULES, np.insert, np.maximum.accumulate, np.minimum.accumulate,
-                np.logaddexp.reduce, np.logaddexp2.reduce, np.meshgrid, np.broadcast_arrays}
+                np.logaddexp.reduce, np.logaddexp2.reduce, np.meshgrid, np.broadcast_arrays,
+                np.polyfit}
 for f in RULES:
     module = getattr(f, "__module__", None) or ("numpy" if isinstance(f, np.ufunc) else None)
     if f in SAMPLES or f in SAMPLED_LAST or module not in ("math", "numpy", None):
@@ -1413,6 +1414,15 @@ if scipy is not None:
              f"{'[0]' if w == 'c' else ''}", [((3,), ANY), ((3, 3), ANY)])
             for w in ("b", "c")],
     })
+# (lu12) np.polyfit (rules/polyfit.py) and its gradient's own rule; last
+_XS = "np.linspace(-1.0, 1.0, 6) + 0.1 * x1"
+SAMPLES.update({
+    np.polyfit: [(f"np.polyfit({_XS}, x0, 2)", [((6,), ANY), ((6,), UNIT)]),
+                 (f"np.polyfit({_XS}, x0, 1, w=x1 + 2.0)", [((6, 2), ANY), ((6,), UNIT)])],
+    HELPERS["polyfit_grad"]: [
+        ("polyfit_grad(x0, np.linspace(-1.0, 1.0, 6), x1, 2, None, False, None, False, "
+         "np.polyfit(np.linspace(-1.0, 1.0, 6), x1, 2), 'y')", [((3,), ANY), ((6,), ANY)])],
+})
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 
