@@ -82,6 +82,7 @@ from ..ir.annotations import SENTINEL
 from ..ir.naming import Namer
 from ..ir.nodes import assign, call, const, parameters, walk
 from . import inlining
+from .along_axis import along_axis_calls
 from .blocks import Blocks
 from .common import at_line
 from .control_flow import ControlFlow
@@ -139,6 +140,8 @@ def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
     deques_as_lists(tree, parsed, namer)
     # calls of np.vectorize objects -> the loop over elements they run (vectorized.py)
     vectorized_calls(tree, parsed, namer)
+    # np.apply_along_axis(func1d, axis, arr) -> the loop over slices it runs (along_axis.py)
+    along_axis_calls(tree, parsed, namer)
     # generators consumed in f -> nested functions running their bodies (generators.py)
     inline_generators(tree, namer, parsed)
     # what the function's own names denote (local_functions.py, namespaces.py)
