@@ -149,3 +149,36 @@ def test_refusals_are_located():
         with pytest.raises(pullback.PullbackError, match=words) as info:
             pullback.grad(f)(X)
         assert "test_lu12_along_axis.py" in str(info.value)
+
+
+def _softmax(v):
+    e = np.exp(v - np.max(v))
+    return e / np.sum(e)
+
+
+def _rows_softmax(x, k):
+    return np.apply_along_axis(_softmax, k, x)
+
+
+def _squares(x):
+    return np.vectorize(_sq)(x)
+
+
+def _sq(t):
+    return t * t
+
+
+def in_a_small_callee(x):
+    return np.sum(_rows_softmax(x, 0) * np.arange(6.0).reshape(3, 2)) + np.sum(_squares(x))
+
+
+def test_in_a_small_callee():
+    # a callee small enough to inline is transformed on its own instead, so that
+    # normalize lowers its apply_along_axis and vectorize calls (no refusal)
+    _close(pullback.grad(in_a_small_callee)(X), fd(in_a_small_callee, X))
+
+    def softmaxed(x):
+        return np.sum(_rows_softmax(x, 1) ** 2)
+
+    _close(pullback.hvp(softmaxed)(X, X),
+           fd(lambda x: np.sum(pullback.grad(softmaxed)(x) * X), X), 1e-5)
