@@ -10,7 +10,6 @@ import pullback
 RNG = np.random.default_rng(5)
 X = RNG.normal(size=(3, 2))
 X3 = RNG.normal(size=(2, 3, 4))
-CALLS = []
 
 
 def fd(f, x, eps=1e-6):
@@ -30,14 +29,8 @@ def scaled(v, s, power=2):
     return v ** power * s
 
 
-@pullback.nondifferentiable
-def note(n):
-    CALLS.append(n)
-    return n
-
-
 def counted(v):
-    note(len(v))
+    print("slice", len(v))  # counted from the output (a registered counter shows in docs)
     return np.sum(v * v) * v[0]
 
 
@@ -97,13 +90,12 @@ def test_derivatives(f, a):
     _close(pullback.hvp(f)(a, a), fd(lambda x: np.sum(pullback.grad(f)(x) * a), a), 1e-5)
 
 
-def test_calls_as_numpy():
-    CALLS.clear()
+def test_calls_as_numpy(capsys):
+    capsys.readouterr()
     with_counter(X3)
-    numpy_calls = list(CALLS)
-    CALLS.clear()
+    numpy_calls = capsys.readouterr().out
     pullback.grad(with_counter)(X3)
-    assert CALLS == numpy_calls == [2] * 12
+    assert capsys.readouterr().out == numpy_calls == "slice 2\n" * 12
 
 
 @pytest.mark.parametrize("func, axis, arr", [
