@@ -889,6 +889,15 @@ def vectorized_user_function(x):
     return np.sum(np.vectorize(_bump)(x) * x)
 
 
+def _softmax(v):
+    e = np.exp(v - np.max(v))
+    return e / np.sum(e)
+
+
+def apply_along_axis_user(x):
+    return np.sum(np.apply_along_axis(_softmax, 1, x) * x)
+
+
 class _Recurrent:
     def __init__(self):
         self.derived = {"A": []}
@@ -1566,6 +1575,8 @@ CASES = [
     (FUNCTIONS, "`import` inside a function that f calls", import_in_callee, (0.5,), 0),
     (FUNCTIONS, "`np.vectorize(fn)(x)`, `@np.vectorize` of a user function",
      vectorized_user_function, (_v(),), 0),
+    (FUNCTIONS, "`np.apply_along_axis(fn, axis, x)` of a user function or lambda",
+     apply_along_axis_user, (np.array([[0.5, -1.2, 0.8], [0.1, 0.3, -0.4]]),), 0),
     (OTHER, "`try` / `except`", try_except, (0.5,), 0),
     (OTHER, "`with`", with_statement, (0.5,), 0),
     (OTHER, "class definition", class_definition, (0.5,), 0),

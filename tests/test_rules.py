@@ -657,7 +657,8 @@ DOMAINS = {"tan": UNIT, "arcsin": UNIT, "arccos": UNIT, "asin": UNIT, "acos": UN
 # rules added later, whose samples come last (cases are seeded by position: a function
 # the loop below reached first would shift every case after it)
 SAMPLED_LAST = {*STDLIB_RULES, np.insert, np.maximum.accumulate, np.minimum.accumulate,
-                np.logaddexp.reduce, np.logaddexp2.reduce, np.meshgrid, np.broadcast_arrays}
+                np.logaddexp.reduce, np.logaddexp2.reduce, np.meshgrid, np.broadcast_arrays,
+                np.polyfit}
 for f in RULES:
     module = getattr(f, "__module__", None) or ("numpy" if isinstance(f, np.ufunc) else None)
     if f in SAMPLES or f in SAMPLED_LAST or module not in ("math", "numpy", None):
@@ -1386,6 +1387,41 @@ SAMPLES.update({
     HELPERS["without_slot"]: [("without_slot({'a': x0 * x1, 'b': x1}, 'b')['a'] * x0",
                                [((3,), ANY), ((3,), ANY)])],
     HELPERS["kept_copy"]: [("kept_copy(x0 * x1)", [((3,), ANY), ((3,), ANY)])],
+})
+# (lu12) scipy.linalg's LU factorization (rules/scipy_lu.py) and its gradients' own
+# rules; last
+_LU = "x1 + 3.0 * np.eye(3)"
+if scipy is not None:
+    SAMPLES.update({
+        scipy.linalg.lu_factor: [(f"scipy.linalg.lu_factor({_LU})[0]", [((3, 3), ANY)] * 2)],
+        scipy.linalg.lu: [
+            (f"(q := scipy.linalg.lu({_LU}))[1] * q[2]", [((3, 3), ANY)] * 2),
+            (f"scipy.linalg.lu({_LU}, permute_l=True)[0]", [((3, 3), ANY)] * 2)],
+        scipy.linalg.lu_solve: [
+            (f"scipy.linalg.lu_solve(scipy.linalg.lu_factor({_LU}), x0)",
+             [((3, 2), ANY), ((3, 3), ANY)]),
+            (f"scipy.linalg.lu_solve(scipy.linalg.lu_factor({_LU}), x0[:, 0], trans=1)",
+             [((3, 2), ANY), ((3, 3), ANY)])],
+        HELPERS["lu_factor_grad"]: [
+            (f"lu_factor_grad((x0, 0.0), scipy.linalg.lu_factor({_LU}))",
+             [((3, 3), ANY), ((3, 3), ANY)])],
+        HELPERS["lu_grad"]: [
+            (f"lu_grad((0.0, x0, x0 * x0), {_LU}, scipy.linalg.lu({_LU}))",
+             [((3, 3), ANY), ((3, 3), ANY)])],
+        HELPERS["lu_solve_grad"]: [
+            (f"lu_solve_grad(x0, scipy.linalg.lu_factor({_LU}), x0, "
+             f"scipy.linalg.lu_solve(scipy.linalg.lu_factor({_LU}), x0), 0, '{w}')"
+             f"{'[0]' if w == 'c' else ''}", [((3,), ANY), ((3, 3), ANY)])
+            for w in ("b", "c")],
+    })
+# (lu12) np.polyfit (rules/polyfit.py) and its gradient's own rule; last
+_XS = "np.linspace(-1.0, 1.0, 6) + 0.1 * x1"
+SAMPLES.update({
+    np.polyfit: [(f"np.polyfit({_XS}, x0, 2)", [((6,), ANY), ((6,), UNIT)]),
+                 (f"np.polyfit({_XS}, x0, 1, w=x1 + 2.0)", [((6, 2), ANY), ((6,), UNIT)])],
+    HELPERS["polyfit_grad"]: [
+        ("polyfit_grad(x0, np.linspace(-1.0, 1.0, 6), x1, 2, None, False, None, False, "
+         "np.polyfit(np.linspace(-1.0, 1.0, 6), x1, 2), 'y')", [((3,), ANY), ((6,), ANY)])],
 })
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 

@@ -277,8 +277,12 @@ def lu_solved(a, b):
 def test_linalg_calls_without_a_rule_are_refused():
     with pytest.raises(pullback.PullbackError, match="other triangle"):
         pullback.grad(whole_cho_factor)(RNG.normal(size=(2, 2)))
-    with pytest.raises(pullback.NoRuleError, match=r"no derivative rule for linalg\.lu_"):
-        pullback.grad(lu_solved)(np.eye(2) * 3.0, np.ones(2))
+    # (lu12: LU has rules now, rules/scipy_lu.py; tests/test_lu12_lu.py)
+    a, b = np.eye(2) * 3.0 + 0.5, np.ones(2)
+    ga, gb = pullback.grad(lu_solved, wrt=(0, 1))(a, b)
+    inv = np.linalg.inv(a)
+    assert np.allclose(gb, inv.T @ np.ones(2))
+    assert np.allclose(ga, -np.outer(inv.T @ np.ones(2), inv @ b))
 
 
 # --------------------------------------------------------------------- scipy.signal

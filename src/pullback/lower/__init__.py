@@ -10,6 +10,7 @@
   - `pairs.py`: `record[i]` of a display `record = (history, tag)` read as `history`;
   - `deques.py`: a `collections.deque` made in the function and used as a queue, a list;
   - `vectorized.py`: calls of `np.vectorize` objects as the loop over elements they run;
+  - `along_axis.py`: calls of `np.apply_along_axis` as the loop over slices it runs;
   - `generators.py`: generators consumed in the function run in place (nested functions);
   - `local_functions.py`: nested defs and lambdas set aside, to be inlined at calls,
     those inside them lifted with what they capture (`closures.py`, which also follows

@@ -1,12 +1,14 @@
 """What occurs in a function's tree, from one walk: which of normalize's rare-construct
-lowerings (deques, np.vectorize, the user's generators) could find anything to rewrite.
+lowerings (deques, np.vectorize, np.apply_along_axis, the user's generators) could find
+anything to rewrite.
 
 Guarantee: a lowering that `Census` says has nothing to find (`deques`, `vectorize`,
-`generators` False) would find nothing and leave the tree as it is: each answer is a
-necessary condition of that lowering's own first test (the spelling `deque` called; a
-call whose callee, or its callee's callee, is a dotted name denoting np.vectorize or an
-np.vectorize object, or a callee that is itself a call; a nested def, or a dotted callee
-denoting a generator function). A census describes the tree as it was walked: normalize
+`along_axis`, `generators` False) would find nothing and leave the tree as it is: each
+answer is a necessary condition of that lowering's own first test (the spelling `deque`
+called; a call whose callee, or its callee's callee, is a dotted name denoting
+np.vectorize or an np.vectorize object, or a callee that is itself a call; a dotted callee
+denoting np.apply_along_axis; a nested def, or a dotted callee denoting a generator
+function). A census describes the tree as it was walked: normalize
 takes a new one after any lowering that may have changed the tree. Each callee spelling
 is resolved once, not once per call and per lowering.
 
@@ -76,6 +78,10 @@ class Census:
         return self.called_calls or any(
             found is np.vectorize or isinstance(found, np.vectorize)
             for found in self.denoted())
+
+    @property
+    def along_axis(self) -> bool:
+        return any(found is np.apply_along_axis for found in self.denoted())
 
     @property
     def generators(self) -> bool:

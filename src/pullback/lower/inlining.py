@@ -45,6 +45,7 @@ import inspect
 import types
 
 import gast
+import numpy as np
 
 from .. import rules
 from ..errors import PullbackError, UnsupportedSyntaxError
@@ -103,6 +104,8 @@ def small_body(func):
             if isinstance(node, (gast.Subscript, gast.Attribute)) \
                     and not isinstance(node.ctx, gast.Load):
                 return None
+            if isinstance(node, gast.Call) and _looped(callee, node):
+                return None  # (lowered to a loop by normalize, which inlining skips)
             statements += isinstance(node, gast.stmt)
         if statements - 1 > SMALL_STATEMENTS:
             return None
@@ -110,6 +113,17 @@ def small_body(func):
     except PullbackError:
         return None  # transformed as a callee, which reports it
     return callee
+
+
+def _looped(callee, node) -> bool:
+    """Whether `node` calls np.vectorize's result or np.apply_along_axis (vectorized.py and
+    along_axis.py lower them, in a function normalize runs on)."""
+    func = node.func.func if isinstance(node.func, gast.Call) else node.func
+    try:
+        obj = callee.resolve(func)
+    except Exception:  # noqa: BLE001 (a local name, or one resolving to nothing)
+        return False
+    return obj is np.vectorize or obj is np.apply_along_axis or isinstance(obj, np.vectorize)
 
 
 class Inlining:

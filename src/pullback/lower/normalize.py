@@ -83,6 +83,7 @@ from ..ir.annotations import SENTINEL
 from ..ir.naming import Namer
 from ..ir.nodes import assign, call, const, parameters, walk
 from . import inlining
+from .along_axis import along_axis_calls
 from .blocks import Blocks
 from .census import Census
 from .common import at_line
@@ -155,6 +156,10 @@ def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
     # calls of np.vectorize objects -> the loop over elements they run (vectorized.py)
     if current().vectorize:
         vectorized_calls(tree, parsed, namer)
+        census = None
+    # np.apply_along_axis(func1d, axis, arr) -> the loop over slices it runs (along_axis.py)
+    if current().along_axis:
+        along_axis_calls(tree, parsed, namer)
         census = None
     # generators consumed in f -> nested functions running their bodies (generators.py)
     if current().generators:

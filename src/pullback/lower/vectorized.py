@@ -73,6 +73,8 @@ def vectorized_calls(tree, parsed, namer) -> None:
 
 
 class _Calls:
+    what = "np.vectorize"  # the construct the refusals name (along_axis.py's subclass)
+
     def __init__(self, tree, parsed, namer):
         self.tree, self.parsed, self.namer = tree, parsed, namer
         self.named: dict = {}  # function -> the fresh name it is read under
@@ -211,7 +213,7 @@ class _Calls:
                             for t in self.rewrite(s, c, *found)]
             if isinstance(s, gast.While) and any(
                     isinstance(n, gast.Call) and self.vectorize(n) for n in walk(s.test)):
-                located_error("an np.vectorize call in a while test (pullback runs it "
+                located_error(f"an {self.what} call in a while test (pullback runs it "
                               "before the statement): call it in the loop's body", s,
                               self.parsed.location)
             out.append(s)
@@ -288,7 +290,7 @@ class _Calls:
                                    gast.DictComp, gast.Lambda, gast.comprehension)) \
                     or isinstance(parent, gast.IfExp) and at is not parent.test \
                     or isinstance(parent, gast.BoolOp) and at is not parent.values[0]:
-                located_error("an np.vectorize call inside a comprehension, a lambda, a "
+                located_error(f"an {self.what} call inside a comprehension, a lambda, a "
                               "branch of `a if c else b` or after `and`/`or` (pullback runs "
                               "it before the statement): call it on its own line", node,
                               self.parsed.location)
@@ -300,7 +302,7 @@ class _Calls:
         for n in walk(part):
             if isinstance(n, gast.Call) and id(n) not in inner | enclosing \
                     and not (self.only_computes(n) and (n.lineno, n.col_offset) >= end):
-                located_error("an np.vectorize call in a statement that calls something "
+                located_error(f"an {self.what} call in a statement that calls something "
                               "else before it (pullback runs it first): call it on its own "
                               "line", node, self.parsed.location)
 

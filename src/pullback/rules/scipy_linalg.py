@@ -7,7 +7,7 @@ the diagonal with `unit_diagonal`), `cholesky` and `cho_factor` the triangle the
 factor, `solve` with `assume_a='sym'`/`'pos'` the triangle `lower` names. Their
 gradient lives in that triangle, as finite differences see it. `cho_factor` returns
 (c, lower) with unspecified values in c's other triangle: a gradient reaching those
-values is refused (a PullbackError), as is `lu_solve` and the rest (no rule).
+values is refused (a PullbackError). LU factorizations are in scipy_lu.py.
 
 `overwrite_a`/`overwrite_b` are not in the signatures: a call that lets SciPy destroy
 its input is refused at transform time. Complex matrices follow autograd's convention
