@@ -148,7 +148,9 @@ def _check_written_operands(tree, analysis, describe) -> None:
     (kind "writes-first": `d_2 = accum_index(d, x, i, g)`, `take_slot_grad(d, i)`) gives
     d's object the result's value. So d may not be an input, and may be read after the
     call only where SSA has bound d to the result again (a loop's `d = d_2` at the end
-    of its body, between the call and the read), and a view of d only where the call does
+    of its body, between the call and the read; d_2 may also be what a helper of kind
+    "view" made of the result, `d_2 = add_grads(d_1, g)`: the result's object or a new
+    one), and a view of d only where the call does
     not run between the view's making and its reading; anything else is refused,
     located."""
     calls = []
@@ -166,6 +168,14 @@ def _check_written_operands(tree, analysis, describe) -> None:
     written_by: dict = {}  # an operand -> the results of the calls that write into it
     for s, d in calls:
         written_by.setdefault(d, []).append(s.targets[0].id)
+    for s in analysis.assigns:  # `d_4 = add_grads(d_3, g)`: d_3's object (after the
+        # write) or a new one, so never one a read would see stale; held as d_3 is
+        if isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Call) \
+                and s.value.args and isinstance(s.value.args[0], gast.Name):
+            op = analysis.op(s)
+            if op.kind == "rule" and op.callee is not None \
+                    and "view" in rules.kinds_of(op.callee):
+                written_by.setdefault(s.value.args[0].id, []).append(s.targets[0].id)
     for s, d in calls:
         result = s.targets[0].id
         if _same_object(d, analysis) & set(analysis.params):
