@@ -114,3 +114,16 @@ def test_a_local_function_in_a_later_value_keeps_python_order():
         assert_grad_matches(closure_reads_the_name, (np.array([0.7, -0.4, 1.1]),))
     except pullback.errors.UnsupportedSyntaxError as e:
         assert "first() * 2.0" in str(e)
+
+
+def two_names(x):  # two lists, not one list under two names (was refused as that)
+    inner, outer = [], []
+    outer.append(x)
+    inner.append(x * x)
+    return outer[0] * x
+
+
+def test_two_lists_of_one_unpacking_are_two_lists():
+    assert pullback.grad(two_names)(3.0) == 6.0
+    assert pullback.jvp(two_names)(3.0, 1.0) == (9.0, 6.0)
+    assert pullback.hessian(two_names)(3.0) == 2.0
