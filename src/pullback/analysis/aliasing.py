@@ -612,6 +612,10 @@ def _check_fresh(name, analysis, describe, where, seen) -> None:
             continue
         if op.callee is unbound:  # never set on this path: any use of it raises
             continue
+        if isinstance(d.value, gast.Subscript) and isinstance(d.value.slice, gast.Slice) \
+                and isinstance(d.value.value, gast.Name) \
+                and _a_list(d.value.value.id, analysis, set()):
+            continue  # `out = vals[:]` of a list: a new list (of an array it is a view)
         if op.callee is not None and _is_allocator(op.callee):
             copy = op.bound.get("copy", True)  # np.array(x, copy=None) may return x itself
             if copy is True or isinstance(copy, gast.Constant) and copy.value is True:
@@ -632,6 +636,36 @@ def _check_fresh(name, analysis, describe, where, seen) -> None:
             "nothing else shares: it writes only into arrays the function makes (np.zeros, "
             "np.copy(...), arithmetic, ufuncs and other functions whose result is new); "
             f"copy it first ({user} = np.copy({user}))", describe(where))
+
+
+def _a_list(name, analysis, seen) -> bool:
+    """Whether `name` only ever holds a Python list: a display (a comprehension's too),
+    `list(...)`, a slice of such a list, lists joined by `+`, or a phi of those."""
+    if name in seen:
+        return True  # a loop's phi back to itself: decided by its other defs
+    seen.add(name)
+    if name not in analysis.defs:
+        return False
+    for d in analysis.defs[name]:
+        value = d.value
+        if isinstance(value, gast.List):
+            continue
+        if isinstance(value, gast.Name) and (PHI.of(d) or MOVED.of(d)):
+            if _a_list(value.id, analysis, seen):
+                continue
+            return False
+        if isinstance(value, gast.Subscript) and isinstance(value.slice, gast.Slice) \
+                and isinstance(value.value, gast.Name) \
+                and _a_list(value.value.id, analysis, seen):
+            continue
+        if isinstance(value, gast.Call) and analysis.op(d).callee is list:
+            continue
+        if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add) \
+                and all(isinstance(v, gast.Name) and _a_list(v.id, analysis, seen)
+                        for v in (value.left, value.right)):
+            continue
+        return False
+    return True
 
 
 def _is_allocator(callee) -> bool:
@@ -674,6 +708,9 @@ def shared_sources(analysis, stmt) -> list[str]:
         return []
     if _taken_out(value, analysis):
         return []
+    if isinstance(value, gast.Subscript) and isinstance(value.slice, gast.Slice) \
+            and isinstance(value.value, gast.Name) and _a_list(value.value.id, analysis, set()):
+        return []  # `vals[:]` of a list: a new list (holding what vals holds, as `+` does)
     op = analysis.op(stmt) if isinstance(value, gast.Call) else None
     if op is not None and op.kind == "rule" and getattr(op.callee, "__module__", "").startswith(
             "pullback."):  # a helper of generated code: reads the others for their shape
