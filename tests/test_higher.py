@@ -624,13 +624,6 @@ def _kept_in_a_list(x):  # the other list sees the second append
     return outer[0][1]
 
 
-def _two_names(x):
-    inner, outer = [], []
-    outer.append(x)
-    inner.append(x * x)
-    return outer[0] * x
-
-
 def _kept_in_a_list_display(x):
     inner = [x]
     outer = [inner]
@@ -682,7 +675,6 @@ def _record_read_without_a_pop(x):
 
 @pytest.mark.parametrize("fn, message", [
     (_kept_in_a_list, "the list 'inner' is written in place and put into another list"),
-    (_two_names, "gives a second name to the list that is written in place; use list"),
     (_put_away_in_a_loop_but_read_again, "the list that is written in place .'inner'."),
     (_record_read_twice, "pop on 'first', which pullback cannot prove is a new list"),
     (_record_read_without_a_pop, "pop on 'values', which pullback cannot prove is a new list"),

@@ -1423,6 +1423,14 @@ SAMPLES.update({
         ("polyfit_grad(x0, np.linspace(-1.0, 1.0, 6), x1, 2, None, False, None, False, "
          "np.polyfit(np.linspace(-1.0, 1.0, 6), x1, 2), 'y')", [((3,), ANY), ((6,), ANY)])],
 })
+# probes12 (added last: each case's seed is its index): second order through zip(*rows)
+# (transposed's gradient helper, linear in the columns'), and scipy.linalg.lstsq
+SAMPLES.update({
+    HELPERS["transposed_grad"]: [("transposed_grad([(x0, x1 * x0)], [[x1], [x0]])[1][0]",
+                                  [((3,), ANY), ((3,), ANY)])],
+    scipy_samples.linalg.lstsq: [("scipy.linalg.lstsq(x0, x1)[0]", [((4, 2), ANY), ((4,), ANY)]),
+                         ("scipy.linalg.lstsq(x0, x1)[1]", [((4, 2), ANY), ((4, 2), ANY)])],
+})
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 

@@ -149,7 +149,9 @@ def _check_written_operands(tree, analysis, describe) -> None:
     (kind "writes-first": `d_2 = accum_index(d, x, i, g)`, `take_slot_grad(d, i)`) gives
     d's object the result's value. So d may not be an input, and may be read after the
     call only where SSA has bound d to the result again (a loop's `d = d_2` at the end
-    of its body, between the call and the read), and a view of d only where the call does
+    of its body, between the call and the read; d_2 may also be what a helper of kind
+    "view" made of the result, `d_2 = add_grads(d_1, g)`: the result's object or a new
+    one), and a view of d only where the call does
     not run between the view's making and its reading; anything else is refused,
     located."""
     calls = []
@@ -167,6 +169,14 @@ def _check_written_operands(tree, analysis, describe) -> None:
     written_by: dict = {}  # an operand -> the results of the calls that write into it
     for s, d in calls:
         written_by.setdefault(d, []).append(s.targets[0].id)
+    for s in analysis.assigns:  # `d_4 = add_grads(d_3, g)`: d_3's object (after the
+        # write) or a new one, so never one a read would see stale; held as d_3 is
+        if isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Call) \
+                and s.value.args and isinstance(s.value.args[0], gast.Name):
+            op = analysis.op(s)
+            if op.kind == "rule" and op.callee is not None \
+                    and "view" in rules.kinds_of(op.callee):
+                written_by.setdefault(s.value.args[0].id, []).append(s.targets[0].id)
     for s, d in calls:
         result = s.targets[0].id
         if _same_object(d, analysis) & set(analysis.params):
@@ -607,6 +617,10 @@ def _check_fresh(name, analysis, describe, where, seen) -> None:
             continue
         if op.callee is unbound:  # never set on this path: any use of it raises
             continue
+        if isinstance(d.value, gast.Subscript) and isinstance(d.value.slice, gast.Slice) \
+                and isinstance(d.value.value, gast.Name) \
+                and _a_list(d.value.value.id, analysis, set()):
+            continue  # `out = vals[:]` of a list: a new list (of an array it is a view)
         if op.callee is not None and _is_allocator(op.callee):
             copy = op.bound.get("copy", True)  # np.array(x, copy=None) may return x itself
             if copy is True or isinstance(copy, gast.Constant) and copy.value is True:
@@ -632,6 +646,36 @@ def _check_fresh(name, analysis, describe, where, seen) -> None:
 def _placeholder(d, analysis) -> bool:
     """Whether the binding `d` gives a variable the placeholder of an unset one."""
     return d is not None and (SENTINEL.of(d) or analysis.op(d).callee is unbound)
+
+
+def _a_list(name, analysis, seen) -> bool:
+    """Whether `name` only ever holds a Python list: a display (a comprehension's too),
+    `list(...)`, a slice of such a list, lists joined by `+`, or a phi of those."""
+    if name in seen:
+        return True  # a loop's phi back to itself: decided by its other defs
+    seen.add(name)
+    if name not in analysis.defs:
+        return False
+    for d in analysis.defs[name]:
+        value = d.value
+        if isinstance(value, gast.List):
+            continue
+        if isinstance(value, gast.Name) and (PHI.of(d) or MOVED.of(d)):
+            if _a_list(value.id, analysis, seen):
+                continue
+            return False
+        if isinstance(value, gast.Subscript) and isinstance(value.slice, gast.Slice) \
+                and isinstance(value.value, gast.Name) \
+                and _a_list(value.value.id, analysis, seen):
+            continue
+        if isinstance(value, gast.Call) and analysis.op(d).callee is list:
+            continue
+        if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add) \
+                and all(isinstance(v, gast.Name) and _a_list(v.id, analysis, seen)
+                        for v in (value.left, value.right)):
+            continue
+        return False
+    return True
 
 
 def _is_allocator(callee) -> bool:
@@ -674,6 +718,9 @@ def shared_sources(analysis, stmt) -> list[str]:
         return []
     if _taken_out(value, analysis):
         return []
+    if isinstance(value, gast.Subscript) and isinstance(value.slice, gast.Slice) \
+            and isinstance(value.value, gast.Name) and _a_list(value.value.id, analysis, set()):
+        return []  # `vals[:]` of a list: a new list (holding what vals holds, as `+` does)
     op = analysis.op(stmt) if isinstance(value, gast.Call) else None
     if op is not None and op.kind == "rule" and getattr(op.callee, "__module__", "").startswith(
             "pullback."):  # a helper of generated code: reads the others for their shape

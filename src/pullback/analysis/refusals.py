@@ -1075,6 +1075,12 @@ class Refusals:
             if op.kind == "index" and any(issubclass(self.op(t).callee, tuple)
                                           for t in self.defs_of_object(atom)):
                 continue  # a namedtuple's elements are read as a tuple's
+            if op.kind == "rule" and op.callee in (builtins.sum, builtins.tuple, builtins.list) \
+                    and self.defs_of_object(atom) and all(
+                        issubclass(self.op(t).callee, tuple)
+                        and self.op(t).callee.__iter__ is tuple.__iter__
+                        for t in self.defs_of_object(atom)):
+                continue  # sum(p) of a namedtuple: its elements, as a tuple's
             if _atom_name(atom) in self._objects:
                 raise NoRuleError(
                     f"{op.name or 'indexing'} applied to {self.spelled(atom.id)}, an object of "

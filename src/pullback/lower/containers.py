@@ -1,5 +1,5 @@
 """Dicts and list updates -> the reads, tests and writes they stand for: `dict(...)`,
-`d.get`, `d.setdefault`, `values.pop(i)`, `min`/`max` of several values or with
+`d.get`, `d.setdefault`, `d.update`, `values.pop(i)`, `min`/`max` of several values or with
 `default=`, and namedtuples built from a sequence (`NT(*xs)`, `NT._make(xs)`).
 
 Guarantees: `dict_names` lists the names the function binds to dicts it builds (a
@@ -8,9 +8,10 @@ loops iterate a dict's keys but other sequences' elements), `set_names` those th
 ever hold sets it builds (iterated, like a dict's keys, as a list of their elements);
 `dict(...)` is a dict built by a display or a comprehension; `d.get(k, v)` is `d[k]`
 if `has_key(d, k)` else `v`; `d.setdefault(k, v)` writes `d[k] = v` when the key is
-absent (only on a dict the function built); `values.pop(i)` is a read of `values[i]`
-and then the list update that removes it (marked `list_update`, with `popped` the
-read); `min(a, b, c)` is `min(min(a, b), c)`; `NT(*xs)` and `NT._make(xs)` are
+absent (only on a dict the function built); `d.update({k: v}, name=w)` of such a dict
+is its writes `d[k] = v` after every key and value is evaluated; `values.pop(i)` is a
+read of `values[i]` and then the list update that removes it (marked `list_update`,
+with `popped` the read); `min(a, b, c)` is `min(min(a, b), c)`; `NT(*xs)` and `NT._make(xs)` are
 `NT(P[0], ..., P[n-1])` after Python's TypeError for a length that does not fit
 (`namedtuple_call`).
 
@@ -227,6 +228,11 @@ class Containers:
                 return self.simple(gast.Call(func=func, args=[first, *args[2:]],
                                              keywords=[]), out)
             return None
+        if isinstance(func, gast.Attribute) and func.attr == "update" \
+                and isinstance(func.value, gast.Name) and func.value.id in self.dicts \
+                and None not in keywords and len(args) <= 1 \
+                and all(isinstance(a, gast.Dict) and None not in a.keys for a in args):
+            return self.dict_update(func.value, args, expr.keywords, out)
         if not (isinstance(func, gast.Attribute) and func.attr in ("get", "setdefault")
                 and isinstance(func.value, gast.Name) and func.value.id in self.locals
                 and not expr.keywords and 1 <= len(args) <= 2):
@@ -250,6 +256,18 @@ class Containers:
         body.append(assign(gast.Subscript(value=mapping, slice=key, ctx=gast.Store()), value))
         out.append(if_(load(absent), body))
         return gast.Subscript(value=mapping, slice=key, ctx=gast.Load())
+
+    def dict_update(self, mapping, displays, keywords, out):
+        """`d.update({k: v, ...}, name=w)` of a dict the function built: every key and
+        value evaluated first, in Python's order, then the writes `d[k] = v` in the same
+        order (the last of equal keys wins, as in update); its value None."""
+        pairs = [(self.atom(k, out), self.atom(v, out)) for a in displays
+                 for k, v in zip(a.keys, a.values)]
+        pairs += [(const(k.arg), self.atom(k.value, out)) for k in keywords]
+        for key, value in pairs:
+            out.append(assign(gast.Subscript(value=mapping, slice=key, ctx=gast.Store()),
+                              value))
+        return const(None)
 
     def namedtuple_class(self, func):
         """The namedtuple class (collections.namedtuple or typing.NamedTuple, or a class

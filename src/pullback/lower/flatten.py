@@ -129,6 +129,19 @@ def _base_name(expr) -> str:
     return "value"
 
 
+def _may_read(expr, name) -> bool:
+    """Whether evaluating `expr` may read the local `name`: it names it, or calls
+    something other than a builtin or a module's or object's attribute (a local function
+    or lambda may read it from the enclosing scope)."""
+    for n in walk(expr):
+        if isinstance(n, gast.Name) and n.id == name or isinstance(n, gast.Lambda):
+            return True
+        if isinstance(n, gast.Call) and not isinstance(n.func, gast.Attribute) and not (
+                isinstance(n.func, gast.Name) and hasattr(builtins, n.func.id)):
+            return True
+    return False
+
+
 def _held_read(value) -> bool:
     """`obj.attr`, `obj.attr[k]`, `obj.a.b["k"][0]`: what a name's object holds, under
     constant keys (None: no value)."""
@@ -455,6 +468,15 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
     def unpack(self, targets, value, out):
         if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(targets) \
                 and not any(isinstance(t, gast.Starred) for t in [*targets, *value.elts]):
+            if all(isinstance(t, gast.Name) for t in targets) \
+                    and not any(_may_read(later, t.id) for i, t in enumerate(targets)
+                                for later in value.elts[i + 1:]):
+                # `a, b = [], []`: each value made straight into its name, in Python's
+                # order, since no later value can see an earlier name bound early; a new
+                # list then has one name from its making on
+                for target, elt in zip(targets, value.elts):
+                    self.assign_to(target, elt, out)
+                return
             stored = {n.id for t in targets for n in walk(t) if isinstance(n, gast.Name)}
             atoms = []
             for elt in value.elts:

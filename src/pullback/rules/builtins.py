@@ -39,6 +39,10 @@ RULES = {
     # zip(*rows), as normalize writes it: new tuples of the same elements
     runtime.transposed: rule("rows", kinds=["fresh"], jvp="linear",
                              rows="transposed_grad(g, rows)"),
+    # its adjoint: linear in the columns' gradient d, rows giving only the lengths
+    runtime.transposed_grad: rule("d, rows", kinds=["fresh"],
+                                  jvp={"d": "transposed_grad(g, rows)", "rows": "0.0"},
+                                  d="transposed_grad_adjoint(g, rows)", rows="0.0"),
     # the copy a function's writes into an input are made on (lower/inputs.py)
     runtime.own_input: rule("x, name, others", kinds=["fresh"], x="g",
                             jvp={"x": "own_tangent(g, x)"}),
@@ -145,6 +149,16 @@ def field_grad_adjoint(g, d, obj, attrs):
         "use pullback.hvp (forward over reverse)")
 
 
+def transposed_grad_adjoint(g, rows):
+    """The adjoint of transposed_grad(d, rows) in d: the gradient of column i's element j
+    is g's of row j's element i, for zip's columns (as many as the shortest row)."""
+    columns = min((len(row) for row in rows), default=0)
+    return runtime.GradList(runtime.GradList(
+        runtime.item_grad(runtime.item_grad(g, j), i) for j in range(len(rows)))
+        for i in range(columns))
+
+
 HELPERS = {"spread_grads_transpose": spread_grads_transpose,
+           "transposed_grad_adjoint": transposed_grad_adjoint,
            "field_grad_adjoint": field_grad_adjoint,
            "join_grad_adjoint": join_grad_adjoint}

@@ -1,5 +1,6 @@
 """Rules for `scipy.linalg`: triangular, Cholesky, Sylvester and banded solves, the
-Cholesky factor, matrix square root and exponential, det, inv and solve.
+Cholesky factor, matrix square root and exponential, det, inv, solve and lstsq (for a
+of full column rank, as np.linalg.lstsq's rule; `cond` refused).
 
 Gradients are those of the function SciPy computes, which for several of these reads
 only one triangle of a matrix: `solve_triangular` the triangle `lower` names (and not
@@ -19,7 +20,7 @@ from dataclasses import replace
 
 from ..errors import PullbackError
 from ..runtime.helpers import GradList, unbroadcast
-from . import rule
+from . import numpy_added, rule
 from .linear_algebra import _mT, cholesky_grad, cholesky_tangent
 from .support import _zero, np
 
@@ -300,10 +301,21 @@ def solve_banded_grad(g, l_and_u, ab, b, ans, wrt):
     return gab
 
 
+def lstsq_tangent(t, a, b, wrt):
+    """linalg.lstsq(a, b) = (x, residues, rank, s) is np.linalg.lstsq's for a of full
+    column rank (numpy_added.lstsq_grad is its adjoint), but for a vector b its
+    residues are one number, not an array of one: so is their tangent."""
+    dx, dres, rank, ds = numpy_added.lstsq_tangent(t, a, b, wrt)
+    if np.ndim(b) == 1 and np.size(dres):
+        dres = dres[0]
+    return GradList([dx, dres, rank, ds])
+
+
 _FUNCTIONS = tuple((f.__name__, f) for f in (
     solve_triangular_grad, cho_factor_grad, cho_solve_grad, solve_grad, sqrtm_grad, expm_grad,
     expm_tangent, solve_sylvester_grad, solve_banded_grad, solve_like_tangent, sqrtm_tangent,
-    solve_sylvester_tangent, cho_factor_tangent, cho_solve_tangent))
+    solve_sylvester_tangent, cho_factor_tangent, cho_solve_tangent)) + (
+    ("lstsq_grad", numpy_added.lstsq_grad), ("scipy_lstsq_tangent", lstsq_tangent))
 
 
 def _rule(params, jvp=None, **partials):
@@ -343,6 +355,11 @@ RULES = {
                                                 for p in ("a", "b", "q")},
                                   jvp={p: f"solve_sylvester_tangent(g, a, b, ans, '{p}')"
                                        for p in ("a", "b", "q")}),
+    # `cond` is not in the signature: a cutoff that drops a singular value changes the
+    # solution the adjoint assumes (full column rank), so a call with it is refused
+    linalg.lstsq: _rule("a, b, check_finite=True, lapack_driver=None",
+                        **{p: f"lstsq_grad(g, a, b, {p!r})" for p in ("a", "b")},
+                        jvp={p: f"scipy_lstsq_tangent(g, a, b, {p!r})" for p in ("a", "b")}),
     linalg.solve_banded: _rule("l_and_u, ab, b, check_finite=True",
                                **{p: f"solve_banded_grad(g, l_and_u, ab, b, ans, '{p}')"
                                   for p in ("ab", "b")},
