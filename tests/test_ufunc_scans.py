@@ -54,8 +54,14 @@ def lse_in_a_loop(x):
     return np.logaddexp.reduce(alpha)
 
 
+def running_extremes_axis_none(x):
+    """NumPy takes axis=None of a 1-D operand as axis 0 (keyword and positional)."""
+    return (np.sum(np.maximum.accumulate(x, axis=None) ** 2)
+            + np.sum(np.minimum.accumulate(np.cos(x), None) * x))
+
+
 CASES = [running_max, running_min_weighted, running_max_axis, drawdown, lse, lse_axes,
-         lse2, lse_in_a_loop]
+         lse2, lse_in_a_loop, running_extremes_axis_none]
 
 
 def _point(f):

@@ -33,12 +33,18 @@ _SCAN = "array, axis=0, dtype=None, out=None"
 _REDUCE = "array, axis=0, dtype=None, out=None, keepdims=False"
 
 
+def _axis(axis, ndim):
+    """The one axis a scan runs along, non-negative: NumPy takes axis=None of a 1-D operand as
+    axis 0 (and refuses it for more dimensions)."""
+    return 0 if axis is None else axis % ndim
+
+
 def _sources(a, ans, axis):
     """For each entry of a running extreme of `a` along `axis`, the position along the axis
     of the entry of `a` it is: the latest that equals it (a NaN, which the extreme carries
     on, is its own source)."""
     a, ans = as_array(a), as_array(ans)
-    axis = axis % a.ndim
+    axis = _axis(axis, a.ndim)
     shape = [1] * a.ndim
     shape[axis] = a.shape[axis]
     positions = np.arange(a.shape[axis]).reshape(shape)
@@ -50,7 +56,7 @@ def _scatter(g, sources, axis, lead):
     """g (with `lead` batch axes first) added into the positions `sources` along axis."""
     if np.iscomplexobj(g):
         return _scatter(g.real, sources, axis, lead) + 1j * _scatter(g.imag, sources, axis, lead)
-    axis = axis % sources.ndim + lead
+    axis = _axis(axis, sources.ndim) + lead
     g = np.moveaxis(np.broadcast_to(g, np.shape(g)[:lead] + sources.shape), axis, -1)
     src = np.moveaxis(np.broadcast_to(sources, g.shape[:lead] + sources.shape), axis, -1)
     n = g.shape[-1]
@@ -75,7 +81,7 @@ def scan_tangent(t, a, ans, axis=0, lead=0):
     sources = _sources(a, ans, axis)
     t = np.broadcast_to(t, np.shape(t)[:lead] + sources.shape)
     sources = np.broadcast_to(sources, t.shape)
-    return np.take_along_axis(t, sources, axis=axis % np.ndim(a) + lead)
+    return np.take_along_axis(t, sources, axis=_axis(axis, np.ndim(a)) + lead)
 
 
 def _ln(base):
