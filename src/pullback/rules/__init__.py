@@ -487,6 +487,8 @@ def builds_by_indexing(obj) -> bool:
     """
     try:
         getitem = getattr(obj, "__getitem__", None)
+        if getitem is None:
+            return False
         adopt_wrapper(getitem)  # (autograd's r_ and c_: NumPy's)
         return isinstance(lookup(getitem), Rule)
     except TypeError:  # an unhashable object's bound method
@@ -555,7 +557,10 @@ _AUTOGRAD_RENAMED = {("autograd.numpy.linalg", "T"): (_np.linalg, "matrix_transp
 
 def autograd_wrapped(obj):
     """The NumPy (or SciPy) function an autograd function runs when no argument is boxed,
-    or None when `obj` is not one."""
+    or None when `obj` is not one (None itself is none: a name a module lacks must not
+    match it)."""
+    if obj is None:
+        return None
     for (module, name), (numpy_module, numpy_name) in _AUTOGRAD_RENAMED.items():
         if module in sys.modules and getattr(sys.modules[module], name, None) is obj:
             if isinstance(numpy_module, str):
