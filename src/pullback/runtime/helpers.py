@@ -1824,10 +1824,12 @@ def transposed(rows):
 
 def transposed_grad(g, rows):
     """The gradient of `rows` given `g`, that of transposed(rows): element i of row j got
-    the gradient of element j of column i (zero past the shortest row, where zip stops)."""
+    the gradient of element j of column i (zero past the shortest row, where zip stops);
+    a row that is an array gets an array of its shape (`zip(*(a, b))` of arrays)."""
     columns = len(g) if g.__class__ is not float else 0
-    return GradList(GradList(item_grad(item_grad(g, i), j) if i < columns else 0.0
-                             for i in range(len(row))) for j, row in enumerate(rows))
+    return GradList(extended_grad(GradList(item_grad(item_grad(g, i), j) if i < columns
+                                           else 0.0 for i in range(len(row))), row)
+                    for j, row in enumerate(rows))
 
 
 def default_function(given, default, name, where):
