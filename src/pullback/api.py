@@ -493,6 +493,10 @@ def _records_copied(function):
                 and isinstance(n.func, gast.Name) and n.func.id == "restore_slot"
                 and n.args and isinstance(n.args[0], gast.Name)}  # (of a dict)
     names = {n.id for n in gast.walk(function) if isinstance(n, gast.Name)}
+    aliased = {s.value.value.id for s in function.body if isinstance(s, gast.Assign)
+               and isinstance(s.value, gast.Attribute) and isinstance(s.value.value, gast.Name)
+               and s.value.attr in ("append", "pop")}  # the branch tape: always a list
+    maybe_none = updated - aliased
     copies = []
     for element in unpack.targets[0].elts:
         if element.id in updated or element.id in written:
@@ -507,9 +511,18 @@ def _records_copied(function):
                                          type_comment=None),
                           args=[load_given, gast.Constant(value=element.id, kind=None),
                                 gast.Tuple(elts=[], ctx=gast.Load())], keywords=[])
-            copies.append(gast.Assign(
-                targets=[gast.Name(id=element.id, ctx=gast.Store(), annotation=None,
-                                   type_comment=None)], value=copied, type_comment=None))
+            copy = gast.Assign(targets=[gast.Name(id=element.id, ctx=gast.Store(),
+                                                  annotation=None, type_comment=None)],
+                               value=copied, type_comment=None)
+            if element.id in updated and element.id in maybe_none:
+                # None: a list made on a path the forward sweep did not take
+                copy = gast.If(test=gast.Compare(
+                    left=load_given, ops=[gast.IsNot()],
+                    comparators=[gast.Constant(value=None, kind=None)]), body=[copy],
+                    orelse=[gast.Assign(targets=[gast.Name(
+                        id=element.id, ctx=gast.Store(), annotation=None, type_comment=None)],
+                        value=gast.Constant(value=None, kind=None), type_comment=None)])
+            copies.append(copy)
             element.id = given
     at = function.body.index(unpack) + 1
     function.body[at:at] = copies

@@ -615,8 +615,9 @@ def _check_fresh(name, analysis, describe, where, seen) -> None:
         if isinstance(d.value, (gast.List, gast.Dict)) or (  # a display, or lists joined
                 isinstance(d.value, gast.BinOp) and op.rule in SEQUENCE_RULES.values()):
             continue
-        if op.callee is unbound:  # never set on this path: any use of it raises
-            continue
+        if op.callee is unbound or isinstance(d.value, gast.Constant) \
+                and d.value.value is None:  # never set on this path, or None: any update
+            continue  # of it raises
         if isinstance(d.value, gast.Subscript) and isinstance(d.value.slice, gast.Slice) \
                 and isinstance(d.value.value, gast.Name) \
                 and _a_list(d.value.value.id, analysis, set()):
