@@ -114,6 +114,7 @@ class Refusals:
         # argument may hold them)
         self.held_lists: dict = {}
         self.stored_bases: set = set()  # parameters f only stores into (_stored_only)
+        self.index_checks: dict = {}  # id(r[k] read) -> its keys checked to be integers
         self._check_attribute_writes()
         for s in self.assigns:
             target = s.targets[0]
@@ -1105,9 +1106,12 @@ class Refusals:
         return found
 
     def _check_index(self, s, op):
-        """`r[x]` of an object that carries no gradient (np.r_, a constant table) with a
-        differentiated value in the index: the result depends on x in a way no rule says
-        (np.r_[x, c] builds an array of x), so it is refused rather than taken as constant."""
+        """`r[k]` of an object that carries no gradient (np.r_, a constant table, an array
+        f does not differentiate) with a differentiated value in the index: a read at
+        integer positions does not depend on k differentiably, so the generated code
+        checks, when it runs, that each such name holds integers (`integer_index`); any
+        other key (np.r_[x, c] under another name builds an array of x) is refused there.
+        `index_checks`: id(statement) -> [(name, ((what is indexed, name), where))]."""
         index = {n.id for n in walk(s.value.slice)
                  if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
         varied = sorted(index & self.varied)
@@ -1118,13 +1122,9 @@ class Refusals:
             if isinstance(base, gast.Name) and base.id in self.defs:
                 origin = self.defs[base.id][0].value
                 shown = dotted_name(origin) or self.spelled(base.id)
-            raise NoRuleError(
-                f"indexing {shown} with {self.spelled(varied[0])}, a value being "
-                f"differentiated: pullback differentiates reads out of arrays, lists and dicts "
-                "at integer positions and keys, and np.r_[...] and np.c_[...] spelled so, "
-                "not other objects built by indexing (np.s_, np.r_ under another name); "
-                "build the array with np.concatenate, np.stack or np.array",
-                self.parsed.location.describe(s))
+            where = self.parsed.location.describe(s)
+            self.index_checks[id(s)] = [(name, ((shown, self.spelled(name)), where))
+                                        for name in varied]
 
     def _parameter_call(self, name):
         func = self.parsed.func

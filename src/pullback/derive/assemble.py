@@ -389,6 +389,18 @@ class Assembly:
             "complex_to_math", tuple_of(*[const(n if params else "") for n in names]),
             tuple_of(*[load(n) for n in names]), load(at)))])
 
+    def index_guard(self, name, at):
+        """`if k.__class__ is not int: integer_index(k, at)`: a key from values being
+        differentiated that reads an object carrying no gradient holds integers
+        (analysis/refusals `_check_index`; runtime `integer_index` refuses anything else)."""
+        const_name = self.namer.fresh("index_at")
+        self.constants[const_name] = at
+        test = gast.Compare(left=gast.Attribute(value=load(name), attr="__class__",
+                                                ctx=gast.Load()),
+                            ops=[gast.IsNot()], comparators=[load("builtin_int")])
+        return if_(test, [gast.Expr(value=call("integer_index", load(name),
+                                               load(const_name)))])
+
     def operand_guard(self, name, where):
         """`if name.__class__ not in OPERAND_TYPES: operand_of_user_class(name, at)`: an
         operand an operator's rule differentiates is no object overloading operators

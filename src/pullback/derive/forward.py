@@ -402,6 +402,7 @@ class Forward:
                    if not self.recorded_number(c[0])]
         before += [self.reverse.real_guard([n], [at], params=False)
                    for n, at in self.analysis.real_checks()[1].get(id(s), ())]
+        before += [self.reverse.index_guard(*c) for c in self.analysis.index_checks.get(id(s), ())]
         after += [self.reverse.operand_guard(*c) for c in operands.get(("after", id(s)), ())
                   if not self.recorded_number(c[0])]
         return before, after

@@ -181,6 +181,7 @@ class Records:
                     out.append(gast.Expr(value=call("check_bound", load(s.value.id))))
                 _, operands = self.analysis.operand_checks()  # not objects (classify)
                 out += [self.operand_guard(*c) for c in operands.get(("before", id(s)), ())]
+                out += [self.index_guard(*c) for c in self.analysis.index_checks.get(id(s), ())]
                 out += [self.real_guard([n], [at], params=False)
                         for n, at in self.analysis.real_checks()[1].get(id(s), ())]
                 out.append(s)

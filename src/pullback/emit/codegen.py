@@ -275,11 +275,12 @@ def _is_guard(stmt, calls=("rebound", "not_scalars", "complex_to_math",
 
 def without_operand_checks(stmts) -> list:
     """`stmts` without the checks that an operator's operand is no object of a user
-    class (objects.operand_of_user_class), for a backend whose compiled code only takes
-    numbers and arrays."""
+    class (objects.operand_of_user_class), or that a key is integers (its compiled code
+    indexes with integers only), for a backend whose compiled code only takes numbers and
+    arrays."""
     out = []
     for s in stmts:
-        if _is_guard(s, ("operand_of_user_class", "complex_to_math")):
+        if _is_guard(s, ("operand_of_user_class", "complex_to_math", "integer_index")):
             continue
         for block in ("body", "orelse", "finalbody"):
             if isinstance(getattr(s, block, None), list):

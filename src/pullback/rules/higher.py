@@ -1590,7 +1590,8 @@ NONDIFF = declare(runtime.record_shape, runtime.loop_len, runtime.sort_order,
     runtime.not_scalars, runtime.complex_to_math, runtime.check_scalar, runtime.check_bound,
     runtime.unpack_check, runtime.rebound, runtime.not_a_view, runtime.not_shared,
     runtime.slot_not_shared, runtime.list_not_kept, runtime.held_list,
-    runtime.raise_own, tangent_support.check_tangent, objects.operand_of_user_class,
+    runtime.raise_own, runtime.integer_index, tangent_support.check_tangent,
+    objects.operand_of_user_class,
     objects.operands_of_user_class, objects.objects_apart, kinds=("reads-only",))
 
 # a record's view (derive/records.py `keep_recorded_views`), and its copy at second

@@ -1520,6 +1520,40 @@ def bound_value(value):
     return value
 
 
+def _without_derivative(key) -> bool:
+    """Whether an index holds integers (or booleans, slices of them, None, Ellipsis,
+    text) alone: values no read depends on differentiably, whatever reads them."""
+    if key is None or key is Ellipsis or isinstance(key, (int, str, numpy.integer,
+                                                          numpy.bool_)):
+        return True
+    if isinstance(key, numpy.ndarray):
+        return key.dtype.kind in "biu"
+    if isinstance(key, slice):
+        return all(_without_derivative(b) for b in (key.start, key.stop, key.step))
+    if isinstance(key, (tuple, list)):
+        return all(_without_derivative(k) for k in key)
+    return False
+
+
+def integer_index(key, at):
+    """`r[k]` of an object carrying no gradient, where k comes from values being
+    differentiated (a position recorded beside them, `for t, v in pairs: targets[t]`): a
+    read at integer positions has no derivative in k; any other key (a float, a float
+    array: an object that builds its value from the key, np.r_ under another name) is
+    refused. `at`: (what is indexed, with what; where)."""
+    if _without_derivative(key):
+        return
+    from ..errors import NoRuleError
+
+    (shown, name), where = at
+    raise NoRuleError(
+        f"indexing {shown} with {name}, a value being differentiated that holds "
+        f"{type(key).__name__} values here, not integers: pullback differentiates reads out of "
+        "arrays, lists and dicts at integer positions and keys, and np.r_[...] and "
+        "np.c_[...] spelled so, not other objects built by indexing (np.s_, np.r_ under "
+        "another name); build the array with np.concatenate, np.stack or np.array", where)
+
+
 def check_bound(out):
     """The function's result is a value, not a variable that was never set."""
     if out.__class__ is Unbound:
@@ -1915,7 +1949,8 @@ HELPERS["SCALAR_TYPES"] = SCALAR_TYPES
 # records; float for the entry checks' identity test), under names nothing in the user's
 # function can hide: used where the function's own locals or globals hide the builtin's name.
 HELPERS.update({f"builtin_{f.__name__}": f
-                for f in (set, tuple, isinstance, range, len, min, slice, reversed, float)})
+                for f in (set, tuple, isinstance, range, len, min, slice, reversed, float,
+                          int)})
 # The helpers here that compute a value and do nothing else (the optimizer may drop a
 # call whose result is unread: rules.PURE_CALLS)
 PURE = frozenset({"unbroadcast", "owned", "as_grad", "as_array", "zeros_like", "item_grad",
