@@ -25,9 +25,11 @@ written after it (`check_hoistable`). G's own names are made fresh; the guards c
 the name still denotes G when the gradient runs. Refused, located: a `return` in BODY,
 `yield` or `yield from` used as a value, G consuming another generator other than by
 `yield from G2(...)`, zip of two generators, G with `*args`, `**kwargs`, keyword-only
-parameters, defaults other than constants, or from another module or a closure, G reading
-a global that f's names hide, and any other use of a generator of the user's (kept, passed
-on, iterated by hand), which the check of f refuses anyway.
+parameters, defaults other than constants, a G from another module or a closure that
+delegates (`yield from`), G reading a global that f's names hide (a G from another module
+or a closure reads its free names where it was defined, live, as an inlined call does),
+and any other use of a generator of the user's (kept, passed on, iterated by hand), which
+the check of f refuses anyway.
 
 >>> from pullback.ir.naming import Namer, all_names
 >>> from pullback.lower.example import parsed, show
@@ -71,6 +73,7 @@ from ..frontend.parse import is_library, parse_function
 from ..ir.annotations import BUILTIN, ORIGIN
 from ..ir.nodes import assign, call, clone, load, names, stored_in_order, walk
 from .common import at_line, located_error, rename
+from .inlining import Inlining
 from .iterators import changed_in_place
 
 # builtins that consume an iterable at once: a generator passed to one is collected first
@@ -100,10 +103,21 @@ class _Nested:
 
 
 class Generators:
+    # what the free names of a generator from another module or a closure denote where
+    # its body runs: as for an inlined call (lower/inlining.py)
+    free_names, module_name, closure_cell = (
+        Inlining.free_names, Inlining.module_name, Inlining.closure_cell)
+
     def __init__(self, tree, namer, parsed):
         self.tree, self.namer, self.parsed = tree, namer, parsed
         self.nested = {s.name: _Nested(s, parsed.location) for s in tree.body
                        if own_yields(s)}  # (the check of f allows yields only there)
+        self.local_functions, self.globals_names = set(self.nested), {}
+        self.user_names = set(namer.taken)
+
+    @property
+    def locals(self) -> set:  # (free_names: the names f itself binds)
+        return self.own
 
     @functools.cached_property
     def own(self) -> set:
@@ -468,6 +482,10 @@ class Generators:
         callee = self.callee(loop, func)
         body = self.loop_body(loop) + list(tail)
         shared = sorted(set(stored_in_order(*body, loop.target)))
+        if self.foreign(func) and any(isinstance(n, gast.YieldFrom) for n in walk(callee.tree)):
+            self.error(f"generator {func.__name__!r}, defined in another module or inside a "
+                       "function other than f, delegates (yield from): pullback runs such a "
+                       "generator in place only when it yields its values itself", loop.iter)
         fdef = _without_yield_from(self.expanded(clone(callee.tree), [func], callee.location))
         params = [a.id for a in fdef.args.args + fdef.args.posonlyargs]
         own = sorted(set(params) | set(stored_in_order(*fdef.body)))
@@ -477,6 +495,10 @@ class Generators:
                 if ORIGIN.of(node) is None:  # (a generator's it delegates to: its own)
                     ORIGIN.set(node, (callee.location, node.lineno))
                 node.lineno = getattr(loop, "lineno", None)
+        setup = []
+        if self.foreign(func):  # its free names read what they read where it was defined
+            free = {n.id for n in walk(fdef) if isinstance(n, gast.Name)} - set(own)
+            renamed.update(self.free_names(callee, free, fdef.body, setup))
         rename(fdef.args, renamed)
         for s in fdef.body:
             rename(s, renamed)
@@ -503,7 +525,14 @@ class Generators:
             self.parsed.inlined[None, head] = func  # guarded: the name must still be G
         if guard is not None:
             run = gast.If(test=guard, body=[run], orelse=[])
-        return [fdef, at_line(run, lineno)]
+        return [at_line(st, lineno) for st in setup] + [fdef, at_line(run, lineno)]
+
+    def foreign(self, func) -> bool:
+        """Whether generator `func` was defined in another module or in a function other
+        than f (a closure): its free names are then read where it was defined."""
+        return func.__class__ is not _Nested and (
+            func.__globals__ is not getattr(self.parsed.func, "__globals__", None)
+            or bool(func.__closure__))
 
     def expanded(self, tree, running, location, outer=frozenset()):
         """`tree` (a generator's def) with each statement `yield from G2(args)`, G2 a
@@ -596,11 +625,10 @@ class Generators:
         name = func.__name__
         if func.__class__ is _Nested:
             callee = func
-        elif func.__globals__ is not getattr(self.parsed.func, "__globals__", None) \
-                or func.__closure__:
+        elif location is not None and self.foreign(func):
             error(f"generator {name!r} defined in another module or inside a function "
-                  "other than f: pullback runs a generator in place when it is a "
-                  "module-level function of f's module or defined in f", loop.iter)
+                  "other than f, delegated to by yield from: pullback runs such a generator "
+                  "in place where f consumes it, not where another delegates to it", loop.iter)
         else:
             try:
                 callee = parse_function(func)
@@ -627,7 +655,8 @@ class Generators:
         free = {n.id for n in walk(callee.tree) if isinstance(n, gast.Name)} - set(
             stored_in_order(callee.tree)) - {a.id for a in walk(args) if isinstance(a, gast.Name)}
         hidden = sorted(free & (self.own | set(stored_in_order(*loop.body, loop.target))))
-        if hidden and func.__class__ is not _Nested:  # (one defined in f reads f's names)
+        if hidden and func.__class__ is not _Nested and not self.foreign(func):
+            # (one defined in f reads f's names; one from elsewhere reads its own)
             error(f"generator {name!r} reads the global {hidden[0]!r}, which f's own "
                   f"variable of that name hides where the generator runs in place; "
                   "rename one of them", loop.iter)
