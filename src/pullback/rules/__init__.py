@@ -571,7 +571,12 @@ def autograd_wrapped(obj):
     if not str(getattr(obj, "__module__", "")).startswith("autograd."):
         return None
     if getattr(obj, "_is_primitive", None) is True:  # notrace_primitive(f): shape, ndim
-        return getattr(obj, "__wrapped__", None)
+        inner = getattr(obj, "__wrapped__", None)
+        code, cells = getattr(obj, "__code__", None), getattr(obj, "__closure__", None)
+        if inner is None and code is not None and cells and "f_raw" in code.co_freevars:
+            inner = cells[code.co_freevars.index("f_raw")].cell_contents  # (autograd's own
+            # `wraps` keeps no __wrapped__: the function is the wrapper's closure cell)
+        return inner
     owner = getattr(obj, "__self__", None)  # autograd's r_[...] and c_[...]: NumPy's
     if owner is not None and getattr(obj, "__name__", None) == "__getitem__":
         namespace = sys.modules.get("autograd.numpy")
