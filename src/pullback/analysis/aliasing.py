@@ -209,7 +209,8 @@ def _check_written_operands(tree, analysis, describe) -> None:
                     _precedes(s, r, analysis) is not None
                     and _precedes(r, t, analysis) is not None for r in again)
                 next_trip = any(not any(_inside(r, loop, analysis)
-                                        and _precedes(s, r, analysis) is not None
+                                        and (_precedes(s, r, analysis) is not None
+                                             or _runs_before(r, t, analysis))
                                         for r in again)
                                 for loop in _loops_around_both(s, t, analysis))
                 if after or next_trip:
@@ -236,6 +237,15 @@ def _check_written_operands(tree, analysis, describe) -> None:
                     f"{analysis.spelled(v)!r} may share memory with {analysis.spelled(d)!r}, "
                     "which a helper writes in place while it is still read; take a copy",
                     describe(s))
+
+
+def _runs_before(r, t, analysis) -> bool:
+    """Whether r runs before t each time t runs: r sits in a block around t, ahead of
+    t's statement there (an inner loop's entry copy `d_3 = d_2` ahead of that loop, read
+    in its body: each trip of an outer loop binds d_3 anew before t reads it)."""
+    parent = _ancestors(r, analysis)[1]
+    return any(a is parent for a in _ancestors(t, analysis)[1:]) \
+        and _precedes(r, t, analysis) is not None
 
 
 def _stale(m, t, s, born, analysis) -> bool:
