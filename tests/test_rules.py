@@ -1431,6 +1431,18 @@ SAMPLES.update({
     scipy_samples.linalg.lstsq: [("scipy.linalg.lstsq(x0, x1)[0]", [((4, 2), ANY), ((4,), ANY)]),
                          ("scipy.linalg.lstsq(x0, x1)[1]", [((4, 2), ANY), ((4, 2), ANY)])],
 })
+# probes13a (added last: each case's seed is its index): sliding_window_view
+# (rules/windows.py) and its gradient's own rule
+_SWV = "np.lib.stride_tricks.sliding_window_view"
+SAMPLES.update({
+    np.lib.stride_tricks.sliding_window_view: [
+        (f"{_SWV}(x0, 3) * {W(4, 3)}", [((6,), ANY)]),
+        (f"{_SWV}(x0, (2, 2)) * {W(2, 2, 2, 2)}", [((3, 3), ANY)]),
+        (f"{_SWV}(x0, 2, axis=1)", [((3, 4), ANY)]),
+        (f"{_SWV}(x0, (2, 2), axis=(0, 0))", [((5, 2), ANY)])],
+    HELPERS["sliding_window_view_grad"]: [
+        ("sliding_window_view_grad(x0 * x1[:4, None], x1, 3)", [((4, 3), ANY), ((6,), ANY)])],
+})
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 
