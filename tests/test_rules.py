@@ -1443,6 +1443,19 @@ SAMPLES.update({
     HELPERS["sliding_window_view_grad"]: [
         ("sliding_window_view_grad(x0 * x1[:4, None], x1, 3)", [((4, 3), ANY), ((6,), ANY)])],
 })
+# probes13a (added last): scipy.signal.lfilter (rules/lfilter.py), in b, a and x, and
+# x's gradient's own rule
+if scipy is not None:
+    SAMPLES.update({
+        scipy.signal.lfilter: [
+            ("scipy.signal.lfilter(x0, [1.0, -0.5], x1)", [((3,), ANY), ((6,), ANY)]),
+            ("scipy.signal.lfilter([0.5, 0.2], x0 + np.array([2.0, 0.0, 0.0]), x1)",
+             [((3,), UNIT), ((6,), ANY)]),
+            ("scipy.signal.lfilter([0.5, 0.2], [1.0, 0.3], x0, axis=0)", [((5, 2), ANY)])],
+        HELPERS["lfilter_grad_x"]: [
+            ("lfilter_grad_x(x0 * x1, [0.5, 0.2], [1.0, 0.3], x1)",
+             [((5,), ANY), ((5,), ANY)])],
+    })
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 
