@@ -252,13 +252,17 @@ def _stale(m, t, s, born, analysis) -> bool:
     """Whether the call `s` may write the object a name made at `m` holds between m and
     its read at `t` (not `_read_unchanged`). A loop's copy at the end of its body (`d_3 =
     d_4`, SSA's back edge) reaches a read in the next trip, which s, outside every loop
-    around both, cannot come between."""
+    around both, cannot come between; nor can s inside the loop after the read and ahead
+    of the copy in its body (each trip runs it between its own read and copy)."""
     if _read_unchanged(m, t, s, born, analysis):
         return False
     if _precedes(m, t, analysis) is not None:
         return True
     around = _loops_around_both(m, t, analysis)
-    return not (PHI.of(m) and around) or any(_inside(s, loop, analysis) for loop in around)
+    between = not (_precedes(t, s, analysis) is not None
+                   and _precedes(s, m, analysis) is not None)
+    return not (PHI.of(m) and around) or between and any(
+        _inside(s, loop, analysis) for loop in around)
 
 
 def _read_unchanged(m, t, s, born, analysis) -> bool:
