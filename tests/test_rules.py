@@ -1431,6 +1431,31 @@ SAMPLES.update({
     scipy_samples.linalg.lstsq: [("scipy.linalg.lstsq(x0, x1)[0]", [((4, 2), ANY), ((4,), ANY)]),
                          ("scipy.linalg.lstsq(x0, x1)[1]", [((4, 2), ANY), ((4, 2), ANY)])],
 })
+# probes13a (added last: each case's seed is its index): sliding_window_view
+# (rules/windows.py) and its gradient's own rule
+_SWV = "np.lib.stride_tricks.sliding_window_view"
+SAMPLES.update({
+    np.lib.stride_tricks.sliding_window_view: [
+        (f"{_SWV}(x0, 3) * {W(4, 3)}", [((6,), ANY)]),
+        (f"{_SWV}(x0, (2, 2)) * {W(2, 2, 2, 2)}", [((3, 3), ANY)]),
+        (f"{_SWV}(x0, 2, axis=1)", [((3, 4), ANY)]),
+        (f"{_SWV}(x0, (2, 2), axis=(0, 0))", [((5, 2), ANY)])],
+    HELPERS["sliding_window_view_grad"]: [
+        ("sliding_window_view_grad(x0 * x1[:4, None], x1, 3)", [((4, 3), ANY), ((6,), ANY)])],
+})
+# probes13a (added last): scipy.signal.lfilter (rules/lfilter.py), in b, a and x, and
+# x's gradient's own rule
+if scipy is not None:
+    SAMPLES.update({
+        scipy.signal.lfilter: [
+            ("scipy.signal.lfilter(x0, [1.0, -0.5], x1)", [((3,), ANY), ((6,), ANY)]),
+            ("scipy.signal.lfilter([0.5, 0.2], x0 + np.array([2.0, 0.0, 0.0]), x1)",
+             [((3,), UNIT), ((6,), ANY)]),
+            ("scipy.signal.lfilter([0.5, 0.2], [1.0, 0.3], x0, axis=0)", [((5, 2), ANY)])],
+        HELPERS["lfilter_grad_x"]: [
+            ("lfilter_grad_x(x0 * x1, [0.5, 0.2], [1.0, 0.3], x1)",
+             [((5,), ANY), ((5,), ANY)])],
+    })
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 

@@ -209,7 +209,8 @@ def _check_written_operands(tree, analysis, describe) -> None:
                     _precedes(s, r, analysis) is not None
                     and _precedes(r, t, analysis) is not None for r in again)
                 next_trip = any(not any(_inside(r, loop, analysis)
-                                        and _precedes(s, r, analysis) is not None
+                                        and (_precedes(s, r, analysis) is not None
+                                             or _runs_before(r, t, analysis))
                                         for r in again)
                                 for loop in _loops_around_both(s, t, analysis))
                 if after or next_trip:
@@ -238,17 +239,30 @@ def _check_written_operands(tree, analysis, describe) -> None:
                     describe(s))
 
 
+def _runs_before(r, t, analysis) -> bool:
+    """Whether r runs before t each time t runs: r sits in a block around t, ahead of
+    t's statement there (an inner loop's entry copy `d_3 = d_2` ahead of that loop, read
+    in its body: each trip of an outer loop binds d_3 anew before t reads it)."""
+    parent = _ancestors(r, analysis)[1]
+    return any(a is parent for a in _ancestors(t, analysis)[1:]) \
+        and _precedes(r, t, analysis) is not None
+
+
 def _stale(m, t, s, born, analysis) -> bool:
     """Whether the call `s` may write the object a name made at `m` holds between m and
     its read at `t` (not `_read_unchanged`). A loop's copy at the end of its body (`d_3 =
     d_4`, SSA's back edge) reaches a read in the next trip, which s, outside every loop
-    around both, cannot come between."""
+    around both, cannot come between; nor can s inside the loop after the read and ahead
+    of the copy in its body (each trip runs it between its own read and copy)."""
     if _read_unchanged(m, t, s, born, analysis):
         return False
     if _precedes(m, t, analysis) is not None:
         return True
     around = _loops_around_both(m, t, analysis)
-    return not (PHI.of(m) and around) or any(_inside(s, loop, analysis) for loop in around)
+    between = not (_precedes(t, s, analysis) is not None
+                   and _precedes(s, m, analysis) is not None)
+    return not (PHI.of(m) and around) or between and any(
+        _inside(s, loop, analysis) for loop in around)
 
 
 def _read_unchanged(m, t, s, born, analysis) -> bool:

@@ -472,6 +472,8 @@ def _summed_batch(g, shape):
     if g.shape[1:] == shape:
         return g
     lead = g.ndim - 1 - len(shape)
+    if g.ndim == 1:  # the batch of a number: unbroadcast keeps a float gradient a float
+        return g  # (a zero or a seed that broadcasts), so its tangents stay as they are
     if lead < 0 or any(n != 1 and g.shape[1 + lead + i] != n for i, n in enumerate(shape)):
         return _zero_batch(g, shape)
     axes = tuple(range(1, 1 + lead)) + tuple(
