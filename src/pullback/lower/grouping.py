@@ -102,8 +102,9 @@ def _replace(tree, rewritten) -> None:
             rank[id(t)] = len(rank)
     replaced = {}
     for grown, updates in rewritten:
-        for s, found in sorted(updates, key=lambda update: rank[id(update[0])]):
-            if found[0] != "set":
+        for s, found in sorted((u for u in updates if id(u[0]) in rank),
+                               key=lambda update: rank[id(update[0])]):
+            if found[0] != "set":  # (a statement in no block `_blocks` lists stays)
                 replaced[id(s)] = grown.as_values(s, *found)
     if replaced:
         for stmts in _blocks(tree.body):
