@@ -72,10 +72,13 @@ def guard_unpatched(tree: gast.AST, guarded, namer, constants: dict, locate) -> 
     bound: dict = {}  # dotted name -> name of the constant holding the original
     checked: dict = {}  # constant an entry guard compares -> its dotted name
     for function in functions:
-        checked.update(_call_checked(function, guarded, namer, constants))
+        places = _chains_under(function)  # (one walk serves both passes)
+        if _call_checked(function, guarded, namer, constants, places, checked):
+            # the chains bound to a guard's constant are chains no more
+            places = [p for p in places if _root(p[3]) in _CHAINED and (
+                getattr(p[0], p[1]) if p[2] is None else getattr(p[0], p[1])[p[2]]) is p[3]]
         used = {}
         looked = set()  # the chains looked up already (`math.sin` on every other line)
-        places = _chains_under(function)
         for _, _, _, node in places:
             chain = []
             while node.__class__ is gast.Attribute:
@@ -110,14 +113,15 @@ def guard_unpatched(tree: gast.AST, guarded, namer, constants: dict, locate) -> 
     return {**{constant: name for name, constant in bound.items()}, **checked}
 
 
-def _call_checked(function, guarded, namer, constants) -> dict:
+def _call_checked(function, guarded, namer, constants, places, checked) -> bool:
     """Bind each chain f calls or reads (`math.sin`, in `guarded`) that an entry guard
     compares (`if math.sin is not math_sin: rebound('math.sin')`) to that guard's
     constant after the guards: past them the chain holds exactly that object, so the
     body calls `math_sin(x)`, one closure read instead of a global read and an attribute
     lookup on every call (in a loop, on every pass), and the function called is the one
-    the rule was chosen for. The constant is named after the chain. Returns constant
-    name -> dotted name (a backend compiling calls by name spells them back)."""
+    the rule was chosen for. The constant is named after the chain. `places`: the
+    function's chains (`_chains_under`). Adds to `checked` constant name -> dotted name (a
+    backend compiling calls by name spells them back); returns whether it bound any."""
     body = function.body
     k = 0
     while k < len(body) and _is_guard(body[k]):
@@ -135,9 +139,18 @@ def _call_checked(function, guarded, namer, constants) -> dict:
                     and call.args[0].value == dotted:
                 names[dotted] = test.comparators[0]
     if not names:
-        return {}
-    places = [p for s in body[k:] for p in _chains_under(s)
-              if isinstance(p[3].ctx, gast.Load)]
+        return False
+    # the chains under the statements after the guards: not those of the guards, of
+    # the parameters' defaults, or any other part of the def but its body
+    heads = [*body[:k]]
+    for field in child_fields(function.__class__):
+        value = getattr(function, field, None)
+        if field != "body":
+            heads += value if value.__class__ is list else [value]
+    outside = {id(p[3]) for head in heads if isinstance(head, gast.AST)
+               for p in _chains_under(head)}
+    outside.update(id(p[3]) for p in places if p[0] is function)
+    places = [p for p in places if id(p[3]) not in outside and isinstance(p[3].ctx, gast.Load)]
     read = {}
     for place in places:  # the longest link a guard compares, as _bind_chains takes it
         node = place[3]
@@ -145,14 +158,13 @@ def _call_checked(function, guarded, namer, constants) -> dict:
             node = node.value
         if node.__class__ is gast.Attribute:
             read[_dotted(node)] = names[_dotted(node)]
-    out = {}
     for dotted, constant in sorted(read.items()):
         name = namer.fresh(dotted.replace(".", "_"))
         constants[name] = constants.pop(constant.id)
         constant.id = name
-        out[name] = dotted
+        checked[name] = dotted
     _bind_chains(places, {dotted: constant.id for dotted, constant in read.items()})
-    return out
+    return bool(read)
 
 
 def _chains_under(function) -> list:

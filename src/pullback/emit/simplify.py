@@ -58,7 +58,6 @@ from ..ir.nodes import (
     names,
     not_,
     skeleton,
-    stored_names,
     walk,
 )
 
@@ -156,12 +155,28 @@ _FOLDS = {gast.BinOp: _fold_binop, gast.Call: _fold_call, gast.Compare: _fold_co
           gast.IfExp: _fold_ifexp, gast.BoolOp: _fold_boolop}
 
 
-def _rename_reads(node, mapping) -> None:
-    """Reads of the names `mapping` holds renamed in place."""
+def _rename_reads(found, mapping) -> None:
+    """Reads among the Name nodes `found` of the names `mapping` holds renamed in place."""
     if mapping:
-        for n in names(node):
-            if n.id in mapping and isinstance(n.ctx, gast.Load):
+        load = gast.Load
+        for n in found:
+            if n.id in mapping and n.ctx.__class__ is load:
                 n.id = mapping[n.id]
+
+
+def _mentions(found) -> tuple[list, set]:
+    """(the names read, each as often as read; the names stored) of the Name nodes
+    `found`: what `_drop_dead_code` knows of a statement (of a branch or loop: of its
+    test, target and iterator)."""
+    reads, stores = [], set()
+    load, store = gast.Load, gast.Store
+    for n in found:
+        ctx = n.ctx.__class__
+        if ctx is load:
+            reads.append(n.id)
+        elif ctx is store:
+            stores.add(n.id)
+    return reads, stores
 
 
 def _is_copy(stmt) -> bool:
@@ -237,11 +252,13 @@ def _unit_products(node, ones, floats):
     return node
 
 
-def _propagate(stmts: list, stored=None) -> list:
+def _propagate(stmts: list, mentioned: dict, stored=None) -> list:
     """The statements with copies propagated; the names they assign are added to `stored`
     (a compound statement's, found as its blocks are propagated, so that nested blocks
     are not walked again for them). A name holding the literal 1.0 is taken out of the
-    products that `_unit_products` makes exact."""
+    products that `_unit_products` makes exact. `mentioned` gets, per statement kept
+    (by id), what `_mentions` says of it as it now reads: each statement's names are
+    listed once for both passes."""
     copies: dict[str, str] = {}  # a -> b after `a = b`
     copied: dict[str, set] = {}  # b -> the names a holding a copy of it
     ones: set = set()  # names holding the literal 1.0 (float)
@@ -264,41 +281,49 @@ def _propagate(stmts: list, stored=None) -> list:
         if isinstance(s, (gast.With, gast.If, gast.For, gast.While)):
             # its blocks start with no copies: propagated first, they tell what it assigns
             inner: set = set()
-            s.body = _propagate(s.body, inner) or [gast.Pass()]
+            s.body = _propagate(s.body, mentioned, inner) or [gast.Pass()]
             if isinstance(s, gast.With):  # (the adjoint of a with body): a block of its own
                 parts = s.items
             else:
-                s.orelse = _propagate(s.orelse, inner)
+                s.orelse = _propagate(s.orelse, mentioned, inner)
                 parts = [getattr(s, field) for field in ("test", "target", "iter")
                          if getattr(s, field, None) is not None]
-            for part in parts:
-                inner |= stored_names(part)
+            found = [names(part) for part in parts]
+            for part_names in found:
+                inner.update(n.id for n in part_names if n.ctx.__class__ is gast.Store)
             if isinstance(s, gast.While):  # its test runs again after the body
                 kill(inner)
-            for part in parts:  # (a loop's target is not read)
+            for part, part_names in zip(parts, found):  # (a loop's target is not read)
                 if isinstance(s, gast.With):
-                    _rename_reads(part.context_expr, copies)
+                    _rename_reads(names(part.context_expr), copies)
                 elif not (isinstance(s, gast.For) and part is s.target):
-                    _rename_reads(part, copies)
+                    _rename_reads(part_names, copies)
+            if not isinstance(s, gast.With):  # (a with statement: all its names, later)
+                mentioned[id(s)] = (s, *_mentions([n for part in found for n in part]))
             kill(inner)
             stored |= inner
             out.append(s)
             continue
         if isinstance(s, gast.Assign):
-            _rename_reads(s.value, copies)
-            if ones:
+            value_names = names(s.value)
+            _rename_reads(value_names, copies)
+            if ones and any(n.id in ones for n in value_names):
                 s.value = _unit_products(s.value, ones, floats)
+                value_names = names(s.value)
             target = s.targets[0]
             value = s.value
             copy = target.__class__ is gast.Name and value.__class__ in (gast.Name, gast.Constant)
+            target_names = [target] if target.__class__ is gast.Name else names(target)
             if isinstance(target, gast.Subscript):
-                _rename_reads(target, copies)
+                _rename_reads(target_names, copies)
             elif copy and value.__class__ is gast.Name and value.id == target.id:
                 stored.add(target.id)
                 continue  # a = a
-            names = (target.id,) if target.__class__ is gast.Name else stored_names(target)
-            kill(names)
-            stored.update(names)
+            mentioned[id(s)] = (s, *_mentions(target_names + value_names))
+            assigned = (target.id,) if target.__class__ is gast.Name else \
+                {n.id for n in target_names if n.ctx.__class__ is gast.Store}
+            kill(assigned)
+            stored.update(assigned)
             if copy and value.__class__ is gast.Name:
                 copies[target.id] = value.id
                 copied.setdefault(value.id, set()).add(target.id)
@@ -308,10 +333,12 @@ def _propagate(stmts: list, stored=None) -> list:
                     and dotted_name(s.value.func) in _FLOAT_MATH:
                 floats.add(target.id)
         else:
-            _rename_reads(s, copies)
-            names = stored_names(s)
-            kill(names)
-            stored |= names
+            found = names(s)
+            _rename_reads(found, copies)
+            mentioned[id(s)] = (s, *_mentions(found))
+            assigned = mentioned[id(s)][2]
+            kill(assigned)
+            stored |= assigned
         out.append(s)
     return out
 
@@ -370,39 +397,34 @@ def _raises_next(s, later) -> bool:
     return False
 
 
-def _drop_dead_code(tree) -> bool:
-    """One backward sweep over every block: a statement is removed when nothing reads
-    its name any more (the reads of removed statements are forgotten as they go, so a
-    dead chain goes at once), or, for a copy, when the rest of its block assigns the
-    name again before reading it. Whether another sweep may remove more: whether a
-    statement kept because its name was read lost its last reader to a later removal
-    (a read earlier in a loop body, of a name the body sets after it)."""
-    # each statement's Name nodes (of a branch or loop: of its test, target and iterator),
-    # listed once: they give the read counts, a kept statement's mentions, a removed
-    # one's reads to forget
-    # (the names read, each as often as read; the names stored) per statement
-    mentioned: dict = {}
+def _drop_dead_code(tree, mentioned: dict) -> None:
+    """Backward sweeps over every block, until one removes nothing more: a statement is
+    removed when nothing reads its name any more (the reads of removed statements are
+    forgotten as they go, so a dead chain goes at once), or, for a copy, when the rest of
+    its block assigns the name again before reading it. Another sweep follows when a
+    statement kept because its name was read lost its last reader to a later removal (a
+    read earlier in a loop body, of a name the body sets after it). `mentioned`: id of a
+    statement -> (it, the names it reads, each as often as read; the names it stores), as
+    `_propagate` listed them (of a branch or loop: of its test, target and iterator); a
+    statement it did not list is listed here. The read counts, kept up to date as
+    statements go, serve every sweep: no sweep walks the tree's expressions again."""
     loads: dict[str, int] = {}
-    load, store = gast.Load, gast.Store
 
     def collect(stmts):
         for s in stmts:
+            entry = mentioned.get(id(s))
+            if entry is None or entry[0] is not s:
+                if isinstance(s, (gast.If, gast.For, gast.While)):
+                    found = names(s.test) if not isinstance(s, gast.For) \
+                        else names(s.target, s.iter)
+                else:
+                    found = names(s)
+                entry = mentioned[id(s)] = (s, *_mentions(found))
             if isinstance(s, (gast.If, gast.For, gast.While)):
-                found = names(s.test) if not isinstance(s, gast.For) \
-                    else names(s.target, s.iter)
                 collect(s.body)
                 collect(s.orelse)
-            else:
-                found = names(s)
-            reads, stores = [], set()
-            for n in found:
-                ctx = n.ctx.__class__
-                if ctx is load:
-                    reads.append(n.id)
-                    loads[n.id] = loads.get(n.id, 0) + 1
-                elif ctx is store:
-                    stores.add(n.id)
-            mentioned[id(s)] = (reads, stores)
+            for name in entry[1]:
+                loads[name] = loads.get(name, 0) + 1
 
     collect(tree.body)
     collect = None  # recursive: its cycle would hold the lists for the collector
@@ -415,7 +437,7 @@ def _drop_dead_code(tree) -> bool:
         """Forget the reads of a statement removed (of a branch: of its test; what
         its blocks read went as they were emptied)."""
         nonlocal again
-        for name in mentioned[id(s)][0]:
+        for name in mentioned[id(s)][1]:
             loads[name] -= 1
             if not loads[name] and name in kept_while_read and not again:
                 again = any(map(_is_dead_if_unread, kept_while_read[name]))
@@ -450,11 +472,11 @@ def _drop_dead_code(tree) -> bool:
                     s.body = [gast.Pass()]
                 reads |= else_reads
                 stores |= else_stores
-                part_reads, part_stores = mentioned[id(s)]
+                _, part_reads, part_stores = mentioned[id(s)]
                 reads.update(part_reads)
                 stores |= part_stores
             else:
-                part_reads, stores = mentioned[id(s)]
+                _, part_reads, stores = mentioned[id(s)]
                 reads = set(part_reads)
             whole = isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
             for name in stores:
@@ -467,9 +489,13 @@ def _drop_dead_code(tree) -> bool:
         out.reverse()
         return out, block_reads, block_stores
 
-    tree.body = sweep(tree.body)[0]
+    while True:
+        kept_while_read = {}
+        again = False
+        tree.body = sweep(tree.body)[0]
+        if not again:
+            break
     sweep = None  # a recursive closure: its cycle would hold the statements for the collector
-    return again
 
 
 def _spread_by_product(tree) -> None:
@@ -557,9 +583,9 @@ def simplify(tree: gast.FunctionDef, scalars=frozenset()) -> gast.FunctionDef:
     tree = _fold(tree, called)
     if "unreduce" in called:
         _spread_by_product(tree)
-    tree.body = _propagate(tree.body)
-    while _drop_dead_code(tree):
-        pass
+    mentioned: dict = {}
+    tree.body = _propagate(tree.body, mentioned)
+    _drop_dead_code(tree, mentioned)
     _lean_records(tree, scalars)
     return tree
 
@@ -586,7 +612,7 @@ def _lean_records(tree, scalars) -> None:
                 and isinstance(node.body[0].value, gast.Call) \
                 and dotted_name(node.body[0].value.func) == f"{node.test.id}.pop":
             loops.append(node)  # while saved: names = saved.pop(); ...
-    taken = {n.id for n in walk(tree) if isinstance(n, gast.Name)} if loops else set()
+    taken = None  # the names in the function, once a record is found to lean
     for loop in loops:
         record = loop.test.id
         appends = pushes.get(record, [])
@@ -614,6 +640,8 @@ def _lean_records(tree, scalars) -> None:
             calls = uses[name.id]
             if not calls or name.id in scalars:
                 continue
+            if taken is None:
+                taken = {n.id for n in names(tree)}
             shape = f"{name.id}_shape"
             while shape in taken:
                 shape += "_"

@@ -61,7 +61,8 @@ def dict_names(tree, flatten, nodes=None) -> set[str]:
     """Names the function binds to dicts it builds (displays and comprehensions). A name
     bound to a dict in one place and to something else in another is refused: loops
     iterate a dict's keys and other sequences' elements, and pullback must know which.
-    (`nodes`: `walk(tree)`, when the caller has it.)"""
+    (`nodes`: `walk(tree)`, when the caller has it, or of its nodes at least the
+    statements, comprehensions, attributes, subscripts and names not read, in its order.)"""
     kinds: dict = {}
     for node in walk(tree) if nodes is None else nodes:
         if isinstance(node, (gast.Assign, gast.AnnAssign)) and node.value is not None:

@@ -74,6 +74,7 @@ def deques_as_lists(tree, parsed, namer) -> None:
         return
     own = set(parameters(tree.args))
     parents, uses_of = {}, {}  # (one walk)
+    replaced: dict = {}  # id(statement) -> the statements in its place, for every deque
     for n in walk(tree):
         for c in gast.iter_child_nodes(n):
             parents[id(c)] = n
@@ -92,7 +93,13 @@ def deques_as_lists(tree, parsed, namer) -> None:
                 or any(_nested(n, parents, tree) for n in uses) \
                 or any(_changed_while_iterated(n, parents, updates) for n in uses):
             continue
-        _rewrite(tree, s, name, *form, updates, namer)
+        _rewrite(s, name, *form, updates, namer, replaced)
+    if replaced:  # one walk puts every deque's new statements in place
+        for node in walk(tree):
+            for field in ("body", "orelse", "finalbody"):
+                stmts = getattr(node, field, None)
+                if isinstance(stmts, list) and any(id(t) in replaced for t in stmts):
+                    setattr(node, field, [u for t in stmts for u in replaced.get(id(t), [t])])
 
 
 def _nested(n, parents, tree) -> bool:
@@ -201,10 +208,12 @@ def _reads_as_array(func) -> bool:
     return found is not None and getattr(found, "arrays", False) is True
 
 
-def _rewrite(tree, made, name, iterable, maxlen, updates, namer) -> None:
+def _rewrite(made, name, iterable, maxlen, updates, namer, replaced) -> None:
+    """The deque bound by `made` as a list: its binding and updates rewritten in place,
+    or their new statements added to `replaced` (id(statement) -> the statements in its
+    place; deques_as_lists puts them in place, for all deques at once)."""
     line = getattr(made, "lineno", None)
     deque = made.value.func
-    replaced = {}  # id(statement) -> the statements in its place (one walk puts them)
     if maxlen is not None:  # read off a deque made empty: checked as Python checks it
         bound = namer.fresh(f"{name}_maxlen")
         empty = gast.Call(func=deque, args=[], keywords=[gast.keyword(arg="maxlen",
@@ -245,8 +254,3 @@ def _rewrite(tree, made, name, iterable, maxlen, updates, namer) -> None:
             replaced[id(stmt)] = [at_line(t, getattr(stmt, "lineno", None)) for t in new]
     for t in replaced.get(id(made), ()):
         at_line(t, line)
-    for node in walk(tree):
-        for field in ("body", "orelse", "finalbody"):
-            stmts = getattr(node, field, None)
-            if isinstance(stmts, list) and any(id(t) in replaced for t in stmts):
-                setattr(node, field, [u for t in stmts for u in replaced.get(id(t), [t])])

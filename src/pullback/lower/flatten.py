@@ -172,6 +172,9 @@ def indexing_call(subscript):
 
 
 _SIGNS = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/"}
+# The nodes besides names not read that dict_names, set_names and mapping_names look at
+_CONTAINER_NODES = frozenset((gast.Assign, gast.AnnAssign, gast.For, gast.AugAssign,
+                              gast.comprehension, gast.Attribute, gast.Subscript))
 
 
 class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, Comprehensions,
@@ -202,19 +205,33 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
         self.built_objects: dict = {}  # name -> an object kept as its attributes (inlining.py)
         self.object_owners: list = []  # (object, class) of the methods being inlined
         tree = parsed.tree
-        nodes = walk(tree)  # one walk for the questions below
+        # one walk for the questions below: names f binds (`x = ...`, a loop target) and
+        # deletes, read per call of `as_tuple`, `annotated_array`, `attribute_item_write`
+        # (a walk each was quadratic), and the nodes the containers' questions look at, in
+        # the walk's order (the names read, constants, operations, calls: most of the
+        # nodes, asked about by none of them, are left out of their loops)
+        self.stored, self.deleted = set(), set()
+        nodes = []
+        keep, name, asked = nodes.append, gast.Name, _CONTAINER_NODES
+        load, store, delete = gast.Load, gast.Store, gast.Del
+        for n in walk(tree):
+            cls = n.__class__
+            if cls is name:
+                ctx = n.ctx.__class__
+                if ctx is not load:  # (Store, Del, and Param: a parameter)
+                    keep(n)
+                    if ctx is store:
+                        self.stored.add(n.id)
+                    elif ctx is delete:
+                        self.deleted.add(n.id)
+            elif cls in asked:
+                keep(n)
         self.dicts = dict_names(tree, self, nodes)
         # iterated as their elements (sets) or keys (mappings read), like dicts
         self.keyed = set_names(tree, self, nodes) | mapping_names(tree, nodes)
         kwarg = tree.args.kwarg
         if kwarg is not None and kwarg.id not in stored_in_order(*tree.body):
             self.dicts.add(kwarg.id)  # **kwargs is a dict while it is not rebound
-        # names f binds (`x = ...`, a loop target) and deletes: read per call of
-        # `as_tuple`, `annotated_array`, `attribute_item_write` (a walk each was quadratic)
-        self.stored = {n.id for n in nodes
-                       if n.__class__ is gast.Name and n.ctx.__class__ is gast.Store}
-        self.deleted = {n.id for n in nodes
-                        if n.__class__ is gast.Name and n.ctx.__class__ is gast.Del}
         self.locals = set(parameters(tree.args)) | self.stored
         self.iterators = iterator_names(tree, parsed)  # it = iter(xs) (iterators.py)
         self.changed_in_place = changed_in_place(tree, parsed, local_functions) \

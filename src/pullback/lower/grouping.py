@@ -51,7 +51,7 @@ import collections
 
 import gast
 
-from ..ir.nodes import assign, clone, const, load, parameters, walk
+from ..ir.nodes import assign, children, clone, const, load, parameters, walk
 
 _FACTORIES = {builtins.list: lambda: gast.List(elts=[], ctx=gast.Load()),
               builtins.float: lambda: const(0.0), builtins.int: lambda: const(0)}
@@ -61,29 +61,95 @@ _READ_CALLS = (builtins.len, builtins.sorted, builtins.list)
 
 def grow_as_values(tree, parsed, namer) -> bool:
     """Rewrite, in place, the dicts of `tree` that qualify (see the module docstring).
-    Whether it may have changed the tree (False: no candidate, nothing looked at)."""
+    Whether it may have changed the tree (False: no candidate, nothing looked at).
+
+    Linear in the function's size: one walk gives every name's nodes and every node's
+    parent, and each candidate looks at its own name's nodes only (not at its block, nor
+    at the whole function); the updates' new statements go into their blocks in one pass
+    at the end (until then the old statements stand in their place: no candidate's
+    verdict depends on which of the two it sees, see `_Grown.rewrite`)."""
     if not any(isinstance(s, gast.Assign) and _may_be_empty_dict(s.value)
                for block in _blocks(tree.body) for s in block):
-        return False  # no candidate: the whole-tree walks below are not needed
+        return False  # no candidate: the whole-tree walk below is not needed
     own = set(parameters(tree.args))
-    bindings: dict = {}
-    for node in walk(tree):
-        if isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load):
-            bindings.setdefault(node.id, []).append(node)
-    nested = {n.id for f in walk(tree) if isinstance(f, (gast.Lambda, gast.FunctionDef))
-              and f is not tree for n in walk(f) if isinstance(n, gast.Name)}
+    facts = _Facts(tree)
+    bindings = {name: sum(not isinstance(n.ctx, gast.Load) for n in found)
+                for name, found in facts.named.items()}
+    local = own | {name for name, count in bindings.items() if count}
     for block in _blocks(tree.body):
         for i, s in enumerate(block):
             if not (isinstance(s, gast.Assign) and len(s.targets) == 1
                     and isinstance(s.targets[0], gast.Name)):
                 continue
             name = s.targets[0].id
-            if name in own or name in nested or len(bindings.get(name, [])) != 1:
+            if name in own or name in facts.nested or bindings.get(name, 0) != 1:
                 continue
-            factory = _empty_dict(s.value, parsed, own | set(bindings))
+            factory = _empty_dict(s.value, parsed, local)
             if factory is not False:
-                _Grown(name, factory, namer, tree).rewrite(block, i)
+                _Grown(name, factory, namer, facts).rewrite(block, i)
+    if facts.rewritten:
+        _replace(tree, facts.rewritten)
     return True
+
+
+def _replace(tree, rewritten) -> None:
+    """Each update statement -> its value-flow form, made per candidate in the order its
+    block's statements come in `_blocks` (the fresh names of keys follow it), then put in
+    place in one pass over the blocks."""
+    rank = {}
+    for stmts in _blocks(tree.body):
+        for t in stmts:
+            rank[id(t)] = len(rank)
+    replaced = {}
+    for grown, updates in rewritten:
+        for s, found in sorted((u for u in updates if id(u[0]) in rank),
+                               key=lambda update: rank[id(update[0])]):
+            if found[0] != "set":  # (a statement in no block `_blocks` lists stays)
+                replaced[id(s)] = grown.as_values(s, *found)
+    if replaced:
+        for stmts in _blocks(tree.body):
+            if any(id(t) in replaced for t in stmts):
+                stmts[:] = [u for t in stmts for u in replaced.get(id(t), (t,))]
+
+
+class _Facts:
+    """One walk of the function: each name's Name nodes (walk order), each node's
+    parent, the names that nested defs and lambdas mention, each block's statement
+    positions (made when first asked), and the statements to replace at the end."""
+
+    def __init__(self, tree):
+        self.named: dict = {}
+        self.parent: dict = {}
+        self.nested: set = set()
+        self.positions: dict = {}  # id of a block -> {id of its statement: position}
+        self.rewritten: list = []  # (candidate, its updates (statement, update(s))), in order
+        named, parent = self.named, self.parent
+        for node in walk(tree):
+            if node.__class__ is gast.Name:
+                named.setdefault(node.id, []).append(node)
+            elif isinstance(node, (gast.Lambda, gast.FunctionDef)) and node is not tree:
+                self.nested.update(n.id for n in walk(node) if isinstance(n, gast.Name))
+            for child in children(node):
+                parent[id(child)] = node
+
+    def position(self, node, block):
+        """The position in `block` of the statement of `block` holding `node`, or None."""
+        at = self.positions.get(id(block))
+        if at is None:
+            at = self.positions[id(block)] = {id(s): i for i, s in enumerate(block)}
+        parent = self.parent
+        while node is not None:
+            found = at.get(id(node))
+            if found is not None:
+                return found
+            node = parent.get(id(node))
+        return None
+
+    def statement(self, node):
+        """The innermost statement holding `node`."""
+        while node is not None and not isinstance(node, gast.stmt):
+            node = self.parent.get(id(node))
+        return node
 
 
 def _blocks(stmts):
@@ -136,8 +202,8 @@ def _is_new(expr) -> bool:
 class _Grown:
     """One candidate dict `name`; `factory` makes a defaultdict's default (None: a dict)."""
 
-    def __init__(self, name, factory, namer, root):
-        self.name, self.factory, self.namer, self.root = name, factory, namer, root
+    def __init__(self, name, factory, namer, facts):
+        self.name, self.factory, self.namer, self.facts = name, factory, namer, facts
 
     def mentions(self, *nodes) -> bool:
         return any(isinstance(n, gast.Name) and n.id == self.name
@@ -180,22 +246,44 @@ class _Grown:
         return None
 
     def rewrite(self, block, at):
-        updates = [s for s in walk(gast.Module(body=block, type_ignores=[]))
-                   if isinstance(s, gast.stmt) and self.update(s) is not None]
-        if not updates:
+        """Rewrite the updates of the dict bound by `block[at]`, if it qualifies. The
+        statements looked at are those holding the name's nodes (each update names the
+        dict as its base). Another candidate's rewrite before this one only moved the
+        parts of its own updates (a key, an item: their nodes, never this dict's base)
+        into statements standing at the same position: what this one finds of its name
+        is the same with either."""
+        facts = self.facts
+        uses = facts.named.get(self.name, ())
+        ids, at_of = {}, {}  # id of an update statement -> update(s), its position
+        updates = []  # (statement, update(s))
+        seen = set()
+        for n in uses:
+            s = facts.statement(n)
+            if s is None or id(s) in seen:
+                continue
+            seen.add(id(s))
+            found = self.update(s)
+            if found is None:
+                continue
+            where = facts.position(s, block)
+            if where is not None:
+                ids[id(s)], at_of[id(s)] = found, where
+                updates.append((s, found))
+        if not ids:
             return
-        ids = {id(s): self.update(s) for s in updates}
-        holding = [i for i, s in enumerate(block)
-                   if any(id(n) in ids for n in walk(s) if isinstance(n, gast.stmt))]
-        last = holding[-1]
-        if holding[0] <= at or sum(len([n for n in walk(s) if id(n) in ids])
-                                   for s in block[at + 1:last + 1]) != len(updates):
+        start = facts.position(block[at], block)
+        first, last = min(at_of.values()), max(at_of.values())
+        if first <= start:
             return  # an update outside the statements after the binding
         in_updates = {id(found[-1]) for found in ids.values()}
-        region = {id(n) for s in block[at + 1:last + 1] for n in walk(s)}
-        reads = self.reads(block, at, in_updates)
+        reads = [(n, facts.parent.get(id(n))) for n in uses
+                 if isinstance(n.ctx, gast.Load) and id(n) not in in_updates]
         for n, parent in reads:
-            if id(n) in region and not self.harmless(n, parent):
+            where = facts.position(n, block)
+            if where is None:
+                if self.factory is None:
+                    continue  # (a dict's reads outside its block are not asked about)
+            elif start < where <= last and not self.harmless(n, parent):
                 return
             if self.factory is not None and not self.default_read(n, parent):
                 return
@@ -208,21 +296,8 @@ class _Grown:
                     delattr(parent, field)
                 parent.func = gast.Attribute(value=n, attr="setdefault", ctx=gast.Load())
                 parent.args, parent.keywords = [key, self.factory()], []
-        self.replace(block, ids)
+        facts.rewritten.append((self, updates))
         block[at].value = gast.Dict(keys=[], values=[])
-
-    def reads(self, block, at, in_updates):
-        """(name node, its parent) for every use of the dict besides its binding and the
-        updates' own bases; in the whole function when it is a defaultdict."""
-        scope = block if self.factory is None else [self.root]
-        found = []
-        for top in scope:
-            for parent in walk(top):
-                for child in gast.iter_child_nodes(parent):
-                    if self.is_base(child) and isinstance(child.ctx, gast.Load) \
-                            and id(child) not in in_updates:
-                        found.append((child, parent))
-        return found
 
     def harmless(self, n, parent) -> bool:
         """`k in d`, `k not in d`, `len(d)`: no value of the dict is taken."""
@@ -244,19 +319,6 @@ class _Grown:
             return self.harmless(n, parent)
         return isinstance(parent, gast.Call) and isinstance(parent.func, gast.Name) \
             and parent.func.id in {f.__name__ for f in _READ_CALLS} and parent.args == [n]
-
-    def replace(self, block, ids):
-        """Each update statement in `block` (nested ones included) -> its value-flow form."""
-        for stmts in _blocks(block):
-            i = 0
-            while i < len(stmts):
-                found = ids.get(id(stmts[i]))
-                if found is None:
-                    i += 1
-                    continue
-                new = self.as_values(stmts[i], *found)
-                stmts[i:i + 1] = new
-                i += len(new)
 
     def as_values(self, s, kind, key, item, default, _base):
         if kind == "set":
