@@ -10,6 +10,7 @@ through a trivial seed.
 import ast
 import builtins
 import cmath
+import copy
 import importlib.util
 import math
 import operator
@@ -1431,6 +1432,11 @@ SAMPLES.update({
     scipy_samples.linalg.lstsq: [("scipy.linalg.lstsq(x0, x1)[0]", [((4, 2), ANY), ((4,), ANY)]),
                          ("scipy.linalg.lstsq(x0, x1)[1]", [((4, 2), ANY), ((4, 2), ANY)])],
 })
+# probes13b (added last: each case's seed is its index): copy.copy and copy.deepcopy
+SAMPLES.update({
+    copy.copy: [("copy.copy(x0) * x1", [((3,), ANY), ((3,), ANY)])],
+    copy.deepcopy: [("copy.deepcopy([x0, x1])[1] * x0", [((3,), ANY), ((3,), ANY)])],
+})
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 
@@ -1439,6 +1445,7 @@ def _build(expr, n, tmp_path, tag, wrap="np.sum(np.sin({}))"):
     body = wrap.format(expr)
     source = textwrap.dedent(f"""
         import cmath
+        import copy
         import math
         import statistics
         import numpy as np

@@ -328,7 +328,7 @@ TABLES = ("operators", "math", "builtins", "numpy", "numpy_added", "linalg", "ff
           "scipy_optimize", "index_tricks", "stdlib", "higher", "higher_products",
           "higher_simple", "higher_decompositions", "higher_special", "higher_decompositions2",
           "higher_simple2", "higher_special2", "higher_stdlib", "higher_stats", "higher_corrcoef",
-          "autograd_own", "ufunc_scans", "cmath", "grids", "scipy_lu", "polyfit")
+          "autograd_own", "ufunc_scans", "cmath", "grids", "scipy_lu", "polyfit", "copying")
 
 
 OPTIONAL = ("scipy",)  # libraries whose rule modules are skipped when not installed

@@ -1,0 +1,28 @@
+"""Rules for the standard library's `copy.copy` and `copy.deepcopy`: a copy has the value
+of what it copies, so its gradient is the copy's own, passed through (`g`), and so is its
+tangent.
+
+Guarantees:
+- `copy.deepcopy(x)` shares nothing with x (arrays, and the lists, tuples and dicts that
+  hold them, are new): its result is fresh, and writes into it or its parts are writes
+  into objects f made;
+- `copy.copy(x)` of an array (or a number) is a new array, as np.copy is; of a list,
+  tuple or dict it is a new container holding x's own elements, as `list(xs)` is: an
+  in-place change of such an element through the copy (`ys[0] *= 2`, `ys[0][1] = v`) is
+  refused as it is for any array held in a container.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from . import rule
+
+FRESH = ("fresh",)
+
+RULES = {
+    copy.deepcopy: rule("x, memo=None", kinds=FRESH, x="g", jvp="linear"),
+    copy.copy: rule("x", kinds=FRESH, x="g", jvp="linear"),
+}
+
+NONDIFF: dict = {}
