@@ -78,3 +78,21 @@ def test_changing_an_element_of_a_shallow_copy_is_refused():
     with pytest.raises(pullback.errors.PullbackError) as info:
         pullback.grad(shallow_element_changed)(np.array([0.4, -1.3, 0.9]))
     assert "ys[0] *= 2" in str(info.value) and __file__ in str(info.value)
+
+
+def from_tolist(x):
+    xs = x.tolist()
+    return sum(v ** 2 for v in xs) * xs[0]
+
+
+def from_tolist_2d(x):
+    rows = x.reshape(3, 2).tolist()
+    return sum(r[0] * r[1] for r in rows) ** 2
+
+
+@pytest.mark.parametrize("f, shape", [(from_tolist, (3,)), (from_tolist_2d, (6,))],
+                         ids=["1d", "2d"])
+def test_second_order_through_tolist(f, shape):
+    x = np.random.default_rng(4).normal(size=shape)
+    assert_grad_matches(f, (x,))
+    check_second_order(f, (x,), np.random.default_rng(5), nonzero=True)

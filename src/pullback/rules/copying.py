@@ -1,6 +1,9 @@
 """Rules for the standard library's `copy.copy` and `copy.deepcopy`: a copy has the value
 of what it copies, so its gradient is the copy's own, passed through (`g`), and so is its
-tangent.
+tangent; and second-order rules for the helpers of `a.tolist()` (rules/methods.py), a
+copy of an array into nested lists: tolist_grad (nested lists -> array) and
+tolist_tangent (array -> nested lists) are linear in `d`, each the other's adjoint, and
+read `a` for its shape only.
 
 Guarantees:
 - `copy.deepcopy(x)` shares nothing with x (arrays, and the lists, tuples and dicts that
@@ -17,12 +20,18 @@ from __future__ import annotations
 import copy
 
 from . import rule
+from .methods import tolist_grad, tolist_tangent
 
 FRESH = ("fresh",)
 
 RULES = {
     copy.deepcopy: rule("x, memo=None", kinds=FRESH, x="g", jvp="linear"),
     copy.copy: rule("x", kinds=FRESH, x="g", jvp="linear"),
+    tolist_grad: rule("d, a", kinds=FRESH, jvp={"d": "tolist_grad(g, a)", "a": "0.0"},
+                      d="tolist_tangent(g, a)", a="0.0"),
+    tolist_tangent: rule("d, a", kinds=FRESH, jvp={"d": "tolist_tangent(g, a)", "a": "0.0"},
+                         d="tolist_grad(g, a)", a="0.0"),
 }
 
 NONDIFF: dict = {}
+HELPERS = {f.__name__: f for f in (tolist_grad, tolist_tangent)}  # (for rule samples)
