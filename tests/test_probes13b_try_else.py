@@ -79,3 +79,4 @@ def test_forward_and_second_order_of_try_else(f, point):
     assert value == pytest.approx(f(x))
     assert tangent == pytest.approx((f(x + h * v) - f(x - h * v)) / (2 * h), rel=1e-6, abs=1e-8)
     check_second_order(f, (x,), np.random.default_rng(point))
+
