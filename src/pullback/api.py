@@ -1616,7 +1616,8 @@ def _in_the_gradient(exc, f) -> None:
     gradient, which second-order mode differentiates again, when it names such a place."""
     message = exc.args[0] if exc.args and isinstance(exc.args[0], str) else None
     if message is not None and 'File "<pullback ' in message \
-            and "second derivative" not in message:
+            and "second derivative" not in message \
+            and "derivative of a derivative" not in message:  # (already says so)
         name = getattr(f, "__qualname__", "f")
         exc.args = (f"{message}\n  (while making a second derivative: that line is in the "
                     f"code pullback generated for the gradient of {name}, which "
