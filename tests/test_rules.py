@@ -1438,8 +1438,6 @@ SAMPLES.update({
     copy.deepcopy: [("copy.deepcopy([x0, x1])[1] * x0", [((3,), ANY), ((3,), ANY)])],
     HELPERS["tolist_grad"]: [("tolist_grad([x0[0] * x1[1], x1[2]], x0[:2]) * x1[:2]",
                               [((3,), ANY), ((3,), ANY)])],
-    HELPERS["tolist_tangent"]: [("np.array(tolist_tangent(x0 * x1, x0)) * x0",
-                                 [((3,), ANY), ((3,), ANY)])],
 })
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 

@@ -1,9 +1,9 @@
 """Rules for the standard library's `copy.copy` and `copy.deepcopy`: a copy has the value
 of what it copies, so its gradient is the copy's own, passed through (`g`), and so is its
-tangent; and second-order rules for the helpers of `a.tolist()` (rules/methods.py), a
-copy of an array into nested lists: tolist_grad (nested lists -> array) and
-tolist_tangent (array -> nested lists) are linear in `d`, each the other's adjoint, and
-read `a` for its shape only.
+tangent; and the second-order rule of `a.tolist()`'s gradient helper (rules/methods.py):
+tolist_grad (nested lists -> array) is linear in `d`, its adjoint tolist_tangent (array ->
+nested lists, which has no rule of its own: a derivative reaching it is refused), and
+reads `a` for its shape only.
 
 Guarantees:
 - `copy.deepcopy(x)` shares nothing with x (arrays, and the lists, tuples and dicts that
@@ -29,8 +29,6 @@ RULES = {
     copy.copy: rule("x", kinds=FRESH, x="g", jvp="linear"),
     tolist_grad: rule("d, a", kinds=FRESH, jvp={"d": "tolist_grad(g, a)", "a": "0.0"},
                       d="tolist_tangent(g, a)", a="0.0"),
-    tolist_tangent: rule("d, a", kinds=FRESH, jvp={"d": "tolist_tangent(g, a)", "a": "0.0"},
-                         d="tolist_grad(g, a)", a="0.0"),
 }
 
 NONDIFF: dict = {}
