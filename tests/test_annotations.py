@@ -61,6 +61,7 @@ NOT_NODE_FACTS = {
     "typing_key": "a Numba function type (runtime/numba_helpers)",
     "inline_budget": "lower.normalize's flattener", "local_functions": "the flattener",
     "user_names": "the flattener", "loads": "lower.ssa's renamer",
+    "loops_storing": "lower.ssa's renamer",
     "owner": "runtime.helpers.GradRecord", "where": "runtime.helpers.GradRecord",
     "shape": "an array", "spread": "analysis.activity.Op", "receiver": "analysis.activity.Op",
     "dtype": "an array", "HELPERS": "a rules module's helper table",

@@ -10,6 +10,7 @@ through a trivial seed.
 import ast
 import builtins
 import cmath
+import copy
 import importlib.util
 import math
 import operator
@@ -1456,6 +1457,13 @@ if scipy is not None:
             ("lfilter_grad_x(x0 * x1, [0.5, 0.2], [1.0, 0.3], x1)",
              [((5,), ANY), ((5,), ANY)])],
     })
+# probes13b (added last: each case's seed is its index): copy.copy and copy.deepcopy
+SAMPLES.update({
+    copy.copy: [("copy.copy(x0) * x1", [((3,), ANY), ((3,), ANY)])],
+    copy.deepcopy: [("copy.deepcopy([x0, x1])[1] * x0", [((3,), ANY), ((3,), ANY)])],
+    HELPERS["tolist_grad"]: [("tolist_grad([x0[0] * x1[1], x1[2]], x0[:2]) * x1[:2]",
+                              [((3,), ANY), ((3,), ANY)])],
+})
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 
@@ -1464,6 +1472,7 @@ def _build(expr, n, tmp_path, tag, wrap="np.sum(np.sin({}))"):
     body = wrap.format(expr)
     source = textwrap.dedent(f"""
         import cmath
+        import copy
         import math
         import statistics
         import numpy as np

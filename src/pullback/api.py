@@ -1605,8 +1605,37 @@ def hvp(f=None, wrt=0, optimize=True):
 
 
 def _hvp_sweep(f, wrt, optimize, batched=False):
-    """jvp of f's generated gradient: (gradient, H v) from (*args, v)."""
-    return jvp(grad(f, wrt, optimize=optimize), wrt, optimize=optimize, batched=batched)
+    """jvp of f's generated gradient: (gradient, H v) from (*args, v). A refusal located
+    in that gradient's code (`File "<pullback f #n>"`) says so, and how to print it."""
+    try:
+        sweep = jvp(grad(f, wrt, optimize=optimize), wrt, optimize=optimize, batched=batched)
+    except PullbackError as exc:
+        _in_the_gradient(exc, f)
+        raise
+
+    @functools.wraps(sweep)
+    def noted(*args, **kwargs):
+        try:
+            return sweep(*args, **kwargs)
+        except PullbackError as exc:
+            _in_the_gradient(exc, f)
+            raise
+
+    return noted
+
+
+def _in_the_gradient(exc, f) -> None:
+    """exc's message told (in place) that the place it names is in f's generated
+    gradient, which second-order mode differentiates again, when it names such a place."""
+    message = exc.args[0] if exc.args and isinstance(exc.args[0], str) else None
+    if message is not None and 'File "<pullback ' in message \
+            and "second derivative" not in message \
+            and "derivative of a derivative" not in message:  # (already says so)
+        name = getattr(f, "__qualname__", "f")
+        exc.args = (f"{message}\n  (while making a second derivative: that line is in the "
+                    f"code pullback generated for the gradient of {name}, which "
+                    f"pullback.source({name}) prints; the gradient itself is made)",
+                    *exc.args[1:])
 
 
 def hessian(f, wrt=0, optimize=True):

@@ -131,6 +131,7 @@ class Forward:
         self.single = single
         self.calls = calls  # (function, params, static) -> cell of its jvp function
         self.optimize = optimize
+        self.flags_read = None  # names read anywhere, when a try block asks (try_block)
         # the reverse stage's entry guards, checks and call analysis, shared
         self.reverse = Reverse(tree, analysis, wrt, "grad", single, None, optimize)
         self.constants = self.reverse.constants
@@ -332,15 +333,23 @@ class Forward:
         its except clause, each statement followed by its tangent, as the primal runs
         them; the except clause first passes pullback's own errors on (`raise_own`). What
         the handler may read of a body stopped midway was refused by lowering, for a value
-        and so for its tangent."""
+        and so for its tangent. The flag that says the body completed is set as reverse
+        mode sets it (True before, False in the except clause) when code after the block
+        reads it: a try's `else:` clause is lowered to `if flag:` after it."""
         s.body = self.block(s.body) or [gast.Pass()]
         if CAUGHT.of(s) is None:
             CAUGHT.set(s, self.namer.fresh("caught"))
         if CATCH.of(s) is None:
             CATCH.set(s, load("BaseException"))
-        s.orelse = [gast.Expr(value=call("raise_own", load(CAUGHT.of(s)))),
+        flag = s.test.id
+        if self.flags_read is None:  # (once: the flags' reads are the lowering's)
+            self.flags_read = {n.id for n in gast.walk(self.tree) if n.__class__ is gast.Name
+                               and n.ctx.__class__ is gast.Load}
+        read = flag in self.flags_read
+        s.orelse = [*([assign(flag, const(False))] if read else []),
+                    gast.Expr(value=call("raise_own", load(CAUGHT.of(s)))),
                     *self.block(s.orelse)]
-        return [s]
+        return [assign(flag, const(True)), s] if read else [s]
 
     def over_range(self, s) -> None:
         """`for k in steps_2: t = steps[k]` as `for t in steps:`, where `steps_2 =

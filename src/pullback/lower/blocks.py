@@ -429,6 +429,83 @@ class Blocks:
                 stack.extend(gast.iter_child_nodes(node))
         return guarded == self.loads.get(name, 0) - load_counts(s).get(name, 0)
 
+    def reassigned_before_reads(self, s, name) -> bool:
+        """Whether no read of `name` outside the try `s` can see a value the body left:
+        each is preceded, in its own statement list or an enclosing one, by a statement
+        assigning `name` (`name = ...`, or one target of an unpacking) with no statement
+        containing the try between them, or runs before the try can have run (before it
+        in the function, outside any loop containing it). A read in a nested function or
+        lambda counts as one that can. The gradients pullback generates read a try body's
+        values so, after the adjoint pops them again (`r = pop()` in a loop's adjoint)."""
+        around: set = set()  # the statements containing the try, itself included
+
+        def find(stmts) -> bool:
+            for st in stmts:
+                if st is s or any(find(getattr(st, f)) for f in ("body", "orelse", "handlers",
+                                                                  "finalbody", "cases")
+                                  if isinstance(getattr(st, f, None), list)):
+                    around.add(id(st))
+                    return True
+            return False
+
+        if not find(self.function.body):
+            return False
+
+        def assigns(st) -> bool:
+            if not isinstance(st, gast.Assign):
+                return False
+            for t in st.targets:
+                for e in t.elts if isinstance(t, (gast.Tuple, gast.List)) else [t]:
+                    if isinstance(e, gast.Name) and e.id == name:
+                        return True
+            return False
+
+        def reads(node) -> bool:
+            return any(n.__class__ is gast.Name and n.id == name
+                       and n.ctx.__class__ is gast.Load for n in walk(node))
+
+        def clean(stmts, covered) -> bool:
+            for st in stmts:
+                if st is s:
+                    covered = False
+                    continue
+                inside = id(st) in around
+                covered_before = covered
+                covered = covered and not inside
+                if isinstance(st, (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef)):
+                    if reads(st):
+                        return False
+                    continue
+                blocks = [getattr(st, f) for f in ("body", "orelse", "finalbody")
+                          if isinstance(getattr(st, f, None), list)]
+                blocks += [h.body for h in getattr(st, "handlers", [])]
+                blocks += [c.body for c in getattr(st, "cases", [])]
+                heads = [v for f, v in gast.iter_fields(st)
+                         if f not in ("body", "orelse", "finalbody", "handlers", "cases")]
+                if not covered and any(reads(h) for h in heads if isinstance(h, gast.AST)) \
+                        or any(reads(c.pattern) or (c.guard is not None and reads(c.guard))
+                               for c in getattr(st, "cases", []) if not covered):
+                    return False
+                entry = covered
+                if inside and isinstance(st, (gast.For, gast.While)):
+                    # a read before the try in the loop's body sees, from the second trip
+                    # on, a name the body assigns after the try (no jump can skip that)
+                    at = next((i for i, t in enumerate(st.body) if id(t) in around or t is s),
+                              None)
+                    entry = covered_before and at is not None \
+                        and any(assigns(t) for t in st.body[at + 1:]) \
+                        and not any(isinstance(n, (gast.Break, gast.Continue, gast.Return))
+                                    for n in walk(gast.Module(body=st.body, type_ignores=[])))
+                if any(not clean(b, entry) for b in blocks):
+                    return False
+                if inside:
+                    covered = False
+                elif assigns(st):
+                    covered = True
+            return True
+
+        return clean(self.function.body, True)
+
     def check_try(self, s, handler):
         for part in handler.type.elts if isinstance(handler.type, gast.Tuple) \
                 else [handler.type] if handler.type is not None else []:
@@ -461,7 +538,8 @@ class Blocks:
             if read_after and (name in earlier or name not in last_only) \
                     and not always_exits(handler.body) \
                     and first_use(handler.body, name) != "assigned" \
-                    and not self.guarded_reads(s, handler, name):
+                    and not self.guarded_reads(s, handler, name) \
+                    and not self.reassigned_before_reads(s, name):
                 self.error(f"{name!r} is assigned in the try body and read after the try, "
                            "but the except clause may finish without assigning it: after "
                            "an exception midway through the body it would hold what the "

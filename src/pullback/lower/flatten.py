@@ -343,7 +343,17 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
             if hasattr(s, mark):
                 setattr(new, mark, getattr(s, mark))
         if s.block == "try":
-            for t in walk(gast.Module(body=new.body, type_ignores=[])):
+            # the body's last writes may stay: appends ending it (with the tuples they
+            # append: neither can raise), and one write before them (a write that raises
+            # has had no effect)
+            last = len(new.body)
+            while last and (LIST_UPDATE.of(new.body[last - 1]) == "append"
+                            or _cannot_raise(new.body[last - 1])):
+                last -= 1
+            if last and isinstance(new.body[last - 1], gast.Assign) \
+                    and isinstance(new.body[last - 1].targets[0], gast.Subscript):
+                last -= 1
+            for t in walk(gast.Module(body=new.body[:last], type_ignores=[])):
                 if isinstance(t, gast.Assign) and isinstance(t.targets[0], gast.Subscript) \
                         or LIST_UPDATE.of(t):
                     self.error("an in-place write or list update in a try body (if an "
@@ -884,3 +894,13 @@ def _empty_container(value):
             and value.func.id in ("dict", "list") and not value.args and not value.keywords:
         return value.func.id
     return None
+
+
+def _cannot_raise(s) -> bool:
+    """`t = (a, b)`, `t = [a, b]`, `t = a` of names and constants: nothing to raise."""
+    if not (isinstance(s, gast.Assign) and len(s.targets) == 1
+            and isinstance(s.targets[0], gast.Name)):
+        return False
+    value = s.value
+    parts = value.elts if isinstance(value, (gast.Tuple, gast.List)) else [value]
+    return all(isinstance(p, (gast.Name, gast.Constant)) for p in parts)

@@ -52,9 +52,17 @@ import gast
 from ..errors import UnsupportedSyntaxError
 from ..ir.annotations import BLOCK, MERGES, PHI, PHIS, SENTINEL, SPELLING, UNINITIALIZED
 from ..ir.naming import RESERVED
-from ..ir.nodes import assign, is_loop_exit, load, map_names, parameters, stored_in_order
+from ..ir.nodes import (
+    assign,
+    is_loop_exit,
+    load,
+    map_names,
+    parameters,
+    stored_in_order,
+    walk,
+)
 from .common import load_counts
-from .unbound import read_before_write
+from .unbound import first_use, read_before_write
 
 _UNSET = object()
 
@@ -110,10 +118,22 @@ def to_ssa(tree: gast.FunctionDef, describe=str) -> gast.FunctionDef:
     env.update({p: p for p in params})
     ssa = _SSA(namer, describe)
     ssa.loads = load_counts(gast.Module(body=list(tree.body), type_ignores=[]))
+    ssa.loops_storing = _loops_storing(tree.body)
     ssa.first.update(params)
     tree.body = ssa.block(tree.body, env)
     SPELLING.set(tree, ssa.spelling)
     return tree
+
+
+def _loops_storing(stmts) -> dict:
+    """name -> the loops in stmts whose body (or target) assigns it."""
+    found: dict = {}
+    for loop in walk(gast.Module(body=list(stmts), type_ignores=[])):
+        if isinstance(loop, (gast.For, gast.While)):
+            for name in stored_in_order(*loop.body, *([loop.target] if isinstance(
+                    loop, gast.For) else [])):
+                found.setdefault(name, []).append(loop)
+    return found
 
 
 class _SSA:
@@ -143,8 +163,23 @@ class _SSA:
         inside = self.loads_inside.get(id(loop))
         if inside is None:
             inside = self.loads_inside[id(loop)] = load_counts(loop)
-        return self.loads.get(name, 0) - inside.get(name, 0) \
-            - self.renamed_away.get(name, 0) > 0
+        count = self.loads.get(name, 0) - inside.get(name, 0) - self.renamed_away.get(name, 0)
+        # a read in the body of another loop that assigns `name` before any read of it
+        # (`for name in ...`, or its first statement `name = steps[k]`), one not around
+        # `loop`, never sees what `loop` left (the adjoint's `for k in reversed(...)`)
+        if count > 0 and name in self.loops_storing:
+            fresh = [other for other in self.loops_storing[name] if other is not loop
+                     and (isinstance(other, gast.For) and isinstance(other.target, gast.Name)
+                          and other.target.id == name
+                          or first_use(other.body, name) == "assigned")
+                     and not any(n is loop for n in walk(other))]
+            within = {id(n) for other in fresh for st in other.body for n in walk(st)}
+            for other in fresh:
+                if id(other) not in within:  # (the outermost: its reads include the inner)
+                    count -= sum(n.__class__ is gast.Name and n.id == name
+                                 and n.ctx.__class__ is gast.Load
+                                 for st in other.body for n in walk(st))
+        return count > 0
 
     def rename(self, node, env):
         """node with its reads of names in env renamed to what env maps them to (fresh

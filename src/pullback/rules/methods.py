@@ -31,9 +31,10 @@ METHOD_RULES = {
 }
 
 
-def tolist_grad(g, a):
+def tolist_grad(d, a):
     """The gradient of array a from that of `a.tolist()`: nested lists (an unused element
     or sub-list has 0.0), or 0.0."""
+    g = d
     out = np.zeros(np.shape(a), dtype=np.result_type(a, float))
 
     def fill(part, at):
@@ -47,9 +48,9 @@ def tolist_grad(g, a):
     return out
 
 
-def tolist_tangent(g, a):
+def tolist_tangent(d, a):
     """The tangent of `a.tolist()`: that of a, as the same nested lists."""
-    return np.broadcast_to(np.asarray(g, dtype=np.result_type(a, float)), np.shape(a)).tolist()
+    return np.broadcast_to(np.asarray(d, dtype=np.result_type(a, float)), np.shape(a)).tolist()
 
 
 # a.tolist(): nested lists of Python numbers (a list is a new object)

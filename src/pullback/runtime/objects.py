@@ -459,6 +459,9 @@ def method_jvp(site, tangents, obj, *args, **kwargs):
     elif isinstance(func, types.FunctionType) and func.__code__ in _RECORD_CODES:
         made = record_method(func.__name__, receiver, len(args), tuple(kwargs))
         func = func if made is None else made  # p._replace(y=v): Point(p.x, v)
+    elif not isinstance(func, (types.FunctionType, str)) and receiver is not None:
+        func = _calling(func, len(args), tuple(kwargs))  # a function with a rule, held
+        # (`fn = getattr(np, name)`), as method_forward takes it
     if not isinstance(func, types.FunctionType) or func.__code__ in _RECORD_CODES:
         site.refuse(f"it runs {func!r} of a {type(obj).__qualname__} object, which forward "
                     "mode does not differentiate (reverse mode does)")
