@@ -145,6 +145,7 @@ class _SSA:
         self.spelling: dict[str, str] = {}  # new name -> the user's name
         self.loads: dict[str, int] = {}  # reads of each name in the function as written
         self.loads_inside: dict[int, dict] = {}  # loop -> its reads, as written
+        self.fresh_facts: dict = {}  # name -> the loops assigning it first (fresh_reads)
         self.renamed_away: dict[str, int] = {}  # name -> its reads renamed so far
 
     def version(self, name):
@@ -168,18 +169,47 @@ class _SSA:
         # (`for name in ...`, or its first statement `name = steps[k]`), one not around
         # `loop`, never sees what `loop` left (the adjoint's `for k in reversed(...)`)
         if count > 0 and name in self.loops_storing:
-            fresh = [other for other in self.loops_storing[name] if other is not loop
-                     and (isinstance(other, gast.For) and isinstance(other.target, gast.Name)
-                          and other.target.id == name
-                          or first_use(other.body, name) == "assigned")
-                     and not any(n is loop for n in walk(other))]
-            within = {id(n) for other in fresh for st in other.body for n in walk(st)}
-            for other in fresh:
-                if id(other) not in within:  # (the outermost: its reads include the inner)
-                    count -= sum(n.__class__ is gast.Name and n.id == name
-                                 and n.ctx.__class__ is gast.Load
-                                 for st in other.body for n in walk(st))
+            count -= self.fresh_reads(loop, name)
         return count > 0
+
+    def fresh_reads(self, loop, name) -> int:
+        """The reads of `name` in the bodies of the loops assigning it first, other than
+        `loop` and the loops around it, each counted once (in the outermost such loop).
+        The loops' facts are gathered once per name (as written), so that each question
+        costs the loops around `loop`, not every loop storing the name."""
+        facts = self.fresh_facts.get(name)
+        if facts is None:
+            fresh = [other for other in self.loops_storing[name]
+                     if isinstance(other, gast.For) and isinstance(other.target, gast.Name)
+                     and other.target.id == name or first_use(other.body, name) == "assigned"]
+            ids = {id(other) for other in fresh}
+            reads, inner, around = {}, {}, {}  # id -> its reads; fresh loops in it; around it
+            for other in fresh:
+                reads[id(other)] = sum(n.__class__ is gast.Name and n.id == name
+                                       and n.ctx.__class__ is gast.Load
+                                       for st in other.body for n in walk(st))
+                inner[id(other)] = []
+                for n in walk(other):
+                    if n is not other and isinstance(n, (gast.For, gast.While)):
+                        around.setdefault(id(n), []).append(other)
+                        if id(n) in ids:
+                            inner[id(other)].append(n)
+            top = sum(reads[id(o)] for o in fresh if id(o) not in around)
+            facts = self.fresh_facts[name] = (ids, reads, inner, around, top)
+        ids, reads, inner, around, top = facts
+        excluded = [o for o in around.get(id(loop), ())] + ([loop] if id(loop) in ids else [])
+        if not excluded:
+            return top
+        gone = {id(o) for o in excluded}
+        out = top - sum(reads[id(o)] for o in excluded if id(o) not in around)
+        counted = set()  # fresh loops all of whose fresh surroundings are excluded
+        for o in excluded:
+            for n in inner[id(o)]:
+                if id(n) not in gone and id(n) not in counted \
+                        and all(id(a) in gone for a in around[id(n)]):
+                    counted.add(id(n))
+                    out += reads[id(n)]
+        return out
 
     def rename(self, node, env):
         """node with its reads of names in env renamed to what env maps them to (fresh
