@@ -3,15 +3,15 @@ jvp takes the tuple of the tangents of the elements its *args receives (past its
 positional parameters) and the dict of the tangents of the keys its **kwargs receives
 (past its named parameters), whether the call spells the arguments out (`h(a, b, c)`,
 `hk(x, s=v)`) or spreads a tuple or dict (`h(*parts)`, `hk(**opts)`); jvp against central
-differences, hessian and hvp against differences of the gradient, in vector mode too
-(jacobian(mode="fwd"))."""
+differences, hessian, hvp and reverse over reverse against differences of the gradient,
+in vector mode too (jacobian(mode="fwd"))."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from fd import assert_jvp_matches
-from test_higher import check_second_order
+from test_higher import check_reverse_over_reverse, check_second_order
 
 import pullback
 
@@ -112,6 +112,13 @@ def test_jvp_against_differences(fn):
 def test_hessian_and_hvp(fn):
     rng = np.random.default_rng(4)
     check_second_order(fn, (rng.normal(size=3),), rng, nonzero=True)
+
+
+@pytest.mark.parametrize("fn", CASES, ids=lambda f: f.__name__)
+def test_reverse_over_reverse(fn):
+    """The gradients handed back to *args (a list, as a tuple's gradient is) and
+    **kwargs (a dict) differentiated in reverse mode."""
+    check_reverse_over_reverse(fn, (np.array([0.3, -0.7, 1.1]),))
 
 
 def vector_valued(x):

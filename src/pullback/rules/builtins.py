@@ -90,7 +90,8 @@ NONDIFF = {builtins.len, builtins.range, builtins.int, builtins.round, builtins.
 def spread_grads_transpose(g, grads, layout, packed, mapping):
     """The adjoint of spread_grads with respect to `grads` (parameter -> gradient): each
     parameter's part of g, the gradients of (P's elements, M's values), read back from
-    the element or key that filled it (a tuple of them for *args, a dict for **kwargs)."""
+    the element or key that filled it (a list of them for *args, as a tuple's gradient
+    is, a dict for **kwargs)."""
     given, named = runtime.item_grad(g, 0), runtime.item_grad(g, 1)
     positional, offset = layout["positional"], layout["offset"]
 
@@ -107,12 +108,12 @@ def spread_grads_transpose(g, grads, layout, packed, mapping):
                 and 0 <= positional.index(param) - offset < len(packed):
             part = element(positional.index(param) - offset)
         elif packed is not None and param == layout["varargs"]:
-            part = tuple(element(i) for i in range(max(len(positional) - offset, 0),
-                                                   len(packed)))
+            part = runtime.GradList(element(i) for i in range(
+                max(len(positional) - offset, 0), len(packed)))  # (a tuple's gradient)
         elif mapping is not None and param in mapping:
             part = value(param)
         elif mapping is not None and param == layout["varkw"]:
-            part = {k: value(k) for k in mapping if k not in layout["named"]}
+            part = runtime.GradDict({k: value(k) for k in mapping if k not in layout["named"]})
         out[param] = part
     return out
 

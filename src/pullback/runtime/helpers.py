@@ -782,8 +782,8 @@ def add_grads(a, b):
         return total
     if isinstance(a, list) or isinstance(b, list):
         return GradList(add_grads(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict) or isinstance(b, dict):
-        return GradDict({k: add_grads(a[k], b[k]) for k in a})
+    if isinstance(a, dict) or isinstance(b, dict):  # a key one lacks: its zero
+        return GradDict({k: add_grads(a.get(k, 0.0), b.get(k, 0.0)) for k in {**a, **b}})
     return a + b
 
 
