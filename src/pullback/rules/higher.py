@@ -68,8 +68,10 @@ def summed_to(g, like):
         return 0.0
     if isinstance(g, list) and not isinstance(like, (list, tuple, dict)):
         return _sum_of_grads([runtime.unbroadcast(e, like) for e in g if not _zero(e)])
-    if isinstance(g, list) and isinstance(like, list) and len(g) == len(like):
+    if isinstance(g, (list, tuple)) and isinstance(like, list) and len(g) == len(like):
         return runtime.GradList(g)
+    if isinstance(g, runtime.GradRecord) and isinstance(like, dict):
+        return g  # an object's gradient (a gradient's gradient: the object's again)
     if isinstance(g, dict) and isinstance(like, dict) and g.keys() == like.keys():
         return runtime.GradDict(g)  # (a dict's gradient, seeded key by key)
     _refuse_container(g)

@@ -345,7 +345,15 @@ def unbroadcast(g, x):
     if g.__class__ is float:
         return g
     xs = x.shape if x.__class__ is np.ndarray else _shape(x)
-    gs = g.shape if g.__class__ is np.ndarray else np.shape(g)
+    if g.__class__ is np.ndarray:
+        gs = g.shape
+    elif isinstance(g, dict) and (isinstance(x, dict) or xs == ()):
+        # the gradient of a dict's or object's gradient added to another (add_grads): the
+        # same for each; a number added to one can only be the known zero 0.0 (add_grads
+        # refuses any other), which takes no gradient
+        return g if isinstance(x, dict) else 0.0
+    else:
+        gs = np.shape(g)
     if gs == xs:
         return g
     axes = _SUMMED_AXES.get((gs, xs))
