@@ -1,8 +1,10 @@
 """Reverse over reverse (grad of grad, vjp of grad) through objects f builds: instances
 of user classes read by their methods (also methods calling methods, in loops, objects
 holding objects), dataclasses, NamedTuples and collections.namedtuples read by their
-fields, and properties; and forward over reverse (hvp, hessian) through properties of an
-object passed in or built in f. Against central differences of the gradient."""
+fields, properties, and objects an alternative constructor (a classmethod returning
+`cls(...)`) builds, named or read where built (`Model.doubled(x).norm2`); and forward over
+reverse (hvp, hessian) through properties of an object passed in or built in f. Against
+central differences of the gradient."""
 
 import dataclasses
 from collections import namedtuple
@@ -42,6 +44,10 @@ class Model:
     @property
     def norm2(self):
         return np.sum(self.w ** 2 * np.sin(self.w)) + self.b ** 2
+
+    @classmethod
+    def doubled(cls, w, b=1.5):
+        return cls(w * 2, b)
 
 
 class Stack:
@@ -101,6 +107,15 @@ def property_of_built(x):
     return Model(x, x[1]).norm2 * x[0]
 
 
+def property_of_a_classmethod_built(x):
+    return Model.doubled(x).norm2 + Model.doubled(x, x[0]).energy(x)
+
+
+def classmethod_built_and_named(x):
+    m = Model.doubled(np.sin(x), x[2])
+    return m.loss(x) * m.norm2
+
+
 def method_in_a_loop(x):
     m = Lin(x)
     t = 0.0
@@ -111,7 +126,7 @@ def method_in_a_loop(x):
 
 CASES = [method_of_built, methods_calling_methods, objects_holding_objects,
          dataclass_fields, namedtuple_fields, typed_fields, property_of_built,
-         method_in_a_loop]
+         method_in_a_loop, property_of_a_classmethod_built, classmethod_built_and_named]
 
 
 def fd_grad(f, x, h=1e-6):
