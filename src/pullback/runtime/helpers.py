@@ -347,10 +347,10 @@ def unbroadcast(g, x):
     xs = x.shape if x.__class__ is np.ndarray else _shape(x)
     if g.__class__ is np.ndarray:
         gs = g.shape
-    elif isinstance(g, dict) and (isinstance(x, dict) or xs == ()):
-        # the gradient of a dict's or object's gradient added to another (add_grads): the
-        # same for each; a number added to one can only be the known zero 0.0 (add_grads
-        # refuses any other), which takes no gradient
+    elif g.__class__ in _GRAD_MAPS and (isinstance(x, dict) or xs == ()):
+        # (in a gradient's gradient) the gradient of a dict's or object's gradient added
+        # to another (add_grads): the same for each; a number added to one can only be the
+        # known zero 0.0 (add_grads refuses any other), which takes no gradient
         return g if isinstance(x, dict) else 0.0
     else:
         gs = np.shape(g)
@@ -774,6 +774,9 @@ def without_slot(d, idx):
     if isinstance(d, dict):
         del d[idx]
     return d
+
+
+_GRAD_MAPS = (GradDict, GradRecord)  # pullback's own gradients of dicts and objects
 
 
 def add_grads(a, b):
