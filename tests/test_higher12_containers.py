@@ -1,5 +1,5 @@
-"""Second order (hessian and hvp; reverse over reverse where no dict's gradient is
-involved; against central differences of the gradient) through the container updates
+"""Second order (hessian, hvp and reverse over reverse, against central differences of
+the gradient) through the container updates
 a generated gradient makes: lists made in a branch and popped in its adjoint
 (`itertools.accumulate`), a list handed to a check in a tuple (`math.fsum` of values),
 dict slots written and restored (`dict(zip(...))`, keys added in loops), dict pops put
@@ -92,18 +92,13 @@ def test_hessian_and_hvp(fn):
     check_second_order(fn, (X,), np.random.default_rng(3), nonzero=True)
 
 
-@pytest.mark.parametrize("fn", [accumulated_products, fsum_of_a_list, fsum_in_a_callee],
-                         ids=lambda f: f.__name__)
+@pytest.mark.parametrize("fn", [
+    accumulated_products, fsum_of_a_list, fsum_in_a_callee, setdefault_lists,
+    popped_and_put_back, from_zip, keys_added_in_a_loop, dict_in_a_callee,
+], ids=lambda f: f.__name__)
 def test_reverse_over_reverse(fn):
+    """dict gradients too (tests/test_higher13_dicts.py)."""
     check_reverse_over_reverse(fn, (X,))
-
-
-@pytest.mark.parametrize("fn", [from_zip, popped_and_put_back], ids=lambda f: f.__name__)
-def test_reverse_over_reverse_of_a_dict_gradient_is_refused_located(fn):
-    """A dict's gradient is differentiated forward (hvp, hessian), not in reverse."""
-    with pytest.raises(pullback.PullbackError, match="gradient of a list, tuple or dict") as e:
-        pullback.vjp(pullback.grad(fn))(X, np.ones(4))
-    assert "line" in str(e.value)
 
 
 @pytest.mark.parametrize("fn", [accumulated, fsum_of_a_generator], ids=lambda f: f.__name__)

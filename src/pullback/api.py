@@ -1304,16 +1304,26 @@ def jvp(f=None, wrt=0, optimize=True, batched=False):
     return _decorator(f, build)
 
 
+def _as_real(x):
+    """x as an array of its own floating dtype (float32 stays float32, as grad keeps it),
+    or of float64 for integers, booleans and Python numbers; complex values stay complex."""
+    import numpy as np
+
+    array = np.asarray(x)
+    return array if array.dtype.kind in "fc" else array.astype(float)
+
+
 def _identity_seeds(inputs):
     """For real arrays `inputs`, one batch of tangents per input holding the unit
     directions of all inputs' entries together: n = their total size directions, the
-    k-th input's seeds nonzero on its own block of them."""
+    k-th input's seeds nonzero on its own block of them, in that input's dtype (so the
+    derivative keeps it, as grad's does)."""
     import numpy as np
 
     n = sum(x.size for x in inputs)
     seeds, start = [], 0
     for x in inputs:
-        seed = np.zeros((n, x.size))
+        seed = np.zeros((n, x.size), dtype=x.dtype)
         seed[start:start + x.size] = np.eye(x.size)
         seeds.append(seed.reshape((n,) + x.shape))
         start += x.size
@@ -1382,12 +1392,14 @@ def jacobian(f, wrt=0, mode="auto", optimize=True):
     def forward_sweep(*args, **kwargs):
         return made_forward()(*args, **kwargs)
 
-    def unit_seeds(shape):
-        """The unit seeds of the entries of an array of `shape` (batch axis first)."""
-        seeds = seeds_for.get(shape)
+    def unit_seeds(shape, dtype):
+        """The unit seeds of the entries of an array of `shape` and floating `dtype`
+        (batch axis first)."""
+        seeds = seeds_for.get((shape, dtype))
         if seeds is None:
             size = math.prod(shape)
-            seeds = seeds_for[shape] = np.eye(size).reshape((size,) + shape), np.zeros(shape)
+            seeds = seeds_for[shape, dtype] = (np.eye(size, dtype=dtype).reshape(
+                (size,) + shape), np.zeros(shape, dtype=dtype))
             for seed in seeds:  # shared between calls: the sweep copies what it writes
                 seed.setflags(write=False)
         return seeds
@@ -1404,13 +1416,15 @@ def jacobian(f, wrt=0, mode="auto", optimize=True):
         if any(isinstance(x, (list, tuple, dict)) for x in given):
             seeds = [_seeds_like(seed, x) for seed, x in zip(_identity_seeds(inputs), given)]
         elif single:
-            seeds = [unit_seeds(inputs[0].shape)[0]]
+            seeds = [unit_seeds(inputs[0].shape, inputs[0].dtype)[0]]
         else:
             seeds = _identity_seeds(inputs)
         out, batch = forward_sweep(*args, seeds[0] if single else tuple(seeds), **kwargs)
-        _real(inputs, np.asarray(out))
-        out_shapes[shapes_of(args, kwargs)] = np.shape(out)  # (for reverse mode's seeds)
-        return _split_columns(batch, np.shape(out), inputs)
+        out = np.asarray(out)
+        _real(inputs, out)
+        out_shapes[shapes_of(args, kwargs)] = out.shape, out.dtype  # (reverse mode's seeds)
+        return [block.astype(_block_dtype(out, x), copy=False)
+                for block, x in zip(_split_columns(batch, out.shape, inputs), inputs)]
 
     def shapes_of(args, kwargs):
         return tuple(np.shape(a) for a in args) + tuple(
@@ -1419,11 +1433,11 @@ def jacobian(f, wrt=0, mode="auto", optimize=True):
     def result_shape(args, kwargs):
         """The shape of f's result: one call of f, the first time for these shapes."""
         out = np.asarray(f(*args, **kwargs))
-        out_shapes[shapes_of(args, kwargs)] = out.shape
+        out_shapes[shapes_of(args, kwargs)] = out.shape, out.dtype
         return out
 
     def by_reverse(args, kwargs, given, inputs):
-        shape = out_shapes.get(shapes_of(args, kwargs))
+        shape, dtype = out_shapes.get(shapes_of(args, kwargs), (None, None))
         out = result_shape(args, kwargs) if shape is None else None
         sweep = reverse_sweep()
         try:
@@ -1433,11 +1447,12 @@ def jacobian(f, wrt=0, mode="auto", optimize=True):
             # made by the shape f's result had (the sweep checks it has it again: its
             # result is f's, so f runs once)
             try:
-                seeds, zero = unit_seeds(out.shape if shape is None else shape)
+                seeds, zero = (unit_seeds(out.shape, _seed_dtype(out)) if shape is None else
+                               unit_seeds(shape, _seed_dtype(np.empty(0, dtype))))
                 (out, _), (_, rows) = sweep(zero, *args, seeds, **kwargs)
             except runtime.SeedShapeError:  # a new shape for arguments of the same shapes
                 out = result_shape(args, kwargs)
-                seeds, zero = unit_seeds(out.shape)
+                seeds, zero = unit_seeds(out.shape, _seed_dtype(out))
                 (out, _), (_, rows) = sweep(zero, *args, seeds, **kwargs)
         except PullbackError as refused:  # (an error of f's own is raised again below)
             import warnings
@@ -1449,8 +1464,8 @@ def jacobian(f, wrt=0, mode="auto", optimize=True):
             return _rows_by_vjp(f, wrt, optimize, single, args, kwargs, out, inputs)
         out = np.asarray(out)
         _real(inputs, out)
-        return [np.reshape(batched_array(r), out.shape + x.shape).astype(float, copy=False)
-                for r, x in zip([rows] if single else rows, inputs)]
+        return [np.reshape(batched_array(r), out.shape + x.shape).astype(
+            _block_dtype(out, x), copy=False) for r, x in zip([rows] if single else rows, inputs)]
 
     def measured(args, kwargs, given, inputs):
         """Mode "auto": for given shapes of the arguments, the first calls take forward
@@ -1487,8 +1502,7 @@ def jacobian(f, wrt=0, mode="auto", optimize=True):
         else:
             bound = signature.bind(*args, **kwargs)
             given = [bound.arguments[n] for n in names]
-        inputs = [x if x.__class__ is np.ndarray and x.dtype == float else
-                  np.asarray(x, dtype=float) if not np.iscomplexobj(x) else np.asarray(x)
+        inputs = [x if x.__class__ is np.ndarray and x.dtype == float else _as_real(x)
                   for x in given]
         way = by_forward if mode == "fwd" else by_reverse if mode == "rev" else measured
         blocks = way(args, kwargs, given, inputs)
@@ -1496,6 +1510,22 @@ def jacobian(f, wrt=0, mode="auto", optimize=True):
 
     jacobian_call.__name__ = f"jacobian_{getattr(f, '__name__', 'f')}"
     return jacobian_call
+
+
+def _seed_dtype(out):
+    """The dtype of reverse mode's unit seeds for f's result `out`: its own floating
+    dtype, float64 for integers and booleans."""
+    import numpy as np
+
+    return out.dtype if out.dtype.kind == "f" else np.dtype(float)
+
+
+def _block_dtype(out, x):
+    """The dtype of the Jacobian block of result `out` in input `x`: the floating type
+    both have (float32 for float32 in and out, as JAX's jacfwd and jacrev give)."""
+    import numpy as np
+
+    return np.result_type(_seed_dtype(out), x.dtype if x.dtype.kind == "f" else float)
 
 
 def _positions(signature, names):
@@ -1666,14 +1696,15 @@ def hessian(f, wrt=0, optimize=True):
             return _structured_hessian(f, wrt, optimize, single, given, args, kwargs)
         if any(np.iscomplexobj(x) for x in given):
             raise PullbackError("hessian takes real numbers and arrays as its wrt arguments")
-        inputs = [np.asarray(x, dtype=float) for x in given]
+        inputs = [_as_real(x) for x in given]
         seeds = _identity_seeds(inputs)
         try:
             _, columns = forward_sweep(*args, seeds[0] if single else tuple(seeds), **kwargs)
         except NoBatchedObjects:  # objects f builds: one hvp per entry
             return _structured_hessian(f, wrt, optimize, single, given, args, kwargs)
         # the i-th gradient's tangents along the unit directions: the rows of blocks (i, .)
-        out = [[b if b.ndim else float(b) for b in _split_columns(column, x.shape, inputs)]
+        out = [[b.astype(np.result_type(x, y), copy=False) if b.ndim else float(b)
+                for b, y in zip(_split_columns(column, x.shape, inputs), inputs)]
                for column, x in zip([columns] if single else columns, inputs)]
         return out[0][0] if single else tuple(tuple(row) for row in out)
 
@@ -1694,23 +1725,24 @@ def _structured_hessian(f, wrt, optimize, single, given, args, kwargs):
     from .runtime.structures import leaves, leaves_like, rebuild
 
     product = hvp(f, wrt, optimize=optimize)
-    per_arg = [[np.asarray(leaf, dtype=float) for leaf in leaves(x)] for x in given]
+    per_arg = [[_as_real(leaf) for leaf in leaves(x)] for x in given]
     flat = [leaf for arg in per_arg for leaf in arg]
     if not flat:
         raise PullbackError("hessian: the wrt argument holds no real number or float array")
     columns: list = [[] for _ in flat]  # columns[j]: H v for each unit v in leaf j
     for j, leaf in enumerate(flat):
         for e in range(leaf.size):
-            units = [np.zeros(other.shape) for other in flat]
+            units = [np.zeros(other.shape, other.dtype) for other in flat]
             units[j].flat[e] = 1.0
             units = iter([u if u.ndim else float(u) for u in units])
             direction = [rebuild(x, units) for x in given]
             out = product(*args, direction[0] if single else tuple(direction), **kwargs)
-            columns[j].append([np.asarray(c, dtype=float) for x, part in zip(
+            columns[j].append([np.asarray(c) for x, part in zip(
                 given, [out] if single else out) for c in leaves_like(x, part)])
 
     def block(i, j):
-        stacked = np.stack([column[i] for column in columns[j]], axis=-1)
+        stacked = np.stack([column[i] for column in columns[j]], axis=-1).astype(
+            np.result_type(flat[i], flat[j]), copy=False)
         b = stacked.reshape(flat[i].shape + flat[j].shape)
         return b if b.ndim else float(b)
 

@@ -731,10 +731,6 @@ class Forward:
         spread = [k for k in ("*", "**") if self.active(op.inputs.get(k))]
         layout = None
         if spread:  # g(a, *P, **M): the tangents of the parameters P and M fill
-            if any(p in (op.spread["varargs"], op.spread["varkw"]) for p in params):
-                self.refuse(s, f"a call of {op.name} passing values being differentiated "
-                            "to its *args or **kwargs in forward mode (reverse mode "
-                            "differentiates it)")
             layout = self.namer.fresh(f"{op.callee.__name__}_layout")
             self.constants[layout] = op.spread
         cell = self.calls(op.callee, params, static)
@@ -1432,7 +1428,7 @@ def forward(tree, analysis, wrt, mode="jvp", single=True, calls=None, optimize=T
     globals). `calls(function, params, static)` gives the cell of the jvp function of a
     Python function called with active arguments for `params`."""
     packed = [a.id for a in (tree.args.vararg, tree.args.kwarg) if a is not None]
-    if set(packed) & {w[0] if isinstance(w, tuple) else w for w in wrt}:  # ("args", 0)
+    if set(packed) & {w[0] for w in wrt if isinstance(w, tuple)}:  # ("args", 0)
         raise NoRuleError("forward mode with respect to values passed through *args or "
                           "**kwargs (reverse mode differentiates them; forward mode does not "
                           "yet: name them as parameters)",

@@ -325,18 +325,12 @@ class Generators:
                     _replace(part, comp, copied)
                 else:
                     at.args[0] = load(values)
-            calls = [n for n in walk(part) if isinstance(n, gast.Call)] if part else []
+            calls = self.consumptions(part) if part else []
+            together = len(calls) > 1 and self.check_together(part, calls)
             for c in calls:
-                if not (c.args and self.generator(c.args[0]) is not None):
-                    continue
-                try:
-                    consumer = self.parsed.resolve(c.func)
-                except Exception:  # noqa: BLE001
-                    consumer = None
-                if not any(consumer is k for k in CONSUMERS + DECIDERS) \
-                        and consumer is not np.fromiter:
-                    continue
-                self.check_hoistable(part, c)
+                consumer = self.consumer(c)
+                if not together:
+                    self.check_hoistable(part, c)
                 values, item = self.namer.fresh("values"), self.namer.fresh("item")
                 lineno = getattr(s, "lineno", None)
                 if consumer in DECIDERS:  # any / all: stop at the value that decides
@@ -368,6 +362,87 @@ class Generators:
                     c.func = load(array)
         return out
 
+    def consumptions(self, part) -> list:
+        """The calls in `part` of sum, list, tuple, sorted, min, max, any, all or
+        np.fromiter whose first argument is a call of a generator of the user's, in the
+        order of the source (the order Python runs them in, for those check_together
+        takes)."""
+        found = [n for n in walk(part) if isinstance(n, gast.Call) and n.args
+                 and self.generator(n.args[0]) is not None]
+        found = [c for c in found if any(self.consumer(c) is k for k in CONSUMERS + DECIDERS)
+                 or self.consumer(c) is np.fromiter]
+        return sorted(found, key=lambda n: (getattr(n, "lineno", 0) or 0,
+                                            getattr(n, "col_offset", 0) or 0))
+
+    def check_together(self, part, calls) -> bool:
+        """For a statement consuming several generators (`sum(G(x)) + max(G(x[:3]))`):
+        whether they may all be run before it, each collected into a name of its own in
+        the order Python runs them; refuse, located, when not. True when every call of
+        the statement outside the generators' own calls `G(args)` and their consumers
+        (given no keywords) computes without effects (`without_effects`) and is written
+        after the first consumption (or encloses it), and each generator after the first
+        (with the calls in its arguments) has no effects either (`effect_free`): then
+        whatever runs after the first generator changes nothing, and its order does not
+        matter. False (each consumption checked on its own, as before) when one of them
+        sits inside another's arguments, or the statement also consumes one by a
+        comprehension."""
+        inside = [{id(n) for n in walk(c)} for c in calls]
+        if any(other is not c and id(other) in ids
+               for c, ids in zip(calls, inside) for other in calls) \
+                or self.comprehensions_over_generators(part):
+            return False
+        for c in calls:
+            self.check_hoistable(part, c, context_only=True)
+            if c.keywords or len(c.args) != (2 if self.consumer(c) is np.fromiter else 1):
+                self.error("a statement consuming several generators, one of them given "
+                           "keywords or other arguments: collect each into a name on its "
+                           "own line", c)
+        for c in calls[1:]:
+            gen = c.args[0]
+            if not self.effect_free(self.generator(gen)) or any(
+                    isinstance(n, gast.Call) and n is not gen and not self.without_effects(n)
+                    for n in walk(gen)):
+                self.error("a statement consuming several generators, a later one of which "
+                           "(or a call in its arguments) may have effects: pullback runs "
+                           "each before the statement; collect it into a name on its own "
+                           "line", gen)
+        parents = {id(child): n for n in walk(part) for child in gast.iter_child_nodes(n)}
+        enclosing, at = set(), calls[0]
+        while id(at) in parents:
+            at = parents[id(at)]
+            enclosing.add(id(at))
+        generators = {i for c in calls for i in (id(n) for n in walk(c.args[0]))}
+        consumers = {id(c) for c in calls}
+        start = (calls[0].lineno, calls[0].col_offset)
+        for n in walk(part):
+            if not isinstance(n, gast.Call) or id(n) in generators | consumers:
+                continue
+            if not self.without_effects(n) or (
+                    (n.lineno, n.col_offset) < start and id(n) not in enclosing):
+                self.error("a generator consumed in a statement that also calls something "
+                           "else before it, or something that may have effects (pullback "
+                           "runs the generators first): collect it into a name on its own "
+                           "line", calls[0])
+        return True
+
+    def effect_free(self, func) -> bool:
+        """Whether generator `func` (f's module's, or defined in f) changes nothing as it
+        runs: it writes no attribute, item or global, and calls only what computes without
+        effects (`without_effects`, resolved as f resolves names)."""
+        try:
+            tree = func.tree if func.__class__ is _Nested else parse_function(func).tree
+        except PullbackError:
+            return False
+        for node in walk(tree):
+            if isinstance(node, (gast.Global, gast.Nonlocal, gast.YieldFrom, gast.Lambda,
+                                 gast.ClassDef)) \
+                    or isinstance(node, gast.FunctionDef) and node is not tree \
+                    or isinstance(node, (gast.Attribute, gast.Subscript)) \
+                    and not isinstance(node.ctx, gast.Load) \
+                    or isinstance(node, gast.Call) and not self.without_effects(node):
+                return False
+        return True
+
     def consumer(self, c):
         """What the call `c` calls, or None."""
         try:
@@ -375,7 +450,7 @@ class Generators:
         except Exception:  # noqa: BLE001 (a name that resolves to nothing)
             return None
 
-    def check_hoistable(self, part, node) -> None:
+    def check_hoistable(self, part, node, context_only=False) -> None:
         """Refuse, located, to run the generator `node` consumes before the statement
         `part` when Python would not run it there, once, first: when `node` is inside a
         comprehension (but its first iterable) or a lambda, in a branch of a conditional
@@ -399,6 +474,8 @@ class Generators:
                            "statement; consume it in an if statement", node)
             enclosing.add(id(parent))
             at = parent
+        if context_only:  # (check_together checks the statement's other calls)
+            return
         inner = {id(n) for n in walk(node)}
         end = (getattr(node, "end_lineno", None) or 0, getattr(node, "end_col_offset", None)
                or 0)

@@ -889,9 +889,21 @@ class BuiltObjects:
     def anonymous_object(self, value, out, as_container=False):
         """The name of the object `C(args)` builds, kept as its attributes, for an object
         used once where it is built (`C(args).attr`, `C(args)(x)`); None when it is not
-        such an object (see build_object)."""
-        return self.last_built if self.build_object(None, value, out, as_container) \
-            else None
+        such an object (see build_object). `C.make(args).attr` of an alternative
+        constructor (classmethod_construction) whose object is not kept so: the
+        construction `C(args')` it stands for, in a name of its own, as when assigned."""
+        if self.build_object(None, value, out, as_container):
+            return self.last_built
+        pending: list = []
+        made = None if as_container or not isinstance(value, gast.Call) or ORIGIN.of(value) \
+            else self.classmethod_construction(value, pending)
+        if made is None:
+            return None
+        name = self.namer.fresh(f"{dotted_name(value.func).split('.')[-2].lower()}")
+        self.locals.add(name)
+        pending.append(assign(name, self.simple(made, pending)))
+        out.extend(pending)
+        return name
 
     def build_object(self, name, value, out, as_container=False) -> bool:
         """`name = C(args)` (see `_build_object`), also spelled `name = C.make(args)` with
@@ -1204,6 +1216,8 @@ class BuiltObjects:
                 func = load(made) if isinstance(func, gast.Call) else gast.Attribute(
                     value=load(made), attr=func.attr, ctx=gast.Load())
                 expr = gast.Call(func=func, args=expr.args, keywords=expr.keywords)
+                if made not in self.built_objects:  # an alternative constructor's object,
+                    return self.lower_call(expr, out)  # in a name: called as any object
         if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Call) \
                 and self.calls_built_object(func.value):
             # obj.fit(x).loss(): the inner call first; a fluent method gives the object

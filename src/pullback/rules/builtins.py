@@ -64,7 +64,7 @@ RULES = {
     runtime.join_grad: rule("d, a, b, side", kinds=["fresh"], jvp="linear",
                             d="join_grad_adjoint(g, d, a, b, side)"),
     # the gradient of an argument stored in attributes of an object f built: linear in
-    # the object's gradient (its reverse over reverse: field_grad_adjoint refuses)
+    # the object's gradient (its adjoint: g at those attributes of the object's gradient)
     objects.field_grad: rule("d, obj, attrs", kinds=["fresh"], jvp="linear",
                              d="field_grad_adjoint(g, d, obj, attrs)"),
     runtime.added_at_tangent: rule("t, a, index", kinds=["fresh"], jvp="linear",
@@ -90,7 +90,8 @@ NONDIFF = {builtins.len, builtins.range, builtins.int, builtins.round, builtins.
 def spread_grads_transpose(g, grads, layout, packed, mapping):
     """The adjoint of spread_grads with respect to `grads` (parameter -> gradient): each
     parameter's part of g, the gradients of (P's elements, M's values), read back from
-    the element or key that filled it (a tuple of them for *args, a dict for **kwargs)."""
+    the element or key that filled it (a list of them for *args, as a tuple's gradient
+    is, a dict for **kwargs)."""
     given, named = runtime.item_grad(g, 0), runtime.item_grad(g, 1)
     positional, offset = layout["positional"], layout["offset"]
 
@@ -107,12 +108,12 @@ def spread_grads_transpose(g, grads, layout, packed, mapping):
                 and 0 <= positional.index(param) - offset < len(packed):
             part = element(positional.index(param) - offset)
         elif packed is not None and param == layout["varargs"]:
-            part = tuple(element(i) for i in range(max(len(positional) - offset, 0),
-                                                   len(packed)))
+            part = runtime.GradList(element(i) for i in range(
+                max(len(positional) - offset, 0), len(packed)))  # (a tuple's gradient)
         elif mapping is not None and param in mapping:
             part = value(param)
         elif mapping is not None and param == layout["varkw"]:
-            part = {k: value(k) for k in mapping if k not in layout["named"]}
+            part = runtime.GradDict({k: value(k) for k in mapping if k not in layout["named"]})
         out[param] = part
     return out
 
@@ -134,7 +135,9 @@ def join_grad_adjoint(g, d, a, b, side):
 def field_grad_adjoint(g, d, obj, attrs):
     """The adjoint of field_grad with respect to the object's gradient d: for a
     NamedTuple, g at the fields `attrs` (zeros at the others); for any other object,
-    refused (forward over reverse, hvp and hessian, takes it)."""
+    for an object storing them (an instance, a dataclass, a slotted one), its gradient
+    record with g at `attrs` (zeros at its other stored attributes), as accum_attr makes
+    it; refused for any other object."""
     if g.__class__ is float and g == 0.0:
         return 0.0
     if isinstance(obj, tuple) and hasattr(obj, "_fields"):
@@ -142,7 +145,14 @@ def field_grad_adjoint(g, d, obj, attrs):
         for attr in attrs:
             at = obj._fields.index(attr)
             parts[at] = runtime.add_grads(parts[at], g)
-        return tuple(parts)
+        return runtime.GradList(parts)  # (a tuple's gradient)
+    stored = runtime.stored_attributes(obj)
+    if stored is not None and all(attr in stored for attr in attrs):
+        record = runtime.GradRecord.fromkeys(stored, 0.0)
+        record.owner, record.where = obj, ""
+        for attr in attrs:
+            record[attr] = runtime.add_grads(record[attr], g)
+        return record
     raise PullbackError(
         f"a second derivative by reverse over reverse through the gradient of the "
         f"{type(obj).__qualname__} object f builds (its attributes {', '.join(attrs)}): "

@@ -68,8 +68,12 @@ def summed_to(g, like):
         return 0.0
     if isinstance(g, list) and not isinstance(like, (list, tuple, dict)):
         return _sum_of_grads([runtime.unbroadcast(e, like) for e in g if not _zero(e)])
-    if isinstance(g, list) and isinstance(like, list) and len(g) == len(like):
+    if isinstance(g, (list, tuple)) and isinstance(like, list) and len(g) == len(like):
         return runtime.GradList(g)
+    if isinstance(g, runtime.GradRecord) and isinstance(like, dict):
+        return g  # an object's gradient (a gradient's gradient: the object's again)
+    if isinstance(g, dict) and isinstance(like, dict) and g.keys() == like.keys():
+        return runtime.GradDict(g)  # (a dict's gradient, seeded key by key)
     _refuse_container(g)
     _refuse_container(like)
     return runtime.unbroadcast(g, like)
@@ -151,22 +155,36 @@ def matmul_grad_b_adjoint_a(g, d, a):
 
 def accum_index_adjoint_d(g, d):
     """accum_index(d, x, idx, v) adds v into d (d a float: the known zero, not read); of
-    a list's gradient d, g (one per element) is its own adjoint (d, written in place by
-    the calls after this one, is not read)."""
+    a list's (a dict's) gradient d, g (one per element, key) is its own adjoint (d,
+    written in place by the calls after this one, is not read)."""
     if _zero(g) or d.__class__ is float:
         return 0.0
     if isinstance(d, list) and isinstance(g, list):
         return runtime.GradList(g)
+    if isinstance(d, dict) and isinstance(g, dict):  # a dict's gradient, the same way
+        return runtime.GradDict(g)
     _refuse_container(d)
     return summed_to(g, d)
 
 
 def accum_index_adjoint_v(g, idx, v):
-    _refuse_container(v)
+    """The adjoint of accum_index(d, x, idx, v) in v: g's slot idx (of a list's or dict's
+    gradient g, its element or entry, itself a list's or dict's gradient for a v that is
+    one)."""
     if _zero(g):
         return 0.0
-    if g.__class__ is runtime.GradList and isinstance(idx, (int, np.integer)):
-        return 0.0 if _zero(g[idx]) else runtime.unbroadcast(g[idx], v)  # a list's element
+    if g.__class__ is runtime.GradList and isinstance(idx, (int, np.integer)) or \
+            g.__class__ is runtime.GradDict:  # a list's element, a dict's entry
+        part = g[idx] if g.__class__ is runtime.GradList else g.get(idx, 0.0)
+        if _zero(part):
+            return 0.0
+        if isinstance(v, (list, tuple)) and isinstance(part, list):
+            return runtime.GradList(part)
+        if isinstance(v, dict) and isinstance(part, dict):
+            return runtime.GradDict(part)
+        _refuse_container(v)
+        return runtime.unbroadcast(part, v)
+    _refuse_container(v)
     _refuse_container(g)  # the gradient of a tuple, indexed (a pair's entry accumulated)
     return runtime.unbroadcast(np.real(g[idx]) if np.iscomplexobj(g) and not np.iscomplexobj(v)
                                else g[idx], v)
@@ -175,11 +193,16 @@ def accum_index_adjoint_v(g, idx, v):
 def item_grad_adjoint(g, d, i):
     """item_grad(d, i) reads d[i] (0.0 when d is the known zero). Of a list's gradient d
     (item_grad hands a list display's elements their gradients: nothing writes d after
-    it), a list of d's length with g at i."""
+    it), a list of d's length with g at i; of a dict's gradient, a dict of d's keys with g
+    at key i."""
     if _zero(g) or d.__class__ is float:
         return 0.0
     if d.__class__ is runtime.GradList and isinstance(i, (int, np.integer)):
         out = runtime.GradList([0.0] * len(d))
+        out[i] = g
+        return out
+    if d.__class__ is runtime.GradDict and i in d:  # a dict's gradient: g at key i
+        out = runtime.GradDict({k: 0.0 for k in d})
         out[i] = g
         return out
     _refuse_container(d)
@@ -203,20 +226,34 @@ def pick_grad_adjoint(g, values, picked):
 
 
 def read_slot_adjoint(g, x, idx):
-    """save_slot(x, idx) reads x[idx]: its adjoint puts g there, in zeros of x's shape."""
-    _refuse_container(x)
-    if _zero(g):
+    """save_slot(x, idx) reads x[idx]: its adjoint puts g there, in zeros of x's shape
+    (of a dict x, a dict's gradient with g at key idx; none where the write added the
+    key, whose saved value is the marker ABSENT)."""
+    if _zero(g) or isinstance(x, dict) and idx not in x:
         return 0.0
+    if isinstance(x, (list, dict)):
+        out = runtime._zeros_for(x)
+        out[idx] = g
+        return out
+    _refuse_container(x)
     return runtime.accum_index(0.0, x, idx, g)
 
 
 def take_slot_grad_adjoint(g, d, idx):
     """take_slot_grad(d, idx) gives (d[idx], d with that slot zeroed): the adjoint of d is
-    the second's gradient with the slot holding the first's."""
-    _refuse_container(d)
+    the second's gradient with the slot holding the first's (of a list's or dict's
+    gradient d, a list or dict of its length or keys)."""
     if _zero(g) or d.__class__ is float:
         return 0.0
     slot, rest = runtime.item_grad(g, 0), runtime.item_grad(g, 1)
+    if isinstance(d, (list, dict)):
+        made = runtime.GradList if isinstance(d, list) else runtime.GradDict
+        if not _zero(rest) and not isinstance(rest, (list, dict)):
+            _refuse_container(d)
+        out = made(rest) if not _zero(rest) else runtime._zeros_for(d)
+        out[idx] = slot
+        return out
+    _refuse_container(d)
     out = np.zeros(np.shape(d), dtype=np.result_type(d, float)) if _zero(rest) \
         else np.array(np.broadcast_to(rest, np.shape(d)), dtype=np.result_type(rest, float))
     out[idx] = slot

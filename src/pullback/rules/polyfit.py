@@ -9,8 +9,13 @@ Guarantees:
   columns (d x^k = k x^(k-1) dx) and to w through A's and b's rows;
 - its tangent in y is np.polyfit of the tangent (linear); in x or w, lstsq's
   (dc = A^+ (db - dA c) + (A^T A)^-1 dA^T r);
-- y's gradient is linear in g and independent of y: grad of grad and hvp in y go
-  through (its adjoint entry by entry); any other second derivative is refused;
+- second order: each gradient is written through z = (A^T A)^-1 g as
+  gb = A z (y's: gb w), ga = r z^T - A z c^T (w's: rows of ga V + gb y; x's: rows of
+  ga w V'), and its tangent along x, y, w or the coefficients c (held apart: the rule is
+  handed c, whose own tangent the caller pushes) differentiates those products with
+  dA = w V' dx + V dw, db = w dy + y dw, dz = -(A^T A)^-1 (dA^T A + A^T dA) z,
+  dr = db - dA c - A dc, and dV' = V'' dx; its adjoint takes that tangent entry by
+  entry, so hvp, hessian and grad of grad go through x, y and w alike;
 - full=True and cov=True are refused (a PullbackError), as is a complex fit.
 """
 
@@ -106,19 +111,74 @@ def polyfit_tangent(t, x, y, deg, rcond, full, w, cov, made, wrt):
     return dc[:, 0] if vec else dc
 
 
-def polyfit_grad_fixed(t, wrt, along):
-    """The tangent of polyfit_grad along one of its operands but d: none for y's gradient
-    along y or the coefficients (it reads neither); otherwise refused."""
-    if _zero(t) or (wrt == "y" and along in ("y", "made")):
-        return 0.0
-    raise PullbackError(f"no second derivative of np.polyfit's gradient in {wrt} along "
-                        f"{along}: pullback differentiates y's gradient again, in y")
+def _vander_curvature(x, deg):
+    """d^2 V / d x^2, row by row: k (k-1) x^(k-2) in the column of x^k."""
+    powers = np.arange(int(deg), -1, -1)
+    xx = np.asarray(x, dtype=float)
+    out = np.zeros((len(xx), len(powers)))
+    keep = powers >= 2
+    out[:, keep] = (powers[keep] * (powers[keep] - 1)) * xx[:, None] ** (powers[keep] - 2)
+    return out
 
 
-def polyfit_grad_fixed_adjoint(g, wrt, along):
-    if _zero(g) or (wrt == "y" and along in ("y", "made")):
+def polyfit_grad_tangent(t, d, x, y, deg, rcond, full, w, cov, made, wrt, along):
+    """The tangent of polyfit_grad(d, ...) for `wrt` along its operand `along` (x, y, w
+    or the coefficients `made`), the others held: the product rule through the
+    gradient's formulas (module docstring)."""
+    if _zero(t) or _zero(d):
         return 0.0
-    return polyfit_grad_fixed(g, wrt, along)
+    a, b, weights, v, scale = _system(x, y, deg, w, full, cov)
+    if np.iscomplexobj(d) or np.iscomplexobj(t):
+        raise PullbackError("no derivative rule for np.polyfit of complex values")
+    vec = np.ndim(made) == 1
+    column = (lambda m: np.asarray(m, dtype=float)[:, None]) if vec else (
+        lambda m: np.asarray(m, dtype=float))
+    g = column(np.broadcast_to(d, np.shape(made)))
+    c = column(made)
+    yy = column(y)
+    q, r = np.linalg.qr(a / scale)
+
+    def normal_solve(m):  # (A^T A)^-1 m, through the scaled QR factor
+        return np.linalg.solve(r, np.linalg.solve(r.T, m / scale[:, None])) / scale[:, None]
+
+    slope = _vander_slope(x, deg)
+    zeros_x = np.zeros(len(weights))
+    dx = dw = zeros_x
+    dy = np.zeros_like(yy)
+    dc = np.zeros_like(c)
+    if along == "x":
+        dx = np.broadcast_to(np.asarray(t, dtype=float), np.shape(x))
+    elif along == "w":
+        dw = np.broadcast_to(np.asarray(t, dtype=float), np.shape(x))
+    elif along == "y":
+        dy = column(np.broadcast_to(t, np.shape(y)))
+    else:
+        dc = column(np.broadcast_to(t, np.shape(made)))
+    da = slope * (weights * dx)[:, None] + v * dw[:, None]
+    db = yy * dw[:, None] + dy * weights[:, None]
+    z = normal_solve(g)
+    dz = -normal_solve(da.T @ (a @ z) + a.T @ (da @ z))
+    az = a @ z
+    daz = da @ z + a @ dz
+    if wrt == "y":
+        out = daz * weights[:, None] + az * dw[:, None]
+        return out[:, 0] if vec else out
+    res = b[:, None] - a @ c if vec else b - a @ c
+    dres = db - da @ c - a @ dc
+    ga = res @ z.T - az @ c.T
+    dga = dres @ z.T + res @ dz.T - daz @ c.T - az @ dc.T
+    if wrt == "w":
+        return (np.sum(dga * v + ga * slope * dx[:, None], axis=1)
+                + np.sum(daz * yy + az * dy, axis=1))
+    return np.sum((dga * weights[:, None] + ga * dw[:, None]) * slope
+                  + ga * (weights * dx)[:, None] * _vander_curvature(x, deg), axis=1)
+
+
+def polyfit_grad_tangent_adjoint(g, d, x, y, deg, rcond, full, w, cov, made, wrt, along):
+    """The adjoint of polyfit_grad's tangent along `along`, entry by entry."""
+    like = {"x": x, "y": y, "w": w, "made": made}[along]
+    return adjoint_by_entries(g, np.asarray(like, dtype=float), polyfit_grad_tangent, d, x, y,
+                              deg, rcond, full, w, cov, made, wrt, along)
 
 
 _SIGNATURE = "x, y, deg, rcond=None, full=False, w=None, cov=False"
@@ -130,13 +190,15 @@ RULES = {
     polyfit_grad: rule(
         "d, x, y, deg, rcond, full, w, cov, made, wrt", kinds=FRESH,
         jvp={"d": f"polyfit_grad(g, {_ARGS}, made, wrt)",
-             **{p: f"polyfit_grad_fixed(g, wrt, {p!r})" for p in ("x", "y", "w", "made")}},
+             **{p: f"polyfit_grad_tangent(g, d, {_ARGS}, made, wrt, {p!r})"
+                for p in ("x", "y", "w", "made")}},
         d=f"adjoint_by_entries(g, d, polyfit_grad, {_ARGS}, made, wrt)",
-        **{p: f"polyfit_grad_fixed_adjoint(g, wrt, {p!r})" for p in ("x", "y", "w", "made")}),
+        **{p: f"polyfit_grad_tangent_adjoint(g, d, {_ARGS}, made, wrt, {p!r})"
+           for p in ("x", "y", "w", "made")}),
 }
 RULES = {f: replace(r, functions=(("adjoint_by_entries", adjoint_by_entries),))
          for f, r in RULES.items()}
 ARRAY_LIKE = True
 NONDIFF: set = set()
-HELPERS = {f.__name__: f for f in (polyfit_grad, polyfit_tangent, polyfit_grad_fixed,
-                                   polyfit_grad_fixed_adjoint)}
+HELPERS = {f.__name__: f for f in (polyfit_grad, polyfit_tangent, polyfit_grad_tangent,
+                                   polyfit_grad_tangent_adjoint)}

@@ -475,7 +475,20 @@ def spread_arg_tangent(layout, param, dpacked, packed, dmapping, mapping, *defau
     """The tangent of parameter `param` of a call g(a, *packed, **mapping) of a Python
     function that `packed` or `mapping` fills (layout: analysis's `_spread_layout`): the
     tangent of the element or key that fills it, 0.0 when neither does (its default; in
-    vector mode, given the default: a zero batch of the others' batch size)."""
+    vector mode, given the default: a zero batch of the others' batch size). For the
+    callee's *args, the tuple of the tangents of the elements past its named positional
+    parameters; for its **kwargs, the dict of those of the keys no named parameter takes
+    (a zero for an element or key whose spread does not vary)."""
+    if param == layout["varargs"]:
+        rest = () if packed is None else packed[max(len(layout["positional"]) -
+                                                    layout["offset"], 0):]
+        start = len(packed) - len(rest) if packed is not None else 0
+        return tuple(0.0 if dpacked.__class__ is float else dpacked[start + i]
+                     for i in range(len(rest)))
+    if param == layout["varkw"]:
+        return {} if mapping is None else {
+            k: 0.0 if dmapping.__class__ is float else dmapping[k]
+            for k in mapping if k not in layout["named"]}
     if packed is not None and param in layout["positional"]:
         i = layout["positional"].index(param) - layout["offset"]
         if 0 <= i < len(packed):

@@ -345,7 +345,15 @@ def unbroadcast(g, x):
     if g.__class__ is float:
         return g
     xs = x.shape if x.__class__ is np.ndarray else _shape(x)
-    gs = g.shape if g.__class__ is np.ndarray else np.shape(g)
+    if g.__class__ is np.ndarray:
+        gs = g.shape
+    elif g.__class__ in _GRAD_MAPS and (isinstance(x, dict) or xs == ()):
+        # (in a gradient's gradient) the gradient of a dict's or object's gradient added
+        # to another (add_grads): the same for each; a number added to one can only be the
+        # known zero 0.0 (add_grads refuses any other), which takes no gradient
+        return g if isinstance(x, dict) else 0.0
+    else:
+        gs = np.shape(g)
     if gs == xs:
         return g
     axes = _SUMMED_AXES.get((gs, xs))
@@ -768,6 +776,9 @@ def without_slot(d, idx):
     return d
 
 
+_GRAD_MAPS = (GradDict, GradRecord)  # pullback's own gradients of dicts and objects
+
+
 def add_grads(a, b):
     """a + b for gradients that may be lists (of list or tuple values) or dicts."""
     if isinstance(b, (list, dict)) and not isinstance(a, (list, dict)) and not np.any(a):
@@ -782,8 +793,8 @@ def add_grads(a, b):
         return total
     if isinstance(a, list) or isinstance(b, list):
         return GradList(add_grads(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict) or isinstance(b, dict):
-        return GradDict({k: add_grads(a[k], b[k]) for k in a})
+    if isinstance(a, dict) or isinstance(b, dict):  # a key one lacks: its zero
+        return GradDict({k: add_grads(a.get(k, 0.0), b.get(k, 0.0)) for k in {**a, **b}})
     return a + b
 
 

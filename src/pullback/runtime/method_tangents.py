@@ -17,18 +17,20 @@ for a batch of tangents) of a Python function pullback generated, exactly as for
 generated call of a named function (`h_forward`, `h_backward`); the function kept in the
 record has no tangent (it is the same function along any direction). Refused with the
 call's place: a value being differentiated reaching `*args` or `**kwargs` of the
-method, a backward part that is not such a function, and a property read at second
-order. A read of a stored attribute (`attribute_forward`) has the attribute of the
-object's tangent for its tangent; its backward part (`_stored_backward`) is linear in
-the gradient and reads the object only for its structure.
+method, and a backward part that is not such a function. A property's read runs its
+getter's forward part by its forward-mode transform, as a method's. A read of a stored
+attribute (`attribute_forward`) has the attribute of the object's tangent for its
+tangent; its backward part (`_stored_backward`) is linear in the gradient and reads the
+object only for its structure. Reverse over reverse takes the same calls, the object's
+gradient (a gradient record) among the gradients handed back: a stored attribute's read
+hands the object the value's gradient at that attribute, and `_stored_backward`'s
+reverse reads the gradient at that attribute back.
 """
 
 from __future__ import annotations
 
 import functools
 import types
-
-import numpy as np
 
 from . import objects
 
@@ -101,10 +103,12 @@ def _attribute(jsite, given, site, obj):
     of the object's tangent; the record's tangent is the object's (_stored_backward reads
     the object only for its structure)."""
     found = objects._class_attribute(type(obj), site.name)
-    if isinstance(found, (property, functools.cached_property)):
-        _refuse(jsite, site, f"{site.name!r} is computed by a {type(found).__name__} of "
-                f"{type(obj).__qualname__}, whose second derivative pullback does not "
-                "take yet (its first, and forward mode, it does)")
+    if isinstance(found, property):  # its getter's forward part, as a method's
+        (result, dresult), (backward, (record, drecord)) = objects.attribute_forward(
+            site, obj, _tangent=_tangent(jsite, site, given))
+        return (result, (backward, record)), (dresult, (0.0, drecord))
+    if isinstance(found, functools.cached_property):
+        objects.attribute_forward(site, obj)  # refused there, with its reason
     value, record = objects.attribute_forward(site, obj)
     dobj = given.get("self", 0.0)
     _, dvalue = objects.stored_tangent(site, obj, dobj)
@@ -168,11 +172,14 @@ def dispatched_forward(dsite, *args, **kwargs):
     its value."""
     if dsite.name == "method_backward":
         return _dispatched_backward_part(dsite, *args)
-    if dsite.name not in ("method_forward", "method_forward_apart"):
-        _refuse(dsite, None, f"reverse mode of a gradient through its {dsite.name} call "
-                "(an attribute read resolved when it runs) is not differentiated yet; "
-                "pullback.hessian and pullback.hvp take it")
     site, rest = args[0], args[1:]
+    if dsite.name == "attribute_forward":
+        found = objects._class_attribute(type(rest[0]), site.name)
+        if not isinstance(found, property):
+            return _dispatched_stored(dsite, site, rest[0])
+    elif dsite.name not in ("method_forward", "method_forward_apart"):
+        _refuse(dsite, None, f"reverse mode of a gradient through its {dsite.name} call "
+                "is not differentiated yet; pullback.hessian and pullback.hvp take it")
     apart = None
     if dsite.name == "method_forward_apart":
         apart, rest = rest[0], rest[1:]
@@ -184,11 +191,6 @@ def dispatched_forward(dsite, *args, **kwargs):
             _refuse(dsite, site, "a value being differentiated reaches *args or **kwargs of "
                     f"{func.__qualname__}, which reverse mode of a gradient does not "
                     "differentiate yet")
-        if "self" in keys and not isinstance(receiver, (np.ndarray, np.generic)):
-            _refuse(dsite, site, f"it runs a method of a {type(receiver).__qualname__} "
-                    "object carrying values being differentiated, whose gradient a second "
-                    "derivative does not take (a gradient taken with respect to other "
-                    "inputs does)")
         names, spread = objects._params(_with_active(site, keys), func, receiver is not None,
                                         a, kw)
         if spread is not None:
@@ -203,8 +205,11 @@ def dispatched_forward(dsite, *args, **kwargs):
 
         return run
 
-    result, saved = objects.method_forward(site, rest[0], *rest[1:], _apart=apart,
-                                           _tangent=hook, **kwargs)
+    if dsite.name == "attribute_forward":  # a property: its getter, as a method
+        result, saved = objects.attribute_forward(site, rest[0], _tangent=hook)
+    else:
+        result, saved = objects.method_forward(site, rest[0], *rest[1:], _apart=apart,
+                                               _tangent=hook, **kwargs)
     split_backward, record2 = made[0]
 
     def backward(record, g):  # g: the gradient of (result, (backward, record))
@@ -216,12 +221,51 @@ def dispatched_forward(dsite, *args, **kwargs):
     return (result, saved), (backward, record2)
 
 
+def _dispatched_stored(dsite, site, obj):
+    """`attribute_forward(site, obj)` of an attribute the object stores: its value and
+    record as the first derivative has them; the object's gradient is the value's at that
+    attribute (the record holds the object for its structure only: no gradient)."""
+    from .helpers import accum_attr
+
+    result, saved = objects.attribute_forward(site, obj)
+
+    def backward(_, g):
+        gv = _item(g, 0)
+        part = 0.0 if gv.__class__ is float and gv == 0.0 else accum_attr(
+            0.0, obj, site.name, gv, site.where)
+        return tuple(part if k == "self" else 0.0 for k in dsite.active)
+
+    return (result, saved), (backward, None)
+
+
+def _stored_backward_part(dsite, saved, g):
+    """`method_backward(saved, g)` of a stored attribute's read (`_stored_backward`,
+    linear in g: the object's gradient with g at the attribute): the adjoint of g is that
+    attribute of the gradient of the object's gradient; the record (the object, for its
+    structure) has none."""
+    _, (site, obj) = saved
+    value = objects._stored_backward(saved[1], g)
+    fields = getattr(type(obj), "_fields", None)
+    key = fields.index(site.name) if isinstance(obj, tuple) and isinstance(
+        fields, tuple) else site.name
+
+    def back(_, gg):
+        part = _item(gg, 0)
+        if not (part.__class__ is float and part == 0.0):
+            part = part.get(key, 0.0) if isinstance(part, dict) else part[key]
+        return tuple(part if k == 0 else 0.0 for k in dsite.active if k in ("self", 0))
+
+    return value, (back, None)
+
+
 def _dispatched_backward_part(dsite, saved, g):
     """`method_backward(saved, g)` by the split transform of the backward part that
     method_forward recorded in `saved` (its record: "self"; g: position 0)."""
     from .helpers import GradList
 
     backward, record = saved
+    if backward is objects._stored_backward:
+        return _stored_backward_part(dsite, saved, g)
     if not isinstance(backward, types.FunctionType) or backward.__code__.co_argcount != 2:
         _refuse(dsite, None, "its derivative is not one pullback generated as a function "
                 "of (record, gradient) (an attribute read, or the gradients of *args and "

@@ -475,7 +475,7 @@ def method_jvp(site, tangents, obj, *args, **kwargs):
     return jvp(*tangents, receiver, *args, **kwargs)
 
 
-def attribute_forward(site, obj):
+def attribute_forward(site, obj, _tangent=None):
     """The read `obj.<site.name>` of an object carrying a value being differentiated:
     (its value, what method_backward needs). A stored attribute is read as Python reads
     it, and its gradient goes to that attribute of the object's gradient; a property is
@@ -496,7 +496,10 @@ def attribute_forward(site, obj):
             raise AttributeError(f"property {site.name!r} of {cls.__qualname__!r} object "
                                  f"has no getter\n  {site.where}")
         _check_readable(site, getter, f"the property {cls.__qualname__}.{site.name}")
-        forward, backward = _split(site, getter, (getter.__code__.co_varnames[0],))
+        params = (getter.__code__.co_varnames[0],)
+        forward, backward = _split(site, getter, params)
+        if _tangent is not None:  # (method_tangents: a second derivative, as a method's)
+            forward = _tangent(getter, obj, params, None, forward, (), {})
         result, record = forward(obj)
         return result, (backward, record)
     if isinstance(found, (property, functools.cached_property)):
