@@ -1,0 +1,172 @@
+"""Which parameters of a user function it writes into: the objects its caller passes
+that it changes in place (`buf[i] = v`, `state.pos = p`, `out.append(v)`, `d.update(m)`,
+`np.copyto(out, v)`, `np.add(a, b, out=out)`, `v /= n`), directly or by passing them on
+to another user function that writes into them.
+
+Guarantee: `written_params(func)` is a superset of the parameters `func` can change in
+place through any statement of its own source or of the user functions it calls with them
+(resolved where `func` is defined), as far as the source tells: a parameter passed to a
+method of an object, to a function pullback cannot read, or on through a recursive call
+is not counted (that call is differentiated, or refused, as it is without inlining).
+calls.py inlines such a function at each call (inlining.py: `writing_callee`), so that
+its writes are the caller's own, which the engine follows (analysis/aliasing.py checks
+them as if the caller wrote them). One walk of each function, each function walked once
+(memoized): linear in the source. `augmented_only` tells the written parameters that
+only `p += e` (on the name) binds: in place for an array or list, a new value for a
+number.
+
+>>> import numpy as np
+>>> def _fill(buf, x):
+...     for i in range(len(x)):
+...         buf[i] = x[i] ** 2
+>>> def _twice(out, x):
+...     _fill(out, x)
+...     out *= 2.0
+>>> sorted(written_params(_fill)), sorted(written_params(_twice))
+(['buf'], ['out'])
+"""
+
+from __future__ import annotations
+
+import inspect
+import weakref
+
+import gast
+import numpy as np
+
+from .. import rules
+from ..errors import PullbackError
+from ..frontend.parse import MISSING, is_library, parse_function
+from ..ir.nodes import walk
+
+# methods that change the object they are called on (list, dict, set, deque, ndarray)
+MUTATORS = frozenset({
+    "append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse", "update",
+    "setdefault", "popitem", "add", "discard", "difference_update",
+    "intersection_update", "symmetric_difference_update", "appendleft", "popleft",
+    "extendleft", "rotate", "fill", "resize", "put", "itemset", "partition", "setfield",
+    "__setitem__", "__delitem__", "__iadd__", "__isub__", "__imul__", "__itruediv__"})
+# NumPy functions that write into their first argument
+_WRITE_FIRST = (np.copyto, np.fill_diagonal, np.put, np.place, np.putmask,
+                np.put_along_axis)
+
+# function -> (its code, the frozenset of written parameters, None while walked)
+_memo: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def root_name(node):
+    """The name at the bottom of `a.b[i].c`, or None."""
+    while isinstance(node, (gast.Subscript, gast.Attribute)):
+        node = node.value
+    return node.id if isinstance(node, gast.Name) else None
+
+
+def user_function(func) -> bool:
+    """A Python function of the user's whose source pullback reads (no rule, not a
+    library's)."""
+    return inspect.isfunction(func) and not is_library(func) \
+        and not hasattr(func, "__wrapped__") and rules.lookup(func) is None
+
+
+def written_params(func) -> frozenset:
+    """The parameters of the user function `func` that it writes into (see the module's
+    docstring); empty for anything pullback does not read. A function reached again
+    while it is walked (recursion) adds nothing through that call: a function writing
+    only through a recursive call is not inlined, and refused as a callee writing into
+    its input when it is transformed."""
+    known = _memo.get(func)
+    if known is not None and known[0] is func.__code__:
+        return known[1] or frozenset()
+    _memo[func] = (func.__code__, None)
+    try:
+        found = frozenset(_written(parse_function(func)))
+    except (PullbackError, OSError, TypeError):  # no source: transformed, or refused, later
+        found = frozenset()
+    _memo[func] = (func.__code__, found)
+    return found
+
+
+_DUNDERS = {gast.Add: "__iadd__", gast.Sub: "__isub__", gast.Mult: "__imul__",
+            gast.Div: "__itruediv__", gast.FloorDiv: "__ifloordiv__", gast.Mod: "__imod__",
+            gast.Pow: "__ipow__", gast.MatMult: "__imatmul__", gast.LShift: "__ilshift__",
+            gast.RShift: "__irshift__", gast.BitAnd: "__iand__", gast.BitOr: "__ior__",
+            gast.BitXor: "__ixor__"}
+
+
+def augmented_only(func, written) -> dict:
+    """{parameter: the in-place operators' names, space separated} for each of the
+    `written` parameters of `func` that the function binds only by `p op= e` on the name
+    itself (`pos += vel * dt`, `v /= n`): whether that changes the caller's object depends
+    on its type, known when the call runs. A parameter it also writes into otherwise
+    (`p[0] = v; p *= 2`) must be changed in place: its names end with ` also`."""
+    tree = parse_function(func).tree
+    ops: dict = {}
+    for node in walk(tree):
+        if isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
+            ops.setdefault(node.target.id, set()).add(_DUNDERS[type(node.op)])
+    aug_targets = {id(n.target) for n in walk(tree) if isinstance(n, gast.AugAssign)}
+    other = {n.id for n in walk(tree) if isinstance(n, gast.Name)
+             and isinstance(n.ctx, (gast.Store, gast.Del)) and id(n) not in aug_targets}
+    direct = _written(parse_function(func), augmented=False)  # (=, for, del, with ... as)
+    return {p: " ".join(sorted(ops[p])) + (" also" if p in direct else "")
+            for p in written if p in ops and p not in other}
+
+
+def _params(tree) -> list:
+    args = tree.args
+    names = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+    return names + [a.id for a in (args.vararg, args.kwarg) if a is not None]
+
+
+def _written(parsed, augmented=True) -> set:
+    """The parameters written; with `augmented`, `p += e` on a name counts."""
+    tree = parsed.tree
+    params = set(_params(tree))
+    written = set()
+    for node in walk(tree):
+        if isinstance(node, (gast.Subscript, gast.Attribute)) \
+                and isinstance(node.ctx, (gast.Store, gast.Del)):
+            written.add(root_name(node))
+        elif isinstance(node, gast.AugAssign) and augmented:
+            written.add(root_name(node.target))  # (a name: an array's `+=` is in place)
+        elif isinstance(node, gast.Call):
+            written |= _call_writes(parsed, node)
+    return written & params
+
+
+def _call_writes(parsed, node) -> set:
+    func = node.func
+    out = {root_name(k.value) for k in node.keywords if k.arg == "out"}
+    if isinstance(func, gast.Attribute) and func.attr in MUTATORS:
+        out.add(root_name(func.value))
+    try:
+        called = parsed.resolve(func)
+    except Exception:  # noqa: BLE001 (a local name, or one resolving to nothing)
+        called = MISSING
+    if called is MISSING:
+        return out
+    if any(called is w for w in _WRITE_FIRST) and node.args:
+        out.add(root_name(node.args[0]))
+    elif getattr(called, "__name__", "") == "at" \
+            and isinstance(getattr(called, "__self__", None), np.ufunc) and node.args:
+        out.add(root_name(node.args[0]))  # np.add.at(a, i, v)
+    elif user_function(called):
+        theirs = written_params(called)
+        if theirs:
+            out |= _passed_to(called, node, theirs)
+    return out
+
+
+def _passed_to(called, node, theirs) -> set:
+    """The names the call `node` passes (at the bottom of each argument) to the
+    parameters `theirs` of `called`; any `*xs` or `**m` counts as passed to all."""
+    code = called.__code__
+    positional = list(code.co_varnames[:code.co_argcount])
+    out = set()
+    for i, a in enumerate(node.args):
+        if isinstance(a, gast.Starred) or i >= len(positional) or positional[i] in theirs:
+            out.add(root_name(a.value if isinstance(a, gast.Starred) else a))
+    for k in node.keywords:
+        if k.arg is None or k.arg in theirs or k.arg not in code.co_varnames:
+            out.add(root_name(k.value))
+    return out
