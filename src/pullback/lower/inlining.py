@@ -75,7 +75,13 @@ from .common import called_or_passed, captured, located_error, rename
 from .containers import dict_names
 from .control_flow import ControlFlow
 from .unbound import maybe_unset
-from .written_params import augmented_only, user_function, written_params
+from .written_params import (
+    augmented_only,
+    given_branches_dropped,
+    none_guarded,
+    user_function,
+    written_params,
+)
 
 # Small functions (at most SMALL_STATEMENTS statements, see small_body) are inlined at
 # their calls, until INLINE_BUDGET statements have been inlined into one function.
@@ -235,9 +241,9 @@ class Inlining:
         self.writing_budget = left - size
         if name not in self.parsed.aliases and self.parsed.is_rebindable(name.split(".")[0]):
             self.parsed.inlined[None, name] = func  # guarded, as for small callees
-        return callee, written, augmented_only(func, written)
+        return callee, written, augmented_only(func, written), none_guarded(func, written)
 
-    def inline_writing(self, expr, callee, written, augmented, out):
+    def inline_writing(self, expr, callee, written, augmented, guarded, out):
         """The body of a function writing into what its caller passes (`writing_callee`)
         in place of the call. Where it only `p += e`s a parameter p, whether that changes
         the caller's object depends on its type: the arguments evaluated once, the body
@@ -245,11 +251,12 @@ class Inlining:
         for the caller's `u` (`u += e`, the caller's own augmented assignment, checked as
         such), else the one where p is a value of its own (a number: the caller's `u`
         stays). A parameter it also writes into otherwise is the caller's in both, checked
-        to change in place (`changed_in_place`)."""
+        to change in place (`changed_in_place`); so is one bound only under `if p is
+        None:` (`out=None`), given a name (which must not hold None: `given_object`)."""
         tree = callee.tree
         args = tree.args
         positional = [a.id for a in args.posonlyargs + args.args]
-        if not augmented or any(isinstance(a, gast.Starred) for a in expr.args):
+        if not (augmented or guarded) or any(isinstance(a, gast.Starred) for a in expr.args):
             return self.inline(expr, tree, callee, out, written=written)
         atoms = gast.copy_location(gast.Call(
             func=expr.func, args=[self.atom(a, out) for a in expr.args],
@@ -257,15 +264,30 @@ class Inlining:
                       for k in expr.keywords]), expr)
         given = dict(zip(positional, atoms.args))
         given.update((k.arg, k.value) for k in atoms.keywords)
+        also = {p: given[p] for p in sorted(guarded) if isinstance(given.get(p), gast.Name)}
+        for p, u in also.items():
+            where = next(n for n in walk(tree) if isinstance(n, gast.If)
+                         and getattr(n.test, "left", None) is not None
+                         and getattr(n.test.left, "id", None) == p)
+            out.append(assign(self.namer.fresh("given"), call("given_object", load(u.id), const(
+                f"{callee.func.__name__} writes into its parameter {p!r}, given None here, "
+                f"which it then binds anew: pullback makes the writes the caller's own, "
+                f"into the object the caller passes; pass one\n"
+                f"{callee.location.describe(where)}"))))
+        if also:
+            tree = given_branches_dropped(tree, also)
         through = {p: given[p] for p in sorted(augmented)
                    if isinstance(given.get(p), gast.Name)}
         if not through:
-            return self.inline(atoms, tree, callee, out, written=written)
+            return self.inline(atoms, tree, callee, out, written=written, through=also)
+        through.update(also)
         where = next(n for n in walk(tree) if isinstance(n, gast.AugAssign)
                      and n.target.id in through)
         sign = _SIGN.get(type(where.op), "op")
-        also = {p: u for p, u in through.items() if augmented[p].endswith(" also")}
-        for p, u in also.items():  # written into otherwise: it must change in place
+        augmented_also = {p: u for p, u in through.items()
+                          if augmented.get(p, "").endswith(" also")}
+        also.update(augmented_also)
+        for p, u in augmented_also.items():  # written into otherwise: it must change in place
             out.append(assign(self.namer.fresh("in_place"), call(
                 "changed_in_place", load(u.id), const(augmented[p][:-5]), const(
                     f"{callee.func.__name__} writes into its parameter {p!r} and `{p} "
@@ -488,7 +510,8 @@ class Inlining:
             elif isinstance(packed, gast.Dict) and _only_spread(body, renamed[p.id]):
                 known[renamed[p.id]] = tuple(k.value for k in packed.keys)  # constants
         inner = gast.FunctionDef(name=name, args=gast.arguments(
-            args=[store(renamed[p]) for p in values], posonlyargs=[], vararg=None,
+            args=[store(renamed[p]) for p in [*values, *(through or ())]], posonlyargs=[],
+            vararg=None,
             kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]), body=body,
             decorator_list=[], returns=None, type_comment=None, type_params=[])
         inner.body = body = Blocks(self.namer, self.parsed.location, inner, self.error,

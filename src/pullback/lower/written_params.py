@@ -37,7 +37,7 @@ import numpy as np
 from .. import rules
 from ..errors import PullbackError
 from ..frontend.parse import MISSING, is_library, parse_function
-from ..ir.nodes import walk
+from ..ir.nodes import clone, walk
 
 # methods that change the object they are called on (list, dict, set, deque, ndarray)
 MUTATORS = frozenset({
@@ -110,6 +110,57 @@ def augmented_only(func, written) -> dict:
     direct = _written(parse_function(func), augmented=False)  # (=, for, del, with ... as)
     return {p: " ".join(sorted(ops[p])) + (" also" if p in direct else "")
             for p in written if p in ops and p not in other}
+
+
+def none_guarded(func, written) -> set:
+    """The `written` parameters of `func` that it binds only under `if p is None:` (the
+    `out=None` spelling: `if out is None: out = np.empty_like(a)`), never by `p op= e`:
+    given an object, the function writes into that object."""
+    tree = parse_function(func).tree
+    guarded = set()
+    for node in walk(tree):
+        if _is_none_test(node, written):
+            guarded |= {id(n) for s in node.body for n in walk(s) if isinstance(n, gast.Name)
+                        and n.id == node.test.left.id}
+    bound = {}
+    for node in walk(tree):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Del)):
+            bound.setdefault(node.id, []).append(id(node))
+    augmented = {n.target.id for n in walk(tree) if isinstance(n, gast.AugAssign)
+                 and isinstance(n.target, gast.Name)}
+    return {p for p in written if p in bound and p not in augmented
+            and all(i in guarded for i in bound[p])}
+
+
+def _is_none_test(node, names) -> bool:
+    return isinstance(node, gast.If) and isinstance(node.test, gast.Compare) \
+        and isinstance(node.test.left, gast.Name) and node.test.left.id in names \
+        and len(node.test.ops) == 1 and isinstance(node.test.ops[0], gast.Is) \
+        and isinstance(node.test.comparators[0], gast.Constant) \
+        and node.test.comparators[0].value is None
+
+
+def given_branches_dropped(tree, names):
+    """A copy of the function `tree` with each `if p is None: ...` (p in `names`, given an
+    object: checked not None where the call runs) replaced by its else branch."""
+
+    def block(stmts):
+        out = []
+        for s in stmts:
+            if _is_none_test(s, names):
+                out += block(s.orelse)
+                continue
+            for part in [s, *getattr(s, "handlers", ())]:
+                for field in ("body", "orelse", "finalbody"):
+                    value = getattr(part, field, None)
+                    if isinstance(value, list) and value and isinstance(value[0], gast.stmt):
+                        setattr(part, field, block(value) or [gast.Pass()])
+            out.append(s)
+        return out
+
+    new = clone(tree)
+    new.body = block(new.body) or [gast.Pass()]
+    return new
 
 
 def _params(tree) -> list:

@@ -86,7 +86,7 @@ NONDIFF = {builtins.len, builtins.range, builtins.int, builtins.round, builtins.
            runtime.matches_class, runtime.numpy_namespace, runtime.default_function,
            runtime.set_attribute, runtime.set_new_container, runtime.store_item,
            runtime.final_state, runtime.write_back, runtime.bound_value,
-           runtime.updated_in_place, runtime.changed_in_place}
+           runtime.updated_in_place, runtime.changed_in_place, runtime.given_object}
 
 
 

@@ -1091,6 +1091,14 @@ def changed_in_place(value, dunders, message):
         raise PullbackError(message.replace("{type}", type(value).__name__))
 
 
+def given_object(value, message):
+    """Refuses None where an inlined function binds its parameter anew when given None
+    (`if out is None: out = ...`) and otherwise writes into the object it was given:
+    pullback makes those writes the caller's own, under the caller's name."""
+    if value is None:
+        raise PullbackError(message)
+
+
 def rebinding_value(value, dunders, message):
     """A parameter's value in the copy of an inlined function where `+=` rebinds it
     (its type has none of the in-place operators `dunders` names: the caller's object
