@@ -533,7 +533,16 @@ class Inlining:
             for s in out[start:]:
                 if INLINED_FROM.of(s) is None:
                     INLINED_FROM.set(s, callee.func)
-        return stmts[-1].value
+        value = stmts[-1].value
+        if written and isinstance(value, gast.Name) and len(out) > start:
+            last = out[-1]  # `return buf`: the caller's object itself, under no second name
+            if isinstance(last, gast.Assign) and isinstance(last.value, gast.Name) \
+                    and isinstance(last.targets[0], gast.Name) \
+                    and last.targets[0].id == value.id \
+                    and value.id not in stored_in_order(*out[start:-1]):
+                out.pop()
+                return load(last.value.id)
+        return value
 
     def spread_known(self, expr):
         """`expr` with each `*args` and `**kwargs` of an inlined function that its call
