@@ -163,6 +163,24 @@ def given_branches_dropped(tree, names):
     return new
 
 
+def passed_to_writers(stmts, resolve) -> set:
+    """The names the statements pass (at the bottom of an argument) to a parameter that
+    the user function called writes into (`push(xs, v)`): such a call changes the object
+    as `xs.append(v)` written there would (loops.py refuses a loop over a list its body
+    resizes)."""
+    found = set()
+    for node in walk(gast.Module(body=stmts, type_ignores=[])):
+        if not isinstance(node, gast.Call):
+            continue
+        try:
+            called = resolve(node.func)
+        except Exception:  # noqa: BLE001 (a local name, or one resolving to nothing)
+            continue
+        if user_function(called) and written_params(called):
+            found |= _passed_to(called, node, written_params(called))
+    return found - {None}
+
+
 def _params(tree) -> list:
     args = tree.args
     names = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
