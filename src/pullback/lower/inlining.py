@@ -274,8 +274,12 @@ class Inlining:
                 f"which it then binds anew: pullback makes the writes the caller's own, "
                 f"into the object the caller passes; pass one\n"
                 f"{callee.location.describe(where)}"))))
-        if also:
-            tree = given_branches_dropped(tree, also)
+        defaults = inspect.signature(callee.func).parameters
+        nones = {p for p in guarded if p not in also and (
+            isinstance(given.get(p), gast.Constant) and given[p].value is None
+            or p not in given and p in defaults and defaults[p].default is None)}
+        if also or nones:
+            tree = given_branches_dropped(tree, also, nones)
         through = {p: given[p] for p in sorted(augmented)
                    if isinstance(given.get(p), gast.Name)}
         if not through:

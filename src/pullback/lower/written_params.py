@@ -140,15 +140,19 @@ def _is_none_test(node, names) -> bool:
         and node.test.comparators[0].value is None
 
 
-def given_branches_dropped(tree, names):
-    """A copy of the function `tree` with each `if p is None: ...` (p in `names`, given an
-    object: checked not None where the call runs) replaced by its else branch."""
+def given_branches_dropped(tree, names, nones=()):
+    """A copy of the function `tree` with each `if p is None: ...` replaced by its else
+    branch where p is in `names` (given an object: checked not None where the call runs),
+    by its body where p is in `nones` (given None, or not given and None by default)."""
 
     def block(stmts):
         out = []
         for s in stmts:
             if _is_none_test(s, names):
                 out += block(s.orelse)
+                continue
+            if _is_none_test(s, nones):
+                out += block(s.body)
                 continue
             for part in [s, *getattr(s, "handlers", ())]:
                 for field in ("body", "orelse", "finalbody"):
