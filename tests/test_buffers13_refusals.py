@@ -1,10 +1,9 @@
 """What stays refused, located, when a user function writes into what its caller passes
 (lower/written_params.py, inlining.py: writing_callee): recursion through it, a write
 into an object the function did not create, a second name for the written object that is
-used after, a view read after the write, a loop over a list the callee resizes, and the
-run-time cases (`+=` on parameters given an array and a number, `out=` given None
-through a name). And a write into f's own input through a callee: made on f's copy, as
-f's own writes are."""
+used after, a view read after the write, a loop over a list the callee resizes, and
+`out=` given None through a name. And a write into f's own input through a callee: made
+on f's copy, as f's own writes are."""
 
 import numpy as np
 import pytest
@@ -118,22 +117,6 @@ def loop_over_grown_list(x):
 def test_loop_over_a_list_a_callee_grows():
     refused(loop_over_grown_list, "a loop over 'xs' that the loop body changes", HERE,
             "for v in xs:")
-
-
-def kick(p, q, dt):
-    p += dt
-    q += dt
-
-
-def mixed_augmented(x):
-    a = x * 1.0
-    t = x[0]
-    kick(a, t, 0.5)
-    return np.sum(a) * t
-
-
-def test_augmented_parameters_given_an_array_and_a_number():
-    refused(mixed_augmented, "given both an object it changes in place", HERE, "p += dt")
 
 
 def mul_into(a, b, out=None):

@@ -151,6 +151,20 @@ def number_augmented(x):
     return t * t2
 
 
+def advance_state(y, t, dt):
+    y += dt * np.cos(t) * y  # an array: in place
+    t += dt  # a number: rebound
+    return t
+
+
+def array_and_number_augmented(x):
+    y = x.copy()
+    t = 0.0
+    for _ in range(3):
+        t = advance_state(y, t, 0.1 * x[0])
+    return np.sum(y ** 2) + t
+
+
 def _assemble(K, x):
     n = len(x)
     for i in range(n - 1):
@@ -293,7 +307,8 @@ def method_writes_cache(x):
 
 ALL_MODES = [fill_loop, fill_and_return, chain, push_list, list_and_return, out_keyword,
              out_none_default, keyword_only, particles, particles_augmented,
-             normalize_in_place, number_augmented, assembly, rnn_states, gauss_seidel,
+             normalize_in_place, number_augmented, array_and_number_augmented, assembly,
+             rnn_states, gauss_seidel,
              chain_then_augmented, copyto_into, scale_rows, accumulate_in_loop, matrix_rows,
              same_object_twice, boundary_returned, method_writes_cache]
 

@@ -250,9 +250,11 @@ class Inlining:
         runs in two copies, `if updated_in_place(u, "__iadd__"):` the one where p stands
         for the caller's `u` (`u += e`, the caller's own augmented assignment, checked as
         such), else the one where p is a value of its own (a number: the caller's `u`
-        stays). A parameter it also writes into otherwise is the caller's in both, checked
-        to change in place (`changed_in_place`); so is one bound only under `if p is
-        None:` (`out=None`), given a name (which must not hold None: `given_object`)."""
+        stays); with several such parameters, one copy per combination (up to three
+        parameters; beyond, one test for all, refusing a mix as it runs). A parameter it
+        also writes into otherwise is the caller's in every copy, checked to change in
+        place (`changed_in_place`); so is one bound only under `if p is None:` (`out=None`),
+        given a name (which must not hold None: `given_object`)."""
         tree = callee.tree
         args = tree.args
         positional = [a.id for a in args.posonlyargs + args.args]
@@ -300,24 +302,45 @@ class Inlining:
                     f"{callee.location.describe(where)}"))))
         if len(also) == len(through):
             return self.inline(atoms, tree, callee, out, written=written, through=through)
-        test = self.namer.fresh("in_place")
-        pairs = [x for p, u in through.items() if p not in also
-                 for x in (load(u.id), const(augmented[p]))]
-        out.append(assign(test, call("updated_in_place", *pairs)))
-        message = (f"{callee.func.__name__} `{where.target.id} {sign}= ...`s "
-                   f"parameters given both an object it changes in place (an array, a "
-                   "list) and a value it rebinds (a number): pullback inlines such a "
-                   "function one way or the other; pass arrays (or lists) to all of "
-                   f"them\n{callee.location.describe(where)}")
-        kept = {p: (augmented[p], message) for p in through if p not in also}
-        yes, no = [], []
-        first = self.inline(atoms, tree, callee, yes, written=written, through=through)
-        second = self.inline(clone(atoms), tree, callee, no, written=written, kept=kept,
-                             through=also)
+        free = [p for p in through if p not in also]  # as each one's type says, at run time
+        groups = [free] if len(free) > 3 else [[p] for p in free]  # (8 copies at most)
+        flags = [self.namer.fresh("in_place") for _ in groups]
+        for flag, group in zip(flags, groups):
+            out.append(assign(flag, call("updated_in_place", *[
+                x for p in group for x in (load(through[p].id), const(augmented[p]))])))
+        kept = {}
+        for p in free:
+            at = next(n for n in walk(tree) if isinstance(n, gast.AugAssign)
+                      and n.target.id == p)
+            kept[p] = (augmented[p], (
+                f"{callee.func.__name__} `{p} {_SIGN.get(type(at.op), 'op')}= ...`s its "
+                f"parameter {p!r}, given a {{type}}, which has some of the in-place "
+                "operators the function uses but not all (or, where several parameters "
+                "are decided at once, given both an array and a number): pullback inlines "
+                f"such a function one way or the other\n{callee.location.describe(at)}"))
         result = self.namer.fresh(f"{tree.name}_out")
         self.locals.add(result)
-        out.append(if_(load(test), yes + [assign(result, first)],
-                       no + [assign(result, second)]))
+        size = sum(isinstance(n, gast.stmt) for n in walk(tree))
+
+        def copies(i, chosen, stmts):
+            if i == len(groups):  # one copy of the body: `chosen` change in place
+                self.writing_budget -= size
+                if self.writing_budget < 0:
+                    self.error(f"{callee.func.__name__} writes into an object its caller "
+                               f"passes, and inlining it here would make the function "
+                               f"longer than {WRITING_BUDGET} statements", expr)
+                value = self.inline(clone(atoms), tree, callee, stmts, written=written,
+                                    through={**also, **{p: through[p] for p in chosen}},
+                                    kept={p: kept[p] for p in free if p not in chosen})
+                stmts.append(assign(result, value))
+                return
+            yes, no = [], []
+            copies(i + 1, chosen | set(groups[i]), yes)
+            copies(i + 1, chosen, no)
+            stmts.append(if_(load(flags[i]), yes, no))
+
+        copies(0, set(), out)
+        self.writing_budget += size  # (counted once in writing_callee)
         return load(result)
 
     def self_writing_method(self, expr):
