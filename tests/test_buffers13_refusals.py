@@ -166,3 +166,77 @@ def test_write_into_fs_input_through_a_callee_is_made_on_fs_copy():
     expected = X.copy()
     writes_own_input(expected)
     np.testing.assert_array_equal(x, expected)  # the caller's array ends as f leaves it
+
+
+def _fill(buf, x):
+    for i in range(len(x)):
+        buf[i] = x[i] ** 2
+
+
+def element_of_a_list(x):
+    bufs = [np.zeros(len(x)), np.zeros(len(x))]
+    _fill(bufs[0], x)
+    return np.sum(bufs[0] * x)
+
+
+G = np.zeros(5)
+
+
+def module_level_buffer(x):
+    _fill(G, x)
+    return np.sum(G * x)
+
+
+def _alias_writer(buf, x):
+    b = buf
+    b[0] = x[0]
+
+
+def alias_inside_the_callee(x):
+    c = np.zeros_like(x)
+    _alias_writer(c, x)
+    return np.sum(c * x)
+
+
+def _slice_writer(buf, x):
+    buf[1:3] = x[:2] * 2
+
+
+def view_passed(x):
+    b = np.zeros_like(x)
+    _slice_writer(b[1:], x)
+    return np.sum(b * x)
+
+
+def _nested_writer(buf, x):
+    def inner(i):
+        buf[i] = x[i] * 3.0
+
+    for i in range(len(x)):
+        inner(i)
+
+
+def nested_function_in_the_callee(x):
+    b = np.zeros_like(x)
+    _nested_writer(b, x)
+    return np.sum(b * x)
+
+
+def acc_default(v, acc=[]):  # noqa: B006 (the point: Python's shared default list)
+    acc.append(v)
+    return len(acc)
+
+
+def mutable_default(x):
+    return x[0] * acc_default(x[0])
+
+
+def test_objects_the_caller_does_not_own_or_cannot_follow():
+    refused(element_of_a_list, "in-place write to 'bufs_item'", HERE, "buf[i] = x[i] ** 2")
+    refused(module_level_buffer, "'G', which the function did not create", HERE,
+            "buf[i] = x[i] ** 2")
+    refused(alias_inside_the_callee, "b = buf gives a second name", HERE, "b = buf")
+    refused(view_passed, "in-place write to 'b_slice'", HERE, "buf[1:3] = x[:2] * 2")
+    refused(nested_function_in_the_callee, "a nested function or lambda inside "
+            "_nested_writer", HERE, "def inner(i):")
+    refused(mutable_default, "which the function did not create", HERE, "acc.append(v)")

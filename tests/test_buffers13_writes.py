@@ -383,3 +383,110 @@ def test_closed_forms():
     a = np.arange(len(X))
     expected = 2.0 * (a / n - v * (v @ a) / n ** 3)
     np.testing.assert_allclose(pullback.grad(normalize_in_place)(X), expected, rtol=1e-12)
+
+
+class Model:
+    def __init__(self, n):
+        self.buf = np.zeros(n)
+
+    def run(self, x):
+        _fill(self.buf, x)
+        return np.sum(self.buf * x)
+
+
+def method_passes_its_attribute(x):
+    m = Model(len(x))
+    return m.run(x)
+
+
+def _swap(a, b):
+    a[:], b[:] = b.copy(), a.copy()
+
+
+def swap_in_place(x):
+    u = x * 1.0
+    w = x ** 2
+    _swap(u, w)
+    return np.sum(u * np.arange(5)) + np.sum(w)
+
+
+def _write_first(buf, x):
+    buf[0] = x[0]
+
+
+def read_before_and_after(x):
+    b = np.ones_like(x) * x[1]
+    s = np.sum(b)  # read before the callee writes
+    _write_first(b, x)
+    return s * np.sum(b * x)
+
+
+def _conditional_writer(buf, x, flag):
+    if flag:
+        buf[0] = x[0] ** 3
+        return 1.0
+    return 2.0
+
+
+def conditional_write(x):
+    b = np.zeros_like(x)
+    r = _conditional_writer(b, x, x[1] > 0)
+    r2 = _conditional_writer(b, x * 2, x[1] < 0)
+    return np.sum(b * x) * r * r2
+
+
+def _early_return(buf, x):
+    for i in range(len(x)):
+        if x[i] > 1.0:
+            return i
+        buf[i] = x[i] * 2
+    return -1
+
+
+def early_return(x):
+    b = np.zeros_like(x)
+    k = _early_return(b, x)
+    return np.sum(b * x) + k
+
+
+def _pop(st):
+    return st.pop()
+
+
+def pop_from_callers_list(x):
+    st = [x[0], x[1] * 2, x[2]]
+    a = _pop(st)
+    return a * sum(st)
+
+
+def _add_to_key(d, k, v):
+    d.setdefault(k, 0.0)
+    d[k] += v
+
+
+def dict_setdefault(x):
+    d = {}
+    for i in range(len(x)):
+        _add_to_key(d, i % 2, x[i] ** 2)
+    return d[0] * d[1]
+
+
+MORE = [method_passes_its_attribute, swap_in_place, read_before_and_after, conditional_write,
+        early_return, pop_from_callers_list]
+
+
+@pytest.mark.parametrize("fn", MORE, ids=[f.__name__ for f in MORE])
+def test_more_spellings_every_mode(fn):
+    check_all(fn, X.copy())
+
+
+def test_dict_setdefault_first_order_and_hvp():
+    """(reverse over reverse through a dict's gradient is refused, as in f itself)"""
+    import pullback
+
+    assert_grad_matches(dict_setdefault, (X.copy(),))
+    v = np.random.default_rng(3).normal(size=X.shape)
+    from buffers13_check import fd_hessian
+
+    np.testing.assert_allclose(pullback.hvp(dict_setdefault)(X.copy(), v),
+                               fd_hessian(dict_setdefault, X) @ v, rtol=1e-5, atol=1e-6)

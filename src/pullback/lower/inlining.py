@@ -231,6 +231,14 @@ class Inlining:
                        "does not end", expr)
         callee = parse_function(func)
         check(callee.tree, callee.location)
+        for node in walk(callee.tree):
+            if isinstance(node, (gast.FunctionDef, gast.Lambda)) and node is not callee.tree:
+                raise UnsupportedSyntaxError(
+                    f"unsupported construct: a nested function or lambda inside "
+                    f"{func.__name__}, which writes into an object its caller passes "
+                    f"({', '.join(sorted(written))}; pullback inlines such a function: "
+                    "define the nested one at module level)",
+                    callee.location.describe(node))
         size = sum(isinstance(n, gast.stmt) for n in walk(callee.tree))
         left = self.__dict__.setdefault("writing_budget", WRITING_BUDGET)
         if size > left:
