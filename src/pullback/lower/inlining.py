@@ -1,6 +1,8 @@
 """Calls of the user's functions -> their bodies, in place: nested functions and
-lambdas always; a module-level function when it receives one, or when its body is
-small (see `small_body`), until INLINE_BUDGET statements have been inlined.
+lambdas always; a module-level function when it receives one, or when it writes into
+an object its caller passes (written_params.py; `writing_callee`, whatever its size:
+its writes become the caller's own), or when its body is small (see `small_body`), until
+INLINE_BUDGET statements have been inlined.
 
 Guarantees: the inlined body is the callee's own, lowered like the caller's (blocks,
 control flow, flattening), its names made fresh (`h_v` for `h`'s `v`) so that nothing
