@@ -240,3 +240,20 @@ def test_objects_the_caller_does_not_own_or_cannot_follow():
     refused(nested_function_in_the_callee, "a nested function or lambda inside "
             "_nested_writer", HERE, "def inner(i):")
     refused(mutable_default, "which the function did not create", HERE, "acc.append(v)")
+
+
+def _square_into(buf, i, v):
+    buf[i] = v * v
+
+
+def alias_read_after_the_callee_writes(x):
+    b = np.zeros_like(x)
+    c = b
+    for i in range(len(x)):
+        _square_into(b, i, x[i])
+    return np.sum(c * x)
+
+
+def test_the_aliasing_check_sees_the_inlined_write():
+    """c = b, then a callee writes b and f reads c: refused as if f wrote b itself."""
+    refused(alias_read_after_the_callee_writes, "c = b gives a second name", HERE, "c = b")

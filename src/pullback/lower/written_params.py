@@ -62,10 +62,12 @@ def root_name(node):
 
 
 def user_function(func) -> bool:
-    """A Python function of the user's whose source pullback reads (no rule, not a
-    library's)."""
+    """A plain Python function of the user's whose source pullback reads (no rule, not a
+    library's, not a generator or coroutine function: calling one runs no body)."""
     return inspect.isfunction(func) and not is_library(func) \
-        and not hasattr(func, "__wrapped__") and rules.lookup(func) is None
+        and not hasattr(func, "__wrapped__") and rules.lookup(func) is None \
+        and not func.__code__.co_flags & (inspect.CO_GENERATOR | inspect.CO_COROUTINE
+                                          | inspect.CO_ASYNC_GENERATOR)
 
 
 def written_params(func) -> frozenset:
