@@ -323,11 +323,10 @@ class Inlining:
             at = next(n for n in walk(tree) if isinstance(n, gast.AugAssign)
                       and n.target.id == p)
             kept[p] = (augmented[p], (
-                f"{callee.func.__name__} `{p} {_SIGN.get(type(at.op), 'op')}= ...`s its "
-                f"parameter {p!r}, given a {{type}}, which has some of the in-place "
-                "operators the function uses but not all (or, where several parameters "
-                "are decided at once, given both an array and a number): pullback inlines "
-                f"such a function one way or the other\n{callee.location.describe(at)}"))
+                f"`{p} {_SIGN.get(type(at.op), 'op')}= ...` in {callee.func.__name__} on a "
+                "{type}, which has some of the in-place operators used but not all (or "
+                "arrays and numbers given together, decided at once)\n"
+                f"{callee.location.describe(at)}"))
         result = self.namer.fresh(f"{tree.name}_out")
         self.locals.add(result)
         size = sum(isinstance(n, gast.stmt) for n in walk(tree))

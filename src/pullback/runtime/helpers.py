@@ -1106,7 +1106,7 @@ def rebinding_value(value, dunders, message):
     (the function was given both kinds, `step(array, number)` with both `+=`d): the
     caller would not see that object's change."""
     if any(hasattr(type(value), d) for d in dunders.split()):
-        raise PullbackError(message)
+        raise PullbackError(message.replace("{type}", type(value).__name__))
     return value
 
 
