@@ -1,7 +1,8 @@
 """Which parameters of a user function it writes into: the objects its caller passes
 that it changes in place (`buf[i] = v`, `state.pos = p`, `out.append(v)`, `d.update(m)`,
-`np.copyto(out, v)`, `np.add(a, b, out=out)`, `v /= n`), directly or by passing them on
-to another user function that writes into them.
+`np.add(a, b, out=out)`, `v /= n`, the first argument of a library function with no
+rule, `np.copyto(out, v)`), directly or by passing them on to another user function that
+writes into them.
 
 Guarantee: `written_params(func)` is a superset of the parameters `func` can change in
 place through any statement of its own source or of the user functions it calls with them
@@ -46,9 +47,6 @@ MUTATORS = frozenset({
     "intersection_update", "symmetric_difference_update", "appendleft", "popleft",
     "extendleft", "rotate", "fill", "resize", "put", "itemset", "partition", "setfield",
     "__setitem__", "__delitem__", "__iadd__", "__isub__", "__imul__", "__itruediv__"})
-# NumPy functions that write into their first argument
-_WRITE_FIRST = (np.copyto, np.fill_diagonal, np.put, np.place, np.putmask,
-                np.put_along_axis)
 
 # function -> (its code, the frozenset of written parameters, None while walked)
 _memo: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -220,11 +218,11 @@ def _call_writes(parsed, node) -> set:
         called = MISSING
     if called is MISSING:
         return out
-    if any(called is w for w in _WRITE_FIRST) and node.args:
+    if node.args and rules.lookup(called) is None and (is_library(called) or isinstance(
+            getattr(called, "__self__", None), np.ufunc)):
+        # a library function with no rule (np.copyto, np.put, np.add.at ...: the rules
+        # declare what the pure ones do) may write into its first argument
         out.add(root_name(node.args[0]))
-    elif getattr(called, "__name__", "") == "at" \
-            and isinstance(getattr(called, "__self__", None), np.ufunc) and node.args:
-        out.add(root_name(node.args[0]))  # np.add.at(a, i, v)
     elif user_function(called):
         theirs = written_params(called)
         if theirs:
