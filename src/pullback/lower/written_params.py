@@ -186,9 +186,11 @@ def passed_to_writers(stmts, resolve) -> set:
 
 
 def _params(tree) -> list:
+    """The named parameters: `*args` and `**kwargs` are a tuple and a dict each call makes
+    (a write through `args[0]` into a caller's object is not followed: not inlined, such
+    a function is refused as a callee writing into its input)."""
     args = tree.args
-    names = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
-    return names + [a.id for a in (args.vararg, args.kwarg) if a is not None]
+    return [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
 
 
 def _written(parsed, augmented=True) -> set:
