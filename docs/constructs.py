@@ -1272,6 +1272,23 @@ def _m():
     return np.array([[1.0, 0.3], [0.2, 2.0]])
 
 
+def _fill_squares(buf, x):
+    for i in range(len(x)):
+        buf[i] = x[i] ** 2
+
+
+def _euler_step(pos, vel, dt):
+    pos += vel * dt
+
+
+def callee_writes_into_callers_buffer(x):
+    buf = np.zeros(len(x))
+    _fill_squares(buf, x)
+    pos = x * 1.0
+    _euler_step(pos, np.sin(x), 0.1)
+    return np.sum(buf * pos)
+
+
 def _v():
     return np.array([0.5, -1.2, 0.8])
 
@@ -1388,6 +1405,10 @@ CASES = [
      default_and_keyword_arguments, (0.5,), 0),
     (FUNCTIONS, "calling another function of yours", calls_user_function,
      (0.5,), 0),
+    (FUNCTIONS, "a function of yours writing into an array, list, dict or object its "
+     "caller passes (`_fill(buf, x)`, `step(pos, vel, dt)` with `pos += ...`, "
+     "`_push(stack, v)`, `out=`): inlined, its writes the caller's own",
+     callee_writes_into_callers_buffer, (_v(),), 0),
     (FUNCTIONS, "recursion", recursion, (0.5, 3), 0),
     (FUNCTIONS, "nested `def`, closures", nested_def_closure, (0.5,), 0),
     (FUNCTIONS, "`lambda`", lambda_expression, (0.5,), 0),

@@ -84,7 +84,9 @@ def method_on_a_global(a):
     (method_on_a_global, "self.w = w"),
 ])
 def test_a_callee_storing_a_tangent_carrying_value_is_refused_in_forward_mode(f, line):
-    with pytest.raises(pullback.PullbackError, match=r"(?s)forward mode.*"
+    # (push and put write into what they receive: inlined since buffers13, their stores
+    # are f's own, refused as f's own stores into an object f passes on, at their line)
+    with pytest.raises(pullback.PullbackError, match=r"(?s)"
                        r"test_tangent12_forward_stores.py.*" + re.escape(line)):
         pullback.jvp(f)(1.5, 1.0)
     with pytest.raises(pullback.PullbackError):
@@ -92,7 +94,8 @@ def test_a_callee_storing_a_tangent_carrying_value_is_refused_in_forward_mode(f,
 
 
 def test_an_array_pushed_in_a_loop_is_refused_in_forward_mode():
-    with pytest.raises(pullback.PullbackError, match="grows the list box.items"):
+    with pytest.raises(pullback.PullbackError, match=r"(?s)in a list 'box' holds.*"
+                       r"box\.items\.append\(x\)"):
         pullback.jvp(pushed_in_a_loop)(np.ones(3), np.ones(3))
 
 

@@ -95,6 +95,9 @@ class Calls:
         if passed:
             callee = self.readable_callee(expr, passed[0])
             return self.inline(expr, callee.tree, callee, out)
+        writing = self.writing_callee(expr)
+        if writing is not None:  # _fill(buf, x): its writes made the caller's own
+            return self.inline_writing(expr, *writing, out)
         small = self.small_callee(expr)
         if small is not None:
             return self.inline(expr, small.tree, small, out)

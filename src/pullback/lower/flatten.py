@@ -374,8 +374,10 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
                                             or self.in_place(expr, out)):
             return
         value = self.simple(expr, out)
-        if self.built_object(value):
-            return  # obj.fit(x) of a fluent method: the object, kept as its attributes
+        if self.built_object(value) or isinstance(expr, gast.Call) \
+                and isinstance(value, gast.Name):
+            return  # obj.fit(x) of a fluent method: the object, kept as its attributes;
+            # an inlined function's result, a name (reading it has no effect)
         name = self.namer.fresh("unused")
         out.append(assign(name, value))
         EFFECT.set(out[-1], True)
@@ -464,6 +466,9 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
             self.comprehension(self.as_list_comp(value), out, target.id)
         elif isinstance(target, gast.Name):
             simple = self.simple(value, out)
+            if isinstance(value, gast.Call) and isinstance(simple, gast.Name) \
+                    and simple.id == target.id:
+                return  # `u = apply_bc(u)` inlined, returning its argument: u stays u
             out.append(assign(target.id, simple))
             if isinstance(simple, gast.Name) and simple.id in self.built:
                 MOVED.set(out[-1], True)  # the new list's only name from now on

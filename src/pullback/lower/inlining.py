@@ -1,6 +1,8 @@
 """Calls of the user's functions -> their bodies, in place: nested functions and
-lambdas always; a module-level function when it receives one, or when its body is
-small (see `small_body`), until INLINE_BUDGET statements have been inlined.
+lambdas always; a module-level function when it receives one, or when it writes into
+an object its caller passes (written_params.py; `writing_callee`, whatever its size:
+its writes become the caller's own), or when its body is small (see `small_body`), until
+INLINE_BUDGET statements have been inlined.
 
 Guarantees: the inlined body is the callee's own, lowered like the caller's (blocks,
 control flow, flattening), its names made fresh (`h_v` for `h`'s `v`) so that nothing
@@ -75,11 +77,22 @@ from .common import called_or_passed, captured, located_error, rename
 from .containers import dict_names
 from .control_flow import ControlFlow
 from .unbound import maybe_unset
+from .written_params import (
+    augmented_only,
+    given_branches_dropped,
+    none_guarded,
+    user_function,
+    written_params,
+)
 
 # Small functions (at most SMALL_STATEMENTS statements, see small_body) are inlined at
 # their calls, until INLINE_BUDGET statements have been inlined into one function.
 SMALL_STATEMENTS = 8
 INLINE_BUDGET = 120
+# Functions writing into an object their caller passes are inlined whatever their size,
+# apart from the budget above; beyond WRITING_BUDGET statements of them in one function,
+# a call of one is refused, located.
+WRITING_BUDGET = 5000
 _NOT_SMALL = (gast.For, gast.While, gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda,
               gast.ClassDef, gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp,
               gast.Global, gast.Nonlocal, gast.Yield, gast.YieldFrom, gast.Await, gast.Try,
@@ -196,6 +209,149 @@ class Inlining:
             self.parsed.inlined[None, name] = func
         return callee
 
+    def writing_callee(self, expr):
+        """(the Parsed of the user function `expr` calls, the parameters it writes into)
+        when it writes into an object its caller passes (written_params.py): inlined at
+        every call, whatever its size, so that the writes are the caller's own, which the
+        engine follows; None for any other call. A call of one inside its own inlined body
+        (recursion), or beyond WRITING_BUDGET inlined statements, is refused, located."""
+        name = dotted_name(expr.func)
+        if name is None or name.split(".")[0] in self.locals | set(self.local_functions) \
+                or any(k.arg is None for k in expr.keywords) \
+                or (ORIGIN.of(expr) and "." in name):
+            return None
+        func = self.parsed.resolve(expr.func)
+        if not user_function(func) or func is self.parsed.func:
+            return None
+        written = written_params(func)
+        if not written:
+            return None
+        if func in self.inlining:
+            self.error(f"recursive function {func.__name__!r} writing into an object its "
+                       f"caller passes ({', '.join(sorted(written))}): pullback makes such "
+                       "writes the caller's own by inlining the function, which recursion "
+                       "does not end", expr)
+        callee = parse_function(func)
+        check(callee.tree, callee.location)
+        for node in walk(callee.tree):
+            if isinstance(node, (gast.FunctionDef, gast.Lambda)) and node is not callee.tree:
+                raise UnsupportedSyntaxError(
+                    f"unsupported construct: a nested function or lambda inside "
+                    f"{func.__name__}, which writes into an object its caller passes "
+                    f"({', '.join(sorted(written))}; pullback inlines such a function: "
+                    "define the nested one at module level)",
+                    callee.location.describe(node))
+        size = sum(isinstance(n, gast.stmt) for n in walk(callee.tree))
+        left = self.__dict__.setdefault("writing_budget", WRITING_BUDGET)
+        if size > left:
+            self.error(f"{func.__name__} writes into an object its caller passes, and "
+                       f"inlining it here would make the function longer than "
+                       f"{WRITING_BUDGET} statements (pullback makes such writes the "
+                       "caller's own by inlining)", expr)
+        self.writing_budget = left - size
+        if name not in self.parsed.aliases and self.parsed.is_rebindable(name.split(".")[0]):
+            self.parsed.inlined[None, name] = func  # guarded, as for small callees
+        return callee, written, augmented_only(func, written), none_guarded(func, written)
+
+    def inline_writing(self, expr, callee, written, augmented, guarded, out):
+        """The body of a function writing into what its caller passes (`writing_callee`)
+        in place of the call. Where it only `p += e`s a parameter p, whether that changes
+        the caller's object depends on its type: the arguments evaluated once, the body
+        runs in two copies, `if updated_in_place(u, "__iadd__"):` the one where p stands
+        for the caller's `u` (`u += e`, the caller's own augmented assignment, checked as
+        such), else the one where p is a value of its own (a number: the caller's `u`
+        stays); with several such parameters, one copy per combination (up to three
+        parameters; beyond, one test for all, refusing a mix as it runs). A parameter it
+        also writes into otherwise is the caller's in every copy, checked to change in
+        place (`changed_in_place`); so is one bound only under `if p is None:` (`out=None`),
+        given a name (which must not hold None: `given_object`)."""
+        tree = callee.tree
+        args = tree.args
+        positional = [a.id for a in args.posonlyargs + args.args]
+        if not (augmented or guarded) or any(isinstance(a, gast.Starred) for a in expr.args):
+            return self.inline(expr, tree, callee, out, written=written)
+        atoms = gast.copy_location(gast.Call(
+            func=expr.func, args=[self.atom(a, out) for a in expr.args],
+            keywords=[gast.keyword(arg=k.arg, value=self.atom(k.value, out))
+                      for k in expr.keywords]), expr)
+        given = dict(zip(positional, atoms.args))
+        given.update((k.arg, k.value) for k in atoms.keywords)
+        also = {p: given[p] for p in sorted(guarded) if isinstance(given.get(p), gast.Name)}
+        for p, u in also.items():
+            where = next(n for n in walk(tree) if isinstance(n, gast.If)
+                         and getattr(n.test, "left", None) is not None
+                         and getattr(n.test.left, "id", None) == p)
+            out.append(assign(self.namer.fresh("given"), call("given_object", load(u.id), const(
+                f"{callee.func.__name__} writes into its parameter {p!r}, given None here, "
+                f"which it then binds anew: pullback makes the writes the caller's own, "
+                f"into the object the caller passes; pass one\n"
+                f"{callee.location.describe(where)}"))))
+        defaults = inspect.signature(callee.func).parameters
+        nones = {p for p in guarded if p not in also and (
+            isinstance(given.get(p), gast.Constant) and given[p].value is None
+            or p not in given and p in defaults and defaults[p].default is None)}
+        if also or nones:
+            tree = given_branches_dropped(tree, also, nones)
+        through = {p: given[p] for p in sorted(augmented)
+                   if isinstance(given.get(p), gast.Name)}
+        if not through:
+            return self.inline(atoms, tree, callee, out, written=written, through=also)
+        through.update(also)
+        where = next(n for n in walk(tree) if isinstance(n, gast.AugAssign)
+                     and n.target.id in through)
+        sign = _SIGN.get(type(where.op), "op")
+        augmented_also = {p: u for p, u in through.items()
+                          if augmented.get(p, "").endswith(" also")}
+        also.update(augmented_also)
+        for p, u in augmented_also.items():  # written into otherwise: it must change in place
+            out.append(assign(self.namer.fresh("in_place"), call(
+                "changed_in_place", load(u.id), const(augmented[p][:-5]), const(
+                    f"{callee.func.__name__} writes into its parameter {p!r} and `{p} "
+                    f"{sign}= ...`s it, given a {{type}} that has no in-place operator "
+                    f"for that; pass an array or list\n"
+                    f"{callee.location.describe(where)}"))))
+        if len(also) == len(through):
+            return self.inline(atoms, tree, callee, out, written=written, through=through)
+        free = [p for p in through if p not in also]  # as each one's type says, at run time
+        groups = [free] if len(free) > 3 else [[p] for p in free]  # (8 copies at most)
+        flags = [self.namer.fresh("in_place") for _ in groups]
+        for flag, group in zip(flags, groups):
+            out.append(assign(flag, call("updated_in_place", *[
+                x for p in group for x in (load(through[p].id), const(augmented[p]))])))
+        kept = {}
+        for p in free:
+            at = next(n for n in walk(tree) if isinstance(n, gast.AugAssign)
+                      and n.target.id == p)
+            kept[p] = (augmented[p], (
+                f"`{p} {_SIGN.get(type(at.op), 'op')}= ...` in {callee.func.__name__} on a "
+                "{type}, which has some of the in-place operators used but not all (or "
+                "arrays and numbers given together, decided at once)\n"
+                f"{callee.location.describe(at)}"))
+        result = self.namer.fresh(f"{tree.name}_out")
+        self.locals.add(result)
+        size = sum(isinstance(n, gast.stmt) for n in walk(tree))
+
+        def copies(i, chosen, stmts):
+            if i == len(groups):  # one copy of the body: `chosen` change in place
+                self.writing_budget -= size
+                if self.writing_budget < 0:
+                    self.error(f"{callee.func.__name__} writes into an object its caller "
+                               f"passes, and inlining it here would make the function "
+                               f"longer than {WRITING_BUDGET} statements", expr)
+                value = self.inline(clone(atoms), tree, callee, stmts, written=written,
+                                    through={**also, **{p: through[p] for p in chosen}},
+                                    kept={p: kept[p] for p in free if p not in chosen})
+                stmts.append(assign(result, value))
+                return
+            yes, no = [], []
+            copies(i + 1, chosen | set(groups[i]), yes)
+            copies(i + 1, chosen, no)
+            stmts.append(if_(load(flags[i]), yes, no))
+
+        copies(0, set(), out)
+        self.writing_budget += size  # (counted once in writing_callee)
+        return load(result)
+
     def self_writing_method(self, expr):
         """(the Parsed of the method, the call with the object as its first argument) for
         `obj.m(args)` where the function assigns `obj` once, as `obj = C(...)` of a user
@@ -286,12 +442,18 @@ class Inlining:
             return None
         return dotted_name(defs[0].value.func), method, callee
 
-    def inline(self, expr, fdef, callee, out, receiver=None):
+    def inline(self, expr, fdef, callee, out, receiver=None, written=frozenset(),
+               through=None, kept=None):
         """The body of a function in place of a call to it: a nested function (`callee` is
         None), or a module-level function that receives one (`callee` is its Parsed). Its
         own names are made fresh; parameters that receive a nested function, or a global
         or module function, stand for it in the body, so calls through them are resolved
-        and inlined in turn."""
+        and inlined in turn. In a function that writes into what it receives (`written`,
+        its parameters it writes into), a parameter the body never rebinds stands for
+        the argument's atom: the writes land on the caller's object under the caller's
+        name, and what it reads is read there, under no second name; a parameter in
+        `through` (only `+=`d: inline_writing) is the caller's name given there, one in
+        `kept` a value of its own, `rebinding_value(u, dunders, message)`."""
         name = fdef.name
         label = name if callee is not None or not ANONYMOUS.of(fdef) \
             else "a lambda"
@@ -340,6 +502,13 @@ class Inlining:
                 fixed[p] = arg
             elif p not in stored and (self.is_fixed(arg) or p == receiver):
                 fixed[p] = arg  # (a method's self, set on: the object itself)
+            elif through and p in through:
+                continue  # the caller's name, where it is written (renamed below)
+            elif kept and p in kept:
+                values[p] = call("rebinding_value", self.atom(arg, out),
+                                 const(kept[p][0]), const(kept[p][1]))
+            elif written and p not in stored:  # the caller's objects, under their names
+                fixed[p] = self.atom(arg, out)  # (a second name would hide the writes)
             else:
                 values[p] = self.atom(arg, out)
         missing = [p for p in params if p not in given]
@@ -355,6 +524,7 @@ class Inlining:
         self.only_called(body, fixed, label, receiver)
         own = ((set(params) - set(fixed)) | stored) - shared
         renamed = {v: self.namer.fresh(f"{name}_{v}") for v in sorted(own)}
+        renamed.update((p, u.id) for p, u in (through or {}).items())
         self.locals |= set(renamed.values())
         if callee is not None:
             free = {n.id for s in body for n in walk(s) if isinstance(n, gast.Name)}
@@ -376,7 +546,8 @@ class Inlining:
             elif isinstance(packed, gast.Dict) and _only_spread(body, renamed[p.id]):
                 known[renamed[p.id]] = tuple(k.value for k in packed.keys)  # constants
         inner = gast.FunctionDef(name=name, args=gast.arguments(
-            args=[store(renamed[p]) for p in values], posonlyargs=[], vararg=None,
+            args=[store(renamed[p]) for p in [*values, *(through or ())]], posonlyargs=[],
+            vararg=None,
             kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]), body=body,
             decorator_list=[], returns=None, type_comment=None, type_params=[])
         inner.body = body = Blocks(self.namer, self.parsed.location, inner, self.error,
@@ -398,7 +569,16 @@ class Inlining:
             for s in out[start:]:
                 if INLINED_FROM.of(s) is None:
                     INLINED_FROM.set(s, callee.func)
-        return stmts[-1].value
+        value = stmts[-1].value
+        if written and isinstance(value, gast.Name) and len(out) > start:
+            last = out[-1]  # `return buf`: the caller's object itself, under no second name
+            if isinstance(last, gast.Assign) and isinstance(last.value, gast.Name) \
+                    and isinstance(last.targets[0], gast.Name) \
+                    and last.targets[0].id == value.id \
+                    and value.id not in stored_in_order(*out[start:-1]):
+                out.pop()
+                return load(last.value.id)
+        return value
 
     def spread_known(self, expr):
         """`expr` with each `*args` and `**kwargs` of an inlined function that its call
@@ -675,6 +855,9 @@ def _sets_self(callee) -> bool:
                or isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Attribute)
                and isinstance(n.target.value, gast.Name) and n.target.value.id == me
                for n in walk(callee.tree))
+
+
+_SIGN = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/"}
 
 
 def _standing_for(fixed):

@@ -44,6 +44,7 @@ import gast
 from ..frontend.parse import MISSING
 from ..ir.annotations import BUILTIN, EXIT_TEST
 from ..ir.nodes import assign, binop, call, clone, const, if_, load, store, stored_in_order, walk
+from .written_params import passed_to_writers
 
 _RESIZING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear"}
 
@@ -108,7 +109,7 @@ class Loops:
         # Everything else iterates an index over one or more sequences.
         index = self.namer.fresh("k")
         self.rebound = set(stored_in_order(s))
-        self.resized = _resized_in(s.body)
+        self.resized = _resized_in(s.body) | passed_to_writers(s.body, self.parsed.resolve)
         self.strict_lengths = []
         length, item_targets = self.iteration(s.target, it, index, out)
         strict, self.strict_lengths = self.strict_lengths, []

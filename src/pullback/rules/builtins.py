@@ -67,6 +67,9 @@ RULES = {
     # the object's gradient (its adjoint: g at those attributes of the object's gradient)
     objects.field_grad: rule("d, obj, attrs", kinds=["fresh"], jvp="linear",
                              d="field_grad_adjoint(g, d, obj, attrs)"),
+    # the value of a parameter an inlined function rebinds by `+=` (lower/inlining.py)
+    runtime.rebinding_value: rule("value, dunders, message", kinds=["fresh"],
+                                  jvp="linear", value="g"),
     runtime.added_at_tangent: rule("t, a, index", kinds=["fresh"], jvp="linear",
                                    t="added_at_grad(g, index, t)"),
 }
@@ -82,7 +85,8 @@ NONDIFF = {builtins.len, builtins.range, builtins.int, builtins.round, builtins.
            runtime.has_key, runtime.matches_sequence, runtime.matches_mapping,
            runtime.matches_class, runtime.numpy_namespace, runtime.default_function,
            runtime.set_attribute, runtime.set_new_container, runtime.store_item,
-           runtime.final_state, runtime.write_back, runtime.bound_value}
+           runtime.final_state, runtime.write_back, runtime.bound_value,
+           runtime.updated_in_place, runtime.changed_in_place, runtime.given_object}
 
 
 

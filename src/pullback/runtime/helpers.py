@@ -1084,6 +1084,43 @@ def not_shared(value, message):
         raise PullbackError(message)
 
 
+def updated_in_place(*pairs):
+    """`updated_in_place(v1, "__iadd__", v2, "__itruediv__ __imul__")`: whether each
+    value's type defines every in-place operator named beside it, so that `p += e` on a
+    parameter bound to it changes the caller's object (an array, a list) rather than
+    rebinding the parameter (a number, a tuple). An inlined function that only `+=`s a
+    parameter runs one way or the other (lower/inlining.py: inline_writing)."""
+    return all(all(hasattr(type(pairs[i]), d) for d in pairs[i + 1].split())
+               for i in range(0, len(pairs), 2))
+
+
+def changed_in_place(value, dunders, message):
+    """Refuses a value whose type lacks one of the in-place operators `dunders` names:
+    the inlined function both writes into the parameter it is bound to and `+=`s it,
+    which pullback follows as a change of the caller's object only."""
+    if not all(hasattr(type(value), d) for d in dunders.split()):
+        raise PullbackError(message.replace("{type}", type(value).__name__))
+
+
+def given_object(value, message):
+    """Refuses None where an inlined function binds its parameter anew when given None
+    (`if out is None: out = ...`) and otherwise writes into the object it was given:
+    pullback makes those writes the caller's own, under the caller's name."""
+    if value is None:
+        raise PullbackError(message)
+
+
+def rebinding_value(value, dunders, message):
+    """A parameter's value in the copy of an inlined function where `+=` rebinds it
+    (its type has none of the in-place operators `dunders` names: the caller's object
+    stays as it was): the value itself, as a new name. Refused where its type has one
+    (the function was given both kinds, `step(array, number)` with both `+=`d): the
+    caller would not see that object's change."""
+    if any(hasattr(type(value), d) for d in dunders.split()):
+        raise PullbackError(message.replace("{type}", type(value).__name__))
+    return value
+
+
 def slot_not_shared(base, value, message):
     """x[k] += v updates the slot's value in place: harmless in an array of numbers (the
     slot is x's own memory, which pullback follows), but an array or list held in a
