@@ -7,6 +7,7 @@ on f's copy, as f's own writes are."""
 
 import numpy as np
 import pytest
+from fd import assert_grad_matches
 
 import pullback
 from pullback.errors import PullbackError
@@ -143,11 +144,13 @@ def none_on_one_path(x, n):
 
 def test_out_given_none_through_a_name():
     """None where the callee writes (its `if out is None:` branch is dropped: the call
-    passes an object, which must not be None): refused where it writes, since pullback
-    cannot prove buf is an array f made (given_object would refuse None as it runs)."""
-    refused(none_through_a_name, "in-place write to 'buf'", HERE, "out[...] = a * b")
-    refused(none_on_one_path, "in-place write to 'buf'", HERE, "out[...] = a * b",
-            args=(X, 2))
+    passes an object, which must not be None): refused as the gradient runs and meets the
+    None (given_object), located at the callee's test; where f passes an array it made on
+    the path taken, the write is f's own and the gradient right."""
+    message = "writes into its parameter 'out', given None here"
+    refused(none_through_a_name, message, HERE, "if out is None:")
+    refused(none_on_one_path, message, HERE, "if out is None:", args=(X, 1))
+    assert_grad_matches(none_on_one_path, (X, 2))
 
 
 def _zero_first(v):

@@ -1464,6 +1464,12 @@ SAMPLES.update({
     HELPERS["tolist_grad"]: [("tolist_grad([x0[0] * x1[1], x1[2]], x0[:2]) * x1[:2]",
                               [((3,), ANY), ((3,), ANY)])],
 })
+# buffers13 (added last: each case's seed is its index): the value of a parameter an inlined
+# callee rebinds by += (its type has no in-place operator of those named)
+SAMPLES.update({
+    HELPERS["rebinding_value"]: [("rebinding_value(x0 * x1, '__inot_an_operator__', 'unused')",
+                                  [((3,), ANY), ((3,), ANY)])],
+})
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 

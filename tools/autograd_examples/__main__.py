@@ -146,7 +146,6 @@ def main(argv=None) -> int:
     parser.add_argument("-v", "--verbose", action="store_true", help="list every check")
     opts = parser.parse_args(argv)
     warnings.simplefilter("ignore")
-    os.environ.setdefault("MPLBACKEND", "Agg")
     with tempfile.TemporaryDirectory() as root:
         if opts.numpy:
             _numpy_as_autograd(root)
@@ -166,4 +165,5 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
+    os.environ.setdefault("MPLBACKEND", "Agg")  # the examples import matplotlib: no windows
     sys.exit(main())

@@ -27,7 +27,8 @@
     enumerate, zip, dict loops), `calls.py` (call forms, array methods, `*xs`/`**m`,
     in-place NumPy writes), `made_callables.py` (partial, itemgetter, attrgetter),
     `containers.py` (dict calls, d.get, setdefault, pop, min/max), `inlining.py`
-    (user functions inlined at their calls), `comprehensions.py` (comprehensions,
+    (user functions inlined at their calls; every one that writes into what its caller
+    passes, as `written_params.py` finds), `comprehensions.py` (comprehensions,
     map, filter, sorted and other sequence builders) and `iterators.py` (iter, next);
     `moves.py` finds the `prev = cur` after which cur is bound anew before any read;
   - `inputs.py`: last, an input written in place (`x[0] = v`, `xs.append(v)`) gets a copy
