@@ -703,11 +703,7 @@ class Classification:
         position, span = self._readers_span()
         if id(s) not in position or span.get(name, (0, 0))[1] > position[id(s)]:
             return False  # an assignment after it reads the name
-        return not any(
-            isinstance(n, gast.Name) and n.id == name for t in walk(self.tree)
-            if isinstance(t, (gast.If, gast.While, gast.For, gast.Return))
-            for part in (getattr(t, "test", None), getattr(t, "iter", None),
-                         getattr(t, "value", None)) if part is not None for n in walk(part))
+        return name not in self._control_reads()
 
     def called_apart(self, s, receiver, mode) -> bool:
         """Whether `s`, a call of a method of an object the function reads by a module-level
@@ -720,18 +716,31 @@ class Classification:
         if mode == "split" or mode.endswith("_call") or name is None or name in self.locals \
                 or self._in_loop(s):
             return False
-        after = False
-        for t in self.assigns:
-            reads = any(isinstance(n, gast.Name) and n.id == name for n in walk(t.value))
-            if t is not s and reads and (after or not isinstance(t.targets[0], gast.Name)
-                                         or t.targets[0].id in self.useful):
-                return False
-            after = after or t is s
-        return after and not any(
-            isinstance(n, gast.Name) and n.id == name for t in walk(self.tree)
-            if isinstance(t, (gast.If, gast.While, gast.For, gast.Return))
-            for part in (getattr(t, "test", None), getattr(t, "iter", None),
-                         getattr(t, "value", None)) if part is not None for n in walk(part))
+        position, span = self._readers_span()
+        if id(s) not in position or span.get(name, (0, 0))[1] > position[id(s)]:
+            return False  # an assignment after it reads the name
+        if getattr(self, "_first_useful_reader_of", (None,))[0] is not self.useful:
+            first: dict = {}  # name -> the first assignment reading it whose value is used
+            for i, t in enumerate(self.assigns):  # (or that stores into something)
+                if not isinstance(t.targets[0], gast.Name) or t.targets[0].id in self.useful:
+                    for n in names(t.value):
+                        first.setdefault(n.id, i)
+            self._first_useful_reader_of = (self.useful, first)
+        if self._first_useful_reader_of[1].get(name, position[id(s)]) < position[id(s)]:
+            return False  # an earlier one reaches a result
+        return name not in self._control_reads()
+
+    def _control_reads(self) -> set:
+        """The names read by the tests of branches and loops, loops' iterables and
+        returns: gathered once (writing and called_apart ask per method call)."""
+        if not hasattr(self, "_control_reads_found"):
+            self._control_reads_found = {
+                n.id for t in walk(self.tree)
+                if isinstance(t, (gast.If, gast.While, gast.For, gast.Return))
+                for part in (getattr(t, "test", None), getattr(t, "iter", None),
+                             getattr(t, "value", None)) if part is not None
+                for n in names(part)}
+        return self._control_reads_found
 
     def _module_class_methods(self) -> set:
         if not hasattr(self, "_class_methods_found"):
