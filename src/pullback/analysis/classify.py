@@ -183,6 +183,18 @@ def _has_source(callee) -> bool:
 class Classification:
     """Mixed into `Analysis` (activity.py), whose state it reads."""
 
+    def _has_source_once(self, callee) -> bool:
+        """`_has_source`, answered once per function in this analysis: reading the
+        source tokenizes it, and a function called on every line was read per call."""
+        if not inspect.isfunction(callee):
+            return False
+        if not hasattr(self, "_sourced"):
+            self._sourced: dict = {}  # function -> the answer (the function kept)
+        found = self._sourced.get(callee)
+        if found is None:
+            found = self._sourced[callee] = _has_source(callee)
+        return found
+
     def resolve(self, func):
         name = dotted_name(func)
         if name is not None and name.split(".")[0] in self.parsed.static:
@@ -909,7 +921,7 @@ class Classification:
         if found == rules.NONDIFF_MARK and not spread \
                 or callee is slice and self.parsed.generated:  # positions of x[a:b] read
             return Op("nondiff", callee=callee, name=name)
-        if found is None and _has_source(callee):
+        if found is None and self._has_source_once(callee):
             try:  # a Python function: differentiated by transforming it too
                 # the parameters of the function that runs (a decorator's wrapper, not
                 # the function under it), as api's `calls` transforms it

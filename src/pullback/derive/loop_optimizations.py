@@ -151,7 +151,7 @@ class LoopOptimizations:
         reads = {n.id for s in body for n in walk(s) if isinstance(n, gast.Name)
                  and isinstance(n.ctx, gast.Load) and id(n) not in shape_only}
         inside = stored_names(loop.body) | {loop.target.id}
-        unsafe = self.shares_memory | self._maybe_changed()
+        changed = self._maybe_changed()  # (asked, not joined: both grow with f)
         arithmetic = self._index_arithmetic(loop, inside, reads)
         for s in reversed(arithmetic):  # what a recomputed value is computed from
             if s.targets[0].id in reads:
@@ -168,7 +168,8 @@ class LoopOptimizations:
                 continue
             base, index = s.value.value, s.value.slice
             if self.analysis.op(s).kind != "index" or not isinstance(base, gast.Name) \
-                    or base.id in inside or base.id in unsafe or base.id in self.unbound:
+                    or base.id in inside or base.id in self.shares_memory \
+                    or base.id in changed or base.id in self.unbound:
                 continue
             if not (isinstance(index, gast.Name) and index.id == loop.target.id
                     or isinstance(index, gast.Constant) and type(index.value) is int):
