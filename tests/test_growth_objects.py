@@ -5,7 +5,9 @@ other uses, and scanned every assignment for its reads and probes), attributes s
 received object (each write asked whether it is an increment by a scan of its body),
 and calls of a module-level object's method after a long stretch of other statements
 (per call, `called_apart` scanned every assignment up to the first that read the object
-and walked the whole function for branch tests reading it). Counted as in
+and walked the whole function for branch tests reading it), and logsumexp spelled out
+many times in one block (per max, `shift_constants` scanned the rest of the block and
+counted the shifted names' reads over the whole function). Counted as in
 tests/test_growth.py: work at n and 4n statements, each pass's share at most 5x."""
 
 from __future__ import annotations
@@ -46,6 +48,10 @@ def source(kind, n) -> str:
                   "layer = Stepper(0.3)", "", "def f(x, y):", "    a = x"]
         lines += [f"    a = math.sin(a) * y + {(i % 5 + 1) / 10}" for i in range(n)]
         lines += ["    a = layer.step(a, y)" for _ in range(n)]
+    elif kind == "logsumexp":  # shifts by a max, spelled out many times in one block
+        lines = ["import numpy as np", "", "def f(x, y):", "    a = x"]
+        lines += [f"    m{i} = np.max(a)\n    a = np.log(np.sum(np.exp(a - m{i}))) + m{i}"
+                  f" + y * {(i % 5 + 1) / 10}" for i in range(n)]
     lines.append("    return a")
     return "\n".join(lines) + "\n"
 
@@ -62,7 +68,7 @@ def load(kind, n):
     return module
 
 
-KINDS = ("built", "received", "module_object")
+KINDS = ("built", "received", "module_object", "logsumexp")
 
 
 @pytest.mark.parametrize("optimize", (True, False), ids=("optimized", "pass-off"))
