@@ -353,7 +353,7 @@ class Analysis(Classification, Refusals, ScalarInference):
             return site
         if not isinstance(written, ast.FunctionDef):
             return site
-        nones = [r for r in _own_nodes(written) if isinstance(r, ast.Return) and (
+        nones = [r for r in _own_statements(written) if isinstance(r, ast.Return) and (
             r.value is None or isinstance(r.value, ast.Constant) and r.value.value is None)]
         if len(nones) == 1 and isinstance(written.body[-1], (ast.Return, ast.Raise)):
             site.if_none = self.parsed.location.describe(nones[0])
@@ -459,13 +459,13 @@ class Analysis(Classification, Refusals, ScalarInference):
         return _reach([self.result, *effects], backward)
 
 
-def _own_nodes(tree):
-    """The nodes of a function's body (an `ast` tree), not those of the functions, lambdas
-    and classes it defines."""
+def _own_statements(tree):
+    """The statements of a function's body (an `ast` tree), not those of the functions
+    and classes it defines (a return is a statement: no expression is walked)."""
     stack = list(tree.body)
     while stack:
         node = stack.pop()
         yield node
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
-                                 ast.ClassDef)):
-            stack.extend(ast.iter_child_nodes(node))
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for field in ("body", "orelse", "handlers", "finalbody", "cases"):
+                stack.extend(getattr(node, field, None) or ())

@@ -183,6 +183,18 @@ def _has_source(callee) -> bool:
 class Classification:
     """Mixed into `Analysis` (activity.py), whose state it reads."""
 
+    def _has_source_once(self, callee) -> bool:
+        """`_has_source`, answered once per function in this analysis: reading the
+        source tokenizes it, and a function called on every line was read per call."""
+        if not inspect.isfunction(callee):
+            return False
+        if not hasattr(self, "_sourced"):
+            self._sourced: dict = {}  # function -> the answer (the function kept)
+        found = self._sourced.get(callee)
+        if found is None:
+            found = self._sourced[callee] = _has_source(callee)
+        return found
+
     def resolve(self, func):
         name = dotted_name(func)
         if name is not None and name.split(".")[0] in self.parsed.static:
@@ -703,11 +715,7 @@ class Classification:
         position, span = self._readers_span()
         if id(s) not in position or span.get(name, (0, 0))[1] > position[id(s)]:
             return False  # an assignment after it reads the name
-        return not any(
-            isinstance(n, gast.Name) and n.id == name for t in walk(self.tree)
-            if isinstance(t, (gast.If, gast.While, gast.For, gast.Return))
-            for part in (getattr(t, "test", None), getattr(t, "iter", None),
-                         getattr(t, "value", None)) if part is not None for n in walk(part))
+        return name not in self._control_reads()
 
     def called_apart(self, s, receiver, mode) -> bool:
         """Whether `s`, a call of a method of an object the function reads by a module-level
@@ -720,18 +728,31 @@ class Classification:
         if mode == "split" or mode.endswith("_call") or name is None or name in self.locals \
                 or self._in_loop(s):
             return False
-        after = False
-        for t in self.assigns:
-            reads = any(isinstance(n, gast.Name) and n.id == name for n in walk(t.value))
-            if t is not s and reads and (after or not isinstance(t.targets[0], gast.Name)
-                                         or t.targets[0].id in self.useful):
-                return False
-            after = after or t is s
-        return after and not any(
-            isinstance(n, gast.Name) and n.id == name for t in walk(self.tree)
-            if isinstance(t, (gast.If, gast.While, gast.For, gast.Return))
-            for part in (getattr(t, "test", None), getattr(t, "iter", None),
-                         getattr(t, "value", None)) if part is not None for n in walk(part))
+        position, span = self._readers_span()
+        if id(s) not in position or span.get(name, (0, 0))[1] > position[id(s)]:
+            return False  # an assignment after it reads the name
+        if getattr(self, "_first_useful_reader_of", (None,))[0] is not self.useful:
+            first: dict = {}  # name -> the first assignment reading it whose value is used
+            for i, t in enumerate(self.assigns):  # (or that stores into something)
+                if not isinstance(t.targets[0], gast.Name) or t.targets[0].id in self.useful:
+                    for n in names(t.value):
+                        first.setdefault(n.id, i)
+            self._first_useful_reader_of = (self.useful, first)
+        if self._first_useful_reader_of[1].get(name, position[id(s)]) < position[id(s)]:
+            return False  # an earlier one reaches a result
+        return name not in self._control_reads()
+
+    def _control_reads(self) -> set:
+        """The names read by the tests of branches and loops, loops' iterables and
+        returns: gathered once (writing and called_apart ask per method call)."""
+        if not hasattr(self, "_control_reads_found"):
+            self._control_reads_found = {
+                n.id for t in walk(self.tree)
+                if isinstance(t, (gast.If, gast.While, gast.For, gast.Return))
+                for part in (getattr(t, "test", None), getattr(t, "iter", None),
+                             getattr(t, "value", None)) if part is not None
+                for n in names(part)}
+        return self._control_reads_found
 
     def _module_class_methods(self) -> set:
         if not hasattr(self, "_class_methods_found"):
@@ -900,7 +921,7 @@ class Classification:
         if found == rules.NONDIFF_MARK and not spread \
                 or callee is slice and self.parsed.generated:  # positions of x[a:b] read
             return Op("nondiff", callee=callee, name=name)
-        if found is None and _has_source(callee):
+        if found is None and self._has_source_once(callee):
             try:  # a Python function: differentiated by transforming it too
                 # the parameters of the function that runs (a decorator's wrapper, not
                 # the function under it), as api's `calls` transforms it

@@ -232,9 +232,20 @@ class Refusals:
                                 if value in self.varied or base in self.varied}
         self._check_item_writes(writes, moving)
         read_back = {b for b, _, _, _ in self.item_writes_read_back.values()}
+        # what each base's questions read, gathered in one scan each (per base, a scan of
+        # every write and assignment was quadratic in objects built and written)
+        first_of: dict = {}
+        for s, b, v in moving:
+            if b not in first_of and (v in self.varied or b in self.varied):
+                first_of[b] = s
+        written_by: dict = {}
+        for s, b, _ in writes:
+            written_by.setdefault(b, set()).add(id(s.value.args[0]))
+        attr_reads = {id(s.value.value) for s in self.assigns
+                      if isinstance(s.targets[0], gast.Name) and self.op(s).kind == "attr"} \
+            if self.written_objects else set()
         for base in sorted(self.written_objects):
-            first = next((s for s, b, v in moving if b == base and (
-                v in self.varied or b in self.varied)), None)
+            first = first_of.get(base)
             defs = self.defs.get(base, [])
             if (len(defs) != 1 or self.op(defs[0]).kind != "construct") \
                     and base not in read_back and self._stored_only(base, writes, moving):
@@ -252,10 +263,7 @@ class Refusals:
                     "attributes set on such objects only, which it reads as obj.attr; keep "
                     "the value in a local name, or return it",
                     self.parsed.location.describe(first))
-            allowed = {id(s.value.value) for s in self.assigns
-                       if isinstance(s.targets[0], gast.Name) and self.op(s).kind == "attr"}
-            allowed |= {id(s.value.args[0]) for s, b, _ in writes if b == base}
-            allowed |= self._checked_apart(base)
+            allowed = attr_reads | written_by.get(base, set()) | self._checked_apart(base)
             other = self._other_use(base, allowed | self._probes(base))
             if other is not None:
                 raise NoRuleError(
@@ -324,21 +332,18 @@ class Refusals:
         """The ids of `base`'s Name nodes in `hasattr(base, "name")` and `getattr(base,
         "name", default)` calls whose result reaches f's result by no data flow (a test:
         `if not hasattr(self, "_cache"): self._cache = {}`, a lazy cache)."""
-        if base is None:
-            return set()
-        if not hasattr(self, "_probes_found"):
+        if not hasattr(self, "_probes_found"):  # (every base's, in one scan)
             self._probes_found: dict = {}
-        if base in self._probes_found:
-            return self._probes_found[base]
-        found = self._probes_found[base] = set()
-        for s in self.assigns:
-            value = s.value
-            if isinstance(value, gast.Call) and self.op(s).callee in (hasattr, getattr) \
-                    and len(value.args) in (2, 3) and _atom_name(value.args[0]) == base \
-                    and isinstance(value.args[1], gast.Constant) \
-                    and s.targets[0].id not in self.useful:
-                found.add(id(value.args[0]))
-        return found
+            for s in self.assigns:
+                value = s.value
+                if isinstance(value, gast.Call) and len(value.args) in (2, 3) \
+                        and isinstance(value.args[1], gast.Constant) \
+                        and self.op(s).callee in (hasattr, getattr) \
+                        and _atom_name(value.args[0]) is not None \
+                        and s.targets[0].id not in self.useful:
+                    self._probes_found.setdefault(_atom_name(value.args[0]), set()).add(
+                        id(value.args[0]))
+        return self._probes_found.get(base, frozenset()) if base is not None else set()
 
     def _stored_only(self, base, writes, moving, items=()) -> bool:
         """Whether the attributes f sets on `base`, an object it does not build (`self`, a
@@ -462,12 +467,9 @@ class Refusals:
         gradient on to the attribute as it was: the write needs no adjoint, and the
         object may be a parameter. (An array updated so is refused when it runs, by the
         check `obj.a += c` carries; a tuple or list cannot be added to a number.)"""
-        owner = self.owner.get(id(s))
-        body = next((b for b in (getattr(owner, "body", None), getattr(owner, "orelse", None))
-                     if b is not None and id(s) in map(id, b)), None)
-        if value is None or body is None:
+        if value is None or self.owner.get(id(s)) is None:
             return False
-        at = next(i for i, t in enumerate(body) if t is s)
+        body, at = self._place(s)
         if at < 2:
             return False
         read, added = body[at - 2], body[at - 1]
@@ -497,23 +499,37 @@ class Refusals:
         it, as the first derivative's own analysis required."""
         from ..runtime.objects import objects_apart
 
-        return {id(a) for s in self.assigns if EFFECT.of(s) and isinstance(s.value, gast.Call)
-                and self.op(s).callee is objects_apart
-                for a in s.value.args[2:] if _atom_name(a) == base}
+        if not hasattr(self, "_checked_apart_found"):  # (every base's, in one scan)
+            self._checked_apart_found: dict = {}
+            for s in self.assigns:
+                if EFFECT.of(s) and isinstance(s.value, gast.Call) \
+                        and self.op(s).callee is objects_apart:
+                    for a in s.value.args[2:]:
+                        if _atom_name(a) is not None:
+                            self._checked_apart_found.setdefault(_atom_name(a), set()).add(
+                                id(a))
+        return self._checked_apart_found.get(base, set())
 
     def _other_use(self, name, allowed):
-        """The first statement reading `name` other than through the nodes `allowed`."""
-        for stmt in walk(self.tree):
-            if not isinstance(stmt, gast.stmt) or isinstance(stmt, gast.FunctionDef):
-                continue
-            parts = [getattr(stmt, f, None) for f in ("value", "test", "iter")]
-            parts += getattr(stmt, "targets", [])
-            for part in parts:
-                if isinstance(part, gast.AST) and any(
-                        isinstance(node, gast.Name) and node.id == name
-                        and isinstance(node.ctx, gast.Load) and id(node) not in allowed
-                        for node in walk(part)):
-                    return stmt
+        """The first statement reading `name` other than through the nodes `allowed`. The
+        reads of every name, (statement, node) in the order of a walk of the function, are
+        gathered in one walk (`_loads_found`): each question reads its own name's only."""
+        if not hasattr(self, "_loads_found"):
+            self._loads_found: dict = {}
+            for stmt in walk(self.tree):
+                if not isinstance(stmt, gast.stmt) or isinstance(stmt, gast.FunctionDef):
+                    continue
+                parts = [getattr(stmt, f, None) for f in ("value", "test", "iter")]
+                parts += getattr(stmt, "targets", [])
+                for part in parts:
+                    if isinstance(part, gast.AST):
+                        for node in names(part):
+                            if isinstance(node.ctx, gast.Load):
+                                self._loads_found.setdefault(node.id, []).append(
+                                    (stmt, id(node)))
+        for stmt, node in self._loads_found.get(name, ()):
+            if node not in allowed:
+                return stmt
         return None
 
     def _check_effect(self, s, op):
@@ -1004,10 +1020,9 @@ class Refusals:
         while node is not None:
             up = self.owner.get(id(node))
             if up is parent and up is not None:
-                for body in (up.body, getattr(up, "orelse", None) or ()):
-                    if any(c is t for c in body) and any(c is node for c in body):
-                        if self._positions[id(t)] < self._positions[id(node)]:
-                            return "dominates"
+                if self._place(t)[0] is self._place(node)[0] \
+                        and self._positions[id(t)] < self._positions[id(node)]:
+                    return "dominates"
                 break
             node = up
         return "before" if self._positions[id(t)] < self._positions[id(s)] else "after"
@@ -1023,6 +1038,19 @@ class Refusals:
                 for field in ("orelse", "body"):
                     stack.extend(reversed(getattr(node, field, None) or ()))
         return self._positions
+
+    def _place(self, s) -> tuple:
+        """(the body or orelse list holding statement `s`, its index there), for the
+        statements `owner` knows: a table built once (a scan of the body per question was
+        quadratic in a body's length)."""
+        if not hasattr(self, "_places"):
+            self._places: dict = {}
+            for node in self.nodes:
+                if node.__class__ in (gast.FunctionDef, gast.If, gast.For, gast.While):
+                    for body in (node.body, getattr(node, "orelse", None) or ()):
+                        for i, child in enumerate(body):
+                            self._places[id(child)] = (body, i)
+        return self._places[id(s)]
 
     def _in_loop(self, s) -> bool:
         node = self.owner.get(id(s))

@@ -275,15 +275,23 @@ class Shapes:
         if (axis is not None and type(axis) is not int) or v is None:
             return False
         m = s.targets[0].id
-        owner = self.analysis.owner.get(id(s))
-        block = next(b for b in (owner.body, getattr(owner, "orelse", []))
-                     if any(t is s for t in b))
+        block, at = self.analysis._place(s)
+        readers = self._block_readers(block)
         shifted = {m: (ADD, 1)}
         consumed = []  # statements that read shifted values
         unused = []  # copies whose value nothing reads (a loop's m for after the loop)
-        for t in block[next(i for i, t in enumerate(block) if t is s) + 1:]:
-            if not _reads(t, shifted):
+        # the statements after s in its block that read a shifted value, in order: each
+        # shifted name's readers, found in the block's table (a scan of the rest of the
+        # block per max() was quadratic in a block of many)
+        after = [i for i in readers.get(m, ()) if i > at]
+        heapq.heapify(after)
+        seen = set()
+        while after:
+            i = heapq.heappop(after)
+            if i in seen:
                 continue
+            seen.add(i)
+            t = block[i]
             if self._unused(t):
                 unused.append(t)
                 continue
@@ -298,12 +306,39 @@ class Shapes:
                     v, ("keep", v, axis), ("drop", v, axis)}:
                 return False
             if result is not None:
+                if t.targets[0].id not in shifted:
+                    for j in readers.get(t.targets[0].id, ()):
+                        if j > i:
+                            heapq.heappush(after, j)
                 shifted[t.targets[0].id] = result
             consumed.append(t)
         # No other statement (the return included) reads a shifted value; an unused max
         # is no shift.
-        return bool(consumed) and _count_reads(self.analysis.tree, shifted) == sum(
+        if not consumed:
+            return False
+        if not hasattr(self, "_reads_in_tree"):  # (counted once, not per max)
+            self._reads_in_tree = collections.Counter(
+                n.id for n in walk(self.analysis.tree)
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load))
+        return sum(self._reads_in_tree[n] for n in shifted) == sum(
             _count_reads(t, shifted) for t in consumed + unused)
+
+    def _block_readers(self, block) -> dict:
+        """name -> the positions, ascending, of the statements of `block` reading it
+        (anywhere under them), made once per block."""
+        if not hasattr(self, "_readers_in_block"):
+            self._readers_in_block: dict = {}
+        found = self._readers_in_block.get(id(block))
+        if found is None or found[0] is not block:
+            table: dict = {}
+            for i, t in enumerate(block):
+                for n in walk(t):
+                    if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+                        positions = table.setdefault(n.id, [])
+                        if not positions or positions[-1] != i:
+                            positions.append(i)
+            found = self._readers_in_block[id(block)] = (block, table)
+        return found[1]
 
     def _tokens_of(self, t) -> set:
         """The tokens t's result may have: its own, or where that is not known, those of
@@ -371,11 +406,6 @@ class Shapes:
             keeps = SHIFT_PRESERVING[callee]
             return (kind, c) if carried == ["a"] and along and keeps in (None, kind) else False
         return UNARY.get((callee, kind), lambda c: False)(c)
-
-
-def _reads(node, names) -> bool:
-    return any(isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in names
-               for n in walk(node))
 
 
 def _count_reads(node, names) -> int:

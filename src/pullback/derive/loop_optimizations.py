@@ -144,21 +144,28 @@ class LoopOptimizations:
         if not self.optimize or not isinstance(loop, gast.For) or is_loop_exit(loop.body[-1]) \
                 or not isinstance(loop.target, gast.Name):
             return body
-        shape_only = {id(n.args[1]) for s in body for n in walk(s)
-                      if isinstance(n, gast.Call) and isinstance(n.func, gast.Name)
-                      and n.func.id in ("unbroadcast", "reshape_like") and len(n.args) == 2}
+        shape_only, loads = set(), []  # (one walk of the adjoint body for both)
+        for s in body:
+            for n in walk(s):
+                cls = n.__class__
+                if cls is gast.Name:
+                    if n.ctx.__class__ is gast.Load:
+                        loads.append(n)
+                elif cls is gast.Call and n.func.__class__ is gast.Name \
+                        and n.func.id in ("unbroadcast", "reshape_like") and len(n.args) == 2:
+                    shape_only.add(id(n.args[1]))
         # read for its value (a name read only for its shape is recorded as its shape)
-        reads = {n.id for s in body for n in walk(s) if isinstance(n, gast.Name)
-                 and isinstance(n.ctx, gast.Load) and id(n) not in shape_only}
+        reads = {n.id for n in loads if id(n) not in shape_only}
         inside = stored_names(loop.body) | {loop.target.id}
-        unsafe = self.shares_memory | self._maybe_changed()
+        changed = self._maybe_changed()  # (asked, not joined: both grow with f)
         arithmetic = self._index_arithmetic(loop, inside, reads)
         for s in reversed(arithmetic):  # what a recomputed value is computed from
             if s.targets[0].id in reads:
                 reads |= {n.id for n in walk(s.value) if isinstance(n, gast.Name)}
         redone = []
+        arithmetic_ids = {id(a) for a in arithmetic}  # (asked per statement of the body)
         for s in loop.body:
-            if any(s is a for a in arithmetic) and s.targets[0].id in reads:
+            if id(s) in arithmetic_ids and s.targets[0].id in reads:
                 redone.append(clone(s))
                 self.recomputed.add(s.targets[0].id)
                 continue
@@ -168,7 +175,8 @@ class LoopOptimizations:
                 continue
             base, index = s.value.value, s.value.slice
             if self.analysis.op(s).kind != "index" or not isinstance(base, gast.Name) \
-                    or base.id in inside or base.id in unsafe or base.id in self.unbound:
+                    or base.id in inside or base.id in self.shares_memory \
+                    or base.id in changed or base.id in self.unbound:
                 continue
             if not (isinstance(index, gast.Name) and index.id == loop.target.id
                     or isinstance(index, gast.Constant) and type(index.value) is int):
@@ -257,9 +265,11 @@ class LoopOptimizations:
                     isinstance(o, gast.Name) and o.id in inside and o.id not in moved
                     for o in operands):
                 continue
-            loop.body.remove(t)
             hoisted.append(t)
             moved.add(t.targets[0].id)
+        if hoisted:  # (taken out in one pass: a remove per statement was quadratic)
+            taken = {id(t) for t in hoisted}
+            loop.body = [t for t in loop.body if id(t) not in taken]
         if not loop.body:
             loop.body = [gast.Pass()]
         return hoisted

@@ -205,18 +205,22 @@ class Records:
                     out += self.checkpoint_primal(s, plain, names)
                     defs += PHIS.of(s)
                     continue
+                # (what a header reads is needed: added to both, one name at a time; a
+                # union of every header's reads per loop was quadratic in the loops)
                 if mode == "record":
                     out.append(assign(names[0], gast.List(elts=[], ctx=gast.Load())))
                     defs.append(names[0])
                     self.header_reads.add(names[0])
+                    needed.add(names[0])
                 elif mode == "count":
                     out.append(assign(names, const(0)))
                     s.body.insert(0, assign(names, binop(load(names), gast.Add(), const(1))))
                     defs.append(names)
                     self.header_reads.add(names)
+                    needed.add(names)
                 elif mode == "range":
                     self.header_reads.add(s.iter.id)
-                needed |= self.header_reads
+                    needed.add(s.iter.id)
                 defs += PHIS.of(s)
                 out.append(s)
             else:
@@ -232,11 +236,12 @@ class Records:
                 return out  # the adjoint never revisits this loop
             # a value the adjoint reads only outside this loop's adjoint is read there
             # before this loop's adjoint runs: the loop's last value, which it still holds
-            inside = self.header_reads | {n.id for n in names_under(header)
-                                          if n.ctx.__class__ is gast.Load}
-            names = [n for n in names if n in inside]
+            inside = {n.id for n in names_under(header) if n.ctx.__class__ is gast.Load}
+            headers = self.header_reads  # (read, not copied: it grows with the loops)
+            names = [n for n in names if n in inside or n in headers]
             target = loop.target.id if isinstance(loop, gast.For) else None
-            if target in needed and target in inside and (names or _counts_its_trips(loop)):
+            if target in needed and (target in inside or target in headers) \
+                    and (names or _counts_its_trips(loop)):
                 names.append(target)
             if not names:
                 self.loop_modes[id(loop)] = ("count", self.namer.fresh("trips")) \
@@ -305,9 +310,11 @@ class Records:
         an exception midway (contextlib.suppress) is refused after the block. A try sets
         its flag (the branch decision the adjoint re-takes) to True before and False in the
         except clause, which also drops what the body pushed on the tape before failing."""
-        pushed_before = set(self.pushes)
+        # (counted, not copied: a copy of every push per block was quadratic in blocks;
+        # each block's key is pushed at most once, by its own instrument)
+        pushed_before = len(self.pushes)
         s.body = self.instrument(s.body, (id(s), 0), in_loop, needed)
-        pushed_inside = set(self.pushes) - pushed_before - {(id(s), 0)}
+        pushed_inside = len(self.pushes) - pushed_before - ((id(s), 0) in self.pushes) > 0
         s.orelse = self.instrument(s.orelse, (id(s), 1), in_loop, needed)
         defs += MERGES.of(s)
         where = self.analysis.parsed.location.describe(s)
