@@ -393,25 +393,25 @@ class Assembly:
         """`if k.__class__ is not int: integer_index(k, at)`: a key from values being
         differentiated that reads an object carrying no gradient holds integers
         (analysis/refusals `_check_index`; runtime `integer_index` refuses anything else)."""
-        const_name = self.namer.fresh("index_at")
-        self.constants[const_name] = at
-        test = gast.Compare(left=gast.Attribute(value=load(name), attr="__class__",
-                                                ctx=gast.Load()),
-                            ops=[gast.IsNot()], comparators=[load("builtin_int")])
-        return if_(test, [gast.Expr(value=call("integer_index", load(name),
-                                               load(const_name)))])
+        return self._class_guard(name, gast.IsNot(), "builtin_int", "integer_index",
+                                 "index_at", at)
 
     def operand_guard(self, name, where):
         """`if name.__class__ not in OPERAND_TYPES: operand_of_user_class(name, at)`: an
         operand an operator's rule differentiates is no object overloading operators
         (classify.operand_checks says which, objects.py refuses)."""
-        at = self.namer.fresh("operator_at")
+        return self._class_guard(name, gast.NotIn(), "OPERAND_TYPES", "operand_of_user_class",
+                                 "operator_at", where)
+
+    def _class_guard(self, name, op, expected, helper, label, where):
+        """`if name.__class__ <op> <expected>: helper(name, <label>)`, `where` kept in the
+        constant `label`: one class test on the common path, the helper refusing the rest."""
+        at = self.namer.fresh(label)
         self.constants[at] = where
         test = gast.Compare(left=gast.Attribute(value=load(name), attr="__class__",
                                                 ctx=gast.Load()),
-                            ops=[gast.NotIn()], comparators=[load("OPERAND_TYPES")])
-        return if_(test, [gast.Expr(value=call("operand_of_user_class", load(name),
-                                               load(at)))])
+                            ops=[op], comparators=[load(expected)])
+        return if_(test, [gast.Expr(value=call(helper, load(name), load(at)))])
 
     def final_grad(self, param):
         if not isinstance(param, str):  # an element of *args, a keyword of **kwargs
