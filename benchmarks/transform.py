@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib.util
+import itertools
 import os
 import sys
 import tempfile
@@ -109,11 +110,12 @@ def load(kind: str, n: int, lib: str = "math", tag: str = ""):
     return module.f
 
 
+_FRESH = itertools.count()  # each timed function a module of its own
 CLOCK = time.process_time  # or time.perf_counter: see --clock
 
 
 def time_pullback(kind, n, optimize) -> float:
-    f = load(kind, n, tag=f"_{optimize}")
+    f = load(kind, n, tag=f"_{optimize}_{next(_FRESH)}")
     # Nothing cached: equal code objects (the called helpers, defined again in each
     # generated file) would otherwise share the transforms of an earlier size.
     pullback.api._CACHE.clear()
@@ -154,6 +156,9 @@ def main(argv=None):
                         help="CPU time of the process (default: steady on a shared "
                         "machine) or wall-clock time")
     parser.add_argument("--plot", metavar="PNG", help="also plot ms per statement (matplotlib)")
+    parser.add_argument("--repeat", type=int, default=1, metavar="K",
+                        help="time each transform K times (a fresh function each time) and "
+                        "report the least: on a shared machine one run can take twice another")
     opts = parser.parse_args(argv)
     sizes = opts.sizes or (QUICK_SIZES if opts.quick else SIZES)
     global CLOCK
@@ -172,8 +177,8 @@ def main(argv=None):
     # pays once (lazy imports, rule tables) is no part of any size's figure
     for kind in opts.kinds:
         for n in sizes:
-            on = time_pullback(kind, n, True)
-            off = time_pullback(kind, n, False)
+            on = min(time_pullback(kind, n, True) for _ in range(opts.repeat))
+            off = min(time_pullback(kind, n, False) for _ in range(opts.repeat))
             jx = time_jax(kind, n) if use_jax else None
             results[kind, n] = (on, off, jx)
             rows.append([kind, str(n), fmt(on), per_statement(on, n), fmt(off),
