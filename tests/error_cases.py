@@ -216,7 +216,10 @@ def aliases_rebound_buffer(a, x):
     buf = np.zeros(3)
     buf = buf + a
     buf = np.copy(buf)
-    other = buf  # <- here
+    if x > 0:  # a second name on one path only stays refused
+        other = buf  # <- here
+    else:
+        other = np.ones(3)
     buf[0] = x
     return np.sum(buf * other)
 

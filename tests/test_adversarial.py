@@ -1438,6 +1438,9 @@ GRAD_CASES = [
     ok(one_sided_then_while_for, (0.7, -1.0), 0),
     ok(uses_helper_named_global, (0.7,)),
     ok(linspace_ends, (0.3, 1.2), (0, 1)),
+    # second names of a buffer written in place: one object (lower/aliases.py)
+    ok(pair_alias, (0.7,)),
+    ok(alias_buffer, (0.7,)),
 ]
 
 
@@ -1468,7 +1471,6 @@ def test_value_and_grad_of_zero_d_buffer():
 # ====================================================================== refusals
 
 REFUSED = [
-    pytest.param(pair_alias, (0.7,), id="pair_alias (legitimate: a buffer put in a tuple)"),
     pytest.param(int_buffer, (0.5,),
                  id="int_buffer (legitimate: an integer buffer truncates a written value)"),
     pytest.param(arange_buffer, (0.3,), id="arange_buffer (legitimate: integer buffer)"),
@@ -1484,7 +1486,6 @@ REFUSED = [
                     "row 1 is written before r is read again)"),
     pytest.param(fancy_repeat_write, (np.array([0.7, 0.2, 0.3]),),
                  id="fancy_repeat_write (legitimate: repeated positions in a fancy write)"),
-    pytest.param(alias_buffer, (0.7,), id="alias_buffer (legitimate: second name of a buffer)"),
     pytest.param(write_input_then_rebind, (np.array([0.7, 0.2, 0.3]),),
                  id="write_input_then_rebind (a write into an input array, which is made on "
                     "a copy, and the name rebound)"),

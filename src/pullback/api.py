@@ -54,6 +54,7 @@ from .helpers import module_reads
 from .ir.annotations import NAMER
 from .ir.naming import RESERVED
 from .ir.nodes import dotted_name, parameters
+from .lower.aliases import merge_aliases
 from .lower.inputs import rebound
 from .lower.normalize import normalize
 from .lower.ssa import to_ssa
@@ -722,6 +723,8 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
     tree = normalize(parsed.tree, parsed, inline=optimize)
     stages.keep("normalized", tree)
     tree = to_ssa(tree, parsed.location.describe)
+    if not getattr(parsed, "generated", False):
+        tree = merge_aliases(tree)
     stages.keep("ssa", tree)
     analysis = Analysis(tree, parsed, {_parameter_of(n) for n in names}, optimize)
     grown_lists = tuple(analysis.grown_lists)  # the caller's derivatives may read them

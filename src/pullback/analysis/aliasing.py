@@ -140,8 +140,28 @@ def check_writes(tree, analysis, parsed) -> None:
             _check_fresh(base, analysis, describe, s, set())
     # appending never changes the elements already in a list, and writing a list or dict
     # slot replaces the element without changing it: only arrays have views
-    _check_views(tree, analysis, buffers - lists - analysis.dicts, describe)
-    _check_holders(tree, analysis, buffers & (lists | analysis.dicts), describe)
+    dicts = analysis.dicts | _keyed_by_text(writes, analysis)
+    _check_views(tree, analysis, buffers - lists - dicts, describe)
+    _check_holders(tree, analysis, buffers & (lists | dicts), describe)
+
+
+def _keyed_by_text(writes, analysis) -> set:
+    """Names written in place only at text keys (`params["running_mean"] = m`) and not
+    known to be NumPy arrays: dicts (a dict given to f, or a copy of one), whose slot
+    writes replace what a key holds and change nothing read from it before."""
+    keys: dict = {}
+    for s in writes:
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript):
+            key = s.targets[0].slice
+            keys.setdefault(s.targets[0].value.id, []).append(
+                isinstance(key, gast.Constant) and isinstance(key.value, str))
+    return {name for name, texts in keys.items() if all(texts)
+            and not _known_array(name, analysis)}
+
+
+def _known_array(name, analysis) -> bool:
+    return bool(analysis.shapes.numpy_value(gast.Name(id=name, ctx=gast.Load(),
+                                                      annotation=None, type_comment=None)))
 
 
 def _check_written_operands(tree, analysis, describe) -> None:
@@ -620,7 +640,11 @@ def _check_fresh(name, analysis, describe, where, seen) -> None:
             _check_fresh(d.value.id, analysis, describe, where, seen)  # the same object
             continue
         op = analysis.op(d)
-        if op.kind == "rule" and op.name in (".copy", ".tolist"):  # a new array or list
+        if op.kind in ("rule", "nondiff") and (op.name in (".copy", ".tolist") or (
+                op.name == ".astype" and _copies(d.value))):  # a new array or list
+            continue
+        if op.kind == "nondiff" and op.callee is not None \
+                and _in(op.callee, rules.FRESH_NONDIFF):  # np.argsort(x), np.isnan(x)
             continue
         if isinstance(d.value, gast.BinOp) and op.rule in SEQUENCE_RULES.values() \
                 and AUGMENTED.of(d) and isinstance(d.value.left, gast.Name):
@@ -656,6 +680,14 @@ def _check_fresh(name, analysis, describe, where, seen) -> None:
             "nothing else shares: it writes only into arrays the function makes (np.zeros, "
             "np.copy(...), arithmetic, ufuncs and other functions whose result is new); "
             f"copy it first ({user} = np.copy({user}))", describe(where))
+
+
+def _copies(call) -> bool:
+    """Whether `a.astype(dtype, ...)` makes a new array: unless told copy=False (the 5th
+    positional argument, or the keyword), it always does."""
+    copy = call.args[4] if len(call.args) > 4 else next(
+        (k.value for k in call.keywords if k.arg == "copy"), None)
+    return copy is None or isinstance(copy, gast.Constant) and copy.value is True
 
 
 def _placeholder(d, analysis) -> bool:

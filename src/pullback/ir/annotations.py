@@ -84,7 +84,7 @@ ANONYMOUS = _declare(
 PHI = _declare(
     "phi", bool, False, "lower/ssa",
     "analysis/aliasing derive/adjoints derive/records derive/loop_optimizations derive/forward "
-    "emit/explain",
+    "emit/explain lower/aliases",
     "an SSA copy merging a variable's values where paths join (after a branch, at the "
     "end of a loop body): not a statement of the user's")
 SENTINEL = _declare(
@@ -94,12 +94,12 @@ SENTINEL = _declare(
     "assigns the placeholder of a variable not set on every path (it may be read unset)")
 IS_RETURN = _declare(
     "is_return", bool, False, "lower/control_flow lower/flatten",
-    "analysis/aliasing derive/forward derive/records",
+    "analysis/aliasing derive/forward derive/records lower/aliases",
     "the copy of a returned value into the result")
 LIST_UPDATE = _declare(
     "list_update", "str | None", None, "lower/containers lower/flatten",
     "analysis/activity analysis/aliasing derive/reverse derive/forward derive/records "
-    "derive/adjoints derive/checkpoint derive/loop_optimizations",
+    "derive/adjoints derive/checkpoint derive/loop_optimizations lower/aliases",
     "an expression statement `xs.append(v)`, `xs.extend(vs)`, `xs.insert(i, v)` or "
     "`xs.pop(i)`: which one")
 POPPED = _declare(
@@ -111,7 +111,7 @@ AUGMENTED = _declare(
     "`x = x + v` written `x += v` (NumPy would update an array in place): the name x "
     "(`x[...]` for a slot's `x[k] += v`)")
 MOVED = _declare(
-    "moved", bool, False, "lower/flatten", "analysis/aliasing",
+    "moved", bool, False, "lower/flatten", "analysis/aliasing lower/aliases",
     "`a = b` of a list just built: a is the list's only name from here on")
 AT_EXIT = _declare(
     "at_exit", bool, False, "lower/inputs", "derive/assemble",

@@ -33,7 +33,9 @@
     `moves.py` finds the `prev = cur` after which cur is bound anew before any read;
   - `inputs.py`: last, an input written in place (`x[0] = v`, `xs.append(v)`) gets a copy
     its writes are made on, written back into the caller's object at the return;
-- `ssa.py`: give every assignment its own name, with loop and branch merges.
+- `ssa.py`: give every assignment its own name, with loop and branch merges;
+- `aliases.py`: after SSA, a second name for an array or list written in place
+  (`diff = probabilities`) read as the name it copies.
 
 `common.py` holds the small helpers they share; `example.py` the helpers of the
 runnable examples that open each module.

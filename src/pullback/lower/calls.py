@@ -327,6 +327,9 @@ class Calls:
         if func.attr in ("reshape", "transpose") and (len(args) > 1 or any(
                 isinstance(a, gast.Starred) for a in args)):  # x.reshape(2, 3), (*shape)
             args = [gast.Tuple(elts=args, ctx=gast.Load())]
+        if func.attr == "clip" and len(args) == 1 and not any(
+                k.arg in ("max", "a_max") for k in expr.keywords):  # x.clip(0): no upper
+            args.append(gast.Constant(value=None, kind=None))  # bound, which np.clip needs
         call = gast.Call(func=attribute_chain(function), args=[func.value, *args],
                          keywords=expr.keywords)
         if func.attr == "flatten":  # a copy, where np.ravel may return a view
