@@ -129,3 +129,63 @@ def text_keys_own_dict(x):
     stats["mean"] = np.mean(x)
     stats["scale"] = 3.0
     return np.sum(x * scale) + stats["mean"] * stats["scale"]
+
+
+def dropout_forward(x, dropout_param):
+    p, mode = dropout_param["p"], dropout_param["mode"]
+    if "seed" in dropout_param:
+        np.random.seed(dropout_param["seed"])
+    mask = None
+    out = None
+    if mode == "train":
+        mask = (np.random.rand(*x.shape) < p) / p
+        out = x * mask
+    elif mode == "test":
+        out = x
+    cache = (dropout_param, mask)
+    out = out.astype(x.dtype, copy=False)
+    return out, cache
+
+
+def dropout_objective(x, dropout_param, dout):
+    out, _ = dropout_forward(x, dropout_param)
+    return np.sum(out * dout)
+
+
+def shape_spread(x):
+    buf = np.zeros((*x.shape,))
+    buf[:] = x * 2.0
+    return np.sum(buf * np.ones(*x.shape[:1]) * np.sin(x))
+
+
+def spread_into_a_rule(x):
+    pair = (x[0], x[1])
+    return np.maximum(*pair) + np.hypot(*pair)
+
+
+def astypes(x):
+    return np.sum(np.sin(x).astype(np.float64) ** 3) + np.sum(x.astype(int) * x) + np.sum(
+        np.cos(x).astype(float) * x)
+
+
+def softmax_naive(W, X, y, reg):
+    loss = 0.0
+    dW = np.zeros_like(W)
+    for i in range(X.shape[0]):
+        scores = X[i].dot(W)
+        scores -= np.max(scores)
+        loss -= scores[y[i]]
+        total = np.sum(np.exp(scores))
+        loss += np.log(total)
+        dW[:, y[i]] -= X[i]
+        dW2 = np.zeros_like(W)
+        for j in range(W.shape[1]):
+            dW2[:, j] += np.exp(scores[j]) * X[i]  # a buffer the loss never reads back
+        dW += dW2 / total
+    loss /= X.shape[0]
+    return loss + reg * np.sum(W * W), dW / X.shape[0]
+
+
+def softmax_naive_objective(W, X, y):
+    loss, _ = softmax_naive(W, X, y, 0.1)
+    return loss

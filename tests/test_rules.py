@@ -1470,6 +1470,12 @@ SAMPLES.update({
     HELPERS["rebinding_value"]: [("rebinding_value(x0 * x1, '__inot_an_operator__', 'unused')",
                                   [((3,), ANY), ((3,), ANY)])],
 })
+# lead, session 18 (added last: each case's seed is its index): astype's adjoint, at second order
+SAMPLES.update({
+    HELPERS["astype_grad"]: [
+        ("astype_grad(x0 * x1, x1) + astype_grad(x0, np.floor(x1 * 3).astype(int))",
+         [((3,), ANY), ((3,), ANY)])],
+})
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 

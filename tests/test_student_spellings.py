@@ -24,6 +24,10 @@ CASES = [
     ("order_written", S.order_written, (V3,), 0),
     ("relu_clip", S.relu_clip, (np.array([0.7, -1.3, 0.4, 0.2, -0.1]),), 0),
     ("text_keys_own_dict", S.text_keys_own_dict, (V3,), 0),
+    ("dropout_objective", S.dropout_objective, (RNG.normal(size=(4, 5)), {
+        "mode": "train", "p": 0.6, "seed": 123}, RNG.normal(size=(4, 5))), 0),
+    ("shape_spread", S.shape_spread, (V3,), 0),
+    ("astypes", S.astypes, (V3,), 0),
 ]
 
 
@@ -109,3 +113,20 @@ def test_running_statistics_written_into_the_dict_passed():
 def test_the_second_name_is_gone_from_the_generated_code():
     text = pullback.source(S.alias_read_after)
     assert "q" not in [line.split(" = ")[0].strip() for line in text.splitlines()]
+
+
+def test_a_gradient_buffer_the_loss_never_reads_back():
+    """dW2[:, j] += ... builds a gradient the student returns beside the loss: its own
+    gradient is a known zero, which the slots' adjoints take as it is (it crashed)."""
+    got = pullback.grad(S.softmax_naive_objective)(W, X, Y)
+    np.testing.assert_allclose(got, numeric_grad(S.softmax_naive_objective, (W, X, Y)),
+                               rtol=1e-5, atol=1e-7)
+    v = np.random.default_rng(4).normal(size=W.shape)
+    _, tangent = pullback.jvp(S.softmax_naive_objective)(W, X, Y, v)
+    assert np.isclose(tangent, np.sum(got * v), rtol=1e-9)
+
+
+def test_spread_arguments_into_a_rule_are_refused_located():
+    with pytest.raises(PullbackError, match="pass the arguments one by one") as info:
+        pullback.grad(S.spread_into_a_rule)(V3.copy())
+    assert "np.maximum(*pair)" in str(info.value)

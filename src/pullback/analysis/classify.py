@@ -18,6 +18,7 @@ import functools
 import inspect
 import logging
 import operator
+import random
 import types
 import warnings
 from dataclasses import dataclass, field
@@ -60,10 +61,11 @@ TEXT_FUNCTIONS = {builtins.str, builtins.repr, builtins.format, builtins.ascii}
 TEXT_METHODS = {name: f for name, f in vars(str).items() if not name.startswith("_")}
 TEXT_FUNCTIONS |= set(TEXT_METHODS.values())
 _LOG_LEVELS = ("debug", "info", "warning", "error", "critical", "exception", "log")
-# Functions called for their effect that only read their arguments (format, print, log,
+# Functions called for their effect that only read their arguments (format, print, log, seed,
 # warn) and change none of them: a statement calling one may pass any value, differentiated
 # or not. Methods are listed as their functions (a Logger's bound `info` is Logger.info).
-EFFECT_ONLY = {builtins.print, warnings.warn, warnings.warn_explicit} | {
+EFFECT_ONLY = {builtins.print, warnings.warn, warnings.warn_explicit, np.random.seed,
+               random.seed} | {
     getattr(logging, level) for level in _LOG_LEVELS} | {
     getattr(logging.Logger, level) for level in _LOG_LEVELS} | {
     getattr(logging.LoggerAdapter, level) for level in _LOG_LEVELS}
@@ -938,7 +940,9 @@ class Classification:
             op.spread = _spread_layout(signature, len(args), set(bound.arguments), spread)
             return op
         if spread:
-            return Op("unknown", everything, callee=callee, name=f"{name} (given *xs or **m)")
+            why = "given *xs or **m, which its rule cannot bind: pass the arguments one by " \
+                "one" if found is not None else "given *xs or **m"
+            return Op("unknown", everything, callee=callee, name=f"{name} ({why})")
         if found is None:
             return Op("unknown", everything, callee=callee, name=name)
         try:

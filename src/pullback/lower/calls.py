@@ -185,6 +185,11 @@ class Calls:
         elif starred and (self.method_of_value(expr.func) or inspect.ismethod(func) and (
                 inspect.isfunction(func.__func__) and not is_library(func.__func__))):
             return self.method_spread_call(expr, out)  # (a module object's too)
+        elif starred and func is not MISSING and callable(func):
+            # a library function (np.random.rand(*x.shape)): Python binds `*P` and `**M`
+            # when it runs; the analysis lets the call run as it is where it receives no
+            # value being differentiated and refuses it, located, where it does
+            return self.method_spread_call(expr, out)
         elif starred:
             self.error(f"*xs or **mapping in a call to {dotted or 'a computed callee'}, which "
                        "is not a Python function of yours pullback can read (pass the "

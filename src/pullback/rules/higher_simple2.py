@@ -38,7 +38,7 @@ import numpy as np
 
 from ..errors import PullbackError
 from . import numpy as numpy_rules
-from . import numpy_added, reductions, rule, shape
+from . import numpy_added, reductions, rule, shape, support
 from .higher import summed_to
 from .higher_products import prod_grad_adjoint_a, prod_grad_adjoint_d, prod_grad_tangent_a
 from .support import _axes, _keep, _zero, as_array
@@ -534,3 +534,7 @@ RULES[numpy_rules.angle_grad] = replace(rule(
     d="angle_grad_adjoint(g, d, x, 'd')", x="angle_grad_adjoint(g, d, x, 'x')"),
     functions=_FUNCTIONS)
 HELPERS.update({f.__name__: f for f in (angle_grad_tangent_x, angle_grad_adjoint)})
+# x.astype(dtype)'s adjoint: g again for a float result, 0 for a truncating one (linear in g)
+RULES[support.astype_grad] = replace(rule(
+    "d, result", kinds=FRESH, jvp="linear", d="astype_grad(g, result)",
+    batch={"d": "astype_grad(g, result)"}), functions=_FUNCTIONS)

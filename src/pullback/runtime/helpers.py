@@ -738,6 +738,8 @@ def take_slot_grad(d, idx):
         d[idx] = 0.0
         return g, d
     if not isinstance(d, np.ndarray):  # a 0-d buffer's gradient arrived as a scalar
+        if d == 0 and not (idx == () or idx is Ellipsis):  # or a zero known to be zero
+            return 0.0, d  # (a NumPy 0.0: `dW2 / loss2` of a buffer f never reads back)
         d = np.array(d, dtype=np.result_type(d, float))
     g = d[idx]
     g = g.copy() if isinstance(g, np.ndarray) else g
