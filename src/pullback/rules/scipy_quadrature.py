@@ -109,8 +109,18 @@ def cumulative_grad(d, y, x=None, dx=1.0, axis=-1, initial=None):
     return np.moveaxis(out, -1, axis)
 
 
-HELPERS = {"simpson_grad": simpson_grad, "cumulative_grad": cumulative_grad,
-           "scipy_simpson": _si.simpson, "scipy_cumulative_trapezoid": _si.cumulative_trapezoid}
+def simpson_of(d, x=None, dx=1.0, axis=-1):
+    """scipy.integrate.simpson(d, x=x, dx=dx, axis=axis), for the templates (which call
+    helpers, never library functions by a name of their own)."""
+    return _si.simpson(d, x=x, dx=dx, axis=axis)
+
+
+def cumulative_of(d, x=None, dx=1.0, axis=-1, initial=None):
+    """scipy.integrate.cumulative_trapezoid(d, x, dx, axis, initial), for the templates."""
+    return _si.cumulative_trapezoid(d, x, dx, axis, initial)
+
+
+HELPERS = {f.__name__: f for f in (simpson_grad, cumulative_grad, simpson_of, cumulative_of)}
 
 
 def _rule(params, name, **templates):
@@ -125,8 +135,8 @@ def _rule(params, name, **templates):
 
 _SIMPSON = "scipy.integrate.simpson"
 _CUMULATIVE = "scipy.integrate.cumulative_trapezoid"
-_SIMPSON_CALL = "scipy_simpson(g, x=x, dx=dx, axis=axis)"
-_CUMULATIVE_CALL = "scipy_cumulative_trapezoid(g, x, dx, axis, initial)"
+_SIMPSON_CALL = "simpson_of(g, x, dx, axis)"
+_CUMULATIVE_CALL = "cumulative_of(g, x, dx, axis, initial)"
 RULES = {
     _si.trapezoid: numpy_added.RULES[_numpy.trapezoid],
     _si.simpson: _rule("y, x=None, *, dx=1.0, axis=-1", _SIMPSON,

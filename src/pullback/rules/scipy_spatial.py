@@ -98,9 +98,14 @@ def squareform_grad(g, X):
     return np.triu(_distance.squareform(g, checks=False), 1)
 
 
-HELPERS = {**{f.__name__: f for f in (cdist_grad, cdist_tangent, pdist_grad, pdist_tangent,
-                                       squareform_grad)},
-           "scipy_squareform": _distance.squareform}
+def squareform_of(d):
+    """squareform(d, checks=False), for the templates (which call helpers, never library
+    functions by a name of their own)."""
+    return _distance.squareform(d, checks=False)
+
+
+HELPERS = {f.__name__: f for f in (cdist_grad, cdist_tangent, pdist_grad, pdist_tangent,
+                                   squareform_grad, squareform_of)}
 
 
 def _rule(params, **partials):
@@ -118,7 +123,7 @@ RULES = {
                                 jvp="linear"),
     # squareform_grad is linear in the gradient d it rearranges, and its transpose is
     # squareform itself (for hvp and hessian); X gives only its number of dimensions
-    squareform_grad: _rule("d, X", d="scipy_squareform(g, checks=False)", X="0.0",
+    squareform_grad: _rule("d, X", d="squareform_of(g)", X="0.0",
                            jvp={"d": "squareform_grad(g, X)", "X": "0.0"}),
 }
 ARRAY_LIKE = True  # list arguments are read as arrays, by the functions and their rules
