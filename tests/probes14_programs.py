@@ -1259,3 +1259,21 @@ def eigh_generalized(A):
     B = np.diag([1.0, 2.0, 3.0])
     w = sla.eigh(S, B, eigvals_only=True)
     return np.sum(w)
+
+
+@case(lambda rng: (np.array([0.2, 0.4]), rng.weibull(1.5, 10) + 0.05), hessian=True)
+def weibull_halfnorm_mle(theta, x):
+    c, scale = np.exp(theta)
+    return -(np.sum(stats.weibull_min.logpdf(x, c, scale=scale))
+             + np.sum(stats.halfnorm.logpdf(x, loc=0.0, scale=scale)))
+
+
+@case(lambda rng: (rng.standard_normal(4), rng.standard_normal(4)))
+def entropy_kl_base(a, b):
+    p, q = np.exp(a), np.exp(b)
+    return stats.entropy(p, q) + stats.entropy(p, base=2) - scipy.stats.entropy(q, p, base=np.e)
+
+
+@case(lambda rng: (rng.uniform(0.1, 1.0, (3, 4)),))
+def entropy_axis(W):
+    return np.sum(stats.entropy(W, axis=1)) + np.sum(stats.lognorm.cdf(W, 0.7) ** 2)

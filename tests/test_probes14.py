@@ -13,8 +13,6 @@ REFUSED = {}
 for _mode in ("grad", "jvp", "hvp", "hessian"):
     REFUSED.update({
         ("frozen_norm", _mode): "stats.norm",
-        ("lognorm_mle", _mode): "stats.lognorm.logpdf",
-        ("stats_entropy_softmax", _mode): "stats.entropy",
         ("cubic_spline_fit", _mode): "construction of CubicSpline",
         ("complex_builtin_arrays", _mode): "the attribute 'real' of 'z' is set",
         ("mlp_dict_loss", _mode): "construction of LinearLayer",
@@ -33,6 +31,10 @@ for _name, _helper in (("cdist_rbf_mmd", "cdist_grad"), ("cdist_euclid_min", "cd
                        ("pdist_repulsion", "pdist_grad"), ("pdist_sq_kernel", "pdist_grad"),
                        ("squareform_stress", "pdist_grad")):
     REFUSED[(_name, "hvp")] = f"no derivative rule for {_helper}"
+for _name, _modes in (("stats_entropy_softmax", ("hvp", "hessian")), ("entropy_kl_base", ("hvp",)),
+                      ("entropy_axis", ("hvp",))):
+    for _mode in _modes:
+        REFUSED[(_name, _mode)] = "no derivative rule for entropy_grad"
 REFUSED.update({
     ("hermitian_form_b", "hvp"): "np.vdot of complex values",
     ("complex_from_parts", "hvp"): "astype_grad",

@@ -1561,6 +1561,28 @@ if scipy is not None:
                              [((3, 2), ANY)]),
                             ("scipy.linalg.norm(x0, 'fro')", [((2, 2), ANY)])],
     })
+# probes14 (added last): scipy.stats' lognorm, halfnorm, weibull_min and entropy
+# (rules/scipy_stats_more.py), sampled as scipy_samples samples the other families
+if scipy is not None:
+    for _family, _shape_domains in (("lognorm", [(0.5, 1.0)]), ("halfnorm", []),
+                                    ("weibull_min", [(1.5, 3.0)])):
+        for _method in ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"):
+            _call = f"scipy.stats.{_family}.{_method}"
+            _density = _method in ("logpdf", "pdf")
+            _shapes = [f"x{3 + i}" if _density else str(sum(d) / 2)
+                       for i, d in enumerate(_shape_domains)]
+            _given = "".join(f"{v}, " for v in _shapes)
+            _inputs = [((3,), (0.4, 0.6)), (S, (-0.1, 0.1)), (S, (1.0, 1.5))]
+            _inputs += [(S, d) for d in _shape_domains] if _density else []
+            SAMPLES[getattr(getattr(scipy.stats, _family), _method)] = [
+                (f"{_call}(x0, {_given}x1, x2)", _inputs),
+                (f"{_call}(x0, {_given}loc=x1, scale=x2)",
+                 [((2, 3), (0.4, 0.6)), ((3,), (-0.1, 0.1)), ((2, 1), (1.0, 1.5))]
+                 + _inputs[3:])]
+    SAMPLES[scipy.stats.entropy] = [
+        ("scipy.stats.entropy(x0)", [((4,), POS)]),
+        ("scipy.stats.entropy(x0, x1, base=2.0)", [((4,), POS), ((4,), POS)]),
+        ("scipy.stats.entropy(x0, axis=1) * np.arange(1.0, 3.0)", [((2, 3), POS)])]
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 
