@@ -1277,3 +1277,211 @@ def entropy_kl_base(a, b):
 @case(lambda rng: (rng.uniform(0.1, 1.0, (3, 4)),))
 def entropy_axis(W):
     return np.sum(stats.entropy(W, axis=1)) + np.sum(stats.lognorm.cdf(W, 0.7) ** 2)
+
+
+# ================================================= class-based models, more spellings
+
+
+class Base:
+    scale = 2.0
+
+    def forward(self, x):
+        return x @ self.W
+
+    def __call__(self, x):
+        return self.forward(x)
+
+
+class Scaled(Base):
+    def __init__(self, W):
+        self.W = W
+
+    def forward(self, x):
+        return self.scale * np.tanh(super().forward(x))
+
+
+@case(lambda rng: (rng.standard_normal((3, 2)), rng.standard_normal((4, 3))))
+def super_forward_class_attr(W, X):
+    return np.sum(Scaled(W)(X) ** 2)
+
+
+class Stack:
+    def __init__(self, Ws):
+        self.layers = []
+        for W in Ws:
+            self.layers.append(Scaled(W))
+
+    def __getitem__(self, i):
+        return self.layers[i]
+
+    def __len__(self):
+        return len(self.layers)
+
+    def __call__(self, x):
+        for i in range(len(self)):
+            x = self[i](x)
+        return x
+
+
+@case(lambda rng: (rng.standard_normal((2, 3, 3)) * 0.5, rng.standard_normal((4, 3))))
+def stack_getitem(Ws, X):
+    return np.sum(Stack(Ws)(X))
+
+
+class Softplus:
+    def __init__(self, raw):
+        self.raw = raw
+
+    @property
+    def value(self):
+        return np.log1p(np.exp(self.raw))
+
+
+@case(lambda rng: (rng.standard_normal(3),), hessian=True)
+def property_positive(raw):
+    p = Softplus(raw)
+    return np.sum(p.value**2) + np.sum(np.log(p.value))
+
+
+GLOBAL_MODEL = Model()
+
+
+@case(lambda rng: (rng.standard_normal(2), rng.standard_normal((5, 2)), rng.standard_normal(5)))
+def global_object_attribute_write(w, X, y):
+    GLOBAL_MODEL.w = w
+    return model_loss(GLOBAL_MODEL, X, y)
+
+
+class Cached:
+    def __init__(self, W):
+        self.W = W
+        self._h = None
+
+    def hidden(self, x):
+        self._h = np.tanh(x @ self.W)
+        return self._h
+
+    def readout(self):
+        return np.sum(self._h**2)
+
+
+@case(lambda rng: (rng.standard_normal((3, 2)), rng.standard_normal((4, 3))))
+def cached_attribute_between_methods(W, X):
+    m = Cached(W)
+    h = m.hidden(X)
+    return m.readout() + np.sum(h)
+
+
+class Trainable:
+    def __init__(self, w):
+        self.w = w
+
+    def step(self, X, y, lr):
+        r = X @ self.w - y
+        self.w = self.w - lr * X.T @ r / len(y)
+        return self
+
+
+@case(lambda rng: (rng.standard_normal(3), rng.standard_normal((6, 3)), rng.standard_normal(6)),
+      hessian=True)
+def object_state_updated_in_loop(w0, X, y):
+    m = Trainable(w0)
+    for _ in range(3):
+        m = m.step(X, y, 0.1)
+    return np.sum((X @ m.w - y) ** 2)
+
+
+class FromVector:
+    def __init__(self, W, b):
+        self.W, self.b = W, b
+
+    @classmethod
+    def from_vector(cls, theta):
+        return cls(theta[:6].reshape(3, 2), theta[6:])
+
+    @staticmethod
+    def act(z):
+        return np.maximum(z, 0.0) + 0.1 * np.minimum(z, 0.0)
+
+    def __call__(self, x):
+        return self.act(x @ self.W + self.b)
+
+
+@case(lambda rng: (rng.standard_normal(8), rng.standard_normal((5, 3))))
+def classmethod_from_vector(theta, X):
+    return np.sum(FromVector.from_vector(theta)(X) ** 2)
+
+
+class LayerDict:
+    def __init__(self, params):
+        self.params = params
+
+    def __call__(self, x):
+        for name in sorted(self.params):
+            x = np.tanh(x @ self.params[name])
+        return x
+
+
+@case(lambda rng: ({"a": rng.standard_normal((3, 3)) * 0.5, "b": rng.standard_normal((3, 2))},
+                   rng.standard_normal((4, 3))))
+def dict_of_layers_sorted(params, X):
+    return np.sum(LayerDict(params)(X) ** 2)
+
+
+@dataclasses.dataclass
+class Inner:
+    w: np.ndarray
+
+
+@dataclasses.dataclass
+class Outer:
+    inner: Inner
+    b: float
+
+
+@case(lambda rng: (rng.standard_normal(3), rng.standard_normal((4, 3))))
+def nested_dataclasses(w, X):
+    o = Outer(Inner(w * 2.0), 0.5)
+    return np.sum(np.exp(X @ o.inner.w + o.b))
+
+
+def make_layer(W):
+    return lambda x: np.tanh(x @ W)
+
+
+@case(lambda rng: (rng.standard_normal((3, 3)) * 0.5, rng.standard_normal((4, 3))))
+def closure_layers(W, X):
+    layers = [make_layer(W), make_layer(W.T)]
+    for f in layers:
+        X = f(X)
+    return np.sum(X**2)
+
+
+class Slots:
+    __slots__ = ("w", "c")
+
+    def __init__(self, w, c):
+        self.w = w
+        self.c = c
+
+    def energy(self):
+        return np.sum((self.w - self.c) ** 2)
+
+
+@case(lambda rng: (rng.standard_normal(4),), hessian=True)
+def slots_class(w):
+    return Slots(w, 1.0).energy() + Slots(w**2, 0.0).energy()
+
+
+class Ensemble:
+    def __init__(self, members):
+        self.members = members
+
+    def predict(self, x):
+        return sum(m(x) for m in self.members) / len(self.members)
+
+
+@case(lambda rng: (rng.standard_normal((3, 2)), rng.standard_normal((4, 3))))
+def ensemble_generator_sum(W, X):
+    ens = Ensemble([Scaled(W), Scaled(W * 0.5), Scaled(-W)])
+    return np.sum(ens.predict(X) ** 2)

@@ -22,6 +22,8 @@ for _mode in ("grad", "jvp", "hvp", "hessian"):
         ("polynomial_class", _mode): "call to q",
         ("attention_setattr", _mode): "construction of Params",
         ("cmath_polar_rect", _mode): "cmath.polar",
+        ("global_object_attribute_write", _mode): "the attribute 'w' of 'GLOBAL_MODEL' is set",
+        ("object_state_updated_in_loop", _mode): "'self', whose attributes are set",
     })
 for _mode in ("grad", "jvp", "hvp"):
     REFUSED[("qr_mode_r", _mode)] = "mode='r (as scipy.linalg.qr returns it)'"
@@ -35,7 +37,13 @@ for _name, _modes in (("stats_entropy_softmax", ("hvp", "hessian")), ("entropy_k
                       ("entropy_axis", ("hvp",))):
     for _mode in _modes:
         REFUSED[(_name, _mode)] = "no derivative rule for entropy_grad"
+for _mode in ("grad", "jvp", "hvp"):
+    REFUSED[("classmethod_from_vector", _mode)] = "cannot differentiate the call to self.act()"
+    REFUSED[("dict_of_layers_sorted", _mode)] = "a loop (or min, max, sorted) over a dict"
+    REFUSED[("closure_layers", _mode)] = "nested function 'lambda_2' used as a value"
 REFUSED.update({
+    ("cached_attribute_between_methods", "jvp"): "no forward-mode rule for .W",
+    ("cached_attribute_between_methods", "hvp"): "'m', whose attributes are set",
     ("hermitian_form_b", "hvp"): "np.vdot of complex values",
     ("complex_from_parts", "hvp"): "astype_grad",
     ("complex_reductions", "hvp"): "np.prod of complex values",

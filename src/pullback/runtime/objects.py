@@ -577,7 +577,19 @@ def stored_tangent(site, obj, dobj):
         site.refuse(f"the tangent given for the {cls.__qualname__} object is a "
                     f"{type(dobj).__qualname__}: a tangent of an object is an object of "
                     "its class (as grad returns), or a dict of its attributes")
-    return value, getattr(dobj, site.name, 0.0)
+    return value, _own_attribute(dobj, site.name)
+
+
+def _own_attribute(dobj, name):
+    """The attribute `name` the tangent object `dobj` stores itself (in its __dict__ or a
+    slot), 0.0 where it stores none: a class attribute (`scale = 2.0` in the class body)
+    is the class's constant, not a tangent, though getattr would find it through dobj."""
+    stored = getattr(dobj, "__dict__", None)
+    if stored is not None and name in stored:
+        return stored[name]
+    if isinstance(_class_attribute(type(dobj), name), types.MemberDescriptorType):
+        return getattr(dobj, name, 0.0)  # a slot: unset, no tangent
+    return 0.0
 
 
 _REFLECTED = {"__add__": "__radd__", "__sub__": "__rsub__", "__mul__": "__rmul__",
