@@ -1485,3 +1485,146 @@ class Ensemble:
 def ensemble_generator_sum(W, X):
     ens = Ensemble([Scaled(W), Scaled(W * 0.5), Scaled(-W)])
     return np.sum(ens.predict(X) ** 2)
+
+
+class SharedLayer:
+    def __init__(self, W):
+        self.W = W
+
+    def __call__(self, x):
+        return np.tanh(x @ self.W)
+
+
+@case(lambda rng: (rng.standard_normal((3, 3)) * 0.6, rng.standard_normal((4, 3))), hessian=False)
+def shared_layer_twice(W, X):
+    layer = SharedLayer(W)
+    layers = [layer, SharedLayer(W.T), layer]
+    for lyr in layers:
+        X = lyr(X)
+    return np.sum(X**2)
+
+
+@case(lambda rng: (rng.standard_normal((3, 3)) * 0.6, rng.standard_normal((4, 3))))
+def functools_reduce_layers(W, X):
+    import functools
+    layers = [SharedLayer(W), SharedLayer(W * 0.5)]
+    out = functools.reduce(lambda h, lyr: lyr(h), layers, X)
+    return np.sum(out**2)
+
+
+class Shadow:
+    scale = 1.0
+
+    def __init__(self, w, scale):
+        self.w = w
+        self.scale = scale
+
+    def value(self):
+        return self.scale * np.sum(self.w**2)
+
+
+@case(lambda rng: (rng.standard_normal(3), 1.7), hessian=True)
+def instance_shadows_class_attr(w, s):
+    return Shadow(w, s).value() + Shadow(w * 2, 1.0).value()
+
+
+@case(lambda rng: (1.7, rng.standard_normal(3)), hessian=True)
+def instance_shadows_class_attr_wrt_scale(s, w):
+    return Shadow(w, s).value() * Shadow(w, s * s).value()
+
+
+class TwoOut:
+    def __init__(self, W):
+        self.W = W
+
+    def forward(self, x):
+        h = x @ self.W
+        return np.tanh(h), h
+
+    def energy(self, x):
+        a, h = self.forward(x)
+        return np.sum(a * h)
+
+
+@case(lambda rng: (rng.standard_normal((3, 2)), rng.standard_normal((4, 3))), hessian=True)
+def method_returns_tuple(W, X):
+    return TwoOut(W).energy(X)
+
+
+class External:
+    def __init__(self, A):
+        self.A = A
+
+    def quad(self, x):
+        return x @ self.A @ x
+
+
+EXTERNAL = External(np.array([[2.0, 0.3, 0.0], [0.3, 1.0, 0.2], [0.0, 0.2, 1.5]]))
+
+
+@case(lambda rng: (rng.standard_normal(3),), hessian=True)
+def global_object_constant(x):
+    return EXTERNAL.quad(x) + np.sum(np.cos(x))
+
+
+@case(lambda rng: (rng.standard_normal(3), External(np.diag([1.0, 2.0, 3.0]))), hessian=True)
+def object_argument_constant(x, ext):
+    return ext.quad(np.sin(x))
+
+
+@case(lambda rng: (External(np.array([[1.0, 0.2], [0.1, 2.0]])), rng.standard_normal(2)))
+def object_argument_wrt(ext, x):
+    return ext.quad(x) + np.sum(ext.A**3)
+
+
+class Mixin:
+    def l2(self):
+        return sum(np.sum(p**2) for p in self.params())
+
+
+class TwoParam(Mixin):
+    def __init__(self, a, b):
+        self.a = a
+        self.b = b
+
+    def params(self):
+        return [self.a, self.b]
+
+
+@case(lambda rng: (rng.standard_normal(3), rng.standard_normal(2)), hessian=True)
+def mixin_params_list(a, b):
+    m = TwoParam(a, b * a[:2])
+    return m.l2() + np.sum(m.a) * np.sum(m.b)
+
+
+class Counter:
+    calls = 0
+
+    def __init__(self, w):
+        self.w = w
+
+    def __call__(self, x):
+        Counter.calls += 1
+        return np.sum(self.w * x)
+
+
+@case(lambda rng: (rng.standard_normal(3), rng.standard_normal(3)))
+def class_counter_side_effect(w, x):
+    c = Counter(w)
+    return c(x) ** 2 + c(x * 2)
+
+
+class Masked:
+    mask = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
+
+    def __init__(self, W):
+        self.W = W
+
+    def __call__(self, x):
+        return x @ (self.W * self.mask)
+
+
+@case(lambda rng: (rng.standard_normal((3, 2)) * 0.5, rng.standard_normal((4, 3))),
+      hessian=True)
+def class_attr_array_mask(W, X):
+    return np.sum(np.tanh(Masked(W)(X)) ** 2)
