@@ -1628,3 +1628,85 @@ class Masked:
       hessian=True)
 def class_attr_array_mask(W, X):
     return np.sum(np.tanh(Masked(W)(X)) ** 2)
+
+
+# ===================================================== SciPy, keyword-heavy spellings
+
+
+@case(lambda rng: (rng.standard_normal((3, 4)),))
+def logsumexp_return_sign(A):
+    b = np.array([1.0, -0.5, 2.0, 0.3])
+    v, s = special.logsumexp(A, axis=1, b=b, return_sign=True)
+    return np.sum(v * s) + special.logsumexp(A, axis=(0, 1), keepdims=True).sum()
+
+
+@case(lambda rng: (rng.standard_normal((2, 3, 2)),))
+def softmax_axis_tuple(A):
+    P = special.softmax(A, axis=(1, 2))
+    L = special.log_softmax(A, axis=0)
+    return np.sum(P * np.arange(12.0).reshape(2, 3, 2)) + np.sum(L[0] * L[1])
+
+
+@case(lambda rng: (rng.standard_normal((4, 4)), rng.standard_normal((4, 2))))
+def triangular_trans_unit(A, B):
+    U = np.triu(A) + 3 * np.eye(4)
+    X = sla.solve_triangular(U, B, trans="T", unit_diagonal=False)
+    Y = sla.solve_triangular(np.tril(A, -1) + np.eye(4), B, lower=True, unit_diagonal=True)
+    return np.sum(X**2) + np.sum(Y * X)
+
+
+@case(lambda rng: (rng.standard_normal((3, 3)), rng.standard_normal((3, 2))))
+def cho_upper_solve(B, R):
+    S = B @ B.T + 2 * np.eye(3)
+    c = sla.cho_factor(S, lower=False)
+    X = sla.cho_solve(c, R)
+    U = sla.cholesky(S)
+    return np.sum(X * R) + np.sum(np.log(np.diag(U)))
+
+
+@case(lambda rng: (rng.standard_normal((3, 3)),), hessian=True)
+def det_negative_and_logabs(A):
+    M = A - 2 * np.eye(3)
+    sign, logabs = np.linalg.slogdet(M)
+    return sla.det(M) + sign * logabs
+
+
+@case(lambda rng: (rng.standard_normal((3, 3)) * 0.5, rng.standard_normal(3)))
+def expm_nonnormal_action(A, v):
+    N = np.triu(A, 1) * 3 + np.diag(np.diag(A))
+    return np.sum(sla.expm(N) @ v) + np.sum(sla.expm(0.5 * (N + N.T)) ** 2)
+
+
+@case(lambda rng: (rng.standard_normal(6) * 2,), hessian=True)
+def special_keyword_calls(x):
+    out = np.empty_like(x)
+    special.expit(x, out=out)
+    return (np.sum(out) + np.sum(special.erf(x * 0.5))
+            + np.sum(special.xlogy(np.abs(x) + 0.1, np.exp(x))))
+
+
+@case(lambda rng: (np.array([0.3, -0.2, 0.5]), rng.standard_normal((4, 3))), hessian=True)
+def stats_broadcast_loc_scale(theta, X):
+    loc = theta[:, None] * np.ones((3, 4))
+    scale = np.exp(theta)[:, None] + 0.5
+    return -np.sum(stats.norm.logpdf(X.T, loc, scale)) - np.sum(stats.t.logcdf(X, df=3.0))
+
+
+@case(lambda rng: (rng.uniform(0.5, 2.0, 3),), hessian=True)
+def stats_positional_shape_kw(a):
+    x = np.array([0.2, 0.5, 0.7])
+    return -np.sum(stats.beta.logpdf(x, a=a, b=2.0)) - np.sum(stats.gamma.pdf(x, a, 0.0, 2.0))
+
+
+@case(lambda rng: (rng.standard_normal(5), rng.standard_normal(5)))
+def pearson_style_corr(x, y):
+    xm, ym = x - x.mean(), y - y.mean()
+    r = np.sum(xm * ym) / np.sqrt(np.sum(xm**2) * np.sum(ym**2))
+    return np.arctanh(0.9 * r) + np.corrcoef(x, y)[0, 1]
+
+
+@case(lambda rng: (rng.standard_normal((3, 3)) + 3 * np.eye(3), rng.standard_normal((3, 2))))
+def lu_transposed_solve(A, B):
+    lu, piv = sla.lu_factor(A)
+    X = sla.lu_solve((lu, piv), B, trans=1)
+    return np.sum(X**2) + np.sum(sla.solve(A, B, assume_a="gen"))

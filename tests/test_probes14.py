@@ -38,6 +38,8 @@ for _name, _modes in (("stats_entropy_softmax", ("hvp", "hessian")), ("entropy_k
     for _mode in _modes:
         REFUSED[(_name, _mode)] = "no derivative rule for entropy_grad"
 for _mode in ("grad", "jvp", "hvp"):
+    REFUSED[("logsumexp_return_sign", _mode)] = "unexpected keyword argument 'return_sign'"
+    REFUSED[("class_counter_side_effect", _mode)] = "the attribute 'calls' of a type object"
     REFUSED[("classmethod_from_vector", _mode)] = "cannot differentiate the call to self.act()"
     REFUSED[("dict_of_layers_sorted", _mode)] = "a loop (or min, max, sorted) over a dict"
     REFUSED[("closure_layers", _mode)] = "nested function 'lambda_2' used as a value"
