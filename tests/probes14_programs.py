@@ -1054,7 +1054,7 @@ def list_params(weights, X):
 @case(lambda rng: (np.array([0.5]),), hessian=True)
 def math_erf_gamma(p):
     x = float(p[0])
-    return math.erf(x) + math.lgamma(x + 2) + math.gamma(x + 1) + special.erfc(x)
+    return math.erf(x) + math.lgamma(x + 2) + math.lgamma(3 - x) ** 2 + special.erfc(x)
 
 
 # ===================================================== complex / FFT, more spellings

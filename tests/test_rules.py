@@ -1532,13 +1532,12 @@ if scipy is not None:
             (f"squareform_grad(x0 * x1[0], x1) * {W(6)}", [((4, 4), ANY), ((6,), ANY)]),
             (f"squareform_grad(x0 * x1[0, 0], x1) * {W(3, 3)}", [((3,), ANY), ((3, 3), ANY)])],
     })
-# probes14 (added last): math.lgamma and math.gamma (rules/math_special.py), scipy.linalg's
+# probes14 (added last): math.lgamma (rules/math_special.py), scipy.linalg's
 # decompositions (rules/scipy_decompositions.py)
 if scipy is not None:
     _SPD = "(x0 @ x0.T + 3 * np.eye(3))"
     SAMPLES.update({
         math.lgamma: [("math.lgamma(x0)", [(S, POS)]), ("math.lgamma(x0)", [(S, (-2.7, -2.3))])],
-        math.gamma: [("math.gamma(x0)", [(S, POS)]), ("math.gamma(x0)", [(S, (-1.7, -1.3))])],
         scipy.linalg.eigh: [
             (f"scipy.linalg.eigh({_SPD})[0] * np.arange(1.0, 4.0)", [((3, 3), ANY)]),
             (f"scipy.linalg.eigh({_SPD}, lower=False)[1][:, 2] ** 2", [((3, 3), ANY)]),

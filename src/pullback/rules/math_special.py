@@ -1,8 +1,8 @@
-"""Rules for `math.lgamma` and `math.gamma`, whose derivatives need the digamma function
-(SciPy's `scipy.special.digamma`, so the rules are skipped without SciPy): d/dx
-log|Gamma(x)| = digamma(x), d/dx Gamma(x) = Gamma(x) digamma(x), as Python floats like
-the functions' results. digamma has its own rule (scipy.special's polygamma), so second
-derivatives follow."""
+"""The rule for `math.lgamma`, whose derivative needs the digamma function (SciPy's
+`scipy.special.digamma`, so the rule is skipped without SciPy): d/dx log|Gamma(x)| =
+digamma(x), a Python float like the function's result. digamma has its own rule
+(scipy.special's polygamma), so second derivatives follow. `math.gamma` keeps no rule
+(refused, located: the tests' example of a function without one)."""
 
 import importlib.util
 import math
@@ -15,7 +15,6 @@ from scipy.special import digamma  # noqa: E402
 
 RULES = of_kind("elementwise", {
     math.lgamma: rule("x", x="g * float(scipy_digamma(x))"),
-    math.gamma: rule("x", x="g * ans * float(scipy_digamma(x))"),
 })
 NONDIFF: set = set()
 HELPERS = {"scipy_digamma": digamma}
