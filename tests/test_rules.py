@@ -659,7 +659,7 @@ DOMAINS = {"tan": UNIT, "arcsin": UNIT, "arccos": UNIT, "asin": UNIT, "acos": UN
 # the loop below reached first would shift every case after it)
 SAMPLED_LAST = {*STDLIB_RULES, np.insert, np.maximum.accumulate, np.minimum.accumulate,
                 np.logaddexp.reduce, np.logaddexp2.reduce, np.meshgrid, np.broadcast_arrays,
-                np.polyfit}
+                np.polyfit, math.lgamma}
 for f in RULES:
     module = getattr(f, "__module__", None) or ("numpy" if isinstance(f, np.ufunc) else None)
     if f in SAMPLES or f in SAMPLED_LAST or module not in ("math", "numpy", None):
