@@ -581,15 +581,17 @@ def stored_tangent(site, obj, dobj):
 
 
 def _own_attribute(dobj, name):
-    """The attribute `name` the tangent object `dobj` stores itself (in its __dict__ or a
-    slot), 0.0 where it stores none: a class attribute (`scale = 2.0` in the class body)
-    is the class's constant, not a tangent, though getattr would find it through dobj."""
+    """The attribute `name` of the tangent `dobj`, but 0.0 for a plain value its class
+    defines (`scale = 2.0` in the class body) that dobj does not store itself: that is
+    the class's constant, not a tangent, though getattr would find it through dobj.
+    Descriptors (an array's `.flat`, a slot) are read as getattr reads them."""
     stored = getattr(dobj, "__dict__", None)
     if stored is not None and name in stored:
         return stored[name]
-    if isinstance(_class_attribute(type(dobj), name), types.MemberDescriptorType):
-        return getattr(dobj, name, 0.0)  # a slot: unset, no tangent
-    return 0.0
+    found = _class_attribute(type(dobj), name)
+    if found is not None and not hasattr(type(found), "__get__"):
+        return 0.0
+    return getattr(dobj, name, 0.0)
 
 
 _REFLECTED = {"__add__": "__radd__", "__sub__": "__rsub__", "__mul__": "__rmul__",
