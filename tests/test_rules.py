@@ -659,7 +659,7 @@ DOMAINS = {"tan": UNIT, "arcsin": UNIT, "arccos": UNIT, "asin": UNIT, "acos": UN
 # the loop below reached first would shift every case after it)
 SAMPLED_LAST = {*STDLIB_RULES, np.insert, np.maximum.accumulate, np.minimum.accumulate,
                 np.logaddexp.reduce, np.logaddexp2.reduce, np.meshgrid, np.broadcast_arrays,
-                np.polyfit}
+                np.polyfit, math.lgamma}
 for f in RULES:
     module = getattr(f, "__module__", None) or ("numpy" if isinstance(f, np.ufunc) else None)
     if f in SAMPLES or f in SAMPLED_LAST or module not in ("math", "numpy", None):
@@ -1470,6 +1470,118 @@ SAMPLES.update({
     HELPERS["rebinding_value"]: [("rebinding_value(x0 * x1, '__inot_an_operator__', 'unused')",
                                   [((3,), ANY), ((3,), ANY)])],
 })
+# probes14 (added last: each case's seed is its index): scipy.fft (rules/scipy_fft.py),
+# scipy.integrate's quadratures (rules/scipy_quadrature.py) and scipy.spatial.distance
+# (rules/scipy_spatial.py), with the helpers' own rules
+if scipy is not None:
+    import scipy.fft
+    import scipy.integrate
+    import scipy.spatial.distance
+
+    from pullback.rules import scipy_quadrature, scipy_spatial
+
+    _R, _SF = scipy_samples.R, "scipy.fft"
+    _XS = "np.array([0.0, 0.2, 0.5, 0.6, 1.0, 1.3])"
+    SAMPLES.update({
+        scipy.fft.fft: [(_R(f"{_SF}.fft(x0, workers=1)", 4), [((4,), ANY)]),
+                        (_R(f"{_SF}.fft(x0 + 1j * x1, 6, axis=0, norm='ortho')", 6, 2),
+                         [((4, 2), ANY), ((4, 2), ANY)])],
+        scipy.fft.ifft: [(_R(f"{_SF}.ifft(x0, n=3)", 2, 3), [((2, 5), ANY)])],
+        scipy.fft.fft2: [(_R(f"{_SF}.fft2(x0)", 3, 4), [((3, 4), ANY)])],
+        scipy.fft.ifft2: [(_R(f"{_SF}.ifft2(x0, s=(4, 2), norm='forward')", 4, 2),
+                           [((3, 4), ANY)])],
+        scipy.fft.fftn: [(_R(f"{_SF}.fftn(x0, axes=(0, 2))", 2, 3, 2), [((2, 3, 2), ANY)])],
+        scipy.fft.ifftn: [(_R(f"{_SF}.ifftn(x0)", 2, 3), [((2, 3), ANY)])],
+        scipy.fft.rfft: [(_R(f"{_SF}.rfft(x0, n=8)", 5), [((6,), ANY)])],
+        scipy.fft.rfft2: [(_R(f"{_SF}.rfft2(x0)", 3, 3), [((3, 4), ANY)])],
+        scipy.fft.rfftn: [(_R(f"{_SF}.rfftn(x0, norm='ortho')", 2, 3), [((2, 4), ANY)])],
+        scipy.fft.irfft: [(f"{_SF}.irfft(x0 + 0.5j * x1, n=7)", [((4,), ANY), ((4,), ANY)])],
+        scipy.fft.irfft2: [(f"{_SF}.irfft2(x0 * (1 + 1j))", [((3, 3), ANY)])],
+        scipy.fft.irfftn: [(f"{_SF}.irfftn(x0, s=(2, 4))", [((2, 3), ANY)])],
+        scipy.fft.hfft: [(f"{_SF}.hfft(x0 - 0.3j * x1)", [((4,), ANY), ((4,), ANY)])],
+        scipy.fft.ihfft: [(_R(f"{_SF}.ihfft(x0)", 4), [((6,), ANY)])],
+        scipy.fft.fftshift: [(f"{_SF}.fftshift(x0) * {W(5)}", [((5,), ANY)])],
+        scipy.fft.ifftshift: [(f"{_SF}.ifftshift(x0, axes=0) * {W(3, 2)}", [((3, 2), ANY)])],
+        scipy.integrate.trapezoid: [(f"scipy.integrate.trapezoid(x0, {_XS})", [((6,), ANY)])],
+        scipy.integrate.simpson: [
+            (f"scipy.integrate.simpson(x0, x={_XS})", [((6,), ANY)]),
+            ("scipy.integrate.simpson(x0, dx=0.3, axis=0)", [((5, 2), ANY)])],
+        scipy.integrate.cumulative_trapezoid: [
+            (f"scipy.integrate.cumulative_trapezoid(x0, {_XS}) * {W(5)}", [((6,), ANY)]),
+            (f"scipy.integrate.cumulative_trapezoid(x0, dx=0.5, axis=0, initial=0) * {W(3, 2)}",
+             [((3, 2), ANY)])],
+        scipy_quadrature.simpson_grad: [
+            (f"simpson_grad(x0 * x1[0, 0], x1, {_XS})", [((2,), ANY), ((2, 6), ANY)])],
+        scipy_quadrature.cumulative_grad: [
+            (f"cumulative_grad(x0 * x1[0, 0], x1, None, 0.5, 0, 0) * {W(4, 2)}",
+             [((4, 2), ANY), ((4, 2), ANY)])],
+        scipy.spatial.distance.cdist: [
+            ("scipy.spatial.distance.cdist(x0, x1)", [((3, 2), ANY), ((4, 2), ANY)]),
+            ("scipy.spatial.distance.cdist(x0, x1, 'sqeuclidean')", [((3, 2), ANY), ((2, 2), ANY)]),
+            ("scipy.spatial.distance.cdist(x0, x1, metric='cityblock')",
+             [((2, 3), ANY), ((3, 3), ANY)])],
+        scipy.spatial.distance.pdist: [
+            ("scipy.spatial.distance.pdist(x0) * np.arange(1.0, 7.0)", [((4, 2), ANY)]),
+            ("scipy.spatial.distance.pdist(x0, 'sqeuclidean')", [((3, 3), ANY)]),
+            ("scipy.spatial.distance.pdist(x0, 'cityblock')", [((3, 2), ANY)])],
+        scipy.spatial.distance.squareform: [
+            (f"scipy.spatial.distance.squareform(x0) * {W(4, 4)}", [((6,), ANY)]),
+            ("scipy.spatial.distance.squareform(x0 + x0.T, checks=False) * np.arange(3.0)",
+             [((3, 3), ANY)])],
+        scipy_spatial.squareform_grad: [
+            (f"squareform_grad(x0 * x1[0], x1) * {W(6)}", [((4, 4), ANY), ((6,), ANY)]),
+            (f"squareform_grad(x0 * x1[0, 0], x1) * {W(3, 3)}", [((3,), ANY), ((3, 3), ANY)])],
+    })
+# probes14 (added last): math.lgamma (rules/math_special.py), scipy.linalg's
+# decompositions (rules/scipy_decompositions.py)
+if scipy is not None:
+    _SPD = "(x0 @ x0.T + 3 * np.eye(3))"
+    SAMPLES.update({
+        math.lgamma: [("math.lgamma(x0)", [(S, POS)]), ("math.lgamma(x0)", [(S, (-2.7, -2.3))])],
+        scipy.linalg.eigh: [
+            (f"scipy.linalg.eigh({_SPD})[0] * np.arange(1.0, 4.0)", [((3, 3), ANY)]),
+            (f"scipy.linalg.eigh({_SPD}, lower=False)[1][:, 2] ** 2", [((3, 3), ANY)]),
+            (f"scipy.linalg.eigh({_SPD}, eigvals_only=True)", [((3, 3), ANY)])],
+        scipy.linalg.eigvalsh: [(f"scipy.linalg.eigvalsh({_SPD}) * np.arange(1.0, 4.0)",
+                                 [((3, 3), ANY)])],
+        scipy.linalg.svd: [
+            ("scipy.linalg.svd(x0)[1] * np.arange(1.0, 3.0)", [((3, 2), ANY)]),
+            ("scipy.linalg.svd(x0, full_matrices=False)[0] ** 2 * np.arange(1.0, 3.0)",
+             [((3, 2), ANY)]),
+            ("scipy.linalg.svd(x0, compute_uv=False)", [((2, 3), ANY)])],
+        scipy.linalg.svdvals: [("scipy.linalg.svdvals(x0) * np.arange(1.0, 3.0)",
+                                [((3, 2), ANY)])],
+        scipy.linalg.qr: [
+            ("scipy.linalg.qr(x0, mode='economic')[1] * np.arange(1.0, 3.0)", [((3, 2), ANY)]),
+            ("scipy.linalg.qr(x0)[0] * np.arange(1.0, 4.0)", [((3, 3), ANY)])],
+        scipy.linalg.pinv: [("scipy.linalg.pinv(x0) * np.arange(1.0, 4.0)", [((3, 2), ANY)])],
+        scipy.linalg.norm: [("scipy.linalg.norm(x0)", [((3, 2), ANY)]),
+                            ("scipy.linalg.norm(x0, axis=1) * np.arange(1.0, 4.0)",
+                             [((3, 2), ANY)]),
+                            ("scipy.linalg.norm(x0, 'fro')", [((2, 2), ANY)])],
+    })
+# probes14 (added last): scipy.stats' lognorm, halfnorm, weibull_min and entropy
+# (rules/scipy_stats_more.py), sampled as scipy_samples samples the other families
+if scipy is not None:
+    for _family, _shape_domains in (("lognorm", [(0.5, 1.0)]), ("halfnorm", []),
+                                    ("weibull_min", [(1.5, 3.0)])):
+        for _method in ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"):
+            _call = f"scipy.stats.{_family}.{_method}"
+            _density = _method in ("logpdf", "pdf")
+            _shapes = [f"x{3 + i}" if _density else str(sum(d) / 2)
+                       for i, d in enumerate(_shape_domains)]
+            _given = "".join(f"{v}, " for v in _shapes)
+            _inputs = [((3,), (0.4, 0.6)), (S, (-0.1, 0.1)), (S, (1.0, 1.5))]
+            _inputs += [(S, d) for d in _shape_domains] if _density else []
+            SAMPLES[getattr(getattr(scipy.stats, _family), _method)] = [
+                (f"{_call}(x0, {_given}x1, x2)", _inputs),
+                (f"{_call}(x0, {_given}loc=x1, scale=x2)",
+                 [((2, 3), (0.4, 0.6)), ((3,), (-0.1, 0.1)), ((2, 1), (1.0, 1.5))]
+                 + _inputs[3:])]
+    SAMPLES[scipy.stats.entropy] = [
+        ("scipy.stats.entropy(x0)", [((4,), POS)]),
+        ("scipy.stats.entropy(x0, x1, base=2.0)", [((4,), POS), ((4,), POS)]),
+        ("scipy.stats.entropy(x0, axis=1) * np.arange(1.0, 3.0)", [((2, 3), POS)])]
 # lead, session 18 (added last: each case's seed is its index): astype's adjoint, at second order
 SAMPLES.update({
     HELPERS["astype_grad"]: [

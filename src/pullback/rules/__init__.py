@@ -329,7 +329,9 @@ TABLES = ("operators", "math", "builtins", "numpy", "numpy_added", "linalg", "ff
           "higher_simple", "higher_decompositions", "higher_special", "higher_decompositions2",
           "higher_simple2", "higher_special2", "higher_stdlib", "higher_stats", "higher_corrcoef",
           "autograd_own", "ufunc_scans", "cmath", "grids", "scipy_lu", "polyfit", "windows",
-          "lfilter", "copying")
+          "lfilter", "copying", "scipy_fft", "scipy_quadrature",
+          "scipy_spatial", "math_special",
+          "scipy_decompositions", "scipy_stats_more")
 
 
 OPTIONAL = ("scipy",)  # libraries whose rule modules are skipped when not installed

@@ -577,7 +577,21 @@ def stored_tangent(site, obj, dobj):
         site.refuse(f"the tangent given for the {cls.__qualname__} object is a "
                     f"{type(dobj).__qualname__}: a tangent of an object is an object of "
                     "its class (as grad returns), or a dict of its attributes")
-    return value, getattr(dobj, site.name, 0.0)
+    return value, _own_attribute(dobj, site.name)
+
+
+def _own_attribute(dobj, name):
+    """The attribute `name` of the tangent `dobj`, but 0.0 for a plain value its class
+    defines (`scale = 2.0` in the class body) that dobj does not store itself: that is
+    the class's constant, not a tangent, though getattr would find it through dobj.
+    Descriptors (an array's `.flat`, a slot) are read as getattr reads them."""
+    stored = getattr(dobj, "__dict__", None)
+    if stored is not None and name in stored:
+        return stored[name]
+    found = _class_attribute(type(dobj), name)
+    if found is not None and not hasattr(type(found), "__get__"):
+        return 0.0
+    return getattr(dobj, name, 0.0)
 
 
 _REFLECTED = {"__add__": "__radd__", "__sub__": "__rsub__", "__mul__": "__rmul__",
