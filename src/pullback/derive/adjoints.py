@@ -44,7 +44,6 @@ from ..ir.nodes import (
     quote_with,
     skeleton,
     store,
-    stored_names,
     tuple_of,
 )
 
@@ -602,7 +601,7 @@ class Adjoints:
     def adjoint_loop(self, s):
         if not self._needs_adjoint(s):
             return []
-        assigned = stored_names(s.body)
+        assigned = self.loop_stores(s)
         phis = set(PHIS.of(s))
         touched = set()
         for sub in skeleton(s):  # (statements only: what it looks for are statements)

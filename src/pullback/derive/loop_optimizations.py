@@ -12,6 +12,8 @@ loop value it reads and accumulates by plain addition):
   index (or a constant index), is done again at the start of the adjoint's iteration
   instead of being recorded (a view costs more than the index it is computed from), and
   so is integer bookkeeping `sub = i - 1` of the loop's counter (`_index_arithmetic`).
+What each loop's body stores and reads (`loop_stores`, `_loop_reads`) is found for every
+loop of f in one walk (`_loop_facts`), not walked again per question and per enclosing loop.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from ..ir.nodes import (
     assign,
     binop,
     call,
+    child_fields,
     clone,
     const,
     if_,
@@ -57,8 +60,9 @@ class LoopOptimizations:
         in_loop = set()
         for loop in skeleton(self.tree):  # loops are statements
             if isinstance(loop, (gast.For, gast.While)):
-                in_loop |= stored_names(loop.body) | ({loop.target.id}
-                                                 if isinstance(loop, gast.For) else set())
+                in_loop |= self.loop_stores(loop)
+                if isinstance(loop, gast.For):
+                    in_loop.add(loop.target.id)
         if not in_loop:
             return set()
         written = set(self.mutable)
@@ -156,7 +160,7 @@ class LoopOptimizations:
                     shape_only.add(id(n.args[1]))
         # read for its value (a name read only for its shape is recorded as its shape)
         reads = {n.id for n in loads if id(n) not in shape_only}
-        inside = stored_names(loop.body) | {loop.target.id}
+        inside = self.loop_stores(loop) | {loop.target.id}
         changed = self._maybe_changed()  # (asked, not joined: both grow with f)
         arithmetic = self._index_arithmetic(loop, inside, reads)
         for s in reversed(arithmetic):  # what a recomputed value is computed from
@@ -197,12 +201,11 @@ class LoopOptimizations:
         the values the primal's had, so it computes the same value again instead of
         recording it. Only names the function reads nowhere else are taken (no adjoint
         outside this loop's reads them)."""
-        if not hasattr(self, "_reads_in_f"):  # counted once: a walk per loop is quadratic
-            self._reads_in_f = _read_counts([self.tree])
-        in_loop = _read_counts(loop.body)
+        in_f = self._loop_reads(self.tree)  # (counted once: a walk per loop is quadratic)
+        in_loop = self._loop_reads(loop)
 
         def read_elsewhere(name):  # asked per name: a scan of f's names per loop is quadratic
-            return self._reads_in_f.get(name, 0) > in_loop.get(name, 0)
+            return in_f.get(name, 0) > in_loop.get(name, 0)
         found, names = [], {loop.target.id}
         for s in loop.body:
             if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
@@ -249,8 +252,10 @@ class LoopOptimizations:
         cannot raise (+, -, * on numbers) even if the loop runs no iteration."""
         if not self.optimize:
             return []
-        inside = stored_names(loop.body) | ({loop.target.id} if isinstance(loop, gast.For)
-                                       else set())
+        # (what the body stored before instrument added its records: fresh names, which
+        # no statement of f reads)
+        inside = self.loop_stores(loop) | ({loop.target.id} if isinstance(loop, gast.For)
+                                           else set())
         hoisted, moved = [], set()
         for t in list(loop.body):
             if not (isinstance(t, gast.Assign) and isinstance(t.targets[0], gast.Name)
@@ -273,6 +278,84 @@ class LoopOptimizations:
         if not loop.body:
             loop.body = [gast.Pass()]
         return hoisted
+
+
+    def loop_stores(self, loop) -> set:
+        """The names `loop`'s body assigns (`stored_names(loop.body)`), as f's tree held
+        them before the primal was instrumented (not to be changed by the caller)."""
+        facts = self._loop_facts().get(id(loop))
+        return stored_names(loop.body) if facts is None or facts[0] is not loop else facts[1]
+
+    def _loop_reads(self, loop) -> dict:
+        """How many times `loop`'s body reads each name (for f's own FunctionDef: the
+        whole function), as f's tree held them before the primal was instrumented."""
+        facts = self._loop_facts().get(id(loop))
+        if facts is None or facts[0] is not loop:
+            return _read_counts([loop] if loop is self.tree else loop.body)
+        return facts[2]
+
+    def _loop_facts(self) -> dict:
+        """id(loop) -> (loop, the names its body stores, name -> how many times its body
+        reads it), for every loop of f, and for f's FunctionDef (all of it), in one walk
+        of f: asked by _stable, adjoint_loop, recompute and hoist, a walk of the loop's
+        body per question was four walks per loop, and one more per enclosing loop."""
+        if self._loop_facts_of is None:
+            found: dict = {}
+            root_stores: set = set()
+            root_reads: dict = {}
+            _facts_under(self.tree, root_stores, root_reads, found)
+            found[id(self.tree)] = (self.tree, root_stores, root_reads)
+            self._loop_facts_of = found
+        return self._loop_facts_of
+
+
+_LOOPS = (gast.For, gast.While, gast.AsyncFor)
+_BLOCK_FIELDS: dict = {}  # node class -> its fields that hold statement lists
+
+
+def _facts_under(node, stores: set, reads: dict, found: dict) -> None:
+    """Add the names stored and read under `node` (itself included) to `stores` and
+    `reads`, and each loop's own (of its body) to `found` (see `_loop_facts`)."""
+    cls = node.__class__
+    blocks = _BLOCK_FIELDS.get(cls)
+    if blocks is None:
+        blocks = _BLOCK_FIELDS[cls] = tuple(f for f in child_fields(cls)
+                                            if f in ("body", "orelse", "handlers",
+                                                     "finalbody", "cases"))
+    parts = [node]
+    if blocks:  # the parts that are no statement list: names; the lists: statements
+        parts = []
+        for field in child_fields(cls):
+            value = getattr(node, field, None)
+            if field in blocks and value.__class__ is list:
+                continue
+            if value.__class__ is list:
+                parts += [v for v in value if isinstance(v, gast.AST)]
+            elif isinstance(value, gast.AST):
+                parts.append(value)
+    load, store = gast.Load, gast.Store
+    for n in names(*parts):
+        ctx = n.ctx.__class__
+        if ctx is load:
+            reads[n.id] = reads.get(n.id, 0) + 1
+        elif ctx is store:
+            stores.add(n.id)
+    for field in blocks:
+        value = getattr(node, field, None)
+        if value.__class__ is not list:
+            continue
+        if field == "body" and cls in _LOOPS:  # the loop's own, then added to the enclosing
+            inner_stores: set = set()
+            inner_reads: dict = {}
+            for s in value:
+                _facts_under(s, inner_stores, inner_reads, found)
+            found[id(node)] = (node, inner_stores, inner_reads)
+            stores |= inner_stores
+            for name, count in inner_reads.items():
+                reads[name] = reads.get(name, 0) + count
+        else:
+            for s in value:
+                _facts_under(s, stores, reads, found)
 
 
 def _read_counts(nodes) -> dict:

@@ -140,6 +140,7 @@ class Records:
 
     def instrument(self, stmts, key, in_loop, needed, loop=None):
         out, defs = [], []
+        index_checks = self.analysis.index_checks
         for s in stmts:
             if LIST_UPDATE.of(s) == "extend" and id(s) in self.saved:
                 count = self.saved[id(s)]  # how many elements extend adds
@@ -180,12 +181,18 @@ class Records:
                     # Python's read of w raises there, even when o is never used
                     out.append(gast.Expr(value=call("check_bound", load(s.value.id))))
                 _, operands = self.analysis.operand_checks()  # not objects (classify)
-                out += [self.operand_guard(*c) for c in operands.get(("before", id(s)), ())]
-                out += [self.index_guard(*c) for c in self.analysis.index_checks.get(id(s), ())]
-                out += [self.real_guard([n], [at], params=False)
-                        for n, at in self.analysis.real_checks()[1].get(id(s), ())]
+                at_s = id(s)  # (the checks before and after s: few statements have any)
+                if operands:
+                    out += [self.operand_guard(*c) for c in operands.get(("before", at_s), ())]
+                if index_checks:
+                    out += [self.index_guard(*c) for c in index_checks.get(at_s, ())]
+                real_checks = self.analysis.real_checks()[1]
+                if real_checks:
+                    out += [self.real_guard([n], [at], params=False)
+                            for n, at in real_checks.get(at_s, ())]
                 out.append(s)
-                out += [self.operand_guard(*c) for c in operands.get(("after", id(s)), ())]
+                if operands:
+                    out += [self.operand_guard(*c) for c in operands.get(("after", at_s), ())]
                 if message and not checked:  # check the value read
                     out.append(gast.Expr(value=call("not_a_view", load(target.id),
                                                     load(name))))

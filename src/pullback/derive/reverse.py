@@ -106,6 +106,7 @@ class Reverse(Assembly, Adjoints, Records, LoopOptimizations, Checkpointing):
         self.namer = NAMER.of(tree)
         self.wrt = list(wrt)
         self._complex_gradients = None
+        self._loop_facts_of = None  # loop_optimizations._loop_facts
         self.mode = mode
         self.adjoints: dict[str, str] = {}
         self.defined: set[str] = set()  # names whose adjoint variable holds a value

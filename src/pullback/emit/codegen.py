@@ -176,6 +176,7 @@ def _chains_under(function) -> list:
     found = [function]
     append = found.append
     attribute, name, ast_node = gast.Attribute, gast.Name, gast.AST
+    fields_of = _FIELDS.get
     for parent in found:
         cls = parent.__class__
         if cls is name:  # only a parameter's annotation under it
@@ -183,7 +184,10 @@ def _chains_under(function) -> list:
                 append(parent.annotation)
             continue
         link = cls is attribute  # a link of a longer chain, or on no name: not a parent
-        for field in child_fields(cls):
+        fields = fields_of(cls)
+        if fields is None:
+            fields = _FIELDS[cls] = child_fields(cls)
+        for field in fields:
             value = getattr(parent, field, None)
             if value.__class__ is list:
                 for i, item in enumerate(value):
@@ -200,6 +204,7 @@ def _chains_under(function) -> list:
 
 
 _CHAINED = ("np", "math")
+_FIELDS: dict = {}  # node class -> child_fields(class)
 
 
 def _root(node):

@@ -73,23 +73,35 @@ def _fold(node, called=None):
     `_FOLDS` as visit methods does, without its per-node dispatch; names and constants,
     half the nodes, hold nothing to fold and are not entered). `called` (a set) gathers
     the names of the functions called by name."""
-    for field in child_fields(node.__class__):
+    cls = node.__class__
+    fields = _FIELDS.get(cls)
+    if fields is None:
+        fields = _FIELDS[cls] = child_fields(cls)
+    for field in fields:
         value = getattr(node, field, None)
         if value.__class__ is list:
             for i, item in enumerate(value):
-                if item.__class__ not in _LEAVES and isinstance(item, gast.AST):
+                if item.__class__ is _ASSIGN and len(item.targets) == 1 \
+                        and item.targets[0].__class__ is _NAME:
+                    # a statement `name = value` (most of them): its value folded here,
+                    # as its own visit would (a Name target holds nothing to fold)
+                    if item.value.__class__ not in _LEAVES:
+                        item.value = _fold(item.value, called)
+                elif item.__class__ not in _LEAVES and isinstance(item, gast.AST):
                     value[i] = _fold(item, called)
         elif value.__class__ not in _LEAVES and isinstance(value, gast.AST):
             folded = _fold(value, called)
             if folded is not value:
                 setattr(node, field, folded)
-    if called is not None and node.__class__ is gast.Call and node.func.__class__ is gast.Name:
+    if called is not None and cls is gast.Call and node.func.__class__ is gast.Name:
         called.add(node.func.id)
-    fold = _FOLDS.get(node.__class__)
+    fold = _FOLDS.get(cls)
     return node if fold is None else fold(node)
 
 
 _LEAVES = (gast.Name, gast.Constant)
+_ASSIGN, _NAME = gast.Assign, gast.Name
+_FIELDS: dict = {}  # node class -> child_fields(class)
 
 
 def _fold_binop(node):
@@ -173,6 +185,23 @@ def _mentions(found) -> tuple[list, set]:
     for n in found:
         ctx = n.ctx.__class__
         if ctx is load:
+            reads.append(n.id)
+        elif ctx is store:
+            stores.add(n.id)
+    return reads, stores
+
+
+def _renamed_mentions(found, mapping) -> tuple[list, set]:
+    """`_mentions(found)` after `_rename_reads(found, mapping)`, in one loop."""
+    reads, stores = [], set()
+    load, store = gast.Load, gast.Store
+    rename = mapping.get
+    for n in found:
+        ctx = n.ctx.__class__
+        if ctx is load:
+            new = rename(n.id)
+            if new is not None:
+                n.id = new
             reads.append(n.id)
         elif ctx is store:
             stores.add(n.id)
@@ -304,41 +333,53 @@ def _propagate(stmts: list, mentioned: dict, stored=None) -> list:
             stored |= inner
             out.append(s)
             continue
-        if isinstance(s, gast.Assign):
+        if s.__class__ is gast.Assign:
             value_names = names(s.value)
-            _rename_reads(value_names, copies)
+            reads, stores = _renamed_mentions(value_names, copies)
             if ones and any(n.id in ones for n in value_names):
                 s.value = _unit_products(s.value, ones, floats)
-                value_names = names(s.value)
+                reads, stores = _mentions(names(s.value))
             target = s.targets[0]
             value = s.value
-            copy = target.__class__ is gast.Name and value.__class__ in (gast.Name, gast.Constant)
-            target_names = [target] if target.__class__ is gast.Name else names(target)
-            if isinstance(target, gast.Subscript):
-                _rename_reads(target_names, copies)
-            elif copy and value.__class__ is gast.Name and value.id == target.id:
-                stored.add(target.id)
-                continue  # a = a
-            mentioned[id(s)] = (s, *_mentions(target_names + value_names))
-            assigned = (target.id,) if target.__class__ is gast.Name else \
-                {n.id for n in target_names if n.ctx.__class__ is gast.Store}
-            kill(assigned)
-            stored.update(assigned)
-            if copy and value.__class__ is gast.Name:
-                copies[target.id] = value.id
-                copied.setdefault(value.id, set()).add(target.id)
-            elif copy and value.value.__class__ is float and value.value == 1.0:
-                ones.add(target.id)
-            elif target.__class__ is gast.Name and s.value.__class__ is gast.Call \
-                    and dotted_name(s.value.func) in _FLOAT_MATH:
-                floats.add(target.id)
+            if target.__class__ is gast.Name:
+                name = target.id
+                copy = value.__class__ is gast.Name or value.__class__ is gast.Constant
+                if copy and value.__class__ is gast.Name and value.id == name:
+                    stored.add(name)
+                    continue  # a = a
+                stores.add(name)
+                mentioned[id(s)] = (s, reads, stores)
+                # (kill((name,)), written out: the statement most often met)
+                ones.discard(name)
+                floats.discard(name)
+                source = copies.pop(name, None)
+                if source is not None:
+                    copied[source].discard(name)
+                for a in copied.pop(name, ()):
+                    del copies[a]
+                stored.add(name)
+                if copy and value.__class__ is gast.Name:
+                    copies[name] = value.id
+                    copied.setdefault(value.id, set()).add(name)
+                elif copy and value.value.__class__ is float and value.value == 1.0:
+                    ones.add(name)
+                elif value.__class__ is gast.Call and dotted_name(value.func) in _FLOAT_MATH:
+                    floats.add(name)
+            else:
+                target_names = names(target)
+                if target.__class__ is gast.Subscript:
+                    target_reads, target_stores = _renamed_mentions(target_names, copies)
+                else:
+                    target_reads, target_stores = _mentions(target_names)
+                mentioned[id(s)] = (s, target_reads + reads, target_stores | stores)
+                assigned = {n.id for n in target_names if n.ctx.__class__ is gast.Store}
+                kill(assigned)
+                stored.update(assigned)
         else:
-            found = names(s)
-            _rename_reads(found, copies)
-            mentioned[id(s)] = (s, *_mentions(found))
-            assigned = mentioned[id(s)][2]
-            kill(assigned)
-            stored |= assigned
+            reads, stores = _renamed_mentions(names(s), copies)
+            mentioned[id(s)] = (s, reads, stores)
+            kill(stores)
+            stored |= stores
         out.append(s)
     return out
 
@@ -442,6 +483,8 @@ def _drop_dead_code(tree, mentioned: dict) -> None:
             if not loads[name] and name in kept_while_read and not again:
                 again = any(map(_is_dead_if_unread, kept_while_read[name]))
 
+    assign_cls, name_cls, copy_values = gast.Assign, gast.Name, (gast.Name, gast.Constant)
+
     def sweep(stmts) -> tuple[list, set, set]:
         """The statements kept, and the names they read and store."""
         # name -> how the rest of the block first mentions it: True if by assigning it
@@ -450,15 +493,33 @@ def _drop_dead_code(tree, mentioned: dict) -> None:
         block_reads, block_stores = set(), set()
         out = []
         for s in reversed(stmts):
-            if _is_copy(s) and overwritten.get(s.targets[0].id):
-                forget(s)
-                continue
-            if s.__class__ is gast.Assign and s.targets[0].__class__ is gast.Name:
-                if loads.get(s.targets[0].id):
-                    kept_while_read.setdefault(s.targets[0].id, []).append(s)
+            if s.__class__ is assign_cls and s.targets[0].__class__ is name_cls:
+                target = s.targets[0].id
+                if s.value.__class__ in copy_values and overwritten.get(target):
+                    forget(s)  # (a copy `_is_copy`, assigned again before any read)
+                    continue
+                if loads.get(target):
+                    kept = kept_while_read.get(target)
+                    if kept is None:
+                        kept_while_read[target] = [s]
+                    else:
+                        kept.append(s)
                 elif _is_dead_if_unread(s) or _raises_next(s, out):
                     forget(s)
                     continue
+                # (what the general case below does, for `name = value`)
+                _, part_reads, stores = mentioned[id(s)]
+                for name_stored in stores:
+                    overwritten[name_stored] = True
+                for name_read in part_reads:
+                    overwritten[name_read] = False
+                block_reads.update(part_reads)
+                block_stores |= stores
+                out.append(s)
+                continue
+            if _is_copy(s) and overwritten.get(s.targets[0].id):
+                forget(s)
+                continue
             if isinstance(s, (gast.If, gast.For, gast.While)):
                 s.body, reads, stores = sweep(s.body)
                 s.orelse, else_reads, else_stores = sweep(s.orelse)
