@@ -602,6 +602,18 @@ def _views_copied(function):
             node.func.id = "kept_copy"
 
 
+def _seeds_as_numpy_numbers(function):
+    """In generated code being differentiated, its seed `result_seed(out, ...)` becomes
+    `result_seed_again(out, ...)`, NumPy's 1.0 where it was Python's: the adjoint's
+    products (`dout * w`) are then never the Python float 0.0 that helpers take for the
+    known zero and pass on without a shape, where it is a zero that varies (w a Python
+    float, 0.0 at the point). Exact: the same numbers."""
+    for node in gast.walk(function):
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
+                and node.func.id == "result_seed":
+            node.func.id = "result_seed_again"
+
+
 def _error_states_passed_whole(parsed):
     """In generated code being differentiated, `with np.errstate(**fp_state):` (an
     adjoint run under the floating-point error state its body saw; spelled
@@ -711,6 +723,7 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
         _slots_restored_spelled_out(parsed.tree)
         _error_states_passed_whole(parsed)
         _views_copied(parsed.tree)
+        _seeds_as_numpy_numbers(parsed.tree)
     check(parsed.tree, parsed.location)
     stages = _Stages(keep_stages)
     stages.keep("parsed", parsed.tree)

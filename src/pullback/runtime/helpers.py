@@ -1721,6 +1721,16 @@ def result_seed(out, where=""):
     return 1.0
 
 
+def result_seed_again(out, where=""):
+    """result_seed in a gradient differentiated again (pullback reads `result_seed` there
+    as this): a number's seed is NumPy's 1.0, so that the gradient's products with Python
+    floats are NumPy numbers. A Python float 0.0 is the known zero, which helpers pass on
+    without a shape (`unreduce(0.0, x)` is 0.0); `dout * w` with w a Python float that is
+    0.0 at the point is not, and its derivative (in w) is not zero."""
+    seed = result_seed(out, where)
+    return np.float64(seed) if seed.__class__ is float else seed
+
+
 def _real_dtype(x) -> bool:
     xp = namespace_of(x)
     if xp is np:
