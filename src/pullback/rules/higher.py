@@ -1579,6 +1579,9 @@ RULES = {
              "made": "pow_grad_exponent_made(g, d, a, made)"},
         d="pow_grad_exponent(g, a, made)", a="pow_grad_exponent_base(g, d, a, made)",
         made="pow_grad_exponent_made(g, d, a, made)"),
+    # n / d: linear in n; in d, -n / d**2 (with grad_over's zeros: no 0 * inf formed)
+    support.grad_over: rule("n, d", broadcast=True, kinds=("elementwise",),
+                            n="grad_over(g, d)", d="-grad_over(g * n, d * d)"),
     support.pow_grad_base: rule(
         "d, a, b", broadcast=True, kinds=("elementwise",),
         jvp={"d": "pow_grad_base(g, a, b)", "a": "pow_grad_base_base(g, d, a, b)",
