@@ -1940,6 +1940,18 @@ def default_function(given, default, name, where):
     return given
 
 
+def none_given(given, name, where):
+    """A parameter the gradient was made for receiving None (lower/none_parameters: the
+    branches testing it dropped, as the call that made it passed None), checked to: the
+    code for another value, which those branches hold, is what pullback refused."""
+    if given is not None:
+        raise PullbackError(
+            f"this gradient was generated for calls passing {name}=None (the branches "
+            f"that test {name} dropped: pullback refuses code they hold), but it received "
+            f"{given!r}: take the gradient with {name}=None, or keep what that code does "
+            f"for another {name} out of the function differentiated\n  {where}")
+
+
 def numpy_namespace(of, arrays, where):
     """The array namespace `of(*arrays)` gives (sklearn's get_namespace: with its flag),
     checked to be NumPy or an array-API wrapper of NumPy: the gradient reads its functions
