@@ -90,6 +90,19 @@ def weight_and_items(x, k):
     return np.sum(y[1:3] ** 2) + y[0] + w * x[4]
 
 
+def weight_through_rearrangements(x, k):
+    w = math.sin(x[1] - 0.5)
+    A = np.reshape(x[:4], (2, 2))
+    return w * np.sum(A.T @ np.array([[1.0, 2.0], [3.0, 4.0]])) \
+        + np.sum(np.flip(x) * x[::-1]) * w
+
+
+def weight_through_roll_and_swap(x, k):
+    w = math.sin(x[1] - 0.5)
+    return w * np.sum(np.roll(x, 1) * np.arange(5.0)) \
+        + np.sum(np.swapaxes(x.reshape(5, 1), 0, 1)) * w
+
+
 def recursion_to_zero(x, k):
     if k == 0:
         return 0.0
@@ -100,7 +113,8 @@ CASES = [(loop_in_a_branch, 3), (branch_untouched, 0), (branch_untouched, 1),
          (zero_trip, 0), (zero_trip, 2), (zero_trip_array, 0), (zero_trip_array, 2),
          (dict_gradients, 0), (dict_gradients, 1), (list_gradients, 0), (list_gradients, 1),
          (python_float_weight, 0), (weight_into_a_buffer, 0), (weight_into_a_loop_buffer, 0),
-         (weight_and_items, 0), (recursion_to_zero, 2)]
+         (weight_and_items, 0), (weight_through_rearrangements, 0),
+         (weight_through_roll_and_swap, 0), (recursion_to_zero, 2)]
 POINTS = [np.array([0.3, 0.5, 0.9, 1.2, 0.7]), np.array([0.3, 0.6, 0.9, 1.2, 0.7])]
 
 
