@@ -28,6 +28,7 @@ from scipy_samples import SAMPLES as SCIPY_SAMPLES
 import pullback
 from pullback.helpers import HELPERS
 from pullback.rules import RULES
+from pullback.rules import higher as higher_rules
 from pullback.rules.linalg import (
     linalg_eigvalsh_grad,
     linalg_matrix_power_grad,
@@ -1473,6 +1474,8 @@ SAMPLES.update({
 # (last: the cases before it keep their indices, which seed their random points)
 SAMPLES[HELPERS["grad_over"]] = [("grad_over(x0, x1)", [((3,), ANY), ((3,), POS)]),
                                  ("grad_over(x0, x1)", [(S, ANY), ((2,), POS)])]
+SAMPLES[higher_rules.summed_to] = [("summed_to(x0 * x1, x1)", [((2, 3), ANY), ((3,), ANY)])]
+SAMPLES[higher_rules.spread_to] = [("spread_to(x0, x1) * x1", [((3,), ANY), ((2, 3), ANY)])]
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 
@@ -1488,6 +1491,7 @@ def _build(expr, n, tmp_path, tag, wrap="np.sum(np.sin({}))"):
         from pullback.runtime.helpers import transposed
         from pullback.helpers import HELPERS
         globals().update(HELPERS)  # the helpers of generated code, for rules/higher.py
+        from pullback.rules.higher import spread_to, summed_to  # (third order's)
         {"import scipy.special, scipy.stats, scipy.linalg, scipy.signal, scipy.optimize"
          if scipy else ""}
         {"import scipy.integrate, scipy_samples" if scipy else ""}

@@ -1676,6 +1676,14 @@ NONDIFF = declare(runtime.record_shape, runtime.loop_len, runtime.sort_order,
 # order: the identity
 RULES[runtime.kept] = rule("value", kinds=VIEW, jvp="linear", value="g",
                            batch={"value": "kept(g)"})
+# third order: summed_to, the adjoint of broadcasting in second-order code, is linear in
+# d (a sum down to like's shape): its adjoint broadcasts back to d's shape, as
+# unbroadcast's does (lists' and dicts' gradients refused there, by spread_to)
+# (and spread_to, its transpose, the other way)
+RULES[summed_to] = replace(rule("d, like", kinds=VIEW, jvp="linear", d="spread_to(g, d)"),
+                           functions=RULES[runtime.kept].functions)
+RULES[spread_to] = replace(rule("d, like", kinds=VIEW, jvp="linear", d="summed_to(g, d)"),
+                           functions=RULES[runtime.kept].functions)
 
 
 # Second order of np.linalg.norm's gradient for every norm it differentiates (the rule
