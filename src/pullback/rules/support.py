@@ -247,8 +247,8 @@ def grad_over(g, d):
             return g / d
         if g.__class__ is float:
             return 0.0 if g == 0 else math.copysign(math.inf, g)
-    elif np.all(d):  # (no zero: as it is, without the error state's cost)
-        return g / d
+    elif d.__class__ is np.ndarray and np.all(d):  # (no zero: as it is, without the
+        return g / d  # error state's cost; another library's array stays lazy)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(np.equal(g, 0), 0.0, np.divide(g, d))
 
@@ -261,7 +261,9 @@ def pow_grad_base(g, a, b):
     if np.ndim(b) == 0:
         if b == 0:
             return g * 0.0
-        if np.isrealobj(b) and b >= 1 or np.all(a):  # (no infinite a ** (b - 1))
+        # no infinite a ** (b - 1) (asked of NumPy's arrays: another library's stays lazy)
+        no_zero = np.all(a) if a.__class__ is np.ndarray else not np.ndim(a) and a != 0
+        if np.isrealobj(b) and b >= 1 or no_zero:
             return g * b * a ** (b - 1)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(np.equal(g, 0), 0.0, g * b * np.power(a, b - 1.0))
