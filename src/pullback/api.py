@@ -56,6 +56,7 @@ from .ir.naming import RESERVED
 from .ir.nodes import dotted_name, parameters
 from .lower.aliases import merge_aliases
 from .lower.inputs import rebound
+from .lower.none_parameters import specialize_none
 from .lower.normalize import normalize
 from .lower.ssa import to_ssa
 from .rules.tangent_support import batched_array
@@ -603,6 +604,18 @@ def _views_copied(function):
             node.func.id = "kept_copy"
 
 
+def _seeds_as_numpy_numbers(function):
+    """In generated code being differentiated, its seed `result_seed(out, ...)` becomes
+    `result_seed_again(out, ...)`, NumPy's 1.0 where it was Python's: the adjoint's
+    products (`dout * w`) are then never the Python float 0.0 that helpers take for the
+    known zero and pass on without a shape, where it is a zero that varies (w a Python
+    float, 0.0 at the point). Exact: the same numbers."""
+    for node in gast.walk(function):
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
+                and node.func.id == "result_seed":
+            node.func.id = "result_seed_again"
+
+
 def _error_states_passed_whole(parsed):
     """In generated code being differentiated, `with np.errstate(**fp_state):` (an
     adjoint run under the floating-point error state its body saw; spelled
@@ -698,8 +711,11 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
     parsed.object_params = {name for name, value in static.items()
                             if value is objects.OBJECT_OPERAND}
     parsed.static = {name: value for name, value in static.items()
-                     if name not in parsed.object_params}
+                     if name not in parsed.object_params and value is not None}
     parsed.owned_inputs = owned  # parameters f writes in place (lower/inputs.py)
+    if None in static.values():  # parameters passed None (_by_function_arguments)
+        specialize_none(parsed.tree, [name for name, value in static.items() if value is None],
+                        parsed.location)
     if _generated(func):
         parsed.generated = True
         unpack = _record_unpack(parsed.tree)
@@ -712,6 +728,7 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
         _slots_restored_spelled_out(parsed.tree)
         _error_states_passed_whole(parsed)
         _views_copied(parsed.tree)
+        _seeds_as_numpy_numbers(parsed.tree)
     check(parsed.tree, parsed.location)
     stages = _Stages(keep_stages)
     stages.keep("parsed", parsed.tree)
@@ -1281,11 +1298,22 @@ def jvp(f=None, wrt=0, optimize=True, batched=False):
     mode = "jvp_batch" if batched else "jvp"
 
     def build(g):
-        transformed = transform(g, wrt, mode, optimize=optimize)
-        inner = _named(_bind(transformed, g), g, "jvp")
+        count = None if not isinstance(wrt, (tuple, list)) else len(wrt)
+        try:
+            transformed = transform(g, wrt, mode, optimize=optimize)
+            inner = _bind(transformed, g)
+        except PullbackError as refusal:  # (parameters passed None: _by_none_arguments)
+            inner = _by_none_arguments(g, wrt, mode, optimize, None, "numpy", False, refusal,
+                                       lead=count or 1)
+            if inner is None:
+                raise
+            transformed = inner.__pullback_transform__
+            if transformed.tangents_last:
+                inner = _by_none_arguments(g, wrt, mode, optimize, None, "numpy", False,
+                                           refusal, lead=0, trail=count or 1)
+        inner = _named(inner, g, "jvp")
         if transformed.tangents_last:  # called as it is
             return inner
-        count = None if not isinstance(wrt, (tuple, list)) else len(wrt)
 
         @functools.wraps(g)
         def jvp_call(*args, **kwargs):
@@ -1891,7 +1919,14 @@ def _by_function_arguments(func, wrt, mode, optimize, checkpoint, backend, cache
     recently used kept by this gradient (the global cache holds them weakly). A value
     that is not callable goes to the default's code, whose entry check refuses it,
     located."""
-    transformed = transform(func, wrt, mode, optimize=optimize, checkpoint=checkpoint)
+    try:
+        transformed = transform(func, wrt, mode, optimize=optimize, checkpoint=checkpoint)
+    except PullbackError as refusal:
+        made = _by_none_arguments(func, wrt, mode, optimize, checkpoint, backend, cache,
+                                  refusal)
+        if made is None:
+            raise
+        return made
     bound = _bind(transformed, func, backend, wrt, cache)
     if not transformed.function_defaults:
         return _with_operand_objects(bound, transformed, func, lambda static: _bind(
@@ -1936,6 +1971,57 @@ def _by_function_arguments(func, wrt, mode, optimize, checkpoint, backend, cache
     by_function_arguments.__pullback_transform__ = transformed
     by_function_arguments.__pullback_defaults_code__ = bound  # for derivatives of it
     return by_function_arguments
+
+
+def _by_none_arguments(func, wrt, mode, optimize, checkpoint, backend, cache, refusal,
+                       lead=None, trail=0):
+    """For `func` refused (`refusal`) that has parameters whose default is None, and that
+    is not refused made for calls leaving them None (lower/none_parameters: the branches
+    testing them, `if ax is not None: ax.plot(x)`, dropped): a gradient that runs, for
+    each call, the code made for the parameters that call passes None (one transform
+    per such set of parameters, as _by_function_arguments makes one per identity of the
+    functions passed), and for a call passing None to none of them raises `refusal`
+    (what the code would run is what was refused, located). None otherwise. `lead` and
+    `trail`: how many arguments of the generated function come before and after f's
+    (the seed of a vjp, the tangents of a jvp)."""
+    signature = inspect.signature(func, follow_wrapped=False)
+    wrt_names, _ = _wrt_names(func, wrt)
+    params = [name for name, p in signature.parameters.items() if name not in wrt_names
+              and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    defaults = frozenset(name for name in params if signature.parameters[name].default is None)
+    if not defaults:
+        return None
+    variants: dict = {}
+
+    def made_for(nones):
+        if nones not in variants:
+            made = transform(func, wrt, mode, static=dict.fromkeys(sorted(nones)),
+                             optimize=optimize, checkpoint=checkpoint, own=False)
+            variants[nones] = _bind(made, func, backend, wrt, cache)
+        return variants[nones]
+
+    try:
+        made_for(defaults)
+    except PullbackError:
+        return None  # (the refusal stands: it is not in a branch dropped for None)
+    if lead is None:
+        lead = 1 if mode == "vjp" else 0  # the generated vjp takes the seed first
+
+    def by_none_arguments(*args, **kwargs):
+        try:
+            given = signature.bind(*args[lead:len(args) - trail], **kwargs)
+        except TypeError:
+            given = None
+        if given is not None:
+            given.apply_defaults()
+            nones = frozenset(name for name in params if given.arguments.get(name, 0) is None)
+            if nones:
+                return made_for(nones)(*args, **kwargs)
+        raise refusal.with_traceback(None)
+
+    by_none_arguments.__pullback_transform__ = variants[defaults].__pullback_transform__
+    by_none_arguments.__pullback_defaults_code__ = variants[defaults]  # for derivatives of it
+    return by_none_arguments
 
 
 def _with_operand_objects(bound, transformed, func, made, mode):

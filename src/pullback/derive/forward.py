@@ -670,6 +670,8 @@ class Forward:
             mapping["ans"] = load(name)
             terms.append(substitute(rule.tangent_template(param, lists, how), mapping))
             self.constants.update(rule.functions)
+        if batch_template and len(terms) > 1 and "+" in how:  # the rule's own sum of batches
+            return call(how["+"], *terms)
         if len(terms) == 2 and gast.dump(terms[0]) == gast.dump(terms[1]) and (
                 name in self.analysis.scalar or self.analysis.shapes.numpy_value(load(name))):
             terms = [binop(terms[0], gast.Mult(), const(2))]  # x * x: t + t is exactly 2 t

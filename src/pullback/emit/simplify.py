@@ -116,8 +116,10 @@ def _fold_binop(node):
 
 def _fold_call(node):
     if isinstance(node.func, gast.Name) and node.func.id == "pow_grad_base" \
-            and len(node.args) == 3 and _number(node.args[2]):
-        g, a, b = node.args
+            and len(node.args) == 3 and _number(node.args[2]) and not (
+            isinstance(node.args[2].value, float) and node.args[2].value < 1
+            and not node.args[2].value.is_integer()):  # (a root, `x ** 0.5`: infinite at
+        g, a, b = node.args  # 0, where pow_grad_base gives 0 for a zero g, not g * inf)
         if b.value == 0:
             return const(0.0)
         power = gast.BinOp(left=a, op=gast.Pow(), right=const(b.value - 1))

@@ -19,6 +19,8 @@
     of a variable bound to one of several functions (`chosen_functions.py`);
   - `growing.py`: a for loop over a list its body resizes as a while loop over a
     position;
+  - `none_parameters.py` (before all of them, for a gradient made for calls passing
+    None to some parameters): their reads as None, the branches testing them folded;
   - `namespaces.py`: helper-named globals, array namespaces (`xp = np`), function defaults;
   - `blocks.py`: assert, with and try as marked `if`s;
   - `unbound.py`: variables that may be read before they are set;

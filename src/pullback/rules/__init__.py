@@ -275,7 +275,8 @@ def rule(params: str, broadcast: bool = False, kinds=(), jvp=None, methods=(), b
     array methods that call the function with the array first. `batch` gives tangent
     templates for vector mode, where `g` holds a batch of tangents, batch axis first
     (without it, an elementwise rule's tangent broadcasts over the batch, and any other
-    rule's tangent is taken once per tangent of the batch). `absent` names the parameters
+    rule's tangent is taken once per tangent of the batch; its entry "+" names a helper
+    that sums the parameters' batches, where `+` would not). `absent` names the parameters
     whose None the rule reads as not given but the function would take for a value."""
     sig = _signature(params)
     reserved = {"g", "ans"} & set(sig.parameters)  # the templates' own names

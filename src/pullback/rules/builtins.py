@@ -20,14 +20,20 @@ RULES = {
                        exp="pow_grad_exponent(g, base, ans)"),
     # max(a, b) picks a when a >= b; max(values) the first largest element (a view: it
     # returns that element itself)
-    builtins.max: rule("a, b=None", a="g * (a >= b) if b is not None else pick_grad(g, a, ans)",
-                       b="g * (a < b)",
-                       jvp={"a": "g * (a >= b) if b is not None else pick_tangent(g, a, ans)",
-                            "b": "g * (a < b)"}),
-    builtins.min: rule("a, b=None", a="g * (a <= b) if b is not None else pick_grad(g, a, ans)",
-                       b="g * (a > b)",
-                       jvp={"a": "g * (a <= b) if b is not None else pick_tangent(g, a, ans)",
-                            "b": "g * (a > b)"}),
+    # (the operand not picked gets the known zero, never g * False: NaN for an infinite g,
+    # math.sqrt(max(v, 0.0)) at v < 0)
+    builtins.max: rule("a, b=None",
+                       a="(g if a >= b else 0.0) if b is not None else pick_grad(g, a, ans)",
+                       b="g if a < b else 0.0",
+                       jvp={"a": "(g if a >= b else 0.0) if b is not None "
+                                 "else pick_tangent(g, a, ans)",
+                            "b": "g if a < b else 0.0"}),
+    builtins.min: rule("a, b=None",
+                       a="(g if a <= b else 0.0) if b is not None else pick_grad(g, a, ans)",
+                       b="g if a > b else 0.0",
+                       jvp={"a": "(g if a <= b else 0.0) if b is not None "
+                                 "else pick_tangent(g, a, ans)",
+                            "b": "g if a > b else 0.0"}),
     builtins.sum: rule("iterable, start=0", kinds=["fresh"], jvp="linear",
                        iterable="sum_grad(g, iterable)", start="g"),
     # complex(a, b) = a + ib: a real part's gradient is Re(g), an imaginary part's -Im(g)
@@ -84,6 +90,7 @@ NONDIFF = {builtins.len, builtins.range, builtins.int, builtins.round, builtins.
            runtime.view_index, runtime.unpack_check, runtime.reduce_check,
            runtime.has_key, runtime.matches_sequence, runtime.matches_mapping,
            runtime.matches_class, runtime.numpy_namespace, runtime.default_function,
+           runtime.none_given,
            runtime.set_attribute, runtime.set_new_container, runtime.store_item,
            runtime.final_state, runtime.write_back, runtime.bound_value,
            runtime.updated_in_place, runtime.changed_in_place, runtime.given_object}

@@ -110,9 +110,8 @@ same every time (tests/test_rules.py checks each of these):
 | `np.sort`, `np.partition`, `np.median`, `np.quantile` with tied entries | each sorted position's `g` goes to one of the tied entries (the first in a stable sort) | a permutation's gradient is a permutation |
 | `np.abs(0)`, `abs(0)`, `np.fabs(0)`, `np.sign(x)` | 0 | `sign(0) = 0`, the middle of the subdifferential `[-1, 1]` |
 | `np.clip(x, lo, hi)` with `x` at a bound | all of `g` to `x`, none to the bound | `x` keeps the gradient on the closed interval `lo <= x <= hi` |
-| `np.sqrt(0)`, `np.linalg.norm` of a zero vector | `inf` for `np.sqrt` (NumPy's division by zero); 0 for the norm | the derivative is infinite; the norm's is undefined and 0 is in its subdifferential |
-| `math.sqrt(0)` | `ZeroDivisionError` | Python's float division by zero in the adjoint |
-| `np.where(x > 0, np.sqrt(x), 0.0)` at `x <= 0` | `nan` | the trap: the branch not taken gets gradient 0, and `0 * d sqrt(x)/dx` is `0 * inf` or `0 * nan`; autograd and JAX give the same. Guard the argument instead: `np.where(x > 0, np.sqrt(np.where(x > 0, x, 1.0)), 0.0)` |
+| `np.sqrt(0)`, `np.cbrt(0)`, `math.sqrt(0)`, `np.linalg.norm` of a zero vector | `inf` for the roots (its sign `g`'s), 0 where `g` is 0; 0 for the norm | the derivative is infinite; a value whose gradient (or tangent) is 0 does not move the result, so `0 * inf` is taken as 0; the norm's is undefined and 0 is in its subdifferential |
+| `np.sqrt(np.maximum(v, 0.0))` (Heston's full truncation), `np.where(x > 0, np.sqrt(x), 0.0)` at `x <= 0` | 0 | the selection hands the operand not selected exactly 0 (`np.where(mask, g, 0.0)`, never `g * mask`, which is `inf * 0`), and the root gives 0 for the zero it gets back, in reverse and forward mode and at second order; autograd and JAX give `nan` for the second spelling (the `where` trap, whose guard `np.where(x > 0, np.sqrt(np.where(x > 0, x, 1.0)), 0.0)` is not needed here) |
 | `np.nan_to_num(x)` at NaN or infinite `x` | 0 there | the replacement is a constant; a gradient reaching a non-finite value through another function can still be `nan` (the `where` trap) |
 
 Integer and boolean values: a Python `int` argument is the real number it

@@ -154,11 +154,15 @@ def matmul_grad_b_adjoint_a(g, d, a):
 
 
 def accum_index_adjoint_d(g, d):
-    """accum_index(d, x, idx, v) adds v into d (d a float: the known zero, not read); of
-    a list's (a dict's) gradient d, g (one per element, key) is its own adjoint (d,
-    written in place by the calls after this one, is not read)."""
-    if _zero(g) or d.__class__ is float:
+    """accum_index(d, x, idx, v) adds v into d; of a list's (a dict's) gradient d, g (one
+    per element, key) is its own adjoint (d, written in place by the calls after this
+    one, is not read). A float d is a number standing for itself broadcast over x's shape
+    (the known zero, or a zero that arithmetic made and that varies: `dout * w` with w a
+    Python float that is 0.0 here): g summed."""
+    if _zero(g):
         return 0.0
+    if d.__class__ is float:
+        return 0.0 if isinstance(g, (list, dict)) else summed_to(g, d)
     if isinstance(d, list) and isinstance(g, list):
         return runtime.GradList(g)
     if isinstance(d, dict) and isinstance(g, dict):  # a dict's gradient, the same way
@@ -242,10 +246,16 @@ def read_slot_adjoint(g, x, idx):
 def take_slot_grad_adjoint(g, d, idx):
     """take_slot_grad(d, idx) gives (d[idx], d with that slot zeroed): the adjoint of d is
     the second's gradient with the slot holding the first's (of a list's or dict's
-    gradient d, a list or dict of its length or keys)."""
-    if _zero(g) or d.__class__ is float:
+    gradient d, a list or dict of its length or keys). A float d (a number standing for
+    itself broadcast, see accum_index_adjoint_d) is both: the sum of both gradients."""
+    if _zero(g):
         return 0.0
     slot, rest = runtime.item_grad(g, 0), runtime.item_grad(g, 1)
+    if d.__class__ is float:
+        if isinstance(slot, (list, dict)) or isinstance(rest, (list, dict)):
+            return 0.0
+        return add_zero(0.0 if _zero(slot) else summed_to(slot, d),
+                        0.0 if _zero(rest) else summed_to(rest, d))
     if isinstance(d, (list, dict)):
         made = runtime.GradList if isinstance(d, list) else runtime.GradDict
         if not _zero(rest) and not isinstance(rest, (list, dict)):
@@ -412,8 +422,10 @@ def map_grad_transpose(g, fn, d, first=..., second=..., third=...):
     """map_grad(fn, d, ...) rearranges d's entries (np.transpose, swapaxes, moveaxis, flip,
     roll, fftshift: the rules calling it) with the arguments given (`...`: not given)."""
     _refuse_container(d)
-    if _zero(g) or d.__class__ is float:  # the known zero: its result is 0.0 whatever d is
+    if _zero(g):
         return 0.0
+    if d.__class__ is float:  # a number (the known zero, a zero arithmetic made) passed on
+        return summed_to(g, d)  # as it is: see accum_index_adjoint_d
     args = [a for a in (first, second, third) if a is not ...]
     return _put_back(g, d, lambda positions: fn(positions, *args))
 
@@ -533,10 +545,27 @@ def spread_batch(g, ans):
     g, shape = _batch(g), np.shape(ans)
     if g.shape[1:] == shape:
         return g
+    if ans.__class__ is float and g.ndim > 1:  # a gradient without a shape (the known zero,
+        return g  # or a zero arithmetic made) whose tangents have one: theirs is the shape
     missing = len(shape) + 1 - g.ndim
     if missing > 0:
         g = g.reshape(g.shape[:1] + (1,) * missing + g.shape[1:])
     return np.array(np.broadcast_to(g, (len(g),) + shape))
+
+
+def add_batches(a, b):
+    """The sum of add_grads' two batches of tangents (spread_batch's): where one is the
+    batch of a shapeless gradient's tangents, (k,), it is put in the other's rank (after
+    the batch axis) first, which `+` would not do."""
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return runtime.GradList(add_batches(s, t) for s, t in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return runtime.GradDict({k: add_batches(a[k], b[k]) for k in a})
+    a, b = _batch(a), _batch(b)
+    if a.ndim != b.ndim:
+        a, b = (tangent_support.lift(a, b[0]), b) if a.ndim < b.ndim \
+            else (a, tangent_support.lift(b, a[0]))
+    return a + b
 
 
 def as_grad_batch(g, d, x):
@@ -655,8 +684,10 @@ def stack_grad_batch(g, arrays, axis=0):
 
 def take_slot_grad_batch(g, d, idx):
     """take_slot_grad(d, idx) for a batch: (each tangent's slot idx, the tangents with that
-    slot zeroed, a new array)."""
-    if d.__class__ is float:
+    slot zeroed, a new array). A number d (the known zero, a zero arithmetic made) stands
+    for itself in every slot: of tangents without a shape, both are they; of tangents
+    with one (an array's, made while d was a number), the slot is taken out of them."""
+    if d.__class__ is float and (isinstance(g, (list, dict)) or np.ndim(g) < 2):
         return g, g
     if isinstance(g, (list, dict)):
         rest = runtime.GradList(g) if isinstance(g, list) else runtime.GradDict(g)
@@ -721,9 +752,9 @@ def map_grad_batch(g, fn, d, first=..., second=..., third=...):
     entries are gathered from where fn takes them (fn applied once, to d's positions)."""
     _refuse_container(d)
     g = _batch(g)
-    shape = np.shape(d)
-    if g.ndim == 1 and shape and not np.any(g):
-        return g  # the tangents of the known zero: zero whatever the shape
+    shape = np.shape(d) if d.__class__ is not float else g.shape[1:]
+    if g.ndim == 1:  # the tangents of a number d (passed on as it is): they, as they are
+        return g
     args = [a for a in (first, second, third) if a is not ...]
     source = np.asarray(fn(np.arange(int(np.prod(shape))).reshape(shape), *args))
     return g.reshape(len(g), -1)[:, source.ravel()].reshape((len(g),) + source.shape)
@@ -739,6 +770,8 @@ def reshape_grad_batch(g, a, order="C"):
         a = np.asarray(a)
         order = "F" if a.flags.f_contiguous and not a.flags.c_contiguous else "C"
     shape = np.shape(a)
+    if g.ndim == 1 and shape and np.any(g):  # the tangents of a number d, which reshape_grad
+        return g  # passes on as it is
     if order == "C":
         return reshape_batch_to(g, shape)
     if g.ndim == 1 and shape and not np.any(g):
@@ -1457,7 +1490,8 @@ RULES = {
                                  batch={"d": "unbroadcast_to_batch(g, recorded)"}),
     runtime.add_grads: rule("a, b", kinds=VIEW, jvp="linear",
                             a="summed_to(g, a)", b="summed_to(g, b)",
-                            batch={"a": "spread_batch(g, ans)", "b": "spread_batch(g, ans)"}),
+                            batch={"a": "spread_batch(g, ans)", "b": "spread_batch(g, ans)",
+                                   "+": "add_batches"}),
     runtime.pick_grad: rule("d, values, picked", kinds=FRESH, jvp="linear",  # (ans: its result)
                             d="pick_grad_adjoint(g, values, picked)"),
     runtime.sum_grad: rule("d, values", kinds=VIEW, jvp="linear", d="summed_to(g, d)",
@@ -1545,6 +1579,9 @@ RULES = {
              "made": "pow_grad_exponent_made(g, d, a, made)"},
         d="pow_grad_exponent(g, a, made)", a="pow_grad_exponent_base(g, d, a, made)",
         made="pow_grad_exponent_made(g, d, a, made)"),
+    # n / d: linear in n; in d, -n / d**2 (with grad_over's zeros: no 0 * inf formed)
+    support.grad_over: rule("n, d", broadcast=True, kinds=("elementwise",),
+                            n="grad_over(g, d)", d="-grad_over(g * n, d * d)"),
     support.pow_grad_base: rule(
         "d, a, b", broadcast=True, kinds=("elementwise",),
         jvp={"d": "pow_grad_base(g, a, b)", "a": "pow_grad_base_base(g, d, a, b)",
@@ -1595,6 +1632,7 @@ FUNCTIONS = (summed_to, spread_to, unreduce_transpose, unreduce_extreme_transpos
              map_grad_transpose, reshape_grad_transpose, outer_grad_a_adjoint_d,
              outer_grad_a_adjoint_b, outer_grad_b_adjoint_d, outer_grad_b_adjoint_a,
              masked_sum_grad_transpose, unbroadcast_batch, unbroadcast_to_batch, spread_batch,
+             add_batches,
              as_grad_batch, item_grad_batch, accum_index_batch_d, accum_index_batch_v,
              concatenate_grad_batch, concatenate_grad_transpose, cumsum_grad_batch,
              unreduce_batch, expand_reduced_batch, reshape_batch_to, matmul_grad_a_batch,
@@ -1625,7 +1663,8 @@ RULES = {f: replace(r, functions=tuple((h.__name__, h) for h in FUNCTIONS))
 # called for their effect: they read their arguments and raise ("reads-only")
 NONDIFF = declare(runtime.record_shape, runtime.loop_len, runtime.sort_order,
                   runtime.index_of_min, runtime.index_of_max, tangent_support.zero_tangent,
-                  tangent_support.tangent_buffer, runtime.result_seed) | declare(
+                  tangent_support.tangent_buffer, runtime.result_seed,
+                  runtime.result_seed_again) | declare(
     runtime.not_scalars, runtime.complex_to_math, runtime.check_scalar, runtime.check_bound,
     runtime.unpack_check, runtime.rebound, runtime.not_a_view, runtime.not_shared,
     runtime.slot_not_shared, runtime.list_not_kept, runtime.held_list,
@@ -1637,6 +1676,14 @@ NONDIFF = declare(runtime.record_shape, runtime.loop_len, runtime.sort_order,
 # order: the identity
 RULES[runtime.kept] = rule("value", kinds=VIEW, jvp="linear", value="g",
                            batch={"value": "kept(g)"})
+# third order: summed_to, the adjoint of broadcasting in second-order code, is linear in
+# d (a sum down to like's shape): its adjoint broadcasts back to d's shape, as
+# unbroadcast's does (lists' and dicts' gradients refused there, by spread_to)
+# (and spread_to, its transpose, the other way)
+RULES[summed_to] = replace(rule("d, like", kinds=VIEW, jvp="linear", d="spread_to(g, d)"),
+                           functions=RULES[runtime.kept].functions)
+RULES[spread_to] = replace(rule("d, like", kinds=VIEW, jvp="linear", d="summed_to(g, d)"),
+                           functions=RULES[runtime.kept].functions)
 
 
 # Second order of np.linalg.norm's gradient for every norm it differentiates (the rule

@@ -29,7 +29,7 @@ RULES = of_kind("elementwise", {
     math.log1p: rule("x", x="g / (1.0 + x)"),
     math.log2: rule("x", x="g / (x * math.log(2.0))"),
     math.log10: rule("x", x="g / (x * math.log(10.0))"),
-    math.sqrt: rule("x", x="g * 0.5 / ans"),
+    math.sqrt: rule("x", x="grad_over(g, 2.0 * ans)"),  # (at 0: numpy.py's np.sqrt)
     math.pow: rule("x, y", x="pow_grad_base(g, x, y)", y="pow_grad_exponent(g, x, ans)"),
     math.copysign: rule("x, y", x="g * math.copysign(1.0, x) * math.copysign(1.0, y)"),
     math.fabs: rule("x", x="g * math.copysign(1.0, x)"),
@@ -74,7 +74,7 @@ RULES[statistics.fmean] = replace(
     functions=(("fmean_grad", fmean_grad), ("fmean_weights_grad", fmean_weights_grad)))
 if hasattr(math, "exp2"):  # Python 3.11
     RULES[math.exp2] = rule("x", kinds=["elementwise"], x="g * ans * 0.6931471805599453")
-    RULES[math.cbrt] = rule("x", kinds=["elementwise"], x="g / (3.0 * ans * ans)")
+    RULES[math.cbrt] = rule("x", kinds=["elementwise"], x="grad_over(g, 3.0 * ans * ans)")
 
 NONDIFF = {math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,
            math.factorial, math.comb, math.perm, math.gcd, math.lcm, math.isqrt, math.isclose}

@@ -48,8 +48,9 @@ ELEMENTWISE = of_kind("elementwise", {
     np.log1p: rule("x", x="g / (1.0 + x)"),
     np.log2: rule("x", x="g / (x * np.log(2.0))"),
     np.log10: rule("x", x="g / (x * np.log(10.0))"),
-    np.sqrt: rule("x", x="g * 0.5 / ans"),
-    np.cbrt: rule("x", x="g / (3.0 * ans * ans)"),
+    # (grad_over: 0 where g is, even where the root is 0: np.sqrt(np.maximum(v, 0.0)))
+    np.sqrt: rule("x", x="grad_over(g, 2.0 * ans)"),
+    np.cbrt: rule("x", x="grad_over(g, 3.0 * ans * ans)"),
     np.reciprocal: rule("x", x="-g * ans * ans"),
     np.square: rule("x", x="g * 2.0 * x"),
     np.abs: rule("x", x="abs_grad(g, x)", jvp={"x": "abs_tangent(g, x)"}),
@@ -63,13 +64,17 @@ ELEMENTWISE = of_kind("elementwise", {
                    x2="pow_grad_exponent(g, x1, ans)"),
     np.float_power: rule("x1, x2", broadcast=True, x1="pow_grad_base(g, x1, x2)",
                          x2="pow_grad_exponent(g, x1, ans)"),
-    np.maximum: rule("x1, x2", broadcast=True, x1="g * (x1 >= x2)", x2="g * (x1 < x2)"),
-    np.minimum: rule("x1, x2", broadcast=True, x1="g * (x1 <= x2)", x2="g * (x1 > x2)"),
+    # a selection: the operand not selected gets exactly 0 (np.where, never g * False,
+    # which is NaN where g is infinite: np.sqrt(np.maximum(v, 0.0)) at v < 0)
+    np.maximum: rule("x1, x2", broadcast=True, x1="np.where(x1 >= x2, g, 0.0)",
+                     x2="np.where(x1 < x2, g, 0.0)"),
+    np.minimum: rule("x1, x2", broadcast=True, x1="np.where(x1 <= x2, g, 0.0)",
+                     x2="np.where(x1 > x2, g, 0.0)"),
     # fmax/fmin ignore a NaN operand: the other one gets the gradient
-    np.fmax: rule("x1, x2", broadcast=True, x1="g * ((x1 >= x2) | np.isnan(x2))",
-                  x2="g * ((x1 < x2) | np.isnan(x1))"),
-    np.fmin: rule("x1, x2", broadcast=True, x1="g * ((x1 <= x2) | np.isnan(x2))",
-                  x2="g * ((x1 > x2) | np.isnan(x1))"),
+    np.fmax: rule("x1, x2", broadcast=True, x1="np.where((x1 >= x2) | np.isnan(x2), g, 0.0)",
+                  x2="np.where((x1 < x2) | np.isnan(x1), g, 0.0)"),
+    np.fmin: rule("x1, x2", broadcast=True, x1="np.where((x1 <= x2) | np.isnan(x2), g, 0.0)",
+                  x2="np.where((x1 > x2) | np.isnan(x1), g, 0.0)"),
     np.logaddexp: rule("x1, x2", broadcast=True, x1="g * np.exp(x1 - ans)",
                        x2="g * np.exp(x2 - ans)"),
     np.logaddexp2: rule("x1, x2", broadcast=True, x1="g * np.exp2(x1 - ans)",
@@ -77,7 +82,7 @@ ELEMENTWISE = of_kind("elementwise", {
     np.hypot: rule("x1, x2", broadcast=True, x1="g * x1 / ans", x2="g * x2 / ans"),
     np.sinc: rule("x", x="sinc_grad(g, x)"),
     # a step in x1 (no gradient), whose value at x1 == 0 is x2
-    np.heaviside: rule("x1, x2", broadcast=True, x2="g * (x1 == 0)"),
+    np.heaviside: rule("x1, x2", broadcast=True, x2="np.where(x1 == 0, g, 0.0)"),
     np.where: rule("condition, x, y", broadcast=True, x="np.where(condition, g, 0.0)",
                    y="np.where(condition, 0.0, g)"),
     np.rad2deg: rule("x", x="g * 57.29577951308232"),
@@ -236,7 +241,7 @@ def clip_grad(g, a, a_min, a_max):
         mask = mask & (a >= a_min)
     if a_max is not None:
         mask = mask & (a <= a_max)
-    return g * mask
+    return g if mask is True else np.where(mask, g, 0.0)  # (not g * mask: see np.maximum)
 
 
 def clip_grad_min(g, a, a_min, a_max):
@@ -245,13 +250,13 @@ def clip_grad_min(g, a, a_min, a_max):
     mask = a < a_min
     if a_max is not None:
         mask = mask & (a_min <= a_max)
-    return g * mask
+    return np.where(mask, g, 0.0)
 
 
 def clip_grad_max(g, a, a_min, a_max):
     """The upper bound gets the gradient where it is the result: maximum(a, a_min) > a_max."""
     a, a_max = _array(a), _array(a_max)
-    return g * ((a if a_min is None else np.maximum(a, a_min)) > a_max)
+    return np.where((a if a_min is None else np.maximum(a, a_min)) > a_max, g, 0.0)
 
 
 def sinc_grad(g, x):

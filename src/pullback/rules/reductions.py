@@ -221,7 +221,7 @@ def masked_extreme_grad(g, a, ans, axis, keepdims, where, skip_nan=False):
     if axis is not None and not keepdims:
         g, ans = np.expand_dims(g, axis), np.expand_dims(ans, axis)
     mask = _selected(a, where, skip_nan) & (as_array(a) == ans)
-    return g * mask / np.maximum(np.sum(mask, axis=axis, keepdims=True), 1)
+    return np.where(mask, g, 0.0) / np.maximum(np.sum(mask, axis=axis, keepdims=True), 1)
 
 
 def unreduce_mean(g, x, ans, axis=None, keepdims=False):
@@ -237,8 +237,8 @@ def unreduce_extreme(g, x, ans, axis=None, keepdims=False):
     if axis is not None and not keepdims:
         g = np.expand_dims(g, axis)
         ans = np.expand_dims(ans, axis)
-    mask = as_array(x) == ans
-    return g * mask / np.sum(mask, axis=axis, keepdims=True)
+    mask = as_array(x) == ans  # (np.where, not g * mask: g may be infinite, see np.maximum)
+    return np.where(mask, g, 0.0) / np.sum(mask, axis=axis, keepdims=True)
 
 
 def prod_grad(g, a, axis=None, keepdims=False):

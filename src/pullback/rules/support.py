@@ -236,13 +236,39 @@ def reshape_to(g, recorded):
     return g.reshape(recorded) if g.__class__ is np.ndarray else np.reshape(g, recorded)
 
 
+def grad_over(g, d):
+    """g / d (a root's derivative: np.sqrt's g / (2 sqrt x)), where a zero g gives 0 even
+    at d == 0 (a value that does not move, as the tangent of np.sqrt(np.maximum(v, 0.0))
+    at v < 0, has a zero tangent and gradient, where g / 0 would be NaN); otherwise at
+    d == 0 +-inf (the one-sided derivative, also of a Python float: math.sqrt(0.0), where
+    g / d would raise)."""
+    if d.__class__ is float or d.__class__ is np.float64:
+        if d:
+            return g / d
+        if g.__class__ is float:
+            return 0.0 if g == 0 else math.copysign(math.inf, g)
+    elif d.__class__ is np.ndarray and np.all(d):  # (no zero: as it is, without the
+        return g / d  # error state's cost; another library's array stays lazy)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(np.equal(g, 0), 0.0, np.divide(g, d))
+
+
 def pow_grad_base(g, a, b):
-    """The gradient of a ** b with respect to a; zero where b == 0 (even at a == 0)."""
+    """The gradient of a ** b with respect to a; zero where b == 0 (even at a == 0), and
+    where g is (as grad_over: `np.maximum(v, 0.0) ** 0.5` at v < 0, whose tangent and
+    gradient are 0 where a ** (b - 1) is infinite)."""
     a, b = _array(a), _array(b)
     if np.ndim(b) == 0:
-        return g * 0.0 if b == 0 else g * b * a ** (b - 1)
+        if b == 0:
+            return g * 0.0
+        # no infinite a ** (b - 1) (asked of NumPy's arrays: another library's stays lazy)
+        no_zero = np.all(a) if a.__class__ is np.ndarray else not np.ndim(a) and a != 0
+        if np.isrealobj(b) and b >= 1 or no_zero:
+            return g * b * a ** (b - 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(np.equal(g, 0), 0.0, g * b * np.power(a, b - 1.0))
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(b == 0, 0.0, g * b * np.power(a, b - 1.0))
+        return np.where((b == 0) | np.equal(g, 0), 0.0, g * b * np.power(a, b - 1.0))
 
 
 def pow_grad_exponent(g, a, ans):

@@ -1723,6 +1723,16 @@ def result_seed(out, where=""):
     return 1.0
 
 
+def result_seed_again(out, where=""):
+    """result_seed in a gradient differentiated again (pullback reads `result_seed` there
+    as this): a number's seed is NumPy's 1.0, so that the gradient's products with Python
+    floats are NumPy numbers. A Python float 0.0 is the known zero, which helpers pass on
+    without a shape (`unreduce(0.0, x)` is 0.0); `dout * w` with w a Python float that is
+    0.0 at the point is not, and its derivative (in w) is not zero."""
+    seed = result_seed(out, where)
+    return np.float64(seed) if seed.__class__ is float else seed
+
+
 def _real_dtype(x) -> bool:
     xp = namespace_of(x)
     if xp is np:
@@ -1930,6 +1940,18 @@ def default_function(given, default, name, where):
                "pullback generated): take the gradient of the function anew")
             + f"\n  {where}")
     return given
+
+
+def none_given(given, name, where):
+    """A parameter the gradient was made for receiving None (lower/none_parameters: the
+    branches testing it dropped, as the call that made it passed None), checked to: the
+    code for another value, which those branches hold, is what pullback refused."""
+    if given is not None:
+        raise PullbackError(
+            f"this gradient was generated for calls passing {name}=None (the branches "
+            f"that test {name} dropped: pullback refuses code they hold), but it received "
+            f"{given!r}: take the gradient with {name}=None, or keep what that code does "
+            f"for another {name} out of the function differentiated\n  {where}")
 
 
 def numpy_namespace(of, arrays, where):

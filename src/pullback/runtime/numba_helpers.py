@@ -1154,6 +1154,30 @@ def _abs_grad(g, x):
     return None  # complex: the NumPy helper's conjugate convention
 
 
+grad_over = _stub("grad_over")
+
+
+@overload(grad_over)
+def _grad_over(g, d):
+    """g / d, and 0 where g is 0 (the NumPy helper's: a root's derivative at 0)."""
+    if _number(g) and _number(d):
+        def numbers(g, d):
+            if g == 0:
+                return 0.0
+            if d == 0:
+                return math.copysign(math.inf, g)
+            return g / d
+        return numbers
+    if isinstance(g, types.Array) and (isinstance(d, types.Array) or _number(d)):
+        return lambda g, d: np.where(g == 0, 0.0, g / d)
+    if _number(g) and isinstance(d, types.Array):
+        def number_over_array(g, d):
+            out = g / d
+            return out * 0.0 if g == 0 else out
+        return number_over_array
+    return None
+
+
 pow_grad_base = _stub("pow_grad_base")
 
 

@@ -505,10 +505,14 @@ def attribute_forward(site, obj, _tangent=None):
     if isinstance(found, (property, functools.cached_property)):
         how = "" if isinstance(found, functools.cached_property) else \
             ", a class with its own __getattribute__"
+        cached = " (its first read stores the value in the object, where later reads " \
+            "find it: the gradient would not follow it there; make it a property, or " \
+            "store the value in __init__)" if isinstance(found, functools.cached_property) \
+            else ""
         site.refuse(f"{site.name!r} is computed by a {type(found).__name__} of "
-                    f"{cls.__qualname__}{how}, which pullback does not differentiate: "
-                    "properties of plain classes are differentiated, and so are the "
-                    "attributes an object stores")
+                    f"{cls.__qualname__}{how}, which pullback does not differentiate"
+                    f"{cached}: properties of plain classes are differentiated, and so are "
+                    "the attributes an object stores")
     return getattr(obj, site.name), (_stored_backward, (site, obj))
 
 
