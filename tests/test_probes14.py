@@ -47,7 +47,6 @@ REFUSED.update({
     ("cached_attribute_between_methods", "jvp"): "no forward-mode rule for .W",
     ("cached_attribute_between_methods", "hvp"): "'m', whose attributes are set",
     ("hermitian_form_b", "hvp"): "np.vdot of complex values",
-    ("complex_from_parts", "hvp"): "astype_grad",
     ("complex_reductions", "hvp"): "np.prod of complex values",
     ("complex_reductions", "hessian"): "np.prod of complex values",
     ("complex_linear_solve", "hvp"): "np.linalg.solve of complex values",
