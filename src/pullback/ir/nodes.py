@@ -64,14 +64,20 @@ def attribute_chain(dotted: str) -> gast.AST:
 
 def dotted_name(node: gast.AST) -> str | None:
     """'np.linalg.norm' for an Attribute chain of Names, None for anything else."""
+    cls = node.__class__  # (gast's node classes have no subclasses)
+    if cls is _NAME:  # most callees and values asked about
+        return node.id
+    if cls is not _ATTRIBUTE:
+        return None
     parts = []
-    while isinstance(node, gast.Attribute):
+    while node.__class__ is _ATTRIBUTE:
         parts.append(node.attr)
         node = node.value
-    if not isinstance(node, gast.Name):
+    if node.__class__ is not _NAME:
         return None
     parts.append(node.id)
-    return ".".join(reversed(parts))
+    parts.reverse()
+    return ".".join(parts)
 
 
 def tuple_of(*elts: gast.AST, ctx=None) -> gast.Tuple:
@@ -242,6 +248,7 @@ def names(*nodes) -> list:
 
 _AST = gast.AST
 _NAME = gast.Name
+_ATTRIBUTE = gast.Attribute
 _STORE = gast.Store
 _IMMUTABLE = {int, float, str, bool, type(None), complex, bytes}
 # Fields that never hold a node, per node class; `walk` skips them.
