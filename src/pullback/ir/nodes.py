@@ -172,25 +172,31 @@ def substitute(tree: gast.AST, mapping: dict[str, gast.AST]) -> gast.AST:
 def map_names(tree: gast.AST, replace) -> gast.AST:
     """`tree` with every Name node `n` in it replaced by `replace(n)` (which may return
     `n`), in place; the replacements are not searched. What a NodeTransformer with only
-    a visit_Name does, without its per-node dispatch."""
-    if isinstance(tree, gast.Name):
+    a visit_Name does, without its per-node dispatch. (Only the fields `walk` visits
+    are looked at: the others never hold a node with a name under it.)"""
+    if tree.__class__ is _NAME:  # (gast's node classes have no subclasses)
         return replace(tree)
     todo = [tree]
+    append = todo.append
+    fields_of = _CHILD_FIELDS.get
     for node in todo:
-        for field in node._fields:
+        fields = fields_of(node.__class__)
+        if fields is None:
+            fields = _child_fields(node.__class__)
+        for field in fields:
             value = getattr(node, field, None)
-            if isinstance(value, gast.Name):
+            if value.__class__ is _NAME:
                 new = replace(value)
                 if new is not value:
                     setattr(node, field, new)
             elif value.__class__ is list:
                 for i, item in enumerate(value):
-                    if isinstance(item, gast.Name):
+                    if item.__class__ is _NAME:
                         value[i] = replace(item)
                     elif isinstance(item, _AST):
-                        todo.append(item)
+                        append(item)
             elif isinstance(value, _AST):
-                todo.append(value)
+                append(value)
     return tree
 
 
