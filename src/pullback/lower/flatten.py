@@ -204,6 +204,7 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
         self.object_methods: dict = {}  # (name, method) -> built_object_method's answer
         self.built_objects: dict = {}  # name -> an object kept as its attributes (inlining.py)
         self.object_owners: list = []  # (object, class) of the methods being inlined
+        self.kinds_of: dict = {}  # function -> its parameters' kinds (calls.py)
         tree = parsed.tree
         # one walk for the questions below: names f binds (`x = ...`, a loop target) and
         # deletes, read per call of `as_tuple`, `annotated_array`, `attribute_item_write`
