@@ -51,14 +51,18 @@ def call(func: str | gast.AST, *args: gast.AST, **keywords: gast.AST) -> gast.Ca
     if isinstance(func, str):
         func = attribute_chain(func)
     kws = [gast.keyword(arg=k, value=v) for k, v in keywords.items()]
-    return gast.Call(func=func, args=list(args), keywords=kws)
+    node = _new(gast.Call)
+    node.__dict__ = {"func": func, "args": list(args), "keywords": kws}
+    return node
 
 
 def attribute_chain(dotted: str) -> gast.AST:
     parts = dotted.split(".")
     node: gast.AST = load(parts[0])
     for part in parts[1:]:
-        node = gast.Attribute(value=node, attr=part, ctx=gast.Load())
+        outer = _new(gast.Attribute)
+        outer.__dict__ = {"value": node, "attr": part, "ctx": _new(gast.Load)}
+        node = outer
     return node
 
 
@@ -85,7 +89,9 @@ def tuple_of(*elts: gast.AST, ctx=None) -> gast.Tuple:
 
 
 def if_(test: gast.AST, body: list, orelse: list | None = None) -> gast.If:
-    return gast.If(test=test, body=body or [gast.Pass()], orelse=orelse or [])
+    node = _new(gast.If)
+    node.__dict__ = {"test": test, "body": body or [_new(gast.Pass)], "orelse": orelse or []}
+    return node
 
 
 def not_(operand: gast.AST) -> gast.UnaryOp:
@@ -93,7 +99,9 @@ def not_(operand: gast.AST) -> gast.UnaryOp:
 
 
 def binop(left: gast.AST, op: gast.AST, right: gast.AST) -> gast.BinOp:
-    return gast.BinOp(left=left, op=op, right=right)
+    node = _new(gast.BinOp)
+    node.__dict__ = {"left": left, "op": op, "right": right}
+    return node
 
 
 def for_(target: str, iter_: gast.AST, body: list) -> gast.For:
