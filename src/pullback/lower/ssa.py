@@ -58,6 +58,7 @@ from ..ir.nodes import (
     load,
     map_names,
     parameters,
+    store,
     stored_in_order,
     walk,
 )
@@ -253,8 +254,7 @@ class _SSA:
                     else self.version(target.id)
                 self.spelling.setdefault(new, target.id)
                 env[target.id] = new
-                s.targets = [gast.Name(id=new, ctx=gast.Store(), annotation=None,
-                                       type_comment=None)]
+                s.targets = [store(new)]
             else:
                 s.targets = [self.rename(target, env)]
             return [s]
@@ -333,8 +333,7 @@ class _SSA:
             new_target = self.version(target)
             body_env[target] = new_target
             target_phi = phis.get(target)
-            s.target = gast.Name(id=new_target, ctx=gast.Store(), annotation=None,
-                                 type_comment=None)
+            s.target = store(new_target)
         if isinstance(s, gast.While):
             s.test = load(phis[s.test.id])
         body = self.block(s.body, body_env)
