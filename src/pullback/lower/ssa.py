@@ -227,13 +227,15 @@ class _SSA:
     def rename(self, node, env):
         """node with its reads of names in env renamed to what env maps them to (fresh
         Name nodes), counting the reads renamed away from their own names."""
-        renamed_away = self.renamed_away
+        renamed_away, get, loaded = self.renamed_away, env.get, gast.Load
 
         def renamed(name):
-            if isinstance(name.ctx, gast.Load) and name.id in env:
-                if env[name.id] != name.id:
-                    renamed_away[name.id] = renamed_away.get(name.id, 0) + 1
-                return load(env[name.id])
+            if name.ctx.__class__ is loaded:
+                version = get(name.id, _UNSET)  # (one search of the envs, not three)
+                if version is not _UNSET:
+                    if version != name.id:
+                        renamed_away[name.id] = renamed_away.get(name.id, 0) + 1
+                    return load(version)
             return name
 
         return map_names(node, renamed)
