@@ -73,6 +73,9 @@ def dotted_name(node: gast.AST) -> str | None:
         return node.id
     if cls is not _ATTRIBUTE:
         return None
+    value = node.value
+    if value.__class__ is _NAME:  # (most others: `np.sin`)
+        return f"{value.id}.{node.attr}"
     parts = []
     while node.__class__ is _ATTRIBUTE:
         parts.append(node.attr)
