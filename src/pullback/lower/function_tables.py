@@ -70,8 +70,9 @@ from .common import captured
 def dispatch_function_tables(tree, namer, parsed, local_functions, nodes=None) -> bool:
     """Rewrite, in place, the calls through function tables of `tree` (see the module);
     `nodes`: `walk(tree)`, if the caller has it. False: the tree is left as it was."""
-    if not any(n.__class__ in _DISPLAYS and _may_be_table(n)
-               for n in (walk(tree) if nodes is None else nodes)):
+    nodes = walk(tree) if nodes is None else nodes
+    if _DISPLAYS.isdisjoint(map(type, nodes)) or not any(  # (no display: the classes
+            n.__class__ in _DISPLAYS and _may_be_table(n) for n in nodes):  # compared in C)
         return False
     own = set(parameters(tree.args)) | set(stored_in_order(tree)) | captured(tree)
     partials: set = set()  # names the partials of tables are bound to (see hoist_partials)
@@ -130,7 +131,7 @@ def dispatch_function_tables(tree, namer, parsed, local_functions, nodes=None) -
     return True
 
 
-_DISPLAYS = (gast.List, gast.Tuple, gast.Dict)
+_DISPLAYS = frozenset((gast.List, gast.Tuple, gast.Dict))
 
 
 def _may_be_table(display) -> bool:

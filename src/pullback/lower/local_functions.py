@@ -31,6 +31,8 @@ def lambda_2(t):
 
 from __future__ import annotations
 
+from itertools import islice
+
 import gast
 
 from ..errors import UnsupportedSyntaxError
@@ -40,6 +42,8 @@ from .chosen_functions import dispatch_chosen_functions
 from .closures import convert_closures, lambda_as_def
 from .common import at_line, called_or_passed
 from .function_tables import dispatch_function_tables
+
+_DEFINITIONS = frozenset((gast.FunctionDef, gast.Lambda))
 
 
 class _Extract(gast.NodeTransformer):
@@ -121,7 +125,7 @@ def local_functions_and_walk(tree, namer, parsed, nodes=None) -> tuple[dict, lis
         return holders or None
 
     nodes = walk(tree) if nodes is None else nodes
-    if any(n.__class__ in (gast.FunctionDef, gast.Lambda) for n in nodes[1:]):
+    if not _DEFINITIONS.isdisjoint(map(type, islice(nodes, 1, None))):  # a def or lambda
         _Extract(tree, namer, found, define, reject).visit(tree)
         convert_closures(tree, found, namer, parsed, reject)  # defs inside nested functions
         nodes = None  # changed: walked again
