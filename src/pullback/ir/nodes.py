@@ -212,7 +212,7 @@ def map_names(tree: gast.AST, replace) -> gast.AST:
 
 
 def is_atom(node: gast.AST) -> bool:
-    return isinstance(node, (gast.Name, gast.Constant))
+    return node.__class__ in _ATOMS  # (gast's node classes have no subclasses)
 
 
 def is_loop_exit(stmt) -> bool:
@@ -266,6 +266,7 @@ def names(*nodes) -> list:
 _AST = gast.AST
 _NAME = gast.Name
 _ATTRIBUTE = gast.Attribute
+_ATOMS = frozenset((gast.Name, gast.Constant))
 _STORE = gast.Store
 _IMMUTABLE = {int, float, str, bool, type(None), complex, bytes}
 # Fields that never hold a node, per node class; `walk` skips them.
