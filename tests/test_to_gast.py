@@ -59,3 +59,38 @@ def test_match_and_type_comments():
             "    return lambda y=x: (yield from y), f'{x!r:>{k}}', [z async for z in a]\n")
     tree = ast.parse(text, type_comments=True)
     assert _shape(to_gast(tree)) == _shape(gast.ast_to_gast(tree))
+
+
+def _renumbered(tree, shift):
+    """What parse.py did before to_gast took a shift: each node's lineno and end_lineno
+    (those not None) made `shift` less, after the conversion."""
+    for n in gast.walk(tree):
+        if getattr(n, "lineno", None) is not None:
+            n.lineno -= shift
+            if getattr(n, "end_lineno", None) is not None:
+                n.end_lineno -= shift
+    return tree
+
+
+@pytest.mark.parametrize("shift", [1, 37])
+def test_shifted_lines(shift):
+    """to_gast(tree, shift) numbers lines as converting and then renumbering does: every
+    def of a few modules (nested defs, classes, except handlers with a name, match
+    statements, lambdas: gast's own conversions among them)."""
+    files = _files(os.path.join(ROOT, "src", "pullback", "lower", "*.py"), every=3) \
+        + _files(os.path.join(STDLIB, "*.py"), every=40)
+    assert files
+    for path in files:
+        with open(path, encoding="utf-8") as fh:
+            try:
+                tree = ast.parse(fh.read())
+            except (SyntaxError, ValueError):
+                continue
+        for node in tree.body:
+            assert _shape(to_gast(node, shift)) == _shape(
+                _renumbered(gast.ast_to_gast(node), shift)), (path, node.lineno)
+    text = ("def f(x):\n    try:\n        pass\n    except E as e:\n        pass\n"
+            "    except E:\n        pass\n    def g(y=x, *a, **k):\n        return lambda z: z\n"
+            "    class C:\n        pass\n    match x:\n        case [1, *r]:\n            pass\n")
+    tree = ast.parse(text).body[0]
+    assert _shape(to_gast(tree, shift)) == _shape(_renumbered(gast.ast_to_gast(tree), shift))

@@ -92,11 +92,13 @@ def check(tree: gast.FunctionDef, location) -> None:
     for stmt in tree.body:
         found = nodes.walk(stmt)  # one walk for the three questions
         spread = _spread_places(stmt, found)
-        nested = {id(inner) for node in found if isinstance(node, gast.FunctionDef)
+        nested = {id(inner) for node in found if node.__class__ is gast.FunctionDef
                   for inner in node.body}  # statements of a nested function's own body
         # `yield v` statements of a generator defined in f's body (lower/generators.py)
         yields = {id(part) for s in own_yields(stmt) for part in (s, s.value)}
         for node in found:
+            if node.__class__ in _PLAIN:  # (most nodes: names, constants, operations)
+                continue
             if isinstance(node, gast.Nonlocal) and id(node) in nested:
                 continue  # a nested function sets the function's variable (inlining.py)
             if id(node) in yields:
@@ -110,6 +112,14 @@ def check(tree: gast.FunctionDef, location) -> None:
                 continue
             what = CONSTRUCT_NAMES.get(type(node), f"{type(node).__name__} node")
             reject(node, what)
+
+
+# The allowed nodes with nothing more to check (_check_detail looks at none of them, a
+# starred value is checked where it stands): skipped by their class alone.
+_PLAIN = frozenset(cls for cls in ALLOWED if not cls.__subclasses__()) - {
+    gast.Starred, gast.Return, gast.Expr, gast.Try, gast.withitem, gast.comprehension,
+    gast.Dict, gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Delete, gast.For,
+    gast.FunctionDef, gast.Lambda}
 
 
 def own_yields(stmt) -> list:
@@ -134,14 +144,17 @@ def _spread_places(stmt, found=None) -> set:
     places = set()
     indices = set()
     for node in nodes.walk(stmt) if found is None else found:
-        if isinstance(node, gast.Call):
-            places.update(id(a) for a in node.args)
-        elif isinstance(node, (gast.Tuple, gast.List, gast.Set)) \
-                and not isinstance(getattr(node, "ctx", None), gast.Store):
-            places.update(id(e) for e in node.elts)
-        if isinstance(node, gast.Subscript) and isinstance(node.slice, gast.Tuple):
-            indices.update(id(e) for e in node.slice.elts)
+        cls = node.__class__  # (gast's classes have no subclasses)
+        if cls is gast.Call:
+            places.update(map(id, node.args))
+        elif cls in _DISPLAYS and not isinstance(getattr(node, "ctx", None), gast.Store):
+            places.update(map(id, node.elts))
+        elif cls is gast.Subscript and isinstance(node.slice, gast.Tuple):
+            indices.update(map(id, node.slice.elts))
     return places - indices
+
+
+_DISPLAYS = (gast.Tuple, gast.List, gast.Set)
 
 
 def _check_detail(node, reject) -> None:

@@ -45,7 +45,7 @@ import gast
 
 from ..errors import Location, PullbackError
 from ..helpers import HELPERS
-from ..ir.nodes import dotted_name, names, walk
+from ..ir.nodes import dotted_name, names
 from .to_gast import to_gast
 
 _MISSING = object()
@@ -240,7 +240,7 @@ def parse_function(func) -> Parsed:
         source = textwrap.dedent("".join(lines))
         try:
             if span is not None and span[3] is not None:  # the module's node, at column 0
-                tree = _numbered_from_one(to_gast(span[3]), first)
+                tree = to_gast(span[3], first - 1)  # numbered from 1
             else:
                 tree = to_gast(ast.parse(source)).body[0]
         except SyntaxError as exc:
@@ -254,19 +254,6 @@ def parse_function(func) -> Parsed:
         location = Location(filename, first - 1, source.splitlines())
     closure = dict(zip(func.__code__.co_freevars, func.__closure__ or ()))
     return Parsed(func, tree, location, closure, aliases=_imports_as_aliases(tree, func))
-
-
-def _numbered_from_one(tree, first):
-    """`tree` (a def parsed with its module, its lines numbered in the module's text)
-    numbered as a parse of its own text from line `first` on numbers it: from 1."""
-    shift = first - 1
-    if shift:
-        for n in walk(tree):
-            if getattr(n, "lineno", None) is not None:
-                n.lineno -= shift
-                if getattr(n, "end_lineno", None) is not None:
-                    n.end_lineno -= shift
-    return tree
 
 
 def _imports_as_aliases(tree, func) -> dict:

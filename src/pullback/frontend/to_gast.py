@@ -5,7 +5,10 @@ attributes in the same order (gast's own special cases, `visit_arg`, `visit_Func
 ..., are its own methods, inherited); only its generic step (a node of the same class
 and fields) and its `Name` are made without NodeTransformer's per-node dispatch and
 keyword-argument constructor. `tests/test_to_gast.py` compares the two on every module
-of the standard library and of this repository.
+of the standard library and of this repository. With `shift`, every node's `lineno` and
+`end_lineno` (those not None) are `shift` less, as a walk renumbering them after would
+make them: a def parsed with its module is numbered as a parse of its own text numbers
+it, without that walk.
 """
 
 from __future__ import annotations
@@ -21,9 +24,9 @@ _NODE_OR_LIST = (ast.AST, list)
 _MISSING = object()
 
 
-def to_gast(tree: ast.AST) -> gast.AST:
-    """`gast.ast_to_gast(tree)`."""
-    converter = _ToGast()
+def to_gast(tree: ast.AST, shift: int = 0) -> gast.AST:
+    """`gast.ast_to_gast(tree)`, its line numbers `shift` less."""
+    converter = _ToGast(shift)
     try:
         return converter.visit(tree)
     finally:  # its handlers hold its bound methods: a cycle, left for the collector
@@ -31,16 +34,37 @@ def to_gast(tree: ast.AST) -> gast.AST:
 
 
 class _ToGast(Ast3ToGAst):
-    def __init__(self):
+    def __init__(self, shift=0):
         self._handlers: dict = {}  # ast class -> the function converting its nodes
+        self.shift = shift
 
     def visit(self, node):
         handler = self._handlers.get(node.__class__)
         if handler is None:
             cls = node.__class__
-            handler = getattr(self, "visit_" + cls.__name__, None) or self._generic(cls)
+            handler = getattr(self, "visit_" + cls.__name__, None)
+            if handler is None:
+                handler = self._generic(cls, self.shift)
+            elif self.shift and cls is not ast.Name:  # gast's own: positions copied as is
+                handler = self._shifted(handler)
             self._handlers[cls] = handler
         return handler(node)
+
+    def _shifted(self, handler):
+        """`handler` (one of gast's own conversions, which copies the node's position),
+        the line numbers of the node it makes `shift` less (those of the nodes under it
+        are, made by `visit`)."""
+        shift = self.shift
+
+        def convert(node):
+            new = handler(node)
+            if getattr(new, "lineno", None) is not None:
+                new.lineno -= shift
+                if getattr(new, "end_lineno", None) is not None:
+                    new.end_lineno -= shift
+            return new
+
+        return convert
 
     def _visit(self, node):
         if isinstance(node, ast.AST):
@@ -49,13 +73,13 @@ class _ToGast(Ast3ToGAst):
             return [self.visit(n) if isinstance(n, ast.AST) else self._visit(n) for n in node]
         return node
 
-    def generic_visit(self, node):
-        return self._generic(node.__class__)(node)
+    def generic_visit(self, node):  # (for gast's own conversions: `_shifted` shifts it)
+        return self._generic(node.__class__, 0)(node)
 
-    def _generic(self, cls):
+    def _generic(self, cls, shift):
         """The conversion of a node of class `cls` that gast converts generically: the
         gast node of the same name, with the fields and then the positions the node has
-        (None for a class gast does not have)."""
+        (its line numbers `shift` less; None for a class gast does not have)."""
         to = getattr(gast, cls.__name__, None)
         fields, attributes, visit = cls._fields, cls._attributes, self._visit
 
@@ -71,6 +95,10 @@ class _ToGast(Ast3ToGAst):
                 value = getattr(node, name, _MISSING)
                 if value is not _MISSING:
                     values[name] = value
+            if shift and values.get("lineno") is not None:
+                values["lineno"] -= shift
+                if values.get("end_lineno") is not None:
+                    values["end_lineno"] -= shift
             new = _new(to)
             new.__dict__ = values
             return new
@@ -79,8 +107,13 @@ class _ToGast(Ast3ToGAst):
 
     def visit_Name(self, node):  # gast's, which copies the position with copy_location
         new = _new(gast.Name)
+        line, end = node.lineno, node.end_lineno
+        if self.shift and line is not None:
+            line -= self.shift
+            if end is not None:
+                end -= self.shift
         new.__dict__ = {"id": node.id, "ctx": _new(_CONTEXTS[node.ctx.__class__]),
-                        "annotation": None, "type_comment": None, "lineno": node.lineno,
-                        "col_offset": node.col_offset, "end_lineno": node.end_lineno,
+                        "annotation": None, "type_comment": None, "lineno": line,
+                        "col_offset": node.col_offset, "end_lineno": end,
                         "end_col_offset": node.end_col_offset}
         return new

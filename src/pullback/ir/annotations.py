@@ -44,6 +44,17 @@ class Fact:
     readers: tuple[str, ...]
     meaning: str
 
+    def __post_init__(self):
+        # `of` as a function of the node alone, the fact's name and default in its closure:
+        # read hundreds of thousands of times per large function, a quarter cheaper than
+        # the method (which stays, as its documentation)
+        name, default = self.name, self.default
+
+        def of(node):
+            return getattr(node, name, default)
+
+        object.__setattr__(self, "of", of)
+
     def of(self, node):
         """The fact's value on `node`, or its default."""
         return getattr(node, self.name, self.default)

@@ -51,27 +51,40 @@ def call(func: str | gast.AST, *args: gast.AST, **keywords: gast.AST) -> gast.Ca
     if isinstance(func, str):
         func = attribute_chain(func)
     kws = [gast.keyword(arg=k, value=v) for k, v in keywords.items()]
-    return gast.Call(func=func, args=list(args), keywords=kws)
+    node = _new(gast.Call)
+    node.__dict__ = {"func": func, "args": list(args), "keywords": kws}
+    return node
 
 
 def attribute_chain(dotted: str) -> gast.AST:
     parts = dotted.split(".")
     node: gast.AST = load(parts[0])
     for part in parts[1:]:
-        node = gast.Attribute(value=node, attr=part, ctx=gast.Load())
+        outer = _new(gast.Attribute)
+        outer.__dict__ = {"value": node, "attr": part, "ctx": _new(gast.Load)}
+        node = outer
     return node
 
 
 def dotted_name(node: gast.AST) -> str | None:
     """'np.linalg.norm' for an Attribute chain of Names, None for anything else."""
+    cls = node.__class__  # (gast's node classes have no subclasses)
+    if cls is _NAME:  # most callees and values asked about
+        return node.id
+    if cls is not _ATTRIBUTE:
+        return None
+    value = node.value
+    if value.__class__ is _NAME:  # (most others: `np.sin`)
+        return f"{value.id}.{node.attr}"
     parts = []
-    while isinstance(node, gast.Attribute):
+    while node.__class__ is _ATTRIBUTE:
         parts.append(node.attr)
         node = node.value
-    if not isinstance(node, gast.Name):
+    if node.__class__ is not _NAME:
         return None
     parts.append(node.id)
-    return ".".join(reversed(parts))
+    parts.reverse()
+    return ".".join(parts)
 
 
 def tuple_of(*elts: gast.AST, ctx=None) -> gast.Tuple:
@@ -79,7 +92,9 @@ def tuple_of(*elts: gast.AST, ctx=None) -> gast.Tuple:
 
 
 def if_(test: gast.AST, body: list, orelse: list | None = None) -> gast.If:
-    return gast.If(test=test, body=body or [gast.Pass()], orelse=orelse or [])
+    node = _new(gast.If)
+    node.__dict__ = {"test": test, "body": body or [_new(gast.Pass)], "orelse": orelse or []}
+    return node
 
 
 def not_(operand: gast.AST) -> gast.UnaryOp:
@@ -87,7 +102,9 @@ def not_(operand: gast.AST) -> gast.UnaryOp:
 
 
 def binop(left: gast.AST, op: gast.AST, right: gast.AST) -> gast.BinOp:
-    return gast.BinOp(left=left, op=op, right=right)
+    node = _new(gast.BinOp)
+    node.__dict__ = {"left": left, "op": op, "right": right}
+    return node
 
 
 def for_(target: str, iter_: gast.AST, body: list) -> gast.For:
@@ -166,30 +183,36 @@ def substitute(tree: gast.AST, mapping: dict[str, gast.AST]) -> gast.AST:
 def map_names(tree: gast.AST, replace) -> gast.AST:
     """`tree` with every Name node `n` in it replaced by `replace(n)` (which may return
     `n`), in place; the replacements are not searched. What a NodeTransformer with only
-    a visit_Name does, without its per-node dispatch."""
-    if isinstance(tree, gast.Name):
+    a visit_Name does, without its per-node dispatch. (Only the fields `walk` visits
+    are looked at: the others never hold a node with a name under it.)"""
+    if tree.__class__ is _NAME:  # (gast's node classes have no subclasses)
         return replace(tree)
     todo = [tree]
+    append = todo.append
+    fields_of = _CHILD_FIELDS.get
     for node in todo:
-        for field in node._fields:
+        fields = fields_of(node.__class__)
+        if fields is None:
+            fields = _child_fields(node.__class__)
+        for field in fields:
             value = getattr(node, field, None)
-            if isinstance(value, gast.Name):
+            if value.__class__ is _NAME:
                 new = replace(value)
                 if new is not value:
                     setattr(node, field, new)
             elif value.__class__ is list:
                 for i, item in enumerate(value):
-                    if isinstance(item, gast.Name):
+                    if item.__class__ is _NAME:
                         value[i] = replace(item)
                     elif isinstance(item, _AST):
-                        todo.append(item)
+                        append(item)
             elif isinstance(value, _AST):
-                todo.append(value)
+                append(value)
     return tree
 
 
 def is_atom(node: gast.AST) -> bool:
-    return isinstance(node, (gast.Name, gast.Constant))
+    return node.__class__ in _ATOMS  # (gast's node classes have no subclasses)
 
 
 def is_loop_exit(stmt) -> bool:
@@ -242,6 +265,8 @@ def names(*nodes) -> list:
 
 _AST = gast.AST
 _NAME = gast.Name
+_ATTRIBUTE = gast.Attribute
+_ATOMS = frozenset((gast.Name, gast.Constant))
 _STORE = gast.Store
 _IMMUTABLE = {int, float, str, bool, type(None), complex, bytes}
 # Fields that never hold a node, per node class; `walk` skips them.

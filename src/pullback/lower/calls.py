@@ -162,6 +162,16 @@ class Calls:
         self.error(f"out= of {name}, which has no derivative rule: pullback would not follow "
                    "its write into the array", expr)
 
+    def parameter_kinds(self, func) -> dict:
+        """{name: kind} of the parameters of a Python function of the user's: its
+        signature, read once per function (a function called at many places)."""
+        kinds = self.kinds_of.get(func)
+        if kinds is None:
+            signature = inspect.signature(passed_through(func), follow_wrapped=False)
+            kinds = self.kinds_of[func] = {p.name: p.kind
+                                           for p in signature.parameters.values()}
+        return kinds
+
     def spread_call(self, expr, out):
         """A call given `*xs` or `**m`, or of a Python function of the user's that takes
         `*args` or `**kwargs`, as `g(a, b, *P, k=v, **M)`: the leading plain arguments its
@@ -177,8 +187,7 @@ class Calls:
         readable = inspect.isfunction(func) and not is_library(func) \
             and rules.lookup(func) is None
         if readable:
-            signature = inspect.signature(passed_through(func), follow_wrapped=False)
-            kinds = {p.name: p.kind for p in signature.parameters.values()}
+            kinds = self.parameter_kinds(func)
             gathers = {inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD}
             if not starred and not gathers & set(kinds.values()):
                 return None

@@ -26,6 +26,7 @@ is resolved once, not once per call and per lowering.
 from __future__ import annotations
 
 import inspect
+from itertools import islice
 
 import gast
 import numpy as np
@@ -33,14 +34,16 @@ import numpy as np
 from ..frontend.parse import MISSING
 from ..ir.nodes import dotted_name, walk
 
+_DEFINITIONS = frozenset((gast.FunctionDef, gast.Lambda))
+
 
 class Census:
     def __init__(self, tree, parsed):
         self.parsed = parsed
         self.nodes = walk(tree)
         self.calls = [n for n in self.nodes if n.__class__ is gast.Call]
-        self.nested = any(n.__class__ in (gast.FunctionDef, gast.Lambda)
-                          for n in self.nodes[1:])
+        # a def or lambda below the function's own node (the classes compared in C)
+        self.nested = not _DEFINITIONS.isdisjoint(map(type, islice(self.nodes, 1, None)))
         self.tails = set()  # the last name of each callee spelled by name (`deque`)
         self.callees = set()  # each dotted callee, spelled once (`np.sin`)
         self.called_calls = False  # a callee that is itself a call (`np.vectorize(g)(x)`)

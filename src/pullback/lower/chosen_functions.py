@@ -23,7 +23,8 @@ are evaluated once, after it, as in f.
 ...         pool = np.mean
 ...     return pool(x)
 >>> p = parsed(f)
->>> dispatch_chosen_functions(p.tree, p, {})
+>>> dispatch_chosen_functions(p.tree, p, {})  # rewritten: True
+True
 >>> show(p.tree)
 def f(x, mode):
     if mode == 'max':
@@ -42,9 +43,9 @@ from ..ir.nodes import clone, dotted_name, load, parameters, stored_in_order, wa
 from .common import captured
 
 
-def dispatch_chosen_functions(tree, parsed, local_functions, nodes=None) -> None:
+def dispatch_chosen_functions(tree, parsed, local_functions, nodes=None) -> bool:
     """Rewrite, in place, the calls of the chosen functions of `tree` (see the module);
-    `nodes`: `walk(tree)`, if the caller has it."""
+    `nodes`: `walk(tree)`, if the caller has it. False: the tree is left as it was."""
     nodes = walk(tree) if nodes is None else nodes
     bindings: dict = {}  # name -> how many times f binds it (or deletes it)
     chosen: dict = {}  # name -> [(dotted name node, the object it denotes)]
@@ -77,14 +78,15 @@ def dispatch_chosen_functions(tree, parsed, local_functions, nodes=None) -> None
               if bindings.get(name) == len(functions) and name not in params
               and name not in inner and len({id(f) for fs in functions for _, f in fs}) > 1}
     if not chosen:
-        return
+        return False
     for n in nodes:
         if n.__class__ is gast.Name and n.id in chosen and isinstance(n.ctx, gast.Load) \
                 and id(n) not in callees:
             del chosen[n.id]  # read as a value: left as written
             if not chosen:
-                return
+                return False
     _Dispatch(chosen).visit(tree)
+    return True
 
 
 def _functions(value, own, parsed):

@@ -23,6 +23,8 @@ from ..ir.annotations import BLOCK, ORIGIN
 from ..ir.nodes import child_fields, names, walk
 
 _COMPOUND = (gast.If, gast.For, gast.While, gast.With, gast.Try, gast.FunctionDef)
+_LINED = (gast.stmt, gast.expr)  # the nodes that carry a line
+_NONE: dict = {}
 
 
 def at_line(node, lineno, done=None):
@@ -31,23 +33,28 @@ def at_line(node, lineno, done=None):
     lowered before the statement holding it), not entered again: a pass that gives lines
     to each statement it makes, inner blocks first, then visits each node once, not once
     per level of nesting above it."""
-    if not done or not isinstance(node, _COMPOUND):  # (nothing to skip under it)
-        for sub in walk(node):
-            if isinstance(sub, (gast.stmt, gast.expr)) and getattr(sub, "lineno", None) is None:
+    if not done or not isinstance(node, _COMPOUND):
+        done = _NONE  # (nothing to skip under it)
+    todo = [node]  # (the nodes `walk` lists, in another order: each given its line alone)
+    append, pop, ast, name = todo.append, todo.pop, gast.AST, gast.Name
+    while todo:
+        sub = pop()
+        cls = sub.__class__
+        if cls is name:  # (half the nodes: nothing under them but an annotation)
+            if getattr(sub, "lineno", None) is None:
                 sub.lineno = lineno
-        return node
-    todo = [node]
-    append = todo.append
-    for sub in todo:
-        if isinstance(sub, (gast.stmt, gast.expr)) and getattr(sub, "lineno", None) is None:
+            if sub.annotation is not None:
+                append(sub.annotation)
+            continue
+        if isinstance(sub, _LINED) and getattr(sub, "lineno", None) is None:
             sub.lineno = lineno
-        for field in child_fields(sub.__class__):
+        for field in child_fields(cls):
             value = getattr(sub, field, None)
             if value.__class__ is list:
                 for v in value:
-                    if isinstance(v, gast.AST) and id(v) not in done:
+                    if isinstance(v, ast) and id(v) not in done:
                         append(v)
-            elif isinstance(value, gast.AST):
+            elif isinstance(value, ast):
                 append(value)
     return node
 

@@ -243,7 +243,10 @@ class Comprehensions:
         """The name of the itertools function a call makes its iterator with (ITERTOOLS),
         or None."""
         head = dotted_name(expr.func) if isinstance(expr, gast.Call) else None
-        if head is None or head.split(".")[0] in self.locals | set(self.local_functions):
+        if head is None:
+            return None
+        head = head.split(".")[0]
+        if head in self.locals or head in self.local_functions:  # (no union per call)
             return None
         found = self.parsed.resolve(expr.func)
         return next((name for name, tool in ITERTOOLS.items()

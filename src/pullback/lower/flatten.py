@@ -204,6 +204,7 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
         self.object_methods: dict = {}  # (name, method) -> built_object_method's answer
         self.built_objects: dict = {}  # name -> an object kept as its attributes (inlining.py)
         self.object_owners: list = []  # (object, class) of the methods being inlined
+        self.kinds_of: dict = {}  # function -> its parameters' kinds (calls.py)
         tree = parsed.tree
         # one walk for the questions below: names f binds (`x = ...`, a loop target) and
         # deletes, read per call of `as_tuple`, `annotated_array`, `attribute_item_write`
@@ -226,6 +227,7 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
                         self.deleted.add(n.id)
             elif cls in asked:
                 keep(n)
+        self._bindings = nodes  # (holds_python_container, asked before flattening starts)
         self.dicts = dict_names(tree, self, nodes)
         # iterated as their elements (sets) or keys (mappings read), like dicts
         self.keyed = set_names(tree, self, nodes) | mapping_names(tree, nodes)
@@ -626,7 +628,9 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
         if self._containers is None:
             bound: dict = {}
             assigned = set()
-            for node in walk(self.parsed.tree):
+            # the walk's assignments and names bound, from __init__'s walk of the tree
+            # (moves, before any statement is flattened, asks first)
+            for node in self._bindings:
                 if isinstance(node, gast.Assign):
                     for t in node.targets:
                         if isinstance(t, gast.Name):

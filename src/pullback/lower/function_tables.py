@@ -67,12 +67,13 @@ from ..ir.nodes import (
 from .common import captured
 
 
-def dispatch_function_tables(tree, namer, parsed, local_functions, nodes=None) -> None:
+def dispatch_function_tables(tree, namer, parsed, local_functions, nodes=None) -> bool:
     """Rewrite, in place, the calls through function tables of `tree` (see the module);
-    `nodes`: `walk(tree)`, if the caller has it."""
-    if not any(n.__class__ in _DISPLAYS and _may_be_table(n)
-               for n in (walk(tree) if nodes is None else nodes)):
-        return
+    `nodes`: `walk(tree)`, if the caller has it. False: the tree is left as it was."""
+    nodes = walk(tree) if nodes is None else nodes
+    if _DISPLAYS.isdisjoint(map(type, nodes)) or not any(  # (no display: the classes
+            n.__class__ in _DISPLAYS and _may_be_table(n) for n in nodes):  # compared in C)
+        return False
     own = set(parameters(tree.args)) | set(stored_in_order(tree)) | captured(tree)
     partials: set = set()  # names the partials of tables are bound to (see hoist_partials)
 
@@ -127,9 +128,10 @@ def dispatch_function_tables(tree, namer, parsed, local_functions, nodes=None) -
     tree.body = [s for s in tree.body if not (
         isinstance(s, gast.Assign) and id(s) in {id(a) for a, _ in named.values()}
         and s.targets[0].id not in still_read)]
+    return True
 
 
-_DISPLAYS = (gast.List, gast.Tuple, gast.Dict)
+_DISPLAYS = frozenset((gast.List, gast.Tuple, gast.Dict))
 
 
 def _may_be_table(display) -> bool:

@@ -27,7 +27,8 @@ loop over a list its body resizes stays refused by loops.py, located.
 ...             ts.append(t * 0.5)
 ...     return sum(ts)
 >>> p = parsed(f)
->>> loops_over_growing_lists(p.tree, Namer(all_names(p.tree)))
+>>> loops_over_growing_lists(p.tree, Namer(all_names(p.tree)))  # rewritten: True
+True
 >>> show(p.tree)
 def f(x):
     ts = [x]
@@ -50,16 +51,18 @@ from .common import at_line
 _RESIZING = {"append", "extend", "insert", "pop", "remove", "clear"}
 
 
-def loops_over_growing_lists(tree, namer) -> None:
-    """Rewrite, in place, the loops of f's own body the module docstring describes."""
-    candidates = {n.func.value.id for n in walk(tree) if isinstance(n, gast.Call)
-                  and isinstance(n.func, gast.Attribute) and n.func.attr in _RESIZING
-                  and isinstance(n.func.value, gast.Name)}
+def loops_over_growing_lists(tree, namer, nodes=None) -> bool:
+    """Rewrite, in place, the loops of f's own body the module docstring describes;
+    `nodes`: `walk(tree)`, if the caller has it. False: the tree is left as it was."""
+    candidates = {n.func.value.id for n in (walk(tree) if nodes is None else nodes)
+                  if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
+                  and n.func.attr in _RESIZING and isinstance(n.func.value, gast.Name)}
     if not candidates:
-        return
+        return False
     lists = _only_lists(tree, candidates - set(parameters(tree.args)))
     if lists:
         _Rewrite(lists, namer).visit(tree)
+    return bool(lists)
 
 
 def _only_lists(tree, names) -> set:

@@ -31,6 +31,8 @@ def lambda_2(t):
 
 from __future__ import annotations
 
+from itertools import islice
+
 import gast
 
 from ..errors import UnsupportedSyntaxError
@@ -40,6 +42,8 @@ from .chosen_functions import dispatch_chosen_functions
 from .closures import convert_closures, lambda_as_def
 from .common import at_line, called_or_passed
 from .function_tables import dispatch_function_tables
+
+_DEFINITIONS = frozenset((gast.FunctionDef, gast.Lambda))
 
 
 class _Extract(gast.NodeTransformer):
@@ -92,6 +96,13 @@ def extract_local_functions(tree, namer, parsed, nodes=None) -> dict:
     (its parameters bound to the arguments, its names made fresh), so it reads the
     enclosing function's variables as they are at the call, as a closure does.
     `nodes`: `walk(tree)`, if the caller has it."""
+    return local_functions_and_walk(tree, namer, parsed, nodes)[0]
+
+
+def local_functions_and_walk(tree, namer, parsed, nodes=None) -> tuple[dict, list | None]:
+    """`extract_local_functions`, and `walk(tree)` of the tree it leaves when the caller
+    gave `nodes` and nothing was rewritten (most functions: the next passes need not walk
+    it again), else None."""
     found: dict = {}
 
     def reject(node, what):
@@ -114,14 +125,18 @@ def extract_local_functions(tree, namer, parsed, nodes=None) -> dict:
         return holders or None
 
     nodes = walk(tree) if nodes is None else nodes
-    if any(n.__class__ in (gast.FunctionDef, gast.Lambda) for n in nodes[1:]):
+    if not _DEFINITIONS.isdisjoint(map(type, islice(nodes, 1, None))):  # a def or lambda
         _Extract(tree, namer, found, define, reject).visit(tree)
         convert_closures(tree, found, namer, parsed, reject)  # defs inside nested functions
         nodes = None  # changed: walked again
-    dispatch_function_tables(tree, namer, parsed, found, nodes)  # T[key](x), for g in T: g(x)
-    dispatch_chosen_functions(tree, parsed, found)  # pool = np.max (or np.mean); pool(x)
+    # T[key](x), for g in T: g(x)
+    if dispatch_function_tables(tree, namer, parsed, found, nodes):
+        nodes = None
+    # pool = np.max (or np.mean); pool(x)
+    if dispatch_chosen_functions(tree, parsed, found, nodes):
+        nodes = None
     if not found:
-        return found
+        return found, nodes
     callees = called_or_passed(tree)  # a local function may only be called, or passed on
     for node in walk(tree):
         if isinstance(node, gast.Name) and node.id in found:
@@ -130,4 +145,4 @@ def extract_local_functions(tree, namer, parsed, nodes=None) -> dict:
             if id(node) not in callees:
                 reject(node, f"nested function {node.id!r} used as a value (only calls to it, "
                              "and passing it to a call, are differentiated)")
-    return found
+    return found, None

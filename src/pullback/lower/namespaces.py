@@ -52,16 +52,19 @@ from .common import at_line, rename
 MODULE_GLOBALS = "module_globals"  # bound by the API to the user's module namespace
 
 
-def globals_shadowed_by_helpers(tree, parsed, namer) -> list:
+def globals_shadowed_by_helpers(tree, parsed, namer, nodes=None) -> list:
     """The generated code binds helper names (np, math, unbroadcast, ...) for itself. A
     user's global with such a name but another value is read, live, under a new name
-    (`owned_global = module_globals['owned']`); its uses in the tree are renamed."""
+    (`owned_global = module_globals['owned']`); its uses in the tree are renamed.
+    `nodes`: `walk(tree)`, if the caller has it."""
 
     named, stored = set(), set()  # from one walk
-    for n in names(tree):
-        named.add(n.id)
-        if isinstance(n.ctx, gast.Store):
-            stored.add(n.id)
+    name = gast.Name
+    for n in names(tree) if nodes is None else nodes:
+        if n.__class__ is name:
+            named.add(n.id)
+            if isinstance(n.ctx, gast.Store):
+                stored.add(n.id)
     named &= HELPERS.keys()
     if not named:
         return []

@@ -94,7 +94,7 @@ from .generators import inline_generators
 from .grouping import grow_as_values
 from .growing import loops_over_growing_lists
 from .inputs import own_inputs
-from .local_functions import extract_local_functions
+from .local_functions import local_functions_and_walk
 from .namespaces import (
     MODULE_GLOBALS,  # noqa: F401 (the name the API binds the user's module under)
     array_namespaces,
@@ -166,11 +166,13 @@ def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
         inline_generators(tree, namer, parsed)
         census = None
     # what the function's own names denote (local_functions.py, namespaces.py)
-    local_functions = extract_local_functions(tree, namer, parsed, current().nodes)
+    # (nodes: the walk of the tree as they leave it, None if they changed it)
+    local_functions, nodes = local_functions_and_walk(tree, namer, parsed, current().nodes)
     census = None
     # for v in xs: ... xs.append(...) -> a while loop over a position (growing.py)
-    loops_over_growing_lists(tree, namer)
-    shadowed = globals_shadowed_by_helpers(tree, parsed, namer)
+    if loops_over_growing_lists(tree, namer, nodes):
+        nodes = None
+    shadowed = globals_shadowed_by_helpers(tree, parsed, namer, nodes)
     array_namespaces(tree, parsed)
     library_aliases(tree, parsed)
     defaults = function_defaults(tree, parsed, namer)

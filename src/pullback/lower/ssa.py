@@ -58,6 +58,7 @@ from ..ir.nodes import (
     load,
     map_names,
     parameters,
+    store,
     stored_in_order,
     walk,
 )
@@ -117,23 +118,32 @@ def to_ssa(tree: gast.FunctionDef, describe=str) -> gast.FunctionDef:
     env = _Env()
     env.update({p: p for p in params})
     ssa = _SSA(namer, describe)
-    ssa.loads = load_counts(gast.Module(body=list(tree.body), type_ignores=[]))
-    ssa.loops_storing = _loops_storing(tree.body)
+    ssa.loads, ssa.loops_storing = _reads_and_loops(tree.body, ssa.body_stores)
     ssa.first.update(params)
     tree.body = ssa.block(tree.body, env)
     SPELLING.set(tree, ssa.spelling)
     return tree
 
 
-def _loops_storing(stmts) -> dict:
-    """name -> the loops in stmts whose body (or target) assigns it."""
+def _reads_and_loops(stmts, body_stores) -> tuple[dict, dict]:
+    """From one walk of stmts: how many times they read each name (`load_counts`), and
+    name -> the loops in them whose body (or target) assigns it; `body_stores` gets each
+    loop's `stored_in_order(*body)` (by id), which the loop's renaming asks again."""
+    loads: dict = {}
     found: dict = {}
-    for loop in walk(gast.Module(body=list(stmts), type_ignores=[])):
-        if isinstance(loop, (gast.For, gast.While)):
-            for name in stored_in_order(*loop.body, *([loop.target] if isinstance(
-                    loop, gast.For) else [])):
-                found.setdefault(name, []).append(loop)
-    return found
+    name, load_ctx, loops = gast.Name, gast.Load, (gast.For, gast.While)
+    for node in walk(gast.Module(body=list(stmts), type_ignores=[])):
+        cls = node.__class__
+        if cls is name:
+            if node.ctx.__class__ is load_ctx:
+                loads[node.id] = loads.get(node.id, 0) + 1
+        elif cls in loops:
+            stored = body_stores[id(node)] = stored_in_order(*node.body)
+            if cls is gast.For:
+                stored = list(dict.fromkeys([*stored, *stored_in_order(node.target)]))
+            for var in stored:
+                found.setdefault(var, []).append(node)
+    return loads, found
 
 
 class _SSA:
@@ -147,6 +157,9 @@ class _SSA:
         self.loads_inside: dict[int, dict] = {}  # loop -> its reads, as written
         self.fresh_facts: dict = {}  # name -> the loops assigning it first (fresh_reads)
         self.renamed_away: dict[str, int] = {}  # name -> its reads renamed so far
+        # id of a loop -> the names its body assigns, in order, as written (the loop's
+        # body is renamed only once they have been read)
+        self.body_stores: dict[int, list] = {}
 
     def version(self, name):
         if name not in self.first and name not in RESERVED:
@@ -214,13 +227,15 @@ class _SSA:
     def rename(self, node, env):
         """node with its reads of names in env renamed to what env maps them to (fresh
         Name nodes), counting the reads renamed away from their own names."""
-        renamed_away = self.renamed_away
+        renamed_away, get, loaded = self.renamed_away, env.get, gast.Load
 
         def renamed(name):
-            if isinstance(name.ctx, gast.Load) and name.id in env:
-                if env[name.id] != name.id:
-                    renamed_away[name.id] = renamed_away.get(name.id, 0) + 1
-                return load(env[name.id])
+            if name.ctx.__class__ is loaded:
+                version = get(name.id, _UNSET)  # (one search of the envs, not three)
+                if version is not _UNSET:
+                    if version != name.id:
+                        renamed_away[name.id] = renamed_away.get(name.id, 0) + 1
+                    return load(version)
             return name
 
         return map_names(node, renamed)
@@ -241,8 +256,7 @@ class _SSA:
                     else self.version(target.id)
                 self.spelling.setdefault(new, target.id)
                 env[target.id] = new
-                s.targets = [gast.Name(id=new, ctx=gast.Store(), annotation=None,
-                                       type_comment=None)]
+                s.targets = [store(new)]
             else:
                 s.targets = [self.rename(target, env)]
             return [s]
@@ -294,7 +308,9 @@ class _SSA:
     def loop(self, s, env, lineno):
         pre = []
         target = s.target.id if isinstance(s, gast.For) else None
-        stored = [v for v in stored_in_order(*s.body) if v != target]
+        stored = self.body_stores.get(id(s))
+        stored = [v for v in (stored_in_order(*s.body) if stored is None else stored)
+                  if v != target]
         changed = [v for v in stored if v in env or self.read_outside(s, v)]
         live_target = target is not None and target in env and self.read_outside(s, target)
         if isinstance(s, gast.For):
@@ -319,8 +335,7 @@ class _SSA:
             new_target = self.version(target)
             body_env[target] = new_target
             target_phi = phis.get(target)
-            s.target = gast.Name(id=new_target, ctx=gast.Store(), annotation=None,
-                                 type_comment=None)
+            s.target = store(new_target)
         if isinstance(s, gast.While):
             s.test = load(phis[s.test.id])
         body = self.block(s.body, body_env)

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import gast
 
-from ..ir.nodes import call, children, parameters, skeleton, stored_in_order, walk
+from ..ir.nodes import call, child_fields, parameters, skeleton, stored_in_order, walk
 from .common import loaded_names
 
 
@@ -83,24 +83,37 @@ class _OpenReads:
         count = 0
         targets: list = []  # loop targets of the enclosing loops (a multiset)
         stack = [tree]
+        push, pop = stack.append, stack.pop
+        name, load, ast = gast.Name, gast.Load, gast.AST
         while stack:
-            node = stack.pop()
-            if node.__class__ is tuple:  # leaving the if or loop it holds
+            node = pop()
+            cls = node.__class__
+            if cls is tuple:  # leaving the if or loop it holds
                 compound, start = node
                 self.span[id(compound)] = (start, count)
                 if compound.__class__ is gast.For:
-                    for name in _loop_targets(compound):
-                        targets.remove(name)
+                    for target in _loop_targets(compound):
+                        targets.remove(target)
                 continue
-            if node.__class__ is gast.Name:
-                if node.ctx.__class__ is gast.Load and node.id not in targets:
+            if cls is name:
+                if node.ctx.__class__ is load and node.id not in targets:
                     self.positions.setdefault(node.id, []).append(count)
                 count += 1
-            elif node.__class__ in _COMPOUND:
-                if node.__class__ is gast.For:
+                if node.annotation is None:
+                    continue  # (half the nodes: nothing under them)
+            elif cls in _COMPOUND:
+                if cls is gast.For:
                     targets.extend(_loop_targets(node))
-                stack.append((node, count))
-            stack.extend(reversed(children(node)))
+                push((node, count))
+            # its children (`children(node)`), pushed last first
+            for field in reversed(child_fields(cls)):
+                value = getattr(node, field, None)
+                if value.__class__ is list:
+                    for v in reversed(value):
+                        if isinstance(v, ast):
+                            push(v)
+                elif isinstance(value, ast):
+                    push(value)
 
     def outside(self, name, node) -> bool:
         """Whether some open read of name lies outside node."""
