@@ -87,24 +87,38 @@ class ScalarInference:
                 known[key] = self._forward_scalars(key, basis)
             return known[key]
 
-        asserted: set = set()
-        while True:
-            scalar = forward(asserted)
-            grown = self._consumed(scalar, asserted, same_block=False) - asserted
-            if not grown:
-                break
-            asserted |= grown
+        asserted = self._grown(forward, same_block=False)
         # Facts: a name with one definition, consumed as a scalar in the same block, holds
         # a scalar whenever it is set (parameters count as set at the top).
-        facts: set = set()
-        while True:
-            scalar = forward(facts)
-            grown = self._consumed(scalar, facts, same_block=True) - facts
-            if not grown:
-                break
-            facts |= grown
+        facts = self._grown(forward, same_block=True)
         guarded = (asserted & set(self.params)) - facts
         return set(forward(facts | guarded)), guarded
+
+    def _grown(self, forward, same_block):
+        """The least set of names that holds the names statements consume as scalars
+        (in a scalar-only function, or in an elementwise operation with a scalar result)
+        when its names, and the scalars `forward` proves from them, hold scalars; with
+        `same_block`, only those consumed in the block of their one definition. A name
+        assumed passes the assumption on to what it consumes without a new inference
+        (closed at once along those links): a round of the inference per link of a chain
+        (`a = a * w + b`, a thousand times) was quadratic."""
+        always, if_scalar = self._scalar_uses_by_name(same_block)
+        assumed: set = set()
+        while True:
+            scalar = forward(assumed)
+            found = set(always)
+            for target, consumed in if_scalar.items():
+                if target in scalar or target in assumed:
+                    found.update(consumed)
+            if found <= assumed:
+                return assumed
+            assumed |= found
+            work = list(found)
+            while work:  # what the names now assumed consume
+                for n in if_scalar.get(work.pop(), ()):
+                    if n not in assumed:
+                        assumed.add(n)
+                        work.append(n)
 
     def _decided_by(self, name, s) -> bool:
         """Whether every `if` around `s` is decided by a parameter that `name` depends on
@@ -145,19 +159,6 @@ class ScalarInference:
             return self.owner.get(id(use)) is self.tree
         defs = self.defs.get(name, [])
         return len(defs) == 1 and self.owner.get(id(defs[0])) is self.owner.get(id(use))
-
-    def _consumed(self, scalar, assumed, same_block):
-        """The names that statements consume as scalars (in a scalar-only function, or
-        in an elementwise operation with a scalar result), if the names in `scalar` and
-        `assumed` hold scalars; with `same_block`, only those
-        consumed in the block of their one definition. The uses are sorted once, so that
-        each round of the inference only looks names up."""
-        always, if_scalar = self._scalar_uses_by_name(same_block)
-        found = set(always)
-        for target, consumed in if_scalar.items():
-            if target in scalar or target in assumed:
-                found.update(consumed)
-        return found
 
     def _scalar_uses_by_name(self, same_block):
         """`_scalar_uses` by name (of those in the same block, if asked): the names
