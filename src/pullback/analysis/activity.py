@@ -87,6 +87,7 @@ class Analysis(Classification, Refusals, ScalarInference):
         self.loop_targets = set()
         self.loops_of: dict = {}  # loop target -> the loops that set it
         self.owner = {}  # statement -> the def/if/loop whose body holds it directly
+        self.in_orelse: set = set()  # ids of the statements of the ifs' else branches
         self.phi_loop = {}  # loop name -> its loop
         # every node of the function as analysed (kept: later questions about the whole
         # function read this list instead of walking the tree again)
@@ -105,6 +106,8 @@ class Analysis(Classification, Refusals, ScalarInference):
             if cls in (gast.FunctionDef, gast.If, gast.For, gast.While):
                 for child in node.body + getattr(node, "orelse", []):
                     self.owner[id(child)] = node
+                if cls is gast.If:
+                    self.in_orelse.update(map(id, node.orelse))
                 if cls is gast.For:
                     self.loop_targets.add(node.target.id)
                     self.loops_of.setdefault(node.target.id, []).append(node)

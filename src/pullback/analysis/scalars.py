@@ -18,6 +18,7 @@ from ..ir.annotations import (
     SENTINEL,
 )
 from ..ir.nodes import names
+from .classify import _atom_name
 
 SCALAR_BUILTINS = {builtins.len, builtins.int, builtins.float, builtins.bool, builtins.round}
 
@@ -125,60 +126,68 @@ class ScalarInference:
         too (`if x < 1.0: math.sin(x)`: x is a number on that path whenever f runs it with
         a number there); not where a branch's test reads only other inputs (an object's
         flag), which leave `name` free to be an array on the other path."""
-        child, node = s, self.owner.get(id(s))
-        while node is not None and node is not self.tree:
-            if isinstance(node, gast.If) and not (
-                    BLOCK.of(node) and any(c is child for c in node.body)) and not (
-                    self._params_reaching(node.test.id if isinstance(node.test, gast.Name)
-                                          else None)
-                    & self._params_reaching(name)):
-                return False  # (the body of a `with` or `try`, a marked if, runs)
-            child, node = node, self.owner.get(id(node))
-        return True
-
-    def _params_reaching(self, name) -> frozenset:
-        """The parameters whose values `name`'s value is computed from (one walk over
-        the readers per parameter, once)."""
-        if not hasattr(self, "_reaching"):
-            reaching: dict = {}
-            readers = self.name_readers()
+        if not hasattr(self, "_reached_from"):  # parameter -> the names computed from it
+            readers = self.name_readers()  # (one walk over the readers per parameter)
+            self._reached_from = {}
             for p in self.params:
-                reaching.setdefault(p, set()).add(p)
                 stack, seen = [p], {p}
                 while stack:
                     for r in readers.get(stack.pop(), ()):
                         if r not in seen:
                             seen.add(r)
-                            reaching.setdefault(r, set()).add(p)
                             stack.append(r)
-            self._reaching = {n: frozenset(ps) for n, ps in reaching.items()}
-        return self._reaching.get(name, frozenset())
-
-    def _same_block(self, name, use) -> bool:
-        if name in self.params:
-            return self.owner.get(id(use)) is self.tree
-        defs = self.defs.get(name, [])
-        return len(defs) == 1 and self.owner.get(id(defs[0])) is self.owner.get(id(use))
+                self._reached_from[p] = seen
+        child, node = s, self.owner.get(id(s))
+        while node is not None and node is not self.tree:
+            if node.__class__ is gast.If and not (
+                    BLOCK.of(node) and id(child) not in self.in_orelse) and not any(
+                    test in reached and name in reached
+                    for test in (_atom_name(node.test),)
+                    for reached in self._reached_from.values()):
+                return False  # (the body of a `with` or `try`, a marked if, runs)
+            child, node = node, self.owner.get(id(node))
+        return True
 
     def _scalar_uses_by_name(self, same_block):
         """`_scalar_uses` by name (of those in the same block, if asked): the names
         always consumed as scalars, and target -> the names consumed as scalars if the
-        target is one."""
-        cached = self._scalar_names_of.get(same_block)
-        if cached is None:
-            always, if_scalar = set(), {}
+        target is one. Both sortings are made in one pass over the uses."""
+        if not self._scalar_names_of:
+            owner, tree, defs_of = self.owner, self.tree, self.defs
+            params = set(self.params)
+            homes: dict = {}  # name -> the block of its one definition (parameters: f's)
+            elsewhere = object()  # (the home of a name with several definitions)
+
+            def home(name):
+                found = homes.get(name, elsewhere)
+                if found is elsewhere and name not in homes:
+                    if name in params:
+                        found = tree
+                    else:
+                        defs = defs_of.get(name, ())
+                        found = owner.get(id(defs[0])) if len(defs) == 1 else elsewhere
+                    homes[name] = found
+                return found
+
+            always, if_scalar = set(), {}  # (not same_block)
+            always_here, if_scalar_here = set(), {}  # (same_block)
             for target, pairs, if_pairs in self._scalar_uses():
                 # (assumed, not same_block: a use in a branch that the inputs reaching the
                 # use do not decide assumes nothing: f may take an array on the other path,
                 # GELU's `if self.approximate: np.tanh(...)` beside math.erf)
-                always.update(n for n, use in pairs
-                              if (self._same_block(n, use) if same_block
-                                  else self._decided_by(n, use)))
-                consumed = [n for n, use in if_pairs if not same_block or self._same_block(n, use)]
-                if consumed:
-                    if_scalar.setdefault(target, []).extend(consumed)
-            cached = self._scalar_names_of[same_block] = (always, if_scalar)
-        return cached
+                for n, use in pairs:
+                    if self._decided_by(n, use):
+                        always.add(n)
+                    if home(n) is owner.get(id(use)):
+                        always_here.add(n)
+                if if_pairs:
+                    if_scalar.setdefault(target, []).extend(n for n, _ in if_pairs)
+                    here = [n for n, use in if_pairs if home(n) is owner.get(id(use))]
+                    if here:
+                        if_scalar_here.setdefault(target, []).extend(here)
+            self._scalar_names_of[False] = (always, if_scalar)
+            self._scalar_names_of[True] = (always_here, if_scalar_here)
+        return self._scalar_names_of[same_block]
 
     def _forward_scalars(self, assumed, basis=None):
         """Names all of whose values are scalars, if the names in `assumed` are. `basis`:
@@ -224,30 +233,38 @@ class ScalarInference:
         if self._scalar_uses_of is not None:
             return self._scalar_uses_of
         self._scalar_uses_of = uses = []
+        ops, phi_loop, owner = self.ops, self.phi_loop, self.owner
+        name_cls, call_cls = gast.Name, gast.Call
         for s in self.assigns:
-            if not isinstance(s.targets[0], gast.Name):
+            target = s.targets[0]
+            if target.__class__ is not name_cls:
                 continue
-            op, value = self.op(s), s.value
-            always, if_scalar = [], []
-            if isinstance(value, gast.Call) and _is_math(op.callee):
+            op, value = ops[id(s)], s.value
+            cls = value.__class__
+            always, if_scalar = (), ()
+            if cls is call_cls and _is_math(op.callee):
                 always = value.args
-            elif isinstance(value, gast.BinOp) and not isinstance(value.op, gast.MatMult):
-                if_scalar = [value.left, value.right]
-            elif isinstance(value, gast.UnaryOp) or op.kind == "copy":
-                if_scalar = [value.operand] if isinstance(value, gast.UnaryOp) else [value]
-            elif isinstance(value, gast.Call) and "elementwise" in rules.kinds_of(op.callee):
+            elif cls is gast.BinOp:
+                if value.op.__class__ is not gast.MatMult:
+                    if_scalar = (value.left, value.right)
+            elif cls is gast.UnaryOp:
+                if_scalar = (value.operand,)
+            elif op.kind == "copy":
+                if_scalar = (value,)
+            elif cls is call_cls and "elementwise" in rules.kinds_of(op.callee):
                 if_scalar = value.args
             pairs = []
             for args in (always, if_scalar):
-                pairs.append([])
+                found = []
                 for a in args:
-                    if not isinstance(a, gast.Name):
+                    if a.__class__ is not name_cls:
                         continue
-                    loop = self.phi_loop.get(a.id)
+                    loop = phi_loop.get(a.id)
                     # A loop name seen at the top of its own loop body holds a scalar in
                     # every iteration; seen anywhere else, only some of its values are known.
-                    if loop is None or self.owner.get(id(s)) is loop:
-                        pairs[-1].append((a.id, s))
+                    if loop is None or owner.get(id(s)) is loop:
+                        found.append((a.id, s))
+                pairs.append(found)
             if pairs[0] or pairs[1]:
-                uses.append((s.targets[0].id, *pairs))
+                uses.append((target.id, *pairs))
         return uses
