@@ -69,6 +69,9 @@ from .refusals import Refusals
 from .scalars import SCALAR_BUILTINS, ScalarInference, _is_math
 from .shapes import Shapes
 
+# the classes of the nodes Analysis's scan looks at, but for names and assignments
+_SCANNED = frozenset({gast.Expr, gast.FunctionDef, gast.If, gast.For, gast.While})
+
 
 class Analysis(Classification, Refusals, ScalarInference):
     """What an SSA function's statements mean and which values need gradients. The
@@ -92,15 +95,22 @@ class Analysis(Classification, Refusals, ScalarInference):
         # every node of the function as analysed (kept: later questions about the whole
         # function read this list instead of walking the tree again)
         self.nodes = walk(tree)
+        self.defs: dict[str, list] = {}  # name -> the assignments to it, in order
+        name_cls, assign_cls, store_cls = gast.Name, gast.Assign, gast.Store
         for node in self.nodes:  # one scan of every node for all of these
             cls = node.__class__
-            if cls is gast.Name:
-                if isinstance(node.ctx, gast.Store):
+            if cls is name_cls:
+                if node.ctx.__class__ is store_cls:
                     self.locals.add(node.id)
                 continue
-            if cls is gast.Assign:
+            if cls is assign_cls:
                 self.assigns.append(node)
+                target = node.targets[0]
+                if target.__class__ is name_cls:
+                    self.defs.setdefault(target.id, []).append(node)
                 continue  # (a statement: the nodes under it are walked on their own)
+            if cls not in _SCANNED:  # (an expression's node)
+                continue
             if cls is gast.Expr and LIST_UPDATE.of(node):  # (set on Expr statements only)
                 self.updates.append(node)
             if cls in (gast.FunctionDef, gast.If, gast.For, gast.While):
@@ -122,12 +132,7 @@ class Analysis(Classification, Refusals, ScalarInference):
                 if inspect.isfunction(obj):
                     self.bindings.update({f"{name}.{attr}": getattr(obj, attr) for attr in (
                         "__code__", "__defaults__", "__kwdefaults__")})
-        self.sequences = self._sequences()
-        self.dicts = self._dicts()
-        self.defs: dict[str, list] = {}
-        for s in self.assigns:
-            if isinstance(s.targets[0], gast.Name):
-                self.defs.setdefault(s.targets[0].id, []).append(s)
+        self.sequences, self.dicts = self._sequences_and_dicts()
         self.ops = {id(s): self._classify(s) for s in self.assigns
                     if isinstance(s.targets[0], gast.Name)}
         self.result = tree.body[-1].value.id

@@ -912,41 +912,38 @@ class Classification:
         except TypeError:
             return False
 
-    def _sequences(self) -> set[str]:
-        """Names that may hold a list or tuple: displays, the lists comprehensions and
-        list builtins build, tuple(...), and what + and * make of them."""
+    def _sequences_and_dicts(self) -> tuple[set[str], set[str]]:
+        """(Names that may hold a list or tuple: displays, the lists comprehensions and
+        list builtins build, tuple(...), and what + and * make of them; names that may
+        hold a dict display of the function, or a copy of one), from one scan."""
         seeds, flows = [], {}  # flows: name -> names that hold a sequence if it does
+        dict_seeds, copies = [], {}  # copies: name -> the names copied from it
         for s in self.assigns:
             target, value = s.targets[0], s.value
-            if not isinstance(target, gast.Name):
+            if target.__class__ is not gast.Name:
                 continue
-            if isinstance(value, gast.Subscript) and isinstance(value.slice, gast.Slice):
+            cls = value.__class__
+            if cls is gast.Dict:
+                dict_seeds.append(target.id)
+            elif cls is gast.Name:
+                copies.setdefault(value.id, []).append(target.id)
+            if cls is gast.Subscript and value.slice.__class__ is gast.Slice:
                 value = value.value  # a slice of a sequence
-            if isinstance(value, (gast.List, gast.Tuple)) or (
-                    isinstance(value, gast.Call) and dotted_name(value.func) == "tuple"
-                    and self.resolve(value.func) is builtins.tuple) or (
-                    isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute)
+                cls = value.__class__
+            if cls is gast.List or cls is gast.Tuple or cls is gast.Call and (
+                    value.func.__class__ is gast.Name and value.func.id == "tuple"
+                    and self.resolve(value.func) is builtins.tuple
+                    or value.func.__class__ is gast.Attribute
                     and value.func.attr == "tolist" and not value.args):
                 seeds.append(target.id)
-            sources = [_atom_name(value)]
-            if isinstance(value, gast.BinOp) and type(value.op) in SEQUENCE_RULES:
-                sources += [_atom_name(value.left), _atom_name(value.right)]
-            for source in sources:
-                if source is not None:
-                    flows.setdefault(source, []).append(target.id)
-        return _reach(seeds, flows)
-
-    def _dicts(self) -> set[str]:
-        """Names that may hold a dict display of the function (or a copy of one)."""
-        seeds, flows = [], {}
-        for s in self.assigns:
-            target = s.targets[0]
-            if isinstance(target, gast.Name):
-                if isinstance(s.value, gast.Dict):
-                    seeds.append(target.id)
-                elif _atom_name(s.value) is not None:
-                    flows.setdefault(_atom_name(s.value), []).append(target.id)
-        return _reach(seeds, flows)
+            source = _atom_name(value)
+            if source is not None:
+                flows.setdefault(source, []).append(target.id)
+            if cls is gast.BinOp and type(value.op) in SEQUENCE_RULES:
+                for source in (_atom_name(value.left), _atom_name(value.right)):
+                    if source is not None:
+                        flows.setdefault(source, []).append(target.id)
+        return _reach(seeds, flows), _reach(dict_seeds, copies)
 
     def _bind(self, callee, args, keywords, name, stmt=None) -> Op:
         found = rules.lookup(callee) if callee is not MISSING else None
