@@ -62,12 +62,15 @@ from ..ir.annotations import (
     SENTINEL,
     SPELLING,
 )
-from ..ir.nodes import parameters, skeleton, walk
+from ..ir.nodes import parameters, walk
 from ..runtime.helpers import ReturnSite, loop_len
 from .classify import Classification, Op, _atom_name, _in, _reach
 from .refusals import Refusals
 from .scalars import SCALAR_BUILTINS, ScalarInference, _is_math
 from .shapes import Shapes
+
+# the classes of the nodes Analysis's scan looks at, but for names and assignments
+_SCANNED = frozenset({gast.Expr, gast.FunctionDef, gast.If, gast.For, gast.While})
 
 
 class Analysis(Classification, Refusals, ScalarInference):
@@ -85,27 +88,39 @@ class Analysis(Classification, Refusals, ScalarInference):
         # values.append(v) / values.extend(vs): like in-place writes, they put v into values
         self.updates = []
         self.loop_targets = set()
+        self.loops_of: dict = {}  # loop target -> the loops that set it
         self.owner = {}  # statement -> the def/if/loop whose body holds it directly
+        self.in_orelse: set = set()  # ids of the statements of the ifs' else branches
         self.phi_loop = {}  # loop name -> its loop
         # every node of the function as analysed (kept: later questions about the whole
         # function read this list instead of walking the tree again)
         self.nodes = walk(tree)
+        self.defs: dict[str, list] = {}  # name -> the assignments to it, in order
+        name_cls, assign_cls, store_cls = gast.Name, gast.Assign, gast.Store
         for node in self.nodes:  # one scan of every node for all of these
             cls = node.__class__
-            if cls is gast.Name:
-                if isinstance(node.ctx, gast.Store):
+            if cls is name_cls:
+                if node.ctx.__class__ is store_cls:
                     self.locals.add(node.id)
                 continue
-            if cls is gast.Assign:
+            if cls is assign_cls:
                 self.assigns.append(node)
+                target = node.targets[0]
+                if target.__class__ is name_cls:
+                    self.defs.setdefault(target.id, []).append(node)
                 continue  # (a statement: the nodes under it are walked on their own)
+            if cls not in _SCANNED:  # (an expression's node)
+                continue
             if cls is gast.Expr and LIST_UPDATE.of(node):  # (set on Expr statements only)
                 self.updates.append(node)
             if cls in (gast.FunctionDef, gast.If, gast.For, gast.While):
                 for child in node.body + getattr(node, "orelse", []):
                     self.owner[id(child)] = node
+                if cls is gast.If:
+                    self.in_orelse.update(map(id, node.orelse))
                 if cls is gast.For:
                     self.loop_targets.add(node.target.id)
+                    self.loops_of.setdefault(node.target.id, []).append(node)
                 if cls is not gast.If and cls is not gast.FunctionDef:
                     self.phi_loop.update({p: node for p in PHIS.of(node)})
         # free names whose objects the rules (or the inlined bodies: their code and the
@@ -117,12 +132,7 @@ class Analysis(Classification, Refusals, ScalarInference):
                 if inspect.isfunction(obj):
                     self.bindings.update({f"{name}.{attr}": getattr(obj, attr) for attr in (
                         "__code__", "__defaults__", "__kwdefaults__")})
-        self.sequences = self._sequences()
-        self.dicts = self._dicts()
-        self.defs: dict[str, list] = {}
-        for s in self.assigns:
-            if isinstance(s.targets[0], gast.Name):
-                self.defs.setdefault(s.targets[0].id, []).append(s)
+        self.sequences, self.dicts = self._sequences_and_dicts()
         self.ops = {id(s): self._classify(s) for s in self.assigns
                     if isinstance(s.targets[0], gast.Name)}
         self.result = tree.body[-1].value.id
@@ -202,72 +212,77 @@ class Analysis(Classification, Refusals, ScalarInference):
         per parameter): the questions of proven_real and real_checks are lookups."""
         if hasattr(self, "_complex_reach_of"):
             return self._complex_reach_of
-        loops_of: dict = {}  # loop target -> the loops that set it
-        for loop in skeleton(self.tree):
-            if isinstance(loop, gast.For):
-                for t in walk(loop.target):
-                    if isinstance(t, gast.Name):
-                        loops_of.setdefault(t.id, []).append(loop)
-
         counts = SCALAR_BUILTINS | {range, loop_len}
+        name_cls, constant_cls = gast.Name, gast.Constant
+        real_constants = (int, float, str, type(None))
 
-        def atom(node) -> tuple:
-            """(whether it may be real, the names that decide it)."""
-            if isinstance(node, gast.Name):
-                return True, (node.id,)
-            if isinstance(node, gast.Constant):
-                return isinstance(node.value, (int, float, str, type(None))), ()
-            return isinstance(node, (int, float, type(None))) or isinstance(node, tuple) \
-                and all(isinstance(v, int) for v in node), ()
+        def atoms(nodes, deps) -> bool:
+            """Whether each of `nodes` may be real, the names that decide it put in
+            `deps` (every one, also past a node that may not be)."""
+            ok = True
+            for node in nodes:
+                cls = node.__class__
+                if cls is name_cls:
+                    deps.append(node.id)
+                elif cls is constant_cls:
+                    ok = ok and isinstance(node.value, real_constants)
+                elif not (isinstance(node, (int, float, type(None))) or isinstance(
+                        node, tuple) and all(isinstance(v, int) for v in node)):
+                    ok = False
+            return ok
 
-        def both(*parts) -> tuple:
-            return all(ok for ok, _ in parts), tuple(n for _, names in parts for n in names)
-
-        def of_def(s) -> tuple:
+        def of_def(s, deps) -> bool:
             if SENTINEL.of(s):
-                return True, ()  # unset: using it raises
-            value, op = s.value, self.op(s)
-            if isinstance(value, gast.Constant) or op.kind == "copy":
-                return atom(value)
-            if isinstance(value, gast.Compare):
-                return True, ()
-            if isinstance(value, gast.BinOp):
-                return both(atom(value.left), atom(value.right))
-            if isinstance(value, gast.UnaryOp):
-                return atom(value.operand)
-            if isinstance(value, gast.Attribute):
-                return value.attr in ("real", "imag", "ndim", "size", "shape"), ()
-            if isinstance(value, gast.Subscript) and op.kind == "index":
-                return atom(value.value)
-            if not isinstance(value, gast.Call):
-                return False, ()
+                return True  # unset: using it raises
+            value, op = s.value, ops[id(s)]
+            cls = value.__class__
+            if cls is constant_cls or op.kind == "copy":
+                return atoms((value,), deps)
+            if cls is gast.BinOp:
+                return atoms((value.left, value.right), deps)
+            if cls is gast.Compare:
+                return True
+            if cls is gast.UnaryOp:
+                return atoms((value.operand,), deps)
+            if cls is gast.Attribute:
+                return value.attr in ("real", "imag", "ndim", "size", "shape")
+            if cls is gast.Subscript and op.kind == "index":
+                return atoms((value.value,), deps)
+            if cls is not gast.Call:
+                return False
             callee = op.callee
             if _in(callee, counts) or _is_math(callee):
-                return True, ()
+                return True
             if op.kind != "rule" or op.bound.get("dtype") is not None \
                     or not rules.kinds_of(callee) & {"elementwise", "reduction"}:
-                return False, ()
-            return both(*map(atom, op.bound.values()))
+                return False
+            return atoms(op.bound.values(), deps)
 
-        def of_name(n) -> tuple:
-            if n in self.loop_targets:  # an element of what the loop walks, or a count
-                return both(*(atom(loop.iter) for loop in loops_of.get(n, ())))
-            defs = self.defs.get(n)
-            return both((bool(defs), ()), *map(of_def, defs or ()))
-
+        # name -> the names whose values it is computed from, and the names that may not
+        # be real whatever those are (one look at each definition, and at each loop)
+        ops, params, loop_targets = self.ops, set(self.params), self.loop_targets
         readers: dict = {}
-        seeds = []
-        for n in {*self.defs, *self.loop_targets}:
-            if n in self.params:
+        seeds = set()
+        for n, defs in self.defs.items():
+            if n in params or n in loop_targets:
                 continue
-            ok, deps = of_name(n)
-            if not ok:
-                seeds.append(n)
+            deps: list = []
+            for s in defs:
+                if not of_def(s, deps):
+                    seeds.add(n)
+            for m in deps:
+                readers.setdefault(m, []).append(n)
+        for n in loop_targets:  # an element of what the loop walks, or a count
+            if n in params:
+                continue
+            deps = []
+            if not atoms([loop.iter for loop in self.loops_of.get(n, ())], deps):
+                seeds.add(n)
             for m in deps:
                 readers.setdefault(m, []).append(n)
         # a name read but set nowhere in f (a global): anything
-        seeds += [m for m in readers if m not in self.defs and m not in self.loop_targets
-                  and m not in self.params]
+        seeds.update(m for m in readers if m not in self.defs and m not in loop_targets
+                     and m not in params)
 
         def reach(start) -> set:
             found, stack = set(start), list(start)
@@ -314,26 +329,30 @@ class Analysis(Classification, Refusals, ScalarInference):
                         for p, reached in from_param.items():
                             if arg.id in reached:
                                 reaching[p] = reaching.get(p, 0) + 1
+        real_params = self.guarded | set(entry)  # (kept so as entry grows)
         for s in calls:
-            where = self.parsed.location.describe(s)
+            where = None  # (the call's line: described when a check needs it)
             top = self.owner.get(id(s)) is self.tree
             args = list(s.value.args) + [k.value for k in s.value.keywords]
             for arg in args:
                 if not isinstance(arg, gast.Name):
                     continue  # a literal: int or float, or complex, which math refuses
                 a = arg.id
-                real_params = self.guarded | set(entry)
                 if not self._may_be_complex(a, real_params):
                     continue
+                if where is None:
+                    where = self.parsed.location.describe(s)
                 params = {p for p, reached in from_param.items()
                           if a in reached and p not in real_params}
                 if a in self.params and (top or a in self.scalar):
                     entry.setdefault(a, where)
+                    real_params.add(a)
                     continue
                 if params <= self.scalar and not self._may_be_complex(a, set(self.params)) \
                         and (not top or all(reaching.get(p, 0) > 1 for p in params)):
                     for p in sorted(params):
                         entry.setdefault(p, where)
+                    real_params |= params
                     continue
                 placed.setdefault(id(s), []).append((a, where))
         self._real_checks = (entry, placed)

@@ -114,6 +114,9 @@ def _as_declared(func):
     return declared if getattr(declared, "__func__", declared) is func else None
 
 
+_UNSEEN = object()
+
+
 def _atom_name(node):
     return node.id if isinstance(node, gast.Name) else None
 
@@ -198,13 +201,26 @@ class Classification:
         return found
 
     def resolve(self, func):
+        """The object the dotted name `func` (`np.sin`, `helper`) denotes, MISSING for a
+        local value or anything else; what the choice relies on goes into `bindings`.
+        Found once per name (a function called on every line was looked up per call)."""
         name = dotted_name(func)
-        if name is not None and name.split(".")[0] in self.parsed.static:
+        if name is None:
+            return MISSING
+        if not hasattr(self, "_resolved"):
+            self._resolved: dict = {}  # dotted name -> the object
+        found = self._resolved.get(name, _UNSEEN)
+        if found is _UNSEEN:
+            found = self._resolved[name] = self._resolve(name)
+        return found
+
+    def _resolve(self, name):
+        if name.split(".")[0] in self.parsed.static:
             obj = self.parsed.static[name.split(".")[0]]  # a function passed by the caller
             for attr in name.split(".")[1:]:
                 obj = getattr(obj, attr, MISSING)
             return obj
-        if name is None or name.split(".")[0] in self.locals:
+        if name.split(".")[0] in self.locals:
             return MISSING
         head = name.split(".")[0]
         if head in HELPERS:  # normalize renamed the user's own names like these
@@ -214,7 +230,7 @@ class Classification:
             if self.parsed.lookup(head) is not HELPERS[head]:
                 return found  # not the user's name: normalize wrote it
         else:
-            found = self.parsed.resolve(func)
+            found = self.parsed.resolve_dotted(name)
         # the derivative is only right for this object (a builtin too: a module global of
         # that name, defined later, would hide it)
         rules.adopt_wrapper(found)  # autograd.numpy.sin: NumPy's sin with its rule
@@ -405,35 +421,38 @@ class Classification:
             found.add(self.params[0])  # a method's self (a static method has none)
             if qualname[-1] in _OPERATOR_NAMES:  # and an operator method's other operand
                 found.update(self.params)
-        # one pass for the sources (a user class's construction, a global object), then
-        # a worklist along the copies and operators that pass an object on
-        passes_on: dict = {}  # name -> the targets of copies and operators reading it
-        work = list(found)
+        # one pass for the sources (a user class's construction, a global object), then,
+        # if there are any, a worklist along the copies and operators that pass an object on
         for s in self.assigns:
             target, value = s.targets[0], s.value
-            if not isinstance(target, gast.Name) or target.id in found:
+            if target.__class__ is not gast.Name or target.id in found:
                 continue
-            if isinstance(value, gast.Call):
+            if value.__class__ is gast.Call:
                 callee = self.resolve(value.func)
-                new = isinstance(callee, type) and callee.__module__ != "builtins" \
-                    and not is_library(callee) and rules.lookup(callee) is None \
-                    and not issubclass(callee, (BaseException, tuple, list, dict))
-            elif isinstance(value, gast.BinOp):
-                for operand in (value.left, value.right):
-                    if isinstance(operand, gast.Name):
-                        passes_on.setdefault(operand.id, []).append(target.id)
-                new = False
-            elif isinstance(value, gast.UnaryOp):
-                if isinstance(value.operand, gast.Name):
-                    passes_on.setdefault(value.operand.id, []).append(target.id)
-                new = False
-            else:
-                new = isinstance(value, gast.Name) and self._global_object(value)
-                if isinstance(value, gast.Name):
-                    passes_on.setdefault(value.id, []).append(target.id)
-            if new and target.id not in found:
+                if isinstance(callee, type) and callee.__module__ != "builtins" \
+                        and not is_library(callee) and rules.lookup(callee) is None \
+                        and not issubclass(callee, (BaseException, tuple, list, dict)):
+                    found.add(target.id)
+            elif value.__class__ is gast.Name and self._global_object(value):
                 found.add(target.id)
-                work.append(target.id)
+        if not found:
+            self._objects_found = found
+            return found
+        passes_on: dict = {}  # name -> the targets of copies and operators reading it
+        for s in self.assigns:
+            target, value = s.targets[0], s.value
+            if target.__class__ is not gast.Name or target.id in found:
+                continue
+            if value.__class__ is gast.BinOp:
+                operands = (value.left, value.right)
+            elif value.__class__ is gast.UnaryOp:
+                operands = (value.operand,)
+            else:
+                operands = (value,)
+            for operand in operands:
+                if operand.__class__ is gast.Name:
+                    passes_on.setdefault(operand.id, []).append(target.id)
+        work = list(found)
         while work:
             for target in passes_on.get(work.pop(), ()):
                 if target not in found:
@@ -457,8 +476,15 @@ class Classification:
             return self._operand_checks
         exempt: dict = {}
 
+        scalar = self.scalar
+
         def is_exempt(name) -> bool:
-            return exempt[name] if name in exempt else _decided(_exempt(name))
+            if name in exempt:
+                return exempt[name]
+            if name in scalar:  # (what _exempt decides at once)
+                exempt[name] = True
+                return True
+            return _decided(_exempt(name))
 
         def _decided(step) -> bool:
             """What `step` (an `_exempt` or `_produces_number` generator) returns, run depth
@@ -519,16 +545,24 @@ class Classification:
                 return (yield receiver.id)  # x.copy(), x.T: what x is
             return isinstance(value, gast.Call)  # a NumPy or math function's result
 
-        def _checked_attribute(s) -> bool:  # x.size, x.T of a value being differentiated
-            return isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Attribute) \
-                and (s.value.attr in NONDIFF_ATTRIBUTES or s.value.attr in ATTRIBUTE_FUNCTIONS) \
-                and _atom_name(s.value.value) in self.varied and self.op(s).kind != "attr"
-
-        # the operators whose operands are checked (a comprehension: once a statement)
-        active, ops = self.active, self.ops
-        checked = {id(s) for s in self.assigns if isinstance(s.targets[0], gast.Name)
-                   and s.targets[0].id in active and isinstance(s.value, (gast.BinOp, gast.UnaryOp))
-                   and type(s.value.op) in OPERATOR_METHODS and ops[id(s)].kind == "rule"}
+        # one look at each assignment: the attribute reads of values being differentiated
+        # (x.size, x.T) and the operators whose operands are checked
+        active, varied, ops = self.active, self.varied, self.ops
+        checked: set = set()
+        attribute_reads, operators = [], []
+        for s in self.assigns:
+            target, value = s.targets[0], s.value
+            if target.__class__ is not gast.Name:
+                continue
+            cls = value.__class__
+            if cls is gast.Attribute:
+                if (value.attr in NONDIFF_ATTRIBUTES or value.attr in ATTRIBUTE_FUNCTIONS) \
+                        and _atom_name(value.value) in varied and ops[id(s)].kind != "attr":
+                    attribute_reads.append(s)
+            elif (cls is gast.BinOp or cls is gast.UnaryOp) and target.id in active \
+                    and type(value.op) in OPERATOR_METHODS and ops[id(s)].kind == "rule":
+                checked.add(id(s))
+                operators.append(s)
         entry: dict = {}
         placed: dict = {}
         done: set = set()
@@ -573,18 +607,16 @@ class Classification:
                 return (f".{s.value.attr}", self.parsed.location.describe(s))
             return (OPERATOR_METHODS[type(s.value.op)], self.parsed.location.describe(s))
 
-        for s in self.assigns:  # first: a check of an attribute read refuses any object
-            if _checked_attribute(s):
-                check(s.value.value.id, s)
-        for s in self.assigns:
-            if id(s) in checked:
-                value = s.value
-                for operand in [value.left, value.right] if isinstance(value, gast.BinOp) \
-                        else [value.operand]:
-                    if isinstance(operand, gast.Name):
-                        check(operand.id, s)
+        for s in attribute_reads:  # first: a check of an attribute read refuses any object
+            check(s.value.value.id, s)
+        for s in operators:
+            value = s.value
+            for operand in [value.left, value.right] if isinstance(value, gast.BinOp) \
+                    else [value.operand]:
+                if isinstance(operand, gast.Name):
+                    check(operand.id, s)
         # recursive closures: their reference cycle would keep the statements for the collector
-        check = is_exempt = _produces_number = _checked_attribute = None  # noqa: F811
+        check = is_exempt = _produces_number = None  # noqa: F811
         _exempt = _decided = None  # noqa: F841
         self._operand_checks = (entry, placed)
         return self._operand_checks
@@ -795,19 +827,34 @@ class Classification:
         return Op("construct", inputs, bound={"fields": fields}, callee=cls,
                   name=dotted or cls.__qualname__)
 
+    def helper_calls(self, kind) -> list:
+        """The assignments to a name whose value calls a runtime helper the lowering
+        writes for a store, in order: kind "item" (`store_item(c, key, v)`) or
+        "attribute" (`set_attribute(obj, 'attr', v)`, `set_new_container`). One scan of
+        every assignment finds both kinds (item_writes, attribute_writes and the
+        refusals ask for them)."""
+        from ..runtime.helpers import set_attribute, set_new_container, store_item
+
+        if not hasattr(self, "_helper_calls"):
+            self._helper_calls = found = {"item": [], "attribute": []}
+            ops = self.ops
+            for s in self.assigns:
+                if s.value.__class__ is gast.Call and s.targets[0].__class__ is gast.Name:
+                    callee = ops[id(s)].callee
+                    if callee is store_item:
+                        found["item"].append(s)
+                    elif callee is set_attribute or callee is set_new_container:
+                        found["attribute"].append(s)
+        return self._helper_calls[kind]
+
     def item_writes(self) -> list:
         """(statement, object, attribute, key, value) for each `obj.attr[key] = v` of an
         object f does not build (lowered by flatten as `c = obj.attr` and `unused =
         store_item(c, key, v)`), c read from the object by one statement; the names as
         written there (the key and value None for literals)."""
-        from ..runtime.helpers import store_item
-
         if not hasattr(self, "_item_writes"):
             self._item_writes = []
-            for s in self.assigns:
-                if not (isinstance(s.value, gast.Call) and isinstance(s.targets[0], gast.Name)
-                        and self.op(s).callee is store_item):
-                    continue
+            for s in self.helper_calls("item"):
                 read = self.defs.get(_atom_name(s.value.args[0]), [])
                 if len(read) == 1 and isinstance(read[0].value, gast.Attribute) \
                         and isinstance(read[0].value.value, gast.Name):
@@ -820,14 +867,11 @@ class Classification:
         """(statement, object, value) for each `obj.attr = v` (lowered by flatten as
         `unused = set_attribute(obj, 'attr', v)`), the names as written there (the value
         None for a literal)."""
-        from ..runtime.helpers import set_attribute, set_new_container
-
         if not hasattr(self, "_attribute_writes"):  # asked four times: one scan
             self._attribute_writes = [
-                (s, s.value.args[0].id, _atom_name(s.value.args[2])) for s in self.assigns
-                if isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Call)
-                and self.op(s).callee in (set_attribute, set_new_container)
-                and isinstance(s.value.args[0], gast.Name)]
+                (s, s.value.args[0].id, _atom_name(s.value.args[2]))
+                for s in self.helper_calls("attribute")
+                if isinstance(s.value.args[0], gast.Name)]
         return self._attribute_writes
 
     def _holds_object(self, name, seen=frozenset()) -> bool:
@@ -870,56 +914,55 @@ class Classification:
         except TypeError:
             return False
 
-    def _sequences(self) -> set[str]:
-        """Names that may hold a list or tuple: displays, the lists comprehensions and
-        list builtins build, tuple(...), and what + and * make of them."""
+    def _sequences_and_dicts(self) -> tuple[set[str], set[str]]:
+        """(Names that may hold a list or tuple: displays, the lists comprehensions and
+        list builtins build, tuple(...), and what + and * make of them; names that may
+        hold a dict display of the function, or a copy of one), from one scan."""
         seeds, flows = [], {}  # flows: name -> names that hold a sequence if it does
+        dict_seeds, copies = [], {}  # copies: name -> the names copied from it
         for s in self.assigns:
             target, value = s.targets[0], s.value
-            if not isinstance(target, gast.Name):
+            if target.__class__ is not gast.Name:
                 continue
-            if isinstance(value, gast.Subscript) and isinstance(value.slice, gast.Slice):
+            cls = value.__class__
+            if cls is gast.Dict:
+                dict_seeds.append(target.id)
+            elif cls is gast.Name:
+                copies.setdefault(value.id, []).append(target.id)
+            if cls is gast.Subscript and value.slice.__class__ is gast.Slice:
                 value = value.value  # a slice of a sequence
-            if isinstance(value, (gast.List, gast.Tuple)) or (
-                    isinstance(value, gast.Call) and dotted_name(value.func) == "tuple"
-                    and self.resolve(value.func) is builtins.tuple) or (
-                    isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute)
+                cls = value.__class__
+            if cls is gast.List or cls is gast.Tuple or cls is gast.Call and (
+                    value.func.__class__ is gast.Name and value.func.id == "tuple"
+                    and self.resolve(value.func) is builtins.tuple
+                    or value.func.__class__ is gast.Attribute
                     and value.func.attr == "tolist" and not value.args):
                 seeds.append(target.id)
-            sources = [_atom_name(value)]
-            if isinstance(value, gast.BinOp) and type(value.op) in SEQUENCE_RULES:
-                sources += [_atom_name(value.left), _atom_name(value.right)]
-            for source in sources:
-                if source is not None:
-                    flows.setdefault(source, []).append(target.id)
-        return _reach(seeds, flows)
-
-    def _dicts(self) -> set[str]:
-        """Names that may hold a dict display of the function (or a copy of one)."""
-        seeds, flows = [], {}
-        for s in self.assigns:
-            target = s.targets[0]
-            if isinstance(target, gast.Name):
-                if isinstance(s.value, gast.Dict):
-                    seeds.append(target.id)
-                elif _atom_name(s.value) is not None:
-                    flows.setdefault(_atom_name(s.value), []).append(target.id)
-        return _reach(seeds, flows)
+            source = _atom_name(value)
+            if source is not None:
+                flows.setdefault(source, []).append(target.id)
+            if cls is gast.BinOp and type(value.op) in SEQUENCE_RULES:
+                for source in (_atom_name(value.left), _atom_name(value.right)):
+                    if source is not None:
+                        flows.setdefault(source, []).append(target.id)
+        return _reach(seeds, flows), _reach(dict_seeds, copies)
 
     def _bind(self, callee, args, keywords, name, stmt=None) -> Op:
         found = rules.lookup(callee) if callee is not MISSING else None
         spread = {}  # normalize passes at most one *P and one **M
         for a in args:
-            if isinstance(a, gast.Starred):
+            if a.__class__ is gast.Starred:
                 spread["*"] = a.value
         for k in keywords:
             if k.arg is None:
                 spread["**"] = k.value
-        args = [a for a in args if not isinstance(a, gast.Starred)]
-        keywords = [k for k in keywords if k.arg is not None]
-        everything = {i: a for i, a in enumerate(args)}
-        everything.update({k.arg: k.value for k in keywords})
-        everything.update(spread)
+        if spread:
+            args = [a for a in args if a.__class__ is not gast.Starred]
+            keywords = [k for k in keywords if k.arg is not None]
+        everything = dict(enumerate(args))
+        if keywords or spread:
+            everything.update({k.arg: k.value for k in keywords})
+            everything.update(spread)
         if found == rules.NONDIFF_MARK and not spread \
                 or callee is slice and self.parsed.generated:  # positions of x[a:b] read
             return Op("nondiff", callee=callee, name=name)

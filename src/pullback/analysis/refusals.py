@@ -116,38 +116,45 @@ class Refusals:
         self.stored_bases: set = set()  # parameters f only stores into (_stored_only)
         self.index_checks: dict = {}  # id(r[k] read) -> its keys checked to be integers
         self._check_attribute_writes()
+        ops, useful, varied, active = self.ops, self.useful, self.varied, self.active
+        name_cls, constant_cls = gast.Name, gast.Constant
         for s in self.assigns:
             target = s.targets[0]
-            if not isinstance(target, gast.Name):
+            if target.__class__ is not name_cls:
                 continue
-            op = self.op(s)
-            if _in(op.callee, _FRAME_READERS) and self.varied and len(getattr(
-                    s.value, "args", ())) < (2 if op.callee in (eval, exec) else 1):
+            op = ops[id(s)]
+            kind, callee = op.kind, op.callee
+            if callee is not None and _in(callee, _FRAME_READERS) and varied and len(getattr(
+                    s.value, "args", ())) < (2 if callee in (eval, exec) else 1):
                 raise UnsupportedSyntaxError(
-                    f"{op.callee.__name__}() here reads the function's variables by name, "
+                    f"{callee.__name__}() here reads the function's variables by name, "
                     "not through its arguments, so pullback cannot follow what it does with "
                     "the values being differentiated; write the expression out (or pass "
                     "the values in a namespace of their own)", self.parsed.location.describe(s))
-            if target.id in self.useful and (isinstance(s.value, gast.JoinedStr) or _in(
-                    op.callee, TEXT_FUNCTIONS)):
+            is_useful = target.id in useful
+            if is_useful and (s.value.__class__ is gast.JoinedStr or callee is not None and _in(
+                    callee, TEXT_FUNCTIONS)):
                 self._check_text(s)
-            if EFFECT.of(s) and op.kind in ("unknown", "call"):
+            effect = EFFECT.of(s)
+            if effect and kind in ("unknown", "call"):
                 self._check_effect(s, op)
-                if op.kind == "unknown":
+                if kind == "unknown":
                     continue
-            if EFFECT.of(s) and op.kind == "method" and target.id not in self.varied:
+            if effect and kind == "method" and target.id not in varied:
                 self._check_effect_method(s, op)
-            if op.kind == "call" and target.id not in self.varied:
+            if kind == "call" and target.id not in varied:
                 self._check_untransformed_call(s, op)
-            if target.id not in self.useful and op.kind != "unknown":
+            if not is_useful and kind != "unknown":
                 continue
-            if op.kind != "unknown" and any(isinstance(a, gast.AST) and not isinstance(
-                    a, (gast.Name, gast.Constant)) for a in op.inputs.values()):
-                raise NoRuleError(  # normalize leaves operands as names and literals
-                    f"operand form of {op.name or type(s.value).__name__} that pullback "
-                    "does not follow; assign the inner expression to a name first",
-                    self.parsed.location.describe(s))
-            if op.kind in ("rule", "index") and target.id in self.active:
+            if kind != "unknown":
+                for a in op.inputs.values():
+                    if a.__class__ is not name_cls and a.__class__ is not constant_cls \
+                            and isinstance(a, gast.AST):
+                        raise NoRuleError(  # normalize leaves operands as names and literals
+                            f"operand form of {op.name or type(s.value).__name__} that "
+                            "pullback does not follow; assign the inner expression to a "
+                            "name first", self.parsed.location.describe(s))
+            if kind in ("rule", "index") and target.id in active and self._built_objects():
                 self._check_no_object_operand(s, op)
             if op.kind == "index" and _atom_name(op.inputs["x"]) not in self.varied:
                 self._check_index(s, op)
@@ -281,8 +288,6 @@ class Refusals:
         container's name read by the stores alone), an effect; else, the object used only
         through its attributes, read back (`item_writes`: the store's adjoint takes the
         gradient the reads after it gave that item, derive/adjoints); or refused, located."""
-        from ..runtime.helpers import store_item
-
         self.item_writes_read_back: dict = {}  # id(store) -> (object, attribute, key, value)
         by_base: dict = {}
         refused = None
@@ -298,9 +303,8 @@ class Refusals:
                 continue
             by_base.setdefault(base, []).append((s, self.defs[container][0], attr))
         stored = {id(s) for items in by_base.values() for s, _, _ in items}
-        for s in self.assigns:  # a container pullback did not find read from an object
-            if isinstance(s.value, gast.Call) and isinstance(s.targets[0], gast.Name) \
-                    and self.op(s).callee is store_item and id(s) not in stored:
+        for s in self.helper_calls("item"):  # a container pullback did not find read
+            if id(s) not in stored:  # from an object
                 refused = refused or (s, None, "attr")
         for base, items in by_base.items():
             varied = base in self.varied or any(
@@ -1089,16 +1093,7 @@ class Refusals:
     def _check_no_object_operand(self, s, op):
         """An operator or NumPy function given an object the code built (`Dual(x) +
         Dual(y)`): the object's own methods decide what it computes, which no rule says."""
-        if not hasattr(self, "_objects"):
-            seeds = [t.targets[0].id for t in self.assigns if isinstance(t.targets[0], gast.Name)
-                     and self.op(t).kind == "construct"]
-            flows = {}
-            for t in self.assigns:
-                if isinstance(t.targets[0], gast.Name) and self.op(t).kind == "copy" \
-                        and isinstance(t.value, gast.Name):
-                    flows.setdefault(t.value.id, []).append(t.targets[0].id)
-            self._objects = _reach(seeds, flows)
-        if not self._objects:  # no object built: nothing to refuse
+        if not self._built_objects():  # no object built: nothing to refuse
             return
         for atom in op.inputs.values():
             if op.kind == "index" and any(issubclass(self.op(t).callee, tuple)
@@ -1116,6 +1111,23 @@ class Refusals:
                     "a user class: what it computes is the class's own method (an overloaded "
                     "operator), which pullback does not differentiate; read the object's "
                     "attributes instead", self.parsed.location.describe(s))
+
+    def _built_objects(self) -> set:
+        """The names that may hold an object the code built (`Cls(...)` of a record
+        class), through copies: one scan, when first asked."""
+        if not hasattr(self, "_objects"):
+            seeds, flows = [], {}
+            ops = self.ops
+            for t in self.assigns:
+                target = t.targets[0]
+                if target.__class__ is gast.Name:
+                    kind = ops[id(t)].kind
+                    if kind == "construct":
+                        seeds.append(target.id)
+                    elif kind == "copy" and t.value.__class__ is gast.Name:
+                        flows.setdefault(t.value.id, []).append(target.id)
+            self._objects = _reach(seeds, flows)
+        return self._objects
 
     def defs_of_object(self, atom):
         """The constructions whose object `atom` (through copies) may hold."""

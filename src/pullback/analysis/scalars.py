@@ -18,6 +18,7 @@ from ..ir.annotations import (
     SENTINEL,
 )
 from ..ir.nodes import names
+from .classify import _atom_name
 
 SCALAR_BUILTINS = {builtins.len, builtins.int, builtins.float, builtins.bool, builtins.round}
 
@@ -87,97 +88,106 @@ class ScalarInference:
                 known[key] = self._forward_scalars(key, basis)
             return known[key]
 
-        asserted: set = set()
-        while True:
-            scalar = forward(asserted)
-            grown = self._consumed(scalar, asserted, same_block=False) - asserted
-            if not grown:
-                break
-            asserted |= grown
+        asserted = self._grown(forward, same_block=False)
         # Facts: a name with one definition, consumed as a scalar in the same block, holds
         # a scalar whenever it is set (parameters count as set at the top).
-        facts: set = set()
-        while True:
-            scalar = forward(facts)
-            grown = self._consumed(scalar, facts, same_block=True) - facts
-            if not grown:
-                break
-            facts |= grown
+        facts = self._grown(forward, same_block=True)
         guarded = (asserted & set(self.params)) - facts
         return set(forward(facts | guarded)), guarded
+
+    def _grown(self, forward, same_block):
+        """The least set of names that holds the names statements consume as scalars
+        (in a scalar-only function, or in an elementwise operation with a scalar result)
+        when its names, and the scalars `forward` proves from them, hold scalars; with
+        `same_block`, only those consumed in the block of their one definition. A name
+        assumed passes the assumption on to what it consumes without a new inference
+        (closed at once along those links): a round of the inference per link of a chain
+        (`a = a * w + b`, a thousand times) was quadratic."""
+        always, if_scalar = self._scalar_uses_by_name(same_block)
+        assumed: set = set()
+        while True:
+            scalar = forward(assumed)
+            found = set(always)
+            for target, consumed in if_scalar.items():
+                if target in scalar or target in assumed:
+                    found.update(consumed)
+            if found <= assumed:
+                return assumed
+            assumed |= found
+            work = list(found)
+            while work:  # what the names now assumed consume
+                for n in if_scalar.get(work.pop(), ()):
+                    if n not in assumed:
+                        assumed.add(n)
+                        work.append(n)
 
     def _decided_by(self, name, s) -> bool:
         """Whether every `if` around `s` is decided by a parameter that `name` depends on
         too (`if x < 1.0: math.sin(x)`: x is a number on that path whenever f runs it with
         a number there); not where a branch's test reads only other inputs (an object's
         flag), which leave `name` free to be an array on the other path."""
-        child, node = s, self.owner.get(id(s))
-        while node is not None and node is not self.tree:
-            if isinstance(node, gast.If) and not (
-                    BLOCK.of(node) and any(c is child for c in node.body)) and not (
-                    self._params_reaching(node.test.id if isinstance(node.test, gast.Name)
-                                          else None)
-                    & self._params_reaching(name)):
-                return False  # (the body of a `with` or `try`, a marked if, runs)
-            child, node = node, self.owner.get(id(node))
-        return True
-
-    def _params_reaching(self, name) -> frozenset:
-        """The parameters whose values `name`'s value is computed from (one walk over
-        the readers per parameter, once)."""
-        if not hasattr(self, "_reaching"):
-            reaching: dict = {}
-            readers = self.name_readers()
+        if not hasattr(self, "_reached_from"):  # parameter -> the names computed from it
+            readers = self.name_readers()  # (one walk over the readers per parameter)
+            self._reached_from = {}
             for p in self.params:
-                reaching.setdefault(p, set()).add(p)
                 stack, seen = [p], {p}
                 while stack:
                     for r in readers.get(stack.pop(), ()):
                         if r not in seen:
                             seen.add(r)
-                            reaching.setdefault(r, set()).add(p)
                             stack.append(r)
-            self._reaching = {n: frozenset(ps) for n, ps in reaching.items()}
-        return self._reaching.get(name, frozenset())
-
-    def _same_block(self, name, use) -> bool:
-        if name in self.params:
-            return self.owner.get(id(use)) is self.tree
-        defs = self.defs.get(name, [])
-        return len(defs) == 1 and self.owner.get(id(defs[0])) is self.owner.get(id(use))
-
-    def _consumed(self, scalar, assumed, same_block):
-        """The names that statements consume as scalars (in a scalar-only function, or
-        in an elementwise operation with a scalar result), if the names in `scalar` and
-        `assumed` hold scalars; with `same_block`, only those
-        consumed in the block of their one definition. The uses are sorted once, so that
-        each round of the inference only looks names up."""
-        always, if_scalar = self._scalar_uses_by_name(same_block)
-        found = set(always)
-        for target, consumed in if_scalar.items():
-            if target in scalar or target in assumed:
-                found.update(consumed)
-        return found
+                self._reached_from[p] = seen
+        child, node = s, self.owner.get(id(s))
+        while node is not None and node is not self.tree:
+            if node.__class__ is gast.If and not (
+                    BLOCK.of(node) and id(child) not in self.in_orelse) and not any(
+                    test in reached and name in reached
+                    for test in (_atom_name(node.test),)
+                    for reached in self._reached_from.values()):
+                return False  # (the body of a `with` or `try`, a marked if, runs)
+            child, node = node, self.owner.get(id(node))
+        return True
 
     def _scalar_uses_by_name(self, same_block):
         """`_scalar_uses` by name (of those in the same block, if asked): the names
         always consumed as scalars, and target -> the names consumed as scalars if the
-        target is one."""
-        cached = self._scalar_names_of.get(same_block)
-        if cached is None:
-            always, if_scalar = set(), {}
+        target is one. Both sortings are made in one pass over the uses."""
+        if not self._scalar_names_of:
+            owner, tree, defs_of = self.owner, self.tree, self.defs
+            params = set(self.params)
+            homes: dict = {}  # name -> the block of its one definition (parameters: f's)
+            elsewhere = object()  # (the home of a name with several definitions)
+
+            def home(name):
+                found = homes.get(name, elsewhere)
+                if found is elsewhere and name not in homes:
+                    if name in params:
+                        found = tree
+                    else:
+                        defs = defs_of.get(name, ())
+                        found = owner.get(id(defs[0])) if len(defs) == 1 else elsewhere
+                    homes[name] = found
+                return found
+
+            always, if_scalar = set(), {}  # (not same_block)
+            always_here, if_scalar_here = set(), {}  # (same_block)
             for target, pairs, if_pairs in self._scalar_uses():
                 # (assumed, not same_block: a use in a branch that the inputs reaching the
                 # use do not decide assumes nothing: f may take an array on the other path,
                 # GELU's `if self.approximate: np.tanh(...)` beside math.erf)
-                always.update(n for n, use in pairs
-                              if (self._same_block(n, use) if same_block
-                                  else self._decided_by(n, use)))
-                consumed = [n for n, use in if_pairs if not same_block or self._same_block(n, use)]
-                if consumed:
-                    if_scalar.setdefault(target, []).extend(consumed)
-            cached = self._scalar_names_of[same_block] = (always, if_scalar)
-        return cached
+                for n, use in pairs:
+                    if self._decided_by(n, use):
+                        always.add(n)
+                    if home(n) is owner.get(id(use)):
+                        always_here.add(n)
+                if if_pairs:
+                    if_scalar.setdefault(target, []).extend(n for n, _ in if_pairs)
+                    here = [n for n, use in if_pairs if home(n) is owner.get(id(use))]
+                    if here:
+                        if_scalar_here.setdefault(target, []).extend(here)
+            self._scalar_names_of[False] = (always, if_scalar)
+            self._scalar_names_of[True] = (always_here, if_scalar_here)
+        return self._scalar_names_of[same_block]
 
     def _forward_scalars(self, assumed, basis=None):
         """Names all of whose values are scalars, if the names in `assumed` are. `basis`:
@@ -223,30 +233,38 @@ class ScalarInference:
         if self._scalar_uses_of is not None:
             return self._scalar_uses_of
         self._scalar_uses_of = uses = []
+        ops, phi_loop, owner = self.ops, self.phi_loop, self.owner
+        name_cls, call_cls = gast.Name, gast.Call
         for s in self.assigns:
-            if not isinstance(s.targets[0], gast.Name):
+            target = s.targets[0]
+            if target.__class__ is not name_cls:
                 continue
-            op, value = self.op(s), s.value
-            always, if_scalar = [], []
-            if isinstance(value, gast.Call) and _is_math(op.callee):
+            op, value = ops[id(s)], s.value
+            cls = value.__class__
+            always, if_scalar = (), ()
+            if cls is call_cls and _is_math(op.callee):
                 always = value.args
-            elif isinstance(value, gast.BinOp) and not isinstance(value.op, gast.MatMult):
-                if_scalar = [value.left, value.right]
-            elif isinstance(value, gast.UnaryOp) or op.kind == "copy":
-                if_scalar = [value.operand] if isinstance(value, gast.UnaryOp) else [value]
-            elif isinstance(value, gast.Call) and "elementwise" in rules.kinds_of(op.callee):
+            elif cls is gast.BinOp:
+                if value.op.__class__ is not gast.MatMult:
+                    if_scalar = (value.left, value.right)
+            elif cls is gast.UnaryOp:
+                if_scalar = (value.operand,)
+            elif op.kind == "copy":
+                if_scalar = (value,)
+            elif cls is call_cls and "elementwise" in rules.kinds_of(op.callee):
                 if_scalar = value.args
             pairs = []
             for args in (always, if_scalar):
-                pairs.append([])
+                found = []
                 for a in args:
-                    if not isinstance(a, gast.Name):
+                    if a.__class__ is not name_cls:
                         continue
-                    loop = self.phi_loop.get(a.id)
+                    loop = phi_loop.get(a.id)
                     # A loop name seen at the top of its own loop body holds a scalar in
                     # every iteration; seen anywhere else, only some of its values are known.
-                    if loop is None or self.owner.get(id(s)) is loop:
-                        pairs[-1].append((a.id, s))
+                    if loop is None or owner.get(id(s)) is loop:
+                        found.append((a.id, s))
+                pairs.append(found)
             if pairs[0] or pairs[1]:
-                uses.append((s.targets[0].id, *pairs))
+                uses.append((target.id, *pairs))
         return uses

@@ -134,28 +134,34 @@ class Shapes:
         names = sorted(set(self.analysis.defs) | set(self.analysis.params))
         self.tokens = dict.fromkeys(names, TOP)
         position = {name: i for i, name in enumerate(names)}
-        # name -> positions of the names computed from it
-        readers = {read: {position[name] for name in by}
-                   for read, by in self.analysis.name_readers().items() if read in position}
-        visits = [(0, i) for i in range(len(names))]  # (round, position): a heap already
-        queued = set(visits)
-        while visits:
-            turn = heapq.heappop(visits)
-            queued.discard(turn)
-            round_, i = turn
+        readers = self.analysis.name_readers()  # name -> the names computed from it
+        visits: list = []  # (round, position) of the later rounds: a heap
+        queued: set = set()
+
+        def visit(round_, i):
             name = names[i]
             old = self.tokens[name]
             new = self._compute(name)
             if old not in (TOP, new) and self._is_merge(name):
                 new = None  # a merge that changed its mind knows nothing
             if new == old:
-                continue
+                return
             self.tokens[name] = new
-            for j in readers.get(name, ()):
+            for reader in readers.get(name, ()):
+                j = position[reader]
+                if round_ == 0 and j > i:
+                    continue  # (the first round visits it still)
                 later = (round_ if j > i else round_ + 1, j)
                 if later not in queued:
                     queued.add(later)
                     heapq.heappush(visits, later)
+
+        for i in range(len(names)):  # the first round: every name, in order
+            visit(0, i)
+        while visits:
+            turn = heapq.heappop(visits)
+            queued.discard(turn)
+            visit(*turn)
         self.tokens = {n: (None if t == TOP else t) for n, t in self.tokens.items()}
 
     def _is_merge(self, name) -> bool:
@@ -259,12 +265,14 @@ class Shapes:
 
     def _shift_constants(self):
         found = set()
+        ops = self.analysis.ops
         for s in self.analysis.assigns:
             target = s.targets[0]
-            if not isinstance(target, gast.Name) or len(self.analysis.defs.get(target.id, ())) != 1:
+            if target.__class__ is not gast.Name:
                 continue
-            op = self.analysis.op(s)
-            if op.kind == "rule" and op.callee in SHIFTABLE and self._cancels(s, op):
+            op = ops[id(s)]  # (the rare candidates first: then the definitions counted)
+            if op.kind == "rule" and op.callee in SHIFTABLE \
+                    and len(self.analysis.defs.get(target.id, ())) == 1 and self._cancels(s, op):
                 found.add(target.id)
         return found
 
