@@ -485,10 +485,10 @@ def _scaled(t, out=1.0):
     return t * out
 
 
-def refused_out_bound_to_a_name(v):
+def out_bound_to_a_name(v):
     buf = np.ones(3)
     s = np.sum(buf * v)
-    y = np.exp(np.full(3, 2.0), out=buf)  # <- here
+    y = np.exp(np.full(3, 2.0), out=buf)  # y is buf (lower/aliases.py)
     return s + np.sum(y)
 
 

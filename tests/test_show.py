@@ -278,7 +278,7 @@ def test_asarray_of_an_array_is_left_out():
     x = np.array([0.5, 2.0, 0.05])
     assert "as_array(x)" in pullback.source(_maybe_a_list)  # x may be a list
     text = pullback.source(_maybe_a_list, example_args=(x,))
-    assert "as_array(x)" not in text and "(x >= 0.1)" in text
+    assert "as_array(x)" not in text and "x >= 0.1" in text
     _same(compiled(text, _maybe_a_list, 0)(x), pullback.grad(_maybe_a_list)(x))
     listed = pullback.source(_maybe_a_list, example_args=([0.5, 2.0, 0.05],))
     assert "as_array(x)" in listed  # a list: the conversion stays

@@ -1984,7 +1984,10 @@ def _by_none_arguments(func, wrt, mode, optimize, checkpoint, backend, cache, re
     (what the code would run is what was refused, located). None otherwise. `lead` and
     `trail`: how many arguments of the generated function come before and after f's
     (the seed of a vjp, the tangents of a jvp)."""
-    signature = inspect.signature(func, follow_wrapped=False)
+    try:
+        signature = inspect.signature(func, follow_wrapped=False)
+    except (TypeError, ValueError):  # a wrapper without code (functools.cache): the
+        return None  # refusal stands
     wrt_names, _ = _wrt_names(func, wrt)
     params = [name for name, p in signature.parameters.items() if name not in wrt_names
               and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]

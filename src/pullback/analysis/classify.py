@@ -18,7 +18,6 @@ import functools
 import inspect
 import logging
 import operator
-import random
 import types
 import warnings
 from dataclasses import dataclass, field
@@ -61,11 +60,10 @@ TEXT_FUNCTIONS = {builtins.str, builtins.repr, builtins.format, builtins.ascii}
 TEXT_METHODS = {name: f for name, f in vars(str).items() if not name.startswith("_")}
 TEXT_FUNCTIONS |= set(TEXT_METHODS.values())
 _LOG_LEVELS = ("debug", "info", "warning", "error", "critical", "exception", "log")
-# Functions called for their effect that only read their arguments (format, print, log, seed,
+# Functions called for their effect that only read their arguments (format, print, log,
 # warn) and change none of them: a statement calling one may pass any value, differentiated
 # or not. Methods are listed as their functions (a Logger's bound `info` is Logger.info).
-EFFECT_ONLY = {builtins.print, warnings.warn, warnings.warn_explicit, np.random.seed,
-               random.seed} | {
+EFFECT_ONLY = {builtins.print, warnings.warn, warnings.warn_explicit} | {
     getattr(logging, level) for level in _LOG_LEVELS} | {
     getattr(logging.Logger, level) for level in _LOG_LEVELS} | {
     getattr(logging.LoggerAdapter, level) for level in _LOG_LEVELS}

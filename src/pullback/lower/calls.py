@@ -194,7 +194,7 @@ class Calls:
         elif starred and (self.method_of_value(expr.func) or inspect.ismethod(func) and (
                 inspect.isfunction(func.__func__) and not is_library(func.__func__))):
             return self.method_spread_call(expr, out)  # (a module object's too)
-        elif starred and func is not MISSING and callable(func):
+        elif starred and func is not MISSING and is_library(func) and not inspect.isclass(func):
             # a library function (np.random.rand(*x.shape)): Python binds `*P` and `**M`
             # when it runs; the analysis lets the call run as it is where it receives no
             # value being differentiated and refuses it, located, where it does

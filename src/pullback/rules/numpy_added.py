@@ -823,7 +823,8 @@ NONDIFF = declare(
     np.isscalar, np.argpartition, np.lexsort, np.digitize, np.isin, np.array_equiv,
     np.result_type, np.can_cast, np.min_scalar_type, np.broadcast_shapes, np.spacing,
     np.diag_indices_from, np.tril_indices_from, np.triu_indices_from, np.logical_xor,
-    np.may_share_memory, np.shares_memory)
+    np.may_share_memory, np.shares_memory) | declare(
+    np.random.seed, kinds=("reads-only",))  # called for its effect: it only reads the seed
 HELPERS = {name: obj for name, obj in list(globals().items())
            if callable(obj) and not name.startswith("_") and getattr(obj, "__module__", "")
            == __name__}

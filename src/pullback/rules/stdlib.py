@@ -24,12 +24,13 @@ where it reaches them.
 from __future__ import annotations
 
 import math
+import random
 import statistics
 
 import numpy as np
 
 from ..runtime.helpers import GradList
-from . import rule
+from . import declare, rule
 from .support import _zero, unbroadcast
 
 FRESH = ("fresh",)
@@ -267,7 +268,7 @@ RULES = {
     statistics.pstdev: _spread("pstdev", "mu", 0, True),
 }
 
-NONDIFF: set = set()
+NONDIFF = declare(random.seed, kinds=("reads-only",))  # for its effect: reads the seed
 HELPERS = {name: obj for name, obj in list(globals().items())
            if callable(obj) and not name.startswith("_") and getattr(obj, "__module__", "")
            == __name__}
