@@ -171,16 +171,20 @@ def _modules():
 def qualified_names(obj, modules=None) -> list:
     """Where a user finds `obj`: ['numpy.absolute', 'numpy.abs'], its own name first."""
     modules = modules if modules is not None else _modules()
-    if isinstance(obj, (types.MethodType, types.BuiltinMethodType)) and not isinstance(
-            getattr(obj, "__self__", None), types.ModuleType):
-        # scipy.stats.norm.logpdf, np.add.reduce: bound methods, made anew at each access
-        return [f"{owner}.{obj.__name__}" for owner in qualified_names(obj.__self__, modules)]
-    for module_name, names in modules:
+    for module_name, names in modules:  # (random.seed: a bound method a module keeps)
         if id(obj) in names:
             found = names[id(obj)]
             own = getattr(obj, "__name__", None)
             found = sorted(found, key=lambda n: (n != own, n))
             return [f"{module_name}.{n}" for n in found]
+    if isinstance(obj, (types.MethodType, types.BuiltinMethodType)) and not isinstance(
+            getattr(obj, "__self__", None), types.ModuleType):
+        # scipy.stats.norm.logpdf, np.add.reduce: bound methods, made anew at each access;
+        # random.seed: a method of the module's hidden instance, named by its module
+        owners = qualified_names(obj.__self__, modules)
+        if any(" object at 0x" in owner for owner in owners):
+            return [f"{type(obj.__self__).__module__}.{obj.__name__}"]
+        return [f"{owner}.{obj.__name__}" for owner in owners]
     return [f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', repr(obj))}"]
 
 
