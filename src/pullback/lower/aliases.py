@@ -88,8 +88,8 @@ def merge_aliases(tree: gast.FunctionDef) -> gast.FunctionDef:
         if not (droppable and t in once and s in once):
             blocked.add(_find(t, group))
     written_groups = {_find(n, group) for n in written} - blocked
-    root = {t: s for t, s, _ in copies if _find(t, group) in written_groups}
-    merged = {t: _root(t, root) for t in root}
+    # a group's root is the name its copies start from (each copy's target points on)
+    merged = {t: _find(t, group) for t, _, _ in copies if _find(t, group) in written_groups}
     if not merged:
         return tree
     for node in walk(tree):
@@ -101,15 +101,9 @@ def merge_aliases(tree: gast.FunctionDef) -> gast.FunctionDef:
 
 
 def _find(name: str, group: dict) -> str:
+    """The first name of the chain of copies `name` is in (copies form no cycle in SSA)."""
     while name in group:
         name = group[name]
-    return name
-
-
-def _root(name: str, root: dict) -> str:
-    """The first name of the chain of copies `name` ends (copies form no cycle in SSA)."""
-    while name in root:
-        name = root[name]
     return name
 
 
