@@ -1,96 +1,16 @@
-"""The transform's work grows linearly with the function's size (issue 19).
-
-Work is counted, not timed: every Python function call made while `transform` runs
-(each step of a generator walk is one, since generators count as calls too; each node a
-list walk returns is one too) and every line a pullback function runs (each iteration
-of a loop or comprehension) is charged to the innermost pullback function on the
-stack, that is, to the pass doing the work.
-For each kind of generated function of benchmarks/transform.py, at n and 4n
-statements, the total and each pass's share must grow by at most 5x: linear plus
-slack for the fixed costs. A pass that rescans the function once per statement grows
-by 16x and fails here, whatever the machine's speed.
-"""
+"""The transform's work grows linearly with the function's size (issue 19), counted by
+tests/growth.py for each kind of generated function of benchmarks/transform.py, with and
+without the optimizing pass; and the counter itself catches a quadratic pass."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
-from collections import Counter
 
 import pytest
+from growth import GROWTH, PACKAGE, N, assert_linear, bench, charged_calls, outgrown
 
 import pullback
 from pullback import api
-from pullback.ir import nodes
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-_spec = importlib.util.spec_from_file_location(
-    "transform_bench", os.path.join(HERE, "..", "benchmarks", "transform.py"))
-bench = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bench)
-
-PACKAGE = os.path.dirname(os.path.abspath(pullback.__file__))
-N = 12
-GROWTH = 4
-LIMIT = 5.0  # linear growth is 4x; a quadratic pass is 16x
-NOTICEABLE = 1000  # calls at the larger size below which a pass is noise
-
-
-# Walks that return lists visit nodes without making calls; the nodes they return are
-# charged as calls to the pass that asked for them.
-LIST_WALKS = {nodes.walk.__code__, nodes.children.__code__, nodes.skeleton.__code__,
-              nodes.names.__code__}
-
-
-def charged_calls(func, optimize) -> Counter:
-    """Work done while transforming func, by the innermost pullback function running:
-    each call of a Python function, each line a pullback function runs (a loop's every
-    iteration: a comprehension scanning all of f's names per loop makes no calls)."""
-    counts: Counter = Counter()
-    stack: list = []
-
-    def local(frame, event, arg):  # a pullback function's lines and its return
-        if event == "line":
-            counts[stack[-1]] += 1
-        elif event == "return" and stack and frame.f_code is stack[-1]:
-            stack.pop()
-            if frame.f_code in LIST_WALKS and stack:  # its loop runs no lines of ours:
-                counts[stack[-1]] += len(arg)  # charge the nodes it visited to whoever asked
-        return local
-
-    def hook(frame, event, arg):  # every call
-        code = frame.f_code
-        if code.co_filename.startswith(PACKAGE):
-            stack.append(code)
-            counts[code] += 1
-            return local
-        if stack:
-            counts[stack[-1]] += 1
-        return None
-
-    cached = dict(api._CACHE)
-    api._CACHE.clear()  # equal code objects (the same text in another file) share transforms
-    sys.settrace(hook)
-    try:
-        api.transform(func, optimize=optimize)
-    finally:
-        sys.settrace(None)
-        api._CACHE.clear()
-        api._CACHE.update(cached)
-    return counts
-
-
-def label(code) -> str:
-    return f"{os.path.basename(code.co_filename)}:{code.co_firstlineno} {code.co_name}"
-
-
-def outgrown(small: Counter, large: Counter) -> list:
-    """(ratio, pass, calls at n, at 4n) for the noticeable passes that grew too much."""
-    return sorted(((large[c] / max(small[c], 1), label(c), small[c], large[c])
-                   for c in large if large[c] >= NOTICEABLE
-                   and large[c] / max(small[c], 1) > LIMIT), reverse=True)
-
 
 CASES = [(kind, True) for kind in bench.KINDS + bench.EXTRA_KINDS] + [
     ("straight", False), ("nested", False)]
@@ -101,13 +21,7 @@ CASES = [(kind, True) for kind in bench.KINDS + bench.EXTRA_KINDS] + [
 def test_work_grows_linearly(kind, optimize):
     small = charged_calls(bench.load(kind, N, tag=f"_growth{optimize}"), optimize)
     large = charged_calls(bench.load(kind, GROWTH * N, tag=f"_growth{optimize}"), optimize)
-    total = sum(large.values()) / sum(small.values())
-    assert total <= LIMIT, f"{kind}: the transform's work grew {total:.1f}x for {GROWTH}x size"
-    offenders = outgrown(small, large)
-    assert not offenders, (
-        f"{kind}: passes whose work grew more than {LIMIT}x for {GROWTH}x size "
-        "(ratio, pass, calls at n, at 4n): " + "; ".join(
-            f"{r:.1f}x {name} ({a} -> {b})" for r, name, a, b in offenders))
+    assert_linear(kind, small, large)
 
 
 def test_the_count_catches_a_quadratic_pass(monkeypatch):

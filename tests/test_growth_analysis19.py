@@ -1,26 +1,18 @@
 """The analysis's work grows linearly for a chain of operators feeding one `math` call
 (issue 19): `a = a * w + y`, n times, then `math.sin(a)`. The scalar inference assumed
 the names a scalar-only call consumes one link of the chain per round, each round a new
-inference over the whole function: n rounds of O(n). Counted as in tests/test_growth.py
+inference over the whole function: n rounds of O(n). Counted by tests/growth.py
 (work at n and 4n statements, each pass's share at most 5x); the gradient is checked
 against central differences."""
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import os
-import sys
 
+import growth
 import pytest
 
 import pullback
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-_spec = importlib.util.spec_from_file_location(
-    "growth_counts", os.path.join(HERE, "test_growth.py"))
-growth = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(growth)
 
 
 def source(kind, n) -> str:
@@ -36,15 +28,7 @@ def source(kind, n) -> str:
 
 
 def load(kind, n):
-    name = f"growth_analysis19_{kind}_{n}"
-    path = os.path.join(growth.bench._DIR, name + ".py")
-    with open(path, "w") as fh:
-        fh.write(source(kind, n))
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return growth.load_source(f"growth_analysis19_{kind}_{n}", source(kind, n))
 
 
 KINDS = ("chain", "chain_in_branch")
@@ -54,11 +38,7 @@ KINDS = ("chain", "chain_in_branch")
 def test_work_grows_linearly(kind):
     small = growth.charged_calls(load(kind, growth.N).f, True)
     large = growth.charged_calls(load(kind, growth.GROWTH * growth.N).f, True)
-    total = sum(large.values()) / sum(small.values())
-    assert total <= growth.LIMIT, f"{kind}: the work grew {total:.1f}x for 4x size"
-    offenders = growth.outgrown(small, large)
-    assert not offenders, "; ".join(f"{r:.1f}x {name} ({a} -> {b})"
-                                    for r, name, a, b in offenders)
+    growth.assert_linear(kind, small, large)
 
 
 @pytest.mark.parametrize("kind", KINDS)

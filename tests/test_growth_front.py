@@ -2,29 +2,21 @@
 (issue 19): dicts of lists grown in place (lower/grouping.py: each dict looked at its
 whole block, and a defaultdict the whole function, once per dict; each rewrite walked its
 block again) and deques used as queues (lower/deques.py: each deque's rewrite walked the
-whole function to put its statements in place). Counted as in tests/test_growth.py: work
+whole function to put its statements in place). Counted by tests/growth.py: work
 at n and 4n of them, each pass's share at most 5x; the gradients of these spellings, and
 of several dicts and deques sharing blocks and loops (whose rewrites now wait for one
 pass at the end), against central finite differences."""
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import sys
 from collections import defaultdict, deque
 
+import growth
 import numpy as np
 import pytest
 from fd import assert_grad_matches
 
 import pullback
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-_spec = importlib.util.spec_from_file_location(
-    "growth_counts_front", os.path.join(HERE, "test_growth.py"))
-growth = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(growth)
 
 
 def source(kind, n) -> str:
@@ -59,26 +51,14 @@ SMALL = 6  # constructs (of 3 to 5 statements each) in the smaller function
 
 
 def load(kind, n):
-    name = f"growth_front_{kind}_{n}"
-    path = os.path.join(growth.bench._DIR, name + ".py")
-    with open(path, "w") as fh:
-        fh.write(source(kind, n))
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return growth.load_source(f"growth_front_{kind}_{n}", source(kind, n))
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_work_grows_linearly(kind):
     small = growth.charged_calls(load(kind, SMALL).f, True)
     large = growth.charged_calls(load(kind, growth.GROWTH * SMALL).f, True)
-    total = sum(large.values()) / sum(small.values())
-    assert total <= growth.LIMIT, f"{kind}: the work grew {total:.1f}x for 4x size"
-    offenders = growth.outgrown(small, large)
-    assert not offenders, "; ".join(f"{r:.1f}x {name} ({a} -> {b})"
-                                    for r, name, a, b in offenders)
+    growth.assert_linear(kind, small, large)
 
 
 @pytest.mark.parametrize("kind", KINDS)

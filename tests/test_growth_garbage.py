@@ -7,22 +7,16 @@ lowerings."""
 from __future__ import annotations
 
 import gc
-import importlib.util
-import os
 from collections import deque
 
 import gast
+import growth
 import numpy as np
 import pytest
 from fd import assert_grad_matches
+from growth import bench
 
 import pullback
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-_spec = importlib.util.spec_from_file_location(
-    "transform_bench_garbage", os.path.join(HERE, "..", "benchmarks", "transform.py"))
-bench = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bench)
 
 
 @pytest.mark.parametrize("kind", ["straight", "branches", "loops", "nested", "calls",
@@ -85,28 +79,16 @@ def test_reading_through_pairs_grows_linearly():
     """`p = (a, y)` then `p[0]`, `p[1]` (lower/pairs.py), with a display per statement:
     the reads of each display were found by a walk of the whole function per display,
     and the display dropped by another (1,000 displays: 27 s)."""
-    import test_growth as growth
-
     def load(n):
         lines = ["import math", "", "def f(x, y):", "    a = x"]
         for i in range(n):
             lines += [f"    p{i} = (a, y)", f"    a = math.sin(p{i}[0]) * p{i}[1] + {i % 3}"]
         lines.append("    return a")
-        path = os.path.join(bench._DIR, f"growth_pairs_{n}.py")
-        with open(path, "w") as fh:
-            fh.write("\n".join(lines) + "\n")
-        spec = importlib.util.spec_from_file_location(f"growth_pairs_{n}", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module.f
+        return growth.load_source(f"growth_pairs_{n}", "\n".join(lines) + "\n").f
 
     small = growth.charged_calls(load(growth.N), True)
     large = growth.charged_calls(load(growth.GROWTH * growth.N), True)
-    total = sum(large.values()) / sum(small.values())
-    assert total <= growth.LIMIT, f"the work grew {total:.1f}x for 4x size"
-    offenders = growth.outgrown(small, large)
-    assert not offenders, "; ".join(f"{r:.1f}x {name} ({a} -> {b})"
-                                    for r, name, a, b in offenders)
+    growth.assert_linear("pairs", small, large)
     assert_grad_matches(load(6), (0.4, 0.7), wrt=(0, 1))
 
 

@@ -7,25 +7,16 @@ and calls of a module-level object's method after a long stretch of other statem
 (per call, `called_apart` scanned every assignment up to the first that read the object
 and walked the whole function for branch tests reading it), and logsumexp spelled out
 many times in one block (per max, `shift_constants` scanned the rest of the block and
-counted the shifted names' reads over the whole function). Counted as in
-tests/test_growth.py: work at n and 4n statements, each pass's share at most 5x."""
+counted the shifted names' reads over the whole function). Counted by
+tests/growth.py: work at n and 4n statements, each pass's share at most 5x."""
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import sys
-
+import growth
 import pytest
 from fd import numeric_grad
 
 import pullback
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-_spec = importlib.util.spec_from_file_location(
-    "growth_counts", os.path.join(HERE, "test_growth.py"))
-growth = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(growth)
 
 
 def source(kind, n) -> str:
@@ -57,15 +48,7 @@ def source(kind, n) -> str:
 
 
 def load(kind, n):
-    name = f"growth_objects_{kind}_{n}"
-    path = os.path.join(growth.bench._DIR, name + ".py")
-    with open(path, "w") as fh:
-        fh.write(source(kind, n))
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return growth.load_source(f"growth_objects_{kind}_{n}", source(kind, n))
 
 
 KINDS = ("built", "received", "module_object", "logsumexp")
@@ -76,11 +59,7 @@ KINDS = ("built", "received", "module_object", "logsumexp")
 def test_work_grows_linearly(kind, optimize):
     small = growth.charged_calls(load(kind, growth.N).f, optimize)
     large = growth.charged_calls(load(kind, growth.GROWTH * growth.N).f, optimize)
-    total = sum(large.values()) / sum(small.values())
-    assert total <= growth.LIMIT, f"{kind}: the work grew {total:.1f}x for 4x size"
-    offenders = growth.outgrown(small, large)
-    assert not offenders, "; ".join(f"{r:.1f}x {name} ({a} -> {b})"
-                                    for r, name, a, b in offenders)
+    growth.assert_linear(kind, small, large)
 
 
 @pytest.mark.parametrize("optimize", (True, False), ids=("optimized", "pass-off"))

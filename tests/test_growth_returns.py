@@ -3,25 +3,17 @@ loops) transform in work linear in their size and compile (issue 19): the rest o
 body after an early return is nested under it only a few levels deep; deeper, each part
 runs under its own `if not returned:` guard beside the last. Nested all the way, a
 hundred returns passed Python's limit of 100 indentation levels (the gradient did not
-compile) and the SSA environments grew a level per return (quadratic). Counted as in
-tests/test_growth.py: work at n and 4n returns, each pass's share at most 5x; gradients
+compile) and the SSA environments grew a level per return (quadratic). Counted by
+tests/growth.py: work at n and 4n returns, each pass's share at most 5x; gradients
 checked by central differences where each of several returns is the one that runs."""
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import sys
-
+import growth
 import pytest
+from fd import numeric_grad
 
 import pullback
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-_spec = importlib.util.spec_from_file_location(
-    "growth_counts", os.path.join(HERE, "test_growth.py"))
-growth = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(growth)
 
 
 def source(kind, n) -> str:
@@ -48,15 +40,7 @@ def source(kind, n) -> str:
 
 
 def load(kind, n):
-    name = f"growth_returns_{kind}_{n}"
-    path = os.path.join(growth.bench._DIR, name + ".py")
-    with open(path, "w") as fh:
-        fh.write(source(kind, n))
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return growth.load_source(f"growth_returns_{kind}_{n}", source(kind, n))
 
 
 KINDS = ("body", "orelse", "loop", "mixed")
@@ -69,17 +53,7 @@ N = 24  # past the few levels nested (lower/control_flow.py), which cost more pe
 def test_work_grows_linearly(kind):
     small = growth.charged_calls(load(kind, N).f, True)
     large = growth.charged_calls(load(kind, growth.GROWTH * N).f, True)
-    total = sum(large.values()) / sum(small.values())
-    assert total <= growth.LIMIT, f"{kind}: the work grew {total:.1f}x for 4x size"
-    offenders = growth.outgrown(small, large)
-    assert not offenders, "; ".join(f"{r:.1f}x {name} ({a} -> {b})"
-                                    for r, name, a, b in offenders)
-
-
-def _fd(f, args, i, h=1e-6):
-    lo, hi = list(args), list(args)
-    lo[i], hi[i] = args[i] - h, args[i] + h
-    return (f(*hi) - f(*lo)) / (2 * h)
+    growth.assert_linear(kind, small, large)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -92,8 +66,8 @@ def test_many_returns_compile_and_differentiate(kind, optimize):
     for x in (1.5, 0.9965, 0.9935, 0.9505, 0.8605, 0.4, -2.0):
         args = (x, 0.7)
         g = df(*args)
-        assert g[0] == pytest.approx(_fd(f, args, 0), rel=1e-6, abs=1e-9), x
-        assert g[1] == pytest.approx(_fd(f, args, 1), rel=1e-6, abs=1e-9), x
+        assert g[0] == pytest.approx(numeric_grad(f, args, 0), rel=1e-6, abs=1e-9), x
+        assert g[1] == pytest.approx(numeric_grad(f, args, 1), rel=1e-6, abs=1e-9), x
 
 
 def test_few_returns_still_nest_in_the_other_branch():

@@ -8,25 +8,17 @@ calls on a received object (asked whether an earlier or a later statement reads 
 dicts, comprehensions, asserts (each nested the rest of the function one level), and
 slots of arrays and lists written and read (each read checked against every write).
 Each such question was a walk of the whole function, or of every assignment, per
-statement. Counted as in tests/test_growth.py: work at n and 4n statements, each
+statement. Counted by tests/growth.py: work at n and 4n statements, each
 pass's share at most 5x."""
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import sys
-
+import growth
 import numpy as np
 import pytest
+from fd import numeric_grad
 
 import pullback
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-_spec = importlib.util.spec_from_file_location(
-    "growth_counts", os.path.join(HERE, "test_growth.py"))
-growth = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(growth)
 
 
 def source(kind, n) -> str:
@@ -79,15 +71,7 @@ def source(kind, n) -> str:
 
 
 def load(kind, n):
-    name = f"growth_spellings_{kind}_{n}"
-    path = os.path.join(growth.bench._DIR, name + ".py")
-    with open(path, "w") as fh:
-        fh.write(source(kind, n))
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return growth.load_source(f"growth_spellings_{kind}_{n}", source(kind, n))
 
 
 KINDS = ("annotated", "spread", "cache", "methods", "augmented", "appended", "indexed",
@@ -98,17 +82,7 @@ KINDS = ("annotated", "spread", "cache", "methods", "augmented", "appended", "in
 def test_work_grows_linearly(kind):
     small = growth.charged_calls(load(kind, growth.N).f, True)
     large = growth.charged_calls(load(kind, growth.GROWTH * growth.N).f, True)
-    total = sum(large.values()) / sum(small.values())
-    assert total <= growth.LIMIT, f"{kind}: the work grew {total:.1f}x for 4x size"
-    offenders = growth.outgrown(small, large)
-    assert not offenders, "; ".join(f"{r:.1f}x {name} ({a} -> {b})"
-                                    for r, name, a, b in offenders)
-
-
-def _fd(f, args, i, h=1e-6):
-    lo, hi = list(args), list(args)
-    lo[i], hi[i] = args[i] - h, args[i] + h
-    return (f(*hi) - f(*lo)) / (2 * h)
+    growth.assert_linear(kind, small, large)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -125,21 +99,21 @@ def test_gradients_of_these_spellings(kind):
     elif kind == "spread":
         args = (0.3, 0.7, 1.1, 0.3)
         g = pullback.grad(module.f, 0)(*args)
-        assert g == pytest.approx(_fd(module.f, args, 0), rel=1e-6)
+        assert g == pytest.approx(numeric_grad(module.f, args, 0), rel=1e-6)
     elif kind == "methods":
         stepper = module.Stepper(0.3)
         g = pullback.grad(module.f, 0)(0.4, 0.7, stepper)
-        assert g == pytest.approx(_fd(lambda x, y: module.f(x, y, stepper), (0.4, 0.7), 0),
+        assert g == pytest.approx(numeric_grad(lambda x, y: module.f(x, y, stepper), (0.4, 0.7), 0),
                                   rel=1e-6)
     elif kind in ("augmented", "appended", "indexed", "comprehension", "asserted", "slots"):
         g = pullback.grad(module.f, (0, 1))(0.4, 0.7)
-        assert g[0] == pytest.approx(_fd(module.f, (0.4, 0.7), 0), rel=1e-6)
-        assert g[1] == pytest.approx(_fd(module.f, (0.4, 0.7), 1), rel=1e-6)
+        assert g[0] == pytest.approx(numeric_grad(module.f, (0.4, 0.7), 0), rel=1e-6)
+        assert g[1] == pytest.approx(numeric_grad(module.f, (0.4, 0.7), 1), rel=1e-6)
     else:
         h = module.Holder()
         g = pullback.grad(module.f, 0)(0.3, 0.7, h)
-        assert g == pytest.approx(_fd(lambda x, y: module.f(x, y, module.Holder()),
-                                      (0.3, 0.7), 0), rel=1e-6)
+        assert g == pytest.approx(numeric_grad(lambda x, y: module.f(x, y, module.Holder()),
+                                               (0.3, 0.7), 0), rel=1e-6)
         assert h.cache == {i: 1.0 for i in range(5)}
 
 
@@ -150,7 +124,7 @@ def test_a_function_of_many_asserts():
     now stays after it; the gradient is exact, and a failing assert still raises."""
     module = load("asserted", 150)
     g = pullback.grad(module.f, (0, 1))(0.4, 0.7)
-    assert g[0] == pytest.approx(_fd(module.f, (0.4, 0.7), 0), rel=1e-5)
-    assert g[1] == pytest.approx(_fd(module.f, (0.4, 0.7), 1), rel=1e-5)
+    assert g[0] == pytest.approx(numeric_grad(module.f, (0.4, 0.7), 0), rel=1e-5)
+    assert g[1] == pytest.approx(numeric_grad(module.f, (0.4, 0.7), 1), rel=1e-5)
     with pytest.raises(AssertionError, match="y too small"):
         pullback.grad(module.f)(0.4, -200.0)
