@@ -6,6 +6,7 @@ Run from the repository root:
     python benchmarks/transform.py            # n = 10 ... 10,000 (several minutes)
     python benchmarks/transform.py --quick    # n = 10 ... 1,000
     python benchmarks/transform.py --plot docs/transform-time.png
+    python benchmarks/transform.py --sizes 10000 --stages   # where the time goes
 
 For each kind of generated function (straight-line code, if/else blocks, small loops,
 nested loops, chains of calls to user functions) and each size n (statements of the
@@ -14,7 +15,9 @@ compile and one run), with and without the optimizing pass, and prints the time 
 statement: a flat column means a transform linear in the function's size. If JAX is
 installed, `jax.jit(jax.grad(f)).lower(...).compile()` of the same function (written
 with jax.numpy, branches as `jnp.where`) is timed in the same run; otherwise its
-column shows n/a.
+column shows n/a. `--stages` also splits each optimized transform by the stages of
+`pullback.api._build` (parse, normalize, SSA, analysis, reverse, simplify, printing,
+compiling...): the CPU seconds each took, and its share.
 """
 
 from __future__ import annotations
@@ -125,6 +128,71 @@ def time_pullback(kind, n, optimize) -> float:
     return CLOCK() - start
 
 
+# The stages of api._build, by the names it calls them by (module, attribute).
+STAGES = [("api", name) for name in (
+    "parse_function", "check", "normalize", "to_ssa", "merge_aliases", "Analysis",
+    "check_writes", "reverse", "forward", "simplify")] + [("codegen", name) for name in (
+        "guard_unpatched", "note_inlined", "to_source", "compile_source")]
+
+
+class StageClock:
+    """While active, the CPU seconds spent in each stage of api._build, summed over the
+    transforms of called functions too, each second charged to the innermost stage
+    running (a callee's transform inside `reverse` is charged to its own stages)."""
+
+    def __init__(self):
+        from pullback.emit import codegen
+        self.modules = {"api": pullback.api, "codegen": codegen}
+        self.seconds: dict = {}
+        self.running: list = []  # [stage, CPU time it last resumed]
+
+    def __enter__(self):
+        self.originals = [(module, name, getattr(self.modules[module], name))
+                          for module, name in STAGES]
+        for module, name, original in self.originals:
+            setattr(self.modules[module], name, self._timed(name, original))
+        return self
+
+    def __exit__(self, *exc):
+        for module, name, original in self.originals:
+            setattr(self.modules[module], name, original)
+
+    def _charge(self, now):
+        name, since = self.running[-1]
+        self.seconds[name] = self.seconds.get(name, 0.0) + now - since
+
+    def _timed(self, name, original):
+        def timed(*args, **kwargs):
+            if self.running:  # the stage running pauses
+                self._charge(time.process_time())
+            self.running.append([name, time.process_time()])
+            try:
+                return original(*args, **kwargs)
+            finally:
+                now = time.process_time()
+                self._charge(now)
+                self.running.pop()
+                if self.running:
+                    self.running[-1][1] = now  # and resumes
+        return timed
+
+
+def stage_split(kind, n) -> str:
+    """One line: each stage's CPU seconds and share of an optimized transform of n."""
+    f = load(kind, n, tag=f"_stages_{next(_FRESH)}")
+    pullback.api._CACHE.clear()
+    gc.collect()
+    with StageClock() as clock:
+        start = time.process_time()
+        pullback.grad(f)(0.3, 0.7)
+        total = time.process_time() - start
+    clock.seconds["other"] = total - sum(clock.seconds.values())
+    parts = sorted(clock.seconds.items(), key=lambda item: -item[1])
+    return f"{kind} {n} ({total:.3g} s): " + ", ".join(
+        f"{name} {seconds:.2f} ({seconds / total:.0%})" for name, seconds in parts
+        if seconds >= 0.005 * total)
+
+
 def time_jax(kind, n) -> float | None:
     if jax is None:
         return None
@@ -159,6 +227,8 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=1, metavar="K",
                         help="time each transform K times (a fresh function each time) and "
                         "report the least: on a shared machine one run can take twice another")
+    parser.add_argument("--stages", action="store_true",
+                        help="also split each optimized transform by stage (CPU s, share)")
     opts = parser.parse_args(argv)
     sizes = opts.sizes or (QUICK_SIZES if opts.quick else SIZES)
     global CLOCK
@@ -191,6 +261,13 @@ def main(argv=None):
     for r in rows:
         print("| " + " | ".join(c.ljust(w) if i == 0 else c.rjust(w)
                                 for i, (c, w) in enumerate(zip(r, widths))) + " |")
+    if opts.stages:
+        print()
+        print("Stages of each optimized transform (CPU s, share of the whole):")
+        print()
+        for kind in opts.kinds:
+            for n in sizes:
+                print(f"- {stage_split(kind, n)}")
     if opts.plot:
         plot(results, opts.kinds, sizes, opts.plot)
 
