@@ -220,6 +220,7 @@ def _call_writes(parsed, node) -> set:
         called = MISSING
     if called is MISSING:
         return out
+    rules.adopt_wrapper(called)  # autograd.numpy.repeat: NumPy's repeat, with its rule
     if node.args and rules.lookup(called) is None and (is_library(called) or isinstance(
             getattr(called, "__self__", None), np.ufunc)):
         # a library function with no rule (np.copyto, np.put, np.add.at ...: the rules
