@@ -132,3 +132,20 @@ def always_exits(stmts) -> bool:
         return always_exits(last.body) and (BLOCK.of(last) == "with"
                                             or always_exits(last.orelse))
     return False
+
+
+_VIEWS = ("items", "values", "keys")
+
+
+def mapping_view(call, callee, missing) -> bool:
+    """Whether `call` is `d.items()`, `d.values()` or `d.keys()` of a dict: one pullback
+    cannot see (`callee` is `missing`: a local or a parameter), or a dict the function
+    reads from its module or closure (`callee` the dict's own bound method). Either way
+    the lowering iterates the dict's keys (its views cannot be indexed)."""
+    if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute)
+            and call.func.attr in _VIEWS and not call.args and not call.keywords):
+        return False
+    if callee is missing:
+        return True
+    owner = getattr(callee, "__self__", None)
+    return isinstance(owner, dict) and getattr(callee, "__name__", None) == call.func.attr

@@ -35,6 +35,7 @@ from __future__ import annotations
 import builtins
 import functools
 import itertools
+from collections.abc import Mapping
 
 import gast
 
@@ -53,7 +54,7 @@ from ..ir.nodes import (
     tuple_of,
     walk,
 )
-from .common import at_line, rename
+from .common import at_line, mapping_view, rename
 
 # The itertools functions whose iterators pullback builds as lists of their values
 # (Comprehensions.itertools_list): pairwise, accumulate, product (repeat= an int written
@@ -166,11 +167,9 @@ class Comprehensions:
         expr = self.starred_zip(expr)
         callee = self.parsed.resolve(expr.func) if isinstance(expr, gast.Call) else None
         if callee in (builtins.zip, builtins.enumerate, builtins.map, builtins.reversed,
-                      builtins.filter) or (
-                isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute)
-                and expr.func.attr in ("items", "values", "keys") and callee is MISSING):
+                      builtins.filter) or mapping_view(expr, callee, MISSING):
             return self.comprehension(self.as_list_comp(expr), out)
-        made_set = self.makes_set(expr)
+        made_set = self.makes_set(expr) or self.known_mapping(expr)
         atom = self.atom(expr, out)
         if isinstance(atom, gast.Name) and (atom.id in self.dicts or atom.id in self.keyed
                                             or made_set):
@@ -185,6 +184,16 @@ class Comprehensions:
         return isinstance(expr, (gast.Set, gast.SetComp)) or (
             isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name)
             and self.builtin(expr.func) in (builtins.set, builtins.frozenset))
+
+    def known_mapping(self, expr) -> bool:
+        """A name (or attribute chain) the function does not bind that denotes a dict or a
+        set when it is transformed: one of its module or closure, or an object's it reads
+        (`for k in CONFIG`, `sorted(model.params)`). Iterated as its keys (key_list, which
+        refuses, when it runs, a value that is no longer a mapping or a set)."""
+        dotted = dotted_name(expr) if isinstance(expr, (gast.Name, gast.Attribute)) else None
+        if dotted is None or dotted.split(".")[0] in self.locals:
+            return False
+        return isinstance(self.parsed.resolve_dotted(dotted), (Mapping, set, frozenset))
 
     def keys(self, items, key, out):
         """[key(t) for t in items], built under a fresh name."""

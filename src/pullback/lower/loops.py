@@ -44,6 +44,7 @@ import gast
 from ..frontend.parse import MISSING
 from ..ir.annotations import BUILTIN, EXIT_TEST
 from ..ir.nodes import assign, binop, call, clone, const, if_, load, store, stored_in_order, walk
+from .common import mapping_view
 from .written_params import passed_to_writers
 
 _RESIZING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear"}
@@ -164,9 +165,7 @@ class Loops:
             length, items = self.iteration(target, inner, backwards, out)
             last = binop(binop(length, gast.Sub(), const(1)), gast.Sub(), load(index))
             return length, [(store(backwards), last)] + items
-        if isinstance(it, gast.Call) and isinstance(it.func, gast.Attribute) \
-                and it.func.attr in ("values", "items", "keys") and not it.args \
-                and callee is MISSING:
+        if mapping_view(it, callee, MISSING):
             mapping = self.atom(it.func.value, out)  # a dict: iterate its keys
             keys = self.namer.fresh("keys")
             out.append(assign(keys, call("key_list", mapping)))
@@ -220,7 +219,7 @@ class Loops:
                        f"removes, `+=`, slice writes: Python's loop then also sees the new "
                        f"elements); loop over a copy (`for v in list({it.id})`) or use a while "
                        "loop", it)
-        made_set = self.makes_set(it)
+        made_set = self.makes_set(it) or self.known_mapping(it)
         seq = self.atom(it, out)
         measure = "loop_len"  # refuses a dict it was not told about
         if isinstance(seq, gast.Name) and (seq.id in self.dicts or seq.id in self.keyed
