@@ -115,12 +115,15 @@ class Adjoints:
         asked once. (A real array's `+=` cannot take a complex gradient: such functions
         accumulate by `d = d + g`, and as_grad keeps the real part.)"""
         if self._complex_gradients is None:
-            self._complex_gradients = any(
-                isinstance(node, gast.Constant) and isinstance(node.value, complex)
-                or isinstance(node, gast.Name) and "complex" in node.id
-                or isinstance(node, gast.Attribute) and ("complex" in node.attr
-                                                         or node.attr == "fft")
-                for node in self.analysis.nodes)
+            self._complex_gradients = False
+            name, constant, attribute = gast.Name, gast.Constant, gast.Attribute
+            for node in self.analysis.nodes:  # (gast's classes have no subclasses)
+                cls = node.__class__
+                if cls is name and "complex" in node.id \
+                        or cls is constant and isinstance(node.value, complex) \
+                        or cls is attribute and ("complex" in node.attr or node.attr == "fft"):
+                    self._complex_gradients = True
+                    break
         return self._complex_gradients
 
     def adjoint_stmt(self, s):
@@ -171,9 +174,10 @@ class Adjoints:
                 and sum(self.active(atom) for atom in op.inputs.values()) > 1:
             self.adjoint_joint(op, g, load(name), out)
         elif op.kind == "rule":
-            lists = {p for p, v in op.bound.items()  # arguments that may be Python lists
+            # arguments that may be Python lists (asked only of rules reading them as arrays)
+            lists = {p for p, v in op.bound.items()
                      if isinstance(v, gast.Name) and not self.is_scalar(v)
-                     and not self.analysis.shapes.numpy_value(v)}
+                     and not self.analysis.shapes.numpy_value(v)} if op.rule.arrays else ()
             mapping = None  # (the template's copy clones what it takes from it)
             for param, atom in op.inputs.items():
                 if not self.active(atom):

@@ -149,7 +149,9 @@ class Assembly:
         primal, ret = tree.body[:-1], tree.body[-1]
         at_exit = [s for s in primal if AT_EXIT.of(s)]  # write_back of inputs: run last
         primal = [s for s in primal if not AT_EXIT.of(s)] if at_exit else primal
-        self.mark_what_may_raise(primal)
+        # (without statements run at exit, the primal's assignments are the analysis's:
+        # the tree is f's as analysed)
+        self.mark_what_may_raise(primal, None if at_exit else self.analysis.assigns)
         result = ret.value.id
         split = self.mode == "split"
         seed = self.namer.fresh("seed") if self.mode in ("vjp", "vjp_value") else None
@@ -199,15 +201,26 @@ class Assembly:
                     self.calls(op.callee, *self.call_params(op))
                 elif active and op.kind == "method":
                     self.method_site(s, op)  # run through its transform, which checks it
-        primal_names = stored_names(primal) | set(self.analysis.params) | set(self.saved.values()) \
-            | set(self.call_records.values())
+        loops, made = False, set()
         for s in skeleton(tree):  # try flags (set as instrument prints it), fp states
             if BLOCK.of(s) == "try":
-                primal_names.add(s.test.id)
+                made.add(s.test.id)
             if FP_STATE.on(s):
-                primal_names.add(FP_STATE.of(s))
-        read = {n.id for n in names(*adjoint) if n.ctx.__class__ is gast.Load}
-        needed = (read & primal_names) - self.recomputed
+                made.add(FP_STATE.of(s))
+            if s.__class__ is gast.For or s.__class__ is gast.While:
+                loops = True
+        # What the adjoint reads of the primal's names: what loops record (read by instrument
+        # only inside loops) and what a split function's record holds; else not looked for.
+        needed: set = set()
+        if loops or split:
+            # the names the primal assigns, and the parameters: without statements run at
+            # exit, those the analysis found (the tree is f's as analysed; `return out`
+            # assigns none)
+            primal_names = (set(self.analysis.locals) if not at_exit else stored_names(primal)
+                            | set(self.analysis.params)) | set(self.saved.values()) \
+                | set(self.call_records.values()) | made
+            read = {n.id for n in names(*adjoint) if n.ctx.__class__ is gast.Load}
+            needed = (read & primal_names) - self.recomputed
         primal = self.instrument(primal, None, False, needed)
         self.keep_recorded_views({n for mode, names in self.loop_modes.values()
                                   if mode in ("record", "checkpoint") for n in names[1]},

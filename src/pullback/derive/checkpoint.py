@@ -90,6 +90,8 @@ class Checkpointing:
         """Fill `self.checkpointed` (loop id -> budget) and refuse what cannot be."""
         self.checkpointed = {}
         self.checkpoint_refusal = None
+        if budget is None and not any(op.callee is MARK for op in self.analysis.ops.values()):
+            return  # f calls no pullback.checkpoint: no loop is marked (see `marker`)
         loops = [n for n in skeleton(self.tree) if isinstance(n, (gast.For, gast.While))]
         marked = [loop for loop in loops if self.marker(loop) is not None]
         if self.mode == "split" or (budget is None and not marked):

@@ -319,9 +319,7 @@ def _facts_under(node, stores: set, reads: dict, found: dict) -> None:
     cls = node.__class__
     blocks = _BLOCK_FIELDS.get(cls)
     if blocks is None:
-        blocks = _BLOCK_FIELDS[cls] = tuple(f for f in child_fields(cls)
-                                            if f in ("body", "orelse", "handlers",
-                                                     "finalbody", "cases"))
+        blocks = _blocks_of(cls)
     parts = [node]
     if blocks:  # the parts that are no statement list: names; the lists: statements
         parts = []
@@ -333,13 +331,7 @@ def _facts_under(node, stores: set, reads: dict, found: dict) -> None:
                 parts += [v for v in value if isinstance(v, gast.AST)]
             elif isinstance(value, gast.AST):
                 parts.append(value)
-    load, store = gast.Load, gast.Store
-    for n in names(*parts):
-        ctx = n.ctx.__class__
-        if ctx is load:
-            reads[n.id] = reads.get(n.id, 0) + 1
-        elif ctx is store:
-            stores.add(n.id)
+    _count(parts, stores, reads)
     for field in blocks:
         value = getattr(node, field, None)
         if value.__class__ is not list:
@@ -347,15 +339,46 @@ def _facts_under(node, stores: set, reads: dict, found: dict) -> None:
         if field == "body" and cls in _LOOPS:  # the loop's own, then added to the enclosing
             inner_stores: set = set()
             inner_reads: dict = {}
-            for s in value:
-                _facts_under(s, inner_stores, inner_reads, found)
+            _facts_of_block(value, inner_stores, inner_reads, found)
             found[id(node)] = (node, inner_stores, inner_reads)
             stores |= inner_stores
             for name, count in inner_reads.items():
                 reads[name] = reads.get(name, 0) + count
         else:
-            for s in value:
-                _facts_under(s, stores, reads, found)
+            _facts_of_block(value, stores, reads, found)
+
+
+def _facts_of_block(stmts, stores: set, reads: dict, found: dict) -> None:
+    """`_facts_under` each statement of a block: those holding no block (most) counted
+    together, in one walk."""
+    plain = []
+    for s in stmts:
+        blocks = _BLOCK_FIELDS.get(s.__class__)
+        if blocks is None:
+            blocks = _blocks_of(s.__class__)
+        if blocks:
+            _facts_under(s, stores, reads, found)
+        else:
+            plain.append(s)
+    _count(plain, stores, reads)
+
+
+def _blocks_of(cls) -> tuple:
+    """The fields of a node class that hold statement lists (kept in _BLOCK_FIELDS)."""
+    blocks = _BLOCK_FIELDS[cls] = tuple(f for f in child_fields(cls) if f in (
+        "body", "orelse", "handlers", "finalbody", "cases"))
+    return blocks
+
+
+def _count(nodes, stores: set, reads: dict) -> None:
+    """Add the names stored and read under `nodes` to `stores` and `reads`."""
+    load, store = gast.Load, gast.Store
+    for n in names(*nodes):
+        ctx = n.ctx.__class__
+        if ctx is load:
+            reads[n.id] = reads.get(n.id, 0) + 1
+        elif ctx is store:
+            stores.add(n.id)
 
 
 def _read_counts(nodes) -> dict:

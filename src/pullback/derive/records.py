@@ -140,7 +140,10 @@ class Records:
 
     def instrument(self, stmts, key, in_loop, needed, loop=None):
         out, defs = [], []
+        # the checks before and after statements (few statements have any): asked once
         index_checks = self.analysis.index_checks
+        _, operands = self.analysis.operand_checks()  # not objects (classify)
+        real_checks = self.analysis.real_checks()[1]
         for s in stmts:
             if LIST_UPDATE.of(s) == "extend" and id(s) in self.saved:
                 count = self.saved[id(s)]  # how many elements extend adds
@@ -180,13 +183,11 @@ class Records:
                     # the user's `o = w` (or `b[i] = w`) of a variable that may be unset:
                     # Python's read of w raises there, even when o is never used
                     out.append(gast.Expr(value=call("check_bound", load(s.value.id))))
-                _, operands = self.analysis.operand_checks()  # not objects (classify)
-                at_s = id(s)  # (the checks before and after s: few statements have any)
+                at_s = id(s)
                 if operands:
                     out += [self.operand_guard(*c) for c in operands.get(("before", at_s), ())]
                 if index_checks:
                     out += [self.index_guard(*c) for c in index_checks.get(at_s, ())]
-                real_checks = self.analysis.real_checks()[1]
                 if real_checks:
                     out += [self.real_guard([n], [at], params=False)
                             for n, at in real_checks.get(at_s, ())]
@@ -354,12 +355,15 @@ class Records:
         s.orelse = handler + s.orelse
         return out + [s]
 
-    def mark_what_may_raise(self, primal) -> None:
+    def mark_what_may_raise(self, primal, assigns=None) -> None:
         """The user's statements, except copies and +, -, * on numbers, may raise (an
         IndexError, a shape mismatch, a division by zero): the optimizing pass keeps them
-        even when nothing reads their value, so the gradient fails where f fails."""
-        for s in (n for n in skeleton(gast.Module(body=primal, type_ignores=[]))
-                  if isinstance(n, gast.Assign)):
+        even when nothing reads their value, so the gradient fails where f fails.
+        (`assigns`: the assignments of `primal`, when the caller has them.)"""
+        if assigns is None:
+            assigns = [n for n in skeleton(gast.Module(body=primal, type_ignores=[]))
+                       if isinstance(n, gast.Assign)]
+        for s in assigns:
             value = s.value
             safe = SENTINEL.of(s) or isinstance(
                 value, (gast.Name, gast.Constant)) or (
