@@ -216,10 +216,11 @@ class Refusals:
         appended one, and its gradient follows it in the same way: the object must be
         built by this function (`obj = Cls(...)`, a record class), once, and be read only
         as `obj.attr` (a stored attribute: properties are refused when the gradient runs)
-        and written as `obj.attr = v`. Under a second name, in a container, passed to a
-        call or a method, or returned, it could be read or changed where its gradient
-        would not see it. No attribute may be set to an array that is written in place
-        (or a view of one): the attribute would change with it. An increment by a
+        or as the receiver of a method (`_method_receivers`) and written as `obj.attr = v`.
+        Under a second name, in a container, passed to a call, or returned, it could be
+        read or changed where its gradient would not see it. No attribute may be set to
+        an array that is written in place (or a view of one): the attribute would change
+        with it. An increment by a
         number carrying no gradient (`self.nfev += 1`, `_is_increment`) may be made on
         any object, self and parameters included: it moves the attribute exactly."""
         writes = self.attribute_writes()
@@ -270,7 +271,8 @@ class Refusals:
                     "attributes set on such objects only, which it reads as obj.attr; keep "
                     "the value in a local name, or return it",
                     self.parsed.location.describe(first))
-            allowed = attr_reads | written_by.get(base, set()) | self._checked_apart(base)
+            allowed = attr_reads | written_by.get(base, set()) | self._checked_apart(base) \
+                | self._method_receivers(base)
             other = self._other_use(base, allowed | self._probes(base))
             if other is not None:
                 raise NoRuleError(
@@ -280,6 +282,26 @@ class Refusals:
                     "where pullback could not follow what is read or changed through it; "
                     "read its attributes into local names instead",
                     self.parsed.location.describe(other))
+
+    def _method_receivers(self, base) -> set:
+        """The ids of `base`'s Name nodes as the receiver of a method call, `base.m(x)`
+        (not an operator): resolved when it runs, the method's transform reads the object
+        as its `self`, and its gradient of `self` (an object gradient, by attribute) joins
+        the object's as an attribute read's does, which each write's adjoint takes its
+        attribute from. A method that sets attributes of the object, grows a list it
+        holds, or reads a property of it, is refused when it runs (CallSite.stored_only
+        and the callee's own transform); forward mode refuses the call (derive/forward)."""
+        if not hasattr(self, "_receivers_found"):  # (every base's, in one scan)
+            self._receivers_found: dict = {}
+            for t in self.assigns:
+                if isinstance(t.targets[0], gast.Name):
+                    op = self.op(t)
+                    if op.kind == "method" and not op.bound.get("operator") \
+                            and not op.bound.get("dispatched") \
+                            and _atom_name(op.inputs.get("self")) is not None:
+                        self._receivers_found.setdefault(
+                            _atom_name(op.inputs["self"]), set()).add(id(op.inputs["self"]))
+        return self._receivers_found.get(base, set())
 
     def _check_item_writes(self, writes, moving):
         """`self.cache[key] = v` (lowered as `store_item(c, key, v)` with `c = self.cache`,

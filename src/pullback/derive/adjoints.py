@@ -462,7 +462,7 @@ class Adjoints:
             out.append(assign(tuple_of(store(part), store(self.grad_name(base)),
                                        ctx=gast.Store()),
                               call("take_item_grad", load(self.grad_name(base)), const(attr),
-                                   clone(key))))
+                                   clone(key), load(value) if active else const(None))))
             if active:
                 self.contribute(value, load(part), False, out)
         return out

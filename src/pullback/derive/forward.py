@@ -517,6 +517,10 @@ class Forward:
         active = tuple(k for k, atom in op.inputs.items() if self.active(atom))
         receiver = op.inputs["self"]
         dispatched = op.bound.get("dispatched")  # a generated gradient's method_forward
+        if not dispatched and receiver.id in self.analysis.written_objects:
+            self.refuse(s, f"no forward-mode rule for {op.name} on an object whose "
+                        "attributes the function sets to values being differentiated "
+                        "(reverse mode differentiates it)")
         site = self.namer.fresh(f"{receiver.id}_{op.bound['name']}_site")
         self.constants[site] = CallSite(
             op.bound["name"], active, self.optimize, self.analysis.parsed.location.describe(s),
@@ -540,11 +544,19 @@ class Forward:
         receiver = op.inputs["x"]
         if not self.active(receiver):
             return [s, assign(self.d(name), self.zero(s.targets[0]))]
-        if receiver.id in self.analysis.written_objects:
-            self.refuse(s, f"no forward-mode rule for {op.name} of an object whose "
-                        "attributes the function sets to values being differentiated "
-                        "(reverse mode differentiates it)")
         site = self.namer.fresh(f"{receiver.id}_{op.bound['name'].strip('_')}_site")
+        if receiver.id in self.analysis.written_objects:
+            if not self._unset_attribute(receiver.id, op.bound["name"]):
+                self.refuse(s, f"no forward-mode rule for {op.name} of an object whose "
+                            "attributes the function sets to values being differentiated "
+                            "(reverse mode differentiates it)")
+            # (objects.unset_attribute: its value as f began, a stored one, checked)
+            self.constants[site] = CallSite(
+                op.bound["name"], (), self.optimize, self.analysis.parsed.location.describe(s),
+                op.name, stored_only=True, mode="jvp_call")
+            made = assign(store(name), call("unset_attribute", load(site), clone(receiver)))
+            made.may_raise = True
+            return [made, assign(self.d(name), self.zero(s.targets[0]))]
         self.constants[site] = CallSite(
             op.bound["name"], ("self",), self.optimize,
             self.analysis.parsed.location.describe(s), op.name, mode="jvp_call")
@@ -553,6 +565,27 @@ class Forward:
                            load(self.d(receiver.id))))
         made.may_raise = True
         return [made]
+
+    def _unset_attribute(self, base, attribute) -> bool:
+        """Whether `base.<attribute>` is an attribute f never sets, of a parameter f never
+        binds, holds no tangent from the caller (not among wrt) and stores no items into
+        (`base.d[k] = v`): as the object can be used only as obj.attr and obj.attr = v
+        (analysis: written_objects), the attribute holds the value it had when f began,
+        which no direction moves (its tangent is zero). The read checks, when it runs,
+        that it reads a stored value, not a property or method that could read what f
+        sets (objects.unset_attribute)."""
+        if base not in self.analysis.params or self.analysis.defs.get(base) \
+                or base in self.wrt or any(base == w[0] for w in self.wrt
+                                           if isinstance(w, tuple)):
+            return False
+        if any(b == base for _, b, _, _, _ in self.analysis.item_writes()):
+            return False
+        for s, b, _ in self.analysis.attribute_writes():
+            named = s.value.args[1]
+            if b == base and not (isinstance(named, gast.Constant)
+                                  and named.value != attribute):
+                return False
+        return True
 
     def item(self, base, key, name):
         """The tangent of base[key]: in vector mode, an array's tangents are indexed after

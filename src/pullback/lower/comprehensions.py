@@ -59,7 +59,7 @@ from .common import at_line, mapping_view, rename
 # The itertools functions whose iterators pullback builds as lists of their values
 # (Comprehensions.itertools_list): pairwise, accumulate, product (repeat= an int written
 # out), chain, chain.from_iterable, combinations, combinations_with_replacement and
-# permutations (r an int written out).
+# permutations (r an int written out: loops; else positions counted when the code runs).
 ITERTOOLS = {"pairwise": itertools.pairwise, "accumulate": itertools.accumulate,
              "product": itertools.product, "chain": itertools.chain,
              "chain.from_iterable": itertools.chain.from_iterable,
@@ -282,11 +282,11 @@ class Comprehensions:
         if tool == "accumulate":
             return self.accumulate(args, keywords, out, lineno)
         constant = args[1] if chosen and len(args) > 1 else keywords.get("repeat", const(1))
-        if tool == "permutations" and len(args) == 1:
-            self.error("itertools.permutations without r (write r, an int)", expr)
-        if (tool == "product" or chosen) and not (
-                isinstance(constant, gast.Constant) and type(constant.value) is int
-                and constant.value >= 0):
+        written = isinstance(constant, gast.Constant) and type(constant.value) is int \
+            and constant.value >= 0
+        if chosen and (not written or tool == "permutations" and len(args) == 1):
+            return self.chosen_when_run(tool, args, out, lineno)
+        if tool == "product" and not written:
             self.error(f"itertools.{tool} with a count that is not an int written out", expr)
         seqs = [self.sequence(a, out) for a in args[:1 if chosen else None]]
         names = placeholders(seqs, None)
@@ -325,6 +325,23 @@ class Comprehensions:
             part, value = self.namer.fresh("part"), self.namer.fresh("value")
             comp = gast.ListComp(elt=load(value), generators=[
                 for_clause(store(part), parts), for_clause(store(value), load(part))])
+        return self.comprehension(at_line(comp, lineno), out)
+
+    def chosen_when_run(self, tool, args, out, lineno):
+        """combinations(xs, r), combinations_with_replacement(xs, r) or permutations(xs[,
+        r]) with r counted when the code runs: `[tuple([xs[k] for k in p]) for p in
+        chosen_positions(tool, len(xs), r)]`, the positions carrying no derivative (as
+        range's), the values read from xs at them."""
+        seq = self.sequence(args[0], out)
+        count = args[1] if len(args) > 1 else const(None)
+        p, k = self.namer.fresh("positions"), self.namer.fresh("at")
+        positions = call("chosen_positions", const(tool), call(
+            self.namer.spelled_builtin("len"), clone(seq)), count)
+        values = gast.ListComp(elt=gast.Subscript(value=clone(seq), slice=load(k),
+                                                  ctx=gast.Load()),
+                               generators=[for_clause(store(k), load(p))])
+        comp = gast.ListComp(elt=call(self.namer.spelled_builtin("tuple"), values),
+                             generators=[for_clause(store(p), positions)])
         return self.comprehension(at_line(comp, lineno), out)
 
     def accumulate(self, args, keywords, out, lineno):

@@ -480,8 +480,8 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
             base = self.atom(target.value, out)
             index = self.index(target.slice, out)
             if effect:  # self.cache[key] = v: made as f makes it (store_item)
-                out.append(assign(self.namer.fresh("unused"), call("store_item", base,
-                                                                   index, atom)))
+                out.append(assign(self.namer.fresh("unused"), call(
+                    "store_item", base, self.key_value(index, out), atom)))
                 EFFECT.set(out[-1], True)
             else:
                 out.append(assign(gast.Subscript(value=base, slice=index, ctx=gast.Store()),
@@ -601,8 +601,8 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
             new = self.atom(gast.BinOp(left=load(old), op=s.op, right=s.value), out)
             # the item is read again for the store (read by it alone: analysis/refusals)
             store_in = self.atom(clone(target.value), out)
-            out.append(assign(self.namer.fresh("unused"),
-                              call("store_item", store_in, clone(index), new)))
+            out.append(assign(self.namer.fresh("unused"), call(
+                "store_item", store_in, self.key_value(clone(index), out), new)))
             EFFECT.set(out[-1], True)
             return
         self.attribute_item_write(target, augmented=True)
@@ -881,6 +881,20 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
             out.append(assign(negated, not_(load(result))))
             out.append(if_(load(negated), body))
         return load(result)
+
+    def key_value(self, index, out):
+        """An index as a value to pass to a call (store_item): its slices `a:b` written
+        `slice(a, b, None)`, the tuple holding them a name of its own."""
+        if not isinstance(index, (gast.Slice, gast.Tuple)) or isinstance(index, gast.Tuple) \
+                and not any(isinstance(e, gast.Slice) for e in index.elts):
+            return index
+        parts = index.elts if isinstance(index, gast.Tuple) else [index]
+        parts = [gast.Call(func=load(self.namer.spelled_builtin("slice")), args=[
+            bound if bound is not None else const(None)
+            for bound in (p.lower, p.upper, p.step)], keywords=[])
+            if isinstance(p, gast.Slice) else p for p in parts]
+        return self.atom(gast.Tuple(elts=parts, ctx=gast.Load())
+                         if isinstance(index, gast.Tuple) else parts[0], out, "key")
 
     def index(self, index, out):
         if isinstance(index, gast.Slice):

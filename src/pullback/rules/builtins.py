@@ -81,10 +81,12 @@ RULES = {
 }
 
 # normalize writes sorted(), and min() and max() with key=, as reads at the positions
-# that sort_order, index_of_min and index_of_max compute; loops read positions below
+# that sort_order, index_of_min and index_of_max compute, itertools.combinations(xs, r)
+# with r counted when it runs at those of chosen_positions; loops read positions below
 # loop_len
 NONDIFF = {builtins.len, builtins.range, builtins.int, builtins.round, builtins.bool,
            builtins.isinstance, builtins.type, builtins.print, runtime.sort_order,
+           runtime.chosen_positions,
            runtime.index_of_min, runtime.index_of_max, runtime.loop_len, runtime.unbound,
            runtime.whole_array, runtime.diagonal_index, runtime.put_index,
            runtime.view_index, runtime.unpack_check, runtime.reduce_check,

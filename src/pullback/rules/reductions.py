@@ -250,7 +250,9 @@ def prod_grad(g, a, axis=None, keepdims=False):
     axes = _axes(axis, a.ndim)
     rest = a.ndim - len(axes)
     moved = np.moveaxis(a, axes, tuple(range(rest, a.ndim)))
-    flat = moved.reshape(moved.shape[:rest] + (-1,))
+    flat = moved.reshape(moved.shape[:rest] + (math.prod(moved.shape[rest:]),))
+    if flat.shape[-1] == 0:  # a product of no factors (X[:, ()]): 1, moved by none
+        return np.zeros(a.shape, dtype=np.result_type(a, float))
     ones = np.ones(flat.shape[:-1] + (1,), dtype=np.result_type(flat, float))
     before = np.concatenate([ones, np.cumprod(flat[..., :-1], axis=-1)], axis=-1)
     after = np.flip(np.cumprod(np.flip(flat[..., 1:], -1), axis=-1), -1)

@@ -15,6 +15,7 @@ change them.
 from __future__ import annotations
 
 import collections
+import itertools
 import linecache
 import math as _math
 import numbers
@@ -1313,6 +1314,13 @@ def table_position(size, key, kind="list"):
     if position.__class__ is not int:
         raise TypeError(f"'{kind}' object is not callable")
     return position
+
+
+def chosen_positions(tool, size, r):
+    """The positions itertools.<tool>(values, r) takes its tuples from, values of length
+    `size`, in its order (tool: combinations, combinations_with_replacement or
+    permutations; r counted when the code runs): normalize reads values at them."""
+    return list(getattr(itertools, tool)(range(size), r))
 
 
 def sort_order(keys, reverse=False):

@@ -50,6 +50,7 @@ from .helpers import (
     holds,
     is_foreign_array,
     item_grad,
+    unbroadcast,
 )
 
 
@@ -539,6 +540,27 @@ def attribute_jvp(site, obj, dobj):
     return stored_tangent(site, obj, dobj)
 
 
+def unset_attribute(site, obj):
+    """Forward mode's read `obj.<site.name>` of an attribute the function never sets, of
+    an object whose other attributes it sets to values being differentiated (derive/
+    forward: its tangent is zero): the value stored in the object (or a plain value of its
+    class). A property, method or other descriptor is refused: it could read, or return,
+    what the function set, whose tangent it would not carry."""
+    cls = type(obj)
+    _plain_reads(site, cls)
+    found = _class_attribute(cls, site.name)
+    stored = getattr(obj, "__dict__", None)
+    kind = type(found)
+    if found is not None and hasattr(kind, "__get__") and (
+            hasattr(kind, "__set__") or hasattr(kind, "__delete__")
+            or stored is None or site.name not in stored):
+        site.refuse(f"{site.name!r} is computed by {cls.__qualname__} ({kind.__name__}), read "
+                    "of an object whose attributes the function sets to values being "
+                    "differentiated: forward mode does not follow what it reads of them "
+                    "(reverse mode differentiates stored attributes)")
+    return getattr(obj, site.name)
+
+
 def _plain_reads(site, cls):
     """Refuse a class of the user's (or a base of it) defining how attributes are read."""
     if any(k.__module__ != "builtins" and ("__getattribute__" in vars(k) or "__getattr__"
@@ -969,26 +991,46 @@ def take_attribute_grad(d, name):
     return d[name], rest
 
 
-def take_item_grad(d, name, key):
+def take_item_grad(d, name, key, value=None):
     """(the gradient of the value `obj.name[key] = v` stored, d without it): d is the
     gradient of obj after the store (0.0 until materialized), whose attribute `name` holds
-    a dict or list; before the store, the item held another value (or none), whose
-    gradient starts at zero."""
+    a dict or list, or an array (`self.states[:, t] = v`, a basic index: the slot's
+    gradient summed to the shape of `value`, v, as NumPy broadcast it into the slot);
+    before the store, the item held another value (or none), whose gradient starts at
+    zero."""
     inner = 0.0 if d.__class__ is float else d.get(name, 0.0)
     if inner.__class__ is float:
         return 0.0, d
-    if isinstance(inner, dict):
+    if isinstance(inner, np.ndarray):
+        if not _basic_key(key):
+            raise PullbackError(
+                f"the store into the array .{name} an object holds is at an index of arrays "
+                "(or booleans), whose repeated positions pullback does not follow there; "
+                "write it with slices and integers, or into an array the function makes")
+        part = unbroadcast(inner[key], value) if value is not None else inner[key].copy()
+        rest_inner = inner.copy()
+        rest_inner[key] = 0.0
+    elif isinstance(inner, dict):
         if key not in inner:
             return 0.0, d
         rest_inner = GradDict(inner)
     else:
         rest_inner = GradList(inner)
-    part = inner[key]
-    rest_inner[key] = 0.0
+    if not isinstance(inner, np.ndarray):
+        part = inner[key]
+        rest_inner[key] = 0.0
     rest = GradRecord(d)
     rest.owner, rest.where = d.owner, getattr(d, "where", "")
     rest[name] = rest_inner
     return part, rest
+
+
+def _basic_key(key) -> bool:
+    """Whether `key` is a basic index (integers, slices, None, Ellipsis): one position
+    for each item it selects."""
+    parts = key if key.__class__ is tuple else (key,)
+    return all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice))
+               and not isinstance(p, bool) for p in parts)
 
 
 def record_fields(cls):
@@ -1241,6 +1283,7 @@ HELPERS = {"method_forward": method_forward, "objects_apart": objects_apart,
            "call_forward_apart": call_forward_apart,
            "method_forward_apart": method_forward_apart, "method_jvp": method_jvp,
            "attribute_jvp": attribute_jvp, "record_tangent": record_tangent,
+           "unset_attribute": unset_attribute,
            "OPERAND_TYPES": OPERAND_TYPES,
            "operand_of_user_class": operand_of_user_class,
            "operands_of_user_class": operands_of_user_class, "attribute_forward": attribute_forward,
