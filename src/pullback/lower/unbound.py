@@ -75,11 +75,16 @@ _COMPOUND = (gast.If, gast.For, gast.While)
 class _OpenReads:
     """The reads of each name that no enclosing loop assigns as its own target, by their
     position in a depth-first numbering of the tree's names, and each if or loop
-    statement's span of positions (those of the names inside it)."""
+    statement's span of positions (those of the names inside it). The tree is walked
+    when first asked (most functions assign in their ifs and loops only names set
+    before them, and never ask)."""
 
     def __init__(self, tree):
+        self.tree = tree
         self.positions: dict[str, list] = {}
         self.span: dict[int, tuple] = {}
+
+    def _number(self, tree):
         count = 0
         targets: list = []  # loop targets of the enclosing loops (a multiset)
         stack = [tree]
@@ -117,6 +122,9 @@ class _OpenReads:
 
     def outside(self, name, node) -> bool:
         """Whether some open read of name lies outside node."""
+        if self.tree is not None:
+            self._number(self.tree)
+            self.tree = None
         at = self.positions.get(name)
         start, stop = self.span[id(node)]
         return bool(at) and (at[0] < start or at[-1] >= stop)
