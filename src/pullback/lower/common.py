@@ -22,7 +22,6 @@ from ..errors import UnsupportedSyntaxError
 from ..ir.annotations import BLOCK, ORIGIN
 from ..ir.nodes import child_fields, names, walk
 
-_COMPOUND = (gast.If, gast.For, gast.While, gast.With, gast.Try, gast.FunctionDef)
 _LINED = (gast.stmt, gast.expr)  # the nodes that carry a line
 # class -> (its child fields, whether it carries a line): one lookup per node
 _CLASS_FACTS: dict = {}
@@ -35,9 +34,16 @@ def at_line(node, lineno, done=None):
     lowered before the statement holding it), not entered again: a pass that gives lines
     to each statement it makes, inner blocks first, then visits each node once, not once
     per level of nesting above it."""
-    if not done or not isinstance(node, _COMPOUND):
-        done = _NONE  # (nothing to skip under it)
-    todo = [node]  # (the nodes `walk` lists, in another order: each given its line alone)
+    at_lines([node], lineno, done)
+    return node
+
+
+def at_lines(nodes, lineno, done=None) -> None:
+    """`at_line` of each of `nodes` (the statements one statement was lowered to: one
+    call, not one per statement)."""
+    if not done:
+        done = _NONE  # (nothing to skip: only statements are, so only list items asked)
+    todo = list(nodes)  # (the nodes `walk` lists, in another order: each given its line alone)
     append, pop, ast, name = todo.append, todo.pop, gast.AST, gast.Name
     facts_of = _CLASS_FACTS.get
     while todo:
@@ -63,7 +69,6 @@ def at_line(node, lineno, done=None):
                         append(v)
             elif isinstance(value, ast):
                 append(value)
-    return node
 
 
 def located_error(what, node, location):
