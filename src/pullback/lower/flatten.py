@@ -181,7 +181,9 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
               Iterators):
     """Flattens the statements of one function (`block`), lowering each construct."""
 
-    def __init__(self, namer, parsed, local_functions, user_names, inline_budget):
+    def __init__(self, namer, parsed, local_functions, user_names, inline_budget,
+                 walked=None):
+        """`walked`: `walk(parsed.tree)`, if the caller has it."""
         self.namer = namer
         self.parsed = parsed
         self.lineno = None
@@ -215,7 +217,7 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
         nodes = []
         keep, name, asked = nodes.append, gast.Name, _CONTAINER_NODES
         load, store, delete = gast.Load, gast.Store, gast.Del
-        for n in walk(tree):
+        for n in walk(tree) if walked is None else walked:
             cls = n.__class__
             if cls is name:
                 ctx = n.ctx.__class__

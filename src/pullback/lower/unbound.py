@@ -53,13 +53,14 @@ def maybe_unset(tree) -> list[str]:
     return found
 
 
-def identity_reads(tree, unset) -> None:
+def identity_reads(tree, unset) -> bool:
     """Make `a is b` and `a is not b` of a variable in `unset` read it as
     `bound_value(a)` (in place): Python's read of the variable raises UnboundLocalError
-    there, and the placeholder cannot intercept `is`, which would compare it quietly."""
+    there, and the placeholder cannot intercept `is`, which would compare it quietly.
+    False where there is no such variable (the tree is as it was)."""
     unset = set(unset)
     if not unset:
-        return
+        return False
     for node in walk(tree):
         if isinstance(node, gast.Compare) and any(
                 isinstance(op, (gast.Is, gast.IsNot)) for op in node.ops):
@@ -67,6 +68,7 @@ def identity_reads(tree, unset) -> None:
                 call("bound_value", side) if isinstance(side, gast.Name)
                 and isinstance(side.ctx, gast.Load) and side.id in unset else side
                 for side in (node.left, *node.comparators)]
+    return True
 
 
 _COMPOUND = (gast.If, gast.For, gast.While)
