@@ -42,7 +42,8 @@ class _ToGast(Ast3ToGAst):
         handler = self._handlers.get(node.__class__)
         if handler is None:
             cls = node.__class__
-            handler = getattr(self, "visit_" + cls.__name__, None)
+            handler = None if cls is ast.Constant \
+                else getattr(self, "visit_" + cls.__name__, None)
             if handler is None:
                 handler = self._generic(cls, self.shift)
             elif self.shift and cls is not ast.Name:  # gast's own: positions copied as is
@@ -104,6 +105,10 @@ class _ToGast(Ast3ToGAst):
             return new
 
         return convert
+
+    # gast's `visit_Constant` looks for a deprecated `visit_Num`-like method (none here:
+    # an AttributeError raised per constant) and falls back to the generic conversion,
+    # made anew per constant: `visit` converts constants generically at once.
 
     def visit_Name(self, node):  # gast's, which copies the position with copy_location
         new = _new(gast.Name)

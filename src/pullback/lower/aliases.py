@@ -17,7 +17,8 @@ bound again), and no list in it is resized (appended to, popped: the lowerings b
 decided by names, a loop over a list its body grows among them); every other group keeps
 all its copies, which analysis/aliasing judges, and refuses, located, as before. A
 generated gradient's copies (records handed from list to list) are left as they are.
-One walk to find the copies and writes, one to rename: linear in the function's size.
+One walk of the statements to find the copies and writes (and, only when both occur, one
+of the names to count bindings and one to rename): linear in the function's size.
 
 Example:
 
@@ -43,7 +44,7 @@ from __future__ import annotations
 import gast
 
 from ..ir.annotations import IS_RETURN, LIST_UPDATE, MOVED, PHI
-from ..ir.nodes import parameters, walk
+from ..ir.nodes import names, parameters, skeleton
 
 _BLOCKS = ("body", "orelse", "finalbody")
 
@@ -51,28 +52,31 @@ _BLOCKS = ("body", "orelse", "finalbody")
 def merge_aliases(tree: gast.FunctionDef) -> gast.FunctionDef:
     """`tree` (in SSA) with each copy of a name written in place dropped, its reads
     reading the copied name."""
-    params = set(parameters(tree.args))
-    binds: dict[str, int] = {}
     written: set[str] = set()
     resized: set[str] = set()  # lists appended to, popped...: earlier lowerings (a loop
     # over a list its body grows) decided by their names, so those keep their refusal
     copies: list = []  # (t, s, whether `t = s` may be dropped)
-    for node in walk(tree):
-        if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Del)):
-            binds[node.id] = binds.get(node.id, 0) + 1
-        elif isinstance(node, gast.Assign):
+    for node in skeleton(tree):  # (copies and writes are statements: a tenth of the nodes)
+        cls = node.__class__
+        if cls is gast.Assign:
             target, value = node.targets[0], node.value
-            if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
+            if target.__class__ is gast.Subscript and target.value.__class__ is gast.Name:
                 written.add(target.value.id)
-            elif isinstance(target, gast.Name) and isinstance(value, gast.Name):
+            elif target.__class__ is gast.Name and value.__class__ is gast.Name:
                 copies.append((target.id, value.id, len(node.targets) == 1 and not (
                     PHI.of(node) or IS_RETURN.of(node) or MOVED.of(node))))
-        if LIST_UPDATE.of(node) and isinstance(node.value, gast.Call) \
+        elif cls is gast.Expr and LIST_UPDATE.of(node) \
+                and isinstance(node.value, gast.Call) \
                 and isinstance(node.value.func, gast.Attribute) \
-                and isinstance(node.value.func.value, gast.Name):
+                and isinstance(node.value.func.value, gast.Name):  # (set on Expr only)
             resized.add(node.value.func.value.id)
-    if not copies or not written:
+    if not copies or not written:  # (most functions: nothing written in place)
         return tree
+    params = set(parameters(tree.args))
+    binds: dict[str, int] = {}
+    for node in names(tree):
+        if isinstance(node.ctx, (gast.Store, gast.Del)):
+            binds[node.id] = binds.get(node.id, 0) + 1
     once = {name for name, n in binds.items() if n == 1 and name not in params}
     once |= params - set(binds)
     # the groups of names copies join: one object under them all. A group is merged only
@@ -92,9 +96,8 @@ def merge_aliases(tree: gast.FunctionDef) -> gast.FunctionDef:
     merged = {t: _find(t, group) for t, _, _ in copies if _find(t, group) in written_groups}
     if not merged:
         return tree
-    for node in walk(tree):
-        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) \
-                and node.id in merged:
+    for node in names(tree):
+        if isinstance(node.ctx, gast.Load) and node.id in merged:
             node.id = merged[node.id]
     _drop_copies(tree, merged)
     return tree

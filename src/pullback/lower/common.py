@@ -22,8 +22,9 @@ from ..errors import UnsupportedSyntaxError
 from ..ir.annotations import BLOCK, ORIGIN
 from ..ir.nodes import child_fields, names, walk
 
-_COMPOUND = (gast.If, gast.For, gast.While, gast.With, gast.Try, gast.FunctionDef)
 _LINED = (gast.stmt, gast.expr)  # the nodes that carry a line
+# class -> (its child fields, whether it carries a line): one lookup per node
+_CLASS_FACTS: dict = {}
 _NONE: dict = {}
 
 
@@ -33,10 +34,18 @@ def at_line(node, lineno, done=None):
     lowered before the statement holding it), not entered again: a pass that gives lines
     to each statement it makes, inner blocks first, then visits each node once, not once
     per level of nesting above it."""
-    if not done or not isinstance(node, _COMPOUND):
-        done = _NONE  # (nothing to skip under it)
-    todo = [node]  # (the nodes `walk` lists, in another order: each given its line alone)
+    at_lines([node], lineno, done)
+    return node
+
+
+def at_lines(nodes, lineno, done=None) -> None:
+    """`at_line` of each of `nodes` (the statements one statement was lowered to: one
+    call, not one per statement)."""
+    if not done:
+        done = _NONE  # (nothing to skip: only statements are, so only list items asked)
+    todo = list(nodes)  # (the nodes `walk` lists, in another order: each given its line alone)
     append, pop, ast, name = todo.append, todo.pop, gast.AST, gast.Name
+    facts_of = _CLASS_FACTS.get
     while todo:
         sub = pop()
         cls = sub.__class__
@@ -46,9 +55,13 @@ def at_line(node, lineno, done=None):
             if sub.annotation is not None:
                 append(sub.annotation)
             continue
-        if isinstance(sub, _LINED) and getattr(sub, "lineno", None) is None:
+        known = facts_of(cls)
+        if known is None:  # (a class met for the first time)
+            known = _CLASS_FACTS[cls] = (child_fields(cls), issubclass(cls, _LINED))
+        fields, has_line = known
+        if has_line and getattr(sub, "lineno", None) is None:
             sub.lineno = lineno
-        for field in child_fields(cls):
+        for field in fields:
             value = getattr(sub, field, None)
             if value.__class__ is list:
                 for v in value:
@@ -56,7 +69,6 @@ def at_line(node, lineno, done=None):
                         append(v)
             elif isinstance(value, ast):
                 append(value)
-    return node
 
 
 def located_error(what, node, location):

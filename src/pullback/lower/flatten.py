@@ -84,7 +84,7 @@ from ..ir.nodes import (
     walk,
 )
 from .calls import Calls
-from .common import at_line, located_error, reads_name
+from .common import at_lines, located_error, reads_name
 from .comprehensions import Comprehensions
 from .containers import Containers, dict_names, mapping_names, set_names
 from .inlining import BuiltObjects, Inlining
@@ -181,7 +181,9 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
               Iterators):
     """Flattens the statements of one function (`block`), lowering each construct."""
 
-    def __init__(self, namer, parsed, local_functions, user_names, inline_budget):
+    def __init__(self, namer, parsed, local_functions, user_names, inline_budget,
+                 walked=None):
+        """`walked`: `walk(parsed.tree)`, if the caller has it."""
         self.namer = namer
         self.parsed = parsed
         self.lineno = None
@@ -215,7 +217,7 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
         nodes = []
         keep, name, asked = nodes.append, gast.Name, _CONTAINER_NODES
         load, store, delete = gast.Load, gast.Store, gast.Del
-        for n in walk(tree):
+        for n in walk(tree) if walked is None else walked:
             cls = n.__class__
             if cls is name:
                 ctx = n.ctx.__class__
@@ -265,12 +267,14 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
             self.lineno = getattr(stmt, "lineno", self.lineno)
             lineno = self.lineno
             new = self.stmt(stmt)
+            at_lines(new, lineno, self.lined)
             origin = ORIGIN.of(stmt)  # a statement of an inlined function
-            for node in new:
-                at_line(node, lineno, self.lined)
-                if origin is not None and ORIGIN.of(node) is None:
-                    ORIGIN.set(node, origin)
-                if IS_RETURN.of(stmt):  # the result may alias what it returns
+            if origin is not None:
+                for node in new:
+                    if ORIGIN.of(node) is None:
+                        ORIGIN.set(node, origin)
+            if IS_RETURN.of(stmt):  # the result may alias what it returns
+                for node in new:
                     IS_RETURN.set(node, True)
             out.extend(new)
         self.lined.update((id(s), s) for s in out)  # (kept: no id is reused while they are)
@@ -725,7 +729,8 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
             if isinstance(expr, gast.Name) and expr.id in self.local_functions:
                 self.error(f"{self.shown(expr.id)} used as a value (only calls to it, and "
                            "passing it to a call, are differentiated)", expr)
-            self.object_escapes(expr)
+            if self.built_objects:  # (most functions build none)
+                self.object_escapes(expr)
             return expr
         simple = self.simple(expr, out)
         if is_atom(simple):
@@ -746,7 +751,8 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
 
     def simple(self, expr, out):
         if is_atom(expr):
-            self.object_escapes(expr)
+            if self.built_objects:  # (most functions build none)
+                self.object_escapes(expr)
             return expr
         if isinstance(expr, gast.NamedExpr):  # (n := value): n is set, the value is used
             value = self.atom(expr.value, out)

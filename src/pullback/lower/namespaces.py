@@ -17,6 +17,7 @@ statement at the top that checks the parameter still holds it.
 ...     return xp.sum(xp.sin(x))
 >>> p = parsed(f)
 >>> array_namespaces(p.tree, p)
+True
 >>> show(p.tree)
 def f(x):
     xp = np
@@ -95,16 +96,16 @@ def globals_shadowed_by_helpers(tree, parsed, namer, nodes=None) -> list:
     return out
 
 
-def array_namespaces(tree, parsed) -> None:
+def array_namespaces(tree, parsed) -> bool:
     """A name bound once, at the top of the function, to a module (`xp = np`) or to the
     array namespace of the inputs (`xp = array_namespace(x)`, `xp, _ = get_namespace(x)`):
     its attributes are read from NumPy (`xp.sum` is np.sum, with np.sum's rule). The
     namespace call itself is kept, and followed by a check that it gave NumPy (or an
     array-API wrapper of NumPy); any other array library is refused when the gradient
-    runs (`numpy_namespace` wraps the call)."""
+    runs (`numpy_namespace` wraps the call). Whether it changed the tree."""
     if not any(isinstance(stmt, gast.Assign) and _may_give_namespace(stmt.value, parsed)
                for stmt in tree.body):
-        return  # no candidate: the walk counting stores is not needed
+        return False  # no candidate: the walk counting stores is not needed
     stores: dict = {}
     for n in walk(tree):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
@@ -133,7 +134,7 @@ def array_namespaces(tree, parsed) -> None:
             stmt.value = call("numpy_namespace", value.func, gast.Tuple(
                 elts=value.args, ctx=gast.Load()), const(parsed.location.describe(stmt)))
     if not found:
-        return
+        return False  # (the tree is as it was)
 
     class Substitute(gast.NodeTransformer):
         def visit_Attribute(self, node):
@@ -148,9 +149,10 @@ def array_namespaces(tree, parsed) -> None:
     Substitute().visit(tree)
     for stmt in aliases:
         tree.body.remove(stmt)
+    return True
 
 
-def library_aliases(tree, parsed) -> None:
+def library_aliases(tree, parsed) -> bool:
     """A name bound once, by a statement at the top of the function, to a library
     function, a user's function (or class method) or a number read through a free
     dotted name (`tanh = np.tanh`, `pi, sqrt, tanh = np.pi, np.sqrt, np.tanh`,
@@ -158,11 +160,12 @@ def library_aliases(tree, parsed) -> None:
     that one read the dotted name itself, so each call is resolved to its rule (and
     guarded, like any call through a dotted name). The binding is kept, for the reads
     before it and those in code pullback does not rewrite. A name bound by any other
-    statement, declared global or nonlocal, or read before its binding is left alone."""
+    statement, declared global or nonlocal, or read before its binding is left alone.
+    Whether it may have changed the tree."""
     candidates = [stmt for stmt in tree.body if isinstance(stmt, gast.Assign)
                   and len(stmt.targets) == 1 and _alias_pairs(stmt, parsed)]
     if not candidates:
-        return  # the walk counting stores is not needed
+        return False  # the walk counting stores is not needed
     stores: dict = {}
     declared = set()
     for n in walk(tree):
@@ -188,6 +191,7 @@ def library_aliases(tree, parsed) -> None:
                 if stores.get(target) == 1 and target not in declared \
                         and head not in stores:
                     found[target] = value
+    return bool(found)  # (False: the tree is as it was)
 
 
 def _alias_pairs(stmt, parsed) -> list:

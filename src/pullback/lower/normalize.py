@@ -113,6 +113,13 @@ WRITTEN_BUILTINS = ("set", "tuple")
 # one (a local `set = list`, a parameter, a module global), the call is spelled with the
 # runtime's alias (`builtin_set`, Namer.spelled_builtin), so it still calls the builtin.
 CALLED_BUILTINS = ("set", "tuple", "isinstance", "range", "len", "min", "slice", "reversed")
+# What blocks.py lowers (with a loop's else clause): where none occurs it would leave the
+# tree as it is
+_BLOCK_SUBJECTS = frozenset((gast.Assert, gast.With, gast.Try, gast.Match))
+_LOOPS = (gast.For, gast.While)
+# What control_flow.py lowers, and a raise (after which it may move the statements that
+# follow into an else clause)
+_EXITS = frozenset((gast.Return, gast.Break, gast.Continue, gast.Raise))
 
 
 def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
@@ -172,20 +179,32 @@ def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
     # for v in xs: ... xs.append(...) -> a while loop over a position (growing.py)
     if loops_over_growing_lists(tree, namer, nodes):
         nodes = None
+    # (its renaming of names in place leaves `nodes` the walk of the tree)
     shadowed = globals_shadowed_by_helpers(tree, parsed, namer, nodes)
-    array_namespaces(tree, parsed)
-    library_aliases(tree, parsed)
+    if array_namespaces(tree, parsed):
+        nodes = None
+    if library_aliases(tree, parsed):
+        nodes = None
     defaults = function_defaults(tree, parsed, namer)
-    # assert / with / try -> marked ifs (blocks.py)
-    tree.body = Blocks(namer, parsed.location, tree, resolve=parsed.resolve).block(tree.body)
+    # assert / with / try -> marked ifs (blocks.py), where any occurs
+    if nodes is None or not _BLOCK_SUBJECTS.isdisjoint(map(type, nodes)) or any(
+            n.orelse for n in nodes if n.__class__ in _LOOPS):
+        tree.body = Blocks(namer, parsed.location, tree, resolve=parsed.resolve).block(tree.body)
+        nodes = None
     # variables that may be read unset start as unbound(name) (unbound.py)
     unset = maybe_unset(tree)
-    identity_reads(tree, unset)  # (`a is None` of an unset a raises, as in Python)
-    # break / continue / return -> flags (control_flow.py)
+    if identity_reads(tree, unset):  # (`a is None` of an unset a raises, as in Python)
+        nodes = None
+    # break / continue / return -> flags (control_flow.py), which changes the statements
+    # in the tree's ifs and loops only where one of those (or a raise) stands in them
+    if nodes is not None and (not _EXITS.isdisjoint(map(type, nodes)) and any(
+            n.__class__ in _EXITS and n is not tree.body[-1] for n in nodes)):
+        nodes = None
     body = ControlFlow(namer).function(tree.body)
     # expressions -> one operation per statement (flatten.py and the modules it assembles)
     budget = inlining.INLINE_BUDGET if inline else 0
-    body = Flatten(namer, parsed, local_functions, user_names, budget).function_body(body)
+    body = Flatten(namer, parsed, local_functions, user_names, budget,
+                   nodes).function_body(body)
     explicit_super(body, tree, parsed)
     sentinels = []
     for name in unset:

@@ -58,6 +58,7 @@ from ..ir.nodes import (
     load,
     map_names,
     parameters,
+    skeleton,
     store,
     stored_in_order,
     walk,
@@ -127,12 +128,16 @@ def to_ssa(tree: gast.FunctionDef, describe=str) -> gast.FunctionDef:
 
 def _reads_and_loops(stmts, body_stores) -> tuple[dict, dict]:
     """From one walk of stmts: how many times they read each name (`load_counts`), and
-    name -> the loops in them whose body (or target) assigns it; `body_stores` gets each
+    name -> the loops in them whose body (or target) assigns it (both empty where stmts
+    hold no loop: only a loop's renaming reads them); `body_stores` gets each
     loop's `stored_in_order(*body)` (by id), which the loop's renaming asks again."""
     loads: dict = {}
     found: dict = {}
     name, load_ctx, loops = gast.Name, gast.Load, (gast.For, gast.While)
-    for node in walk(gast.Module(body=list(stmts), type_ignores=[])):
+    module = gast.Module(body=list(stmts), type_ignores=[])
+    if not any(s.__class__ in loops for s in skeleton(module)):
+        return loads, found  # (only a loop's renaming asks: no walk of the expressions)
+    for node in walk(module):
         cls = node.__class__
         if cls is name:
             if node.ctx.__class__ is load_ctx:

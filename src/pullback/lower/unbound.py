@@ -53,13 +53,14 @@ def maybe_unset(tree) -> list[str]:
     return found
 
 
-def identity_reads(tree, unset) -> None:
+def identity_reads(tree, unset) -> bool:
     """Make `a is b` and `a is not b` of a variable in `unset` read it as
     `bound_value(a)` (in place): Python's read of the variable raises UnboundLocalError
-    there, and the placeholder cannot intercept `is`, which would compare it quietly."""
+    there, and the placeholder cannot intercept `is`, which would compare it quietly.
+    False where there is no such variable (the tree is as it was)."""
     unset = set(unset)
     if not unset:
-        return
+        return False
     for node in walk(tree):
         if isinstance(node, gast.Compare) and any(
                 isinstance(op, (gast.Is, gast.IsNot)) for op in node.ops):
@@ -67,6 +68,7 @@ def identity_reads(tree, unset) -> None:
                 call("bound_value", side) if isinstance(side, gast.Name)
                 and isinstance(side.ctx, gast.Load) and side.id in unset else side
                 for side in (node.left, *node.comparators)]
+    return True
 
 
 _COMPOUND = (gast.If, gast.For, gast.While)
@@ -75,11 +77,16 @@ _COMPOUND = (gast.If, gast.For, gast.While)
 class _OpenReads:
     """The reads of each name that no enclosing loop assigns as its own target, by their
     position in a depth-first numbering of the tree's names, and each if or loop
-    statement's span of positions (those of the names inside it)."""
+    statement's span of positions (those of the names inside it). The tree is walked
+    when first asked (most functions assign in their ifs and loops only names set
+    before them, and never ask)."""
 
     def __init__(self, tree):
+        self.tree = tree
         self.positions: dict[str, list] = {}
         self.span: dict[int, tuple] = {}
+
+    def _number(self, tree):
         count = 0
         targets: list = []  # loop targets of the enclosing loops (a multiset)
         stack = [tree]
@@ -117,6 +124,9 @@ class _OpenReads:
 
     def outside(self, name, node) -> bool:
         """Whether some open read of name lies outside node."""
+        if self.tree is not None:
+            self._number(self.tree)
+            self.tree = None
         at = self.positions.get(name)
         start, stop = self.span[id(node)]
         return bool(at) and (at[0] < start or at[-1] >= stop)
