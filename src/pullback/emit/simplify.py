@@ -193,20 +193,40 @@ def _mentions(found) -> tuple[list, set]:
     return reads, stores
 
 
-def _renamed_mentions(found, mapping) -> tuple[list, set]:
-    """`_mentions(found)` after `_rename_reads(found, mapping)`, in one loop."""
+def _renamed_mentions(node, mapping) -> tuple[list, set]:
+    """`_mentions(names(node))` after `_rename_reads(names(node), mapping)`, in one walk
+    (`names`'s, in its order)."""
     reads, stores = [], set()
-    load, store = gast.Load, gast.Store
+    load, store, name_cls = gast.Load, gast.Store, gast.Name
     rename = mapping.get
-    for n in found:
-        ctx = n.ctx.__class__
-        if ctx is load:
-            new = rename(n.id)
-            if new is not None:
-                n.id = new
-            reads.append(n.id)
-        elif ctx is store:
-            stores.add(n.id)
+    todo = [node]
+    append = todo.append
+    fields_of = _FIELDS.get
+    for n in todo:
+        cls = n.__class__
+        if cls is name_cls:
+            ctx = n.ctx.__class__
+            if ctx is load:
+                new = rename(n.id)
+                if new is not None:
+                    n.id = new
+                reads.append(n.id)
+            elif ctx is store:
+                stores.add(n.id)
+            if n.annotation is not None:
+                append(n.annotation)
+            continue
+        fields = fields_of(cls)
+        if fields is None:
+            fields = _FIELDS[cls] = child_fields(cls)
+        for field in fields:
+            value = getattr(n, field, None)
+            if value.__class__ is list:
+                for v in value:
+                    if isinstance(v, gast.AST):
+                        append(v)
+            elif isinstance(value, gast.AST):
+                append(value)
     return reads, stores
 
 
@@ -317,8 +337,53 @@ def _propagate(stmts: list, mentioned: dict, stored=None, loads=None, census=Non
                 loads[name] = loads.get(name, 0) + 1
 
     out = []
+    assign_cls = gast.Assign
     for s in stmts:
-        if isinstance(s, (gast.With, gast.If, gast.For, gast.While)):
+        if s.__class__ is assign_cls:
+            reads, stores = _renamed_mentions(s.value, copies)
+            if ones and any(name in ones for name in reads):
+                s.value = _unit_products(s.value, ones, floats)
+                reads, stores = _mentions(names(s.value))
+            target = s.targets[0]
+            value = s.value
+            if target.__class__ is gast.Name:
+                name = target.id
+                copy = value.__class__ is gast.Name or value.__class__ is gast.Constant
+                if copy and value.__class__ is gast.Name and value.id == name:
+                    stored.add(name)
+                    continue  # a = a
+                stores.add(name)
+                mentioned[id(s)] = (s, reads, stores)
+                if loads is not None:  # (count(reads), written out)
+                    for name_read in reads:
+                        loads[name_read] = loads.get(name_read, 0) + 1
+                # (kill((name,)), written out: the statement most often met)
+                ones.discard(name)
+                floats.discard(name)
+                source = copies.pop(name, None)
+                if source is not None:
+                    copied[source].discard(name)
+                for a in copied.pop(name, ()):
+                    del copies[a]
+                stored.add(name)
+                if copy and value.__class__ is gast.Name:
+                    copies[name] = value.id
+                    copied.setdefault(value.id, set()).add(name)
+                elif copy and value.value.__class__ is float and value.value == 1.0:
+                    ones.add(name)
+                elif value.__class__ is gast.Call and dotted_name(value.func) in _FLOAT_MATH:
+                    floats.add(name)
+            else:
+                if target.__class__ is gast.Subscript:
+                    target_reads, target_stores = _renamed_mentions(target, copies)
+                else:
+                    target_reads, target_stores = _mentions(names(target))
+                mentioned[id(s)] = (s, target_reads + reads, target_stores | stores)
+                count(target_reads)
+                count(reads)
+                kill(target_stores)  # the names the target assigns
+                stored.update(target_stores)
+        elif isinstance(s, (gast.With, gast.If, gast.For, gast.While)):
             # its blocks start with no copies: propagated first, they tell what it assigns
             inner: set = set()
             with_ = isinstance(s, gast.With)
@@ -349,55 +414,8 @@ def _propagate(stmts: list, mentioned: dict, stored=None, loads=None, census=Non
             count(entry[1])
             kill(inner)
             stored |= inner
-            out.append(s)
-            continue
-        if s.__class__ is gast.Assign:
-            value_names = names(s.value)
-            reads, stores = _renamed_mentions(value_names, copies)
-            if ones and any(n.id in ones for n in value_names):
-                s.value = _unit_products(s.value, ones, floats)
-                reads, stores = _mentions(names(s.value))
-            target = s.targets[0]
-            value = s.value
-            if target.__class__ is gast.Name:
-                name = target.id
-                copy = value.__class__ is gast.Name or value.__class__ is gast.Constant
-                if copy and value.__class__ is gast.Name and value.id == name:
-                    stored.add(name)
-                    continue  # a = a
-                stores.add(name)
-                mentioned[id(s)] = (s, reads, stores)
-                count(reads)
-                # (kill((name,)), written out: the statement most often met)
-                ones.discard(name)
-                floats.discard(name)
-                source = copies.pop(name, None)
-                if source is not None:
-                    copied[source].discard(name)
-                for a in copied.pop(name, ()):
-                    del copies[a]
-                stored.add(name)
-                if copy and value.__class__ is gast.Name:
-                    copies[name] = value.id
-                    copied.setdefault(value.id, set()).add(name)
-                elif copy and value.value.__class__ is float and value.value == 1.0:
-                    ones.add(name)
-                elif value.__class__ is gast.Call and dotted_name(value.func) in _FLOAT_MATH:
-                    floats.add(name)
-            else:
-                target_names = names(target)
-                if target.__class__ is gast.Subscript:
-                    target_reads, target_stores = _renamed_mentions(target_names, copies)
-                else:
-                    target_reads, target_stores = _mentions(target_names)
-                mentioned[id(s)] = (s, target_reads + reads, target_stores | stores)
-                count(target_reads)
-                count(reads)
-                assigned = {n.id for n in target_names if n.ctx.__class__ is gast.Store}
-                kill(assigned)
-                stored.update(assigned)
         else:
-            reads, stores = _renamed_mentions(names(s), copies)
+            reads, stores = _renamed_mentions(s, copies)
             mentioned[id(s)] = (s, reads, stores)
             count(reads)
             if census is not None and "body" in s._fields:
