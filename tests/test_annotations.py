@@ -51,6 +51,7 @@ NOT_NODE_FACTS = {
     "tangents_last": "api.Transformed", "static": "frontend.parse.Parsed",
     "record_names": "frontend.parse.Parsed", "generated": "frontend.parse.Parsed",
     "owned_inputs": "frontend.parse.Parsed", "object_params": "frontend.parse.Parsed",
+    "inlined_statements": "frontend.parse.Parsed",
     "ats": "an error pullback raises (runtime.objects.OperatorOfObject)",
     "build_args": "api.Transformed", "grown_lists": "api.Transformed",
     "received_writes": "api.Transformed", "module_reads": "api.Transformed",

@@ -815,7 +815,8 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
         simplify(function, analysis.scalar)
     bound_chains = codegen.guard_unpatched(out, analysis.bindings, NAMER.of(tree), constants,
                             lambda dotted: _where_spelled(parsed, dotted) or where_defined(func))
-    codegen.note_inlined(out)
+    if parsed.inlined_statements:  # (else no statement is marked: nothing to walk for)
+        codegen.note_inlined(out)
     source = codegen.to_source(out)
     stages["final"] = source
     function_names = [f.name for f in functions]

@@ -171,11 +171,13 @@ def _chains_under(function) -> list:
     """(parent, field, index in the field's list or None, node) of each whole chain of
     attributes on `np` or `math` under `function` (`np.linalg.solve`, not its
     `np.linalg`), found in one walk (`walk`'s loop, breadth first, each parent's
-    children looked at as they are listed)."""
+    children looked at as they are listed; names and constants, half the nodes, only
+    when they hold a node: a parameter's annotation)."""
     places = []
     found = [function]
     append = found.append
     attribute, name, ast_node = gast.Attribute, gast.Name, gast.AST
+    leaves = {name, gast.Constant}  # not entered: names (but a parameter's annotation)
     fields_of = _FIELDS.get
     for parent in found:
         cls = parent.__class__
@@ -191,15 +193,23 @@ def _chains_under(function) -> list:
             value = getattr(parent, field, None)
             if value.__class__ is list:
                 for i, item in enumerate(value):
-                    if isinstance(item, ast_node):
+                    item_cls = item.__class__
+                    if item_cls in leaves:
+                        if item_cls is name and item.annotation is not None:
+                            append(item)
+                    elif isinstance(item, ast_node):
                         append(item)
-                        if not link and item.__class__ is attribute \
-                                and _root(item) in _CHAINED:
+                        if not link and item_cls is attribute and _root(item) in _CHAINED:
                             places.append((parent, field, i, item))
-            elif isinstance(value, ast_node):
-                append(value)
-                if not link and value.__class__ is attribute and _root(value) in _CHAINED:
-                    places.append((parent, field, None, value))
+            else:
+                value_cls = value.__class__
+                if value_cls in leaves:
+                    if value_cls is name and value.annotation is not None:
+                        append(value)
+                elif isinstance(value, ast_node):
+                    append(value)
+                    if not link and value_cls is attribute and _root(value) in _CHAINED:
+                        places.append((parent, field, None, value))
     return places
 
 
@@ -361,13 +371,28 @@ def to_source(tree: gast.AST) -> str:
 def _blocks_as_written(tree):
     """The `if`s that normalize marked as `with` and `try` blocks, printed as those
     blocks (in place): `with manager as entered:` and `try: ... except T as caught:`."""
-    for node in skeleton(tree):
-        for field in ("body", "orelse"):
+    block_of = BLOCK.of
+    lists_of = _STATEMENT_LISTS.get
+    todo = [tree]  # the nodes holding statements (`skeleton`'s, met depth first)
+    while todo:
+        node = todo.pop()
+        fields = lists_of(node.__class__)
+        if fields is None:
+            fields = _statement_lists(node.__class__)
+        for field in fields:
             block = getattr(node, field, None)
             if not isinstance(block, list):
                 continue
+            if field != "body" and field != "orelse":  # except handlers, match cases
+                todo += [n for n in block if isinstance(n, gast.AST)]
+                continue
             for i, s in enumerate(block):
-                kind = BLOCK.of(s)
+                if s.__class__ not in _SIMPLE:
+                    todo.append(s)  # (the statement as it was: its blocks are kept)
+                kind = block_of(s)
+                if kind is None:  # most statements: only a line, None if it has none
+                    s.__dict__.setdefault("lineno", None)
+                    continue
                 if kind == "with" and isinstance(s, gast.If):
                     entered = None if ENTERED.of(s) is None else gast.Name(
                         id=ENTERED.of(s), ctx=gast.Store(), annotation=None, type_comment=None)
@@ -383,6 +408,16 @@ def _blocks_as_written(tree):
                                         finalbody=[])
                 block[i].lineno = getattr(s, "lineno", None)
     return tree
+
+
+_STATEMENT_LISTS: dict = {}  # node class -> its fields that may hold statement lists
+_SIMPLE = {gast.Assign, gast.Expr, gast.Return, gast.AugAssign, gast.Pass}  # (hold none)
+
+
+def _statement_lists(cls) -> tuple:
+    fields = _STATEMENT_LISTS[cls] = tuple(
+        f for f in cls._fields if f in ("body", "orelse", "handlers", "finalbody", "cases"))
+    return fields
 
 
 def ast_source(node: ast.AST) -> str:

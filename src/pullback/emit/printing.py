@@ -39,6 +39,7 @@ _COMPARE = {gast.Eq: " == ", gast.NotEq: " != ", gast.Lt: " < ", gast.LtE: " <= 
             gast.Gt: " > ", gast.GtE: " >= ", gast.Is: " is ", gast.IsNot: " is not ",
             gast.In: " in ", gast.NotIn: " not in "}
 _PLAIN = {int, str, bytes, bool, type(None)}  # constants printed as their repr
+_NAME = gast.Name
 
 
 def printed(tree) -> str:
@@ -101,8 +102,15 @@ def _stmt(node, indent, out) -> None:
     try:
         if cls is gast.Assign:
             if node.type_comment is None:
-                out.append(pad + "".join([_expr(t, TUPLE) + " = " for t in node.targets])
-                           + _expr(node.value, TEST))
+                targets, value = node.targets, node.value
+                if len(targets) == 1:  # (most statements: `name = value`)
+                    target = targets[0]
+                    out.append(pad + (target.id if target.__class__ is _NAME
+                                      else _expr(target, TUPLE)) + " = "
+                               + (value.id if value.__class__ is _NAME else _expr(value, TEST)))
+                    return
+                out.append(pad + "".join([_expr(t, TUPLE) + " = " for t in targets])
+                           + _expr(value, TEST))
                 return
         elif cls is gast.Expr:
             out.append(pad + _expr(node.value, YIELD))
@@ -227,16 +235,18 @@ def _expr(node, precedence) -> str:
             text += " "
         return f"{text}.{node.attr}"
     if cls is gast.Call:
-        parts = [_expr(a, TEST) for a in node.args]
+        parts = [a.id if a.__class__ is _NAME else _expr(a, TEST) for a in node.args]
         for k in node.keywords:
             parts.append(("**" if k.arg is None else k.arg + "=") + _expr(k.value, TEST))
         return f"{_expr(node.func, ATOM)}({', '.join(parts)})"
     if cls is gast.BinOp:
         op, mine = _BINOPS[node.op.__class__]
+        left, right = node.left, node.right
         if mine == POWER:
-            text = f"{_expr(node.left, mine + 1)} ** {_expr(node.right, mine)}"
-        else:
-            text = f"{_expr(node.left, mine)} {op} {_expr(node.right, mine + 1)}"
+            text = f"{_expr(left, mine + 1)} ** {_expr(right, mine)}"
+        else:  # (a name, most operands, printed as it is)
+            text = (f"{left.id if left.__class__ is _NAME else _expr(left, mine)} {op} "
+                    f"{right.id if right.__class__ is _NAME else _expr(right, mine + 1)}")
         return f"({text})" if precedence > mine else text
     if cls is gast.Subscript:
         index = node.slice

@@ -193,20 +193,40 @@ def _mentions(found) -> tuple[list, set]:
     return reads, stores
 
 
-def _renamed_mentions(found, mapping) -> tuple[list, set]:
-    """`_mentions(found)` after `_rename_reads(found, mapping)`, in one loop."""
+def _renamed_mentions(node, mapping) -> tuple[list, set]:
+    """`_mentions(names(node))` after `_rename_reads(names(node), mapping)`, in one walk
+    (`names`'s, in its order)."""
     reads, stores = [], set()
-    load, store = gast.Load, gast.Store
+    load, store, name_cls = gast.Load, gast.Store, gast.Name
     rename = mapping.get
-    for n in found:
-        ctx = n.ctx.__class__
-        if ctx is load:
-            new = rename(n.id)
-            if new is not None:
-                n.id = new
-            reads.append(n.id)
-        elif ctx is store:
-            stores.add(n.id)
+    todo = [node]
+    append = todo.append
+    fields_of = _FIELDS.get
+    for n in todo:
+        cls = n.__class__
+        if cls is name_cls:
+            ctx = n.ctx.__class__
+            if ctx is load:
+                new = rename(n.id)
+                if new is not None:
+                    n.id = new
+                reads.append(n.id)
+            elif ctx is store:
+                stores.add(n.id)
+            if n.annotation is not None:
+                append(n.annotation)
+            continue
+        fields = fields_of(cls)
+        if fields is None:
+            fields = _FIELDS[cls] = child_fields(cls)
+        for field in fields:
+            value = getattr(n, field, None)
+            if value.__class__ is list:
+                for v in value:
+                    if isinstance(v, gast.AST):
+                        append(v)
+            elif isinstance(value, gast.AST):
+                append(value)
     return reads, stores
 
 
@@ -283,13 +303,17 @@ def _unit_products(node, ones, floats):
     return node
 
 
-def _propagate(stmts: list, mentioned: dict, stored=None) -> list:
+def _propagate(stmts: list, mentioned: dict, stored=None, loads=None, census=None) -> list:
     """The statements with copies propagated; the names they assign are added to `stored`
     (a compound statement's, found as its blocks are propagated, so that nested blocks
     are not walked again for them). A name holding the literal 1.0 is taken out of the
     products that `_unit_products` makes exact. `mentioned` gets, per statement kept
-    (by id), what `_mentions` says of it as it now reads: each statement's names are
-    listed once for both passes."""
+    (by id), what `_mentions` says of it as it now reads (of a branch or loop: of its
+    test, target and iterator; of a with statement: of all of it): each statement's names
+    are listed once for both passes. `loads` (name -> times read) counts the reads of
+    the statements kept, as `_drop_dead_code` starts from them (a with statement's body
+    is counted as part of it, not statement by statement); `census` gets "loop" if a
+    `while` loop, or a statement holding statements that is not walked here, is met."""
     copies: dict[str, str] = {}  # a -> b after `a = b`
     copied: dict[str, set] = {}  # b -> the names a holding a copy of it
     ones: set = set()  # names holding the literal 1.0 (float)
@@ -307,38 +331,17 @@ def _propagate(stmts: list, mentioned: dict, stored=None) -> list:
             for a in copied.pop(name, ()):
                 del copies[a]
 
+    def count(reads):
+        if loads is not None:
+            for name in reads:
+                loads[name] = loads.get(name, 0) + 1
+
     out = []
+    assign_cls = gast.Assign
     for s in stmts:
-        if isinstance(s, (gast.With, gast.If, gast.For, gast.While)):
-            # its blocks start with no copies: propagated first, they tell what it assigns
-            inner: set = set()
-            s.body = _propagate(s.body, mentioned, inner) or [gast.Pass()]
-            if isinstance(s, gast.With):  # (the adjoint of a with body): a block of its own
-                parts = s.items
-            else:
-                s.orelse = _propagate(s.orelse, mentioned, inner)
-                parts = [getattr(s, field) for field in ("test", "target", "iter")
-                         if getattr(s, field, None) is not None]
-            found = [names(part) for part in parts]
-            for part_names in found:
-                inner.update(n.id for n in part_names if n.ctx.__class__ is gast.Store)
-            if isinstance(s, gast.While):  # its test runs again after the body
-                kill(inner)
-            for part, part_names in zip(parts, found):  # (a loop's target is not read)
-                if isinstance(s, gast.With):
-                    _rename_reads(names(part.context_expr), copies)
-                elif not (isinstance(s, gast.For) and part is s.target):
-                    _rename_reads(part_names, copies)
-            if not isinstance(s, gast.With):  # (a with statement: all its names, later)
-                mentioned[id(s)] = (s, *_mentions([n for part in found for n in part]))
-            kill(inner)
-            stored |= inner
-            out.append(s)
-            continue
-        if s.__class__ is gast.Assign:
-            value_names = names(s.value)
-            reads, stores = _renamed_mentions(value_names, copies)
-            if ones and any(n.id in ones for n in value_names):
+        if s.__class__ is assign_cls:
+            reads, stores = _renamed_mentions(s.value, copies)
+            if ones and any(name in ones for name in reads):
                 s.value = _unit_products(s.value, ones, floats)
                 reads, stores = _mentions(names(s.value))
             target = s.targets[0]
@@ -351,6 +354,9 @@ def _propagate(stmts: list, mentioned: dict, stored=None) -> list:
                     continue  # a = a
                 stores.add(name)
                 mentioned[id(s)] = (s, reads, stores)
+                if loads is not None:  # (count(reads), written out)
+                    for name_read in reads:
+                        loads[name_read] = loads.get(name_read, 0) + 1
                 # (kill((name,)), written out: the statement most often met)
                 ones.discard(name)
                 floats.discard(name)
@@ -368,22 +374,63 @@ def _propagate(stmts: list, mentioned: dict, stored=None) -> list:
                 elif value.__class__ is gast.Call and dotted_name(value.func) in _FLOAT_MATH:
                     floats.add(name)
             else:
-                target_names = names(target)
                 if target.__class__ is gast.Subscript:
-                    target_reads, target_stores = _renamed_mentions(target_names, copies)
+                    target_reads, target_stores = _renamed_mentions(target, copies)
                 else:
-                    target_reads, target_stores = _mentions(target_names)
+                    target_reads, target_stores = _mentions(names(target))
                 mentioned[id(s)] = (s, target_reads + reads, target_stores | stores)
-                assigned = {n.id for n in target_names if n.ctx.__class__ is gast.Store}
-                kill(assigned)
-                stored.update(assigned)
+                count(target_reads)
+                count(reads)
+                kill(target_stores)  # the names the target assigns
+                stored.update(target_stores)
+        elif isinstance(s, (gast.With, gast.If, gast.For, gast.While)):
+            # its blocks start with no copies: propagated first, they tell what it assigns
+            inner: set = set()
+            with_ = isinstance(s, gast.With)
+            s.body = _propagate(s.body, mentioned, inner, None if with_ else loads,
+                                census) or [_listed(gast.Pass(), mentioned)]
+            if with_:  # (the adjoint of a with body): a block of its own
+                parts = s.items
+            else:
+                if census is not None and s.__class__ is gast.While:
+                    census.add("loop")
+                s.orelse = _propagate(s.orelse, mentioned, inner, loads, census)
+                parts = [getattr(s, field) for field in ("test", "target", "iter")
+                         if getattr(s, field, None) is not None]
+            found = [names(part) for part in parts]
+            for part_names in found:
+                inner.update(n.id for n in part_names if n.ctx.__class__ is gast.Store)
+            if isinstance(s, gast.While):  # its test runs again after the body
+                kill(inner)
+            for part, part_names in zip(parts, found):  # (a loop's target is not read)
+                if isinstance(s, gast.With):
+                    _rename_reads(names(part.context_expr), copies)
+                elif not (isinstance(s, gast.For) and part is s.target):
+                    _rename_reads(part_names, copies)
+            if with_:  # all its names, as they now read
+                mentioned[id(s)] = entry = (s, *_mentions(names(s)))
+            else:
+                mentioned[id(s)] = entry = (s, *_mentions([n for part in found for n in part]))
+            count(entry[1])
+            kill(inner)
+            stored |= inner
         else:
-            reads, stores = _renamed_mentions(names(s), copies)
+            reads, stores = _renamed_mentions(s, copies)
             mentioned[id(s)] = (s, reads, stores)
+            count(reads)
+            if census is not None and "body" in s._fields:
+                census.add("loop")  # (a statement holding statements, walked as a whole)
             kill(stores)
             stored |= stores
         out.append(s)
     return out
+
+
+def _listed(s, mentioned):
+    """A statement `_propagate` made (a `pass` in an emptied block), listed as reading
+    and storing nothing."""
+    mentioned[id(s)] = (s, [], set())
+    return s
 
 
 # `math` functions that raise for exactly the same arguments, with the same exception
@@ -440,7 +487,7 @@ def _raises_next(s, later) -> bool:
     return False
 
 
-def _drop_dead_code(tree, mentioned: dict) -> None:
+def _drop_dead_code(tree, mentioned: dict, loads: dict) -> None:
     """Backward sweeps over every block, until one removes nothing more: a statement is
     removed when nothing reads its name any more (the reads of removed statements are
     forgotten as they go, so a dead chain goes at once), or, for a copy, when the rest of
@@ -448,29 +495,10 @@ def _drop_dead_code(tree, mentioned: dict) -> None:
     statement kept because its name was read lost its last reader to a later removal (a
     read earlier in a loop body, of a name the body sets after it). `mentioned`: id of a
     statement -> (it, the names it reads, each as often as read; the names it stores), as
-    `_propagate` listed them (of a branch or loop: of its test, target and iterator); a
-    statement it did not list is listed here. The read counts, kept up to date as
-    statements go, serve every sweep: no sweep walks the tree's expressions again."""
-    loads: dict[str, int] = {}
-
-    def collect(stmts):
-        for s in stmts:
-            entry = mentioned.get(id(s))
-            if entry is None or entry[0] is not s:
-                if isinstance(s, (gast.If, gast.For, gast.While)):
-                    found = names(s.test) if not isinstance(s, gast.For) \
-                        else names(s.target, s.iter)
-                else:
-                    found = names(s)
-                entry = mentioned[id(s)] = (s, *_mentions(found))
-            if isinstance(s, (gast.If, gast.For, gast.While)):
-                collect(s.body)
-                collect(s.orelse)
-            for name in entry[1]:
-                loads[name] = loads.get(name, 0) + 1
-
-    collect(tree.body)
-    collect = None  # recursive: its cycle would hold the lists for the collector
+    `_propagate` listed them (of a branch or loop: of its test, target and iterator), for
+    every statement; `loads`: name -> how often the statements read it, as `_propagate`
+    counted them. The read counts, kept up to date as statements go, serve every sweep:
+    no sweep walks the tree's expressions again."""
     # name -> the statements assigning it kept because it was read (whether one would go
     # unread is asked only if its last reader goes)
     kept_while_read: dict = {}
@@ -647,9 +675,12 @@ def simplify(tree: gast.FunctionDef, scalars=frozenset()) -> gast.FunctionDef:
     if "unreduce" in called:
         _spread_by_product(tree)
     mentioned: dict = {}
-    tree.body = _propagate(tree.body, mentioned)
-    _drop_dead_code(tree, mentioned)
-    _lean_records(tree, scalars)
+    loads: dict = {}
+    census: set = set()
+    tree.body = _propagate(tree.body, mentioned, None, loads, census)
+    _drop_dead_code(tree, mentioned, loads)
+    if "loop" in census:  # (only a while loop's records are leaned)
+        _lean_records(tree, scalars)
     return tree
 
 

@@ -74,6 +74,9 @@ class Parsed:
     # None)`, the positions of a read `x[i:add]` of the function it differentiates, which
     # its runtime refuses unless they are integers) carry no derivative
     generated: bool = False
+    # whether normalize inlined statements from another function's body (marked
+    # INLINED_FROM): only then has codegen.note_inlined comments to write
+    inlined_statements: bool = False
 
     def lookup(self, name: str):
         """The object a free name denotes (closure cell, global, builtin), or _MISSING."""

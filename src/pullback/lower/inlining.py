@@ -566,6 +566,7 @@ class Inlining:
         finally:
             self.inlining.pop()
         if callee is not None:  # codegen prints where the statements come from
+            self.parsed.inlined_statements = True
             for s in out[start:]:
                 if INLINED_FROM.of(s) is None:
                     INLINED_FROM.set(s, callee.func)
