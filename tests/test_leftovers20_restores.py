@@ -115,7 +115,8 @@ def own_writes(x):
 def test_restore_dropped_from_the_backward():
     check_grad_hvp(own_writes, [RNG.normal(size=3)])
     text = pullback.source(own_writes)
-    assert "out_old" not in text and "save_float_slot" not in text
+    assert "out[i] = out_old" not in text  # (the save stays: it checks the index)
+    assert "saved.append((record_shape(sin), i))" in text
 
 
 # restores that something reads stay -------------------------------------------------
@@ -156,7 +157,26 @@ def test_restores_read_are_kept(f, shape):
 
 
 def test_read_before_write_keeps_its_restore():
-    assert "b_old" in pullback.source(read_before_write)
+    assert "b[0] = b_old" in pullback.source(read_before_write)
+
+
+def repeated_index(x):
+    b = np.zeros(3)
+    b[[1, 1]] = x[:2]
+    return np.sum(b * x)
+
+
+def int_buffer(x):
+    b = np.zeros(3, dtype=int)
+    b[0] = x[0]
+    return np.sum(b * x)
+
+
+@pytest.mark.parametrize("f, what", [(repeated_index, "repeats a position"),
+                                     (int_buffer, "dtype")])
+def test_dropped_restore_keeps_the_checks_of_its_save(f, what):
+    with pytest.raises(pullback.PullbackError, match=what):
+        pullback.grad(f)(np.array([0.5, 1.5, 2.5]))
 
 
 # a tuple made before a later write still gives the array a second name ------------------

@@ -5,9 +5,11 @@ The adjoint of an in-place write `b[i] = v` takes the slot's gradient and then r
 the slot's old value (`b[i] = b_old`, saved by the primal), so that every array holds,
 when an adjoint statement reads it, the value it had when its primal statement ran. A
 restore only serves such reads. Where nothing read after it can see the array, it is
-dropped, and with it the primal's save (and the array's place in a callee's record:
-a split function's backward that writes the array its forward returned makes that
-array, for a second derivative, written in place after it was handed on).
+dropped: the saved slot is then recorded for no one (the primal's `save_slot` stays, for
+the checks it makes: a repeated fancy index, a float written into an integer array), and
+the array leaves a callee's record (a split function's backward that writes the array
+its forward returned makes that array, for a second derivative, written in place after
+it was handed on).
 
 Guarantee: a restore of array `b` is dropped only if
 - `b` is bound only by statements whose result is a new array (`fresh_result`: an
@@ -89,9 +91,6 @@ class Restores:
         if not dropped:
             return
         gone = {rid for rid, (_, base) in restores.items() if base in dropped}
-        for write, base in restores.values():
-            if base in dropped:
-                self.saved.pop(write, None)
         for s in skeleton(gast.Module(body=adjoint, type_ignores=[])):
             for field in ("body", "orelse"):
                 block = getattr(s, field, None)
