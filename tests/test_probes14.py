@@ -12,7 +12,6 @@ from probes14_check import CASES, MODES, check
 REFUSED = {}
 for _mode in ("grad", "jvp", "hvp", "hessian"):
     REFUSED.update({
-        ("cubic_spline_fit", _mode): "construction of CubicSpline",
         ("complex_builtin_arrays", _mode): "the attribute 'real' of 'z' is set",
         ("mlp_dict_loss", _mode): "construction of LinearLayer",
         ("sequential_flat", _mode): "construction of Dense",

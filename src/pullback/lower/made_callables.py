@@ -57,6 +57,8 @@ class MadeCallables:
         found = self.parsed.resolve(expr.func)
         if _distribution(found):
             return "frozen"
+        if _cubic_spline(found):
+            return "spline"
         return self.FACTORIES.get(found) if isinstance(found, type) else None
 
     def made_callable(self, func, out):
@@ -79,6 +81,14 @@ class MadeCallables:
             return None
         args = list(func.args)
         callee = args.pop(0) if kind == "partial" else func.func if kind == "frozen" else None
+        if kind == "spline":  # CubicSpline(knots, y, bc_type=, extrapolate=) called
+            if len(args) != 2 or any(k.arg not in ("bc_type", "extrapolate")
+                                     for k in func.keywords):
+                self.error("CubicSpline form (pullback reads CubicSpline(x, y) with bc_type= "
+                           "and extrapolate=, y along axis 0)", func)
+            from ..rules.scipy_interpolate import cubic_spline_value
+            callee = load(self.namer.fresh("cubic_spline_value"))
+            self.parsed.aliases[callee.id] = cubic_spline_value
         if kind == "partial" and callee is None:
             self.error("functools.partial without a function", func)
         if kind in ("itemgetter", "attrgetter") and (func.keywords or not args):
@@ -134,6 +144,18 @@ class MadeCallables:
             merged.update({k.arg: k.value for k in expr.keywords})
             return gast.Call(func=callee, args=[*expr.args, *bound], keywords=[
                 gast.keyword(arg=k, value=v) for k, v in merged.items()])
+        if kind == "spline":  # cs(x), cs(x, nu): cubic_spline_value(knots, y, x, ..., nu)
+            given = {k.arg for k in expr.keywords}
+            if not expr.args or len(expr.args) > 2 or given - {"nu", "extrapolate"} \
+                    or len(expr.args) == 2 and "nu" in given:
+                self.error("a call of a CubicSpline with other than (x, nu=0, extrapolate=None)",
+                           expr)
+            merged = dict(keywords)
+            merged.update({k.arg: k.value for k in expr.keywords})
+            if len(expr.args) == 2:
+                merged["nu"] = expr.args[1]
+            return gast.Call(func=callee, args=[*bound, expr.args[0]], keywords=[
+                gast.keyword(arg=k, value=v) for k, v in merged.items()])
         if kind == "partial":
             merged = dict(keywords)
             merged.update({k.arg: k.value for k in expr.keywords})
@@ -178,3 +200,10 @@ def _methods_called(tree) -> set:
     """The ids of the names `n` read as `n.method(...)` in `tree`."""
     return {id(n.func.value) for n in walk(tree) if isinstance(n, gast.Call)
             and isinstance(n.func, gast.Attribute) and isinstance(n.func.value, gast.Name)}
+
+
+def _cubic_spline(obj) -> bool:
+    """Whether `obj` is scipy.interpolate.CubicSpline (whose objects, called, are
+    cubic_spline_value: rules/scipy_interpolate.py)."""
+    interpolate = sys.modules.get("scipy.interpolate")
+    return interpolate is not None and obj is getattr(interpolate, "CubicSpline", None)
