@@ -205,5 +205,8 @@ def _methods_called(tree) -> set:
 def _cubic_spline(obj) -> bool:
     """Whether `obj` is scipy.interpolate.CubicSpline (whose objects, called, are
     cubic_spline_value: rules/scipy_interpolate.py)."""
-    interpolate = sys.modules.get("scipy.interpolate")
-    return interpolate is not None and obj is getattr(interpolate, "CubicSpline", None)
+    if "scipy.interpolate" not in sys.modules:  # (not imported: f names no spline)
+        return False
+    from scipy.interpolate import CubicSpline
+
+    return obj is CubicSpline
