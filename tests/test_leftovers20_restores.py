@@ -87,6 +87,43 @@ def listed(x):
     return np.sum(pair[0] ** 2)
 
 
+def pool2d_forward(x, s):
+    N, C, H, W = x.shape
+    out = np.zeros((N, C, H // s, W // s))
+    for i in range(H // s):
+        for j in range(W // s):
+            out[:, :, i, j] = np.max(x[:, :, i * s:i * s + s, j * s:j * s + s], axis=(2, 3))
+    return out, (x, s)
+
+
+def pooled2d(x, dout):
+    out, _ = pool2d_forward(x, 2)
+    return np.sum(out * dout) + np.sum(np.tanh(out))
+
+
+def conv_like_forward(x, w):  # three nested loops, records within records
+    n, k = x.shape[0], w.shape[0]
+    out = np.zeros((n, x.shape[1] - k + 1, 2))
+    for a in range(n):
+        for i in range(x.shape[1] - k + 1):
+            for c in range(2):
+                out[a, i, c] = np.sum(x[a, i:i + k] * w[:, c])
+    return out, (x, w)
+
+
+def conv_like(w, x):
+    out, cache = conv_like_forward(x, w)
+    return np.sum(out ** 2)
+
+
+def test_pool2d_nested_records():
+    check_grad_hvp(pooled2d, [RNG.normal(size=(2, 2, 4, 4)), RNG.normal(size=(2, 2, 2, 2))])
+
+
+def test_three_nested_records():
+    check_grad_hvp(conv_like, [RNG.normal(size=(3, 2)), RNG.normal(size=(2, 5))])
+
+
 def test_pool():
     x = RNG.normal(size=(2, 3, 4))
     check_grad_hvp(pooled, [x, RNG.normal(size=(2, 3, 2))])
