@@ -245,3 +245,45 @@ def test_tuple_before_write_refused(f):
     with pytest.raises(pullback.UnsupportedSyntaxError, match="put into a tuple or list") as e:
         pullback.grad(f)(0.5)
     assert "test_leftovers20_restores.py" in str(e.value)
+
+
+# lists: a tuple made after a list's last update -----------------------------------------
+
+
+def list_forward(x):
+    items = []
+    for i in range(3):
+        items.append(x[i] * 2.0)
+    cache = (items, x)
+    return np.sum(np.array(items) ** 2), cache
+
+
+def list_cached(x):
+    value, cache = list_forward(x)
+    return value + np.sum(np.sin(cache[1]))
+
+
+def test_list_in_tuple_after_last_update():
+    check_grad_hvp(list_cached, [RNG.normal(size=3)])
+
+
+def appended_after(x):
+    items = []
+    t = (items, 1)
+    items.append(x * 3.0)
+    u = first(t)
+    return u[0] * x
+
+
+def slot_written_after(x):
+    items = [x, x * 2.0]
+    t = (items, 1)
+    u = first(t)
+    items[0] = x * 5.0
+    return u[0] * x
+
+
+@pytest.mark.parametrize("f", [appended_after, slot_written_after])
+def test_list_updated_after_tuple_refused(f):
+    with pytest.raises(pullback.UnsupportedSyntaxError, match="put into a tuple or list"):
+        pullback.grad(f)(0.5)

@@ -114,11 +114,10 @@ def check_writes(tree, analysis, parsed) -> None:
             if isinstance(e, gast.Name) and e.id in buffers \
                     and not (e.id in lists and lists_moved.put_away(e.id, s)) \
                     and not _only_checked(s.targets[0].id, analysis, lists_moved):
-                if e.id not in lists:
-                    if positions is None:
-                        positions = {id(t): (i, loops) for i, (t, loops) in enumerate(order)}
-                    if _unchanged_after(e.id, s, positions, writes, analysis):
-                        continue
+                if positions is None:
+                    positions = {id(t): (i, loops) for i, (t, loops) in enumerate(order)}
+                if _unchanged_after(e.id, s, positions, writes, analysis):
+                    continue
                 name = analysis.spelled(e.id)
                 raise UnsupportedSyntaxError(
                     f"{_an(e.id, lists)} that is written in place ({name!r}) is put into a "
@@ -595,7 +594,8 @@ class _MovedLists:
 
 
 def _unchanged_after(name, s, positions, writes, analysis) -> bool:
-    """Whether no write can change the array `name` (nor a view of it) once `s` has run:
+    """Whether no write can change the array or list `name` (nor a view of it, nor what is
+    read out of it) once `s` has run (a slot written, an append, a pop):
     none after s in the source, none in a loop around s, and no helper that writes its
     first operand is given it. A tuple made at s then holds an array that nothing changes
     any more, as the returned value does (a generated forward returns its result with
