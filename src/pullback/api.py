@@ -528,6 +528,40 @@ def _records_copied(function):
             element.id = given
     at = function.body.index(unpack) + 1
     function.body[at:at] = copies
+    _inner_records_copied(function, updated)
+
+
+def _inner_records_copied(function, updated):
+    """An inner loop's record list taken off an outer one (`saved, i = saved_2.pop()`) and
+    popped in turn is popped from a copy too (`saved = list(saved)` after the statement):
+    the caller's record holds it as well, and the caller never reads it again."""
+    for node in gast.walk(function):
+        for part in ("body", "orelse"):
+            block = getattr(node, part, None)
+            if not isinstance(block, list):
+                continue
+            at = 0
+            while at < len(block):
+                s = block[at]
+                at += 1
+                value = s.value if isinstance(s, gast.Assign) and len(s.targets) == 1 else None
+                if not (isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute)
+                        and value.func.attr == "pop" and isinstance(value.func.value, gast.Name)
+                        and value.func.value.id in updated):
+                    continue
+                target = s.targets[0]
+                taken = target.elts if isinstance(target, gast.Tuple) else [target]
+                for t in taken:
+                    if isinstance(t, gast.Name) and t.id in updated:
+                        block.insert(at, gast.Assign(
+                            targets=[gast.Name(id=t.id, ctx=gast.Store(), annotation=None,
+                                               type_comment=None)],
+                            value=gast.Call(func=gast.Name(id="list", ctx=gast.Load(),
+                                                           annotation=None, type_comment=None),
+                                            args=[gast.Name(id=t.id, ctx=gast.Load(),
+                                                            annotation=None, type_comment=None)],
+                                            keywords=[]), type_comment=None))
+                        at += 1
 
 
 def _record_unpack(function):

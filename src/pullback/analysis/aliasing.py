@@ -107,12 +107,17 @@ def check_writes(tree, analysis, parsed) -> None:
             raise UnsupportedSyntaxError(
                 f"{target} = {source} gives a second name to {_an(written, lists)} that is "
                 f"written in place; use {_copy(source, written, lists)}", describe(s))
+    positions = None  # statement -> (position in `order`, loops around it), when asked
     for s in analysis.assigns:  # the returned value runs last: nothing writes after it
         for e in s.value.elts if isinstance(s.value, (gast.Tuple, gast.List)) \
                 and not IS_RETURN.of(s) else ():
             if isinstance(e, gast.Name) and e.id in buffers \
                     and not (e.id in lists and lists_moved.put_away(e.id, s)) \
                     and not _only_checked(s.targets[0].id, analysis, lists_moved):
+                if positions is None:
+                    positions = {id(t): (i, loops) for i, (t, loops) in enumerate(order)}
+                if _unchanged_after(e.id, s, positions, writes, analysis):
+                    continue
                 name = analysis.spelled(e.id)
                 raise UnsupportedSyntaxError(
                     f"{_an(e.id, lists)} that is written in place ({name!r}) is put into a "
@@ -586,6 +591,34 @@ class _MovedLists:
                 return None
             held.append(element)
         return held
+
+
+def _unchanged_after(name, s, positions, writes, analysis) -> bool:
+    """Whether no write can change the array or list `name` (nor a view of it, nor what is
+    read out of it) once `s` has run (a slot written, an append, a pop):
+    none after s in the source, none in a loop around s, and no helper that writes its
+    first operand is given it. A tuple made at s then holds an array that nothing changes
+    any more, as the returned value does (a generated forward returns its result with
+    its record, `return (out_2, record)`, the result's tuple made just before)."""
+    if id(s) not in positions:
+        return False
+    at, around = positions[id(s)]
+    sharing_it = {name, *views_of(analysis, {name})}
+    for w in writes:
+        if _written(w) in sharing_it:
+            if id(w) not in positions:
+                return False
+            i, loops = positions[id(w)]
+            if i > at or set(loops) & set(around):
+                return False
+    for t in analysis.assigns:
+        value = t.value
+        if isinstance(value, gast.Call) and value.args and isinstance(value.args[0], gast.Name) \
+                and value.args[0].id in sharing_it:
+            op = analysis.op(t)
+            if op.callee is None or "writes-first" in rules.kinds_of(op.callee):
+                return False
+    return True
 
 
 def _only_checked(name, analysis, moved) -> bool:

@@ -433,6 +433,7 @@ class Adjoints:
             return out
         out.append(assign(gast.Subscript(value=load(base), slice=clone(target.slice),
                                          ctx=gast.Store()), load(saved)))
+        self.restores[id(out[-1])] = (id(s), base)  # (dropped if unread: restores.py)
         return out
 
     def adjoint_attribute_write(self, s, base, value):

@@ -192,6 +192,7 @@ class Assembly:
             else:
                 adjoint.append(assign(self.grad_name(result), seed_call or const(1.0)))
             adjoint += self.adjoint_block(primal, None)
+            self.drop_unread_restores(adjoint, at_exit)
         else:  # no gradient reaches the result, but a function receiving a value being
             # differentiated (called for its effect) is still transformed and checked
             for s in self.analysis.assigns:

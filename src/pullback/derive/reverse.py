@@ -90,14 +90,16 @@ from .assemble import Assembly
 from .checkpoint import Checkpointing
 from .loop_optimizations import LoopOptimizations
 from .records import Records
+from .restores import Restores
 
 
-class Reverse(Assembly, Adjoints, Records, LoopOptimizations, Checkpointing):
+class Reverse(Assembly, Adjoints, Records, LoopOptimizations, Checkpointing, Restores):
     """The derivation of one function: its state, and the contributions to gradients.
     Assembly (assemble.py) builds the functions, Adjoints (adjoints.py) the adjoint of
     each statement, Records (records.py) what the primal saves for it, and
     LoopOptimizations (loop_optimizations.py) what loops need not save or sum, and
-    Checkpointing (checkpoint.py) the loops reversed by revolve's schedule."""
+    Checkpointing (checkpoint.py) the loops reversed by revolve's schedule, Restores
+    (restores.py) which slot restores nothing reads."""
 
     def __init__(self, tree, analysis, wrt, mode, single=True, calls=None, optimize=True,
                  checkpoint=None):
@@ -111,6 +113,7 @@ class Reverse(Assembly, Adjoints, Records, LoopOptimizations, Checkpointing):
         self.adjoints: dict[str, str] = {}
         self.defined: set[str] = set()  # names whose adjoint variable holds a value
         self.saved: dict[int, str] = {}
+        self.restores: dict[int, tuple] = {}  # restore statement -> (write, array)
         self.loop_modes: dict[int, tuple] = {}  # loop -> how its adjoint iterates
         self.adjoint_loops: dict[int, object] = {}  # loops that get an adjoint
         self.pushes: dict[object, list[str]] = {}

@@ -731,6 +731,21 @@ class Inlining:
             if found is MISSING:
                 node = next(x for s in body for x in walk(s)
                             if isinstance(x, gast.Name) and x.id == n)
+                inner = next((d for s in body for d in walk(s)
+                              if isinstance(d, (gast.Lambda, gast.FunctionDef))
+                              and (isinstance(d, gast.FunctionDef) and d.name == n
+                                   or any(x is node for x in walk(d)))), None)
+                if inner is not None:  # its own parameter or variable, not a free name
+                    given = next((k.arg for s in body for k in walk(s)
+                                  if isinstance(k, gast.keyword) and k.value is inner), None)
+                    what = (f"the nested function {inner.name!r}"
+                            if isinstance(inner, gast.FunctionDef) else "a lambda") + (
+                        f" passed as {given}=" if given else "")
+                    self.error(f"{what} inside {func.__name__}, which pullback inlines here "
+                               "(a method of an object built in the function, or a function "
+                               "given a function) and whose own functions it does not carry; "
+                               "define the function at module level and pass it by name",
+                               inner)
                 self.error(f"{func.__name__} reads {n!r}, which is not defined where "
                            f"{func.__name__} is", node)
             is_function = isinstance(found, types.ModuleType) or callable(found)

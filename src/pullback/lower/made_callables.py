@@ -1,11 +1,15 @@
 """Callables made by `functools.partial`, `operator.itemgetter` and
-`operator.attrgetter` -> what calling them does.
+`operator.attrgetter`, and frozen scipy.stats distributions -> what calling them does.
 
 Guarantees: a call of `partial(g, a, k=b)(x)` is the call `g(a, x, k=b)`,
-`itemgetter(i, j)(v)` is `(v[i], v[j])`, `attrgetter("a.b")(v)` is `v.a.b`; the bound
-arguments are evaluated once, where the callable is made. A name bound to such a
-callable at the top of the function, never rebound and only called or passed to a call,
-stands for it everywhere: also in the body of a function it is passed to, which is
+`itemgetter(i, j)(v)` is `(v[i], v[j])`, `attrgetter("a.b")(v)` is `v.a.b`, and a
+method of a frozen distribution `norm(m, loc=l).logpdf(x)` is the distribution's own
+`norm.logpdf(x, m, loc=l)` (scipy's rv_frozen passes the frozen arguments after the
+method's own: logpdf, pdf, cdf, ..., mean, interval, rvs given keywords only; any other
+method is refused, located); the bound arguments are evaluated once, where the
+callable is made. A name bound to such a callable at the top of the function, never
+rebound and only called or passed to a call (a frozen distribution: only read as
+`d.method(...)`), stands for it everywhere: also in the body of a function it is passed to, which is
 inlined as for a nested function (inlining.py), and in a list or dict of functions,
 where function_tables.py names the partials it holds; other forms are refused, located.
 
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import functools
 import operator
+import sys
 
 import gast
 
@@ -40,7 +45,8 @@ class MadeCallables:
                  operator.attrgetter: "attrgetter"}
 
     def factory(self, expr):
-        """"partial", "itemgetter" or "attrgetter" for a call making such a callable."""
+        """"partial", "itemgetter" or "attrgetter" for a call making such a callable,
+        "frozen" for a call of a scipy.stats distribution (`norm(mu, s)`)."""
         if not isinstance(expr, gast.Call) or any(isinstance(a, gast.Starred)
                                                   for a in expr.args) \
                 or any(k.arg is None for k in expr.keywords):
@@ -49,6 +55,10 @@ class MadeCallables:
         if dotted is None or dotted.split(".")[0] in self.locals:
             return None
         found = self.parsed.resolve(expr.func)
+        if _distribution(found):
+            return "frozen"
+        if _cubic_spline(found):
+            return "spline"
         return self.FACTORIES.get(found) if isinstance(found, type) else None
 
     def made_callable(self, func, out):
@@ -58,14 +68,30 @@ class MadeCallables:
         made; None for any other callee."""
         if isinstance(func, gast.Name) and func.id in self.made:
             return self.made[func.id]
+        if isinstance(func, gast.Attribute):  # frozen.logpdf: the method of a frozen one
+            made = self.made.get(func.value.id) if isinstance(func.value, gast.Name) \
+                else self.made_callable(func.value, out) if self.factory(func.value) \
+                == "frozen" else None
+            if made is None or made[0] != "frozen":
+                return None
+            return ("frozen", gast.Attribute(value=made[1], attr=func.attr, ctx=gast.Load()),
+                    made[2], made[3])
         kind = self.factory(func)
         if kind is None:
             return None
         args = list(func.args)
-        callee = args.pop(0) if kind == "partial" else None
+        callee = args.pop(0) if kind == "partial" else func.func if kind == "frozen" else None
+        if kind == "spline":  # CubicSpline(knots, y, bc_type=, extrapolate=) called
+            if len(args) != 2 or any(k.arg not in ("bc_type", "extrapolate")
+                                     for k in func.keywords):
+                self.error("CubicSpline form (pullback reads CubicSpline(x, y) with bc_type= "
+                           "and extrapolate=, y along axis 0)", func)
+            from ..rules.scipy_interpolate import cubic_spline_value
+            callee = load(self.namer.fresh("cubic_spline_value"))
+            self.parsed.aliases[callee.id] = cubic_spline_value
         if kind == "partial" and callee is None:
             self.error("functools.partial without a function", func)
-        if kind != "partial" and (func.keywords or not args):
+        if kind in ("itemgetter", "attrgetter") and (func.keywords or not args):
             self.error(f"operator.{kind} form (give the items or attribute names)", func)
         if kind == "attrgetter" and not all(isinstance(a, gast.Constant)
                                             and isinstance(a.value, str) for a in args):
@@ -89,14 +115,15 @@ class MadeCallables:
         """`h = functools.partial(g, a)` (or operator.itemgetter / attrgetter) at the top of
         the function, h never rebound and only called or passed as a function: its calls
         become calls of g (reads of items or attributes); True if so."""
-        if self.factory(value) is None or self.inlining:
+        kind = self.factory(value)
+        if kind is None or self.inlining:
             return False
         tree = self.parsed.tree
         stores = [n for n in walk(tree) if isinstance(n, gast.Name) and n.id == name
                   and isinstance(n.ctx, gast.Store)]
         top = [s for s in tree.body if isinstance(s, gast.Assign) and len(s.targets) == 1
                and isinstance(s.targets[0], gast.Name) and s.targets[0].id == name]
-        callees = called_or_passed(tree)
+        callees = _methods_called(tree) if kind == "frozen" else called_or_passed(tree)
         reads = [n for n in walk(tree) if isinstance(n, gast.Name) and n.id == name
                  and isinstance(n.ctx, gast.Load)]
         if len(stores) != 1 or len(top) != 1 or any(id(n) not in callees for n in reads):
@@ -107,6 +134,28 @@ class MadeCallables:
     def call_made(self, made, expr):
         """The call `expr` of a callable `made_callable` describes, as what it does."""
         kind, callee, bound, keywords = made
+        if kind == "frozen":  # frozen.m(x, ...) is dist.m(x, ..., *shapes, loc=, scale=)
+            if callee.attr not in _FROZEN_METHODS or callee.attr == "rvs" and expr.args:
+                self.error(f"method {callee.attr!r} of a frozen scipy.stats distribution "
+                           "(pullback reads logpdf, pdf, cdf, logcdf, sf, logsf, pmf, logpmf, "
+                           "ppf, isf, mean, var, std, median, entropy, interval, and rvs "
+                           "with keywords)", expr)
+            merged = dict(keywords)
+            merged.update({k.arg: k.value for k in expr.keywords})
+            return gast.Call(func=callee, args=[*expr.args, *bound], keywords=[
+                gast.keyword(arg=k, value=v) for k, v in merged.items()])
+        if kind == "spline":  # cs(x), cs(x, nu): cubic_spline_value(knots, y, x, ..., nu)
+            given = {k.arg for k in expr.keywords}
+            if not expr.args or len(expr.args) > 2 or given - {"nu", "extrapolate"} \
+                    or len(expr.args) == 2 and "nu" in given:
+                self.error("a call of a CubicSpline with other than (x, nu=0, extrapolate=None)",
+                           expr)
+            merged = dict(keywords)
+            merged.update({k.arg: k.value for k in expr.keywords})
+            if len(expr.args) == 2:
+                merged["nu"] = expr.args[1]
+            return gast.Call(func=callee, args=[*bound, expr.args[0]], keywords=[
+                gast.keyword(arg=k, value=v) for k, v in merged.items()])
         if kind == "partial":
             merged = dict(keywords)
             merged.update({k.arg: k.value for k in expr.keywords})
@@ -125,3 +174,39 @@ class MadeCallables:
                     read = gast.Attribute(value=read, attr=attr, ctx=gast.Load())
                 items.append(read)
         return items[0] if len(items) == 1 else gast.Tuple(elts=items, ctx=gast.Load())
+
+
+# the methods of a frozen distribution that call the distribution's own with the
+# arguments given first, then the frozen shapes, loc and scale (scipy.stats' rv_frozen)
+_FROZEN_METHODS = frozenset({"logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "pmf", "logpmf",
+                             "ppf", "isf", "mean", "var", "std", "median", "entropy",
+                             "interval", "rvs"})
+
+
+def _distribution(obj) -> bool:
+    """Whether `obj` is a scipy.stats distribution, whose call makes a frozen one."""
+    stats = sys.modules.get("scipy.stats")
+    if stats is None:  # (not imported: nothing f resolves is one)
+        return False
+    try:
+        from scipy.stats._distn_infrastructure import rv_generic
+        from scipy.stats._multivariate import multi_rv_generic
+    except ImportError:
+        return False
+    return isinstance(obj, (rv_generic, multi_rv_generic))
+
+
+def _methods_called(tree) -> set:
+    """The ids of the names `n` read as `n.method(...)` in `tree`."""
+    return {id(n.func.value) for n in walk(tree) if isinstance(n, gast.Call)
+            and isinstance(n.func, gast.Attribute) and isinstance(n.func.value, gast.Name)}
+
+
+def _cubic_spline(obj) -> bool:
+    """Whether `obj` is scipy.interpolate.CubicSpline (whose objects, called, are
+    cubic_spline_value: rules/scipy_interpolate.py)."""
+    if "scipy.interpolate" not in sys.modules:  # (not imported: f names no spline)
+        return False
+    from scipy.interpolate import CubicSpline
+
+    return obj is CubicSpline

@@ -332,7 +332,7 @@ TABLES = ("operators", "math", "builtins", "numpy", "numpy_added", "linalg", "ff
           "autograd_own", "ufunc_scans", "cmath", "grids", "scipy_lu", "polyfit", "windows",
           "lfilter", "copying", "scipy_fft", "scipy_quadrature",
           "scipy_spatial", "math_special",
-          "scipy_decompositions", "scipy_stats_more")
+          "scipy_decompositions", "scipy_stats_more", "scipy_interpolate")
 
 
 OPTIONAL = ("scipy",)  # libraries whose rule modules are skipped when not installed

@@ -8,7 +8,11 @@ Guarantees:
 - cmath.phase is np.angle (not holomorphic: its own adjoint and tangent, angle_grad);
 - none is declared elementwise: a cmath function of a real number may be complex
   (cmath.sqrt(-1.0) is 1j), so the analyses never take its result as real;
-- cmath.polar and cmath.rect (tuples, two numbers) have no rule: refused, located.
+- cmath.polar(z) = (abs(z), phase(z)) takes the pair's gradient (g[0], g[1]) to
+  g[0] conj(z) / |z| + angle's adjoint of g[1] (the tangent: the pair (Re(conj(z) t) / |z|,
+  Im(t / z))); cmath.rect(r, phi) = r e^(i phi) takes the real parts of g e^(i phi) in
+  r and of g i ans in phi (r and phi are real: cmath.rect refuses complex numbers). The
+  templates call functions with rules, so second derivatives go through them too.
 
     >>> import cmath, pullback
     >>> def f(x):
@@ -54,6 +58,14 @@ RULES = {
     cmath.acosh: _holomorphic("1.0 / (cmath_sqrt(x - 1.0) * cmath_sqrt(x + 1.0))"),
     cmath.atanh: _holomorphic("1.0 / (1.0 - x * x)"),
     cmath.phase: rule("x", kinds=FRESH, x="angle_grad(g, x)", jvp={"x": "np.imag(g / x)"}),
+    cmath.polar: rule("x", kinds=FRESH,
+                      x="np.real(g[0]) * np.conj(x) / abs(x) + angle_grad(g[1], x)",
+                      jvp={"x": "(np.real(np.conj(x) * g) / abs(x), np.imag(g / x))"}),
+    # r and phi are real numbers (rect refuses complex ones): the real parts, or a complex
+    # adjoint would flow on into the real values they were computed from
+    cmath.rect: rule("r, phi", kinds=FRESH, r="np.real(g * np.exp(1j * phi))",
+                     phi="np.real(g * 1j * ans)",
+                     jvp={"r": "g * np.exp(1j * phi)", "phi": "g * 1j * ans"}),
 }
 # tests of a number, no gradient
 NONDIFF = {cmath.isfinite, cmath.isinf, cmath.isnan, cmath.isclose}

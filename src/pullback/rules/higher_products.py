@@ -709,7 +709,11 @@ def log_softmax_grad_adjoint_l(g, d, logs, axis=None):
 def _logsumexp_parts(d, a, made, axis, b, keepdims, *values):
     """a as an array, the reduced axes, D (d with them kept) and the weight exp(a - made)
     broadcast against b: logsumexp_grad(d, ...) is unbroadcast(D weight b, a) in a and
-    unbroadcast(D weight, b) in b."""
+    unbroadcast(D weight, b) in b. With return_sign=True (made the pair (L, sign): see
+    scipy.logsumexp_signed), made is L and D is d[0] sign."""
+    if isinstance(made, tuple):
+        d = None if d is None else (0.0 if _zero(d) or _zero(d[0]) else d[0] * made[1])
+        made = made[0]
     a = np.asarray(a)
     _real("scipy.special.logsumexp", a, b, d, made, *values)
     ndim = a.ndim if b is None else np.broadcast(a, b).ndim
@@ -737,6 +741,10 @@ def logsumexp_grad_tangent_a(t, d, a, made, axis=None, b=None, keepdims=False, w
 def logsumexp_grad_tangent_made(t, d, a, made, axis=None, b=None, keepdims=False, wrt="a"):
     if _zero(t) or _zero(d):
         return 0.0
+    if isinstance(made, tuple):  # return_sign=True: the sign does not vary
+        t = 0.0 if _zero(t) else t[0]
+        if _zero(t):
+            return 0.0
     a, ndim, axes, D, weight = _logsumexp_parts(d, a, made, axis, b, keepdims, t)
     return _logsumexp_out(-D * weight * _keep(t, ndim, axes, keepdims), a, b, wrt)
 
@@ -759,6 +767,8 @@ def logsumexp_grad_adjoint_d(g, d, a, made, axis=None, b=None, keepdims=False, w
         return 0.0
     a, ndim, axes, _, weight = _logsumexp_parts(None, a, made, axis, b, keepdims, g)
     summed = np.sum(_logsumexp_seed(g, b, wrt) * weight, axis=axes, keepdims=keepdims)
+    if isinstance(made, tuple):  # return_sign=True: d the pair, its sign's part unread
+        return runtime.GradList([np.reshape(summed * made[1], np.shape(made[0])), 0.0])
     return np.reshape(summed, np.shape(d))
 
 
@@ -774,6 +784,8 @@ def logsumexp_grad_adjoint_made(g, d, a, made, axis=None, b=None, keepdims=False
         return 0.0
     a, ndim, axes, D, weight = _logsumexp_parts(d, a, made, axis, b, keepdims, g)
     summed = np.sum(_logsumexp_seed(g, b, wrt) * D * weight, axis=axes, keepdims=keepdims)
+    if isinstance(made, tuple):  # return_sign=True: L's part, the sign's none
+        return runtime.GradList([np.reshape(-summed, np.shape(made[0])), 0.0])
     return np.reshape(-summed, np.shape(made))
 
 

@@ -185,9 +185,22 @@ LOGISTIC_AND_ENTROPY = _rules({
     special.kl_div: rule("x, y", broadcast=True, x="g * np.log(x / y)", y="g * (1.0 - x / y)"),
 })
 
+def logsumexp_signed(g, ans):
+    """(g, ans) as the unsigned logsumexp's: with return_sign=True the result is the pair
+    (L = log|S|, sign of S), S = sum(b exp(a)); the sign is piecewise constant (no
+    gradient) and dL = sign dS / |S| = dS / S, so L's gradient g[0] acts as g[0] sign does
+    on the unsigned formula exp(a - L) (S = sign exp(L))."""
+    if not isinstance(ans, tuple):
+        return g, ans
+    g0 = 0.0 if _zero(g) else g[0]
+    return (0.0 if _zero(g0) else g0 * ans[1]), ans[0]
+
+
 def logsumexp_grad(g, a, ans, axis=None, b=None, keepdims=False, wrt="a"):
     """d logsumexp / d a_i = b_i exp(a_i - ans) (a softmax of the inputs, never overflowing);
-    with respect to b, exp(a_i - ans)."""
+    with respect to b, exp(a_i - ans). With return_sign=True (ans a pair), see
+    logsumexp_signed."""
+    g, ans = logsumexp_signed(g, ans)
     if _zero(g):
         return 0.0
     ndim = np.ndim(a) if b is None else np.broadcast(a, b).ndim
@@ -216,21 +229,29 @@ def log_softmax_grad(g, ans, axis=None):
     return g - np.exp(ans) * np.sum(g, axis=axis, keepdims=True)
 
 
-def logsumexp_tangent_b(t, a, ans, axis=None, b=None, keepdims=False):
-    """The tangent of scipy.special.logsumexp(a, axis, b) along b: the sum over the
-    axis of exp(a - ans) db."""
-    kept = ans if keepdims or axis is None else np.expand_dims(ans, axis)
-    weight = np.exp(np.asarray(a) - kept)
-    full = np.broadcast_shapes(np.shape(weight), np.shape(b))
-    return np.sum(np.broadcast_to(weight * t, full), axis=axis, keepdims=keepdims)
+def logsumexp_tangent(t, a, ans, axis=None, b=None, keepdims=False, wrt="a"):
+    """The tangent of scipy.special.logsumexp(a, axis, b) along a (along b): the sum over
+    the axis of b exp(a - ans) da (of exp(a - ans) db); with return_sign=True (ans the
+    pair (L, sign)) the pair (sign times that, 0.0): the sign does not vary."""
+    if _zero(t):
+        return 0.0
+    value, sign = ans if isinstance(ans, tuple) else (ans, None)
+    ndim = np.ndim(a) if b is None else np.broadcast(a, b).ndim
+    with np.errstate(invalid="ignore"):
+        weight = np.exp(np.asarray(a) - _keep(value, ndim, _axes(axis, ndim), keepdims))
+    if wrt == "a" and b is not None:
+        weight = weight * b
+    full = np.broadcast_shapes(np.shape(weight), np.shape(t))
+    out = np.sum(np.broadcast_to(weight * t, full), axis=axis, keepdims=keepdims)
+    return out if sign is None else (sign * out, 0.0)
 
 
 SOFTMAX = _rules({
-    special.logsumexp: rule("a, axis=None, b=None, keepdims=False",
+    special.logsumexp: rule("a, axis=None, b=None, keepdims=False, return_sign=False",
                             a="logsumexp_grad(g, a, ans, axis, b, keepdims, 'a')",
                             b="logsumexp_grad(g, a, ans, axis, b, keepdims, 'b')",
-                            jvp={"a": "reduction",
-                                 "b": "logsumexp_tangent_b(g, a, ans, axis, b, keepdims)"}),
+                            jvp={"a": "logsumexp_tangent(g, a, ans, axis, b, keepdims, 'a')",
+                                 "b": "logsumexp_tangent(g, a, ans, axis, b, keepdims, 'b')"}),
     special.softmax: rule("x, axis=None", x="softmax_grad(g, ans, axis)",
                           jvp={"x": "ans * (g - np.sum(ans * g, axis=axis, keepdims=True))"}),
     special.log_softmax: rule("x, axis=None", x="log_softmax_grad(g, ans, axis)",
@@ -243,4 +264,4 @@ RULES = {**GAMMA, **BESSEL, **ERROR_FUNCTIONS, **LOGISTIC_AND_ENTROPY, **SOFTMAX
 NONDIFF: set = {special.gammasgn}
 # helpers the templates above call by name (pullback.helpers binds them in generated code)
 HELPERS = {f.__name__: f for f in (gammaln_grad, digamma_grad, logsumexp_grad, softmax_grad,
-                                   log_softmax_grad, logsumexp_tangent_b)}
+                                   log_softmax_grad, logsumexp_tangent)}

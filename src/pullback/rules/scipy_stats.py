@@ -19,8 +19,10 @@ Covered, with the gradient with respect to every parameter autograd differentiat
   reads only the lower triangle of cov, so its gradient is the lower-triangular one finite
   differences see (a scalar or 1-D cov gets the gradient of its scalar or diagonal).
 
-The other methods (`ppf`, `isf`, `rvs`, `entropy`, frozen distributions) have no rule:
-a call on a differentiated value is refused with "no derivative rule for ...".
+The other methods (`ppf`, `isf`, `rvs`, `entropy`) have no rule: a call on a
+differentiated value is refused with "no derivative rule for ...". A frozen distribution's
+method (`norm(mu, s).logpdf(x)`, `d = gamma(a, scale=b); d.cdf(x)`) is the distribution's
+own call with the frozen arguments (lower/made_callables.py), and so takes these rules.
 """
 
 import importlib.util
