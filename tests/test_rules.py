@@ -34,6 +34,7 @@ from pullback.rules.linalg import (
     linalg_matrix_power_grad,
     linalg_multi_dot_grad,
 )
+from pullback.rules.scipy_interpolate import cubic_spline_value, spline_grad_y
 from pullback.rules.stdlib import RULES as STDLIB_RULES
 
 try:
@@ -1594,6 +1595,17 @@ SAMPLES[HELPERS["grad_over"]] = [("grad_over(x0, x1)", [((3,), ANY), ((3,), POS)
                                  ("grad_over(x0, x1)", [(S, ANY), ((2,), POS)])]
 SAMPLES[higher_rules.summed_to] = [("summed_to(x0 * x1, x1)", [((2, 3), ANY), ((3,), ANY)])]
 SAMPLES[higher_rules.spread_to] = [("spread_to(x0, x1) * x1", [((3,), ANY), ((2, 3), ANY)])]
+# session 19 (last): cmath.polar and rect; CubicSpline(x, y)(t)'s function and its gradient's
+SAMPLES.update({
+    cmath.polar: [(f"cmath.polar({_Z})[0] * x1 + cmath.polar({_Z})[1]", [(S, UNIT), (S, UNIT)])],
+    cmath.rect: [("cmath.rect(x0, x1).real + cmath.rect(x0, x1).imag * x0",
+                  [(S, POS), (S, ANY)])],
+    cubic_spline_value: [("cubic_spline_value(np.arange(5.0), x0, x1)",
+                          [((5,), ANY), ((3,), (0.2, 3.8))]),
+                         ("cubic_spline_value(np.arange(5.0), x0, x1, nu=1)",
+                          [((5,), ANY), ((2,), (0.2, 3.8))])],
+    spline_grad_y: [("spline_grad_y(x0, np.arange(5.0), x1)", [((3,), ANY), ((3,), (0.2, 3.8))])],
+})
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 
@@ -1610,6 +1622,7 @@ def _build(expr, n, tmp_path, tag, wrap="np.sum(np.sin({}))"):
         from pullback.helpers import HELPERS
         globals().update(HELPERS)  # the helpers of generated code, for rules/higher.py
         from pullback.rules.higher import spread_to, summed_to  # (third order's)
+        from pullback.rules.scipy_interpolate import cubic_spline_value, spline_grad_y
         {"import scipy.special, scipy.stats, scipy.linalg, scipy.signal, scipy.optimize"
          if scipy else ""}
         {"import scipy.integrate, scipy_samples" if scipy else ""}
@@ -1757,7 +1770,8 @@ def _sample_calls(f, expr, args):
     """(positional, keyword) arguments of each call to f in a sample expression."""
     env = {"np": np, "math": math, "builtins": builtins, "scipy": scipy,
            "transposed": HELPERS["transposed"], "scipy_samples": scipy_samples,
-           "own_input": HELPERS["own_input"],
+           "own_input": HELPERS["own_input"], "cmath": cmath,
+           "cubic_spline_value": cubic_spline_value, "spline_grad_y": spline_grad_y,
            **{f"x{i}": a for i, a in enumerate(args)}}
 
     def value(node):

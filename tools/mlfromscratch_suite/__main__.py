@@ -48,7 +48,6 @@ def load(checkout: str) -> tuple[types.SimpleNamespace, list]:
     """The library's modules (by their last name) and the (module, reason) of those that
     could not be imported. The packages' `__init__` files import every model (some needing
     absent packages), so the packages are made bare and each module imported alone."""
-    os.environ.setdefault("MPLBACKEND", "Agg")
     for display in ("progressbar", "terminaltables"):
         try:
             importlib.import_module(display)
@@ -676,4 +675,7 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
+    # their modules import matplotlib.pyplot: no window (set for this process only, not
+    # by main, which a test calls in its own process, whose notebook kernels inherit it)
+    os.environ.setdefault("MPLBACKEND", "Agg")
     sys.exit(main())

@@ -163,15 +163,10 @@ def quote_with(source: str, mapping: dict[str, gast.AST]) -> gast.AST:
     """`substitute(quote(source), mapping)`, made in one copy of the parsed template (by
     `_builder(source)`: the rules' adjoints are made from a few hundred templates, tens of
     thousands of times in a large function)."""
-    build = _BUILDERS.get(source)
-    if build is None:
-        build = _BUILDERS[source] = _builder(source)
-    return build(mapping)
+    return _builder(source)(mapping)
 
 
-_BUILDERS: dict = {}  # template source -> the function making its copies
-
-
+@functools.cache  # template source -> the function making its copies
 def _builder(source: str):
     """A function `build(mapping)` returning `substitute(quote(source), mapping)`: a copy
     of the parsed template sharing nothing with it, each Name whose id `mapping` holds

@@ -34,6 +34,7 @@ import sys
 
 import gast
 
+from .. import rules
 from ..ir.nodes import assign, dotted_name, load, walk
 from .common import called_or_passed
 
@@ -86,9 +87,8 @@ class MadeCallables:
                                      for k in func.keywords):
                 self.error("CubicSpline form (pullback reads CubicSpline(x, y) with bc_type= "
                            "and extrapolate=, y along axis 0)", func)
-            from ..rules.scipy_interpolate import cubic_spline_value
             callee = load(self.namer.fresh("cubic_spline_value"))
-            self.parsed.aliases[callee.id] = cubic_spline_value
+            self.parsed.aliases[callee.id] = rules.rule_function("cubic_spline_value")
         if kind == "partial" and callee is None:
             self.error("functools.partial without a function", func)
         if kind in ("itemgetter", "attrgetter") and (func.keywords or not args):

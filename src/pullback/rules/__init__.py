@@ -411,6 +411,13 @@ def _function_names() -> frozenset:
 
 
 FUNCTION_NAMES = _function_names()
+
+
+def rule_function(name: str):
+    """The tables' own helper named `name` (a Rule.functions entry): for a lowering that
+    writes a call of it (made_callables: CubicSpline(x, y)(t) is cubic_spline_value)."""
+    return next(function for r in RULES.values() for helper, function in r.functions
+                if helper == name)
 # The non-differentiable functions of the tables return new values (counts, indices,
 # masks); those a user marks (stop_gradient, nondifferentiable) may return an operand.
 FRESH_NONDIFF = frozenset(NONDIFF)

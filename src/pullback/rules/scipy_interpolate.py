@@ -110,7 +110,7 @@ RULES = {
              "x": _X_TANGENT}), functions=_FUNCTIONS),
     spline_grad_y: replace(rule(
         "g_, knots, x, bc_type='not-a-knot', extrapolate=None, nu=0", kinds=("fresh",),
-        g_="cubic_spline_value(knots, g, x, bc_type, extrapolate, nu)",
+        g_="spline_tangent_y(g, knots, x, bc_type, extrapolate, nu)",  # (0 for a zero g)
         x="spline_grad_y_adjoint_x(g, g_, knots, x, bc_type, extrapolate, nu)", knots=_KNOTS,
         jvp={"g_": "spline_grad_y(g, knots, x, bc_type, extrapolate, nu)",
              "x": "spline_grad_y_tangent_x(g, g_, knots, x, bc_type, extrapolate, nu)"}),
