@@ -905,7 +905,7 @@ class Refusals:
         if not hasattr(self, "_shared_found"):
             from .aliasing import views_of
 
-            buffers = {s.targets[0].value.id for s in self.assigns
+            buffers = {s.targets[0].value.id for s in self.stores
                        if isinstance(s.targets[0], gast.Subscript)}
             self._shared_found = buffers | set(views_of(self, buffers)) if buffers else set()
         return self._shared_found
@@ -1116,16 +1116,11 @@ class Refusals:
         """The names that may hold an object the code built (`Cls(...)` of a record
         class), through copies: one scan, when first asked."""
         if not hasattr(self, "_objects"):
-            seeds, flows = [], {}
-            ops = self.ops
-            for t in self.assigns:
-                target = t.targets[0]
-                if target.__class__ is gast.Name:
-                    kind = ops[id(t)].kind
-                    if kind == "construct":
-                        seeds.append(target.id)
-                    elif kind == "copy" and t.value.__class__ is gast.Name:
-                        flows.setdefault(t.value.id, []).append(target.id)
+            seeds = [t.targets[0].id for t in self.by_kind.get("construct", ())]
+            flows: dict = {}  # (the copies looked at only when something is built)
+            for t in self.by_kind.get("copy", ()) if seeds else ():
+                if t.value.__class__ is gast.Name:
+                    flows.setdefault(t.value.id, []).append(t.targets[0].id)
             self._objects = _reach(seeds, flows)
         return self._objects
 
