@@ -123,8 +123,22 @@ class ScalarInference:
         too (`if x < 1.0: math.sin(x)`: x is a number on that path whenever f runs it with
         a number there); not where a branch's test reads only other inputs (an object's
         flag), which leave `name` free to be an array on the other path."""
-        if not hasattr(self, "_reached_from"):  # parameter -> the names computed from it
-            readers = self.name_readers()  # (one walk over the readers per parameter)
+        child, node = s, self.owner.get(id(s))
+        while node is not None and node is not self.tree:
+            if node.__class__ is gast.If and not (
+                    BLOCK.of(node) and id(child) not in self.in_orelse) and not any(
+                    test in reached and name in reached
+                    for test in (_atom_name(node.test),)
+                    for reached in self._reached_from_params().values()):
+                return False  # (the body of a `with` or `try`, a marked if, runs)
+            child, node = node, self.owner.get(id(node))
+        return True
+
+    def _reached_from_params(self) -> dict:
+        """parameter -> the names computed from it (one walk over the readers per
+        parameter, when a use in an `if` first asks)."""
+        if not hasattr(self, "_reached_from"):
+            readers = self.name_readers()
             self._reached_from = {}
             for p in self.params:
                 stack, seen = [p], {p}
@@ -134,16 +148,7 @@ class ScalarInference:
                             seen.add(r)
                             stack.append(r)
                 self._reached_from[p] = seen
-        child, node = s, self.owner.get(id(s))
-        while node is not None and node is not self.tree:
-            if node.__class__ is gast.If and not (
-                    BLOCK.of(node) and id(child) not in self.in_orelse) and not any(
-                    test in reached and name in reached
-                    for test in (_atom_name(node.test),)
-                    for reached in self._reached_from.values()):
-                return False  # (the body of a `with` or `try`, a marked if, runs)
-            child, node = node, self.owner.get(id(node))
-        return True
+        return self._reached_from
 
     def _scalar_uses_by_name(self, same_block):
         """`_scalar_uses` by name (of those in the same block, if asked): the names
