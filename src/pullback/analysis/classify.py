@@ -254,8 +254,9 @@ class Classification:
             return overloaded
         if isinstance(value, gast.BinOp):
             found = SEQUENCE_RULES.get(type(value.op))
-            operands = {"a": value.left, "b": value.right}
-            if found and any(_atom_name(v) in self.sequences for v in operands.values()):
+            if found and self.sequences and (_atom_name(value.left) in self.sequences
+                                             or _atom_name(value.right) in self.sequences):
+                operands = {"a": value.left, "b": value.right}
                 inputs = {p: v for p, v in operands.items() if isinstance(v, gast.Name)}
                 return Op("rule", inputs, found, operands, None, "list " + type(value.op).__name__)
             return self._bind(BINOPS.get(type(value.op)), [value.left, value.right], [],
