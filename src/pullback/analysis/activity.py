@@ -442,20 +442,25 @@ class Analysis(Classification, Refusals, ScalarInference):
         into (`x[i] = v`), the lists it is appended to and the objects whose attribute
         it is set to (`obj.h = v`), but for the objects in `skip` (stored into only)."""
         flows: dict[str, list] = {}
-        ops, shifts = self.ops, self.shapes.shift_constants
-        for s in self.assigns:
-            target = s.targets[0]
-            if isinstance(target, gast.Name):  # (self._inputs(s), inlined: once a statement)
-                op = ops[id(s)]
-                if op.kind == "nondiff" or target.id in shifts:
+        ops, shifts, name_cls = self.ops, self.shapes.shift_constants, gast.Name
+        for kind, statements in self.by_kind.items():  # (the order of a name's flows
+            if kind == "nondiff":  # does not matter: only what they reach is asked)
+                continue
+            for s in statements:  # (self._inputs(s), inlined: once a statement)
+                target = s.targets[0].id
+                if target in shifts:
                     continue
-                for a in op.inputs.values():
-                    if isinstance(a, gast.Name):
-                        flows.setdefault(a.id, []).append(target.id)
-            else:  # x[i] = v: x now holds v
-                base, v = target.value.id, _atom_name(s.value)
-                if v is not None:
-                    flows.setdefault(v, []).append(base)
+                for a in ops[id(s)].inputs.values():
+                    if a.__class__ is name_cls:
+                        found = flows.get(a.id)
+                        if found is None:
+                            flows[a.id] = [target]
+                        else:
+                            found.append(target)
+        for s in self.stores:  # x[i] = v: x now holds v
+            base, v = s.targets[0].value.id, _atom_name(s.value)
+            if v is not None:
+                flows.setdefault(v, []).append(base)
         for base, v in self.update_pairs():
             if v is not None:
                 flows.setdefault(v, []).append(base)

@@ -277,12 +277,10 @@ class Shapes:
     def _shift_constants(self):
         found = set()
         ops = self.analysis.ops
-        for s in self.analysis.assigns:
+        for s in self.analysis.by_kind.get("rule", ()):  # (assignments to names)
             target = s.targets[0]
-            if target.__class__ is not gast.Name:
-                continue
             op = ops[id(s)]  # (the rare candidates first: then the definitions counted)
-            if op.kind == "rule" and op.callee in SHIFTABLE \
+            if op.callee in SHIFTABLE \
                     and len(self.analysis.defs.get(target.id, ())) == 1 and self._cancels(s, op):
                 found.add(target.id)
         return found
