@@ -118,6 +118,7 @@ class Refusals:
         self._check_attribute_writes()
         ops, useful, varied, active = self.ops, self.useful, self.varied, self.active
         name_cls, constant_cls = gast.Name, gast.Constant
+        built_objects = self._built_objects()  # (one scan, when first asked)
         for s in self.assigns:
             target = s.targets[0]
             if target.__class__ is not name_cls:
@@ -154,7 +155,7 @@ class Refusals:
                             f"operand form of {op.name or type(s.value).__name__} that "
                             "pullback does not follow; assign the inner expression to a "
                             "name first", self.parsed.location.describe(s))
-            if kind in ("rule", "index") and target.id in active and self._built_objects():
+            if kind in ("rule", "index") and target.id in active and built_objects:
                 self._check_no_object_operand(s, op)
             if op.kind == "index" and _atom_name(op.inputs["x"]) not in self.varied:
                 self._check_index(s, op)
