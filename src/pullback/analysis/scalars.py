@@ -242,8 +242,8 @@ class ScalarInference:
         return failing, readers, outside
 
     def name_readers(self):
-        """name -> the names whose definitions read it (a name once per read; shared with
-        the shape facts, shapes.py)."""
+        """name -> the names whose definitions read it (a name once per read; the shape
+        facts, shapes.py, read it too when it is made)."""
         if self._readers_of is None:
             self._readers_of = {}
             for name, defs in self.defs.items():

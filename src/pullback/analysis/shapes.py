@@ -58,6 +58,7 @@ import operator
 import gast
 
 from ..ir.annotations import SENTINEL
+from ..ir.nodes import names as names_in
 from ..ir.nodes import walk
 from ..rules import kinds_of
 from ..rules.shifts import ADD, BINARY, SHAPE_ONLY, SHIFT_PRESERVING, SHIFTABLE, UNARY
@@ -134,11 +135,20 @@ class Shapes:
         names = sorted(set(self.analysis.defs) | set(self.analysis.params))
         self.tokens = tokens = dict.fromkeys(names, TOP)
         position = {name: i for i, name in enumerate(names)}
-        readers = self.analysis.name_readers()  # name -> the names computed from it
         # a proven scalar's token is SCALAR from its first visit on, whatever the others'
         # (_compute): it is set in the first round, and never visited again (a visit
         # would change nothing)
         scalar = self.analysis.scalar
+        # name -> the names computed from it (those not proven scalar are enough: the
+        # scalar inference's table if it made one, else one of those only)
+        readers = self.analysis._readers_of
+        if readers is None:
+            readers = {}
+            for name, defs in self.analysis.defs.items():
+                if name not in scalar:
+                    for s in defs:
+                        for n in names_in(s.value):
+                            readers.setdefault(n.id, []).append(name)
         visits: list = []  # (round, position) of the later rounds: a heap
         queued: set = set()
 
