@@ -96,7 +96,12 @@ class Analysis(Classification, Refusals, ScalarInference):
         # function read this list instead of walking the tree again)
         self.nodes = walk(tree)
         self.defs: dict[str, list] = {}  # name -> the assignments to it, in order
+        # the class of a value -> the assignments of such values to names, in order (a
+        # question about some kinds of values looks at those only); x[i] = v, obj.a = v
+        self.by_value: dict[type, list] = {}
+        self.stores: list = []
         name_cls, assign_cls, store_cls = gast.Name, gast.Assign, gast.Store
+        by_value = self.by_value
         for node in self.nodes:  # one scan of every node for all of these
             cls = node.__class__
             if cls is name_cls:
@@ -108,6 +113,9 @@ class Analysis(Classification, Refusals, ScalarInference):
                 target = node.targets[0]
                 if target.__class__ is name_cls:
                     self.defs.setdefault(target.id, []).append(node)
+                    by_value.setdefault(node.value.__class__, []).append(node)
+                else:
+                    self.stores.append(node)
                 continue  # (a statement: the nodes under it are walked on their own)
             if cls not in _SCANNED:  # (an expression's node)
                 continue
@@ -133,8 +141,14 @@ class Analysis(Classification, Refusals, ScalarInference):
                     self.bindings.update({f"{name}.{attr}": getattr(obj, attr) for attr in (
                         "__code__", "__defaults__", "__kwdefaults__")})
         self.sequences, self.dicts = self._sequences_and_dicts()
-        self.ops = {id(s): self._classify(s) for s in self.assigns
-                    if isinstance(s.targets[0], gast.Name)}
+        self.ops: dict = {}  # id(assignment to a name) -> its Op
+        # the kind of an Op -> the assignments to names classified so, in order
+        self.by_kind: dict[str, list] = {}
+        ops, by_kind, classify = self.ops, self.by_kind, self._classify
+        for node in self.assigns:
+            if node.targets[0].__class__ is name_cls:
+                op = ops[id(node)] = classify(node)
+                by_kind.setdefault(op.kind, []).append(node)
         self.result = tree.body[-1].value.id
         self._readers_of = None
         self._scalar_uses_of = None
@@ -428,20 +442,25 @@ class Analysis(Classification, Refusals, ScalarInference):
         into (`x[i] = v`), the lists it is appended to and the objects whose attribute
         it is set to (`obj.h = v`), but for the objects in `skip` (stored into only)."""
         flows: dict[str, list] = {}
-        ops, shifts = self.ops, self.shapes.shift_constants
-        for s in self.assigns:
-            target = s.targets[0]
-            if isinstance(target, gast.Name):  # (self._inputs(s), inlined: once a statement)
-                op = ops[id(s)]
-                if op.kind == "nondiff" or target.id in shifts:
+        ops, shifts, name_cls = self.ops, self.shapes.shift_constants, gast.Name
+        for kind, statements in self.by_kind.items():  # (the order of a name's flows
+            if kind == "nondiff":  # does not matter: only what they reach is asked)
+                continue
+            for s in statements:  # (self._inputs(s), inlined: once a statement)
+                target = s.targets[0].id
+                if target in shifts:
                     continue
-                for a in op.inputs.values():
-                    if isinstance(a, gast.Name):
-                        flows.setdefault(a.id, []).append(target.id)
-            else:  # x[i] = v: x now holds v
-                base, v = target.value.id, _atom_name(s.value)
-                if v is not None:
-                    flows.setdefault(v, []).append(base)
+                for a in ops[id(s)].inputs.values():
+                    if a.__class__ is name_cls:
+                        found = flows.get(a.id)
+                        if found is None:
+                            flows[a.id] = [target]
+                        else:
+                            found.append(target)
+        for s in self.stores:  # x[i] = v: x now holds v
+            base, v = s.targets[0].value.id, _atom_name(s.value)
+            if v is not None:
+                flows.setdefault(v, []).append(base)
         for base, v in self.update_pairs():
             if v is not None:
                 flows.setdefault(v, []).append(base)
@@ -471,10 +490,9 @@ class Analysis(Classification, Refusals, ScalarInference):
         for source, targets in self.flows.items():
             for target in targets:
                 backward.setdefault(target, []).append(source)
-        effects = [s.targets[0].id for s in self.assigns
-                   if isinstance(s.targets[0], gast.Name)
-                   and self.ops[id(s)].kind in ("call", "method")
-                   and any(_atom_name(a) in self.varied for a in self.ops[id(s)].inputs.values())]
+        effects = [s.targets[0].id for kind in ("call", "method")
+                   for s in self.by_kind.get(kind, ())
+                   if any(_atom_name(a) in self.varied for a in self.ops[id(s)].inputs.values())]
         return _reach([self.result, *effects], backward)
 
 

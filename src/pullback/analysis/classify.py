@@ -254,8 +254,9 @@ class Classification:
             return overloaded
         if isinstance(value, gast.BinOp):
             found = SEQUENCE_RULES.get(type(value.op))
-            operands = {"a": value.left, "b": value.right}
-            if found and any(_atom_name(v) in self.sequences for v in operands.values()):
+            if found and self.sequences and (_atom_name(value.left) in self.sequences
+                                             or _atom_name(value.right) in self.sequences):
+                operands = {"a": value.left, "b": value.right}
                 inputs = {p: v for p, v in operands.items() if isinstance(v, gast.Name)}
                 return Op("rule", inputs, found, operands, None, "list " + type(value.op).__name__)
             return self._bind(BINOPS.get(type(value.op)), [value.left, value.right], [],
@@ -836,13 +837,12 @@ class Classification:
         if not hasattr(self, "_helper_calls"):
             self._helper_calls = found = {"item": [], "attribute": []}
             ops = self.ops
-            for s in self.assigns:
-                if s.value.__class__ is gast.Call and s.targets[0].__class__ is gast.Name:
-                    callee = ops[id(s)].callee
-                    if callee is store_item:
-                        found["item"].append(s)
-                    elif callee is set_attribute or callee is set_new_container:
-                        found["attribute"].append(s)
+            for s in self.by_value.get(gast.Call, ()):  # (assignments of calls to names)
+                callee = ops[id(s)].callee
+                if callee is store_item:
+                    found["item"].append(s)
+                elif callee is set_attribute or callee is set_new_container:
+                    found["attribute"].append(s)
         return self._helper_calls[kind]
 
     def item_writes(self) -> list:
@@ -916,6 +916,8 @@ class Classification:
         """(Names that may hold a list or tuple: displays, the lists comprehensions and
         list builtins build, tuple(...), and what + and * make of them; names that may
         hold a dict display of the function, or a copy of one), from one scan."""
+        if not self._sequence_seeds_possible():
+            return set(), set()
         seeds, flows = [], {}  # flows: name -> names that hold a sequence if it does
         dict_seeds, copies = [], {}  # copies: name -> the names copied from it
         for s in self.assigns:
@@ -944,6 +946,23 @@ class Classification:
                     if source is not None:
                         flows.setdefault(source, []).append(target.id)
         return _reach(seeds, flows), _reach(dict_seeds, copies)
+
+    def _sequence_seeds_possible(self) -> bool:
+        """Whether some assignment may start a sequence or a dict for
+        `_sequences_and_dicts` (a display, a slice, tuple(...), .tolist()): without one
+        both sets are empty, and the scan of every assignment is left out."""
+        by_value = self.by_value
+        if gast.List in by_value or gast.Tuple in by_value or gast.Dict in by_value:
+            return True
+        for s in by_value.get(gast.Subscript, ()):
+            if s.value.slice.__class__ is gast.Slice:
+                return True
+        for s in by_value.get(gast.Call, ()):
+            func = s.value.func
+            if func.__class__ is gast.Name and func.id == "tuple" \
+                    or func.__class__ is gast.Attribute and func.attr == "tolist":
+                return True
+        return False
 
     def _bind(self, callee, args, keywords, name, stmt=None) -> Op:
         found = rules.lookup(callee) if callee is not MISSING else None

@@ -118,6 +118,7 @@ class Refusals:
         self._check_attribute_writes()
         ops, useful, varied, active = self.ops, self.useful, self.varied, self.active
         name_cls, constant_cls = gast.Name, gast.Constant
+        built_objects = self._built_objects()  # (one scan, when first asked)
         for s in self.assigns:
             target = s.targets[0]
             if target.__class__ is not name_cls:
@@ -154,7 +155,7 @@ class Refusals:
                             f"operand form of {op.name or type(s.value).__name__} that "
                             "pullback does not follow; assign the inner expression to a "
                             "name first", self.parsed.location.describe(s))
-            if kind in ("rule", "index") and target.id in active and self._built_objects():
+            if kind in ("rule", "index") and target.id in active and built_objects:
                 self._check_no_object_operand(s, op)
             if op.kind == "index" and _atom_name(op.inputs["x"]) not in self.varied:
                 self._check_index(s, op)
@@ -927,7 +928,7 @@ class Refusals:
         if not hasattr(self, "_shared_found"):
             from .aliasing import views_of
 
-            buffers = {s.targets[0].value.id for s in self.assigns
+            buffers = {s.targets[0].value.id for s in self.stores
                        if isinstance(s.targets[0], gast.Subscript)}
             self._shared_found = buffers | set(views_of(self, buffers)) if buffers else set()
         return self._shared_found
@@ -1138,16 +1139,11 @@ class Refusals:
         """The names that may hold an object the code built (`Cls(...)` of a record
         class), through copies: one scan, when first asked."""
         if not hasattr(self, "_objects"):
-            seeds, flows = [], {}
-            ops = self.ops
-            for t in self.assigns:
-                target = t.targets[0]
-                if target.__class__ is gast.Name:
-                    kind = ops[id(t)].kind
-                    if kind == "construct":
-                        seeds.append(target.id)
-                    elif kind == "copy" and t.value.__class__ is gast.Name:
-                        flows.setdefault(t.value.id, []).append(target.id)
+            seeds = [t.targets[0].id for t in self.by_kind.get("construct", ())]
+            flows: dict = {}  # (the copies looked at only when something is built)
+            for t in self.by_kind.get("copy", ()) if seeds else ():
+                if t.value.__class__ is gast.Name:
+                    flows.setdefault(t.value.id, []).append(t.targets[0].id)
             self._objects = _reach(seeds, flows)
         return self._objects
 

@@ -82,10 +82,7 @@ class ScalarInference:
         def forward(assumed):
             key = frozenset(assumed)
             if key not in known:
-                # what fewer assumptions proved stays proven (the inference is monotone)
-                basis = max((found for k, found in known.items() if k <= key),
-                            key=len, default=None)
-                known[key] = self._forward_scalars(key, basis)
+                known[key] = self._forward_scalars(key)
             return known[key]
 
         asserted = self._grown(forward, same_block=False)
@@ -126,8 +123,22 @@ class ScalarInference:
         too (`if x < 1.0: math.sin(x)`: x is a number on that path whenever f runs it with
         a number there); not where a branch's test reads only other inputs (an object's
         flag), which leave `name` free to be an array on the other path."""
-        if not hasattr(self, "_reached_from"):  # parameter -> the names computed from it
-            readers = self.name_readers()  # (one walk over the readers per parameter)
+        child, node = s, self.owner.get(id(s))
+        while node is not None and node is not self.tree:
+            if node.__class__ is gast.If and not (
+                    BLOCK.of(node) and id(child) not in self.in_orelse) and not any(
+                    test in reached and name in reached
+                    for test in (_atom_name(node.test),)
+                    for reached in self._reached_from_params().values()):
+                return False  # (the body of a `with` or `try`, a marked if, runs)
+            child, node = node, self.owner.get(id(node))
+        return True
+
+    def _reached_from_params(self) -> dict:
+        """parameter -> the names computed from it (one walk over the readers per
+        parameter, when a use in an `if` first asks)."""
+        if not hasattr(self, "_reached_from"):
+            readers = self.name_readers()
             self._reached_from = {}
             for p in self.params:
                 stack, seen = [p], {p}
@@ -137,16 +148,7 @@ class ScalarInference:
                             seen.add(r)
                             stack.append(r)
                 self._reached_from[p] = seen
-        child, node = s, self.owner.get(id(s))
-        while node is not None and node is not self.tree:
-            if node.__class__ is gast.If and not (
-                    BLOCK.of(node) and id(child) not in self.in_orelse) and not any(
-                    test in reached and name in reached
-                    for test in (_atom_name(node.test),)
-                    for reached in self._reached_from.values()):
-                return False  # (the body of a `with` or `try`, a marked if, runs)
-            child, node = node, self.owner.get(id(node))
-        return True
+        return self._reached_from
 
     def _scalar_uses_by_name(self, same_block):
         """`_scalar_uses` by name (of those in the same block, if asked): the names
@@ -189,35 +191,59 @@ class ScalarInference:
             self._scalar_names_of[True] = (always_here, if_scalar_here)
         return self._scalar_names_of[same_block]
 
-    def _forward_scalars(self, assumed, basis=None):
-        """Names all of whose values are scalars, if the names in `assumed` are. `basis`:
-        the names proven with fewer assumptions, which need no second look (the largest
-        set all of whose definitions give scalars only grows with `assumed`)."""
-        scalar = set(self.defs) | set(assumed) | self.loop_targets
-        scalar -= set(self.params) - set(assumed)
-        readers = self.name_readers()
+    def _forward_scalars(self, assumed):
+        """Names all of whose values are scalars, if the names in `assumed` are: the
+        largest set of names (defined, assumed or loop targets; no parameter not assumed)
+        in which every name neither assumed nor a loop target has definitions (but
+        sentinels) each of whose needs (`_scalar_needs`) are names of the set. Found as
+        its complement, the least set of the names such a definition leaves out, from
+        the definitions that need something no name gives (None, a global, a parameter
+        not assumed) along the names whose needs read them: only the names that are not
+        scalars are visited (an inference with the parameters assumed visits few)."""
         needs = self._needs_of
-        if needs is None:  # name -> what makes each of its definitions (but sentinels) a
-            # scalar, in order: the rounds look them up by name only
-            needs = self._needs_of = {
-                name: [self._scalar_needs(s) for s in defs if not SENTINEL.of(s)]
-                for name, defs in self.defs.items()}
-        work = list(scalar if basis is None else scalar - basis)
-        fixed = self.loop_targets
+        if needs is None:  # (what each definition needs, read once, for every inference)
+            needs = self._needs_of = self._scalar_needs_by_name()
+        failing, readers, outside = needs
+        params = self.params
+        blocked = set(assumed) | self.loop_targets
+        blocked.update(params)  # (a parameter: assumed, or no scalar whatever it reads)
+        not_scalar = {n for n in failing if n not in blocked}
+        work = list(not_scalar)
+        work.extend(m for m in outside if m not in assumed)
         while work:
-            name = work.pop()
-            if name not in scalar or name in assumed or name in fixed:
-                continue
-            for need in needs.get(name, ()):
-                if need is None or not scalar.issuperset(need):
-                    scalar.discard(name)
-                    work.extend(readers.get(name, ()))  # names whose definitions read it
-                    break
+            for n in readers.get(work.pop(), ()):
+                if n not in blocked and n not in not_scalar:
+                    not_scalar.add(n)
+                    work.append(n)
+        scalar = set(self.defs) | set(assumed) | self.loop_targets
+        scalar -= set(params) - set(assumed)
+        scalar -= not_scalar
         return scalar
 
+    def _scalar_needs_by_name(self):
+        """(the names with a definition that nothing makes a scalar, name -> the names
+        whose definitions need it to be one, the names needed that no assumption can
+        make scalars but a parameter's: parameters and names neither defined nor loop
+        targets), from one look at each definition (but sentinels)."""
+        failing, readers = [], {}
+        for name, defs in self.defs.items():
+            for s in defs:
+                if SENTINEL.of(s):
+                    continue
+                need = self._scalar_needs(s)
+                if need is None:
+                    failing.append(name)
+                    break
+                for m in need:
+                    readers.setdefault(m, []).append(name)
+        defined, loop_targets = self.defs, self.loop_targets
+        outside = [m for m in readers
+                   if m in self.params or m not in defined and m not in loop_targets]
+        return failing, readers, outside
+
     def name_readers(self):
-        """name -> the names whose definitions read it (a name once per read; shared with
-        the shape facts, shapes.py)."""
+        """name -> the names whose definitions read it (a name once per read; the shape
+        facts, shapes.py, read it too when it is made)."""
         if self._readers_of is None:
             self._readers_of = {}
             for name, defs in self.defs.items():

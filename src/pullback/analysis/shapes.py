@@ -58,6 +58,7 @@ import operator
 import gast
 
 from ..ir.annotations import SENTINEL
+from ..ir.nodes import names as names_in
 from ..ir.nodes import walk
 from ..rules import kinds_of
 from ..rules.shifts import ADD, BINARY, SHAPE_ONLY, SHIFT_PRESERVING, SHIFTABLE, UNARY
@@ -132,37 +133,57 @@ class Shapes:
         change, so only the names that read a changed name are visited again (in this
         round if they come after it, else in the next)."""
         names = sorted(set(self.analysis.defs) | set(self.analysis.params))
-        self.tokens = dict.fromkeys(names, TOP)
+        self.tokens = tokens = dict.fromkeys(names, TOP)
         position = {name: i for i, name in enumerate(names)}
-        readers = self.analysis.name_readers()  # name -> the names computed from it
+        # a proven scalar's token is SCALAR from its first visit on, whatever the others'
+        # (_compute): it is set in the first round, and never visited again (a visit
+        # would change nothing)
+        scalar = self.analysis.scalar
+        # name -> the names computed from it (those not proven scalar are enough: the
+        # scalar inference's table if it made one, else one of those only)
+        readers = self.analysis._readers_of
+        if readers is None:
+            readers = {}
+            for name, defs in self.analysis.defs.items():
+                if name not in scalar:
+                    for s in defs:
+                        for n in names_in(s.value):
+                            readers.setdefault(n.id, []).append(name)
         visits: list = []  # (round, position) of the later rounds: a heap
         queued: set = set()
 
-        def visit(round_, i):
-            name = names[i]
-            old = self.tokens[name]
-            new = self._compute(name)
-            if old not in (TOP, new) and self._is_merge(name):
-                new = None  # a merge that changed its mind knows nothing
-            if new == old:
-                return
-            self.tokens[name] = new
+        def changed(round_, i, name):
             for reader in readers.get(name, ()):
                 j = position[reader]
-                if round_ == 0 and j > i:
+                if round_ == 0 and j > i or reader in scalar:
                     continue  # (the first round visits it still)
                 later = (round_ if j > i else round_ + 1, j)
                 if later not in queued:
                     queued.add(later)
                     heapq.heappush(visits, later)
 
-        for i in range(len(names)):  # the first round: every name, in order
-            visit(0, i)
+        def visit(round_, i):
+            name = names[i]
+            old = tokens[name]
+            new = self._compute(name)
+            if old not in (TOP, new) and self._is_merge(name):
+                new = None  # a merge that changed its mind knows nothing
+            if new == old:
+                return
+            tokens[name] = new
+            changed(round_, i, name)
+
+        for i, name in enumerate(names):  # the first round: every name, in order
+            if name in scalar:
+                tokens[name] = SCALAR
+                changed(0, i, name)
+            else:
+                visit(0, i)
         while visits:
             turn = heapq.heappop(visits)
             queued.discard(turn)
             visit(*turn)
-        self.tokens = {n: (None if t == TOP else t) for n, t in self.tokens.items()}
+        self.tokens = {n: (None if t == TOP else t) for n, t in tokens.items()}
 
     def _is_merge(self, name) -> bool:
         return name in self.analysis.params or len(self.analysis.defs.get(name, ())) != 1
@@ -266,12 +287,10 @@ class Shapes:
     def _shift_constants(self):
         found = set()
         ops = self.analysis.ops
-        for s in self.analysis.assigns:
+        for s in self.analysis.by_kind.get("rule", ()):  # (assignments to names)
             target = s.targets[0]
-            if target.__class__ is not gast.Name:
-                continue
             op = ops[id(s)]  # (the rare candidates first: then the definitions counted)
-            if op.kind == "rule" and op.callee in SHIFTABLE \
+            if op.callee in SHIFTABLE \
                     and len(self.analysis.defs.get(target.id, ())) == 1 and self._cancels(s, op):
                 found.add(target.id)
         return found
