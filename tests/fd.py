@@ -278,3 +278,30 @@ def assert_jvp_matches(f, shape, seed, rel=1e-6):
     assert np.isclose(value, f(x), rtol=1e-12, atol=0)
     numeric = (f(x + h * v) - f(x - h * v)) / (2 * h)
     assert np.isclose(tangent, numeric, rtol=rel, atol=1e-9), (tangent, numeric)
+
+
+def assert_derivatives_match(f, args, wrt=0, rng=None, rtol=1e-5, atol=1e-7):
+    """pullback's grad, jvp and hvp of f in the argument at position `wrt`: the gradient
+    against central differences, jvp and hvp along a random direction against central
+    differences of f and of pullback's own gradient (which the first check vouches for)."""
+    import pullback
+
+    rng = rng if rng is not None else np.random.default_rng(0)
+    args = list(args)
+    x = args[wrt]
+    got = pullback.grad(f, wrt=wrt)(*args)
+    assert_close(got, numeric_grad(f, args, wrt=wrt), rtol=rtol, atol=atol)
+    v = rng.normal(size=np.shape(x)) if np.ndim(x) else float(rng.normal())
+    h = 1e-6
+
+    def at(t, fn=f):
+        moved = list(args)
+        moved[wrt] = x + t * v
+        return fn(*moved)
+
+    value, tangent = pullback.jvp(f, wrt=wrt)(*args, v)
+    assert np.isclose(value, f(*args))
+    assert np.isclose(tangent, (at(h) - at(-h)) / (2 * h), rtol=1e-5, atol=1e-8)
+    grad = pullback.grad(f, wrt=wrt)
+    hv = pullback.hvp(f, wrt=wrt)(*args, v)
+    assert_close(hv, (at(h, grad) - at(-h, grad)) / (2 * h), rtol=1e-4, atol=1e-6)
