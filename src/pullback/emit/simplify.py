@@ -559,8 +559,8 @@ def _drop_dead_code(tree, mentioned: dict, loads: dict) -> None:
                         forget(s)
                         continue
                     s.test, s.body, s.orelse = not_(s.test), s.orelse, []  # `if not c:`
-                if not s.body:
-                    s.body = [gast.Pass()]
+                if not s.body:  # (listed: a second sweep reads what each statement mentions)
+                    s.body = [_listed(gast.Pass(), mentioned)]
                 reads |= else_reads
                 stores |= else_stores
                 _, part_reads, part_stores = mentioned[id(s)]
