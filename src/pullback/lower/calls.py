@@ -322,9 +322,13 @@ class Calls:
         if function is None:
             return None
         head = dotted_name(func.value)
-        if head is not None and head.split(".")[0] not in self.locals:
+        known = head is not None and head.split(".")[0] not in self.locals
+        if known and self.parsed.resolve(func.value).__class__ is not np.ndarray:
             return None  # a method of a module or global object: resolved as written
-        if not (isinstance(func.value, gast.Name) and self.annotated_array(func.value.id)) \
+        # (an array the function reads from its module or closure, `X.dot(w)`: read
+        # where the call runs, as the function reads it, and its method NumPy's function)
+        if not known and not (isinstance(func.value, gast.Name)
+                              and self.annotated_array(func.value.id)) \
                 and (isinstance(func.value, gast.Name)
                      and self.user_method(func.value.id, func.attr)
                      or func.attr in self.user_class_methods()
