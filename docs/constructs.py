@@ -562,6 +562,16 @@ def dict_methods(x, y):
     return d.get("a", 0.0) * d.get("missing", y) + first * dict(w=y)["w"]
 
 
+DEFAULTS = {"a": 1.5, "b": -0.5}
+
+
+def merged_dicts(x, y):
+    q = {**DEFAULTS, "a": x}
+    own = DEFAULTS.copy()
+    own["b"] = y
+    return q["a"] * q["b"] + {**q, **own}["b"] * x
+
+
 def min_max_many_or_default(x, y):
     lo = min(x, y, x * y)
     return lo + max([v for v in [x, y] if v > 10.0], default=y * y)
@@ -1451,6 +1461,8 @@ CASES = [
      star_unpacking_in_displays, (0.5, -1.5), (0, 1)),
     (FUNCTIONS, "`d.get`, `d.setdefault`, `dict(zip(...))`, `dict(k=v)`, `dict(d)`",
      dict_methods, (0.5, -1.5), (0, 1)),
+    (FUNCTIONS, "`{**d, k: v}`, `{**a, **b}`, `P.copy()` of a module's dict", merged_dicts,
+     (0.5, -1.5), (0, 1)),
     (FUNCTIONS, "`d.pop(k)`, `d.pop(k, default)` on a dict the function built", dict_pop,
      (0.5, -1.5), (0, 1)),
     (FUNCTIONS, "values grouped by key: `d.setdefault(k, []).append(v)`, "

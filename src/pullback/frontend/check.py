@@ -172,8 +172,6 @@ def _check_detail(node, reject) -> None:
         reject(node.context_expr, "`with ... as` a tuple or attribute (use one name)")
     elif isinstance(node, gast.comprehension) and node.is_async:
         reject(node, "async comprehension")
-    elif isinstance(node, gast.Dict) and None in node.keys:
-        reject(node, "**mapping in a dict display")
     elif isinstance(node, gast.Assign):
         for target in node.targets:
             _check_target(target, reject, node)

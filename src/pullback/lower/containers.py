@@ -6,7 +6,9 @@ Guarantees: `dict_names` lists the names the function binds to dicts it builds (
 name bound to a dict in one place and to another value in another is refused, since
 loops iterate a dict's keys but other sequences' elements), `set_names` those that only
 ever hold sets it builds (iterated, like a dict's keys, as a list of their elements);
-`dict(...)` is a dict built by a display or a comprehension; `d.get(k, v)` is `d[k]`
+`dict(...)` (and `P.copy()` of a dict f reads from its module, closure or a held object) is
+a dict built by a display or a comprehension, `{**a, k: v}` one built by writes in the
+display's order; `d.get(k, v)` is `d[k]`
 if `has_key(d, k)` else `v`; `d.setdefault(k, v)` writes `d[k] = v` when the key is
 absent (only on a dict the function built); `d.update({k: v}, name=w)` of such a dict
 is its writes `d[k] = v` after every key and value is evaluated; `values.pop(i)` is a
@@ -70,7 +72,8 @@ def dict_names(tree, flatten, nodes=None) -> set[str]:
             is_dict = isinstance(node.value, (gast.Dict, gast.DictComp)) or (
                 isinstance(node.value, gast.Call) and isinstance(node.value.func, gast.Name)
                 and node.value.func.id == "dict"
-                and flatten.parsed.lookup("dict") is builtins.dict)
+                and flatten.parsed.lookup("dict") is builtins.dict) \
+                or copies_a_dict(node.value, flatten)
             for t in targets:
                 if isinstance(t, gast.Name):
                     kinds.setdefault(t.id, set()).add(is_dict)
@@ -85,6 +88,21 @@ def dict_names(tree, flatten, nodes=None) -> set[str]:
             flatten.error(f"{name!r} holds a dict in one place and another value in another "
                           "(give the dict its own name)", where)
     return {name for name, found in kinds.items() if found == {True}}
+
+
+def copies_a_dict(value, flatten) -> bool:
+    """Whether `value` is `P.copy()` (or `obj.params.copy()`) of a dict f reads from its
+    module, closure or a held object: exactly a dict (a defaultdict's or OrderedDict's
+    copy is not `dict(P)`), not a local name shadowing one."""
+    if not (isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute)
+            and value.func.attr == "copy" and not value.args and not value.keywords):
+        return False
+    dotted = dotted_name(value.func)
+    if dotted is None or dotted.split(".")[0] in flatten.locals:
+        return False
+    method = flatten.parsed.resolve(value.func)
+    return type(getattr(method, "__self__", None)) is dict \
+        and getattr(method, "__name__", None) == "copy"
 
 
 def set_names(tree, flatten, nodes=None) -> set[str]:
@@ -197,6 +215,9 @@ class Containers:
         found = self.builtin(func)
         if found is builtins.dict:
             return self.dict_call(expr, out)
+        if copies_a_dict(expr, self):  # P.copy() of a module's dict: dict(P)
+            return self.dict_call(gast.Call(func=func, args=[self.atom(func.value, out)],
+                                            keywords=[]), out)
         if isinstance(func, (gast.Name, gast.Attribute)) and dotted_name(func) is not None \
                 and dotted_name(func).endswith("hypot") and not keywords \
                 and (len(args) != 2 or isinstance(args[0], gast.Starred)) \
@@ -406,6 +427,32 @@ class Containers:
                                              ctx=gast.Store()), value))
         self.dicts.add(built.id)
         return built
+
+    def merged_dict(self, expr, out, result=None):
+        """`{**a, k: v, **b}`: a dict built by writes in Python's order: each mapping's
+        items written as a loop over them, each pair as `d[k] = v`, so a later key
+        overrides an earlier one as in the display."""
+        if result is None:
+            result = self.namer.fresh("mapping")
+            self.built.add(result)  # (its only name once bound: moved, not shared)
+        out.append(assign(result, gast.Dict(keys=[], values=[])))
+        lineno = getattr(expr, "lineno", self.lineno)
+        for key, value in zip(expr.keys, expr.values):
+            if key is not None:
+                written = self.atom(key, out), self.atom(value, out)
+                out.append(assign(gast.Subscript(value=load(result), slice=written[0],
+                                                 ctx=gast.Store()), written[1]))
+                continue
+            k, v = self.namer.fresh("key"), self.namer.fresh("value")
+            items = gast.Call(func=gast.Attribute(value=self.atom(value, out), attr="items",
+                                                  ctx=gast.Load()), args=[], keywords=[])
+            out.extend(self.block([at_line(gast.For(
+                target=tuple_of(store(k), store(v), ctx=gast.Store()), iter=items,
+                body=[at_line(assign(gast.Subscript(value=load(result), slice=load(k),
+                                                    ctx=gast.Store()), load(v)), lineno)],
+                orelse=[], type_comment=None), lineno)]))
+        self.dicts.add(result)
+        return load(result)
 
     def pop(self, expr, out):
         """`values.pop(i)`: a read of values[i], then the update that removes it;

@@ -230,13 +230,13 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
             elif cls in asked:
                 keep(n)
         self._bindings = nodes  # (holds_python_container, asked before flattening starts)
+        self.locals = set(parameters(tree.args)) | self.stored
         self.dicts = dict_names(tree, self, nodes)
         # iterated as their elements (sets) or keys (mappings read), like dicts
         self.keyed = set_names(tree, self, nodes) | mapping_names(tree, nodes)
         kwarg = tree.args.kwarg
         if kwarg is not None and kwarg.id not in stored_in_order(*tree.body):
             self.dicts.add(kwarg.id)  # **kwargs is a dict while it is not rebound
-        self.locals = set(parameters(tree.args)) | self.stored
         self.iterators = iterator_names(tree, parsed)  # it = iter(xs) (iterators.py)
         self.changed_in_place = changed_in_place(tree, parsed, local_functions) \
             if self.iterators else set()  # read only to start an iterator
@@ -463,6 +463,9 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
         if isinstance(target, gast.Name) and isinstance(value, gast.DictComp) \
                 and not reads_name(value, target.id):
             self.comprehension(value, out, target.id)  # built under its own name: no copy
+        elif isinstance(target, gast.Name) and isinstance(value, gast.Dict) \
+                and None in value.keys and not reads_name(value, target.id):
+            self.merged_dict(value, out, target.id)  # built under its own name: no copy
         elif isinstance(target, gast.Name) and called is builtins.dict \
                 and not reads_name(value, target.id):
             self.dict_call(value, out, target.id)  # built under its own name: no copy
@@ -831,6 +834,8 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
                              keywords=[])
             BUILTIN.set(made.func, builtins.set)
             return made
+        if isinstance(expr, gast.Dict) and None in expr.keys:
+            return self.merged_dict(expr, out)
         if isinstance(expr, gast.Dict):
             return gast.Dict(keys=[self.atom(k, out) for k in expr.keys],
                              values=[self.atom(v, out) for v in expr.values])
