@@ -44,6 +44,7 @@ from .helpers import (
     GradDict,
     GradList,
     GradRecord,
+    Unbound,
     accum_attr,
     add_grads,
     as_grad,
@@ -752,6 +753,8 @@ def operand_of_user_class(value, at):
 
     name, where = at
     cls = type(value)
+    if cls is Unbound:
+        return  # a variable not set on this path: its read raises Python's error
     if is_foreign_array(value):
         return  # an array of another library, differentiated by the rules as arrays
     if name.startswith(".") and cls.__module__ not in ("builtins", "numpy") \
