@@ -29,6 +29,11 @@ def test_the_tool_checks_each_case_in_three_modes(tmp_path, capsys, monkeypatch)
             from autograd.misc.flatten import flatten
             flat, _ = flatten(params)
             return np.sum(flat ** 2)
+
+        def calls_what_flatten_returned(params):
+            from autograd.misc.flatten import flatten
+            flat, unflatten = flatten(params)
+            return np.sum(unflatten(flat * 2.0)["w"])
     """))
 
     def model(m):
@@ -40,10 +45,15 @@ def test_the_tool_checks_each_case_in_three_modes(tmp_path, capsys, monkeypatch)
         import numpy as np
         return m.uses_a_library_flatten, [m.init_params(np.random.RandomState(2))], 0
 
+    def rebuilt(m):
+        import numpy as np
+        return m.calls_what_flatten_returned, [m.init_params(np.random.RandomState(3))], 0
+
     monkeypatch.setattr(tool, "CASES", [("model", "small_model", model),
-                                        ("flattened", "small_model", flattened)])
+                                        ("flattened", "small_model", flattened),
+                                        ("rebuilt", "small_model", rebuilt)])
     status = tool.main([str(tmp_path)])
     out = capsys.readouterr().out
     assert status == 0
-    assert "6 checks, 3 correct, 3 refused" in out
-    assert "flattened grad" in out and "no derivative rule for flatten" in out
+    assert "9 checks, 6 correct, 3 refused" in out
+    assert "rebuilt grad" in out and "the call to unflatten()" in out

@@ -1606,6 +1606,17 @@ SAMPLES.update({
                           [((5,), ANY), ((2,), (0.2, 3.8))])],
     spline_grad_y: [("spline_grad_y(x0, np.arange(5.0), x1)", [((3,), ANY), ((3,), (0.2, 3.8))])],
 })
+# session 21 (last): autograd.misc.flatten's rule (rules/autograd_own.py) and its gradient's
+SAMPLES.update({
+    HELPERS["autograd_flatten"]: [
+        ("autograd_flatten([x0, (x1, {'b': x2, 'a': x0 * x1})])[0]",
+         [((2, 3), ANY), (S, ANY), ((2,), ANY)])],
+    HELPERS["flatten_grad"]: [
+        ("flatten_grad((x0, 0.0), [x1, (x2, x1)])[1][0] * x2",
+         [((6,), ANY), (S, ANY), ((2, 2), ANY)]),
+        ("flatten_grad((x0 * x0, 0.0), {'w': x1, 'b': [x2]})['w'] * x1",
+         [((3,), ANY), ((2,), ANY), (S, ANY)])],
+})
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 
@@ -1772,6 +1783,8 @@ def _sample_calls(f, expr, args):
            "transposed": HELPERS["transposed"], "scipy_samples": scipy_samples,
            "own_input": HELPERS["own_input"], "cmath": cmath,
            "cubic_spline_value": cubic_spline_value, "spline_grad_y": spline_grad_y,
+           "autograd_flatten": HELPERS["autograd_flatten"],
+           "flatten_grad": HELPERS["flatten_grad"],
            **{f"x{i}": a for i, a in enumerate(args)}}
 
     def value(node):

@@ -563,7 +563,9 @@ _AUTOGRAD_RENAMED = {("autograd.numpy.linalg", "T"): (_np.linalg, "matrix_transp
                      ("autograd.scipy.signal", "convolve"): (
                          f"{__name__}.autograd_own", "autograd_convolve"),
                      ("autograd.numpy", "make_diagonal"): (
-                         f"{__name__}.autograd_own", "autograd_make_diagonal")}
+                         f"{__name__}.autograd_own", "autograd_make_diagonal"),
+                     ("autograd.misc.flatten", "flatten"): (
+                         f"{__name__}.autograd_own", "autograd_flatten")}
 
 
 def autograd_wrapped(obj):

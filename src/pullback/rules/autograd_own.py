@@ -1,10 +1,12 @@
 """Rules for autograd's own functions that no NumPy or SciPy function computes: its
 tensor convolution, `autograd.scipy.signal.convolve(A, B, axes=None, dot_axes=[(), ()],
 mode='full')` (autograd's function, not SciPy's: code written for autograd calls it, its
-convnet example among them), and `autograd.numpy.make_diagonal(D, offset=0, axis1=-1,
-axis2=-2)` (D laid on the diagonal of its last axis and a new one). rules.autograd_wrapped
-gives autograd's functions the rules of `autograd_convolve` and `autograd_make_diagonal`
-here, which compute the same.
+convnet example among them), `autograd.numpy.make_diagonal(D, offset=0, axis1=-1,
+axis2=-2)` (D laid on the diagonal of its last axis and a new one) and
+`autograd.misc.flatten(value)` (a nesting of lists, tuples and dicts of arrays -> one
+vector, and the function that rebuilds the nesting). rules.autograd_wrapped gives
+autograd's functions the rules of `autograd_convolve`, `autograd_make_diagonal` and
+`autograd_flatten` here, which compute the same.
 
 Guarantees:
 - the convolution is bilinear: with each pair of convolved axes related by a 0/1 tensor
@@ -19,7 +21,12 @@ Guarantees:
   is refused where it reaches autograd_convolve_grad);
 - make_diagonal is linear: its gradient is the diagonal of g it wrote D on, its tangent
   make_diagonal of the tangent (autograd's function takes only offset=0, axis1=-1,
-  axis2=-2, and raises for the others).
+  axis2=-2, and raises for the others);
+- flatten is linear in its leaves: its gradient is the vector part of the pair it
+  returned laid back into the nesting (lists and tuples as lists, dicts as dicts, each
+  leaf's shape), its tangent the pair (the tangent's leaves flattened, none); the function
+  it returns carries no gradient, and a call of it inside f is refused as a call of a
+  computed function.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import PullbackError
+from ..runtime.helpers import GradDict, GradList
 from . import rule
 from .support import _zero
 
@@ -104,6 +112,82 @@ def autograd_make_diagonal(D, offset=0, axis1=-1, axis2=-2):
     return np.where(np.eye(D.shape[-1], dtype=bool), D[..., None], 0.0)
 
 
+def _leaves(value):
+    """value's leaves in autograd.misc.flatten's order: a list's or tuple's (exactly those
+    types) in order, a dict's by sorted key, anything else one leaf."""
+    if type(value) in (list, tuple):
+        for item in value:
+            yield from _leaves(item)
+    elif type(value) is dict:
+        for key in sorted(value):
+            yield from _leaves(value[key])
+    else:
+        yield value
+
+
+def _rebuilt(value, flat, list_type, dict_type):
+    """A structure like `value` holding the pieces of the vector `flat` in its leaves' order
+    (each reshaped to its leaf's shape; a scalar leaf a float), with `list_type` for its
+    lists and tuples and `dict_type` for its dicts."""
+    at = 0
+
+    def build(v):
+        nonlocal at
+        if type(v) in (list, tuple):
+            return list_type(build(item) for item in v)
+        if type(v) is dict:
+            return dict_type((key, build(v[key])) for key in sorted(v))
+        shape = np.shape(v)
+        size = int(np.prod(shape))
+        piece = np.reshape(flat[at:at + size], shape)
+        at += size
+        return piece[()] if shape == () else piece
+    return build(value)
+
+
+def autograd_flatten(value):
+    """autograd.misc.flatten: value's leaves raveled and joined in order, and the function
+    that rebuilds such a structure from a vector."""
+    leaves = [np.ravel(v) for v in _leaves(value)]
+    flat = np.concatenate(leaves) if leaves else np.array([])
+    return flat, lambda vector: _rebuilt(value, np.asarray(vector), list, dict)
+
+
+def flatten_grad(g, value):
+    """The gradient of autograd.misc.flatten(value): the pair's vector part laid back into
+    value's structure (its function part carries none)."""
+    if _zero(g) or _zero(g[0]):
+        return 0.0
+    return _rebuilt(value, np.asarray(g[0]), GradList, GradDict)
+
+
+def flatten_tangent(t, value):
+    """The tangent of autograd.misc.flatten(value) along t (a structure like value's, or a
+    zero for all of it or any part): the pair (t's leaves flattened, none)."""
+    if _zero(t):
+        return 0.0
+    pieces = []
+
+    def walk(v, tv):
+        if type(v) in (list, tuple):
+            for i, item in enumerate(v):
+                walk(item, 0.0 if _zero(tv) else tv[i])
+        elif type(v) is dict:
+            for key in sorted(v):
+                walk(v[key], 0.0 if _zero(tv) else tv[key])
+        else:
+            pieces.append(np.ravel(np.broadcast_to(0.0 if _zero(tv) else tv, np.shape(v))))
+    walk(value, t)
+    return (np.concatenate(pieces) if pieces else np.array([]), 0.0)
+
+
+def flatten_grad_transpose(g, d, value):
+    """flatten_grad is linear in d: its adjoint is flatten's tangent, as a gradient pair."""
+    if _zero(g):
+        return 0.0
+    return GradList(flatten_tangent(g, value))
+
+
 RULES = {
     autograd_make_diagonal: rule("D, offset=0, axis1=-1, axis2=-2", kinds=("fresh",),
                                  jvp="linear", D="np.diagonal(g, offset, axis1, axis2)"),
@@ -111,7 +195,12 @@ RULES = {
         "A, B, axes=None, dot_axes=((), ()), mode='full'", kinds=("fresh",), jvp="bilinear",
         A="autograd_convolve_grad(g, ans, A, B, axes, dot_axes, mode, 0)",
         B="autograd_convolve_grad(g, ans, A, B, axes, dot_axes, mode, 1)"),
+    autograd_flatten: rule("value", kinds=("fresh",), value="flatten_grad(g, value)",
+                           jvp={"value": "flatten_tangent(g, value)"}),
+    flatten_grad: rule("d, value", kinds=("fresh",), jvp="linear",
+                       d="flatten_grad_transpose(g, d, value)"),
 }
 NONDIFF: set = set()
 HELPERS = {f.__name__: f for f in (autograd_convolve, autograd_convolve_grad,
-                                   autograd_make_diagonal)}
+                                   autograd_make_diagonal, autograd_flatten, flatten_grad,
+                                   flatten_tangent, flatten_grad_transpose)}
