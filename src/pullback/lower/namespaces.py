@@ -83,10 +83,13 @@ def globals_shadowed_by_helpers(tree, parsed, namer, nodes=None) -> list:
         rename(tree, {name: alias})
         read = gast.Subscript(value=load(MODULE_GLOBALS), slice=const(name), ctx=gast.Load())
         found = parsed.lookup(name)
-        if isinstance(found, types.ModuleType):
+        if isinstance(found, (types.ModuleType, types.FunctionType,
+                              types.BuiltinFunctionType, np.ufunc)):
             # A module of the user's own under a helper's name (`import mylib.backend as
-            # np`): its functions are known now (np.sum is NumPy's when it re-exports it),
-            # so the alias is bound to it, with a check that the global still names it.
+            # np`), or a function (`from autograd.misc.flatten import flatten as
+            # autograd_flatten`): what it is, and its functions, are known now (np.sum is
+            # NumPy's when it re-exports it; the function has its rule), so the alias is
+            # bound to it, with a check that the global still names it.
             parsed.aliases[alias] = found
             stmt = if_(gast.Compare(left=read, ops=[gast.IsNot()], comparators=[load(alias)]),
                        [gast.Expr(value=call("rebound", const(name)))])
