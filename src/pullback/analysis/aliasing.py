@@ -169,12 +169,21 @@ def _known_array(name, analysis) -> bool:
                                                       annotation=None, type_comment=None)))
 
 
+def _only_constants(name, analysis) -> bool:
+    """Whether every definition of `name` is a constant (`d = 0.0`): no array's object."""
+    defs = analysis.defs.get(name, ())
+    return bool(defs) and all(isinstance(r, gast.Assign) and isinstance(r.value, gast.Constant)
+                              for r in defs)
+
+
 def _check_written_operands(tree, analysis, describe) -> None:
     """A helper of generated code that writes its first operand in place and returns it
     (kind "writes-first": `d_2 = accum_index(d, x, i, g)`, `take_slot_grad(d, i)`) gives
     d's object the result's value. So d may not be an input, and may be read after the
     call only where SSA has bound d to the result again (a loop's `d = d_2` at the end
-    of its body, between the call and the read; d_2 may also be what a helper of kind
+    of its body, between the call and the read) or to a constant (an inner loop's
+    `d = d_0`, `d_0 = 0.0`, on the next trip of the loop around it; d_2 may also be
+    what a helper of kind
     "view" made of the result, `d_2 = add_grads(d_1, g)`: the result's object or a new
     one), and a view of d only where the call does
     not run between the view's making and its reading; anything else is refused,
@@ -225,8 +234,11 @@ def _check_written_operands(tree, analysis, describe) -> None:
                     stack.append(n)
         family = moved._family(d)
         for n in family:
+            # rebound to the written result, or to a constant (a gradient's `d = 0.0`
+            # starting an inner loop again): a read after either does not see d's object
             again = [r for r in analysis.defs.get(n, []) if PHI.of(r)
-                     and isinstance(r.value, gast.Name) and r.value.id in now]
+                     and isinstance(r.value, gast.Name) and (
+                         r.value.id in now or _only_constants(r.value.id, analysis))]
             for t in moved.readers.get(n, []):
                 if t is s or PHI.of(t):
                     continue
