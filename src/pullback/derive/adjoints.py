@@ -525,6 +525,8 @@ class Adjoints:
             out.append(gast.For(target=store(self.namer.fresh("rep")), iter=call(
                 self.namer.spelled_builtin("range"), clone(count)), body=[pop], orelse=[],
                 type_comment=None))
+        # (dropped, like a slot's restore, where nothing reads the list again: restores.py)
+        self.restores[id(out[-1])] = self.restores[id(pop)] = (id(s), base)
         return out
 
     def certainly_list(self, name) -> bool:

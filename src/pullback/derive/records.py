@@ -107,6 +107,9 @@ class Records:
             if isinstance(s, (gast.If, gast.For, gast.While, gast.With)):
                 s.body = self.fill_pops(s.body) or [gast.Pass()]
                 s.orelse = self.fill_pops(getattr(s, "orelse", []))
+            if isinstance(s, LoopHeader) and all(b.__class__ is gast.Pass for b in s.body) \
+                    and self.loop_modes[id(s.loop)][0] not in ("checkpoint", "record"):
+                continue  # nothing to run backward (its list pops were dropped: restores.py)
             if isinstance(s, LoopHeader):
                 s, header = self.loop_header(s), s
                 for made in s if isinstance(s, list) else [s]:

@@ -1,5 +1,5 @@
-"""The slot restores nothing reads again, dropped from the adjoint sweep, for
-derive/reverse.py's `Reverse`.
+"""The slot restores (and list pops) nothing reads again, dropped from the adjoint sweep,
+for derive/reverse.py's `Reverse`.
 
 The adjoint of an in-place write `b[i] = v` takes the slot's gradient and then restores
 the slot's old value (`b[i] = b_old`, saved by the primal), so that every array holds,
@@ -9,13 +9,16 @@ dropped: the saved slot is then recorded for no one (the primal's `save_slot` st
 the checks it makes: a repeated fancy index, a float written into an integer array), and
 the array leaves a callee's record (a split function's backward that writes the array
 its forward returned makes that array, for a second derivative, written in place after
-it was handed on).
+it was handed on). The adjoint of `values.append(v)` (and of extend) likewise takes the
+added elements off again (`values.pop()`) for the reads before it; a list of indices
+built to index an array (`list(y)`) is read by nothing after its pops, which are dropped.
 
-Guarantee: a restore of array `b` is dropped only if
+Guarantee: a restore of array (or list) `b` is dropped only if
 - `b` is bound only by statements whose result is a new array (`fresh_result`: an
-  allocator, arithmetic, a copy), so nothing outside the function, the caller included,
-  held it before the function made it (analysis/aliasing.check_writes already
-  guarantees every written array is the function's own, under no second name);
+  allocator, arithmetic, a copy) or a list display, so nothing outside the function,
+  the caller included, held it before the function made it (analysis/aliasing's
+  check_writes already guarantees every written array or list is the function's own,
+  under no second name);
 - no name that may share `b`'s memory (`b` itself, a view, a tuple or list holding it,
   what is read out of those: `views_of`, `_held_by_containers`) is read, for a shape or
   for a value alike, by the adjoint sweep from the first of its top-level statements
@@ -100,10 +103,12 @@ class Restores:
         adjoint[:] = [b for b in adjoint if id(b) not in gone]
 
     def _made_here(self, base) -> bool:
-        """Whether every binding of `base` makes a new array (none a copy or phi)."""
+        """Whether every binding of `base` makes a new array or list (none a copy or
+        phi)."""
         if base in self.analysis.dicts:
             return False
         defs = self.analysis.defs.get(base)
         return bool(defs) and base not in self.analysis.params and all(
             isinstance(d, gast.Assign) and not isinstance(d.value, gast.Name)
-            and fresh_result(self.analysis, d) for d in defs)
+            and (d.value.__class__ is gast.List or fresh_result(self.analysis, d))
+            for d in defs)
