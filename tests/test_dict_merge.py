@@ -1,7 +1,8 @@
 """Dicts built by merging: `{**P, "a": x}`, `{"a": x, **P}` (P's value wins),
-`{**P, **Q}`, `{**defaults, **overrides}` of parameters, a merged dict rebuilt in a loop,
-passed to a helper or read in an expression; and `P.copy()` of a dict f reads from its
-module, closure or a held object (then written: a new dict, as `dict(P)`). Both were
+`{**P, **Q}`, `{**defaults, **overrides}` of parameters, `dict(**P)`, a merged dict
+rebuilt in a loop, passed to a helper or read in an expression; and `P.copy()` of a dict
+f reads from its module, closure or a held object (then written: a new dict, as
+`dict(P)`). Both were
 refused ("**mapping in a dict display"; an in-place write to a copy pullback could not
 prove new). Each: grad, jvp and hvp against central differences, and the merge order
 checked where a later key overrides an earlier one."""
@@ -63,6 +64,12 @@ def rebuilt_in_loop(x):
     return state["s"] * state["n"]
 
 
+def double_star_call(x):
+    q = dict(**P)
+    q["a"] = x * q["c"]
+    return q["a"] ** 2 + dict(**{**P, "b": x})["b"]
+
+
 def module_copy(x):
     q = P.copy()
     q["a"] = x
@@ -86,7 +93,7 @@ def closure_copy_maker():
 
 
 SPELLINGS = [override_after, override_before, two_mappings, in_expression, passed_on,
-             module_copy, held_copy, closure_copy_maker()]
+             double_star_call, module_copy, held_copy, closure_copy_maker()]
 
 
 @pytest.mark.parametrize("f", SPELLINGS, ids=lambda f: f.__name__)

@@ -391,9 +391,13 @@ class Containers:
                              keywords=[clone(k) for k in expr.keywords])), out)
 
     def dict_call(self, expr, out, result=None):
-        """dict(k=v, ...), dict(zip(keys, values)), dict(pairs), dict(d): a dict built by a
-        display or a comprehension."""
+        """dict(k=v, ...), dict(zip(keys, values)), dict(pairs), dict(d), dict(**d): a dict
+        built by a display or a comprehension."""
         args = expr.args
+        if not args and [k.arg for k in expr.keywords] == [None]:  # dict(**m): dict(m)
+            expr = gast.Call(func=expr.func, args=[self.atom(expr.keywords[0].value, out)],
+                             keywords=[])
+            args = expr.args
         if any(k.arg is None for k in expr.keywords) or len(args) > 1:
             self.error("dict() form (use dict(k=v, ...), dict(zip(keys, values)), "
                        "dict(pairs) or dict(d))", expr)
