@@ -5,10 +5,12 @@ Guarantees: `check_writes` returns only if every in-place write `x[i] = v` (and 
 update) in the SSA function writes an array or list the function created itself, known
 under no second name, and no view of it is read after a later write changes it; every
 other write raised `UnsupportedSyntaxError` naming the write, its file and line. A list
-written in place may be handed on (`_MovedLists`): put into a tuple or list and never read
-under its own name again, then taken out of an element popped off a list that is only
-appended to, popped and measured, and written there: one holder at a time, so no other
-name sees the write (a generated gradient hands on its inner loops' records so).
+or array written in place may be handed on (`_MovedLists`): put into a tuple or list and
+never read under its own name again, then taken out of an element popped off a list that
+is only appended to, popped and measured, and written there: one holder at a time, so no
+other name sees the write (a generated gradient hands on its inner loops' records so, and
+the arrays a loop's trip made and wrote, whose slots its backward restores; the views of
+such an array stay under `_check_views`).
 A list put into a tuple that only checks read (rules of kind "reads-only", which keep
 nothing) gets no second name; a name bound on some path only to the `unbound`
 placeholder (any use of which raises) is new there.
@@ -94,7 +96,7 @@ def check_writes(tree, analysis, parsed) -> None:
     if not buffers:
         return
     order = _statement_order(tree)
-    lists_moved = _MovedLists(analysis, order, lists)
+    lists_moved = _MovedLists(analysis, order, buffers - analysis.dicts)
     for s in analysis.assigns:  # aliases first: they explain the rest
         value = s.value
         if not PHI.of(s) and not IS_RETURN.of(s) \
@@ -112,7 +114,7 @@ def check_writes(tree, analysis, parsed) -> None:
         for e in s.value.elts if isinstance(s.value, (gast.Tuple, gast.List)) \
                 and not IS_RETURN.of(s) else ():
             if isinstance(e, gast.Name) and e.id in buffers \
-                    and not (e.id in lists and lists_moved.put_away(e.id, s)) \
+                    and not (e.id not in analysis.dicts and lists_moved.put_away(e.id, s)) \
                     and not _only_checked(s.targets[0].id, analysis, lists_moved):
                 if positions is None:
                     positions = {id(t): (i, loops) for i, (t, loops) in enumerate(order)}
@@ -414,7 +416,8 @@ def _names_read(s) -> list[str]:
 
 
 class _MovedLists:
-    """Lists handed on rather than shared, as a generated gradient hands on its records:
+    """Lists (and arrays) handed on rather than shared, as a generated gradient hands on
+    its records:
     a loop's record list is put into the record of the loop around it (`saved_2.append(
     (saved, s))`) and nothing reads it under its own name after that; the adjoint pops
     that record off (`p = saved_2[-1]; saved_2.pop(-1)`) and takes the list out of it

@@ -77,8 +77,8 @@ def dict_names(tree, flatten, nodes=None) -> set[str]:
             for t in targets:
                 if isinstance(t, gast.Name):
                     kinds.setdefault(t.id, set()).add(is_dict)
-        elif isinstance(node, (gast.For, gast.AugAssign)) or (
-                isinstance(node, gast.comprehension)):
+        elif isinstance(node, (gast.For, gast.AugAssign)):  # (a comprehension's variables
+            # are its own: `for q in qs` there is not f's q, and the lowering renames them)
             for n in walk(node.target):  # d[k] += v rebinds d[k], not d
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
                     kinds.setdefault(n.id, set()).add(False)
