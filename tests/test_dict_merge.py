@@ -158,3 +158,19 @@ def test_a_defaultdict_copy_stays_refused_located():
         pullback.grad(f)(0.5)
     assert "q['a'] = x" in str(e.value) or "q[\"a\"] = x" in str(e.value)
     assert "test_dict_merge.py" in str(e.value)
+
+
+def test_a_comprehension_variable_is_not_the_function_name_of_that_spelling():
+    # `q` the dict each trip builds, and `q` the generator's own variable: two names
+    def summed(x):
+        qs = []
+        for i in range(3):
+            q = {"w": P["a"]}
+            q["b"] = x * i
+            qs.append(q)
+        return sum(q["w"] * q["b"] ** 2 for q in qs)
+
+    assert_grad_matches(summed, (0.7,))
+    assert pullback.grad(summed)(0.7) == pytest.approx(1.5 * 2 * 0.7 * (0 + 1 + 4))
+    value, tangent = pullback.jvp(summed)(0.7, 1.0)
+    assert tangent == pytest.approx(pullback.grad(summed)(0.7))
