@@ -53,23 +53,18 @@ from .common import at_line, rename
 MODULE_GLOBALS = "module_globals"  # bound by the API to the user's module namespace
 
 
-def globals_shadowed_by_helpers(tree, parsed, namer, nodes=None) -> list:
+def globals_shadowed_by_helpers(tree, parsed, namer, walked=None) -> list:
     """The generated code binds helper names (np, math, unbroadcast, ...) for itself. A
     user's global with such a name but another value is read, live, under a new name
     (`owned_global = module_globals['owned']`); its uses in the tree are renamed.
-    `nodes`: `walk(tree)`, if the caller has it."""
+    `walked`: the tree's `Walk`, if the caller has it."""
 
-    named, stored = set(), set()  # from one walk
-    name = gast.Name
-    for n in names(tree) if nodes is None else nodes:
-        if n.__class__ is name:
-            named.add(n.id)
-            if isinstance(n.ctx, gast.Store):
-                stored.add(n.id)
-    named &= HELPERS.keys()
+    found = names(tree) if walked is None else walked.of(gast.Name)
+    named = {n.id for n in found} & HELPERS.keys()
     if not named:
         return []
     params = set(parameters(tree.args))
+    stored = {n.id for n in found if n.ctx.__class__ is gast.Store}
     out = []
     for name in sorted(named):
         if name in params or name in stored \
