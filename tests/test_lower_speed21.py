@@ -90,3 +90,16 @@ def test_gradient_of_a_closure_of_many_variables():
     f = _defined("\n".join(lines) + "\n", "<speed21-closure>", {"math": math})
     assert lookup_free(f, "scale") == scale
     assert_derivatives_match(f, (0.3, 0.7))
+
+
+def test_library_aliases_in_a_function_of_many_variables():
+    """`tanh = math.tanh` at the top, then many `b = a` copies of f's own variables (each
+    asked whether its value is a local, against f's variables read once): the alias is
+    read through, the copies are not, and the gradient matches."""
+    n = 80
+    lines = ["def f(x, y):", "    tanh = math.tanh", "    a0 = x"]
+    for i in range(n):
+        lines += [f"    b{i} = a{i}", f"    a{i + 1} = tanh(b{i}) * y + 0.5 * x"]
+    lines += [f"    return a{n}"]
+    f = _defined("\n".join(lines) + "\n", "<speed21-aliases>", {"math": math})
+    assert_derivatives_match(f, (0.3, 0.7))
