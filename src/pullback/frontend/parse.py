@@ -140,15 +140,32 @@ class Parsed:
 def lookup_free(func, name: str):
     """What the free name `name` of `func` denotes right now: its closure cell, else
     its module global, else a builtin; _MISSING if none."""
-    code = func.__code__
-    if name in code.co_freevars:
-        try:
-            return func.__closure__[code.co_freevars.index(name)].cell_contents
-        except ValueError:
-            return _MISSING
+    cells = func.__closure__
+    if cells is not None:  # (None: func has no free variable)
+        index = _free_indices(func.__code__).get(name)
+        if index is not None:
+            try:
+                return cells[index].cell_contents
+            except ValueError:
+                return _MISSING
     if name in func.__globals__:
         return func.__globals__[name]
     return getattr(builtins, name, _MISSING)
+
+
+_FREE_INDICES: dict = {}  # id(code) -> (code, {free variable: its cell's index})
+
+
+def _free_indices(code) -> dict:
+    """{name: index} of `code.co_freevars`, made once per code object: Python 3.11 makes
+    `co_freevars` anew at each read, from all the function's variables (a lookup per name
+    read that way costs the size of the function)."""
+    known = _FREE_INDICES.get(id(code))
+    if known is None or known[0] is not code:
+        if len(_FREE_INDICES) > 256:
+            _FREE_INDICES.clear()
+        known = _FREE_INDICES[id(code)] = (code, {n: i for i, n in enumerate(code.co_freevars)})
+    return known[1]
 
 
 def lookup_dotted(func, dotted: str):

@@ -382,6 +382,63 @@ def walk(node: gast.AST) -> list:
     return found
 
 
+_NO_NODES: tuple = ()
+
+
+class Walk:
+    """`walk(tree)` (`nodes`), with its nodes by class (`of`): for the passes that look at
+    a few classes of nodes only (names, calls, definitions), a list of those nodes, in the
+    walk's order, in place of a loop over every node asking each its class. Made in the
+    walk's own loop. It describes the tree as walked: after a pass changes the tree, walk
+    it again."""
+
+    __slots__ = ("nodes", "by_class")
+
+    def __init__(self, tree: gast.AST):
+        found = [tree]
+        append = found.append
+        fields_of = _CHILD_FIELDS.get
+        named: list = []  # (half the nodes: kept apart, not looked up)
+        keep_name = named.append
+        by_class: dict = {}
+        group = by_class.get
+        for n in found:  # `walk`'s loop
+            cls = n.__class__
+            if cls is _NAME:
+                keep_name(n)
+                if n.annotation is not None:
+                    append(n.annotation)
+                continue
+            same = group(cls)
+            if same is None:
+                by_class[cls] = [n]
+            else:
+                same.append(n)
+            fields = fields_of(cls)
+            if fields is None:
+                fields = _child_fields(cls)
+            for field in fields:
+                value = getattr(n, field, None)
+                if value.__class__ is list:
+                    for v in value:
+                        if isinstance(v, _AST):
+                            append(v)
+                elif isinstance(value, _AST):
+                    append(value)
+        if named:
+            by_class[_NAME] = named
+        self.nodes = found
+        self.by_class = by_class
+
+    def of(self, cls) -> list:
+        """The nodes of class `cls` (gast's classes have no subclasses), in walk order."""
+        return self.by_class.get(cls, _NO_NODES)
+
+    def has(self, classes) -> bool:
+        """Whether a node of one of `classes` (a set) occurs."""
+        return not classes.isdisjoint(self.by_class)
+
+
 _STATEMENT_LISTS = ("body", "orelse", "handlers", "finalbody", "cases")
 _SKELETON_FIELDS: dict = {}
 

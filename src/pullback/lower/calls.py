@@ -52,9 +52,13 @@ from ..ir.nodes import (
     walk,
 )
 
+_UNASKED = object()
+
 
 class Calls:
     """The call lowerings of `Flatten` (flatten.py), whose state they use."""
+
+    _callee = None  # [callee node, what it denotes] of the call being lowered
 
     def lower_call(self, expr, out):
         """A call as one call of atoms (or what it stands for), the forms tried in this
@@ -63,6 +67,31 @@ class Calls:
         of an object whose attributes f sets (inlined), an array method, a function that
         receives a nested function or is small (inlining.py), `out=`, `*xs` or `**m`, and
         last a plain call of atoms."""
+        self.asking_about(expr)  # (its callee resolved once: `resolved`)
+        try:
+            return self._lower_call(expr, out)
+        finally:
+            self._callee = None  # (a call lowered inside forgets its caller's too)
+
+    def asking_about(self, expr) -> None:
+        """Start the questions about the call `expr` (which `assign_to` asks about the
+        value it binds, then `lower_call` about the call it lowers): `resolved` resolves
+        its callee once for all of them, until a call inside it is lowered."""
+        memo = self._callee
+        if memo is None or memo[0] is not expr.func:
+            self._callee = [expr.func, _UNASKED]
+
+    def resolved(self, node):
+        """`parsed.resolve(node)`; for the callee of the call being asked about
+        (`asking_about`), resolved once for all the forms that ask."""
+        memo = self._callee
+        if memo is None or memo[0] is not node:
+            return self.parsed.resolve(node)
+        if memo[1] is _UNASKED:
+            memo[1] = self.parsed.resolve(node)
+        return memo[1]
+
+    def _lower_call(self, expr, out):
         made = self.made_callable(expr.func, out)
         if made is not None:
             return self.simple(self.call_made(made, expr), out)
@@ -119,7 +148,7 @@ class Calls:
         """Lower a NumPy call that writes into an array argument; False if it is none."""
         func = expr.func
         keywords = {k.arg: k.value for k in expr.keywords}
-        callee = self.parsed.resolve(func)
+        callee = self.resolved(func)
         if callee is np.copyto and len(expr.args) == 2 and not keywords:
             target, value, index = expr.args[0], expr.args[1], "whole_array"
         elif callee is np.fill_diagonal and len(expr.args) == 2 and not keywords:
@@ -149,7 +178,7 @@ class Calls:
         written in place, which check_writes refuses); a Python function of the user's
         takes `out` as any argument; any other f is refused, since its write into `a`
         would not be followed."""
-        found = self.parsed.resolve(expr.func)
+        found = self.resolved(expr.func)
         if found is not MISSING and rules.lookup(found) is not None:
             self.in_place(expr, out)
             return load(next(k.value for k in expr.keywords if k.arg == "out").id)
@@ -183,7 +212,7 @@ class Calls:
             or any(k.arg is None for k in expr.keywords)
         dotted = dotted_name(expr.func)
         func = MISSING if dotted is None or dotted.split(".")[0] in self.locals \
-            else self.parsed.resolve(expr.func)
+            else self.resolved(expr.func)
         readable = inspect.isfunction(func) and not is_library(func) \
             and rules.lookup(func) is None
         if readable:
@@ -323,7 +352,7 @@ class Calls:
             return None
         head = dotted_name(func.value)
         known = head is not None and head.split(".")[0] not in self.locals
-        if known and self.parsed.resolve(func.value).__class__ is not np.ndarray:
+        if known and self.resolved(func.value).__class__ is not np.ndarray:
             return None  # a method of a module or global object: resolved as written
         # (an array the function reads from its module or closure, `X.dot(w)`: read
         # where the call runs, as the function reads it, and its method NumPy's function)

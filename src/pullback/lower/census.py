@@ -26,24 +26,21 @@ is resolved once, not once per call and per lowering.
 from __future__ import annotations
 
 import inspect
-from itertools import islice
 
 import gast
 import numpy as np
 
 from ..frontend.parse import MISSING
-from ..ir.nodes import dotted_name, walk
-
-_DEFINITIONS = frozenset((gast.FunctionDef, gast.Lambda))
+from ..ir.nodes import Walk, dotted_name
 
 
 class Census:
     def __init__(self, tree, parsed):
         self.parsed = parsed
-        self.nodes = walk(tree)
-        self.calls = [n for n in self.nodes if n.__class__ is gast.Call]
-        # a def or lambda below the function's own node (the classes compared in C)
-        self.nested = not _DEFINITIONS.isdisjoint(map(type, islice(self.nodes, 1, None)))
+        self.walk = Walk(tree)  # (its nodes by class: what the passes after ask about)
+        self.nodes = self.walk.nodes
+        self.calls = self.walk.of(gast.Call)
+        self.nested = nested_definitions(self.walk)
         self.tails = set()  # the last name of each callee spelled by name (`deque`)
         self.callees = set()  # each dotted callee, spelled once (`np.sin`)
         self.called_calls = False  # a callee that is itself a call (`np.vectorize(g)(x)`)
@@ -90,3 +87,10 @@ class Census:
     def generators(self) -> bool:
         return self.nested or any(found is not MISSING and inspect.isgeneratorfunction(found)
                                   for found in self.denoted())
+
+
+def nested_definitions(walked: Walk) -> bool:
+    """Whether a def or lambda stands below the walked function's own node."""
+    root = walked.nodes[0].__class__  # (not counted)
+    return len(walked.of(gast.FunctionDef)) > (root is gast.FunctionDef) \
+        or len(walked.of(gast.Lambda)) > (root is gast.Lambda)

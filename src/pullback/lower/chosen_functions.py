@@ -39,27 +39,22 @@ from __future__ import annotations
 import gast
 
 from ..frontend.parse import MISSING
-from ..ir.nodes import clone, dotted_name, load, parameters, stored_in_order, walk
+from ..ir.nodes import Walk, clone, dotted_name, load, parameters, stored_in_order, walk
 from .common import captured
 
 
-def dispatch_chosen_functions(tree, parsed, local_functions, nodes=None) -> bool:
+def dispatch_chosen_functions(tree, parsed, local_functions, walked=None) -> bool:
     """Rewrite, in place, the calls of the chosen functions of `tree` (see the module);
-    `nodes`: `walk(tree)`, if the caller has it. False: the tree is left as it was."""
-    nodes = walk(tree) if nodes is None else nodes
+    `walked`: the tree's `Walk`, if the caller has it. False: the tree is left as it was."""
+    walked = Walk(tree) if walked is None else walked
+    named = walked.of(gast.Name)
     bindings: dict = {}  # name -> how many times f binds it (or deletes it)
-    chosen: dict = {}  # name -> [(dotted name node, the object it denotes)]
-    callees: set = set()
-    assigns = []  # `name = value`, in order
-    for n in nodes:
-        cls = n.__class__
-        if cls is gast.Name and not isinstance(n.ctx, gast.Load):
+    for n in named:
+        if n.ctx.__class__ is not gast.Load:
             bindings[n.id] = bindings.get(n.id, 0) + 1
-        elif cls is gast.Assign and len(n.targets) == 1 \
-                and isinstance(n.targets[0], gast.Name):
-            assigns.append(n)
-        elif cls is gast.Call and isinstance(n.func, gast.Name):
-            callees.add(id(n.func))
+    chosen: dict = {}  # name -> [(dotted name node, the object it denotes)]
+    assigns = [n for n in walked.of(gast.Assign)  # `name = value`, in order
+               if len(n.targets) == 1 and n.targets[0].__class__ is gast.Name]
     params = set(parameters(tree.args))
     # Only a dotted name or a conditional expression may choose a function, and not a
     # copy `a = b` of one of f's own names: set aside before f's own names are collected
@@ -79,9 +74,9 @@ def dispatch_chosen_functions(tree, parsed, local_functions, nodes=None) -> bool
               and name not in inner and len({id(f) for fs in functions for _, f in fs}) > 1}
     if not chosen:
         return False
-    for n in nodes:
-        if n.__class__ is gast.Name and n.id in chosen and isinstance(n.ctx, gast.Load) \
-                and id(n) not in callees:
+    callees = {id(n.func) for n in walked.of(gast.Call) if n.func.__class__ is gast.Name}
+    for n in named:
+        if n.id in chosen and n.ctx.__class__ is gast.Load and id(n) not in callees:
             del chosen[n.id]  # read as a value: left as written
             if not chosen:
                 return False

@@ -109,7 +109,7 @@ class Comprehensions:
         func, args = expr.func, expr.args
         head = dotted_name(func)
         if head is not None and head.split(".")[0] not in self.locals \
-                and self.parsed.resolve(func) is functools.reduce:
+                and self.resolved(func) is functools.reduce:
             return self.reduce(expr, out)
         tool = self.itertool(expr)
         if tool is not None:
@@ -165,7 +165,7 @@ class Comprehensions:
         """An atom for the values iterating `expr` gives: a list built for an iterator
         (zip, enumerate, map, reversed, d.items() ...), else the value itself."""
         expr = self.starred_zip(expr)
-        callee = self.parsed.resolve(expr.func) if isinstance(expr, gast.Call) else None
+        callee = self.resolved(expr.func) if isinstance(expr, gast.Call) else None
         if callee in (builtins.zip, builtins.enumerate, builtins.map, builtins.reversed,
                       builtins.filter) or mapping_view(expr, callee, MISSING):
             return self.comprehension(self.as_list_comp(expr), out)
@@ -232,7 +232,7 @@ class Comprehensions:
             return gast.ListComp(elt=load(name), generators=[generator])
         if found is builtins.list and len(expr.args) == 1 and not expr.keywords:
             return self.as_list_comp(expr.args[0])
-        callee = self.parsed.resolve(expr.func) if isinstance(expr, gast.Call) else None
+        callee = self.resolved(expr.func) if isinstance(expr, gast.Call) else None
         width = 1
         if callee is builtins.zip:
             width = len(expr.args)
@@ -257,7 +257,7 @@ class Comprehensions:
         head = head.split(".")[0]
         if head in self.locals or head in self.local_functions:  # (no union per call)
             return None
-        found = self.parsed.resolve(expr.func)
+        found = self.resolved(expr.func)
         return next((name for name, tool in ITERTOOLS.items()
                      if found is tool or (found == tool and callable(found))), None)
 

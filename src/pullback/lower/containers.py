@@ -222,7 +222,7 @@ class Containers:
                 and dotted_name(func).endswith("hypot") and not keywords \
                 and (len(args) != 2 or isinstance(args[0], gast.Starred)) \
                 and dotted_name(func).split(".")[0] not in self.locals \
-                and self.parsed.resolve(func) is math.hypot:
+                and self.resolved(func) is math.hypot:
             # math.hypot(a, b, c) and math.hypot(*xs): math_hypot_n of one sequence, whose
             # rule differentiates in each coordinate (rules/stdlib.py)
             if len(args) == 1 and isinstance(args[0], gast.Starred):
@@ -297,7 +297,7 @@ class Containers:
         dotted = dotted_name(func)
         if dotted is None or dotted.split(".")[0] in self.locals:
             return None
-        cls = self.parsed.resolve(func)
+        cls = self.resolved(func)
         if not (isinstance(cls, type) and issubclass(cls, tuple)
                 and isinstance(getattr(cls, "_fields", None), tuple)):
             return None

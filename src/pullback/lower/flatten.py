@@ -398,7 +398,7 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
         func, args = expr.func, expr.args
         head = dotted_name(func)
         callee = MISSING if head is None or head.split(".")[0] in self.locals \
-            else self.parsed.resolve(func)
+            else self.resolved(func)
         if expr.keywords or any(isinstance(a, gast.Starred) for a in args):
             return False
         index = None
@@ -443,6 +443,8 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
         return True
 
     def assign_to(self, target, value, out):
+        if value.__class__ is gast.Call:
+            self.asking_about(value)
         if self.start_iterator(target, value, out):
             return
         if isinstance(target, gast.Name) and self.bind_callable(target.id, value, out):
@@ -812,7 +814,7 @@ class Flatten(Loops, Calls, MadeCallables, Containers, Inlining, BuiltObjects, C
         if isinstance(expr, gast.Subscript) and self.built_object(expr.value):
             return self.container_protocol(expr, out)  # obj[i]: its __getitem__
         if isinstance(expr, gast.Subscript):
-            if rules.builds_by_indexing(self.parsed.resolve(expr.value)):  # np.r_[x, c]
+            if rules.builds_by_indexing(self.resolved(expr.value)):  # np.r_[x, c]
                 return self.simple(indexing_call(expr), out)
             base = self.atom(expr.value, out)
             return gast.Subscript(value=base, slice=self.index(expr.slice, out), ctx=gast.Load())

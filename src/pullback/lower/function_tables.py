@@ -52,6 +52,7 @@ import gast
 
 from ..frontend.parse import is_library
 from ..ir.nodes import (
+    Walk,
     assign,
     call,
     clone,
@@ -67,12 +68,11 @@ from ..ir.nodes import (
 from .common import captured
 
 
-def dispatch_function_tables(tree, namer, parsed, local_functions, nodes=None) -> bool:
+def dispatch_function_tables(tree, namer, parsed, local_functions, walked=None) -> bool:
     """Rewrite, in place, the calls through function tables of `tree` (see the module);
-    `nodes`: `walk(tree)`, if the caller has it. False: the tree is left as it was."""
-    nodes = walk(tree) if nodes is None else nodes
-    if _DISPLAYS.isdisjoint(map(type, nodes)) or not any(  # (no display: the classes
-            n.__class__ in _DISPLAYS and _may_be_table(n) for n in nodes):  # compared in C)
+    `walked`: the tree's `Walk`, if the caller has it. False: the tree is left as it was."""
+    walked = Walk(tree) if walked is None else walked
+    if not any(_may_be_table(n) for display in _DISPLAYS for n in walked.of(display)):
         return False
     own = set(parameters(tree.args)) | set(stored_in_order(tree)) | captured(tree)
     partials: set = set()  # names the partials of tables are bound to (see hoist_partials)

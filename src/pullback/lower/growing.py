@@ -45,17 +45,17 @@ from __future__ import annotations
 
 import gast
 
-from ..ir.nodes import assign, binop, call, const, load, parameters, walk
+from ..ir.nodes import Walk, assign, binop, call, const, load, parameters, walk
 from .common import at_line
 
 _RESIZING = {"append", "extend", "insert", "pop", "remove", "clear"}
 
 
-def loops_over_growing_lists(tree, namer, nodes=None) -> bool:
+def loops_over_growing_lists(tree, namer, walked=None) -> bool:
     """Rewrite, in place, the loops of f's own body the module docstring describes;
-    `nodes`: `walk(tree)`, if the caller has it. False: the tree is left as it was."""
-    candidates = {n.func.value.id for n in (walk(tree) if nodes is None else nodes)
-                  if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
+    `walked`: the tree's `Walk`, if the caller has it. False: the tree is left as it was."""
+    candidates = {n.func.value.id for n in (walked or Walk(tree)).of(gast.Call)
+                  if isinstance(n.func, gast.Attribute)
                   and n.func.attr in _RESIZING and isinstance(n.func.value, gast.Name)}
     if not candidates:
         return False

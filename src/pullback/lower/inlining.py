@@ -142,11 +142,16 @@ def _looped(callee, node) -> bool:
 class Inlining:
     """The inlining of `Flatten` (flatten.py), whose state it uses."""
 
+    def is_local(self, name) -> bool:
+        """Whether `name` is one of f's variables or nested functions (asked per call:
+        not by building the union of the two, the size of f, each time)."""
+        return name in self.locals or name in self.local_functions
+
     def readable_callee(self, expr, passed):
         """The Parsed of the module-level function `expr` calls, whose body is inlined
         because it receives the nested function `passed`."""
         name = dotted_name(expr.func) or "a call"
-        func = self.parsed.resolve(expr.func)
+        func = self.resolved(expr.func)
         fits = ("(a nested function may be called, passed to map, as key= to min, max "
                 "and sorted, and to Python functions pullback can read)")
         shown = self.shown(passed)
@@ -187,12 +192,12 @@ class Inlining:
         have been inlined: the call is then transformed as a callee. A call inside an
         inlined body is inlined only through a plain name."""
         name = dotted_name(expr.func)
-        if name is None or name.split(".")[0] in self.locals | set(self.local_functions) \
+        if name is None or self.is_local(name.split(".")[0]) \
                 or any(isinstance(a, gast.Starred) for a in expr.args) \
                 or any(k.arg is None for k in expr.keywords) \
                 or (ORIGIN.of(expr) and "." in name):
             return None
-        func = self.parsed.resolve(expr.func)
+        func = self.resolved(expr.func)
         if not inspect.isfunction(func) or func is self.parsed.func or func in self.inlining \
                 or hasattr(func, "__wrapped__") or rules.lookup(func) is not None \
                 or is_library(func):
@@ -216,11 +221,11 @@ class Inlining:
         engine follows; None for any other call. A call of one inside its own inlined body
         (recursion), or beyond WRITING_BUDGET inlined statements, is refused, located."""
         name = dotted_name(expr.func)
-        if name is None or name.split(".")[0] in self.locals | set(self.local_functions) \
+        if name is None or self.is_local(name.split(".")[0]) \
                 or any(k.arg is None for k in expr.keywords) \
                 or (ORIGIN.of(expr) and "." in name):
             return None
-        func = self.parsed.resolve(expr.func)
+        func = self.resolved(expr.func)
         if not user_function(func) or func is self.parsed.func:
             return None
         written = written_params(func)
@@ -422,7 +427,7 @@ class Inlining:
         stores, defs = facts.stores.get(name, 0), facts.single_assigns.get(name, [])
         if stores != 1 or len(defs) != 1 or not isinstance(defs[0].value, gast.Call):
             return None
-        cls = self.parsed.resolve(defs[0].value.func)
+        cls = self.resolved(defs[0].value.func)
         if not isinstance(cls, type) or is_library(cls) or cls.__new__ is not object.__new__ \
                 or rules.lookup(cls) is not None:
             return None
@@ -680,9 +685,9 @@ class Inlining:
         if isinstance(expr, gast.Constant):
             return True
         name = dotted_name(expr)
-        if name is None or name.split(".")[0] in self.locals | set(self.local_functions):
+        if name is None or self.is_local(name.split(".")[0]):
             return False
-        found = self.parsed.resolve(expr)
+        found = self.resolved(expr)
         return isinstance(found, types.ModuleType) or (found is not MISSING and callable(found))
 
     def only_called(self, body, fixed, name, receiver=None):
@@ -1013,7 +1018,7 @@ class BuiltObjects:
         if reverse or facts.stores.get(it.id, 0) != 1 or len(defs) != 1 \
                 or not isinstance(defs[0].value, gast.Call):
             return None
-        cls = self.parsed.resolve(defs[0].value.func)
+        cls = self.resolved(defs[0].value.func)
         method = inspect.getattr_static(cls, "__iter__", None) if _plain_class(cls) else None
         iterated = _iterated_by(method) if method is not None else None
         if iterated is None:
@@ -1056,7 +1061,7 @@ class BuiltObjects:
                 return True
         return isinstance(expr, gast.Call) and dotted_name(expr.func) is not None \
             and dotted_name(expr.func).split(".")[0] not in self.locals \
-            and _plain_class(self.parsed.resolve(expr.func))  # C(args).fit(x).loss()
+            and _plain_class(self.resolved(expr.func))  # C(args).fit(x).loss()
 
     def container_protocol(self, expr, out):
         """`len(obj)` and `obj[i]` of an object f builds, as its `__len__` and
@@ -1071,7 +1076,7 @@ class BuiltObjects:
         elif isinstance(expr, gast.Call) and len(expr.args) == 1 and not expr.keywords \
                 and self.built_object(expr.args[0]) and isinstance(expr.func, gast.Name) \
                 and expr.func.id not in self.locals \
-                and self.parsed.resolve(expr.func) is builtins.len:
+                and self.resolved(expr.func) is builtins.len:
             attr, obj, args = "__len__", expr.args[0], []
         else:
             return None
@@ -1130,9 +1135,9 @@ class BuiltObjects:
                 or any(k.arg is None for k in value.keywords):
             return False
         dotted = dotted_name(value.func)
-        if dotted is None or dotted.split(".")[0] in self.locals | set(self.local_functions):
+        if dotted is None or self.is_local(dotted.split(".")[0]):
             return False
-        cls = self.parsed.resolve(value.func)
+        cls = self.resolved(value.func)
         if not _plain_class(cls):
             return False
         from ..runtime.objects import record_fields
@@ -1241,9 +1246,9 @@ class BuiltObjects:
         func = value.func
         dotted = dotted_name(func)
         if not isinstance(func, gast.Attribute) or dotted is None \
-                or dotted.split(".")[0] in self.locals | set(self.local_functions):
+                or self.is_local(dotted.split(".")[0]):
             return None
-        cls = self.parsed.resolve(func.value)
+        cls = self.resolved(func.value)
         found = inspect.getattr_static(cls, func.attr, None) if _plain_class(cls) else None
         if not isinstance(found, classmethod) or not inspect.isfunction(found.__func__) \
                 or is_library(found.__func__):
@@ -1445,7 +1450,7 @@ class BuiltObjects:
                                                  keywords=expr.keywords), out)
         elif isinstance(func, gast.Attribute) and isinstance(func.value, gast.Call) \
                 and not func.value.args and not func.value.keywords and self.object_owners \
-                and self.parsed.resolve(func.value.func) is builtins.super:
+                and self.resolved(func.value.func) is builtins.super:
             name, owner = self.object_owners[-1]
             built = self.built_objects[name]
             mro = built.cls.__mro__

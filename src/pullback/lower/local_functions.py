@@ -31,19 +31,16 @@ def lambda_2(t):
 
 from __future__ import annotations
 
-from itertools import islice
-
 import gast
 
 from ..errors import UnsupportedSyntaxError
 from ..ir.annotations import ANONYMOUS
-from ..ir.nodes import assign, load, walk
+from ..ir.nodes import Walk, assign, load, walk
+from .census import nested_definitions
 from .chosen_functions import dispatch_chosen_functions
 from .closures import convert_closures, lambda_as_def
 from .common import at_line, called_or_passed
 from .function_tables import dispatch_function_tables
-
-_DEFINITIONS = frozenset((gast.FunctionDef, gast.Lambda))
 
 
 class _Extract(gast.NodeTransformer):
@@ -91,18 +88,18 @@ class _Extract(gast.NodeTransformer):
         return at_line(load(name), getattr(node, "lineno", None))
 
 
-def extract_local_functions(tree, namer, parsed, nodes=None) -> dict:
+def extract_local_functions(tree, namer, parsed, walked=None) -> dict:
     """Nested `def`s and lambdas, taken out of the body: each call to one is inlined
     (its parameters bound to the arguments, its names made fresh), so it reads the
     enclosing function's variables as they are at the call, as a closure does.
-    `nodes`: `walk(tree)`, if the caller has it."""
-    return local_functions_and_walk(tree, namer, parsed, nodes)[0]
+    `walked`: the tree's `Walk`, if the caller has it."""
+    return local_functions_and_walk(tree, namer, parsed, walked)[0]
 
 
-def local_functions_and_walk(tree, namer, parsed, nodes=None) -> tuple[dict, list | None]:
-    """`extract_local_functions`, and `walk(tree)` of the tree it leaves when the caller
-    gave `nodes` and nothing was rewritten (most functions: the next passes need not walk
-    it again), else None."""
+def local_functions_and_walk(tree, namer, parsed, walked=None) -> tuple[dict, Walk | None]:
+    """`extract_local_functions`, and the `Walk` of the tree it leaves when the caller
+    gave `walked` (the tree's) and nothing was rewritten (most functions: the next passes
+    need not walk it again), else None."""
     found: dict = {}
 
     def reject(node, what):
@@ -124,19 +121,19 @@ def local_functions_and_walk(tree, namer, parsed, nodes=None) -> tuple[dict, lis
             fdef.args.defaults[i] = load(holder)
         return holders or None
 
-    nodes = walk(tree) if nodes is None else nodes
-    if not _DEFINITIONS.isdisjoint(map(type, islice(nodes, 1, None))):  # a def or lambda
+    walked = Walk(tree) if walked is None else walked
+    if nested_definitions(walked):  # a def or lambda
         _Extract(tree, namer, found, define, reject).visit(tree)
         convert_closures(tree, found, namer, parsed, reject)  # defs inside nested functions
-        nodes = None  # changed: walked again
+        walked = None  # changed: walked again
     # T[key](x), for g in T: g(x)
-    if dispatch_function_tables(tree, namer, parsed, found, nodes):
-        nodes = None
+    if dispatch_function_tables(tree, namer, parsed, found, walked):
+        walked = None
     # pool = np.max (or np.mean); pool(x)
-    if dispatch_chosen_functions(tree, parsed, found, nodes):
-        nodes = None
+    if dispatch_chosen_functions(tree, parsed, found, walked):
+        walked = None
     if not found:
-        return found, nodes
+        return found, walked
     callees = called_or_passed(tree)  # a local function may only be called, or passed on
     for node in walk(tree):
         if isinstance(node, gast.Name) and node.id in found:

@@ -137,7 +137,7 @@ class Loops:
 
     def range_of(self, it, out):
         """`range(...)` or `reversed(range(...))` as a name bound to a range, else None."""
-        callee = self.parsed.resolve(it.func) if isinstance(it, gast.Call) else None
+        callee = self.resolved(it.func) if isinstance(it, gast.Call) else None
         if callee is builtins.range:
             steps = self.namer.fresh("steps")
             bounds = [self.atom(a, out) for a in it.args]
@@ -158,7 +158,7 @@ class Loops:
         it = self.starred_zip(it)
         it = self.iterated_object(it, out) or it  # for v in model: its __iter__ (inlining.py)
         callee = BUILTIN.of(it) or (
-            self.parsed.resolve(it.func) if isinstance(it, gast.Call) else None)
+            self.resolved(it.func) if isinstance(it, gast.Call) else None)
         if callee is builtins.reversed and len(it.args) == 1 and not it.keywords:
             backwards = self.namer.fresh("back")  # the index from the end
             inner = self.iterated_object(it.args[0], out, reverse=True) or it.args[0]

@@ -55,7 +55,7 @@ class MadeCallables:
         dotted = dotted_name(expr.func)
         if dotted is None or dotted.split(".")[0] in self.locals:
             return None
-        found = self.parsed.resolve(expr.func)
+        found = self.resolved(expr.func)
         if _distribution(found):
             return "frozen"
         if _cubic_spline(found):

@@ -53,23 +53,18 @@ from .common import at_line, rename
 MODULE_GLOBALS = "module_globals"  # bound by the API to the user's module namespace
 
 
-def globals_shadowed_by_helpers(tree, parsed, namer, nodes=None) -> list:
+def globals_shadowed_by_helpers(tree, parsed, namer, walked=None) -> list:
     """The generated code binds helper names (np, math, unbroadcast, ...) for itself. A
     user's global with such a name but another value is read, live, under a new name
     (`owned_global = module_globals['owned']`); its uses in the tree are renamed.
-    `nodes`: `walk(tree)`, if the caller has it."""
+    `walked`: the tree's `Walk`, if the caller has it."""
 
-    named, stored = set(), set()  # from one walk
-    name = gast.Name
-    for n in names(tree) if nodes is None else nodes:
-        if n.__class__ is name:
-            named.add(n.id)
-            if isinstance(n.ctx, gast.Store):
-                stored.add(n.id)
-    named &= HELPERS.keys()
+    found = names(tree) if walked is None else walked.of(gast.Name)
+    named = {n.id for n in found} & HELPERS.keys()
     if not named:
         return []
     params = set(parameters(tree.args))
+    stored = {n.id for n in found if n.ctx.__class__ is gast.Store}
     out = []
     for name in sorted(named):
         if name in params or name in stored \
@@ -106,7 +101,8 @@ def array_namespaces(tree, parsed) -> bool:
     namespace call itself is kept, and followed by a check that it gave NumPy (or an
     array-API wrapper of NumPy); any other array library is refused when the gradient
     runs (`numpy_namespace` wraps the call). Whether it changed the tree."""
-    if not any(isinstance(stmt, gast.Assign) and _may_give_namespace(stmt.value, parsed)
+    local = _variables(parsed)
+    if not any(isinstance(stmt, gast.Assign) and _may_give_namespace(stmt.value, parsed, local)
                for stmt in tree.body):
         return False  # no candidate: the walk counting stores is not needed
     stores: dict = {}
@@ -165,8 +161,9 @@ def library_aliases(tree, parsed) -> bool:
     before it and those in code pullback does not rewrite. A name bound by any other
     statement, declared global or nonlocal, or read before its binding is left alone.
     Whether it may have changed the tree."""
+    local = _variables(parsed)
     candidates = [stmt for stmt in tree.body if isinstance(stmt, gast.Assign)
-                  and len(stmt.targets) == 1 and _alias_pairs(stmt, parsed)]
+                  and len(stmt.targets) == 1 and _alias_pairs(stmt, parsed, local)]
     if not candidates:
         return False  # the walk counting stores is not needed
     stores: dict = {}
@@ -189,7 +186,7 @@ def library_aliases(tree, parsed) -> bool:
         if found:
             Substitute().visit(stmt)
         if id(stmt) in firsts:
-            for target, value in _alias_pairs(stmt, parsed):
+            for target, value in _alias_pairs(stmt, parsed, local):
                 head = dotted_name(value).split(".")[0]
                 if stores.get(target) == 1 and target not in declared \
                         and head not in stores:
@@ -197,9 +194,10 @@ def library_aliases(tree, parsed) -> bool:
     return bool(found)  # (False: the tree is as it was)
 
 
-def _alias_pairs(stmt, parsed) -> list:
+def _alias_pairs(stmt, parsed, local) -> list:
     """(name, dotted value) for each name `stmt` binds to a library function or a number
-    read through a dotted name; [] unless every name it binds is such a pair."""
+    read through a dotted name; [] unless every name it binds is such a pair (`local`:
+    the variables of f's code, whose globals a plain name never denotes)."""
     target, value = stmt.targets[0], stmt.value
     if isinstance(target, gast.Tuple) and isinstance(value, gast.Tuple) \
             and len(target.elts) == len(value.elts):
@@ -210,9 +208,7 @@ def _alias_pairs(stmt, parsed) -> list:
     for t, v in pairs:
         if not isinstance(t, gast.Name) or dotted_name(v) is None:
             return []
-        code = getattr(parsed.func, "__code__", None)
-        if not isinstance(v, gast.Attribute) and code is not None \
-                and dotted_name(v) in code.co_varnames:
+        if not isinstance(v, gast.Attribute) and dotted_name(v) in local:
             return []  # another local name: not what its global denotes
         found = parsed.resolve(v)
         number = isinstance(found, (int, float)) and not isinstance(found, bool)
@@ -257,15 +253,22 @@ def function_defaults(tree, parsed, namer) -> list:
     return out
 
 
-def _may_give_namespace(value, parsed) -> bool:
+def _variables(parsed) -> frozenset:
+    """The variables of f's code (its parameters and the names it binds), read once per
+    pass, not per statement: Python 3.11 makes `co_varnames` anew from all of them at each
+    read."""
+    code = getattr(parsed.func, "__code__", None)
+    return frozenset(() if code is None else code.co_varnames)
+
+
+def _may_give_namespace(value, parsed, local) -> bool:
     """Whether `array_namespaces` may take `value` for a namespace, asked before its walk:
     a free dotted name denoting a module (`np`, `numpy.linalg`), or a call of one that
-    gives a namespace. A name the function binds or receives is none (its global of the
-    same name, if any, is not what it denotes), unless an import in f binds it."""
+    gives a namespace. A name the function binds or receives (`local`: its code's
+    variables) is none (its global of the same name, if any, is not what it denotes),
+    unless an import in f binds it."""
     target = value.func if isinstance(value, gast.Call) and not value.keywords else value
     dotted = dotted_name(target)
-    code = getattr(parsed.func, "__code__", None)
-    local = () if code is None else code.co_varnames
     if dotted is None or dotted.split(".")[0] in local \
             and dotted.split(".")[0] not in parsed.aliases:  # imports in f are aliases
         return False

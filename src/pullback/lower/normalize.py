@@ -126,14 +126,11 @@ def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
     """`tree` in the core language; with `inline`, calls of small user functions are
     replaced by their bodies (see inlining.py)."""
     census = Census(tree, parsed)  # the one walk the rare constructs' lowerings share
-    names, own = set(), set(parameters(tree.args))
-    for node in census.nodes:
-        if node.__class__ is gast.Name:
-            names.add(node.id)
-            if isinstance(node.ctx, gast.Store):
-                own.add(node.id)
-        elif isinstance(node, gast.FunctionDef):
-            own.add(node.name)
+    named = census.walk.of(gast.Name)
+    names = {n.id for n in named}
+    own = set(parameters(tree.args))
+    own.update([n.id for n in named if n.ctx.__class__ is gast.Store])
+    own.update([n.name for n in census.walk.of(gast.FunctionDef)])
     namer = Namer(names)
     namer.hidden_builtins = frozenset(
         name for name in CALLED_BUILTINS
@@ -173,38 +170,38 @@ def normalize(tree: gast.FunctionDef, parsed, inline=True) -> gast.FunctionDef:
         inline_generators(tree, namer, parsed)
         census = None
     # what the function's own names denote (local_functions.py, namespaces.py)
-    # (nodes: the walk of the tree as they leave it, None if they changed it)
-    local_functions, nodes = local_functions_and_walk(tree, namer, parsed, current().nodes)
+    # (walked: the Walk of the tree as they leave it, None if they changed it)
+    local_functions, walked = local_functions_and_walk(tree, namer, parsed, current().walk)
     census = None
     # for v in xs: ... xs.append(...) -> a while loop over a position (growing.py)
-    if loops_over_growing_lists(tree, namer, nodes):
-        nodes = None
-    # (its renaming of names in place leaves `nodes` the walk of the tree)
-    shadowed = globals_shadowed_by_helpers(tree, parsed, namer, nodes)
+    if loops_over_growing_lists(tree, namer, walked):
+        walked = None
+    # (its renaming of names in place leaves `walked` the walk of the tree)
+    shadowed = globals_shadowed_by_helpers(tree, parsed, namer, walked)
     if array_namespaces(tree, parsed):
-        nodes = None
+        walked = None
     if library_aliases(tree, parsed):
-        nodes = None
+        walked = None
     defaults = function_defaults(tree, parsed, namer)
     # assert / with / try -> marked ifs (blocks.py), where any occurs
-    if nodes is None or not _BLOCK_SUBJECTS.isdisjoint(map(type, nodes)) or any(
-            n.orelse for n in nodes if n.__class__ in _LOOPS):
+    if walked is None or walked.has(_BLOCK_SUBJECTS) or any(
+            n.orelse for loop in _LOOPS for n in walked.of(loop)):
         tree.body = Blocks(namer, parsed.location, tree, resolve=parsed.resolve).block(tree.body)
-        nodes = None
+        walked = None
     # variables that may be read unset start as unbound(name) (unbound.py)
     unset = maybe_unset(tree)
     if identity_reads(tree, unset):  # (`a is None` of an unset a raises, as in Python)
-        nodes = None
+        walked = None
     # break / continue / return -> flags (control_flow.py), which changes the statements
     # in the tree's ifs and loops only where one of those (or a raise) stands in them
-    if nodes is not None and (not _EXITS.isdisjoint(map(type, nodes)) and any(
-            n.__class__ in _EXITS and n is not tree.body[-1] for n in nodes)):
-        nodes = None
+    if walked is not None and any(n is not tree.body[-1]
+                                  for exit_ in _EXITS for n in walked.of(exit_)):
+        walked = None
     body = ControlFlow(namer).function(tree.body)
     # expressions -> one operation per statement (flatten.py and the modules it assembles)
     budget = inlining.INLINE_BUDGET if inline else 0
     body = Flatten(namer, parsed, local_functions, user_names, budget,
-                   nodes).function_body(body)
+                   walked and walked.nodes).function_body(body)
     explicit_super(body, tree, parsed)
     sentinels = []
     for name in unset:
