@@ -679,7 +679,10 @@ def simplify(tree: gast.FunctionDef, scalars=frozenset()) -> gast.FunctionDef:
     census: set = set()
     tree.body = _propagate(tree.body, mentioned, None, loads, census)
     _drop_dead_code(tree, mentioned, loads)
-    if "loop" in census:  # (only a while loop's records are leaned)
+    # (only a while loop's records are leaned, and only for a helper reading a value's
+    # shape, which the function calls after propagation (`loads`) or before (`called`))
+    if "loop" in census and any(helper in called or loads.get(helper)
+                                for helper in _SHAPE_ONLY):
         _lean_records(tree, scalars)
     return tree
 
