@@ -59,7 +59,19 @@ def conditional_expression(x, y):
     return z * math.tanh(y) + (np.sin(y) if y < 0 else np.cos(y)) * x
 
 
-CASES = [(branches, (0.4, 0.7)), (nested, (0.3, 0.8)),
+def reductions(w, X):
+    r = np.sum(X * w, axis=1) - np.mean(X * w, axis=0, keepdims=True).sum()
+    return np.sum(np.tanh(r) * np.exp(-w.sum()), axis=None) + np.max(X @ w) * math.pi
+
+
+def logsumexp(x, y):  # (its adjoint's unreduce(...) is spread by the product)
+    m = np.max(x)
+    return m + np.log(np.sum(np.exp(x - m))) * y
+
+
+CASES = [(logsumexp, (np.array([0.3, -0.2, 0.5]), 0.7)),
+         (reductions, (np.array([0.3, -0.2, 0.5]), np.arange(6.0).reshape(2, 3) / 5)),
+         (branches, (0.4, 0.7)), (nested, (0.3, 0.8)),
          (arrays, (np.array([0.2, -0.4, 0.1]), np.arange(6.0).reshape(2, 3) / 7)),
          (with_default, (0.6,)), (in_while, (0.9,)), (conditional_expression, (0.7, -0.2))]
 

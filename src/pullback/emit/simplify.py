@@ -630,7 +630,8 @@ def _drop_dead_code(tree, mentioned: dict, loads: dict) -> None:
     sweep = None  # a recursive closure: its cycle would hold the statements for the collector
 
 
-def _spread_by_product(tree) -> None:
+def _spread_by_product(tree, dropped=None) -> None:
+    """(`dropped`, a list, gets each `unreduce(...)` call replaced by its first argument.)"""
     loads: dict[str, list] = {}
     stores: dict[str, int] = {}
     products = {}  # id of an operand of a product -> the other operand
@@ -671,6 +672,8 @@ def _spread_by_product(tree) -> None:
                 _, _, axis, keepdims = stmt.value.args
                 if _literal_is(keepdims, True) or _literal_is(axis, None) \
                         or _leading_axis(axis):
+                    if dropped is not None:
+                        dropped.append(stmt.value)
                     stmt.value = stmt.value.args[0]  # g already broadcasts against x
                 else:
                     stmt.value.func = gast.Name(id="expand_reduced", ctx=gast.Load(),
@@ -718,7 +721,10 @@ def simplify(tree: gast.FunctionDef, scalars=frozenset(), chains=None) -> gast.F
     found: list | None = [] if chains is not None else None
     tree = _fold(tree, called, found, tree)
     if "unreduce" in called:
-        _spread_by_product(tree)
+        dropped: list = []
+        _spread_by_product(tree, dropped)
+        if dropped and found is not None:  # the chains under the rest of those calls went
+            _drop_chains_of(dropped, found)
     mentioned: dict = {}
     loads: dict = {}
     census: set = set()
@@ -729,12 +735,24 @@ def simplify(tree: gast.FunctionDef, scalars=frozenset(), chains=None) -> gast.F
     if "loop" in census and any(helper in called or loads.get(helper)
                                 for helper in _SHAPE_ONLY):
         _lean_records(tree, scalars)
-    if found is not None and None not in found and "unreduce" not in called \
-            and "chain copied" not in census:
+    if found is not None and None not in found and "chain copied" not in census:
         handed = _handed_chains(tree, found, mentioned)
         if handed is not None:
             chains[id(tree)] = handed
     return tree
+
+
+def _drop_chains_of(calls, found) -> None:
+    """Take out of `found` (`_fold`'s list) the chains under `calls` but under their first
+    argument, which took their place (a None if that argument is itself a chain, which
+    moved)."""
+    gone = set()
+    for c in calls:
+        gone.add(id(c))
+        gone.update(id(n) for part in c.args[1:] + c.keywords for n in walk(part))
+        if c.args[0].__class__ is _ATTRIBUTE:
+            found.append(None)
+    found[:] = [c for c in found if c is None or id(c[0]) not in gone]
 
 
 def _handed_chains(tree, found, mentioned) -> list | None:
