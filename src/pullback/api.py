@@ -845,10 +845,12 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
     constants.update(parsed.aliases)  # what inlined module-level functions read
     stages.keep("adjoint", out)
     functions = out.body if isinstance(out, gast.Module) else [out]
+    chains: dict = {}  # function id -> its chains on np and math, as simplify found them
     for function in functions if optimize else ():
-        simplify(function, analysis.scalar)
+        simplify(function, analysis.scalar, chains)
     bound_chains = codegen.guard_unpatched(out, analysis.bindings, NAMER.of(tree), constants,
-                            lambda dotted: _where_spelled(parsed, dotted) or where_defined(func))
+                            lambda dotted: _where_spelled(parsed, dotted) or where_defined(func),
+                            chains)
     if parsed.inlined_statements:  # (else no statement is marked: nothing to walk for)
         codegen.note_inlined(out)
     source = codegen.to_source(out)

@@ -27,7 +27,6 @@ from ..ir.nodes import (
     const,
     if_,
     load,
-    names,
     skeleton,
     store,
     stored_names,
@@ -220,7 +219,7 @@ class Assembly:
             primal_names = (set(self.analysis.locals) if not at_exit else stored_names(primal)
                             | set(self.analysis.params)) | set(self.saved.values()) \
                 | set(self.call_records.values()) | made
-            read = {n.id for n in names(*adjoint) if n.ctx.__class__ is gast.Load}
+            read = self.adjoint_reads(adjoint)  # (and each loop header's, for instrument)
             needed = (read & primal_names) - self.recomputed
         primal = self.instrument(primal, None, False, needed)
         self.keep_recorded_views({n for mode, names in self.loop_modes.values()

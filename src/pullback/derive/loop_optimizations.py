@@ -41,7 +41,7 @@ from ..ir.nodes import (
     tuple_of,
     walk,
 )
-from .adjoints import PopSlot
+from .adjoints import LoopHeader, PopSlot
 
 PARTS_KEPT = 256  # pairs a loop's summed matrix product keeps before adding their sum
 
@@ -148,18 +148,8 @@ class LoopOptimizations:
         if not self.optimize or not isinstance(loop, gast.For) or is_loop_exit(loop.body[-1]) \
                 or not isinstance(loop.target, gast.Name):
             return body
-        shape_only, loads = set(), []  # (one walk of the adjoint body for both)
-        for s in body:
-            for n in walk(s):
-                cls = n.__class__
-                if cls is gast.Name:
-                    if n.ctx.__class__ is gast.Load:
-                        loads.append(n)
-                elif cls is gast.Call and n.func.__class__ is gast.Name \
-                        and n.func.id in ("unbroadcast", "reshape_like") and len(n.args) == 2:
-                    shape_only.add(id(n.args[1]))
         # read for its value (a name read only for its shape is recorded as its shape)
-        reads = {n.id for n in loads if id(n) not in shape_only}
+        reads = _value_reads(body, self.body_reads)
         inside = self.loop_stores(loop) | {loop.target.id}
         changed = self._maybe_changed()  # (asked, not joined: both grow with f)
         arithmetic = self._index_arithmetic(loop, inside, reads)
@@ -188,7 +178,9 @@ class LoopOptimizations:
             redone.append(clone(s))
             self.recomputed.add(s.targets[0].id)
         if not redone:
+            self.body_reads[id(loop)] = reads
             return body
+        self.body_reads[id(loop)] = reads | _value_reads(redone, {})
         at = 1 if body and isinstance(body[0], PopSlot) else 0
         return body[:at] + redone + body[at:]
 
@@ -368,6 +360,43 @@ def _blocks_of(cls) -> tuple:
     blocks = _BLOCK_FIELDS[cls] = tuple(f for f in child_fields(cls) if f in (
         "body", "orelse", "handlers", "finalbody", "cases"))
     return blocks
+
+
+def _value_reads(stmts, body_reads: dict) -> set:
+    """The names the adjoint statements `stmts` read for their value (not a name read only
+    for its shape, `unbroadcast(g, x)`'s x), in one walk of them, which takes what
+    `body_reads` (loop -> what its adjoint body reads: `recompute` found it) says of the
+    adjoint loops under them instead of walking their bodies again."""
+    shape_only, loads, found = set(), [], set()
+    todo = list(stmts)
+    append = todo.append
+    name, call, load, header = gast.Name, gast.Call, gast.Load, LoopHeader
+    for n in todo:  # (`walk`'s loop)
+        cls = n.__class__
+        if cls is name:
+            if n.ctx.__class__ is load:
+                loads.append(n)
+            if n.annotation is not None:
+                append(n.annotation)
+            continue
+        if cls is call and n.func.__class__ is name \
+                and n.func.id in ("unbroadcast", "reshape_like") and len(n.args) == 2:
+            shape_only.add(id(n.args[1]))
+        elif cls is header:
+            inner = body_reads.get(id(n.loop))
+            if inner is not None:  # (its target and iterator are placeholders: no reads)
+                found |= inner
+                continue
+        for field in child_fields(cls):
+            value = getattr(n, field, None)
+            if value.__class__ is list:
+                for v in value:
+                    if isinstance(v, gast.AST):
+                        append(v)
+            elif isinstance(value, gast.AST):
+                append(value)
+    found.update(n.id for n in loads if id(n) not in shape_only)
+    return found
 
 
 def _count(nodes, stores: set, reads: dict) -> None:

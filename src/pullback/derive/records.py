@@ -43,6 +43,7 @@ from ..ir.nodes import (
     assign,
     binop,
     call,
+    child_fields,
     clone,
     const,
     if_,
@@ -247,7 +248,9 @@ class Records:
                 return out  # the adjoint never revisits this loop
             # a value the adjoint reads only outside this loop's adjoint is read there
             # before this loop's adjoint runs: the loop's last value, which it still holds
-            inside = {n.id for n in names_under(header) if n.ctx.__class__ is gast.Load}
+            inside = self.header_loads.get(id(header))  # (build found them)
+            if inside is None:  # a header its adjoint dropped (an if with no adjoint code)
+                inside = {n.id for n in names_under(header) if n.ctx.__class__ is gast.Load}
             headers = self.header_reads  # (read, not copied: it grows with the loops)
             names = [n for n in names if n in inside or n in headers]
             target = loop.target.id if isinstance(loop, gast.For) else None
@@ -280,6 +283,15 @@ class Records:
                 at -= 1
         out.insert(at, push)
         return out
+
+    def adjoint_reads(self, adjoint) -> set:
+        """The names `adjoint` reads; each loop header under it gets its own in
+        `self.header_loads` (by id), which `instrument` asks: one walk of the adjoint,
+        not one more per enclosing loop."""
+        read: set = set()
+        self.header_loads = {}
+        _loads_under(adjoint, read, self.header_loads)
+        return read
 
     def keep_recorded_views(self, recorded, adjoint=None) -> None:
         """A view of an array the function writes in place, kept by a record (a loop's,
@@ -379,6 +391,46 @@ class Records:
                     isinstance(n, gast.Name) and n.id in self.unbound for n in walk(value)):
                 safe = False  # a read of a variable that may be unset raises in Python
             MAY_RAISE.set(s, not safe)
+
+
+_STATEMENT_LISTS = ("body", "orelse", "handlers", "finalbody", "cases")
+_BLOCKS: dict = {}  # node class -> its fields that hold statement lists
+
+
+def _loads_under(stmts, read: set, found: dict) -> None:
+    """Add to `read` the names read under `stmts` (what `names` finds), and to `found`,
+    for each LoopHeader under them, id -> the names read under it: the statements that
+    hold no block (most) walked together, those that do walked but for their blocks,
+    which are taken in turn."""
+    plain = []
+    for s in stmts:
+        cls = s.__class__
+        blocks = _BLOCKS.get(cls)
+        if blocks is None:
+            blocks = _BLOCKS[cls] = tuple(f for f in child_fields(cls)
+                                          if f in _STATEMENT_LISTS)
+        if not blocks:
+            plain.append(s)
+            continue
+        mine = set() if cls is LoopHeader else read
+        parts = []
+        for field in child_fields(cls):
+            value = getattr(s, field, None)
+            if field in blocks and value.__class__ is list:
+                continue
+            if value.__class__ is list:
+                parts += [v for v in value if isinstance(v, gast.AST)]
+            elif isinstance(value, gast.AST):
+                parts.append(value)
+        mine.update(n.id for n in names_under(*parts) if n.ctx.__class__ is gast.Load)
+        for field in blocks:
+            value = getattr(s, field, None)
+            if value.__class__ is list:
+                _loads_under(value, mine, found)
+        if mine is not read:
+            found[id(s)] = mine
+            read |= mine
+    read.update(n.id for n in names_under(*plain) if n.ctx.__class__ is gast.Load)
 
 
 def _recorded(value, sizes=None) -> list[str]:

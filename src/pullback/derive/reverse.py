@@ -109,6 +109,8 @@ class Reverse(Assembly, Adjoints, Records, LoopOptimizations, Checkpointing, Res
         self.wrt = list(wrt)
         self._complex_gradients = None
         self._loop_facts_of = None  # loop_optimizations._loop_facts
+        self.header_loads: dict = {}  # loop header -> the names its adjoint reads (records)
+        self.body_reads: dict = {}  # loop -> what its adjoint body reads for values (recompute)
         self.mode = mode
         self.adjoints: dict[str, str] = {}
         self.defined: set[str] = set()  # names whose adjoint variable holds a value

@@ -58,7 +58,8 @@ _HELPER_CELLS = {name: types.CellType(value) for name, value in HELPERS.items()}
 _PRISTINE = {id(m): (m, dict(vars(m))) for m in (math, np, np.linalg, np.fft, np.random)}
 
 
-def guard_unpatched(tree: gast.AST, guarded, namer, constants: dict, locate) -> dict:
+def guard_unpatched(tree: gast.AST, guarded, namer, constants: dict, locate,
+                    chains=None) -> dict:
     """Refuse generated code that calls, through `np` or `math`, a function replaced
     (monkeypatched) since pullback was imported (`locate(dotted)` says where: the line
     of the user's code that spells it, else the function's def line). The names the
@@ -67,50 +68,74 @@ def guard_unpatched(tree: gast.AST, guarded, namer, constants: dict, locate) -> 
     in the adjoint of `math.sin`): f never calls them, so what they are bound to later
     cannot change f, and the generated code calls them as pullback found them, bound
     when transforming (`math_cos`, a constant of the generated code) and never read
-    again, so they need no guard. Returns those constants: name -> dotted name."""
+    again, so they need no guard. Returns those constants: name -> dotted name.
+    `chains`: function id -> the chains under its body, as simplify found them (then its
+    body is not walked for them again; `_chains_under` lists them otherwise)."""
     functions = tree.body if isinstance(tree, gast.Module) else [tree]
     bound: dict = {}  # dotted name -> name of the constant holding the original
     checked: dict = {}  # constant an entry guard compares -> its dotted name
     for function in functions:
-        places = _chains_under(function)  # (one walk serves both passes)
+        handed = chains.get(id(function)) if chains else None
+        if handed is None:
+            places = _chains_under(function)  # (one walk serves both passes)
+        else:  # the def's own parts (parameters, defaults) walked, then the body's chains
+            body, function.body = function.body, []
+            places = _chains_under(function) + handed
+            function.body = body
         if _call_checked(function, guarded, namer, constants, places, checked):
             # the chains bound to a guard's constant are chains no more
             places = [p for p in places if _root(p[3]) in _CHAINED and (
                 getattr(p[0], p[1]) if p[2] is None else getattr(p[0], p[1])[p[2]]) is p[3]]
-        used = {}
-        looked = set()  # the chains looked up already (`math.sin` on every other line)
-        for _, _, _, node in places:
-            chain = []
-            while node.__class__ is gast.Attribute:
-                chain.append(node.attr)
-                node = node.value
-            key = (node.id, *chain)
-            if key in looked:
-                continue
-            looked.add(key)
-            obj, spelled = HELPERS[node.id], node.id
-            for attr in reversed(chain):
-                module, pristine = _PRISTINE.get(id(obj), (None, {}))
-                if module is not obj or attr not in pristine:
-                    break
-                spelled += "." + attr
-                if getattr(obj, attr, None) is not pristine[attr]:
-                    raise PullbackError(
-                        f"{spelled} was replaced after pullback was imported (monkeypatched?), "
-                        "and the derivative pullback generates calls it; restore it"
-                        + (f"\n  {locate(spelled)}" if locate(spelled) else ""))
-                obj = pristine[attr]
-                used[spelled] = obj
+        try:
+            used = _pristine(places, locate)
+        except PullbackError:
+            if handed is None:
+                raise
+            # the chain the message names: the first replaced in the walk's order
+            _pristine([p for p in _chains_under(function) if _root(p[3]) in _CHAINED],
+                      locate)
+            raise
         # the longest chains only: `np.linalg.solve` also reads `np.linalg`
-        chains = {name for name in used if name not in guarded
-                  and not any(other.startswith(name + ".") for other in used)}
-        for name in sorted(chains):
+        longest = {name for name in used if name not in guarded
+                   and not any(other.startswith(name + ".") for other in used)}
+        for name in sorted(longest):
             if name not in bound:
                 bound[name] = namer.fresh(name.replace(".", "_"))
                 constants[bound[name]] = used[name]
-        if chains:
-            _bind_chains(places, {name: bound[name] for name in chains})
+        if longest:
+            _bind_chains(places, {name: bound[name] for name in longest})
     return {**{constant: name for name, constant in bound.items()}, **checked}
+
+
+def _pristine(places, locate) -> dict:
+    """Dotted name -> the object pullback found there, for each link of the chains at
+    `places` on the modules pullback keeps pristine copies of (`np.linalg.solve` and
+    `np.linalg`); refused if one was replaced since (monkeypatched)."""
+    used = {}
+    looked = set()  # the chains looked up already (`math.sin` on every other line)
+    for _, _, _, node in places:
+        chain = []
+        while node.__class__ is gast.Attribute:
+            chain.append(node.attr)
+            node = node.value
+        key = (node.id, *chain)
+        if key in looked:
+            continue
+        looked.add(key)
+        obj, spelled = HELPERS[node.id], node.id
+        for attr in reversed(chain):
+            module, pristine = _PRISTINE.get(id(obj), (None, {}))
+            if module is not obj or attr not in pristine:
+                break
+            spelled += "." + attr
+            if getattr(obj, attr, None) is not pristine[attr]:
+                raise PullbackError(
+                    f"{spelled} was replaced after pullback was imported (monkeypatched?), "
+                    "and the derivative pullback generates calls it; restore it"
+                    + (f"\n  {locate(spelled)}" if locate(spelled) else ""))
+            obj = pristine[attr]
+            used[spelled] = obj
+    return used
 
 
 def _call_checked(function, guarded, namer, constants, places, checked) -> bool:

@@ -68,15 +68,21 @@ def _number(node):
     return isinstance(node, gast.Constant) and type(node.value) in (int, float)
 
 
-def _fold(node, called=None):
+def _fold(node, called=None, chains=None, stmt=None):
     """node with its parts folded first, then itself (what a NodeTransformer with the
     `_FOLDS` as visit methods does, without its per-node dispatch; names and constants,
     half the nodes, hold nothing to fold and are not entered). `called` (a set) gathers
-    the names of the functions called by name."""
+    the names of the functions called by name. `chains` (a list) gets, for each whole
+    chain of attributes on `np` or `math` in the folded tree, (parent, field, index in
+    the field's list or None, the chain, the innermost statement holding it: `stmt` for
+    node's own), as codegen's `_chains_under` lists them (for `guard_unpatched`, which
+    then need not walk the tree again); a None in it says it may miss some."""
     cls = node.__class__
     fields = _FIELDS.get(cls)
     if fields is None:
         fields = _FIELDS[cls] = child_fields(cls)
+    start = None if chains is None else len(chains)
+    link = cls is _ATTRIBUTE  # (a link of a longer chain: not a chain's parent)
     for field in fields:
         value = getattr(node, field, None)
         if value.__class__ is list:
@@ -86,21 +92,54 @@ def _fold(node, called=None):
                     # a statement `name = value` (most of them): its value folded here,
                     # as its own visit would (a Name target holds nothing to fold)
                     if item.value.__class__ not in _LEAVES:
-                        item.value = _fold(item.value, called)
+                        item.value = folded = _fold(item.value, called, chains, item)
+                        if chains is not None and folded.__class__ is _ATTRIBUTE \
+                                and _root(folded) in _CHAINED:
+                            chains.append((item, "value", None, folded, item))
                 elif item.__class__ not in _LEAVES and isinstance(item, gast.AST):
-                    value[i] = _fold(item, called)
+                    if chains is None:
+                        value[i] = _fold(item, called)
+                        continue
+                    if isinstance(item, gast.stmt):
+                        if item.__class__ in _DEFINITIONS:  # its parameters: Name nodes,
+                            chains.append(None)  # whose annotations are not entered here
+                        value[i] = _fold(item, called, chains, item)
+                        continue
+                    value[i] = folded = _fold(item, called, chains, stmt)
+                    if not link and folded.__class__ is _ATTRIBUTE \
+                            and _root(folded) in _CHAINED:
+                        chains.append((node, field, i, folded, stmt))
         elif value.__class__ not in _LEAVES and isinstance(value, gast.AST):
-            folded = _fold(value, called)
+            folded = _fold(value, called, chains, stmt)
             if folded is not value:
                 setattr(node, field, folded)
+            if chains is not None and not link and folded.__class__ is _ATTRIBUTE \
+                    and _root(folded) in _CHAINED:
+                chains.append((node, field, None, folded, stmt))
     if called is not None and cls is gast.Call and node.func.__class__ is gast.Name:
         called.add(node.func.id)
     fold = _FOLDS.get(cls)
-    return node if fold is None else fold(node)
+    if fold is None:
+        return node
+    new = _fold_call(node, chains, stmt) if cls is gast.Call else fold(node)
+    if new is not node and chains is not None and len(chains) > start:
+        # node left the tree, and its parts but those `new` holds: so did their chains
+        under = {id(n) for n in walk(new)}
+        chains[start:] = [c for c in chains[start:] if c is None or id(c[0]) in under]
+    return new
+
+
+def _root(node):
+    """The name a chain of attributes starts from, or None."""
+    while node.__class__ is _ATTRIBUTE:
+        node = node.value
+    return node.id if node.__class__ is _NAME else None
 
 
 _LEAVES = (gast.Name, gast.Constant)
-_ASSIGN, _NAME = gast.Assign, gast.Name
+_ASSIGN, _NAME, _ATTRIBUTE = gast.Assign, gast.Name, gast.Attribute
+_CHAINED = ("np", "math")  # (codegen's: the modules whose chains guard_unpatched binds)
+_DEFINITIONS = (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef)
 _FIELDS: dict = {}  # node class -> child_fields(class)
 
 
@@ -114,7 +153,7 @@ def _fold_binop(node):
     return node
 
 
-def _fold_call(node):
+def _fold_call(node, chains=None, stmt=None):
     if isinstance(node.func, gast.Name) and node.func.id == "pow_grad_base" \
             and len(node.args) == 3 and _number(node.args[2]) and not (
             isinstance(node.args[2].value, float) and node.args[2].value < 1
@@ -129,7 +168,7 @@ def _fold_call(node):
         factor = const(float(b.value)) if type(b.value) is int and abs(b.value) < 2**53 else b
         return _fold(gast.BinOp(
             left=gast.BinOp(left=g, op=gast.Mult(), right=factor), op=gast.Mult(),
-            right=power))
+            right=power), None, chains, stmt)
     return node
 
 
@@ -368,6 +407,8 @@ def _propagate(stmts: list, mentioned: dict, stored=None, loads=None, census=Non
                 stored.add(name)
                 if copy and value.__class__ is gast.Name:
                     copies[name] = value.id
+                    if census is not None and (name in _CHAINED or value.id in _CHAINED):
+                        census.add("chain copied")  # (reads renamed: chains made or undone)
                     copied.setdefault(value.id, set()).add(name)
                 elif copy and value.value.__class__ is float and value.value == 1.0:
                     ones.add(name)
@@ -508,7 +549,7 @@ def _drop_dead_code(tree, mentioned: dict, loads: dict) -> None:
         """Forget the reads of a statement removed (of a branch: of its test; what
         its blocks read went as they were emptied)."""
         nonlocal again
-        for name in mentioned[id(s)][1]:
+        for name in mentioned.pop(id(s))[1]:  # (listed no more: no longer in the tree)
             loads[name] -= 1
             if not loads[name] and name in kept_while_read and not again:
                 again = any(map(_is_dead_if_unread, kept_while_read[name]))
@@ -589,7 +630,8 @@ def _drop_dead_code(tree, mentioned: dict, loads: dict) -> None:
     sweep = None  # a recursive closure: its cycle would hold the statements for the collector
 
 
-def _spread_by_product(tree) -> None:
+def _spread_by_product(tree, dropped=None) -> None:
+    """(`dropped`, a list, gets each `unreduce(...)` call replaced by its first argument.)"""
     loads: dict[str, list] = {}
     stores: dict[str, int] = {}
     products = {}  # id of an operand of a product -> the other operand
@@ -630,6 +672,8 @@ def _spread_by_product(tree) -> None:
                 _, _, axis, keepdims = stmt.value.args
                 if _literal_is(keepdims, True) or _literal_is(axis, None) \
                         or _leading_axis(axis):
+                    if dropped is not None:
+                        dropped.append(stmt.value)
                     stmt.value = stmt.value.args[0]  # g already broadcasts against x
                 else:
                     stmt.value.func = gast.Name(id="expand_reduced", ctx=gast.Load(),
@@ -668,20 +712,68 @@ def _literal_is(node, value) -> bool:
     return isinstance(node, gast.Constant) and node.value is value
 
 
-def simplify(tree: gast.FunctionDef, scalars=frozenset()) -> gast.FunctionDef:
-    """`tree` rewritten; `scalars` are names known to hold numbers (recorded as they are)."""
+def simplify(tree: gast.FunctionDef, scalars=frozenset(), chains=None) -> gast.FunctionDef:
+    """`tree` rewritten; `scalars` are names known to hold numbers (recorded as they are).
+    `chains` (a dict), when given, gets id(tree) -> what codegen's `_chains_under` would
+    find in the rewritten body, as the fold found it (`_handed_chains`), unless some
+    rewrite may have moved a chain the fold saw."""
     called: set = set()
-    tree = _fold(tree, called)
+    found: list | None = [] if chains is not None else None
+    tree = _fold(tree, called, found, tree)
     if "unreduce" in called:
-        _spread_by_product(tree)
+        dropped: list = []
+        _spread_by_product(tree, dropped)
+        if dropped and found is not None:  # the chains under the rest of those calls went
+            _drop_chains_of(dropped, found)
     mentioned: dict = {}
     loads: dict = {}
     census: set = set()
     tree.body = _propagate(tree.body, mentioned, None, loads, census)
     _drop_dead_code(tree, mentioned, loads)
-    if "loop" in census:  # (only a while loop's records are leaned)
+    # (only a while loop's records are leaned, and only for a helper reading a value's
+    # shape, which the function calls after propagation (`loads`) or before (`called`))
+    if "loop" in census and any(helper in called or loads.get(helper)
+                                for helper in _SHAPE_ONLY):
         _lean_records(tree, scalars)
+    if found is not None and None not in found and "chain copied" not in census:
+        handed = _handed_chains(tree, found, mentioned)
+        if handed is not None:
+            chains[id(tree)] = handed
     return tree
+
+
+def _drop_chains_of(calls, found) -> None:
+    """Take out of `found` (`_fold`'s list) the chains under `calls` but under their first
+    argument, which took their place (a None if that argument is itself a chain, which
+    moved)."""
+    gone = set()
+    for c in calls:
+        gone.add(id(c))
+        gone.update(id(n) for part in c.args[1:] + c.keywords for n in walk(part))
+        if c.args[0].__class__ is _ATTRIBUTE:
+            found.append(None)
+    found[:] = [c for c in found if c is None or id(c[0]) not in gone]
+
+
+def _handed_chains(tree, found, mentioned) -> list | None:
+    """The chains `_fold` found (`found`) under the statements of `tree`'s body still in
+    it (those `mentioned` lists: `_propagate` lists each statement it keeps, and
+    `_drop_dead_code` forgets each it removes), as (parent, field, index, chain), each
+    once: what `_chains_under` finds walking the body. None if one of them is no longer
+    where the fold saw it (a rewrite moved it: `not_` around an `if`'s test, a record
+    leaned), or no longer a chain on np or math."""
+    handed, seen = [], set()
+    for parent, field, index, node, stmt in found:
+        if stmt is tree or id(stmt) not in mentioned or id(node) in seen:
+            continue  # (the def's own parts: codegen walks them)
+        held = getattr(parent, field, None)
+        if index is not None:
+            held = held[index] if held.__class__ is list and index < len(held) else None
+        if held is not node or _root(node) not in _CHAINED:
+            return None
+        seen.add(id(node))
+        handed.append((parent, field, index, node))
+    return handed
 
 
 # helper -> its form taking record_shape(x) for x (its second argument)
