@@ -17,14 +17,16 @@ of call pullback writes as Python of its own (`_made`, source in linecache): a f
 with a derivative rule the object holds (`self.activation = np.tanh`: the rule, as if
 the code named it; the object gets no gradient from it), a namedtuple's `_replace` and
 `_asdict`, and `dataclasses.replace` and `astuple` (record_method: what they do to a
-record class, spelled out). Anything else (a library object's method, a builtin)
-raises a PullbackError naming the call site. Values being differentiated may be passed
-in `*P` and `**M` and taken by `*args` and `**kwargs`: the gradients of the parameters
-they fill go back to P's elements and M's keys (`_params`, `_handed_backward`). A
-method named like an array method whose receiver is, when it runs, a NumPy array is
-that NumPy function, differentiated by its rule (`a.dot(b)` is np.dot(a, b)); an object
-of a user class indexed as `obj[i]` hands its gradient back through the transform of its
-`__getitem__` (which must change nothing).
+record class, spelled out), and the call `obj.fn(x)` of an object of a user class that
+obj holds, for an obj carrying values being differentiated (`_held_call`: written out as
+`fn = obj.fn; fn(x)`, so the held object's gradient reaches obj's at .fn). Anything else
+(a library object's method, a builtin) raises a PullbackError naming the call site.
+Values being differentiated may be passed in `*P` and `**M` and taken by `*args` and
+`**kwargs`: the gradients of the parameters they fill go back to P's elements and M's
+keys (`_params`, `_handed_backward`). A method named like an array method whose receiver
+is, when it runs, a NumPy array is that NumPy function, differentiated by its rule
+(`a.dot(b)` is np.dot(a, b)); an object of a user class indexed as `obj[i]` hands its
+gradient back through the transform of its `__getitem__` (which must change nothing).
 """
 
 from __future__ import annotations
@@ -121,8 +123,9 @@ class _Late:
 _late = _Late()
 
 
-def _resolve(site, obj):
-    """(the Python function the call runs, the object it is bound to or None)."""
+def _resolve(site, obj, args=(), kwargs=None):
+    """(the Python function the call runs with `args` and `kwargs`, the object it is
+    bound to or None)."""
     if site.name in _RECORD_FUNCTIONS:  # dataclasses.replace(obj, ...) (analysis/classify)
         return _RECORD_FUNCTIONS[site.name], obj
     if site.name == "__call__" and isinstance(obj, type):
@@ -147,13 +150,12 @@ def _resolve(site, obj):
                 and isinstance(next((vars(c)["__call__"] for c in type(found).__mro__
                                      if "__call__" in vars(c)), None), types.FunctionType):
             # self.act_fn(z): an object the receiver holds, called: its class's __call__
-            # runs, bound to that object (which gets no gradient: the receiver's would)
+            # runs, bound to that object. When the receiver carries values being
+            # differentiated, the call is run as written out, `fn = self.act_fn; fn(z)`
+            # (_held_call), so that the held object's gradient goes to the receiver's
+            # attribute; otherwise the held object gets none
             if "self" in site.active:
-                site.refuse(f"it calls the {type(found).__qualname__} object the "
-                            f"{type(obj).__qualname__} object holds as .{site.name}, and "
-                            "the gradient goes to that object itself, which pullback "
-                            f"does not follow through .{site.name}; read it into a name "
-                            f"first (fn = self.{site.name}; fn(z))")
+                return _held_call(site.name, len(args), tuple(kwargs or ())), obj
             found = types.MethodType(type(found).__call__, found)
     if isinstance(found, types.MethodType):
         func, receiver = found.__func__, found.__self__
@@ -207,6 +209,18 @@ def _calling(held, positional, keywords):
     return _made((what, id(held), positional, keywords),
                  f"def made({params}):\n    return held({', '.join(passed)})\n",
                  {"held": held})
+
+
+def _held_call(name, positional, keywords):
+    """A Python function `(obj, a0, .., k=k) -> fn(a0, .., k=k)` with `fn = obj.<name>`
+    read first: the call `obj.<name>(...)` of an object obj holds, written out as pullback
+    follows it (the read of a stored attribute, then the held object's __call__), for a
+    receiver carrying values being differentiated."""
+    passed = [f"a{i}" for i in range(positional)] + [f"{k}={k}" for k in keywords]
+    params = ", ".join(["_receiver", *(f"a{i}" for i in range(positional)), *keywords])
+    return _made((f"the object held as .{name}", name, positional, keywords),
+                 f"def made({params}):\n    held = _receiver.{name}\n"
+                 f"    return held({', '.join(passed)})\n", {})
 
 
 def module_class_methods(func) -> set:
@@ -387,7 +401,7 @@ def method_forward(site, obj, *args, _apart=None, _tangent=None, **kwargs):
                 forward = _tangent(func, obj, params, None, forward, args, kwargs)
             result, record = forward(obj, *args, **kwargs)
             return result, (backward, record)
-    func, receiver = _resolve(site, obj)
+    func, receiver = _resolve(site, obj, args, kwargs)
     if isinstance(func, str):  # dataclasses.replace(obj, ...): obj is passed again
         args = args[1:]
         made = record_method(func, obj, len(args), tuple(kwargs))
@@ -449,7 +463,7 @@ def method_jvp(site, tangents, obj, *args, **kwargs):
             func = _array_calling(site.name, len(args), tuple(kwargs))
             jvp = _split(site, func, _params(site, func, True)[0])[0]
             return jvp(*tangents, obj, *args, **kwargs)
-    func, receiver = _resolve(site, obj)
+    func, receiver = _resolve(site, obj, args, kwargs)
     if "self" in site.active and receiver is None:
         site.refuse(f"it calls {func!r}, held by a {type(obj).__qualname__} object carrying "
                     "values being differentiated, which forward mode does not differentiate "
