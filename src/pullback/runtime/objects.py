@@ -12,7 +12,7 @@ Guarantees: the function run is the one Python would run for that object at that
 (a method redefined or monkeypatched later is resolved and transformed anew, through the
 transform cache's own checks); only a plain Python function of the user's, with source
 and no registered rule, bound to the object (or a plain function the object holds, when
-no value being differentiated is in the object), is differentiated, besides three kinds
+no value being differentiated is in the object), is differentiated, besides four kinds
 of call pullback writes as Python of its own (`_made`, source in linecache): a function
 with a derivative rule the object holds (`self.activation = np.tanh`: the rule, as if
 the code named it; the object gets no gradient from it), a namedtuple's `_replace` and
