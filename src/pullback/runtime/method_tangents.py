@@ -46,7 +46,7 @@ def _tangent(jsite, site, given):
     """The hook method_forward calls with the resolved function: the forward part run by
     its forward-mode transform, ((result, its tangent), (record, its tangent))."""
 
-    def hook(func, receiver, params, hand, forward, args, kwargs):
+    def hook(func, receiver, params, hand, forward, args, kwargs, apart=None):
         if hand is not None:
             _refuse(jsite, site, "a value being differentiated reaches *args or **kwargs of "
                     f"{func.__qualname__}, which forward mode does not differentiate yet")
@@ -59,7 +59,9 @@ def _tangent(jsite, site, given):
         if spread is not None:
             _refuse(jsite, site, "a value being differentiated reaches *args or **kwargs of "
                     f"{func.__qualname__}, which forward mode does not differentiate yet")
-        jvp = objects._split(jsite, forward, names)[0]
+        # (apart: a call that may set attributes of its receiver, checked reachable
+        # through nothing else by method_forward: so may the forward part's tangent)
+        jvp = objects._split(jsite, forward, names, apart=apart)[0]
         tangents = [given[k] for k in keys]
 
         def run(*a, **kw):
@@ -186,7 +188,8 @@ def dispatched_forward(dsite, *args, **kwargs):
     keys = tuple(dsite.active)
     made = []
 
-    def hook(func, receiver, params, hand, forward, a, kw):
+    def hook(func, receiver, params, hand, forward, a, kw, apart=None):  # (apart: unused,
+        # the forward part's own transform refuses writes to its receiver)
         if hand is not None or {"*", "**"} & set(keys):
             _refuse(dsite, site, "a value being differentiated reaches *args or **kwargs of "
                     f"{func.__qualname__}, which reverse mode of a gradient does not "

@@ -426,7 +426,9 @@ def method_forward(site, obj, *args, _apart=None, _tangent=None, **kwargs):
     if hand is not None:
         backward = functools.partial(_handed_backward, backward, params, hand)
     if _tangent is not None:
-        forward = _tangent(func, receiver, params, hand, forward, args, kwargs)
+        forward = _tangent(func, receiver, params, hand, forward, args, kwargs,
+                           apart=(obj, _apart) if _apart is not None and receiver is not None
+                           else None)
     token = _GROWING.set((obj, func.__code__) if may_grow else None) \
         if may_grow or growing is not None else None
     try:
@@ -448,7 +450,33 @@ def method_forward(site, obj, *args, _apart=None, _tangent=None, **kwargs):
     return result, (backward, record)
 
 
-def method_jvp(site, tangents, obj, *args, **kwargs):
+def method_jvp_apart(site, tangents, others, obj, *args, **kwargs):
+    """method_jvp for a call that may set attributes of `obj` (CallSite.writing: nothing
+    in the caller reads obj after it, so the tangent the method leaves in obj is not
+    needed): `others` are the caller's other arguments and the globals it reads, from none
+    of which obj may be reachable (objects_apart)."""
+    return method_jvp(site, tangents, obj, *args, _apart=others, **kwargs)
+
+
+def attribute_tangent(dobj, name, dvalue):
+    """The tangent of an object after `obj.<name> = v` in forward mode, `dvalue` being
+    v's: a dict of its attributes' tangents (as attribute_jvp reads it), the others those
+    of `dobj`, its tangent before (0.0, a dict, or an object of its class, as grad returns
+    one, whose stored attributes are its tangents)."""
+    if dobj.__class__ is float and dobj == 0.0:
+        return {name: dvalue}
+    if isinstance(dobj, dict):
+        return {**dobj, name: dvalue}
+    stored = getattr(dobj, "__dict__", None)
+    if stored is None or isinstance(dobj, tuple) or any(
+            n != "__dict__" for c in type(dobj).__mro__ for n in getattr(c, "__slots__", ())):
+        raise PullbackError(f"the tangent given for an object whose attribute {name!r} the "
+                            f"function sets is a {type(dobj).__qualname__} with slots or "
+                            "fields: give a dict of its attributes' tangents")
+    return {**stored, name: dvalue}
+
+
+def method_jvp(site, tangents, obj, *args, _apart=None, **kwargs):
     """Forward mode's `obj.<site.name>(*args, **kwargs)` (or `obj(...)`): (value, tangent).
     For an array, by the transform of the NumPy function the method is, as method_forward
     takes it; for an object of a user class, by the forward-mode transform of the Python
@@ -484,7 +512,8 @@ def method_jvp(site, tangents, obj, *args, **kwargs):
     if hand is not None:
         site.refuse("a value being differentiated reaches *args or **kwargs of "
                     f"{func.__qualname__}, which forward mode does not differentiate yet")
-    jvp = _split(site, func, params)[0]
+    jvp = _split(site, func, params, apart=(obj, _apart)
+                 if _apart is not None and receiver is not None else None)[0]
     if receiver is None:
         return jvp(*tangents, *args, **kwargs)
     return jvp(*tangents, receiver, *args, **kwargs)
@@ -607,9 +636,10 @@ def stored_tangent(site, obj, dobj):
     _plain_reads(site, cls)
     value = getattr(obj, site.name)
     if dobj.__class__ is float and dobj == 0.0:
-        return value, 0.0
+        return value, _zero_of(value)
     if isinstance(dobj, dict):
-        return value, dobj.get(site.name, 0.0)
+        found = dobj.get(site.name, 0.0)
+        return value, _zero_of(value) if found.__class__ is float and found == 0.0 else found
     if isinstance(obj, tuple) and hasattr(cls, "_fields") and isinstance(dobj, tuple) \
             and len(dobj) == len(obj) and site.name in cls._fields:  # a rule's NamedTuple
         return value, dobj[cls._fields.index(site.name)]
@@ -618,6 +648,17 @@ def stored_tangent(site, obj, dobj):
                     f"{type(dobj).__qualname__}: a tangent of an object is an object of "
                     "its class (as grad returns), or a dict of its attributes")
     return value, _own_attribute(dobj, site.name)
+
+
+def _zero_of(value):
+    """The zero tangent of an attribute's value: 0.0, or zeros in the structure of an
+    array (`X.dot(self.W)`'s tangent has the product's shape), a tuple, list or dict
+    (`filter_height, filter_width = self.filter_shape` unpacks it)."""
+    if value.__class__ not in (np.ndarray, tuple, list, dict):
+        return 0.0
+    from ..rules.tangent_support import zero_tangent
+
+    return zero_tangent(value)
 
 
 def _own_attribute(dobj, name):
@@ -1296,6 +1337,7 @@ def _reach_refused(obj, targets, stack, where):
 HELPERS = {"method_forward": method_forward, "objects_apart": objects_apart,
            "call_forward_apart": call_forward_apart,
            "method_forward_apart": method_forward_apart, "method_jvp": method_jvp,
+           "method_jvp_apart": method_jvp_apart, "attribute_tangent": attribute_tangent,
            "attribute_jvp": attribute_jvp, "record_tangent": record_tangent,
            "unset_attribute": unset_attribute,
            "OPERAND_TYPES": OPERAND_TYPES,
