@@ -121,3 +121,37 @@ def test_an_object_whose_containers_are_stored_into_is_refused():
     with pytest.raises(pullback.PullbackError, match=r"forward-mode rule for \.hist") as caught:
         pullback.jvp(f)(np.ones(3), Stored(), np.ones(3))
     assert "test_objects21_forward_writes.py" in str(caught.value)
+
+
+# an object the function reads by a free name (module-level or closure), whose method
+# sets its attributes: the call is its last read (reverse mode's call_forward_apart)
+held_layer = Layer()
+
+
+def through_a_module_object(X):
+    return np.sum(held_layer.forward(X) ** 2)
+
+
+def _closure_objective():
+    layer = Layer()
+    layer.b = np.array([0.1, -0.3])
+
+    def objective(X):
+        scale = np.sum(X) * 0.1
+        return np.sum(layer.forward(X * scale)) + scale
+
+    return objective
+
+
+@pytest.mark.parametrize("f", [through_a_module_object, _closure_objective()],
+                         ids=["module", "closure"])
+def test_a_method_setting_attributes_of_an_object_read_by_a_free_name(f):
+    assert_derivatives_match(f, (X + 0.2,))
+
+
+def test_such_an_object_reachable_another_way_is_refused():
+    def f(X, others):
+        return np.sum(held_layer.forward(X)) + np.sum(others[0].W)
+
+    with pytest.raises(pullback.PullbackError, match="reachable"):
+        pullback.jvp(f)(X, [held_layer], np.ones_like(X))

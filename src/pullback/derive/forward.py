@@ -822,7 +822,24 @@ class Forward:
         if spread:  # g(a, *P, **M): the tangents of the parameters P and M fill
             layout = self.namer.fresh(f"{op.callee.__name__}_layout")
             self.constants[layout] = op.spread
-        cell = self.calls(op.callee, params, static)
+        # a method of an object f reads by a free name, called once, in no loop, as its
+        # last read (analysis: called_apart): it may set attributes of that object, whose
+        # tangent nothing reads after the call; checked reachable through nothing else
+        apart = op.receiver is not None and not self.batched \
+            and self.analysis.called_apart(s, op.receiver, self.mode)
+        cell, held = self.calls(op.callee, params, static, apart=True) if apart \
+            else (self.calls(op.callee, params, static), None)
+        checks = []
+        if held is not None:
+            at, others = self.namer.fresh("written_at"), self.namer.fresh("global_objects")
+            self.constants[at] = (self.analysis.parsed.location.describe(s), (), held)
+            self.constants[others] = tuple(
+                v for k, v in sorted(self.analysis.bindings.items())
+                if "." not in k and k != op.receiver.id)
+            checks.append(gast.Expr(value=call(
+                "objects_apart", binop(tuple_of(*[load(p) for p in self.analysis.params]),
+                                       gast.Add(), load(others)),
+                tuple_of(load(at)), clone(op.receiver))))
         name = s.targets[0].id
         function = self.namer.fresh(f"{op.callee.__name__}_jvp")
         self.constants[function] = cell
@@ -850,7 +867,7 @@ class Forward:
                           keywords=[clone(k) for k in s.value.keywords])
         made = assign(tuple_of(store(name), store(self.d(name)), ctx=gast.Store()), value)
         made.may_raise = True
-        return [made]
+        return [*checks, made]
 
     def write(self, s) -> list:
         """x[i] = v: dx[i] = dv (x's tangent holds the tangents of its slots)."""
