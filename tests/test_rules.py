@@ -1610,7 +1610,8 @@ SAMPLES.update({
 # gradient's helpers, each the other's transpose
 SAMPLES.update({
     np.arange: [("np.arange(x0, x0 + 3.0) * np.arange(3.0)", [(S, ANY)]),
-                ("np.arange(x0, 2.5, x1) * np.arange(4.0)", [(S, (-1.0, -0.6)), (S, (0.9, 1.1))]),
+                # (three values wherever x0 and x1 are drawn)
+                ("np.arange(x0, 2.5, x1) * np.arange(3.0)", [(S, (-1.0, -0.6)), (S, (1.2, 1.3))]),
                 ("np.arange(3.0 + x0 * 0.1) * x0", [(S, (0.1, 0.9))])],
     HELPERS["arange_grad"]: [("arange_grad(x0, 1.0, 'step', x0) * x1",
                               [((4,), ANY), (S, ANY)])],
