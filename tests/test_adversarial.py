@@ -1122,11 +1122,6 @@ def linspace_ends(a, b):
     return np.sum(t ** 2)
 
 
-def arange_float_start(x):
-    t = np.arange(x, x + 3.0)
-    return np.sum(t ** 2)
-
-
 def one_sided_then_while_for(x, c):
     if c > 0.0:
         for i in range(1):
@@ -1476,8 +1471,6 @@ REFUSED = [
     pytest.param(arange_buffer, (0.3,), id="arange_buffer (legitimate: integer buffer)"),
     pytest.param(zeros_like_int_template, (0.3, np.array([1, 2, 3])),
                  id="zeros_like_int_template (legitimate: integer buffer)"),
-    pytest.param(arange_float_start, (0.7,),
-                 id="arange_float_start (no rule yet: np.arange of a differentiated start)"),
     pytest.param(row_swap_2d, (np.arange(6.0).reshape(3, 2),),
                  id="row_swap_2d (legitimate: B[0], B[1] = B[1], B[0] reads a row view after "
                     "the write; numpy's own result is the aliasing trap)"),

@@ -661,7 +661,7 @@ DOMAINS = {"tan": UNIT, "arcsin": UNIT, "arccos": UNIT, "asin": UNIT, "acos": UN
 # the loop below reached first would shift every case after it)
 SAMPLED_LAST = {*STDLIB_RULES, np.insert, np.maximum.accumulate, np.minimum.accumulate,
                 np.logaddexp.reduce, np.logaddexp2.reduce, np.meshgrid, np.broadcast_arrays,
-                np.polyfit, math.lgamma}
+                np.polyfit, math.lgamma, np.arange}
 for f in RULES:
     module = getattr(f, "__module__", None) or ("numpy" if isinstance(f, np.ufunc) else None)
     if f in SAMPLES or f in SAMPLED_LAST or module not in ("math", "numpy", None):
@@ -1616,6 +1616,18 @@ SAMPLES.update({
          [((6,), ANY), (S, ANY), ((2, 2), ANY)]),
         ("flatten_grad((x0 * x0, 0.0), {'w': x1, 'b': [x2]})['w'] * x1",
          [((3,), ANY), ((2,), ANY), (S, ANY)])],
+})
+# session 21 (last): np.arange (start + i * step; the stop sets the count only) and its
+# gradient's helpers, each the other's transpose
+SAMPLES.update({
+    np.arange: [("np.arange(x0, x0 + 3.0) * np.arange(3.0)", [(S, ANY)]),
+                # (three values wherever x0 and x1 are drawn)
+                ("np.arange(x0, 2.5, x1) * np.arange(3.0)", [(S, (-1.0, -0.6)), (S, (1.2, 1.3))]),
+                ("np.arange(3.0 + x0 * 0.1) * x0", [(S, (0.1, 0.9))])],
+    HELPERS["arange_grad"]: [("arange_grad(x0, 1.0, 'step', x0) * x1",
+                              [((4,), ANY), (S, ANY)])],
+    HELPERS["arange_tangent"]: [("arange_tangent(x0, 1.0, 'start', x1) * x1",
+                                 [(S, ANY), ((3,), ANY)])],
 })
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 

@@ -823,18 +823,26 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
             return (*split.cells[:2], held_lists(split) if split.received_writes else None)
         return split.cells
 
-    def jvp_calls(callee, params, static=None):
-        """The cell of a called function's jvp function, for tangents of `params`."""
+    def jvp_calls(callee, params, static=None, apart=False):
+        """The cell of a called function's jvp function, for tangents of `params`;
+        `apart` as for `calls` (then (the cell, the lists, or None if it sets nothing))."""
         callee = passed_through(callee)
         made = transform(callee, tuple(params),
                          f"{mode.removesuffix('_call')}_call" if "batch" in mode
                          else "jvp_call", static, optimize)
         # A jvp function returns the tangents of its result only: what it stores in an
         # object it receives (a list grown, an attribute set) would leave without its
-        # tangent, so such a call is refused as in reverse mode.
-        if made.grown_lists or made.received_writes:
+        # tangent, so such a call is refused as in reverse mode, unless nothing reads the
+        # object after it (`apart`: attributes of the receiver only)
+        receiver = callee.__code__.co_varnames[:1]
+        if made.grown_lists or made.received_writes and not (apart and all(
+                p in receiver for p, _, _ in made.received_writes)):
             raise stored_tangent_refusal(callee, made)
         callees.append((callee, made))
+        if apart:
+            from .runtime.objects import held_lists
+
+            return made.cells[0], held_lists(made) if made.received_writes else None
         return made.cells[0]
 
     if mode in FORWARD_MODES:

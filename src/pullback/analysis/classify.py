@@ -674,7 +674,8 @@ class Classification:
 
     def _dispatched(self, value, callee):
         """A generated gradient's `method_forward(site, obj, *args)` (`_apart(site,
-        others, obj, *args)`) or `method_backward(saved, g)`: a method call resolved when
+        others, obj, *args)`, `call_forward_apart(at, forward, others, obj, *args)`) or
+        `method_backward(saved, g)`: a method call resolved when
         it runs (its inputs: the object, or the record, as "self", and the call's own
         arguments), which forward mode differentiates (runtime/method_tangents); None for
         anything else, and for arguments passed as *P or **M."""
@@ -689,7 +690,7 @@ class Classification:
         if any(isinstance(a, gast.Starred) for a in args) or any(
                 k.arg is None for k in value.keywords):
             return None
-        skip = {"method_forward": 1, "method_forward_apart": 2,
+        skip = {"method_forward": 1, "method_forward_apart": 2, "call_forward_apart": 3,
                 "attribute_forward": 1}.get(callee.__name__, 0)
         if len(args) < skip + 1 + (not skip):
             return None

@@ -298,7 +298,6 @@ class Refusals:
                 if isinstance(t.targets[0], gast.Name):
                     op = self.op(t)
                     if op.kind == "method" and not op.bound.get("operator") \
-                            and not op.bound.get("dispatched") \
                             and _atom_name(op.inputs.get("self")) is not None:
                         self._receivers_found.setdefault(
                             _atom_name(op.inputs["self"]), set()).add(id(op.inputs["self"]))

@@ -139,6 +139,22 @@ class Forward:
         self.written = self._written()
         self.written_arrays = self._written(lists=False)
         self.records: dict = {}  # what aliasing learnt of the records popped, once
+        # id(obj.attr = v) -> (obj, v) for the objects whose attributes f sets to values
+        # being differentiated (analysis: written_objects): their tangent, a dict of the
+        # attributes' tangents, is rebound at each write (`attribute_tangent`), so that a
+        # read after it (attribute_jvp) finds the written value's tangent
+        # (not for an object whose containers f stores into, or whose lists it grows:
+        # their tangents would not follow)
+        self.object_writes = {id(w): (base, value)
+                              for w, base, value in analysis.attribute_writes()
+                              if base in analysis.written_objects
+                              and base in analysis.active} \
+            if analysis.written_objects and not self.batched else {}
+        if self.object_writes:
+            kept = {b for _, b, _, _, _ in analysis.item_writes()} | set(analysis.held_lists)
+            self.object_writes = {k: v for k, v in self.object_writes.items()
+                                  if v[0] not in kept}
+        self.threaded = {base for base, _ in self.object_writes.values()}
 
     # helpers ------------------------------------------------------------------------
 
@@ -257,6 +273,9 @@ class Forward:
                                            const(p))) for p in self.wrt
                       if p not in self.analysis.scalar]
         guards = self.reverse.guards()
+        given = {w[0] if isinstance(w, tuple) else w for w in self.wrt}
+        checks += [assign(self.d(base), const(0.0)) for base in sorted(self.threaded)
+                   if base in self.analysis.params and base not in given]
         body = guards + unpack + checks + body + [
             gast.Return(value=tuple_of(load(result), out_tangent))]
         positional = args.posonlyargs if args.posonlyargs else args.args
@@ -457,6 +476,12 @@ class Forward:
     def assign(self, s):
         """[primal, tangent] for `name = value` (None: the primal alone)."""
         name = s.targets[0].id
+        written = self.object_writes.get(id(s))
+        if written is not None:  # obj.attr = v: obj's tangent holds v's at attr
+            base, value = written
+            dvalue = self.tangent_or_zero(load(value)) if value is not None else const(0.0)
+            return [s, assign(self.d(base), call("attribute_tangent", load(self.d(base)),
+                                                 clone(s.value.args[1]), dvalue))]
         if name not in self.analysis.active:
             return None
         if PHI.of(s):
@@ -517,18 +542,36 @@ class Forward:
         active = tuple(k for k, atom in op.inputs.items() if self.active(atom))
         receiver = op.inputs["self"]
         dispatched = op.bound.get("dispatched")  # a generated gradient's method_forward
-        if not dispatched and receiver.id in self.analysis.written_objects:
+        written = not dispatched and receiver.id in self.analysis.written_objects
+        if written and receiver.id not in self.threaded:
             self.refuse(s, f"no forward-mode rule for {op.name} on an object whose "
-                        "attributes the function sets to values being differentiated "
-                        "(reverse mode differentiates it)")
+                        "attributes (or containers' items) the function sets to values "
+                        "being differentiated, and whose containers it stores into or "
+                        "grows (reverse mode differentiates it)")
+        if written and self.batched:
+            raise NoBatchedObjects(f"no forward-mode rule for {op.name} in vector mode",
+                                   self.analysis.parsed.location.describe(s))
+        # on an object whose attributes f sets (its tangent follows the writes): the
+        # method reads them through its own transform, given that tangent; it may set
+        # attributes itself only where nothing reads the object after it (CallSite.writing,
+        # checked to be reachable through no other argument: objects.method_jvp_apart)
+        writing = written and self.analysis.writing(s, op, self.mode)
         site = self.namer.fresh(f"{receiver.id}_{op.bound['name']}_site")
         self.constants[site] = CallSite(
             op.bound["name"], active, self.optimize, self.analysis.parsed.location.describe(s),
-            op.name, mode=f"{self.mode.removesuffix('_call')}_call" if self.batched
-            else "jvp_call")
+            op.name, stored_only=written, writing=writing,
+            mode=f"{self.mode.removesuffix('_call')}_call" if self.batched else "jvp_call")
         tangents = tuple_of(*[load(self.d(op.inputs[k].id)) for k in active])
-        value = call("method_dispatch_jvp" if dispatched else "method_jvp", load(site),
-                     tangents, *[] if dispatched else [clone(receiver)],
+        others = []
+        if writing:
+            roots = self.namer.fresh("global_objects")
+            self.constants[roots] = tuple(
+                v for k, v in sorted(self.analysis.bindings.items()) if "." not in k)
+            others = [binop(tuple_of(*[load(p) for p in self.analysis.params
+                                       if p != receiver.id]), gast.Add(), load(roots))]
+        value = call("method_dispatch_jvp" if dispatched else "method_jvp_apart" if writing
+                     else "method_jvp", load(site),
+                     tangents, *others, *[] if dispatched else [clone(receiver)],
                      *[clone(a) for a in s.value.args])
         value.keywords = [clone(k) for k in s.value.keywords]
         made = assign(tuple_of(store(name), store(self.d(name)), ctx=gast.Store()), value)
@@ -545,6 +588,17 @@ class Forward:
         if not self.active(receiver):
             return [s, assign(self.d(name), self.zero(s.targets[0]))]
         site = self.namer.fresh(f"{receiver.id}_{op.bound['name'].strip('_')}_site")
+        if receiver.id in self.threaded:
+            # its tangent follows f's writes (a property, which could read them, refused)
+            self.constants[site] = CallSite(
+                op.bound["name"], ("self",), self.optimize,
+                self.analysis.parsed.location.describe(s), op.name, stored_only=True,
+                mode="jvp_call")
+            made = assign(tuple_of(store(name), store(self.d(name)), ctx=gast.Store()),
+                          call("attribute_jvp", load(site), clone(receiver),
+                               load(self.d(receiver.id))))
+            made.may_raise = True
+            return [made]
         if receiver.id in self.analysis.written_objects:
             if not self._unset_attribute(receiver.id, op.bound["name"]):
                 self.refuse(s, f"no forward-mode rule for {op.name} of an object whose "
@@ -768,7 +822,24 @@ class Forward:
         if spread:  # g(a, *P, **M): the tangents of the parameters P and M fill
             layout = self.namer.fresh(f"{op.callee.__name__}_layout")
             self.constants[layout] = op.spread
-        cell = self.calls(op.callee, params, static)
+        # a method of an object f reads by a free name, called once, in no loop, as its
+        # last read (analysis: called_apart): it may set attributes of that object, whose
+        # tangent nothing reads after the call; checked reachable through nothing else
+        apart = op.receiver is not None and not self.batched \
+            and self.analysis.called_apart(s, op.receiver, self.mode)
+        cell, held = self.calls(op.callee, params, static, apart=True) if apart \
+            else (self.calls(op.callee, params, static), None)
+        checks = []
+        if held is not None:
+            at, others = self.namer.fresh("written_at"), self.namer.fresh("global_objects")
+            self.constants[at] = (self.analysis.parsed.location.describe(s), (), held)
+            self.constants[others] = tuple(
+                v for k, v in sorted(self.analysis.bindings.items())
+                if "." not in k and k != op.receiver.id)
+            checks.append(gast.Expr(value=call(
+                "objects_apart", binop(tuple_of(*[load(p) for p in self.analysis.params]),
+                                       gast.Add(), load(others)),
+                tuple_of(load(at)), clone(op.receiver))))
         name = s.targets[0].id
         function = self.namer.fresh(f"{op.callee.__name__}_jvp")
         self.constants[function] = cell
@@ -796,7 +867,7 @@ class Forward:
                           keywords=[clone(k) for k in s.value.keywords])
         made = assign(tuple_of(store(name), store(self.d(name)), ctx=gast.Store()), value)
         made.may_raise = True
-        return [made]
+        return [*checks, made]
 
     def write(self, s) -> list:
         """x[i] = v: dx[i] = dv (x's tangent holds the tangents of its slots)."""

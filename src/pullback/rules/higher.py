@@ -1672,6 +1672,30 @@ NONDIFF = declare(runtime.record_shape, runtime.loop_len, runtime.sort_order,
     objects.operand_of_user_class,
     objects.operands_of_user_class, objects.objects_apart, kinds=("reads-only",))
 
+# the gradient of a value stored as an object's attribute, taken off the object's
+# gradient (derive/adjoints: obj.h = v): linear in d, the attribute's name constant
+def take_attribute_grad_adjoint(g, d, name):
+    """The transpose of take_attribute_grad(d, name) = (d[name], d with name at zero):
+    the rest's gradient with name's replaced by the part's."""
+    if _zero(g):
+        return 0.0
+    part, rest = g
+    if rest.__class__ is float:
+        if _zero(part):
+            return 0.0
+        raise PullbackError("a second reverse derivative through an attribute's gradient "
+                            "taken off an object's gradient that holds no other: not "
+                            "supported yet (use hvp)")
+    out = runtime.GradRecord(rest)
+    out.owner, out.where = rest.owner, getattr(rest, "where", "")
+    out[name] = part
+    return out
+
+
+RULES[objects.take_attribute_grad] = replace(
+    rule("d, name", kinds=FRESH, jvp="linear", d="take_attribute_grad_adjoint(g, d, name)"),
+    functions=(("take_attribute_grad_adjoint", take_attribute_grad_adjoint),))
+
 # a record's view (derive/records.py `keep_recorded_views`), and its copy at second
 # order: the identity
 RULES[runtime.kept] = rule("value", kinds=VIEW, jvp="linear", value="g",

@@ -1,7 +1,7 @@
 """Second-order rules for the simple helpers of generated gradients: those of np.rot90,
 np.rollaxis, np.append, np.column_stack, np.dstack, np.split (and hsplit, vsplit,
 dsplit), np.ptp, np.nancumsum, np.gradient, np.vdot, np.average (without weights),
-np.linspace, np.partition, np.select, np.choose, the reductions with `where=` (mean and
+np.linspace, np.arange, np.partition, np.select, np.choose, the reductions with `where=` (mean and
 max/min) or `initial=` (sum), np.ediff1d's and np.linalg.vector_norm's (the 2-norm).
 
 Guarantees (as for rules/higher.py):
@@ -314,6 +314,12 @@ RULES = {
         "d, start, stop, num, endpoint, axis, wrt, result",
         d="linspace_grad_transpose(g, d, start, stop, num, endpoint, axis, wrt, result)",
         **_LINEAR),
+    # arange_grad (a sum of d, weighted by the positions for step) and arange_tangent
+    # (the tangent spread, weighted alike) are each other's transpose
+    numpy_rules.arange_grad: rule("d, stop, wrt, result",
+                                  d="arange_tangent(g, stop, wrt, result)", **_LINEAR),
+    numpy_rules.arange_tangent: rule("d, stop, wrt, result",
+                                     d="arange_grad(g, stop, wrt, result)", **_LINEAR),
     numpy_rules.partition_grad: rule("d, a, result, axis=-1",
                                      d="partition_grad_transpose(g, d, a, result, axis)",
                                      **_LINEAR),

@@ -174,6 +174,11 @@ CONSTRUCTION = {
                       kinds=FRESH + ALLOCATOR,
                       **{p: f"linspace_grad(g, start, stop, num, endpoint, axis, {p!r}, ans)"
                          for p in ("start", "stop")}, jvp="linear"),
+    # start + i * step for i below the count, which is piecewise constant in each bound:
+    # stop (and a lone argument, which is the stop) gets no gradient
+    np.arange: rule("start, stop=None, step=None, dtype=None", kinds=FRESH + ALLOCATOR,
+                    **{p: f"arange_grad(g, stop, {p!r}, ans)" for p in ("start", "step")},
+                    jvp={p: f"arange_tangent(g, stop, {p!r}, ans)" for p in ("start", "step")}),
     np.select: rule("condlist, choicelist, default=0", kinds=FRESH,
                     choicelist="select_grad(g, condlist, choicelist, ans)",
                     default="select_default_grad(g, condlist, default, ans)", jvp="linear"),
@@ -216,9 +221,6 @@ NONDIFF = {
     **{f: declare(f, methods=(f.__name__,))[f]
        for f in (np.argmax, np.argmin, np.argsort, np.any, np.all, np.round, np.nonzero)},
 }
-
-# No rule (a value being differentiated that reaches them is refused), but a new array.
-WITHOUT_RULE = declare(np.arange, kinds=ALLOCATOR)
 
 
 
@@ -429,6 +431,24 @@ def linspace_grad(g, start, stop, num, endpoint, axis, wrt, ans):
     t = np.reshape(t, (-1,) + (1,) * (g.ndim - 1 - axis))
     weighted = np.sum(g * (1.0 - t if wrt == "start" else t), axis=axis)
     return unbroadcast(weighted, start if wrt == "start" else stop)
+
+
+def arange_grad(g, stop, wrt, ans):
+    """np.arange(start, stop, step) is start + i * step (i = 0, 1, ...): start gets g
+    summed, step g summed with weights i. Zero for a lone argument (the stop, which only
+    sets the count), and when an integer dtype truncated the result."""
+    if _zero(g) or stop is None or truncated(ans):
+        return 0.0
+    g = as_array(g)
+    return np.sum(g) if wrt == "start" else np.sum(g * np.arange(g.size))
+
+
+def arange_tangent(t, stop, wrt, ans):
+    """The tangent of np.arange(start, stop, step) for a tangent t of start or step."""
+    if stop is None or truncated(ans):
+        return zero_tangent(np.asarray(ans, dtype=float))
+    n = np.size(ans)
+    return (np.broadcast_to(t, (n,)) if wrt == "start" else t * np.arange(n)) + np.zeros(n)
 
 
 def _full_convolution_grad(g, a, v, mode):

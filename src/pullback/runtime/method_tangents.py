@@ -46,7 +46,7 @@ def _tangent(jsite, site, given):
     """The hook method_forward calls with the resolved function: the forward part run by
     its forward-mode transform, ((result, its tangent), (record, its tangent))."""
 
-    def hook(func, receiver, params, hand, forward, args, kwargs):
+    def hook(func, receiver, params, hand, forward, args, kwargs, apart=None):
         if hand is not None:
             _refuse(jsite, site, "a value being differentiated reaches *args or **kwargs of "
                     f"{func.__qualname__}, which forward mode does not differentiate yet")
@@ -59,7 +59,9 @@ def _tangent(jsite, site, given):
         if spread is not None:
             _refuse(jsite, site, "a value being differentiated reaches *args or **kwargs of "
                     f"{func.__qualname__}, which forward mode does not differentiate yet")
-        jvp = objects._split(jsite, forward, names)[0]
+        # (apart: a call that may set attributes of its receiver, checked reachable
+        # through nothing else by method_forward: so may the forward part's tangent)
+        jvp = objects._split(jsite, forward, names, apart=apart)[0]
         tangents = [given[k] for k in keys]
 
         def run(*a, **kw):
@@ -84,6 +86,8 @@ def method_dispatch_jvp(jsite, tangents, *args, **kwargs):
     given = dict(zip(jsite.active, tangents))
     if jsite.name == "method_backward":
         return _backward(jsite, given, *args)
+    if jsite.name == "call_forward_apart":
+        return _apart(jsite, given, *args, **kwargs)
     if jsite.name == "attribute_forward":
         return _attribute(jsite, given, *args)
     site, rest = args[0], args[1:]
@@ -96,6 +100,24 @@ def method_dispatch_jvp(jsite, tangents, *args, **kwargs):
         site, rest[0], *rest[1:], _apart=apart, _tangent=_tangent(jsite, site, given),
         **kwargs)
     return (result, (backward, record)), (dresult, (0.0, drecord))
+
+
+def _apart(jsite, given, at, forward, others, obj, *args, **kwargs):
+    """call_forward_apart's `forward(obj, *args)`, the forward part of a method of an
+    object the function reads by a free name, which may set its attributes (nothing reads
+    the object after the call; checked reachable through nothing else): run by its
+    forward-mode transform, told so."""
+    objects.objects_apart(others, (at,), obj)
+    keys = tuple(given)
+    if {"*", "**"} & set(keys):
+        _refuse(jsite, None, "a value being differentiated is passed in *args or **kwargs, "
+                "which forward mode does not differentiate yet")
+    names, spread = objects._params(_with_active(jsite, keys), forward, True, args, kwargs)
+    if spread is not None:
+        _refuse(jsite, None, "a value being differentiated reaches *args or **kwargs of "
+                f"{forward.__qualname__}, which forward mode does not differentiate yet")
+    jvp = objects._split(jsite, forward, names, apart=(obj, others))[0]
+    return jvp(*[given[k] for k in keys], obj, *args, **kwargs)
 
 
 def _attribute(jsite, given, site, obj):
@@ -149,7 +171,8 @@ def _backward(jsite, given, saved, g):
 
 HELPERS = {"method_dispatch_jvp": method_dispatch_jvp}
 DISPATCHED = frozenset({objects.method_forward, objects.method_forward_apart,
-                        objects.method_backward, objects.attribute_forward})
+                        objects.method_backward, objects.attribute_forward,
+                        objects.call_forward_apart})
 
 
 # Reverse mode through the same calls (reverse over reverse: grad or vjp of a gradient
@@ -186,7 +209,8 @@ def dispatched_forward(dsite, *args, **kwargs):
     keys = tuple(dsite.active)
     made = []
 
-    def hook(func, receiver, params, hand, forward, a, kw):
+    def hook(func, receiver, params, hand, forward, a, kw, apart=None):  # (apart: unused,
+        # the forward part's own transform refuses writes to its receiver)
         if hand is not None or {"*", "**"} & set(keys):
             _refuse(dsite, site, "a value being differentiated reaches *args or **kwargs of "
                     f"{func.__qualname__}, which reverse mode of a gradient does not "

@@ -12,19 +12,21 @@ Guarantees: the function run is the one Python would run for that object at that
 (a method redefined or monkeypatched later is resolved and transformed anew, through the
 transform cache's own checks); only a plain Python function of the user's, with source
 and no registered rule, bound to the object (or a plain function the object holds, when
-no value being differentiated is in the object), is differentiated, besides three kinds
+no value being differentiated is in the object), is differentiated, besides four kinds
 of call pullback writes as Python of its own (`_made`, source in linecache): a function
 with a derivative rule the object holds (`self.activation = np.tanh`: the rule, as if
 the code named it; the object gets no gradient from it), a namedtuple's `_replace` and
 `_asdict`, and `dataclasses.replace` and `astuple` (record_method: what they do to a
-record class, spelled out). Anything else (a library object's method, a builtin)
-raises a PullbackError naming the call site. Values being differentiated may be passed
-in `*P` and `**M` and taken by `*args` and `**kwargs`: the gradients of the parameters
-they fill go back to P's elements and M's keys (`_params`, `_handed_backward`). A
-method named like an array method whose receiver is, when it runs, a NumPy array is
-that NumPy function, differentiated by its rule (`a.dot(b)` is np.dot(a, b)); an object
-of a user class indexed as `obj[i]` hands its gradient back through the transform of its
-`__getitem__` (which must change nothing).
+record class, spelled out), and the call `obj.fn(x)` of an object of a user class that
+obj holds, for an obj carrying values being differentiated (`_held_call`: written out as
+`fn = obj.fn; fn(x)`, so the held object's gradient reaches obj's at .fn). Anything else
+(a library object's method, a builtin) raises a PullbackError naming the call site.
+Values being differentiated may be passed in `*P` and `**M` and taken by `*args` and
+`**kwargs`: the gradients of the parameters they fill go back to P's elements and M's
+keys (`_params`, `_handed_backward`). A method named like an array method whose receiver
+is, when it runs, a NumPy array is that NumPy function, differentiated by its rule
+(`a.dot(b)` is np.dot(a, b)); an object of a user class indexed as `obj[i]` hands its
+gradient back through the transform of its `__getitem__` (which must change nothing).
 """
 
 from __future__ import annotations
@@ -122,8 +124,9 @@ class _Late:
 _late = _Late()
 
 
-def _resolve(site, obj):
-    """(the Python function the call runs, the object it is bound to or None)."""
+def _resolve(site, obj, args=(), kwargs=None):
+    """(the Python function the call runs with `args` and `kwargs`, the object it is
+    bound to or None)."""
     if site.name in _RECORD_FUNCTIONS:  # dataclasses.replace(obj, ...) (analysis/classify)
         return _RECORD_FUNCTIONS[site.name], obj
     if site.name == "__call__" and isinstance(obj, type):
@@ -148,13 +151,12 @@ def _resolve(site, obj):
                 and isinstance(next((vars(c)["__call__"] for c in type(found).__mro__
                                      if "__call__" in vars(c)), None), types.FunctionType):
             # self.act_fn(z): an object the receiver holds, called: its class's __call__
-            # runs, bound to that object (which gets no gradient: the receiver's would)
+            # runs, bound to that object. When the receiver carries values being
+            # differentiated, the call is run as written out, `fn = self.act_fn; fn(z)`
+            # (_held_call), so that the held object's gradient goes to the receiver's
+            # attribute; otherwise the held object gets none
             if "self" in site.active:
-                site.refuse(f"it calls the {type(found).__qualname__} object the "
-                            f"{type(obj).__qualname__} object holds as .{site.name}, and "
-                            "the gradient goes to that object itself, which pullback "
-                            f"does not follow through .{site.name}; read it into a name "
-                            f"first (fn = self.{site.name}; fn(z))")
+                return _held_call(site.name, len(args), tuple(kwargs or ())), obj
             found = types.MethodType(type(found).__call__, found)
     if isinstance(found, types.MethodType):
         func, receiver = found.__func__, found.__self__
@@ -208,6 +210,18 @@ def _calling(held, positional, keywords):
     return _made((what, id(held), positional, keywords),
                  f"def made({params}):\n    return held({', '.join(passed)})\n",
                  {"held": held})
+
+
+def _held_call(name, positional, keywords):
+    """A Python function `(obj, a0, .., k=k) -> fn(a0, .., k=k)` with `fn = obj.<name>`
+    read first: the call `obj.<name>(...)` of an object obj holds, written out as pullback
+    follows it (the read of a stored attribute, then the held object's __call__), for a
+    receiver carrying values being differentiated."""
+    passed = [f"a{i}" for i in range(positional)] + [f"{k}={k}" for k in keywords]
+    params = ", ".join(["_receiver", *(f"a{i}" for i in range(positional)), *keywords])
+    return _made((f"the object held as .{name}", name, positional, keywords),
+                 f"def made({params}):\n    held = _receiver.{name}\n"
+                 f"    return held({', '.join(passed)})\n", {})
 
 
 def module_class_methods(func) -> set:
@@ -388,7 +402,7 @@ def method_forward(site, obj, *args, _apart=None, _tangent=None, **kwargs):
                 forward = _tangent(func, obj, params, None, forward, args, kwargs)
             result, record = forward(obj, *args, **kwargs)
             return result, (backward, record)
-    func, receiver = _resolve(site, obj)
+    func, receiver = _resolve(site, obj, args, kwargs)
     if isinstance(func, str):  # dataclasses.replace(obj, ...): obj is passed again
         args = args[1:]
         made = record_method(func, obj, len(args), tuple(kwargs))
@@ -413,7 +427,9 @@ def method_forward(site, obj, *args, _apart=None, _tangent=None, **kwargs):
     if hand is not None:
         backward = functools.partial(_handed_backward, backward, params, hand)
     if _tangent is not None:
-        forward = _tangent(func, receiver, params, hand, forward, args, kwargs)
+        forward = _tangent(func, receiver, params, hand, forward, args, kwargs,
+                           apart=(obj, _apart) if _apart is not None and receiver is not None
+                           else None)
     token = _GROWING.set((obj, func.__code__) if may_grow else None) \
         if may_grow or growing is not None else None
     try:
@@ -435,7 +451,33 @@ def method_forward(site, obj, *args, _apart=None, _tangent=None, **kwargs):
     return result, (backward, record)
 
 
-def method_jvp(site, tangents, obj, *args, **kwargs):
+def method_jvp_apart(site, tangents, others, obj, *args, **kwargs):
+    """method_jvp for a call that may set attributes of `obj` (CallSite.writing: nothing
+    in the caller reads obj after it, so the tangent the method leaves in obj is not
+    needed): `others` are the caller's other arguments and the globals it reads, from none
+    of which obj may be reachable (objects_apart)."""
+    return method_jvp(site, tangents, obj, *args, _apart=others, **kwargs)
+
+
+def attribute_tangent(dobj, name, dvalue):
+    """The tangent of an object after `obj.<name> = v` in forward mode, `dvalue` being
+    v's: a dict of its attributes' tangents (as attribute_jvp reads it), the others those
+    of `dobj`, its tangent before (0.0, a dict, or an object of its class, as grad returns
+    one, whose stored attributes are its tangents)."""
+    if dobj.__class__ is float and dobj == 0.0:
+        return {name: dvalue}
+    if isinstance(dobj, dict):
+        return {**dobj, name: dvalue}
+    stored = getattr(dobj, "__dict__", None)
+    if stored is None or isinstance(dobj, tuple) or any(
+            n != "__dict__" for c in type(dobj).__mro__ for n in getattr(c, "__slots__", ())):
+        raise PullbackError(f"the tangent given for an object whose attribute {name!r} the "
+                            f"function sets is a {type(dobj).__qualname__} with slots or "
+                            "fields: give a dict of its attributes' tangents")
+    return {**stored, name: dvalue}
+
+
+def method_jvp(site, tangents, obj, *args, _apart=None, **kwargs):
     """Forward mode's `obj.<site.name>(*args, **kwargs)` (or `obj(...)`): (value, tangent).
     For an array, by the transform of the NumPy function the method is, as method_forward
     takes it; for an object of a user class, by the forward-mode transform of the Python
@@ -450,7 +492,7 @@ def method_jvp(site, tangents, obj, *args, **kwargs):
             func = _array_calling(site.name, len(args), tuple(kwargs))
             jvp = _split(site, func, _params(site, func, True)[0])[0]
             return jvp(*tangents, obj, *args, **kwargs)
-    func, receiver = _resolve(site, obj)
+    func, receiver = _resolve(site, obj, args, kwargs)
     if "self" in site.active and receiver is None:
         site.refuse(f"it calls {func!r}, held by a {type(obj).__qualname__} object carrying "
                     "values being differentiated, which forward mode does not differentiate "
@@ -471,7 +513,8 @@ def method_jvp(site, tangents, obj, *args, **kwargs):
     if hand is not None:
         site.refuse("a value being differentiated reaches *args or **kwargs of "
                     f"{func.__qualname__}, which forward mode does not differentiate yet")
-    jvp = _split(site, func, params)[0]
+    jvp = _split(site, func, params, apart=(obj, _apart)
+                 if _apart is not None and receiver is not None else None)[0]
     if receiver is None:
         return jvp(*tangents, *args, **kwargs)
     return jvp(*tangents, receiver, *args, **kwargs)
@@ -594,9 +637,10 @@ def stored_tangent(site, obj, dobj):
     _plain_reads(site, cls)
     value = getattr(obj, site.name)
     if dobj.__class__ is float and dobj == 0.0:
-        return value, 0.0
+        return value, _zero_of(value)
     if isinstance(dobj, dict):
-        return value, dobj.get(site.name, 0.0)
+        found = dobj.get(site.name, 0.0)
+        return value, _zero_of(value) if found.__class__ is float and found == 0.0 else found
     if isinstance(obj, tuple) and hasattr(cls, "_fields") and isinstance(dobj, tuple) \
             and len(dobj) == len(obj) and site.name in cls._fields:  # a rule's NamedTuple
         return value, dobj[cls._fields.index(site.name)]
@@ -605,6 +649,17 @@ def stored_tangent(site, obj, dobj):
                     f"{type(dobj).__qualname__}: a tangent of an object is an object of "
                     "its class (as grad returns), or a dict of its attributes")
     return value, _own_attribute(dobj, site.name)
+
+
+def _zero_of(value):
+    """The zero tangent of an attribute's value: 0.0, or zeros in the structure of an
+    array (`X.dot(self.W)`'s tangent has the product's shape), a tuple, list or dict
+    (`filter_height, filter_width = self.filter_shape` unpacks it)."""
+    if value.__class__ not in (np.ndarray, tuple, list, dict):
+        return 0.0
+    from ..rules.tangent_support import zero_tangent
+
+    return zero_tangent(value)
 
 
 def _own_attribute(dobj, name):
@@ -1285,6 +1340,7 @@ def _reach_refused(obj, targets, stack, where):
 HELPERS = {"method_forward": method_forward, "objects_apart": objects_apart,
            "call_forward_apart": call_forward_apart,
            "method_forward_apart": method_forward_apart, "method_jvp": method_jvp,
+           "method_jvp_apart": method_jvp_apart, "attribute_tangent": attribute_tangent,
            "attribute_jvp": attribute_jvp, "record_tangent": record_tangent,
            "unset_attribute": unset_attribute,
            "OPERAND_TYPES": OPERAND_TYPES,
