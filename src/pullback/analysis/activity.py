@@ -363,9 +363,8 @@ class Analysis(Classification, Refusals, ScalarInference):
             return self._real_checks
         entry: dict = {}
         placed: dict = {}
-        calls = [s for s in self.assigns if isinstance(s.value, gast.Call)
-                 and isinstance(s.targets[0], gast.Name) and s.targets[0].id in self.active
-                 and _is_math(self.op(s).callee)]
+        calls = [s for s in self.by_value.get(gast.Call, ())  # (calls assigned to names)
+                 if s.targets[0].id in self.active and _is_math(self.op(s).callee)]
         # the nested calls first: the parameters they hoist to the entry can prove the
         # arguments of the top-level calls real
         calls.sort(key=lambda s: self.owner.get(id(s)) is self.tree)

@@ -99,19 +99,22 @@ class ScalarInference:
         `same_block`, only those consumed in the block of their one definition. A name
         assumed passes the assumption on to what it consumes without a new inference
         (closed at once along those links): a round of the inference per link of a chain
-        (`a = a * w + b`, a thousand times) was quadratic."""
+        (`a = a * w + b`, a thousand times) was quadratic. What an assumed name, or a
+        scalar of the round before, consumes is assumed already: a round looks at the
+        new scalars only."""
         always, if_scalar = self._scalar_uses_by_name(same_block)
         assumed: set = set()
+        found, before = set(always), set()
         while True:
             scalar = forward(assumed)
-            found = set(always)
-            for target, consumed in if_scalar.items():
-                if target in scalar or target in assumed:
-                    found.update(consumed)
+            for target in if_scalar.keys() & (scalar - before):
+                found.update(if_scalar[target])
             if found <= assumed:
                 return assumed
             assumed |= found
+            before = scalar
             work = list(found)
+            found = set()
             while work:  # what the names now assumed consume
                 for n in if_scalar.get(work.pop(), ()):
                     if n not in assumed:
