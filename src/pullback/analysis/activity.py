@@ -64,7 +64,7 @@ from ..ir.annotations import (
 )
 from ..ir.nodes import parameters, walk
 from ..runtime.helpers import ReturnSite, loop_len
-from .classify import Classification, Op, _atom_name, _in, _reach
+from .classify import Classification, Op, _atom_name, _in, _reach, _reach_masks
 from .refusals import Refusals
 from .scalars import SCALAR_BUILTINS, ScalarInference, _is_math
 from .shapes import Shapes
@@ -151,6 +151,9 @@ class Analysis(Classification, Refusals, ScalarInference):
                 by_kind.setdefault(op.kind, []).append(node)
         self.result = tree.body[-1].value.id
         self._readers_of = None
+        self._reached_from = None
+        self._in_order = None
+        self._complex_reach_of = None
         self._scalar_uses_of = None
         self._scalar_names_of: dict = {}
         self._needs_of = None
@@ -178,6 +181,29 @@ class Analysis(Classification, Refusals, ScalarInference):
             if attempt == 2 or found == skip or skip and found >= skip:
                 return
             skip = found if not skip else frozenset()
+
+    def definition_order(self) -> list:
+        """The parameters, then the names assigned and the loop targets in the order of
+        their statements in f (a name set in several places, at each): a name's values are
+        computed from names before it but for a loop's back edge."""
+        if self._in_order is None:
+            self._in_order = order = list(self.params)
+            name_cls, assign_cls, for_cls = gast.Name, gast.Assign, gast.For
+            stack = list(reversed(self.tree.body))
+            while stack:
+                s = stack.pop()
+                cls = s.__class__
+                if cls is assign_cls:
+                    target = s.targets[0]
+                    if target.__class__ is name_cls:
+                        order.append(target.id)
+                    continue
+                if cls is for_cls and s.target.__class__ is name_cls:
+                    order.append(s.target.id)
+                inner = [*getattr(s, "body", ()), *getattr(s, "orelse", ()),
+                         *getattr(s, "handlers", ()), *getattr(s, "finalbody", ())]
+                stack.extend(reversed(inner))
+        return self._in_order
 
     def complex_possible(self, wrt) -> bool:
         """Whether a value being differentiated may become complex other than through a
@@ -215,16 +241,26 @@ class Analysis(Classification, Refusals, ScalarInference):
         """Whether `name` may hold a complex value when the parameters in `real_params`
         are real: it is reached from a value that may be complex other than through a
         parameter, or from a parameter not in `real_params`."""
-        others, from_param = self._complex_reach()
-        return name in others or any(name in reached for p, reached in from_param.items()
-                                     if p not in real_params)
+        others, from_params = self._complex_reach()
+        return name in others or any(
+            p not in real_params for p in self._params_in(from_params.get(name, 0)))
+
+    def _params_in(self, bits) -> list:
+        """The parameters of `bits` (bit i: `params[i]`, as `_reach_masks` gives them)."""
+        found, params = [], self.params
+        while bits:
+            low = bits & -bits
+            found.append(params[low.bit_length() - 1])
+            bits ^= low
+        return found
 
     def _complex_reach(self) -> tuple[set, dict]:
         """(the names a value that may be complex reaches other than through the
-        parameters, {parameter: the names it reaches}), along the flows of values that
-        keep a complex number complex. Computed once, over the whole function (one pass
-        per parameter): the questions of proven_real and real_checks are lookups."""
-        if hasattr(self, "_complex_reach_of"):
+        parameters, {name: the parameters that reach it, as bits: `_params_in`}), along
+        the flows of values that keep a complex number complex. Computed once, over the
+        whole function (one sweep for all parameters): the questions of proven_real and
+        real_checks are lookups."""
+        if self._complex_reach_of is not None:
             return self._complex_reach_of
         counts = SCALAR_BUILTINS | {range, loop_len}
         name_cls, constant_cls = gast.Name, gast.Constant
@@ -307,7 +343,8 @@ class Analysis(Classification, Refusals, ScalarInference):
                         stack.append(n)
             return found
 
-        self._complex_reach_of = (reach(seeds), {p: reach([p]) for p in self.params})
+        self._complex_reach_of = (reach(seeds), _reach_masks(
+            self.params, readers, self.definition_order()))
         return self._complex_reach_of
 
     def real_checks(self) -> tuple[dict, dict]:
@@ -326,13 +363,12 @@ class Analysis(Classification, Refusals, ScalarInference):
             return self._real_checks
         entry: dict = {}
         placed: dict = {}
-        calls = [s for s in self.assigns if isinstance(s.value, gast.Call)
-                 and isinstance(s.targets[0], gast.Name) and s.targets[0].id in self.active
-                 and _is_math(self.op(s).callee)]
+        calls = [s for s in self.by_value.get(gast.Call, ())  # (calls assigned to names)
+                 if s.targets[0].id in self.active and _is_math(self.op(s).callee)]
         # the nested calls first: the parameters they hoist to the entry can prove the
         # arguments of the top-level calls real
         calls.sort(key=lambda s: self.owner.get(id(s)) is self.tree)
-        _, from_param = self._complex_reach()
+        _, from_params = self._complex_reach()
         # parameter -> how many top-level math arguments (not parameters) it reaches: a
         # check on entry pays where it replaces checks before two calls or more
         reaching: dict = {}
@@ -340,9 +376,8 @@ class Analysis(Classification, Refusals, ScalarInference):
             if self.owner.get(id(s)) is self.tree:
                 for arg in list(s.value.args) + [k.value for k in s.value.keywords]:
                     if isinstance(arg, gast.Name) and arg.id not in self.params:
-                        for p, reached in from_param.items():
-                            if arg.id in reached:
-                                reaching[p] = reaching.get(p, 0) + 1
+                        for p in self._params_in(from_params.get(arg.id, 0)):
+                            reaching[p] = reaching.get(p, 0) + 1
         real_params = self.guarded | set(entry)  # (kept so as entry grows)
         for s in calls:
             where = None  # (the call's line: described when a check needs it)
@@ -356,8 +391,8 @@ class Analysis(Classification, Refusals, ScalarInference):
                     continue
                 if where is None:
                     where = self.parsed.location.describe(s)
-                params = {p for p, reached in from_param.items()
-                          if a in reached and p not in real_params}
+                params = {p for p in self._params_in(from_params.get(a, 0))
+                          if p not in real_params}
                 if a in self.params and (top or a in self.scalar):
                     entry.setdefault(a, where)
                     real_params.add(a)
@@ -398,23 +433,29 @@ class Analysis(Classification, Refusals, ScalarInference):
         return self._copied({s.targets[0].id for s in self.assigns
                              if SENTINEL.of(s)})
 
-    def maybe_bool(self) -> set[str]:
-        """Names that may hold a bool (a comparison, `not`, a bool literal), and their
-        copies: a number to scalar inference, but no result grad can differentiate."""
-        return self._copied({s.targets[0].id for s in self.assigns
-                             if isinstance(s.targets[0], gast.Name) and (
-                                 isinstance(s.value, gast.Compare)
-                                 or isinstance(s.value, gast.UnaryOp)
-                                 and isinstance(s.value.op, gast.Not)
-                                 or isinstance(s.value, gast.Constant)
-                                 and isinstance(s.value.value, bool))})
+    def may_be_bool(self, name: str) -> bool:
+        """Whether `name` may hold a bool (a comparison, `not`, a bool literal) or a copy
+        of one: a number to scalar inference, but no result grad can differentiate.
+        Asked of one name (the result): its definitions are followed back through the
+        copies (`a = b`), not every copy of f forward."""
+        seen, stack = {name}, [name]
+        while stack:
+            for s in self.defs.get(stack.pop(), ()):
+                value = s.value
+                if isinstance(value, gast.Compare) or isinstance(value, gast.UnaryOp) \
+                        and isinstance(value.op, gast.Not) or isinstance(
+                            value, gast.Constant) and isinstance(value.value, bool):
+                    return True
+                if isinstance(value, gast.Name) and value.id not in seen:
+                    seen.add(value.id)
+                    stack.append(value.id)
+        return False
 
     def _copied(self, found) -> set[str]:
         """`found` and the names copied from them (`a = b`), transitively."""
         copies: dict = {}  # name -> the names copied from it
-        for s in self.assigns:
-            if isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Name):
-                copies.setdefault(s.value.id, []).append(s.targets[0].id)
+        for s in self.by_value.get(gast.Name, ()):  # (the assignments of names to names)
+            copies.setdefault(s.value.id, []).append(s.targets[0].id)
         stack = list(found)
         while stack:
             for copy in copies.get(stack.pop(), ()):

@@ -131,6 +131,38 @@ def _reach(start, flows) -> set:
     return found
 
 
+def _reach_masks(starts, readers, order) -> dict:
+    """name -> the starts it is reachable from along `readers` (name -> names), as bits
+    (bit i: starts[i], which reaches itself). One sweep over `order` (best the order of
+    definition: a name then has its bits before it passes them on), then a worklist for
+    what reaches a name the sweep had passed already (a loop's back edge), or one not in
+    `order`: every start's reach at the cost of about one search, not one per start."""
+    masks: dict = {}
+    for i, start in enumerate(starts):
+        masks[start] = masks.get(start, 0) | 1 << i
+    last = {n: i for i, n in enumerate(order)}  # (a name is passed on at its last place)
+    late = [start for start in starts if start not in last]
+    get = masks.get
+    for i, n in enumerate(order):
+        bits = get(n)
+        if bits:
+            for r in readers.get(n, ()):
+                old = get(r, 0)
+                if old | bits != old:
+                    masks[r] = old | bits
+                    if last.get(r, -1) <= i:
+                        late.append(r)
+    while late:
+        n = late.pop()
+        bits = masks[n]
+        for r in readers.get(n, ()):
+            old = get(r, 0)
+            if old | bits != old:
+                masks[r] = old | bits
+                late.append(r)
+    return masks
+
+
 def _in(obj, collection) -> bool:
     try:
         return obj in collection

@@ -18,7 +18,7 @@ from ..ir.annotations import (
     SENTINEL,
 )
 from ..ir.nodes import names
-from .classify import _atom_name
+from .classify import _atom_name, _reach_masks
 
 SCALAR_BUILTINS = {builtins.len, builtins.int, builtins.float, builtins.bool, builtins.round}
 
@@ -99,19 +99,22 @@ class ScalarInference:
         `same_block`, only those consumed in the block of their one definition. A name
         assumed passes the assumption on to what it consumes without a new inference
         (closed at once along those links): a round of the inference per link of a chain
-        (`a = a * w + b`, a thousand times) was quadratic."""
+        (`a = a * w + b`, a thousand times) was quadratic. What an assumed name, or a
+        scalar of the round before, consumes is assumed already: a round looks at the
+        new scalars only."""
         always, if_scalar = self._scalar_uses_by_name(same_block)
         assumed: set = set()
+        found, before = set(always), set()
         while True:
             scalar = forward(assumed)
-            found = set(always)
-            for target, consumed in if_scalar.items():
-                if target in scalar or target in assumed:
-                    found.update(consumed)
+            for target in if_scalar.keys() & (scalar - before):
+                found.update(if_scalar[target])
             if found <= assumed:
                 return assumed
             assumed |= found
+            before = scalar
             work = list(found)
+            found = set()
             while work:  # what the names now assumed consume
                 for n in if_scalar.get(work.pop(), ()):
                     if n not in assumed:
@@ -126,28 +129,20 @@ class ScalarInference:
         child, node = s, self.owner.get(id(s))
         while node is not None and node is not self.tree:
             if node.__class__ is gast.If and not (
-                    BLOCK.of(node) and id(child) not in self.in_orelse) and not any(
-                    test in reached and name in reached
-                    for test in (_atom_name(node.test),)
-                    for reached in self._reached_from_params().values()):
-                return False  # (the body of a `with` or `try`, a marked if, runs)
+                    BLOCK.of(node) and id(child) not in self.in_orelse):
+                reached_from = self._reached_from_params()  # (name -> parameters: bits)
+                if not reached_from.get(_atom_name(node.test), 0) & reached_from.get(name, 0):
+                    return False  # (the body of a `with` or `try`, a marked if, runs)
             child, node = node, self.owner.get(id(node))
         return True
 
     def _reached_from_params(self) -> dict:
-        """parameter -> the names computed from it (one walk over the readers per
-        parameter, when a use in an `if` first asks)."""
-        if not hasattr(self, "_reached_from"):
-            readers = self.name_readers()
-            self._reached_from = {}
-            for p in self.params:
-                stack, seen = [p], {p}
-                while stack:
-                    for r in readers.get(stack.pop(), ()):
-                        if r not in seen:
-                            seen.add(r)
-                            stack.append(r)
-                self._reached_from[p] = seen
+        """name -> the parameters it is computed from, as bits (bit i: `params[i]`), from
+        one sweep over the readers in the order of definition (when a use in an `if`
+        first asks): not one walk per parameter."""
+        if self._reached_from is None:
+            self._reached_from = _reach_masks(
+                self.params, self.name_readers(), self.definition_order())
         return self._reached_from
 
     def _scalar_uses_by_name(self, same_block):
@@ -178,13 +173,14 @@ class ScalarInference:
                 # use do not decide assumes nothing: f may take an array on the other path,
                 # GELU's `if self.approximate: np.tanh(...)` beside math.erf)
                 for n, use in pairs:
-                    if self._decided_by(n, use):
+                    if n not in always and self._decided_by(n, use):
                         always.add(n)
-                    if home(n) is owner.get(id(use)):
+                    if n not in always_here and home(n) is owner.get(id(use)):
                         always_here.add(n)
                 if if_pairs:
                     if_scalar.setdefault(target, []).extend(n for n, _ in if_pairs)
-                    here = [n for n, use in if_pairs if home(n) is owner.get(id(use))]
+                    block = owner.get(id(if_pairs[0][1]))  # (every pair's use is the statement)
+                    here = [n for n, _ in if_pairs if home(n) is block]
                     if here:
                         if_scalar_here.setdefault(target, []).extend(here)
             self._scalar_names_of[False] = (always, if_scalar)

@@ -141,7 +141,7 @@ class Assembly:
         the printed gradient keeps its `dout = ...` line and grows no other."""
         analysis = self.analysis
         return result in analysis.scalar and result in analysis.active \
-            and result not in self.unbound and result not in analysis.maybe_bool()
+            and result not in self.unbound and not analysis.may_be_bool(result)
 
     def build(self) -> gast.FunctionDef:
         tree = self.tree
@@ -160,7 +160,7 @@ class Assembly:
         check = None
         if self.mode in ("grad", "value_and_grad") and (
                 result not in self.analysis.scalar or result not in self.analysis.active
-                or result in unbound or result in self.analysis.maybe_bool()
+                or result in unbound or self.analysis.may_be_bool(result)
                 or not self.analysis.proven_real(result)):  # a complex number: refused
             check = "check_scalar"  # a constant result may be None or a bool: no derivative
         elif result in unbound:

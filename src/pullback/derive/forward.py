@@ -242,7 +242,7 @@ class Forward:
         out_tangent = load(self.d(result)) if self.active(ret.value) else self.zero(ret.value)
         if self.user and (self.batched or not (
                 result in self.analysis.scalar and self.active(ret.value)
-                and result not in self.analysis.maybe_bool())):
+                and not self.analysis.may_be_bool(result))):
             where = self.namer.fresh("returned_at")  # the text lives in a constant
             self.constants[where] = self.analysis.returned_at()
             out_tangent = call("as_tangent_batch", out_tangent, load(result), load(self.batch),
