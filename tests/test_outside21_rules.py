@@ -73,3 +73,22 @@ def test_shape_of_a_private_cdf_is_refused():
 
     with pytest.raises(pullback.PullbackError, match=r"t\.cdf with respect to df"):
         pullback.grad(f)(4.0)
+
+
+def squeezed_difference(x):
+    return np.squeeze(np.diff(np.array([x[0] * x[1], x[2] ** 2]), axis=0) / 1.3)
+
+
+def interquartile_range(x):  # statsmodels' robust.scale.iqr
+    quantiles = np.quantile(x, [0.25, 0.75], axis=0)
+    return np.squeeze(np.diff(quantiles, axis=0) / 1.349)
+
+
+def squeezed_second_difference_with_prepend(x):
+    return np.squeeze(np.diff(x[:2], n=2, prepend=x[3]))
+
+
+@pytest.mark.parametrize("f", [squeezed_difference, interquartile_range,
+                               squeezed_second_difference_with_prepend])
+def test_a_difference_squeezed_to_a_number(f):
+    assert_derivatives_match(f, (X,))
