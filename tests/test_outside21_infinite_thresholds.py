@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy import stats
-
 from fd import assert_derivatives_match
+from scipy import stats
 
 THRESHOLDS = np.array([-np.inf, -0.4, 0.7, np.inf])
 LEVELS = np.array([0, 2, 1, 0, 2])
