@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from fd import assert_derivatives_match
 
 Y = np.arange(1.0, 7.0).reshape(2, 3)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from fd import assert_derivatives_match
 from scipy import stats
 
 import pullback
-from fd import assert_derivatives_match
 
 Y = np.array([0.0, 1.0, 3.0])
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.stats
+from fd import assert_derivatives_match
 
 import pullback
-from fd import assert_derivatives_match
 
 
 class CDFLink:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from fd import assert_derivatives_match
 from scipy import stats
 
 import pullback
-from fd import assert_derivatives_match
 
 X = np.array([0.3, -0.5, 0.8, 1.1])
 K = np.array([1.0, 2.0, 0.0, 3.0])
