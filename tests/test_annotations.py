@@ -45,6 +45,8 @@ NOT_NODE_FACTS = {
     "_indent": "ast's unparser, printing a rare statement (emit/printing)",
     "_negative_number_matcher": "argparse's parser (cli)",
     "cell_contents": "a closure cell",
+    "statement": "a NoRuleError's refused statement (analysis/refusals), which api reads to "
+                 "refuse a call in a branch when the branch runs",
     "co_filename": "a code object", "co_positions": "a code object",
     "co_qualname": "a code object",
     "declared_defaults": "api.Transformed", "bound_chains": "api.Transformed",

@@ -661,7 +661,7 @@ DOMAINS = {"tan": UNIT, "arcsin": UNIT, "arccos": UNIT, "asin": UNIT, "acos": UN
 # the loop below reached first would shift every case after it)
 SAMPLED_LAST = {*STDLIB_RULES, np.insert, np.maximum.accumulate, np.minimum.accumulate,
                 np.logaddexp.reduce, np.logaddexp2.reduce, np.meshgrid, np.broadcast_arrays,
-                np.polyfit, math.lgamma, np.arange}
+                np.polyfit, math.lgamma, np.arange, np.require}
 for f in RULES:
     module = getattr(f, "__module__", None) or ("numpy" if isinstance(f, np.ufunc) else None)
     if f in SAMPLES or f in SAMPLED_LAST or module not in ("math", "numpy", None):
@@ -1629,6 +1629,27 @@ SAMPLES.update({
     HELPERS["arange_tangent"]: [("arange_tangent(x0, 1.0, 'start', x1) * x1",
                                  [(S, ANY), ((3,), ANY)])],
 })
+# outside21 (last): np.require; scipy.stats' standardized private methods (norm._cdf(x),
+# the shapes positional, as statsmodels calls them) and poisson._pmf(k, mu)
+SAMPLES[np.require] = [("np.require(x0.T, dtype=float, requirements=['C'])", [((2, 3), ANY)]),
+                       ("np.require(x0, None, 'O')", [((3,), ANY)])]
+if scipy is not None:
+    for _family, _shape_domains in (("norm", []), ("logistic", []), ("laplace", []),
+                                    ("cauchy", []), ("expon", []), ("uniform", []),
+                                    ("t", [(2.0, 5.0)]), ("gamma", [(1.5, 3.0)]),
+                                    ("beta", [(1.5, 3.0), (1.5, 3.0)]), ("chi2", [(3.0, 5.0)])):
+        _x = ANY if _family in ("norm", "logistic", "laplace", "cauchy") else (0.2, 0.8)
+        for _method in ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"):
+            _density = _method in ("logpdf", "pdf")
+            _shapes = [f"x{1 + i}" if _density else str(sum(d) / 2)
+                       for i, d in enumerate(_shape_domains)]
+            SAMPLES[getattr(getattr(scipy.stats, _family), "_" + _method)] = [
+                (f"scipy.stats.{_family}._{_method}({', '.join(['x0', *_shapes])})",
+                 [((3,), _x)] + ([(S, d) for d in _shape_domains] if _density else []))]
+    for _method in ("logpmf", "pmf", "cdf", "logcdf", "sf", "logsf"):
+        SAMPLES[getattr(scipy.stats.poisson, "_" + _method)] = [
+            (f"scipy.stats.poisson._{_method}(np.array([0.0, 1.0, 3.0, 4.0]), x0)",
+             [(S, POS)])]
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 

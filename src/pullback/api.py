@@ -51,9 +51,9 @@ from .frontend.parse import (
     where_defined,
 )
 from .helpers import module_reads
-from .ir.annotations import NAMER
+from .ir.annotations import BLOCK, NAMER
 from .ir.naming import RESERVED
-from .ir.nodes import dotted_name, parameters
+from .ir.nodes import call, const, dotted_name, parameters
 from .lower.aliases import merge_aliases
 from .lower.inputs import rebound
 from .lower.none_parameters import specialize_none
@@ -738,6 +738,41 @@ def _explain_wrapper(func, exc):
     exc.wrapper_noted = True
 
 
+def _analysed(tree, parsed, wrt, optimize) -> Analysis:
+    """The analysis of the lowered function. A call with no derivative rule on a value
+    being differentiated that stands in a branch of the user's (an `if`, or code after an
+    early return: not the lowered body of a with or try) is replaced by `refused_here`,
+    which raises the same located refusal when the branch runs, and the analysis made
+    again: a branch a call never takes (`if which == "prob": return nbinom.pmf(k, mu)`
+    in a method called with which="mean") no longer refuses the whole function. One
+    analysis more per such call (a few at most)."""
+    while True:
+        try:
+            return Analysis(tree, parsed, wrt, optimize)
+        except NoRuleError as exc:
+            statement = getattr(exc, "statement", None)
+            if statement is None or not _in_branch(tree.body, statement):
+                raise
+            statement.value = call("refused_here", const(str(exc)))
+
+
+def _in_branch(body, statement, branched=False) -> bool:
+    """Whether `statement` stands in `body` inside an `if` that is not a lowered with or
+    try block (one walk of the statements)."""
+    for s in body:
+        if s is statement:
+            return branched
+        if isinstance(s, gast.If):
+            inner = branched or BLOCK.of(s) is None
+            if _in_branch(s.body, statement, inner) or _in_branch(s.orelse, statement, inner):
+                return True
+        elif isinstance(s, (gast.For, gast.While)):
+            if _in_branch(s.body, statement, branched) \
+                    or _in_branch(s.orelse, statement, branched):
+                return True
+    return False
+
+
 def _build(func, names, single, mode, cells, static, optimize, keep_stages=False,
            checkpoint=None, keep_tree=False, owned=frozenset()) -> Transformed:
     parsed = parse_function(func)
@@ -777,7 +812,7 @@ def _build(func, names, single, mode, cells, static, optimize, keep_stages=False
     if not getattr(parsed, "generated", False):
         tree = merge_aliases(tree)
     stages.keep("ssa", tree)
-    analysis = Analysis(tree, parsed, {_parameter_of(n) for n in names}, optimize)
+    analysis = _analysed(tree, parsed, {_parameter_of(n) for n in names}, optimize)
     grown_lists = tuple(analysis.grown_lists)  # the caller's derivatives may read them
     received_writes = tuple((p, where, tuple(analysis.held_lists.get(p, ())))
                             for p, (where, _) in analysis.received_writes.items())

@@ -680,7 +680,12 @@ class Classification:
                             rules.array_method(name) is None
                             or name not in self._module_class_methods())):
                     return None
-            elif not (isinstance(callee, types.MethodType) and _has_source(callee.__func__)):
+            elif not (isinstance(callee, types.MethodType) and _has_source(callee.__func__)
+                      or callee is not MISSING and not isinstance(callee, type)
+                      and not callable(getattr(callee, "__func__", None))
+                      and _has_source(getattr(type(callee), "__call__", None))):  # noqa: B004 (the class's own __call__)
+                # (an object with a __call__ of the user's that a global holds:
+                # family.variance(mu), run as the object's call when it runs)
                 return None
         elif isinstance(func, gast.Name):
             receiver, name = func, "__call__"

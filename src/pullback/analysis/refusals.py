@@ -209,7 +209,9 @@ class Refusals:
                 what = (f"no derivative rule for {op.name}, called on a value being "
                         "differentiated: register one with @pullback.register_rule, or wrap "
                         "the argument in pullback.stop_gradient if no gradient should flow")
-            raise NoRuleError(what, self.parsed.location.describe(s))
+            refusal = NoRuleError(what, self.parsed.location.describe(s))
+            refusal.statement = s  # (api: one in a branch is refused when it runs)
+            raise refusal
 
     def _check_attribute_writes(self):
         """`obj.h = v` sets `written_objects`, the objects whose attributes are set to

@@ -153,7 +153,7 @@ BLOCK = _declare(
     "block", "'with' | 'try' | None", None, "lower/blocks",
     "lower/common lower/control_flow lower/flatten lower/inlining lower/moves lower/normalize "
     "lower/ssa analysis/scalars derive/adjoints derive/assemble derive/records derive/forward "
-    "emit/simplify emit/codegen",
+    "emit/simplify emit/codegen api",
     "the If is the with or try block of the user's code (its test: the manager, or the "
     "flag saying the body completed)")
 ENTERED = _declare(

@@ -92,7 +92,7 @@ NONDIFF = {builtins.len, builtins.range, builtins.int, builtins.round, builtins.
            runtime.view_index, runtime.unpack_check, runtime.reduce_check,
            runtime.has_key, runtime.matches_sequence, runtime.matches_mapping,
            runtime.matches_class, runtime.numpy_namespace, runtime.default_function,
-           runtime.none_given,
+           runtime.none_given, runtime.refused_here,
            runtime.set_attribute, runtime.set_new_container, runtime.store_item,
            runtime.final_state, runtime.write_back, runtime.bound_value,
            runtime.updated_in_place, runtime.changed_in_place, runtime.given_object}

@@ -45,11 +45,11 @@ special = scipy_stats.special
 # derivatives of the standardized log density l(z; shapes) (0 outside the support).
 
 def _flat(z):
-    return 0.0 * z, (), ()
+    return np.zeros(np.shape(z)), (), ()
 
 
-def _norm2(z):
-    return -1.0 + 0.0 * z, (), ()
+def _norm2(z):  # (zeros, not 0 * z: nan at an infinite z)
+    return np.full(np.shape(z), -1.0), (), ()
 
 
 def _logistic2(z):
@@ -120,7 +120,7 @@ def _slope_along(value, family, method, wrt, x, shapes, loc, scale, along):
             if method in ("logcdf", "logsf"):
                 return -scipy_stats._stats_slope(1.0, value, family, method, wrt, x, shapes,
                                                  loc, scale)[0]
-            return 0.0 * z
+            return np.zeros(np.shape(z))
         # the derivatives of l_z and l_shape_i along `along`
         if along in names:
             k = names.index(along)
@@ -146,7 +146,10 @@ def _slope_along(value, family, method, wrt, x, shapes, loc, scale, along):
               ("scale", "x"): -1.0 / (s * s), ("scale", "loc"): 1.0 / (s * s),
               ("scale", "scale"): 2.0 * z / (s * s)}.get((wrt, along), 0.0)
         shift = value if method in ("logcdf", "logsf") else 0.0
-        return sign * np.exp(logf - shift) * (moved * J[wrt] + dJ)
+        density = np.exp(logf - shift)
+        # where the density is 0 (z infinite: an ordered model's outer thresholds) the
+        # derivative is 0, not 0 * inf
+        return sign * np.where(density == 0.0, 0.0, density * (moved * J[wrt] + dJ))
 
 
 def _target(wrt, x, shapes, loc, scale, names):

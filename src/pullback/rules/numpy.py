@@ -344,6 +344,11 @@ def diff_grad(g, a, n=1, axis=-1, prepend=None, append=None, wrt="a"):
         return 0.0
     axis = axis % max(np.ndim(a), 1)
     g = as_array(g)
+    if g.ndim < np.ndim(a):  # a number standing for the whole result (a squeeze's seed)
+        shape = list(np.shape(a))
+        shape[axis] += sum(0 if part is None else np.shape(part)[axis] if np.ndim(part) else 1
+                           for part in (prepend, append)) - n
+        g = np.broadcast_to(g, shape)
     for _ in range(n):
         before = [(0, 0)] * g.ndim
         after = [(0, 0)] * g.ndim

@@ -774,6 +774,9 @@ FUNCTIONS = {
                             jvp={"a": "array_tangent(g, ans, a)"}),
     np.asarray_chkfinite: rule("a, dtype=None, order=None", kinds=VIEW,
                                a="array_grad(g, a, ans)", jvp={"a": "array_tangent(g, ans, a)"}),
+    # (the flags it asks for, C, F, aligned, writeable, own data, change only the layout)
+    np.require: rule("a, dtype=None, requirements=None", kinds=VIEW, a="array_grad(g, a, ans)",
+                     jvp={"a": "array_tangent(g, ans, a)"}),
     np.linalg.svdvals: replace(rule("x", kinds=FRESH, x="linalg_svd_grad(g, x, ans, False, False)",
                                     jvp={"x": "svdvals_tangent(g, x)"}),
                                functions=(("linalg_svd_grad", linalg_svd_grad),)),

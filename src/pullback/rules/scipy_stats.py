@@ -342,6 +342,14 @@ def _family_rules():
                 tangents = {p: t for p, t in tangents.items() if p not in names}
             table[getattr(dist, method)] = _rule(f"x, {shapes}loc=0.0, scale=1.0",
                                                  jvp=tangents, **partials)
+            # the standardized private method (`norm._cdf(x)`, as statsmodels' Probit
+            # calls it): the same at loc 0 and scale 1, the shapes positional
+            standardized = {p: t.replace(", loc, scale)", ", 0.0, 1.0)")
+                            for p, t in partials.items() if p not in ("loc", "scale")}
+            table[getattr(dist, "_" + method)] = _rule(
+                f"x, {shapes}".rstrip(", "), jvp={
+                    p: t.replace(", loc, scale)", ", 0.0, 1.0)") for p, t in tangents.items()
+                    if p not in ("loc", "scale")}, **standardized)
     return table
 
 
@@ -350,6 +358,10 @@ DISCRETE = {getattr(stats.poisson, m): _rule(
     "k, mu, loc=0", mu=f"poisson_grad(g, ans, '{m}', k, mu, loc)",
     jvp={"mu": f"poisson_tangent(g, ans, '{m}', k, mu, loc)"})
     for m in ("logpmf", "pmf", "cdf", "logcdf", "sf", "logsf")}
+DISCRETE.update({getattr(stats.poisson, "_" + m): _rule(  # (poisson._pmf(k, mu): loc 0)
+    "k, mu", mu=f"poisson_grad(g, ans, '{m}', k, mu, 0)",
+    jvp={"mu": f"poisson_tangent(g, ans, '{m}', k, mu, 0)"})
+    for m in ("logpmf", "pmf", "cdf", "logcdf", "sf", "logsf")})
 MULTIVARIATE = {
     **{getattr(stats.dirichlet, m): _rule(
         "x, alpha", **{p: f"dirichlet_grad(g, ans, '{m}', '{p}', x, alpha)"

@@ -29,9 +29,13 @@ def _zero(g) -> bool:
 
 
 def _array(x):
-    """x, with a Python list or tuple (an argument NumPy reads as an array) made an array,
+    """x, with a Python list, tuple or range, or an array-like without operators (an
+    `arr.flat` iterator, any object NumPy reads through `__array__` alone) made an array,
     for helpers that apply operators or array attributes to it."""
-    return np.asarray(x) if isinstance(x, (list, tuple)) else x
+    if isinstance(x, (list, tuple, range)) or (
+            hasattr(x.__class__, "__array__") and not hasattr(x.__class__, "__mul__")):
+        return np.asarray(x)
+    return x
 
 
 def map_grad(fn, g, *args, **kwargs):

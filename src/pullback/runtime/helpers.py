@@ -1962,6 +1962,15 @@ def none_given(given, name, where):
             f"for another {name} out of the function differentiated\n  {where}")
 
 
+def refused_here(message):
+    """A call without a derivative rule on a value being differentiated, in a branch
+    (api._analysed): refused when the branch runs, with the transform's located message;
+    a run that takes the other side never reaches it."""
+    from ..errors import NoRuleError
+
+    raise NoRuleError(message)
+
+
 def numpy_namespace(of, arrays, where):
     """The array namespace `of(*arrays)` gives (sklearn's get_namespace: with its flag),
     checked to be NumPy or an array-API wrapper of NumPy: the gradient reads its functions

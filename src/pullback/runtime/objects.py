@@ -165,8 +165,12 @@ def _resolve(site, obj, args=(), kwargs=None):
             found, types.FunctionType) else found, None
     rules = _late.rules
     held = obj if site.name == "__call__" else found
-    if not isinstance(func, types.FunctionType) and rules.lookup(held) is not None:
-        return held, obj  # method_forward calls it through `_calling`
+    if (not isinstance(func, types.FunctionType) or receiver is not None
+            and _late.parse.is_library(func)) and rules.lookup(held) is not None:
+        # method_forward calls it through `_calling`: a function with a rule held by the
+        # object, or a library object's method keyed by its bound method (SciPy's
+        # distributions: self.dbn.cdf(z) with self.dbn = scipy.stats.norm)
+        return held, obj
     if not isinstance(func, types.FunctionType):
         site.refuse(f"it runs {found!r} (of a {type(obj).__qualname__} object), which is not "
                     "a Python function pullback can read; register a rule for it")
