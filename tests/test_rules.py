@@ -1650,6 +1650,11 @@ if scipy is not None:
         SAMPLES[getattr(scipy.stats.poisson, "_" + _method)] = [
             (f"scipy.stats.poisson._{_method}(np.array([0.0, 1.0, 3.0, 4.0]), x0)",
              [(S, POS)])]
+# (last) an attribute's gradient taken off an object's (objects21's rule), a dict standing
+# for the object's gradient
+SAMPLES[HELPERS["take_attribute_grad"]] = [
+    ("(t := take_attribute_grad({'w': x0 * x1, 'b': x1 * x0}, 'w'))[0] * x1 + t[1]['b']",
+     [((3,), ANY), ((3,), ANY)])]
 CASES = [(f, expr, shapes) for f, samples in SAMPLES.items() for expr, shapes in samples]
 
 
@@ -1818,6 +1823,7 @@ def _sample_calls(f, expr, args):
            "cubic_spline_value": cubic_spline_value, "spline_grad_y": spline_grad_y,
            "autograd_flatten": HELPERS["autograd_flatten"],
            "flatten_grad": HELPERS["flatten_grad"],
+           "take_attribute_grad": HELPERS["take_attribute_grad"],
            **{f"x{i}": a for i, a in enumerate(args)}}
 
     def value(node):

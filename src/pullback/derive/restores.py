@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import gast
 
-from ..analysis.aliasing import _held_by_containers, fresh_result, views_of
+from ..analysis.aliasing import _held_by_containers, fresh_result, sharing, views_of
 from ..ir.nodes import names, skeleton
 
 
@@ -72,6 +72,10 @@ class Restores:
                             read.update(n.id for n in names(node)
                                         if n.ctx.__class__ is gast.Load)
             reads.append(read)
+        last_read: dict = {}  # name -> the last top-level statement reading it
+        for i, read in enumerate(reads):
+            for name in read:
+                last_read[name] = i
         late = set()  # read after the sweep (an input's write-back)
         for s in after:
             late.update(n.id for n in names(s) if n.ctx.__class__ is gast.Load)
@@ -80,16 +84,18 @@ class Restores:
             for s in skeleton(top):
                 if id(s) in restores:
                     first.setdefault(restores[id(s)][1], i)
-        held = _held_by_containers(self.analysis, candidates)
+        holders: dict = {}  # array -> the containers holding it
+        for container, buffer, _ in _held_by_containers(self.analysis, candidates):
+            holders.setdefault(buffer, []).append(container)
+        readers = sharing(self.analysis)  # (once: views_of is asked per array)
         dropped = set()
         for base in candidates:
-            sharing = {base, *views_of(self.analysis, {base})}
-            for container, buffer, _ in held:
-                if buffer == base:
-                    sharing |= {container, *views_of(self.analysis, {container})}
-            if sharing & late or base not in first:
+            shared = {base, *views_of(self.analysis, {base}, readers=readers)}
+            for container in holders.get(base, ()):
+                shared |= {container, *views_of(self.analysis, {container}, readers=readers)}
+            if shared & late or base not in first:
                 continue
-            if not any(sharing & read for read in reads[first[base]:]):
+            if all(last_read.get(n, -1) < first[base] for n in shared):
                 dropped.add(base)
         if not dropped:
             return

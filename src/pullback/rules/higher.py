@@ -1687,7 +1687,7 @@ def take_attribute_grad_adjoint(g, d, name):
                             "taken off an object's gradient that holds no other: not "
                             "supported yet (use hvp)")
     out = runtime.GradRecord(rest)
-    out.owner, out.where = rest.owner, getattr(rest, "where", "")
+    out.owner, out.where = getattr(rest, "owner", None), getattr(rest, "where", "")
     out[name] = part
     return out
 

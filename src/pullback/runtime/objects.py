@@ -1048,7 +1048,7 @@ def take_attribute_grad(d, name):
     if d.__class__ is float or name not in d:
         return 0.0, d
     rest = GradRecord(d)
-    rest.owner, rest.where = d.owner, getattr(d, "where", "")
+    rest.owner, rest.where = getattr(d, "owner", None), getattr(d, "where", "")
     rest[name] = 0.0
     return d[name], rest
 
