@@ -57,6 +57,21 @@ class Report:
         return any(counts[outcome] for outcome in FAILING)
 
 
+def run_groups(runs: dict, selected, verbose: bool, *args) -> int:
+    """Run each group of `runs` (name -> function(report, *args), in order) that
+    `selected` names (every one when it is empty), then show their reports: the exit
+    status, 1 when any check is wrong or crashed."""
+    reports = []
+    for group, run in runs.items():
+        if not selected or group in selected:
+            report = Report(group)
+            run(report, *args)
+            reports.append(report)
+    for report in reports:
+        report.show(verbose)
+    return 1 if any(report.failed() for report in reports) else 0
+
+
 def describe(error: BaseException) -> tuple[str, str]:
     """(outcome, detail) of an exception raised by a call into pullback."""
     if isinstance(error, pullback.PullbackError):

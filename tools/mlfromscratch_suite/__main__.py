@@ -14,7 +14,7 @@ import numpy as np
 
 import pullback
 
-from ..outside import Report, attempt, close, differences, judge
+from ..outside import Report, attempt, close, differences, judge, run_groups
 
 GROUPS = ("activations", "losses", "layers", "models", "network")
 MODULES = ("deep_learning.activation_functions", "deep_learning.loss_functions",
@@ -662,16 +662,8 @@ def main(argv=None) -> int:
     lib, skipped = load(opts.checkout)
     for module, reason in skipped:
         print(f"skipped module {module}: {reason}")
-    reports = []
     runs = dict(zip(GROUPS, (activations, losses, layers, models, network)))
-    for group in GROUPS:
-        if not opts.groups or group in opts.groups:
-            report = Report(group)
-            runs[group](report, lib)
-            reports.append(report)
-    for report in reports:
-        report.show(opts.verbose)
-    return 1 if any(report.failed() for report in reports) else 0
+    return run_groups(runs, opts.groups, opts.verbose, lib)
 
 
 if __name__ == "__main__":

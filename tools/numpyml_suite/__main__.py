@@ -14,7 +14,7 @@ import numpy as np
 
 import pullback
 
-from ..outside import Report, attempt, close, differences, judge
+from ..outside import Report, attempt, close, differences, judge, run_groups
 
 GROUPS = ("activations", "losses", "layers")
 
@@ -240,15 +240,8 @@ def main(argv=None) -> int:
         parser.error(f"groups are {', '.join(GROUPS)}")
     warnings.simplefilter("ignore")
     import_numpy_ml(opts.clone)
-    reports = []
-    for group, run in zip(GROUPS, (activations, losses, layers)):
-        if not opts.groups or group in opts.groups:
-            report = Report(group)
-            run(report)
-            reports.append(report)
-    for report in reports:
-        report.show(opts.verbose)
-    return 1 if any(report.failed() for report in reports) else 0
+    return run_groups(dict(zip(GROUPS, (activations, losses, layers))), opts.groups,
+                      opts.verbose)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import numpy as np
 
 import pullback
 
-from ..outside import Report, attempt, close, differences, judge
+from ..outside import Report, attempt, close, differences, judge, run_groups
 
 GROUPS = ("discrete", "glm", "regression", "misc", "robust", "tsa")
 
@@ -459,16 +459,8 @@ def main(argv=None) -> int:
         return 0
     warnings.simplefilter("ignore")
     np.seterr(all="ignore")
-    reports = []
     runs = dict(zip(GROUPS, (discrete, glm, regression, misc, robust, tsa)))
-    for group in GROUPS:
-        if not opts.groups or group in opts.groups:
-            report = Report(group)
-            runs[group](report, sm)
-            reports.append(report)
-    for report in reports:
-        report.show(opts.verbose)
-    return 1 if any(report.failed() for report in reports) else 0
+    return run_groups(runs, opts.groups, opts.verbose, sm)
 
 
 if __name__ == "__main__":
